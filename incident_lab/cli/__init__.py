@@ -1,0 +1,1 @@
+"""Command-line interfaces (click). One module per command group."""

@@ -1,0 +1,125 @@
+"""Shared CLI machinery: lazy command groups and the one place errors are rendered.
+
+Both console scripts (``incident_lab`` and ``regression_suite``) run through
+:func:`run`, which turns every :class:`~incident_lab.errors.IncidentLabError` into
+one line on stderr and its documented exit code. A traceback is printed only with
+``--debug`` (or ``INCIDENT_LAB_DEBUG=1``), or for a genuine bug.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from incident_lab.errors import (
+    EXIT_EXTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    IncidentLabError,
+)
+
+__all__ = ["LazyGroup", "echo_json", "progress_enabled", "run"]
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported only when invoked.
+
+    Args:
+        lazy_commands: Maps a command name to ``("module:attribute", "short help")``;
+            the short help is shown by ``--help`` without importing the module.
+    """
+
+    def __init__(
+        self, *args: Any, lazy_commands: dict[str, tuple[str, str]] | None = None, **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List commands with their short help, without importing them."""
+        rows = [(name, self.lazy_commands[name][1]) for name in sorted(self.lazy_commands)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """List eager and lazy commands, sorted."""
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy_commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return the command, importing its module on first use."""
+        if cmd_name in self.lazy_commands:
+            module_name, attr = self.lazy_commands[cmd_name][0].split(":")
+            command: click.Command = getattr(importlib.import_module(module_name), attr)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+def echo_json(obj: Any) -> None:
+    """Write ``obj`` as JSON to stdout (machine output stays on stdout only)."""
+    click.echo(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+
+
+def progress_enabled() -> bool:
+    """True when progress should be drawn: stderr is a terminal and CI is not set."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def _debug_requested(argv: list[str]) -> bool:
+    return "--debug" in argv or os.environ.get("INCIDENT_LAB_DEBUG") == "1"
+
+
+def run(group: click.Group, prog: str, argv: list[str] | None = None) -> int:
+    """Run ``group`` as program ``prog`` and return its exit code.
+
+    Error rendering happens here, once: library errors become one line on stderr
+    with their own exit code; click usage errors exit 3; Ctrl-C exits 130; any
+    other exception is a bug, reported in one line (traceback with ``--debug``)
+    with exit code 4.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = _debug_requested(args)
+    try:
+        result = group.main(args=args, prog_name=prog, standalone_mode=False)
+    except IncidentLabError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"{prog}: error: {exc.render()}", err=True)
+        return exc.exit_code
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.format_message() if hasattr(exc, "format_message") else str(exc), err=True)
+        return 0
+    except click.UsageError as exc:
+        hint = ""
+        if exc.ctx is not None:
+            hint = f" (hint: run '{exc.ctx.command_path} --help')"
+        click.echo(f"{prog}: error: {exc.format_message()}{hint}", err=True)
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        click.echo(f"{prog}: error: {exc.format_message()}", err=True)
+        return EXIT_USAGE
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        click.echo(f"{prog}: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a genuine bug: one line, traceback only on request
+        if debug:
+            traceback.print_exc()
+        click.echo(
+            f"{prog}: internal error: {type(exc).__name__}: {exc} "
+            "(hint: rerun with --debug and report the traceback)",
+            err=True,
+        )
+        return EXIT_EXTERNAL
+    if isinstance(result, int):
+        return result
+    return 0

@@ -1,0 +1,100 @@
+"""Trajectory readers: auto-detected, plugin-provided, all producing ``trajectory/v1``.
+
+Use :func:`read_paths` to read files and directories of any supported format.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from incident_lab.errors import InputError, UsageError
+from incident_lab.plugins import collect
+from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Reader, Record, read_head
+
+__all__ = ["Reader", "Record", "detect_format", "expand_paths", "get_readers", "read_paths"]
+
+
+def get_readers() -> dict[str, Reader]:
+    """Return every registered reader by name (plugins may override built-ins)."""
+    return collect("register_readers")
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """Expand directories into their files (recursively, sorted, hidden files skipped).
+
+    Raises:
+        InputError: a path does not exist.
+    """
+    out: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                out.extend(str(Path(root) / f) for f in sorted(files) if not f.startswith("."))
+        elif path.exists():
+            out.append(str(path))
+        else:
+            raise InputError("no such file or directory", path=p, hint="check the --from path")
+    return out
+
+
+def detect_format(path: str) -> str:
+    """Return the name of the reader most confident it can read ``path``.
+
+    Raises:
+        InputError: no reader recognises the file.
+    """
+    readers = get_readers()
+    head = read_head(path)
+    if not head.strip():
+        return "native"  # an empty file reads as zero records in any format
+    best, best_score = None, 0.0
+    for name, reader in readers.items():
+        score = reader.sniff(path, head)
+        if score > best_score:
+            best, best_score = name, score
+    if best is None:
+        raise InputError(
+            "cannot tell the log format",
+            path=path,
+            hint="pass --format (one of: " + ", ".join(sorted(readers)) + ")",
+        )
+    return best
+
+
+def read_paths(
+    paths: list[str],
+    fmt: str | None = None,
+    *,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+) -> Iterator[tuple[str, Record]]:
+    """Yield ``(format, record)`` for every record of every file under ``paths``.
+
+    Args:
+        paths: Files or directories.
+        fmt: Force one reader for every file; auto-detect per file when None.
+        max_line_bytes: Lines longer than this are rejected.
+
+    Raises:
+        UsageError: ``fmt`` names no registered reader.
+        InputError: a path is missing or unreadable, or a format cannot be detected.
+    """
+    readers = get_readers()
+    if fmt is not None and fmt not in readers:
+        raise UsageError(f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(readers)))
+    explicit = {str(Path(p)) for p in paths}
+    for path in expand_paths(paths):
+        if fmt is None and str(Path(path)) not in explicit:
+            # Inside a directory, an unrecognised file is a rejected record, not a crash.
+            try:
+                name = detect_format(path)
+            except InputError as exc:
+                yield "unknown", Record(path, None, reason=exc.message)
+                continue
+        else:
+            name = fmt or detect_format(path)
+        for record in readers[name].read(path, max_line_bytes=max_line_bytes):
+            yield name, record

@@ -1,0 +1,221 @@
+"""What a trajectory reader is, and the line-level I/O every reader shares.
+
+A reader turns one source file into :class:`Record` objects: each is either an
+accepted trajectory (``trajectory`` set) or a rejected input record (``reason``
+set) with its file and line, so nothing is silently lost.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol, runtime_checkable
+
+from incident_lab.errors import InputError
+
+__all__ = [
+    "DEFAULT_MAX_LINE_BYTES",
+    "Reader",
+    "Record",
+    "iter_json_lines",
+    "iter_lines",
+    "open_binary",
+    "read_head",
+]
+
+#: Lines longer than this are rejected without being loaded whole.
+DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
+_EXCERPT = 200
+
+
+@dataclass(slots=True)
+class Record:
+    """One input record: an accepted trajectory or a rejection.
+
+    Attributes:
+        path: Source file.
+        line: 1-based line number where the record starts, if line-oriented.
+        trajectory: The normalised trajectory when accepted.
+        reason: Why the record was rejected, when rejected.
+        entry: A sub-location (zip member, sample id) when the file is not line-based.
+        excerpt: The first characters of the raw record, for rejects.
+    """
+
+    path: str
+    line: int | None
+    trajectory: dict[str, Any] | None = None
+    reason: str | None = None
+    entry: str | None = None
+    excerpt: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        """True when the record carries a trajectory."""
+        return self.trajectory is not None
+
+    def reject_row(self, fmt: str) -> dict[str, Any]:
+        """Return the ``rejects.jsonl`` row describing this rejected record."""
+        return {
+            "source": self.path,
+            "line": self.line,
+            "entry": self.entry,
+            "format": fmt,
+            "reason": self.reason,
+            "excerpt": self.excerpt,
+        }
+
+
+@runtime_checkable
+class Reader(Protocol):
+    """A trajectory reader plugin.
+
+    Attributes:
+        name: The ``--format`` value, e.g. ``"native"``.
+        description: One line for ``incident_lab plugins`` and the docs.
+    """
+
+    name: str
+    description: str
+
+    def sniff(self, path: str, head: bytes) -> float:
+        """Return 0..1: how sure the reader is that it can read this file."""
+        ...
+
+    def read(self, path: str, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
+        """Yield every record of ``path``, accepted or rejected, in file order."""
+        ...
+
+
+def open_binary(path: str | Path) -> BinaryIO:
+    """Open ``path`` read-only in binary mode, transparently un-gzipping ``.gz``.
+
+    Raises:
+        InputError: missing, a directory, or unreadable.
+    """
+    p = Path(path)
+    try:
+        fh: BinaryIO = open(p, "rb")  # noqa: SIM115 - returned to the caller
+    except FileNotFoundError:
+        raise InputError("no such file", path=str(path), hint="check the path") from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a file", path=str(path)) from None
+    except PermissionError:
+        raise InputError(
+            "permission denied", path=str(path), hint="check file permissions"
+        ) from None
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror}", path=str(path)) from None
+    magic = fh.peek(2)[:2] if hasattr(fh, "peek") else b""
+    if magic == b"\x1f\x8b":
+        fh.close()
+        return gzip.open(p, "rb")  # type: ignore[return-value]
+    return fh
+
+
+def read_head(path: str | Path, size: int = 65536) -> bytes:
+    """Return up to ``size`` (decompressed) bytes from the start of ``path``.
+
+    Returns ``b""`` for a file whose compressed stream is corrupt at the start.
+    """
+    with open_binary(path) as fh:
+        try:
+            return fh.read(size)
+        except (OSError, EOFError, zlib.error):
+            return b""
+
+
+def iter_lines(
+    path: str | Path, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+) -> Iterator[tuple[int, bytes | None, str | None]]:
+    """Yield ``(line_no, raw_line, problem)`` for each line of a (gzipped) text file.
+
+    ``raw_line`` has its line ending stripped. A line over ``max_line_bytes`` is
+    skipped in chunks (never held in memory) and yielded with ``raw_line=None``
+    and a ``problem``. A corrupt or truncated gzip stream yields one final
+    problem record naming the line where decompression failed.
+    """
+    line_no = 0
+    with open_binary(path) as reader:
+        limit = max_line_bytes + 1
+        while True:
+            try:
+                raw = reader.readline(limit)
+            except (OSError, EOFError, zlib.error) as exc:
+                yield line_no + 1, None, f"compressed stream is corrupt or truncated: {exc}"
+                return
+            if not raw:
+                return
+            line_no += 1
+            if len(raw) >= limit and not raw.endswith(b"\n"):
+                total = len(raw)
+                try:
+                    while True:
+                        chunk = reader.readline(1 << 20)
+                        total += len(chunk)
+                        if not chunk or chunk.endswith(b"\n"):
+                            break
+                except (OSError, EOFError, zlib.error) as exc:
+                    yield line_no, None, f"compressed stream is corrupt or truncated: {exc}"
+                    return
+                yield (
+                    line_no,
+                    None,
+                    f"line is {total:,} bytes, over the {max_line_bytes:,}-byte limit "
+                    "(raise --max-line-bytes to accept it)",
+                )
+                continue
+            yield line_no, raw.rstrip(b"\r\n"), None
+
+
+def _excerpt(raw: bytes) -> str:
+    return raw[:_EXCERPT].decode("utf-8", errors="replace")
+
+
+def iter_json_lines(
+    path: str | Path, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+) -> Iterator[tuple[int, Any, Record | None]]:
+    """Yield ``(line_no, obj, reject)`` for each non-blank line of a JSONL file.
+
+    Exactly one of ``obj`` and ``reject`` is set. Blank lines are skipped (they
+    are not records). Rejects cover invalid UTF-8, malformed JSON and huge lines.
+    """
+    spath = str(path)
+    for line_no, raw, problem in iter_lines(path, max_line_bytes=max_line_bytes):
+        if raw is None:
+            yield line_no, None, Record(spath, line_no, reason=problem)
+            continue
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield (
+                line_no,
+                None,
+                Record(
+                    spath,
+                    line_no,
+                    reason=f"invalid UTF-8 at byte {exc.start}",
+                    excerpt=_excerpt(raw),
+                ),
+            )
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield (
+                line_no,
+                None,
+                Record(
+                    spath,
+                    line_no,
+                    reason=f"malformed JSON at column {exc.colno}: {exc.msg}",
+                    excerpt=_excerpt(raw),
+                ),
+            )
+            continue
+        yield line_no, obj, None
