@@ -1,0 +1,50 @@
+"""Documentation completeness: every command, hook and built-in plugin item is documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from incident_lab.cli.main import COMMANDS as INCIDENT_LAB_COMMANDS
+from incident_lab.plugins import DEFAULT_PLUGINS, collect, hook_names
+from regression_suite.cli.main import COMMANDS as REGRESSION_SUITE_COMMANDS
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def _text(name: str) -> str:
+    return (DOCS / name).read_text("utf-8")
+
+
+@pytest.mark.parametrize("command", sorted(INCIDENT_LAB_COMMANDS))
+def test_every_incident_lab_command_has_a_section(command: str) -> None:
+    """docs/incident_lab.md has a `## incident_lab <command>` heading for each command."""
+    assert f"## `incident_lab {command}`" in _text("incident_lab.md")
+
+
+@pytest.mark.parametrize("command", sorted(REGRESSION_SUITE_COMMANDS))
+def test_every_regression_suite_command_has_a_section(command: str) -> None:
+    """docs/regression_suite.md has a `## regression_suite <command>` heading for each command."""
+    assert f"## `regression_suite {command}`" in _text("regression_suite.md")
+
+
+@pytest.mark.parametrize("hook", hook_names())
+def test_every_hook_is_documented(hook: str) -> None:
+    """docs/plugins.md has a `### <hook>` heading for each hook."""
+    assert f"### `{hook}`" in _text("plugins.md")
+
+
+def test_every_builtin_plugin_module_is_listed() -> None:
+    """docs/plugins.md names each built-in plugin module."""
+    text = _text("plugins.md")
+    missing = [m for m in DEFAULT_PLUGINS if f"`{m}`" not in text]
+    assert not missing
+
+
+@pytest.mark.parametrize("hook", hook_names())
+def test_every_builtin_item_is_documented(hook: str) -> None:
+    """Each built-in reader, detector, converter, target, ... appears in backticks in docs/."""
+    corpus = "\n".join(p.read_text("utf-8") for p in DOCS.glob("*.md"))
+    missing = [name for name in collect(hook) if f"`{name}`" not in corpus]
+    assert not missing, f"{hook}: undocumented built-ins {missing}"
