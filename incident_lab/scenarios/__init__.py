@@ -1,0 +1,1 @@
+"""The scenario library: safe YAML I/O, validation, and curation."""

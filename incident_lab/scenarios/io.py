@@ -1,0 +1,263 @@
+"""Reading and writing scenario files safely.
+
+Scenario text is data: it is only ever loaded with a YAML *safe* loader (anchors
+that build Python objects are refused), validated against ``scenario.v1``, and
+written atomically under an exclusive library lock so two concurrent writers
+never corrupt the library.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from incident_lab.errors import InputError, SchemaError, UsageError
+from incident_lab.trajectory import validation_errors
+
+__all__ = [
+    "ID_PATTERN",
+    "SCHEMA_VERSION",
+    "VARIANTS_DIR",
+    "default_scenarios_dir",
+    "dump_scenario",
+    "iter_scenario_paths",
+    "iter_scenarios",
+    "library_lock",
+    "load_scenario",
+    "load_yaml",
+    "replay_input",
+    "scenario_path",
+    "write_scenario",
+    "write_text_atomic",
+]
+
+SCHEMA_VERSION = "scenario/v1"
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")
+#: Generated variants live in this sub-directory of the library.
+VARIANTS_DIR = "variants"
+DEFAULT_MAX_STEPS = 20
+
+
+def default_scenarios_dir() -> Path:
+    """Return ``$INCIDENT_LAB_SCENARIOS`` or ``./scenarios``."""
+    return Path(os.environ.get("INCIDENT_LAB_SCENARIOS", "scenarios"))
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """Safe loader that also refuses duplicate keys (a hand-editing mistake)."""
+
+
+def _construct_mapping(loader: _SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_SafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Load one YAML document with the safe loader.
+
+    Raises:
+        InputError: missing/unreadable file, invalid UTF-8, YAML syntax errors,
+            or tags that try to construct objects (reported with file and line).
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", path=str(p)) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a YAML file", path=str(p)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=str(p)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"invalid UTF-8 at byte {exc.start}", path=str(p), line=line) from None
+    try:
+        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - _SafeLoader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise InputError(f"YAML: {problem}", path=str(p), line=line) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"YAML: {exc}", path=str(p)) from None
+
+
+def load_scenario(path: str | Path, *, validate: bool = True) -> dict[str, Any]:
+    """Load and validate one scenario file.
+
+    Raises:
+        InputError: the file cannot be read or parsed.
+        SchemaError: the document does not match ``scenario.v1`` (field named).
+    """
+    doc = load_yaml(path)
+    if not isinstance(doc, dict):
+        raise SchemaError(
+            f"expected a mapping at the top level, got {type(doc).__name__}", path=str(path)
+        )
+    if validate:
+        problems = validation_errors(doc, "scenario.v1")
+        if problems:
+            more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise SchemaError(
+                f"{problems[0]}{more}",
+                path=str(path),
+                hint="run 'incident_lab lint' for every problem",
+            )
+    return doc
+
+
+def dump_scenario(scenario: dict[str, Any]) -> str:
+    """Serialise a scenario as human-editable YAML (key order kept, unicode kept)."""
+    return yaml.safe_dump(
+        scenario, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+    )
+
+
+def check_id(scenario_id: str) -> str:
+    """Return ``scenario_id`` if it is a safe file name, else raise.
+
+    Raises:
+        UsageError: the id is empty, has path separators, ``..`` or other characters.
+    """
+    if not isinstance(scenario_id, str) or not ID_PATTERN.match(scenario_id) or ".." in scenario_id:
+        raise UsageError(
+            f"invalid scenario id {scenario_id!r}",
+            hint="ids are lower-case letters, digits, '-', '_' and '.', no '..' or '/'",
+        )
+    return scenario_id
+
+
+def scenario_path(directory: str | Path, scenario_id: str, *, variant: bool = False) -> Path:
+    """Return the file of ``scenario_id`` inside ``directory``, refusing path tricks."""
+    check_id(scenario_id)
+    base = Path(directory).resolve()
+    folder = base / VARIANTS_DIR if variant else base
+    path = (folder / f"{scenario_id}.yaml").resolve()
+    if base not in path.parents:
+        raise UsageError(f"scenario id {scenario_id!r} escapes the scenarios directory")
+    return path
+
+
+def iter_scenario_paths(directory: str | Path, *, variants: bool = False) -> list[Path]:
+    """List scenario files (``*.yaml``/``*.yml``) of the library, sorted.
+
+    Suites (``suites/``) are never scenarios. With ``variants``, also the files of
+    the ``variants/`` sub-directory.
+    """
+    base = Path(directory)
+    if not base.is_dir():
+        return []
+    paths = sorted(p for p in base.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    if variants and (base / VARIANTS_DIR).is_dir():
+        paths += sorted(
+            p for p in (base / VARIANTS_DIR).iterdir() if p.suffix in (".yaml", ".yml")
+        )
+    return paths
+
+
+def iter_scenarios(
+    directory: str | Path, *, variants: bool = False
+) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Yield ``(path, scenario)`` for each valid scenario (raises on the first invalid)."""
+    for path in iter_scenario_paths(directory, variants=variants):
+        yield path, load_scenario(path)
+
+
+@contextlib.contextmanager
+def library_lock(directory: str | Path) -> Iterator[None]:
+    """Hold an exclusive lock on the library (``.incident_lab.lock``) while writing."""
+    base = Path(directory)
+    base.mkdir(parents=True, exist_ok=True)
+    with open(base / ".incident_lab.lock", "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (temp file in the same dir, fsync, rename)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_scenario(
+    directory: str | Path, scenario: dict[str, Any], *, force: bool = False, variant: bool = False
+) -> tuple[Path, str]:
+    """Validate and atomically write a scenario under the library lock.
+
+    Returns:
+        ``(path, status)`` where status is ``"created"``, ``"unchanged"`` (same
+        content already there) or ``"overwritten"``.
+
+    Raises:
+        SchemaError: the scenario is invalid (nothing is written).
+        UsageError: a different scenario with that id exists and ``force`` is False.
+    """
+    problems = validation_errors(scenario, "scenario.v1")
+    if problems:
+        raise SchemaError(f"scenario {scenario.get('id')!r} is invalid: {problems[0]}")
+    path = scenario_path(directory, scenario["id"], variant=variant)
+    text = dump_scenario(scenario)
+    with library_lock(directory):
+        if path.exists():
+            if path.read_text("utf-8") == text:
+                return path, "unchanged"
+            if not force:
+                raise UsageError(
+                    f"scenario {scenario['id']!r} already exists with different content",
+                    path=str(path),
+                    hint="pass --force to overwrite, or --id to choose another id",
+                )
+            write_text_atomic(path, text)
+            return path, "overwritten"
+        write_text_atomic(path, text)
+        return path, "created"
+
+
+def replay_input(scenario: dict[str, Any]) -> dict[str, Any]:
+    """Build the replay input a target receives (see docs/formats.md)."""
+    context = scenario.get("context") or {}
+    replay = scenario.get("replay") or {}
+    return {
+        "scenario_id": scenario["id"],
+        "system_prompt": context.get("system_prompt"),
+        "tools": list(context.get("tools") or []),
+        "turns": [dict(t) for t in replay.get("turns") or []],
+        "fixtures": [dict(f) for f in replay.get("fixtures") or []],
+        "max_steps": int(replay.get("max_steps") or DEFAULT_MAX_STEPS),
+        "model": context.get("model"),
+        "policy": context.get("policy"),
+    }
