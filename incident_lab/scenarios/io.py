@@ -92,7 +92,8 @@ def load_yaml(path: str | Path) -> Any:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(f"invalid UTF-8 at byte {exc.start}", path=str(p), line=line) from None
     try:
-        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - _SafeLoader is a SafeLoader
+        # _SafeLoader subclasses yaml.SafeLoader: no Python object construction.
+        return yaml.load(text, Loader=_SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -169,9 +170,7 @@ def iter_scenario_paths(directory: str | Path, *, variants: bool = False) -> lis
         return []
     paths = sorted(p for p in base.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
     if variants and (base / VARIANTS_DIR).is_dir():
-        paths += sorted(
-            p for p in (base / VARIANTS_DIR).iterdir() if p.suffix in (".yaml", ".yml")
-        )
+        paths += sorted(p for p in (base / VARIANTS_DIR).iterdir() if p.suffix in (".yaml", ".yml"))
     return paths
 
 
