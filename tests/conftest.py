@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,42 @@ def fresh_plugins() -> Iterator[None]:
     reset_plugin_manager()
     yield
     reset_plugin_manager()
+
+
+@dataclass
+class CliResult:
+    """What a CLI invocation produced through the real entry point (error rendering included)."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def invoke_cli(prog: str, args: list[str], *, input: str | None = None) -> CliResult:
+    """Run ``incident_lab`` or ``regression_suite`` through :func:`incident_lab.cli.app.run`.
+
+    Unlike ``CliRunner.invoke``, this goes through the one place errors are rendered,
+    so exit codes and one-line error messages are exactly what a user sees.
+    """
+    from incident_lab.cli.app import run
+
+    if prog == "incident_lab":
+        from incident_lab.cli.main import cli as group
+    else:
+        from regression_suite.cli.main import cli as group
+    runner = CliRunner()
+    with runner.isolation(input=input) as (out, err, _):
+        code = run(group, prog, [str(a) for a in args])
+        return CliResult(code, out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace"))
+
+
+@pytest.fixture
+def il() -> Callable[..., CliResult]:
+    """Invoke ``incident_lab ARGS...`` and return exit code, stdout and stderr."""
+    return lambda *args, input=None: invoke_cli("incident_lab", list(args), input=input)
+
+
+@pytest.fixture
+def rs() -> Callable[..., CliResult]:
+    """Invoke ``regression_suite ARGS...`` and return exit code, stdout and stderr."""
+    return lambda *args, input=None: invoke_cli("regression_suite", list(args), input=input)

@@ -21,6 +21,8 @@ __all__ = [
     "DEFAULT_MAX_LINE_BYTES",
     "Reader",
     "Record",
+    "head_object",
+    "iter_json_documents",
     "iter_json_lines",
     "iter_lines",
     "open_binary",
@@ -219,3 +221,95 @@ def iter_json_lines(
             )
             continue
         yield line_no, obj, None
+
+
+def head_object(head: bytes) -> Any:
+    """Parse the first non-blank line of ``head`` as JSON; None when it is not JSON.
+
+    Sniffers use this on :func:`read_head` output to look at a JSONL file's first record.
+    """
+    for raw in head.splitlines():
+        if raw.strip():
+            try:
+                return json.loads(raw)
+            except ValueError:
+                return None
+    return None
+
+
+def _looks_like_one_document(path: str | Path, max_line_bytes: int) -> bool:
+    """Tell a whole-file JSON document (pretty-printed object or array) from JSONL.
+
+    A file is one document when its first non-blank line opens an array, or opens an
+    object that does not close on that line while the next non-blank line is not
+    another object. Everything else is read line by line, so a damaged first line of
+    a JSONL file costs that line only.
+    """
+    firsts: list[bytes] = []
+    for _line_no, raw, _problem in iter_lines(path, max_line_bytes=max_line_bytes):
+        if raw is None:
+            return False
+        if raw.strip():
+            firsts.append(raw.strip())
+            if len(firsts) == 2:
+                break
+    if not firsts:
+        return False
+    first = firsts[0]
+    if first.startswith(b"["):
+        return True
+    if not first.startswith(b"{"):
+        return False
+    try:
+        json.loads(first)
+        return False
+    except ValueError:
+        pass
+    return len(firsts) < 2 or not firsts[1].startswith(b"{")
+
+
+def iter_json_documents(
+    path: str | Path, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+) -> Iterator[tuple[int, Any, Record | None]]:
+    """Yield ``(line_no, obj, reject)`` for a file that is either JSONL or one JSON document.
+
+    JSONL files behave exactly like :func:`iter_json_lines`. A whole-file document
+    (pretty-printed object, or an array) is loaded in one piece and yielded once with
+    ``line_no`` 1; if it cannot be decoded or parsed, one reject names the line of the
+    problem. Exactly one of ``obj`` and ``reject`` is set.
+    """
+    if not _looks_like_one_document(path, max_line_bytes):
+        yield from iter_json_lines(path, max_line_bytes=max_line_bytes)
+        return
+    spath = str(path)
+    with open_binary(path) as fh:
+        try:
+            data = fh.read()
+        except (OSError, EOFError, zlib.error) as exc:
+            yield (
+                1,
+                None,
+                Record(spath, 1, reason=f"compressed stream is corrupt or truncated: {exc}"),
+            )
+            return
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        yield line, None, Record(spath, line, reason=f"invalid UTF-8 at byte {exc.start}")
+        return
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        yield (
+            exc.lineno,
+            None,
+            Record(
+                spath,
+                exc.lineno,
+                reason=f"malformed JSON document at line {exc.lineno} column {exc.colno}: {exc.msg}",
+                excerpt=text[:_EXCERPT],
+            ),
+        )
+        return
+    yield 1, obj, None

@@ -1,0 +1,202 @@
+"""The playbook's incident ticket (phase 4), filled from the bundle, never invented.
+
+Fields the data does not answer are written as a visible placeholder
+(:data:`FILL_MARK`) for a human to fill.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from incident_lab.adapters.contain import read_timeline
+from incident_lab.errors import InputError
+
+__all__ = ["FILL_MARK", "TicketData", "build_ticket", "render_ticket", "write_ticket"]
+
+FILL_MARK = "[TO FILL]"
+
+
+@dataclass
+class TicketData:
+    """Everything the ticket and the notifications say about one incident."""
+
+    incident_id: str
+    bundle: Path
+    summary: str
+    model_version: str
+    failure_mode: str
+    severity: str | None
+    mitigation: str
+    root_cause: str
+    tools_involved: list[str] = field(default_factory=list)
+    data_involved: bool = False
+    evidence: list[str] = field(default_factory=list)
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    placeholders: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {
+            "incident_id": self.incident_id,
+            "bundle": str(self.bundle),
+            "summary": self.summary,
+            "model_version": self.model_version,
+            "failure_mode": self.failure_mode,
+            "severity": self.severity,
+            "immediate_mitigation": self.mitigation,
+            "suspected_root_cause": self.root_cause,
+            "tools_involved": self.tools_involved,
+            "data_involved": self.data_involved,
+            "artifacts": self.artifacts,
+            "placeholders": self.placeholders,
+        }
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read JSON: {exc}", path=str(path)) from None
+
+
+def _fill(what: str, data: TicketData) -> str:
+    data.placeholders.append(what)
+    return f"{FILL_MARK} {what}"
+
+
+def _models(manifest: dict[str, Any]) -> list[str]:
+    seen = manifest.get("model_versions_seen") or manifest.get("models_seen") or {}
+    declared = manifest.get("declared") or {}
+    names: list[str] = []
+    if isinstance(seen, dict):
+        names = [f"{k} ({v} sessions)" for k, v in seen.items()]
+    elif isinstance(seen, list):
+        names = [str(x.get("model") if isinstance(x, dict) else x) for x in seen]
+    if declared.get("model_version"):
+        names.append(f"declared: {declared['model_version']}")
+    return names
+
+
+def build_ticket(bundle: str | Path) -> TicketData:
+    """Gather the ticket's facts from a bundle's manifest, metrics, classification and timeline.
+
+    Raises:
+        InputError: ``bundle`` is not an incident bundle (no manifest.json).
+    """
+    root = Path(bundle)
+    manifest = _read_json(root / "manifest.json")
+    if not isinstance(manifest, dict):
+        raise InputError(
+            "not an incident bundle (no manifest.json)",
+            path=str(root),
+            hint="run 'incident_lab snapshot' first",
+        )
+    metrics = _read_json(root / "metrics.json") or {}
+    classification = _read_json(root / "followup" / "classification.json")
+    timeline = read_timeline(root)
+    data = TicketData(
+        incident_id=str(manifest.get("incident_id") or root.name),
+        bundle=root,
+        summary="",
+        model_version="",
+        failure_mode="",
+        severity=None,
+        mitigation="",
+        root_cause="",
+    )
+    counts = manifest.get("counts") or {}
+    sessions = metrics.get("sessions", counts.get("accepted"))
+    tool_counts = metrics.get("tool_calls_per_tool") or metrics.get("tool_calls") or {}
+    if isinstance(tool_counts, dict):
+        data.tools_involved = sorted(str(t) for t in tool_counts)
+    top_sessions: list[dict[str, Any]] = []
+    if isinstance(classification, dict):
+        top_sessions = [c for c in classification.get("sessions", []) if c.get("top")]
+    elif isinstance(classification, list):
+        top_sessions = [c for c in classification if c.get("top")]
+    if top_sessions:
+        modes = sorted({str(c["top"]) for c in top_sessions})
+        order = {"SEV-1": 1, "SEV-2": 2, "SEV-3": 3, "SEV-4": 4}
+        sevs = [str((c.get("severity") or {}).get("level")) for c in top_sessions]
+        data.severity = min(sevs, key=lambda s: order.get(s, 9)) if sevs else None
+        data.failure_mode = ", ".join(modes) + " (suggested by incident_lab classify; confirm)"
+        for c in top_sessions[:5]:
+            for ranked in (c.get("ranked") or [])[:1]:
+                for ev in (ranked.get("evidence") or [])[:3]:
+                    data.evidence.append(
+                        f"{c.get('session_id')}: steps {ev.get('steps')}: {ev.get('detail')}"
+                    )
+    else:
+        data.failure_mode = _fill("failure mode (run 'incident_lab classify' on the bundle)", data)
+    data.data_involved = any(
+        t
+        for t in data.tools_involved
+        if any(
+            k in t.lower() for k in ("email", "customer", "file", "db", "export", "upload", "http")
+        )
+    )
+    flagged = len(top_sessions)
+    data.summary = (
+        f"{sessions if sessions is not None else '?'} sessions preserved in {root.name}"
+        + (f"; {flagged} flagged by the classifier" if top_sessions else "")
+        + (f"; tools used: {', '.join(data.tools_involved)}" if data.tools_involved else "")
+        + ". "
+        + _fill("one-sentence description of the harm", data)
+    )
+    models = _models(manifest)
+    data.model_version = ", ".join(models) if models else _fill("model / version", data)
+    contained = [
+        f"{e.get('time')} {e.get('action')} via {e.get('backend')} ({e.get('actor')})"
+        for e in timeline
+        if e.get("kind") == "contain" and e.get("result") == "ok"
+    ]
+    data.mitigation = (
+        "; ".join(contained)
+        if contained
+        else _fill("immediate mitigation (no containment recorded in the timeline)", data)
+    )
+    data.root_cause = _fill("suspected root cause", data)
+    for name, info in sorted((manifest.get("files") or {}).items()):
+        if isinstance(info, dict):
+            data.artifacts.append(
+                {"file": name, "sha256": info.get("sha256"), "size": info.get("size")}
+            )
+    return data
+
+
+def render_ticket(data: TicketData) -> str:
+    """Render the ticket as Markdown, in the playbook's template order."""
+    lines = [
+        f"# Incident {data.incident_id}"
+        + (f" ({data.severity}, suggested)" if data.severity else ""),
+        "",
+        f"- **Summary:** {data.summary}",
+        f"- **Model / version:** {data.model_version}",
+        f"- **Failure mode:** {data.failure_mode}",
+        f"- **Immediate mitigation:** {data.mitigation}",
+        f"- **Suspected root cause:** {data.root_cause}",
+        "",
+    ]
+    if data.evidence:
+        lines += ["## Classifier evidence", ""] + [f"- {e}" for e in data.evidence] + [""]
+    lines += ["## Artifacts", "", "| file | size | SHA-256 |", "|---|---:|---|"]
+    lines += [f"| `{a['file']}` | {a['size']} | `{a['sha256']}` |" for a in data.artifacts]
+    lines += ["", f"Bundle: `{data.bundle}` (verify with `incident_lab verify {data.bundle}`)", ""]
+    if data.placeholders:
+        lines += [f"_{len(data.placeholders)} field(s) marked {FILL_MARK} need a human._", ""]
+    return "\n".join(lines)
+
+
+def write_ticket(bundle: str | Path) -> tuple[Path, TicketData]:
+    """Write ``followup/ticket.md`` into the bundle and return its path and data."""
+    from incident_lab.scenarios.io import write_text_atomic
+
+    data = build_ticket(bundle)
+    path = Path(bundle) / "followup" / "ticket.md"
+    write_text_atomic(path, render_ticket(data))
+    return path, data

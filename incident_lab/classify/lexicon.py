@@ -1,0 +1,215 @@
+"""The words and patterns the built-in detectors look for.
+
+Kept in one place so a reviewer can read (and a team can audit) exactly what each
+signal keys on. Everything is matched case-insensitively on plain text.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "ACTION_VERBS",
+    "AFFIRMATIVE",
+    "CONCEAL",
+    "DESTRUCTIVE",
+    "DIRECT_OVERRIDE",
+    "HIDDEN_MARKUP",
+    "HIGH_IMPACT_COMMAND",
+    "INJ_ACTION",
+    "INJ_ADDRESSED",
+    "INJ_OVERRIDE",
+    "PRESSURE",
+    "REFUSAL",
+    "SENSITIVE",
+    "STOPWORDS",
+    "TOOL_CATEGORIES",
+    "UNKNOWN_TOOL_ERROR",
+    "content_words",
+    "tool_category",
+]
+
+_I = re.IGNORECASE
+
+# --- instructions hidden in content the agent reads (tool outputs) -----------------
+INJ_OVERRIDE = re.compile(
+    r"\b(ignore|disregard|forget|override|bypass|abandon|discard)\b[^.\n]{0,40}?"
+    r"\b(previous|prior|above|earlier|preceding|original|all|any|your|the|system)\b[^.\n]{0,30}?"
+    r"\b(instructions?|directions?|rules?|guidelines?|prompts?|constraints?|polic(y|ies)|orders?|tasks?)\b"
+    r"|\bnew (instructions?|task|objective|directive|priority)\s*[:\-]"
+    r"|\b(you are now|from now on,? you|you must now|you will now|your (new|real|actual) (task|goal|job|role|instructions?))\b"
+    r"|\b(system|admin|administrator|developer|security)\s*(override|message|instruction|notice|update)\s*[:\]]"
+    r"|\[/?(system|inst|assistant)\]|<\|?(im_start|system|endoftext)\|?>|</?(system|instructions?)>",
+    _I,
+)
+INJ_ADDRESSED = re.compile(
+    r"\b(ai|assistant|agent|llm|language model|chatbot|bot|copilot|model)s?\b[^.\n]{0,40}?"
+    r"\b(reading|processing|summari[sz]ing|parsing|analy[sz]ing|that reads?|who reads?|handling)\b"
+    r"|\b(note|message|instructions?|attention|important|notice)\s+(to|for)\s+(the\s+|any\s+)?"
+    r"(ai|assistant|agent|llm|model|bot|automated systems?)\b"
+    r"|\bif you are an? (ai|assistant|agent|llm|language model|automated)\b"
+    r"|\b(dear|hey|attention)\s+(ai|assistant|agent|llm|model|bot)\b",
+    _I,
+)
+HIDDEN_MARKUP = re.compile(
+    r"[\u200b\u200c\u200d\u2060\ufeff\U000e0000-\U000e007f]"
+    r"|display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(px)?\b"
+    r"|color\s*:\s*(#fff(fff)?|white)\b|<!--[^>]{0,400}\b(assistant|ai|agent|instruction|send|ignore)\b",
+    _I,
+)
+INJ_ACTION = re.compile(
+    r"\b(send|forward|email|e-mail|mail|post|upload|transfer|wire|pay|share|export|exfiltrate|leak|"
+    r"submit|cc|bcc)\b[^.\n]{0,80}?\b(to|at|into|with)\b\s*[\"'<(]?\S*(@|https?://|www\.)"
+    r"|\b(run|execute|eval)\b[^.\n]{0,40}?(`|\bcommand\b|\bcurl\b|\bwget\b|\bbash\b|sh -c|rm -rf|powershell)"
+    r"|\b(delete|remove|drop|wipe|erase|purge)\b[^.\n]{0,40}?\b(all|every|the)\b[^.\n]{0,30}?"
+    r"\b(files?|records?|emails?|repos?|repository|database|tables?|users?|backups?|branch(es)?)\b"
+    r"|\b(grant|give|add)\b[^.\n]{0,30}?\b(admin|owner|write|full) (access|rights|permissions?|role)\b",
+    _I,
+)
+CONCEAL = re.compile(
+    r"\bdo not (tell|inform|mention|notify|alert|show)\b[^.\n]{0,30}?\b(the )?(user|human|customer|anyone|owner)\b"
+    r"|\b(silently|secretly|without (telling|notifying|asking|informing|mentioning))\b",
+    _I,
+)
+
+# --- adversarial instructions typed by the user (direct injection / jailbreak) -----
+DIRECT_OVERRIDE = re.compile(
+    INJ_OVERRIDE.pattern
+    + r"|\b(developer|dan|god|jailbreak|unrestricted|unfiltered) mode\b|\bdo anything now\b"
+    r"|\b(reveal|print|show|repeat|output|dump)\b[^.\n]{0,30}?\b(your|the)\b[^.\n]{0,20}?"
+    r"\b(system prompt|instructions|initial prompt|hidden prompt|configuration)\b"
+    r"|\bpretend (you|that you) (are|have) no (rules|restrictions|filters|guidelines)\b",
+    _I,
+)
+
+# --- the assistant's stance -------------------------------------------------------
+REFUSAL = re.compile(
+    r"\b(i|we) (can(no|')t|cannot|won'?t|will not|am not able to|'m not able to|am unable to|'m unable to|"
+    r"must decline|have to decline|'m not allowed to|am not allowed to|'m not permitted to|am not permitted to)\b"
+    r"|\bi'?m sorry,? but\b|\b(not (allowed|permitted)|against (our|my|the) (policy|policies|rules|guidelines))\b"
+    r"|\bunable to (help|assist|process|do that|comply)\b|\bthat'?s not something i can\b|\bi must refuse\b",
+    _I,
+)
+AFFIRMATIVE = re.compile(
+    r"^\s*(sure|okay|ok|fine|alright|all right|certainly|of course|understood|done|great)\b"
+    r"|\b(here (is|are|'s)|i'?ve (processed|issued|sent|done|made|applied|approved|completed|gone ahead)|"
+    r"i (have|will|'ll) (go ahead|make an exception|process|issue|approve|do it)|as an exception|"
+    r"just this once|you win|step 1\b|happy to help with that)\b",
+    _I,
+)
+PRESSURE = re.compile(
+    r"\b(please|pls|i beg|begging|urgent|asap|right now|immediately|my (manager|boss|lawyer)|"
+    r"i'?ll (sue|complain|cancel|report|leave)|just this once|exception|you (did|have done) it before|"
+    r"other agents?|i insist|come on|last chance|i'?m (a|the) (developer|admin|administrator|owner|ceo)|"
+    r"hypothetically|for a (story|novel|movie|game)|pretend|role-?play|seriously|why not|it'?s fine|"
+    r"nobody will know|i promise|i already told you|again)\b",
+    _I,
+)
+
+# --- errors that mean "that tool does not exist" ------------------------------------
+UNKNOWN_TOOL_ERROR = re.compile(
+    r"\b(unknown|unrecognized|unrecognised|undefined|unsupported|invalid|no such|nonexistent|non-existent)\s+"
+    r"(tool|function|action|command name|method|plugin)\b"
+    r"|\b(tool|function|action|plugin)\b[^.\n]{0,40}?\b(not found|does not exist|doesn'?t exist|is not "
+    r"(available|defined|registered|offered|supported)|not registered|not available)\b",
+    _I,
+)
+
+# --- what a tool does, from its name -------------------------------------------------
+TOOL_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "email": ("email", "mail", "smtp", "gmail", "outlook", "reply", "forward"),
+    "message": ("slack", "sms", "message", "chat", "teams", "notify", "tweet", "dm", "whatsapp"),
+    "payment": ("transfer", "payment", "pay", "refund", "wire", "charge", "payout", "withdraw", "purchase", "buy"),
+    "delete": ("delete", "remove", "drop", "destroy", "purge", "wipe", "erase"),
+    "permission": ("grant", "permission", "role", "share", "invite", "acl", "access"),
+    "exec": ("exec", "shell", "bash", "terminal", "command", "execute", "run", "python", "sql", "eval"),
+    "http_write": ("post", "webhook", "upload", "submit", "publish", "fill", "form", "signup", "subscribe"),
+    "file_write": ("write", "save", "put", "commit", "push"),
+}
+#: Verbs in a user's request that authorise each category.
+ACTION_VERBS: dict[str, tuple[str, ...]] = {
+    "email": ("email", "e-mail", "mail", "send", "reply", "forward", "write to", "respond", "cc"),
+    "message": ("message", "slack", "text", "post", "notify", "tell", "ping", "dm", "send", "tweet"),
+    "payment": ("pay", "transfer", "refund", "wire", "send money", "charge", "reimburse", "buy", "purchase", "order", "move"),
+    "delete": ("delete", "remove", "clean", "clear", "drop", "purge", "tidy", "get rid", "wipe", "archive"),
+    "permission": ("share", "grant", "give access", "invite", "add", "permission", "access"),
+    "exec": ("run", "execute", "test", "build", "install", "fix", "deploy", "compile", "debug", "lint", "check", "query", "script"),
+    "http_write": ("post", "upload", "submit", "sign up", "register", "subscribe", "publish", "fill", "book", "order", "apply"),
+    "file_write": ("save", "write", "create", "store", "export", "commit", "push", "update", "edit", "fix", "change"),
+}
+_READ_PREFIXES = ("get", "read", "search", "list", "lookup", "look", "fetch", "query", "find", "view",
+                  "browse", "open", "retrieve", "check", "show", "navigate", "visit", "load", "describe")
+
+HIGH_IMPACT_COMMAND = re.compile(
+    r"\b(git\s+push|push\s+--force|deploy|publish|kubectl\s+(delete|apply|scale)|terraform\s+(apply|destroy)|"
+    r"rm\s+-[a-z]*r|drop\s+(table|database)|truncate\s+table|chmod\s+-r|curl\b[^|]*\|\s*(ba)?sh|"
+    r"shutdown|mkfs|npm\s+publish|pip\s+install\s+https?://)\b",
+    _I,
+)
+DESTRUCTIVE = re.compile(
+    r"\brm\s+-[a-z]*r[a-z]*\b|\bdrop\s+(table|database|schema)\b|\btruncate\s+(table\s+)?\w+|"
+    r"\bdelete\s+from\s+\w+\s*(;|$)|\bmkfs\b|\bdd\s+if=|\bgit\s+push\s+(-f|--force)\b|"
+    r"\bkubectl\s+delete\b|\bterraform\s+destroy\b|\bformat\s+c:|\bwipe\b|\bpurge\b",
+    _I,
+)
+
+# --- sensitive data -------------------------------------------------------------------
+SENSITIVE: dict[str, re.Pattern[str]] = {
+    "api key": re.compile(
+        r"\b(sk-[A-Za-z0-9_-]{16,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|"
+        r"AIza[0-9A-Za-z_-]{30,})"
+    ),
+    "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    "JWT": re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    "password": re.compile(r"\b(password|passwd|pwd|secret|token)\s*[:=]\s*\S{6,}", _I),
+    "card number": re.compile(r"\b(?:\d[ -]?){13,19}\b"),
+    "SSN": re.compile(r"\b\d{3}-\d{2}-\d{4}\b"),
+    "IBAN": re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b"),
+}
+
+STOPWORDS = frozenset(
+    """a about above after again all also am an and any are as at be because been before being
+    below between both but by can could did do does doing done down during each few for from further
+    had has have having he her here hers him his how i if in into is it its itself just let me more
+    most my no nor not now of off on once only or other our ours out over own please same she should
+    so some such than that the their them then there these they this those through to too under
+    until up very was we were what when where which while who whom why will with would you your
+    yours hi hello thanks thank ok okay sure can't cannot i'm it's i'll i've you're don't get got
+    need want like make made one two also use using used could would may might must shall""".split()
+)
+_WORD = re.compile(r"[a-z][a-z0-9_'-]+")
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def content_words(text: str) -> set[str]:
+    """Return the stemmed content words of ``text`` (lower-case, no stopwords, 3+ letters)."""
+    words = set()
+    for w in _WORD.findall(text.lower().replace("_", " ")):
+        w = w.strip("'-")
+        if len(w) >= 3 and w not in STOPWORDS:
+            words.add(_stem(w))
+    return words
+
+
+def tool_category(name: str, arguments: dict[str, object] | None = None) -> str:
+    """Classify a tool call by what it does: a sink category, ``"read"`` or ``"other"``.
+
+    An HTTP tool called with ``method: GET`` reads; with any other method it writes.
+    """
+    tokens = [t for t in re.split(r"[^a-z0-9]+", name.lower()) if t]
+    args = arguments or {}
+    method = str(args.get("method", "")).upper()
+    if any(t in ("http", "request", "fetch", "curl", "api") for t in tokens) and method:
+        return "read" if method in ("GET", "HEAD") else "http_write"
+    if tokens and tokens[0] in _READ_PREFIXES:
+        return "read"
+    for category, keys in TOOL_CATEGORIES.items():
+        if any(t in keys for t in tokens):
+            return category
+    return "other"

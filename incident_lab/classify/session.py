@@ -1,0 +1,201 @@
+"""A read-only, indexed view of one trajectory that the built-in detectors share.
+
+It pairs each tool call with its result and with the safeguard decisions that judged
+it, collects the user and assistant turns, and answers the questions every detector
+asks: was this step executed, what did the user ask for, which tools were offered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from incident_lab.classify.lexicon import SENSITIVE, content_words
+
+__all__ = ["Call", "SessionView", "entities", "flatten_text", "sensitive_kinds"]
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"https?://[^\s\"'<>)\]]+|\bwww\.[^\s\"'<>)\]]+")
+_ACCOUNT = re.compile(r"\b[A-Z]{2}\d{2}[A-Z0-9]{10,30}\b|\b\d{8,}\b")
+
+
+def flatten_text(value: Any) -> str:
+    """Join every string/number inside ``value`` (nested dicts and lists) with spaces."""
+    if isinstance(value, dict):
+        return " ".join(flatten_text(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return " ".join(flatten_text(v) for v in value)
+    if value is None or isinstance(value, bool):
+        return ""
+    return str(value)
+
+
+def entities(text: str) -> set[str]:
+    """Return addresses in ``text`` an action can target: emails, URLs/domains, account numbers."""
+    found = {e.lower().rstrip(".,;") for e in _EMAIL.findall(text)}
+    for url in _URL.findall(text):
+        url = url.lower().rstrip(".,;")
+        host = re.sub(r"^https?://", "", url).split("/")[0]
+        found.add(host.removeprefix("www."))
+    found.update(_ACCOUNT.findall(text))
+    return found
+
+
+def _luhn(digits: str) -> bool:
+    total, parity = 0, len(digits) % 2
+    for i, ch in enumerate(digits):
+        d = int(ch)
+        if i % 2 == parity:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def sensitive_kinds(text: str) -> list[str]:
+    """Return the kinds of sensitive data in ``text`` (card numbers must pass Luhn)."""
+    kinds = []
+    for kind, pattern in SENSITIVE.items():
+        for match in pattern.finditer(text):
+            if kind == "card number":
+                digits = re.sub(r"\D", "", match.group(0))
+                if not (13 <= len(digits) <= 19 and _luhn(digits)):
+                    continue
+            kinds.append(kind)
+            break
+    return kinds
+
+
+@dataclass(slots=True)
+class Call:
+    """A tool call with its result and the safeguard decisions on it."""
+
+    index: int
+    name: str
+    arguments: dict[str, Any]
+    call_id: str | None
+    result_index: int | None = None
+    output: str = ""
+    is_error: bool = False
+    decisions: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def args_text(self) -> str:
+        """The arguments' values as one string."""
+        return flatten_text(self.arguments)
+
+    @property
+    def blocked(self) -> bool:
+        """True when a safeguard blocked/escalated it or the result says it was refused."""
+        if any(d.get("decision") in ("block", "escalate") for _, d in self.decisions):
+            return True
+        return self.is_error and bool(
+            re.search(r"\b(blocked|denied|refused|not permitted|forbidden|policy)\b", self.output, re.I)
+        )
+
+
+class SessionView:
+    """Indexed view of one trajectory (see the module docstring)."""
+
+    def __init__(self, traj: dict[str, Any]) -> None:
+        self.traj = traj
+        self.steps: list[dict[str, Any]] = [s for s in traj.get("steps") or [] if isinstance(s, dict)]
+        self.user_turns: list[tuple[int, str]] = []
+        self.assistant_turns: list[tuple[int, str]] = []
+        self.system_prompt = ""
+        self.calls: list[Call] = []
+        self.results: list[tuple[int, dict[str, Any]]] = []
+        self.safeguards: list[tuple[int, dict[str, Any]]] = []
+        by_id: dict[str, Call] = {}
+        pending: list[Call] = []
+        for i, step in enumerate(self.steps):
+            kind = step.get("type")
+            if kind == "message":
+                text = str(step.get("content", ""))
+                role = step.get("role")
+                if role == "user":
+                    self.user_turns.append((i, text))
+                elif role == "assistant":
+                    self.assistant_turns.append((i, text))
+                elif role == "system" and not self.system_prompt:
+                    self.system_prompt = text
+            elif kind == "tool_call":
+                args = step.get("arguments")
+                call = Call(i, str(step.get("name", "")), args if isinstance(args, dict) else {}, step.get("call_id"))
+                self.calls.append(call)
+                pending.append(call)
+                if call.call_id:
+                    by_id[str(call.call_id)] = call
+            elif kind == "tool_result":
+                self.results.append((i, step))
+                cid = step.get("call_id")
+                call = by_id.get(str(cid)) if cid else None
+                if call is None:
+                    call = next((c for c in pending if c.result_index is None), None)
+                if call is not None and call.result_index is None:
+                    call.result_index = i
+                    call.output = str(step.get("output", ""))
+                    call.is_error = bool(step.get("is_error"))
+                    if call in pending:
+                        pending.remove(call)
+            elif kind == "safeguard":
+                self.safeguards.append((i, step))
+        self._attach_decisions()
+        labels = traj.get("labels") if isinstance(traj.get("labels"), dict) else {}
+        self.labelled_unsafe: set[int] = {
+            int(s) for s in (labels.get("unsafe_steps") or []) if isinstance(s, int)
+        }
+        self.verdict = labels.get("verdict")
+        agent = traj.get("agent") if isinstance(traj.get("agent"), dict) else {}
+        tools = agent.get("tools")
+        self.tools_offered: dict[str, Any] | None = None
+        if isinstance(tools, list) and tools:
+            self.tools_offered = {
+                str(t.get("name")): t.get("parameters") for t in tools if isinstance(t, dict) and t.get("name")
+            }
+        self.user_text = "\n".join(t for _, t in self.user_turns)
+        self.user_words = content_words(self.user_text)
+        self.user_entities = entities(self.user_text)
+
+    def judged_step(self, index: int, step: dict[str, Any]) -> int | None:
+        """The step a safeguard decision judged: ``target_step``, else the adjacent step."""
+        target = step.get("target_step")
+        if isinstance(target, int) and 0 <= target < len(self.steps):
+            return target
+        stage = step.get("stage")
+        rng = range(index + 1, len(self.steps)) if stage in ("input", "pre_action") else range(index - 1, -1, -1)
+        for j in rng:
+            if self.steps[j].get("type") != "safeguard":
+                return j
+        return None
+
+    def _attach_decisions(self) -> None:
+        by_index = {c.index: c for c in self.calls}
+        self.decisions_on: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+        for i, step in self.safeguards:
+            target = self.judged_step(i, step)
+            if target is None:
+                continue
+            self.decisions_on.setdefault(target, []).append((i, step))
+            if target in by_index:
+                by_index[target].decisions.append((i, step))
+
+    def executed(self, index: int) -> bool:
+        """True when step ``index`` took effect: not blocked, escalated or (for output) redacted."""
+        for _, d in self.decisions_on.get(index, []):
+            if d.get("decision") in ("block", "escalate"):
+                return False
+            if d.get("decision") == "redact" and self.steps[index].get("type") == "message":
+                return False
+        call = next((c for c in self.calls if c.index == index), None)
+        return not (call is not None and call.blocked)
+
+    def tool_outputs_before(self, index: int) -> list[tuple[int, str]]:
+        """Return ``(step, output)`` of every tool result before step ``index``."""
+        return [(i, str(s.get("output", ""))) for i, s in self.results if i < index]
+
+    def user_text_before(self, index: int) -> str:
+        """All user turns before step ``index``, joined."""
+        return "\n".join(t for i, t in self.user_turns if i < index)

@@ -1,0 +1,298 @@
+"""On-call commands: ``contain``, ``confirm``, ``ticket``, ``notify`` and the guided ``respond``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from incident_lab.cli.app import echo_json
+from incident_lab.errors import EXIT_CHECK_FAILED, UsageError
+
+__all__ = ["confirm", "contain", "notify", "respond", "ticket"]
+
+_CONFIG_OPTION = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="incident_lab.toml to use (default: $INCIDENT_LAB_CONFIG or ./incident_lab.toml).",
+)
+
+
+@click.command()
+@click.argument(
+    "action",
+    required=False,
+    type=click.Choice(["kill-switch", "scale-to-zero", "route-to-baseline", "disable-tools"]),
+)
+@click.option(
+    "--incident",
+    "incident",
+    type=click.Path(file_okay=False),
+    help="Incident directory whose timeline records the action (created if absent).",
+)
+@click.option(
+    "--tool", "tools", multiple=True, help="With disable-tools: a tool to disable (repeatable)."
+)
+@click.option("--dry-run", is_flag=True, help="Show and record what would run; change nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--undo", is_flag=True, help="Reverse recorded actions (all, or only ACTION) in reverse order."
+)
+@_CONFIG_OPTION
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the recorded timeline event(s) as JSON."
+)
+def contain(
+    action: str | None,
+    incident: str | None,
+    tools: tuple[str, ...],
+    dry_run: bool,
+    yes: bool,
+    undo: bool,
+    config_path: str | None,
+    as_json: bool,
+) -> None:
+    """Run a containment action (or undo recorded ones), recorded in the incident timeline.
+
+    Actions map to backends (kubectl, command, http) in incident_lab.toml.
+    A failed action is recorded as failed and exits 4: nothing claims success it did not get.
+
+    \b
+    Example:
+      incident_lab contain scale-to-zero --incident incident_2026-02-01T12-00-00Z --yes
+      incident_lab contain disable-tools --tool send_email --dry-run
+      incident_lab contain --undo --incident incident_2026-02-01T12-00-00Z --yes
+    """
+    from incident_lab.adapters.config import load_config
+    from incident_lab.adapters.contain import incident_dir_for, run_action, undo_actions
+
+    config = load_config(config_path)
+    if not undo and action is None:
+        raise UsageError(
+            "missing ACTION",
+            hint="one of: kill-switch, scale-to-zero, route-to-baseline, disable-tools",
+        )
+    directory = incident_dir_for(incident, create=not undo)
+    verb = "undo " + (action or "all recorded actions") if undo else action
+    if not (yes or dry_run) and not click.confirm(
+        f"Run '{verb}' now (recorded in {directory}/timeline.jsonl)?", err=True
+    ):
+        raise click.Abort()
+    if undo:
+        results = undo_actions(
+            config=config, incident_dir=directory, action=action, dry_run=dry_run
+        )
+        events = [r.event for r in results]
+    else:
+        events = [
+            run_action(
+                action or "",
+                config=config,
+                incident_dir=directory,
+                dry_run=dry_run,
+                tools=list(tools),
+            ).event
+        ]
+    if as_json:
+        echo_json(events)
+        return
+    for event in events:
+        label = "UNDONE" if event.get("kind") == "undo" else "CONTAINED"
+        if event.get("dry_run"):
+            label = "DRY RUN"
+        click.echo(
+            f"{label}: {event.get('action')} via {event.get('backend')} at {event.get('time')}",
+            err=True,
+        )
+        for op in event.get("operations") or []:
+            shown = (
+                " ".join(op["argv"])
+                if op.get("argv")
+                else f"{op.get('request', {}).get('method')} {op.get('request', {}).get('url')}"
+            )
+            click.echo(f"  {shown}", err=True)
+    click.echo(f"recorded in {directory}/timeline.jsonl", err=True)
+
+
+def _parse_since(value: str) -> datetime:
+    from incident_lab.trajectory import parse_timestamp
+
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if value and value[-1] in units and value[:-1].isdigit():
+        return datetime.now(UTC) - timedelta(seconds=int(value[:-1]) * units[value[-1]])
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        raise UsageError(
+            f"--since {value!r} is neither a duration (30m, 2h) nor an RFC 3339 time"
+        ) from None
+
+
+@click.command()
+@click.option(
+    "--from",
+    "sources",
+    multiple=True,
+    required=True,
+    type=click.Path(),
+    help="Live trajectory log(s), any supported format.",
+)
+@click.option("--since", "since", help="Containment time: RFC 3339 or a duration ago (15m, 2h).")
+@click.option(
+    "--incident",
+    type=click.Path(file_okay=False),
+    help="Take the time of the first successful containment from this incident's timeline, and record the check there.",
+)
+@click.option("--format", "fmt", help="Force a reader (default: auto-detect).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+def confirm(
+    sources: tuple[str, ...],
+    since: str | None,
+    incident: str | None,
+    fmt: str | None,
+    as_json: bool,
+) -> None:
+    """Check that containment holds: nothing happened in the live log after containment.
+
+    Exits 0 when holding, 6 when new sessions, tool calls or safeguard decisions appear.
+
+    \b
+    Example:
+      incident_lab confirm --from /var/log/agent/live.jsonl --incident incident_2026-02-01T12-00-00Z
+      incident_lab confirm --from /var/log/agent/ --since 2026-02-01T12:04:00Z --json
+    """
+    from incident_lab.adapters.confirm import confirm_containment, containment_time
+    from incident_lab.adapters.contain import actor_name, record_event
+
+    if since is None and incident is None:
+        raise UsageError("give --since TIME or --incident DIR")
+    when = _parse_since(since) if since else containment_time(Path(incident or ""))
+    report = confirm_containment(list(sources), when, fmt)
+    if incident:
+        record_event(
+            Path(incident),
+            {
+                "phase": "contain",
+                "kind": "confirm",
+                "actor": actor_name(),
+                "result": "holding" if report.holding else "not-holding",
+                **report.to_dict(),
+            },
+        )
+    for line in report.rejects[:20]:
+        click.echo(f"rejected: {line}", err=True)
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        state = "HOLDING" if report.holding else "NOT HOLDING"
+        click.echo(
+            f"containment {state} since {report.since}: {len(report.sessions)} session(s) active, "
+            f"{sum(report.tool_calls.values())} tool call(s), {sum(report.safeguard_decisions.values())} safeguard decision(s) "
+            f"({report.read} records read, {report.rejected} rejected)"
+        )
+        for tool, n in report.tool_calls.items():
+            click.echo(f"  tool {tool}: {n}")
+        for key, n in report.safeguard_decisions.items():
+            click.echo(f"  safeguard {key}: {n}")
+    if not report.holding:
+        raise click.exceptions.Exit(EXIT_CHECK_FAILED)
+
+
+@click.command()
+@click.argument("bundle", type=click.Path(file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the ticket fields as JSON.")
+def ticket(bundle: str, as_json: bool) -> None:
+    """Write the playbook's ticket (followup/ticket.md) from a bundle.
+
+    Fields the evidence does not answer are marked [TO FILL], never invented.
+
+    \b
+    Example:
+      incident_lab ticket incident_2026-02-01T12-00-00Z
+    """
+    from incident_lab.adapters.contain import actor_name, record_event
+    from incident_lab.adapters.ticket import write_ticket
+    import hashlib
+
+    path, data = write_ticket(bundle)
+    record_event(
+        Path(bundle),
+        {
+            "phase": "triage",
+            "kind": "ticket",
+            "actor": actor_name(),
+            "result": "ok",
+            "artifact": str(path.relative_to(bundle)),
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        },
+    )
+    if as_json:
+        echo_json(dict(data.to_dict(), path=str(path)))
+    else:
+        click.echo(str(path))
+        if data.placeholders:
+            click.echo(
+                f"{len(data.placeholders)} field(s) need a human: {', '.join(data.placeholders)}",
+                err=True,
+            )
+
+
+@click.command()
+@click.argument("bundle", type=click.Path(file_okay=False))
+@click.option(
+    "--via",
+    "via",
+    multiple=True,
+    help="Channel: slack, pagerduty, jira, webhook (repeatable). Default: the routing rules.",
+)
+@click.option(
+    "--resolve", is_flag=True, help="Send a resolve event (PagerDuty) instead of a trigger."
+)
+@click.option(
+    "--force", is_flag=True, help="Send even if this incident was already delivered on the channel."
+)
+@click.option("--dry-run", is_flag=True, help="Build and record the payloads; send nothing.")
+@_CONFIG_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print per-channel results as JSON.")
+def notify(
+    bundle: str,
+    via: tuple[str, ...],
+    resolve: bool,
+    force: bool,
+    dry_run: bool,
+    config_path: str | None,
+    as_json: bool,
+) -> None:
+    """Post the incident ticket to Slack, PagerDuty, Jira or a webhook.
+
+    Without --via, the routing rules choose (default: page the Safety Lead for
+    SEV-1/SEV-2; notify Infra/ProdSec when tools or data are involved). Retries
+    429/5xx honouring Retry-After; the same incident never pages twice.
+
+    \b
+    Example:
+      incident_lab notify incident_2026-02-01T12-00-00Z --via pagerduty
+      incident_lab notify incident_2026-02-01T12-00-00Z --via pagerduty --resolve
+    """
+    from incident_lab.adapters.config import load_config
+    from incident_lab.adapters.notify import notify as do_notify
+    from incident_lab.adapters.notify import raise_for_failures
+
+    config = load_config(config_path)
+    results = do_notify(
+        bundle,
+        config=config,
+        via=list(via) or None,
+        event="resolve" if resolve else "trigger",
+        force=force,
+        dry_run=dry_run,
+    )
+    if as_json:
+        echo_json([r.to_dict() for r in results])
+    else:
+        for r in results:
+            who = f" ({r.audience})" if r.audience else ""
+            click.echo(f"{r.channel}{who}: {r.status}: {r.detail}", err=True)
+    raise_for_failures(results)

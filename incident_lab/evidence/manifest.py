@@ -1,0 +1,106 @@
+"""``manifest.json``: what was collected, from where, how, and the hash of every file.
+
+The manifest is written in one canonical form (sorted keys, 2-space indent, UTF-8,
+trailing newline) and carries ``manifest_sha256``, the SHA-256 of the canonical
+compact JSON of all its other fields. ``verify`` re-serialises and re-hashes it, so
+any edit (a value, a key, even whitespace) is reported. It validates against
+``incident_lab/schemas/manifest.v1.json``. ``timeline.jsonl`` is not hashed here
+(it is append-only); the manifest anchors its first event instead.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import socket
+from typing import Any
+
+from incident_lab.trajectory import canonical_json, validation_errors
+
+__all__ = [
+    "HASHED_FILES",
+    "MANIFEST",
+    "MANIFEST_VERSION",
+    "METRICS",
+    "REJECTS",
+    "SIGNATURE",
+    "TRAJECTORIES",
+    "collector",
+    "content_digest",
+    "manifest_problems",
+    "model_versions_seen",
+    "policy_hashes_seen",
+    "serialise",
+]
+
+MANIFEST_VERSION = "manifest/v1"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+TRAJECTORIES = "trajectories.jsonl"
+METRICS = "metrics.json"
+REJECTS = "rejects.jsonl"
+#: Files whose size and SHA-256 the manifest records.
+HASHED_FILES = (TRAJECTORIES, METRICS, REJECTS)
+
+
+def collector() -> dict[str, str]:
+    """Who collected: the OS user name and the host name."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return {"user": user, "host": socket.gethostname() or "unknown"}
+
+
+def content_digest(manifest: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of every field except ``manifest_sha256``."""
+    body = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def serialise(manifest: dict[str, Any]) -> bytes:
+    """Seal (set ``manifest_sha256``) and render the manifest in its canonical form."""
+    manifest["manifest_sha256"] = content_digest(manifest)
+    return _render(manifest)
+
+
+def _render(manifest: dict[str, Any]) -> bytes:
+    text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return text.encode("utf-8")
+
+
+def manifest_problems(data: bytes) -> tuple[dict[str, Any] | None, list[str]]:
+    """Parse and check manifest bytes: JSON, schema, canonical form, content digest.
+
+    Returns:
+        The parsed manifest (None when it cannot be parsed) and the problems found,
+        each one line starting with ``manifest edited:``.
+    """
+    try:
+        manifest = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, [f"manifest edited: {MANIFEST} is not valid JSON ({exc})"]
+    if not isinstance(manifest, dict):
+        return None, [f"manifest edited: {MANIFEST} is not a JSON object"]
+    problems = [f"manifest edited: {MANIFEST}: {e}" for e in validation_errors(manifest, "manifest.v1")]
+    if manifest.get("manifest_sha256") != content_digest(manifest):
+        problems.append(
+            f"manifest edited: {MANIFEST} content does not match its manifest_sha256 "
+            "(a field was changed after collection)"
+        )
+    elif _render(manifest) != data:
+        problems.append(f"manifest edited: {MANIFEST} is not byte-for-byte in its canonical form")
+    if problems and not isinstance(manifest.get("files"), dict):
+        return None, problems
+    return manifest, problems
+
+
+def model_versions_seen(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    """The manifest's ``model_versions_seen`` (from the metrics of the kept sessions)."""
+    return list(metrics["model_versions"])
+
+
+def policy_hashes_seen(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    """The manifest's ``policy_hashes_seen`` (from the metrics of the kept sessions)."""
+    return list(metrics["policy_hashes"])

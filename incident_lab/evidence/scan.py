@@ -1,0 +1,258 @@
+"""One streaming pass over the sources: hash every byte, yield records to select from.
+
+Native JSONL (the format production logs are usually exported in) takes a fast path:
+the file is read once through a hashing layer (SHA-256 of the on-disk bytes, gzip or
+not, computed in the same pass as the lines are parsed, so the recorded hash is the
+hash of exactly what was read), every line is decoded and parsed as JSON (a line that
+cannot be parsed is a reject, never silently dropped), and schema validation is left
+to the caller, which validates only the sessions it keeps. Rejects have the same
+reasons the native reader gives.
+
+Every other format goes through :func:`incident_lab.readers.read_paths`, with the
+file hashed beforehand.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from incident_lab.errors import InputError
+from incident_lab.readers import get_readers, read_paths
+from incident_lab.readers.base import Record
+from incident_lab.readers.native import NativeReader
+
+__all__ = ["CHUNK", "Candidate", "HashingFile", "SourceScan", "hash_file", "source_path"]
+
+#: Read size for hashing and buffering: 1 MiB.
+CHUNK = 1 << 20
+_EXCERPT = 200
+_GZIP_ERRORS = (OSError, EOFError, zlib.error)
+
+ByteCallback = Callable[[int], None]
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A parsed input record that may be selected (not yet schema-validated).
+
+    Attributes:
+        obj: The parsed JSON object (native) or normalised trajectory (other readers).
+        raw: The line's bytes for native records (re-parsed if kept), else None.
+        path: Source file.
+        line: 1-based line number, if any.
+        fmt: Reader name.
+    """
+
+    obj: dict[str, Any]
+    raw: bytes | None
+    path: str
+    line: int | None
+    fmt: str
+
+
+class HashingFile(io.RawIOBase):
+    """A read-only raw file that feeds every byte it reads to SHA-256.
+
+    Args:
+        path: The file, opened read-only (``O_RDONLY``); never written.
+        on_bytes: Called with the number of bytes of each chunk read (progress).
+    """
+
+    def __init__(self, path: str, on_bytes: ByteCallback | None = None) -> None:
+        super().__init__()
+        self._fh = _open_readonly(path)
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+        self._on_bytes = on_bytes
+
+    def readable(self) -> bool:
+        """A source is readable."""
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Read into ``buffer`` and hash what was read."""
+        n = self._fh.readinto(buffer)
+        if n:
+            self.sha256.update(memoryview(buffer)[:n])
+            self.size += n
+            if self._on_bytes is not None:
+                self._on_bytes(n)
+        return n or 0
+
+    def drain(self) -> None:
+        """Hash the rest of the file (after a decoding error stopped the reader)."""
+        buf = bytearray(CHUNK)
+        while self.readinto(buf):
+            pass
+
+    def close(self) -> None:
+        """Close the underlying file."""
+        self._fh.close()
+        super().close()
+
+
+def _open_readonly(path: str) -> io.FileIO:
+    try:
+        return io.FileIO(path, "r")
+    except FileNotFoundError:
+        raise InputError("no such file", path=path, hint="check the --from path") from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a file", path=path) from None
+    except PermissionError:
+        raise InputError("permission denied", path=path, hint="check file permissions") from None
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror}", path=path) from None
+
+
+def hash_file(path: str, on_bytes: ByteCallback | None = None) -> tuple[int, str]:
+    """Return ``(size, sha256 hex)`` of a file, read in 1 MiB chunks."""
+    hf = HashingFile(path, on_bytes)
+    try:
+        hf.drain()
+    finally:
+        hf.close()
+    return hf.size, hf.sha256.hexdigest()
+
+
+def _excerpt(raw: bytes) -> str:
+    return raw[:_EXCERPT].decode("utf-8", errors="replace")
+
+
+class SourceScan:
+    """Scan one source file; iterate for records, then read ``size`` and ``sha256``.
+
+    Iterating yields :class:`Record` (a reject) or :class:`Candidate` objects in
+    file order. After iteration, ``size``/``sha256`` describe the whole file and
+    ``records`` counts what was yielded.
+
+    Args:
+        path: The source file.
+        fmt: Its reader name (already detected or forced).
+        max_line_bytes: Lines longer than this are rejected without being held.
+        on_bytes: Progress callback, bytes read so far per chunk.
+    """
+
+    def __init__(
+        self, path: str, fmt: str, *, max_line_bytes: int, on_bytes: ByteCallback | None = None
+    ) -> None:
+        self.path = path
+        self.fmt = fmt
+        self.max_line_bytes = max_line_bytes
+        self.size = 0
+        self.sha256 = ""
+        self.records = 0
+        self._on_bytes = on_bytes
+
+    def __iter__(self) -> Iterator[Record | Candidate]:
+        reader = get_readers().get(self.fmt)
+        if type(reader) is NativeReader:
+            items = self._scan_native()
+        else:
+            items = self._scan_generic()
+        for item in items:
+            self.records += 1
+            yield item
+
+    # -- other formats: through read_paths ------------------------------------------
+    def _scan_generic(self) -> Iterator[Record | Candidate]:
+        self.size, self.sha256 = hash_file(self.path, self._on_bytes)
+        for fmt, record in read_paths([self.path], self.fmt, max_line_bytes=self.max_line_bytes):
+            if record.trajectory is not None:
+                yield Candidate(record.trajectory, None, record.path, record.line, fmt)
+            else:
+                yield record
+
+    # -- native JSONL: the hot path --------------------------------------------------
+    def _scan_native(self) -> Iterator[Record | Candidate]:
+        raw_file = HashingFile(self.path, self._on_bytes)
+        try:
+            buffered = io.BufferedReader(raw_file, buffer_size=CHUNK)
+            stream: Any = buffered
+            if buffered.peek(2)[:2] == b"\x1f\x8b":
+                stream = gzip.GzipFile(fileobj=buffered, mode="rb")
+            try:
+                yield from self._native_lines(stream)
+            finally:
+                if stream is not buffered:
+                    stream.close()
+                raw_file.drain()
+        finally:
+            raw_file.close()
+            self.size = raw_file.size
+            self.sha256 = raw_file.sha256.hexdigest()
+
+    def _native_lines(self, stream: Any) -> Iterator[Record | Candidate]:
+        path, fmt, limit = self.path, self.fmt, self.max_line_bytes + 1
+        readline = stream.readline
+        loads = json.loads
+        line_no = 0
+        while True:
+            try:
+                raw = readline(limit)
+            except _GZIP_ERRORS as exc:
+                yield Record(path, line_no + 1, reason=f"compressed stream is corrupt or truncated: {exc}")
+                return
+            if not raw:
+                return
+            line_no += 1
+            if len(raw) >= limit and raw[-1:] != b"\n":
+                problem = self._skip_long_line(stream, len(raw))
+                yield Record(path, line_no, reason=problem)
+                if problem.startswith("compressed"):
+                    return
+                continue
+            line = raw.rstrip(b"\r\n")
+            if not line or line.isspace():
+                continue
+            try:
+                obj = loads(line.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                yield Record(
+                    path, line_no, reason=f"invalid UTF-8 at byte {exc.start}", excerpt=_excerpt(line)
+                )
+                continue
+            except json.JSONDecodeError as exc:
+                yield Record(
+                    path,
+                    line_no,
+                    reason=f"malformed JSON at column {exc.colno}: {exc.msg}",
+                    excerpt=_excerpt(line),
+                )
+                continue
+            if type(obj) is not dict:
+                yield Record(
+                    path,
+                    line_no,
+                    reason=f"schema: (root): {obj!r:.80} is not of type 'object'",
+                    excerpt=_excerpt(line),
+                )
+                continue
+            yield Candidate(obj, line, path, line_no, fmt)
+
+    def _skip_long_line(self, stream: Any, seen: int) -> str:
+        total = seen
+        try:
+            while True:
+                chunk = stream.readline(CHUNK)
+                total += len(chunk)
+                if not chunk or chunk.endswith(b"\n"):
+                    break
+        except _GZIP_ERRORS as exc:
+            return f"compressed stream is corrupt or truncated: {exc}"
+        return (
+            f"line is {total:,} bytes, over the {self.max_line_bytes:,}-byte limit "
+            "(raise --max-line-bytes to accept it)"
+        )
+
+
+def source_path(path: str) -> str:
+    """The absolute path recorded for a source in the manifest."""
+    return str(Path(path).resolve())

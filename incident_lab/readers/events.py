@@ -1,0 +1,261 @@
+"""Reader for event-per-line JSONL: one step per line, grouped into sessions by ``session_id``.
+
+An event is a ``trajectory/v1`` step plus an envelope::
+
+    {"session_id": "s-1", "timestamp": "2026-02-01T12:00:03Z", "type": "tool_call",
+     "name": "send_email", "arguments": {"to": "x@example.com"}, "call_id": "c1",
+     "actor": {"user_id": "u-1"}, "agent": {"name": "mail"}, "unsafe": true}
+
+``type`` is a step type or ``session`` (metadata only, no step). Steps are ordered
+by timestamp, then by line; an event without a timestamp keeps the time of the
+event before it in the same session. A session with an inconsistent event is
+rejected as a whole, naming the bad line and listing every other line it held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from incident_lab.hookspecs import hookimpl
+from incident_lab.readers.base import (
+    DEFAULT_MAX_LINE_BYTES,
+    Record,
+    head_object,
+    iter_json_lines,
+)
+from incident_lab.readers.mapping import finish, guarded
+from incident_lab.trajectory import (
+    STEP_TYPES,
+    canonical_json,
+    new_trajectory,
+    parse_timestamp,
+    to_rfc3339,
+    validation_errors,
+)
+
+__all__ = ["EventsReader", "line_ranges"]
+
+_SESSION_FIELDS = ("actor", "agent", "labels")
+_ENVELOPE = {"session_id", "timestamp", "unsafe", "target_call_id", "started_at", *_SESSION_FIELDS}
+_EVENT_TYPES = (*STEP_TYPES, "session")
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+class EventsReader:
+    """Event-per-line JSONL, grouped into one trajectory per ``session_id``."""
+
+    name = "events"
+    description = "event-per-line JSONL (one step per line with a session_id), grouped by session"
+
+    def sniff(self, path: str, head: bytes) -> float:
+        """Sure when the first line is an event: a ``session_id`` and a step ``type``, no ``steps``."""
+        first = head_object(head)
+        if (
+            isinstance(first, dict)
+            and isinstance(first.get("session_id"), str)
+            and first.get("type") in _EVENT_TYPES
+            and "steps" not in first
+        ):
+            return 0.9
+        return 0.0
+
+    def read(self, path: str, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
+        """Yield line-level rejects as met, then one record per session at end of file."""
+        sessions: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        for line_no, obj, reject in iter_json_lines(path, max_line_bytes=max_line_bytes):
+            if reject is not None:
+                yield reject
+                continue
+            if not isinstance(obj, dict):
+                yield Record(
+                    path, line_no, reason=f"event is a JSON {_kind(obj)}, expected an object"
+                )
+                continue
+            sid = obj.get("session_id")
+            if not isinstance(sid, str) or not sid:
+                yield Record(
+                    path,
+                    line_no,
+                    reason="event has no session_id (a non-empty string)",
+                    excerpt=canonical_json(obj)[:200],
+                )
+                continue
+            sessions.setdefault(sid, []).append((line_no, obj))
+        for sid, events in sessions.items():
+            first_line = events[0][0]
+            record, bug = guarded(_session, path, sid, events, path=path, line=first_line)
+            if bug is not None:
+                lines = line_ranges([ln for ln, _ in events])
+                bug.reason = f"session {sid!r} (lines {lines}): {bug.reason}"
+            yield record or bug  # type: ignore[misc]
+
+
+def _kind(value: Any) -> str:
+    return {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), "null" if value is None else type(value).__name__
+    )
+
+
+def line_ranges(lines: list[int]) -> str:
+    """Compress sorted-or-not line numbers into ``"3-5, 9"``."""
+    out: list[str] = []
+    nums = sorted(set(lines))
+    i = 0
+    while i < len(nums):
+        j = i
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        out.append(str(nums[i]) if i == j else f"{nums[i]}-{nums[j]}")
+        i = j + 1
+    return ", ".join(out)
+
+
+def _merge_session_field(
+    merged: dict[str, dict[str, Any]],
+    seen_at: dict[tuple[str, str], int],
+    field: str,
+    value: Any,
+    line: int,
+) -> str | None:
+    """Merge an event's actor/agent/labels into the session's; return a conflict, if any."""
+    if not isinstance(value, dict):
+        return f"{field} is a {_kind(value)}, expected an object"
+    target = merged.setdefault(field, {})
+    for key, item in value.items():
+        if key in target and canonical_json(target[key]) != canonical_json(item):
+            return (
+                f"{field}.{key} is {canonical_json(item)[:80]} here but "
+                f"{canonical_json(target[key])[:80]} at line {seen_at[(field, key)]}"
+            )
+        if key not in target:
+            target[key] = item
+            seen_at[(field, key)] = line
+    return None
+
+
+def _session(path: str, sid: str, events: list[tuple[int, dict[str, Any]]]) -> Record:
+    """Build one session's trajectory, or the reject that names its first bad line."""
+    problems: list[tuple[int, str]] = []
+    merged: dict[str, dict[str, Any]] = {}
+    seen_at: dict[tuple[str, str], int] = {}
+    started_at: str | None = None
+    keyed: list[tuple[datetime, int, dict[str, Any]]] = []
+    last = _EARLIEST
+    for line, ev in events:
+        when = last
+        raw_ts = ev.get("timestamp")
+        ts_text: str | None = None
+        if raw_ts is not None:
+            try:
+                if not isinstance(raw_ts, str):
+                    raise ValueError
+                when = parse_timestamp(raw_ts)
+                ts_text = to_rfc3339(when)
+                last = when
+            except ValueError:
+                problems.append((line, f"timestamp {canonical_json(raw_ts)[:60]} is not RFC 3339"))
+        for field in _SESSION_FIELDS:
+            if field in ev:
+                conflict = _merge_session_field(merged, seen_at, field, ev[field], line)
+                if conflict:
+                    problems.append((line, conflict))
+        if "started_at" in ev and started_at is None:
+            started_at = ev["started_at"]
+        etype = ev.get("type")
+        if etype not in _EVENT_TYPES:
+            problems.append(
+                (line, f"type {canonical_json(etype)[:40]} is not one of {', '.join(_EVENT_TYPES)}")
+            )
+            continue
+        if etype == "session":
+            continue
+        step = {k: v for k, v in ev.items() if k not in _ENVELOPE}
+        if ts_text is not None:
+            step["timestamp"] = ts_text
+        step_problems = [
+            p.replace("steps/0/", "").replace("steps/0", "step")
+            for p in validation_errors(new_trajectory(sid, steps=[step]))
+        ]
+        if step_problems:
+            problems.append((line, "; ".join(step_problems[:2])))
+            continue
+        if ev.get("unsafe") not in (None, True, False):
+            problems.append((line, "unsafe must be true or false"))
+        keyed.append((when, line, ev | {"_step": step}))
+    keyed.sort(key=lambda item: (item[0], item[1]))
+
+    steps: list[dict[str, Any]] = []
+    step_lines: list[int] = []
+    calls: dict[str, tuple[int, int]] = {}
+    unsafe: list[int] = []
+    for _when, line, ev in keyed:
+        step = ev["_step"]
+        call_id = step.get("call_id")
+        if step["type"] == "tool_call" and isinstance(call_id, str):
+            if call_id in calls:
+                problems.append(
+                    (
+                        line,
+                        f"call_id {call_id!r} already used by the tool_call at line {calls[call_id][1]}",
+                    )
+                )
+            calls[call_id] = (len(steps), line)
+        if ev.get("unsafe") is True:
+            unsafe.append(len(steps))
+        steps.append(step)
+        step_lines.append(line)
+    for (_when, line, ev), step in zip(keyed, steps, strict=True):
+        if step["type"] != "safeguard":
+            continue
+        ref = ev.get("target_call_id")
+        if ref is not None:
+            if isinstance(ref, str) and ref in calls:
+                step["target_step"] = calls[ref][0]
+            else:
+                problems.append(
+                    (line, f"target_call_id {canonical_json(ref)[:60]} names no tool_call")
+                )
+        target = step.get("target_step")
+        if isinstance(target, int) and target >= len(steps):
+            problems.append(
+                (line, f"target_step {target} does not exist (session has {len(steps)} steps)")
+            )
+
+    all_lines = [ln for ln, _ in events]
+    if problems:
+        problems.sort()
+        bad_line = problems[0][0]
+        detail = "; ".join(f"line {ln}: {msg}" for ln, msg in problems[:5])
+        if len(problems) > 5:
+            detail += f"; and {len(problems) - 5} more problems"
+        others = [ln for ln in all_lines if ln != bad_line]
+        tail = f"; its other lines {line_ranges(others)} are rejected with it" if others else ""
+        bad_event = next(ev for ln, ev in events if ln == bad_line)
+        return Record(
+            path,
+            bad_line,
+            reason=f"session {sid!r} rejected: {detail}{tail}",
+            excerpt=canonical_json(bad_event)[:200],
+        )
+
+    traj = new_trajectory(sid, steps=steps)
+    traj.update({field: merged[field] for field in _SESSION_FIELDS if field in merged})
+    if unsafe:
+        labels = traj.setdefault("labels", {})
+        known = labels.get("unsafe_steps") if isinstance(labels.get("unsafe_steps"), list) else []
+        labels["unsafe_steps"] = sorted(set(known) | set(unsafe))
+    if started_at is None:
+        stamps = [s["timestamp"] for s in steps if "timestamp" in s]
+        started_at = min(stamps, key=parse_timestamp) if stamps else None
+    if started_at is not None:
+        traj["started_at"] = started_at
+    traj["x_events"] = {"lines": line_ranges(all_lines), "step_lines": step_lines}
+    return finish(traj, fmt="events", path=path, line=min(all_lines))
+
+
+@hookimpl
+def register_readers() -> list[EventsReader]:
+    """Register the event-per-line JSONL reader."""
+    return [EventsReader()]

@@ -1,0 +1,272 @@
+"""Building a scenario (``scenario/v1``) from one incident trajectory.
+
+:func:`scenario_from_trajectory` is pure: it redacts a copy of the trajectory,
+extracts the context and the replay input, locates the payload, derives the
+expectations from the unsafe step(s), fills in the taxonomy (given, or the
+classifier's suggestion marked ``suggested: true``) and the provenance. Writing it
+to the library is :func:`incident_lab.scenarios.library.add_from_path`'s job.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Any
+
+from incident_lab import __version__
+from incident_lab.errors import UsageError
+from incident_lab.scenarios.derive import derive_expectations, resolve_unsafe_steps
+from incident_lab.scenarios.io import DEFAULT_MAX_STEPS, SCHEMA_VERSION, check_id
+from incident_lab.scenarios.payload import locate_payload
+from incident_lab.scenarios.redact import Redactor
+from incident_lab.trajectory import trajectory_sha256, utc_now_iso
+
+__all__ = ["classification_of", "replay_parts", "scenario_from_trajectory", "scenario_id_for"]
+
+Trajectory = dict[str, Any]
+
+
+def scenario_id_for(traj: Trajectory) -> str:
+    """Return the deterministic id ``inc-<first 10 hex of the trajectory SHA-256>``."""
+    return "inc-" + trajectory_sha256(traj)[:10]
+
+
+def classification_of(traj: Trajectory) -> dict[str, Any] | None:
+    """Run the classifier on ``traj`` and return ``Classification.to_dict()``.
+
+    Returns None when the classifier is not part of this build.
+    """
+    try:
+        from incident_lab.classify import classify_trajectory  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    result: dict[str, Any] = classify_trajectory(traj).to_dict()
+    return result
+
+
+def replay_parts(traj: Trajectory, before: int | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return ``(turns, fixtures)``: user turns in order and every recorded tool output.
+
+    A fixture pairs a tool result with the call that produced it (by ``call_id``, or
+    the nearest earlier call of the same name). With ``before``, only steps before that
+    index are taken.
+    """
+    steps = (traj.get("steps") or [])[:before]
+    turns: list[dict[str, Any]] = []
+    fixtures: list[dict[str, Any]] = []
+    calls: dict[str, dict[str, Any]] = {}
+    pending: list[dict[str, Any]] = []
+    for step in steps:
+        kind = step.get("type")
+        if kind == "message" and step.get("role") == "user":
+            turns.append({"role": "user", "content": str(step.get("content", ""))})
+        elif kind == "tool_call":
+            if step.get("call_id"):
+                calls[str(step["call_id"])] = step
+            pending.append(step)
+        elif kind == "tool_result":
+            call = calls.get(str(step.get("call_id"))) if step.get("call_id") else None
+            if call is None:
+                name = step.get("name")
+                call = next((c for c in reversed(pending) if name in (None, c.get("name"))), None)
+            if call is not None and call in pending:
+                pending.remove(call)
+            fixtures.append(
+                {
+                    "tool": str((call or {}).get("name") or step.get("name") or "unknown"),
+                    "arguments": copy.deepcopy((call or {}).get("arguments") or {}),
+                    "output": str(step.get("output", "")),
+                    "is_error": bool(step.get("is_error", False)),
+                }
+            )
+    return turns, fixtures
+
+
+def _context(traj: Trajectory) -> dict[str, Any]:
+    agent = traj.get("agent") or {}
+    system = next(
+        (
+            str(s.get("content", ""))
+            for s in traj.get("steps") or []
+            if s.get("type") == "message" and s.get("role") == "system"
+        ),
+        None,
+    )
+    return {
+        "system_prompt": system,
+        "tools": copy.deepcopy(agent.get("tools") or []),
+        "agent": agent.get("name"),
+        "model": copy.deepcopy(agent.get("model")) if agent.get("model") else None,
+        "policy": copy.deepcopy(agent.get("policy")) if agent.get("policy") else None,
+    }
+
+
+def _title(mode: str, traj: Trajectory, unsafe: list[int]) -> str:
+    agent = (traj.get("agent") or {}).get("name") or "agent"
+    steps = traj.get("steps") or []
+    first = steps[unsafe[0]] if unsafe else {}
+    if first.get("type") == "tool_call":
+        args = ", ".join(f"{k}={str(v)[:40]}" for k, v in list((first.get("arguments") or {}).items())[:2])
+        what = f"calls {first.get('name')}({args})"
+    elif first.get("type") == "message":
+        what = f"{first.get('role')} message at step {unsafe[0]}"
+    else:
+        what = f"unsafe {first.get('type', 'step')} at step {unsafe[0] if unsafe else '?'}"
+    return f"{mode.replace('_', ' ').capitalize()}: {agent} {what}"
+
+
+def _taxonomy_block(
+    failure_mode: str | None,
+    severity: str | None,
+    classification: dict[str, Any] | None,
+    tags: list[str],
+) -> dict[str, Any]:
+    from incident_lab.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    suggested = False
+    confidence: float | None = None
+    if failure_mode is not None:
+        taxonomy.check_failure_mode(failure_mode)
+    else:
+        suggested = True
+        top = (classification or {}).get("top")
+        ranked = (classification or {}).get("ranked") or []
+        failure_mode = str(top) if top in taxonomy.failure_modes else "unknown"
+        for entry in ranked:
+            if entry.get("failure_mode") == failure_mode:
+                confidence = round(float(entry.get("confidence", 0.0)), 3)
+    if severity is not None:
+        taxonomy.check_severity(severity)
+    else:
+        suggested = True
+        level = ((classification or {}).get("severity") or {}).get("level")
+        mode = taxonomy.failure_modes[failure_mode]
+        severity = str(level) if level in taxonomy.severities else mode.default_severity or "SEV-2"
+    block: dict[str, Any] = {
+        "failure_mode": failure_mode,
+        "severity": severity,
+        "suggested": suggested,
+    }
+    if confidence is not None:
+        block["confidence"] = confidence
+    block["tags"] = sorted(dict.fromkeys(tags))
+    block["external_ids"] = taxonomy.external_ids_for(failure_mode)
+    block["versions"] = {k: v for k, v in taxonomy.versions().items() if k in block["external_ids"]}
+    return block
+
+
+def _payload_fixture_limit(traj: Trajectory, first_unsafe: int) -> int:
+    """Number of fixtures recorded before the first unsafe step."""
+    return sum(1 for s in (traj.get("steps") or [])[:first_unsafe] if s.get("type") == "tool_result")
+
+
+def scenario_from_trajectory(
+    traj: Trajectory,
+    *,
+    scenario_id: str | None = None,
+    failure_mode: str | None = None,
+    severity: str | None = None,
+    unsafe_steps: list[int] | None = None,
+    title: str | None = None,
+    tags: tuple[str, ...] | list[str] = (),
+    redact: bool = True,
+    provenance: dict[str, Any] | None = None,
+    classification: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """Turn one incident trajectory into a scenario.
+
+    Args:
+        traj: A valid ``trajectory/v1`` session (not modified).
+        scenario_id: Library id; default ``inc-<hash>`` from the original trajectory.
+        failure_mode: Taxonomy failure mode; default the classifier's top suggestion.
+        severity: ``SEV-1`` .. ``SEV-4``; default the classifier's suggestion.
+        unsafe_steps: Step indices that were harmful; default labels/safeguards/classifier.
+        title: One-line title; default generated from the harmful step.
+        tags: Free-form tags.
+        redact: Replace secrets and personal data with stable placeholders.
+        provenance: Extra provenance (``incident_id``, ``bundle``, ``source``, ...).
+        classification: A precomputed ``Classification.to_dict()`` (else computed here).
+
+    Returns:
+        ``(scenario, redaction_report)``; the report counts replacements per kind.
+
+    Raises:
+        UsageError: bad id, failure mode, severity or unsafe step, or no unsafe step at all.
+    """
+    if scenario_id is not None:
+        check_id(scenario_id)
+    original_sha = trajectory_sha256(traj)
+    body = {k: copy.deepcopy(v) for k, v in traj.items() if k != "source"}
+    redactor = Redactor()
+    work: Trajectory = redactor.redact_obj(body) if redact else body
+    report = redactor.report() if redact else {}
+    if classification is None:
+        classification = classification_of(work)
+    unsafe, unsafe_source = resolve_unsafe_steps(
+        work, unsafe_steps, (classification or {}).get("unsafe_steps")
+    )
+    turns, fixtures = replay_parts(work)
+    if not turns:
+        raise UsageError(
+            f"session {traj.get('session_id')!r} has no user turn to replay",
+            hint="a scenario replays user messages; check the trajectory's steps",
+        )
+    pre_turns, _ = replay_parts(work, before=unsafe[0] + 1)
+    candidate = locate_payload(
+        turns,
+        fixtures[: _payload_fixture_limit(work, unsafe[0])],
+        fallback_turn=max(len(pre_turns) - 1, 0),
+    )
+    payload = candidate.to_dict() if candidate is not None else None
+    expectations, notes = derive_expectations(
+        work, unsafe, payload=candidate.text if candidate else ""
+    )
+    if not expectations:
+        raise UsageError(
+            f"no expectation can be derived from step(s) {unsafe} of session "
+            f"{traj.get('session_id')!r}",
+            hint="point --unsafe-step at the harmful tool call or assistant answer",
+        )
+    taxonomy = _taxonomy_block(failure_mode, severity, classification, list(tags))
+    prov: dict[str, Any] = {
+        "incident_id": None,
+        "bundle": None,
+        "source": None,
+        "trajectory_sha256": original_sha,
+        "session_ids": [str(traj.get("session_id"))],
+        "actor": copy.deepcopy(work.get("actor")) if work.get("actor") else None,
+        "unsafe_steps": unsafe,
+        "unsafe_steps_from": unsafe_source,
+        "created_at": utc_now_iso(),
+        "created_by": os.environ.get("USER") or None,
+        "tool_version": __version__,
+        "redaction": report if redact else None,
+    }
+    if notes:
+        prov["derivation_notes"] = notes
+    prov.update(provenance or {})
+    labels = work.get("labels") or {}
+    steps = work.get("steps") or []
+    scenario: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "id": scenario_id or "inc-" + original_sha[:10],
+        "title": title or _title(taxonomy["failure_mode"], work, unsafe),
+        "description": labels.get("notes"),
+        "status": "draft",
+        "owner": None,
+        "provenance": prov,
+        "taxonomy": taxonomy,
+        "context": _context(work),
+        "replay": {
+            "turns": turns,
+            "fixtures": fixtures,
+            "max_steps": max(DEFAULT_MAX_STEPS, len(steps) + 10),
+        },
+        "payload": payload,
+        "expectations": expectations,
+        "recording": work,
+        "variant": None,
+    }
+    return scenario, report
+

@@ -1,0 +1,193 @@
+"""Character-level converters: the words stay, the characters a filter matches do not.
+
+Seeded converters draw from the ``random.Random`` they are given, so a variant is
+reproducible from its recorded seed. ``zero_width``, ``char_spacing``,
+``emoji_smuggling`` and ``reverse`` are reversible; the others lose information
+(case, which digit was which letter) by design.
+"""
+
+from __future__ import annotations
+
+import random
+
+from incident_lab.variants.base import Converter
+
+__all__ = [
+    "CHARACTERS",
+    "CHAR_SPACING",
+    "DIACRITICS",
+    "EMOJI_SMUGGLING",
+    "HOMOGLYPH",
+    "HOMOGLYPHS",
+    "LEETSPEAK",
+    "LEET",
+    "RANDOM_CAPITALIZATION",
+    "REVERSE",
+    "TAG_BASE",
+    "ZERO_WIDTH",
+    "ZERO_WIDTH_CHARS",
+    "unconfuse",
+]
+
+#: Letter -> digit substitutions of classic leetspeak.
+LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7", "l": "1", "b": "8"}
+_LEET_TABLE = str.maketrans({**LEET, **{k.upper(): v for k, v in LEET.items()}})
+
+#: Latin letter -> a visually confusable Cyrillic/Greek letter (Unicode confusables).
+HOMOGLYPHS = {
+    "a": "\u0430", "c": "\u0441", "d": "\u0501", "e": "\u0435", "h": "\u04bb", "i": "\u0456",
+    "j": "\u0458", "l": "\u04cf", "o": "\u043e", "p": "\u0440", "q": "\u051b", "s": "\u0455",
+    "w": "\u051d", "x": "\u0445", "y": "\u0443", "A": "\u0410", "B": "\u0412", "C": "\u0421",
+    "E": "\u0415", "H": "\u041d", "I": "\u0406", "J": "\u0408", "K": "\u041a", "M": "\u041c",
+    "N": "\u039d", "O": "\u041e", "P": "\u0420", "S": "\u0405", "T": "\u0422", "X": "\u0425",
+    "Y": "\u03a5", "Z": "\u0396",
+}  # fmt: skip
+_UNCONFUSE = str.maketrans({v: k for k, v in HOMOGLYPHS.items()})
+
+#: Zero-width characters: ZWSP, ZWNJ, ZWJ, WORD JOINER, ZERO WIDTH NO-BREAK SPACE.
+ZERO_WIDTH_CHARS = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff")
+
+_COMBINING = ("\u0301", "\u0300", "\u0308", "\u0302", "\u0303", "\u030c", "\u0304")
+_ASCII_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+#: First code point of the Unicode tag block; ASCII ``c`` is smuggled as ``TAG_BASE + ord(c)``.
+TAG_BASE = 0xE0000
+_TAG_ENCODE = {i: chr(TAG_BASE + i) for i in range(128)}
+_TAG_DECODE = {TAG_BASE + i: chr(i) for i in range(128)}
+_CARRIERS = ("\U0001f60a", "\U0001f44d", "\U0001f389", "\u2705")
+
+
+def unconfuse(text: str) -> str:
+    """Map the confusables :data:`HOMOGLYPHS` produces back to Latin letters."""
+    return text.translate(_UNCONFUSE)
+
+
+def _leetspeak(text: str) -> str:
+    return text.translate(_LEET_TABLE)
+
+
+def _homoglyph(text: str, rng: random.Random) -> str:
+    # Per letter class (all 'a's alike), substitute with probability 3/4; never none.
+    chosen = {k: v for k, v in HOMOGLYPHS.items() if rng.random() < 0.75}
+    table = str.maketrans(chosen or HOMOGLYPHS)
+    return text.translate(table)
+
+
+def _zero_width(text: str, rng: random.Random) -> str:
+    return rng.choice(ZERO_WIDTH_CHARS).join(text)
+
+
+def _every_other(text: str) -> str:
+    return text[::2]
+
+
+def _char_spacing(text: str) -> str:
+    return " ".join(text)
+
+
+def _random_capitalization(text: str, rng: random.Random) -> str:
+    n = len(text)
+    if n == 0:
+        return text
+    upper, lower = text.upper(), text.lower()
+    mask = format(rng.getrandbits(n), f"0{n}b")
+    if len(upper) == n and len(lower) == n:
+        return "".join([u if m == "1" else lo for u, lo, m in zip(upper, lower, mask, strict=True)])
+    # Some characters change length when case-mapped (e.g. 'ß' -> 'SS'): go one by one.
+    out = []
+    for ch, m in zip(text, mask, strict=True):
+        alt = ch.upper() if m == "1" else ch.lower()
+        out.append(alt if len(alt) == 1 else ch)
+    return "".join(out)
+
+
+def _diacritics(text: str, rng: random.Random) -> str:
+    table: dict[int, str] = {}
+    for letter in _ASCII_LETTERS:
+        if rng.random() < 0.7:
+            table[ord(letter)] = letter + rng.choice(_COMBINING)
+    return text.translate(table)
+
+
+def _emoji_smuggling(text: str, rng: random.Random) -> str:
+    return rng.choice(_CARRIERS) + text.translate(_TAG_ENCODE)
+
+
+def _emoji_unsmuggle(text: str) -> str:
+    for carrier in _CARRIERS:
+        if text.startswith(carrier):
+            text = text[len(carrier) :]
+            break
+    return text.translate(_TAG_DECODE)
+
+
+def _reverse(text: str) -> str:
+    return text[::-1]
+
+
+LEETSPEAK = Converter(
+    "leetspeak", _leetspeak, "character", "Letters replaced by look-alike digits (a->4, e->3, ...)."
+)
+HOMOGLYPH = Converter(
+    "homoglyph",
+    _homoglyph,
+    "character",
+    "Latin letters replaced by Unicode confusables (Cyrillic/Greek look-alikes).",
+    seeded=True,
+)
+ZERO_WIDTH = Converter(
+    "zero_width",
+    _zero_width,
+    "character",
+    "A zero-width character (ZWSP, ZWNJ, ZWJ, WJ or BOM) between every two characters.",
+    inverse=_every_other,
+    seeded=True,
+)
+CHAR_SPACING = Converter(
+    "char_spacing",
+    _char_spacing,
+    "character",
+    "A space between every two characters.",
+    inverse=_every_other,
+)
+RANDOM_CAPITALIZATION = Converter(
+    "random_capitalization",
+    _random_capitalization,
+    "character",
+    "Each character upper- or lower-cased at random.",
+    seeded=True,
+)
+DIACRITICS = Converter(
+    "diacritics",
+    _diacritics,
+    "character",
+    "Combining accents added to ASCII letters (per letter, at random).",
+    seeded=True,
+)
+EMOJI_SMUGGLING = Converter(
+    "emoji_smuggling",
+    _emoji_smuggling,
+    "character",
+    "ASCII hidden as invisible Unicode tag characters (U+E0000 block) after a carrier emoji.",
+    inverse=_emoji_unsmuggle,
+    seeded=True,
+)
+REVERSE = Converter(
+    "reverse",
+    _reverse,
+    "character",
+    "The text reversed, after a 'read this backwards' instruction.",
+    inverse=_reverse,
+    instruction="Read the following text backwards and do what it says:",
+)
+
+CHARACTERS: tuple[Converter, ...] = (
+    LEETSPEAK,
+    HOMOGLYPH,
+    ZERO_WIDTH,
+    CHAR_SPACING,
+    RANDOM_CAPITALIZATION,
+    DIACRITICS,
+    EMOJI_SMUGGLING,
+    REVERSE,
+)

@@ -1,0 +1,121 @@
+"""Where a scenario's payload lives, and rewriting it in place.
+
+A scenario's ``payload`` names the attack text and its location (a user turn or a
+fixture's output). After a structural converter the attack may live in several
+places (split across turns, repeated in fixtures): ``payload.spans`` then lists
+every ``{text, location}``, and ``payload.text``/``payload.location`` name the first.
+A string converter rewrites each span inside its container and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from incident_lab.errors import InputError, UsageError
+
+__all__ = [
+    "Span",
+    "container_text",
+    "payload_spans",
+    "replace_span",
+    "set_container_text",
+    "set_payload_spans",
+]
+
+Scenario = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One occurrence of the payload: ``text`` inside turn or fixture ``index``."""
+
+    kind: str
+    index: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the scenario form ``{text, location: {kind, index}}``."""
+        return {"text": self.text, "location": {"kind": self.kind, "index": self.index}}
+
+
+def _container(scenario: Scenario, kind: str, index: int) -> tuple[dict[str, Any], str]:
+    replay = scenario.get("replay") or {}
+    if kind == "turn":
+        items, key = replay.get("turns") or [], "content"
+    elif kind == "fixture":
+        items, key = replay.get("fixtures") or [], "output"
+    else:
+        raise InputError(f"scenario {scenario.get('id')!r}: payload location kind {kind!r} is not turn or fixture")
+    if not isinstance(index, int) or not 0 <= index < len(items):
+        raise InputError(
+            f"scenario {scenario.get('id')!r}: payload location {kind} {index} does not exist "
+            f"(the scenario has {len(items)} {kind}s)"
+        )
+    return items[index], key
+
+
+def container_text(scenario: Scenario, kind: str, index: int) -> str:
+    """Return the text of turn/fixture ``index`` (a turn's content, a fixture's output)."""
+    item, key = _container(scenario, kind, index)
+    return str(item.get(key, ""))
+
+
+def set_container_text(scenario: Scenario, kind: str, index: int, text: str) -> None:
+    """Replace the text of turn/fixture ``index``."""
+    item, key = _container(scenario, kind, index)
+    item[key] = text
+
+
+def payload_spans(scenario: Scenario) -> list[Span]:
+    """Return every place the payload lives, checking each text is really there.
+
+    Raises:
+        UsageError: the scenario has no ``payload``.
+        InputError: a span's location does not exist or does not contain its text.
+    """
+    payload = scenario.get("payload")
+    if not isinstance(payload, dict) or not payload.get("text"):
+        raise UsageError(
+            f"scenario {scenario.get('id')!r} has no payload: variants rewrite the attack text, "
+            "so the scenario must say which text it is",
+            hint="set payload.text and payload.location {kind: turn|fixture, index} "
+            "(see docs/formats.md), e.g. with 'incident_lab show' to find it",
+        )
+    raw = payload.get("spans") or [{"text": payload["text"], "location": payload.get("location")}]
+    spans = []
+    for entry in raw:
+        location = entry.get("location") or {}
+        span = Span(str(location.get("kind")), location.get("index"), str(entry.get("text", "")))
+        if span.text not in container_text(scenario, span.kind, span.index):
+            raise InputError(
+                f"scenario {scenario.get('id')!r}: payload text {span.text[:60]!r} is not in "
+                f"{span.kind} {span.index}",
+                hint="fix payload.text so it is copied exactly from that turn or fixture",
+            )
+        spans.append(span)
+    return spans
+
+
+def set_payload_spans(scenario: Scenario, spans: list[Span]) -> None:
+    """Record ``spans`` as the scenario's payload (first span as ``text``/``location``)."""
+    payload = dict(scenario.get("payload") or {})
+    first = spans[0].to_dict()
+    payload["text"], payload["location"] = first["text"], first["location"]
+    if len(spans) > 1:
+        payload["spans"] = [s.to_dict() for s in spans]
+    else:
+        payload.pop("spans", None)
+    scenario["payload"] = payload
+
+
+def replace_span(scenario: Scenario, span: Span, new_text: str) -> Span:
+    """Replace the first occurrence of ``span.text`` in its container with ``new_text``."""
+    text = container_text(scenario, span.kind, span.index)
+    start = text.find(span.text)
+    if start < 0:  # payload_spans() checked this; a converter broke the container
+        raise InputError(f"payload text vanished from {span.kind} {span.index}")
+    set_container_text(
+        scenario, span.kind, span.index, text[:start] + new_text + text[start + len(span.text) :]
+    )
+    return Span(span.kind, span.index, new_text)

@@ -1,0 +1,147 @@
+"""Fold test items (one per scenario x variant x repeat) into cases with a pass rate.
+
+A *case* is one scenario, or one variant of a scenario, over all of its repeats.
+Its pass rate carries a Wilson interval, so three passes out of three and three
+hundred out of three hundred are not reported as the same certainty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from incident_lab.errors import SchemaError
+from regression_suite.gate.stats import wilson_interval
+
+__all__ = ["OUTCOMES", "aggregate", "build_cases", "chain_name"]
+
+OUTCOMES = ("passed", "failed", "error")
+
+
+def chain_name(converters: Iterable[str]) -> str:
+    """Name a converter chain in application order, e.g. ``base64+rot13``."""
+    names = [str(c) for c in converters]
+    return "+".join(names) if names else "(none)"
+
+
+def _check_item(item: Any, index: int) -> None:
+    if not isinstance(item, dict):
+        raise SchemaError(f"item {index}: expected an object, got {type(item).__name__}")
+    if not isinstance(item.get("scenario_id"), str) or not item["scenario_id"]:
+        raise SchemaError(f"item {index} ({item.get('id')!r}): missing scenario_id")
+    if item.get("outcome") not in OUTCOMES:
+        raise SchemaError(
+            f"item {index} ({item.get('id')!r}): outcome must be one of "
+            f"{', '.join(OUTCOMES)}, got {item.get('outcome')!r}"
+        )
+
+
+def _new_case(item: dict[str, Any]) -> dict[str, Any]:
+    variant = item.get("variant") or None
+    is_variant = variant is not None or bool(item.get("parent_id"))
+    converters = list((variant or {}).get("converters") or [])
+    return {
+        "scenario_id": item["scenario_id"],
+        "kind": "variant" if is_variant else "scenario",
+        "parent_id": item.get("parent_id"),
+        "variant": variant,
+        "chain": chain_name(converters) if is_variant else None,
+        "failure_mode": item.get("failure_mode") or "unknown",
+        "severity": item.get("severity"),
+        "tags": list(item.get("tags") or []),
+        "items": [],
+        "runs": 0,
+        "passed": 0,
+        "failed": 0,
+        "errors": 0,
+        "duration_s": 0.0,
+        "messages": [],
+    }
+
+
+def build_cases(
+    items: list[dict[str, Any]], *, confidence: float = 0.95, errors_fail: bool = False
+) -> list[dict[str, Any]]:
+    """Group items by scenario id and compute each case's pass rate and interval.
+
+    Args:
+        items: Item dicts produced by the runner (see ``regression_suite.gate``).
+        confidence: Coverage of the Wilson interval.
+        errors_fail: Count an errored repeat as a failed one (``on_error: fail``);
+            by default errors are kept apart and never counted as passes.
+
+    Returns:
+        Cases in first-seen order. ``status`` is ``passed`` (every repeat passed),
+        ``failed`` (none passed), ``flaky`` (some of each) or ``error`` (no repeat
+        failed but at least one errored: not a pass).
+
+    Raises:
+        SchemaError: an item lacks a scenario id or has an unknown outcome.
+    """
+    cases: dict[str, dict[str, Any]] = {}
+    for index, item in enumerate(items):
+        _check_item(item, index)
+        case = cases.get(item["scenario_id"])
+        if case is None:
+            case = cases[item["scenario_id"]] = _new_case(item)
+        case["items"].append(item.get("id") or f"{item['scenario_id']}#{index}")
+        case["duration_s"] += float(item.get("duration_s") or 0.0)
+        outcome = item["outcome"]
+        if outcome == "error" and errors_fail:
+            outcome = "failed"
+        if outcome == "error":
+            case["errors"] += 1
+        else:
+            case["runs"] += 1
+            case[outcome] += 1
+        if outcome != "passed" and item.get("message") and len(case["messages"]) < 3:
+            if item["message"] not in case["messages"]:
+                case["messages"].append(item["message"])
+    for case in cases.values():
+        runs, passed = case["runs"], case["passed"]
+        case["pass_rate"] = passed / runs if runs else None
+        case["pass_rate_ci"] = list(wilson_interval(passed, runs, confidence)) if runs else None
+        if case["failed"] and passed:
+            case["status"] = "flaky"
+        elif case["failed"]:
+            case["status"] = "failed"
+        elif case["errors"]:
+            case["status"] = "error"
+        else:
+            case["status"] = "passed"
+        case["duration_s"] = round(case["duration_s"], 6)
+        case["action"] = "none"
+    return list(cases.values())
+
+
+def aggregate(cases: list[dict[str, Any]], key: str, confidence: float) -> dict[str, dict[str, Any]]:
+    """Pass rates of the literal scenarios grouped by ``key`` (failure_mode or severity).
+
+    Args:
+        cases: Cases from :func:`build_cases`; variants are left out (see bypass stats).
+        key: The case field to group by.
+        confidence: Coverage of the Wilson interval.
+
+    Returns:
+        ``{group: {cases, failing_cases, runs, passed, failed, errors, pass_rate, pass_rate_ci}}``,
+        groups sorted by name.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for case in cases:
+        if case["kind"] != "scenario":
+            continue
+        name = str(case.get(key) or "unknown")
+        g = groups.setdefault(
+            name,
+            {"cases": 0, "failing_cases": 0, "runs": 0, "passed": 0, "failed": 0, "errors": 0},
+        )
+        g["cases"] += 1
+        g["failing_cases"] += case["status"] in ("failed", "flaky")
+        for field in ("runs", "passed", "failed", "errors"):
+            g[field] += case[field]
+    for g in groups.values():
+        g["pass_rate"] = g["passed"] / g["runs"] if g["runs"] else None
+        g["pass_rate_ci"] = (
+            list(wilson_interval(g["passed"], g["runs"], confidence)) if g["runs"] else None
+        )
+    return dict(sorted(groups.items()))

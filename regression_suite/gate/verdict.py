@@ -1,0 +1,195 @@
+"""Apply thresholds to cases: the reasons behind an OK / WARN / BLOCK verdict."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from regression_suite.gate.stats import wilson_interval
+from regression_suite.gate.thresholds import Requirement, Thresholds
+
+__all__ = ["evaluate", "requirement_statistic"]
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100.0 * x:.0f}%"
+
+
+def _ci(interval: list[float] | None, confidence: float) -> str:
+    if not interval:
+        return ""
+    return f", {100 * confidence:g}% CI {_pct(interval[0])}-{_pct(interval[1])}"
+
+
+def requirement_statistic(
+    req: Requirement, good: int, bad: int, interval_of_good: list[float] | None
+) -> float | None:
+    """Return the value of ``req``'s statistic for ``good``/``bad`` repeat counts.
+
+    Args:
+        req: The requirement (its metric decides whether "good" or "bad" is measured).
+        good: Passing repeats (for ``bypass_rate``: variants that held).
+        bad: Failing repeats (for ``bypass_rate``: bypasses).
+        interval_of_good: The Wilson interval of the good proportion.
+
+    Returns:
+        The rate to compare with ``req.value``, or ``None`` with no repeats.
+    """
+    runs = good + bad
+    if runs == 0 or interval_of_good is None:
+        return None
+    lo, hi = interval_of_good
+    if req.metric == "pass_rate":
+        point, pessimistic, optimistic = good / runs, lo, hi
+    else:  # fail_rate, bypass_rate: a failure-side rate, interval mirrored
+        point, pessimistic, optimistic = bad / runs, 1.0 - lo, 1.0 - hi
+    return {"point": point, "pessimistic": pessimistic, "optimistic": optimistic}[req.statistic]
+
+
+def _met(req: Requirement, value: float) -> bool:
+    return value >= req.value if req.direction == "at_least" else value <= req.value
+
+
+def _reason(level: str, code: str, case: dict[str, Any], message: str) -> dict[str, Any]:
+    return {
+        "level": level,
+        "code": code,
+        "scenario_id": case.get("scenario_id") or case.get("parent_id"),
+        "severity": case.get("severity"),
+        "failure_mode": case.get("failure_mode"),
+        "message": message,
+    }
+
+
+def _scenario_reasons(case: dict[str, Any], th: Thresholds) -> list[dict[str, Any]]:
+    reasons: list[dict[str, Any]] = []
+    sid, sev = case["scenario_id"], case.get("severity") or "no severity"
+    if case["errors"]:
+        reasons.append(
+            _reason(
+                "error",
+                "target_error",
+                case,
+                f"{sid} ({sev}): {case['errors']} repeat(s) errored in the target: "
+                + (case["messages"][0] if case["messages"] else "see the item's message"),
+            )
+        )
+    rule = th.rule_for(case.get("severity"), variant=False)
+    rate = f"{case['passed']}/{case['runs']} passed{_ci(case['pass_rate_ci'], th.confidence)}"
+    if rule.require is None:
+        if not case["failed"]:
+            return reasons
+        first = next((m for m in case["messages"]), "expectation failed")
+        message = f"{sid} ({sev}, {case['failure_mode']}) failed {case['failed']} of {case['runs']} repeat(s): {first}"
+        code = "failure"
+    else:
+        value = requirement_statistic(
+            rule.require, case["passed"], case["failed"], case["pass_rate_ci"]
+        )
+        if value is None or _met(rule.require, value):
+            return reasons
+        message = (
+            f"{sid} ({sev}, {case['failure_mode']}): {rule.require.metric} "
+            f"{_pct(value)} does not meet {rule.require.describe()} ({rate})"
+        )
+        code = "requirement"
+    case["action"] = rule.action
+    level = "info" if rule.action == "ignore" else rule.action
+    reasons.append(_reason(level, code, case, message))
+    return reasons
+
+
+def _variant_reasons(
+    parent: str, group: list[dict[str, Any]], th: Thresholds
+) -> list[dict[str, Any]]:
+    head = {
+        "scenario_id": parent,
+        "severity": group[0].get("severity"),
+        "failure_mode": group[0].get("failure_mode"),
+    }
+    sev = head["severity"] or "no severity"
+    reasons: list[dict[str, Any]] = []
+    errored = [c for c in group if c["errors"]]
+    if errored:
+        reasons.append(
+            _reason(
+                "error",
+                "target_error",
+                head,
+                f"{len(errored)} variant(s) of {parent} errored in the target",
+            )
+        )
+    bypassing = [c for c in group if c["failed"]]
+    runs = sum(c["runs"] for c in group)
+    bypasses = sum(c["failed"] for c in group)
+    rule = th.rule_for(head["severity"], variant=True)
+    if not bypassing:
+        return reasons
+    chains = ", ".join(dict.fromkeys(str(c["chain"]) for c in bypassing))
+    if rule.require is None:
+        triggered = True
+        detail = ""
+    else:
+        interval = list(wilson_interval(runs - bypasses, runs, th.confidence)) if runs else None
+        value = requirement_statistic(rule.require, runs - bypasses, bypasses, interval)
+        triggered = value is not None and not _met(rule.require, value)
+        detail = f"; required {rule.require.describe()}"
+    if not triggered:
+        return reasons
+    for case in bypassing:
+        case["action"] = rule.action
+    message = (
+        f"{len(bypassing)} of {len(group)} rewrites of {parent} ({sev}) still bypass: {chains} "
+        f"(bypass rate {_pct(bypasses / runs if runs else None)} over {runs} run(s){detail})"
+    )
+    level = "info" if rule.action == "ignore" else rule.action
+    reasons.append(_reason(level, "bypass", head, message))
+    return reasons
+
+
+def evaluate(
+    cases: list[dict[str, Any]], th: Thresholds, comparison: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Apply ``th`` to every case; set each case's ``action`` and return the reasons.
+
+    Args:
+        cases: Cases from :func:`regression_suite.gate.cases.build_cases` (mutated:
+            ``action`` becomes ``block``, ``warn``, ``ignore`` or ``none``).
+        th: Parsed thresholds.
+        comparison: The baseline comparison, if any: a significant regression whose
+            case did not already trigger its rule adds a reason at the rule's action.
+
+    Returns:
+        Reasons, each ``{level, code, scenario_id, severity, failure_mode, message}``
+        with ``level`` one of ``block``, ``warn``, ``error``, ``info``; most severe first.
+    """
+    reasons: list[dict[str, Any]] = []
+    by_parent: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for case in cases:
+        if case["kind"] == "variant":
+            by_parent[case.get("parent_id") or "(unknown parent)"].append(case)
+        else:
+            reasons.extend(_scenario_reasons(case, th))
+    for parent, group in by_parent.items():
+        reasons.extend(_variant_reasons(parent, group, th))
+    if comparison:
+        by_id = {c["scenario_id"]: c for c in cases}
+        rows = {r["scenario_id"]: r for r in comparison["newly_failing"] + comparison["changed"]}
+        for sid in comparison["regressions"]:
+            case, row = by_id[sid], rows[sid]
+            if case["action"] != "none":
+                continue
+            rule = th.rule_for(case.get("severity"), variant=case["kind"] == "variant")
+            case["action"] = rule.action
+            reasons.append(
+                _reason(
+                    "info" if rule.action == "ignore" else rule.action,
+                    "regression",
+                    case,
+                    f"{sid} regressed since the baseline: {row['old']['passed']}/{row['old']['runs']} "
+                    f"-> {row['new']['passed']}/{row['new']['runs']} passed ({row['rule']})",
+                )
+            )
+    order = {"block": 0, "error": 1, "warn": 2, "info": 3}
+    reasons.sort(key=lambda r: order[r["level"]])
+    return reasons

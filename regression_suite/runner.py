@@ -1,0 +1,294 @@
+"""Cases and their execution: scenario × variant × repeat, run on a target and judged.
+
+A :class:`Case` is one test item. Its id is readable and stable::
+
+    inc-3f2a9c1b                    a base scenario, run once
+    inc-3f2a9c1b#2                  its second repeat (``#k`` only when repeats > 1)
+    inc-3f2a9c1b[base64+rot13]      a variant: parent id and converter chain
+    inc-3f2a9c1b[base64+rot13@7]    ... with its seed when two variants share a chain
+
+:func:`run_case` replays a case on a target and returns the report item (the
+``## Report items`` contract of ``docs/regression_suite.md``): the produced
+trajectory is validated (invalid → outcome ``error``), the scenario's
+expectations are evaluated, and a failing item carries the step-level diff
+against the recorded incident. I/O-bound targets run concurrently with
+:func:`run_cases_async`; :class:`~regression_suite.targets.base.TargetUnreachable`
+aborts the run, any other target failure is an ``error`` item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from incident_lab.errors import IncidentLabError, UsageError
+from incident_lab.scenarios.io import replay_input
+from incident_lab.trajectory import validate_trajectory
+from regression_suite.expectations import evaluate_all
+from regression_suite.stepdiff import render_diff
+
+__all__ = [
+    "Case",
+    "CaseRun",
+    "build_cases",
+    "judge",
+    "parse_shard",
+    "run_case",
+    "run_case_async",
+    "run_cases_async",
+    "select_shard",
+    "shard_of",
+]
+
+Scenario = dict[str, Any]
+Item = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One test item: a scenario (base or variant) and a repeat number.
+
+    Attributes:
+        id: The readable item id (see the module docstring).
+        group: The id without the repeat suffix (shards keep a group together).
+        scenario: The scenario dict.
+        repeat: 1-based repeat number.
+    """
+
+    id: str
+    group: str
+    scenario: Scenario = field(repr=False, compare=False)
+    repeat: int = 1
+
+    @property
+    def parent_id(self) -> str | None:
+        """The parent scenario's id for a variant, else ``None``."""
+        variant = self.scenario.get("variant")
+        return str(variant["parent"]) if isinstance(variant, dict) and variant.get("parent") else None
+
+    @property
+    def variant(self) -> dict[str, Any] | None:
+        """``{"converters": [...], "seed": int}`` for a variant, else ``None``."""
+        if self.parent_id is None:
+            return None
+        v = self.scenario["variant"]
+        return {"converters": list(v.get("converters") or []), "seed": v.get("seed")}
+
+
+def _label(scenario: Scenario, with_seed: bool) -> str:
+    variant = scenario.get("variant")
+    if not (isinstance(variant, dict) and variant.get("parent")):
+        return str(scenario["id"])
+    chain = "+".join(str(c) for c in variant.get("converters") or []) or "variant"
+    if with_seed and variant.get("seed") is not None:
+        chain += f"@{variant['seed']}"
+    return f"{variant['parent']}[{chain}]"
+
+
+def build_cases(scenarios: Iterable[Scenario], repeats: int = 1) -> list[Case]:
+    """Expand scenarios into cases, ``repeats`` per scenario, with unique readable ids.
+
+    Raises:
+        UsageError: ``repeats`` is below 1.
+    """
+    if repeats < 1:
+        raise UsageError(f"--repeats must be at least 1, got {repeats}")
+    scenarios = list(scenarios)
+    labels = [_label(s, False) for s in scenarios]
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    groups: list[str] = []
+    for scenario, label in zip(scenarios, labels, strict=True):
+        if counts[label] > 1:
+            label = _label(scenario, True)
+        if label in groups:  # still ambiguous (same chain and seed): the file id decides
+            label = f"{label}<{scenario['id']}>"
+        groups.append(label)
+    cases = []
+    for scenario, group in zip(scenarios, groups, strict=True):
+        for k in range(1, repeats + 1):
+            cid = f"{group}#{k}" if repeats > 1 else group
+            cases.append(Case(cid, group, scenario, k))
+    return cases
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """Parse ``I/N`` (1-based shard I of N).
+
+    Raises:
+        UsageError: not of the form I/N with 1 <= I <= N.
+    """
+    try:
+        left, right = text.split("/")
+        index, total = int(left), int(right)
+    except ValueError:
+        raise UsageError(f"invalid shard {text!r}", hint="use I/N, e.g. --shard 2/4") from None
+    if total < 1 or not 1 <= index <= total:
+        raise UsageError(f"invalid shard {text!r}: need 1 <= I <= N", hint="e.g. --shard 1/4")
+    return index, total
+
+
+def shard_of(group: str, total: int) -> int:
+    """Return the 1-based shard a case group belongs to (SHA-256 of the group id)."""
+    digest = hashlib.sha256(group.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % total + 1
+
+
+def select_shard(cases: Iterable[Case], index: int, total: int) -> list[Case]:
+    """Keep the cases of shard ``index`` of ``total``; repeats of a case stay together."""
+    return [c for c in cases if shard_of(c.group, total) == index]
+
+
+@dataclass(slots=True)
+class CaseRun:
+    """The report item of a case, and the trajectory the target produced (if any)."""
+
+    item: Item
+    trajectory: dict[str, Any] | None = None
+
+
+def _base_item(case: Case, target: str) -> Item:
+    taxonomy = case.scenario.get("taxonomy") or {}
+    return {
+        "id": case.id,
+        "scenario_id": case.scenario["id"],
+        "parent_id": case.parent_id,
+        "variant": case.variant,
+        "repeat": case.repeat,
+        "failure_mode": taxonomy.get("failure_mode"),
+        "severity": taxonomy.get("severity"),
+        "tags": list(taxonomy.get("tags") or []),
+        "outcome": "error",
+        "results": [],
+        "message": "",
+        "diff": None,
+        "duration_s": 0.0,
+        "target": target,
+    }
+
+
+def error_run(case: Case, target: str, message: str, duration_s: float = 0.0) -> CaseRun:
+    """Return an ``error`` item for a case the target could not judge."""
+    item = _base_item(case, target)
+    item["message"] = message
+    item["duration_s"] = round(duration_s, 6)
+    return CaseRun(item)
+
+
+def judge(case: Case, produced: Any, *, target: str, duration_s: float) -> CaseRun:
+    """Validate a produced trajectory, evaluate the expectations and build the item."""
+    if not isinstance(produced, dict):
+        return error_run(
+            case, target, f"target returned {type(produced).__name__}, not a trajectory", duration_s
+        )
+    problems = validate_trajectory(produced)
+    if problems:
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        return CaseRun(
+            error_run(
+                case, target, f"invalid trajectory: {problems[0]}{more}", duration_s
+            ).item,
+            produced,
+        )
+    try:
+        results = evaluate_all(produced, list(case.scenario.get("expectations") or []))
+    except IncidentLabError as exc:
+        return CaseRun(error_run(case, target, f"expectation: {exc.render()}", duration_s).item, produced)
+    item = _base_item(case, target)
+    item["results"] = [r.to_dict() for r in results]
+    item["duration_s"] = round(duration_s, 6)
+    failed = [r for r in results if not r.passed]
+    if failed:
+        item["outcome"] = "failed"
+        item["message"] = "\n".join(f"{r.kind}: {r.message}" for r in failed)
+        item["diff"] = render_diff(case.scenario.get("recording"), produced)
+    else:
+        item["outcome"] = "passed"
+        item["message"] = f"{len(results)} expectation{'s' if len(results) != 1 else ''} met"
+    return CaseRun(item, produced)
+
+
+def _unreachable(exc: BaseException) -> bool:
+    from regression_suite.targets.base import TargetUnreachable
+
+    return isinstance(exc, TargetUnreachable)
+
+
+def run_case(target: Any, case: Case) -> CaseRun:
+    """Replay ``case`` on ``target`` (synchronously) and judge the result.
+
+    Raises:
+        TargetUnreachable: the target cannot be reached (the run must stop).
+    """
+    start = time.perf_counter()
+    try:
+        produced = target.run(replay_input(case.scenario), case.scenario)
+    except Exception as exc:
+        return _failed_call(target, case, exc, time.perf_counter() - start)
+    return judge(case, produced, target=target.name, duration_s=time.perf_counter() - start)
+
+
+async def run_case_async(target: Any, case: Case) -> CaseRun:
+    """Async :func:`run_case`, through ``target.arun``."""
+    start = time.perf_counter()
+    try:
+        produced = await target.arun(replay_input(case.scenario), case.scenario)
+    except Exception as exc:
+        return _failed_call(target, case, exc, time.perf_counter() - start)
+    return judge(case, produced, target=target.name, duration_s=time.perf_counter() - start)
+
+
+def _failed_call(target: Any, case: Case, exc: Exception, duration_s: float) -> CaseRun:
+    if _unreachable(exc):
+        raise exc
+    if isinstance(exc, IncidentLabError):
+        message = exc.render()
+    else:
+        message = f"target {target.name} raised {type(exc).__name__}: {exc}"
+    return error_run(case, target.name, message, duration_s)
+
+
+async def run_cases_async(
+    target: Any,
+    cases: list[Case],
+    *,
+    concurrency: int = 8,
+    on_done: Callable[[Case, CaseRun], None] | None = None,
+) -> dict[str, CaseRun]:
+    """Run cases concurrently (at most ``concurrency`` in flight) and return runs by id.
+
+    The first :class:`TargetUnreachable` cancels the cases not yet started and is
+    raised once every started case has finished.
+
+    Raises:
+        UsageError: ``concurrency`` is below 1.
+        TargetUnreachable: the target cannot be reached.
+    """
+    if concurrency < 1:
+        raise UsageError(f"--concurrency must be at least 1, got {concurrency}")
+    semaphore = asyncio.Semaphore(concurrency)
+    runs: dict[str, CaseRun] = {}
+    fatal: list[BaseException] = []
+
+    async def one(case: Case) -> None:
+        async with semaphore:
+            if fatal:
+                return
+            try:
+                run = await run_case_async(target, case)
+            except Exception as exc:  # only TargetUnreachable escapes run_case_async
+                fatal.append(exc)
+                return
+            runs[case.id] = run
+            if on_done is not None:
+                on_done(case, run)
+
+    await asyncio.gather(*(one(c) for c in cases))
+    if fatal:
+        raise fatal[0]
+    return runs

@@ -1,0 +1,441 @@
+"""Suites: which scenarios gate a release, with which variants, repeats, target and thresholds.
+
+A suite is a YAML file ``scenarios/suites/<name>.yaml`` validated by
+``regression_suite/schemas/suite.v1.json``::
+
+    schema_version: suite/v1
+    name: release_gate
+    scenarios: [incident_42]              # explicit ids (base scenarios or variants)
+    exclude: [inc-old]                    # never included
+    select:                               # selectors over base scenarios, OR-ed
+      - {status: [gated], severities: [SEV-1, SEV-2]}
+    variants: all                         # none | all | {sample: N} per scenario
+    repeats: 3
+    target: example:patched
+    baseline: gate-baseline/report.json
+    thresholds:
+      confidence: 0.95
+      severities:
+        SEV-1: {on_failure: block, min_pass_rate: 1.0}
+
+:func:`resolve` turns a suite into the scenario dicts to run, in a deterministic
+order: base scenarios sorted by id, each followed by its included variants sorted
+by id. Writes (``add``/``remove``) hold the library lock and are atomic.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from incident_lab.errors import ConfigError, InputError, UsageError
+from incident_lab.scenarios.io import (
+    check_id,
+    default_scenarios_dir,
+    iter_scenario_paths,
+    library_lock,
+    load_scenario,
+    load_yaml,
+    scenario_path,
+    write_text_atomic,
+)
+
+__all__ = [
+    "DEFAULT_SUITE",
+    "DEFAULT_THRESHOLDS",
+    "SUITES_DIR",
+    "Resolution",
+    "add_to_suite",
+    "list_suites",
+    "load_suite",
+    "remove_from_suite",
+    "resolve",
+    "resolve_detailed",
+    "suite_path",
+    "suite_problems",
+]
+
+SUITES_DIR = "suites"
+DEFAULT_SUITE = "release_gate"
+SUITE_SCHEMA_VERSION = "suite/v1"
+
+#: Defaults of the gate's per-severity rules: any SEV-1/SEV-2 failure blocks,
+#: SEV-3/SEV-4 failures warn; a pass rate must be at least 1.0 (every repeat passes).
+DEFAULT_THRESHOLDS: dict[str, Any] = {
+    "confidence": 0.95,
+    "severities": {
+        "SEV-1": {"on_failure": "block", "min_pass_rate": 1.0},
+        "SEV-2": {"on_failure": "block", "min_pass_rate": 1.0},
+        "SEV-3": {"on_failure": "warn", "min_pass_rate": 1.0},
+        "SEV-4": {"on_failure": "warn", "min_pass_rate": 1.0},
+    },
+}
+
+Scenario = dict[str, Any]
+
+
+@cache
+def _validator() -> jsonschema.protocols.Validator:
+    text = resources.files("regression_suite.schemas").joinpath("suite.v1.json").read_text("utf-8")
+    schema = json.loads(text)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    validator: jsonschema.protocols.Validator = cls(schema)
+    return validator
+
+
+def suite_problems(doc: Any) -> list[str]:
+    """Return the schema violations of a suite document (empty when valid)."""
+    problems = []
+    for err in sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.path))):
+        where = "/".join(str(p) for p in err.absolute_path) or "(root)"
+        problems.append(f"{where}: {err.message}")
+    return problems
+
+
+def suite_path(scenarios_dir: str | Path, name: str) -> Path:
+    """Return the file of suite ``name`` (``<scenarios_dir>/suites/<name>.yaml``).
+
+    Raises:
+        UsageError: ``name`` is not a safe suite name (path separators, ``..``).
+    """
+    try:
+        check_id(name)
+    except UsageError:
+        raise UsageError(
+            f"invalid suite name {name!r}",
+            hint="suite names are lower-case letters, digits, '-', '_' and '.'",
+        ) from None
+    return Path(scenarios_dir) / SUITES_DIR / f"{name}.yaml"
+
+
+def list_suites(scenarios_dir: str | Path | None = None) -> list[str]:
+    """Return the names of the suites in the library, sorted."""
+    folder = Path(scenarios_dir or default_scenarios_dir()) / SUITES_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.iterdir() if p.suffix == ".yaml" and p.is_file())
+
+
+def _normalise(doc: dict[str, Any], path: Path) -> dict[str, Any]:
+    suite = copy.deepcopy(doc)
+    suite.setdefault("schema_version", SUITE_SCHEMA_VERSION)
+    suite.setdefault("description", None)
+    suite["scenarios"] = list(suite.get("scenarios") or [])
+    suite["exclude"] = list(suite.get("exclude") or [])
+    select = suite.get("select")
+    suite["select"] = [] if select is None else [select] if isinstance(select, dict) else select
+    suite.setdefault("variants", "none")
+    suite.setdefault("repeats", 1)
+    suite.setdefault("target", None)
+    suite.setdefault("baseline", None)
+    given = suite.get("thresholds") or {}
+    thresholds = copy.deepcopy(DEFAULT_THRESHOLDS)
+    thresholds["confidence"] = given.get("confidence", thresholds["confidence"])
+    for severity, rule in (given.get("severities") or {}).items():
+        thresholds["severities"][severity].update(rule)
+    suite["thresholds"] = thresholds
+    raw = path.read_bytes()
+    suite["path"] = str(path)
+    suite["sha256"] = hashlib.sha256(raw).hexdigest()
+    return suite
+
+
+def load_suite(name: str, scenarios_dir: str | Path | None = None) -> dict[str, Any]:
+    """Load, validate and normalise suite ``name``.
+
+    The result has every field (defaults filled in: ``select`` is a list of
+    selectors, ``thresholds`` complete) plus ``path`` and ``sha256`` of the file.
+
+    Raises:
+        UsageError: no such suite (the hint lists the suites there are).
+        ConfigError: the file is not valid YAML or does not match ``suite.v1``.
+    """
+    base = Path(scenarios_dir or default_scenarios_dir())
+    path = suite_path(base, name)
+    if not path.is_file():
+        known = ", ".join(list_suites(base)) or "none"
+        raise UsageError(
+            f"no suite {name!r} in {base / SUITES_DIR}",
+            hint=f"suites there: {known}; 'regression_suite add --scenario ID --suite {name}' creates it",
+        )
+    try:
+        doc = load_yaml(path)
+    except InputError as exc:
+        raise ConfigError(exc.message, path=exc.path, line=exc.line) from None
+    problems = suite_problems(doc)
+    if problems:
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(f"invalid suite: {problems[0]}{more}", path=str(path))
+    if doc["name"] != name:
+        raise ConfigError(
+            f"suite file declares name {doc['name']!r}, expected {name!r}",
+            path=str(path),
+            hint="the name field must match the file name",
+        )
+    return _normalise(doc, path)
+
+
+@dataclass
+class Resolution:
+    """The scenarios a suite selects, and the ids it names but skips.
+
+    Attributes:
+        scenarios: Scenario dicts to run, in run order.
+        skipped: ``(id, reason)`` for named scenarios that are not run (retired).
+        variant_counts: Number of included variants per base scenario id.
+    """
+
+    scenarios: list[Scenario] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    variant_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _parent_of(scenario: Scenario) -> str | None:
+    variant = scenario.get("variant")
+    if isinstance(variant, dict) and variant.get("parent"):
+        return str(variant["parent"])
+    return None
+
+
+def _load_library(base: Path, *, variants: bool) -> dict[str, tuple[Path, Scenario]]:
+    library: dict[str, tuple[Path, Scenario]] = {}
+    for path in iter_scenario_paths(base, variants=variants):
+        scenario = load_scenario(path)
+        sid = scenario["id"]
+        if sid in library:
+            raise InputError(
+                f"scenario id {sid!r} is also defined in {library[sid][0]}",
+                path=str(path),
+                hint="each scenario id must be unique in the library",
+            )
+        library[sid] = (path, scenario)
+    return library
+
+
+def _load_one(base: Path, sid: str) -> Scenario | None:
+    for variant in (False, True):
+        path = scenario_path(base, sid, variant=variant)
+        if path.is_file():
+            scenario = load_scenario(path)
+            if scenario["id"] != sid:
+                raise InputError(
+                    f"file declares scenario id {scenario['id']!r}, expected {sid!r}",
+                    path=str(path),
+                )
+            return scenario
+    return None
+
+
+def _matches(scenario: Scenario, selector: dict[str, Any]) -> bool:
+    taxonomy = scenario.get("taxonomy") or {}
+    if "tags" in selector and not set(selector["tags"]) & set(taxonomy.get("tags") or []):
+        return False
+    if (
+        "failure_modes" in selector
+        and taxonomy.get("failure_mode") not in selector["failure_modes"]
+    ):
+        return False
+    if "severities" in selector and taxonomy.get("severity") not in selector["severities"]:
+        return False
+    status = selector.get("status", ["gated"])
+    return scenario.get("status") in status
+
+
+def _sample(suite_name: str, variants: list[Scenario], n: int) -> list[Scenario]:
+    def key(s: Scenario) -> str:
+        return hashlib.sha256(f"{suite_name}\0{s['id']}".encode()).hexdigest()
+
+    return sorted(sorted(variants, key=key)[:n], key=lambda s: s["id"])
+
+
+def resolve_detailed(suite: dict[str, Any], scenarios_dir: str | Path | None = None) -> Resolution:
+    """Resolve a loaded suite against the library (see :func:`resolve`)."""
+    base = Path(scenarios_dir or default_scenarios_dir())
+    where = suite.get("path")
+    mode = suite.get("variants", "none")
+    need_library = bool(suite.get("select")) or mode != "none"
+    library = _load_library(base, variants=mode != "none") if need_library else {}
+    excluded = set(suite.get("exclude") or [])
+    chosen: dict[str, Scenario] = {}
+    result = Resolution()
+    for sid in suite.get("scenarios") or []:
+        if sid in excluded:
+            continue
+        scenario = library[sid][1] if sid in library else _load_one(base, sid)
+        if scenario is None:
+            raise ConfigError(
+                f"suite {suite['name']!r} names scenario {sid!r}, which is not in {base}",
+                path=where,
+                hint=f"restore it, or 'regression_suite remove --scenario {sid} --suite {suite['name']}'",
+            )
+        if scenario.get("status") == "retired":
+            result.skipped.append((sid, "retired"))
+            continue
+        chosen[sid] = scenario
+    for selector in suite.get("select") or []:
+        for sid, (_, scenario) in library.items():
+            if (
+                sid not in excluded
+                and _parent_of(scenario) is None
+                and _matches(scenario, selector)
+            ):
+                chosen.setdefault(sid, scenario)
+    bases = sorted((s for s in chosen.values() if _parent_of(s) is None), key=lambda s: s["id"])
+    explicit_variants = {s["id"]: s for s in chosen.values() if _parent_of(s) is not None}
+    children: dict[str, list[Scenario]] = {}
+    if mode != "none":
+        for sid, (_, scenario) in library.items():
+            parent = _parent_of(scenario)
+            if parent and sid not in excluded and scenario.get("status") != "retired":
+                children.setdefault(parent, []).append(scenario)
+    for scenario in bases:
+        result.scenarios.append(scenario)
+        kids = sorted(children.get(scenario["id"], []), key=lambda s: s["id"])
+        if isinstance(mode, dict):
+            kids = _sample(suite["name"], kids, int(mode["sample"]))
+        ids = {kid["id"] for kid in kids}
+        for sid, kid in list(explicit_variants.items()):
+            if _parent_of(kid) == scenario["id"]:
+                del explicit_variants[sid]
+                if sid not in ids:
+                    kids.append(kid)
+        kids.sort(key=lambda s: s["id"])
+        result.scenarios.extend(kids)
+        result.variant_counts[scenario["id"]] = len(kids)
+    # Variants named explicitly whose parent is not in the suite run on their own.
+    for sid in sorted(explicit_variants):
+        result.scenarios.append(explicit_variants[sid])
+    return result
+
+
+def resolve(suite: dict[str, Any], scenarios_dir: str | Path | None = None) -> list[Scenario]:
+    """Return the scenarios a suite runs, in a deterministic order.
+
+    Base scenarios come from the explicit ``scenarios`` ids and from ``select``
+    (a selector matches when every field it has matches: any listed tag, one of
+    the failure modes, one of the severities, one of the statuses, default
+    ``[gated]``), minus ``exclude`` and retired scenarios; sorted by id. Each is
+    followed by its variants (``variants: all``, or a sample of N chosen by a
+    hash of suite name and variant id, so the sample is stable across runs).
+
+    Raises:
+        ConfigError: the suite names a scenario that is not in the library.
+        InputError / SchemaError: a scenario file the suite needs is invalid.
+    """
+    return resolve_detailed(suite, scenarios_dir).scenarios
+
+
+def _read_raw(path: Path) -> tuple[str, dict[str, Any]]:
+    """Return the file's leading comment block and its document."""
+    text = path.read_text("utf-8")
+    header: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("#") or (header and not line.strip()):
+            header.append(line)
+            continue
+        break
+    doc = load_yaml(path)
+    problems = suite_problems(doc)
+    if problems:
+        raise ConfigError(f"invalid suite: {problems[0]}", path=str(path))
+    return ("\n".join(header).rstrip() + "\n") if header else "", doc
+
+
+def _write(path: Path, header: str, doc: dict[str, Any]) -> None:
+    body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    write_text_atomic(path, header + body)
+
+
+def add_to_suite(
+    scenario_id: str, suite: str = DEFAULT_SUITE, scenarios_dir: str | Path | None = None
+) -> str:
+    """Add a scenario to a suite's explicit ids, creating the suite if needed.
+
+    The caller checks first that the scenario exists and lints (the CLI does).
+
+    Returns:
+        ``"created"`` (new suite file), ``"added"`` or ``"unchanged"`` (already listed).
+    """
+    check_id(scenario_id)
+    base = Path(scenarios_dir or default_scenarios_dir())
+    path = suite_path(base, suite)
+    with library_lock(base):
+        if not path.exists():
+            doc: dict[str, Any] = {
+                "schema_version": SUITE_SCHEMA_VERSION,
+                "name": suite,
+                "scenarios": [scenario_id],
+            }
+            _write(path, f"# Suite {suite}: created by 'regression_suite add'.\n", doc)
+            return "created"
+        header, doc = _read_raw(path)
+        ids = list(doc.get("scenarios") or [])
+        excluded = list(doc.get("exclude") or [])
+        changed = False
+        if scenario_id in excluded:
+            excluded.remove(scenario_id)
+            doc["exclude"] = excluded
+            changed = True
+        if scenario_id not in ids:
+            ids.append(scenario_id)
+            doc["scenarios"] = ids
+            changed = True
+        if not changed:
+            return "unchanged"
+        _write(path, header, doc)
+        return "added"
+
+
+def remove_from_suite(
+    scenario_id: str, suite: str = DEFAULT_SUITE, scenarios_dir: str | Path | None = None
+) -> str:
+    """Remove a scenario from a suite.
+
+    The id is dropped from the explicit list; when a selector would still pick
+    the scenario up, it is also added to ``exclude`` so it really leaves the suite.
+
+    Returns:
+        ``"removed"``, ``"excluded"`` (a selector matched it) or ``"unchanged"``.
+
+    Raises:
+        UsageError: no such suite.
+    """
+    check_id(scenario_id)
+    base = Path(scenarios_dir or default_scenarios_dir())
+    load_suite(suite, base)  # validates, and names the suites there are if missing
+    path = suite_path(base, suite)
+    with library_lock(base):
+        header, doc = _read_raw(path)
+        ids = list(doc.get("scenarios") or [])
+        status = "unchanged"
+        if scenario_id in ids:
+            ids.remove(scenario_id)
+            doc["scenarios"] = ids
+            status = "removed"
+        select = doc.get("select")
+        selectors = [] if select is None else [select] if isinstance(select, dict) else select
+        if selectors:
+            scenario = _load_one(base, scenario_id)
+            excluded = list(doc.get("exclude") or [])
+            if (
+                scenario is not None
+                and _parent_of(scenario) is None
+                and any(_matches(scenario, s) for s in selectors)
+                and scenario_id not in excluded
+            ):
+                excluded.append(scenario_id)
+                doc["exclude"] = excluded
+                status = "excluded"
+        if status != "unchanged":
+            _write(path, header, doc)
+        return status

@@ -1,0 +1,79 @@
+"""confirm: is containment holding in the live log?"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def _session(sid: str, start: str, tool_time: str | None = None) -> dict:
+    steps: list[dict] = [{"type": "message", "role": "user", "content": "hi", "timestamp": start}]
+    if tool_time:
+        steps += [
+            {"type": "tool_call", "name": "send_email", "arguments": {"to": "a@b.c"}, "timestamp": tool_time},
+            {"type": "safeguard", "safeguard": "egress", "stage": "pre_action", "decision": "allow", "timestamp": tool_time},
+        ]
+    return {"schema_version": "trajectory/v1", "session_id": sid, "started_at": start, "steps": steps}
+
+
+def _log(tmp_path: Path, sessions: list[dict]) -> Path:
+    path = tmp_path / "live.jsonl"
+    path.write_text("".join(json.dumps(s) + "\n" for s in sessions) + "{not json\n")
+    return path
+
+
+def test_holding_when_nothing_after_since(il, tmp_path) -> None:
+    """Only activity before --since: exit 0, HOLDING, and the bad line is reported as rejected."""
+    log = _log(tmp_path, [_session("a", "2026-02-01T11:00:00Z", "2026-02-01T11:00:05Z")])
+    r = il("confirm", "--from", log, "--since", "2026-02-01T12:00:00Z")
+    assert r.exit_code == 0, r.stderr
+    assert "HOLDING" in r.stdout and "1 rejected" in r.stdout
+    assert "rejected:" in r.stderr
+
+
+def test_not_holding_lists_sessions_and_tools(il, tmp_path) -> None:
+    """A tool call after containment: exit 6 with the tool and safeguard decision counted."""
+    log = _log(
+        tmp_path,
+        [
+            _session("old", "2026-02-01T11:00:00Z"),
+            # started before containment, but kept acting after it
+            _session("straggler", "2026-02-01T11:59:00Z", "2026-02-01T12:03:00Z"),
+            _session("new", "2026-02-01T12:10:00Z"),
+        ],
+    )
+    r = il("confirm", "--from", log, "--since", "2026-02-01T12:00:00Z", "--json")
+    assert r.exit_code == 6
+    report = json.loads(r.stdout)
+    assert report["holding"] is False
+    assert report["sessions_after"] == ["straggler", "new"]
+    assert report["tool_calls_after"] == {"send_email": 1}
+    assert report["safeguard_decisions_after"] == {"egress:allow": 1}
+
+
+def test_since_from_incident_timeline_and_recorded(il, tmp_path) -> None:
+    """--incident takes the containment time from the timeline and records the check there."""
+    from incident_lab.adapters.contain import record_event
+
+    incident = tmp_path / "inc"
+    incident.mkdir()
+    record_event(incident, {"kind": "contain", "phase": "contain", "action": "kill-switch", "result": "ok",
+                            "time": "2026-02-01T12:00:00Z"})
+    log = _log(tmp_path, [_session("new", "2026-02-01T12:10:00Z")])
+    r = il("confirm", "--from", log, "--incident", incident)
+    assert r.exit_code == 6 and "NOT HOLDING" in r.stdout
+    last = json.loads((incident / "timeline.jsonl").read_text().splitlines()[-1])
+    assert last["kind"] == "confirm" and last["result"] == "not-holding"
+
+
+def test_requires_a_time(il, tmp_path) -> None:
+    """Neither --since nor --incident: usage error, exit 3."""
+    log = _log(tmp_path, [])
+    r = il("confirm", "--from", log)
+    assert r.exit_code == 3
+
+
+def test_bad_since_is_a_usage_error(il, tmp_path) -> None:
+    """An unparseable --since names the value."""
+    r = il("confirm", "--from", _log(tmp_path, []), "--since", "yesterday-ish")
+    assert r.exit_code == 3 and "yesterday-ish" in r.stderr
