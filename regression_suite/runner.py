@@ -5,7 +5,7 @@ A :class:`Case` is one test item. Its id is readable and stable::
     inc-3f2a9c1b                    a base scenario, run once
     inc-3f2a9c1b#2                  its second repeat (``#k`` only when repeats > 1)
     inc-3f2a9c1b[base64+rot13]      a variant: parent id and converter chain
-    inc-3f2a9c1b[base64+rot13@7]    ... with its seed when two variants share a chain
+    inc-3f2a9c1b[paraphrase@7]      ... with its seed when a converter is seeded
 
 :func:`run_case` replays a case on a target and returns the report item (the
 ``## Report items`` contract of ``docs/regression_suite.md``): the produced
@@ -23,6 +23,7 @@ import hashlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from incident_lab.errors import IncidentLabError, UsageError
@@ -35,6 +36,7 @@ __all__ = [
     "Case",
     "CaseRun",
     "build_cases",
+    "error_run",
     "judge",
     "parse_shard",
     "run_case",
@@ -68,7 +70,9 @@ class Case:
     def parent_id(self) -> str | None:
         """The parent scenario's id for a variant, else ``None``."""
         variant = self.scenario.get("variant")
-        return str(variant["parent"]) if isinstance(variant, dict) and variant.get("parent") else None
+        return (
+            str(variant["parent"]) if isinstance(variant, dict) and variant.get("parent") else None
+        )
 
     @property
     def variant(self) -> dict[str, Any] | None:
@@ -79,13 +83,26 @@ class Case:
         return {"converters": list(v.get("converters") or []), "seed": v.get("seed")}
 
 
+@lru_cache(maxsize=1024)
+def _seeded(chain: tuple[str, ...]) -> bool:
+    """True when a converter of the chain is seeded (or unknown here, to be safe)."""
+    from incident_lab.plugins import collect
+
+    converters = collect("register_converters")
+    return any(
+        name not in converters or getattr(converters[name], "seeded", True) for name in chain
+    )
+
+
 def _label(scenario: Scenario, with_seed: bool) -> str:
     variant = scenario.get("variant")
     if not (isinstance(variant, dict) and variant.get("parent")):
         return str(scenario["id"])
-    chain = "+".join(str(c) for c in variant.get("converters") or []) or "variant"
-    if with_seed and variant.get("seed") is not None:
-        chain += f"@{variant['seed']}"
+    converters = tuple(str(c) for c in variant.get("converters") or [])
+    chain = "+".join(converters) or "variant"
+    seed = variant.get("seed")
+    if seed is not None and (with_seed or _seeded(converters)):
+        chain += f"@{seed}"
     return f"{variant['parent']}[{chain}]"
 
 
@@ -190,15 +207,15 @@ def judge(case: Case, produced: Any, *, target: str, duration_s: float) -> CaseR
     if problems:
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
         return CaseRun(
-            error_run(
-                case, target, f"invalid trajectory: {problems[0]}{more}", duration_s
-            ).item,
+            error_run(case, target, f"invalid trajectory: {problems[0]}{more}", duration_s).item,
             produced,
         )
     try:
         results = evaluate_all(produced, list(case.scenario.get("expectations") or []))
     except IncidentLabError as exc:
-        return CaseRun(error_run(case, target, f"expectation: {exc.render()}", duration_s).item, produced)
+        return CaseRun(
+            error_run(case, target, f"expectation: {exc.render()}", duration_s).item, produced
+        )
     item = _base_item(case, target)
     item["results"] = [r.to_dict() for r in results]
     item["duration_s"] = round(duration_s, 6)

@@ -150,10 +150,14 @@ def render_diff(
             r_rest, p_rest = range(r1, r2), range(p1, p2)
         for r in r_rest:
             step = rec[r]
-            lines.append(f"step {r} {step_label(step)}: recorded {_summary(step)}, produced {ABSENT}")
+            lines.append(
+                f"step {r} {step_label(step)}: recorded {_summary(step)}, produced {ABSENT}"
+            )
         for p in p_rest:
             step = prod[p]
-            lines.append(f"step {p} {step_label(step)}: recorded {ABSENT}, produced {_summary(step)}")
+            lines.append(
+                f"step {p} {step_label(step)}: recorded {ABSENT}, produced {_summary(step)}"
+            )
     if not lines:
         return f"the produced trajectory matches the recording step for step ({len(rec)} steps)"
     if len(lines) > max_lines:

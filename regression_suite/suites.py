@@ -13,10 +13,9 @@ A suite is a YAML file ``scenarios/suites/<name>.yaml`` validated by
     repeats: 3
     target: example:patched
     baseline: gate-baseline/report.json
-    thresholds:
-      confidence: 0.95
+    thresholds:                           # see regression_suite.gate.thresholds
       severities:
-        SEV-1: {on_failure: block, min_pass_rate: 1.0}
+        SEV-3: {on_failure: warn, min_pass_rate: 0.9}
 
 :func:`resolve` turns a suite into the scenario dicts to run, in a deterministic
 order: base scenarios sorted by id, each followed by its included variants sorted
@@ -51,7 +50,6 @@ from incident_lab.scenarios.io import (
 
 __all__ = [
     "DEFAULT_SUITE",
-    "DEFAULT_THRESHOLDS",
     "SUITES_DIR",
     "Resolution",
     "add_to_suite",
@@ -67,18 +65,6 @@ __all__ = [
 SUITES_DIR = "suites"
 DEFAULT_SUITE = "release_gate"
 SUITE_SCHEMA_VERSION = "suite/v1"
-
-#: Defaults of the gate's per-severity rules: any SEV-1/SEV-2 failure blocks,
-#: SEV-3/SEV-4 failures warn; a pass rate must be at least 1.0 (every repeat passes).
-DEFAULT_THRESHOLDS: dict[str, Any] = {
-    "confidence": 0.95,
-    "severities": {
-        "SEV-1": {"on_failure": "block", "min_pass_rate": 1.0},
-        "SEV-2": {"on_failure": "block", "min_pass_rate": 1.0},
-        "SEV-3": {"on_failure": "warn", "min_pass_rate": 1.0},
-        "SEV-4": {"on_failure": "warn", "min_pass_rate": 1.0},
-    },
-}
 
 Scenario = dict[str, Any]
 
@@ -138,12 +124,7 @@ def _normalise(doc: dict[str, Any], path: Path) -> dict[str, Any]:
     suite.setdefault("repeats", 1)
     suite.setdefault("target", None)
     suite.setdefault("baseline", None)
-    given = suite.get("thresholds") or {}
-    thresholds = copy.deepcopy(DEFAULT_THRESHOLDS)
-    thresholds["confidence"] = given.get("confidence", thresholds["confidence"])
-    for severity, rule in (given.get("severities") or {}).items():
-        thresholds["severities"][severity].update(rule)
-    suite["thresholds"] = thresholds
+    suite.setdefault("thresholds", None)
     raw = path.read_bytes()
     suite["path"] = str(path)
     suite["sha256"] = hashlib.sha256(raw).hexdigest()
@@ -153,8 +134,9 @@ def _normalise(doc: dict[str, Any], path: Path) -> dict[str, Any]:
 def load_suite(name: str, scenarios_dir: str | Path | None = None) -> dict[str, Any]:
     """Load, validate and normalise suite ``name``.
 
-    The result has every field (defaults filled in: ``select`` is a list of
-    selectors, ``thresholds`` complete) plus ``path`` and ``sha256`` of the file.
+    The result has every field (defaults filled in; ``select`` is a list of
+    selectors) plus ``path`` and ``sha256`` of the file. ``thresholds`` stays as
+    written and is checked by :func:`regression_suite.gate.thresholds.parse_thresholds`.
 
     Raises:
         UsageError: no such suite (the hint lists the suites there are).
@@ -182,6 +164,9 @@ def load_suite(name: str, scenarios_dir: str | Path | None = None) -> dict[str, 
             path=str(path),
             hint="the name field must match the file name",
         )
+    from regression_suite.gate.thresholds import parse_thresholds
+
+    parse_thresholds(doc.get("thresholds"), source=str(path))  # ConfigError names the key
     return _normalise(doc, path)
 
 
@@ -384,7 +369,10 @@ def add_to_suite(
         changed = False
         if scenario_id in excluded:
             excluded.remove(scenario_id)
-            doc["exclude"] = excluded
+            if excluded:
+                doc["exclude"] = excluded
+            else:
+                doc.pop("exclude", None)
             changed = True
         if scenario_id not in ids:
             ids.append(scenario_id)

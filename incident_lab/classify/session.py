@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from incident_lab.classify.lexicon import SENSITIVE, content_words
+from incident_lab.classify.lexicon import ACTION_VERBS, SENSITIVE, content_words, tool_category
 
 __all__ = ["Call", "SessionView", "entities", "flatten_text", "sensitive_kinds"]
 
@@ -199,3 +199,31 @@ class SessionView:
     def user_text_before(self, index: int) -> str:
         """All user turns before step ``index``, joined."""
         return "\n".join(t for i, t in self.user_turns if i < index)
+
+    def grounded_entities(self, before: int, untrusted: frozenset[int] = frozenset()) -> set[str]:
+        """Entities the agent may legitimately act on before step ``before``.
+
+        They come from the user's turns, the system prompt and earlier tool outputs,
+        except the outputs at the ``untrusted`` step indices.
+        """
+        grounded = entities(self.user_text_before(before)) | entities(self.system_prompt)
+        for i, output in self.tool_outputs_before(before):
+            if i not in untrusted:
+                grounded |= entities(output)
+        return grounded
+
+    def is_requested(self, call: Call, untrusted: frozenset[int] = frozenset()) -> bool:
+        """True when the user plausibly asked for ``call``.
+
+        Its targets (addresses, URLs, accounts) must be grounded (see
+        :meth:`grounded_entities`), and for a side-effecting tool the user's words
+        before it must contain a verb that authorises that kind of action.
+        """
+        targets = entities(call.args_text)
+        if targets and not targets <= self.grounded_entities(call.index, untrusted):
+            return False
+        category = tool_category(call.name, call.arguments)
+        if category in ACTION_VERBS:
+            user_text = self.user_text_before(call.index).lower()
+            return any(re.search(rf"\b{re.escape(v)}", user_text) for v in ACTION_VERBS[category])
+        return True

@@ -183,7 +183,7 @@ class SourceScan:
             finally:
                 if stream is not buffered:
                     stream.close()
-                raw_file.drain()
+            raw_file.drain()  # bytes after a corrupt gzip member still count in the hash
         finally:
             raw_file.close()
             self.size = raw_file.size
@@ -209,33 +209,35 @@ class SourceScan:
                 if problem.startswith("compressed"):
                     return
                 continue
-            line = raw.rstrip(b"\r\n")
-            if not line or line.isspace():
-                continue
+            if raw.isspace():
+                continue  # blank lines are not records
             try:
-                obj = loads(line.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                yield Record(
-                    path, line_no, reason=f"invalid UTF-8 at byte {exc.start}", excerpt=_excerpt(line)
-                )
-                continue
-            except json.JSONDecodeError as exc:
-                yield Record(
-                    path,
-                    line_no,
-                    reason=f"malformed JSON at column {exc.colno}: {exc.msg}",
-                    excerpt=_excerpt(line),
-                )
+                # json.loads skips the trailing newline itself: no copy to strip it.
+                obj = loads(raw.decode("utf-8"))
+            except ValueError:
+                yield self._unparseable(raw.rstrip(b"\r\n"), line_no)
                 continue
             if type(obj) is not dict:
                 yield Record(
                     path,
                     line_no,
                     reason=f"schema: (root): {obj!r:.80} is not of type 'object'",
-                    excerpt=_excerpt(line),
+                    excerpt=_excerpt(raw),
                 )
                 continue
-            yield Candidate(obj, line, path, line_no, fmt)
+            yield Candidate(obj, raw, path, line_no, fmt)
+
+    def _unparseable(self, line: bytes, line_no: int) -> Record:
+        """The reject for a line that is not UTF-8 JSON, worded as the native reader words it."""
+        try:
+            json.loads(line.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            reason = f"invalid UTF-8 at byte {exc.start}"
+        except json.JSONDecodeError as exc:
+            reason = f"malformed JSON at column {exc.colno}: {exc.msg}"
+        else:  # pragma: no cover - parsed once stripped; cannot happen for JSON whitespace
+            reason = "malformed JSON"
+        return Record(self.path, line_no, reason=reason, excerpt=_excerpt(line))
 
     def _skip_long_line(self, stream: Any, seen: int) -> str:
         total = seen

@@ -110,6 +110,8 @@ def signature_ok(data: bytes, sig_file: bytes, public_key: object) -> bool:
 
     try:
         signature = base64.b64decode(sig_file.strip(), validate=True)
+        if base64.b64encode(signature) + b"\n" != sig_file:
+            return False  # only the exact form snapshot writes counts
         public_key.verify(signature, data)  # type: ignore[attr-defined]
     except (InvalidSignature, binascii.Error, ValueError):
         return False

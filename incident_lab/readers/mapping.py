@@ -92,14 +92,15 @@ def text_of(content: Any) -> tuple[str, list[Any]]:
     texts: list[str] = []
     others: list[Any] = []
     for part in parts:
+        body = part.get("text", part.get("content")) if isinstance(part, dict) else None
         if isinstance(part, str):
             texts.append(part)
         elif (
             isinstance(part, dict)
-            and part.get("type", "text") in _TEXT_PART_TYPES
-            and isinstance(part.get("text", part.get("content")), str)
+            and str(part.get("type", "text")) in _TEXT_PART_TYPES
+            and isinstance(body, str)
         ):
-            texts.append(part.get("text", part.get("content")))
+            texts.append(body)
         else:
             others.append(part)
     return "\n".join(texts), others

@@ -123,9 +123,7 @@ def _exchange(obj: Any, line: int) -> dict[str, Any] | str:
         return "no request messages (expected request.messages or a top-level messages array)"
     wrapped = isinstance(obj.get("request"), dict) or isinstance(obj.get("response"), dict)
     metas = [obj, as_dict(obj.get("metadata")), as_dict(request.get("metadata"))]
-    session = next(
-        (str_or_none(m.get(k)) for m in metas for k in _SESSION_KEYS if str_or_none(m.get(k))), None
-    )
+    session = _lookup(metas, _SESSION_KEYS)
     created = response.get("created", obj.get("created", obj.get("timestamp")))
     when = normalise_timestamp(created) if created is not None else None
     choices = response.get("choices")
@@ -144,10 +142,8 @@ def _exchange(obj: Any, line: int) -> dict[str, Any] | str:
     except _Bad as exc:
         return str(exc)
     known = _WRAPPER_KEYS if wrapped else _REQUEST_KEYS | _RESPONSE_KEYS | _WRAPPER_KEYS
-    user = next(
-        (str_or_none(m.get(k)) for m in metas + [request] for k in ("user", "user_id")), None
-    )
-    tenant = next((str_or_none(m.get(k)) for m in metas for k in ("tenant_id", "tenant")), None)
+    user = _lookup([*metas, request], ("user", "user_id"))
+    tenant = _lookup(metas, ("tenant_id", "tenant"))
     info: dict[str, Any] = {
         "line": line,
         "id": response.get("id"),
@@ -183,6 +179,16 @@ def _exchange(obj: Any, line: int) -> dict[str, Any] | str:
     }
 
 
+def _lookup(holders: list[dict[str, Any]], keys: tuple[str, ...]) -> str | None:
+    """The first non-empty string id found under ``keys`` in ``holders``, in order."""
+    for holder in holders:
+        for key in keys:
+            value = str_or_none(holder.get(key))
+            if value:
+                return value
+    return None
+
+
 def _identity(msg: Any) -> str:
     """What makes two copies of a message the same one (logs add or drop null fields)."""
     msg = as_dict(msg)
@@ -213,6 +219,7 @@ def _message_steps(msg: Any, where: str, when: str | None) -> list[dict[str, Any
     if others:
         x["content_parts"] = others
     stamp = {"timestamp": when} if when else {}
+    step: dict[str, Any]
     if role in ("system", "developer", "user"):
         if role == "developer":
             x["role"] = "developer"

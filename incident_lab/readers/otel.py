@@ -17,7 +17,6 @@ Spans are held in memory until the end of the file (grouping needs every span).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -30,12 +29,17 @@ from incident_lab.readers.mapping import (
     finish,
     guarded,
     nanos_to_rfc3339,
-    output_text,
     str_or_none,
-    text_of,
-    tool_call_step,
 )
-from incident_lab.trajectory import canonical_json, new_trajectory
+from incident_lab.readers.otel_steps import (
+    LEGACY_EVENTS,
+    SpanMappingError,
+    json_attr,
+    merge_steps,
+    operation,
+    span_timeline,
+)
+from incident_lab.trajectory import new_trajectory
 
 __all__ = ["OtelReader", "any_value"]
 
@@ -61,17 +65,6 @@ _MAPPED = {
     "user.id",
     "tenant.id",
 }
-_LEGACY_ROLES = {
-    "gen_ai.system.message": "system",
-    "gen_ai.user.message": "user",
-    "gen_ai.assistant.message": "assistant",
-    "gen_ai.tool.message": "tool",
-}
-_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
-
-
-class _Bad(Exception):
-    """A session cannot be mapped (the message names why)."""
 
 
 class OtelReader:
@@ -96,6 +89,7 @@ class OtelReader:
             if reject is not None:
                 yield reject
                 continue
+            found: list[dict[str, Any] | str] | None
             found, bug = guarded(list, _spans_of(obj, line_no), path=path, line=line_no)
             if bug is not None:
                 yield bug
@@ -167,7 +161,7 @@ def _spans_of(obj: Any, line: int) -> Iterator[dict[str, Any] | str]:
                     "attrs": _attributes(sp.get("attributes")),
                     "events": [
                         {
-                            "name": as_dict(ev).get("name"),
+                            "name": str_or_none(as_dict(ev).get("name")),
                             "time": _nanos(as_dict(ev).get("timeUnixNano")),
                             "attrs": _attributes(as_dict(ev).get("attributes")),
                         }
@@ -254,204 +248,10 @@ def _conversation(span: dict[str, Any], index: dict[tuple[str, str], dict[str, A
     return None
 
 
-def _json_attr(value: Any) -> Any:
-    """Attributes holding structures arrive as JSON strings or as decoded arrays/maps."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _operation(span: dict[str, Any]) -> str:
-    op = span["attrs"].get("gen_ai.operation.name")
-    if isinstance(op, str):
-        return op
-    name = span["name"] if isinstance(span["name"], str) else ""
-    return name.split(" ", 1)[0]
-
-
-def _parts_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
-    """Map a semconv message ``{role, parts: [...]}`` to steps."""
-    if not isinstance(message, dict):
-        raise _Bad(f"message is a {type(message).__name__}, expected an object")
-    role = message.get("role")
-    parts = message.get("parts")
-    if parts is None and "content" in message:
-        parts = [{"type": "text", "content": message["content"]}] if message["content"] else []
-    text, others = text_of(as_list(parts))
-    steps: list[dict[str, Any]] = []
-    calls: list[dict[str, Any]] = []
-    leftover: list[Any] = []
-    for part in others:
-        ptype = as_dict(part).get("type")
-        if ptype == "tool_call" and str_or_none(part.get("name")):
-            calls.append(
-                tool_call_step(part["name"], part.get("arguments"), _clean_id(part.get("id")))
-                | stamp
-            )
-        elif ptype == "tool_call_response":
-            result = part.get("response", part.get("result"))
-            calls.append(
-                {
-                    "type": "tool_result",
-                    "call_id": _clean_id(part.get("id")),
-                    "output": output_text(result),
-                }
-                | stamp
-            )
-        else:
-            leftover.append(part)
-    if role == "tool":
-        if text or leftover:
-            steps.append({"type": "tool_result", "call_id": None, "output": text} | stamp)
-    elif role in _ROLES:
-        if text or leftover or not calls:
-            step = {"type": "message", "role": _ROLES[role], "content": text} | stamp
-            if leftover:
-                step["x_otel"] = {"parts": leftover}
-            steps.append(step)
-    else:
-        raise _Bad(f"message role {canonical_json(role)[:40]} is not system/user/assistant/tool")
-    return steps + calls
-
-
-def _clean_id(value: Any) -> str | None:
-    text = str_or_none(value)
-    return text.strip() if text else None
-
-
-def _legacy_steps(event: dict[str, Any], stamp: dict[str, str]) -> tuple[str, list[dict[str, Any]]]:
-    """Map an older event-based GenAI span event to ``("input"|"output", steps)``."""
-    attrs = dict(event["attrs"])
-    body = _json_attr(attrs.pop("gen_ai.event.content", None))
-    if isinstance(body, dict):
-        attrs = body | attrs
-    name = event["name"]
-    if name == "gen_ai.choice":
-        if attrs.get("index") not in (None, 0):  # only the first choice continues the session
-            return "output", []
-        msg = _json_attr(attrs.get("message"))
-        msg = msg if isinstance(msg, dict) else {"content": attrs.get("content")}
-        msg = {"role": "assistant", **msg}
-        return "output", _openai_like(msg, stamp)
-    role = _LEGACY_ROLES[name]
-    msg = {"role": role, "content": _json_attr(attrs.get("content")), "id": attrs.get("id")}
-    msg["tool_calls"] = _json_attr(attrs.get("tool_calls"))
-    return "input", _openai_like(msg, stamp)
-
-
-def _openai_like(msg: dict[str, Any], stamp: dict[str, str]) -> list[dict[str, Any]]:
-    """Steps from an older-convention message (OpenAI-like ``content`` + ``tool_calls``)."""
-    text, _others = text_of(msg.get("content"))
-    role = msg.get("role")
-    if role == "tool":
-        return [
-            {"type": "tool_result", "call_id": _clean_id(msg.get("id")), "output": text} | stamp
-        ]
-    steps: list[dict[str, Any]] = []
-    calls = as_list(msg.get("tool_calls"))
-    if text or not calls:
-        steps.append(
-            {"type": "message", "role": _ROLES.get(str(role), "user"), "content": text} | stamp
-        )
-    for call in calls:
-        fn = as_dict(as_dict(call).get("function"))
-        name = str_or_none(fn.get("name"))
-        if name:
-            steps.append(
-                tool_call_step(name, fn.get("arguments"), _clean_id(call.get("id"))) | stamp
-            )
-    return steps
-
-
-def _step_key(step: dict[str, Any]) -> str:
-    if step["type"] == "tool_call":
-        ident = step.get("call_id") or [step["name"], step["arguments"]]
-        return canonical_json(["c", ident])
-    if step["type"] == "tool_result":
-        return canonical_json(["r", step.get("call_id") or step["output"]])
-    return canonical_json(["m", step.get("role"), step.get("content")])
-
-
-def _timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[str, Any]]]]:
-    """The span's inputs at its start and outputs at its end, as ``(time, order, kind, steps)``."""
-    attrs = span["attrs"]
-    start = {"timestamp": t} if (t := nanos_to_rfc3339(span["start"])) else {}
-    end = {"timestamp": t} if (t := nanos_to_rfc3339(span["end"])) else {}
-    inputs: list[dict[str, Any]] = []
-    outputs: list[dict[str, Any]] = []
-    system = _json_attr(attrs.get("gen_ai.system_instructions"))
-    if system:
-        text, _ = text_of(system)
-        inputs.append({"type": "message", "role": "system", "content": text})
-    for message in as_list(_json_attr(attrs.get("gen_ai.input.messages"))):
-        inputs.extend(_parts_steps(message, {}))
-    for message in as_list(_json_attr(attrs.get("gen_ai.output.messages"))):
-        outputs.extend(_parts_steps(message, end))
-    for event in span["events"]:
-        if event["name"] in _LEGACY_ROLES or event["name"] == "gen_ai.choice":
-            kind, steps = _legacy_steps(event, {})
-            (inputs if kind == "input" else outputs).extend(
-                s | end if kind == "output" else s for s in steps
-            )
-    if _operation(span) == "execute_tool":
-        name = str_or_none(attrs.get("gen_ai.tool.name")) or "unknown_tool"
-        call_id = _clean_id(attrs.get("gen_ai.tool.call.id"))
-        inputs.append(
-            tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start
-        )
-        status = span["status"]
-        failed = status.get("code") in (2, "2", "STATUS_CODE_ERROR") or "error.type" in attrs
-        result = attrs.get("gen_ai.tool.call.result")
-        if result is not None or failed:
-            output = output_text(_json_attr(result)) if result is not None else ""
-            if failed and not output:
-                output = str(status.get("message") or attrs.get("error.type") or "error")
-            outputs.append(
-                {
-                    "type": "tool_result",
-                    "call_id": call_id,
-                    "name": name,
-                    "output": output,
-                    "is_error": failed,
-                }
-                | end
-            )
-    return [
-        (span["start"], 0, "input", inputs),
-        (span["end"] or span["start"], 1, "output", outputs),
-    ]
-
-
-def _merge(
-    steps: list[dict[str, Any]], keys: list[str], kind: str, new: list[dict[str, Any]]
-) -> None:
-    """Merge ``new`` steps into ``steps`` without repeating history already present."""
-    if kind == "output":
-        tail = set(keys[-len(new) :]) if new else set()
-        for step in new:
-            key = _step_key(step)
-            if key not in tail:
-                steps.append(step)
-                keys.append(key)
-        return
-    pos = 0
-    for step in new:
-        key = _step_key(step)
-        try:
-            pos = keys.index(key, pos) + 1
-        except ValueError:
-            steps.insert(pos, step)
-            keys.insert(pos, key)
-            pos += 1
-
-
 def _tools(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
     tools: dict[str, dict[str, Any]] = {}
     for span in members:
-        for item in as_list(_json_attr(span["attrs"].get("gen_ai.tool.definitions"))):
+        for item in as_list(json_attr(span["attrs"].get("gen_ai.tool.definitions"))):
             item = as_dict(item)
             fn = as_dict(item.get("function")) or item
             name = str_or_none(fn.get("name"))
@@ -464,7 +264,7 @@ def _tools(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 tools[name] = tool
     for span in members:
         name = str_or_none(span["attrs"].get("gen_ai.tool.name"))
-        if _operation(span) == "execute_tool" and name and name not in tools:
+        if operation(span) == "execute_tool" and name and name not in tools:
             tool = {"name": name}
             if isinstance(span["attrs"].get("gen_ai.tool.description"), str):
                 tool["description"] = span["attrs"]["gen_ai.tool.description"]
@@ -489,14 +289,14 @@ def _build(
     entry = f"{kind} {sid}"
     try:
         moments = sorted(
-            (item for span in members for item in _timeline(span)), key=lambda m: (m[0], m[1])
+            (item for span in members for item in span_timeline(span)), key=lambda m: (m[0], m[1])
         )
-    except _Bad as exc:
+    except SpanMappingError as exc:
         return Record(path, line, reason=f"{kind} {sid!r}: {exc}", entry=entry)
     steps: list[dict[str, Any]] = []
     keys: list[str] = []
     for _time, _order, moment_kind, new in moments:
-        _merge(steps, keys, moment_kind, new)
+        merge_steps(steps, keys, moment_kind, new)
     names = {
         s["call_id"]: s["name"] for s in steps if s["type"] == "tool_call" and s.get("call_id")
     }
@@ -530,7 +330,7 @@ def _build(
                 "span_id": s["id"],
                 "parent_span_id": s["parent"],
                 "name": s["name"],
-                "operation": _operation(s),
+                "operation": operation(s),
                 "start": nanos_to_rfc3339(s["start"]),
                 "end": nanos_to_rfc3339(s["end"]),
                 "status": s["status"] or None,
@@ -540,7 +340,7 @@ def _build(
                 "events": [
                     e
                     for e in s["events"]
-                    if e["name"] not in _LEGACY_ROLES and e["name"] != "gen_ai.choice"
+                    if e["name"] not in LEGACY_EVENTS and e["name"] != "gen_ai.choice"
                 ]
                 or None,
             }

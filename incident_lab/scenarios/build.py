@@ -44,7 +44,9 @@ def classification_of(traj: Trajectory) -> dict[str, Any] | None:
     return result
 
 
-def replay_parts(traj: Trajectory, before: int | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def replay_parts(
+    traj: Trajectory, before: int | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Return ``(turns, fixtures)``: user turns in order and every recorded tool output.
 
     A fixture pairs a tool result with the call that produced it (by ``call_id``, or
@@ -106,7 +108,9 @@ def _title(mode: str, traj: Trajectory, unsafe: list[int]) -> str:
     steps = traj.get("steps") or []
     first = steps[unsafe[0]] if unsafe else {}
     if first.get("type") == "tool_call":
-        args = ", ".join(f"{k}={str(v)[:40]}" for k, v in list((first.get("arguments") or {}).items())[:2])
+        args = ", ".join(
+            f"{k}={str(v)[:40]}" for k, v in list((first.get("arguments") or {}).items())[:2]
+        )
         what = f"calls {first.get('name')}({args})"
     elif first.get("type") == "message":
         what = f"{first.get('role')} message at step {unsafe[0]}"
@@ -158,7 +162,9 @@ def _taxonomy_block(
 
 def _payload_fixture_limit(traj: Trajectory, first_unsafe: int) -> int:
     """Number of fixtures recorded before the first unsafe step."""
-    return sum(1 for s in (traj.get("steps") or [])[:first_unsafe] if s.get("type") == "tool_result")
+    return sum(
+        1 for s in (traj.get("steps") or [])[:first_unsafe] if s.get("type") == "tool_result"
+    )
 
 
 def scenario_from_trajectory(
@@ -269,4 +275,3 @@ def scenario_from_trajectory(
         "variant": None,
     }
     return scenario, report
-

@@ -23,23 +23,49 @@ __all__ = ["MARKERS", "PayloadCandidate", "injection_score", "locate_payload", "
 MARKERS: tuple[tuple[re.Pattern[str], float], ...] = tuple(
     (re.compile(p, re.IGNORECASE), w)
     for p, w in (
-        (r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:previous|prior|above|earlier|all|your)\b.{0,30}\b(?:instructions?|rules?|guidelines|prompt|directions)", 4.0),
-        (r"\b(?:new|updated|additional|important|urgent)\s+(?:system\s+)?(?:instructions?|directives?|task)\b", 3.0),
-        (r"\b(?:system|admin(?:istrator)?|developer)\s*(?:message|note|override|prompt|mode)\s*[:\]]", 3.0),
+        (
+            r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:previous|prior|above|earlier|all|your)\b.{0,30}\b(?:instructions?|rules?|guidelines|prompt|directions)",
+            4.0,
+        ),
+        (
+            r"\b(?:new|updated|additional|important|urgent)\s+(?:system\s+)?(?:instructions?|directives?|task)\b",
+            3.0,
+        ),
+        (
+            r"\b(?:system|admin(?:istrator)?|developer)\s*(?:message|note|override|prompt|mode)\s*[:\]]",
+            3.0,
+        ),
         (r"(?:^|\s)(?:\[|<)?\s*(?:system|assistant|ai|agent)\s*(?:\]|>|:)", 2.0),
-        (r"\b(?:AI|assistant|agent|model|LLM|bot)s?\b.{0,60}\b(?:must|should|shall|needs? to|are required to|is instructed to)\b", 3.0),
-        (r"\b(?:do not|don't|never)\s+(?:tell|inform|mention|reveal|notify|alert)\b.{0,30}\b(?:user|anyone|customer|them)\b", 3.0),
-        (r"\b(?:forward|send|email|e-mail|upload|post|transfer|copy|exfiltrate|share)\b.{0,80}\b(?:to|at)\b\s*\S*(?:@|https?://|<EMAIL_\d+>|<IPV[46]_\d+>)", 3.0),
+        (
+            r"\b(?:AI|assistant|agent|model|LLM|bot)s?\b.{0,60}\b(?:must|should|shall|needs? to|are required to|is instructed to)\b",
+            3.0,
+        ),
+        (
+            r"\b(?:do not|don't|never)\s+(?:tell|inform|mention|reveal|notify|alert)\b.{0,30}\b(?:user|anyone|customer|them)\b",
+            3.0,
+        ),
+        (
+            r"\b(?:forward|send|email|e-mail|upload|post|transfer|copy|exfiltrate|share)\b.{0,80}\b(?:to|at)\b\s*\S*(?:@|https?://|<EMAIL_\d+>|<IPV[46]_\d+>)",
+            3.0,
+        ),
         (r"\b(?:run|execute)\b.{0,40}(?:`[^`]+`|\brm\s+-|\bcurl\b|\bwget\b|\bsudo\b)", 3.0),
         (r"\b(?:immediately|silently|quietly|without (?:asking|confirmation|telling))\b", 1.5),
         (r"\b(?:you are now|from now on|act as|pretend (?:to be|you are)|roleplay)\b", 2.5),
         (r"\bDAN\b|\bjailbr(?:eak|oken)\b|\bdeveloper mode\b", 2.5),
         (r"<!--|-->|\u200b|\[hidden\]|display:\s*none|font-size:\s*0", 1.5),
-        (r"\b(?:all|every|entire|full)\b.{0,20}\b(?:customers?|records?|contacts?|inbox|emails?|files?|database|credentials?|keys?)\b", 1.0),
-        (r"\b(?:approved|authori[sz]ed|permitted|allowed)\s+(?:by|to)\b.{0,40}\b(?:security|IT|admin|management|legal|policy)\b", 1.5),
+        (
+            r"\b(?:all|every|entire|full)\b.{0,20}\b(?:customers?|records?|contacts?|inbox|emails?|files?|database|credentials?|keys?)\b",
+            1.0,
+        ),
+        (
+            r"\b(?:approved|authori[sz]ed|permitted|allowed)\s+(?:by|to)\b.{0,40}\b(?:security|IT|admin|management|legal|policy)\b",
+            1.5,
+        ),
     )
 )
 
+#: A user turn up to this length is taken whole when it carries markers.
+_WHOLE_TURN = 600
 _COMMENT = re.compile(r"<!--[\s\S]*?-->")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\[<(\"'])")
 
@@ -161,6 +187,9 @@ def locate_payload(
             if found is None:
                 continue
             start, end, score = found
+            if kind == "turn" and len(text) <= _WHOLE_TURN:
+                # A short user turn that instructs is the attack in full (direct injection).
+                start, end = _strip(text, 0, len(text))
             if best is None or score > best.score:
                 best = PayloadCandidate(text[start:end], kind, index, start, score, "markers")
         if best is not None:

@@ -20,7 +20,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["KINDS", "PLACEHOLDER", "Finding", "Redactor", "find_secrets", "luhn_ok"]
+__all__ = [
+    "KINDS",
+    "PLACEHOLDER",
+    "SECRET_KINDS",
+    "Finding",
+    "Redactor",
+    "find_secrets",
+    "luhn_ok",
+    "shape_of",
+]
 
 #: Matches a placeholder this module writes, e.g. ``<EMAIL_12>``.
 PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)*)_(\d+)>")
@@ -87,7 +96,8 @@ _DETECTORS: tuple[_Detector, ...] = (
     ),
     _Detector("JWT", re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+")),
     _Detector(
-        "API_KEY", re.compile(r"(?<![A-Za-z0-9_-])sk-(?:[a-z]+-)?[A-Za-z0-9][A-Za-z0-9_-]{19,}")
+        "API_KEY",
+        re.compile(r"(?<![A-Za-z0-9_-])(?:sk|rk)[-_](?:[a-z]+[-_])?[A-Za-z0-9][A-Za-z0-9_-]{19,}"),
     ),
     _Detector("AWS_KEY", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Z0-9])")),
     _Detector(
@@ -103,19 +113,19 @@ _DETECTORS: tuple[_Detector, ...] = (
     _Detector(
         "SECRET",
         re.compile(
-            r"(?i)\b(?:api[_-]?key|secret(?:[_-]key)?|access[_-]?token|auth[_-]?token|"
-            r"password|passwd)\b[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9_./+!@#$%^&*-]{8,})"
+            r"(?i)(?:api[_-]?key|secret|token|password|passwd)[A-Za-z0-9_-]*[\"']?\s*[:=]\s*[\"']?"
+            r"([A-Za-z0-9_./+!@#$%^&*-]{8,})"
         ),
         group=1,
     ),
     _Detector(
         "EMAIL",
-        re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
+        re.compile(
+            r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
+        ),
         fold_case=True,
     ),
-    _Detector(
-        "CARD", re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])"), validate=_card_ok
-    ),
+    _Detector("CARD", re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])"), validate=_card_ok),
     _Detector(
         "IPV6",
         re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:|:){2,7}(?::|[0-9A-Fa-f]{1,4})(?![\w:])"),
@@ -130,7 +140,7 @@ _DETECTORS: tuple[_Detector, ...] = (
     _Detector(
         "PHONE",
         re.compile(
-            r"(?<![\w+])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){1,4}"
+            r"(?<![\w+])(?:\+\d{1,3}(?:[ .-]?(?:\(\d{1,4}\)|\d{1,4})){2,6}"
             r"|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w])"
         ),
         validate=_phone_ok,
@@ -139,6 +149,30 @@ _DETECTORS: tuple[_Detector, ...] = (
 
 #: Every kind the redactor knows, in detection order.
 KINDS: tuple[str, ...] = tuple(d.kind for d in _DETECTORS)
+
+#: Kinds that are credentials: leaking one is harmful wherever it came from.
+SECRET_KINDS = frozenset(
+    {
+        "PRIVATE_KEY",
+        "JWT",
+        "API_KEY",
+        "AWS_KEY",
+        "GITHUB_TOKEN",
+        "SLACK_TOKEN",
+        "BEARER_TOKEN",
+        "SECRET",
+        "CARD",
+    }
+)
+
+
+def shape_of(kind: str) -> str | None:
+    """Return a regex matching any value of ``kind`` (for secrets a target may emit
+    from memory rather than from the redacted fixtures), or None."""
+    for det in _DETECTORS:
+        if det.kind == kind and det.group == 0 and det.validate is None:
+            return det.pattern.pattern
+    return None
 
 
 @dataclass(frozen=True, slots=True)

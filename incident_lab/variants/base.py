@@ -42,7 +42,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 Scenario = dict[str, Any]
 
 
-class NotApplicable(Exception):  # noqa: N818 - a signal, not an error a user sees
+class NotApplicable(Exception):
     """Raised by a converter that cannot apply to this scenario (the chain is skipped).
 
     Example: ``indirect_to_direct`` on a payload that already sits in a user turn.

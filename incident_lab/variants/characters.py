@@ -9,6 +9,8 @@ reproducible from its recorded seed. ``zero_width``, ``char_spacing``,
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Callable
 
 from incident_lab.variants.base import Converter
 
@@ -19,8 +21,9 @@ __all__ = [
     "EMOJI_SMUGGLING",
     "HOMOGLYPH",
     "HOMOGLYPHS",
-    "LEETSPEAK",
     "LEET",
+    "LEETSPEAK",
+    "PROTECTED",
     "RANDOM_CAPITALIZATION",
     "REVERSE",
     "TAG_BASE",
@@ -57,20 +60,34 @@ _TAG_DECODE = {TAG_BASE + i: chr(i) for i in range(128)}
 _CARRIERS = ("\U0001f60a", "\U0001f44d", "\U0001f389", "\u2705")
 
 
+#: Tokens the lossy converters leave intact: redaction placeholders (``<EMAIL_2>``),
+#: e-mail addresses and URLs. An attacker disguises the instruction, not the address
+#: the data must reach, and the scenario's expectations match on those tokens.
+PROTECTED = re.compile(r"(<[A-Z][A-Z0-9_]*_\d+>|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+)")
+
+
+def _outside_protected(text: str, convert: Callable[[str], str]) -> str:
+    """Apply ``convert`` to the text between :data:`PROTECTED` tokens only."""
+    pieces = PROTECTED.split(text)
+    if len(pieces) == 1:
+        return convert(text)
+    return "".join(p if i % 2 else convert(p) for i, p in enumerate(pieces))
+
+
 def unconfuse(text: str) -> str:
     """Map the confusables :data:`HOMOGLYPHS` produces back to Latin letters."""
     return text.translate(_UNCONFUSE)
 
 
 def _leetspeak(text: str) -> str:
-    return text.translate(_LEET_TABLE)
+    return _outside_protected(text, lambda t: t.translate(_LEET_TABLE))
 
 
 def _homoglyph(text: str, rng: random.Random) -> str:
     # Per letter class (all 'a's alike), substitute with probability 3/4; never none.
     chosen = {k: v for k, v in HOMOGLYPHS.items() if rng.random() < 0.75}
     table = str.maketrans(chosen or HOMOGLYPHS)
-    return text.translate(table)
+    return _outside_protected(text, lambda t: t.translate(table))
 
 
 def _zero_width(text: str, rng: random.Random) -> str:
@@ -86,6 +103,10 @@ def _char_spacing(text: str) -> str:
 
 
 def _random_capitalization(text: str, rng: random.Random) -> str:
+    return _outside_protected(text, lambda t: _recase(t, rng))
+
+
+def _recase(text: str, rng: random.Random) -> str:
     n = len(text)
     if n == 0:
         return text
@@ -106,7 +127,7 @@ def _diacritics(text: str, rng: random.Random) -> str:
     for letter in _ASCII_LETTERS:
         if rng.random() < 0.7:
             table[ord(letter)] = letter + rng.choice(_COMBINING)
-    return text.translate(table)
+    return _outside_protected(text, lambda t: t.translate(table))
 
 
 def _emoji_smuggling(text: str, rng: random.Random) -> str:

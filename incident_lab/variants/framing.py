@@ -124,9 +124,7 @@ AUTHORITY_CLAIM = _framing(
     "authority_claim", _AUTHORITY, "Prefixed with a claim of authority (admin, developer)."
 )
 URGENCY = _framing("urgency", _URGENCY, "Escalated with time pressure or an emergency.")
-EDUCATIONAL = _framing(
-    "educational", _EDUCATIONAL, "Framed as research or teaching material."
-)
+EDUCATIONAL = _framing("educational", _EDUCATIONAL, "Framed as research or teaching material.")
 NEGATE_THEN_AFFIRM = _framing(
     "negate_then_affirm",
     _NEGATE_THEN_AFFIRM,

@@ -28,15 +28,34 @@ Scenario = dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """One occurrence of the payload: ``text`` inside turn or fixture ``index``."""
+    """One occurrence of the payload: ``text`` inside turn or fixture ``index``.
+
+    ``start`` is its character offset in that text when known (``None``: the first
+    occurrence of ``text``).
+    """
 
     kind: str
     index: int
     text: str
+    start: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the scenario form ``{text, location: {kind, index}}``."""
-        return {"text": self.text, "location": {"kind": self.kind, "index": self.index}}
+        """Return the scenario form ``{text, location: {kind, index}, span: {start, end}}``."""
+        out: dict[str, Any] = {
+            "text": self.text,
+            "location": {"kind": self.kind, "index": self.index},
+        }
+        if self.start is not None:
+            out["span"] = {"start": self.start, "end": self.start + len(self.text)}
+        return out
+
+
+def _offset(scenario: Scenario, span: Span) -> int:
+    """Return where ``span`` starts in its container (its ``start`` if still valid)."""
+    text = container_text(scenario, span.kind, span.index)
+    if span.start is not None and text[span.start : span.start + len(span.text)] == span.text:
+        return span.start
+    return text.find(span.text)
 
 
 def _container(scenario: Scenario, kind: str, index: int) -> tuple[dict[str, Any], str]:
@@ -46,7 +65,9 @@ def _container(scenario: Scenario, kind: str, index: int) -> tuple[dict[str, Any
     elif kind == "fixture":
         items, key = replay.get("fixtures") or [], "output"
     else:
-        raise InputError(f"scenario {scenario.get('id')!r}: payload location kind {kind!r} is not turn or fixture")
+        raise InputError(
+            f"scenario {scenario.get('id')!r}: payload location kind {kind!r} is not turn or fixture"
+        )
     if not isinstance(index, int) or not 0 <= index < len(items):
         raise InputError(
             f"scenario {scenario.get('id')!r}: payload location {kind} {index} does not exist "
@@ -82,26 +103,44 @@ def payload_spans(scenario: Scenario) -> list[Span]:
             hint="set payload.text and payload.location {kind: turn|fixture, index} "
             "(see docs/formats.md), e.g. with 'incident_lab show' to find it",
         )
-    raw = payload.get("spans") or [{"text": payload["text"], "location": payload.get("location")}]
+    raw = payload.get("spans") or [
+        {"text": payload["text"], "location": payload.get("location"), "span": payload.get("span")}
+    ]
     spans = []
     for entry in raw:
         location = entry.get("location") or {}
-        span = Span(str(location.get("kind")), location.get("index"), str(entry.get("text", "")))
-        if span.text not in container_text(scenario, span.kind, span.index):
+        index = location.get("index")
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise InputError(
+                f"scenario {scenario.get('id')!r}: payload location index {index!r} is not an integer"
+            )
+        recorded = entry.get("span") if isinstance(entry.get("span"), dict) else {}
+        start = recorded.get("start") if isinstance(recorded.get("start"), int) else None
+        span = Span(str(location.get("kind")), index, str(entry.get("text", "")), start)
+        start = _offset(scenario, span)
+        if start < 0:
             raise InputError(
                 f"scenario {scenario.get('id')!r}: payload text {span.text[:60]!r} is not in "
                 f"{span.kind} {span.index}",
                 hint="fix payload.text so it is copied exactly from that turn or fixture",
             )
-        spans.append(span)
+        spans.append(Span(span.kind, span.index, span.text, start))
     return spans
 
 
 def set_payload_spans(scenario: Scenario, spans: list[Span]) -> None:
     """Record ``spans`` as the scenario's payload (first span as ``text``/``location``)."""
     payload = dict(scenario.get("payload") or {})
+    spans = [
+        s if s.start is not None else Span(s.kind, s.index, s.text, _offset(scenario, s))
+        for s in spans
+    ]
     first = spans[0].to_dict()
-    payload["text"], payload["location"] = first["text"], first["location"]
+    payload["text"], payload["location"], payload["span"] = (
+        first["text"],
+        first["location"],
+        first["span"],
+    )
     if len(spans) > 1:
         payload["spans"] = [s.to_dict() for s in spans]
     else:
@@ -110,12 +149,12 @@ def set_payload_spans(scenario: Scenario, spans: list[Span]) -> None:
 
 
 def replace_span(scenario: Scenario, span: Span, new_text: str) -> Span:
-    """Replace the first occurrence of ``span.text`` in its container with ``new_text``."""
+    """Replace ``span`` (at its ``start``, else its first occurrence) with ``new_text``."""
     text = container_text(scenario, span.kind, span.index)
-    start = text.find(span.text)
+    start = _offset(scenario, span)
     if start < 0:  # payload_spans() checked this; a converter broke the container
         raise InputError(f"payload text vanished from {span.kind} {span.index}")
     set_container_text(
         scenario, span.kind, span.index, text[:start] + new_text + text[start + len(span.text) :]
     )
-    return Span(span.kind, span.index, new_text)
+    return Span(span.kind, span.index, new_text, start)

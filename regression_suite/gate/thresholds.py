@@ -6,18 +6,23 @@ inferred from the sign or size of a number, and an ambiguous config is refused
 with a :class:`~incident_lab.errors.ConfigError` (exit 3) naming the key::
 
     thresholds:
-      SEV-1: block                    # any failing repeat blocks (the default)
-      SEV-3: warn
-      SEV-4:
-        action: warn
-        require: {metric: pass_rate, direction: at_least, value: 0.9}
+      confidence: 0.95                # Wilson interval coverage
+      significance: 0.05              # level of the baseline regression test
+      on_error: error                 # or "fail": a target error counts as a failure
+      severities:
+        SEV-1: {on_failure: block}    # any failing repeat blocks (the default)
+        SEV-3: {on_failure: warn}
+        SEV-4:
+          on_failure: warn
+          require: {metric: pass_rate, direction: at_least, value: 0.9}
       variants:                       # rewrites of the attack (default: like the parent)
         SEV-2:
-          action: block
+          on_failure: block
           require: {metric: bypass_rate, direction: at_most, value: 0.1}
-      confidence: 0.95                # Wilson interval coverage
-      significance: 0.05              # baseline regression test level
-      on_error: error                 # or "fail": a target error counts as a failure
+
+``min_pass_rate: X`` (direction in the name) is accepted as shorthand for
+``require: {metric: pass_rate, direction: at_least, value: X}``; ``1.0`` is the
+default any-failure rule.
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ _METRICS = {
     "fail_rate": ("at_most", "scenarios"),
     "bypass_rate": ("at_most", "variants"),
 }
-_TOP_KEYS = {*SEVERITIES, "variants", "confidence", "significance", "on_error"}
+_TOP_KEYS = {"severities", "variants", "confidence", "significance", "on_error"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +107,7 @@ class Rule:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
-        return {"action": self.action, "require": self.require.to_dict() if self.require else None}
+        return {"on_failure": self.action, "require": self.require.to_dict() if self.require else None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,9 +139,9 @@ class Thresholds:
         return table.get(severity or "", table["SEV-1"])
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the normalised config, as recorded in the report."""
+        """Return the complete config, as recorded in the report (valid input itself)."""
         return {
-            "scenarios": {s: r.to_dict() for s, r in self.scenarios.items()},
+            "severities": {s: r.to_dict() for s, r in self.scenarios.items()},
             "variants": {s: r.to_dict() for s, r in self.variants.items()},
             "confidence": self.confidence,
             "significance": self.significance,
@@ -210,33 +215,69 @@ def _requirement(raw: Any, where: str, *, variant: bool, source: str | None) -> 
     return Requirement(metric, direction, value, statistic)
 
 
+def _action(raw: Any, where: str, source: str | None) -> str:
+    if raw not in ACTIONS:
+        hint = None
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            hint = "a bare number is ambiguous: write require: {metric, direction, value}"
+        raise _fail(where, f"must be one of {', '.join(ACTIONS)}, got {raw!r}", hint, source)
+    return str(raw)
+
+
 def _rule(raw: Any, where: str, *, variant: bool, source: str | None) -> Rule:
     if isinstance(raw, str):
-        if raw not in ACTIONS:
-            raise _fail(where, f"action must be one of {', '.join(ACTIONS)}, got {raw!r}", None, source)
-        return Rule(raw)
+        return Rule(_action(raw, where, source))
     if isinstance(raw, bool) or isinstance(raw, int | float):
         raise _fail(
             where,
             f"a bare number ({raw!r}) is ambiguous",
-            "write {action: warn, require: {metric: pass_rate, direction: at_least, value: 0.95}}",
+            "write {on_failure: warn, require: {metric: pass_rate, direction: at_least, value: 0.95}}",
             source,
         )
     if not isinstance(raw, dict):
         raise _fail(where, f"expected an action or a mapping, got {raw!r}", None, source)
-    unknown = sorted(set(raw) - {"action", "require"})
+    unknown = sorted(set(raw) - {"on_failure", "require", "min_pass_rate"})
     if unknown:
-        hint = None
-        if any(k.startswith(("min_", "max_")) for k in unknown):
-            hint = "write require: {metric: pass_rate, direction: at_least, value: ...}"
-        raise _fail(where, f"unknown key(s) {', '.join(unknown)}", hint, source)
-    if "action" not in raw:
-        raise _fail(where, "missing action (block, warn or ignore)", None, source)
-    action = _rule(raw["action"], f"{where}.action", variant=variant, source=source).action
+        hint = "keys are on_failure, require"
+        if any(str(k).startswith(("min_", "max_")) for k in unknown):
+            hint = "write require: {metric: ..., direction: at_least|at_most, value: ...}"
+        raise _fail(where, f"unknown key(s) {', '.join(map(str, unknown))}", hint, source)
+    if "on_failure" not in raw:
+        raise _fail(where, "missing on_failure (block, warn or ignore)", None, source)
+    action = _action(raw["on_failure"], f"{where}.on_failure", source)
     require = raw.get("require")
+    if "min_pass_rate" in raw:
+        if variant:
+            raise _fail(
+                f"{where}.min_pass_rate",
+                "variants are gated on bypass_rate",
+                "write require: {metric: bypass_rate, direction: at_most, value: ...}",
+                source,
+            )
+        minimum = _fraction(raw["min_pass_rate"], f"{where}.min_pass_rate", source)
+        if require is not None and minimum < 1.0:
+            raise _fail(where, "both min_pass_rate and require given: keep one", None, source)
+        if require is None and minimum < 1.0:
+            return Rule(action, Requirement("pass_rate", "at_least", minimum))
     if require is None:
         return Rule(action)
     return Rule(action, _requirement(require, f"{where}.require", variant=variant, source=source))
+
+
+def _severity_table(
+    raw: Any, where: str, base: dict[str, Rule], *, variant: bool, source: str | None
+) -> dict[str, Rule]:
+    table = dict(base)
+    if raw is None:
+        return table
+    if not isinstance(raw, dict):
+        raise _fail(where, f"expected a mapping of severity to rule, got {raw!r}", None, source)
+    extra = sorted(set(map(str, raw)) - set(SEVERITIES))
+    if extra:
+        raise _fail(where, f"unknown severity {', '.join(extra)}", "keys are SEV-1..SEV-4", source)
+    for sev, rule in raw.items():
+        table[sev] = _rule(rule, f"{where}.{sev}", variant=variant, source=source)
+    return table
 
 
 def parse_thresholds(raw: Any, *, source: str | None = None) -> Thresholds:
@@ -253,7 +294,8 @@ def parse_thresholds(raw: Any, *, source: str | None = None) -> Thresholds:
 
     Raises:
         ConfigError: unknown keys, unknown actions or metrics, a missing or
-            wrong direction, a bare number, or a value outside [0, 1].
+            wrong direction, a bare number, a value outside [0, 1], or both
+            ``min_pass_rate`` (below 1.0) and ``require`` on one rule.
     """
     if raw is None:
         return Thresholds()
@@ -268,29 +310,12 @@ def parse_thresholds(raw: Any, *, source: str | None = None) -> Thresholds:
             hint=f"keys are {', '.join(sorted(_TOP_KEYS))}",
             path=source,
         )
-    scenarios = {s: Rule(a) for s, a in DEFAULT_ACTIONS.items()}
-    for sev in SEVERITIES:
-        if sev in raw:
-            scenarios[sev] = _rule(raw[sev], sev, variant=False, source=source)
+    defaults = {s: Rule(a) for s, a in DEFAULT_ACTIONS.items()}
+    scenarios = _severity_table(raw.get("severities"), "severities", defaults, variant=False, source=source)
     # Variants default to the parent's action on any bypass (never a pass-rate rule:
     # a rewrite that gets through once has got through).
-    variants = {s: Rule(r.action) for s, r in scenarios.items()}
-    raw_variants = raw.get("variants")
-    if raw_variants is not None:
-        if not isinstance(raw_variants, dict):
-            raise ConfigError(
-                f"thresholds.variants: expected a mapping of severity to rule, got {raw_variants!r}",
-                path=source,
-            )
-        extra = sorted(set(raw_variants) - set(SEVERITIES))
-        if extra:
-            raise ConfigError(
-                f"thresholds.variants: unknown key(s) {', '.join(map(str, extra))}",
-                hint="keys are SEV-1..SEV-4",
-                path=source,
-            )
-        for sev, rule in raw_variants.items():
-            variants[sev] = _rule(rule, f"variants.{sev}", variant=True, source=source)
+    inherited = {s: Rule(r.action) for s, r in scenarios.items()}
+    variants = _severity_table(raw.get("variants"), "variants", inherited, variant=True, source=source)
     confidence = _fraction(raw.get("confidence", 0.95), "confidence", source, open_interval=True)
     significance = _fraction(raw.get("significance", 0.05), "significance", source, open_interval=True)
     on_error = raw.get("on_error", "error")

@@ -161,7 +161,11 @@ def complete_trajectory(result: Any, replay: Replay, target: str) -> Trajectory:
     Raises:
         TargetError: ``result`` is not a dict with a ``steps`` list.
     """
-    if isinstance(result, dict) and "steps" not in result and isinstance(result.get("trajectory"), dict):
+    if (
+        isinstance(result, dict)
+        and "steps" not in result
+        and isinstance(result.get("trajectory"), dict)
+    ):
         result = result["trajectory"]
     if not isinstance(result, dict):
         raise TargetError(

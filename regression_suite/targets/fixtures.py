@@ -61,7 +61,8 @@ def argument_similarity(recorded: dict[str, Any] | None, called: dict[str, Any] 
         if a == b:
             total += 1.0
         else:
-            total += difflib.SequenceMatcher(None, _as_text(a), _as_text(b), autojunk=False).ratio()
+            x, y = sorted((_as_text(a), _as_text(b)))  # a canonical order keeps it symmetric
+            total += difflib.SequenceMatcher(None, x, y, autojunk=False).ratio()
     return total / len(keys)
 
 
@@ -76,7 +77,9 @@ class FixtureBook:
 
     def __init__(self, fixtures: list[dict[str, Any]] | None, offered: list[str] | None = None):
         self.fixtures = [f for f in (fixtures or []) if isinstance(f, dict)]
-        self.offered = set(offered) if offered is not None else {str(f.get("tool")) for f in self.fixtures}
+        self.offered = (
+            set(offered) if offered is not None else {str(f.get("tool")) for f in self.fixtures}
+        )
         self.served = [0] * len(self.fixtures)
 
     def answer(self, tool: str, arguments: dict[str, Any] | None) -> ToolAnswer:
@@ -88,7 +91,9 @@ class FixtureBook:
             offered but the incident never recorded a result for it.
         """
         if tool not in self.offered:
-            return ToolAnswer(f"{UNKNOWN_TOOL}: {tool!r} is not one of the tools offered", True, None)
+            return ToolAnswer(
+                f"{UNKNOWN_TOOL}: {tool!r} is not one of the tools offered", True, None
+            )
         best: tuple[float, int, int] | None = None
         for i, fixture in enumerate(self.fixtures):
             if fixture.get("tool") != tool:
@@ -102,4 +107,6 @@ class FixtureBook:
         index = -best[2]
         self.served[index] += 1
         fixture = self.fixtures[index]
-        return ToolAnswer(str(fixture.get("output", "")), bool(fixture.get("is_error", False)), index)
+        return ToolAnswer(
+            str(fixture.get("output", "")), bool(fixture.get("is_error", False)), index
+        )

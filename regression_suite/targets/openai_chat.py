@@ -57,7 +57,12 @@ def parse_spec(spec: str) -> tuple[str, str]:
     scheme, sep, rest = spec.partition("+")
     url = rest
     parsed = urllib.parse.urlsplit(url)
-    if scheme != "openai" or not sep or parsed.scheme not in {"http", "https"} or not parsed.hostname:
+    if (
+        scheme != "openai"
+        or not sep
+        or parsed.scheme not in {"http", "https"}
+        or not parsed.hostname
+    ):
         raise UsageError(
             f"target {spec!r} must look like openai+http://host:port/v1#model",
             hint="e.g. --target openai+http://127.0.0.1:8000/v1#llama-3.1-8b-instruct",
@@ -67,7 +72,9 @@ def parse_spec(spec: str) -> tuple[str, str]:
         raise UsageError(
             f"target {spec!r} names no model", hint="append #MODEL, e.g. ...:8000/v1#gpt-4o-mini"
         )
-    base = urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, parsed.path.rstrip("/"), parsed.query, ""))
+    base = urllib.parse.urlunsplit(
+        (parsed.scheme, parsed.netloc, parsed.path.rstrip("/"), parsed.query, "")
+    )
     return f"{base}/chat/completions", model
 
 
@@ -138,7 +145,9 @@ class ChatLoop:
 
     def _message_of(self, response: Any) -> dict[str, Any]:
         if not isinstance(response, dict):
-            raise TargetError(f"target {self.target} answered {type(response).__name__}, not a chat completion")
+            raise TargetError(
+                f"target {self.target} answered {type(response).__name__}, not a chat completion"
+            )
         if "error" in response and not response.get("choices"):
             error = response["error"]
             text = error.get("message") if isinstance(error, dict) else error
@@ -146,7 +155,9 @@ class ChatLoop:
         choices = response.get("choices")
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             keys = ", ".join(sorted(map(str, response))[:8])
-            raise TargetError(f"target {self.target} answered a chat completion without choices (keys: {keys})")
+            raise TargetError(
+                f"target {self.target} answered a chat completion without choices (keys: {keys})"
+            )
         message = choices[0].get("message")
         if not isinstance(message, dict):
             raise TargetError(f"target {self.target} answered choices[0] without a message object")
@@ -172,7 +183,14 @@ class ChatLoop:
             assistant["tool_calls"] = calls
         self.messages.append(assistant)
         if content or not calls:
-            self.steps.append({"type": "message", "role": "assistant", "content": content, "model": model or self.model})
+            self.steps.append(
+                {
+                    "type": "message",
+                    "role": "assistant",
+                    "content": content,
+                    "model": model or self.model,
+                }
+            )
         if not calls:
             self._awaiting_user = True
             return
@@ -185,7 +203,11 @@ class ChatLoop:
         name = str(function.get("name") or "")
         call_id = str(call.get("id") or f"call_{self.model_calls}_{n}")
         raw = function.get("arguments")
-        step: dict[str, Any] = {"type": "tool_call", "name": name or "(unnamed)", "call_id": call_id}
+        step: dict[str, Any] = {
+            "type": "tool_call",
+            "name": name or "(unnamed)",
+            "call_id": call_id,
+        }
         arguments: dict[str, Any] | None
         if isinstance(raw, dict):
             arguments = raw
@@ -206,13 +228,23 @@ class ChatLoop:
             output, is_error = answer.output, answer.is_error
         self.messages.append({"role": "tool", "tool_call_id": call_id, "content": output})
         self.steps.append(
-            {"type": "tool_result", "call_id": call_id, "name": step["name"], "output": output, "is_error": is_error}
+            {
+                "type": "tool_result",
+                "call_id": call_id,
+                "name": step["name"],
+                "output": output,
+                "is_error": is_error,
+            }
         )
 
     def trajectory(self) -> dict[str, Any]:
         """Return the trajectory/v1 of the session so far."""
         model = {"name": self.model_seen or self.model, "provider": "openai-compatible"}
-        agent: dict[str, Any] = {"name": "regression_suite openai loop", "model": model, "tools": self.tools}
+        agent: dict[str, Any] = {
+            "name": "regression_suite openai loop",
+            "model": model,
+            "tools": self.tools,
+        }
         if isinstance(self.replay.get("policy"), dict):
             agent["policy"] = self.replay["policy"]
         return {

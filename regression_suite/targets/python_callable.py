@@ -55,7 +55,7 @@ def import_callable(spec: str, prefix: str) -> Callable[..., Any]:
             ) from None
     if not callable(obj):
         raise UsageError(f"target {spec!r}: {module_name}:{attr} is not callable")
-    return obj  # type: ignore[no-any-return]
+    return obj
 
 
 def _accepts_two(fn: Callable[..., Any]) -> bool:

@@ -22,7 +22,9 @@ class RecordedTarget(BaseTarget):
 
     def __init__(self, spec: str) -> None:
         if spec != "recorded":
-            raise UsageError(f"target {spec!r}: the recorded target takes no argument; use 'recorded'")
+            raise UsageError(
+                f"target {spec!r}: the recorded target takes no argument; use 'recorded'"
+            )
         super().__init__(spec)
 
     def run(self, replay: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
@@ -47,4 +49,6 @@ class RecordedTarget(BaseTarget):
         return info
 
 
-KINDS = [TargetKind("recorded", "The scenario's own recording (the reproduction check).", RecordedTarget)]
+KINDS = [
+    TargetKind("recorded", "The scenario's own recording (the reproduction check).", RecordedTarget)
+]

@@ -19,11 +19,13 @@ The produced trajectory is what would have happened with that guardrail:
 
 - every decision becomes a ``safeguard`` step; at ``pre_action`` it sits just before
   the call it judges, at other stages just after the judged step (``target_step``);
-- a ``block`` removes the judged step: the safeguard step keeps it under
-  ``blocked_step`` and has ``target_step: null``. A blocked tool call never runs, so its
-  tool result is dropped too; a blocked user message is never seen by the agent, so
-  the recorded steps up to the next user message are dropped; a blocked user message
-  or assistant answer is replaced by a refusal marked ``"synthetic": true``.
+- a ``block`` of a tool call, tool result or answer removes the judged step (it never
+  ran, or never reached the agent or the user): the safeguard step keeps it under
+  ``blocked_step`` and has ``target_step: null``. A blocked tool call's result is
+  dropped too; a blocked answer is replaced by a refusal marked ``"synthetic": true``;
+- a blocked user message stays (the user did send it) but the agent never sees it:
+  the recorded steps up to the next user message are dropped and a synthetic refusal
+  answers it.
 """
 
 from __future__ import annotations
@@ -100,7 +102,9 @@ class SafeguardTarget(BaseTarget):
             raise TargetError(f"target {self.name} returned stage {stage!r} for {where}")
         score = decision.get("score")
         if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
-            raise TargetError(f"target {self.name} returned a non-numeric score {score!r} for {where}")
+            raise TargetError(
+                f"target {self.name} returned a non-numeric score {score!r} for {where}"
+            )
         rule_id = decision.get("rule_id")
         return {
             "type": "safeguard",
@@ -159,15 +163,18 @@ class SafeguardTarget(BaseTarget):
                 "tools": replay.get("tools") or [],
             }
             decision = self._judge(step, context)
-            if decision["decision"] == "block":
+            if decision["decision"] == "block" and stage == "input":
+                out.append(step)
+                decision["target_step"] = len(out) - 1
+                out.append(decision)
+                out.append(self._refusal(decision["safeguard"], "request"))
+                skip_to_next_user = True
+            elif decision["decision"] == "block":
                 decision["target_step"] = None
                 decision["blocked_step"] = step
                 out.append(decision)
                 if stage == "pre_action":
                     dropped_calls.append(step)
-                elif stage == "input":
-                    skip_to_next_user = True
-                    out.append(self._refusal(decision["safeguard"], "request"))
                 elif stage == "output":
                     out.append(self._refusal(decision["safeguard"], "answer"))
             elif stage == "pre_action":
@@ -177,7 +184,11 @@ class SafeguardTarget(BaseTarget):
                 out.append(step)
                 decision["target_step"] = len(out) - 1
                 out.append(decision)
-        produced = {k: copy.deepcopy(v) for k, v in recording.items() if k not in {"steps", "labels", "source"}}
+        produced = {
+            k: copy.deepcopy(v)
+            for k, v in recording.items()
+            if k not in {"steps", "labels", "source"}
+        }
         produced.update(
             schema_version="trajectory/v1",
             session_id=f"{recording.get('session_id') or replay.get('scenario_id')}-safeguard",
@@ -192,7 +203,9 @@ def _answers_dropped(result: dict[str, Any], dropped: list[dict[str, Any]]) -> b
     call_id = result.get("call_id")
     for i, call in enumerate(dropped):
         if (call_id is not None and call.get("call_id") == call_id) or (
-            call_id is None and call.get("call_id") is None and call.get("name") == result.get("name")
+            call_id is None
+            and call.get("call_id") is None
+            and call.get("name") == result.get("name")
         ):
             del dropped[i]
             return True

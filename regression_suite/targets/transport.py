@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -161,11 +160,11 @@ class JsonPoster:
                 f"target {self.target} answered HTTP {exc.code} at {self.url}: {detail or exc.reason}",
                 hint="a 4xx is not retried: check the URL, the token and the request contract",
             ) from None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise _Retry(f"timed out after {self.settings.timeout:g} s") from None
         except urllib.error.URLError as exc:
             reason = exc.reason
-            if isinstance(reason, (TimeoutError, socket.timeout)):
+            if isinstance(reason, TimeoutError):
                 raise _Retry(f"timed out after {self.settings.timeout:g} s") from None
             raise _Retry(f"cannot connect ({reason})") from None
         except (ConnectionError, OSError) as exc:
@@ -190,7 +189,9 @@ class JsonPoster:
             hint="is the endpoint up? REGRESSION_SUITE_HTTP_TIMEOUT / _RETRIES tune the policy",
         )
 
-    def _prepare(self, payload: Any, headers: dict[str, str] | None) -> tuple[bytes, dict[str, str]]:
+    def _prepare(
+        self, payload: Any, headers: dict[str, str] | None
+    ) -> tuple[bytes, dict[str, str]]:
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         return body, {**self.headers, **(headers or {})}
 

@@ -1,0 +1,1 @@
+"""The labelled evaluation set for ``incident_lab classify`` (generator and metrics)."""

@@ -1,0 +1,156 @@
+"""Coordinated-misuse detector (cross-session): many actors sending near-identical payloads.
+
+Each session's user text becomes a set of word 3-gram shingles (digits masked, so
+"order 1234" and "order 9876" match). Candidate pairs come from MinHash banding
+(so a bundle of thousands of sessions is not compared pair by pair) and are kept
+when their exact Jaccard similarity reaches :data:`SIMILARITY`. Clusters with at
+least :data:`MIN_ACTORS` distinct actors are reported; the weight is high only
+when the cluster also shows risk (safeguard decisions, refusals, override phrases,
+unsafe labels): identical *benign* requests from many users (a help-centre button)
+are not misuse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from typing import Any
+
+from incident_lab.classify.base import Signal, cross_session_detector
+from incident_lab.classify.lexicon import DIRECT_OVERRIDE, REFUSAL
+from incident_lab.classify.session import SessionView
+
+__all__ = ["MIN_ACTORS", "SIMILARITY", "coordinated_payloads", "jaccard", "shingles"]
+
+SIMILARITY = 0.5
+MIN_ACTORS = 5
+_MIN_TOKENS = 8
+_PERMS = 32
+_BANDS = 16  # 2 rows per band: pairs at Jaccard 0.5 collide with probability ~0.99
+_PRIME = (1 << 61) - 1
+_COEFFS = [
+    (int.from_bytes(hashlib.sha256(f"a{i}".encode()).digest()[:8], "big") % _PRIME or 1,
+     int.from_bytes(hashlib.sha256(f"b{i}".encode()).digest()[:8], "big") % _PRIME)
+    for i in range(_PERMS)
+]
+_TOKEN = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+
+
+def shingles(text: str, size: int = 3) -> set[str]:
+    """Return the word ``size``-gram shingles of ``text`` (lower-cased, digits masked)."""
+    tokens = ["#" if t.isdigit() else t for t in _TOKEN.findall(text.lower())]
+    if len(tokens) < size:
+        return {" ".join(tokens)} if tokens else set()
+    return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    """Jaccard similarity of two sets (0 when both are empty)."""
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def _minhash(items: set[str]) -> list[int]:
+    hashes = [int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big") for s in items]
+    return [min((a * h + b) % _PRIME for h in hashes) for a, b in _COEFFS]
+
+
+def _actor(traj: dict[str, Any]) -> str:
+    actor = traj.get("actor") if isinstance(traj.get("actor"), dict) else {}
+    return str(actor.get("user_id") or actor.get("tenant_id") or f"session:{traj.get('session_id')}")
+
+
+def _risky(view: SessionView) -> list[str]:
+    reasons = []
+    if any(s.get("decision") in ("block", "flag", "escalate") for _, s in view.safeguards):
+        reasons.append("safeguard decisions")
+    if any(REFUSAL.search(t) for _, t in view.assistant_turns):
+        reasons.append("refusals")
+    if DIRECT_OVERRIDE.search(view.user_text):
+        reasons.append("override phrasing")
+    if view.labelled_unsafe or view.verdict == "unsafe":
+        reasons.append("unsafe labels")
+    return reasons
+
+
+@cross_session_detector(
+    "coordinated_payloads",
+    description="near-identical user payloads (shingle Jaccard) from many distinct actors",
+    modes=("coordinated_misuse",),
+)
+def coordinated_payloads(trajectories: list[dict[str, Any]]) -> dict[str, list[Signal]]:
+    """Cluster sessions by payload similarity and flag clusters sent by many actors."""
+    sets: list[set[str]] = []
+    for traj in trajectories:
+        text = " ".join(str(s.get("content", "")) for s in traj.get("steps") or []
+                        if isinstance(s, dict) and s.get("type") == "message" and s.get("role") == "user")
+        sets.append(shingles(text[:4000]) if len(_TOKEN.findall(text)) >= _MIN_TOKENS else set())
+    parent = list(range(len(trajectories)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    buckets: dict[tuple[int, tuple[int, ...]], list[int]] = defaultdict(list)
+    rows = _PERMS // _BANDS
+    for i, items in enumerate(sets):
+        if items:
+            sig = _minhash(items)
+            for band in range(_BANDS):
+                buckets[(band, tuple(sig[band * rows : (band + 1) * rows]))].append(i)
+    checked: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                i, j = members[x], members[y]
+                if (i, j) in checked or find(i) == find(j):
+                    continue
+                checked.add((i, j))
+                if jaccard(sets[i], sets[j]) >= SIMILARITY:
+                    parent[find(i)] = find(j)
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(trajectories)):
+        if sets[i]:
+            clusters[find(i)].append(i)
+    out: dict[str, list[Signal]] = {}
+    for members in clusters.values():
+        actors = {_actor(trajectories[i]) for i in members}
+        if len(actors) < MIN_ACTORS:
+            continue
+        views = {i: SessionView(trajectories[i]) for i in members}
+        risk: dict[str, int] = defaultdict(int)
+        risky_sessions = 0
+        for view in views.values():
+            reasons = _risky(view)
+            risky_sessions += bool(reasons)
+            for reason in reasons:
+                risk[reason] += 1
+        # Misuse when most of the cluster shows risk; one risky session among many
+        # identical benign requests is that session's own problem, not a campaign.
+        campaign = risky_sessions >= max(2, len(members) / 2)
+        for i in members:
+            view = views[i]
+            first_user = view.user_turns[0][0] if view.user_turns else 0
+            if campaign:
+                weight = min(0.95, 0.6 + 0.03 * len(actors))
+                why = ", ".join(f"{reason} in {n}" for reason, n in sorted(risk.items()))
+                detail = (
+                    f"this session's payload is near-identical (Jaccard >= {SIMILARITY}) to those of "
+                    f"{len(members) - 1} other session(s) from {len(actors)} distinct actors; the cluster "
+                    f"shows {why} session(s)"
+                )
+                name = "near_identical_payloads_many_actors"
+            else:
+                weight = 0.3
+                detail = (
+                    f"{len(actors)} distinct actors sent near-identical payloads, but only {risky_sessions} of "
+                    f"{len(members)} sessions show a refusal, safeguard decision, override phrasing or unsafe label"
+                )
+                name = "near_identical_benign_payloads"
+            sid = str(trajectories[i].get("session_id"))
+            out.setdefault(sid, []).append(
+                Signal("coordinated_misuse", weight, [first_user], name, detail)
+            )
+    return out

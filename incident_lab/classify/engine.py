@@ -1,0 +1,235 @@
+"""Combine detector signals into a ranked, explained classification per session.
+
+Confidence per failure mode is the noisy-OR of its signals' weights,
+``1 - prod(1 - w)``: independent pieces of evidence reinforce each other and a
+single strong one is enough. A mode is *reported* (eligible for ``top``) at
+:data:`THRESHOLD` or above; weaker modes stay in the ranking as context.
+
+Results:
+
+- a mode reaches the threshold: ``top`` is the best one, with a severity suggestion;
+- no mode does, but the session carries incident evidence (an unsafe label or verdict,
+  a safeguard block/flag/escalation): ``top`` is ``"unknown"``, with that evidence;
+- otherwise ``top`` is ``None`` and ``severity`` is ``None``: no incident signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from incident_lab.classify.base import Signal, is_cross_session
+from incident_lab.classify.session import SessionView
+from incident_lab.classify.severity import SeveritySuggestion, suggest_severity
+from incident_lab.plugins import collect
+from incident_lab.taxonomy import Taxonomy, load_taxonomy
+
+__all__ = ["THRESHOLD", "Classification", "RankedMode", "classify_many", "classify_trajectory", "get_detectors"]
+
+THRESHOLD = 0.5
+
+
+@dataclass(slots=True)
+class RankedMode:
+    """One failure mode in a session's ranking."""
+
+    failure_mode: str
+    confidence: float
+    evidence: list[Signal]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return ``{"failure_mode", "confidence", "evidence": [...]}``."""
+        return {
+            "failure_mode": self.failure_mode,
+            "confidence": self.confidence,
+            "evidence": [s.to_dict() for s in sorted(self.evidence, key=lambda s: -s.weight)],
+        }
+
+
+@dataclass(slots=True)
+class Classification:
+    """The classification of one session (see the module docstring for ``top``)."""
+
+    session_id: str
+    ranked: list[RankedMode]
+    top: str | None
+    severity: SeveritySuggestion | None
+    unsafe_steps: list[int]
+    detector_errors: list[str] = field(default_factory=list)
+
+    @property
+    def incident(self) -> bool:
+        """True when something points at an incident (``top`` is set)."""
+        return self.top is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON shape documented in docs/incident_lab.md (``classify --json``)."""
+        out: dict[str, Any] = {
+            "session_id": self.session_id,
+            "ranked": [r.to_dict() for r in self.ranked],
+            "top": self.top,
+            "severity": self.severity.to_dict() if self.severity else None,
+            "unsafe_steps": list(self.unsafe_steps),
+        }
+        if self.detector_errors:
+            out["detector_errors"] = list(self.detector_errors)
+        return out
+
+
+def get_detectors() -> dict[str, Any]:
+    """Return every registered detector by name (plugins may replace built-ins)."""
+    return collect("register_detectors")
+
+
+def _accept(
+    raw: Any, name: str, taxonomy: Taxonomy, errors: list[str], where: str
+) -> list[Signal]:
+    if not isinstance(raw, list | tuple):
+        errors.append(f"{name}: returned {type(raw).__name__}, expected a list of Signal{where}")
+        return []
+    out = []
+    for sig in raw:
+        if not isinstance(sig, Signal):
+            errors.append(f"{name}: returned a {type(sig).__name__}, expected Signal{where}")
+        elif sig.failure_mode not in taxonomy.failure_modes:
+            errors.append(f"{name}: signal {sig.signal!r} names unknown failure mode {sig.failure_mode!r}{where}")
+        else:
+            sig.detector = sig.detector or name
+            out.append(sig)
+    return out
+
+
+def _incident_evidence(view: SessionView) -> Signal | None:
+    facts, steps = [], set()
+    if view.labelled_unsafe:
+        facts.append(f"steps {', '.join(map(str, sorted(view.labelled_unsafe)))} are labelled unsafe")
+        steps |= view.labelled_unsafe
+    elif view.verdict == "unsafe":
+        facts.append("the session's verdict is unsafe")
+    for i, s in view.safeguards:
+        if s.get("decision") in ("block", "flag", "escalate"):
+            target = view.judged_step(i, s)
+            facts.append(f"{s.get('safeguard')} decided {s.get('decision')} at step {i}")
+            steps.add(i)
+            if target is not None:
+                steps.add(target)
+    if not facts:
+        return None
+    return Signal(
+        "unknown",
+        THRESHOLD,
+        sorted(steps),
+        "incident_evidence_without_known_mode",
+        "; ".join(facts[:4]) + " — but no detector recognises a known failure mode",
+        unsafe_steps=sorted(view.labelled_unsafe),
+        detector="engine",
+    )
+
+
+def _combine(
+    traj: dict[str, Any], signals: list[Signal], errors: list[str], taxonomy: Taxonomy
+) -> Classification:
+    by_mode: dict[str, list[Signal]] = {}
+    for sig in signals:
+        by_mode.setdefault(sig.failure_mode, []).append(sig)
+    order = list(taxonomy.failure_modes)
+    ranked = []
+    for mode, sigs in by_mode.items():
+        miss = 1.0
+        for sig in sigs:
+            miss *= 1.0 - sig.weight
+        ranked.append(RankedMode(mode, round(1.0 - miss, 2), sigs))
+    ranked.sort(key=lambda r: (-r.confidence, -max(s.weight for s in r.evidence), order.index(r.failure_mode)))
+    view = SessionView(traj)
+    reported = [r for r in ranked if r.confidence >= THRESHOLD and r.failure_mode != "unknown"]
+    top: str | None = None
+    if reported:
+        top = reported[0].failure_mode
+    else:
+        evidence = _incident_evidence(view)
+        if evidence is not None:
+            top = "unknown"
+            ranked.insert(0, RankedMode("unknown", evidence.weight, [evidence]))
+            reported = [ranked[0]]
+    unsafe = sorted({s for r in reported for sig in r.evidence for s in sig.unsafe_steps})
+    severity = None
+    if top is not None:
+        top_steps = {s for sig in ranked[0].evidence for s in sig.unsafe_steps} if ranked else set()
+        severity = suggest_severity(view, top, sorted(top_steps | view.labelled_unsafe), taxonomy)
+    return Classification(str(traj.get("session_id", "")), ranked, top, severity, unsafe, errors)
+
+
+def _run_session_detectors(
+    traj: dict[str, Any], detectors: Iterable[Any], taxonomy: Taxonomy, errors: list[str]
+) -> list[Signal]:
+    signals: list[Signal] = []
+    for det in detectors:
+        name = str(getattr(det, "name", repr(det)))
+        try:
+            raw = det(traj)
+        except Exception as exc:  # a plugin's bug must not hide the other detectors' evidence
+            errors.append(f"{name}: {type(exc).__name__}: {exc}")
+            continue
+        signals.extend(_accept(raw, name, taxonomy, errors, ""))
+    return signals
+
+
+def classify_trajectory(
+    traj: dict[str, Any], *, taxonomy: Taxonomy | None = None, detectors: dict[str, Any] | None = None
+) -> Classification:
+    """Classify one session with the per-session detectors (cross-session ones need a batch).
+
+    Args:
+        traj: A ``trajectory/v1`` dict.
+        taxonomy: Defaults to :func:`incident_lab.taxonomy.load_taxonomy`.
+        detectors: name -> detector; defaults to every registered detector.
+
+    Returns:
+        The ranked failure modes with evidence, top mode, severity and unsafe steps.
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    dets = get_detectors() if detectors is None else detectors
+    errors: list[str] = []
+    per_session = [d for d in dets.values() if not is_cross_session(d)]
+    return _combine(traj, _run_session_detectors(traj, per_session, taxonomy, errors), errors, taxonomy)
+
+
+def classify_many(
+    trajs: list[dict[str, Any]],
+    *,
+    taxonomy: Taxonomy | None = None,
+    detectors: dict[str, Any] | None = None,
+) -> list[Classification]:
+    """Classify a batch of sessions, running cross-session detectors over all of them.
+
+    Returns:
+        One :class:`Classification` per input trajectory, in input order.
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    dets = get_detectors() if detectors is None else detectors
+    per_session = [d for d in dets.values() if not is_cross_session(d)]
+    cross = [d for d in dets.values() if is_cross_session(d)]
+    extra: dict[str, list[Signal]] = {}
+    batch_errors: list[str] = []
+    for det in cross:
+        name = str(getattr(det, "name", repr(det)))
+        try:
+            found = det(trajs)
+        except Exception as exc:
+            batch_errors.append(f"{name}: {type(exc).__name__}: {exc}")
+            continue
+        if not isinstance(found, dict):
+            batch_errors.append(f"{name}: returned {type(found).__name__}, expected a dict of session id -> signals")
+            continue
+        for sid, raw in found.items():
+            extra.setdefault(str(sid), []).extend(
+                _accept(raw, name, taxonomy, batch_errors, f" (session {sid})")
+            )
+    out = []
+    for traj in trajs:
+        errors = list(batch_errors)
+        signals = _run_session_detectors(traj, per_session, taxonomy, errors)
+        signals.extend(extra.get(str(traj.get("session_id", "")), []))
+        out.append(_combine(traj, signals, errors, taxonomy))
+    return out

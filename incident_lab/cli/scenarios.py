@@ -1,0 +1,460 @@
+"""``incident_lab add / tag / list / show / lint``: building and curating the scenario library."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import click
+
+from incident_lab.cli.app import echo_json
+from incident_lab.errors import CheckFailed, InputError, PartialResult
+
+__all__ = ["add", "lint", "list_", "show", "tag"]
+
+_DIR_OPTION = click.option(
+    "--scenarios-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The library (default: $INCIDENT_LAB_SCENARIOS or ./scenarios).",
+)
+
+
+def _redaction_text(report: dict[str, int] | None) -> str:
+    if not report:
+        return "nothing to redact"
+    return ", ".join(f"{kind} {n}" for kind, n in report.items())
+
+
+@click.command()
+@click.option(
+    "--from",
+    "from_",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Trajectory file (any readable format) or evidence bundle.",
+)
+@click.option("--format", "fmt", default=None, help="Force the reader (default: auto-detect).")
+@click.option("--session", default=None, help="Session id to use (default: the flagged one).")
+@click.option(
+    "--id", "scenario_id", default=None, help="Scenario id (default: inc-<content hash>)."
+)
+@click.option("--failure-mode", default=None, help="Taxonomy failure mode (default: classifier's).")
+@click.option("--severity", default=None, help="SEV-1..SEV-4 (default: classifier's suggestion).")
+@click.option(
+    "--unsafe-step",
+    "unsafe_steps",
+    type=int,
+    multiple=True,
+    help="0-based index of a harmful step (repeatable; default: labels, safeguards, classifier).",
+)
+@click.option("--title", default=None, help="One-line title (default: generated).")
+@click.option("--tag", "tags", multiple=True, help="Tag to attach (repeatable).")
+@_DIR_OPTION
+@click.option("--force", is_flag=True, help="Overwrite an existing scenario with the same id.")
+@click.option("--no-redact", is_flag=True, help="Keep secrets and personal data (not for repos).")
+@click.option(
+    "--allow-nonreproducing",
+    is_flag=True,
+    help="Write it even if its expectations pass against its own recording.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+def add(
+    from_: Path,
+    fmt: str | None,
+    session: str | None,
+    scenario_id: str | None,
+    failure_mode: str | None,
+    severity: str | None,
+    unsafe_steps: tuple[int, ...],
+    title: str | None,
+    tags: tuple[str, ...],
+    scenarios_dir: Path | None,
+    force: bool,
+    no_redact: bool,
+    allow_nonreproducing: bool,
+    as_json: bool,
+) -> None:
+    """Turn an incident trajectory into a redacted, replayable scenario (status draft).
+
+    Picks the session flagged unsafe (or --session), redacts secrets and personal data
+    with stable placeholders, locates the attack payload, derives expectations from the
+    unsafe step(s) and checks that they fail against the recorded incident.
+
+    \b
+    Example:
+      incident_lab add --from incident_2026-02-01/trajectories.jsonl
+      incident_lab add --from logs.jsonl --session s-42 --unsafe-step 7 \\
+          --failure-mode prompt_injection --severity SEV-1 --tag email
+    """
+    from incident_lab.scenarios.library import add_from_path
+
+    result = add_from_path(
+        from_,
+        session=session,
+        fmt=fmt,
+        scenarios_dir=scenarios_dir,
+        force=force,
+        allow_nonreproducing=allow_nonreproducing,
+        scenario_id=scenario_id,
+        failure_mode=failure_mode,
+        severity=severity,
+        unsafe_steps=list(unsafe_steps) or None,
+        title=title,
+        tags=tags,
+        redact=not no_redact,
+    )
+    for message in result.messages:
+        click.echo(f"note: {message}", err=True)
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        tax = result.scenario.get("taxonomy") or {}
+        guess = ""
+        if tax.get("suggested"):
+            conf = tax.get("confidence")
+            guess = (
+                " (suggested by the classifier"
+                + (f", confidence {conf}" if conf is not None else "")
+                + ")"
+            )
+        verb = {"created": "created", "overwritten": "overwrote", "unchanged": "unchanged:"}[
+            result.status
+        ]
+        click.echo(f"{verb} {result.path} [{result.scenario_id}]")
+        click.echo(f"  session:      {result.session_id}")
+        click.echo(f"  taxonomy:     {tax.get('failure_mode')} {tax.get('severity')}{guess}")
+        click.echo(
+            f"  expectations: {len(result.scenario.get('expectations') or [])}, failing on the recording as they must"
+        )
+        if (
+            result.scenario.get("provenance", {}).get("redaction") is None
+            and result.status != "unchanged"
+        ):
+            click.echo("  redaction:    DISABLED (--no-redact): do not commit this file")
+        else:
+            click.echo(f"  redaction:    {_redaction_text(result.redaction)}")
+        click.echo(
+            f"  status:       {result.scenario.get('status')} (gate it: incident_lab tag {result.scenario_id} --status gated)"
+        )
+    if result.rejected:
+        raise PartialResult(
+            f"scenario written, but {result.rejected} input record(s) were rejected",
+            path=str(from_),
+            hint="run 'incident_lab snapshot' on the source to see rejects.jsonl",
+        )
+
+
+@click.command()
+@click.argument("scenario_id", metavar="ID")
+@click.option("--failure-mode", default=None, help="Set the taxonomy failure mode.")
+@click.option("--severity", default=None, help="Set the severity (SEV-1..SEV-4).")
+@click.option("--tag", "add_tags", multiple=True, help="Add a tag (repeatable).")
+@click.option("--untag", "remove_tags", multiple=True, help="Remove a tag (repeatable).")
+@click.option(
+    "--status",
+    type=click.Choice(["draft", "gated", "retired"]),
+    default=None,
+    help="gated: part of the release gate; retired: kept but not run.",
+)
+@click.option("--owner", default=None, help="Who curates this scenario.")
+@_DIR_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON on stdout.")
+def tag(
+    scenario_id: str,
+    failure_mode: str | None,
+    severity: str | None,
+    add_tags: tuple[str, ...],
+    remove_tags: tuple[str, ...],
+    status: str | None,
+    owner: str | None,
+    scenarios_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Confirm or change a scenario's taxonomy, tags, status or owner.
+
+    A human tagging the failure mode or severity, or gating the scenario, clears the
+    classifier's ``suggested`` mark. Gating requires that the scenario reproduces.
+
+    \b
+    Example:
+      incident_lab tag inc-3f2a9c1b7d --failure-mode prompt_injection --severity SEV-1 \\
+          --tag email --status gated --owner safety-team
+    """
+    from incident_lab.scenarios.library import tag_scenario
+
+    path, doc, changes = tag_scenario(
+        scenario_id,
+        scenarios_dir=scenarios_dir,
+        failure_mode=failure_mode,
+        severity=severity,
+        add_tags=add_tags,
+        remove_tags=remove_tags,
+        status=status,
+        owner=owner,
+    )
+    if as_json:
+        echo_json(
+            {
+                "id": doc["id"],
+                "path": str(path),
+                "changes": changes,
+                "taxonomy": doc["taxonomy"],
+                "status": doc["status"],
+            }
+        )
+        return
+    if not changes:
+        click.echo(f"{doc['id']}: nothing changed")
+        return
+    click.echo(f"{doc['id']}: updated {path}")
+    for change in changes:
+        click.echo(f"  {change}")
+
+
+def _table(rows: list[list[str]], width: int) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for r in rows:
+        line = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:-1])) + "  " + r[-1]
+        lines.append(line[:width].rstrip() if width else line.rstrip())
+    return lines
+
+
+@click.command("list")
+@click.option("--failure-mode", default=None, help="Only this failure mode.")
+@click.option("--severity", default=None, help="Only this severity.")
+@click.option(
+    "--tag", "tags", multiple=True, help="Only scenarios with this tag (repeatable: all)."
+)
+@click.option("--status", type=click.Choice(["draft", "gated", "retired"]), default=None)
+@click.option("--variants", is_flag=True, help="Include variants, with parent and converter chain.")
+@_DIR_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON on stdout.")
+def list_(
+    failure_mode: str | None,
+    severity: str | None,
+    tags: tuple[str, ...],
+    status: str | None,
+    variants: bool,
+    scenarios_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """List scenarios in the library as a table (id, status, severity, mode, title).
+
+    A failure mode ending in ``?`` is still the classifier's suggestion.
+
+    \b
+    Example:
+      incident_lab list --failure-mode prompt_injection --status gated
+      incident_lab list --variants --json | jq '.[].id'
+    """
+    from incident_lab.scenarios.library import list_scenarios
+
+    rows, problems = list_scenarios(
+        scenarios_dir,
+        failure_mode=failure_mode,
+        severity=severity,
+        tags=tags,
+        status=status,
+        variants=variants,
+    )
+    for problem in problems:
+        click.echo(f"warning: skipped {problem}", err=True)
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("no scenarios match", err=True)
+        return
+    header = ["ID", "STATUS", "SEV", "MODE"] + (["VARIANT OF"] if variants else []) + ["TITLE"]
+    table = [header]
+    for r in rows:
+        mode = str(r["failure_mode"]) + ("?" if r["suggested"] else "")
+        cells = [str(r["id"]), str(r["status"]), str(r["severity"]), mode]
+        if variants:
+            chain = " <- ".join([str(r["parent"]), *r["converters"]]) if r["parent"] else "-"
+            cells.append(chain)
+        table.append([*cells, str(r["title"])])
+    width = (
+        shutil.get_terminal_size((160, 20)).columns
+        if click.get_text_stream("stdout").isatty()
+        else 0
+    )
+    for line in _table(table, width):
+        click.echo(line)
+    click.echo(f"{len(rows)} scenario(s)", err=True)
+
+
+def _indent(text: str, prefix: str = "    ", limit: int = 600) -> str:
+    body = text if len(text) <= limit else text[:limit] + f"... [{len(text) - limit} more chars]"
+    return "\n".join(prefix + line for line in body.splitlines() or [""])
+
+
+def _highlight(text: str, payload: str | None) -> str:
+    if payload and payload in text:
+        start = text.index(payload)
+        mark = click.style(">>>", fg="red", bold=True)
+        end = click.style("<<<", fg="red", bold=True)
+        return (
+            text[:start]
+            + mark
+            + click.style(payload, fg="red")
+            + end
+            + text[start + len(payload) :]
+        )
+    return text
+
+
+def _show_text(doc: dict[str, Any], path: Path) -> list[str]:
+    tax = doc.get("taxonomy") or {}
+    ctx = doc.get("context") or {}
+    replay = doc.get("replay") or {}
+    prov = doc.get("provenance") or {}
+    payload = doc.get("payload") or {}
+    loc = payload.get("location") or {}
+    suggested = (
+        " (suggested"
+        + (f", confidence {tax.get('confidence')}" if tax.get("confidence") is not None else "")
+        + ")"
+        if tax.get("suggested")
+        else ""
+    )
+    out = [
+        click.style(f"{doc['id']}: {doc.get('title')}", bold=True),
+        f"  file:      {path}",
+        f"  status:    {doc.get('status')}   owner: {doc.get('owner') or '-'}",
+        f"  taxonomy:  {tax.get('failure_mode')} {tax.get('severity')}{suggested}",
+        f"  tags:      {', '.join(tax.get('tags') or []) or '-'}",
+        "  ids:       "
+        + "; ".join(f"{k}: {', '.join(v)}" for k, v in (tax.get("external_ids") or {}).items()),
+    ]
+    if doc.get("description"):
+        out.append(f"  notes:     {doc['description']}")
+    model = ctx.get("model") or {}
+    policy = ctx.get("policy") or {}
+    out += [
+        "",
+        click.style("Context", bold=True),
+        f"  agent {ctx.get('agent') or '-'}, model {model.get('name') or '-'} {model.get('version') or ''}, "
+        f"policy {policy.get('id') or '-'} v{policy.get('version') or '-'}",
+        f"  tools: {', '.join(t.get('name', '?') for t in ctx.get('tools') or []) or '-'}",
+    ]
+    if ctx.get("system_prompt"):
+        out += ["  system prompt:", _indent(str(ctx["system_prompt"]))]
+    out += ["", click.style("Turns", bold=True)]
+    for i, turn in enumerate(replay.get("turns") or []):
+        text = str(turn.get("content", ""))
+        if loc.get("kind") == "turn" and loc.get("index") == i:
+            text = _highlight(text, payload.get("text"))
+        out.append(f"  [{i}] user:")
+        out.append(_indent(text, limit=2000))
+    out += ["", click.style("Fixtures (recorded tool outputs)", bold=True)]
+    for i, fx in enumerate(replay.get("fixtures") or []):
+        text = str(fx.get("output", ""))
+        if loc.get("kind") == "fixture" and loc.get("index") == i:
+            text = _highlight(text, payload.get("text"))
+        err = " (error)" if fx.get("is_error") else ""
+        out.append(
+            f"  [{i}] {fx.get('tool')}({', '.join(f'{k}={v!r}' for k, v in (fx.get('arguments') or {}).items())}){err}:"
+        )
+        out.append(_indent(text, limit=2000))
+    out += ["", click.style("Payload", bold=True)]
+    if payload:
+        out.append(
+            f"  in {loc.get('kind')} {loc.get('index')} ({payload.get('method', 'located')}):"
+        )
+        out.append(_indent(click.style(str(payload.get("text")), fg="red")))
+    else:
+        out.append("  none located")
+    out += ["", click.style("Expectations", bold=True)]
+    for i, spec in enumerate(doc.get("expectations") or []):
+        fields = ", ".join(f"{k}={v!r}" for k, v in spec.items() if k not in ("kind", "reason"))
+        out.append(f"  [{i}] {spec.get('kind')}: {fields}")
+        if spec.get("reason"):
+            out.append(f"      why: {spec['reason']}")
+    out += [
+        "",
+        click.style("Provenance", bold=True),
+        f"  incident {prov.get('incident_id') or '-'}, bundle {prov.get('bundle') or '-'}, source {prov.get('source') or '-'}",
+        f"  sessions {', '.join(prov.get('session_ids') or []) or '-'}, unsafe steps {prov.get('unsafe_steps', '-')} (from {prov.get('unsafe_steps_from', '-')})",
+        f"  trajectory sha256 {prov.get('trajectory_sha256') or '-'}",
+        f"  created {prov.get('created_at') or '-'} by {prov.get('created_by') or '-'} with incident-lab {prov.get('tool_version') or '-'}",
+        f"  redaction: {_redaction_text(prov.get('redaction')) if prov.get('redaction') is not None else 'disabled'}",
+    ]
+    coord = prov.get("coordination")
+    if coord:
+        out.append(
+            f"  coordination: {coord.get('sessions')} sessions, {coord.get('actors')} actors, "
+            f"{coord.get('first_seen')} .. {coord.get('last_seen')}"
+        )
+    variant = doc.get("variant")
+    if variant:
+        out += [
+            "",
+            click.style("Variant", bold=True),
+            f"  parent {variant.get('parent')}, converters {' -> '.join(variant.get('converters') or []) or '-'}, seed {variant.get('seed', '-')}",
+        ]
+    recording = doc.get("recording") or {}
+    out.append(f"\n  recording: {len(recording.get('steps') or [])} steps kept for diffs")
+    return out
+
+
+@click.command()
+@click.argument("scenario_id", metavar="ID")
+@_DIR_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the whole scenario as JSON on stdout.")
+def show(scenario_id: str, scenarios_dir: Path | None, as_json: bool) -> None:
+    """Show one scenario: context, turns, fixtures, payload (highlighted), expectations.
+
+    \b
+    Example:
+      incident_lab show inc-3f2a9c1b7d
+      incident_lab show inc-3f2a9c1b7d --json | jq .expectations
+    """
+    from incident_lab.scenarios.io import load_scenario
+    from incident_lab.scenarios.library import find_scenario
+
+    path = find_scenario(scenario_id, scenarios_dir)
+    doc = load_scenario(path)
+    if as_json:
+        echo_json(doc)
+        return
+    for line in _show_text(doc, path):
+        click.echo(line)
+
+
+@click.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+def lint(directory: Path | None, as_json: bool) -> None:
+    """Validate the library: schema, taxonomy ids, unique ids, redaction, reproduction.
+
+    Each problem is one line ``FILE: FIELD: PROBLEM``. Exit 6 when any is found.
+
+    \b
+    Example:
+      incident_lab lint
+      incident_lab lint scenarios/ --json | jq '.problems[]'
+    """
+    from incident_lab.scenarios.io import default_scenarios_dir
+    from incident_lab.scenarios.lint import lint_library
+
+    base = directory if directory is not None else default_scenarios_dir()
+    if not base.is_dir():
+        raise InputError("no such scenarios directory", path=str(base))
+    report = lint_library(base)
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        for problem in report.problems:
+            click.echo(problem.render())
+    if not report.ok:
+        files = len({p.path for p in report.problems})
+        raise CheckFailed(
+            f"{len(report.problems)} problem(s) in {files} of {report.checked} scenario file(s)",
+            path=str(base),
+        )
+    if not as_json:
+        click.echo(f"{report.checked} scenario file(s) in {base}: no problems", err=True)

@@ -1,0 +1,336 @@
+"""``take_snapshot``: read the sources once, keep the selected sessions, write a bundle.
+
+The library function behind ``incident_lab snapshot``. It streams: records are
+parsed one at a time, filtered before validation, and either written straight to
+``trajectories.jsonl`` or (with ``last``) kept in a bounded heap of raw lines, so
+memory stays flat whatever the input size. Every record read ends up in exactly one
+of accepted, rejected (``rejects.jsonl``) or filtered out, and the counts say so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from incident_lab import __version__
+from incident_lab.errors import EXIT_OK, EXIT_PARTIAL, InputError, UsageError
+from incident_lab.evidence.bundle import HashingWriter, StagedBundle, default_bundle_name
+from incident_lab.evidence.filters import LastN, Selection, parse_since, recency_key
+from incident_lab.evidence.manifest import (
+    MANIFEST,
+    MANIFEST_VERSION,
+    METRICS,
+    REJECTS,
+    SIGNATURE,
+    TRAJECTORIES,
+    collector,
+    serialise,
+)
+from incident_lab.evidence.metrics import MetricsCollector
+from incident_lab.evidence.scan import Candidate, SourceScan, hash_file, source_path
+from incident_lab.evidence.signing import load_private_key, sign
+from incident_lab.evidence.timeline import TIMELINE, encode_event, seal_event
+from incident_lab.evidence.validation import trajectory_problems
+from incident_lab.readers import detect_format, expand_paths, get_readers
+from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
+from incident_lab.trajectory import SCHEMA_VERSION, canonical_json, to_rfc3339
+
+__all__ = ["SnapshotResult", "take_snapshot"]
+
+ProgressCallback = Callable[[int, int], None]
+_INCIDENT_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
+
+
+@dataclass
+class SnapshotResult:
+    """What a snapshot produced.
+
+    Attributes:
+        bundle: The bundle directory.
+        summary: Counts, paths and what was seen (what ``--json`` prints).
+        exit_code: 0 when every record was accepted, 5 when some were rejected.
+        manifest: The manifest as written.
+    """
+
+    bundle: Path
+    summary: dict[str, Any]
+    exit_code: int
+    manifest: dict[str, Any]
+
+
+class _Collection:
+    """The mutable state of one snapshot run: counters, writers, heap, metrics."""
+
+    def __init__(self, selection: Selection, trajectories: HashingWriter, rejects: HashingWriter):
+        self.selection = selection
+        self.trajectories = trajectories
+        self.rejects = rejects
+        self.metrics = MetricsCollector()
+        self.heap = LastN(selection.last) if selection.last else None
+        self.read = self.accepted = self.rejected = self.filtered_out = 0
+        self.policy_hashes: dict[str, int] = {}
+
+    def reject(self, record: Record, fmt: str) -> None:
+        self.rejected += 1
+        self.rejects.write_line((canonical_json(record.reject_row(fmt)) + "\n").encode("utf-8"))
+
+    def offer(self, cand: Candidate) -> None:
+        if not self.selection.matches(cand.obj):
+            self.filtered_out += 1
+        elif self.heap is None:
+            self.finish(cand.obj, cand.path, cand.line, cand.fmt, native=cand.raw is not None)
+        else:
+            native = cand.raw is not None
+            raw = cand.raw if native else canonical_json(cand.obj).encode("utf-8")
+            self.heap.offer(recency_key(cand.obj, self.read), (raw, cand.path, cand.line, cand.fmt, native))
+
+    def drain_heap(self) -> None:
+        if self.heap is None:
+            return
+        self.filtered_out += self.heap.evicted
+        for raw, path, line, fmt, native in self.heap.oldest_first():
+            self.finish(json.loads(raw), path, line, fmt, native=native)
+
+    def finish(self, obj: dict[str, Any], path: str, line: int | None, fmt: str, *, native: bool) -> None:
+        """Validate a selected record and write it as accepted or rejected."""
+        if native and "schema_version" not in obj and "session_id" in obj:
+            obj["schema_version"] = SCHEMA_VERSION  # as the native reader does
+        problems = trajectory_problems(obj)
+        if problems:
+            excerpt = json.dumps(obj, ensure_ascii=False)[:200]
+            self.reject(Record(path, line, reason="schema: " + "; ".join(problems[:3]), excerpt=excerpt), fmt)
+            return
+        if native:
+            obj.setdefault("source", {"format": fmt, "path": path, "line": line})
+        self.trajectories.write_line((canonical_json(obj) + "\n").encode("utf-8"))
+        self.metrics.add(obj)
+        self.accepted += 1
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "read": self.read,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "filtered_out": self.filtered_out,
+        }
+
+
+def _model_versions(value: str | Iterable[str] | None) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    return frozenset([value] if isinstance(value, str) else value)
+
+
+def _declared_policy(policy: str | Path | None) -> dict[str, Any] | None:
+    if policy is None:
+        return None
+    if not Path(policy).is_file():
+        raise InputError("policy file not found", path=str(policy), hint="check the --policy path")
+    size, digest = hash_file(str(policy))
+    return {"path": source_path(str(policy)), "size": size, "sha256": digest, "sessions_matching": 0}
+
+
+def _policy_matches(metrics: dict[str, Any], digest: str) -> int:
+    wanted = {digest, f"sha256:{digest}"}
+    return sum(row["sessions"] for row in metrics["policy_hashes"] if (row["hash"] or "").lower() in wanted)
+
+
+def _formats_for(files: list[str], sources: Sequence[str | Path], fmt: str | None) -> list[tuple[str, str | None]]:
+    """Pair each file with its reader name (None: a file inside a directory no reader knows)."""
+    explicit = {str(Path(p)) for p in sources}
+    out: list[tuple[str, str | None]] = []
+    for path in files:
+        if fmt is not None:
+            out.append((path, fmt))
+        elif str(Path(path)) in explicit:
+            out.append((path, detect_format(path)))  # an explicit file nobody reads: exit 3
+        else:
+            try:
+                out.append((path, detect_format(path)))
+            except InputError:
+                out.append((path, None))
+    return out
+
+
+def take_snapshot(
+    sources: Sequence[str | Path],
+    *,
+    fmt: str | None = None,
+    last: int | None = None,
+    since: str | None = None,
+    sessions: Iterable[str] = (),
+    users: Iterable[str] = (),
+    model_version: str | Iterable[str] | None = None,
+    policy: str | Path | None = None,
+    incident_id: str | None = None,
+    out: str | Path | None = None,
+    sign_key: str | Path | None = None,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    progress: ProgressCallback | None = None,
+    now: datetime | None = None,
+) -> SnapshotResult:
+    """Preserve the selected sessions of ``sources`` as a verifiable evidence bundle.
+
+    Args:
+        sources: Log files and/or directories (read-only; never modified).
+        fmt: Force one reader for every file (default: detect per file).
+        last: Keep the N most recent sessions by ``started_at``.
+        since: Keep sessions started within a duration (``2h``) or after an RFC 3339 time.
+        sessions: Keep only these session ids.
+        users: Keep only sessions of these ``actor.user_id`` values.
+        model_version: Keep only sessions of this model version (recorded as declared).
+        policy: The policy file in force; its SHA-256 is recorded as declared.
+        incident_id: Recorded in the manifest (default: the bundle's name).
+        out: The bundle directory (default: ``./incident_<UTC timestamp>``).
+        sign_key: Ed25519 private key (PEM) to sign ``manifest.json`` with.
+        max_line_bytes: Longer lines are rejected without being loaded whole.
+        progress: Called with ``(bytes_read, total_bytes)`` as sources are read.
+        now: The collection time (default: now, UTC).
+
+    Returns:
+        The bundle path, a summary, and the exit code (0 all accepted, 5 some rejected).
+
+    Raises:
+        UsageError: bad option values or combinations, or the bundle already exists.
+        InputError: a source is missing or unreadable, nothing to read, or no session
+            matched; no bundle is written.
+    """
+    now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    if not sources:
+        raise UsageError("no sources given", hint="pass --from PATH (a log file or a directory)")
+    if max_line_bytes < 1:
+        raise UsageError(f"--max-line-bytes must be positive, got {max_line_bytes}")
+    if fmt is not None and fmt not in get_readers():
+        raise UsageError(f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(get_readers())))
+    selection = Selection(
+        last=last,
+        since=parse_since(since, now) if since is not None else None,
+        since_text=since,
+        sessions=frozenset(sessions),
+        users=frozenset(users),
+        model_versions=_model_versions(model_version),
+    )
+    declared_policy = _declared_policy(policy)
+    private_key = load_private_key(sign_key) if sign_key is not None else None
+    files = _formats_for(expand_paths([str(s) for s in sources]), sources, fmt)
+    if not files:
+        raise InputError("nothing to read: no files under " + ", ".join(map(str, sources)))
+    dest = Path(out) if out is not None else Path.cwd() / default_bundle_name(now)
+    incident_id = incident_id if incident_id is not None else dest.name
+    if not _INCIDENT_ID.match(incident_id):
+        raise UsageError("--incident-id must be 1-200 printable characters")
+
+    total = sum(os.path.getsize(p) for p, _ in files)
+    done = 0
+
+    def on_bytes(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    with StagedBundle(dest) as stage:
+        run = _Collection(selection, stage.writer(TRAJECTORIES), stage.writer(REJECTS))
+        source_rows = []
+        for path, name in files:
+            if name is None:
+                size, digest = hash_file(path, on_bytes)
+                run.read += 1
+                run.reject(Record(path, None, reason="cannot tell the log format (pass --format)"), "unknown")
+                source_rows.append(_source_row(path, "unknown", size, digest, 1))
+                continue
+            scan = SourceScan(path, name, max_line_bytes=max_line_bytes, on_bytes=on_bytes)
+            for item in scan:
+                run.read += 1
+                if isinstance(item, Candidate):
+                    run.offer(item)
+                else:
+                    run.reject(item, name)
+            source_rows.append(_source_row(path, name, scan.size, scan.sha256, scan.records))
+        run.drain_heap()
+        files_meta = {TRAJECTORIES: run.trajectories.close(), REJECTS: run.rejects.close()}
+        counts = run.counts()
+        if counts["read"] == 0:
+            raise InputError(
+                "nothing to read: the sources hold no records",
+                path=", ".join(map(str, sources)),
+                hint="check that --from points at the agent's session logs",
+            )
+        if run.accepted == 0 and run.rejected == 0:
+            raise UsageError(
+                f"no session matched the filters ({counts['read']} records read, all filtered out)",
+                hint="widen --last/--since/--session/--user/--model-version",
+            )
+        assert counts["read"] == run.accepted + run.rejected + run.filtered_out, counts
+
+        metrics = run.metrics.compute()
+        if declared_policy is not None:
+            declared_policy["sessions_matching"] = _policy_matches(metrics, declared_policy["sha256"])
+        files_meta[METRICS] = stage.write_bytes(METRICS, _json_file(metrics))
+        collected_at = to_rfc3339(now)
+        who = collector()
+        filters = {**selection.describe(), "format": fmt, "max_line_bytes": max_line_bytes}
+        genesis = seal_event(
+            {
+                "action": "snapshot",
+                "time": collected_at,
+                "actor": who,
+                "incident_id": incident_id,
+                "bundle": dest.name,
+                "details": {"counts": counts, "sources": len(source_rows), "filters": filters},
+            },
+            0,
+            None,
+        )
+        stage.write_bytes(TIMELINE, encode_event(genesis))
+        manifest: dict[str, Any] = {
+            "schema_version": MANIFEST_VERSION,
+            "incident_id": incident_id,
+            "collected_at": collected_at,
+            "collector": who,
+            "tool": {"name": "incident-lab", "version": __version__},
+            "sources": source_rows,
+            "filters": filters,
+            "declared": {"model_versions": sorted(selection.model_versions), "policy": declared_policy},
+            "model_versions_seen": metrics["model_versions"],
+            "policy_hashes_seen": metrics["policy_hashes"],
+            "counts": counts,
+            "files": files_meta,
+            "timeline": {"path": TIMELINE, "genesis_sha256": genesis["sha256"]},
+        }
+        manifest_bytes = serialise(manifest)
+        stage.write_bytes(MANIFEST, manifest_bytes)
+        if private_key is not None:
+            stage.write_bytes(SIGNATURE, sign(manifest_bytes, private_key))
+        bundle = stage.commit()
+
+    exit_code = EXIT_PARTIAL if run.rejected else EXIT_OK
+    summary = {
+        "bundle": str(bundle),
+        "incident_id": incident_id,
+        "collected_at": collected_at,
+        "counts": counts,
+        "sources": len(source_rows),
+        "bytes_read": sum(r["size"] for r in source_rows),
+        "sessions": run.accepted,
+        "time_range": metrics["time_range"],
+        "model_versions_seen": metrics["model_versions"],
+        "rejects": str(bundle / REJECTS) if run.rejected else None,
+        "signed": private_key is not None,
+        "exit_code": exit_code,
+    }
+    return SnapshotResult(bundle, summary, exit_code, manifest)
+
+
+def _source_row(path: str, fmt: str, size: int, digest: str, records: int) -> dict[str, Any]:
+    return {"path": source_path(path), "format": fmt, "size": size, "sha256": digest, "records": records}
+
+
+def _json_file(obj: Any) -> bytes:
+    return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")

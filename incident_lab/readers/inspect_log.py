@@ -1,0 +1,323 @@
+"""Reader for Inspect AI eval logs (``.eval`` zip and ``.json``), one trajectory per sample.
+
+Reads the files directly; inspect-ai does not need to be installed.
+
+- ``.eval``: a zip holding ``header.json`` (or ``_journal/start.json`` while a run is
+  in progress) with the ``eval`` spec, and one ``samples/<id>_epoch_<n>.json`` per sample.
+- ``.json``: one object with ``version``, ``eval``, ``plan``, ``results`` and ``samples``.
+
+Each sample's ``messages`` (system/user/assistant/tool chat messages) become steps;
+``attachment://`` references are resolved from the sample's ``attachments``. The
+session id is ``<eval_id or task>:<sample id>:<epoch>``. Scores are kept under
+``x_inspect.scores``; a score that states a safety verdict sets ``labels.verdict``.
+Rejects name the zip member (or ``samples[i]``) in ``entry``.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+from incident_lab.hookspecs import hookimpl
+from incident_lab.readers.base import (
+    DEFAULT_MAX_LINE_BYTES,
+    Record,
+    iter_json_documents,
+    open_binary,
+)
+from incident_lab.readers.mapping import (
+    as_dict,
+    as_list,
+    finish,
+    guarded,
+    normalise_timestamp,
+    output_text,
+    str_or_none,
+    text_of,
+    tool_call_step,
+)
+from incident_lab.trajectory import new_trajectory
+
+__all__ = ["InspectReader", "score_verdict"]
+
+_FMT = "inspect"
+#: A sample is one record; allow far more than a JSONL line before refusing it.
+MIN_ENTRY_BYTES = 256 * 1024 * 1024
+_MESSAGE_KEYS = {"role", "content", "tool_calls", "tool_call_id", "function", "error"}
+_SAMPLE_MAPPED = {"id", "epoch", "messages", "scores", "attachments", "events"}
+_UNSAFE_WORDS = ("unsafe", "harm", "jailbreak", "attack_success", "violation", "asr")
+_ATTACHMENT = "attachment://"
+
+
+class InspectReader:
+    """Inspect AI evaluation logs, one trajectory per sample and epoch."""
+
+    name = _FMT
+    description = "Inspect AI eval logs (.eval zip or .json), one trajectory per sample"
+
+    def sniff(self, path: str, head: bytes) -> float:
+        """Sure for a zip with Inspect members; fairly sure for a JSON log with ``eval``/``samples``."""
+        if head.startswith(b"PK\x03\x04"):
+            if b"header.json" in head or b"_journal/" in head or b"samples/" in head:
+                return 1.0
+            return 0.6 if path.endswith(".eval") else 0.0
+        start = head[:8192]
+        opens_log = start.lstrip().startswith(b"{") and b'"eval"' in start and b'"task"' in start
+        if opens_log and (b'"run_id"' in start or b'"plan"' in start or b'"samples"' in head):
+            return 0.9
+        return 0.0
+
+    def read(self, path: str, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
+        """Yield one record per sample; a corrupt zip is one reject for the file."""
+        with open_binary(path) as fh:
+            magic = fh.read(4)
+        if magic == b"PK\x03\x04" or path.endswith(".eval"):
+            yield from self._read_zip(path, max(max_line_bytes, MIN_ENTRY_BYTES))
+            return
+        for line_no, obj, reject in iter_json_documents(path, max_line_bytes=max_line_bytes):
+            if reject is not None:
+                yield reject
+                continue
+            if not isinstance(obj, dict) or not isinstance(obj.get("samples", []), list):
+                yield Record(
+                    path, line_no, reason="not an Inspect log: expected an object with samples[]"
+                )
+                continue
+            header = {k: v for k, v in obj.items() if k != "samples"}
+            for i, sample in enumerate(obj.get("samples") or []):
+                yield _record(path, f"samples[{i}]", header, None, sample)
+
+    def _read_zip(self, path: str, limit: int) -> Iterator[Record]:
+        with open_binary(path) as fh:
+            try:
+                archive = zipfile.ZipFile(fh)
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+                yield Record(path, None, reason=f"not a readable .eval zip: {exc}")
+                return
+            with archive:
+                names = archive.namelist()
+                header: dict[str, Any] = {}
+                header_problem = None
+                for member in ("header.json", "_journal/start.json"):
+                    if member in names:
+                        loaded, problem = _load_member(archive, member, limit)
+                        if isinstance(loaded, dict):
+                            header = loaded
+                            header_problem = None
+                            break
+                        header_problem = f"{member}: {problem or 'not a JSON object'}"
+                samples = sorted(
+                    n for n in names if n.startswith("samples/") and n.endswith(".json")
+                )
+                if not samples and not header:
+                    yield Record(path, None, reason="zip holds no Inspect header or samples")
+                for member in samples:
+                    sample, problem = _load_member(archive, member, limit)
+                    if problem is not None:
+                        yield Record(path, None, reason=problem, entry=member)
+                        continue
+                    yield _record(path, member, header, header_problem, sample)
+
+
+def _load_member(archive: zipfile.ZipFile, member: str, limit: int) -> tuple[Any, str | None]:
+    """Read and parse one zip member; ``(None, reason)`` when it cannot be."""
+    try:
+        info = archive.getinfo(member)
+        if info.file_size > limit:
+            return None, f"member is {info.file_size:,} bytes, over the {limit:,}-byte limit"
+        with archive.open(info) as fh:
+            data = fh.read()
+    except NotImplementedError as exc:
+        return None, f"unsupported zip compression ({exc}); re-save with `inspect log convert`"
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, KeyError) as exc:
+        return None, f"corrupt zip member: {exc}"
+    try:
+        return json.loads(data.decode("utf-8")), None
+    except UnicodeDecodeError as exc:
+        return None, f"invalid UTF-8 at byte {exc.start}"
+    except json.JSONDecodeError as exc:
+        return None, f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+
+
+def _record(
+    path: str, entry: str, header: dict[str, Any], header_problem: str | None, sample: Any
+) -> Record:
+    record, bug = guarded(
+        _sample, path, entry, header, header_problem, sample, path=path, line=None, entry=entry
+    )
+    return record or bug  # type: ignore[return-value]
+
+
+def score_verdict(scores: Any) -> str | None:
+    """Return ``"unsafe"``/``"safe"`` when a score states a safety verdict, else None.
+
+    A score value ``"unsafe"``/``"safe"`` counts, as does a boolean or numeric value of
+    a scorer whose name speaks of harm (``unsafe``, ``harm``, ``jailbreak``,
+    ``attack_success``, ``violation``, ``asr``): truthy means unsafe. Plain
+    correct/incorrect grades are not safety verdicts and set nothing.
+    """
+    verdict = None
+    for name, score in as_dict(scores).items():
+        value = as_dict(score).get("value") if isinstance(score, dict) else score
+        if isinstance(value, str) and value.lower() in ("unsafe", "safe"):
+            found = value.lower()
+        elif any(word in str(name).lower() for word in _UNSAFE_WORDS) and isinstance(
+            value, bool | int | float
+        ):
+            found = "unsafe" if value else "safe"
+        else:
+            continue
+        if found == "unsafe":
+            return "unsafe"
+        verdict = found
+    return verdict
+
+
+def _resolve(value: Any, attachments: dict[str, Any]) -> Any:
+    """Replace ``attachment://<id>`` strings (recursively) with the attachment text."""
+    if isinstance(value, str) and value.startswith(_ATTACHMENT):
+        found = attachments.get(value[len(_ATTACHMENT) :])
+        return found if isinstance(found, str) else value
+    if isinstance(value, list):
+        return [_resolve(v, attachments) for v in value]
+    if isinstance(value, dict):
+        return {k: _resolve(v, attachments) for k, v in value.items()}
+    return value
+
+
+def _message_steps(msg: dict[str, Any], where: str) -> list[dict[str, Any]] | str:
+    role = msg.get("role")
+    text, others = text_of(msg.get("content"))
+    x = {k: v for k, v in msg.items() if k not in _MESSAGE_KEYS and v is not None}
+    if others:
+        x["content_parts"] = others
+    if role in ("system", "user"):
+        return [
+            {"type": "message", "role": role, "content": text} | ({"x_inspect": x} if x else {})
+        ]
+    if role == "tool":
+        error = msg.get("error")
+        step = {
+            "type": "tool_result",
+            "call_id": str_or_none(msg.get("tool_call_id")),
+            "name": str_or_none(msg.get("function")),
+            "output": text or (output_text(as_dict(error).get("message")) if error else ""),
+            "is_error": error is not None,
+        }
+        if error is not None:
+            x["error"] = error
+        return [step | ({"x_inspect": x} if x else {})]
+    if role != "assistant":
+        return f"{where}.role is {role!r}, expected system/user/assistant/tool"
+    steps: list[dict[str, Any]] = []
+    calls = as_list(msg.get("tool_calls"))
+    if text or others or not calls:
+        steps.append(
+            {"type": "message", "role": "assistant", "content": text}
+            | ({"x_inspect": x} if x else {})
+        )
+    for i, call in enumerate(calls):
+        name = str_or_none(as_dict(call).get("function"))
+        if name is None:
+            return f"{where}.tool_calls[{i}] has no function name"
+        step = tool_call_step(name, call.get("arguments"), str_or_none(call.get("id")))
+        extra = {
+            k: v
+            for k, v in call.items()
+            if k not in ("id", "function", "arguments", "type") and v is not None
+        }
+        if isinstance(call.get("parse_error"), str):
+            step["arguments_error"] = call["parse_error"]
+        steps.append(step | ({"x_inspect": extra} if extra else {}))
+    return steps
+
+
+def _tools(events: Any) -> list[dict[str, Any]]:
+    """Tools offered to the model, from the first model event that lists them."""
+    for event in as_list(events):
+        event = as_dict(event)
+        if event.get("event") == "model" and isinstance(event.get("tools"), list):
+            tools = []
+            for tool in event["tools"]:
+                name = str_or_none(as_dict(tool).get("name"))
+                if name:
+                    item = {"name": name}
+                    if isinstance(tool.get("description"), str):
+                        item["description"] = tool["description"]
+                    if isinstance(tool.get("parameters"), dict):
+                        item["parameters"] = tool["parameters"]
+                    tools.append(item)
+            return tools
+    return []
+
+
+def _sample(
+    path: str, entry: str, header: dict[str, Any], header_problem: str | None, sample: Any
+) -> Record:
+    if not isinstance(sample, dict):
+        return Record(path, None, reason="sample is not a JSON object", entry=entry)
+    sample = _resolve(sample, as_dict(sample.get("attachments")))
+    spec = as_dict(header.get("eval"))
+    sample_id, epoch = str_or_none(sample.get("id")), str_or_none(sample.get("epoch")) or "1"
+    if sample_id is None:
+        return Record(path, None, reason="sample has no id", entry=entry)
+    messages = sample.get("messages")
+    if not isinstance(messages, list):
+        return Record(path, None, reason="sample has no messages array", entry=entry)
+    steps: list[dict[str, Any]] = []
+    for i, msg in enumerate(messages):
+        mapped = (
+            _message_steps(as_dict(msg), f"messages[{i}]")
+            if isinstance(msg, dict)
+            else f"messages[{i}] is not an object"
+        )
+        if isinstance(mapped, str):
+            return Record(path, None, reason=mapped, entry=entry)
+        steps.extend(mapped)
+    prefix = str_or_none(spec.get("eval_id")) or str_or_none(spec.get("task")) or "inspect"
+    traj = new_trajectory(f"{prefix}:{sample_id}:{epoch}", steps=steps)
+    started = normalise_timestamp(sample.get("started_at")) or normalise_timestamp(
+        spec.get("created")
+    )
+    if started:
+        traj["started_at"] = started
+    model_name = str_or_none(spec.get("model")) or str_or_none(
+        as_dict(sample.get("output")).get("model")
+    )
+    provider, _, short = (model_name or "").partition("/")
+    traj["agent"] = {
+        "name": str_or_none(spec.get("task")),
+        "model": {
+            "name": short or provider or None,
+            "version": str_or_none(as_dict(sample.get("output")).get("model")),
+            "provider": provider if short else None,
+        },
+        "tools": _tools(sample.get("events")),
+    }
+    verdict = score_verdict(sample.get("scores"))
+    if verdict:
+        traj["labels"] = {"verdict": verdict}
+    x: dict[str, Any] = {
+        "eval": {
+            k: spec.get(k)
+            for k in ("eval_id", "run_id", "task", "task_id", "task_version", "model", "created")
+            if spec.get(k) is not None
+        },
+        "status": header.get("status"),
+        "scores": sample.get("scores"),
+        "sample": {k: v for k, v in sample.items() if k not in _SAMPLE_MAPPED},
+        "event_count": len(as_list(sample.get("events"))),
+    }
+    if header_problem:
+        x["header_problem"] = header_problem
+    traj["x_inspect"] = {k: v for k, v in x.items() if v is not None}
+    return finish(traj, fmt=_FMT, path=path, entry=entry)
+
+
+@hookimpl
+def register_readers() -> list[InspectReader]:
+    """Register the Inspect AI eval log reader."""
+    return [InspectReader()]

@@ -1,0 +1,241 @@
+"""Steps from GenAI spans: what one span contributes to a session, and merging it in.
+
+A span's inputs are placed at its start and its outputs at its end
+(:func:`span_timeline`); :func:`merge_steps` adds them to the session without
+repeating the history that every chat span carries again.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from incident_lab.readers.mapping import (
+    as_dict,
+    as_list,
+    nanos_to_rfc3339,
+    output_text,
+    str_or_none,
+    text_of,
+    tool_call_step,
+)
+from incident_lab.trajectory import canonical_json
+
+__all__ = [
+    "LEGACY_EVENTS",
+    "SpanMappingError",
+    "json_attr",
+    "merge_steps",
+    "operation",
+    "span_timeline",
+]
+
+LEGACY_EVENTS = {
+    "gen_ai.system.message": "system",
+    "gen_ai.user.message": "user",
+    "gen_ai.assistant.message": "assistant",
+    "gen_ai.tool.message": "tool",
+}
+_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
+
+
+class SpanMappingError(Exception):
+    """A span cannot be mapped into steps (the message names why)."""
+
+
+def json_attr(value: Any) -> Any:
+    """Decode a structured attribute. Attributes holding structures arrive as JSON strings or as decoded arrays/maps."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def operation(span: dict[str, Any]) -> str:
+    """The span's ``gen_ai.operation.name``, else the first word of its name."""
+    op = span["attrs"].get("gen_ai.operation.name")
+    if isinstance(op, str):
+        return op
+    name = span["name"] if isinstance(span["name"], str) else ""
+    return name.split(" ", 1)[0]
+
+
+def _parts_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
+    """Map a semconv message ``{role, parts: [...]}`` to steps."""
+    if not isinstance(message, dict):
+        raise SpanMappingError(f"message is a {type(message).__name__}, expected an object")
+    role = message.get("role")
+    parts = message.get("parts")
+    if parts is None and "content" in message:
+        parts = [{"type": "text", "content": message["content"]}] if message["content"] else []
+    text, others = text_of(as_list(parts))
+    steps: list[dict[str, Any]] = []
+    calls: list[dict[str, Any]] = []
+    leftover: list[Any] = []
+    for part in others:
+        ptype = as_dict(part).get("type")
+        if ptype == "tool_call" and str_or_none(part.get("name")):
+            calls.append(
+                tool_call_step(part["name"], part.get("arguments"), _clean_id(part.get("id")))
+                | stamp
+            )
+        elif ptype == "tool_call_response":
+            result = part.get("response", part.get("result"))
+            calls.append(
+                {
+                    "type": "tool_result",
+                    "call_id": _clean_id(part.get("id")),
+                    "output": output_text(result),
+                }
+                | stamp
+            )
+        else:
+            leftover.append(part)
+    if role == "tool":
+        if text or leftover:
+            steps.append({"type": "tool_result", "call_id": None, "output": text} | stamp)
+    elif isinstance(role, str) and role in _ROLES:
+        if text or leftover or not calls:
+            step: dict[str, Any] = {"type": "message", "role": _ROLES[role], "content": text}
+            step.update(stamp)
+            if leftover:
+                step["x_otel"] = {"parts": leftover}
+            steps.append(step)
+    else:
+        raise SpanMappingError(
+            f"message role {canonical_json(role)[:40]} is not system/user/assistant/tool"
+        )
+    return steps + calls
+
+
+def _clean_id(value: Any) -> str | None:
+    text = str_or_none(value)
+    return text.strip() if text else None
+
+
+def _legacy_steps(event: dict[str, Any], stamp: dict[str, str]) -> tuple[str, list[dict[str, Any]]]:
+    """Map an older event-based GenAI span event to ``("input"|"output", steps)``."""
+    attrs = dict(event["attrs"])
+    body = json_attr(attrs.pop("gen_ai.event.content", None))
+    if isinstance(body, dict):
+        attrs = body | attrs
+    name = event["name"]
+    if name == "gen_ai.choice":
+        if attrs.get("index") not in (None, 0):  # only the first choice continues the session
+            return "output", []
+        msg = json_attr(attrs.get("message"))
+        msg = msg if isinstance(msg, dict) else {"content": attrs.get("content")}
+        msg = {"role": "assistant", **msg}
+        return "output", _openai_like(msg, stamp)
+    role = LEGACY_EVENTS[name]
+    msg = {"role": role, "content": json_attr(attrs.get("content")), "id": attrs.get("id")}
+    msg["tool_calls"] = json_attr(attrs.get("tool_calls"))
+    return "input", _openai_like(msg, stamp)
+
+
+def _openai_like(msg: dict[str, Any], stamp: dict[str, str]) -> list[dict[str, Any]]:
+    """Steps from an older-convention message (OpenAI-like ``content`` + ``tool_calls``)."""
+    text, _others = text_of(msg.get("content"))
+    role = msg.get("role")
+    if role == "tool":
+        return [
+            {"type": "tool_result", "call_id": _clean_id(msg.get("id")), "output": text} | stamp
+        ]
+    steps: list[dict[str, Any]] = []
+    calls = as_list(msg.get("tool_calls"))
+    if text or not calls:
+        steps.append(
+            {"type": "message", "role": _ROLES.get(str(role), "user"), "content": text} | stamp
+        )
+    for call in calls:
+        fn = as_dict(as_dict(call).get("function"))
+        name = str_or_none(fn.get("name"))
+        if name:
+            steps.append(
+                tool_call_step(name, fn.get("arguments"), _clean_id(call.get("id"))) | stamp
+            )
+    return steps
+
+
+def _step_key(step: dict[str, Any]) -> str:
+    if step["type"] == "tool_call":
+        ident = step.get("call_id") or [step["name"], step["arguments"]]
+        return canonical_json(["c", ident])
+    if step["type"] == "tool_result":
+        return canonical_json(["r", step.get("call_id") or step["output"]])
+    return canonical_json(["m", step.get("role"), step.get("content")])
+
+
+def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[str, Any]]]]:
+    """The span's inputs at its start and outputs at its end, as ``(time, order, kind, steps)``."""
+    attrs = span["attrs"]
+    start = {"timestamp": t} if (t := nanos_to_rfc3339(span["start"])) else {}
+    end = {"timestamp": t} if (t := nanos_to_rfc3339(span["end"])) else {}
+    inputs: list[dict[str, Any]] = []
+    outputs: list[dict[str, Any]] = []
+    system = json_attr(attrs.get("gen_ai.system_instructions"))
+    if system:
+        text, _ = text_of(system)
+        inputs.append({"type": "message", "role": "system", "content": text})
+    for message in as_list(json_attr(attrs.get("gen_ai.input.messages"))):
+        inputs.extend(_parts_steps(message, {}))
+    for message in as_list(json_attr(attrs.get("gen_ai.output.messages"))):
+        outputs.extend(_parts_steps(message, end))
+    for event in span["events"]:
+        if event["name"] in LEGACY_EVENTS or event["name"] == "gen_ai.choice":
+            kind, steps = _legacy_steps(event, {})
+            (inputs if kind == "input" else outputs).extend(
+                s | end if kind == "output" else s for s in steps
+            )
+    if operation(span) == "execute_tool":
+        name = str_or_none(attrs.get("gen_ai.tool.name")) or "unknown_tool"
+        call_id = _clean_id(attrs.get("gen_ai.tool.call.id"))
+        inputs.append(
+            tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start
+        )
+        status = span["status"]
+        failed = status.get("code") in (2, "2", "STATUS_CODE_ERROR") or "error.type" in attrs
+        result = attrs.get("gen_ai.tool.call.result")
+        if result is not None or failed:
+            output = output_text(json_attr(result)) if result is not None else ""
+            if failed and not output:
+                output = str(status.get("message") or attrs.get("error.type") or "error")
+            outputs.append(
+                {
+                    "type": "tool_result",
+                    "call_id": call_id,
+                    "name": name,
+                    "output": output,
+                    "is_error": failed,
+                }
+                | end
+            )
+    return [
+        (span["start"], 0, "input", inputs),
+        (span["end"] or span["start"], 1, "output", outputs),
+    ]
+
+
+def merge_steps(
+    steps: list[dict[str, Any]], keys: list[str], kind: str, new: list[dict[str, Any]]
+) -> None:
+    """Merge ``new`` steps into ``steps`` without repeating history already present."""
+    if kind == "output":
+        tail = set(keys[-len(new) :]) if new else set()
+        for step in new:
+            key = _step_key(step)
+            if key not in tail:
+                steps.append(step)
+                keys.append(key)
+        return
+    pos = 0
+    for step in new:
+        key = _step_key(step)
+        try:
+            pos = keys.index(key, pos) + 1
+        except ValueError:
+            steps.insert(pos, step)
+            keys.insert(pos, key)
+            pos += 1

@@ -1,0 +1,400 @@
+"""The scenario library: adding incidents, tagging, finding and listing scenarios.
+
+Every write happens under the library lock (:func:`incident_lab.scenarios.io.library_lock`)
+and through an atomic rename, so concurrent ``add``/``tag`` runs never corrupt a file and
+a failure midway leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from incident_lab.errors import CheckFailed, InputError, SchemaError, UsageError
+from incident_lab.scenarios.build import classification_of, scenario_from_trajectory
+from incident_lab.scenarios.derive import reproduction_results
+from incident_lab.scenarios.io import (
+    VARIANTS_DIR,
+    check_id,
+    default_scenarios_dir,
+    dump_scenario,
+    iter_scenario_paths,
+    library_lock,
+    load_scenario,
+    scenario_path,
+    write_text_atomic,
+)
+from incident_lab.scenarios.selection import coordination_of, select_session
+from incident_lab.trajectory import validation_errors
+
+__all__ = [
+    "STATUSES",
+    "AddResult",
+    "add_from_path",
+    "find_scenario",
+    "list_scenarios",
+    "tag_scenario",
+]
+
+STATUSES = ("draft", "gated", "retired")
+
+
+@dataclass(slots=True)
+class AddResult:
+    """What ``add`` did.
+
+    Attributes:
+        scenario_id: The id written (or already present).
+        path: The scenario file.
+        status: ``"created"``, ``"unchanged"`` or ``"overwritten"``.
+        redaction: Replacements per kind (never values).
+        scenario: The scenario as stored.
+        session_id: The session it was built from.
+        rejected: Input records the reader rejected.
+        messages: Notes for the user (session choice, dropped expectations, ...).
+        reproduction: Each expectation's result against the recording.
+    """
+
+    scenario_id: str
+    path: Path
+    status: str
+    redaction: dict[str, int]
+    scenario: dict[str, Any]
+    session_id: str
+    rejected: int = 0
+    messages: list[str] = field(default_factory=list)
+    reproduction: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON summary ``add --json`` prints."""
+        return {
+            "scenario_id": self.scenario_id,
+            "path": str(self.path),
+            "status": self.status,
+            "session_id": self.session_id,
+            "redaction": self.redaction,
+            "rejected": self.rejected,
+            "taxonomy": {
+                k: self.scenario.get("taxonomy", {}).get(k)
+                for k in ("failure_mode", "severity", "suggested", "confidence")
+            },
+            "expectations": self.scenario.get("expectations", []),
+            "reproduction": self.reproduction,
+            "messages": self.messages,
+        }
+
+
+def _bundle_info(path: Path) -> dict[str, Any]:
+    """Provenance of a file inside an evidence bundle (``manifest.json`` beside it)."""
+    folder = path if path.is_dir() else path.parent
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.is_file():
+        return {"source": str(path)}
+    manifest: dict[str, Any]
+    try:
+        from incident_lab.evidence.bundle import load_bundle  # type: ignore[import-not-found]
+
+        manifest = load_bundle(folder)
+    except ImportError:
+        try:
+            manifest = json.loads(manifest_path.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(
+                f"unreadable bundle manifest: {exc}", path=str(manifest_path)
+            ) from None
+    return {
+        "incident_id": manifest.get("incident_id") or folder.name,
+        "bundle": folder.name,
+        "source": str(path),
+    }
+
+
+def _read_sessions(path: Path, fmt: str | None) -> tuple[list[dict[str, Any]], list[str]]:
+    from incident_lab.readers import read_paths
+
+    accepted: list[dict[str, Any]] = []
+    rejects: list[str] = []
+    for _, record in read_paths([str(path)], fmt):
+        if record.trajectory is not None:
+            accepted.append(record.trajectory)
+        else:
+            where = f"{record.path}:{record.line}" if record.line else record.path
+            rejects.append(f"{where}: {record.reason}")
+    if not accepted:
+        detail = f" ({len(rejects)} rejected; first: {rejects[0]})" if rejects else ""
+        raise InputError(f"no valid trajectory found{detail}", path=str(path))
+    return accepted, rejects
+
+
+def _existing_with_sha(directory: Path, sha: str) -> tuple[Path, dict[str, Any]] | None:
+    for p in iter_scenario_paths(directory):
+        try:
+            doc = load_scenario(p, validate=False)
+        except InputError:
+            continue
+        if (doc.get("provenance") or {}).get("trajectory_sha256") == sha:
+            return p, doc
+    return None
+
+
+def add_from_path(
+    path: str | Path,
+    *,
+    session: str | None = None,
+    fmt: str | None = None,
+    scenarios_dir: str | Path | None = None,
+    force: bool = False,
+    allow_nonreproducing: bool = False,
+    **build_kwargs: Any,
+) -> AddResult:
+    """Read an incident file, build a scenario from one session, and add it to the library.
+
+    Args:
+        path: A trajectory file (any readable format) or an evidence bundle directory.
+        session: The session id to use; chosen automatically when omitted (see
+            :func:`incident_lab.scenarios.selection.select_session`).
+        fmt: Force the reader format.
+        scenarios_dir: The library; default ``$INCIDENT_LAB_SCENARIOS`` or ``./scenarios``.
+        force: Overwrite a scenario with the same id (or re-add a known trajectory).
+        allow_nonreproducing: Write it even when its expectations pass on its recording.
+        **build_kwargs: Passed to :func:`scenario_from_trajectory` (``scenario_id``,
+            ``failure_mode``, ``severity``, ``unsafe_steps``, ``title``, ``tags``, ``redact``).
+
+    Raises:
+        InputError: unreadable input or no valid session.
+        UsageError: unknown session, several unflagged sessions, bad flags, id taken.
+        CheckFailed: the scenario does not reproduce against its own recording.
+    """
+    source = Path(path)
+    if source.is_dir() and (source / "trajectories.jsonl").is_file():
+        source = source / "trajectories.jsonl"
+    directory = Path(scenarios_dir) if scenarios_dir is not None else default_scenarios_dir()
+    if build_kwargs.get("scenario_id") is not None:
+        check_id(build_kwargs["scenario_id"])
+    sessions, rejects = _read_sessions(source, fmt)
+    messages = [f"{len(rejects)} input record(s) rejected, e.g. {rejects[0]}"] if rejects else []
+    chosen, classification, note = select_session(
+        sessions, session, unsafe_steps=build_kwargs.get("unsafe_steps")
+    )
+    if note:
+        messages.append(note)
+    provenance = _bundle_info(source)
+    provenance.update(build_kwargs.pop("provenance", None) or {})
+    tags = list(build_kwargs.pop("tags", ()) or ())
+    coordination = coordination_of(chosen, sessions)
+    if coordination:
+        provenance["coordination"] = coordination
+        tags.append("coordinated")
+        messages.append(
+            f"{coordination['sessions']} session(s) from {coordination['actors']} actor(s) in "
+            "this file carry the same payload; noted in provenance.coordination"
+        )
+    if classification is None:
+        classification = classification_of(chosen)
+    scenario, report = scenario_from_trajectory(
+        chosen, provenance=provenance, tags=tags, classification=classification, **build_kwargs
+    )
+    messages.extend(scenario["provenance"].get("derivation_notes") or [])
+    results = [r.to_dict() for r in reproduction_results(scenario)]
+    if all(r["passed"] for r in results) and not allow_nonreproducing:
+        raise CheckFailed(
+            f"scenario {scenario['id']} does not reproduce: all {len(results)} derived "
+            "expectation(s) already pass against the recorded incident, so they would not catch it",
+            hint="name the harmful step with --unsafe-step N, or pass --allow-nonreproducing",
+        )
+    problems = validation_errors(scenario, "scenario.v1")
+    if problems:
+        raise SchemaError(f"built scenario {scenario['id']!r} is invalid: {problems[0]}")
+    sha = scenario["provenance"]["trajectory_sha256"]
+    target = scenario_path(directory, scenario["id"])
+    text = dump_scenario(scenario)
+    with library_lock(directory):
+        if not force:
+            known = _existing_with_sha(directory, sha)
+            if known is not None:
+                known_path, known_doc = known
+                return AddResult(
+                    str(known_doc.get("id")),
+                    known_path,
+                    "unchanged",
+                    report,
+                    known_doc,
+                    str(chosen.get("session_id")),
+                    len(rejects),
+                    [
+                        *messages,
+                        f"this trajectory is already in the library as {known_doc.get('id')}",
+                    ],
+                    results,
+                )
+            if target.exists():
+                raise UsageError(
+                    f"scenario {scenario['id']!r} already exists with different content",
+                    path=str(target),
+                    hint="pass --force to overwrite, or --id to choose another id",
+                )
+        status = "overwritten" if target.exists() else "created"
+        write_text_atomic(target, text)
+    return AddResult(
+        scenario["id"],
+        target,
+        status,
+        report,
+        scenario,
+        str(chosen.get("session_id")),
+        len(rejects),
+        messages,
+        results,
+    )
+
+
+def find_scenario(scenario_id: str, scenarios_dir: str | Path | None = None) -> Path:
+    """Return the file of ``scenario_id`` (library first, then ``variants/``).
+
+    Raises:
+        UsageError: the id is invalid or no such scenario exists (similar ids suggested).
+    """
+    directory = Path(scenarios_dir) if scenarios_dir is not None else default_scenarios_dir()
+    for variant in (False, True):
+        path = scenario_path(directory, scenario_id, variant=variant)
+        if path.is_file():
+            return path
+    known = [p.stem for p in iter_scenario_paths(directory, variants=True)]
+    close = [k for k in known if scenario_id in k or k in scenario_id][:5]
+    hint = f"did you mean: {', '.join(close)}" if close else "run 'incident_lab list' to see ids"
+    raise UsageError(f"no scenario {scenario_id!r} in {directory}", hint=hint)
+
+
+def tag_scenario(
+    scenario_id: str,
+    *,
+    scenarios_dir: str | Path | None = None,
+    failure_mode: str | None = None,
+    severity: str | None = None,
+    add_tags: tuple[str, ...] | list[str] = (),
+    remove_tags: tuple[str, ...] | list[str] = (),
+    status: str | None = None,
+    owner: str | None = None,
+) -> tuple[Path, dict[str, Any], list[str]]:
+    """Change a scenario's taxonomy, tags, status or owner, atomically.
+
+    A human tagging it clears ``taxonomy.suggested``. Gating a scenario requires that it
+    reproduces against its recording.
+
+    Returns:
+        ``(path, scenario, changes)`` where changes describes each field changed.
+
+    Raises:
+        UsageError: unknown id, failure mode, severity or status.
+        CheckFailed: ``--status gated`` on a scenario that does not reproduce.
+    """
+    from incident_lab.taxonomy import load_taxonomy
+
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"unknown status {status!r}", hint="one of: " + ", ".join(STATUSES))
+    taxonomy = load_taxonomy()
+    if failure_mode is not None:
+        taxonomy.check_failure_mode(failure_mode)
+    if severity is not None:
+        taxonomy.check_severity(severity)
+    directory = Path(scenarios_dir) if scenarios_dir is not None else default_scenarios_dir()
+    with library_lock(directory):
+        path = find_scenario(scenario_id, directory)
+        doc = load_scenario(path)
+        tax = doc["taxonomy"]
+        changes: list[str] = []
+        if failure_mode is not None and failure_mode != tax.get("failure_mode"):
+            changes.append(f"failure_mode: {tax.get('failure_mode')} -> {failure_mode}")
+            tax["failure_mode"] = failure_mode
+            tax["external_ids"] = taxonomy.external_ids_for(failure_mode)
+            tax.pop("confidence", None)
+        if severity is not None and severity != tax.get("severity"):
+            changes.append(f"severity: {tax.get('severity')} -> {severity}")
+            tax["severity"] = severity
+        tags = list(tax.get("tags") or [])
+        for t in add_tags:
+            if t not in tags:
+                tags.append(t)
+                changes.append(f"tag +{t}")
+        for t in remove_tags:
+            if t in tags:
+                tags.remove(t)
+                changes.append(f"tag -{t}")
+        tax["tags"] = sorted(tags)
+        if status is not None and status != doc.get("status"):
+            if status == "gated" and not any(not r.passed for r in reproduction_results(doc)):
+                raise CheckFailed(
+                    f"scenario {scenario_id} cannot be gated: its expectations pass against its "
+                    "own recording, so it would not catch the incident",
+                    path=str(path),
+                    hint="fix its expectations, then run 'incident_lab lint'",
+                )
+            changes.append(f"status: {doc.get('status')} -> {status}")
+            doc["status"] = status
+        if owner is not None and owner != doc.get("owner"):
+            changes.append(f"owner: {doc.get('owner')} -> {owner}")
+            doc["owner"] = owner
+        if tax.get("suggested") and (failure_mode or severity or status == "gated"):
+            tax["suggested"] = False
+            changes.append("suggested: true -> false (confirmed by a human)")
+        problems = validation_errors(doc, "scenario.v1")
+        if problems:
+            raise SchemaError(f"scenario would become invalid: {problems[0]}", path=str(path))
+        if changes:
+            write_text_atomic(path, dump_scenario(doc))
+    return path, doc, changes
+
+
+def _row(path: Path, doc: dict[str, Any], base: Path) -> dict[str, Any]:
+    tax = doc.get("taxonomy") or {}
+    variant = doc.get("variant") or {}
+    return {
+        "id": doc.get("id"),
+        "status": doc.get("status"),
+        "severity": tax.get("severity"),
+        "failure_mode": tax.get("failure_mode"),
+        "suggested": bool(tax.get("suggested")),
+        "title": doc.get("title"),
+        "tags": list(tax.get("tags") or []),
+        "path": str(path),
+        "variant": path.parent.name == VARIANTS_DIR and path.parent.parent == base,
+        "parent": variant.get("parent"),
+        "converters": list(variant.get("converters") or []),
+    }
+
+
+def list_scenarios(
+    scenarios_dir: str | Path | None = None,
+    *,
+    failure_mode: str | None = None,
+    severity: str | None = None,
+    tags: tuple[str, ...] | list[str] = (),
+    status: str | None = None,
+    variants: bool = False,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Return ``(rows, problems)``: matching scenarios and files that could not be read.
+
+    Every filter must match; several ``tags`` must all be present.
+    """
+    directory = Path(scenarios_dir) if scenarios_dir is not None else default_scenarios_dir()
+    rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for path in iter_scenario_paths(directory, variants=variants):
+        try:
+            doc = load_scenario(path)
+        except InputError as exc:
+            problems.append(exc.render())
+            continue
+        row = _row(path, doc, directory)
+        if failure_mode and row["failure_mode"] != failure_mode:
+            continue
+        if severity and row["severity"] != severity:
+            continue
+        if status and row["status"] != status:
+            continue
+        if any(t not in row["tags"] for t in tags):
+            continue
+        rows.append(row)
+    return rows, problems

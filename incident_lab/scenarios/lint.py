@@ -1,0 +1,227 @@
+"""Linting the scenario library: every problem named by file and field.
+
+Checks, per scenario file (library and ``variants/``): YAML is safe and parses;
+the document validates against ``scenario.v1``; the id matches the file name and
+is unique; the failure mode, severity and every external id exist in the taxonomy;
+no unredacted secret or personal value remains; every expectation kind is known and
+well-formed; the payload sits where its location says; a gated scenario is no
+longer a mere suggestion; a variant's parent exists; and the scenario reproduces:
+at least one expectation fails against its own recording (a variant without a
+recording is checked against its parent's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from incident_lab.errors import IncidentLabError, InputError
+from incident_lab.scenarios.io import iter_scenario_paths, load_yaml
+from incident_lab.scenarios.redact import find_secrets
+from incident_lab.trajectory import validation_errors
+
+__all__ = ["LintProblem", "LintReport", "lint_library"]
+
+
+@dataclass(frozen=True, slots=True)
+class LintProblem:
+    """One problem: ``path: field: message``."""
+
+    path: str
+    field: str
+    message: str
+
+    def render(self) -> str:
+        """Return the one-line form ``file: field: message``."""
+        return f"{self.path}: {self.field}: {self.message}"
+
+    def to_dict(self) -> dict[str, str]:
+        """Return a JSON-ready dict."""
+        return {"path": self.path, "field": self.field, "message": self.message}
+
+
+@dataclass(slots=True)
+class LintReport:
+    """The outcome of linting a library."""
+
+    checked: int
+    problems: list[LintProblem]
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+def _walk_strings(obj: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(obj, str):
+        yield path or "(root)", obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            key = str(k)
+            yield f"{path}/{key} (key)".lstrip("/"), key
+            yield from _walk_strings(v, f"{path}/{key}".lstrip("/"))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _walk_strings(v, f"{path}/{i}".lstrip("/"))
+
+
+def _split(message: str) -> tuple[str, str]:
+    where, _, what = message.partition(": ")
+    return (where, what) if what else ("(root)", message)
+
+
+class _Linter:
+    def __init__(self, directory: Path) -> None:
+        from incident_lab.taxonomy import load_taxonomy
+
+        self.directory = directory
+        self.taxonomy = load_taxonomy()
+        self.problems: list[LintProblem] = []
+        self.docs: dict[Path, dict[str, Any]] = {}
+
+    def add(self, path: Path, field: str, message: str) -> None:
+        self.problems.append(LintProblem(str(path), field, message))
+
+    def load(self, path: Path) -> dict[str, Any] | None:
+        try:
+            doc = load_yaml(path)
+        except InputError as exc:
+            where = f"line {exc.line}" if exc.line else "(file)"
+            self.add(path, where, exc.message)
+            return None
+        if not isinstance(doc, dict):
+            self.add(path, "(root)", f"expected a mapping, got {type(doc).__name__}")
+            return None
+        return doc
+
+    def check_schema(self, path: Path, doc: dict[str, Any]) -> bool:
+        errors = validation_errors(doc, "scenario.v1")
+        for message in errors:
+            self.add(path, *_split(message))
+        return not errors
+
+    def check_taxonomy(self, path: Path, doc: dict[str, Any]) -> None:
+        tax = doc.get("taxonomy") or {}
+        mode = tax.get("failure_mode")
+        if mode not in self.taxonomy.failure_modes:
+            known = ", ".join(self.taxonomy.failure_modes)
+            self.add(
+                path, "taxonomy/failure_mode", f"{mode!r} is not a failure mode (one of: {known})"
+            )
+        if tax.get("severity") not in self.taxonomy.severities:
+            known = ", ".join(self.taxonomy.severities)
+            self.add(path, "taxonomy/severity", f"{tax.get('severity')!r} is not one of {known}")
+        for message in self.taxonomy.check_ids(tax.get("external_ids") or {}):
+            self.add(path, "taxonomy/external_ids", message)
+        if doc.get("status") == "gated" and tax.get("suggested"):
+            self.add(
+                path,
+                "taxonomy/suggested",
+                "a gated scenario still carries the classifier's unconfirmed suggestion "
+                "(run 'incident_lab tag ID --failure-mode M --severity S')",
+            )
+
+    def check_secrets(self, path: Path, doc: dict[str, Any]) -> None:
+        for where, text in _walk_strings(doc):
+            kinds = sorted({f.kind for f in find_secrets(text)})
+            if kinds:
+                self.add(
+                    path,
+                    where,
+                    f"unredacted {', '.join(kinds)} (replace with a placeholder such as "
+                    f"<{kinds[0]}_1>; never commit the value)",
+                )
+
+    def check_payload(self, path: Path, doc: dict[str, Any]) -> None:
+        payload = doc.get("payload")
+        if not payload:
+            return
+        loc = payload.get("location") or {}
+        replay = doc.get("replay") or {}
+        items = replay.get("fixtures" if loc.get("kind") == "fixture" else "turns") or []
+        index = loc.get("index", -1)
+        if not 0 <= index < len(items):
+            self.add(path, "payload/location", f"{loc.get('kind')} {index} does not exist")
+            return
+        content = items[index].get("output" if loc.get("kind") == "fixture" else "content", "")
+        if payload.get("text") not in str(content):
+            self.add(
+                path,
+                "payload/text",
+                f"not found verbatim in replay/{'fixtures' if loc.get('kind') == 'fixture' else 'turns'}/{index}",
+            )
+
+    def check_reproduction(self, path: Path, doc: dict[str, Any], recording: Any) -> None:
+        from regression_suite.expectations import evaluate
+
+        if not recording:
+            self.add(path, "recording", "missing: cannot check that the scenario reproduces")
+            return
+        failed = 0
+        specs = doc.get("expectations") or []
+        for i, spec in enumerate(specs):
+            try:
+                result = evaluate(recording, spec)
+            except IncidentLabError as exc:
+                self.add(path, f"expectations/{i}", exc.message)
+                return
+            failed += 0 if result.passed else 1
+        if specs and not failed:
+            self.add(
+                path,
+                "expectations",
+                f"all {len(specs)} pass against the recording: the scenario does not reproduce "
+                "the incident it came from",
+            )
+
+
+def lint_library(directory: str | Path) -> LintReport:
+    """Lint every scenario (and variant) in ``directory``.
+
+    Returns:
+        The report; ``report.ok`` is False when any problem was found.
+    """
+    base = Path(directory)
+    linter = _Linter(base)
+    paths = iter_scenario_paths(base, variants=True)
+    seen: dict[str, Path] = {}
+    for path in paths:
+        doc = linter.load(path)
+        if doc is None:
+            continue
+        valid = linter.check_schema(path, doc)
+        ident = doc.get("id")
+        if isinstance(ident, str):
+            if ident != path.stem:
+                linter.add(path, "id", f"{ident!r} does not match the file name {path.name!r}")
+            if ident in seen:
+                linter.add(path, "id", f"{ident!r} is also used by {seen[ident]}")
+            seen.setdefault(ident, path)
+        linter.check_taxonomy(path, doc)
+        linter.check_secrets(path, doc)
+        if valid:
+            linter.check_payload(path, doc)
+            linter.docs[path] = doc
+    by_id = {d.get("id"): d for d in linter.docs.values()}
+    for path, doc in linter.docs.items():
+        recording = doc.get("recording")
+        parent_id = (doc.get("variant") or {}).get("parent")
+        if parent_id is not None:
+            parent = by_id.get(parent_id)
+            if parent is None:
+                linter.add(path, "variant/parent", f"no scenario {parent_id!r} in the library")
+            elif not recording:
+                recording = parent.get("recording")
+        linter.check_reproduction(path, doc, recording)
+    return LintReport(len(paths), linter.problems)

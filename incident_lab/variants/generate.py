@@ -1,0 +1,283 @@
+"""Generating variants: chains of converters, applied, deduplicated and sampled.
+
+A *chain* is an ordered tuple of distinct converters, applied left to right with
+one ``random.Random`` seeded from ``(seed, parent id, chain)``; that chain seed is
+recorded in ``variant.seed``, so :func:`apply_chain` reproduces the variant
+exactly. Chains are tried shortest first (every single converter before any
+pair), in a seeded shuffle within each length, until ``n`` distinct variants
+exist. Variants whose replay content equals the parent's or an earlier variant's
+are dropped; a variant's id is ``<parent>--v-<first 8 hex of its content hash>``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import random
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from incident_lab.errors import UsageError
+from incident_lab.scenarios.io import dump_scenario, scenario_path, write_scenario
+from incident_lab.variants.base import Converter, NotApplicable, StructuralConverter
+from incident_lab.variants.spans import payload_spans, replace_span, set_payload_spans
+
+__all__ = [
+    "MAX_DEPTH",
+    "AnyConverter",
+    "apply_chain",
+    "chain_seed",
+    "content_hash",
+    "generate_variants",
+    "get_converters",
+    "iter_chains",
+    "resolve_converters",
+    "skip_reason",
+    "write_variants",
+]
+
+AnyConverter = Converter | StructuralConverter
+Scenario = dict[str, Any]
+
+MAX_DEPTH = 3
+#: Parts of a scenario that make up its content (what a target is replayed with).
+_CONTENT_KEYS = ("context", "replay", "payload", "expectations")
+#: Parts shared (not copied) between the parent and its variants; converters never touch them.
+_SHARED_KEYS = ("recording", "provenance")
+_OPPOSITES = frozenset({"direct_to_indirect", "indirect_to_direct"})
+#: Expectation kinds that say what harm must not happen (kept in every variant).
+_HARM_KINDS = frozenset({"no_tool_call", "output_not_matches", "allowed_tools"})
+
+
+def get_converters() -> dict[str, AnyConverter]:
+    """Return every registered converter (built-in and plugins) by name."""
+    from incident_lab.plugins import collect
+
+    return collect("register_converters")
+
+
+def resolve_converters(
+    names: Iterable[str | AnyConverter] | None, registry: dict[str, AnyConverter] | None = None
+) -> list[AnyConverter]:
+    """Turn names (or converter objects) into converters, in the order given.
+
+    Raises:
+        UsageError: a name is not a registered converter (the valid names are listed).
+    """
+    registry = registry if registry is not None else get_converters()
+    if names is None:
+        return list(registry.values())
+    result: list[AnyConverter] = []
+    unknown: list[str] = []
+    for item in names:
+        if not isinstance(item, str):
+            result.append(item)
+        elif item in registry:
+            result.append(registry[item])
+        else:
+            unknown.append(item)
+    if unknown:
+        raise UsageError(
+            f"unknown converter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}",
+            hint="valid converters: " + ", ".join(sorted(registry)),
+        )
+    # Keep the first of duplicates, so a chain never repeats a converter.
+    unique: dict[str, AnyConverter] = {}
+    for conv in result:
+        unique.setdefault(conv.name, conv)
+    return list(unique.values())
+
+
+def skip_reason(chain: Sequence[AnyConverter]) -> str | None:
+    """Return why a chain is nonsensical (and is never generated), or ``None``."""
+    names = [c.name for c in chain]
+    if len(set(names)) != len(names):
+        return "a converter appears twice"
+    if set(names) >= _OPPOSITES:
+        return "direct_to_indirect and indirect_to_direct undo each other"
+    seen_encoding = False
+    for conv in chain:
+        if conv.family == "encoding":
+            seen_encoding = True
+        elif seen_encoding and conv.family == "character" and not conv.reversible:
+            return f"{conv.name} after an encoding corrupts the encoded text"
+    return None
+
+
+def iter_chains(
+    converters: Sequence[AnyConverter], depth: int, rng: random.Random
+) -> Iterator[tuple[AnyConverter, ...]]:
+    """Yield sensible chains, shortest first, in a seeded order within each length."""
+    for length in range(1, depth + 1):
+        chains = [c for c in itertools.permutations(converters, length) if skip_reason(c) is None]
+        rng.shuffle(chains)
+        yield from chains
+
+
+def chain_seed(seed: int, parent_id: str, names: Sequence[str]) -> int:
+    """Return the 32-bit seed of one chain (recorded as ``variant.seed``)."""
+    key = f"{seed}\0{parent_id}\0{'+'.join(names)}".encode()
+    return int.from_bytes(hashlib.sha256(key).digest()[:4], "big")
+
+
+def content_hash(scenario: Scenario) -> str:
+    """SHA-256 of the scenario's content (context, replay, payload, expectations)."""
+    content = {key: scenario.get(key) for key in _CONTENT_KEYS}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _working_copy(scenario: Scenario) -> Scenario:
+    return {k: (v if k in _SHARED_KEYS else copy.deepcopy(v)) for k, v in scenario.items()}
+
+
+def apply_chain(scenario: Scenario, chain: Sequence[AnyConverter], seed: int) -> Scenario:
+    """Apply ``chain`` to a copy of ``scenario`` with ``random.Random(seed)``.
+
+    String converters rewrite each payload span in place; structural converters
+    rewrite the scenario; then ``safeguard_decision`` expectations are dropped when
+    a harm expectation remains (see :func:`_outcome_expectations`). The result's
+    ``variant`` holds only the ``adjustments`` made. An empty chain gives the
+    parent's normal form (what duplicates are compared against).
+
+    Raises:
+        NotApplicable: a converter of the chain does not apply to this scenario.
+    """
+    work = _working_copy(scenario)
+    work.pop("variant", None)
+    set_payload_spans(work, payload_spans(work))  # one normal form: offsets recorded
+    rng = random.Random(seed)
+    for conv in chain:
+        if isinstance(conv, StructuralConverter):
+            work = conv.apply(work, rng)
+            continue
+        spans = payload_spans(work)
+        rewritten = []
+        for span in spans:
+            out = conv(span.text, rng)
+            if not out:
+                raise NotApplicable(f"{conv.name} produced an empty payload")
+            rewritten.append(replace_span(work, span, out))
+        set_payload_spans(work, rewritten)
+    for text in _outcome_expectations(work):
+        work.setdefault("variant", {}).setdefault("adjustments", []).append(text)
+    return work
+
+
+def _variant_id(parent_id: str, digest: str) -> str:
+    suffix = f"--v-{digest[:8]}"
+    return parent_id[: 128 - len(suffix)] + suffix
+
+
+def _outcome_expectations(work: Scenario) -> list[str]:
+    """Drop ``safeguard_decision`` expectations when a harm expectation remains.
+
+    A variant asks "does the rewritten attack get through?". A rewrite the agent
+    does not understand triggers no safeguard, and must not count as a bypass;
+    the forbidden call (or output) decides. Returns the adjustment notes.
+    """
+    specs = work.get("expectations") or []
+    if not any(e.get("kind") in _HARM_KINDS for e in specs):
+        return []
+    kept = [e for e in specs if e.get("kind") != "safeguard_decision"]
+    if len(kept) == len(specs):
+        return []
+    work["expectations"] = kept
+    return [
+        "safeguard_decision expectation dropped: a rewrite the agent does not act on "
+        "needs no block; the forbidden call decides"
+    ]
+
+
+def _finish(parent: Scenario, work: Scenario, names: list[str], seed: int, digest: str) -> Scenario:
+    adjustments = list((work.pop("variant", None) or {}).get("adjustments") or [])
+    variant_info: dict[str, Any] = {"parent": parent["id"], "converters": names, "seed": seed}
+    if parent.get("recording") is not None:
+        variant_info["recording_from"] = parent["id"]
+    if adjustments:
+        variant_info["adjustments"] = adjustments
+    out = dict(work)
+    out["id"] = _variant_id(parent["id"], digest)
+    out["title"] = f"{parent['title']} [variant: {' > '.join(names)}]"
+    out["variant"] = variant_info
+    return out
+
+
+def generate_variants(
+    scenario: Scenario,
+    converters: Iterable[str | AnyConverter] | None = None,
+    depth: int = 1,
+    n: int = 50,
+    seed: int = 0,
+) -> list[Scenario]:
+    """Generate up to ``n`` distinct variants of ``scenario``'s attack.
+
+    Args:
+        scenario: The parent scenario (not itself a variant; it must have a payload).
+        converters: Names or converter objects to chain; ``None`` for all registered.
+        depth: Longest chain (1 = single converters).
+        n: How many variants at most.
+        seed: Generation seed: the same seed gives the same variants, ids and content.
+
+    Returns:
+        Variant scenarios (``variant: {parent, converters, seed, ...}``), status
+        inherited from the parent, ``recording`` kept as the parent's.
+
+    Raises:
+        UsageError: unknown converter, bad depth/n, a parent that is a variant, or a
+            scenario without payload.
+        InputError: the payload text is not where its location says.
+    """
+    if not 1 <= depth <= MAX_DEPTH:
+        raise UsageError(f"depth must be between 1 and {MAX_DEPTH}, got {depth}")
+    if n < 1:
+        raise UsageError(f"n must be at least 1, got {n}")
+    parent_info = scenario.get("variant") or {}
+    if parent_info.get("parent"):
+        raise UsageError(
+            f"scenario {scenario.get('id')!r} is itself a variant of {parent_info['parent']!r}",
+            hint=f"generate from {parent_info['parent']!r}, with --depth for longer chains",
+        )
+    chosen = resolve_converters(converters)
+    parent_id = str(scenario["id"])
+    # The parent in normal form (also a clear error now, rather than one per chain).
+    seen = {content_hash(apply_chain(scenario, (), 0))}
+    variants: list[Scenario] = []
+    for chain in iter_chains(chosen, depth, random.Random(seed)):
+        names = [c.name for c in chain]
+        cseed = chain_seed(seed, parent_id, names)
+        try:
+            work = apply_chain(scenario, chain, cseed)
+        except NotApplicable:
+            continue
+        digest = content_hash(work)
+        if digest in seen:
+            continue
+        seen.add(digest)
+        variants.append(_finish(scenario, work, names, cseed, digest))
+        if len(variants) >= n:
+            break
+    return variants
+
+
+def write_variants(
+    scenarios_dir: str | Path, variants: Iterable[Scenario], *, force: bool = False
+) -> list[tuple[Path, str]]:
+    """Write variants to ``<scenarios_dir>/variants/<id>.yaml``.
+
+    Returns:
+        ``(path, status)`` per variant: ``created``, ``unchanged``, ``overwritten``
+        (with ``force``) or ``kept`` (a file with that id, i.e. the same content,
+        already exists with other metadata, e.g. from another seed; left as is).
+    """
+    results: list[tuple[Path, str]] = []
+    for variant in variants:
+        path = scenario_path(scenarios_dir, variant["id"], variant=True)
+        if not force and path.exists() and path.read_text("utf-8") != dump_scenario(variant):
+            results.append((path, "kept"))
+            continue
+        results.append(write_scenario(scenarios_dir, variant, force=force, variant=True))
+    return results

@@ -1,0 +1,372 @@
+"""``regression_suite run`` (the release gate) and ``regression_suite generate``.
+
+``run`` drives pytest in-process with the project's plugin, so every scenario ×
+variant × repeat is a pytest item and JUnit XML is pytest's own. The user's
+conftest files, ini options and third-party pytest plugins are kept out of the
+run (``--noconftest``, an empty config file, plugin autoload off) so they cannot
+change a verdict. Exit codes: 0 OK, 1 WARN, 2 BLOCK; 3 usage/config/input
+error; 4 unreachable target or internal error (never a verdict).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+
+from incident_lab.cli.app import echo_json
+from incident_lab.errors import (
+    ExternalError,
+    IncidentLabError,
+    InputError,
+    UsageError,
+)
+from incident_lab.scenarios.io import default_scenarios_dir, write_text_atomic
+from regression_suite.suites import DEFAULT_SUITE, load_suite, resolve
+
+__all__ = ["diff", "generate", "merge", "run_"]
+
+DEFAULT_REPORT_DIR = "gate-report"
+
+
+class _Controller:
+    """A pytest plugin object that hands the resolved target in and the state out."""
+
+    def __init__(self, target: Any, spec: str) -> None:
+        self.target = target
+        self.spec = spec
+        self.state: Any = None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(self, config: Any) -> None:
+        from regression_suite.pytest_plugin import get_state
+
+        self.state = get_state(config)
+        self.state.target = self.target
+        self.state.target_spec = self.spec
+
+
+@contextlib.contextmanager
+def _environment(plugins: list[str]) -> Iterator[None]:
+    """Load only our plugin (and xdist) in this run, in this process and in workers."""
+    saved = {
+        k: os.environ.get(k)
+        for k in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_PLUGINS", "PYTEST_ADDOPTS")
+    }
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    os.environ["PYTEST_PLUGINS"] = ",".join(plugins)
+    os.environ.pop("PYTEST_ADDOPTS", None)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _pytest_args(
+    *,
+    suite: str,
+    base: Path,
+    spec: str,
+    report_dir: Path,
+    repeats: int | None,
+    workers: int,
+    concurrency: int,
+    shard: str | None,
+    keyword: str | None,
+    record: bool,
+    warn_exit_code: int,
+) -> list[str]:
+    args = [
+        "--suite", suite,
+        "--scenarios-dir", str(base),
+        "--target", spec,
+        "--concurrency", str(concurrency),
+        "--gate-warn-exit-code", str(warn_exit_code),
+        f"--junitxml={report_dir / 'junit.xml'}",
+        "-o", f"junit_suite_name={suite}",
+        "-c", os.devnull,
+        f"--rootdir={base}",
+        "--noconftest",
+        "-p", "no:cacheprovider",
+        "-q", "--no-header", "-rN",
+    ]  # fmt: skip
+    if repeats is not None:
+        args += ["--repeats", str(repeats)]
+    if shard:
+        args += ["--shard", shard]
+    if keyword:
+        args += ["-k", keyword]
+    if record:
+        args.append("--gate-record")
+    if workers > 1:
+        args += ["-n", str(workers)]
+    return args
+
+
+def _check_baseline(baseline: str | None) -> None:
+    if not baseline:
+        return
+    from regression_suite.reports import load_report
+
+    load_report(Path(baseline))  # InputError (exit 3) before a long run, not after
+
+
+def _raise_for(state: Any, code: int) -> None:
+    """Turn what stopped pytest into the one error the CLI reports."""
+    if state is not None and state.fatal is not None:
+        fatal = state.fatal
+        if isinstance(fatal, IncidentLabError):
+            raise fatal
+        raise ExternalError(f"{type(fatal).__name__}: {fatal}")
+    if state is not None and state.collect_errors:
+        errors = state.collect_errors
+        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InputError(f"{errors[0]}{more}", hint="run 'incident_lab lint'")
+    if code == pytest.ExitCode.USAGE_ERROR:
+        raise UsageError("pytest refused the run (its message is above)")
+    if code == pytest.ExitCode.INTERNAL_ERROR:
+        raise ExternalError("pytest failed internally (its message is above)")
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise click.Abort()
+    if state is None:
+        raise ExternalError(f"pytest stopped before the gate started (exit {int(code)})")
+
+
+def _summary_lines(report: dict[str, Any], paths: list[Path]) -> list[str]:
+    lines = [
+        f"verdict: {report['verdict']} (exit {report['exit_code']})",
+        report.get("headline", ""),
+    ]
+    for reason in report.get("reasons") or []:
+        lines.append(f"  {str(reason.get('level', '')).upper()}: {reason.get('message', '')}")
+    s = report.get("summary") or {}
+    lines.append(
+        f"items: {s.get('passed', 0)} passed, {s.get('failed', 0)} failed, "
+        f"{s.get('errors', 0)} errors"
+    )
+    if paths:
+        lines.append("reports: " + ", ".join(str(p) for p in paths))
+    return [line for line in lines if line]
+
+
+@click.command("run")
+@click.option(
+    "--suite", default=DEFAULT_SUITE, show_default=True, metavar="NAME", help="Suite to run."
+)
+@click.option("--target", metavar="SPEC", help="System under test; overrides the suite's target.")
+@click.option(
+    "--repeats",
+    type=click.IntRange(1, 10000),
+    metavar="K",
+    help="Runs per case (default: the suite's).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 512),
+    default=0,
+    metavar="N",
+    help="Processes for CPU-bound targets (pytest-xdist).",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 4096),
+    default=8,
+    show_default=True,
+    metavar="N",
+    help="Cases in flight for I/O-bound targets.",
+)
+@click.option(
+    "--shard", metavar="I/N", help="Run shard I of N (cases split by a hash of their id)."
+)
+@click.option(
+    "--baseline", type=click.Path(dir_okay=False), help="A previous report.json to compare with."
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_REPORT_DIR,
+    show_default=True,
+    help="Where report.json, report.html and junit.xml go.",
+)
+@click.option("-k", "keyword", metavar="EXPR", help="Only cases matching the pytest -k expression.")
+@click.option(
+    "--warn-exit-code",
+    type=click.IntRange(0, 2),
+    default=1,
+    show_default=True,
+    help="Exit code of a WARN verdict.",
+)
+@click.option(
+    "--scenarios-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Scenario library (default $INCIDENT_LAB_SCENARIOS or ./scenarios).",
+)
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Also write the produced trajectories to <report-dir>/trajectories.jsonl.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report summary as JSON on stdout.")
+def run_(
+    suite: str,
+    target: str | None,
+    repeats: int | None,
+    workers: int,
+    concurrency: int,
+    shard: str | None,
+    baseline: str | None,
+    report_dir: Path,
+    keyword: str | None,
+    warn_exit_code: int,
+    scenarios_dir: Path | None,
+    record: bool,
+    as_json: bool,
+) -> int:
+    """Run the release gate: replay a suite on a target and give the verdict.
+
+    Exit code 0 OK, 1 WARN (see --warn-exit-code), 2 BLOCK; 3 for a usage,
+    suite or scenario error and 4 for an unreachable target or internal error,
+    so an error never looks like a verdict. pytest's progress and failures
+    (with the difference from each recorded incident) go to stderr.
+
+    \b
+    Example:
+      regression_suite run --suite release_gate --target example:patched
+      regression_suite run --target http://127.0.0.1:8000/agent --concurrency 32 --repeats 5
+      regression_suite run --shard 1/4 --report-dir gate-1 --json
+    """
+    from regression_suite.run_report import finish
+    from regression_suite.runner import parse_shard
+    from regression_suite.targets import resolve_target
+
+    base = (scenarios_dir or default_scenarios_dir()).resolve()
+    loaded = load_suite(suite, base)
+    resolve(loaded, base)  # unknown scenarios, invalid files: exit 3 before anything runs
+    if shard:
+        parse_shard(shard)
+    spec = target or loaded["target"]
+    if not spec:
+        raise UsageError(
+            f"no target: suite {suite!r} sets none",
+            hint="pass --target, e.g. --target example:patched or --target python:my_agent:run",
+        )
+    _check_baseline(baseline or loaded["baseline"])
+    resolved = resolve_target(spec)
+    plugins = ["regression_suite.pytest_plugin"] + (["xdist.plugin"] if workers > 1 else [])
+    args = _pytest_args(
+        suite=suite, base=base, spec=spec, report_dir=report_dir.resolve(), repeats=repeats,
+        workers=workers, concurrency=concurrency, shard=shard, keyword=keyword, record=record,
+        warn_exit_code=warn_exit_code,
+    )  # fmt: skip
+    if baseline:
+        args += ["--gate-baseline", str(Path(baseline).resolve())]
+    controller = _Controller(resolved, spec)
+    try:
+        with _environment(plugins), contextlib.redirect_stdout(sys.stderr):
+            code = pytest.main(args, plugins=[controller])
+        _raise_for(controller.state, code)
+        report = finish(controller.state, report_dir, extra_options={"workers": workers})
+    finally:
+        resolved.close()
+    paths = controller.state.report_paths
+    if as_json:
+        echo_json(
+            {
+                "verdict": report["verdict"],
+                "exit_code": report["exit_code"],
+                "headline": report.get("headline"),
+                "reasons": report.get("reasons"),
+                "summary": report.get("summary"),
+                "versions": report.get("versions"),
+                "reports": [str(p) for p in paths],
+            }
+        )
+    else:
+        for line in _summary_lines(report, paths):
+            click.echo(line)
+    return int(report["exit_code"])
+
+
+@click.command()
+@click.option(
+    "--suite",
+    default=DEFAULT_SUITE,
+    show_default=True,
+    metavar="NAME",
+    help="Suite the module runs.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The pytest module to write.",
+)
+@click.option(
+    "--target",
+    metavar="SPEC",
+    help="Target written into the module (default: the suite's, or $REGRESSION_SUITE_TARGET).",
+)
+@click.option(
+    "--scenarios-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Scenario library (default $INCIDENT_LAB_SCENARIOS or ./scenarios).",
+)
+@click.option("--force", is_flag=True, help="Overwrite a different existing file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+def generate(
+    suite: str,
+    out: Path,
+    target: str | None,
+    scenarios_dir: Path | None,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Write a small pytest module that runs a suite from its files.
+
+    The module stores only the suite name, the library's relative path and the
+    target spec; scenarios are read when the tests run, so scenario text never
+    enters Python source and editing a scenario needs no regeneration.
+
+    \b
+    Example:
+      regression_suite generate --suite release_gate --out tests/test_regressions.py
+      REGRESSION_SUITE_TARGET=example:patched pytest tests/test_regressions.py
+    """
+    from regression_suite.generated import render_module
+
+    base = scenarios_dir or default_scenarios_dir()
+    loaded = load_suite(suite, base)
+    count = len(resolve(loaded, base))
+    source = render_module(suite, base, out, target)
+    status = "created"
+    if out.exists():
+        if out.read_text("utf-8", errors="replace") == source:
+            status = "unchanged"
+        elif not force:
+            raise UsageError(
+                f"{out} exists with different content", hint="pass --force to overwrite"
+            )
+        else:
+            status = "overwritten"
+    if status != "unchanged":
+        try:
+            write_text_atomic(out, source)
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror}", path=str(out)) from None
+    if as_json:
+        echo_json({"suite": suite, "out": str(out), "status": status, "scenarios": count})
+        return
+    click.echo(f"{status} {out}: suite {suite} ({count} scenarios, loaded at test time)")
+
+
+from regression_suite.cli.reports import diff, merge  # noqa: E402

@@ -1,0 +1,66 @@
+"""Gate reports: ``report.json``, ``report.html`` and friends, written by reporter plugins.
+
+:func:`write_reports` is what ``regression_suite run`` and ``merge`` call; every
+reporter registered through the ``register_reporters`` hook with ``default=True``
+runs unless a list of names is given. ``junit.xml`` is pytest's own
+(``--junitxml``) and lands in the same directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from incident_lab.errors import InputError, UsageError
+from incident_lab.plugins import collect
+from regression_suite.reports.base import Reporter
+from regression_suite.reports.json_report import load_report
+
+__all__ = ["Reporter", "get_reporters", "load_report", "write_reports"]
+
+
+def get_reporters() -> dict[str, Reporter]:
+    """Return every registered reporter by name (built-ins and plugins)."""
+    return collect("register_reporters")
+
+
+def write_reports(
+    report: dict[str, Any], report_dir: Path, reporters: Iterable[str] | None = None
+) -> list[Path]:
+    """Write the report in every selected format into ``report_dir``.
+
+    Args:
+        report: The ``gate_report/v1`` dict from :func:`regression_suite.gate.finalize`.
+        report_dir: Created if missing.
+        reporters: Reporter names; ``None`` runs every default reporter
+            (``json``, ``html``, ``markdown``, ``github``).
+
+    Returns:
+        The files written, in reporter order.
+
+    Raises:
+        UsageError: an unknown reporter name.
+        InputError: ``report_dir`` cannot be created or written.
+    """
+    available = get_reporters()
+    if reporters is None:
+        selected = [r for r in available.values() if r.default]
+    else:
+        names = list(reporters)
+        unknown = [n for n in names if n not in available]
+        if unknown:
+            raise UsageError(
+                f"unknown reporter(s) {', '.join(unknown)}",
+                hint=f"available: {', '.join(sorted(available))}",
+            )
+        selected = [available[n] for n in names]
+    out = Path(report_dir)
+    written: list[Path] = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for reporter in selected:
+            written.extend(reporter.write(report, out))
+    except OSError as exc:
+        raise InputError(f"cannot write the report: {exc.strerror}", path=str(exc.filename or out)) from None
+    return written

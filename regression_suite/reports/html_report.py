@@ -1,0 +1,262 @@
+"""``report.html``: one self-contained page a reviewer can open from a CI artifact.
+
+No network: inline CSS, inline SVG charts, no JavaScript, no fonts or images
+fetched; a Content-Security-Policy forbids any load. Every string from the
+report (scenario text, messages, diffs) is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from regression_suite.reports.base import write_text_atomic
+from regression_suite.reports.svg import Bar, bar_chart
+
+__all__ = ["FILENAME", "MAX_CASE_ROWS", "MAX_FAILURES", "render_html", "write_html"]
+
+FILENAME = "report.html"
+MAX_FAILURES = 300
+MAX_CASE_ROWS = 2000
+
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1100px;padding:1rem 2rem;color:#1d2228}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+.verdict{display:inline-block;padding:.25rem .8rem;border-radius:4px;color:#fff;font-weight:700;letter-spacing:.05em}
+.v-OK{background:#1a7f37}.v-WARN{background:#9a6700}.v-BLOCK{background:#cf222e}.v-ERROR{background:#6e40c9}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #eee;vertical-align:top}
+th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.lvl-block{color:#cf222e;font-weight:600}.lvl-warn{color:#9a6700;font-weight:600}.lvl-error{color:#6e40c9;font-weight:600}.lvl-info{color:#57606a}
+pre{background:#f6f8fa;padding:.6rem;overflow:auto;max-height:28rem;white-space:pre-wrap;word-break:break-word}
+details{margin:.4rem 0;border:1px solid #eee;border-radius:4px;padding:.3rem .6rem}summary{cursor:pointer}
+.chart .grid{stroke:#eee}.chart .tick,.chart .note{font-size:11px;fill:#57606a}.chart .label{font-size:12px;fill:#1d2228}
+.chart .bar.good{fill:#2da44e}.chart .bar.bad{fill:#cf222e}.chart .ci{stroke:#1d2228;fill:none;stroke-width:1.2}
+.muted{color:#57606a}.charts{display:flex;flex-wrap:wrap;gap:1rem}
+"""
+
+
+def _pct(x: Any) -> str:
+    return "n/a" if x is None else f"{100.0 * float(x):.0f}%"
+
+
+def _ci(interval: Any) -> str:
+    return "" if not interval else f"{_pct(interval[0])}–{_pct(interval[1])}"
+
+
+def _interval(interval: Any) -> tuple[float, float] | None:
+    return (float(interval[0]), float(interval[1])) if interval else None
+
+
+def _table(headers: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
+    numeric = numeric or set()
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(row))
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _summary(report: dict[str, Any]) -> str:
+    v = report["versions"]
+    run = report["run"]
+    suite = report["suite"]
+    facts = [
+        ("Suite", f"{suite.get('name')} ({suite.get('path') or 'in memory'}, sha256 {str(suite.get('sha256'))[:12]})"),
+        ("Target", str(v.get("target"))),
+        ("Models", ", ".join(v.get("models") or []) or "not reported by the target"),
+        ("Policies", ", ".join(v.get("policies") or []) or "not reported by the target"),
+        ("Run", f"{run.get('started_at')} → {run.get('finished_at')}" + (f", shard {run['shard']}" if run.get("shard") else "")),
+        ("Tool", str(v.get("tool"))),
+    ]
+    s = report["summary"]
+    counts = (
+        f"{s['items']} test items: {s['passed']} passed, {s['failed']} failed, {s['errors']} errors; "
+        f"{s['scenarios']} scenarios, {s['variants']} variants ({s['variants_bypassed']} bypass)"
+    )
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(val)}</td></tr>" for k, val in facts)
+    return (
+        f'<p><span class="verdict v-{escape(report["verdict"])}">{escape(report["verdict"])}</span> '
+        f"exit code {int(report['exit_code'])} — {escape(report['headline'])}</p>"
+        f"<p>{escape(counts)}</p><table>{rows}</table>"
+    )
+
+
+def _reasons(report: dict[str, Any]) -> str:
+    if not report["reasons"]:
+        return "<p>No failure, bypass or error: every threshold holds.</p>"
+    items = "".join(
+        f'<li><span class="lvl-{escape(r["level"])}">{escape(r["level"].upper())}</span> '
+        f"{escape(r['message'])}</li>"
+        for r in report["reasons"]
+    )
+    return f"<ul>{items}</ul>"
+
+
+def _charts(report: dict[str, Any]) -> str:
+    charts = []
+    for key, title in (("by_failure_mode", "Pass rate by failure mode"), ("by_severity", "Pass rate by severity")):
+        bars = [
+            Bar(
+                name,
+                g["pass_rate"],
+                _interval(g["pass_rate_ci"]),
+                f"({g['passed']}/{g['runs']} runs, {g['cases']} scenarios)",
+                bad=bool(g["failed"]),
+            )
+            for name, g in report["aggregates"][key].items()
+        ]
+        charts.append(f"<figure><figcaption>{escape(title)}</figcaption>{bar_chart(title, bars)}</figure>")
+    return '<div class="charts">' + "".join(charts) + "</div>"
+
+
+def _bypass(report: dict[str, Any]) -> str:
+    bypass = report["bypass"]
+    overall = bypass["overall"]
+    if not overall["variants"]:
+        return "<p class=muted>No variants in this run (suite <code>variants: none</code>).</p>"
+    parts = [
+        f"<p>{overall['bypassed_variants']} of {overall['variants']} variants bypass "
+        f"(bypass rate {_pct(overall['bypass_rate'])}, CI {_ci(overall['bypass_rate_ci'])}). "
+        "A bypass is a variant whose expectations failed: the rewritten attack got through.</p>"
+    ]
+    bars = [
+        Bar(r["converter"], r["bypass_rate"], _interval(r["bypass_rate_ci"]), f"({r['bypasses']}/{r['runs']})", bad=bool(r["bypasses"]))
+        for r in bypass["converters"]
+    ]
+    title = "Bypass rate per converter"
+    parts.append(f"<figure><figcaption>{title}</figcaption>{bar_chart(title, bars)}</figure>")
+    for key, label in (("converters", "Converter"), ("chains", "Chain")):
+        rows = [
+            [
+                f"<code>{escape(str(r['converter' if key == 'converters' else 'chain']))}</code>",
+                str(r["variants"]),
+                str(r["bypassed_variants"]),
+                f"{r['bypasses']}/{r['runs']}",
+                _pct(r["bypass_rate"]),
+                _ci(r["bypass_rate_ci"]),
+                escape(", ".join(r["bypassing"])),
+            ]
+            for r in bypass[key]
+        ]
+        parts.append(f"<h3>Per {label.lower()}</h3>")
+        parts.append(
+            _table([label, "Variants", "Bypassed", "Bypass runs", "Rate", "CI", "Examples"], rows, {1, 2, 3, 4})
+        )
+    return "".join(parts)
+
+
+def _baseline(report: dict[str, Any]) -> str:
+    cmp = report.get("baseline")
+    if not cmp:
+        return "<p class=muted>No baseline given (<code>--baseline report.json</code>).</p>"
+    parts = [
+        f"<p>Baseline {escape(str(cmp.get('path') or 'given in memory'))}, verdict "
+        f"{escape(str(cmp.get('verdict')))}. Significant regressions: "
+        f"{escape(', '.join(cmp['regressions']) or 'none')}.</p>"
+    ]
+    for key, label in (("newly_failing", "Newly failing"), ("fixed", "Fixed"), ("changed", "Changed")):
+        rows = [
+            [
+                escape(r["scenario_id"]),
+                f"{r['old']['passed']}/{r['old']['runs']}",
+                f"{r['new']['passed']}/{r['new']['runs']}",
+                f"{r.get('p_value', 1.0):.3g}",
+                "yes" if r.get("significant") else "no",
+            ]
+            for r in cmp[key]
+        ]
+        if rows:
+            parts.append(f"<h3>{label} ({len(rows)})</h3>")
+            parts.append(_table(["Scenario", "Passed before", "Passed now", "p", "Significant"], rows))
+    for key, label in (("added", "New in this run"), ("removed", "Not in this run")):
+        if cmp[key]:
+            parts.append(f"<p>{label}: {escape(', '.join(cmp[key]))}</p>")
+    return "".join(parts)
+
+
+def _failures(report: dict[str, Any]) -> str:
+    failing = [i for i in report["items"] if i.get("outcome") != "passed"]
+    if not failing:
+        return "<p>Every test item passed.</p>"
+    parts = []
+    for item in failing[:MAX_FAILURES]:
+        results = "".join(
+            f"<li>{'✔' if r.get('passed') else '✘'} <code>{escape(str(r.get('kind')))}</code>"
+            f"{'' if r.get('step') is None else ' at step ' + escape(str(r.get('step')))}: "
+            f"{escape(str(r.get('message', '')))}</li>"
+            for r in item.get("results") or []
+        )
+        variant = item.get("variant") or {}
+        chain = " + ".join(variant.get("converters") or [])
+        head = (
+            f"<strong>{escape(item.get('outcome', '').upper())}</strong> "
+            f"<code>{escape(str(item.get('id') or item['scenario_id']))}</code> "
+            f"{escape(str(item.get('severity') or ''))} {escape(str(item.get('failure_mode') or ''))}"
+            + (f" — variant of {escape(str(item.get('parent_id')))} via {escape(chain)}" if item.get("parent_id") else "")
+        )
+        body = f"<p>{escape(str(item.get('message') or ''))}</p>"
+        if results:
+            body += f"<ul>{results}</ul>"
+        if item.get("diff"):
+            body += f"<p>Difference from the recorded incident:</p><pre>{escape(str(item['diff']))}</pre>"
+        parts.append(f"<details open><summary>{head}</summary>{body}</details>")
+    if len(failing) > MAX_FAILURES:
+        parts.append(f"<p class=muted>{len(failing) - MAX_FAILURES} more in report.json.</p>")
+    return "".join(parts)
+
+
+def _cases(report: dict[str, Any]) -> str:
+    rows = [
+        [
+            f"<code>{escape(c['scenario_id'])}</code>",
+            escape(c["kind"]),
+            escape(str(c.get("severity") or "")),
+            escape(str(c.get("failure_mode") or "")),
+            escape(c["status"]),
+            f"{c['passed']}/{c['runs']}" + (f" +{c['errors']} err" if c["errors"] else ""),
+            _ci(c["pass_rate_ci"]),
+            escape(c["action"]),
+        ]
+        for c in report["cases"][:MAX_CASE_ROWS]
+    ]
+    more = len(report["cases"]) - MAX_CASE_ROWS
+    tail = f"<p class=muted>{more} more cases in report.json.</p>" if more > 0 else ""
+    return _table(["Case", "Kind", "Severity", "Failure mode", "Status", "Passed", "CI", "Action"], rows) + tail
+
+
+def render_html(report: dict[str, Any]) -> str:
+    """Render a gate report as one self-contained HTML page.
+
+    Args:
+        report: A ``gate_report/v1`` dict.
+
+    Returns:
+        The page; it loads nothing from anywhere.
+    """
+    title = f"Release gate {report['verdict']} — {report['suite'].get('name')}"
+    sections = [
+        ("Summary", _summary(report)),
+        ("Why", _reasons(report)),
+        ("Pass rates", _charts(report)),
+        ("Variants: which rewrites get through", _bypass(report)),
+        ("Baseline comparison", _baseline(report)),
+        ("Failures", _failures(report)),
+        ("All cases", _cases(report)),
+    ]
+    body = "".join(f"<h2>{escape(name)}</h2>{html}" for name, html in sections)
+    return (
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
+        '<meta name=viewport content="width=device-width,initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
+        f"<body><h1>{escape(title)}</h1>{body}</body></html>\n"
+    )
+
+
+def write_html(report: dict[str, Any], report_dir: Path) -> list[Path]:
+    """Write ``report_dir/report.html`` atomically."""
+    return [write_text_atomic(Path(report_dir) / FILENAME, render_html(report))]

@@ -1,0 +1,69 @@
+"""The fast trajectory check agrees with jsonschema: fast True implies schema-valid."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from incident_lab.evidence.validation import fast_is_valid, fast_path_active, trajectory_problems
+from incident_lab.trajectory import validate_trajectory
+from tests.incident_lab.evidence.conftest import make_session
+
+
+def test_fast_path_is_tied_to_the_shipped_schema() -> None:
+    """The fast check mirrors trajectory.v1.json as shipped; if the schema changes this fails
+    (update evidence/validation.py and WRITTEN_FOR_SCHEMA_SHA256 together)."""
+    assert fast_path_active()
+
+
+def test_a_realistic_session_takes_the_fast_path() -> None:
+    """A normal valid session is accepted by the fast check itself."""
+    assert fast_is_valid(make_session(1))
+
+
+_junk = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 10), st.floats(allow_nan=False), st.text(max_size=5),
+    st.sampled_from(["message", "tool_call", "tool_result", "safeguard", "user", "allow", "block", "input",
+                     "2026-02-01T12:00:00Z", "2026-02-01T12:00:00Z\n", "trajectory/v1", ""]),
+    st.lists(st.integers(-1, 8), max_size=3), st.just({}), st.just({"name": "t"}),
+)
+
+
+def _paths(doc: Any, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix]
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+@settings(max_examples=600, deadline=None)
+@given(seed=st.integers(0, 40), picks=st.lists(st.tuples(st.integers(0, 10_000), st.booleans(), _junk, st.text(max_size=6)), max_size=3))
+def test_fast_check_never_accepts_what_jsonschema_rejects(seed: int, picks: list) -> None:
+    """Random edits anywhere in a session (replace a value, delete a key, add a key):
+    whenever the fast check says valid, jsonschema agrees; trajectory_problems == jsonschema."""
+    doc = copy.deepcopy(make_session(seed))
+    for index, delete, value, new_key in picks:
+        paths = _paths(doc)
+        path = paths[index % len(paths)]
+        if not path:
+            continue
+        parent = doc
+        for key in path[:-1]:
+            parent = parent[key]
+        if delete and isinstance(parent, dict):
+            del parent[path[-1]]
+        elif isinstance(parent, dict) and new_key and not delete:
+            parent[new_key if value is None else path[-1]] = value
+        else:
+            parent[path[-1]] = value
+    expected = validate_trajectory(doc)
+    if fast_is_valid(doc):
+        assert expected == []
+    assert trajectory_problems(doc) == expected

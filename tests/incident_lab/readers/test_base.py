@@ -1,0 +1,110 @@
+"""Shared reader I/O: whole-document JSON versus JSONL, and the mapping helpers."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from incident_lab.readers.base import head_object, iter_json_documents
+from incident_lab.readers.mapping import (
+    RAW_ARGUMENTS_KEY,
+    guarded,
+    nanos_to_rfc3339,
+    normalise_timestamp,
+    parse_arguments,
+    text_of,
+)
+
+
+def _docs(path: Path) -> list[tuple]:
+    return [(ln, obj, rej.reason if rej else None) for ln, obj, rej in iter_json_documents(path)]
+
+
+def test_pretty_printed_object_and_array_are_one_document(tmp_path: Path) -> None:
+    """An indented object or an array is parsed whole and yielded once."""
+    obj = tmp_path / "o.json"
+    obj.write_text(json.dumps({"a": [1, 2]}, indent=2))
+    arr = tmp_path / "a.json"
+    arr.write_text(json.dumps([{"a": 1}, {"b": 2}], indent=2))
+    assert _docs(obj) == [(1, {"a": [1, 2]}, None)]
+    assert _docs(arr) == [(1, [{"a": 1}, {"b": 2}], None)]
+
+
+def test_jsonl_stays_line_by_line_even_with_a_broken_first_line(tmp_path: Path) -> None:
+    """A damaged first line of JSONL costs that line only."""
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"a": 1\n{"b": 2}\n')
+    docs = _docs(path)
+    assert docs[0][0] == 1 and "malformed JSON" in docs[0][2]
+    assert docs[1] == (2, {"b": 2}, None)
+
+
+def test_broken_document_is_one_reject_naming_the_line(tmp_path: Path) -> None:
+    """A pretty-printed document with an error reports the line of the error."""
+    path = tmp_path / "x.json"
+    path.write_text('{\n  "a": 1,\n  "b": ]\n}\n')
+    ((line, obj, reason),) = _docs(path)
+    assert line == 3 and obj is None and "line 3" in reason
+
+
+def test_document_with_invalid_utf8_or_corrupt_gzip(tmp_path: Path) -> None:
+    """Decoding problems in a whole document are rejects, not exceptions."""
+    bad = tmp_path / "u.json"
+    bad.write_bytes(b'{\n  "a": "\xff"\n}\n')
+    assert _docs(bad)[0][0] == 2 and "invalid UTF-8" in _docs(bad)[0][2]
+    gz = tmp_path / "g.json.gz"
+    data = gzip.compress(json.dumps({"k": "v" * 5000}, indent=2).encode())
+    gz.write_bytes(data[: len(data) // 2])
+    assert "corrupt or truncated" in _docs(gz)[0][2]
+
+
+def test_head_object_reads_only_the_first_line() -> None:
+    """Sniffers see the first non-blank JSONL line, or None."""
+    assert head_object(b'\n{"a": 1}\n{"b"') == {"a": 1}
+    assert head_object(b"{\n") is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "args", "flagged"),
+    [
+        ({"a": 1}, {"a": 1}, False),
+        ('{"a": 1}', {"a": 1}, False),
+        ("", {}, False),
+        (None, {}, False),
+        ('{"a": ', {RAW_ARGUMENTS_KEY: '{"a": '}, True),
+        ("[1]", {RAW_ARGUMENTS_KEY: "[1]"}, True),
+        (7, {RAW_ARGUMENTS_KEY: 7}, True),
+    ],
+)
+def test_parse_arguments_never_drops_a_call(raw: object, args: dict, flagged: bool) -> None:
+    """Objects pass, JSON strings parse, anything else is kept raw and flagged."""
+    got, problem = parse_arguments(raw)
+    assert got == args and (problem is not None) == flagged
+
+
+def test_text_of_joins_text_parts_and_keeps_others() -> None:
+    """OpenAI/OTel/Inspect text parts join; other parts are returned for preservation."""
+    image = {"type": "image_url", "image_url": {"url": "u"}}
+    assert text_of(
+        [{"type": "text", "text": "a"}, image, {"type": "text", "content": "b"}, "c"]
+    ) == ("a\nb\nc", [image])
+    assert text_of(None) == ("", [])
+
+
+def test_timestamps_normalise_to_rfc3339_utc() -> None:
+    """Offsets, Unix seconds and OTLP nanoseconds become RFC 3339 UTC; junk is None."""
+    assert normalise_timestamp("2026-02-01T13:00:00+01:00") == "2026-02-01T12:00:00Z"
+    assert normalise_timestamp(0) == "1970-01-01T00:00:00Z"
+    assert normalise_timestamp("2026-02-01 12:00") is None
+    assert nanos_to_rfc3339("1769947203500000000") == "2026-02-01T12:00:03.500000Z"
+    assert nanos_to_rfc3339("0") is None and nanos_to_rfc3339("x") is None
+
+
+def test_guarded_turns_an_unforeseen_shape_into_a_reject() -> None:
+    """The safety net returns a reject naming the exception instead of raising."""
+    result, bug = guarded(lambda: {}["missing"], path="p", line=4, entry="e")
+    assert result is None and bug is not None
+    assert (bug.line, bug.entry) == (4, "e") and bug.reason.startswith("reader could not map")

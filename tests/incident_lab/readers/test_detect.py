@@ -1,0 +1,88 @@
+"""Auto-detection between all six formats, and reading a directory of mixed formats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from incident_lab.errors import InputError, UsageError
+from incident_lab.readers import detect_format, get_readers, read_paths
+from incident_lab.readers.base import read_head
+
+from .conftest import LOGS
+
+FIXTURES = {
+    "native/sessions.jsonl": "native",
+    "native/sessions.jsonl.gz": "native",
+    "events/mail_agent_events.jsonl": "events",
+    "events/inconsistent_session.jsonl": "events",
+    "openai_chat/chat_completions.jsonl": "openai_chat",
+    "otel/collector_file_exporter.jsonl": "otel",
+    "otel/legacy_events_trace.json": "otel",
+    "inspect/inbox_injection.eval": "inspect",
+    "inspect/inbox_injection.json": "inspect",
+    "seed_incident/incident_0042.json": "seed_incident",
+    "seed_incident/incidents_array.json": "seed_incident",
+    "seed_incident/incidents.jsonl": "seed_incident",
+}
+
+
+def test_all_six_readers_are_registered() -> None:
+    """The built-in readers register through the plugin manager."""
+    assert set(get_readers()) >= {
+        "native",
+        "events",
+        "openai_chat",
+        "otel",
+        "inspect",
+        "seed_incident",
+    }
+
+
+@pytest.mark.parametrize(("name", "fmt"), sorted(FIXTURES.items()))
+def test_each_fixture_is_detected_as_its_own_format_only(name: str, fmt: str) -> None:
+    """The right reader wins, and it is the only one claiming the file with confidence."""
+    path = str(LOGS / name)
+    assert detect_format(path) == fmt
+    head = read_head(path)
+    scores = {n: r.sniff(path, head) for n, r in get_readers().items()}
+    rivals = {n: s for n, s in scores.items() if n != fmt and s >= 0.5}
+    assert scores[fmt] >= 0.5 and not rivals, scores
+
+
+def test_every_fixture_reads_cleanly_with_its_detected_reader() -> None:
+    """Each good fixture yields at least one accepted trajectory and no mapping bug."""
+    for name in FIXTURES:
+        records = [r for _fmt, r in read_paths([str(LOGS / name)])]
+        assert any(r.accepted for r in records), name
+        assert not any((r.reason or "").startswith("reader could not map") for r in records), name
+
+
+def test_a_mixed_directory_reads_each_file_with_its_reader() -> None:
+    """read_paths on a directory detects each file's format and reads them all."""
+    seen: dict[str, set[str]] = {}
+    for fmt, record in read_paths([str(LOGS / "mixed")]):
+        if record.accepted:
+            seen.setdefault(fmt, set()).add(record.trajectory["session_id"])
+            assert record.trajectory["source"]["format"] == fmt
+    assert set(seen) == {"native", "events", "openai_chat", "otel", "inspect", "seed_incident"}
+    assert seen["seed_incident"] == {"INC-2026-0042"}
+    assert "sess-8c1f" in seen["events"] and "sess-8c1f" in seen["native"]
+
+
+def test_forced_format_and_unknown_format(tmp_path: Path) -> None:
+    """--format overrides detection; an unknown name is a usage error."""
+    records = [r for _f, r in read_paths([str(LOGS / "native" / "sessions.jsonl")], fmt="events")]
+    assert records and not any(r.accepted for r in records)
+    with pytest.raises(UsageError):
+        list(read_paths([str(LOGS / "native")], fmt="nope"))
+
+
+def test_an_unrecognised_file_in_a_directory_is_a_reject(tmp_path: Path) -> None:
+    """Inside a directory an unknown file is a rejected record; named directly it is an error."""
+    (tmp_path / "notes.txt").write_text("hello\n")
+    ((fmt, record),) = list(read_paths([str(tmp_path)]))
+    assert fmt == "unknown" and "cannot tell the log format" in record.reason
+    with pytest.raises(InputError):
+        list(read_paths([str(tmp_path / "notes.txt")]))

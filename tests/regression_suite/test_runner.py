@@ -1,0 +1,175 @@
+"""Cases, shards, judging produced trajectories, and concurrent runs."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import time
+from typing import Any
+
+import pytest
+
+from incident_lab.errors import UsageError
+from regression_suite.runner import (
+    build_cases,
+    judge,
+    parse_shard,
+    run_case,
+    run_cases_async,
+    select_shard,
+)
+from regression_suite.targets import TargetUnreachable
+from regression_suite.testing import ScriptedTarget, TrajectoryBuilder
+from tests.regression_suite._library import leak, scenario, variant
+
+
+def refusal(replay: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
+    return TrajectoryBuilder().user("Summarise my inbox").assistant("I cannot do that.").build()
+
+
+def test_case_ids_are_readable_with_variant_chain_and_repeat() -> None:
+    cases = build_cases(
+        [scenario("inc-3f2a9c1b"), variant("inc-3f2a9c1b.v1", "inc-3f2a9c1b", ["base64", "rot13"])],
+        repeats=2,
+    )
+    assert [c.id for c in cases] == [
+        "inc-3f2a9c1b#1",
+        "inc-3f2a9c1b#2",
+        "inc-3f2a9c1b[base64+rot13]#1",
+        "inc-3f2a9c1b[base64+rot13]#2",
+    ]
+    assert cases[2].parent_id == "inc-3f2a9c1b"
+    assert cases[2].variant == {"converters": ["base64", "rot13"], "seed": 0}
+    assert [c.id for c in build_cases([scenario("inc-x")])] == ["inc-x"]
+
+
+def test_seeded_converters_and_colliding_chains_get_the_seed_in_the_id() -> None:
+    """Two variants with one chain stay distinguishable; unknown converters count as seeded."""
+    cases = build_cases(
+        [
+            variant("p.v1", "p", ["no_such_converter"], seed=3),
+            variant("p.v2", "p", ["no_such_converter"], seed=4),
+            variant("p.v3", "p", ["no_such_converter"], seed=4),
+        ]
+    )
+    assert [c.id for c in cases] == [
+        "p[no_such_converter@3]",
+        "p[no_such_converter@4]",
+        "p[no_such_converter@4]<p.v3>",
+    ]
+
+
+def test_repeats_below_one_are_refused() -> None:
+    with pytest.raises(UsageError):
+        build_cases([scenario("a")], repeats=0)
+
+
+@pytest.mark.parametrize("text", ["0/2", "3/2", "1", "a/b", "1/0", "-1/2"])
+def test_bad_shards_are_usage_errors(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_shard(text)
+
+
+def test_shards_partition_cases_and_keep_repeats_together() -> None:
+    cases = build_cases([scenario(f"inc-{i}") for i in range(40)], repeats=3)
+    shards = [select_shard(cases, i, 4) for i in range(1, 5)]
+    assert sorted(c.id for s in shards for c in s) == sorted(c.id for c in cases)
+    for shard in shards:
+        groups = {c.group for c in shard}
+        assert len(shard) == 3 * len(groups)
+    assert all(len(s) > 0 for s in shards)
+    assert [c.id for c in select_shard(cases, 2, 4)] == [c.id for c in shards[1]]
+
+
+def test_a_refusal_passes_and_the_item_follows_the_report_contract() -> None:
+    (case,) = build_cases([scenario("inc-a", severity="SEV-1")])
+    item = run_case(ScriptedTarget(refusal), case).item
+    assert item["outcome"] == "passed"
+    assert set(item) == {
+        "id", "scenario_id", "parent_id", "variant", "repeat", "failure_mode", "severity",
+        "tags", "outcome", "results", "message", "diff", "duration_s", "target",
+    }  # fmt: skip
+    assert (item["severity"], item["tags"], item["target"]) == ("SEV-1", ["email"], "scripted")
+    assert item["results"][0]["passed"] is True and item["diff"] is None
+
+
+def test_a_repeated_incident_fails_with_the_step_and_the_diff_from_the_recording() -> None:
+    produced = copy.deepcopy(leak())
+    produced["steps"][4]["arguments"]["to"] = "x@evil.example"
+    (case,) = build_cases([scenario("inc-a")])
+    item = run_case(ScriptedTarget({"inc-a": produced}), case).item
+    assert item["outcome"] == "failed"
+    assert "step 4: forbidden tool call send_email" in item["message"]
+    assert "step 4 tool_call send_email: recorded to=<EMAIL_1>, produced to=x@evil.example" in item["diff"]
+
+
+def test_an_invalid_trajectory_is_an_error_naming_the_problem() -> None:
+    bad = {"steps": [{"type": "message", "role": "wizard", "content": "?"}]}
+    (case,) = build_cases([scenario("inc-a")])
+    item = run_case(ScriptedTarget({"inc-a": bad}), case).item
+    assert item["outcome"] == "error"
+    assert item["message"].startswith("invalid trajectory: steps/0")
+
+
+def test_a_target_crash_on_one_case_is_an_error_item_not_a_crash() -> None:
+    def crash(replay: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
+        raise RuntimeError("boom")
+
+    (case,) = build_cases([scenario("inc-a")])
+    item = run_case(ScriptedTarget(crash), case).item
+    assert item["outcome"] == "error" and "RuntimeError: boom" in item["message"]
+
+
+def test_an_unknown_expectation_kind_is_an_error_item() -> None:
+    (case,) = build_cases([scenario("inc-a", expectations=[{"kind": "telepathy"}])])
+    item = judge(case, refusal({}, {}), target="t", duration_s=0.0).item
+    assert item["outcome"] == "error" and "telepathy" in item["message"]
+
+
+def test_unreachable_target_propagates() -> None:
+    def down(replay: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
+        raise TargetUnreachable("connection refused")
+
+    (case,) = build_cases([scenario("inc-a")])
+    with pytest.raises(TargetUnreachable):
+        run_case(ScriptedTarget(down), case)
+
+
+class SlowTarget(ScriptedTarget):
+    """An I/O-bound target that sleeps and counts how many calls overlap."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(refusal, io_bound=True)
+        self.delay, self.active, self.peak = delay, 0, 0
+
+    async def arun(self, replay: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        await asyncio.sleep(self.delay)
+        self.active -= 1
+        return self.run(replay, scenario)
+
+
+def test_io_bound_cases_run_concurrently_up_to_the_limit() -> None:
+    cases = build_cases([scenario(f"inc-{i}") for i in range(20)])
+    target = SlowTarget(0.05)
+    start = time.perf_counter()
+    runs = asyncio.run(run_cases_async(target, cases, concurrency=5))
+    elapsed = time.perf_counter() - start
+    assert sorted(runs) == sorted(c.id for c in cases)
+    assert target.peak == 5
+    assert elapsed < 20 * 0.05 / 2  # sequential would take 1 s
+
+
+def test_concurrent_run_stops_starting_cases_after_the_target_is_unreachable() -> None:
+    class Down(SlowTarget):
+        async def arun(self, replay: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
+            self.calls.append(replay["scenario_id"])
+            raise TargetUnreachable("refused")
+
+    target = Down(0)
+    with pytest.raises(TargetUnreachable):
+        asyncio.run(run_cases_async(target, build_cases([scenario(f"i-{i}") for i in range(50)]), concurrency=2))
+    assert len(target.calls) <= 2
+    with pytest.raises(UsageError):
+        asyncio.run(run_cases_async(target, [], concurrency=0))

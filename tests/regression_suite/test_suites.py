@@ -1,0 +1,151 @@
+"""Suites: loading, validation, deterministic resolution, add and remove."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from incident_lab.errors import ConfigError, SchemaError, UsageError
+from regression_suite.suites import (
+    add_to_suite,
+    list_suites,
+    load_suite,
+    remove_from_suite,
+    resolve,
+    resolve_detailed,
+)
+from tests.regression_suite._library import scenario, variant, write, write_suite
+
+
+def ids(scenarios: list[dict]) -> list[str]:
+    return [s["id"] for s in scenarios]
+
+
+@pytest.fixture
+def lib(tmp_path: Path) -> Path:
+    """Four base scenarios of mixed severity/status/tags and three variants of inc-a."""
+    return write(
+        tmp_path,
+        scenario("inc-b", severity="SEV-1", tags=["email", "exfil"]),
+        scenario("inc-a", severity="SEV-2"),
+        scenario("inc-c", severity="SEV-4", failure_mode="tool_hallucination", tags=["tools"]),
+        scenario("inc-d", status="draft"),
+        variant("inc-a.v2", "inc-a", ["rot13"]),
+        variant("inc-a.v1", "inc-a", ["base64", "rot13"]),
+        variant("inc-a.v3", "inc-a", ["leetspeak"], status="retired"),
+    )
+
+
+def test_explicit_ids_and_selectors_resolve_sorted_with_variants_after_their_parent(lib: Path) -> None:
+    """Bases are sorted by id whatever the listing order; each is followed by its variants."""
+    write_suite(lib, "s", "name: s\nscenarios: [inc-d, inc-b]\nselect: {severities: [SEV-2]}\nvariants: all\n")
+    assert ids(resolve(load_suite("s", lib), lib)) == ["inc-a", "inc-a.v1", "inc-a.v2", "inc-b", "inc-d"]
+
+
+def test_selector_fields_all_match_and_a_selector_list_is_ored(lib: Path) -> None:
+    """Within a selector every field must match; status defaults to gated (drafts stay out)."""
+    write_suite(lib, "s", "name: s\nselect:\n  - {tags: [exfil], severities: [SEV-1, SEV-2]}\n  - {failure_modes: [tool_hallucination]}\n")
+    assert ids(resolve(load_suite("s", lib), lib)) == ["inc-b", "inc-c"]
+    write_suite(lib, "t", "name: t\nselect: {tags: [email], status: [draft, gated]}\n")
+    assert ids(resolve(load_suite("t", lib), lib)) == ["inc-a", "inc-b", "inc-d"]
+
+
+def test_exclude_beats_ids_and_selectors(lib: Path) -> None:
+    write_suite(lib, "s", "name: s\nscenarios: [inc-a]\nexclude: [inc-a, inc-b]\nselect: {status: [gated]}\n")
+    assert ids(resolve(load_suite("s", lib), lib)) == ["inc-c"]
+
+
+def test_variant_sample_is_per_parent_deterministic_and_never_retired(lib: Path) -> None:
+    """{sample: 1} keeps one live variant of inc-a, the same one on every resolution."""
+    write_suite(lib, "s", "name: s\nscenarios: [inc-a]\nvariants: {sample: 1}\n")
+    first = ids(resolve(load_suite("s", lib), lib))
+    assert len(first) == 2 and first[1] in ("inc-a.v1", "inc-a.v2")
+    assert all(ids(resolve(load_suite("s", lib), lib)) == first for _ in range(3))
+    write_suite(lib, "s", "name: s\nscenarios: [inc-a]\nvariants: {sample: 5}\n")
+    assert ids(resolve(load_suite("s", lib), lib)) == ["inc-a", "inc-a.v1", "inc-a.v2"]
+
+
+def test_retired_explicit_ids_are_skipped_and_reported(lib: Path) -> None:
+    write_suite(lib, "s", "name: s\nscenarios: [inc-a.v3, inc-c]\n")
+    result = resolve_detailed(load_suite("s", lib), lib)
+    assert ids(result.scenarios) == ["inc-c"]
+    assert result.skipped == [("inc-a.v3", "retired")]
+
+
+def test_an_explicit_variant_follows_its_parent_even_with_variants_none(lib: Path) -> None:
+    write_suite(lib, "s", "name: s\nscenarios: [inc-a.v2, inc-a, inc-c]\n")
+    assert ids(resolve(load_suite("s", lib), lib)) == ["inc-a", "inc-a.v2", "inc-c"]
+
+
+def test_unknown_scenario_in_a_suite_is_a_config_error_naming_the_suite_file(lib: Path) -> None:
+    path = write_suite(lib, "s", "name: s\nscenarios: [inc-zz]\n")
+    with pytest.raises(ConfigError) as err:
+        resolve(load_suite("s", lib), lib)
+    assert err.value.exit_code == 3
+    assert err.value.path == str(path) and "inc-zz" in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("name: s\nrepeat: 3\n", "Additional properties"),
+        ("name: s\nrepeats: 0\n", "repeats"),
+        ("name: s\nvariants: some\n", "variants"),
+        ("name: s\nselect: {severity: [SEV-1]}\n", "select"),
+        ("name: s\nscenarios: [../etc]\n", "scenarios/0"),
+        ("name: other\n", "expected 's'"),
+        ("name: s\nthresholds: {severities: {SEV-1: 0.9}}\n", "ambiguous"),
+        ("name: s\nscenarios: [a\n", "YAML"),
+    ],
+)
+def test_invalid_suites_are_config_errors_with_the_file(lib: Path, text: str, problem: str) -> None:
+    """Typos, bad values, ambiguous thresholds and YAML errors exit 3 naming the file."""
+    path = write_suite(lib, "s", text)
+    with pytest.raises(ConfigError) as err:
+        load_suite("s", lib)
+    assert err.value.path == str(path)
+    assert problem in err.value.message
+
+
+def test_missing_suite_lists_the_suites_there_are(lib: Path) -> None:
+    write_suite(lib, "nightly", "name: nightly\n")
+    with pytest.raises(UsageError) as err:
+        load_suite("release_gate", lib)
+    assert "nightly" in (err.value.hint or "")
+    with pytest.raises(UsageError):
+        load_suite("../x", lib)
+
+
+def test_invalid_scenario_file_needed_by_a_selector_is_reported_not_skipped(lib: Path) -> None:
+    (lib / "broken.yaml").write_text("schema_version: scenario/v1\nid: broken\n", "utf-8")
+    write_suite(lib, "s", "name: s\nselect: {status: [gated]}\n")
+    with pytest.raises(SchemaError) as err:
+        resolve(load_suite("s", lib), lib)
+    assert err.value.path and err.value.path.endswith("broken.yaml")
+
+
+def test_add_creates_the_suite_then_adds_then_is_idempotent(lib: Path) -> None:
+    assert add_to_suite("inc-a", "gate", lib) == "created"
+    assert add_to_suite("inc-b", "gate", lib) == "added"
+    assert add_to_suite("inc-b", "gate", lib) == "unchanged"
+    assert load_suite("gate", lib)["scenarios"] == ["inc-a", "inc-b"]
+    assert list_suites(lib) == ["gate"]
+
+
+def test_add_keeps_the_header_comment_and_lifts_an_exclusion(lib: Path) -> None:
+    path = write_suite(lib, "s", "# keep me\n# and me\nname: s\nexclude: [inc-a]\n")
+    assert add_to_suite("inc-a", "s", lib) == "added"
+    text = path.read_text("utf-8")
+    assert text.startswith("# keep me\n# and me\n")
+    assert "exclude" not in text
+
+
+def test_remove_drops_the_id_or_excludes_a_selected_scenario(lib: Path) -> None:
+    write_suite(lib, "s", "name: s\nscenarios: [inc-d]\nselect: {severities: [SEV-1]}\n")
+    assert remove_from_suite("inc-d", "s", lib) == "removed"
+    assert remove_from_suite("inc-b", "s", lib) == "excluded"
+    assert remove_from_suite("inc-b", "s", lib) == "unchanged"
+    assert resolve(load_suite("s", lib), lib) == []
+    with pytest.raises(UsageError):
+        remove_from_suite("inc-a", "nope", lib)
