@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.classify_eval.generate import DEFAULT_SEED, generate  # noqa: E402
-from benchmarks.classify_eval.metrics import evaluate, format_report  # noqa: E402
-from incident_lab.classify import classify_many  # noqa: E402
+from benchmarks.classify_eval.generate import DEFAULT_SEED, generate
+from benchmarks.classify_eval.metrics import evaluate, format_report
+from incident_lab.classify import classify_many
 
 
 def main() -> None:
@@ -39,7 +39,9 @@ def main() -> None:
         classify_many(trajs)
         times.append(time.perf_counter() - start)
     median = statistics.median(times)
-    print(f"\ntiming: median {median * 1000:.0f} ms per batch of {len(trajs)} ({median / len(trajs) * 1e6:.0f} us/session)")
+    print(
+        f"\ntiming: median {median * 1000:.0f} ms per batch of {len(trajs)} ({median / len(trajs) * 1e6:.0f} us/session)"
+    )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ string, one recorded result:
 * ``regression_suite run`` with a ``python:`` target that echoes the user turn, and
   one ``output_not_matches`` expectation per scenario (report.json + junit.xml);
 * ``inspect eval`` with ``--model mockllm/model``, one sample per case and a
-  not-contains scorer (its eval log);
+  not-contains scorer (its eval log); tiktoken's ``o200k_base`` file, which mockllm
+  uses to count tokens, cannot be downloaded here, so the task replaces that count
+  with a character estimate (cheaper: it favours Inspect);
 * ``promptfoo eval`` with the ``echo`` provider, one test per case with one
   ``not-contains`` assertion (its results file).
 
@@ -34,6 +36,10 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import yaml
+
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench-data" / "gate"
@@ -66,6 +72,13 @@ from inspect_ai.scorer import CORRECT, INCORRECT, Score, Target, accuracy, score
 from inspect_ai.solver import TaskState, generate
 
 FORBIDDEN = "%s"
+
+# mockllm counts tokens with tiktoken's o200k_base, which tiktoken downloads on first
+# use; this machine has no network for that, so use a character estimate instead
+# (cheaper than real token counting: it can only make Inspect look faster).
+import inspect_ai.model._model as _inspect_model
+
+_inspect_model.count_text_tokens = lambda text: max(1, len(text) // 4)
 
 
 @scorer(metrics=[accuracy()])
@@ -110,10 +123,10 @@ def make_library(n: int) -> Path:
             "replay": {"turns": [{"role": "user", "content": _prompt(i)}]},
             "expectations": [{"kind": "output_not_matches", "pattern": FORBIDDEN}],
         }
-        # JSON is YAML: writing it this way keeps data generation fast.
-        (scen / f"bench-{i:05d}.yaml").write_text(json.dumps(doc, indent=1) + "\n", "utf-8")
+        text = yaml.dump(doc, Dumper=_DUMPER, sort_keys=False, allow_unicode=True)
+        (scen / f"bench-{i:05d}.yaml").write_text(text, "utf-8")
     suite = {"schema_version": "suite/v1", "name": "bench", "select": {"status": ["gated"]}}
-    (scen / "suites" / "bench.yaml").write_text(json.dumps(suite) + "\n", "utf-8")
+    (scen / "suites" / "bench.yaml").write_text(yaml.safe_dump(suite, sort_keys=False), "utf-8")
     (base / "bench_target.py").write_text(TARGET_MODULE, "utf-8")
     (base / "inspect").mkdir()
     (base / "inspect" / "bench_task.py").write_text(INSPECT_TASK, "utf-8")
@@ -199,7 +212,7 @@ def _ours(base: Path, out: Path) -> tuple[list[str], dict[str, str]]:
 
 def _inspect(exe: Path, base: Path, out: Path) -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ, INSPECT_DISPLAY="none", CI="1")
-    task = str(base / "inspect" / "bench_task.py")
+    task = "inspect/bench_task.py"  # relative: inspect refuses absolute task globs
     return [str(exe), "eval", task, "--model", "mockllm/model", "--log-dir", str(out)], env
 
 
@@ -216,6 +229,28 @@ def _promptfoo(exe: Path, base: Path, out: Path) -> tuple[list[str], dict[str, s
     cmd = [str(exe), "eval", "-c", str(base / "promptfoo" / "promptfooconfig.json")]
     cmd += ["--no-cache", "--no-progress-bar", "-o", str(out / "results.json")]
     return cmd, env
+
+
+def recorded(tool: str, out: Path) -> int | None:
+    """Count the passing results a tool recorded in ``out`` (to check it did the work)."""
+    try:
+        if tool == "regression_suite":
+            return int(json.loads((out / "report.json").read_text("utf-8"))["summary"]["passed"])
+        if tool == "promptfoo":
+            data = json.loads((out / "results.json").read_text("utf-8"))
+            return int(data["results"]["stats"]["successes"])
+        if tool == "inspect_ai":
+            logs = sorted(out.glob("*.eval")) + sorted(out.glob("*.json"))
+            if not logs:
+                return None
+            import zipfile
+
+            with zipfile.ZipFile(logs[0]) as zf:
+                names = [n for n in zf.namelist() if n.startswith("samples/")]
+            return len(names)
+    except (OSError, KeyError, ValueError, TypeError):
+        return None
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -240,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         base = make_library(n)
         for name, (build, exe) in tools.items():
-            walls, rss, codes, err = [], [], [], ""
+            walls, rss, codes, err, counts = [], [], [], "", []
             for r in range(args.runs):
                 out = DATA / "out" / f"{name}-{n}-{r}"
                 if out.exists():
@@ -251,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
                 walls.append(wall)
                 rss.append(peak)
                 codes.append(code)
+                counts.append(recorded(name, out))
             row = {
                 "tool": name,
                 "cases": n,
@@ -258,11 +294,12 @@ def main(argv: list[str] | None = None) -> int:
                 "walls_s": [round(w, 3) for w in walls],
                 "peak_rss_mb": round(max(rss), 1),
                 "exit_codes": codes,
+                "results_recorded": counts,
             }
             if any(codes):
                 row["stderr_tail"] = err
             results.append(row)
-            print(f"{name:>17} {n:>6} cases: {row['median_wall_s']:8.2f} s  {row['peak_rss_mb']:7.1f} MB  exit {codes}", flush=True)
+            print(f"{name:>17} {n:>6} cases: {row['median_wall_s']:8.2f} s  {row['peak_rss_mb']:7.1f} MB  exit {codes}  recorded {counts}", flush=True)
     print()
     print(f"{'cases':>6}  {'tool':<17} {'median s':>9} {'peak MB':>8} {'vs regression_suite':>20}")
     for n in sizes:

@@ -210,10 +210,22 @@ def _set_suite_variants(workdir: Path, value: str) -> Path:
     return path
 
 
+def _first_line(text: str, limit: int = 150) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def _narrate_verdict(narrate: Narrate, gate: dict[str, Any]) -> None:
-    narrate(f"      verdict: {gate['verdict']} (exit {gate['exit_code']}) - {gate['headline']}")
-    for reason in gate["reasons"][:4]:
-        narrate(f"        {reason}")
+    narrate(f"      verdict {gate['verdict']} (exit {gate['exit_code']}): {gate['headline']}")
+    for reason in gate["reasons"][:3]:
+        narrate(f"        {_first_line(reason)}")
+
+
+def _narrate_bypass(narrate: Narrate, bypass: dict[str, Any]) -> None:
+    through = [r["converter"] for r in bypass["converters"] if r["bypasses"]]
+    held = [r["converter"] for r in bypass["converters"] if r["runs"] and not r["bypasses"]]
+    narrate(f"      rewrites that still get through ({len(through)} converters): {', '.join(through) or 'none'}")
+    narrate(f"      rewrites the patch stops ({len(held)} converters): {', '.join(held) or 'none'}")
 
 
 def _production(workdir: Path, steps: list[Step], narrate: Narrate, sessions: int, seed: int) -> Path:
@@ -332,18 +344,16 @@ def run_demo(
         title = f"regression_suite run --suite {SUITE} --target {target}"
         with _timed(steps, phase, title, say) as s:
             verdicts[name] = _gate(workdir, target, name)
-            s.facts.update(verdict=verdicts[name]["verdict"], report=verdicts[name]["report_html"])
+            s.facts.update(report=verdicts[name]["report_html"])
         _narrate_verdict(say, verdicts[name])
     _variants(workdir, scenario_id, steps, say, seed)
     title = f"regression_suite run --suite {SUITE} --target example:patched  (with variants)"
     with _timed(steps, "6 stress-test variants", title, say) as s:
         verdicts["patched_with_variants"] = _gate(workdir, "example:patched", "variants")
-        s.facts.update(verdict=verdicts["patched_with_variants"]["verdict"])
+        s.facts.update(report=verdicts["patched_with_variants"]["report_html"])
     _narrate_verdict(say, verdicts["patched_with_variants"])
     bypass = verdicts["patched_with_variants"]["_report"]["bypass"]
-    for row in bypass["converters"]:
-        if row["bypasses"]:
-            say(f"        bypasses with {row['converter']}: {row['bypassed_variants']}/{row['variants']} variant(s)")
+    _narrate_bypass(say, bypass)
     for gate in verdicts.values():
         gate.pop("_report", None)
         gate.pop("_summary", None)

@@ -19,7 +19,12 @@ from typing import Any
 
 from benchmarks.classify_eval.attacks import drift_cases, hallucination_cases, injection_cases
 from benchmarks.classify_eval.benign import benign_cases
-from benchmarks.classify_eval.pressure import campaign_cases, erosion_cases, safeguard_cases, unknown_cases
+from benchmarks.classify_eval.pressure import (
+    campaign_cases,
+    erosion_cases,
+    safeguard_cases,
+    unknown_cases,
+)
 
 __all__ = ["DEFAULT_OUT", "DEFAULT_SEED", "generate", "write"]
 
@@ -38,8 +43,15 @@ def generate(seed: int = DEFAULT_SEED) -> list[dict[str, Any]]:
         return f"eval-{next(counter):04d}-{rng.randrange(16**4):04x}"
 
     cases = []
-    for build in (injection_cases, erosion_cases, drift_cases, hallucination_cases, campaign_cases,
-                  safeguard_cases, unknown_cases):
+    for build in (
+        injection_cases,
+        erosion_cases,
+        drift_cases,
+        hallucination_cases,
+        campaign_cases,
+        safeguard_cases,
+        unknown_cases,
+    ):
         cases.extend(build(rng, PER_MODE, sid))
     cases.extend(benign_cases(rng, BENIGN, sid))
     rng.shuffle(cases)

@@ -58,10 +58,19 @@ def evaluate(records: list[dict[str, Any]]) -> Report:
             label = "0.5-0.7" if conf < 0.7 else "0.7-0.9" if conf < 0.9 else "0.9-1.0"
             bins.setdefault(label, []).append((conf, t == c.top))
     calibration = [
-        (b, len(v), sum(x for x, _ in v) / len(v), sum(ok for _, ok in v) / len(v)) for b, v in sorted(bins.items())
+        (b, len(v), sum(x for x, _ in v) / len(v), sum(ok for _, ok in v) / len(v))
+        for b, v in sorted(bins.items())
     ]
-    return Report(classes, dict(confusion), per_class, macro, accuracy,
-                  sev_hits / sev_n if sev_n else 0.0, sev_n, calibration)
+    return Report(
+        classes,
+        dict(confusion),
+        per_class,
+        macro,
+        accuracy,
+        sev_hits / sev_n if sev_n else 0.0,
+        sev_n,
+        calibration,
+    )
 
 
 def format_report(report: Report) -> str:
@@ -69,16 +78,22 @@ def format_report(report: Report) -> str:
     lines = [f"{'class':<20} {'prec':>6} {'recall':>6} {'F1':>6} {'n':>4}"]
     for cls in report.classes:
         m = report.per_class[cls]
-        lines.append(f"{cls:<20} {m['precision']:>6.2f} {m['recall']:>6.2f} {m['f1']:>6.2f} {int(m['support']):>4}")
+        lines.append(
+            f"{cls:<20} {m['precision']:>6.2f} {m['recall']:>6.2f} {m['f1']:>6.2f} {int(m['support']):>4}"
+        )
     lines.append(f"{'macro F1':<20} {report.macro_f1:>20.2f}")
     lines.append(f"{'accuracy (top-1)':<20} {report.accuracy:>20.2f}")
-    lines.append(f"severity agreement on correctly classified incidents: {report.severity_accuracy:.2f} (n={report.severity_n})")
+    lines.append(
+        f"severity agreement on correctly classified incidents: {report.severity_accuracy:.2f} (n={report.severity_n})"
+    )
     lines.append("")
     short = {c: c[:7] for c in report.classes}
     lines.append("confusion (rows = true, columns = predicted)")
     lines.append(f"{'':<20}" + "".join(f"{short[c]:>8}" for c in report.classes))
     for t in report.classes:
-        lines.append(f"{t:<20}" + "".join(f"{report.confusion.get((t, p), 0):>8}" for p in report.classes))
+        lines.append(
+            f"{t:<20}" + "".join(f"{report.confusion.get((t, p), 0):>8}" for p in report.classes)
+        )
     lines.append("")
     lines.append("calibration of the top mode's confidence (bin, n, mean confidence, precision)")
     for b, n, conf, prec in report.calibration:

@@ -151,7 +151,9 @@ def detector(
     """Decorate ``trajectory -> list[Signal]`` into a :class:`Detector` named ``name``."""
 
     def wrap(func: Callable[[Trajectory], Sequence[Signal]]) -> Detector:
-        return Detector(name, func, description or (func.__doc__ or "").strip().split("\n")[0], modes)
+        return Detector(
+            name, func, description or (func.__doc__ or "").strip().split("\n")[0], modes
+        )
 
     return wrap
 

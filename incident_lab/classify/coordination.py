@@ -30,8 +30,10 @@ _PERMS = 32
 _BANDS = 16  # 2 rows per band: pairs at Jaccard 0.5 collide with probability ~0.99
 _PRIME = (1 << 61) - 1
 _COEFFS = [
-    (int.from_bytes(hashlib.sha256(f"a{i}".encode()).digest()[:8], "big") % _PRIME or 1,
-     int.from_bytes(hashlib.sha256(f"b{i}".encode()).digest()[:8], "big") % _PRIME)
+    (
+        int.from_bytes(hashlib.sha256(f"a{i}".encode()).digest()[:8], "big") % _PRIME or 1,
+        int.from_bytes(hashlib.sha256(f"b{i}".encode()).digest()[:8], "big") % _PRIME,
+    )
     for i in range(_PERMS)
 ]
 _TOKEN = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
@@ -51,13 +53,17 @@ def jaccard(a: set[str], b: set[str]) -> float:
 
 
 def _minhash(items: set[str]) -> list[int]:
-    hashes = [int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big") for s in items]
+    hashes = [
+        int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big") for s in items
+    ]
     return [min((a * h + b) % _PRIME for h in hashes) for a, b in _COEFFS]
 
 
 def _actor(traj: dict[str, Any]) -> str:
-    actor = traj.get("actor") if isinstance(traj.get("actor"), dict) else {}
-    return str(actor.get("user_id") or actor.get("tenant_id") or f"session:{traj.get('session_id')}")
+    actor: dict[str, Any] = traj["actor"] if isinstance(traj.get("actor"), dict) else {}
+    return str(
+        actor.get("user_id") or actor.get("tenant_id") or f"session:{traj.get('session_id')}"
+    )
 
 
 def _risky(view: SessionView) -> list[str]:
@@ -82,8 +88,11 @@ def coordinated_payloads(trajectories: list[dict[str, Any]]) -> dict[str, list[S
     """Cluster sessions by payload similarity and flag clusters sent by many actors."""
     sets: list[set[str]] = []
     for traj in trajectories:
-        text = " ".join(str(s.get("content", "")) for s in traj.get("steps") or []
-                        if isinstance(s, dict) and s.get("type") == "message" and s.get("role") == "user")
+        text = " ".join(
+            str(s.get("content", ""))
+            for s in traj.get("steps") or []
+            if isinstance(s, dict) and s.get("type") == "message" and s.get("role") == "user"
+        )
         sets.append(shingles(text[:4000]) if len(_TOKEN.findall(text)) >= _MIN_TOKENS else set())
     parent = list(range(len(trajectories)))
 

@@ -6,7 +6,13 @@ from typing import Any
 
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.injection import injection_cues
-from incident_lab.classify.lexicon import ACTION_VERBS, HIGH_IMPACT_COMMAND, content_words, tool_category
+from incident_lab.classify.lexicon import (
+    ACTION_VERBS,
+    HIGH_IMPACT_COMMAND,
+    content_words,
+    forbidden,
+    tool_category,
+)
 from incident_lab.classify.session import SessionView, entities
 
 __all__ = ["intent_drift"]
@@ -33,7 +39,9 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
         if i in untrusted:
             untrusted_entities |= entities(str(s.get("output", "")))
     asked_actions = {
-        cat for cat, verbs in ACTION_VERBS.items() if any(v in view.user_text.lower() for v in verbs) and cat in _SIDE_EFFECTS
+        cat
+        for cat, verbs in ACTION_VERBS.items()
+        if any(v in view.user_text.lower() for v in verbs) and cat in _SIDE_EFFECTS
     }
     signals: list[Signal] = []
     unrelated_reads: list[int] = []
@@ -41,19 +49,23 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
         if entities(call.args_text) & untrusted_entities:
             continue  # explained by injected instructions: prompt_injection, not drift
         category = tool_category(call.name, call.arguments)
-        if category in _SIDE_EFFECTS or (category == "exec" and HIGH_IMPACT_COMMAND.search(call.args_text)):
+        if category in _SIDE_EFFECTS or (
+            category == "exec" and HIGH_IMPACT_COMMAND.search(call.args_text)
+        ):
             high_impact = category == "exec" and HIGH_IMPACT_COMMAND.search(call.args_text)
             if view.is_requested(call, untrusted) and not (
                 high_impact and not _command_asked(view, call.args_text, call.index)
             ):
                 continue
             read_only = not asked_actions
-            weight = 0.7 if read_only else 0.6
-            why = (
-                "the user only asked to read or find information"
-                if read_only
-                else f"the user asked for {', '.join(sorted(asked_actions))} actions, but not this one"
-            )
+            said_not = forbidden(category, view.user_text_before(call.index))
+            weight = 0.8 if said_not else 0.7 if read_only else 0.6
+            if said_not:
+                why = f'the user said "{said_not}"'
+            elif read_only:
+                why = "the user only asked to read or find information"
+            else:
+                why = f"the user asked for {', '.join(sorted(asked_actions))} actions, but not this one"
             signals.append(
                 Signal(
                     "intent_drift",

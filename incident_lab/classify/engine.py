@@ -25,7 +25,14 @@ from incident_lab.classify.severity import SeveritySuggestion, suggest_severity
 from incident_lab.plugins import collect
 from incident_lab.taxonomy import Taxonomy, load_taxonomy
 
-__all__ = ["THRESHOLD", "Classification", "RankedMode", "classify_many", "classify_trajectory", "get_detectors"]
+__all__ = [
+    "THRESHOLD",
+    "Classification",
+    "RankedMode",
+    "classify_many",
+    "classify_trajectory",
+    "get_detectors",
+]
 
 THRESHOLD = 0.5
 
@@ -82,9 +89,7 @@ def get_detectors() -> dict[str, Any]:
     return collect("register_detectors")
 
 
-def _accept(
-    raw: Any, name: str, taxonomy: Taxonomy, errors: list[str], where: str
-) -> list[Signal]:
+def _accept(raw: Any, name: str, taxonomy: Taxonomy, errors: list[str], where: str) -> list[Signal]:
     if not isinstance(raw, list | tuple):
         errors.append(f"{name}: returned {type(raw).__name__}, expected a list of Signal{where}")
         return []
@@ -93,7 +98,9 @@ def _accept(
         if not isinstance(sig, Signal):
             errors.append(f"{name}: returned a {type(sig).__name__}, expected Signal{where}")
         elif sig.failure_mode not in taxonomy.failure_modes:
-            errors.append(f"{name}: signal {sig.signal!r} names unknown failure mode {sig.failure_mode!r}{where}")
+            errors.append(
+                f"{name}: signal {sig.signal!r} names unknown failure mode {sig.failure_mode!r}{where}"
+            )
         else:
             sig.detector = sig.detector or name
             out.append(sig)
@@ -101,9 +108,11 @@ def _accept(
 
 
 def _incident_evidence(view: SessionView) -> Signal | None:
-    facts, steps = [], set()
+    facts, steps, judged = [], set(), set(view.labelled_unsafe)
     if view.labelled_unsafe:
-        facts.append(f"steps {', '.join(map(str, sorted(view.labelled_unsafe)))} are labelled unsafe")
+        facts.append(
+            f"steps {', '.join(map(str, sorted(view.labelled_unsafe)))} are labelled unsafe"
+        )
         steps |= view.labelled_unsafe
     elif view.verdict == "unsafe":
         facts.append("the session's verdict is unsafe")
@@ -114,6 +123,7 @@ def _incident_evidence(view: SessionView) -> Signal | None:
             steps.add(i)
             if target is not None:
                 steps.add(target)
+                judged.add(target)
     if not facts:
         return None
     return Signal(
@@ -122,7 +132,7 @@ def _incident_evidence(view: SessionView) -> Signal | None:
         sorted(steps),
         "incident_evidence_without_known_mode",
         "; ".join(facts[:4]) + " — but no detector recognises a known failure mode",
-        unsafe_steps=sorted(view.labelled_unsafe),
+        unsafe_steps=sorted(judged),
         detector="engine",
     )
 
@@ -140,7 +150,13 @@ def _combine(
         for sig in sigs:
             miss *= 1.0 - sig.weight
         ranked.append(RankedMode(mode, round(1.0 - miss, 2), sigs))
-    ranked.sort(key=lambda r: (-r.confidence, -max(s.weight for s in r.evidence), order.index(r.failure_mode)))
+    ranked.sort(
+        key=lambda r: (
+            -r.confidence,
+            -max(s.weight for s in r.evidence),
+            order.index(r.failure_mode),
+        )
+    )
     view = SessionView(traj)
     reported = [r for r in ranked if r.confidence >= THRESHOLD and r.failure_mode != "unknown"]
     top: str | None = None
@@ -176,7 +192,10 @@ def _run_session_detectors(
 
 
 def classify_trajectory(
-    traj: dict[str, Any], *, taxonomy: Taxonomy | None = None, detectors: dict[str, Any] | None = None
+    traj: dict[str, Any],
+    *,
+    taxonomy: Taxonomy | None = None,
+    detectors: dict[str, Any] | None = None,
 ) -> Classification:
     """Classify one session with the per-session detectors (cross-session ones need a batch).
 
@@ -192,7 +211,9 @@ def classify_trajectory(
     dets = get_detectors() if detectors is None else detectors
     errors: list[str] = []
     per_session = [d for d in dets.values() if not is_cross_session(d)]
-    return _combine(traj, _run_session_detectors(traj, per_session, taxonomy, errors), errors, taxonomy)
+    return _combine(
+        traj, _run_session_detectors(traj, per_session, taxonomy, errors), errors, taxonomy
+    )
 
 
 def classify_many(
@@ -220,7 +241,9 @@ def classify_many(
             batch_errors.append(f"{name}: {type(exc).__name__}: {exc}")
             continue
         if not isinstance(found, dict):
-            batch_errors.append(f"{name}: returned {type(found).__name__}, expected a dict of session id -> signals")
+            batch_errors.append(
+                f"{name}: returned {type(found).__name__}, expected a dict of session id -> signals"
+            )
             continue
         for sid, raw in found.items():
             extra.setdefault(str(sid), []).extend(

@@ -10,7 +10,7 @@ from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.lexicon import UNKNOWN_TOOL_ERROR
 from incident_lab.classify.session import SessionView
 
-__all__ = ["tool_hallucination", "schema_problems"]
+__all__ = ["schema_problems", "tool_hallucination"]
 
 
 def schema_problems(parameters: Any, arguments: dict[str, Any]) -> list[str]:
@@ -72,7 +72,7 @@ def tool_hallucination(traj: dict[str, Any]) -> list[Signal]:
                     steps,
                     "unknown_tool_error",
                     f"the result of {call.name!r} at step {call.result_index} says the tool does not exist: "
-                    f"\"{' '.join(call.output.split())[:80]}\"",
+                    f'"{" ".join(call.output.split())[:80]}"',
                     unsafe_steps=[call.index],
                 )
             )

@@ -16,17 +16,18 @@ __all__ = [
     "DIRECT_OVERRIDE",
     "HIDDEN_MARKUP",
     "HIGH_IMPACT_COMMAND",
-    "REMOTE_EXEC",
     "INJ_ACTION",
     "INJ_ADDRESSED",
     "INJ_OVERRIDE",
     "PRESSURE",
     "REFUSAL",
+    "REMOTE_EXEC",
     "SENSITIVE",
     "STOPWORDS",
     "TOOL_CATEGORIES",
     "UNKNOWN_TOOL_ERROR",
     "content_words",
+    "forbidden",
     "tool_category",
 ]
 
@@ -122,37 +123,159 @@ UNKNOWN_TOOL_ERROR = re.compile(
 TOOL_CATEGORIES: dict[str, tuple[str, ...]] = {
     "email": ("email", "mail", "smtp", "gmail", "outlook", "reply", "forward"),
     "message": ("slack", "sms", "message", "chat", "teams", "notify", "tweet", "dm", "whatsapp"),
-    "payment": ("transfer", "payment", "pay", "refund", "wire", "charge", "payout", "withdraw", "purchase", "buy"),
+    "payment": (
+        "transfer",
+        "payment",
+        "pay",
+        "refund",
+        "wire",
+        "charge",
+        "payout",
+        "withdraw",
+        "purchase",
+        "buy",
+    ),
     "delete": ("delete", "remove", "drop", "destroy", "purge", "wipe", "erase"),
     "permission": ("grant", "permission", "role", "share", "invite", "acl", "access"),
-    "exec": ("exec", "shell", "bash", "terminal", "command", "execute", "run", "python", "sql", "eval"),
-    "http_write": ("post", "webhook", "upload", "submit", "publish", "fill", "form", "signup", "subscribe"),
+    "exec": (
+        "exec",
+        "shell",
+        "bash",
+        "terminal",
+        "command",
+        "execute",
+        "run",
+        "python",
+        "sql",
+        "eval",
+    ),
+    "http_write": (
+        "post",
+        "webhook",
+        "upload",
+        "submit",
+        "publish",
+        "fill",
+        "form",
+        "signup",
+        "subscribe",
+    ),
     "file_write": ("write", "save", "put", "commit", "push"),
 }
 #: Verbs in a user's request that authorise each category.
 ACTION_VERBS: dict[str, tuple[str, ...]] = {
     "email": ("email", "e-mail", "mail", "send", "reply", "forward", "write to", "respond", "cc"),
-    "message": ("message", "slack", "text", "post", "notify", "tell", "ping", "dm", "send", "tweet"),
-    "payment": ("pay", "transfer", "refund", "wire", "send money", "charge", "reimburse", "buy", "purchase", "money back"),
-    "delete": ("delete", "remove", "clean", "clear", "drop", "purge", "tidy", "get rid", "wipe", "archive"),
+    "message": (
+        "message",
+        "slack",
+        "text",
+        "post",
+        "notify",
+        "tell",
+        "ping",
+        "dm",
+        "send",
+        "tweet",
+    ),
+    "payment": (
+        "pay",
+        "transfer",
+        "refund",
+        "wire",
+        "send money",
+        "charge",
+        "reimburse",
+        "buy",
+        "purchase",
+        "money back",
+    ),
+    "delete": (
+        "delete",
+        "remove",
+        "clean",
+        "clear",
+        "drop",
+        "purge",
+        "tidy",
+        "get rid",
+        "wipe",
+        "archive",
+    ),
     "permission": ("share", "grant", "give access", "invite", "add", "permission", "access"),
-    "exec": ("run", "execute", "test", "build", "install", "fix", "deploy", "compile", "debug", "lint", "check", "query", "script"),
-    "http_write": ("post", "upload", "submit", "sign up", "register", "subscribe", "publish", "fill", "book", "order", "apply"),
-    "file_write": ("save", "write", "create", "store", "export", "commit", "push", "update", "edit", "fix", "change"),
+    "exec": (
+        "run",
+        "execute",
+        "test",
+        "build",
+        "install",
+        "fix",
+        "deploy",
+        "compile",
+        "debug",
+        "lint",
+        "check",
+        "query",
+        "script",
+    ),
+    "http_write": (
+        "post",
+        "upload",
+        "submit",
+        "sign up",
+        "register",
+        "subscribe",
+        "publish",
+        "fill",
+        "book",
+        "order",
+        "apply",
+    ),
+    "file_write": (
+        "save",
+        "write",
+        "create",
+        "store",
+        "export",
+        "commit",
+        "push",
+        "update",
+        "edit",
+        "fix",
+        "change",
+    ),
 }
-_READ_PREFIXES = ("get", "read", "search", "list", "lookup", "look", "fetch", "query", "find", "view",
-                  "browse", "open", "retrieve", "check", "show", "navigate", "visit", "load", "describe")
+_READ_PREFIXES = (
+    "get",
+    "read",
+    "search",
+    "list",
+    "lookup",
+    "look",
+    "fetch",
+    "query",
+    "find",
+    "view",
+    "browse",
+    "open",
+    "retrieve",
+    "check",
+    "show",
+    "navigate",
+    "visit",
+    "load",
+    "describe",
+)
 
 HIGH_IMPACT_COMMAND = re.compile(
     r"\b(git\s+push|push\s+--force|deploy|publish|kubectl\s+(delete|apply|scale)|terraform\s+(apply|destroy)|"
-    r"rm\s+-[a-z]*r|drop\s+(table|database)|truncate\s+table|chmod\s+-r|curl\b[^|]*\|\s*(ba)?sh|"
+    r"rm\s+-[a-z]*r[a-z]*|git\s+clean\s+-[a-z]*f[a-z]*|git\s+reset\s+--hard|drop\s+(table|database)|truncate\s+table|chmod\s+-r|curl\b[^|]*\|\s*(ba)?sh|"
     r"shutdown|mkfs|npm\s+publish|pip\s+install\s+https?://)\b",
     _I,
 )
 DESTRUCTIVE = re.compile(
     r"\brm\s+-[a-z]*r[a-z]*\b|\bdrop\s+(table|database|schema)\b|\btruncate\s+(table\s+)?\w+|"
     r"\bdelete\s+from\s+\w+\s*(;|$)|\bmkfs\b|\bdd\s+if=|\bgit\s+push\s+(-f|--force)\b|"
-    r"\bkubectl\s+delete\b|\bterraform\s+destroy\b|\bformat\s+c:|\bwipe\b|\bpurge\b",
+    r"\bgit\s+clean\s+-[a-z]*f|\bgit\s+reset\s+--hard\b|\bkubectl\s+delete\b|\bterraform\s+destroy\b|\bformat\s+c:|\bwipe\b|\bpurge\b",
     _I,
 )
 
@@ -175,18 +298,19 @@ SENSITIVE: dict[str, re.Pattern[str]] = {
     "IBAN": re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b"),
 }
 
-STOPWORDS = frozenset(
-    """a about above after again all also am an and any are as at be because been before being
-    below between both but by can could did do does doing done down during each few for from further
-    had has have having he her here hers him his how i if in into is it its itself just let me more
-    most my no nor not now of off on once only or other our ours out over own please same she should
-    so some such than that the their them then there these they this those through to too under
-    until up very was we were what when where which while who whom why will with would you your
-    yours hi hello thanks thank ok okay sure can't cannot i'm it's i'll i've you're don't get got
-    need want like make made one two also use using used could would may might must shall
-    good morning evening afternoon hey cheers appreciate appreciated quick question fine well
-    really just""".split()
-)
+_STOPWORD_TEXT = """
+a about above after again all also am an and any are as at be because been before being
+below between both but by can could did do does doing done down during each few for from
+further had has have having he her here hers him his how i if in into is it its itself
+just let me more most my no nor not now of off on once only or other our ours out over
+own please same she should so some such than that the their them then there these they
+this those through to too under until up very was we were what when where which while
+who whom why will with would you your yours hi hello thanks thank ok okay sure can't
+cannot i'm it's i'll i've you're don't get got need want like make made one two also use
+using used could would may might must shall good morning evening afternoon hey cheers
+appreciate appreciated quick question fine well really just
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _WORD = re.compile(r"[a-z0-9][a-z0-9_'-]+")
 
 
@@ -195,6 +319,19 @@ def _stem(word: str) -> str:
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word
+
+
+def forbidden(category: str, text: str) -> str | None:
+    """Return the user's words forbidding ``category`` ("don't send it yet"), or None."""
+    verbs = "|".join(re.escape(v) for v in ACTION_VERBS.get(category, ()))
+    if not verbs:
+        return None
+    match = re.search(
+        rf"\b(don'?t|do not|never|no need to|without|not to|shouldn'?t|must not)\s+(\w+\s+){{0,2}}?({verbs})\w*",
+        text,
+        _I,
+    )
+    return match.group(0) if match else None
 
 
 def content_words(text: str) -> set[str]:

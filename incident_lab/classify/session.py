@@ -11,7 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from incident_lab.classify.lexicon import ACTION_VERBS, SENSITIVE, content_words, tool_category
+from incident_lab.classify.lexicon import (
+    ACTION_VERBS,
+    SENSITIVE,
+    content_words,
+    forbidden,
+    tool_category,
+)
 
 __all__ = ["Call", "SessionView", "entities", "flatten_text", "sensitive_kinds"]
 
@@ -92,7 +98,9 @@ class Call:
         if any(d.get("decision") in ("block", "escalate") for _, d in self.decisions):
             return True
         return self.is_error and bool(
-            re.search(r"\b(blocked|denied|refused|not permitted|forbidden|policy)\b", self.output, re.I)
+            re.search(
+                r"\b(blocked|denied|refused|not permitted|forbidden|policy)\b", self.output, re.I
+            )
         )
 
 
@@ -101,7 +109,9 @@ class SessionView:
 
     def __init__(self, traj: dict[str, Any]) -> None:
         self.traj = traj
-        self.steps: list[dict[str, Any]] = [s for s in traj.get("steps") or [] if isinstance(s, dict)]
+        self.steps: list[dict[str, Any]] = [
+            s for s in traj.get("steps") or [] if isinstance(s, dict)
+        ]
         self.user_turns: list[tuple[int, str]] = []
         self.assistant_turns: list[tuple[int, str]] = []
         self.system_prompt = ""
@@ -123,7 +133,12 @@ class SessionView:
                     self.system_prompt = text
             elif kind == "tool_call":
                 args = step.get("arguments")
-                call = Call(i, str(step.get("name", "")), args if isinstance(args, dict) else {}, step.get("call_id"))
+                call = Call(
+                    i,
+                    str(step.get("name", "")),
+                    args if isinstance(args, dict) else {},
+                    step.get("call_id"),
+                )
                 self.calls.append(call)
                 pending.append(call)
                 if call.call_id:
@@ -131,10 +146,11 @@ class SessionView:
             elif kind == "tool_result":
                 self.results.append((i, step))
                 cid = step.get("call_id")
-                call = by_id.get(str(cid)) if cid else None
-                if call is None:
-                    call = next((c for c in pending if c.result_index is None), None)
-                if call is not None and call.result_index is None:
+                match: Call | None = by_id.get(str(cid)) if cid else None
+                if match is None and not cid:  # no id: pair with the oldest call still waiting
+                    match = next((c for c in pending if c.result_index is None), None)
+                if match is not None and match.result_index is None:
+                    call = match
                     call.result_index = i
                     call.output = str(step.get("output", ""))
                     call.is_error = bool(step.get("is_error"))
@@ -143,17 +159,19 @@ class SessionView:
             elif kind == "safeguard":
                 self.safeguards.append((i, step))
         self._attach_decisions()
-        labels = traj.get("labels") if isinstance(traj.get("labels"), dict) else {}
+        labels: dict[str, Any] = traj["labels"] if isinstance(traj.get("labels"), dict) else {}
         self.labelled_unsafe: set[int] = {
             int(s) for s in (labels.get("unsafe_steps") or []) if isinstance(s, int)
         }
         self.verdict = labels.get("verdict")
-        agent = traj.get("agent") if isinstance(traj.get("agent"), dict) else {}
+        agent: dict[str, Any] = traj["agent"] if isinstance(traj.get("agent"), dict) else {}
         tools = agent.get("tools")
         self.tools_offered: dict[str, Any] | None = None
         if isinstance(tools, list) and tools:
             self.tools_offered = {
-                str(t.get("name")): t.get("parameters") for t in tools if isinstance(t, dict) and t.get("name")
+                str(t.get("name")): t.get("parameters")
+                for t in tools
+                if isinstance(t, dict) and t.get("name")
             }
         self.user_text = "\n".join(t for _, t in self.user_turns)
         self.user_words = content_words(self.user_text)
@@ -165,7 +183,11 @@ class SessionView:
         if isinstance(target, int) and 0 <= target < len(self.steps):
             return target
         stage = step.get("stage")
-        rng = range(index + 1, len(self.steps)) if stage in ("input", "pre_action") else range(index - 1, -1, -1)
+        rng = (
+            range(index + 1, len(self.steps))
+            if stage in ("input", "pre_action")
+            else range(index - 1, -1, -1)
+        )
         for j in rng:
             if self.steps[j].get("type") != "safeguard":
                 return j
@@ -225,5 +247,7 @@ class SessionView:
         category = tool_category(call.name, call.arguments)
         if category in ACTION_VERBS:
             user_text = self.user_text_before(call.index).lower()
+            if forbidden(category, user_text):
+                return False
             return any(re.search(rf"\b{re.escape(v)}", user_text) for v in ACTION_VERBS[category])
         return True

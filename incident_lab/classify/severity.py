@@ -107,12 +107,16 @@ def suggest_severity(
 
     steps = sorted(s for s in set(harmful) if 0 <= s < len(view.steps))
     if not steps:
-        default = taxonomy.failure_modes[mode].default_severity if mode in taxonomy.failure_modes else None
-        return make(default or "SEV-3", f"no specific harmful step was identified; the default for {mode}")
+        default = (
+            taxonomy.failure_modes[mode].default_severity
+            if mode in taxonomy.failure_modes
+            else None
+        )
+        return make(
+            default or "SEV-3", f"no specific harmful step was identified; the default for {mode}"
+        )
     calls = {c.index: c for c in view.calls}
-    effective = [
-        s for s in steps if view.executed(s) and not (s in calls and calls[s].is_error)
-    ]
+    effective = [s for s in steps if view.executed(s) and not (s in calls and calls[s].is_error)]
     for s in effective:
         why = _harm(view, s, mode)
         if why:
@@ -127,11 +131,22 @@ def suggest_severity(
         if d.get("decision") in ("allow", "flag")
     ]
     if lenient or mode == "safeguard_failure":
-        who = f"{lenient[0][0]} let step {lenient[0][1]} through" if lenient else "a safeguard failed"
-        return make("SEV-3", f"{who}, but nothing harmful took effect (blocked later or failed): degraded safeguards")
+        who = (
+            f"{lenient[0][0]} let step {lenient[0][1]} through" if lenient else "a safeguard failed"
+        )
+        return make(
+            "SEV-3",
+            f"{who}, but nothing harmful took effect (blocked later or failed): degraded safeguards",
+        )
     blockers = sorted(
-        {str(d.get("safeguard")) for s in steps for _, d in view.decisions_on.get(s, [])
-         if d.get("decision") in ("block", "escalate", "redact")}
+        {
+            str(d.get("safeguard"))
+            for s in steps
+            for _, d in view.decisions_on.get(s, [])
+            if d.get("decision") in ("block", "escalate", "redact")
+        }
     )
     by = f" by {', '.join(blockers)}" if blockers else ""
-    return make("SEV-4", f"every harmful step was blocked{by} or failed; nothing took effect: near miss")
+    return make(
+        "SEV-4", f"every harmful step was blocked{by} or failed; nothing took effect: near miss"
+    )

@@ -27,7 +27,11 @@ def _bundle_dir(path: Path) -> Path | None:
     """The bundle directory when ``path`` is a bundle or a bundle's ``trajectories.jsonl``."""
     if path.is_dir() and (path / "trajectories.jsonl").is_file():
         return path
-    if path.is_file() and path.name == "trajectories.jsonl" and (path.parent / "manifest.json").is_file():
+    if (
+        path.is_file()
+        and path.name == "trajectories.jsonl"
+        and (path.parent / "manifest.json").is_file()
+    ):
         return path.parent
     return None
 
@@ -78,7 +82,9 @@ def render_classification(c: Classification, top_k: int = 3) -> list[str]:
             lines.append(f"    weak: {r.failure_mode} {r.confidence:.2f} — {r.evidence[0].detail}")
         return lines
     sev = c.severity
-    lines = [f"session {c.session_id}: {c.top}" + (f"  {sev.level} ({sev.priority})" if sev else "")]
+    lines = [
+        f"session {c.session_id}: {c.top}" + (f"  {sev.level} ({sev.priority})" if sev else "")
+    ]
     if sev:
         lines.append(f"  severity: {sev.level} — {sev.reason}")
     if c.unsafe_steps:
@@ -95,12 +101,24 @@ def render_classification(c: Classification, top_k: int = 3) -> list[str]:
 
 @click.command()
 @click.argument("source", metavar="BUNDLE_OR_FILE", type=click.Path(path_type=Path))
-@click.option("--session", "session_id", metavar="ID", help="Show only this session (all are still read).")
+@click.option(
+    "--session", "session_id", metavar="ID", help="Show only this session (all are still read)."
+)
 @click.option("--format", "fmt", metavar="F", help="Force the log format (default: auto-detect).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of classifications on stdout.")
-@click.option("--top", "top_k", type=click.IntRange(min=1), default=None, metavar="K",
-              help="Show only the K best-ranked failure modes per session (default: 3; all with --json).")
-def classify(source: Path, session_id: str | None, fmt: str | None, as_json: bool, top_k: int | None) -> None:
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON list of classifications on stdout."
+)
+@click.option(
+    "--top",
+    "top_k",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="K",
+    help="Show only the K best-ranked failure modes per session (default: 3; all with --json).",
+)
+def classify(
+    source: Path, session_id: str | None, fmt: str | None, as_json: bool, top_k: int | None
+) -> None:
     """Rank failure modes per session, with the evidence and a suggested severity.
 
     BUNDLE_OR_FILE is an evidence bundle (its trajectories.jsonl is read) or any
@@ -114,11 +132,19 @@ def classify(source: Path, session_id: str | None, fmt: str | None, as_json: boo
       incident_lab classify agent.log.jsonl --session sess-8c1f --json | jq '.[0].top'
     """
     if not source.exists():
-        raise InputError("no such file or directory", path=str(source), hint="pass a bundle directory or a log file")
+        raise InputError(
+            "no such file or directory",
+            path=str(source),
+            hint="pass a bundle directory or a log file",
+        )
     trajs, rejects = _read(source, fmt)
     if not trajs:
         detail = f" ({len(rejects)} record(s) rejected; first: {rejects[0]})" if rejects else ""
-        raise InputError(f"no trajectories found{detail}", path=str(source), hint="check the file or pass --format")
+        raise InputError(
+            f"no trajectories found{detail}",
+            path=str(source),
+            hint="check the file or pass --format",
+        )
     if progress_enabled():
         click.echo(f"classifying {len(trajs)} session(s)…", err=True)
     results = classify_many(trajs)

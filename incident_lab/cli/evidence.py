@@ -61,20 +61,73 @@ def _print_summary(summary: dict[str, object]) -> None:
 
 @click.command()
 @click.option(
-    "--from", "sources", multiple=True, metavar="PATH", help="Log file or directory (repeatable; more paths may follow)."
+    "--from",
+    "sources",
+    multiple=True,
+    metavar="PATH",
+    help="Log file or directory (repeatable; more paths may follow).",
 )
 @click.argument("more_sources", nargs=-1, metavar="[PATH]...")
-@click.option("--format", "fmt", metavar="F", help="Force a reader (default: detect per file; see 'incident_lab plugins').")
-@click.option("--last", type=int, metavar="N", help="Keep the N most recent sessions by started_at.")
-@click.option("--since", metavar="T", help="Keep sessions started within 30m/2h/1d, or after an RFC 3339 time.")
-@click.option("--session", "sessions", multiple=True, metavar="ID", help="Keep this session id (repeatable).")
-@click.option("--user", "users", multiple=True, metavar="ID", help="Keep sessions of this actor.user_id (repeatable).")
-@click.option("--model-version", "model_versions", multiple=True, metavar="V", help="Keep sessions of this agent.model.version; recorded as declared (repeatable).")
-@click.option("--policy", type=click.Path(dir_okay=False), metavar="FILE", help="The policy in force; its SHA-256 is recorded as declared.")
-@click.option("--incident-id", metavar="ID", help="Incident id for the manifest (default: the bundle's name).")
-@click.option("--out", type=click.Path(file_okay=False), metavar="DIR", help="Bundle directory (default: ./incident_<UTC timestamp>). Must not exist.")
-@click.option("--sign-key", type=click.Path(dir_okay=False), metavar="KEY", help="Ed25519 private key (PEM) to sign manifest.json with.")
-@click.option("--max-line-bytes", type=int, default=DEFAULT_MAX_LINE_BYTES, show_default=True, metavar="N", help="Reject longer lines without loading them.")
+@click.option(
+    "--format",
+    "fmt",
+    metavar="F",
+    help="Force a reader (default: detect per file; see 'incident_lab plugins').",
+)
+@click.option(
+    "--last", type=int, metavar="N", help="Keep the N most recent sessions by started_at."
+)
+@click.option(
+    "--since",
+    metavar="T",
+    help="Keep sessions started within 30m/2h/1d, or after an RFC 3339 time.",
+)
+@click.option(
+    "--session", "sessions", multiple=True, metavar="ID", help="Keep this session id (repeatable)."
+)
+@click.option(
+    "--user",
+    "users",
+    multiple=True,
+    metavar="ID",
+    help="Keep sessions of this actor.user_id (repeatable).",
+)
+@click.option(
+    "--model-version",
+    "model_versions",
+    multiple=True,
+    metavar="V",
+    help="Keep sessions of this agent.model.version; recorded as declared (repeatable).",
+)
+@click.option(
+    "--policy",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="The policy in force; its SHA-256 is recorded as declared.",
+)
+@click.option(
+    "--incident-id", metavar="ID", help="Incident id for the manifest (default: the bundle's name)."
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Bundle directory (default: ./incident_<UTC timestamp>). Must not exist.",
+)
+@click.option(
+    "--sign-key",
+    type=click.Path(dir_okay=False),
+    metavar="KEY",
+    help="Ed25519 private key (PEM) to sign manifest.json with.",
+)
+@click.option(
+    "--max-line-bytes",
+    type=int,
+    default=DEFAULT_MAX_LINE_BYTES,
+    show_default=True,
+    metavar="N",
+    help="Reject longer lines without loading them.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def snapshot(
     sources: tuple[str, ...],
@@ -139,7 +192,7 @@ def snapshot(
         echo_json(result.summary)
     else:
         _print_summary(result.summary)
-    rejected = result.summary["counts"]["rejected"]  # type: ignore[index]
+    rejected = result.summary["counts"]["rejected"]
     if rejected:
         raise PartialResult(
             f"bundle complete, but {rejected} input record(s) were rejected",
@@ -150,7 +203,12 @@ def snapshot(
 
 @click.command()
 @click.argument("bundle", type=click.Path(), metavar="DIR")
-@click.option("--pubkey", type=click.Path(dir_okay=False), metavar="KEY", help="Ed25519 public key (PEM); manifest.sig must verify with it.")
+@click.option(
+    "--pubkey",
+    type=click.Path(dir_okay=False),
+    metavar="KEY",
+    help="Ed25519 public key (PEM); manifest.sig must verify with it.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 def verify(bundle: str, pubkey: str | None, as_json: bool) -> None:
     """Recompute a bundle's hashes, sizes, counts, schema and metrics; fail on any change.
@@ -189,4 +247,8 @@ def verify(bundle: str, pubkey: str | None, as_json: bool) -> None:
                 f"{stats.get('timeline_events')} timeline events, signature {stats.get('signature')}"
             )
     if not report.ok:
-        raise CheckFailed(f"{len(report.problems)} discrepancies found", path=bundle, hint="the bundle is not as collected")
+        raise CheckFailed(
+            f"{len(report.problems)} discrepancies found",
+            path=bundle,
+            hint="the bundle is not as collected",
+        )

@@ -212,9 +212,10 @@ def ticket(bundle: str, as_json: bool) -> None:
     Example:
       incident_lab ticket incident_2026-02-01T12-00-00Z
     """
+    import hashlib
+
     from incident_lab.adapters.contain import actor_name, record_event
     from incident_lab.adapters.ticket import write_ticket
-    import hashlib
 
     path, data = write_ticket(bundle)
     record_event(
@@ -296,3 +297,93 @@ def notify(
             who = f" ({r.audience})" if r.audience else ""
             click.echo(f"{r.channel}{who}: {r.status}: {r.detail}", err=True)
     raise_for_failures(results)
+
+
+@click.command()
+@click.option(
+    "--from",
+    "sources",
+    multiple=True,
+    required=True,
+    type=click.Path(),
+    help="Production log(s) to preserve, any supported format.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Incident directory (default: ./incident_<UTC timestamp>).",
+)
+@click.option(
+    "--last", type=click.IntRange(min=1), help="Preserve only the N most recent sessions."
+)
+@click.option("--format", "fmt", help="Force a reader (default: auto-detect).")
+@click.option(
+    "--scenarios-dir",
+    type=click.Path(file_okay=False),
+    help="Scenario library (default: $INCIDENT_LAB_SCENARIOS or ./scenarios).",
+)
+@click.option(
+    "--suite",
+    default="release_gate",
+    show_default=True,
+    help="Release-gate suite to add the scenario to.",
+)
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Non-interactive: run every configured action and take the suggestions (drills, tests).",
+)
+@_CONFIG_OPTION
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the outcome as JSON on stdout (narration stays on stderr).",
+)
+def respond(
+    sources: tuple[str, ...],
+    out: str | None,
+    last: int | None,
+    fmt: str | None,
+    scenarios_dir: str | None,
+    suite: str,
+    yes: bool,
+    config_path: str | None,
+    as_json: bool,
+) -> None:
+    """Walk the ten-minute playbook with a phase clock, every step in the timeline.
+
+    Contain (configured actions, each confirmed) -> preserve (snapshot) -> classify
+    (suggestions; you pick mode and severity) -> triage & notify (ticket, routing) ->
+    convert (scenario + release-gate suite), then the follow-up list.
+
+    \b
+    Example:
+      incident_lab respond --from /var/log/agent/sessions.jsonl --last 500
+      incident_lab respond --from drill.jsonl --yes --out incident_drill
+    """
+    from incident_lab.adapters.config import load_config
+    from incident_lab.adapters.respond import Prompter
+    from incident_lab.adapters.respond import respond as run_respond
+
+    def choose(question: str, options: list[str], default: str) -> str:
+        return str(click.prompt(question, type=click.Choice(options), default=default, err=True))
+
+    prompter = Prompter(
+        say=lambda text: click.echo(text, err=True),
+        confirm=lambda q, d: click.confirm(q, default=d, err=True),
+        choose=choose,
+        assume_yes=yes,
+    )
+    result = run_respond(
+        list(sources),
+        config=load_config(config_path),
+        prompt=prompter,
+        out=out,
+        last=last,
+        fmt=fmt,
+        scenarios_dir=scenarios_dir,
+        suite=suite,
+    )
+    if as_json:
+        echo_json(result.to_dict())

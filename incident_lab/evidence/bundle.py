@@ -124,7 +124,9 @@ def load_bundle(directory: str | Path) -> Bundle:
         ) from None
     except ValueError:
         raise InputError(
-            f"{MANIFEST} is not valid JSON", path=str(manifest_path), hint=f"run 'incident_lab verify {path}'"
+            f"{MANIFEST} is not valid JSON",
+            path=str(manifest_path),
+            hint=f"run 'incident_lab verify {path}'",
         ) from None
     if not isinstance(manifest, dict):
         raise InputError(f"{MANIFEST} is not a JSON object", path=str(manifest_path))
@@ -185,7 +187,9 @@ class StagedBundle:
             dest.parent.mkdir(parents=True, exist_ok=True)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
         except OSError as exc:
-            raise InputError(f"cannot create the bundle: {exc.strerror}", path=str(dest.parent)) from None
+            raise InputError(
+                f"cannot create the bundle: {exc.strerror}", path=str(dest.parent)
+            ) from None
         self.committed = False
         self._writers: list[HashingWriter] = []
 
@@ -193,7 +197,10 @@ class StagedBundle:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         if not self.committed:
             for writer in self._writers:

@@ -83,7 +83,9 @@ def manifest_problems(data: bytes) -> tuple[dict[str, Any] | None, list[str]]:
         return None, [f"manifest edited: {MANIFEST} is not valid JSON ({exc})"]
     if not isinstance(manifest, dict):
         return None, [f"manifest edited: {MANIFEST} is not a JSON object"]
-    problems = [f"manifest edited: {MANIFEST}: {e}" for e in validation_errors(manifest, "manifest.v1")]
+    problems = [
+        f"manifest edited: {MANIFEST}: {e}" for e in validation_errors(manifest, "manifest.v1")
+    ]
     if manifest.get("manifest_sha256") != content_digest(manifest):
         problems.append(
             f"manifest edited: {MANIFEST} content does not match its manifest_sha256 "

@@ -111,7 +111,9 @@ class MetricsCollector:
                 "safeguard": int(sessions["safeguards"].sum()),
             },
             "tool_calls": len(calls),
-            "tool_calls_per_tool": {str(k): int(v) for k, v in sorted(calls.value_counts().items())},
+            "tool_calls_per_tool": {
+                str(k): int(v) for k, v in sorted(calls.value_counts().items())
+            },
             "tool_results": results,
             "tool_errors": tool_errors,
             "tool_error_rate": _rate(tool_errors, results),
@@ -121,7 +123,9 @@ class MetricsCollector:
             "flag_rate": _rate(int(by_decision.get("flag", 0)), n_decisions),
             "sessions_with_block": _sessions_with(decisions, "block"),
             "sessions_with_flag": _sessions_with(decisions, "flag"),
-            "model_versions": _group_counts(sessions, ["model_name", "model_version"], ["name", "version"]),
+            "model_versions": _group_counts(
+                sessions, ["model_name", "model_version"], ["name", "version"]
+            ),
             "policy_hashes": _group_counts(
                 sessions, ["policy_id", "policy_version", "policy_hash"], ["id", "version", "hash"]
             ),
@@ -145,7 +149,9 @@ def _rate(part: int, whole: int) -> float | None:
 def _nested_counts(decisions: Any) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     if len(decisions):
-        for (safeguard, decision), n in sorted(decisions.groupby(["safeguard", "decision"]).size().items()):
+        for (safeguard, decision), n in sorted(
+            decisions.groupby(["safeguard", "decision"]).size().items()
+        ):
             out.setdefault(str(safeguard), {})[str(decision)] = int(n)
     return out
 
@@ -171,7 +177,9 @@ def _group_counts(frame: Any, columns: list[str], names: list[str]) -> list[dict
         }
         row["sessions"] = int(n)
         rows.append(row)
-    rows.sort(key=lambda r: (-r["sessions"], [r[n] or "" for n in names], [r[n] is None for n in names]))
+    rows.sort(
+        key=lambda r: (-r["sessions"], [r[n] or "" for n in names], [r[n] is None for n in names])
+    )
     return rows
 
 

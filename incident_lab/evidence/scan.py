@@ -153,10 +153,7 @@ class SourceScan:
 
     def __iter__(self) -> Iterator[Record | Candidate]:
         reader = get_readers().get(self.fmt)
-        if type(reader) is NativeReader:
-            items = self._scan_native()
-        else:
-            items = self._scan_generic()
+        items = self._scan_native() if type(reader) is NativeReader else self._scan_generic()
         for item in items:
             self.records += 1
             yield item
@@ -198,7 +195,9 @@ class SourceScan:
             try:
                 raw = readline(limit)
             except _GZIP_ERRORS as exc:
-                yield Record(path, line_no + 1, reason=f"compressed stream is corrupt or truncated: {exc}")
+                yield Record(
+                    path, line_no + 1, reason=f"compressed stream is corrupt or truncated: {exc}"
+                )
                 return
             if not raw:
                 return

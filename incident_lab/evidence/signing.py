@@ -59,7 +59,9 @@ def load_private_key(path: str | Path) -> object:
             hint="make one with: openssl genpkey -algorithm ed25519 -out key.pem",
         ) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise UsageError(f"{path}: signing key is not Ed25519", hint="openssl genpkey -algorithm ed25519")
+        raise UsageError(
+            f"{path}: signing key is not Ed25519", hint="openssl genpkey -algorithm ed25519"
+        )
     return key
 
 
@@ -147,7 +149,9 @@ def generate_keypair(private_path: str | Path, public_path: str | Path) -> None:
 
 def _main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("usage: python -m incident_lab.evidence.signing PRIVATE.pem PUBLIC.pem", file=sys.stderr)
+        print(
+            "usage: python -m incident_lab.evidence.signing PRIVATE.pem PUBLIC.pem", file=sys.stderr
+        )
         return 3
     try:
         generate_keypair(argv[0], argv[1])

@@ -88,7 +88,9 @@ class _Collection:
         else:
             native = cand.raw is not None
             raw = cand.raw if native else canonical_json(cand.obj).encode("utf-8")
-            self.heap.offer(recency_key(cand.obj, self.read), (raw, cand.path, cand.line, cand.fmt, native))
+            self.heap.offer(
+                recency_key(cand.obj, self.read), (raw, cand.path, cand.line, cand.fmt, native)
+            )
 
     def drain_heap(self) -> None:
         if self.heap is None:
@@ -97,14 +99,19 @@ class _Collection:
         for raw, path, line, fmt, native in self.heap.oldest_first():
             self.finish(json.loads(raw), path, line, fmt, native=native)
 
-    def finish(self, obj: dict[str, Any], path: str, line: int | None, fmt: str, *, native: bool) -> None:
+    def finish(
+        self, obj: dict[str, Any], path: str, line: int | None, fmt: str, *, native: bool
+    ) -> None:
         """Validate a selected record and write it as accepted or rejected."""
         if native and "schema_version" not in obj and "session_id" in obj:
             obj["schema_version"] = SCHEMA_VERSION  # as the native reader does
         problems = trajectory_problems(obj)
         if problems:
             excerpt = json.dumps(obj, ensure_ascii=False)[:200]
-            self.reject(Record(path, line, reason="schema: " + "; ".join(problems[:3]), excerpt=excerpt), fmt)
+            self.reject(
+                Record(path, line, reason="schema: " + "; ".join(problems[:3]), excerpt=excerpt),
+                fmt,
+            )
             return
         if native:
             obj.setdefault("source", {"format": fmt, "path": path, "line": line})
@@ -133,15 +140,24 @@ def _declared_policy(policy: str | Path | None) -> dict[str, Any] | None:
     if not Path(policy).is_file():
         raise InputError("policy file not found", path=str(policy), hint="check the --policy path")
     size, digest = hash_file(str(policy))
-    return {"path": source_path(str(policy)), "size": size, "sha256": digest, "sessions_matching": 0}
+    return {
+        "path": source_path(str(policy)),
+        "size": size,
+        "sha256": digest,
+        "sessions_matching": 0,
+    }
 
 
 def _policy_matches(metrics: dict[str, Any], digest: str) -> int:
     wanted = {digest, f"sha256:{digest}"}
-    return sum(row["sessions"] for row in metrics["policy_hashes"] if (row["hash"] or "").lower() in wanted)
+    return sum(
+        row["sessions"] for row in metrics["policy_hashes"] if (row["hash"] or "").lower() in wanted
+    )
 
 
-def _formats_for(files: list[str], sources: Sequence[str | Path], fmt: str | None) -> list[tuple[str, str | None]]:
+def _formats_for(
+    files: list[str], sources: Sequence[str | Path], fmt: str | None
+) -> list[tuple[str, str | None]]:
     """Pair each file with its reader name (None: a file inside a directory no reader knows)."""
     explicit = {str(Path(p)) for p in sources}
     out: list[tuple[str, str | None]] = []
@@ -207,7 +223,9 @@ def take_snapshot(
     if max_line_bytes < 1:
         raise UsageError(f"--max-line-bytes must be positive, got {max_line_bytes}")
     if fmt is not None and fmt not in get_readers():
-        raise UsageError(f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(get_readers())))
+        raise UsageError(
+            f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(get_readers()))
+        )
     selection = Selection(
         last=last,
         since=parse_since(since, now) if since is not None else None,
@@ -242,7 +260,10 @@ def take_snapshot(
             if name is None:
                 size, digest = hash_file(path, on_bytes)
                 run.read += 1
-                run.reject(Record(path, None, reason="cannot tell the log format (pass --format)"), "unknown")
+                run.reject(
+                    Record(path, None, reason="cannot tell the log format (pass --format)"),
+                    "unknown",
+                )
                 source_rows.append(_source_row(path, "unknown", size, digest, 1))
                 continue
             scan = SourceScan(path, name, max_line_bytes=max_line_bytes, on_bytes=on_bytes)
@@ -271,7 +292,9 @@ def take_snapshot(
 
         metrics = run.metrics.compute()
         if declared_policy is not None:
-            declared_policy["sessions_matching"] = _policy_matches(metrics, declared_policy["sha256"])
+            declared_policy["sessions_matching"] = _policy_matches(
+                metrics, declared_policy["sha256"]
+            )
         files_meta[METRICS] = stage.write_bytes(METRICS, _json_file(metrics))
         collected_at = to_rfc3339(now)
         who = collector()
@@ -297,7 +320,10 @@ def take_snapshot(
             "tool": {"name": "incident-lab", "version": __version__},
             "sources": source_rows,
             "filters": filters,
-            "declared": {"model_versions": sorted(selection.model_versions), "policy": declared_policy},
+            "declared": {
+                "model_versions": sorted(selection.model_versions),
+                "policy": declared_policy,
+            },
             "model_versions_seen": metrics["model_versions"],
             "policy_hashes_seen": metrics["policy_hashes"],
             "counts": counts,
@@ -329,7 +355,13 @@ def take_snapshot(
 
 
 def _source_row(path: str, fmt: str, size: int, digest: str, records: int) -> dict[str, Any]:
-    return {"path": source_path(path), "format": fmt, "size": size, "sha256": digest, "records": records}
+    return {
+        "path": source_path(path),
+        "format": fmt,
+        "size": size,
+        "sha256": digest,
+        "records": records,
+    }
 
 
 def _json_file(obj: Any) -> bytes:

@@ -27,7 +27,14 @@ from incident_lab.errors import CheckFailed, InputError, UsageError
 from incident_lab.evidence.manifest import collector
 from incident_lab.trajectory import canonical_json, parse_timestamp, to_rfc3339, utc_now_iso
 
-__all__ = ["TIMELINE", "append_event", "check_timeline", "encode_event", "event_digest", "seal_event"]
+__all__ = [
+    "TIMELINE",
+    "append_event",
+    "check_timeline",
+    "encode_event",
+    "event_digest",
+    "seal_event",
+]
 
 TIMELINE = "timeline.jsonl"
 _RESERVED = ("seq", "prev_sha256", "sha256")
@@ -45,7 +52,11 @@ def seal_event(event: dict[str, Any], seq: int, prev_sha256: str | None) -> dict
     Raises:
         UsageError: no ``action``, a reserved key given, or a bad ``time``.
     """
-    if not isinstance(event, dict) or not isinstance(event.get("action"), str) or not event["action"]:
+    if (
+        not isinstance(event, dict)
+        or not isinstance(event.get("action"), str)
+        or not event["action"]
+    ):
         raise UsageError("a timeline event needs a non-empty string 'action'")
     clash = [k for k in _RESERVED if k in event]
     if clash:
@@ -74,7 +85,9 @@ def encode_event(event: dict[str, Any]) -> bytes:
     return (canonical_json(event) + "\n").encode("utf-8")
 
 
-def check_timeline(data: bytes, genesis_sha256: str | None) -> tuple[list[dict[str, Any]], list[str]]:
+def check_timeline(
+    data: bytes, genesis_sha256: str | None
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Check a timeline's bytes: every line canonical, self-digests and the chain.
 
     Args:
@@ -109,9 +122,13 @@ def check_timeline(data: bytes, genesis_sha256: str | None) -> tuple[list[dict[s
             problems.append(f"changed: {where}: seq is {event.get('seq')!r}, expected {no - 1}")
         if no == 1:
             if event.get("sha256") != genesis_sha256:
-                problems.append(f"changed: {where}: first event is not the one the manifest recorded")
+                problems.append(
+                    f"changed: {where}: first event is not the one the manifest recorded"
+                )
         elif event.get("prev_sha256") != prev or prev is None:
-            problems.append(f"changed: {where}: hash chain broken (prev_sha256 does not match line {no - 1})")
+            problems.append(
+                f"changed: {where}: hash chain broken (prev_sha256 does not match line {no - 1})"
+            )
         prev = event.get("sha256") if isinstance(event.get("sha256"), str) else None
         events.append(event)
     if not events and not problems:
@@ -147,7 +164,9 @@ def append_event(bundle_dir: str | Path, event: dict[str, Any]) -> dict[str, Any
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # serialise concurrent appenders
         lines = fh.read().splitlines(keepends=True)
         if not lines:
-            raise CheckFailed(f"{TIMELINE} is empty", path=str(path), hint="run 'incident_lab verify'")
+            raise CheckFailed(
+                f"{TIMELINE} is empty", path=str(path), hint="run 'incident_lab verify'"
+            )
         try:
             last = json.loads(lines[-1])
         except ValueError:

@@ -58,7 +58,7 @@ def _is_int(v: Any) -> bool:
     return type(v) is int
 
 
-def _check_step(step: Any, n: int, ts: Any) -> bool:  # noqa: PLR0911 - a flat rule list
+def _check_step(step: Any, n: int, ts: Any) -> bool:
     if type(step) is not dict:
         return False
     kind = step.get("type")
@@ -108,7 +108,10 @@ def _check_agent(agent: Any) -> bool:
         return False
     if not _opt_str(agent, "name"):
         return False
-    for key, fields in (("model", ("name", "version", "provider")), ("policy", ("id", "version", "hash"))):
+    for key, fields in (
+        ("model", ("name", "version", "provider")),
+        ("policy", ("id", "version", "hash")),
+    ):
         if key in agent:
             sub = agent[key]
             if type(sub) is not dict or not all(_opt_str(sub, f) for f in fields):
@@ -132,7 +135,9 @@ def _check_agent(agent: Any) -> bool:
 def _check_optional_blocks(doc: dict[str, Any], n: int) -> bool:
     if "actor" in doc:
         actor = doc["actor"]
-        if type(actor) is not dict or not (_opt_str(actor, "user_id") and _opt_str(actor, "tenant_id")):
+        if type(actor) is not dict or not (
+            _opt_str(actor, "user_id") and _opt_str(actor, "tenant_id")
+        ):
             return False
     if "agent" in doc and not _check_agent(doc["agent"]):
         return False

@@ -87,7 +87,9 @@ class _LineProblems:
 
     def close(self) -> None:
         if self.count > MAX_LINE_PROBLEMS:
-            self.out.append(f"changed: {self.name}: {self.count - MAX_LINE_PROBLEMS} more bad lines")
+            self.out.append(
+                f"changed: {self.name}: {self.count - MAX_LINE_PROBLEMS} more bad lines"
+            )
 
 
 def _scan_trajectories(path: Path, problems: list[str]) -> tuple[int, str, int, MetricsCollector]:
@@ -98,7 +100,7 @@ def _scan_trajectories(path: Path, problems: list[str]) -> tuple[int, str, int, 
     lines = 0
     try:
         with io.BufferedReader(raw, buffer_size=CHUNK) as fh:
-            for lines, line in enumerate(fh, start=1):  # noqa: B007 - count kept after the loop
+            for lines, line in enumerate(fh, start=1):
                 try:
                     obj = json.loads(line)
                 except ValueError:
@@ -139,7 +141,11 @@ def _scan_rejects(path: Path, problems: list[str]) -> tuple[int, str, int]:
 
 
 def _list_followup(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root.parent)) for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+    return (
+        sorted(str(p.relative_to(root.parent)) for p in root.rglob("*") if p.is_file())
+        if root.is_dir()
+        else []
+    )
 
 
 def verify_bundle(directory: str | Path, *, pubkey: str | Path | None = None) -> VerifyReport:
@@ -192,7 +198,9 @@ def verify_bundle(directory: str | Path, *, pubkey: str | Path | None = None) ->
             size, digest = hash_file(str(path))
         total_bytes += size
         if size != meta.get("size"):
-            problems.append(f"changed: {name} is {size} bytes, the manifest says {meta.get('size')}")
+            problems.append(
+                f"changed: {name} is {size} bytes, the manifest says {meta.get('size')}"
+            )
         elif digest != meta.get("sha256"):
             problems.append(f"changed: {name}: SHA-256 differs from the manifest")
     for name in HASHED_FILES:
@@ -203,7 +211,9 @@ def verify_bundle(directory: str | Path, *, pubkey: str | Path | None = None) ->
     for name in missing:
         problems.append(f"missing: {name}")
     if timeline_bytes is not None:
-        events, timeline_problems = check_timeline(timeline_bytes, manifest["timeline"].get("genesis_sha256"))
+        events, timeline_problems = check_timeline(
+            timeline_bytes, manifest["timeline"].get("genesis_sha256")
+        )
         problems.extend(timeline_problems)
         total_bytes += len(timeline_bytes)
         report.stats["timeline_events"] = len(events)
@@ -233,7 +243,9 @@ def _check_signature(
             report.notes.append(f"{SIGNATURE} present but not checked (pass --pubkey)")
         return
     if not sig_path.is_file():
-        report.problems.append(f"missing: {SIGNATURE} (--pubkey given, but the bundle is not signed)")
+        report.problems.append(
+            f"missing: {SIGNATURE} (--pubkey given, but the bundle is not signed)"
+        )
         report.stats["signature"] = "missing"
     elif signature_ok(manifest_bytes, sig_path.read_bytes(), public_key):
         report.stats["signature"] = "valid"
@@ -252,7 +264,11 @@ def _check_added(
 ) -> bytes | None:
     """Report added and renamed entries; return the timeline's bytes (None if gone)."""
     genesis = manifest["timeline"].get("genesis_sha256")
-    timeline_bytes = on_disk[TIMELINE].read_bytes() if TIMELINE in on_disk and on_disk[TIMELINE].is_file() else None
+    timeline_bytes = (
+        on_disk[TIMELINE].read_bytes()
+        if TIMELINE in on_disk and on_disk[TIMELINE].is_file()
+        else None
+    )
     if timeline_bytes is None:
         missing.append(TIMELINE)
     for name, path in sorted(on_disk.items()):
@@ -263,7 +279,13 @@ def _check_added(
             continue
         size, digest = hash_file(str(path))
         renamed_from = next(
-            (m for m in missing if m in expected and expected[m].get("sha256") == digest and expected[m].get("size") == size),
+            (
+                m
+                for m in missing
+                if m in expected
+                and expected[m].get("sha256") == digest
+                and expected[m].get("size") == size
+            ),
             None,
         )
         if renamed_from is None and TIMELINE in missing and _first_event_digest(path) == genesis:
@@ -290,30 +312,48 @@ def _check_counts(
 ) -> None:
     counts = manifest["counts"]
     if counts["read"] != counts["accepted"] + counts["rejected"] + counts["filtered_out"]:
-        problems.append("manifest edited: counts do not add up (read != accepted + rejected + filtered_out)")
+        problems.append(
+            "manifest edited: counts do not add up (read != accepted + rejected + filtered_out)"
+        )
     if sum(s["records"] for s in manifest["sources"]) != counts["read"]:
         problems.append("manifest edited: records per source do not add up to counts.read")
-    for name, lines, key in ((TRAJECTORIES, traj_lines, "accepted"), (REJECTS, reject_lines, "rejected")):
+    for name, lines, key in (
+        (TRAJECTORIES, traj_lines, "accepted"),
+        (REJECTS, reject_lines, "rejected"),
+    ):
         if lines is None:
             continue
         if lines != counts[key]:
             problems.append(f"changed: {name} has {lines} lines, counts.{key} says {counts[key]}")
         listed = manifest["files"].get(name, {}).get("lines")
         if listed is not None and listed != lines:
-            problems.append(f"changed: {name} has {lines} lines, the manifest's files entry says {listed}")
+            problems.append(
+                f"changed: {name} has {lines} lines, the manifest's files entry says {listed}"
+            )
 
 
-def _check_metrics(root: Path, manifest: dict[str, Any], collector: MetricsCollector, problems: list[str]) -> None:
+def _check_metrics(
+    root: Path, manifest: dict[str, Any], collector: MetricsCollector, problems: list[str]
+) -> None:
     recomputed = json.loads(json.dumps(collector.compute()))
-    for key, field_name in (("model_versions", "model_versions_seen"), ("policy_hashes", "policy_hashes_seen")):
+    for key, field_name in (
+        ("model_versions", "model_versions_seen"),
+        ("policy_hashes", "policy_hashes_seen"),
+    ):
         if manifest.get(field_name) != recomputed[key]:
             problems.append(f"manifest edited: {field_name} does not match the trajectories")
     policy = manifest["declared"].get("policy")
     if isinstance(policy, dict):
         wanted = {policy.get("sha256"), f"sha256:{policy.get('sha256')}"}
-        matching = sum(r["sessions"] for r in recomputed["policy_hashes"] if (r["hash"] or "").lower() in wanted)
+        matching = sum(
+            r["sessions"]
+            for r in recomputed["policy_hashes"]
+            if (r["hash"] or "").lower() in wanted
+        )
         if matching != policy.get("sessions_matching"):
-            problems.append("manifest edited: declared.policy.sessions_matching does not match the trajectories")
+            problems.append(
+                "manifest edited: declared.policy.sessions_matching does not match the trajectories"
+            )
     path = root / METRICS
     if not path.is_file():
         return
@@ -323,5 +363,15 @@ def _check_metrics(root: Path, manifest: dict[str, Any], collector: MetricsColle
         problems.append(f"changed: {METRICS} is not valid JSON")
         return
     if stored != recomputed:
-        keys = sorted(k for k in set(stored) | set(recomputed) if not isinstance(stored, dict) or stored.get(k) != recomputed.get(k)) if isinstance(stored, dict) else ["(all)"]
-        problems.append(f"changed: {METRICS} differs from the metrics recomputed from {TRAJECTORIES} ({', '.join(keys)})")
+        keys = (
+            sorted(
+                k
+                for k in set(stored) | set(recomputed)
+                if not isinstance(stored, dict) or stored.get(k) != recomputed.get(k)
+            )
+            if isinstance(stored, dict)
+            else ["(all)"]
+        )
+        problems.append(
+            f"changed: {METRICS} differs from the metrics recomputed from {TRAJECTORIES} ({', '.join(keys)})"
+        )

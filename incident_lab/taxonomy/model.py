@@ -136,7 +136,9 @@ class Taxonomy:
         """
         problems: list[str] = []
         if not isinstance(external_ids, Mapping):
-            return [f"external_ids must be a mapping of framework -> ids, not {_kind(external_ids)}"]
+            return [
+                f"external_ids must be a mapping of framework -> ids, not {_kind(external_ids)}"
+            ]
         for framework, ids in external_ids.items():
             catalogue = self.catalogues.get(str(framework))
             if catalogue is None:
@@ -149,9 +151,7 @@ class Taxonomy:
                 continue
             for ident in ids:
                 if not isinstance(ident, str) or ident not in catalogue.ids:
-                    problems.append(
-                        f"{framework}: unknown id {ident!r} (not in {catalogue.label})"
-                    )
+                    problems.append(f"{framework}: unknown id {ident!r} (not in {catalogue.label})")
         return problems
 
     def check_failure_mode(self, name: str) -> None:
@@ -232,11 +232,17 @@ def _read_extension(path: str | Path) -> tuple[dict[str, Any], str]:
             "taxonomy extension not found", path=str(path), hint=f"check the path or {TAXONOMY_ENV}"
         ) from None
     except IsADirectoryError:
-        raise ConfigError("taxonomy extension is a directory, expected a YAML file", path=str(path)) from None
+        raise ConfigError(
+            "taxonomy extension is a directory, expected a YAML file", path=str(path)
+        ) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"taxonomy extension is not UTF-8 (byte {exc.start})", path=str(path)) from None
+        raise ConfigError(
+            f"taxonomy extension is not UTF-8 (byte {exc.start})", path=str(path)
+        ) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read taxonomy extension: {exc.strerror}", path=str(path)) from None
+        raise ConfigError(
+            f"cannot read taxonomy extension: {exc.strerror}", path=str(path)
+        ) from None
     doc = _parse(text, str(path))
     if doc is None:
         doc = {}
@@ -305,7 +311,11 @@ def _merge(base: dict[str, Any], ext: dict[str, Any], path: str) -> dict[str, An
             raise ConfigError(f"{section} must be a mapping, not {_kind(entries)}", path=path)
         target = merged.setdefault(section, {})
         for name, entry in entries.items():
-            if not isinstance(entry, dict) or name not in target or not isinstance(target[name], dict):
+            if (
+                not isinstance(entry, dict)
+                or name not in target
+                or not isinstance(target[name], dict)
+            ):
                 target[name] = copy.deepcopy(entry)
                 continue
             current = target[name]
@@ -314,7 +324,9 @@ def _merge(base: dict[str, Any], ext: dict[str, Any], path: str) -> dict[str, An
                     current.setdefault("ids", {}).update(value)
                 elif section == "failure_modes" and key == "signals" and isinstance(value, list):
                     current["signals"] = _union(current.get("signals") or [], value)
-                elif section == "failure_modes" and key == "external_ids" and isinstance(value, dict):
+                elif (
+                    section == "failure_modes" and key == "external_ids" and isinstance(value, dict)
+                ):
                     ids = current.setdefault("external_ids", {})
                     for framework, listed in value.items():
                         if isinstance(listed, list) and isinstance(ids.get(framework), list):
@@ -418,7 +430,7 @@ def _base_doc() -> dict[str, Any]:
     text = _base_text()
     doc = _parse(text, _base_path())
     _validate(doc, _base_path(), text)
-    return doc  # type: ignore[no-any-return]
+    return dict(doc)
 
 
 def load_taxonomy(extra: str | Path | None = None) -> Taxonomy:

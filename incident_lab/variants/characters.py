@@ -63,7 +63,9 @@ _CARRIERS = ("\U0001f60a", "\U0001f44d", "\U0001f389", "\u2705")
 #: Tokens the lossy converters leave intact: redaction placeholders (``<EMAIL_2>``),
 #: e-mail addresses and URLs. An attacker disguises the instruction, not the address
 #: the data must reach, and the scenario's expectations match on those tokens.
-PROTECTED = re.compile(r"(<[A-Z][A-Z0-9_]*_\d+>|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+)")
+PROTECTED = re.compile(
+    r"(<[A-Z][A-Z0-9_]*_\d+>|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+)"
+)
 
 
 def _outside_protected(text: str, convert: Callable[[str], str]) -> str:
@@ -83,10 +85,27 @@ def _leetspeak(text: str) -> str:
     return _outside_protected(text, lambda t: t.translate(_LEET_TABLE))
 
 
-def _homoglyph(text: str, rng: random.Random) -> str:
+def _table_pool(build: Callable[[random.Random], dict[int, str]]) -> tuple[dict[int, str], ...]:
+    """256 translation tables drawn once from a fixed seed; a variant picks one with its rng.
+
+    Building a table per call costs more than converting the text; 256 tables give
+    the same variety for a variant set and keep conversion at C speed.
+    """
+    pool_rng = random.Random(0x5EED)
+    return tuple(build(pool_rng) for _ in range(256))
+
+
+def _homoglyph_table(rng: random.Random) -> dict[int, str]:
     # Per letter class (all 'a's alike), substitute with probability 3/4; never none.
     chosen = {k: v for k, v in HOMOGLYPHS.items() if rng.random() < 0.75}
-    table = str.maketrans(chosen or HOMOGLYPHS)
+    return str.maketrans(chosen or HOMOGLYPHS)
+
+
+_HOMOGLYPH_TABLES = _table_pool(_homoglyph_table)
+
+
+def _homoglyph(text: str, rng: random.Random) -> str:
+    table = _HOMOGLYPH_TABLES[rng.getrandbits(8)]
     return _outside_protected(text, lambda t: t.translate(table))
 
 
@@ -106,10 +125,20 @@ def _random_capitalization(text: str, rng: random.Random) -> str:
     return _outside_protected(text, lambda t: _recase(t, rng))
 
 
+#: 0x20 for ASCII letters, 0 for every other byte: the bit that flips letter case.
+_CASE_BIT = bytes(0x20 if chr(i).isascii() and chr(i).isalpha() else 0 for i in range(256))
+
+
 def _recase(text: str, rng: random.Random) -> str:
     n = len(text)
     if n == 0:
         return text
+    if text.isascii():
+        # Whole-text integer arithmetic: XOR the case bit of a random subset of letters.
+        low = text.lower().encode("ascii")
+        letters = int.from_bytes(low.translate(_CASE_BIT), "big")
+        flip = int.from_bytes(rng.randbytes(n), "big") & letters
+        return (int.from_bytes(low, "big") ^ flip).to_bytes(n, "big").decode("ascii")
     upper, lower = text.upper(), text.lower()
     mask = format(rng.getrandbits(n), f"0{n}b")
     if len(upper) == n and len(lower) == n:
@@ -122,11 +151,19 @@ def _recase(text: str, rng: random.Random) -> str:
     return "".join(out)
 
 
-def _diacritics(text: str, rng: random.Random) -> str:
+def _diacritics_table(rng: random.Random) -> dict[int, str]:
     table: dict[int, str] = {}
     for letter in _ASCII_LETTERS:
         if rng.random() < 0.7:
             table[ord(letter)] = letter + rng.choice(_COMBINING)
+    return table
+
+
+_DIACRITICS_TABLES = _table_pool(_diacritics_table)
+
+
+def _diacritics(text: str, rng: random.Random) -> str:
+    table = _DIACRITICS_TABLES[rng.getrandbits(8)]
     return _outside_protected(text, lambda t: t.translate(table))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64 as _base64
 import binascii
 import codecs
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from incident_lab.variants.base import Converter
 
@@ -62,8 +62,13 @@ def _rot13(text: str) -> str:
     return codecs.encode(text, "rot13")
 
 
+_UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+#: Byte (as a latin-1 code point) -> itself if unreserved, else %XX: urllib's quote(safe="").
+_PERCENT = {i: chr(i) if i in _UNRESERVED else f"%{i:02X}" for i in range(256)}
+
+
 def _url_encode(text: str) -> str:
-    return quote(text, safe="")
+    return text.encode("utf-8").decode("latin-1").translate(_PERCENT)
 
 
 def _url_decode(text: str) -> str:
@@ -103,12 +108,18 @@ _MORSE = {
 _MORSE_REVERSE = {code: char for char, code in _MORSE.items()}
 
 
+class _MorseTable(dict[int, str]):
+    """Code point -> its Morse code and a space; a character without a code is kept."""
+
+    def __missing__(self, key: int) -> str:
+        return chr(key) + " "
+
+
+_MORSE_TABLE = _MorseTable({ord(ch): code + " " for ch, code in _MORSE.items()})
+
+
 def _morse_encode(text: str) -> str:
-    words = []
-    for word in text.upper().split():
-        # A character without a Morse code is kept as itself (Morse has no code for it).
-        words.append(" ".join(_MORSE.get(ch, ch) for ch in word))
-    return " / ".join(words)
+    return " / ".join([word.translate(_MORSE_TABLE)[:-1] for word in text.upper().split()])
 
 
 def morse_decode(text: str) -> str:

@@ -10,7 +10,12 @@ from incident_lab.errors import SchemaError
 from incident_lab.trajectory import validate_trajectory, validation_errors
 from regression_suite.expectations import evaluate_all
 from regression_suite.targets import Target, TargetError
-from regression_suite.testing import ScriptedTarget, TrajectoryBuilder, build_scenario, build_trajectory
+from regression_suite.testing import (
+    ScriptedTarget,
+    TrajectoryBuilder,
+    build_scenario,
+    build_trajectory,
+)
 
 
 def _leak() -> dict:
@@ -34,7 +39,11 @@ def test_builder_produces_a_valid_linked_trajectory() -> None:
     traj = _leak()
     assert validate_trajectory(traj) == []
     steps = traj["steps"]
-    assert steps[2]["call_id"] == "call_1" and steps[3]["call_id"] == "call_1" and steps[3]["name"] == "read_inbox"
+    assert (
+        steps[2]["call_id"] == "call_1"
+        and steps[3]["call_id"] == "call_1"
+        and steps[3]["name"] == "read_inbox"
+    )
     assert steps[5]["call_id"] == "call_2" and steps[6]["call_id"] == "call_2"
     assert traj["labels"]["unsafe_steps"] == [5]
     assert steps[4]["target_step"] == 5 and steps[4]["decision"] == "allow"
@@ -81,7 +90,14 @@ def test_scripted_target_by_scenario_id_and_function() -> None:
     """Answers come from the mapping (copied), a per-id function, or the default; calls are recorded."""
     leak = _leak()
     target = ScriptedTarget(
-        {"a": leak, "b": lambda replay, scenario: {"steps": [{"type": "message", "role": "assistant", "content": replay["scenario_id"]}]}},
+        {
+            "a": leak,
+            "b": lambda replay, scenario: {
+                "steps": [
+                    {"type": "message", "role": "assistant", "content": replay["scenario_id"]}
+                ]
+            },
+        },
         default={"steps": []},
     )
     assert isinstance(target, Target)
@@ -103,5 +119,7 @@ def test_scripted_target_without_answer_is_a_target_error() -> None:
 
 def test_scripted_target_with_one_function_for_all() -> None:
     """A single function scripts every scenario."""
-    target = ScriptedTarget(lambda replay, scenario: {"steps": [], "session_id": scenario["id"]}, io_bound=True)
+    target = ScriptedTarget(
+        lambda replay, scenario: {"steps": [], "session_id": scenario["id"]}, io_bound=True
+    )
     assert target.run({"scenario_id": "q"}, {"id": "q"})["session_id"] == "q" and target.io_bound

@@ -5,13 +5,46 @@ from __future__ import annotations
 from typing import Any
 
 TOOLS = [
-    {"name": "read_document", "parameters": {"type": "object", "properties": {"doc_id": {"type": "string"}}, "required": ["doc_id"]}},
-    {"name": "send_email", "parameters": {"type": "object", "properties": {"to": {"type": "string"}, "body": {"type": "string"}}, "required": ["to", "body"]}},
-    {"name": "get_balance", "parameters": {"type": "object", "properties": {"account": {"type": "string"}}}},
-    {"name": "transfer_funds", "parameters": {"type": "object", "additionalProperties": False, "required": ["to_iban", "amount"],
-                                              "properties": {"to_iban": {"type": "string"}, "amount": {"type": "number"}}}},
-    {"name": "get_order", "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}}},
-    {"name": "issue_refund", "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}, "amount": {"type": "number"}}}},
+    {
+        "name": "read_document",
+        "parameters": {
+            "type": "object",
+            "properties": {"doc_id": {"type": "string"}},
+            "required": ["doc_id"],
+        },
+    },
+    {
+        "name": "send_email",
+        "parameters": {
+            "type": "object",
+            "properties": {"to": {"type": "string"}, "body": {"type": "string"}},
+            "required": ["to", "body"],
+        },
+    },
+    {
+        "name": "get_balance",
+        "parameters": {"type": "object", "properties": {"account": {"type": "string"}}},
+    },
+    {
+        "name": "transfer_funds",
+        "parameters": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["to_iban", "amount"],
+            "properties": {"to_iban": {"type": "string"}, "amount": {"type": "number"}},
+        },
+    },
+    {
+        "name": "get_order",
+        "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}},
+    },
+    {
+        "name": "issue_refund",
+        "parameters": {
+            "type": "object",
+            "properties": {"order_id": {"type": "string"}, "amount": {"type": "number"}},
+        },
+    },
 ]
 
 
@@ -31,18 +64,41 @@ def result(output: str, cid: str = "c", error: bool = False) -> dict[str, Any]:
     return {"type": "tool_result", "call_id": cid, "output": output, "is_error": error}
 
 
-def guard(decision: str, target: int, stage: str = "pre_action", score: float | None = None, name: str = "egress") -> dict[str, Any]:
-    return {"type": "safeguard", "safeguard": name, "stage": stage, "decision": decision, "score": score, "target_step": target}
+def guard(
+    decision: str,
+    target: int,
+    stage: str = "pre_action",
+    score: float | None = None,
+    name: str = "egress",
+) -> dict[str, Any]:
+    return {
+        "type": "safeguard",
+        "safeguard": name,
+        "stage": stage,
+        "decision": decision,
+        "score": score,
+        "target_step": target,
+    }
 
 
-def traj(*steps: dict[str, Any], sid: str = "s1", actor: str = "u1", unsafe: list[int] | None = None,
-         tools: list[dict[str, Any]] | None = TOOLS) -> dict[str, Any]:
+def traj(
+    *steps: dict[str, Any],
+    sid: str = "s1",
+    actor: str = "u1",
+    unsafe: list[int] | None = None,
+    tools: list[dict[str, Any]] | None = TOOLS,
+) -> dict[str, Any]:
     t: dict[str, Any] = {
         "schema_version": "trajectory/v1",
         "session_id": sid,
         "actor": {"user_id": actor},
-        "agent": {"name": "test-agent", "tools": tools} if tools is not None else {"name": "test-agent"},
-        "steps": [{"type": "message", "role": "system", "content": "You are a careful assistant."}, *steps],
+        "agent": {"name": "test-agent", "tools": tools}
+        if tools is not None
+        else {"name": "test-agent"},
+        "steps": [
+            {"type": "message", "role": "system", "content": "You are a careful assistant."},
+            *steps,
+        ],
     }
     if unsafe is not None:
         t["labels"] = {"unsafe_steps": unsafe}

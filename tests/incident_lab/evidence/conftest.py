@@ -29,8 +29,18 @@ def make_session(i: int, **overrides: Any) -> dict[str, Any]:
         "steps": [
             {"type": "message", "role": "system", "content": "You are a mail assistant."},
             {"type": "message", "role": "user", "content": f"Summarise report {i}."},
-            {"type": "tool_call", "name": "read_document", "arguments": {"doc_id": f"d{i}"}, "call_id": "c1"},
-            {"type": "tool_result", "call_id": "c1", "output": "Q3 numbers…", "is_error": i % 5 == 0},
+            {
+                "type": "tool_call",
+                "name": "read_document",
+                "arguments": {"doc_id": f"d{i}"},
+                "call_id": "c1",
+            },
+            {
+                "type": "tool_result",
+                "call_id": "c1",
+                "output": "Q3 numbers…",
+                "is_error": i % 5 == 0,
+            },
             {
                 "type": "safeguard",
                 "safeguard": "egress-filter",

@@ -37,7 +37,9 @@ def _snapshot_partial(invoke, source: Path, out: Path) -> list[dict]:
 
 def test_malformed_json_is_rejected_with_line(tmp_path: Path, invoke) -> None:
     """A malformed line lands in rejects.jsonl with its file, line and JSON error."""
-    src = write_jsonl(tmp_path / "s.jsonl", [make_session(1), b'{"session_id": "x", steps: []}', make_session(2)])
+    src = write_jsonl(
+        tmp_path / "s.jsonl", [make_session(1), b'{"session_id": "x", steps: []}', make_session(2)]
+    )
     [row] = _snapshot_partial(invoke, src, tmp_path / "b")
     assert row["source"] == str(src) and row["line"] == 2 and row["format"] == "native"
     assert row["reason"].startswith("malformed JSON at column 21")
@@ -134,7 +136,15 @@ def test_garbage_gzip_header_is_a_reject(tmp_path: Path, invoke) -> None:
     """A file with gzip magic but a broken stream is one reject at line 1."""
     src = tmp_path / "s.jsonl.gz"
     src.write_bytes(b"\x1f\x8b\x08\x00garbage-not-deflate" * 4)
-    code, _out, err = invoke("snapshot", "--from", src, "--from", write_jsonl(tmp_path / "ok.jsonl", [make_session(1)]), "--out", tmp_path / "b")
+    code, _out, err = invoke(
+        "snapshot",
+        "--from",
+        src,
+        "--from",
+        write_jsonl(tmp_path / "ok.jsonl", [make_session(1)]),
+        "--out",
+        tmp_path / "b",
+    )
     assert code == 5
     _one_line(err)
     [row] = read_jsonl(tmp_path / "b" / "rejects.jsonl")
@@ -151,8 +161,20 @@ def test_directory_of_mixed_formats(tmp_path: Path, invoke) -> None:
     write_jsonl(
         logs / "c-events.jsonl",
         [
-            {"session_id": "ev-1", "timestamp": "2026-02-01T12:00:00Z", "type": "message", "role": "user", "content": "hi"},
-            {"session_id": "ev-1", "timestamp": "2026-02-01T12:00:01Z", "type": "message", "role": "assistant", "content": "hello"},
+            {
+                "session_id": "ev-1",
+                "timestamp": "2026-02-01T12:00:00Z",
+                "type": "message",
+                "role": "user",
+                "content": "hi",
+            },
+            {
+                "session_id": "ev-1",
+                "timestamp": "2026-02-01T12:00:01Z",
+                "type": "message",
+                "role": "assistant",
+                "content": "hello",
+            },
         ],
     )
     (logs / "d-empty.jsonl").write_bytes(b"")
@@ -186,7 +208,9 @@ def test_directory_of_mixed_formats(tmp_path: Path, invoke) -> None:
         (["--last", "x"], "'x' is not a valid integer"),
     ],
 )
-def test_bad_options_exit_3_in_one_line(log: Path, tmp_path: Path, invoke, args: list[str], needle: str) -> None:
+def test_bad_options_exit_3_in_one_line(
+    log: Path, tmp_path: Path, invoke, args: list[str], needle: str
+) -> None:
     """Bad option values: exit 3, one line naming the problem, no bundle."""
     code, out, err = invoke("snapshot", "--from", log, "--out", tmp_path / "b", *args)
     assert code == 3 and out == ""

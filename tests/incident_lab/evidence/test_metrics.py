@@ -23,8 +23,15 @@ def test_metrics_of_known_sessions() -> None:
         {"name": "gpt-4o", "version": "2024-08-06", "sessions": 4},
         {"name": "gpt-4o", "version": "2024-11-20", "sessions": 4},
     ]
-    assert m["policy_hashes"] == [{"id": "mail-policy", "version": "7", "hash": "sha256:" + "ab" * 32, "sessions": 8}]
-    assert {(r["user_id"], r["sessions"]) for r in m["sessions_per_actor"]} == {("u0", 3), ("u1", 2), ("u2", 2), (None, 1)}
+    assert m["policy_hashes"] == [
+        {"id": "mail-policy", "version": "7", "hash": "sha256:" + "ab" * 32, "sessions": 8}
+    ]
+    assert {(r["user_id"], r["sessions"]) for r in m["sessions_per_actor"]} == {
+        ("u0", 3),
+        ("u1", 2),
+        ("u2", 2),
+        (None, 1),
+    }
     assert m["time_range"] == {
         "first_started_at": "2026-02-01T12:00:00Z",
         "last_started_at": "2026-02-01T12:00:07Z",

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from incident_lab.errors import UsageError
-from incident_lab.evidence.signing import generate_keypair, load_private_key, load_public_key, sign, signature_ok
+from incident_lab.evidence.signing import (
+    generate_keypair,
+    load_private_key,
+    load_public_key,
+    sign,
+    signature_ok,
+)
 
 
 def test_helper_keypair_signs_and_verifies(tmp_path: Path) -> None:
@@ -28,8 +34,16 @@ def test_helper_keypair_signs_and_verifies(tmp_path: Path) -> None:
 def test_module_entry_point_writes_a_pair(tmp_path: Path) -> None:
     """python -m incident_lab.evidence.signing PRIVATE PUBLIC writes both files."""
     done = subprocess.run(
-        [sys.executable, "-m", "incident_lab.evidence.signing", str(tmp_path / "a.pem"), str(tmp_path / "a.pub")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "incident_lab.evidence.signing",
+            str(tmp_path / "a.pem"),
+            str(tmp_path / "a.pub"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0 and (tmp_path / "a.pub").is_file()
 
@@ -37,8 +51,21 @@ def test_module_entry_point_writes_a_pair(tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
 def test_openssl_generated_key_is_accepted(tmp_path: Path) -> None:
     """The documented openssl commands produce keys we load."""
-    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(tmp_path / "o.pem")], check=True)
-    subprocess.run(["openssl", "pkey", "-in", str(tmp_path / "o.pem"), "-pubout", "-out", str(tmp_path / "o.pub")], check=True)
+    subprocess.run(
+        ["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(tmp_path / "o.pem")], check=True
+    )
+    subprocess.run(
+        [
+            "openssl",
+            "pkey",
+            "-in",
+            str(tmp_path / "o.pem"),
+            "-pubout",
+            "-out",
+            str(tmp_path / "o.pub"),
+        ],
+        check=True,
+    )
     sig = sign(b"m", load_private_key(tmp_path / "o.pem"))
     assert signature_ok(b"m", sig, load_public_key(tmp_path / "o.pub"))
 
@@ -50,7 +77,11 @@ def test_rsa_key_is_refused(tmp_path: Path) -> None:
 
     key = ec.generate_private_key(ec.SECP256R1())
     (tmp_path / "ec.pem").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
     )
     with pytest.raises(UsageError, match="not Ed25519"):
         load_private_key(tmp_path / "ec.pem")

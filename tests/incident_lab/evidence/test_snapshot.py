@@ -29,7 +29,13 @@ def test_bundle_has_every_file_and_a_valid_sealed_manifest(log: Path, tmp_path: 
     result = take_snapshot([log], out=tmp_path / "b", incident_id="INC-1", now=NOW)
     assert result.exit_code == 0
     names = sorted(p.name for p in result.bundle.iterdir())
-    assert names == ["manifest.json", "metrics.json", "rejects.jsonl", "timeline.jsonl", "trajectories.jsonl"]
+    assert names == [
+        "manifest.json",
+        "metrics.json",
+        "rejects.jsonl",
+        "timeline.jsonl",
+        "trajectories.jsonl",
+    ]
     manifest = json.loads((result.bundle / "manifest.json").read_bytes())
     assert validation_errors(manifest, "manifest.v1") == []
     assert manifest["manifest_sha256"] == content_digest(manifest)
@@ -102,7 +108,9 @@ def test_last_keeps_most_recent_by_started_at_with_file_order_ties(tmp_path: Pat
     sessions = [
         make_session(0, started_at="2026-02-01T10:00:00Z"),
         make_session(1, started_at="2026-02-01T09:00:00Z"),
-        make_session(2, started_at="2026-02-01T11:00:00+02:00"),  # 09:00Z: tie with 1, later in file
+        make_session(
+            2, started_at="2026-02-01T11:00:00+02:00"
+        ),  # 09:00Z: tie with 1, later in file
         make_session(3),
         make_session(4, started_at="2026-01-31T00:00:00Z"),
     ]
@@ -135,9 +143,16 @@ def test_since_relative_to_now(log: Path, tmp_path: Path) -> None:
 
 def test_session_user_and_model_version_filters(log: Path, tmp_path: Path) -> None:
     """--session, --user and --model-version keep only matching sessions; the rest are filtered out."""
-    result = take_snapshot([log], sessions=["sess-0003", "sess-0004", "nope"], out=tmp_path / "a", now=NOW)
-    assert [r["session_id"] for r in read_jsonl(result.bundle / "trajectories.jsonl")] == ["sess-0003", "sess-0004"]
-    result = take_snapshot([log], users=["u1"], model_version="2024-08-06", out=tmp_path / "b", now=NOW)
+    result = take_snapshot(
+        [log], sessions=["sess-0003", "sess-0004", "nope"], out=tmp_path / "a", now=NOW
+    )
+    assert [r["session_id"] for r in read_jsonl(result.bundle / "trajectories.jsonl")] == [
+        "sess-0003",
+        "sess-0004",
+    ]
+    result = take_snapshot(
+        [log], users=["u1"], model_version="2024-08-06", out=tmp_path / "b", now=NOW
+    )
     rows = read_jsonl(result.bundle / "trajectories.jsonl")
     assert {r["actor"]["user_id"] for r in rows} == {"u1"}
     assert {r["agent"]["model"]["version"] for r in rows} == {"2024-08-06"}
@@ -152,7 +167,12 @@ def test_policy_file_hash_is_declared_and_matched(log: Path, tmp_path: Path) -> 
     digest = hashlib.sha256(b"rules: []\n").hexdigest()
     result = take_snapshot([log], policy=policy, out=tmp_path / "a", now=NOW)
     declared = result.manifest["declared"]["policy"]
-    assert declared == {"path": str(policy.resolve()), "size": 10, "sha256": digest, "sessions_matching": 0}
+    assert declared == {
+        "path": str(policy.resolve()),
+        "size": 10,
+        "sha256": digest,
+        "sessions_matching": 0,
+    }
     rows = [make_session(i) for i in range(3)]
     rows[1]["agent"]["policy"]["hash"] = f"sha256:{digest}"
     path = write_jsonl(tmp_path / "l2.jsonl", rows)
@@ -161,7 +181,9 @@ def test_policy_file_hash_is_declared_and_matched(log: Path, tmp_path: Path) -> 
     assert len(result.manifest["policy_hashes_seen"]) == 2
 
 
-def test_default_bundle_name_is_utc_timestamp_in_cwd(log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_bundle_name_is_utc_timestamp_in_cwd(
+    log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without --out the bundle is ./incident_<UTC timestamp>, and incident_id defaults to its name."""
     monkeypatch.chdir(tmp_path)
     result = take_snapshot([log], now=NOW)
@@ -225,7 +247,9 @@ def test_interrupted_run_leaves_no_partial_bundle(
     get_plugin_manager().register(_Plugin(exc), name="exploding-test")
     out = tmp_path / "out"
     out.mkdir()
-    code, _stdout, err = invoke("snapshot", "--from", log, "--format", "exploding", "--out", out / "b")
+    code, _stdout, err = invoke(
+        "snapshot", "--from", log, "--format", "exploding", "--out", out / "b"
+    )
     assert code == (130 if isinstance(exc, KeyboardInterrupt) else 4)
     assert len([line for line in err.splitlines() if line.strip()]) == 1
     assert "Traceback" not in err
@@ -235,7 +259,10 @@ def test_interrupted_run_leaves_no_partial_bundle(
 def test_ctrl_c_while_reading_native_source_leaves_nothing(tmp_path: Path) -> None:
     """Ctrl-C in the middle of a multi-MB native source (raised from the progress hook
     after the first MiB) removes the staged bundle: no bundle, no temp dir."""
-    rows = [make_session(i, steps=[{"type": "message", "role": "user", "content": "x" * 4000}]) for i in range(1000)]
+    rows = [
+        make_session(i, steps=[{"type": "message", "role": "user", "content": "x" * 4000}])
+        for i in range(1000)
+    ]
     path = write_jsonl(tmp_path / "big.jsonl", rows)
     seen: list[int] = []
 
@@ -270,7 +297,9 @@ def test_load_bundle_iterates_trajectories(log: Path, tmp_path: Path) -> None:
     result = take_snapshot([log], last=4, out=tmp_path / "b", incident_id="INC-9", now=NOW)
     bundle = load_bundle(result.bundle)
     assert bundle.incident_id == "INC-9"
-    assert [t["session_id"] for t in bundle.iter_trajectories()] == [f"sess-{i:04d}" for i in range(16, 20)]
+    assert [t["session_id"] for t in bundle.iter_trajectories()] == [
+        f"sess-{i:04d}" for i in range(16, 20)
+    ]
     assert load_bundle(result.bundle / "trajectories.jsonl").path == result.bundle
     with pytest.raises(InputError):
         load_bundle(tmp_path)
@@ -278,7 +307,9 @@ def test_load_bundle_iterates_trajectories(log: Path, tmp_path: Path) -> None:
 
 def test_cli_json_summary_on_stdout_only(log: Path, tmp_path: Path, invoke) -> None:
     """--json prints the summary as JSON on stdout; stderr stays empty when all is accepted."""
-    code, out, err = invoke("snapshot", "--from", log, "--last", "2", "--out", tmp_path / "b", "--json")
+    code, out, err = invoke(
+        "snapshot", "--from", log, "--last", "2", "--out", tmp_path / "b", "--json"
+    )
     assert code == 0 and err == ""
     summary = json.loads(out)
     assert summary["counts"] == {"read": 20, "accepted": 2, "rejected": 0, "filtered_out": 18}
@@ -287,7 +318,9 @@ def test_cli_json_summary_on_stdout_only(log: Path, tmp_path: Path, invoke) -> N
 
 def test_conflicting_selectors_exit_3(log: Path, tmp_path: Path, invoke) -> None:
     """--last with --since is bad usage: one line, exit 3, nothing written."""
-    code, out, err = invoke("snapshot", "--from", log, "--last", "2", "--since", "2h", "--out", tmp_path / "b")
+    code, out, err = invoke(
+        "snapshot", "--from", log, "--last", "2", "--since", "2h", "--out", tmp_path / "b"
+    )
     assert code == 3 and out == "" and err.count("\n") == 1
     assert "cannot be combined" in err
     assert not (tmp_path / "b").exists()
@@ -295,6 +328,8 @@ def test_conflicting_selectors_exit_3(log: Path, tmp_path: Path, invoke) -> None
 
 def test_nothing_matched_writes_no_bundle(log: Path, tmp_path: Path, invoke) -> None:
     """A filter that matches no session exits 3 without a bundle."""
-    code, _out, err = invoke("snapshot", "--from", log, "--session", "missing", "--out", tmp_path / "b")
+    code, _out, err = invoke(
+        "snapshot", "--from", log, "--session", "missing", "--out", tmp_path / "b"
+    )
     assert code == 3 and "no session matched" in err
     assert not (tmp_path / "b").exists()

@@ -31,7 +31,10 @@ def test_snapshot_is_the_first_event(bundle: Path) -> None:
 
 def test_appended_events_chain_and_verify(bundle: Path) -> None:
     """Each appended event links to the previous one; the bundle still verifies."""
-    first = append_event(bundle, {"action": "contain", "backend": "feature_flag", "time": "2026-02-01T14:00:00+01:00"})
+    first = append_event(
+        bundle,
+        {"action": "contain", "backend": "feature_flag", "time": "2026-02-01T14:00:00+01:00"},
+    )
     second = append_event(bundle, {"action": "notify", "channel": "#incidents"})
     events = read_jsonl(bundle / "timeline.jsonl")
     assert events[1] == first and events[2] == second
@@ -50,7 +53,13 @@ def test_manifest_does_not_change_when_events_are_appended(bundle: Path) -> None
 
 @pytest.mark.parametrize(
     "event",
-    [{}, {"action": ""}, {"action": "x", "seq": 3}, {"action": "x", "time": "yesterday"}, {"action": "x", "v": {1, 2}}],
+    [
+        {},
+        {"action": ""},
+        {"action": "x", "seq": 3},
+        {"action": "x", "time": "yesterday"},
+        {"action": "x", "v": {1, 2}},
+    ],
 )
 def test_malformed_events_are_refused(bundle: Path, event: dict) -> None:
     """Events without an action, with reserved keys, a bad time or non-JSON values are refused."""

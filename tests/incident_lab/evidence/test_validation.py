@@ -25,10 +25,30 @@ def test_a_realistic_session_takes_the_fast_path() -> None:
 
 
 _junk = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 10), st.floats(allow_nan=False), st.text(max_size=5),
-    st.sampled_from(["message", "tool_call", "tool_result", "safeguard", "user", "allow", "block", "input",
-                     "2026-02-01T12:00:00Z", "2026-02-01T12:00:00Z\n", "trajectory/v1", ""]),
-    st.lists(st.integers(-1, 8), max_size=3), st.just({}), st.just({"name": "t"}),
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 10),
+    st.floats(allow_nan=False),
+    st.text(max_size=5),
+    st.sampled_from(
+        [
+            "message",
+            "tool_call",
+            "tool_result",
+            "safeguard",
+            "user",
+            "allow",
+            "block",
+            "input",
+            "2026-02-01T12:00:00Z",
+            "2026-02-01T12:00:00Z\n",
+            "trajectory/v1",
+            "",
+        ]
+    ),
+    st.lists(st.integers(-1, 8), max_size=3),
+    st.just({}),
+    st.just({"name": "t"}),
 )
 
 
@@ -44,7 +64,12 @@ def _paths(doc: Any, prefix: tuple = ()) -> list[tuple]:
 
 
 @settings(max_examples=600, deadline=None)
-@given(seed=st.integers(0, 40), picks=st.lists(st.tuples(st.integers(0, 10_000), st.booleans(), _junk, st.text(max_size=6)), max_size=3))
+@given(
+    seed=st.integers(0, 40),
+    picks=st.lists(
+        st.tuples(st.integers(0, 10_000), st.booleans(), _junk, st.text(max_size=6)), max_size=3
+    ),
+)
 def test_fast_check_never_accepts_what_jsonschema_rejects(seed: int, picks: list) -> None:
     """Random edits anywhere in a session (replace a value, delete a key, add a key):
     whenever the fast check says valid, jsonschema agrees; trajectory_problems == jsonschema."""

@@ -29,7 +29,9 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src = write_jsonl(root / "log.jsonl", rows)
     generate_keypair(root / "k.pem", root / "k.pub")
     result = take_snapshot([src], out=root / "bundle", sign_key=root / "k.pem", now=NOW)
-    append_event(result.bundle, {"action": "contain", "backend": "feature_flag", "target": "send_email"})
+    append_event(
+        result.bundle, {"action": "contain", "backend": "feature_flag", "target": "send_email"}
+    )
     return result.bundle
 
 
@@ -45,7 +47,9 @@ def test_intact_bundle_verifies(bundle: Path, invoke) -> None:
     assert report.ok, report.problems
     code, out, err = invoke("verify", bundle)
     assert code == 0 and err == ""
-    assert out.splitlines()[-1].startswith(f"OK: {bundle}: 11 sessions, 1 rejects, 2 timeline events")
+    assert out.splitlines()[-1].startswith(
+        f"OK: {bundle}: 11 sessions, 1 rejects, 2 timeline events"
+    )
     assert "manifest.sig present but not checked" in out
 
 
@@ -79,7 +83,9 @@ def test_manifest_edit_is_detected(bundle: Path, invoke) -> None:
     """Changing a count in the manifest (even re-sealing it) is found."""
     manifest = json.loads((bundle / "manifest.json").read_bytes())
     manifest["counts"]["accepted"] = 10
-    (bundle / "manifest.json").write_bytes(json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n")
+    (bundle / "manifest.json").write_bytes(
+        json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n"
+    )
     lines = _verify_cli(invoke, bundle)
     assert any("manifest_sha256" in line for line in lines)
     manifest["filtered_out"] = 0
@@ -99,7 +105,10 @@ def test_resealed_metrics_edit_is_caught_by_recomputation(bundle: Path) -> None:
     data = (json.dumps(metrics, indent=2, sort_keys=True) + "\n").encode()
     (bundle / "metrics.json").write_bytes(data)
     manifest = json.loads((bundle / "manifest.json").read_bytes())
-    manifest["files"]["metrics.json"] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    manifest["files"]["metrics.json"] = {
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
     (bundle / "manifest.json").write_bytes(serialise(manifest))
     (bundle / "manifest.sig").unlink()
     report = verify_bundle(bundle)
@@ -147,14 +156,28 @@ def test_timeline_tamper_is_detected(bundle: Path) -> None:
 
 def _mutations() -> st.SearchStrategy[tuple]:
     files = st.sampled_from(
-        ["trajectories.jsonl", "metrics.json", "rejects.jsonl", "manifest.json", "timeline.jsonl", "manifest.sig"]
+        [
+            "trajectories.jsonl",
+            "metrics.json",
+            "rejects.jsonl",
+            "manifest.json",
+            "timeline.jsonl",
+            "manifest.sig",
+        ]
     )
     return st.one_of(
         st.tuples(st.just("flip"), files, st.floats(0, 1, exclude_max=True), st.integers(1, 255)),
         st.tuples(st.just("truncate"), files, st.floats(0, 1, exclude_max=True)),
         st.tuples(st.just("delete"), files),
-        st.tuples(st.just("add"), st.sampled_from(["extra.json", "trajectories.jsonl.bak", ".hidden", "x"])),
-        st.tuples(st.just("rename"), files, st.sampled_from(["renamed", "trajectories.jsonl.1", "TIMELINE.jsonl"])),
+        st.tuples(
+            st.just("add"),
+            st.sampled_from(["extra.json", "trajectories.jsonl.bak", ".hidden", "x"]),
+        ),
+        st.tuples(
+            st.just("rename"),
+            files,
+            st.sampled_from(["renamed", "trajectories.jsonl.1", "TIMELINE.jsonl"]),
+        ),
         st.tuples(
             st.just("manifest_field"),
             st.sampled_from(
@@ -173,7 +196,10 @@ def _mutations() -> st.SearchStrategy[tuple]:
             ),
             st.booleans(),
         ),
-        st.tuples(st.just("timeline_event"), st.sampled_from(["time", "action", "actor", "seq", "prev_sha256"])),
+        st.tuples(
+            st.just("timeline_event"),
+            st.sampled_from(["time", "action", "actor", "seq", "prev_sha256"]),
+        ),
     )
 
 
@@ -206,15 +232,33 @@ def _apply(bundle: Path, mutation: tuple) -> None:
         for key in parents:
             target = target[key]
         value = target[leaf]
-        target[leaf] = value + 1 if isinstance(value, int) else ("0" * 64 if isinstance(value, str) and len(value) == 64 else f"{value}x")
-        data = serialise(manifest) if mutation[2] else json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n"
+        target[leaf] = (
+            value + 1
+            if isinstance(value, int)
+            else ("0" * 64 if isinstance(value, str) and len(value) == 64 else f"{value}x")
+        )
+        data = (
+            serialise(manifest)
+            if mutation[2]
+            else json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n"
+        )
         (bundle / "manifest.json").write_bytes(data)
     elif kind == "timeline_event":
         path = bundle / "timeline.jsonl"
         lines = path.read_bytes().splitlines(keepends=True)
         event = json.loads(lines[-1])
         field = mutation[1]
-        event[field] = event[field] + 1 if isinstance(event[field], int) else {"user": "mallory"} if field == "actor" else "0" * 64 if field == "prev_sha256" else "2026-01-01T00:00:00Z" if field == "time" else "notify"
+        event[field] = (
+            event[field] + 1
+            if isinstance(event[field], int)
+            else {"user": "mallory"}
+            if field == "actor"
+            else "0" * 64
+            if field == "prev_sha256"
+            else "2026-01-01T00:00:00Z"
+            if field == "time"
+            else "notify"
+        )
         lines[-1] = (json.dumps(event, sort_keys=True, separators=(",", ":")) + "\n").encode()
         path.write_bytes(b"".join(lines))
 
@@ -225,7 +269,9 @@ def _apply(bundle: Path, mutation: tuple) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(mutations=st.lists(_mutations(), min_size=1, max_size=3))
-def test_every_random_mutation_is_detected(pristine: Path, tmp_path: Path, mutations: list[tuple]) -> None:
+def test_every_random_mutation_is_detected(
+    pristine: Path, tmp_path: Path, mutations: list[tuple]
+) -> None:
     """Byte flips, truncation, deletion, added files, renames, manifest and timeline edits:
     verify (with the public key) reports at least one discrepancy for every one of them."""
     work = tmp_path / "work"
@@ -238,9 +284,16 @@ def test_every_random_mutation_is_detected(pristine: Path, tmp_path: Path, mutat
             continue
         if mutation[0] == "rename" and mutation[2] in names:
             continue
-        if mutation[0] == "truncate" and int(mutation[2] * (bundle / mutation[1]).stat().st_size) == (bundle / mutation[1]).stat().st_size:
+        if (
+            mutation[0] == "truncate"
+            and int(mutation[2] * (bundle / mutation[1]).stat().st_size)
+            == (bundle / mutation[1]).stat().st_size
+        ):
             continue
-        if mutation[0] in ("manifest_field", "timeline_event") and not {"manifest.json", "timeline.jsonl"} <= names:
+        if (
+            mutation[0] in ("manifest_field", "timeline_event")
+            and not {"manifest.json", "timeline.jsonl"} <= names
+        ):
             continue
         try:
             _apply(bundle, mutation)

@@ -48,7 +48,9 @@ def test_unicode_tag_characters_are_decoded() -> None:
 
 def test_address_pattern_accepts_emails_and_redaction_placeholders() -> None:
     """Both real addresses and <EMAIL_n> placeholders are recipients."""
-    assert [m.group(0) for m in ADDRESS_RE.finditer("to a.b@c.example or <EMAIL_3>, not <PHONE_1>")] == ["a.b@c.example", "<EMAIL_3>"]
+    assert [
+        m.group(0) for m in ADDRESS_RE.finditer("to a.b@c.example or <EMAIL_3>, not <PHONE_1>")
+    ] == ["a.b@c.example", "<EMAIL_3>"]
 
 
 @given(st.text())

@@ -26,13 +26,15 @@ def log(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, list[dict], Pat
 
 def test_every_line_is_an_accepted_native_trajectory(log: tuple[dict, list[dict], Path]) -> None:
     """The production reader accepts all 300 sessions, rejects none."""
-    summary, sessions, path = log
+    summary, _, path = log
     records = [record for _, record in read_paths([str(path)])]
     assert len(records) == 300 and all(r.trajectory is not None for r in records)
     assert summary["sessions"] == 300 and summary["benign"] == 298 and summary["incidents"] == 2
 
 
-def test_incidents_are_exfiltrations_a_safeguard_allowed(log: tuple[dict, list[dict], Path]) -> None:
+def test_incidents_are_exfiltrations_a_safeguard_allowed(
+    log: tuple[dict, list[dict], Path],
+) -> None:
     """Each incident session emails the customer list to the attacker after an allow decision."""
     summary, sessions, _ = log
     by_id = {s["session_id"]: s for s in sessions}
@@ -43,9 +45,16 @@ def test_incidents_are_exfiltrations_a_safeguard_allowed(log: tuple[dict, list[d
         call = steps[unsafe[0]]
         assert call["name"] == "send_email" and call["arguments"]["to"] == ATTACKER
         guard = steps[unsafe[0] - 1]
-        assert guard["type"] == "safeguard" and guard["decision"] == "allow" and guard["target_step"] == unsafe[0]
-    benign_leaks = [s for s in sessions if s["session_id"] not in summary["incident_session_ids"]
-                    and ATTACKER in json.dumps(s)]
+        assert (
+            guard["type"] == "safeguard"
+            and guard["decision"] == "allow"
+            and guard["target_step"] == unsafe[0]
+        )
+    benign_leaks = [
+        s
+        for s in sessions
+        if s["session_id"] not in summary["incident_session_ids"] and ATTACKER in json.dumps(s)
+    ]
     assert benign_leaks == []
 
 
@@ -54,7 +63,8 @@ def test_traffic_is_varied(log: tuple[dict, list[dict], Path]) -> None:
     summary, sessions, _ = log
     assert len(summary["tenants"]) == 5 and summary["users"] >= 20
     first_tools = collections.Counter(
-        next((s["name"] for s in t["steps"] if s["type"] == "tool_call"), None) for t in sessions)
+        next((s["name"] for s in t["steps"] if s["type"] == "tool_call"), None) for t in sessions
+    )
     assert len(first_tools) >= 7 and max(first_tools.values()) < 120
     assert len({t["steps"][1]["content"] for t in sessions}) > 100
     assert any(sum(s.get("role") == "user" for s in t["steps"]) > 1 for t in sessions)
@@ -65,7 +75,9 @@ def test_timestamps_are_sorted_within_the_window(log: tuple[dict, list[dict], Pa
     summary, sessions, _ = log
     starts = [parse_timestamp(s["started_at"]) for s in sessions]
     assert starts == sorted(starts)
-    assert parse_timestamp(summary["start"]) <= starts[0] and starts[-1] <= parse_timestamp(summary["end"])
+    assert parse_timestamp(summary["start"]) <= starts[0] and starts[-1] <= parse_timestamp(
+        summary["end"]
+    )
     assert all("timestamp" in step for s in sessions for step in s["steps"])
     assert all(s["agent"]["policy"]["version"] == "7" for s in sessions)
 

@@ -75,8 +75,12 @@ def test_every_known_mode_maps_to_each_catalogue() -> None:
 def test_the_shipped_file_validates_against_the_shipped_schema() -> None:
     import yaml
 
-    doc = yaml.safe_load(resources.files("incident_lab.taxonomy").joinpath("taxonomy.yaml").read_text("utf-8"))
-    schema = json.loads(resources.files("incident_lab.schemas").joinpath("taxonomy.v1.json").read_text("utf-8"))
+    doc = yaml.safe_load(
+        resources.files("incident_lab.taxonomy").joinpath("taxonomy.yaml").read_text("utf-8")
+    )
+    schema = json.loads(
+        resources.files("incident_lab.schemas").joinpath("taxonomy.v1.json").read_text("utf-8")
+    )
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(doc, schema)
 
@@ -84,7 +88,9 @@ def test_the_shipped_file_validates_against_the_shipped_schema() -> None:
 def test_check_ids_names_unknown_frameworks_and_ids() -> None:
     tax = load_taxonomy()
     assert tax.check_ids({"owasp_llm": ["LLM01:2025"], "mitre_atlas": ["AML.T0086"]}) == []
-    problems = tax.check_ids({"owasp_llm": ["LLM11:2025", "LLM01"], "nist": ["X"], "owasp_agentic": "ASI01"})
+    problems = tax.check_ids(
+        {"owasp_llm": ["LLM11:2025", "LLM01"], "nist": ["X"], "owasp_agentic": "ASI01"}
+    )
     assert any("LLM11:2025" in p and "2025" in p for p in problems)
     assert any("'LLM01'" in p for p in problems)
     assert any("unknown framework 'nist'" in p for p in problems)
@@ -148,14 +154,21 @@ failure_modes:
     assert tax.check_ids({"team_risks": ["ACME-12"]}) == []
 
 
-def test_env_variable_extension_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    ext = _write(tmp_path, "severities:\n  SEV-2: {meaning: Clear policy violation, priority: critical}\n")
+def test_env_variable_extension_is_honoured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ext = _write(
+        tmp_path, "severities:\n  SEV-2: {meaning: Clear policy violation, priority: critical}\n"
+    )
     monkeypatch.setenv(TAXONOMY_ENV, str(ext))
     assert load_taxonomy().severities["SEV-2"].priority == "critical"
 
 
 def test_extension_referencing_unknown_id_names_file_line_and_id(tmp_path: Path) -> None:
-    ext = _write(tmp_path, "failure_modes:\n  intent_drift:\n    external_ids:\n      owasp_llm: [LLM42:2025]\n")
+    ext = _write(
+        tmp_path,
+        "failure_modes:\n  intent_drift:\n    external_ids:\n      owasp_llm: [LLM42:2025]\n",
+    )
     with pytest.raises(ConfigError) as err:
         load_taxonomy(ext)
     assert err.value.path == str(ext)

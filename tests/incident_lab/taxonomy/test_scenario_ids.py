@@ -29,5 +29,9 @@ def test_scenario_taxonomy_references_exist(path: Path) -> None:
 
 def test_library_scan_sees_every_scenario_file() -> None:
     """The parametrised check above covers all scenario files in the library (none skipped)."""
-    on_disk = {p.name for p in SCENARIOS.iterdir() if p.suffix in (".yaml", ".yml")} if SCENARIOS.is_dir() else set()
+    on_disk = (
+        {p.name for p in SCENARIOS.iterdir() if p.suffix in (".yaml", ".yml")}
+        if SCENARIOS.is_dir()
+        else set()
+    )
     assert {p.name for p in FILES} == on_disk

@@ -106,3 +106,23 @@ def test_moving_the_payload_never_loses_the_forbidden_call_and_keeps_it_served(
         if span.kind == "fixture":
             tool = v["replay"]["fixtures"][span.index]["tool"]
             assert tool in offered and tool != "send_email"
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=any_text)
+def test_url_is_exactly_urllib_quote_with_nothing_safe(text: str) -> None:
+    """The fast percent-encoder gives the same text as urllib.parse.quote(safe='')."""
+    from urllib.parse import quote
+
+    clean = clean_text(text)
+    assert REGISTRY["url"].with_instruction(None)(text) == quote(clean, safe="")
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=any_text, seed=st.integers(0, 2**32))
+def test_random_capitalization_keeps_length_and_ascii_letters(text: str, seed: int) -> None:
+    """Same length; for ASCII text only the case of letters changes."""
+    out = REGISTRY["random_capitalization"](text, random.Random(seed))
+    assert len(out) == len(clean_text(text))
+    if text.isascii():
+        assert out.lower() == text.lower()

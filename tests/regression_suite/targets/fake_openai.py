@@ -46,17 +46,25 @@ def tool_call(name: str, arguments: Any, call_id: str) -> dict[str, Any]:
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}
 
 
-def completion(content: str | None = None, calls: list[dict[str, Any]] | None = None, model: str = "fake-model-1") -> Reply:
+def completion(
+    content: str | None = None,
+    calls: list[dict[str, Any]] | None = None,
+    model: str = "fake-model-1",
+) -> Reply:
     """A chat-completion reply with ``content`` and/or ``tool_calls``."""
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if calls:
         message["tool_calls"] = calls
-    return Reply({
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "model": model,
-        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}],
-    })
+    return Reply(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "model": model,
+            "choices": [
+                {"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}
+            ],
+        }
+    )
 
 
 class ScriptedServer:

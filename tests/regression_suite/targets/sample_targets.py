@@ -8,19 +8,31 @@ from typing import Any
 
 def echo_turns(replay: dict[str, Any]) -> dict[str, Any]:
     """A one-argument agent: answers each turn with its upper-cased text (partial trajectory)."""
-    return {"steps": [{"type": "message", "role": "assistant", "content": t["content"].upper()} for t in replay["turns"]]}
+    return {
+        "steps": [
+            {"type": "message", "role": "assistant", "content": t["content"].upper()}
+            for t in replay["turns"]
+        ]
+    }
 
 
 def with_scenario(replay: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
     """A two-argument agent: reports the scenario's title."""
-    return {"schema_version": "trajectory/v1", "session_id": "own-id",
-            "steps": [{"type": "message", "role": "assistant", "content": scenario["title"]}]}
+    return {
+        "schema_version": "trajectory/v1",
+        "session_id": "own-id",
+        "steps": [{"type": "message", "role": "assistant", "content": scenario["title"]}],
+    }
 
 
 async def async_agent(replay: dict[str, Any]) -> dict[str, Any]:
     """An async agent."""
     await asyncio.sleep(0)
-    return {"steps": [{"type": "message", "role": "assistant", "content": f"async {replay['scenario_id']}"}]}
+    return {
+        "steps": [
+            {"type": "message", "role": "assistant", "content": f"async {replay['scenario_id']}"}
+        ]
+    }
 
 
 def returns_string(replay: dict[str, Any]) -> str:
@@ -71,5 +83,11 @@ SEEN: list[dict[str, Any]] = []
 
 def records_context(step: dict[str, Any], context: dict[str, Any]) -> str:
     """Keep what the guardrail was given."""
-    SEEN.append({"step": step, **{k: v for k, v in context.items() if k != "history"}, "history_len": len(context["history"])})
+    SEEN.append(
+        {
+            "step": step,
+            **{k: v for k, v in context.items() if k != "history"},
+            "history_len": len(context["history"]),
+        }
+    )
     return "allow"

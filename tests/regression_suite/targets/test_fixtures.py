@@ -11,7 +11,12 @@ FIXTURES = [
     {"tool": "read_document", "arguments": {"doc_id": "q2-report"}, "output": "Q2"},
     {"tool": "read_document", "arguments": {"doc_id": "q3-report"}, "output": "Q3"},
     {"tool": "search", "arguments": {"query": "refunds"}, "output": "hit", "is_error": False},
-    {"tool": "send_email", "arguments": {"to": "a@b.example"}, "output": "bounce", "is_error": True},
+    {
+        "tool": "send_email",
+        "arguments": {"to": "a@b.example"},
+        "output": "bounce",
+        "is_error": True,
+    },
 ]
 
 
@@ -44,14 +49,18 @@ def test_unknown_and_unrecorded_tools() -> None:
     """Not offered -> 'unknown tool'; offered but never recorded -> 'no recorded output'."""
     book = FixtureBook(FIXTURES, offered=["read_document", "create_ticket"])
     unknown = book.answer("search", {"query": "refunds"})
-    assert unknown.is_error and unknown.output.startswith("unknown tool") and unknown.fixture is None
+    assert (
+        unknown.is_error and unknown.output.startswith("unknown tool") and unknown.fixture is None
+    )
     missing = book.answer("create_ticket", {})
     assert missing.is_error and missing.output.startswith("no recorded output")
 
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 arguments = st.dictionaries(st.text(max_size=8), json_values, max_size=4)

@@ -18,8 +18,11 @@ def test_one_argument_function_gets_the_replay_and_partial_result_is_completed()
     """A function returning only steps gets schema_version and a session id."""
     target = resolve_target(f"python:{MOD}:echo_turns")
     traj = target.run(REPLAY, SCENARIO)
-    assert traj == {"steps": [{"type": "message", "role": "assistant", "content": "HI THERE"}],
-                    "schema_version": "trajectory/v1", "session_id": "sc-1-replay"}
+    assert traj == {
+        "steps": [{"type": "message", "role": "assistant", "content": "HI THERE"}],
+        "schema_version": "trajectory/v1",
+        "session_id": "sc-1-replay",
+    }
     assert target.io_bound is False and target.describe()["kind"] == "python"
 
 
@@ -64,7 +67,9 @@ def test_exception_in_the_function_is_a_target_error() -> None:
         ("python:just_a_module", "must look like python:package.module:function"),
     ],
 )
-def test_import_problems_are_usage_errors_naming_module_and_attribute(spec: str, message: str) -> None:
+def test_import_problems_are_usage_errors_naming_module_and_attribute(
+    spec: str, message: str
+) -> None:
     """Import failures are exit-3 usage errors that name what could not be found."""
     with pytest.raises(UsageError, match=message) as info:
         resolve_target(spec)

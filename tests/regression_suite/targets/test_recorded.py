@@ -12,7 +12,12 @@ from tests.regression_suite.targets.conftest import replay_of
 
 def test_returns_the_recording_unchanged_and_as_a_copy() -> None:
     """The same trajectory comes back; mutating it does not touch the scenario."""
-    recording = TrajectoryBuilder("rec", agent={"model": {"name": "m1"}}).user("hi").assistant("hello").build()
+    recording = (
+        TrajectoryBuilder("rec", agent={"model": {"name": "m1"}})
+        .user("hi")
+        .assistant("hello")
+        .build()
+    )
     scenario = build_scenario("rec-1", recording=recording)
     target = resolve_target("recorded")
     traj = target.run(replay_of(scenario), scenario)

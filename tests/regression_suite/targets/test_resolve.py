@@ -10,12 +10,26 @@ import pytest
 from incident_lab.errors import UsageError
 from incident_lab.hookspecs import hookimpl
 from incident_lab.plugins import get_plugin_manager
-from regression_suite.targets import BaseTarget, Target, TargetKind, get_target_kinds, resolve_target, scheme_of
+from regression_suite.targets import (
+    BaseTarget,
+    Target,
+    TargetKind,
+    get_target_kinds,
+    resolve_target,
+    scheme_of,
+)
 
 
 def test_builtin_kinds_are_registered_through_the_plugin_manager() -> None:
     """The six built-in kinds come from regression_suite.targets.builtin."""
-    assert set(get_target_kinds()) >= {"python", "http", "openai", "safeguard", "recorded", "example"}
+    assert set(get_target_kinds()) >= {
+        "python",
+        "http",
+        "openai",
+        "safeguard",
+        "recorded",
+        "example",
+    }
 
 
 @pytest.mark.parametrize(
@@ -63,8 +77,13 @@ def test_empty_spec_is_a_usage_error() -> None:
 
 def test_scheme_of() -> None:
     """Schemes are read before '://' or the first ':'."""
-    assert [scheme_of(s) for s in ["openai+https://h/v1#m", "python:a.b:c", "recorded", "HTTP://x"]] == [
-        "openai+https", "python", "recorded", "http",
+    assert [
+        scheme_of(s) for s in ["openai+https://h/v1#m", "python:a.b:c", "recorded", "HTTP://x"]
+    ] == [
+        "openai+https",
+        "python",
+        "recorded",
+        "http",
     ]
 
 
