@@ -59,9 +59,11 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
                 continue
             read_only = not asked_actions
             said_not = forbidden(category, view.user_text_before(call.index))
-            weight = 0.8 if said_not else 0.7 if read_only else 0.6
+            weight = 0.9 if said_not else 0.7 if read_only else 0.6
             if said_not:
                 why = f'the user said "{said_not}"'
+            elif high_impact:
+                why = f"it runs a high-impact command ({high_impact.group(0)}) the user's words do not ask for"
             elif read_only:
                 why = "the user only asked to read or find information"
             else:

@@ -226,7 +226,7 @@ def ticket(bundle: str, as_json: bool) -> None:
             "actor": actor_name(),
             "result": "ok",
             "artifact": str(path.relative_to(bundle)),
-            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "artifact_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         },
     )
     if as_json:

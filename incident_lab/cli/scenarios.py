@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -277,11 +278,7 @@ def list_(
             chain = " <- ".join([str(r["parent"]), *r["converters"]]) if r["parent"] else "-"
             cells.append(chain)
         table.append([*cells, str(r["title"])])
-    width = (
-        shutil.get_terminal_size((160, 20)).columns
-        if click.get_text_stream("stdout").isatty()
-        else 0
-    )
+    width = shutil.get_terminal_size((160, 20)).columns if sys.stdout.isatty() else 0
     for line in _table(table, width):
         click.echo(line)
     click.echo(f"{len(rows)} scenario(s)", err=True)

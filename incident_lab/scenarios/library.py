@@ -94,9 +94,10 @@ def _bundle_info(path: Path) -> dict[str, Any]:
         return {"source": str(path)}
     manifest: dict[str, Any]
     try:
-        from incident_lab.evidence.bundle import load_bundle  # type: ignore[import-not-found]
+        from incident_lab.evidence.bundle import load_bundle
 
-        manifest = load_bundle(folder)
+        bundle = load_bundle(folder)
+        manifest = dict(getattr(bundle, "manifest", bundle))
     except ImportError:
         try:
             manifest = json.loads(manifest_path.read_text("utf-8"))

@@ -46,7 +46,12 @@ def http_server() -> Iterator[RecordingServer]:
                 body = raw.decode("utf-8", "replace")
             with lock:
                 state.requests.append(
-                    {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": body,
+                    }
                 )
                 status, headers, text = state.script.pop(0) if state.script else state.default
             payload = text.encode("utf-8")
@@ -57,9 +62,9 @@ def http_server() -> Iterator[RecordingServer]:
             self.end_headers()
             self.wfile.write(payload)
 
-        do_POST = do_PUT = do_GET = do_PATCH = _handle  # noqa: N815
+        do_POST = do_PUT = do_GET = do_PATCH = _handle
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -10,10 +10,26 @@ def _session(sid: str, start: str, tool_time: str | None = None) -> dict:
     steps: list[dict] = [{"type": "message", "role": "user", "content": "hi", "timestamp": start}]
     if tool_time:
         steps += [
-            {"type": "tool_call", "name": "send_email", "arguments": {"to": "a@b.c"}, "timestamp": tool_time},
-            {"type": "safeguard", "safeguard": "egress", "stage": "pre_action", "decision": "allow", "timestamp": tool_time},
+            {
+                "type": "tool_call",
+                "name": "send_email",
+                "arguments": {"to": "a@b.c"},
+                "timestamp": tool_time,
+            },
+            {
+                "type": "safeguard",
+                "safeguard": "egress",
+                "stage": "pre_action",
+                "decision": "allow",
+                "timestamp": tool_time,
+            },
         ]
-    return {"schema_version": "trajectory/v1", "session_id": sid, "started_at": start, "steps": steps}
+    return {
+        "schema_version": "trajectory/v1",
+        "session_id": sid,
+        "started_at": start,
+        "steps": steps,
+    }
 
 
 def _log(tmp_path: Path, sessions: list[dict]) -> Path:
@@ -57,8 +73,16 @@ def test_since_from_incident_timeline_and_recorded(il, tmp_path) -> None:
 
     incident = tmp_path / "inc"
     incident.mkdir()
-    record_event(incident, {"kind": "contain", "phase": "contain", "action": "kill-switch", "result": "ok",
-                            "time": "2026-02-01T12:00:00Z"})
+    record_event(
+        incident,
+        {
+            "kind": "contain",
+            "phase": "contain",
+            "action": "kill-switch",
+            "result": "ok",
+            "time": "2026-02-01T12:00:00Z",
+        },
+    )
     log = _log(tmp_path, [_session("new", "2026-02-01T12:10:00Z")])
     r = il("confirm", "--from", log, "--incident", incident)
     assert r.exit_code == 6 and "NOT HOLDING" in r.stdout

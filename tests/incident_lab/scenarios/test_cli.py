@@ -100,8 +100,8 @@ def _added(tmp_path: Path, library: Path, capsys: pytest.CaptureFixture[str]) ->
 def test_tag_list_show_round_trip(tmp_path: Path, library: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """tag gates it; list shows an aligned row; show highlights the payload and expectations."""
     sid = _added(tmp_path, library, capsys)
-    code, out, _ = run(capsys, "list", "--scenarios-dir", str(library))
-    assert code == 0 and "prompt_injection?" in out  # still a suggestion
+    code, out, err = run(capsys, "list", "--scenarios-dir", str(library))
+    assert code == 0 and "prompt_injection?" in out, err  # still a suggestion
     code, out, _ = run(
         capsys, "tag", sid, "--scenarios-dir", str(library), "--failure-mode", "prompt_injection",
         "--severity", "SEV-1", "--tag", "email", "--status", "gated", "--owner", "sec",

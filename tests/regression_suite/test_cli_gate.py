@@ -1,0 +1,114 @@
+"""`regression_suite run`: the verdict is the exit code, and an error never looks like one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult
+from tests.regression_suite._library import agent_module, scenario, write, write_suite
+
+Rs = Callable[..., CliResult]
+
+
+@pytest.fixture
+def lib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """./scenarios with a SEV-1 and a SEV-3 scenario in release_gate; agents importable."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    base = write(tmp_path / "scenarios", scenario("inc-0", severity="SEV-1"), scenario("inc-1", severity="SEV-3"))
+    write_suite(base, "release_gate", "name: release_gate\nselect: {status: [gated]}\n")
+    return base
+
+
+@pytest.fixture
+def agents(lib: Path) -> str:
+    return agent_module(lib.parent)
+
+
+def test_a_target_that_repeats_the_incident_is_blocked(lib: Path, rs: Rs) -> None:
+    result = rs("run", "--target", "recorded")
+    assert result.exit_code == 2
+    assert result.stdout.startswith("verdict: BLOCK (exit 2)")
+    assert "difference from the recorded incident" in result.stderr  # pytest's output
+    report = json.loads((lib.parent / "gate-report" / "report.json").read_text("utf-8"))
+    assert report["verdict"] == "BLOCK" and len(report["items"]) == 2
+    junit = (lib.parent / "gate-report" / "junit.xml").read_text("utf-8")
+    assert 'name="release_gate"' in junit and junit.count("<failure") == 2
+
+
+def test_a_safe_target_passes_and_json_is_alone_on_stdout(lib: Path, rs: Rs, agents: str) -> None:
+    result = rs("run", "--target", f"python:{agents}:refuse", "--json", "--report-dir", "out")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["verdict"] == "OK" and summary["summary"]["passed"] == 2
+    assert "out/report.json" in summary["reports"]
+
+
+def test_warn_and_its_exit_code(lib: Path, rs: Rs, agents: str) -> None:
+    """Only the SEV-3 scenario fails: WARN exits 1, or what --warn-exit-code says."""
+    assert rs("run", "--target", f"python:{agents}:leak_some").exit_code == 1
+    assert rs("run", "--target", f"python:{agents}:leak_some", "--warn-exit-code", "0").exit_code == 0
+    assert rs("run", "--target", "recorded", "--warn-exit-code", "4").exit_code == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "suite", "code", "message"),
+    [
+        (["--target", "recorded"], "name: release_gate\nscenarios: [inc-9]\n", 3, "inc-9"),
+        (["--target", "recorded"], "name: release_gate\nrepeat: 2\n", 3, "invalid suite"),
+        (["--target", "recorded", "--suite", "nope"], None, 3, "no suite 'nope'"),
+        ([], None, 3, "no target"),
+        (["--target", "nope:x"], None, 3, "unknown target"),
+        (["--target", "recorded", "-k", "nothing"], None, 3, ""),
+        (["--target", "recorded", "--shard", "0/2"], None, 3, "invalid shard"),
+        (["--target", "recorded", "--baseline", "missing.json"], None, 3, "missing.json"),
+        (["--target", "http://127.0.0.1:9/agent"], None, 4, "unreachable"),
+    ],
+)
+def test_errors_are_never_a_verdict(
+    lib: Path, rs: Rs, args: list[str], suite: str | None, code: int, message: str
+) -> None:
+    """Usage, suite and input errors exit 3; an unreachable target exits 4."""
+    if suite is not None:
+        write_suite(lib, "release_gate", suite)
+    result = rs("run", *args)
+    assert result.exit_code == code
+    assert message in result.stderr
+
+
+def test_invalid_scenario_file_is_an_input_error(lib: Path, rs: Rs) -> None:
+    (lib / "inc-0.yaml").write_text("schema_version: scenario/v1\nid: inc-0\n", "utf-8")
+    result = rs("run", "--target", "recorded")
+    assert result.exit_code == 3 and "inc-0.yaml" in result.stderr
+
+
+def test_target_errors_on_items_are_exit_4_not_a_verdict(lib: Path, rs: Rs, agents: str) -> None:
+    result = rs("run", "--target", f"python:{agents}:crash", "--json")
+    assert result.exit_code == 4
+    assert json.loads(result.stdout)["verdict"] == "ERROR"
+
+
+def test_record_repeats_k_and_shards(lib: Path, rs: Rs) -> None:
+    result = rs("run", "--target", "recorded", "--record", "--repeats", "3", "-k", "inc-0", "--json")
+    assert json.loads(result.stdout)["summary"]["items"] == 3
+    lines = (lib.parent / "gate-report" / "trajectories.jsonl").read_text("utf-8").splitlines()
+    assert [json.loads(line)["gate"]["item_id"] for line in lines] == ["inc-0#1", "inc-0#2", "inc-0#3"]
+    items = []
+    for i in (1, 2):
+        out = rs("run", "--target", "recorded", "--shard", f"{i}/2", "--report-dir", f"s{i}")
+        assert out.exit_code in (0, 1, 2, 3)
+        path = lib.parent / f"s{i}" / "report.json"
+        if path.exists():
+            items += [it["id"] for it in json.loads(path.read_text("utf-8"))["items"]]
+    assert sorted(items) == ["inc-0", "inc-1"]
+
+
+def test_workers_run_cpu_bound_targets_in_processes(lib: Path, rs: Rs) -> None:
+    result = rs("run", "--target", "recorded", "--workers", "2", "--json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["summary"]["items"] == 2
