@@ -31,7 +31,7 @@ from typing import Any
 
 from incident_lab.errors import CheckFailed, UsageError
 
-__all__ = ["MARKER", "DemoResult", "Step", "prepare_workdir", "run_demo"]
+__all__ = ["MARKER", "DemoResult", "Step", "build_incident_library", "prepare_workdir", "run_demo"]
 
 #: File that marks a directory as a demo work directory (``--force`` may clear only those).
 MARKER = ".incident_lab_demo"
@@ -302,6 +302,38 @@ def _variants(workdir: Path, scenario_id: str, steps: list[Step], narrate: Narra
         s.facts.update(variants=len(variants), suite=f"{suite.name}: variants: all")
 
 
+def build_incident_library(
+    workdir: Path,
+    *,
+    narrate: Narrate | None = None,
+    sessions: int = 300,
+    seed: int = 0,
+    steps: list[Step] | None = None,
+) -> str:
+    """Run the demo up to phase 5: log, snapshot, classify, add, and the release_gate suite.
+
+    Leaves ``workdir/scenarios/`` with the incident's scenario in ``release_gate``
+    (what a team's repository holds after the ten-minute path); used by the demo
+    and by the CI example's test.
+
+    Args:
+        workdir: An existing directory (the demo's, or any empty one).
+        narrate: Called with each line of the story (default: silent).
+        sessions: Production sessions to generate (one is the incident).
+        seed: Seed of the log.
+        steps: A list the timed steps are appended to.
+
+    Returns:
+        The scenario id.
+    """
+    say = narrate or (lambda _line: None)
+    timed = steps if steps is not None else []
+    log = _production(workdir, timed, say, sessions, seed)
+    bundle = _preserve(workdir, log, timed, say)
+    chosen = _classify(bundle, timed, say)
+    return _convert(workdir, bundle, chosen.session_id, timed, say)
+
+
 def run_demo(
     workdir: Path,
     *,
@@ -332,10 +364,7 @@ def run_demo(
     workdir = prepare_workdir(Path(workdir), force=force)
     steps: list[Step] = []
     say(f"incident-lab demo in {workdir}")
-    log = _production(workdir, steps, say, sessions, seed)
-    bundle = _preserve(workdir, log, steps, say)
-    chosen = _classify(bundle, steps, say)
-    scenario_id = _convert(workdir, bundle, chosen.session_id, steps, say)
+    scenario_id = build_incident_library(workdir, narrate=say, sessions=sessions, seed=seed, steps=steps)
     verdicts: dict[str, dict[str, Any]] = {}
     for name, target, phase in (
         ("vulnerable", "example:vulnerable", "gate: the release that had the incident"),

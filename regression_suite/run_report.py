@@ -111,6 +111,9 @@ def finish(
             paths.append(write_trajectories(report_dir / RECORD_FILE, items, state.trajectories))
         junit = getattr(config.option, "xmlpath", None)
         if junit:
-            paths.append(Path(junit))
+            junit_path = Path(junit)
+            if junit_path.resolve().parent == report_dir.resolve():
+                junit_path = report_dir / junit_path.name
+            paths.append(junit_path)
         state.report_paths = paths
     return report

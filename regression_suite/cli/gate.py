@@ -274,6 +274,7 @@ def run_(
     try:
         with _environment(plugins), contextlib.redirect_stdout(sys.stderr):
             code = pytest.main(args, plugins=[controller])
+            sys.stdout.flush()
         _raise_for(controller.state, code)
         report = finish(controller.state, report_dir, extra_options={"workers": workers})
     finally:
