@@ -1,13 +1,50 @@
 """incident-lab: turn AI-agent safety incidents into evidence bundles and regression tests.
 
-The public surface is small and pinned by ``tests/incident_lab/test_exported_members.py``.
-Importing this package stays light: it does not import pandas or any HTTP client.
+The public surface is small and pinned by ``tests/incident_lab/test_exported_members.py``;
+everything else may change. Importing this package stays light: names are resolved on
+first use, so ``import incident_lab`` does not import pandas or any HTTP client.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
 
-from incident_lab.errors import IncidentLabError
+__all__ = [
+    "IncidentLabError",
+    "__version__",
+    "classify_many",
+    "classify_trajectory",
+    "hookimpl",
+    "load_taxonomy",
+    "read_paths",
+    "take_snapshot",
+    "trajectory_sha256",
+    "validate_trajectory",
+]
 
-__all__ = ["IncidentLabError", "__version__"]
+_LAZY = {
+    "IncidentLabError": "incident_lab.errors",
+    "classify_many": "incident_lab.classify",
+    "classify_trajectory": "incident_lab.classify",
+    "hookimpl": "incident_lab.hookspecs",
+    "load_taxonomy": "incident_lab.taxonomy",
+    "read_paths": "incident_lab.readers",
+    "take_snapshot": "incident_lab.evidence.snapshot",
+    "trajectory_sha256": "incident_lab.trajectory",
+    "validate_trajectory": "incident_lab.trajectory",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'incident_lab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Iterable
 from typing import Any
 
 import pluggy
@@ -41,11 +40,6 @@ _lock = threading.Lock()
 _pm: pluggy.PluginManager | None = None
 
 
-def _optional_modules() -> Iterable[str]:
-    for name in DEFAULT_PLUGINS:
-        yield name
-
-
 def get_plugin_manager() -> pluggy.PluginManager:
     """Return the process-wide plugin manager, creating it on first use.
 
@@ -57,16 +51,8 @@ def get_plugin_manager() -> pluggy.PluginManager:
         if _pm is None:
             pm = pluggy.PluginManager("incident_lab")
             pm.add_hookspecs(hookspecs)
-            for module_name in _optional_modules():
-                try:
-                    module = importlib.import_module(module_name)
-                except ModuleNotFoundError as exc:
-                    # A built-in module that is not part of this build yet is skipped;
-                    # any other import failure inside a built-in is a bug and surfaces.
-                    if exc.name is None or not module_name.startswith(exc.name):
-                        raise
-                    continue
-                pm.register(module, name=module_name)
+            for module_name in DEFAULT_PLUGINS:
+                pm.register(importlib.import_module(module_name), name=module_name)
             # Entry points register last so that their hookimpls run first
             # (pluggy calls LIFO) and their items win name collisions in collect().
             pm.load_setuptools_entrypoints("incident_lab")

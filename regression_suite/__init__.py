@@ -1,8 +1,44 @@
 """regression_suite: replay incident scenarios against a system under test and gate releases.
 
-The public surface is small and pinned by ``tests/regression_suite/test_exported_members.py``.
+The public surface is small and pinned by ``tests/regression_suite/test_exported_members.py``;
+names are resolved on first use so importing the package stays light.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import importlib
+from typing import Any
+
+__all__ = [
+    "ExpectationKind",
+    "Result",
+    "ScriptedTarget",
+    "TrajectoryBuilder",
+    "build_scenario",
+    "build_trajectory",
+    "evaluate_all",
+    "resolve_target",
+]
+
+_LAZY = {
+    "ExpectationKind": "regression_suite.expectations",
+    "Result": "regression_suite.expectations",
+    "evaluate_all": "regression_suite.expectations",
+    "ScriptedTarget": "regression_suite.testing",
+    "TrajectoryBuilder": "regression_suite.testing",
+    "build_scenario": "regression_suite.testing",
+    "build_trajectory": "regression_suite.testing",
+    "resolve_target": "regression_suite.targets",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'regression_suite' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

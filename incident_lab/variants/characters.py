@@ -23,12 +23,12 @@ __all__ = [
     "HOMOGLYPHS",
     "LEET",
     "LEETSPEAK",
-    "PROTECTED",
     "RANDOM_CAPITALIZATION",
     "REVERSE",
     "TAG_BASE",
     "ZERO_WIDTH",
     "ZERO_WIDTH_CHARS",
+    "protected_spans",
     "unconfuse",
 ]
 
@@ -63,17 +63,58 @@ _CARRIERS = ("\U0001f60a", "\U0001f44d", "\U0001f389", "\u2705")
 #: Tokens the lossy converters leave intact: redaction placeholders (``<EMAIL_2>``),
 #: e-mail addresses and URLs. An attacker disguises the instruction, not the address
 #: the data must reach, and the scenario's expectations match on those tokens.
-PROTECTED = re.compile(
-    r"(<[A-Z][A-Z0-9_]*_\d+>|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+)"
-)
+# Each pattern starts with a literal the regex engine skips to, so scanning is fast.
+_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
+_URL = re.compile(r"https?://\S+")
+_EMAIL_DOMAIN = re.compile(r"@[\w-]+(?:\.[\w-]+)+")
+
+
+def _is_local_char(ch: str) -> bool:
+    return ch.isalnum() or ch in "._+-"
+
+
+def protected_spans(text: str) -> list[tuple[int, int]]:
+    """Return the sorted, non-overlapping ``(start, end)`` of the tokens kept intact.
+
+    Placeholders ``<KIND_N>``, URLs ``http(s)://...`` and e-mail addresses (the
+    ``@domain.tld`` part and the address characters before it).
+    """
+    found: list[tuple[int, int]] = []
+    if "<" in text:
+        found += [m.span() for m in _PLACEHOLDER.finditer(text)]
+    if "://" in text:
+        found += [m.span() for m in _URL.finditer(text)]
+    if "@" in text:
+        for m in _EMAIL_DOMAIN.finditer(text):
+            start = m.start()
+            while start > 0 and _is_local_char(text[start - 1]):
+                start -= 1
+            if start < m.start():
+                found.append((start, m.end()))
+    if len(found) < 2:
+        return found
+    found.sort()
+    merged = [found[0]]
+    for a, b in found[1:]:
+        if a < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _outside_protected(text: str, convert: Callable[[str], str]) -> str:
-    """Apply ``convert`` to the text between :data:`PROTECTED` tokens only."""
-    pieces = PROTECTED.split(text)
-    if len(pieces) == 1:
+    """Apply ``convert`` to the text between protected tokens only."""
+    spans = protected_spans(text)
+    if not spans:
         return convert(text)
-    return "".join(p if i % 2 else convert(p) for i, p in enumerate(pieces))
+    out, last = [], 0
+    for a, b in spans:
+        out.append(convert(text[last:a]))
+        out.append(text[a:b])
+        last = b
+    out.append(convert(text[last:]))
+    return "".join(out)
 
 
 def unconfuse(text: str) -> str:

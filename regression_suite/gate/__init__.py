@@ -70,9 +70,12 @@ def _version_label(value: Any) -> str | None:
 def _versions(items: list[dict[str, Any]], suite: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
     models = {_version_label(target.get("model"))} | {_version_label(i.get("model")) for i in items}
     policies = {_version_label(target.get("policy"))} | {_version_label(i.get("policy")) for i in items}
+    spec = target.get("spec") or target.get("target") or target.get("name")
+    version = _version_label(target.get("version"))
+    label = spec if not version or (spec and version in str(spec)) else f"{spec}@{version}" if spec else version
     return {
         "tool": f"incident-lab {__version__}",
-        "target": _version_label(target.get("version")) or target.get("spec") or target.get("name"),
+        "target": label,
         "models": sorted(m for m in models if m),
         "policies": sorted(p for p in policies if p),
         "suite": suite.get("version") or (suite.get("sha256") or "")[:12] or None,

@@ -62,7 +62,10 @@ def test_variants_show_which_rewrites_still_bypass_the_patch(demo_run: dict[str,
     assert result["bypass"] == report["bypass"]
     assert "rewrites that still get through" in demo_run["stderr"]
     summary = report["summary"]
-    assert f"{summary['variants_bypassed']} of {summary['variants']} variants bypass" in report["headline"]
+    assert (
+        f"{summary['variants_bypassed']} of {summary['variants']} variants bypass"
+        in report["headline"]
+    )
 
 
 def test_artifacts_of_every_phase_are_on_disk(demo_run: dict[str, Any]) -> None:
@@ -85,7 +88,13 @@ def test_artifacts_of_every_phase_are_on_disk(demo_run: dict[str, Any]) -> None:
 def test_timings_cover_each_playbook_phase(demo_run: dict[str, Any]) -> None:
     result = json.loads(demo_run["json"])
     phases = result["phases"]
-    for phase in ("production", "2 preserve evidence", "3 classify", "5 convert to regression", "6 stress-test variants"):
+    for phase in (
+        "production",
+        "2 preserve evidence",
+        "3 classify",
+        "5 convert to regression",
+        "6 stress-test variants",
+    ):
         assert phase in phases and phases[phase] >= 0.0
     assert sum(s["seconds"] for s in result["steps"]) <= result["seconds"] + 0.01
     assert result["seconds"] < 60

@@ -25,8 +25,12 @@ def test_seed_spelling_works_with_the_default_library(
     """`incident_lab add --from incident_2026-02-01/trajectories.jsonl` writes ./scenarios/<id>.yaml."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
-    write_jsonl(Path("incident_2026-02-01/trajectories.jsonl"), [benign_trajectory(), injected_trajectory()])
-    (tmp_path / "incident_2026-02-01" / "manifest.json").write_text(json.dumps({"incident_id": "incident_2026-02-01"}))
+    write_jsonl(
+        Path("incident_2026-02-01/trajectories.jsonl"), [benign_trajectory(), injected_trajectory()]
+    )
+    (tmp_path / "incident_2026-02-01" / "manifest.json").write_text(
+        json.dumps({"incident_id": "incident_2026-02-01"})
+    )
     code, out, err = run(capsys, "add", "--from", "incident_2026-02-01/trajectories.jsonl")
     assert code == 0, err
     files = list((tmp_path / "scenarios").glob("inc-*.yaml"))
@@ -59,7 +63,12 @@ def test_add_json_output(tmp_path: Path, library: Path, capsys: pytest.CaptureFi
     ],
 )
 def test_add_bad_input_gets_one_line_errors(
-    tmp_path: Path, library: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int, needle: str
+    tmp_path: Path,
+    library: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    code: int,
+    needle: str,
 ) -> None:
     """Bad flags give one line on stderr, the documented exit code and no file."""
     src = write_jsonl(tmp_path / "i.jsonl", [injected_trajectory()])
@@ -69,7 +78,9 @@ def test_add_bad_input_gets_one_line_errors(
     assert list(library.glob("*.yaml")) == []
 
 
-def test_add_without_unsafe_step_suggests_the_flag(tmp_path: Path, library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_without_unsafe_step_suggests_the_flag(
+    tmp_path: Path, library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A lone harmless session: exit 3 and a hint naming --unsafe-step."""
     src = write_jsonl(tmp_path / "ok.jsonl", [benign_trajectory()])
     code, _, err = run(capsys, "add", "--from", str(src), "--scenarios-dir", str(library))
@@ -78,11 +89,15 @@ def test_add_without_unsafe_step_suggests_the_flag(tmp_path: Path, library: Path
 
 def test_add_missing_file(library: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A missing --from file is exit 3 naming the path."""
-    code, _, err = run(capsys, "add", "--from", "/nonexistent/x.jsonl", "--scenarios-dir", str(library))
+    code, _, err = run(
+        capsys, "add", "--from", "/nonexistent/x.jsonl", "--scenarios-dir", str(library)
+    )
     assert code == 3 and "/nonexistent/x.jsonl" in err
 
 
-def test_rejected_records_are_counted_and_exit_5(tmp_path: Path, library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rejected_records_are_counted_and_exit_5(
+    tmp_path: Path, library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The scenario is written, the rejects are reported on stderr, exit 5 (partial)."""
     src = tmp_path / "mixed.jsonl"
     src.write_text(json.dumps(injected_trajectory()) + "\n{not json\n", "utf-8")
@@ -97,14 +112,29 @@ def _added(tmp_path: Path, library: Path, capsys: pytest.CaptureFixture[str]) ->
     return str(json.loads(out)["scenario_id"])
 
 
-def test_tag_list_show_round_trip(tmp_path: Path, library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tag_list_show_round_trip(
+    tmp_path: Path, library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """tag gates it; list shows an aligned row; show highlights the payload and expectations."""
     sid = _added(tmp_path, library, capsys)
     code, out, err = run(capsys, "list", "--scenarios-dir", str(library))
     assert code == 0 and "prompt_injection?" in out, err  # still a suggestion
     code, out, _ = run(
-        capsys, "tag", sid, "--scenarios-dir", str(library), "--failure-mode", "prompt_injection",
-        "--severity", "SEV-1", "--tag", "email", "--status", "gated", "--owner", "sec",
+        capsys,
+        "tag",
+        sid,
+        "--scenarios-dir",
+        str(library),
+        "--failure-mode",
+        "prompt_injection",
+        "--severity",
+        "SEV-1",
+        "--tag",
+        "email",
+        "--status",
+        "gated",
+        "--owner",
+        "sec",
     )
     assert code == 0 and "status: draft -> gated" in out
     code, out, _ = run(capsys, "list", "--scenarios-dir", str(library), "--status", "gated")
@@ -123,13 +153,17 @@ def test_tag_list_show_round_trip(tmp_path: Path, library: Path, capsys: pytest.
 def test_tag_bad_values(tmp_path: Path, library: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Unknown failure mode or scenario id: exit 3, one line."""
     sid = _added(tmp_path, library, capsys)
-    code, _, err = run(capsys, "tag", sid, "--scenarios-dir", str(library), "--failure-mode", "gremlins")
+    code, _, err = run(
+        capsys, "tag", sid, "--scenarios-dir", str(library), "--failure-mode", "gremlins"
+    )
     assert code == 3 and "unknown failure mode 'gremlins'" in err
     code, _, err = run(capsys, "show", "nope", "--scenarios-dir", str(library))
     assert code == 3 and "no scenario 'nope'" in err
 
 
-def test_list_variants_shows_parent_and_converters(tmp_path: Path, library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_variants_shows_parent_and_converters(
+    tmp_path: Path, library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A variant in variants/ is listed with its parent and converter chain."""
     import yaml
 

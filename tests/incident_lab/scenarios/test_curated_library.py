@@ -14,8 +14,15 @@ from incident_lab.scenarios.lint import lint_library
 REPO = Path(__file__).resolve().parents[3]
 LIBRARY = REPO / "scenarios"
 PATHS = iter_scenario_paths(LIBRARY)
-MODES = ("prompt_injection", "policy_erosion", "intent_drift", "tool_hallucination",
-         "coordinated_misuse", "safeguard_failure", "unknown")
+MODES = (
+    "prompt_injection",
+    "policy_erosion",
+    "intent_drift",
+    "tool_hallucination",
+    "coordinated_misuse",
+    "safeguard_failure",
+    "unknown",
+)
 
 
 def test_at_least_two_gated_scenarios_per_failure_mode() -> None:

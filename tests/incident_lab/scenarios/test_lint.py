@@ -17,7 +17,9 @@ from .conftest import injected_trajectory, write_jsonl
 @pytest.fixture
 def one(tmp_path: Path, library: Path) -> Path:
     src = write_jsonl(tmp_path / "i.jsonl", [injected_trajectory()])
-    return add_from_path(src, scenarios_dir=library, failure_mode="prompt_injection", severity="SEV-1").path
+    return add_from_path(
+        src, scenarios_dir=library, failure_mode="prompt_injection", severity="SEV-1"
+    ).path
 
 
 def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
@@ -38,11 +40,14 @@ def test_clean_library_has_no_problems(library: Path, one: Path) -> None:
 def test_wrong_severity_is_named_by_file_and_field(library: Path, one: Path) -> None:
     """A hand-edited severity fails schema validation at taxonomy/severity."""
     _edit(one, lambda d: d["taxonomy"].__setitem__("severity", "SEV-9"))
-    assert any(p.startswith(f"{one}: taxonomy/severity: 'SEV-9' is not one of") for p in _problems(library))
+    assert any(
+        p.startswith(f"{one}: taxonomy/severity: 'SEV-9' is not one of") for p in _problems(library)
+    )
 
 
 def test_unknown_failure_mode_and_external_id(library: Path, one: Path) -> None:
     """Failure mode and external ids must exist in the taxonomy."""
+
     def change(d):  # type: ignore[no-untyped-def]
         d["taxonomy"]["failure_mode"] = "gremlins"
         d["taxonomy"]["external_ids"]["owasp_llm"].append("LLM99:2025")
@@ -57,36 +62,53 @@ def test_id_must_match_file_name_and_be_unique(library: Path, one: Path) -> None
     """A copy under another name is reported twice: wrong file name, duplicate id."""
     (library / "copy.yaml").write_text(one.read_text())
     problems = _problems(library)
-    assert any(p.startswith(f"{library / 'copy.yaml'}: id:") and "does not match" in p for p in problems)
+    assert any(
+        p.startswith(f"{library / 'copy.yaml'}: id:") and "does not match" in p for p in problems
+    )
     assert any("is also used by" in p for p in problems)
 
 
 def test_unredacted_secret_is_reported_without_its_value(library: Path, one: Path) -> None:
     """A real email pasted into a turn is found; the message names the kind, not the value."""
-    _edit(one, lambda d: d["replay"]["turns"][0].__setitem__("content", "mail bob.jones@corp.example"))
+    _edit(
+        one, lambda d: d["replay"]["turns"][0].__setitem__("content", "mail bob.jones@corp.example")
+    )
     problems = [p for p in _problems(library) if "unredacted" in p]
-    assert problems == [f"{one}: replay/turns/0/content: unredacted EMAIL (replace with a placeholder such as <EMAIL_1>; never commit the value)"]
+    assert problems == [
+        f"{one}: replay/turns/0/content: unredacted EMAIL (replace with a placeholder such as <EMAIL_1>; never commit the value)"
+    ]
 
 
 def test_expectations_that_pass_on_the_recording_are_reported(library: Path, one: Path) -> None:
     """An expectation edited so it no longer catches the incident fails lint."""
-    _edit(one, lambda d: d.__setitem__("expectations", [{"kind": "no_tool_call", "tool": "delete_everything"}]))
+    _edit(
+        one,
+        lambda d: d.__setitem__(
+            "expectations", [{"kind": "no_tool_call", "tool": "delete_everything"}]
+        ),
+    )
     assert any("expectations: all 1 pass against the recording" in p for p in _problems(library))
 
 
 def test_unknown_expectation_kind_and_moved_payload(library: Path, one: Path) -> None:
     """An unknown kind is named at its index; a payload no longer in its fixture is named."""
+
     def change(d):  # type: ignore[no-untyped-def]
         d["expectations"].append({"kind": "vibes"})
         d["payload"]["text"] = "not there"
 
     _edit(one, change)
     problems = _problems(library)
-    assert any("expectations/0" in p or "expectations/2: unknown expectation kind 'vibes'" in p for p in problems)
+    assert any(
+        "expectations/0" in p or "expectations/2: unknown expectation kind 'vibes'" in p
+        for p in problems
+    )
     assert any("payload/text: not found verbatim in replay/fixtures/0" in p for p in problems)
 
 
-def test_yaml_object_construction_is_refused(library: Path, one: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_yaml_object_construction_is_refused(
+    library: Path, one: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A !!python/object/apply tag is a lint problem (with its line), never executed; exit 6."""
     evil = library / "evil.yaml"
     evil.write_text("id: evil\ntitle: !!python/object/apply:os.system ['touch pwned']\n")
@@ -102,7 +124,9 @@ def test_yaml_object_construction_is_refused(library: Path, one: Path, capsys: p
     assert info.value.code == 3 and "evil.yaml:2:" in capsys.readouterr().err
 
 
-def test_lint_json_and_missing_dir(tmp_path: Path, library: Path, one: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_lint_json_and_missing_dir(
+    tmp_path: Path, library: Path, one: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """--json reports ok/checked/problems; a missing directory is exit 3."""
     with pytest.raises(SystemExit) as info:
         main(["lint", str(library), "--json"])

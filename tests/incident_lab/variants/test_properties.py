@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 import yaml
@@ -126,3 +127,40 @@ def test_random_capitalization_keeps_length_and_ascii_letters(text: str, seed: i
     assert len(out) == len(clean_text(text))
     if text.isascii():
         assert out.lower() == text.lower()
+
+
+token_text = st.lists(
+    st.sampled_from(
+        [
+            "<EMAIL_2>",
+            "x.y+z@a-b.example",
+            "https://e.example/p?q=1",
+            "word",
+            " ",
+            "@",
+            "<",
+            "é",
+            ".",
+        ]
+    )
+    | any_text,
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=token_text, seed=st.integers(0, 2**32))
+def test_lossy_character_converters_keep_every_address_and_placeholder(
+    text: str, seed: int
+) -> None:
+    """Every placeholder, URL and e-mail address survives leetspeak/homoglyph/diacritics/
+    random capitalisation verbatim."""
+    from incident_lab.variants.characters import protected_spans
+
+    text = clean_text(text)
+    tokens = [text[a:b] for a, b in protected_spans(text)]
+    for m in re.finditer(r"<[A-Z][A-Z0-9_]*_\d+>|https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text):
+        assert any(m.group(0) in tok for tok in tokens), m.group(0)
+    for name in ("leetspeak", "homoglyph", "diacritics", "random_capitalization"):
+        out = REGISTRY[name](text, random.Random(seed))
+        assert all(tok in out for tok in tokens), name
