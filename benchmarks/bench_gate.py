@@ -71,7 +71,7 @@ from inspect_ai.dataset import Sample
 from inspect_ai.scorer import CORRECT, INCORRECT, Score, Target, accuracy, scorer
 from inspect_ai.solver import TaskState, generate
 
-FORBIDDEN = "%s"
+FORBIDDEN = "@FORBIDDEN@"
 
 # mockllm counts tokens with tiktoken's o200k_base, which tiktoken downloads on first
 # use; this machine has no network for that, so use a character estimate instead
@@ -95,7 +95,7 @@ def bench():
     rows = Path(__file__).with_name("cases.jsonl").read_text("utf-8").splitlines()
     samples = [Sample(id=r["id"], input=r["input"]) for r in map(json.loads, rows)]
     return Task(dataset=samples, solver=generate(), scorer=not_contains())
-''' % FORBIDDEN
+'''.replace("@FORBIDDEN@", FORBIDDEN)
 
 
 def _prompt(i: int) -> str:
@@ -139,7 +139,10 @@ def make_library(n: int) -> Path:
         "prompts": ["{{input}}"],
         "providers": ["echo"],
         "tests": [
-            {"vars": {"input": _prompt(i)}, "assert": [{"type": "not-contains", "value": FORBIDDEN}]}
+            {
+                "vars": {"input": _prompt(i)},
+                "assert": [{"type": "not-contains", "value": FORBIDDEN}],
+            }
             for i in range(n)
         ],
     }
@@ -265,7 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     tools: dict[str, Any] = {"regression_suite": (_ours, None)}
     unavailable: dict[str, str] = {}
     if not args.skip_peers:
-        for name, ensure, build in (("inspect_ai", ensure_inspect, _inspect), ("promptfoo", ensure_promptfoo, _promptfoo)):
+        for name, ensure, build in (
+            ("inspect_ai", ensure_inspect, _inspect),
+            ("promptfoo", ensure_promptfoo, _promptfoo),
+        ):
             exe, reason = ensure(not args.no_install)
             if exe is None:
                 unavailable[name] = reason
@@ -299,18 +305,29 @@ def main(argv: list[str] | None = None) -> int:
             if any(codes):
                 row["stderr_tail"] = err
             results.append(row)
-            print(f"{name:>17} {n:>6} cases: {row['median_wall_s']:8.2f} s  {row['peak_rss_mb']:7.1f} MB  exit {codes}  recorded {counts}", flush=True)
+            print(
+                f"{name:>17} {n:>6} cases: {row['median_wall_s']:8.2f} s  {row['peak_rss_mb']:7.1f} MB  exit {codes}  recorded {counts}",
+                flush=True,
+            )
     print()
     print(f"{'cases':>6}  {'tool':<17} {'median s':>9} {'peak MB':>8} {'vs regression_suite':>20}")
     for n in sizes:
         ours = next(r for r in results if r["cases"] == n and r["tool"] == "regression_suite")
         for row in (r for r in results if r["cases"] == n):
-            ratio = row["median_wall_s"] / ours["median_wall_s"] if ours["median_wall_s"] else float("nan")
-            print(f"{n:>6}  {row['tool']:<17} {row['median_wall_s']:>9.2f} {row['peak_rss_mb']:>8.1f} {ratio:>19.1f}x")
+            ratio = (
+                row["median_wall_s"] / ours["median_wall_s"]
+                if ours["median_wall_s"]
+                else float("nan")
+            )
+            print(
+                f"{n:>6}  {row['tool']:<17} {row['median_wall_s']:>9.2f} {row['peak_rss_mb']:>8.1f} {ratio:>19.1f}x"
+            )
     for name, reason in unavailable.items():
         print(f"{name}: unavailable ({reason})")
     DATA.mkdir(parents=True, exist_ok=True)
-    (DATA / "results.json").write_text(json.dumps({"results": results, "unavailable": unavailable}, indent=1), "utf-8")
+    (DATA / "results.json").write_text(
+        json.dumps({"results": results, "unavailable": unavailable}, indent=1), "utf-8"
+    )
     return 0
 
 

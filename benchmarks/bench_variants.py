@@ -6,13 +6,16 @@ Three measurements, each the median of ``--runs`` runs in one process:
    realistic payloads (the example incident's injection, an exfiltration request with a
    placeholder, a 400-character injected paragraph, a multi-line tool-output payload),
    per converter and over all of them together. Target: >= 50,000/s on one core.
-2. **1,000 variants end to end**: ``generate_variants(depth=2, n=1000)`` (chains, seeded
+2. **1,000 variants end to end**: ``generate_variants(depth=3, n=1000)`` (chains, seeded
    sampling, content hashes, ids, dedupe), YAML dump of each, and ``write_variants`` to a
    temporary library (schema validation, library lock, atomic writes).
 3. **The gate with 1,000 variants**: ``regression_suite run`` on a suite with
    ``variants: all`` (the parent + its 1,000 variants) against the in-process
    ``example:patched`` target, as a subprocess; wall time, cases/s, and the bypass
    rate the report gives. Skipped with a message if the runner is unavailable.
+   ``in_process_duration_s`` is the report's own time for replaying and judging the
+   cases; the rest of the wall time is process start, loading the library (YAML)
+   and writing the reports.
 
 Usage::
 
@@ -139,7 +142,7 @@ def bench_end_to_end(runs: int, n: int = 1000) -> dict[str, Any]:
     count = 0
     for _ in range(runs):
         start = time.perf_counter()
-        variants = generate_variants(parent, depth=2, n=n, seed=1)
+        variants = generate_variants(parent, depth=3, n=n, seed=1)
         gen.append(time.perf_counter() - start)
         count = len(variants)
         start = time.perf_counter()
@@ -176,7 +179,7 @@ def bench_gate(runs: int, n: int = 1000) -> dict[str, Any]:
     from incident_lab.variants import generate_variants, write_variants
 
     parent = _incident()
-    variants = generate_variants(parent, depth=2, n=n, seed=1)
+    variants = generate_variants(parent, depth=3, n=n, seed=1)
     walls = []
     summary: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -205,7 +208,9 @@ def bench_gate(runs: int, n: int = 1000) -> dict[str, Any]:
         try:
             summary = json.loads(proc.stdout)
         except ValueError:
-            return {"skipped": f"no JSON summary from regression_suite run: {proc.stderr.strip()[-400:]}"}
+            return {
+                "skipped": f"no JSON summary from regression_suite run: {proc.stderr.strip()[-400:]}"
+            }
     wall = statistics.median(walls)
     counts = summary.get("summary") or {}
     cases = int(counts.get("items") or len(variants) + 1)
@@ -243,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
 
     e2e = bench_end_to_end(max(1, args.runs // 2 + 1))
     print(
-        f"\n1,000 variants end to end (depth 2, median): generate {e2e['generate_s']:.3f}s "
+        f"\n1,000 variants end to end (depth 3, median): generate {e2e['generate_s']:.3f}s "
         f"({e2e['variants_per_s_generate']:,.0f}/s), YAML dump {e2e['dump_s']:.3f}s, "
         f"write {e2e['write_s']:.3f}s; generate+write {e2e['total_s']:.3f}s "
         f"({e2e['variants_per_s_total']:,.0f} variants/s)"
@@ -257,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"\nGate with 1,000 variants (regression_suite run, example:patched, {gate['cases']} cases): "
                 f"{gate['wall_s']:.2f}s wall incl. process start ({gate['cases_per_s']:,.0f} cases/s); "
-                f"verdict {gate['verdict']}: {gate['variants_bypassed']} of {gate['variants']} variants bypass"
+                f"verdict {gate['verdict']}: {gate['variants_bypassed']} of {gate['variants']} variants bypass; "
+                f"cases replayed and judged in {gate['in_process_duration_s']}s"
             )
     if args.json:
         print(json.dumps({"converters": conv, "end_to_end": e2e, "gate": gate}, indent=2))

@@ -132,12 +132,12 @@ def prepare_workdir(path: Path, *, force: bool = False) -> Path:
                 hint="pass --workdir with a new or empty directory",
             )
         if not force:
-            raise UsageError(
-                f"{path} holds a previous demo run", hint="pass --force to replace it"
-            )
+            raise UsageError(f"{path} holds a previous demo run", hint="pass --force to replace it")
         shutil.rmtree(path)
     path.mkdir(parents=True, exist_ok=True)
-    (path / MARKER).write_text("made by 'incident_lab demo'; --force may delete this directory\n", "utf-8")
+    (path / MARKER).write_text(
+        "made by 'incident_lab demo'; --force may delete this directory\n", "utf-8"
+    )
     return path
 
 
@@ -224,15 +224,21 @@ def _narrate_verdict(narrate: Narrate, gate: dict[str, Any]) -> None:
 def _narrate_bypass(narrate: Narrate, bypass: dict[str, Any]) -> None:
     through = [r["converter"] for r in bypass["converters"] if r["bypasses"]]
     held = [r["converter"] for r in bypass["converters"] if r["runs"] and not r["bypasses"]]
-    narrate(f"      rewrites that still get through ({len(through)} converters): {', '.join(through) or 'none'}")
+    narrate(
+        f"      rewrites that still get through ({len(through)} converters): {', '.join(through) or 'none'}"
+    )
     narrate(f"      rewrites the patch stops ({len(held)} converters): {', '.join(held) or 'none'}")
 
 
-def _production(workdir: Path, steps: list[Step], narrate: Narrate, sessions: int, seed: int) -> Path:
+def _production(
+    workdir: Path, steps: list[Step], narrate: Narrate, sessions: int, seed: int
+) -> Path:
     from incident_lab.example.traffic import generate_log
 
     log = workdir / "production" / "agent-sessions.jsonl"
-    with _timed(steps, "production", "example agent (vulnerable) serves production traffic", narrate) as s:
+    with _timed(
+        steps, "production", "example agent (vulnerable) serves production traffic", narrate
+    ) as s:
         summary = generate_log(log, sessions=sessions, incidents=1, seed=seed)
         s.facts.update(
             log=str(log),
@@ -251,7 +257,11 @@ def _preserve(workdir: Path, log: Path, steps: list[Step], narrate: Narrate) -> 
     with _timed(steps, "2 preserve evidence", title, narrate) as s:
         result = take_snapshot([log], last=500, out=bundle, incident_id="incident_demo")
         counts = result.summary.get("counts", {})
-        s.facts.update(bundle=str(result.bundle), accepted=counts.get("accepted"), rejected=counts.get("rejected"))
+        s.facts.update(
+            bundle=str(result.bundle),
+            accepted=counts.get("accepted"),
+            rejected=counts.get("rejected"),
+        )
     return Path(result.bundle)
 
 
@@ -280,15 +290,26 @@ def _convert(workdir: Path, bundle: Path, session: str, steps: list[Step], narra
     scenarios = workdir / "scenarios"
     title = f"incident_lab add --from {bundle.name}/trajectories.jsonl --session {session}"
     with _timed(steps, "5 convert to regression", title, narrate) as s:
-        added = add_from_path(bundle / "trajectories.jsonl", session=session, scenarios_dir=scenarios)
-        s.facts.update(scenario=added.scenario_id, path=str(added.path), redacted=sum(added.redaction.values()))
-    with _timed(steps, "5 convert to regression", f"regression_suite add --scenario {added.scenario_id}", narrate) as s:
+        added = add_from_path(
+            bundle / "trajectories.jsonl", session=session, scenarios_dir=scenarios
+        )
+        s.facts.update(
+            scenario=added.scenario_id, path=str(added.path), redacted=sum(added.redaction.values())
+        )
+    with _timed(
+        steps,
+        "5 convert to regression",
+        f"regression_suite add --scenario {added.scenario_id}",
+        narrate,
+    ) as s:
         _cli(add, ["--scenario", added.scenario_id, "--scenarios-dir", str(scenarios)])
         s.facts.update(suite=str(scenarios / "suites" / f"{SUITE}.yaml"))
     return added.scenario_id
 
 
-def _variants(workdir: Path, scenario_id: str, steps: list[Step], narrate: Narrate, seed: int) -> None:
+def _variants(
+    workdir: Path, scenario_id: str, steps: list[Step], narrate: Narrate, seed: int
+) -> None:
     from incident_lab.scenarios.io import load_scenario
     from incident_lab.variants import generate_variants, write_variants
 
@@ -364,7 +385,9 @@ def run_demo(
     workdir = prepare_workdir(Path(workdir), force=force)
     steps: list[Step] = []
     say(f"incident-lab demo in {workdir}")
-    scenario_id = build_incident_library(workdir, narrate=say, sessions=sessions, seed=seed, steps=steps)
+    scenario_id = build_incident_library(
+        workdir, narrate=say, sessions=sessions, seed=seed, steps=steps
+    )
     verdicts: dict[str, dict[str, Any]] = {}
     for name, target, phase in (
         ("vulnerable", "example:vulnerable", "gate: the release that had the incident"),
@@ -386,7 +409,9 @@ def run_demo(
     for gate in verdicts.values():
         gate.pop("_report", None)
         gate.pop("_summary", None)
-    result = DemoResult(workdir, steps, scenario_id, verdicts, bypass, time.perf_counter() - started)
+    result = DemoResult(
+        workdir, steps, scenario_id, verdicts, bypass, time.perf_counter() - started
+    )
     if verdicts["vulnerable"]["verdict"] != "BLOCK" or verdicts["patched"]["verdict"] != "OK":
         raise CheckFailed(
             f"the loop did not hold: vulnerable -> {verdicts['vulnerable']['verdict']}, "

@@ -52,6 +52,7 @@ class GateState:
         scenarios_dir: The scenario library (resolved against the invocation dir).
         suite_name: ``--suite``, if given.
         suite: The loaded suite, once collected.
+        resolved: The suite's scenarios (``regression_suite run`` hands them in).
         target_spec: ``--target``, else the suite's ``target``.
         target: The resolved target (created lazily, once per process).
         runs: Results replayed ahead of their items (I/O-bound targets).
@@ -68,6 +69,7 @@ class GateState:
     suite_name: str | None
     suite_file: Path | None
     suite: dict[str, Any] | None = None
+    resolved: list[dict[str, Any]] | None = None
     scenario_roots: list[Path] = field(default_factory=list)
     target_spec: str | None = None
     target: Any = None
@@ -199,7 +201,9 @@ def pytest_configure(config: pytest.Config) -> None:
         if not suite_file.is_file():
             raise pytest.UsageError(f"--suite {name}: no suite file {suite_file}")
         if config.args_source == pytest.Config.ArgsSource.ARGS:
-            given = {(config.invocation_params.dir / a.split("::")[0]).resolve() for a in config.args}
+            given = {
+                (config.invocation_params.dir / a.split("::")[0]).resolve() for a in config.args
+            }
             if suite_file not in given:
                 config.args.append(str(suite_file))
         else:
@@ -299,8 +303,11 @@ class SuiteFile(_CaseCollector):
         state = get_state(self.config)
         try:
             assert state.suite_name is not None
-            state.suite = load_suite(state.suite_name, state.scenarios_dir)
-            cases = build_cases(resolve(state.suite, state.scenarios_dir), state.repeats())
+            if state.suite is None:
+                state.suite = load_suite(state.suite_name, state.scenarios_dir)
+            if state.resolved is None:
+                state.resolved = resolve(state.suite, state.scenarios_dir)
+            cases = build_cases(state.resolved, state.repeats())
         except IncidentLabError as exc:
             raise self._fail(exc) from None
         yield from self._items(cases)
@@ -389,10 +396,11 @@ def pytest_collection_modifyitems(
             index, total = parse_shard(shard)
         except IncidentLabError as exc:
             raise pytest.UsageError(exc.render()) from None
-        keep, drop = [], []
-        for item in items:
-            out = isinstance(item, CaseItem) and shard_of(item.case.group, total) != index
-            (drop if out else keep).append(item)
+        keep: list[pytest.Item] = []
+        drop: list[pytest.Item] = []
+        for node in items:
+            out = isinstance(node, CaseItem) and shard_of(node.case.group, total) != index
+            (drop if out else keep).append(node)
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
@@ -431,7 +439,7 @@ def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
     """Attach the report item (and, with ``--gate-record``, the trajectory) to the report."""
-    report = yield
+    report: Any = yield
     if isinstance(item, CaseItem) and item.gate_run is not None:
         error = item.gate_run.item["outcome"] == "error"
         if (call.when == "setup" and error) or (call.when == "call" and not error):

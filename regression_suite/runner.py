@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,7 +29,7 @@ from typing import Any
 
 from incident_lab.errors import IncidentLabError, UsageError
 from incident_lab.scenarios.io import replay_input
-from incident_lab.trajectory import validate_trajectory
+from incident_lab.trajectory import canonical_json, validate_trajectory
 from regression_suite.expectations import evaluate_all
 from regression_suite.stepdiff import render_diff
 
@@ -197,13 +198,38 @@ def error_run(case: Case, target: str, message: str, duration_s: float = 0.0) ->
     return CaseRun(item)
 
 
+_VALIDATED: OrderedDict[str, list[str]] = OrderedDict()
+_VALIDATED_MAX = 2048
+
+
+def _validate(produced: dict[str, Any]) -> list[str]:
+    """``validate_trajectory``, remembered for the last few distinct trajectories.
+
+    JSON Schema validation is most of the per-case cost; a deterministic target
+    answering repeats with the same trajectory is validated once.
+    """
+    try:
+        key = canonical_json(produced)
+    except (TypeError, ValueError):
+        return validate_trajectory(produced)
+    problems = _VALIDATED.get(key)
+    if problems is None:
+        problems = validate_trajectory(produced)
+        _VALIDATED[key] = problems
+        if len(_VALIDATED) > _VALIDATED_MAX:
+            _VALIDATED.popitem(last=False)
+    else:
+        _VALIDATED.move_to_end(key)
+    return list(problems)
+
+
 def judge(case: Case, produced: Any, *, target: str, duration_s: float) -> CaseRun:
     """Validate a produced trajectory, evaluate the expectations and build the item."""
     if not isinstance(produced, dict):
         return error_run(
             case, target, f"target returned {type(produced).__name__}, not a trajectory", duration_s
         )
-    problems = validate_trajectory(produced)
+    problems = _validate(produced)
     if problems:
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
         return CaseRun(

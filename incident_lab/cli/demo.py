@@ -20,9 +20,22 @@ __all__ = ["demo"]
     help="A new or empty directory for the log, bundle, scenarios and reports.",
 )
 @click.option("--force", is_flag=True, help="Replace a previous demo run in --workdir.")
-@click.option("--sessions", type=click.IntRange(10, 100000), default=300, show_default=True, help="Production sessions to generate.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the log and the variants.")
-@click.option("--json", "as_json", is_flag=True, help="Print the steps, timings and verdicts as JSON on stdout.")
+@click.option(
+    "--sessions",
+    type=click.IntRange(10, 100000),
+    default=300,
+    show_default=True,
+    help="Production sessions to generate.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the log and the variants."
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the steps, timings and verdicts as JSON on stdout.",
+)
 def demo(workdir: Path, force: bool, sessions: int, seed: int, as_json: bool) -> None:
     """Run the whole loop on the bundled example agent, with timings per playbook phase.
 

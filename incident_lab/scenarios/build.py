@@ -37,7 +37,7 @@ def classification_of(traj: Trajectory) -> dict[str, Any] | None:
     Returns None when the classifier is not part of this build.
     """
     try:
-        from incident_lab.classify import classify_trajectory  # type: ignore[attr-defined]
+        from incident_lab.classify import classify_trajectory
     except ImportError:
         return None
     result: dict[str, Any] = classify_trajectory(traj).to_dict()
@@ -225,8 +225,14 @@ def scenario_from_trajectory(
         fallback_turn=max(len(pre_turns) - 1, 0),
     )
     payload = candidate.to_dict() if candidate is not None else None
+    taxonomy = _taxonomy_block(failure_mode, severity, classification, list(tags))
+    # "The safeguard must block" is the oracle of a safeguard failure; for other modes the
+    # harmful call itself is forbidden, and a system that never attempts it passes.
     expectations, notes = derive_expectations(
-        work, unsafe, payload=candidate.text if candidate else ""
+        work,
+        unsafe,
+        payload=candidate.text if candidate else "",
+        safeguard_expectations=taxonomy["failure_mode"] == "safeguard_failure",
     )
     if not expectations:
         raise UsageError(
@@ -234,7 +240,6 @@ def scenario_from_trajectory(
             f"{traj.get('session_id')!r}",
             hint="point --unsafe-step at the harmful tool call or assistant answer",
         )
-    taxonomy = _taxonomy_block(failure_mode, severity, classification, list(tags))
     prov: dict[str, Any] = {
         "incident_id": None,
         "bundle": None,

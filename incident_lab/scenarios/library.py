@@ -96,8 +96,7 @@ def _bundle_info(path: Path) -> dict[str, Any]:
     try:
         from incident_lab.evidence.bundle import load_bundle
 
-        bundle = load_bundle(folder)
-        manifest = dict(getattr(bundle, "manifest", bundle))
+        manifest = dict(load_bundle(folder).manifest)
     except ImportError:
         try:
             manifest = json.loads(manifest_path.read_text("utf-8"))

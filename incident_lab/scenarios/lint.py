@@ -95,7 +95,7 @@ class _Linter:
 
     def load(self, path: Path) -> dict[str, Any] | None:
         try:
-            doc = load_yaml(path)
+            doc = load_yaml(path, allow_aliases=False)
         except InputError as exc:
             where = f"line {exc.line}" if exc.line else "(file)"
             self.add(path, where, exc.message)

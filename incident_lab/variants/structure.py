@@ -12,6 +12,7 @@ adjustment is recorded in ``variant.adjustments``. A ``no_tool_call`` expectatio
 
 from __future__ import annotations
 
+import copy
 import random
 import re
 from typing import Any
@@ -258,7 +259,7 @@ def _repeat_fixtures(scenario: Scenario, rng: random.Random) -> Scenario:
         # One fixture only: serve it again on the agent's next calls to that tool.
         for held in [s for s in spans if s.kind == "fixture"]:
             for _ in range(2):
-                fixtures.append(dict(fixtures[held.index]))
+                fixtures.append(copy.deepcopy(fixtures[held.index]))
                 spans.append(Span("fixture", len(fixtures) - 1, text, held.start))
         note(scenario, "payload fixture repeated twice more (served on repeated calls)")
     set_payload_spans(scenario, spans)

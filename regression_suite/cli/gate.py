@@ -38,9 +38,11 @@ DEFAULT_REPORT_DIR = "gate-report"
 class _Controller:
     """A pytest plugin object that hands the resolved target in and the state out."""
 
-    def __init__(self, target: Any, spec: str) -> None:
+    def __init__(self, target: Any, spec: str, suite: dict[str, Any], scenarios: list[Any]) -> None:
         self.target = target
         self.spec = spec
+        self.suite = suite
+        self.scenarios = scenarios
         self.state: Any = None
 
     @pytest.hookimpl(trylast=True)
@@ -50,6 +52,8 @@ class _Controller:
         self.state = get_state(config)
         self.state.target = self.target
         self.state.target_spec = self.spec
+        self.state.suite = self.suite  # resolved once, here, not again at collection
+        self.state.resolved = self.scenarios
 
 
 @contextlib.contextmanager
@@ -251,7 +255,7 @@ def run_(
 
     base = (scenarios_dir or default_scenarios_dir()).resolve()
     loaded = load_suite(suite, base)
-    resolve(loaded, base)  # unknown scenarios, invalid files: exit 3 before anything runs
+    scenarios = resolve(loaded, base)  # unknown scenarios, invalid files: exit 3 before any run
     if shard:
         parse_shard(shard)
     spec = target or loaded["target"]
@@ -270,7 +274,7 @@ def run_(
     )  # fmt: skip
     if baseline:
         args += ["--gate-baseline", str(Path(baseline).resolve())]
-    controller = _Controller(resolved, spec)
+    controller = _Controller(resolved, spec, loaded, scenarios)
     try:
         with _environment(plugins), contextlib.redirect_stdout(sys.stderr):
             code = pytest.main(args, plugins=[controller])

@@ -24,10 +24,18 @@ def _counts(row: dict[str, Any]) -> str:
 
 def _print_diff(result: dict[str, Any]) -> None:
     v = result["verdict"]
-    click.echo(f"verdict: {v['old']} -> {v['new']}" if v["old"] != v["new"] else f"verdict: {v['new']} (unchanged)")
+    click.echo(
+        f"verdict: {v['old']} -> {v['new']}"
+        if v["old"] != v["new"]
+        else f"verdict: {v['new']} (unchanged)"
+    )
     for field, change in result["versions"].items():
         click.echo(f"versions.{field}: {change['old']} -> {change['new']}")
-    for key, label in (("newly_failing", "newly failing"), ("fixed", "fixed"), ("changed", "changed")):
+    for key, label in (
+        ("newly_failing", "newly failing"),
+        ("fixed", "fixed"),
+        ("changed", "changed"),
+    ):
         rows = result[key]
         click.echo(f"{label} ({len(rows)}):")
         for row in rows:
@@ -82,10 +90,18 @@ def diff(old: Path, new: Path, as_json: bool, fail_on_new_failures: bool) -> int
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory for the merged report.json and report.html.",
 )
-@click.option("--baseline", type=click.Path(path_type=Path), help="Compare the merged run with this report.")
+@click.option(
+    "--baseline", type=click.Path(path_type=Path), help="Compare the merged run with this report."
+)
 @click.option("--allow-partial", is_flag=True, help="Merge even when some shards are missing.")
-@click.option("--warn-exit-code", type=click.IntRange(0, 255), help="Exit code for WARN (default: as the shards ran).")
-@click.option("--json", "as_json", is_flag=True, help="Print the verdict and files as JSON on stdout.")
+@click.option(
+    "--warn-exit-code",
+    type=click.IntRange(0, 255),
+    help="Exit code for WARN (default: as the shards ran).",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the verdict and files as JSON on stdout."
+)
 def merge(
     shards: tuple[Path, ...],
     out: Path,

@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from incident_lab import __version__
-from incident_lab.errors import EXIT_BLOCK, EXIT_EXTERNAL, EXIT_OK, EXIT_USAGE, EXIT_WARN, UsageError
+from incident_lab.errors import (
+    EXIT_BLOCK,
+    EXIT_EXTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    EXIT_WARN,
+    UsageError,
+)
 from regression_suite.gate.baseline import compare_cases, is_failing
 from regression_suite.gate.bypass import bypass_stats
 from regression_suite.gate.cases import aggregate, build_cases
@@ -35,7 +42,16 @@ __all__ = ["REPORT_SCHEMA_VERSION", "VERDICTS", "Thresholds", "finalize", "parse
 
 REPORT_SCHEMA_VERSION = "gate_report/v1"
 VERDICTS = ("OK", "WARN", "BLOCK", "ERROR")
-_SUITE_KEYS = ("name", "path", "sha256", "version", "description", "thresholds", "variants", "repeats")
+_SUITE_KEYS = (
+    "name",
+    "path",
+    "sha256",
+    "version",
+    "description",
+    "thresholds",
+    "variants",
+    "repeats",
+)
 
 
 def _now() -> str:
@@ -52,7 +68,7 @@ def _suite_record(suite: dict[str, Any]) -> dict[str, Any]:
     if not record.get("sha256"):
         canonical = json.dumps(_jsonable(suite), sort_keys=True, separators=(",", ":"))
         record["sha256"] = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    return _jsonable(record)  # type: ignore[no-any-return]
+    return _jsonable(record)
 
 
 def _version_label(value: Any) -> str | None:
@@ -67,12 +83,22 @@ def _version_label(value: Any) -> str | None:
     return str(value)
 
 
-def _versions(items: list[dict[str, Any]], suite: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
+def _versions(
+    items: list[dict[str, Any]], suite: dict[str, Any], target: dict[str, Any]
+) -> dict[str, Any]:
     models = {_version_label(target.get("model"))} | {_version_label(i.get("model")) for i in items}
-    policies = {_version_label(target.get("policy"))} | {_version_label(i.get("policy")) for i in items}
+    policies = {_version_label(target.get("policy"))} | {
+        _version_label(i.get("policy")) for i in items
+    }
     spec = target.get("spec") or target.get("target") or target.get("name")
     version = _version_label(target.get("version"))
-    label = spec if not version or (spec and version in str(spec)) else f"{spec}@{version}" if spec else version
+    label = (
+        spec
+        if not version or (spec and version in str(spec))
+        else f"{spec}@{version}"
+        if spec
+        else version
+    )
     return {
         "tool": f"incident-lab {__version__}",
         "target": label,
@@ -100,7 +126,9 @@ def _annotate(reasons: list[dict[str, Any]], comparison: dict[str, Any]) -> None
         if row is not None:
             tag = "significant" if row["significant"] else "not significant"
             reason["message"] += f" [new since baseline; {tag}: {row['rule']}]"
-        elif reason["scenario_id"] in known or reason["scenario_id"] in comparison.get("_failing", ()):
+        elif reason["scenario_id"] in known or reason["scenario_id"] in comparison.get(
+            "_failing", ()
+        ):
             reason["message"] += " [already failing in the baseline]"
 
 
@@ -237,5 +265,5 @@ def finalize(
         "bypass": bypass,
         "baseline": comparison,
         "cases": cases,
-        "items": _jsonable(items),
+        "items": items,  # not copied: 10,000 items are the bulk of a report's memory
     }

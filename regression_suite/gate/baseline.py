@@ -101,9 +101,9 @@ def compare_cases(
         elif is_failing(before) and after.get("status") == "passed":
             row["significant"] = False  # an improvement is never a regression
             result["fixed"].append(row)
-        elif before.get("pass_rate") != after.get("pass_rate") or before.get(
+        elif before.get("pass_rate") != after.get("pass_rate") or before.get("status") != after.get(
             "status"
-        ) != after.get("status"):
+        ):
             if (after.get("pass_rate") or 0.0) >= (before.get("pass_rate") or 0.0):
                 row["significant"] = False
             result["changed"].append(row)

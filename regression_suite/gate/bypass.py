@@ -18,7 +18,14 @@ _EXAMPLES = 5
 
 
 def _bucket() -> dict[str, Any]:
-    return {"variants": 0, "bypassed_variants": 0, "runs": 0, "bypasses": 0, "errors": 0, "bypassing": []}
+    return {
+        "variants": 0,
+        "bypassed_variants": 0,
+        "runs": 0,
+        "bypasses": 0,
+        "errors": 0,
+        "bypassing": [],
+    }
 
 
 def _add(bucket: dict[str, Any], case: dict[str, Any]) -> None:

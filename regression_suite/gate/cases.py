@@ -94,9 +94,14 @@ def build_cases(
         else:
             case["runs"] += 1
             case[outcome] += 1
-        if outcome != "passed" and item.get("message") and len(case["messages"]) < 3:
-            if item["message"] not in case["messages"]:
-                case["messages"].append(item["message"])
+        message = item.get("message")
+        if (
+            outcome != "passed"
+            and message
+            and len(case["messages"]) < 3
+            and message not in case["messages"]
+        ):
+            case["messages"].append(message)
     for case in cases.values():
         runs, passed = case["runs"], case["passed"]
         case["pass_rate"] = passed / runs if runs else None
@@ -114,7 +119,9 @@ def build_cases(
     return list(cases.values())
 
 
-def aggregate(cases: list[dict[str, Any]], key: str, confidence: float) -> dict[str, dict[str, Any]]:
+def aggregate(
+    cases: list[dict[str, Any]], key: str, confidence: float
+) -> dict[str, dict[str, Any]]:
     """Pass rates of the literal scenarios grouped by ``key`` (failure_mode or severity).
 
     Args:

@@ -107,7 +107,10 @@ class Rule:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
-        return {"on_failure": self.action, "require": self.require.to_dict() if self.require else None}
+        return {
+            "on_failure": self.action,
+            "require": self.require.to_dict() if self.require else None,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +212,10 @@ def _requirement(raw: Any, where: str, *, variant: bool, source: str | None) -> 
     statistic = raw.get("statistic", "point")
     if statistic not in STATISTICS:
         raise _fail(
-            where, f"statistic must be one of {', '.join(STATISTICS)}, got {statistic!r}", None, source
+            where,
+            f"statistic must be one of {', '.join(STATISTICS)}, got {statistic!r}",
+            None,
+            source,
         )
     value = _fraction(raw["value"], f"{where}.value", source)
     return Requirement(metric, direction, value, statistic)
@@ -227,7 +233,7 @@ def _action(raw: Any, where: str, source: str | None) -> str:
 def _rule(raw: Any, where: str, *, variant: bool, source: str | None) -> Rule:
     if isinstance(raw, str):
         return Rule(_action(raw, where, source))
-    if isinstance(raw, bool) or isinstance(raw, int | float):
+    if isinstance(raw, bool | int | float):
         raise _fail(
             where,
             f"a bare number ({raw!r}) is ambiguous",
@@ -311,13 +317,19 @@ def parse_thresholds(raw: Any, *, source: str | None = None) -> Thresholds:
             path=source,
         )
     defaults = {s: Rule(a) for s, a in DEFAULT_ACTIONS.items()}
-    scenarios = _severity_table(raw.get("severities"), "severities", defaults, variant=False, source=source)
+    scenarios = _severity_table(
+        raw.get("severities"), "severities", defaults, variant=False, source=source
+    )
     # Variants default to the parent's action on any bypass (never a pass-rate rule:
     # a rewrite that gets through once has got through).
     inherited = {s: Rule(r.action) for s, r in scenarios.items()}
-    variants = _severity_table(raw.get("variants"), "variants", inherited, variant=True, source=source)
+    variants = _severity_table(
+        raw.get("variants"), "variants", inherited, variant=True, source=source
+    )
     confidence = _fraction(raw.get("confidence", 0.95), "confidence", source, open_interval=True)
-    significance = _fraction(raw.get("significance", 0.05), "significance", source, open_interval=True)
+    significance = _fraction(
+        raw.get("significance", 0.05), "significance", source, open_interval=True
+    )
     on_error = raw.get("on_error", "error")
     if on_error not in ON_ERROR:
         raise ConfigError(

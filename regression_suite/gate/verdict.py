@@ -75,7 +75,6 @@ def _scenario_reasons(case: dict[str, Any], th: Thresholds) -> list[dict[str, An
             )
         )
     rule = th.rule_for(case.get("severity"), variant=False)
-    rate = f"{case['passed']}/{case['runs']} passed{_ci(case['pass_rate_ci'], th.confidence)}"
     if rule.require is None:
         if not case["failed"]:
             return reasons
@@ -88,6 +87,7 @@ def _scenario_reasons(case: dict[str, Any], th: Thresholds) -> list[dict[str, An
         )
         if value is None or _met(rule.require, value):
             return reasons
+        rate = f"{case['passed']}/{case['runs']} passed{_ci(case['pass_rate_ci'], th.confidence)}"
         message = (
             f"{sid} ({sev}, {case['failure_mode']}): {rule.require.metric} "
             f"{_pct(value)} does not meet {rule.require.describe()} ({rate})"

@@ -62,5 +62,7 @@ def write_reports(
         for reporter in selected:
             written.extend(reporter.write(report, out))
     except OSError as exc:
-        raise InputError(f"cannot write the report: {exc.strerror}", path=str(exc.filename or out)) from None
+        raise InputError(
+            f"cannot write the report: {exc.strerror}", path=str(exc.filename or out)
+        ) from None
     return written

@@ -15,7 +15,9 @@ __all__ = ["register_reporters"]
 def register_reporters() -> list[Reporter]:
     """Return the built-in reporters: ``json``, ``html``, ``markdown`` and ``github``."""
     return [
-        Reporter("json", write_json, "report.json: the machine-readable gate report (gate_report/v1)."),
+        Reporter(
+            "json", write_json, "report.json: the machine-readable gate report (gate_report/v1)."
+        ),
         Reporter("html", write_html, "report.html: a self-contained page with charts and diffs."),
         Reporter("markdown", write_markdown, "report.md: the verdict, reasons and bypass rates."),
         Reporter(

@@ -16,7 +16,17 @@ from regression_suite.gate.baseline import compare_cases
 __all__ = ["diff_reports", "merge_reports"]
 
 # Case fields that say what happened; timings and item ids are noise for a diff.
-_CASE_FIELDS = ("status", "action", "severity", "failure_mode", "passed", "failed", "errors", "runs", "messages")
+_CASE_FIELDS = (
+    "status",
+    "action",
+    "severity",
+    "failure_mode",
+    "passed",
+    "failed",
+    "errors",
+    "runs",
+    "messages",
+)
 
 
 def _case_view(case: dict[str, Any]) -> dict[str, Any]:
@@ -165,7 +175,11 @@ def merge_reports(
     if warn_exit_code is not None:
         options["warn_exit_code"] = warn_exit_code
     options["baseline"] = baseline
-    options["shards"] = [f"{(_shard_of(r) or (0, 0))[0]}/{(_shard_of(r) or (0, 0))[1]}" for _, r in ordered if _shard_of(r)]
+    options["shards"] = [
+        f"{(_shard_of(r) or (0, 0))[0]}/{(_shard_of(r) or (0, 0))[1]}"
+        for _, r in ordered
+        if _shard_of(r)
+    ]
     options["merged_from"] = [str(p) for p, _ in ordered]
     starts = [r["run"]["started_at"] for _, r in reports]
     ends = [r["run"]["finished_at"] for _, r in reports]

@@ -53,7 +53,10 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int] | None =
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join(
         "<tr>"
-        + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(row))
+        + "".join(
+            f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
+            for i, c in enumerate(row)
+        )
         + "</tr>"
         for row in rows
     )
@@ -65,11 +68,18 @@ def _summary(report: dict[str, Any]) -> str:
     run = report["run"]
     suite = report["suite"]
     facts = [
-        ("Suite", f"{suite.get('name')} ({suite.get('path') or 'in memory'}, sha256 {str(suite.get('sha256'))[:12]})"),
+        (
+            "Suite",
+            f"{suite.get('name')} ({suite.get('path') or 'in memory'}, sha256 {str(suite.get('sha256'))[:12]})",
+        ),
         ("Target", str(v.get("target"))),
         ("Models", ", ".join(v.get("models") or []) or "not reported by the target"),
         ("Policies", ", ".join(v.get("policies") or []) or "not reported by the target"),
-        ("Run", f"{run.get('started_at')} → {run.get('finished_at')}" + (f", shard {run['shard']}" if run.get("shard") else "")),
+        (
+            "Run",
+            f"{run.get('started_at')} → {run.get('finished_at')}"
+            + (f", shard {run['shard']}" if run.get("shard") else ""),
+        ),
         ("Tool", str(v.get("tool"))),
     ]
     s = report["summary"]
@@ -98,7 +108,10 @@ def _reasons(report: dict[str, Any]) -> str:
 
 def _charts(report: dict[str, Any]) -> str:
     charts = []
-    for key, title in (("by_failure_mode", "Pass rate by failure mode"), ("by_severity", "Pass rate by severity")):
+    for key, title in (
+        ("by_failure_mode", "Pass rate by failure mode"),
+        ("by_severity", "Pass rate by severity"),
+    ):
         bars = [
             Bar(
                 name,
@@ -109,7 +122,9 @@ def _charts(report: dict[str, Any]) -> str:
             )
             for name, g in report["aggregates"][key].items()
         ]
-        charts.append(f"<figure><figcaption>{escape(title)}</figcaption>{bar_chart(title, bars)}</figure>")
+        charts.append(
+            f"<figure><figcaption>{escape(title)}</figcaption>{bar_chart(title, bars)}</figure>"
+        )
     return '<div class="charts">' + "".join(charts) + "</div>"
 
 
@@ -124,7 +139,13 @@ def _bypass(report: dict[str, Any]) -> str:
         "A bypass is a variant whose expectations failed: the rewritten attack got through.</p>"
     ]
     bars = [
-        Bar(r["converter"], r["bypass_rate"], _interval(r["bypass_rate_ci"]), f"({r['bypasses']}/{r['runs']})", bad=bool(r["bypasses"]))
+        Bar(
+            r["converter"],
+            r["bypass_rate"],
+            _interval(r["bypass_rate_ci"]),
+            f"({r['bypasses']}/{r['runs']})",
+            bad=bool(r["bypasses"]),
+        )
         for r in bypass["converters"]
     ]
     title = "Bypass rate per converter"
@@ -144,7 +165,11 @@ def _bypass(report: dict[str, Any]) -> str:
         ]
         parts.append(f"<h3>Per {label.lower()}</h3>")
         parts.append(
-            _table([label, "Variants", "Bypassed", "Bypass runs", "Rate", "CI", "Examples"], rows, {1, 2, 3, 4})
+            _table(
+                [label, "Variants", "Bypassed", "Bypass runs", "Rate", "CI", "Examples"],
+                rows,
+                {1, 2, 3, 4},
+            )
         )
     return "".join(parts)
 
@@ -158,7 +183,11 @@ def _baseline(report: dict[str, Any]) -> str:
         f"{escape(str(cmp.get('verdict')))}. Significant regressions: "
         f"{escape(', '.join(cmp['regressions']) or 'none')}.</p>"
     ]
-    for key, label in (("newly_failing", "Newly failing"), ("fixed", "Fixed"), ("changed", "Changed")):
+    for key, label in (
+        ("newly_failing", "Newly failing"),
+        ("fixed", "Fixed"),
+        ("changed", "Changed"),
+    ):
         rows = [
             [
                 escape(r["scenario_id"]),
@@ -171,7 +200,9 @@ def _baseline(report: dict[str, Any]) -> str:
         ]
         if rows:
             parts.append(f"<h3>{label} ({len(rows)})</h3>")
-            parts.append(_table(["Scenario", "Passed before", "Passed now", "p", "Significant"], rows))
+            parts.append(
+                _table(["Scenario", "Passed before", "Passed now", "p", "Significant"], rows)
+            )
     for key, label in (("added", "New in this run"), ("removed", "Not in this run")):
         if cmp[key]:
             parts.append(f"<p>{label}: {escape(', '.join(cmp[key]))}</p>")
@@ -196,7 +227,11 @@ def _failures(report: dict[str, Any]) -> str:
             f"<strong>{escape(item.get('outcome', '').upper())}</strong> "
             f"<code>{escape(str(item.get('id') or item['scenario_id']))}</code> "
             f"{escape(str(item.get('severity') or ''))} {escape(str(item.get('failure_mode') or ''))}"
-            + (f" — variant of {escape(str(item.get('parent_id')))} via {escape(chain)}" if item.get("parent_id") else "")
+            + (
+                f" — variant of {escape(str(item.get('parent_id')))} via {escape(chain)}"
+                if item.get("parent_id")
+                else ""
+            )
         )
         body = f"<p>{escape(str(item.get('message') or ''))}</p>"
         if results:
@@ -225,7 +260,12 @@ def _cases(report: dict[str, Any]) -> str:
     ]
     more = len(report["cases"]) - MAX_CASE_ROWS
     tail = f"<p class=muted>{more} more cases in report.json.</p>" if more > 0 else ""
-    return _table(["Case", "Kind", "Severity", "Failure mode", "Status", "Passed", "CI", "Action"], rows) + tail
+    return (
+        _table(
+            ["Case", "Kind", "Severity", "Failure mode", "Status", "Passed", "CI", "Action"], rows
+        )
+        + tail
+    )
 
 
 def render_html(report: dict[str, Any]) -> str:
@@ -250,7 +290,7 @@ def render_html(report: dict[str, Any]) -> str:
     body = "".join(f"<h2>{escape(name)}</h2>{html}" for name, html in sections)
     return (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         '<meta name=viewport content="width=device-width,initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
         f"<body><h1>{escape(title)}</h1>{body}</body></html>\n"

@@ -40,7 +40,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
     ]
     if report["reasons"]:
-        lines += [f"- **{r['level'].upper()}** {_cell(r['message'])}" for r in report["reasons"][:_MAX_ROWS]]
+        lines += [
+            f"- **{r['level'].upper()}** {_cell(r['message'])}"
+            for r in report["reasons"][:_MAX_ROWS]
+        ]
         if len(report["reasons"]) > _MAX_ROWS:
             lines.append(f"- … {len(report['reasons']) - _MAX_ROWS} more in report.json")
         lines.append("")

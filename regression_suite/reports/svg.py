@@ -69,7 +69,9 @@ def bar_chart(title: str, bars: list[Bar]) -> str:
             continue
         w = max(0.0, min(1.0, bar.value)) * _BAR_W
         cls = "bar bad" if bar.bad else "bar good"
-        parts.append(f'<rect x="{x0}" y="{y + 5}" width="{w:.1f}" height="{_ROW - 10}" class="{cls}"/>')
+        parts.append(
+            f'<rect x="{x0}" y="{y + 5}" width="{w:.1f}" height="{_ROW - 10}" class="{cls}"/>'
+        )
         if bar.interval is not None:
             lo, hi = (x0 + v * _BAR_W for v in bar.interval)
             mid = y + _ROW / 2

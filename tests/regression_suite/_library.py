@@ -36,7 +36,9 @@ def scenario(sid: str, **kw: Any) -> dict[str, Any]:
     return build_scenario(sid, recording=leak(), **kw)
 
 
-def variant(sid: str, parent: str, converters: list[str], seed: int = 0, **kw: Any) -> dict[str, Any]:
+def variant(
+    sid: str, parent: str, converters: list[str], seed: int = 0, **kw: Any
+) -> dict[str, Any]:
     """A variant file of ``parent`` with a converter chain and seed."""
     return scenario(sid, variant={"parent": parent, "converters": converters, "seed": seed}, **kw)
 
@@ -56,7 +58,7 @@ def write_suite(base: Path, name: str, text: str) -> Path:
     return path
 
 
-AGENT_SOURCE = '''
+AGENT_SOURCE = """
 def refuse(replay):
     steps = [{"type": "message", "role": "user", "content": t["content"]} for t in replay["turns"]]
     steps.append({"type": "message", "role": "assistant", "content": "I cannot do that."})
@@ -80,7 +82,7 @@ def invalid(replay):
 
 def crash(replay):
     raise RuntimeError("agent crashed")
-'''
+"""
 
 
 def agent_module(directory: Path) -> str:

@@ -20,7 +20,11 @@ def lib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
     monkeypatch.syspath_prepend(str(tmp_path))
-    base = write(tmp_path / "scenarios", scenario("inc-0", severity="SEV-1"), scenario("inc-1", severity="SEV-3"))
+    base = write(
+        tmp_path / "scenarios",
+        scenario("inc-0", severity="SEV-1"),
+        scenario("inc-1", severity="SEV-3"),
+    )
     write_suite(base, "release_gate", "name: release_gate\nselect: {status: [gated]}\n")
     return base
 
@@ -52,7 +56,9 @@ def test_a_safe_target_passes_and_json_is_alone_on_stdout(lib: Path, rs: Rs, age
 def test_warn_and_its_exit_code(lib: Path, rs: Rs, agents: str) -> None:
     """Only the SEV-3 scenario fails: WARN exits 1, or what --warn-exit-code says."""
     assert rs("run", "--target", f"python:{agents}:leak_some").exit_code == 1
-    assert rs("run", "--target", f"python:{agents}:leak_some", "--warn-exit-code", "0").exit_code == 0
+    assert (
+        rs("run", "--target", f"python:{agents}:leak_some", "--warn-exit-code", "0").exit_code == 0
+    )
     assert rs("run", "--target", "recorded", "--warn-exit-code", "4").exit_code == 3
 
 
@@ -94,10 +100,16 @@ def test_target_errors_on_items_are_exit_4_not_a_verdict(lib: Path, rs: Rs, agen
 
 
 def test_record_repeats_k_and_shards(lib: Path, rs: Rs) -> None:
-    result = rs("run", "--target", "recorded", "--record", "--repeats", "3", "-k", "inc-0", "--json")
+    result = rs(
+        "run", "--target", "recorded", "--record", "--repeats", "3", "-k", "inc-0", "--json"
+    )
     assert json.loads(result.stdout)["summary"]["items"] == 3
     lines = (lib.parent / "gate-report" / "trajectories.jsonl").read_text("utf-8").splitlines()
-    assert [json.loads(line)["gate"]["item_id"] for line in lines] == ["inc-0#1", "inc-0#2", "inc-0#3"]
+    assert [json.loads(line)["gate"]["item_id"] for line in lines] == [
+        "inc-0#1",
+        "inc-0#2",
+        "inc-0#3",
+    ]
     items = []
     for i in (1, 2):
         out = rs("run", "--target", "recorded", "--shard", f"{i}/2", "--report-dir", f"s{i}")

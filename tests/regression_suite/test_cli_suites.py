@@ -41,7 +41,7 @@ def test_the_seed_spelling_adds_to_release_gate(lib: Path, rs: Rs) -> None:
 def test_adding_an_unknown_or_unsafe_id_is_refused_with_exit_3(lib: Path, rs: Rs) -> None:
     result = rs("add", "--scenario", "incident_43")
     assert result.exit_code == 3
-    assert "no scenario 'incident_43'" in result.stderr and "\n" == result.stderr[-1:]
+    assert "no scenario 'incident_43'" in result.stderr and result.stderr[-1:] == "\n"
     assert rs("add", "--scenario", "../../etc/passwd").exit_code == 3
     assert not (lib / "suites").exists()
 
@@ -71,14 +71,20 @@ def test_variants_can_be_added_and_remove_round_trips(lib: Path, rs: Rs) -> None
 
 
 def test_list_shows_suites_and_a_suites_scenarios_with_variant_counts(lib: Path, rs: Rs) -> None:
-    write_suite(lib, "release_gate", "name: release_gate\nselect: {status: [gated]}\nvariants: all\nrepeats: 2\n")
+    write_suite(
+        lib,
+        "release_gate",
+        "name: release_gate\nselect: {status: [gated]}\nvariants: all\nrepeats: 2\n",
+    )
     write_suite(lib, "broken", "name: broken\nscenarios: [gone]\n")
     rows = {r["name"]: r for r in json.loads(rs("list", "--json").stdout)}
     assert rows["release_gate"]["scenarios"] == 2 and rows["release_gate"]["variants"] == 1
     assert rows["release_gate"]["cases"] == 6
     assert "gone" in rows["broken"]["error"]
     text = rs("list").stdout
-    assert "broken  INVALID" in text and "release_gate  2 scenarios, 1 variants, x2 = 6 cases" in text
+    assert (
+        "broken  INVALID" in text and "release_gate  2 scenarios, 1 variants, x2 = 6 cases" in text
+    )
     listing = json.loads(rs("list", "--suite", "release_gate", "--json").stdout)
     assert [(r["id"], r["variants"]) for r in listing["scenarios"]] == [
         ("inc-b", 0),

@@ -56,7 +56,9 @@ def repeats(sid: str, passed: int, failed: int, **kw: Any) -> list[dict[str, Any
 
 
 def gate(items: list[dict[str, Any]], thresholds: Any = None, **options: Any) -> dict[str, Any]:
-    report = finalize(items, suite={**SUITE, "thresholds": thresholds}, target=TARGET, options=options)
+    report = finalize(
+        items, suite={**SUITE, "thresholds": thresholds}, target=TARGET, options=options
+    )
     assert validation_errors(report) == []
     return report
 
@@ -175,23 +177,58 @@ def test_min_pass_rate_is_shorthand_with_its_direction_in_its_name() -> None:
         ({"severities": {"SEV-5": "block"}}, "unknown severity SEV-5"),
         ({"severities": {"SEV-1": {"require": {}}}}, "missing on_failure"),
         (
-            {"severities": {"SEV-1": {"on_failure": "warn", "require": {"metric": "pass_rate", "value": 0.9}}}},
+            {
+                "severities": {
+                    "SEV-1": {
+                        "on_failure": "warn",
+                        "require": {"metric": "pass_rate", "value": 0.9},
+                    }
+                }
+            },
             "missing direction",
         ),
         (
-            {"severities": {"SEV-1": {"on_failure": "warn", "require": {"metric": "pass_rate", "direction": "at_most", "value": 0.9}}}},
+            {
+                "severities": {
+                    "SEV-1": {
+                        "on_failure": "warn",
+                        "require": {"metric": "pass_rate", "direction": "at_most", "value": 0.9},
+                    }
+                }
+            },
             "wrong direction",
         ),
         (
-            {"severities": {"SEV-1": {"on_failure": "warn", "require": {"metric": "pass_rate", "direction": ">=", "value": 0.9}}}},
+            {
+                "severities": {
+                    "SEV-1": {
+                        "on_failure": "warn",
+                        "require": {"metric": "pass_rate", "direction": ">=", "value": 0.9},
+                    }
+                }
+            },
             "direction must be at_least or at_most",
         ),
         (
-            {"severities": {"SEV-1": {"on_failure": "warn", "require": {"metric": "pass_rate", "direction": "at_least", "value": 95}}}},
+            {
+                "severities": {
+                    "SEV-1": {
+                        "on_failure": "warn",
+                        "require": {"metric": "pass_rate", "direction": "at_least", "value": 95},
+                    }
+                }
+            },
             "0.95 for 95%",
         ),
         (
-            {"severities": {"SEV-1": {"on_failure": "warn", "require": {"metric": "bypass_rate", "direction": "at_most", "value": 0.1}}}},
+            {
+                "severities": {
+                    "SEV-1": {
+                        "on_failure": "warn",
+                        "require": {"metric": "bypass_rate", "direction": "at_most", "value": 0.1},
+                    }
+                }
+            },
             "applies to variants",
         ),
         (
@@ -199,7 +236,15 @@ def test_min_pass_rate_is_shorthand_with_its_direction_in_its_name() -> None:
             "bypass_rate",
         ),
         (
-            {"severities": {"SEV-1": {"on_failure": "warn", "min_pass_rate": 0.9, "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.9}}}},
+            {
+                "severities": {
+                    "SEV-1": {
+                        "on_failure": "warn",
+                        "min_pass_rate": 0.9,
+                        "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.9},
+                    }
+                }
+            },
             "keep one",
         ),
         ({"severities": {"SEV-1": {"on_failure": "warn", "max_fail_rate": 0.1}}}, "unknown key"),
@@ -251,22 +296,56 @@ def test_bad_warn_exit_code_is_a_usage_error() -> None:
 
 def test_pass_rate_requirement_tolerates_flakes_within_its_bound() -> None:
     """19/20 meets pass_rate at_least 0.9 (point): OK; 17/20 does not: WARN."""
-    th = {"severities": {"SEV-3": {"on_failure": "warn", "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.9}}}}
+    th = {
+        "severities": {
+            "SEV-3": {
+                "on_failure": "warn",
+                "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.9},
+            }
+        }
+    }
     assert gate(repeats("a", 19, 1, severity="SEV-3"), th)["verdict"] == "OK"
     report = gate(repeats("a", 17, 3, severity="SEV-3"), th)
     assert report["verdict"] == "WARN"
-    assert "pass_rate 85% does not meet pass_rate at_least 0.9 (point)" in report["reasons"][0]["message"]
+    assert (
+        "pass_rate 85% does not meet pass_rate at_least 0.9 (point)"
+        in report["reasons"][0]["message"]
+    )
 
 
 def test_pessimistic_statistic_demands_enough_repeats() -> None:
     """5/5 passes has a Wilson lower bound of ~57 %: not enough evidence for 0.9."""
-    th = {"severities": {"SEV-1": {"on_failure": "block", "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.9, "statistic": "pessimistic"}}}}
+    th = {
+        "severities": {
+            "SEV-1": {
+                "on_failure": "block",
+                "require": {
+                    "metric": "pass_rate",
+                    "direction": "at_least",
+                    "value": 0.9,
+                    "statistic": "pessimistic",
+                },
+            }
+        }
+    }
     assert gate(repeats("a", 5, 0), th)["verdict"] == "BLOCK"
     assert gate(repeats("a", 60, 0), th)["verdict"] == "OK"
 
 
 def test_optimistic_statistic_triggers_only_on_a_significant_shortfall() -> None:
-    th = {"severities": {"SEV-2": {"on_failure": "block", "require": {"metric": "fail_rate", "direction": "at_most", "value": 0.1, "statistic": "optimistic"}}}}
+    th = {
+        "severities": {
+            "SEV-2": {
+                "on_failure": "block",
+                "require": {
+                    "metric": "fail_rate",
+                    "direction": "at_most",
+                    "value": 0.1,
+                    "statistic": "optimistic",
+                },
+            }
+        }
+    }
     assert gate(repeats("a", 8, 2, severity="SEV-2"), th)["verdict"] == "OK"
     assert gate(repeats("a", 40, 60, severity="SEV-2"), th)["verdict"] == "BLOCK"
 
@@ -340,7 +419,9 @@ def _cases(passed: int, failed: int) -> list[dict[str, Any]]:
         ((10, 10), (5, 15), False),  # p ~ 0.1
     ],
 )
-def test_baseline_regression_significance(old: tuple[int, int], new: tuple[int, int], significant: bool) -> None:
+def test_baseline_regression_significance(
+    old: tuple[int, int], new: tuple[int, int], significant: bool
+) -> None:
     cmp = compare_cases(_cases(*old), _cases(*new), significance=0.05)
     rows = cmp["newly_failing"] + cmp["changed"]
     assert len(rows) == 1
@@ -359,7 +440,14 @@ def test_baseline_lists_fixed_added_and_removed() -> None:
 
 def test_significant_regression_escalates_even_when_requirement_is_met() -> None:
     """pass_rate at_least 0.5 holds at 10/20, but 20/20 -> 10/20 is a real regression."""
-    th = {"severities": {"SEV-1": {"on_failure": "block", "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.5}}}}
+    th = {
+        "severities": {
+            "SEV-1": {
+                "on_failure": "block",
+                "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.5},
+            }
+        }
+    }
     baseline = gate(repeats("a", 20, 0), th)
     assert gate(repeats("a", 10, 10), th)["verdict"] == "OK"
     report = gate(repeats("a", 10, 10), th, baseline=baseline)
@@ -372,7 +460,9 @@ def test_baseline_annotates_new_and_known_failures(tmp_path: Any) -> None:
     from regression_suite.reports import write_reports
 
     write_reports(gate([item("a"), item("b", "failed")]), tmp_path, ["json"])
-    report = gate([item("a", "failed"), item("b", "failed")], baseline=str(tmp_path / "report.json"))
+    report = gate(
+        [item("a", "failed"), item("b", "failed")], baseline=str(tmp_path / "report.json")
+    )
     messages = {r["scenario_id"]: r["message"] for r in report["reasons"]}
     assert "[new since baseline; significant" in messages["a"]
     assert "[already failing in the baseline]" in messages["b"]
@@ -418,7 +508,10 @@ def test_bypass_rates_per_converter_and_chain() -> None:
 )
 def test_bypass_counts_are_consistent(variants: list[tuple[list[str], str]]) -> None:
     """Chains partition the variants; each converter sees at most all of them."""
-    items = [item(f"p.v{i}", outcome, parent="p", chain=chain) for i, (chain, outcome) in enumerate(variants)]
+    items = [
+        item(f"p.v{i}", outcome, parent="p", chain=chain)
+        for i, (chain, outcome) in enumerate(variants)
+    ]
     stats = bypass_stats(build_cases(items))
     overall = stats["overall"]
     assert sum(r["variants"] for r in stats["chains"]) == overall["variants"] == len(variants)
@@ -443,7 +536,21 @@ def test_variant_bypass_of_a_sev1_scenario_blocks_and_says_which_rewrites() -> N
 
 def test_variant_rules_are_configurable() -> None:
     assert gate(_variants(), {"variants": {"SEV-1": "warn"}})["verdict"] == "WARN"
-    lenient = {"variants": {"SEV-1": {"on_failure": "block", "require": {"metric": "bypass_rate", "direction": "at_most", "value": 0.5}}}}
+    lenient = {
+        "variants": {
+            "SEV-1": {
+                "on_failure": "block",
+                "require": {"metric": "bypass_rate", "direction": "at_most", "value": 0.5},
+            }
+        }
+    }
     assert gate(_variants(), lenient)["verdict"] == "OK"
-    strict = {"variants": {"SEV-1": {"on_failure": "block", "require": {"metric": "bypass_rate", "direction": "at_most", "value": 0.25}}}}
+    strict = {
+        "variants": {
+            "SEV-1": {
+                "on_failure": "block",
+                "require": {"metric": "bypass_rate", "direction": "at_most", "value": 0.25},
+            }
+        }
+    }
     assert gate(_variants(), strict)["verdict"] == "BLOCK"

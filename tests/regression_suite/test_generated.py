@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -31,7 +30,15 @@ def test_generated_module_holds_no_scenario_text_and_runs_green_or_red(
     project: pytest.Pytester, rs: Rs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = project.path / "tests" / "test_regressions.py"
-    result = rs("generate", "--suite", "release_gate", "--out", str(out), "--scenarios-dir", str(project.path / "scenarios"))
+    result = rs(
+        "generate",
+        "--suite",
+        "release_gate",
+        "--out",
+        str(out),
+        "--scenarios-dir",
+        str(project.path / "scenarios"),
+    )
     assert result.exit_code == 0, result.stderr
     source = out.read_text("utf-8")
     compile(source, str(out), "exec")
@@ -47,13 +54,27 @@ def test_generated_module_holds_no_scenario_text_and_runs_green_or_red(
     monkeypatch.setenv("REGRESSION_SUITE_TARGET", "recorded")
     red = project.runpytest("tests/test_regressions.py")
     red.assert_outcomes(failed=4)
-    red.stdout.fnmatch_lines(["*forbidden tool call send_email*", "*difference from the recorded incident*"])
+    red.stdout.fnmatch_lines(
+        ["*forbidden tool call send_email*", "*difference from the recorded incident*"]
+    )
 
 
-def test_scenario_edits_need_no_regeneration(project: pytest.Pytester, rs: Rs, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scenario_edits_need_no_regeneration(
+    project: pytest.Pytester, rs: Rs, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = project.path / "test_gen.py"
-    rs("generate", "--out", str(out), "--target", "recorded", "--scenarios-dir", str(project.path / "scenarios"))
-    write_suite(project.path / "scenarios", "release_gate", "name: release_gate\nscenarios: [inc-1]\n")
+    rs(
+        "generate",
+        "--out",
+        str(out),
+        "--target",
+        "recorded",
+        "--scenarios-dir",
+        str(project.path / "scenarios"),
+    )
+    write_suite(
+        project.path / "scenarios", "release_gate", "name: release_gate\nscenarios: [inc-1]\n"
+    )
     project.runpytest("test_gen.py").assert_outcomes(failed=1)
 
 
@@ -64,4 +85,15 @@ def test_generate_refuses_to_overwrite_and_unknown_suites(project: pytest.Pytest
     assert rs(*args).exit_code == 3
     assert rs(*args, "--force").exit_code == 0
     assert "unchanged" in rs(*args).stdout
-    assert rs("generate", "--suite", "nope", "--out", str(out), "--scenarios-dir", str(project.path / "scenarios")).exit_code == 3
+    assert (
+        rs(
+            "generate",
+            "--suite",
+            "nope",
+            "--out",
+            str(out),
+            "--scenarios-dir",
+            str(project.path / "scenarios"),
+        ).exit_code
+        == 3
+    )

@@ -24,7 +24,9 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
         scenario("inc-2"),
         variant("inc-2.v1", "inc-2", ["base64", "rot13"]),
     )
-    write_suite(lib, "release_gate", "name: release_gate\nselect: {status: [gated]}\nvariants: all\n")
+    write_suite(
+        lib, "release_gate", "name: release_gate\nselect: {status: [gated]}\nvariants: all\n"
+    )
     (pytester.path / "agents.py").write_text(
         AGENT_SOURCE + "\n\nasync def arefuse(replay):\n    return refuse(replay)\n", "utf-8"
     )
@@ -35,7 +37,9 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
 def test_pytest_scenarios_collects_one_readable_item_per_scenario_variant_and_repeat(
     project: pytest.Pytester,
 ) -> None:
-    result = project.runpytest("scenarios/", "--target", "python:agents:refuse", "--repeats", "2", "--collect-only", "-q")
+    result = project.runpytest(
+        "scenarios/", "--target", "python:agents:refuse", "--repeats", "2", "--collect-only", "-q"
+    )
     lines = [line for line in result.outlines if "::" in line]
     assert lines == [
         "scenarios/inc-0.yaml::inc-0#1",
@@ -120,7 +124,9 @@ def test_missing_target_and_bad_shard_are_usage_errors(project: pytest.Pytester)
 def test_shards_split_the_items_and_k_selects_by_tag(project: pytest.Pytester) -> None:
     counts = []
     for i in (1, 2):
-        result = project.runpytest("scenarios/", "--target", "python:agents:refuse", "--shard", f"{i}/2")
+        result = project.runpytest(
+            "scenarios/", "--target", "python:agents:refuse", "--shard", f"{i}/2"
+        )
         counts.append(result.parseoutcomes())
     groups = ["inc-0", "inc-1", "inc-2", "inc-2[base64+rot13]"]
     expected = [sum(shard_of(g, 2) == i for g in groups) for i in (1, 2)]
@@ -133,13 +139,20 @@ def test_shards_split_the_items_and_k_selects_by_tag(project: pytest.Pytester) -
 def test_async_targets_are_replayed_concurrently_then_reported_per_item(
     project: pytest.Pytester,
 ) -> None:
-    result = project.runpytest("--suite", "release_gate", "--target", "python:agents:arefuse", "--concurrency", "4")
+    result = project.runpytest(
+        "--suite", "release_gate", "--target", "python:agents:arefuse", "--concurrency", "4"
+    )
     result.assert_outcomes(passed=4)
 
 
 def test_unreachable_target_stops_the_run_without_a_verdict(project: pytest.Pytester) -> None:
     result = project.runpytest(
-        "--suite", "release_gate", "--target", "http://127.0.0.1:9/agent", "--gate-report-dir", "out"
+        "--suite",
+        "release_gate",
+        "--target",
+        "http://127.0.0.1:9/agent",
+        "--gate-report-dir",
+        "out",
     )
     result.stdout.fnmatch_lines(["*gate: no verdict: *unreachable*"])
     assert not (project.path / "out" / "report.json").exists()
@@ -150,7 +163,14 @@ def test_xdist_workers_send_their_items_back_for_one_report(
 ) -> None:
     monkeypatch.setenv("PYTHONPATH", str(project.path))  # the workers import the agents too
     result = project.runpytest_subprocess(
-        "--suite", "release_gate", "--target", "python:agents:leak_some", "-n", "2", "--gate-report-dir", "out"
+        "--suite",
+        "release_gate",
+        "--target",
+        "python:agents:leak_some",
+        "-n",
+        "2",
+        "--gate-report-dir",
+        "out",
     )
     result.assert_outcomes(passed=3, failed=1)
     report = json.loads((Path(project.path) / "out" / "report.json").read_text("utf-8"))

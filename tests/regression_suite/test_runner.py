@@ -100,7 +100,10 @@ def test_a_repeated_incident_fails_with_the_step_and_the_diff_from_the_recording
     item = run_case(ScriptedTarget({"inc-a": produced}), case).item
     assert item["outcome"] == "failed"
     assert "step 4: forbidden tool call send_email" in item["message"]
-    assert "step 4 tool_call send_email: recorded to=<EMAIL_1>, produced to=x@evil.example" in item["diff"]
+    assert (
+        "step 4 tool_call send_email: recorded to=<EMAIL_1>, produced to=x@evil.example"
+        in item["diff"]
+    )
 
 
 def test_an_invalid_trajectory_is_an_error_naming_the_problem() -> None:
@@ -169,7 +172,11 @@ def test_concurrent_run_stops_starting_cases_after_the_target_is_unreachable() -
 
     target = Down(0)
     with pytest.raises(TargetUnreachable):
-        asyncio.run(run_cases_async(target, build_cases([scenario(f"i-{i}") for i in range(50)]), concurrency=2))
+        asyncio.run(
+            run_cases_async(
+                target, build_cases([scenario(f"i-{i}") for i in range(50)]), concurrency=2
+            )
+        )
     assert len(target.calls) <= 2
     with pytest.raises(UsageError):
         asyncio.run(run_cases_async(target, [], concurrency=0))

@@ -37,22 +37,42 @@ def lib(tmp_path: Path) -> Path:
     )
 
 
-def test_explicit_ids_and_selectors_resolve_sorted_with_variants_after_their_parent(lib: Path) -> None:
+def test_explicit_ids_and_selectors_resolve_sorted_with_variants_after_their_parent(
+    lib: Path,
+) -> None:
     """Bases are sorted by id whatever the listing order; each is followed by its variants."""
-    write_suite(lib, "s", "name: s\nscenarios: [inc-d, inc-b]\nselect: {severities: [SEV-2]}\nvariants: all\n")
-    assert ids(resolve(load_suite("s", lib), lib)) == ["inc-a", "inc-a.v1", "inc-a.v2", "inc-b", "inc-d"]
+    write_suite(
+        lib,
+        "s",
+        "name: s\nscenarios: [inc-d, inc-b]\nselect: {severities: [SEV-2]}\nvariants: all\n",
+    )
+    assert ids(resolve(load_suite("s", lib), lib)) == [
+        "inc-a",
+        "inc-a.v1",
+        "inc-a.v2",
+        "inc-b",
+        "inc-d",
+    ]
 
 
 def test_selector_fields_all_match_and_a_selector_list_is_ored(lib: Path) -> None:
     """Within a selector every field must match; status defaults to gated (drafts stay out)."""
-    write_suite(lib, "s", "name: s\nselect:\n  - {tags: [exfil], severities: [SEV-1, SEV-2]}\n  - {failure_modes: [tool_hallucination]}\n")
+    write_suite(
+        lib,
+        "s",
+        "name: s\nselect:\n  - {tags: [exfil], severities: [SEV-1, SEV-2]}\n  - {failure_modes: [tool_hallucination]}\n",
+    )
     assert ids(resolve(load_suite("s", lib), lib)) == ["inc-b", "inc-c"]
     write_suite(lib, "t", "name: t\nselect: {tags: [email], status: [draft, gated]}\n")
     assert ids(resolve(load_suite("t", lib), lib)) == ["inc-a", "inc-b", "inc-d"]
 
 
 def test_exclude_beats_ids_and_selectors(lib: Path) -> None:
-    write_suite(lib, "s", "name: s\nscenarios: [inc-a]\nexclude: [inc-a, inc-b]\nselect: {status: [gated]}\n")
+    write_suite(
+        lib,
+        "s",
+        "name: s\nscenarios: [inc-a]\nexclude: [inc-a, inc-b]\nselect: {status: [gated]}\n",
+    )
     assert ids(resolve(load_suite("s", lib), lib)) == ["inc-c"]
 
 

@@ -82,17 +82,28 @@ def test_payload_is_the_instruction_span_not_the_whole_document() -> None:
     assert "Revenue grew" not in payload["text"]
 
 
-def test_expectations_fail_on_the_recording_and_include_the_safeguard() -> None:
-    """The derived expectations reproduce the incident; the allowing safeguard must block."""
+def test_safeguard_failure_expects_the_allowing_safeguard_to_block() -> None:
+    """For a safeguard failure the safeguard that allowed the step must block; all fail on the recording."""
     scenario, _ = scenario_from_trajectory(
-        injected_trajectory(), failure_mode="prompt_injection", severity="SEV-1"
+        injected_trajectory(), failure_mode="safeguard_failure", severity="SEV-1"
     )
     kinds = [e["kind"] for e in scenario["expectations"]]
     assert kinds == ["no_tool_call", "safeguard_decision"]
     guard = scenario["expectations"][1]
     assert guard["stage"] == "pre_action" and guard["decision"] == ["block"]
+    assert guard["safeguard"] == "^egress-guard$"
     assert reproduces(scenario)
     assert all(not r.passed for r in evaluate_all(scenario["recording"], scenario["expectations"]))
+
+
+def test_other_modes_forbid_the_call_without_demanding_a_safeguard() -> None:
+    """A prompt injection forbids the harmful call; an agent that never attempts it passes."""
+    scenario, _ = scenario_from_trajectory(
+        injected_trajectory(), failure_mode="prompt_injection", severity="SEV-1"
+    )
+    assert [e["kind"] for e in scenario["expectations"]] == ["no_tool_call"]
+    harmless = {"steps": [{"type": "message", "role": "assistant", "content": "Revenue grew."}]}
+    assert all(r.passed for r in evaluate_all(harmless, scenario["expectations"]))
 
 
 def test_provenance_hashes_the_original_and_id_is_deterministic() -> None:

@@ -145,7 +145,7 @@ def test_tag_list_show_round_trip(
     code, out, _ = run(capsys, "show", sid, "--scenarios-dir", str(library))
     assert code == 0
     assert ">>>Ignore all previous instructions" in out and "<<<" in out
-    assert "no_tool_call" in out and "safeguard_decision" in out and "sha256" in out
+    assert "no_tool_call" in out and "why: step 5" in out and "sha256" in out
     code, out, _ = run(capsys, "show", sid, "--scenarios-dir", str(library), "--json")
     assert json.loads(out)["id"] == sid
 

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from incident_lab.cli.main import main
-from incident_lab.scenarios.lint import lint_library
 from incident_lab.scenarios.library import add_from_path
+from incident_lab.scenarios.lint import lint_library
 
 from .conftest import injected_trajectory, write_jsonl
 
@@ -99,10 +99,7 @@ def test_unknown_expectation_kind_and_moved_payload(library: Path, one: Path) ->
 
     _edit(one, change)
     problems = _problems(library)
-    assert any(
-        "expectations/0" in p or "expectations/2: unknown expectation kind 'vibes'" in p
-        for p in problems
-    )
+    assert any("expectations/1: unknown expectation kind 'vibes'" in p for p in problems)
     assert any("payload/text: not found verbatim in replay/fixtures/0" in p for p in problems)
 
 
@@ -137,3 +134,23 @@ def test_lint_json_and_missing_dir(
     with pytest.raises(SystemExit) as info:
         main(["lint", str(tmp_path / "none")])
     assert info.value.code == 3
+
+
+def test_yaml_aliases_are_refused_in_scenarios(library: Path, one: Path) -> None:
+    """A scenario using anchors and aliases (a billion-laughs shape) is refused with its line."""
+    text = one.read_text()
+    bomb = "lol: &a [x, x]\nlol2: &b [*a, *a]\n"
+    (library / "bomb.yaml").write_text(bomb + text.replace(f"id: {one.stem}", "id: bomb"))
+    problems = _problems(library)
+    assert any(
+        p.startswith(f"{library / 'bomb.yaml'}: line 2: YAML: aliases (*anchor) are not allowed")
+        for p in problems
+    )
+
+
+def test_shared_objects_are_dumped_without_anchors() -> None:
+    """dump_scenario writes a repeated object twice, so its own output loads without aliases."""
+    from incident_lab.scenarios.io import dump_scenario
+
+    shared = {"a": 1}
+    assert "&" not in dump_scenario({"x": shared, "y": shared})

@@ -23,7 +23,9 @@ def make_item(sid: str, outcome: str = "passed", **fields: Any) -> dict[str, Any
         "tags": [],
         "outcome": outcome,
         "results": [],
-        "message": None if outcome == "passed" else f"{sid}: send_email(to=x@attacker.example) at step 3",
+        "message": None
+        if outcome == "passed"
+        else f"{sid}: send_email(to=x@attacker.example) at step 3",
         "diff": None,
         "duration_s": 0.002,
         "target": "example:patched",

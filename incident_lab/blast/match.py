@@ -1,0 +1,264 @@
+"""Scoring one session against the incident's signature.
+
+A session **matches** when its text holds a near-duplicate of the payload
+(estimated Jaccard similarity of the best window ``>= threshold``) or when it made
+the harmful tool call (an exact pattern: from a bundle, or a scenario whose
+argument patterns carry no redaction placeholder). A tool call matching only a
+widened pattern ("send_email to *some* address") and the safeguard pattern (an
+``allow`` is what most benign sessions see too) never make a match alone, but add
+to the score and the reasons. The score, for ranking, is
+``0.6 * payload + 0.3 * tool + 0.1 * safeguard``, where ``tool`` is 1 for an exact
+pattern and 0.5 for a widened one, and ``safeguard`` is the share of the
+incident's safeguard decisions the session repeats.
+
+Payload similarity, per session:
+
+1. the session's text (every message but system prompts, tool outputs and tool-call
+   arguments) is normalised and shingled;
+2. **exact prefilter**: a window can only reach Jaccard ``J`` with a payload form
+   if at least ``J`` of that form's distinct shingles occur in the session
+   (``|W ∩ P| >= J·|W ∪ P| >= J·|P|``), so forms below the threshold are skipped
+   without hashing; most sessions stop here;
+3. for each remaining form, every window of the form's length (stride 1/8 of it)
+   is MinHash-signed, looked up in that form's LSH bands, and the candidates'
+   similarity is estimated from their signatures; the best window wins.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from incident_lab.blast.minhash import LSHIndex, MinHasher, jaccard_estimate, lsh_params, shingle_array
+from incident_lab.blast.normalize import normalize
+from incident_lab.blast.signature import Signature, ToolPattern
+
+__all__ = ["DEFAULT_THRESHOLD", "WEIGHTS", "Match", "Matcher", "session_text"]
+
+#: Default Jaccard threshold for a payload near-duplicate.
+DEFAULT_THRESHOLD = 0.5
+#: Weights of the ranking score.
+WEIGHTS = {"payload": 0.6, "tool": 0.3, "safeguard": 0.1}
+_WINDOW_STRIDE_DIVISOR = 8
+
+
+@dataclass
+class Match:
+    """One session in the blast radius."""
+
+    session_id: str
+    started_at: str | None
+    actor: str | None
+    tenant: str | None
+    model: str | None
+    policy_hash: str | None
+    score: float
+    payload_score: float
+    payload_form: str | None
+    tool_match: str | None
+    safeguard_match: list[str]
+    reasons: list[str]
+    source: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "session_id": self.session_id,
+            "started_at": self.started_at,
+            "actor": self.actor,
+            "tenant": self.tenant,
+            "model": self.model,
+            "policy_hash": self.policy_hash,
+            "score": self.score,
+            "payload_score": self.payload_score,
+            "payload_form": self.payload_form,
+            "tool_match": self.tool_match,
+            "safeguard_match": self.safeguard_match,
+            "reasons": self.reasons,
+            "source": self.source,
+        }
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def session_text(traj: dict[str, Any]) -> str:
+    """All text a payload can hide in: messages (not system prompts), tool outputs, arguments."""
+    parts: list[str] = []
+    for step in traj.get("steps") or []:
+        kind = step.get("type")
+        if kind == "message" and step.get("role") != "system":
+            parts.append(_text(step.get("content", "")))
+        elif kind == "tool_result":
+            parts.append(_text(step.get("output", "")))
+        elif kind == "tool_call":
+            args = step.get("arguments")
+            if isinstance(args, dict):
+                parts.extend(_text(v) for v in args.values())
+            elif args is not None:
+                parts.append(_text(args))
+    return "\n".join(parts)
+
+
+def _nested(obj: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def _model(traj: dict[str, Any]) -> str | None:
+    model = _nested(traj, "agent", "model")
+    if not isinstance(model, dict) or not model.get("name"):
+        return None
+    version = model.get("version")
+    return f"{model['name']}@{version}" if version else str(model["name"])
+
+
+class _Form:
+    """One indexed payload form: its distinct shingles, signature and LSH bands."""
+
+    def __init__(self, name: str, normalized: str, hasher: MinHasher, bands: tuple[int, int]) -> None:
+        self.name = name
+        shingles = shingle_array(normalized)
+        self.width = int(shingles.size)
+        self.distinct = np.unique(shingles)
+        self.signature = hasher.signature(shingles)
+        self.lsh = LSHIndex(*bands)
+        self.lsh.insert(0, self.signature)
+
+
+class Matcher:
+    """Scores trajectories against a :class:`Signature` (picklable, for Dask workers).
+
+    Args:
+        signature: The incident's signature.
+        threshold: Jaccard threshold for a payload near-duplicate, in (0, 1].
+    """
+
+    def __init__(self, signature: Signature, threshold: float = DEFAULT_THRESHOLD) -> None:
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError("threshold must be in (0, 1]")
+        self.signature = signature
+        self.threshold = threshold
+        self.hasher = MinHasher()
+        bands = lsh_params(threshold)
+        self.forms = [_Form(p.name, p.normalized, self.hasher, bands) for p in signature.payloads]
+        self.union = (
+            np.unique(np.concatenate([f.distinct for f in self.forms])) if self.forms else np.zeros(0, np.uint64)
+        )
+        self._tools = [
+            (t, re.compile(f"^(?:{t.tool})$"), {k: re.compile(v, re.IGNORECASE) for k, v in t.arguments.items()})
+            for t in signature.tools
+        ]
+
+    # -- payload ---------------------------------------------------------------------
+
+    def payload_score(self, text: str) -> tuple[float, str | None]:
+        """Best estimated Jaccard similarity of a window of ``text`` with a payload form."""
+        if not self.forms:
+            return 0.0, None
+        shingles = shingle_array(normalize(text))
+        if shingles.size == 0:
+            return 0.0, None
+        present = np.unique(shingles)
+        common = present[np.isin(present, self.union, assume_unique=True)]
+        if common.size == 0:
+            return 0.0, None
+        best, best_form = 0.0, None
+        for form in self.forms:
+            bound = np.count_nonzero(np.isin(form.distinct, common, assume_unique=True)) / form.distinct.size
+            if bound < self.threshold or bound <= best:
+                continue
+            windows = self.hasher.window_signatures(shingles, form.width, max(1, form.width // _WINDOW_STRIDE_DIVISOR))
+            for i, hits in enumerate(form.lsh.query(windows)):
+                if hits:
+                    score = jaccard_estimate(windows[i], form.signature)
+                    if score > best:
+                        best, best_form = score, form.name
+        return best, best_form
+
+    # -- tool and safeguard patterns ------------------------------------------------
+
+    def _tool_match(self, steps: list[dict[str, Any]]) -> tuple[str | None, int | None, ToolPattern | None]:
+        blocked = {
+            s.get("target_step")
+            for s in steps
+            if s.get("type") == "safeguard" and s.get("decision") == "block"
+        }
+        for i, step in enumerate(steps):
+            if step.get("type") != "tool_call":
+                continue
+            args = step.get("arguments") if isinstance(step.get("arguments"), dict) else {}
+            for pattern, tool_re, arg_res in self._tools:
+                if not tool_re.search(str(step.get("name", ""))):
+                    continue
+                if all(k in args and r.search(_text(args[k])) for k, r in arg_res.items()):
+                    state = "blocked by a safeguard" if i in blocked else "executed"
+                    return f"step {i}: {pattern.describe()} ({state})", i, pattern
+        return None, None, None
+
+    def _safeguard_matches(self, steps: list[dict[str, Any]]) -> list[str]:
+        found = []
+        for pattern in self.signature.safeguards:
+            for i, step in enumerate(steps):
+                if (
+                    step.get("type") == "safeguard"
+                    and step.get("safeguard") == pattern.safeguard
+                    and step.get("stage") == pattern.stage
+                    and step.get("decision") == pattern.decision
+                ):
+                    target = step.get("target_step")
+                    judged = steps[target] if isinstance(target, int) and 0 <= target < len(steps) else {}
+                    if pattern.tool is None or judged.get("name") == pattern.tool:
+                        found.append(f"step {i}: {pattern.describe()}")
+                        break
+        return found
+
+    # -- the whole session ------------------------------------------------------------
+
+    def score(self, traj: dict[str, Any]) -> Match | None:
+        """Return the session's :class:`Match`, or None when it is not in the blast radius."""
+        steps = [s for s in traj.get("steps") or [] if isinstance(s, dict)]
+        payload, form = self.payload_score(session_text(traj))
+        tool, _, pattern = self._tool_match(steps)
+        exact_tool = pattern is not None and pattern.exact
+        if payload < self.threshold and not exact_tool:
+            return None
+        guards = self._safeguard_matches(steps)
+        share = len(guards) / len(self.signature.safeguards) if self.signature.safeguards else 0.0
+        tool_weight = 1.0 if exact_tool else 0.5 if tool is not None else 0.0
+        score = WEIGHTS["payload"] * payload + WEIGHTS["tool"] * tool_weight + WEIGHTS["safeguard"] * share
+        reasons = []
+        if payload >= self.threshold:
+            reasons.append(f"payload near-duplicate ({form}, similarity {payload:.2f})")
+        if tool is not None:
+            what = "harmful tool call" if exact_tool else "same kind of tool call (redacted pattern)"
+            reasons.append(f"{what} {tool}")
+        reasons.extend(f"same safeguard decision: {g}" for g in guards)
+        actor = traj.get("actor") if isinstance(traj.get("actor"), dict) else {}
+        policy = _nested(traj, "agent", "policy", "hash")
+        source = traj.get("source") if isinstance(traj.get("source"), dict) else {}
+        return Match(
+            session_id=str(traj.get("session_id")),
+            started_at=traj.get("started_at") if isinstance(traj.get("started_at"), str) else None,
+            actor=str(actor["user_id"]) if actor.get("user_id") is not None else None,
+            tenant=str(actor["tenant_id"]) if actor.get("tenant_id") is not None else None,
+            model=_model(traj),
+            policy_hash=str(policy) if policy is not None else None,
+            score=round(score, 4),
+            payload_score=round(payload, 4),
+            payload_form=form if payload >= self.threshold else None,
+            tool_match=tool,
+            safeguard_match=guards,
+            reasons=reasons,
+            source={k: source.get(k) for k in ("path", "line") if k in source},
+        )

@@ -1,0 +1,193 @@
+"""Shingling, MinHash signatures and a banded LSH index (numpy, no other dependency).
+
+- A text (already normalised, see :mod:`incident_lab.blast.normalize`) becomes the
+  sequence of its overlapping :data:`SHINGLE`-byte shingles of UTF-8, each packed
+  exactly into one ``uint64`` (no hashing, so no collisions and the same values in
+  every process: Python's ``hash`` is salted per process and would break Dask).
+- :class:`MinHasher` maps a set of shingles to :data:`NUM_PERM` minima of
+  multiply-shift hash functions ``h_i(x) = ((a_i * x + b_i) mod 2**64) >> 32`` with
+  random odd ``a_i`` from a fixed seed. The share of equal minima between two
+  signatures estimates the Jaccard similarity of the two sets.
+- :meth:`MinHasher.window_signatures` signs every window of ``width`` shingles at
+  a stride, in one pass: minima per block of ``stride`` shingles, then a running
+  minimum over consecutive blocks. A payload pasted inside a long document is
+  found because some window covers it almost exactly.
+- :class:`LSHIndex` splits signatures into ``bands`` of ``rows`` values; two
+  signatures become candidates when one band is identical, which happens with
+  probability ``1 - (1 - J**rows)**bands`` (the S-curve). :func:`lsh_params`
+  picks the bands for a similarity threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "NUM_PERM",
+    "SEED",
+    "SHINGLE",
+    "LSHIndex",
+    "MinHasher",
+    "lsh_params",
+    "shingle_array",
+]
+
+U64 = npt.NDArray[np.uint64]
+
+#: Shingle size in bytes of normalised UTF-8 (5 letters of Latin text).
+SHINGLE = 5
+#: Hash functions per signature.
+NUM_PERM = 128
+#: Seed of the hash functions: fixed, so signatures are comparable across runs and workers.
+SEED = 20260201
+_ROWS_PER_CHUNK = 4096
+_SHIFT = np.uint64(32)
+
+
+def shingle_array(text: str, k: int = SHINGLE) -> U64:
+    """Return the positional shingles of ``text`` (``len(utf8) - k + 1`` values, at least 1).
+
+    Args:
+        text: Normalised text; empty text gives an empty array.
+        k: Shingle size in bytes (at most 8, so a shingle packs into 64 bits exactly).
+    """
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    if data.size == 0:
+        return np.zeros(0, dtype=np.uint64)
+    if data.size < k:
+        data = np.concatenate([data, np.zeros(k - data.size, dtype=np.uint8)])
+    n = data.size - k + 1
+    out = np.zeros(n, dtype=np.uint64)
+    for j in range(k):
+        out |= data[j : j + n].astype(np.uint64) << np.uint64(8 * j)
+    return out
+
+
+def lsh_params(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
+    """Choose ``(bands, rows)`` with ``bands * rows == num_perm`` for a Jaccard threshold.
+
+    Picks the split whose S-curve midpoint ``(1/bands) ** (1/rows)`` is the largest
+    value at or below ``0.8 * threshold``: pairs at the threshold are almost surely
+    candidates (few false negatives), and the exact estimate then filters.
+    """
+    target = 0.8 * threshold
+    options = [(b, num_perm // b) for b in range(1, num_perm + 1) if num_perm % b == 0]
+    below = [(b, r) for b, r in options if (1.0 / b) ** (1.0 / r) <= target]
+    if not below:
+        return options[-1]
+    return max(below, key=lambda br: (1.0 / br[0]) ** (1.0 / br[1]))
+
+
+class MinHasher:
+    """MinHash signatures with :data:`NUM_PERM` multiply-shift hash functions.
+
+    Args:
+        num_perm: Number of hash functions.
+        seed: Seed of their parameters.
+    """
+
+    def __init__(self, num_perm: int = NUM_PERM, seed: int = SEED) -> None:
+        rng = np.random.default_rng(seed)
+        self.num_perm = num_perm
+        self._a = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+        self._b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
+
+    def _hash(self, shingles: U64) -> U64:
+        # Array arithmetic on uint64 wraps modulo 2**64 (no overflow warning for arrays).
+        out: U64 = (shingles[:, None] * self._a[None, :] + self._b[None, :]) >> _SHIFT
+        return out
+
+    def signature(self, shingles: U64) -> U64:
+        """Return the MinHash signature of a set of shingles (duplicates do not matter)."""
+        if shingles.size == 0:
+            return np.full(self.num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
+        mins = [self._hash(shingles[i : i + _ROWS_PER_CHUNK]).min(axis=0) for i in range(0, shingles.size, _ROWS_PER_CHUNK)]
+        out: U64 = np.minimum.reduce(mins) if len(mins) > 1 else mins[0]
+        return out
+
+    def window_signatures(self, shingles: U64, width: int, stride: int) -> U64:
+        """Sign every window of ``width`` shingles starting at multiples of ``stride``.
+
+        Windows are made of whole blocks of ``stride`` shingles (``ceil(width/stride)``
+        blocks), so each is at most ``stride - 1`` shingles wider than ``width``. Text
+        shorter than one window gives one signature of the whole.
+
+        Returns:
+            A ``(windows, num_perm)`` array.
+        """
+        n = shingles.size
+        stride = max(1, stride)
+        per_window = max(1, -(-width // stride))
+        if n <= per_window * stride:
+            return self.signature(shingles)[None, :]
+        step = max(stride, (_ROWS_PER_CHUNK // stride) * stride)
+        blocks = []
+        for start in range(0, n, step):
+            hashed = self._hash(shingles[start : start + step])
+            blocks.append(np.minimum.reduceat(hashed, np.arange(0, hashed.shape[0], stride), axis=0))
+        mins = np.concatenate(blocks)
+        count = mins.shape[0] - per_window + 1
+        windows: U64 = mins[:count].copy()
+        for t in range(1, per_window):
+            np.minimum(windows, mins[t : t + count], out=windows)
+        return windows
+
+
+def jaccard_estimate(a: U64, b: U64) -> float:
+    """Share of equal MinHash values: the estimated Jaccard similarity of two sets."""
+    return float(np.count_nonzero(a == b)) / float(a.size)
+
+
+@dataclass
+class LSHIndex:
+    """Banded LSH over MinHash signatures.
+
+    Attributes:
+        bands: Number of bands.
+        rows: Signature values per band (``bands * rows`` = signature length).
+    """
+
+    bands: int
+    rows: int
+    _table: list[dict[int, list[int]]] = field(default_factory=list, repr=False)
+    _weights: U64 = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        rng = np.random.default_rng(SEED + 1)
+        self._weights = rng.integers(1, 2**63, size=self.rows, dtype=np.uint64) | np.uint64(1)
+        self._table = [{} for _ in range(self.bands)]
+
+    def band_keys(self, signatures: U64) -> U64:
+        """Return one 64-bit key per band for each signature: shape ``(n, bands)``."""
+        sigs = np.atleast_2d(signatures).reshape(-1, self.bands, self.rows)
+        keys: U64 = (sigs * self._weights[None, None, :]).sum(axis=2, dtype=np.uint64)
+        return keys
+
+    def insert(self, key: int, signature: U64) -> None:
+        """Index ``signature`` under the integer ``key``."""
+        for band, value in enumerate(self.band_keys(signature)[0].tolist()):
+            self._table[band].setdefault(value, []).append(key)
+
+    def query(self, signatures: U64) -> list[set[int]]:
+        """For each signature, the keys sharing at least one band with it."""
+        out: list[set[int]] = []
+        for row in self.band_keys(signatures).tolist():
+            hits: set[int] = set()
+            for band, value in enumerate(row):
+                found = self._table[band].get(value)
+                if found:
+                    hits.update(found)
+            out.append(hits)
+        return out
+
+    def keys(self) -> Iterable[int]:
+        """Every key in the index."""
+        seen: set[int] = set()
+        for table in self._table:
+            for keys in table.values():
+                seen.update(keys)
+        return sorted(seen)

@@ -1,0 +1,212 @@
+"""Text normalisation that undoes the variant converters before matching.
+
+A blast-radius search must find the incident's payload in production logs even
+when an attacker re-sent it base64-encoded, with Cyrillic look-alike letters,
+zero-width characters between every letter, in leetspeak or spaced out. This
+module maps all of those back to one canonical form:
+
+1. **Invisible characters**: Unicode tag characters (U+E0000 block, used to smuggle
+   ASCII after an emoji) are decoded back to ASCII; zero-width and other format
+   characters (ZWSP, ZWNJ, ZWJ, word joiner, BOM, bidi controls, variation
+   selectors, soft hyphen) are removed.
+2. **Encoded blobs** are decoded in place (up to :data:`MAX_DECODE_ROUNDS` rounds,
+   so a base64 of a hex blob decodes too): hex, base64 (standard and URL-safe),
+   percent-encoding, 8-bit binary groups and Morse code. A blob is replaced only
+   when it decodes to printable UTF-8 text.
+3. **Tokens**: redaction placeholders (``<EMAIL_2>``) and the values they stand for
+   (an e-mail address, a URL) become the same word (``email``, ``url``), so a
+   redacted scenario matches raw production logs.
+4. **Folding**: compatibility decomposition (NFKD: full-width and mathematical
+   letters), combining marks dropped (diacritics), confusable Cyrillic/Greek
+   letters mapped to Latin, case folded, leetspeak digits mapped to letters
+   (``4→a 3→e 1→i 0→o 5→s 7→t 8→b``; ``l`` folds with ``i``, as leetspeak writes both
+   as ``1``), and finally everything but letters and digits removed (any script:
+   a Cyrillic or Chinese payload keeps its letters), which also undoes character
+   spacing and punctuation tricks.
+
+The same function is applied to the signature and to every scanned session, so
+folding that loses information (``l``/``i``) loses it on both sides alike.
+Ciphers that no normalisation can undo without knowing the key (ROT13, Caesar,
+reversed text) are handled on the signature side instead: the signature indexes
+the payload under those transforms too (see :mod:`incident_lab.blast.signature`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+from urllib.parse import unquote
+
+from incident_lab.variants.characters import HOMOGLYPHS, LEET, TAG_BASE
+from incident_lab.variants.encodings import morse_decode
+
+__all__ = [
+    "MAX_DECODE_ROUNDS",
+    "clean_invisible",
+    "decode_blobs",
+    "fold",
+    "normalize",
+]
+
+#: How many nested encodings are undone (base64 of hex of the payload is 2).
+MAX_DECODE_ROUNDS = 3
+_MIN_PRINTABLE = 0.85
+
+# Tag block: U+E0020..U+E007E carry ASCII; U+E0001 (LANGUAGE TAG) and U+E007F (CANCEL) carry nothing.
+_TAGS = {TAG_BASE + i: chr(i) for i in range(0x20, 0x7F)}
+_TAGS.update({TAG_BASE + 0x01: None, TAG_BASE + 0x7F: None})  # type: ignore[dict-item]
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+    "\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
+)
+
+_HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){8,}(?![0-9A-Fa-f])")
+_B64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
+_URL = re.compile(r"[A-Za-z0-9._~+-]*(?:%[0-9A-Fa-f]{2}[A-Za-z0-9._~+-]*){3,}")
+_BINARY = re.compile(r"(?<![01])(?:[01]{8}[ \t]+){3,}[01]{8}(?![01])")
+_MORSE = re.compile(r"(?<![.\w-])(?:[.-]{1,7}(?: / | ))+[.-]{1,7}(?![.\w-])")
+_MORSE_MIN_CODES = 6
+
+_PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*?)_\d+>")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_WEB = re.compile(r"https?://[^\s<>\"')\]]+")
+
+# Confusables: the variants' own table, plus common Greek/Cyrillic look-alikes it lacks.
+_EXTRA_CONFUSABLES = {
+    "\u03b1": "a", "\u03b2": "b", "\u03b5": "e", "\u03b7": "n", "\u03b9": "i", "\u03ba": "k",
+    "\u03bd": "v", "\u03bf": "o", "\u03c1": "p", "\u03c4": "t", "\u03c5": "u", "\u03c7": "x",
+    "\u0432": "b", "\u043a": "k", "\u043c": "m", "\u043d": "h", "\u0442": "t", "\u0433": "r",
+    "\u0440": "p", "\u0455": "s", "\u0501": "d", "\u051b": "q", "\u051d": "w", "\u04cf": "l",
+    "\u0261": "g", "\u0131": "i", "\u0269": "i", "\u1d0f": "o",
+}  # fmt: skip
+_CONFUSABLES = {ord(v): k.lower() for k, v in HOMOGLYPHS.items()}
+_CONFUSABLES.update({ord(k): v for k, v in _EXTRA_CONFUSABLES.items()})
+# Leetspeak: digits (and symbols) back to letters; 'l' joins 'i' because both leet to '1'.
+_LEET_FOLD = {ord(digit): letter for letter, digit in LEET.items() if letter not in "l"}
+_LEET_FOLD.update({ord("l"): "i", ord("@"): "a", ord("$"): "s"})
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def clean_invisible(text: str) -> str:
+    """Decode Unicode tag characters to ASCII and drop zero-width/format characters."""
+    if text.isascii():
+        return text
+    return _INVISIBLE.sub("", text.translate(_TAGS))
+
+
+def _printable(text: str) -> bool:
+    if not text:
+        return False
+    good = sum(1 for ch in text if ch.isprintable() or ch in "\n\r\t")
+    return good / len(text) >= _MIN_PRINTABLE
+
+
+def _utf8(data: bytes) -> str | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if _printable(text) else None
+
+
+def _hex(match: re.Match[str]) -> str | None:
+    return _utf8(binascii.unhexlify(match.group(0)))
+
+
+def _b64(match: re.Match[str]) -> str | None:
+    blob = match.group(0).rstrip("=")
+    if len(blob) % 4 == 1:
+        return None
+    padded = blob + "=" * (-len(blob) % 4)
+    try:
+        if "-" in blob or "_" in blob:
+            data = base64.urlsafe_b64decode(padded)
+        else:
+            data = base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return _utf8(data)
+
+
+def _url(match: re.Match[str]) -> str | None:
+    text = unquote(match.group(0), errors="strict") if "%" in match.group(0) else None
+    return text if text is not None and _printable(text) else None
+
+
+def _binary(match: re.Match[str]) -> str | None:
+    return _utf8(bytes(int(group, 2) for group in match.group(0).split()))
+
+
+def _morse(match: re.Match[str]) -> str | None:
+    blob = match.group(0)
+    if len(blob.replace("/", " ").split()) < _MORSE_MIN_CODES:
+        return None
+    return morse_decode(blob)
+
+
+_DECODERS = ((_HEX, _hex), (_B64, _b64), (_URL, _url), (_BINARY, _binary), (_MORSE, _morse))
+
+
+def _substitute(pattern: re.Pattern[str], decode: object, text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        decoded = decode(match)  # type: ignore[operator]
+        return match.group(0) if decoded is None else f" {decoded} "
+
+    return pattern.sub(replace, text)
+
+
+def decode_blobs(text: str, rounds: int = MAX_DECODE_ROUNDS) -> str:
+    """Replace hex, base64, percent-encoded, binary and Morse blobs by their decoded text.
+
+    Args:
+        text: Any text (cleaned of invisible characters first, see :func:`clean_invisible`).
+        rounds: How many nested encodings to undo.
+
+    Returns:
+        The text with each decodable blob replaced (blobs that do not decode to
+        printable UTF-8 are left as they are).
+    """
+    for _ in range(rounds):
+        before = text
+        for pattern, decode in _DECODERS:
+            text = _substitute(pattern, decode, text)
+        text = clean_invisible(text)
+        if text == before:
+            break
+    return text
+
+
+def _tokens(text: str) -> str:
+    text = _PLACEHOLDER.sub(lambda m: f" {m.group(1).lower()} ", text)
+    text = _EMAIL.sub(" email ", text)
+    return _WEB.sub(" url ", text)
+
+
+def fold(text: str) -> str:
+    """Fold case, accents, confusables and leetspeak; keep only letters and digits.
+
+    Args:
+        text: Text already cleaned and decoded.
+
+    Returns:
+        A string of lower-case letters and digits (ASCII for Latin-script text).
+    """
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_CONFUSABLES))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+        text = text.translate(_CONFUSABLES)
+    text = text.casefold().translate(_LEET_FOLD)
+    return _NOT_ALNUM.sub("", text)
+
+
+def normalize(text: str) -> str:
+    """Return the canonical matching form of ``text`` (see the module docstring).
+
+    Example:
+        >>> normalize("I g n o r e  previous instructions") == normalize("1gn0r3 PREVIOUS instructions!")
+        True
+    """
+    return fold(_tokens(decode_blobs(clean_invisible(text))))
