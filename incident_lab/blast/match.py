@@ -60,6 +60,7 @@ class Match:
     payload_score: float
     payload_form: str | None
     tool_match: str | None
+    tool_exact: bool
     safeguard_match: list[str]
     reasons: list[str]
     source: dict[str, Any] = field(default_factory=dict)
@@ -77,6 +78,7 @@ class Match:
             "payload_score": self.payload_score,
             "payload_form": self.payload_form,
             "tool_match": self.tool_match,
+            "tool_exact": self.tool_exact,
             "safeguard_match": self.safeguard_match,
             "reasons": self.reasons,
             "source": self.source,
@@ -258,6 +260,7 @@ class Matcher:
             payload_score=round(payload, 4),
             payload_form=form if payload >= self.threshold else None,
             tool_match=tool,
+            tool_exact=exact_tool,
             safeguard_match=guards,
             reasons=reasons,
             source={k: source.get(k) for k in ("path", "line") if k in source},

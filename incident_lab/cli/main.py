@@ -58,6 +58,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Walk the ten-minute playbook with a phase clock.",
     ),
     "demo": ("incident_lab.cli.demo:demo", "Run the whole loop on the bundled example agent."),
+    "blast-radius": (
+        "incident_lab.cli.blast:blast_radius",
+        "Find the sessions in production logs that match the incident.",
+    ),
+    "report": (
+        "incident_lab.cli.report:report",
+        "Write the incident's self-contained report.html and report.md.",
+    ),
 }
 
 

@@ -1,0 +1,178 @@
+"""Streaming scan of production logs: one pass, flat memory, the same per-line work for both engines.
+
+Native ``trajectory/v1`` JSONL (plain or gzip) takes the fast path: each line is
+parsed and scored on its own and then dropped, so memory holds only the matches
+and counters, whatever the size of the logs. A line that is not JSON, not UTF-8,
+too long, or not a trajectory object is a reject (counted, with the first
+:data:`MAX_REJECT_SAMPLES` kept with file, line and reason); nothing is silently
+skipped. Full schema validation is left to ``incident_lab snapshot``: the search
+only needs ``steps`` and reads what it finds. Other formats (OpenAI chat logs, OTel
+spans, ...) go through :func:`incident_lab.readers.read_paths`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from incident_lab.blast.match import Match, Matcher
+from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES
+
+__all__ = ["MAX_REJECT_SAMPLES", "Partial", "check_trajectory", "scan_local", "scan_lines"]
+
+#: Rejects kept in full in the result (all are counted).
+MAX_REJECT_SAMPLES = 100
+_EXCERPT = 200
+
+
+@dataclass
+class Partial:
+    """What one file or block contributed: matches, counters and sample rejects."""
+
+    matches: list[Match] = field(default_factory=list)
+    records: int = 0
+    sessions: int = 0
+    rejected: int = 0
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+
+    def reject(self, path: str, line: int | None, reason: str, excerpt: str | None = None) -> None:
+        """Count a reject and keep it if there is room."""
+        self.records += 1
+        self.rejected += 1
+        if len(self.rejects) < MAX_REJECT_SAMPLES:
+            self.rejects.append({"source": path, "line": line, "reason": reason, "excerpt": excerpt})
+
+    def merge(self, other: Partial) -> Partial:
+        """Add ``other`` into this one (rejects stay capped) and return self."""
+        self.matches.extend(other.matches)
+        self.records += other.records
+        self.sessions += other.sessions
+        self.rejected += other.rejected
+        room = MAX_REJECT_SAMPLES - len(self.rejects)
+        self.rejects.extend(other.rejects[: max(0, room)])
+        return self
+
+
+def check_trajectory(obj: Any) -> str | None:
+    """Return why ``obj`` cannot be scanned as a session, or None when it can."""
+    if not isinstance(obj, dict):
+        return f"not a trajectory: a JSON {type(obj).__name__}, expected an object"
+    if not isinstance(obj.get("steps"), list):
+        return "not a trajectory: no 'steps' list"
+    if not isinstance(obj.get("session_id"), str | int):
+        return "not a trajectory: no 'session_id'"
+    return None
+
+
+def _score(matcher: Matcher, obj: dict[str, Any], path: str, line: int | None, out: Partial) -> None:
+    out.records += 1
+    out.sessions += 1
+    found = matcher.score(obj)
+    if found is not None:
+        found.source = {"path": path, "line": line}
+        out.matches.append(found)
+
+
+def scan_lines(
+    matcher: Matcher,
+    lines: Iterable[tuple[int, bytes | None, str | None]],
+    path: str,
+) -> Partial:
+    """Score each line of native JSONL: ``(line_no, raw, problem)`` as ``iter_lines`` yields.
+
+    Both engines call this, so they agree line for line.
+    """
+    out = Partial()
+    for line_no, raw, problem in lines:
+        if raw is None:
+            out.reject(path, line_no, problem or "unreadable line")
+            continue
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            out.reject(path, line_no, f"invalid UTF-8 at byte {exc.start}", raw[:_EXCERPT].decode("utf-8", "replace"))
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            out.reject(path, line_no, f"malformed JSON at column {exc.colno}: {exc.msg}", text[:_EXCERPT])
+            continue
+        problem = check_trajectory(obj)
+        if problem is not None:
+            out.reject(path, line_no, problem, text[:_EXCERPT])
+            continue
+        _score(matcher, obj, path, line_no, out)
+    return out
+
+
+def _file_format(path: str, fmt: str | None) -> str:
+    from incident_lab.readers import detect_format
+
+    return fmt or detect_format(path)
+
+
+def scan_local(
+    matcher: Matcher,
+    paths: list[str],
+    *,
+    fmt: str | None = None,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[Partial, list[dict[str, Any]]]:
+    """Scan files and directories on this machine, one line at a time.
+
+    Returns:
+        The merged :class:`Partial` and one ``{path, format}`` per file read.
+
+    Raises:
+        InputError: a path is missing or unreadable, or a format cannot be told.
+        UsageError: ``fmt`` names no reader.
+    """
+    from incident_lab.readers import expand_paths, get_readers, read_paths
+    from incident_lab.readers.base import iter_lines
+
+    if fmt is not None and fmt not in get_readers():
+        from incident_lab.errors import UsageError
+
+        raise UsageError(f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(get_readers())))
+    from incident_lab.errors import InputError
+
+    total = Partial()
+    sources: list[dict[str, Any]] = []
+    explicit = {str(p) for p in paths}
+    for path in expand_paths(paths):
+        try:
+            name = _file_format(path, fmt)
+        except InputError as exc:
+            if path in explicit:
+                raise
+            # Inside a directory, a file no reader recognises is a reject, not a crash.
+            sources.append({"path": path, "format": "unknown"})
+            total.reject(path, None, exc.message)
+            continue
+        sources.append({"path": path, "format": name})
+        if progress is not None:
+            progress(f"scanning {path} ({name})")
+        if name == "native":
+            total.merge(scan_lines(matcher, iter_lines(path, max_line_bytes=max_line_bytes), path))
+            continue
+        part = Partial()
+        for _fmt, record in read_paths([path], name, max_line_bytes=max_line_bytes):
+            if record.trajectory is None:
+                part.reject(record.path, record.line, record.reason or "rejected", record.excerpt)
+            else:
+                _score(matcher, record.trajectory, record.path, record.line, part)
+        total.merge(part)
+    return total, sources
+
+
+def iter_matches(partial: Partial) -> Iterator[Match]:
+    """Matches in the canonical order both engines report: best score first."""
+    yield from sorted(
+        partial.matches,
+        key=lambda m: (-m.score, m.session_id, str(m.source.get("path")), m.source.get("line") or 0),
+    )

@@ -1,0 +1,141 @@
+"""``incident_lab blast-radius``: how far did the incident spread (playbook phase 6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from incident_lab.cli.app import echo_json, progress_enabled
+from incident_lab.errors import PartialResult
+
+__all__ = ["blast_radius"]
+
+
+def _print_summary(result: dict[str, Any], written: Path | None) -> None:
+    s, scanned, risk = result["summary"], result["scanned"], result["risk"]
+    click.echo(
+        f"incident {result['incident']}: {s['sessions']} matching session(s) "
+        f"({s['new_sessions']} beyond the incident's own) in {scanned['sessions']} scanned"
+    )
+    click.echo(f"risk: {risk['level'].upper()} ({risk['reason']})")
+    if s["sessions"]:
+        click.echo(
+            f"affected: {s['actors']} actor(s), {s['tenants']} tenant(s); "
+            f"first seen {s['first_seen']}, last seen {s['last_seen']}; "
+            f"harmful call executed in {s['harmful_calls_executed']}"
+        )
+    for m in result["matches"][:20]:
+        own = " [incident]" if m["incident_session"] else ""
+        click.echo(f"  {m['score']:.2f}  {m['session_id']}{own}  {m['actor']}@{m['tenant']}  {m['started_at']}")
+        for reason in m["reasons"]:
+            click.echo(f"        - {reason}")
+    if len(result["matches"]) > 20:
+        click.echo(f"  ... {len(result['matches']) - 20} more (see --json or --out)")
+    for key, label in (("by_day", "day"), ("by_model", "model"), ("by_policy_hash", "policy_hash"), ("by_tenant", "tenant")):
+        if result[key]:
+            rows = ", ".join(f"{r[label]}: {r['sessions']}" for r in result[key][:10])
+            click.echo(f"by {label}: {rows}")
+    if written is not None:
+        click.echo(f"written: {written}")
+
+
+@click.command("blast-radius")
+@click.option(
+    "--incident",
+    required=True,
+    metavar="DIR_OR_SCENARIO",
+    help="An evidence bundle, a scenario file, or a scenario id.",
+)
+@click.option(
+    "--from",
+    "sources",
+    required=True,
+    multiple=True,
+    metavar="LOG",
+    help="Log file or directory to search (repeatable; gzip ok).",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=0.5,
+    show_default=True,
+    help="Jaccard similarity for a payload near-duplicate.",
+)
+@click.option("--session", "sessions", multiple=True, metavar="ID", help="The bundle's incident session(s), if not labelled.")
+@click.option("--format", "fmt", metavar="F", help="Force the log format (local engine).")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: stream on this machine; dask: run on a Dask cluster (extra 'dask').",
+)
+@click.option("--scheduler", metavar="ADDR", help="Dask scheduler address (tcp://...) or name; default: local threads.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for blast_radius.json (default: the bundle's followup/ when --incident is a bundle).",
+)
+@click.option(
+    "--scenarios-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Scenario library for ids and variants (default $INCIDENT_LAB_SCENARIOS or ./scenarios).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON on stdout.")
+def blast_radius(
+    incident: str,
+    sources: tuple[str, ...],
+    threshold: float,
+    sessions: tuple[str, ...],
+    fmt: str | None,
+    engine: str,
+    scheduler: str | None,
+    out: Path | None,
+    scenarios_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Find the sessions in production logs that match the incident's signature.
+
+    A session matches when it holds a near-duplicate of the attack payload
+    (MinHash over shingles of normalised text: base64/hex/URL/binary/Morse
+    decoded, homoglyphs, zero-width and tag characters, leetspeak, spacing and
+    case undone; ROT13/Caesar/reversed forms indexed) or makes the same harmful
+    tool call; repeating the incident's safeguard decision adds to its score.
+    Prints counts by day, model version, policy hash, actor and tenant, the
+    affected actors, first/last seen and a risk level (isolated, localized,
+    moderate, systemic). Exit 5 when some log lines were rejected.
+
+    \b
+    Example:
+      incident_lab blast-radius --incident incident_2026-02-01T12-00-00Z --from /var/log/agent/
+      incident_lab blast-radius --incident inc-20260201-mail-exfil-injected-doc \\
+          --from sessions-2026-02.jsonl.gz --threshold 0.6 --json
+      incident_lab blast-radius --incident incident_2026-02-01T12-00-00Z \\
+          --from s3://logs/agent/2026-02/ --engine dask --scheduler tcp://10.0.0.5:8786
+    """
+    from incident_lab.blast import blast_radius as run_search
+    from incident_lab.blast import load_signature, write_result
+
+    signature = load_signature(incident, sessions=list(sessions), scenarios_dir=scenarios_dir)
+    say = (lambda msg: click.echo(msg, err=True)) if progress_enabled() else None
+    result = run_search(
+        signature, list(sources), threshold=threshold, engine=engine, fmt=fmt, scheduler=scheduler, progress=say
+    )
+    target = out
+    if target is None and signature.source.get("kind") == "bundle":
+        target = Path(signature.source["path"]) / "followup"
+    written = write_result(result, target) if target is not None else None
+    if as_json:
+        echo_json(result)
+    else:
+        _print_summary(result, written)
+    rejected = result["scanned"]["rejected"]
+    if rejected:
+        first = result["rejects"][0] if result["rejects"] else {}
+        where = f"{first.get('source')}:{first.get('line')}" if first else "?"
+        raise PartialResult(
+            f"search complete, but {rejected} log record(s) were rejected (first: {where}: {first.get('reason')})",
+            hint="the result lists up to 100 of them under 'rejects'",
+        )

@@ -1,0 +1,100 @@
+"""respond: the guided ten-minute run, interactive and non-interactive."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from incident_lab.adapters.config import load_config
+from incident_lab.adapters.respond import PHASES, PhaseClock, Prompter, respond
+
+
+@pytest.fixture
+def prod_log(tmp_path: Path) -> Path:
+    from incident_lab.example.traffic import generate_log
+
+    path = tmp_path / "prod.jsonl"
+    generate_log(path, sessions=60, incidents=1, seed=11)
+    return path
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "incident_lab.toml"
+    flag = tmp_path / "flag.txt"
+    path.write_text(
+        f"""
+[contain.actions.disable-tools]
+backend = "command"
+command = ["{sys.executable}", "-c", "import sys; open(sys.argv[1], 'w').write('off')", "{flag}"]
+undo_command = ["{sys.executable}", "-c", "import sys; open(sys.argv[1], 'w').write('on')", "{flag}"]
+"""
+    )
+    return path
+
+
+def _events(incident: Path) -> list[dict]:
+    return [json.loads(line) for line in (incident / "timeline.jsonl").read_text().splitlines()]
+
+
+def test_yes_runs_every_phase_and_records_it(il, tmp_path, prod_log, config) -> None:
+    """--yes: contain, snapshot, classify, ticket, scenario + suite; each phase timed in the timeline."""
+    incident = tmp_path / "incident_drill"
+    scenarios = tmp_path / "scenarios"
+    r = il("respond", "--from", prod_log, "--out", incident, "--config", config, "--scenarios-dir", scenarios, "--yes", "--json")
+    assert r.exit_code == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["contained"] == ["disable-tools"] and (tmp_path / "flag.txt").read_text() == "off"
+    assert out["failure_mode"] == "prompt_injection"
+    assert out["scenario_id"] and (scenarios / f"{out['scenario_id']}.yaml").exists()
+    suite = yaml.safe_load((scenarios / "suites" / "release_gate.yaml").read_text())
+    assert out["scenario_id"] in suite["scenarios"]
+    assert (incident / "followup" / "ticket.md").exists() and (incident / "manifest.json").exists()
+    events = _events(incident)
+    ended = [e["phase"] for e in events if e.get("kind") == "phase" and e["result"] == "done"]
+    assert ended == [p[0] for p in PHASES]
+    assert all("seconds" in e for e in events if e.get("kind") == "phase" and e["result"] == "done")
+    assert "Phase 1/5: Contain" in r.stderr and "What remains" in r.stderr
+    assert "NOT NOTIFIED: pagerduty" in r.stderr  # routed but not configured: said loudly
+    assert il("verify", incident).exit_code == 0
+
+
+def test_interactive_path_asks_and_respects_answers(il, tmp_path, prod_log, config) -> None:
+    """Interactive: declining containment skips it; the chosen mode and severity are used."""
+    incident = tmp_path / "inc"
+    scenarios = tmp_path / "scenarios"
+    answers = "n\nprompt_injection\nSEV-1\nn\n"
+    r = il("respond", "--from", prod_log, "--out", incident, "--config", config, "--scenarios-dir", scenarios, "--json", input=answers)
+    assert r.exit_code == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["contained"] == [] and not (tmp_path / "flag.txt").exists()
+    assert out["severity"] == "SEV-1"
+    scenario = yaml.safe_load((scenarios / f"{out['scenario_id']}.yaml").read_text())
+    assert scenario["taxonomy"]["severity"] == "SEV-1"
+
+
+def test_phase_clock_flags_over_budget(tmp_path) -> None:
+    """A phase that overruns its two-minute budget says OVER BUDGET."""
+    lines: list[str] = []
+    ticks = iter([0.0, 0.0, 200.0, 200.0, 200.0])
+    clock = PhaseClock(lines.append, tmp_path, clock=lambda: next(ticks))
+    with clock.phase("contain"):
+        pass
+    assert any("OVER BUDGET" in line for line in lines)
+    assert clock.durations["contain"] == 200.0
+
+
+def test_no_containment_configured_is_said_and_recorded(tmp_path, prod_log) -> None:
+    """Without configured actions respond says to contain by hand and records the skip."""
+    lines: list[str] = []
+    prompt = Prompter(say=lines.append, confirm=lambda q, d: True, choose=lambda q, o, d: d, assume_yes=True)
+    incident = tmp_path / "inc"
+    result = respond([str(prod_log)], config=load_config(str(tmp_path / "none.toml")) if False else load_config(None),
+                     prompt=prompt, out=incident, scenarios_dir=tmp_path / "sc")
+    assert result.contained == []
+    assert any("contain by hand" in line for line in lines)
+    assert any(e.get("kind") == "contain" and e.get("result") == "skipped" for e in _events(incident))
