@@ -44,7 +44,7 @@ __all__ = ["CaseItem", "GateState", "ScenarioFile", "SuiteFile", "get_state"]
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass
+@dataclass(eq=False)  # registered as a pytest plugin: must stay hashable
 class GateState:
     """Everything the plugin knows about one pytest session.
 

@@ -182,7 +182,12 @@ class StagedBundle:
 
     def __init__(self, dest: Path) -> None:
         self.dest = dest
-        _refuse_existing(dest)
+        #: Timeline bytes of an incident directory that containment opened before the
+        #: snapshot (it holds only ``timeline.jsonl`` and maybe ``followup/``); the
+        #: snapshot adopts that directory and continues its timeline.
+        self.prior_timeline: bytes | None = _adoptable_timeline(dest)
+        if self.prior_timeline is None:
+            _refuse_existing(dest)
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
@@ -231,6 +236,8 @@ class StagedBundle:
         os.umask(umask)
         os.chmod(self.tmp, 0o777 & ~umask)  # mkdtemp made it 0700; a bundle is shared evidence
         _fsync_dir(self.tmp)
+        if self.prior_timeline is not None:
+            return self._commit_adopting()
         _refuse_existing(self.dest)
         try:
             # rename(2) onto an existing non-empty directory fails (ENOTEMPTY), so a
@@ -243,6 +250,51 @@ class StagedBundle:
         self.committed = True
         _fsync_dir(self.dest.parent)
         return self.dest
+
+    def _commit_adopting(self) -> Path:
+        """Replace an adopted pre-snapshot incident directory with the finished bundle.
+
+        The old directory is renamed aside, the bundle renamed into place, and any
+        ``followup/`` files moved across; the timeline must not have grown meanwhile.
+        """
+        current = _adoptable_timeline(self.dest)
+        if current != self.prior_timeline:
+            raise UsageError(
+                "the incident's timeline changed while the snapshot was being taken",
+                path=str(self.dest),
+                hint="run the snapshot again",
+            )
+        aside = Path(
+            tempfile.mkdtemp(prefix=f".{self.dest.name}.pre-snapshot-", dir=self.dest.parent)
+        )
+        aside.rmdir()
+        os.rename(self.dest, aside)
+        try:
+            os.rename(self.tmp, self.dest)
+        except OSError:
+            os.rename(aside, self.dest)
+            raise
+        self.committed = True
+        if (aside / "followup").is_dir():
+            shutil.move(str(aside / "followup"), str(self.dest / "followup"))
+        shutil.rmtree(aside, ignore_errors=True)
+        _fsync_dir(self.dest.parent)
+        return self.dest
+
+
+def _adoptable_timeline(dest: Path) -> bytes | None:
+    """Return the timeline of a pre-snapshot incident directory, else None.
+
+    Such a directory (written by ``incident_lab contain`` before evidence was
+    preserved) holds ``timeline.jsonl`` and at most a ``followup/`` directory, and no
+    manifest: it is not a bundle yet, so the snapshot may complete it.
+    """
+    if not dest.is_dir() or dest.is_symlink():
+        return None
+    names = {p.name for p in dest.iterdir()}
+    if TIMELINE not in names or not names <= {TIMELINE, "followup"}:
+        return None
+    return (dest / TIMELINE).read_bytes()
 
 
 def _refuse_existing(dest: Path) -> None:

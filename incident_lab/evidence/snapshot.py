@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from incident_lab import __version__
-from incident_lab.errors import EXIT_OK, EXIT_PARTIAL, InputError, UsageError
+from incident_lab.errors import EXIT_OK, EXIT_PARTIAL, CheckFailed, InputError, UsageError
 from incident_lab.evidence.bundle import HashingWriter, StagedBundle, default_bundle_name
 from incident_lab.evidence.filters import LastN, Selection, parse_since, recency_key
 from incident_lab.evidence.manifest import (
@@ -35,7 +35,7 @@ from incident_lab.evidence.manifest import (
 from incident_lab.evidence.metrics import MetricsCollector
 from incident_lab.evidence.scan import Candidate, SourceScan, hash_file, source_path
 from incident_lab.evidence.signing import load_private_key, sign
-from incident_lab.evidence.timeline import TIMELINE, encode_event, seal_event
+from incident_lab.evidence.timeline import TIMELINE, check_timeline, encode_event, seal_event
 from incident_lab.evidence.validation import trajectory_problems
 from incident_lab.readers import detect_format, expand_paths, get_readers
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
@@ -299,19 +299,16 @@ def take_snapshot(
         collected_at = to_rfc3339(now)
         who = collector()
         filters = {**selection.describe(), "format": fmt, "max_line_bytes": max_line_bytes}
-        genesis = seal_event(
-            {
-                "action": "snapshot",
-                "time": collected_at,
-                "actor": who,
-                "incident_id": incident_id,
-                "bundle": dest.name,
-                "details": {"counts": counts, "sources": len(source_rows), "filters": filters},
-            },
-            0,
-            None,
-        )
-        stage.write_bytes(TIMELINE, encode_event(genesis))
+        snapshot_event = {
+            "action": "snapshot",
+            "time": collected_at,
+            "actor": who,
+            "incident_id": incident_id,
+            "bundle": dest.name,
+            "details": {"counts": counts, "sources": len(source_rows), "filters": filters},
+        }
+        genesis, timeline_bytes = _timeline_with_snapshot(stage.prior_timeline, snapshot_event)
+        stage.write_bytes(TIMELINE, timeline_bytes)
         manifest: dict[str, Any] = {
             "schema_version": MANIFEST_VERSION,
             "incident_id": incident_id,
@@ -352,6 +349,32 @@ def take_snapshot(
         "exit_code": exit_code,
     }
     return SnapshotResult(bundle, summary, exit_code, manifest)
+
+
+def _timeline_with_snapshot(
+    prior: bytes | None, event: dict[str, Any]
+) -> tuple[dict[str, Any], bytes]:
+    """The bundle's timeline: the snapshot event, after any pre-snapshot events.
+
+    Returns:
+        ``(genesis, bytes)``: the first event (pinned by the manifest) and the file.
+
+    Raises:
+        CheckFailed: the pre-snapshot timeline's chain is broken (nothing is written).
+    """
+    if not prior:
+        genesis = seal_event(event, 0, None)
+        return genesis, encode_event(genesis)
+    first = json.loads(prior.splitlines()[0])
+    events, problems = check_timeline(prior, first.get("sha256"))
+    if problems:
+        raise CheckFailed(
+            "the incident's pre-snapshot timeline is damaged: " + problems[0],
+            hint="inspect timeline.jsonl; the snapshot was not taken",
+        )
+    last = events[-1]
+    sealed = seal_event(event, int(last["seq"]) + 1, str(last["sha256"]))
+    return events[0], prior + encode_event(sealed)
 
 
 def _source_row(path: str, fmt: str, size: int, digest: str, records: int) -> dict[str, Any]:

@@ -94,8 +94,16 @@ def _refuse_aliases(text: str) -> None:
             )
 
 
-class _NoAliasDumper(yaml.SafeDumper):
-    """Safe dumper that writes a repeated object twice instead of an anchor and alias."""
+_BaseSafeDumper: type = yaml.CSafeDumper if getattr(yaml, "__with_libyaml__", False) else yaml.SafeDumper
+
+
+class _NoAliasDumper(_BaseSafeDumper):  # type: ignore[misc,valid-type]
+    """Safe dumper that writes a repeated object twice instead of an anchor and alias.
+
+    libyaml's emitter is used when available: several times faster, and it escapes
+    NEL/LINE SEPARATOR characters (the pure-Python emitter writes them raw, and they
+    read back as line breaks).
+    """
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
