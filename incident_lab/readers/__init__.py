@@ -56,6 +56,10 @@ def detect_format(path: str) -> str:
         score = reader.sniff(path, head)
         if score > best_score:
             best, best_score = name, score
+    if best is None and _first_line_unparseable(head) and _looks_like_jsonl(path):
+        # A JSONL log whose first record is damaged: read it as native so every bad
+        # line becomes a reject with its line number, instead of refusing the file.
+        return "native"
     if best is None:
         raise InputError(
             "cannot tell the log format",
@@ -63,6 +67,26 @@ def detect_format(path: str) -> str:
             hint="pass --format (one of: " + ", ".join(sorted(readers)) + ")",
         )
     return best
+
+
+_JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".log", ".log.gz")
+
+
+def _looks_like_jsonl(path: str) -> bool:
+    return path.lower().endswith(_JSONL_SUFFIXES)
+
+
+def _first_line_unparseable(head: bytes) -> bool:
+    import json
+
+    for raw in head.splitlines():
+        if raw.strip():
+            try:
+                json.loads(raw)
+            except (ValueError, UnicodeDecodeError):
+                return True
+            return False
+    return False
 
 
 def read_paths(

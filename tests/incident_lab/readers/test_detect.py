@@ -86,3 +86,27 @@ def test_an_unrecognised_file_in_a_directory_is_a_reject(tmp_path: Path) -> None
     assert fmt == "unknown" and "cannot tell the log format" in record.reason
     with pytest.raises(InputError):
         list(read_paths([str(tmp_path / "notes.txt")]))
+
+
+def test_jsonl_with_damaged_first_line_reads_as_native(tmp_path) -> None:
+    """A .jsonl whose first line is garbage is read as native: each line is a reject, not a refusal."""
+    from incident_lab.readers import detect_format, read_paths
+
+    path = tmp_path / "broken.jsonl"
+    path.write_bytes(b'{"bad json\n\xff\xfe\n')
+    assert detect_format(str(path)) == "native"
+    records = [r for _, r in read_paths([str(path)])]
+    assert [(r.line, r.accepted) for r in records] == [(1, False), (2, False)]
+
+
+def test_unrecognised_non_jsonl_file_is_refused_with_hint(tmp_path) -> None:
+    """A file that is neither a known format nor JSONL is refused naming --format."""
+    import pytest
+
+    from incident_lab.errors import InputError
+    from incident_lab.readers import detect_format
+
+    path = tmp_path / "notes.txt"
+    path.write_text("hello world\n")
+    with pytest.raises(InputError, match="cannot tell the log format"):
+        detect_format(str(path))

@@ -1,0 +1,64 @@
+"""``incident_lab report``: the incident's report for the post-incident follow-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from incident_lab.cli.app import echo_json
+
+__all__ = ["report"]
+
+
+@click.command()
+@click.argument("bundle", metavar="DIR", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where report.html and report.md go (default: DIR/followup).",
+)
+@click.option(
+    "--gate-report",
+    type=click.Path(path_type=Path),
+    help="A gate report.json (or its directory) to include.",
+)
+@click.option(
+    "--scenarios-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Scenario library (default $INCIDENT_LAB_SCENARIOS or ./scenarios).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report document as JSON on stdout.")
+def report(bundle: Path, out: Path | None, gate_report: Path | None, scenarios_dir: Path | None, as_json: bool) -> None:
+    """Write a self-contained report.html and report.md for an incident bundle.
+
+    Sections: status (severity, failure mode, blast-radius risk, gate verdict),
+    timeline with phase durations against the playbook budget (2 minutes a
+    phase), metrics with charts (safeguard decisions, tool calls over time),
+    classification with evidence, blast radius (from followup/blast_radius.json),
+    scenarios and variants created, gate results, and the root cause by layer
+    (pre-action, mid-trajectory, post-action, escalation) with the playbook's
+    decision (policy change vs system change) left marked for a human.
+    The HTML loads nothing from the network.
+
+    \b
+    Example:
+      incident_lab report incident_2026-02-01T12-00-00Z
+      incident_lab report incident_2026-02-01T12-00-00Z --gate-report gate-report/report.json --out rca/
+    """
+    from incident_lab.report import collect_report, write_report
+    from incident_lab.scenarios.io import default_scenarios_dir
+
+    if gate_report is not None and gate_report.is_dir():
+        gate_report = gate_report / "report.json"
+    doc = collect_report(bundle, scenarios_dir=scenarios_dir or default_scenarios_dir(), gate_report=gate_report)
+    paths = write_report(doc, out or Path(doc["bundle"]) / "followup")
+    if as_json:
+        echo_json({**doc, "written": [str(p) for p in paths]})
+    else:
+        s = doc["status"]
+        click.echo(
+            f"incident {doc['incident_id']}: severity {s['severity']}, failure mode {s['failure_mode']}, "
+            f"blast radius {s['blast_risk']}, gate {s['gate_verdict']}"
+        )
+        click.echo("written: " + ", ".join(str(p) for p in paths))

@@ -1,0 +1,41 @@
+"""The incident report (``incident_lab report``): one self-contained HTML page and Markdown.
+
+Public surface::
+
+    collect_report(bundle_dir, scenarios_dir=None, gate_report=None) -> dict   # incident_report/v1
+    write_report(doc, out_dir) -> [report.html, report.md]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from incident_lab.report.collect import SCHEMA_VERSION, collect_report
+
+__all__ = ["HTML_FILE", "MD_FILE", "SCHEMA_VERSION", "collect_report", "write_report"]
+
+HTML_FILE = "report.html"
+MD_FILE = "report.md"
+
+
+def write_report(doc: dict[str, Any], out_dir: str | Path) -> list[Path]:
+    """Write ``report.html`` and ``report.md`` into ``out_dir`` atomically.
+
+    Raises:
+        InputError: the directory cannot be created or written.
+    """
+    from incident_lab.errors import InputError
+    from incident_lab.report.html import render_html
+    from incident_lab.report.markdown import render_markdown
+    from incident_lab.scenarios.io import write_text_atomic
+
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        html, md = out / HTML_FILE, out / MD_FILE
+        write_text_atomic(html, render_html(doc))
+        write_text_atomic(md, render_markdown(doc))
+    except OSError as exc:
+        raise InputError(f"cannot write the report: {exc.strerror}", path=str(out)) from None
+    return [html, md]

@@ -1,0 +1,198 @@
+"""Gather everything known about an incident from its bundle into one report document.
+
+Sources, all optional except the bundle itself: ``manifest.json``,
+``metrics.json``, ``timeline.jsonl``, ``trajectories.jsonl``,
+``followup/classification.json`` (else the classifier runs on the incident
+sessions), ``followup/blast_radius.json``, ``followup/ticket.md``, the scenario
+library (scenarios whose provenance names the bundle, the incident id or one of
+its sessions, and their variants) and a gate ``report.json``. What is missing is
+reported as missing, never invented.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from incident_lab.errors import InputError
+from incident_lab.report.phases import phase_durations
+from incident_lab.report.rootcause import root_cause
+
+__all__ = ["SCHEMA_VERSION", "collect_report"]
+
+SCHEMA_VERSION = "incident_report/v1"
+
+
+def _read_json(path: Path) -> Any:
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"not valid JSON: {exc}", path=str(path)) from None
+
+
+def _timeline(path: Path) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    if not path.is_file():
+        return events
+    with open(path, "rb") as fh:
+        for no, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                raise InputError("timeline event is not valid JSON", path=str(path), line=no) from None
+            if isinstance(event, dict):
+                events.append(event)
+    return events
+
+
+def _incident_sessions(trajs: list[dict[str, Any]], classification: dict[str, Any] | None) -> list[str]:
+    labelled = [str(t.get("session_id")) for t in trajs if (t.get("labels") or {}).get("unsafe_steps")]
+    if labelled:
+        return labelled
+    flagged = [str(s.get("session_id")) for s in (classification or {}).get("sessions") or [] if s.get("top")]
+    if flagged:
+        return flagged
+    return [str(t.get("session_id")) for t in trajs[:1]]
+
+
+def _classification(bundle: Path, trajs: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, str]:
+    stored = _read_json(bundle / "followup" / "classification.json")
+    if isinstance(stored, dict):
+        return stored, "followup/classification.json"
+    if not trajs:
+        return None, "none"
+    from incident_lab.classify import classify_many
+
+    return {"sessions": [c.to_dict() for c in classify_many(trajs)]}, "computed now (no followup/classification.json)"
+
+
+def _activity(trajs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Tool calls and safeguard decisions per minute (by step timestamp, else session start)."""
+    calls: Counter[str] = Counter()
+    decisions: Counter[tuple[str, str]] = Counter()
+    for traj in trajs:
+        fallback = str(traj.get("started_at") or "")
+        for step in traj.get("steps") or []:
+            minute = str(step.get("timestamp") or fallback)[:16]
+            if not minute:
+                continue
+            if step.get("type") == "tool_call":
+                calls[minute] += 1
+            elif step.get("type") == "safeguard":
+                decisions[(minute, str(step.get("decision")))] += 1
+    minutes = sorted(set(calls) | {m for m, _ in decisions})
+    kinds = sorted({d for _, d in decisions})
+    return {
+        "minutes": minutes,
+        "tool_calls": [calls.get(m, 0) for m in minutes],
+        "decisions": {d: [decisions.get((m, d), 0) for m in minutes] for d in kinds},
+    }
+
+
+def _scenarios(scenarios_dir: Path | None, incident_id: str, bundle: Path, sessions: set[str]) -> dict[str, Any]:
+    from incident_lab.scenarios.io import iter_scenario_paths, load_scenario
+
+    found: list[dict[str, Any]] = []
+    variants: list[dict[str, Any]] = []
+    if scenarios_dir is None or not scenarios_dir.is_dir():
+        return {"dir": str(scenarios_dir) if scenarios_dir else None, "scenarios": [], "variants": []}
+    docs = []
+    for path in iter_scenario_paths(scenarios_dir, variants=True):
+        try:
+            docs.append((path, load_scenario(path, validate=False)))
+        except InputError:
+            continue  # 'incident_lab lint' reports broken files; the report is about this incident
+    for path, doc in docs:
+        prov = doc.get("provenance") or {}
+        names = {str(prov.get("incident_id")), Path(str(prov.get("bundle") or "")).name}
+        if incident_id in names or bundle.name in names or sessions & set(map(str, prov.get("session_ids") or [])):
+            if not doc.get("variant"):
+                found.append({"id": doc.get("id"), "title": doc.get("title"), "status": doc.get("status"),
+                              "failure_mode": (doc.get("taxonomy") or {}).get("failure_mode"),
+                              "severity": (doc.get("taxonomy") or {}).get("severity"), "path": str(path)})  # fmt: skip
+    ids = {s["id"] for s in found}
+    for path, doc in docs:
+        variant = doc.get("variant") or {}
+        if variant.get("parent") in ids:
+            variants.append({"id": doc.get("id"), "parent": variant.get("parent"),
+                             "converters": variant.get("converters") or [], "path": str(path)})  # fmt: skip
+    return {"dir": str(scenarios_dir), "scenarios": found, "variants": variants}
+
+
+def _gate(gate_report: Path | None, scenario_ids: set[str]) -> dict[str, Any] | None:
+    if gate_report is None:
+        return None
+    from regression_suite.reports import load_report
+
+    report = load_report(gate_report)
+    cases = [c for c in report.get("cases") or [] if c.get("scenario_id") in scenario_ids or c.get("parent_id") in scenario_ids]
+    return {
+        "path": str(gate_report),
+        "verdict": report.get("verdict"),
+        "headline": report.get("headline"),
+        "summary": report.get("summary"),
+        "target": (report.get("target") or {}).get("spec"),
+        "cases": [
+            {k: c.get(k) for k in ("scenario_id", "kind", "chain", "runs", "passed", "failed", "status")}
+            for c in cases
+        ],
+    }
+
+
+def collect_report(
+    directory: str | Path,
+    *,
+    scenarios_dir: Path | None = None,
+    gate_report: Path | None = None,
+) -> dict[str, Any]:
+    """Build the ``incident_report/v1`` document for a bundle.
+
+    Raises:
+        InputError: not a bundle, or one of its files is malformed.
+    """
+    from incident_lab import __version__
+    from incident_lab.evidence import load_bundle
+    from incident_lab.trajectory import utc_now_iso
+
+    bundle = load_bundle(directory)
+    trajs = list(bundle.iter_trajectories())
+    classification, class_source = _classification(bundle.path, trajs)
+    incident_sessions = _incident_sessions(trajs, classification)
+    by_id = {str(t.get("session_id")): t for t in trajs}
+    sessions = [c for c in (classification or {}).get("sessions") or [] if str(c.get("session_id")) in incident_sessions]
+    events = _timeline(bundle.timeline_path)
+    scen = _scenarios(scenarios_dir, bundle.incident_id, bundle.path, set(incident_sessions))
+    ids = {s["id"] for s in scen["scenarios"]}
+    blast = _read_json(bundle.path / "followup" / "blast_radius.json")
+    ticket = bundle.path / "followup" / "ticket.md"
+    top = sessions[0] if sessions else None
+    gate = _gate(gate_report, ids)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": utc_now_iso(),
+        "tool_version": __version__,
+        "incident_id": bundle.incident_id,
+        "bundle": str(bundle.path),
+        "status": {
+            "failure_mode": top.get("top") if top else None,
+            "severity": ((top or {}).get("severity") or {}).get("level"),
+            "blast_risk": (blast or {}).get("risk", {}).get("level") if isinstance(blast, dict) else None,
+            "gate_verdict": gate.get("verdict") if gate else None,
+        },
+        "manifest": {k: bundle.manifest.get(k) for k in ("collected_at", "collector", "counts", "model_versions_seen", "policy_hashes_seen")},
+        "metrics": _read_json(bundle.path / "metrics.json"),
+        "activity": _activity(trajs),
+        "timeline": {"events": events, "phases": phase_durations(events)},
+        "classification": {"source": class_source, "sessions": sessions},
+        "blast_radius": blast if isinstance(blast, dict) else None,
+        "scenarios": scen,
+        "gate": gate,
+        "ticket": str(ticket) if ticket.is_file() else None,
+        "root_cause": root_cause([by_id[s] for s in incident_sessions if s in by_id], sessions, events),
+    }

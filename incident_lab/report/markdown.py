@@ -1,0 +1,97 @@
+"""``report.md``: the incident report as Markdown (for tickets, wikis and pull requests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from incident_lab.report.rootcause import PLACEHOLDER
+
+__all__ = ["render_markdown"]
+
+
+def _cell(value: Any) -> str:
+    return ("" if value is None else str(value)).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    if not rows:
+        return ["_none_", ""]
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return out + [""]
+
+
+def _fill(what: str) -> str:
+    return f"> **{PLACEHOLDER}:** {what}"
+
+
+def render_markdown(doc: dict[str, Any]) -> str:
+    """Render an ``incident_report/v1`` document as Markdown."""
+    s = doc["status"]
+    out = [
+        f"# Incident report — {doc['incident_id']}",
+        "",
+        f"**Severity:** {s['severity']} · **Failure mode:** {s['failure_mode']} · "
+        f"**Blast radius:** {s['blast_risk']} · **Gate:** {s['gate_verdict']}",
+        "",
+        f"Bundle `{doc['bundle']}`; generated {doc['generated_at']} by incident-lab {doc['tool_version']}.",
+        "",
+        "## Timeline and phase durations",
+        "",
+    ]
+    out += _table(
+        ["Phase", "Budget (s)", "Took (s)", "Source", "Over budget"],
+        [[p["title"], p["budget_s"], p["seconds"], p["source"], "yes" if p["over_budget"] else ""] for p in doc["timeline"]["phases"]],
+    )
+    out += _table(["#", "Time (UTC)", "Action", "Result"], [[e.get("seq"), e.get("time"), e.get("action"), e.get("result")] for e in doc["timeline"]["events"]])
+    m = doc.get("metrics") or {}
+    out += ["## Metrics", ""]
+    out += _table(["Sessions", "Tool calls", "Tool errors", "Block rate", "Flag rate"], [[m.get("sessions"), m.get("tool_calls"), m.get("tool_errors"), m.get("block_rate"), m.get("flag_rate")]])
+    out += _table(
+        ["Safeguard", "Decision", "Count"],
+        [[g, d, n] for g, by in sorted((m.get("safeguard_decisions") or {}).items()) for d, n in sorted(by.items())],
+    )
+    out += ["## Classification", "", f"Source: {doc['classification']['source']}", ""]
+    for c in doc["classification"]["sessions"]:
+        sev = c.get("severity") or {}
+        out += [f"### Session {c.get('session_id')}: {c.get('top')} {sev.get('level') or ''}", ""]
+        rows = [
+            [mode.get("failure_mode"), f"{mode.get('confidence', 0):.2f}", ",".join(map(str, ev.get("steps") or [])), ev.get("signal"), ev.get("detail")]
+            for mode in (c.get("ranked") or [])[:3] for ev in mode.get("evidence") or []
+        ]  # fmt: skip
+        out += _table(["Failure mode", "Confidence", "Steps", "Signal", "Evidence"], rows)
+    out += ["## Blast radius", ""]
+    b = doc.get("blast_radius")
+    if b:
+        bs = b["summary"]
+        out += [
+            f"**Risk:** {b['risk']['level']} ({b['risk']['reason']}). {bs['sessions']} matching session(s), "
+            f"{bs['new_sessions']} new; {bs['actors']} actor(s), {bs['tenants']} tenant(s); first seen {bs['first_seen']}, last seen {bs['last_seen']}.",
+            "",
+        ]
+        out += _table(["Day", "Sessions"], [[r["day"], r["sessions"]] for r in b["by_day"]])
+        out += _table(["Score", "Session", "Actor", "Tenant", "Reasons"], [[f"{x['score']:.2f}", x["session_id"], x["actor"], x["tenant"], "; ".join(x["reasons"])] for x in b["matches"][:50]])
+    else:
+        out += ["_Not computed: run `incident_lab blast-radius --incident BUNDLE --from LOGS`._", ""]
+    sc = doc["scenarios"]
+    out += ["## Scenarios and variants", ""]
+    out += _table(["Id", "Title", "Failure mode", "Severity", "Status"], [[x["id"], x["title"], x["failure_mode"], x["severity"], x["status"]] for x in sc["scenarios"]])
+    out += _table(["Variant", "Parent", "Converters"], [[v["id"], v["parent"], " -> ".join(map(str, v["converters"]))] for v in sc["variants"]])
+    out += ["## Release gate", ""]
+    g = doc.get("gate")
+    if g:
+        out += [f"**Verdict:** {g['verdict']}: {g.get('headline') or ''}", ""]
+        out += _table(["Case", "Kind", "Runs", "Passed", "Failed", "Status"], [[c["scenario_id"], c["kind"], c["runs"], c["passed"], c["failed"], c["status"]] for c in g["cases"]])
+    else:
+        out += ["_No gate report given (`--gate-report`)._", ""]
+    out += ["## Root cause", ""]
+    for layer in doc["root_cause"]["layers"]:
+        out += [f"### {layer['title']}", "", "From the data:", ""]
+        out += [f"- {f}" for f in layer["facts"]] or ["- _nothing in the data_"]
+        out += ["", _fill(f"analysis of the {layer['title'].lower()} layer"), ""]
+    out += ["### Contributing factors", "", _fill("contributing factors"), ""]
+    d = doc["root_cause"]["decision"]
+    out += [f"### {d['question']}", "", "Signals in the data:", ""]
+    out += [f"- {x}" for x in d["signals"]] or ["- _none_"]
+    out += ["", _fill("decision: " + " / ".join(d["options"])), ""]
+    return "\n".join(out)
