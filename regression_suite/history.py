@@ -41,6 +41,7 @@ __all__ = [
     "mann_kendall",
     "query",
     "record_report",
+    "record_run",
     "trend_svg",
 ]
 
@@ -73,6 +74,8 @@ CREATE TABLE IF NOT EXISTS mode_stats (
 CREATE INDEX IF NOT EXISTS runs_suite ON runs(suite, started_at);
 """
 ALL_MODES = "(all)"
+#: Fewer releases than this make a step, not a trend: the baseline comparison catches steps.
+MIN_RELEASES = 3
 
 
 def default_db() -> Path:
@@ -106,7 +109,9 @@ def _release(report: dict[str, Any]) -> str:
     if versions.get("target"):
         return str(versions["target"])
     parts = list(versions.get("models") or []) + list(versions.get("policies") or [])
-    return " ".join(str(p) for p in parts) or str((report.get("target") or {}).get("spec") or "unknown")
+    return " ".join(str(p) for p in parts) or str(
+        (report.get("target") or {}).get("spec") or "unknown"
+    )
 
 
 def _mode_stats(items: list[dict[str, Any]]) -> dict[str, list[int]]:
@@ -127,7 +132,9 @@ def _mode_stats(items: list[dict[str, Any]]) -> dict[str, list[int]]:
     return stats
 
 
-def record_report(report: dict[str, Any], db: Path | None = None, *, release: str | None = None) -> int:
+def record_report(
+    report: dict[str, Any], db: Path | None = None, *, release: str | None = None
+) -> int:
     """Record one gate report in the history; recording the same run twice is a no-op.
 
     Args:
@@ -181,6 +188,22 @@ def record_report(report: dict[str, Any], db: Path | None = None, *, release: st
     return run_pk
 
 
+def record_run(report: dict[str, Any], db: Path, report_dir: Path | None) -> int:
+    """Record a finished gate run, then redraw its ``report.html`` so the trend includes it.
+
+    Used by ``regression_suite run --record``.
+
+    Returns:
+        The run's row id.
+    """
+    run_pk = record_report(report, db)
+    if report_dir is not None and (Path(report_dir) / "report.html").is_file():
+        from regression_suite.reports import write_reports
+
+        write_reports(report, Path(report_dir), ["html"])
+    return run_pk
+
+
 # -- statistics ------------------------------------------------------------------------
 
 
@@ -218,7 +241,9 @@ def mann_kendall(values: list[float]) -> dict[str, Any]:
     """
     n = len(values)
     s = sum(
-        (values[j] > values[i]) - (values[j] < values[i]) for i in range(n - 1) for j in range(i + 1, n)
+        (values[j] > values[i]) - (values[j] < values[i])
+        for i in range(n - 1)
+        for j in range(i + 1, n)
     )
     ties: dict[float, int] = {}
     for v in values:
@@ -228,7 +253,12 @@ def mann_kendall(values: list[float]) -> dict[str, Any]:
     if var <= 0:
         return {"s": s, "tau": 0.0, "p_decreasing": 1.0, "p_increasing": 1.0}
     z = (s - 1) / math.sqrt(var) if s > 0 else (s + 1) / math.sqrt(var) if s < 0 else 0.0
-    return {"s": s, "tau": s / pairs if pairs else 0.0, "p_decreasing": _norm_sf(-z), "p_increasing": _norm_sf(z)}
+    return {
+        "s": s,
+        "tau": s / pairs if pairs else 0.0,
+        "p_decreasing": _norm_sf(-z),
+        "p_increasing": _norm_sf(z),
+    }
 
 
 # -- queries ------------------------------------------------------------------------
@@ -265,24 +295,35 @@ def _series(conn: sqlite3.Connection, suite: str | None) -> dict[str, list[dict[
         for point in points.values():
             runs = point.pop("runs")
             point["gate_runs"] = len(runs)
-            point["pass_rate"] = point["scenario_passed"] / point["scenario_runs"] if point["scenario_runs"] else None
-            point["bypass_rate"] = point["variant_bypasses"] / point["variant_runs"] if point["variant_runs"] else None
+            point["pass_rate"] = (
+                point["scenario_passed"] / point["scenario_runs"]
+                if point["scenario_runs"]
+                else None
+            )
+            point["bypass_rate"] = (
+                point["variant_bypasses"] / point["variant_runs"] if point["variant_runs"] else None
+            )
             out[mode].append(point)
     return out
 
 
 def _erosion(points: list[dict[str, Any]], alpha: float) -> dict[str, Any]:
-    passes = cochran_armitage([p["scenario_passed"] for p in points], [p["scenario_runs"] for p in points])
-    bypass = cochran_armitage([p["variant_bypasses"] for p in points], [p["variant_runs"] for p in points])
+    passes = cochran_armitage(
+        [p["scenario_passed"] for p in points], [p["scenario_runs"] for p in points]
+    )
+    bypass = cochran_armitage(
+        [p["variant_bypasses"] for p in points], [p["variant_runs"] for p in points]
+    )
     rates = [p["pass_rate"] for p in points if p["pass_rate"] is not None]
     brates = [p["bypass_rate"] for p in points if p["bypass_rate"] is not None]
     pass_mk, bypass_mk = mann_kendall(rates), mann_kendall(brates)
-    reasons = []
-    if passes["p_decreasing"] < alpha:
+    reasons: list[str] = []
+    enough = len(points) >= MIN_RELEASES
+    if enough and passes["p_decreasing"] < alpha:
         reasons.append(
             f"pass rate declines over {len(points)} releases (Cochran-Armitage p={passes['p_decreasing']:.2g})"
         )
-    if bypass["p_increasing"] < alpha:
+    if enough and bypass["p_increasing"] < alpha:
         reasons.append(
             f"bypass rate rises over {len(points)} releases (Cochran-Armitage p={bypass['p_increasing']:.2g})"
         )
@@ -332,7 +373,9 @@ def query(
     }
 
 
-def trend_svg(db: Path | None, suite: str | None, failure_mode: str | None = None, *, last: int = 10) -> str:
+def trend_svg(
+    db: Path | None, suite: str | None, failure_mode: str | None = None, *, last: int = 10
+) -> str:
     """An inline SVG line chart of pass and bypass rate per release ("" when there is no history).
 
     Args:
@@ -351,11 +394,16 @@ def trend_svg(db: Path | None, suite: str | None, failure_mode: str | None = Non
     if not mode or not mode["points"]:
         return ""
     points = mode["points"]
-    title = f"Gate history ({failure_mode or 'all failure modes'}): pass and bypass rate per release"
+    title = (
+        f"Gate history ({failure_mode or 'all failure modes'}): pass and bypass rate per release"
+    )
     note = "; ".join(mode["reasons"]) or "no significant erosion"
     return line_chart(
         title,
         [str(p["release"]) for p in points],
-        [("pass rate", [p["pass_rate"] for p in points], "good"), ("bypass rate", [p["bypass_rate"] for p in points], "bad")],
+        [
+            ("pass rate", [p["pass_rate"] for p in points], "good"),
+            ("bypass rate", [p["bypass_rate"] for p in points], "bad"),
+        ],
         note=note,
     )

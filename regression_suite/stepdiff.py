@@ -17,8 +17,6 @@ import difflib
 import json
 from typing import Any
 
-from deepdiff import DeepDiff
-from deepdiff.helper import NotPresent
 
 __all__ = ["IGNORED_STEP_FIELDS", "render_diff", "step_label"]
 
@@ -97,6 +95,8 @@ def _path(level: Any) -> str:
 
 
 def _value(path: str, value: Any) -> str:
+    from deepdiff.helper import NotPresent
+
     return ABSENT if isinstance(value, NotPresent) else f"{path}={_short(value)}"
 
 
@@ -107,6 +107,8 @@ def _pair(recorded: Step, produced: Step, p: int, r: int) -> list[str]:
             f"{_where(p, r)}: recorded {step_label(recorded)} {_summary(recorded)}, "
             f"produced {step_label(produced)} {_summary(produced)}"
         ]
+    from deepdiff import DeepDiff  # imported on the first failure: it is slow to import
+
     tree = DeepDiff(recorded, produced, view="tree", exclude_regex_paths=_EXCLUDE)
     lines = []
     for levels in tree.values():

@@ -79,7 +79,9 @@ def blast_radius(
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}", hint="one of: " + ", ".join(ENGINES))
     if not 0.0 < threshold <= 1.0:
-        raise UsageError(f"--threshold {threshold} is out of range", hint="a similarity in (0, 1], e.g. 0.5")
+        raise UsageError(
+            f"--threshold {threshold} is out of range", hint="a similarity in (0, 1], e.g. 0.5"
+        )
     matcher = Matcher(signature, threshold)
     if engine == "dask":
         from incident_lab.blast.dask_engine import DEFAULT_BLOCKSIZE, scan_dask

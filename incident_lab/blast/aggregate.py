@@ -48,7 +48,9 @@ def risk_level(actors: int, tenants: int) -> dict[str, Any]:
     return {"level": "systemic", "reason": f"{counts}: {bands['systemic']}", "bands": bands}
 
 
-def _counts(frame: Any, column: str, label: str, chronological: bool = False) -> list[dict[str, Any]]:
+def _counts(
+    frame: Any, column: str, label: str, chronological: bool = False
+) -> list[dict[str, Any]]:
     if frame.empty:
         return []
     grouped = (
@@ -90,7 +92,9 @@ def aggregate(matches: list[Match], incident_sessions: list[str]) -> dict[str, A
             "session_id": m.session_id,
             "actor": m.actor,
             "tenant": m.tenant,
-            "actor_key": f"{m.tenant}/{m.actor}" if m.actor is not None else f"(session {m.session_id})",
+            "actor_key": f"{m.tenant}/{m.actor}"
+            if m.actor is not None
+            else f"(session {m.session_id})",
             "model": m.model,
             "policy_hash": m.policy_hash,
             "started_at": m.started_at,
@@ -100,7 +104,16 @@ def aggregate(matches: list[Match], incident_sessions: list[str]) -> dict[str, A
     ]
     frame = pd.DataFrame(
         rows,
-        columns=["session_id", "actor", "tenant", "actor_key", "model", "policy_hash", "started_at", "executed"],
+        columns=[
+            "session_id",
+            "actor",
+            "tenant",
+            "actor_key",
+            "model",
+            "policy_hash",
+            "started_at",
+            "executed",
+        ],
     )
     frame["time"] = pd.to_datetime(frame["started_at"], utc=True, errors="coerce", format="ISO8601")
     frame["day"] = frame["time"].dt.strftime("%Y-%m-%d")

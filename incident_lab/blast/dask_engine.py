@@ -77,7 +77,10 @@ def plan_blocks(paths: list[str], blocksize: int = DEFAULT_BLOCKSIZE) -> list[Bl
         if compressed or size <= blocksize:
             blocks.append((path, 0, size, compressed))
             continue
-        blocks.extend((path, start, min(start + blocksize, size), False) for start in range(0, size, blocksize))
+        blocks.extend(
+            (path, start, min(start + blocksize, size), False)
+            for start in range(0, size, blocksize)
+        )
     return blocks
 
 
@@ -90,7 +93,7 @@ def _open(block: Block) -> Any:
 
 def _count_newlines(block: Block) -> tuple[int, bool]:
     """Newlines in ``[start, end)``, and whether the block starts on a line boundary."""
-    path, start, end, compressed = block
+    _path, start, end, compressed = block
     if compressed:
         return 0, True
     with _open(block) as fh:
@@ -114,7 +117,7 @@ def _block_lines(
     """``(line_no, raw, problem)`` for the lines that start in the block, like ``iter_lines``."""
     import zlib
 
-    path, start, end, compressed = block
+    _path, start, end, compressed = block
     with _open(block) as raw_fh:
         fh = io.BufferedReader(raw_fh, _READ) if not hasattr(raw_fh, "peek") else raw_fh
         pos = start
@@ -142,9 +145,13 @@ def _block_lines(
                     pos += len(chunk)
                     if not chunk or chunk.endswith(b"\n"):
                         break
-                yield line_no, None, (
-                    f"line is {total:,} bytes, over the {max_line_bytes:,}-byte limit "
-                    "(raise --max-line-bytes to accept it)"
+                yield (
+                    line_no,
+                    None,
+                    (
+                        f"line is {total:,} bytes, over the {max_line_bytes:,}-byte limit "
+                        "(raise --max-line-bytes to accept it)"
+                    ),
                 )
                 continue
             yield line_no, raw.rstrip(b"\r\n"), None
@@ -192,7 +199,11 @@ def scan_dask(
         else:
             compute["scheduler"] = scheduler
     try:
-        counts = bag.from_sequence(blocks, npartitions=max(1, len(blocks))).map(_count_newlines).compute(**compute)
+        counts = (
+            bag.from_sequence(blocks, npartitions=max(1, len(blocks)))
+            .map(_count_newlines)
+            .compute(**compute)
+        )
         firsts, lines_before, current = [], 0, None
         for block, (count, at_boundary) in zip(blocks, counts, strict=True):
             if block[0] != current:
@@ -200,7 +211,11 @@ def scan_dask(
             firsts.append(lines_before + (1 if at_boundary else 2))
             lines_before += count
         tasks = [(b, f, matcher, max_line_bytes) for b, f in zip(blocks, firsts, strict=True)]
-        parts = bag.from_sequence(tasks, npartitions=max(1, len(tasks))).map(_scan_block).compute(**compute)
+        parts = (
+            bag.from_sequence(tasks, npartitions=max(1, len(tasks)))
+            .map(_scan_block)
+            .compute(**compute)
+        )
     except (OSError, UsageError):
         raise
     except Exception as exc:  # a worker died, the scheduler went away, ...

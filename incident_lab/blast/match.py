@@ -33,7 +33,13 @@ from typing import Any
 
 import numpy as np
 
-from incident_lab.blast.minhash import LSHIndex, MinHasher, jaccard_estimate, lsh_params, shingle_array
+from incident_lab.blast.minhash import (
+    LSHIndex,
+    MinHasher,
+    jaccard_estimate,
+    lsh_params,
+    shingle_array,
+)
 from incident_lab.blast.normalize import normalize
 from incident_lab.blast.signature import Signature, ToolPattern
 
@@ -128,7 +134,9 @@ def _model(traj: dict[str, Any]) -> str | None:
 class _Form:
     """One indexed payload form: its distinct shingles, signature and LSH bands."""
 
-    def __init__(self, name: str, normalized: str, hasher: MinHasher, bands: tuple[int, int]) -> None:
+    def __init__(
+        self, name: str, normalized: str, hasher: MinHasher, bands: tuple[int, int]
+    ) -> None:
         self.name = name
         shingles = shingle_array(normalized)
         self.width = int(shingles.size)
@@ -155,10 +163,16 @@ class Matcher:
         bands = lsh_params(threshold)
         self.forms = [_Form(p.name, p.normalized, self.hasher, bands) for p in signature.payloads]
         self.union = (
-            np.unique(np.concatenate([f.distinct for f in self.forms])) if self.forms else np.zeros(0, np.uint64)
+            np.unique(np.concatenate([f.distinct for f in self.forms]))
+            if self.forms
+            else np.zeros(0, np.uint64)
         )
         self._tools = [
-            (t, re.compile(f"^(?:{t.tool})$"), {k: re.compile(v, re.IGNORECASE) for k, v in t.arguments.items()})
+            (
+                t,
+                re.compile(f"^(?:{t.tool})$"),
+                {k: re.compile(v, re.IGNORECASE) for k, v in t.arguments.items()},
+            )
             for t in signature.tools
         ]
 
@@ -177,10 +191,15 @@ class Matcher:
             return 0.0, None
         best, best_form = 0.0, None
         for form in self.forms:
-            bound = np.count_nonzero(np.isin(form.distinct, common, assume_unique=True)) / form.distinct.size
+            bound = (
+                np.count_nonzero(np.isin(form.distinct, common, assume_unique=True))
+                / form.distinct.size
+            )
             if bound < self.threshold or bound <= best:
                 continue
-            windows = self.hasher.window_signatures(shingles, form.width, max(1, form.width // _WINDOW_STRIDE_DIVISOR))
+            windows = self.hasher.window_signatures(
+                shingles, form.width, max(1, form.width // _WINDOW_STRIDE_DIVISOR)
+            )
             for i, hits in enumerate(form.lsh.query(windows)):
                 if hits:
                     score = jaccard_estimate(windows[i], form.signature)
@@ -190,7 +209,9 @@ class Matcher:
 
     # -- tool and safeguard patterns ------------------------------------------------
 
-    def _tool_match(self, steps: list[dict[str, Any]]) -> tuple[str | None, int | None, ToolPattern | None]:
+    def _tool_match(
+        self, steps: list[dict[str, Any]]
+    ) -> tuple[str | None, int | None, ToolPattern | None]:
         blocked = {
             s.get("target_step")
             for s in steps
@@ -219,7 +240,11 @@ class Matcher:
                     and step.get("decision") == pattern.decision
                 ):
                     target = step.get("target_step")
-                    judged = steps[target] if isinstance(target, int) and 0 <= target < len(steps) else {}
+                    judged = (
+                        steps[target]
+                        if isinstance(target, int) and 0 <= target < len(steps)
+                        else {}
+                    )
                     if pattern.tool is None or judged.get("name") == pattern.tool:
                         found.append(f"step {i}: {pattern.describe()}")
                         break
@@ -238,12 +263,18 @@ class Matcher:
         guards = self._safeguard_matches(steps)
         share = len(guards) / len(self.signature.safeguards) if self.signature.safeguards else 0.0
         tool_weight = 1.0 if exact_tool else 0.5 if tool is not None else 0.0
-        score = WEIGHTS["payload"] * payload + WEIGHTS["tool"] * tool_weight + WEIGHTS["safeguard"] * share
+        score = (
+            WEIGHTS["payload"] * payload
+            + WEIGHTS["tool"] * tool_weight
+            + WEIGHTS["safeguard"] * share
+        )
         reasons = []
         if payload >= self.threshold:
             reasons.append(f"payload near-duplicate ({form}, similarity {payload:.2f})")
         if tool is not None:
-            what = "harmful tool call" if exact_tool else "same kind of tool call (redacted pattern)"
+            what = (
+                "harmful tool call" if exact_tool else "same kind of tool call (redacted pattern)"
+            )
             reasons.append(f"{what} {tool}")
         reasons.extend(f"same safeguard decision: {g}" for g in guards)
         actor = traj.get("actor") if isinstance(traj.get("actor"), dict) else {}

@@ -93,7 +93,9 @@ class MinHasher:
     def __init__(self, num_perm: int = NUM_PERM, seed: int = SEED) -> None:
         rng = np.random.default_rng(seed)
         self.num_perm = num_perm
-        self._a = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+        self._a = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(
+            1
+        )
         self._b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
 
     def _hash(self, shingles: U64) -> U64:
@@ -105,7 +107,10 @@ class MinHasher:
         """Return the MinHash signature of a set of shingles (duplicates do not matter)."""
         if shingles.size == 0:
             return np.full(self.num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
-        mins = [self._hash(shingles[i : i + _ROWS_PER_CHUNK]).min(axis=0) for i in range(0, shingles.size, _ROWS_PER_CHUNK)]
+        mins = [
+            self._hash(shingles[i : i + _ROWS_PER_CHUNK]).min(axis=0)
+            for i in range(0, shingles.size, _ROWS_PER_CHUNK)
+        ]
         out: U64 = np.minimum.reduce(mins) if len(mins) > 1 else mins[0]
         return out
 
@@ -128,7 +133,9 @@ class MinHasher:
         blocks = []
         for start in range(0, n, step):
             hashed = self._hash(shingles[start : start + step])
-            blocks.append(np.minimum.reduceat(hashed, np.arange(0, hashed.shape[0], stride), axis=0))
+            blocks.append(
+                np.minimum.reduceat(hashed, np.arange(0, hashed.shape[0], stride), axis=0)
+            )
         mins = np.concatenate(blocks)
         count = mins.shape[0] - per_window + 1
         windows: U64 = mins[:count].copy()

@@ -20,7 +20,7 @@ from typing import Any
 from incident_lab.blast.match import Match, Matcher
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES
 
-__all__ = ["MAX_REJECT_SAMPLES", "Partial", "check_trajectory", "scan_local", "scan_lines"]
+__all__ = ["MAX_REJECT_SAMPLES", "Partial", "check_trajectory", "scan_lines", "scan_local"]
 
 #: Rejects kept in full in the result (all are counted).
 MAX_REJECT_SAMPLES = 100
@@ -42,7 +42,9 @@ class Partial:
         self.records += 1
         self.rejected += 1
         if len(self.rejects) < MAX_REJECT_SAMPLES:
-            self.rejects.append({"source": path, "line": line, "reason": reason, "excerpt": excerpt})
+            self.rejects.append(
+                {"source": path, "line": line, "reason": reason, "excerpt": excerpt}
+            )
 
     def merge(self, other: Partial) -> Partial:
         """Add ``other`` into this one (rejects stay capped) and return self."""
@@ -66,7 +68,9 @@ def check_trajectory(obj: Any) -> str | None:
     return None
 
 
-def _score(matcher: Matcher, obj: dict[str, Any], path: str, line: int | None, out: Partial) -> None:
+def _score(
+    matcher: Matcher, obj: dict[str, Any], path: str, line: int | None, out: Partial
+) -> None:
     out.records += 1
     out.sessions += 1
     found = matcher.score(obj)
@@ -94,12 +98,19 @@ def scan_lines(
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            out.reject(path, line_no, f"invalid UTF-8 at byte {exc.start}", raw[:_EXCERPT].decode("utf-8", "replace"))
+            out.reject(
+                path,
+                line_no,
+                f"invalid UTF-8 at byte {exc.start}",
+                raw[:_EXCERPT].decode("utf-8", "replace"),
+            )
             continue
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
-            out.reject(path, line_no, f"malformed JSON at column {exc.colno}: {exc.msg}", text[:_EXCERPT])
+            out.reject(
+                path, line_no, f"malformed JSON at column {exc.colno}: {exc.msg}", text[:_EXCERPT]
+            )
             continue
         problem = check_trajectory(obj)
         if problem is not None:
@@ -138,7 +149,9 @@ def scan_local(
     if fmt is not None and fmt not in get_readers():
         from incident_lab.errors import UsageError
 
-        raise UsageError(f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(get_readers())))
+        raise UsageError(
+            f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(get_readers()))
+        )
     from incident_lab.errors import InputError
 
     total = Partial()
@@ -174,5 +187,10 @@ def iter_matches(partial: Partial) -> Iterator[Match]:
     """Matches in the canonical order both engines report: best score first."""
     yield from sorted(
         partial.matches,
-        key=lambda m: (-m.score, m.session_id, str(m.source.get("path")), m.source.get("line") or 0),
+        key=lambda m: (
+            -m.score,
+            m.session_id,
+            str(m.source.get("path")),
+            m.source.get("line") or 0,
+        ),
     )

@@ -34,9 +34,9 @@ __all__ = [
     "SafeguardPattern",
     "Signature",
     "ToolPattern",
+    "load_signature",
     "signature_from_bundle",
     "signature_from_scenario",
-    "load_signature",
 ]
 
 #: A payload shorter than this once normalised is too short to match on its own.
@@ -176,7 +176,12 @@ def payload_forms(name: str, text: str) -> list[PayloadEntry]:
     forms = [(name, text), (f"{name}/reversed", text[::-1])]
     for shift in range(1, 26):
         label = "rot13" if shift == 13 else f"caesar{shift}"
-        forms.append((f"{name}/{label}", codecs.encode(text, "rot13") if shift == 13 else _caesar(text, shift)))
+        forms.append(
+            (
+                f"{name}/{label}",
+                codecs.encode(text, "rot13") if shift == 13 else _caesar(text, shift),
+            )
+        )
     out = []
     for form_name, form in forms:
         norm = normalize(form)
@@ -221,7 +226,9 @@ def _tool_patterns(scenario: dict[str, Any]) -> list[ToolPattern]:
             try:
                 re.compile(regex)
             except re.error as exc:
-                raise InputError(f"expectation pattern {regex!r} is not a valid regex: {exc}") from None
+                raise InputError(
+                    f"expectation pattern {regex!r} is not a valid regex: {exc}"
+                ) from None
         if pattern not in out:
             out.append(pattern)
     return out
@@ -273,7 +280,9 @@ def signature_from_scenario(
             hint="check its 'payload' and 'no_tool_call' expectations ('incident_lab show ID')",
         )
     recording = scenario.get("recording") or {}
-    sessions = (scenario.get("provenance") or {}).get("session_ids") or [recording.get("session_id")]
+    sessions = (scenario.get("provenance") or {}).get("session_ids") or [
+        recording.get("session_id")
+    ]
     return Signature(
         incident=incident or str(scenario.get("id")),
         source=source or {"kind": "scenario", "id": scenario.get("id")},
@@ -303,7 +312,10 @@ def _incident_sessions(bundle: Any, wanted: list[str]) -> list[dict[str, Any]]:
         chosen = [t for t in trajs if t.get("session_id") in wanted]
         missing = sorted(set(wanted) - {t.get("session_id") for t in chosen})
         if missing:
-            raise UsageError(f"session {missing[0]!r} is not in bundle {bundle.path}", hint="see its trajectories.jsonl")
+            raise UsageError(
+                f"session {missing[0]!r} is not in bundle {bundle.path}",
+                hint="see its trajectories.jsonl",
+            )
         return chosen
     labelled = [t for t in trajs if (t.get("labels") or {}).get("unsafe_steps")]
     if labelled:

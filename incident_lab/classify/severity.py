@@ -15,6 +15,7 @@ Rules, first match wins:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from incident_lab.classify.lexicon import DESTRUCTIVE, REMOTE_EXEC, tool_category
@@ -39,17 +40,37 @@ class SeveritySuggestion:
         return {"level": self.level, "priority": self.priority, "reason": self.reason}
 
 
+#: Data items worth counting when they are copied: emails, record ids, phone numbers.
+_ITEMS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[A-Z]{2,}-\d{2,}\b|\+?\d[\d ()-]{7,}\d")
+_RECIPIENT_KEYS = ("to", "cc", "bcc", "recipient", "recipients", "address", "channel", "url")
+
+
+def _copied_items(call: Call) -> set[str]:
+    """Data items in the call's arguments, leaving out where it is sent to."""
+    recipients = " ".join(
+        str(v) for k, v in (call.arguments or {}).items() if str(k).lower() in _RECIPIENT_KEYS
+    )
+    return {m for m in _ITEMS.findall(call.args_text) if m not in recipients}
+
+
 def _copied_from_tools(view: SessionView, call: Call) -> str | None:
-    """Name of a tool whose output the call's arguments copy (6-word runs), if any."""
+    """Name of a tool whose output the call's arguments copy, if any.
+
+    Copying is two or more shared 6-word runs, or three or more data items (emails,
+    record ids, phone numbers) read from that output, whatever the formatting.
+    """
     words = call.args_text.lower().split()
     grams = {" ".join(words[i : i + 6]) for i in range(len(words) - 5)}
-    if not grams:
+    items = _copied_items(call)
+    if not grams and not items:
         return None
     for other in view.calls:
         if other.index >= call.index or not other.output:
             continue
         out = other.output.lower().split()
         if sum(1 for i in range(len(out) - 5) if " ".join(out[i : i + 6]) in grams) >= 2:
+            return other.name
+        if sum(1 for item in items if item in other.output) >= 3:
             return other.name
     return None
 

@@ -28,12 +28,19 @@ def _print_summary(result: dict[str, Any], written: Path | None) -> None:
         )
     for m in result["matches"][:20]:
         own = " [incident]" if m["incident_session"] else ""
-        click.echo(f"  {m['score']:.2f}  {m['session_id']}{own}  {m['actor']}@{m['tenant']}  {m['started_at']}")
+        click.echo(
+            f"  {m['score']:.2f}  {m['session_id']}{own}  {m['actor']}@{m['tenant']}  {m['started_at']}"
+        )
         for reason in m["reasons"]:
             click.echo(f"        - {reason}")
     if len(result["matches"]) > 20:
         click.echo(f"  ... {len(result['matches']) - 20} more (see --json or --out)")
-    for key, label in (("by_day", "day"), ("by_model", "model"), ("by_policy_hash", "policy_hash"), ("by_tenant", "tenant")):
+    for key, label in (
+        ("by_day", "day"),
+        ("by_model", "model"),
+        ("by_policy_hash", "policy_hash"),
+        ("by_tenant", "tenant"),
+    ):
         if result[key]:
             rows = ", ".join(f"{r[label]}: {r['sessions']}" for r in result[key][:10])
             click.echo(f"by {label}: {rows}")
@@ -63,7 +70,13 @@ def _print_summary(result: dict[str, Any], written: Path | None) -> None:
     show_default=True,
     help="Jaccard similarity for a payload near-duplicate.",
 )
-@click.option("--session", "sessions", multiple=True, metavar="ID", help="The bundle's incident session(s), if not labelled.")
+@click.option(
+    "--session",
+    "sessions",
+    multiple=True,
+    metavar="ID",
+    help="The bundle's incident session(s), if not labelled.",
+)
 @click.option("--format", "fmt", metavar="F", help="Force the log format (local engine).")
 @click.option(
     "--engine",
@@ -72,7 +85,11 @@ def _print_summary(result: dict[str, Any], written: Path | None) -> None:
     show_default=True,
     help="local: stream on this machine; dask: run on a Dask cluster (extra 'dask').",
 )
-@click.option("--scheduler", metavar="ADDR", help="Dask scheduler address (tcp://...) or name; default: local threads.")
+@click.option(
+    "--scheduler",
+    metavar="ADDR",
+    help="Dask scheduler address (tcp://...) or name; default: local threads.",
+)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -121,7 +138,13 @@ def blast_radius(
     signature = load_signature(incident, sessions=list(sessions), scenarios_dir=scenarios_dir)
     say = (lambda msg: click.echo(msg, err=True)) if progress_enabled() else None
     result = run_search(
-        signature, list(sources), threshold=threshold, engine=engine, fmt=fmt, scheduler=scheduler, progress=say
+        signature,
+        list(sources),
+        threshold=threshold,
+        engine=engine,
+        fmt=fmt,
+        scheduler=scheduler,
+        progress=say,
     )
     target = out
     if target is None and signature.source.get("kind") == "bundle":

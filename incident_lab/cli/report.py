@@ -28,8 +28,16 @@ __all__ = ["report"]
     type=click.Path(file_okay=False, path_type=Path),
     help="Scenario library (default $INCIDENT_LAB_SCENARIOS or ./scenarios).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the report document as JSON on stdout.")
-def report(bundle: Path, out: Path | None, gate_report: Path | None, scenarios_dir: Path | None, as_json: bool) -> None:
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the report document as JSON on stdout."
+)
+def report(
+    bundle: Path,
+    out: Path | None,
+    gate_report: Path | None,
+    scenarios_dir: Path | None,
+    as_json: bool,
+) -> None:
     """Write a self-contained report.html and report.md for an incident bundle.
 
     Sections: status (severity, failure mode, blast-radius risk, gate verdict),
@@ -51,7 +59,9 @@ def report(bundle: Path, out: Path | None, gate_report: Path | None, scenarios_d
 
     if gate_report is not None and gate_report.is_dir():
         gate_report = gate_report / "report.json"
-    doc = collect_report(bundle, scenarios_dir=scenarios_dir or default_scenarios_dir(), gate_report=gate_report)
+    doc = collect_report(
+        bundle, scenarios_dir=scenarios_dir or default_scenarios_dir(), gate_report=gate_report
+    )
     paths = write_report(doc, out or Path(doc["bundle"]) / "followup")
     if as_json:
         echo_json({**doc, "written": [str(p) for p in paths]})

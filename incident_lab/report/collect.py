@@ -45,17 +45,27 @@ def _timeline(path: Path) -> list[dict[str, Any]]:
             try:
                 event = json.loads(line)
             except ValueError:
-                raise InputError("timeline event is not valid JSON", path=str(path), line=no) from None
+                raise InputError(
+                    "timeline event is not valid JSON", path=str(path), line=no
+                ) from None
             if isinstance(event, dict):
                 events.append(event)
     return events
 
 
-def _incident_sessions(trajs: list[dict[str, Any]], classification: dict[str, Any] | None) -> list[str]:
-    labelled = [str(t.get("session_id")) for t in trajs if (t.get("labels") or {}).get("unsafe_steps")]
+def _incident_sessions(
+    trajs: list[dict[str, Any]], classification: dict[str, Any] | None
+) -> list[str]:
+    labelled = [
+        str(t.get("session_id")) for t in trajs if (t.get("labels") or {}).get("unsafe_steps")
+    ]
     if labelled:
         return labelled
-    flagged = [str(s.get("session_id")) for s in (classification or {}).get("sessions") or [] if s.get("top")]
+    flagged = [
+        str(s.get("session_id"))
+        for s in (classification or {}).get("sessions") or []
+        if s.get("top")
+    ]
     if flagged:
         return flagged
     return [str(t.get("session_id")) for t in trajs[:1]]
@@ -69,7 +79,9 @@ def _classification(bundle: Path, trajs: list[dict[str, Any]]) -> tuple[dict[str
         return None, "none"
     from incident_lab.classify import classify_many
 
-    return {"sessions": [c.to_dict() for c in classify_many(trajs)]}, "computed now (no followup/classification.json)"
+    return {
+        "sessions": [c.to_dict() for c in classify_many(trajs)]
+    }, "computed now (no followup/classification.json)"
 
 
 def _activity(trajs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -95,13 +107,19 @@ def _activity(trajs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _scenarios(scenarios_dir: Path | None, incident_id: str, bundle: Path, sessions: set[str]) -> dict[str, Any]:
+def _scenarios(
+    scenarios_dir: Path | None, incident_id: str, bundle: Path, sessions: set[str]
+) -> dict[str, Any]:
     from incident_lab.scenarios.io import iter_scenario_paths, load_scenario
 
     found: list[dict[str, Any]] = []
     variants: list[dict[str, Any]] = []
     if scenarios_dir is None or not scenarios_dir.is_dir():
-        return {"dir": str(scenarios_dir) if scenarios_dir else None, "scenarios": [], "variants": []}
+        return {
+            "dir": str(scenarios_dir) if scenarios_dir else None,
+            "scenarios": [],
+            "variants": [],
+        }
     docs = []
     for path in iter_scenario_paths(scenarios_dir, variants=True):
         try:
@@ -111,11 +129,23 @@ def _scenarios(scenarios_dir: Path | None, incident_id: str, bundle: Path, sessi
     for path, doc in docs:
         prov = doc.get("provenance") or {}
         names = {str(prov.get("incident_id")), Path(str(prov.get("bundle") or "")).name}
-        if incident_id in names or bundle.name in names or sessions & set(map(str, prov.get("session_ids") or [])):
-            if not doc.get("variant"):
-                found.append({"id": doc.get("id"), "title": doc.get("title"), "status": doc.get("status"),
-                              "failure_mode": (doc.get("taxonomy") or {}).get("failure_mode"),
-                              "severity": (doc.get("taxonomy") or {}).get("severity"), "path": str(path)})  # fmt: skip
+        related = (
+            incident_id in names
+            or bundle.name in names
+            or sessions & set(map(str, prov.get("session_ids") or []))
+        )
+        if related and not doc.get("variant"):
+            taxonomy = doc.get("taxonomy") or {}
+            found.append(
+                {
+                    "id": doc.get("id"),
+                    "title": doc.get("title"),
+                    "status": doc.get("status"),
+                    "failure_mode": taxonomy.get("failure_mode"),
+                    "severity": taxonomy.get("severity"),
+                    "path": str(path),
+                }
+            )
     ids = {s["id"] for s in found}
     for path, doc in docs:
         variant = doc.get("variant") or {}
@@ -131,7 +161,11 @@ def _gate(gate_report: Path | None, scenario_ids: set[str]) -> dict[str, Any] | 
     from regression_suite.reports import load_report
 
     report = load_report(gate_report)
-    cases = [c for c in report.get("cases") or [] if c.get("scenario_id") in scenario_ids or c.get("parent_id") in scenario_ids]
+    cases = [
+        c
+        for c in report.get("cases") or []
+        if c.get("scenario_id") in scenario_ids or c.get("parent_id") in scenario_ids
+    ]
     return {
         "path": str(gate_report),
         "verdict": report.get("verdict"),
@@ -139,7 +173,10 @@ def _gate(gate_report: Path | None, scenario_ids: set[str]) -> dict[str, Any] | 
         "summary": report.get("summary"),
         "target": (report.get("target") or {}).get("spec"),
         "cases": [
-            {k: c.get(k) for k in ("scenario_id", "kind", "chain", "runs", "passed", "failed", "status")}
+            {
+                k: c.get(k)
+                for k in ("scenario_id", "kind", "chain", "runs", "passed", "failed", "status")
+            }
             for c in cases
         ],
     }
@@ -165,7 +202,11 @@ def collect_report(
     classification, class_source = _classification(bundle.path, trajs)
     incident_sessions = _incident_sessions(trajs, classification)
     by_id = {str(t.get("session_id")): t for t in trajs}
-    sessions = [c for c in (classification or {}).get("sessions") or [] if str(c.get("session_id")) in incident_sessions]
+    sessions = [
+        c
+        for c in (classification or {}).get("sessions") or []
+        if str(c.get("session_id")) in incident_sessions
+    ]
     events = _timeline(bundle.timeline_path)
     scen = _scenarios(scenarios_dir, bundle.incident_id, bundle.path, set(incident_sessions))
     ids = {s["id"] for s in scen["scenarios"]}
@@ -182,10 +223,21 @@ def collect_report(
         "status": {
             "failure_mode": top.get("top") if top else None,
             "severity": ((top or {}).get("severity") or {}).get("level"),
-            "blast_risk": (blast or {}).get("risk", {}).get("level") if isinstance(blast, dict) else None,
+            "blast_risk": (blast or {}).get("risk", {}).get("level")
+            if isinstance(blast, dict)
+            else None,
             "gate_verdict": gate.get("verdict") if gate else None,
         },
-        "manifest": {k: bundle.manifest.get(k) for k in ("collected_at", "collector", "counts", "model_versions_seen", "policy_hashes_seen")},
+        "manifest": {
+            k: bundle.manifest.get(k)
+            for k in (
+                "collected_at",
+                "collector",
+                "counts",
+                "model_versions_seen",
+                "policy_hashes_seen",
+            )
+        },
         "metrics": _read_json(bundle.path / "metrics.json"),
         "activity": _activity(trajs),
         "timeline": {"events": events, "phases": phase_durations(events)},
@@ -194,5 +246,7 @@ def collect_report(
         "scenarios": scen,
         "gate": gate,
         "ticket": str(ticket) if ticket.is_file() else None,
-        "root_cause": root_cause([by_id[s] for s in incident_sessions if s in by_id], sessions, events),
+        "root_cause": root_cause(
+            [by_id[s] for s in incident_sessions if s in by_id], sessions, events
+        ),
     }

@@ -37,9 +37,17 @@ th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .b-SEV-1,.b-systemic,.b-BLOCK{background:#cf222e}.b-SEV-2,.b-moderate{background:#bc4c00}.b-SEV-3,.b-localized,.b-WARN{background:#9a6700}
 .b-SEV-4,.b-isolated,.b-none,.b-OK{background:#1a7f37}
 .over{color:#cf222e;font-weight:600}.muted{color:#57606a}.charts{display:flex;flex-wrap:wrap;gap:1rem}
+figure{margin:.5rem 0}figcaption{font-weight:600;font-size:.9rem;margin-bottom:.2rem}
 .placeholder{border:2px dashed #bc4c00;background:#fff8c5;padding:.4rem .7rem;margin:.4rem 0;font-weight:600}
 pre{background:#f6f8fa;padding:.6rem;overflow:auto;white-space:pre-wrap;word-break:break-word}
 """
+
+
+def _figure(svg: str) -> str:
+    """The chart with its title visible as a caption (the SVG ``<title>`` is for screen readers)."""
+    start = svg.find("<title>") + len("<title>")
+    caption = svg[start : svg.find("</title>", start)]
+    return f"<figure class=chart-box><figcaption>{caption}</figcaption>{svg}</figure>"
 
 
 def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] | None = None) -> str:
@@ -48,7 +56,12 @@ def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] | None =
     numeric = numeric or set()
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join(
-        "<tr>" + "".join(f"<td{' class=num' if i in numeric else ''}>{escape('' if v is None else str(v))}</td>" for i, v in enumerate(row)) + "</tr>"
+        "<tr>"
+        + "".join(
+            f"<td{' class=num' if i in numeric else ''}>{escape('' if v is None else str(v))}</td>"
+            for i, v in enumerate(row)
+        )
+        + "</tr>"
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -66,8 +79,8 @@ def _placeholder(what: str) -> str:
 def _status(doc: dict[str, Any]) -> str:
     s = doc["status"]
     return (
-        f'<p class=verdict id=verdict>{_badge("severity", s["severity"])}{_badge("failure mode", s["failure_mode"])}'
-        f'{_badge("blast radius", s["blast_risk"])}{_badge("gate", s["gate_verdict"])}</p>'
+        f"<p class=verdict id=verdict>{_badge('severity', s['severity'])}{_badge('failure mode', s['failure_mode'])}"
+        f"{_badge('blast radius', s['blast_risk'])}{_badge('gate', s['gate_verdict'])}</p>"
         f"<p class=muted>Bundle {escape(doc['bundle'])}; report generated {escape(doc['generated_at'])} by incident-lab {escape(doc['tool_version'])}.</p>"
     )
 
@@ -82,19 +95,35 @@ def _timeline(doc: dict[str, Any]) -> str:
     phases = doc["timeline"]["phases"]
     rows = "".join(
         f"<tr><td>{escape(p['title'])}</td><td class=num>{_fmt_s(p['budget_s'])}</td>"
-        f"<td class=\"num{' over' if p['over_budget'] else ''}\">{_fmt_s(p['seconds'])}{' (over budget)' if p['over_budget'] else ''}</td>"
+        f'<td class="num{" over" if p["over_budget"] else ""}">{_fmt_s(p["seconds"])}{" (over budget)" if p["over_budget"] else ""}</td>'
         f"<td>{escape(p['source'])}</td><td class=num>{p['events']}</td></tr>"
         for p in phases
     )
     table = f"<table><thead><tr><th>Phase</th><th>Budget</th><th>Took</th><th>Source</th><th>Events</th></tr></thead><tbody>{rows}</tbody></table>"
-    chart = bar_chart(
-        "Phase durations in seconds (budget 120 s each)",
-        [(p["title"], float(p["seconds"] or 0), "bad" if p["over_budget"] else "good") for p in phases],
-        unit=" s",
+    chart = _figure(
+        bar_chart(
+            "Phase durations in seconds (budget 120 s each)",
+            [
+                (p["title"], float(p["seconds"] or 0), "bad" if p["over_budget"] else "good")
+                for p in phases
+            ],
+            unit=" s",
+        )
     )
     events = _table(
         ["#", "Time (UTC)", "Action", "Actor", "Result"],
-        [[e.get("seq"), e.get("time"), e.get("action"), (e.get("actor") or {}).get("user") if isinstance(e.get("actor"), dict) else e.get("actor"), e.get("result")] for e in doc["timeline"]["events"]],
+        [
+            [
+                e.get("seq"),
+                e.get("time"),
+                e.get("action"),
+                (e.get("actor") or {}).get("user")
+                if isinstance(e.get("actor"), dict)
+                else e.get("actor"),
+                e.get("result"),
+            ]
+            for e in doc["timeline"]["events"]
+        ],
         {0},
     )
     return f"{table}<div class=charts>{chart}</div><h3>Events</h3>{events}"
@@ -109,16 +138,35 @@ def _metrics(doc: dict[str, Any]) -> str:
     ]  # fmt: skip
     act = doc["activity"]
     series = [("tool calls", [float(v) for v in act["tool_calls"]], "info")]
-    series += [(f"safeguard {d}", [float(v) for v in vals], "bad" if d == "allow" else "good") for d, vals in act["decisions"].items()]
+    series += [
+        (f"safeguard {d}", [float(v) for v in vals], "bad" if d == "allow" else "good")
+        for d, vals in act["decisions"].items()
+    ]
     summary = _table(
         ["Sessions", "Steps", "Tool calls", "Tool errors", "Block rate", "Flag rate"],
-        [[m.get("sessions"), m.get("steps"), m.get("tool_calls"), m.get("tool_errors"), m.get("block_rate"), m.get("flag_rate")]],
+        [
+            [
+                m.get("sessions"),
+                m.get("steps"),
+                m.get("tool_calls"),
+                m.get("tool_errors"),
+                m.get("block_rate"),
+                m.get("flag_rate"),
+            ]
+        ],
         {0, 1, 2, 3, 4, 5},
     )
     return summary + (
         "<div class=charts>"
-        + bar_chart("Safeguard decisions (safeguard: decision)", rows)
-        + line_chart("Tool calls and safeguard decisions per minute (UTC)", act["minutes"], series, percent=False)
+        + _figure(bar_chart("Safeguard decisions (safeguard: decision)", rows))
+        + _figure(
+            line_chart(
+                "Tool calls and safeguard decisions per minute (UTC)",
+                act["minutes"],
+                series,
+                percent=False,
+            )
+        )
         + "</div>"
     )
 
@@ -128,13 +176,25 @@ def _classification(doc: dict[str, Any]) -> str:
     parts = [f"<p class=muted>Source: {escape(c['source'])}</p>"]
     for s in c["sessions"]:
         sev = s.get("severity") or {}
-        parts.append(f"<h3>Session {escape(str(s.get('session_id')))}: {escape(str(s.get('top')))} {escape(str(sev.get('level') or ''))}</h3>")
+        parts.append(
+            f"<h3>Session {escape(str(s.get('session_id')))}: {escape(str(s.get('top')))} {escape(str(sev.get('level') or ''))}</h3>"
+        )
         if sev:
-            parts.append(f"<p>Severity {escape(str(sev.get('level')))}: {escape(str(sev.get('reason') or ''))}</p>")
+            parts.append(
+                f"<p>Severity {escape(str(sev.get('level')))}: {escape(str(sev.get('reason') or ''))}</p>"
+            )
         rows = []
         for mode in (s.get("ranked") or [])[:3]:
             for ev in mode.get("evidence") or []:
-                rows.append([mode.get("failure_mode"), f"{mode.get('confidence', 0):.2f}", ",".join(map(str, ev.get("steps") or [])), ev.get("signal"), ev.get("detail")])
+                rows.append(
+                    [
+                        mode.get("failure_mode"),
+                        f"{mode.get('confidence', 0):.2f}",
+                        ",".join(map(str, ev.get("steps") or [])),
+                        ev.get("signal"),
+                        ev.get("detail"),
+                    ]
+                )
         parts.append(_table(["Failure mode", "Confidence", "Steps", "Signal", "Evidence"], rows))
     if not c["sessions"]:
         parts.append("<p class=muted>No classified incident session.</p>")
@@ -151,14 +211,47 @@ def _blast(doc: dict[str, Any]) -> str:
         f"<p>{s['sessions']} matching session(s), {s['new_sessions']} beyond the incident's own, in {b['scanned']['sessions']} scanned; "
         f"{s['actors']} actor(s), {s['tenants']} tenant(s); first seen {escape(str(s['first_seen']))}, last seen {escape(str(s['last_seen']))}.</p>"
     )
-    charts = "<div class=charts>" + bar_chart("Matching sessions by day", [(r["day"], float(r["sessions"]), "bad") for r in b["by_day"]]) + bar_chart("Matching sessions by tenant", [(r["tenant"], float(r["sessions"]), "bad") for r in b["by_tenant"]]) + "</div>"
+    charts = (
+        "<div class=charts>"
+        + _figure(
+            bar_chart(
+                "Matching sessions by day",
+                [(r["day"], float(r["sessions"]), "bad") for r in b["by_day"]],
+            )
+        )
+        + _figure(
+            bar_chart(
+                "Matching sessions by tenant",
+                [(r["tenant"], float(r["sessions"]), "bad") for r in b["by_tenant"]],
+            )
+        )
+        + "</div>"
+    )
     tables = "".join(
-        f"<h3>By {escape(label)}</h3>" + _table([label, "Sessions", "Actors"], [[r[key], r["sessions"], r["actors"]] for r in b[part]], {1, 2})
-        for part, key, label in (("by_model", "model", "model version"), ("by_policy_hash", "policy_hash", "policy hash"))
+        f"<h3>By {escape(label)}</h3>"
+        + _table(
+            [label, "Sessions", "Actors"],
+            [[r[key], r["sessions"], r["actors"]] for r in b[part]],
+            {1, 2},
+        )
+        for part, key, label in (
+            ("by_model", "model", "model version"),
+            ("by_policy_hash", "policy_hash", "policy hash"),
+        )
     )
     matches = _table(
         ["Score", "Session", "Actor", "Tenant", "Started", "Reasons"],
-        [[f"{m['score']:.2f}", m["session_id"], m["actor"], m["tenant"], m["started_at"], "; ".join(m["reasons"])] for m in b["matches"][:200]],
+        [
+            [
+                f"{m['score']:.2f}",
+                m["session_id"],
+                m["actor"],
+                m["tenant"],
+                m["started_at"],
+                "; ".join(m["reasons"]),
+            ]
+            for m in b["matches"][:200]
+        ],
         {0},
     )
     return head + charts + tables + "<h3>Matching sessions</h3>" + matches
@@ -167,8 +260,19 @@ def _blast(doc: dict[str, Any]) -> str:
 def _scenarios(doc: dict[str, Any]) -> str:
     sc = doc["scenarios"]
     return (
-        "<h3>Scenarios</h3>" + _table(["Id", "Title", "Failure mode", "Severity", "Status"], [[s["id"], s["title"], s["failure_mode"], s["severity"], s["status"]] for s in sc["scenarios"]])
-        + "<h3>Variants</h3>" + _table(["Id", "Parent", "Converters"], [[v["id"], v["parent"], " → ".join(map(str, v["converters"]))] for v in sc["variants"]])
+        "<h3>Scenarios</h3>"
+        + _table(
+            ["Id", "Title", "Failure mode", "Severity", "Status"],
+            [
+                [s["id"], s["title"], s["failure_mode"], s["severity"], s["status"]]
+                for s in sc["scenarios"]
+            ],
+        )
+        + "<h3>Variants</h3>"
+        + _table(
+            ["Id", "Parent", "Converters"],
+            [[v["id"], v["parent"], " → ".join(map(str, v["converters"]))] for v in sc["variants"]],
+        )
     )
 
 
@@ -178,7 +282,22 @@ def _gate(doc: dict[str, Any]) -> str:
         return "<p class=muted>No gate report given (pass <code>--gate-report gate-report/report.json</code>).</p>"
     return (
         f"<p>{_badge('verdict', g['verdict'])} {escape(str(g.get('headline') or ''))} (target {escape(str(g.get('target')))})</p>"
-        + _table(["Case", "Kind", "Chain", "Runs", "Passed", "Failed", "Status"], [[c["scenario_id"], c["kind"], c["chain"], c["runs"], c["passed"], c["failed"], c["status"]] for c in g["cases"]], {3, 4, 5})
+        + _table(
+            ["Case", "Kind", "Chain", "Runs", "Passed", "Failed", "Status"],
+            [
+                [
+                    c["scenario_id"],
+                    c["kind"],
+                    c["chain"],
+                    c["runs"],
+                    c["passed"],
+                    c["failed"],
+                    c["status"],
+                ]
+                for c in g["cases"]
+            ],
+            {3, 4, 5},
+        )
     )
 
 
@@ -186,12 +305,19 @@ def _root_cause(doc: dict[str, Any]) -> str:
     rc = doc["root_cause"]
     parts = []
     for layer in rc["layers"]:
-        facts = "".join(f"<li>{escape(f)}</li>" for f in layer["facts"]) or "<li class=muted>nothing in the data</li>"
-        parts.append(f'<h3 id="layer-{escape(layer["key"])}">{escape(layer["title"])}</h3><p>From the data:</p><ul>{facts}</ul>{_placeholder("analysis of the " + layer["title"].lower() + " layer")}')
+        facts = (
+            "".join(f"<li>{escape(f)}</li>" for f in layer["facts"])
+            or "<li class=muted>nothing in the data</li>"
+        )
+        parts.append(
+            f'<h3 id="layer-{escape(layer["key"])}">{escape(layer["title"])}</h3><p>From the data:</p><ul>{facts}</ul>{_placeholder("analysis of the " + layer["title"].lower() + " layer")}'
+        )
     parts.append("<h3>Contributing factors</h3>" + _placeholder("contributing factors"))
     d = rc["decision"]
     signals = "".join(f"<li>{escape(s)}</li>" for s in d["signals"]) or "<li class=muted>none</li>"
-    parts.append(f"<h3>{escape(d['question'])}</h3><p>Signals in the data:</p><ul>{signals}</ul>{_placeholder('decision: ' + ' / '.join(d['options']))}")
+    parts.append(
+        f"<h3>{escape(d['question'])}</h3><p>Signals in the data:</p><ul>{signals}</ul>{_placeholder('decision: ' + ' / '.join(d['options']))}"
+    )
     return "".join(parts)
 
 
@@ -205,11 +331,12 @@ def render_html(doc: dict[str, Any]) -> str:
     """Render an ``incident_report/v1`` document as one self-contained HTML page."""
     title = f"Incident report — {doc['incident_id']}"
     body = "".join(
-        f'<section id="{sid}"><h2>{escape(name)}</h2>{_RENDER[sid](doc)}</section>' for sid, name in SECTIONS
+        f'<section id="{sid}"><h2>{escape(name)}</h2>{_RENDER[sid](doc)}</section>'
+        for sid, name in SECTIONS
     )
     return (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         '<meta name=viewport content="width=device-width,initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
         f"<body><h1>{escape(title)}</h1>{body}</body></html>\n"

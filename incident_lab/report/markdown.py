@@ -41,15 +41,45 @@ def render_markdown(doc: dict[str, Any]) -> str:
     ]
     out += _table(
         ["Phase", "Budget (s)", "Took (s)", "Source", "Over budget"],
-        [[p["title"], p["budget_s"], p["seconds"], p["source"], "yes" if p["over_budget"] else ""] for p in doc["timeline"]["phases"]],
+        [
+            [
+                p["title"],
+                p["budget_s"],
+                p["seconds"],
+                p["source"],
+                "yes" if p["over_budget"] else "",
+            ]
+            for p in doc["timeline"]["phases"]
+        ],
     )
-    out += _table(["#", "Time (UTC)", "Action", "Result"], [[e.get("seq"), e.get("time"), e.get("action"), e.get("result")] for e in doc["timeline"]["events"]])
+    out += _table(
+        ["#", "Time (UTC)", "Action", "Result"],
+        [
+            [e.get("seq"), e.get("time"), e.get("action"), e.get("result")]
+            for e in doc["timeline"]["events"]
+        ],
+    )
     m = doc.get("metrics") or {}
     out += ["## Metrics", ""]
-    out += _table(["Sessions", "Tool calls", "Tool errors", "Block rate", "Flag rate"], [[m.get("sessions"), m.get("tool_calls"), m.get("tool_errors"), m.get("block_rate"), m.get("flag_rate")]])
+    out += _table(
+        ["Sessions", "Tool calls", "Tool errors", "Block rate", "Flag rate"],
+        [
+            [
+                m.get("sessions"),
+                m.get("tool_calls"),
+                m.get("tool_errors"),
+                m.get("block_rate"),
+                m.get("flag_rate"),
+            ]
+        ],
+    )
     out += _table(
         ["Safeguard", "Decision", "Count"],
-        [[g, d, n] for g, by in sorted((m.get("safeguard_decisions") or {}).items()) for d, n in sorted(by.items())],
+        [
+            [g, d, n]
+            for g, by in sorted((m.get("safeguard_decisions") or {}).items())
+            for d, n in sorted(by.items())
+        ],
     )
     out += ["## Classification", "", f"Source: {doc['classification']['source']}", ""]
     for c in doc["classification"]["sessions"]:
@@ -70,18 +100,48 @@ def render_markdown(doc: dict[str, Any]) -> str:
             "",
         ]
         out += _table(["Day", "Sessions"], [[r["day"], r["sessions"]] for r in b["by_day"]])
-        out += _table(["Score", "Session", "Actor", "Tenant", "Reasons"], [[f"{x['score']:.2f}", x["session_id"], x["actor"], x["tenant"], "; ".join(x["reasons"])] for x in b["matches"][:50]])
+        out += _table(
+            ["Score", "Session", "Actor", "Tenant", "Reasons"],
+            [
+                [
+                    f"{x['score']:.2f}",
+                    x["session_id"],
+                    x["actor"],
+                    x["tenant"],
+                    "; ".join(x["reasons"]),
+                ]
+                for x in b["matches"][:50]
+            ],
+        )
     else:
-        out += ["_Not computed: run `incident_lab blast-radius --incident BUNDLE --from LOGS`._", ""]
+        out += [
+            "_Not computed: run `incident_lab blast-radius --incident BUNDLE --from LOGS`._",
+            "",
+        ]
     sc = doc["scenarios"]
     out += ["## Scenarios and variants", ""]
-    out += _table(["Id", "Title", "Failure mode", "Severity", "Status"], [[x["id"], x["title"], x["failure_mode"], x["severity"], x["status"]] for x in sc["scenarios"]])
-    out += _table(["Variant", "Parent", "Converters"], [[v["id"], v["parent"], " -> ".join(map(str, v["converters"]))] for v in sc["variants"]])
+    out += _table(
+        ["Id", "Title", "Failure mode", "Severity", "Status"],
+        [
+            [x["id"], x["title"], x["failure_mode"], x["severity"], x["status"]]
+            for x in sc["scenarios"]
+        ],
+    )
+    out += _table(
+        ["Variant", "Parent", "Converters"],
+        [[v["id"], v["parent"], " -> ".join(map(str, v["converters"]))] for v in sc["variants"]],
+    )
     out += ["## Release gate", ""]
     g = doc.get("gate")
     if g:
         out += [f"**Verdict:** {g['verdict']}: {g.get('headline') or ''}", ""]
-        out += _table(["Case", "Kind", "Runs", "Passed", "Failed", "Status"], [[c["scenario_id"], c["kind"], c["runs"], c["passed"], c["failed"], c["status"]] for c in g["cases"]])
+        out += _table(
+            ["Case", "Kind", "Runs", "Passed", "Failed", "Status"],
+            [
+                [c["scenario_id"], c["kind"], c["runs"], c["passed"], c["failed"], c["status"]]
+                for c in g["cases"]
+            ],
+        )
     else:
         out += ["_No gate report given (`--gate-report`)._", ""]
     out += ["## Root cause", ""]

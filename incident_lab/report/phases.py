@@ -6,7 +6,8 @@ a phase by its ``phase`` field or its action (``contain`` → contain, ``snapsho
 preserve, ``classify``/``tag`` → classify, ``ticket``/``notify`` → triage,
 ``convert``/``add`` → convert) and a phase lasts from the end of the previous one
 (or the first event) to its own last event: those durations are marked
-``inferred``.
+``inferred``. A phase whose events open the timeline has no start to measure from
+(``instant``, no duration): the trigger time is not in the bundle.
 """
 
 from __future__ import annotations
@@ -62,8 +63,12 @@ def phase_durations(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ``source`` (``recorded``/``inferred``/``none``), ``over_budget``, ``events``."""
     recorded: dict[str, float] = {}
     for event in events:
-        if str(event.get("action", "")).startswith("phase:") and isinstance(event.get("seconds"), int | float):
-            recorded[str(event.get("phase") or event["action"].split(":", 1)[1])] = float(event["seconds"])
+        if str(event.get("action", "")).startswith("phase:") and isinstance(
+            event.get("seconds"), int | float
+        ):
+            recorded[str(event.get("phase") or event["action"].split(":", 1)[1])] = float(
+                event["seconds"]
+            )
     last: dict[str, datetime] = {}
     counts: dict[str, int] = {}
     times = [t for t in (_time(e) for e in events) if t is not None]
@@ -80,8 +85,13 @@ def phase_durations(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         seconds: float | None
         if key in recorded:
             seconds, source = recorded[key], "recorded"
-        elif key in last and previous_end is not None:
-            seconds, source = max(0.0, (last[key] - previous_end).total_seconds()), "inferred"
+        elif key in last and previous_end is not None and last[key] > previous_end:
+            seconds, source = (last[key] - previous_end).total_seconds(), "inferred"
+        elif key in last:
+            seconds, source = (
+                None,
+                "instant",
+            )  # its events open the timeline: no start to measure from
         else:
             seconds, source = None, "none"
         if key in last:

@@ -30,7 +30,11 @@ PLACEHOLDER = "TO BE FILLED BY A HUMAN"
 
 
 def _unsafe(traj: dict[str, Any], classified: dict[str, Any] | None) -> list[int]:
-    steps = (traj.get("labels") or {}).get("unsafe_steps") or (classified or {}).get("unsafe_steps") or []
+    steps = (
+        (traj.get("labels") or {}).get("unsafe_steps")
+        or (classified or {}).get("unsafe_steps")
+        or []
+    )
     return sorted({int(i) for i in steps if isinstance(i, int)})
 
 
@@ -56,15 +60,28 @@ def _session_facts(traj: dict[str, Any], classified: dict[str, Any] | None) -> d
         on = f" on {_describe(steps, target)}" if isinstance(target, int) else ""
         text = f"{sid} step {j}: {step.get('safeguard')} ({stage}) decided {decision}{score}{on}"
         if target in unsafe and stage in ("input", "pre_action"):
-            facts["pre_action"].append(text + ": the harmful step was not stopped before it ran" if decision in ("allow", "flag") else text)
+            facts["pre_action"].append(
+                text + ": the harmful step was not stopped before it ran"
+                if decision in ("allow", "flag")
+                else text
+            )
         elif stage in ("post_action", "output") and (target in unsafe or j > first):
             facts["post_action"].append(text)
         if decision in ("escalate", "flag"):
             facts["escalation"].append(text)
-    if unsafe and not any(s.get("type") == "safeguard" and s.get("target_step") in unsafe and s.get("stage") in ("input", "pre_action") for s in steps):
-        facts["pre_action"].append(f"{sid}: no input or pre-action safeguard judged the harmful step(s) {unsafe}")
+    if unsafe and not any(
+        s.get("type") == "safeguard"
+        and s.get("target_step") in unsafe
+        and s.get("stage") in ("input", "pre_action")
+        for s in steps
+    ):
+        facts["pre_action"].append(
+            f"{sid}: no input or pre-action safeguard judged the harmful step(s) {unsafe}"
+        )
     if unsafe and not facts["post_action"]:
-        facts["post_action"].append(f"{sid}: no post-action or output safeguard judged the session after step {first}")
+        facts["post_action"].append(
+            f"{sid}: no post-action or output safeguard judged the session after step {first}"
+        )
     for i in unsafe:
         facts["mid_trajectory"].append(f"{sid}: harmful {_describe(steps, i)}")
     for mode in (classified or {}).get("ranked") or []:
@@ -72,7 +89,9 @@ def _session_facts(traj: dict[str, Any], classified: dict[str, Any] | None) -> d
             continue
         for ev in (mode.get("evidence") or [])[:5]:
             where = ",".join(map(str, ev.get("steps") or [])) or "-"
-            facts["mid_trajectory"].append(f"{sid} step {where}: {ev.get('signal')}: {ev.get('detail')}")
+            facts["mid_trajectory"].append(
+                f"{sid} step {where}: {ev.get('signal')}: {ev.get('detail')}"
+            )
     tool_outputs = [i for i, s in enumerate(steps[:first]) if s.get("type") == "tool_result"]
     if tool_outputs and (classified or {}).get("top") == "prompt_injection":
         facts["mid_trajectory"].append(
@@ -106,9 +125,18 @@ def root_cause(
         merged["escalation"].append("no escalation or notification recorded in the timeline")
     signals = []
     if any("decided allow" in f and "score" in f for f in merged["pre_action"]):
-        signals.append("a safeguard saw the harmful step and allowed it below its threshold: a policy (threshold/rule) change may suffice")
-    if any(f.startswith(tuple(str(t.get("session_id")) for t in trajs)) and "no " in f and "safeguard" in f for f in merged["pre_action"] + merged["post_action"]):
-        signals.append("a layer had no safeguard on the harmful step: adding one is a system change")
+        signals.append(
+            "a safeguard saw the harmful step and allowed it below its threshold: a policy (threshold/rule) change may suffice"
+        )
+    if any(
+        f.startswith(tuple(str(t.get("session_id")) for t in trajs))
+        and "no " in f
+        and "safeguard" in f
+        for f in merged["pre_action"] + merged["post_action"]
+    ):
+        signals.append(
+            "a layer had no safeguard on the harmful step: adding one is a system change"
+        )
     return {
         "layers": [
             {"key": key, "title": title, "facts": merged[key], "analysis": PLACEHOLDER}

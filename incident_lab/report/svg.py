@@ -11,7 +11,13 @@ from html import escape
 
 __all__ = ["bar_chart", "line_chart"]
 _ROW, _LABEL_W, _BAR_W, _PAD = 24, 200, 340, 8
-_COLOURS = {"good": "#2da44e", "bad": "#cf222e", "warn": "#9a6700", "info": "#0969da", "": "#0969da"}
+_COLOURS = {
+    "good": "#2da44e",
+    "bad": "#cf222e",
+    "warn": "#9a6700",
+    "info": "#0969da",
+    "": "#0969da",
+}
 _TEXT = 'font-size="11" fill="#57606a"'
 _LABEL = 'font-size="12" fill="#1d2228"'
 
@@ -104,7 +110,9 @@ def line_chart(
             y = top + plot_h * (1 - min(max(v, 0.0), vmax) / vmax)
             path.append(f"{pen}{x:.1f} {y:.1f}")
             pen = "L"
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" class="dot {escape(cls)}" fill="{_colour(cls)}"><title>{escape(name)} {escape(labels[i] if i < len(labels) else "")}: {v:.3g}</title></circle>')
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" class="dot {escape(cls)}" fill="{_colour(cls)}"><title>{escape(name)} {escape(labels[i] if i < len(labels) else "")}: {v:.3g}</title></circle>'
+            )
         if path:
             parts.append(
                 f'<path d="{" ".join(path)}" class="line {escape(cls)}" fill="none" '
@@ -116,6 +124,8 @@ def line_chart(
             f'<text x="{lx + 16}" y="{top + plot_h + 34}" class="note" {_TEXT}>{escape(name)}</text>'
         )
     if note:
-        parts.append(f'<text x="{left}" y="{height - 8}" class="note" {_TEXT}>{escape(note)}</text>')
+        parts.append(
+            f'<text x="{left}" y="{height - 8}" class="note" {_TEXT}>{escape(note)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)

@@ -25,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "regression_suite.cli.gate:merge",
         "Merge shard reports into one report and verdict.",
     ),
+    "history": (
+        "regression_suite.cli.history:history",
+        "Pass and bypass rates across releases; flag slow erosion.",
+    ),
 }
 
 

@@ -268,6 +268,17 @@ def _cases(report: dict[str, Any]) -> str:
     )
 
 
+def _history(report: dict[str, Any]) -> str:
+    """The gate-history trend chart when the run was recorded (``run --record``)."""
+    db = (report.get("options") or {}).get("history_db")
+    if not db:
+        return "<p class=muted>Not recorded; run with --record to keep a history across releases.</p>"
+    from regression_suite.history import trend_svg
+
+    svg = trend_svg(Path(db), (report.get("suite") or {}).get("name"))
+    return svg or "<p class=muted>No history recorded yet.</p>"
+
+
 def render_html(report: dict[str, Any]) -> str:
     """Render a gate report as one self-contained HTML page.
 
@@ -286,6 +297,7 @@ def render_html(report: dict[str, Any]) -> str:
         ("Baseline comparison", _baseline(report)),
         ("Failures", _failures(report)),
         ("All cases", _cases(report)),
+        ("History", _history(report)),
     ]
     body = "".join(f"<h2>{escape(name)}</h2>{html}" for name, html in sections)
     return (

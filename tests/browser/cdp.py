@@ -1,0 +1,232 @@
+"""A tiny headless-Chromium driver over the DevTools protocol (stdlib only).
+
+Opens a page, waits for it to load, and returns what the page logged (console
+messages, uncaught exceptions, browser log entries such as CSP violations) and
+every network request it made, plus the value of a JavaScript expression
+evaluated in the page (DevTools evaluates it even though the page's own CSP
+forbids scripts).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CHROMIUM_FLAGS", "PageResult", "find_chromium", "open_page"]
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-extensions",
+)
+
+
+def find_chromium() -> str | None:
+    """The Chromium executable on PATH (Debian's ``chromium``), if any."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+class _WebSocket:
+    """Just enough RFC 6455 for DevTools: text frames, client masking, no extensions."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        rest = url.split("://", 1)[1]
+        hostport, path = rest.split("/", 1)
+        host, port = hostport.rsplit(":", 1)
+        self.sock = socket.create_connection((host, int(port)), timeout=timeout)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(
+            (
+                f"GET /{path} HTTP/1.1\r\nHost: {hostport}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise ConnectionError("DevTools closed the connection during the handshake")
+            head += chunk
+        if b" 101 " not in head.split(b"\r\n", 1)[0]:
+            raise ConnectionError(f"websocket handshake refused: {head[:200]!r}")
+        self.buffer = head.split(b"\r\n\r\n", 1)[1]
+
+    def _read(self, n: int) -> bytes:
+        while len(self.buffer) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("DevTools closed the connection")
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:n], self.buffer[n:]
+        return data
+
+    def send(self, text: str) -> None:
+        payload = text.encode()
+        header = bytearray([0x81])
+        n = len(payload)
+        if n < 126:
+            header.append(0x80 | n)
+        elif n < 65536:
+            header.append(0x80 | 126)
+            header += struct.pack(">H", n)
+        else:
+            header.append(0x80 | 127)
+            header += struct.pack(">Q", n)
+        mask = os.urandom(4)
+        self.sock.sendall(bytes(header) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    def recv(self) -> str:
+        message = b""
+        while True:
+            b1, b2 = self._read(2)
+            opcode, n = b1 & 0x0F, b2 & 0x7F
+            if n == 126:
+                n = struct.unpack(">H", self._read(2))[0]
+            elif n == 127:
+                n = struct.unpack(">Q", self._read(8))[0]
+            payload = self._read(n)
+            if opcode == 0x8:
+                raise ConnectionError("DevTools closed the websocket")
+            if opcode == 0x9:  # ping
+                continue
+            message += payload
+            if b1 & 0x80:
+                return message.decode()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@dataclass
+class PageResult:
+    """What happened while a page loaded."""
+
+    value: Any = None
+    console: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)
+    log_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    loaded: bool = False
+
+
+def open_page(path: Path, expression: str, *, timeout: float = 60.0) -> PageResult:
+    """Load ``path`` in headless Chromium and evaluate ``expression`` (returned by value).
+
+    Raises:
+        RuntimeError: Chromium is missing, does not start, or the page does not load.
+    """
+    exe = find_chromium()
+    if exe is None:
+        raise RuntimeError("chromium is not installed (apt-get install chromium)")
+    profile = tempfile.mkdtemp(prefix="il-chromium-")
+    proc = subprocess.Popen(
+        [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    ws: _WebSocket | None = None
+    try:
+        port_file = Path(profile) / "DevToolsActivePort"
+        deadline = time.monotonic() + timeout
+        while not (port_file.is_file() and len(port_file.read_text().splitlines()) >= 2):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"chromium did not start (exit {proc.poll()})")
+            time.sleep(0.05)
+        port, browser_path = port_file.read_text().splitlines()[:2]
+        ws = _WebSocket(f"ws://127.0.0.1:{port}{browser_path}", timeout)
+        return _drive(ws, path.resolve().as_uri(), expression, deadline)
+    finally:
+        if ws is not None:
+            try:
+                ws.send(json.dumps({"id": 999999, "method": "Browser.close"}))
+            except OSError:
+                pass
+            ws.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _drive(ws: _WebSocket, url: str, expression: str, deadline: float) -> PageResult:
+    result = PageResult()
+    ids = iter(range(1, 1_000_000))
+    replies: dict[int, dict[str, Any]] = {}
+    session: str | None = None
+
+    def handle(msg: dict[str, Any]) -> None:
+        method, params = msg.get("method"), msg.get("params") or {}
+        if "id" in msg:
+            replies[msg["id"]] = msg
+        elif method == "Runtime.consoleAPICalled":
+            args = " ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args") or [])
+            result.console.append(f"{params.get('type')}: {args}")
+        elif method == "Runtime.exceptionThrown":
+            result.exceptions.append(json.dumps(params.get("exceptionDetails"))[:500])
+        elif method == "Log.entryAdded" and params.get("entry", {}).get("level") in ("error", "warning"):
+            entry = params["entry"]
+            result.log_errors.append(f"{entry.get('source')}: {entry.get('text')}")
+        elif method == "Network.requestWillBeSent":
+            result.requests.append(str(params.get("request", {}).get("url")))
+        elif method == "Page.loadEventFired":
+            result.loaded = True
+
+    def call(method: str, params: dict[str, Any] | None = None, with_session: bool = True) -> dict[str, Any]:
+        n = next(ids)
+        msg: dict[str, Any] = {"id": n, "method": method, "params": params or {}}
+        if with_session and session:
+            msg["sessionId"] = session
+        ws.send(json.dumps(msg))
+        while n not in replies:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no reply to {method}")
+            handle(json.loads(ws.recv()))
+        reply = replies.pop(n)
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply.get("result") or {}
+
+    target = call("Target.createTarget", {"url": "about:blank"}, with_session=False)["targetId"]
+    session = call("Target.attachToTarget", {"targetId": target, "flatten": True}, with_session=False)["sessionId"]
+    for domain in ("Page", "Runtime", "Log", "Network"):
+        call(f"{domain}.enable")
+    call("Page.navigate", {"url": url})
+    while not result.loaded:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not load")
+        handle(json.loads(ws.recv()))
+    settle = time.monotonic() + 0.5  # late console or CSP messages
+    ws.sock.settimeout(0.2)
+    while time.monotonic() < settle:
+        try:
+            handle(json.loads(ws.recv()))
+        except (TimeoutError, socket.timeout):
+            continue
+    ws.sock.settimeout(max(1.0, deadline - time.monotonic()))
+    value = call("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+    result.value = (value.get("result") or {}).get("value")
+    # The page itself is the one request allowed.
+    result.requests = [r for r in result.requests if r != url]
+    return result
