@@ -127,7 +127,7 @@ def test_rejected_records_are_listed_and_exit_5(
     ("content", "needle"),
     [
         (b"", "no trajectories found"),
-        (b"\xff\xfe{not utf8}\n", "cannot tell the log format"),
+        (b"\xff\xfe{not utf8}\n", "bad.jsonl:1: invalid UTF-8"),
         (b"[1, 2, 3]\n", "bad.jsonl"),
     ],
 )
