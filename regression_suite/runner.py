@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,7 +28,7 @@ from typing import Any
 
 from incident_lab.errors import IncidentLabError, UsageError
 from incident_lab.scenarios.io import replay_input
-from incident_lab.trajectory import canonical_json, validate_trajectory
+from incident_lab.trajectory import validate_trajectory
 from regression_suite.expectations import evaluate_all
 from regression_suite.stepdiff import render_diff
 
@@ -121,12 +120,14 @@ def build_cases(scenarios: Iterable[Scenario], repeats: int = 1) -> list[Case]:
     for label in labels:
         counts[label] = counts.get(label, 0) + 1
     groups: list[str] = []
+    taken: set[str] = set()
     for scenario, label in zip(scenarios, labels, strict=True):
         if counts[label] > 1:
             label = _label(scenario, True)
-        if label in groups:  # still ambiguous (same chain and seed): the file id decides
+        if label in taken:  # still ambiguous (same chain and seed): the file id decides
             label = f"{label}<{scenario['id']}>"
         groups.append(label)
+        taken.add(label)
     cases = []
     for scenario, group in zip(scenarios, groups, strict=True):
         for k in range(1, repeats + 1):
@@ -198,38 +199,13 @@ def error_run(case: Case, target: str, message: str, duration_s: float = 0.0) ->
     return CaseRun(item)
 
 
-_VALIDATED: OrderedDict[str, list[str]] = OrderedDict()
-_VALIDATED_MAX = 2048
-
-
-def _validate(produced: dict[str, Any]) -> list[str]:
-    """``validate_trajectory``, remembered for the last few distinct trajectories.
-
-    JSON Schema validation is most of the per-case cost; a deterministic target
-    answering repeats with the same trajectory is validated once.
-    """
-    try:
-        key = canonical_json(produced)
-    except (TypeError, ValueError):
-        return validate_trajectory(produced)
-    problems = _VALIDATED.get(key)
-    if problems is None:
-        problems = validate_trajectory(produced)
-        _VALIDATED[key] = problems
-        if len(_VALIDATED) > _VALIDATED_MAX:
-            _VALIDATED.popitem(last=False)
-    else:
-        _VALIDATED.move_to_end(key)
-    return list(problems)
-
-
 def judge(case: Case, produced: Any, *, target: str, duration_s: float) -> CaseRun:
     """Validate a produced trajectory, evaluate the expectations and build the item."""
     if not isinstance(produced, dict):
         return error_run(
             case, target, f"target returned {type(produced).__name__}, not a trajectory", duration_s
         )
-    problems = _validate(produced)
+    problems = validate_trajectory(produced)  # a compiled check first: microseconds
     if problems:
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
         return CaseRun(

@@ -162,11 +162,14 @@ class Matcher:
         self.hasher = MinHasher()
         bands = lsh_params(threshold)
         self.forms = [_Form(p.name, p.normalized, self.hasher, bands) for p in signature.payloads]
-        self.union = (
-            np.unique(np.concatenate([f.distinct for f in self.forms]))
-            if self.forms
-            else np.zeros(0, np.uint64)
-        )
+        values = [f.distinct for f in self.forms] or [np.zeros(0, np.uint64)]
+        self.union = np.unique(np.concatenate(values))
+        # Every form's distinct shingles side by side, with the form each belongs to:
+        # one isin per session gives the overlap of all forms at once.
+        self._all = np.concatenate(values)
+        owners = [np.full(f.distinct.size, i, dtype=np.int64) for i, f in enumerate(self.forms)]
+        self._owner = np.concatenate(owners or [np.zeros(0, np.int64)])
+        self._sizes = np.array([f.distinct.size for f in self.forms], dtype=np.float64)
         self._tools = [
             (
                 t,
@@ -189,14 +192,13 @@ class Matcher:
         common = present[np.isin(present, self.union, assume_unique=True)]
         if common.size == 0:
             return 0.0, None
+        hits = np.bincount(self._owner[np.isin(self._all, common)], minlength=len(self.forms))
+        bounds = hits / self._sizes
         best, best_form = 0.0, None
-        for form in self.forms:
-            bound = (
-                np.count_nonzero(np.isin(form.distinct, common, assume_unique=True))
-                / form.distinct.size
-            )
+        for i in np.argsort(-bounds, kind="stable").tolist():
+            form, bound = self.forms[i], float(bounds[i])
             if bound < self.threshold or bound <= best:
-                continue
+                break
             windows = self.hasher.window_signatures(
                 shingles, form.width, max(1, form.width // _WINDOW_STRIDE_DIVISOR)
             )
@@ -220,7 +222,8 @@ class Matcher:
         for i, step in enumerate(steps):
             if step.get("type") != "tool_call":
                 continue
-            args = step.get("arguments") if isinstance(step.get("arguments"), dict) else {}
+            raw_args = step.get("arguments")
+            args: dict[str, Any] = raw_args if isinstance(raw_args, dict) else {}
             for pattern, tool_re, arg_res in self._tools:
                 if not tool_re.search(str(step.get("name", ""))):
                     continue
@@ -277,9 +280,10 @@ class Matcher:
             )
             reasons.append(f"{what} {tool}")
         reasons.extend(f"same safeguard decision: {g}" for g in guards)
-        actor = traj.get("actor") if isinstance(traj.get("actor"), dict) else {}
+        raw_actor, raw_source = traj.get("actor"), traj.get("source")
+        actor: dict[str, Any] = raw_actor if isinstance(raw_actor, dict) else {}
+        source: dict[str, Any] = raw_source if isinstance(raw_source, dict) else {}
         policy = _nested(traj, "agent", "policy", "hash")
-        source = traj.get("source") if isinstance(traj.get("source"), dict) else {}
         return Match(
             session_id=str(traj.get("session_id")),
             started_at=traj.get("started_at") if isinstance(traj.get("started_at"), str) else None,

@@ -63,6 +63,7 @@ _INVISIBLE = re.compile(
     "\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
 )
 
+_TAG_CHARS = re.compile("[\U000e0000-\U000e007f]")
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){8,}(?![0-9A-Fa-f])")
 _B64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 _URL = re.compile(r"[A-Za-z0-9._~+-]*(?:%[0-9A-Fa-f]{2}[A-Za-z0-9._~+-]*){3,}")
@@ -88,13 +89,17 @@ _CONFUSABLES.update({ord(k): v for k, v in _EXTRA_CONFUSABLES.items()})
 _LEET_FOLD = {ord(digit): letter for letter, digit in LEET.items() if letter not in "l"}
 _LEET_FOLD.update({ord("l"): "i", ord("@"): "a", ord("$"): "s"})
 _NOT_ALNUM = re.compile(r"[\W_]+")
+# Combining marks (diacritics) left by NFKD: the blocks accents and marks come from.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def clean_invisible(text: str) -> str:
     """Decode Unicode tag characters to ASCII and drop zero-width/format characters."""
-    if text.isascii():
+    if text.isascii() or _INVISIBLE.search(text) is None:
         return text
-    return _INVISIBLE.sub("", text.translate(_TAGS))
+    if _TAG_CHARS.search(text) is not None:
+        text = text.translate(_TAGS)
+    return _INVISIBLE.sub("", text)
 
 
 def _printable(text: str) -> bool:
@@ -196,8 +201,7 @@ def fold(text: str) -> str:
     """
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text.translate(_CONFUSABLES))
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-        text = text.translate(_CONFUSABLES)
+        text = _COMBINING.sub("", text).translate(_CONFUSABLES)
     text = text.casefold().translate(_LEET_FOLD)
     return _NOT_ALNUM.sub("", text)
 

@@ -9,6 +9,7 @@ so ``import incident_lab`` stays light). ``verify`` recomputes the same from
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from incident_lab.trajectory import parse_timestamp, to_rfc3339
@@ -133,6 +134,61 @@ class MetricsCollector:
             "time_range": _time_range(sessions),
         }
 
+    def compute_plain(self) -> dict[str, Any]:
+        """The document :meth:`compute` returns, aggregated in plain Python (no pandas).
+
+        ``verify`` compares a bundle against this first (importing pandas costs more
+        than checking a 100 MB bundle) and asks :meth:`compute`, the authority, only
+        when something differs; a property test pins ``compute_plain() == compute()``.
+        """
+        sessions = self.sessions
+        column = {name: i for i, name in enumerate(_SESSION_COLUMNS)}
+
+        def total(name: str) -> int:
+            i = column[name]
+            return sum(row[i] for row in sessions)
+
+        by_decision = Counter(decision for _sg, decision, _idx in self.decisions)
+        n_decisions = len(self.decisions)
+        results, tool_errors = total("tool_results"), total("tool_errors")
+        nested: dict[str, dict[str, int]] = {}
+        for (safeguard, decision), n in sorted(
+            Counter((sg, dec) for sg, dec, _idx in self.decisions).items()
+        ):
+            nested.setdefault(str(safeguard), {})[str(decision)] = n
+        return {
+            "schema_version": METRICS_VERSION,
+            "sessions": len(sessions),
+            "steps": total("steps"),
+            "steps_by_type": {
+                "message": total("messages"),
+                "tool_call": total("tool_calls"),
+                "tool_result": results,
+                "safeguard": total("safeguards"),
+            },
+            "tool_calls": len(self.tool_calls),
+            "tool_calls_per_tool": {str(k): n for k, n in sorted(Counter(self.tool_calls).items())},
+            "tool_results": results,
+            "tool_errors": tool_errors,
+            "tool_error_rate": _rate(tool_errors, results),
+            "safeguard_decisions": nested,
+            "safeguard_decisions_total": n_decisions,
+            "block_rate": _rate(by_decision["block"], n_decisions),
+            "flag_rate": _rate(by_decision["flag"], n_decisions),
+            "sessions_with_block": len({i for _sg, d, i in self.decisions if d == "block"}),
+            "sessions_with_flag": len({i for _sg, d, i in self.decisions if d == "flag"}),
+            "model_versions": _plain_group_counts(
+                sessions, [column["model_name"], column["model_version"]], ["name", "version"]
+            ),
+            "policy_hashes": _plain_group_counts(
+                sessions,
+                [column["policy_id"], column["policy_version"], column["policy_hash"]],
+                ["id", "version", "hash"],
+            ),
+            "sessions_per_actor": _plain_group_counts(sessions, [column["user_id"]], ["user_id"]),
+            "time_range": _time_range_of([row[column["started_at"]] for row in sessions]),
+        }
+
 
 def compute_metrics(trajectories: Any) -> dict[str, Any]:
     """Compute ``metrics.json`` for an iterable of valid trajectories."""
@@ -177,6 +233,26 @@ def _group_counts(frame: Any, columns: list[str], names: list[str]) -> list[dict
         }
         row["sessions"] = int(n)
         rows.append(row)
+    return _sorted_groups(rows, names)
+
+
+def _plain_group_counts(
+    sessions: list[tuple[Any, ...]], indices: list[int], names: list[str]
+) -> list[dict[str, Any]]:
+    """:func:`_group_counts` without pandas (values are str or None)."""
+    sizes = Counter(tuple(row[i] for i in indices) for row in sessions)
+    rows = []
+    for key, n in sizes.items():
+        row: dict[str, Any] = {
+            name: (None if v is None else str(v)) for name, v in zip(names, key, strict=True)
+        }
+        row["sessions"] = n
+        rows.append(row)
+    return _sorted_groups(rows, names)
+
+
+def _sorted_groups(rows: list[dict[str, Any]], names: list[str]) -> list[dict[str, Any]]:
+    """Most frequent first, then by value (null after the empty string): a total order."""
     rows.sort(
         key=lambda r: (-r["sessions"], [r[n] or "" for n in names], [r[n] is None for n in names])
     )
@@ -184,8 +260,12 @@ def _group_counts(frame: Any, columns: list[str], names: list[str]) -> list[dict
 
 
 def _time_range(frame: Any) -> dict[str, Any]:
+    return _time_range_of(list(frame["started_at"]) if len(frame) else [])
+
+
+def _time_range_of(values: list[Any]) -> dict[str, Any]:
     stamps = []
-    for value in frame["started_at"] if len(frame) else []:
+    for value in values:
         if isinstance(value, str):
             try:
                 stamps.append(parse_timestamp(value))
@@ -194,5 +274,5 @@ def _time_range(frame: Any) -> dict[str, Any]:
     return {
         "first_started_at": to_rfc3339(min(stamps)) if stamps else None,
         "last_started_at": to_rfc3339(max(stamps)) if stamps else None,
-        "sessions_without_started_at": len(frame) - len(stamps),
+        "sessions_without_started_at": len(values) - len(stamps),
     }

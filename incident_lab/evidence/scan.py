@@ -25,14 +25,25 @@ from pathlib import Path
 from typing import Any
 
 from incident_lab.errors import InputError
+from incident_lab.evidence.fastjson import MISSING, fast_loads
 from incident_lab.readers import get_readers, read_paths
 from incident_lab.readers.base import Record
 from incident_lab.readers.native import NativeReader
 
-__all__ = ["CHUNK", "Candidate", "HashingFile", "SourceScan", "hash_file", "source_path"]
+__all__ = [
+    "CHUNK",
+    "TOO_DEEP",
+    "Candidate",
+    "HashingFile",
+    "SourceScan",
+    "hash_file",
+    "source_path",
+]
 
 #: Read size for hashing and buffering: 1 MiB.
 CHUNK = 1 << 20
+#: Reject reason for JSON nested beyond what the stdlib parser (and writer) can recurse into.
+TOO_DEEP = "malformed JSON: nested too deeply to process (about 1,000 levels or more)"
 _EXCERPT = 200
 _GZIP_ERRORS = (OSError, EOFError, zlib.error)
 
@@ -49,6 +60,8 @@ class Candidate:
         path: Source file.
         line: 1-based line number, if any.
         fmt: Reader name.
+        fast: ``obj`` was parsed by orjson: equal to the stdlib's parse except that
+            integers beyond 64 bits may be floats (see :mod:`.fastjson`).
     """
 
     obj: dict[str, Any]
@@ -56,6 +69,7 @@ class Candidate:
     path: str
     line: int | None
     fmt: str
+    fast: bool = False
 
 
 class HashingFile(io.RawIOBase):
@@ -124,6 +138,14 @@ def hash_file(path: str, on_bytes: ByteCallback | None = None) -> tuple[int, str
 
 def _excerpt(raw: bytes) -> str:
     return raw[:_EXCERPT].decode("utf-8", errors="replace")
+
+
+def _not_an_object(raw: bytes) -> str:
+    """The reject reason for a line holding JSON that is not an object (stdlib's value shown)."""
+    try:
+        return f"schema: (root): {json.loads(raw.decode('utf-8'))!r:.80} is not of type 'object'"
+    except RecursionError:
+        return TOO_DEEP
 
 
 class SourceScan:
@@ -210,21 +232,26 @@ class SourceScan:
                 continue
             if raw.isspace():
                 continue  # blank lines are not records
-            try:
-                # json.loads skips the trailing newline itself: no copy to strip it.
-                obj = loads(raw.decode("utf-8"))
-            except ValueError:
-                yield self._unparseable(raw.rstrip(b"\r\n"), line_no)
-                continue
+            # orjson when it can answer (the stdlib accepts exactly what it accepts; see
+            # fastjson), else the stdlib, which gives the verdict and the message. Numbers
+            # beyond 64 bits may be floats here: selection only looks at strings, and a
+            # kept line is re-parsed exactly where numbers matter (snapshot._exact).
+            obj = fast_loads(raw)
+            fast = obj is not MISSING
+            if not fast:
+                try:
+                    # json.loads skips the trailing newline itself: no copy to strip it.
+                    obj = loads(raw.decode("utf-8"))
+                except ValueError:
+                    yield self._unparseable(raw.rstrip(b"\r\n"), line_no)
+                    continue
+                except RecursionError:
+                    yield Record(path, line_no, reason=TOO_DEEP, excerpt=_excerpt(raw))
+                    continue
             if type(obj) is not dict:
-                yield Record(
-                    path,
-                    line_no,
-                    reason=f"schema: (root): {obj!r:.80} is not of type 'object'",
-                    excerpt=_excerpt(raw),
-                )
+                yield Record(path, line_no, reason=_not_an_object(raw), excerpt=_excerpt(raw))
                 continue
-            yield Candidate(obj, raw, path, line_no, fmt)
+            yield Candidate(obj, raw, path, line_no, fmt, fast)
 
     def _unparseable(self, line: bytes, line_no: int) -> Record:
         """The reject for a line that is not UTF-8 JSON, worded as the native reader words it."""

@@ -21,6 +21,7 @@ from typing import Any
 from incident_lab import __version__
 from incident_lab.errors import EXIT_OK, EXIT_PARTIAL, CheckFailed, InputError, UsageError
 from incident_lab.evidence.bundle import HashingWriter, StagedBundle, default_bundle_name
+from incident_lab.evidence.fastjson import MISSING, canonical_bytes, fast_loads, floats_exact
 from incident_lab.evidence.filters import LastN, Selection, parse_since, recency_key
 from incident_lab.evidence.manifest import (
     MANIFEST,
@@ -33,13 +34,13 @@ from incident_lab.evidence.manifest import (
     serialise,
 )
 from incident_lab.evidence.metrics import MetricsCollector
-from incident_lab.evidence.scan import Candidate, SourceScan, hash_file, source_path
+from incident_lab.evidence.scan import TOO_DEEP, Candidate, SourceScan, hash_file, source_path
 from incident_lab.evidence.signing import load_private_key, sign
 from incident_lab.evidence.timeline import TIMELINE, check_timeline, encode_event, seal_event
 from incident_lab.evidence.validation import trajectory_problems
 from incident_lab.readers import detect_format, expand_paths, get_readers
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
-from incident_lab.trajectory import SCHEMA_VERSION, canonical_json, to_rfc3339
+from incident_lab.trajectory import SCHEMA_VERSION, to_rfc3339
 
 __all__ = ["SnapshotResult", "take_snapshot"]
 
@@ -78,16 +79,16 @@ class _Collection:
 
     def reject(self, record: Record, fmt: str) -> None:
         self.rejected += 1
-        self.rejects.write_line((canonical_json(record.reject_row(fmt)) + "\n").encode("utf-8"))
+        self.rejects.write_line(canonical_bytes(record.reject_row(fmt)) + b"\n")
 
     def offer(self, cand: Candidate) -> None:
         if not self.selection.matches(cand.obj):
             self.filtered_out += 1
         elif self.heap is None:
-            self.finish(cand.obj, cand.path, cand.line, cand.fmt, native=cand.raw is not None)
+            self.keep(cand, native=cand.raw is not None)
         else:
             native = cand.raw is not None
-            raw = cand.raw if native else canonical_json(cand.obj).encode("utf-8")
+            raw = cand.raw if cand.raw is not None else canonical_bytes(cand.obj)
             self.heap.offer(
                 recency_key(cand.obj, self.read), (raw, cand.path, cand.line, cand.fmt, native)
             )
@@ -97,10 +98,37 @@ class _Collection:
             return
         self.filtered_out += self.heap.evicted
         for raw, path, line, fmt, native in self.heap.oldest_first():
-            self.finish(json.loads(raw), path, line, fmt, native=native)
+            obj = fast_loads(raw)
+            fast = obj is not MISSING
+            if not fast:
+                try:
+                    obj = json.loads(raw)
+                except RecursionError:
+                    self.reject(Record(path, line, reason=TOO_DEEP, excerpt=_excerpt(raw)), fmt)
+                    continue
+            self.keep(Candidate(obj, raw, path, line, fmt, fast), native=native)
+
+    def keep(self, cand: Candidate, *, native: bool) -> None:
+        """Validate and write a selected record, from its exact (stdlib-equal) parse."""
+        obj, floats_checked = cand.obj, False
+        try:
+            if cand.fast:
+                floats_checked = floats_exact(obj)
+                if not floats_checked and cand.raw is not None:
+                    obj = json.loads(cand.raw)  # e.g. an integer beyond 64 bits: stdlib's value
+            self.finish(obj, cand.path, cand.line, cand.fmt, native, floats_checked)
+        except RecursionError:
+            excerpt = _excerpt(cand.raw or b"")
+            self.reject(Record(cand.path, cand.line, reason=TOO_DEEP, excerpt=excerpt), cand.fmt)
 
     def finish(
-        self, obj: dict[str, Any], path: str, line: int | None, fmt: str, *, native: bool
+        self,
+        obj: dict[str, Any],
+        path: str,
+        line: int | None,
+        fmt: str,
+        native: bool,
+        floats_checked: bool,
     ) -> None:
         """Validate a selected record and write it as accepted or rejected."""
         if native and "schema_version" not in obj and "session_id" in obj:
@@ -115,7 +143,8 @@ class _Collection:
             return
         if native:
             obj.setdefault("source", {"format": fmt, "path": path, "line": line})
-        self.trajectories.write_line((canonical_json(obj) + "\n").encode("utf-8"))
+        data = canonical_bytes(obj, floats_checked=floats_checked) + b"\n"
+        self.trajectories.write_line(data)
         self.metrics.add(obj)
         self.accepted += 1
 
@@ -375,6 +404,10 @@ def _timeline_with_snapshot(
     last = events[-1]
     sealed = seal_event(event, int(last["seq"]) + 1, str(last["sha256"]))
     return events[0], prior + encode_event(sealed)
+
+
+def _excerpt(raw: bytes) -> str:
+    return raw[:200].decode("utf-8", errors="replace")
 
 
 def _source_row(path: str, fmt: str, size: int, digest: str, records: int) -> dict[str, Any]:

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from incident_lab.errors import InputError
 from incident_lab.evidence.bundle import FOLLOWUP
+from incident_lab.evidence.fastjson import MISSING, fast_loads
 from incident_lab.evidence.manifest import (
     HASHED_FILES,
     MANIFEST,
@@ -32,7 +34,7 @@ from incident_lab.evidence.metrics import MetricsCollector
 from incident_lab.evidence.scan import CHUNK, HashingFile, hash_file
 from incident_lab.evidence.signing import load_public_key, signature_ok
 from incident_lab.evidence.timeline import TIMELINE, check_timeline, event_digest
-from incident_lab.evidence.validation import trajectory_problems
+from incident_lab.evidence.validation import fast_is_valid, trajectory_problems
 
 __all__ = ["VerifyReport", "verify_bundle"]
 
@@ -101,10 +103,21 @@ def _scan_trajectories(path: Path, problems: list[str]) -> tuple[int, str, int, 
     try:
         with io.BufferedReader(raw, buffer_size=CHUNK) as fh:
             for lines, line in enumerate(fh, start=1):
+                obj = fast_loads(line)
+                if obj is not MISSING and fast_is_valid(obj):
+                    # Exact: the stdlib parses this line to an equal value, except that
+                    # integers beyond 64 bits would be ints where orjson has floats, and
+                    # the fast check accepts a float only as a safeguard's score (where
+                    # an int passes too); metrics rows hold no numbers from the line.
+                    collector.add(obj)
+                    continue
                 try:
-                    obj = json.loads(line)
+                    obj = json.loads(line)  # the authority, and its verdict's wording
                 except ValueError:
                     bad.add(lines, "not valid JSON")
+                    continue
+                except RecursionError:
+                    bad.add(lines, "not valid JSON (nested too deeply to parse)")
                     continue
                 errors = trajectory_problems(obj)
                 if errors:
@@ -117,27 +130,56 @@ def _scan_trajectories(path: Path, problems: list[str]) -> tuple[int, str, int, 
     return raw.size, raw.sha256.hexdigest(), lines, collector
 
 
+def _split_lines(path: Path) -> tuple[HashingFile, Iterator[bytes]]:
+    """Hash ``path`` and yield its lines as ``bytes.splitlines`` splits them, streaming."""
+    raw = HashingFile(str(path))
+
+    def lines() -> Iterator[bytes]:
+        pending = b""
+        try:
+            while chunk := raw.read(CHUNK):
+                parts = (pending + chunk).splitlines(keepends=True)
+                # The last part may continue in the next chunk (a "\r" too: "\r\n").
+                pending = parts.pop()
+                yield from parts
+        finally:
+            raw.close()
+        if pending:
+            yield pending
+
+    return raw, lines()
+
+
+def _is_reject_row(row: object) -> bool:
+    """A ``rejects.jsonl`` row names its source and reason (and a line number or null)."""
+    if type(row) is not dict:
+        return False
+    line = row.get("line")
+    return (
+        type(row.get("source")) is str
+        and type(row.get("reason")) is str
+        and (line is None or type(line) is int)
+    )
+
+
 def _scan_rejects(path: Path, problems: list[str]) -> tuple[int, str, int]:
     bad = _LineProblems(REJECTS, problems)
-    data = path.read_bytes()
-    lines = data.splitlines()
+    raw, lines = _split_lines(path)
+    no = 0
     for no, line in enumerate(lines, start=1):
+        # orjson's value passes only if the stdlib's does (str, None and 64-bit ints are
+        # read identically); anything else is decided on the stdlib's value.
+        if _is_reject_row(fast_loads(line)):
+            continue
         try:
             row = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             bad.add(no, "not valid JSON")
             continue
-        if not (
-            isinstance(row, dict)
-            and isinstance(row.get("source"), str)
-            and isinstance(row.get("reason"), str)
-            and (row.get("line") is None or type(row.get("line")) is int)
-        ):
+        if not _is_reject_row(row):
             bad.add(no, "not a reject row (needs source, line, reason)")
     bad.close()
-    import hashlib
-
-    return len(data), hashlib.sha256(data).hexdigest(), len(lines)
+    return raw.size, raw.sha256.hexdigest(), no
 
 
 def _list_followup(root: Path) -> list[str]:
@@ -335,7 +377,21 @@ def _check_counts(
 def _check_metrics(
     root: Path, manifest: dict[str, Any], collector: MetricsCollector, problems: list[str]
 ) -> None:
-    recomputed = json.loads(json.dumps(collector.compute()))
+    """Compare metrics recomputed from the trajectories with the manifest and metrics.json.
+
+    The plain-Python aggregation answers when everything matches (no pandas import);
+    on any difference pandas, which wrote ``metrics.json``, recomputes and decides.
+    """
+    found = _metrics_problems(root, manifest, collector.compute_plain())
+    if found:
+        found = _metrics_problems(root, manifest, json.loads(json.dumps(collector.compute())))
+    problems.extend(found)
+
+
+def _metrics_problems(
+    root: Path, manifest: dict[str, Any], recomputed: dict[str, Any]
+) -> list[str]:
+    problems: list[str] = []
     for key, field_name in (
         ("model_versions", "model_versions_seen"),
         ("policy_hashes", "policy_hashes_seen"),
@@ -356,12 +412,12 @@ def _check_metrics(
             )
     path = root / METRICS
     if not path.is_file():
-        return
+        return problems
     try:
         stored = json.loads(path.read_bytes())
-    except ValueError:
+    except (ValueError, RecursionError):
         problems.append(f"changed: {METRICS} is not valid JSON")
-        return
+        return problems
     if stored != recomputed:
         keys = (
             sorted(
@@ -375,3 +431,4 @@ def _check_metrics(
         problems.append(
             f"changed: {METRICS} differs from the metrics recomputed from {TRAJECTORIES} ({', '.join(keys)})"
         )
+    return problems

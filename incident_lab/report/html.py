@@ -137,7 +137,9 @@ def _metrics(doc: dict[str, Any]) -> str:
         for guard, by in sorted(decisions.items()) for decision, count in sorted(by.items())
     ]  # fmt: skip
     act = doc["activity"]
-    series = [("tool calls", [float(v) for v in act["tool_calls"]], "info")]
+    series: list[tuple[str, list[float | None], str]] = [
+        ("tool calls", [float(v) for v in act["tool_calls"]], "info")
+    ]
     series += [
         (f"safeguard {d}", [float(v) for v in vals], "bad" if d == "allow" else "good")
         for d, vals in act["decisions"].items()

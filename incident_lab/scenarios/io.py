@@ -13,13 +13,14 @@ import fcntl
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from incident_lab.errors import InputError, SchemaError, UsageError
+from incident_lab.scenarios.fastyaml import load_plain
 from incident_lab.trajectory import validation_errors
 
 __all__ = [
@@ -66,6 +67,10 @@ def _construct_mapping(loader: _SafeLoader, node: yaml.MappingNode, deep: bool =
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, Hashable):  # ``? [a, b]``: a list as a key
+            raise yaml.constructor.ConstructorError(
+                None, None, "found unhashable key", key_node.start_mark
+            )
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -136,9 +141,14 @@ def load_yaml(path: str | Path, *, allow_aliases: bool = True) -> Any:
         raise InputError(f"invalid UTF-8 at byte {exc.start}", path=str(p), line=line) from None
     try:
         # _SafeLoader subclasses a safe loader: no Python object construction.
+        if "*" not in text:  # an alias token starts with "*": none here
+            return load_plain(text, _SafeLoader)
         if not allow_aliases:
             _refuse_aliases(text)
+            return load_plain(text, _SafeLoader)
         return yaml.load(text, Loader=_SafeLoader)
+    except RecursionError:
+        raise InputError("YAML: nested too deeply", path=str(p)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         mark_line = mark.line + 1 if mark is not None else None
@@ -218,7 +228,9 @@ def iter_scenario_paths(directory: str | Path, *, variants: bool = False) -> lis
     base = Path(directory)
     if not base.is_dir():
         return []
-    paths = sorted(p for p in base.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    with os.scandir(base) as entries:  # the type comes with the entry: no stat per file
+        files = [Path(e.path) for e in entries if e.is_file()]
+    paths = sorted(p for p in files if p.suffix in (".yaml", ".yml"))
     if variants and (base / VARIANTS_DIR).is_dir():
         paths += sorted(p for p in (base / VARIANTS_DIR).iterdir() if p.suffix in (".yaml", ".yml"))
     return paths

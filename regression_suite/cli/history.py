@@ -18,7 +18,9 @@ def _pct(value: float | None) -> str:
 
 
 def _print(result: dict[str, Any]) -> None:
-    click.echo(f"history {result['db']}: {len(result['releases'])} release(s), suite {result['suite'] or '(all)'}")
+    click.echo(
+        f"history {result['db']}: {len(result['releases'])} release(s), suite {result['suite'] or '(all)'}"
+    )
     for mode, data in result["failure_modes"].items():
         flag = "  ERODING" if data["eroding"] else ""
         click.echo(f"\n{mode}{flag}")
@@ -39,7 +41,14 @@ def _print(result: dict[str, Any]) -> None:
     help="History store (default $REGRESSION_SUITE_HISTORY or .regression_suite/history.sqlite).",
 )
 @click.option("--suite", metavar="NAME", help="Only runs of this suite.")
-@click.option("--last", type=click.IntRange(2, 1000), default=10, show_default=True, metavar="N", help="Releases to look at.")
+@click.option(
+    "--last",
+    type=click.IntRange(2, 1000),
+    default=10,
+    show_default=True,
+    metavar="N",
+    help="Releases to look at.",
+)
 @click.option("--failure-mode", metavar="MODE", help="Only this failure mode.")
 @click.option(
     "--alpha",

@@ -10,6 +10,7 @@ forbids scripts).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -93,7 +94,9 @@ class _WebSocket:
             header.append(0x80 | 127)
             header += struct.pack(">Q", n)
         mask = os.urandom(4)
-        self.sock.sendall(bytes(header) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+        self.sock.sendall(
+            bytes(header) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        )
 
     def recv(self) -> str:
         message = b""
@@ -140,7 +143,13 @@ def open_page(path: Path, expression: str, *, timeout: float = 60.0) -> PageResu
         raise RuntimeError("chromium is not installed (apt-get install chromium)")
     profile = tempfile.mkdtemp(prefix="il-chromium-")
     proc = subprocess.Popen(
-        [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank"],
+        [
+            exe,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--remote-debugging-port=0",
+            "about:blank",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -157,10 +166,8 @@ def open_page(path: Path, expression: str, *, timeout: float = 60.0) -> PageResu
         return _drive(ws, path.resolve().as_uri(), expression, deadline)
     finally:
         if ws is not None:
-            try:
+            with contextlib.suppress(OSError):
                 ws.send(json.dumps({"id": 999999, "method": "Browser.close"}))
-            except OSError:
-                pass
             ws.close()
         try:
             proc.wait(timeout=10)
@@ -181,11 +188,16 @@ def _drive(ws: _WebSocket, url: str, expression: str, deadline: float) -> PageRe
         if "id" in msg:
             replies[msg["id"]] = msg
         elif method == "Runtime.consoleAPICalled":
-            args = " ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args") or [])
+            args = " ".join(
+                str(a.get("value", a.get("description", ""))) for a in params.get("args") or []
+            )
             result.console.append(f"{params.get('type')}: {args}")
         elif method == "Runtime.exceptionThrown":
             result.exceptions.append(json.dumps(params.get("exceptionDetails"))[:500])
-        elif method == "Log.entryAdded" and params.get("entry", {}).get("level") in ("error", "warning"):
+        elif method == "Log.entryAdded" and params.get("entry", {}).get("level") in (
+            "error",
+            "warning",
+        ):
             entry = params["entry"]
             result.log_errors.append(f"{entry.get('source')}: {entry.get('text')}")
         elif method == "Network.requestWillBeSent":
@@ -193,7 +205,9 @@ def _drive(ws: _WebSocket, url: str, expression: str, deadline: float) -> PageRe
         elif method == "Page.loadEventFired":
             result.loaded = True
 
-    def call(method: str, params: dict[str, Any] | None = None, with_session: bool = True) -> dict[str, Any]:
+    def call(
+        method: str, params: dict[str, Any] | None = None, with_session: bool = True
+    ) -> dict[str, Any]:
         n = next(ids)
         msg: dict[str, Any] = {"id": n, "method": method, "params": params or {}}
         if with_session and session:
@@ -209,7 +223,9 @@ def _drive(ws: _WebSocket, url: str, expression: str, deadline: float) -> PageRe
         return reply.get("result") or {}
 
     target = call("Target.createTarget", {"url": "about:blank"}, with_session=False)["targetId"]
-    session = call("Target.attachToTarget", {"targetId": target, "flatten": True}, with_session=False)["sessionId"]
+    session = call(
+        "Target.attachToTarget", {"targetId": target, "flatten": True}, with_session=False
+    )["sessionId"]
     for domain in ("Page", "Runtime", "Log", "Network"):
         call(f"{domain}.enable")
     call("Page.navigate", {"url": url})
@@ -222,7 +238,7 @@ def _drive(ws: _WebSocket, url: str, expression: str, deadline: float) -> PageRe
     while time.monotonic() < settle:
         try:
             handle(json.loads(ws.recv()))
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             continue
     ws.sock.settimeout(max(1.0, deadline - time.monotonic()))
     value = call("Runtime.evaluate", {"expression": expression, "returnByValue": True})

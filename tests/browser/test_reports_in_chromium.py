@@ -62,7 +62,9 @@ def test_incident_report_renders_every_section_and_chart(incident_report_dir: Pa
         assert section["height"] > 30, f"section {section['id']} did not render"
     assert "severity: SEV-" in page["verdict"]
     assert "failure mode: prompt_injection" in page["verdict"]
-    assert "blast radius: moderate" in page["verdict"] or "blast radius: localized" in page["verdict"]
+    assert (
+        "blast radius: moderate" in page["verdict"] or "blast radius: localized" in page["verdict"]
+    )
     titles = [c["title"] for c in page["charts"]]
     assert any("Safeguard decisions" in t for t in titles)
     assert any("Tool calls" in t for t in titles)
