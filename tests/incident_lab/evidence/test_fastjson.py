@@ -90,9 +90,10 @@ def _check(data: bytes) -> None:
 
 # -- generated JSON texts ------------------------------------------------------------
 
-_json_ws = st.text(alphabet=" \t\n\r", max_size=2)
-_odd_ws = st.sampled_from(["\x0b", "\x0c", "\xa0", "\u2028", "\ufeff", "\x00"])
-_ws = st.one_of(_json_ws, _json_ws, _json_ws, _json_ws, _json_ws, _odd_ws)  # mostly valid
+# Texts the stdlib accepts, with its edge cases (NaN, Infinity, numbers overflowing a
+# double, integers around and beyond 64 bits, lone-surrogate escapes, duplicate keys);
+# invalid texts come from damaging these (test_damaged_texts_...).
+_ws = st.text(alphabet=" \t\n\r", max_size=2)
 _digits = st.text(alphabet="0123456789", min_size=1, max_size=25)
 _valid_number = st.builds(
     lambda sign, whole, frac, exp: sign + whole + frac + exp,
@@ -112,7 +113,6 @@ _valid_number = st.builds(
 _special_number = st.sampled_from(
     [
         "NaN",
-        "-NaN",
         "Infinity",
         "-Infinity",
         "18446744073709551615",
@@ -129,30 +129,21 @@ _special_number = st.sampled_from(
         "0.30000000000000004441",
         "1E-5",
         "1" * 4400,
-        "01",
-        "1.",
-        ".5",
-        "+1",
-        "1e",
-        "-",
     ]
 )
-_number = st.one_of(_valid_number, _valid_number, _valid_number, _special_number)
-_valid_escape = st.one_of(
-    st.integers(0, 0xFFFF).map(lambda c: f"\\u{c:04x}"),
+_number = st.one_of(_valid_number, _valid_number, _special_number)
+_escape = st.one_of(
+    st.integers(0, 0xFFFF).map(lambda c: f"\\u{c:04x}"),  # lone surrogates included
+    st.integers(0xD800, 0xDFFF).map(lambda c: f"\\u{c:04X}"),
     st.sampled_from(['\\"', "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t"]),
-)
-_odd_escape = st.one_of(
-    st.integers(0xD800, 0xDFFF).map(lambda c: f"\\u{c:04X}"),  # lone surrogates (stdlib: ok)
-    st.sampled_from(["\\x", "\\u12", '"', "\x1f", "\x00"]),  # invalid
 )
 _raw_char = st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=("Cs",))
 _ok_char = st.characters(
     min_codepoint=0x20, max_codepoint=0x10FFFF, exclude_categories=("Cs",)
 ).filter(lambda c: c not in '"\\')
-_string = st.lists(
-    st.one_of(_valid_escape, _ok_char, _ok_char, _ok_char, _odd_escape), max_size=6
-).map(lambda parts: '"' + "".join(parts) + '"')
+_string = st.lists(st.one_of(_escape, _ok_char, _ok_char), max_size=6).map(
+    lambda parts: '"' + "".join(parts) + '"'
+)
 
 
 def _compose(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -169,7 +160,7 @@ def _compose(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 
 
 _value = st.recursive(
-    _number | _string | st.sampled_from(["true", "false", "null", "true", "false", "null", "tru"]),
+    _number | _string | st.sampled_from(["true", "false", "null"]),
     _compose,
     max_leaves=12,
 )
@@ -200,17 +191,30 @@ def test_generated_texts_parse_identically_or_are_left_to_the_stdlib(data: bytes
             b"\xed\xa0\x80",
             b"\xc0\x80",
             b"\xef\xbb\xbf",
+            b"\xf4\x90\x80\x80",
             b"\x00",
+            b"\x1f",
+            b"\x0b",
+            b"\x0c",
+            b"\xc2\xa0",
+            b"\xe2\x80\xa8",
             b",",
             b"]",
             b"}",
+            b":",
             b'"',
             b"\\",
+            b"\\x",
+            b"\\u12",
             b"\n",
+            b"0",
             b"1",
+            b".",
             b"e",
             b"-",
-            b"\xf4\x90\x80\x80",
+            b"+",
+            b"tru",
+            b"NaN",
         ]
     ),
     cut=st.booleans(),
