@@ -230,7 +230,7 @@ def bench_size(size_mb: int, runs: int, work: Path, baseline: bool) -> dict[str,
                 [*_CLI, "snapshot", "--from", str(log), "--last", str(KEEP), "--out", str(out)]
             )
         )
-        verifies.append((*run_measured([*_CLI, "verify", str(out)])[:3], bundle_bytes(out)))
+        verifies.append((*run_measured([*_CLI, "verify", str(out)]), bundle_bytes(out)))
         if baseline:
             base.append(
                 run_measured(
@@ -243,7 +243,8 @@ def bench_size(size_mb: int, runs: int, work: Path, baseline: bool) -> dict[str,
     res["snapshot_rss"] = statistics.median(s[1] for s in snaps)
     res["snapshot_cpu"] = statistics.median(s[3] for s in snaps)
     res["verify_small_s"] = statistics.median(v[0] for v in verifies)
-    res["verify_small_mb"] = verifies[0][3] / 1e6
+    res["verify_small_cpu"] = statistics.median(v[3] for v in verifies)
+    res["verify_small_mb"] = verifies[0][4] / 1e6
     if base:
         res["pandas_s"] = statistics.median(b[0] for b in base)
         res["pandas_rss"] = statistics.median(b[1] for b in base)
@@ -254,6 +255,7 @@ def bench_size(size_mb: int, runs: int, work: Path, baseline: bool) -> dict[str,
     fulls = [run_measured([*_CLI, "verify", str(full)]) for _ in range(runs)]
     res["verify_full_s"] = statistics.median(f[0] for f in fulls)
     res["verify_full_cpu"] = statistics.median(f[3] for f in fulls)
+    res["verify_full_rss"] = statistics.median(f[1] for f in fulls)
     res["verify_full_mb"] = bundle_bytes(full) / 1e6
     shutil.rmtree(full)
     return res
@@ -271,6 +273,7 @@ def main() -> None:
     sizes = [20] if args.quick else [int(s) for s in args.sizes.split(",")]
     runs = 1 if args.quick else args.runs
     rows = []
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(dir=DATA if DATA.exists() else None) as tmp:
         for size in sizes:
             rows.append(bench_size(size, runs, Path(tmp), size <= args.baseline_max_mb))
@@ -302,11 +305,23 @@ def main() -> None:
         "\nCPU seconds (user+sys; the machine is shared, so wall time includes waiting for a core)"
     )
     for r in rows:
-        pd_cpu = f"pandas {r['pandas_cpu']:.2f} s" if "pandas_cpu" in r else "pandas -"
+        pd_cpu = (
+            f"pandas {r['pandas_cpu']:.2f} s (speed-up {r['pandas_cpu'] / r['snapshot_cpu']:.1f}x)"
+            if "pandas_cpu" in r
+            else "pandas -"
+        )
         print(
             f"{r['size_mb']:8.0f} MB: snapshot {r['snapshot_cpu']:.2f} s ({r['size_mb'] / r['snapshot_cpu']:.1f} MB/s), "
-            f"{pd_cpu}, verify(all) {r['verify_full_cpu']:.2f} s ({r['verify_full_mb'] / r['verify_full_cpu']:.1f} MB/s)"
+            f"{pd_cpu}, verify(--last) {r['verify_small_cpu']:.2f} s "
+            f"({r['verify_small_mb'] / r['verify_small_cpu']:.1f} MB/s), "
+            f"verify(all) {r['verify_full_cpu']:.2f} s ({r['verify_full_mb'] / r['verify_full_cpu']:.1f} MB/s, "
+            f"RSS {r['verify_full_rss']:.0f} MB)"
         )
+    load_after = os.getloadavg()
+    print(
+        f"\nload average (1/5/15 min): before {' '.join(f'{x:.2f}' for x in load_before)}, "
+        f"after {' '.join(f'{x:.2f}' for x in load_after)} on {os.cpu_count()} CPUs"
+    )
     print(
         "\ntargets: snapshot >= 100 MB/s, RSS <= 200 MB and flat, >= 3x pandas; verify >= 300 MB/s"
     )

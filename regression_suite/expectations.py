@@ -379,10 +379,24 @@ def register_expectations() -> list[ExpectationKind]:
 
 
 def get_expectation_kinds() -> dict[str, ExpectationKind]:
-    """Return every registered expectation kind by name."""
-    from incident_lab.plugins import collect
+    """Return every registered expectation kind by name.
 
-    return collect("register_expectations")
+    Collected again only when the plugins implementing the hook change (a gate
+    run evaluates thousands of cases; asking every plugin for each one was a
+    tenth of the per-case time).
+    """
+    from incident_lab.plugins import collect, get_plugin_manager
+
+    pm = get_plugin_manager()
+    key = (pm, *(impl.plugin for impl in pm.hook.register_expectations.get_hookimpls()))
+    if _KINDS.get("key") != key:
+        _KINDS["kinds"] = collect("register_expectations")
+        _KINDS["key"] = key
+    return dict(_KINDS["kinds"])
+
+
+#: The last registry and the plugin manager and hook implementations it came from.
+_KINDS: dict[str, Any] = {}
 
 
 def evaluate(

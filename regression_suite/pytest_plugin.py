@@ -37,11 +37,18 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from regression_suite.run_report import TrajectorySpool
     from regression_suite.runner import Case, CaseRun
 
 __all__ = ["CaseItem", "GateState", "ScenarioFile", "SuiteFile", "get_state"]
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
+def _spool() -> TrajectorySpool:
+    from regression_suite.run_report import TrajectorySpool
+
+    return TrajectorySpool()
 
 
 @dataclass(eq=False)  # registered as a pytest plugin: must stay hashable
@@ -57,7 +64,7 @@ class GateState:
         target: The resolved target (created lazily, once per process).
         runs: Results replayed ahead of their items (I/O-bound targets).
         items: Report items of this session, as reported (controller side).
-        trajectories: Produced trajectories by item id (with ``--gate-record``).
+        trajectories: Produced trajectories, spooled to disk (with ``--gate-record``).
         fatal: The error that stopped the run (target unreachable).
         collect_errors: One-line collection errors (bad scenario or suite file).
         report: The gate report, once finalised.
@@ -75,7 +82,7 @@ class GateState:
     target: Any = None
     runs: dict[str, CaseRun] = field(default_factory=dict)
     items: list[dict[str, Any]] = field(default_factory=list)
-    trajectories: dict[str, Any] = field(default_factory=dict)
+    trajectories: TrajectorySpool = field(default_factory=_spool)
     fatal: Exception | None = None
     collect_errors: list[str] = field(default_factory=list)
     report: dict[str, Any] | None = None
@@ -112,7 +119,8 @@ class GateState:
         self.items.append(gate_item)
         trajectory = getattr(report, "gate_trajectory", None)
         if trajectory is not None:
-            self.trajectories[gate_item["id"]] = trajectory
+            self.trajectories.add(gate_item, trajectory)
+            del report.gate_trajectory  # on disk now; pytest keeps every report until the end
 
     def get_target(self) -> Any:
         """Resolve the target once (``--target`` wins over the suite's)."""
@@ -176,6 +184,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="gate_record",
         action="store_true",
         help="write the produced trajectories to <gate-report-dir>/trajectories.jsonl",
+    )
+    group.addoption(
+        "--gate-lean",
+        dest="gate_lean",
+        action="store_true",
+        help="run cases through a lean runtest protocol: same reports, but no per-phase "
+        "setup/call/teardown hooks for other plugins (regression_suite run sets it)",
     )
 
 
@@ -361,9 +376,79 @@ class CaseItem(pytest.Item):
             return "\n".join(lines)
         return super().repr_failure(excinfo)
 
+    def _repr_failure_py(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> Any:
+        """Setup errors (target error, invalid trajectory) read like failures: the
+        message, not a traceback through pytest's internals."""
+        if isinstance(excinfo.value, CaseFailed | CaseErrored):
+            return self.repr_failure(excinfo, style)
+        return super()._repr_failure_py(excinfo, style)
+
     def reportinfo(self) -> tuple[Path, int | None, str]:
         """Name the case in reports."""
         return self.path, None, f"scenario {self.case.id}"
+
+    def attach(self, when: str, report: Any) -> None:
+        """Put the report item on the report of the phase that decided it.
+
+        With ``--gate-record`` the produced trajectory goes along; after the last
+        phase the item lets go of its run, so a long run does not keep every
+        produced trajectory in memory.
+        """
+        run = self.gate_run
+        if run is None:
+            return
+        error = run.item["outcome"] == "error"
+        if (when == "setup" and error) or (when == "call" and not error):
+            report.gate_item = run.item
+            if run.trajectory is not None and self.config.getoption("gate_record"):
+                report.gate_trajectory = run.trajectory
+        if when == "teardown":
+            self.gate_run = None
+
+    def run_lean(self) -> None:
+        """The runtest protocol, minus what a case does not need.
+
+        Same reports as pytest's own protocol (setup, call when setup passed,
+        teardown; logged through ``pytest_runtest_logreport`` so JUnit XML, the
+        terminal, pytest-xdist and the gate see them), built directly: a case has
+        no fixtures, setup state or markers to evaluate, so the per-phase
+        ``pytest_runtest_setup/call/teardown/makereport`` hooks are skipped
+        (about a fifth of the time per case). A failing phase's report is made by
+        ``TestReport.from_item_and_call``, exactly as pytest does.
+        """
+        ihook = self.ihook
+        nodeid, location = self.nodeid, self.location
+        ihook.pytest_runtest_logstart(nodeid=nodeid, location=location)
+        keywords = dict.fromkeys(self.keywords, 1)  # one copy for the three reports
+        if self._lean_phase(ihook, "setup", self.setup, keywords):
+            self._lean_phase(ihook, "call", self.runtest, keywords)
+        self._lean_phase(ihook, "teardown", _nothing, keywords)
+        ihook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
+
+    def _lean_phase(self, ihook: Any, when: Any, func: Any, keywords: dict[str, Any]) -> bool:
+        call = pytest.CallInfo.from_call(func, when=when, reraise=_RERAISE)
+        if call.excinfo is None:
+            report = pytest.TestReport(
+                getattr(self, "id", self.nodeid), self.location, keywords, "passed", None,
+                when, [], call.duration, call.start, call.stop, self.user_properties,
+            )  # fmt: skip
+        else:
+            report = pytest.TestReport.from_item_and_call(self, call)
+        self.attach(when, report)
+        ihook.pytest_runtest_logreport(report=report)
+        if call.excinfo is not None and not isinstance(call.excinfo.value, pytest.skip.Exception):
+            ihook.pytest_exception_interact(node=self, call=call, report=report)
+        return bool(report.passed)
+
+
+def _nothing() -> None:
+    """A case's teardown: nothing to undo."""
+
+
+#: What pytest never turns into a report (Ctrl-C, pytest.exit): propagated.
+_RERAISE = (pytest.exit.Exception, KeyboardInterrupt)
 
 
 def _render(exc: Exception) -> str:
@@ -440,13 +525,18 @@ def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
     """Attach the report item (and, with ``--gate-record``, the trajectory) to the report."""
     report: Any = yield
-    if isinstance(item, CaseItem) and item.gate_run is not None:
-        error = item.gate_run.item["outcome"] == "error"
-        if (call.when == "setup" and error) or (call.when == "call" and not error):
-            report.gate_item = item.gate_run.item
-            if item.config.getoption("gate_record") and item.gate_run.trajectory is not None:
-                report.gate_trajectory = item.gate_run.trajectory
+    if isinstance(item, CaseItem):
+        item.attach(call.when, report)
     return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    """With ``--gate-lean``: run a case item through :meth:`CaseItem.run_lean`."""
+    if isinstance(item, CaseItem) and item.config.getoption("gate_lean"):
+        item.run_lean()
+        return True
+    return None
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

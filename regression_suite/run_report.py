@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import tempfile
 import time
+import weakref
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from incident_lab.scenarios.io import write_text_atomic
 
 if TYPE_CHECKING:
     from regression_suite.pytest_plugin import GateState
 
-__all__ = ["RECORD_FILE", "finish", "item_order", "write_trajectories"]
+__all__ = ["RECORD_FILE", "TrajectorySpool", "finish", "item_order", "write_trajectories"]
 
 #: Produced trajectories (``--record``), one JSON object per line.
 RECORD_FILE = "trajectories.jsonl"
@@ -34,23 +38,78 @@ def _iso(seconds: float) -> str:
     return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _tagged_line(item: dict[str, Any], trajectory: dict[str, Any]) -> str:
+    tagged = dict(trajectory)
+    tagged["gate"] = {"item_id": item["id"], "outcome": item["outcome"]}
+    return json.dumps(tagged, ensure_ascii=False, default=str) + "\n"
+
+
+class TrajectorySpool:
+    """Produced trajectories (``--record``) kept on disk until the report orders them.
+
+    Each trajectory is written once, as its final tagged JSON line, to an anonymous
+    temporary file as its item reports; memory holds only an offset per item, so
+    recording a 10,000-case run does not hold 10,000 trajectories. The file is
+    closed by :meth:`close`, or when the spool is garbage-collected.
+    """
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] | None = None
+        self._where: dict[str, tuple[int, int]] = {}
+
+    def add(self, item: dict[str, Any], trajectory: dict[str, Any]) -> None:
+        """Spool ``trajectory``, tagged with its report ``item``."""
+        data = _tagged_line(item, trajectory).encode("utf-8")
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="gate-trajectories-")  # noqa: SIM115 (closed by close() or the finalizer)
+            weakref.finalize(self, self._file.close)
+        offset = self._file.seek(0, os.SEEK_END)
+        self._file.write(data)
+        self._where[str(item["id"])] = (offset, len(data))
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._where
+
+    def line(self, item_id: str) -> str | None:
+        """The tagged JSON line of ``item_id`` (with its newline), or ``None``."""
+        where = self._where.get(item_id)
+        if where is None or self._file is None:
+            return None
+        self._file.seek(where[0])
+        return self._file.read(where[1]).decode("utf-8")
+
+    def close(self) -> None:
+        """Delete the spool file (idempotent)."""
+        if self._file is not None:
+            self._file.close()
+
+
 def write_trajectories(
-    path: Path, items: list[dict[str, Any]], trajectories: dict[str, Any]
+    path: Path,
+    items: list[dict[str, Any]],
+    trajectories: TrajectorySpool | Mapping[str, dict[str, Any]],
 ) -> Path:
     """Write the produced trajectories in item order, each tagged with its item.
 
     The file is readable by ``incident_lab snapshot`` (native JSONL): each line is
-    a trajectory with an extra ``gate`` field ``{"item_id", "outcome"}``.
+    a trajectory with an extra ``gate`` field ``{"item_id", "outcome"}``. Written
+    line by line (from a :class:`TrajectorySpool` or a mapping of id → trajectory).
     """
-    lines = []
-    for item in items:
-        traj = trajectories.get(item["id"])
-        if traj is None:
-            continue
-        tagged = dict(traj)
-        tagged["gate"] = {"item_id": item["id"], "outcome": item["outcome"]}
-        lines.append(json.dumps(tagged, ensure_ascii=False, default=str))
-    write_text_atomic(path, "\n".join(lines) + ("\n" if lines else ""))
+
+    def lines() -> Iterator[str]:
+        for item in items:
+            if isinstance(trajectories, TrajectorySpool):
+                line = trajectories.line(str(item["id"]))
+            else:
+                traj = trajectories.get(item["id"])
+                line = None if traj is None else _tagged_line(item, traj)
+            if line is not None:
+                yield line
+
+    write_text_atomic(path, lines())
     return path
 
 
@@ -109,6 +168,7 @@ def finish(
         paths = write_reports(report, report_dir)
         if config.getoption("gate_record"):
             paths.append(write_trajectories(report_dir / RECORD_FILE, items, state.trajectories))
+            state.trajectories.close()
         junit = getattr(config.option, "xmlpath", None)
         if junit:
             junit_path = Path(junit)

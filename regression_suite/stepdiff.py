@@ -17,7 +17,6 @@ import difflib
 import json
 from typing import Any
 
-
 __all__ = ["IGNORED_STEP_FIELDS", "render_diff", "step_label"]
 
 #: Step fields that differ between any two runs and say nothing about behaviour.

@@ -6,15 +6,21 @@
 - :func:`load_bundle` opens a bundle for later phases (classify, ticket, add), and
   :func:`append_event` records an action in its hash-chained ``timeline.jsonl``.
 
-pandas is imported only when metrics are computed, so importing this package is light.
+Names are resolved on first use (``verify`` does not load the readers and plugins
+``snapshot`` needs), and pandas is imported only when metrics are computed, so
+importing this package is light.
 """
 
 from __future__ import annotations
 
-from incident_lab.evidence.bundle import FOLLOWUP, Bundle, load_bundle
-from incident_lab.evidence.snapshot import SnapshotResult, take_snapshot
-from incident_lab.evidence.timeline import append_event
-from incident_lab.evidence.verify import VerifyReport, verify_bundle
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from incident_lab.evidence.bundle import FOLLOWUP, Bundle, load_bundle
+    from incident_lab.evidence.snapshot import SnapshotResult, take_snapshot
+    from incident_lab.evidence.timeline import append_event
+    from incident_lab.evidence.verify import VerifyReport, verify_bundle
 
 __all__ = [
     "FOLLOWUP",
@@ -26,3 +32,26 @@ __all__ = [
     "take_snapshot",
     "verify_bundle",
 ]
+
+_LAZY = {
+    "FOLLOWUP": "incident_lab.evidence.bundle",
+    "Bundle": "incident_lab.evidence.bundle",
+    "load_bundle": "incident_lab.evidence.bundle",
+    "SnapshotResult": "incident_lab.evidence.snapshot",
+    "take_snapshot": "incident_lab.evidence.snapshot",
+    "append_event": "incident_lab.evidence.timeline",
+    "VerifyReport": "incident_lab.evidence.verify",
+    "verify_bundle": "incident_lab.evidence.verify",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'incident_lab.evidence' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

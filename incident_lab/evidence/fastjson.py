@@ -27,11 +27,13 @@ equivalences are pinned by hypothesis property tests
 from __future__ import annotations
 
 import json
+from types import ModuleType
 from typing import Any, Final
 
+_orjson: ModuleType | None
 try:
     import orjson as _orjson
-except ImportError:  # pragma: no cover - orjson is a declared dependency
+except ImportError:  # orjson is a declared dependency; without it the stdlib does everything
     _orjson = None
 
 __all__ = ["MISSING", "canonical_bytes", "fast_loads", "floats_exact", "orjson_available"]

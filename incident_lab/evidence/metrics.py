@@ -57,17 +57,23 @@ class MetricsCollector:
         agent = _block(traj, "agent")
         model, policy = _block(agent, "model"), _block(agent, "policy")
         idx = len(self.sessions)
-        counts = {"message": 0, "tool_call": 0, "tool_result": 0, "safeguard": 0}
-        errors = 0
+        messages = calls = results = safeguards = errors = 0
+        add_call, add_decision = self.tool_calls.append, self.decisions.append
         for step in traj["steps"]:
             kind = step["type"]
-            counts[kind] += 1
-            if kind == "tool_call":
-                self.tool_calls.append(step["name"])
+            if kind == "message":
+                messages += 1
+            elif kind == "tool_call":
+                calls += 1
+                add_call(step["name"])
             elif kind == "tool_result":
+                results += 1
                 errors += step.get("is_error") is True
             elif kind == "safeguard":
-                self.decisions.append((step["safeguard"], step["decision"], idx))
+                safeguards += 1
+                add_decision((step["safeguard"], step["decision"], idx))
+            else:
+                raise KeyError(kind)  # not a valid trajectory
         self.sessions.append(
             (
                 traj["session_id"],
@@ -79,11 +85,11 @@ class MetricsCollector:
                 _str_or_none(policy.get("version")),
                 _str_or_none(policy.get("hash")),
                 len(traj["steps"]),
-                counts["message"],
-                counts["tool_call"],
-                counts["tool_result"],
+                messages,
+                calls,
+                results,
                 errors,
-                counts["safeguard"],
+                safeguards,
             )
         )
 

@@ -36,6 +36,7 @@ __all__ = [
     "Candidate",
     "HashingFile",
     "SourceScan",
+    "excerpt_of",
     "hash_file",
     "source_path",
 ]
@@ -136,7 +137,8 @@ def hash_file(path: str, on_bytes: ByteCallback | None = None) -> tuple[int, str
     return hf.size, hf.sha256.hexdigest()
 
 
-def _excerpt(raw: bytes) -> str:
+def excerpt_of(raw: bytes) -> str:
+    """The start of a rejected line, as ``rejects.jsonl`` shows it."""
     return raw[:_EXCERPT].decode("utf-8", errors="replace")
 
 
@@ -235,7 +237,7 @@ class SourceScan:
             # orjson when it can answer (the stdlib accepts exactly what it accepts; see
             # fastjson), else the stdlib, which gives the verdict and the message. Numbers
             # beyond 64 bits may be floats here: selection only looks at strings, and a
-            # kept line is re-parsed exactly where numbers matter (snapshot._exact).
+            # kept line is re-parsed exactly where numbers matter (snapshot's _Collection.keep).
             obj = fast_loads(raw)
             fast = obj is not MISSING
             if not fast:
@@ -246,10 +248,10 @@ class SourceScan:
                     yield self._unparseable(raw.rstrip(b"\r\n"), line_no)
                     continue
                 except RecursionError:
-                    yield Record(path, line_no, reason=TOO_DEEP, excerpt=_excerpt(raw))
+                    yield Record(path, line_no, reason=TOO_DEEP, excerpt=excerpt_of(raw))
                     continue
             if type(obj) is not dict:
-                yield Record(path, line_no, reason=_not_an_object(raw), excerpt=_excerpt(raw))
+                yield Record(path, line_no, reason=_not_an_object(raw), excerpt=excerpt_of(raw))
                 continue
             yield Candidate(obj, raw, path, line_no, fmt, fast)
 
@@ -263,7 +265,7 @@ class SourceScan:
             reason = f"malformed JSON at column {exc.colno}: {exc.msg}"
         else:  # pragma: no cover - parsed once stripped; cannot happen for JSON whitespace
             reason = "malformed JSON"
-        return Record(self.path, line_no, reason=reason, excerpt=_excerpt(line))
+        return Record(self.path, line_no, reason=reason, excerpt=excerpt_of(line))
 
     def _skip_long_line(self, stream: Any, seen: int) -> str:
         total = seen

@@ -34,7 +34,14 @@ from incident_lab.evidence.manifest import (
     serialise,
 )
 from incident_lab.evidence.metrics import MetricsCollector
-from incident_lab.evidence.scan import TOO_DEEP, Candidate, SourceScan, hash_file, source_path
+from incident_lab.evidence.scan import (
+    TOO_DEEP,
+    Candidate,
+    SourceScan,
+    excerpt_of,
+    hash_file,
+    source_path,
+)
 from incident_lab.evidence.signing import load_private_key, sign
 from incident_lab.evidence.timeline import TIMELINE, check_timeline, encode_event, seal_event
 from incident_lab.evidence.validation import trajectory_problems
@@ -86,12 +93,12 @@ class _Collection:
             self.filtered_out += 1
         elif self.heap is None:
             self.keep(cand, native=cand.raw is not None)
+        elif cand.raw is not None:  # native: keep the line's bytes, re-parsed if kept
+            item = (cand.raw, cand.path, cand.line, cand.fmt, True)
+            self.heap.offer(recency_key(cand.obj, self.read), item)
         else:
-            native = cand.raw is not None
-            raw = cand.raw if cand.raw is not None else canonical_bytes(cand.obj)
-            self.heap.offer(
-                recency_key(cand.obj, self.read), (raw, cand.path, cand.line, cand.fmt, native)
-            )
+            item = (canonical_bytes(cand.obj), cand.path, cand.line, cand.fmt, False)
+            self.heap.offer(recency_key(cand.obj, self.read), item)
 
     def drain_heap(self) -> None:
         if self.heap is None:
@@ -104,7 +111,7 @@ class _Collection:
                 try:
                     obj = json.loads(raw)
                 except RecursionError:
-                    self.reject(Record(path, line, reason=TOO_DEEP, excerpt=_excerpt(raw)), fmt)
+                    self.reject(Record(path, line, reason=TOO_DEEP, excerpt=excerpt_of(raw)), fmt)
                     continue
             self.keep(Candidate(obj, raw, path, line, fmt, fast), native=native)
 
@@ -118,7 +125,7 @@ class _Collection:
                     obj = json.loads(cand.raw)  # e.g. an integer beyond 64 bits: stdlib's value
             self.finish(obj, cand.path, cand.line, cand.fmt, native, floats_checked)
         except RecursionError:
-            excerpt = _excerpt(cand.raw or b"")
+            excerpt = excerpt_of(cand.raw or b"")
             self.reject(Record(cand.path, cand.line, reason=TOO_DEEP, excerpt=excerpt), cand.fmt)
 
     def finish(
@@ -404,10 +411,6 @@ def _timeline_with_snapshot(
     last = events[-1]
     sealed = seal_event(event, int(last["seq"]) + 1, str(last["sha256"]))
     return events[0], prior + encode_event(sealed)
-
-
-def _excerpt(raw: bytes) -> str:
-    return raw[:200].decode("utf-8", errors="replace")
 
 
 def _source_row(path: str, fmt: str, size: int, digest: str, records: int) -> dict[str, Any]:

@@ -27,7 +27,6 @@ __all__ = ["WRITTEN_FOR_SCHEMA_SHA256", "fast_is_valid", "fast_path_active", "tr
 #: Canonical SHA-256 of the ``trajectory.v1.json`` this module mirrors.
 WRITTEN_FOR_SCHEMA_SHA256 = "f5a4bb590164b9f3470376fd8fac0540f3b079fd0976165ff14655193d6d6e6a"
 
-_STEP_TYPES = frozenset({"message", "tool_call", "tool_result", "safeguard"})
 _ROLES = frozenset({"system", "user", "assistant"})
 _STAGES = frozenset({"input", "pre_action", "post_action", "output"})
 _DECISIONS = frozenset({"allow", "block", "flag", "redact", "escalate"})
@@ -58,64 +57,73 @@ def _is_int(v: Any) -> bool:
     return type(v) is int
 
 
+# _check_step and _check_agent run for every step of every session verify reads: the
+# helpers above are inlined there (same rules, fewer calls).
 def _check_step(step: Any, n: int, ts: Any) -> bool:
     if type(step) is not dict:
         return False
-    kind = step.get("type")
-    if type(kind) is not str or kind not in _STEP_TYPES:
+    get = step.get
+    kind = get("type")
+    if type(kind) is not str:
         return False
     if "timestamp" in step:
         t = step["timestamp"]
         if type(t) is not str or ts(t) is None:
             return False
     if kind == "message":
-        role = step.get("role")
-        return type(role) is str and role in _ROLES and type(step.get("content")) is str
+        role = get("role")
+        return type(role) is str and role in _ROLES and type(get("content")) is str
     if kind == "tool_call":
-        name = step.get("name")
+        name, call_id = get("name"), get("call_id")
         return (
             type(name) is str
-            and len(name) >= 1
-            and type(step.get("arguments")) is dict
-            and _opt_str(step, "call_id")
+            and name != ""
+            and type(get("arguments")) is dict
+            and (call_id is None or type(call_id) is str)
         )
     if kind == "tool_result":
-        if type(step.get("output")) is not str:
-            return False
-        if not (_opt_str(step, "call_id") and _opt_str(step, "name")):
-            return False
-        return "is_error" not in step or type(step["is_error"]) is bool
-    # safeguard
-    sg = step.get("safeguard")
-    if type(sg) is not str or len(sg) < 1:
+        call_id, name = get("call_id"), get("name")
+        return (
+            type(get("output")) is str
+            and (call_id is None or type(call_id) is str)
+            and (name is None or type(name) is str)
+            and ("is_error" not in step or type(step["is_error"]) is bool)
+        )
+    if kind != "safeguard":
         return False
-    stage, decision = step.get("stage"), step.get("decision")
+    sg, stage, decision = get("safeguard"), get("stage"), get("decision")
+    if type(sg) is not str or sg == "":
+        return False
     if type(stage) is not str or stage not in _STAGES:
         return False
     if type(decision) is not str or decision not in _DECISIONS:
         return False
-    score = step.get("score")
-    if score is not None and type(score) not in (int, float):
+    score, rule_id, target = get("score"), get("rule_id"), get("target_step")
+    if score is not None and type(score) is not float and type(score) is not int:
         return False
-    if not _opt_str(step, "rule_id"):
+    if rule_id is not None and type(rule_id) is not str:
         return False
-    target = step.get("target_step")
-    return target is None or (_is_int(target) and 0 <= target < n)
+    return target is None or (type(target) is int and 0 <= target < n)
+
+
+_AGENT_BLOCKS = (("model", ("name", "version", "provider")), ("policy", ("id", "version", "hash")))
 
 
 def _check_agent(agent: Any) -> bool:
     if type(agent) is not dict:
         return False
-    if not _opt_str(agent, "name"):
+    name = agent.get("name")
+    if name is not None and type(name) is not str:
         return False
-    for key, fields in (
-        ("model", ("name", "version", "provider")),
-        ("policy", ("id", "version", "hash")),
-    ):
+    for key, fields in _AGENT_BLOCKS:
         if key in agent:
             sub = agent[key]
-            if type(sub) is not dict or not all(_opt_str(sub, f) for f in fields):
+            if type(sub) is not dict:
                 return False
+            for f in fields:
+                v = sub.get(f)
+                if v is not None and type(v) is not str:
+                    return False
     if "tools" in agent:
         tools = agent["tools"]
         if type(tools) is not list:
@@ -123,10 +131,15 @@ def _check_agent(agent: Any) -> bool:
         for tool in tools:
             if type(tool) is not dict:
                 return False
-            name = tool.get("name")
-            if type(name) is not str or len(name) < 1 or not _opt_str(tool, "description"):
+            name, description, params = (
+                tool.get("name"),
+                tool.get("description"),
+                tool.get("parameters"),
+            )
+            if type(name) is not str or name == "":
                 return False
-            params = tool.get("parameters")
+            if description is not None and type(description) is not str:
+                return False
             if params is not None and type(params) is not dict:
                 return False
     return True

@@ -105,10 +105,11 @@ def _scan_trajectories(path: Path, problems: list[str]) -> tuple[int, str, int, 
             for lines, line in enumerate(fh, start=1):
                 obj = fast_loads(line)
                 if obj is not MISSING and fast_is_valid(obj):
-                    # Exact: the stdlib parses this line to an equal value, except that
-                    # integers beyond 64 bits would be ints where orjson has floats, and
-                    # the fast check accepts a float only as a safeguard's score (where
-                    # an int passes too); metrics rows hold no numbers from the line.
+                    # Exact: the stdlib parses this line to an equal value except that an
+                    # integer beyond 64 bits is an int where orjson has a float, and no
+                    # such value can change this verdict (the fast check wants 64-bit
+                    # ints as int, takes int or float for a score, ignores free-form
+                    # values) or the metrics rows (strings, step kinds, booleans).
                     collector.add(obj)
                     continue
                 try:

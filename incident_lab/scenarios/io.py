@@ -13,7 +13,7 @@ import fcntl
 import os
 import re
 import tempfile
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,9 @@ def _refuse_aliases(text: str) -> None:
             )
 
 
-_BaseSafeDumper: type = yaml.CSafeDumper if getattr(yaml, "__with_libyaml__", False) else yaml.SafeDumper
+_BaseSafeDumper: type = (
+    yaml.CSafeDumper if getattr(yaml, "__with_libyaml__", False) else yaml.SafeDumper
+)
 
 
 class _NoAliasDumper(_BaseSafeDumper):  # type: ignore[misc,valid-type]
@@ -257,14 +259,21 @@ def library_lock(directory: str | Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temp file in the same dir, fsync, rename)."""
+def write_text_atomic(path: str | Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` to ``path`` atomically (temp file in the same dir, fsync, rename).
+
+    ``text`` may be an iterable of pieces, written one after the other (a large
+    file never has to exist as one string).
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            if isinstance(text, str):
+                fh.write(text)
+            else:
+                fh.writelines(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)

@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import pytest
@@ -33,6 +33,9 @@ from incident_lab.scenarios.io import default_scenarios_dir, write_text_atomic
 from regression_suite.suites import DEFAULT_SUITE, load_suite, resolve, suite_path
 
 __all__ = ["diff", "generate", "merge", "run_"]
+
+if TYPE_CHECKING:  # at run time, imported on first use (see __getattr__ below)
+    from regression_suite.cli.reports import diff, merge
 
 DEFAULT_REPORT_DIR = "gate-report"
 
@@ -119,7 +122,7 @@ def _pytest_args(
         # pytest collects every directory from the confcutdir down to the suite file,
         # listing each one: start at suites/, never at the library (10,000 files).
         f"--rootdir={suites}", f"--confcutdir={suites}",
-        "--noconftest",
+        "--noconftest", "--gate-lean",
         "-q", "--no-header", "-rN",
     ]  # fmt: skip
     for name in _UNUSED_PLUGINS:
@@ -353,6 +356,8 @@ def run_(
             record_run(report, Path(history_db or ""), report_dir)
     finally:
         resolved.close()
+        if controller.state is not None:
+            controller.state.trajectories.close()
     paths = controller.state.report_paths
     if as_json:
         echo_json(

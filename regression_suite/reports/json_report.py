@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -62,19 +63,34 @@ def render_json(report: dict[str, Any]) -> str:
     Readable and diff-friendly, and fast: ``json.dumps(indent=...)`` falls back to
     the pure-Python encoder, 50x slower on a 10,000-item report.
     """
-    lines = []
+    return "".join(_pieces(report))
+
+
+def _pieces(report: dict[str, Any]) -> Iterator[str]:
+    """:func:`render_json`'s text, one list entry at a time."""
+    sep = "{\n "
     for key, value in report.items():
+        yield sep
+        sep = ",\n "
         if isinstance(value, list) and value:
-            body = ",\n  ".join(_dump(v) for v in value)
-            lines.append(f"{_dump(key)}: [\n  {body}\n ]")
+            yield f"{_dump(key)}: [\n  "
+            entry_sep = ""
+            for entry in value:
+                yield entry_sep
+                yield _dump(entry)
+                entry_sep = ",\n  "
+            yield "\n ]"
         else:
-            lines.append(f"{_dump(key)}: {_dump(value)}")
-    return "{\n " + ",\n ".join(lines) + "\n}\n"
+            yield f"{_dump(key)}: {_dump(value)}"
+    yield "\n}\n" if report else "{\n \n}\n"
 
 
 def write_json(report: dict[str, Any], report_dir: Path) -> list[Path]:
-    """Write ``report_dir/report.json`` atomically (UTF-8, one entry per line)."""
-    return [write_text_atomic(Path(report_dir) / FILENAME, render_json(report))]
+    """Write ``report_dir/report.json`` atomically (UTF-8, one entry per line).
+
+    Streamed entry by entry: a 10,000-item report is never held as one string.
+    """
+    return [write_text_atomic(Path(report_dir) / FILENAME, _pieces(report))]
 
 
 def load_report(path: str | Path) -> dict[str, Any]:

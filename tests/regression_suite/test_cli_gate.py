@@ -124,3 +124,26 @@ def test_workers_run_cpu_bound_targets_in_processes(lib: Path, rs: Rs) -> None:
     result = rs("run", "--target", "recorded", "--workers", "2", "--json")
     assert result.exit_code == 2
     assert json.loads(result.stdout)["summary"]["items"] == 2
+
+
+def test_record_writes_every_produced_trajectory_in_item_order(
+    lib: Path, rs: Rs, agents: str
+) -> None:
+    """--record: one line per item, in report order, tagged with the item and its outcome
+    (spooled to disk during the run, written in order at the end)."""
+    result = rs(
+        "run", "--target", f"python:{agents}:leak_some", "--repeats", "2", "--record",
+        "--report-dir", "out",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.stderr  # the SEV-3 scenario leaks: WARN
+    out = lib.parent / "out"
+    items = json.loads((out / "report.json").read_text("utf-8"))["items"]
+    lines = [
+        json.loads(line) for line in (out / "trajectories.jsonl").read_text("utf-8").splitlines()
+    ]
+    assert [t["gate"] for t in lines] == [
+        {"item_id": i["id"], "outcome": i["outcome"]} for i in items
+    ]
+    assert [t["gate"]["item_id"] for t in lines] == ["inc-0#1", "inc-0#2", "inc-1#1", "inc-1#2"]
+    sent = [any(s.get("name") == "send_email" for s in t["steps"]) for t in lines]
+    assert sent == [False, False, True, True]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from regression_suite.pytest_plugin import get_state
 from regression_suite.runner import shard_of
 from tests.regression_suite._library import AGENT_SOURCE, scenario, variant, write, write_suite
 
@@ -175,3 +178,90 @@ def test_xdist_workers_send_their_items_back_for_one_report(
     result.assert_outcomes(passed=3, failed=1)
     report = json.loads((Path(project.path) / "out" / "report.json").read_text("utf-8"))
     assert len(report["items"]) == 4 and report["verdict"] == "BLOCK"
+
+
+MIXED_AGENT = """
+
+def mixed(replay):
+    sid = replay["scenario_id"]
+    if sid == "inc-0":
+        raise RuntimeError("agent crashed on inc-0")
+    if sid == "inc-2.v1":
+        return invalid(replay)
+    return leak_some(replay)
+"""
+
+#: JUnit attributes that differ between any two runs.
+_VOLATILE = re.compile(r' (time|timestamp|hostname)="[^"]*"')
+
+
+def _run_both(project: pytest.Pytester, *args: str) -> dict[bool, Any]:
+    out = {}
+    for lean in (False, True):
+        result = project.runpytest(
+            *args, "--junitxml=out/junit.xml", "--gate-report-dir", "out",
+            *(["--gate-lean"] if lean else []),
+        )  # fmt: skip
+        report = json.loads((project.path / "out" / "report.json").read_text("utf-8"))
+        for item in report["items"]:
+            item.pop("duration_s")
+        junit = _VOLATILE.sub("", (project.path / "out" / "junit.xml").read_text("utf-8"))
+        sections = re.sub(r"\d+\.\d+s", "T", result.stdout.str().split("= ERRORS =", 1)[-1])
+        out[lean] = (result.parseoutcomes(), junit, report["items"], report["verdict"], sections)
+    return out
+
+
+def test_lean_protocol_reports_exactly_what_pytests_protocol_reports(
+    project: pytest.Pytester,
+) -> None:
+    """--gate-lean (what regression_suite run uses) skips the per-phase hooks but gives
+    the same outcomes, JUnit XML, report items, verdict and failure/error output, for
+    a pass, an expectation failure, a target crash and an invalid trajectory."""
+    (project.path / "agents.py").write_text(AGENT_SOURCE + MIXED_AGENT, "utf-8")
+    runs = _run_both(project, "--suite", "release_gate", "--target", "python:agents:mixed")
+    assert runs[True] == runs[False]
+    outcomes, junit, items, verdict, sections = runs[True]
+    assert outcomes == {"passed": 1, "failed": 1, "errors": 2}
+    assert junit.count("<testcase ") == 4 and junit.count("<failure ") == 1
+    assert junit.count("<error ") == 2
+    assert [i["outcome"] for i in items] == ["error", "failed", "passed", "error"]
+    assert verdict == "BLOCK"
+    assert "agent crashed on inc-0" in sections and "difference from the recorded" in sections
+
+
+def test_lean_protocol_with_xdist_workers(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers run the lean protocol too and send every item back for one report."""
+    monkeypatch.setenv("PYTHONPATH", str(project.path))
+    result = project.runpytest_subprocess(
+        "--suite", "release_gate", "--target", "python:agents:leak_some", "-n", "2",
+        "--gate-lean", "--gate-report-dir", "out", "--junitxml=out/junit.xml",
+    )  # fmt: skip
+    result.assert_outcomes(passed=3, failed=1)
+    report = json.loads((project.path / "out" / "report.json").read_text("utf-8"))
+    assert [i["outcome"] for i in report["items"]] == ["passed", "failed", "passed", "passed"]
+    assert (project.path / "out" / "junit.xml").read_text("utf-8").count("<testcase ") == 4
+
+
+@pytest.mark.parametrize("lean", [False, True])
+def test_items_let_go_of_produced_trajectories_unless_recording(
+    project: pytest.Pytester, lean: bool
+) -> None:
+    """After its reports, an item keeps no run, and no report keeps a trajectory (nothing
+    produced stays in memory for the rest of a long run); with --gate-record every
+    trajectory is in the spool."""
+    flags = ["--gate-lean"] if lean else []
+    for record in (False, True):
+        rec = project.inline_run(
+            "--suite", "release_gate", "--target", "python:agents:leak_some", *flags,
+            *(["--gate-record"] if record else []),
+        )  # fmt: skip
+        items = rec.getcall("pytest_collection_finish").session.items
+        assert len(items) == 4 and all(item.gate_run is None for item in items)
+        reports = [r for r in rec.getreports("pytest_runtest_logreport") if r.when == "call"]
+        assert len(reports) == 4 and all(hasattr(r, "gate_item") for r in reports)
+        assert not any(hasattr(r, "gate_trajectory") for r in reports)  # spooled, then dropped
+        state = get_state(items[0].config)
+        assert len(state.trajectories) == (4 if record else 0)
+        state.trajectories.close()

@@ -80,6 +80,7 @@ def _check(data: bytes) -> None:
     )
     if fast is MISSING:
         return  # the caller asks the stdlib: same verdict and message by construction
+    event(f"floats_exact {floats_exact(fast)}")
     assert ok, f"orjson accepted what the stdlib rejects: {data[:200]!r}"
     assert _same(fast, json.loads(data)) or _same_but_big_ints(fast, json.loads(data))
     if floats_exact(fast):

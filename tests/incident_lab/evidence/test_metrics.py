@@ -1,8 +1,14 @@
-"""metrics.json values, computed with pandas from the kept sessions."""
+"""metrics.json values, computed with pandas from the kept sessions (and without, for verify)."""
 
 from __future__ import annotations
 
-from incident_lab.evidence.metrics import compute_metrics
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from incident_lab.evidence.metrics import MetricsCollector, compute_metrics
 from tests.incident_lab.evidence.conftest import make_session
 
 
@@ -44,3 +50,59 @@ def test_metrics_of_nothing() -> None:
     m = compute_metrics([])
     assert m["sessions"] == 0 and m["tool_error_rate"] is None and m["block_rate"] is None
     assert m["model_versions"] == [] and m["safeguard_decisions"] == {}
+
+
+_maybe = st.none() | st.sampled_from(["a", "b", "", "nan", "None"])
+
+
+def _session(draw: st.DrawFn, i: int) -> dict[str, Any]:
+    traj: dict[str, Any] = {"schema_version": "trajectory/v1", "session_id": f"s{i}", "steps": []}
+    if draw(st.booleans()):
+        traj["started_at"] = draw(
+            st.sampled_from(
+                ["2026-02-01T12:00:00Z", "2026-02-01T11:00:00.5Z", "2026-01-31T23:59:59Z"]
+            )
+        )
+    if draw(st.booleans()):
+        traj["actor"] = {} if draw(st.booleans()) else {"user_id": draw(_maybe)}
+    agent: dict[str, Any] = {}
+    for key, fields in (("model", ("name", "version")), ("policy", ("id", "version", "hash"))):
+        if draw(st.booleans()):
+            agent[key] = {f: draw(_maybe) for f in fields if draw(st.booleans())}
+    if agent or draw(st.booleans()):
+        traj["agent"] = agent
+    for _ in range(draw(st.integers(0, 6))):
+        kind = draw(st.sampled_from(["message", "tool_call", "tool_result", "safeguard"]))
+        if kind == "message":
+            step = {"type": kind, "role": "user", "content": "hi"}
+        elif kind == "tool_call":
+            step = {"type": kind, "name": draw(st.sampled_from(["t1", "t2", "T"])), "arguments": {}}
+        elif kind == "tool_result":
+            step = {"type": kind, "output": ""}
+            if draw(st.booleans()):
+                step["is_error"] = draw(st.booleans())
+        else:
+            step = {
+                "type": kind,
+                "safeguard": draw(st.sampled_from(["g1", "g2"])),
+                "stage": "input",
+                "decision": draw(st.sampled_from(["allow", "block", "flag", "redact", "escalate"])),
+            }
+        traj["steps"].append(step)
+    return traj
+
+
+@st.composite
+def _sessions(draw: st.DrawFn) -> list[dict[str, Any]]:
+    return [_session(draw, i) for i in range(draw(st.integers(0, 12)))]
+
+
+@settings(max_examples=150, deadline=None)
+@given(sessions=_sessions())
+def test_plain_aggregation_equals_pandas(sessions: list[dict[str, Any]]) -> None:
+    """compute_plain() (verify's pandas-free check) gives exactly the document compute()
+    (pandas, which writes metrics.json) gives once written as JSON: nulls, ties, empties."""
+    collector = MetricsCollector()
+    for traj in sessions:
+        collector.add(traj)
+    assert collector.compute_plain() == json.loads(json.dumps(collector.compute()))

@@ -93,7 +93,7 @@ def test_deep_nesting_is_a_one_line_error(tmp_path: Path) -> None:
     """A document nested beyond Python's recursion limit is an InputError, not a crash."""
     path = tmp_path / "deep.yaml"
     path.write_text("[" * 5000 + "]" * 5000, "utf-8")
-    with pytest.raises(InputError, match="nested too deeply|YAML"):
+    with pytest.raises(InputError, match=r"nested too deeply|YAML"):
         load_yaml(path)
 
 
