@@ -16,12 +16,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import Any
-
-import jsonschema
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING, Any
 
 from incident_lab.schemacheck import Check, Unsupported, compile_checker
+
+if TYPE_CHECKING:  # jsonschema is imported on first full validation (it costs ~45 ms)
+    import jsonschema
+    from referencing import Registry
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -62,6 +63,8 @@ def load_schema(name: str) -> dict[str, Any]:
 @cache
 def _registry() -> Registry[Any]:
     """All shipped schemas, addressable by their ``$id`` (so they can ``$ref`` each other)."""
+    from referencing import Registry, Resource
+
     resources_ = []
     for entry in resources.files("incident_lab.schemas").iterdir():
         if entry.name.endswith(".json"):
@@ -72,9 +75,12 @@ def _registry() -> Registry[Any]:
 
 @cache
 def _validator(name: str) -> jsonschema.protocols.Validator:
+    # The shipped schemas are checked against their metaschema by the test suite
+    # (tests/incident_lab/test_trajectory.py), not on every run.
+    import jsonschema
+
     schema = load_schema(name)
     cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
     validator: jsonschema.protocols.Validator = cls(schema, registry=_registry())
     return validator
 

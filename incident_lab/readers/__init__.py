@@ -83,7 +83,7 @@ def _first_line_unparseable(head: bytes) -> bool:
         if raw.strip():
             try:
                 json.loads(raw)
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):
                 return True
             return False
     return False

@@ -208,6 +208,13 @@ def iter_json_lines(
             continue
         try:
             obj = json.loads(text)
+        except RecursionError:
+            yield (
+                line_no,
+                None,
+                Record(spath, line_no, reason="JSON nested too deeply", excerpt=_excerpt(raw)),
+            )
+            continue
         except json.JSONDecodeError as exc:
             yield (
                 line_no,
@@ -232,7 +239,7 @@ def head_object(head: bytes) -> Any:
         if raw.strip():
             try:
                 return json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return None
     return None
 
@@ -263,7 +270,7 @@ def _looks_like_one_document(path: str | Path, max_line_bytes: int) -> bool:
     try:
         json.loads(first)
         return False
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     return len(firsts) < 2 or not firsts[1].startswith(b"{")
 
@@ -300,6 +307,9 @@ def iter_json_documents(
         return
     try:
         obj = json.loads(text)
+    except RecursionError:
+        yield 1, None, Record(spath, 1, reason="JSON nested too deeply", excerpt=text[:_EXCERPT])
+        return
     except json.JSONDecodeError as exc:
         yield (
             exc.lineno,

@@ -59,7 +59,7 @@ def _first_object(head: bytes) -> Any:
         if raw.strip():
             try:
                 return json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return None
     return None
 

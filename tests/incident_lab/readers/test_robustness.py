@@ -200,3 +200,19 @@ def test_near_valid_records_of_each_format_never_raise(
     )
     events = [{"session_id": "s", **m, **extra, "type": "message"} for m in messages]
     _check("events", "".join(json.dumps(e) + "\n" for e in events).encode())
+
+
+def test_deeply_nested_lines_are_rejects_not_crashes(tmp_path, il) -> None:
+    """A line nested far beyond the parser's depth is a reject naming its line, in any path."""
+    from incident_lab.readers import read_paths
+
+    deep = "[" * 100_000 + "]" * 100_000
+    path = tmp_path / "deep.jsonl"
+    ok = '{"schema_version": "trajectory/v1", "session_id": "s1", "steps": []}'
+    path.write_text(deep + "\n" + ok + "\n")
+    records = [r for _, r in read_paths([str(path)], "native")]
+    assert [(r.line, r.accepted) for r in records] == [(1, False), (2, True)]
+    auto = [r for _, r in read_paths([str(path)])]
+    assert [(r.line, r.accepted) for r in auto] == [(1, False), (2, True)]
+    res = il("snapshot", "--from", path, "--out", tmp_path / "b")
+    assert res.exit_code == 5, res.stderr
