@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import click
 
 from incident_lab import __version__
+from incident_lab.atomic import write_text_atomic
 from incident_lab.classify import Classification, classify_many
 from incident_lab.cli.app import echo_json, progress_enabled
 from incident_lab.errors import InputError, PartialResult, UsageError
@@ -61,15 +60,7 @@ def _write_followup(bundle: Path, results: list[Classification], source: Path) -
         "taxonomy_versions": load_taxonomy().versions(),
         "sessions": [c.to_dict() for c in results],
     }
-    fd, tmp = tempfile.mkstemp(dir=followup, prefix=".classification.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(out, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     return out
 
 

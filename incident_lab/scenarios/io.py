@@ -12,13 +12,13 @@ import contextlib
 import fcntl
 import os
 import re
-import tempfile
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from incident_lab.atomic import write_text_atomic
 from incident_lab.errors import InputError, SchemaError, UsageError
 from incident_lab.scenarios.fastyaml import load_plain
 from incident_lab.trajectory import validation_errors
@@ -59,7 +59,7 @@ _BaseSafeLoader: type = (
 )
 
 
-class _SafeLoader(_BaseSafeLoader):  # type: ignore[misc,valid-type]
+class _SafeLoader(_BaseSafeLoader):
     """Safe loader that also refuses duplicate keys (a hand-editing mistake)."""
 
 
@@ -104,7 +104,7 @@ _BaseSafeDumper: type = (
 )
 
 
-class _NoAliasDumper(_BaseSafeDumper):  # type: ignore[misc,valid-type]
+class _NoAliasDumper(_BaseSafeDumper):
     """Safe dumper that writes a repeated object twice instead of an anchor and alias.
 
     libyaml's emitter is used when available: several times faster, and it escapes
@@ -257,30 +257,6 @@ def library_lock(directory: str | Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def write_text_atomic(path: str | Path, text: str | Iterable[str]) -> None:
-    """Write ``text`` to ``path`` atomically (temp file in the same dir, fsync, rename).
-
-    ``text`` may be an iterable of pieces, written one after the other (a large
-    file never has to exist as one string).
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            if isinstance(text, str):
-                fh.write(text)
-            else:
-                fh.writelines(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def write_scenario(
