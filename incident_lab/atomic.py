@@ -11,6 +11,16 @@ from pathlib import Path
 __all__ = ["write_text_atomic"]
 
 
+def _mode_for(target: Path) -> int:
+    """The existing file's mode, or what a plain ``open()`` would create (0666 & ~umask)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_text_atomic(path: str | Path, text: str | Iterable[str]) -> Path:
     """Write ``text`` to ``path`` atomically: temp file in the same directory, fsync, rename.
 
@@ -33,6 +43,7 @@ def write_text_atomic(path: str | Path, text: str | Iterable[str]) -> Path:
                 fh.writelines(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _mode_for(target))  # mkstemp makes 0600; reports are shared
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

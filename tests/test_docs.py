@@ -48,3 +48,43 @@ def test_every_builtin_item_is_documented(hook: str) -> None:
     corpus = "\n".join(p.read_text("utf-8") for p in DOCS.glob("*.md"))
     missing = [name for name in collect(hook) if f"`{name}`" not in corpus]
     assert not missing, f"{hook}: undocumented built-ins {missing}"
+
+
+def _section(doc: str, prog: str, command: str) -> str:
+    """The text of the `## `prog command`` section of ``doc`` (up to the next `## `)."""
+    text = _text(doc)
+    start = text.index(f"## `{prog} {command}`")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def _options(target: str) -> list[str]:
+    import importlib
+    import re
+
+    module, attr = target.split(":")
+    command = getattr(importlib.import_module(module), attr)
+    names = [o for p in command.params for o in p.opts if o.startswith("--") and o != "--help"]
+    return [n for n in names if re.match(r"--[a-z]", n)]
+
+
+@pytest.mark.parametrize(
+    ("prog", "doc", "command", "target"),
+    [
+        ("incident_lab", "incident_lab.md", c, t)
+        for c, (t, _) in sorted(INCIDENT_LAB_COMMANDS.items())
+    ]
+    + [
+        ("regression_suite", "regression_suite.md", c, t)
+        for c, (t, _) in sorted(REGRESSION_SUITE_COMMANDS.items())
+    ],
+)
+def test_every_option_is_documented_in_its_command_section(
+    prog: str, doc: str, command: str, target: str
+) -> None:
+    """Each `--option` a command accepts appears in that command's section of the docs."""
+    import re
+
+    section = _section(doc, prog, command)
+    missing = [o for o in _options(target) if not re.search(re.escape(o) + r"(?![\w-])", section)]
+    assert not missing, f"{prog} {command}: undocumented options {missing}"

@@ -94,6 +94,43 @@ class Config:
     actor: str | None = None
 
 
+_NUMBERS = ("timeout", "attempts", "max_wait", "replicas")
+_STRINGS = (
+    "backend",
+    "url",
+    "method",
+    "deployment",
+    "namespace",
+    "context",
+    "kubectl",
+    "routing_key",
+    "project",
+    "user",
+    "token",
+    "issue_type",
+    "source",
+    "component",
+    "artifacts_base_url",
+)
+_TABLES = ("headers", "undo")
+
+
+def _check_types(where: str, table: dict[str, Any], path: str) -> None:
+    """Refuse values of the wrong type with the key named (exit 3), before anything runs."""
+    for key, value in table.items():
+        if key in _NUMBERS and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ConfigError(f"[{where}] {key} must be a number, not {value!r}", path=path)
+        if key in _STRINGS and not isinstance(value, str):
+            raise ConfigError(f"[{where}] {key} must be a string, not {value!r}", path=path)
+        if key in _TABLES and not isinstance(value, dict):
+            raise ConfigError(f"[{where}] {key} must be a table, not {value!r}", path=path)
+        if key in ("command", "undo_command") and not (
+            isinstance(value, str)
+            or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+        ):
+            raise ConfigError(f"[{where}] {key} must be a string or a list of strings", path=path)
+
+
 def _find_config(explicit: str | None) -> Path | None:
     if explicit:
         return Path(explicit)
@@ -123,13 +160,23 @@ def load_config(explicit: str | None = None) -> Config:
         raise ConfigError(f"invalid TOML: {exc}", path=str(path)) from None
     except OSError as exc:
         raise ConfigError(f"cannot read config: {exc.strerror}", path=str(path)) from None
-    contain = (raw.get("contain") or {}).get("actions") or {}
+    for section in ("contain", "notify", "routing", "respond", "incident_lab"):
+        if section in raw and not isinstance(raw[section], dict):
+            raise ConfigError(
+                f"[{section}] must be a table, not {type(raw[section]).__name__}", path=str(path)
+            )
+    contain = raw.get("contain", {}).get("actions") or {}
     notify = raw.get("notify") or {}
-    routing = (raw.get("routing") or {}).get("rules") or []
+    routing = raw.get("routing", {}).get("rules") or []
     for name, table in [("contain.actions", contain), ("notify", notify)]:
         if not isinstance(table, dict) or not all(isinstance(v, dict) for v in table.values()):
             raise ConfigError(f"[{name}] must be a table of tables", path=str(path))
     if not isinstance(routing, list) or not all(isinstance(r, dict) for r in routing):
         raise ConfigError("[[routing.rules]] must be an array of tables", path=str(path))
+    for where, table in [
+        *(("contain.actions." + k, v) for k, v in contain.items()),
+        *(("notify." + k, v) for k, v in notify.items()),
+    ]:
+        _check_types(where, table, str(path))
     actor = (raw.get("incident_lab") or {}).get("actor")
     return Config(str(path), contain, notify, routing, raw, actor=actor)

@@ -123,6 +123,7 @@ class RespondResult:
 
     incident_dir: Path
     contained: list[str] = field(default_factory=list)
+    containment_failed: list[str] = field(default_factory=list)
     snapshot_exit_code: int | None = None
     session_id: str | None = None
     failure_mode: str | None = None
@@ -138,6 +139,7 @@ class RespondResult:
         return {
             "incident_dir": str(self.incident_dir),
             "contained": self.contained,
+            "containment_failed": self.containment_failed,
             "snapshot_exit_code": self.snapshot_exit_code,
             "session_id": self.session_id,
             "failure_mode": self.failure_mode,
@@ -178,6 +180,7 @@ def _contain(config: Config, incident_dir: Path, prompt: Prompter, result: Respo
         except IncidentLabError as exc:
             # Containment > diagnosis: report loudly and keep going to the next action.
             prompt.say(f"   FAILED {action}: {exc.render()}")
+            result.containment_failed.append(action)
             continue
         result.contained.append(action)
         prompt.say(

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from incident_lab.cli.app import echo_json, progress_enabled
-from incident_lab.errors import PartialResult
+from incident_lab.errors import InputError, PartialResult, UsageError
 
 __all__ = ["blast_radius"]
 
@@ -135,6 +135,16 @@ def blast_radius(
     from incident_lab.blast import blast_radius as run_search
     from incident_lab.blast import load_signature, write_result
 
+    if scheduler is not None and engine != "dask":
+        raise UsageError(
+            "--scheduler only applies to --engine dask",
+            hint="add --engine dask, or drop --scheduler",
+        )
+    if fmt is not None and fmt != "native" and engine == "dask":
+        raise UsageError(
+            f"--format {fmt} only applies to --engine local (the dask engine reads native JSONL)",
+            hint="drop --engine dask, or convert the logs with 'incident_lab snapshot' first",
+        )
     signature = load_signature(incident, sessions=list(sessions), scenarios_dir=scenarios_dir)
     say = (lambda msg: click.echo(msg, err=True)) if progress_enabled() else None
     result = run_search(
@@ -146,6 +156,13 @@ def blast_radius(
         scheduler=scheduler,
         progress=say,
     )
+    if result["scanned"]["records"] == 0 and not result["scanned"]["rejected"]:
+        # No record at all is no evidence: never report risk NONE, nor overwrite a result.
+        raise InputError(
+            "nothing to read: the logs hold no records, so the blast radius is unknown",
+            path=", ".join(sources),
+            hint="check that --from points at the agent's session logs",
+        )
     target = out
     if target is None and signature.source.get("kind") == "bundle":
         target = Path(signature.source["path"]) / "followup"
@@ -157,7 +174,9 @@ def blast_radius(
     rejected = result["scanned"]["rejected"]
     if rejected:
         first = result["rejects"][0] if result["rejects"] else {}
-        where = f"{first.get('source')}:{first.get('line')}" if first else "?"
+        where = str(first.get("source")) if first else "?"
+        if first.get("line") is not None:
+            where += f":{first.get('line')}"
         raise PartialResult(
             f"search complete, but {rejected} log record(s) were rejected (first: {where}: {first.get('reason')})",
             hint="the result lists up to 100 of them under 'rejects'",

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from incident_lab.cli.app import echo_json
+from incident_lab.errors import UsageError
 
 __all__ = ["demo"]
 
@@ -52,6 +53,16 @@ def demo(workdir: Path, force: bool, sessions: int, seed: int, as_json: bool) ->
       incident_lab demo --workdir /tmp/demo --force --json
     """
     from incident_lab.demo import run_demo
+
+    if not workdir.exists():
+        try:
+            workdir.mkdir(parents=True)
+        except OSError as exc:  # a parent is a file, read-only, no permission...
+            raise UsageError(
+                f"cannot create the demo directory: {exc.strerror or exc}",
+                path=str(workdir),
+                hint="pass --workdir with a new or empty directory you can write to",
+            ) from None
 
     def say(line: str) -> None:
         click.echo(line, err=as_json)

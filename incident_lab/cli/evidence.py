@@ -247,8 +247,9 @@ def verify(bundle: str, pubkey: str | None, as_json: bool) -> None:
                 f"{stats.get('timeline_events')} timeline events, signature {stats.get('signature')}"
             )
     if not report.ok:
+        count = len(report.problems)
         raise CheckFailed(
-            f"{len(report.problems)} discrepancies found",
+            f"{count} {'discrepancy' if count == 1 else 'discrepancies'} found",
             path=bundle,
             hint="the bundle is not as collected",
         )

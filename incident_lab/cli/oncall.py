@@ -8,7 +8,13 @@ from pathlib import Path
 import click
 
 from incident_lab.cli.app import echo_json
-from incident_lab.errors import EXIT_CHECK_FAILED, UsageError
+from incident_lab.errors import (
+    EXIT_CHECK_FAILED,
+    ExternalError,
+    InputError,
+    PartialResult,
+    UsageError,
+)
 
 __all__ = ["confirm", "contain", "notify", "respond", "ticket"]
 
@@ -42,7 +48,10 @@ _CONFIG_OPTION = click.option(
 )
 @_CONFIG_OPTION
 @click.option(
-    "--json", "as_json", is_flag=True, help="Print the recorded timeline event(s) as JSON."
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the recorded timeline event(s) as JSON on stdout.",
 )
 def contain(
     action: str | None,
@@ -123,11 +132,19 @@ def _parse_since(value: str) -> datetime:
     if value and value[-1] in units and value[:-1].isdigit():
         return datetime.now(UTC) - timedelta(seconds=int(value[:-1]) * units[value[-1]])
     try:
-        return parse_timestamp(value)
+        when = parse_timestamp(value)
     except ValueError:
         raise UsageError(
-            f"--since {value!r} is neither a duration (30m, 2h) nor an RFC 3339 time"
+            f"--since {value!r} is neither a duration (30m, 2h) nor an RFC 3339 time",
+            hint="use e.g. --since 15m, --since 2h or --since 2026-02-01T12:04:00Z",
         ) from None
+    if when > datetime.now(UTC) + timedelta(minutes=5):
+        # Nothing can have happened after a future time: "holding" would be vacuous.
+        raise UsageError(
+            f"--since {value!r} is in the future",
+            hint="give the time containment took effect (check the year and the time zone)",
+        )
+    return when
 
 
 @click.command()
@@ -145,7 +162,7 @@ def _parse_since(value: str) -> datetime:
     type=click.Path(file_okay=False),
     help="Take the time of the first successful containment from this incident's timeline, and record the check there.",
 )
-@click.option("--format", "fmt", help="Force a reader (default: auto-detect).")
+@click.option("--format", "fmt", metavar="F", help="Force a reader (default: auto-detect).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 def confirm(
     sources: tuple[str, ...],
@@ -156,7 +173,9 @@ def confirm(
 ) -> None:
     """Check that containment holds: nothing happened in the live log after containment.
 
-    Exits 0 when holding, 6 when new sessions, tool calls or safeguard decisions appear.
+    Exits 0 when holding, 6 when new sessions, tool calls or safeguard decisions
+    appear, 5 when holding among the records read but some were rejected (they
+    could hide activity), 3 for bad input, including a log with no records at all.
 
     \b
     Example:
@@ -167,9 +186,19 @@ def confirm(
     from incident_lab.adapters.contain import actor_name, record_event
 
     if since is None and incident is None:
-        raise UsageError("give --since TIME or --incident DIR")
+        raise UsageError(
+            "give --since TIME or --incident DIR",
+            hint="the containment time: e.g. --since 15m, or the incident directory of 'contain'",
+        )
     when = _parse_since(since) if since else containment_time(Path(incident or ""))
     report = confirm_containment(list(sources), when, fmt)
+    if report.read == 0:
+        # An empty file or directory proves nothing: never say HOLDING on no evidence.
+        raise InputError(
+            "nothing to read: the live log holds no records, so containment cannot be confirmed",
+            path=", ".join(sources),
+            hint="point --from at the log the agent is writing to now",
+        )
     if incident:
         record_event(
             Path(incident),
@@ -198,11 +227,17 @@ def confirm(
             click.echo(f"  safeguard {key}: {n}")
     if not report.holding:
         raise click.exceptions.Exit(EXIT_CHECK_FAILED)
+    if report.rejected:
+        raise PartialResult(
+            f"holding among the records read, but {report.rejected} of {report.read} record(s) "
+            "were rejected and could hide activity",
+            hint="the rejected lines are listed above; fix or re-read them before relying on this",
+        )
 
 
 @click.command()
 @click.argument("bundle", type=click.Path(file_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print the ticket fields as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the ticket fields as JSON on stdout.")
 def ticket(bundle: str, as_json: bool) -> None:
     """Write the playbook's ticket (followup/ticket.md) from a bundle.
 
@@ -256,7 +291,9 @@ def ticket(bundle: str, as_json: bool) -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Build and record the payloads; send nothing.")
 @_CONFIG_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print per-channel results as JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print per-channel results as JSON on stdout."
+)
 def notify(
     bundle: str,
     via: tuple[str, ...],
@@ -299,6 +336,34 @@ def notify(
     raise_for_failures(results)
 
 
+def _preflight(sources: list[str], *, fmt: str | None, suite: str, out: str | None) -> None:
+    """Check respond's inputs before phase 1 runs anything (exit 3 means nothing was done).
+
+    Raises:
+        InputError: a ``--from`` path is missing or holds no file, or ``--out`` is a bundle.
+        UsageError: an unknown ``--format`` or an invalid ``--suite`` name.
+    """
+    from incident_lab.readers import expand_paths, get_readers
+    from regression_suite.suites import suite_path
+
+    if fmt is not None and fmt not in get_readers():
+        raise UsageError(
+            f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(get_readers()))
+        )
+    suite_path(".", suite)  # raises on a name that is not a safe file name
+    if not expand_paths(sources):
+        raise InputError(
+            "nothing to read: no files under " + ", ".join(sources),
+            hint="check that --from points at the agent's session logs",
+        )
+    if out is not None and (Path(out) / "manifest.json").exists():
+        raise InputError(
+            "bundle already exists; an evidence bundle is never overwritten",
+            path=out,
+            hint="pass --out with a new directory name",
+        )
+
+
 @click.command()
 @click.option(
     "--from",
@@ -316,7 +381,7 @@ def notify(
 @click.option(
     "--last", type=click.IntRange(min=1), help="Preserve only the N most recent sessions."
 )
-@click.option("--format", "fmt", help="Force a reader (default: auto-detect).")
+@click.option("--format", "fmt", metavar="F", help="Force a reader (default: auto-detect).")
 @click.option(
     "--scenarios-dir",
     type=click.Path(file_okay=False),
@@ -366,6 +431,9 @@ def respond(
     from incident_lab.adapters.respond import Prompter
     from incident_lab.adapters.respond import respond as run_respond
 
+    config = load_config(config_path)
+    _preflight(list(sources), fmt=fmt, suite=suite, out=out)
+
     def choose(question: str, options: list[str], default: str) -> str:
         return str(click.prompt(question, type=click.Choice(options), default=default, err=True))
 
@@ -377,7 +445,7 @@ def respond(
     )
     result = run_respond(
         list(sources),
-        config=load_config(config_path),
+        config=config,
         prompt=prompter,
         out=out,
         last=last,
@@ -387,3 +455,8 @@ def respond(
     )
     if as_json:
         echo_json(result.to_dict())
+    if result.containment_failed:
+        raise ExternalError(
+            "the playbook ran, but containment FAILED for: " + ", ".join(result.containment_failed),
+            hint="containment is NOT in place for those actions; see the timeline and act by hand",
+        )

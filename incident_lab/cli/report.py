@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from incident_lab.cli.app import echo_json
+from incident_lab.errors import InputError
 
 __all__ = ["report"]
 
@@ -57,6 +58,13 @@ def report(
     from incident_lab.report import collect_report, write_report
     from incident_lab.scenarios.io import default_scenarios_dir
 
+    if scenarios_dir is not None and not scenarios_dir.is_dir():
+        # Given explicitly: a typo must not silently drop the scenarios section.
+        raise InputError(
+            "no such scenarios directory",
+            path=str(scenarios_dir),
+            hint="pass --scenarios-dir or set INCIDENT_LAB_SCENARIOS",
+        )
     if gate_report is not None and gate_report.is_dir():
         gate_report = gate_report / "report.json"
     doc = collect_report(
@@ -66,7 +74,7 @@ def report(
     if as_json:
         echo_json({**doc, "written": [str(p) for p in paths]})
     else:
-        s = doc["status"]
+        s = {k: ("-" if v is None else v) for k, v in doc["status"].items()}
         click.echo(
             f"incident {doc['incident_id']}: severity {s['severity']}, failure mode {s['failure_mode']}, "
             f"blast radius {s['blast_risk']}, gate {s['gate_verdict']}"

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from incident_lab.cli.app import echo_json
-from incident_lab.errors import CheckFailed, InputError, PartialResult
+from incident_lab.errors import CheckFailed, InputError, PartialResult, UsageError
 
 __all__ = ["add", "lint", "list_", "show", "tag"]
 
@@ -20,6 +20,27 @@ _DIR_OPTION = click.option(
     default=None,
     help="The library (default: $INCIDENT_LAB_SCENARIOS or ./scenarios).",
 )
+
+
+def _library_dir(scenarios_dir: Path | None) -> Path:
+    """Return the library directory, refusing one that does not exist (nothing is created)."""
+    from incident_lab.scenarios.io import default_scenarios_dir
+
+    base = scenarios_dir if scenarios_dir is not None else default_scenarios_dir()
+    if not base.exists():
+        raise InputError(
+            "no such scenarios directory",
+            path=str(base),
+            hint="pass --scenarios-dir or set INCIDENT_LAB_SCENARIOS",
+        )
+    if not base.is_dir():
+        raise InputError("not a directory (expected the scenario library)", path=str(base))
+    return base
+
+
+def _one_line(text: object) -> str:
+    """Collapse newlines and runs of spaces so a table row stays one line."""
+    return " ".join(str(text).split())
 
 
 def _redaction_text(report: dict[str, int] | None) -> str:
@@ -36,22 +57,45 @@ def _redaction_text(report: dict[str, int] | None) -> str:
     type=click.Path(path_type=Path),
     help="Trajectory file (any readable format) or evidence bundle.",
 )
-@click.option("--format", "fmt", default=None, help="Force the reader (default: auto-detect).")
-@click.option("--session", default=None, help="Session id to use (default: the flagged one).")
 @click.option(
-    "--id", "scenario_id", default=None, help="Scenario id (default: inc-<content hash>)."
+    "--format",
+    "fmt",
+    default=None,
+    metavar="F",
+    help="Force the reader (default: auto-detect; see 'incident_lab plugins').",
 )
-@click.option("--failure-mode", default=None, help="Taxonomy failure mode (default: classifier's).")
-@click.option("--severity", default=None, help="SEV-1..SEV-4 (default: classifier's suggestion).")
+@click.option(
+    "--session", default=None, metavar="ID", help="Session id to use (default: the flagged one)."
+)
+@click.option(
+    "--id",
+    "scenario_id",
+    default=None,
+    metavar="ID",
+    help="Scenario id (default: inc-<content hash>).",
+)
+@click.option(
+    "--failure-mode",
+    default=None,
+    metavar="MODE",
+    help="Taxonomy failure mode (default: classifier's).",
+)
+@click.option(
+    "--severity",
+    default=None,
+    metavar="SEV",
+    help="SEV-1..SEV-4 (default: classifier's suggestion).",
+)
 @click.option(
     "--unsafe-step",
     "unsafe_steps",
     type=int,
     multiple=True,
+    metavar="N",
     help="0-based index of a harmful step (repeatable; default: labels, safeguards, classifier).",
 )
-@click.option("--title", default=None, help="One-line title (default: generated).")
-@click.option("--tag", "tags", multiple=True, help="Tag to attach (repeatable).")
+@click.option("--title", default=None, metavar="TEXT", help="One-line title (default: generated).")
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Tag to attach (repeatable).")
 @_DIR_OPTION
 @click.option("--force", is_flag=True, help="Overwrite an existing scenario with the same id.")
 @click.option("--no-redact", is_flag=True, help="Keep secrets and personal data (not for repos).")
@@ -91,6 +135,7 @@ def add(
     """
     from incident_lab.scenarios.library import add_from_path
 
+    _check_tags(tags)
     result = add_from_path(
         from_,
         session=session,
@@ -136,9 +181,13 @@ def add(
             click.echo("  redaction:    DISABLED (--no-redact): do not commit this file")
         else:
             click.echo(f"  redaction:    {_redaction_text(result.redaction)}")
-        click.echo(
-            f"  status:       {result.scenario.get('status')} (gate it: incident_lab tag {result.scenario_id} --status gated)"
+        status = result.scenario.get("status")
+        gate_hint = (
+            ""
+            if status == "gated"
+            else f" (gate it: incident_lab tag {result.scenario_id} --status gated)"
         )
+        click.echo(f"  status:       {status}{gate_hint}")
     if result.rejected:
         raise PartialResult(
             f"scenario written, but {result.rejected} input record(s) were rejected",
@@ -147,12 +196,23 @@ def add(
         )
 
 
+def _check_tags(tags: tuple[str, ...]) -> None:
+    """Refuse an empty or blank ``--tag`` (it would land in the scenario as ``''``)."""
+    for value in tags:
+        if not value.strip():
+            raise UsageError(
+                f"--tag {value!r} is empty", hint="give a tag name, e.g. --tag exfiltration"
+            )
+
+
 @click.command()
 @click.argument("scenario_id", metavar="ID")
-@click.option("--failure-mode", default=None, help="Set the taxonomy failure mode.")
-@click.option("--severity", default=None, help="Set the severity (SEV-1..SEV-4).")
-@click.option("--tag", "add_tags", multiple=True, help="Add a tag (repeatable).")
-@click.option("--untag", "remove_tags", multiple=True, help="Remove a tag (repeatable).")
+@click.option("--failure-mode", default=None, metavar="MODE", help="Set the taxonomy failure mode.")
+@click.option("--severity", default=None, metavar="SEV", help="Set the severity (SEV-1..SEV-4).")
+@click.option("--tag", "add_tags", multiple=True, metavar="TAG", help="Add a tag (repeatable).")
+@click.option(
+    "--untag", "remove_tags", multiple=True, metavar="TAG", help="Remove a tag (repeatable)."
+)
 @click.option(
     "--status",
     type=click.Choice(["draft", "gated", "retired"]),
@@ -180,14 +240,15 @@ def tag(
 
     \b
     Example:
-      incident_lab tag inc-3f2a9c1b7d --failure-mode prompt_injection --severity SEV-1 \\
+      incident_lab tag inc-20260201-mail-exfil-injected-doc --failure-mode prompt_injection --severity SEV-1 \\
           --tag email --status gated --owner safety-team
     """
     from incident_lab.scenarios.library import tag_scenario
 
+    _check_tags(add_tags)
     path, doc, changes = tag_scenario(
         scenario_id,
-        scenarios_dir=scenarios_dir,
+        scenarios_dir=_library_dir(scenarios_dir),
         failure_mode=failure_mode,
         severity=severity,
         add_tags=add_tags,
@@ -224,12 +285,21 @@ def _table(rows: list[list[str]], width: int) -> list[str]:
 
 
 @click.command("list")
-@click.option("--failure-mode", default=None, help="Only this failure mode.")
-@click.option("--severity", default=None, help="Only this severity.")
+@click.option("--failure-mode", default=None, metavar="MODE", help="Only this failure mode.")
+@click.option("--severity", default=None, metavar="SEV", help="Only this severity.")
 @click.option(
-    "--tag", "tags", multiple=True, help="Only scenarios with this tag (repeatable: all)."
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="TAG",
+    help="Only scenarios with this tag (repeatable: all).",
 )
-@click.option("--status", type=click.Choice(["draft", "gated", "retired"]), default=None)
+@click.option(
+    "--status",
+    type=click.Choice(["draft", "gated", "retired"]),
+    default=None,
+    help="Only scenarios with this status.",
+)
 @click.option("--variants", is_flag=True, help="Include variants, with parent and converter chain.")
 @_DIR_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON on stdout.")
@@ -252,9 +322,16 @@ def list_(
       incident_lab list --variants --json | jq '.[].id'
     """
     from incident_lab.scenarios.library import list_scenarios
+    from incident_lab.taxonomy import load_taxonomy
 
+    if failure_mode is not None or severity is not None:
+        taxonomy = load_taxonomy()
+        if failure_mode is not None:
+            taxonomy.check_failure_mode(failure_mode)
+        if severity is not None:
+            taxonomy.check_severity(severity)
     rows, problems = list_scenarios(
-        scenarios_dir,
+        _library_dir(scenarios_dir),
         failure_mode=failure_mode,
         severity=severity,
         tags=tags,
@@ -277,7 +354,7 @@ def list_(
         if variants:
             chain = " <- ".join([str(r["parent"]), *r["converters"]]) if r["parent"] else "-"
             cells.append(chain)
-        table.append([*cells, str(r["title"])])
+        table.append([*cells, _one_line(r["title"])])
     width = shutil.get_terminal_size((160, 20)).columns if sys.stdout.isatty() else 0
     for line in _table(table, width):
         click.echo(line)
@@ -407,13 +484,13 @@ def show(scenario_id: str, scenarios_dir: Path | None, as_json: bool) -> None:
 
     \b
     Example:
-      incident_lab show inc-3f2a9c1b7d
-      incident_lab show inc-3f2a9c1b7d --json | jq .expectations
+      incident_lab show inc-20260201-mail-exfil-injected-doc
+      incident_lab show inc-20260201-mail-exfil-injected-doc --json | jq .expectations
     """
     from incident_lab.scenarios.io import load_scenario
     from incident_lab.scenarios.library import find_scenario
 
-    path = find_scenario(scenario_id, scenarios_dir)
+    path = find_scenario(scenario_id, _library_dir(scenarios_dir))
     doc = load_scenario(path)
     if as_json:
         echo_json(doc)
@@ -424,23 +501,29 @@ def show(scenario_id: str, scenarios_dir: Path | None, as_json: bool) -> None:
 
 @click.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
+@_DIR_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
-def lint(directory: Path | None, as_json: bool) -> None:
+def lint(directory: Path | None, scenarios_dir: Path | None, as_json: bool) -> None:
     """Validate the library: schema, taxonomy ids, unique ids, redaction, reproduction.
 
-    Each problem is one line ``FILE: FIELD: PROBLEM``. Exit 6 when any is found.
+    Each problem is one line ``FILE: FIELD: PROBLEM``. DIRECTORY and
+    --scenarios-dir are the same thing (give one). Exit 6 when any problem is
+    found, 3 when the directory does not exist.
 
     \b
     Example:
       incident_lab lint
-      incident_lab lint scenarios/ --json | jq '.problems[]'
+      incident_lab lint --scenarios-dir scenarios/ --json | jq '.problems[]'
     """
-    from incident_lab.scenarios.io import default_scenarios_dir
     from incident_lab.scenarios.lint import lint_library
 
-    base = directory if directory is not None else default_scenarios_dir()
-    if not base.is_dir():
-        raise InputError("no such scenarios directory", path=str(base))
+    if directory is not None and scenarios_dir is not None and directory != scenarios_dir:
+        raise UsageError(
+            f"two libraries given: DIRECTORY {str(directory)!r} and --scenarios-dir "
+            f"{str(scenarios_dir)!r}",
+            hint="give one of them",
+        )
+    base = _library_dir(directory if directory is not None else scenarios_dir)
     report = lint_library(base)
     if as_json:
         echo_json(report.to_dict())

@@ -79,7 +79,9 @@ def _converter_rows() -> list[dict[str, Any]]:
 @click.option("--dry-run", is_flag=True, help="Generate and list, write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite variant files with other metadata.")
 @click.option("--list-converters", is_flag=True, help="List the converters and exit.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the variants (or converters) as JSON on stdout."
+)
 def variants(
     scenario_id: str | None,
     converters: str | None,
@@ -103,9 +105,10 @@ def variants(
 
     \b
     Example:
-      incident_lab variants --scenario inc-3f2a9c1b
-      incident_lab variants --scenario inc-3f2a9c1b --converters base64,homoglyph,decompose --depth 2
-      incident_lab variants --scenario inc-3f2a9c1b --n 200 --seed 7 --dry-run --json
+      incident_lab variants --scenario inc-20260201-mail-exfil-injected-doc
+      incident_lab variants --scenario inc-20260201-mail-exfil-injected-doc \\
+          --converters base64,homoglyph,decompose --depth 2
+      incident_lab variants --scenario inc-20260201-mail-exfil-injected-doc --n 200 --seed 7 --dry-run --json
     """
     if list_converters:
         rows = _converter_rows()

@@ -103,13 +103,25 @@ def _context(traj: Trajectory) -> dict[str, Any]:
     }
 
 
+def _short(value: Any, limit: int = 40) -> str:
+    """One line of at most ``limit`` characters, never cutting a ``<KIND_n>`` placeholder."""
+    text = " ".join(str(value).split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    opened = cut.rfind("<")
+    if opened > cut.rfind(">"):
+        cut = cut[:opened]
+    return cut.rstrip() + "…"
+
+
 def _title(mode: str, traj: Trajectory, unsafe: list[int]) -> str:
     agent = (traj.get("agent") or {}).get("name") or "agent"
     steps = traj.get("steps") or []
     first = steps[unsafe[0]] if unsafe else {}
     if first.get("type") == "tool_call":
         args = ", ".join(
-            f"{k}={str(v)[:40]}" for k, v in list((first.get("arguments") or {}).items())[:2]
+            f"{k}={_short(v)}" for k, v in list((first.get("arguments") or {}).items())[:2]
         )
         what = f"calls {first.get('name')}({args})"
     elif first.get("type") == "message":

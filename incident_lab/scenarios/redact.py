@@ -49,8 +49,20 @@ def luhn_ok(digits: str) -> bool:
 
 
 def _card_ok(match: re.Match[str]) -> bool:
+    """A payment card: 13-19 digits, an issuer prefix (2-6), Luhn-valid, not binary text.
+
+    Card numbers start with 2 (Mastercard), 3 (Amex, Diners, JCB), 4 (Visa), 5
+    (Mastercard) or 6 (Discover, UnionPay); digit runs of only 0 and 1 are binary-encoded
+    text (the ``binary`` variant converter), not cards.
+    """
     digits = re.sub(r"[ -]", "", match.group(0))
-    return 13 <= len(digits) <= 19 and luhn_ok(digits) and len(set(digits)) > 1
+    return (
+        13 <= len(digits) <= 19
+        and digits[0] in "23456"
+        and not set(digits) <= {"0", "1"}
+        and luhn_ok(digits)
+        and len(set(digits)) > 1
+    )
 
 
 def _ipv4_ok(match: re.Match[str]) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from incident_lab.cli.app import echo_json
-from incident_lab.errors import CheckFailed
+from incident_lab.errors import CheckFailed, UsageError
 
 __all__ = ["history"]
 
@@ -32,6 +32,34 @@ def _print(result: dict[str, Any]) -> None:
             )
         for reason in data["reasons"]:
             click.echo(f"  erosion: {reason}")
+
+
+def _unknown_filter(
+    result: dict[str, Any], db: Path | None, suite: str | None, failure_mode: str | None
+) -> None:
+    """Raise a usage error naming what the store does hold (a typo must not read as 'no erosion').
+
+    Raises:
+        UsageError: always.
+    """
+    from regression_suite.history import ALL_MODES, query
+
+    every = query(db, last=1000)
+    if suite and not result["releases"]:
+        import sqlite3
+
+        with sqlite3.connect(f"file:{every['db']}?mode=ro", uri=True) as conn:
+            names = sorted(row[0] for row in conn.execute("SELECT DISTINCT suite FROM runs"))
+        conn.close()
+        raise UsageError(
+            f"no recorded runs of suite {suite!r} in {every['db']}",
+            hint="suites recorded: " + (", ".join(names) or "none"),
+        )
+    modes = sorted(m for m in every["failure_modes"] if m != ALL_MODES)
+    raise UsageError(
+        f"no recorded runs of failure mode {failure_mode!r} in {every['db']}",
+        hint="failure modes recorded: " + (", ".join(modes) or "none"),
+    )
 
 
 @click.command()
@@ -83,9 +111,17 @@ def history(
       regression_suite history --suite release_gate --last 8 --json
       regression_suite history --db ci-history.sqlite --fail-on-erosion
     """
-    from regression_suite.history import query
+    from regression_suite.history import MIN_RELEASES, query
 
+    if fail_on_erosion and last < MIN_RELEASES:
+        raise UsageError(
+            f"--fail-on-erosion needs --last {MIN_RELEASES} or more: the trend test needs "
+            f"{MIN_RELEASES} releases, so with --last {last} it could never fail",
+            hint=f"use --last {MIN_RELEASES} or more (default 10)",
+        )
     result = query(db, suite=suite, last=last, failure_mode=failure_mode, alpha=alpha)
+    if (suite and not result["releases"]) or (failure_mode and not result["failure_modes"]):
+        _unknown_filter(result, db, suite, failure_mode)
     if as_json:
         echo_json(result)
     else:

@@ -44,11 +44,13 @@ def cli(debug: bool) -> None:
 
     \b
     Example:
-      regression_suite add --scenario incident_42
+      regression_suite add --scenario inc-20260201-mail-exfil-injected-doc
       regression_suite run --suite release_gate --target example:patched
 
     Exit codes: 0 OK, 1 WARN, 2 BLOCK (the gate's verdict); 3 usage, config or
-    input error; 4 unreachable target or internal error; 130 interrupted.
+    input error; 4 unreachable target or internal error; 6 a check found
+    problems (diff --fail-on-new-failures, history --fail-on-erosion);
+    130 interrupted.
     """
 
 

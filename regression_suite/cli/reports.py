@@ -96,8 +96,8 @@ def diff(old: Path, new: Path, as_json: bool, fail_on_new_failures: bool) -> int
 @click.option("--allow-partial", is_flag=True, help="Merge even when some shards are missing.")
 @click.option(
     "--warn-exit-code",
-    type=click.IntRange(0, 255),
-    help="Exit code for WARN (default: as the shards ran).",
+    type=click.IntRange(0, 2),
+    help="Exit code of a WARN verdict, as in 'run' (default: as the shards ran).",
 )
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the verdict and files as JSON on stdout."

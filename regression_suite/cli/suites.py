@@ -56,7 +56,7 @@ def _lint_problems(base: Path, path: Path) -> list[str]:
 @click.option(
     "--suite", default=DEFAULT_SUITE, show_default=True, metavar="NAME", help="Suite to add to."
 )
-@click.option("--scenarios-dir", type=click.Path(path_type=Path), help=_DIR_HELP)
+@click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=Path), help=_DIR_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 def add(scenario_id: str, suite: str, scenarios_dir: Path | None, as_json: bool) -> None:
     """Add a scenario to a suite (default release_gate), so it gates every release.
@@ -67,8 +67,8 @@ def add(scenario_id: str, suite: str, scenarios_dir: Path | None, as_json: bool)
 
     \b
     Example:
-      regression_suite add --scenario incident_42
-      regression_suite add --scenario inc-3f2a9c1b --suite nightly
+      regression_suite add --scenario inc-20260201-mail-exfil-injected-doc
+      regression_suite add --scenario inc-20260201-mail-exfil-injected-doc --suite nightly --json
     """
     base = scenarios_dir or default_scenarios_dir()
     path = scenario_file(base, scenario_id)
@@ -98,7 +98,7 @@ def add(scenario_id: str, suite: str, scenarios_dir: Path | None, as_json: bool)
 @click.option(
     "--suite", default=DEFAULT_SUITE, show_default=True, metavar="NAME", help="Suite to edit."
 )
-@click.option("--scenarios-dir", type=click.Path(path_type=Path), help=_DIR_HELP)
+@click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=Path), help=_DIR_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 def remove(scenario_id: str, suite: str, scenarios_dir: Path | None, as_json: bool) -> None:
     """Remove a scenario from a suite.
@@ -109,8 +109,8 @@ def remove(scenario_id: str, suite: str, scenarios_dir: Path | None, as_json: bo
 
     \b
     Example:
-      regression_suite remove --scenario incident_42
-      regression_suite remove --scenario inc-3f2a9c1b --suite nightly --json
+      regression_suite remove --scenario inc-20260201-mail-exfil-injected-doc --suite nightly
+      regression_suite remove --scenario inc-20260201-mail-exfil-injected-doc --suite nightly --json
     """
     base = scenarios_dir or default_scenarios_dir()
     status = remove_from_suite(scenario_id, suite, base)
@@ -181,8 +181,13 @@ def _scenario_rows(base: Path, name: str) -> dict[str, Any]:
 
 @click.command("list")
 @click.option("--suite", metavar="NAME", help="List this suite's resolved scenarios.")
-@click.option("--scenarios-dir", type=click.Path(path_type=Path), help=_DIR_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+@click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=Path), help=_DIR_HELP)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the suites (or the suite's scenarios) as JSON on stdout.",
+)
 def list_(suite: str | None, scenarios_dir: Path | None, as_json: bool) -> None:
     """List the suites, or the scenarios a suite resolves to with their variant counts.
 
@@ -192,6 +197,13 @@ def list_(suite: str | None, scenarios_dir: Path | None, as_json: bool) -> None:
       regression_suite list --suite release_gate --json
     """
     base = scenarios_dir or default_scenarios_dir()
+    if not base.is_dir():
+        # A mistyped library must not read as "no suites" with exit 0.
+        raise InputError(
+            "no such scenarios directory",
+            path=str(base),
+            hint="pass --scenarios-dir or set INCIDENT_LAB_SCENARIOS",
+        )
     if suite is None:
         rows = [_suite_row(base, name) for name in list_suites(base)]
         if as_json:
@@ -219,7 +231,7 @@ def list_(suite: str | None, scenarios_dir: Path | None, as_json: bool) -> None:
             continue
         click.echo(
             f"  {row['id']}  {row['severity']}  {row['failure_mode']}  {row['status']}  "
-            f"+{row['variants']} variants  {row['title'] or ''}".rstrip()
+            f"+{row['variants']} variants  {' '.join(str(row['title'] or '').split())}".rstrip()
         )
     orphans = [
         r

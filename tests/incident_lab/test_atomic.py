@@ -31,3 +31,18 @@ def test_failure_midway_leaves_old_content_and_no_temp(tmp_path: Path) -> None:
         write_text_atomic(target, pieces())
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_new_files_get_the_umask_mode_not_0600(tmp_path: Path) -> None:
+    """A new report is readable by teammates (0644 under umask 022), an existing mode is kept."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        target = write_text_atomic(tmp_path / "report.html", "x")
+        assert target.stat().st_mode & 0o777 == 0o644
+        target.chmod(0o640)
+        write_text_atomic(target, "y")
+        assert target.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)

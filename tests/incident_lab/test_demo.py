@@ -125,3 +125,14 @@ def test_workdir_that_is_a_file_exits_3(tmp_path: Path, capsys: pytest.CaptureFi
     target.write_text("x", "utf-8")
     assert run(cli, "incident_lab", ["demo", "--workdir", str(target)]) == 3
     assert "is a file" in capsys.readouterr().err
+
+
+def test_workdir_that_cannot_be_created_exits_3(tmp_path: Path, il: Any) -> None:
+    """A --workdir under a file (or unwritable) is a one-line usage error, exit 3, not an
+    internal error with exit 4."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x", "utf-8")
+    r = il("demo", "--workdir", blocker / "sub")
+    assert r.exit_code == 3, r.stderr
+    assert "cannot create the demo directory" in r.stderr and "internal error" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and r.stdout == ""

@@ -92,3 +92,41 @@ def test_list_shows_suites_and_a_suites_scenarios_with_variant_counts(lib: Path,
         ("incident_42.v1", None),
     ]
     assert rs("list", "--suite", "broken").exit_code == 3
+
+
+@pytest.mark.parametrize("suite_args", [[], ["--suite", "release_gate"]])
+def test_list_with_a_missing_library_is_exit_3(
+    lib: Path, rs: Rs, tmp_path: Path, suite_args: list[str]
+) -> None:
+    """A mistyped --scenarios-dir is exit 3 naming it, not "no suites" with exit 0."""
+    missing = tmp_path / "scenarioz"
+    result = rs("list", "--scenarios-dir", missing, *suite_args)
+    assert result.exit_code == 3 and f"{missing}: no such scenarios directory" in result.stderr
+    assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["add", "remove", "list"])
+def test_scenarios_dir_that_is_a_file_is_refused(
+    lib: Path, rs: Rs, tmp_path: Path, command: str
+) -> None:
+    """--scenarios-dir naming a file is a usage error (exit 3), as in every incident_lab command."""
+    afile = tmp_path / "notes.txt"
+    afile.write_text("x")
+    args = ["--scenario", "incident_42"] if command != "list" else []
+    result = rs(command, *args, "--scenarios-dir", afile)
+    assert result.exit_code == 3 and "is a file" in result.stderr
+
+
+def test_list_suite_keeps_a_multi_line_title_on_one_row(lib: Path, rs: Rs) -> None:
+    """A scenario title with a newline does not break `list --suite`'s one row per scenario."""
+    import yaml
+
+    path = lib / "incident_42.yaml"
+    doc = yaml.safe_load(path.read_text("utf-8"))
+    doc["title"] = "Exfiltration\nthrough   a document"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
+    write_suite(lib, "release_gate", "name: release_gate\nscenarios: [incident_42]\n")
+    result = rs("list", "--suite", "release_gate")
+    assert result.exit_code == 0, result.stderr
+    rows = result.stdout.splitlines()
+    assert len(rows) == 2 and rows[1].endswith("Exfiltration through a document")

@@ -177,3 +177,40 @@ def test_run_record_stores_the_run_and_draws_the_trend(
     conn.close()
     html = (tmp_path / "gate1" / "report.html").read_text("utf-8")
     assert "Gate history" in html and html.count("<circle") >= 2
+
+
+@pytest.mark.parametrize(
+    ("args", "needle", "known"),
+    [
+        (["--suite", "release-gate"], "no recorded runs of suite 'release-gate'", "release_gate"),
+        (
+            ["--failure-mode", "prompt-injection"],
+            "no recorded runs of failure mode 'prompt-injection'",
+            "prompt_injection",
+        ),
+    ],
+)
+def test_history_filter_typo_is_exit_3_not_a_silent_pass(
+    tmp_path: Path, rs: Any, args: list[str], needle: str, known: str
+) -> None:
+    """A mistyped --suite or --failure-mode is exit 3 naming what is recorded: with
+    --fail-on-erosion it used to print an empty history and exit 0, passing an eroding gate."""
+    db = tmp_path / "h.sqlite"
+    for i, passed in enumerate([396, 394, 392, 390, 388, 386]):
+        record_report(_report(f"r{i}", f"v{i}", passed, 400), db)
+    r = rs("history", "--db", db, "--fail-on-erosion", *args)
+    assert r.exit_code == 3 and needle in r.stderr and known in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and r.stdout == ""
+    assert rs("history", "--db", db, "--suite", "release_gate", "--fail-on-erosion").exit_code == 6
+
+
+def test_fail_on_erosion_with_too_few_releases_to_test_is_a_usage_error(
+    tmp_path: Path, rs: Any
+) -> None:
+    """--last 2 can never show a trend, so --fail-on-erosion with it could never fail: exit 3."""
+    db = tmp_path / "h.sqlite"
+    for i, passed in enumerate([396, 394, 392, 390, 388, 386]):
+        record_report(_report(f"r{i}", f"v{i}", passed, 400), db)
+    r = rs("history", "--db", db, "--last", "2", "--fail-on-erosion")
+    assert r.exit_code == 3 and "--fail-on-erosion needs --last 3 or more" in r.stderr
+    assert rs("history", "--db", db, "--last", "2").exit_code == 0  # viewing two is fine

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 
 def _session(sid: str, start: str, tool_time: str | None = None) -> dict:
     steps: list[dict] = [{"type": "message", "role": "user", "content": "hi", "timestamp": start}]
@@ -39,12 +41,44 @@ def _log(tmp_path: Path, sessions: list[dict]) -> Path:
 
 
 def test_holding_when_nothing_after_since(il, tmp_path) -> None:
-    """Only activity before --since: exit 0, HOLDING, and the bad line is reported as rejected."""
-    log = _log(tmp_path, [_session("a", "2026-02-01T11:00:00Z", "2026-02-01T11:00:05Z")])
+    """Only activity before --since, every record read: exit 0, HOLDING."""
+    log = tmp_path / "clean.jsonl"
+    log.write_text(json.dumps(_session("a", "2026-02-01T11:00:00Z", "2026-02-01T11:00:05Z")) + "\n")
     r = il("confirm", "--from", log, "--since", "2026-02-01T12:00:00Z")
     assert r.exit_code == 0, r.stderr
+    assert "HOLDING" in r.stdout and "0 rejected" in r.stdout and r.stderr == ""
+
+
+def test_holding_with_rejected_records_is_partial_exit_5(il, tmp_path) -> None:
+    """HOLDING among the records read, but a rejected line could hide activity: exit 5 (partial),
+    like every other command that rejects input records; the bad line is listed on stderr."""
+    log = _log(tmp_path, [_session("a", "2026-02-01T11:00:00Z", "2026-02-01T11:00:05Z")])
+    r = il("confirm", "--from", log, "--since", "2026-02-01T12:00:00Z")
+    assert r.exit_code == 5, r.stderr
     assert "HOLDING" in r.stdout and "1 rejected" in r.stdout
-    assert "rejected:" in r.stderr
+    assert "rejected:" in r.stderr and "1 of 2 record(s) were rejected" in r.stderr
+
+
+@pytest.mark.parametrize("kind", ["empty file", "empty directory"])
+def test_no_records_at_all_is_never_holding(il, tmp_path, kind) -> None:
+    """A log with no records proves nothing: exit 3 naming the path, never 'HOLDING' with exit 0."""
+    if kind == "empty file":
+        source = tmp_path / "live.jsonl"
+        source.write_text("")
+    else:
+        source = tmp_path / "logs"
+        source.mkdir()
+    incident = tmp_path / "inc"
+    incident.mkdir()
+    r = il("confirm", "--from", source, "--since", "15m", "--json")
+    assert r.exit_code == 3 and "HOLDING" not in r.stdout and r.stdout == ""
+    assert f"{source}: nothing to read" in r.stderr and len(r.stderr.splitlines()) == 1
+
+
+def test_since_in_the_future_is_a_usage_error(il, tmp_path) -> None:
+    """A containment time in the future (a mistyped year) would make HOLDING vacuous: exit 3."""
+    r = il("confirm", "--from", _log(tmp_path, []), "--since", "2099-01-01T00:00:00Z")
+    assert r.exit_code == 3 and "is in the future" in r.stderr and r.stdout == ""
 
 
 def test_not_holding_lists_sessions_and_tools(il, tmp_path) -> None:

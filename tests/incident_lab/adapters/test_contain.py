@@ -262,3 +262,20 @@ def test_unconfigured_action_names_the_table_to_add(il, tmp_path, action) -> Non
     cfg.write_text("")
     r = il("contain", action, "--incident", tmp_path / "i", "--config", cfg, "--yes")
     assert r.exit_code == 3 and f"[contain.actions.{action}]" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("toml", "needle"),
+    [
+        ("contain = 5\n", "[contain] must be a table"),
+        ('[contain.actions.kill-switch]\nbackend = "http"\nurl = 5\n', "url must be a string"),
+        ('[notify.slack]\nurl = "http://x"\nattempts = "x"\n', "attempts must be a number"),
+        ('[contain.actions.kill-switch]\nbackend = "command"\ncommand = [1, 2]\n', "list of strings"),
+    ],
+)
+def test_wrong_typed_config_values_are_config_errors(il, tmp_path, toml, needle) -> None:
+    """A config value of the wrong type exits 3 naming the key, never an internal error."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(toml)
+    r = il("contain", "kill-switch", "--incident", tmp_path / "i", "--config", cfg, "--yes")
+    assert r.exit_code == 3 and needle in r.stderr, r.stderr

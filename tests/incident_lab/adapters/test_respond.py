@@ -98,3 +98,51 @@ def test_no_containment_configured_is_said_and_recorded(tmp_path, prod_log) -> N
     assert result.contained == []
     assert any("contain by hand" in line for line in lines)
     assert any(e.get("kind") == "contain" and e.get("result") == "skipped" for e in _events(incident))
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--format", "nope"], "unknown format 'nope'"),
+        (["--suite", "../x"], "invalid suite name '../x'"),
+        (["--from", "MISSING"], "no such file or directory"),
+        (["--from", "EMPTYDIR"], "nothing to read"),
+        (["--out", "BUNDLE"], "bundle already exists"),
+    ],
+)
+def test_bad_input_is_refused_before_any_containment_runs(
+    il, tmp_path, prod_log, config, extra, needle
+) -> None:
+    """A typo in --from/--format/--suite/--out exits 3 before phase 1: no action runs, nothing
+    is recorded (exit 3 means nothing was done), instead of failing after containment."""
+    (tmp_path / "emptydir").mkdir()
+    bundle = tmp_path / "old_incident"
+    bundle.mkdir()
+    (bundle / "manifest.json").write_text("{}")
+    swap = {
+        "MISSING": str(tmp_path / "missing.jsonl"),
+        "EMPTYDIR": str(tmp_path / "emptydir"),
+        "BUNDLE": str(bundle),
+    }
+    args = ["--from", str(prod_log), "--out", str(tmp_path / "inc"), "--yes", "--config", config]
+    args += [swap.get(a, a) for a in extra]
+    if "--from" in extra:
+        args = args[2:]
+    r = il("respond", *args, "--scenarios-dir", tmp_path / "scenarios")
+    assert r.exit_code == 3, r.stderr
+    assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "flag.txt").exists()  # disable-tools never ran
+    assert not (tmp_path / "inc").exists()
+
+
+def test_failed_containment_runs_the_playbook_but_exits_4(il, tmp_path, prod_log) -> None:
+    """A failing action is reported, the later phases still run, and the exit code says containment failed."""
+    cfg = tmp_path / "fail.toml"
+    cfg.write_text(f'[contain.actions.kill-switch]\nbackend = "command"\ncommand = ["{sys.executable}", "-c", "raise SystemExit(3)"]\n')
+    incident = tmp_path / "inc"
+    r = il("respond", "--from", prod_log, "--out", incident, "--config", cfg, "--scenarios-dir", tmp_path / "sc", "--yes", "--json")
+    assert r.exit_code == 4 and "containment FAILED for: kill-switch" in r.stderr
+    out = json.loads(r.stdout)
+    assert out["contained"] == [] and out["containment_failed"] == ["kill-switch"]
+    assert out["scenario_id"]  # the rest of the playbook still ran
+    assert any(e.get("action") == "kill-switch" and e.get("result") == "failed" for e in _events(incident))

@@ -190,3 +190,62 @@ def test_bundle_without_a_labelled_session_asks_for_one(
         capsys, "blast-radius", "--incident", str(tmp_path / "b"), "--from", str(traffic["log"])
     )
     assert code == 3 and "--session" in err
+
+
+@pytest.mark.parametrize("kind", ["empty file", "empty directory"])
+def test_cli_logs_without_records_are_exit_3_and_keep_the_previous_result(
+    traffic: dict[str, Any], tmp_path: Path, il: Any, kind: str
+) -> None:
+    """No record scanned is no evidence: exit 3 naming the path, never risk NONE with exit 0,
+    and the result already in --out is not overwritten by an empty one."""
+    if kind == "empty file":
+        source = tmp_path / "empty.jsonl"
+        source.write_text("")
+    else:
+        source = tmp_path / "logs"
+        source.mkdir()
+    out = tmp_path / "out"
+    first = il(
+        "blast-radius", "--incident", traffic["bundle"], "--from", traffic["log"], "--out", out
+    )
+    assert first.exit_code == 0, first.stderr
+    before = (out / "blast_radius.json").read_bytes()
+    r = il(
+        "blast-radius", "--incident", traffic["bundle"], "--from", source, "--out", out, "--json"
+    )
+    assert r.exit_code == 3 and r.stdout == ""
+    assert f"{source}: nothing to read" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert (out / "blast_radius.json").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--scheduler", "tcp://10.0.0.5:8786"], "--scheduler only applies to --engine dask"),
+        (["--engine", "dask", "--format", "otel"], "only applies to --engine local"),
+    ],
+)
+def test_cli_options_that_the_engine_would_ignore_are_usage_errors(
+    traffic: dict[str, Any], tmp_path: Path, il: Any, args: list[str], needle: str
+) -> None:
+    """--scheduler without --engine dask (or --format with it) was silently ignored: now exit 3."""
+    r = il(
+        "blast-radius", "--incident", traffic["bundle"], "--from", traffic["log"],
+        "--out", tmp_path, *args,
+    )  # fmt: skip
+    assert r.exit_code == 3 and needle in r.stderr and r.stdout == ""
+    assert not (tmp_path / "blast_radius.json").exists()
+
+
+def test_cli_reject_without_a_line_number_is_named_by_file_only(
+    traffic: dict[str, Any], tmp_path: Path, il: Any
+) -> None:
+    """A whole file rejected (format unknown) is named 'FILE: reason', not 'FILE:None: reason'."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "sessions.jsonl").write_bytes(traffic["log"].read_bytes())
+    (logs / "notes.sh").write_text("#!/bin/sh\necho hi\n")
+    r = il("blast-radius", "--incident", traffic["bundle"], "--from", logs, "--out", tmp_path)
+    assert r.exit_code == 5, r.stderr
+    assert f"{logs / 'notes.sh'}: cannot tell the log format" in r.stderr
+    assert ":None" not in r.stderr

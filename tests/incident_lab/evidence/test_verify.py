@@ -56,8 +56,18 @@ def test_intact_bundle_verifies(bundle: Path, invoke) -> None:
 def _verify_cli(invoke, bundle: Path, *extra: str) -> list[str]:
     code, out, err = invoke("verify", bundle, *extra)
     assert code == 6, out
-    assert err.count("\n") == 1 and "discrepancies found" in err
+    assert err.count("\n") == 1 and ("discrepancies found" in err or "1 discrepancy found" in err)
     return out.splitlines()
+
+
+def test_one_discrepancy_is_counted_in_the_singular(bundle: Path, invoke) -> None:
+    """The one stderr line reads '1 discrepancy found', not '1 discrepancies found'."""
+    (bundle / "manifest.json").unlink()
+    code, out, err = invoke("verify", bundle)
+    assert code == 6 and out.splitlines() == [
+        "missing: manifest.json (nothing else can be checked)"
+    ]
+    assert err.strip().endswith("1 discrepancy found (hint: the bundle is not as collected)")
 
 
 def test_changed_file_is_named(bundle: Path, invoke) -> None:

@@ -179,3 +179,17 @@ def test_write_report_returns_both_files(bundle: Path, tmp_path: Path) -> None:
     """report.html and report.md land in the chosen directory."""
     paths = write_report(collect_report(bundle, scenarios_dir=tmp_path), tmp_path / "out")
     assert [p.name for p in paths] == ["report.html", "report.md"]
+
+
+def test_cli_missing_scenarios_dir_is_exit_3_and_absent_values_print_as_dash(
+    bundle: Path, tmp_path: Path, il: Any
+) -> None:
+    """An explicit --scenarios-dir that does not exist is exit 3 (not a silently empty
+    scenarios section); without a gate report the summary says 'gate -', never 'gate None'."""
+    missing = tmp_path / "no-such-library"
+    r = il("report", bundle, "--scenarios-dir", missing, "--out", tmp_path / "a")
+    assert r.exit_code == 3 and f"{missing}: no such scenarios directory" in r.stderr
+    assert not (tmp_path / "a").exists()
+    r = il("report", bundle, "--scenarios-dir", tmp_path, "--out", tmp_path / "b")
+    assert r.exit_code == 0, r.stderr
+    assert "gate -" in r.stdout and "None" not in r.stdout

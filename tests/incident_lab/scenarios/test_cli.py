@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -179,3 +180,117 @@ def test_list_variants_shows_parent_and_converters(
     assert f"{sid} <- base64 <- homoglyph" in out
     code, out, _ = run(capsys, "lint", str(library))
     assert code == 0, out
+
+
+# --- acceptance audit of the command line (one-line errors, exit 3, nothing created) ---
+
+
+def _added_with(il: Any, tmp_path: Path, library: Path) -> str:
+    src = write_jsonl(tmp_path / "i.jsonl", [injected_trajectory()])
+    result = il("add", "--from", src, "--scenarios-dir", library, "--json")
+    assert result.exit_code == 0, result.stderr
+    return str(json.loads(result.stdout)["scenario_id"])
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_tag_and_add_refuse_a_blank_tag(il: Any, tmp_path: Path, library: Path, blank: str) -> None:
+    """`--tag ''` is a usage error (exit 3), not an empty tag written into the scenario."""
+    sid = _added_with(il, tmp_path, library)
+    before = (library / f"{sid}.yaml").read_bytes()
+    result = il("tag", sid, "--scenarios-dir", library, "--tag", blank)
+    assert result.exit_code == 3 and "--tag" in result.stderr and "is empty" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert (library / f"{sid}.yaml").read_bytes() == before
+    src = write_jsonl(tmp_path / "j.jsonl", [injected_trajectory("sess-inj-2")])
+    result = il("add", "--from", src, "--scenarios-dir", tmp_path / "lib2", "--tag", blank)
+    assert result.exit_code == 3 and "is empty" in result.stderr
+    assert not (tmp_path / "lib2").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["tag", "inc-x", "--severity", "SEV-1"],
+        ["show", "inc-x"],
+        ["list"],
+        ["lint"],
+    ],
+)
+def test_a_missing_library_is_exit_3_and_is_not_created(
+    il: Any, tmp_path: Path, argv: list[str]
+) -> None:
+    """tag/show/list/lint on a library that does not exist: exit 3, one line, no directory made.
+
+    (tag used to create the directory and its lock file before failing; list said
+    "no scenarios match" with exit 0, hiding a mistyped path.)
+    """
+    missing = tmp_path / "no-such-library"
+    result = il(*argv, "--scenarios-dir", missing)
+    assert result.exit_code == 3, result.stderr
+    assert f"{missing}: no such scenarios directory" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
+    assert not missing.exists()
+
+
+def test_lint_names_a_file_given_as_the_library(il: Any, tmp_path: Path) -> None:
+    """A file where the library directory should be: exit 3, 'not a directory'."""
+    afile = tmp_path / "x.yaml"
+    afile.write_text("id: x\n")
+    result = il("lint", afile)
+    assert result.exit_code == 3 and "not a directory" in result.stderr
+
+
+def test_lint_takes_scenarios_dir_like_every_other_command(
+    il: Any, tmp_path: Path, library: Path
+) -> None:
+    """`lint --scenarios-dir DIR` = `lint DIR`; two different directories is a usage error."""
+    _added_with(il, tmp_path, library)
+    assert il("lint", "--scenarios-dir", library).exit_code == 0
+    assert il("lint", library, "--scenarios-dir", library).exit_code == 0
+    other = tmp_path / "other"
+    other.mkdir()
+    result = il("lint", library, "--scenarios-dir", other)
+    assert result.exit_code == 3 and "two libraries given" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--severity", "SEV1"], "unknown severity 'SEV1'"),
+        (["--failure-mode", "prompt-injection"], "unknown failure mode 'prompt-injection'"),
+    ],
+)
+def test_list_refuses_a_filter_value_not_in_the_taxonomy(
+    il: Any, tmp_path: Path, library: Path, args: list[str], needle: str
+) -> None:
+    """A typo in a filter is exit 3 naming the valid values, not an empty "no scenarios match"."""
+    _added_with(il, tmp_path, library)
+    result = il("list", "--scenarios-dir", library, *args)
+    assert result.exit_code == 3 and needle in result.stderr and "one of:" in result.stderr
+    assert result.stdout == ""
+
+
+def test_list_keeps_a_multi_line_title_on_one_row(il: Any, tmp_path: Path, library: Path) -> None:
+    """A title with a newline does not break the table: one row per scenario."""
+    import yaml
+
+    sid = _added_with(il, tmp_path, library)
+    path = library / f"{sid}.yaml"
+    doc = yaml.safe_load(path.read_text("utf-8"))
+    doc["title"] = "first line\nsecond   line"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
+    result = il("list", "--scenarios-dir", library)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and lines[1].endswith("first line second line")
+
+
+def test_add_of_a_gated_scenario_does_not_suggest_gating_it(
+    il: Any, tmp_path: Path, library: Path
+) -> None:
+    """Re-adding a gated scenario says 'unchanged' without the 'gate it:' hint."""
+    sid = _added_with(il, tmp_path, library)
+    assert il("tag", sid, "--scenarios-dir", library, "--status", "gated").exit_code == 0
+    result = il("add", "--from", tmp_path / "i.jsonl", "--scenarios-dir", library)
+    assert result.exit_code == 0 and result.stdout.startswith("unchanged:")
+    assert "status:       gated" in result.stdout and "gate it" not in result.stdout

@@ -176,3 +176,16 @@ def test_merge_missing_shard_needs_allow_partial(tmp_path: Path, item, make_repo
     assert code == 3 and "missing shard(s) 2/3, 3/3" in err
     code, _, _ = _rs(["merge", str(only), "--out", str(tmp_path / "m"), "--allow-partial"], capsys)
     assert code == 0
+
+
+@pytest.mark.parametrize("code", ["3", "9"])
+def test_merge_warn_exit_code_is_limited_to_verdict_codes_like_run(
+    tmp_path: Path, item, make_report, capsys, code: str
+) -> None:
+    """--warn-exit-code takes 0..2 as in `run`: a WARN must never exit 3+ and look like an error."""
+    only = _write(make_report([item("a")], shard="1/1"), tmp_path / "1")
+    got, _, err = _rs(
+        ["merge", str(only), "--out", str(tmp_path / "m"), "--warn-exit-code", code], capsys
+    )
+    assert got == 3 and "--warn-exit-code" in err and "0<=x<=2" in err
+    assert not (tmp_path / "m").exists()
