@@ -36,6 +36,7 @@ from incident_lab.errors import InputError, SchemaError
 
 __all__ = [
     "DEFAULT_DB",
+    "check_db",
     "cochran_armitage",
     "default_db",
     "mann_kendall",
@@ -186,6 +187,16 @@ def record_report(
             [(run_pk, mode, *row) for mode, row in sorted(_mode_stats(items).items())],
         )
     return run_pk
+
+
+def check_db(db: Path) -> None:
+    """Open (creating if needed) the history store, so a bad ``--db`` fails before a gate run.
+
+    Raises:
+        InputError: the path is not a usable gate history database.
+    """
+    with _connect(db, create=True):
+        pass
 
 
 def record_run(report: dict[str, Any], db: Path, report_dir: Path | None) -> int:

@@ -325,6 +325,14 @@ def run_(
             hint="pass --target, e.g. --target example:patched or --target python:my_agent:run",
         )
     _check_baseline(baseline or loaded["baseline"])
+    if db is not None and not record:
+        raise UsageError(
+            "--db only applies with --record", hint="add --record to keep this run in the history"
+        )
+    if record:
+        from regression_suite.history import check_db, default_db
+
+        check_db((db or default_db()).resolve())  # a bad --db fails now, not after the run
     resolved = resolve_target(spec)
     plugins = ["regression_suite.pytest_plugin"] + (["xdist.plugin"] if workers > 1 else [])
     args = _pytest_args(
@@ -377,6 +385,18 @@ def run_(
     return int(report["exit_code"])
 
 
+def _check_target_kind(spec: str) -> None:
+    """Refuse a target spec whose kind no plugin provides (without importing the target)."""
+    from regression_suite.targets import get_target_kinds, scheme_of
+
+    kinds = get_target_kinds()
+    names = set(kinds) | {a for k in kinds.values() for a in getattr(k, "aliases", ())}
+    if scheme_of(spec) not in names:
+        raise UsageError(
+            f"unknown target kind in {spec!r}", hint="one of: " + ", ".join(sorted(names))
+        )
+
+
 @click.command()
 @click.option(
     "--suite",
@@ -427,6 +447,13 @@ def generate(
     base = scenarios_dir or default_scenarios_dir()
     loaded = load_suite(suite, base)
     count = len(resolve(loaded, base))
+    if out.suffix != ".py" or not (out.name.startswith("test_") or out.name.endswith("_test.py")):
+        raise UsageError(
+            f"--out {out} would never be collected by pytest",
+            hint="name it test_<something>.py, e.g. tests/test_regressions.py",
+        )
+    if target:
+        _check_target_kind(target)
     source = render_module(suite, base, out, target)
     status = "created"
     if out.exists():

@@ -147,3 +147,15 @@ def test_record_writes_every_produced_trajectory_in_item_order(
     assert [t["gate"]["item_id"] for t in lines] == ["inc-0#1", "inc-0#2", "inc-1#1", "inc-1#2"]
     sent = [any(s.get("name") == "send_email" for s in t["steps"]) for t in lines]
     assert sent == [False, False, True, True]
+
+
+def test_history_db_problems_fail_before_the_run(lib: Path, rs: Rs, tmp_path: Path) -> None:
+    """--db without --record, or an unusable --db, exits 3 before any case runs (no verdict lost)."""
+    r = rs("run", "--target", "recorded", "--db", tmp_path / "h.sqlite", "--report-dir", tmp_path / "r1")
+    assert r.exit_code == 3 and "--db only applies with --record" in r.stderr
+    assert not (tmp_path / "r1" / "report.json").exists()
+    bad = tmp_path / "not-a-db.sqlite"
+    bad.write_text("this is not sqlite " * 100)
+    r = rs("run", "--target", "recorded", "--record", "--db", bad, "--report-dir", tmp_path / "r2")
+    assert r.exit_code == 3 and "not a gate history database" in r.stderr
+    assert not (tmp_path / "r2" / "report.json").exists()

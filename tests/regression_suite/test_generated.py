@@ -79,7 +79,7 @@ def test_scenario_edits_need_no_regeneration(
 
 
 def test_generate_refuses_to_overwrite_and_unknown_suites(project: pytest.Pytester, rs: Rs) -> None:
-    out = project.path / "t.py"
+    out = project.path / "test_t.py"
     out.write_text("# mine\n", "utf-8")
     args = ["generate", "--out", str(out), "--scenarios-dir", str(project.path / "scenarios")]
     assert rs(*args).exit_code == 3
@@ -97,3 +97,18 @@ def test_generate_refuses_to_overwrite_and_unknown_suites(project: pytest.Pytest
         ).exit_code
         == 3
     )
+
+
+def test_generate_refuses_uncollectable_names_and_unknown_targets(tmp_path, rs, monkeypatch) -> None:
+    """An --out pytest would never collect, or a target kind nobody provides, exits 3 and writes nothing."""
+    import shutil
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    shutil.copytree(repo / "scenarios", tmp_path / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    r = rs("generate", "--out", tmp_path / "regressions.py")
+    assert r.exit_code == 3 and "never be collected" in r.stderr
+    r = rs("generate", "--out", tmp_path / "test_r.py", "--target", "nope:x")
+    assert r.exit_code == 3 and "unknown target kind" in r.stderr
+    assert not (tmp_path / "test_r.py").exists() and not (tmp_path / "regressions.py").exists()
