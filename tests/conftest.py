@@ -58,7 +58,11 @@ def invoke_cli(prog: str, args: list[str], *, input: str | None = None) -> CliRe
     runner = CliRunner()
     with runner.isolation(input=input) as (out, err, _):
         code = run(group, prog, [str(a) for a in args])
-        return CliResult(code, out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace"))
+        return CliResult(
+            code,
+            out.getvalue().decode("utf-8", "replace"),
+            err.getvalue().decode("utf-8", "replace"),
+        )
 
 
 @pytest.fixture

@@ -168,6 +168,12 @@ def load_scenario(path: str | Path, *, validate: bool = True) -> dict[str, Any]:
         SchemaError: the document does not match ``scenario.v1`` (field named).
     """
     doc = load_yaml(path, allow_aliases=False)
+    if doc is None:
+        raise SchemaError(
+            "the scenario file is empty",
+            path=str(path),
+            hint="re-create it with 'incident_lab add'",
+        )
     if not isinstance(doc, dict):
         raise SchemaError(
             f"expected a mapping at the top level, got {type(doc).__name__}", path=str(path)

@@ -28,5 +28,3 @@ class Reporter:
     write: Callable[[dict[str, Any], Path], list[Path]]
     description: str
     default: bool = True
-
-

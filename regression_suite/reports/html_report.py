@@ -272,7 +272,9 @@ def _history(report: dict[str, Any]) -> str:
     """The gate-history trend chart when the run was recorded (``run --record``)."""
     db = (report.get("options") or {}).get("history_db")
     if not db:
-        return "<p class=muted>Not recorded; run with --record to keep a history across releases.</p>"
+        return (
+            "<p class=muted>Not recorded; run with --record to keep a history across releases.</p>"
+        )
     from regression_suite.history import trend_svg
 
     svg = trend_svg(Path(db), (report.get("suite") or {}).get("name"))

@@ -56,7 +56,9 @@ def test_valid_trajectory_has_no_errors_and_keeps_unknown_fields() -> None:
 def test_errors_name_the_field_path() -> None:
     """A bad decision is reported with its JSON path."""
     t = _traj()
-    t["steps"].append({"type": "safeguard", "safeguard": "g", "stage": "pre_action", "decision": "maybe"})
+    t["steps"].append(
+        {"type": "safeguard", "safeguard": "g", "stage": "pre_action", "decision": "maybe"}
+    )
     errors = validate_trajectory(t)
     assert errors and errors[0].startswith("steps/2/decision")
 
@@ -66,7 +68,15 @@ def test_cross_field_rules() -> None:
     t = _traj(labels={"unsafe_steps": [7]})
     assert any("labels/unsafe_steps" in e for e in validate_trajectory(t))
     t = _traj()
-    t["steps"].append({"type": "safeguard", "safeguard": "g", "stage": "pre_action", "decision": "allow", "target_step": 9})
+    t["steps"].append(
+        {
+            "type": "safeguard",
+            "safeguard": "g",
+            "stage": "pre_action",
+            "decision": "allow",
+            "target_step": 9,
+        }
+    )
     assert any("target_step" in e for e in validate_trajectory(t))
 
 
@@ -87,9 +97,14 @@ def test_timestamps_are_rfc3339_utc() -> None:
 
 def test_scenario_schema_refers_to_trajectory_tool_definition() -> None:
     """The scenario schema's $ref into the trajectory schema resolves."""
-    doc = {"schema_version": "scenario/v1", "id": "x", "title": "t", "status": "draft",
-           "taxonomy": {"failure_mode": "unknown", "severity": "SEV-4"},
-           "context": {"tools": [{"description": "no name"}]},
-           "replay": {"turns": [{"role": "user", "content": "hi"}]},
-           "expectations": [{"kind": "max_steps", "n": 3}]}
+    doc = {
+        "schema_version": "scenario/v1",
+        "id": "x",
+        "title": "t",
+        "status": "draft",
+        "taxonomy": {"failure_mode": "unknown", "severity": "SEV-4"},
+        "context": {"tools": [{"description": "no name"}]},
+        "replay": {"turns": [{"role": "user", "content": "hi"}]},
+        "expectations": [{"kind": "max_steps", "n": 3}],
+    }
     assert any("context/tools/0" in e for e in validation_errors(doc, "scenario.v1"))

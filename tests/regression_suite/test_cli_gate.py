@@ -151,7 +151,15 @@ def test_record_writes_every_produced_trajectory_in_item_order(
 
 def test_history_db_problems_fail_before_the_run(lib: Path, rs: Rs, tmp_path: Path) -> None:
     """--db without --record, or an unusable --db, exits 3 before any case runs (no verdict lost)."""
-    r = rs("run", "--target", "recorded", "--db", tmp_path / "h.sqlite", "--report-dir", tmp_path / "r1")
+    r = rs(
+        "run",
+        "--target",
+        "recorded",
+        "--db",
+        tmp_path / "h.sqlite",
+        "--report-dir",
+        tmp_path / "r1",
+    )
     assert r.exit_code == 3 and "--db only applies with --record" in r.stderr
     assert not (tmp_path / "r1" / "report.json").exists()
     bad = tmp_path / "not-a-db.sqlite"

@@ -99,7 +99,9 @@ def test_generate_refuses_to_overwrite_and_unknown_suites(project: pytest.Pytest
     )
 
 
-def test_generate_refuses_uncollectable_names_and_unknown_targets(tmp_path, rs, monkeypatch) -> None:
+def test_generate_refuses_uncollectable_names_and_unknown_targets(
+    tmp_path, rs, monkeypatch
+) -> None:
     """An --out pytest would never collect, or a target kind nobody provides, exits 3 and writes nothing."""
     import shutil
     from pathlib import Path

@@ -270,7 +270,10 @@ def test_unconfigured_action_names_the_table_to_add(il, tmp_path, action) -> Non
         ("contain = 5\n", "[contain] must be a table"),
         ('[contain.actions.kill-switch]\nbackend = "http"\nurl = 5\n', "url must be a string"),
         ('[notify.slack]\nurl = "http://x"\nattempts = "x"\n', "attempts must be a number"),
-        ('[contain.actions.kill-switch]\nbackend = "command"\ncommand = [1, 2]\n', "list of strings"),
+        (
+            '[contain.actions.kill-switch]\nbackend = "command"\ncommand = [1, 2]\n',
+            "list of strings",
+        ),
     ],
 )
 def test_wrong_typed_config_values_are_config_errors(il, tmp_path, toml, needle) -> None:

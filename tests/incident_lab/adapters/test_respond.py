@@ -45,7 +45,19 @@ def test_yes_runs_every_phase_and_records_it(il, tmp_path, prod_log, config) -> 
     """--yes: contain, snapshot, classify, ticket, scenario + suite; each phase timed in the timeline."""
     incident = tmp_path / "incident_drill"
     scenarios = tmp_path / "scenarios"
-    r = il("respond", "--from", prod_log, "--out", incident, "--config", config, "--scenarios-dir", scenarios, "--yes", "--json")
+    r = il(
+        "respond",
+        "--from",
+        prod_log,
+        "--out",
+        incident,
+        "--config",
+        config,
+        "--scenarios-dir",
+        scenarios,
+        "--yes",
+        "--json",
+    )
     assert r.exit_code == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["contained"] == ["disable-tools"] and (tmp_path / "flag.txt").read_text() == "off"
@@ -68,7 +80,19 @@ def test_interactive_path_asks_and_respects_answers(il, tmp_path, prod_log, conf
     incident = tmp_path / "inc"
     scenarios = tmp_path / "scenarios"
     answers = "n\nprompt_injection\nSEV-1\nn\n"
-    r = il("respond", "--from", prod_log, "--out", incident, "--config", config, "--scenarios-dir", scenarios, "--json", input=answers)
+    r = il(
+        "respond",
+        "--from",
+        prod_log,
+        "--out",
+        incident,
+        "--config",
+        config,
+        "--scenarios-dir",
+        scenarios,
+        "--json",
+        input=answers,
+    )
     assert r.exit_code == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["contained"] == [] and not (tmp_path / "flag.txt").exists()
@@ -91,13 +115,22 @@ def test_phase_clock_flags_over_budget(tmp_path) -> None:
 def test_no_containment_configured_is_said_and_recorded(tmp_path, prod_log) -> None:
     """Without configured actions respond says to contain by hand and records the skip."""
     lines: list[str] = []
-    prompt = Prompter(say=lines.append, confirm=lambda q, d: True, choose=lambda q, o, d: d, assume_yes=True)
+    prompt = Prompter(
+        say=lines.append, confirm=lambda q, d: True, choose=lambda q, o, d: d, assume_yes=True
+    )
     incident = tmp_path / "inc"
-    result = respond([str(prod_log)], config=load_config(str(tmp_path / "none.toml")) if False else load_config(None),
-                     prompt=prompt, out=incident, scenarios_dir=tmp_path / "sc")
+    result = respond(
+        [str(prod_log)],
+        config=load_config(str(tmp_path / "none.toml")) if False else load_config(None),
+        prompt=prompt,
+        out=incident,
+        scenarios_dir=tmp_path / "sc",
+    )
     assert result.contained == []
     assert any("contain by hand" in line for line in lines)
-    assert any(e.get("kind") == "contain" and e.get("result") == "skipped" for e in _events(incident))
+    assert any(
+        e.get("kind") == "contain" and e.get("result") == "skipped" for e in _events(incident)
+    )
 
 
 @pytest.mark.parametrize(
@@ -138,11 +171,27 @@ def test_bad_input_is_refused_before_any_containment_runs(
 def test_failed_containment_runs_the_playbook_but_exits_4(il, tmp_path, prod_log) -> None:
     """A failing action is reported, the later phases still run, and the exit code says containment failed."""
     cfg = tmp_path / "fail.toml"
-    cfg.write_text(f'[contain.actions.kill-switch]\nbackend = "command"\ncommand = ["{sys.executable}", "-c", "raise SystemExit(3)"]\n')
+    cfg.write_text(
+        f'[contain.actions.kill-switch]\nbackend = "command"\ncommand = ["{sys.executable}", "-c", "raise SystemExit(3)"]\n'
+    )
     incident = tmp_path / "inc"
-    r = il("respond", "--from", prod_log, "--out", incident, "--config", cfg, "--scenarios-dir", tmp_path / "sc", "--yes", "--json")
+    r = il(
+        "respond",
+        "--from",
+        prod_log,
+        "--out",
+        incident,
+        "--config",
+        cfg,
+        "--scenarios-dir",
+        tmp_path / "sc",
+        "--yes",
+        "--json",
+    )
     assert r.exit_code == 4 and "containment FAILED for: kill-switch" in r.stderr
     out = json.loads(r.stdout)
     assert out["contained"] == [] and out["containment_failed"] == ["kill-switch"]
     assert out["scenario_id"]  # the rest of the playbook still ran
-    assert any(e.get("action") == "kill-switch" and e.get("result") == "failed" for e in _events(incident))
+    assert any(
+        e.get("action") == "kill-switch" and e.get("result") == "failed" for e in _events(incident)
+    )
