@@ -7,8 +7,7 @@ first use, so ``import incident_lab`` does not import pandas or any HTTP client.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from incident_lab.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -38,13 +37,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'incident_lab' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

@@ -6,8 +6,7 @@ names are resolved on first use so importing the package stays light.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from incident_lab.lazy import lazy_exports
 
 __all__ = [
     "ExpectationKind",
@@ -32,13 +31,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'regression_suite' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

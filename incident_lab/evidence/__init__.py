@@ -13,8 +13,9 @@ importing this package is light.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from incident_lab.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from incident_lab.evidence.bundle import FOLLOWUP, Bundle, load_bundle
@@ -45,13 +46,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'incident_lab.evidence' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)
