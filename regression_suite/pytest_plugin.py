@@ -22,129 +22,30 @@ items are replayed together at the start of the run (``asyncio``, at most
 ``--concurrency`` in flight), then each item reports its own result. CPU-bound
 targets run item by item; use pytest-xdist (``-n N``, ``regression_suite run
 --workers N``) to spread them over processes.
+
+This module holds the hooks; the session state is in
+:mod:`regression_suite.plugin_state`, the collectors and case items in
+:mod:`regression_suite.plugin_items`, and the lean runtest protocol
+(``--gate-lean``) in :mod:`regression_suite.lean`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
-if TYPE_CHECKING:
-    from regression_suite.run_report import TrajectorySpool
-    from regression_suite.runner import Case, CaseRun
+from regression_suite.lean import run_lean
+from regression_suite.plugin_items import CaseItem, ScenarioFile, SuiteFile, render_error
+from regression_suite.plugin_state import STATE_KEY, GateState, get_state
 
 __all__ = ["CaseItem", "GateState", "ScenarioFile", "SuiteFile", "get_state"]
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
-
-
-def _spool() -> TrajectorySpool:
-    from regression_suite.run_report import TrajectorySpool
-
-    return TrajectorySpool()
-
-
-@dataclass(eq=False)  # registered as a pytest plugin: must stay hashable
-class GateState:
-    """Everything the plugin knows about one pytest session.
-
-    Attributes:
-        scenarios_dir: The scenario library (resolved against the invocation dir).
-        suite_name: ``--suite``, if given.
-        suite: The loaded suite, once collected.
-        resolved: The suite's scenarios (``regression_suite run`` hands them in).
-        target_spec: ``--target``, else the suite's ``target``.
-        target: The resolved target (created lazily, once per process).
-        runs: Results replayed ahead of their items (I/O-bound targets).
-        items: Report items of this session, as reported (controller side).
-        trajectories: Produced trajectories, spooled to disk (with ``--gate-record``).
-        fatal: The error that stopped the run (target unreachable).
-        collect_errors: One-line collection errors (bad scenario or suite file).
-        report: The gate report, once finalised.
-        report_paths: Files written by the reporters.
-    """
-
-    config: pytest.Config
-    scenarios_dir: Path
-    suite_name: str | None
-    suite_file: Path | None
-    suite: dict[str, Any] | None = None
-    resolved: list[dict[str, Any]] | None = None
-    scenario_roots: list[Path] = field(default_factory=list)
-    target_spec: str | None = None
-    target: Any = None
-    runs: dict[str, CaseRun] = field(default_factory=dict)
-    items: list[dict[str, Any]] = field(default_factory=list)
-    trajectories: TrajectorySpool = field(default_factory=_spool)
-    fatal: Exception | None = None
-    collect_errors: list[str] = field(default_factory=list)
-    report: dict[str, Any] | None = None
-    report_paths: list[Path] = field(default_factory=list)
-    started_at: float = field(default_factory=time.time)
-    active: bool = False
-
-    def option(self, name: str) -> Any:
-        """Return a command-line option value."""
-        return self.config.getoption(name)
-
-    @property
-    def is_worker(self) -> bool:
-        """True inside a pytest-xdist worker process."""
-        return hasattr(self.config, "workerinput")
-
-    @property
-    def is_xdist_controller(self) -> bool:
-        """True in the process that hands items to pytest-xdist workers."""
-        return self.config.pluginmanager.has_plugin("dsession")
-
-    def repeats(self) -> int:
-        """``--repeats``, else the suite's ``repeats``, else 1."""
-        given = self.option("gate_repeats")
-        if given is not None:
-            return int(given)
-        return int((self.suite or {}).get("repeats") or 1)
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Gather report items where the verdict is computed (controller or single process)."""
-        gate_item = getattr(report, "gate_item", None)
-        if gate_item is None or self.is_worker:
-            return
-        self.items.append(gate_item)
-        trajectory = getattr(report, "gate_trajectory", None)
-        if trajectory is not None:
-            self.trajectories.add(gate_item, trajectory)
-            del report.gate_trajectory  # on disk now; pytest keeps every report until the end
-
-    def get_target(self) -> Any:
-        """Resolve the target once (``--target`` wins over the suite's)."""
-        if self.target is None:
-            from incident_lab.errors import UsageError
-            from regression_suite.targets import resolve_target
-
-            spec = self.option("gate_target") or (self.suite or {}).get("target")
-            if not spec:
-                raise UsageError(
-                    "no target to run the scenarios against",
-                    hint="pass --target (e.g. --target example:patched) or set target: in the suite",
-                )
-            self.target_spec = spec
-            self.target = resolve_target(spec)
-        return self.target
-
-
-_STATE = pytest.StashKey[GateState]()
-
-
-def get_state(config: pytest.Config) -> GateState:
-    """Return the plugin's state for ``config`` (what ``regression_suite run`` reads)."""
-    return config.stash[_STATE]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -226,7 +127,7 @@ def pytest_configure(config: pytest.Config) -> None:
     state = GateState(config, scenarios_dir, name, suite_file)
     state.scenario_roots = _scenario_roots(config, scenarios_dir)
     state.active = bool(name)
-    config.stash[_STATE] = state
+    config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "regression_suite-state")
 
 
@@ -265,195 +166,6 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         return None
     state.active = True
     return ScenarioFile.from_parent(parent, path=file_path)
-
-
-class CaseFailed(Exception):
-    """The target's trajectory broke an expectation (outcome ``failed``)."""
-
-
-class CaseErrored(Exception):
-    """The case could not be judged: target error or invalid trajectory (outcome ``error``)."""
-
-
-class _CaseCollector(pytest.File):
-    def _items(self, cases: list[Case]) -> Iterator[CaseItem]:
-        for case in cases:
-            yield CaseItem.from_parent(self, name=case.id, case=case)
-
-    def _fail(self, exc: Exception) -> pytest.Collector.CollectError:
-        from incident_lab.errors import IncidentLabError
-
-        message = exc.render() if isinstance(exc, IncidentLabError) else str(exc)
-        get_state(self.config).collect_errors.append(message)
-        return self.CollectError(message)
-
-
-class ScenarioFile(_CaseCollector):
-    """A scenario file: one item per repeat (a variant file: the variant's repeats)."""
-
-    def collect(self) -> Iterator[CaseItem]:
-        """Load the scenario and yield its cases."""
-        from incident_lab.errors import IncidentLabError
-        from incident_lab.scenarios.io import load_scenario
-        from regression_suite.runner import build_cases
-
-        state = get_state(self.config)
-        try:
-            scenario = load_scenario(self.path)
-            cases = build_cases([scenario], state.repeats())
-        except IncidentLabError as exc:
-            raise self._fail(exc) from None
-        yield from self._items(cases)
-
-
-class SuiteFile(_CaseCollector):
-    """The ``--suite`` file: the suite's resolved scenarios × variants × repeats."""
-
-    def collect(self) -> Iterator[CaseItem]:
-        """Load and resolve the suite and yield its cases."""
-        from incident_lab.errors import IncidentLabError
-        from regression_suite.runner import build_cases
-        from regression_suite.suites import load_suite, resolve
-
-        state = get_state(self.config)
-        try:
-            assert state.suite_name is not None
-            if state.suite is None:
-                state.suite = load_suite(state.suite_name, state.scenarios_dir)
-            if state.resolved is None:
-                state.resolved = resolve(state.suite, state.scenarios_dir)
-            cases = build_cases(state.resolved, state.repeats())
-        except IncidentLabError as exc:
-            raise self._fail(exc) from None
-        yield from self._items(cases)
-
-
-class CaseItem(pytest.Item):
-    """One case: replayed on the target in ``setup`` and judged in ``runtest``."""
-
-    def __init__(self, *, case: Case, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.case = case
-        self.gate_run: CaseRun | None = None
-        for tag in (case.scenario.get("taxonomy") or {}).get("tags") or []:
-            self.extra_keyword_matches.add(str(tag))
-
-    def setup(self) -> None:
-        """Replay the case (or take the result replayed ahead); target errors end here."""
-        from regression_suite.runner import run_case
-        from regression_suite.targets.base import TargetUnreachable
-
-        state = get_state(self.config)
-        if state.fatal is not None:
-            raise CaseErrored(f"not run: {_render(state.fatal)}")
-        run = state.runs.pop(self.case.id, None)
-        if run is None:
-            try:
-                run = run_case(state.get_target(), self.case)
-            except TargetUnreachable as exc:
-                state.fatal = exc
-                self.session.shouldstop = f"target unreachable: {_render(exc)}"
-                raise CaseErrored(_render(exc)) from None
-        self.gate_run = run
-        if run.item["outcome"] == "error":
-            raise CaseErrored(run.item["message"])
-
-    def runtest(self) -> None:
-        """Fail with the expectation messages when the trajectory broke one."""
-        assert self.gate_run is not None
-        if self.gate_run.item["outcome"] == "failed":
-            raise CaseFailed(self.gate_run.item["message"])
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        """Show what failed at which step, and the difference from the recorded incident."""
-        if isinstance(excinfo.value, CaseFailed | CaseErrored):
-            lines = [f"{self.case.id}: {self.case.scenario.get('title', '')}".rstrip(": ")]
-            lines += [f"  {line}" for line in str(excinfo.value).splitlines()]
-            diff = self.gate_run.item.get("diff") if self.gate_run else None
-            if diff:
-                lines.append("difference from the recorded incident:")
-                lines += [f"  {line}" for line in diff.splitlines()]
-            return "\n".join(lines)
-        return super().repr_failure(excinfo)
-
-    def _repr_failure_py(
-        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
-    ) -> Any:
-        """Setup errors (target error, invalid trajectory) read like failures: the
-        message, not a traceback through pytest's internals."""
-        if isinstance(excinfo.value, CaseFailed | CaseErrored):
-            return self.repr_failure(excinfo, style)
-        return super()._repr_failure_py(excinfo, style)
-
-    def reportinfo(self) -> tuple[Path, int | None, str]:
-        """Name the case in reports."""
-        return self.path, None, f"scenario {self.case.id}"
-
-    def attach(self, when: str, report: Any) -> None:
-        """Put the report item on the report of the phase that decided it.
-
-        With ``--gate-record`` the produced trajectory goes along; after the last
-        phase the item lets go of its run, so a long run does not keep every
-        produced trajectory in memory.
-        """
-        run = self.gate_run
-        if run is None:
-            return
-        error = run.item["outcome"] == "error"
-        if (when == "setup" and error) or (when == "call" and not error):
-            report.gate_item = run.item
-            if run.trajectory is not None and self.config.getoption("gate_record"):
-                report.gate_trajectory = run.trajectory
-        if when == "teardown":
-            self.gate_run = None
-
-    def run_lean(self) -> None:
-        """The runtest protocol, minus what a case does not need.
-
-        Same reports as pytest's own protocol (setup, call when setup passed,
-        teardown; logged through ``pytest_runtest_logreport`` so JUnit XML, the
-        terminal, pytest-xdist and the gate see them), built directly: a case has
-        no fixtures, setup state or markers to evaluate, so the per-phase
-        ``pytest_runtest_setup/call/teardown/makereport`` hooks are skipped
-        (about a fifth of the time per case). A failing phase's report is made by
-        ``TestReport.from_item_and_call``, exactly as pytest does.
-        """
-        ihook = self.ihook
-        nodeid, location = self.nodeid, self.location
-        ihook.pytest_runtest_logstart(nodeid=nodeid, location=location)
-        keywords = dict.fromkeys(self.keywords, 1)  # one copy for the three reports
-        if self._lean_phase(ihook, "setup", self.setup, keywords):
-            self._lean_phase(ihook, "call", self.runtest, keywords)
-        self._lean_phase(ihook, "teardown", _nothing, keywords)
-        ihook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
-
-    def _lean_phase(self, ihook: Any, when: Any, func: Any, keywords: dict[str, Any]) -> bool:
-        call = pytest.CallInfo.from_call(func, when=when, reraise=_RERAISE)
-        if call.excinfo is None:
-            report = pytest.TestReport(
-                getattr(self, "id", self.nodeid), self.location, keywords, "passed", None,
-                when, [], call.duration, call.start, call.stop, self.user_properties,
-            )  # fmt: skip
-        else:
-            report = pytest.TestReport.from_item_and_call(self, call)
-        self.attach(when, report)
-        ihook.pytest_runtest_logreport(report=report)
-        if call.excinfo is not None and not isinstance(call.excinfo.value, pytest.skip.Exception):
-            ihook.pytest_exception_interact(node=self, call=call, report=report)
-        return bool(report.passed)
-
-
-def _nothing() -> None:
-    """A case's teardown: nothing to undo."""
-
-
-#: What pytest never turns into a report (Ctrl-C, pytest.exit): propagated.
-_RERAISE = (pytest.exit.Exception, KeyboardInterrupt)
-
-
-def _render(exc: Exception) -> str:
-    render = getattr(exc, "render", None)
-    return str(render()) if callable(render) else f"{type(exc).__name__}: {exc}"
 
 
 @pytest.hookimpl(trylast=True)
@@ -517,7 +229,7 @@ def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
                 if not isinstance(exc, TargetUnreachable):
                     raise
                 state.fatal = exc
-                session.shouldstop = f"target unreachable: {_render(exc)}"
+                session.shouldstop = f"target unreachable: {render_error(exc)}"
     return (yield)
 
 
@@ -532,9 +244,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
-    """With ``--gate-lean``: run a case item through :meth:`CaseItem.run_lean`."""
+    """With ``--gate-lean``: run a case item through :func:`regression_suite.lean.run_lean`."""
     if isinstance(item, CaseItem) and item.config.getoption("gate_lean"):
-        item.run_lean()
+        run_lean(item)
         return True
     return None
 
@@ -568,7 +280,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if state.is_worker or not state.active:
         return
     if state.fatal is not None:
-        terminalreporter.write_line(f"gate: no verdict: {_render(state.fatal)}", red=True)
+        terminalreporter.write_line(f"gate: no verdict: {render_error(state.fatal)}", red=True)
     elif state.collect_errors:
         terminalreporter.write_line(
             "gate: no verdict: a scenario or suite file is invalid", red=True

@@ -5,12 +5,12 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from incident_lab.cli.app import echo_json
 from incident_lab.errors import CheckFailed, InputError, PartialResult, UsageError
+from incident_lab.scenarios.render import list_lines, redaction_text, show_lines
 
 __all__ = ["add", "lint", "list_", "show", "tag"]
 
@@ -36,17 +36,6 @@ def _library_dir(scenarios_dir: Path | None) -> Path:
     if not base.is_dir():
         raise InputError("not a directory (expected the scenario library)", path=str(base))
     return base
-
-
-def _one_line(text: object) -> str:
-    """Collapse newlines and runs of spaces so a table row stays one line."""
-    return " ".join(str(text).split())
-
-
-def _redaction_text(report: dict[str, int] | None) -> str:
-    if not report:
-        return "nothing to redact"
-    return ", ".join(f"{kind} {n}" for kind, n in report.items())
 
 
 @click.command()
@@ -180,7 +169,7 @@ def add(
         ):
             click.echo("  redaction:    DISABLED (--no-redact): do not commit this file")
         else:
-            click.echo(f"  redaction:    {_redaction_text(result.redaction)}")
+            click.echo(f"  redaction:    {redaction_text(result.redaction)}")
         status = result.scenario.get("status")
         gate_hint = (
             ""
@@ -275,15 +264,6 @@ def tag(
         click.echo(f"  {change}")
 
 
-def _table(rows: list[list[str]], width: int) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for r in rows:
-        line = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:-1])) + "  " + r[-1]
-        lines.append(line[:width].rstrip() if width else line.rstrip())
-    return lines
-
-
 @click.command("list")
 @click.option("--failure-mode", default=None, metavar="MODE", help="Only this failure mode.")
 @click.option("--severity", default=None, metavar="SEV", help="Only this severity.")
@@ -346,133 +326,10 @@ def list_(
     if not rows:
         click.echo("no scenarios match", err=True)
         return
-    header = ["ID", "STATUS", "SEV", "MODE"] + (["VARIANT OF"] if variants else []) + ["TITLE"]
-    table = [header]
-    for r in rows:
-        mode = str(r["failure_mode"]) + ("?" if r["suggested"] else "")
-        cells = [str(r["id"]), str(r["status"]), str(r["severity"]), mode]
-        if variants:
-            chain = " <- ".join([str(r["parent"]), *r["converters"]]) if r["parent"] else "-"
-            cells.append(chain)
-        table.append([*cells, _one_line(r["title"])])
     width = shutil.get_terminal_size((160, 20)).columns if sys.stdout.isatty() else 0
-    for line in _table(table, width):
+    for line in list_lines(rows, variants=variants, width=width):
         click.echo(line)
     click.echo(f"{len(rows)} scenario(s)", err=True)
-
-
-def _indent(text: str, prefix: str = "    ", limit: int = 600) -> str:
-    body = text if len(text) <= limit else text[:limit] + f"... [{len(text) - limit} more chars]"
-    return "\n".join(prefix + line for line in body.splitlines() or [""])
-
-
-def _highlight(text: str, payload: str | None) -> str:
-    if payload and payload in text:
-        start = text.index(payload)
-        mark = click.style(">>>", fg="red", bold=True)
-        end = click.style("<<<", fg="red", bold=True)
-        return (
-            text[:start]
-            + mark
-            + click.style(payload, fg="red")
-            + end
-            + text[start + len(payload) :]
-        )
-    return text
-
-
-def _show_text(doc: dict[str, Any], path: Path) -> list[str]:
-    tax = doc.get("taxonomy") or {}
-    ctx = doc.get("context") or {}
-    replay = doc.get("replay") or {}
-    prov = doc.get("provenance") or {}
-    payload = doc.get("payload") or {}
-    loc = payload.get("location") or {}
-    suggested = (
-        " (suggested"
-        + (f", confidence {tax.get('confidence')}" if tax.get("confidence") is not None else "")
-        + ")"
-        if tax.get("suggested")
-        else ""
-    )
-    out = [
-        click.style(f"{doc['id']}: {doc.get('title')}", bold=True),
-        f"  file:      {path}",
-        f"  status:    {doc.get('status')}   owner: {doc.get('owner') or '-'}",
-        f"  taxonomy:  {tax.get('failure_mode')} {tax.get('severity')}{suggested}",
-        f"  tags:      {', '.join(tax.get('tags') or []) or '-'}",
-        "  ids:       "
-        + "; ".join(f"{k}: {', '.join(v)}" for k, v in (tax.get("external_ids") or {}).items()),
-    ]
-    if doc.get("description"):
-        out.append(f"  notes:     {doc['description']}")
-    model = ctx.get("model") or {}
-    policy = ctx.get("policy") or {}
-    out += [
-        "",
-        click.style("Context", bold=True),
-        f"  agent {ctx.get('agent') or '-'}, model {model.get('name') or '-'} {model.get('version') or ''}, "
-        f"policy {policy.get('id') or '-'} v{policy.get('version') or '-'}",
-        f"  tools: {', '.join(t.get('name', '?') for t in ctx.get('tools') or []) or '-'}",
-    ]
-    if ctx.get("system_prompt"):
-        out += ["  system prompt:", _indent(str(ctx["system_prompt"]))]
-    out += ["", click.style("Turns", bold=True)]
-    for i, turn in enumerate(replay.get("turns") or []):
-        text = str(turn.get("content", ""))
-        if loc.get("kind") == "turn" and loc.get("index") == i:
-            text = _highlight(text, payload.get("text"))
-        out.append(f"  [{i}] user:")
-        out.append(_indent(text, limit=2000))
-    out += ["", click.style("Fixtures (recorded tool outputs)", bold=True)]
-    for i, fx in enumerate(replay.get("fixtures") or []):
-        text = str(fx.get("output", ""))
-        if loc.get("kind") == "fixture" and loc.get("index") == i:
-            text = _highlight(text, payload.get("text"))
-        err = " (error)" if fx.get("is_error") else ""
-        out.append(
-            f"  [{i}] {fx.get('tool')}({', '.join(f'{k}={v!r}' for k, v in (fx.get('arguments') or {}).items())}){err}:"
-        )
-        out.append(_indent(text, limit=2000))
-    out += ["", click.style("Payload", bold=True)]
-    if payload:
-        out.append(
-            f"  in {loc.get('kind')} {loc.get('index')} ({payload.get('method', 'located')}):"
-        )
-        out.append(_indent(click.style(str(payload.get("text")), fg="red")))
-    else:
-        out.append("  none located")
-    out += ["", click.style("Expectations", bold=True)]
-    for i, spec in enumerate(doc.get("expectations") or []):
-        fields = ", ".join(f"{k}={v!r}" for k, v in spec.items() if k not in ("kind", "reason"))
-        out.append(f"  [{i}] {spec.get('kind')}: {fields}")
-        if spec.get("reason"):
-            out.append(f"      why: {spec['reason']}")
-    out += [
-        "",
-        click.style("Provenance", bold=True),
-        f"  incident {prov.get('incident_id') or '-'}, bundle {prov.get('bundle') or '-'}, source {prov.get('source') or '-'}",
-        f"  sessions {', '.join(prov.get('session_ids') or []) or '-'}, unsafe steps {prov.get('unsafe_steps', '-')} (from {prov.get('unsafe_steps_from', '-')})",
-        f"  trajectory sha256 {prov.get('trajectory_sha256') or '-'}",
-        f"  created {prov.get('created_at') or '-'} by {prov.get('created_by') or '-'} with incident-lab {prov.get('tool_version') or '-'}",
-        f"  redaction: {_redaction_text(prov.get('redaction')) if prov.get('redaction') is not None else 'disabled'}",
-    ]
-    coord = prov.get("coordination")
-    if coord:
-        out.append(
-            f"  coordination: {coord.get('sessions')} sessions, {coord.get('actors')} actors, "
-            f"{coord.get('first_seen')} .. {coord.get('last_seen')}"
-        )
-    variant = doc.get("variant")
-    if variant:
-        out += [
-            "",
-            click.style("Variant", bold=True),
-            f"  parent {variant.get('parent')}, converters {' -> '.join(variant.get('converters') or []) or '-'}, seed {variant.get('seed', '-')}",
-        ]
-    recording = doc.get("recording") or {}
-    out.append(f"\n  recording: {len(recording.get('steps') or [])} steps kept for diffs")
-    return out
 
 
 @click.command()
@@ -495,7 +352,7 @@ def show(scenario_id: str, scenarios_dir: Path | None, as_json: bool) -> None:
     if as_json:
         echo_json(doc)
         return
-    for line in _show_text(doc, path):
+    for line in show_lines(doc, path):
         click.echo(line)
 
 

@@ -4,33 +4,23 @@
 variant × repeat is a pytest item and JUnit XML is pytest's own. The user's
 conftest files, ini options and third-party pytest plugins are kept out of the
 run (``--noconftest``, an empty config file, plugin autoload off) so they cannot
-change a verdict. Exit codes: 0 OK, 1 WARN, 2 BLOCK; 3 usage/config/input
-error; 4 unreachable target or internal error (never a verdict).
+change a verdict; :mod:`regression_suite.pytest_run` holds that machinery. Exit
+codes: 0 OK, 1 WARN, 2 BLOCK; 3 usage/config/input error; 4 unreachable target
+or internal error (never a verdict).
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import gc
-import os
-import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-import pytest
 
 from incident_lab.cli.app import echo_json
-from incident_lab.errors import (
-    ExternalError,
-    IncidentLabError,
-    InputError,
-    UsageError,
-)
+from incident_lab.errors import InputError, UsageError
 from incident_lab.scenarios.io import default_scenarios_dir, write_text_atomic
-from regression_suite.suites import DEFAULT_SUITE, load_suite, resolve, suite_path
+from regression_suite.pytest_run import Controller, gate_args, gc_tuned, raise_for, run_pytest
+from regression_suite.suites import DEFAULT_SUITE, load_suite, resolve
 
 __all__ = ["diff", "generate", "merge", "run_"]
 
@@ -40,162 +30,12 @@ if TYPE_CHECKING:  # at run time, imported on first use (see __getattr__ below)
 DEFAULT_REPORT_DIR = "gate-report"
 
 
-class _Controller:
-    """A pytest plugin object that hands the resolved target in and the state out."""
-
-    def __init__(self, target: Any, spec: str, suite: dict[str, Any], scenarios: list[Any]) -> None:
-        self.target = target
-        self.spec = spec
-        self.suite = suite
-        self.scenarios = scenarios
-        self.state: Any = None
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_configure(self, config: Any) -> None:
-        from regression_suite.pytest_plugin import get_state
-
-        self.state = get_state(config)
-        self.state.target = self.target
-        self.state.target_spec = self.spec
-        self.state.suite = self.suite  # resolved once, here, not again at collection
-        self.state.resolved = self.scenarios
-
-
-@contextlib.contextmanager
-def _environment(plugins: list[str]) -> Iterator[None]:
-    """Load only our plugin (and xdist) in this run, in this process and in workers."""
-    saved = {
-        k: os.environ.get(k)
-        for k in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_PLUGINS", "PYTEST_ADDOPTS")
-    }
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    os.environ["PYTEST_PLUGINS"] = ",".join(plugins)
-    os.environ.pop("PYTEST_ADDOPTS", None)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-#: pytest's built-in plugins a gate run does not use. Each one that hooks every item
-#: (output capture, log capture, warning capture, skip markers, unraisable-exception
-#: checks...) costs a few microseconds per item: seconds at 10,000 items. Kept:
-#: terminal (progress, failures), junitxml, debugging (xdist reads its options),
-#: reports (xdist serialises reports with it), faulthandler, and the essential ones.
-#: Without capture, what a python: target prints goes to stderr as it happens.
-_UNUSED_PLUGINS = (
-    "python", "unittest", "doctest", "capture", "logging", "warnings", "skipping",
-    "assertion", "legacypath", "tmpdir", "monkeypatch", "recwarn", "pastebin",
-    "cacheprovider", "setuponly", "setupplan", "stepwise", "unraisableexception",
-    "threadexception", "subtests",
-)  # fmt: skip
-
-
-def _pytest_args(
-    *,
-    suite: str,
-    base: Path,
-    spec: str,
-    report_dir: Path,
-    repeats: int | None,
-    workers: int,
-    concurrency: int,
-    shard: str | None,
-    keyword: str | None,
-    record: bool,
-    warn_exit_code: int,
-) -> list[str]:
-    suites = suite_path(base, suite).parent
-    args = [
-        "--suite", suite,
-        "--scenarios-dir", str(base),
-        "--target", spec,
-        "--concurrency", str(concurrency),
-        "--gate-warn-exit-code", str(warn_exit_code),
-        f"--junitxml={report_dir / 'junit.xml'}",
-        "-o", f"junit_suite_name={suite}",
-        "-c", os.devnull,
-        # pytest collects every directory from the confcutdir down to the suite file,
-        # listing each one: start at suites/, never at the library (10,000 files).
-        f"--rootdir={suites}", f"--confcutdir={suites}",
-        "--noconftest", "--gate-lean",
-        "-q", "--no-header", "-rN",
-    ]  # fmt: skip
-    for name in _UNUSED_PLUGINS:
-        args += ["-p", f"no:{name}"]
-    if repeats is not None:
-        args += ["--repeats", str(repeats)]
-    if shard:
-        args += ["--shard", shard]
-    if keyword:
-        args += ["-k", keyword]
-    if record:
-        args.append("--gate-record")
-    if workers > 1:
-        args += ["-n", str(workers)]
-    return args
-
-
-def _gc_tuned(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Run ``fn`` with the cyclic garbage collector tuned for a large run.
-
-    A run allocates a few hundred thousand long-lived objects (scenarios, pytest
-    items, reports); with the default thresholds the collector scans them again and
-    again (about a fifth of a 10,000-case run). Objects that exist before the run
-    (imported modules) are frozen out of the scans and collections are less
-    frequent; garbage cycles are still collected. Restored afterwards (``run_`` is
-    also called in-process, by ``incident_lab demo`` and the tests).
-    """
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        threshold = gc.get_threshold()
-        gc.freeze()
-        gc.set_threshold(*_GC_THRESHOLD)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            gc.set_threshold(*threshold)
-            gc.unfreeze()
-
-    return wrapper
-
-
-#: Young-generation allocations between collections, and the older generations' ratios.
-_GC_THRESHOLD = (50_000, 20, 100)
-
-
 def _check_baseline(baseline: str | None) -> None:
     if not baseline:
         return
     from regression_suite.reports import load_report
 
     load_report(Path(baseline))  # InputError (exit 3) before a long run, not after
-
-
-def _raise_for(state: Any, code: int) -> None:
-    """Turn what stopped pytest into the one error the CLI reports."""
-    if state is not None and state.fatal is not None:
-        fatal = state.fatal
-        if isinstance(fatal, IncidentLabError):
-            raise fatal
-        raise ExternalError(f"{type(fatal).__name__}: {fatal}")
-    if state is not None and state.collect_errors:
-        errors = state.collect_errors
-        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise InputError(f"{errors[0]}{more}", hint="run 'incident_lab lint'")
-    if code == pytest.ExitCode.USAGE_ERROR:
-        raise UsageError("pytest refused the run (its message is above)")
-    if code == pytest.ExitCode.INTERNAL_ERROR:
-        raise ExternalError("pytest failed internally (its message is above)")
-    if code == pytest.ExitCode.INTERRUPTED:
-        raise click.Abort()
-    if state is None:
-        raise ExternalError(f"pytest stopped before the gate started (exit {int(code)})")
 
 
 def _summary_lines(report: dict[str, Any], paths: list[Path]) -> list[str]:
@@ -279,7 +119,7 @@ def _summary_lines(report: dict[str, Any], paths: list[Path]) -> list[str]:
     help="Gate history for --record (default $REGRESSION_SUITE_HISTORY or .regression_suite/history.sqlite).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report summary as JSON on stdout.")
-@_gc_tuned
+@gc_tuned
 def run_(
     suite: str,
     target: str | None,
@@ -334,20 +174,17 @@ def run_(
 
         check_db((db or default_db()).resolve())  # a bad --db fails now, not after the run
     resolved = resolve_target(spec)
-    plugins = ["regression_suite.pytest_plugin"] + (["xdist.plugin"] if workers > 1 else [])
-    args = _pytest_args(
+    args = gate_args(
         suite=suite, base=base, spec=spec, report_dir=report_dir.resolve(), repeats=repeats,
         workers=workers, concurrency=concurrency, shard=shard, keyword=keyword, record=record,
         warn_exit_code=warn_exit_code,
     )  # fmt: skip
     if baseline:
         args += ["--gate-baseline", str(Path(baseline).resolve())]
-    controller = _Controller(resolved, spec, loaded, scenarios)
+    controller = Controller(resolved, spec, loaded, scenarios)
     try:
-        with _environment(plugins), contextlib.redirect_stdout(sys.stderr):
-            code = pytest.main(args, plugins=[controller])
-            sys.stdout.flush()
-        _raise_for(controller.state, code)
+        code = run_pytest(args, controller, workers=workers)
+        raise_for(controller.state, code)
         history_db = None
         if record:
             from regression_suite.history import default_db

@@ -1,0 +1,173 @@
+"""The pytest plugin's collectors and items: scenario and suite files, one item per case.
+
+A :class:`ScenarioFile` yields a scenario's cases, a :class:`SuiteFile` the
+``--suite``'s resolved cases; each :class:`CaseItem` replays its case on the
+target in ``setup`` and is judged in ``runtest``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from regression_suite import lean
+from regression_suite.plugin_state import get_state
+
+if TYPE_CHECKING:
+    from regression_suite.runner import Case, CaseRun
+
+__all__ = ["CaseErrored", "CaseFailed", "CaseItem", "ScenarioFile", "SuiteFile", "render_error"]
+
+
+class CaseFailed(Exception):
+    """The target's trajectory broke an expectation (outcome ``failed``)."""
+
+
+class CaseErrored(Exception):
+    """The case could not be judged: target error or invalid trajectory (outcome ``error``)."""
+
+
+class _CaseCollector(pytest.File):
+    def _items(self, cases: list[Case]) -> Iterator[CaseItem]:
+        for case in cases:
+            yield CaseItem.from_parent(self, name=case.id, case=case)
+
+    def _fail(self, exc: Exception) -> pytest.Collector.CollectError:
+        from incident_lab.errors import IncidentLabError
+
+        message = exc.render() if isinstance(exc, IncidentLabError) else str(exc)
+        get_state(self.config).collect_errors.append(message)
+        return self.CollectError(message)
+
+
+class ScenarioFile(_CaseCollector):
+    """A scenario file: one item per repeat (a variant file: the variant's repeats)."""
+
+    def collect(self) -> Iterator[CaseItem]:
+        """Load the scenario and yield its cases."""
+        from incident_lab.errors import IncidentLabError
+        from incident_lab.scenarios.io import load_scenario
+        from regression_suite.runner import build_cases
+
+        state = get_state(self.config)
+        try:
+            scenario = load_scenario(self.path)
+            cases = build_cases([scenario], state.repeats())
+        except IncidentLabError as exc:
+            raise self._fail(exc) from None
+        yield from self._items(cases)
+
+
+class SuiteFile(_CaseCollector):
+    """The ``--suite`` file: the suite's resolved scenarios × variants × repeats."""
+
+    def collect(self) -> Iterator[CaseItem]:
+        """Load and resolve the suite and yield its cases."""
+        from incident_lab.errors import IncidentLabError
+        from regression_suite.runner import build_cases
+        from regression_suite.suites import load_suite, resolve
+
+        state = get_state(self.config)
+        try:
+            assert state.suite_name is not None
+            if state.suite is None:
+                state.suite = load_suite(state.suite_name, state.scenarios_dir)
+            if state.resolved is None:
+                state.resolved = resolve(state.suite, state.scenarios_dir)
+            cases = build_cases(state.resolved, state.repeats())
+        except IncidentLabError as exc:
+            raise self._fail(exc) from None
+        yield from self._items(cases)
+
+
+class CaseItem(pytest.Item):
+    """One case: replayed on the target in ``setup`` and judged in ``runtest``."""
+
+    def __init__(self, *, case: Case, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.gate_run: CaseRun | None = None
+        for tag in (case.scenario.get("taxonomy") or {}).get("tags") or []:
+            self.extra_keyword_matches.add(str(tag))
+
+    def setup(self) -> None:
+        """Replay the case (or take the result replayed ahead); target errors end here."""
+        from regression_suite.runner import run_case
+        from regression_suite.targets.base import TargetUnreachable
+
+        state = get_state(self.config)
+        if state.fatal is not None:
+            raise CaseErrored(f"not run: {render_error(state.fatal)}")
+        run = state.runs.pop(self.case.id, None)
+        if run is None:
+            try:
+                run = run_case(state.get_target(), self.case)
+            except TargetUnreachable as exc:
+                state.fatal = exc
+                self.session.shouldstop = f"target unreachable: {render_error(exc)}"
+                raise CaseErrored(render_error(exc)) from None
+        self.gate_run = run
+        if run.item["outcome"] == "error":
+            raise CaseErrored(run.item["message"])
+
+    def runtest(self) -> None:
+        """Fail with the expectation messages when the trajectory broke one."""
+        assert self.gate_run is not None
+        if self.gate_run.item["outcome"] == "failed":
+            raise CaseFailed(self.gate_run.item["message"])
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        """Show what failed at which step, and the difference from the recorded incident."""
+        if isinstance(excinfo.value, CaseFailed | CaseErrored):
+            lines = [f"{self.case.id}: {self.case.scenario.get('title', '')}".rstrip(": ")]
+            lines += [f"  {line}" for line in str(excinfo.value).splitlines()]
+            diff = self.gate_run.item.get("diff") if self.gate_run else None
+            if diff:
+                lines.append("difference from the recorded incident:")
+                lines += [f"  {line}" for line in diff.splitlines()]
+            return "\n".join(lines)
+        return super().repr_failure(excinfo)
+
+    def _repr_failure_py(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> Any:
+        """Setup errors (target error, invalid trajectory) read like failures: the
+        message, not a traceback through pytest's internals."""
+        if isinstance(excinfo.value, CaseFailed | CaseErrored):
+            return self.repr_failure(excinfo, style)
+        return super()._repr_failure_py(excinfo, style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        """Name the case in reports."""
+        return self.path, None, f"scenario {self.case.id}"
+
+    def attach(self, when: str, report: Any) -> None:
+        """Put the report item on the report of the phase that decided it.
+
+        With ``--gate-record`` the produced trajectory goes along; after the last
+        phase the item lets go of its run, so a long run does not keep every
+        produced trajectory in memory.
+        """
+        run = self.gate_run
+        if run is None:
+            return
+        error = run.item["outcome"] == "error"
+        if (when == "setup" and error) or (when == "call" and not error):
+            report.gate_item = run.item
+            if run.trajectory is not None and self.config.getoption("gate_record"):
+                report.gate_trajectory = run.trajectory
+        if when == "teardown":
+            self.gate_run = None
+
+    def run_lean(self) -> None:
+        """Run this case through the lean runtest protocol (:func:`regression_suite.lean.run_lean`)."""
+        lean.run_lean(self)
+
+
+def render_error(exc: Exception) -> str:
+    """One line for ``exc``: its ``render()`` when it has one, else its type and message."""
+    render = getattr(exc, "render", None)
+    return str(render()) if callable(render) else f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,123 @@
+"""The pytest plugin's per-session state: :class:`GateState` and :func:`get_state`.
+
+One :class:`GateState` per pytest session, kept in the config's stash and
+registered as a plugin itself (it gathers the report items as they are logged).
+``regression_suite run`` reads it through :func:`get_state`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from regression_suite.run_report import TrajectorySpool
+    from regression_suite.runner import CaseRun
+
+__all__ = ["STATE_KEY", "GateState", "get_state"]
+
+
+def _spool() -> TrajectorySpool:
+    from regression_suite.run_report import TrajectorySpool
+
+    return TrajectorySpool()
+
+
+@dataclass(eq=False)  # registered as a pytest plugin: must stay hashable
+class GateState:
+    """Everything the plugin knows about one pytest session.
+
+    Attributes:
+        scenarios_dir: The scenario library (resolved against the invocation dir).
+        suite_name: ``--suite``, if given.
+        suite: The loaded suite, once collected.
+        resolved: The suite's scenarios (``regression_suite run`` hands them in).
+        target_spec: ``--target``, else the suite's ``target``.
+        target: The resolved target (created lazily, once per process).
+        runs: Results replayed ahead of their items (I/O-bound targets).
+        items: Report items of this session, as reported (controller side).
+        trajectories: Produced trajectories, spooled to disk (with ``--gate-record``).
+        fatal: The error that stopped the run (target unreachable).
+        collect_errors: One-line collection errors (bad scenario or suite file).
+        report: The gate report, once finalised.
+        report_paths: Files written by the reporters.
+    """
+
+    config: pytest.Config
+    scenarios_dir: Path
+    suite_name: str | None
+    suite_file: Path | None
+    suite: dict[str, Any] | None = None
+    resolved: list[dict[str, Any]] | None = None
+    scenario_roots: list[Path] = field(default_factory=list)
+    target_spec: str | None = None
+    target: Any = None
+    runs: dict[str, CaseRun] = field(default_factory=dict)
+    items: list[dict[str, Any]] = field(default_factory=list)
+    trajectories: TrajectorySpool = field(default_factory=_spool)
+    fatal: Exception | None = None
+    collect_errors: list[str] = field(default_factory=list)
+    report: dict[str, Any] | None = None
+    report_paths: list[Path] = field(default_factory=list)
+    started_at: float = field(default_factory=time.time)
+    active: bool = False
+
+    def option(self, name: str) -> Any:
+        """Return a command-line option value."""
+        return self.config.getoption(name)
+
+    @property
+    def is_worker(self) -> bool:
+        """True inside a pytest-xdist worker process."""
+        return hasattr(self.config, "workerinput")
+
+    @property
+    def is_xdist_controller(self) -> bool:
+        """True in the process that hands items to pytest-xdist workers."""
+        return self.config.pluginmanager.has_plugin("dsession")
+
+    def repeats(self) -> int:
+        """``--repeats``, else the suite's ``repeats``, else 1."""
+        given = self.option("gate_repeats")
+        if given is not None:
+            return int(given)
+        return int((self.suite or {}).get("repeats") or 1)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Gather report items where the verdict is computed (controller or single process)."""
+        gate_item = getattr(report, "gate_item", None)
+        if gate_item is None or self.is_worker:
+            return
+        self.items.append(gate_item)
+        trajectory = getattr(report, "gate_trajectory", None)
+        if trajectory is not None:
+            self.trajectories.add(gate_item, trajectory)
+            del report.gate_trajectory  # on disk now; pytest keeps every report until the end
+
+    def get_target(self) -> Any:
+        """Resolve the target once (``--target`` wins over the suite's)."""
+        if self.target is None:
+            from incident_lab.errors import UsageError
+            from regression_suite.targets import resolve_target
+
+            spec = self.option("gate_target") or (self.suite or {}).get("target")
+            if not spec:
+                raise UsageError(
+                    "no target to run the scenarios against",
+                    hint="pass --target (e.g. --target example:patched) or set target: in the suite",
+                )
+            self.target_spec = spec
+            self.target = resolve_target(spec)
+        return self.target
+
+
+STATE_KEY = pytest.StashKey[GateState]()
+
+
+def get_state(config: pytest.Config) -> GateState:
+    """Return the plugin's state for ``config`` (what ``regression_suite run`` reads)."""
+    return config.stash[STATE_KEY]

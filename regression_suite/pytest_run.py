@@ -1,0 +1,212 @@
+"""Driving pytest in-process for ``regression_suite run``.
+
+The arguments of a gate run, the environment it runs in (only our plugin, and
+xdist with workers: no conftest files, ini options or autoloaded third-party
+plugins that could change a verdict), the controller plugin that hands the
+resolved suite and target in and the session state out, the garbage-collector
+tuning of a large run, and the translation of what stopped pytest into the one
+error the CLI reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+
+from incident_lab.errors import ExternalError, IncidentLabError, InputError, UsageError
+from regression_suite.suites import suite_path
+
+__all__ = [
+    "UNUSED_PLUGINS",
+    "Controller",
+    "environment",
+    "gate_args",
+    "gc_tuned",
+    "raise_for",
+    "run_pytest",
+]
+
+
+class Controller:
+    """A pytest plugin object that hands the resolved target in and the state out."""
+
+    def __init__(self, target: Any, spec: str, suite: dict[str, Any], scenarios: list[Any]) -> None:
+        self.target = target
+        self.spec = spec
+        self.suite = suite
+        self.scenarios = scenarios
+        self.state: Any = None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(self, config: Any) -> None:
+        """Hand the resolved suite and target to the plugin's state; keep the state."""
+        from regression_suite.plugin_state import get_state
+
+        self.state = get_state(config)
+        self.state.target = self.target
+        self.state.target_spec = self.spec
+        self.state.suite = self.suite  # resolved once, here, not again at collection
+        self.state.resolved = self.scenarios
+
+
+@contextlib.contextmanager
+def environment(plugins: list[str]) -> Iterator[None]:
+    """Load only our plugin (and xdist) in this run, in this process and in workers."""
+    saved = {
+        k: os.environ.get(k)
+        for k in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_PLUGINS", "PYTEST_ADDOPTS")
+    }
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    os.environ["PYTEST_PLUGINS"] = ",".join(plugins)
+    os.environ.pop("PYTEST_ADDOPTS", None)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+#: pytest's built-in plugins a gate run does not use. Each one that hooks every item
+#: (output capture, log capture, warning capture, skip markers, unraisable-exception
+#: checks...) costs a few microseconds per item: seconds at 10,000 items. Kept:
+#: terminal (progress, failures), junitxml, debugging (xdist reads its options),
+#: reports (xdist serialises reports with it), faulthandler, and the essential ones.
+#: Without capture, what a python: target prints goes to stderr as it happens.
+UNUSED_PLUGINS = (
+    "python", "unittest", "doctest", "capture", "logging", "warnings", "skipping",
+    "assertion", "legacypath", "tmpdir", "monkeypatch", "recwarn", "pastebin",
+    "cacheprovider", "setuponly", "setupplan", "stepwise", "unraisableexception",
+    "threadexception", "subtests",
+)  # fmt: skip
+
+
+def gate_args(
+    *,
+    suite: str,
+    base: Path,
+    spec: str,
+    report_dir: Path,
+    repeats: int | None,
+    workers: int,
+    concurrency: int,
+    shard: str | None,
+    keyword: str | None,
+    record: bool,
+    warn_exit_code: int,
+) -> list[str]:
+    """Return pytest's command line for a gate run of ``suite`` on ``spec``.
+
+    Lean and quiet: no conftest files or ini file, the unused built-in plugins
+    off, collection rooted at the suites directory, JUnit XML in ``report_dir``.
+    """
+    suites = suite_path(base, suite).parent
+    args = [
+        "--suite", suite,
+        "--scenarios-dir", str(base),
+        "--target", spec,
+        "--concurrency", str(concurrency),
+        "--gate-warn-exit-code", str(warn_exit_code),
+        f"--junitxml={report_dir / 'junit.xml'}",
+        "-o", f"junit_suite_name={suite}",
+        "-c", os.devnull,
+        # pytest collects every directory from the confcutdir down to the suite file,
+        # listing each one: start at suites/, never at the library (10,000 files).
+        f"--rootdir={suites}", f"--confcutdir={suites}",
+        "--noconftest", "--gate-lean",
+        "-q", "--no-header", "-rN",
+    ]  # fmt: skip
+    for name in UNUSED_PLUGINS:
+        args += ["-p", f"no:{name}"]
+    if repeats is not None:
+        args += ["--repeats", str(repeats)]
+    if shard:
+        args += ["--shard", shard]
+    if keyword:
+        args += ["-k", keyword]
+    if record:
+        args.append("--gate-record")
+    if workers > 1:
+        args += ["-n", str(workers)]
+    return args
+
+
+def gc_tuned(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``fn`` with the cyclic garbage collector tuned for a large run.
+
+    A run allocates a few hundred thousand long-lived objects (scenarios, pytest
+    items, reports); with the default thresholds the collector scans them again and
+    again (about a fifth of a 10,000-case run). Objects that exist before the run
+    (imported modules) are frozen out of the scans and collections are less
+    frequent; garbage cycles are still collected. Restored afterwards (``run_`` is
+    also called in-process, by ``incident_lab demo`` and the tests).
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        threshold = gc.get_threshold()
+        gc.freeze()
+        gc.set_threshold(*_GC_THRESHOLD)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.set_threshold(*threshold)
+            gc.unfreeze()
+
+    return wrapper
+
+
+#: Young-generation allocations between collections, and the older generations' ratios.
+_GC_THRESHOLD = (50_000, 20, 100)
+
+
+def raise_for(state: Any, code: int) -> None:
+    """Turn what stopped pytest into the one error the CLI reports."""
+    if state is not None and state.fatal is not None:
+        fatal = state.fatal
+        if isinstance(fatal, IncidentLabError):
+            raise fatal
+        raise ExternalError(f"{type(fatal).__name__}: {fatal}")
+    if state is not None and state.collect_errors:
+        errors = state.collect_errors
+        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InputError(f"{errors[0]}{more}", hint="run 'incident_lab lint'")
+    if code == pytest.ExitCode.USAGE_ERROR:
+        raise UsageError("pytest refused the run (its message is above)")
+    if code == pytest.ExitCode.INTERNAL_ERROR:
+        raise ExternalError("pytest failed internally (its message is above)")
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise click.Abort()
+    if state is None:
+        raise ExternalError(f"pytest stopped before the gate started (exit {int(code)})")
+
+
+def run_pytest(args: list[str], controller: Controller, *, workers: int) -> int | pytest.ExitCode:
+    """Run pytest in this process with our plugin (and xdist with ``workers`` > 1).
+
+    pytest's own output goes to stderr: stdout is the command's.
+
+    Args:
+        args: The command line, from :func:`gate_args`.
+        controller: The plugin that hands the target in and the state out.
+        workers: Worker processes (pytest-xdist loaded when more than one).
+
+    Returns:
+        pytest's exit code.
+    """
+    plugins = ["regression_suite.pytest_plugin"] + (["xdist.plugin"] if workers > 1 else [])
+    with environment(plugins), contextlib.redirect_stdout(sys.stderr):
+        code = pytest.main(args, plugins=[controller])
+        sys.stdout.flush()
+    return code
