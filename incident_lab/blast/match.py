@@ -14,42 +14,65 @@ incident's safeguard decisions the session repeats.
 Payload similarity, per session:
 
 1. the session's text (every message but system prompts, tool outputs and tool-call
-   arguments) is normalised and shingled;
+   arguments) is normalised and shingled; normalisation runs text by text (equal to
+   normalising the joined text: no step looks across the joining newline) through a
+   bounded cache, as production sessions repeat most of their texts;
 2. **exact prefilter**: a window can only reach Jaccard ``J`` with a payload form
    if at least ``J`` of that form's distinct shingles occur in the session
    (``|W ∩ P| >= J·|W ∪ P| >= J·|P|``), so forms below the threshold are skipped
-   without hashing; most sessions stop here;
+   without hashing; most sessions stop here, first through a bucket bitmap of the
+   payload shingles (a session whose shingles fall in too few of its buckets to
+   reach ``J`` of the smallest form cannot match), then through the exact counts;
 3. for each remaining form, every window of the form's length (stride 1/8 of it)
-   is MinHash-signed, looked up in that form's LSH bands, and the candidates'
-   similarity is estimated from their signatures; the best window wins.
+   is MinHash-signed, its band keys compared with the form's (the LSH candidates),
+   and the candidates' similarity is estimated from their signatures; the best
+   window wins.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from incident_lab.blast.minhash import (
     LSHIndex,
     MinHasher,
-    jaccard_estimate,
     lsh_params,
     shingle_array,
 )
 from incident_lab.blast.normalize import normalize
 from incident_lab.blast.signature import Signature, ToolPattern
 
-__all__ = ["DEFAULT_THRESHOLD", "WEIGHTS", "Match", "Matcher", "session_text"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "WEIGHTS",
+    "Match",
+    "Matcher",
+    "normalize_parts",
+    "session_parts",
+    "session_text",
+]
 
 #: Default Jaccard threshold for a payload near-duplicate.
 DEFAULT_THRESHOLD = 0.5
 #: Weights of the ranking score.
 WEIGHTS = {"payload": 0.6, "tool": 0.3, "safeguard": 0.1}
 _WINDOW_STRIDE_DIVISOR = 8
+# Normalisation cache: strings up to this length are memoised, within this many characters.
+_CACHE_MAX_PART = 4096
+_CACHE_BUDGET_CHARS = 4_000_000
+# What an entry costs beyond its characters (string and dict overhead), in characters.
+_CACHE_ENTRY_CHARS = 128
+# Prefilter: a bit per bucket of a multiplicative hash of the payload shingles.
+_BUCKET_BITS = 20
+_BUCKET_MUL = np.uint64(0x9E3779B97F4A7C15)
+_BUCKET_SHIFT = np.uint64(64 - _BUCKET_BITS)
 
 
 @dataclass
@@ -97,8 +120,8 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def session_text(traj: dict[str, Any]) -> str:
-    """All text a payload can hide in: messages (not system prompts), tool outputs, arguments."""
+def session_parts(traj: dict[str, Any]) -> list[str]:
+    """The texts :func:`session_text` joins, in order (one per message, output or argument)."""
     parts: list[str] = []
     for step in traj.get("steps") or []:
         kind = step.get("type")
@@ -112,7 +135,53 @@ def session_text(traj: dict[str, Any]) -> str:
                 parts.extend(_text(v) for v in args.values())
             elif args is not None:
                 parts.append(_text(args))
-    return "\n".join(parts)
+    return parts
+
+
+def session_text(traj: dict[str, Any]) -> str:
+    """All text a payload can hide in: messages (not system prompts), tool outputs, arguments."""
+    return "\n".join(session_parts(traj))
+
+
+class _NormalizeCache:
+    """``normalize`` of short strings, memoised within a bounded number of characters.
+
+    Production sessions repeat a lot of text (tool outputs, canned replies, common
+    requests); normalising each distinct string once saves most of the work. The
+    cache is emptied whenever it would hold more than ``budget`` characters (each
+    entry counted with a fixed overhead, so many tiny strings are bounded too),
+    so memory stays flat however long the scan.
+    """
+
+    def __init__(self, budget: int = _CACHE_BUDGET_CHARS) -> None:
+        self.budget = budget
+        self._map: dict[str, str] = {}
+        self._chars = 0
+
+    def __call__(self, text: str) -> str:
+        found = self._map.get(text)
+        if found is not None:
+            return found
+        value = normalize(text)
+        if len(text) <= _CACHE_MAX_PART:
+            size = len(text) + len(value) + _CACHE_ENTRY_CHARS
+            if self._chars + size > self.budget:
+                self._map.clear()
+                self._chars = 0
+            self._map[text] = value
+            self._chars += size
+        return value
+
+
+def normalize_parts(parts: list[str], cache: Callable[[str], str] = normalize) -> str:
+    """``normalize("\\n".join(parts))``, computed part by part (so each part can be cached).
+
+    The two are equal: no step of :func:`~incident_lab.blast.normalize.normalize`
+    looks across a newline (no decoder, token or invisible-character pattern matches
+    one, every lookaround rejects or ignores it alike at a part's edge, NFKD
+    reorders nothing across it, and folding removes it).
+    """
+    return "".join([cache(p) for p in parts])
 
 
 def _nested(obj: Any, *keys: str) -> Any:
@@ -144,6 +213,7 @@ class _Form:
         self.signature = hasher.signature(shingles)
         self.lsh = LSHIndex(*bands)
         self.lsh.insert(0, self.signature)
+        self.band_keys = self.lsh.band_keys(self.signature)[0]
 
 
 class Matcher:
@@ -170,6 +240,11 @@ class Matcher:
         owners = [np.full(f.distinct.size, i, dtype=np.int64) for i, f in enumerate(self.forms)]
         self._owner = np.concatenate(owners or [np.zeros(0, np.int64)])
         self._sizes = np.array([f.distinct.size for f in self.forms], dtype=np.float64)
+        # Bucket bitmap of the union: a session shingle whose bucket is empty is in no form.
+        self._buckets = np.zeros(1 << _BUCKET_BITS, dtype=np.bool_)
+        self._buckets[self._bucket_of(self.union)] = True
+        self._min_size = float(self._sizes.min()) if self.forms else 0.0
+        self._normalize = _NormalizeCache()
         self._tools = [
             (
                 t,
@@ -181,14 +256,40 @@ class Matcher:
 
     # -- payload ---------------------------------------------------------------------
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_normalize"] = None  # a cache is per process: do not ship it to workers
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._normalize = _NormalizeCache()
+
+    @staticmethod
+    def _bucket_of(shingles: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+        out: npt.NDArray[np.uint64] = (shingles * _BUCKET_MUL) >> _BUCKET_SHIFT
+        return out
+
     def payload_score(self, text: str) -> tuple[float, str | None]:
         """Best estimated Jaccard similarity of a window of ``text`` with a payload form."""
         if not self.forms:
             return 0.0, None
-        shingles = shingle_array(normalize(text))
+        return self.normalized_payload_score(normalize(text))
+
+    def normalized_payload_score(self, normalized: str) -> tuple[float, str | None]:
+        """:meth:`payload_score` of a text already normalised."""
+        if not self.forms:
+            return 0.0, None
+        shingles = shingle_array(normalized)
         if shingles.size == 0:
             return 0.0, None
-        present = np.unique(shingles)
+        # Shingles in an empty bucket are in no form. The distinct common shingles are at
+        # most the candidates left: when even that many cannot reach the threshold for
+        # the smallest form, no form's bound can, and the answer is (0, None) below too.
+        candidates = shingles[self._buckets[self._bucket_of(shingles)]]
+        if candidates.size / self._min_size < self.threshold:
+            return 0.0, None
+        present = np.unique(candidates)
         common = present[np.isin(present, self.union, assume_unique=True)]
         if common.size == 0:
             return 0.0, None
@@ -202,11 +303,14 @@ class Matcher:
             windows = self.hasher.window_signatures(
                 shingles, form.width, max(1, form.width // _WINDOW_STRIDE_DIVISOR)
             )
-            for i, hits in enumerate(form.lsh.query(windows)):
-                if hits:
-                    score = jaccard_estimate(windows[i], form.signature)
-                    if score > best:
-                        best, best_form = score, form.name
+            # The form's index holds only its own signature: a window is a candidate
+            # when one of its band keys equals the form's (``form.lsh.query``, vectorised).
+            candidates = (form.lsh.band_keys(windows) == form.band_keys).any(axis=1)
+            if candidates.any():
+                equal = np.count_nonzero(windows[candidates] == form.signature, axis=1)
+                score = float(equal.max()) / float(form.signature.size)
+                if score > best:
+                    best, best_form = score, form.name
         return best, best_form
 
     # -- tool and safeguard patterns ------------------------------------------------
@@ -214,11 +318,6 @@ class Matcher:
     def _tool_match(
         self, steps: list[dict[str, Any]]
     ) -> tuple[str | None, int | None, ToolPattern | None]:
-        blocked = {
-            s.get("target_step")
-            for s in steps
-            if s.get("type") == "safeguard" and s.get("decision") == "block"
-        }
         for i, step in enumerate(steps):
             if step.get("type") != "tool_call":
                 continue
@@ -228,7 +327,13 @@ class Matcher:
                 if not tool_re.search(str(step.get("name", ""))):
                     continue
                 if all(k in args and r.search(_text(args[k])) for k, r in arg_res.items()):
-                    state = "blocked by a safeguard" if i in blocked else "executed"
+                    blocked = any(
+                        s.get("type") == "safeguard"
+                        and s.get("decision") == "block"
+                        and s.get("target_step") == i
+                        for s in steps
+                    )
+                    state = "blocked by a safeguard" if blocked else "executed"
                     return f"step {i}: {pattern.describe()} ({state})", i, pattern
         return None, None, None
 
@@ -258,7 +363,12 @@ class Matcher:
     def score(self, traj: dict[str, Any]) -> Match | None:
         """Return the session's :class:`Match`, or None when it is not in the blast radius."""
         steps = [s for s in traj.get("steps") or [] if isinstance(s, dict)]
-        payload, form = self.payload_score(session_text(traj))
+        if self.forms:
+            payload, form = self.normalized_payload_score(
+                normalize_parts(session_parts(traj), self._normalize)
+            )
+        else:
+            payload, form = 0.0, None
         tool, _, pattern = self._tool_match(steps)
         exact_tool = pattern is not None and pattern.exact
         if payload < self.threshold and not exact_tool:

@@ -51,20 +51,22 @@ _SHIFT = np.uint64(32)
 def shingle_array(text: str, k: int = SHINGLE) -> U64:
     """Return the positional shingles of ``text`` (``len(utf8) - k + 1`` values, at least 1).
 
+    Each shingle is ``k`` consecutive bytes read as a little-endian integer: one
+    unaligned 8-byte view of the (zero-padded) bytes at every offset, masked to
+    ``k`` bytes, so the whole array costs two vector operations.
+
     Args:
         text: Normalised text; empty text gives an empty array.
         k: Shingle size in bytes (at most 8, so a shingle packs into 64 bits exactly).
     """
-    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    if data.size == 0:
+    data = text.encode("utf-8")
+    if not data:
         return np.zeros(0, dtype=np.uint64)
-    if data.size < k:
-        data = np.concatenate([data, np.zeros(k - data.size, dtype=np.uint8)])
-    n = data.size - k + 1
-    out = np.zeros(n, dtype=np.uint64)
-    for j in range(k):
-        out |= data[j : j + n].astype(np.uint64) << np.uint64(8 * j)
-    return out
+    n = max(1, len(data) - k + 1)
+    padded = data + bytes(8 + k)
+    view = np.ndarray((n,), dtype="<u8", buffer=padded, strides=(1,))
+    out: U64 = view & np.uint64((1 << (8 * k)) - 1)
+    return out.astype(np.uint64, copy=False)
 
 
 def lsh_params(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:

@@ -89,6 +89,10 @@ _CONFUSABLES.update({ord(k): v for k, v in _EXTRA_CONFUSABLES.items()})
 _LEET_FOLD = {ord(digit): letter for letter, digit in LEET.items() if letter not in "l"}
 _LEET_FOLD.update({ord("l"): "i", ord("@"): "a", ord("$"): "s"})
 _NOT_ALNUM = re.compile(r"[\W_]+")
+_DROP_BUT_LEET = re.compile(r"(?:[^\w@$]|_)+")
+_HAS_CONFUSABLE = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c in sorted(_CONFUSABLES)) + "]"
+).search
 # Combining marks (diacritics) left by NFKD: the blocks accents and marks come from.
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
@@ -137,8 +141,13 @@ def _b64(match: re.Match[str]) -> str | None:
 
 
 def _url(match: re.Match[str]) -> str | None:
-    text = unquote(match.group(0), errors="strict") if "%" in match.group(0) else None
-    return text if text is not None and _printable(text) else None
+    if "%" not in match.group(0):
+        return None
+    try:
+        text = unquote(match.group(0), errors="strict")
+    except UnicodeDecodeError:  # "%FF%FE%FD" is no UTF-8: the blob stays as it is
+        return None
+    return text if _printable(text) else None
 
 
 def _binary(match: re.Match[str]) -> str | None:
@@ -152,7 +161,29 @@ def _morse(match: re.Match[str]) -> str | None:
     return morse_decode(blob)
 
 
-_DECODERS = ((_HEX, _hex), (_B64, _b64), (_URL, _url), (_BINARY, _binary), (_MORSE, _morse))
+# Cheap necessary conditions, so a decoder's pattern runs only on text it could match:
+# a hex blob is a run of 16+ characters of the base64 alphabet; a percent-encoded one
+# has a '%'; a binary one has 8 bits then a blank; Morse has a code, a gap, a code.
+_RUN16 = re.compile(r"[A-Za-z0-9+/_-]{16}").search
+_BITS = re.compile(r"[01]{8}[ \t]").search
+_CODES = re.compile(r"[.-](?: / | )[.-]").search
+
+
+def _always(text: str) -> bool:
+    return True
+
+
+def _has_percent(text: str) -> bool:
+    return "%" in text
+
+
+_DECODERS = (
+    (_RUN16, _HEX, _hex),
+    (_always, _B64, _b64),
+    (_has_percent, _URL, _url),
+    (_BITS, _BINARY, _binary),
+    (_CODES, _MORSE, _morse),
+)
 
 
 def _substitute(pattern: re.Pattern[str], decode: object, text: str) -> str:
@@ -176,8 +207,9 @@ def decode_blobs(text: str, rounds: int = MAX_DECODE_ROUNDS) -> str:
     """
     for _ in range(rounds):
         before = text
-        for pattern, decode in _DECODERS:
-            text = _substitute(pattern, decode, text)
+        for could_match, pattern, decode in _DECODERS:
+            if could_match(text):
+                text = _substitute(pattern, decode, text)
         text = clean_invisible(text)
         if text == before:
             break
@@ -185,9 +217,13 @@ def decode_blobs(text: str, rounds: int = MAX_DECODE_ROUNDS) -> str:
 
 
 def _tokens(text: str) -> str:
-    text = _PLACEHOLDER.sub(lambda m: f" {m.group(1).lower()} ", text)
-    text = _EMAIL.sub(" email ", text)
-    return _WEB.sub(" url ", text)
+    if "<" in text:
+        text = _PLACEHOLDER.sub(lambda m: f" {m.group(1).lower()} ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" email ", text)
+    if "://" in text:
+        text = _WEB.sub(" url ", text)
+    return text
 
 
 def fold(text: str) -> str:
@@ -199,11 +235,36 @@ def fold(text: str) -> str:
     Returns:
         A string of lower-case letters and digits (ASCII for Latin-script text).
     """
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_FOLD, _ASCII_DROP).decode("ascii")
+    # _fold_unicode, with each step skipped or shortened when provably a no-op:
+    # translating only text that holds a confusable, and dropping what folds to
+    # nothing before the leet map (it maps only '@' and '$' among such characters),
+    # after which the text is often ASCII and takes the byte table.
+    if _HAS_CONFUSABLE(text):
+        text = text.translate(_CONFUSABLES)
+    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    if _HAS_CONFUSABLE(text):
+        text = text.translate(_CONFUSABLES)
+    text = _DROP_BUT_LEET.sub("", text.casefold())
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_FOLD).decode("ascii")
+    return text.translate(_LEET_FOLD)
+
+
+def _fold_unicode(text: str) -> str:
+    """The folding as specified, step by step (what :func:`fold` computes faster)."""
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text.translate(_CONFUSABLES))
         text = _COMBINING.sub("", text).translate(_CONFUSABLES)
     text = text.casefold().translate(_LEET_FOLD)
     return _NOT_ALNUM.sub("", text)
+
+
+# ASCII text folds character by character, so a byte table does it in one pass:
+# the bytes that fold to nothing are dropped, the others mapped to what they fold to.
+_ASCII_DROP = bytes(b for b in range(128) if not _fold_unicode(chr(b)))
+_ASCII_FOLD = bytes(ord(_fold_unicode(chr(b)) or chr(b)) if b < 128 else b for b in range(256))
 
 
 def normalize(text: str) -> str:

@@ -1,7 +1,9 @@
 """Streaming scan of production logs: one pass, flat memory, the same per-line work for both engines.
 
 Native ``trajectory/v1`` JSONL (plain or gzip) takes the fast path: each line is
-parsed and scored on its own and then dropped, so memory holds only the matches
+parsed (by orjson when its value is provably the stdlib's, see
+:mod:`incident_lab.evidence.fastjson`; otherwise, and for every reject message, by
+``json``) and scored on its own and then dropped, so memory holds only the matches
 and counters, whatever the size of the logs. A line that is not JSON, not UTF-8,
 too long, or not a trajectory object is a reject (counted, with the first
 :data:`MAX_REJECT_SAMPLES` kept with file, line and reason); nothing is silently
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from incident_lab.blast.match import Match, Matcher
+from incident_lab.evidence.fastjson import MISSING, fast_loads
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES
 
 __all__ = ["MAX_REJECT_SAMPLES", "Partial", "check_trajectory", "scan_lines", "scan_local"]
@@ -25,6 +28,9 @@ __all__ = ["MAX_REJECT_SAMPLES", "Partial", "check_trajectory", "scan_lines", "s
 #: Rejects kept in full in the result (all are counted).
 MAX_REJECT_SAMPLES = 100
 _EXCERPT = 200
+# Every digit becomes "0", every other byte "x": a 19-digit run is then a substring search.
+_DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x78 for b in range(256))
+_LONG_DIGITS = b"0" * 19
 
 
 @dataclass
@@ -68,6 +74,19 @@ def check_trajectory(obj: Any) -> str | None:
     return None
 
 
+def _fast_parse(raw: bytes) -> Any:
+    """orjson's value of a line when it is exactly ``json.loads``'s, else :data:`MISSING`.
+
+    orjson rejects what it cannot read like the stdlib (the slow path then gives the
+    verdict and the message) and reads an integer literal beyond 64 bits as a float;
+    such a literal has at least 19 digits, so a line holding a run of 19 digits is
+    left to the stdlib too.
+    """
+    if _LONG_DIGITS in raw.translate(_DIGITS_ONLY):
+        return MISSING
+    return fast_loads(raw)
+
+
 def _score(
     matcher: Matcher, obj: dict[str, Any], path: str, line: int | None, out: Partial
 ) -> None:
@@ -95,6 +114,12 @@ def scan_lines(
             continue
         if not raw.strip():
             continue
+        obj = _fast_parse(raw)
+        if obj is not MISSING:
+            problem = check_trajectory(obj)
+            if problem is None:
+                _score(matcher, obj, path, line_no, out)
+                continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
