@@ -15,6 +15,7 @@ Errors a target raises::
 
 from __future__ import annotations
 
+import abc
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ class Target(Protocol):
         ...
 
 
-class BaseTarget:
+class BaseTarget(abc.ABC):
     """Convenience base class: ``arun`` runs ``run`` in a thread; ``close`` does nothing.
 
     Subclasses set ``kind`` and implement :meth:`run`.
@@ -97,9 +98,9 @@ class BaseTarget:
             self.seen_policy = agent.get("policy", self.seen_policy)
         return trajectory
 
-    def run(self, replay: Replay, scenario: Scenario) -> Trajectory:  # pragma: no cover
-        """Replay one scenario; subclasses implement it."""
-        raise NotImplementedError
+    @abc.abstractmethod
+    def run(self, replay: Replay, scenario: Scenario) -> Trajectory:
+        """Replay one scenario and return the trajectory the system produced."""
 
     async def arun(self, replay: Replay, scenario: Scenario) -> Trajectory:
         """Run :meth:`run` in a worker thread so the event loop stays free."""
@@ -119,7 +120,7 @@ class BaseTarget:
             "version": None,
         }
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook, not abstract
         """Nothing to release by default."""
 
     def __repr__(self) -> str:
