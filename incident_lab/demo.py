@@ -201,7 +201,8 @@ def _pick_incident(classifications: list[Any]) -> Any:
 def _set_suite_variants(workdir: Path, value: str) -> Path:
     import yaml
 
-    from incident_lab.scenarios.io import load_yaml, write_text_atomic
+    from incident_lab.atomic import write_text_atomic
+    from incident_lab.scenarios.io import load_yaml
 
     path = workdir / "scenarios" / "suites" / f"{SUITE}.yaml"
     doc = load_yaml(path)

@@ -43,6 +43,8 @@ def run_lean(item: CaseItem) -> None:
 def _lean_phase(item: CaseItem, ihook: Any, when: Any, func: Any, keywords: dict[str, Any]) -> bool:
     call = pytest.CallInfo.from_call(func, when=when, reraise=_RERAISE)
     if call.excinfo is None:
+        # pytest >= 9 keys reports by the structured ``item.id`` (as from_item_and_call
+        # does); junitxml pairs a case's reports by it. Older pytest has only nodeid.
         report = pytest.TestReport(
             getattr(item, "id", item.nodeid), item.location, keywords, "passed", None,
             when, [], call.duration, call.start, call.stop, item.user_properties,

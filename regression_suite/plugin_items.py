@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from regression_suite import lean
 from regression_suite.plugin_state import get_state
 
 if TYPE_CHECKING:
@@ -161,10 +160,6 @@ class CaseItem(pytest.Item):
                 report.gate_trajectory = run.trajectory
         if when == "teardown":
             self.gate_run = None
-
-    def run_lean(self) -> None:
-        """Run this case through the lean runtest protocol (:func:`regression_suite.lean.run_lean`)."""
-        lean.run_lean(self)
 
 
 def render_error(exc: Exception) -> str:

@@ -117,10 +117,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if not suite_file.is_file():
             raise pytest.UsageError(f"--suite {name}: no suite file {suite_file}")
         if config.args_source == pytest.Config.ArgsSource.ARGS:
-            given = {
-                (config.invocation_params.dir / a.split("::")[0]).resolve() for a in config.args
-            }
-            if suite_file not in given:
+            if suite_file not in _arg_paths(config):
                 config.args.append(str(suite_file))
         else:
             config.args[:] = [str(suite_file)]
@@ -139,16 +136,18 @@ def _scenario_roots(config: pytest.Config, scenarios_dir: Path) -> list[Path]:
     """
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         return []
-    roots = []
-    for arg in config.args:
-        path = (config.invocation_params.dir / arg.split("::")[0]).resolve()
-        if (
-            path == scenarios_dir
-            or scenarios_dir in path.parents
-            or path.suffix in SCENARIO_SUFFIXES
-        ):
-            roots.append(path)
-    return roots
+    return [
+        path
+        for path in _arg_paths(config)
+        if path == scenarios_dir
+        or scenarios_dir in path.parents
+        or path.suffix in SCENARIO_SUFFIXES
+    ]
+
+
+def _arg_paths(config: pytest.Config) -> list[Path]:
+    """The command-line paths, resolved against the invocation dir (``::node`` parts dropped)."""
+    return [(config.invocation_params.dir / a.split("::")[0]).resolve() for a in config.args]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -16,10 +16,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from incident_lab.scenarios.io import write_text_atomic
+from incident_lab.atomic import write_text_atomic
 
 if TYPE_CHECKING:
-    from regression_suite.pytest_plugin import GateState
+    from regression_suite.plugin_state import GateState
 
 __all__ = ["RECORD_FILE", "TrajectorySpool", "finish", "item_order", "write_trajectories"]
 

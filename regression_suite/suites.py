@@ -36,6 +36,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from incident_lab.atomic import write_text_atomic
 from incident_lab.errors import ConfigError, InputError, UsageError
 from incident_lab.scenarios.io import (
     check_id,
@@ -45,7 +46,6 @@ from incident_lab.scenarios.io import (
     load_scenario,
     load_yaml,
     scenario_path,
-    write_text_atomic,
 )
 
 __all__ = [

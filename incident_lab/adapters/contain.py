@@ -9,7 +9,6 @@ not get.
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import socket
 import uuid
@@ -22,6 +21,7 @@ from incident_lab.adapters.backends import ActionOutcome
 from incident_lab.adapters.config import Config, Secrets
 from incident_lab.errors import ConfigError, ExternalError, InputError, UsageError
 from incident_lab.plugins import collect
+from incident_lab.readers.base import iter_json_lines
 
 __all__ = [
     "ACTIONS",
@@ -29,6 +29,7 @@ __all__ = [
     "actor_name",
     "get_backends",
     "incident_dir_for",
+    "read_records",
     "read_timeline",
     "record_event",
     "run_action",
@@ -86,8 +87,9 @@ def incident_dir_for(explicit: str | None, *, create: bool) -> Path:
         return path
     if not create:
         raise UsageError("no incident directory given", hint="pass --incident DIR")
-    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
-    path = Path(f"incident_{stamp}")
+    from incident_lab.evidence.bundle import default_bundle_name
+
+    path = Path(default_bundle_name(datetime.now(UTC)))
     path.mkdir(exist_ok=True)
     return path
 
@@ -116,27 +118,33 @@ def record_event(incident_dir: Path, event: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
+def read_records(path: Path, *, what: str) -> list[Any]:
+    """Return the JSON records of a JSONL file in order (an absent file is empty).
+
+    Args:
+        path: The file (``timeline.jsonl``, the notification ledger, ...).
+        what: What the file is, for the error message.
+
+    Raises:
+        InputError: a line is not valid JSON (named with its line number).
+    """
+    if not path.exists():
+        return []
+    records = []
+    for n, obj, reject in iter_json_lines(path):
+        if reject is not None:
+            raise InputError(f"{what} line is not valid: {reject.reason}", path=str(path), line=n)
+        records.append(obj)
+    return records
+
+
 def read_timeline(incident_dir: Path) -> list[dict[str, Any]]:
     """Return the timeline's events in order (an absent timeline is empty).
 
     Raises:
         InputError: a line is not valid JSON (named with its line number).
     """
-    path = Path(incident_dir) / "timeline.jsonl"
-    if not path.exists():
-        return []
-    events = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                events.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"timeline line is not JSON: {exc.msg}", path=str(path), line=n
-                ) from None
-    return events
+    return read_records(Path(incident_dir) / "timeline.jsonl", what="timeline")
 
 
 def _context(

@@ -117,10 +117,12 @@ def deliver(
     )
 
 
-def _redact(text: str) -> str:
+def _redactor() -> Callable[[str], str]:
+    """One redactor per notification: the same value gets the same placeholder in every field."""
     from incident_lab.scenarios.redact import Redactor
 
-    return str(Redactor().redact_text(text))
+    redactor = Redactor()
+    return lambda text: str(redactor.redact_text(text))
 
 
 def _url(cfg: dict[str, Any], secrets: Secrets, where: str, default: str | None = None) -> str:
@@ -156,8 +158,9 @@ class SlackNotifier:
         self, data: TicketData, cfg: dict[str, Any], *, event: str, secrets: Secrets
     ) -> Request:
         """Build the webhook POST."""
+        redact = _redactor()
         verb = "RESOLVED" if event == "resolve" else "Incident"
-        text = _redact(
+        text = redact(
             f"*{verb} {data.incident_id}* ({data.severity or 'severity unknown'})\n"
             f"*Summary:* {data.summary}\n*Model / version:* {data.model_version}\n"
             f"*Failure mode:* {data.failure_mode}\n*Immediate mitigation:* {data.mitigation}\n"
@@ -178,6 +181,7 @@ class PagerDutyNotifier:
         self, data: TicketData, cfg: dict[str, Any], *, event: str, secrets: Secrets
     ) -> Request:
         """Build the Events v2 enqueue request."""
+        redact = _redactor()
         key = cfg.get("routing_key")
         if not key:
             raise ConfigError('[notify.pagerduty] needs routing_key = "${PD_ROUTING_KEY}"')
@@ -190,7 +194,7 @@ class PagerDutyNotifier:
         }
         if event == "trigger":
             body["payload"] = {
-                "summary": _redact(
+                "summary": redact(
                     f"[{data.severity or 'SEV-?'}] {data.incident_id}: {data.failure_mode}"
                 )[:1024],
                 "source": str(cfg.get("source", "incident-lab")),
@@ -198,14 +202,18 @@ class PagerDutyNotifier:
                 "component": cfg.get("component", "ai-agent"),
                 "class": data.failure_mode[:256],
                 "custom_details": {
-                    "summary": _redact(data.summary),
+                    "summary": redact(data.summary),
                     "model_version": data.model_version,
-                    "immediate_mitigation": _redact(data.mitigation),
+                    "immediate_mitigation": redact(data.mitigation),
                 },
             }
             body["links"] = [{"href": _artifact_link(data, cfg), "text": "incident artifacts"}]
-        url = str(substitute(cfg.get("url", PAGERDUTY_URL), secrets, where="notify.pagerduty.url"))
-        return Request("POST", url, _headers(cfg, secrets, self.name), body)
+        return Request(
+            "POST",
+            _url(cfg, secrets, self.name, default=PAGERDUTY_URL),
+            _headers(cfg, secrets, self.name),
+            body,
+        )
 
 
 class JiraNotifier:
@@ -218,6 +226,7 @@ class JiraNotifier:
         self, data: TicketData, cfg: dict[str, Any], *, event: str, secrets: Secrets
     ) -> Request:
         """Build ``POST /rest/api/2/issue``."""
+        redact = _redactor()
         if event != "trigger":
             raise ConfigError("jira supports only creating the ticket (no --resolve)")
         base = _url(cfg, secrets, self.name).rstrip("/")
@@ -236,10 +245,10 @@ class JiraNotifier:
         body = {
             "fields": {
                 "project": {"key": project},
-                "summary": _redact(
+                "summary": redact(
                     f"[{data.severity or 'SEV-?'}] AI agent incident {data.incident_id}"
                 )[:250],
-                "description": _redact(render_ticket(data)),
+                "description": redact(render_ticket(data)),
                 "issuetype": {"name": cfg.get("issue_type", "Incident")},
                 "labels": ["incident-lab", *(cfg.get("labels") or [])],
             }
@@ -257,7 +266,8 @@ class WebhookNotifier:
         self, data: TicketData, cfg: dict[str, Any], *, event: str, secrets: Secrets
     ) -> Request:
         """Build the POST with the ticket JSON."""
-        payload = json.loads(_redact(json.dumps(data.to_dict(), default=str)))
+        redact = _redactor()
+        payload = json.loads(redact(json.dumps(data.to_dict(), default=str)))
         payload["event"] = event
         return Request(
             str(cfg.get("method", "POST")),

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from incident_lab.adapters.config import Config, Secrets
-from incident_lab.adapters.contain import actor_name, record_event
+from incident_lab.adapters.contain import actor_name, read_records, record_event
 from incident_lab.adapters.notifiers import deliver, ledger_path
 from incident_lab.adapters.ticket import TicketData, build_ticket
 from incident_lab.errors import ConfigError, ExternalError, UsageError
@@ -104,17 +104,6 @@ def route(data: TicketData, config: Config) -> list[tuple[str, str | None]]:
     return out
 
 
-def _ledger(bundle: Path) -> list[dict[str, Any]]:
-    path = ledger_path(bundle)
-    if not path.exists():
-        return []
-    rows = []
-    for line in path.read_text("utf-8").splitlines():
-        if line.strip():
-            rows.append(json.loads(line))
-    return rows
-
-
 def _append_ledger(bundle: Path, row: dict[str, Any]) -> None:
     path = ledger_path(bundle)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -149,7 +138,11 @@ def notify(
         raise UsageError(
             "no channel selected: routing rules matched nothing", hint="pass --via CHANNEL"
         )
-    sent = {(r["channel"], r["event"]) for r in _ledger(root) if r.get("ok")}
+    sent = {
+        (r["channel"], r["event"])
+        for r in read_records(ledger_path(root), what="notification ledger")
+        if r.get("ok")
+    }
     results: list[NotifyResult] = []
     for channel, audience in targets:
         notifier = notifiers.get(channel)

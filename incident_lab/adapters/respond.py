@@ -18,17 +18,10 @@ from typing import Any
 from incident_lab.adapters.config import Config
 from incident_lab.adapters.contain import ACTIONS, actor_name, record_event, run_action
 from incident_lab.errors import IncidentLabError
+from incident_lab.report.phases import PHASES
 
 __all__ = ["FOLLOW_UP", "PHASES", "PhaseClock", "Prompter", "RespondResult", "respond"]
 
-#: The playbook's phases and their budgets in seconds.
-PHASES: tuple[tuple[str, str, int], ...] = (
-    ("contain", "Contain", 120),
-    ("preserve", "Preserve evidence", 120),
-    ("classify", "Classify incident", 120),
-    ("triage", "Triage & notify", 120),
-    ("convert", "Convert incident -> regression", 120),
-)
 TOTAL_BUDGET = sum(b for _, _, b in PHASES)
 
 #: Playbook phase 6, printed at the end with the commands that start each item.
@@ -190,12 +183,12 @@ def _contain(config: Config, incident_dir: Path, prompt: Prompter, result: Respo
 
 def _classify(bundle: Path, prompt: Prompter, result: RespondResult) -> dict[str, Any] | None:
     from incident_lab.classify import classify_many
-    from incident_lab.cli.classify import _write_followup
+    from incident_lab.classify.followup import write_classification
     from incident_lab.evidence.bundle import load_bundle
 
     trajs = list(load_bundle(bundle).iter_trajectories())
     results = classify_many(trajs)
-    _write_followup(bundle, results, bundle / "trajectories.jsonl")
+    write_classification(bundle, results, bundle / "trajectories.jsonl")
     flagged = [c for c in results if c.top]
     order = {"SEV-1": 1, "SEV-2": 2, "SEV-3": 3, "SEV-4": 4}
     flagged.sort(
@@ -315,10 +308,10 @@ def respond(
             classification, scenario creation); containment and notification
             failures are reported and recorded but do not stop the run.
     """
+    from incident_lab.evidence.bundle import default_bundle_name
     from incident_lab.evidence.snapshot import take_snapshot
 
-    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
-    incident_dir = Path(out) if out else Path(f"incident_{stamp}")
+    incident_dir = Path(out or default_bundle_name(datetime.now(UTC)))
     result = RespondResult(incident_dir)
     ticker = PhaseClock(prompt.say, incident_dir, clock)
     record_event(

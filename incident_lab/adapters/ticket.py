@@ -194,7 +194,7 @@ def render_ticket(data: TicketData) -> str:
 
 def write_ticket(bundle: str | Path) -> tuple[Path, TicketData]:
     """Write ``followup/ticket.md`` into the bundle and return its path and data."""
-    from incident_lab.scenarios.io import write_text_atomic
+    from incident_lab.atomic import write_text_atomic
 
     data = build_ticket(bundle)
     path = Path(bundle) / "followup" / "ticket.md"

@@ -26,7 +26,7 @@ from typing import Any
 from incident_lab.blast.match import Matcher
 from incident_lab.blast.scan import Partial, scan_lines
 from incident_lab.errors import ExternalError, UsageError
-from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES
+from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, head_object, iter_stream_lines
 
 __all__ = ["DEFAULT_BLOCKSIZE", "plan_blocks", "scan_dask"]
 
@@ -115,8 +115,6 @@ def _block_lines(
     block: Block, first_line: int, max_line_bytes: int
 ) -> Iterator[tuple[int, bytes | None, str | None]]:
     """``(line_no, raw, problem)`` for the lines that start in the block, like ``iter_lines``."""
-    import zlib
-
     _path, start, end, compressed = block
     with _open(block) as raw_fh:
         fh = io.BufferedReader(raw_fh, _READ) if not hasattr(raw_fh, "peek") else raw_fh
@@ -125,36 +123,12 @@ def _block_lines(
             fh.seek(start - 1)
             if fh.read(1) != b"\n":  # the line that began before us belongs to the previous block
                 pos = start + len(fh.readline())
-        line_no = first_line - 1
-        limit = max_line_bytes + 1
-        while compressed or pos < end:
-            try:
-                raw = fh.readline(limit)
-            except (OSError, EOFError, zlib.error) as exc:
-                yield line_no + 1, None, f"compressed stream is corrupt or truncated: {exc}"
-                return
-            if not raw:
-                return
-            line_no += 1
-            pos += len(raw)
-            if len(raw) >= limit and not raw.endswith(b"\n"):
-                total = len(raw)
-                while True:
-                    chunk = fh.readline(_READ)
-                    total += len(chunk)
-                    pos += len(chunk)
-                    if not chunk or chunk.endswith(b"\n"):
-                        break
-                yield (
-                    line_no,
-                    None,
-                    (
-                        f"line is {total:,} bytes, over the {max_line_bytes:,}-byte limit "
-                        "(raise --max-line-bytes to accept it)"
-                    ),
-                )
-                continue
-            yield line_no, raw.rstrip(b"\r\n"), None
+        yield from iter_stream_lines(
+            fh,
+            max_line_bytes=max_line_bytes,
+            first_line=first_line,
+            stop_after=None if compressed else end - pos,
+        )
 
 
 def _scan_block(args: tuple[Block, int, Matcher, int]) -> Partial:
@@ -229,18 +203,13 @@ def scan_dask(
 
 def _check_native(blocks: list[Block]) -> None:
     """Refuse files that are not native JSONL (looked at through their first line)."""
-    import json
-
     for path in dict.fromkeys(b[0] for b in blocks):
         block = next(b for b in blocks if b[0] == path)
         with _open((path, 0, block[2], block[3])) as fh:
             head = fh.read(65536)
-        first = next((line for line in head.splitlines() if line.strip()), b"")
-        try:
-            obj = json.loads(first) if first else {}
-        except ValueError:
-            obj = None  # a damaged first line is a reject, found by the scan itself
-        if obj is not None and first and not (isinstance(obj, dict) and "steps" in obj):
+        # None: an empty file, or a damaged first line (a reject, found by the scan itself).
+        obj = head_object(head)
+        if obj is not None and not (isinstance(obj, dict) and "steps" in obj):
             raise UsageError(
                 f"{path} is not trajectory/v1 JSONL; the Dask engine reads only that format",
                 hint="convert it with 'incident_lab snapshot --from FILE' and scan trajectories.jsonl, or use --engine local",

@@ -14,23 +14,19 @@ spans, ...) go through :func:`incident_lab.readers.read_paths`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from incident_lab.blast.match import Match, Matcher
-from incident_lab.evidence.fastjson import MISSING, fast_loads
-from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES
+from incident_lab.evidence.fastjson import MISSING, exact_loads
+from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, parse_json_line
 
 __all__ = ["MAX_REJECT_SAMPLES", "Partial", "check_trajectory", "scan_lines", "scan_local"]
 
 #: Rejects kept in full in the result (all are counted).
 MAX_REJECT_SAMPLES = 100
 _EXCERPT = 200
-# Every digit becomes "0", every other byte "x": a 19-digit run is then a substring search.
-_DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x78 for b in range(256))
-_LONG_DIGITS = b"0" * 19
 
 
 @dataclass
@@ -74,17 +70,12 @@ def check_trajectory(obj: Any) -> str | None:
     return None
 
 
-def _fast_parse(raw: bytes) -> Any:
-    """orjson's value of a line when it is exactly ``json.loads``'s, else :data:`MISSING`.
-
-    orjson rejects what it cannot read like the stdlib (the slow path then gives the
-    verdict and the message) and reads an integer literal beyond 64 bits as a float;
-    such a literal has at least 19 digits, so a line holding a run of 19 digits is
-    left to the stdlib too.
-    """
-    if _LONG_DIGITS in raw.translate(_DIGITS_ONLY):
-        return MISSING
-    return fast_loads(raw)
+def _excerpt(raw: bytes) -> str:
+    """A reject's excerpt: the line's first characters (its first bytes when not UTF-8)."""
+    try:
+        return raw.decode("utf-8")[:_EXCERPT]
+    except UnicodeDecodeError:
+        return raw[:_EXCERPT].decode("utf-8", "replace")
 
 
 def _score(
@@ -114,32 +105,19 @@ def scan_lines(
             continue
         if not raw.strip():
             continue
-        obj = _fast_parse(raw)
-        if obj is not MISSING:
+        obj = exact_loads(raw)
+        if obj is not MISSING and check_trajectory(obj) is None:
+            _score(matcher, obj, path, line_no, out)
+            continue
+        # The stdlib gives the verdict and the reject's wording.
+        try:
+            obj, problem = parse_json_line(raw)
+        except RecursionError:
+            obj, problem = None, "JSON nested too deeply"
+        if problem is None:
             problem = check_trajectory(obj)
-            if problem is None:
-                _score(matcher, obj, path, line_no, out)
-                continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            out.reject(
-                path,
-                line_no,
-                f"invalid UTF-8 at byte {exc.start}",
-                raw[:_EXCERPT].decode("utf-8", "replace"),
-            )
-            continue
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
-            out.reject(
-                path, line_no, f"malformed JSON at column {exc.colno}: {exc.msg}", text[:_EXCERPT]
-            )
-            continue
-        problem = check_trajectory(obj)
         if problem is not None:
-            out.reject(path, line_no, problem, text[:_EXCERPT])
+            out.reject(path, line_no, problem, _excerpt(raw))
             continue
         _score(matcher, obj, path, line_no, out)
     return out

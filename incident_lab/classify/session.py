@@ -18,6 +18,7 @@ from incident_lab.classify.lexicon import (
     forbidden,
     tool_category,
 )
+from incident_lab.scenarios.redact import luhn_ok
 
 __all__ = ["Call", "SessionView", "entities", "flatten_text", "sensitive_kinds"]
 
@@ -48,18 +49,6 @@ def entities(text: str) -> set[str]:
     return found
 
 
-def _luhn(digits: str) -> bool:
-    total, parity = 0, len(digits) % 2
-    for i, ch in enumerate(digits):
-        d = int(ch)
-        if i % 2 == parity:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
 def sensitive_kinds(text: str) -> list[str]:
     """Return the kinds of sensitive data in ``text`` (card numbers must pass Luhn)."""
     kinds = []
@@ -67,7 +56,7 @@ def sensitive_kinds(text: str) -> list[str]:
         for match in pattern.finditer(text):
             if kind == "card number":
                 digits = re.sub(r"\D", "", match.group(0))
-                if not (13 <= len(digits) <= 19 and _luhn(digits)):
+                if not (13 <= len(digits) <= 19 and luhn_ok(digits)):
                     continue
             kinds.append(kind)
             break

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from incident_lab import __version__
-from incident_lab.atomic import write_text_atomic
 from incident_lab.classify import Classification, classify_many
+from incident_lab.classify.followup import write_classification
 from incident_lab.cli.app import echo_json, progress_enabled
 from incident_lab.errors import InputError, PartialResult, UsageError
 from incident_lab.readers import read_paths
-from incident_lab.taxonomy import load_taxonomy
-from incident_lab.trajectory import utc_now_iso
 
 __all__ = ["classify", "render_classification"]
 
@@ -46,22 +42,6 @@ def _read(source: Path, fmt: str | None) -> tuple[list[dict[str, Any]], list[str
             where = f"{record.path}:{record.line}" if record.line else record.path
             rejects.append(f"{where}: {record.reason}")
     return trajs, rejects
-
-
-def _write_followup(bundle: Path, results: list[Classification], source: Path) -> Path:
-    followup = bundle / "followup"
-    followup.mkdir(exist_ok=True)
-    out = followup / "classification.json"
-    doc = {
-        "schema_version": "classification/v1",
-        "generated_at": utc_now_iso(),
-        "tool_version": __version__,
-        "source": str(source),
-        "taxonomy_versions": load_taxonomy().versions(),
-        "sessions": [c.to_dict() for c in results],
-    }
-    write_text_atomic(out, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    return out
 
 
 def render_classification(c: Classification, top_k: int = 3) -> list[str]:
@@ -141,7 +121,7 @@ def classify(
     results = classify_many(trajs)
     bundle = _bundle_dir(source)
     if bundle is not None:
-        written = _write_followup(bundle, results, source)
+        written = write_classification(bundle, results, source)
         click.echo(f"wrote {written}", err=True)
     shown = results
     if session_id is not None:

@@ -126,18 +126,9 @@ def contain(
 
 
 def _parse_since(value: str) -> datetime:
-    from incident_lab.trajectory import parse_timestamp
+    from incident_lab.evidence.filters import parse_since
 
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    if value and value[-1] in units and value[:-1].isdigit():
-        return datetime.now(UTC) - timedelta(seconds=int(value[:-1]) * units[value[-1]])
-    try:
-        when = parse_timestamp(value)
-    except ValueError:
-        raise UsageError(
-            f"--since {value!r} is neither a duration (30m, 2h) nor an RFC 3339 time",
-            hint="use e.g. --since 15m, --since 2h or --since 2026-02-01T12:04:00Z",
-        ) from None
+    when = parse_since(value)
     if when > datetime.now(UTC) + timedelta(minutes=5):
         # Nothing can have happened after a future time: "holding" would be vacuous.
         raise UsageError(

@@ -18,7 +18,6 @@ import gzip
 import hashlib
 import io
 import json
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any
 from incident_lab.errors import InputError
 from incident_lab.evidence.fastjson import MISSING, fast_loads
 from incident_lab.readers import get_readers, read_paths
-from incident_lab.readers.base import Record
+from incident_lab.readers.base import Record, iter_stream_lines, parse_json_line
 from incident_lab.readers.native import NativeReader
 
 __all__ = [
@@ -46,7 +45,6 @@ CHUNK = 1 << 20
 #: Reject reason for JSON nested beyond what the stdlib parser (and writer) can recurse into.
 TOO_DEEP = "malformed JSON: nested too deeply to process (about 1,000 levels or more)"
 _EXCERPT = 200
-_GZIP_ERRORS = (OSError, EOFError, zlib.error)
 
 ByteCallback = Callable[[int], None]
 
@@ -211,26 +209,12 @@ class SourceScan:
             self.sha256 = raw_file.sha256.hexdigest()
 
     def _native_lines(self, stream: Any) -> Iterator[Record | Candidate]:
-        path, fmt, limit = self.path, self.fmt, self.max_line_bytes + 1
-        readline = stream.readline
+        path, fmt = self.path, self.fmt
         loads = json.loads
-        line_no = 0
-        while True:
-            try:
-                raw = readline(limit)
-            except _GZIP_ERRORS as exc:
-                yield Record(
-                    path, line_no + 1, reason=f"compressed stream is corrupt or truncated: {exc}"
-                )
-                return
-            if not raw:
-                return
-            line_no += 1
-            if len(raw) >= limit and raw[-1:] != b"\n":
-                problem = self._skip_long_line(stream, len(raw))
+        lines = iter_stream_lines(stream, max_line_bytes=self.max_line_bytes, keep_ends=True)
+        for line_no, raw, problem in lines:
+            if raw is None:
                 yield Record(path, line_no, reason=problem)
-                if problem.startswith("compressed"):
-                    return
                 continue
             if raw.isspace():
                 continue  # blank lines are not records
@@ -257,29 +241,10 @@ class SourceScan:
 
     def _unparseable(self, line: bytes, line_no: int) -> Record:
         """The reject for a line that is not UTF-8 JSON, worded as the native reader words it."""
-        try:
-            json.loads(line.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            reason = f"invalid UTF-8 at byte {exc.start}"
-        except json.JSONDecodeError as exc:
-            reason = f"malformed JSON at column {exc.colno}: {exc.msg}"
-        else:  # pragma: no cover - parsed once stripped; cannot happen for JSON whitespace
-            reason = "malformed JSON"
-        return Record(self.path, line_no, reason=reason, excerpt=excerpt_of(line))
-
-    def _skip_long_line(self, stream: Any, seen: int) -> str:
-        total = seen
-        try:
-            while True:
-                chunk = stream.readline(CHUNK)
-                total += len(chunk)
-                if not chunk or chunk.endswith(b"\n"):
-                    break
-        except _GZIP_ERRORS as exc:
-            return f"compressed stream is corrupt or truncated: {exc}"
-        return (
-            f"line is {total:,} bytes, over the {self.max_line_bytes:,}-byte limit "
-            "(raise --max-line-bytes to accept it)"
+        _, reason = parse_json_line(line)
+        # reason is None cannot happen: a line that fails to parse still fails once stripped.
+        return Record(
+            self.path, line_no, reason=reason or "malformed JSON", excerpt=excerpt_of(line)
         )
 
 

@@ -25,7 +25,9 @@ __all__ = [
     "iter_json_documents",
     "iter_json_lines",
     "iter_lines",
+    "iter_stream_lines",
     "open_binary",
+    "parse_json_line",
     "read_head",
 ]
 
@@ -130,51 +132,93 @@ def read_head(path: str | Path, size: int = 65536) -> bytes:
             return b""
 
 
+def iter_stream_lines(
+    stream: BinaryIO,
+    *,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    first_line: int = 1,
+    stop_after: int | None = None,
+    keep_ends: bool = False,
+) -> Iterator[tuple[int, bytes | None, str | None]]:
+    """Yield ``(line_no, raw_line, problem)`` for each line read from an open binary stream.
+
+    The line loop every line-oriented reader shares (:func:`iter_lines`, the evidence
+    scan and the Dask engine's byte ranges). A line over ``max_line_bytes`` is skipped
+    in chunks (never held in memory) and yielded with ``raw_line=None`` and a
+    ``problem``. A corrupt or truncated gzip stream yields one final problem record
+    naming the line where decompression failed.
+
+    Args:
+        stream: Open for reading at the first line to yield.
+        max_line_bytes: Longer lines are problems.
+        first_line: The number of the first line read.
+        stop_after: Start no line once this many bytes were read (None: read to the end).
+        keep_ends: Yield lines with their line ending (else it is stripped).
+    """
+    line_no = first_line - 1
+    limit = max_line_bytes + 1
+    readline = stream.readline
+    consumed = 0
+    while stop_after is None or consumed < stop_after:
+        try:
+            raw = readline(limit)
+        except (OSError, EOFError, zlib.error) as exc:
+            yield line_no + 1, None, f"compressed stream is corrupt or truncated: {exc}"
+            return
+        if not raw:
+            return
+        line_no += 1
+        consumed += len(raw)
+        if len(raw) >= limit and raw[-1:] != b"\n":
+            total = len(raw)
+            try:
+                while True:
+                    chunk = readline(1 << 20)
+                    total += len(chunk)
+                    if not chunk or chunk.endswith(b"\n"):
+                        break
+            except (OSError, EOFError, zlib.error) as exc:
+                yield line_no, None, f"compressed stream is corrupt or truncated: {exc}"
+                return
+            consumed += total - len(raw)
+            yield (
+                line_no,
+                None,
+                f"line is {total:,} bytes, over the {max_line_bytes:,}-byte limit "
+                "(raise --max-line-bytes to accept it)",
+            )
+            continue
+        yield line_no, raw if keep_ends else raw.rstrip(b"\r\n"), None
+
+
 def iter_lines(
     path: str | Path, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
 ) -> Iterator[tuple[int, bytes | None, str | None]]:
     """Yield ``(line_no, raw_line, problem)`` for each line of a (gzipped) text file.
 
-    ``raw_line`` has its line ending stripped. A line over ``max_line_bytes`` is
-    skipped in chunks (never held in memory) and yielded with ``raw_line=None``
-    and a ``problem``. A corrupt or truncated gzip stream yields one final
-    problem record naming the line where decompression failed.
+    ``raw_line`` has its line ending stripped; see :func:`iter_stream_lines`.
     """
-    line_no = 0
     with open_binary(path) as reader:
-        limit = max_line_bytes + 1
-        while True:
-            try:
-                raw = reader.readline(limit)
-            except (OSError, EOFError, zlib.error) as exc:
-                yield line_no + 1, None, f"compressed stream is corrupt or truncated: {exc}"
-                return
-            if not raw:
-                return
-            line_no += 1
-            if len(raw) >= limit and not raw.endswith(b"\n"):
-                total = len(raw)
-                try:
-                    while True:
-                        chunk = reader.readline(1 << 20)
-                        total += len(chunk)
-                        if not chunk or chunk.endswith(b"\n"):
-                            break
-                except (OSError, EOFError, zlib.error) as exc:
-                    yield line_no, None, f"compressed stream is corrupt or truncated: {exc}"
-                    return
-                yield (
-                    line_no,
-                    None,
-                    f"line is {total:,} bytes, over the {max_line_bytes:,}-byte limit "
-                    "(raise --max-line-bytes to accept it)",
-                )
-                continue
-            yield line_no, raw.rstrip(b"\r\n"), None
+        yield from iter_stream_lines(reader, max_line_bytes=max_line_bytes)
 
 
 def _excerpt(raw: bytes) -> str:
     return raw[:_EXCERPT].decode("utf-8", errors="replace")
+
+
+def parse_json_line(raw: bytes) -> tuple[Any, str | None]:
+    """Parse one JSONL line (ending stripped) with the stdlib: ``(value, None)`` or ``(None, reason)``.
+
+    ``reason`` is the reject wording every line reader shares: invalid UTF-8 or
+    malformed JSON, with the byte or column. ``RecursionError`` (nesting too deep)
+    propagates: each caller words it.
+    """
+    try:
+        return json.loads(raw.decode("utf-8")), None
+    except UnicodeDecodeError as exc:
+        return None, f"invalid UTF-8 at byte {exc.start}"
+    except json.JSONDecodeError as exc:
+        return None, f"malformed JSON at column {exc.colno}: {exc.msg}"
 
 
 def iter_json_lines(
@@ -193,39 +237,11 @@ def iter_json_lines(
         if not raw.strip():
             continue
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield (
-                line_no,
-                None,
-                Record(
-                    spath,
-                    line_no,
-                    reason=f"invalid UTF-8 at byte {exc.start}",
-                    excerpt=_excerpt(raw),
-                ),
-            )
-            continue
-        try:
-            obj = json.loads(text)
+            obj, reason = parse_json_line(raw)
         except RecursionError:
-            yield (
-                line_no,
-                None,
-                Record(spath, line_no, reason="JSON nested too deeply", excerpt=_excerpt(raw)),
-            )
-            continue
-        except json.JSONDecodeError as exc:
-            yield (
-                line_no,
-                None,
-                Record(
-                    spath,
-                    line_no,
-                    reason=f"malformed JSON at column {exc.colno}: {exc.msg}",
-                    excerpt=_excerpt(raw),
-                ),
-            )
+            reason = "JSON nested too deeply"
+        if reason is not None:
+            yield line_no, None, Record(spath, line_no, reason=reason, excerpt=_excerpt(raw))
             continue
         yield line_no, obj, None
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 from incident_lab.hookspecs import hookimpl
-from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record, iter_json_lines
+from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record, head_object, iter_json_lines
 from incident_lab.trajectory import SCHEMA_VERSION, validate_trajectory
 
 __all__ = ["NativeReader"]
@@ -21,7 +20,7 @@ class NativeReader:
 
     def sniff(self, path: str, head: bytes) -> float:
         """Sure when the first record declares ``schema_version: trajectory/v1``."""
-        first = _first_object(head)
+        first = head_object(head)
         if isinstance(first, dict) and first.get("schema_version") == SCHEMA_VERSION:
             return 1.0
         if (
@@ -51,17 +50,6 @@ class NativeReader:
                 continue
             obj.setdefault("source", {"format": self.name, "path": path, "line": line_no})
             yield Record(path, line_no, trajectory=obj)
-
-
-def _first_object(head: bytes) -> Any:
-    """Parse the first complete line of ``head`` as JSON, or return None."""
-    for raw in head.splitlines():
-        if raw.strip():
-            try:
-                return json.loads(raw)
-            except (ValueError, RecursionError):
-                return None
-    return None
 
 
 @hookimpl

@@ -25,10 +25,10 @@ def write_report(doc: dict[str, Any], out_dir: str | Path) -> list[Path]:
     Raises:
         InputError: the directory cannot be created or written.
     """
+    from incident_lab.atomic import write_text_atomic
     from incident_lab.errors import InputError
     from incident_lab.report.html import render_html
     from incident_lab.report.markdown import render_markdown
-    from incident_lab.scenarios.io import write_text_atomic
 
     out = Path(out_dir)
     try:

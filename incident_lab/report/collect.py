@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from incident_lab.adapters.contain import read_records
 from incident_lab.errors import InputError
 from incident_lab.report.phases import phase_durations
 from incident_lab.report.rootcause import root_cause
@@ -32,25 +33,6 @@ def _read_json(path: Path) -> Any:
         return json.loads(path.read_text("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"not valid JSON: {exc}", path=str(path)) from None
-
-
-def _timeline(path: Path) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    if not path.is_file():
-        return events
-    with open(path, "rb") as fh:
-        for no, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                event = json.loads(line)
-            except ValueError:
-                raise InputError(
-                    "timeline event is not valid JSON", path=str(path), line=no
-                ) from None
-            if isinstance(event, dict):
-                events.append(event)
-    return events
 
 
 def _incident_sessions(
@@ -207,7 +189,7 @@ def collect_report(
         for c in (classification or {}).get("sessions") or []
         if str(c.get("session_id")) in incident_sessions
     ]
-    events = _timeline(bundle.timeline_path)
+    events = [e for e in read_records(bundle.timeline_path, what="timeline") if isinstance(e, dict)]
     scen = _scenarios(scenarios_dir, bundle.incident_id, bundle.path, set(incident_sessions))
     ids = {s["id"] for s in scen["scenarios"]}
     blast = _read_json(bundle.path / "followup" / "blast_radius.json")

@@ -7,11 +7,11 @@ a failure midway leaves nothing half-written.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from incident_lab.atomic import write_text_atomic
 from incident_lab.errors import CheckFailed, InputError, SchemaError, UsageError
 from incident_lab.scenarios.build import classification_of, scenario_from_trajectory
 from incident_lab.scenarios.derive import reproduction_results
@@ -24,7 +24,6 @@ from incident_lab.scenarios.io import (
     library_lock,
     load_scenario,
     scenario_path,
-    write_text_atomic,
 )
 from incident_lab.scenarios.selection import coordination_of, select_session
 from incident_lab.trajectory import validation_errors
@@ -88,22 +87,14 @@ class AddResult:
 
 def _bundle_info(path: Path) -> dict[str, Any]:
     """Provenance of a file inside an evidence bundle (``manifest.json`` beside it)."""
-    folder = path if path.is_dir() else path.parent
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.is_file():
-        return {"source": str(path)}
-    manifest: dict[str, Any]
-    try:
-        from incident_lab.evidence.bundle import load_bundle
+    from incident_lab.evidence.bundle import load_bundle
+    from incident_lab.evidence.manifest import MANIFEST
 
-        manifest = dict(load_bundle(folder).manifest)
-    except ImportError:
-        try:
-            manifest = json.loads(manifest_path.read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(
-                f"unreadable bundle manifest: {exc}", path=str(manifest_path)
-            ) from None
+    folder = path if path.is_dir() else path.parent
+    if not (folder / MANIFEST).is_file():
+        return {"source": str(path)}
+
+    manifest = load_bundle(folder).manifest
     return {
         "incident_id": manifest.get("incident_id") or folder.name,
         "bundle": folder.name,

@@ -36,10 +36,10 @@ PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)*)_(\d+)>")
 
 
 def luhn_ok(digits: str) -> bool:
-    """Return True when ``digits`` (only digits) passes the Luhn checksum."""
+    """Return True when ``digits`` (only decimal digits) passes the Luhn checksum."""
     total = 0
     for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
+        d = int(ch)
         if i % 2 == 1:
             d *= 2
             if d > 9:

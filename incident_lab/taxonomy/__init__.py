@@ -6,15 +6,14 @@ YAML (``load_taxonomy(extra=...)`` or ``INCIDENT_LAB_TAXONOMY``). See docs/forma
 
 from __future__ import annotations
 
+from incident_lab.taxonomy.load import TAXONOMY_ENV, load_taxonomy
 from incident_lab.taxonomy.model import (
     FRAMEWORKS,
     PRIORITIES,
-    TAXONOMY_ENV,
     Catalogue,
     FailureMode,
     Severity,
     Taxonomy,
-    load_taxonomy,
 )
 
 __all__ = [

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from incident_lab.atomic import write_text_atomic
 from incident_lab.cli.app import echo_json
 from incident_lab.errors import InputError, UsageError
-from incident_lab.scenarios.io import default_scenarios_dir, write_text_atomic
+from incident_lab.scenarios.io import default_scenarios_dir
 from regression_suite.pytest_run import Controller, gate_args, gc_tuned, raise_for, run_pytest
 from regression_suite.suites import DEFAULT_SUITE, load_suite, resolve
 
@@ -169,10 +170,12 @@ def run_(
         raise UsageError(
             "--db only applies with --record", hint="add --record to keep this run in the history"
         )
+    history_db: Path | None = None
     if record:
         from regression_suite.history import check_db, default_db
 
-        check_db((db or default_db()).resolve())  # a bad --db fails now, not after the run
+        history_db = (db or default_db()).resolve()
+        check_db(history_db)  # a bad --db fails now, not after the run
     resolved = resolve_target(spec)
     args = gate_args(
         suite=suite, base=base, spec=spec, report_dir=report_dir.resolve(), repeats=repeats,
@@ -185,20 +188,18 @@ def run_(
     try:
         code = run_pytest(args, controller, workers=workers)
         raise_for(controller.state, code)
-        history_db = None
-        if record:
-            from regression_suite.history import default_db
-
-            history_db = str((db or default_db()).resolve())
         report = finish(
             controller.state,
             report_dir,
-            extra_options={"workers": workers, **({"history_db": history_db} if record else {})},
+            extra_options={
+                "workers": workers,
+                **({"history_db": str(history_db)} if history_db is not None else {}),
+            },
         )
-        if record:
+        if history_db is not None:
             from regression_suite.history import record_run
 
-            record_run(report, Path(history_db or ""), report_dir)
+            record_run(report, history_db, report_dir)
     finally:
         resolved.close()
         if controller.state is not None:

@@ -51,6 +51,23 @@ def _lint_problems(base: Path, path: Path) -> list[str]:
     return [f"{p.field}: {p.message}" for p in report.problems if Path(p.path).resolve() == mine]
 
 
+def _echo_edit(
+    base: Path,
+    scenario_id: str,
+    suite: str,
+    status: str,
+    messages: dict[str, str],
+    *,
+    as_json: bool,
+) -> None:
+    """Print the outcome of ``add``/``remove``: JSON, or ``messages[status]`` and the suite file."""
+    target = suite_path(base, suite)
+    if as_json:
+        echo_json({"scenario": scenario_id, "suite": suite, "status": status, "path": str(target)})
+        return
+    click.echo(f"{messages[status]} ({target})")
+
+
 @click.command()
 @click.option("--scenario", "scenario_id", required=True, metavar="ID", help="Scenario id.")
 @click.option(
@@ -81,16 +98,12 @@ def add(scenario_id: str, suite: str, scenarios_dir: Path | None, as_json: bool)
             hint="run 'incident_lab lint' and fix the scenario, then add it again",
         )
     status = add_to_suite(scenario_id, suite, base)
-    target = suite_path(base, suite)
-    if as_json:
-        echo_json({"scenario": scenario_id, "suite": suite, "status": status, "path": str(target)})
-        return
     messages = {
         "created": f"created suite {suite} with {scenario_id}",
         "added": f"added {scenario_id} to suite {suite}",
         "unchanged": f"{scenario_id} is already in suite {suite}",
     }
-    click.echo(f"{messages[status]} ({target})")
+    _echo_edit(base, scenario_id, suite, status, messages, as_json=as_json)
 
 
 @click.command()
@@ -114,16 +127,12 @@ def remove(scenario_id: str, suite: str, scenarios_dir: Path | None, as_json: bo
     """
     base = scenarios_dir or default_scenarios_dir()
     status = remove_from_suite(scenario_id, suite, base)
-    target = suite_path(base, suite)
-    if as_json:
-        echo_json({"scenario": scenario_id, "suite": suite, "status": status, "path": str(target)})
-        return
     messages = {
         "removed": f"removed {scenario_id} from suite {suite}",
         "excluded": f"removed {scenario_id} from suite {suite} (added to exclude: a selector matches it)",
         "unchanged": f"{scenario_id} was not in suite {suite}",
     }
-    click.echo(f"{messages[status]} ({target})")
+    _echo_edit(base, scenario_id, suite, status, messages, as_json=as_json)
 
 
 def _suite_row(base: Path, name: str) -> dict[str, Any]:
@@ -233,11 +242,8 @@ def list_(suite: str | None, scenarios_dir: Path | None, as_json: bool) -> None:
             f"  {row['id']}  {row['severity']}  {row['failure_mode']}  {row['status']}  "
             f"+{row['variants']} variants  {' '.join(str(row['title'] or '').split())}".rstrip()
         )
-    orphans = [
-        r
-        for r in listing["scenarios"]
-        if r["parent"] and r["parent"] not in {x["id"] for x in listing["scenarios"]}
-    ]
+    ids = {r["id"] for r in listing["scenarios"]}
+    orphans = [r for r in listing["scenarios"] if r["parent"] and r["parent"] not in ids]
     for row in orphans:
         click.echo(f"  {row['id']}  (variant of {row['parent']})  {row['severity']}")
     for row in listing["skipped"]:

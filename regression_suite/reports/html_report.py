@@ -11,7 +11,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from regression_suite.reports.base import write_text_atomic
+from incident_lab.atomic import write_text_atomic
 from regression_suite.reports.svg import Bar, bar_chart
 
 __all__ = ["FILENAME", "MAX_CASE_ROWS", "MAX_FAILURES", "render_html", "write_html"]

@@ -11,8 +11,8 @@ from typing import Any
 
 import jsonschema
 
+from incident_lab.atomic import write_text_atomic
 from incident_lab.errors import InputError, SchemaError
-from regression_suite.reports.base import write_text_atomic
 
 __all__ = [
     "FILENAME",

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from regression_suite.reports.base import write_text_atomic
+from incident_lab.atomic import write_text_atomic
 
 __all__ = ["FILENAME", "render_markdown", "write_github_summary", "write_markdown"]
 

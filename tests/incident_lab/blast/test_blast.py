@@ -117,6 +117,16 @@ def test_rejected_lines_are_counted_with_file_and_line(
     assert len(result["matches"]) == 5
 
 
+def test_deeply_nested_line_is_a_reject_not_a_crash(traffic: dict[str, Any], tmp_path: Path) -> None:
+    """A line nested beyond the parser's depth is a reject with its line number."""
+    lines = traffic["log"].read_text("utf-8").splitlines()
+    lines.insert(0, "[" * 100_000 + "]" * 100_000)
+    path = tmp_path / "deep.jsonl"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    result = blast_radius(load_signature(str(traffic["bundle"])), [str(path)])
+    assert [(r["line"], r["reason"]) for r in result["rejects"]] == [(1, "JSON nested too deeply")]
+
+
 def test_cli_json_writes_the_result_into_the_bundle(
     traffic: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:

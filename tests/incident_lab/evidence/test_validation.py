@@ -75,6 +75,9 @@ def test_fast_check_never_accepts_what_jsonschema_rejects(seed: int, picks: list
     whenever the fast check says valid, jsonschema agrees; trajectory_problems == jsonschema."""
     doc = copy.deepcopy(make_session(seed))
     for index, delete, value, new_key in picks:
+        # st.just({}) hands out one shared object: copy it, or a later edit can insert a
+        # dict into itself and make the document cyclic (infinite recursion, not a finding).
+        value = copy.deepcopy(value)
         paths = _paths(doc)
         path = paths[index % len(paths)]
         if not path:
