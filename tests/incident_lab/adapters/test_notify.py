@@ -205,3 +205,28 @@ def test_parse_retry_after_seconds_and_date() -> None:
     assert parse_retry_after("999", default=1, cap=30) == 30
     assert parse_retry_after(None, default=1.5, cap=30) == 1.5
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", default=1, cap=30) == 0
+
+
+def test_one_placeholder_numbering_per_notification(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Different values in different fields never share a placeholder; the same value keeps one."""
+    from incident_lab.adapters.config import Secrets
+    from incident_lab.adapters.notifiers import PagerDutyNotifier
+    from incident_lab.adapters.ticket import TicketData
+
+    monkeypatch.setenv("PD_KEY_T", "key-123456")
+    data = TicketData(
+        incident_id="INC-1",
+        bundle=Path("b"),
+        summary="mail to a@evil.example",
+        model_version="m",
+        failure_mode="prompt_injection",
+        severity="SEV-1",
+        mitigation="blocked b@corp.example and a@evil.example",
+        root_cause="[TO FILL]",
+    )
+    req = PagerDutyNotifier().build(
+        data, {"routing_key": "${PD_KEY_T}"}, event="trigger", secrets=Secrets()
+    )
+    details = req.body["payload"]["custom_details"]
+    assert details["summary"] == "mail to <EMAIL_1>"
+    assert details["immediate_mitigation"] == "blocked <EMAIL_2> and <EMAIL_1>"
