@@ -28,7 +28,7 @@ _SIDE_EFFECTS = ("email", "message", "payment", "delete", "permission", "exec", 
 )
 def intent_drift(traj: dict[str, Any]) -> list[Signal]:
     """Compare each tool call with what the user asked for (no attacker instructions involved)."""
-    view = SessionView(traj)
+    view = SessionView.of(traj)
     if not view.user_turns:
         return []
     untrusted = frozenset(

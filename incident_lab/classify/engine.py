@@ -157,7 +157,7 @@ def _combine(
             order.index(r.failure_mode),
         )
     )
-    view = SessionView(traj)
+    view = SessionView.of(traj)
     reported = [r for r in ranked if r.confidence >= THRESHOLD and r.failure_mode != "unknown"]
     top: str | None = None
     if reported:

@@ -24,7 +24,7 @@ def _overlap(a: set[str], b: set[str]) -> float:
 )
 def policy_erosion(traj: dict[str, Any]) -> list[Signal]:
     """Track the assistant's stance over turns: refusal first, compliance on the same topic later."""
-    view = SessionView(traj)
+    view = SessionView.of(traj)
     refusals = [(i, t) for i, t in view.assistant_turns if REFUSAL.search(t)]
     if not refusals:
         return []

@@ -46,7 +46,7 @@ def schema_problems(parameters: Any, arguments: dict[str, Any]) -> list[str]:
 )
 def tool_hallucination(traj: dict[str, Any]) -> list[Signal]:
     """Compare every tool call with the tools the agent was offered."""
-    view = SessionView(traj)
+    view = SessionView.of(traj)
     signals: list[Signal] = []
     offered = view.tools_offered
     for call in view.calls:

@@ -61,7 +61,7 @@ def _quote(text: str, match: re.Match[str]) -> str:
 )
 def indirect_injection(traj: dict[str, Any]) -> list[Signal]:
     """Find tool outputs that address the model, and the unrequested calls that follow them."""
-    view = SessionView(traj)
+    view = SessionView.of(traj)
     signals: list[Signal] = []
     for index, output in view.tool_outputs_before(len(view.steps)):
         strength, kinds, quote = injection_cues(output)
@@ -132,7 +132,7 @@ def _result_name(view: SessionView, index: int) -> str:
 )
 def direct_injection(traj: dict[str, Any]) -> list[Signal]:
     """Find user turns that try to override the agent's instructions, and whether it complied."""
-    view = SessionView(traj)
+    view = SessionView.of(traj)
     signals: list[Signal] = []
     for turn_index, (index, text) in enumerate(view.user_turns):
         match = DIRECT_OVERRIDE.search(text)

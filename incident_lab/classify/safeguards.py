@@ -25,7 +25,7 @@ def _name(step: dict[str, Any]) -> str:
 )
 def safeguard_failure(traj: dict[str, Any]) -> list[Signal]:
     """Check each safeguard decision against labels and against what the judged step carried."""
-    view = SessionView(traj)
+    view = SessionView.of(traj)
     signals: list[Signal] = []
     calls = {c.index: c for c in view.calls}
     for index, step in view.safeguards:

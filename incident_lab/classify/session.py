@@ -94,10 +94,33 @@ class Call:
 
 
 class SessionView:
-    """Indexed view of one trajectory (see the module docstring)."""
+    """Indexed view of one trajectory (see the module docstring).
+
+    Every detector and the engine look at the same session one after the other, so
+    :meth:`of` keeps the last view and hands it out again instead of re-indexing.
+    """
+
+    _last: SessionView | None = None
+
+    @classmethod
+    def of(cls, traj: dict[str, Any]) -> SessionView:
+        """The view of ``traj``, reused when it is the session viewed last (unchanged)."""
+        last = cls._last
+        if (
+            last is not None
+            and last.traj is traj
+            and last._steps_ref is traj.get("steps")
+            and last._step_count == len(traj.get("steps") or [])
+        ):
+            return last
+        view = cls(traj)
+        cls._last = view
+        return view
 
     def __init__(self, traj: dict[str, Any]) -> None:
         self.traj = traj
+        self._steps_ref = traj.get("steps")
+        self._step_count = len(traj.get("steps") or [])
         self.steps: list[dict[str, Any]] = [
             s for s in traj.get("steps") or [] if isinstance(s, dict)
         ]

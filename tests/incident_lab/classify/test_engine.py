@@ -184,3 +184,17 @@ def test_a_plugin_detector_replaces_a_builtin_of_the_same_name() -> None:
     get_plugin_manager().register(_ThirdParty(), name="third_party")
     c = classify_trajectory(traj(user("hello")))
     assert c.top == "policy_erosion" and c.ranked[0].evidence[0].signal == "custom"
+
+
+def test_session_view_is_built_once_per_session_and_rebuilt_when_steps_change() -> None:
+    """Detectors share one view of the session; a changed step list gets a fresh view."""
+    from incident_lab.classify.session import SessionView
+
+    traj = {"session_id": "s", "steps": [{"type": "message", "role": "user", "content": "hi"}]}
+    first = SessionView.of(traj)
+    assert SessionView.of(traj) is first
+    traj["steps"].append({"type": "message", "role": "assistant", "content": "hello"})
+    second = SessionView.of(traj)
+    assert second is not first and len(second.assistant_turns) == 1
+    other = {"session_id": "t", "steps": []}
+    assert SessionView.of(other).traj is other
