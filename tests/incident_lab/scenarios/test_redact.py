@@ -136,3 +136,13 @@ def test_binary_encoded_text_is_not_a_card_number() -> None:
     redactor = Redactor()
     assert "<CARD_" not in redactor.redact_text(encoded)
     assert "<CARD_1>" in Redactor().redact_text("card 4111 1111 1111 1111 on file")
+
+
+def test_google_api_keys_are_redacted() -> None:
+    """A Google API key (AIza + 35 chars), which the classifier treats as sensitive, is redacted."""
+    from incident_lab.scenarios.redact import Redactor
+
+    key = "AIza" + "Sy" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q"
+    assert len(key) == 39
+    out = Redactor().redact_text(f"maps key {key} leaked")
+    assert key not in out and "<GOOGLE_API_KEY_1>" in out
