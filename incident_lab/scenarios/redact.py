@@ -111,7 +111,9 @@ _DETECTORS: tuple[_Detector, ...] = (
         "API_KEY",
         re.compile(r"(?<![A-Za-z0-9_-])(?:sk|rk)[-_](?:[a-z]+[-_])?[A-Za-z0-9][A-Za-z0-9_-]{19,}"),
     ),
-    _Detector("GOOGLE_API_KEY", re.compile(r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])")),
+    _Detector(
+        "GOOGLE_API_KEY", re.compile(r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])")
+    ),
     _Detector("AWS_KEY", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Z0-9])")),
     _Detector(
         "GITHUB_TOKEN",

@@ -117,7 +117,9 @@ def test_rejected_lines_are_counted_with_file_and_line(
     assert len(result["matches"]) == 5
 
 
-def test_deeply_nested_line_is_a_reject_not_a_crash(traffic: dict[str, Any], tmp_path: Path) -> None:
+def test_deeply_nested_line_is_a_reject_not_a_crash(
+    traffic: dict[str, Any], tmp_path: Path
+) -> None:
     """A line nested beyond the parser's depth is a reject with its line number."""
     lines = traffic["log"].read_text("utf-8").splitlines()
     lines.insert(0, "[" * 100_000 + "]" * 100_000)
