@@ -202,9 +202,8 @@ def _member_bytes(
         if type(exc).__name__ != "ZstdError":
             raise
         return b"", f"corrupt zip member: zstd: {exc}"
-    if method == 93:
-        if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
-            return b"", "corrupt zip member: zstd data does not match the size/CRC in the zip"
+    if method == 93 and (len(out) != info.file_size or zlib.crc32(out) != info.CRC):
+        return b"", "corrupt zip member: zstd data does not match the size/CRC in the zip"
     return bytes(out), None
 
 

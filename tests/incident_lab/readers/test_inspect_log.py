@@ -141,8 +141,11 @@ def test_a_real_inspect_log_reads_as_inspects_own_reader_sees_it(log: dict) -> N
             (r["tool_call_id"], r["function"], r["text"]) for r in sample["tool_results"]
         ]
         texts = [s["content"] for s in steps if s["type"] == "message"]
-        assert texts == [t for t, role in zip(sample["texts"], sample["roles"], strict=True)
-                         if role != "tool" and t]
+        assert texts == [
+            t
+            for t, role in zip(sample["texts"], sample["roles"], strict=True)
+            if role != "tool" and t
+        ]
         provider, _, name = log["model"].partition("/")
         assert traj["agent"]["model"] == {
             "name": name,
@@ -161,9 +164,12 @@ def test_the_real_eval_log_is_zstd_compressed() -> None:
 
 
 def _one_sample_zip(path: Path, method: int, sample: bytes | None = None) -> None:
-    body = sample or json.dumps(
-        {"id": 1, "epoch": 1, "messages": [{"role": "user", "content": "hi"}]}
-    ).encode()
+    body = (
+        sample
+        or json.dumps(
+            {"id": 1, "epoch": 1, "messages": [{"role": "user", "content": "hi"}]}
+        ).encode()
+    )
     with zipfile.ZipFile(path, "w", compression=method) as zf:
         zf.writestr("header.json", json.dumps({"eval": {"task": "t", "model": "p/m"}}))
         zf.writestr("samples/1_epoch_1.json", body)
@@ -207,13 +213,15 @@ def _zstd_zip(path: Path, members: dict[str, bytes]) -> None:
         packed = zstandard.ZstdCompressor().compress(data)
         crc, raw_name = zlib.crc32(data), name.encode()
         sizes = (crc, len(packed), len(data), len(raw_name))
-        central += struct.pack("<4s6H3I5HII", b"PK\x01\x02", 63, 63, 0, 93, 0, 33, *sizes,
-                               0, 0, 0, 0, 0, len(local))
+        central += struct.pack(
+            "<4s6H3I5HII", b"PK\x01\x02", 63, 63, 0, 93, 0, 33, *sizes, 0, 0, 0, 0, 0, len(local)
+        )
         central += raw_name
         local += struct.pack("<4s5H3I2H", b"PK\x03\x04", 63, 0, 93, 0, 33, *sizes, 0)
         local += raw_name + packed
-    end = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, len(members), len(members),
-                      len(central), len(local), 0)
+    end = struct.pack(
+        "<4s4H2IH", b"PK\x05\x06", 0, 0, len(members), len(members), len(central), len(local), 0
+    )
     path.write_bytes(bytes(local + central + end))
 
 
