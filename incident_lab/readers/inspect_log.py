@@ -221,7 +221,10 @@ def _zstd_stream(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Any:
     fields = _LOCAL_HEADER.unpack(header)
     fp.seek(info.header_offset + _LOCAL_HEADER.size + fields[-2] + fields[-1])
     compressed = _Slice(fp, info.compress_size)
-    return zstandard.ZstdDecompressor().stream_reader(compressed, read_across_frames=True)
+    return zstandard.ZstdDecompressor().stream_reader(
+        compressed,  # type: ignore[arg-type]  # any object with read() is accepted
+        read_across_frames=True,
+    )
 
 
 class _Slice:

@@ -166,7 +166,7 @@ def test_spans_without_trace_id_and_non_trace_lines_are_rejected(tmp_path: Path)
     path.write_text(
         json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [{"spanId": "1"}]}]}]})
         + "\n"
-        + json.dumps({"resourceLogs": []})
+        + json.dumps({"resourceMetrics": []})
         + "\n"
         + json.dumps({"hello": 1})
         + "\n"
@@ -178,7 +178,9 @@ def test_spans_without_trace_id_and_non_trace_lines_are_rejected(tmp_path: Path)
         (3, None),
     ]
     assert (
-        "traceId" in bad[0].reason and "logs" in bad[1].reason and "resourceSpans" in bad[2].reason
+        "traceId" in bad[0].reason
+        and "metrics" in bad[1].reason
+        and "resourceSpans" in bad[2].reason
     )
 
 
