@@ -97,6 +97,10 @@ def read_paths(
 ) -> Iterator[tuple[str, Record]]:
     """Yield ``(format, record)`` for every record of every file under ``paths``.
 
+    Files of a format whose reader has ``read_group(paths, *, max_line_bytes)`` (the
+    OTLP readers: a collector writes spans and logs to separate files, rotation
+    splits them further) are read together, so that sessions spanning files are whole.
+
     Args:
         paths: Files or directories.
         fmt: Force one reader for every file; auto-detect per file when None.
@@ -110,6 +114,7 @@ def read_paths(
     if fmt is not None and fmt not in readers:
         raise UsageError(f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(readers)))
     explicit = {str(Path(p)) for p in paths}
+    files: list[tuple[str, str]] = []
     for path in expand_paths(paths):
         if fmt is None and str(Path(path)) not in explicit:
             # Inside a directory, an unrecognised file is a rejected record, not a crash.
@@ -120,5 +125,20 @@ def read_paths(
                 continue
         else:
             name = fmt or detect_format(path)
-        for record in readers[name].read(path, max_line_bytes=max_line_bytes):
+        files.append((path, name))
+    # A reader with read_group (OTLP: spans in one file, logs in another) reads all of
+    # its files in one call, where its first file stands.
+    grouped: dict[str, list[str]] = {}
+    for path, name in files:
+        if callable(getattr(readers[name], "read_group", None)):
+            grouped.setdefault(name, []).append(path)
+    for path, name in files:
+        reader = readers[name]
+        if name in grouped:
+            if grouped[name][0] != path:
+                continue  # read with the group, at its first file
+            records = reader.read_group(grouped[name], max_line_bytes=max_line_bytes)  # type: ignore[attr-defined]
+        else:
+            records = reader.read(path, max_line_bytes=max_line_bytes)
+        for record in records:
             yield name, record

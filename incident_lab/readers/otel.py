@@ -30,7 +30,7 @@ Spans are held in memory until the end of the input (grouping needs every span).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from incident_lab.hookspecs import hookimpl
@@ -57,7 +57,7 @@ from incident_lab.readers.otlp_json import Exports, any_value, read_exports
 from incident_lab.readers.tool_inference import infer_tools
 from incident_lab.trajectory import new_trajectory
 
-__all__ = ["OtelReader", "any_value"]
+__all__ = ["OtelReader", "any_value", "conversation", "stitch"]
 
 _FMT = "otel"
 _MAPPED = {
@@ -203,17 +203,17 @@ def _sessions(exports: Exports, paths: list[str]) -> Iterator[Record]:
                 "gen_ai.* attributes",
             )
             continue
-        convs = {_conversation(s, index) for s in genai} - {None}
+        convs = {conversation(s, index) for s in genai} - {None}
         keys = set()
         for span in genai:
-            conv = _conversation(span, index) or (next(iter(convs)) if len(convs) == 1 else None)
+            conv = conversation(span, index) or (next(iter(convs)) if len(convs) == 1 else None)
             key = f"conversation\0{conv}" if conv else f"trace\0{trace}"
             groups[key].append(span)
             keys.add(key)
         if len(members) > len(genai):
             for key in keys:
                 others[key][trace] = len(members) - len(genai)
-    for key, members, stitched in _stitch(groups):
+    for key, members, stitched in stitch(groups):
         kind, _, sid = key.partition("\0")
         first = min(members, key=lambda s: (order.get(s["path"], 0), s["line"]))
         entry = f"{kind} {sid}"
@@ -234,8 +234,9 @@ def _sessions(exports: Exports, paths: list[str]) -> Iterator[Record]:
         yield record or bug  # type: ignore[misc]
 
 
-def _stitch(
+def stitch(
     groups: dict[str, list[dict[str, Any]]],
+    steps_of: Callable[[list[dict[str, Any]]], list[tuple[str, dict[str, Any]]]] = session_steps,
 ) -> Iterator[tuple[str, list[dict[str, Any]], list[str]]]:
     """Merge trace groups whose steps extend another's history; yield ``(key, spans, keys)``.
 
@@ -254,7 +255,7 @@ def _stitch(
             yield key, members, [key]
             continue
         try:
-            keys = [k for k, _step in session_steps(members)]
+            keys = [k for k, _step in steps_of(members)]
         except SpanMappingError:
             keys = []  # _build reports it
         traced.append((min(s["start"] for s in members), key, members, keys))
@@ -298,11 +299,15 @@ def _digest(keys: list[str]) -> int:
     return running
 
 
-def _conversation(span: dict[str, Any], index: dict[tuple[str, str], dict[str, Any]]) -> str | None:
-    """The span's conversation id, or its nearest ancestor's."""
+def conversation(
+    span: dict[str, Any],
+    index: dict[tuple[str, str], dict[str, Any]],
+    attribute: str = "gen_ai.conversation.id",
+) -> str | None:
+    """The span's conversation id (``attribute``), or its nearest ancestor's."""
     seen = 0
     while span is not None and seen < 256:
-        conv = str_or_none(span["attrs"].get("gen_ai.conversation.id"))
+        conv = str_or_none(span["attrs"].get(attribute))
         if conv:
             return conv
         parent = span["parent"]
