@@ -83,7 +83,11 @@ class InspectReader:
     def read(self, path: str, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
         """Yield one record per sample; a corrupt zip is one reject for the file."""
         with open_binary(path) as fh:
-            magic = fh.read(4)
+            try:
+                magic = fh.read(4)
+            except (OSError, EOFError, zlib.error) as exc:
+                yield Record(path, 1, reason=f"compressed stream is corrupt or truncated: {exc}")
+                return
         if magic == b"PK\x03\x04" or path.endswith(".eval"):
             limit = self.max_member_bytes or max(max_line_bytes, MIN_ENTRY_BYTES)
             yield from self._read_zip(path, limit)

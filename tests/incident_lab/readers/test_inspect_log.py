@@ -276,3 +276,11 @@ def test_a_damaged_header_is_a_reject_and_samples_still_read(tmp_path: Path) -> 
     assert [(r.entry, r.reason.split(":")[0]) for r in bad] == [("header.json", "header.json")]
     assert "malformed JSON" in bad[0].reason
     assert set(accepted(records)) == {"t:1:1"}
+
+
+def test_a_truncated_gzip_is_one_reject(tmp_path: Path) -> None:
+    """A file that is only a gzip magic number: a reject naming the problem, no exception."""
+    path = tmp_path / "log.json.gz"
+    path.write_bytes(b"\x1f\x8b")
+    (record,) = read_all("inspect", path)
+    assert not record.accepted and "corrupt or truncated" in record.reason
