@@ -195,12 +195,14 @@ def _sessions(exports: Exports, paths: list[str]) -> Iterator[Record]:
             first = min(members, key=lambda s: (order.get(s["path"], 0), s["line"]))
             logs = sum(s.get("other_logs", 0) for s in members)
             with_logs = f" and {logs} log record(s)" if logs else ""
+            openinference = any("openinference.span.kind" in s["attrs"] for s in members)
+            hint = " (OpenInference spans: read them with --format openinference)"
             yield Record(
                 first["path"],
                 first["line"],
                 entry=f"trace {trace}",
                 reason=f"trace has {len(members)} span(s){with_logs} and none carries "
-                "gen_ai.* attributes",
+                "gen_ai.* attributes" + (hint if openinference else ""),
             )
             continue
         convs = {conversation(s, index) for s in genai} - {None}

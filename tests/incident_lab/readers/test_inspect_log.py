@@ -204,15 +204,18 @@ def test_an_unsupported_member_method_is_a_reject_with_the_right_hint(tmp_path: 
         assert "--to eval" not in record.reason
 
 
-def _zstd_zip(path: Path, members: dict[str, bytes]) -> None:
-    """Write a zip whose members are zstd-compressed (method 93), as inspect-ai writes them."""
+def _zstd_zip(path: Path, members: dict[str, bytes], declared: int | None = None) -> None:
+    """Write a zip whose members are zstd-compressed (method 93), as inspect-ai writes them.
+
+    ``declared`` makes every member lie about its uncompressed size (a zip bomb does).
+    """
     import zstandard
 
     local, central = bytearray(), bytearray()
     for name, data in members.items():
         packed = zstandard.ZstdCompressor().compress(data)
         crc, raw_name = zlib.crc32(data), name.encode()
-        sizes = (crc, len(packed), len(data), len(raw_name))
+        sizes = (crc, len(packed), len(data) if declared is None else declared, len(raw_name))
         central += struct.pack(
             "<4s6H3I5HII", b"PK\x01\x02", 63, 63, 0, 93, 0, 33, *sizes, 0, 0, 0, 0, 0, len(local)
         )
@@ -284,3 +287,14 @@ def test_a_truncated_gzip_is_one_reject(tmp_path: Path) -> None:
     path.write_bytes(b"\x1f\x8b")
     (record,) = read_all("inspect", path)
     assert not record.accepted and "corrupt or truncated" in record.reason
+
+
+def test_a_zstd_member_lying_about_its_size_is_cut_off_at_the_limit(tmp_path: Path) -> None:
+    """The declared size says 10 bytes; decompression stops once past the cap, not at the end."""
+    from incident_lab.readers.inspect_log import InspectReader
+
+    path = tmp_path / "bomb.eval"
+    _zstd_zip(path, {"samples/1_epoch_1.json": b"0" * 5_000_000}, declared=10)
+    (record,) = InspectReader(max_member_bytes=1_000_000).read(str(path))
+    assert not record.accepted
+    assert "expands past the 1,000,000-byte limit (declared 10 bytes)" in record.reason

@@ -155,3 +155,10 @@ def test_unflatten_rebuilds_indexed_lists() -> None:
     attrs = {f"m.{i}.message.role": str(i) for i in (10, 9, 0)} | {"other": 1}
     assert [m["message"]["role"] for m in unflatten(attrs, "m")] == ["0", "9", "10"]
     assert unflatten({"m.x": 1}, "m") == []
+
+
+def test_openinference_spans_forced_through_otel_say_which_format_reads_them() -> None:
+    """--format otel on an OpenInference export: rejects whose reason names the right reader."""
+    records = list(get_readers()["otel"].read(str(REAL / "spans.jsonl")))
+    assert records and not any(r.accepted for r in records)
+    assert all("--format openinference" in r.reason for r in records)
