@@ -113,8 +113,8 @@ def read_paths(
     readers = get_readers()
     if fmt is not None and fmt not in readers:
         raise UsageError(f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(readers)))
+    grouped = _groups(paths, fmt, readers)
     explicit = {str(Path(p)) for p in paths}
-    files: list[tuple[str, str]] = []
     for path in expand_paths(paths):
         if fmt is None and str(Path(path)) not in explicit:
             # Inside a directory, an unrecognised file is a rejected record, not a crash.
@@ -125,20 +125,26 @@ def read_paths(
                 continue
         else:
             name = fmt or detect_format(path)
-        files.append((path, name))
-    # A reader with read_group (OTLP: spans in one file, logs in another) reads all of
-    # its files in one call, where its first file stands.
-    grouped: dict[str, list[str]] = {}
-    for path, name in files:
-        if callable(getattr(readers[name], "read_group", None)):
-            grouped.setdefault(name, []).append(path)
-    for path, name in files:
-        reader = readers[name]
-        if name in grouped:
+        if path in grouped.get(name, ()):
             if grouped[name][0] != path:
-                continue  # read with the group, at its first file
-            records = reader.read_group(grouped[name], max_line_bytes=max_line_bytes)  # type: ignore[attr-defined]
+                continue  # read with its group, at the group's first file
+            records = readers[name].read_group(grouped[name], max_line_bytes=max_line_bytes)  # type: ignore[attr-defined]
         else:
-            records = reader.read(path, max_line_bytes=max_line_bytes)
+            records = readers[name].read(path, max_line_bytes=max_line_bytes)
         for record in records:
             yield name, record
+
+
+def _groups(paths: list[str], fmt: str | None, readers: dict[str, Reader]) -> dict[str, list[str]]:
+    """The files of each format whose reader reads several files at once (``read_group``)."""
+    grouped: dict[str, list[str]] = {}
+    if not any(callable(getattr(r, "read_group", None)) for r in readers.values()):
+        return grouped
+    for path in expand_paths(paths):
+        try:
+            name = fmt or detect_format(path)
+        except InputError:
+            continue
+        if callable(getattr(readers[name], "read_group", None)):
+            grouped.setdefault(name, []).append(path)
+    return grouped
