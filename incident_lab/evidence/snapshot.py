@@ -292,6 +292,7 @@ def take_snapshot(
     with StagedBundle(dest) as stage:
         run = _Collection(selection, stage.writer(TRAJECTORIES), stage.writer(REJECTS))
         source_rows = []
+        read_with = _read_together(files)
         for path, name in files:
             if name is None:
                 size, digest = hash_file(path, on_bytes)
@@ -302,7 +303,14 @@ def take_snapshot(
                 )
                 source_rows.append(_source_row(path, "unknown", size, digest, 1))
                 continue
-            scan = SourceScan(path, name, max_line_bytes=max_line_bytes, on_bytes=on_bytes)
+            group = read_with.get(path, (path,))
+            if group[0] != path:  # read with its group's first file, which counts its records
+                size, digest = hash_file(path, on_bytes)
+                source_rows.append(_source_row(path, name, size, digest, 0))
+                continue
+            scan = SourceScan(
+                path, name, max_line_bytes=max_line_bytes, on_bytes=on_bytes, together=group[1:]
+            )
             for item in scan:
                 run.read += 1
                 if isinstance(item, Candidate):
@@ -411,6 +419,16 @@ def _timeline_with_snapshot(
     last = events[-1]
     sealed = seal_event(event, int(last["seq"]) + 1, str(last["sha256"]))
     return events[0], prior + encode_event(sealed)
+
+
+def _read_together(files: list[tuple[str, str | None]]) -> dict[str, tuple[str, ...]]:
+    """Each file whose reader reads several files at once (``read_group``) -> its group."""
+    groups: dict[str, list[str]] = {}
+    readers = get_readers()
+    for path, name in files:
+        if name is not None and callable(getattr(readers[name], "read_group", None)):
+            groups.setdefault(name, []).append(path)
+    return {path: tuple(group) for group in groups.values() for path in group}
 
 
 def _source_row(path: str, fmt: str, size: int, digest: str, records: int) -> dict[str, Any]:

@@ -228,3 +228,19 @@ def test_add_says_when_the_scenarios_tools_were_inferred(tmp_path: Path, il) -> 
     ]
     (path,) = (tmp_path / "scenarios").glob("*.yaml")
     assert "inferred: true" in path.read_text()
+
+
+def test_snapshot_reads_traces_and_logs_files_together(tmp_path: Path, il) -> None:
+    """snapshot --from traces --from logs (2.1b0): one whole session, exit 0, verify passes."""
+    traces, logs = (str(REAL / "v2.1b0_capture_true" / n) for n in ("traces.jsonl", "logs.jsonl"))
+    result = il("snapshot", "--from", traces, "--from", logs, "--out", tmp_path / "b")
+    assert result.exit_code == 0, result.stderr
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert manifest["counts"]["accepted"] == 1 and manifest["counts"]["rejected"] == 0
+    assert [(Path(s["path"]).name, s["records"]) for s in manifest["sources"]] == [
+        ("traces.jsonl", 1),
+        ("logs.jsonl", 0),
+    ]
+    (line,) = (tmp_path / "b" / "trajectories.jsonl").read_text().splitlines()
+    assert len(json.loads(line)["steps"]) == 7
+    assert il("verify", tmp_path / "b").exit_code == 0
