@@ -57,6 +57,8 @@ CONTENT_HIDDEN = (
     "OPENINFERENCE_HIDE_INPUT_MESSAGES, OPENINFERENCE_HIDE_OUTPUT_MESSAGES and "
     "OPENINFERENCE_HIDE_INPUT_TEXT/OUTPUT_TEXT (or the TraceConfig fields of the same names)"
 )
+#: Dotted attribute names nest at most this deep (real ones: about 8 levels).
+_MAX_DEPTH = 16
 _MAPPED_PREFIXES = ("llm.input_messages.", "llm.output_messages.", "llm.tools.")
 _MAPPED = {"input.value", "output.value", "tool.parameters", "tool.name", "tool.description"}
 
@@ -100,7 +102,7 @@ def unflatten(attrs: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
         if not key.startswith(prefix + "."):
             continue
         node = tree
-        parts = key[len(prefix) + 1 :].split(".")
+        parts = key[len(prefix) + 1 :].split(".", _MAX_DEPTH)  # the rest stays one name
         for part in parts[:-1]:
             child = node.get(part)
             if not isinstance(child, dict):

@@ -81,6 +81,8 @@ _MAPPED = {
     "user.id",
     "tenant.id",
 }
+#: What :func:`~incident_lab.readers.mapping.guarded` turns into a reject when building.
+_MAPPING_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError)
 _OPENINFERENCE = (b'"openinference.span.kind"', b'"llm.input_messages.', b'"llm.output_messages.')
 
 
@@ -258,7 +260,7 @@ def stitch(
             continue
         try:
             keys = [k for k, _step in steps_of(members)]
-        except SpanMappingError:
+        except (SpanMappingError, *_MAPPING_ERRORS):
             keys = []  # _build reports it
         traced.append((min(s["start"] for s in members), key, members, keys))
     traced.sort(key=lambda item: (item[0], item[1]))

@@ -162,3 +162,24 @@ def test_openinference_spans_forced_through_otel_say_which_format_reads_them() -
     records = list(get_readers()["otel"].read(str(REAL / "spans.jsonl")))
     assert records and not any(r.accepted for r in records)
     assert all("--format openinference" in r.reason for r in records)
+
+
+def test_absurdly_deep_attribute_names_are_bounded(tmp_path: Path) -> None:
+    """A 50,000-level dotted name neither recurses nor crashes: the rest stays one name."""
+    deep = "llm.input_messages.0." + ".".join(["a"] * 50_000)
+    path = _write(
+        tmp_path / "s.jsonl",
+        [
+            _span(
+                "a",
+                {
+                    "openinference.span.kind": "LLM",
+                    "llm.input_messages.0.message.role": "user",
+                    "llm.input_messages.0.message.content": "hi",
+                    deep: "x",
+                },
+            )
+        ],
+    )
+    (record,) = _read(path)
+    assert record.accepted and record.trajectory["steps"][0]["content"] == "hi"
