@@ -38,9 +38,9 @@ from incident_lab.readers.mapping import (
     str_or_none,
     tool_call_step,
 )
-from incident_lab.readers.otel import conversation, stitch
 from incident_lab.readers.otel_steps import SpanMappingError, has_content, merge_steps
 from incident_lab.readers.otlp_json import read_exports
+from incident_lab.readers.stitching import conversation, stitch
 from incident_lab.readers.tool_inference import infer_tools
 from incident_lab.trajectory import canonical_json, new_trajectory
 
