@@ -372,6 +372,16 @@ def _preflight(sources: list[str], *, fmt: str | None, suite: str, out: str | No
 @click.option(
     "--last", type=click.IntRange(min=1), help="Preserve only the N most recent sessions."
 )
+@click.option(
+    "--since",
+    metavar="WHEN",
+    help="Preserve sessions started within a duration (2h) or after an RFC 3339 time.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show and record what containment and notifications would do; run and send nothing.",
+)
 @click.option("--format", "fmt", metavar="F", help="Force a reader (default: auto-detect).")
 @click.option(
     "--scenarios-dir",
@@ -400,6 +410,8 @@ def respond(
     sources: tuple[str, ...],
     out: str | None,
     last: int | None,
+    since: str | None,
+    dry_run: bool,
     fmt: str | None,
     scenarios_dir: str | None,
     suite: str,
@@ -410,13 +422,15 @@ def respond(
     """Walk the ten-minute playbook with a phase clock, every step in the timeline.
 
     Contain (configured actions, each confirmed) -> preserve (snapshot) -> classify
-    (suggestions; you pick mode and severity) -> triage & notify (ticket, routing) ->
-    convert (scenario + release-gate suite), then the follow-up list.
+    (suggestions; you pick mode and severity, recorded in followup/incident.json) ->
+    triage & notify (ticket and page from that record, routing) -> convert
+    (scenario + release-gate suite), then the follow-up list. --dry-run shows
+    what containment and notifications would do and records it; nothing runs.
 
     \b
     Example:
-      incident_lab respond --from /var/log/agent/sessions.jsonl --last 500
-      incident_lab respond --from drill.jsonl --yes --out incident_drill
+      incident_lab respond --from /var/log/agent/sessions.jsonl --since 2h
+      incident_lab respond --from drill.jsonl --yes --dry-run --out incident_drill
     """
     from incident_lab.adapters.config import load_config
     from incident_lab.adapters.respond import Prompter
@@ -440,9 +454,11 @@ def respond(
         prompt=prompter,
         out=out,
         last=last,
+        since=since,
         fmt=fmt,
         scenarios_dir=scenarios_dir,
         suite=suite,
+        dry_run=dry_run,
     )
     if as_json:
         echo_json(result.to_dict())
