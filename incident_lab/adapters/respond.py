@@ -386,6 +386,8 @@ def respond(
         result.snapshot_exit_code = snap.exit_code
         summary = snap.summary
         prompt.say(f"   bundle {snap.bundle}: {summary.get('counts', summary)}")
+        for warning in summary.get("warnings") or []:
+            prompt.say(f"   WARNING: {warning}")
     with ticker.phase("classify"):
         _classify(incident_dir, prompt, result)
     with ticker.phase("triage"):

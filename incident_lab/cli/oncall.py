@@ -10,6 +10,7 @@ import click
 from incident_lab.cli.app import echo_json
 from incident_lab.errors import (
     EXIT_CHECK_FAILED,
+    CheckFailed,
     ExternalError,
     InputError,
     PartialResult,
@@ -173,7 +174,11 @@ def confirm(
       incident_lab confirm --from /var/log/agent/live.jsonl --incident incident_2026-02-01T12-00-00Z
       incident_lab confirm --from /var/log/agent/ --since 2026-02-01T12:04:00Z --json
     """
-    from incident_lab.adapters.confirm import confirm_containment, containment_time
+    from incident_lab.adapters.confirm import (
+        confirm_containment,
+        containment_state,
+        containment_time,
+    )
     from incident_lab.adapters.contain import actor_name, record_event
 
     if since is None and incident is None:
@@ -181,7 +186,27 @@ def confirm(
             "give --since TIME or --incident DIR",
             hint="the containment time: e.g. --since 15m, or the incident directory of 'contain'",
         )
-    when = _parse_since(since) if since else containment_time(Path(incident or ""))
+    undone: list[str] = []
+    if incident:
+        state = containment_state(Path(incident))
+        undone = [str(e.get("action")) for e in state.undone]
+    if since:
+        when = _parse_since(since)
+    else:
+        try:
+            when = containment_time(Path(incident or ""))
+        except CheckFailed:
+            record_event(
+                Path(incident or ""),
+                {
+                    "phase": "contain",
+                    "kind": "confirm",
+                    "actor": actor_name(),
+                    "result": "not-in-effect",
+                    "undone": undone,
+                },
+            )
+            raise
     report = confirm_containment(list(sources), when, fmt)
     if report.read == 0:
         # An empty file or directory proves nothing: never say HOLDING on no evidence.
@@ -198,6 +223,7 @@ def confirm(
                 "kind": "confirm",
                 "actor": actor_name(),
                 "result": "holding" if report.holding else "not-holding",
+                "undone": undone,
                 **report.to_dict(),
             },
         )
@@ -212,6 +238,8 @@ def confirm(
             f"{sum(report.tool_calls.values())} tool call(s), {sum(report.safeguard_decisions.values())} safeguard decision(s) "
             f"({report.read} records read, {report.rejected} rejected)"
         )
+        if undone:
+            click.echo(f"  note: undone since, so not in effect: {', '.join(undone)}")
         for tool, n in report.tool_calls.items():
             click.echo(f"  tool {tool}: {n}")
         for key, n in report.safeguard_decisions.items():

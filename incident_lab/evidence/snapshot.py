@@ -53,6 +53,28 @@ __all__ = ["SnapshotResult", "take_snapshot"]
 
 ProgressCallback = Callable[[int, int], None]
 _INCIDENT_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
+# --last edge check: a session "looks flagged" when its raw line labels unsafe steps or
+# holds a safeguard decision that stopped or flagged something (no parse needed).
+_FLAGGED = re.compile(
+    rb'"unsafe_steps": ?\[ ?\d|"decision": ?"(?:block|flag|escalate|redact)"|"verdict": ?"unsafe"'
+)
+#: The oldest 1/N of a --last window is its edge.
+_EDGE_SHARE = 10
+
+
+def _edge_warning(at_edge: int, flagged: int, edge: int, kept: int, starts: list[Any]) -> str:
+    """The --last edge warning, with a --since that doubles the window back in time."""
+    since = "a time before the first incident"
+    try:
+        oldest, newest = (datetime.fromisoformat(str(t).replace("Z", "+00:00")) for t in starts)
+        since = to_rfc3339(oldest - (newest - oldest))
+    except (TypeError, ValueError):
+        pass
+    return (
+        f"{at_edge} of the {flagged} flagged-looking session(s) kept by --last are among its "
+        f"{edge} oldest of {kept}: more may sit just before the window; "
+        f"re-run with --since {since} (or a larger --last)"
+    )
 
 
 @dataclass
@@ -83,6 +105,7 @@ class _Collection:
         self.heap = LastN(selection.last) if selection.last else None
         self.read = self.accepted = self.rejected = self.filtered_out = 0
         self.policy_hashes: dict[str, int] = {}
+        self.warnings: list[str] = []
 
     def reject(self, record: Record, fmt: str) -> None:
         self.rejected += 1
@@ -104,8 +127,14 @@ class _Collection:
         if self.heap is None:
             return
         self.filtered_out += self.heap.evicted
-        for raw, path, line, fmt, native in self.heap.oldest_first():
+        kept = self.heap.oldest_first()
+        edge = max(1, len(kept) // _EDGE_SHARE)
+        flagged = [i for i, item in enumerate(kept) if _FLAGGED.search(item[0])]
+        starts: list[Any] = []
+        for i, (raw, path, line, fmt, native) in enumerate(kept):
             obj = fast_loads(raw)
+            if i == 0 or i == len(kept) - 1:
+                starts.append(obj.get("started_at") if isinstance(obj, dict) else None)
             fast = obj is not MISSING
             if not fast:
                 try:
@@ -114,6 +143,9 @@ class _Collection:
                     self.reject(Record(path, line, reason=TOO_DEEP, excerpt=excerpt_of(raw)), fmt)
                     continue
             self.keep(Candidate(obj, raw, path, line, fmt, fast), native=native)
+        at_edge = [i for i in flagged if i < edge]
+        if at_edge and self.heap.evicted:
+            self.warnings.append(_edge_warning(len(at_edge), len(flagged), edge, len(kept), starts))
 
     def keep(self, cand: Candidate, *, native: bool) -> None:
         """Validate and write a selected record, from its exact (stdlib-equal) parse."""
@@ -383,6 +415,7 @@ def take_snapshot(
         "rejects": str(bundle / REJECTS) if run.rejected else None,
         "signed": private_key is not None,
         "exit_code": exit_code,
+        "warnings": run.warnings,
     }
     return SnapshotResult(bundle, summary, exit_code, manifest)
 

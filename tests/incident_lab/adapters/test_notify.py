@@ -178,7 +178,9 @@ def test_payloads_are_redacted(il, tmp_path, bundle, http_server, env) -> None:
     )
     sent = json.dumps(http_server.requests[0]["body"])
     assert "@evil.example" not in sent
-    assert not re.search(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z]", sent.replace("@example.com", ""))
+    assert not re.search(
+        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z]", sent.replace("@example.com", "")
+    )
     # The attacker's address is quoted defanged (an indicator of compromise, not PII).
     assert "collector[@]evil[.]example" in sent
 

@@ -1,0 +1,46 @@
+"""snapshot --last warns when flagged sessions sit at the window's oldest edge."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def _log(tmp_path: Path, flagged: set[int], n: int = 20) -> Path:
+    rows = []
+    for i in range(n):
+        traj = {
+            "schema_version": "trajectory/v1",
+            "session_id": f"s{i:02d}",
+            "started_at": f"2026-02-01T12:{i:02d}:00Z",
+            "steps": [{"type": "message", "role": "user", "content": "hello"}],
+        }
+        if i in flagged:
+            traj["labels"] = {"unsafe_steps": [0], "verdict": "unsafe"}
+        rows.append(json.dumps(traj))
+    path = tmp_path / "log.jsonl"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_flagged_at_the_edge_warns_with_a_since(il, tmp_path) -> None:
+    """Flagged sessions 10..15, --last 8 keeps 12..19: the oldest kept is flagged -> warning."""
+    log = _log(tmp_path, set(range(10, 16)))
+    r = il("snapshot", "--from", log, "--last", "8", "--out", tmp_path / "b", "--json")
+    assert r.exit_code == 0, r.stderr
+    (warning,) = json.loads(r.stdout)["warnings"]
+    assert "1 of the 4 flagged-looking session(s)" in warning
+    # Doubling the window back: oldest kept 12:12, newest 12:19 -> 12:05.
+    assert "--since 2026-02-01T12:05:00Z" in warning
+    r = il("snapshot", "--from", log, "--last", "8", "--out", tmp_path / "c")
+    assert "warning: " in r.stderr and "--since" in r.stderr
+
+
+def test_no_warning_when_flagged_sessions_are_inside(il, tmp_path) -> None:
+    """Flagged sessions well inside the window, or nothing evicted: no warning."""
+    log = _log(tmp_path, {17, 18})
+    r = il("snapshot", "--from", log, "--last", "8", "--out", tmp_path / "b", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["warnings"] == []
+    log = _log(tmp_path, {0, 1}, n=5)
+    r = il("snapshot", "--from", log, "--last", "8", "--out", tmp_path / "c", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["warnings"] == []
