@@ -319,6 +319,24 @@ def _attacker_values(traj: dict[str, Any], unsafe: list[int]) -> list[dict[str, 
     return out
 
 
+def _calls_with(traj: dict[str, Any], unsafe: list[int], values: set[str]) -> bool:
+    """True when a harmful tool call of ``traj`` passes one of ``values`` in an argument."""
+    steps = traj.get("steps") or []
+    for i in unsafe:
+        step = steps[i] if 0 <= i < len(steps) and isinstance(steps[i], dict) else {}
+        if step.get("type") == "tool_call":
+            args = json.dumps(step.get("arguments"), ensure_ascii=False)
+            if any(v in args for v in values):
+                return True
+    return False
+
+
+def _unsafe(classified: dict[str, Any], traj: dict[str, Any]) -> list[int]:
+    unsafe = [int(i) for i in classified.get("unsafe_steps") or [] if isinstance(i, int)]
+    labels = traj.get("labels") if isinstance(traj.get("labels"), dict) else {}
+    return unsafe or [int(i) for i in labels.get("unsafe_steps") or [] if isinstance(i, int)]
+
+
 def _executed(traj: dict[str, Any], index: int) -> bool:
     steps = traj.get("steps") or []
     return not any(
@@ -374,16 +392,38 @@ def derive_record(bundle: str | Path, previous: dict[str, Any] | None = None) ->
         ]
         if not chosen and wanted_mode is not None:  # nothing that severe: every session of it
             chosen = [sid for sid, c in by_id.items() if c.get("top") == wanted_mode]
+    # Flagged as another mode but as severe: in the incident when its harmful call carries
+    # one of the incident's attacker values (an encoded payload the classifier missed).
+    limit = _rank(severity["value"]) if severity else 9
+    others = [
+        sid
+        for sid, c in by_id.items()
+        if sid not in chosen
+        and not explicit
+        and _rank((c.get("severity") or {}).get("level")) <= limit
+    ]
+    trajs = {str(t.get("session_id")): t for t in _iter_sessions(root, set(chosen) | set(others))}
+    known = {
+        v["value"]
+        for sid in chosen
+        for v in _attacker_values(
+            trajs.get(sid) or {}, _unsafe(by_id.get(sid) or {}, trajs.get(sid) or {})
+        )
+    }
+    linked = {
+        sid
+        for sid in others
+        if _calls_with(trajs.get(sid) or {}, _unsafe(by_id[sid], trajs.get(sid) or {}), known)
+    }
+    chosen += sorted(linked)
     chosen.sort(key=lambda s: (_rank(((by_id.get(s) or {}).get("severity") or {}).get("level")), s))
     chosen = chosen[:_MAX_SESSIONS]
-    trajs = {str(t.get("session_id")): t for t in _iter_sessions(root, set(chosen))}
     sessions, victims, attacker, tools = [], {}, {}, {}
-    for sid in chosen:
+    for sid in sorted(chosen, key=lambda s: s in linked):  # linked ones last: see below
         c, traj = by_id.get(sid) or {}, trajs.get(sid) or {}
         actor = traj.get("actor") if isinstance(traj.get("actor"), dict) else {}
         user, tenant = actor.get("user_id"), actor.get("tenant_id")
-        unsafe = [int(i) for i in c.get("unsafe_steps") or [] if isinstance(i, int)]
-        unsafe = unsafe or list((traj.get("labels") or {}).get("unsafe_steps") or [])
+        unsafe = _unsafe(c, traj)
         harmful = [
             i
             for i in unsafe
@@ -413,12 +453,17 @@ def derive_record(bundle: str | Path, previous: dict[str, Any] | None = None) ->
                 },
             )
             entry["sessions"] += 1
-        for value in _attacker_values(traj, unsafe):
+        values = _attacker_values(traj, unsafe)
+        if sid in linked:  # its payload was hidden: count the known values its calls carry
+            values = [v for v in attacker.values() if _calls_with(traj, unsafe, {v["value"]})]
+        for value in values:
             entry = attacker.setdefault(value["value"], {**value, "sessions": 0})
             entry["sessions"] += 1
         for step in traj.get("steps") or []:
             if isinstance(step, dict) and step.get("type") == "tool_call":
                 tools[str(step.get("name"))] = tools.get(str(step.get("name")), 0) + 1
+    order = {sid: i for i, sid in enumerate(chosen)}
+    sessions.sort(key=lambda s: order[s["session_id"]])
     from incident_lab.evidence.bundle import load_bundle
 
     try:
