@@ -1,4 +1,13 @@
-"""Scoring one session against the incident's signature.
+"""Scoring one session against the incident's signature: exposure and harm, apart.
+
+Two questions, answered separately for every session:
+
+- **exposure**: did the session *receive* the payload or a rewrite of it (a
+  near-duplicate in its text, below), or make the harmful call at all?
+- **harm**: did the harmful call actually *happen*: the same tool with the
+  attacker-controlled argument value (an exact pattern with at least one argument),
+  executed: not blocked by a safeguard, and its tool result not an error. A call
+  that was blocked or failed is an attempt (``tool_state``), not harm.
 
 A session **matches** when its text holds a near-duplicate of the payload
 (estimated Jaccard similarity of the best window ``>= threshold``) or when it made
@@ -93,6 +102,9 @@ class Match:
     safeguard_match: list[str]
     reasons: list[str]
     source: dict[str, Any] = field(default_factory=dict)
+    tool_state: str | None = None
+    exposure: bool = False
+    harm: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -111,6 +123,9 @@ class Match:
             "safeguard_match": self.safeguard_match,
             "reasons": self.reasons,
             "source": self.source,
+            "tool_state": self.tool_state,
+            "exposure": self.exposure,
+            "harm": self.harm,
         }
 
 
@@ -182,6 +197,24 @@ def normalize_parts(parts: list[str], cache: Callable[[str], str] = normalize) -
     reorders nothing across it, and folding removes it).
     """
     return "".join([cache(p) for p in parts])
+
+
+def _call_state(steps: list[dict[str, Any]], index: int) -> str:
+    """``blocked`` (a safeguard blocked step ``index``), ``failed`` (its result is an
+    error) or ``executed``."""
+    call_id = steps[index].get("call_id")
+    for s in steps:
+        kind = s.get("type")
+        if kind == "safeguard" and s.get("decision") == "block" and s.get("target_step") == index:
+            return "blocked"
+        if (
+            kind == "tool_result"
+            and call_id is not None
+            and s.get("call_id") == call_id
+            and (s.get("is_error") is True or s.get("error") is True)
+        ):
+            return "failed"
+    return "executed"
 
 
 def _nested(obj: Any, *keys: str) -> Any:
@@ -317,7 +350,14 @@ class Matcher:
 
     def _tool_match(
         self, steps: list[dict[str, Any]]
-    ) -> tuple[str | None, int | None, ToolPattern | None]:
+    ) -> tuple[str | None, str | None, ToolPattern | None]:
+        """The first call matching a harmful pattern: description, state and pattern.
+
+        The state is ``executed``, ``blocked`` (a safeguard blocked that step) or
+        ``failed`` (its tool result is an error); an executed match wins over an
+        earlier attempt that did not go through.
+        """
+        first: tuple[str | None, str | None, ToolPattern | None] = (None, None, None)
         for i, step in enumerate(steps):
             if step.get("type") != "tool_call":
                 continue
@@ -327,15 +367,12 @@ class Matcher:
                 if not tool_re.search(str(step.get("name", ""))):
                     continue
                 if all(k in args and r.search(_text(args[k])) for k, r in arg_res.items()):
-                    blocked = any(
-                        s.get("type") == "safeguard"
-                        and s.get("decision") == "block"
-                        and s.get("target_step") == i
-                        for s in steps
-                    )
-                    state = "blocked by a safeguard" if blocked else "executed"
-                    return f"step {i}: {pattern.describe()} ({state})", i, pattern
-        return None, None, None
+                    state = _call_state(steps, i)
+                    if state == "executed":
+                        return f"step {i}: {pattern.describe()} ({state})", state, pattern
+                    if first[0] is None:
+                        first = (f"step {i}: {pattern.describe()} ({state})", state, pattern)
+        return first
 
     def _safeguard_matches(self, steps: list[dict[str, Any]]) -> list[str]:
         found = []
@@ -369,8 +406,9 @@ class Matcher:
             )
         else:
             payload, form = 0.0, None
-        tool, _, pattern = self._tool_match(steps)
-        exact_tool = pattern is not None and pattern.exact
+        tool, state, pattern = self._tool_match(steps)
+        # "The same call" needs the attacker's argument value: a tool name alone is not it.
+        exact_tool = pattern is not None and pattern.exact and bool(pattern.arguments)
         if payload < self.threshold and not exact_tool:
             return None
         guards = self._safeguard_matches(steps)
@@ -409,4 +447,7 @@ class Matcher:
             safeguard_match=guards,
             reasons=reasons,
             source={k: source.get(k) for k in ("path", "line") if k in source},
+            tool_state=state if exact_tool else None,
+            exposure=True,
+            harm=exact_tool and state == "executed",
         )

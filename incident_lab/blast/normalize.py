@@ -5,6 +5,7 @@ when an attacker re-sent it base64-encoded, with Cyrillic look-alike letters,
 zero-width characters between every letter, in leetspeak or spaced out. This
 module maps all of those back to one canonical form:
 
+0. **JSON escapes** (``\\u200b``, ``\\u0430``) in text that is itself JSON are undone.
 1. **Invisible characters**: Unicode tag characters (U+E0000 block, used to smuggle
    ASCII after an emoji) are decoded back to ASCII; zero-width and other format
    characters (ZWSP, ZWNJ, ZWJ, word joiner, BOM, bidi controls, variation
@@ -267,6 +268,26 @@ _ASCII_DROP = bytes(b for b in range(128) if not _fold_unicode(chr(b)))
 _ASCII_FOLD = bytes(ord(_fold_unicode(chr(b)) or chr(b)) if b < 128 else b for b in range(256))
 
 
+_JSON_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}(?:\\u[0-9a-fA-F]{4})?")
+
+
+def _unescape_one(match: re.Match[str]) -> str:
+    raw = match.group(0)
+    units = [int(raw[i + 2 : i + 6], 16) for i in range(0, len(raw), 6)]
+    try:
+        return b"".join(u.to_bytes(2, "big") for u in units).decode("utf-16-be")
+    except UnicodeDecodeError:  # two unrelated escapes, or a lone surrogate
+        return "".join(chr(u) if not 0xD800 <= u <= 0xDFFF else "" for u in units)
+
+
+def unescape_json(text: str) -> str:
+    """Undo ``\\uXXXX`` escapes (tool outputs are often JSON text written with
+    ``ensure_ascii``: a zero-width or homoglyph payload then arrives escaped)."""
+    if "\\u" not in text:
+        return text
+    return _JSON_ESCAPE.sub(_unescape_one, text)
+
+
 def normalize(text: str) -> str:
     """Return the canonical matching form of ``text`` (see the module docstring).
 
@@ -274,4 +295,4 @@ def normalize(text: str) -> str:
         >>> normalize("I g n o r e  previous instructions") == normalize("1gn0r3 PREVIOUS instructions!")
         True
     """
-    return fold(_tokens(decode_blobs(clean_invisible(text))))
+    return fold(_tokens(decode_blobs(clean_invisible(unescape_json(text)))))
