@@ -78,6 +78,8 @@ _CACHE_MAX_PART = 4096
 _CACHE_BUDGET_CHARS = 4_000_000
 # What an entry costs beyond its characters (string and dict overhead), in characters.
 _CACHE_ENTRY_CHARS = 128
+# Hashes of cacheable strings seen once (bounded: cleared when full).
+_SEEN_MAX = 200_000
 # Prefilter: a bit per bucket of a multiplicative hash of the payload shingles.
 _BUCKET_BITS = 20
 _BUCKET_MUL = np.uint64(0x9E3779B97F4A7C15)
@@ -162,16 +164,36 @@ class _NormalizeCache:
     """``normalize`` of short strings, memoised within a bounded number of characters.
 
     Production sessions repeat a lot of text (tool outputs, canned replies, common
-    requests); normalising each distinct string once saves most of the work. The
-    cache is emptied whenever it would hold more than ``budget`` characters (each
-    entry counted with a fixed overhead, so many tiny strings are bounded too),
-    so memory stays flat however long the scan.
+    requests); normalising each distinct string once saves most of the work. A string
+    is cached from its second sighting on (its first only leaves its hash in a
+    bounded set), so text that never repeats costs no cache churn and is normalised
+    in one call per session (:func:`normalize_parts`). The cache is emptied whenever
+    it would hold more than ``budget`` characters (each entry counted with a fixed
+    overhead, so many tiny strings are bounded too), so memory stays flat however
+    long the scan.
     """
 
     def __init__(self, budget: int = _CACHE_BUDGET_CHARS) -> None:
         self.budget = budget
         self._map: dict[str, str] = {}
         self._chars = 0
+        self._seen: set[int] = set()
+
+    def get(self, text: str) -> str | None:
+        """The cached form of ``text``, or None."""
+        return self._map.get(text)
+
+    def repeated(self, text: str) -> bool:
+        """True from the second time ``text`` (a cacheable string) is seen."""
+        if len(text) > _CACHE_MAX_PART:
+            return False
+        key = hash(text)
+        if key in self._seen:
+            return True
+        if len(self._seen) >= _SEEN_MAX:
+            self._seen.clear()
+        self._seen.add(key)
+        return False
 
     def __call__(self, text: str) -> str:
         found = self._map.get(text)
@@ -189,14 +211,31 @@ class _NormalizeCache:
 
 
 def normalize_parts(parts: list[str], cache: Callable[[str], str] = normalize) -> str:
-    """``normalize("\\n".join(parts))``, computed part by part (so each part can be cached).
+    """``normalize("\\n".join(parts))``, computed in pieces (so repeated parts are cached).
 
     The two are equal: no step of :func:`~incident_lab.blast.normalize.normalize`
     looks across a newline (no decoder, token or invisible-character pattern matches
     one, every lookaround rejects or ignores it alike at a part's edge, NFKD
-    reorders nothing across it, and folding removes it).
+    reorders nothing across it, and folding removes it). With a
+    :class:`_NormalizeCache`, parts seen before come from it and every run of other
+    parts is normalised joined, in one call.
     """
-    return "".join([cache(p) for p in parts])
+    if not isinstance(cache, _NormalizeCache):
+        return "".join([cache(p) for p in parts])
+    out: list[str] = []
+    pending: list[str] = []
+    for part in parts:
+        hit = cache.get(part)
+        if hit is None and not cache.repeated(part):
+            pending.append(part)
+            continue
+        if pending:
+            out.append(normalize("\n".join(pending)))
+            pending = []
+        out.append(hit if hit is not None else cache(part))
+    if pending:
+        out.append(normalize("\n".join(pending)))
+    return "".join(out)
 
 
 def _call_state(steps: list[dict[str, Any]], index: int) -> str:
@@ -397,13 +436,45 @@ class Matcher:
 
     # -- the whole session ------------------------------------------------------------
 
+    def _prefilter(self, texts: list[str]) -> list[bool]:
+        """For normalised session texts at once: could each reach the threshold?
+
+        The bucket test of :meth:`normalized_payload_score`, vectorised over a batch:
+        one shingling of the joined bytes, one bitmap lookup, one ``reduceat``. A
+        shingle straddling two sessions can only add a count, so a session passes at
+        least whenever it would alone (then it is scored exactly).
+        """
+        data = [t.encode("utf-8") for t in texts]
+        sizes = np.fromiter((len(d) for d in data), dtype=np.int64, count=len(data))
+        if not sizes.any():
+            return [False] * len(texts)
+        joined = b"".join(data)
+        shingles = shingle_array(joined.decode("utf-8"))
+        hits = self._buckets[self._bucket_of(shingles)].astype(np.int64)
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        counts = np.add.reduceat(hits, np.minimum(starts, hits.size - 1))
+        counts[sizes == 0] = 0
+        return (counts / self._min_size >= self.threshold).tolist()
+
+    def score_many(self, trajs: list[dict[str, Any]]) -> list[Match | None]:
+        """:meth:`score` of each trajectory, with the payload prefilter run on all at once."""
+        if not self.forms:
+            return [self._score(t, None) for t in trajs]
+        texts = [normalize_parts(session_parts(t), self._normalize) for t in trajs]
+        return [
+            self._score(t, text if ok else None)
+            for t, text, ok in zip(trajs, texts, self._prefilter(texts), strict=True)
+        ]
+
     def score(self, traj: dict[str, Any]) -> Match | None:
         """Return the session's :class:`Match`, or None when it is not in the blast radius."""
+        text = normalize_parts(session_parts(traj), self._normalize) if self.forms else None
+        return self._score(traj, text)
+
+    def _score(self, traj: dict[str, Any], text: str | None) -> Match | None:
         steps = [s for s in traj.get("steps") or [] if isinstance(s, dict)]
-        if self.forms:
-            payload, form = self.normalized_payload_score(
-                normalize_parts(session_parts(traj), self._normalize)
-            )
+        if text is not None:
+            payload, form = self.normalized_payload_score(text)
         else:
             payload, form = 0.0, None
         tool, state, pattern = self._tool_match(steps)

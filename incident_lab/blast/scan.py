@@ -26,6 +26,8 @@ __all__ = ["MAX_REJECT_SAMPLES", "Partial", "check_trajectory", "scan_lines", "s
 
 #: Rejects kept in full in the result (all are counted).
 MAX_REJECT_SAMPLES = 100
+#: Sessions scored together (memory: this many parsed sessions at a time).
+BATCH = 256
 _EXCERPT = 200
 
 
@@ -99,6 +101,7 @@ def scan_lines(
     Both engines call this, so they agree line for line.
     """
     out = Partial()
+    batch: list[tuple[dict[str, Any], int]] = []
     for line_no, raw, problem in lines:
         if raw is None:
             out.reject(path, line_no, problem or "unreadable line")
@@ -107,7 +110,10 @@ def scan_lines(
             continue
         obj = exact_loads(raw)
         if obj is not MISSING and check_trajectory(obj) is None:
-            _score(matcher, obj, path, line_no, out)
+            batch.append((obj, line_no))
+            if len(batch) >= BATCH:
+                _score_batch(matcher, batch, path, out)
+                batch = []
             continue
         # The stdlib gives the verdict and the reject's wording.
         try:
@@ -119,8 +125,25 @@ def scan_lines(
         if problem is not None:
             out.reject(path, line_no, problem, _excerpt(raw))
             continue
-        _score(matcher, obj, path, line_no, out)
+        batch.append((obj, line_no))
+    _score_batch(matcher, batch, path, out)
     return out
+
+
+def _score_batch(
+    matcher: Matcher, batch: list[tuple[dict[str, Any], int]], path: str, out: Partial
+) -> None:
+    """Score a batch of sessions (the payload prefilter runs on all of them at once)."""
+    if not batch:
+        return
+    out.records += len(batch)
+    out.sessions += len(batch)
+    for (_obj, line_no), found in zip(
+        batch, matcher.score_many([obj for obj, _ in batch]), strict=True
+    ):
+        if found is not None:
+            found.source = {"path": path, "line": line_no}
+            out.matches.append(found)
 
 
 def _file_format(path: str, fmt: str | None) -> str:
