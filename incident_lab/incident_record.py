@@ -233,18 +233,18 @@ def _suggestions(flagged: list[dict[str, Any]]) -> dict[str, Any]:
         level = (c.get("severity") or {}).get("level")
         if level:
             sev[str(level)] = sev.get(str(level), 0) + 1
-    # The suggested mode is the one of the most severe flagged sessions (ties: most sessions).
+    # The suggested mode is the commonest among the most severe flagged sessions (ties:
+    # the higher summed confidence): the incident is what its worst sessions show.
     best_mode = None
     if flagged:
-        best = min(
-            flagged,
-            key=lambda c: (
-                _rank((c.get("severity") or {}).get("level")),
-                -modes[str(c["top"])],
-                -float(((c.get("ranked") or [{}])[0]).get("confidence") or 0),
-            ),
-        )
-        best_mode = str(best["top"])
+        worst = min(_rank((c.get("severity") or {}).get("level")) for c in flagged)
+        votes: dict[str, tuple[int, float]] = {}
+        for c in flagged:
+            if _rank((c.get("severity") or {}).get("level")) == worst:
+                n, conf = votes.get(str(c["top"]), (0, 0.0))
+                top = ((c.get("ranked") or [{}])[0]).get("confidence") or 0
+                votes[str(c["top"])] = (n + 1, conf + float(top))
+        best_mode = max(sorted(votes), key=lambda m: votes[m])
     return {
         "failure_mode": best_mode,
         "severity": min(sev, key=_rank) if sev else None,
@@ -309,13 +309,9 @@ def _attacker_values(traj: dict[str, Any], unsafe: list[int]) -> list[dict[str, 
                         {"value": ident, "tool": str(steps[i].get("name")), "argument": str(name)},
                     )
                 )
-        # A destination (an argument that is the value) beats values quoted in a body,
-        # which are the leaked data rather than the attacker's; else the shortest argument.
-        if any(whole for whole, _, _ in found):
-            out.extend(v for whole, _, v in found if whole)
-        elif found:
-            shortest = min(n for _, n, _ in found)
-            out.extend(v for _, n, v in found if n == shortest)
+        # Only a destination (an argument that *is* the value: a recipient, a URL):
+        # values quoted inside a body are the leaked data, not the attacker's.
+        out.extend(v for whole, _, v in found if whole)
     return out
 
 

@@ -436,7 +436,7 @@ def signature_from_bundle(
         merged.tools += [t for t in sig.tools if t not in merged.tools]
         merged.safeguards += [s for s in sig.safeguards if s not in merged.safeguards]
     if merged is not None and not merged.payloads:
-        merged.payloads = guessed
+        merged.payloads = list({p.normalized: p for p in guessed}.values())
     if merged is None:
         raise UsageError(
             f"no signature can be made from the incident session(s) of {bundle.path}: "
