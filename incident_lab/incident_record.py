@@ -329,7 +329,8 @@ def _calls_with(traj: dict[str, Any], unsafe: list[int], values: set[str]) -> bo
 
 def _unsafe(classified: dict[str, Any], traj: dict[str, Any]) -> list[int]:
     unsafe = [int(i) for i in classified.get("unsafe_steps") or [] if isinstance(i, int)]
-    labels = traj.get("labels") if isinstance(traj.get("labels"), dict) else {}
+    raw = traj.get("labels")
+    labels: dict[str, Any] = raw if isinstance(raw, dict) else {}
     return unsafe or [int(i) for i in labels.get("unsafe_steps") or [] if isinstance(i, int)]
 
 
@@ -414,10 +415,14 @@ def derive_record(bundle: str | Path, previous: dict[str, Any] | None = None) ->
     chosen += sorted(linked)
     chosen.sort(key=lambda s: (_rank(((by_id.get(s) or {}).get("severity") or {}).get("level")), s))
     chosen = chosen[:_MAX_SESSIONS]
-    sessions, victims, attacker, tools = [], {}, {}, {}
+    sessions: list[dict[str, Any]] = []
+    victims: dict[str, dict[str, Any]] = {}
+    attacker: dict[str, dict[str, Any]] = {}
+    tools: dict[str, int] = {}
     for sid in sorted(chosen, key=lambda s: s in linked):  # linked ones last: see below
         c, traj = by_id.get(sid) or {}, trajs.get(sid) or {}
-        actor = traj.get("actor") if isinstance(traj.get("actor"), dict) else {}
+        raw_actor = traj.get("actor")
+        actor: dict[str, Any] = raw_actor if isinstance(raw_actor, dict) else {}
         user, tenant = actor.get("user_id"), actor.get("tenant_id")
         unsafe = _unsafe(c, traj)
         harmful = [
@@ -459,7 +464,7 @@ def derive_record(bundle: str | Path, previous: dict[str, Any] | None = None) ->
             if isinstance(step, dict) and step.get("type") == "tool_call":
                 tools[str(step.get("name"))] = tools.get(str(step.get("name")), 0) + 1
     order = {sid: i for i, sid in enumerate(chosen)}
-    sessions.sort(key=lambda s: order[s["session_id"]])
+    sessions.sort(key=lambda s: order[str(s["session_id"])])
     from incident_lab.evidence.bundle import load_bundle
 
     try:

@@ -188,8 +188,7 @@ def confirm(
         )
     undone: list[str] = []
     if incident:
-        state = containment_state(Path(incident))
-        undone = [str(e.get("action")) for e in state.undone]
+        undone = [str(e.get("action")) for e in containment_state(Path(incident)).undone]
     if since:
         when = _parse_since(since)
     else:

@@ -127,7 +127,7 @@ class _Collection:
         if self.heap is None:
             return
         self.filtered_out += self.heap.evicted
-        kept = self.heap.oldest_first()
+        kept = list(self.heap.oldest_first())
         edge = max(1, len(kept) // _EDGE_SHARE)
         flagged = [i for i, item in enumerate(kept) if _FLAGGED.search(item[0])]
         starts: list[Any] = []

@@ -78,8 +78,8 @@ def phase_durations(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         key = phase_of(event)
         if key is not None and isinstance(event.get("duration_s"), int | float):
             timed[key] = timed.get(key, 0.0) + float(event["duration_s"])
-    for key, seconds in timed.items():
-        recorded.setdefault(key, seconds)
+    for key, total in timed.items():
+        recorded.setdefault(key, total)
     last: dict[str, datetime] = {}
     counts: dict[str, int] = {}
     times = [t for t in (_time(e) for e in events) if t is not None]
