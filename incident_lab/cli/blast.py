@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +157,7 @@ def blast_radius(
             f"--format {fmt} only applies to --engine local (the dask engine reads native JSONL)",
             hint="drop --engine dask, or convert the logs with 'incident_lab snapshot' first",
         )
+    began = time.monotonic()
     signature = load_signature(incident, sessions=list(sessions), scenarios_dir=scenarios_dir)
     say = (lambda msg: click.echo(msg, err=True)) if progress_enabled() else None
     result = run_search(
@@ -178,6 +180,20 @@ def blast_radius(
     if target is None and signature.source.get("kind") == "bundle":
         target = Path(signature.source["path"]) / "followup"
     written = write_result(result, target) if target is not None else None
+    if signature.source.get("kind") == "bundle":
+        from incident_lab.incident_record import record_decision
+
+        record_decision(
+            Path(signature.source["path"]),
+            "blast-radius",
+            time.monotonic() - began,
+            exposure_sessions=result["exposure"]["sessions"],
+            harm_sessions=result["harm"]["sessions"],
+            harm_users=result["harm"]["users"],
+            harm_tenants=result["harm"]["tenants"],
+            risk=result["risk"]["level"],
+            scanned_sessions=result["scanned"]["sessions"],
+        )
     if as_json:
         echo_json(result)
     else:

@@ -117,3 +117,20 @@ def test_bundle_signature_uses_the_incident_record(il, traffic, tmp_path: Path) 
     tools = out["signature"]["tools"]
     assert tools and all(t["arguments"] for t in tools)  # the attacker's value, not a bare tool
     assert {m["session_id"] for m in out["matches"] if m["harm"]} >= traffic["incidents"]
+
+
+def test_blast_on_a_bundle_records_its_decision(il, traffic, tmp_path: Path) -> None:
+    """The search on a bundle is a timeline event with its duration and the two answers."""
+    import shutil
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(traffic["bundle"], bundle)
+    r = il("blast-radius", "--incident", bundle, "--from", traffic["log"], "--json")
+    assert r.exit_code == 0, r.stderr
+    out = json.loads(r.stdout)
+    events = [json.loads(x) for x in (bundle / "timeline.jsonl").read_text().splitlines()]
+    last = events[-1]
+    assert last["kind"] == "blast-radius" and last["duration_s"] >= 0
+    assert last["harm_sessions"] == out["harm"]["sessions"]
+    assert last["exposure_sessions"] == out["exposure"]["sessions"]
+    assert il("verify", bundle).exit_code == 0
