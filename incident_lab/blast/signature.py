@@ -307,28 +307,10 @@ def _variants_of(scenario_id: str, scenarios_dir: Path | None) -> list[dict[str,
 
 
 def _stream_sessions(bundle: Any, wanted: set[str], labelled: bool) -> list[dict[str, Any]]:
-    """The bundle's sessions in ``wanted`` (or labelled unsafe), parsing no other line.
+    """The bundle's sessions in ``wanted`` (or labelled unsafe), parsing no other line."""
+    from incident_lab.incident_record import read_sessions
 
-    A bundle of a day of traffic holds tens of thousands of sessions; only the
-    incident's few are ever parsed, so memory stays flat whatever the bundle's size.
-    """
-    needles = [json.dumps(s).encode("utf-8") for s in wanted]
-    out: list[dict[str, Any]] = []
-    with open(bundle.path / "trajectories.jsonl", "rb") as fh:
-        for line in fh:
-            if not (any(n in line for n in needles) or (labelled and b'"unsafe_steps"' in line)):
-                continue
-            try:
-                traj = json.loads(line)
-            except (UnicodeDecodeError, ValueError):
-                continue  # the bundle's own file: 'incident_lab verify' reports damage
-            if not isinstance(traj, dict):
-                continue
-            if str(traj.get("session_id")) in wanted or (
-                labelled and (traj.get("labels") or {}).get("unsafe_steps")
-            ):
-                out.append(traj)
-    return out
+    return read_sessions(bundle.path, wanted, labelled=labelled)
 
 
 def _count_sessions(bundle: Any) -> int:

@@ -151,3 +151,17 @@ def test_ticket_tells_the_record(classified, tmp_path) -> None:
     assert "collector[@]evil[.]example (send_email.to, 2 session(s))" in data.summary
     assert f"`{info['attacker']}`" in text  # raw in the local ticket, defanged in what is sent
     assert data.tools_involved and "search_kb" not in data.tools_involved
+
+
+@pytest.mark.parametrize("ascii_only", [False, True])
+def test_read_sessions_finds_odd_ids_without_parsing_others(tmp_path, ascii_only) -> None:
+    """Ids with quotes or non-ASCII letters are found however the file spells them."""
+    from incident_lab.incident_record import read_sessions
+
+    ids = ['a"b', "sessé-1", "plain"]
+    lines = [json.dumps({"session_id": i, "steps": []}, ensure_ascii=ascii_only) for i in ids]
+    lines.append("{not json but names plain}")
+    (tmp_path / "trajectories.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    got = read_sessions(tmp_path, {'a"b', "sessé-1"})
+    assert [t["session_id"] for t in got] == ['a"b', "sessé-1"]
+    assert read_sessions(tmp_path, {"absent"}) == []
