@@ -50,6 +50,7 @@ __all__ = [
     "RECORD_FILE",
     "SCHEMA_VERSION",
     "SEVERITY_ORDER",
+    "call_state",
     "current_record",
     "derive_record",
     "load_record",
@@ -355,15 +356,31 @@ def _unsafe(classified: dict[str, Any], traj: dict[str, Any]) -> list[int]:
     return unsafe or [int(i) for i in labels.get("unsafe_steps") or [] if isinstance(i, int)]
 
 
+def call_state(steps: list[dict[str, Any]], index: int) -> str:
+    """What became of the tool call at ``steps[index]``: ``blocked`` (a safeguard blocked
+    that step), ``failed`` (its tool result is an error) or ``executed``.
+
+    One definition for the incident record's ``harm_executed`` and the blast radius's harm.
+    """
+    call_id = steps[index].get("call_id")
+    for s in steps:
+        if not isinstance(s, dict):
+            continue
+        kind = s.get("type")
+        if kind == "safeguard" and s.get("decision") == "block" and s.get("target_step") == index:
+            return "blocked"
+        if (
+            kind == "tool_result"
+            and call_id is not None
+            and s.get("call_id") == call_id
+            and (s.get("is_error") is True or s.get("error") is True)
+        ):
+            return "failed"
+    return "executed"
+
+
 def _executed(traj: dict[str, Any], index: int) -> bool:
-    steps = traj.get("steps") or []
-    return not any(
-        isinstance(s, dict)
-        and s.get("type") == "safeguard"
-        and s.get("decision") == "block"
-        and s.get("target_step") == index
-        for s in steps
-    )
+    return call_state(traj.get("steps") or [], index) == "executed"
 
 
 def derive_record(bundle: str | Path, previous: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -57,6 +57,7 @@ from incident_lab.blast.minhash import (
 )
 from incident_lab.blast.normalize import normalize
 from incident_lab.blast.signature import Signature, ToolPattern
+from incident_lab.incident_record import call_state
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -238,24 +239,6 @@ def normalize_parts(parts: list[str], cache: Callable[[str], str] = normalize) -
     return "".join(out)
 
 
-def _call_state(steps: list[dict[str, Any]], index: int) -> str:
-    """``blocked`` (a safeguard blocked step ``index``), ``failed`` (its result is an
-    error) or ``executed``."""
-    call_id = steps[index].get("call_id")
-    for s in steps:
-        kind = s.get("type")
-        if kind == "safeguard" and s.get("decision") == "block" and s.get("target_step") == index:
-            return "blocked"
-        if (
-            kind == "tool_result"
-            and call_id is not None
-            and s.get("call_id") == call_id
-            and (s.get("is_error") is True or s.get("error") is True)
-        ):
-            return "failed"
-    return "executed"
-
-
 def _nested(obj: Any, *keys: str) -> Any:
     for key in keys:
         if not isinstance(obj, dict):
@@ -406,7 +389,7 @@ class Matcher:
                 if not tool_re.search(str(step.get("name", ""))):
                     continue
                 if all(k in args and r.search(_text(args[k])) for k, r in arg_res.items()):
-                    state = _call_state(steps, i)
+                    state = call_state(steps, i)
                     if state == "executed":
                         return f"step {i}: {pattern.describe()} ({state})", state, pattern
                     if first[0] is None:

@@ -165,3 +165,25 @@ def test_read_sessions_finds_odd_ids_without_parsing_others(tmp_path, ascii_only
     got = read_sessions(tmp_path, {'a"b', "sessé-1"})
     assert [t["session_id"] for t in got] == ['a"b', "sessé-1"]
     assert read_sessions(tmp_path, {"absent"}) == []
+
+
+def test_call_state_blocked_failed_executed() -> None:
+    """One definition of 'the harm happened' for the record and the blast radius."""
+    from incident_lab.incident_record import call_state
+
+    call = {"type": "tool_call", "name": "send_email", "call_id": "c1", "arguments": {}}
+    ok = {"type": "tool_result", "call_id": "c1", "output": "sent", "is_error": False}
+    err = {**ok, "is_error": True}
+    block = {
+        "type": "safeguard",
+        "safeguard": "g",
+        "stage": "pre_action",
+        "decision": "block",
+        "target_step": 0,
+    }
+    allow = {**block, "decision": "allow"}
+    assert call_state([call, ok], 0) == "executed"
+    assert call_state([call, allow, ok], 0) == "executed"
+    assert call_state([call, err], 0) == "failed"
+    assert call_state([call, block], 0) == "blocked"
+    assert call_state([{**call, "call_id": "c2"}, err], 0) == "executed"  # another call's error
