@@ -44,3 +44,25 @@ def test_no_warning_when_flagged_sessions_are_inside(il, tmp_path) -> None:
     log = _log(tmp_path, {0, 1}, n=5)
     r = il("snapshot", "--from", log, "--last", "8", "--out", tmp_path / "c", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["warnings"] == []
+
+
+def test_unlabelled_incident_at_the_edge_is_found_by_the_classifier(il, tmp_path) -> None:
+    """Production logs label nothing: the oldest kept sessions are classified; SEV-1 warns."""
+    from incident_lab.example.traffic import generate_log
+
+    info = generate_log(tmp_path / "raw.jsonl", sessions=40, incidents=1, seed=3)
+    rows = [json.loads(x) for x in (tmp_path / "raw.jsonl").read_text().splitlines()]
+    for r in rows:
+        r.pop("labels", None)
+    rows.sort(key=lambda r: r["started_at"])
+    k = [r["session_id"] for r in rows].index(info["incident_session_ids"][0])
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    r = il("snapshot", "--from", log, "--last", str(40 - k), "--out", tmp_path / "b", "--json")
+    assert r.exit_code == 0, r.stderr
+    (warning,) = json.loads(r.stdout)["warnings"]
+    assert "SEV-1" in warning and info["incident_session_ids"][0] in warning
+    assert "--since " in warning
+    # One session later, the incident is outside the window: nothing to warn about.
+    r = il("snapshot", "--from", log, "--last", str(40 - k - 1), "--out", tmp_path / "c", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["warnings"] == []
