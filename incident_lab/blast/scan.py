@@ -14,7 +14,10 @@ spans, ...) go through :func:`incident_lab.readers.read_paths`.
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +94,32 @@ def _score(
         out.matches.append(found)
 
 
+_GC_LOCK = threading.Lock()
+_GC_STATE = {"depth": 0, "was_enabled": True}
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while sessions are scanned (threads nest safely).
+
+    Parsed JSON holds no reference cycles, so reference counting frees every session as
+    soon as it is scored and memory stays flat; the collector would only re-traverse the
+    batch of live sessions again and again (a fifth of the scan's time).
+    """
+    with _GC_LOCK:
+        if _GC_STATE["depth"] == 0:
+            _GC_STATE["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _GC_STATE["depth"] += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_STATE["depth"] -= 1
+            if _GC_STATE["depth"] == 0 and _GC_STATE["was_enabled"]:
+                gc.enable()
+
+
 def scan_lines(
     matcher: Matcher,
     lines: Iterable[tuple[int, bytes | None, str | None]],
@@ -100,6 +129,15 @@ def scan_lines(
 
     Both engines call this, so they agree line for line.
     """
+    with _no_cyclic_gc():
+        return _scan_lines(matcher, lines, path)
+
+
+def _scan_lines(
+    matcher: Matcher,
+    lines: Iterable[tuple[int, bytes | None, str | None]],
+    path: str,
+) -> Partial:
     out = Partial()
     batch: list[tuple[dict[str, Any], int]] = []
     for line_no, raw, problem in lines:

@@ -134,3 +134,36 @@ def test_blast_on_a_bundle_records_its_decision(il, traffic, tmp_path: Path) -> 
     assert last["harm_sessions"] == out["harm"]["sessions"]
     assert last["exposure_sessions"] == out["exposure"]["sessions"]
     assert il("verify", bundle).exit_code == 0
+
+
+def test_scan_pauses_the_cyclic_gc_and_restores_it() -> None:
+    """The collector is off during a scan (also when threads overlap) and back on after."""
+    import gc
+    import threading
+
+    from incident_lab.blast.scan import _no_cyclic_gc
+
+    assert gc.isenabled()
+    started, release = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with _no_cyclic_gc():
+            started.set()
+            release.wait(5)
+
+    t = threading.Thread(target=other)
+    with _no_cyclic_gc():
+        assert not gc.isenabled()
+        t.start()
+        started.wait(5)
+    assert not gc.isenabled()  # the other scan is still running
+    release.set()
+    t.join(5)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _no_cyclic_gc():
+            pass
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
