@@ -53,6 +53,45 @@ __all__ = ["SnapshotResult", "take_snapshot"]
 
 ProgressCallback = Callable[[int, int], None]
 _INCIDENT_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
+# --last edge check: a session "looks flagged" when its raw line labels unsafe steps or
+# holds a safeguard decision that stopped or flagged something (no parse needed).
+_FLAGGED = re.compile(
+    rb'"unsafe_steps": ?\[ ?\d|"decision": ?"(?:block|flag|escalate|redact)"|"verdict": ?"unsafe"'
+)
+#: The oldest 1/N of a --last window is its edge.
+_EDGE_SHARE = 10
+#: At most this many edge sessions are classified (about 10 ms each).
+_EDGE_CLASSIFY_MAX = 100
+
+
+def _classified_edge(objs: list[dict[str, Any]]) -> list[str]:
+    """``session: mode SEV-1`` for the edge sessions the classifier rates SEV-1 (active
+    harm; lower levels are too common in ordinary traffic to mean an attack is cut)."""
+    if not objs:
+        return []
+    from incident_lab.classify import classify_many
+
+    out = []
+    for c in classify_many(objs):
+        level = c.severity.level if c.severity else None
+        if c.top and level == "SEV-1":
+            out.append(f"{c.session_id}: {c.top} {level}")
+    return out
+
+
+def _edge_warning(at_edge: int, flagged: int, edge: int, kept: int, starts: list[Any]) -> str:
+    """The --last edge warning, with a --since that doubles the window back in time."""
+    since = "a time before the first incident"
+    try:
+        oldest, newest = (datetime.fromisoformat(str(t).replace("Z", "+00:00")) for t in starts)
+        since = to_rfc3339(oldest - (newest - oldest))
+    except (TypeError, ValueError):
+        pass
+    return (
+        f"{at_edge} of the {flagged} flagged-looking session(s) kept by --last are among its "
+        f"{edge} oldest of {kept}: more may sit just before the window; "
+        f"re-run with --since {since} (or a larger --last)"
+    )
 
 
 @dataclass
@@ -83,6 +122,7 @@ class _Collection:
         self.heap = LastN(selection.last) if selection.last else None
         self.read = self.accepted = self.rejected = self.filtered_out = 0
         self.policy_hashes: dict[str, int] = {}
+        self.warnings: list[str] = []
 
     def reject(self, record: Record, fmt: str) -> None:
         self.rejected += 1
@@ -104,8 +144,17 @@ class _Collection:
         if self.heap is None:
             return
         self.filtered_out += self.heap.evicted
-        for raw, path, line, fmt, native in self.heap.oldest_first():
+        kept = list(self.heap.oldest_first())
+        edge = max(1, len(kept) // _EDGE_SHARE)
+        flagged = [i for i, item in enumerate(kept) if _FLAGGED.search(item[0])]
+        starts: list[Any] = []
+        edge_objs: list[dict[str, Any]] = []
+        for i, (raw, path, line, fmt, native) in enumerate(kept):
             obj = fast_loads(raw)
+            if i == 0 or i == len(kept) - 1:
+                starts.append(obj.get("started_at") if isinstance(obj, dict) else None)
+            if i < min(edge, _EDGE_CLASSIFY_MAX) and isinstance(obj, dict):
+                edge_objs.append(obj)
             fast = obj is not MISSING
             if not fast:
                 try:
@@ -114,6 +163,20 @@ class _Collection:
                     self.reject(Record(path, line, reason=TOO_DEEP, excerpt=excerpt_of(raw)), fmt)
                     continue
             self.keep(Candidate(obj, raw, path, line, fmt, fast), native=native)
+        if not self.heap.evicted:
+            return
+        at_edge = [i for i in flagged if i < edge]
+        if at_edge:
+            self.warnings.append(_edge_warning(len(at_edge), len(flagged), edge, len(kept), starts))
+            return
+        # Production logs rarely label anything: ask the classifier about the edge only.
+        suspicious = _classified_edge(edge_objs)
+        if suspicious:
+            self.warnings.append(
+                f"the classifier rates {len(suspicious)} of the {len(edge_objs)} oldest sessions "
+                f"kept by --last SEV-1 (e.g. {suspicious[0]}): "
+                + _edge_warning(0, 0, edge, len(kept), starts).split(": ", 1)[1]
+            )
 
     def keep(self, cand: Candidate, *, native: bool) -> None:
         """Validate and write a selected record, from its exact (stdlib-equal) parse."""
@@ -391,6 +454,7 @@ def take_snapshot(
         "rejects": str(bundle / REJECTS) if run.rejected else None,
         "signed": private_key is not None,
         "exit_code": exit_code,
+        "warnings": run.warnings,
     }
     return SnapshotResult(bundle, summary, exit_code, manifest)
 

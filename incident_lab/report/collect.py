@@ -196,6 +196,9 @@ def collect_report(
     ticket = bundle.path / "followup" / "ticket.md"
     top = sessions[0] if sessions else None
     gate = _gate(gate_report, ids)
+    from incident_lab.incident_record import current_record
+
+    record = current_record(bundle.path)  # the on-call's decisions win over suggestions
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": utc_now_iso(),
@@ -203,8 +206,11 @@ def collect_report(
         "incident_id": bundle.incident_id,
         "bundle": str(bundle.path),
         "status": {
-            "failure_mode": top.get("top") if top else None,
-            "severity": ((top or {}).get("severity") or {}).get("level"),
+            "failure_mode": (record.get("failure_mode") or {}).get("value")
+            or (top.get("top") if top else None),
+            "severity": (record.get("severity") or {}).get("value")
+            or ((top or {}).get("severity") or {}).get("level"),
+            "decision": (record.get("severity") or record.get("failure_mode") or {}).get("source"),
             "blast_risk": (blast or {}).get("risk", {}).get("level")
             if isinstance(blast, dict)
             else None,
@@ -225,6 +231,7 @@ def collect_report(
         "timeline": {"events": events, "phases": phase_durations(events)},
         "classification": {"source": class_source, "sessions": sessions},
         "blast_radius": blast if isinstance(blast, dict) else None,
+        "incident_record": record,
         "scenarios": scen,
         "gate": gate,
         "ticket": str(ticket) if ticket.is_file() else None,

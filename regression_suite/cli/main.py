@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "regression_suite.cli.gate:merge",
         "Merge shard reports into one report and verdict.",
     ),
+    "suite": ("regression_suite.cli.suite_settings:suite", "Change a suite's settings (variants)."),
     "history": (
         "regression_suite.cli.history:history",
         "Pass and bypass rates across releases; flag slow erosion.",
