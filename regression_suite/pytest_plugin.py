@@ -128,6 +128,26 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(state, "regression_suite-state")
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """``--junitxml`` naming ``<gate-report-dir>/junit.xml``: the gate's reporter writes it.
+
+    Two writers of one file would race; the gate's file has the verdict's levels
+    (WARN as ``<skipped>``) and each case's own time, so pytest's is left out.
+    """
+    config = session.config
+    report_dir, xmlpath = config.getoption("gate_report_dir"), config.option.xmlpath
+    if not report_dir or not xmlpath:
+        return
+    from _pytest.junitxml import xml_key
+
+    here = config.invocation_params.dir
+    if (here / xmlpath).resolve() == (here / report_dir / "junit.xml").resolve():
+        logxml = config.stash.get(xml_key, None)
+        if logxml is not None:
+            del config.stash[xml_key]
+            config.pluginmanager.unregister(logxml)
+
+
 def _scenario_roots(config: pytest.Config, scenarios_dir: Path) -> list[Path]:
     """Command-line paths under which YAML files are scenarios.
 

@@ -163,17 +163,16 @@ def finish(
     report = finalize(items, suite=suite, target=described, options=options)
     state.report = report
     if report_dir is not None:
-        from regression_suite.reports import write_reports
+        from regression_suite.reports import report_write_error, write_reports
 
         paths = write_reports(report, report_dir)
         if config.getoption("gate_record"):
-            paths.append(write_trajectories(report_dir / RECORD_FILE, items, state.trajectories))
+            try:
+                paths.append(
+                    write_trajectories(report_dir / RECORD_FILE, items, state.trajectories)
+                )
+            except OSError as exc:
+                raise report_write_error(exc, report_dir / RECORD_FILE) from None
             state.trajectories.close()
-        junit = getattr(config.option, "xmlpath", None)
-        if junit:
-            junit_path = Path(junit)
-            if junit_path.resolve().parent == report_dir.resolve():
-                junit_path = report_dir / junit_path.name
-            paths.append(junit_path)
         state.report_paths = paths
     return report

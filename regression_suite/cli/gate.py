@@ -178,7 +178,7 @@ def run_(
         check_db(history_db)  # a bad --db fails now, not after the run
     resolved = resolve_target(spec)
     args = gate_args(
-        suite=suite, base=base, spec=spec, report_dir=report_dir.resolve(), repeats=repeats,
+        suite=suite, base=base, spec=spec, repeats=repeats,
         workers=workers, concurrency=concurrency, shard=shard, keyword=keyword, record=record,
         warn_exit_code=warn_exit_code,
     )  # fmt: skip

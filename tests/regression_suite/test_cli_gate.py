@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from xml.etree import ElementTree
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,7 +43,9 @@ def test_a_target_that_repeats_the_incident_is_blocked(lib: Path, rs: Rs) -> Non
     report = json.loads((lib.parent / "gate-report" / "report.json").read_text("utf-8"))
     assert report["verdict"] == "BLOCK" and len(report["items"]) == 2
     junit = (lib.parent / "gate-report" / "junit.xml").read_text("utf-8")
-    assert 'name="release_gate"' in junit and junit.count("<failure") == 2
+    assert 'name="release_gate"' in junit and junit.count("<failure") == 1  # SEV-1 blocks
+    skipped = ElementTree.fromstring(junit).findall(".//testcase/skipped")
+    assert [s.get("message", "")[:6] for s in skipped] == ["WARN: "]  # SEV-3 warns
 
 
 def test_a_safe_target_passes_and_json_is_alone_on_stdout(lib: Path, rs: Rs, agents: str) -> None:

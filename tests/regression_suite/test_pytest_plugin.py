@@ -34,6 +34,9 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
         AGENT_SOURCE + "\n\nasync def arefuse(replay):\n    return refuse(replay)\n", "utf-8"
     )
     pytester.syspathinsert()
+    # pytest-randomly (a test extra) would shuffle the inner runs' collection order,
+    # which these tests assert; the plugins' coexistence is tested on its own below.
+    pytester.makeini("[pytest]\naddopts = -p no:randomly\n")
     return pytester
 
 
