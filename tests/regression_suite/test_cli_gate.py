@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from xml.etree import ElementTree
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 

@@ -11,9 +11,9 @@ import pytest
 import xmlschema
 
 from regression_suite.junit import render_junit, write_junit
-from tests.regression_suite.reports.conftest import make_item
 from tests.conftest import CliResult
 from tests.regression_suite._library import AGENT_SOURCE, scenario, write, write_suite
+from tests.regression_suite.reports.conftest import make_item
 
 SCHEMA = xmlschema.XMLSchema(Path(__file__).parent.parent / "schemas" / "jenkins-junit.xsd")
 
