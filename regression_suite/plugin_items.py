@@ -18,7 +18,15 @@ from regression_suite.plugin_state import get_state
 if TYPE_CHECKING:
     from regression_suite.runner import Case, CaseRun
 
-__all__ = ["CaseErrored", "CaseFailed", "CaseItem", "ScenarioFile", "SuiteFile", "render_error"]
+__all__ = [
+    "CaseErrored",
+    "CaseFailed",
+    "CaseItem",
+    "ScenarioFile",
+    "SuiteFile",
+    "failure_lines",
+    "render_error",
+]
 
 
 class CaseFailed(Exception):
@@ -121,13 +129,9 @@ class CaseItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         """Show what failed at which step, and the difference from the recorded incident."""
         if isinstance(excinfo.value, CaseFailed | CaseErrored):
-            lines = [f"{self.case.id}: {self.case.scenario.get('title', '')}".rstrip(": ")]
-            lines += [f"  {line}" for line in str(excinfo.value).splitlines()]
+            head = f"{self.case.id}: {self.case.scenario.get('title', '')}".rstrip(": ")
             diff = self.gate_run.item.get("diff") if self.gate_run else None
-            if diff:
-                lines.append("difference from the recorded incident:")
-                lines += [f"  {line}" for line in diff.splitlines()]
-            return "\n".join(lines)
+            return "\n".join(failure_lines(head, str(excinfo.value), diff))
         return super().repr_failure(excinfo)
 
     def _repr_failure_py(
@@ -160,6 +164,16 @@ class CaseItem(pytest.Item):
                 report.gate_trajectory = run.trajectory
         if when == "teardown":
             self.gate_run = None
+
+
+def failure_lines(head: str, message: str, diff: str | None) -> list[str]:
+    """A failed case as text: ``head``, the expectation messages, the step-level diff."""
+    lines = [head]
+    lines += [f"  {line}" for line in message.splitlines()]
+    if diff:
+        lines.append("difference from the recorded incident:")
+        lines += [f"  {line}" for line in diff.splitlines()]
+    return lines
 
 
 def render_error(exc: Exception) -> str:

@@ -87,6 +87,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the produced trajectories to <gate-report-dir>/trajectories.jsonl",
     )
     group.addoption(
+        "--gate-summary",
+        dest="gate_summary",
+        action="store_true",
+        help="list failing cases (expectation messages and difference from the recording) "
+        "in the gate's own summary, linear in the failures; pair with --tb=no "
+        "(regression_suite run sets both)",
+    )
+    group.addoption(
         "--gate-lean",
         dest="gate_lean",
         action="store_true",
@@ -294,10 +302,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """Print the gate's verdict (or why there is none) after pytest's own summary."""
+    """Print the gate's failures (``--gate-summary``) and its verdict (or why there is none)."""
     state = get_state(config)
     if state.is_worker or not state.active:
         return
+    if config.getoption("gate_summary"):
+        _failure_summary(terminalreporter, state.items)
     if state.fatal is not None:
         terminalreporter.write_line(f"gate: no verdict: {render_error(state.fatal)}", red=True)
     elif state.collect_errors:
@@ -309,3 +319,26 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"gate: {report.get('headline') or report['verdict']}")
         for path in state.report_paths:
             terminalreporter.write_line(f"gate report: {path}")
+
+
+def _failure_summary(terminalreporter: Any, items: list[dict[str, Any]]) -> None:
+    """One section per failed or errored item, in report order: its expectation messages
+    and its difference from the recorded incident.
+
+    pytest's own failure summary (``--tb`` other than ``no``) looks up each failure's
+    teardown sections by scanning every report: O(failures x items), minutes for a
+    gate with thousands of failing variants. This reads each item once.
+    """
+    from regression_suite.plugin_items import failure_lines
+    from regression_suite.run_report import item_order
+
+    failing = sorted((i for i in items if i["outcome"] != "passed"), key=item_order)
+    if not failing:
+        return
+    terminalreporter.write_sep("=", f"gate failures ({len(failing)})")
+    for item in failing:
+        label = "ERROR" if item["outcome"] == "error" else "FAILED"
+        terminalreporter.write_sep("_", f"{label} {item['id']}", red=True, bold=True)
+        head = f"{item['id']} ({item.get('severity') or 'no severity'}, {item.get('failure_mode')})"
+        for line in failure_lines(head, str(item.get("message") or ""), item.get("diff")):
+            terminalreporter.write_line(line)

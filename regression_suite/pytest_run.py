@@ -123,6 +123,9 @@ def gate_args(
         # listing each one: start at suites/, never at the library (10,000 files).
         f"--rootdir={suites}", f"--confcutdir={suites}",
         "--noconftest", "--gate-lean",
+        # the gate lists failures itself, linearly: pytest's failure summary scans every
+        # report for each failure's teardown sections (quadratic at thousands of failures)
+        "--tb=no", "--gate-summary",
         "-q", "--no-header", "-rN",
     ]  # fmt: skip
     for name in UNUSED_PLUGINS:
