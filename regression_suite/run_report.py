@@ -127,7 +127,11 @@ def _suite_for(state: GateState) -> dict[str, Any]:
 
 
 def finish(
-    state: GateState, report_dir: Path | None, *, extra_options: dict[str, Any] | None = None
+    state: GateState,
+    report_dir: Path | None,
+    *,
+    extra_options: dict[str, Any] | None = None,
+    skip_reporters: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Compute the gate report from the session's items; write it when ``report_dir`` is set.
 
@@ -165,7 +169,7 @@ def finish(
     if report_dir is not None:
         from regression_suite.reports import report_write_error, write_reports
 
-        paths = write_reports(report, report_dir)
+        paths = write_reports(report, report_dir, skip=skip_reporters)
         if config.getoption("gate_record"):
             try:
                 paths.append(

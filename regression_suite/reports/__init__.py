@@ -35,7 +35,11 @@ def get_reporters() -> dict[str, Reporter]:
 
 
 def write_reports(
-    report: dict[str, Any], report_dir: Path, reporters: Iterable[str] | None = None
+    report: dict[str, Any],
+    report_dir: Path,
+    reporters: Iterable[str] | None = None,
+    *,
+    skip: Iterable[str] = (),
 ) -> list[Path]:
     """Write the report in every selected format into ``report_dir``.
 
@@ -44,6 +48,8 @@ def write_reports(
         report_dir: Created if missing.
         reporters: Reporter names; ``None`` runs every default reporter
             (``json``, ``html``, ``markdown``, ``junit``, ``github``).
+        skip: Default reporters not to run (``regression_suite run`` writes the
+            GitHub step summary itself, see ``--summary-md``).
 
     Returns:
         The files written, in reporter order.
@@ -55,7 +61,8 @@ def write_reports(
     """
     available = get_reporters()
     if reporters is None:
-        selected = [r for r in available.values() if r.default]
+        skipped = set(skip)
+        selected = [r for r in available.values() if r.default and r.name not in skipped]
     else:
         names = list(reporters)
         unknown = [n for n in names if n not in available]
