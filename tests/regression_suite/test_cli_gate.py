@@ -211,7 +211,7 @@ def test_summary_md_names_bypassing_converters(lib: Path, rs: Rs) -> None:
     assert rs("run", "--target", "recorded", "--summary-md", out).exit_code == 2
     text = out.read_text("utf-8")
     assert "### Bypassing converters (2)" in text
-    assert "| `base64` | 1/1 | 100% | inc-0.v1 |" in text
+    assert "| `base64` | 1/1 | 100% | inc-0[base64+rot13] |" in text  # the id JUnit shows
 
 
 def test_annotations_point_at_the_blocking_scenario_files(
