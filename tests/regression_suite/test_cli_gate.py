@@ -235,3 +235,22 @@ def test_annotations_point_at_the_blocking_scenario_files(
     monkeypatch.delenv("GITHUB_ACTIONS")
     assert "::error" not in rs("run", "--target", "recorded").stdout
     assert "::error file=" in rs("run", "--target", "recorded", "--annotations").stdout
+
+
+def test_target_identity_is_never_taken_from_a_recording(lib: Path, rs: Rs) -> None:
+    """The recordings declare a model and policy; the recorded target reports neither, so
+    the report says unknown instead of labelling the release with the incident's."""
+    import yaml
+
+    for path in lib.glob("inc-*.yaml"):
+        doc = yaml.safe_load(path.read_text("utf-8"))
+        doc["recording"]["agent"] = {
+            "name": "mail", "model": {"name": "incident-model"}, "policy": {"name": "p", "version": "1"},
+        }  # fmt: skip
+        path.write_text(yaml.safe_dump(doc), "utf-8")
+    assert rs("run", "--target", "recorded").exit_code == 2
+    report = json.loads((lib.parent / "gate-report" / "report.json").read_text("utf-8"))
+    assert report["versions"]["models"] == [] and report["versions"]["policies"] == []
+    html = (lib.parent / "gate-report" / "report.html").read_text("utf-8")
+    assert "incident-model" not in html.split("<h2>Failures</h2>")[0]
+    assert "<th>Policies</th><td>unknown (not reported by the target)</td>" in html
