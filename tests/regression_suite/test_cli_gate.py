@@ -254,3 +254,14 @@ def test_target_identity_is_never_taken_from_a_recording(lib: Path, rs: Rs) -> N
     html = (lib.parent / "gate-report" / "report.html").read_text("utf-8")
     assert "incident-model" not in html.split("<h2>Failures</h2>")[0]
     assert "<th>Policies</th><td>unknown (not reported by the target)</td>" in html
+
+
+def test_an_unwritable_report_dir_is_exit_4_never_a_verdict(lib: Path, rs: Rs) -> None:
+    """The run completes (BLOCK) but its reports cannot be written (a file is in the way of
+    the directory: what a read-only directory is to root): exit 4 naming the path."""
+    blocker = lib.parent / "shared"
+    blocker.write_text("a file where a directory should be", "utf-8")
+    result = rs("run", "--target", "recorded", "--report-dir", blocker / "gate")
+    assert result.exit_code == 4, result.stderr
+    assert "cannot write the report" in result.stderr and str(blocker) in result.stderr
+    assert "verdict:" not in result.stdout
