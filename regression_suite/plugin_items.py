@@ -7,6 +7,7 @@ target in ``setup`` and is judged in ``runtest``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,10 @@ __all__ = [
     "failure_lines",
     "render_error",
 ]
+
+
+#: What a case's scenario becomes once the case has run in a gate run (``--gate-lean``).
+_RELEASED: dict[str, Any] = {"released": True}
 
 
 class CaseFailed(Exception):
@@ -87,6 +92,8 @@ class SuiteFile(_CaseCollector):
             cases = build_cases(state.resolved, state.repeats())
         except IncidentLabError as exc:
             raise self._fail(exc) from None
+        if self.config.getoption("gate_lean"):
+            state.resolved = None  # each case holds its scenario (until it has run)
         yield from self._items(cases)
 
 
@@ -152,7 +159,7 @@ class CaseItem(pytest.Item):
 
         With ``--gate-record`` the produced trajectory goes along; after the last
         phase the item lets go of its run, so a long run does not keep every
-        produced trajectory in memory.
+        produced trajectory in memory, and (``--gate-lean``) of its scenario.
         """
         run = self.gate_run
         if run is None:
@@ -164,6 +171,10 @@ class CaseItem(pytest.Item):
                 report.gate_trajectory = run.trajectory
         if when == "teardown":
             self.gate_run = None
+            if self.config.getoption("gate_lean"):
+                # a gate run replays each case once: its scenario (recording included)
+                # is not needed again, and 100,000 of them should not stay in memory
+                self.case = dataclasses.replace(self.case, scenario=_RELEASED)
 
 
 def failure_lines(head: str, message: str, diff: str | None) -> list[str]:

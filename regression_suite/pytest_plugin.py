@@ -238,6 +238,11 @@ def pytest_collection_modifyitems(
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
     """Replay I/O-bound cases concurrently before the items report one by one."""
+    _replay_ahead(session)  # in a function: no list of every case stays alive below
+    return (yield)
+
+
+def _replay_ahead(session: pytest.Session) -> None:
     state = get_state(session.config)
     cases = [i.case for i in session.items if isinstance(i, CaseItem)]
     if cases and not (
@@ -249,7 +254,15 @@ def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
             from regression_suite.runner import run_cases_async
 
             try:
-                state.runs = asyncio.run(run_cases_async(target, cases, concurrency=concurrency))
+                record = bool(session.config.getoption("gate_record"))
+
+                def done(case: Any, run: Any) -> None:
+                    if not record:  # judged already: only --gate-record needs the trajectory
+                        run.trajectory = None
+
+                state.runs = asyncio.run(
+                    run_cases_async(target, cases, concurrency=concurrency, on_done=done)
+                )
             except Exception as exc:  # TargetUnreachable: every item reports it
                 from regression_suite.targets.base import TargetUnreachable
 
@@ -257,7 +270,6 @@ def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
                     raise
                 state.fatal = exc
                 session.shouldstop = f"target unreachable: {render_error(exc)}"
-    return (yield)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -56,6 +56,7 @@ class Controller:
         self.state.target_spec = self.spec
         self.state.suite = self.suite  # resolved once, here, not again at collection
         self.state.resolved = self.scenarios
+        self.scenarios = []  # the state holds them now, until collection has built the cases
 
 
 @contextlib.contextmanager

@@ -201,6 +201,7 @@ def run_(
     if baseline:
         args += ["--gate-baseline", str(Path(baseline).resolve())]
     controller = Controller(resolved, spec, loaded, scenarios)
+    del scenarios  # held by the run's state until its cases are built, then let go
     try:
         code = run_pytest(args, controller, workers=workers)
         raise_for(controller.state, code)

@@ -267,4 +267,8 @@ def test_items_let_go_of_produced_trajectories_unless_recording(
         assert not any(hasattr(r, "gate_trajectory") for r in reports)  # spooled, then dropped
         state = get_state(items[0].config)
         assert len(state.trajectories) == (4 if record else 0)
+        # a gate run (lean) also lets go of each case's scenario once it has run
+        released = [item.case.scenario == {"released": True} for item in items]
+        assert released == [lean] * 4
+        assert (state.resolved is None) == lean
         state.trajectories.close()
