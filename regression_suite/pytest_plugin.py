@@ -136,13 +136,47 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(state, "regression_suite-state")
 
 
+class _SlimTerminalStats:
+    """With ``--gate-summary``: the terminal keeps counts of passing phases, not reports.
+
+    pytest's terminal reporter keeps every report until the end (three per case),
+    only to count them in the last line and, with ``--tb`` or ``-rA``, to print
+    them. A gate run prints failures itself (``--gate-summary``, ``--tb=no``, ``-rN``),
+    so a passing report is replaced by a shared marker once the terminal has counted
+    it (the marker counts the same); failed and errored reports are kept.
+    """
+
+    _PASSED = type("PassedMarker", (), {"count_towards_summary": True, "when": "call"})()
+
+    def __init__(self, terminal: Any) -> None:
+        self.terminal = terminal
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """After the terminal has filed ``report``: slim what it filed if it passed."""
+        if not report.passed:
+            return
+        stats = self.terminal.stats
+        for key, marker in (("passed", self._PASSED), ("", None)):
+            filed = stats.get(key)
+            if filed and filed[-1] is report:
+                if marker is None:
+                    filed.pop()  # a passing setup or teardown: never counted or shown
+                else:
+                    filed[-1] = marker
+                return
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """``--junitxml`` naming ``<gate-report-dir>/junit.xml``: the gate's reporter writes it.
+    """``--gate-summary``: see :class:`_SlimTerminalStats`. ``--junitxml`` naming ``<gate-report-dir>/junit.xml``: the gate's reporter writes it.
 
     Two writers of one file would race; the gate's file has the verdict's levels
     (WARN as ``<skipped>``) and each case's own time, so pytest's is left out.
     """
     config = session.config
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if config.getoption("gate_summary") and terminal is not None:
+        config.pluginmanager.register(_SlimTerminalStats(terminal), "regression_suite-slim-stats")
     report_dir, xmlpath = config.getoption("gate_report_dir"), config.option.xmlpath
     if not report_dir or not xmlpath:
         return
