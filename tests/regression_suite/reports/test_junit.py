@@ -117,4 +117,4 @@ def test_concurrent_target_cases_carry_their_real_time(
     xml = (tmp_path / "gate-report" / "junit.xml").read_text("utf-8")
     SCHEMA.validate(xml)
     times = [float(c.get("time", "0")) for c in _cases(xml).values()]
-    assert len(times) == 4 and all(0.2 <= t < 2.0 for t in times)
+    assert len(times) == 4 and all(0.2 <= t < 30.0 for t in times)  # not 0: its own time
