@@ -345,7 +345,7 @@ def derive_expectations(
             key = {k: v for k, v in spec.items() if k != "reason"}
             if all({k: v for k, v in c.items() if k != "reason"} != key for c in candidates):
                 candidates.append(spec)
-    from regression_suite.expectations import evaluate_all
+    from incident_lab.expectations import evaluate_all
 
     if not candidates:
         return [], []
@@ -370,7 +370,7 @@ def reproduction_results(
     Raises:
         UsageError: the scenario has no recording to check against.
     """
-    from regression_suite.expectations import evaluate_all
+    from incident_lab.expectations import evaluate_all
 
     traj = recording if recording is not None else scenario.get("recording")
     if not traj:

@@ -19,7 +19,7 @@ from typing import Any
 
 from incident_lab.errors import IncidentLabError, InputError
 from incident_lab.scenarios.io import iter_scenario_paths, load_yaml
-from incident_lab.scenarios.redact import find_secrets
+from incident_lab.pii import find as find_secrets
 from incident_lab.trajectory import validation_errors
 
 __all__ = ["LintProblem", "LintReport", "lint_library"]
@@ -163,7 +163,7 @@ class _Linter:
             )
 
     def check_reproduction(self, path: Path, doc: dict[str, Any], recording: Any) -> None:
-        from regression_suite.expectations import evaluate
+        from incident_lab.expectations import evaluate
 
         if not recording:
             self.add(path, "recording", "missing: cannot check that the scenario reproduces")

@@ -166,7 +166,7 @@ def coordination_of(
     ]
     if len(matches) < 2:
         return None
-    redactor = Redactor()
+    redactor = Redactor(style="placeholder")
     actors = {
         str((t.get("actor") or {}).get("user_id"))
         for t in matches
