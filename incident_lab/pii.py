@@ -48,6 +48,7 @@ __all__ = [
     "Kind",
     "Surrogates",
     "find",
+    "find_surrogates",
     "iban_ok",
     "is_surrogate",
     "kind",
@@ -605,8 +606,11 @@ def _candidates(k: Kind, text: str) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-def _spans(text: str) -> list[tuple[int, int, Kind]]:
-    """Non-overlapping ``(start, end, kind)``; an earlier kind in the table wins."""
+def _spans(text: str, want_surrogates: bool = False) -> list[tuple[int, int, Kind]]:
+    """Non-overlapping ``(start, end, kind)``; an earlier kind in the table wins.
+
+    Real values by default; with ``want_surrogates`` the surrogates (and reserved values).
+    """
     starts: list[int] = []
     taken: list[tuple[int, int, Kind, bool]] = []
     for k in KINDS:
@@ -619,7 +623,7 @@ def _spans(text: str) -> list[tuple[int, int, Kind]]:
             # A surrogate still claims its span, so nothing inside it is found later.
             starts.insert(i, start)
             taken.insert(i, (start, end, k, k.is_surrogate(text[start:end])))
-    return [(a, b, k) for a, b, k, surrogate in taken if not surrogate]
+    return [(a, b, k) for a, b, k, surrogate in taken if surrogate is want_surrogates]
 
 
 def find(text: str) -> list[Finding]:
@@ -627,6 +631,16 @@ def find(text: str) -> list[Finding]:
     if not text:
         return []
     return [Finding(k.name, a, b) for a, b, k in _spans(text)]
+
+
+def find_surrogates(text: str) -> list[Finding]:
+    """Return every surrogate (or reserved, fictional value) in ``text``, in order.
+
+    ``add`` uses it to see which stand-ins a redacted answer leaked.
+    """
+    if not text:
+        return []
+    return [Finding(k.name, a, b) for a, b, k in _spans(text, want_surrogates=True)]
 
 
 def sensitive_kinds(text: str, categories: frozenset[str] = SENSITIVE_CATEGORIES) -> list[str]:
