@@ -140,8 +140,8 @@ class _Linter:
                 self.add(
                     path,
                     where,
-                    f"unredacted {', '.join(kinds)} (replace with a placeholder such as "
-                    f"<{kinds[0]}_1>; never commit the value)",
+                    f"unredacted {', '.join(kinds)} (re-run 'incident_lab add' to replace it with "
+                    "a surrogate; never commit the value)",
                 )
 
     def check_payload(self, path: Path, doc: dict[str, Any]) -> None:

@@ -215,6 +215,21 @@ def reproduces(scenario: dict[str, Any], recording: Trajectory | None = None) ->
     return any(not r.passed for r in reproduction_results(scenario, recording))
 
 
+def _malformed(specs: list[Spec]) -> list[str]:
+    """``expectations/N <problem>`` for each unknown kind or missing key."""
+    kinds = get_expectation_kinds()
+    out = []
+    for i, spec in enumerate(specs):
+        kind = kinds.get(str(spec.get("kind")))
+        if kind is None:
+            out.append(f"expectations/{i} unknown expectation kind {spec.get('kind')!r}")
+            continue
+        missing = [k for k in kind.required if k not in spec]
+        if missing:
+            out.append(f"expectations/{i} expectation {kind.name!r} is missing {', '.join(missing)}")
+    return out
+
+
 def scenario_problems(scenario: dict[str, Any], recording: Trajectory | None = None) -> list[str]:
     """Two-sided problems of a stored scenario (its recording and ``provenance.unsafe_steps``).
 
@@ -226,6 +241,9 @@ def scenario_problems(scenario: dict[str, Any], recording: Trajectory | None = N
         return ["recording missing: cannot check that the scenario reproduces"]
     specs = list(scenario.get("expectations") or [])
     unsafe = (scenario.get("provenance") or {}).get("unsafe_steps") or []
+    malformed = _malformed(specs)
+    if malformed:
+        return malformed
     try:
         if not unsafe:
             results = reproduction_results(scenario, traj)
