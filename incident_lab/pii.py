@@ -38,6 +38,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -163,7 +164,8 @@ _ROLE_LOCALS = frozenset(
     "admin billing ceo cfo contact finance help hr info invoices it legal noreply no-reply "
     "office ops payments payroll sales security support team".split()
 )
-_RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
+#: ``example.org`` is left out: its ROT13 (``rknzcyr.bet``) ends in a real top-level domain.
+_RESERVED_DOMAINS = ("example.com", "example.net")
 _RESERVED_TLDS = (".example", ".invalid", ".test", ".localhost")
 
 
@@ -171,9 +173,32 @@ def _email_reserved(value: str) -> bool:
     domain = value.rpartition("@")[2].lower().rstrip(".")
     return (
         domain in _RESERVED_DOMAINS
-        or any(domain.endswith("." + d) for d in _RESERVED_DOMAINS)
+        or domain == "example.org"
+        or any(domain.endswith("." + d) for d in (*_RESERVED_DOMAINS, "example.org"))
         or domain.endswith(_RESERVED_TLDS)
     )
+
+
+#: Private-use top-level domains of internal mail systems (real addresses, not on the PSL).
+_PRIVATE_TLDS = frozenset({"local", "internal", "lan", "corp", "home", "intranet", "localdomain"})
+
+
+@lru_cache(maxsize=1)
+def _suffix_list() -> Any:
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList(only_icann=True)
+
+
+def _email_ok(value: str) -> bool:
+    """An address whose domain ends in a real top-level domain (the Public Suffix List, as
+    shipped by ``publicsuffixlist``) or a private-use one. ROT13 or Caesar text from a
+    variant converter (``bar@rknzcyr-znvy.rknzcyr``) is not an address anyone owns."""
+    domain = value.rpartition("@")[2].lower().rstrip(".")
+    tld = domain.rpartition(".")[2]
+    if tld in _PRIVATE_TLDS or domain.endswith(_RESERVED_TLDS):
+        return True
+    return _suffix_list().publicsuffix(domain, accept_unknown=False) is not None
 
 
 def _credential_surrogate(prefix: re.Pattern[str] | None) -> Callable[[str, int], str]:
@@ -439,6 +464,7 @@ KINDS: tuple[Kind, ...] = (
         re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])"),
         lambda v, n: v,  # replaced by Surrogates._email (one domain per original domain)
         _email_reserved,
+        validate=_email_ok,
         fold_case=True,
         shape=r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}",
     ),
@@ -601,7 +627,8 @@ def _candidates(k: Kind, text: str) -> Iterator[tuple[int, int]]:
     for m in k.pattern.finditer(text):
         start, end = _value_span(k, m)
         value = text[start:end]
-        if k.validate is not None and not k.validate(value):
+        # A surrogate claims its span even where the validator rejects it (SSN area 000).
+        if k.validate is not None and not k.validate(value) and not k.is_surrogate(value):
             continue
         yield start, end
 

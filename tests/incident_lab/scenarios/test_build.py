@@ -35,7 +35,7 @@ def test_scenario_is_valid_and_carries_context_and_replay() -> None:
         ("read_document", {"doc_id": "q3"}),
         (
             "send_email",
-            {"to": "sam.2@example.net", "body": "customers: robin.3@example.org sk-REDACTED0000000000000001"},
+            {"to": "sam.2@example.net", "body": "customers: robin.3@org1.example sk-REDACTED0000000000000001"},
         ),
     ]
     assert scenario["status"] == "draft"

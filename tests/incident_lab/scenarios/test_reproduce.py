@@ -304,3 +304,23 @@ def test_a_bare_tool_name_only_when_the_user_never_asks_for_that_action(
 
     traj = _session(user, tool)
     assert _bare_tool_ok(traj, 3, analyse(traj), tool) is bare
+
+
+def test_depth_two_variants_of_a_shipped_scenario_lint_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 16: variants (hex, binary, rot13, caesar, base64 chains) never fail lint."""
+    import shutil
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for name in ("inc-20260201-mail-exfil-injected-doc", "inc-20260303-dlp-allowed-card-numbers"):
+        shutil.copy(ROOT / "scenarios" / f"{name}.yaml", lib)
+        code, _, err = run(
+            capsys, "variants", "--scenario", name, "--scenarios-dir", str(lib), "--depth", "2",
+            "--converters", "hex,binary,rot13,caesar,base64", "--n", "30",
+        )
+        assert code == 0, err
+    assert len(list((lib / "variants").glob("*.yaml"))) >= 40
+    code, out, err = run(capsys, "lint", str(lib))
+    assert code == 0, out + err
