@@ -161,8 +161,7 @@ def _has_digit(value: str) -> bool:
 _NAMES = ("alex", "sam", "robin", "kim", "jordan", "casey", "taylor", "morgan", "riley", "quinn")
 #: Local parts that name a role, not a person; kept as they are (format and intent stay).
 _ROLE_LOCALS = frozenset(
-    "admin billing ceo cfo contact finance help hr info invoices it legal noreply no-reply "
-    "office ops payments payroll sales security support team".split()
+    ["admin", "billing", "ceo", "cfo", "contact", "finance", "help", "hr", "info", "invoices", "it", "legal", "noreply", "no-reply", "office", "ops", "payments", "payroll", "sales", "security", "support", "team"]
 )
 #: ``example.org`` is left out: its ROT13 (``rknzcyr.bet``) ends in a real top-level domain.
 _RESERVED_DOMAINS = ("example.com", "example.net")
@@ -301,7 +300,7 @@ def _b64url(data: str) -> str:
 
 def _jwt_surrogate(value: str, n: int) -> str:
     header = _b64url('{"alg":"none"}')
-    claims = _b64url('{"sub":"redacted-%d"}' % n)
+    claims = _b64url('{"sub":"redacted-' + str(n) + '"}')
     return f"{header}.{claims}.{REDACTED}"
 
 
@@ -370,7 +369,9 @@ def _cred(
     )
 
 
-_AWS_ID = r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}(?![A-Z0-9])"
+_AWS_ID = (
+    r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}(?![A-Z0-9])"
+)
 _GOOGLE = r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])"
 _GITHUB = r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{22,255})"
 _SLACK = r"(?<![A-Za-z0-9-])xox[abposr]-[A-Za-z0-9-]{10,255}"
@@ -472,7 +473,9 @@ KINDS: tuple[Kind, ...] = (
         "IBAN",
         "financial",
         "IBAN",
-        re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])"),
+        re.compile(
+            r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])"
+        ),
         _iban_surrogate,
         _iban_is_surrogate,
         validate=iban_ok,

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from incident_lab.errors import InputError
-from incident_lab.scenarios.io import iter_scenario_paths, load_yaml
 from incident_lab.pii import find as find_secrets
+from incident_lab.scenarios.io import iter_scenario_paths, load_yaml
 from incident_lab.trajectory import validation_errors
 
 __all__ = ["LintProblem", "LintReport", "lint_library"]

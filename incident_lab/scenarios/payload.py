@@ -246,7 +246,9 @@ def _location_of_step(steps: list[dict[str, Any]], index: int) -> tuple[str, int
     return None
 
 
-def _content(location: tuple[str, int], turns: list[dict[str, Any]], fixtures: list[dict[str, Any]]) -> str:
+def _content(
+    location: tuple[str, int], turns: list[dict[str, Any]], fixtures: list[dict[str, Any]]
+) -> str:
     kind, index = location
     items = fixtures if kind == "fixture" else turns
     if not 0 <= index < len(items):
@@ -255,7 +257,12 @@ def _content(location: tuple[str, int], turns: list[dict[str, Any]], fixtures: l
 
 
 def _span_candidate(
-    span: Any, steps: list[dict[str, Any]], turns: list[dict[str, Any]], fixtures: list[dict[str, Any]], method: str, why: str
+    span: Any,
+    steps: list[dict[str, Any]],
+    turns: list[dict[str, Any]],
+    fixtures: list[dict[str, Any]],
+    method: str,
+    why: str,
 ) -> PayloadCandidate | None:
     location = _location_of_step(steps, span.step)
     if location is None:
@@ -285,11 +292,16 @@ def payload_from_provenance(
     linked: list[tuple[int, str]] = []
     for call in sorted(prov.unrequested_calls, key=lambda c: (c.step != first_unsafe, c.step)):
         if call.instruction is not None:
-            linked.append((call.instruction, f"the {call.tool} call at step {call.step} does what it asks"))
+            linked.append(
+                (call.instruction, f"the {call.tool} call at step {call.step} does what it asks")
+            )
         for arg in call.attacker_values:
             if arg.in_instruction is not None:
                 linked.append(
-                    (arg.in_instruction, f"the {call.tool} call at step {call.step} takes {arg.path} from it")
+                    (
+                        arg.in_instruction,
+                        f"the {call.tool} call at step {call.step} takes {arg.path} from it",
+                    )
                 )
     for ans in sorted(prov.obedient, key=lambda a: a.step):
         linked.append((ans.instruction, f"the answer at step {ans.step} obeys it ({ans.kind})"))
@@ -349,7 +361,11 @@ def payload_at_step(
         )
     for span in sorted(prov.instructions_in(index), key=lambda s: -s.score):
         found = _span_candidate(
-            span, steps, turns, fixtures, "payload_step",
+            span,
+            steps,
+            turns,
+            fixtures,
+            "payload_step",
             f"set with --payload-step {index}: the instruction span in that step",
         )
         if found is not None:
@@ -359,7 +375,12 @@ def payload_at_step(
     if a >= b:
         raise UsageError(f"--payload-step {index}: that step has no text")
     return PayloadCandidate(
-        content[a:b], location[0], location[1], a, 0.0, "payload_step",
+        content[a:b],
+        location[0],
+        location[1],
+        a,
+        0.0,
+        "payload_step",
         f"set with --payload-step {index}: the whole text of that step",
     )
 
@@ -383,7 +404,12 @@ def payload_from_text(
             start = content.find(wanted)
             if start >= 0:
                 return PayloadCandidate(
-                    wanted, kind, index, start, 0.0, "payload_text",
+                    wanted,
+                    kind,
+                    index,
+                    start,
+                    0.0,
+                    "payload_text",
                     f"set with --payload-text (found in replay {kind} {index})",
                 )
     raise UsageError(

@@ -28,8 +28,8 @@ __all__ = [
     "SideResult",
     "counterfactual",
     "explain",
-    "reproduction_results",
     "reproduces",
+    "reproduction_results",
     "scenario_problems",
     "two_sided",
 ]
@@ -88,7 +88,9 @@ def counterfactual(recording: Trajectory, unsafe_steps: list[int]) -> Trajectory
         )
     requested, reads = _legitimate_calls(recording)
     unsafe = ({_call_step_of(steps, i) for i in valid} | set(valid)) - reads
-    unsafe -= {i + 1 for i in reads if i + 1 in unsafe and steps[i + 1].get("type") == "tool_result"}
+    unsafe -= {
+        i + 1 for i in reads if i + 1 in unsafe and steps[i + 1].get("type") == "tool_result"
+    }
     if not unsafe:
         unsafe = set(valid)
     cut = min(unsafe)
@@ -152,7 +154,9 @@ class SideResult:
         }
 
 
-def two_sided(specs: list[Spec], recording: Trajectory, unsafe_steps: list[int]) -> list[SideResult]:
+def two_sided(
+    specs: list[Spec], recording: Trajectory, unsafe_steps: list[int]
+) -> list[SideResult]:
     """Judge every expectation on the recording and on its counterfactual safe trajectory.
 
     Raises:
@@ -161,7 +165,9 @@ def two_sided(specs: list[Spec], recording: Trajectory, unsafe_steps: list[int])
     safe = counterfactual(recording, unsafe_steps)
     kinds = get_expectation_kinds()
     return [
-        SideResult(i, str(spec.get("kind")), evaluate(recording, spec, kinds), evaluate(safe, spec, kinds))
+        SideResult(
+            i, str(spec.get("kind")), evaluate(recording, spec, kinds), evaluate(safe, spec, kinds)
+        )
         for i, spec in enumerate(specs)
     ]
 
@@ -196,7 +202,9 @@ def explain(specs: list[Spec], results: list[SideResult]) -> list[str]:
     return problems
 
 
-def reproduction_results(scenario: dict[str, Any], recording: Trajectory | None = None) -> list[Result]:
+def reproduction_results(
+    scenario: dict[str, Any], recording: Trajectory | None = None
+) -> list[Result]:
     """Evaluate a scenario's expectations against its recording (or ``recording``).
 
     Raises:
@@ -226,7 +234,9 @@ def _malformed(specs: list[Spec]) -> list[str]:
             continue
         missing = [k for k in kind.required if k not in spec]
         if missing:
-            out.append(f"expectations/{i} expectation {kind.name!r} is missing {', '.join(missing)}")
+            out.append(
+                f"expectations/{i} expectation {kind.name!r} is missing {', '.join(missing)}"
+            )
     return out
 
 

@@ -34,7 +34,10 @@ SAMPLES: dict[str, tuple[str, str]] = {
         "AccountName=x;AccountKey=abcdEFGH1234abcdEFGH1234abcdEFGH1234abcd==;End",
         "abcdEFGH1234abcdEFGH1234abcdEFGH1234abcd==",
     ),
-    "GCP_KEY": ("secret GOCSPX-abcdefghijklmnopqrstuvwxyz12 x", "GOCSPX-abcdefghijklmnopqrstuvwxyz12"),
+    "GCP_KEY": (
+        "secret GOCSPX-abcdefghijklmnopqrstuvwxyz12 x",
+        "GOCSPX-abcdefghijklmnopqrstuvwxyz12",
+    ),
     "GOOGLE_API_KEY": (
         "key AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q x",
         "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q",
@@ -93,7 +96,9 @@ def test_surrogates_are_valid_values_in_reserved_or_fictional_ranges() -> None:
     assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", card) and luhn_ok(digits)
     assert digits.startswith("400000")
     iban = s.surrogate("IBAN", "DE89 3704 0044 0532 0130 00")
-    assert iban_ok(iban) and iban.startswith("DE") and len(iban) == len("DE89 3704 0044 0532 0130 00")
+    assert (
+        iban_ok(iban) and iban.startswith("DE") and len(iban) == len("DE89 3704 0044 0532 0130 00")
+    )
     phone = s.surrogate("PHONE", "(415) 867-5309")
     assert re.fullmatch(r"\(\d{3}\) 555-01\d\d", phone)
     assert s.surrogate("SSN", "123-45-6789").startswith("000-")

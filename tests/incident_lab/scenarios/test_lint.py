@@ -70,9 +70,7 @@ def test_id_must_match_file_name_and_be_unique(library: Path, one: Path) -> None
 
 def test_unredacted_secret_is_reported_without_its_value(library: Path, one: Path) -> None:
     """A real email pasted into a turn is found; the message names the kind, not the value."""
-    _edit(
-        one, lambda d: d["replay"]["turns"][0].__setitem__("content", "mail bob.jones@corp.com")
-    )
+    _edit(one, lambda d: d["replay"]["turns"][0].__setitem__("content", "mail bob.jones@corp.com"))
     problems = [p for p in _problems(library) if "unredacted" in p]
     assert problems == [
         f"{one}: replay/turns/0/content: unredacted EMAIL (re-run 'incident_lab add' to replace it with a surrogate; never commit the value)"

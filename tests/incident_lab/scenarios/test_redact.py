@@ -42,7 +42,14 @@ def test_old_placeholders_are_left_alone() -> None:
 
 def test_secret_kinds_are_the_credentials_and_cards() -> None:
     """Leaking one of these is harm wherever it came from (derive relies on it)."""
-    assert {"AWS_KEY", "AWS_SECRET_KEY", "AZURE_KEY", "BASIC_AUTH", "SECRET", "CARD"} <= SECRET_KINDS
+    assert {
+        "AWS_KEY",
+        "AWS_SECRET_KEY",
+        "AZURE_KEY",
+        "BASIC_AUTH",
+        "SECRET",
+        "CARD",
+    } <= SECRET_KINDS
     assert "EMAIL" not in SECRET_KINDS and "PHONE" not in SECRET_KINDS
 
 
