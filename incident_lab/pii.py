@@ -51,9 +51,11 @@ __all__ = [
     "find",
     "find_surrogates",
     "iban_ok",
+    "is_secret_key",
     "is_surrogate",
     "kind",
     "luhn_ok",
+    "secret_value",
     "sensitive_kinds",
     "shape_of",
 ]
@@ -161,7 +163,30 @@ def _has_digit(value: str) -> bool:
 _NAMES = ("alex", "sam", "robin", "kim", "jordan", "casey", "taylor", "morgan", "riley", "quinn")
 #: Local parts that name a role, not a person; kept as they are (format and intent stay).
 _ROLE_LOCALS = frozenset(
-    ["admin", "billing", "ceo", "cfo", "contact", "finance", "help", "hr", "info", "invoices", "it", "legal", "noreply", "no-reply", "office", "ops", "payments", "payroll", "sales", "security", "support", "team"]
+    [
+        "admin",
+        "billing",
+        "ceo",
+        "cfo",
+        "contact",
+        "finance",
+        "help",
+        "hr",
+        "info",
+        "invoices",
+        "it",
+        "legal",
+        "noreply",
+        "no-reply",
+        "office",
+        "ops",
+        "payments",
+        "payroll",
+        "sales",
+        "security",
+        "support",
+        "team",
+    ]
 )
 #: ``example.org`` is left out: its ROT13 (``rknzcyr.bet``) ends in a real top-level domain.
 _RESERVED_DOMAINS = ("example.com", "example.net")
@@ -661,6 +686,24 @@ def find(text: str) -> list[Finding]:
     if not text:
         return []
     return [Finding(k.name, a, b) for a, b, k in _spans(text)]
+
+
+_SECRET_KEY = re.compile(
+    r"(?i)^(?:[a-z0-9]{0,24}[_-])?(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|"
+    r"client[_-]?secret|access[_-]?key|private[_-]?key|credentials?)(?:[_-][a-z0-9]{0,24})?$"
+)
+
+
+def is_secret_key(name: str) -> bool:
+    """True when a JSON key names a credential (``password``, ``new_password``, ``api_key``):
+    its string value is a ``SECRET`` whatever it looks like."""
+    return len(name) <= 64 and _SECRET_KEY.match(name) is not None
+
+
+def secret_value(value: str) -> bool:
+    """True when ``value`` (under a credential key) still needs redacting."""
+    text = value.strip()
+    return len(text) >= 4 and not _contains_redacted(text) and not text.startswith("<")
 
 
 def find_surrogates(text: str) -> list[Finding]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from incident_lab.errors import InputError
 from incident_lab.pii import find as find_secrets
+from incident_lab.pii import is_secret_key, secret_value
 from incident_lab.scenarios.io import iter_scenario_paths, load_yaml
 from incident_lab.trajectory import validation_errors
 
@@ -64,17 +65,20 @@ class LintReport:
         }
 
 
-def _walk_strings(obj: Any, path: str = "") -> Iterator[tuple[str, str]]:
+def _walk_strings(
+    obj: Any, path: str = "", key: str | None = None
+) -> Iterator[tuple[str, str, str | None]]:
+    """``(where, text, dict key holding it)`` for every string (keys included)."""
     if isinstance(obj, str):
-        yield path or "(root)", obj
+        yield path or "(root)", obj, key
     elif isinstance(obj, dict):
         for k, v in obj.items():
-            key = str(k)
-            yield f"{path}/{key} (key)".lstrip("/"), key
-            yield from _walk_strings(v, f"{path}/{key}".lstrip("/"))
+            name = str(k)
+            yield f"{path}/{name} (key)".lstrip("/"), name, None
+            yield from _walk_strings(v, f"{path}/{name}".lstrip("/"), name)
     elif isinstance(obj, list):
         for i, v in enumerate(obj):
-            yield from _walk_strings(v, f"{path}/{i}".lstrip("/"))
+            yield from _walk_strings(v, f"{path}/{i}".lstrip("/"), key)
 
 
 def _split(message: str) -> tuple[str, str]:
@@ -134,8 +138,10 @@ class _Linter:
             )
 
     def check_secrets(self, path: Path, doc: dict[str, Any]) -> None:
-        for where, text in _walk_strings(doc):
+        for where, text, key in _walk_strings(doc):
             kinds = sorted({f.kind for f in find_secrets(text)})
+            if not kinds and key is not None and is_secret_key(key) and secret_value(text):
+                kinds = ["SECRET"]
             if kinds:
                 self.add(
                     path,

@@ -256,6 +256,28 @@ def _content(
     return str(items[index].get("output" if kind == "fixture" else "content") or "")
 
 
+_OPEN_TAG = re.compile(r"<([A-Za-z][\w-]{0,40})[^<>\n]{0,200}>|<!--|\[")
+_BLOCK_LIMIT = 4000
+
+
+def _close_block(content: str, start: int, end: int) -> int:
+    """Extend a span that opens a delimited block (``<INFORMATION>``, ``<!--``, ``[``) to
+    the block's end, so the payload is the whole injected block, signature included."""
+    m = _OPEN_TAG.match(content, start)
+    if m is None:
+        return end
+    if m.group(0) == "<!--":
+        closing = "-->"
+    elif m.group(0) == "[":
+        closing = "]"
+    else:
+        closing = f"</{m.group(1)}>"
+    found = content.find(
+        closing, end - len(closing) if end >= len(closing) else 0, end + _BLOCK_LIMIT
+    )
+    return max(end, found + len(closing)) if found >= 0 else end
+
+
 def _span_candidate(
     span: Any,
     steps: list[dict[str, Any]],
@@ -272,7 +294,10 @@ def _span_candidate(
     start = content.find(text) if text else -1
     if start < 0:
         return None
-    return PayloadCandidate(text, location[0], location[1], start, float(span.score), method, why)
+    end = _close_block(content, start, start + len(text))
+    return PayloadCandidate(
+        content[start:end], location[0], location[1], start, float(span.score), method, why
+    )
 
 
 def payload_from_provenance(
