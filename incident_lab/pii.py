@@ -58,6 +58,7 @@ __all__ = [
     "secret_value",
     "sensitive_kinds",
     "shape_of",
+    "widen_surrogates",
 ]
 
 #: Categories of kinds; ``credential`` values are harmful wherever they appear.
@@ -714,6 +715,30 @@ def find_surrogates(text: str) -> list[Finding]:
     if not text:
         return []
     return [Finding(k.name, a, b) for a, b, k in _spans(text, want_surrogates=True)]
+
+
+_ESCAPE = re.compile(r"\\(.)")
+_GENERATED_EMAIL = re.compile(r"@(?:example\.com|example\.net|org\d+\.example)$", re.IGNORECASE)
+
+
+def widen_surrogates(pattern: str, any_value: str) -> str:
+    """Let each surrogate written literally in a regex also match any value of its kind.
+
+    A scenario's expectation pins the surrogate (``sam\\.2@example\\.net``); raw production
+    logs hold the real value. Blast radius widens the pattern to "the same kind of value"
+    (the kind's shape, else ``any_value``), as it does for ``<EMAIL_2>`` placeholders.
+    """
+    plain = _ESCAPE.sub(r"\1", pattern)
+    for f in find_surrogates(plain):
+        value = plain[f.start : f.end]
+        if f.kind == "EMAIL" and not _GENERATED_EMAIL.search(value):
+            continue  # an address on a reserved domain in the incident itself: exact in the logs
+        shape = shape_of(f.kind) or any_value
+        for literal in dict.fromkeys((re.escape(value), re.escape(value).replace("\\-", "-"))):
+            if literal in pattern:
+                pattern = pattern.replace(literal, f"(?:{literal}|{shape})")
+                break
+    return pattern
 
 
 def sensitive_kinds(text: str, categories: frozenset[str] = SENSITIVE_CATEGORIES) -> list[str]:

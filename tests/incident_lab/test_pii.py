@@ -293,3 +293,11 @@ def test_card_and_iban_surrogates_are_valid_for_every_index(n: int) -> None:
     assert luhn_ok(card) and card.startswith("400000") and len(card) == 16
     iban = pii.kind("IBAN").surrogate("GB82WEST12345698765432", n)
     assert iban_ok(iban) and pii.is_surrogate("IBAN", iban)
+
+
+def test_widen_surrogates_lets_a_pinned_surrogate_match_the_real_value() -> None:
+    """Blast radius reads raw logs: the pinned stand-in widens to its kind's shape."""
+    pattern = pii.widen_surrogates(r"sam\.2@example\.net", r"[^\s,;]+")
+    assert re.search(pattern, "to thief@evil-mail.com") and re.search(pattern, "sam.2@example.net")
+    assert not re.search(pattern, "to nobody")
+    assert pii.widen_surrogates(r"STAFF100", r"[^\s,;]+") == "STAFF100"
