@@ -248,18 +248,58 @@ def _trace(
     return out
 
 
-_TARGET_KEY = re.compile(
-    r"(?:^|[/_-])(?:to|cc|bcc|recipients?|email|address|iban|account|url|link|path|file|files|"
-    r"channel|user|username|phone|number|command|cmd|host|domain|endpoint|webhook|dest|destination|"
-    r"target|repo|branch|password|amount|payee|receiver|beneficiary|id|participants?|invitees?)"
-    r"(?:$|[/_-]|\d)",
-    re.IGNORECASE,
+#: Argument names that say where or to whom an action goes (or how much).
+_TARGET_WORDS = frozenset(
+    [
+        "to",
+        "cc",
+        "bcc",
+        "recipient",
+        "recipients",
+        "email",
+        "address",
+        "iban",
+        "account",
+        "url",
+        "link",
+        "path",
+        "file",
+        "files",
+        "channel",
+        "user",
+        "username",
+        "phone",
+        "number",
+        "command",
+        "cmd",
+        "host",
+        "domain",
+        "endpoint",
+        "webhook",
+        "dest",
+        "destination",
+        "target",
+        "repo",
+        "branch",
+        "password",
+        "amount",
+        "payee",
+        "receiver",
+        "beneficiary",
+        "id",
+        "participant",
+        "participants",
+        "invitee",
+        "invitees",
+    ]
 )
+_KEY_SPLIT = re.compile(r"[^a-z]+")
 
 
 def _is_target(arg: ArgSource) -> bool:
     """True for an argument that says *where* or *to whom* the action goes (or how much)."""
-    return bool(_TARGET_KEY.search(arg.path) or anchors(arg.value) or arg.matched != "value")
+    words = set(_KEY_SPLIT.split(arg.path.lower()))
+    return bool(words & _TARGET_WORDS or anchors(arg.value) or arg.matched != "value")
 
 
 def _asks_for(span: InstructionSpan, tool: str, kind: str, args: list[ArgSource]) -> bool:
