@@ -33,7 +33,7 @@ _I = re.IGNORECASE
 INJ_OVERRIDE = re.compile(
     r"\b(ignore|disregard|forget|override|bypass|abandon|discard)\b[^.\n]{0,40}?"
     r"\b(previous|prior|above|earlier|preceding|original|all|any|your|the|system)\b[^.\n]{0,30}?"
-    r"\b(instructions?|directions?|rules?|guidelines?|prompts?|constraints?|polic(y|ies)|orders?|tasks?)\b"
+    r"\b(instructions?|directions?|rules?|guidelines?|prompts?|constraints?|polic(y|ies)|tasks?)\b"
     r"|\bnew (instructions?|task|objective|directive|priority)\s*[:\-]"
     r"|\b(you are now|from now on,? you|you must now|you will now|your (new|real|actual) (task|goal|job|role|instructions?))\b"
     r"|\b(system|admin|administrator|developer|security)\s*(override|message|instruction|notice|update)\s*[:\]]"

@@ -203,8 +203,8 @@ def classify(
         for c in shown:
             for line in render_classification(c, top_k or 3):
                 click.echo(line)
-    flagged = sum(1 for c in results if c.incident)
-    click.echo(f"classified {len(results)} session(s): {flagged} with incident signals", err=True)
+    n_flagged = sum(1 for c in results if c.incident)
+    click.echo(f"classified {len(results)} session(s): {n_flagged} with incident signals", err=True)
     if rejects:
         for line in rejects[:_MAX_REJECT_LINES]:
             click.echo(f"rejected: {line}", err=True)

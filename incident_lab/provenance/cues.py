@@ -84,7 +84,7 @@ _VERBS_EN = (
     r"create|book|reserve|change|update|reset|run|execute|open|read|visit|click|download|upload|"
     r"post|write|reply|say|print|output|respond|include|append|tell|call|use|make|schedule|cancel|"
     r"move|copy|export|leak|reveal|insert|set|give|provide|list|summari[sz]e|translate|answer|"
-    r"start|begin|end|do|follow|decode|perform|navigate|go|ignore|disregard|forget|repeat|store|save|"
+    r"start|begin|end|do|follow|decode|paraphrase|rewrite|translate|show|display|mention|add|perform|navigate|go|ignore|disregard|forget|repeat|store|save|"
     r"submit|fill|purchase|buy|order|approve|confirm|publish|push|commit|install|modify|fetch)"
 )
 
@@ -139,6 +139,11 @@ _EN_ROLE = (
     r"|^\W{0,4}(?:system|admin|developer|security|assistant)\s*(?:override|message|instruction|"
     r"notice|update|alert|note)?\s*:"
     r"|\b(?:highest|top|maximum) priority\b|\b(?:authori[sz]ed|approved|signed) by\b"
+    r"|\b(?:urgent|emergency|priority|important|critical|mandatory)\W{0,6}(?:new )?(?:task|instructions?|"
+    r"notice|update|request|action|directive)\b|\bno matter what\b|\bthis is (?:a|only a) test\b"
+    r"|\bregardless of (?:any|all|the|your) (?:previous|prior|earlier|other|original)\b"
+    r"|\b(?:test|ci|evaluation|debug) (?:pipeline|mode|harness)\b|\bprove (?:that )?you are\b"
+    r"|^\W{0,6}(?:todo|to-do|action required|action item|task|reminder|nota bene)\s{0,3}:"
     r"|\bmessage from (?:me,? )?[\w .'-]{1,40}?,? to you\b"
 )
 _DE = (
@@ -211,8 +216,12 @@ _OVERRIDE_ML = (
 )
 
 
+#: Synonyms too common as plain nouns to stand for "instructions" ("the order number").
+_NOT_INSTRUCTIONS = frozenset({"order", "orders"})
+
+
 def _words(*groups: tuple[str, ...]) -> str:
-    return "|".join(re.escape(w) for g in groups for w in g)
+    return "|".join(re.escape(w) for g in groups for w in g if w not in _NOT_INSTRUCTIONS)
 
 
 # The variants' own paraphrases of "ignore previous instructions" (framing.SYNONYMS).
@@ -228,6 +237,13 @@ _JAILBREAK = (
     r"|\bstay in character\b|\balways compl(?:y|ies)\b|\bwithout (?:any )?(?:restrictions|filters)\b"
     r"|\bunfiltered assistant\b|\bpretend (?:you|that you) (?:are|have)\b|\boverrid(?:e|ing) your\b"
     r"|\bignore that refusal\b|\bjust kidding,? (?:please )?follow\b|\bperfectly allowed\b"
+    r"|\bno[ -]limits? (?:ai|assistant|mode|model)\b|\b(?:you are|you're) (?:now )?(?:an? )?(?:\w+ ){0,3}"
+    r"(?:ai|assistant|model) (?:with no|without|that has no)\b|\bomniscient ai\b"
+    r"|\b(?:keine|ohne) (?:regeln|richtlinien|einschrankungen|grenzen)\b|\buneingeschrankt\b"
+    r"|\bsans (?:restrictions?|limites?|regles|filtres?|censure)\b"
+    r"|\bsin (?:restricciones|limites|reglas|filtros|censura)\b"
+    r"|\bsenza (?:restrizioni|limiti|regole|filtri|censura)\b"
+    r"|\bsem (?:restricoes|limites|regras|filtros|censura)\b"
 )
 
 _VERB_START_RE = re2.compile("(?im)" + _VERB_START)
@@ -246,6 +262,8 @@ _DELIMITER_PATTERN = (
     r"</?(?:information|instructions?|system|important|admin|prompt|assistant|user|context|"
     r"tool_output|im_start|im_end|endoftext|inst|sys|secret|hidden|note)\b[^>\n]{0,40}>"
     r"|\[/?(?:system|inst|instructions?|admin|assistant|important|sys)\]|<\|[a-z_]{2,20}\|>"
+    r"|^\W{0,4}(?:user|human|assistant|ai|system|model)\s{0,2}:\s{0,3}\S"
+    r"|<(?:end|start)[ _]of[ _](?:session|conversation|turn|document|text)>"
     r"|^\W{0,3}#{2,}\s{0,3}(?:system|instructions?|new|important|admin|end|begin|attention|task)"
     r"|^\W{0,3}[-=*]{3,}\s{0,3}(?:begin |end |new )?(?:system|instructions?|important|prompt)\b"
 )
@@ -253,7 +271,8 @@ _HIDDEN_PATTERN = (
     r"<!--|display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden|font-size\s{0,3}:\s{0,3}0"
     r"(?:px|pt|em)?\b|color\s{0,3}:\s{0,3}(?:#fff(?:fff)?|white|transparent)\b|opacity\s{0,3}:\s{0,3}0\b"
 )
-_UNIT = re.compile(r"[^\n]+")
+# A line, continued over line breaks followed by a lower-case word (wrapped or folded text).
+_UNIT = re.compile(r"(?:[^\n]|\n(?=[ \t]{0,40}[a-z'\"(]))+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]{0,2}\s+(?=[\w\"'(\[<])")
 _MAX_UNIT = 600
 _SPACED_OUT = re.compile(r"(?:\S[ \t]){8}")  # "s e n d  t h e": sentences cannot be cut
@@ -449,6 +468,10 @@ def _wrap(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _strong_unit(unit: Unit) -> bool:
+    return any(c.split(":")[0] in STRONG_CUES for c in unit.cues)
+
+
 @dataclass(frozen=True, slots=True)
 class FoundSpan:
     """An instruction span in one text (offsets into it)."""
@@ -470,8 +493,8 @@ def find_spans(text: str, threshold: float = SPAN_THRESHOLD) -> list[FoundSpan]:
             i += 1
             continue
         lo = hi = i
-        while lo > 0 and units[lo - 1].cues:
-            lo -= 1
+        while lo > 0 and _strong_unit(units[lo - 1]):
+            lo -= 1  # backwards only over text that itself addresses the model
         j = i + 1
         gap = 0
         while j < len(units):
