@@ -319,17 +319,24 @@ _DELEGATION = re.compile(
     r"do (?:all |everything |whatever )?(?:the |my )?(?:tasks?|steps|items|things|todos?)|"
     r"complete (?:all )?(?:the |my )?(?:tasks?|steps|items|todos?)|"
     r"(?:tasks?|steps|instructions|todos?) (?:i have |listed |written )?(?:on|in|at|from)|"
-    r"carry out (?:the|my))\b",
+    r"carry out (?:the|my)|accordingly|(?:do|perform|take) the actions?|actions? (?:specified|listed|"
+    r"described|requested) in)\b",
     re.IGNORECASE,
 )
 #: Cues ordinary task content does not carry: a delegated-to text with them is still an attack.
 _ATTACK_CUES = frozenset({"override", "hidden_text", "addressed_to_model", "decoded"})
 
 
+def _delegated(session: _Session, before: int | None = None) -> bool:
+    """True when the user's turns (before step ``before``) hand the task over to content."""
+    return any(
+        _DELEGATION.search(session.text(u)) for u in session.user if before is None or u < before
+    )
+
+
 def _sanctioned(session: _Session, spans: tuple[InstructionSpan, ...]) -> set[int]:
     """Spans the user told the agent to follow: ordinary task content, not an injection."""
-    user_text = "\n".join(session.text(u) for u in session.user)
-    if not _DELEGATION.search(user_text):
+    if not _delegated(session):
         return set()
     return {
         k
@@ -394,7 +401,9 @@ def _call(
             + " come from an instruction span"
         )
     elif kind in SIDE_EFFECTS:
-        requested = authorised(kind, tool, user_text)
+        requested = authorised(kind, tool, user_text) or (
+            _delegated(session, i) and instruction is None
+        )
         if not requested:
             why.append(f"no user turn before it asks for {kind!r} actions")
     else:

@@ -272,7 +272,7 @@ _HIDDEN_PATTERN = (
     r"(?:px|pt|em)?\b|color\s{0,3}:\s{0,3}(?:#fff(?:fff)?|white|transparent)\b|opacity\s{0,3}:\s{0,3}0\b"
 )
 # A line, continued over line breaks followed by a lower-case word (wrapped or folded text).
-_UNIT = re.compile(r"(?:[^\n]|\n(?=[ \t]{0,40}[a-z'\"(]))+")
+_UNIT = re.compile(r"(?:[^\n]|\n(?=[ \t]{0,40}[a-z'\"(])(?![ \t]{0,40}[\w-]{1,30}:))+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]{0,2}\s+(?=[\w\"'(\[<])")
 _MAX_UNIT = 600
 _SPACED_OUT = re.compile(r"(?:\S[ \t]){8}")  # "s e n d  t h e": sentences cannot be cut
