@@ -143,7 +143,7 @@ _EN_ROLE = (
     r"notice|update|request|action|directive)\b|\bno matter what\b|\bthis is (?:a|only a) test\b"
     r"|\bregardless of (?:any|all|the|your) (?:previous|prior|earlier|other|original)\b"
     r"|\b(?:test|ci|evaluation|debug) (?:pipeline|mode|harness)\b|\bprove (?:that )?you are\b"
-    r"|^\W{0,6}(?:todo|to-do|action required|action item|task|reminder|nota bene)\s{0,3}:"
+    r"|(?:^|[^a-z0-9])(?:todo|to-do|action required|action item|task|reminder|nota bene)\s{0,3}:"
     r"|\bmessage from (?:me,? )?[\w .'-]{1,40}?,? to you\b"
 )
 _DE = (
@@ -231,6 +231,12 @@ _OVERRIDE_PARAPHRASE = (
     rf"[^.\n]{{0,30}}\b(?:instructions?|{_words(SYNONYMS['instructions'], SYNONYMS['instruction'])}|"
     r"guidelines?|constraints?|polic(?:y|ies))\b"
 )
+# "Ignore your previous iunstructions": the instruction word misspelt.
+_OVERRIDE_TYPO = (
+    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|your\s+|the\s+|any\s+){0,3}"
+    r"(?:previous|prior|above|earlier|preceding|original|former)\s+"
+    r"\w{0,6}(?:str|direct|rule|guid|prompt|command|task|polic)\w{0,12}"
+)
 _JAILBREAK = (
     r"\b(?:developer|dan|god|jailbreak|unrestricted|unfiltered|sudo|admin) mode\b|\bdo anything now\b"
     r"|\byou are (?:now )?dan\b|\bno (?:rules|restrictions|filters|guidelines|limits)\b"
@@ -264,7 +270,8 @@ _DELIMITER_PATTERN = (
     r"|\[/?(?:system|inst|instructions?|admin|assistant|important|sys)\]|<\|[a-z_]{2,20}\|>"
     r"|^\W{0,4}(?:user|human|assistant|ai|system|model)\s{0,2}:\s{0,3}\S"
     r"|<(?:end|start)[ _]of[ _](?:session|conversation|turn|document|text)>"
-    r"|^\W{0,3}#{2,}\s{0,3}(?:system|instructions?|new|important|admin|end|begin|attention|task)"
+    r"|#{2,}\W{0,3}(?:system|instructions?|new|important|admin|end|begin|attention|task)"
+    r"|[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?\s{0,2}[)\]}>]"
     r"|^\W{0,3}[-=*]{3,}\s{0,3}(?:begin |end |new )?(?:system|instructions?|important|prompt)\b"
 )
 _HIDDEN_PATTERN = (
