@@ -345,15 +345,15 @@ def _sanctioned(session: _Session, spans: tuple[InstructionSpan, ...]) -> set[in
     }
 
 
-def _asks_for(span: InstructionSpan, tool: str, kind: str, args: list[ArgSource]) -> bool:
-    """True when the span's words name this call: its tool, its kind of action or a value."""
+def _asks_for(span: InstructionSpan, tool: str, args: list[ArgSource]) -> bool:
+    """True when the span names this call: a word of its tool's name, or one of its values.
+
+    A verb alone ("send ...") does not tie a span to every call of that kind: the user's
+    own e-mail after an injected "send the code to ..." is not the injected one.
+    """
     plain = readable(span.text)[0]
     tokens = [t for t in re.split(r"[^a-z0-9]+", tool.lower()) if len(t) >= 4]
-    if any(t not in _GENERIC_TOKENS and t.rstrip("s") in plain for t in tokens):
-        return True
-    from incident_lab.classify.lexicon import ACTION_VERBS
-
-    if any(re.search(rf"\b{re.escape(v)}", plain) for v in ACTION_VERBS.get(kind, ())):
+    if any(t not in _GENERIC_TOKENS and t[:6].rstrip("s") in plain for t in tokens):
         return True
     return any(
         len(a.value) >= 4 and find_value(a.value, span.text, span.text.lower()) for a in args
@@ -378,7 +378,7 @@ def _call(
         for a in args
         if a.in_instruction is not None
         and a.in_instruction not in user_spans
-        and (acting or _strong(spans[a.in_instruction]))
+        and (acting or (_strong(spans[a.in_instruction]) and bool(anchors(a.value))))
         and not _is_instruction_text(a.value)
     )
     instruction = attacker[0].in_instruction if attacker else None
@@ -387,7 +387,7 @@ def _call(
     ]  # strong untrusted spans before the call
     if instruction is None:
         for k in reversed(earlier):
-            if _asks_for(spans[k], tool, kind, args):
+            if _asks_for(spans[k], tool, args):
                 instruction = k
                 break
     user_text = "\n".join(session.text(u) for u in session.user if u < i)

@@ -280,7 +280,9 @@ _HIDDEN_PATTERN = (
 )
 # A line, continued over line breaks followed by a lower-case word (wrapped or folded text).
 _UNIT = re.compile(r"(?:[^\n]|\n(?=[ \t]{0,40}[a-z'\"(])(?![ \t]{0,40}[\w-]{1,30}:))+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]{0,2}\s+(?=[\w\"'(\[<])")
+# A sentence ends at . ! ? before a blank, or at an escaped line break inside a quoted string
+# ("Rating: 3.9\\nReviews: ..."); a Morse blob (". -") is not cut.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]{0,2}\s+(?=[^\s.\-])|\\n(?=\S)")
 _MAX_UNIT = 600
 _SPACED_OUT = re.compile(r"(?:\S[ \t]){8}")  # "s e n d  t h e": sentences cannot be cut
 
