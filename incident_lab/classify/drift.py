@@ -36,11 +36,6 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
     if not view.user_turns:
         return []
     prov = provenance_of(traj)
-    asked_actions = {
-        cat
-        for cat, verbs in ACTION_VERBS.items()
-        if cat in _SIDE_EFFECTS and any(verb_used(v, view.user_text) for v in verbs)
-    }
     signals: list[Signal] = []
     unrelated_reads: list[int] = []
     for c in prov.calls:
@@ -51,6 +46,11 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
         if c.kind in SIDE_EFFECTS:
             if c.requested and not (high_impact and not _command_asked(view, args_text, c.step)):
                 continue
+            asked_actions = {
+                cat
+                for cat, verbs in ACTION_VERBS.items()
+                if cat in _SIDE_EFFECTS and any(verb_used(v, view.user_text) for v in verbs)
+            }
             read_only = not asked_actions
             said_not = forbidden(c.kind, view.user_text_before(c.step))
             weight = 0.9 if said_not else 0.7 if read_only else 0.6

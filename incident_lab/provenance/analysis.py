@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from incident_lab.provenance.actions import SIDE_EFFECTS, action_kind, authorised, failed
-from incident_lab.provenance.cues import SPAN_THRESHOLD, find_spans
+from incident_lab.provenance.cues import SPAN_THRESHOLD, WEAK_SPAN_SCORE, find_spans, score_text
 from incident_lab.provenance.model import (
     ArgSource,
     CallProvenance,
@@ -248,29 +248,112 @@ def _trace(
     return out
 
 
-_TARGET_KEY = re.compile(
-    r"(?:^|[/_-])(?:to|cc|bcc|recipients?|email|address|iban|account|url|link|path|file|files|"
-    r"channel|user|username|phone|number|command|cmd|host|domain|endpoint|webhook|dest|destination|"
-    r"target|repo|branch|password|amount|payee|receiver|beneficiary|id|participants?|invitees?)"
-    r"(?:$|[/_-]|\d)",
-    re.IGNORECASE,
+#: Argument names that say where or to whom an action goes (or how much).
+_TARGET_WORDS = frozenset(
+    [
+        "to",
+        "cc",
+        "bcc",
+        "recipient",
+        "recipients",
+        "email",
+        "address",
+        "iban",
+        "account",
+        "url",
+        "link",
+        "path",
+        "file",
+        "files",
+        "channel",
+        "user",
+        "username",
+        "phone",
+        "number",
+        "command",
+        "cmd",
+        "host",
+        "domain",
+        "endpoint",
+        "webhook",
+        "dest",
+        "destination",
+        "target",
+        "repo",
+        "branch",
+        "password",
+        "amount",
+        "payee",
+        "receiver",
+        "beneficiary",
+        "id",
+        "participant",
+        "participants",
+        "invitee",
+        "invitees",
+    ]
 )
+_KEY_SPLIT = re.compile(r"[^a-z]+")
 
 
 def _is_target(arg: ArgSource) -> bool:
     """True for an argument that says *where* or *to whom* the action goes (or how much)."""
-    return bool(_TARGET_KEY.search(arg.path) or anchors(arg.value) or arg.matched != "value")
+    words = set(_KEY_SPLIT.split(arg.path.lower()))
+    return bool(words & _TARGET_WORDS or anchors(arg.value) or arg.matched != "value")
 
 
-def _asks_for(span: InstructionSpan, tool: str, kind: str, args: list[ArgSource]) -> bool:
-    """True when the span's words name this call: its tool, its kind of action or a value."""
+def _strong(span: InstructionSpan) -> bool:
+    """A span with a cue only text aimed at a model carries (weak ones are ordinary requests)."""
+    return span.score > WEAK_SPAN_SCORE
+
+
+def _is_instruction_text(value: str) -> bool:
+    """A value that is itself injected text (a channel *named* "IMPORTANT!!! Ignore ..."):
+    the call refers to the container, the instruction did not choose the value."""
+    return len(value) >= 20 and score_text(value)[0] >= SPAN_THRESHOLD
+
+
+#: The user hands the task over to content ("follow the README", "do the tasks on my list").
+_DELEGATION = re.compile(
+    r"\b(?:follow(?:ing)?|according to|as (?:described|explained|listed|specified|written) in|"
+    r"do (?:all |everything |whatever )?(?:the |my )?(?:tasks?|steps|items|things|todos?)|"
+    r"complete (?:all )?(?:the |my )?(?:tasks?|steps|items|todos?)|"
+    r"(?:tasks?|steps|instructions|todos?) (?:i have |listed |written )?(?:on|in|at|from)|"
+    r"carry out (?:the|my)|accordingly|(?:do|perform|take) the actions?|actions? (?:specified|listed|"
+    r"described|requested) in)\b",
+    re.IGNORECASE,
+)
+#: Cues ordinary task content does not carry: a delegated-to text with them is still an attack.
+_ATTACK_CUES = frozenset({"override", "hidden_text", "addressed_to_model", "decoded"})
+
+
+def _delegated(session: _Session, before: int | None = None) -> bool:
+    """True when the user's turns (before step ``before``) hand the task over to content."""
+    return any(
+        _DELEGATION.search(session.text(u)) for u in session.user if before is None or u < before
+    )
+
+
+def _sanctioned(session: _Session, spans: tuple[InstructionSpan, ...]) -> set[int]:
+    """Spans the user told the agent to follow: ordinary task content, not an injection."""
+    if not _delegated(session):
+        return set()
+    return {
+        k
+        for k, s in enumerate(spans)
+        if s.source != "user" and not _ATTACK_CUES & {c.split(":")[0] for c in s.cues}
+    }
+
+
+def _asks_for(span: InstructionSpan, tool: str, args: list[ArgSource]) -> bool:
+    """True when the span names this call: a word of its tool's name, or one of its values.
+
+    A verb alone ("send ...") does not tie a span to every call of that kind: the user's
+    own e-mail after an injected "send the code to ..." is not the injected one.
+    """
     plain = readable(span.text)[0]
     tokens = [t for t in re.split(r"[^a-z0-9]+", tool.lower()) if len(t) >= 4]
-    if any(t not in _GENERIC_TOKENS and t.rstrip("s") in plain for t in tokens):
-        return True
-    from incident_lab.classify.lexicon import ACTION_VERBS
-
-    if any(re.search(rf"\b{re.escape(v)}", plain) for v in ACTION_VERBS.get(kind, ())):
+    if any(t not in _GENERIC_TOKENS and t[:6].rstrip("s") in plain for t in tokens):
         return True
     return any(
         len(a.value) >= 4 and find_value(a.value, span.text, span.text.lower()) for a in args
@@ -289,16 +372,22 @@ def _call(
         problem = f"arguments are {type(raw_args).__name__}, not an object"
     args = _trace(session, spans, raw_args if raw_args is not None else {}, i)
     kind = action_kind(tool, arguments)
+    acting = kind in SIDE_EFFECTS
     attacker = tuple(
-        a for a in args if a.in_instruction is not None and a.in_instruction not in user_spans
+        a
+        for a in args
+        if a.in_instruction is not None
+        and a.in_instruction not in user_spans
+        and (acting or (_strong(spans[a.in_instruction]) and bool(anchors(a.value))))
+        and not _is_instruction_text(a.value)
     )
     instruction = attacker[0].in_instruction if attacker else None
     earlier = [
-        k for k, s in enumerate(spans) if s.step < i and k not in user_spans
-    ]  # untrusted spans before the call
+        k for k, s in enumerate(spans) if s.step < i and k not in user_spans and _strong(s)
+    ]  # strong untrusted spans before the call
     if instruction is None:
         for k in reversed(earlier):
-            if _asks_for(spans[k], tool, kind, args):
+            if _asks_for(spans[k], tool, args):
                 instruction = k
                 break
     user_text = "\n".join(session.text(u) for u in session.user if u < i)
@@ -312,7 +401,9 @@ def _call(
             + " come from an instruction span"
         )
     elif kind in SIDE_EFFECTS:
-        requested = authorised(kind, tool, user_text)
+        requested = authorised(kind, tool, user_text) or (
+            _delegated(session, i) and instruction is None
+        )
         if not requested:
             why.append(f"no user turn before it asks for {kind!r} actions")
     else:
@@ -366,14 +457,23 @@ def analyse(trajectory: Any) -> Provenance:
     session = _Session(trajectory)
     spans = _spans(session)
     user_spans = {k for k, s in enumerate(spans) if s.source == "user"}
+    user_spans |= _sanctioned(session, spans)
     calls = tuple(_call(session, spans, i, user_spans) for i in session.call_steps)
     for c in calls:
         if c.problem:
             session.problems.append(f"step {c.step}: {c.problem}")
     trusted = "\n".join(session.text(i) for i in session.user + session.system)
     system_prompt = "\n".join(session.text(i) for i in session.system)
+    eligible = {
+        k for k, s in enumerate(spans) if (s.source == "user" or _strong(s)) and k not in
+        user_spans - {k for k, s in enumerate(spans) if s.source == "user"}
+    }  # fmt: skip
     obedient = obedient_answers(
-        spans, [(i, session.text(i)) for i in session.assistant], trusted, system_prompt
+        spans,
+        [(i, session.text(i)) for i in session.assistant],
+        trusted,
+        system_prompt,
+        eligible,
     )
     return Provenance(
         session_id=session.session_id,
