@@ -108,7 +108,11 @@ def resolve_unsafe_steps(
     from incident_lab.provenance import analyse
 
     prov = analyse(traj)
-    found = sorted({c.step for c in prov.unrequested_calls} | {a.step for a in prov.obedient})
+    found = sorted(
+        {c.step for c in prov.unrequested_calls}
+        | {a.step for a in prov.obedient}
+        | {c.step for c in prov.calls if _carries_injected_value(c)}
+    )
     if found:
         return found, "provenance"
     if classifier_steps:
@@ -118,6 +122,17 @@ def resolve_unsafe_steps(
         "(no labels, no safeguard flag, no unrequested call or obedient answer in the "
         "provenance view, no classifier signal)",
         hint="name the harmful step with --unsafe-step N (0-based index into 'steps')",
+    )
+
+
+def _carries_injected_value(call: Any) -> bool:
+    """A side-effect call the user asked for, whose argument was copied from an instruction
+    span (the requested message to Alice, with the attacker's link as its body)."""
+    from incident_lab.provenance.actions import SIDE_EFFECTS
+
+    return call.kind in SIDE_EFFECTS and any(
+        a.in_instruction is not None and a.origin not in ("user", "system", "model")
+        for a in call.args
     )
 
 
@@ -204,7 +219,12 @@ def _attacker_pin(call: Any, prov: Any, *, user_turn: bool = False) -> dict[str,
     if user_turn:
         pool = [a for a in call.args if a.origin == "user" or a.in_instruction is not None]
     else:
-        pool = list(call.attacker_values)
+        # The attacker's values, and any argument copied from an instruction span.
+        pool = list(call.attacker_values) + [
+            a
+            for a in call.args
+            if a.in_instruction is not None and a.origin != "user" and a not in call.attacker_values
+        ]
     candidates = []
     for arg in pool:
         value = str(arg.value).strip()
