@@ -301,3 +301,19 @@ def test_widen_surrogates_lets_a_pinned_surrogate_match_the_real_value() -> None
     assert re.search(pattern, "to thief@evil-mail.com") and re.search(pattern, "sam.2@example.net")
     assert not re.search(pattern, "to nobody")
     assert pii.widen_surrogates(r"STAFF100", r"[^\s,;]+") == "STAFF100"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("call +1 23 45", False),  # 5 digits: too short for a phone number
+        ("call +49 30 1234567", True),
+        ("ref +1234 5678 9012 3456 7890", False),  # 20 digits: longer than any phone number
+        ("at 2001:db8:85a3::8a2e:370:7334 and fe80::1", True),
+        ("time 12:30:45 and ::", False),
+    ],
+)
+def test_phone_length_and_ipv6_validation(text: str, found: bool) -> None:
+    """Phones need 7-15 digits; an IPv6 candidate must parse and have two groups."""
+    kinds = {f.kind for f in find(text)} & {"PHONE", "IPV6"}
+    assert bool(kinds) is found
