@@ -258,16 +258,25 @@ def _card_is_surrogate(value: str) -> bool:
 
 
 def _phone_surrogate(value: str, n: int) -> str:
+    """A fictional number: NANP ``555-01xx`` (UK numbers: Ofcom's drama range 020 7946 0xxx)."""
+    digits = _digits(value)
+    stripped = value.lstrip()
+    if stripped.startswith("+44") and len(digits) == 12:
+        return _keep_layout(value, f"44207946{(n - 1) % 1000:04d}")
     area = 202 + (n - 1) // 100
     target = f"1{area}55501{(n - 1) % 100:02d}"
-    digits = _digits(value)
+    if stripped.startswith("+") and not stripped.startswith("+1"):
+        return f"+1 {area} 555 01{(n - 1) % 100:02d}"  # no fictional range abroad: use NANP's
     if len(digits) > len(target):
         target = digits[: len(digits) - len(target)] + target
     return _keep_layout(value, target[-len(digits) :])
 
 
 def _phone_is_surrogate(value: str) -> bool:
-    return re.search(r"55501\d\d$", _digits(value)) is not None
+    digits = _digits(value)
+    return re.search(r"55501\d\d$", digits) is not None or (
+        len(digits) == 12 and digits.startswith("442079460")
+    )
 
 
 def _iban_surrogate(value: str, n: int) -> str:
