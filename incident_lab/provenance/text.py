@@ -77,7 +77,7 @@ _LEET_BACK.update({ord("@"): "a", ord("$"): "s"})
 _WORDISH = re.compile(r"[\w@$]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _LEET_DIGIT = re.compile(r"[0134578@$]")
-_SPACED = re.compile(r"(?<!\S)(?:[\w@.,:!?'-][ \t])+\w[\w@.,:!?'-]?(?!\S)")
+_SPACED = re.compile(r"(?<!\S)(?:[\w@.,:!?'-][ \t]){2,}\w[\w@.,:!?'-]?(?!\S)")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _WS = re.compile(r"\s+")
 
