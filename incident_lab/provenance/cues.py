@@ -36,7 +36,13 @@ from dataclasses import dataclass
 import re2
 
 from incident_lab.classify.lexicon import INJ_OVERRIDE
-from incident_lab.provenance.text import MAX_SCAN, function_words, readable
+from incident_lab.provenance.text import (
+    MAX_SCAN,
+    cipher_hint,
+    function_words,
+    plain_form,
+    readable,
+)
 from incident_lab.variants.framing import SYNONYMS
 
 __all__ = [
@@ -355,6 +361,7 @@ class _Matcher:
 
     def __init__(self, patterns: dict[str, str]) -> None:
         self.names = list(patterns)
+        self.patterns = dict(patterns)
         self._set = re2.Set.SearchSet()
         for pattern in patterns.values():
             self._set.Add("(?im)" + pattern)
@@ -413,9 +420,12 @@ _CUE_ORDER = (
 )
 
 
-def score_text(raw: str) -> tuple[float, tuple[str, ...], str | None]:
-    """Score one unit of raw text: ``(score 0..1, cue kinds, language)``."""
-    plain, undone = readable(raw)
+def score_text(raw: str, ciphers: bool = True) -> tuple[float, tuple[str, ...], str | None]:
+    """Score one unit of raw text: ``(score 0..1, cue kinds, language)``.
+
+    ``ciphers``: also try whole-text ciphers (ROT13, Caesar, reversal) on it.
+    """
+    plain, undone = readable(raw, ciphers)
     return _score(raw, plain, undone)
 
 
@@ -461,12 +471,18 @@ def score_units(text: str) -> list[Unit]:
     has only zero-score units and is not cut up further.
     """
     text = text[:MAX_SCAN]
-    whole, undone = readable(text)
-    if not _PLAIN.kinds(whole) and not _RAW.kinds(text) and not undone:
+    ciphers = cipher_hint(text)
+    whole, undone = readable(text, ciphers=False)
+    if not _PLAIN.kinds(whole) and not _RAW.kinds(text) and not undone and not ciphers:
         return []
     units = []
+    plain_text = not undone and not ciphers
     for a, b in _units(text):
-        score, cues, language = score_text(text[a:b])
+        raw = text[a:b]
+        if plain_text:  # nothing to undo anywhere in the text: each unit reads as itself
+            score, cues, language = _score(raw, plain_form(raw), ())
+        else:
+            score, cues, language = score_text(raw, ciphers)
         units.append(Unit(a, b, score, cues, language))
     return units
 
