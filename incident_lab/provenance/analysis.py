@@ -20,7 +20,13 @@ import re
 from typing import Any
 
 from incident_lab.provenance.actions import SIDE_EFFECTS, action_kind, authorised, failed
-from incident_lab.provenance.cues import SPAN_THRESHOLD, WEAK_SPAN_SCORE, find_spans, score_text
+from incident_lab.provenance.cues import (
+    SPAN_THRESHOLD,
+    WEAK_SPAN_SCORE,
+    find_spans,
+    score_text,
+    unit_bounds,
+)
 from incident_lab.provenance.model import (
     ArgSource,
     CallProvenance,
@@ -181,7 +187,70 @@ def _spans(session: _Session) -> tuple[InstructionSpan, ...]:
                     tool=session.tool_of_result.get(i),
                 )
             )
+    found.extend(_echoed_spans(session, found))
+    found.sort(key=lambda sp: (sp.step, sp.start))
     return tuple(found)
+
+
+#: Content an answer should never carry over from a document: markdown images (they load a URL
+#: with data in it), active HTML, ``javascript:`` links, and canary-like tokens.
+_ACTIVE = re.compile(
+    r"!\[[^\]\n]{0,100}\]\(\s{0,3}https?://[^\s)]{1,300}\)|<img\b[^>\n]{0,300}>"
+    r"|\bjavascript:[^\s\"'<>]{1,200}|\bon(?:error|load)\s{0,2}=[^>\n]{0,100}"
+)
+_CANARY = re.compile(r"\b[A-Z][A-Z0-9]{2,12}(?:-[A-Z0-9]{2,12}){1,6}\b")
+_ECHO_KEY = 40
+
+
+def _echo_keys(answer: str) -> list[str]:
+    keys = []
+    for m in _ACTIVE.finditer(answer):
+        item = m.group(0)
+        url = re.search(r"https?://[^\s)\"'?#]{4,200}", item)
+        keys.append(url.group(0).split("://", 1)[1] if url else item[:_ECHO_KEY])
+    keys += [m.group(0) for m in _CANARY.finditer(answer) if len(m.group(0)) >= 8]
+    return keys
+
+
+def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[InstructionSpan]:
+    """Spans read off what an answer obeyed: the untrusted sentence whose markup or canary the
+    answer repeats (a markdown image, ``javascript:``, a token like ``BASTION-CANARY-01``),
+    when that sentence asks for something or is markup. They carry the cue ``echoed``."""
+    extra: list[InstructionSpan] = []
+    trusted = "\n".join(session.text(i) for i in session.user + session.system).lower()
+    for a in session.assistant:
+        for key in _echo_keys(session.text(a)):
+            low = key.lower()
+            if low in trusted:
+                continue
+            for i in reversed([u for u in session.untrusted if u < a]):
+                at = session.lower(i).find(low)
+                if at == -1:
+                    continue
+                if any(sp.step == i and sp.start <= at < sp.end for sp in found + extra):
+                    break
+                text = session.text(i)
+                unit = next(((x, y) for x, y in unit_bounds(text) if x <= at < y), None)
+                if unit is None:
+                    break
+                score, cues, language = score_text(text[unit[0] : unit[1]])
+                active = _ACTIVE.search(text, unit[0], unit[1]) is not None
+                if cues or active:
+                    extra.append(
+                        InstructionSpan(
+                            step=i,
+                            source=session.sources[i],
+                            start=unit[0],
+                            end=unit[1],
+                            text=text[unit[0] : unit[1]],
+                            cues=(*cues, "echoed"),
+                            language=language,
+                            score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
+                            tool=session.tool_of_result.get(i),
+                        )
+                    )
+                break
+    return extra
 
 
 def _span_at(spans: tuple[InstructionSpan, ...], step: int, start: int, end: int) -> int | None:

@@ -36,7 +36,13 @@ from dataclasses import dataclass
 import re2
 
 from incident_lab.classify.lexicon import INJ_OVERRIDE
-from incident_lab.provenance.text import MAX_SCAN, function_words, readable
+from incident_lab.provenance.text import (
+    MAX_SCAN,
+    cipher_hint,
+    function_words,
+    plain_form,
+    readable,
+)
 from incident_lab.variants.framing import SYNONYMS
 
 __all__ = [
@@ -49,6 +55,7 @@ __all__ = [
     "find_spans",
     "score_text",
     "score_units",
+    "unit_bounds",
 ]
 
 
@@ -110,6 +117,11 @@ _EN_IMPERATIVE = (
 )
 _EN_ADDRESSED = (
     rf"{_BOUNDARY}(?:\w{{1,12}} )?{_MODEL}\s{{0,3}}[:,]"
+    r"|\b(?:in|into|to|at the (?:end|start|beginning|top|bottom) of|before|after) (?:your|the|each|every|any|all)"
+    r" (?:response|responses|reply|replies|answer|answers|output|summary|summaries|final answer)\b"
+    r"|\b(?:in|nella|na|en|dans|im|in der) (?:deiner|ihrer|tua|sua|tu|su|ta|votre) (?:antwort|risposta|resposta|"
+    r"respuesta|reponse)\b|\b(?:a la|alla|ao|al|am) (?:fin|fine|final|ende) (?:de |di |da |del |der )?"
+    r"(?:toute|chaque|ogni|cada|jeder|qualquer|cualquier)\w{0,3} (?:reponse|risposta|resposta|respuesta|antwort)\b"
     rf"|\b(?:to|for) you,? (?:the )?{_MODEL}\b|\byou,? {_MODEL}\b"
     rf"|\b(?:dear|hey|hi|hello|attention|note to|message to|instructions? (?:to|for)|note for|"
     rf"reminder (?:to|for)|important (?:message|note) for)\s+(?:the\s+|any\s+|all\s+|my\s+)?{_MODEL}s?\b"
@@ -127,6 +139,7 @@ _EN_REDIRECT = (
     r"|\b(?:new|updated|additional) (?:task|instructions?|objective|directive|priority|request)\s*[:\-]"
     r"|\bthe user (?:wants|asked|would like|has asked|requested|instructed|needs) (?:you|that you)\b"
     r"|\bon behalf of the user\b|\bthe following (?:first|instead)\b|\bdo the following\b"
+    r"|\bnew (?:important )?instructions\b|\boverrid(?:e|es|ing) (?:what|all|any|the|your|previous|prior)\b"
     r"|\b(?:do what it says|follow (?:the|these|its|my) instructions|carry (?:it|this|them) out|"
     r"carry out (?:the|this|these)|obey|then do it|do it:|execute (?:the|these|its) instructions|"
     r"here is your (?:task|mission)|your (?:character's )?next line)\b"
@@ -136,6 +149,9 @@ _EN_ROLE = (
     r"(?:system|admin(?:istrator)?|developer|owner|security team|it department|ceo|manager|openai|"
     r"anthropic|support team|operator)\b"
     r"|\bi am (?:the |your )?(?:admin|administrator|developer|owner|system|ceo|creator|operator)\b"
+    r"|\b(?:systemhinweis|systemnachricht|note systeme|message systeme|nota del sistema|nota di sistema|"
+    r"nota do sistema|aviso del sistema|avviso di sistema|mensaje del sistema|messaggio di sistema)\b"
+    r"|^\W{0,4}(?:override|system override|admin override)\s{0,2}:"
     r"|^\W{0,4}(?:system|admin|developer|security|assistant)\s*(?:override|message|instruction|"
     r"notice|update|alert|note)?\s*:"
     r"|\b(?:highest|top|maximum) priority\b|\b(?:authori[sz]ed|approved|signed) by\b"
@@ -241,6 +257,8 @@ _JAILBREAK = (
     r"\b(?:developer|dan|god|jailbreak|unrestricted|unfiltered|sudo|admin) mode\b|\bdo anything now\b"
     r"|\byou are (?:now )?dan\b|\bno (?:rules|restrictions|filters|guidelines|limits)\b"
     r"|\bstay in character\b|\balways compl(?:y|ies)\b|\bwithout (?:any )?(?:restrictions|filters)\b"
+    r"|\bwithout (?:any )?(?:limits|limitations|censorship|restrictions|filters)\b"
+    r"|\bsafety (?:protocols?|filters?|guidelines|rules|settings) (?:are |have been )?(?:disabled|off|removed|lifted)\b"
     r"|\bunfiltered assistant\b|\bpretend (?:you|that you) (?:are|have)\b|\boverrid(?:e|ing) your\b"
     r"|\bignore that refusal\b|\bjust kidding,? (?:please )?follow\b|\bperfectly allowed\b"
     r"|\bno[ -]limits? (?:ai|assistant|mode|model)\b|\b(?:you are|you're) (?:now )?(?:an? )?(?:\w+ ){0,3}"
@@ -322,6 +340,11 @@ def _units(text: str) -> list[tuple[int, int]]:
     return final
 
 
+def unit_bounds(text: str) -> list[tuple[int, int]]:
+    """The units (lines, sentences) ``text`` is scored by: ``(start, end)`` offsets."""
+    return _units(text[:MAX_SCAN])
+
+
 def _verb_starts(plain: str) -> bool:
     """A sentence starting with an action verb followed by its object ("send the code to ...")."""
     for m in _VERB_START_RE.finditer(plain):
@@ -338,6 +361,7 @@ class _Matcher:
 
     def __init__(self, patterns: dict[str, str]) -> None:
         self.names = list(patterns)
+        self.patterns = dict(patterns)
         self._set = re2.Set.SearchSet()
         for pattern in patterns.values():
             self._set.Add("(?im)" + pattern)
@@ -396,9 +420,12 @@ _CUE_ORDER = (
 )
 
 
-def score_text(raw: str) -> tuple[float, tuple[str, ...], str | None]:
-    """Score one unit of raw text: ``(score 0..1, cue kinds, language)``."""
-    plain, undone = readable(raw)
+def score_text(raw: str, ciphers: bool = True) -> tuple[float, tuple[str, ...], str | None]:
+    """Score one unit of raw text: ``(score 0..1, cue kinds, language)``.
+
+    ``ciphers``: also try whole-text ciphers (ROT13, Caesar, reversal) on it.
+    """
+    plain, undone = readable(raw, ciphers)
     return _score(raw, plain, undone)
 
 
@@ -444,12 +471,18 @@ def score_units(text: str) -> list[Unit]:
     has only zero-score units and is not cut up further.
     """
     text = text[:MAX_SCAN]
-    whole, undone = readable(text)
-    if not _PLAIN.kinds(whole) and not _RAW.kinds(text) and not undone:
+    ciphers = cipher_hint(text)
+    whole, undone = readable(text, ciphers=False)
+    if not _PLAIN.kinds(whole) and not _RAW.kinds(text) and not undone and not ciphers:
         return []
     units = []
+    plain_text = not undone and not ciphers
     for a, b in _units(text):
-        score, cues, language = score_text(text[a:b])
+        raw = text[a:b]
+        if plain_text:  # nothing to undo anywhere in the text: each unit reads as itself
+            score, cues, language = _score(raw, plain_form(raw), ())
+        else:
+            score, cues, language = score_text(raw, ciphers)
         units.append(Unit(a, b, score, cues, language))
     return units
 

@@ -53,6 +53,8 @@ _SAY_BARE = re.compile(
     r"(?i:\s+(?:exactly|only|verbatim|the following(?: sentence| text| words?)?))?\s*:?\s+"
     r"([^\n.!?\"“”`<>]{8,100})"
 )
+#: A canary-like token ("BASTION-CANARY-IND-01", "TEST-SENTENCE") an injection asks to repeat.
+_CANARY = re.compile(r"\b[A-Z][A-Z0-9]{2,12}(?:-[A-Z0-9]{2,12}){1,6}\b")
 #: Where a template marker stops being literal: ``[QUERY]``, ``{id}``, ``PLACEHOLDER``.
 _PLACEHOLDER = re.compile(r"\[[^\]\n]{1,20}\]|\{[^}\n]{1,20}\}|\b[A-Z][A-Z_]{5,}\b")
 
@@ -76,6 +78,9 @@ def _markers(span: InstructionSpan) -> list[str]:
         marker = m.group(1).strip()
         if len(marker.split()) >= 3 and marker not in out:
             out.append(marker)
+    for m in _CANARY.finditer(plain):
+        if len(m.group(0)) >= 8 and m.group(0) not in out:
+            out.append(m.group(0))
     for m in _QUOTED.finditer(plain):
         prefix = _literal_prefix(m.group(1))
         if prefix and prefix not in out:
