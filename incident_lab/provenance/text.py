@@ -297,7 +297,7 @@ def guess_language(text: str) -> str | None:
 
 #: ASCII text none of the de-obfuscation steps can change reads as itself, lower-cased.
 _NEEDS_WORK = re.compile(
-    r"[A-Za-z0-9+/_-]{16}|%[0-9A-Fa-f]{2}|[01]{8}[ \t]|[.-]{1,7} [.-]{1,7} [.-]"
+    r"\\[ux][0-9a-fA-F]{2}|[A-Za-z0-9+/_-]{16}|%[0-9A-Fa-f]{2}|[01]{8}[ \t]|[.-]{1,7} [.-]{1,7} [.-]"
     r"|[A-Za-z][0-9@$]|[0-9@$][A-Za-z]|(?<!\S)\S[ \t]\S[ \t]\S(?!\S)"
 )
 #: Text that tells the reader to decode something: only then are whole-text ciphers tried.
@@ -326,6 +326,11 @@ def readable(text: str, ciphers: bool = True) -> tuple[str, tuple[str, ...]]:
         if not ciphers or len(plain) < 12 or prose_ratio(plain) >= 0.08:
             return plain, ()
     undone: list[str] = []
+    if "\\u" in text or "\\x" in text:  # \u0049\u0067... written out in the text
+        unescaped = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+        if unescaped != text:
+            undone.append("decoded:unicode_escape")
+            text = unescaped
     cleaned = clean_invisible(text)
     if cleaned != text:
         undone.append("hidden_text")
@@ -358,6 +363,7 @@ def readable(text: str, ciphers: bool = True) -> tuple[str, tuple[str, ...]]:
     return out, tuple(undone)
 
 
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})")
 #: Three percent-escapes close together: text the URL decoder can change.
 _PCT3 = re.compile(r"%[0-9A-Fa-f]{2}(?:[A-Za-z0-9._~+-]{0,64}%[0-9A-Fa-f]{2}){2}")
 _PIECE = 2048
