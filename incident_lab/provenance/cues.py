@@ -99,7 +99,7 @@ _VERBS_EN = (
 )
 
 # Where a sentence (or a quoted / bracketed clause) starts.
-_BOUNDARY = r"(?:^|[.!?:;\"'(\[]\s{0,4})\W{0,6}"
+_BOUNDARY = r"(?:^|[.!?:;,\"'(\[]\s{0,4})\W{0,6}"
 
 # English. A sentence that starts with a verb is an imperative unless the verb is a noun
 # ("Email: x", "Order of events"): the word after it is checked in Python (RE2 has no lookahead).
