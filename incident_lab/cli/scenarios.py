@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -145,6 +146,7 @@ def add(
     from incident_lab.scenarios.library import add_from_path
 
     _check_tags(tags)
+    started = time.monotonic()
     result = add_from_path(
         from_,
         session=session,
@@ -162,6 +164,7 @@ def add(
         tags=tags,
         redact=not no_redact,
     )
+    _record_add(from_, result.scenario_id, result.session_id, time.monotonic() - started)
     for message in result.messages:
         click.echo(f"note: {message}", err=True)
     if inferred := [t["name"] for t in result.scenario["context"]["tools"] if t.get("inferred")]:
@@ -214,6 +217,19 @@ def add(
             path=str(from_),
             hint="run 'incident_lab snapshot' on the source to see rejects.jsonl",
         )
+
+
+def _record_add(source: Path, scenario_id: str, session_id: str, took: float) -> None:
+    """When the incident came from an evidence bundle, record the conversion in its
+    timeline (the phase clock) and the scenario id in its incident record."""
+    from incident_lab.incident_record import load_record, record_decision, update_record
+
+    bundle = source if source.is_dir() else source.parent
+    if not (bundle / "manifest.json").is_file():
+        return
+    record_decision(bundle, "add", took, scenario_id=scenario_id, session_id=session_id)
+    if load_record(bundle) is not None:
+        update_record(bundle, scenario_ids=[scenario_id])
 
 
 def _check_tags(tags: tuple[str, ...]) -> None:
