@@ -214,7 +214,7 @@ def test_classify_and_add_on_a_bundle_record_their_decisions(classified, tmp_pat
         "--json",
     ]
     result = invoke_cli("incident_lab", add)
-    assert result.exit_code in (0, 5), result.output
+    assert result.exit_code in (0, 5), result.stderr
     scenario_id = json.loads(result.stdout)["scenario_id"]
     last = _decisions(bundle)[-1]
     assert last["kind"] == "add" and last["scenario_id"] == scenario_id
@@ -238,3 +238,25 @@ def test_add_reuses_the_bundles_classification(classified, tmp_path, monkeypatch
     (bundle / "followup" / "classification.json").unlink()
     with pytest.raises(AssertionError, match="classified .* again"):
         add_from_path(bundle / "trajectories.jsonl", scenarios_dir=tmp_path / "lib2")
+
+
+def test_tag_with_incident_makes_the_human_choice_win(classified, tmp_path) -> None:
+    """tag --incident: the human's severity replaces the suggestion in the record, and a
+    timed tag decision is in the timeline."""
+    from tests.conftest import invoke_cli
+
+    bundle = _copy(classified[0], tmp_path)
+    lib = tmp_path / "lib"
+    add = ["add", "--from", str(bundle / "trajectories.jsonl"), "--scenarios-dir", str(lib)]
+    add += ["--json"]
+    scenario_id = json.loads(invoke_cli("incident_lab", add).stdout)["scenario_id"]
+    tag = ["tag", scenario_id, "--severity", "SEV-2", "--scenarios-dir", str(lib)]
+    result = invoke_cli("incident_lab", [*tag, "--incident", str(bundle)])
+    assert result.exit_code == 0, result.stderr
+    record = load_record(bundle)
+    assert record["severity"]["value"] == "SEV-2" and record["severity"]["source"] == "human"
+    assert scenario_id in record["scenario_ids"]
+    last = _decisions(bundle)[-1]
+    assert last["kind"] == "tag" and last["severity"] == "SEV-2"
+    not_a_bundle = invoke_cli("incident_lab", [*tag, "--incident", str(tmp_path)])
+    assert not_a_bundle.exit_code == 3 and "manifest.json" in not_a_bundle.stderr
