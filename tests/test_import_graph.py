@@ -207,3 +207,54 @@ def test_detectors_catch_a_planted_violation() -> None:
     }
     assert upward_imports(graph) == {("incident_lab.a.x", "regression_suite.b")}
     assert cycles(graph) == {frozenset({"incident_lab.a", "regression_suite.b"})}
+
+
+def _third_party_imports() -> set[str]:
+    import sys
+
+    names: set[str] = set()
+    for path, _ in _modules().values():
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names.add(node.module.split(".")[0])
+    return names - set(sys.stdlib_module_names) - set(PACKAGES) - {"__future__"}
+
+
+def _requirement_names(spec: str) -> set[str]:
+    """``dask[distributed]>=1`` -> {dask, distributed} (an extra named after a package)."""
+    import re
+
+    name, _, rest = spec.partition("[")
+    names = {re.split(r"[<>=!~; ]", name, maxsplit=1)[0]}
+    if rest:
+        names.update(e.strip() for e in rest.partition("]")[0].split(","))
+    return {n.lower().replace("_", "-") for n in names}
+
+
+def test_runtime_dependencies_match_imports() -> None:
+    """Every runtime dependency is imported somewhere, and every import is declared
+    (runtime, or an optional extra for lazily imported engines such as dask)."""
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    runtime = set().union(*(_requirement_names(s) for s in project["dependencies"]))
+    extras = set().union(
+        *(
+            _requirement_names(s)
+            for specs in project["optional-dependencies"].values()
+            for s in specs
+        )
+    )
+    dists = packages_distributions()
+    imported = {
+        name: {d.lower().replace("_", "-") for d in dists.get(name, [name])}
+        for name in _third_party_imports()
+    }
+    undeclared = {n for n, ds in imported.items() if not ds & (runtime | extras)}
+    assert not undeclared, f"imported but not declared in pyproject.toml: {sorted(undeclared)}"
+    used = set().union(*imported.values())
+    unused = runtime - used
+    assert not unused, f"runtime dependencies never imported: {sorted(unused)}"
