@@ -60,7 +60,7 @@ _STORAGE_KEYS = ("parent_sha256", "changes")
 #: A string change is stored as a splice when it keeps at least this many characters.
 _MIN_KEPT = 64
 #: Parents kept parsed, keyed by file identity and modification (see _parent).
-_PARENTS: dict[tuple[str, int, int, int], Scenario] = {}
+_PARENTS: dict[tuple[str, int, int, int], tuple[Scenario, dict[frozenset[str], str]]] = {}
 _MAX_PARENTS = 32
 
 
@@ -80,14 +80,33 @@ def _split(pointer: str) -> list[str]:
     return [p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/")]
 
 
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the common prefix (bisection over slice compares: C speed, not per char)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """Length of the common suffix, at most ``limit``."""
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid : len(a) - lo] == b[len(b) - mid : len(b) - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def _diff_str(old: str, new: str, path: str, out: list[Change]) -> None:
-    limit = min(len(old), len(new))
-    start = 0
-    while start < limit and old[start] == new[start]:
-        start += 1
-    end = 0
-    while end < limit - start and old[-1 - end] == new[-1 - end]:
-        end += 1
+    start = _common_prefix(old, new)
+    end = _common_suffix(old, new, min(len(old), len(new)) - start)
     if start + end < _MIN_KEPT:
         out.append({"path": path, "value": new})
         return
@@ -213,11 +232,30 @@ def patch(parent: Scenario, changes: list[Change]) -> Scenario:
     return doc
 
 
-def parent_digest(parent: Scenario, changes: list[Change]) -> str:
-    """SHA-256 over the parent's content keys and the top-level keys ``changes`` touch."""
+def _digest_keys(changes: list[Change]) -> frozenset[str]:
     keys = set(CONTENT_KEYS)
     for change in changes:
         keys.add(_split(str(change.get("path")))[0])
+    return frozenset(keys)
+
+
+def _memo_digest(
+    parent: Scenario, changes: list[Change], memo: dict[frozenset[str], str] | None
+) -> str:
+    keys = _digest_keys(changes)
+    if memo is None:
+        return _digest(parent, keys)
+    if keys not in memo:
+        memo[keys] = _digest(parent, keys)
+    return memo[keys]
+
+
+def parent_digest(parent: Scenario, changes: list[Change]) -> str:
+    """SHA-256 over the parent's content keys and the top-level keys ``changes`` touch."""
+    return _digest(parent, _digest_keys(changes))
+
+
+def _digest(parent: Scenario, keys: frozenset[str]) -> str:
     part = {key: parent.get(key) for key in sorted(keys)}
     text = json.dumps(part, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -245,11 +283,19 @@ def rebuild(parent: Scenario, reference: Scenario) -> Scenario:
     return out
 
 
-def to_reference(parent: Scenario, variant: Scenario) -> Scenario | None:
+def to_reference(
+    parent: Scenario, variant: Scenario, digests: dict[frozenset[str], str] | None = None
+) -> Scenario | None:
     """Return ``variant`` in reference form against ``parent``, or None if that cannot be.
 
     None when the variant does not name ``parent`` or the changes do not rebuild it
     exactly (the caller then keeps the full copy).
+
+    Args:
+        parent: The parent as stored in the library.
+        variant: A variant of it (full form).
+        digests: Optional memo of ``parent_sha256`` by key set, for many variants of
+            one unchanged parent.
     """
     info = variant.get("variant")
     if not isinstance(info, dict) or info.get("parent") != parent.get("id"):
@@ -258,7 +304,7 @@ def to_reference(parent: Scenario, variant: Scenario) -> Scenario | None:
     own: Scenario = {k: variant[k] for k in ("schema_version", "id", "title") if k in variant}
     reference_info = {
         "parent": info["parent"],
-        "parent_sha256": parent_digest(parent, changes),
+        "parent_sha256": _memo_digest(parent, changes, digests),
         **{k: v for k, v in info.items() if k not in ("parent", *_STORAGE_KEYS)},
         "changes": changes,
     }
@@ -272,17 +318,20 @@ def to_reference(parent: Scenario, variant: Scenario) -> Scenario | None:
     return reference if rebuilt == expected else None
 
 
-def _parent(path: Path, load: Callable[[Path], Scenario]) -> Scenario:
-    """Load the parent file once per process and modification (stat-keyed, small cache)."""
+def _parent(
+    path: Path, load: Callable[[Path], Scenario]
+) -> tuple[Scenario, dict[frozenset[str], str]]:
+    """The parent file parsed once per process and modification (stat-keyed, small cache),
+    with its memo of digests."""
     st = path.stat()
     key = (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
-    doc = _PARENTS.get(key)
-    if doc is None:
-        doc = load(path)
+    entry = _PARENTS.get(key)
+    if entry is None:
+        entry = (load(path), {})
         if len(_PARENTS) >= _MAX_PARENTS:
             del _PARENTS[next(iter(_PARENTS))]
-        _PARENTS[key] = doc
-    return doc
+        _PARENTS[key] = entry
+    return entry
 
 
 def parent_path(variant_path: Path, parent_id: str) -> Path | None:
@@ -326,13 +375,13 @@ def materialise(
             path=where,
             hint="restore the parent scenario, or delete the variant file",
         )
-    parent = _parent(found, load)
+    parent, digests = _parent(found, load)
     if is_reference(parent) or (parent.get("variant") or {}).get("parent"):
         raise InputError(f"parent {parent_id!r} is itself a variant", path=where)
     changes = info.get("changes") or []
     regenerate = f"regenerate: incident_lab variants --scenario {parent_id} --force"
     try:
-        if parent_digest(parent, changes) != info.get("parent_sha256"):
+        if _memo_digest(parent, changes, digests) != info.get("parent_sha256"):
             raise InputError(
                 f"parent {parent_id!r} changed since this variant was generated",
                 path=where,

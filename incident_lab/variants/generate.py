@@ -22,7 +22,13 @@ from typing import Any
 
 from incident_lab.atomic import write_texts_atomic
 from incident_lab.errors import SchemaError, UsageError
-from incident_lab.scenarios.io import dump_scenario, library_lock, load_scenario, scenario_path
+from incident_lab.scenarios.io import (
+    check_id,
+    dump_scenario,
+    library_lock,
+    load_scenario,
+    scenario_path,
+)
 from incident_lab.scenarios.reference import to_reference
 from incident_lab.trajectory import validation_errors
 from incident_lab.variants.base import Converter, NotApplicable, StructuralConverter
@@ -289,13 +295,14 @@ def write_variants(
     base = Path(scenarios_dir)
     results: list[tuple[Path, str]] = []
     pending: list[tuple[Path, str]] = []
-    parents: dict[str, Scenario | None] = {}
+    parents: dict[str, Any] = {}  # parent id -> (stored parent, digest memo) or None
+    folder = scenario_path(base, "x", variant=True).parent
     with library_lock(base):
         for variant in variants:
             problems = validation_errors(variant, "scenario.v1")
             if problems:
                 raise SchemaError(f"variant {variant.get('id')!r} is invalid: {problems[0]}")
-            path = scenario_path(base, variant["id"], variant=True)
+            path = folder / f"{check_id(variant['id'])}.yaml"  # no '/' or '..': stays inside
             text = dump_scenario(_stored_form(base, variant, parents))
             status = "created"
             if path.exists():
@@ -313,13 +320,13 @@ def write_variants(
     return results
 
 
-def _stored_form(base: Path, variant: Scenario, parents: dict[str, Scenario | None]) -> Scenario:
+def _stored_form(base: Path, variant: Scenario, parents: dict[str, Any]) -> Scenario:
     """The variant by reference to its parent's file in ``base``, else the full variant."""
     parent_id = str((variant.get("variant") or {}).get("parent") or "")
     if parent_id not in parents:
         path = scenario_path(base, parent_id) if parent_id else None
-        parents[parent_id] = load_scenario(path) if path is not None and path.is_file() else None
-    parent = parents[parent_id]
-    if parent is None:
+        parents[parent_id] = (load_scenario(path), {}) if path and path.is_file() else None
+    if parents[parent_id] is None:
         return variant
-    return to_reference(parent, variant) or variant
+    parent, digests = parents[parent_id]
+    return to_reference(parent, variant, digests) or variant
