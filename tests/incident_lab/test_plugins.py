@@ -182,3 +182,40 @@ def test_entry_point_plugin_overrides_builtin(tmp_path: Path) -> None:
     assert builtin is False
     assert last == "fake"  # registered after every built-in
     assert count == len(DEFAULT_PLUGINS) + 1
+
+
+def _heavy_after(args: list[str]) -> list[str]:
+    """Run ``incident_lab ARGS`` in a fresh process; return the heavy modules it imported."""
+    proc = _python(
+        f"""
+        import json, sys
+        from incident_lab.cli.app import run
+        from incident_lab.cli.main import cli
+        code = run(cli, "incident_lab", {args!r})
+        heavy = sorted({{m.split(".")[0] if m.startswith(("pandas", "numpy")) else m
+                        for m in sys.modules
+                        if m.startswith(("regression_suite", "pandas", "numpy",
+                                         "incident_lab.variants", "incident_lab.adapters",
+                                         "incident_lab.blast", "incident_lab.classify.engine"))}})
+        print(json.dumps([code, heavy]))
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    code, heavy = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert code == 0, proc.stdout
+    return list(heavy)
+
+
+def test_small_commands_import_only_what_they_use(tmp_path: Path) -> None:
+    """snapshot loads pandas for metrics but no classifier/targets; verify and classify
+    load neither pandas nor regression_suite."""
+    log = tmp_path / "one.jsonl"
+    src = ROOT / "examples" / "incidents" / "2026-02-11-unknown-memorised-credential.jsonl"
+    log.write_text(src.read_text("utf-8").splitlines()[0] + "\n", "utf-8")
+    bundle = tmp_path / "bundle"
+    assert _heavy_after(["snapshot", "--from", str(log), "--out", str(bundle)]) == [
+        "numpy",
+        "pandas",
+    ]
+    assert _heavy_after(["verify", str(bundle)]) == []
+    assert _heavy_after(["classify", str(bundle)]) == ["incident_lab.classify.engine"]
