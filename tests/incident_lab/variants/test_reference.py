@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from incident_lab.errors import InputError, SchemaError
@@ -188,3 +188,24 @@ def test_patch_of_diff_rebuilds_any_document(old: dict[str, Any], new: dict[str,
     frozen = copy.deepcopy(old)
     assert reference.patch(old, reference.diff(old, new)) == new
     assert old == frozen
+
+
+_piece = st.text(alphabet="ab\u00e9\U0001f600\n", max_size=90)
+
+
+@settings(max_examples=150, deadline=None)
+@given(prefix=_piece, old_mid=_piece, new_mid=_piece, suffix=_piece)
+@example(prefix="a" * 70, old_mid="", new_mid="a", suffix="")  # prefix and suffix overlap
+@example(prefix="ab" * 40, old_mid="ab", new_mid="", suffix="ab" * 3)
+@example(prefix="", old_mid="", new_mid="b" * 5, suffix="b" * 80)
+def test_string_and_list_splices_rebuild_exactly(
+    prefix: str, old_mid: str, new_mid: str, suffix: str
+) -> None:
+    """Shared prefixes/suffixes long enough for a splice (including overlapping repeats)."""
+    old = {"s": prefix + old_mid + suffix, "l": list(prefix + old_mid + suffix)}
+    new = {"s": prefix + new_mid + suffix, "l": list(prefix + new_mid + suffix)}
+    changes = reference.diff(old, new)
+    assert reference.patch(old, changes) == new
+    for change in changes:
+        if "splice" in change and change["path"] == "/s":
+            assert len(change["splice"]["value"]) <= len(new["s"]) - 64
