@@ -40,6 +40,7 @@ BUILTIN_HOOKS: dict[str, tuple[str, ...]] = {
     "incident_lab.readers.events": ("register_readers",),
     "incident_lab.readers.openai_chat": ("register_readers",),
     "incident_lab.readers.otel": ("register_readers",),
+    "incident_lab.readers.openinference": ("register_readers",),
     "incident_lab.readers.inspect_log": ("register_readers",),
     "incident_lab.readers.seed_incident": ("register_readers",),
     "incident_lab.classify.detectors": ("register_detectors",),
@@ -47,7 +48,7 @@ BUILTIN_HOOKS: dict[str, tuple[str, ...]] = {
     "incident_lab.adapters.backends": ("register_containment_backends",),
     "incident_lab.adapters.notifiers": ("register_notifiers",),
     "regression_suite.targets.builtin": ("register_targets",),
-    "regression_suite.expectations": ("register_expectations",),
+    "incident_lab.expectations": ("register_expectations",),
     "regression_suite.reports.builtin": ("register_reporters",),
 }
 
