@@ -31,21 +31,27 @@ KNOWN_UPWARD_IMPORTS: frozenset[tuple[str, str]] = frozenset(
         ("incident_lab.demo", "regression_suite.cli.gate"),
         ("incident_lab.demo", "regression_suite.cli.suites"),
         ("incident_lab.report.collect", "regression_suite.reports"),
-        ("incident_lab.scenarios.derive", "regression_suite.expectations"),
-        ("incident_lab.scenarios.lint", "regression_suite.expectations"),
     }
 )
 
 #: Strongly connected sets of subpackages (each a cycle of imports) found today.
 KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
     {
-        # scenarios/build.py imports classify; classify/session.py imports the redactor.
-        frozenset({"incident_lab.classify", "incident_lab.scenarios"}),
-        # closed by the upward imports of adapters.respond and report.collect
+        # On main after the issue-14/15 merges. Edges that close it include
+        # evidence.snapshot -> classify -> provenance -> variants -> scenarios -> evidence,
+        # incident_record -> adapters.contain -> evidence and adapters.respond ->
+        # incident_record, and the upward imports of adapters.respond and report.collect.
         frozenset(
             {
                 "incident_lab.adapters",
+                "incident_lab.blast",
+                "incident_lab.classify",
+                "incident_lab.evidence",
+                "incident_lab.incident_record",
+                "incident_lab.provenance",
                 "incident_lab.report",
+                "incident_lab.scenarios",
+                "incident_lab.variants",
                 "regression_suite.gate",
                 "regression_suite.history",
                 "regression_suite.reports",
