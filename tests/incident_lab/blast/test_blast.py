@@ -234,13 +234,12 @@ def test_cli_logs_without_records_are_exit_3_and_keep_the_previous_result(
     ("args", "needle"),
     [
         (["--scheduler", "tcp://10.0.0.5:8786"], "--scheduler only applies to --engine dask"),
-        (["--engine", "dask", "--format", "otel"], "only applies to --engine local"),
     ],
 )
 def test_cli_options_that_the_engine_would_ignore_are_usage_errors(
     traffic: dict[str, Any], tmp_path: Path, il: Any, args: list[str], needle: str
 ) -> None:
-    """--scheduler without --engine dask (or --format with it) was silently ignored: now exit 3."""
+    """--scheduler without --engine dask was silently ignored: now exit 3."""
     r = il(
         "blast-radius", "--incident", traffic["bundle"], "--from", traffic["log"],
         "--out", tmp_path, *args,
