@@ -265,6 +265,8 @@ def _check_native(blocks: list[Block]) -> None:
         obj = head_object(head)
         if obj is not None and not (isinstance(obj, dict) and "steps" in obj):
             raise UsageError(
-                f"{path} is not trajectory/v1 JSONL; the Dask engine reads only that format",
-                hint="convert it with 'incident_lab snapshot --from FILE' and scan trajectories.jsonl, or use --engine local",
+                f"{path} is not trajectory/v1 JSONL; the Dask engine reads only that format "
+                "from a URL (the readers open local files)",
+                hint="copy it to a local path, or convert it with 'incident_lab snapshot "
+                "--from FILE' and scan trajectories.jsonl",
             )
