@@ -433,9 +433,12 @@ class Matcher:
             return [False] * len(texts)
         joined = b"".join(data)
         shingles = shingle_array(joined.decode("utf-8"))
-        hits = self._buckets[self._bucket_of(shingles)].astype(np.int64)
+        # _bucket_of, in place (the shingles are not needed afterwards).
+        np.multiply(shingles, _BUCKET_MUL, out=shingles)
+        shingles >>= _BUCKET_SHIFT
+        hits = self._buckets[shingles]
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-        counts = np.add.reduceat(hits, np.minimum(starts, hits.size - 1))
+        counts = np.add.reduceat(hits, np.minimum(starts, hits.size - 1), dtype=np.int64)
         counts[sizes == 0] = 0
         return (counts / self._min_size >= self.threshold).tolist()
 
