@@ -289,3 +289,17 @@ def test_rare_gate_is_exactly_the_bits_or_codes_pattern(text: str) -> None:
     from incident_lab.blast.normalize import _BITS, _CODES, _rare
 
     assert _rare(text) == (_BITS(text) is not None or _CODES(text) is not None)
+
+
+def test_batch_size_does_not_change_the_answer(monkeypatch: pytest.MonkeyPatch, traffic) -> None:
+    """Scoring sessions one by one or in batches (the vectorised prefilter) gives one result."""
+    import incident_lab.blast.scan as scan
+    from incident_lab.blast import blast_radius, load_signature
+
+    signature = load_signature(str(traffic["bundle"]))
+    batched = blast_radius(signature, [str(traffic["log"])])
+    monkeypatch.setattr(scan, "BATCH", 1)
+    alone = blast_radius(signature, [str(traffic["log"])])
+    for doc in (batched, alone):
+        doc.pop("generated_at")
+    assert batched == alone and len(alone["matches"]) == 5
