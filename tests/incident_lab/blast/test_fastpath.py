@@ -169,8 +169,7 @@ def _reference_score(matcher: Matcher, normalized: str) -> tuple[float, str | No
     common = present[np.isin(present, matcher.union, assume_unique=True)]
     if common.size == 0:
         return 0.0, None
-    owners = matcher._owner[np.isin(matcher._all, common)]
-    bounds = np.bincount(owners, minlength=len(matcher.forms)) / matcher._sizes
+    bounds = np.array([np.isin(f.distinct, common).sum() / f.distinct.size for f in matcher.forms])
     best, best_form = 0.0, None
     for i in np.argsort(-bounds, kind="stable").tolist():
         form, bound = matcher.forms[i], float(bounds[i])
