@@ -142,6 +142,8 @@ def session_parts(traj: dict[str, Any]) -> list[str]:
     """The texts :func:`session_text` joins, in order (one per message, output or argument)."""
     parts: list[str] = []
     for step in traj.get("steps") or []:
+        if not isinstance(step, dict):  # not a step: nothing to read (the scan only needs text)
+            continue
         kind = step.get("type")
         if kind == "message" and step.get("role") != "system":
             parts.append(_text(step.get("content", "")))
