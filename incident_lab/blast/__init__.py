@@ -8,8 +8,9 @@ Public surface::
 
 See :mod:`incident_lab.blast.match` for how a session is scored,
 :mod:`incident_lab.blast.aggregate` for the risk bands, and
-:mod:`incident_lab.blast.dask_engine` for the distributed path. pandas and numpy
-are imported when a search runs, dask only with ``engine="dask"``.
+:mod:`incident_lab.blast.dask_engine` for the distributed path. numpy is imported
+when a search runs (pandas only to read timestamps of unusual shapes), dask only with
+``engine="dask"``.
 """
 
 from __future__ import annotations
