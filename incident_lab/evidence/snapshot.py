@@ -43,7 +43,13 @@ from incident_lab.evidence.scan import (
     source_path,
 )
 from incident_lab.evidence.signing import load_private_key, sign
-from incident_lab.evidence.timeline import TIMELINE, check_timeline, encode_event, seal_event
+from incident_lab.evidence.timeline import (
+    TIMELINE,
+    check_timeline,
+    encode_event,
+    seal_event,
+    sign_event,
+)
 from incident_lab.evidence.validation import trajectory_problems
 from incident_lab.readers import detect_format, expand_paths, get_readers
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
@@ -343,7 +349,8 @@ def take_snapshot(
             "bundle": dest.name,
             "details": {"counts": counts, "sources": len(source_rows), "filters": filters},
         }
-        genesis, timeline_bytes = _timeline_with_snapshot(stage.prior_timeline, snapshot_event)
+        events = _timeline_with_snapshot(stage.prior_timeline, snapshot_event, private_key)
+        timeline_bytes = b"".join(encode_event(e) for e in events)
         stage.write_bytes(TIMELINE, timeline_bytes)
         manifest: dict[str, Any] = {
             "schema_version": MANIFEST_VERSION,
@@ -361,7 +368,12 @@ def take_snapshot(
             "policy_hashes_seen": metrics["policy_hashes"],
             "counts": counts,
             "files": files_meta,
-            "timeline": {"path": TIMELINE, "genesis_sha256": genesis["sha256"]},
+            "timeline": {
+                "path": TIMELINE,
+                "genesis_sha256": events[0]["sha256"],
+                "head_sha256": events[-1]["sha256"],
+                "events": len(events),
+            },
         }
         manifest_bytes = serialise(manifest)
         stage.write_bytes(MANIFEST, manifest_bytes)
@@ -388,29 +400,39 @@ def take_snapshot(
 
 
 def _timeline_with_snapshot(
-    prior: bytes | None, event: dict[str, Any]
-) -> tuple[dict[str, Any], bytes]:
+    prior: bytes | None, event: dict[str, Any], private_key: object | None
+) -> list[dict[str, Any]]:
     """The bundle's timeline: the snapshot event, after any pre-snapshot events.
 
-    Returns:
-        ``(genesis, bytes)``: the first event (pinned by the manifest) and the file.
+    With a signing key every event is signed: the snapshot attests the pre-snapshot
+    events it adopts (their chain is checked first).
 
     Raises:
         CheckFailed: the pre-snapshot timeline's chain is broken (nothing is written).
     """
-    if not prior:
-        genesis = seal_event(event, 0, None)
-        return genesis, encode_event(genesis)
-    first = json.loads(prior.splitlines()[0])
-    events, problems = check_timeline(prior, first.get("sha256"))
-    if problems:
-        raise CheckFailed(
-            "the incident's pre-snapshot timeline is damaged: " + problems[0],
-            hint="inspect timeline.jsonl; the snapshot was not taken",
-        )
-    last = events[-1]
-    sealed = seal_event(event, int(last["seq"]) + 1, str(last["sha256"]))
-    return events[0], prior + encode_event(sealed)
+    events: list[dict[str, Any]] = []
+    if prior:
+        try:
+            first = json.loads(prior.splitlines()[0])
+            genesis = first.get("sha256") if isinstance(first, dict) else None
+        except (ValueError, RecursionError):
+            genesis = None
+        events, problems = check_timeline(prior, genesis)
+        if problems:
+            raise CheckFailed(
+                "the incident's pre-snapshot timeline is damaged: " + problems[0],
+                hint="inspect timeline.jsonl; the snapshot was not taken",
+            )
+    prev = events[-1] if events else None
+    sealed = seal_event(
+        event,
+        int(prev["seq"]) + 1 if prev else 0,
+        str(prev["sha256"]) if prev else None,
+    )
+    events.append(sealed)
+    if private_key is not None:
+        events = [sign_event(e, private_key) if "signature" not in e else e for e in events]
+    return events
 
 
 def _source_row(path: str, fmt: str, size: int, digest: str, records: int) -> dict[str, Any]:

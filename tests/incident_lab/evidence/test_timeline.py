@@ -44,11 +44,36 @@ def test_appended_events_chain_and_verify(bundle: Path) -> None:
     assert verify_bundle(bundle).ok
 
 
-def test_manifest_does_not_change_when_events_are_appended(bundle: Path) -> None:
-    """The timeline is outside the manifest's hashes: appending leaves manifest.json as it was."""
-    before = (bundle / "manifest.json").read_bytes()
-    append_event(bundle, {"action": "ticket"})
-    assert (bundle / "manifest.json").read_bytes() == before
+def test_append_reseals_the_manifest_with_the_new_head(bundle: Path) -> None:
+    """Each append records the new head and length in the manifest; only that block changes."""
+    before = json.loads((bundle / "manifest.json").read_bytes())
+    stored = append_event(bundle, {"action": "ticket"})
+    after = json.loads((bundle / "manifest.json").read_bytes())
+    assert after["timeline"]["head_sha256"] == stored["sha256"] != before["timeline"]["head_sha256"]
+    assert (before["timeline"]["events"], after["timeline"]["events"]) == (1, 2)
+    assert after["timeline"]["genesis_sha256"] == before["timeline"]["genesis_sha256"]
+    strip = lambda m: {k: v for k, v in m.items() if k not in ("timeline", "manifest_sha256")}  # noqa: E731
+    assert strip(after) == strip(before)
+    assert verify_bundle(bundle).ok
+
+
+def test_cut_tail_is_detected(bundle: Path) -> None:
+    """Dropping the last event (a state the chain alone cannot tell) fails against the sealed head."""
+    append_event(bundle, {"action": "contain", "result": "failed"})
+    path = bundle / "timeline.jsonl"
+    path.write_bytes(path.read_bytes().splitlines(keepends=True)[0])
+    problems = verify_bundle(bundle).problems
+    assert any("timeline.head_sha256" in p for p in problems)
+    assert any("timeline.events says 2" in p for p in problems)
+
+
+def test_refuses_to_extend_a_timeline_that_is_not_the_sealed_head(bundle: Path) -> None:
+    """An append onto a cut timeline is refused instead of hiding the cut."""
+    append_event(bundle, {"action": "contain"})
+    path = bundle / "timeline.jsonl"
+    path.write_bytes(path.read_bytes().splitlines(keepends=True)[0])
+    with pytest.raises(CheckFailed, match="head sealed in the manifest"):
+        append_event(bundle, {"action": "notify"})
 
 
 @pytest.mark.parametrize(
