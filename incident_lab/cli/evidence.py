@@ -128,6 +128,11 @@ def _print_summary(summary: dict[str, object]) -> None:
     metavar="N",
     help="Reject longer lines without loading them.",
 )
+@click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Read symlinks in a --from directory that lead outside it (default: rejected, unread).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def snapshot(
     sources: tuple[str, ...],
@@ -143,6 +148,7 @@ def snapshot(
     out: str | None,
     sign_key: str | None,
     max_line_bytes: int,
+    follow_symlinks: bool,
     as_json: bool,
 ) -> None:
     """Preserve evidence: write a verifiable incident bundle from agent logs.
@@ -184,6 +190,7 @@ def snapshot(
             sign_key=sign_key,
             max_line_bytes=max_line_bytes,
             progress=progress,
+            follow_symlinks=follow_symlinks,
         )
     finally:
         if progress is not None:

@@ -51,7 +51,7 @@ from incident_lab.evidence.timeline import (
     sign_event,
 )
 from incident_lab.evidence.validation import trajectory_problems
-from incident_lab.readers import detect_format, expand_paths, get_readers
+from incident_lab.readers import detect_format, expand_sources, get_readers
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
 from incident_lab.trajectory import SCHEMA_VERSION, to_rfc3339
 
@@ -59,6 +59,7 @@ __all__ = ["SnapshotResult", "take_snapshot"]
 
 ProgressCallback = Callable[[int, int], None]
 _INCIDENT_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
+_EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 
 @dataclass
@@ -232,6 +233,7 @@ def take_snapshot(
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     progress: ProgressCallback | None = None,
     now: datetime | None = None,
+    follow_symlinks: bool = False,
 ) -> SnapshotResult:
     """Preserve the selected sessions of ``sources`` as a verifiable evidence bundle.
 
@@ -250,6 +252,8 @@ def take_snapshot(
         max_line_bytes: Longer lines are rejected without being loaded whole.
         progress: Called with ``(bytes_read, total_bytes)`` as sources are read.
         now: The collection time (default: now, UTC).
+        follow_symlinks: Read symlinks in a source directory that lead outside it
+            (default: such entries, FIFOs and devices are rejects, never opened).
 
     Returns:
         The bundle path, a summary, and the exit code (0 all accepted, 5 some rejected).
@@ -278,8 +282,9 @@ def take_snapshot(
     )
     declared_policy = _declared_policy(policy)
     private_key = load_private_key(sign_key) if sign_key is not None else None
-    files = _formats_for(expand_paths([str(s) for s in sources]), sources, fmt)
-    if not files:
+    found, refused = expand_sources([str(s) for s in sources], follow_symlinks=follow_symlinks)
+    files = _formats_for(found, sources, fmt)
+    if not files and not refused:
         raise InputError("nothing to read: no files under " + ", ".join(map(str, sources)))
     dest = Path(out) if out is not None else Path.cwd() / default_bundle_name(now)
     incident_id = incident_id if incident_id is not None else dest.name
@@ -296,8 +301,16 @@ def take_snapshot(
             progress(done, total)
 
     with StagedBundle(dest) as stage:
-        run = _Collection(selection, stage.writer(TRAJECTORIES), stage.writer(REJECTS))
+        run = _Collection(
+            selection, stage.writer(TRAJECTORIES), stage.writer(REJECTS, private=True)
+        )
         source_rows = []
+        for record in refused:  # never opened: no bytes read, no excerpt
+            run.read += 1
+            run.reject(record, "refused")
+            row = _source_row(record.path, "refused", 0, _EMPTY_SHA256, 1)
+            row["path"] = os.path.abspath(record.path)  # the link itself, not its target
+            source_rows.append(row)
         for path, name in files:
             if name is None:
                 size, digest = hash_file(path, on_bytes)
