@@ -115,6 +115,16 @@ def run(group: click.Group, prog: str, argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the environment refused a read or write (EROFS, ENOSPC, ...)
+        if debug:
+            traceback.print_exc()
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(
+            f"{prog}: error: {where}{exc.strerror or exc} "
+            "(hint: check the path, its permissions and the free space; nothing was kept)",
+            err=True,
+        )
+        return EXIT_USAGE
     except RecursionError:
         click.echo(
             f"{prog}: error: input nested too deeply to process "
