@@ -19,6 +19,7 @@ from typing import Any
 
 from incident_lab.adapters.backends import send_request
 from incident_lab.adapters.config import Secrets, substitute
+from incident_lab.adapters.escape import jira_text, slack_text
 from incident_lab.adapters.ticket import TicketData, render_ticket
 from incident_lab.errors import ConfigError
 from incident_lab.hookspecs import hookimpl
@@ -142,11 +143,13 @@ class SlackNotifier:
         """Build the webhook POST."""
         redact = _redactor()
         verb = "RESOLVED" if event == "resolve" else "Incident"
+        s = slack_text  # every value from the bundle is shown literally, never as markup
         text = redact(
-            f"*{verb} {data.incident_id}* ({data.severity or 'severity unknown'})\n"
-            f"*Summary:* {data.summary}\n*Model / version:* {data.model_version}\n"
-            f"*Failure mode:* {data.failure_mode}\n*Immediate mitigation:* {data.mitigation}\n"
-            f"*Artifacts:* {_artifact_link(data, cfg)}"
+            f"*{verb} {s(data.incident_id)}* ({s(data.severity or 'severity unknown')})\n"
+            f"*Summary:* {s(data.summary)}\n*Model / version:* {s(data.model_version)}\n"
+            f"*Failure mode:* {s(data.failure_mode)}\n"
+            f"*Immediate mitigation:* {s(data.mitigation)}\n"
+            f"*Artifacts:* {s(_artifact_link(data, cfg))}"
         )
         return Request(
             "POST", _url(cfg, secrets, self.name), _headers(cfg, secrets, self.name), {"text": text}
@@ -228,9 +231,9 @@ class JiraNotifier:
             "fields": {
                 "project": {"key": project},
                 "summary": redact(
-                    f"[{data.severity or 'SEV-?'}] AI agent incident {data.incident_id}"
+                    f"[{data.severity or 'SEV-?'}] AI agent incident {jira_text(data.incident_id)}"
                 )[:250],
-                "description": redact(render_ticket(data)),
+                "description": redact(render_ticket(data, escape=jira_text)),
                 "issuetype": {"name": cfg.get("issue_type", "Incident")},
                 "labels": ["incident-lab", *(cfg.get("labels") or [])],
             }

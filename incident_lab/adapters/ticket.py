@@ -7,11 +7,13 @@ Fields the data does not answer are written as a visible placeholder
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from incident_lab.adapters.contain import read_timeline
+from incident_lab.adapters.escape import markdown_text
 from incident_lab.errors import InputError
 
 __all__ = ["FILL_MARK", "TicketData", "build_ticket", "render_ticket", "write_ticket"]
@@ -70,15 +72,20 @@ def _fill(what: str, data: TicketData) -> str:
 
 
 def _models(manifest: dict[str, Any]) -> list[str]:
-    seen = manifest.get("model_versions_seen") or manifest.get("models_seen") or {}
+    """``name version (N sessions)`` per model seen, then the declared versions."""
+    seen = manifest.get("model_versions_seen") or []
     declared = manifest.get("declared") or {}
     names: list[str] = []
-    if isinstance(seen, dict):
-        names = [f"{k} ({v} sessions)" for k, v in seen.items()]
-    elif isinstance(seen, list):
-        names = [str(x.get("model") if isinstance(x, dict) else x) for x in seen]
-    if declared.get("model_version"):
-        names.append(f"declared: {declared['model_version']}")
+    for row in seen if isinstance(seen, list) else []:
+        if isinstance(row, dict):
+            label = " ".join(str(row[k]) for k in ("name", "version") if row.get(k) is not None)
+            sessions = row.get("sessions")
+            names.append(f"{label or 'unknown'}" + (f" ({sessions} sessions)" if sessions else ""))
+        elif row is not None:
+            names.append(str(row))
+    versions = declared.get("model_versions") if isinstance(declared, dict) else None
+    if isinstance(versions, list) and versions:
+        names.append("declared: " + ", ".join(str(v) for v in versions))
     return names
 
 
@@ -169,24 +176,34 @@ def build_ticket(bundle: str | Path) -> TicketData:
     return data
 
 
-def render_ticket(data: TicketData) -> str:
-    """Render the ticket as Markdown, in the playbook's template order."""
+def render_ticket(data: TicketData, escape: Callable[[str], str] = markdown_text) -> str:
+    """Render the ticket as Markdown, in the playbook's template order.
+
+    Every value from the bundle passes through ``escape`` (Markdown by default; the
+    Jira notifier passes :func:`~incident_lab.adapters.escape.jira_text`), so a tool
+    name such as ``<img src=x onerror=...>`` is shown, never interpreted.
+    """
+    e = escape
     lines = [
-        f"# Incident {data.incident_id}"
-        + (f" ({data.severity}, suggested)" if data.severity else ""),
+        f"# Incident {e(data.incident_id)}"
+        + (f" ({e(data.severity)}, suggested)" if data.severity else ""),
         "",
-        f"- **Summary:** {data.summary}",
-        f"- **Model / version:** {data.model_version}",
-        f"- **Failure mode:** {data.failure_mode}",
-        f"- **Immediate mitigation:** {data.mitigation}",
-        f"- **Suspected root cause:** {data.root_cause}",
+        f"- **Summary:** {e(data.summary)}",
+        f"- **Model / version:** {e(data.model_version)}",
+        f"- **Failure mode:** {e(data.failure_mode)}",
+        f"- **Immediate mitigation:** {e(data.mitigation)}",
+        f"- **Suspected root cause:** {e(data.root_cause)}",
         "",
     ]
     if data.evidence:
-        lines += ["## Classifier evidence", ""] + [f"- {e}" for e in data.evidence] + [""]
+        lines += ["## Classifier evidence", ""] + [f"- {e(x)}" for x in data.evidence] + [""]
     lines += ["## Artifacts", "", "| file | size | SHA-256 |", "|---|---:|---|"]
-    lines += [f"| `{a['file']}` | {a['size']} | `{a['sha256']}` |" for a in data.artifacts]
-    lines += ["", f"Bundle: `{data.bundle}` (verify with `incident_lab verify {data.bundle}`)", ""]
+    lines += [
+        f"| {e(str(a['file']))} | {e(str(a['size']))} | {e(str(a['sha256']))} |"
+        for a in data.artifacts
+    ]
+    bundle = e(str(data.bundle))
+    lines += ["", f"Bundle: {bundle} (verify with: incident_lab verify {bundle})", ""]
     if data.placeholders:
         lines += [f"_{len(data.placeholders)} field(s) marked {FILL_MARK} need a human._", ""]
     return "\n".join(lines)
