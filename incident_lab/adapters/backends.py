@@ -26,6 +26,7 @@ __all__ = [
     "CommandBackend",
     "HttpBackend",
     "KubectlBackend",
+    "fill_placeholders",
     "run_argv",
     "send_request",
 ]
@@ -136,6 +137,20 @@ def send_request(
         if own:
             http.close()
     return record
+
+
+def fill_placeholders(value: Any, variables: dict[str, str]) -> Any:
+    """Fill ``{tools}``/``{incident}`` (each variable's name in braces) in every string of
+    ``value``, recursing into tables and lists; other braces are left as they are."""
+    if isinstance(value, str):
+        for name, text in variables.items():
+            value = value.replace("{" + name + "}", str(text))
+        return value
+    if isinstance(value, list):
+        return [fill_placeholders(v, variables) for v in value]
+    if isinstance(value, dict):
+        return {k: fill_placeholders(v, variables) for k, v in value.items()}
+    return value
 
 
 def _argv(template: Any, variables: dict[str, str], secrets: Secrets, where: str) -> list[str]:
@@ -277,9 +292,7 @@ class HttpBackend:
         if not req.get("url"):
             raise ConfigError(f"{where}: backend 'http' needs a 'url'")
         resolved = substitute(req, ctx["secrets"], where=where)
-        body = resolved.get("body")
-        if isinstance(body, str):
-            body = body.format(**ctx["variables"])
+        body = fill_placeholders(resolved.get("body"), ctx["variables"])
         if ctx["dry_run"]:
             return {
                 "request": ctx["secrets"].mask(

@@ -17,7 +17,7 @@ from typing import Any
 
 from incident_lab.adapters.config import Config
 from incident_lab.adapters.contain import ACTIONS, actor_name, record_event, run_action
-from incident_lab.errors import IncidentLabError
+from incident_lab.errors import EXIT_USAGE, ExternalError, IncidentLabError
 from incident_lab.report.phases import PHASES
 
 __all__ = ["FOLLOW_UP", "PHASES", "PhaseClock", "Prompter", "RespondResult", "respond"]
@@ -309,7 +309,6 @@ def respond(
             failures are reported and recorded but do not stop the run.
     """
     from incident_lab.evidence.bundle import default_bundle_name
-    from incident_lab.evidence.snapshot import take_snapshot
 
     incident_dir = Path(out or default_bundle_name(datetime.now(UTC)))
     result = RespondResult(incident_dir)
@@ -326,6 +325,40 @@ def respond(
     )
     with ticker.phase("contain"):
         _contain(config, incident_dir, prompt, result)
+    try:
+        _after_containment(
+            sources, incident_dir, last, fmt, scenarios_dir, suite, ticker, config, prompt, result
+        )
+    except IncidentLabError as exc:
+        if exc.exit_code != EXIT_USAGE or not result.contained:
+            raise
+        # Exit 3 promises "nothing was done": not true once containment ran.
+        raise ExternalError(
+            f"containment ran ({', '.join(result.contained)}) and stays in place, "
+            f"but the playbook stopped: {exc.render()}",
+            hint="undo with 'incident_lab contain --undo ACTION' if needed; see the timeline",
+        ) from exc
+    result.durations = dict(ticker.durations)
+    prompt.say("\nWhat remains (playbook §6, asynchronous):")
+    for item in FOLLOW_UP:
+        prompt.say("  - " + item.format(bundle=incident_dir, scenario=result.scenario_id))
+    return result
+
+
+def _after_containment(
+    sources: list[str],
+    incident_dir: Path,
+    last: int | None,
+    fmt: str | None,
+    scenarios_dir: str | Path | None,
+    suite: str,
+    ticker: PhaseClock,
+    config: Config,
+    prompt: Prompter,
+    result: RespondResult,
+) -> None:
+    from incident_lab.evidence.snapshot import take_snapshot
+
     with ticker.phase("preserve"):
         snap = take_snapshot(sources, out=incident_dir, last=last, fmt=fmt)
         result.snapshot_exit_code = snap.exit_code
@@ -339,8 +372,3 @@ def respond(
         _convert(
             incident_dir, Path(scenarios_dir) if scenarios_dir else None, suite, prompt, result
         )
-    result.durations = dict(ticker.durations)
-    prompt.say("\nWhat remains (playbook §6, asynchronous):")
-    for item in FOLLOW_UP:
-        prompt.say("  - " + item.format(bundle=incident_dir, scenario=result.scenario_id))
-    return result
