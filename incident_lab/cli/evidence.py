@@ -199,6 +199,15 @@ def snapshot(
         echo_json(result.summary)
     else:
         _print_summary(result.summary)
+    duplicates = result.summary.get("duplicate_session_ids") or {}
+    if isinstance(duplicates, dict) and duplicates:
+        shown = ", ".join(f"{sid} ({n}x)" for sid, n in list(duplicates.items())[:5])
+        click.echo(
+            f"incident_lab: warning: {len(duplicates)} session id(s) appear more than once "
+            f"in the bundle: {shown} (every copy is kept; a command that picks a session "
+            "by id takes the first)",
+            err=True,
+        )
     rejected = result.summary["counts"]["rejected"]
     if rejected:
         raise PartialResult(

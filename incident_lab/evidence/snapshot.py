@@ -90,6 +90,8 @@ class _Collection:
         self.heap = LastN(selection.last) if selection.last else None
         self.read = self.accepted = self.rejected = self.filtered_out = 0
         self.policy_hashes: dict[str, int] = {}
+        self.session_ids: set[str] = set()
+        self.duplicates: dict[str, int] = {}
 
     def reject(self, record: Record, fmt: str) -> None:
         self.rejected += 1
@@ -161,6 +163,11 @@ class _Collection:
         self.trajectories.write_line(data)
         self.metrics.add(obj)
         self.accepted += 1
+        sid = str(obj.get("session_id"))
+        if sid in self.session_ids:
+            self.duplicates[sid] = self.duplicates.get(sid, 1) + 1
+        else:
+            self.session_ids.add(sid)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -407,6 +414,7 @@ def take_snapshot(
         "model_versions_seen": metrics["model_versions"],
         "rejects": str(bundle / REJECTS) if run.rejected else None,
         "signed": private_key is not None,
+        "duplicate_session_ids": dict(sorted(run.duplicates.items())[:50]),
         "exit_code": exit_code,
     }
     return SnapshotResult(bundle, summary, exit_code, manifest)

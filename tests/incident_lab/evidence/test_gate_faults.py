@@ -251,3 +251,12 @@ def test_signal_during_snapshot_leaves_no_staging(tmp_path: Path, sig: int) -> N
         assert b"interrupted" in err
     assert _staging(out) == []
     assert not (out / "b").exists()
+
+
+def test_duplicate_session_ids_are_warned(tmp_path: Path, invoke) -> None:
+    log = write_jsonl(tmp_path / "s.jsonl", [make_session(1), make_session(2), make_session(1)])
+    code, out, err = invoke("snapshot", "--from", log, "--out", tmp_path / "b", "--json")
+    assert code == 0
+    assert json.loads(out)["duplicate_session_ids"] == {"sess-0001": 2}
+    assert "warning: 1 session id(s) appear more than once" in err and "sess-0001 (2x)" in err
+    assert len(read_jsonl(tmp_path / "b" / "trajectories.jsonl")) == 3  # nothing dropped
