@@ -39,6 +39,7 @@ __all__ = [
     "Reader",
     "Record",
     "capped_gzip",
+    "confine",
     "gate_path",
     "gzip_limit",
     "head_object",
@@ -107,6 +108,37 @@ def gate_path(
     if not stat.S_ISREG(st.st_mode):
         return f"{_kind(st.st_mode)}, not a regular file"
     return None
+
+
+def confine(path: str | Path, root: str | Path, *, what: str = "file") -> Path:
+    """Return ``path`` if it stays inside ``root``: no symlink on the way out of it.
+
+    For library files (suites, scenarios): ``path`` and every directory between
+    ``root`` and it must not be a symlink, and ``path`` must resolve inside ``root``,
+    so nothing outside the library is read (and printed in an error) or written
+    through a link. ``path`` need not exist.
+
+    Raises:
+        InputError: the path leaves ``root`` (exit 3); nothing was read.
+    """
+    p, base = Path(path), Path(root)
+    try:
+        rel = p.relative_to(base)
+    except ValueError:
+        rel = None
+    if rel is None or ".." in rel.parts:
+        raise InputError(f"{what} is outside {base}; refusing it", path=str(p))
+    current = base
+    for part in rel.parts:
+        current = current / part
+        if current.is_symlink():
+            raise InputError(
+                f"{what} path goes through a symlink ({current}); refusing to read or "
+                "write through it",
+                path=str(p),
+                hint="replace the link by the real file or directory",
+            )
+    return p
 
 
 def open_regular(path: str | Path) -> io.BufferedReader:
