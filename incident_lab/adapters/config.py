@@ -99,7 +99,7 @@ class Config:
 
 # -- the typed model: every key's type, range and meaning, checked before anything runs ---
 
-Check = Callable[[str, Any], Any]
+Check = Callable[[str, str, Any], Any]
 
 
 def _fail(where: str, key: str, what: str, value: Any) -> ConfigError:

@@ -58,12 +58,33 @@ class TicketData:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
+    from incident_lab.readers.base import read_bounded
+
+    if not path.exists() and not path.is_symlink():
         return None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    try:
+        data = read_bounded(path)
+        if data is None:
+            raise InputError("file too large to be a bundle document", path=str(path))
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"cannot read JSON: {exc}", path=str(path)) from None
+    except RecursionError:
+        raise InputError("cannot read JSON: nested too deeply", path=str(path)) from None
+
+
+def _classified_sessions(classification: Any, path: Path) -> list[dict[str, Any]]:
+    """The flagged sessions of ``followup/classification.json`` (None: not classified yet)."""
+    if classification is None:
+        return []
+    rows = classification.get("sessions") if isinstance(classification, dict) else classification
+    if not isinstance(rows, list) or not all(isinstance(c, dict) for c in rows):
+        raise InputError(
+            "not a classification (sessions must be a list of objects)",
+            path=str(path),
+            hint="run 'incident_lab classify' on the bundle again",
+        )
+    return [c for c in rows if c.get("top")]
 
 
 def _fill(what: str, data: TicketData) -> str:
@@ -95,16 +116,21 @@ def build_ticket(bundle: str | Path) -> TicketData:
     Raises:
         InputError: ``bundle`` is not an incident bundle (no manifest.json).
     """
+    from incident_lab.evidence.bundle import read_manifest
+
     root = Path(bundle)
-    manifest = _read_json(root / "manifest.json")
-    if not isinstance(manifest, dict):
+    if not (root / "manifest.json").exists():
         raise InputError(
             "not an incident bundle (no manifest.json)",
             path=str(root),
             hint="run 'incident_lab snapshot' first",
         )
-    metrics = _read_json(root / "metrics.json") or {}
-    classification = _read_json(root / "followup" / "classification.json")
+    manifest = read_manifest(root / "manifest.json")  # damaged: exit 3, "run verify"
+    metrics = _read_json(root / "metrics.json")
+    if not isinstance(metrics, dict):
+        metrics = {}
+    class_path = root / "followup" / "classification.json"
+    top_sessions = _classified_sessions(_read_json(class_path), class_path)
     timeline = read_timeline(root)
     data = TicketData(
         incident_id=str(manifest.get("incident_id") or root.name),
@@ -121,20 +147,22 @@ def build_ticket(bundle: str | Path) -> TicketData:
     tool_counts = metrics.get("tool_calls_per_tool") or metrics.get("tool_calls") or {}
     if isinstance(tool_counts, dict):
         data.tools_involved = sorted(str(t) for t in tool_counts)
-    top_sessions: list[dict[str, Any]] = []
-    if isinstance(classification, dict):
-        top_sessions = [c for c in classification.get("sessions", []) if c.get("top")]
-    elif isinstance(classification, list):
-        top_sessions = [c for c in classification if c.get("top")]
     if top_sessions:
         modes = sorted({str(c["top"]) for c in top_sessions})
         order = {"SEV-1": 1, "SEV-2": 2, "SEV-3": 3, "SEV-4": 4}
-        sevs = [str((c.get("severity") or {}).get("level")) for c in top_sessions]
+        sevs = [
+            str(c["severity"].get("level"))
+            for c in top_sessions
+            if isinstance(c.get("severity"), dict)
+        ]
         data.severity = min(sevs, key=lambda s: order.get(s, 9)) if sevs else None
         data.failure_mode = ", ".join(modes) + " (suggested by incident_lab classify; confirm)"
         for c in top_sessions[:5]:
-            for ranked in (c.get("ranked") or [])[:1]:
-                for ev in (ranked.get("evidence") or [])[:3]:
+            ranked_list: list[Any] = c["ranked"] if isinstance(c.get("ranked"), list) else []
+            for ranked in [r for r in ranked_list if isinstance(r, dict)][:1]:
+                found = ranked.get("evidence")
+                evidence: list[Any] = found if isinstance(found, list) else []
+                for ev in [e for e in evidence if isinstance(e, dict)][:3]:
                     data.evidence.append(
                         f"{c.get('session_id')}: steps {ev.get('steps')}: {ev.get('detail')}"
                     )

@@ -38,6 +38,7 @@ __all__ = [
     "StagedBundle",
     "default_bundle_name",
     "load_bundle",
+    "read_manifest",
     "remove_stale_staging",
 ]
 
@@ -95,11 +96,13 @@ class Bundle:
         Raises:
             InputError: a line is not valid JSON (run ``incident_lab verify``).
         """
-        with open(self.trajectories_path, "rb") as fh:
+        from incident_lab.readers.base import open_regular
+
+        with open_regular(self.trajectories_path) as fh:
             for no, line in enumerate(fh, start=1):
                 try:
                     yield json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):
                     raise InputError(
                         "trajectory line is not valid JSON",
                         path=str(self.trajectories_path),
@@ -124,23 +127,39 @@ def load_bundle(directory: str | Path) -> Bundle:
     if not path.is_dir():
         raise InputError("no such bundle directory", path=str(directory), hint="check the path")
     manifest_path = path / MANIFEST
-    try:
-        manifest = json.loads(manifest_path.read_bytes())
-    except FileNotFoundError:
+    if not manifest_path.exists():
         raise InputError(
             f"no {MANIFEST}: not an evidence bundle",
             path=str(path),
             hint="pass a directory written by 'incident_lab snapshot'",
-        ) from None
-    except ValueError:
+        )
+    return Bundle(path, read_manifest(manifest_path))
+
+
+def read_manifest(manifest_path: Path) -> dict[str, Any]:
+    """Read and check a bundle's ``manifest.json`` through the input gate.
+
+    Raises:
+        InputError: not a regular file, too large, not valid JSON, or not a valid
+            ``manifest/v1`` (the first problem named; ``incident_lab verify`` lists all).
+    """
+    from incident_lab.evidence.manifest import manifest_problems
+    from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
+
+    data = read_bounded(manifest_path, MAX_DOCUMENT_BYTES)
+    if data is None:
         raise InputError(
-            f"{MANIFEST} is not valid JSON",
+            f"{MANIFEST} is larger than {MAX_DOCUMENT_BYTES:,} bytes", path=str(manifest_path)
+        )
+    manifest, problems = manifest_problems(data)
+    if manifest is None or problems:
+        first = problems[0].removeprefix("manifest edited: ") if problems else "unreadable"
+        raise InputError(
+            f"damaged manifest: {first}",
             path=str(manifest_path),
-            hint=f"run 'incident_lab verify {path}'",
-        ) from None
-    if not isinstance(manifest, dict):
-        raise InputError(f"{MANIFEST} is not a JSON object", path=str(manifest_path))
-    return Bundle(path, manifest)
+            hint=f"run 'incident_lab verify {manifest_path.parent}'",
+        )
+    return manifest
 
 
 class HashingWriter:
