@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SID = "inc-20260201-mail-exfil-injected-doc"
 DOCUMENTED = {0, 1, 2, 3, 4, 5, 6}
 DEEP = b"[" * 100_000 + b"]" * 100_000
+IL, RS = "incident_lab", "regression_suite"
 
 
 # -- the valid world the bad inputs are put into -------------------------------------------
@@ -71,10 +72,22 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     shutil.copytree(ROOT / "scenarios", library)
     config = base / "incident_lab.toml"
     config.write_text('[contain.actions.kill-switch]\nbackend = "command"\ncommand = "true"\n')
-    report = base / "report.json"
-    report.write_text(
-        json.dumps({"schema_version": "gate-report/v1", "cases": [], "verdict": "OK"})
+    r = invoke_cli(
+        RS,
+        [
+            "run",
+            "--scenarios-dir",
+            str(library),
+            "--target",
+            "recorded",
+            "--report-dir",
+            str(base / "gate"),
+            "-k",
+            "mail-exfil",
+        ],
     )
+    assert r.exit_code in (0, 1, 2), r.stderr
+    report = base / "gate" / "report.json"
     ro = base / "ro"
     ro.mkdir()
     mounted = (
@@ -242,7 +255,9 @@ CONFIGS: dict[str, Maker] = {
         b'[respond]\ncontain = "kill-switch"\n[contain.actions.kill-switch]\n'
         b'backend = "command"\ncommand = "true"\n',
     ),
-    "toml_attempts_negative": _file("c.toml", b'[notify.webhook]\nurl = "http://x"\nattempts = -3\n'),
+    "toml_attempts_negative": _file(
+        "c.toml", b'[notify.webhook]\nurl = "http://x"\nattempts = -3\n'
+    ),
     "toml_timeout_nan": _file(
         "c.toml",
         b'[contain.actions.kill-switch]\nbackend = "command"\ncommand = "true"\ntimeout = nan\n',
@@ -339,85 +354,360 @@ OUTS: dict[str, Maker] = {"out_under_a_file": _under_a_file, "out_read_only": _r
 # -- commands and where each kind of input goes -------------------------------------------
 
 Argv = Callable[[str, World, Path], list[str]]
-IL, RS = "incident_lab", "regression_suite"
 
 SLOTS: list[tuple[str, str, dict[str, Maker] | dict[str, str], Argv]] = [
     (IL, "snapshot", LOGS, lambda p, w, o: ["snapshot", "--from", p, "--out", str(o / "b")]),
     (IL, "classify", LOGS, lambda p, w, o: ["classify", p]),
     (IL, "add", LOGS, lambda p, w, o: ["add", "--from", p, "--scenarios-dir", str(o / "lib")]),
-    (IL, "blast-radius", LOGS, lambda p, w, o: ["blast-radius", "--incident", str(w.bundle), "--from", p, "--out", str(o)]),
+    (
+        IL,
+        "blast-radius",
+        LOGS,
+        lambda p, w, o: ["blast-radius", "--incident", str(w.bundle), "--from", p, "--out", str(o)],
+    ),
     (IL, "confirm", LOGS, lambda p, w, o: ["confirm", "--from", p, "--since", "15m"]),
     (IL, "verify", BUNDLES, lambda p, w, o: ["verify", p]),
     (IL, "classify", BUNDLES, lambda p, w, o: ["classify", p]),
     (IL, "ticket", BUNDLES, lambda p, w, o: ["ticket", p]),
-    (IL, "notify", BUNDLES, lambda p, w, o: ["notify", p, "--via", "webhook", "--dry-run", "--config", str(w.config)]),
+    (
+        IL,
+        "notify",
+        BUNDLES,
+        lambda p, w, o: ["notify", p, "--via", "webhook", "--dry-run", "--config", str(w.config)],
+    ),
     (IL, "report", BUNDLES, lambda p, w, o: ["report", p, "--out", str(o / "r")]),
-    (IL, "blast-radius", BUNDLES, lambda p, w, o: ["blast-radius", "--incident", p, "--from", str(w.log), "--out", str(o)]),
+    (
+        IL,
+        "blast-radius",
+        BUNDLES,
+        lambda p, w, o: ["blast-radius", "--incident", p, "--from", str(w.log), "--out", str(o)],
+    ),
     (IL, "add", BUNDLES, lambda p, w, o: ["add", "--from", p, "--scenarios-dir", str(o / "lib")]),
     (IL, "confirm", BUNDLES, lambda p, w, o: ["confirm", "--from", str(w.log), "--incident", p]),
-    (IL, "contain", CONFIGS, lambda p, w, o: ["contain", "kill-switch", "--incident", str(o / "i"), "--dry-run", "--yes", "--config", p]),
-    (IL, "notify", CONFIGS, lambda p, w, o: ["notify", str(w.bundle), "--via", "webhook", "--dry-run", "--config", p]),
-    (IL, "respond", CONFIGS, lambda p, w, o: ["respond", "--from", str(w.log), "--yes", "--out", str(o / "i"), "--config", p]),
+    (
+        IL,
+        "contain",
+        CONFIGS,
+        lambda p, w, o: [
+            "contain",
+            "kill-switch",
+            "--incident",
+            str(o / "i"),
+            "--dry-run",
+            "--yes",
+            "--config",
+            p,
+        ],
+    ),
+    (
+        IL,
+        "notify",
+        CONFIGS,
+        lambda p, w, o: ["notify", str(w.bundle), "--via", "webhook", "--dry-run", "--config", p],
+    ),
+    (
+        IL,
+        "respond",
+        CONFIGS,
+        lambda p, w, o: [
+            "respond",
+            "--from",
+            str(w.log),
+            "--yes",
+            "--out",
+            str(o / "i"),
+            "--config",
+            p,
+        ],
+    ),
     (IL, "list", LIBRARIES, lambda p, w, o: ["list", "--scenarios-dir", p]),
     (IL, "show", LIBRARIES, lambda p, w, o: ["show", SID, "--scenarios-dir", p]),
     (IL, "lint", LIBRARIES, lambda p, w, o: ["lint", p]),
     (IL, "tag", LIBRARIES, lambda p, w, o: ["tag", SID, "--tag", "x", "--scenarios-dir", p]),
-    (IL, "variants", LIBRARIES, lambda p, w, o: ["variants", "--scenario", SID, "--scenarios-dir", p, "--dry-run", "--n", "2"]),
+    (
+        IL,
+        "variants",
+        LIBRARIES,
+        lambda p, w, o: [
+            "variants",
+            "--scenario",
+            SID,
+            "--scenarios-dir",
+            p,
+            "--dry-run",
+            "--n",
+            "2",
+        ],
+    ),
     (RS, "add", LIBRARIES, lambda p, w, o: ["add", "--scenario", SID, "--scenarios-dir", p]),
     (RS, "remove", LIBRARIES, lambda p, w, o: ["remove", "--scenario", SID, "--scenarios-dir", p]),
-    (RS, "list", LIBRARIES, lambda p, w, o: ["list", "--suite", "release_gate", "--scenarios-dir", p]),
-    (RS, "generate", LIBRARIES, lambda p, w, o: ["generate", "--scenarios-dir", p, "--out", str(o / "t.py")]),
-    (RS, "run", LIBRARIES, lambda p, w, o: ["run", "--scenarios-dir", p, "--target", "recorded", "--report-dir", str(o / "r")]),
+    (
+        RS,
+        "list",
+        LIBRARIES,
+        lambda p, w, o: ["list", "--suite", "release_gate", "--scenarios-dir", p],
+    ),
+    (
+        RS,
+        "generate",
+        LIBRARIES,
+        lambda p, w, o: ["generate", "--scenarios-dir", p, "--out", str(o / "t.py")],
+    ),
+    (
+        RS,
+        "run",
+        LIBRARIES,
+        lambda p, w, o: [
+            "run",
+            "--scenarios-dir",
+            p,
+            "--target",
+            "recorded",
+            "--report-dir",
+            str(o / "r"),
+        ],
+    ),
     (IL, "show", IDS, lambda p, w, o: ["show", p, "--scenarios-dir", str(w.library)]),
     (IL, "tag", IDS, lambda p, w, o: ["tag", p, "--tag", "x", "--scenarios-dir", str(o / "lib")]),
-    (IL, "variants", IDS, lambda p, w, o: ["variants", "--scenario", p, "--scenarios-dir", str(w.library), "--dry-run"]),
+    (
+        IL,
+        "variants",
+        IDS,
+        lambda p, w, o: [
+            "variants",
+            "--scenario",
+            p,
+            "--scenarios-dir",
+            str(w.library),
+            "--dry-run",
+        ],
+    ),
     (RS, "add", IDS, lambda p, w, o: ["add", "--scenario", p, "--scenarios-dir", str(o / "lib")]),
-    (RS, "remove", IDS, lambda p, w, o: ["remove", "--scenario", p, "--scenarios-dir", str(o / "lib")]),
+    (
+        RS,
+        "remove",
+        IDS,
+        lambda p, w, o: ["remove", "--scenario", p, "--scenarios-dir", str(o / "lib")],
+    ),
     (RS, "list", IDS, lambda p, w, o: ["list", "--suite", p, "--scenarios-dir", str(w.library)]),
     (RS, "diff", REPORTS, lambda p, w, o: ["diff", p, str(w.report)]),
     (RS, "merge", REPORTS, lambda p, w, o: ["merge", p, "--out", str(o / "m")]),
     (RS, "history", REPORTS, lambda p, w, o: ["history", "--db", p]),
-    (IL, "report", REPORTS, lambda p, w, o: ["report", str(w.bundle), "--gate-report", p, "--out", str(o / "r")]),
+    (
+        IL,
+        "report",
+        REPORTS,
+        lambda p, w, o: ["report", str(w.bundle), "--gate-report", p, "--out", str(o / "r")],
+    ),
     (IL, "snapshot", OUTS, lambda p, w, o: ["snapshot", "--from", str(w.log), "--out", p]),
     (IL, "report", OUTS, lambda p, w, o: ["report", str(w.bundle), "--out", p]),
-    (IL, "blast-radius", OUTS, lambda p, w, o: ["blast-radius", "--incident", str(w.bundle), "--from", str(w.log), "--out", p]),
+    (
+        IL,
+        "blast-radius",
+        OUTS,
+        lambda p, w, o: [
+            "blast-radius",
+            "--incident",
+            str(w.bundle),
+            "--from",
+            str(w.log),
+            "--out",
+            p,
+        ],
+    ),
     (IL, "demo", OUTS, lambda p, w, o: ["demo", "--workdir", p, "--sessions", "20"]),
-    (RS, "generate", OUTS, lambda p, w, o: ["generate", "--scenarios-dir", str(w.library), "--out", p + "/t.py"]),
-    (RS, "run", OUTS, lambda p, w, o: ["run", "--scenarios-dir", str(w.library), "--target", "recorded", "--report-dir", p]),
+    (
+        RS,
+        "generate",
+        OUTS,
+        lambda p, w, o: ["generate", "--scenarios-dir", str(w.library), "--out", p + "/t.py"],
+    ),
+    (
+        RS,
+        "run",
+        OUTS,
+        lambda p, w, o: [
+            "run",
+            "--scenarios-dir",
+            str(w.library),
+            "--target",
+            "recorded",
+            "--report-dir",
+            p,
+        ],
+    ),
     (RS, "merge", OUTS, lambda p, w, o: ["merge", str(w.report), "--out", p]),
 ]
 
 SPECIAL: list[tuple[str, str, Argv]] = [
-    (IL, "snapshot --since 99999999d", lambda p, w, o: ["snapshot", "--from", str(w.log), "--since", "99999999d", "--out", str(o / "b")]),
-    (IL, "confirm --since 99999999d", lambda p, w, o: ["confirm", "--from", str(w.log), "--since", "99999999d"]),
-    (IL, "snapshot --last -1", lambda p, w, o: ["snapshot", "--from", str(w.log), "--last", "-1", "--out", str(o / "b")]),
-    (IL, "snapshot --max-line-bytes 0", lambda p, w, o: ["snapshot", "--from", str(w.log), "--max-line-bytes", "0", "--out", str(o / "b")]),
+    (
+        IL,
+        "snapshot --since 99999999d",
+        lambda p, w, o: [
+            "snapshot",
+            "--from",
+            str(w.log),
+            "--since",
+            "99999999d",
+            "--out",
+            str(o / "b"),
+        ],
+    ),
+    (
+        IL,
+        "confirm --since 99999999d",
+        lambda p, w, o: ["confirm", "--from", str(w.log), "--since", "99999999d"],
+    ),
+    (
+        IL,
+        "snapshot --last -1",
+        lambda p, w, o: ["snapshot", "--from", str(w.log), "--last", "-1", "--out", str(o / "b")],
+    ),
+    (
+        IL,
+        "snapshot --max-line-bytes 0",
+        lambda p, w, o: [
+            "snapshot",
+            "--from",
+            str(w.log),
+            "--max-line-bytes",
+            "0",
+            "--out",
+            str(o / "b"),
+        ],
+    ),
     (IL, "plugins --bogus", lambda p, w, o: ["plugins", "--bogus"]),
-    (RS, "run --repeats 0", lambda p, w, o: ["run", "--scenarios-dir", str(w.library), "--repeats", "0"]),
-    (RS, "run --shard 3/2", lambda p, w, o: ["run", "--scenarios-dir", str(w.library), "--shard", "3/2"]),
+    (
+        RS,
+        "run --repeats 0",
+        lambda p, w, o: ["run", "--scenarios-dir", str(w.library), "--repeats", "0"],
+    ),
+    (
+        RS,
+        "run --shard 3/2",
+        lambda p, w, o: ["run", "--scenarios-dir", str(w.library), "--shard", "3/2"],
+    ),
 ]
 
+_FOLLOWUP = ("classification_deep", "classification_wrong", "metrics_deep", "timeline_garbage")
+_MANIFEST = tuple(k for k in BUNDLES if k.startswith("manifest_"))
+_SUITES = ("suite_malformed", "suite_wrong_types", "suite_symlink_out", "suites_dir_symlink_out")
+
+#: Exit 0 is right: the command never reads the damaged part (checked: it is not opened).
+NOT_READ: dict[tuple[str, str], tuple[str, ...]] = {
+    ("verify", "bundle"): ("classification_deep", "classification_wrong"),  # follow-up: listed only
+    ("classify", "bundle"): _MANIFEST + _FOLLOWUP,  # reads trajectories.jsonl, rewrites the rest
+    ("add", "bundle"): _MANIFEST + _FOLLOWUP,  # reads trajectories.jsonl only
+    ("ticket", "bundle"): ("trajectories_malformed", "trajectories_deep", "trajectories_fifo"),
+    ("blast-radius", "bundle"): ("timeline_garbage", "metrics_deep"),
+    **{(c, "library"): _SUITES for c in ("show", "tag", "variants")},
+    ("list", "library"): _SUITES,
+}
+#: Exit 0 is right: the command says what it did ("X was not in suite Y").
+ANSWERED = {("remove", "unknown_id")}
+
+#: Known gaps outside this branch's territory, each failing today; strict, so a fix
+#: elsewhere makes the case fail until its entry is removed here.
+_CLASSIFICATION = "a damaged followup/classification.json"
+_BROKEN_SCENARIOS = (
+    "scenario_malformed_yaml",
+    "scenario_deep_yaml",
+    "scenario_alias_bomb",
+    "scenario_wrong_types",
+    "scenario_invalid_utf8",
+    "scenario_fifo",
+)
+_GAP_LIST: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
+    (
+        ("report",),
+        ("classification_wrong",),
+        f"incident_lab/report: TypeError on {_CLASSIFICATION}",
+    ),
+    (
+        ("blast-radius",),
+        ("classification_deep", "classification_wrong"),
+        f"blast: {_CLASSIFICATION} is ignored silently",
+    ),
+    (
+        ("lint",),
+        ("scenario_fifo",),
+        "scenarios/lint: a FIFO named <id>.yaml is skipped, no lint error",
+    ),
+    (("lint",), _SUITES, "scenarios/lint: suite files are not linted"),
+    (
+        ("list",),
+        _BROKEN_SCENARIOS,
+        "scenarios/library: 'list' skips a broken scenario file silently",
+    ),
+    (
+        ("rs-remove", "rs-list", "rs-run"),
+        ("scenario_fifo",),
+        "scenarios/library: a FIFO scenario file is skipped silently",
+    ),
+    (
+        ("rs-diff", "rs-merge", "report"),
+        ("report_fifo",),
+        "regression_suite/reports/json_report.load_report: read_bytes() blocks on a FIFO (use incident_lab.readers.base.read_bounded)",
+    ),
+]
+#: Known gaps outside this branch's territory, each failing today; strict, so a fix
+#: elsewhere makes the case fail until its entry is removed here.
+GAPS = {(c, k): why for cmds, kinds, why in _GAP_LIST for c in cmds for k in kinds}
+
+_SLOT_OF = {
+    id(LOGS): "log",
+    id(BUNDLES): "bundle",
+    id(CONFIGS): "config",
+    id(LIBRARIES): "library",
+    id(IDS): "id",
+    id(REPORTS): "report",
+    id(OUTS): "out",
+}
+
+
+def _param(prog: str, cmd: str, slot: str, kind: str, maker, argv: Argv) -> object:
+    zero_ok = kind in NOT_READ.get((cmd, slot), ()) or (cmd, kind) in ANSWERED
+    gap = GAPS.get((cmd if prog == IL else f"rs-{cmd}", kind))
+    marks = [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
+    return pytest.param(prog, argv, kind, maker, zero_ok, id=f"{prog}-{cmd}-{kind}", marks=marks)
+
+
 CASES = [
-    pytest.param(prog, argv, kind, maker, id=f"{prog}-{cmd}-{kind}")
+    _param(prog, cmd, _SLOT_OF[id(kinds)], kind, maker, argv)
     for prog, cmd, kinds, argv in SLOTS
     for kind, maker in kinds.items()
-] + [pytest.param(prog, argv, name, None, id=f"{prog}-{name}") for prog, name, argv in SPECIAL]
+] + [
+    pytest.param(prog, argv, name, None, False, id=f"{prog}-{name}") for prog, name, argv in SPECIAL
+]
 
 
 @pytest.fixture
-def alarm() -> Iterator[None]:
+def alarm() -> Iterator[list[bool]]:
+    """Interrupt a command that blocks for 15 s; the flag says it happened."""
+    fired = [False]
+
     def hung(signum: int, frame: object) -> None:
-        raise TimeoutError("HUNG: no answer within 30 s")
+        fired[0] = True
+        raise TimeoutError("HUNG: no answer within 15 s")
 
     old = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(30)
-    yield
+    signal.alarm(15)
+    yield fired
     signal.alarm(0)
     signal.signal(signal.SIGALRM, old)
 
 
-@pytest.mark.parametrize(("prog", "argv", "kind", "maker"), CASES)
-def test_bad_input(world: World, tmp_path: Path, alarm: None, prog: str, argv: Argv, kind: str, maker) -> None:
+@pytest.mark.parametrize(("prog", "argv", "kind", "maker", "zero_ok"), CASES)
+def test_bad_input(
+    world: World,
+    tmp_path: Path,
+    alarm: list[bool],
+    prog: str,
+    argv: Argv,
+    kind: str,
+    maker,
+    zero_ok: bool,
+) -> None:
     work = tmp_path / "w"
     work.mkdir()
     if maker is None:
@@ -431,9 +721,11 @@ def test_bad_input(world: World, tmp_path: Path, alarm: None, prog: str, argv: A
             shutil.copytree(world.library, work / "lib")
     r = invoke_cli(prog, argv(target, world, work))
     err = r.stderr
-    assert "HUNG" not in err, f"hung: {err}"
+    assert not alarm[0] and "HUNG" not in err, f"hung: {err}"
     assert "Traceback" not in err and "internal error" not in err, err
     assert r.exit_code in DOCUMENTED, (r.exit_code, err)
+    if zero_ok and r.exit_code == 0:
+        return
     assert r.exit_code != 0, f"bad input accepted silently: {r.stdout[:300]}"
     errors = [line for line in err.splitlines() if ": error:" in line]
     assert len(errors) == 1, err

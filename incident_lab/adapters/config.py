@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from incident_lab.errors import ConfigError
+from incident_lab.errors import ConfigError, InputError
 
 __all__ = ["CONFIG_ENV", "Config", "Secrets", "load_config", "substitute"]
 
 CONFIG_ENV = "INCIDENT_LAB_CONFIG"
+#: A config file larger than this is refused unread.
+MAX_CONFIG_BYTES = 1024 * 1024
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MASK = "***"
 
@@ -321,8 +323,17 @@ def load_config(explicit: str | None = None) -> Config:
     path = _find_config(explicit)
     if path is None:
         return Config(None, {}, {}, [], {})
+    from incident_lab.readers.base import read_bounded
+
     try:
-        raw = tomllib.loads(path.read_text("utf-8"))
+        if not path.exists():
+            raise FileNotFoundError(path)
+        data = read_bounded(path, MAX_CONFIG_BYTES)  # regular files only: a FIFO never blocks
+        if data is None:
+            raise ConfigError(f"config is larger than {MAX_CONFIG_BYTES:,} bytes", path=str(path))
+        raw = tomllib.loads(data.decode("utf-8"))
+    except InputError as exc:
+        raise ConfigError(f"cannot read config: {exc.message}", path=str(path)) from None
     except RecursionError:
         raise ConfigError("invalid TOML: nested too deeply", path=str(path)) from None
     except FileNotFoundError:
