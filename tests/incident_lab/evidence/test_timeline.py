@@ -106,3 +106,48 @@ def test_not_a_bundle(tmp_path: Path) -> None:
     """Appending to a directory that is not a bundle is an input error."""
     with pytest.raises(InputError):
         append_event(tmp_path, {"action": "contain"})
+
+
+def test_signed_bundle_appends_are_signed_and_verify(
+    log: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """With the key (argument or INCIDENT_LAB_SIGN_KEY) each event is signed and the bundle verifies."""
+    from incident_lab.evidence.signing import generate_keypair
+
+    generate_keypair(tmp_path / "k.pem", tmp_path / "k.pub")
+    bundle = take_snapshot([log], out=tmp_path / "s", sign_key=tmp_path / "k.pem").bundle
+    first = append_event(bundle, {"action": "contain"}, sign_key=tmp_path / "k.pem")
+    monkeypatch.setenv("INCIDENT_LAB_SIGN_KEY", str(tmp_path / "k.pem"))
+    second = append_event(bundle, {"action": "notify"})
+    assert first["signature"] and second["signature"]
+    report = verify_bundle(bundle, pubkey=tmp_path / "k.pub")
+    assert report.ok, report.problems
+    assert report.stats["signature"] == "valid" and report.stats["timeline_events"] == 3
+
+
+def test_unsigned_append_to_a_signed_bundle_is_reported(
+    log: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Without the key the action is still recorded; verify --pubkey names the unsigned event."""
+    from incident_lab.evidence.signing import generate_keypair
+
+    monkeypatch.delenv("INCIDENT_LAB_SIGN_KEY", raising=False)
+    generate_keypair(tmp_path / "k.pem", tmp_path / "k.pub")
+    bundle = take_snapshot([log], out=tmp_path / "s", sign_key=tmp_path / "k.pem").bundle
+    event = append_event(bundle, {"action": "contain"})
+    assert "signature" not in event
+    problems = verify_bundle(bundle, pubkey=tmp_path / "k.pub").problems
+    assert "signature: timeline.jsonl:2: event signature missing" in problems
+    assert verify_bundle(bundle).ok  # internally consistent without the key
+
+
+def test_wrong_key_is_refused_before_appending(log: Path, tmp_path: Path) -> None:
+    from incident_lab.evidence.signing import generate_keypair
+
+    generate_keypair(tmp_path / "k.pem", tmp_path / "k.pub")
+    generate_keypair(tmp_path / "o.pem", tmp_path / "o.pub")
+    bundle = take_snapshot([log], out=tmp_path / "s", sign_key=tmp_path / "k.pem").bundle
+    before = (bundle / "timeline.jsonl").read_bytes()
+    with pytest.raises(UsageError, match="does not match"):
+        append_event(bundle, {"action": "contain"}, sign_key=tmp_path / "o.pem")
+    assert (bundle / "timeline.jsonl").read_bytes() == before
