@@ -25,6 +25,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "incident_lab.readers.events",
     "incident_lab.readers.openai_chat",
     "incident_lab.readers.otel",
+    "incident_lab.readers.openinference",
     "incident_lab.readers.inspect_log",
     "incident_lab.readers.seed_incident",
     "incident_lab.classify.detectors",
@@ -32,7 +33,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "incident_lab.adapters.backends",
     "incident_lab.adapters.notifiers",
     "regression_suite.targets.builtin",
-    "regression_suite.expectations",
+    "incident_lab.expectations",
     "regression_suite.reports.builtin",
 )
 

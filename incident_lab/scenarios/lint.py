@@ -5,9 +5,10 @@ the document validates against ``scenario.v1``; the id matches the file name and
 is unique; the failure mode, severity and every external id exist in the taxonomy;
 no unredacted secret or personal value remains; every expectation kind is known and
 well-formed; the payload sits where its location says; a gated scenario is no
-longer a mere suggestion; a variant's parent exists; and the scenario reproduces:
-at least one expectation fails against its own recording (a variant without a
-recording is checked against its parent's).
+longer a mere suggestion; a variant's parent exists; and the scenario is two-sided:
+at least one expectation fails against its own recording and every expectation passes
+on the counterfactual safe trajectory (a variant without a recording is checked
+against its parent's).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from incident_lab.errors import IncidentLabError, InputError
+from incident_lab.errors import InputError
+from incident_lab.pii import find as find_secrets
+from incident_lab.pii import is_secret_key, secret_value
 from incident_lab.scenarios.io import iter_scenario_paths, load_yaml
-from incident_lab.scenarios.redact import find_secrets
 from incident_lab.trajectory import validation_errors
 
 __all__ = ["LintProblem", "LintReport", "lint_library"]
@@ -63,17 +65,20 @@ class LintReport:
         }
 
 
-def _walk_strings(obj: Any, path: str = "") -> Iterator[tuple[str, str]]:
+def _walk_strings(
+    obj: Any, path: str = "", key: str | None = None
+) -> Iterator[tuple[str, str, str | None]]:
+    """``(where, text, dict key holding it)`` for every string (keys included)."""
     if isinstance(obj, str):
-        yield path or "(root)", obj
+        yield path or "(root)", obj, key
     elif isinstance(obj, dict):
         for k, v in obj.items():
-            key = str(k)
-            yield f"{path}/{key} (key)".lstrip("/"), key
-            yield from _walk_strings(v, f"{path}/{key}".lstrip("/"))
+            name = str(k)
+            yield f"{path}/{name} (key)".lstrip("/"), name, None
+            yield from _walk_strings(v, f"{path}/{name}".lstrip("/"), name)
     elif isinstance(obj, list):
         for i, v in enumerate(obj):
-            yield from _walk_strings(v, f"{path}/{i}".lstrip("/"))
+            yield from _walk_strings(v, f"{path}/{i}".lstrip("/"), key)
 
 
 def _split(message: str) -> tuple[str, str]:
@@ -133,14 +138,16 @@ class _Linter:
             )
 
     def check_secrets(self, path: Path, doc: dict[str, Any]) -> None:
-        for where, text in _walk_strings(doc):
+        for where, text, key in _walk_strings(doc):
             kinds = sorted({f.kind for f in find_secrets(text)})
+            if not kinds and key is not None and is_secret_key(key) and secret_value(text):
+                kinds = ["SECRET"]
             if kinds:
                 self.add(
                     path,
                     where,
-                    f"unredacted {', '.join(kinds)} (replace with a placeholder such as "
-                    f"<{kinds[0]}_1>; never commit the value)",
+                    f"unredacted {', '.join(kinds)} (re-run 'incident_lab add' to replace it with "
+                    "a surrogate; never commit the value)",
                 )
 
     def check_payload(self, path: Path, doc: dict[str, Any]) -> None:
@@ -163,27 +170,12 @@ class _Linter:
             )
 
     def check_reproduction(self, path: Path, doc: dict[str, Any], recording: Any) -> None:
-        from regression_suite.expectations import evaluate
+        from incident_lab.scenarios.reproduce import scenario_problems
 
-        if not recording:
-            self.add(path, "recording", "missing: cannot check that the scenario reproduces")
-            return
-        failed = 0
-        specs = doc.get("expectations") or []
-        for i, spec in enumerate(specs):
-            try:
-                result = evaluate(recording, spec)
-            except IncidentLabError as exc:
-                self.add(path, f"expectations/{i}", exc.message)
-                return
-            failed += 0 if result.passed else 1
-        if specs and not failed:
-            self.add(
-                path,
-                "expectations",
-                f"all {len(specs)} pass against the recording: the scenario does not reproduce "
-                "the incident it came from",
-            )
+        for problem in scenario_problems(doc, recording or None):
+            where, _, what = problem.partition(" ")
+            field = where if where.startswith(("expectations/", "recording")) else "expectations"
+            self.add(path, field, what if field.startswith("expectations/") else problem)
 
 
 def lint_library(directory: str | Path) -> LintReport:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -176,7 +177,12 @@ def test_payloads_are_redacted(il, tmp_path, bundle, http_server, env) -> None:
         == 0
     )
     sent = json.dumps(http_server.requests[0]["body"])
-    assert "@evil.example" not in sent and "@" not in sent.replace("@example.com", "")
+    assert "@evil.example" not in sent
+    assert not re.search(
+        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z]", sent.replace("@example.com", "")
+    )
+    # The attacker's address is quoted defanged (an indicator of compromise, not PII).
+    assert "collector[@]evil[.]example" in sent
 
 
 def test_missing_secret_variable_is_a_config_error(
@@ -217,11 +223,11 @@ def test_one_placeholder_numbering_per_notification(monkeypatch: pytest.MonkeyPa
     data = TicketData(
         incident_id="INC-1",
         bundle=Path("b"),
-        summary="mail to a@evil.example",
+        summary="mail to a@evil.com",
         model_version="m",
         failure_mode="prompt_injection",
         severity="SEV-1",
-        mitigation="blocked b@corp.example and a@evil.example",
+        mitigation="blocked b@corp.com and a@evil.com",
         root_cause="[TO FILL]",
     )
     req = PagerDutyNotifier().build(
