@@ -13,8 +13,10 @@ import re
 __all__ = ["jira_text", "markdown_text", "slack_text"]
 
 _NEWLINES = re.compile(r"[\r\n\u2028\u2029]+")
-# "[" and "]" stay (a link needs "(" after them, which is escaped; "[TO FILL]" stays readable).
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}()#+!|~])")
+# Only what can change meaning inline: code spans, table cells, and "](" (links, images);
+# "_", "*", "(" stay, so "prompt_injection (confirmed)" and "[TO FILL]" read as written.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`|])")
+_LINK = re.compile(r"\]\(")
 _JIRA_SPECIAL = re.compile(r"([\\{}\[\]|*_+^~!#?-])")
 
 
@@ -28,13 +30,13 @@ def slack_text(text: str) -> str:
 
 
 def markdown_text(text: str, *, inline: bool = True) -> str:
-    """CommonMark/GFM: HTML as entities, metacharacters backslash-escaped.
+    """CommonMark/GFM: HTML as entities; backslash, backtick, ``|`` and ``](`` escaped.
 
     With ``inline`` (the default) line breaks become spaces, so a value cannot start
     a heading, list or table row of its own.
     """
     out = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    out = _MARKDOWN_SPECIAL.sub(r"\\\1", out)
+    out = _LINK.sub("]\\(", _MARKDOWN_SPECIAL.sub(r"\\\1", out))
     return _NEWLINES.sub(" ", out) if inline else out
 
 

@@ -30,7 +30,7 @@ def test_billion_laughs_is_refused_fast(tmp_path: Path) -> None:
 def test_alias_without_anchor_on_the_line_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "t.yaml"
     path.write_text("failure_modes: []\nsevere: *nowhere\n")
-    with pytest.raises(ConfigError, match="aliases|not valid YAML"):
+    with pytest.raises(ConfigError, match=r"aliases|not valid YAML"):
         load_taxonomy(path)
 
 
