@@ -619,14 +619,24 @@ _BROKEN_SCENARIOS = (
 )
 _GAP_LIST: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
     (
-        ("report",),
+        ("report", "ticket", "notify"),
         ("classification_wrong",),
-        f"incident_lab/report: TypeError on {_CLASSIFICATION}",
+        f"incident_lab/incident_record (report, ticket): TypeError on {_CLASSIFICATION}",
+    ),
+    (
+        ("report",),
+        ("manifest_missing_key", "manifest_renamed_key", "manifest_wrong_types"),
+        "incident_lab/report: writes a report from a manifest that fails its schema",
     ),
     (
         ("blast-radius",),
-        ("classification_deep", "classification_wrong"),
-        f"blast: {_CLASSIFICATION} is ignored silently",
+        ("classification_wrong",),
+        f"blast: {_CLASSIFICATION} of the wrong shape is ignored silently",
+    ),
+    (
+        ("blast-radius",),
+        ("trajectories_fifo",),
+        "blast: the bundle's trajectories.jsonl is opened without the input gate (a FIFO blocks)",
     ),
     (
         ("lint",),

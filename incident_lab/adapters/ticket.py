@@ -280,6 +280,14 @@ def build_ticket(bundle: str | Path) -> TicketData:
     return data
 
 
+def _code(value: Any, e: Callable[[str], str]) -> str:
+    """A value as a Markdown code span when that is literal and safe, else escaped text."""
+    text = str(value)
+    if any(c in text for c in "`<>&\r\n") or e is not markdown_text:
+        return e(text)
+    return f"`{text}`"
+
+
 def render_ticket(data: TicketData, escape: Callable[[str], str] = markdown_text) -> str:
     """Render the ticket as Markdown, in the playbook's template order.
 
@@ -306,7 +314,7 @@ def render_ticket(data: TicketData, escape: Callable[[str], str] = markdown_text
         lines += ["## Attacker-controlled values", "", "| value | tool.argument | sessions |"]
         lines += ["|---|---|---:|"]
         lines += [
-            f"| {e(str(v['value']))} | {e(str(v['tool']))}.{e(str(v['argument']))} | {e(str(v['sessions']))} |"
+            f"| {_code(v['value'], e)} | {e(str(v['tool']))}.{e(str(v['argument']))} | {e(str(v['sessions']))} |"
             for v in data.attacker_values
         ]
         lines += [""]
@@ -318,7 +326,7 @@ def render_ticket(data: TicketData, escape: Callable[[str], str] = markdown_text
         ]
         lines += ["|---|---|---|---|---|"]
         lines += [
-            f"| {e(str(s['session_id']))} | {e(str(s.get('severity')))} | {e(str(s.get('user_id')))} | "
+            f"| {_code(s['session_id'], e)} | {e(str(s.get('severity')))} | {e(str(s.get('user_id')))} | "
             f"{e(str(s.get('tenant_id')))} | {'yes' if s.get('harm_executed') else 'no'} |"
             for s in data.sessions[:50]
         ]
@@ -334,7 +342,7 @@ def render_ticket(data: TicketData, escape: Callable[[str], str] = markdown_text
         lines += ["## Classifier evidence", ""] + [f"- {e(x)}" for x in data.evidence] + [""]
     lines += ["## Artifacts", "", "| file | size | SHA-256 |", "|---|---:|---|"]
     lines += [
-        f"| {e(str(a['file']))} | {e(str(a['size']))} | {e(str(a['sha256']))} |"
+        f"| {_code(a['file'], e)} | {e(str(a['size']))} | {_code(a['sha256'], e)} |"
         for a in data.artifacts
     ]
     bundle = e(str(data.bundle))

@@ -133,11 +133,28 @@ def load_bundle(directory: str | Path) -> Bundle:
             path=str(path),
             hint="pass a directory written by 'incident_lab snapshot'",
         )
-    return Bundle(path, read_manifest(manifest_path))
+    from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
+
+    data = read_bounded(manifest_path, MAX_DOCUMENT_BYTES)  # a FIFO never blocks
+    try:
+        manifest = json.loads(data) if data is not None else None
+    except (ValueError, RecursionError):
+        manifest = None
+    if not isinstance(manifest, dict):
+        raise InputError(
+            f"{MANIFEST} is not a JSON object",
+            path=str(manifest_path),
+            hint=f"run 'incident_lab verify {path}'",
+        )
+    return Bundle(path, manifest)
 
 
 def read_manifest(manifest_path: Path) -> dict[str, Any]:
-    """Read and check a bundle's ``manifest.json`` through the input gate.
+    """Read and check a bundle's ``manifest.json`` through the input gate, strictly.
+
+    For commands that report what the manifest says (ticket, notify): it must be a
+    valid, sealed ``manifest/v1``. :func:`load_bundle` only needs a JSON object (the
+    phases that read the trajectories do not depend on the rest).
 
     Raises:
         InputError: not a regular file, too large, not valid JSON, or not a valid
