@@ -44,6 +44,7 @@ __all__ = [
     "check_timeline",
     "encode_event",
     "event_digest",
+    "record_event",
     "reseal_manifest",
     "seal_event",
     "sign_event",
@@ -380,3 +381,25 @@ def append_event(
         if manifest is not None:
             reseal_manifest(bundle, manifest, sealed, len(lines) + 1, key)
     return sealed
+
+
+def record_event(incident_dir: Path, event: dict[str, Any]) -> dict[str, Any]:
+    """Append ``event`` to the incident's hash-chained timeline and return it as stored.
+
+    Containment comes before the snapshot, so the incident directory may not be a
+    bundle yet: then the event starts the timeline (``snapshot --out`` adopts it).
+    """
+    event = dict(event)
+    event.setdefault("event_id", os.urandom(8).hex())
+    event.setdefault("action", event.get("kind", "event"))
+    path = Path(incident_dir) / TIMELINE
+    if not path.exists():
+        Path(incident_dir).mkdir(parents=True, exist_ok=True)
+        sealed = seal_event(event, 0, None)
+        with open(path, "xb") as fh:
+            fh.write(encode_event(sealed))
+            fh.flush()
+            os.fsync(fh.fileno())
+        return sealed
+    stored: dict[str, Any] = append_event(incident_dir, event)
+    return stored
