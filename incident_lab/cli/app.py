@@ -91,33 +91,56 @@ def run(group: click.Group, prog: str, argv: list[str] | None = None) -> int:
     previous = _terminate_as_interrupt()
     try:
         result = group.main(args=args, prog_name=prog, standalone_mode=False)
-    except IncidentLabError as exc:
+    except (Exception, KeyboardInterrupt) as exc:
+        return _exit_code(exc, prog, debug)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    if isinstance(result, int):
+        return result
+    return 0
+
+
+def _exit_code(exc: BaseException, prog: str, debug: bool) -> int:
+    """Render ``exc`` as one line on stderr and return its documented exit code."""
+    if isinstance(exc, IncidentLabError):
         if debug:
             traceback.print_exc()
         click.echo(f"{prog}: error: {exc.render()}", err=True)
         return exc.exit_code
-    except click.exceptions.NoArgsIsHelpError as exc:
-        click.echo(exc.format_message() if hasattr(exc, "format_message") else str(exc), err=True)
-        return 0
-    except click.UsageError as exc:
-        hint = ""
-        if exc.ctx is not None:
-            hint = f" (hint: run '{exc.ctx.command_path} --help')"
-        click.echo(f"{prog}: error: {exc.format_message()}{hint}", err=True)
-        return EXIT_USAGE
-    except click.ClickException as exc:
-        click.echo(f"{prog}: error: {exc.format_message()}", err=True)
-        return EXIT_USAGE
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):
+    if isinstance(exc, click.exceptions.ClickException | click.exceptions.Exit | click.Abort):
+        return _click_exit_code(exc, prog)
+    if isinstance(exc, KeyboardInterrupt):
         click.echo(f"{prog}: interrupted", err=True)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
+    return _environment_exit_code(exc, prog, debug)
+
+
+def _click_exit_code(exc: BaseException, prog: str) -> int:
+    """Click's own outcomes: help on no arguments, usage errors, explicit exits, aborts."""
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        click.echo(exc.format_message(), err=True)
         return 0
-    except OSError as exc:  # the environment refused a read or write (EROFS, ENOSPC, ...)
-        if debug:
-            traceback.print_exc()
+    if isinstance(exc, click.UsageError):
+        hint = f" (hint: run '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        click.echo(f"{prog}: error: {exc.format_message()}{hint}", err=True)
+        return EXIT_USAGE
+    if isinstance(exc, click.ClickException):
+        click.echo(f"{prog}: error: {exc.format_message()}", err=True)
+        return EXIT_USAGE
+    if isinstance(exc, click.exceptions.Exit):
+        return int(exc.exit_code)
+    click.echo(f"{prog}: interrupted", err=True)  # click.Abort: Ctrl-C at a prompt
+    return EXIT_INTERRUPTED
+
+
+def _environment_exit_code(exc: BaseException, prog: str, debug: bool) -> int:
+    """What the environment refused (a closed pipe, EROFS, ENOSPC, deep nesting), else a bug."""
+    if isinstance(exc, BrokenPipeError):
+        return 0
+    if debug:
+        traceback.print_exc()
+    if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         click.echo(
             f"{prog}: error: {where}{exc.strerror or exc} "
@@ -125,28 +148,19 @@ def run(group: click.Group, prog: str, argv: list[str] | None = None) -> int:
             err=True,
         )
         return EXIT_USAGE
-    except RecursionError:
+    if isinstance(exc, RecursionError):
         click.echo(
             f"{prog}: error: input nested too deeply to process "
             "(hint: a JSON, YAML or TOML document with thousands of nested levels)",
             err=True,
         )
         return EXIT_USAGE
-    except Exception as exc:  # a genuine bug: one line, traceback only on request
-        if debug:
-            traceback.print_exc()
-        click.echo(
-            f"{prog}: internal error: {type(exc).__name__}: {exc} "
-            "(hint: rerun with --debug and report the traceback)",
-            err=True,
-        )
-        return EXIT_EXTERNAL
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-    if isinstance(result, int):
-        return result
-    return 0
+    click.echo(
+        f"{prog}: internal error: {type(exc).__name__}: {exc} "
+        "(hint: rerun with --debug and report the traceback)",
+        err=True,
+    )
+    return EXIT_EXTERNAL
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:

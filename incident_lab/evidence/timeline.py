@@ -255,11 +255,13 @@ def _sealed_manifest(bundle: Path, last: dict[str, Any], count: int) -> dict[str
         CheckFailed: the manifest is damaged or its head is not the timeline's last event.
     """
     from incident_lab.evidence.manifest import MANIFEST, manifest_problems
+    from incident_lab.readers.base import read_bounded
 
     path = bundle / MANIFEST
     if not path.exists():
         return None  # a pre-snapshot incident directory: the snapshot seals it later
-    manifest, problems = manifest_problems(path.read_bytes())
+    raw = read_bounded(path, 16 * 1024 * 1024)  # a FIFO or device is refused, not waited on
+    manifest, problems = manifest_problems(raw) if raw is not None else (None, ["too large"])
     if manifest is None or problems:
         raise CheckFailed(
             "manifest.json is damaged; refusing to extend the timeline: "
