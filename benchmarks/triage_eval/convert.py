@@ -22,8 +22,10 @@ from typing import Any
 
 import yaml
 
+from incident_lab.trajectory import validation_errors
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sessions import SYSTEM, Hijack, build, derive_hijack, expected_severity
+from sessions import SYSTEM, Hijack, build, derive_hijack, expected_severity, strip_truth
 from sources import SOURCES, cache_dir
 
 Session = dict[str, Any]
@@ -643,6 +645,10 @@ def convert(cache: Path) -> dict[str, Counter[str]]:
     for name, fn in CONVERTERS.items():
         skipped: Counter[str] = Counter()
         sessions = fn(cache, skipped)
+        for sess in sessions:
+            problems = validation_errors(strip_truth(sess), "trajectory.v1")
+            if problems:  # a converter bug, not a data problem: stop and say which session
+                raise SystemExit(f"convert: {sess['session_id']} is invalid: {problems[0]}")
         counts: Counter[str] = Counter(s["triage_eval"]["kind"] for s in sessions)
         for reason, k in skipped.items():
             counts[f"skipped: {reason}"] = k

@@ -155,6 +155,10 @@ def classify_metrics(rows: list[dict[str, Any]], threshold: float | None = None)
     for r in hij:
         langs[r["truth"].get("lang", "en")].append(detected(r))
         chans[r["truth"].get("channel", "?")].append(detected(r))
+    fp_chan: dict[str, list[bool]] = defaultdict(list)
+    for r in ben:
+        fp_chan[r["truth"].get("channel", "?")].append(r in flagged_benign)
+    out["fpr_by_channel"] = {k: _rate(sum(v), len(v)) for k, v in sorted(fp_chan.items())}
     out["recall_by_lang"] = {k: _rate(sum(v), len(v)) for k, v in sorted(langs.items())}
     out["recall_by_channel"] = {k: _rate(sum(v), len(v)) for k, v in sorted(chans.items())}
     confusion = Counter(

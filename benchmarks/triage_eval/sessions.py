@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import re
 import urllib.parse
 from dataclasses import dataclass, field
@@ -205,15 +206,11 @@ def _decoded_views(text: str) -> str:
     """The text plus any base64 / hex / URL-encoded run decoded (to find attacker values)."""
     views = [text, urllib.parse.unquote(text)]
     for m in _B64.finditer(text):
-        try:
+        with contextlib.suppress(binascii.Error, UnicodeDecodeError, ValueError):
             views.append(base64.b64decode(m.group(0) + "==", validate=False).decode("utf-8"))
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            pass
     for m in _HEX.finditer(text):
-        try:
+        with contextlib.suppress(ValueError, UnicodeDecodeError):
             views.append(bytes.fromhex(m.group(0)).decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            pass
     return "\n".join(views)
 
 
