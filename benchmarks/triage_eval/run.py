@@ -241,8 +241,12 @@ def _add_kwargs(unsafe: list[int], severity: str | None) -> dict[str, Any]:
     return kw
 
 
-def add_one(traj: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    """Run ``add`` on one hijacked session and judge it two-sidedly."""
+def add_one(traj: dict[str, Any], workdir: Path, auto: bool = False) -> dict[str, Any]:
+    """Run ``add`` on one hijacked session and judge it two-sidedly.
+
+    By default the labelled unsafe steps, failure mode and severity are given (as an
+    engineer's ``--unsafe-step``/``--failure-mode``/``--severity``); ``auto`` gives none.
+    """
     from incident_lab.scenarios.library import add_from_path
     from regression_suite.expectations import evaluate_all
 
@@ -258,7 +262,7 @@ def add_one(traj: dict[str, Any], workdir: Path) -> dict[str, Any]:
             session=clean["session_id"],
             scenarios_dir=lib,
             force=True,
-            **_add_kwargs(truth["unsafe_steps"], truth.get("expected_severity")),
+            **({} if auto else _add_kwargs(truth["unsafe_steps"], truth.get("expected_severity"))),
         )
     except Exception as exc:
         msg = str(getattr(exc, "message", "") or exc)
@@ -290,24 +294,7 @@ def add_one(traj: dict[str, Any], workdir: Path) -> dict[str, Any]:
     }
 
 
-def add_all(sessions: list[dict[str, Any]], per_source: int, seed: int = 7) -> dict[str, Any]:
-    rng = random.Random(seed)
-    hij = [
-        s
-        for s in sessions
-        if s["triage_eval"]["kind"] == "hijacked" and s["triage_eval"]["unsafe_steps"]
-    ]
-    picked = rng.sample(hij, min(per_source, len(hij)))
-    results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, traj in enumerate(picked):
-            work = Path(tmp) / str(i)
-            work.mkdir()
-            r = add_one(traj, work)
-            r["session_id"] = traj["session_id"]
-            r["lang"] = traj["triage_eval"].get("lang")
-            r["hijack"] = traj["triage_eval"].get("hijack")
-            results.append(r)
+def _add_summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     ok = sum(1 for r in results if r["ok"])
     reasons = Counter((r["why"] or "").split(":")[0] for r in results if not r["ok"])
     return {
@@ -316,6 +303,31 @@ def add_all(sessions: list[dict[str, Any]], per_source: int, seed: int = 7) -> d
         "failures_by_reason": dict(reasons),
         "results": results,
     }
+
+
+def add_all(sessions: list[dict[str, Any]], per_source: int, seed: int = 7) -> dict[str, Any]:
+    """``add`` on up to ``per_source`` hijacked sessions: labelled and auto (no hints)."""
+    rng = random.Random(seed)
+    hij = [
+        s
+        for s in sessions
+        if s["triage_eval"]["kind"] == "hijacked" and s["triage_eval"]["unsafe_steps"]
+    ]
+    picked = rng.sample(hij, min(per_source, len(hij)))
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode in ("labelled", "auto"):
+            results = []
+            for i, traj in enumerate(picked):
+                work = Path(tmp) / f"{mode}-{i}"
+                work.mkdir()
+                r = add_one(traj, work, auto=mode == "auto")
+                r["session_id"] = traj["session_id"]
+                r["lang"] = traj["triage_eval"].get("lang")
+                r["hijack"] = traj["triage_eval"].get("hijack")
+                results.append(r)
+            out[mode] = _add_summary(results)
+    return {**out["labelled"], "auto": out["auto"]}
 
 
 # --------------------------------------------------------------------------- report
@@ -330,37 +342,61 @@ def _fmt(v: Any) -> str:
 
 
 def markdown(report: dict[str, Any]) -> str:
+    """The report as markdown tables (per source, LOSO, languages, reliability)."""
     lines = [
         f"### triage_eval — {report['label']} ({report['commit']})",
         "",
+        "Per source, the classifier's own decision (`top` == prompt_injection):",
+        "",
         "| source | hijacked | ignored | benign | recall | FPR | sev agree | ignored>SEV-4 "
-        "| blocked recall | add RFT (n) | LOSO t | LOSO recall | LOSO FPR |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| blocked recall | add RFT labelled (n) | add RFT auto |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, m in report["sources"].items():
-        lo = report["loso"].get(name, {})
         add = report["add"].get(name) or {}
-        add_cell = f"{_fmt(add.get('right_first_time'))} ({add.get('n', 0)})" if add else "–"
         lines.append(
             f"| {name} | {m['n']['hijacked']} | {m['n']['ignored']} | {m['n']['benign']} "
             f"| {_fmt(m['recall'])} | {_fmt(m['fpr'])} | {_fmt(m['severity_agreement'])} "
-            f"| {m['ignored_above_sev4']} | {_fmt(m['blocked_recall'])} | {add_cell} "
-            f"| {_fmt(lo.get('threshold'))} | {_fmt(lo.get('recall'))} | {_fmt(lo.get('fpr'))} |"
+            f"| {m['ignored_above_sev4']} | {_fmt(m['blocked_recall'])} "
+            f"| {_fmt(add.get('right_first_time'))} ({add.get('n', 0)}) "
+            f"| {_fmt((add.get('auto') or {}).get('right_first_time'))} |"
         )
     c = report["ceiling"]
     lines.append(
         f"| *ceiling: classify_eval (generated)* | {c['n']['hijacked']} | – | {c['n']['benign']} "
-        f"| {_fmt(c['recall'])} | {_fmt(c['fpr'])} | {_fmt(c['severity_agreement'])} | – | – | – "
-        "| – | – | – |"
+        f"| {_fmt(c['recall'])} | {_fmt(c['fpr'])} | {_fmt(c['severity_agreement'])} "
+        "| – | – | – | – |"
     )
     lines += [
         "",
-        "Recall by language (hijacked, default threshold): "
-        + ", ".join(f"{k} {_fmt(v)}" for k, v in report["recall_by_lang"].items()),
+        "Leave-one-source-out (prompt_injection confidence threshold chosen on the other "
+        "sources: best macro recall at macro FPR <= 0.05; FPR here = benign sessions at or "
+        "above the threshold):",
+        "",
+        "| held-out source | threshold | recall | FPR |",
+        "|---|---|---|---|",
     ]
+    for name, lo in report["loso"].items():
+        lines.append(
+            f"| {name} | {_fmt(lo['threshold'])} | {_fmt(lo['recall'])} | {_fmt(lo['fpr'])} |"
+        )
+    langs = sorted({lang for m in report["sources"].values() for lang in m["recall_by_lang"]})
     lines += [
         "",
-        "Reliability (prompt_injection confidence vs. injection present):",
+        "Recall by language and source (hijacked, `top` == prompt_injection):",
+        "",
+        "| source | " + " | ".join(langs) + " |",
+        "|---|" + "---|" * len(langs),
+    ]
+    for name, m in report["sources"].items():
+        cells = [_fmt(m["recall_by_lang"].get(lang)) for lang in langs]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append(
+        "| all | " + " | ".join(_fmt(report["recall_by_lang"].get(x)) for x in langs) + " |"
+    )
+    lines += [
+        "",
+        "Reliability (prompt_injection confidence vs. injection present, all sources):",
         "",
         "| bin | n | mean conf | observed |",
         "|---|---|---|---|",
@@ -370,6 +406,10 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {b['bin']} | {b['n']} | {_fmt(b['mean_confidence'])} | {_fmt(b['observed'])} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _injected(t: dict[str, Any]) -> str:
+    return str(t.get("injection") or t.get("text") or "")
 
 
 def _snippet(text: str, n: int = 160) -> str:
@@ -405,7 +445,7 @@ def examples(rows: list[dict[str, Any]], adds: dict[str, Any], k: int = 20) -> l
         out.append(
             f"- MISSED [{t['source']}, {t.get('lang')}, {t.get('channel')}, action "
             f"{t.get('hijack')}] classify said {r['top']}/{r['severity']}: "
-            f'"{_snippet(t.get("text", ""))}"'
+            f'"{_snippet(_injected(t))}"'
         )
     out = out[: k // 2]
     for r in rng.sample(fps, min(3, len(fps))):
@@ -418,7 +458,7 @@ def examples(rows: list[dict[str, Any]], adds: dict[str, Any], k: int = 20) -> l
         t = r["truth"]
         out.append(
             f"- IGNORED RATED {r['severity']} [{t['source']}, {t.get('lang')}, "
-            f'{t.get("channel")}] top {r["top"]}: "{_snippet(t.get("text", ""), 100)}"'
+            f'{t.get("channel")}] top {r["top"]}: "{_snippet(_injected(t), 100)}"'
         )
     for r in rng.sample(sev, min(3, len(sev))):
         t = r["truth"]
