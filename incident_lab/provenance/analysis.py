@@ -1,0 +1,385 @@
+"""Build the provenance view of one session: :func:`analyse`.
+
+1. Every step gets a source kind: ``user``, ``system``, ``assistant`` or one of the
+   untrusted kinds (a tool result is ``memory`` / ``retrieved`` / ``agent`` when the
+   tool's name says so, else ``tool_output``; a message from another role is ``agent``).
+2. Untrusted texts are searched for instruction spans (:mod:`~incident_lab.provenance.cues`);
+   user turns only for override attempts (direct injection).
+3. Every argument value of every call is traced to its first source before the call:
+   the user's turns, then the system prompt, then untrusted content (latest first,
+   a location inside an instruction span preferred); not found = ``model``.
+4. A call is *requested* when no argument value came from an instruction span and,
+   for a side effect, the user's words contain a verb for it. It depends on untrusted
+   content when an argument came from untrusted content or an earlier span asks for it.
+5. Assistant answers are checked for obedience (:mod:`~incident_lab.provenance.obedience`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from incident_lab.provenance.actions import SIDE_EFFECTS, action_kind, authorised, failed
+from incident_lab.provenance.cues import SPAN_THRESHOLD, find_spans
+from incident_lab.provenance.model import (
+    ArgSource,
+    CallProvenance,
+    InstructionSpan,
+    Provenance,
+)
+from incident_lab.provenance.obedience import obedient_answers
+from incident_lab.provenance.text import MAX_SCAN, readable, text_of_step
+from incident_lab.provenance.values import anchors, find_value, leaves, shingles, value_text
+
+__all__ = ["analyse"]
+
+_MEMORY = re.compile(r"memory|memories|recall|remember|notes?_?store")
+_RETRIEVED = re.compile(
+    r"retriev|\brag\b|knowledge|browse|web|page|url|wiki|\bkb\b|vector|scrape|crawl|search_(?:docs|internet)"
+)
+_AGENT = re.compile(r"agent|delegate|handoff|subagent|assistant")
+_DIRECT_CUES = frozenset({"override"})
+_MIN_VALUE = 2
+_GENERIC_TOKENS = frozenset(
+    ["tool", "data", "info", "item", "items", "the", "get", "set", "api", "call", "new"]
+)
+
+
+def _source_of_result(name: str) -> str:
+    lowered = name.lower()
+    if _MEMORY.search(lowered):
+        return "memory"
+    if _AGENT.search(lowered):
+        return "agent"
+    if _RETRIEVED.search(lowered):
+        return "retrieved"
+    return "tool_output"
+
+
+class _Session:
+    """Indexes of one trajectory used while analysing it."""
+
+    def __init__(self, traj: Any) -> None:
+        self.problems: list[str] = []
+        if not isinstance(traj, dict):
+            self.problems.append(f"not a trajectory object ({type(traj).__name__})")
+            traj = {}
+        raw_steps = traj.get("steps")
+        if not isinstance(raw_steps, list):
+            self.problems.append("no steps list")
+            raw_steps = []
+        self.session_id = str(traj.get("session_id", "") or "")
+        self.steps: list[Any] = raw_steps
+        self.texts: dict[int, str] = {}
+        self.lowered: dict[int, str] = {}
+        self.sources: dict[int, str] = {}
+        self.user: list[int] = []
+        self.system: list[int] = []
+        self.assistant: list[int] = []
+        self.untrusted: list[int] = []
+        self.call_steps: list[int] = []
+        self.result_of: dict[int, int] = {}  # call step -> result step
+        self.tool_of_result: dict[int, str] = {}
+        self.blocked: set[int] = set()
+        self._index(raw_steps)
+
+    def text(self, i: int) -> str:
+        if i not in self.texts:
+            self.texts[i] = text_of_step(self.steps[i])[:MAX_SCAN]
+        return self.texts[i]
+
+    def lower(self, i: int) -> str:
+        if i not in self.lowered:
+            self.lowered[i] = self.text(i).lower()
+        return self.lowered[i]
+
+    def _index(self, steps: list[Any]) -> None:
+        by_id: dict[str, int] = {}
+        pending: list[int] = []
+        for i, step in enumerate(steps):
+            if not isinstance(step, dict):
+                self.problems.append(f"step {i} is not an object")
+                continue
+            kind = step.get("type")
+            if kind == "message":
+                role = str(step.get("role", ""))
+                if role == "user":
+                    self.sources[i] = "user"
+                    self.user.append(i)
+                elif role in ("system", "developer"):
+                    self.sources[i] = "system"
+                    self.system.append(i)
+                elif role == "assistant":
+                    self.sources[i] = "assistant"
+                    self.assistant.append(i)
+                else:
+                    self.sources[i] = "tool_output" if role == "tool" else "agent"
+                    self.untrusted.append(i)
+            elif kind == "tool_call":
+                self.call_steps.append(i)
+                pending.append(i)
+                cid = step.get("call_id")
+                if cid is not None:
+                    by_id[str(cid)] = i
+            elif kind == "tool_result":
+                cid = step.get("call_id")
+                match = by_id.get(str(cid)) if cid is not None else None
+                if match is None and cid is None:
+                    match = next((c for c in pending if c not in self.result_of), None)
+                name = str(step.get("name") or "")
+                if match is not None and match not in self.result_of:
+                    self.result_of[match] = i
+                    if match in pending:
+                        pending.remove(match)
+                    name = name or str(steps[match].get("name", ""))
+                self.tool_of_result[i] = name
+                self.sources[i] = _source_of_result(name)
+                self.untrusted.append(i)
+            elif kind == "safeguard" and step.get("decision") in ("block", "escalate"):
+                target = self._judged(i, step)
+                if target is not None:
+                    self.blocked.add(target)
+        if not self.user:
+            self.problems.append("no user turn: every action counts as unrequested")
+
+    def _judged(self, index: int, step: dict[str, Any]) -> int | None:
+        target = step.get("target_step")
+        if isinstance(target, int) and not isinstance(target, bool):
+            return target if 0 <= target < len(self.steps) else None
+        rng = (
+            range(index + 1, len(self.steps))
+            if step.get("stage") in ("input", "pre_action")
+            else range(index - 1, -1, -1)
+        )
+        for j in rng:
+            s = self.steps[j]
+            if isinstance(s, dict) and s.get("type") != "safeguard":
+                return j
+        return None
+
+
+def _spans(session: _Session) -> tuple[InstructionSpan, ...]:
+    found: list[InstructionSpan] = []
+    for i in sorted(session.untrusted + session.user):
+        text = session.text(i)
+        if not text:
+            continue
+        source = session.sources[i]
+        for s in find_spans(text, SPAN_THRESHOLD):
+            if source == "user" and not (_DIRECT_CUES & set(s.cues)):
+                continue
+            found.append(
+                InstructionSpan(
+                    step=i,
+                    source=source,
+                    start=s.start,
+                    end=s.end,
+                    text=text[s.start : s.end],
+                    cues=s.cues,
+                    language=s.language,
+                    score=s.score,
+                    tool=session.tool_of_result.get(i),
+                )
+            )
+    return tuple(found)
+
+
+def _span_at(spans: tuple[InstructionSpan, ...], step: int, start: int, end: int) -> int | None:
+    for k, s in enumerate(spans):
+        if s.step == step and s.start < end and start < s.end:
+            return k
+    return None
+
+
+def _locate(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    value: str,
+    before: int,
+) -> tuple[int, int, int, str, int | None] | None:
+    """Find ``value`` before step ``before``: ``(step, start, end, matched, span)`` or None."""
+    trusted = [i for i in session.user if i < before] + [i for i in session.system if i < before]
+    untrusted = [i for i in reversed(session.untrusted) if i < before]
+    probes: list[tuple[str, str]] = [(value, "value")]
+    probes += [(a, f"anchor:{a}") for a in anchors(value) if a != value]
+    for probe, how in probes:
+        for i in trusted:
+            hit = find_value(probe, session.text(i), session.lower(i))
+            if hit:
+                return i, hit[0], hit[1], how, None
+        outside: tuple[int, int, int, str, int | None] | None = None
+        for i in untrusted:
+            hit = find_value(probe, session.text(i), session.lower(i))
+            if hit:
+                span = _span_at(spans, i, hit[0], hit[1])
+                if span is not None:
+                    return i, hit[0], hit[1], how, span
+                if outside is None:
+                    outside = (i, hit[0], hit[1], how, None)
+        if outside is not None:
+            return outside
+    for run in shingles(value):
+        for i in trusted + untrusted:
+            hit = find_value(run, session.text(i), session.lower(i))
+            if hit:
+                return i, hit[0], hit[1], "shingle", _span_at(spans, i, hit[0], hit[1])
+    return None
+
+
+def _trace(
+    session: _Session, spans: tuple[InstructionSpan, ...], arguments: Any, before: int
+) -> list[ArgSource]:
+    out: list[ArgSource] = []
+    for path, raw in leaves(arguments):
+        value = value_text(raw)
+        if value is None:
+            continue
+        if len(value.strip()) < _MIN_VALUE:
+            out.append(ArgSource(path, value, "model"))
+            continue
+        found = _locate(session, spans, value, before)
+        if found is None:
+            out.append(ArgSource(path, value, "model"))
+            continue
+        step, start, end, how, span = found
+        source = session.sources.get(step, "tool_output")
+        origin = source if source in ("user", "system") else "tool_output"
+        out.append(ArgSource(path, value, origin, step, start, end, source, how, span))
+    return out
+
+
+_TARGET_KEY = re.compile(
+    r"(?:^|[/_-])(?:to|cc|bcc|recipients?|email|address|iban|account|url|link|path|file|files|"
+    r"channel|user|username|phone|number|command|cmd|host|domain|endpoint|webhook|dest|destination|"
+    r"target|repo|branch|password|amount|payee|receiver|beneficiary|id|participants?|invitees?)"
+    r"(?:$|[/_-]|\d)",
+    re.IGNORECASE,
+)
+
+
+def _is_target(arg: ArgSource) -> bool:
+    """True for an argument that says *where* or *to whom* the action goes (or how much)."""
+    return bool(_TARGET_KEY.search(arg.path) or anchors(arg.value) or arg.matched != "value")
+
+
+def _asks_for(span: InstructionSpan, tool: str, kind: str, args: list[ArgSource]) -> bool:
+    """True when the span's words name this call: its tool, its kind of action or a value."""
+    plain = readable(span.text)[0]
+    tokens = [t for t in re.split(r"[^a-z0-9]+", tool.lower()) if len(t) >= 4]
+    if any(t not in _GENERIC_TOKENS and t.rstrip("s") in plain for t in tokens):
+        return True
+    from incident_lab.classify.lexicon import ACTION_VERBS
+
+    if any(re.search(rf"\b{re.escape(v)}", plain) for v in ACTION_VERBS.get(kind, ())):
+        return True
+    return any(
+        len(a.value) >= 4 and find_value(a.value, span.text, span.text.lower()) for a in args
+    )
+
+
+def _call(
+    session: _Session, spans: tuple[InstructionSpan, ...], i: int, user_spans: set[int]
+) -> CallProvenance:
+    step = session.steps[i]
+    tool = str(step.get("name", "") or "")
+    raw_args = step.get("arguments")
+    problem = None
+    arguments: dict[str, Any] = raw_args if isinstance(raw_args, dict) else {}
+    if raw_args is not None and not isinstance(raw_args, dict):
+        problem = f"arguments are {type(raw_args).__name__}, not an object"
+    args = _trace(session, spans, raw_args if raw_args is not None else {}, i)
+    kind = action_kind(tool, arguments)
+    attacker = tuple(
+        a for a in args if a.in_instruction is not None and a.in_instruction not in user_spans
+    )
+    instruction = attacker[0].in_instruction if attacker else None
+    earlier = [
+        k for k, s in enumerate(spans) if s.step < i and k not in user_spans
+    ]  # untrusted spans before the call
+    if instruction is None:
+        for k in reversed(earlier):
+            if _asks_for(spans[k], tool, kind, args):
+                instruction = k
+                break
+    user_text = "\n".join(session.text(u) for u in session.user if u < i)
+    why: list[str] = []
+    targets = [a for a in attacker if _is_target(a)]
+    if targets or (attacker and kind not in SIDE_EFFECTS):
+        requested = False
+        why.append(
+            "argument(s) "
+            + ", ".join(a.path for a in targets or attacker)
+            + " come from an instruction span"
+        )
+    elif kind in SIDE_EFFECTS:
+        requested = authorised(kind, tool, user_text)
+        if not requested:
+            why.append(f"no user turn before it asks for {kind!r} actions")
+    else:
+        requested = True
+    from_untrusted = [a for a in args if a.origin == "tool_output"]
+    untrusted_dependency = bool(attacker) or instruction is not None or bool(from_untrusted)
+    if instruction is not None and not attacker:
+        why.append(f"instruction span {instruction} (step {spans[instruction].step}) asks for it")
+    elif from_untrusted and not attacker:
+        why.append(
+            "argument(s) " + ", ".join(a.path for a in from_untrusted) + " come from tool output"
+        )
+    if instruction is None and not requested and earlier:
+        instruction = earlier[-1]
+    result = session.result_of.get(i)
+    output = session.text(result) if result is not None else ""
+    is_error = bool(session.steps[result].get("is_error")) if result is not None else False
+    blocked = i in session.blocked
+    return CallProvenance(
+        step=i,
+        tool=tool,
+        arguments=arguments,
+        args=tuple(args),
+        kind=kind,
+        requested=requested,
+        untrusted_dependency=untrusted_dependency,
+        unrequested=not requested and untrusted_dependency,
+        instruction=instruction,
+        attacker_values=attacker,
+        executed=not blocked and result is not None,
+        failed=result is not None and failed(output, is_error),
+        blocked=blocked,
+        result_step=result,
+        output=output,
+        problem=problem,
+        why="; ".join(why),
+    )
+
+
+def analyse(trajectory: Any) -> Provenance:
+    """Return the provenance view of one ``trajectory/v1`` session.
+
+    Cheap and deterministic; never raises on odd input (no user turn, arguments that
+    are not an object, bytes or huge tool outputs, unknown tools): what could not be
+    analysed is named in ``Provenance.problems``.
+
+    Example:
+        >>> prov = analyse(traj)
+        >>> [(c.tool, c.unrequested) for c in prov.calls]
+    """
+    session = _Session(trajectory)
+    spans = _spans(session)
+    user_spans = {k for k, s in enumerate(spans) if s.source == "user"}
+    calls = tuple(_call(session, spans, i, user_spans) for i in session.call_steps)
+    for c in calls:
+        if c.problem:
+            session.problems.append(f"step {c.step}: {c.problem}")
+    trusted = "\n".join(session.text(i) for i in session.user + session.system)
+    system_prompt = "\n".join(session.text(i) for i in session.system)
+    obedient = obedient_answers(
+        spans, [(i, session.text(i)) for i in session.assistant], trusted, system_prompt
+    )
+    return Provenance(
+        session_id=session.session_id,
+        instructions=spans,
+        calls=calls,
+        obedient=tuple(obedient),
+        sources=dict(session.sources),
+        problems=tuple(session.problems),
+    )

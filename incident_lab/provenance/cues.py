@@ -1,0 +1,466 @@
+"""Instruction spans in untrusted text: structure and cues together, six languages.
+
+A text is cut into units (lines, then sentences). Each unit is de-obfuscated
+(:func:`incident_lab.provenance.text.readable`) and scored by the cues it carries;
+the noisy-OR of the cue weights is its score. Units at :data:`SPAN_THRESHOLD` or above
+seed a span; a span grows over neighbouring units that carry any cue (the rest of the
+instruction: "The subject should be ...", "After you do that ..."), and over the
+delimiters that wrap it (``<INFORMATION> ... </INFORMATION>``, an HTML comment), so
+the span is the whole injected instruction, verbatim.
+
+Cue kinds (``InstructionSpan.cues``):
+
+==================== ===============================================================
+imperative_to_model  second-person imperative / obligation ("you must", "send ...",
+                     "ignoriere", "envoyez", "debes", "invia", "envie")
+addressed_to_model   the text speaks to the model ("to you, GPT-4", "dear AI",
+                     "if you are an assistant", "note to the agent")
+task_redirection     "before you solve the task", "instead", "also ...", "new task:",
+                     "the user wants you to" (and per-language equivalents)
+override             "ignore previous instructions", "you are now ..." (any language)
+role_claim           "this is the system/admin", "message from X to you", "SYSTEM:"
+delimiter            ``<INFORMATION>``, ``[SYSTEM]``, ``### instructions``, ``<|im_start|>``
+hidden_text          HTML comment, zero-width / tag characters, white or 0-size text
+action_request       an action verb with a target (address, URL, IBAN, path, command)
+decoded:<kind>       the cue was only readable after decoding (base64, hex, rot13, ...)
+==================== ===============================================================
+
+Every pattern is linear: alternations of literals and bounded ``{0,N}`` gaps.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from incident_lab.classify.lexicon import INJ_OVERRIDE
+from incident_lab.provenance.text import MAX_SCAN, function_words, readable
+from incident_lab.variants.framing import SYNONYMS
+
+__all__ = [
+    "CUE_WEIGHTS",
+    "SPAN_THRESHOLD",
+    "STRONG_CUES",
+    "WEAK_SPAN_SCORE",
+    "FoundSpan",
+    "Unit",
+    "find_spans",
+    "score_text",
+    "score_units",
+]
+
+_I = re.IGNORECASE
+
+#: A unit at this score or above seeds an instruction span.
+SPAN_THRESHOLD = 0.5
+#: Cues that only text aimed at a model carries; a span without any scores at most
+#: :data:`WEAK_SPAN_SCORE` (an ordinary "Please send receipts to x@y" in a document).
+STRONG_CUES = frozenset(
+    {"override", "addressed_to_model", "task_redirection", "role_claim", "delimiter",
+     "hidden_text", "decoded"}
+)  # fmt: skip
+WEAK_SPAN_SCORE = 0.5
+
+CUE_WEIGHTS: dict[str, float] = {
+    "override": 0.75,
+    "addressed_to_model": 0.45,
+    "task_redirection": 0.35,
+    "imperative_to_model": 0.3,
+    "action_request": 0.3,
+    "role_claim": 0.3,
+    "delimiter": 0.3,
+    "hidden_text": 0.3,
+    "decoded": 0.25,
+}
+
+_MODEL = (
+    r"(?:ai|a\.i\.|assistant|ai assistant|agent|ai agent|llm|language model|chatbot|bot|copilot|"
+    r"model|gpt(?:-?\d[\w.-]{0,8})?|chatgpt|claude|gemini|llama|mistral|bard|cursor|devin|codex|"
+    r"automated system|ki|assistent|sprachmodell|ia|assistente|asistente|modele|modelo|modello)"
+)
+_VERBS_EN = (
+    r"(?:send|forward|e-?mail|mail|transfer|wire|pay|delete|remove|erase|share|invite|grant|add|"
+    r"create|book|reserve|change|update|reset|run|execute|open|read|visit|click|download|upload|"
+    r"post|write|reply|say|print|output|respond|include|append|tell|call|use|make|schedule|cancel|"
+    r"move|copy|export|leak|reveal|insert|set|give|provide|list|summari[sz]e|translate|answer|"
+    r"start|begin|end|do|follow|decode|perform|navigate|go|ignore|disregard|forget|repeat|store|save|"
+    r"submit|fill|purchase|buy|order|approve|confirm|publish|push|commit|install|modify|fetch)"
+)
+
+# Where a sentence (or a quoted / bracketed clause) starts.
+_BOUNDARY = r"(?:^|[.!?:;\"'(\[]\s{0,4})\W{0,6}"
+
+# English
+_EN_IMPERATIVE = (
+    r"\byou (?:must|should|shall|need to|have to|are (?:required|instructed|requested|asked|"
+    r"expected) to|will now|are now|may now)\b"
+    rf"|\bplease\b[^.\n]{{0,24}}\b{_VERBS_EN}\b"
+    rf"|{_BOUNDARY}(?:please[ ,]+|kindly[ ,]+|now[ ,]+|first[ ,]+|then[ ,]+|also[ ,]+|and[ ,]+)?"
+    rf"{_VERBS_EN}\b(?=\s{{1,3}}[\w\"'<(@$])(?!\s(?:by|of|and|or|in|is|are|was)\b)"
+    rf"|\b{_MODEL},?\s{{0,3}}[:,]\s{{0,3}}(?:please\s+)?{_VERBS_EN}\b"
+    rf"|\b(?:that|requires?|required|asks?|wants?|needs?|instructs?|expects?) (?:that )?you "
+    rf"(?:to )?(?:immediately |now |also |first |urgently )?{_VERBS_EN}\b"
+    r"|\bmake sure (?:to|you)\b|\bdo not (?:tell|inform|mention|notify|alert|show)\b"
+    r"|\b(?:silently|secretly|quietly|without (?:telling|notifying|asking|informing|mentioning))\b"
+)
+_EN_ADDRESSED = (
+    rf"{_BOUNDARY}(?:\w{{1,12}} )?{_MODEL}\s{{0,3}}[:,]"
+    rf"|\b(?:to|for) you,? (?:the )?{_MODEL}\b|\byou,? {_MODEL}\b"
+    rf"|\b(?:dear|hey|hi|hello|attention|note to|message to|instructions? (?:to|for)|note for|"
+    rf"reminder (?:to|for)|important (?:message|note) for)\s+(?:the\s+|any\s+|all\s+|my\s+)?{_MODEL}s?\b"
+    rf"|\bif you(?:'re| are) (?:an? |the )?(?:{_MODEL}|reading this|processing this)\b"
+    rf"|\b{_MODEL}s?\b[^.\n]{{0,40}}\b(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|"
+    r"that reads?|who reads?|handling|working on|operating on|running (?:on|in))\b"
+)
+_EN_REDIRECT = (
+    r"\bbefore (?:you |doing |solving |completing |continuing |answering |proceeding |responding |"
+    r"you can |replying |finishing )|\binstead\b|\bafter (?:you(?:'ve| have)? (?:do|done|did|finish)|"
+    r"that|doing (?:that|this))\b"
+    rf"|\b(?:also|additionally|as well)\b[^.\n]{{0,24}}\b{_VERBS_EN}\b"
+    r"|\b(?:the|your) (?:real|actual|new|true|updated|only|most important) (?:task|goal|instructions?|"
+    r"objective|job|priority)\b|\b(?:the |your )?(?:original|previous|initial|current) (?:task|request)\b"
+    r"|\b(?:new|updated|additional) (?:task|instructions?|objective|directive|priority|request)\s*[:\-]"
+    r"|\bthe user (?:wants|asked|would like|has asked|requested|instructed|needs) (?:you|that you)\b"
+    r"|\bon behalf of the user\b|\bthe following (?:first|instead)\b|\bdo the following\b"
+    r"|\b(?:do what it says|follow (?:the|these|its|my) instructions|carry (?:it|this|them) out|"
+    r"carry out (?:the|this|these)|obey|then do it|do it:|execute (?:the|these|its) instructions|"
+    r"here is your (?:task|mission)|your (?:character's )?next line)\b"
+)
+_EN_ROLE = (
+    r"\b(?:this is|message from|sent by|notice from|instructions? from)\s+(?:the\s+|your\s+)?"
+    r"(?:system|admin(?:istrator)?|developer|owner|security team|it department|ceo|manager|openai|"
+    r"anthropic|support team|operator)\b"
+    r"|\bi am (?:the |your )?(?:admin|administrator|developer|owner|system|ceo|creator|operator)\b"
+    r"|^\W{0,4}(?:system|admin|developer|security|assistant)\s*(?:override|message|instruction|"
+    r"notice|update|alert|note)?\s*:"
+    r"|\b(?:highest|top|maximum) priority\b|\b(?:authori[sz]ed|approved|signed) by\b"
+    r"|\bmessage from (?:me,? )?[\w .'-]{1,40}?,? to you\b"
+)
+_DE = (
+    r"\b(?:du musst|sie mussen|du sollst|sie sollen|bitte \w+|ignoriere|ignorieren sie|vergiss|"
+    r"vergessen sie|sende|senden sie|schicke?|schicken sie|uberweise|uberweisen sie|losche|"
+    r"loschen sie|leite \w+ weiter|leiten sie|fuhre|fuhren sie|gib|geben sie|antworte|"
+    r"antworten sie|schreibe?|schreiben sie|teile|teilen sie|andere|andern sie|offne|offnen sie)\b"
+)
+_DE_REDIRECT = (
+    r"\bbevor (?:du|sie)\b|\bstattdessen\b|\b(?:ausserdem|zusatzlich|auch)\b[^.\n]{0,30}"
+    r"\b(?:sende|schicke|uberweise|losche|leite|sie|du)\b"
+    r"|\b(?:vorherigen|bisherigen|obigen|fruheren|alle) (?:anweisungen|instruktionen|befehle|regeln)\b"
+    r"|\bneue (?:aufgabe|anweisung)\b|\bnachricht (?:von [^.\n]{0,40})?an (?:dich|sie)\b"
+)
+_DE_ADDRESSED = rf"\ban dich\b|\bliebe[rs]? {_MODEL}\b|\bwenn du (?:eine? )?{_MODEL} bist\b"
+_FR = (
+    r"\b(?:vous devez|tu dois|veuillez|ignorez|ignore|oubliez|oublie|envoyez|envoie|transferez|"
+    r"transfere|supprimez|supprime|effacez|partagez|partage|repondez|reponds|ecrivez|ecris|"
+    r"executez|virez|payez|donnez|ajoutez|modifiez|changez|ouvrez|lisez)\b"
+)
+_FR_REDIRECT = (
+    r"\bavant de (?:resoudre|repondre|continuer|faire|commencer|traiter|terminer)\b|\bau lieu de\b"
+    r"|\ba la place\b|\b(?:instructions|consignes|regles) (?:precedentes|anterieures|ci-dessus)\b"
+    r"|\bnouvelle (?:tache|instruction|consigne)\b|\begalement\b"
+    r"|\bmessage (?:de [^.\n]{0,40})?(?:a|pour) (?:toi|vous)\b"
+)
+_FR_ADDRESSED = rf"\bchere? {_MODEL}\b|\bsi (?:tu es|vous etes) (?:une? )?{_MODEL}\b|\ba toi\b"
+_ES = (
+    r"\b(?:debes|tienes que|debe usted|ignora|olvida|olvide|envia|envie|transfiere|transfiera|"
+    r"borra|borre|elimina|elimine|comparte|comparta|responde|responda|escribe|escriba|ejecuta|"
+    r"ejecute|paga|pague|reenvia|reenvie|abre|abra)\b"
+)
+_ES_REDIRECT = (
+    r"\bantes de (?:resolver|responder|continuar|hacer|completar|terminar)\b|\ben (?:lugar|vez) de\b"
+    r"|\b(?:instrucciones|indicaciones|reglas) (?:anteriores|previas)\b|\bnueva (?:tarea|instruccion)\b"
+    r"|\btambien\b|\bademas\b|\bmensaje (?:de [^.\n]{0,40})?para (?:ti|usted)\b"
+)
+_ES_ADDRESSED = rf"\b(?:querido|estimado) {_MODEL}\b|\bsi eres (?:una? )?{_MODEL}\b|\ba ti\b"
+_IT = (
+    r"\b(?:devi|ignora|ignori|dimentica|dimentichi|invia|invii|inoltra|trasferisci|cancella|"
+    r"elimina|condividi|rispondi|scrivi|esegui|paga|bonifica|apri)\b"
+)
+_IT_REDIRECT = (
+    r"\bprima di (?:risolvere|rispondere|continuare|fare|completare)\b|\binvece\b"
+    r"|\b(?:istruzioni|regole|indicazioni) (?:precedenti|anteriori)\b|\bnuovo compito\b"
+    r"|\bnuove istruzioni\b|\binoltre\b|\bmessaggio (?:da [^.\n]{0,40})?per te\b"
+)
+_IT_ADDRESSED = rf"\b(?:caro|cara) {_MODEL}\b|\bse sei (?:una? )?{_MODEL}\b|\ba te\b"
+_PT = (
+    r"\b(?:voce deve|voce precisa|tu deves|ignore|ignora|esqueca|esquece|envie|envia|transfira|"
+    r"transfere|apague|apaga|exclua|compartilhe|partilhe|responda|escreva|execute|pague|encaminhe)\b"
+)
+_PT_REDIRECT = (
+    r"\bantes de (?:resolver|responder|continuar|fazer|completar)\b|\bem vez de\b|\bao inves de\b"
+    r"|\b(?:instrucoes|regras) (?:anteriores|previas)\b|\bnova (?:tarefa|instrucao)\b"
+    r"|\btambem\b|\balem disso\b|\bmensagem (?:de [^.\n]{0,40})?para (?:voce|ti)\b"
+)
+_PT_ADDRESSED = (
+    rf"\b(?:caro|cara|prezado) {_MODEL}\b|\bse voce (?:e|for) (?:uma? )?{_MODEL}\b|\bpara voce\b"
+)
+_OVERRIDE_ML = (
+    r"\b(?:ignoriere|vergiss|missachte)\b[^.\n]{0,40}\b(?:anweisungen|instruktionen|regeln|befehle)\b"
+    r"|\b(?:ignorez|ignore|oubliez|oublie)\b[^.\n]{0,40}\b(?:instructions|consignes|regles)\b"
+    r"|\b(?:ignora|olvida|olvide|ignore)\b[^.\n]{0,40}\b(?:instrucciones|indicaciones|reglas)\b"
+    r"|\b(?:ignora|dimentica|ignori)\b[^.\n]{0,40}\b(?:istruzioni|regole|indicazioni)\b"
+    r"|\b(?:ignore|ignora|esqueca|esquece)\b[^.\n]{0,40}\b(?:instrucoes|regras)\b"
+    r"|\b(?:ab jetzt|von nun an) (?:bist du|sind sie)\b|\b(?:desormais|a partir de maintenant),? "
+    r"(?:tu es|vous etes)\b|\b(?:a partir de ahora|desde ahora),? eres\b|\bda ora in poi,? sei\b"
+    r"|\b(?:a partir de agora|de agora em diante),? voce e\b"
+)
+
+
+def _words(*groups: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for g in groups for w in g)
+
+
+# The variants' own paraphrases of "ignore previous instructions" (framing.SYNONYMS).
+_OVERRIDE_PARAPHRASE = (
+    rf"\b(?:ignore|{_words(SYNONYMS['ignore'])}|skip|drop|stop following|no longer follow)\b[^.\n]{{0,40}}"
+    rf"\b(?:previous|all|your|{_words(SYNONYMS['previous'], SYNONYMS['prior'], SYNONYMS['all'])})\b"
+    rf"[^.\n]{{0,30}}\b(?:instructions?|{_words(SYNONYMS['instructions'], SYNONYMS['instruction'])}|"
+    r"guidelines?|constraints?|polic(?:y|ies))\b"
+)
+_JAILBREAK = (
+    r"\b(?:developer|dan|god|jailbreak|unrestricted|unfiltered|sudo|admin) mode\b|\bdo anything now\b"
+    r"|\byou are (?:now )?dan\b|\bno (?:rules|restrictions|filters|guidelines|limits)\b"
+    r"|\bstay in character\b|\balways compl(?:y|ies)\b|\bwithout (?:any )?(?:restrictions|filters)\b"
+    r"|\bunfiltered assistant\b|\bpretend (?:you|that you) (?:are|have)\b|\boverrid(?:e|ing) your\b"
+    r"|\bignore that refusal\b|\bjust kidding,? (?:please )?follow\b|\bperfectly allowed\b"
+)
+
+_PATTERNS: dict[str, re.Pattern[str]] = {
+    "override": re.compile(
+        "|".join((INJ_OVERRIDE.pattern, _OVERRIDE_ML, _OVERRIDE_PARAPHRASE, _JAILBREAK)), _I | re.M
+    ),
+    "addressed_to_model": re.compile(
+        "|".join(
+            (
+                _EN_ADDRESSED,
+                _DE_ADDRESSED,
+                _FR_ADDRESSED,
+                _ES_ADDRESSED,
+                _IT_ADDRESSED,
+                _PT_ADDRESSED,
+            )
+        ),
+        _I | re.M,
+    ),
+    "task_redirection": re.compile(
+        "|".join(
+            (_EN_REDIRECT, _DE_REDIRECT, _FR_REDIRECT, _ES_REDIRECT, _IT_REDIRECT, _PT_REDIRECT)
+        ),
+        _I | re.M,
+    ),
+    "imperative_to_model": re.compile(
+        "|".join((_EN_IMPERATIVE, _DE, _FR, _ES, _IT, _PT)), _I | re.M
+    ),
+    "role_claim": re.compile(_EN_ROLE, _I | re.M),
+}
+_LANG_CUES: dict[str, re.Pattern[str]] = {
+    "de": re.compile("|".join((_DE, _DE_REDIRECT, _DE_ADDRESSED)), _I),
+    "fr": re.compile("|".join((_FR, _FR_REDIRECT, _FR_ADDRESSED)), _I),
+    "es": re.compile("|".join((_ES, _ES_REDIRECT, _ES_ADDRESSED)), _I),
+    "it": re.compile("|".join((_IT, _IT_REDIRECT, _IT_ADDRESSED)), _I),
+    "pt": re.compile("|".join((_PT, _PT_REDIRECT, _PT_ADDRESSED)), _I),
+}
+_TARGET = re.compile(
+    r"[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{2,63}|https?://|\bwww\.|\b[a-z]{2}\d{2}[a-z0-9 ]{10,34}\b"
+    r"|(?:^|\s)[~.]?/[\w.-]{1,64}/|\b(?:curl|wget|bash|sh -c|rm -rf|powershell|python -c)\b"
+    r"|\b(?:password|passcode|security code|api key|token|credentials?|ssh|\.env|id_rsa)\b",
+    _I,
+)
+_ACTION = re.compile(
+    rf"\b{_VERBS_EN}\b|\b(?:sende|schicke|uberweise|envoyez|envoie|envia|envie|invia|transfiera|"
+    r"transfira|trasferisci)\b",
+    _I,
+)
+# Structure on the raw text.
+_DELIMITER = re.compile(
+    r"</?(?:information|instructions?|system|important|admin|prompt|assistant|user|context|"
+    r"tool_output|im_start|im_end|endoftext|inst|sys|secret|hidden|note)\b[^>\n]{0,40}>"
+    r"|\[/?(?:system|inst|instructions?|admin|assistant|important|sys)\]|<\|[a-z_]{2,20}\|>"
+    r"|^\W{0,3}#{2,}\s{0,3}(?:system|instructions?|new|important|admin|end|begin|attention|task)"
+    r"|^\W{0,3}[-=*]{3,}\s{0,3}(?:begin |end |new )?(?:system|instructions?|important|prompt)\b",
+    _I | re.M,
+)
+_HIDDEN = re.compile(
+    r"<!--|display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden|font-size\s{0,3}:\s{0,3}0"
+    r"(?:px|pt|em)?\b|color\s{0,3}:\s{0,3}(?:#fff(?:fff)?|white|transparent)\b|opacity\s{0,3}:\s{0,3}0\b",
+    _I,
+)
+_UNIT = re.compile(r"[^\n]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]{0,2}\s+(?=[\w\"'(\[<])")
+_MAX_UNIT = 600
+_SPACED_OUT = re.compile(r"(?:\S[ \t]){8}")  # "s e n d  t h e": sentences cannot be cut
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A scored piece of a text: a line or a sentence."""
+
+    start: int
+    end: int
+    score: float
+    cues: tuple[str, ...]
+    language: str | None
+
+
+def _units(text: str) -> list[tuple[int, int]]:
+    """Cut ``text`` into lines, and long lines into sentences (offsets into ``text``)."""
+    out: list[tuple[int, int]] = []
+    for line in _UNIT.finditer(text):
+        a, b = line.span()
+        if b - a <= 24 or _SPACED_OUT.search(text, a, min(b, a + 400)):
+            out.append((a, b))
+            continue
+        last = a
+        for m in _SENTENCE_END.finditer(text, a, b):
+            if m.start() - last >= 2:
+                out.append((last, m.start()))
+            last = m.end()
+        if b > last:
+            out.append((last, b))
+    final: list[tuple[int, int]] = []
+    for a, b in out:  # a run-on "sentence" (a blob) is scored in bounded pieces
+        while b - a > _MAX_UNIT * 4:
+            final.append((a, a + _MAX_UNIT * 4))
+            a += _MAX_UNIT * 4
+        final.append((a, b))
+    return final
+
+
+def score_text(raw: str) -> tuple[float, tuple[str, ...], str | None]:
+    """Score one unit of raw text: ``(score 0..1, cue kinds, language)``."""
+    plain, undone = readable(raw)
+    cues: list[str] = []
+    for kind, pattern in _PATTERNS.items():
+        if pattern.search(plain):
+            cues.append(kind)
+    if _ACTION.search(plain) and _TARGET.search(plain):
+        cues.append("action_request")
+    if _DELIMITER.search(raw):
+        cues.append("delimiter")
+    if "hidden_text" in undone or _HIDDEN.search(raw):
+        cues.append("hidden_text")
+    decoded = [u for u in undone if u.startswith("decoded:")]
+    miss = 1.0
+    for cue in cues:
+        miss *= 1.0 - CUE_WEIGHTS[cue]
+    if decoded and cues:
+        miss *= 1.0 - CUE_WEIGHTS["decoded"]
+    language = None
+    if cues and not set(cues) <= {"delimiter", "hidden_text"}:
+        language = _language(plain)
+    return 1.0 - miss, tuple(cues) + tuple(decoded if cues else ()), language
+
+
+def _language(plain: str) -> str | None:
+    """The language of a cue-bearing unit: its function words plus its language-specific cues."""
+    counts = function_words(plain)
+    for lang, pattern in _LANG_CUES.items():
+        counts[lang] += 2 * sum(1 for _ in zip(range(8), pattern.finditer(plain), strict=False))
+    best = max(counts, key=lambda lang: counts[lang])  # ties: the order en, de, fr, es, it, pt
+    return best if counts[best] > 0 else None
+
+
+def score_units(text: str) -> list[Unit]:
+    """Score every unit of ``text`` (the first :data:`MAX_SCAN` characters)."""
+    units = []
+    for a, b in _units(text[:MAX_SCAN]):
+        score, cues, language = score_text(text[a:b])
+        units.append(Unit(a, b, score, cues, language))
+    return units
+
+
+_COMMENT_OPEN = "<!--"
+_COMMENT_CLOSE = "-->"
+_TAG_OPEN = re.compile(r"<([A-Za-z_][\w-]{0,30})[^>\n]{0,40}>|\[([A-Za-z_]{2,20})\]")
+
+
+def _wrap(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow ``[start, end)`` to the delimiters around it: an HTML comment, a tag pair."""
+    lo = max(0, start - 400)
+    c_open = text.rfind(_COMMENT_OPEN, lo, start + 4)
+    if c_open != -1:
+        c_close = text.find(_COMMENT_CLOSE, max(c_open + 4, end - 3), end + 400)
+        between = text.find(_COMMENT_CLOSE, c_open + 4, start)
+        if c_close != -1 and between == -1:
+            start, end = c_open, c_close + 3
+    for m in _TAG_OPEN.finditer(text, lo, start + 1):
+        name = m.group(1) or m.group(2)
+        closing = f"</{name}>" if m.group(1) else f"[/{name}]"
+        close_at = text.lower().find(closing.lower(), end - len(closing), end + 400)
+        if close_at != -1:
+            return min(start, m.start()), max(end, close_at + len(closing))
+    return start, end
+
+
+@dataclass(frozen=True, slots=True)
+class FoundSpan:
+    """An instruction span in one text (offsets into it)."""
+
+    start: int
+    end: int
+    score: float
+    cues: tuple[str, ...]
+    language: str | None
+
+
+def find_spans(text: str, threshold: float = SPAN_THRESHOLD) -> list[FoundSpan]:
+    """Return the instruction spans of ``text``, whole and verbatim (see the module docstring)."""
+    units = score_units(text)
+    spans: list[FoundSpan] = []
+    i = 0
+    while i < len(units):
+        if units[i].score < threshold:
+            i += 1
+            continue
+        lo = hi = i
+        while lo > 0 and units[lo - 1].cues:
+            lo -= 1
+        j = i + 1
+        gap = 0
+        while j < len(units):
+            u = units[j]
+            if u.score >= threshold or u.cues:
+                hi, gap = j, 0
+            elif gap == 0 and u.end - u.start <= 200:
+                gap = 1  # one plain sentence inside an instruction ("The subject is 'Hi'.")
+            else:
+                break
+            j += 1
+        members = units[lo : hi + 1]
+        start, end = _wrap(text, members[0].start, members[-1].end)
+        miss = 1.0
+        cues: list[str] = []
+        for u in members:
+            for c in u.cues:
+                if c not in cues:
+                    cues.append(c)
+        for c in cues:
+            miss *= 1.0 - CUE_WEIGHTS.get(c.split(":")[0], CUE_WEIGHTS["decoded"])
+        wrapped = start < members[0].start or end > members[-1].end
+        if wrapped and "delimiter" not in cues and "hidden_text" not in cues:
+            cues.append("delimiter")
+            miss *= 1.0 - CUE_WEIGHTS["delimiter"]
+        score = 1.0 - miss
+        if not STRONG_CUES.intersection(c.split(":")[0] for c in cues):
+            score = min(score, WEAK_SPAN_SCORE)  # "Send receipts to x@y": ordinary prose too
+        langs = [u.language for u in members if u.language]
+        language = max(set(langs), key=langs.count) if langs else None
+        spans.append(FoundSpan(start, end, round(score, 3), tuple(cues), language))
+        while hi + 1 < len(units) and units[hi + 1].start < end:
+            hi += 1
+        i = hi + 1
+    return _merge(spans)
+
+
+def _merge(spans: list[FoundSpan]) -> list[FoundSpan]:
+    out: list[FoundSpan] = []
+    for s in spans:
+        if out and s.start <= out[-1].end:
+            p = out[-1]
+            cues = p.cues + tuple(c for c in s.cues if c not in p.cues)
+            out[-1] = FoundSpan(
+                p.start, max(p.end, s.end), max(p.score, s.score), cues, p.language or s.language
+            )
+        else:
+            out.append(s)
+    return out

@@ -1,0 +1,132 @@
+"""Answers that obey an injected instruction without any tool call.
+
+Checked for every assistant message after an instruction span:
+
+- ``marker_echo``: the span asks to say / print / include / start with a marker (a
+  quoted string, or an upper-case word after such a verb) and the answer contains it,
+  while the user never wrote it;
+- ``url_echo``: a URL from the span appears in the answer, and the user never gave it;
+- ``system_prompt_leak``: the answer repeats the system prompt (three 8-word runs, or
+  most of a short one);
+- ``format``: the span asks for a language or for capitals and the answer follows it
+  although the user wrote otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+
+from incident_lab.provenance.model import InstructionSpan, ObedientAnswer
+from incident_lab.provenance.text import guess_language, readable
+
+__all__ = ["obedient_answers"]
+
+_I = re.IGNORECASE
+_SAY = re.compile(
+    r"(?i:\b(?:say|says|print|output|write|reply|respond|answer|include|add|append|start|begin|end|"
+    r"repeat|type|return|sign|mention|state|tell(?: the user)?)\b)[^\n]{0,40}?"
+    r"(?:[\"“‘'«`]([^\"”’'»`\n]{4,80})[\"”’'»`]|\b([A-Z][A-Z0-9_!-]{3,40})\b)",
+)
+_QUOTED = re.compile(r"[\"“«`]([^\"”»`\n]{4,80})[\"”»`]")
+_URL = re.compile(r"https?://[^\s\"'<>)\]]{3,300}")
+_LANGS = {
+    "german": "de", "deutsch": "de", "french": "fr", "francais": "fr", "spanish": "es",
+    "espanol": "es", "italian": "it", "italiano": "it", "portuguese": "pt", "portugues": "pt",
+    "english": "en",
+}  # fmt: skip
+_IN_LANGUAGE = re.compile(
+    r"\b(?:respond|reply|answer|write|speak|translate)\w{0,3}\b[^.\n]{0,30}\b(?:in|into)\s+"
+    r"(german|deutsch|french|francais|spanish|espanol|italian|italiano|portuguese|portugues|english)\b",
+    _I,
+)
+_CAPS = re.compile(r"\b(?:all caps|all capital letters|in capitals|uppercase|upper case)\b", _I)
+_LEAK_ASK = re.compile(
+    r"\b(?:reveal|print|show|repeat|output|dump|share|tell|give|write|display|leak)\b[^.\n]{0,40}"
+    r"\b(?:system prompt|instructions|initial prompt|hidden prompt|configuration|prompt)\b",
+    _I,
+)
+
+
+def _markers(span: InstructionSpan) -> list[str]:
+    out: list[str] = []
+    plain = span.text
+    for m in _SAY.finditer(plain):
+        marker = (m.group(1) or m.group(2) or "").strip()
+        if len(marker) >= 4 and marker not in out:
+            out.append(marker)
+    decoded, _ = readable(plain)
+    if decoded != plain.lower():
+        for m in _SAY.finditer(decoded):
+            marker = (m.group(1) or "").strip()
+            if len(marker) >= 4 and marker not in out:
+                out.append(marker)
+    return out[:8]
+
+
+def _leaks(system_prompt: str, answer: str) -> str | None:
+    words = system_prompt.lower().split()
+    if len(words) < 8:
+        return None
+    grams = {" ".join(words[i : i + 8]) for i in range(len(words) - 7)}
+    tokens = answer.lower().split()
+    hits = [
+        " ".join(tokens[j : j + 8])
+        for j in range(len(tokens) - 7)
+        if " ".join(tokens[j : j + 8]) in grams
+    ]
+    if len(hits) >= 3 or (hits and len(hits) >= 0.5 * len(grams)):
+        return hits[0]
+    return None
+
+
+def obedient_answers(
+    spans: tuple[InstructionSpan, ...],
+    assistant_turns: list[tuple[int, str]],
+    trusted_text: str,
+    system_prompt: str,
+) -> list[ObedientAnswer]:
+    """Return the assistant answers that did what an instruction span asked.
+
+    Args:
+        spans: The session's instruction spans (their index is the answer's ``instruction``).
+        assistant_turns: ``(step, text)`` of every assistant message.
+        trusted_text: The user's turns and the system prompt, joined (what the user
+            legitimately asked for: a marker the user wrote is not obedience).
+        system_prompt: The system prompt.
+    """
+    found: list[ObedientAnswer] = []
+    trusted = trusted_text.lower()
+    user_lang = guess_language(trusted_text)
+    seen: set[int] = set()
+    for index, span in enumerate(spans):
+        markers = [m for m in _markers(span) if m.lower() not in trusted]
+        urls = [u.rstrip(".,;") for u in _URL.findall(span.text)]
+        urls = [u for u in urls if u.lower() not in trusted]
+        wants_leak = bool(_LEAK_ASK.search(span.text)) or span.source == "user"
+        lang_m = _IN_LANGUAGE.search(readable(span.text)[0])
+        wants_lang = _LANGS.get(lang_m.group(1).lower()) if lang_m else None
+        wants_caps = bool(_CAPS.search(span.text))
+        for step, text in assistant_turns:
+            if step <= span.step or step in seen:
+                continue
+            answer = text.lower()
+            hit: ObedientAnswer | None = None
+            marker = next((m for m in markers if m.lower() in answer), None)
+            url = next((u for u in urls if u.lower() in answer), None)
+            if marker:
+                hit = ObedientAnswer(step, index, "marker_echo", marker)
+            elif url:
+                hit = ObedientAnswer(step, index, "url_echo", url)
+            elif wants_leak and system_prompt and (leak := _leaks(system_prompt, text)):
+                hit = ObedientAnswer(step, index, "system_prompt_leak", leak)
+            elif wants_lang and wants_lang != user_lang and guess_language(answer) == wants_lang:
+                hit = ObedientAnswer(step, index, "format", f"answered in {wants_lang}")
+            elif wants_caps and len(text) >= 20:
+                letters = [c for c in text if c.isalpha()]
+                if letters and sum(c.isupper() for c in letters) / len(letters) > 0.8:
+                    hit = ObedientAnswer(step, index, "format", "answered in capitals")
+            if hit is not None:
+                found.append(hit)
+                seen.add(step)
+    found.sort(key=lambda a: a.step)
+    return found

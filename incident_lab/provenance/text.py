@@ -1,0 +1,333 @@
+"""The one text extraction for offsets, and the de-obfuscation applied before cue matching.
+
+:func:`text_of_step` is what every consumer indexes into (span offsets, argument
+locations). :func:`readable` turns an obfuscated piece of that text back into plain,
+lower-case words, reusing the blast-radius normaliser (invisible characters, encoded
+blobs) and the variants' converters (homoglyphs, leetspeak, ROT13, Caesar, reversal):
+an attack the variants generate is an attack the analysis reads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from typing import Any
+
+from incident_lab.blast.normalize import clean_invisible, decode_blobs
+from incident_lab.variants.characters import LEET, REVERSE, protected_spans, unconfuse
+from incident_lab.variants.encodings import CAESAR, ROT13
+
+__all__ = [
+    "MAX_SCAN",
+    "function_words",
+    "guess_language",
+    "prose_ratio",
+    "readable",
+    "text_of_step",
+]
+
+#: Characters of one step's text that are analysed (offsets stay exact; the rest is not read).
+MAX_SCAN = 200_000
+
+_NESTING = 64
+
+
+def _stringify(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, list) and all(isinstance(p, dict) for p in value):
+        parts = [p.get("text") for p in value]
+        if parts and all(isinstance(p, str) for p in parts):
+            return "\n".join(parts)  # type: ignore[arg-type,unused-ignore]
+    try:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return str(value)[:MAX_SCAN]
+
+
+def text_of_step(step: Any) -> str:
+    """Return the text of one trajectory step that offsets refer to.
+
+    A message's ``content`` (a list of ``{"text": ...}`` parts is joined by newlines),
+    a tool result's ``output``, a tool call's ``arguments`` as compact JSON (keys
+    sorted), nothing for a safeguard. Bytes are decoded as UTF-8 (bad bytes become
+    U+FFFD); other values become JSON. Never raises.
+    """
+    if not isinstance(step, dict):
+        return ""
+    kind = step.get("type")
+    if kind == "message":
+        return _stringify(step.get("content"))
+    if kind == "tool_result":
+        return _stringify(step.get("output"))
+    if kind == "tool_call":
+        return _stringify(step.get("arguments"))
+    return ""
+
+
+# ---- de-obfuscation ----------------------------------------------------------------------
+
+_LEET_BACK = {ord(d): letter for letter, d in LEET.items() if letter != "l"}
+_LEET_BACK.update({ord("@"): "a", ord("$"): "s"})
+_WORDISH = re.compile(r"[\w@$]+")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_LEET_DIGIT = re.compile(r"[0134578@$]")
+_SPACED = re.compile(r"(?<!\S)(?:[\w@.,:!?'-][ \t])+\w[\w@.,:!?'-]?(?!\S)")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_WS = re.compile(r"\s+")
+
+#: Function words of the six languages analysed; a text with none of them is not prose.
+_STOP: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        [
+            "the",
+            "and",
+            "to",
+            "of",
+            "you",
+            "your",
+            "is",
+            "are",
+            "this",
+            "that",
+            "for",
+            "with",
+            "please",
+            "it",
+            "be",
+            "not",
+            "in",
+            "on",
+            "all",
+        ]
+    ),
+    "de": frozenset(
+        [
+            "der",
+            "die",
+            "das",
+            "und",
+            "ist",
+            "nicht",
+            "sie",
+            "du",
+            "ich",
+            "mit",
+            "bitte",
+            "dich",
+            "dein",
+            "ihre",
+            "zu",
+            "den",
+        ]
+    ),
+    "fr": frozenset(
+        [
+            "le",
+            "la",
+            "les",
+            "et",
+            "est",
+            "pas",
+            "vous",
+            "tu",
+            "je",
+            "avec",
+            "des",
+            "une",
+            "de",
+            "pour",
+            "votre",
+            "ton",
+        ]
+    ),
+    "es": frozenset(
+        [
+            "el",
+            "la",
+            "los",
+            "las",
+            "y",
+            "es",
+            "no",
+            "usted",
+            "tu",
+            "yo",
+            "con",
+            "una",
+            "por",
+            "que",
+            "de",
+            "para",
+            "su",
+        ]
+    ),
+    "it": frozenset(
+        [
+            "il",
+            "lo",
+            "gli",
+            "e",
+            "non",
+            "tu",
+            "io",
+            "con",
+            "una",
+            "per",
+            "che",
+            "di",
+            "sei",
+            "tuo",
+            "del",
+            "dei",
+            "della",
+            "delle",
+        ]
+    ),
+    "pt": frozenset(
+        [
+            "o",
+            "a",
+            "os",
+            "as",
+            "e",
+            "nao",
+            "voce",
+            "eu",
+            "com",
+            "uma",
+            "por",
+            "que",
+            "do",
+            "da",
+            "para",
+            "seu",
+            "sua",
+        ]
+    ),
+}
+_ALL_STOP = frozenset().union(*_STOP.values())
+
+
+def _fold_accents(text: str) -> str:
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFKD", unconfuse(text))
+    return _COMBINING.sub("", text).casefold()
+
+
+def _unleet(text: str) -> str:
+    """Fold leetspeak outside e-mail addresses, URLs and placeholders (the variants' protected spans)."""
+    if not _LEET_DIGIT.search(text):
+        return text
+    spans = protected_spans(text)
+    if not spans:
+        return _WORDISH.sub(_unleet_token, text)
+    out, last = [], 0
+    for a, b in spans:
+        out.append(_WORDISH.sub(_unleet_token, text[last:a]))
+        out.append(text[a:b])
+        last = b
+    out.append(_WORDISH.sub(_unleet_token, text[last:]))
+    return "".join(out)
+
+
+def _unleet_token(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if len(token) <= 24 and _LEET_DIGIT.search(token) and _HAS_LETTER.search(token):
+        back = token.translate(_LEET_BACK)
+        if back.isalpha():
+            return back
+    return token
+
+
+def prose_ratio(text: str) -> float:
+    """Share of the words of ``text`` that are function words of a known language."""
+    words = text.split()
+    if not words:
+        return 0.0
+    return sum(1 for w in words if w.strip(".,:;!?\"'()") in _ALL_STOP) / len(words)
+
+
+def function_words(text: str) -> dict[str, int]:
+    """How many function words of each language (``en de fr es it pt``) ``text`` has."""
+    counts = {lang: 0 for lang in _STOP}
+    for w in text.lower().split():
+        w = w.strip(".,:;!?\"'()")
+        if w in _ALL_STOP:
+            for lang, stop in _STOP.items():
+                if w in stop:
+                    counts[lang] += 1
+    return counts
+
+
+def guess_language(text: str) -> str | None:
+    """The language (``en de fr es it pt``) whose function words ``text`` uses most, or None."""
+    counts = function_words(text)
+    best = max(counts, key=lambda lang: counts[lang])
+    return best if counts[best] >= 2 else None
+
+
+def readable(text: str) -> tuple[str, tuple[str, ...]]:
+    """Undo obfuscation; return lower-case plain text and what was undone.
+
+    Steps: invisible characters (``hidden_text``), encoded blobs (``decoded:<kind>``),
+    homoglyphs and accents, leetspeak (``decoded:leetspeak``), spaced-out letters,
+    then whole-text ciphers (ROT13, Caesar, reversal) when the text is not prose but
+    its decoding is.
+    """
+    undone: list[str] = []
+    cleaned = clean_invisible(text)
+    if cleaned != text:
+        undone.append("hidden_text")
+    decoded = decode_blobs(cleaned)
+    if decoded != cleaned:
+        undone.append(f"decoded:{_blob_kind(cleaned)}")
+    if not decoded.isascii():
+        folded = _fold_accents(decoded)
+        if unconfuse(decoded) != decoded:
+            undone.append("decoded:homoglyph")
+    else:
+        folded = decoded.lower()
+    unleet = _unleet(folded)
+    if unleet != folded and _leet_changed(folded, unleet):
+        undone.append("decoded:leetspeak")
+    out = _SPACED.sub(lambda m: m.group(0).replace(" ", "").replace("\t", ""), unleet)
+    out = _WS.sub(" ", out).strip()
+    if len(out) >= 12 and prose_ratio(out) < 0.08:
+        for name, convert in (("rot13", ROT13), ("caesar", CAESAR), ("reverse", REVERSE)):
+            try:
+                candidate = convert.decode(out)
+            except (ValueError, UnicodeError):
+                continue
+            if prose_ratio(candidate) >= 0.15:
+                undone.append(f"decoded:{name}")
+                out = candidate
+                break
+    return out, tuple(undone)
+
+
+def _leet_changed(before: str, after: str) -> bool:
+    """True when leet-folding changed at least two words (one 'gpt-4' is not leetspeak)."""
+    a, b = before.split(), after.split()
+    return sum(1 for x, y in zip(a, b, strict=False) if x != y) >= 2
+
+
+_KIND_CHECKS = (
+    ("hex", re.compile(r"(?:[0-9A-Fa-f]{2}){8}")),
+    ("binary", re.compile(r"[01]{8}[ \t][01]{8}")),
+    ("url", re.compile(r"%[0-9A-Fa-f]{2}")),
+    ("morse", re.compile(r"[.-]{1,7} [.-]{1,7} [.-]{1,7}")),
+)
+
+
+def _blob_kind(text: str) -> str:
+    for kind, pattern in _KIND_CHECKS:
+        if pattern.search(text):
+            return kind
+    return "base64"
