@@ -24,9 +24,13 @@ import yaml
 
 from incident_lab.trajectory import validation_errors
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sessions import SYSTEM, Hijack, build, derive_hijack, expected_severity, strip_truth
-from sources import SOURCES, cache_dir
+# Importable as benchmarks.triage_eval.* (tests) and runnable as a script.
+try:
+    from .sessions import SYSTEM, Hijack, build, derive_hijack, expected_severity, strip_truth
+    from .sources import SOURCES, cache_dir
+except ImportError:  # run as a script: this directory is sys.path[0]
+    from sessions import SYSTEM, Hijack, build, derive_hijack, expected_severity, strip_truth  # type: ignore[no-redef]
+    from sources import SOURCES, cache_dir  # type: ignore[no-redef]
 
 Session = dict[str, Any]
 _VERSIONS = {s.name: s for s in SOURCES}

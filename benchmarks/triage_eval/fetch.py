@@ -20,8 +20,11 @@ import venv
 import zipfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sources import SOURCES, Source, cache_dir
+# Importable as benchmarks.triage_eval.* (tests) and runnable as a script.
+try:
+    from .sources import SOURCES, Source, cache_dir
+except ImportError:  # run as a script: this directory is sys.path[0]
+    from sources import SOURCES, Source, cache_dir  # type: ignore[no-redef]
 
 _HERE = Path(__file__).resolve().parent
 

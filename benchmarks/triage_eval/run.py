@@ -33,9 +33,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sessions import counterfactual, strip_truth
-from sources import SOURCES, cache_dir
+# Importable as benchmarks.triage_eval.* (tests) and runnable as a script.
+try:
+    from .sessions import counterfactual, strip_truth
+    from .sources import SOURCES, cache_dir
+except ImportError:  # run as a script: this directory is sys.path[0]
+    from sessions import counterfactual, strip_truth  # type: ignore[no-redef]
+    from sources import SOURCES, cache_dir  # type: ignore[no-redef]
 
 _REPO = Path(__file__).resolve().parents[2]
 _CEILING = _REPO / "benchmarks" / "classify_eval" / "eval_set.jsonl"

@@ -222,7 +222,7 @@ _REVEAL = re.compile(
 )
 _SEND = re.compile(r"\b(?:e-?mail|send_email|forward|mail it)\b", re.IGNORECASE)
 _POST = re.compile(r"\b(?:http_post|webhook|post (?:it|them|the)|upload|exfiltrat)", re.IGNORECASE)
-_DELETE = re.compile(r"\b(?:delete|remove|rm -rf|wipe|erase)\b", re.IGNORECASE)
+_DELETE = re.compile(r"\b(?:delete(?:_\w{1,20})?|remove|rm -rf|wipe|erase)\b", re.IGNORECASE)
 _SHELL = re.compile(r"\b(?:curl|wget|bash|run the command|execute)\b", re.IGNORECASE)
 
 
