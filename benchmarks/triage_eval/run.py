@@ -407,6 +407,9 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         f"### triage_eval — {report['label']} ({report['commit']})",
         "",
+        f"classify throughput: {report['classify_sessions_per_second']} sessions/s "
+        "(one process, each session on its own, includes the scoring loop)",
+        "",
         "Per source, the classifier's own decision (`top` == prompt_injection):",
         "",
         "| source | hijacked | ignored | benign | recall | FPR | sev agree | ignored>SEV-4 "
@@ -585,9 +588,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     data = _load(cache)
     rows_by_source = {}
+    classify_seconds = 0.0
     for name, sessions in data.items():
         t0 = time.perf_counter()
         rows_by_source[name] = classify_all(sessions)
+        classify_seconds += time.perf_counter() - t0
         print(
             f"run: classified {name} ({len(sessions)}) in {time.perf_counter() - t0:.1f}s",
             file=sys.stderr,
@@ -613,6 +618,9 @@ def main(argv: list[str] | None = None) -> int:
         "add": {n: {k: v for k, v in a.items()} for n, a in adds.items()},
         "provenance": {n: provenance_metrics(sessions) for n, sessions in data.items()},
         "seconds": round(time.perf_counter() - started, 1),
+        "classify_sessions_per_second": round(
+            sum(len(v) for v in data.values()) / classify_seconds, 1
+        ),
     }
     text = markdown(report)
     print(text)
