@@ -32,7 +32,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "incident_lab.adapters.backends",
     "incident_lab.adapters.notifiers",
     "regression_suite.targets.builtin",
-    "regression_suite.expectations",
+    "incident_lab.expectations",
     "regression_suite.reports.builtin",
 )
 

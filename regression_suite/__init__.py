@@ -20,9 +20,9 @@ __all__ = [
 ]
 
 _LAZY = {
-    "ExpectationKind": "regression_suite.expectations",
-    "Result": "regression_suite.expectations",
-    "evaluate_all": "regression_suite.expectations",
+    "ExpectationKind": "incident_lab.expectations",
+    "Result": "incident_lab.expectations",
+    "evaluate_all": "incident_lab.expectations",
     "ScriptedTarget": "regression_suite.testing",
     "TrajectoryBuilder": "regression_suite.testing",
     "build_scenario": "regression_suite.testing",

@@ -121,7 +121,7 @@ def _redactor() -> Callable[[str], str]:
     """One redactor per notification: the same value gets the same placeholder in every field."""
     from incident_lab.scenarios.redact import Redactor
 
-    redactor = Redactor()
+    redactor = Redactor(style="placeholder")
     return lambda text: str(redactor.redact_text(text))
 
 

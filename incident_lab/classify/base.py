@@ -53,6 +53,8 @@ class Signal:
         unsafe_steps: The step(s) this evidence points at as the harmful one (a subset
             of ``steps`` or later); empty when the signal is contextual only.
         detector: Name of the detector that produced it (filled in by the engine).
+        facts: Structured evidence for machines (``span``: step, offsets, quote;
+            ``calls``: the dependent calls), shown under ``facts`` in ``to_dict``.
     """
 
     failure_mode: str
@@ -62,6 +64,7 @@ class Signal:
     detail: str
     unsafe_steps: list[int] = field(default_factory=list)
     detector: str = ""
+    facts: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.weight, int | float) or math.isnan(self.weight):
@@ -74,13 +77,16 @@ class Signal:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the evidence entry of ``Classification.to_dict()``."""
-        return {
+        out: dict[str, Any] = {
             "signal": self.signal,
             "steps": list(self.steps),
             "detail": self.detail,
             "weight": round(self.weight, 3),
             "detector": self.detector,
         }
+        if self.facts:
+            out["facts"] = self.facts
+        return out
 
 
 @runtime_checkable

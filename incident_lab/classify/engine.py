@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from incident_lab.classify.base import Signal, is_cross_session
-from incident_lab.classify.session import SessionView
+from incident_lab.classify.session import SessionView, analysing, provenance_of
 from incident_lab.classify.severity import SeveritySuggestion, suggest_severity
 from incident_lab.plugins import collect
 from incident_lab.taxonomy import Taxonomy, load_taxonomy
@@ -172,7 +172,9 @@ def _combine(
     severity = None
     if top is not None:
         top_steps = {s for sig in ranked[0].evidence for s in sig.unsafe_steps} if ranked else set()
-        severity = suggest_severity(view, top, sorted(top_steps | view.labelled_unsafe), taxonomy)
+        severity = suggest_severity(
+            view, top, sorted(top_steps | view.labelled_unsafe), taxonomy, provenance_of(traj)
+        )
     return Classification(str(traj.get("session_id", "")), ranked, top, severity, unsafe, errors)
 
 
@@ -211,9 +213,9 @@ def classify_trajectory(
     dets = get_detectors() if detectors is None else detectors
     errors: list[str] = []
     per_session = [d for d in dets.values() if not is_cross_session(d)]
-    return _combine(
-        traj, _run_session_detectors(traj, per_session, taxonomy, errors), errors, taxonomy
-    )
+    with analysing(traj):
+        signals = _run_session_detectors(traj, per_session, taxonomy, errors)
+        return _combine(traj, signals, errors, taxonomy)
 
 
 def classify_many(
@@ -252,7 +254,8 @@ def classify_many(
     out = []
     for traj in trajs:
         errors = list(batch_errors)
-        signals = _run_session_detectors(traj, per_session, taxonomy, errors)
-        signals.extend(extra.get(str(traj.get("session_id", "")), []))
-        out.append(_combine(traj, signals, errors, taxonomy))
+        with analysing(traj):
+            signals = _run_session_detectors(traj, per_session, taxonomy, errors)
+            signals.extend(extra.get(str(traj.get("session_id", "")), []))
+            out.append(_combine(traj, signals, errors, taxonomy))
     return out

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jsonschema
@@ -9,8 +12,47 @@ import jsonschema
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.lexicon import UNKNOWN_TOOL_ERROR
 from incident_lab.classify.session import SessionView
+from incident_lab.schemacheck import Check, Unsupported, compile_checker
 
 __all__ = ["schema_problems", "tool_hallucination"]
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledSchema:
+    """One tool's parameter schema, checked once: a fast yes-check and the full validator."""
+
+    fast: Check | None
+    validator: Any
+    declared: frozenset[str] | None
+
+
+@lru_cache(maxsize=512)
+def _compiled(schema_json: str) -> _CompiledSchema | None:
+    """Compile a parameter schema once per distinct schema (None when the schema is invalid)."""
+    schema = json.loads(schema_json)
+    try:
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+    except jsonschema.SchemaError:
+        return None
+    try:
+        fast: Check | None = compile_checker(schema)
+    except (Unsupported, Exception):  # any schema the fast path cannot read goes to jsonschema
+        fast = None
+    declared = schema.get("properties")
+    names = (
+        frozenset(str(k) for k in declared)
+        if isinstance(declared, dict) and schema.get("additionalProperties") is not False
+        else None
+    )
+    return _CompiledSchema(fast, cls(schema), names)
+
+
+def _key(parameters: dict[str, Any]) -> str | None:
+    try:
+        return json.dumps(parameters, sort_keys=True, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 def schema_problems(parameters: Any, arguments: dict[str, Any]) -> list[str]:
@@ -18,24 +60,25 @@ def schema_problems(parameters: Any, arguments: dict[str, Any]) -> list[str]:
 
     Besides schema validation, a property the schema does not declare is reported as
     invented even when ``additionalProperties`` is not set to false. An invalid schema
-    yields no problems (the tool definition, not the call, is at fault).
+    yields no problems (the tool definition, not the call, is at fault). Each distinct
+    schema is checked and compiled once per process (a bounded cache keyed by its JSON
+    text, so equal schemas from different sessions share it and nothing goes stale).
     """
     if not isinstance(parameters, dict) or not parameters:
         return []
-    try:
-        cls = jsonschema.validators.validator_for(parameters)
-        cls.check_schema(parameters)
-    except jsonschema.SchemaError:
+    key = _key(parameters)
+    compiled = _compiled(key) if key is not None else None
+    if compiled is None:
         return []
     problems = []
-    for err in cls(parameters).iter_errors(arguments):
-        where = "/".join(str(p) for p in err.absolute_path)
-        problems.append(f"{where + ': ' if where else ''}{err.message}")
-    declared = parameters.get("properties")
-    if isinstance(declared, dict) and parameters.get("additionalProperties") is not False:
-        for key in arguments:
-            if key not in declared:
-                problems.append(f"{key!r} is not a parameter of this tool")
+    if compiled.fast is None or not compiled.fast(arguments):
+        for err in compiled.validator.iter_errors(arguments):
+            where = "/".join(str(p) for p in err.absolute_path)
+            problems.append(f"{where + ': ' if where else ''}{err.message}")
+    if compiled.declared is not None:
+        for key_name in arguments:
+            if key_name not in compiled.declared:
+                problems.append(f"{key_name!r} is not a parameter of this tool")
     return problems
 
 

@@ -8,6 +8,9 @@ asks: was this step executed, what did the user ask for, which tools were offere
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,11 +21,21 @@ from incident_lab.classify.lexicon import (
     forbidden,
     tool_category,
 )
+from incident_lab.provenance import Provenance, analyse
 from incident_lab.scenarios.redact import luhn_ok
 
-__all__ = ["Call", "SessionView", "entities", "flatten_text", "sensitive_kinds"]
+__all__ = [
+    "Call",
+    "SessionView",
+    "analysing",
+    "entities",
+    "flatten_text",
+    "provenance_of",
+    "sensitive_kinds",
+]
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Bounded runs (an address part is at most 64/63 characters): linear on crafted input.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 _URL = re.compile(r"https?://[^\s\"'<>)\]]+|\bwww\.[^\s\"'<>)\]]+")
 _ACCOUNT = re.compile(r"\b[A-Z]{2}\d{2}[A-Z0-9]{10,30}\b|\b\d{8,}\b")
 
@@ -96,31 +109,22 @@ class Call:
 class SessionView:
     """Indexed view of one trajectory (see the module docstring).
 
-    Every detector and the engine look at the same session one after the other, so
-    :meth:`of` keeps the last view and hands it out again instead of re-indexing.
+    Every detector and the engine look at the same session one after the other. While
+    the engine classifies a session (inside :func:`analysing`), :meth:`of` hands out
+    the view built for it; outside, each call builds a fresh view. Nothing is cached
+    across sessions, so a changed trajectory never gets a stale answer.
     """
-
-    _last: SessionView | None = None
 
     @classmethod
     def of(cls, traj: dict[str, Any]) -> SessionView:
-        """The view of ``traj``, reused when it is the session viewed last (unchanged)."""
-        last = cls._last
-        if (
-            last is not None
-            and last.traj is traj
-            and last._steps_ref is traj.get("steps")
-            and last._step_count == len(traj.get("steps") or [])
-        ):
-            return last
-        view = cls(traj)
-        cls._last = view
-        return view
+        """The view of ``traj``: the one being classified, else a new one."""
+        active = _ACTIVE.get()
+        if active is not None and active.traj is traj:
+            return active.view
+        return cls(traj)
 
     def __init__(self, traj: dict[str, Any]) -> None:
         self.traj = traj
-        self._steps_ref = traj.get("steps")
-        self._step_count = len(traj.get("steps") or [])
         self.steps: list[dict[str, Any]] = [
             s for s in traj.get("steps") or [] if isinstance(s, dict)
         ]
@@ -263,3 +267,38 @@ class SessionView:
                 return False
             return any(re.search(rf"\b{re.escape(v)}", user_text) for v in ACTION_VERBS[category])
         return True
+
+
+@dataclass(slots=True)
+class _Active:
+    traj: dict[str, Any]
+    view: SessionView
+    prov: Provenance | None = None
+
+
+_ACTIVE: ContextVar[_Active | None] = ContextVar("incident_lab_classify_session", default=None)
+
+
+@contextmanager
+def analysing(traj: dict[str, Any]) -> Iterator[SessionView]:
+    """Share one view and one provenance analysis of ``traj`` with every detector run inside.
+
+    The engine wraps each session's detectors in it; the sharing ends with the block.
+    """
+    token = _ACTIVE.set(_Active(traj, SessionView(traj)))
+    try:
+        active = _ACTIVE.get()
+        assert active is not None
+        yield active.view
+    finally:
+        _ACTIVE.reset(token)
+
+
+def provenance_of(traj: dict[str, Any]) -> Provenance:
+    """The provenance view of ``traj`` (computed once per session inside :func:`analysing`)."""
+    active = _ACTIVE.get()
+    if active is not None and active.traj is traj:
+        if active.prov is None:
+            active.prov = analyse(traj)
+        return active.prov
+    return analyse(traj)

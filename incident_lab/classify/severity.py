@@ -1,16 +1,18 @@
 """The severity suggestion: what actually happened at the harmful steps, in words.
 
-Rules, first match wins:
+Rules, first match wins (docs/incident_lab.md, "Severity", has the same table):
 
-- SEV-1 (active harm / legal risk): a harmful step took effect and it sent sensitive
-  data (secrets, card numbers, ...) or content read from a tool out through a sink,
-  ran a destructive command, moved money on someone else's instructions, or an
-  assistant message disclosed sensitive data.
-- SEV-2 (clear policy violation): a harmful step took effect otherwise.
-- SEV-3 (degraded safeguards): nothing harmful took effect, but a safeguard allowed or
-  only flagged a harmful step (the harm was stopped further down, or the call failed).
-- SEV-4 (near miss): every harmful step was blocked or failed.
-- No harmful step identified: the failure mode's ``default_severity`` from the taxonomy.
+======  =====================================================================================
+SEV-1   a harmful step took effect and it moved money (not a refund the user pressed for),
+        sent data out (sensitive data, or content read from tools, through a sink), ran a
+        destructive or remote-code command, changed credentials or granted access, or an
+        assistant message disclosed sensitive data
+SEV-2   a harmful step took effect otherwise: a completed policy violation
+SEV-3   every harmful step failed or was blocked (a result that reports an error or a
+        denial counts as failed, ``is_error`` or not): the attempt happened, the harm did not
+SEV-4   an injected instruction was present but nothing obeyed it: near miss
+default no harmful step identified for another mode: the mode's ``default_severity``
+======  =====================================================================================
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 
 from incident_lab.classify.lexicon import DESTRUCTIVE, REMOTE_EXEC, tool_category
 from incident_lab.classify.session import Call, SessionView, sensitive_kinds
+from incident_lab.provenance import CallProvenance, Provenance, analyse
 from incident_lab.taxonomy import Taxonomy
 
 __all__ = ["SeveritySuggestion", "suggest_severity"]
@@ -41,7 +44,11 @@ class SeveritySuggestion:
 
 
 #: Data items worth counting when they are copied: emails, record ids, phone numbers.
-_ITEMS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[A-Z]{2,}-\d{2,}\b|\+?\d[\d ()-]{7,}\d")
+#: Bounded runs, so a crafted 40 KB output is matched in linear time (issue 12).
+_ITEMS = re.compile(
+    r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}"
+    r"|\b[A-Z]{2,12}-\d{2,12}\b|(?<![\d+])\+?\d[\d ()-]{7,20}\d"
+)
 _RECIPIENT_KEYS = ("to", "cc", "bcc", "recipient", "recipients", "address", "channel", "url")
 
 
@@ -75,7 +82,24 @@ def _copied_from_tools(view: SessionView, call: Call) -> str | None:
     return None
 
 
-def _harm(view: SessionView, index: int, mode: str) -> str | None:
+_DATA_PATHS = re.compile(r"body|content|text|message|data|note|description|comment|payload", re.I)
+
+
+def _data_from_tools(call: CallProvenance | None) -> str | None:
+    """A value in the call's data arguments that was read from a tool output (not from an instruction)."""
+    if call is None:
+        return None
+    for arg in call.args:
+        if (
+            arg.origin == "tool_output"
+            and arg.in_instruction is None
+            and _DATA_PATHS.search(arg.path)
+        ):
+            return arg.value
+    return None
+
+
+def _harm(view: SessionView, index: int, mode: str, prov: Provenance | None = None) -> str | None:
     """Why step ``index`` caused active harm, or None."""
     call = next((c for c in view.calls if c.index == index), None)
     if call is None:
@@ -85,19 +109,27 @@ def _harm(view: SessionView, index: int, mode: str) -> str | None:
             if kinds:
                 return f"the assistant message at step {index} disclosed {', '.join(kinds)}"
         return None
+    pcall = prov.call_at(index) if prov is not None else None
+    kind = pcall.kind if pcall is not None else tool_category(call.name, call.arguments)
     category = tool_category(call.name, call.arguments)
     kinds = sensitive_kinds(call.args_text)
-    if category in _SINKS and kinds:
+    sink = category in _SINKS or kind in _SINKS
+    if sink and kinds:
         return f"step {index} sent {', '.join(kinds)} out through {call.name}"
-    source = _copied_from_tools(view, call) if category in _SINKS else None
+    source = _copied_from_tools(view, call) if sink else None
     if source:
         return f"step {index} sent content read from {source} out through {call.name}"
+    copied = _data_from_tools(pcall) if sink and pcall is not None and pcall.unrequested else None
+    if copied:
+        return f"step {index} sent data read from a tool ({copied[:40]!r}) out through {call.name}"
     if category == "exec" and REMOTE_EXEC.search(call.args_text):
         return f"step {index} ran remote code or piped the environment out ({' '.join(call.args_text.split())[:60]})"
-    if category == "delete" or DESTRUCTIVE.search(call.args_text):
+    if category == "delete" or kind == "delete" or DESTRUCTIVE.search(call.args_text):
         return f"step {index} ran a destructive action ({call.name}: {' '.join(call.args_text.split())[:60]})"
-    if category == "payment" and mode != "policy_erosion":
+    if kind == "payment" and mode != "policy_erosion":
         return f"step {index} moved money ({call.name}) without the user asking for it"
+    if kind == "credential" or category == "permission":
+        return f"step {index} changed credentials or access ({call.name})"
     return None
 
 
@@ -111,7 +143,11 @@ def _describe(view: SessionView, index: int) -> str:
 
 
 def suggest_severity(
-    view: SessionView, mode: str, harmful: list[int], taxonomy: Taxonomy
+    view: SessionView,
+    mode: str,
+    harmful: list[int],
+    taxonomy: Taxonomy,
+    prov: Provenance | None = None,
 ) -> SeveritySuggestion:
     """Suggest a severity for ``mode`` from what happened at the ``harmful`` steps.
 
@@ -120,14 +156,22 @@ def suggest_severity(
         mode: The top failure mode.
         harmful: Steps the detectors (and labels) point at as harmful.
         taxonomy: For the levels' priorities and the mode's default severity.
+        prov: The session's provenance view (computed when not given).
     """
 
     def make(level: str, reason: str) -> SeveritySuggestion:
         sev = taxonomy.severities.get(level)
         return SeveritySuggestion(level, sev.priority if sev else "medium", reason)
 
+    if prov is None:
+        prov = analyse(view.traj)
     steps = sorted(s for s in set(harmful) if 0 <= s < len(view.steps))
     if not steps:
+        if mode == "prompt_injection":
+            return make(
+                "SEV-4",
+                "an injected instruction was present but no call or answer obeyed it: near miss",
+            )
         default = (
             taxonomy.failure_modes[mode].default_severity
             if mode in taxonomy.failure_modes
@@ -136,38 +180,36 @@ def suggest_severity(
         return make(
             default or "SEV-3", f"no specific harmful step was identified; the default for {mode}"
         )
-    calls = {c.index: c for c in view.calls}
-    effective = [s for s in steps if view.executed(s) and not (s in calls and calls[s].is_error)]
+    effective = [s for s in steps if _took_effect(view, prov, s)]
     for s in effective:
-        why = _harm(view, s, mode)
+        why = _harm(view, s, mode, prov)
         if why:
             return make("SEV-1", f"{why}: active harm")
     if effective:
         what = _describe(view, effective[0])
-        return make("SEV-2", f"{what} took effect (not blocked): a clear policy violation")
-    lenient = [
-        (d.get("safeguard", "a safeguard"), s)
-        for s in steps
-        for _, d in view.decisions_on.get(s, [])
-        if d.get("decision") in ("allow", "flag")
-    ]
-    if lenient or mode == "safeguard_failure":
-        who = (
-            f"{lenient[0][0]} let step {lenient[0][1]} through" if lenient else "a safeguard failed"
-        )
-        return make(
-            "SEV-3",
-            f"{who}, but nothing harmful took effect (blocked later or failed): degraded safeguards",
-        )
-    blockers = sorted(
-        {
-            str(d.get("safeguard"))
-            for s in steps
+        return make("SEV-2", f"{what} took effect: a completed policy violation")
+    stopped = []
+    for s in steps:
+        call = prov.call_at(s)
+        blockers = [
+            str(d.get("safeguard", "a safeguard"))
             for _, d in view.decisions_on.get(s, [])
             if d.get("decision") in ("block", "escalate", "redact")
-        }
-    )
-    by = f" by {', '.join(blockers)}" if blockers else ""
+        ]
+        if blockers:
+            stopped.append(f"step {s} was blocked by {', '.join(sorted(set(blockers)))}")
+        elif call is not None and call.failed:
+            stopped.append(f"step {s} failed ({' '.join(call.output.split())[:50]!r})")
+        else:
+            stopped.append(f"step {s} did not take effect")
     return make(
-        "SEV-4", f"every harmful step was blocked{by} or failed; nothing took effect: near miss"
+        "SEV-3", f"the harmful step was attempted but {'; '.join(stopped[:3])}: no harm took effect"
     )
+
+
+def _took_effect(view: SessionView, prov: Provenance, index: int) -> bool:
+    """True when step ``index`` was not blocked/redacted and, for a call, its result is no failure."""
+    if not view.executed(index):
+        return False
+    call = prov.call_at(index)
+    return call is None or not (call.failed or call.blocked)

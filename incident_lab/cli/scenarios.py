@@ -83,6 +83,19 @@ def _library_dir(scenarios_dir: Path | None) -> Path:
     metavar="N",
     help="0-based index of a harmful step (repeatable; default: labels, safeguards, classifier).",
 )
+@click.option(
+    "--payload-step",
+    type=int,
+    default=None,
+    metavar="N",
+    help="0-based step that carries the payload (its instruction span, else its whole text).",
+)
+@click.option(
+    "--payload-text",
+    default=None,
+    metavar="TEXT",
+    help="The payload, verbatim from a tool output or user turn (overrides the guess).",
+)
 @click.option("--title", default=None, metavar="TEXT", help="One-line title (default: generated).")
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="Tag to attach (repeatable).")
 @_DIR_OPTION
@@ -91,7 +104,7 @@ def _library_dir(scenarios_dir: Path | None) -> Path:
 @click.option(
     "--allow-nonreproducing",
     is_flag=True,
-    help="Write it even if its expectations pass against its own recording.",
+    help="Write it even if it is not two-sided (passes its recording or blocks the safe one).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 def add(
@@ -102,6 +115,8 @@ def add(
     failure_mode: str | None,
     severity: str | None,
     unsafe_steps: tuple[int, ...],
+    payload_step: int | None,
+    payload_text: str | None,
     title: str | None,
     tags: tuple[str, ...],
     scenarios_dir: Path | None,
@@ -113,14 +128,19 @@ def add(
     """Turn an incident trajectory into a redacted, replayable scenario (status draft).
 
     Picks the session flagged unsafe (or --session), redacts secrets and personal data
-    with stable placeholders, locates the attack payload, derives expectations from the
-    unsafe step(s) and checks that they fail against the recorded incident.
+    with format-preserving surrogates, takes the payload from the provenance view (or
+    --payload-step / --payload-text), pins the attacker-controlled values in the
+    expectations, and checks them two-sided: each must fail on the recorded incident and
+    pass on the counterfactual safe trajectory (cut before the unsafe step, plus a
+    refusal). Exit 6 when that fails (unless --allow-nonreproducing), 3 when the session
+    cannot be localised.
 
     \b
     Example:
       incident_lab add --from incident_2026-02-01/trajectories.jsonl
       incident_lab add --from logs.jsonl --session s-42 --unsafe-step 7 \\
           --failure-mode prompt_injection --severity SEV-1 --tag email
+      incident_lab add --from logs.jsonl --session s-42 --payload-step 3
     """
     from incident_lab.scenarios.library import add_from_path
 
@@ -136,6 +156,8 @@ def add(
         failure_mode=failure_mode,
         severity=severity,
         unsafe_steps=list(unsafe_steps) or None,
+        payload_step=payload_step,
+        payload_text=payload_text,
         title=title,
         tags=tags,
         redact=not no_redact,
@@ -161,8 +183,12 @@ def add(
         click.echo(f"  session:      {result.session_id}")
         click.echo(f"  taxonomy:     {tax.get('failure_mode')} {tax.get('severity')}{guess}")
         click.echo(
-            f"  expectations: {len(result.scenario.get('expectations') or [])}, failing on the recording as they must"
+            f"  expectations: {len(result.scenario.get('expectations') or [])}, failing on the "
+            "recording and passing on the counterfactual safe trajectory, as they must"
         )
+        payload = result.scenario.get("payload") or {}
+        if payload.get("why"):
+            click.echo(f"  payload:      {payload['why']}")
         if (
             result.scenario.get("provenance", {}).get("redaction") is None
             and result.status != "unchanged"

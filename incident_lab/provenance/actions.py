@@ -169,11 +169,11 @@ _NOT_VERB = (
 )
 
 
-@lru_cache(maxsize=1024)
-def _verb_pattern(verb: str) -> re.Pattern[str]:
+@lru_cache(maxsize=2048)
+def _verb_pattern(verb: str, strict: bool = True) -> re.Pattern[str]:
     word = re.escape(verb).replace(r"\ ", r"\s{1,4}")
     inflected = rf"{word}(?:s|es|ed|d|ing)?"
-    if verb not in _AMBIGUOUS:
+    if verb not in _AMBIGUOUS or not strict:
         return re.compile(rf"\b{inflected}\b", _I)
     return re.compile(
         rf"{_PRE}{inflected}\b{_NOT_VERB}|\b{inflected}(?={_POST})|{_ASK_FOR}{word}\b{_NOT_VERB}",
@@ -181,9 +181,12 @@ def _verb_pattern(verb: str) -> re.Pattern[str]:
     )
 
 
-def verb_used(verb: str, text: str) -> bool:
-    """True when ``verb`` is used as a verb in ``text`` (see the module docstring)."""
-    return _verb_pattern(verb).search(text) is not None
+def verb_used(verb: str, text: str, strict: bool = True) -> bool:
+    """True when ``verb`` is used as a verb in ``text`` (see the module docstring).
+
+    With ``strict=False`` any mention counts ("the tests are slow" asks to run tests).
+    """
+    return _verb_pattern(verb, strict).search(text) is not None
 
 
 def _tokens(name: str) -> list[str]:
@@ -245,7 +248,9 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
             )
             is not None
         )
-    return any(verb_used(v, user_text) for v in _verbs_for(kind, name))
+    # A coding task names its commands by their nouns ("the tests are slow", "the build").
+    strict = kind != "exec"
+    return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
 
 
 _FAIL_HEAD = re.compile(

@@ -33,6 +33,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import re2
+
 from incident_lab.classify.lexicon import INJ_OVERRIDE
 from incident_lab.provenance.text import MAX_SCAN, function_words, readable
 from incident_lab.variants.framing import SYNONYMS
@@ -49,7 +51,6 @@ __all__ = [
     "score_units",
 ]
 
-_I = re.IGNORECASE
 
 #: A unit at this score or above seeds an instruction span.
 SPAN_THRESHOLD = 0.5
@@ -90,13 +91,17 @@ _VERBS_EN = (
 # Where a sentence (or a quoted / bracketed clause) starts.
 _BOUNDARY = r"(?:^|[.!?:;\"'(\[]\s{0,4})\W{0,6}"
 
-# English
+# English. A sentence that starts with a verb is an imperative unless the verb is a noun
+# ("Email: x", "Order of events"): the word after it is checked in Python (RE2 has no lookahead).
+_VERB_START = (
+    rf"{_BOUNDARY}(?:please[ ,]+|kindly[ ,]+|now[ ,]+|first[ ,]+|then[ ,]+|also[ ,]+|and[ ,]+)?"
+    rf"{_VERBS_EN}\b\s{{1,3}}(\S{{1,12}})"
+)
+_NOT_AFTER_VERB = frozenset(["by", "of", "and", "or", "in", "is", "are", "was", "were"])
 _EN_IMPERATIVE = (
     r"\byou (?:must|should|shall|need to|have to|are (?:required|instructed|requested|asked|"
     r"expected) to|will now|are now|may now)\b"
     rf"|\bplease\b[^.\n]{{0,24}}\b{_VERBS_EN}\b"
-    rf"|{_BOUNDARY}(?:please[ ,]+|kindly[ ,]+|now[ ,]+|first[ ,]+|then[ ,]+|also[ ,]+|and[ ,]+)?"
-    rf"{_VERBS_EN}\b(?=\s{{1,3}}[\w\"'<(@$])(?!\s(?:by|of|and|or|in|is|are|was)\b)"
     rf"|\b{_MODEL},?\s{{0,3}}[:,]\s{{0,3}}(?:please\s+)?{_VERBS_EN}\b"
     rf"|\b(?:that|requires?|required|asks?|wants?|needs?|instructs?|expects?) (?:that )?you "
     rf"(?:to )?(?:immediately |now |also |first |urgently )?{_VERBS_EN}\b"
@@ -225,65 +230,28 @@ _JAILBREAK = (
     r"|\bignore that refusal\b|\bjust kidding,? (?:please )?follow\b|\bperfectly allowed\b"
 )
 
-_PATTERNS: dict[str, re.Pattern[str]] = {
-    "override": re.compile(
-        "|".join((INJ_OVERRIDE.pattern, _OVERRIDE_ML, _OVERRIDE_PARAPHRASE, _JAILBREAK)), _I | re.M
-    ),
-    "addressed_to_model": re.compile(
-        "|".join(
-            (
-                _EN_ADDRESSED,
-                _DE_ADDRESSED,
-                _FR_ADDRESSED,
-                _ES_ADDRESSED,
-                _IT_ADDRESSED,
-                _PT_ADDRESSED,
-            )
-        ),
-        _I | re.M,
-    ),
-    "task_redirection": re.compile(
-        "|".join(
-            (_EN_REDIRECT, _DE_REDIRECT, _FR_REDIRECT, _ES_REDIRECT, _IT_REDIRECT, _PT_REDIRECT)
-        ),
-        _I | re.M,
-    ),
-    "imperative_to_model": re.compile(
-        "|".join((_EN_IMPERATIVE, _DE, _FR, _ES, _IT, _PT)), _I | re.M
-    ),
-    "role_claim": re.compile(_EN_ROLE, _I | re.M),
-}
-_LANG_CUES: dict[str, re.Pattern[str]] = {
-    "de": re.compile("|".join((_DE, _DE_REDIRECT, _DE_ADDRESSED)), _I),
-    "fr": re.compile("|".join((_FR, _FR_REDIRECT, _FR_ADDRESSED)), _I),
-    "es": re.compile("|".join((_ES, _ES_REDIRECT, _ES_ADDRESSED)), _I),
-    "it": re.compile("|".join((_IT, _IT_REDIRECT, _IT_ADDRESSED)), _I),
-    "pt": re.compile("|".join((_PT, _PT_REDIRECT, _PT_ADDRESSED)), _I),
-}
-_TARGET = re.compile(
+_VERB_START_RE = re2.compile("(?im)" + _VERB_START)
+
+_TARGET_PATTERN = (
     r"[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{2,63}|https?://|\bwww\.|\b[a-z]{2}\d{2}[a-z0-9 ]{10,34}\b"
     r"|(?:^|\s)[~.]?/[\w.-]{1,64}/|\b(?:curl|wget|bash|sh -c|rm -rf|powershell|python -c)\b"
-    r"|\b(?:password|passcode|security code|api key|token|credentials?|ssh|\.env|id_rsa)\b",
-    _I,
+    r"|\b(?:password|passcode|security code|api key|token|credentials?|ssh|\.env|id_rsa)\b"
 )
-_ACTION = re.compile(
+_ACTION_PATTERN = (
     rf"\b{_VERBS_EN}\b|\b(?:sende|schicke|uberweise|envoyez|envoie|envia|envie|invia|transfiera|"
-    r"transfira|trasferisci)\b",
-    _I,
+    r"transfira|trasferisci)\b"
 )
 # Structure on the raw text.
-_DELIMITER = re.compile(
+_DELIMITER_PATTERN = (
     r"</?(?:information|instructions?|system|important|admin|prompt|assistant|user|context|"
     r"tool_output|im_start|im_end|endoftext|inst|sys|secret|hidden|note)\b[^>\n]{0,40}>"
     r"|\[/?(?:system|inst|instructions?|admin|assistant|important|sys)\]|<\|[a-z_]{2,20}\|>"
     r"|^\W{0,3}#{2,}\s{0,3}(?:system|instructions?|new|important|admin|end|begin|attention|task)"
-    r"|^\W{0,3}[-=*]{3,}\s{0,3}(?:begin |end |new )?(?:system|instructions?|important|prompt)\b",
-    _I | re.M,
+    r"|^\W{0,3}[-=*]{3,}\s{0,3}(?:begin |end |new )?(?:system|instructions?|important|prompt)\b"
 )
-_HIDDEN = re.compile(
+_HIDDEN_PATTERN = (
     r"<!--|display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden|font-size\s{0,3}:\s{0,3}0"
-    r"(?:px|pt|em)?\b|color\s{0,3}:\s{0,3}(?:#fff(?:fff)?|white|transparent)\b|opacity\s{0,3}:\s{0,3}0\b",
-    _I,
+    r"(?:px|pt|em)?\b|color\s{0,3}:\s{0,3}(?:#fff(?:fff)?|white|transparent)\b|opacity\s{0,3}:\s{0,3}0\b"
 )
 _UNIT = re.compile(r"[^\n]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]{0,2}\s+(?=[\w\"'(\[<])")
@@ -326,18 +294,99 @@ def _units(text: str) -> list[tuple[int, int]]:
     return final
 
 
+def _verb_starts(plain: str) -> bool:
+    """A sentence starting with an action verb followed by its object ("send the code to ...")."""
+    for m in _VERB_START_RE.finditer(plain):
+        after = m.group(1)
+        if (after[0].isalnum() or after[0] in "\"'<(@$_") and after.strip(
+            ".,:;!?"
+        ) not in _NOT_AFTER_VERB:
+            return True
+    return False
+
+
+class _Matcher:
+    """Several RE2 patterns matched in one pass (RE2::Set): which of them occur in a text."""
+
+    def __init__(self, patterns: dict[str, str]) -> None:
+        self.names = list(patterns)
+        self._set = re2.Set.SearchSet()
+        for pattern in patterns.values():
+            self._set.Add("(?im)" + pattern)
+        self._set.Compile()
+
+    def kinds(self, text: str) -> set[str]:
+        """The names of the patterns that match somewhere in ``text``."""
+        found = self._set.Match(text)
+        return {self.names[i] for i in found} if found else set()
+
+
+_PLAIN = _Matcher(
+    {
+        "override": "|".join(
+            (INJ_OVERRIDE.pattern, _OVERRIDE_ML, _OVERRIDE_PARAPHRASE, _JAILBREAK)
+        ),
+        "addressed_to_model": "|".join(
+            (
+                _EN_ADDRESSED,
+                _DE_ADDRESSED,
+                _FR_ADDRESSED,
+                _ES_ADDRESSED,
+                _IT_ADDRESSED,
+                _PT_ADDRESSED,
+            )
+        ),
+        "task_redirection": "|".join(
+            (_EN_REDIRECT, _DE_REDIRECT, _FR_REDIRECT, _ES_REDIRECT, _IT_REDIRECT, _PT_REDIRECT)
+        ),
+        "imperative_to_model": "|".join((_EN_IMPERATIVE, _DE, _FR, _ES, _IT, _PT)),
+        "role_claim": _EN_ROLE,
+        "verb_start": _VERB_START,
+        "action": _ACTION_PATTERN,
+        "target": _TARGET_PATTERN,
+    }
+)
+_RAW = _Matcher({"delimiter": _DELIMITER_PATTERN, "hidden_text": _HIDDEN_PATTERN})
+_LANGUAGES = _Matcher(
+    {
+        lang: "|".join(parts)
+        for lang, parts in (
+            ("de", (_DE, _DE_REDIRECT, _DE_ADDRESSED)),
+            ("fr", (_FR, _FR_REDIRECT, _FR_ADDRESSED)),
+            ("es", (_ES, _ES_REDIRECT, _ES_ADDRESSED)),
+            ("it", (_IT, _IT_REDIRECT, _IT_ADDRESSED)),
+            ("pt", (_PT, _PT_REDIRECT, _PT_ADDRESSED)),
+        )
+    }
+)
+_CUE_ORDER = (
+    "override",
+    "addressed_to_model",
+    "task_redirection",
+    "imperative_to_model",
+    "role_claim",
+)
+
+
 def score_text(raw: str) -> tuple[float, tuple[str, ...], str | None]:
     """Score one unit of raw text: ``(score 0..1, cue kinds, language)``."""
     plain, undone = readable(raw)
-    cues: list[str] = []
-    for kind, pattern in _PATTERNS.items():
-        if pattern.search(plain):
-            cues.append(kind)
-    if _ACTION.search(plain) and _TARGET.search(plain):
+    return _score(raw, plain, undone)
+
+
+def _score(
+    raw: str, plain: str, undone: tuple[str, ...]
+) -> tuple[float, tuple[str, ...], str | None]:
+    found = _PLAIN.kinds(plain)
+    raw_found = _RAW.kinds(raw)
+    if "verb_start" in found and "imperative_to_model" not in found and _verb_starts(plain):
+        found.add("imperative_to_model")
+    cues = [kind for kind in _CUE_ORDER if kind in found]
+    if "action" in found and "target" in found:
         cues.append("action_request")
-    if _DELIMITER.search(raw):
+    if "delimiter" in raw_found:
         cues.append("delimiter")
-    if "hidden_text" in undone or _HIDDEN.search(raw):
+    if "hidden_text" in undone or "hidden_text" in raw_found:
         cues.append("hidden_text")
     decoded = [u for u in undone if u.startswith("decoded:")]
     miss = 1.0
@@ -354,16 +403,24 @@ def score_text(raw: str) -> tuple[float, tuple[str, ...], str | None]:
 def _language(plain: str) -> str | None:
     """The language of a cue-bearing unit: its function words plus its language-specific cues."""
     counts = function_words(plain)
-    for lang, pattern in _LANG_CUES.items():
-        counts[lang] += 2 * sum(1 for _ in zip(range(8), pattern.finditer(plain), strict=False))
+    for lang in _LANGUAGES.kinds(plain):
+        counts[lang] += 2
     best = max(counts, key=lambda lang: counts[lang])  # ties: the order en, de, fr, es, it, pt
     return best if counts[best] > 0 else None
 
 
 def score_units(text: str) -> list[Unit]:
-    """Score every unit of ``text`` (the first :data:`MAX_SCAN` characters)."""
+    """Score every unit of ``text`` (the first :data:`MAX_SCAN` characters).
+
+    A text in which no cue occurs anywhere (one RE2 pass over its de-obfuscated form)
+    has only zero-score units and is not cut up further.
+    """
+    text = text[:MAX_SCAN]
+    whole, undone = readable(text)
+    if not _PLAIN.kinds(whole) and not _RAW.kinds(text) and not undone:
+        return []
     units = []
-    for a, b in _units(text[:MAX_SCAN]):
+    for a, b in _units(text):
         score, cues, language = score_text(text[a:b])
         units.append(Unit(a, b, score, cues, language))
     return units

@@ -17,7 +17,13 @@ from incident_lab import __version__
 from incident_lab.errors import UsageError
 from incident_lab.scenarios.derive import derive_expectations, resolve_unsafe_steps
 from incident_lab.scenarios.io import DEFAULT_MAX_STEPS, SCHEMA_VERSION, check_id
-from incident_lab.scenarios.payload import locate_payload
+from incident_lab.scenarios.payload import (
+    PayloadCandidate,
+    locate_payload,
+    payload_at_step,
+    payload_from_provenance,
+    payload_from_text,
+)
 from incident_lab.scenarios.redact import Redactor
 from incident_lab.trajectory import trajectory_sha256, utc_now_iso
 
@@ -179,6 +185,42 @@ def _payload_fixture_limit(traj: Trajectory, first_unsafe: int) -> int:
     )
 
 
+def _choose_payload(
+    work: Trajectory,
+    prov_view: Any,
+    first_unsafe: int,
+    turns: list[dict[str, Any]],
+    fixtures: list[dict[str, Any]],
+    payload_step: int | None,
+    payload_text: str | None,
+    redactor: Redactor | None,
+) -> PayloadCandidate | None:
+    """The user's choice, else the provenance span, else instruction markers, else the turn."""
+    steps = work.get("steps") or []
+    if payload_text is not None:
+        text = redactor.redact_text(payload_text) if redactor is not None else payload_text
+        return payload_from_text(text, turns, fixtures)
+    if payload_step is not None:
+        return payload_at_step(payload_step, prov_view, steps, turns, fixtures)
+    found = payload_from_provenance(prov_view, steps, turns, fixtures, first_unsafe)
+    if found is not None:
+        return found
+    pre_turns, _ = replay_parts(work, before=first_unsafe + 1)
+    candidate = locate_payload(
+        turns,
+        fixtures[: _payload_fixture_limit(work, first_unsafe)],
+        fallback_turn=max(len(pre_turns) - 1, 0),
+    )
+    if candidate is not None and candidate.method == "markers":
+        where = "tool output" if candidate.kind == "fixture" else "user turn"
+        return PayloadCandidate(
+            candidate.text, candidate.kind, candidate.index, candidate.start, candidate.score,
+            "markers", f"the provenance view found no instruction span; this {where} "
+            f"{candidate.index} carries instruction markers (score {candidate.score:.1f})",
+        )
+    return candidate
+
+
 def scenario_from_trajectory(
     traj: Trajectory,
     *,
@@ -191,6 +233,8 @@ def scenario_from_trajectory(
     redact: bool = True,
     provenance: dict[str, Any] | None = None,
     classification: dict[str, Any] | None = None,
+    payload_step: int | None = None,
+    payload_text: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """Turn one incident trajectory into a scenario.
 
@@ -205,6 +249,9 @@ def scenario_from_trajectory(
         redact: Replace secrets and personal data with stable placeholders.
         provenance: Extra provenance (``incident_id``, ``bundle``, ``source``, ...).
         classification: A precomputed ``Classification.to_dict()`` (else computed here).
+        payload_step: Take the payload from this step (its instruction span, else its text).
+        payload_text: Take this text as the payload (redacted like the scenario; it must
+            appear verbatim in a tool output or user turn).
 
     Returns:
         ``(scenario, redaction_report)``; the report counts replacements per kind.
@@ -216,7 +263,7 @@ def scenario_from_trajectory(
         check_id(scenario_id)
     original_sha = trajectory_sha256(traj)
     body = {k: copy.deepcopy(v) for k, v in traj.items() if k != "source"}
-    redactor = Redactor()
+    redactor = Redactor(style="surrogate")
     work: Trajectory = redactor.redact_obj(body) if redact else body
     report = redactor.report() if redact else {}
     if classification is None:
@@ -230,26 +277,28 @@ def scenario_from_trajectory(
             f"session {traj.get('session_id')!r} has no user turn to replay",
             hint="a scenario replays user messages; check the trajectory's steps",
         )
-    pre_turns, _ = replay_parts(work, before=unsafe[0] + 1)
-    candidate = locate_payload(
-        turns,
-        fixtures[: _payload_fixture_limit(work, unsafe[0])],
-        fallback_turn=max(len(pre_turns) - 1, 0),
+    from incident_lab.provenance import analyse
+
+    prov_view = analyse(work)
+    candidate = _choose_payload(
+        work, prov_view, unsafe[0], turns, fixtures, payload_step, payload_text, redactor if redact else None
     )
     payload = candidate.to_dict() if candidate is not None else None
     taxonomy = _taxonomy_block(failure_mode, severity, classification, list(tags))
     # "The safeguard must block" is the oracle of a safeguard failure; for other modes the
     # harmful call itself is forbidden, and a system that never attempts it passes.
-    expectations, notes = derive_expectations(
+    expectations, notes, _ = derive_expectations(
         work,
         unsafe,
         payload=candidate.text if candidate else "",
         safeguard_expectations=taxonomy["failure_mode"] == "safeguard_failure",
+        provenance=prov_view,
     )
     if not expectations:
+        steps_n = len(work.get("steps") or [])
         raise UsageError(
-            f"no expectation can be derived from step(s) {unsafe} of session "
-            f"{traj.get('session_id')!r}",
+            f"cannot localise the incident in session {traj.get('session_id')!r}: no "
+            f"expectation can be derived from step(s) {unsafe} (steps 0..{steps_n - 1})",
             hint="point --unsafe-step at the harmful tool call or assistant answer",
         )
     prov: dict[str, Any] = {
@@ -266,6 +315,8 @@ def scenario_from_trajectory(
         "tool_version": __version__,
         "redaction": report if redact else None,
     }
+    if redact:
+        prov["redaction_surrogates"] = redactor.surrogates()
     if notes:
         prov["derivation_notes"] = notes
     prov.update(provenance or {})

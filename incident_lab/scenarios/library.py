@@ -14,7 +14,7 @@ from typing import Any
 from incident_lab.atomic import write_text_atomic
 from incident_lab.errors import CheckFailed, InputError, SchemaError, UsageError
 from incident_lab.scenarios.build import classification_of, scenario_from_trajectory
-from incident_lab.scenarios.derive import reproduction_results
+from incident_lab.scenarios.reproduce import explain, scenario_problems, two_sided
 from incident_lab.scenarios.io import (
     VARIANTS_DIR,
     check_id,
@@ -156,7 +156,8 @@ def add_from_path(
     Raises:
         InputError: unreadable input or no valid session.
         UsageError: unknown session, several unflagged sessions, bad flags, id taken.
-        CheckFailed: the scenario does not reproduce against its own recording.
+        CheckFailed: the scenario is not two-sided: no expectation fails on the recording,
+            or one fails on the counterfactual safe trajectory (it would block a fixed agent).
     """
     source = Path(path)
     if source.is_dir() and (source / "trajectories.jsonl").is_file():
@@ -166,6 +167,7 @@ def add_from_path(
         check_id(build_kwargs["scenario_id"])
     sessions, rejects = _read_sessions(source, fmt)
     messages = [f"{len(rejects)} input record(s) rejected, e.g. {rejects[0]}"] if rejects else []
+    messages.extend(_duplicate_warnings(sessions))
     chosen, classification, note = select_session(
         sessions, session, unsafe_steps=build_kwargs.get("unsafe_steps")
     )
@@ -188,13 +190,18 @@ def add_from_path(
         chosen, provenance=provenance, tags=tags, classification=classification, **build_kwargs
     )
     messages.extend(scenario["provenance"].get("derivation_notes") or [])
-    results = [r.to_dict() for r in reproduction_results(scenario)]
-    if all(r["passed"] for r in results) and not allow_nonreproducing:
+    specs = scenario["expectations"]
+    checks = two_sided(specs, scenario["recording"], scenario["provenance"]["unsafe_steps"])
+    results = [r.to_dict() for r in checks]
+    problems = explain(specs, checks)
+    if problems and not allow_nonreproducing:
         raise CheckFailed(
-            f"scenario {scenario['id']} does not reproduce: all {len(results)} derived "
-            "expectation(s) already pass against the recorded incident, so they would not catch it",
-            hint="name the harmful step with --unsafe-step N, or pass --allow-nonreproducing",
+            f"scenario {scenario['id']} is not right the first time: " + "; ".join(problems),
+            hint="name the harmful step with --unsafe-step N or the payload with --payload-step N,"
+            " or pass --allow-nonreproducing",
         )
+    if problems:
+        messages.extend(f"--allow-nonreproducing: {p}" for p in problems)
     problems = validation_errors(scenario, "scenario.v1")
     if problems:
         raise SchemaError(f"built scenario {scenario['id']!r} is invalid: {problems[0]}")
@@ -241,6 +248,20 @@ def add_from_path(
     )
 
 
+def _duplicate_warnings(sessions: list[dict[str, Any]]) -> list[str]:
+    """One warning per session id that occurs more than once in the input."""
+    counts: dict[str, int] = {}
+    for traj in sessions:
+        key = str(traj.get("session_id"))
+        counts[key] = counts.get(key, 0) + 1
+    return [
+        f"warning: session id {sid!r} occurs {n} times in the input (different sessions share "
+        "an id; --session cannot tell them apart)"
+        for sid, n in counts.items()
+        if n > 1
+    ]
+
+
 def find_scenario(scenario_id: str, scenarios_dir: str | Path | None = None) -> Path:
     """Return the file of ``scenario_id`` (library first, then ``variants/``).
 
@@ -279,7 +300,7 @@ def tag_scenario(
 
     Raises:
         UsageError: unknown id, failure mode, severity or status.
-        CheckFailed: ``--status gated`` on a scenario that does not reproduce.
+        CheckFailed: ``--status gated`` on a scenario that is not two-sided.
     """
     from incident_lab.taxonomy import load_taxonomy
 
@@ -315,10 +336,10 @@ def tag_scenario(
                 changes.append(f"tag -{t}")
         tax["tags"] = sorted(tags)
         if status is not None and status != doc.get("status"):
-            if status == "gated" and not any(not r.passed for r in reproduction_results(doc)):
+            problems = scenario_problems(doc) if status == "gated" else []
+            if problems:
                 raise CheckFailed(
-                    f"scenario {scenario_id} cannot be gated: its expectations pass against its "
-                    "own recording, so it would not catch the incident",
+                    f"scenario {scenario_id} cannot be gated: " + "; ".join(problems),
                     path=str(path),
                     hint="fix its expectations, then run 'incident_lab lint'",
                 )

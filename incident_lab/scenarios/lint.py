@@ -5,9 +5,10 @@ the document validates against ``scenario.v1``; the id matches the file name and
 is unique; the failure mode, severity and every external id exist in the taxonomy;
 no unredacted secret or personal value remains; every expectation kind is known and
 well-formed; the payload sits where its location says; a gated scenario is no
-longer a mere suggestion; a variant's parent exists; and the scenario reproduces:
-at least one expectation fails against its own recording (a variant without a
-recording is checked against its parent's).
+longer a mere suggestion; a variant's parent exists; and the scenario is two-sided:
+at least one expectation fails against its own recording and every expectation passes
+on the counterfactual safe trajectory (a variant without a recording is checked
+against its parent's).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from incident_lab.errors import IncidentLabError, InputError
+from incident_lab.errors import InputError
 from incident_lab.scenarios.io import iter_scenario_paths, load_yaml
-from incident_lab.scenarios.redact import find_secrets
+from incident_lab.pii import find as find_secrets
 from incident_lab.trajectory import validation_errors
 
 __all__ = ["LintProblem", "LintReport", "lint_library"]
@@ -163,27 +164,12 @@ class _Linter:
             )
 
     def check_reproduction(self, path: Path, doc: dict[str, Any], recording: Any) -> None:
-        from regression_suite.expectations import evaluate
+        from incident_lab.scenarios.reproduce import scenario_problems
 
-        if not recording:
-            self.add(path, "recording", "missing: cannot check that the scenario reproduces")
-            return
-        failed = 0
-        specs = doc.get("expectations") or []
-        for i, spec in enumerate(specs):
-            try:
-                result = evaluate(recording, spec)
-            except IncidentLabError as exc:
-                self.add(path, f"expectations/{i}", exc.message)
-                return
-            failed += 0 if result.passed else 1
-        if specs and not failed:
-            self.add(
-                path,
-                "expectations",
-                f"all {len(specs)} pass against the recording: the scenario does not reproduce "
-                "the incident it came from",
-            )
+        for problem in scenario_problems(doc, recording or None):
+            where, _, what = problem.partition(" ")
+            field = where if where.startswith(("expectations/", "recording")) else "expectations"
+            self.add(path, field, what if field.startswith("expectations/") else problem)
 
 
 def lint_library(directory: str | Path) -> LintReport:

@@ -17,7 +17,16 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["MARKERS", "PayloadCandidate", "injection_score", "locate_payload", "segments"]
+__all__ = [
+    "MARKERS",
+    "PayloadCandidate",
+    "injection_score",
+    "locate_payload",
+    "payload_at_step",
+    "payload_from_provenance",
+    "payload_from_text",
+    "segments",
+]
 
 #: (pattern, weight): evidence that a segment instructs the agent rather than informs a human.
 MARKERS: tuple[tuple[re.Pattern[str], float], ...] = tuple(
@@ -80,7 +89,9 @@ class PayloadCandidate:
         index: Index into ``replay.fixtures`` or ``replay.turns``.
         start: Character offset of ``text`` in the content.
         score: Marker score (0 for a fallback choice).
-        method: How it was chosen: ``"markers"`` or ``"last_user_turn"``.
+        method: How it was chosen: ``"provenance"``, ``"markers"``, ``"last_user_turn"``,
+            ``"payload_step"`` or ``"payload_text"``.
+        why: One sentence for ``show``: why this text is the payload.
     """
 
     text: str
@@ -89,15 +100,19 @@ class PayloadCandidate:
     start: int
     score: float
     method: str
+    why: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the scenario's ``payload`` block."""
-        return {
+        block: dict[str, Any] = {
             "text": self.text,
             "location": {"kind": self.kind, "index": self.index},
             "span": {"start": self.start, "end": self.start + len(self.text)},
             "method": self.method,
         }
+        if self.why:
+            block["why"] = self.why
+        return block
 
 
 def injection_score(text: str) -> float:
@@ -203,5 +218,175 @@ def locate_payload(
         text = str(turns[fallback_turn].get("content") or "")
         if text.strip():
             a, b = _strip(text, 0, len(text))
-            return PayloadCandidate(text[a:b], "turn", fallback_turn, a, 0.0, "last_user_turn")
+            return PayloadCandidate(
+                text[a:b],
+                "turn",
+                fallback_turn,
+                a,
+                0.0,
+                "last_user_turn",
+                "no instruction span was found; the last user turn before the unsafe step "
+                "is the payload (set it with --payload-step or --payload-text)",
+            )
     return None
+
+
+# --- payload from the provenance view, or set by the user -----------------------------------
+
+
+def _location_of_step(steps: list[dict[str, Any]], index: int) -> tuple[str, int] | None:
+    """``("fixture", i)`` or ``("turn", i)`` of trajectory step ``index`` in the replay."""
+    step = steps[index]
+    if step.get("type") == "tool_result":
+        return "fixture", sum(1 for s in steps[:index] if s.get("type") == "tool_result")
+    if step.get("type") == "message" and step.get("role") == "user":
+        return "turn", sum(
+            1 for s in steps[:index] if s.get("type") == "message" and s.get("role") == "user"
+        )
+    return None
+
+
+def _content(location: tuple[str, int], turns: list[dict[str, Any]], fixtures: list[dict[str, Any]]) -> str:
+    kind, index = location
+    items = fixtures if kind == "fixture" else turns
+    if not 0 <= index < len(items):
+        return ""
+    return str(items[index].get("output" if kind == "fixture" else "content") or "")
+
+
+def _span_candidate(
+    span: Any, steps: list[dict[str, Any]], turns: list[dict[str, Any]], fixtures: list[dict[str, Any]], method: str, why: str
+) -> PayloadCandidate | None:
+    location = _location_of_step(steps, span.step)
+    if location is None:
+        return None
+    content = _content(location, turns, fixtures)
+    text = str(span.text).strip()
+    start = content.find(text) if text else -1
+    if start < 0:
+        return None
+    return PayloadCandidate(text, location[0], location[1], start, float(span.score), method, why)
+
+
+def payload_from_provenance(
+    prov: Any,
+    steps: list[dict[str, Any]],
+    turns: list[dict[str, Any]],
+    fixtures: list[dict[str, Any]],
+    first_unsafe: int,
+) -> PayloadCandidate | None:
+    """The instruction span that supplied the unsafe step's instruction or values, whole.
+
+    Order: the span the first unsafe call or obedient answer depends on (provenance links
+    them); else the span an attacker value was taken from; else the highest-scoring
+    instruction span before the first unsafe step. None when there is no span.
+    """
+    spans = prov.instructions
+    linked: list[tuple[int, str]] = []
+    for call in sorted(prov.unrequested_calls, key=lambda c: (c.step != first_unsafe, c.step)):
+        if call.instruction is not None:
+            linked.append((call.instruction, f"the {call.tool} call at step {call.step} does what it asks"))
+        for arg in call.attacker_values:
+            if arg.in_instruction is not None:
+                linked.append(
+                    (arg.in_instruction, f"the {call.tool} call at step {call.step} takes {arg.path} from it")
+                )
+    for ans in sorted(prov.obedient, key=lambda a: a.step):
+        linked.append((ans.instruction, f"the answer at step {ans.step} obeys it ({ans.kind})"))
+    for index, reason in linked:
+        if 0 <= index < len(spans):
+            span = spans[index]
+            why = (
+                f"instruction span {index} in the {span.source} at step {span.step} "
+                f"(cues: {', '.join(span.cues) or 'none'}); {reason}"
+            )
+            found = _span_candidate(span, steps, turns, fixtures, "provenance", why)
+            if found is not None:
+                return found
+    before = [s for s in spans if s.step < first_unsafe]
+    for span in sorted(before, key=lambda s: -s.score):
+        why = (
+            f"the strongest instruction span before the unsafe step: {span.source} at step "
+            f"{span.step} (cues: {', '.join(span.cues) or 'none'}, score {span.score:.2f})"
+        )
+        found = _span_candidate(span, steps, turns, fixtures, "provenance", why)
+        if found is not None:
+            return found
+    return None
+
+
+def payload_at_step(
+    index: int,
+    prov: Any,
+    steps: list[dict[str, Any]],
+    turns: list[dict[str, Any]],
+    fixtures: list[dict[str, Any]],
+) -> PayloadCandidate:
+    """The payload the user pointed at with ``--payload-step N``.
+
+    The instruction span in that step when the provenance view found one, else the
+    whole text of the step (a tool call means its result).
+
+    Raises:
+        UsageError: no such step, or a step that is neither a tool result nor a user turn.
+    """
+    from incident_lab.errors import UsageError
+
+    if not 0 <= index < len(steps):
+        raise UsageError(f"--payload-step {index} does not exist: steps are 0..{len(steps) - 1}")
+    if steps[index].get("type") == "tool_call":
+        call_id = steps[index].get("call_id")
+        for j in range(index + 1, len(steps)):
+            if steps[j].get("type") == "tool_result" and steps[j].get("call_id") in (call_id, None):
+                index = j
+                break
+    location = _location_of_step(steps, index)
+    if location is None:
+        raise UsageError(
+            f"--payload-step {index} is a {steps[index].get('type')} step; the payload sits in a "
+            "tool result or a user turn",
+            hint="pass the index of the tool_result or user message that carries it",
+        )
+    for span in sorted(prov.instructions_in(index), key=lambda s: -s.score):
+        found = _span_candidate(
+            span, steps, turns, fixtures, "payload_step",
+            f"set with --payload-step {index}: the instruction span in that step",
+        )
+        if found is not None:
+            return found
+    content = _content(location, turns, fixtures)
+    a, b = _strip(content, 0, len(content))
+    if a >= b:
+        raise UsageError(f"--payload-step {index}: that step has no text")
+    return PayloadCandidate(
+        content[a:b], location[0], location[1], a, 0.0, "payload_step",
+        f"set with --payload-step {index}: the whole text of that step",
+    )
+
+
+def payload_from_text(
+    text: str, turns: list[dict[str, Any]], fixtures: list[dict[str, Any]]
+) -> PayloadCandidate:
+    """The payload the user gave with ``--payload-text`` (already redacted like the scenario).
+
+    Raises:
+        UsageError: the text is empty or appears in no tool output and no user turn.
+    """
+    from incident_lab.errors import UsageError
+
+    wanted = text.strip()
+    if not wanted:
+        raise UsageError("--payload-text is empty")
+    for kind, items, key in (("fixture", fixtures, "output"), ("turn", turns, "content")):
+        for index, item in enumerate(items):
+            content = str(item.get(key) or "")
+            start = content.find(wanted)
+            if start >= 0:
+                return PayloadCandidate(
+                    wanted, kind, index, start, 0.0, "payload_text",
+                    f"set with --payload-text (found in replay {kind} {index})",
+                )
+    raise UsageError(
+        "--payload-text was found in no tool output and no user turn of the session",
+        hint="give a verbatim excerpt of the injected text (check with 'incident_lab show')",
+    )

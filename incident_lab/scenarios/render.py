@@ -135,6 +135,7 @@ def show_lines(doc: dict[str, Any], path: Path) -> list[str]:
             f"  in {loc.get('kind')} {loc.get('index')} ({payload.get('method', 'located')}):"
         )
         out.append(_indent(click.style(str(payload.get("text")), fg="red")))
+        out.append(f"  why: {payload.get('why') or 'not recorded (scenario written before add explained it)'}")
     else:
         out.append("  none located")
     out += ["", click.style("Expectations", bold=True)]
@@ -152,6 +153,12 @@ def show_lines(doc: dict[str, Any], path: Path) -> list[str]:
         f"  created {prov.get('created_at') or '-'} by {prov.get('created_by') or '-'} with incident-lab {prov.get('tool_version') or '-'}",
         f"  redaction: {redaction_text(prov.get('redaction')) if prov.get('redaction') is not None else 'disabled'}",
     ]
+    surrogates = prov.get("redaction_surrogates") or []
+    if surrogates:
+        out.append(
+            "  surrogates: " + ", ".join(f"{s.get('kind')} {s.get('surrogate')}" for s in surrogates[:12])
+            + (f" (+{len(surrogates) - 12} more)" if len(surrogates) > 12 else "")
+        )
     coord = prov.get("coordination")
     if coord:
         out.append(

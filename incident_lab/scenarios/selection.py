@@ -69,9 +69,15 @@ def select_session(
             multi-session file; no flagged session among several.
     """
     if session_id is not None:
-        for traj in sessions:
-            if str(traj.get("session_id")) == session_id:
-                return traj, None, None
+        matches = [t for t in sessions if str(t.get("session_id")) == session_id]
+        if len(matches) > 1:
+            raise UsageError(
+                f"--session {session_id!r} is ambiguous: {len(matches)} sessions in the file "
+                "carry that id",
+                hint="split the file, or fix the duplicated session ids at the source",
+            )
+        if matches:
+            return matches[0], None, None
         raise UsageError(
             f"no session {session_id!r} in the file; available: {_ids(sessions)}",
             hint="pass one of the listed ids to --session",
@@ -166,7 +172,7 @@ def coordination_of(
     ]
     if len(matches) < 2:
         return None
-    redactor = Redactor()
+    redactor = Redactor(style="placeholder")
     actors = {
         str((t.get("actor") or {}).get("user_id"))
         for t in matches

@@ -217,11 +217,11 @@ def test_one_placeholder_numbering_per_notification(monkeypatch: pytest.MonkeyPa
     data = TicketData(
         incident_id="INC-1",
         bundle=Path("b"),
-        summary="mail to a@evil.example",
+        summary="mail to a@evil.com",
         model_version="m",
         failure_mode="prompt_injection",
         severity="SEV-1",
-        mitigation="blocked b@corp.example and a@evil.example",
+        mitigation="blocked b@corp.com and a@evil.com",
         root_cause="[TO FILL]",
     )
     req = PagerDutyNotifier().build(
