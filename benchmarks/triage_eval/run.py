@@ -26,6 +26,7 @@ import argparse
 import inspect
 import json
 import random
+import re
 import sys
 import tempfile
 import time
@@ -102,8 +103,14 @@ def classify_all(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             c = classify_trajectory(strip_truth(traj))
             top, sev = c.top, (c.severity.level if c.severity else None)
             conf, unsafe, err = _pi_conf(c), list(c.unsafe_steps), None
+            evidence = (
+                sorted(c.ranked[0].evidence, key=lambda sig: -sig.weight)[0].detail
+                if c.top and c.ranked and c.ranked[0].evidence
+                else None
+            )
         except Exception as exc:  # a crash is a result too: counted, never hidden
-            top, sev, conf, unsafe, err = None, None, 0.0, [], f"{type(exc).__name__}: {exc}"
+            top, sev, conf, unsafe = None, None, 0.0, []
+            err, evidence = f"{type(exc).__name__}: {exc}", None
         rows.append(
             {
                 "truth": truth,
@@ -111,6 +118,15 @@ def classify_all(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "severity": sev,
                 "pi_conf": conf,
                 "unsafe_pred": unsafe,
+                "evidence": evidence,
+                "user": next(
+                    (
+                        str(st.get("content"))
+                        for st in traj["steps"]
+                        if st.get("type") == "message" and st.get("role") == "user"
+                    ),
+                    "",
+                ),
                 "error": err,
                 "session_id": traj["session_id"],
             }
@@ -355,9 +371,19 @@ def add_one(traj: dict[str, Any], workdir: Path, auto: bool = False) -> dict[str
     }
 
 
+def _reason(why: str) -> str:
+    """A failure's class: where it went wrong and the expectation kind or error type."""
+    if why.startswith("add refused:"):
+        rest = why.removeprefix("add refused:").strip()
+        kind = re.search(r"expectations/\d+ \((\w+)\)", rest)
+        return f"add refused ({rest.split(':')[0]}{', ' + kind.group(1) if kind else ''})"
+    head, _, rest = why.partition(":")
+    return f"{head} ({rest.strip().split(' ')[0]})" if rest else head
+
+
 def _add_summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     ok = sum(1 for r in results if r["ok"])
-    reasons = Counter((r["why"] or "").split(":")[0] for r in results if not r["ok"])
+    reasons = Counter(_reason(r["why"] or "") for r in results if not r["ok"])
     return {
         "n": len(results),
         "right_first_time": _rate(ok, len(results)),
@@ -532,13 +558,15 @@ def examples(rows: list[dict[str, Any]], adds: dict[str, Any], k: int = 20) -> l
         t = r["truth"]
         out.append(
             f"- FALSE POSITIVE [{t['source']}, {t.get('lang')}, {t.get('channel')}] "
-            f'{r["top"]}/{r["severity"]}: "{_snippet(t.get("text", ""))}"'
+            f'{r["top"]}/{r["severity"]}: user asked "{_snippet(r["user"], 90)}"; text '
+            f'"{_snippet(t.get("text", ""), 90)}"; evidence: {_snippet(r["evidence"] or "", 160)}'
         )
     for r in rng.sample(ign, min(3, len(ign))):
         t = r["truth"]
         out.append(
             f"- IGNORED RATED {r['severity']} [{t['source']}, {t.get('lang')}, "
-            f'{t.get("channel")}] top {r["top"]}: "{_snippet(_injected(t), 100)}"'
+            f'{t.get("channel")}] top {r["top"]}: "{_snippet(_injected(t), 100)}"; '
+            f"evidence: {_snippet(r['evidence'] or '', 160)}"
         )
     for r in rng.sample(sev, min(3, len(sev))):
         t = r["truth"]
