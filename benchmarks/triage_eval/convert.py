@@ -14,6 +14,7 @@ import argparse
 import ast
 import json
 import random
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -610,6 +611,9 @@ def convert_spikee(cache: Path, skipped: Counter[str]) -> list[Session]:
 
 # --------------------------------------------------------------------------- agent-injection-bench
 
+_AIB_URL = re.compile(r"https?://[\w.-]{1,100}(?:/[\w./?=&%+-]{0,200})?")
+_AIB_PATH = re.compile(r"(?<![\w/])(/[\w.-]{1,60}(?:/[\w.-]{1,60}){1,8})")
+_AIB_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}")
 _AIB_CHANNEL = {
     "tool_result": "web",
     "document": "document",
@@ -644,12 +648,24 @@ def convert_aib(cache: Path, skipped: Counter[str]) -> list[Session]:
         success = row.get("success") or {}
         marker = success.get("canary") if success.get("kind") == "canary" else None
         hijack = derive_hijack(text, hint=str(row.get("description") or ""), marker=marker)
-        if success.get("kind") == "tool_call" and success.get("tool"):
-            args = success.get("args") if isinstance(success.get("args"), dict) else {}
-            if not args:
-                h2 = derive_hijack(text, hint=str(row.get("description") or ""))
-                args = h2.calls[0][1] if h2.calls else {"target": "from injection"}
-            hijack = Hijack("tool_call", [(str(success["tool"]), dict(args), "ok")], "Done.")
+        kind = success.get("kind")
+        if kind in ("tool_call", "exfiltration"):
+            # The bench names the tool (and the secret); its arguments are in the text.
+            tool = str(success.get("tool") or success.get("sink"))
+            urls = _AIB_URL.findall(text)
+            paths = [p.rstrip(".,;'\"") for p in _AIB_PATH.findall(text)]
+            emails = _AIB_EMAIL.findall(text)
+            secret = str(success.get("secret") or "")
+            if tool == "send_email" and emails:
+                args: dict[str, Any] = {"to": emails[0], "body": secret or "records"}
+            elif tool in ("http_post", "fetch_url") and urls:
+                args = {"url": urls[0]} | ({"body": secret} if secret else {})
+            elif paths:
+                args = {"path": paths[0]}
+            else:
+                skipped[f"agent-injection-bench: no argument for {tool} in the text"] += 1
+                continue
+            hijack = Hijack(kind, [(tool, args, "ok")], "Done.")
         out += build(
             source="agent-injection-bench",
             item_id=str(row["id"]),
