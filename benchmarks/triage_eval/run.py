@@ -262,10 +262,13 @@ def provenance_metrics(sessions: list[dict[str, Any]]) -> dict[str, Any] | None:
     span FPR: benign sessions with any instruction span; hijack found: a hijacked session
     with an unrequested call or an obedient answer; first unsafe step equal to the label's.
     """
-    try:
-        from incident_lab.provenance import analyse
-    except ImportError:
+    import incident_lab
+
+    # Only the measured checkout's own module (an editable install elsewhere could supply it).
+    if not (Path(incident_lab.__file__).resolve().parent / "provenance").is_dir():
         return None
+    from incident_lab.provenance import analyse
+
     span_hits: dict[str, list[bool]] = defaultdict(list)
     span_fp: list[bool] = []
     found: list[bool] = []
@@ -580,6 +583,21 @@ def examples(rows: list[dict[str, Any]], adds: dict[str, Any], k: int = 20) -> l
     return out
 
 
+def _foreign_modules() -> list[str]:
+    """incident_lab / regression_suite modules loaded from outside the measured checkout."""
+    import incident_lab
+
+    root = Path(incident_lab.__file__).resolve().parents[1]
+    out = []
+    for name, mod in sorted(sys.modules.items()):
+        if name.split(".")[0] not in ("incident_lab", "regression_suite"):
+            continue
+        file = getattr(mod, "__file__", None)
+        if file and root not in Path(file).resolve().parents:
+            out.append(name)
+    return out
+
+
 def _commit() -> str:
     import subprocess
 
@@ -650,6 +668,13 @@ def main(argv: list[str] | None = None) -> int:
             sum(len(v) for v in data.values()) / classify_seconds, 1
         ),
     }
+    report["modules_from_elsewhere"] = _foreign_modules()
+    if report["modules_from_elsewhere"]:
+        print(
+            "run: warning: modules loaded from outside the measured checkout: "
+            + ", ".join(report["modules_from_elsewhere"][:8]),
+            file=sys.stderr,
+        )
     text = markdown(report)
     print(text)
     print(f"run: {report['seconds']}s in all", file=sys.stderr)
