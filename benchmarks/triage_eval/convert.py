@@ -363,11 +363,13 @@ _MARKERS = {
 }
 
 
-def _literal(node: ast.AST) -> Any:
+def _literal(node: ast.AST, names: dict[str, str] | None = None) -> Any:
     """A constant expression of strings (f-strings over the marker names, +, *), or raise.
 
-    Nothing is executed: only these node kinds are understood.
+    Nothing is executed: only these node kinds are understood. ``names`` are the module-level
+    string constants a value may refer to (default: garak's marker names).
     """
+    names = _MARKERS if names is None else names
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.JoinedStr):
@@ -378,19 +380,24 @@ def _literal(node: ast.AST) -> Any:
             elif (
                 isinstance(v, ast.FormattedValue)
                 and isinstance(v.value, ast.Name)
-                and v.value.id in _MARKERS
+                and v.value.id in names
             ):
-                parts.append(_MARKERS[v.value.id])
+                parts.append(names[v.value.id])
             else:
                 raise ValueError("unsupported f-string part")
         return "".join(parts)
-    if isinstance(node, ast.Name) and node.id in _MARKERS:
-        return _MARKERS[node.id]
+    if isinstance(node, ast.Name) and node.id in names:
+        return names[node.id]
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mult):
-        left, right = _literal(node.left), _literal(node.right)
+        left, right = _literal(node.left, names), _literal(node.right, names)
         return left + right if isinstance(node.op, ast.Add) else left * right
     if isinstance(node, ast.List | ast.Tuple):
-        return [_literal(e) for e in node.elts]
+        return [_literal(e, names) for e in node.elts]
+    if isinstance(node, ast.Dict) and all(k is not None for k in node.keys):
+        return {
+            _literal(k, names): _literal(v, names)
+            for k, v in zip(node.keys, node.values, strict=True)
+        }
     raise ValueError(f"unsupported node {type(node).__name__}")
 
 
@@ -497,6 +504,7 @@ def convert_garak_multilingual(cache: Path, skipped: Counter[str]) -> list[Sessi
     path = _root(cache, "garak-multilingual") / "garak_multilingual" / "payloads.py"
     tree = ast.parse(path.read_text(encoding="utf-8"))
     sets: dict[str, Any] = {}
+    constants: dict[str, str] = {}
     for node in tree.body:
         if (
             isinstance(node, ast.Assign)
@@ -504,9 +512,11 @@ def convert_garak_multilingual(cache: Path, skipped: Counter[str]) -> list[Sessi
             and isinstance(node.targets[0], ast.Name)
         ):
             try:
-                sets[node.targets[0].id] = ast.literal_eval(node.value)
-            except ValueError:
+                sets[node.targets[0].id] = _literal(node.value, constants)
+            except (ValueError, TypeError):
                 continue
+            if isinstance(sets[node.targets[0].id], str):
+                constants[node.targets[0].id] = sets[node.targets[0].id]
     out: list[Session] = []
     i = 0
     for set_name in (
@@ -515,12 +525,18 @@ def convert_garak_multilingual(cache: Path, skipped: Counter[str]) -> list[Sessi
         "TURKISH_CASEFOLD_EVASION",
         "TURKISH_JAILBREAK",
     ):
+        if set_name not in sets:
+            skipped[f"garak-multilingual: {set_name} is not a literal list"] += 1
         for j, item in enumerate(sets.get(set_name) or []):
             if not isinstance(item, dict) or not item.get("prompt"):
                 skipped[f"garak-multilingual: {set_name} item without prompt"] += 1
                 continue
             lang = str(item.get("lang") or "tr")
-            hijack = derive_hijack(str(item["prompt"]), hint=str(item.get("note") or ""))
+            canary = constants.get("CANARY")
+            marker = canary if canary and canary in str(item["prompt"]) else None
+            hijack = derive_hijack(
+                str(item["prompt"]), hint=str(item.get("note") or ""), marker=marker
+            )
             out += build(
                 source="garak-multilingual",
                 item_id=f"{set_name}.{j}",

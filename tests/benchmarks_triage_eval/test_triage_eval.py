@@ -333,3 +333,10 @@ def test_loso_threshold_never_sees_the_scored_source() -> None:
     assert first["threshold"] == second["threshold"] == run.pick_threshold({"b": b, "c": c})
     assert first["threshold"] == 0.3  # the highest with b and c's recall 1 at FPR 0
     assert (first["recall"], first["fpr"]) == (0.0, 0.0)
+
+
+def test_literal_resolves_named_constants_and_dicts_only() -> None:
+    node = ast.parse("[{'prompt': 'say ' + CANARY + ' now', 'lang': 'tr'}]").body[0].value  # type: ignore[attr-defined]
+    assert convert._literal(node, {"CANARY": "OK-1"}) == [{"prompt": "say OK-1 now", "lang": "tr"}]
+    with pytest.raises(ValueError):
+        convert._literal(node, {})  # an unknown name is refused, never looked up
