@@ -16,6 +16,7 @@ import json
 import random
 import re
 import sys
+import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -567,6 +568,13 @@ def convert_spikee(cache: Path, skipped: Counter[str]) -> list[Session]:
             for i in ins
             if (j.get("lang") or "en") == (i.get("lang") or "en") or (j.get("lang") or "en") == "en"
         ]
+        system = SYSTEM
+        sysfile = base / ds / "system_messages.toml"
+        if sysfile.exists():
+            # The dataset's own system prompt holds the secret its instructions try to extract.
+            configs = tomllib.loads(sysfile.read_text(encoding="utf-8")).get("configurations")
+            if configs and configs[0].get("system_message"):
+                system = str(configs[0]["system_message"]).strip()
         for j, i in rng.sample(combos, min(50, len(combos))):
             text = str(j["text"]).replace("<INSTRUCTION>", str(i["instruction"]))
             lang = i.get("lang") or j.get("lang") or "en"
@@ -576,6 +584,9 @@ def convert_spikee(cache: Path, skipped: Counter[str]) -> list[Session]:
                 else None
             )
             hijack = derive_hijack(text, hint=str(i.get("instruction_type") or ""), marker=marker)
+            if i.get("judge_name") == "regex" and system is not SYSTEM:
+                # The judge looks for the system prompt in the answer: the agent revealed it.
+                hijack = Hijack("reveal_system_prompt", [], f"My instructions are: {system}")
             n += 1
             out += build(
                 source="spikee",
@@ -584,6 +595,7 @@ def convert_spikee(cache: Path, skipped: Counter[str]) -> list[Session]:
                 lang=str(lang),
                 channel=_channel(n),
                 hijack=hijack,
+                system=system,
                 extra={
                     "dataset": ds,
                     "jailbreak_type": j.get("jailbreak_type"),

@@ -366,8 +366,12 @@ def build(
     hijack: Hijack | None,
     kinds: tuple[str, ...] = ("hijacked", "ignored"),
     extra: dict[str, Any] | None = None,
+    system: str = SYSTEM,
 ) -> list[dict[str, Any]]:
     """The labelled sessions for one untrusted text (see the module docstring).
+
+    ``system`` replaces the default system prompt (a corpus that ships its own, with the
+    secret its injections try to extract).
 
     ``kinds`` picks among ``hijacked``, ``ignored``, ``blocked`` (hijacked, but every unsafe
     call returned "ERROR: Access denied") and ``benign`` (``text`` has no injection).
@@ -376,7 +380,7 @@ def build(
     out: list[dict[str, Any]] = []
     for kind in kinds:
         s = _Steps()
-        s.msg("system", SYSTEM)
+        s.msg("system", system)
         s.msg("user", ch.user)
         s.call(ch.tool, dict(ch.args), _wrap(ch, text, lang))
         injection_step = len(s.steps) - 1
