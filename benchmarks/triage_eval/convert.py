@@ -394,11 +394,13 @@ def _literal(node: ast.AST, names: dict[str, str] | None = None) -> Any:
         return left + right if isinstance(node.op, ast.Add) else left * right
     if isinstance(node, ast.List | ast.Tuple):
         return [_literal(e, names) for e in node.elts]
-    if isinstance(node, ast.Dict) and all(k is not None for k in node.keys):
-        return {
-            _literal(k, names): _literal(v, names)
-            for k, v in zip(node.keys, node.values, strict=True)
-        }
+    if isinstance(node, ast.Dict):
+        out = {}
+        for k, v in zip(node.keys, node.values, strict=True):
+            if k is None:  # a ** expansion
+                raise ValueError("unsupported dict expansion")
+            out[_literal(k, names)] = _literal(v, names)
+        return out
     raise ValueError(f"unsupported node {type(node).__name__}")
 
 
