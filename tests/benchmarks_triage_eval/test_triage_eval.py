@@ -320,7 +320,9 @@ def test_metrics_count_recall_fpr_and_ignored_above_sev4() -> None:
     assert (m["recall"], m["fpr"], m["ignored_above_sev4"]) == (0.5, 0.5, 1)
     assert m["severity_agreement"] == 0.25  # 1 of 4 (the SEV-1 hit)
     assert run.classify_metrics(rows, threshold=0.05)["recall"] == 1.0
-    assert run.classify_metrics(rows, threshold=0.05)["fpr"] == 0.0  # threshold: PI conf only
+    # With a threshold, the intent_drift report on a benign session still counts.
+    assert run.classify_metrics(rows, threshold=0.05)["fpr"] == 0.5
+    assert run.classify_metrics(rows[:4] + rows[5:], threshold=0.05)["fpr"] == 0.0
 
 
 def test_loso_threshold_never_sees_the_scored_source() -> None:
