@@ -46,7 +46,6 @@ _REPO = Path(__file__).resolve().parents[2]
 _CEILING = _REPO / "benchmarks" / "classify_eval" / "eval_set.jsonl"
 _GRID = [round(0.05 * i, 2) for i in range(1, 20)]
 _SEVERE = ("SEV-1", "SEV-2", "SEV-3")
-_FPR_CAP = 0.05
 #: The source's own grouping of its items (attack template, corpus category, probe, ...).
 _GROUP_KEYS = ("attack", "category", "family", "probe", "jailbreak_type")
 
@@ -217,12 +216,13 @@ def _macro(rows_by_source: dict[str, list[dict[str, Any]]], t: float) -> tuple[f
 
 
 def pick_threshold(rows_by_source: dict[str, list[dict[str, Any]]]) -> float:
-    """Highest macro recall with macro FPR <= 5 %; ties go to the higher threshold."""
-    scored = [(t, *_macro(rows_by_source, t)) for t in _GRID]
-    ok = [(rec, t) for t, rec, fpr in scored if fpr <= _FPR_CAP]
-    if ok:
-        return max(ok)[1]
-    return min(scored, key=lambda x: (x[2], -x[1]))[0]
+    """The threshold with the best macro recall minus macro FPR (Youden's J) on these sources.
+
+    Ties go to the higher threshold. (A hard "FPR <= 5 %" constraint is unusable while other
+    failure modes alone put benign FPR above 5 %: it would pick the highest threshold.)
+    """
+    scored = [(round(rec - fpr, 6), t) for t in _GRID for rec, fpr in [_macro(rows_by_source, t)]]
+    return max(scored)[1]
 
 
 def loso(rows_by_source: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
@@ -479,7 +479,7 @@ def markdown(report: dict[str, Any]) -> str:
     lines += [
         "",
         "Leave-one-source-out (prompt_injection confidence threshold chosen on the other "
-        "sources: best macro recall at macro FPR <= 0.05; a benign session counts as a false "
+        "sources: best macro recall minus macro FPR; a benign session counts as a false "
         "positive at or above the threshold, or when another failure mode is reported):",
         "",
         "| held-out source | threshold | recall | FPR |",

@@ -333,7 +333,7 @@ def test_loso_threshold_never_sees_the_scored_source() -> None:
     first = run.loso({"a": a1, "b": b, "c": c})["a"]
     second = run.loso({"a": a2, "b": b, "c": c})["a"]
     assert first["threshold"] == second["threshold"] == run.pick_threshold({"b": b, "c": c})
-    assert first["threshold"] == 0.3  # the highest with b and c's recall 1 at FPR 0
+    assert first["threshold"] == 0.3  # the highest with b and c's recall 1 at FPR 0 (J = 1)
     assert (first["recall"], first["fpr"]) == (0.0, 0.0)
 
 
