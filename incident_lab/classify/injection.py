@@ -97,6 +97,7 @@ def indirect_injection(traj: dict[str, Any]) -> list[Signal]:
     """One signal per instruction span in untrusted content, with what obeyed it."""
     prov = provenance_of(traj)
     signals: list[Signal] = []
+    weak: list[Signal] = []
     for k, span in enumerate(prov.instructions):
         if span.source == "user":
             continue
@@ -138,16 +139,18 @@ def indirect_injection(traj: dict[str, Any]) -> list[Signal]:
                 )
             )
         else:
-            signals.append(
+            weak.append(
                 Signal(
                     "prompt_injection",
-                    min(0.45, 0.5 * span.score),
+                    min(0.3, 0.5 * span.score),
                     [span.step],
                     "instructions_in_tool_output",
                     f"{head}, weakly; no unrequested action followed",
                     facts=_facts(span, [], []),
                 )
             )
+    if weak:  # many ordinary requests in a long listing are still no injection: the strongest only
+        signals.append(max(weak, key=lambda sig: sig.weight))
     return signals
 
 

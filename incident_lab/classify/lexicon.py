@@ -11,13 +11,9 @@ import re
 __all__ = [
     "ACTION_VERBS",
     "AFFIRMATIVE",
-    "CONCEAL",
     "DESTRUCTIVE",
     "DIRECT_OVERRIDE",
-    "HIDDEN_MARKUP",
     "HIGH_IMPACT_COMMAND",
-    "INJ_ACTION",
-    "INJ_ADDRESSED",
     "INJ_OVERRIDE",
     "PRESSURE",
     "REFUSAL",
@@ -33,44 +29,15 @@ __all__ = [
 
 _I = re.IGNORECASE
 
-# --- instructions hidden in content the agent reads (tool outputs) -----------------
+# --- override phrasing (the provenance view's cues build on it: incident_lab.provenance.cues)
 INJ_OVERRIDE = re.compile(
     r"\b(ignore|disregard|forget|override|bypass|abandon|discard)\b[^.\n]{0,40}?"
     r"\b(previous|prior|above|earlier|preceding|original|all|any|your|the|system)\b[^.\n]{0,30}?"
-    r"\b(instructions?|directions?|rules?|guidelines?|prompts?|constraints?|polic(y|ies)|orders?|tasks?)\b"
+    r"\b(instructions?|directions?|rules?|guidelines?|prompts?|constraints?|polic(y|ies)|tasks?)\b"
     r"|\bnew (instructions?|task|objective|directive|priority)\s*[:\-]"
     r"|\b(you are now|from now on,? you|you must now|you will now|your (new|real|actual) (task|goal|job|role|instructions?))\b"
     r"|\b(system|admin|administrator|developer|security)\s*(override|message|instruction|notice|update)\s*[:\]]"
     r"|\[/?(system|inst|assistant)\]|<\|?(im_start|system|endoftext)\|?>|</?(system|instructions?)>",
-    _I,
-)
-INJ_ADDRESSED = re.compile(
-    r"\b(ai|assistant|agent|llm|language model|chatbot|bot|copilot|model)s?\b[^.\n]{0,40}?"
-    r"\b(reading|processing|summari[sz]ing|parsing|analy[sz]ing|that reads?|who reads?|handling)\b"
-    r"|\b(note|message|instructions?|attention|important|notice)\s+(to|for)\s+(the\s+|any\s+)?"
-    r"(ai|assistant|agent|llm|model|bot|automated systems?)\b"
-    r"|\bif you are an? (ai|assistant|agent|llm|language model|automated)\b"
-    r"|\b(dear|hey|attention)\s+(ai|assistant|agent|llm|model|bot)\b",
-    _I,
-)
-HIDDEN_MARKUP = re.compile(
-    r"[\u200b\u200c\u200d\u2060\ufeff\U000e0000-\U000e007f]"
-    r"|display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(px)?\b"
-    r"|color\s*:\s*(#fff(fff)?|white)\b|<!--[^>]{0,400}\b(assistant|ai|agent|instruction|send|ignore)\b",
-    _I,
-)
-INJ_ACTION = re.compile(
-    r"\b(send|forward|email|e-mail|mail|post|upload|transfer|wire|pay|share|export|exfiltrate|leak|"
-    r"submit|cc|bcc)\b[^.\n]{0,80}?\b(to|at|into|with)\b\s*[\"'<(]?\S*(@|https?://|www\.)"
-    r"|\b(run|execute|eval)\b[^.\n]{0,40}?(`|\bcommand\b|\bcurl\b|\bwget\b|\bbash\b|sh -c|rm -rf|powershell)"
-    r"|\b(delete|remove|drop|wipe|erase|purge)\b[^.\n]{0,40}?\b(all|every|the)\b[^.\n]{0,30}?"
-    r"\b(files?|records?|emails?|repos?|repository|database|tables?|users?|backups?|branch(es)?)\b"
-    r"|\b(grant|give|add)\b[^.\n]{0,30}?\b(admin|owner|write|full) (access|rights|permissions?|role)\b",
-    _I,
-)
-CONCEAL = re.compile(
-    r"\bdo not (tell|inform|mention|notify|alert|show)\b[^.\n]{0,30}?\b(the )?(user|human|customer|anyone|owner)\b"
-    r"|\b(silently|secretly|without (telling|notifying|asking|informing|mentioning))\b",
     _I,
 )
 

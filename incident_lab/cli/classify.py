@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from incident_lab.cli.app import echo_json, progress_enabled
 from incident_lab.errors import InputError, PartialResult, UsageError
 from incident_lab.readers import read_paths
 
-__all__ = ["classify", "render_classification"]
+__all__ = ["classify", "render_classification", "render_summary"]
 
 _MAX_REJECT_LINES = 10
 
@@ -31,17 +32,56 @@ def _bundle_dir(path: Path) -> Path | None:
     return None
 
 
-def _read(source: Path, fmt: str | None) -> tuple[list[dict[str, Any]], list[str]]:
+def _read(
+    source: Path, fmt: str | None, session_id: str | None = None
+) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """Read ``source``: ``(trajectories, rejects, ids seen)``; only ``session_id``'s when given."""
     target = source / "trajectories.jsonl" if source.is_dir() and _bundle_dir(source) else source
     trajs: list[dict[str, Any]] = []
     rejects: list[str] = []
+    seen: list[str] = []
     for _fmt, record in read_paths([str(target)], fmt):
         if record.accepted and record.trajectory is not None:
-            trajs.append(record.trajectory)
+            sid = str(record.trajectory.get("session_id", ""))
+            if session_id is None or sid == session_id:
+                trajs.append(record.trajectory)
+            elif len(seen) < 5:
+                seen.append(sid)
         else:
             where = f"{record.path}:{record.line}" if record.line else record.path
             rejects.append(f"{where}: {record.reason}")
-    return trajs, rejects
+    return trajs, rejects, seen
+
+
+def _rank(c: Classification) -> int:
+    """Severity rank: SEV-1 is 1; no severity sorts last."""
+    level = c.severity.level if c.severity else ""
+    return int(level[4:]) if level.startswith("SEV-") and level[4:].isdigit() else 99
+
+
+def _confidence(c: Classification) -> float:
+    return c.ranked[0].confidence if c.ranked else 0.0
+
+
+def render_summary(results: list[Classification], top_n: int = 10) -> list[str]:
+    """The summary printed first: counts per failure mode and severity, the top sessions."""
+    flagged = [c for c in results if c.incident]
+    lines = [f"summary: {len(results)} session(s), {len(flagged)} with incident signals"]
+    if not flagged:
+        return lines
+    modes = Counter(str(c.top) for c in flagged)
+    levels = Counter(c.severity.level if c.severity else "none" for c in flagged)
+    lines.append("  by failure mode: " + ", ".join(f"{m} {n}" for m, n in modes.most_common()))
+    lines.append("  by severity:     " + ", ".join(f"{lv} {levels[lv]}" for lv in sorted(levels)))
+    lines.append("  top sessions:")
+    for c in sorted(flagged, key=lambda c: (_rank(c), -_confidence(c)))[:top_n]:
+        level = c.severity.level if c.severity else "-"
+        steps = ",".join(map(str, c.unsafe_steps)) or "-"
+        reason = c.severity.reason if c.severity else ""
+        lines.append(
+            f"    {c.session_id}  {level}  {c.top} {_confidence(c):.2f}  step {steps}: {reason[:90]}"
+        )
+    return lines
 
 
 def render_classification(c: Classification, top_k: int = 3) -> list[str]:
@@ -73,7 +113,17 @@ def render_classification(c: Classification, top_k: int = 3) -> list[str]:
 @click.command()
 @click.argument("source", metavar="BUNDLE_OR_FILE", type=click.Path(path_type=Path))
 @click.option(
-    "--session", "session_id", metavar="ID", help="Show only this session (all are still read)."
+    "--session",
+    "session_id",
+    metavar="ID",
+    help="Classify only this session (cross-session evidence needs the whole batch).",
+)
+@click.option("--flagged", is_flag=True, help="List only sessions with incident signals.")
+@click.option(
+    "--min-severity",
+    "min_severity",
+    type=click.Choice(["SEV-1", "SEV-2", "SEV-3", "SEV-4"], case_sensitive=False),
+    help="List only sessions at this severity or worse (SEV-1 is the worst); implies --flagged.",
 )
 @click.option("--format", "fmt", metavar="F", help="Force the log format (default: auto-detect).")
 @click.option(
@@ -88,18 +138,26 @@ def render_classification(c: Classification, top_k: int = 3) -> list[str]:
     help="Show only the K best-ranked failure modes per session (default: 3; all with --json).",
 )
 def classify(
-    source: Path, session_id: str | None, fmt: str | None, as_json: bool, top_k: int | None
+    source: Path,
+    session_id: str | None,
+    flagged: bool,
+    min_severity: str | None,
+    fmt: str | None,
+    as_json: bool,
+    top_k: int | None,
 ) -> None:
     """Rank failure modes per session, with the evidence and a suggested severity.
 
     BUNDLE_OR_FILE is an evidence bundle (its trajectories.jsonl is read) or any
-    log a reader understands. A session with no incident signals says so. For a
-    bundle, the result is also written to BUNDLE/followup/classification.json.
-    Rejected input records are listed on stderr and the exit code is 5.
+    log a reader understands. A summary comes first (sessions per failure mode and
+    severity, the most severe sessions), then each session; --flagged and
+    --min-severity keep only the incidents. For a bundle, the result of a full run is
+    also written to BUNDLE/followup/classification.json. Rejected input records are
+    listed on stderr and the exit code is 5.
 
     \b
     Example:
-      incident_lab classify incident_2026-02-01T12-00-00Z
+      incident_lab classify incident_2026-02-01T12-00-00Z --min-severity SEV-2
       incident_lab classify agent.log.jsonl --session sess-8c1f --json | jq '.[0].top'
     """
     if not source.exists():
@@ -108,7 +166,10 @@ def classify(
             path=str(source),
             hint="pass a bundle directory or a log file",
         )
-    trajs, rejects = _read(source, fmt)
+    trajs, rejects, others = _read(source, fmt, session_id)
+    if not trajs and session_id is not None and others:
+        sample = ", ".join(others) + ", …"
+        raise UsageError(f"no session {session_id!r} in {source}", hint=f"available: {sample}")
     if not trajs:
         detail = f" ({len(rejects)} record(s) rejected; first: {rejects[0]})" if rejects else ""
         raise InputError(
@@ -120,16 +181,15 @@ def classify(
         click.echo(f"classifying {len(trajs)} session(s)…", err=True)
     results = classify_many(trajs)
     bundle = _bundle_dir(source)
-    if bundle is not None:
+    if bundle is not None and session_id is None:
         written = write_classification(bundle, results, source)
         click.echo(f"wrote {written}", err=True)
     shown = results
-    if session_id is not None:
-        shown = [c for c in results if c.session_id == session_id]
-        if not shown:
-            ids = [c.session_id for c in results]
-            sample = ", ".join(ids[:5]) + (f", … ({len(ids)} in all)" if len(ids) > 5 else "")
-            raise UsageError(f"no session {session_id!r} in {source}", hint=f"available: {sample}")
+    if flagged or min_severity:
+        shown = [c for c in shown if c.incident]
+    if min_severity:
+        limit = int(min_severity[4:])
+        shown = [c for c in shown if _rank(c) <= limit]
     if as_json:
         payload = [c.to_dict() for c in shown]
         if top_k is not None:
@@ -137,11 +197,14 @@ def classify(
                 item["ranked"] = item["ranked"][:top_k]
         echo_json(payload)
     else:
+        for line in render_summary(results):
+            click.echo(line)
+        click.echo("")
         for c in shown:
             for line in render_classification(c, top_k or 3):
                 click.echo(line)
-    flagged = sum(1 for c in results if c.incident)
-    click.echo(f"classified {len(results)} session(s): {flagged} with incident signals", err=True)
+    n_flagged = sum(1 for c in results if c.incident)
+    click.echo(f"classified {len(results)} session(s): {n_flagged} with incident signals", err=True)
     if rejects:
         for line in rejects[:_MAX_REJECT_LINES]:
             click.echo(f"rejected: {line}", err=True)

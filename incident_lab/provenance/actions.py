@@ -74,7 +74,28 @@ _READ_TOKENS = frozenset(
 )
 
 _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
-    "credential": ("change", "reset", "update", "set", "rotate", "modify"),
+    "exec": ("set up", "setup", "install", "configure", "bootstrap", "reproduce", "benchmark"),
+    "file_write": (
+        "bump",
+        "increase",
+        "decrease",
+        "raise",
+        "lower",
+        "set",
+        "rename",
+        "refactor",
+        "replace",
+        "add",
+        "remove",
+        "implement",
+        "patch",
+        "modify",
+        "correct",
+        "adjust",
+        "document",
+    ),
+    "email": ("write", "answer", "let them know", "let him know", "let her know", "inform"),
+    "message": ("write", "reply", "respond", "answer", "congratulate", "let them know", "inform"),
     "booking": ("book", "reserve", "schedule", "make a reservation", "arrange", "plan", "set up"),
     "modify": ("update", "change", "edit", "modify", "set", "correct", "rename", "move", "add"),
 }

@@ -49,6 +49,7 @@ __all__ = [
     "find_spans",
     "score_text",
     "score_units",
+    "unit_bounds",
 ]
 
 
@@ -84,7 +85,7 @@ _VERBS_EN = (
     r"create|book|reserve|change|update|reset|run|execute|open|read|visit|click|download|upload|"
     r"post|write|reply|say|print|output|respond|include|append|tell|call|use|make|schedule|cancel|"
     r"move|copy|export|leak|reveal|insert|set|give|provide|list|summari[sz]e|translate|answer|"
-    r"start|begin|end|do|follow|decode|perform|navigate|go|ignore|disregard|forget|repeat|store|save|"
+    r"start|begin|end|do|follow|decode|paraphrase|rewrite|translate|show|display|mention|add|perform|navigate|go|ignore|disregard|forget|repeat|store|save|"
     r"submit|fill|purchase|buy|order|approve|confirm|publish|push|commit|install|modify|fetch)"
 )
 
@@ -110,6 +111,11 @@ _EN_IMPERATIVE = (
 )
 _EN_ADDRESSED = (
     rf"{_BOUNDARY}(?:\w{{1,12}} )?{_MODEL}\s{{0,3}}[:,]"
+    r"|\b(?:in|into|to|at the (?:end|start|beginning|top|bottom) of|before|after) (?:your|the|each|every|any|all)"
+    r" (?:response|responses|reply|replies|answer|answers|output|summary|summaries|final answer)\b"
+    r"|\b(?:in|nella|na|en|dans|im|in der) (?:deiner|ihrer|tua|sua|tu|su|ta|votre) (?:antwort|risposta|resposta|"
+    r"respuesta|reponse)\b|\b(?:a la|alla|ao|al|am) (?:fin|fine|final|ende) (?:de |di |da |del |der )?"
+    r"(?:toute|chaque|ogni|cada|jeder|qualquer|cualquier)\w{0,3} (?:reponse|risposta|resposta|respuesta|antwort)\b"
     rf"|\b(?:to|for) you,? (?:the )?{_MODEL}\b|\byou,? {_MODEL}\b"
     rf"|\b(?:dear|hey|hi|hello|attention|note to|message to|instructions? (?:to|for)|note for|"
     rf"reminder (?:to|for)|important (?:message|note) for)\s+(?:the\s+|any\s+|all\s+|my\s+)?{_MODEL}s?\b"
@@ -127,6 +133,7 @@ _EN_REDIRECT = (
     r"|\b(?:new|updated|additional) (?:task|instructions?|objective|directive|priority|request)\s*[:\-]"
     r"|\bthe user (?:wants|asked|would like|has asked|requested|instructed|needs) (?:you|that you)\b"
     r"|\bon behalf of the user\b|\bthe following (?:first|instead)\b|\bdo the following\b"
+    r"|\bnew (?:important )?instructions\b|\boverrid(?:e|es|ing) (?:what|all|any|the|your|previous|prior)\b"
     r"|\b(?:do what it says|follow (?:the|these|its|my) instructions|carry (?:it|this|them) out|"
     r"carry out (?:the|this|these)|obey|then do it|do it:|execute (?:the|these|its) instructions|"
     r"here is your (?:task|mission)|your (?:character's )?next line)\b"
@@ -136,9 +143,17 @@ _EN_ROLE = (
     r"(?:system|admin(?:istrator)?|developer|owner|security team|it department|ceo|manager|openai|"
     r"anthropic|support team|operator)\b"
     r"|\bi am (?:the |your )?(?:admin|administrator|developer|owner|system|ceo|creator|operator)\b"
+    r"|\b(?:systemhinweis|systemnachricht|note systeme|message systeme|nota del sistema|nota di sistema|"
+    r"nota do sistema|aviso del sistema|avviso di sistema|mensaje del sistema|messaggio di sistema)\b"
+    r"|^\W{0,4}(?:override|system override|admin override)\s{0,2}:"
     r"|^\W{0,4}(?:system|admin|developer|security|assistant)\s*(?:override|message|instruction|"
     r"notice|update|alert|note)?\s*:"
     r"|\b(?:highest|top|maximum) priority\b|\b(?:authori[sz]ed|approved|signed) by\b"
+    r"|\b(?:urgent|emergency|priority|important|critical|mandatory)\W{0,6}(?:new )?(?:task|instructions?|"
+    r"notice|update|request|action|directive)\b|\bno matter what\b|\bthis is (?:a|only a) test\b"
+    r"|\bregardless of (?:any|all|the|your) (?:previous|prior|earlier|other|original)\b"
+    r"|\b(?:test|ci|evaluation|debug) (?:pipeline|mode|harness)\b|\bprove (?:that )?you are\b"
+    r"|(?:^|[^a-z0-9])(?:todo|to-do|action required|action item|task|reminder|nota bene)\s{0,3}:"
     r"|\bmessage from (?:me,? )?[\w .'-]{1,40}?,? to you\b"
 )
 _DE = (
@@ -211,8 +226,12 @@ _OVERRIDE_ML = (
 )
 
 
+#: Synonyms too common as plain nouns to stand for "instructions" ("the order number").
+_NOT_INSTRUCTIONS = frozenset({"order", "orders"})
+
+
 def _words(*groups: tuple[str, ...]) -> str:
-    return "|".join(re.escape(w) for g in groups for w in g)
+    return "|".join(re.escape(w) for g in groups for w in g if w not in _NOT_INSTRUCTIONS)
 
 
 # The variants' own paraphrases of "ignore previous instructions" (framing.SYNONYMS).
@@ -222,12 +241,27 @@ _OVERRIDE_PARAPHRASE = (
     rf"[^.\n]{{0,30}}\b(?:instructions?|{_words(SYNONYMS['instructions'], SYNONYMS['instruction'])}|"
     r"guidelines?|constraints?|polic(?:y|ies))\b"
 )
+# "Ignore your previous iunstructions": the instruction word misspelt.
+_OVERRIDE_TYPO = (
+    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|your\s+|the\s+|any\s+){0,3}"
+    r"(?:previous|prior|above|earlier|preceding|original|former)\s+"
+    r"\w{0,6}(?:str|direct|rule|guid|prompt|command|task|polic)\w{0,12}"
+)
 _JAILBREAK = (
     r"\b(?:developer|dan|god|jailbreak|unrestricted|unfiltered|sudo|admin) mode\b|\bdo anything now\b"
     r"|\byou are (?:now )?dan\b|\bno (?:rules|restrictions|filters|guidelines|limits)\b"
     r"|\bstay in character\b|\balways compl(?:y|ies)\b|\bwithout (?:any )?(?:restrictions|filters)\b"
+    r"|\bwithout (?:any )?(?:limits|limitations|censorship|restrictions|filters)\b"
+    r"|\bsafety (?:protocols?|filters?|guidelines|rules|settings) (?:are |have been )?(?:disabled|off|removed|lifted)\b"
     r"|\bunfiltered assistant\b|\bpretend (?:you|that you) (?:are|have)\b|\boverrid(?:e|ing) your\b"
     r"|\bignore that refusal\b|\bjust kidding,? (?:please )?follow\b|\bperfectly allowed\b"
+    r"|\bno[ -]limits? (?:ai|assistant|mode|model)\b|\b(?:you are|you're) (?:now )?(?:an? )?(?:\w+ ){0,3}"
+    r"(?:ai|assistant|model) (?:with no|without|that has no)\b|\bomniscient ai\b"
+    r"|\b(?:keine|ohne) (?:regeln|richtlinien|einschrankungen|grenzen)\b|\buneingeschrankt\b"
+    r"|\bsans (?:restrictions?|limites?|regles|filtres?|censure)\b"
+    r"|\bsin (?:restricciones|limites|reglas|filtros|censura)\b"
+    r"|\bsenza (?:restrizioni|limiti|regole|filtri|censura)\b"
+    r"|\bsem (?:restricoes|limites|regras|filtros|censura)\b"
 )
 
 _VERB_START_RE = re2.compile("(?im)" + _VERB_START)
@@ -246,15 +280,21 @@ _DELIMITER_PATTERN = (
     r"</?(?:information|instructions?|system|important|admin|prompt|assistant|user|context|"
     r"tool_output|im_start|im_end|endoftext|inst|sys|secret|hidden|note)\b[^>\n]{0,40}>"
     r"|\[/?(?:system|inst|instructions?|admin|assistant|important|sys)\]|<\|[a-z_]{2,20}\|>"
-    r"|^\W{0,3}#{2,}\s{0,3}(?:system|instructions?|new|important|admin|end|begin|attention|task)"
+    r"|^\W{0,4}(?:user|human|assistant|ai|system|model)\s{0,2}:\s{0,3}\S"
+    r"|<(?:end|start)[ _]of[ _](?:session|conversation|turn|document|text)>"
+    r"|#{2,}\W{0,3}(?:system|instructions?|new|important|admin|end|begin|attention|task)"
+    r"|[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?\s{0,2}[)\]}>]"
     r"|^\W{0,3}[-=*]{3,}\s{0,3}(?:begin |end |new )?(?:system|instructions?|important|prompt)\b"
 )
 _HIDDEN_PATTERN = (
     r"<!--|display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden|font-size\s{0,3}:\s{0,3}0"
     r"(?:px|pt|em)?\b|color\s{0,3}:\s{0,3}(?:#fff(?:fff)?|white|transparent)\b|opacity\s{0,3}:\s{0,3}0\b"
 )
-_UNIT = re.compile(r"[^\n]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]{0,2}\s+(?=[\w\"'(\[<])")
+# A line, continued over line breaks followed by a lower-case word (wrapped or folded text).
+_UNIT = re.compile(r"(?:[^\n]|\n(?=[ \t]{0,40}[a-z'\"(])(?![ \t]{0,40}[\w-]{1,30}:))+")
+# A sentence ends at . ! ? before a blank, or at an escaped line break inside a quoted string
+# ("Rating: 3.9\\nReviews: ..."); a Morse blob (". -") is not cut.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]{0,2}\s+(?=[^\s.\-])|\\n(?=\S)")
 _MAX_UNIT = 600
 _SPACED_OUT = re.compile(r"(?:\S[ \t]){8}")  # "s e n d  t h e": sentences cannot be cut
 
@@ -292,6 +332,11 @@ def _units(text: str) -> list[tuple[int, int]]:
             a += _MAX_UNIT * 4
         final.append((a, b))
     return final
+
+
+def unit_bounds(text: str) -> list[tuple[int, int]]:
+    """The units (lines, sentences) ``text`` is scored by: ``(start, end)`` offsets."""
+    return _units(text[:MAX_SCAN])
 
 
 def _verb_starts(plain: str) -> bool:
@@ -449,6 +494,10 @@ def _wrap(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _strong_unit(unit: Unit) -> bool:
+    return any(c.split(":")[0] in STRONG_CUES for c in unit.cues)
+
+
 @dataclass(frozen=True, slots=True)
 class FoundSpan:
     """An instruction span in one text (offsets into it)."""
@@ -470,8 +519,8 @@ def find_spans(text: str, threshold: float = SPAN_THRESHOLD) -> list[FoundSpan]:
             i += 1
             continue
         lo = hi = i
-        while lo > 0 and units[lo - 1].cues:
-            lo -= 1
+        while lo > 0 and _strong_unit(units[lo - 1]):
+            lo -= 1  # backwards only over text that itself addresses the model
         j = i + 1
         gap = 0
         while j < len(units):

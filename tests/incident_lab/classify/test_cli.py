@@ -149,3 +149,52 @@ def test_missing_path_is_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "--help")
     assert code == 0 and "Example:" in out and "--session" in out
+
+
+def _many_sessions() -> list[dict[str, Any]]:
+    attack, calm = _sessions()
+    failed = json.loads(json.dumps(attack))
+    failed["session_id"] = "denied"
+    failed["steps"][5]["output"] = "ERROR: Access denied"
+    ignored = json.loads(json.dumps(attack))
+    ignored["session_id"] = "ignored"
+    del ignored["steps"][4:6]
+    return [calm, failed, attack, ignored]
+
+
+def test_summary_comes_first_with_counts_and_most_severe_sessions_on_top(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _run(capsys, str(_write_jsonl(tmp_path / "log.jsonl", _many_sessions())))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "summary: 4 session(s), 3 with incident signals"
+    assert lines[1] == "  by failure mode: prompt_injection 3"
+    assert lines[2] == "  by severity:     SEV-1 1, SEV-3 1, SEV-4 1"
+    top = [line.split()[0] for line in lines[4:7]]
+    assert top == ["attack", "denied", "ignored"]  # SEV-1 (data sent out), SEV-3, near miss
+    assert out.index("summary:") < out.index("session calm: no incident signals")
+
+
+def test_flagged_and_min_severity_keep_only_incidents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = str(_write_jsonl(tmp_path / "log.jsonl", _many_sessions()))
+    _, out, _ = _run(capsys, log, "--flagged")
+    assert "session calm" not in out and "session ignored: prompt_injection" in out
+    _, out, _ = _run(capsys, log, "--min-severity", "sev-3", "--json")
+    assert [d["session_id"] for d in json.loads(out)] == ["denied", "attack"]
+    _, out, _ = _run(capsys, log, "--min-severity", "SEV-1", "--json")
+    assert [d["session_id"] for d in json.loads(out)] == ["attack"]
+
+
+def test_session_option_classifies_only_that_session_and_keeps_the_bundle_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bundle = _bundle(tmp_path)
+    _run(capsys, str(bundle))
+    before = (bundle / "followup" / "classification.json").read_text("utf-8")
+    code, out, err = _run(capsys, str(bundle), "--session", "calm", "--json")
+    assert code == 0 and [d["session_id"] for d in json.loads(out)] == ["calm"]
+    assert "classified 1 session(s)" in err and "wrote" not in err
+    assert (bundle / "followup" / "classification.json").read_text("utf-8") == before
