@@ -38,6 +38,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -50,11 +51,14 @@ __all__ = [
     "find",
     "find_surrogates",
     "iban_ok",
+    "is_secret_key",
     "is_surrogate",
     "kind",
     "luhn_ok",
+    "secret_value",
     "sensitive_kinds",
     "shape_of",
+    "widen_surrogates",
 ]
 
 #: Categories of kinds; ``credential`` values are harmful wherever they appear.
@@ -160,10 +164,33 @@ def _has_digit(value: str) -> bool:
 _NAMES = ("alex", "sam", "robin", "kim", "jordan", "casey", "taylor", "morgan", "riley", "quinn")
 #: Local parts that name a role, not a person; kept as they are (format and intent stay).
 _ROLE_LOCALS = frozenset(
-    "admin billing ceo cfo contact finance help hr info invoices it legal noreply no-reply "
-    "office ops payments payroll sales security support team".split()
+    [
+        "admin",
+        "billing",
+        "ceo",
+        "cfo",
+        "contact",
+        "finance",
+        "help",
+        "hr",
+        "info",
+        "invoices",
+        "it",
+        "legal",
+        "noreply",
+        "no-reply",
+        "office",
+        "ops",
+        "payments",
+        "payroll",
+        "sales",
+        "security",
+        "support",
+        "team",
+    ]
 )
-_RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
+#: ``example.org`` is left out: its ROT13 (``rknzcyr.bet``) ends in a real top-level domain.
+_RESERVED_DOMAINS = ("example.com", "example.net")
 _RESERVED_TLDS = (".example", ".invalid", ".test", ".localhost")
 
 
@@ -171,9 +198,32 @@ def _email_reserved(value: str) -> bool:
     domain = value.rpartition("@")[2].lower().rstrip(".")
     return (
         domain in _RESERVED_DOMAINS
-        or any(domain.endswith("." + d) for d in _RESERVED_DOMAINS)
+        or domain == "example.org"
+        or any(domain.endswith("." + d) for d in (*_RESERVED_DOMAINS, "example.org"))
         or domain.endswith(_RESERVED_TLDS)
     )
+
+
+#: Private-use top-level domains of internal mail systems (real addresses, not on the PSL).
+_PRIVATE_TLDS = frozenset({"local", "internal", "lan", "corp", "home", "intranet", "localdomain"})
+
+
+@lru_cache(maxsize=1)
+def _suffix_list() -> Any:
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList(only_icann=True)
+
+
+def _email_ok(value: str) -> bool:
+    """An address whose domain ends in a real top-level domain (the Public Suffix List, as
+    shipped by ``publicsuffixlist``) or a private-use one. ROT13 or Caesar text from a
+    variant converter (``bar@rknzcyr-znvy.rknzcyr``) is not an address anyone owns."""
+    domain = value.rpartition("@")[2].lower().rstrip(".")
+    tld = domain.rpartition(".")[2]
+    if tld in _PRIVATE_TLDS or domain.endswith(_RESERVED_TLDS):
+        return True
+    return _suffix_list().publicsuffix(domain, accept_unknown=False) is not None
 
 
 def _credential_surrogate(prefix: re.Pattern[str] | None) -> Callable[[str, int], str]:
@@ -276,7 +326,7 @@ def _b64url(data: str) -> str:
 
 def _jwt_surrogate(value: str, n: int) -> str:
     header = _b64url('{"alg":"none"}')
-    claims = _b64url('{"sub":"redacted-%d"}' % n)
+    claims = _b64url('{"sub":"redacted-' + str(n) + '"}')
     return f"{header}.{claims}.{REDACTED}"
 
 
@@ -345,7 +395,9 @@ def _cred(
     )
 
 
-_AWS_ID = r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}(?![A-Z0-9])"
+_AWS_ID = (
+    r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}(?![A-Z0-9])"
+)
 _GOOGLE = r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])"
 _GITHUB = r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{22,255})"
 _SLACK = r"(?<![A-Za-z0-9-])xox[abposr]-[A-Za-z0-9-]{10,255}"
@@ -439,6 +491,7 @@ KINDS: tuple[Kind, ...] = (
         re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])"),
         lambda v, n: v,  # replaced by Surrogates._email (one domain per original domain)
         _email_reserved,
+        validate=_email_ok,
         fold_case=True,
         shape=r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}",
     ),
@@ -446,7 +499,9 @@ KINDS: tuple[Kind, ...] = (
         "IBAN",
         "financial",
         "IBAN",
-        re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])"),
+        re.compile(
+            r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])"
+        ),
         _iban_surrogate,
         _iban_is_surrogate,
         validate=iban_ok,
@@ -601,7 +656,8 @@ def _candidates(k: Kind, text: str) -> Iterator[tuple[int, int]]:
     for m in k.pattern.finditer(text):
         start, end = _value_span(k, m)
         value = text[start:end]
-        if k.validate is not None and not k.validate(value):
+        # A surrogate claims its span even where the validator rejects it (SSN area 000).
+        if k.validate is not None and not k.validate(value) and not k.is_surrogate(value):
             continue
         yield start, end
 
@@ -633,6 +689,24 @@ def find(text: str) -> list[Finding]:
     return [Finding(k.name, a, b) for a, b, k in _spans(text)]
 
 
+_SECRET_KEY = re.compile(
+    r"(?i)^(?:[a-z0-9]{0,24}[_-])?(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|"
+    r"client[_-]?secret|access[_-]?key|private[_-]?key|credentials?)(?:[_-][a-z0-9]{0,24})?$"
+)
+
+
+def is_secret_key(name: str) -> bool:
+    """True when a JSON key names a credential (``password``, ``new_password``, ``api_key``):
+    its string value is a ``SECRET`` whatever it looks like."""
+    return len(name) <= 64 and _SECRET_KEY.match(name) is not None
+
+
+def secret_value(value: str) -> bool:
+    """True when ``value`` (under a credential key) still needs redacting."""
+    text = value.strip()
+    return len(text) >= 4 and not _contains_redacted(text) and not text.startswith("<")
+
+
 def find_surrogates(text: str) -> list[Finding]:
     """Return every surrogate (or reserved, fictional value) in ``text``, in order.
 
@@ -641,6 +715,30 @@ def find_surrogates(text: str) -> list[Finding]:
     if not text:
         return []
     return [Finding(k.name, a, b) for a, b, k in _spans(text, want_surrogates=True)]
+
+
+_ESCAPE = re.compile(r"\\(.)")
+_GENERATED_EMAIL = re.compile(r"@(?:example\.com|example\.net|org\d+\.example)$", re.IGNORECASE)
+
+
+def widen_surrogates(pattern: str, any_value: str) -> str:
+    """Let each surrogate written literally in a regex also match any value of its kind.
+
+    A scenario's expectation pins the surrogate (``sam\\.2@example\\.net``); raw production
+    logs hold the real value. Blast radius widens the pattern to "the same kind of value"
+    (the kind's shape, else ``any_value``), as it does for ``<EMAIL_2>`` placeholders.
+    """
+    plain = _ESCAPE.sub(r"\1", pattern)
+    for f in find_surrogates(plain):
+        value = plain[f.start : f.end]
+        if f.kind == "EMAIL" and not _GENERATED_EMAIL.search(value):
+            continue  # an address on a reserved domain in the incident itself: exact in the logs
+        shape = shape_of(f.kind) or any_value
+        for literal in dict.fromkeys((re.escape(value), re.escape(value).replace("\\-", "-"))):
+            if literal in pattern:
+                pattern = pattern.replace(literal, f"(?:{literal}|{shape})")
+                break
+    return pattern
 
 
 def sensitive_kinds(text: str, categories: frozenset[str] = SENSITIVE_CATEGORIES) -> list[str]:

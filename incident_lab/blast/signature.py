@@ -151,14 +151,17 @@ class Signature:
 
 
 def _widen_placeholders(pattern: str) -> str:
-    """Let ``<EMAIL_2>`` in a pattern also match any e-mail address (its value in raw logs)."""
+    """Let ``<EMAIL_2>`` (or a surrogate such as ``alex.1@example.com``) in a pattern also
+    match any e-mail address (its value in raw logs)."""
     from incident_lab.scenarios.redact import shape_of
 
     def widen(match: re.Match[str]) -> str:
         shape = shape_of(match.group(1)) or _ANY_VALUE
         return f"(?:{re.escape(match.group(0))}|{shape})"
 
-    return _PLACEHOLDER.sub(widen, pattern)
+    from incident_lab.pii import widen_surrogates
+
+    return _PLACEHOLDER.sub(widen, widen_surrogates(pattern, _ANY_VALUE))
 
 
 def _caesar(text: str, shift: int) -> str:

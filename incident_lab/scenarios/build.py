@@ -214,8 +214,13 @@ def _choose_payload(
     if candidate is not None and candidate.method == "markers":
         where = "tool output" if candidate.kind == "fixture" else "user turn"
         return PayloadCandidate(
-            candidate.text, candidate.kind, candidate.index, candidate.start, candidate.score,
-            "markers", f"the provenance view found no instruction span; this {where} "
+            candidate.text,
+            candidate.kind,
+            candidate.index,
+            candidate.start,
+            candidate.score,
+            "markers",
+            f"the provenance view found no instruction span; this {where} "
             f"{candidate.index} carries instruction markers (score {candidate.score:.1f})",
         )
     return candidate
@@ -281,7 +286,14 @@ def scenario_from_trajectory(
 
     prov_view = analyse(work)
     candidate = _choose_payload(
-        work, prov_view, unsafe[0], turns, fixtures, payload_step, payload_text, redactor if redact else None
+        work,
+        prov_view,
+        unsafe[0],
+        turns,
+        fixtures,
+        payload_step,
+        payload_text,
+        redactor if redact else None,
     )
     payload = candidate.to_dict() if candidate is not None else None
     taxonomy = _taxonomy_block(failure_mode, severity, classification, list(tags))

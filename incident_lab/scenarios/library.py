@@ -14,7 +14,6 @@ from typing import Any
 from incident_lab.atomic import write_text_atomic
 from incident_lab.errors import CheckFailed, InputError, SchemaError, UsageError
 from incident_lab.scenarios.build import classification_of, scenario_from_trajectory
-from incident_lab.scenarios.reproduce import explain, scenario_problems, two_sided
 from incident_lab.scenarios.io import (
     VARIANTS_DIR,
     check_id,
@@ -25,6 +24,7 @@ from incident_lab.scenarios.io import (
     load_scenario,
     scenario_path,
 )
+from incident_lab.scenarios.reproduce import explain, scenario_problems, two_sided
 from incident_lab.scenarios.selection import coordination_of, select_session
 from incident_lab.trajectory import validation_errors
 

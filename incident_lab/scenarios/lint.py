@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from incident_lab.errors import InputError
-from incident_lab.scenarios.io import iter_scenario_paths, load_yaml
 from incident_lab.pii import find as find_secrets
+from incident_lab.pii import is_secret_key, secret_value
+from incident_lab.scenarios.io import iter_scenario_paths, load_yaml
 from incident_lab.trajectory import validation_errors
 
 __all__ = ["LintProblem", "LintReport", "lint_library"]
@@ -64,17 +65,20 @@ class LintReport:
         }
 
 
-def _walk_strings(obj: Any, path: str = "") -> Iterator[tuple[str, str]]:
+def _walk_strings(
+    obj: Any, path: str = "", key: str | None = None
+) -> Iterator[tuple[str, str, str | None]]:
+    """``(where, text, dict key holding it)`` for every string (keys included)."""
     if isinstance(obj, str):
-        yield path or "(root)", obj
+        yield path or "(root)", obj, key
     elif isinstance(obj, dict):
         for k, v in obj.items():
-            key = str(k)
-            yield f"{path}/{key} (key)".lstrip("/"), key
-            yield from _walk_strings(v, f"{path}/{key}".lstrip("/"))
+            name = str(k)
+            yield f"{path}/{name} (key)".lstrip("/"), name, None
+            yield from _walk_strings(v, f"{path}/{name}".lstrip("/"), name)
     elif isinstance(obj, list):
         for i, v in enumerate(obj):
-            yield from _walk_strings(v, f"{path}/{i}".lstrip("/"))
+            yield from _walk_strings(v, f"{path}/{i}".lstrip("/"), key)
 
 
 def _split(message: str) -> tuple[str, str]:
@@ -134,14 +138,16 @@ class _Linter:
             )
 
     def check_secrets(self, path: Path, doc: dict[str, Any]) -> None:
-        for where, text in _walk_strings(doc):
+        for where, text, key in _walk_strings(doc):
             kinds = sorted({f.kind for f in find_secrets(text)})
+            if not kinds and key is not None and is_secret_key(key) and secret_value(text):
+                kinds = ["SECRET"]
             if kinds:
                 self.add(
                     path,
                     where,
-                    f"unredacted {', '.join(kinds)} (replace with a placeholder such as "
-                    f"<{kinds[0]}_1>; never commit the value)",
+                    f"unredacted {', '.join(kinds)} (re-run 'incident_lab add' to replace it with "
+                    "a surrogate; never commit the value)",
                 )
 
     def check_payload(self, path: Path, doc: dict[str, Any]) -> None:

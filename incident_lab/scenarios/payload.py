@@ -246,7 +246,9 @@ def _location_of_step(steps: list[dict[str, Any]], index: int) -> tuple[str, int
     return None
 
 
-def _content(location: tuple[str, int], turns: list[dict[str, Any]], fixtures: list[dict[str, Any]]) -> str:
+def _content(
+    location: tuple[str, int], turns: list[dict[str, Any]], fixtures: list[dict[str, Any]]
+) -> str:
     kind, index = location
     items = fixtures if kind == "fixture" else turns
     if not 0 <= index < len(items):
@@ -254,8 +256,35 @@ def _content(location: tuple[str, int], turns: list[dict[str, Any]], fixtures: l
     return str(items[index].get("output" if kind == "fixture" else "content") or "")
 
 
+_OPEN_TAG = re.compile(r"<([A-Za-z][\w-]{0,40})[^<>\n]{0,200}>|<!--|\[")
+_BLOCK_LIMIT = 4000
+
+
+def _close_block(content: str, start: int, end: int) -> int:
+    """Extend a span that opens a delimited block (``<INFORMATION>``, ``<!--``, ``[``) to
+    the block's end, so the payload is the whole injected block, signature included."""
+    m = _OPEN_TAG.match(content, start)
+    if m is None:
+        return end
+    if m.group(0) == "<!--":
+        closing = "-->"
+    elif m.group(0) == "[":
+        closing = "]"
+    else:
+        closing = f"</{m.group(1)}>"
+    found = content.find(
+        closing, end - len(closing) if end >= len(closing) else 0, end + _BLOCK_LIMIT
+    )
+    return max(end, found + len(closing)) if found >= 0 else end
+
+
 def _span_candidate(
-    span: Any, steps: list[dict[str, Any]], turns: list[dict[str, Any]], fixtures: list[dict[str, Any]], method: str, why: str
+    span: Any,
+    steps: list[dict[str, Any]],
+    turns: list[dict[str, Any]],
+    fixtures: list[dict[str, Any]],
+    method: str,
+    why: str,
 ) -> PayloadCandidate | None:
     location = _location_of_step(steps, span.step)
     if location is None:
@@ -265,7 +294,10 @@ def _span_candidate(
     start = content.find(text) if text else -1
     if start < 0:
         return None
-    return PayloadCandidate(text, location[0], location[1], start, float(span.score), method, why)
+    end = _close_block(content, start, start + len(text))
+    return PayloadCandidate(
+        content[start:end], location[0], location[1], start, float(span.score), method, why
+    )
 
 
 def payload_from_provenance(
@@ -285,11 +317,16 @@ def payload_from_provenance(
     linked: list[tuple[int, str]] = []
     for call in sorted(prov.unrequested_calls, key=lambda c: (c.step != first_unsafe, c.step)):
         if call.instruction is not None:
-            linked.append((call.instruction, f"the {call.tool} call at step {call.step} does what it asks"))
+            linked.append(
+                (call.instruction, f"the {call.tool} call at step {call.step} does what it asks")
+            )
         for arg in call.attacker_values:
             if arg.in_instruction is not None:
                 linked.append(
-                    (arg.in_instruction, f"the {call.tool} call at step {call.step} takes {arg.path} from it")
+                    (
+                        arg.in_instruction,
+                        f"the {call.tool} call at step {call.step} takes {arg.path} from it",
+                    )
                 )
     for ans in sorted(prov.obedient, key=lambda a: a.step):
         linked.append((ans.instruction, f"the answer at step {ans.step} obeys it ({ans.kind})"))
@@ -349,7 +386,11 @@ def payload_at_step(
         )
     for span in sorted(prov.instructions_in(index), key=lambda s: -s.score):
         found = _span_candidate(
-            span, steps, turns, fixtures, "payload_step",
+            span,
+            steps,
+            turns,
+            fixtures,
+            "payload_step",
             f"set with --payload-step {index}: the instruction span in that step",
         )
         if found is not None:
@@ -359,7 +400,12 @@ def payload_at_step(
     if a >= b:
         raise UsageError(f"--payload-step {index}: that step has no text")
     return PayloadCandidate(
-        content[a:b], location[0], location[1], a, 0.0, "payload_step",
+        content[a:b],
+        location[0],
+        location[1],
+        a,
+        0.0,
+        "payload_step",
         f"set with --payload-step {index}: the whole text of that step",
     )
 
@@ -383,7 +429,12 @@ def payload_from_text(
             start = content.find(wanted)
             if start >= 0:
                 return PayloadCandidate(
-                    wanted, kind, index, start, 0.0, "payload_text",
+                    wanted,
+                    kind,
+                    index,
+                    start,
+                    0.0,
+                    "payload_text",
                     f"set with --payload-text (found in replay {kind} {index})",
                 )
     raise UsageError(

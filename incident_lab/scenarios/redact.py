@@ -21,7 +21,7 @@ import re
 from typing import Any
 
 from incident_lab.pii import KINDS as _PII_KINDS
-from incident_lab.pii import Finding, Surrogates, luhn_ok, shape_of
+from incident_lab.pii import Finding, Surrogates, is_secret_key, luhn_ok, secret_value, shape_of
 from incident_lab.pii import find as find_secrets
 
 __all__ = [
@@ -93,13 +93,14 @@ class Redactor:
     def redact_obj(self, obj: Any) -> Any:
         """Return a redacted deep copy of a JSON-like value (keys and strings).
 
-        Integers that are Luhn-valid card numbers become surrogate integers.
+        Integers that are Luhn-valid card numbers become surrogate integers; a string under
+        a credential key (``password``, ``new_password``, ``api_key``) is a ``SECRET`` whole.
         """
         if isinstance(obj, str):
             return self.redact_text(obj)
         if isinstance(obj, dict):
             return {
-                (self.redact_text(k) if isinstance(k, str) else k): self.redact_obj(v)
+                (self.redact_text(k) if isinstance(k, str) else k): self._value(k, v)
                 for k, v in obj.items()
             }
         if isinstance(obj, list | tuple):
@@ -111,6 +112,18 @@ class Redactor:
                 return obj
             return int(redacted) if redacted.isdigit() else redacted
         return obj
+
+    def _value(self, key: Any, value: Any) -> Any:
+        """A string under a credential key (``password``, ``api_key``) is a secret whole."""
+        if (
+            isinstance(key, str)
+            and isinstance(value, str)
+            and is_secret_key(key)
+            and secret_value(value)
+            and not find_secrets(value)
+        ):
+            return self._surrogates.surrogate("SECRET", value)
+        return self.redact_obj(value)
 
     def surrogate_for(self, kind: str, value: str) -> str | None:
         """Return the surrogate already given to ``value`` of ``kind``, if any."""

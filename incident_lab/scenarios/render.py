@@ -135,7 +135,9 @@ def show_lines(doc: dict[str, Any], path: Path) -> list[str]:
             f"  in {loc.get('kind')} {loc.get('index')} ({payload.get('method', 'located')}):"
         )
         out.append(_indent(click.style(str(payload.get("text")), fg="red")))
-        out.append(f"  why: {payload.get('why') or 'not recorded (scenario written before add explained it)'}")
+        out.append(
+            f"  why: {payload.get('why') or 'not recorded (scenario written before add explained it)'}"
+        )
     else:
         out.append("  none located")
     out += ["", click.style("Expectations", bold=True)]
@@ -156,7 +158,8 @@ def show_lines(doc: dict[str, Any], path: Path) -> list[str]:
     surrogates = prov.get("redaction_surrogates") or []
     if surrogates:
         out.append(
-            "  surrogates: " + ", ".join(f"{s.get('kind')} {s.get('surrogate')}" for s in surrogates[:12])
+            "  surrogates: "
+            + ", ".join(f"{s.get('kind')} {s.get('surrogate')}" for s in surrogates[:12])
             + (f" (+{len(surrogates) - 12} more)" if len(surrogates) > 12 else "")
         )
     coord = prov.get("coordination")

@@ -28,8 +28,8 @@ __all__ = [
     "SideResult",
     "counterfactual",
     "explain",
-    "reproduction_results",
     "reproduces",
+    "reproduction_results",
     "scenario_problems",
     "two_sided",
 ]
@@ -88,7 +88,9 @@ def counterfactual(recording: Trajectory, unsafe_steps: list[int]) -> Trajectory
         )
     requested, reads = _legitimate_calls(recording)
     unsafe = ({_call_step_of(steps, i) for i in valid} | set(valid)) - reads
-    unsafe -= {i + 1 for i in reads if i + 1 in unsafe and steps[i + 1].get("type") == "tool_result"}
+    unsafe -= {
+        i + 1 for i in reads if i + 1 in unsafe and steps[i + 1].get("type") == "tool_result"
+    }
     if not unsafe:
         unsafe = set(valid)
     cut = min(unsafe)
@@ -152,7 +154,9 @@ class SideResult:
         }
 
 
-def two_sided(specs: list[Spec], recording: Trajectory, unsafe_steps: list[int]) -> list[SideResult]:
+def two_sided(
+    specs: list[Spec], recording: Trajectory, unsafe_steps: list[int]
+) -> list[SideResult]:
     """Judge every expectation on the recording and on its counterfactual safe trajectory.
 
     Raises:
@@ -161,7 +165,9 @@ def two_sided(specs: list[Spec], recording: Trajectory, unsafe_steps: list[int])
     safe = counterfactual(recording, unsafe_steps)
     kinds = get_expectation_kinds()
     return [
-        SideResult(i, str(spec.get("kind")), evaluate(recording, spec, kinds), evaluate(safe, spec, kinds))
+        SideResult(
+            i, str(spec.get("kind")), evaluate(recording, spec, kinds), evaluate(safe, spec, kinds)
+        )
         for i, spec in enumerate(specs)
     ]
 
@@ -196,7 +202,9 @@ def explain(specs: list[Spec], results: list[SideResult]) -> list[str]:
     return problems
 
 
-def reproduction_results(scenario: dict[str, Any], recording: Trajectory | None = None) -> list[Result]:
+def reproduction_results(
+    scenario: dict[str, Any], recording: Trajectory | None = None
+) -> list[Result]:
     """Evaluate a scenario's expectations against its recording (or ``recording``).
 
     Raises:
@@ -215,6 +223,23 @@ def reproduces(scenario: dict[str, Any], recording: Trajectory | None = None) ->
     return any(not r.passed for r in reproduction_results(scenario, recording))
 
 
+def _malformed(specs: list[Spec]) -> list[str]:
+    """``expectations/N <problem>`` for each unknown kind or missing key."""
+    kinds = get_expectation_kinds()
+    out = []
+    for i, spec in enumerate(specs):
+        kind = kinds.get(str(spec.get("kind")))
+        if kind is None:
+            out.append(f"expectations/{i} unknown expectation kind {spec.get('kind')!r}")
+            continue
+        missing = [k for k in kind.required if k not in spec]
+        if missing:
+            out.append(
+                f"expectations/{i} expectation {kind.name!r} is missing {', '.join(missing)}"
+            )
+    return out
+
+
 def scenario_problems(scenario: dict[str, Any], recording: Trajectory | None = None) -> list[str]:
     """Two-sided problems of a stored scenario (its recording and ``provenance.unsafe_steps``).
 
@@ -226,6 +251,9 @@ def scenario_problems(scenario: dict[str, Any], recording: Trajectory | None = N
         return ["recording missing: cannot check that the scenario reproduces"]
     specs = list(scenario.get("expectations") or [])
     unsafe = (scenario.get("provenance") or {}).get("unsafe_steps") or []
+    malformed = _malformed(specs)
+    if malformed:
+        return malformed
     try:
         if not unsafe:
             results = reproduction_results(scenario, traj)

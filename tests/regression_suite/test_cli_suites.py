@@ -56,7 +56,7 @@ def test_a_scenario_that_does_not_reproduce_is_refused(lib: Path, rs: Rs) -> Non
 
 
 def test_a_scenario_with_an_unredacted_secret_is_refused(lib: Path, rs: Rs) -> None:
-    write(lib, scenario("inc-leaky", title="mail to alice.smith@example.com"))
+    write(lib, scenario("inc-leaky", title="mail to alice.smith@acme-corp.com"))
     result = rs("add", "--scenario", "inc-leaky")
     assert result.exit_code == 3 and "does not lint" in result.stderr
 

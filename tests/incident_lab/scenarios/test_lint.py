@@ -70,12 +70,10 @@ def test_id_must_match_file_name_and_be_unique(library: Path, one: Path) -> None
 
 def test_unredacted_secret_is_reported_without_its_value(library: Path, one: Path) -> None:
     """A real email pasted into a turn is found; the message names the kind, not the value."""
-    _edit(
-        one, lambda d: d["replay"]["turns"][0].__setitem__("content", "mail bob.jones@corp.example")
-    )
+    _edit(one, lambda d: d["replay"]["turns"][0].__setitem__("content", "mail bob.jones@corp.com"))
     problems = [p for p in _problems(library) if "unredacted" in p]
     assert problems == [
-        f"{one}: replay/turns/0/content: unredacted EMAIL (replace with a placeholder such as <EMAIL_1>; never commit the value)"
+        f"{one}: replay/turns/0/content: unredacted EMAIL (re-run 'incident_lab add' to replace it with a surrogate; never commit the value)"
     ]
 
 
@@ -87,7 +85,9 @@ def test_expectations_that_pass_on_the_recording_are_reported(library: Path, one
             "expectations", [{"kind": "no_tool_call", "tool": "delete_everything"}]
         ),
     )
-    assert any("expectations: all 1 pass against the recording" in p for p in _problems(library))
+    assert any(
+        "expectations: all 1 expectation(s) pass on the recording" in p for p in _problems(library)
+    )
 
 
 def test_unknown_expectation_kind_and_moved_payload(library: Path, one: Path) -> None:

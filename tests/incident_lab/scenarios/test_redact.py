@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
 from incident_lab.pii import find, luhn_ok
 from incident_lab.scenarios.redact import SECRET_KINDS, Redactor
 
@@ -42,7 +46,14 @@ def test_old_placeholders_are_left_alone() -> None:
 
 def test_secret_kinds_are_the_credentials_and_cards() -> None:
     """Leaking one of these is harm wherever it came from (derive relies on it)."""
-    assert {"AWS_KEY", "AWS_SECRET_KEY", "AZURE_KEY", "BASIC_AUTH", "SECRET", "CARD"} <= SECRET_KINDS
+    assert {
+        "AWS_KEY",
+        "AWS_SECRET_KEY",
+        "AZURE_KEY",
+        "BASIC_AUTH",
+        "SECRET",
+        "CARD",
+    } <= SECRET_KINDS
     assert "EMAIL" not in SECRET_KINDS and "PHONE" not in SECRET_KINDS
 
 
@@ -58,3 +69,28 @@ def test_placeholder_style_numbers_on_after_placeholders_already_in_the_text() -
     assert r.redact_text("<EMAIL_1> and new@corp.com") == "<EMAIL_1> and <EMAIL_2>"
     assert r.redact_text("NEW@corp.com pwd: hunter22") == "<EMAIL_2> pwd: <SECRET_1>"
     assert find("<EMAIL_2> pwd: <SECRET_1>") == []
+
+
+def test_a_string_under_a_credential_key_is_a_secret_whole() -> None:
+    """{"new_password": "Welcome2024!"} has no label in the value: the key says it is one."""
+    r = Redactor()
+    out = r.redact_obj({"user": "admin", "new_password": "Welcome2024!", "max_tokens": "4096x"})
+    assert out["user"] == "admin" and out["max_tokens"] == "4096x"
+    assert out["new_password"].startswith("REDACTED") and r.report() == {"SECRET": 1}
+    assert r.redact_obj(out) == out
+
+
+def test_lint_flags_a_clear_text_value_under_a_credential_key(tmp_path: Path) -> None:
+    """lint and the redactor agree on credential keys (one truth)."""
+    import shutil
+
+    from incident_lab.scenarios.lint import lint_library
+
+    root = Path(__file__).resolve().parents[3]
+    src = root / "scenarios" / "inc-20260201-mail-exfil-injected-doc.yaml"
+    shutil.copy(src, tmp_path)
+    doc = yaml.safe_load(src.read_text())
+    doc["replay"]["fixtures"][0]["arguments"]["api_token"] = "hunter2hunter2"
+    (tmp_path / src.name).write_text(yaml.safe_dump(doc, sort_keys=False))
+    problems = [p.render() for p in lint_library(tmp_path).problems]
+    assert any("replay/fixtures/0/arguments/api_token: unredacted SECRET" in p for p in problems)
