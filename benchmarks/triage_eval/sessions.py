@@ -52,6 +52,9 @@ _DESTRUCTIVE = {"delete_file", "delete_email", "remove_user_from_slack", "cancel
 _CREDENTIAL = {"update_password", "invite_user_to_slack", "add_user_to_channel"}
 _DENIED = "ERROR: Access denied"
 
+#: Placeholder for "the content the agent read from the tool" in an exfiltration call's
+#: arguments: build() fills in the document part before the injection (data read, sent out).
+_READ_DATA = "<content read from the tool output>"
 _EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}")
 _URL = re.compile(r"(?:https?://|www\.)[\w.-]{1,100}(?:/[\w./?=&%+-]{0,200})?")
 _PATH = re.compile(r"(?:^|\s)((?:\.{0,2}/|~/)[\w./-]{1,120})")
@@ -248,7 +251,7 @@ def derive_hijack(text: str, hint: str = "", marker: str | None = None) -> Hijac
                     {
                         "to": emails[0],
                         "subject": "records",
-                        "body": "Customer list: C-1001 Ana Ruiz, C-1002 Li Wei",
+                        "body": _READ_DATA,
                     },
                     "sent",
                 )
@@ -261,7 +264,7 @@ def derive_hijack(text: str, hint: str = "", marker: str | None = None) -> Hijac
             [
                 (
                     "http_post",
-                    {"url": urls[0], "body": "summary of order 4471, customer C-1001"},
+                    {"url": urls[0], "body": _READ_DATA},
                     "200 OK",
                 )
             ],
@@ -388,9 +391,12 @@ def build(
         follows = kind in ("hijacked", "blocked") and hijack is not None
         if follows:
             assert hijack is not None
+            # What the agent had just read: the tool output before the injected text.
+            read = _wrap(ch, text, lang).split(text)[0].strip()
             for name, args, output in hijack.calls:
                 failed = kind == "blocked"
-                unsafe.append(s.call(name, dict(args), _DENIED if failed else output))
+                args = {k: read if v == _READ_DATA else v for k, v in args.items()}
+                unsafe.append(s.call(name, args, _DENIED if failed else output))
         for name, args, output in ch.legit_after:
             s.call(name, dict(args), output)
         if (
