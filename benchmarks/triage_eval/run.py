@@ -576,6 +576,7 @@ def examples(rows: list[dict[str, Any]], adds: dict[str, Any], k: int = 20) -> l
         for r in rows
         if r["truth"]["kind"] == "hijacked"
         and r["top"] == "prompt_injection"
+        and r["truth"].get("expected_severity")
         and r["severity"] != r["truth"].get("expected_severity")
     ]
     out = []
