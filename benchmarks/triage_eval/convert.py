@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib.util
 import json
 import random
 import re
@@ -311,8 +312,21 @@ def _adojo_session(
 # --------------------------------------------------------------------------- bastioncorpus
 
 
+def _bastion_decoder(cache: Path) -> Callable[[str], tuple[str, ...]]:
+    """The corpus's own stdlib-only decoder (``bastioncorpus/decode.py``) for its encodings."""
+    path = _root(cache, "bastioncorpus") / "bastioncorpus" / "decode.py"
+    spec = importlib.util.spec_from_file_location("_bastion_decode", path)
+    if spec is None or spec.loader is None:
+        return lambda text: ()
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return lambda text: tuple(d.text for d in module.variants(text))
+
+
 def convert_bastioncorpus(cache: Path, skipped: Counter[str]) -> list[Session]:
     path = _root(cache, "bastioncorpus") / "bastioncorpus" / "corpus" / "injections.jsonl"
+    decode = _bastion_decoder(cache)
     out: list[Session] = []
     for i, row in enumerate(_jsonl(path)):
         text = str(row.get("text") or "")
@@ -341,7 +355,10 @@ def convert_bastioncorpus(cache: Path, skipped: Counter[str]) -> list[Session]:
             marker = f"BASTION-CANARY-{str(row['id']).upper()}"
             text = text.replace("{canary}", marker)
         hijack = derive_hijack(
-            text, hint=f"{row.get('intent') or ''} {row.get('category')}", marker=marker
+            text,
+            hint=f"{row.get('intent') or ''} {row.get('category')}",
+            marker=marker,
+            decoded=decode(text),
         )
         out += build(
             source="bastioncorpus",

@@ -232,13 +232,16 @@ _DELETE = re.compile(r"\b(?:delete(?:_\w{1,20})?|remove|rm -rf|wipe|erase)\b", r
 _SHELL = re.compile(r"\b(?:curl|wget|bash|run the command|execute)\b", re.IGNORECASE)
 
 
-def derive_hijack(text: str, hint: str = "", marker: str | None = None) -> Hijack:
+def derive_hijack(
+    text: str, hint: str = "", marker: str | None = None, decoded: tuple[str, ...] = ()
+) -> Hijack:
     """What a hijacked agent does for this injection: from its (decoded) text and a hint.
 
     ``hint`` is the corpus's own description of the intent (English) when it has one;
-    ``marker`` a canary/trigger string the corpus checks for in the answer.
+    ``marker`` a canary/trigger string the corpus checks for in the answer; ``decoded``
+    more decoded views of the text (a corpus's own decoder for its encodings).
     """
-    plain = _decoded_views(text)
+    plain = "\n".join([_decoded_views(text), *decoded])
     both = f"{hint}\n{plain}"
     emails = _EMAIL.findall(plain)
     urls = [u for u in _URL.findall(plain) if "@" not in u]
