@@ -8,7 +8,7 @@ from typing import Any
 
 from incident_lab.classify import classify_many
 
-__all__ = ["BENIGN", "Report", "evaluate", "format_report"]
+__all__ = ["BENIGN", "Report", "evaluate", "format_reliability", "format_report", "reliability"]
 
 BENIGN = "benign"
 
@@ -25,6 +25,9 @@ class Report:
     severity_accuracy: float
     severity_n: int
     calibration: list[tuple[str, int, float, float]]  # (bin, n, mean confidence, precision)
+    #: Per mode: (bin, n, mean confidence, share of sessions truly of that mode), every
+    #: session where the mode has any confidence (reported or not).
+    reliability: dict[str, list[tuple[str, int, float, float]]] | None = None
 
 
 def evaluate(records: list[dict[str, Any]]) -> Report:
@@ -70,7 +73,50 @@ def evaluate(records: list[dict[str, Any]]) -> Report:
         sev_hits / sev_n if sev_n else 0.0,
         sev_n,
         calibration,
+        reliability(truth, results),
     )
+
+
+def reliability(
+    truth: list[str], results: list[Any], width: float = 0.2
+) -> dict[str, list[tuple[str, int, float, float]]]:
+    """Per failure mode, bin its confidence (every session it appears in) against the truth."""
+    per_mode: dict[str, dict[int, list[tuple[float, bool]]]] = {}
+    for t, c in zip(truth, results, strict=True):
+        for r in c.ranked:
+            b = min(int(r.confidence / width), int(1 / width) - 1)
+            per_mode.setdefault(r.failure_mode, {}).setdefault(b, []).append(
+                (r.confidence, t == r.failure_mode)
+            )
+    out: dict[str, list[tuple[str, int, float, float]]] = {}
+    for mode, bins in sorted(per_mode.items()):
+        out[mode] = [
+            (
+                f"{b * width:.1f}-{(b + 1) * width:.1f}",
+                len(v),
+                sum(x for x, _ in v) / len(v),
+                sum(ok for _, ok in v) / len(v),
+            )
+            for b, v in sorted(bins.items())
+        ]
+    return out
+
+
+def format_reliability(table: dict[str, list[tuple[str, int, float, float]]]) -> str:
+    """A text reliability diagram per mode: observed share against mean confidence, with bars."""
+    lines = [
+        "reliability per mode (bin, n, mean confidence, observed; '#' = observed, '|' = confidence)"
+    ]
+    for mode, rows in table.items():
+        lines.append(f"  {mode}")
+        for b, n, conf, obs in rows:
+            bar = list(" " * 20)
+            for i in range(round(obs * 20)):
+                bar[i] = "#"
+            mark = min(19, round(conf * 20))
+            bar[mark] = "|"
+            lines.append(f"    {b:<8} n={n:<4} conf={conf:.2f} observed={obs:.2f} [{''.join(bar)}]")
+    return "\n".join(lines)
 
 
 def format_report(report: Report) -> str:
@@ -98,4 +144,7 @@ def format_report(report: Report) -> str:
     lines.append("calibration of the top mode's confidence (bin, n, mean confidence, precision)")
     for b, n, conf, prec in report.calibration:
         lines.append(f"  {b:<8} n={n:<4} confidence={conf:.2f} precision={prec:.2f}")
+    if report.reliability:
+        lines.append("")
+        lines.append(format_reliability(report.reliability))
     return "\n".join(lines)

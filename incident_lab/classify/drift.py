@@ -16,6 +16,9 @@ from incident_lab.provenance.actions import SIDE_EFFECTS, verb_used
 
 __all__ = ["intent_drift"]
 
+#: Side effects that are drift when nobody asked for them. ``modify`` (create a ticket, add a
+#: note) is internal bookkeeping an agent does on its own; an injected one is prompt injection.
+_DRIFT_KINDS = frozenset(SIDE_EFFECTS) - {"modify"}
 #: Side effects the user's words are checked for (the wording of the explanation).
 _SIDE_EFFECTS = ("email", "message", "payment", "delete", "permission", "exec", "http_write")
 
@@ -43,7 +46,7 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
             continue  # explained by injected instructions: prompt_injection, not drift
         args_text = flatten_text(c.arguments)
         high_impact = HIGH_IMPACT_COMMAND.search(args_text) if c.kind == "exec" else None
-        if c.kind in SIDE_EFFECTS:
+        if c.kind in _DRIFT_KINDS:
             if c.requested and not (high_impact and not _command_asked(view, args_text, c.step)):
                 continue
             asked_actions = {

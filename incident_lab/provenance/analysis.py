@@ -421,8 +421,11 @@ def _asks_for(span: InstructionSpan, tool: str, args: list[ArgSource]) -> bool:
     own e-mail after an injected "send the code to ..." is not the injected one.
     """
     plain = readable(span.text)[0]
-    tokens = [t for t in re.split(r"[^a-z0-9]+", tool.lower()) if len(t) >= 4]
-    if any(t not in _GENERIC_TOKENS and t[:6].rstrip("s") in plain for t in tokens):
+    tokens = [t for t in re.split(r"[^a-z0-9]+", tool.lower()) if t and t not in _GENERIC_TOKENS]
+    named = [t[:6].rstrip("s") in plain for t in tokens if len(t) >= 3]
+    # its verb and (if it has one) an object word: "delete ... file" for delete_file, not
+    # "channel" alone for add_user_to_channel
+    if named and named[0] and (len(named) == 1 or any(named[1:])):
         return True
     return any(
         len(a.value) >= 4 and find_value(a.value, span.text, span.text.lower()) for a in args

@@ -36,7 +36,13 @@ from dataclasses import dataclass
 import re2
 
 from incident_lab.classify.lexicon import INJ_OVERRIDE
-from incident_lab.provenance.text import MAX_SCAN, function_words, readable
+from incident_lab.provenance.text import (
+    MAX_SCAN,
+    cipher_hint,
+    function_words,
+    plain_form,
+    readable,
+)
 from incident_lab.variants.framing import SYNONYMS
 
 __all__ = [
@@ -133,6 +139,11 @@ _EN_REDIRECT = (
     r"|\b(?:new|updated|additional) (?:task|instructions?|objective|directive|priority|request)\s*[:\-]"
     r"|\bthe user (?:wants|asked|would like|has asked|requested|instructed|needs) (?:you|that you)\b"
     r"|\bon behalf of the user\b|\bthe following (?:first|instead)\b|\bdo the following\b"
+    r"|\b(?:neue anweisungen|nouvelles? (?:instructions|consignes)|nuevas instrucciones|"
+    r"nuove istruzioni|novas instrucoes|ab sofort|von nun an|desormais|d'ahora en adelante|"
+    r"d'ora in poi|a partir de agora)\b"
+    r"|\b(?:when|if|once|as|whoever|whenever) (?:you )?(?:read|reads|see|process|parse|summari[sz]e)s? "
+    r"this\b"
     r"|\bnew (?:important )?instructions\b|\boverrid(?:e|es|ing) (?:what|all|any|the|your|previous|prior)\b"
     r"|\b(?:do what it says|follow (?:the|these|its|my) instructions|carry (?:it|this|them) out|"
     r"carry out (?:the|this|these)|obey|then do it|do it:|execute (?:the|these|its) instructions|"
@@ -355,6 +366,7 @@ class _Matcher:
 
     def __init__(self, patterns: dict[str, str]) -> None:
         self.names = list(patterns)
+        self.patterns = dict(patterns)
         self._set = re2.Set.SearchSet()
         for pattern in patterns.values():
             self._set.Add("(?im)" + pattern)
@@ -413,9 +425,12 @@ _CUE_ORDER = (
 )
 
 
-def score_text(raw: str) -> tuple[float, tuple[str, ...], str | None]:
-    """Score one unit of raw text: ``(score 0..1, cue kinds, language)``."""
-    plain, undone = readable(raw)
+def score_text(raw: str, ciphers: bool = True) -> tuple[float, tuple[str, ...], str | None]:
+    """Score one unit of raw text: ``(score 0..1, cue kinds, language)``.
+
+    ``ciphers``: also try whole-text ciphers (ROT13, Caesar, reversal) on it.
+    """
+    plain, undone = readable(raw, ciphers)
     return _score(raw, plain, undone)
 
 
@@ -461,12 +476,18 @@ def score_units(text: str) -> list[Unit]:
     has only zero-score units and is not cut up further.
     """
     text = text[:MAX_SCAN]
-    whole, undone = readable(text)
-    if not _PLAIN.kinds(whole) and not _RAW.kinds(text) and not undone:
+    ciphers = cipher_hint(text)
+    whole, undone = readable(text, ciphers=False)
+    if not _PLAIN.kinds(whole) and not _RAW.kinds(text) and not undone and not ciphers:
         return []
     units = []
+    plain_text = not undone and not ciphers
     for a, b in _units(text):
-        score, cues, language = score_text(text[a:b])
+        raw = text[a:b]
+        if plain_text:  # nothing to undo anywhere in the text: each unit reads as itself
+            score, cues, language = _score(raw, plain_form(raw), ())
+        else:
+            score, cues, language = score_text(raw, ciphers)
         units.append(Unit(a, b, score, cues, language))
     return units
 

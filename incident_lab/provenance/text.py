@@ -77,6 +77,8 @@ _LEET_BACK.update({ord("@"): "a", ord("$"): "s"})
 _WORDISH = re.compile(r"[\w@$]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _LEET_DIGIT = re.compile(r"[0134578@$]")
+_LEET_INSIDE = re.compile(r"[^\W\d_][0134578@$]{1,3}[^\W\d_]")
+_UNIT_SUFFIX = re.compile(r"\d+(?:am|pm|st|nd|rd|th|k|m|kg|km|h|s|x|d|mb|gb|px|ms)", re.I)
 _SPACED = re.compile(r"(?<!\S)(?:[\w@.,:!?'-][ \t]){2,}\w[\w@.,:!?'-]?(?!\S)")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _WS = re.compile(r"\s+")
@@ -214,6 +216,11 @@ _STOP: dict[str, frozenset[str]] = {
 _ALL_STOP = frozenset().union(*_STOP.values())
 
 
+def plain_form(text: str) -> str:
+    """The lower-case, accent-folded, whitespace-collapsed form of text with nothing to undo."""
+    return " ".join((text.lower() if text.isascii() else _fold_accents(text)).split())
+
+
 def _fold_accents(text: str) -> str:
     if text.isascii():
         return text.lower()
@@ -237,9 +244,24 @@ def _unleet(text: str) -> str:
     return "".join(out)
 
 
+def _leet_run(token: str) -> bool:
+    """Mostly leet digits with a letter ("4551574n7"): no 2, 6 or 9, which leetspeak never writes."""
+    return (
+        len(token) >= 3
+        and sum(ch in "0134578" for ch in token) >= 2
+        and any(ch.isalpha() for ch in token)
+        and not any(ch in "269" for ch in token)
+    )
+
+
 def _unleet_token(match: re.Match[str]) -> str:
     token = match.group(0)
-    if len(token) <= 24 and _LEET_DIGIT.search(token) and _HAS_LETTER.search(token):
+    # a digit between letters ("1gn0r3", "tr4nsf3r"), not a time or an ordinal ("3pm", "2nd")
+    if (
+        len(token) <= 24
+        and (_LEET_INSIDE.search(token) or _leet_run(token))
+        and not (_UNIT_SUFFIX.fullmatch(token))
+    ):
         back = token.translate(_LEET_BACK)
         if back.isalpha():
             return back
@@ -273,15 +295,42 @@ def guess_language(text: str) -> str | None:
     return best if counts[best] >= 2 else None
 
 
-def readable(text: str) -> tuple[str, tuple[str, ...]]:
+#: ASCII text none of the de-obfuscation steps can change reads as itself, lower-cased.
+_NEEDS_WORK = re.compile(
+    r"\\[ux][0-9a-fA-F]{2}|[A-Za-z0-9+/_-]{16}|%[0-9A-Fa-f]{2}|[01]{8}[ \t]|[.-]{1,7} [.-]{1,7} [.-]"
+    r"|[A-Za-z][0-9@$]|[0-9@$][A-Za-z]|(?<!\S)\S[ \t]\S[ \t]\S(?!\S)"
+)
+#: Text that tells the reader to decode something: only then are whole-text ciphers tried.
+_CIPHER_WORDS = (
+    "rot13", "rot-13", "caesar", "cipher", "backwards", "reverse", "decode", "decrypt", "encoded",
+    "verschl", "chiffr", "cifrad", "cifrat",
+)  # fmt: skip
+
+
+def cipher_hint(text: str) -> bool:
+    """True when ``text`` tells the reader to decode something: only then are ciphers tried."""
+    lowered = text.lower()
+    return any(word in lowered for word in _CIPHER_WORDS)
+
+
+def readable(text: str, ciphers: bool = True) -> tuple[str, tuple[str, ...]]:
     """Undo obfuscation; return lower-case plain text and what was undone.
 
     Steps: invisible characters (``hidden_text``), encoded blobs (``decoded:<kind>``),
     homoglyphs and accents, leetspeak (``decoded:leetspeak``), spaced-out letters,
-    then whole-text ciphers (ROT13, Caesar, reversal) when the text is not prose but
-    its decoding is.
+    then (with ``ciphers``) whole-text ciphers (ROT13, Caesar, reversal) when the text
+    is not prose but its decoding is.
     """
+    if text.isascii() and _NEEDS_WORK.search(text) is None:
+        plain = _WS.sub(" ", text.lower()).strip()
+        if not ciphers or len(plain) < 12 or prose_ratio(plain) >= 0.08:
+            return plain, ()
     undone: list[str] = []
+    if "\\u" in text or "\\x" in text:  # \u0049\u0067... written out in the text
+        unescaped = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+        if unescaped != text:
+            undone.append("decoded:unicode_escape")
+            text = unescaped
     cleaned = clean_invisible(text)
     if cleaned != text:
         undone.append("hidden_text")
@@ -298,8 +347,10 @@ def readable(text: str) -> tuple[str, tuple[str, ...]]:
     if unleet != folded and _leet_changed(folded, unleet):
         undone.append("decoded:leetspeak")
     out = _SPACED.sub(lambda m: m.group(0).replace(" ", "").replace("\t", ""), unleet)
+    if len(out) < len(unleet) - 8:
+        undone.append("decoded:spacing")
     out = _WS.sub(" ", out).strip()
-    if len(out) >= 12 and prose_ratio(out) < 0.08:
+    if ciphers and len(out) >= 12 and prose_ratio(out) < 0.08:
         for name, convert in (("rot13", ROT13), ("caesar", CAESAR), ("reverse", REVERSE)):
             try:
                 candidate = convert.decode(out)
@@ -312,6 +363,7 @@ def readable(text: str) -> tuple[str, tuple[str, ...]]:
     return out, tuple(undone)
 
 
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})")
 #: Three percent-escapes close together: text the URL decoder can change.
 _PCT3 = re.compile(r"%[0-9A-Fa-f]{2}(?:[A-Za-z0-9._~+-]{0,64}%[0-9A-Fa-f]{2}){2}")
 _PIECE = 2048

@@ -22,7 +22,7 @@ _MAX_LEAVES = 200
 _MAX_DEPTH = 20
 _MAX_VALUE = 2_000
 
-_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 _URL = re.compile(r"https?://[^\s\"'<>)\]]{1,2000}|\bwww\.[^\s\"'<>)\]]{1,2000}")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,30}\b")
 _PATH = re.compile(

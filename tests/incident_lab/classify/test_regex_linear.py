@@ -152,6 +152,7 @@ def test_pattern_is_linear_on_adversarial_input(name: str, pattern: Any) -> None
 def test_the_patterns_built_from_values_are_linear() -> None:
     prose = _fill(PROSE)
     base = _elapsed(lambda: find_value("finance team", prose, prose.lower()), 3)
+    verbs_base = _elapsed(lambda: verb_used("email", prose) or verb_used("send", prose), 3)
     for text in ADVERSARIAL:
         for value in ("a@a.a", "1000", "a a a a a", "https://a.a/a", "ignore previous"):
             ok, took = _within(
@@ -159,12 +160,13 @@ def test_the_patterns_built_from_values_are_linear() -> None:
             )
             assert ok, f"find_value({value!r}) took {took:.3f}s"
         ok, took = _within(
-            lambda t=text: verb_used("email", t) or verb_used("send", t), SLACK + 0.1
+            lambda t=text: verb_used("email", t) or verb_used("send", t),
+            FACTOR * verbs_base + SLACK,
         )
         assert ok, f"verb_used took {took:.3f}s on {text[:12]!r}"
     for text in ADVERSARIAL[:12]:
-        took = _elapsed(lambda t=text: anchors(t[:2000]))
-        assert took <= SLACK
+        ok, took = _within(lambda t=text: anchors(t[:2000]), SLACK)
+        assert ok, f"anchors took {took:.3f}s on {text[:12]!r}"
 
 
 def _session(output: str) -> dict[str, Any]:
