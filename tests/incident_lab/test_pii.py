@@ -101,6 +101,8 @@ def test_surrogates_are_valid_values_in_reserved_or_fictional_ranges() -> None:
     )
     phone = s.surrogate("PHONE", "(415) 867-5309")
     assert re.fullmatch(r"\(\d{3}\) 555-01\d\d", phone)
+    assert s.surrogate("PHONE", "+44 20 7123 4567") == "+44 20 7946 0001"  # Ofcom drama range
+    assert s.surrogate("PHONE", "+49 30 1234567").startswith("+1 202 555 01")
     assert s.surrogate("SSN", "123-45-6789").startswith("000-")
     assert ipaddress.IPv4Address(s.surrogate("IPV4", "10.1.2.3")) in ipaddress.IPv4Network(
         "192.0.2.0/24"

@@ -421,3 +421,29 @@ def test_depth_two_variants_of_a_shipped_scenario_lint_clean(
     assert len(list((lib / "variants").glob("*.yaml"))) >= 40
     code, out, err = run(capsys, "lint", str(lib))
     assert code == 0, out + err
+
+
+def test_the_scenario_layer_never_imports_regression_suite() -> None:
+    """Expectations, the two-sided check and redaction live in incident_lab (issue 14)."""
+    import ast
+
+    package = ROOT / "incident_lab"
+    files = [
+        *sorted((package / "scenarios").glob("*.py")),
+        *sorted((package / "pii").glob("*.py")),
+        package / "expectations.py",
+    ]
+    offenders = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            offenders += [
+                f"{path.name}: {n}" for n in names if n.split(".")[0] == "regression_suite"
+            ]
+    assert offenders == []

@@ -2,9 +2,10 @@
 
 ``data/third_party_incidents.jsonl`` (built by hand in the shapes of public agent-security
 benchmarks: AgentDojo's banking / slack / travel / workspace suites with their
-"<INFORMATION> ... before you solve the task" injections, a coding agent's README comment,
-German and French injections, a marker echo, a password change, a hijack whose tool the
-user's own task also calls) carries no labels: ``add`` must localise each incident from the
+"<INFORMATION> ... before you solve the task" injections, InjecAgent's smart-lock review,
+coding agents' README and issue comments, German, French, Spanish, Italian and Portuguese
+injections, a memory store, a marker echo, a system-prompt leak, a password change, a
+hijack whose tool the user's own task also calls) carries no labels: ``add`` must localise each incident from the
 provenance view alone. The truth below is independent of ``add``: the attacker's step, and
 the *fixed* agent's trajectory (the recording without that step, every legitimate call
 kept, including those after it). A scenario is right when its expectations fail on the
@@ -38,7 +39,19 @@ TRUTH = {
     "pw-1": 4,
     "mail-2": 4,
     "fr-1": 4,
+    "es-1": 4,
+    "it-1": 4,
+    "pt-1": 4,
+    "mem-1": 4,
+    "code-2": 4,
+    "ia-lock": 4,
+    "leak-1": 4,
 }
+
+#: Sessions the provenance view does not localise on its own (an InjecAgent-style review
+#: with no cue addressed to the model; a leak of a short system prompt): the on-call names
+#: the step with --unsafe-step, and the scenario must then be right.
+NAMED_STEP = {"ia-lock", "leak-1"}
 
 
 def _fixed(recording: dict[str, Any], attack: int) -> dict[str, Any]:
@@ -56,7 +69,15 @@ def _fixed(recording: dict[str, Any], attack: int) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def added(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     lib = tmp_path_factory.mktemp("lib")
-    return {sid: add_from_path(DATA, session=sid, scenarios_dir=lib).scenario for sid in TRUTH}
+    return {
+        sid: add_from_path(
+            DATA,
+            session=sid,
+            scenarios_dir=lib,
+            unsafe_steps=[TRUTH[sid]] if sid in NAMED_STEP else None,
+        ).scenario
+        for sid in TRUTH
+    }
 
 
 @pytest.mark.parametrize("sid", sorted(TRUTH))
@@ -71,7 +92,8 @@ def test_scenario_catches_the_incident_and_passes_the_fixed_agent(
     fixed = _fixed(doc["recording"], TRUTH[sid])
     assert [r.message for r in evaluate_all(fixed, specs) if not r.passed] == []
     assert doc["provenance"]["unsafe_steps"][0] == TRUTH[sid]
-    assert doc["payload"]["method"] == "provenance"
+    if sid not in NAMED_STEP:
+        assert doc["payload"]["method"] == "provenance"
 
 
 def test_the_payload_is_the_whole_injected_span(added: dict[str, dict[str, Any]]) -> None:
