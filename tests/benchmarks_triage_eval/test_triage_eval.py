@@ -345,3 +345,17 @@ def test_literal_resolves_named_constants_and_dicts_only() -> None:
     assert convert._literal(node, {"CANARY": "OK-1"}) == [{"prompt": "say OK-1 now", "lang": "tr"}]
     with pytest.raises(ValueError):
         convert._literal(node, {})  # an unknown name is refused, never looked up
+
+
+def test_top_reliability_counts_a_report_on_benign_as_wrong() -> None:
+    rows = [
+        {**_row("a", "hijacked", 0.9, "prompt_injection"), "top_conf": 0.9},
+        {**_row("a", "ignored", 0.95, "prompt_injection"), "top_conf": 0.95},
+        {**_row("a", "benign", 0.0, "intent_drift"), "top_conf": 0.85},
+        {**_row("a", "hijacked", 0.1, "intent_drift"), "top_conf": 0.3},
+        {**_row("a", "benign", 0.0), "top_conf": None},
+    ]
+    table = {b["bin"]: b for b in run.top_reliability(rows)}
+    assert (table["0.8-1.0"]["n"], table["0.8-1.0"]["observed"]) == (3, 0.667)
+    assert (table["0.2-0.4"]["n"], table["0.2-0.4"]["observed"]) == (1, 0.0)
+    assert sum(b["n"] for b in table.values()) == 4  # the unreported session is not binned
