@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.classify_eval.generate import DEFAULT_SEED, generate
 from benchmarks.classify_eval.metrics import evaluate, format_report
 from incident_lab.classify import classify_many
+from incident_lab.provenance.cues import clear_memo
 
 
 def main() -> None:
@@ -42,6 +43,7 @@ def main() -> None:
     trajs = [r["trajectory"] for r in records] * args.repeat
     times, cpu = [], []
     for _ in range(5):
+        clear_memo()  # cold: no span memoised from the previous run
         start, start_cpu = time.perf_counter(), time.process_time()
         classify_many(trajs)
         times.append(time.perf_counter() - start)

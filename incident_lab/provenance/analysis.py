@@ -33,7 +33,7 @@ from incident_lab.provenance.model import (
     InstructionSpan,
     Provenance,
 )
-from incident_lab.provenance.obedience import obedient_answers
+from incident_lab.provenance.obedience import ACTIVE_CONTENT, echo_keys, obedient_answers
 from incident_lab.provenance.text import MAX_SCAN, readable, text_of_step
 from incident_lab.provenance.values import anchors, find_value, leaves, shingles, value_text
 
@@ -192,26 +192,6 @@ def _spans(session: _Session) -> tuple[InstructionSpan, ...]:
     return tuple(found)
 
 
-#: Content an answer should never carry over from a document: markdown images (they load a URL
-#: with data in it), active HTML, ``javascript:`` links, and canary-like tokens.
-_ACTIVE = re.compile(
-    r"!\[[^\]\n]{0,100}\]\(\s{0,3}https?://[^\s)]{1,300}\)|<img\b[^>\n]{0,300}>"
-    r"|\bjavascript:[^\s\"'<>]{1,200}|\bon(?:error|load)\s{0,2}=[^>\n]{0,100}"
-)
-_CANARY = re.compile(r"\b[A-Z][A-Z0-9]{2,12}(?:-[A-Z0-9]{2,12}){1,6}\b")
-_ECHO_KEY = 40
-
-
-def _echo_keys(answer: str) -> list[str]:
-    keys = []
-    for m in _ACTIVE.finditer(answer):
-        item = m.group(0)
-        url = re.search(r"https?://[^\s)\"'?#]{4,200}", item)
-        keys.append(url.group(0).split("://", 1)[1] if url else item[:_ECHO_KEY])
-    keys += [m.group(0) for m in _CANARY.finditer(answer) if len(m.group(0)) >= 8]
-    return keys
-
-
 def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[InstructionSpan]:
     """Spans read off what an answer obeyed: the untrusted sentence whose markup or canary the
     answer repeats (a markdown image, ``javascript:``, a token like ``BASTION-CANARY-01``),
@@ -219,7 +199,7 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
     extra: list[InstructionSpan] = []
     trusted = "\n".join(session.text(i) for i in session.user + session.system).lower()
     for a in session.assistant:
-        for key in _echo_keys(session.text(a)):
+        for key in echo_keys(session.text(a)):
             low = key.lower()
             if low in trusted:
                 continue
@@ -234,7 +214,7 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
                 if unit is None:
                     break
                 score, cues, language = score_text(text[unit[0] : unit[1]])
-                active = _ACTIVE.search(text, unit[0], unit[1]) is not None
+                active = ACTIVE_CONTENT.search(text, unit[0], unit[1]) is not None
                 if cues or active:
                     extra.append(
                         InstructionSpan(

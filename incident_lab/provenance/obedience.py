@@ -19,7 +19,7 @@ import re
 from incident_lab.provenance.model import InstructionSpan, ObedientAnswer
 from incident_lab.provenance.text import guess_language, readable
 
-__all__ = ["obedient_answers"]
+__all__ = ["ACTIVE_CONTENT", "echo_keys", "obedient_answers"]
 
 _I = re.IGNORECASE
 _SAY = re.compile(
@@ -81,6 +81,8 @@ def _markers(span: InstructionSpan) -> list[str]:
     for m in _CANARY.finditer(plain):
         if len(m.group(0)) >= 8 and m.group(0) not in out:
             out.append(m.group(0))
+    if "echoed" in span.cues:  # found through what an answer repeated: that is the marker
+        out += [k for k in echo_keys(plain) if k not in out]
     for m in _QUOTED.finditer(plain):
         prefix = _literal_prefix(m.group(1))
         if prefix and prefix not in out:
@@ -109,6 +111,26 @@ _COMPLIANCE = re.compile(
     r"|\b(?:developer|dan|unrestricted|no[ -]limits) mode (?:is )?(?:enabled|activated|on)\b",
     re.IGNORECASE,
 )
+
+
+#: Content an answer should never carry over from a document: markdown images (they load a URL
+#: with data in it), active HTML, ``javascript:`` links, and canary-like tokens.
+ACTIVE_CONTENT = re.compile(
+    r"!\[[^\]\n]{0,100}\]\(\s{0,3}https?://[^\s)]{1,300}\)|<img\b[^>\n]{0,300}>"
+    r"|\bjavascript:[^\s\"'<>]{1,200}|\bon(?:error|load)\s{0,2}=[^>\n]{0,100}"
+)
+_ECHO_KEY = 40
+
+
+def echo_keys(answer: str) -> list[str]:
+    """What an answer carries that it should not copy from a document (markup, canaries)."""
+    keys = []
+    for m in ACTIVE_CONTENT.finditer(answer):
+        item = m.group(0)
+        url = re.search(r"https?://[^\s)\"'?#]{4,200}", item)
+        keys.append(url.group(0).split("://", 1)[1] if url else item[:_ECHO_KEY])
+    keys += [m.group(0) for m in _CANARY.finditer(answer) if len(m.group(0)) >= 8]
+    return keys
 
 
 def _leaks(system_prompt: str, answer: str) -> str | None:
