@@ -730,7 +730,8 @@ def convert_aib(cache: Path, skipped: Counter[str]) -> list[Session]:
             channel=channel,
             hijack=hijack,
             system=system,
-            extra={"family": row.get("family")},
+            # The bench's text is a whole document around the injection, not the injection.
+            extra={"family": row.get("family"), "injection_exact": False},
         )
     return out
 
