@@ -360,14 +360,15 @@ def _add_kwargs(unsafe: list[int], severity: str | None) -> dict[str, Any]:
     return kw
 
 
-_WORD = re.compile(r"[^\W\d_]{3,40}")
+#: Words that start lower-case: names (which redaction may replace) do not count.
+_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_A-Z\u00c0-\u00de\u0400-\u042f][^\W\d_]{2,39}")
 
 
 def _coverage(injected: str, payload: str) -> float | None:
     """Share of the injected text's words that the scenario's payload keeps (None: no words).
 
-    Words of 3+ letters, case-folded, so redaction surrogates (addresses, numbers) and
-    whitespace do not count against it.
+    Words of 3+ letters that start lower-case, so redaction surrogates (names, addresses,
+    numbers) and whitespace do not count against it.
     """
     want = {w.casefold() for w in _WORD.findall(injected)}
     if not want:
