@@ -360,6 +360,10 @@ def _add_kwargs(unsafe: list[int], severity: str | None) -> dict[str, Any]:
     return kw
 
 
+#: E-mail addresses, URLs and host names: redaction swaps them for surrogates.
+_ADDRESS = re.compile(
+    r"\S{0,64}@\S{1,200}|(?:https?://|www\.)\S{1,200}|\b[\w-]{1,63}\.(?:com|org|net|example)\S{0,100}"
+)
 #: Words that start lower-case: names (which redaction may replace) do not count.
 _WORD = re.compile(r"(?<![^\W\d_])[^\W\d_A-Z\u00c0-\u00de\u0400-\u042f][^\W\d_]{2,39}")
 
@@ -367,13 +371,13 @@ _WORD = re.compile(r"(?<![^\W\d_])[^\W\d_A-Z\u00c0-\u00de\u0400-\u042f][^\W\d_]{
 def _coverage(injected: str, payload: str) -> float | None:
     """Share of the injected text's words that the scenario's payload keeps (None: no words).
 
-    Words of 3+ letters that start lower-case, so redaction surrogates (names, addresses,
-    numbers) and whitespace do not count against it.
+    Words of 3+ letters that start lower-case, outside addresses and URLs, so redaction
+    surrogates (names, addresses, numbers) and whitespace do not count against it.
     """
-    want = {w.casefold() for w in _WORD.findall(injected)}
+    want = {w.casefold() for w in _WORD.findall(_ADDRESS.sub(" ", injected))}
     if not want:
         return None
-    have = {w.casefold() for w in _WORD.findall(payload)}
+    have = {w.casefold() for w in _WORD.findall(_ADDRESS.sub(" ", payload))}
     return round(len(want & have) / len(want), 3)
 
 
