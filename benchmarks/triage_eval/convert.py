@@ -819,7 +819,12 @@ def convert(cache: Path) -> dict[str, Counter[str]]:
     report: dict[str, Counter[str]] = {}
     for name, fn in CONVERTERS.items():
         skipped: Counter[str] = Counter()
-        sessions = fn(cache, skipped)
+        try:
+            sessions = fn(cache, skipped)
+        except (OSError, ValueError, KeyError) as exc:  # a missing or changed package file
+            raise SystemExit(
+                f"convert: {name}: {type(exc).__name__}: {exc} (run fetch.py first?)"
+            ) from None
         for sess in sessions:
             problems = validation_errors(strip_truth(sess), "trajectory.v1")
             if problems:  # a converter bug, not a data problem: stop and say which session
