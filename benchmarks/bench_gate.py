@@ -13,8 +13,17 @@ string, one recorded result:
 * ``promptfoo eval`` with the ``echo`` provider, one test per case with one
   ``not-contains`` assertion (its results file).
 
-Wall time and peak RSS (``os.wait4`` of the tool's process tree) are measured in
-the same run; medians over ``--runs``. The peers are installed only inside
+Wall time, CPU seconds (user + system) and peak RSS (``os.wait4`` of the tool's
+process tree) are measured in the same run; medians over ``--runs``.
+
+``--latency-cases N`` adds the case where a real model's latency dominates: a local
+OpenAI-compatible server (``127.0.0.1``, a thread per request) answers every chat
+completion after a fixed ``--latency-ms`` (default 200 ms), and ``regression_suite
+run --target openai+http://...`` replays N cases with ``--concurrency``
+(default 64) in flight. With the framework's overhead out of the way the gate
+approaches concurrency / latency cases per second (64 / 0.2 s = 320); the target is
+at least 250. Then framework CPU per case matters little: the run is I/O-bound, and
+what counts is that the gate keeps N requests in flight. The peers are installed only inside
 ``bench-data/peers/`` (a venv with ``inspect-ai``; ``promptfoo@0.121.20`` and
 ``@libsql/client`` under ``node/``), never as project dependencies. A peer that
 cannot be installed is reported as unavailable.
@@ -22,6 +31,8 @@ cannot be installed is reported as unavailable.
 Usage::
 
     python benchmarks/bench_gate.py [--sizes 1000,10000] [--runs 3] [--no-install] [--skip-peers]
+    python benchmarks/bench_gate.py --skip-peers --sizes 1000,10000,100000 --runs 1  # peak RSS
+    python benchmarks/bench_gate.py --skip-peers --sizes "" --latency-cases 3000  # concurrency
 """
 
 from __future__ import annotations
@@ -151,18 +162,25 @@ def make_library(n: int) -> Path:
     return base
 
 
-def measure(cmd: list[str], *, cwd: Path, env: dict[str, str]) -> tuple[float, float, int, str]:
-    """Run ``cmd``; return (wall seconds, peak RSS MB of its tree, exit code, stderr tail)."""
+def measure(
+    cmd: list[str], *, cwd: Path, env: dict[str, str]
+) -> tuple[float, float, int, str, float]:
+    """Run ``cmd``; return (wall seconds, peak RSS MB of its tree, exit code, stderr tail,
+    CPU seconds: user + system of the process and the children it waited for)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     assert proc.stderr is not None
-    err = proc.stderr.read()
+    tail: list[str] = []
+    for line in proc.stderr:  # streamed: a 100k-case run's progress must not pile up here
+        tail.append(line)
+        del tail[:-20]
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024.0, proc.returncode, err[-600:]
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, usage.ru_maxrss / 1024.0, proc.returncode, "".join(tail)[-600:], cpu
 
 
 def ensure_inspect(install: bool) -> tuple[Path | None, str]:
@@ -256,6 +274,102 @@ def recorded(tool: str, out: Path) -> int | None:
     return None
 
 
+class LatencyServer:
+    """An OpenAI-compatible chat-completions endpoint on 127.0.0.1 that answers every
+    request after a fixed delay (a thread per request, so delays overlap)."""
+
+    def __init__(self, delay_s: float) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        answer = json.dumps(
+            {
+                "id": "chatcmpl-bench",
+                "object": "chat.completion",
+                "model": "bench-model",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": "I cannot help with that."},
+                        "finish_reason": "stop",
+                    }
+                ],
+            }
+        ).encode()
+        self.requests = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive: as a real endpoint would
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                server.requests += 1
+                time.sleep(delay_s)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.request_queue_size = 1024
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def measure_latency(n: int, delay_s: float, concurrency: int) -> dict[str, Any]:
+    """Replay ``n`` cases on the openai target against a :class:`LatencyServer`."""
+    base = make_library(n)
+    server = LatencyServer(delay_s)
+    out = DATA / "out" / f"latency-{n}"
+    if out.exists():
+        shutil.rmtree(out)
+    try:
+        env = dict(os.environ, CI="1")
+        env.pop("OPENAI_API_KEY", None)
+        cmd = [sys.executable, "-m", "regression_suite", "run", "--suite", "bench"]
+        cmd += ["--target", f"openai+{server.url}/v1#bench-model"]
+        cmd += ["--scenarios-dir", str(base / "scenarios"), "--report-dir", str(out)]
+        cmd += ["--concurrency", str(concurrency)]
+        wall, peak, code, err, cpu = measure(cmd, cwd=base, env=env)
+    finally:
+        server.close()
+    report = json.loads((out / "report.json").read_text("utf-8")) if code in (0, 1, 2) else {}
+    replay_s = (report.get("run") or {}).get("wall_time_s")
+    row = {
+        "cases": n,
+        "latency_ms": delay_s * 1000,
+        "concurrency": concurrency,
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "peak_rss_mb": round(peak, 1),
+        "exit_code": code,
+        "requests": server.requests,
+        "cases_per_s": round(n / wall, 1),
+        "session_wall_s": replay_s,
+        "cases_per_s_in_session": round(n / replay_s, 1) if replay_s else None,
+    }
+    if code not in (0, 1, 2):
+        row["stderr_tail"] = err
+    print(
+        f"  latency run: {n} cases in {wall:.2f} s wall ({row['cases_per_s']} cases/s; "
+        f"pytest session {replay_s} s), {cpu:.2f} s CPU, {peak:.0f} MB, exit {code}, "
+        f"{server.requests} requests",
+        flush=True,
+    )
+    return row
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print a table (also saved to bench-data/gate/results.json)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -263,6 +377,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3, help="runs per tool and size (median)")
     ap.add_argument("--no-install", action="store_true", help="do not install missing peers")
     ap.add_argument("--skip-peers", action="store_true", help="measure regression_suite only")
+    ap.add_argument(
+        "--latency-cases",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also replay N cases on a local OpenAI-compatible server with fixed latency",
+    )
+    ap.add_argument("--latency-ms", type=float, default=200.0, help="the server's latency")
+    ap.add_argument("--concurrency", type=int, default=64, help="the gate's --concurrency")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     tools: dict[str, Any] = {"regression_suite": (_ours, None)}
@@ -281,14 +404,15 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         base = make_library(n)
         for name, (build, exe) in tools.items():
-            walls, rss, codes, err, counts = [], [], [], "", []
+            walls, rss, codes, err, counts, cpus = [], [], [], "", [], []
             for r in range(args.runs):
                 out = DATA / "out" / f"{name}-{n}-{r}"
                 if out.exists():
                     shutil.rmtree(out)
                 out.mkdir(parents=True)
                 cmd, env = build(base, out) if exe is None else build(exe, base, out)
-                wall, peak, code, err = measure(cmd, cwd=base, env=env)
+                wall, peak, code, err, cpu = measure(cmd, cwd=base, env=env)
+                cpus.append(cpu)
                 walls.append(wall)
                 rss.append(peak)
                 codes.append(code)
@@ -298,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
                 "cases": n,
                 "median_wall_s": round(statistics.median(walls), 3),
                 "walls_s": [round(w, 3) for w in walls],
+                "median_cpu_s": round(statistics.median(cpus), 3),
+                "cpu_s": [round(c, 3) for c in cpus],
                 "peak_rss_mb": round(max(rss), 1),
                 "exit_codes": codes,
                 "results_recorded": counts,
@@ -306,27 +432,47 @@ def main(argv: list[str] | None = None) -> int:
                 row["stderr_tail"] = err
             results.append(row)
             print(
-                f"{name:>17} {n:>6} cases: {row['median_wall_s']:8.2f} s  {row['peak_rss_mb']:7.1f} MB  exit {codes}  recorded {counts}",
+                f"{name:>17} {n:>6} cases: {row['median_wall_s']:8.2f} s wall  "
+                f"{row['median_cpu_s']:8.2f} s CPU  {row['peak_rss_mb']:7.1f} MB  exit {codes}  "
+                f"recorded {counts}",
                 flush=True,
             )
     print()
-    print(f"{'cases':>6}  {'tool':<17} {'median s':>9} {'peak MB':>8} {'vs regression_suite':>20}")
+    print(
+        f"{'cases':>6}  {'tool':<17} {'median s':>9} {'CPU s':>8} {'peak MB':>8} "
+        f"{'CPU vs regression_suite':>24}"
+    )
     for n in sizes:
         ours = next(r for r in results if r["cases"] == n and r["tool"] == "regression_suite")
         for row in (r for r in results if r["cases"] == n):
             ratio = (
-                row["median_wall_s"] / ours["median_wall_s"]
-                if ours["median_wall_s"]
-                else float("nan")
+                row["median_cpu_s"] / ours["median_cpu_s"] if ours["median_cpu_s"] else float("nan")
             )
             print(
-                f"{n:>6}  {row['tool']:<17} {row['median_wall_s']:>9.2f} {row['peak_rss_mb']:>8.1f} {ratio:>19.1f}x"
+                f"{n:>6}  {row['tool']:<17} {row['median_wall_s']:>9.2f} "
+                f"{row['median_cpu_s']:>8.2f} {row['peak_rss_mb']:>8.1f} {ratio:>23.1f}x"
             )
     for name, reason in unavailable.items():
         print(f"{name}: unavailable ({reason})")
+    latency: list[dict[str, Any]] = []
+    if args.latency_cases:
+        latency = [
+            measure_latency(args.latency_cases, args.latency_ms / 1000.0, args.concurrency)
+            for _ in range(args.runs)
+        ]
+        rates = [r["cases_per_s"] for r in latency]
+        print(
+            f"\nopenai target, {args.latency_ms} ms per completion, --concurrency "
+            f"{args.concurrency}, {args.latency_cases} cases: median "
+            f"{statistics.median(rates):.0f} cases/s (runs {rates}; ideal "
+            f"{args.concurrency / (args.latency_ms / 1000.0):.0f}); "
+            f"CPU {statistics.median(r['cpu_s'] for r in latency):.2f} s, "
+            f"peak {max(r['peak_rss_mb'] for r in latency):.0f} MB"
+        )
     DATA.mkdir(parents=True, exist_ok=True)
     (DATA / "results.json").write_text(
-        json.dumps({"results": results, "unavailable": unavailable}, indent=1), "utf-8"
+        json.dumps({"results": results, "unavailable": unavailable, "latency": latency}, indent=1),
+        "utf-8",
     )
     return 0
 

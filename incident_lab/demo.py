@@ -266,6 +266,14 @@ def _preserve(workdir: Path, log: Path, steps: list[Step], narrate: Narrate) -> 
     return Path(result.bundle)
 
 
+def _record(bundle: Path, action: str, result: str) -> None:
+    """Record a phase's action in the bundle's timeline, as the CLI commands do (the
+    incident report's timeline and phase durations are built from it)."""
+    from incident_lab.evidence import append_event
+
+    append_event(bundle, {"action": action, "result": result})
+
+
 def _classify(bundle: Path, steps: list[Step], narrate: Narrate) -> Any:
     from incident_lab.classify import classify_many
 
@@ -274,6 +282,7 @@ def _classify(bundle: Path, steps: list[Step], narrate: Narrate) -> Any:
         trajs = [json.loads(line) for line in lines if line.strip()]
         found = classify_many(trajs)
         chosen = _pick_incident(found)
+        _record(bundle, "classify", f"{chosen.session_id}: {chosen.top}")
         s.facts.update(
             sessions=len(found),
             flagged=sum(c.incident for c in found),
@@ -294,6 +303,7 @@ def _convert(workdir: Path, bundle: Path, session: str, steps: list[Step], narra
         added = add_from_path(
             bundle / "trajectories.jsonl", session=session, scenarios_dir=scenarios
         )
+        _record(bundle, "add", f"scenario {added.scenario_id}")
         s.facts.update(
             scenario=added.scenario_id, path=str(added.path), redacted=sum(added.redaction.values())
         )

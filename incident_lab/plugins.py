@@ -25,6 +25,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "incident_lab.readers.events",
     "incident_lab.readers.openai_chat",
     "incident_lab.readers.otel",
+    "incident_lab.readers.openinference",
     "incident_lab.readers.inspect_log",
     "incident_lab.readers.seed_incident",
     "incident_lab.classify.detectors",

@@ -10,6 +10,7 @@ from incident_lab.lazy import lazy_exports
 
 __all__ = [
     "ExpectationKind",
+    "ReplaySession",
     "Result",
     "ScriptedTarget",
     "TrajectoryBuilder",
@@ -23,6 +24,7 @@ _LAZY = {
     "ExpectationKind": "incident_lab.expectations",
     "Result": "incident_lab.expectations",
     "evaluate_all": "incident_lab.expectations",
+    "ReplaySession": "regression_suite.testing",
     "ScriptedTarget": "regression_suite.testing",
     "TrajectoryBuilder": "regression_suite.testing",
     "build_scenario": "regression_suite.testing",

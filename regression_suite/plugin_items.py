@@ -7,6 +7,7 @@ target in ``setup`` and is judged in ``runtest``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,19 @@ from regression_suite.plugin_state import get_state
 if TYPE_CHECKING:
     from regression_suite.runner import Case, CaseRun
 
-__all__ = ["CaseErrored", "CaseFailed", "CaseItem", "ScenarioFile", "SuiteFile", "render_error"]
+__all__ = [
+    "CaseErrored",
+    "CaseFailed",
+    "CaseItem",
+    "ScenarioFile",
+    "SuiteFile",
+    "failure_lines",
+    "render_error",
+]
+
+
+#: What a case's scenario becomes once the case has run in a gate run (``--gate-lean``).
+_RELEASED: dict[str, Any] = {"released": True}
 
 
 class CaseFailed(Exception):
@@ -79,6 +92,8 @@ class SuiteFile(_CaseCollector):
             cases = build_cases(state.resolved, state.repeats())
         except IncidentLabError as exc:
             raise self._fail(exc) from None
+        if self.config.getoption("gate_lean"):
+            state.resolved = None  # each case holds its scenario (until it has run)
         yield from self._items(cases)
 
 
@@ -121,13 +136,9 @@ class CaseItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         """Show what failed at which step, and the difference from the recorded incident."""
         if isinstance(excinfo.value, CaseFailed | CaseErrored):
-            lines = [f"{self.case.id}: {self.case.scenario.get('title', '')}".rstrip(": ")]
-            lines += [f"  {line}" for line in str(excinfo.value).splitlines()]
+            head = f"{self.case.id}: {self.case.scenario.get('title', '')}".rstrip(": ")
             diff = self.gate_run.item.get("diff") if self.gate_run else None
-            if diff:
-                lines.append("difference from the recorded incident:")
-                lines += [f"  {line}" for line in diff.splitlines()]
-            return "\n".join(lines)
+            return "\n".join(failure_lines(head, str(excinfo.value), diff))
         return super().repr_failure(excinfo)
 
     def _repr_failure_py(
@@ -148,7 +159,7 @@ class CaseItem(pytest.Item):
 
         With ``--gate-record`` the produced trajectory goes along; after the last
         phase the item lets go of its run, so a long run does not keep every
-        produced trajectory in memory.
+        produced trajectory in memory, and (``--gate-lean``) of its scenario.
         """
         run = self.gate_run
         if run is None:
@@ -160,6 +171,20 @@ class CaseItem(pytest.Item):
                 report.gate_trajectory = run.trajectory
         if when == "teardown":
             self.gate_run = None
+            if self.config.getoption("gate_lean"):
+                # a gate run replays each case once: its scenario (recording included)
+                # is not needed again, and 100,000 of them should not stay in memory
+                self.case = dataclasses.replace(self.case, scenario=_RELEASED)
+
+
+def failure_lines(head: str, message: str, diff: str | None) -> list[str]:
+    """A failed case as text: ``head``, the expectation messages, the step-level diff."""
+    lines = [head]
+    lines += [f"  {line}" for line in message.splitlines()]
+    if diff:
+        lines.append("difference from the recorded incident:")
+        lines += [f"  {line}" for line in diff.splitlines()]
+    return lines
 
 
 def render_error(exc: Exception) -> str:

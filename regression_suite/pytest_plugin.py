@@ -87,6 +87,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the produced trajectories to <gate-report-dir>/trajectories.jsonl",
     )
     group.addoption(
+        "--gate-summary",
+        dest="gate_summary",
+        action="store_true",
+        help="list failing cases (expectation messages and difference from the recording) "
+        "in the gate's own summary, linear in the failures; pair with --tb=no "
+        "(regression_suite run sets both)",
+    )
+    group.addoption(
         "--gate-lean",
         dest="gate_lean",
         action="store_true",
@@ -126,6 +134,60 @@ def pytest_configure(config: pytest.Config) -> None:
     state.active = bool(name)
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "regression_suite-state")
+
+
+class _SlimTerminalStats:
+    """With ``--gate-summary``: the terminal keeps counts of passing phases, not reports.
+
+    pytest's terminal reporter keeps every report until the end (three per case),
+    only to count them in the last line and, with ``--tb`` or ``-rA``, to print
+    them. A gate run prints failures itself (``--gate-summary``, ``--tb=no``, ``-rN``),
+    so a passing report is replaced by a shared marker once the terminal has counted
+    it (the marker counts the same); failed and errored reports are kept.
+    """
+
+    _PASSED = type("PassedMarker", (), {"count_towards_summary": True, "when": "call"})()
+
+    def __init__(self, terminal: Any) -> None:
+        self.terminal = terminal
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """After the terminal has filed ``report``: slim what it filed if it passed."""
+        if not report.passed:
+            return
+        stats = self.terminal.stats
+        for key, marker in (("passed", self._PASSED), ("", None)):
+            filed = stats.get(key)
+            if filed and filed[-1] is report:
+                if marker is None:
+                    filed.pop()  # a passing setup or teardown: never counted or shown
+                else:
+                    filed[-1] = marker
+                return
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """``--gate-summary``: see :class:`_SlimTerminalStats`. ``--junitxml`` naming ``<gate-report-dir>/junit.xml``: the gate's reporter writes it.
+
+    Two writers of one file would race; the gate's file has the verdict's levels
+    (WARN as ``<skipped>``) and each case's own time, so pytest's is left out.
+    """
+    config = session.config
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if config.getoption("gate_summary") and terminal is not None:
+        config.pluginmanager.register(_SlimTerminalStats(terminal), "regression_suite-slim-stats")
+    report_dir, xmlpath = config.getoption("gate_report_dir"), config.option.xmlpath
+    if not report_dir or not xmlpath:
+        return
+    from _pytest.junitxml import xml_key
+
+    here = config.invocation_params.dir
+    if (here / xmlpath).resolve() == (here / report_dir / "junit.xml").resolve():
+        logxml = config.stash.get(xml_key, None)
+        if logxml is not None:
+            del config.stash[xml_key]
+            config.pluginmanager.unregister(logxml)
 
 
 def _scenario_roots(config: pytest.Config, scenarios_dir: Path) -> list[Path]:
@@ -210,6 +272,11 @@ def pytest_collection_modifyitems(
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
     """Replay I/O-bound cases concurrently before the items report one by one."""
+    _replay_ahead(session)  # in a function: no list of every case stays alive below
+    return (yield)
+
+
+def _replay_ahead(session: pytest.Session) -> None:
     state = get_state(session.config)
     cases = [i.case for i in session.items if isinstance(i, CaseItem)]
     if cases and not (
@@ -221,7 +288,15 @@ def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
             from regression_suite.runner import run_cases_async
 
             try:
-                state.runs = asyncio.run(run_cases_async(target, cases, concurrency=concurrency))
+                record = bool(session.config.getoption("gate_record"))
+
+                def done(case: Any, run: Any) -> None:
+                    if not record:  # judged already: only --gate-record needs the trajectory
+                        run.trajectory = None
+
+                state.runs = asyncio.run(
+                    run_cases_async(target, cases, concurrency=concurrency, on_done=done)
+                )
             except Exception as exc:  # TargetUnreachable: every item reports it
                 from regression_suite.targets.base import TargetUnreachable
 
@@ -229,7 +304,6 @@ def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
                     raise
                 state.fatal = exc
                 session.shouldstop = f"target unreachable: {render_error(exc)}"
-    return (yield)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -274,10 +348,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """Print the gate's verdict (or why there is none) after pytest's own summary."""
+    """Print the gate's failures (``--gate-summary``) and its verdict (or why there is none)."""
     state = get_state(config)
     if state.is_worker or not state.active:
         return
+    if config.getoption("gate_summary"):
+        _failure_summary(terminalreporter, state.items)
     if state.fatal is not None:
         terminalreporter.write_line(f"gate: no verdict: {render_error(state.fatal)}", red=True)
     elif state.collect_errors:
@@ -289,3 +365,26 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"gate: {report.get('headline') or report['verdict']}")
         for path in state.report_paths:
             terminalreporter.write_line(f"gate report: {path}")
+
+
+def _failure_summary(terminalreporter: Any, items: list[dict[str, Any]]) -> None:
+    """One section per failed or errored item, in report order: its expectation messages
+    and its difference from the recorded incident.
+
+    pytest's own failure summary (``--tb`` other than ``no``) looks up each failure's
+    teardown sections by scanning every report: O(failures x items), minutes for a
+    gate with thousands of failing variants. This reads each item once.
+    """
+    from regression_suite.plugin_items import failure_lines
+    from regression_suite.run_report import item_order
+
+    failing = sorted((i for i in items if i["outcome"] != "passed"), key=item_order)
+    if not failing:
+        return
+    terminalreporter.write_sep("=", f"gate failures ({len(failing)})")
+    for item in failing:
+        label = "ERROR" if item["outcome"] == "error" else "FAILED"
+        terminalreporter.write_sep("_", f"{label} {item['id']}", red=True, bold=True)
+        head = f"{item['id']} ({item.get('severity') or 'no severity'}, {item.get('failure_mode')})"
+        for line in failure_lines(head, str(item.get("message") or ""), item.get("diff")):
+            terminalreporter.write_line(line)

@@ -56,6 +56,7 @@ class Controller:
         self.state.target_spec = self.spec
         self.state.suite = self.suite  # resolved once, here, not again at collection
         self.state.resolved = self.scenarios
+        self.scenarios = []  # the state holds them now, until collection has built the cases
 
 
 @contextlib.contextmanager
@@ -97,7 +98,6 @@ def gate_args(
     suite: str,
     base: Path,
     spec: str,
-    report_dir: Path,
     repeats: int | None,
     workers: int,
     concurrency: int,
@@ -109,7 +109,8 @@ def gate_args(
     """Return pytest's command line for a gate run of ``suite`` on ``spec``.
 
     Lean and quiet: no conftest files or ini file, the unused built-in plugins
-    off, collection rooted at the suites directory, JUnit XML in ``report_dir``.
+    off, collection rooted at the suites directory. The reports (``junit.xml`` too)
+    are written by :func:`regression_suite.run_report.finish`, called by the CLI.
     """
     suites = suite_path(base, suite).parent
     args = [
@@ -118,13 +119,14 @@ def gate_args(
         "--target", spec,
         "--concurrency", str(concurrency),
         "--gate-warn-exit-code", str(warn_exit_code),
-        f"--junitxml={report_dir / 'junit.xml'}",
-        "-o", f"junit_suite_name={suite}",
         "-c", os.devnull,
         # pytest collects every directory from the confcutdir down to the suite file,
         # listing each one: start at suites/, never at the library (10,000 files).
         f"--rootdir={suites}", f"--confcutdir={suites}",
         "--noconftest", "--gate-lean",
+        # the gate lists failures itself, linearly: pytest's failure summary scans every
+        # report for each failure's teardown sections (quadratic at thousands of failures)
+        "--tb=no", "--gate-summary",
         "-q", "--no-header", "-rN",
     ]  # fmt: skip
     for name in UNUSED_PLUGINS:

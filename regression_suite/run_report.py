@@ -127,7 +127,11 @@ def _suite_for(state: GateState) -> dict[str, Any]:
 
 
 def finish(
-    state: GateState, report_dir: Path | None, *, extra_options: dict[str, Any] | None = None
+    state: GateState,
+    report_dir: Path | None,
+    *,
+    extra_options: dict[str, Any] | None = None,
+    skip_reporters: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Compute the gate report from the session's items; write it when ``report_dir`` is set.
 
@@ -163,17 +167,16 @@ def finish(
     report = finalize(items, suite=suite, target=described, options=options)
     state.report = report
     if report_dir is not None:
-        from regression_suite.reports import write_reports
+        from regression_suite.reports import report_write_error, write_reports
 
-        paths = write_reports(report, report_dir)
+        paths = write_reports(report, report_dir, skip=skip_reporters)
         if config.getoption("gate_record"):
-            paths.append(write_trajectories(report_dir / RECORD_FILE, items, state.trajectories))
+            try:
+                paths.append(
+                    write_trajectories(report_dir / RECORD_FILE, items, state.trajectories)
+                )
+            except OSError as exc:
+                raise report_write_error(exc, report_dir / RECORD_FILE) from None
             state.trajectories.close()
-        junit = getattr(config.option, "xmlpath", None)
-        if junit:
-            junit_path = Path(junit)
-            if junit_path.resolve().parent == report_dir.resolve():
-                junit_path = report_dir / junit_path.name
-            paths.append(junit_path)
         state.report_paths = paths
     return report

@@ -24,14 +24,20 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from incident_lab.errors import SchemaError
 from incident_lab.trajectory import SCHEMA_VERSION, validate_trajectory, validation_errors
 from regression_suite.targets.base import TargetError, complete_trajectory
 
-__all__ = ["ScriptedTarget", "TrajectoryBuilder", "build_scenario", "build_trajectory"]
+__all__ = [
+    "ReplaySession",
+    "ScriptedTarget",
+    "TrajectoryBuilder",
+    "build_scenario",
+    "build_trajectory",
+]
 
 Behaviour = Mapping[str, Any] | Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
 
@@ -256,6 +262,77 @@ def build_scenario(
     if problems:
         raise SchemaError("built scenario is invalid: " + "; ".join(problems[:5]))
     return scenario
+
+
+class ReplaySession:
+    """What a ``python:`` target needs to replay a scenario: its turns, its recorded tool
+    outputs, and the trajectory being produced.
+
+    Tool calls are answered from the scenario's ``replay.fixtures`` (the tool outputs
+    recorded in the incident), matched as the built-in targets match them: same tool,
+    then the most similar arguments, repeated calls served the recordings in turn; a
+    tool that was not offered, or has no recording, gets an error result. Every call,
+    result, message and safeguard decision is recorded as a ``trajectory/v1`` step::
+
+        from regression_suite.testing import ReplaySession
+
+        def run(replay):                      # python:my_agent.replay:run
+            session = ReplaySession(replay)
+            for user_text in session.user_turns():
+                inbox = session.call_tool("read_inbox", {"unread_only": True})
+                if "ignore previous instructions" in inbox.lower():
+                    session.assistant("One email asks me to act on its behalf; I will not.")
+                    continue
+                session.assistant(f"Summary: {inbox[:200]}")
+            return session.trajectory()
+
+    Args:
+        replay: The replay input the runner passes to the target.
+        session_id: The produced session's id (default ``<scenario_id>-replay``).
+    """
+
+    def __init__(self, replay: Mapping[str, Any], session_id: str | None = None) -> None:
+        from regression_suite.targets.fixtures import FixtureBook
+
+        tools = [t for t in replay.get("tools") or [] if isinstance(t, dict)]
+        self.replay = replay
+        self.tools = [str(t.get("name")) for t in tools]
+        # No tool list in the replay: every recorded tool counts as offered.
+        self._book = FixtureBook(list(replay.get("fixtures") or []), self.tools or None)
+        sid = session_id or f"{replay.get('scenario_id') or 'scenario'}-replay"
+        self._builder = TrajectoryBuilder(sid)
+        #: True when the last :meth:`call_tool` got an error result.
+        self.last_error = False
+        if replay.get("system_prompt"):
+            self._builder.system(str(replay["system_prompt"]))
+
+    def user_turns(self) -> Iterator[str]:
+        """Yield the scenario's user turns, recording each as a user message first."""
+        for turn in self.replay.get("turns") or []:
+            if isinstance(turn, dict) and turn.get("role", "user") == "user":
+                text = str(turn.get("content", ""))
+                self._builder.user(text)
+                yield text
+
+    def call_tool(self, name: str, arguments: dict[str, Any] | None = None) -> str:
+        """Record a tool call, answer it from the fixtures, record the result, return its text.
+
+        An error result (unknown tool, no recording, a recorded error) is returned as
+        its text too; :attr:`last_error` says whether it was one.
+        """
+        answer = self._book.answer(name, dict(arguments or {}))
+        self._builder.tool_call(name, dict(arguments or {}))
+        self._builder.tool_result(answer.output, is_error=answer.is_error)
+        self.last_error = answer.is_error
+        return answer.output
+
+    def assistant(self, text: str) -> None:
+        """Record the agent's answer."""
+        self._builder.assistant(text)
+
+    def trajectory(self) -> dict[str, Any]:
+        """The produced trajectory (what the target returns)."""
+        return self._builder.build()
 
 
 class ScriptedTarget:

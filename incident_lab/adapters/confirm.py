@@ -9,10 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from incident_lab.adapters.contain import read_timeline
-from incident_lab.errors import UsageError
+from incident_lab.errors import CheckFailed, UsageError
 from incident_lab.trajectory import parse_timestamp, to_rfc3339
 
-__all__ = ["ConfirmReport", "confirm_containment", "containment_time"]
+__all__ = [
+    "ConfirmReport",
+    "Containment",
+    "confirm_containment",
+    "containment_state",
+    "containment_time",
+]
 
 
 @dataclass
@@ -50,15 +56,58 @@ class ConfirmReport:
         }
 
 
+@dataclass
+class Containment:
+    """What the timeline says is in effect.
+
+    Attributes:
+        active: Successful containment events not undone since, in order.
+        undone: Successful containment events a later successful undo reversed.
+    """
+
+    active: list[dict[str, Any]] = field(default_factory=list)
+    undone: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def since(self) -> datetime | None:
+        """Time of the first containment still in effect (None when none is)."""
+        return parse_timestamp(str(self.active[0]["time"])) if self.active else None
+
+
+def containment_state(incident_dir: Path) -> Containment:
+    """Read the timeline's containment and undo events (dry runs and failures count for nothing)."""
+    events = read_timeline(incident_dir)
+    reversed_ids = {
+        e.get("undoes") for e in events if e.get("kind") == "undo" and e.get("result") == "ok"
+    }
+    state = Containment()
+    for event in events:
+        if event.get("kind") == "contain" and event.get("result") == "ok":
+            if event.get("event_id") in reversed_ids:
+                state.undone.append(event)
+            else:
+                state.active.append(event)
+    return state
+
+
 def containment_time(incident_dir: Path) -> datetime:
-    """Return the time of the first successful (non-dry-run) containment in the timeline.
+    """Return the time of the first successful containment still in effect (not undone).
 
     Raises:
+        CheckFailed: every recorded containment was undone: nothing is in effect.
         UsageError: the timeline records no successful containment.
     """
-    for event in read_timeline(incident_dir):
-        if event.get("kind") == "contain" and event.get("result") == "ok":
-            return parse_timestamp(str(event["time"]))
+    state = containment_state(incident_dir)
+    if state.since is not None:
+        return state.since
+    if state.undone:
+        names = ", ".join(str(e.get("action")) for e in state.undone)
+        raise CheckFailed(
+            f"containment NOT IN EFFECT: every recorded action was undone ({names})",
+            path=str(Path(incident_dir) / "timeline.jsonl"),
+            hint="contain again ('incident_lab contain ACTION --incident DIR'), or pass --since TIME "
+            "to check the log regardless",
+        )
     raise UsageError(
         "the incident's timeline records no successful containment action",
         path=str(Path(incident_dir) / "timeline.jsonl"),

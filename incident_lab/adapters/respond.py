@@ -18,6 +18,7 @@ from typing import Any
 from incident_lab.adapters.config import Config
 from incident_lab.adapters.contain import ACTIONS, actor_name, record_event, run_action
 from incident_lab.errors import IncidentLabError
+from incident_lab.incident_record import SEVERITY_ORDER
 from incident_lab.report.phases import PHASES
 
 __all__ = ["FOLLOW_UP", "PHASES", "PhaseClock", "Prompter", "RespondResult", "respond"]
@@ -125,6 +126,7 @@ class RespondResult:
     notified: list[dict[str, Any]] = field(default_factory=list)
     scenario_id: str | None = None
     suite: str | None = None
+    dry_run: bool = False
     durations: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -141,11 +143,14 @@ class RespondResult:
             "notified": self.notified,
             "scenario_id": self.scenario_id,
             "suite": self.suite,
+            "dry_run": self.dry_run,
             "phase_seconds": {k: round(v, 3) for k, v in self.durations.items()},
         }
 
 
-def _contain(config: Config, incident_dir: Path, prompt: Prompter, result: RespondResult) -> None:
+def _contain(
+    config: Config, incident_dir: Path, prompt: Prompter, result: RespondResult, dry_run: bool
+) -> None:
     wanted = (config.raw.get("respond") or {}).get("contain")
     actions = [a for a in (wanted or ACTIONS) if a in config.contain]
     if not actions:
@@ -165,15 +170,25 @@ def _contain(config: Config, incident_dir: Path, prompt: Prompter, result: Respo
         return
     for action in actions:
         backend = config.contain[action].get("backend")
-        if not prompt.ask_yes(f"   run containment '{action}' via {backend}?", True):
+        verb = "show (dry run)" if dry_run else "run"
+        if not prompt.ask_yes(f"   {verb} containment '{action}' via {backend}?", True):
             prompt.say(f"   skipped {action}")
             continue
         try:
-            run_action(action, config=config, incident_dir=incident_dir)
+            done = run_action(action, config=config, incident_dir=incident_dir, dry_run=dry_run)
         except IncidentLabError as exc:
             # Containment > diagnosis: report loudly and keep going to the next action.
             prompt.say(f"   FAILED {action}: {exc.render()}")
             result.containment_failed.append(action)
+            continue
+        if dry_run:
+            prompt.say(f"   DRY RUN, not run: {action} via {backend}")
+            for op in done.event.get("operations") or []:
+                shown = op.get("argv") or [
+                    str((op.get("request") or {}).get("method")),
+                    str((op.get("request") or {}).get("url")),
+                ]
+                prompt.say("     would run: " + " ".join(str(a) for a in shown))
             continue
         result.contained.append(action)
         prompt.say(
@@ -185,62 +200,83 @@ def _classify(bundle: Path, prompt: Prompter, result: RespondResult) -> dict[str
     from incident_lab.classify import classify_many
     from incident_lab.classify.followup import write_classification
     from incident_lab.evidence.bundle import load_bundle
+    from incident_lab.incident_record import derive_record, record_decision, update_record
+    from incident_lab.taxonomy import load_taxonomy
 
+    began = time.monotonic()
     trajs = list(load_bundle(bundle).iter_trajectories())
     results = classify_many(trajs)
     write_classification(bundle, results, bundle / "trajectories.jsonl")
     flagged = [c for c in results if c.top]
-    order = {"SEV-1": 1, "SEV-2": 2, "SEV-3": 3, "SEV-4": 4}
     flagged.sort(
         key=lambda c: (
-            order.get(c.severity.level if c.severity else "", 9),
+            SEVERITY_ORDER.get(c.severity.level if c.severity else "", 9),
             -(c.ranked[0].confidence if c.ranked else 0),
         )
     )
     prompt.say(f"   {len(trajs)} sessions classified; {len(flagged)} flagged")
+    suggested = derive_record(bundle)["suggestions"]
+    if suggested["failure_modes"]:
+        counts = ", ".join(f"{m} {n}" for m, n in suggested["failure_modes"].items())
+        sevs = ", ".join(f"{s} {n}" for s, n in suggested["severities"].items())
+        prompt.say(f"   suggested: {counts}; {sevs}")
     for c in flagged[:5]:
         best = c.ranked[0]
         sev = c.severity.level if c.severity else "?"
         prompt.say(f"   - {c.session_id}: {best.failure_mode} ({best.confidence:.2f}), {sev}")
     if not flagged:
         prompt.say("   no session shows incident signals: choose the mode and severity yourself")
-    top = flagged[0] if flagged else None
-    from incident_lab.taxonomy import load_taxonomy
-
     taxonomy = load_taxonomy()
-    modes = sorted(taxonomy.failure_modes)
-    mode = prompt.pick("   failure mode", modes, top.top if top and top.top else "unknown")
+    thinking = time.monotonic()
+    mode = prompt.pick(
+        "   failure mode", sorted(taxonomy.failure_modes), suggested["failure_mode"] or "unknown"
+    )
     severity = prompt.pick(
-        "   severity",
-        sorted(taxonomy.severities),
-        top.severity.level if top and top.severity else "SEV-2",
+        "   severity", sorted(taxonomy.severities), suggested["severity"] or "SEV-2"
     )
-    result.session_id = top.session_id if top else (trajs[0]["session_id"] if trajs else None)
+    decided = time.monotonic()
+    source = "accepted" if prompt.assume_yes else "human"
+    record = update_record(bundle, failure_mode=mode, severity=severity, source=source)
+    first = record["sessions"][0]["session_id"] if record["sessions"] else None
+    result.session_id = first or (flagged[0].session_id if flagged else None)
+    if result.session_id is None and trajs:
+        result.session_id = str(trajs[0]["session_id"])
     result.failure_mode, result.severity = mode, severity
-    record_event(
-        bundle,
-        {
-            "kind": "classify",
-            "action": "classify",
-            "result": "ok",
-            "failure_mode": mode,
-            "severity": severity,
-            "session_id": result.session_id,
-            "suggested": bool(top and top.top == mode),
-        },
+    victims = record["victims"]
+    prompt.say(
+        f"   incident record: {mode} / {severity} ({source}); {len(record['sessions'])} session(s), "
+        f"{len(victims)} victim(s) in {len(record['tenants'])} tenant(s)"
+        + (
+            "; attacker value(s): " + ", ".join(v["value"] for v in record["attacker_values"][:3])
+            if record["attacker_values"]
+            else ""
+        )
     )
-    return top.to_dict() if top else None
+    record_decision(
+        bundle,
+        "classify",
+        time.monotonic() - began,
+        failure_mode=mode,
+        severity=severity,
+        source=source,
+        session_id=result.session_id,
+        suggested=mode == suggested["failure_mode"],
+        sessions=len(trajs),
+        flagged=len(flagged),
+        human_seconds=round(decided - thinking, 3),
+    )
+    return flagged[0].to_dict() if flagged else None
 
 
-def _triage(bundle: Path, config: Config, prompt: Prompter, result: RespondResult) -> None:
+def _triage(
+    bundle: Path, config: Config, prompt: Prompter, result: RespondResult, dry_run: bool
+) -> None:
     from incident_lab.adapters.notify import notify, route
-    from incident_lab.adapters.ticket import build_ticket, write_ticket
+    from incident_lab.adapters.ticket import write_ticket
 
     path, data = write_ticket(bundle)
     result.ticket = path
     prompt.say(f"   ticket: {path} ({len(data.placeholders)} field(s) for a human)")
-    data = build_ticket(bundle)
-    data.severity = result.severity or data.severity
     routed = route(data, config)
     for channel, audience in routed:
         who = f" -> {audience}" if audience else ""
@@ -250,10 +286,11 @@ def _triage(bundle: Path, config: Config, prompt: Prompter, result: RespondResul
             )
             result.notified.append({"channel": channel, "status": "not-configured"})
             continue
-        if not prompt.ask_yes(f"   notify {channel}{who}?", True):
+        verb = "build (dry run, send nothing)" if dry_run else "notify"
+        if not prompt.ask_yes(f"   {verb} {channel}{who}?", True):
             result.notified.append({"channel": channel, "status": "declined"})
             continue
-        for r in notify(bundle, config=config, via=[channel]):
+        for r in notify(bundle, config=config, via=[channel], dry_run=dry_run):
             prompt.say(f"   {r.channel}{who}: {r.status}: {r.detail}")
             result.notified.append(r.to_dict())
 
@@ -273,6 +310,9 @@ def _convert(
     )
     result.scenario_id = added.scenario_id
     prompt.say(f"   scenario {added.scenario_id}: {added.status} ({added.path})")
+    from incident_lab.incident_record import update_record
+
+    update_record(bundle, scenario_ids=[added.scenario_id])
     status = add_to_suite(added.scenario_id, suite, scenarios_dir)
     result.suite = suite
     prompt.say(f"   release gate suite '{suite}': {status}")
@@ -296,12 +336,23 @@ def respond(
     prompt: Prompter,
     out: str | Path | None = None,
     last: int | None = None,
+    since: str | None = None,
     fmt: str | None = None,
     scenarios_dir: str | Path | None = None,
     suite: str = "release_gate",
+    dry_run: bool = False,
     clock: Callable[[], float] = time.monotonic,
 ) -> RespondResult:
     """Walk the playbook: contain, preserve, classify, triage & notify, convert.
+
+    With ``dry_run`` nothing outside this machine changes: containment actions and
+    notifications are dry runs (recorded as such, with what would have run); the
+    evidence bundle, the incident record, the ticket and the scenario are written
+    as usual, since they are local files. ``last`` and ``since`` select the sessions
+    preserved, as ``snapshot --last/--since`` do.
+
+    The classify phase writes the incident record (``followup/incident.json``) with
+    the chosen mode and severity; the ticket and notifications read it.
 
     Raises:
         IncidentLabError: a phase that later phases depend on failed (snapshot,
@@ -312,7 +363,8 @@ def respond(
     from incident_lab.evidence.snapshot import take_snapshot
 
     incident_dir = Path(out or default_bundle_name(datetime.now(UTC)))
-    result = RespondResult(incident_dir)
+    result = RespondResult(incident_dir, dry_run=dry_run)
+    began = clock()
     ticker = PhaseClock(prompt.say, incident_dir, clock)
     record_event(
         incident_dir,
@@ -322,24 +374,40 @@ def respond(
             "result": "started",
             "sources": list(sources),
             "actor": actor_name(config),
+            "dry_run": dry_run,
         },
     )
+    if dry_run:
+        prompt.say("DRY RUN: containment and notifications are shown and recorded, not run")
     with ticker.phase("contain"):
-        _contain(config, incident_dir, prompt, result)
+        _contain(config, incident_dir, prompt, result, dry_run)
     with ticker.phase("preserve"):
-        snap = take_snapshot(sources, out=incident_dir, last=last, fmt=fmt)
+        snap = take_snapshot(sources, out=incident_dir, last=last, since=since, fmt=fmt)
         result.snapshot_exit_code = snap.exit_code
         summary = snap.summary
         prompt.say(f"   bundle {snap.bundle}: {summary.get('counts', summary)}")
+        for warning in summary.get("warnings") or []:
+            prompt.say(f"   WARNING: {warning}")
     with ticker.phase("classify"):
         _classify(incident_dir, prompt, result)
     with ticker.phase("triage"):
-        _triage(incident_dir, config, prompt, result)
+        _triage(incident_dir, config, prompt, result, dry_run)
     with ticker.phase("convert"):
         _convert(
             incident_dir, Path(scenarios_dir) if scenarios_dir else None, suite, prompt, result
         )
     result.durations = dict(ticker.durations)
+    from incident_lab.incident_record import record_decision
+
+    record_decision(
+        incident_dir,
+        "respond",
+        clock() - began,
+        result="dry-run" if dry_run else "ok",
+        failure_mode=result.failure_mode,
+        severity=result.severity,
+        scenario_id=result.scenario_id,
+    )
     prompt.say("\nWhat remains (playbook §6, asynchronous):")
     for item in FOLLOW_UP:
         prompt.say("  - " + item.format(bundle=incident_dir, scenario=result.scenario_id))

@@ -1,13 +1,23 @@
-"""From matches to the blast-radius report: counts (pandas), affected actors, risk level.
+"""From matches to the blast-radius report: exposure and harm, counts (pandas), risk level.
 
-Risk bands (the highest band any count reaches wins; documented in
-docs/incident_lab.md). A session without an actor counts as one actor of its own,
-since it cannot be told apart from others:
+Two answers, each with its sessions, users and tenants:
+
+- ``exposure``: every matching session: it received the payload or a rewrite of
+  it (or made the harmful call at all);
+- ``harm``: the sessions where the harmful call actually happened (same tool and
+  attacker-controlled value, executed: not blocked, not failed), with the attempts
+  that were blocked or failed counted beside it.
+
+The risk level is computed from **harm**, not exposure: a thousand sessions that
+received the injection and ignored it are a detection story, thirty that executed
+it are the incident. Risk bands (the highest band any count reaches wins;
+documented in docs/incident_lab.md). A session without an actor counts as one actor
+of its own, since it cannot be told apart from others:
 
 ============  ======================================================
 level         when
 ============  ======================================================
-``none``      no session matches
+``none``      no session where the harm happened
 ``isolated``  one affected actor in one tenant
 ``localized`` 2-10 affected actors, all in one tenant
 ``moderate``  11-100 affected actors, or 2-5 tenants
@@ -39,9 +49,13 @@ def risk_level(actors: int, tenants: int) -> dict[str, Any]:
         "moderate": "11-100 actors or 2-5 tenants",
         "systemic": "more than 100 actors or more than 5 tenants",
     }
-    counts = f"{actors} affected actor(s) in {tenants} tenant(s)"
+    counts = f"{actors} harmed actor(s) in {tenants} tenant(s)"
     if actors == 0:
-        return {"level": "none", "reason": "no matching session", "bands": bands}
+        return {
+            "level": "none",
+            "reason": "no session where the harmful call executed",
+            "bands": bands,
+        }
     for level, max_actors, max_tenants in RISK_BANDS:
         if actors <= max_actors and tenants <= max_tenants:
             return {"level": level, "reason": f"{counts}: {bands[level]}", "bands": bands}
@@ -98,7 +112,7 @@ def aggregate(matches: list[Match], incident_sessions: list[str]) -> dict[str, A
             "model": m.model,
             "policy_hash": m.policy_hash,
             "started_at": m.started_at,
-            "executed": bool(m.tool_exact and m.tool_match and m.tool_match.endswith("(executed)")),
+            "executed": m.harm,
         }
         for m in matches
     ]
@@ -144,7 +158,29 @@ def aggregate(matches: list[Match], incident_sessions: list[str]) -> dict[str, A
             for _, row in per_actor.iterrows()
         ]
     own = set(incident_sessions)
+    harmed = frame[frame["executed"].astype(bool)]
+    harm_actors = int(harmed["actor_key"].nunique())
+    harm_tenants = int(harmed["tenant"].dropna().nunique()) or (1 if harm_actors else 0)
+    states: dict[str, int] = {}
+    for m in matches:
+        if m.tool_state is not None:
+            states[m.tool_state] = states.get(m.tool_state, 0) + 1
     return {
+        "exposure": {
+            "sessions": len(matches),
+            "users": actors,
+            "tenants": tenants,
+            "tenant_ids": sorted(str(t) for t in frame["tenant"].dropna().unique()),
+        },
+        "harm": {
+            "sessions": len(harmed),
+            "users": harm_actors,
+            "tenants": harm_tenants,
+            "tenant_ids": sorted(str(t) for t in harmed["tenant"].dropna().unique()),
+            "session_ids": sorted(str(s) for s in harmed["session_id"]),
+            "attempts_blocked": states.get("blocked", 0),
+            "attempts_failed": states.get("failed", 0),
+        },
         "summary": {
             "sessions": len(matches),
             "incident_sessions": sum(1 for m in matches if m.session_id in own),
@@ -162,5 +198,5 @@ def aggregate(matches: list[Match], incident_sessions: list[str]) -> dict[str, A
         "by_actor": _counts(frame, "actor_key", "actor"),
         "by_tenant": _counts(frame, "tenant", "tenant"),
         "affected_actors": affected,
-        "risk": risk_level(actors, tenants),
+        "risk": risk_level(harm_actors, harm_tenants),
     }

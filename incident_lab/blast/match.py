@@ -1,4 +1,13 @@
-"""Scoring one session against the incident's signature.
+"""Scoring one session against the incident's signature: exposure and harm, apart.
+
+Two questions, answered separately for every session:
+
+- **exposure**: did the session *receive* the payload or a rewrite of it (a
+  near-duplicate in its text, below), or make the harmful call at all?
+- **harm**: did the harmful call actually *happen*: the same tool with the
+  attacker-controlled argument value (an exact pattern with at least one argument),
+  executed: not blocked by a safeguard, and its tool result not an error. A call
+  that was blocked or failed is an attempt (``tool_state``), not harm.
 
 A session **matches** when its text holds a near-duplicate of the payload
 (estimated Jaccard similarity of the best window ``>= threshold``) or when it made
@@ -48,6 +57,7 @@ from incident_lab.blast.minhash import (
 )
 from incident_lab.blast.normalize import normalize
 from incident_lab.blast.signature import Signature, ToolPattern
+from incident_lab.incident_record import call_state
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -69,6 +79,8 @@ _CACHE_MAX_PART = 4096
 _CACHE_BUDGET_CHARS = 4_000_000
 # What an entry costs beyond its characters (string and dict overhead), in characters.
 _CACHE_ENTRY_CHARS = 128
+# Hashes of cacheable strings seen once (bounded: cleared when full).
+_SEEN_MAX = 200_000
 # Prefilter: a bit per bucket of a multiplicative hash of the payload shingles.
 _BUCKET_BITS = 20
 _BUCKET_MUL = np.uint64(0x9E3779B97F4A7C15)
@@ -93,6 +105,9 @@ class Match:
     safeguard_match: list[str]
     reasons: list[str]
     source: dict[str, Any] = field(default_factory=dict)
+    tool_state: str | None = None
+    exposure: bool = False
+    harm: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -111,6 +126,9 @@ class Match:
             "safeguard_match": self.safeguard_match,
             "reasons": self.reasons,
             "source": self.source,
+            "tool_state": self.tool_state,
+            "exposure": self.exposure,
+            "harm": self.harm,
         }
 
 
@@ -147,16 +165,36 @@ class _NormalizeCache:
     """``normalize`` of short strings, memoised within a bounded number of characters.
 
     Production sessions repeat a lot of text (tool outputs, canned replies, common
-    requests); normalising each distinct string once saves most of the work. The
-    cache is emptied whenever it would hold more than ``budget`` characters (each
-    entry counted with a fixed overhead, so many tiny strings are bounded too),
-    so memory stays flat however long the scan.
+    requests); normalising each distinct string once saves most of the work. A string
+    is cached from its second sighting on (its first only leaves its hash in a
+    bounded set), so text that never repeats costs no cache churn and is normalised
+    in one call per session (:func:`normalize_parts`). The cache is emptied whenever
+    it would hold more than ``budget`` characters (each entry counted with a fixed
+    overhead, so many tiny strings are bounded too), so memory stays flat however
+    long the scan.
     """
 
     def __init__(self, budget: int = _CACHE_BUDGET_CHARS) -> None:
         self.budget = budget
         self._map: dict[str, str] = {}
         self._chars = 0
+        self._seen: set[int] = set()
+
+    def get(self, text: str) -> str | None:
+        """The cached form of ``text``, or None."""
+        return self._map.get(text)
+
+    def repeated(self, text: str) -> bool:
+        """True from the second time ``text`` (a cacheable string) is seen."""
+        if len(text) > _CACHE_MAX_PART:
+            return False
+        key = hash(text)
+        if key in self._seen:
+            return True
+        if len(self._seen) >= _SEEN_MAX:
+            self._seen.clear()
+        self._seen.add(key)
+        return False
 
     def __call__(self, text: str) -> str:
         found = self._map.get(text)
@@ -174,14 +212,31 @@ class _NormalizeCache:
 
 
 def normalize_parts(parts: list[str], cache: Callable[[str], str] = normalize) -> str:
-    """``normalize("\\n".join(parts))``, computed part by part (so each part can be cached).
+    """``normalize("\\n".join(parts))``, computed in pieces (so repeated parts are cached).
 
     The two are equal: no step of :func:`~incident_lab.blast.normalize.normalize`
     looks across a newline (no decoder, token or invisible-character pattern matches
     one, every lookaround rejects or ignores it alike at a part's edge, NFKD
-    reorders nothing across it, and folding removes it).
+    reorders nothing across it, and folding removes it). With a
+    :class:`_NormalizeCache`, parts seen before come from it and every run of other
+    parts is normalised joined, in one call.
     """
-    return "".join([cache(p) for p in parts])
+    if not isinstance(cache, _NormalizeCache):
+        return "".join([cache(p) for p in parts])
+    out: list[str] = []
+    pending: list[str] = []
+    for part in parts:
+        hit = cache.get(part)
+        if hit is None and not cache.repeated(part):
+            pending.append(part)
+            continue
+        if pending:
+            out.append(normalize("\n".join(pending)))
+            pending = []
+        out.append(hit if hit is not None else cache(part))
+    if pending:
+        out.append(normalize("\n".join(pending)))
+    return "".join(out)
 
 
 def _nested(obj: Any, *keys: str) -> Any:
@@ -317,7 +372,14 @@ class Matcher:
 
     def _tool_match(
         self, steps: list[dict[str, Any]]
-    ) -> tuple[str | None, int | None, ToolPattern | None]:
+    ) -> tuple[str | None, str | None, ToolPattern | None]:
+        """The first call matching a harmful pattern: description, state and pattern.
+
+        The state is ``executed``, ``blocked`` (a safeguard blocked that step) or
+        ``failed`` (its tool result is an error); an executed match wins over an
+        earlier attempt that did not go through.
+        """
+        first: tuple[str | None, str | None, ToolPattern | None] = (None, None, None)
         for i, step in enumerate(steps):
             if step.get("type") != "tool_call":
                 continue
@@ -327,15 +389,12 @@ class Matcher:
                 if not tool_re.search(str(step.get("name", ""))):
                     continue
                 if all(k in args and r.search(_text(args[k])) for k, r in arg_res.items()):
-                    blocked = any(
-                        s.get("type") == "safeguard"
-                        and s.get("decision") == "block"
-                        and s.get("target_step") == i
-                        for s in steps
-                    )
-                    state = "blocked by a safeguard" if blocked else "executed"
-                    return f"step {i}: {pattern.describe()} ({state})", i, pattern
-        return None, None, None
+                    state = call_state(steps, i)
+                    if state == "executed":
+                        return f"step {i}: {pattern.describe()} ({state})", state, pattern
+                    if first[0] is None:
+                        first = (f"step {i}: {pattern.describe()} ({state})", state, pattern)
+        return first
 
     def _safeguard_matches(self, steps: list[dict[str, Any]]) -> list[str]:
         found = []
@@ -360,17 +419,50 @@ class Matcher:
 
     # -- the whole session ------------------------------------------------------------
 
+    def _prefilter(self, texts: list[str]) -> list[bool]:
+        """For normalised session texts at once: could each reach the threshold?
+
+        The bucket test of :meth:`normalized_payload_score`, vectorised over a batch:
+        one shingling of the joined bytes, one bitmap lookup, one ``reduceat``. A
+        shingle straddling two sessions can only add a count, so a session passes at
+        least whenever it would alone (then it is scored exactly).
+        """
+        data = [t.encode("utf-8") for t in texts]
+        sizes = np.fromiter((len(d) for d in data), dtype=np.int64, count=len(data))
+        if not sizes.any():
+            return [False] * len(texts)
+        joined = b"".join(data)
+        shingles = shingle_array(joined.decode("utf-8"))
+        hits = self._buckets[self._bucket_of(shingles)].astype(np.int64)
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        counts = np.add.reduceat(hits, np.minimum(starts, hits.size - 1))
+        counts[sizes == 0] = 0
+        return (counts / self._min_size >= self.threshold).tolist()
+
+    def score_many(self, trajs: list[dict[str, Any]]) -> list[Match | None]:
+        """:meth:`score` of each trajectory, with the payload prefilter run on all at once."""
+        if not self.forms:
+            return [self._score(t, None) for t in trajs]
+        texts = [normalize_parts(session_parts(t), self._normalize) for t in trajs]
+        return [
+            self._score(t, text if ok else None)
+            for t, text, ok in zip(trajs, texts, self._prefilter(texts), strict=True)
+        ]
+
     def score(self, traj: dict[str, Any]) -> Match | None:
         """Return the session's :class:`Match`, or None when it is not in the blast radius."""
+        text = normalize_parts(session_parts(traj), self._normalize) if self.forms else None
+        return self._score(traj, text)
+
+    def _score(self, traj: dict[str, Any], text: str | None) -> Match | None:
         steps = [s for s in traj.get("steps") or [] if isinstance(s, dict)]
-        if self.forms:
-            payload, form = self.normalized_payload_score(
-                normalize_parts(session_parts(traj), self._normalize)
-            )
+        if text is not None:
+            payload, form = self.normalized_payload_score(text)
         else:
             payload, form = 0.0, None
-        tool, _, pattern = self._tool_match(steps)
-        exact_tool = pattern is not None and pattern.exact
+        tool, state, pattern = self._tool_match(steps)
+        # "The same call" needs the attacker's argument value: a tool name alone is not it.
+        exact_tool = pattern is not None and pattern.exact and bool(pattern.arguments)
         if payload < self.threshold and not exact_tool:
             return None
         guards = self._safeguard_matches(steps)
@@ -409,4 +501,7 @@ class Matcher:
             safeguard_match=guards,
             reasons=reasons,
             source={k: source.get(k) for k in ("path", "line") if k in source},
+            tool_state=state if exact_tool else None,
+            exposure=True,
+            harm=exact_tool and state == "executed",
         )

@@ -14,7 +14,10 @@ spans, ...) go through :func:`incident_lab.readers.read_paths`.
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +29,8 @@ __all__ = ["MAX_REJECT_SAMPLES", "Partial", "check_trajectory", "scan_lines", "s
 
 #: Rejects kept in full in the result (all are counted).
 MAX_REJECT_SAMPLES = 100
+#: Sessions scored together (memory: this many parsed sessions at a time).
+BATCH = 256
 _EXCERPT = 200
 
 
@@ -89,6 +94,32 @@ def _score(
         out.matches.append(found)
 
 
+_GC_LOCK = threading.Lock()
+_GC_STATE = {"depth": 0, "was_enabled": True}
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while sessions are scanned (threads nest safely).
+
+    Parsed JSON holds no reference cycles, so reference counting frees every session as
+    soon as it is scored and memory stays flat; the collector would only re-traverse the
+    batch of live sessions again and again (a fifth of the scan's time).
+    """
+    with _GC_LOCK:
+        if _GC_STATE["depth"] == 0:
+            _GC_STATE["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _GC_STATE["depth"] += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_STATE["depth"] -= 1
+            if _GC_STATE["depth"] == 0 and _GC_STATE["was_enabled"]:
+                gc.enable()
+
+
 def scan_lines(
     matcher: Matcher,
     lines: Iterable[tuple[int, bytes | None, str | None]],
@@ -98,7 +129,17 @@ def scan_lines(
 
     Both engines call this, so they agree line for line.
     """
+    with _no_cyclic_gc():
+        return _scan_lines(matcher, lines, path)
+
+
+def _scan_lines(
+    matcher: Matcher,
+    lines: Iterable[tuple[int, bytes | None, str | None]],
+    path: str,
+) -> Partial:
     out = Partial()
+    batch: list[tuple[dict[str, Any], int]] = []
     for line_no, raw, problem in lines:
         if raw is None:
             out.reject(path, line_no, problem or "unreadable line")
@@ -107,7 +148,10 @@ def scan_lines(
             continue
         obj = exact_loads(raw)
         if obj is not MISSING and check_trajectory(obj) is None:
-            _score(matcher, obj, path, line_no, out)
+            batch.append((obj, line_no))
+            if len(batch) >= BATCH:
+                _score_batch(matcher, batch, path, out)
+                batch = []
             continue
         # The stdlib gives the verdict and the reject's wording.
         try:
@@ -119,8 +163,25 @@ def scan_lines(
         if problem is not None:
             out.reject(path, line_no, problem, _excerpt(raw))
             continue
-        _score(matcher, obj, path, line_no, out)
+        batch.append((obj, line_no))
+    _score_batch(matcher, batch, path, out)
     return out
+
+
+def _score_batch(
+    matcher: Matcher, batch: list[tuple[dict[str, Any], int]], path: str, out: Partial
+) -> None:
+    """Score a batch of sessions (the payload prefilter runs on all of them at once)."""
+    if not batch:
+        return
+    out.records += len(batch)
+    out.sessions += len(batch)
+    for (_obj, line_no), found in zip(
+        batch, matcher.score_many([obj for obj, _ in batch]), strict=True
+    ):
+        if found is not None:
+            found.source = {"path": path, "line": line_no}
+            out.matches.append(found)
 
 
 def _file_format(path: str, fmt: str | None) -> str:

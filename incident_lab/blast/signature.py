@@ -309,36 +309,61 @@ def _variants_of(scenario_id: str, scenarios_dir: Path | None) -> list[dict[str,
     return out
 
 
-def _incident_sessions(bundle: Any, wanted: list[str]) -> list[dict[str, Any]]:
-    trajs = list(bundle.iter_trajectories())
-    if wanted:
-        chosen = [t for t in trajs if t.get("session_id") in wanted]
-        missing = sorted(set(wanted) - {t.get("session_id") for t in chosen})
-        if missing:
-            raise UsageError(
-                f"session {missing[0]!r} is not in bundle {bundle.path}",
-                hint="see its trajectories.jsonl",
-            )
-        return chosen
-    labelled = [t for t in trajs if (t.get("labels") or {}).get("unsafe_steps")]
-    if labelled:
-        return labelled
+def _stream_sessions(bundle: Any, wanted: set[str], labelled: bool) -> list[dict[str, Any]]:
+    """The bundle's sessions in ``wanted`` (or labelled unsafe), parsing no other line."""
+    from incident_lab.incident_record import read_sessions
+
+    return read_sessions(bundle.path, wanted, labelled=labelled)
+
+
+def _count_sessions(bundle: Any) -> int:
+    with open(bundle.path / "trajectories.jsonl", "rb") as fh:
+        return sum(1 for line in fh if line.strip())
+
+
+def _incident_sessions(
+    bundle: Any, wanted: list[str]
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The incident's trajectories and, per session, its classification (when known).
+
+    Order of preference: ``--session``; sessions labelled unsafe; the incident record's
+    sessions (``followup/incident.json``, or derived from the classification); the
+    only session of a one-session bundle.
+    """
+    from incident_lab.incident_record import current_record
+
+    classified: dict[str, dict[str, Any]] = {}
     classification = bundle.path / "followup" / "classification.json"
     if classification.is_file():
         try:
             doc = json.loads(classification.read_text("utf-8"))
         except (ValueError, UnicodeDecodeError):
             raise InputError("not valid JSON", path=str(classification)) from None
-        flagged = {s.get("session_id") for s in doc.get("sessions") or [] if s.get("top")}
-        chosen = [t for t in trajs if t.get("session_id") in flagged]
-        if chosen:
-            return chosen
-    if len(trajs) == 1:
-        return trajs
+        classified = {
+            str(c.get("session_id")): c for c in doc.get("sessions") or [] if c.get("top")
+        }
+    if wanted:
+        chosen = _stream_sessions(bundle, set(wanted), labelled=False)
+        missing = sorted(set(wanted) - {str(t.get("session_id")) for t in chosen})
+        if missing:
+            raise UsageError(
+                f"session {missing[0]!r} is not in bundle {bundle.path}",
+                hint="see its trajectories.jsonl, or the sessions in followup/incident.json",
+            )
+        return chosen, classified
+    record_ids = {str(s["session_id"]) for s in current_record(bundle.path).get("sessions") or []}
+    found = _stream_sessions(bundle, record_ids, labelled=True)
+    labelled = [t for t in found if (t.get("labels") or {}).get("unsafe_steps")]
+    if labelled:
+        return labelled, classified
+    if found:
+        return found, classified
+    if _count_sessions(bundle) == 1:
+        return list(bundle.iter_trajectories()), classified
     raise UsageError(
-        f"cannot tell which of the {len(trajs)} sessions in {bundle.path} is the incident: "
-        "none is labelled unsafe and no classification marks one",
-        hint="pass --session ID, or run 'incident_lab classify' on the bundle first",
+        f"cannot tell which sessions in {bundle.path} are the incident: none is labelled "
+        "unsafe and no classification flags one",
+        hint="run 'incident_lab classify " + str(bundle.path) + "' first, or pass --session ID",
     )
 
 
@@ -348,9 +373,11 @@ def signature_from_bundle(
     """Extract the signature of an evidence bundle's incident session(s).
 
     The incident sessions are ``sessions`` if given, else those labelled unsafe,
-    else those ``followup/classification.json`` flags, else the only session.
-    Each is turned into an (unredacted) scenario in memory and their signatures
-    are merged.
+    else the incident record's (``followup/incident.json``: the flagged sessions of the
+    confirmed mode and severity), else the only session. Each is turned into an
+    (unredacted) scenario in memory, reusing its classification, and their
+    signatures are merged. A session no scenario can be made from is skipped when
+    others can; the error names it when none can.
 
     Raises:
         InputError: not a bundle, or unreadable.
@@ -361,14 +388,30 @@ def signature_from_bundle(
 
     bundle = load_bundle(directory)
     merged: Signature | None = None
-    for traj in _incident_sessions(bundle, list(sessions or [])):
-        scenario, _ = scenario_from_trajectory(traj, redact=False)
-        sig = signature_from_scenario(
-            scenario,
-            variants=_variants_of(str(scenario["id"]), scenarios_dir),
-            source={"kind": "bundle", "path": str(bundle.path)},
-            incident=bundle.incident_id,
-        )
+    trajs, classified = _incident_sessions(bundle, list(sessions or []))
+    failures: list[str] = []
+    guessed: list[PayloadEntry] = []
+    for traj in trajs:
+        sid = str(traj.get("session_id"))
+        try:
+            scenario, _ = scenario_from_trajectory(
+                traj, redact=False, classification=classified.get(sid)
+            )
+            sig = signature_from_scenario(
+                scenario,
+                variants=_variants_of(str(scenario["id"]), scenarios_dir),
+                source={"kind": "bundle", "path": str(bundle.path)},
+                incident=bundle.incident_id,
+            )
+        except UsageError as exc:
+            failures.append(f"session {sid}: {exc.message}")
+            continue
+        if (scenario.get("payload") or {}).get("method") == "last_user_turn":
+            # No instruction found in this session (an encoded payload): the builder fell
+            # back to the user's own question, which every benign session asks too.
+            # Use it only if no incident session shows a real payload.
+            guessed.extend(p for p in sig.payloads if p.name.split("/")[0] == "payload")
+            sig.payloads = [p for p in sig.payloads if p.name.split("/")[0] != "payload"]
         if merged is None:
             merged = sig
             continue
@@ -377,7 +420,16 @@ def signature_from_bundle(
         merged.payloads += [p for p in sig.payloads if p.normalized not in known]
         merged.tools += [t for t in sig.tools if t not in merged.tools]
         merged.safeguards += [s for s in sig.safeguards if s not in merged.safeguards]
-    assert merged is not None  # _incident_sessions never returns an empty list
+    if merged is not None and not merged.payloads:
+        merged.payloads = list({p.normalized: p for p in guessed}.values())
+    if merged is None:
+        raise UsageError(
+            f"no signature can be made from the incident session(s) of {bundle.path}: "
+            + (failures[0] if failures else "none found"),
+            hint="pass --session ID of a session whose harmful step is flagged "
+            "(see 'incident_lab classify " + str(bundle.path) + " --json'), "
+            "or label it (labels.unsafe_steps) before the snapshot",
+        )
     return merged
 
 

@@ -2,7 +2,8 @@
 
 Each session's user text becomes a set of word 3-gram shingles (digits masked, so
 "order 1234" and "order 9876" match). Candidate pairs come from MinHash banding
-(so a bundle of thousands of sessions is not compared pair by pair) and are kept
+with the one MinHash/LSH implementation, :mod:`incident_lab.blast.minhash` (so a
+bundle of thousands of sessions is not compared pair by pair) and are kept
 when their exact Jaccard similarity reaches :data:`SIMILARITY`. Clusters with at
 least :data:`MIN_ACTORS` distinct actors are reported; the weight is high only
 when the cluster also shows risk (safeguard decisions, refusals, override phrases,
@@ -28,14 +29,6 @@ MIN_ACTORS = 5
 _MIN_TOKENS = 8
 _PERMS = 32
 _BANDS = 16  # 2 rows per band: pairs at Jaccard 0.5 collide with probability ~0.99
-_PRIME = (1 << 61) - 1
-_COEFFS = [
-    (
-        int.from_bytes(hashlib.sha256(f"a{i}".encode()).digest()[:8], "big") % _PRIME or 1,
-        int.from_bytes(hashlib.sha256(f"b{i}".encode()).digest()[:8], "big") % _PRIME,
-    )
-    for i in range(_PERMS)
-]
 _TOKEN = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 
 
@@ -52,11 +45,14 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
-def _minhash(items: set[str]) -> list[int]:
-    hashes = [
-        int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big") for s in items
-    ]
-    return [min((a * h + b) % _PRIME for h in hashes) for a, b in _COEFFS]
+def _shingle_ids(items: set[str]) -> Any:
+    """Word shingles as stable 64-bit integers (the input :class:`MinHasher` signs)."""
+    import numpy as np
+
+    return np.array(
+        [int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big") for s in items],
+        dtype=np.uint64,
+    )
 
 
 def _actor(traj: dict[str, Any]) -> str:
@@ -102,23 +98,18 @@ def coordinated_payloads(trajectories: list[dict[str, Any]]) -> dict[str, list[S
             i = parent[i]
         return i
 
-    buckets: dict[tuple[int, tuple[int, ...]], list[int]] = defaultdict(list)
-    rows = _PERMS // _BANDS
-    for i, items in enumerate(sets):
-        if items:
-            sig = _minhash(items)
-            for band in range(_BANDS):
-                buckets[(band, tuple(sig[band * rows : (band + 1) * rows]))].append(i)
-    checked: set[tuple[int, int]] = set()
-    for members in buckets.values():
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                i, j = members[x], members[y]
-                if (i, j) in checked or find(i) == find(j):
-                    continue
-                checked.add((i, j))
-                if jaccard(sets[i], sets[j]) >= SIMILARITY:
-                    parent[find(i)] = find(j)
+    from incident_lab.blast.minhash import LSHIndex, MinHasher
+
+    hasher, index = MinHasher(num_perm=_PERMS), LSHIndex(_BANDS, _PERMS // _BANDS)
+    signatures = {i: hasher.signature(_shingle_ids(items)) for i, items in enumerate(sets) if items}
+    for i, sig in signatures.items():
+        index.insert(i, sig)
+    for i, sig in signatures.items():
+        for j in sorted(index.query(sig)[0]):
+            if j <= i or find(i) == find(j):
+                continue
+            if jaccard(sets[i], sets[j]) >= SIMILARITY:
+                parent[find(i)] = find(j)
     clusters: dict[int, list[int]] = defaultdict(list)
     for i in range(len(trajectories)):
         if sets[i]:

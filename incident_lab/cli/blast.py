@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +16,27 @@ __all__ = ["blast_radius"]
 
 def _print_summary(result: dict[str, Any], written: Path | None) -> None:
     s, scanned, risk = result["summary"], result["scanned"], result["risk"]
+    exposure, harm = result["exposure"], result["harm"]
     click.echo(
-        f"incident {result['incident']}: {s['sessions']} matching session(s) "
-        f"({s['new_sessions']} beyond the incident's own) in {scanned['sessions']} scanned"
+        f"incident {result['incident']}: {scanned['sessions']} session(s) scanned, "
+        f"{s['incident_sessions']} of them the incident's own"
     )
-    click.echo(f"risk: {risk['level'].upper()} ({risk['reason']})")
+    click.echo(
+        f"exposure: {exposure['sessions']} session(s) received the payload or a rewrite of it "
+        f"({exposure['users']} user(s), {exposure['tenants']} tenant(s))"
+    )
+    click.echo(
+        f"harm: {harm['sessions']} session(s) where the harmful call executed "
+        f"({harm['users']} user(s), {harm['tenants']} tenant(s)"
+        + (f": {', '.join(harm['tenant_ids'][:10])}" if harm["tenant_ids"] else "")
+        + f"); attempts blocked {harm['attempts_blocked']}, failed {harm['attempts_failed']}"
+    )
+    click.echo(f"risk (from harm): {risk['level'].upper()} ({risk['reason']})")
     if s["sessions"]:
-        click.echo(
-            f"affected: {s['actors']} actor(s), {s['tenants']} tenant(s); "
-            f"first seen {s['first_seen']}, last seen {s['last_seen']}; "
-            f"harmful call executed in {s['harmful_calls_executed']}"
-        )
+        click.echo(f"first seen {s['first_seen']}, last seen {s['last_seen']}")
     for m in result["matches"][:20]:
         own = " [incident]" if m["incident_session"] else ""
+        own += " [HARM]" if m["harm"] else f" [{m['tool_state']}]" if m["tool_state"] else ""
         click.echo(
             f"  {m['score']:.2f}  {m['session_id']}{own}  {m['actor']}@{m['tenant']}  {m['started_at']}"
         )
@@ -75,7 +84,7 @@ def _print_summary(result: dict[str, Any], written: Path | None) -> None:
     "sessions",
     multiple=True,
     metavar="ID",
-    help="The bundle's incident session(s), if not labelled.",
+    help="The bundle's incident session(s) (default: followup/incident.json's, else the labelled ones).",
 )
 @click.option("--format", "fmt", metavar="F", help="Force the log format (local engine).")
 @click.option(
@@ -115,14 +124,17 @@ def blast_radius(
 ) -> None:
     """Find the sessions in production logs that match the incident's signature.
 
-    A session matches when it holds a near-duplicate of the attack payload
-    (MinHash over shingles of normalised text: base64/hex/URL/binary/Morse
-    decoded, homoglyphs, zero-width and tag characters, leetspeak, spacing and
-    case undone; ROT13/Caesar/reversed forms indexed) or makes the same harmful
-    tool call; repeating the incident's safeguard decision adds to its score.
-    Prints counts by day, model version, policy hash, actor and tenant, the
-    affected actors, first/last seen and a risk level (isolated, localized,
-    moderate, systemic). Exit 5 when some log lines were rejected.
+    Two answers, each with sessions, users and tenants. Exposure: sessions
+    that received the payload or a rewrite of it (MinHash over shingles of
+    normalised text: base64/hex/URL/binary/Morse decoded, homoglyphs,
+    zero-width and tag characters, leetspeak, spacing and case undone;
+    ROT13/Caesar/reversed forms indexed). Harm: sessions where the harmful
+    call happened (same tool, the attacker-controlled value, executed: not
+    blocked, not failed). The risk level (isolated, localized, moderate,
+    systemic) comes from harm. With a bundle, the incident sessions are those
+    of its incident record (followup/incident.json). Also prints counts by day,
+    model version, policy hash and tenant, first/last seen. Exit 5 when some
+    log lines were rejected.
 
     \b
     Example:
@@ -145,6 +157,7 @@ def blast_radius(
             f"--format {fmt} only applies to --engine local (the dask engine reads native JSONL)",
             hint="drop --engine dask, or convert the logs with 'incident_lab snapshot' first",
         )
+    began = time.monotonic()
     signature = load_signature(incident, sessions=list(sessions), scenarios_dir=scenarios_dir)
     say = (lambda msg: click.echo(msg, err=True)) if progress_enabled() else None
     result = run_search(
@@ -167,6 +180,20 @@ def blast_radius(
     if target is None and signature.source.get("kind") == "bundle":
         target = Path(signature.source["path"]) / "followup"
     written = write_result(result, target) if target is not None else None
+    if signature.source.get("kind") == "bundle":
+        from incident_lab.incident_record import record_decision
+
+        record_decision(
+            Path(signature.source["path"]),
+            "blast-radius",
+            time.monotonic() - began,
+            exposure_sessions=result["exposure"]["sessions"],
+            harm_sessions=result["harm"]["sessions"],
+            harm_users=result["harm"]["users"],
+            harm_tenants=result["harm"]["tenants"],
+            risk=result["risk"]["level"],
+            scanned_sessions=result["scanned"]["sessions"],
+        )
     if as_json:
         echo_json(result)
     else:

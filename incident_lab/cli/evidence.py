@@ -57,6 +57,8 @@ def _print_summary(summary: dict[str, object]) -> None:
         click.echo(f"models: {shown}")
     if summary["signed"]:
         click.echo("signed: manifest.sig")
+    for warning in summary.get("warnings") or []:  # type: ignore[attr-defined]
+        click.echo(f"warning: {warning}", err=True)
 
 
 @click.command()

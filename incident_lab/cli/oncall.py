@@ -10,6 +10,7 @@ import click
 from incident_lab.cli.app import echo_json
 from incident_lab.errors import (
     EXIT_CHECK_FAILED,
+    CheckFailed,
     ExternalError,
     InputError,
     PartialResult,
@@ -173,7 +174,11 @@ def confirm(
       incident_lab confirm --from /var/log/agent/live.jsonl --incident incident_2026-02-01T12-00-00Z
       incident_lab confirm --from /var/log/agent/ --since 2026-02-01T12:04:00Z --json
     """
-    from incident_lab.adapters.confirm import confirm_containment, containment_time
+    from incident_lab.adapters.confirm import (
+        confirm_containment,
+        containment_state,
+        containment_time,
+    )
     from incident_lab.adapters.contain import actor_name, record_event
 
     if since is None and incident is None:
@@ -181,7 +186,26 @@ def confirm(
             "give --since TIME or --incident DIR",
             hint="the containment time: e.g. --since 15m, or the incident directory of 'contain'",
         )
-    when = _parse_since(since) if since else containment_time(Path(incident or ""))
+    undone: list[str] = []
+    if incident:
+        undone = [str(e.get("action")) for e in containment_state(Path(incident)).undone]
+    if since:
+        when = _parse_since(since)
+    else:
+        try:
+            when = containment_time(Path(incident or ""))
+        except CheckFailed:
+            record_event(
+                Path(incident or ""),
+                {
+                    "phase": "contain",
+                    "kind": "confirm",
+                    "actor": actor_name(),
+                    "result": "not-in-effect",
+                    "undone": undone,
+                },
+            )
+            raise
     report = confirm_containment(list(sources), when, fmt)
     if report.read == 0:
         # An empty file or directory proves nothing: never say HOLDING on no evidence.
@@ -198,6 +222,7 @@ def confirm(
                 "kind": "confirm",
                 "actor": actor_name(),
                 "result": "holding" if report.holding else "not-holding",
+                "undone": undone,
                 **report.to_dict(),
             },
         )
@@ -212,6 +237,8 @@ def confirm(
             f"{sum(report.tool_calls.values())} tool call(s), {sum(report.safeguard_decisions.values())} safeguard decision(s) "
             f"({report.read} records read, {report.rejected} rejected)"
         )
+        if undone:
+            click.echo(f"  note: undone since, so not in effect: {', '.join(undone)}")
         for tool, n in report.tool_calls.items():
             click.echo(f"  tool {tool}: {n}")
         for key, n in report.safeguard_decisions.items():
@@ -372,6 +399,16 @@ def _preflight(sources: list[str], *, fmt: str | None, suite: str, out: str | No
 @click.option(
     "--last", type=click.IntRange(min=1), help="Preserve only the N most recent sessions."
 )
+@click.option(
+    "--since",
+    metavar="WHEN",
+    help="Preserve sessions started within a duration (2h) or after an RFC 3339 time.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show and record what containment and notifications would do; run and send nothing.",
+)
 @click.option("--format", "fmt", metavar="F", help="Force a reader (default: auto-detect).")
 @click.option(
     "--scenarios-dir",
@@ -400,6 +437,8 @@ def respond(
     sources: tuple[str, ...],
     out: str | None,
     last: int | None,
+    since: str | None,
+    dry_run: bool,
     fmt: str | None,
     scenarios_dir: str | None,
     suite: str,
@@ -410,13 +449,15 @@ def respond(
     """Walk the ten-minute playbook with a phase clock, every step in the timeline.
 
     Contain (configured actions, each confirmed) -> preserve (snapshot) -> classify
-    (suggestions; you pick mode and severity) -> triage & notify (ticket, routing) ->
-    convert (scenario + release-gate suite), then the follow-up list.
+    (suggestions; you pick mode and severity, recorded in followup/incident.json) ->
+    triage & notify (ticket and page from that record, routing) -> convert
+    (scenario + release-gate suite), then the follow-up list. --dry-run shows
+    what containment and notifications would do and records it; nothing runs.
 
     \b
     Example:
-      incident_lab respond --from /var/log/agent/sessions.jsonl --last 500
-      incident_lab respond --from drill.jsonl --yes --out incident_drill
+      incident_lab respond --from /var/log/agent/sessions.jsonl --since 2h
+      incident_lab respond --from drill.jsonl --yes --dry-run --out incident_drill
     """
     from incident_lab.adapters.config import load_config
     from incident_lab.adapters.respond import Prompter
@@ -440,9 +481,11 @@ def respond(
         prompt=prompter,
         out=out,
         last=last,
+        since=since,
         fmt=fmt,
         scenarios_dir=scenarios_dir,
         suite=suite,
+        dry_run=dry_run,
     )
     if as_json:
         echo_json(result.to_dict())

@@ -164,6 +164,11 @@ def add(
     )
     for message in result.messages:
         click.echo(f"note: {message}", err=True)
+    if inferred := [t["name"] for t in result.scenario["context"]["tools"] if t.get("inferred")]:
+        names = ", ".join(inferred)
+        click.echo(
+            f"note: tools inferred from the recorded calls: {names} (inferred: true)", err=True
+        )
     if as_json:
         echo_json(result.to_dict())
     else:

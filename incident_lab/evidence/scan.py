@@ -160,11 +160,20 @@ class SourceScan:
         fmt: Its reader name (already detected or forced).
         max_line_bytes: Lines longer than this are rejected without being held.
         on_bytes: Progress callback, bytes read so far per chunk.
+        together: More files read with this one (a reader's ``read_group``: OTLP spans
+            and logs in separate files); their records count as this file's.
     """
 
     def __init__(
-        self, path: str, fmt: str, *, max_line_bytes: int, on_bytes: ByteCallback | None = None
+        self,
+        path: str,
+        fmt: str,
+        *,
+        max_line_bytes: int,
+        on_bytes: ByteCallback | None = None,
+        together: tuple[str, ...] = (),
     ) -> None:
+        self.together = together
         self.path = path
         self.fmt = fmt
         self.max_line_bytes = max_line_bytes
@@ -183,7 +192,8 @@ class SourceScan:
     # -- other formats: through read_paths ------------------------------------------
     def _scan_generic(self) -> Iterator[Record | Candidate]:
         self.size, self.sha256 = hash_file(self.path, self._on_bytes)
-        for fmt, record in read_paths([self.path], self.fmt, max_line_bytes=self.max_line_bytes):
+        paths = [self.path, *self.together]
+        for fmt, record in read_paths(paths, self.fmt, max_line_bytes=self.max_line_bytes):
             if record.trajectory is not None:
                 yield Candidate(record.trajectory, None, record.path, record.line, fmt)
             else:

@@ -53,6 +53,45 @@ __all__ = ["SnapshotResult", "take_snapshot"]
 
 ProgressCallback = Callable[[int, int], None]
 _INCIDENT_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
+# --last edge check: a session "looks flagged" when its raw line labels unsafe steps or
+# holds a safeguard decision that stopped or flagged something (no parse needed).
+_FLAGGED = re.compile(
+    rb'"unsafe_steps": ?\[ ?\d|"decision": ?"(?:block|flag|escalate|redact)"|"verdict": ?"unsafe"'
+)
+#: The oldest 1/N of a --last window is its edge.
+_EDGE_SHARE = 10
+#: At most this many edge sessions are classified (about 10 ms each).
+_EDGE_CLASSIFY_MAX = 100
+
+
+def _classified_edge(objs: list[dict[str, Any]]) -> list[str]:
+    """``session: mode SEV-1`` for the edge sessions the classifier rates SEV-1 (active
+    harm; lower levels are too common in ordinary traffic to mean an attack is cut)."""
+    if not objs:
+        return []
+    from incident_lab.classify import classify_many
+
+    out = []
+    for c in classify_many(objs):
+        level = c.severity.level if c.severity else None
+        if c.top and level == "SEV-1":
+            out.append(f"{c.session_id}: {c.top} {level}")
+    return out
+
+
+def _edge_warning(at_edge: int, flagged: int, edge: int, kept: int, starts: list[Any]) -> str:
+    """The --last edge warning, with a --since that doubles the window back in time."""
+    since = "a time before the first incident"
+    try:
+        oldest, newest = (datetime.fromisoformat(str(t).replace("Z", "+00:00")) for t in starts)
+        since = to_rfc3339(oldest - (newest - oldest))
+    except (TypeError, ValueError):
+        pass
+    return (
+        f"{at_edge} of the {flagged} flagged-looking session(s) kept by --last are among its "
+        f"{edge} oldest of {kept}: more may sit just before the window; "
+        f"re-run with --since {since} (or a larger --last)"
+    )
 
 
 @dataclass
@@ -83,6 +122,7 @@ class _Collection:
         self.heap = LastN(selection.last) if selection.last else None
         self.read = self.accepted = self.rejected = self.filtered_out = 0
         self.policy_hashes: dict[str, int] = {}
+        self.warnings: list[str] = []
 
     def reject(self, record: Record, fmt: str) -> None:
         self.rejected += 1
@@ -104,8 +144,17 @@ class _Collection:
         if self.heap is None:
             return
         self.filtered_out += self.heap.evicted
-        for raw, path, line, fmt, native in self.heap.oldest_first():
+        kept = list(self.heap.oldest_first())
+        edge = max(1, len(kept) // _EDGE_SHARE)
+        flagged = [i for i, item in enumerate(kept) if _FLAGGED.search(item[0])]
+        starts: list[Any] = []
+        edge_objs: list[dict[str, Any]] = []
+        for i, (raw, path, line, fmt, native) in enumerate(kept):
             obj = fast_loads(raw)
+            if i == 0 or i == len(kept) - 1:
+                starts.append(obj.get("started_at") if isinstance(obj, dict) else None)
+            if i < min(edge, _EDGE_CLASSIFY_MAX) and isinstance(obj, dict):
+                edge_objs.append(obj)
             fast = obj is not MISSING
             if not fast:
                 try:
@@ -114,6 +163,20 @@ class _Collection:
                     self.reject(Record(path, line, reason=TOO_DEEP, excerpt=excerpt_of(raw)), fmt)
                     continue
             self.keep(Candidate(obj, raw, path, line, fmt, fast), native=native)
+        if not self.heap.evicted:
+            return
+        at_edge = [i for i in flagged if i < edge]
+        if at_edge:
+            self.warnings.append(_edge_warning(len(at_edge), len(flagged), edge, len(kept), starts))
+            return
+        # Production logs rarely label anything: ask the classifier about the edge only.
+        suspicious = _classified_edge(edge_objs)
+        if suspicious:
+            self.warnings.append(
+                f"the classifier rates {len(suspicious)} of the {len(edge_objs)} oldest sessions "
+                f"kept by --last SEV-1 (e.g. {suspicious[0]}): "
+                + _edge_warning(0, 0, edge, len(kept), starts).split(": ", 1)[1]
+            )
 
     def keep(self, cand: Candidate, *, native: bool) -> None:
         """Validate and write a selected record, from its exact (stdlib-equal) parse."""
@@ -292,6 +355,7 @@ def take_snapshot(
     with StagedBundle(dest) as stage:
         run = _Collection(selection, stage.writer(TRAJECTORIES), stage.writer(REJECTS))
         source_rows = []
+        read_with = _read_together(files)
         for path, name in files:
             if name is None:
                 size, digest = hash_file(path, on_bytes)
@@ -302,7 +366,14 @@ def take_snapshot(
                 )
                 source_rows.append(_source_row(path, "unknown", size, digest, 1))
                 continue
-            scan = SourceScan(path, name, max_line_bytes=max_line_bytes, on_bytes=on_bytes)
+            group = read_with.get(path, (path,))
+            if group[0] != path:  # read with its group's first file, which counts its records
+                size, digest = hash_file(path, on_bytes)
+                source_rows.append(_source_row(path, name, size, digest, 0))
+                continue
+            scan = SourceScan(
+                path, name, max_line_bytes=max_line_bytes, on_bytes=on_bytes, together=group[1:]
+            )
             for item in scan:
                 run.read += 1
                 if isinstance(item, Candidate):
@@ -383,6 +454,7 @@ def take_snapshot(
         "rejects": str(bundle / REJECTS) if run.rejected else None,
         "signed": private_key is not None,
         "exit_code": exit_code,
+        "warnings": run.warnings,
     }
     return SnapshotResult(bundle, summary, exit_code, manifest)
 
@@ -411,6 +483,16 @@ def _timeline_with_snapshot(
     last = events[-1]
     sealed = seal_event(event, int(last["seq"]) + 1, str(last["sha256"]))
     return events[0], prior + encode_event(sealed)
+
+
+def _read_together(files: list[tuple[str, str | None]]) -> dict[str, tuple[str, ...]]:
+    """Each file whose reader reads several files at once (``read_group``) -> its group."""
+    groups: dict[str, list[str]] = {}
+    readers = get_readers()
+    for path, name in files:
+        if name is not None and callable(getattr(readers[name], "read_group", None)):
+            groups.setdefault(name, []).append(path)
+    return {path: tuple(group) for group in groups.values() for path in group}
 
 
 def _source_row(path: str, fmt: str, size: int, digest: str, records: int) -> dict[str, Any]:

@@ -97,6 +97,10 @@ def read_paths(
 ) -> Iterator[tuple[str, Record]]:
     """Yield ``(format, record)`` for every record of every file under ``paths``.
 
+    Files of a format whose reader has ``read_group(paths, *, max_line_bytes)`` (the
+    OTLP readers: a collector writes spans and logs to separate files, rotation
+    splits them further) are read together, so that sessions spanning files are whole.
+
     Args:
         paths: Files or directories.
         fmt: Force one reader for every file; auto-detect per file when None.
@@ -109,6 +113,7 @@ def read_paths(
     readers = get_readers()
     if fmt is not None and fmt not in readers:
         raise UsageError(f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(readers)))
+    grouped = _groups(paths, fmt, readers)
     explicit = {str(Path(p)) for p in paths}
     for path in expand_paths(paths):
         if fmt is None and str(Path(path)) not in explicit:
@@ -120,5 +125,26 @@ def read_paths(
                 continue
         else:
             name = fmt or detect_format(path)
-        for record in readers[name].read(path, max_line_bytes=max_line_bytes):
+        if path in grouped.get(name, ()):
+            if grouped[name][0] != path:
+                continue  # read with its group, at the group's first file
+            records = readers[name].read_group(grouped[name], max_line_bytes=max_line_bytes)  # type: ignore[attr-defined]
+        else:
+            records = readers[name].read(path, max_line_bytes=max_line_bytes)
+        for record in records:
             yield name, record
+
+
+def _groups(paths: list[str], fmt: str | None, readers: dict[str, Reader]) -> dict[str, list[str]]:
+    """The files of each format whose reader reads several files at once (``read_group``)."""
+    grouped: dict[str, list[str]] = {}
+    if not any(callable(getattr(r, "read_group", None)) for r in readers.values()):
+        return grouped
+    for path in expand_paths(paths):
+        try:
+            name = fmt or detect_format(path)
+        except InputError:
+            continue
+        if callable(getattr(readers[name], "read_group", None)):
+            grouped.setdefault(name, []).append(path)
+    return grouped

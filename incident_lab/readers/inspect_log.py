@@ -4,6 +4,10 @@ Reads the files directly; inspect-ai does not need to be installed.
 
 - ``.eval``: a zip holding ``header.json`` (or ``_journal/start.json`` while a run is
   in progress) with the ``eval`` spec, and one ``samples/<id>_epoch_<n>.json`` per sample.
+  Members may be stored, deflated or zstd-compressed (method 93, Inspect's default since
+  2025; decompressed with ``zstandard``), always in chunks and refused once they expand
+  past the member limit. Any other method, or a damaged ``header.json``, is a reject
+  with the reason.
 - ``.json``: one object with ``version``, ``eval``, ``plan``, ``results`` and ``samples``.
 
 Each sample's ``messages`` (system/user/assistant/tool chat messages) become steps;
@@ -16,6 +20,7 @@ Rejects name the zip member (or ``samples[i]``) in ``entry``.
 from __future__ import annotations
 
 import json
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -58,6 +63,11 @@ class InspectReader:
     name = _FMT
     description = "Inspect AI eval logs (.eval zip or .json), one trajectory per sample"
 
+    def __init__(self, max_member_bytes: int | None = None) -> None:
+        """Args: max_member_bytes: refuse a zip member that expands past this many bytes
+        (default: the larger of ``max_line_bytes`` and :data:`MIN_ENTRY_BYTES`)."""
+        self.max_member_bytes = max_member_bytes
+
     def sniff(self, path: str, head: bytes) -> float:
         """Sure for a zip with Inspect members; fairly sure for a JSON log with ``eval``/``samples``."""
         if head.startswith(b"PK\x03\x04"):
@@ -73,9 +83,14 @@ class InspectReader:
     def read(self, path: str, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
         """Yield one record per sample; a corrupt zip is one reject for the file."""
         with open_binary(path) as fh:
-            magic = fh.read(4)
+            try:
+                magic = fh.read(4)
+            except (OSError, EOFError, zlib.error) as exc:
+                yield Record(path, 1, reason=f"compressed stream is corrupt or truncated: {exc}")
+                return
         if magic == b"PK\x03\x04" or path.endswith(".eval"):
-            yield from self._read_zip(path, max(max_line_bytes, MIN_ENTRY_BYTES))
+            limit = self.max_member_bytes or max(max_line_bytes, MIN_ENTRY_BYTES)
+            yield from self._read_zip(path, limit)
             return
         for line_no, obj, reject in iter_json_documents(path, max_line_bytes=max_line_bytes):
             if reject is not None:
@@ -106,14 +121,18 @@ class InspectReader:
                         loaded, problem = _load_member(archive, member, limit)
                         if isinstance(loaded, dict):
                             header = loaded
-                            header_problem = None
                             break
                         header_problem = f"{member}: {problem or 'not a JSON object'}"
+                        if member == "header.json":
+                            # The log's own summary is damaged: a reject of its own; the
+                            # samples are still read (with the journal's header if any).
+                            yield Record(path, None, reason=header_problem, entry=member)
                 samples = sorted(
                     n for n in names if n.startswith("samples/") and n.endswith(".json")
                 )
-                if not samples and not header:
-                    yield Record(path, None, reason="zip holds no Inspect header or samples")
+                if not samples and not header and "header.json" not in names:
+                    reason = header_problem or "zip holds no Inspect header or samples"
+                    yield Record(path, None, reason=reason)
                 for member in samples:
                     sample, problem = _load_member(archive, member, limit)
                     if problem is not None:
@@ -122,24 +141,107 @@ class InspectReader:
                     yield _record(path, member, header, header_problem, sample)
 
 
+#: Zip compression methods this reader decompresses (zstd is Inspect's default).
+SUPPORTED_METHODS = {
+    zipfile.ZIP_STORED: "stored",
+    zipfile.ZIP_DEFLATED: "deflate",
+    zipfile.ZIP_BZIP2: "bzip2",
+    zipfile.ZIP_LZMA: "lzma",
+    93: "zstd",
+}
+_CHUNK = 1 << 20
+_LOCAL_HEADER = struct.Struct("<4s5H3I2H")
+
+
 def _load_member(archive: zipfile.ZipFile, member: str, limit: int) -> tuple[Any, str | None]:
     """Read and parse one zip member; ``(None, reason)`` when it cannot be."""
     try:
-        info = archive.getinfo(member)
-        if info.file_size > limit:
-            return None, f"member is {info.file_size:,} bytes, over the {limit:,}-byte limit"
-        with archive.open(info) as fh:
-            data = fh.read()
-    except NotImplementedError as exc:
-        return None, f"unsupported zip compression ({exc}); re-save with `inspect log convert`"
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, KeyError) as exc:
+        data, problem = _member_bytes(archive, archive.getinfo(member), limit)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, KeyError, ValueError) as exc:
         return None, f"corrupt zip member: {exc}"
+    if problem is not None:
+        return None, problem
     try:
         return json.loads(data.decode("utf-8")), None
     except UnicodeDecodeError as exc:
         return None, f"invalid UTF-8 at byte {exc.start}"
     except json.JSONDecodeError as exc:
         return None, f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+    except RecursionError:
+        return None, "JSON nested too deeply"
+
+
+def _member_bytes(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int
+) -> tuple[bytes, str | None]:
+    """Decompress one member in chunks, refusing it once it expands past ``limit`` bytes.
+
+    The declared size is not trusted: the cap applies to the bytes actually produced.
+    """
+    method = info.compress_type
+    if method not in SUPPORTED_METHODS:
+        return b"", (
+            f"zip member compressed with method {method}, which this reader does not "
+            "decompress (stored, deflate, bzip2, lzma and zstd are read); re-save the log with "
+            "`inspect log convert --to json` (writes uncompressed JSON)"
+        )
+    too_big = (
+        f"member expands past the {limit:,}-byte limit (declared {info.file_size:,} bytes): "
+        "refused, not loaded"
+    )
+    if info.file_size > limit:
+        return b"", too_big
+    if method == 93:
+        stream: Any = _zstd_stream(archive, info)
+    else:
+        stream = archive.open(info)
+    out = bytearray()
+    try:
+        with stream:
+            while chunk := stream.read(_CHUNK):
+                out += chunk
+                if len(out) > limit:
+                    return b"", too_big
+    except Exception as exc:  # zstandard.ZstdError is a plain Exception subclass
+        if type(exc).__name__ != "ZstdError":
+            raise
+        return b"", f"corrupt zip member: zstd: {exc}"
+    if method == 93 and (len(out) != info.file_size or zlib.crc32(out) != info.CRC):
+        return b"", "corrupt zip member: zstd data does not match the size/CRC in the zip"
+    return bytes(out), None
+
+
+def _zstd_stream(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Any:
+    """A streaming reader over a zstd member's decompressed bytes (``zipfile`` has no zstd)."""
+    import zstandard  # imported here: only zstd members need it
+
+    fp = archive.fp
+    if fp is None:
+        raise ValueError("archive is closed")
+    fp.seek(info.header_offset)
+    header = fp.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local file header")
+    fields = _LOCAL_HEADER.unpack(header)
+    fp.seek(info.header_offset + _LOCAL_HEADER.size + fields[-2] + fields[-1])
+    compressed = _Slice(fp, info.compress_size)
+    return zstandard.ZstdDecompressor().stream_reader(
+        compressed,  # type: ignore[arg-type]  # any object with read() is accepted
+        read_across_frames=True,
+    )
+
+
+class _Slice:
+    """The next ``size`` bytes of an open file, read on demand (never all at once)."""
+
+    def __init__(self, fp: Any, size: int) -> None:
+        self._fp, self._left = fp, size
+
+    def read(self, n: int = -1) -> bytes:
+        n = self._left if n < 0 else min(n, self._left)
+        data: bytes = self._fp.read(n) if n else b""
+        self._left -= len(data)
+        return data
 
 
 def _record(

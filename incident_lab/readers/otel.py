@@ -1,18 +1,30 @@
-"""Reader for OpenTelemetry GenAI spans written by an OTLP/JSON file exporter.
+"""Reader for OpenTelemetry GenAI telemetry written by an OTLP/JSON file exporter.
 
-Input: the collector ``file`` exporter's JSONL (one ``{"resourceSpans": [...]}`` export
-request per line) or one such JSON document. Spans carrying ``gen_ai.*`` attributes
-are grouped into sessions by ``gen_ai.conversation.id`` (inherited from the nearest
-ancestor span that has one), else by trace id, and replayed in time order:
+Input: the collector ``file`` exporter's JSONL (one ``{"resourceSpans": [...]}`` or
+``{"resourceLogs": [...]}`` export request per line) or one such JSON document, in one
+file or several (a file exporter writes traces and logs to separate files; rotation
+splits them further). :meth:`OtelReader.read_group` reads several files as one body
+of telemetry; :func:`incident_lab.readers.read_paths` uses it for every ``otel`` file
+of one call.
 
-- a span's inputs (``gen_ai.system_instructions``, ``gen_ai.input.messages``, the
-  tool call of an ``execute_tool`` span, older ``gen_ai.*.message`` span events) are
-  placed at its start, its outputs (``gen_ai.output.messages``, the tool result,
-  ``gen_ai.choice`` events) at its end;
-- each chat span repeats the history, so steps already seen are merged, not repeated
-  (messages by role and text, tool calls and results by call id).
+- GenAI log records (the older per-message events ``gen_ai.system.message``,
+  ``gen_ai.user.message``, ``gen_ai.assistant.message``, ``gen_ai.tool.message``,
+  ``gen_ai.choice``, and the newer ``gen_ai.client.inference.operation.details``)
+  are joined to their span by trace and span id. Records whose span is not in the
+  input become a span of their own, so their content is still read.
+- Spans carrying ``gen_ai.*`` attributes are grouped into sessions by
+  ``gen_ai.conversation.id`` (inherited from the nearest ancestor span that has
+  one), else by trace id; traces whose chat history extends another trace's are
+  then stitched together (one conversation without a parent span is one session,
+  not one per model call).
+- Each session is replayed in time order (:mod:`.otel_steps`): a span's inputs at
+  its start, its outputs at its end; the history each chat call repeats is merged,
+  not repeated.
+- A session whose GenAI spans carry no content at all is a reject naming the
+  setting that turns content capture on; tools the model called but that no
+  definition describes are inferred (:mod:`.tool_inference`).
 
-Spans are held in memory until the end of the file (grouping needs every span).
+Spans are held in memory until the end of the input (grouping needs every span).
 """
 
 from __future__ import annotations
@@ -22,7 +34,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from incident_lab.hookspecs import hookimpl
-from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record, iter_json_documents
+from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
 from incident_lab.readers.mapping import (
     as_dict,
     as_list,
@@ -32,13 +44,18 @@ from incident_lab.readers.mapping import (
     str_or_none,
 )
 from incident_lab.readers.otel_steps import (
+    CONTENT_OFF,
     LEGACY_EVENTS,
     SpanMappingError,
+    has_content,
+    join_log,
     json_attr,
-    merge_steps,
     operation,
-    span_timeline,
+    session_steps,
 )
+from incident_lab.readers.otlp_json import Exports, any_value, read_exports
+from incident_lab.readers.stitching import conversation, stitch
+from incident_lab.readers.tool_inference import infer_tools
 from incident_lab.trajectory import new_trajectory
 
 __all__ = ["OtelReader", "any_value"]
@@ -65,121 +82,43 @@ _MAPPED = {
     "user.id",
     "tenant.id",
 }
+_OPENINFERENCE = (b'"openinference.span.kind"', b'"llm.input_messages.', b'"llm.output_messages.')
 
 
 class OtelReader:
-    """OTLP/JSON trace exports with OpenTelemetry GenAI semantic-convention spans."""
+    """OTLP/JSON trace and log exports with OpenTelemetry GenAI semantic conventions."""
 
     name = _FMT
-    description = "OpenTelemetry GenAI spans from an OTLP/JSON file exporter (resourceSpans)"
+    description = (
+        "OpenTelemetry GenAI spans and log events from OTLP/JSON file exports "
+        "(resourceSpans/resourceLogs)"
+    )
 
     def sniff(self, path: str, head: bytes) -> float:
-        """Sure when the file opens with an OTLP ``resourceSpans`` export."""
+        """Sure when the file opens with an OTLP export and is not OpenInference-only."""
+        if b'"gen_ai.' not in head and any(marker in head for marker in _OPENINFERENCE):
+            return 0.0  # OpenInference spans: the openinference reader's
         start = head[:4096].lstrip()
-        if start.startswith(b"{") and b'"resourceSpans"' in start:
+        if start.startswith(b"{") and (b'"resourceSpans"' in start or b'"resourceLogs"' in start):
             return 1.0
-        if b'"resourceSpans"' in head and b'"gen_ai.' in head:
+        if (b'"resourceSpans"' in head or b'"resourceLogs"' in head) and b'"gen_ai.' in head:
             return 0.8
         return 0.0
 
     def read(self, path: str, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
-        """Yield line-level rejects as met, then one record per session at end of file."""
-        spans: list[dict[str, Any]] = []
-        for line_no, obj, reject in iter_json_documents(path, max_line_bytes=max_line_bytes):
-            if reject is not None:
-                yield reject
-                continue
-            found: list[dict[str, Any] | str] | None
-            found, bug = guarded(list, _spans_of(obj, line_no), path=path, line=line_no)
-            if bug is not None:
-                yield bug
-                continue
-            for item in found or ():
-                if isinstance(item, str):
-                    entry, _, reason = item.partition("\0")
-                    yield Record(path, line_no, reason=reason, entry=entry or None)
-                else:
-                    spans.append(item)
-        yield from _sessions(path, spans)
+        """Yield the rejects of ``path``, then one record per session."""
+        yield from self.read_group([path], max_line_bytes=max_line_bytes)
 
+    def read_group(
+        self, paths: list[str], *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    ) -> Iterator[Record]:
+        """Read several files as one body of telemetry (spans in one, logs in another).
 
-def any_value(value: Any) -> Any:
-    """Decode an OTLP/JSON ``AnyValue`` (``{"stringValue": ...}`` etc.) into plain JSON."""
-    if not isinstance(value, dict):
-        return value
-    for key in ("stringValue", "boolValue", "doubleValue", "bytesValue"):
-        if key in value:
-            return value[key]
-    if "intValue" in value:
-        try:
-            return int(value["intValue"])
-        except (TypeError, ValueError):
-            return value["intValue"]
-    if "arrayValue" in value:
-        return [any_value(v) for v in as_list(as_dict(value["arrayValue"]).get("values"))]
-    if "kvlistValue" in value:
-        return _attributes(as_dict(value["kvlistValue"]).get("values"))
-    return None
-
-
-def _attributes(items: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for kv in as_list(items):
-        if isinstance(kv, dict) and isinstance(kv.get("key"), str):
-            out[kv["key"]] = any_value(kv.get("value"))
-    return out
-
-
-def _spans_of(obj: Any, line: int) -> Iterator[dict[str, Any] | str]:
-    """Yield the spans of one export request, or ``"entry\\0reason"`` problems."""
-    if not isinstance(obj, dict) or not isinstance(obj.get("resourceSpans"), list):
-        if isinstance(obj, dict) and ("resourceLogs" in obj or "resourceMetrics" in obj):
-            yield "\0OTLP logs/metrics export: the otel reader reads traces (resourceSpans) only"
-        else:
-            yield "\0no resourceSpans array: not an OTLP/JSON trace export"
-        return
-    for i, rs in enumerate(obj["resourceSpans"]):
-        rs = as_dict(rs)
-        resource = _attributes(as_dict(rs.get("resource")).get("attributes"))
-        scopes = as_list(rs.get("scopeSpans")) or as_list(rs.get("instrumentationLibrarySpans"))
-        for j, ss in enumerate(scopes):
-            ss = as_dict(ss)
-            scope = as_dict(ss.get("scope") or ss.get("instrumentationLibrary"))
-            for k, sp in enumerate(as_list(ss.get("spans"))):
-                where = f"resourceSpans[{i}].scopeSpans[{j}].spans[{k}]"
-                trace = str_or_none(as_dict(sp).get("traceId"))
-                if trace is None:
-                    yield f"{where}\0span has no traceId"
-                    continue
-                yield {
-                    "trace": trace,
-                    "id": str_or_none(sp.get("spanId")) or where,
-                    "parent": str_or_none(sp.get("parentSpanId")),
-                    "name": sp.get("name"),
-                    "start": _nanos(sp.get("startTimeUnixNano")),
-                    "end": _nanos(sp.get("endTimeUnixNano")),
-                    "attrs": _attributes(sp.get("attributes")),
-                    "events": [
-                        {
-                            "name": str_or_none(as_dict(ev).get("name")),
-                            "time": _nanos(as_dict(ev).get("timeUnixNano")),
-                            "attrs": _attributes(as_dict(ev).get("attributes")),
-                        }
-                        for ev in as_list(sp.get("events"))
-                    ],
-                    "status": as_dict(sp.get("status")),
-                    "kind": sp.get("kind"),
-                    "resource": resource,
-                    "scope": {k2: v for k2, v in scope.items() if k2 in ("name", "version")},
-                    "line": line,
-                }
-
-
-def _nanos(value: Any) -> int:
-    try:
-        return int(value) if not isinstance(value, bool) else 0
-    except (TypeError, ValueError):
-        return 0
+        A session is reported at the file and line of its earliest span.
+        """
+        exports = read_exports(paths, max_line_bytes=max_line_bytes)
+        yield from exports.rejects
+        yield from _sessions(exports, paths)
 
 
 def _is_genai(span: dict[str, Any]) -> bool:
@@ -188,64 +127,114 @@ def _is_genai(span: dict[str, Any]) -> bool:
     )
 
 
-def _sessions(path: str, spans: list[dict[str, Any]]) -> Iterator[Record]:
+def _is_genai_log(log: dict[str, Any]) -> bool:
+    return str(log["name"] or "").startswith("gen_ai.") or any(
+        key.startswith("gen_ai.") for key in log["attrs"]
+    )
+
+
+def _join_logs(exports: Exports) -> tuple[list[dict[str, Any]], list[Record]]:
+    """Attach each GenAI log record to its span; spans are made for records that have none."""
+    spans = list(exports.spans)
+    index = {(s["trace"], s["id"]): s for s in spans}
+    rejects: list[Record] = []
+    for log in exports.logs:
+        key = (log["trace"] or f"log {log['path']}:{log['line']}", log["span"] or log["where"])
+        span = index.get(key)
+        if not _is_genai_log(log):
+            if span is not None:
+                span["other_logs"] = span.get("other_logs", 0) + 1
+            else:
+                rejects.append(
+                    Record(
+                        log["path"],
+                        log["line"],
+                        entry=log["where"],
+                        reason="log record is not a GenAI event (no gen_ai.* event name or "
+                        "attribute) and its span is not in the input",
+                    )
+                )
+            continue
+        if span is None:
+            span = {
+                "trace": key[0],
+                "id": key[1],
+                "parent": None,
+                "name": "gen_ai log records (span not in the input)",
+                "start": log["time"],
+                "end": log["time"],
+                "attrs": {},
+                "events": [],
+                "status": {},
+                "kind": None,
+                "resource": log["resource"],
+                "scope": log["scope"],
+                "path": log["path"],
+                "line": log["line"],
+                "from_logs_only": True,
+            }
+            index[key] = span
+            spans.append(span)
+        join_log(span, log)
+    return spans, rejects
+
+
+def _sessions(exports: Exports, paths: list[str]) -> Iterator[Record]:
     """Group spans into sessions and build each; traces without GenAI spans are rejects."""
+    order = {p: i for i, p in enumerate(paths)}
+    spans, rejects = _join_logs(exports)
+    yield from rejects
     by_trace: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for span in spans:
         by_trace[span["trace"]].append(span)
     index = {(s["trace"], s["id"]): s for s in spans}
-    sessions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     others: dict[str, dict[str, int]] = defaultdict(dict)
     for trace, members in by_trace.items():
         genai = [s for s in members if _is_genai(s)]
         if not genai:
-            lines = sorted({s["line"] for s in members})
+            first = min(members, key=lambda s: (order.get(s["path"], 0), s["line"]))
+            logs = sum(s.get("other_logs", 0) for s in members)
+            with_logs = f" and {logs} log record(s)" if logs else ""
+            openinference = any("openinference.span.kind" in s["attrs"] for s in members)
+            hint = " (OpenInference spans: read them with --format openinference)"
             yield Record(
-                path,
-                lines[0],
+                first["path"],
+                first["line"],
                 entry=f"trace {trace}",
-                reason=f"trace has {len(members)} span(s) and none carries gen_ai.* attributes",
+                reason=f"trace has {len(members)} span(s){with_logs} and none carries "
+                "gen_ai.* attributes" + (hint if openinference else ""),
             )
             continue
-        convs = {_conversation(s, index) for s in genai} - {None}
+        convs = {conversation(s, index) for s in genai} - {None}
         keys = set()
         for span in genai:
-            conv = _conversation(span, index) or (next(iter(convs)) if len(convs) == 1 else None)
+            conv = conversation(span, index) or (next(iter(convs)) if len(convs) == 1 else None)
             key = f"conversation\0{conv}" if conv else f"trace\0{trace}"
-            sessions[key].append(span)
+            groups[key].append(span)
             keys.add(key)
         if len(members) > len(genai):
             for key in keys:
                 others[key][trace] = len(members) - len(genai)
-    for key, members in sessions.items():
+    for key, members, stitched in stitch(groups, session_steps):
         kind, _, sid = key.partition("\0")
-        line = min(s["line"] for s in members)
+        first = min(members, key=lambda s: (order.get(s["path"], 0), s["line"]))
+        entry = f"{kind} {sid}"
+        extra = {t: n for k in stitched for t, n in others.get(k, {}).items()}
         record, bug = guarded(
             _build,
-            path,
+            first["path"],
             sid,
             kind,
             members,
-            others.get(key, {}),
-            line,
-            path=path,
-            line=line,
-            entry=f"{kind} {sid}",
+            extra,
+            first["line"],
+            len(stitched),
+            path=first["path"],
+            line=first["line"],
+            entry=entry,
         )
         yield record or bug  # type: ignore[misc]
-
-
-def _conversation(span: dict[str, Any], index: dict[tuple[str, str], dict[str, Any]]) -> str | None:
-    """The span's conversation id, or its nearest ancestor's."""
-    seen = 0
-    while span is not None and seen < 256:
-        conv = str_or_none(span["attrs"].get("gen_ai.conversation.id"))
-        if conv:
-            return conv
-        parent = span["parent"]
-        span = index.get((span["trace"], parent)) if parent else None  # type: ignore[assignment]
-        seen += 1
-    return None
 
 
 def _tools(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -283,20 +272,28 @@ def _first(members: list[dict[str, Any]], *keys: str, last: bool = False) -> str
 
 
 def _build(
-    path: str, sid: str, kind: str, members: list[dict[str, Any]], others: dict[str, int], line: int
+    path: str,
+    sid: str,
+    kind: str,
+    members: list[dict[str, Any]],
+    others: dict[str, int],
+    line: int,
+    traces_stitched: int,
 ) -> Record:
     members.sort(key=lambda s: (s["start"], s["line"], s["end"]))
     entry = f"{kind} {sid}"
     try:
-        moments = sorted(
-            (item for span in members for item in span_timeline(span)), key=lambda m: (m[0], m[1])
-        )
+        steps = [step for _key, step in session_steps(members)]
     except SpanMappingError as exc:
         return Record(path, line, reason=f"{kind} {sid!r}: {exc}", entry=entry)
-    steps: list[dict[str, Any]] = []
-    keys: list[str] = []
-    for _time, _order, moment_kind, new in moments:
-        merge_steps(steps, keys, moment_kind, new)
+    if not has_content(steps):
+        return Record(
+            path,
+            line,
+            reason=f"{kind} {sid!r}: {len(members)} GenAI span(s) and no message content: "
+            + CONTENT_OFF,
+            entry=entry,
+        )
     names = {
         s["call_id"]: s["name"] for s in steps if s["type"] == "tool_call" and s.get("call_id")
     }
@@ -312,47 +309,61 @@ def _build(
         "version": _first(members, "gen_ai.response.model", last=True),
         "provider": _first(members, "gen_ai.provider.name", "gen_ai.system"),
     }
+    tools = _tools(members)
     traj["agent"] = {
         "name": _first(members, "gen_ai.agent.name"),
         "model": model,
-        "tools": _tools(members),
+        "tools": tools + infer_tools(steps, {t["name"] for t in tools}),
     }
     user, tenant = _first(members, "enduser.id", "user.id"), _first(members, "tenant.id")
     if user or tenant:
         traj["actor"] = {"user_id": user, "tenant_id": tenant}
     traj["x_otel"] = {
-        "grouped_by": kind,
+        "grouped_by": "history" if traces_stitched > 1 else kind,
         "trace_ids": sorted({s["trace"] for s in members}),
         "resource": members[0]["resource"],
-        "spans": [
-            {
-                "trace_id": s["trace"],
-                "span_id": s["id"],
-                "parent_span_id": s["parent"],
-                "name": s["name"],
-                "operation": operation(s),
-                "start": nanos_to_rfc3339(s["start"]),
-                "end": nanos_to_rfc3339(s["end"]),
-                "status": s["status"] or None,
-                "scope": s["scope"] or None,
-                "line": s["line"],
-                "attributes": {k: v for k, v in s["attrs"].items() if k not in _MAPPED} or None,
-                "events": [
-                    e
-                    for e in s["events"]
-                    if e["name"] not in LEGACY_EVENTS and e["name"] != "gen_ai.choice"
-                ]
-                or None,
-            }
-            for s in members
-        ],
+        "spans": [_span_summary(s) for s in members],
     }
+    files = sorted(
+        {s["path"] for s in members} | {f for s in members for f in s.get("log_files", ())}
+    )
+    if len(files) > 1 or files != [path]:
+        traj["x_otel"]["files"] = files
     if others:
         traj["x_otel"]["non_genai_spans_by_trace"] = others
     return finish(traj, fmt=_FMT, path=path, line=line, entry=entry)
 
 
+def _span_summary(s: dict[str, Any]) -> dict[str, Any]:
+    summary = {
+        "trace_id": s["trace"],
+        "span_id": s["id"],
+        "parent_span_id": s["parent"],
+        "name": s["name"],
+        "operation": operation(s),
+        "start": nanos_to_rfc3339(s["start"]),
+        "end": nanos_to_rfc3339(s["end"]),
+        "status": s["status"] or None,
+        "scope": s["scope"] or None,
+        "line": s["line"],
+        "attributes": {k: v for k, v in s["attrs"].items() if k not in _MAPPED} or None,
+        "events": [
+            e
+            for e in s["events"]
+            if e["name"] not in LEGACY_EVENTS and e["name"] != "gen_ai.choice"
+        ]
+        or None,
+    }
+    if s.get("log_records"):
+        summary["log_records"] = s["log_records"]
+    if s.get("other_logs"):
+        summary["other_log_records"] = s["other_logs"]
+    if s.get("from_logs_only"):
+        summary["from_logs_only"] = True
+    return summary
+
+
 @hookimpl
 def register_readers() -> list[OtelReader]:
-    """Register the OpenTelemetry GenAI span reader."""
+    """Register the OpenTelemetry GenAI span and log reader."""
     return [OtelReader()]

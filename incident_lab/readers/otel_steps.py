@@ -22,13 +22,29 @@ from incident_lab.readers.mapping import (
 from incident_lab.trajectory import canonical_json
 
 __all__ = [
+    "CONTENT_OFF",
     "LEGACY_EVENTS",
     "SpanMappingError",
+    "has_content",
+    "join_log",
     "json_attr",
     "merge_steps",
     "operation",
+    "session_steps",
     "span_timeline",
 ]
+
+#: The second half of the reject for a session recorded with content capture off.
+CONTENT_OFF = (
+    "content capture was off when it was recorded. Turn it on where the instrumentation "
+    "runs: OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true (content goes to log "
+    "records: export and pass the logs file too), or with "
+    "OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental set it to span_only, "
+    "event_only or span_and_event (event_only writes content to log records only); "
+    "if content went to log records, pass that file in the same --from"
+)
+#: The newer event that carries a whole inference (input/output messages) as attributes.
+OPERATION_DETAILS = "gen_ai.client.inference.operation.details"
 
 LEGACY_EVENTS = {
     "gen_ai.system.message": "system",
@@ -51,6 +67,55 @@ def json_attr(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def join_log(span: dict[str, Any], log: dict[str, Any]) -> None:
+    """Attach a GenAI log record (an event emitted as an OTLP log) to its span.
+
+    Per-message events become span events, their body merged into their attributes;
+    the operation-details event (and any other record carrying ``gen_ai.*``
+    attributes) lends its attributes to the span where the span has none.
+    """
+    span["log_records"] = span.get("log_records", 0) + 1
+    if log["path"] != span["path"] and log["path"] not in span.setdefault("log_files", []):
+        span["log_files"].append(log["path"])
+    if span.get("from_logs_only") and log["time"]:
+        span["start"] = min(span["start"] or log["time"], log["time"])
+        span["end"] = max(span["end"], log["time"])
+    name = log["name"]
+    body = json_attr(log["body"])
+    if name in LEGACY_EVENTS or name == "gen_ai.choice":
+        attrs = (body if isinstance(body, dict) else {"content": body}) | log["attrs"]
+        span["events"].append({"name": name, "time": log["time"], "attrs": attrs})
+    for key, value in log["attrs"].items():
+        if key.startswith("gen_ai.") and key != "gen_ai.event.content":
+            span["attrs"].setdefault(key, value)
+
+
+def has_content(steps: list[dict[str, Any]]) -> bool:
+    """True when any step holds recorded content (text, a tool call, or a tool output)."""
+    for step in steps:
+        if step["type"] == "message" and (step.get("content") or "").strip():
+            return True
+        if step["type"] == "tool_call" or (step["type"] == "tool_result" and step.get("output")):
+            return True
+    return False
+
+
+def session_steps(members: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """The steps of a group of spans in time order, history merged: ``(key, step)`` pairs.
+
+    Raises:
+        SpanMappingError: a span cannot be mapped.
+    """
+    moments = sorted(
+        (item for span in members for item in span_timeline(span)), key=lambda m: (m[0], m[1])
+    )
+    steps: list[dict[str, Any]] = []
+    keys: list[str] = []
+    for _time, _order, moment_kind, new in moments:
+        merge_steps(steps, keys, moment_kind, new)
+    return list(zip(keys, steps, strict=True))
 
 
 def operation(span: dict[str, Any]) -> str:

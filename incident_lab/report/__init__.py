@@ -25,12 +25,18 @@ def write_report(doc: dict[str, Any], out_dir: str | Path) -> list[Path]:
     Raises:
         InputError: the directory cannot be created or written.
     """
+    import os
+
     from incident_lab.atomic import write_text_atomic
     from incident_lab.errors import InputError
     from incident_lab.report.html import render_html
     from incident_lab.report.markdown import render_markdown
 
     out = Path(out_dir)
+    rejects = doc.get("rejects") or {}
+    if rejects.get("path"):  # the link from where the report is to the bundle's file
+        bundle_file = Path(doc["bundle"]) / rejects["path"]
+        doc = {**doc, "rejects": {**rejects, "href": os.path.relpath(bundle_file, out.resolve())}}
     try:
         out.mkdir(parents=True, exist_ok=True)
         html, md = out / HTML_FILE, out / MD_FILE

@@ -3,7 +3,7 @@
 Sources, all optional except the bundle itself: ``manifest.json``,
 ``metrics.json``, ``timeline.jsonl``, ``trajectories.jsonl``,
 ``followup/classification.json`` (else the classifier runs on the incident
-sessions), ``followup/blast_radius.json``, ``followup/ticket.md``, the scenario
+sessions), ``rejects.jsonl`` (count and reasons), ``followup/blast_radius.json``, ``followup/ticket.md``, the scenario
 library (scenarios whose provenance names the bundle, the incident id or one of
 its sessions, and their variants) and a gate ``report.json``. What is missing is
 reported as missing, never invented.
@@ -80,12 +80,57 @@ def _activity(trajs: list[dict[str, Any]]) -> dict[str, Any]:
                 calls[minute] += 1
             elif step.get("type") == "safeguard":
                 decisions[(minute, str(step.get("decision")))] += 1
-    minutes = sorted(set(calls) | {m for m, _ in decisions})
+    minutes = _contiguous(sorted(set(calls) | {m for m, _ in decisions}))
     kinds = sorted({d for _, d in decisions})
     return {
         "minutes": minutes,
         "tool_calls": [calls.get(m, 0) for m in minutes],
         "decisions": {d: [decisions.get((m, d), 0) for m in minutes] for d in kinds},
+    }
+
+
+#: At most this many minutes are drawn one by one (a day); a longer span keeps only
+#: the minutes with activity.
+_MAX_MINUTES = 1440
+
+
+def _contiguous(minutes: list[str]) -> list[str]:
+    """Every minute from the first to the last (quiet minutes count 0), so the chart's
+    x axis is time, not a list of busy minutes; unparseable stamps are kept as they are."""
+    from datetime import datetime, timedelta
+
+    try:
+        stamps = [datetime.strptime(m, "%Y-%m-%dT%H:%M") for m in minutes]
+    except ValueError:
+        return minutes
+    if not stamps or (stamps[-1] - stamps[0]) > timedelta(minutes=_MAX_MINUTES):
+        return minutes
+    span = int((stamps[-1] - stamps[0]).total_seconds() // 60)
+    return [(stamps[0] + timedelta(minutes=k)).strftime("%Y-%m-%dT%H:%M") for k in range(span + 1)]
+
+
+def _rejects(bundle: Path) -> dict[str, Any]:
+    """The bundle's ``rejects.jsonl``: how many records were not accepted, and why."""
+    path = bundle / "rejects.jsonl"
+    reasons: Counter[str] = Counter()
+    count = 0
+    if path.is_file():
+        with path.open("r", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if not line.strip():
+                    continue
+                count += 1
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    row = {}
+                reason = row.get("reason") if isinstance(row, dict) else None
+                reasons[str(reason) if reason else "(no reason given)"] += 1
+    return {
+        "count": count,
+        "path": "rejects.jsonl" if path.is_file() else None,
+        "reasons": [{"reason": r, "count": n} for r, n in reasons.most_common(20)],
+        "more_reasons": max(0, len(reasons) - 20),
     }
 
 
@@ -196,6 +241,9 @@ def collect_report(
     ticket = bundle.path / "followup" / "ticket.md"
     top = sessions[0] if sessions else None
     gate = _gate(gate_report, ids)
+    from incident_lab.incident_record import current_record
+
+    record = current_record(bundle.path)  # the on-call's decisions win over suggestions
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": utc_now_iso(),
@@ -203,8 +251,11 @@ def collect_report(
         "incident_id": bundle.incident_id,
         "bundle": str(bundle.path),
         "status": {
-            "failure_mode": top.get("top") if top else None,
-            "severity": ((top or {}).get("severity") or {}).get("level"),
+            "failure_mode": (record.get("failure_mode") or {}).get("value")
+            or (top.get("top") if top else None),
+            "severity": (record.get("severity") or {}).get("value")
+            or ((top or {}).get("severity") or {}).get("level"),
+            "decision": (record.get("severity") or record.get("failure_mode") or {}).get("source"),
             "blast_risk": (blast or {}).get("risk", {}).get("level")
             if isinstance(blast, dict)
             else None,
@@ -223,8 +274,10 @@ def collect_report(
         "metrics": _read_json(bundle.path / "metrics.json"),
         "activity": _activity(trajs),
         "timeline": {"events": events, "phases": phase_durations(events)},
+        "rejects": _rejects(bundle.path),
         "classification": {"source": class_source, "sessions": sessions},
         "blast_radius": blast if isinstance(blast, dict) else None,
+        "incident_record": record,
         "scenarios": scen,
         "gate": gate,
         "ticket": str(ticket) if ticket.is_file() else None,

@@ -9,7 +9,9 @@ test) can find it; text a human must write is a ``.placeholder`` block.
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from incident_lab.report.rootcause import PLACEHOLDER
 from incident_lab.report.svg import bar_chart, line_chart
@@ -25,6 +27,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("blast-radius", "Blast radius"),
     ("scenarios", "Scenarios and variants"),
     ("gate", "Release gate"),
+    ("rejects", "Rejected records"),
     ("root-cause", "Root cause"),
 )
 
@@ -32,7 +35,7 @@ _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1100px;padding:1rem 2rem;color:#1d2228}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}h3{font-size:1rem}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #eee;vertical-align:top}
-th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f6f8fa}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .badge{display:inline-block;padding:.2rem .7rem;border-radius:4px;color:#fff;font-weight:700;margin-right:.4rem;background:#57606a}
 .b-SEV-1,.b-systemic,.b-BLOCK{background:#cf222e}.b-SEV-2,.b-moderate{background:#bc4c00}.b-SEV-3,.b-localized,.b-WARN{background:#9a6700}
 .b-SEV-4,.b-isolated,.b-none,.b-OK{background:#1a7f37}
@@ -54,17 +57,24 @@ def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] | None =
     if not rows:
         return "<p class=muted>none</p>"
     numeric = numeric or set()
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    head = "".join(
+        f"<th{' class=num' if i in numeric else ''}>{escape(h)}</th>" for i, h in enumerate(headers)
+    )
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td{' class=num' if i in numeric else ''}>{escape('' if v is None else str(v))}</td>"
+            f"<td{' class=num' if i in numeric else ''}>{'—' if v is None else escape(str(v))}</td>"
             for i, v in enumerate(row)
         )
         + "</tr>"
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _v(value: Any) -> str:
+    """A value as escaped text; missing is "n/a", never "None"."""
+    return "n/a" if value is None or value == "" else escape(str(value))
 
 
 def _badge(label: str, value: Any) -> str:
@@ -99,12 +109,20 @@ def _timeline(doc: dict[str, Any]) -> str:
         f"<td>{escape(p['source'])}</td><td class=num>{p['events']}</td></tr>"
         for p in phases
     )
-    table = f"<table><thead><tr><th>Phase</th><th>Budget</th><th>Took</th><th>Source</th><th>Events</th></tr></thead><tbody>{rows}</tbody></table>"
+    table = (
+        "<table><thead><tr><th>Phase</th><th class=num>Budget</th><th class=num>Took</th><th>Source</th><th class=num>Events</th></tr></thead><tbody>"
+        + rows
+        + "</tbody></table>"
+    )
     chart = _figure(
         bar_chart(
-            "Phase durations in seconds (budget 120 s each)",
+            "Phase durations in seconds (budget 120 s each; n/a: no duration in the data)",
             [
-                (p["title"], float(p["seconds"] or 0), "bad" if p["over_budget"] else "good")
+                (
+                    p["title"],
+                    None if p["seconds"] is None else float(p["seconds"]),
+                    "bad" if p["over_budget"] else "good",
+                )
                 for p in phases
             ],
             unit=" s",
@@ -126,7 +144,14 @@ def _timeline(doc: dict[str, Any]) -> str:
         ],
         {0},
     )
-    return f"{table}<div class=charts>{chart}</div><h3>Events</h3>{events}"
+    derived = [e for e in doc["timeline"]["events"] if e.get("derived")]
+    note = (
+        f"<p class=muted>{len(derived)} event(s) derived from the bundle's files "
+        "(no timeline entry recorded them).</p>"
+        if derived
+        else ""
+    )
+    return f"{table}<div class=charts>{chart}</div><h3>Events</h3>{events}{note}"
 
 
 def _metrics(doc: dict[str, Any]) -> str:
@@ -158,15 +183,22 @@ def _metrics(doc: dict[str, Any]) -> str:
         ],
         {0, 1, 2, 3, 4, 5},
     )
+    minutes = act["minutes"]
+    days = sorted({m[:10] for m in minutes})
+    if len(days) == 1:  # one day: the axis shows HH:MM, the day is in the title
+        labels, title = [m[11:16] or m for m in minutes], f"per minute, {days[0]} (UTC)"
+    else:
+        labels, title = [m[5:16].replace("T", " ") for m in minutes], "per minute (UTC)"
     return summary + (
         "<div class=charts>"
         + _figure(bar_chart("Safeguard decisions (safeguard: decision)", rows))
         + _figure(
             line_chart(
-                "Tool calls and safeguard decisions per minute (UTC)",
-                act["minutes"],
+                f"Tool calls and safeguard decisions {title}",
+                labels,
                 series,
                 percent=False,
+                integer=True,
             )
         )
         + "</div>"
@@ -179,11 +211,11 @@ def _classification(doc: dict[str, Any]) -> str:
     for s in c["sessions"]:
         sev = s.get("severity") or {}
         parts.append(
-            f"<h3>Session {escape(str(s.get('session_id')))}: {escape(str(s.get('top')))} {escape(str(sev.get('level') or ''))}</h3>"
+            f"<h3>Session {_v(s.get('session_id'))}: {_v(s.get('top') or 'no failure mode')} {escape(str(sev.get('level') or ''))}</h3>"
         )
         if sev:
             parts.append(
-                f"<p>Severity {escape(str(sev.get('level')))}: {escape(str(sev.get('reason') or ''))}</p>"
+                f"<p>Severity {_v(sev.get('level'))}: {escape(str(sev.get('reason') or ''))}</p>"
             )
         rows = []
         for mode in (s.get("ranked") or [])[:3]:
@@ -211,7 +243,7 @@ def _blast(doc: dict[str, Any]) -> str:
     head = (
         f"<p>{_badge('risk', risk['level'])} {escape(risk['reason'])}</p>"
         f"<p>{s['sessions']} matching session(s), {s['new_sessions']} beyond the incident's own, in {b['scanned']['sessions']} scanned; "
-        f"{s['actors']} actor(s), {s['tenants']} tenant(s); first seen {escape(str(s['first_seen']))}, last seen {escape(str(s['last_seen']))}.</p>"
+        f"{s['actors']} actor(s), {s['tenants']} tenant(s); first seen {_v(s['first_seen'])}, last seen {_v(s['last_seen'])}.</p>"
     )
     charts = (
         "<div class=charts>"
@@ -283,7 +315,7 @@ def _gate(doc: dict[str, Any]) -> str:
     if not g:
         return "<p class=muted>No gate report given (pass <code>--gate-report gate-report/report.json</code>).</p>"
     return (
-        f"<p>{_badge('verdict', g['verdict'])} {escape(str(g.get('headline') or ''))} (target {escape(str(g.get('target')))})</p>"
+        f"<p>{_badge('verdict', g['verdict'])} {escape(str(g.get('headline') or ''))} (target {_v(g.get('target'))})</p>"
         + _table(
             ["Case", "Kind", "Chain", "Runs", "Passed", "Failed", "Status"],
             [
@@ -300,6 +332,30 @@ def _gate(doc: dict[str, Any]) -> str:
             ],
             {3, 4, 5},
         )
+    )
+
+
+def _rejects(doc: dict[str, Any]) -> str:
+    r = doc.get("rejects") or {"count": 0, "path": None, "reasons": [], "more_reasons": 0}
+    if not r["count"]:
+        return "<p>No record was rejected: every input record is in the bundle.</p>"
+    href = Path(r.get("href") or r["path"]).as_posix() if r.get("path") else None
+    link = (
+        f' (<a href="{escape(quote(href))}">{escape(r["path"])}</a> in the bundle: each row '
+        "names its source file, line and reason)"
+        if href
+        else ""
+    )
+    more = (
+        f"<p class=muted>{r['more_reasons']} more reason(s) in rejects.jsonl.</p>"
+        if r.get("more_reasons")
+        else ""
+    )
+    return (
+        f"<p>{r['count']} input record(s) were rejected{link}. What they held is not in this "
+        "report's counts.</p>"
+        + _table(["Reason", "Records"], [[x["reason"], x["count"]] for x in r["reasons"]], {1})
+        + more
     )
 
 
@@ -325,7 +381,8 @@ def _root_cause(doc: dict[str, Any]) -> str:
 
 _RENDER = {
     "status": _status, "timeline": _timeline, "metrics": _metrics, "classification": _classification,
-    "blast-radius": _blast, "scenarios": _scenarios, "gate": _gate, "root-cause": _root_cause,
+    "blast-radius": _blast, "scenarios": _scenarios, "gate": _gate, "rejects": _rejects,
+    "root-cause": _root_cause,
 }  # fmt: skip
 
 

@@ -10,7 +10,12 @@ __all__ = ["render_markdown"]
 
 
 def _cell(value: Any) -> str:
-    return ("" if value is None else str(value)).replace("|", "\\|").replace("\n", " ")
+    return ("—" if value is None else str(value)).replace("|", "\\|").replace("\n", " ")
+
+
+def _v(value: Any) -> str:
+    """A value in running text; missing is "n/a", never "None"."""
+    return "n/a" if value is None or value == "" else str(value)
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
@@ -31,8 +36,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
     out = [
         f"# Incident report — {doc['incident_id']}",
         "",
-        f"**Severity:** {s['severity']} · **Failure mode:** {s['failure_mode']} · "
-        f"**Blast radius:** {s['blast_risk']} · **Gate:** {s['gate_verdict']}",
+        f"**Severity:** {_v(s['severity'])} · **Failure mode:** {_v(s['failure_mode'])} · "
+        f"**Blast radius:** {_v(s['blast_risk'])} · **Gate:** {_v(s['gate_verdict'])}",
         "",
         f"Bundle `{doc['bundle']}`; generated {doc['generated_at']} by incident-lab {doc['tool_version']}.",
         "",
@@ -45,7 +50,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
             [
                 p["title"],
                 p["budget_s"],
-                p["seconds"],
+                "n/a" if p["seconds"] is None else p["seconds"],
                 p["source"],
                 "yes" if p["over_budget"] else "",
             ]
@@ -84,7 +89,11 @@ def render_markdown(doc: dict[str, Any]) -> str:
     out += ["## Classification", "", f"Source: {doc['classification']['source']}", ""]
     for c in doc["classification"]["sessions"]:
         sev = c.get("severity") or {}
-        out += [f"### Session {c.get('session_id')}: {c.get('top')} {sev.get('level') or ''}", ""]
+        out += [
+            f"### Session {_v(c.get('session_id'))}: {c.get('top') or 'no failure mode'} "
+            f"{sev.get('level') or ''}".rstrip(),
+            "",
+        ]
         rows = [
             [mode.get("failure_mode"), f"{mode.get('confidence', 0):.2f}", ",".join(map(str, ev.get("steps") or [])), ev.get("signal"), ev.get("detail")]
             for mode in (c.get("ranked") or [])[:3] for ev in mode.get("evidence") or []
@@ -96,7 +105,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         bs = b["summary"]
         out += [
             f"**Risk:** {b['risk']['level']} ({b['risk']['reason']}). {bs['sessions']} matching session(s), "
-            f"{bs['new_sessions']} new; {bs['actors']} actor(s), {bs['tenants']} tenant(s); first seen {bs['first_seen']}, last seen {bs['last_seen']}.",
+            f"{bs['new_sessions']} new; {bs['actors']} actor(s), {bs['tenants']} tenant(s); first seen {_v(bs['first_seen'])}, last seen {_v(bs['last_seen'])}.",
             "",
         ]
         out += _table(["Day", "Sessions"], [[r["day"], r["sessions"]] for r in b["by_day"]])
@@ -144,6 +153,17 @@ def render_markdown(doc: dict[str, Any]) -> str:
         )
     else:
         out += ["_No gate report given (`--gate-report`)._", ""]
+    r = doc.get("rejects") or {"count": 0, "reasons": []}
+    out += ["## Rejected records", ""]
+    if r["count"]:
+        out += [
+            f"{r['count']} input record(s) were rejected (see `{r.get('path')}` in the bundle: "
+            "each row names its source file, line and reason).",
+            "",
+        ]
+        out += _table(["Reason", "Records"], [[x["reason"], x["count"]] for x in r["reasons"]])
+    else:
+        out += ["No record was rejected.", ""]
     out += ["## Root cause", ""]
     for layer in doc["root_cause"]["layers"]:
         out += [f"### {layer['title']}", "", "From the data:", ""]

@@ -1,7 +1,10 @@
 """Phase durations from the bundle's timeline, against the playbook's budget.
 
 With ``incident_lab respond`` the timeline holds explicit ``phase:<key>`` events
-carrying ``seconds``; those are used as they are. Otherwise each event is put in
+carrying ``seconds``; those are used as they are. Otherwise the ``duration_s`` of
+the phase's decision events (``classify``, ``tag``, ``add``, ... recorded with
+:func:`incident_lab.incident_record.record_decision`, and ``snapshot``'s own) are
+added up, also ``recorded``. Otherwise each event is put in
 a phase by its ``phase`` field or its action (``contain`` → contain, ``snapshot`` →
 preserve, ``classify``/``tag`` → classify, ``ticket``/``notify`` → triage,
 ``convert``/``add`` → convert) and a phase lasts from the end of the previous one
@@ -69,6 +72,14 @@ def phase_durations(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             recorded[str(event.get("phase") or event["action"].split(":", 1)[1])] = float(
                 event["seconds"]
             )
+    # Commands that decide something record their own duration (``record_decision``).
+    timed: dict[str, float] = {}
+    for event in events:
+        key = phase_of(event)
+        if key is not None and isinstance(event.get("duration_s"), int | float):
+            timed[key] = timed.get(key, 0.0) + float(event["duration_s"])
+    for key, total in timed.items():
+        recorded.setdefault(key, total)
     last: dict[str, datetime] = {}
     counts: dict[str, int] = {}
     times = [t for t in (_time(e) for e in events) if t is not None]

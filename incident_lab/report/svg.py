@@ -7,6 +7,7 @@ attributes, so a chart looks the same in any page's CSS. Every label is escaped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 __all__ = ["bar_chart", "line_chart"]
@@ -33,28 +34,40 @@ def _svg_open(title: str, width: int, height: int) -> str:
     )
 
 
-def bar_chart(title: str, rows: list[tuple[str, float, str]], *, unit: str = "") -> str:
+def _num(value: float) -> str:
+    """A value as text: counts as integers, other values with up to 3 significant digits."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.3g}"
+
+
+def bar_chart(title: str, rows: Sequence[tuple[str, float | None, str]], *, unit: str = "") -> str:
     """Horizontal bars scaled to the largest value.
 
     Args:
         title: Accessible title.
-        rows: ``(label, value, css class)``; class ``bad``/``good``/``warn`` or ``""``.
+        rows: ``(label, value, css class)``; class ``bad``/``good``/``warn`` or ``""``. A
+            ``None`` value (no data) is drawn as the text "n/a", never as a zero bar.
         unit: Appended to each value.
     """
     height = _PAD * 2 + _ROW * max(1, len(rows))
     width = _LABEL_W + _BAR_W + 120
     parts = [_svg_open(title, width, height)]
-    top = max((v for _, v, _ in rows), default=0.0) or 1.0
+    top = max((v for _, v, _ in rows if v is not None), default=0.0) or 1.0
     if not rows:
         parts.append(f'<text x="{_LABEL_W}" y="{_PAD + 16}" class="label" {_LABEL}>no data</text>')
     for i, (label, value, cls) in enumerate(rows):
         y = _PAD + i * _ROW
         short = label if len(label) <= 28 else label[:27] + "…"
+        if value is None:
+            parts.append(
+                f'<text x="{_LABEL_W - 6}" y="{y + 16}" class="label" {_LABEL} text-anchor="end"><title>{escape(label)}</title>{escape(short)}</text>'
+                f'<text x="{_LABEL_W + 4}" y="{y + 16}" class="note na" {_TEXT}>n/a (no data)</text>'
+            )
+            continue
         w = max(0.0, value) / top * _BAR_W
         parts.append(
             f'<text x="{_LABEL_W - 6}" y="{y + 16}" class="label" {_LABEL} text-anchor="end"><title>{escape(label)}</title>{escape(short)}</text>'
             f'<rect x="{_LABEL_W}" y="{y + 4}" width="{w:.1f}" height="{_ROW - 8}" class="bar {escape(cls)}" fill="{_colour(cls)}"/>'
-            f'<text x="{_LABEL_W + w + 6:.1f}" y="{y + 16}" class="note" {_TEXT}>{value:g}{escape(unit)}</text>'
+            f'<text x="{_LABEL_W + w + 6:.1f}" y="{y + 16}" class="note" {_TEXT}>{_num(value)}{escape(unit)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -67,6 +80,7 @@ def line_chart(
     *,
     note: str = "",
     percent: bool = True,
+    integer: bool = False,
 ) -> str:
     """A line chart over categorical x labels (releases, minutes).
 
@@ -76,24 +90,34 @@ def line_chart(
         series: ``(name, values, css class)``; ``None`` values leave a gap.
         note: Text under the chart.
         percent: Values are rates in [0, 1] (axis 0-100%); else scaled to the maximum.
+        integer: Values are counts: the y axis has whole-number ticks only.
     """
     width, height, left, top, plot_h = 640, 250, 48, 12, 160
     plot_w = width - left - 20
     values = [v for _, vs, _ in series for v in vs if v is not None]
     vmax = 1.0 if percent else (max(values, default=0.0) or 1.0)
+    if integer and not percent:
+        tick_step = max(1, -(-int(vmax) // 4))  # ceil(vmax / 4), at least 1
+        vmax = float(tick_step * max(1, -(-int(vmax) // tick_step)))
+        ticks = [i * tick_step / vmax for i in range(int(vmax // tick_step) + 1)]
+    else:
+        ticks = [0.0, 0.25, 0.5, 0.75, 1.0]
     n = max(1, len(labels))
     step = plot_w / max(1, n - 1)
     parts = [_svg_open(title, width, height)]
-    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+    for tick in ticks:
         y = top + plot_h * (1 - tick)
-        text = f"{int(tick * 100)}%" if percent else f"{tick * vmax:g}"
+        text = f"{int(tick * 100)}%" if percent else _num(round(tick * vmax, 6))
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" class="grid" stroke="#eee"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" class="tick" {_TEXT} text-anchor="end">{escape(text)}</text>'
         )
-    every = max(1, n // 8)
+    longest = max((min(len(label), 14) for label in labels), default=1)
+    # one label per slot wide enough for it (about 6.5 px a character at 11 px)
+    room = max(1, int(plot_w // (longest * 6.5 + 12)))
+    every = max(1, -(-n // room))
     for i, label in enumerate(labels):
-        if i % every == 0 or i == n - 1:
+        if i % every == 0:
             short = label if len(label) <= 14 else label[:13] + "…"
             x = left + i * step if n > 1 else left + plot_w / 2
             parts.append(

@@ -11,6 +11,7 @@ or internal error (never a verdict).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ import click
 
 from incident_lab.atomic import write_text_atomic
 from incident_lab.cli.app import echo_json
-from incident_lab.errors import InputError, UsageError
+from incident_lab.errors import IncidentLabError, InputError, UsageError
 from incident_lab.scenarios.io import default_scenarios_dir
 from regression_suite.pytest_run import Controller, gate_args, gc_tuned, raise_for, run_pytest
 from regression_suite.suites import DEFAULT_SUITE, load_suite, resolve
@@ -119,6 +120,19 @@ def _summary_lines(report: dict[str, Any], paths: list[Path]) -> list[str]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Gate history for --record (default $REGRESSION_SUITE_HISTORY or .regression_suite/history.sqlite).",
 )
+@click.option(
+    "--summary-md",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="GITHUB_STEP_SUMMARY",
+    help="Append a Markdown job summary (verdict, failing scenarios, bypassing converters, "
+    "report files) to this file (default $GITHUB_STEP_SUMMARY when set).",
+)
+@click.option(
+    "--annotations/--no-annotations",
+    default=None,
+    help="Print GitHub Actions annotations (::error file=...) on the scenario files that "
+    "block (::warning for those that warn); default on when GITHUB_ACTIONS=true.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report summary as JSON on stdout.")
 @gc_tuned
 def run_(
@@ -135,6 +149,8 @@ def run_(
     scenarios_dir: Path | None,
     record: bool,
     db: Path | None,
+    summary_md: Path | None,
+    annotations: bool | None,
     as_json: bool,
 ) -> int:
     """Run the release gate: replay a suite on a target and give the verdict.
@@ -178,13 +194,14 @@ def run_(
         check_db(history_db)  # a bad --db fails now, not after the run
     resolved = resolve_target(spec)
     args = gate_args(
-        suite=suite, base=base, spec=spec, report_dir=report_dir.resolve(), repeats=repeats,
+        suite=suite, base=base, spec=spec, repeats=repeats,
         workers=workers, concurrency=concurrency, shard=shard, keyword=keyword, record=record,
         warn_exit_code=warn_exit_code,
     )  # fmt: skip
     if baseline:
         args += ["--gate-baseline", str(Path(baseline).resolve())]
     controller = Controller(resolved, spec, loaded, scenarios)
+    del scenarios  # held by the run's state until its cases are built, then let go
     try:
         code = run_pytest(args, controller, workers=workers)
         raise_for(controller.state, code)
@@ -195,6 +212,7 @@ def run_(
                 "workers": workers,
                 **({"history_db": str(history_db)} if history_db is not None else {}),
             },
+            skip_reporters=("github",),  # the step summary is --summary-md's, below
         )
         if history_db is not None:
             from regression_suite.history import record_run
@@ -205,6 +223,12 @@ def run_(
         if controller.state is not None:
             controller.state.trajectories.close()
     paths = controller.state.report_paths
+    if summary_md is not None:
+        paths.append(_write_summary(report, list(paths), summary_md))
+    if annotations is None:
+        annotations = os.environ.get("GITHUB_ACTIONS") == "true"
+    if annotations:
+        _annotate(report, base, err=as_json)
     if as_json:
         echo_json(
             {
@@ -221,6 +245,38 @@ def run_(
         for line in _summary_lines(report, paths):
             click.echo(line)
     return int(report["exit_code"])
+
+
+def _write_summary(report: dict[str, Any], paths: list[Path], summary_md: Path) -> Path:
+    from regression_suite.reports import report_write_error
+    from regression_suite.reports.markdown_report import append_step_summary
+
+    try:
+        return append_step_summary(report, paths, summary_md)
+    except OSError as exc:
+        raise report_write_error(exc, summary_md) from None
+
+
+def _annotate(report: dict[str, Any], base: Path, *, err: bool) -> None:
+    """Print ``::error``/``::warning`` commands on the scenario files that block or warn
+    (on stderr with ``--json``, which keeps stdout for the JSON)."""
+    from incident_lab.scenarios.io import scenario_path
+    from regression_suite.reports.markdown_report import github_annotations
+
+    files: dict[str, str] = {}
+    here = Path.cwd()
+    for reason in report["reasons"]:
+        sid = reason.get("scenario_id")
+        if not sid or sid in files:
+            continue
+        try:
+            path = scenario_path(base, sid)
+        except IncidentLabError:
+            continue
+        if path.is_file():
+            files[sid] = os.path.relpath(path, here)
+    for line in github_annotations(report, files):
+        click.echo(line, err=err)
 
 
 def _check_target_kind(spec: str) -> None:

@@ -36,7 +36,7 @@ def _add(bucket: dict[str, Any], case: dict[str, Any]) -> None:
     if case["failed"]:
         bucket["bypassed_variants"] += 1
         if len(bucket["bypassing"]) < _EXAMPLES:
-            bucket["bypassing"].append(case["scenario_id"])
+            bucket["bypassing"].append(case.get("id") or case["scenario_id"])
 
 
 def _finish(name_key: str, name: str, bucket: dict[str, Any], confidence: float) -> dict[str, Any]:

@@ -36,11 +36,24 @@ def _check_item(item: Any, index: int) -> None:
         )
 
 
+def case_id(item: dict[str, Any]) -> str:
+    """The case's display id: the item id without its ``#k`` repeat suffix.
+
+    ``inc-3f2a9c1b`` for a scenario, ``inc-3f2a9c1b[base64+rot13]`` for a variant: the
+    id JUnit, the terminal and report.html all show (the variant's file id stays in
+    ``scenario_id``).
+    """
+    raw = str(item.get("id") or item["scenario_id"])
+    suffix = f"#{item.get('repeat') or 1}"
+    return raw[: -len(suffix)] if raw.endswith(suffix) else raw
+
+
 def _new_case(item: dict[str, Any]) -> dict[str, Any]:
     variant = item.get("variant") or None
     is_variant = variant is not None or bool(item.get("parent_id"))
     converters = list((variant or {}).get("converters") or [])
     return {
+        "id": case_id(item),
         "scenario_id": item["scenario_id"],
         "kind": "variant" if is_variant else "scenario",
         "parent_id": item.get("parent_id"),

@@ -12,12 +12,21 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from incident_lab.errors import InputError, UsageError
+from incident_lab.errors import ExternalError, UsageError
 from incident_lab.plugins import collect
 from regression_suite.reports.base import Reporter
 from regression_suite.reports.json_report import load_report
 
-__all__ = ["Reporter", "get_reporters", "load_report", "write_reports"]
+__all__ = ["Reporter", "get_reporters", "load_report", "report_write_error", "write_reports"]
+
+
+def report_write_error(exc: OSError, where: Path) -> ExternalError:
+    """The error (exit 4) for a report file that could not be written."""
+    return ExternalError(
+        f"cannot write the report: {exc.strerror or exc}",
+        path=str(exc.filename or where),
+        hint="free space or make the directory writable, or pass another --report-dir",
+    )
 
 
 def get_reporters() -> dict[str, Reporter]:
@@ -26,7 +35,11 @@ def get_reporters() -> dict[str, Reporter]:
 
 
 def write_reports(
-    report: dict[str, Any], report_dir: Path, reporters: Iterable[str] | None = None
+    report: dict[str, Any],
+    report_dir: Path,
+    reporters: Iterable[str] | None = None,
+    *,
+    skip: Iterable[str] = (),
 ) -> list[Path]:
     """Write the report in every selected format into ``report_dir``.
 
@@ -34,18 +47,22 @@ def write_reports(
         report: The ``gate_report/v1`` dict from :func:`regression_suite.gate.finalize`.
         report_dir: Created if missing.
         reporters: Reporter names; ``None`` runs every default reporter
-            (``json``, ``html``, ``markdown``, ``github``).
+            (``json``, ``html``, ``markdown``, ``junit``, ``github``).
+        skip: Default reporters not to run (``regression_suite run`` writes the
+            GitHub step summary itself, see ``--summary-md``).
 
     Returns:
         The files written, in reporter order.
 
     Raises:
         UsageError: an unknown reporter name.
-        InputError: ``report_dir`` cannot be created or written.
+        ExternalError: ``report_dir`` cannot be created or written (read-only, full,
+            a file in the way): exit 4 with the path, never a verdict code.
     """
     available = get_reporters()
     if reporters is None:
-        selected = [r for r in available.values() if r.default]
+        skipped = set(skip)
+        selected = [r for r in available.values() if r.default and r.name not in skipped]
     else:
         names = list(reporters)
         unknown = [n for n in names if n not in available]
@@ -62,7 +79,5 @@ def write_reports(
         for reporter in selected:
             written.extend(reporter.write(report, out))
     except OSError as exc:
-        raise InputError(
-            f"cannot write the report: {exc.strerror}", path=str(exc.filename or out)
-        ) from None
+        raise report_write_error(exc, out) from None
     return written

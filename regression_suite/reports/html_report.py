@@ -26,12 +26,14 @@ h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid
 .verdict{display:inline-block;padding:.25rem .8rem;border-radius:4px;color:#fff;font-weight:700;letter-spacing:.05em}
 .v-OK{background:#1a7f37}.v-WARN{background:#9a6700}.v-BLOCK{background:#cf222e}.v-ERROR{background:#6e40c9}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #eee;vertical-align:top}
-th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f6f8fa}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.msg{white-space:pre-wrap;word-break:break-word}
 .lvl-block{color:#cf222e;font-weight:600}.lvl-warn{color:#9a6700;font-weight:600}.lvl-error{color:#6e40c9;font-weight:600}.lvl-info{color:#57606a}
 pre{background:#f6f8fa;padding:.6rem;overflow:auto;max-height:28rem;white-space:pre-wrap;word-break:break-word}
 details{margin:.4rem 0;border:1px solid #eee;border-radius:4px;padding:.3rem .6rem}summary{cursor:pointer}
 .chart .grid{stroke:#eee}.chart .tick,.chart .note{font-size:11px;fill:#57606a}.chart .label{font-size:12px;fill:#1d2228}
 .chart .bar.good{fill:#2da44e}.chart .bar.bad{fill:#cf222e}.chart .ci{stroke:#1d2228;fill:none;stroke-width:1.2}
+.chart .zero{stroke:#1d2228;stroke-width:2}.chart .legend{font-size:11px;fill:#57606a}
 .muted{color:#57606a}.charts{display:flex;flex-wrap:wrap;gap:1rem}
 """
 
@@ -50,7 +52,10 @@ def _interval(interval: Any) -> tuple[float, float] | None:
 
 def _table(headers: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
     numeric = numeric or set()
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    head = "".join(
+        f'<th class="num">{escape(h)}</th>' if i in numeric else f"<th>{escape(h)}</th>"
+        for i, h in enumerate(headers)
+    )
     body = "".join(
         "<tr>"
         + "".join(
@@ -73,8 +78,8 @@ def _summary(report: dict[str, Any]) -> str:
             f"{suite.get('name')} ({suite.get('path') or 'in memory'}, sha256 {str(suite.get('sha256'))[:12]})",
         ),
         ("Target", str(v.get("target"))),
-        ("Models", ", ".join(v.get("models") or []) or "not reported by the target"),
-        ("Policies", ", ".join(v.get("policies") or []) or "not reported by the target"),
+        ("Models", ", ".join(v.get("models") or []) or "unknown (not reported by the target)"),
+        ("Policies", ", ".join(v.get("policies") or []) or "unknown (not reported by the target)"),
         (
             "Run",
             f"{run.get('started_at')} → {run.get('finished_at')}"
@@ -100,31 +105,62 @@ def _reasons(report: dict[str, Any]) -> str:
         return "<p>No failure, bypass or error: every threshold holds.</p>"
     items = "".join(
         f'<li><span class="lvl-{escape(r["level"])}">{escape(r["level"].upper())}</span> '
-        f"{escape(r['message'])}</li>"
+        f'<span class="msg">{escape(r["message"])}</span></li>'
         for r in report["reasons"]
     )
     return f"<ul>{items}</ul>"
 
 
+def _variant_groups(report: dict[str, Any], key: str) -> dict[str, dict[str, int]]:
+    """Runs of the variants (rewrites) grouped like the pass-rate charts: a bypass is a
+    variant run whose expectations failed."""
+    groups: dict[str, dict[str, int]] = {}
+    for case in report["cases"]:
+        if case["kind"] != "variant":
+            continue
+        g = groups.setdefault(str(case.get(key) or "unknown"), {"runs": 0, "passed": 0})
+        g["runs"] += case["runs"]
+        g["passed"] += case["passed"]
+    return groups
+
+
 def _charts(report: dict[str, Any]) -> str:
+    from regression_suite.gate.stats import wilson_interval
+
+    confidence = float((report.get("thresholds") or {}).get("confidence") or 0.95)
     charts = []
-    for key, title in (
-        ("by_failure_mode", "Pass rate by failure mode"),
-        ("by_severity", "Pass rate by severity"),
+    for key, title, field in (
+        ("by_failure_mode", "Pass rate by failure mode", "failure_mode"),
+        ("by_severity", "Pass rate by severity", "severity"),
     ):
-        bars = [
-            Bar(
-                name,
-                g["pass_rate"],
-                _interval(g["pass_rate_ci"]),
-                f"({g['passed']}/{g['runs']} runs, {g['cases']} scenarios)",
-                bad=bool(g["failed"]),
-            )
-            for name, g in report["aggregates"][key].items()
-        ]
-        charts.append(
-            f"<figure><figcaption>{escape(title)}</figcaption>{bar_chart(title, bars)}</figure>"
-        )
+        variants = _variant_groups(report, field)
+        bars = []
+        for name in sorted(set(report["aggregates"][key]) | set(variants)):
+            g = report["aggregates"][key].get(name)
+            if g is not None:
+                bars.append(
+                    Bar(
+                        name,
+                        g["pass_rate"],
+                        _interval(g["pass_rate_ci"]),
+                        f"({g['passed']}/{g['runs']} runs, {g['cases']} scenarios)",
+                        bad=bool(g["failed"]),
+                    )
+                )
+            v = variants.get(name)
+            if v is not None:
+                runs, passed = v["runs"], v["passed"]
+                bars.append(
+                    Bar(
+                        f"{name} · variants",
+                        passed / runs if runs else None,
+                        wilson_interval(passed, runs, confidence) if runs else None,
+                        f"({passed}/{runs} variant runs held, {runs - passed} bypass)",
+                        bad=passed < runs,
+                    )
+                )
+        figure = bar_chart(title, bars, confidence=confidence)
+        charts.append(f"<figure><figcaption>{escape(title)}</figcaption>{figure}</figure>")
     return '<div class="charts">' + "".join(charts) + "</div>"
 
 
@@ -149,7 +185,9 @@ def _bypass(report: dict[str, Any]) -> str:
         for r in bypass["converters"]
     ]
     title = "Bypass rate per converter"
-    parts.append(f"<figure><figcaption>{title}</figcaption>{bar_chart(title, bars)}</figure>")
+    confidence = float((report.get("thresholds") or {}).get("confidence") or 0.95)
+    figure = bar_chart(title, bars, confidence=confidence)
+    parts.append(f"<figure><figcaption>{title}</figcaption>{figure}</figure>")
     for key, label in (("converters", "Converter"), ("chains", "Chain")):
         rows = [
             [
@@ -168,7 +206,7 @@ def _bypass(report: dict[str, Any]) -> str:
             _table(
                 [label, "Variants", "Bypassed", "Bypass runs", "Rate", "CI", "Examples"],
                 rows,
-                {1, 2, 3, 4},
+                {1, 2, 3, 4, 5},
             )
         )
     return "".join(parts)
@@ -201,7 +239,9 @@ def _baseline(report: dict[str, Any]) -> str:
         if rows:
             parts.append(f"<h3>{label} ({len(rows)})</h3>")
             parts.append(
-                _table(["Scenario", "Passed before", "Passed now", "p", "Significant"], rows)
+                _table(
+                    ["Scenario", "Passed before", "Passed now", "p", "Significant"], rows, {1, 2, 3}
+                )
             )
     for key, label in (("added", "New in this run"), ("removed", "Not in this run")):
         if cmp[key]:
@@ -218,7 +258,7 @@ def _failures(report: dict[str, Any]) -> str:
         results = "".join(
             f"<li>{'✔' if r.get('passed') else '✘'} <code>{escape(str(r.get('kind')))}</code>"
             f"{'' if r.get('step') is None else ' at step ' + escape(str(r.get('step')))}: "
-            f"{escape(str(r.get('message', '')))}</li>"
+            f'<span class="msg">{escape(str(r.get("message", "")))}</span></li>'
             for r in item.get("results") or []
         )
         variant = item.get("variant") or {}
@@ -233,7 +273,7 @@ def _failures(report: dict[str, Any]) -> str:
                 else ""
             )
         )
-        body = f"<p>{escape(str(item.get('message') or ''))}</p>"
+        body = f'<p class="msg">{escape(str(item.get("message") or ""))}</p>'
         if results:
             body += f"<ul>{results}</ul>"
         if item.get("diff"):
@@ -247,7 +287,7 @@ def _failures(report: dict[str, Any]) -> str:
 def _cases(report: dict[str, Any]) -> str:
     rows = [
         [
-            f"<code>{escape(c['scenario_id'])}</code>",
+            f"<code>{escape(str(c.get('id') or c['scenario_id']))}</code>",
             escape(c["kind"]),
             escape(str(c.get("severity") or "")),
             escape(str(c.get("failure_mode") or "")),
@@ -262,7 +302,9 @@ def _cases(report: dict[str, Any]) -> str:
     tail = f"<p class=muted>{more} more cases in report.json.</p>" if more > 0 else ""
     return (
         _table(
-            ["Case", "Kind", "Severity", "Failure mode", "Status", "Passed", "CI", "Action"], rows
+            ["Case", "Kind", "Severity", "Failure mode", "Status", "Passed", "CI", "Action"],
+            rows,
+            {5, 6},
         )
         + tail
     )

@@ -8,14 +8,30 @@ from typing import Any
 
 from incident_lab.atomic import write_text_atomic
 
-__all__ = ["FILENAME", "render_markdown", "write_github_summary", "write_markdown"]
+__all__ = [
+    "FILENAME",
+    "append_step_summary",
+    "github_annotations",
+    "render_markdown",
+    "render_step_summary",
+    "write_github_summary",
+    "write_markdown",
+]
 
 FILENAME = "report.md"
 _MAX_ROWS = 20
 
 
 def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Table-cell text: no pipes, no line breaks, and ``<...>`` shown, not taken for HTML."""
+    return (
+        str(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("|", "\\|")
+        .replace("\n", " ")
+    )
 
 
 def _pct(x: Any) -> str:
@@ -83,3 +99,120 @@ def write_github_summary(report: dict[str, Any], report_dir: Path) -> list[Path]
     with path.open("a", encoding="utf-8") as fh:
         fh.write(render_markdown(report) + "\n")
     return [path]
+
+
+def _artefacts_url() -> str | None:
+    """The workflow run's artefacts page, from GitHub Actions' environment (else ``None``)."""
+    server, repo, run_id = (
+        os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    )
+    if server and repo and run_id:
+        return f"{server.rstrip('/')}/{repo}/actions/runs/{run_id}#artifacts"
+    return None
+
+
+def _first_line(text: Any) -> str:
+    lines = str(text or "").strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def render_step_summary(report: dict[str, Any], artefacts: list[Path]) -> str:
+    """The GitHub Actions job summary: verdict, failing scenarios, bypassing converters,
+    and links to the report files.
+
+    Args:
+        report: A ``gate_report/v1`` dict.
+        artefacts: The files the run wrote (listed by path; linked to the workflow
+            run's artefacts page when ``GITHUB_SERVER_URL``/``GITHUB_REPOSITORY``/
+            ``GITHUB_RUN_ID`` are set, as in a GitHub Actions job).
+    """
+    lines = [
+        f"## Release gate: **{report['verdict']}** (exit code {report['exit_code']})",
+        "",
+        _cell(report["headline"]),
+        "",
+        f"Suite `{_cell(report['suite'].get('name'))}`, target "
+        f"`{_cell(report['versions'].get('target'))}`.",
+        "",
+    ]
+    failing = [c for c in report["cases"] if c["kind"] == "scenario" and c["status"] != "passed"]
+    lines.append(f"### Failing scenarios ({len(failing)})")
+    lines.append("")
+    if failing:
+        lines += [
+            "| scenario | severity | failure mode | status | failed runs | gate | first message |",
+            "|---|---|---|---|---:|---|---|",
+        ]
+        lines += [
+            f"| `{_cell(c['scenario_id'])}` | {_cell(c.get('severity') or 'n/a')} "
+            f"| {_cell(c['failure_mode'])} | {_cell(c['status'])} "
+            f"| {c['failed'] + c['errors']}/{c['runs'] + c['errors']} "
+            f"| {_cell(c.get('action') or 'none')} "
+            f"| {_cell(_first_line((c.get('messages') or [''])[0]))} |"
+            for c in failing[:_MAX_ROWS]
+        ]
+        if len(failing) > _MAX_ROWS:
+            lines.append(f"\n… {len(failing) - _MAX_ROWS} more in report.json")
+    else:
+        lines.append("None.")
+    lines.append("")
+    bypassing = [r for r in report["bypass"]["converters"] if r["bypassed_variants"]]
+    lines.append(f"### Bypassing converters ({len(bypassing)})")
+    lines.append("")
+    if bypassing:
+        lines += ["| converter | bypassed variants | bypass rate | e.g. |", "|---|---:|---:|---|"]
+        lines += [
+            f"| `{_cell(r['converter'])}` | {r['bypassed_variants']}/{r['variants']} "
+            f"| {_pct(r['bypass_rate'])} | {_cell(', '.join(r.get('bypassing') or []))} |"
+            for r in bypassing[:_MAX_ROWS]
+        ]
+    else:
+        lines.append("None." if report["bypass"]["overall"]["variants"] else "No variants ran.")
+    lines.append("")
+    lines.append("### Artefacts")
+    lines.append("")
+    url = _artefacts_url()
+    if url:
+        lines.append(f"[Download the workflow's artefacts]({url}) (upload the report directory).")
+        lines.append("")
+    lines += [f"- `{_cell(path)}`" for path in artefacts]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def append_step_summary(report: dict[str, Any], artefacts: list[Path], path: Path) -> Path:
+    """Append :func:`render_step_summary` to ``path`` (``$GITHUB_STEP_SUMMARY`` is appended
+    to by every step of a job)."""
+    with Path(path).open("a", encoding="utf-8") as fh:
+        fh.write(render_step_summary(report, artefacts) + "\n")
+    return Path(path)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotations(report: dict[str, Any], files: dict[str, str]) -> list[str]:
+    """GitHub Actions workflow commands (``::error file=...::``) for the gate's reasons.
+
+    A ``block`` reason is an ``::error``, a ``warn`` reason a ``::warning``, each on
+    the file of the scenario it names (``files`` maps scenario id to a path relative
+    to the workspace; a reason without a file is annotated without one).
+    """
+    out = []
+    for reason in report["reasons"]:
+        level = {"block": "error", "warn": "warning"}.get(reason["level"])
+        if level is None:
+            continue
+        sid = reason.get("scenario_id")
+        props = []
+        if sid and sid in files:
+            props.append(f"file={_escape_property(files[sid])}")
+        title = f"gate {str(reason['level']).upper()}: {sid or reason['code']}"
+        props.append(f"title={_escape_property(title)}")
+        out.append(f"::{level} {','.join(props)}::{_escape_data(str(reason['message']))}")
+    return out

@@ -245,8 +245,9 @@ class ChatLoop:
             "model": model,
             "tools": self.tools,
         }
-        if isinstance(self.replay.get("policy"), dict):
-            agent["policy"] = self.replay["policy"]
+        # No policy: the endpoint does not report one, and the scenario's (its recording's
+        # context) is not the target's; copying it made reports and the gate history
+        # label the release with the incident's policy.
         return {
             "schema_version": "trajectory/v1",
             "session_id": f"{self.replay.get('scenario_id') or 'scenario'}-openai",

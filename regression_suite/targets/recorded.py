@@ -40,10 +40,12 @@ class RecordedTarget(BaseTarget):
                 "to replay with the recorded target",
                 hint="add the recorded trajectory under 'recording', or choose another --target",
             )
-        return self.observe(copy.deepcopy(recording))
+        # not observe(): the recording's model and policy are the incident's, not a
+        # target's; the report says "unknown" rather than label a release with them
+        return copy.deepcopy(recording)
 
     def describe(self) -> dict[str, Any]:
-        """Describe the target: model and policy of the last recording returned."""
+        """Describe the target: version ``recording``; model and policy unknown (``None``)."""
         info = super().describe()
         info["version"] = "recording"
         return info

@@ -132,8 +132,12 @@ class PageResult:
     loaded: bool = False
 
 
-def open_page(path: Path, expression: str, *, timeout: float = 60.0) -> PageResult:
+def open_page(
+    path: Path, expression: str, *, timeout: float = 60.0, screenshot: Path | None = None
+) -> PageResult:
     """Load ``path`` in headless Chromium and evaluate ``expression`` (returned by value).
+
+    With ``screenshot``, a PNG of the whole page is written there (a test artefact).
 
     Raises:
         RuntimeError: Chromium is missing, does not start, or the page does not load.
@@ -163,7 +167,7 @@ def open_page(path: Path, expression: str, *, timeout: float = 60.0) -> PageResu
             time.sleep(0.05)
         port, browser_path = port_file.read_text().splitlines()[:2]
         ws = _WebSocket(f"ws://127.0.0.1:{port}{browser_path}", timeout)
-        return _drive(ws, path.resolve().as_uri(), expression, deadline)
+        return _drive(ws, path.resolve().as_uri(), expression, deadline, screenshot)
     finally:
         if ws is not None:
             with contextlib.suppress(OSError):
@@ -177,7 +181,9 @@ def open_page(path: Path, expression: str, *, timeout: float = 60.0) -> PageResu
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def _drive(ws: _WebSocket, url: str, expression: str, deadline: float) -> PageResult:
+def _drive(
+    ws: _WebSocket, url: str, expression: str, deadline: float, screenshot: Path | None = None
+) -> PageResult:
     result = PageResult()
     ids = iter(range(1, 1_000_000))
     replies: dict[int, dict[str, Any]] = {}
@@ -243,6 +249,10 @@ def _drive(ws: _WebSocket, url: str, expression: str, deadline: float) -> PageRe
     ws.sock.settimeout(max(1.0, deadline - time.monotonic()))
     value = call("Runtime.evaluate", {"expression": expression, "returnByValue": True})
     result.value = (value.get("result") or {}).get("value")
+    if screenshot is not None:
+        shot = call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        screenshot.write_bytes(base64.b64decode(shot["data"]))
     # The page itself is the one request allowed.
     result.requests = [r for r in result.requests if r != url]
     return result

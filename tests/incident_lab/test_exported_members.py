@@ -33,6 +33,7 @@ def test_regression_suite_public_surface() -> None:
     """regression_suite.__all__ is pinned; every name resolves."""
     assert regression_suite.__all__ == [
         "ExpectationKind",
+        "ReplaySession",
         "Result",
         "ScriptedTarget",
         "TrajectoryBuilder",

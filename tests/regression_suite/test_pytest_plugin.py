@@ -34,6 +34,9 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
         AGENT_SOURCE + "\n\nasync def arefuse(replay):\n    return refuse(replay)\n", "utf-8"
     )
     pytester.syspathinsert()
+    # pytest-randomly (a test extra) would shuffle the inner runs' collection order,
+    # which these tests assert; the plugins' coexistence is tested on its own below.
+    pytester.makeini("[pytest]\naddopts = -p no:randomly\n")
     return pytester
 
 
@@ -264,4 +267,30 @@ def test_items_let_go_of_produced_trajectories_unless_recording(
         assert not any(hasattr(r, "gate_trajectory") for r in reports)  # spooled, then dropped
         state = get_state(items[0].config)
         assert len(state.trajectories) == (4 if record else 0)
+        # a gate run (lean) also lets go of each case's scenario once it has run
+        released = [item.case.scenario == {"released": True} for item in items]
+        assert released == [lean] * 4
+        assert (state.resolved is None) == lean
         state.trajectories.close()
+
+
+def test_gate_summary_keeps_counts_not_passing_reports(project: pytest.Pytester) -> None:
+    """--gate-summary (what regression_suite run sets): the terminal still counts every
+    passing case but holds no passing report; failures are kept and listed by the gate."""
+    result = project.runpytest(
+        "--suite", "release_gate", "--target", "python:agents:leak_some",
+        "--gate-summary", "--tb=no", "--gate-lean", "-p", "no:randomly",
+    )  # fmt: skip
+    result.assert_outcomes(passed=3, failed=1)
+    assert "gate failures (1)" in result.stdout.str()
+    rec = project.inline_run(
+        "--suite", "release_gate", "--target", "python:agents:leak_some",
+        "--gate-summary", "--tb=no", "--gate-lean",
+    )  # fmt: skip
+    config = rec.getcall("pytest_collection_finish").session.config
+    stats = config.pluginmanager.get_plugin("terminalreporter").stats
+    assert len(stats["passed"]) == 3 and not any(
+        isinstance(r, pytest.TestReport) for r in stats["passed"]
+    )
+    assert stats.get("", []) == []
+    assert [r.nodeid.split("::")[-1] for r in stats["failed"]] == ["inc-1"]

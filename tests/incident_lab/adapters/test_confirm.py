@@ -135,3 +135,64 @@ def test_bad_since_is_a_usage_error(il, tmp_path) -> None:
     """An unparseable --since names the value."""
     r = il("confirm", "--from", _log(tmp_path, []), "--since", "yesterday-ish")
     assert r.exit_code == 3 and "yesterday-ish" in r.stderr
+
+
+def _contained(incident: Path, *actions: tuple[str, str]) -> list[dict]:
+    from incident_lab.adapters.contain import record_event
+
+    incident.mkdir(exist_ok=True)
+    return [
+        record_event(
+            incident,
+            {"kind": "contain", "phase": "contain", "action": a, "result": "ok", "time": t},
+        )
+        for a, t in actions
+    ]
+
+
+def test_every_action_undone_is_not_in_effect(il, tmp_path) -> None:
+    """Containment recorded then undone: never HOLDING; exit 6 and recorded as not-in-effect."""
+    from incident_lab.adapters.contain import record_event
+
+    incident = tmp_path / "inc"
+    (done,) = _contained(incident, ("kill-switch", "2026-02-01T12:00:00Z"))
+    record_event(
+        incident,
+        {"kind": "undo", "action": "kill-switch", "result": "ok", "undoes": done["event_id"]},
+    )
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text(json.dumps(_session("a", "2026-02-01T11:00:00Z")) + "\n")
+    r = il("confirm", "--from", clean, "--incident", incident)
+    assert r.exit_code == 6, r.stderr
+    assert "HOLDING" not in r.stdout and "NOT IN EFFECT" in r.stderr and "kill-switch" in r.stderr
+    last = json.loads((incident / "timeline.jsonl").read_text().splitlines()[-1])
+    assert last["kind"] == "confirm" and last["result"] == "not-in-effect"
+
+
+def test_undone_action_does_not_set_the_time(il, tmp_path) -> None:
+    """The first containment was undone: the time is that of the one still in effect."""
+    from incident_lab.adapters.confirm import containment_state, containment_time
+    from incident_lab.adapters.contain import record_event
+
+    incident = tmp_path / "inc"
+    first, _ = _contained(
+        incident, ("kill-switch", "2026-02-01T12:00:00Z"), ("disable-tools", "2026-02-01T12:30:00Z")
+    )
+    record_event(
+        incident,
+        {"kind": "undo", "action": "kill-switch", "result": "failed", "undoes": first["event_id"]},
+    )
+    assert (
+        containment_time(incident).isoformat().startswith("2026-02-01T12:00")
+    )  # failed undo: still on
+    record_event(
+        incident,
+        {"kind": "undo", "action": "kill-switch", "result": "ok", "undoes": first["event_id"]},
+    )
+    assert containment_time(incident).isoformat().startswith("2026-02-01T12:30")
+    assert [e["action"] for e in containment_state(incident).undone] == ["kill-switch"]
+    log = tmp_path / "live.jsonl"
+    log.write_text(json.dumps(_session("x", "2026-02-01T12:10:00Z")) + "\n")  # before 12:30
+    r = il("confirm", "--from", log, "--incident", incident)
+    assert r.exit_code == 0, r.stderr
+    assert "HOLDING" in r.stdout and "undone since, so not in effect: kill-switch" in r.stdout

@@ -99,6 +99,53 @@ def test_interactive_path_asks_and_respects_answers(il, tmp_path, prod_log, conf
     assert out["severity"] == "SEV-1"
     scenario = yaml.safe_load((scenarios / f"{out['scenario_id']}.yaml").read_text())
     assert scenario["taxonomy"]["severity"] == "SEV-1"
+    # The human's choice is the record's, and the ticket tells it (not the suggestion).
+    record = json.loads((incident / "followup" / "incident.json").read_text())
+    assert record["severity"]["value"] == "SEV-1" and record["severity"]["source"] == "human"
+    assert record["scenario_ids"] == [out["scenario_id"]]
+    ticket = (incident / "followup" / "ticket.md").read_text()
+    assert "(SEV-1, confirmed)" in ticket and "prompt_injection (confirmed" in ticket
+    decided = [e for e in _events(incident) if e.get("kind") == "classify"]
+    assert decided and decided[0]["duration_s"] >= 0 and decided[0]["source"] == "human"
+
+
+def test_dry_run_runs_and_sends_nothing(il, tmp_path, prod_log, http_server) -> None:
+    """--dry-run: containment shown and recorded as dry-run, no page sent, the story still written."""
+    flag = tmp_path / "flag.txt"
+    cfg = tmp_path / "dry.toml"
+    cfg.write_text(
+        f"""
+[contain.actions.disable-tools]
+backend = "command"
+command = ["{sys.executable}", "-c", "import sys; open(sys.argv[1], 'w').write('off')", "{flag}"]
+
+[notify.slack]
+url = "{http_server.url}/slack"
+"""
+    )
+    incident = tmp_path / "inc"
+    r = il(
+        "respond", "--from", prod_log, "--out", incident, "--config", cfg,
+        "--scenarios-dir", tmp_path / "sc", "--yes", "--dry-run", "--since", "2000-01-01T00:00:00Z",
+        "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["dry_run"] is True and out["contained"] == []
+    assert not flag.exists() and http_server.requests == []
+    assert "DRY RUN, not run: disable-tools" in r.stderr and "would run: " in r.stderr
+    events = _events(incident)
+    assert any(e.get("kind") == "contain" and e.get("dry_run") for e in events)
+    assert any(e.get("kind") == "notify" and e.get("result") == "dry-run" for e in events)
+    assert events[-1]["kind"] == "respond" and events[-1]["result"] == "dry-run"
+    record = json.loads((incident / "followup" / "incident.json").read_text())
+    assert record["failure_mode"] == {
+        **record["failure_mode"],
+        "value": "prompt_injection",
+        "source": "accepted",
+    }
+    manifest = json.loads((incident / "manifest.json").read_text())
+    assert manifest["filters"]["since"]
 
 
 def test_phase_clock_flags_over_budget(tmp_path) -> None:

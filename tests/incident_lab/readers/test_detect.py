@@ -26,18 +26,43 @@ FIXTURES = {
     "seed_incident/incidents_array.json": "seed_incident",
     "seed_incident/incidents.jsonl": "seed_incident",
 }
+#: Fixtures written by the real tools (tests/fixtures/<tool>/make_fixture.py).
+REAL = LOGS.parent
+REAL_FIXTURES = {
+    "inspect_ai/mail_injection.eval": "inspect",
+    "inspect_ai/mail_injection.json": "inspect",
+    "otel_genai/v2.1b0_capture_true/traces.jsonl": "otel",
+    "otel_genai/v2.1b0_capture_true/logs.jsonl": "otel",
+    "otel_genai/v2.4b0_event_only/traces.jsonl": "otel",
+    "otel_genai/v2.4b0_event_only/logs.jsonl": "otel",
+    "otel_genai/v2.4b0_span_only/traces.jsonl": "otel",
+    "otel_genai/v2.4b0_no_content/traces.jsonl": "otel",
+    "openinference/spans.jsonl": "openinference",
+}
 
 
-def test_all_six_readers_are_registered() -> None:
+def test_all_seven_readers_are_registered() -> None:
     """The built-in readers register through the plugin manager."""
     assert set(get_readers()) >= {
         "native",
         "events",
         "openai_chat",
         "otel",
+        "openinference",
         "inspect",
         "seed_incident",
     }
+
+
+@pytest.mark.parametrize(("name", "fmt"), sorted(REAL_FIXTURES.items()))
+def test_each_real_tool_fixture_is_detected_as_its_own_format_only(name: str, fmt: str) -> None:
+    """What inspect-ai, the OTel GenAI and OpenInference instrumentations write: one claimant."""
+    path = str(REAL / name)
+    assert detect_format(path) == fmt
+    head = read_head(path)
+    scores = {n: r.sniff(path, head) for n, r in get_readers().items()}
+    rivals = {n: s for n, s in scores.items() if n != fmt and s >= 0.5}
+    assert scores[fmt] >= 0.5 and not rivals, scores
 
 
 @pytest.mark.parametrize(("name", "fmt"), sorted(FIXTURES.items()))

@@ -166,7 +166,7 @@ def test_spans_without_trace_id_and_non_trace_lines_are_rejected(tmp_path: Path)
     path.write_text(
         json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [{"spanId": "1"}]}]}]})
         + "\n"
-        + json.dumps({"resourceLogs": []})
+        + json.dumps({"resourceMetrics": []})
         + "\n"
         + json.dumps({"hello": 1})
         + "\n"
@@ -178,7 +178,9 @@ def test_spans_without_trace_id_and_non_trace_lines_are_rejected(tmp_path: Path)
         (3, None),
     ]
     assert (
-        "traceId" in bad[0].reason and "logs" in bad[1].reason and "resourceSpans" in bad[2].reason
+        "traceId" in bad[0].reason
+        and "metrics" in bad[1].reason
+        and "resourceSpans" in bad[2].reason
     )
 
 
@@ -217,3 +219,52 @@ def test_any_value_decodes_every_otlp_value_kind() -> None:
         {"kvlistValue": {"values": [{"key": "k", "value": {"stringValue": "v"}}]}}
     ) == {"k": "v"}
     assert any_value({}) is None
+
+
+def _chat(trace: str, start: int, inputs: list, output: list) -> dict:
+    msgs = [{"role": r, "parts": [{"type": "text", "content": c}]} for r, c in inputs]
+    out = [{"role": r, "parts": [{"type": "text", "content": c}]} for r, c in output]
+    return _span(
+        trace,
+        f"{trace}-s",
+        start,
+        {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.input.messages": json.dumps(msgs),
+            "gen_ai.output.messages": json.dumps(out),
+        },
+    )
+
+
+def test_traces_extending_one_history_are_one_session_and_others_stay_apart(
+    tmp_path: Path,
+) -> None:
+    """No parent span: A1 then A2 (A1's history + more) merge; B shares only the system prompt."""
+    sys_ = ("system", "be safe")
+    path = _write(
+        tmp_path,
+        [
+            [_chat("a1", 0, [sys_, ("user", "hi")], [("assistant", "hello")])],
+            [_chat("b1", 1, [sys_, ("user", "other")], [("assistant", "sure")])],
+            [
+                _chat(
+                    "a2",
+                    2,
+                    [sys_, ("user", "hi"), ("assistant", "hello"), ("user", "more")],
+                    [("assistant", "done")],
+                )
+            ],
+        ],
+    )
+    sessions = accepted(read_all("otel", path))
+    assert set(sessions) == {"a1", "b1"}
+    assert [s["content"] for s in sessions["a1"]["steps"]] == [
+        "be safe",
+        "hi",
+        "hello",
+        "more",
+        "done",
+    ]
+    assert sessions["a1"]["x_otel"]["grouped_by"] == "history"
+    assert sessions["a1"]["x_otel"]["trace_ids"] == ["a1", "a2"]
+    assert sessions["b1"]["x_otel"]["grouped_by"] == "trace"

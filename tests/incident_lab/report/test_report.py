@@ -3,6 +3,7 @@ root cause by layer with marked placeholders, escaping, and the CLI."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -193,3 +194,89 @@ def test_cli_missing_scenarios_dir_is_exit_3_and_absent_values_print_as_dash(
     r = il("report", bundle, "--scenarios-dir", tmp_path, "--out", tmp_path / "b")
     assert r.exit_code == 0, r.stderr
     assert "gate -" in r.stdout and "None" not in r.stdout
+
+
+@pytest.fixture(scope="module")
+def rejecting_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bundle whose source log had three malformed lines (rejects.jsonl has them)."""
+    base = tmp_path_factory.mktemp("rejects")
+    log = generate_log(
+        base / "log.jsonl", sessions=20, incidents=1, seed=5, start="2026-02-01T06:00:00Z"
+    )
+    with Path(log["path"]).open("a", encoding="utf-8") as fh:
+        fh.write("{not json\n{also not json\n[1, 2]\n")
+    out = base / "incident"
+    take_snapshot([str(log["path"])], out=out)
+    return out
+
+
+def test_rejects_section_counts_reasons_and_links_the_file(
+    rejecting_bundle: Path, tmp_path: Path
+) -> None:
+    doc = collect_report(rejecting_bundle, scenarios_dir=tmp_path)
+    rows = (rejecting_bundle / "rejects.jsonl").read_text("utf-8").splitlines()
+    assert doc["rejects"]["count"] == len(rows) >= 3
+    assert sum(r["count"] for r in doc["rejects"]["reasons"]) == len(rows)
+    html_path, md_path = write_report(doc, rejecting_bundle / "followup")
+    html = html_path.read_text("utf-8")
+    section = html.split('<section id="rejects">', 1)[1].split("</section>", 1)[0]
+    assert f"{len(rows)} input record(s) were rejected" in section
+    assert '<a href="../rejects.jsonl">rejects.jsonl</a>' in section
+    assert (html_path.parent / "../rejects.jsonl").resolve() == rejecting_bundle / "rejects.jsonl"
+    for reason in {json.loads(r)["reason"] for r in rows}:
+        assert reason.split("<")[0][:20] in section
+    md = md_path.read_text("utf-8")
+    assert f"{len(rows)} input record(s) were rejected" in md and "## Rejected records" in md
+
+
+def test_phases_without_data_are_na_not_zero_and_counts_are_integers(
+    rejecting_bundle: Path, tmp_path: Path
+) -> None:
+    """No timeline: every phase is n/a in the chart (no zero bar); the per-minute chart's
+    y ticks are whole numbers and its x labels are HH:MM, spaced so they cannot overlap;
+    nothing prints "None"."""
+    doc = collect_report(rejecting_bundle, scenarios_dir=tmp_path)
+    assert [e["action"] for e in doc["timeline"]["events"]] == ["snapshot"]
+    html = render_html(doc)
+    timeline = html.split('<section id="timeline">', 1)[1].split("</section>", 1)[0]
+    na_phases = [p for p in doc["timeline"]["phases"] if p["seconds"] is None]
+    assert len(na_phases) == 5  # the snapshot opens the timeline: an instant, no duration
+    assert timeline.count("n/a (no data)") == 5
+    assert 'class="bar' not in timeline  # no bar drawn for a phase without a duration
+    metrics = html.split('<section id="metrics">', 1)[1].split("</section>", 1)[0]
+    chart = metrics[metrics.index("Tool calls and safeguard decisions per minute") :]
+    y_ticks = re.findall(r'text-anchor="end">([^<]+)</text>', chart)
+    assert y_ticks and all(t.isdigit() for t in y_ticks), y_ticks
+    x_labels = re.findall(r'text-anchor="middle"><title>([^<]+)</title>([^<]+)</text>', chart)
+    assert x_labels and all(re.fullmatch(r"\d\d:\d\d", short) for _, short in x_labels)
+    xs = [
+        float(x)
+        for x in re.findall(
+            r'<text x="([\d.]+)" y="\d+" class="tick"[^>]*text-anchor="middle"', chart
+        )
+    ]
+    assert all(b - a >= 5 * 6.5 for a, b in itertools.pairwise(xs))  # HH:MM never overlaps
+    assert "None" not in re.sub(r"<[^>]+>", " ", html)
+    assert "None" not in render_markdown(doc)
+
+
+def test_a_session_without_content_prints_no_none(bundle: Path, tmp_path: Path) -> None:
+    doc = collect_report(bundle, scenarios_dir=tmp_path)
+    doc["classification"]["sessions"] = [{"session_id": None, "top": None, "ranked": []}]
+    doc["status"] = dict.fromkeys(doc["status"])
+    html, md = render_html(doc), render_markdown(doc)
+    assert "None" not in re.sub(r"<[^>]+>", " ", html) and "None" not in md
+    assert "Session n/a: no failure mode" in html
+
+
+def test_the_demo_bundles_report_has_a_timeline(tmp_path: Path) -> None:
+    """The demo runs snapshot, classify and add: all three are on the bundle's timeline,
+    and classify and convert get (inferred) durations."""
+    from incident_lab.demo import build_incident_library
+
+    build_incident_library(tmp_path)
+    doc = collect_report(tmp_path / "incident_demo", scenarios_dir=tmp_path / "scenarios")
+    assert [e["action"] for e in doc["timeline"]["events"]] == ["snapshot", "classify", "add"]
+    phases = {p["key"]: p for p in doc["timeline"]["phases"]}
+    assert phases["classify"]["source"] == phases["convert"]["source"] == "inferred"
+    assert phases["classify"]["seconds"] is not None

@@ -6,23 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from incident_lab.errors import UsageError
+from incident_lab.errors import EXIT_EXTERNAL, ExternalError, UsageError
 from incident_lab.plugins import collect
 from regression_suite.reports import write_reports
 from regression_suite.reports.markdown_report import render_markdown
 
 
 def test_builtin_reporters_are_plugins() -> None:
-    assert {"json", "html", "markdown", "github"} <= set(collect("register_reporters"))
+    assert {"json", "html", "markdown", "junit", "github"} <= set(collect("register_reporters"))
 
 
-def test_write_reports_writes_json_html_markdown(
+def test_write_reports_writes_json_html_markdown_junit(
     tmp_path: Path, item, make_report, monkeypatch
 ) -> None:
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     out = tmp_path / "gate" / "nested"
     files = write_reports(make_report([item("a")]), out)
-    assert [f.name for f in files] == ["report.json", "report.html", "report.md"]
+    assert [f.name for f in files] == ["report.json", "report.html", "report.md", "junit.xml"]
     assert all(f.stat().st_size > 0 for f in files)
 
 
@@ -51,3 +51,60 @@ def test_markdown_escapes_table_pipes(item, make_report) -> None:
     text = render_markdown(report)
     assert "`pipe\\|conv`" in text
     assert "| converter | bypassed variants | bypass rate |" in text
+
+
+def test_a_report_dir_that_cannot_be_written_is_exit_4_with_its_path(
+    tmp_path: Path, item, make_report
+) -> None:
+    """A file where the directory should be (what a read-only dir is to root, who
+    ignores permission bits): an external error, exit 4, naming the path."""
+    blocker = tmp_path / "gate"
+    blocker.write_text("not a directory", "utf-8")
+    with pytest.raises(ExternalError) as info:
+        write_reports(make_report([item("a")]), blocker)
+    assert info.value.exit_code == EXIT_EXTERNAL == 4
+    assert str(blocker) in info.value.render()
+
+
+def test_a_full_disk_is_exit_4_and_leaves_no_partial_file(
+    tmp_path: Path, item, make_report, monkeypatch
+) -> None:
+    """ENOSPC in the middle of a write: exit 4 with the path; the previous report is
+    intact and no temporary file is left behind."""
+    import errno
+    import os
+
+    out = tmp_path / "gate"
+    write_reports(make_report([item("a")]), out, ["json"])
+    before = (out / "report.json").read_bytes()
+    real_fsync = os.fsync
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(ExternalError) as info:
+        write_reports(make_report([item("b", "failed")]), out, ["json", "junit"])
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert info.value.exit_code == 4 and "No space left on device" in info.value.render()
+    assert str(out) in info.value.render()
+    assert (out / "report.json").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["report.json"]
+
+
+def test_ctrl_c_while_writing_leaves_no_partial_report(tmp_path: Path, item, make_report) -> None:
+    """Reports are written to a temporary file and renamed: an interrupt midway leaves
+    neither a truncated junit.xml nor the temporary file."""
+    from regression_suite import junit
+
+    report = make_report([item("a"), item("b", "failed")])
+
+    def interrupted(report):
+        yield from list(junit.render_junit(report))[:3]
+        raise KeyboardInterrupt
+
+    from incident_lab.atomic import write_text_atomic
+
+    with pytest.raises(KeyboardInterrupt):
+        write_text_atomic(tmp_path / "junit.xml", interrupted(report))
+    assert list(tmp_path.iterdir()) == []

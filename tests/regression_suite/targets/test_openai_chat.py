@@ -299,3 +299,18 @@ def test_bad_specs_are_usage_errors(spec: str) -> None:
     """No model, wrong scheme or no host is refused up front."""
     with pytest.raises(UsageError):
         resolve_target(spec)
+
+
+def test_the_scenarios_policy_is_never_reported_as_the_targets() -> None:
+    """The replay carries the recorded incident's policy; the produced trajectory and the
+    target's description do not claim it (the endpoint reports no policy: unknown)."""
+    recorded_policy = {"name": "mail-policy", "version": "3"}
+    with scripted_server([completion("No.")]) as server:
+        target = resolve_target(f"openai+{server.url}/v1#llama-3")
+        traj = target.run(_replay(policy=recorded_policy), {"context": {"policy": recorded_policy}})
+        described = target.describe()
+        target.close()
+    assert "policy" not in traj["agent"]
+    assert described["policy"] is None
+    # the model is the one the endpoint answered with
+    assert described["model"] == {"name": "fake-model-1", "provider": "openai-compatible"}

@@ -1,0 +1,372 @@
+"""Reader for OpenInference spans (Arize Phoenix; LlamaIndex, LangChain, OpenAI instrumentations).
+
+OpenInference writes chat content as flattened span attributes, exported as OTLP/JSON
+like any other trace (see :mod:`.otlp_json`):
+
+- ``openinference.span.kind``: ``LLM``, ``TOOL``, ``AGENT``, ``CHAIN``, ...;
+- an LLM span's ``llm.input_messages.<i>.message.role`` / ``.content`` /
+  ``.contents.<j>.message_content.text`` / ``.tool_calls.<k>.tool_call.id`` /
+  ``.tool_call.function.name`` / ``.tool_call.function.arguments`` /
+  ``.tool_call_id``, the same under ``llm.output_messages``, the tools offered under
+  ``llm.tools.<i>.tool.json_schema``, and ``llm.model_name`` / ``llm.provider``;
+- a TOOL span's ``tool.name``, ``tool.description``, ``tool.parameters`` (the
+  parameter schema), ``tool.id`` and its call in ``input.value``, its result in
+  ``output.value``;
+- ``session.id`` and ``user.id`` on any span (inherited by its descendants).
+
+Spans are grouped by ``session.id``, else by trace, and traces that continue another
+trace's chat history are stitched, exactly as the ``otel`` reader does; steps are
+placed and merged the same way (an LLM span's inputs at its start, outputs at its
+end, repeated history merged).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from incident_lab.hookspecs import hookimpl
+from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
+from incident_lab.readers.mapping import (
+    as_dict,
+    finish,
+    guarded,
+    nanos_to_rfc3339,
+    output_text,
+    str_or_none,
+    tool_call_step,
+)
+from incident_lab.readers.otel_steps import SpanMappingError, has_content, merge_steps
+from incident_lab.readers.otlp_json import read_exports
+from incident_lab.readers.stitching import conversation, stitch
+from incident_lab.readers.tool_inference import infer_tools
+from incident_lab.trajectory import canonical_json, new_trajectory
+
+__all__ = ["CONTENT_HIDDEN", "OpenInferenceReader", "unflatten"]
+
+_FMT = "openinference"
+_KIND = "openinference.span.kind"
+_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
+_MARKERS = (b'"openinference.span.kind"', b'"llm.input_messages.', b'"llm.output_messages.')
+#: Why a session has no content, and the settings that hide it.
+CONTENT_HIDDEN = (
+    "the instrumentation hid inputs and outputs. Unset (or set to false) "
+    "OPENINFERENCE_HIDE_INPUTS, OPENINFERENCE_HIDE_OUTPUTS, "
+    "OPENINFERENCE_HIDE_INPUT_MESSAGES, OPENINFERENCE_HIDE_OUTPUT_MESSAGES and "
+    "OPENINFERENCE_HIDE_INPUT_TEXT/OUTPUT_TEXT (or the TraceConfig fields of the same names)"
+)
+#: Dotted attribute names nest at most this deep (real ones: about 8 levels).
+_MAX_DEPTH = 16
+_MAPPED_PREFIXES = ("llm.input_messages.", "llm.output_messages.", "llm.tools.")
+_MAPPED = {"input.value", "output.value", "tool.parameters", "tool.name", "tool.description"}
+
+
+class OpenInferenceReader:
+    """OpenInference LLM/TOOL/AGENT spans from OTLP/JSON trace exports."""
+
+    name = _FMT
+    description = "OpenInference spans (llm.input_messages.*, tool.*) from OTLP/JSON trace exports"
+
+    def sniff(self, path: str, head: bytes) -> float:
+        """Sure for an OTLP trace export whose spans carry OpenInference attributes."""
+        if b'"resourceSpans"' not in head or b'"gen_ai.' in head:
+            return 0.0
+        return 0.95 if any(marker in head for marker in _MARKERS) else 0.0
+
+    def read(self, path: str, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
+        """Yield the rejects of ``path``, then one record per session."""
+        yield from self.read_group([path], max_line_bytes=max_line_bytes)
+
+    def read_group(
+        self, paths: list[str], *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    ) -> Iterator[Record]:
+        """Read several trace files as one (a conversation may span files)."""
+        exports = read_exports(paths, max_line_bytes=max_line_bytes)
+        yield from exports.rejects
+        for log in exports.logs:
+            yield Record(
+                log["path"],
+                log["line"],
+                entry=log["where"],
+                reason="OTLP log record: the openinference reader reads spans only",
+            )
+        yield from _sessions(exports.spans, paths)
+
+
+def unflatten(attrs: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
+    """Rebuild the list flattened under ``prefix`` (``prefix.<i>.a.b`` -> ``[{"a": {"b": v}}]``)."""
+    tree: dict[str, Any] = {}
+    for key, value in attrs.items():
+        if not key.startswith(prefix + "."):
+            continue
+        node = tree
+        parts = key[len(prefix) + 1 :].split(".", _MAX_DEPTH)  # the rest stays one name
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        node[parts[-1]] = value
+    result = _as_lists(tree)
+    return result if isinstance(result, list) else []
+
+
+def _as_lists(node: Any) -> Any:
+    """Turn dicts whose keys are all integers into lists ordered by index."""
+    if not isinstance(node, dict):
+        return node
+    items = {k: _as_lists(v) for k, v in node.items()}
+    if items and all(k.isdigit() for k in items):
+        return [items[k] for k in sorted(items, key=int)]
+    return items
+
+
+def _message_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
+    msg = as_dict(as_dict(message).get("message"))
+    role = msg.get("role")
+    text = msg.get("content")
+    if not isinstance(text, str):
+        parts = [as_dict(as_dict(c).get("message_content")) for c in _list(msg.get("contents"))]
+        text = "\n".join(
+            p["text"]
+            for p in parts
+            if p.get("type", "text") == "text" and isinstance(p.get("text"), str)
+        )
+    if role == "tool":
+        call_id = str_or_none(msg.get("tool_call_id"))
+        return [{"type": "tool_result", "call_id": call_id, "output": text} | stamp]
+    if role not in _ROLES:
+        raise SpanMappingError(
+            f"message role {canonical_json(role)[:40]} is not system/user/assistant/tool"
+        )
+    steps: list[dict[str, Any]] = []
+    calls = [as_dict(as_dict(c).get("tool_call")) for c in _list(msg.get("tool_calls"))]
+    if text or not calls:
+        steps.append({"type": "message", "role": _ROLES[role], "content": text} | stamp)
+    for call in calls:
+        fn = as_dict(call.get("function"))
+        name = str_or_none(fn.get("name"))
+        if name:
+            steps.append(
+                tool_call_step(name, fn.get("arguments"), str_or_none(call.get("id"))) | stamp
+            )
+    return steps
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _kind(span: dict[str, Any]) -> str:
+    kind = span["attrs"].get(_KIND)
+    if isinstance(kind, str):
+        return kind.upper()
+    return "LLM" if any(k.startswith(_MAPPED_PREFIXES[:2]) for k in span["attrs"]) else ""
+
+
+def _timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[str, Any]]]]:
+    attrs = span["attrs"]
+    start = {"timestamp": t} if (t := nanos_to_rfc3339(span["start"])) else {}
+    end = {"timestamp": t} if (t := nanos_to_rfc3339(span["end"])) else {}
+    inputs: list[dict[str, Any]] = []
+    outputs: list[dict[str, Any]] = []
+    kind = _kind(span)
+    if kind == "LLM":
+        for message in unflatten(attrs, "llm.input_messages"):
+            inputs.extend(_message_steps(message, {}))
+        for message in unflatten(attrs, "llm.output_messages"):
+            outputs.extend(_message_steps(message, end))
+    elif kind == "TOOL":
+        name = str_or_none(attrs.get("tool.name")) or str_or_none(span["name"]) or "unknown_tool"
+        call_id = str_or_none(attrs.get("tool.id")) or str_or_none(attrs.get("tool_call.id"))
+        inputs.append(tool_call_step(name, attrs.get("input.value"), call_id) | start)
+        failed = span["status"].get("code") in (2, "2", "STATUS_CODE_ERROR")
+        if "output.value" in attrs or failed:
+            output = output_text(attrs.get("output.value"))
+            if failed and not output:
+                output = str(span["status"].get("message") or "error")
+            result = {"type": "tool_result", "call_id": call_id, "name": name, "output": output}
+            outputs.append(result | {"is_error": failed} | end)
+    return [
+        (span["start"], 0, "input", inputs),
+        (span["end"] or span["start"], 1, "output", outputs),
+    ]
+
+
+def _steps(members: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    moments = sorted(
+        (item for span in members for item in _timeline(span)), key=lambda m: (m[0], m[1])
+    )
+    steps: list[dict[str, Any]] = []
+    keys: list[str] = []
+    for _time, _order, kind, new in moments:
+        merge_steps(steps, keys, kind, new)
+    return list(zip(keys, steps, strict=True))
+
+
+def _sessions(spans: list[dict[str, Any]], paths: list[str]) -> Iterator[Record]:
+    order = {p: i for i, p in enumerate(paths)}
+    index = {(s["trace"], s["id"]): s for s in spans}
+    by_trace: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for span in spans:
+        by_trace[span["trace"]].append(span)
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for trace, members in by_trace.items():
+        if not any(_kind(s) for s in members):
+            first = min(members, key=lambda s: (order.get(s["path"], 0), s["line"]))
+            yield Record(
+                first["path"],
+                first["line"],
+                entry=f"trace {trace}",
+                reason=f"trace has {len(members)} span(s) and none carries "
+                "openinference.span.kind or llm.* messages",
+            )
+            continue
+        for span in members:
+            sid = conversation(span, index, "session.id")
+            groups[f"session\0{sid}" if sid else f"trace\0{trace}"].append(span)
+    for key, members, stitched in stitch(groups, _steps):
+        kind, _, sid = key.partition("\0")
+        first = min(members, key=lambda s: (order.get(s["path"], 0), s["line"]))
+        record, bug = guarded(
+            _build,
+            first["path"],
+            first["line"],
+            sid,
+            "history" if len(stitched) > 1 else kind,
+            members,
+            path=first["path"],
+            line=first["line"],
+            entry=f"{kind} {sid}",
+        )
+        yield record or bug  # type: ignore[misc]
+
+
+def _tools(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    tools: dict[str, dict[str, Any]] = {}
+    for span in members:
+        for item in unflatten(span["attrs"], "llm.tools"):
+            schema = as_dict(item).get("tool", {})
+            raw = as_dict(schema).get("json_schema")
+            try:
+                parsed = json.loads(raw) if isinstance(raw, str) else raw
+            except ValueError:
+                parsed = None
+            fn = as_dict(as_dict(parsed).get("function")) or as_dict(parsed)
+            name = str_or_none(fn.get("name"))
+            if name and name not in tools:
+                tool: dict[str, Any] = {"name": name}
+                if isinstance(fn.get("description"), str):
+                    tool["description"] = fn["description"]
+                if isinstance(fn.get("parameters"), dict):
+                    tool["parameters"] = fn["parameters"]
+                tools[name] = tool
+    for span in members:
+        attrs = span["attrs"]
+        name = str_or_none(attrs.get("tool.name"))
+        if _kind(span) == "TOOL" and name and name not in tools:
+            tool = {"name": name}
+            if isinstance(attrs.get("tool.description"), str):
+                tool["description"] = attrs["tool.description"]
+            try:
+                params = json.loads(attrs["tool.parameters"])
+            except (KeyError, TypeError, ValueError):
+                params = None
+            if isinstance(params, dict):
+                tool["parameters"] = params
+            tools[name] = tool
+    return list(tools.values())
+
+
+def _first(members: list[dict[str, Any]], *keys: str, last: bool = False) -> str | None:
+    for span in reversed(members) if last else members:
+        for key in keys:
+            value = str_or_none(span["attrs"].get(key))
+            if value:
+                return value
+    return None
+
+
+def _build(path: str, line: int, sid: str, kind: str, members: list[dict[str, Any]]) -> Record:
+    members.sort(key=lambda s: (s["start"], s["line"], s["end"]))
+    entry = f"{kind} {sid}"
+    try:
+        steps = [step for _key, step in _steps(members)]
+    except SpanMappingError as exc:
+        return Record(path, line, reason=f"{kind} {sid!r}: {exc}", entry=entry)
+    if not has_content(steps):
+        return Record(
+            path,
+            line,
+            reason=f"{kind} {sid!r}: {len(members)} OpenInference span(s) and no message "
+            f"content: {CONTENT_HIDDEN}",
+            entry=entry,
+        )
+    names = {
+        s["call_id"]: s["name"] for s in steps if s["type"] == "tool_call" and s.get("call_id")
+    }
+    for step in steps:
+        if step["type"] == "tool_result" and not step.get("name"):
+            step["name"] = names.get(step.get("call_id"))
+    traj = new_trajectory(sid, steps=steps)
+    starts = [s["start"] for s in members if s["start"]]
+    if starts and (started := nanos_to_rfc3339(min(starts))):
+        traj["started_at"] = started
+    params = {}
+    for span in members:
+        try:
+            params = as_dict(json.loads(span["attrs"].get("llm.invocation_parameters", "")))
+        except (TypeError, ValueError):
+            continue
+        if params:
+            break
+    tools = _tools(members)
+    traj["agent"] = {
+        "name": _first(members, "agent.name"),
+        "model": {
+            "name": str_or_none(params.get("model"))
+            or _first(members, "llm.request.model_name", "llm.model_name"),
+            "version": _first(members, "llm.response.model_name", "llm.model_name", last=True),
+            "provider": _first(members, "llm.provider", "llm.system"),
+        },
+        "tools": tools + infer_tools(steps, {t["name"] for t in tools}),
+    }
+    user = _first(members, "user.id")
+    if user:
+        traj["actor"] = {"user_id": user}
+    traj["x_openinference"] = {
+        "grouped_by": kind,
+        "trace_ids": sorted({s["trace"] for s in members}),
+        "resource": members[0]["resource"],
+        "files": sorted({s["path"] for s in members}),
+        "spans": [
+            {
+                "trace_id": s["trace"],
+                "span_id": s["id"],
+                "parent_span_id": s["parent"],
+                "name": s["name"],
+                "kind": _kind(s) or None,
+                "start": nanos_to_rfc3339(s["start"]),
+                "end": nanos_to_rfc3339(s["end"]),
+                "status": s["status"] or None,
+                "scope": s["scope"] or None,
+                "line": s["line"],
+                "attributes": {
+                    k: v
+                    for k, v in s["attrs"].items()
+                    if k not in _MAPPED and not k.startswith(_MAPPED_PREFIXES)
+                }
+                or None,
+            }
+            for s in members
+        ],
+    }
+    return finish(traj, fmt=_FMT, path=path, line=line, entry=entry)
+
+
+@hookimpl
+def register_readers() -> list[OpenInferenceReader]:
+    """Register the OpenInference span reader."""
+    return [OpenInferenceReader()]

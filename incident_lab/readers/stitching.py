@@ -1,0 +1,103 @@
+"""Sessions from spans: conversation ids inherited from ancestors, traces stitched by history.
+
+Shared by the ``otel`` and ``openinference`` readers. Without a parent span every model
+call is a trace of its own and each call's input repeats the conversation so far;
+:func:`stitch` puts such traces back together.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from incident_lab.readers.mapping import str_or_none
+from incident_lab.readers.otel_steps import SpanMappingError
+
+__all__ = ["conversation", "stitch"]
+
+#: What :func:`~incident_lab.readers.mapping.guarded` turns into a reject when building.
+_MAPPING_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError)
+StepsOf = Callable[[list[dict[str, Any]]], list[tuple[str, dict[str, Any]]]]
+
+
+def stitch(
+    groups: dict[str, list[dict[str, Any]]],
+    steps_of: StepsOf,
+) -> Iterator[tuple[str, list[dict[str, Any]], list[str]]]:
+    """Merge trace groups whose steps extend another's history; yield ``(key, spans, keys)``.
+
+    Without a parent span every model call is a trace of its own, and each call's
+    input repeats the conversation so far: a trace whose steps start with all the
+    steps of an earlier one continues that conversation. Conversation-id groups
+    are explicit and never merged. Lookup is by a running hash of each prefix, so
+    stitching stays linear in the number of steps.
+    """
+    sessions: list[tuple[str, list[dict[str, Any]], list[str]]] = []
+    by_history: dict[int, list[int]] = defaultdict(list)
+    histories: list[list[str]] = []
+    traced = []
+    for key, members in groups.items():
+        if not key.startswith("trace\0"):
+            yield key, members, [key]
+            continue
+        try:
+            keys = [k for k, _step in steps_of(members)]
+        except (SpanMappingError, *_MAPPING_ERRORS):
+            keys = []  # _build reports it
+        traced.append((min(s["start"] for s in members), key, members, keys))
+    traced.sort(key=lambda item: (item[0], item[1]))
+    for _start, key, members, keys in traced:
+        target = None
+        running = 0
+        prefixes = []
+        for i, step_key in enumerate(keys):
+            running = hash((running, step_key))
+            prefixes.append((i + 1, running))
+        for length, digest in reversed(prefixes):
+            if length < 2:
+                break
+            for idx in by_history.get(digest, ()):
+                if histories[idx] == keys[:length]:
+                    target = idx
+                    break
+            if target is not None:
+                break
+        if target is None or not keys:
+            sessions.append((key, list(members), [key]))
+            histories.append(keys)
+        else:
+            old = histories[target]
+            by_history[_digest(old)].remove(target)
+            skey, smembers, sgroups = sessions[target]
+            sessions[target] = (skey, smembers + members, [*sgroups, key])
+            histories[target] = keys if len(keys) >= len(old) else old
+            target_keys = histories[target]
+            by_history[_digest(target_keys)].append(target)
+            continue
+        by_history[_digest(keys)].append(len(sessions) - 1)
+    yield from sessions
+
+
+def _digest(keys: list[str]) -> int:
+    running = 0
+    for step_key in keys:
+        running = hash((running, step_key))
+    return running
+
+
+def conversation(
+    span: dict[str, Any],
+    index: dict[tuple[str, str], dict[str, Any]],
+    attribute: str = "gen_ai.conversation.id",
+) -> str | None:
+    """The span's conversation id (``attribute``), or its nearest ancestor's."""
+    seen = 0
+    while span is not None and seen < 256:
+        conv = str_or_none(span["attrs"].get(attribute))
+        if conv:
+            return conv
+        parent = span["parent"]
+        span = index.get((span["trace"], parent)) if parent else None  # type: ignore[assignment]
+        seen += 1
+    return None
