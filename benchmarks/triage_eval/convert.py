@@ -367,6 +367,10 @@ def convert_bastioncorpus(cache: Path, skipped: Counter[str]) -> list[Session]:
             lang=lang,
             channel=channel,
             hijack=hijack,
+            # Every other tool hijack also as "blocked" (the tool answered ERROR: Access denied).
+            kinds=("hijacked", "ignored", "blocked")
+            if hijack.calls and i % 2 == 0
+            else ("hijacked", "ignored"),
             extra={"category": row.get("category"), "tactic": row.get("tactic")},
         )
     return out
@@ -729,6 +733,7 @@ def convert_aib(cache: Path, skipped: Counter[str]) -> list[Session]:
             lang="en",
             channel=channel,
             hijack=hijack,
+            kinds=("hijacked", "ignored", "blocked") if hijack.calls else ("hijacked", "ignored"),
             system=system,
             # The bench's text is a whole document around the injection, not the injection.
             extra={"family": row.get("family"), "injection_exact": False},
