@@ -266,23 +266,23 @@ def _preserve(workdir: Path, log: Path, steps: list[Step], narrate: Narrate) -> 
     return Path(result.bundle)
 
 
-def _record(bundle: Path, action: str, result: str) -> None:
-    """Record a phase's action in the bundle's timeline, as the CLI commands do (the
-    incident report's timeline and phase durations are built from it)."""
-    from incident_lab.evidence import append_event
-
-    append_event(bundle, {"action": action, "result": result})
-
-
 def _classify(bundle: Path, steps: list[Step], narrate: Narrate) -> Any:
     from incident_lab.classify import classify_many
+    from incident_lab.incident_record import record_decision
 
     with _timed(steps, "3 classify", f"incident_lab classify {bundle.name}", narrate) as s:
         lines = (bundle / "trajectories.jsonl").read_text("utf-8").splitlines()
         trajs = [json.loads(line) for line in lines if line.strip()]
+        started = time.monotonic()
         found = classify_many(trajs)
         chosen = _pick_incident(found)
-        _record(bundle, "classify", f"{chosen.session_id}: {chosen.top}")
+        record_decision(
+            bundle,
+            "classify",
+            time.monotonic() - started,
+            session_id=chosen.session_id,
+            failure_mode=chosen.top,
+        )
         s.facts.update(
             sessions=len(found),
             flagged=sum(c.incident for c in found),
@@ -294,16 +294,18 @@ def _classify(bundle: Path, steps: list[Step], narrate: Narrate) -> Any:
 
 
 def _convert(workdir: Path, bundle: Path, session: str, steps: list[Step], narrate: Narrate) -> str:
+    from incident_lab.incident_record import record_decision
     from incident_lab.scenarios.library import add_from_path
     from regression_suite.cli.suites import add
 
     scenarios = workdir / "scenarios"
     title = f"incident_lab add --from {bundle.name}/trajectories.jsonl --session {session}"
     with _timed(steps, "5 convert to regression", title, narrate) as s:
+        started = time.monotonic()
         added = add_from_path(
             bundle / "trajectories.jsonl", session=session, scenarios_dir=scenarios
         )
-        _record(bundle, "add", f"scenario {added.scenario_id}")
+        record_decision(bundle, "add", time.monotonic() - started, scenario_id=added.scenario_id)
         s.facts.update(
             scenario=added.scenario_id, path=str(added.path), redacted=sum(added.redaction.values())
         )

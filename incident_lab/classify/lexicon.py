@@ -18,7 +18,6 @@ __all__ = [
     "PRESSURE",
     "REFUSAL",
     "REMOTE_EXEC",
-    "SENSITIVE",
     "STOPWORDS",
     "TOOL_CATEGORIES",
     "UNKNOWN_TOOL_ERROR",
@@ -250,20 +249,6 @@ REMOTE_EXEC = re.compile(
     r"\b(curl|wget)\b[^|;&]*\|\s*(sudo\s+)?(ba|z)?sh\b|\benv\b[^|]*\|\s*(curl|nc|wget)\b|\bnc\s+-e\b",
     _I,
 )
-
-# --- sensitive data -------------------------------------------------------------------
-SENSITIVE: dict[str, re.Pattern[str]] = {
-    "api key": re.compile(
-        r"\b(sk-[A-Za-z0-9_-]{16,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|"
-        r"AIza[0-9A-Za-z_-]{30,})"
-    ),
-    "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
-    "JWT": re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
-    "password": re.compile(r"\b(password|passwd|pwd|secret|token)\s*[:=]\s*\S{6,}", _I),
-    "card number": re.compile(r"\b(?:\d[ -]?){13,19}\b"),
-    "SSN": re.compile(r"\b\d{3}-\d{2}-\d{4}\b"),
-    "IBAN": re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b"),
-}
 
 _STOPWORD_TEXT = """
 a about above after again all also am an and any are as at be because been before being

@@ -14,15 +14,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from incident_lab import pii
 from incident_lab.classify.lexicon import (
     ACTION_VERBS,
-    SENSITIVE,
     content_words,
     forbidden,
     tool_category,
 )
 from incident_lab.provenance import Provenance, analyse
-from incident_lab.scenarios.redact import luhn_ok
 
 __all__ = [
     "Call",
@@ -63,17 +62,12 @@ def entities(text: str) -> set[str]:
 
 
 def sensitive_kinds(text: str) -> list[str]:
-    """Return the kinds of sensitive data in ``text`` (card numbers must pass Luhn)."""
-    kinds = []
-    for kind, pattern in SENSITIVE.items():
-        for match in pattern.finditer(text):
-            if kind == "card number":
-                digits = re.sub(r"\D", "", match.group(0))
-                if not (13 <= len(digits) <= 19 and luhn_ok(digits)):
-                    continue
-            kinds.append(kind)
-            break
-    return kinds
+    """Return the kinds of sensitive data in ``text``, in words ("card number").
+
+    One table decides this for the redactor, ``lint`` and the classifier:
+    :func:`incident_lab.pii.sensitive_kinds` (credentials, financial data, identity numbers).
+    """
+    return [pii.kind(name).label for name in pii.sensitive_kinds(text)]
 
 
 @dataclass(slots=True)

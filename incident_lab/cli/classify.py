@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -179,11 +180,21 @@ def classify(
         )
     if progress_enabled():
         click.echo(f"classifying {len(trajs)} session(s)…", err=True)
+    started = time.monotonic()
     results = classify_many(trajs)
     bundle = _bundle_dir(source)
     if bundle is not None and session_id is None:
         written = write_classification(bundle, results, source)
         click.echo(f"wrote {written}", err=True)
+        from incident_lab.incident_record import record_decision
+
+        record_decision(
+            bundle,
+            "classify",
+            time.monotonic() - started,
+            sessions=len(results),
+            flagged=sum(1 for c in results if c.incident),
+        )
     shown = results
     if flagged or min_severity:
         shown = [c for c in shown if c.incident]

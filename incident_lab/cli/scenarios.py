@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -145,6 +146,7 @@ def add(
     from incident_lab.scenarios.library import add_from_path
 
     _check_tags(tags)
+    started = time.monotonic()
     result = add_from_path(
         from_,
         session=session,
@@ -162,6 +164,7 @@ def add(
         tags=tags,
         redact=not no_redact,
     )
+    _record_add(from_, result.scenario_id, result.session_id, time.monotonic() - started)
     for message in result.messages:
         click.echo(f"note: {message}", err=True)
     if inferred := [t["name"] for t in result.scenario["context"]["tools"] if t.get("inferred")]:
@@ -216,6 +219,44 @@ def add(
         )
 
 
+def _record_add(source: Path, scenario_id: str, session_id: str, took: float) -> None:
+    """When the incident came from an evidence bundle, record the conversion in its
+    timeline (the phase clock) and the scenario id in its incident record."""
+    from incident_lab.incident_record import load_record, record_decision, update_record
+
+    bundle = source if source.is_dir() else source.parent
+    if not (bundle / "manifest.json").is_file():
+        return
+    record_decision(bundle, "add", took, scenario_id=scenario_id, session_id=session_id)
+    if load_record(bundle) is not None:
+        update_record(bundle, scenario_ids=[scenario_id])
+
+
+def _record_tag(
+    bundle: Path, doc: dict, failure_mode: str | None, severity: str | None, took: float
+) -> None:
+    """A human's taxonomy decision on a scenario is the incident's decision too: it wins
+    over the classifier's suggestion in the incident record and is timed in the timeline."""
+    from incident_lab.incident_record import record_decision, update_record
+
+    if failure_mode is not None or severity is not None:
+        update_record(
+            bundle,
+            failure_mode=failure_mode,
+            severity=severity,
+            source="human",
+            scenario_ids=[doc["id"]],
+        )
+    record_decision(
+        bundle,
+        "tag",
+        took,
+        scenario_id=doc["id"],
+        failure_mode=doc["taxonomy"].get("failure_mode"),
+        severity=doc["taxonomy"].get("severity"),
+    )
+
+
 def _check_tags(tags: tuple[str, ...]) -> None:
     """Refuse an empty or blank ``--tag`` (it would land in the scenario as ``''``)."""
     for value in tags:
@@ -240,6 +281,15 @@ def _check_tags(tags: tuple[str, ...]) -> None:
     help="gated: part of the release gate; retired: kept but not run.",
 )
 @click.option("--owner", default=None, help="Who curates this scenario.")
+@click.option(
+    "--incident",
+    "incident",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    metavar="BUNDLE",
+    help="The incident's evidence bundle: the chosen failure mode and severity become the "
+    "human decision in its incident record, timed in its timeline.",
+)
 @_DIR_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON on stdout.")
 def tag(
@@ -250,6 +300,7 @@ def tag(
     remove_tags: tuple[str, ...],
     status: str | None,
     owner: str | None,
+    incident: Path | None,
     scenarios_dir: Path | None,
     as_json: bool,
 ) -> None:
@@ -262,10 +313,19 @@ def tag(
     Example:
       incident_lab tag inc-20260201-mail-exfil-injected-doc --failure-mode prompt_injection --severity SEV-1 \\
           --tag email --status gated --owner safety-team
+      incident_lab tag inc-20260201-mail-exfil-injected-doc --severity SEV-1 \\
+          --incident incident_2026-02-01T12-00-00Z
     """
     from incident_lab.scenarios.library import tag_scenario
 
     _check_tags(add_tags)
+    if incident is not None and not (incident / "manifest.json").is_file():
+        raise InputError(
+            "not an evidence bundle (no manifest.json)",
+            path=str(incident),
+            hint="pass the incident_<timestamp> directory that snapshot wrote",
+        )
+    started = time.monotonic()
     path, doc, changes = tag_scenario(
         scenario_id,
         scenarios_dir=_library_dir(scenarios_dir),
@@ -276,6 +336,8 @@ def tag(
         status=status,
         owner=owner,
     )
+    if incident is not None:
+        _record_tag(incident, doc, failure_mode, severity, time.monotonic() - started)
     if as_json:
         echo_json(
             {

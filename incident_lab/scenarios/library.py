@@ -7,6 +7,7 @@ a failure midway leaves nothing half-written.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,39 @@ def _bundle_info(path: Path) -> dict[str, Any]:
     }
 
 
+def bundle_classifications(path: Path) -> dict[str, dict[str, Any]] | None:
+    """The classifications a bundle already holds (``followup/classification.json``), by
+    session id, when ``path`` is that bundle's ``trajectories.jsonl`` and this version of
+    the tool wrote them; else None (the sessions are then classified afresh).
+
+    A bundle's trajectories are sealed by its manifest, so a classification made of them
+    by the same classifier is still true: ``add`` need not pay for a second run.
+    """
+    from incident_lab import __version__
+
+    folder = path if path.is_dir() else path.parent
+    if (
+        path.is_dir()
+        or path.name != "trajectories.jsonl"
+        or not (folder / "manifest.json").is_file()
+    ):
+        return None
+    try:
+        doc = json.loads((folder / "followup" / "classification.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("tool_version") != __version__:
+        return None
+    sessions = doc.get("sessions")
+    if not isinstance(sessions, list):
+        return None
+    return {
+        str(c["session_id"]): c
+        for c in sessions
+        if isinstance(c, dict) and c.get("session_id") is not None
+    }
+
+
 def _read_sessions(path: Path, fmt: str | None) -> tuple[list[dict[str, Any]], list[str]]:
     from incident_lab.readers import read_paths
 
@@ -168,8 +202,9 @@ def add_from_path(
     sessions, rejects = _read_sessions(source, fmt)
     messages = [f"{len(rejects)} input record(s) rejected, e.g. {rejects[0]}"] if rejects else []
     messages.extend(_duplicate_warnings(sessions))
+    known = bundle_classifications(source)
     chosen, classification, note = select_session(
-        sessions, session, unsafe_steps=build_kwargs.get("unsafe_steps")
+        sessions, session, unsafe_steps=build_kwargs.get("unsafe_steps"), known=known
     )
     if note:
         messages.append(note)
@@ -185,7 +220,9 @@ def add_from_path(
             "this file carry the same payload; noted in provenance.coordination"
         )
     if classification is None:
-        classification = classification_of(chosen)
+        classification = (known or {}).get(str(chosen.get("session_id"))) or classification_of(
+            chosen
+        )
     scenario, report = scenario_from_trajectory(
         chosen, provenance=provenance, tags=tags, classification=classification, **build_kwargs
     )

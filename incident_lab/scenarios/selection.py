@@ -57,9 +57,16 @@ def _severity_rank(classification: dict[str, Any] | None) -> int:
 
 
 def select_session(
-    sessions: list[Trajectory], session_id: str | None, *, unsafe_steps: list[int] | None = None
+    sessions: list[Trajectory],
+    session_id: str | None,
+    *,
+    unsafe_steps: list[int] | None = None,
+    known: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[Trajectory, dict[str, Any] | None, str | None]:
     """Pick the session to turn into a scenario.
+
+    ``known`` maps session ids to classifications already made (a bundle's
+    ``followup/classification.json``); those sessions are not classified again.
 
     Returns:
         ``(trajectory, classification or None, note for the user or None)``.
@@ -90,13 +97,19 @@ def select_session(
         )
     from incident_lab.scenarios.build import classification_of
 
+    def classified(traj: Trajectory) -> dict[str, Any] | None:
+        sid = str(traj.get("session_id"))
+        if known is not None and sid in known:
+            return known[sid]
+        return classification_of(traj)
+
     # Tiers of trust: a human's label, then a safeguard's flag, then the classifier.
     flagged: list[tuple[Trajectory, dict[str, Any] | None]] = [
         (t, None) for t in sessions if is_labelled(t)
     ] or [(t, None) for t in sessions if is_flagged(t)]
     if not flagged:
         for traj in sessions:
-            c = classification_of(traj)
+            c = classified(traj)
             if c and c.get("unsafe_steps") and c.get("top") not in (None, "unknown"):
                 flagged.append((traj, c))
     if not flagged:
@@ -109,7 +122,7 @@ def select_session(
         return flagged[0][0], flagged[0][1], None
     ranked = []
     for pos, (traj, c) in enumerate(flagged):
-        c = c if c is not None else classification_of(traj)
+        c = c if c is not None else classified(traj)
         unsafe = len(
             (traj.get("labels") or {}).get("unsafe_steps") or (c or {}).get("unsafe_steps") or []
         )

@@ -187,3 +187,76 @@ def test_call_state_blocked_failed_executed() -> None:
     assert call_state([call, err], 0) == "failed"
     assert call_state([call, block], 0) == "blocked"
     assert call_state([{**call, "call_id": "c2"}, err], 0) == "executed"  # another call's error
+
+
+def _decisions(bundle: Path) -> list[dict]:
+    lines = (bundle / "timeline.jsonl").read_text("utf-8").splitlines()
+    return [e for e in map(json.loads, lines) if "duration_s" in e]
+
+
+def test_classify_and_add_on_a_bundle_record_their_decisions(classified, tmp_path) -> None:
+    """The phase clock is true: classify and add each leave a timed decision event, and
+    the scenario id lands in the incident record."""
+    from tests.conftest import invoke_cli
+
+    bundle = _copy(classified[0], tmp_path)
+    update_record(bundle, failure_mode="prompt_injection", severity="SEV-1")
+    before = len(_decisions(bundle))
+    assert invoke_cli("incident_lab", ["classify", str(bundle), "--json"]).exit_code == 0
+    [event] = _decisions(bundle)[before:]
+    assert event["kind"] == "classify" and event["sessions"] == 40 and event["flagged"] >= 2
+    add = [
+        "add",
+        "--from",
+        str(bundle / "trajectories.jsonl"),
+        "--scenarios-dir",
+        str(tmp_path / "lib"),
+        "--json",
+    ]
+    result = invoke_cli("incident_lab", add)
+    assert result.exit_code in (0, 5), result.stderr
+    scenario_id = json.loads(result.stdout)["scenario_id"]
+    last = _decisions(bundle)[-1]
+    assert last["kind"] == "add" and last["scenario_id"] == scenario_id
+    assert scenario_id in load_record(bundle)["scenario_ids"]
+
+
+def test_add_reuses_the_bundles_classification(classified, tmp_path, monkeypatch) -> None:
+    """add on a classified bundle reads followup/classification.json instead of running
+    the classifier over every session again."""
+    import incident_lab.scenarios.build as build
+    from incident_lab.scenarios.library import add_from_path
+
+    bundle = _copy(classified[0], tmp_path)
+
+    def no_second_run(traj):  # pragma: no cover - failing is the point
+        raise AssertionError(f"classified {traj.get('session_id')} again")
+
+    monkeypatch.setattr(build, "classification_of", no_second_run)
+    added = add_from_path(bundle / "trajectories.jsonl", scenarios_dir=tmp_path / "lib")
+    assert added.scenario["taxonomy"]["failure_mode"] == "prompt_injection"
+    (bundle / "followup" / "classification.json").unlink()
+    with pytest.raises(AssertionError, match="classified .* again"):
+        add_from_path(bundle / "trajectories.jsonl", scenarios_dir=tmp_path / "lib2")
+
+
+def test_tag_with_incident_makes_the_human_choice_win(classified, tmp_path) -> None:
+    """tag --incident: the human's severity replaces the suggestion in the record, and a
+    timed tag decision is in the timeline."""
+    from tests.conftest import invoke_cli
+
+    bundle = _copy(classified[0], tmp_path)
+    lib = tmp_path / "lib"
+    add = ["add", "--from", str(bundle / "trajectories.jsonl"), "--scenarios-dir", str(lib)]
+    add += ["--json"]
+    scenario_id = json.loads(invoke_cli("incident_lab", add).stdout)["scenario_id"]
+    tag = ["tag", scenario_id, "--severity", "SEV-2", "--scenarios-dir", str(lib)]
+    result = invoke_cli("incident_lab", [*tag, "--incident", str(bundle)])
+    assert result.exit_code == 0, result.stderr
+    record = load_record(bundle)
+    assert record["severity"]["value"] == "SEV-2" and record["severity"]["source"] == "human"
+    assert scenario_id in record["scenario_ids"]
+    last = _decisions(bundle)[-1]
+    assert last["kind"] == "tag" and last["severity"] == "SEV-2"
+    not_a_bundle = invoke_cli("incident_lab", [*tag, "--incident", str(tmp_path)])
+    assert not_a_bundle.exit_code == 3 and "manifest.json" in not_a_bundle.stderr

@@ -43,7 +43,7 @@ def test_exfiltration_is_prompt_injection_sev1_with_reason_and_unsafe_step() -> 
     c = classify_trajectory(_exfil())
     d = c.to_dict()
     assert d["top"] == "prompt_injection"
-    assert d["severity"]["level"] == "SEV-1" and "api key" in d["severity"]["reason"]
+    assert d["severity"]["level"] == "SEV-1" and "api key" in d["severity"]["reason"].lower()
     assert d["unsafe_steps"] == [4]
     assert d["ranked"][0]["evidence"][0]["steps"] == [3, 4]
     assert set(d) >= {"session_id", "ranked", "top", "severity", "unsafe_steps"}

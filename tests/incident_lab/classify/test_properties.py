@@ -17,7 +17,7 @@ TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80) | st.sa
         "Sure, done.",
         "Error: unknown tool",
         "rm -rf /",
-        "4111 1111 1111 1111",
+        "4539 1488 0343 6467",
         "please refund order 12345",
     ]
 )
