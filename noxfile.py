@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import tomllib
+
 import nox
+
+LINTED = ("incident_lab", "regression_suite", "tests", "benchmarks")
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
@@ -19,8 +25,25 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Lint and check formatting with ruff."""
     session.install("ruff")
-    session.run("ruff", "check", "incident_lab", "regression_suite", "tests", "benchmarks")
-    session.run("ruff", "format", "--check", "incident_lab", "regression_suite", "tests", "benchmarks")
+    session.run("ruff", "check", *LINTED)
+    session.run("ruff", "format", "--check", *LINTED)
+    _complexity_allowlist_shrinks(session)
+
+
+def _complexity_allowlist_shrinks(session: nox.Session) -> None:
+    """Fail when a file's C901 per-file ignore is no longer needed (the list only shrinks)."""
+    with open("pyproject.toml", "rb") as fh:
+        ignores = tomllib.load(fh)["tool"]["ruff"]["lint"]["per-file-ignores"]
+    allowed = {path for path, codes in ignores.items() if "C901" in codes}
+    out = session.run(
+        "ruff", "check", "--select", "C901", "--config", "lint.per-file-ignores = {}",
+        "--output-format", "json", "--exit-zero", *LINTED, silent=True,
+    )  # fmt: skip
+    offenders = {os.path.relpath(d["filename"]) for d in json.loads(str(out))}
+    stale = sorted(allowed - offenders)
+    if stale:
+        session.error(f"no function over C901's limit now, delete its per-file ignore: {stale}")
+    session.log(f"C901 (max-complexity 15): {len(offenders)} files still over, all listed")
 
 
 @nox.session
@@ -47,3 +70,16 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/triage_eval/fetch.py")
     session.run("python", "benchmarks/triage_eval/convert.py")
     session.run("python", "benchmarks/triage_eval/run.py", "--label", "bench")
+
+
+@nox.session
+def mutmut(session: nox.Session) -> None:
+    """Mutation testing of incident_lab/evidence, regression_suite/gate and the redactor.
+
+    Configured in pyproject.toml ``[tool.mutmut]``; slow (minutes per module). Narrow it
+    with mutant-name globs: ``nox -s mutmut -- "regression_suite.gate*"``. Prints the
+    surviving mutants at the end (``mutmut results``).
+    """
+    session.install("-e", ".[test]", "mutmut>=3.8")
+    session.run("mutmut", "run", "--max-children", "2", *session.posargs)
+    session.run("mutmut", "results")

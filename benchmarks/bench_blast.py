@@ -6,17 +6,23 @@ replicated with fresh session ids, days and actors until the file reaches ``--si
 Then, each in a fresh process so peak RSS is its own:
 
 - ``local``: ``incident_lab blast-radius --engine local`` (the baseline);
-- ``dask``: the same search with ``--engine dask`` on a ``LocalCluster`` of two worker
-  processes (one thread each) started by this script; peak RSS is the driver's plus the
-  largest worker's.
+- ``dask``: the same search with ``--engine dask`` on a ``LocalCluster`` of ``--workers``
+  worker processes (one thread each; ``--workers 1,2`` runs one cluster of each size, to
+  show the speed-up) started by this script; peak RSS is the driver's plus the largest
+  worker's, CPU seconds are the workers' and the driver's own during the search.
 
-Both must report the same matches. Prints wall time (median of ``--repeats``), MB/s,
-peak RSS and the dask/local ratio, as text and as JSON on the last line.
+All must report the same matches. Prints wall time (median of ``--repeats``), CPU
+seconds, MB/s (wall) and MB/s per core (CPU), peak RSS and the ratios, as text and as
+JSON on the last line. ``--log FILE --bundle DIR`` scans a log of your own (e.g. the
+non-repeating text of ``gen_day.py --tools 7``, with the bundle ``bench_story.py``
+leaves in ``<data>/walk/incident``) instead of the generated one.
 
 Usage::
 
     python benchmarks/bench_blast.py                 # 1 GB
     python benchmarks/bench_blast.py --size-mb 200 --repeats 3
+    python benchmarks/bench_blast.py --log bench-data/text/day.jsonl \
+        --bundle bench-data/text/bundle --workers 1,2
 """
 
 from __future__ import annotations
@@ -25,7 +31,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -74,19 +79,26 @@ def generate(size_mb: int) -> tuple[Path, Path, int]:
     return log, bundle, copies * len(info["incident_session_ids"])
 
 
-def _peak_rss_of(cmd: list[str], env: dict[str, str]) -> tuple[float, int, dict]:
-    """Run ``cmd`` in a fresh process; return wall seconds, its peak RSS (KiB) and its JSON."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def _peak_rss_of(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, dict]:
+    """Run ``cmd`` in a fresh process: wall and CPU seconds, its peak RSS (KiB) and its JSON."""
+    wrapper = (
+        "import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:]).returncode; "
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "sys.stderr.write('\\n@@ %.3f %d' % (u.ru_utime + u.ru_stime, u.ru_maxrss)); sys.exit(rc)"
+    )
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", wrapper, *cmd], capture_output=True, env=env, check=False
+    )
     wall = time.perf_counter() - t0
+    stderr, _, tail = proc.stderr.decode().rpartition("\n@@ ")
     if proc.returncode != 0:
-        raise SystemExit(f"{cmd[:3]} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak, before), json.loads(proc.stdout)
+        raise SystemExit(f"{cmd[:3]} failed ({proc.returncode}): {stderr[-2000:]}")
+    cpu, peak = tail.split()
+    return wall, float(cpu), int(peak), json.loads(proc.stdout)
 
 
-def run_local(log: Path, bundle: Path) -> tuple[float, int, dict]:
+def run_local(log: Path, bundle: Path) -> tuple[float, float, int, dict]:
     exe = Path(sys.executable).with_name("incident_lab")
     cmd = [
         str(exe),
@@ -106,27 +118,42 @@ _DASK_DRIVER = """
 import json, resource, sys, time
 from distributed import Client, LocalCluster
 from incident_lab.blast import blast_radius, load_signature
+
+def cpu():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
 if __name__ == "__main__":
-    log, bundle = sys.argv[1], sys.argv[2]
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      memory_limit=0) as cluster, Client(cluster) as client:
-        t0 = time.perf_counter()
-        result = blast_radius(load_signature(bundle), [log], engine="dask")
-        wall = time.perf_counter() - t0
-        workers = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-    print(json.dumps({"wall": wall, "worker_peak_kib": max(workers.values()),
+    log, bundle, workers, blocksize = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=":0", memory_limit=0) as cluster, Client(cluster) as client:
+        signature = load_signature(bundle)
+        client.run(lambda: __import__("incident_lab.blast.scan"))  # imports before the clock
+        before = client.run(cpu)
+        t0, c0 = time.perf_counter(), cpu()
+        result = blast_radius(signature, [log], engine="dask", blocksize=blocksize)
+        wall, driver_cpu = time.perf_counter() - t0, cpu() - c0
+        after = client.run(cpu)
+        workers_cpu = sum(after[w] - before[w] for w in after)
+        peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    print(json.dumps({"wall": wall, "cpu": workers_cpu + driver_cpu,
+                      "worker_peak_kib": max(peaks.values()),
                       "matches": [m["session_id"] for m in result["matches"]],
                       "scanned": result["scanned"], "risk": result["risk"]["level"]}))
 """
 
 
-def run_dask(log: Path, bundle: Path) -> tuple[float, int, dict]:
+def run_dask(
+    log: Path, bundle: Path, workers: int, blocksize: int
+) -> tuple[float, float, int, dict]:
+    """The search on a LocalCluster of ``workers`` processes: its own wall and CPU seconds."""
     script = DATA / "dask_driver.py"
     script.write_text(_DASK_DRIVER)
-    _, driver_peak, out = _peak_rss_of(
-        [sys.executable, str(script), str(log), str(bundle)], dict(os.environ)
+    _, _, driver_peak, out = _peak_rss_of(
+        [sys.executable, str(script), str(log), str(bundle), str(workers), str(blocksize)],
+        dict(os.environ),
     )
-    return out["wall"], driver_peak + out["worker_peak_kib"], out
+    return out["wall"], out["cpu"], driver_peak + out["worker_peak_kib"], out
 
 
 def main() -> None:
@@ -136,42 +163,72 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=1024, help="log size in MB (default 1024)")
     parser.add_argument("--repeats", type=int, default=1, help="runs per engine (median reported)")
     parser.add_argument("--engines", default="local,dask", help="comma-separated: local,dask")
+    parser.add_argument("--workers", default="2", help="dask cluster sizes, e.g. 1,2 (default 2)")
+    parser.add_argument("--blocksize-mb", type=int, default=16, help="dask bytes per task, in MiB")
+    parser.add_argument("--log", type=Path, help="scan this log instead of generating one")
+    parser.add_argument("--bundle", type=Path, help="the incident bundle (with --log)")
     args = parser.parse_args()
-    log, bundle, expected = generate(args.size_mb)
+    if args.log is not None:
+        if args.bundle is None:
+            parser.error("--log needs --bundle")
+        log, bundle, expected = args.log, args.bundle, None
+        DATA.mkdir(parents=True, exist_ok=True)
+    else:
+        log, bundle, expected = generate(args.size_mb)
     size_mb = log.stat().st_size / 1e6
     print(f"log: {log} ({size_mb:.0f} MB); expected incident matches: {expected}", file=sys.stderr)
-    results: dict[str, dict] = {}
+    runs: list[tuple[str, int]] = []
     for engine in args.engines.split(","):
-        walls, peaks, found = [], [], None
+        if engine == "dask":
+            runs.extend(("dask", int(w)) for w in args.workers.split(","))
+        else:
+            runs.append((engine, 0))
+    results: dict[str, dict] = {}
+    for engine, workers in runs:
+        label = engine if engine == "local" else f"dask-{workers}w"
+        walls, cpus, peaks, found = [], [], [], None
         for _ in range(args.repeats):
             if engine == "local":
-                wall, peak, out = run_local(log, bundle)
+                wall, cpu, peak, out = run_local(log, bundle)
                 matches = [m["session_id"] for m in out["matches"]]
             else:
-                wall, peak, out = run_dask(log, bundle)
+                wall, cpu, peak, out = run_dask(log, bundle, workers, args.blocksize_mb << 20)
                 matches = out["matches"]
             walls.append(wall)
+            cpus.append(cpu)
             peaks.append(peak)
             found = matches
-        med = statistics.median(walls)
-        results[engine] = {
+        med, cpu_med = statistics.median(walls), statistics.median(cpus)
+        results[label] = {
             "wall_s": round(med, 2),
+            "cpu_s": round(cpu_med, 2),
             "mb_per_s": round(size_mb / med, 1),
+            "mb_per_s_per_core": round(size_mb / cpu_med, 1),
             "peak_rss_mb": round(max(peaks) / 1024, 1),
             "matches": len(found or []),
         }
-        print(f"{engine:5s}: {med:8.1f} s  {size_mb / med:6.1f} MB/s  peak RSS {max(peaks) / 1024:7.1f} MB  "
+        print(f"{label:8s}: {med:7.1f} s wall  {cpu_med:7.1f} s CPU  {size_mb / med:6.1f} MB/s  "
+              f"{size_mb / cpu_med:6.1f} MB/s per core  peak RSS {max(peaks) / 1024:7.1f} MB  "
               f"matches {len(found or [])}", file=sys.stderr)  # fmt: skip
-        results[engine]["_ids"] = sorted(found or [])
-    if "local" in results and "dask" in results:
-        same = results["local"]["_ids"] == results["dask"]["_ids"]
-        ratio = results["dask"]["wall_s"] / results["local"]["wall_s"]
-        print(f"dask/local wall-time ratio: {ratio:.2f}; same matches: {same}", file=sys.stderr)
-        results["dask_vs_local"] = {"wall_ratio": round(ratio, 2), "same_matches": same}
+        results[label]["_ids"] = sorted(found or [])
+    labels = list(results)
+    same = all(results[k]["_ids"] == results[labels[0]]["_ids"] for k in labels)
+    print(f"same matches in every run: {same}", file=sys.stderr)
+    summary: dict[str, object] = {"same_matches": same}
+    if "local" in results:
+        for k in labels:
+            if k != "local":
+                ratio = results[k]["wall_s"] / results["local"]["wall_s"]
+                summary[f"{k}_vs_local_wall"] = round(ratio, 2)
+    if "dask-1w" in results and "dask-2w" in results:
+        speedup = results["dask-1w"]["wall_s"] / results["dask-2w"]["wall_s"]
+        print(f"dask speed-up, 2 workers vs 1 (wall): {speedup:.2f}x", file=sys.stderr)
+        summary["dask_speedup_2w_vs_1w"] = round(speedup, 2)
     for r in results.values():
         r.pop("_ids", None)
     print(json.dumps({"benchmark": "blast_radius", "log_mb": round(size_mb), "cores": os.cpu_count(),
-                      "expected_matches": expected, **results}))  # fmt: skip
+                      "load_avg": [round(x, 1) for x in os.getloadavg()],
+                      "expected_matches": expected, **results, "summary": summary}))  # fmt: skip
 
 
 if __name__ == "__main__":

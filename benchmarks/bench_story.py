@@ -201,6 +201,7 @@ routing_key = "bench-key"
         "blast": {
             "scanned_sessions": blast.get("scanned", {}).get("sessions"),
             "mb_per_s_wall": round(truth["bytes"] / 1e6 / max(runs[1]["wall_s"], 1e-9), 1),
+            "mb_per_s_per_core": round(truth["bytes"] / 1e6 / max(runs[1]["cpu_s"], 1e-9), 1),
             "exposure": {k: blast.get("exposure", {}).get(k) for k in ("sessions", "users", "tenants")},
             "harm": {k: blast.get("harm", {}).get(k) for k in ("sessions", "users", "tenants", "attempts_blocked", "attempts_failed")},
             "risk": blast.get("risk", {}).get("level"),

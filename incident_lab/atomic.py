@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["write_text_atomic"]
+__all__ = ["write_text_atomic", "write_texts_atomic"]
 
 
 def _mode_for(target: Path) -> int:
@@ -50,3 +50,77 @@ def write_text_atomic(path: str | Path, text: str | Iterable[str]) -> Path:
             os.unlink(tmp)
         raise
     return target
+
+
+def _sync_filesystem(directory: Path) -> None:
+    """Flush every dirty file of ``directory``'s filesystem to disk in one call.
+
+    ``syncfs(2)`` on Linux (that filesystem only); elsewhere ``os.sync()`` (all of them).
+    """
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            syncfs = libc.syncfs
+        except (OSError, AttributeError):
+            os.sync()
+            return
+        if syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_texts_atomic(files: Iterable[tuple[str | Path, str]]) -> list[Path]:
+    """Write many files atomically with two disk flushes in all, not one fsync per file.
+
+    Each text goes to a temp file next to its destination (nothing renamed yet); then
+    one filesystem sync makes all their data durable; then each temp file is renamed
+    over its destination and each destination directory is fsynced once. A crash
+    therefore leaves every destination either as it was or complete (never empty or
+    half-written), the guarantee of :func:`write_text_atomic`, and once this returns
+    every file and name is on disk. Writing 10,000 variants costs two flushes instead
+    of 10,000. An error while writing renames nothing and removes the temp files.
+
+    Args:
+        files: ``(destination, text)`` pairs (missing directories are created).
+
+    Returns:
+        The destinations, in order.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, text in files:
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            staged.append((tmp, target))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+            os.chmod(tmp, _mode_for(target))
+        directories = list(dict.fromkeys(target.parent for _, target in staged))
+        if directories:
+            _sync_filesystem(directories[0])
+            for other in directories[1:]:
+                if other.stat().st_dev != directories[0].stat().st_dev:
+                    _sync_filesystem(other)
+        for tmp, target in staged:
+            os.replace(tmp, target)
+        for directory in directories:
+            _fsync_directory(directory)
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+    return [target for _, target in staged]

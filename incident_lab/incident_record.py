@@ -108,7 +108,7 @@ def record_decision(
     Raises:
         UsageError: an empty kind, a negative duration or a detail that is not JSON.
     """
-    from incident_lab.adapters.contain import record_event
+    from incident_lab.evidence.timeline import record_event
 
     if not kind:
         raise UsageError("a decision needs a kind")
@@ -185,8 +185,8 @@ def write_record(bundle: str | Path, record: dict[str, Any]) -> Path:
     Raises:
         InputError: the record does not match the schema (a bug) or cannot be written.
     """
-    from incident_lab.adapters.contain import record_event
     from incident_lab.atomic import write_text_atomic
+    from incident_lab.evidence.timeline import record_event
     from incident_lab.trajectory import utc_now_iso
 
     record = {**record, "updated_at": utc_now_iso()}

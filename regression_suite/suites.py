@@ -93,6 +93,7 @@ def suite_path(scenarios_dir: str | Path, name: str) -> Path:
 
     Raises:
         UsageError: ``name`` is not a safe suite name (path separators, ``..``).
+        InputError: ``suites/`` or the file is a symlink (never read or written through).
     """
     try:
         check_id(name)
@@ -101,7 +102,10 @@ def suite_path(scenarios_dir: str | Path, name: str) -> Path:
             f"invalid suite name {name!r}",
             hint="suite names are lower-case letters, digits, '-', '_' and '.'",
         ) from None
-    return Path(scenarios_dir) / SUITES_DIR / f"{name}.yaml"
+    from incident_lab.readers.base import confine
+
+    path = Path(scenarios_dir) / SUITES_DIR / f"{name}.yaml"
+    return confine(path, scenarios_dir, what="suite file")  # no symlink out of the library
 
 
 def list_suites(scenarios_dir: str | Path | None = None) -> list[str]:

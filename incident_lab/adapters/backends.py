@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 from incident_lab.adapters.config import Secrets, substitute
 from incident_lab.errors import ConfigError
 from incident_lab.hookspecs import hookimpl
+from incident_lab.httpclient import HttpClient, HttpFailure, RetryPolicy
 
 __all__ = [
     "ActionOutcome",
@@ -27,6 +26,7 @@ __all__ = [
     "CommandBackend",
     "HttpBackend",
     "KubectlBackend",
+    "fill_placeholders",
     "run_argv",
     "send_request",
 ]
@@ -91,8 +91,14 @@ def send_request(
     body: Any = None,
     timeout: float,
     secrets: Secrets,
+    client: HttpClient | None = None,
 ) -> dict[str, Any]:
-    """Send one HTTP request (stdlib only) and describe the result, secrets masked."""
+    """Send one HTTP request through the one client and describe the result, secrets masked.
+
+    ``ok`` is True only for a complete 2xx answer. With ``client`` its retry policy
+    applies (429/5xx/connection errors retried, other 4xx never, redirects never
+    followed); without, one attempt is made.
+    """
     data = None
     hdrs = dict(headers or {})
     if body is not None:
@@ -106,29 +112,45 @@ def send_request(
             "body": secrets.mask(body),
         }
     }
-    req = urllib.request.Request(url, data=data, headers=hdrs, method=method.upper())
+    own = client is None
+    http = client or HttpClient(RetryPolicy(attempts=1, timeout=timeout))
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            text = resp.read(65536).decode("utf-8", errors="replace")
-            record.update(
-                status=resp.status, ok=200 <= resp.status < 300, body=secrets.mask(text[:_EXCERPT])
-            )
-    except urllib.error.HTTPError as exc:
-        text = exc.read(4096).decode("utf-8", errors="replace")
+        resp = http.request(method.upper(), url, headers=hdrs, content=data)
+    except HttpFailure as failure:
+        text = failure.body.decode("utf-8", errors="replace")
         record.update(
-            status=exc.code,
-            retry_after=exc.headers.get("Retry-After") if exc.headers else None,
+            status=failure.status,
+            retry_after=failure.retry_after,
             ok=False,
+            attempts=failure.attempts,
             body=secrets.mask(text[:_EXCERPT]),
-            error=f"{method.upper()} {secrets.mask(url)} answered HTTP {exc.code}",
+            error=f"{method.upper()} {secrets.mask(url)} {secrets.mask(failure.reason)}",
         )
-        exc.close()
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
+    else:
         record.update(
-            status=None, ok=False, error=f"{method.upper()} {secrets.mask(url)} failed: {reason}"
+            status=resp.status,
+            ok=True,
+            attempts=resp.attempts,
+            body=secrets.mask(resp.text()[:_EXCERPT]),
         )
+    finally:
+        if own:
+            http.close()
     return record
+
+
+def fill_placeholders(value: Any, variables: dict[str, str]) -> Any:
+    """Fill ``{tools}``/``{incident}`` (each variable's name in braces) in every string of
+    ``value``, recursing into tables and lists; other braces are left as they are."""
+    if isinstance(value, str):
+        for name, text in variables.items():
+            value = value.replace("{" + name + "}", str(text))
+        return value
+    if isinstance(value, list):
+        return [fill_placeholders(v, variables) for v in value]
+    if isinstance(value, dict):
+        return {k: fill_placeholders(v, variables) for k, v in value.items()}
+    return value
 
 
 def _argv(template: Any, variables: dict[str, str], secrets: Secrets, where: str) -> list[str]:
@@ -270,9 +292,7 @@ class HttpBackend:
         if not req.get("url"):
             raise ConfigError(f"{where}: backend 'http' needs a 'url'")
         resolved = substitute(req, ctx["secrets"], where=where)
-        body = resolved.get("body")
-        if isinstance(body, str):
-            body = body.format(**ctx["variables"])
+        body = fill_placeholders(resolved.get("body"), ctx["variables"])
         if ctx["dry_run"]:
             return {
                 "request": ctx["secrets"].mask(

@@ -7,18 +7,23 @@ read from the environment, and every substituted value is remembered so that
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import shlex
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from incident_lab.errors import ConfigError
+from incident_lab.errors import ConfigError, InputError
 
 __all__ = ["CONFIG_ENV", "Config", "Secrets", "load_config", "substitute"]
 
 CONFIG_ENV = "INCIDENT_LAB_CONFIG"
+#: A config file larger than this is refused unread.
+MAX_CONFIG_BYTES = 1024 * 1024
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MASK = "***"
 
@@ -94,41 +99,209 @@ class Config:
     actor: str | None = None
 
 
-_NUMBERS = ("timeout", "attempts", "max_wait", "replicas")
-_STRINGS = (
-    "backend",
-    "url",
-    "method",
-    "deployment",
-    "namespace",
-    "context",
-    "kubectl",
-    "routing_key",
-    "project",
-    "user",
-    "token",
-    "issue_type",
-    "source",
-    "component",
-    "artifacts_base_url",
-)
-_TABLES = ("headers", "undo")
+# -- the typed model: every key's type, range and meaning, checked before anything runs ---
+
+Check = Callable[[str, str, Any], Any]
 
 
-def _check_types(where: str, table: dict[str, Any], path: str) -> None:
-    """Refuse values of the wrong type with the key named (exit 3), before anything runs."""
-    for key, value in table.items():
-        if key in _NUMBERS and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise ConfigError(f"[{where}] {key} must be a number, not {value!r}", path=path)
-        if key in _STRINGS and not isinstance(value, str):
-            raise ConfigError(f"[{where}] {key} must be a string, not {value!r}", path=path)
-        if key in _TABLES and not isinstance(value, dict):
-            raise ConfigError(f"[{where}] {key} must be a table, not {value!r}", path=path)
-        if key in ("command", "undo_command") and not (
-            isinstance(value, str)
-            or (isinstance(value, list) and all(isinstance(v, str) for v in value))
-        ):
-            raise ConfigError(f"[{where}] {key} must be a string or a list of strings", path=path)
+def _fail(where: str, key: str, what: str, value: Any) -> ConfigError:
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return ConfigError(f"[{where}] {key} must be {what}, not {shown}")
+
+
+def _number(low: float, high: float, *, whole: bool = False, low_open: bool = False) -> Check:
+    kind = "a whole number" if whole else "a number"
+    bounds = f"{'>' if low_open else '>='} {low:g} and <= {high:g}"
+
+    def check(where: str, key: str, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _fail(where, key, kind, value)
+        if not math.isfinite(value) or value > high or value < low or (low_open and value == low):
+            raise _fail(where, key, f"{kind} {bounds}", value)
+        if whole and value != int(value):
+            raise _fail(where, key, kind, value)
+        return int(value) if whole else float(value)
+
+    return check
+
+
+def _text(*, choices: tuple[str, ...] = (), url: bool = False) -> Check:
+    def check(where: str, key: str, value: Any) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            raise _fail(where, key, "a non-empty string", value)
+        if _CONTROL.search(value):
+            raise _fail(where, key, "a string without control characters (CR, LF, NUL)", value)
+        if choices and value.upper() not in choices:
+            raise _fail(where, key, "one of " + ", ".join(choices), value)
+        if url and "${" not in value and not _URL.match(value):
+            raise _fail(where, key, "an http:// or https:// URL", value)
+        return value.upper() if choices else value
+
+    return check
+
+
+def _strings(where: str, key: str, value: Any) -> Any:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise _fail(where, key, 'a list of non-empty strings (e.g. ["send_email"])', value)
+    return value
+
+
+def _command(where: str, key: str, value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            parts = shlex.split(value)
+        except ValueError as exc:
+            raise _fail(where, key, f"a command line that splits ({exc})", value) from None
+        if not parts:
+            raise _fail(where, key, "a non-empty command", value)
+        return value
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value) and value[0]:
+        return value
+    raise _fail(where, key, "a non-empty command string or list of strings", value)
+
+
+def _headers(where: str, key: str, value: Any) -> Any:
+    if not isinstance(value, dict):
+        raise _fail(where, key, "a table of header names to values", value)
+    for name, v in value.items():
+        if not _TOKEN.match(name):
+            raise _fail(where, f"{key}.{name}", "a valid header name", name)
+        if not isinstance(v, str) or _CONTROL.search(v):
+            raise _fail(where, f"{key}.{name}", "a string without CR, LF or NUL", v)
+    return value
+
+
+def _body(where: str, key: str, value: Any) -> Any:
+    if not isinstance(value, str | dict | list):
+        raise _fail(where, key, "a string or a table", value)
+    return value
+
+
+def _request(where: str, key: str, value: Any) -> Any:
+    if not isinstance(value, dict):
+        raise _fail(where, key, "a table (method, url, headers, body)", value)
+    _check_table(f"{where}.{key}", value, _REQUEST_KEYS, strict=True)
+    if "url" not in value:
+        raise ConfigError(f"[{where}.{key}] needs a 'url'")
+    return value
+
+
+_TIMEOUT = _number(0, 3600, low_open=True)
+_ATTEMPTS = _number(1, 20, whole=True)
+_MAX_WAIT = _number(0, 3600)
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_REQUEST_KEYS: dict[str, Check] = {
+    "method": _text(choices=_METHODS),
+    "url": _text(url=True),
+    "headers": _headers,
+    "body": _body,
+}
+_ACTION_KEYS: dict[str, dict[str, Check]] = {
+    "kubectl": {
+        "deployment": _text(),
+        "namespace": _text(),
+        "context": _text(),
+        "replicas": _number(0, 10_000, whole=True),
+        "kubectl": _text(),
+    },
+    "command": {"command": _command, "undo_command": _command, "tools": _strings},
+    "http": {**_REQUEST_KEYS, "undo": _request, "tools": _strings},
+}
+_COMMON_ACTION_KEYS: dict[str, Check] = {"backend": _text(), "timeout": _TIMEOUT}
+_CHANNEL_COMMON: dict[str, Check] = {
+    "url": _text(url=True),
+    "headers": _headers,
+    "attempts": _ATTEMPTS,
+    "timeout": _TIMEOUT,
+    "max_wait": _MAX_WAIT,
+    "artifacts_base_url": _text(url=True),
+}
+_CHANNEL_KEYS: dict[str, dict[str, Check]] = {
+    "slack": {},
+    "pagerduty": {"routing_key": _text(), "source": _text(), "component": _text()},
+    "jira": {
+        "project": _text(),
+        "user": _text(),
+        "token": _text(),
+        "issue_type": _text(),
+        "labels": _strings,
+    },
+    "webhook": {"method": _text(choices=_METHODS)},
+}
+_CONTROL = re.compile(r"[\r\n\x00]")
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
+_URL = re.compile(r"^https?://[^\s/?#]{1,255}", re.IGNORECASE)
+
+
+def _check_table(
+    where: str, table: dict[str, Any], keys: dict[str, Check], *, strict: bool
+) -> None:
+    """Check (and normalise in place) every known key; unknown keys are errors when ``strict``."""
+    for key in list(table):
+        check = keys.get(key)
+        if check is None:
+            if strict:
+                raise ConfigError(
+                    f"[{where}] unknown key {key!r} (known: {', '.join(sorted(keys))})"
+                )
+            continue
+        table[key] = check(where, key, table[key])
+
+
+def _check_action(name: str, table: dict[str, Any]) -> None:
+    where = f"contain.actions.{name}"
+    if "backend" not in table:
+        raise ConfigError(f"[{where}] needs a 'backend' (kubectl, command or http)")
+    backend = _text()(where, "backend", table["backend"])
+    extra = _ACTION_KEYS.get(backend)
+    keys = {**_COMMON_ACTION_KEYS, **(extra or {})}
+    _check_table(where, table, keys, strict=extra is not None)  # a plugin's keys are its own
+    if backend == "command" and "command" not in table:
+        raise ConfigError(f"[{where}] backend 'command' needs a 'command'")
+    if backend == "http" and "url" not in table:
+        raise ConfigError(f"[{where}] backend 'http' needs a 'url'")
+    if backend == "kubectl" and "deployment" not in table:
+        raise ConfigError(f"[{where}] backend 'kubectl' needs a 'deployment'")
+
+
+def _check_channel(name: str, table: dict[str, Any]) -> None:
+    extra = _CHANNEL_KEYS.get(name)
+    _check_table(
+        f"notify.{name}", table, {**_CHANNEL_COMMON, **(extra or {})}, strict=extra is not None
+    )
+
+
+def _check_respond(table: dict[str, Any], contain: dict[str, Any]) -> None:
+    _check_table("respond", table, {"contain": _strings}, strict=True)
+    for name in table.get("contain", []):
+        if name not in contain:
+            configured = ", ".join(sorted(contain)) or "none"
+            raise ConfigError(
+                f"[respond] contain names {name!r}, which is not configured in "
+                f"[contain.actions] (configured: {configured})"
+            )
+
+
+def _check_routing(rules: list[dict[str, Any]]) -> None:
+    for n, rule in enumerate(rules, start=1):
+        where = f"routing.rules #{n}"
+        _check_table(
+            where,
+            rule,
+            {
+                "notify": _strings,
+                "audience": _text(),
+                "when": lambda w, k, v: (
+                    v if isinstance(v, dict) else _raise(_fail(w, k, "a table", v))
+                ),
+            },
+            strict=True,
+        )
+
+
+def _raise(exc: Exception) -> Any:
+    raise exc
 
 
 def _find_config(explicit: str | None) -> Path | None:
@@ -150,8 +323,19 @@ def load_config(explicit: str | None = None) -> Config:
     path = _find_config(explicit)
     if path is None:
         return Config(None, {}, {}, [], {})
+    from incident_lab.readers.base import read_bounded
+
     try:
-        raw = tomllib.loads(path.read_text("utf-8"))
+        if not path.exists():
+            raise FileNotFoundError(path)
+        data = read_bounded(path, MAX_CONFIG_BYTES)  # regular files only: a FIFO never blocks
+        if data is None:
+            raise ConfigError(f"config is larger than {MAX_CONFIG_BYTES:,} bytes", path=str(path))
+        raw = tomllib.loads(data.decode("utf-8"))
+    except InputError as exc:
+        raise ConfigError(f"cannot read config: {exc.message}", path=str(path)) from None
+    except RecursionError:
+        raise ConfigError("invalid TOML: nested too deeply", path=str(path)) from None
     except FileNotFoundError:
         raise ConfigError("no such config file", path=str(path)) from None
     except UnicodeDecodeError:
@@ -173,10 +357,16 @@ def load_config(explicit: str | None = None) -> Config:
             raise ConfigError(f"[{name}] must be a table of tables", path=str(path))
     if not isinstance(routing, list) or not all(isinstance(r, dict) for r in routing):
         raise ConfigError("[[routing.rules]] must be an array of tables", path=str(path))
-    for where, table in [
-        *(("contain.actions." + k, v) for k, v in contain.items()),
-        *(("notify." + k, v) for k, v in notify.items()),
-    ]:
-        _check_types(where, table, str(path))
+    try:
+        for name, table in contain.items():
+            _check_action(name, table)
+        for name, table in notify.items():
+            _check_channel(name, table)
+        _check_respond(raw.get("respond") or {}, contain)
+        _check_routing(routing)
+        _check_table("incident_lab", raw.get("incident_lab") or {}, {"actor": _text()}, strict=True)
+    except ConfigError as exc:
+        exc.path = str(path)
+        raise
     actor = (raw.get("incident_lab") or {}).get("actor")
     return Config(str(path), contain, notify, routing, raw, actor=actor)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import getpass
 import os
 import socket
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 from incident_lab.adapters.backends import ActionOutcome
 from incident_lab.adapters.config import Config, Secrets
 from incident_lab.errors import ConfigError, ExternalError, InputError, UsageError
+from incident_lab.evidence.timeline import record_event
 from incident_lab.plugins import collect
 from incident_lab.readers.base import iter_json_lines
 
@@ -92,30 +92,6 @@ def incident_dir_for(explicit: str | None, *, create: bool) -> Path:
     path = Path(default_bundle_name(datetime.now(UTC)))
     path.mkdir(exist_ok=True)
     return path
-
-
-def record_event(incident_dir: Path, event: dict[str, Any]) -> dict[str, Any]:
-    """Append ``event`` to the incident's hash-chained timeline and return it as stored.
-
-    Containment comes before the snapshot, so the incident directory may not be a
-    bundle yet: then the event starts the timeline (``snapshot --out`` adopts it).
-    """
-    from incident_lab.evidence.timeline import TIMELINE, append_event, encode_event, seal_event
-
-    event = dict(event)
-    event.setdefault("event_id", uuid.uuid4().hex[:16])
-    event.setdefault("action", event.get("kind", "event"))
-    path = Path(incident_dir) / TIMELINE
-    if not path.exists():
-        Path(incident_dir).mkdir(parents=True, exist_ok=True)
-        sealed = seal_event(event, 0, None)
-        with open(path, "xb") as fh:
-            fh.write(encode_event(sealed))
-            fh.flush()
-            os.fsync(fh.fileno())
-        return sealed
-    stored: dict[str, Any] = append_event(incident_dir, event)
-    return stored
 
 
 def read_records(path: Path, *, what: str) -> list[Any]:

@@ -10,20 +10,20 @@ library's redactor before it leaves the machine.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from incident_lab.adapters.backends import send_request
 from incident_lab.adapters.config import Secrets, substitute
+from incident_lab.adapters.escape import jira_text, slack_text
 from incident_lab.adapters.ticket import TicketData, render_ticket
 from incident_lab.errors import ConfigError
 from incident_lab.hookspecs import hookimpl
+from incident_lab.httpclient import HttpClient, RetryPolicy, parse_retry_after
 
 __all__ = [
     "PAGERDUTY_SEVERITY",
@@ -59,23 +59,6 @@ class Delivery:
     response_excerpt: str | None = None
 
 
-def parse_retry_after(value: str | None, *, default: float, cap: float) -> float:
-    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date), capped."""
-    if not value:
-        return min(default, cap)
-    try:
-        return max(0.0, min(float(value), cap))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return min(default, cap)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, min((when - datetime.now(UTC)).total_seconds(), cap))
-
-
 def deliver(
     request: Request,
     *,
@@ -86,9 +69,16 @@ def deliver(
     max_wait: float = 30.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Delivery:
-    """Send ``request``, retrying 429/5xx/connection errors with backoff; never other 4xx."""
-    last: dict[str, Any] = {}
-    for attempt in range(1, attempts + 1):
+    """Send ``request`` under the one retry policy (:mod:`incident_lab.httpclient`).
+
+    Delivered means a complete 2xx answer: a redirect (never followed), a 4xx, a cut
+    body or a connection error after the last attempt is not.
+    """
+    client = HttpClient(
+        RetryPolicy(attempts=attempts, timeout=timeout, backoff=backoff, max_wait=max_wait),
+        sleep=sleep,
+    )
+    try:
         last = send_request(
             request.method,
             request.url,
@@ -96,21 +86,14 @@ def deliver(
             body=request.body,
             timeout=timeout,
             secrets=secrets,
+            client=client,
         )
-        status = last.get("status")
-        if last.get("ok"):
-            return Delivery(True, status, attempt, None, last["request"], last.get("body"))
-        retryable = status is None or status == 429 or (isinstance(status, int) and status >= 500)
-        if not retryable or attempt == attempts:
-            break
-        wait = parse_retry_after(
-            last.get("retry_after"), default=backoff * 2 ** (attempt - 1), cap=max_wait
-        )
-        sleep(wait)
+    finally:
+        client.close()
     return Delivery(
-        False,
+        bool(last.get("ok")),
         last.get("status"),
-        attempt,
+        int(last.get("attempts") or 1),
         last.get("error"),
         last.get("request", {}),
         last.get("body"),
@@ -160,11 +143,13 @@ class SlackNotifier:
         """Build the webhook POST."""
         redact = _redactor()
         verb = "RESOLVED" if event == "resolve" else "Incident"
+        s = slack_text  # every value from the bundle is shown literally, never as markup
         text = redact(
-            f"*{verb} {data.incident_id}* ({data.severity or 'severity unknown'})\n"
-            f"*Summary:* {data.summary}\n*Model / version:* {data.model_version}\n"
-            f"*Failure mode:* {data.failure_mode}\n*Immediate mitigation:* {data.mitigation}\n"
-            f"*Artifacts:* {_artifact_link(data, cfg)}"
+            f"*{verb} {s(data.incident_id)}* ({s(data.severity or 'severity unknown')})\n"
+            f"*Summary:* {s(data.summary)}\n*Model / version:* {s(data.model_version)}\n"
+            f"*Failure mode:* {s(data.failure_mode)}\n"
+            f"*Immediate mitigation:* {s(data.mitigation)}\n"
+            f"*Artifacts:* {s(_artifact_link(data, cfg))}"
         )
         return Request(
             "POST", _url(cfg, secrets, self.name), _headers(cfg, secrets, self.name), {"text": text}
@@ -246,9 +231,9 @@ class JiraNotifier:
             "fields": {
                 "project": {"key": project},
                 "summary": redact(
-                    f"[{data.severity or 'SEV-?'}] AI agent incident {data.incident_id}"
+                    f"[{data.severity or 'SEV-?'}] AI agent incident {jira_text(data.incident_id)}"
                 )[:250],
-                "description": redact(render_ticket(data)),
+                "description": redact(render_ticket(data, escape=jira_text)),
                 "issuetype": {"name": cfg.get("issue_type", "Incident")},
                 "labels": ["incident-lab", *(cfg.get("labels") or [])],
             }

@@ -17,7 +17,7 @@ from typing import Any
 
 from incident_lab.adapters.config import Config
 from incident_lab.adapters.contain import ACTIONS, actor_name, record_event, run_action
-from incident_lab.errors import IncidentLabError
+from incident_lab.errors import EXIT_USAGE, ExternalError, IncidentLabError
 from incident_lab.incident_record import SEVERITY_ORDER
 from incident_lab.report.phases import PHASES
 
@@ -381,21 +381,31 @@ def respond(
         prompt.say("DRY RUN: containment and notifications are shown and recorded, not run")
     with ticker.phase("contain"):
         _contain(config, incident_dir, prompt, result, dry_run)
-    with ticker.phase("preserve"):
-        snap = take_snapshot(sources, out=incident_dir, last=last, since=since, fmt=fmt)
-        result.snapshot_exit_code = snap.exit_code
-        summary = snap.summary
-        prompt.say(f"   bundle {snap.bundle}: {summary.get('counts', summary)}")
-        for warning in summary.get("warnings") or []:
-            prompt.say(f"   WARNING: {warning}")
-    with ticker.phase("classify"):
-        _classify(incident_dir, prompt, result)
-    with ticker.phase("triage"):
-        _triage(incident_dir, config, prompt, result, dry_run)
-    with ticker.phase("convert"):
-        _convert(
-            incident_dir, Path(scenarios_dir) if scenarios_dir else None, suite, prompt, result
-        )
+    try:
+        with ticker.phase("preserve"):
+            snap = take_snapshot(sources, out=incident_dir, last=last, since=since, fmt=fmt)
+            result.snapshot_exit_code = snap.exit_code
+            summary = snap.summary
+            prompt.say(f"   bundle {snap.bundle}: {summary.get('counts', summary)}")
+            for warning in summary.get("warnings") or []:
+                prompt.say(f"   WARNING: {warning}")
+        with ticker.phase("classify"):
+            _classify(incident_dir, prompt, result)
+        with ticker.phase("triage"):
+            _triage(incident_dir, config, prompt, result, dry_run)
+        with ticker.phase("convert"):
+            _convert(
+                incident_dir, Path(scenarios_dir) if scenarios_dir else None, suite, prompt, result
+            )
+    except IncidentLabError as exc:
+        if exc.exit_code != EXIT_USAGE or not result.contained:
+            raise
+        # Exit 3 promises "nothing was done": not true once containment ran.
+        raise ExternalError(
+            f"containment ran ({', '.join(result.contained)}) and stays in place, "
+            f"but the playbook stopped: {exc.render()}",
+            hint="undo with 'incident_lab contain --undo ACTION' if needed; see the timeline",
+        ) from exc
     result.durations = dict(ticker.durations)
     from incident_lab.incident_record import record_decision
 

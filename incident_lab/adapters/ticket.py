@@ -13,11 +13,13 @@ written as a visible placeholder (:data:`FILL_MARK`) for a human to fill.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from incident_lab.adapters.contain import read_timeline
+from incident_lab.adapters.escape import markdown_text
 from incident_lab.errors import InputError
 
 __all__ = [
@@ -92,12 +94,20 @@ class TicketData:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
+    """A bundle JSON file through the input gate (None when absent); damage is exit 3."""
+    from incident_lab.readers.base import read_bounded
+
+    if not path.exists() and not path.is_symlink():
         return None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    try:
+        data = read_bounded(path)
+        if data is None:
+            raise InputError("file too large to be a bundle document", path=str(path))
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"cannot read JSON: {exc}", path=str(path)) from None
+    except RecursionError:
+        raise InputError("cannot read JSON: nested too deeply", path=str(path)) from None
 
 
 def _fill(what: str, data: TicketData) -> str:
@@ -106,15 +116,20 @@ def _fill(what: str, data: TicketData) -> str:
 
 
 def _models(manifest: dict[str, Any]) -> list[str]:
-    seen = manifest.get("model_versions_seen") or manifest.get("models_seen") or {}
+    """``name version (N sessions)`` per model seen, then the declared versions."""
+    seen = manifest.get("model_versions_seen") or []
     declared = manifest.get("declared") or {}
     names: list[str] = []
-    if isinstance(seen, dict):
-        names = [f"{k} ({v} sessions)" for k, v in seen.items()]
-    elif isinstance(seen, list):
-        names = [str(x.get("model") if isinstance(x, dict) else x) for x in seen]
-    if declared.get("model_version"):
-        names.append(f"declared: {declared['model_version']}")
+    for row in seen if isinstance(seen, list) else []:
+        if isinstance(row, dict):
+            label = " ".join(str(row[k]) for k in ("name", "version") if row.get(k) is not None)
+            sessions = row.get("sessions")
+            names.append(f"{label or 'unknown'}" + (f" ({sessions} sessions)" if sessions else ""))
+        elif row is not None:
+            names.append(str(row))
+    versions = declared.get("model_versions") if isinstance(declared, dict) else None
+    if isinstance(versions, list) and versions:
+        names.append("declared: " + ", ".join(str(v) for v in versions))
     return names
 
 
@@ -157,17 +172,20 @@ def build_ticket(bundle: str | Path) -> TicketData:
         InputError: ``bundle`` is not an incident bundle (no manifest.json), or its
             incident record is unreadable or not the sealed version.
     """
+    from incident_lab.evidence.bundle import read_manifest
     from incident_lab.incident_record import current_record
 
     root = Path(bundle)
-    manifest = _read_json(root / "manifest.json")
-    if not isinstance(manifest, dict):
+    if not (root / "manifest.json").exists():
         raise InputError(
             "not an incident bundle (no manifest.json)",
             path=str(root),
             hint="run 'incident_lab snapshot' first",
         )
-    metrics = _read_json(root / "metrics.json") or {}
+    manifest = read_manifest(root / "manifest.json")  # damaged: exit 3, "run verify"
+    metrics = _read_json(root / "metrics.json")
+    if not isinstance(metrics, dict):
+        metrics = {}
     record = current_record(root)
     timeline = read_timeline(root)
     data = TicketData(
@@ -203,7 +221,18 @@ def build_ticket(bundle: str | Path) -> TicketData:
                 data.failure_mode += "; other suggestions: " + ", ".join(others)
     else:
         data.failure_mode = _fill("failure mode (run 'incident_lab classify' on the bundle)", data)
-    classification = _read_json(root / "followup" / "classification.json")
+    class_path = root / "followup" / "classification.json"
+    classification = _read_json(class_path)
+    if classification is not None and not (
+        isinstance(classification, dict)
+        and isinstance(classification.get("sessions"), list)
+        and all(isinstance(c, dict) for c in classification["sessions"])
+    ):
+        raise InputError(
+            "not a classification (sessions must be a list of objects)",
+            path=str(class_path),
+            hint="run 'incident_lab classify' on the bundle again",
+        )
     if isinstance(classification, dict):
         by_id = {str(c.get("session_id")): c for c in classification.get("sessions") or []}
         for s in data.sessions[:_SHOWN]:
@@ -251,27 +280,41 @@ def build_ticket(bundle: str | Path) -> TicketData:
     return data
 
 
-def render_ticket(data: TicketData) -> str:
-    """Render the ticket as Markdown, in the playbook's template order."""
+def _code(value: Any, e: Callable[[str], str]) -> str:
+    """A value as a Markdown code span when that is literal and safe, else escaped text."""
+    text = str(value)
+    if any(c in text for c in "`<>&\r\n") or e is not markdown_text:
+        return e(text)
+    return f"`{text}`"
+
+
+def render_ticket(data: TicketData, escape: Callable[[str], str] = markdown_text) -> str:
+    """Render the ticket as Markdown, in the playbook's template order.
+
+    Every value from the bundle passes through ``escape`` (Markdown by default; the
+    Jira notifier passes :func:`~incident_lab.adapters.escape.jira_text`), so a tool
+    name such as ``<img src=x onerror=...>`` is shown, never interpreted.
+    """
+    e = escape
     state = "suggested" if data.decision == "suggested" else "confirmed"
     lines = [
-        f"# Incident {data.incident_id}"
-        + (f" ({data.severity}, {state})" if data.severity else ""),
+        f"# Incident {e(data.incident_id)}"
+        + (f" ({e(data.severity)}, {state})" if data.severity else ""),
         "",
-        f"- **Summary:** {data.summary}",
-        f"- **Model / version:** {data.model_version}",
-        f"- **Failure mode:** {data.failure_mode}",
-        f"- **Severity:** {data.severity or FILL_MARK} ({state})",
-        f"- **Tools involved:** {', '.join(data.tools_involved) or 'none recorded'}",
-        f"- **Immediate mitigation:** {data.mitigation}",
-        f"- **Suspected root cause:** {data.root_cause}",
+        f"- **Summary:** {e(data.summary)}",
+        f"- **Model / version:** {e(data.model_version)}",
+        f"- **Failure mode:** {e(data.failure_mode)}",
+        f"- **Severity:** {e(data.severity or FILL_MARK)} ({state})",
+        f"- **Tools involved:** {e(', '.join(data.tools_involved)) or 'none recorded'}",
+        f"- **Immediate mitigation:** {e(data.mitigation)}",
+        f"- **Suspected root cause:** {e(data.root_cause)}",
         "",
     ]
     if data.attacker_values:
         lines += ["## Attacker-controlled values", "", "| value | tool.argument | sessions |"]
         lines += ["|---|---|---:|"]
         lines += [
-            f"| `{v['value']}` | {v['tool']}.{v['argument']} | {v['sessions']} |"
+            f"| {_code(v['value'], e)} | {e(str(v['tool']))}.{e(str(v['argument']))} | {e(str(v['sessions']))} |"
             for v in data.attacker_values
         ]
         lines += [""]
@@ -283,8 +326,8 @@ def render_ticket(data: TicketData) -> str:
         ]
         lines += ["|---|---|---|---|---|"]
         lines += [
-            f"| `{s['session_id']}` | {s.get('severity')} | {s.get('user_id')} | "
-            f"{s.get('tenant_id')} | {'yes' if s.get('harm_executed') else 'no'} |"
+            f"| {_code(s['session_id'], e)} | {e(str(s.get('severity')))} | {e(str(s.get('user_id')))} | "
+            f"{e(str(s.get('tenant_id')))} | {'yes' if s.get('harm_executed') else 'no'} |"
             for s in data.sessions[:50]
         ]
         if len(data.sessions) > 50:
@@ -292,14 +335,18 @@ def render_ticket(data: TicketData) -> str:
         lines += [""]
     if data.victims:
         lines += [
-            f"Victims: {len(data.victims)} user(s) in tenant(s) {', '.join(data.tenants)}.",
+            f"Victims: {len(data.victims)} user(s) in tenant(s) {e(', '.join(map(str, data.tenants)))}.",
             "",
         ]
     if data.evidence:
-        lines += ["## Classifier evidence", ""] + [f"- {e}" for e in data.evidence] + [""]
+        lines += ["## Classifier evidence", ""] + [f"- {e(x)}" for x in data.evidence] + [""]
     lines += ["## Artifacts", "", "| file | size | SHA-256 |", "|---|---:|---|"]
-    lines += [f"| `{a['file']}` | {a['size']} | `{a['sha256']}` |" for a in data.artifacts]
-    lines += ["", f"Bundle: `{data.bundle}` (verify with `incident_lab verify {data.bundle}`)", ""]
+    lines += [
+        f"| {_code(a['file'], e)} | {e(str(a['size']))} | {_code(a['sha256'], e)} |"
+        for a in data.artifacts
+    ]
+    bundle = e(str(data.bundle))
+    lines += ["", f"Bundle: {bundle} (verify with: incident_lab verify {bundle})", ""]
     if data.placeholders:
         lines += [f"_{len(data.placeholders)} field(s) marked {FILL_MARK} need a human._", ""]
     return "\n".join(lines)

@@ -8,8 +8,9 @@ Public surface::
 
 See :mod:`incident_lab.blast.match` for how a session is scored,
 :mod:`incident_lab.blast.aggregate` for the risk bands, and
-:mod:`incident_lab.blast.dask_engine` for the distributed path. pandas and numpy
-are imported when a search runs, dask only with ``engine="dask"``.
+:mod:`incident_lab.blast.dask_engine` for the distributed path. numpy is imported
+when a search runs (pandas only to read timestamps of unusual shapes), dask only with
+``engine="dask"``.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def blast_radius(
         paths: Log files or directories (fsspec URLs with the Dask engine).
         threshold: Jaccard threshold for a payload near-duplicate, in (0, 1].
         engine: ``local`` (streaming, this process) or ``dask``.
-        fmt: Force a log format (local engine).
+        fmt: Force a log format (every local file; auto-detected per file when None).
         scheduler: Dask scheduler (name or ``tcp://`` address); default the active client.
         blocksize: Bytes per Dask task.
         progress: Called with progress messages (local engine).
@@ -87,7 +88,7 @@ def blast_radius(
         from incident_lab.blast.dask_engine import DEFAULT_BLOCKSIZE, scan_dask
 
         partial, sources = scan_dask(
-            matcher, paths, blocksize=blocksize or DEFAULT_BLOCKSIZE, scheduler=scheduler
+            matcher, paths, blocksize=blocksize or DEFAULT_BLOCKSIZE, scheduler=scheduler, fmt=fmt
         )
     else:
         partial, sources = scan_local(matcher, paths, fmt=fmt, progress=progress)

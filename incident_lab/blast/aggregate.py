@@ -1,4 +1,4 @@
-"""From matches to the blast-radius report: exposure and harm, counts (pandas), risk level.
+"""From matches to the blast-radius report: exposure and harm, counts, risk level.
 
 Two answers, each with its sessions, users and tenants:
 
@@ -27,6 +27,9 @@ level         when
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from incident_lab.blast.match import Match
@@ -62,35 +65,86 @@ def risk_level(actors: int, tenants: int) -> dict[str, Any]:
     return {"level": "systemic", "reason": f"{counts}: {bands['systemic']}", "bands": bands}
 
 
-def _counts(
-    frame: Any, column: str, label: str, chronological: bool = False
-) -> list[dict[str, Any]]:
-    if frame.empty:
-        return []
-    grouped = (
-        frame.assign(**{column: frame[column].fillna("(unknown)")})
-        .groupby(column, sort=True)
-        .agg(sessions=("session_id", "size"), actors=("actor_key", "nunique"))
-        .reset_index()
-    )
-    if not chronological:
-        grouped = grouped.sort_values(["sessions", column], ascending=[False, True], kind="stable")
-    return [
-        {label: str(row[column]), "sessions": int(row["sessions"]), "actors": int(row["actors"])}
-        for _, row in grouped.iterrows()
-    ]
+# Timestamps read without pandas: ISO 8601 with seconds, up to microseconds, 'Z' or an
+# offset, years 1900-2099 (inside pandas' nanosecond range), where ``fromisoformat`` and
+# ``pandas.to_datetime(utc=True, format="ISO8601")`` agree. When any other shape is
+# present, the whole column goes to pandas as before (its reading of one value can
+# depend on the others: nanoseconds anywhere put a year 1500 out of range).
+_PLAIN_TIME = re.compile(
+    r"(?:19|20)\d\d-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?"
+    r"(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)?"
+)
 
 
-def _iso(value: Any) -> str | None:
+def _plain_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:  # e.g. February 30th
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _times(values: list[Any]) -> list[datetime | None]:
+    """Each ``started_at`` as a UTC datetime (naive means UTC), None when unreadable."""
+    if all(v is None or (isinstance(v, str) and _PLAIN_TIME.fullmatch(v)) for v in values):
+        return [_plain_time(v) for v in values]
+    import warnings
+
     import pandas as pd
 
-    if value is None or pd.isna(value):
-        return None
-    return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    column = pd.to_datetime(
+        pd.Series(values, dtype=object), utc=True, errors="coerce", format="ISO8601"
+    )
+    with warnings.catch_warnings():  # nanoseconds: below the report's one-second precision
+        warnings.simplefilter("ignore", UserWarning)
+        return [None if pd.isna(t) else t.to_pydatetime() for t in column]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class _Row:
+    session_id: str
+    actor: str | None
+    tenant: str | None
+    actor_key: str
+    model: str | None
+    policy_hash: str | None
+    time: datetime | None
+    day: str | None
+    executed: bool
+
+
+def _counts(
+    rows: list[_Row], key: str, label: str, chronological: bool = False
+) -> list[dict[str, Any]]:
+    """Sessions and distinct actors per value of ``key`` (None counted as "(unknown)"):
+    by value when ``chronological``, else most sessions first, then by value."""
+    groups: dict[str, tuple[list[int], set[str]]] = {}
+    for row in rows:
+        value = getattr(row, key)
+        group = groups.setdefault("(unknown)" if value is None else str(value), ([0], set()))
+        group[0][0] += 1
+        group[1].add(row.actor_key)
+    order = sorted(groups)
+    if not chronological:
+        order.sort(key=lambda v: -groups[v][0][0])  # stable: ties stay sorted by value
+    return [{label: v, "sessions": groups[v][0][0], "actors": len(groups[v][1])} for v in order]
+
+
+def _distinct_tenants(rows: list[_Row]) -> list[str]:
+    return sorted({str(r.tenant) for r in rows if r.tenant is not None})
 
 
 def aggregate(matches: list[Match], incident_sessions: list[str]) -> dict[str, Any]:
     """Summarise matches: by day, model, policy hash, actor and tenant; actors; first/last seen; risk.
+
+    Plain Python over the matches (a few thousand at most): the counts pandas gave,
+    without its import (a fifth of a second of CPU on every search).
 
     Args:
         matches: In report order.
@@ -99,85 +153,65 @@ def aggregate(matches: list[Match], incident_sessions: list[str]) -> dict[str, A
     Returns:
         The ``summary``, ``by_*``, ``affected_actors`` and ``risk`` parts of the report.
     """
-    import pandas as pd
-
-    rows = [
-        {
-            "session_id": m.session_id,
-            "actor": m.actor,
-            "tenant": m.tenant,
-            "actor_key": f"{m.tenant}/{m.actor}"
-            if m.actor is not None
-            else f"(session {m.session_id})",
-            "model": m.model,
-            "policy_hash": m.policy_hash,
-            "started_at": m.started_at,
-            "executed": m.harm,
-        }
-        for m in matches
-    ]
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "session_id",
-            "actor",
-            "tenant",
-            "actor_key",
-            "model",
-            "policy_hash",
-            "started_at",
-            "executed",
-        ],
-    )
-    frame["time"] = pd.to_datetime(frame["started_at"], utc=True, errors="coerce", format="ISO8601")
-    frame["day"] = frame["time"].dt.strftime("%Y-%m-%d")
-    actors = int(frame["actor_key"].nunique())
-    tenants = int(frame["tenant"].dropna().nunique()) or (1 if actors else 0)
-    affected: list[dict[str, Any]] = []
-    if not frame.empty:
-        per_actor = (
-            frame.groupby("actor_key", sort=True)
-            .agg(
-                actor=("actor", "first"),
-                tenant=("tenant", "first"),
-                sessions=("session_id", "size"),
-                first_seen=("time", "min"),
-                last_seen=("time", "max"),
+    rows = []
+    for m, when in zip(matches, _times([m.started_at for m in matches]), strict=True):
+        rows.append(
+            _Row(
+                session_id=m.session_id,
+                actor=m.actor,
+                tenant=m.tenant,
+                actor_key=f"{m.tenant}/{m.actor}"
+                if m.actor is not None
+                else f"(session {m.session_id})",
+                model=m.model,
+                policy_hash=m.policy_hash,
+                time=when,
+                day=when.strftime("%Y-%m-%d") if when is not None else None,
+                executed=bool(m.harm),
             )
-            .reset_index()
-            .sort_values(["sessions", "actor_key"], ascending=[False, True], kind="stable")
         )
-        affected = [
+    actors = len({r.actor_key for r in rows})
+    tenant_ids = _distinct_tenants(rows)
+    tenants = len(tenant_ids) or (1 if actors else 0)
+    per_actor: dict[str, list[_Row]] = {}
+    for row in rows:
+        per_actor.setdefault(row.actor_key, []).append(row)
+    affected = []
+    for key in sorted(per_actor, key=lambda k: (-len(per_actor[k]), k)):
+        group = per_actor[key]
+        times = [r.time for r in group if r.time is not None]
+        affected.append(
             {
-                "actor": None if pd.isna(row["actor"]) else str(row["actor"]),
-                "tenant": None if pd.isna(row["tenant"]) else str(row["tenant"]),
-                "sessions": int(row["sessions"]),
-                "first_seen": _iso(row["first_seen"]),
-                "last_seen": _iso(row["last_seen"]),
+                "actor": next((r.actor for r in group if r.actor is not None), None),
+                "tenant": next((r.tenant for r in group if r.tenant is not None), None),
+                "sessions": len(group),
+                "first_seen": _iso(min(times)) if times else None,
+                "last_seen": _iso(max(times)) if times else None,
             }
-            for _, row in per_actor.iterrows()
-        ]
+        )
     own = set(incident_sessions)
-    harmed = frame[frame["executed"].astype(bool)]
-    harm_actors = int(harmed["actor_key"].nunique())
-    harm_tenants = int(harmed["tenant"].dropna().nunique()) or (1 if harm_actors else 0)
+    harmed = [r for r in rows if r.executed]
+    harm_actors = len({r.actor_key for r in harmed})
+    harm_tenant_ids = _distinct_tenants(harmed)
+    harm_tenants = len(harm_tenant_ids) or (1 if harm_actors else 0)
     states: dict[str, int] = {}
     for m in matches:
         if m.tool_state is not None:
             states[m.tool_state] = states.get(m.tool_state, 0) + 1
+    times = [r.time for r in rows if r.time is not None]
     return {
         "exposure": {
             "sessions": len(matches),
             "users": actors,
             "tenants": tenants,
-            "tenant_ids": sorted(str(t) for t in frame["tenant"].dropna().unique()),
+            "tenant_ids": tenant_ids,
         },
         "harm": {
             "sessions": len(harmed),
             "users": harm_actors,
             "tenants": harm_tenants,
-            "tenant_ids": sorted(str(t) for t in harmed["tenant"].dropna().unique()),
-            "session_ids": sorted(str(s) for s in harmed["session_id"]),
+            "tenant_ids": harm_tenant_ids,
+            "session_ids": sorted(str(r.session_id) for r in harmed),
             "attempts_blocked": states.get("blocked", 0),
             "attempts_failed": states.get("failed", 0),
         },
@@ -185,18 +219,18 @@ def aggregate(matches: list[Match], incident_sessions: list[str]) -> dict[str, A
             "sessions": len(matches),
             "incident_sessions": sum(1 for m in matches if m.session_id in own),
             "new_sessions": sum(1 for m in matches if m.session_id not in own),
-            "harmful_calls_executed": int(frame["executed"].sum()),
+            "harmful_calls_executed": len(harmed),
             "payload_matches": sum(1 for m in matches if m.payload_form is not None),
             "actors": actors,
             "tenants": tenants,
-            "first_seen": _iso(frame["time"].min()) if not frame.empty else None,
-            "last_seen": _iso(frame["time"].max()) if not frame.empty else None,
+            "first_seen": _iso(min(times)) if times else None,
+            "last_seen": _iso(max(times)) if times else None,
         },
-        "by_day": _counts(frame, "day", "day", chronological=True),
-        "by_model": _counts(frame, "model", "model"),
-        "by_policy_hash": _counts(frame, "policy_hash", "policy_hash"),
-        "by_actor": _counts(frame, "actor_key", "actor"),
-        "by_tenant": _counts(frame, "tenant", "tenant"),
+        "by_day": _counts(rows, "day", "day", chronological=True),
+        "by_model": _counts(rows, "model", "model"),
+        "by_policy_hash": _counts(rows, "policy_hash", "policy_hash"),
+        "by_actor": _counts(rows, "actor_key", "actor"),
+        "by_tenant": _counts(rows, "tenant", "tenant"),
         "affected_actors": affected,
         "risk": risk_level(harm_actors, harm_tenants),
     }

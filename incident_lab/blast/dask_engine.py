@@ -11,10 +11,18 @@ pass runs :func:`incident_lab.blast.scan.scan_lines`, the very function the loca
 engine runs, over each block with a ``dask.bag``. The partial results are merged
 in block order, which makes the answer identical to the local engine's.
 
-Files are opened through ``fsspec`` (a dependency of dask), so ``s3://``, ``gs://``
-or ``abfs://`` URLs work when the matching fsspec backend is installed. Only native
-``trajectory/v1`` JSONL is read: convert other formats with ``incident_lab
-snapshot`` first.
+Every format is read through the project's readers, as the local engine reads it
+(:func:`incident_lab.blast.scan.plan_files` tells each file's format the same way):
+native JSONL is split into blocks as above, and a file of any other format (OpenAI
+chat logs, OTel or OpenInference spans, Inspect logs, plugin readers) is one task
+that runs :func:`incident_lab.blast.scan.scan_records`, the local engine's function
+for it, on a worker. A file no reader recognises inside a directory is a reject, as
+locally.
+
+Remote files are opened through ``fsspec`` (a dependency of dask), so ``s3://``,
+``gs://`` or ``abfs://`` URLs work when the matching fsspec backend is installed;
+the readers open local files only, so a URL must hold native ``trajectory/v1``
+JSONL (convert other formats with ``incident_lab snapshot`` first).
 """
 
 from __future__ import annotations
@@ -24,11 +32,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from incident_lab.blast.match import Matcher
-from incident_lab.blast.scan import Partial, scan_lines
+from incident_lab.blast.scan import Partial, plan_files, scan_lines, scan_records
 from incident_lab.errors import ExternalError, UsageError
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, head_object, iter_stream_lines
 
-__all__ = ["DEFAULT_BLOCKSIZE", "plan_blocks", "scan_dask"]
+__all__ = ["DEFAULT_BLOCKSIZE", "plan", "plan_blocks", "scan_dask"]
 
 #: Bytes per block (uncompressed files).
 DEFAULT_BLOCKSIZE = 64 * 1024 * 1024
@@ -70,18 +78,54 @@ def plan_blocks(paths: list[str], blocksize: int = DEFAULT_BLOCKSIZE) -> list[Bl
     _, fsspec = _import_dask()
     blocks: list[Block] = []
     for path in _expand(fsspec, paths):
-        fs, _, [name] = fsspec.get_fs_token_paths(path)
-        size = int(fs.size(name))
-        with fs.open(name, "rb") as fh:
-            compressed = fh.read(2) == b"\x1f\x8b"
-        if compressed or size <= blocksize:
-            blocks.append((path, 0, size, compressed))
-            continue
-        blocks.extend(
-            (path, start, min(start + blocksize, size), False)
-            for start in range(0, size, blocksize)
-        )
+        blocks.extend(_file_blocks(fsspec, path, blocksize))
     return blocks
+
+
+def _file_blocks(fsspec: Any, path: str, blocksize: int) -> list[Block]:
+    fs, _, [name] = fsspec.get_fs_token_paths(path)
+    size = int(fs.size(name))
+    with fs.open(name, "rb") as fh:
+        compressed = fh.read(2) == b"\x1f\x8b"
+    if compressed or size <= blocksize:
+        return [(path, 0, size, compressed)]
+    return [
+        (path, start, min(start + blocksize, size), False) for start in range(0, size, blocksize)
+    ]
+
+
+# A unit of work: ("block", Block) for native JSONL, ("file", (path, format)) for a
+# file read by its reader, ("unknown", (path, problem)) for a file no reader knows.
+Unit = tuple[str, Any]
+
+
+def plan(
+    paths: list[str], blocksize: int = DEFAULT_BLOCKSIZE, fmt: str | None = None
+) -> tuple[list[Unit], list[dict[str, Any]]]:
+    """The units of work for ``paths`` and one ``{path, format}`` per file, in file order.
+
+    Local paths are expanded and their formats told as the local engine does; URLs
+    (``scheme://``) are native JSONL.
+    """
+    _, fsspec = _import_dask()
+    units: list[Unit] = []
+    sources: list[dict[str, Any]] = []
+    local = [p for p in paths if "://" not in p]
+    remote = [p for p in paths if "://" in p]
+    for path, name, problem in plan_files(local, fmt) if local else []:
+        sources.append({"path": path, "format": name})
+        if problem is not None:
+            units.append(("unknown", (path, problem)))
+        elif name == "native":
+            units.extend(("block", b) for b in _file_blocks(fsspec, path, blocksize))
+        else:
+            units.append(("file", (path, name)))
+    if remote:
+        blocks = plan_blocks(remote, blocksize)
+        _check_native(blocks)
+        sources.extend({"path": p, "format": "native"} for p in dict.fromkeys(b[0] for b in blocks))
+        units.extend(("block", b) for b in blocks)
+    return units, sources
 
 
 def _open(block: Block) -> Any:
@@ -89,6 +133,12 @@ def _open(block: Block) -> Any:
 
     path, _, _, compressed = block
     return fsspec.open(path, "rb", compression="gzip" if compressed else None).open()
+
+
+def _count_unit(unit: Unit) -> tuple[int, bool]:
+    """:func:`_count_newlines` of a block; nothing to count for a whole file."""
+    kind, what = unit
+    return _count_newlines(what) if kind == "block" else (0, True)
 
 
 def _count_newlines(block: Block) -> tuple[int, bool]:
@@ -131,9 +181,15 @@ def _block_lines(
         )
 
 
-def _scan_block(args: tuple[Block, int, Matcher, int]) -> Partial:
-    block, first_line, matcher, max_line_bytes = args
-    return scan_lines(matcher, _block_lines(block, first_line, max_line_bytes), block[0])
+def _scan_unit(args: tuple[Unit, int, Matcher, int]) -> Partial:
+    (kind, what), first_line, matcher, max_line_bytes = args
+    if kind == "block":
+        return scan_lines(matcher, _block_lines(what, first_line, max_line_bytes), what[0])
+    if kind == "file":
+        return scan_records(matcher, what[0], what[1], max_line_bytes)
+    part = Partial()
+    part.reject(what[0], None, what[1])
+    return part
 
 
 def scan_dask(
@@ -142,28 +198,31 @@ def scan_dask(
     *,
     blocksize: int = DEFAULT_BLOCKSIZE,
     scheduler: str | None = None,
+    fmt: str | None = None,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
 ) -> tuple[Partial, list[dict[str, Any]]]:
-    """Scan native JSONL with dask: the current ``distributed.Client`` if one is active.
+    """Scan logs of any format with dask: the current ``distributed.Client`` if one is active.
 
     Args:
         matcher: The incident's matcher (shipped to the workers once per task).
-        paths: Files, directories or fsspec URLs.
-        blocksize: Bytes per task for uncompressed files.
+        paths: Files, directories or fsspec URLs (native JSONL).
+        blocksize: Bytes per task for uncompressed native JSONL.
         scheduler: A dask scheduler name or address; None uses the active client,
             else dask's default (threads).
+        fmt: Force a reader for every local file (auto-detected per file when None).
         max_line_bytes: Longer lines are rejects.
 
     Returns:
         The merged :class:`Partial` and one ``{path, format}`` per file.
 
     Raises:
-        UsageError: dask is not installed, or a file is not native JSONL.
+        UsageError: dask is not installed, ``fmt`` names no reader, or a URL is
+            not native JSONL.
+        InputError: a path is missing, or an explicit file's format cannot be told.
         ExternalError: the cluster failed.
     """
     bag, _ = _import_dask()
-    blocks = plan_blocks(paths, blocksize)
-    _check_native(blocks)
+    units, sources = plan(paths, blocksize, fmt)
     compute: dict[str, Any] = {}
     if scheduler:
         if "://" in scheduler:
@@ -172,24 +231,20 @@ def scan_dask(
             compute["scheduler"] = Client(scheduler, set_as_default=False).get
         else:
             compute["scheduler"] = scheduler
+    if not units:
+        return Partial(), sources
     try:
         counts = (
-            bag.from_sequence(blocks, npartitions=max(1, len(blocks)))
-            .map(_count_newlines)
-            .compute(**compute)
+            bag.from_sequence(units, npartitions=len(units)).map(_count_unit).compute(**compute)
         )
         firsts, lines_before, current = [], 0, None
-        for block, (count, at_boundary) in zip(blocks, counts, strict=True):
-            if block[0] != current:
-                current, lines_before = block[0], 0
+        for (_kind, what), (count, at_boundary) in zip(units, counts, strict=True):
+            if what[0] != current:
+                current, lines_before = what[0], 0
             firsts.append(lines_before + (1 if at_boundary else 2))
             lines_before += count
-        tasks = [(b, f, matcher, max_line_bytes) for b, f in zip(blocks, firsts, strict=True)]
-        parts = (
-            bag.from_sequence(tasks, npartitions=max(1, len(tasks)))
-            .map(_scan_block)
-            .compute(**compute)
-        )
+        tasks = [(u, f, matcher, max_line_bytes) for u, f in zip(units, firsts, strict=True)]
+        parts = bag.from_sequence(tasks, npartitions=len(tasks)).map(_scan_unit).compute(**compute)
     except (OSError, UsageError):
         raise
     except Exception as exc:  # a worker died, the scheduler went away, ...
@@ -197,8 +252,7 @@ def scan_dask(
     total = Partial()
     for part in parts:
         total.merge(part)
-    files = list(dict.fromkeys(b[0] for b in blocks))
-    return total, [{"path": p, "format": "native"} for p in files]
+    return total, sources
 
 
 def _check_native(blocks: list[Block]) -> None:
@@ -211,6 +265,8 @@ def _check_native(blocks: list[Block]) -> None:
         obj = head_object(head)
         if obj is not None and not (isinstance(obj, dict) and "steps" in obj):
             raise UsageError(
-                f"{path} is not trajectory/v1 JSONL; the Dask engine reads only that format",
-                hint="convert it with 'incident_lab snapshot --from FILE' and scan trajectories.jsonl, or use --engine local",
+                f"{path} is not trajectory/v1 JSONL; the Dask engine reads only that format "
+                "from a URL (the readers open local files)",
+                hint="copy it to a local path, or convert it with 'incident_lab snapshot "
+                "--from FILE' and scan trajectories.jsonl",
             )

@@ -142,6 +142,8 @@ def session_parts(traj: dict[str, Any]) -> list[str]:
     """The texts :func:`session_text` joins, in order (one per message, output or argument)."""
     parts: list[str] = []
     for step in traj.get("steps") or []:
+        if not isinstance(step, dict):  # not a step: nothing to read (the scan only needs text)
+            continue
         kind = step.get("type")
         if kind == "message" and step.get("role") != "system":
             parts.append(_text(step.get("content", "")))
@@ -289,11 +291,11 @@ class Matcher:
         self.forms = [_Form(p.name, p.normalized, self.hasher, bands) for p in signature.payloads]
         values = [f.distinct for f in self.forms] or [np.zeros(0, np.uint64)]
         self.union = np.unique(np.concatenate(values))
-        # Every form's distinct shingles side by side, with the form each belongs to:
-        # one isin per session gives the overlap of all forms at once.
-        self._all = np.concatenate(values)
-        owners = [np.full(f.distinct.size, i, dtype=np.int64) for i, f in enumerate(self.forms)]
-        self._owner = np.concatenate(owners or [np.zeros(0, np.int64)])
+        # Which forms hold each shingle of the union (a row per shingle, a column per
+        # form): the rows of a session's common shingles, summed, count each form's overlap.
+        self._membership = np.zeros((self.union.size, len(self.forms)), dtype=np.int64)
+        for i, form in enumerate(self.forms):
+            self._membership[np.searchsorted(self.union, form.distinct), i] = 1
         self._sizes = np.array([f.distinct.size for f in self.forms], dtype=np.float64)
         # Bucket bitmap of the union: a session shingle whose bucket is empty is in no form.
         self._buckets = np.zeros(1 << _BUCKET_BITS, dtype=np.bool_)
@@ -345,10 +347,13 @@ class Matcher:
         if candidates.size / self._min_size < self.threshold:
             return 0.0, None
         present = np.unique(candidates)
-        common = present[np.isin(present, self.union, assume_unique=True)]
-        if common.size == 0:
+        # Binary search in the sorted union instead of np.isin (which sorts both arrays).
+        at = np.searchsorted(self.union, present)
+        at[at == self.union.size] = 0
+        common = self.union[at] == present
+        if not common.any():
             return 0.0, None
-        hits = np.bincount(self._owner[np.isin(self._all, common)], minlength=len(self.forms))
+        hits = self._membership[at[common]].sum(axis=0)
         bounds = hits / self._sizes
         best, best_form = 0.0, None
         for i in np.argsort(-bounds, kind="stable").tolist():
@@ -433,9 +438,12 @@ class Matcher:
             return [False] * len(texts)
         joined = b"".join(data)
         shingles = shingle_array(joined.decode("utf-8"))
-        hits = self._buckets[self._bucket_of(shingles)].astype(np.int64)
+        # _bucket_of, in place (the shingles are not needed afterwards).
+        np.multiply(shingles, _BUCKET_MUL, out=shingles)
+        shingles >>= _BUCKET_SHIFT
+        hits = self._buckets[shingles]
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-        counts = np.add.reduceat(hits, np.minimum(starts, hits.size - 1))
+        counts = np.add.reduceat(hits, np.minimum(starts, hits.size - 1), dtype=np.int64)
         counts[sizes == 0] = 0
         return (counts / self._min_size >= self.threshold).tolist()
 

@@ -101,8 +101,11 @@ class MinHasher:
         self._b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
 
     def _hash(self, shingles: U64) -> U64:
-        # Array arithmetic on uint64 wraps modulo 2**64 (no overflow warning for arrays).
-        out: U64 = (shingles[:, None] * self._a[None, :] + self._b[None, :]) >> _SHIFT
+        # Array arithmetic on uint64 wraps modulo 2**64 (no overflow warning for arrays);
+        # in place, so the (n, num_perm) array is allocated once.
+        out: U64 = np.multiply.outer(shingles, self._a)
+        out += self._b
+        out >>= _SHIFT
         return out
 
     def signature(self, shingles: U64) -> U64:

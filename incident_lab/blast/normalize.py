@@ -208,13 +208,28 @@ _B64_RUN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{16,}")
 
 
 def _rare(text: str) -> bool:
-    """Binary or Morse could match: substring tests first (a bit group ends in a bit and
-    a blank; Morse has a blank before a code), the gates' patterns after."""
-    bits = ("0 " in text or "1 " in text or "0\t" in text or "1\t" in text) and (
-        text.count("0") + text.count("1") >= 32  # four groups of eight bits at least
+    """Binary or Morse could match: the text holds 8 bits then a blank (``_BITS``) or a
+    code, a gap, a code (``_CODES``). ASCII text is mapped to its classes ('0' for a
+    bit, '.' for a Morse sign, blanks and '/' kept, everything else 'x') and the two
+    conditions become four substring tests on one translated copy."""
+    if not text.isascii():
+        return _BITS(text) is not None or _CODES(text) is not None
+    mapped = text.encode("ascii").translate(_RARE_MAP)
+    return (
+        b"00000000 " in mapped or b"00000000\t" in mapped or b". ." in mapped or b". / ." in mapped
     )
-    codes = " ." in text or " -" in text
-    return bits or codes
+
+
+_RARE_MAP = bytes(
+    ord("0")
+    if chr(b) in "01"
+    else ord(".")
+    if chr(b) in ".-"
+    else b
+    if chr(b) in " \t/"
+    else ord("x")
+    for b in range(256)
+)
 
 
 def _hex_b64_token(run: str) -> str:
@@ -288,11 +303,46 @@ def decode_blobs(text: str, rounds: int = MAX_DECODE_ROUNDS) -> str:
     return text
 
 
+# Every character an e-mail match can hold (local part, '@', domain) becomes 'a', any
+# other ' ': a match lies inside one run of 'a' holding an '@' (a *segment*).
+_EMAIL_MAP = bytes(
+    ord("a") if chr(b) in string.ascii_letters + string.digits + "._%+-@" else ord(" ")
+    for b in range(256)
+)
+
+
+def _emails(text: str) -> str:
+    """``_EMAIL.sub(" email ", text)``, with the pattern run on the segments only (ASCII).
+
+    The same matches: the pattern holds only segment characters and needs an '@', so
+    no match crosses a segment's edge or lies outside one; the character before a
+    segment is none of the lookbehind's, as the start of a string is none; and the
+    scan resumes after each match as it would in the whole text. The pattern then
+    scans a few characters around each '@' instead of every position of the text.
+    """
+    if not text.isascii():
+        return _EMAIL.sub(" email ", text)
+    mapped = text.encode("ascii").translate(_EMAIL_MAP)
+    pieces: list[str] = []
+    last = 0
+    at = text.find("@")
+    while at >= 0:
+        start = mapped.rfind(b" ", 0, at) + 1
+        end = mapped.find(b" ", at)
+        end = len(text) if end < 0 else end
+        pieces.append(text[last:start])
+        pieces.append(_EMAIL.sub(" email ", text[start:end]))
+        last = end
+        at = text.find("@", end)
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
 def _tokens(text: str) -> str:
     if "<" in text:
         text = _PLACEHOLDER.sub(lambda m: f" {m.group(1).lower()} ", text)
     if "@" in text:
-        text = _EMAIL.sub(" email ", text)
+        text = _emails(text)
     if "://" in text:
         text = _WEB.sub(" url ", text)
     return text

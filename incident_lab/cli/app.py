@@ -11,7 +11,9 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import signal
 import sys
+import threading
 import traceback
 from typing import Any
 
@@ -81,10 +83,12 @@ def run(group: click.Group, prog: str, argv: list[str] | None = None) -> int:
     Error rendering happens here, once: library errors become one line on stderr
     with their own exit code; click usage errors exit 3; Ctrl-C exits 130; any
     other exception is a bug, reported in one line (traceback with ``--debug``)
-    with exit code 4.
+    with exit code 4. SIGTERM unwinds like Ctrl-C (exit 130, staging removed); input
+    nested too deeply for the parser is exit 3.
     """
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _debug_requested(args)
+    previous = _terminate_as_interrupt()
     try:
         result = group.main(args=args, prog_name=prog, standalone_mode=False)
     except IncidentLabError as exc:
@@ -111,6 +115,23 @@ def run(group: click.Group, prog: str, argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the environment refused a read or write (EROFS, ENOSPC, ...)
+        if debug:
+            traceback.print_exc()
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(
+            f"{prog}: error: {where}{exc.strerror or exc} "
+            "(hint: check the path, its permissions and the free space; nothing was kept)",
+            err=True,
+        )
+        return EXIT_USAGE
+    except RecursionError:
+        click.echo(
+            f"{prog}: error: input nested too deeply to process "
+            "(hint: a JSON, YAML or TOML document with thousands of nested levels)",
+            err=True,
+        )
+        return EXIT_USAGE
     except Exception as exc:  # a genuine bug: one line, traceback only on request
         if debug:
             traceback.print_exc()
@@ -120,6 +141,23 @@ def run(group: click.Group, prog: str, argv: list[str] | None = None) -> int:
             err=True,
         )
         return EXIT_EXTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     if isinstance(result, int):
         return result
     return 0
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _terminate_as_interrupt() -> Any:
+    """Make SIGTERM unwind like Ctrl-C (so staging files are removed); return the old handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        return signal.signal(signal.SIGTERM, _raise_interrupt)
+    except (ValueError, OSError):
+        return None

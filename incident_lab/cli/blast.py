@@ -86,7 +86,7 @@ def _print_summary(result: dict[str, Any], written: Path | None) -> None:
     metavar="ID",
     help="The bundle's incident session(s) (default: followup/incident.json's, else the labelled ones).",
 )
-@click.option("--format", "fmt", metavar="F", help="Force the log format (local engine).")
+@click.option("--format", "fmt", metavar="F", help="Force the log format (both engines; local files).")
 @click.option(
     "--engine",
     type=click.Choice(["local", "dask"]),
@@ -151,11 +151,6 @@ def blast_radius(
         raise UsageError(
             "--scheduler only applies to --engine dask",
             hint="add --engine dask, or drop --scheduler",
-        )
-    if fmt is not None and fmt != "native" and engine == "dask":
-        raise UsageError(
-            f"--format {fmt} only applies to --engine local (the dask engine reads native JSONL)",
-            hint="drop --engine dask, or convert the logs with 'incident_lab snapshot' first",
         )
     began = time.monotonic()
     signature = load_signature(incident, sessions=list(sessions), scenarios_dir=scenarios_dir)

@@ -111,6 +111,36 @@ def render_classification(c: Classification, top_k: int = 3) -> list[str]:
     return lines
 
 
+def _show(
+    results: list[Classification],
+    *,
+    flagged: bool,
+    min_severity: str | None,
+    as_json: bool,
+    top_k: int | None,
+) -> None:
+    """Print the summary and the sessions that pass ``--flagged`` / ``--min-severity``."""
+    shown = results
+    if flagged or min_severity:
+        shown = [c for c in shown if c.incident]
+    if min_severity:
+        limit = int(min_severity[4:])
+        shown = [c for c in shown if _rank(c) <= limit]
+    if as_json:
+        payload = [c.to_dict() for c in shown]
+        if top_k is not None:
+            for item in payload:
+                item["ranked"] = item["ranked"][:top_k]
+        echo_json(payload)
+    else:
+        for line in render_summary(results):
+            click.echo(line)
+        click.echo("")
+        for c in shown:
+            for line in render_classification(c, top_k or 3):
+                click.echo(line)
+
+
 @click.command()
 @click.argument("source", metavar="BUNDLE_OR_FILE", type=click.Path(path_type=Path))
 @click.option(
@@ -195,25 +225,7 @@ def classify(
             sessions=len(results),
             flagged=sum(1 for c in results if c.incident),
         )
-    shown = results
-    if flagged or min_severity:
-        shown = [c for c in shown if c.incident]
-    if min_severity:
-        limit = int(min_severity[4:])
-        shown = [c for c in shown if _rank(c) <= limit]
-    if as_json:
-        payload = [c.to_dict() for c in shown]
-        if top_k is not None:
-            for item in payload:
-                item["ranked"] = item["ranked"][:top_k]
-        echo_json(payload)
-    else:
-        for line in render_summary(results):
-            click.echo(line)
-        click.echo("")
-        for c in shown:
-            for line in render_classification(c, top_k or 3):
-                click.echo(line)
+    _show(results, flagged=flagged, min_severity=min_severity, as_json=as_json, top_k=top_k)
     n_flagged = sum(1 for c in results if c.incident)
     click.echo(f"classified {len(results)} session(s): {n_flagged} with incident signals", err=True)
     if rejects:

@@ -130,6 +130,11 @@ def _print_summary(summary: dict[str, object]) -> None:
     metavar="N",
     help="Reject longer lines without loading them.",
 )
+@click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Read symlinks in a --from directory that lead outside it (default: rejected, unread).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def snapshot(
     sources: tuple[str, ...],
@@ -145,6 +150,7 @@ def snapshot(
     out: str | None,
     sign_key: str | None,
     max_line_bytes: int,
+    follow_symlinks: bool,
     as_json: bool,
 ) -> None:
     """Preserve evidence: write a verifiable incident bundle from agent logs.
@@ -186,6 +192,7 @@ def snapshot(
             sign_key=sign_key,
             max_line_bytes=max_line_bytes,
             progress=progress,
+            follow_symlinks=follow_symlinks,
         )
     finally:
         if progress is not None:
@@ -194,6 +201,15 @@ def snapshot(
         echo_json(result.summary)
     else:
         _print_summary(result.summary)
+    duplicates = result.summary.get("duplicate_session_ids") or {}
+    if isinstance(duplicates, dict) and duplicates:
+        shown = ", ".join(f"{sid} ({n}x)" for sid, n in list(duplicates.items())[:5])
+        click.echo(
+            f"incident_lab: warning: {len(duplicates)} session id(s) appear more than once "
+            f"in the bundle: {shown} (every copy is kept; a command that picks a session "
+            "by id takes the first)",
+            err=True,
+        )
     rejected = result.summary["counts"]["rejected"]
     if rejected:
         raise PartialResult(

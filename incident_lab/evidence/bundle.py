@@ -11,11 +11,14 @@ interrupted run leaves no partial bundle, and an existing bundle is never replac
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,15 +32,23 @@ from incident_lab.evidence.timeline import TIMELINE
 
 __all__ = [
     "FOLLOWUP",
+    "STAGING_MARK",
     "Bundle",
     "HashingWriter",
     "StagedBundle",
     "default_bundle_name",
     "load_bundle",
+    "read_manifest",
+    "remove_stale_staging",
 ]
 
 #: Sub-directory for artifacts written after collection (tickets, notices, ...).
 FOLLOWUP = "followup"
+#: In the name of a staging directory: ``.<bundle name>.partial-<random>``.
+STAGING_MARK = ".partial-"
+_LOCK = ".owner"
+#: A staging directory without its lock file is left alone this long (it may be new).
+_UNLOCKED_GRACE_S = 60.0
 
 
 def default_bundle_name(now: datetime) -> str:
@@ -85,11 +96,13 @@ class Bundle:
         Raises:
             InputError: a line is not valid JSON (run ``incident_lab verify``).
         """
-        with open(self.trajectories_path, "rb") as fh:
+        from incident_lab.readers.base import open_regular
+
+        with open_regular(self.trajectories_path) as fh:
             for no, line in enumerate(fh, start=1):
                 try:
                     yield json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):
                     raise InputError(
                         "trajectory line is not valid JSON",
                         path=str(self.trajectories_path),
@@ -114,23 +127,56 @@ def load_bundle(directory: str | Path) -> Bundle:
     if not path.is_dir():
         raise InputError("no such bundle directory", path=str(directory), hint="check the path")
     manifest_path = path / MANIFEST
-    try:
-        manifest = json.loads(manifest_path.read_bytes())
-    except FileNotFoundError:
+    if not manifest_path.exists():
         raise InputError(
             f"no {MANIFEST}: not an evidence bundle",
             path=str(path),
             hint="pass a directory written by 'incident_lab snapshot'",
-        ) from None
-    except ValueError:
+        )
+    from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
+
+    data = read_bounded(manifest_path, MAX_DOCUMENT_BYTES)  # a FIFO never blocks
+    try:
+        manifest = json.loads(data) if data is not None else None
+    except (ValueError, RecursionError):
+        manifest = None
+    if not isinstance(manifest, dict):
         raise InputError(
-            f"{MANIFEST} is not valid JSON",
+            f"{MANIFEST} is not a JSON object",
             path=str(manifest_path),
             hint=f"run 'incident_lab verify {path}'",
-        ) from None
-    if not isinstance(manifest, dict):
-        raise InputError(f"{MANIFEST} is not a JSON object", path=str(manifest_path))
+        )
     return Bundle(path, manifest)
+
+
+def read_manifest(manifest_path: Path) -> dict[str, Any]:
+    """Read and check a bundle's ``manifest.json`` through the input gate, strictly.
+
+    For commands that report what the manifest says (ticket, notify): it must be a
+    valid, sealed ``manifest/v1``. :func:`load_bundle` only needs a JSON object (the
+    phases that read the trajectories do not depend on the rest).
+
+    Raises:
+        InputError: not a regular file, too large, not valid JSON, or not a valid
+            ``manifest/v1`` (the first problem named; ``incident_lab verify`` lists all).
+    """
+    from incident_lab.evidence.manifest import manifest_problems
+    from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
+
+    data = read_bounded(manifest_path, MAX_DOCUMENT_BYTES)
+    if data is None:
+        raise InputError(
+            f"{MANIFEST} is larger than {MAX_DOCUMENT_BYTES:,} bytes", path=str(manifest_path)
+        )
+    manifest, problems = manifest_problems(data)
+    if manifest is None or problems:
+        first = problems[0].removeprefix("manifest edited: ") if problems else "unreadable"
+        raise InputError(
+            f"damaged manifest: {first}",
+            path=str(manifest_path),
+            hint=f"run 'incident_lab verify {manifest_path.parent}'",
+        )
+    return manifest
 
 
 class HashingWriter:
@@ -140,9 +186,13 @@ class HashingWriter:
         path: The file to create (must not exist).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, private: bool = False) -> None:
         self.path = path
-        self._fh: BinaryIO = open(path, "xb")  # noqa: SIM115 - closed in close()
+        mode = 0o600 if private else 0o666
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        if private:
+            os.fchmod(fd, 0o600)
+        self._fh: BinaryIO = os.fdopen(fd, "wb")
         self.sha256 = hashlib.sha256()
         self.size = 0
         self.lines = 0
@@ -155,8 +205,13 @@ class HashingWriter:
         self.lines += 1
 
     def abandon(self) -> None:
-        """Close without syncing (the staged bundle is being thrown away)."""
-        self._fh.close()
+        """Close without syncing (the staged bundle is being thrown away); never raises.
+
+        Closing flushes buffered bytes, which fails on a full disk (ENOSPC): the
+        staging directory must still be removed, so the error is dropped here.
+        """
+        with contextlib.suppress(OSError):
+            self._fh.close()
 
     def close(self) -> dict[str, Any]:
         """Flush, fsync, close; return the manifest entry ``{size, sha256, lines}``."""
@@ -190,7 +245,9 @@ class StagedBundle:
             _refuse_existing(dest)
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
-            self.tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
+            self.stale_removed = remove_stale_staging(dest.parent)
+            self.tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}{STAGING_MARK}", dir=dest.parent))
+            self._lock = _hold_lock(self.tmp)
         except OSError as exc:
             raise InputError(
                 f"cannot create the bundle: {exc.strerror}", path=str(dest.parent)
@@ -207,14 +264,20 @@ class StagedBundle:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if not self.committed:
-            for writer in self._writers:
-                writer.abandon()
-            shutil.rmtree(self.tmp, ignore_errors=True)
+        try:
+            if not self.committed:
+                try:
+                    for writer in self._writers:
+                        writer.abandon()
+                finally:
+                    shutil.rmtree(self.tmp, ignore_errors=True)
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(self._lock)
 
-    def writer(self, name: str) -> HashingWriter:
-        """A hashing line writer for ``name`` inside the bundle."""
-        writer = HashingWriter(self.tmp / name)
+    def writer(self, name: str, *, private: bool = False) -> HashingWriter:
+        """A hashing line writer for ``name`` inside the bundle (mode 0600 when ``private``)."""
+        writer = HashingWriter(self.tmp / name, private=private)
         self._writers.append(writer)
         return writer
 
@@ -235,6 +298,8 @@ class StagedBundle:
         umask = os.umask(0o022)
         os.umask(umask)
         os.chmod(self.tmp, 0o777 & ~umask)  # mkdtemp made it 0700; a bundle is shared evidence
+        # The lock file goes before the rename; the descriptor keeps the lock until then.
+        (self.tmp / _LOCK).unlink(missing_ok=True)
         _fsync_dir(self.tmp)
         if self.prior_timeline is not None:
             return self._commit_adopting()
@@ -280,6 +345,55 @@ class StagedBundle:
         shutil.rmtree(aside, ignore_errors=True)
         _fsync_dir(self.dest.parent)
         return self.dest
+
+
+def _hold_lock(staging: Path) -> int:
+    """Create and lock ``staging/.owner``: a live snapshot holds it, a dead one does not."""
+    fd = os.open(staging / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.write(fd, str(os.getpid()).encode())
+    return fd
+
+
+def remove_stale_staging(parent: Path) -> list[Path]:
+    """Remove staging directories of snapshots that died (kill -9, power loss, full disk).
+
+    A staging directory is stale when no process holds the lock on its ``.owner``
+    file (the kernel drops the lock when its holder dies); one still locked belongs
+    to a snapshot running now and is left alone. Best effort: an entry that cannot
+    be inspected or removed is skipped.
+
+    Returns:
+        The directories removed.
+    """
+    removed: list[Path] = []
+    try:
+        entries = [p for p in parent.iterdir() if p.name.startswith(".") and STAGING_MARK in p.name]
+    except OSError:
+        return removed
+    for path in entries:
+        if path.is_symlink() or not path.is_dir():
+            continue
+        try:
+            fd = os.open(path / _LOCK, os.O_RDWR)
+        except FileNotFoundError:
+            fd = None  # died before the lock existed, or being committed: age decides
+            with contextlib.suppress(OSError):
+                if time.time() - path.stat().st_mtime < _UNLOCKED_GRACE_S:
+                    continue
+        except OSError:
+            continue
+        try:
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a live snapshot holds it
+        finally:
+            if fd is not None:
+                os.close(fd)
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
 
 
 def _adoptable_timeline(dest: Path) -> bytes | None:

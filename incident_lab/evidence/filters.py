@@ -43,7 +43,13 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     match = _DURATION.match(text)
     if match:
         amount, unit = int(match.group(1)), match.group(2)
-        return now - timedelta(**{_UNITS[unit]: amount})
+        try:
+            return now - timedelta(**{_UNITS[unit]: amount})
+        except (OverflowError, ValueError):
+            raise UsageError(
+                f"--since {text!r} reaches back before year 1",
+                hint="use a duration of at most a few thousand years, or an RFC 3339 time",
+            ) from None
     try:
         return parse_timestamp(text)
     except ValueError:

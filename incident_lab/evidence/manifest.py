@@ -5,7 +5,9 @@ trailing newline) and carries ``manifest_sha256``, the SHA-256 of the canonical
 compact JSON of all its other fields. ``verify`` re-serialises and re-hashes it, so
 any edit (a value, a key, even whitespace) is reported. It validates against
 ``incident_lab/schemas/manifest.v1.json``. ``timeline.jsonl`` is not hashed here
-(it is append-only); the manifest anchors its first event instead.
+(it is append-only); the manifest records its first event, its head (last event's
+digest) and its length, and is re-sealed after every append
+(:func:`incident_lab.evidence.timeline.append_event`).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ REJECTS = "rejects.jsonl"
 #: Files whose size and SHA-256 the manifest records.
 HASHED_FILES = (TRAJECTORIES, METRICS, REJECTS)
 #: Canonical SHA-256 of the ``manifest.v1.json`` that :func:`fast_manifest_valid` mirrors.
-MANIFEST_SCHEMA_SHA256 = "aaf913399cd7d3aa5598dd988f3165056bb90a354c9e273751946ec281e7c173"
+MANIFEST_SCHEMA_SHA256 = "8c2ee48f2a5d2a2c104aee32d2128252b81c7128d526a6cc5bafb8f5a2b08d24"
 
 
 def collector() -> dict[str, str]:
@@ -86,24 +88,37 @@ def manifest_problems(data: bytes) -> tuple[dict[str, Any] | None, list[str]]:
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return None, [f"manifest edited: {MANIFEST} is not valid JSON ({exc})"]
+    except RecursionError:
+        return None, [f"manifest edited: {MANIFEST} is nested too deeply to be a manifest"]
     if not isinstance(manifest, dict):
         return None, [f"manifest edited: {MANIFEST} is not a JSON object"]
-    problems = (
-        []
-        if fast_manifest_valid(manifest)
-        else [
-            f"manifest edited: {MANIFEST}: {e}" for e in validation_errors(manifest, "manifest.v1")
-        ]
-    )
-    if manifest.get("manifest_sha256") != content_digest(manifest):
+    try:
+        problems = (
+            []
+            if fast_manifest_valid(manifest)
+            else [
+                f"manifest edited: {MANIFEST}: {e}"
+                for e in validation_errors(manifest, "manifest.v1")
+            ]
+        )
+        sealed = manifest.get("manifest_sha256") == content_digest(manifest)
+    except (RecursionError, ValueError) as exc:
+        return None, [f"manifest edited: {MANIFEST} cannot be checked ({type(exc).__name__})"]
+    if problems:
+        # A manifest that does not match its schema cannot be trusted to describe
+        # anything else: report the fields named by the schema check and stop.
+        if not sealed:
+            problems.append(
+                f"manifest edited: {MANIFEST} content does not match its manifest_sha256"
+            )
+        return None, problems
+    if not sealed:
         problems.append(
             f"manifest edited: {MANIFEST} content does not match its manifest_sha256 "
             "(a field was changed after collection)"
         )
     elif _render(manifest) != data:
         problems.append(f"manifest edited: {MANIFEST} is not byte-for-byte in its canonical form")
-    if problems and not isinstance(manifest.get("files"), dict):
-        return None, problems
     return manifest, problems
 
 
@@ -270,8 +285,10 @@ def fast_manifest_valid(doc: Any) -> bool:
     timeline = doc["timeline"]
     return (
         type(timeline) is dict
-        and timeline.keys() == {"path", "genesis_sha256"}
+        and timeline.keys() == {"path", "genesis_sha256", "head_sha256", "events"}
         and timeline["path"] == "timeline.jsonl"
         and type(timeline["path"]) is str
         and digest(timeline["genesis_sha256"])
+        and digest(timeline["head_sha256"])
+        and _count(timeline["events"], 1)
     )

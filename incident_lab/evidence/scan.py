@@ -14,19 +14,24 @@ file hashed beforehand.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from incident_lab.errors import InputError
 from incident_lab.evidence.fastjson import MISSING, fast_loads
 from incident_lab.readers import get_readers, read_paths
-from incident_lab.readers.base import Record, iter_stream_lines, parse_json_line
+from incident_lab.readers.base import (
+    Record,
+    capped_gzip,
+    iter_stream_lines,
+    open_regular,
+    parse_json_line,
+)
 from incident_lab.readers.native import NativeReader
 
 __all__ = [
@@ -106,6 +111,10 @@ class HashingFile(io.RawIOBase):
         while self.readinto(buf):
             pass
 
+    def fileno(self) -> int:
+        """The underlying descriptor."""
+        return self._fh.fileno()
+
     def close(self) -> None:
         """Close the underlying file."""
         self._fh.close()
@@ -113,16 +122,10 @@ class HashingFile(io.RawIOBase):
 
 
 def _open_readonly(path: str) -> io.FileIO:
-    try:
-        return io.FileIO(path, "r")
-    except FileNotFoundError:
-        raise InputError("no such file", path=path, hint="check the --from path") from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a file", path=path) from None
-    except PermissionError:
-        raise InputError("permission denied", path=path, hint="check file permissions") from None
-    except OSError as exc:
-        raise InputError(f"cannot open: {exc.strerror}", path=path) from None
+    """A regular file opened read-only through the input gate (a FIFO never blocks)."""
+    raw = open_regular(path).detach()
+    assert isinstance(raw, io.FileIO)
+    return raw
 
 
 def hash_file(path: str, on_bytes: ByteCallback | None = None) -> tuple[int, str]:
@@ -206,7 +209,8 @@ class SourceScan:
             buffered = io.BufferedReader(raw_file, buffer_size=CHUNK)
             stream: Any = buffered
             if buffered.peek(2)[:2] == b"\x1f\x8b":
-                stream = gzip.GzipFile(fileobj=buffered, mode="rb")
+                size = os.fstat(raw_file.fileno()).st_size
+                stream = capped_gzip(buffered, size, self.path)
             try:
                 yield from self._native_lines(stream)
             finally:

@@ -43,9 +43,15 @@ from incident_lab.evidence.scan import (
     source_path,
 )
 from incident_lab.evidence.signing import load_private_key, sign
-from incident_lab.evidence.timeline import TIMELINE, check_timeline, encode_event, seal_event
+from incident_lab.evidence.timeline import (
+    TIMELINE,
+    check_timeline,
+    encode_event,
+    seal_event,
+    sign_event,
+)
 from incident_lab.evidence.validation import trajectory_problems
-from incident_lab.readers import detect_format, expand_paths, get_readers
+from incident_lab.readers import detect_format, expand_sources, get_readers
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
 from incident_lab.trajectory import SCHEMA_VERSION, to_rfc3339
 
@@ -53,6 +59,7 @@ __all__ = ["SnapshotResult", "take_snapshot"]
 
 ProgressCallback = Callable[[int, int], None]
 _INCIDENT_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
+_EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 # --last edge check: a session "looks flagged" when its raw line labels unsafe steps or
 # holds a safeguard decision that stopped or flagged something (no parse needed).
 _FLAGGED = re.compile(
@@ -122,6 +129,8 @@ class _Collection:
         self.heap = LastN(selection.last) if selection.last else None
         self.read = self.accepted = self.rejected = self.filtered_out = 0
         self.policy_hashes: dict[str, int] = {}
+        self.session_ids: set[str] = set()
+        self.duplicates: dict[str, int] = {}
         self.warnings: list[str] = []
 
     def reject(self, record: Record, fmt: str) -> None:
@@ -217,6 +226,11 @@ class _Collection:
         self.trajectories.write_line(data)
         self.metrics.add(obj)
         self.accepted += 1
+        sid = str(obj.get("session_id"))
+        if sid in self.session_ids:
+            self.duplicates[sid] = self.duplicates.get(sid, 1) + 1
+        else:
+            self.session_ids.add(sid)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -289,6 +303,7 @@ def take_snapshot(
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     progress: ProgressCallback | None = None,
     now: datetime | None = None,
+    follow_symlinks: bool = False,
 ) -> SnapshotResult:
     """Preserve the selected sessions of ``sources`` as a verifiable evidence bundle.
 
@@ -307,6 +322,8 @@ def take_snapshot(
         max_line_bytes: Longer lines are rejected without being loaded whole.
         progress: Called with ``(bytes_read, total_bytes)`` as sources are read.
         now: The collection time (default: now, UTC).
+        follow_symlinks: Read symlinks in a source directory that lead outside it
+            (default: such entries, FIFOs and devices are rejects, never opened).
 
     Returns:
         The bundle path, a summary, and the exit code (0 all accepted, 5 some rejected).
@@ -335,8 +352,9 @@ def take_snapshot(
     )
     declared_policy = _declared_policy(policy)
     private_key = load_private_key(sign_key) if sign_key is not None else None
-    files = _formats_for(expand_paths([str(s) for s in sources]), sources, fmt)
-    if not files:
+    found, refused = expand_sources([str(s) for s in sources], follow_symlinks=follow_symlinks)
+    files = _formats_for(found, sources, fmt)
+    if not files and not refused:
         raise InputError("nothing to read: no files under " + ", ".join(map(str, sources)))
     dest = Path(out) if out is not None else Path.cwd() / default_bundle_name(now)
     incident_id = incident_id if incident_id is not None else dest.name
@@ -353,8 +371,16 @@ def take_snapshot(
             progress(done, total)
 
     with StagedBundle(dest) as stage:
-        run = _Collection(selection, stage.writer(TRAJECTORIES), stage.writer(REJECTS))
+        run = _Collection(
+            selection, stage.writer(TRAJECTORIES), stage.writer(REJECTS, private=True)
+        )
         source_rows = []
+        for record in refused:  # never opened: no bytes read, no excerpt
+            run.read += 1
+            run.reject(record, "refused")
+            row = _source_row(record.path, "refused", 0, _EMPTY_SHA256, 1)
+            row["path"] = os.path.abspath(record.path)  # the link itself, not its target
+            source_rows.append(row)
         read_with = _read_together(files)
         for path, name in files:
             if name is None:
@@ -414,7 +440,8 @@ def take_snapshot(
             "bundle": dest.name,
             "details": {"counts": counts, "sources": len(source_rows), "filters": filters},
         }
-        genesis, timeline_bytes = _timeline_with_snapshot(stage.prior_timeline, snapshot_event)
+        events = _timeline_with_snapshot(stage.prior_timeline, snapshot_event, private_key)
+        timeline_bytes = b"".join(encode_event(e) for e in events)
         stage.write_bytes(TIMELINE, timeline_bytes)
         manifest: dict[str, Any] = {
             "schema_version": MANIFEST_VERSION,
@@ -432,7 +459,12 @@ def take_snapshot(
             "policy_hashes_seen": metrics["policy_hashes"],
             "counts": counts,
             "files": files_meta,
-            "timeline": {"path": TIMELINE, "genesis_sha256": genesis["sha256"]},
+            "timeline": {
+                "path": TIMELINE,
+                "genesis_sha256": events[0]["sha256"],
+                "head_sha256": events[-1]["sha256"],
+                "events": len(events),
+            },
         }
         manifest_bytes = serialise(manifest)
         stage.write_bytes(MANIFEST, manifest_bytes)
@@ -453,6 +485,7 @@ def take_snapshot(
         "model_versions_seen": metrics["model_versions"],
         "rejects": str(bundle / REJECTS) if run.rejected else None,
         "signed": private_key is not None,
+        "duplicate_session_ids": dict(sorted(run.duplicates.items())[:50]),
         "exit_code": exit_code,
         "warnings": run.warnings,
     }
@@ -460,29 +493,39 @@ def take_snapshot(
 
 
 def _timeline_with_snapshot(
-    prior: bytes | None, event: dict[str, Any]
-) -> tuple[dict[str, Any], bytes]:
+    prior: bytes | None, event: dict[str, Any], private_key: object | None
+) -> list[dict[str, Any]]:
     """The bundle's timeline: the snapshot event, after any pre-snapshot events.
 
-    Returns:
-        ``(genesis, bytes)``: the first event (pinned by the manifest) and the file.
+    With a signing key every event is signed: the snapshot attests the pre-snapshot
+    events it adopts (their chain is checked first).
 
     Raises:
         CheckFailed: the pre-snapshot timeline's chain is broken (nothing is written).
     """
-    if not prior:
-        genesis = seal_event(event, 0, None)
-        return genesis, encode_event(genesis)
-    first = json.loads(prior.splitlines()[0])
-    events, problems = check_timeline(prior, first.get("sha256"))
-    if problems:
-        raise CheckFailed(
-            "the incident's pre-snapshot timeline is damaged: " + problems[0],
-            hint="inspect timeline.jsonl; the snapshot was not taken",
-        )
-    last = events[-1]
-    sealed = seal_event(event, int(last["seq"]) + 1, str(last["sha256"]))
-    return events[0], prior + encode_event(sealed)
+    events: list[dict[str, Any]] = []
+    if prior:
+        try:
+            first = json.loads(prior.splitlines()[0])
+            genesis = first.get("sha256") if isinstance(first, dict) else None
+        except (ValueError, RecursionError):
+            genesis = None
+        events, problems = check_timeline(prior, genesis)
+        if problems:
+            raise CheckFailed(
+                "the incident's pre-snapshot timeline is damaged: " + problems[0],
+                hint="inspect timeline.jsonl; the snapshot was not taken",
+            )
+    prev = events[-1] if events else None
+    sealed = seal_event(
+        event,
+        int(prev["seq"]) + 1 if prev else 0,
+        str(prev["sha256"]) if prev else None,
+    )
+    events.append(sealed)
+    if private_key is not None:
+        events = [sign_event(e, private_key) if "signature" not in e else e for e in events]
+    return events
 
 
 def _read_together(files: list[tuple[str, str | None]]) -> dict[str, tuple[str, ...]]:

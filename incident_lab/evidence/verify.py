@@ -35,11 +35,15 @@ from incident_lab.evidence.scan import CHUNK, HashingFile, hash_file
 from incident_lab.evidence.signing import load_public_key, signature_ok
 from incident_lab.evidence.timeline import TIMELINE, check_timeline, event_digest
 from incident_lab.evidence.validation import fast_is_valid, trajectory_problems
+from incident_lab.readers.base import read_bounded
 
-__all__ = ["VerifyReport", "verify_bundle"]
+__all__ = ["VerifyReport", "seal_problems", "verify_bundle"]
 
 #: Per-line problems listed for one file before the rest are summarised.
 MAX_LINE_PROBLEMS = 20
+#: Bounds for the files verify reads whole (a real manifest or metrics.json is KBs).
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+MAX_TIMELINE_BYTES = 64 * 1024 * 1024
 _UNHASHED = {MANIFEST, SIGNATURE, TIMELINE}
 
 
@@ -210,17 +214,38 @@ def verify_bundle(directory: str | Path, *, pubkey: str | Path | None = None) ->
         raise InputError("no such bundle directory", path=str(directory), hint="check the path")
     public_key = load_public_key(pubkey) if pubkey is not None else None
     report = VerifyReport(root)
+    try:
+        _verify_into(report, root, public_key, pubkey)
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the bundle: {exc.strerror or exc}",
+            path=str(exc.filename or root),
+            hint="check the file's permissions",
+        ) from None
+    except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
+        # Every structure verify relies on was schema-checked first; this is the last
+        # line of defence so that no damaged bundle can crash verify (it is damage).
+        report.problems.append(
+            f"manifest edited: malformed bundle structure ({type(exc).__name__}: {exc})"
+        )
+    return report
+
+
+def _verify_into(report: VerifyReport, root: Path, public_key: object, pubkey: Any) -> None:
     problems = report.problems
     manifest_path = root / MANIFEST
     if not manifest_path.is_file():
         problems.append(f"missing: {MANIFEST} (nothing else can be checked)")
-        return report
-    manifest_bytes = manifest_path.read_bytes()
+        return
+    manifest_bytes = read_bounded(manifest_path, MAX_MANIFEST_BYTES)
+    if manifest_bytes is None:
+        problems.append(f"manifest edited: {MANIFEST} is larger than {MAX_MANIFEST_BYTES} bytes")
+        return
     manifest, found = manifest_problems(manifest_bytes)
     problems.extend(found)
     _check_signature(root, manifest_bytes, public_key, pubkey, report)
     if manifest is None:
-        return report
+        return
 
     expected: dict[str, Any] = manifest["files"]
     on_disk = {p.name: p for p in root.iterdir()}
@@ -254,9 +279,7 @@ def verify_bundle(directory: str | Path, *, pubkey: str | Path | None = None) ->
     for name in missing:
         problems.append(f"missing: {name}")
     if timeline_bytes is not None:
-        events, timeline_problems = check_timeline(
-            timeline_bytes, manifest["timeline"].get("genesis_sha256")
-        )
+        events, timeline_problems = _timeline_problems(manifest, timeline_bytes, public_key)
         problems.extend(timeline_problems)
         total_bytes += len(timeline_bytes)
         report.stats["timeline_events"] = len(events)
@@ -273,7 +296,59 @@ def verify_bundle(directory: str | Path, *, pubkey: str | Path | None = None) ->
             "bytes_checked": total_bytes,
         }
     )
-    return report
+
+
+def _signature_problem(
+    manifest_bytes: bytes, sig_bytes: bytes | None, public_key: object, label: Any
+) -> tuple[str, str | None]:
+    """``(state, problem)`` of ``manifest.sig`` against the manifest's bytes."""
+    if sig_bytes is None:
+        return "missing", f"missing: {SIGNATURE} (--pubkey given, but the bundle is not signed)"
+    if signature_ok(manifest_bytes, sig_bytes, public_key):
+        return "valid", None
+    return "invalid", f"signature: {SIGNATURE} does not verify {MANIFEST} with {label}"
+
+
+def _timeline_problems(
+    manifest: dict[str, Any], timeline_bytes: bytes, public_key: object
+) -> tuple[list[dict[str, Any]], list[str]]:
+    sealed = manifest["timeline"]
+    return check_timeline(
+        timeline_bytes,
+        sealed.get("genesis_sha256"),
+        head_sha256=sealed.get("head_sha256"),
+        events_count=sealed.get("events"),
+        public_key=public_key,
+    )
+
+
+def seal_problems(
+    manifest_bytes: bytes,
+    sig_bytes: bytes | None,
+    timeline_bytes: bytes | None,
+    public_key: object | None = None,
+) -> list[str]:
+    """The seal checks of :func:`verify_bundle` on bytes in memory.
+
+    The manifest (JSON, schema, canonical form, digest), ``manifest.sig`` (with a
+    key) and the timeline (canonical events, self-digests, chain, genesis, sealed
+    head and length, event signatures with a key): the part of a bundle a forger
+    has to get past once the data files' hashes are pinned by the manifest.
+    Never raises on malformed bytes.
+    """
+    try:
+        manifest, problems = manifest_problems(manifest_bytes)
+        if public_key is not None:
+            _, problem = _signature_problem(manifest_bytes, sig_bytes, public_key, "the key")
+            problems += [problem] if problem else []
+        if manifest is not None:
+            if timeline_bytes is None:
+                problems.append(f"missing: {TIMELINE}")
+            else:
+                problems += _timeline_problems(manifest, timeline_bytes, public_key)[1]
+    except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
+        problems = [f"manifest edited: malformed bundle structure ({type(exc).__name__}: {exc})"]
+    return problems
 
 
 def _check_signature(
@@ -285,16 +360,13 @@ def _check_signature(
         if sig_path.is_file():
             report.notes.append(f"{SIGNATURE} present but not checked (pass --pubkey)")
         return
-    if not sig_path.is_file():
-        report.problems.append(
-            f"missing: {SIGNATURE} (--pubkey given, but the bundle is not signed)"
-        )
-        report.stats["signature"] = "missing"
-    elif signature_ok(manifest_bytes, sig_path.read_bytes(), public_key):
-        report.stats["signature"] = "valid"
-    else:
-        report.problems.append(f"signature: {SIGNATURE} does not verify {MANIFEST} with {pubkey}")
-        report.stats["signature"] = "invalid"
+    sig_bytes = read_bounded(sig_path, 4096) if sig_path.is_file() else None
+    state, problem = _signature_problem(manifest_bytes, sig_bytes, public_key, pubkey)
+    if sig_bytes is None and sig_path.is_file():
+        state, problem = "invalid", f"signature: {SIGNATURE} is too large to be a signature"
+    report.stats["signature"] = state
+    if problem:
+        report.problems.append(problem)
 
 
 def _check_added(
@@ -308,10 +380,13 @@ def _check_added(
     """Report added and renamed entries; return the timeline's bytes (None if gone)."""
     genesis = manifest["timeline"].get("genesis_sha256")
     timeline_bytes = (
-        on_disk[TIMELINE].read_bytes()
+        read_bounded(on_disk[TIMELINE], MAX_TIMELINE_BYTES)
         if TIMELINE in on_disk and on_disk[TIMELINE].is_file()
         else None
     )
+    if timeline_bytes is None and TIMELINE in on_disk and on_disk[TIMELINE].is_file():
+        report.problems.append(f"changed: {TIMELINE} is larger than {MAX_TIMELINE_BYTES} bytes")
+        on_disk = {k: v for k, v in on_disk.items() if k != TIMELINE}
     if timeline_bytes is None:
         missing.append(TIMELINE)
     for name, path in sorted(on_disk.items()):
@@ -346,7 +421,7 @@ def _first_event_digest(path: Path) -> str | None:
         with open(path, "rb") as fh:
             event = json.loads(fh.readline())
         return event_digest(event) if isinstance(event, dict) else None
-    except (ValueError, OSError):
+    except (ValueError, OSError, RecursionError, TypeError):
         return None
 
 
@@ -415,7 +490,10 @@ def _metrics_problems(
     if not path.is_file():
         return problems
     try:
-        stored = json.loads(path.read_bytes())
+        data = read_bounded(path, MAX_MANIFEST_BYTES)
+        if data is None:
+            raise ValueError("too large")
+        stored = json.loads(data)
     except (ValueError, RecursionError):
         problems.append(f"changed: {METRICS} is not valid JSON")
         return problems

@@ -11,9 +11,17 @@ from pathlib import Path
 
 from incident_lab.errors import InputError, UsageError
 from incident_lab.plugins import collect
-from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Reader, Record, read_head
+from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Reader, Record, gate_path, read_head
 
-__all__ = ["Reader", "Record", "detect_format", "expand_paths", "get_readers", "read_paths"]
+__all__ = [
+    "Reader",
+    "Record",
+    "detect_format",
+    "expand_paths",
+    "expand_sources",
+    "get_readers",
+    "read_paths",
+]
 
 
 def get_readers() -> dict[str, Reader]:
@@ -21,24 +29,54 @@ def get_readers() -> dict[str, Reader]:
     return collect("register_readers")
 
 
-def expand_paths(paths: list[str]) -> list[str]:
-    """Expand directories into their files (recursively, sorted, hidden files skipped).
+def expand_sources(
+    paths: list[str], *, follow_symlinks: bool = False
+) -> tuple[list[str], list[Record]]:
+    """Expand directories into their files, through the input gate.
+
+    Returns:
+        ``(files, refused)``: the regular files to read (recursively, sorted, hidden
+        files skipped), and one reject :class:`Record` per entry the gate refused
+        (a FIFO, device or socket, or a symlink leading outside the directory given
+        unless ``follow_symlinks``). A refused entry is never opened.
 
     Raises:
-        InputError: a path does not exist.
+        InputError: a path does not exist, or a path given explicitly is not a
+            regular file or directory.
     """
     out: list[str] = []
+    refused: list[Record] = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
+            for root, dirs, files in os.walk(path, followlinks=follow_symlinks):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                out.extend(str(Path(root) / f) for f in sorted(files) if not f.startswith("."))
+                for f in sorted(files):
+                    if f.startswith("."):
+                        continue
+                    full = str(Path(root) / f)
+                    reason = gate_path(full, path, follow_symlinks=follow_symlinks)
+                    if reason is None:
+                        out.append(full)
+                    else:
+                        refused.append(Record(full, None, reason=f"not read: {reason}"))
         elif path.exists():
+            reason = gate_path(path)
+            if reason is not None:
+                raise InputError(f"{reason}; refusing to read it", path=p)
             out.append(str(path))
         else:
             raise InputError("no such file or directory", path=p, hint="check the --from path")
-    return out
+    return out, refused
+
+
+def expand_paths(paths: list[str], *, follow_symlinks: bool = False) -> list[str]:
+    """The readable files under ``paths`` (see :func:`expand_sources`; refused ones left out).
+
+    Raises:
+        InputError: a path does not exist or is not a regular file or directory.
+    """
+    return expand_sources(paths, follow_symlinks=follow_symlinks)[0]
 
 
 def detect_format(path: str) -> str:
@@ -94,6 +132,7 @@ def read_paths(
     fmt: str | None = None,
     *,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    follow_symlinks: bool = False,
 ) -> Iterator[tuple[str, Record]]:
     """Yield ``(format, record)`` for every record of every file under ``paths``.
 
@@ -105,6 +144,7 @@ def read_paths(
         paths: Files or directories.
         fmt: Force one reader for every file; auto-detect per file when None.
         max_line_bytes: Lines longer than this are rejected.
+        follow_symlinks: Read symlinks leading outside a directory given (else rejects).
 
     Raises:
         UsageError: ``fmt`` names no registered reader.
@@ -115,7 +155,10 @@ def read_paths(
         raise UsageError(f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(readers)))
     grouped = _groups(paths, fmt, readers)
     explicit = {str(Path(p)) for p in paths}
-    for path in expand_paths(paths):
+    files, refused = expand_sources(paths, follow_symlinks=follow_symlinks)
+    for record in refused:
+        yield "unknown", record
+    for path in files:
         if fmt is None and str(Path(path)) not in explicit:
             # Inside a directory, an unrecognised file is a rejected record, not a crash.
             try:

@@ -3,12 +3,24 @@
 A reader turns one source file into :class:`Record` objects: each is either an
 accepted trajectory (``trajectory`` set) or a rejected input record (``reason``
 set) with its file and line, so nothing is silently lost.
+
+This module is also the one input gate for every file the tool opens
+(:func:`open_regular`, :func:`open_binary`, :func:`read_bounded`,
+:func:`gate_path`): regular files only (a FIFO, device or socket is refused
+without blocking), symlinks may not leave the root the user gave unless
+``follow_symlinks``, gzip is decompressed as a stream with a ratio and size cap
+(:data:`MAX_GZIP_RATIO`, :data:`MAX_DECOMPRESSED_BYTES`), and whole-file reads are
+bounded (:data:`MAX_DOCUMENT_BYTES`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import gzip
+import io
 import json
+import os
+import stat
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,21 +31,194 @@ from incident_lab.errors import InputError
 
 __all__ = [
     "DEFAULT_MAX_LINE_BYTES",
+    "GZIP_FLOOR_BYTES",
+    "MAX_DECOMPRESSED_BYTES",
+    "MAX_DOCUMENT_BYTES",
+    "MAX_GZIP_RATIO",
+    "DecompressionLimit",
     "Reader",
     "Record",
+    "capped_gzip",
+    "confine",
+    "gate_path",
+    "gzip_limit",
     "head_object",
     "iter_json_documents",
     "iter_json_lines",
     "iter_lines",
     "iter_stream_lines",
     "open_binary",
+    "open_regular",
     "parse_json_line",
+    "read_bounded",
     "read_head",
 ]
 
 #: Lines longer than this are rejected without being loaded whole.
 DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
+#: A gzip stream may expand to at most this many times its compressed size ...
+MAX_GZIP_RATIO = 100
+#: ... but small files may always expand to this much (a 10 KB log is never refused) ...
+GZIP_FLOOR_BYTES = 32 * 1024 * 1024
+#: ... and no stream beyond this, whatever its size.
+MAX_DECOMPRESSED_BYTES = 8 * 1024 * 1024 * 1024
+#: Files read whole (one JSON document, an .eval header, a config) are at most this big.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 _EXCERPT = 200
+
+
+class DecompressionLimit(OSError):
+    """A compressed stream expanded beyond its cap (a decompression bomb, or just too big)."""
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def gate_path(
+    path: str | Path, root: str | Path | None = None, *, follow_symlinks: bool = False
+) -> str | None:
+    """Why ``path`` may not be read (None: it may).
+
+    Refused: anything but a regular file (checked with ``lstat``/``stat``, never by
+    opening it, so a FIFO cannot block), and a symlink whose target lies outside
+    ``root`` (the directory the user gave) unless ``follow_symlinks``.
+    """
+    p = Path(path)
+    try:
+        if p.is_symlink() and root is not None and not follow_symlinks:
+            target = p.resolve()
+            base = Path(root).resolve()
+            if target != base and base not in target.parents:
+                return "a symlink leading outside the given directory (pass --follow-symlinks)"
+        st = p.stat()
+    except FileNotFoundError:
+        return "no such file (a dangling symlink?)"
+    except (OSError, RuntimeError) as exc:
+        return f"cannot stat: {getattr(exc, 'strerror', None) or exc}"
+    if not stat.S_ISREG(st.st_mode):
+        return f"{_kind(st.st_mode)}, not a regular file"
+    return None
+
+
+def confine(path: str | Path, root: str | Path, *, what: str = "file") -> Path:
+    """Return ``path`` if it stays inside ``root``: no symlink on the way out of it.
+
+    For library files (suites, scenarios): ``path`` and every directory between
+    ``root`` and it must not be a symlink, and ``path`` must resolve inside ``root``,
+    so nothing outside the library is read (and printed in an error) or written
+    through a link. ``path`` need not exist.
+
+    Raises:
+        InputError: the path leaves ``root`` (exit 3); nothing was read.
+    """
+    p, base = Path(path), Path(root)
+    try:
+        rel = p.relative_to(base)
+    except ValueError:
+        rel = None
+    if rel is None or ".." in rel.parts:
+        raise InputError(f"{what} is outside {base}; refusing it", path=str(p))
+    current = base
+    for part in rel.parts:
+        current = current / part
+        if current.is_symlink():
+            raise InputError(
+                f"{what} path goes through a symlink ({current}); refusing to read or "
+                "write through it",
+                path=str(p),
+                hint="replace the link by the real file or directory",
+            )
+    return p
+
+
+def open_regular(path: str | Path) -> io.BufferedReader:
+    """Open a regular file read-only; anything else is refused without blocking.
+
+    The file is opened with ``O_NONBLOCK`` (so a FIFO with no writer does not hang)
+    and checked with ``fstat`` on the open descriptor (no race with a swap).
+
+    Raises:
+        InputError: missing, unreadable, or not a regular file.
+    """
+    spath = str(path)
+    try:
+        fd = os.open(spath, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise InputError("no such file", path=spath, hint="check the path") from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a file", path=spath) from None
+    except PermissionError:
+        raise InputError("permission denied", path=spath, hint="check file permissions") from None
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror}", path=spath) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(f"{_kind(mode)}, not a regular file; refusing to read it", path=spath)
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~os.O_NONBLOCK)
+        return open(fd, "rb", closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+class _CappedStream(io.RawIOBase):
+    """The decompressed bytes of a gzip file, refusing to expand past ``limit``."""
+
+    def __init__(
+        self, inner: gzip.GzipFile, limit: int, path: str, owned: BinaryIO | None = None
+    ) -> None:
+        super().__init__()
+        self._inner, self.limit, self.path, self.total = inner, limit, path, 0
+        self._owned = owned
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._inner.readinto(buffer)
+        self.total += n or 0
+        if self.total > self.limit:
+            raise DecompressionLimit(
+                f"decompressed size over {self.limit:,} bytes "
+                f"(more than {MAX_GZIP_RATIO}x the compressed file, or over the hard cap); "
+                "refusing a possible decompression bomb"
+            )
+        return n or 0
+
+    def close(self) -> None:
+        self._inner.close()
+        if self._owned is not None:
+            self._owned.close()
+        super().close()
+
+
+def gzip_limit(compressed_size: int) -> int:
+    """How many decompressed bytes a gzip file of ``compressed_size`` may expand to."""
+    return min(MAX_DECOMPRESSED_BYTES, max(GZIP_FLOOR_BYTES, MAX_GZIP_RATIO * compressed_size))
+
+
+def capped_gzip(
+    fileobj: BinaryIO, compressed_size: int, path: str = "", *, close_file: bool = False
+) -> io.BufferedReader:
+    """A buffered reader over the decompressed stream of ``fileobj``, capped (see module doc).
+
+    Closing it closes ``fileobj`` too when ``close_file``.
+    """
+    inner = gzip.GzipFile(fileobj=fileobj, mode="rb")
+    owned = fileobj if close_file else None
+    return io.BufferedReader(_CappedStream(inner, gzip_limit(compressed_size), path, owned))
 
 
 @dataclass(slots=True)
@@ -95,29 +280,46 @@ class Reader(Protocol):
 
 
 def open_binary(path: str | Path) -> BinaryIO:
-    """Open ``path`` read-only in binary mode, transparently un-gzipping ``.gz``.
+    """Open a regular file read-only in binary mode, transparently un-gzipping ``.gz``.
+
+    Decompression is streamed and capped (:func:`gzip_limit`); exceeding the cap
+    raises :class:`DecompressionLimit` (an ``OSError``) from ``read``.
 
     Raises:
-        InputError: missing, a directory, or unreadable.
+        InputError: missing, a directory or other non-regular file, or unreadable.
     """
-    p = Path(path)
-    try:
-        fh: BinaryIO = open(p, "rb")  # noqa: SIM115 - returned to the caller
-    except FileNotFoundError:
-        raise InputError("no such file", path=str(path), hint="check the path") from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a file", path=str(path)) from None
-    except PermissionError:
-        raise InputError(
-            "permission denied", path=str(path), hint="check file permissions"
-        ) from None
-    except OSError as exc:
-        raise InputError(f"cannot open: {exc.strerror}", path=str(path)) from None
-    magic = fh.peek(2)[:2] if hasattr(fh, "peek") else b""
+    fh = open_regular(path)
+    magic = fh.peek(2)[:2]
     if magic == b"\x1f\x8b":
-        fh.close()
-        return gzip.open(p, "rb")  # type: ignore[return-value]
+        size = os.fstat(fh.fileno()).st_size
+        return capped_gzip(fh, size, str(path), close_file=True)
     return fh
+
+
+def read_bounded(
+    path: str | Path, limit: int = MAX_DOCUMENT_BYTES, *, decompress: bool = False
+) -> bytes | None:
+    """The whole content of ``path``, or None when it exceeds ``limit`` bytes.
+
+    Args:
+        path: A regular file.
+        limit: The most bytes accepted.
+        decompress: Un-gzip a gzip file (capped) instead of returning its raw bytes.
+
+    Raises:
+        InputError: missing, unreadable, not a regular file, or a corrupt gzip stream.
+    """
+    opener = open_binary if decompress else open_regular
+    with opener(path) as fh:
+        try:
+            data = fh.read(limit + 1)
+        except DecompressionLimit:
+            return None
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(
+                f"compressed stream is corrupt or truncated: {exc}", path=str(path)
+            ) from None
+    return None if len(data) > limit else data
 
 
 def read_head(path: str | Path, size: int = 65536) -> bytes:
@@ -158,17 +360,29 @@ def iter_stream_lines(
     line_no = first_line - 1
     limit = max_line_bytes + 1
     readline = stream.readline
+    peek = getattr(stream, "peek", None)
     consumed = 0
     while stop_after is None or consumed < stop_after:
         try:
             raw = readline(limit)
         except (OSError, EOFError, zlib.error) as exc:
-            yield line_no + 1, None, f"compressed stream is corrupt or truncated: {exc}"
+            yield line_no + 1, None, _stream_problem(exc)
             return
         if not raw:
             return
         line_no += 1
         consumed += len(raw)
+        if raw == b"\n" and peek is not None:
+            # A run of blank lines (not records) is skipped a buffer at a time, so a
+            # flood of newlines costs what reading it costs, not a loop turn per line.
+            try:
+                skipped = _skip_newlines(stream, peek, stop_after, consumed)
+            except (OSError, EOFError, zlib.error) as exc:
+                yield line_no + 1, None, _stream_problem(exc)
+                return
+            line_no += skipped
+            consumed += skipped
+            continue
         if len(raw) >= limit and raw[-1:] != b"\n":
             total = len(raw)
             try:
@@ -178,7 +392,7 @@ def iter_stream_lines(
                     if not chunk or chunk.endswith(b"\n"):
                         break
             except (OSError, EOFError, zlib.error) as exc:
-                yield line_no, None, f"compressed stream is corrupt or truncated: {exc}"
+                yield line_no, None, _stream_problem(exc)
                 return
             consumed += total - len(raw)
             yield (
@@ -189,6 +403,27 @@ def iter_stream_lines(
             )
             continue
         yield line_no, raw if keep_ends else raw.rstrip(b"\r\n"), None
+
+
+def _stream_problem(exc: BaseException) -> str:
+    if isinstance(exc, DecompressionLimit):
+        return str(exc)
+    return f"compressed stream is corrupt or truncated: {exc}"
+
+
+def _skip_newlines(stream: Any, peek: Any, stop_after: int | None, consumed: int) -> int:
+    """Consume the ``\\n`` bytes at the stream's position; return how many."""
+    skipped = 0
+    while stop_after is None or consumed + skipped < stop_after:
+        buf = peek(1 << 16)[: 1 << 16]
+        if stop_after is not None:
+            buf = buf[: stop_after - consumed - skipped]
+        n = len(buf) - len(buf.lstrip(b"\n"))
+        if n == 0:
+            break
+        stream.read(n)
+        skipped += n
+    return skipped
 
 
 def iter_lines(
@@ -307,14 +542,14 @@ def iter_json_documents(
     spath = str(path)
     with open_binary(path) as fh:
         try:
-            data = fh.read()
+            data = fh.read(MAX_DOCUMENT_BYTES + 1)
         except (OSError, EOFError, zlib.error) as exc:
-            yield (
-                1,
-                None,
-                Record(spath, 1, reason=f"compressed stream is corrupt or truncated: {exc}"),
-            )
+            yield 1, None, Record(spath, 1, reason=_stream_problem(exc))
             return
+    if len(data) > MAX_DOCUMENT_BYTES:
+        reason = f"JSON document over {MAX_DOCUMENT_BYTES:,} bytes; not loaded whole"
+        yield 1, None, Record(spath, 1, reason=reason)
+        return
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

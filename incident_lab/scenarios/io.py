@@ -187,7 +187,21 @@ def load_scenario(path: str | Path, *, validate: bool = True) -> dict[str, Any]:
                 path=str(path),
                 hint="run 'incident_lab lint' for every problem",
             )
-    return doc
+    return _materialise_variant(doc, path, validate=validate)
+
+
+def _materialise_variant(
+    doc: dict[str, Any], path: str | Path, *, validate: bool
+) -> dict[str, Any]:
+    """A variant stored by reference (``variant.changes``): its parent with the changes applied.
+
+    Every other scenario (full-copy variants included) is returned as it is.
+    """
+    from incident_lab.scenarios import reference
+
+    if not reference.is_reference(doc):
+        return doc
+    return reference.materialise(doc, path, load_scenario, validate=validate)
 
 
 def dump_scenario(scenario: dict[str, Any]) -> str:

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from incident_lab.errors import InputError
+from incident_lab.errors import IncidentLabError, InputError
 from incident_lab.pii import find as find_secrets
 from incident_lab.pii import is_secret_key, secret_value
-from incident_lab.scenarios.io import iter_scenario_paths, load_yaml
+from incident_lab.scenarios.io import iter_scenario_paths, load_scenario, load_yaml
 from incident_lab.trajectory import validation_errors
 
 __all__ = ["LintProblem", "LintReport", "lint_library"]
@@ -108,7 +108,19 @@ class _Linter:
         if not isinstance(doc, dict):
             self.add(path, "(root)", f"expected a mapping, got {type(doc).__name__}")
             return None
-        return doc
+        return self.materialise(path, doc)
+
+    def materialise(self, path: Path, doc: dict[str, Any]) -> dict[str, Any] | None:
+        """A variant stored by reference is linted as rebuilt from its parent."""
+        from incident_lab.scenarios import reference
+
+        if not reference.is_reference(doc) or validation_errors(doc, "scenario.v1"):
+            return doc  # not a reference, or check_schema reports what is wrong with it
+        try:
+            return reference.materialise(doc, path, load_scenario, validate=False)
+        except IncidentLabError as exc:
+            self.add(path, "variant", exc.message)
+            return None
 
     def check_schema(self, path: Path, doc: dict[str, Any]) -> bool:
         errors = validation_errors(doc, "scenario.v1")

@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from incident_lab.errors import ConfigError
+from incident_lab.errors import ConfigError, InputError
+from incident_lab.readers.base import read_bounded
 from incident_lab.taxonomy.model import Catalogue, FailureMode, Severity, Taxonomy
 from incident_lab.trajectory import validation_errors
 
@@ -44,9 +45,36 @@ def _base_path() -> str:
     return str(resources.files("incident_lab.taxonomy").joinpath("taxonomy.yaml"))
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses anchors and aliases.
+
+    A taxonomy has no use for them, and aliases are how a 1 KB "billion laughs"
+    document expands to gigabytes; refusing them keeps loading linear in the text.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a taxonomy file", event.start_mark
+            )
+        event = self.peek_event()
+        if getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(
+                None, None, "anchors (&name) are not allowed in a taxonomy file", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+#: A taxonomy extension larger than this is refused unread.
+MAX_TAXONOMY_BYTES = 4 * 1024 * 1024
+
+
 def _parse(text: str, path: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader: safe_load minus aliases
+    except RecursionError:
+        raise ConfigError("not valid YAML: nested too deeply", path=path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -54,14 +82,27 @@ def _parse(text: str, path: str) -> Any:
             f"not valid YAML: {problem}",
             path=path,
             line=(mark.line + 1) if mark is not None else None,
-            hint="taxonomy files are plain YAML (no tags)",
+            hint="taxonomy files are plain YAML (no tags, anchors or aliases)",
         ) from None
 
 
 def _read_extension(path: str | Path) -> tuple[dict[str, Any], str]:
     p = Path(path)
     try:
-        text = p.read_text("utf-8")
+        if p.exists() and not p.is_dir():
+            data = read_bounded(p, MAX_TAXONOMY_BYTES)  # regular files only: a FIFO never blocks
+            if data is None:
+                raise ConfigError(
+                    f"taxonomy extension is larger than {MAX_TAXONOMY_BYTES:,} bytes",
+                    path=str(path),
+                )
+            text = data.decode("utf-8")
+        else:
+            text = p.read_text("utf-8")
+    except InputError as exc:
+        raise ConfigError(
+            f"cannot read taxonomy extension: {exc.message}", path=str(path)
+        ) from None
     except FileNotFoundError:
         raise ConfigError(
             "taxonomy extension not found", path=str(path), hint=f"check the path or {TAXONOMY_ENV}"
@@ -99,8 +140,8 @@ def _read_extension(path: str | Path) -> tuple[dict[str, Any], str]:
 def _line_of(text: str, where: list[Any]) -> int | None:
     """Best-effort 1-based line of the node at ``where`` (keys/indices) in YAML ``text``."""
     try:
-        node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+        node: Any = yaml.compose(text, Loader=_NoAliasLoader)
+    except (yaml.YAMLError, RecursionError):
         return None
     line = None if node is None else node.start_mark.line + 1
     for key in where:

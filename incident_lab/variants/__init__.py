@@ -15,18 +15,9 @@ Public surface::
 
 from __future__ import annotations
 
-from incident_lab.variants.base import (
-    Converter,
-    NotApplicable,
-    StructuralConverter,
-    converter,
-)
-from incident_lab.variants.generate import (
-    apply_chain,
-    generate_variants,
-    get_converters,
-    write_variants,
-)
+from typing import TYPE_CHECKING
+
+from incident_lab.lazy import lazy_exports
 
 __all__ = [
     "Converter",
@@ -38,3 +29,27 @@ __all__ = [
     "get_converters",
     "write_variants",
 ]
+
+# Resolved on first use: importing one converter module (the classifier reads
+# framing cues) must not load the generator, the scenario I/O and YAML.
+_LAZY = {
+    "Converter": "incident_lab.variants.base",
+    "NotApplicable": "incident_lab.variants.base",
+    "StructuralConverter": "incident_lab.variants.base",
+    "converter": "incident_lab.variants.base",
+    "apply_chain": "incident_lab.variants.generate",
+    "generate_variants": "incident_lab.variants.generate",
+    "get_converters": "incident_lab.variants.generate",
+    "write_variants": "incident_lab.variants.generate",
+}
+
+if TYPE_CHECKING:
+    from incident_lab.variants.base import Converter, NotApplicable, StructuralConverter, converter
+    from incident_lab.variants.generate import (
+        apply_chain,
+        generate_variants,
+        get_converters,
+        write_variants,
+    )
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

@@ -20,8 +20,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from incident_lab.errors import UsageError
-from incident_lab.scenarios.io import dump_scenario, scenario_path, write_scenario
+from incident_lab.atomic import write_texts_atomic
+from incident_lab.errors import SchemaError, UsageError
+from incident_lab.scenarios.io import (
+    check_id,
+    dump_scenario,
+    library_lock,
+    load_scenario,
+    scenario_path,
+)
+from incident_lab.scenarios.reference import to_reference
+from incident_lab.trajectory import validation_errors
 from incident_lab.variants.base import Converter, NotApplicable, StructuralConverter
 from incident_lab.variants.spans import payload_spans, replace_span, set_payload_spans
 
@@ -266,18 +275,58 @@ def generate_variants(
 def write_variants(
     scenarios_dir: str | Path, variants: Iterable[Scenario], *, force: bool = False
 ) -> list[tuple[Path, str]]:
-    """Write variants to ``<scenarios_dir>/variants/<id>.yaml``.
+    """Write variants to ``<scenarios_dir>/variants/<id>.yaml``, by reference to their parent.
+
+    A variant whose parent is in ``scenarios_dir`` is stored as the parent's id plus
+    its changes (:mod:`incident_lab.scenarios.reference`): the library grows by the
+    size of the rewrites, not by a copy of the recording per variant. Without the
+    parent there, the full scenario is written. All files are written under one
+    library lock with :func:`~incident_lab.atomic.write_texts_atomic` (one disk flush
+    for the batch, each file still atomic).
 
     Returns:
         ``(path, status)`` per variant: ``created``, ``unchanged``, ``overwritten``
         (with ``force``) or ``kept`` (a file with that id, i.e. the same content,
-        already exists with other metadata, e.g. from another seed; left as is).
+        already exists with other metadata or as a full copy; left as is).
+
+    Raises:
+        SchemaError: a variant is invalid (nothing is written).
     """
+    base = Path(scenarios_dir)
     results: list[tuple[Path, str]] = []
-    for variant in variants:
-        path = scenario_path(scenarios_dir, variant["id"], variant=True)
-        if not force and path.exists() and path.read_text("utf-8") != dump_scenario(variant):
-            results.append((path, "kept"))
-            continue
-        results.append(write_scenario(scenarios_dir, variant, force=force, variant=True))
+    pending: list[tuple[Path, str]] = []
+    parents: dict[str, Any] = {}  # parent id -> (stored parent, digest memo) or None
+    folder = scenario_path(base, "x", variant=True).parent
+    with library_lock(base):
+        for variant in variants:
+            problems = validation_errors(variant, "scenario.v1")
+            if problems:
+                raise SchemaError(f"variant {variant.get('id')!r} is invalid: {problems[0]}")
+            path = folder / f"{check_id(variant['id'])}.yaml"  # no '/' or '..': stays inside
+            text = dump_scenario(_stored_form(base, variant, parents))
+            status = "created"
+            if path.exists():
+                existing = path.read_text("utf-8")
+                if existing == text:
+                    results.append((path, "unchanged"))
+                    continue
+                if not force:
+                    results.append((path, "kept"))
+                    continue
+                status = "overwritten"
+            pending.append((path, text))
+            results.append((path, status))
+        write_texts_atomic(pending)
     return results
+
+
+def _stored_form(base: Path, variant: Scenario, parents: dict[str, Any]) -> Scenario:
+    """The variant by reference to its parent's file in ``base``, else the full variant."""
+    parent_id = str((variant.get("variant") or {}).get("parent") or "")
+    if parent_id not in parents:
+        path = scenario_path(base, parent_id) if parent_id else None
+        parents[parent_id] = (load_scenario(path), {}) if path and path.is_file() else None
+    if parents[parent_id] is None:
+        return variant
+    parent, digests = parents[parent_id]
+    return to_reference(parent, variant, digests) or variant

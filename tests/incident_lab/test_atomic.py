@@ -46,3 +46,46 @@ def test_new_files_get_the_umask_mode_not_0600(tmp_path: Path) -> None:
         assert target.stat().st_mode & 0o777 == 0o640
     finally:
         os.umask(old)
+
+
+def test_batch_write_syncs_once_not_per_file(tmp_path: Path, monkeypatch) -> None:
+    """write_texts_atomic: every file lands whole, with one filesystem sync before any
+    rename and one fsync per directory after, never one fsync per file."""
+    import incident_lab.atomic as atomic
+
+    events: list[str] = []
+    real_replace = atomic.os.replace
+    monkeypatch.setattr(atomic, "_sync_filesystem", lambda d: events.append("sync"))
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: events.append("fsync"))
+    monkeypatch.setattr(
+        atomic.os, "replace", lambda a, b: (events.append("rename"), real_replace(a, b))
+    )
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v" / "f0.yaml").write_text("old")
+    files = [(tmp_path / "v" / f"f{i}.yaml", f"text {i}\n") for i in range(300)]
+    files.append((tmp_path / "w" / "other.yaml", "other\n"))
+    assert atomic.write_texts_atomic(files) == [p for p, _ in files]
+    assert all(p.read_text() == t for p, t in files)
+    assert events.count("sync") == 1 and events.index("sync") < events.index("rename")
+    assert events.count("rename") == 301
+    assert events[-2:] == ["fsync", "fsync"]  # the two directories, after every rename
+    assert sorted(p.name for p in (tmp_path / "v").iterdir()) == sorted(
+        f"f{i}.yaml" for i in range(300)
+    )
+
+
+def test_batch_write_failure_renames_nothing(tmp_path: Path) -> None:
+    """An error while staging leaves every destination as it was and no temp file."""
+    from incident_lab.atomic import write_texts_atomic
+
+    (tmp_path / "a.txt").write_text("old")
+
+    def files():
+        yield tmp_path / "a.txt", "new"
+        yield tmp_path / "b.txt", "new"
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        write_texts_atomic(files())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+    assert (tmp_path / "a.txt").read_text() == "old"

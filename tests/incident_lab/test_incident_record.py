@@ -236,7 +236,7 @@ def test_add_reuses_the_bundles_classification(classified, tmp_path, monkeypatch
     added = add_from_path(bundle / "trajectories.jsonl", scenarios_dir=tmp_path / "lib")
     assert added.scenario["taxonomy"]["failure_mode"] == "prompt_injection"
     (bundle / "followup" / "classification.json").unlink()
-    with pytest.raises(AssertionError, match="classified .* again"):
+    with pytest.raises(AssertionError, match=r"classified .* again"):
         add_from_path(bundle / "trajectories.jsonl", scenarios_dir=tmp_path / "lib2")
 
 

@@ -234,13 +234,12 @@ def test_cli_logs_without_records_are_exit_3_and_keep_the_previous_result(
     ("args", "needle"),
     [
         (["--scheduler", "tcp://10.0.0.5:8786"], "--scheduler only applies to --engine dask"),
-        (["--engine", "dask", "--format", "otel"], "only applies to --engine local"),
     ],
 )
 def test_cli_options_that_the_engine_would_ignore_are_usage_errors(
     traffic: dict[str, Any], tmp_path: Path, il: Any, args: list[str], needle: str
 ) -> None:
-    """--scheduler without --engine dask (or --format with it) was silently ignored: now exit 3."""
+    """--scheduler without --engine dask was silently ignored: now exit 3."""
     r = il(
         "blast-radius", "--incident", traffic["bundle"], "--from", traffic["log"],
         "--out", tmp_path, *args,
@@ -261,3 +260,22 @@ def test_cli_reject_without_a_line_number_is_named_by_file_only(
     assert r.exit_code == 5, r.stderr
     assert f"{logs / 'notes.sh'}: cannot tell the log format" in r.stderr
     assert ":None" not in r.stderr
+
+
+def test_steps_that_are_not_objects_are_read_past_not_a_crash(
+    traffic: dict[str, Any], tmp_path: Path, il: Any
+) -> None:
+    """A session whose steps list holds numbers or null is scanned (it had no text), not an
+    internal error; a neighbour carrying the payload is still found."""
+    lines = traffic["log"].read_text("utf-8").splitlines()
+    incident = next(
+        line for line in lines if json.loads(line)["session_id"] in traffic["incidents"]
+    )
+    odd = json.dumps({"session_id": "odd", "steps": [1, "a", None, {"type": "message"}]})
+    log = tmp_path / "odd.jsonl"
+    log.write_text(odd + "\n" + incident + "\n", "utf-8")
+    r = il("blast-radius", "--incident", traffic["bundle"], "--from", log, "--json",
+           "--out", tmp_path / "out")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["scanned"]["sessions"] == 2 and len(doc["matches"]) == 1

@@ -1,15 +1,22 @@
-"""The Dask engine on a two-worker LocalCluster gives the local engine's answer exactly."""
+"""The Dask engine on a two-worker LocalCluster gives the local engine's answer exactly.
+
+Correctness only: the speed-up with workers is measured by ``benchmarks/bench_blast.py``
+(a loaded two-core machine makes timing assertions flaky).
+"""
 
 from __future__ import annotations
 
 import itertools
+import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from incident_lab.blast import blast_radius, load_signature
-from incident_lab.blast.dask_engine import plan_blocks
+from incident_lab.blast.dask_engine import plan, plan_blocks
+from incident_lab.example.traffic import INJECTION
 
 _VOLATILE = ("generated_at", "engine")
 
@@ -68,3 +75,81 @@ def test_dask_reads_gzip_as_one_block(
     assert [m["session_id"] for m in distributed["matches"]] == [
         m["session_id"] for m in local["matches"]
     ]
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
+
+
+def _chat_line(session: str, text: str) -> str:
+    """One OpenAI chat-completions exchange whose tool output carries ``text``."""
+    return json.dumps(
+        {
+            "request": {
+                "model": "gpt-4o",
+                "messages": [
+                    {"role": "user", "content": "Summarise my unread emails."},
+                    {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {
+                                "id": "c1",
+                                "type": "function",
+                                "function": {"name": "read_inbox", "arguments": "{}"},
+                            }
+                        ],
+                    },
+                    {"role": "tool", "tool_call_id": "c1", "content": text},
+                ],
+                "user": "u_chat",
+                "metadata": {"session_id": session},
+            },
+            "response": {
+                "id": f"chatcmpl-{session}",
+                "object": "chat.completion",
+                "created": 1769947205,
+                "model": "gpt-4o-2024-08-06",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "Done."}}],
+            },
+        }
+    )
+
+
+@pytest.fixture
+def mixed_dir(traffic: dict[str, Any], broken_log: Path, tmp_path: Path) -> Path:
+    """Native JSONL (with rejects), an OpenAI chat log holding the payload, the mixed-format
+    fixtures (OTel, Inspect, events, gzip) and a file no reader knows."""
+    root = tmp_path / "logs"
+    shutil.copytree(FIXTURES / "mixed", root)
+    shutil.copy(broken_log, root / "a_native.jsonl")
+    (root / "b_chat.jsonl").write_text(
+        _chat_line("chat-hit", f"Invoice attached. {INJECTION}")
+        + "\n"
+        + _chat_line("chat-miss", "Lunch is at noon on Friday.")
+        + "\n",
+        "utf-8",
+    )
+    (root / "zz_notes.txt").write_text("not a log\n", "utf-8")
+    return root
+
+
+def test_dask_reads_every_format_through_the_readers(
+    cluster: Any, traffic: dict[str, Any], mixed_dir: Path
+) -> None:
+    """Every format of a mixed directory is read on the workers: same result as locally."""
+    assert len(cluster.scheduler_info()["workers"]) == 2
+    units, sources = plan([str(mixed_dir)], blocksize=50_000)
+    formats = {s["format"] for s in sources}
+    assert {"native", "openai_chat", "unknown"} <= formats and len(formats) >= 5
+    assert sum(kind == "block" for kind, _ in units) > 3  # native JSONL is still split
+    assert sum(kind == "file" for kind, _ in units) >= 4  # other formats: one task a file
+    signature = load_signature(str(traffic["bundle"]))
+    local = blast_radius(signature, [str(mixed_dir)])
+    distributed = blast_radius(signature, [str(mixed_dir)], engine="dask", blocksize=50_000)
+    assert _stable(distributed) == _stable(local)
+    found = {m["session_id"]: m for m in distributed["matches"]}
+    assert found["chat-hit"]["source"]["path"].endswith("b_chat.jsonl")
+    assert "chat-miss" not in found
+    assert any(r["source"].endswith("zz_notes.txt") for r in distributed["rejects"])
+    scanned = distributed["scanned"]
+    assert scanned["files"] == len(sources) and scanned["sessions"] > len(traffic["records"])

@@ -169,8 +169,7 @@ def _reference_score(matcher: Matcher, normalized: str) -> tuple[float, str | No
     common = present[np.isin(present, matcher.union, assume_unique=True)]
     if common.size == 0:
         return 0.0, None
-    owners = matcher._owner[np.isin(matcher._all, common)]
-    bounds = np.bincount(owners, minlength=len(matcher.forms)) / matcher._sizes
+    bounds = np.array([np.isin(f.distinct, common).sum() / f.distinct.size for f in matcher.forms])
     best, best_form = 0.0, None
     for i in np.argsort(-bounds, kind="stable").tolist():
         form, bound = matcher.forms[i], float(bounds[i])
@@ -260,3 +259,46 @@ def test_scan_reads_numbers_exactly_as_the_stdlib() -> None:
     assert sorted(m.session_id for m in part.matches) == ["big", "inf"]
     assert (part.records, part.sessions, part.rejected) == (5, 4, 1)
     assert re.match(r"malformed JSON at column 1", part.rejects[0]["reason"])
+
+
+_EMAILISH = st.lists(
+    st.one_of(
+        st.text(alphabet="ab.-_%+@ 9\t<>é", max_size=12),
+        st.sampled_from(["eve@evil.example", "a.b@c.d.io", "@@x.yz", "x@y", "@", " @a.bc"]),
+    ),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_EMAILISH)
+def test_email_pass_on_segments_equals_the_pattern_on_the_whole_text(text: str) -> None:
+    """The e-mail pattern run around each '@' replaces exactly what it replaces in the whole text."""
+    from incident_lab.blast.normalize import _EMAIL, _emails
+
+    assert _emails(text) == _EMAIL.sub(" email ", text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.one_of(_BLOB, st.text(alphabet="01 \t./-x", max_size=20)), max_size=6).map("".join)
+)
+def test_rare_gate_is_exactly_the_bits_or_codes_pattern(text: str) -> None:
+    """The translated-copy test says yes exactly when the binary or Morse gate pattern matches."""
+    from incident_lab.blast.normalize import _BITS, _CODES, _rare
+
+    assert _rare(text) == (_BITS(text) is not None or _CODES(text) is not None)
+
+
+def test_batch_size_does_not_change_the_answer(monkeypatch: pytest.MonkeyPatch, traffic) -> None:
+    """Scoring sessions one by one or in batches (the vectorised prefilter) gives one result."""
+    import incident_lab.blast.scan as scan
+    from incident_lab.blast import blast_radius, load_signature
+
+    signature = load_signature(str(traffic["bundle"]))
+    batched = blast_radius(signature, [str(traffic["log"])])
+    monkeypatch.setattr(scan, "BATCH", 1)
+    alone = blast_radius(signature, [str(traffic["log"])])
+    for doc in (batched, alone):
+        doc.pop("generated_at")
+    assert batched == alone and len(alone["matches"]) == 5

@@ -44,11 +44,36 @@ def test_appended_events_chain_and_verify(bundle: Path) -> None:
     assert verify_bundle(bundle).ok
 
 
-def test_manifest_does_not_change_when_events_are_appended(bundle: Path) -> None:
-    """The timeline is outside the manifest's hashes: appending leaves manifest.json as it was."""
-    before = (bundle / "manifest.json").read_bytes()
-    append_event(bundle, {"action": "ticket"})
-    assert (bundle / "manifest.json").read_bytes() == before
+def test_append_reseals_the_manifest_with_the_new_head(bundle: Path) -> None:
+    """Each append records the new head and length in the manifest; only that block changes."""
+    before = json.loads((bundle / "manifest.json").read_bytes())
+    stored = append_event(bundle, {"action": "ticket"})
+    after = json.loads((bundle / "manifest.json").read_bytes())
+    assert after["timeline"]["head_sha256"] == stored["sha256"] != before["timeline"]["head_sha256"]
+    assert (before["timeline"]["events"], after["timeline"]["events"]) == (1, 2)
+    assert after["timeline"]["genesis_sha256"] == before["timeline"]["genesis_sha256"]
+    strip = lambda m: {k: v for k, v in m.items() if k not in ("timeline", "manifest_sha256")}  # noqa: E731
+    assert strip(after) == strip(before)
+    assert verify_bundle(bundle).ok
+
+
+def test_cut_tail_is_detected(bundle: Path) -> None:
+    """Dropping the last event (a state the chain alone cannot tell) fails against the sealed head."""
+    append_event(bundle, {"action": "contain", "result": "failed"})
+    path = bundle / "timeline.jsonl"
+    path.write_bytes(path.read_bytes().splitlines(keepends=True)[0])
+    problems = verify_bundle(bundle).problems
+    assert any("timeline.head_sha256" in p for p in problems)
+    assert any("timeline.events says 2" in p for p in problems)
+
+
+def test_refuses_to_extend_a_timeline_that_is_not_the_sealed_head(bundle: Path) -> None:
+    """An append onto a cut timeline is refused instead of hiding the cut."""
+    append_event(bundle, {"action": "contain"})
+    path = bundle / "timeline.jsonl"
+    path.write_bytes(path.read_bytes().splitlines(keepends=True)[0])
+    with pytest.raises(CheckFailed, match="head sealed in the manifest"):
+        append_event(bundle, {"action": "notify"})
 
 
 @pytest.mark.parametrize(
@@ -81,3 +106,48 @@ def test_not_a_bundle(tmp_path: Path) -> None:
     """Appending to a directory that is not a bundle is an input error."""
     with pytest.raises(InputError):
         append_event(tmp_path, {"action": "contain"})
+
+
+def test_signed_bundle_appends_are_signed_and_verify(
+    log: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """With the key (argument or INCIDENT_LAB_SIGN_KEY) each event is signed and the bundle verifies."""
+    from incident_lab.evidence.signing import generate_keypair
+
+    generate_keypair(tmp_path / "k.pem", tmp_path / "k.pub")
+    bundle = take_snapshot([log], out=tmp_path / "s", sign_key=tmp_path / "k.pem").bundle
+    first = append_event(bundle, {"action": "contain"}, sign_key=tmp_path / "k.pem")
+    monkeypatch.setenv("INCIDENT_LAB_SIGN_KEY", str(tmp_path / "k.pem"))
+    second = append_event(bundle, {"action": "notify"})
+    assert first["signature"] and second["signature"]
+    report = verify_bundle(bundle, pubkey=tmp_path / "k.pub")
+    assert report.ok, report.problems
+    assert report.stats["signature"] == "valid" and report.stats["timeline_events"] == 3
+
+
+def test_unsigned_append_to_a_signed_bundle_is_reported(
+    log: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Without the key the action is still recorded; verify --pubkey names the unsigned event."""
+    from incident_lab.evidence.signing import generate_keypair
+
+    monkeypatch.delenv("INCIDENT_LAB_SIGN_KEY", raising=False)
+    generate_keypair(tmp_path / "k.pem", tmp_path / "k.pub")
+    bundle = take_snapshot([log], out=tmp_path / "s", sign_key=tmp_path / "k.pem").bundle
+    event = append_event(bundle, {"action": "contain"})
+    assert "signature" not in event
+    problems = verify_bundle(bundle, pubkey=tmp_path / "k.pub").problems
+    assert "signature: timeline.jsonl:2: event signature missing" in problems
+    assert verify_bundle(bundle).ok  # internally consistent without the key
+
+
+def test_wrong_key_is_refused_before_appending(log: Path, tmp_path: Path) -> None:
+    from incident_lab.evidence.signing import generate_keypair
+
+    generate_keypair(tmp_path / "k.pem", tmp_path / "k.pub")
+    generate_keypair(tmp_path / "o.pem", tmp_path / "o.pub")
+    bundle = take_snapshot([log], out=tmp_path / "s", sign_key=tmp_path / "k.pem").bundle
+    before = (bundle / "timeline.jsonl").read_bytes()
+    with pytest.raises(UsageError, match="does not match"):
+        append_event(bundle, {"action": "contain"}, sign_key=tmp_path / "o.pem")
+    assert (bundle / "timeline.jsonl").read_bytes() == before

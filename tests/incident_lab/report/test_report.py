@@ -271,12 +271,13 @@ def test_a_session_without_content_prints_no_none(bundle: Path, tmp_path: Path) 
 
 def test_the_demo_bundles_report_has_a_timeline(tmp_path: Path) -> None:
     """The demo runs snapshot, classify and add: all three are on the bundle's timeline,
-    and classify and convert get (inferred) durations."""
+    and classify and convert get the durations their decision events recorded."""
     from incident_lab.demo import build_incident_library
 
     build_incident_library(tmp_path)
     doc = collect_report(tmp_path / "incident_demo", scenarios_dir=tmp_path / "scenarios")
     assert [e["action"] for e in doc["timeline"]["events"]] == ["snapshot", "classify", "add"]
     phases = {p["key"]: p for p in doc["timeline"]["phases"]}
-    assert phases["classify"]["source"] == phases["convert"]["source"] == "inferred"
-    assert phases["classify"]["seconds"] is not None
+    assert phases["classify"]["source"] == phases["convert"]["source"] == "recorded"
+    events = {e["action"]: e for e in doc["timeline"]["events"]}
+    assert phases["classify"]["seconds"] == pytest.approx(events["classify"]["duration_s"])

@@ -1,0 +1,327 @@
+"""The one HTTP client: httpx (sync and async, pooled) with one retry policy (tenacity).
+
+Used by the containment backends and notifiers (``incident_lab.adapters``) and by the
+release gate's HTTP and OpenAI targets (``regression_suite.targets.transport``).
+
+The rules, the same for every caller:
+
+- retried: a connection error, a timeout, a cut answer (a body shorter than its
+  ``Content-Length``), ``429`` and ``5xx``; the wait is the answer's ``Retry-After``
+  (seconds or an HTTP date, capped at ``max_wait``) or an exponential backoff;
+- never retried: any other ``4xx``;
+- redirects are never followed (a ``3xx`` is a failure naming the ``Location``), so a
+  request and its credentials never go to another origin, and a POST never turns
+  into a GET without its body;
+- success is a ``2xx`` whose whole body arrived; answers are read up to ``max_body``
+  bytes (a larger one is a failure, not a truncation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import tenacity
+
+__all__ = [
+    "HttpClient",
+    "HttpFailure",
+    "HttpResponse",
+    "RetryPolicy",
+    "parse_retry_after",
+]
+
+#: Answers larger than this are refused (no caller needs more).
+MAX_BODY = 64 * 1024 * 1024
+
+
+def parse_retry_after(value: str | None, *, default: float, cap: float) -> float:
+    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date), within 0..cap."""
+    if not value:
+        return max(0.0, min(default, cap))
+    value = value.strip()
+    try:
+        seconds = float(value)
+        if seconds != seconds:  # NaN
+            return max(0.0, min(default, cap))
+        return max(0.0, min(seconds, cap))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return max(0.0, min(default, cap))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, min((when - datetime.now(UTC)).total_seconds(), cap))
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How many attempts, how long each may take, and how long to wait between them.
+
+    Attributes:
+        attempts: Attempts in all (1 = no retry).
+        timeout: Seconds per attempt (connect, read, write and pool each).
+        backoff: First wait in seconds when the answer gives no ``Retry-After`` (doubling).
+        max_wait: Cap on any single wait, ``Retry-After`` included.
+    """
+
+    attempts: int = 3
+    timeout: float = 30.0
+    backoff: float = 0.5
+    max_wait: float = 60.0
+
+
+@dataclass(slots=True)
+class HttpResponse:
+    """A complete ``2xx`` answer."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    attempts: int
+
+    def text(self) -> str:
+        """The body as text (UTF-8, undecodable bytes replaced)."""
+        return self.body.decode("utf-8", errors="replace")
+
+
+class HttpFailure(Exception):
+    """A request that did not get a complete ``2xx`` answer, after the retry policy.
+
+    Attributes:
+        reason: One sentence: what happened.
+        status: The last HTTP status, or None when there was no (complete) answer.
+        body: The start of the last answer's body, if any.
+        retryable: Whether the last failure was of a retried kind.
+        retry_after: The last answer's ``Retry-After`` value, if any.
+        attempts: Attempts made.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status: int | None = None,
+        body: bytes = b"",
+        retryable: bool = False,
+        retry_after: str | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.body = body
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.attempts = 0
+
+
+def _failure_for(status: int, headers: httpx.Headers, body: bytes) -> HttpFailure:
+    if 300 <= status < 400:
+        where = headers.get("location", "?")
+        return HttpFailure(
+            f"answered HTTP {status} redirecting to {where}; redirects are not followed",
+            status=status,
+            body=body,
+        )
+    retryable = status == 429 or status >= 500
+    return HttpFailure(
+        f"answered HTTP {status}",
+        status=status,
+        body=body,
+        retryable=retryable,
+        retry_after=headers.get("retry-after"),
+    )
+
+
+def _transport_failure(exc: Exception, timeout: float) -> HttpFailure:
+    if isinstance(exc, httpx.TimeoutException):
+        return HttpFailure(f"timed out after {timeout:g} s", retryable=True)
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return HttpFailure(f"answer cut off or malformed ({exc})", retryable=True)
+    if isinstance(exc, httpx.TransportError):
+        return HttpFailure(f"cannot connect ({exc})", retryable=True)
+    return HttpFailure(f"invalid request ({exc})")  # a bad URL or header: not retried
+
+
+def _collect(status: int, headers: httpx.Headers, chunks: list[bytes], attempts: int) -> Any:
+    body = b"".join(chunks)
+    if 200 <= status < 300:
+        return HttpResponse(status, dict(headers), body, attempts)
+    raise _failure_for(status, headers, body[:4096])
+
+
+def _too_big() -> HttpFailure:
+    return HttpFailure(f"answer larger than {MAX_BODY:,} bytes; refused")
+
+
+class HttpClient:
+    """A pooled httpx client with the one retry policy, sync and async.
+
+    Args:
+        policy: Attempts, timeout and backoff.
+        max_connections: Connection pool size (per client and event loop).
+        sleep: Blocking sleep between attempts (tests pass a recorder).
+        asleep: Async sleep between attempts.
+    """
+
+    def __init__(
+        self,
+        policy: RetryPolicy | None = None,
+        *,
+        max_connections: int = 64,
+        sleep: Callable[[float], None] = time.sleep,
+        asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.policy = policy or RetryPolicy()
+        self._limits = httpx.Limits(max_connections=max_connections)
+        self._sleep, self._asleep = sleep, asleep
+        self._client: httpx.Client | None = None
+        self._aclients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+        self._closers: list[Any] = []
+
+    # -- the policy -----------------------------------------------------------------
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        default = self.policy.backoff * 2 ** (state.attempt_number - 1)
+        retry_after = exc.retry_after if isinstance(exc, HttpFailure) else None
+        return parse_retry_after(retry_after, default=default, cap=self.policy.max_wait)
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {
+            "stop": tenacity.stop_after_attempt(max(1, self.policy.attempts)),
+            "wait": self._wait,
+            "retry": tenacity.retry_if_exception(
+                lambda e: isinstance(e, HttpFailure) and e.retryable
+            ),
+            "reraise": True,
+        }
+
+    def _options(self) -> dict[str, Any]:
+        return {
+            "timeout": httpx.Timeout(self.policy.timeout),
+            "limits": self._limits,
+            "follow_redirects": False,
+        }
+
+    # -- sync -----------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> HttpResponse:
+        """Send one request under the retry policy; return the complete 2xx answer.
+
+        Raises:
+            HttpFailure: no complete 2xx answer (``attempts`` says how many were made).
+        """
+        if self._client is None:
+            self._client = httpx.Client(**self._options())
+        client = self._client
+        attempts = 0
+
+        def attempt() -> HttpResponse:
+            nonlocal attempts
+            attempts += 1
+            try:
+                with client.stream(method, url, headers=headers, content=content) as resp:
+                    chunks, size = [], 0
+                    for chunk in resp.iter_bytes():
+                        size += len(chunk)
+                        if size > MAX_BODY:
+                            raise _too_big()
+                        chunks.append(chunk)
+                    result: HttpResponse = _collect(
+                        resp.status_code, resp.headers, chunks, attempts
+                    )
+                    return result
+            except HttpFailure:
+                raise
+            except (httpx.HTTPError, httpx.InvalidURL, ValueError, TypeError) as exc:
+                raise _transport_failure(exc, self.policy.timeout) from None
+
+        try:
+            return tenacity.Retrying(sleep=self._sleep, **self._kwargs())(attempt)
+        except HttpFailure as failure:
+            failure.attempts = attempts
+            raise
+
+    # -- async ----------------------------------------------------------------------
+    async def _aclient(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        client = self._aclients.get(loop)
+        if client is None:
+            client = self._aclients[loop] = httpx.AsyncClient(**self._options())
+            # Closed when the loop shuts its async generators down (asyncio.run does):
+            # the pool lives as long as the loop, whoever owns the loop.
+            closer = _close_at_loop_end(client)
+            await closer.__anext__()
+            self._closers.append(closer)
+        return client
+
+    async def arequest(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> HttpResponse:
+        """Async :meth:`request` (a real httpx ``AsyncClient``; waits with ``asleep``)."""
+        client = await self._aclient()
+        attempts = 0
+
+        async def attempt() -> HttpResponse:
+            nonlocal attempts
+            attempts += 1
+            try:
+                async with client.stream(method, url, headers=headers, content=content) as resp:
+                    chunks, size = [], 0
+                    async for chunk in resp.aiter_bytes():
+                        size += len(chunk)
+                        if size > MAX_BODY:
+                            raise _too_big()
+                        chunks.append(chunk)
+                    result: HttpResponse = _collect(
+                        resp.status_code, resp.headers, chunks, attempts
+                    )
+                    return result
+            except HttpFailure:
+                raise
+            except (httpx.HTTPError, httpx.InvalidURL, ValueError, TypeError) as exc:
+                raise _transport_failure(exc, self.policy.timeout) from None
+
+        try:
+            return await tenacity.AsyncRetrying(sleep=self._asleep, **self._kwargs())(attempt)
+        except HttpFailure as failure:
+            failure.attempts = attempts
+            raise
+
+    def close(self) -> None:
+        """Close the sync pool (async pools close with their event loop)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    async def aclose(self) -> None:
+        """Close the pool of the running loop now."""
+        client = self._aclients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+
+
+async def _close_at_loop_end(client: httpx.AsyncClient) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        await client.aclose()

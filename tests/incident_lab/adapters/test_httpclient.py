@@ -1,0 +1,200 @@
+"""The one HTTP client and the channels' escaping, against real servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from incident_lab.adapters.escape import jira_text, markdown_text, slack_text
+from incident_lab.adapters.ticket import build_ticket, render_ticket
+from incident_lab.httpclient import HttpClient, HttpFailure, RetryPolicy
+from tests.incident_lab.adapters import test_notify
+from tests.incident_lab.adapters.conftest import RecordingServer
+from tests.incident_lab.adapters.test_notify import _config
+
+bundle = test_notify.bundle  # the same fixtures: a classified bundle, the secrets' env
+env = test_notify.env
+
+
+@pytest.fixture
+def raw_server() -> Iterator[SimpleNamespace]:
+    """A socket server answering each connection with the next scripted raw bytes, then closing.
+
+    Yields ``.url``, ``.script`` (raw answers, in order) and ``.seen`` (requests received).
+    """
+    script: list[bytes] = []
+    seen: list[bytes] = []
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    stop = threading.Event()
+
+    def serve() -> None:
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    seen.append(conn.recv(65536))
+                    conn.sendall(
+                        script.pop(0)
+                        if script
+                        else b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+                    )
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{sock.getsockname()[1]}", script=script, seen=seen)
+    stop.set()
+    thread.join(2)
+    sock.close()
+
+
+def _client(attempts: int = 3, waits: list[float] | None = None) -> HttpClient:
+    record = waits if waits is not None else []
+    return HttpClient(RetryPolicy(attempts=attempts, timeout=2, backoff=0.25), sleep=record.append)
+
+
+def test_truncated_2xx_is_not_a_success(raw_server) -> None:
+    """A 200 whose body is cut short of its Content-Length is retried, then a failure."""
+    url, script = raw_server.url, raw_server.script
+    cut = b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"ok": tr'
+    script += [cut, cut]
+    waits: list[float] = []
+    with pytest.raises(HttpFailure) as info:
+        _client(2, waits).request("POST", url, content=b"{}")
+    assert info.value.status is None and "cut off" in info.value.reason
+    assert info.value.attempts == 2 and waits == [0.25]
+
+
+def test_retry_after_is_honoured_and_capped(http_server: RecordingServer) -> None:
+    http_server.script = [(429, {"Retry-After": "2"}, ""), (503, {"Retry-After": "9999"}, "")]
+    waits: list[float] = []
+    client = HttpClient(RetryPolicy(attempts=3, timeout=2, max_wait=5), sleep=waits.append)
+    resp = client.request("POST", http_server.url, content=b"{}")
+    assert (resp.status, resp.attempts, waits) == (200, 3, [2.0, 5.0])
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422])
+def test_other_4xx_never_retried(http_server: RecordingServer, status: int) -> None:
+    http_server.script = [(status, {}, "no")]
+    with pytest.raises(HttpFailure) as info:
+        _client(5).request("POST", http_server.url, content=b"{}")
+    assert info.value.status == status and not info.value.retryable
+    assert len(http_server.requests) == 1
+
+
+def test_redirect_is_never_followed(http_server: RecordingServer) -> None:
+    """A 302 (or 307) to another origin: nothing is sent there, no credential leaves."""
+    http_server.script = [(302, {"Location": "http://127.0.0.1:9/steal"}, "")]
+    with pytest.raises(HttpFailure) as info:
+        _client().request(
+            "POST", http_server.url, headers={"Authorization": "Basic c2VjcmV0"}, content=b"{}"
+        )
+    assert info.value.status == 302 and "not followed" in info.value.reason
+    assert len(http_server.requests) == 1
+
+
+def test_async_requests_share_a_pool(http_server: RecordingServer) -> None:
+    """Real async: 30 concurrent requests through one AsyncClient, all complete."""
+    client = HttpClient(RetryPolicy(attempts=1, timeout=5), max_connections=4)
+
+    async def main() -> list[int]:
+        results = await asyncio.gather(
+            *(client.arequest("POST", http_server.url, content=b"{}") for _ in range(30))
+        )
+        return [r.status for r in results]
+
+    assert asyncio.run(main()) == [200] * 30
+    assert len(http_server.requests) == 30
+    assert all(c.is_closed for c in client._aclients.values())  # closed with the loop
+
+
+@pytest.mark.parametrize("status", [302, 307, 308])
+def test_notify_redirect_is_not_delivered_and_token_not_resent(
+    il,
+    tmp_path: Path,
+    bundle: Path,
+    http_server: RecordingServer,
+    raw_server,
+    env,
+    status: int,
+) -> None:
+    """Jira answering a redirect to another origin: not delivered (exit 4), nothing sent there."""
+    other_url = raw_server.url  # the other origin: must never be contacted
+    http_server.script = [(status, {"Location": f"{other_url}/rest/api/2/issue"}, "")]
+    r = il("notify", bundle, "--via", "jira", "--config", _config(tmp_path, http_server.url))
+    assert r.exit_code == 4, r.stderr
+    assert len(http_server.requests) == 1
+    assert http_server.requests[0]["headers"]["Authorization"].startswith("Basic ")
+    last = json.loads((bundle / "timeline.jsonl").read_text().splitlines()[-1])
+    assert last["result"] == "failed" and last["status"] == status
+    assert "jira-token-abcdef" not in (bundle / "timeline.jsonl").read_text()
+    assert raw_server.seen == []
+
+
+def test_notify_truncated_200_is_not_delivered(
+    il, tmp_path: Path, bundle: Path, raw_server, env
+) -> None:
+    url, script = raw_server.url, raw_server.script
+    script += [b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nok"] * 5
+    cfg = _config(tmp_path, url, extra="attempts = 2")
+    r = il("notify", bundle, "--via", "webhook", "--config", cfg)
+    assert r.exit_code == 4, r.stderr
+    last = json.loads((bundle / "timeline.jsonl").read_text().splitlines()[-1])
+    assert last["result"] == "failed" and last["attempts"] == 2
+    again = il("notify", bundle, "--via", "webhook", "--config", cfg)
+    assert "already-sent" not in again.stderr  # not recorded as delivered: it is sent again
+
+
+# -- escaping -----------------------------------------------------------------------------
+
+EVIL = "send_mail<!channel> <https://evil.example|docs> <script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1)) | # {color:red}"
+
+
+def test_slack_text_neutralises_mentions_and_link_masking() -> None:
+    out = slack_text(EVIL)
+    assert "<" not in out and ">" not in out
+    assert "&lt;!channel&gt;" in out and "&lt;https://evil.example|docs&gt;" in out
+
+
+def test_markdown_text_has_no_raw_html_or_links() -> None:
+    out = markdown_text(EVIL + "\n# heading")
+    assert "<script" not in out and "<img" not in out and "](" not in out
+    assert "\n" not in out and "\\|" in out
+
+
+def test_jira_text_escapes_markup() -> None:
+    out = jira_text(EVIL)
+    assert "\\{color:red\\}" in out and "<script" not in out
+    assert all(out[i - 1] == "\\" for i, c in enumerate(out) if c in "{}[]|*_")
+
+
+def test_ticket_md_never_carries_raw_html(bundle: Path) -> None:
+    data = build_ticket(bundle)
+    data.evidence.append(f"sess-1: steps [3]: hallucinated tool {EVIL}")
+    data.summary += EVIL
+    text = render_ticket(data)
+    assert "<script>" not in text and "<img" not in text and "<!channel>" not in text
+    assert "Model / version:** None" not in text
+
+
+def test_ticket_prints_model_version_from_manifest(bundle: Path) -> None:
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    first = manifest["model_versions_seen"][0]
+    data = build_ticket(bundle)
+    assert f"{first['name']} {first['version']}" in data.model_version
+    assert "None" not in data.model_version
