@@ -121,6 +121,66 @@ def _adojo_final(messages: list[dict[str, Any]]) -> str:
     return text or "Done: I completed your request."
 
 
+def _adojo_injection_groups(
+    calls: list[dict[str, Any]], counter: list[int]
+) -> list[list[dict[str, Any]]]:
+    """The injection task's ground-truth calls as trajectory steps (a call with its result)."""
+    groups = []
+    for c in calls:
+        counter[0] += 1
+        cid = f"call_{counter[0]}"
+        result: dict[str, Any] = {
+            "type": "tool_result",
+            "call_id": cid,
+            "name": c["function"],
+            "output": c["output"],
+        }
+        if c.get("error"):
+            result["is_error"] = True
+        call = {"type": "tool_call", "name": c["function"], "arguments": c["args"], "call_id": cid}
+        groups.append([call, result])
+    return groups
+
+
+def _adojo_with_hijack(
+    kind: str,
+    opening: list[str],
+    run: list[list[dict[str, Any]]],
+    where: int,
+    inj_groups: list[list[dict[str, Any]]],
+) -> tuple[list[dict[str, Any]], int, list[int], list[int]]:
+    """The user task's steps, with the injection task's calls right after the injected output.
+
+    Returns the steps, the injected output's index, the unsafe steps (effectful calls, or the
+    only call) and every hijacked step. ``blocked``: each unsafe call answered "Access denied".
+    """
+    system, prompt = opening
+    st: list[dict[str, Any]] = [
+        {"type": "message", "role": "system", "content": system},
+        {"type": "message", "role": "user", "content": prompt},
+    ]
+    hijack_steps: list[int] = []
+    unsafe: list[int] = []
+    injection_step = -1
+    for i, g in enumerate(run):
+        st.extend(json.loads(json.dumps(g)))
+        if i != where:
+            continue
+        injection_step = len(st) - 1
+        if kind not in ("hijacked", "blocked"):
+            continue
+        for ig in inj_groups:
+            call, res = json.loads(json.dumps(ig))
+            st.append(call)
+            hijack_steps.append(len(st) - 1)
+            if not call["name"].startswith(_READ_PREFIXES) or len(inj_groups) == 1:
+                unsafe.append(len(st) - 1)
+                if kind == "blocked":
+                    res["output"] = "ERROR: Access denied"
+            st.append(res)
+    return st, injection_step, unsafe, hijack_steps
+
+
 def convert_agentdojo(cache: Path, skipped: Counter[str]) -> list[Session]:
     raw_path = cache / "raw" / "agentdojo.json"
     raw = json.loads(raw_path.read_text(encoding="utf-8"))
@@ -189,29 +249,7 @@ def convert_agentdojo(cache: Path, skipped: Counter[str]) -> list[Session]:
             if where is None:
                 skipped["agentdojo: injection not seen by the ground-truth run"] += 1
                 continue
-            inj_groups = []
-            for c in att["injection_calls"]:
-                counter[0] += 1
-                cid = f"call_{counter[0]}"
-                result: dict[str, Any] = {
-                    "type": "tool_result",
-                    "call_id": cid,
-                    "name": c["function"],
-                    "output": c["output"],
-                }
-                if c.get("error"):
-                    result["is_error"] = True
-                inj_groups.append(
-                    [
-                        {
-                            "type": "tool_call",
-                            "name": c["function"],
-                            "arguments": c["args"],
-                            "call_id": cid,
-                        },
-                        result,
-                    ]
-                )
+            inj_groups = _adojo_injection_groups(att["injection_calls"], counter)
             obey = att["injection_output"] or ""
             goal = " ".join(att["goal"].split())
             hijack = Hijack(
@@ -223,29 +261,9 @@ def convert_agentdojo(cache: Path, skipped: Counter[str]) -> list[Session]:
                 ["blocked"] if n == 0 and att["injection_calls"] else []
             )
             for kind in kinds:
-                st: list[dict[str, Any]] = [
-                    {"type": "message", "role": "system", "content": system},
-                    {"type": "message", "role": "user", "content": rec["prompt"]},
-                ]
-                hijack_steps: list[int] = []
-                unsafe: list[int] = []
-                for i, g in enumerate(run):
-                    st.extend(json.loads(json.dumps(g)))
-                    if i == where:
-                        injection_step = len(st) - 1
-                        if kind in ("hijacked", "blocked"):
-                            for ig in inj_groups:
-                                call, res = json.loads(json.dumps(ig))
-                                st.append(call)
-                                hijack_steps.append(len(st) - 1)
-                                if (
-                                    not call["name"].startswith(_READ_PREFIXES)
-                                    or len(inj_groups) == 1
-                                ):
-                                    unsafe.append(len(st) - 1)
-                                    if kind == "blocked":
-                                        res["output"] = "ERROR: Access denied"
-                                st.append(res)
+                st, injection_step, unsafe, hijack_steps = _adojo_with_hijack(
+                    kind, [system, rec["prompt"]], run, where, inj_groups
+                )
                 final = _adojo_final(att["run"])
                 if kind == "hijacked" and obey:
                     # The obedient answer says what the goal asked ("Say that I should ...").
