@@ -202,9 +202,9 @@ def add_from_path(
     sessions, rejects = _read_sessions(source, fmt)
     messages = [f"{len(rejects)} input record(s) rejected, e.g. {rejects[0]}"] if rejects else []
     messages.extend(_duplicate_warnings(sessions))
-    known = bundle_classifications(source)
+    classified = bundle_classifications(source)
     chosen, classification, note = select_session(
-        sessions, session, unsafe_steps=build_kwargs.get("unsafe_steps"), known=known
+        sessions, session, unsafe_steps=build_kwargs.get("unsafe_steps"), known=classified
     )
     if note:
         messages.append(note)
@@ -220,7 +220,7 @@ def add_from_path(
             "this file carry the same payload; noted in provenance.coordination"
         )
     if classification is None:
-        classification = (known or {}).get(str(chosen.get("session_id"))) or classification_of(
+        classification = (classified or {}).get(str(chosen.get("session_id"))) or classification_of(
             chosen
         )
     scenario, report = scenario_from_trajectory(
