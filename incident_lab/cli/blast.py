@@ -86,7 +86,9 @@ def _print_summary(result: dict[str, Any], written: Path | None) -> None:
     metavar="ID",
     help="The bundle's incident session(s) (default: followup/incident.json's, else the labelled ones).",
 )
-@click.option("--format", "fmt", metavar="F", help="Force the log format (both engines; local files).")
+@click.option(
+    "--format", "fmt", metavar="F", help="Force the log format (both engines; local files)."
+)
 @click.option(
     "--engine",
     type=click.Choice(["local", "dask"]),

@@ -12,7 +12,7 @@ import click
 from incident_lab.classify import Classification, classify_many
 from incident_lab.classify.followup import write_classification
 from incident_lab.cli.app import echo_json, progress_enabled
-from incident_lab.errors import InputError, PartialResult, UsageError
+from incident_lab.errors import IncidentLabError, InputError, PartialResult, UsageError
 from incident_lab.readers import read_paths
 
 __all__ = ["classify", "render_classification", "render_summary"]
@@ -218,13 +218,16 @@ def classify(
         click.echo(f"wrote {written}", err=True)
         from incident_lab.incident_record import record_decision
 
-        record_decision(
-            bundle,
-            "classify",
-            time.monotonic() - started,
-            sessions=len(results),
-            flagged=sum(1 for c in results if c.incident),
-        )
+        try:
+            record_decision(
+                bundle,
+                "classify",
+                time.monotonic() - started,
+                sessions=len(results),
+                flagged=sum(1 for c in results if c.incident),
+            )
+        except IncidentLabError as exc:  # the classification stands; the bundle refused the note
+            click.echo(f"warning: not recorded in {bundle}'s timeline: {exc.render()}", err=True)
     _show(results, flagged=flagged, min_severity=min_severity, as_json=as_json, top_k=top_k)
     n_flagged = sum(1 for c in results if c.incident)
     click.echo(f"classified {len(results)} session(s): {n_flagged} with incident signals", err=True)

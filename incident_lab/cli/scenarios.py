@@ -10,7 +10,13 @@ from pathlib import Path
 import click
 
 from incident_lab.cli.app import echo_json
-from incident_lab.errors import CheckFailed, InputError, PartialResult, UsageError
+from incident_lab.errors import (
+    CheckFailed,
+    IncidentLabError,
+    InputError,
+    PartialResult,
+    UsageError,
+)
 from incident_lab.scenarios.render import list_lines, redaction_text, show_lines
 
 __all__ = ["add", "lint", "list_", "show", "tag"]
@@ -227,9 +233,12 @@ def _record_add(source: Path, scenario_id: str, session_id: str, took: float) ->
     bundle = source if source.is_dir() else source.parent
     if not (bundle / "manifest.json").is_file():
         return
-    record_decision(bundle, "add", took, scenario_id=scenario_id, session_id=session_id)
-    if load_record(bundle) is not None:
-        update_record(bundle, scenario_ids=[scenario_id])
+    try:
+        record_decision(bundle, "add", took, scenario_id=scenario_id, session_id=session_id)
+        if load_record(bundle) is not None:
+            update_record(bundle, scenario_ids=[scenario_id])
+    except IncidentLabError as exc:  # the scenario is written; the bundle refused the note
+        click.echo(f"warning: not recorded in {bundle}'s timeline: {exc.render()}", err=True)
 
 
 def _record_tag(

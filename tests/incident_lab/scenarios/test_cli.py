@@ -41,7 +41,7 @@ def test_seed_spelling_works_with_the_default_library(
     assert scenario["provenance"]["incident_id"] == "incident_2026-02-01"
     assert scenario["provenance"]["bundle"] == "incident_2026-02-01"
     code, out, err = run(capsys, "add", "--from", "incident_2026-02-01/trajectories.jsonl")
-    assert code == 0 and out.startswith("unchanged:")
+    assert code == 0 and out.startswith("unchanged:"), err
 
 
 def test_add_json_output(tmp_path: Path, library: Path, capsys: pytest.CaptureFixture[str]) -> None:
