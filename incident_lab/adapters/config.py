@@ -313,16 +313,8 @@ def _find_config(explicit: str | None) -> Path | None:
     return candidate if candidate.exists() else None
 
 
-def load_config(explicit: str | None = None) -> Config:
-    """Load ``incident_lab.toml`` (``--config``, ``$INCIDENT_LAB_CONFIG`` or ./incident_lab.toml).
-
-    Raises:
-        ConfigError: the file is missing (when named), unreadable or not valid TOML,
-            or a section has the wrong shape.
-    """
-    path = _find_config(explicit)
-    if path is None:
-        return Config(None, {}, {}, [], {})
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The config file's TOML document; every way it can fail is a one-line ConfigError."""
     from incident_lab.readers.base import read_bounded
 
     try:
@@ -331,7 +323,7 @@ def load_config(explicit: str | None = None) -> Config:
         data = read_bounded(path, MAX_CONFIG_BYTES)  # regular files only: a FIFO never blocks
         if data is None:
             raise ConfigError(f"config is larger than {MAX_CONFIG_BYTES:,} bytes", path=str(path))
-        raw = tomllib.loads(data.decode("utf-8"))
+        return tomllib.loads(data.decode("utf-8"))
     except InputError as exc:
         raise ConfigError(f"cannot read config: {exc.message}", path=str(path)) from None
     except RecursionError:
@@ -344,6 +336,19 @@ def load_config(explicit: str | None = None) -> Config:
         raise ConfigError(f"invalid TOML: {exc}", path=str(path)) from None
     except OSError as exc:
         raise ConfigError(f"cannot read config: {exc.strerror}", path=str(path)) from None
+
+
+def load_config(explicit: str | None = None) -> Config:
+    """Load ``incident_lab.toml`` (``--config``, ``$INCIDENT_LAB_CONFIG`` or ./incident_lab.toml).
+
+    Raises:
+        ConfigError: the file is missing (when named), unreadable or not valid TOML,
+            or a section has the wrong shape.
+    """
+    path = _find_config(explicit)
+    if path is None:
+        return Config(None, {}, {}, [], {})
+    raw = _read_toml(path)
     for section in ("contain", "notify", "routing", "respond", "incident_lab"):
         if section in raw and not isinstance(raw[section], dict):
             raise ConfigError(

@@ -108,19 +108,7 @@ class _Session:
                 continue
             kind = step.get("type")
             if kind == "message":
-                role = str(step.get("role", ""))
-                if role == "user":
-                    self.sources[i] = "user"
-                    self.user.append(i)
-                elif role in ("system", "developer"):
-                    self.sources[i] = "system"
-                    self.system.append(i)
-                elif role == "assistant":
-                    self.sources[i] = "assistant"
-                    self.assistant.append(i)
-                else:
-                    self.sources[i] = "tool_output" if role == "tool" else "agent"
-                    self.untrusted.append(i)
+                self._index_message(i, str(step.get("role", "")))
             elif kind == "tool_call":
                 self.call_steps.append(i)
                 pending.append(i)
@@ -147,6 +135,22 @@ class _Session:
                     self.blocked.add(target)
         if not self.user:
             self.problems.append("no user turn: every action counts as unrequested")
+
+    def _index_message(self, i: int, role: str) -> None:
+        """File a message under its source: the user, the system, the assistant, or
+        untrusted (a tool or another agent speaking as a message)."""
+        if role == "user":
+            self.sources[i] = "user"
+            self.user.append(i)
+        elif role in ("system", "developer"):
+            self.sources[i] = "system"
+            self.system.append(i)
+        elif role == "assistant":
+            self.sources[i] = "assistant"
+            self.assistant.append(i)
+        else:
+            self.sources[i] = "tool_output" if role == "tool" else "agent"
+            self.untrusted.append(i)
 
     def _judged(self, index: int, step: dict[str, Any]) -> int | None:
         target = step.get("target_step")
