@@ -40,9 +40,9 @@ from incident_lab.readers.mapping import (
 )
 from incident_lab.readers.otel_steps import SpanMappingError, has_content, merge_steps
 from incident_lab.readers.otlp_json import read_exports
-from incident_lab.readers.stitching import conversation, stitch
+from incident_lab.readers.stitching import conversation, session_trajectory, stitch
 from incident_lab.readers.tool_inference import infer_tools
-from incident_lab.trajectory import canonical_json, new_trajectory
+from incident_lab.trajectory import canonical_json
 
 __all__ = ["CONTENT_HIDDEN", "OpenInferenceReader", "unflatten"]
 
@@ -304,16 +304,7 @@ def _build(path: str, line: int, sid: str, kind: str, members: list[dict[str, An
             f"content: {CONTENT_HIDDEN}",
             entry=entry,
         )
-    names = {
-        s["call_id"]: s["name"] for s in steps if s["type"] == "tool_call" and s.get("call_id")
-    }
-    for step in steps:
-        if step["type"] == "tool_result" and not step.get("name"):
-            step["name"] = names.get(step.get("call_id"))
-    traj = new_trajectory(sid, steps=steps)
-    starts = [s["start"] for s in members if s["start"]]
-    if starts and (started := nanos_to_rfc3339(min(starts))):
-        traj["started_at"] = started
+    traj = session_trajectory(sid, steps, members)
     params = {}
     for span in members:
         try:

@@ -54,9 +54,8 @@ from incident_lab.readers.otel_steps import (
     session_steps,
 )
 from incident_lab.readers.otlp_json import Exports, any_value, read_exports
-from incident_lab.readers.stitching import conversation, stitch
+from incident_lab.readers.stitching import conversation, session_trajectory, stitch
 from incident_lab.readers.tool_inference import infer_tools
-from incident_lab.trajectory import new_trajectory
 
 __all__ = ["OtelReader", "any_value"]
 
@@ -294,16 +293,7 @@ def _build(
             + CONTENT_OFF,
             entry=entry,
         )
-    names = {
-        s["call_id"]: s["name"] for s in steps if s["type"] == "tool_call" and s.get("call_id")
-    }
-    for step in steps:
-        if step["type"] == "tool_result" and not step.get("name"):
-            step["name"] = names.get(step.get("call_id"))
-    traj = new_trajectory(sid, steps=steps)
-    starts = [s["start"] for s in members if s["start"]]
-    if starts and (started := nanos_to_rfc3339(min(starts))):
-        traj["started_at"] = started
+    traj = session_trajectory(sid, steps, members)
     model = {
         "name": _first(members, "gen_ai.request.model", "gen_ai.response.model"),
         "version": _first(members, "gen_ai.response.model", last=True),

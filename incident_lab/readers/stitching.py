@@ -101,3 +101,24 @@ def conversation(
         span = index.get((span["trace"], parent)) if parent else None  # type: ignore[assignment]
         seen += 1
     return None
+
+
+def session_trajectory(
+    session_id: str, steps: list[dict[str, Any]], members: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The trajectory of one stitched session: tool results named after their calls (the
+    instrumentations record the name on the call only), started at its earliest span."""
+    from incident_lab.readers.mapping import nanos_to_rfc3339
+    from incident_lab.trajectory import new_trajectory
+
+    names = {
+        s["call_id"]: s["name"] for s in steps if s["type"] == "tool_call" and s.get("call_id")
+    }
+    for step in steps:
+        if step["type"] == "tool_result" and not step.get("name"):
+            step["name"] = names.get(step.get("call_id"))
+    traj = new_trajectory(session_id, steps=steps)
+    starts = [s["start"] for s in members if s["start"]]
+    if starts and (started := nanos_to_rfc3339(min(starts))):
+        traj["started_at"] = started
+    return traj
