@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from incident_lab.atomic import write_text_atomic
-from regression_suite.reports.svg import Bar, bar_chart
+from incident_lab.report.svg import Bar, bar_chart
 
 __all__ = ["FILENAME", "MAX_CASE_ROWS", "MAX_FAILURES", "render_html", "write_html"]
 
@@ -142,9 +142,9 @@ def _charts(report: dict[str, Any]) -> str:
                     Bar(
                         name,
                         g["pass_rate"],
+                        "bad" if g["failed"] else "good",
                         _interval(g["pass_rate_ci"]),
                         f"({g['passed']}/{g['runs']} runs, {g['cases']} scenarios)",
-                        bad=bool(g["failed"]),
                     )
                 )
             v = variants.get(name)
@@ -154,12 +154,12 @@ def _charts(report: dict[str, Any]) -> str:
                     Bar(
                         f"{name} · variants",
                         passed / runs if runs else None,
+                        "bad" if passed < runs else "good",
                         wilson_interval(passed, runs, confidence) if runs else None,
                         f"({passed}/{runs} variant runs held, {runs - passed} bypass)",
-                        bad=passed < runs,
                     )
                 )
-        figure = bar_chart(title, bars, confidence=confidence)
+        figure = bar_chart(title, bars, rates=True, confidence=confidence)
         charts.append(f"<figure><figcaption>{escape(title)}</figcaption>{figure}</figure>")
     return '<div class="charts">' + "".join(charts) + "</div>"
 
@@ -178,15 +178,15 @@ def _bypass(report: dict[str, Any]) -> str:
         Bar(
             r["converter"],
             r["bypass_rate"],
+            "bad" if r["bypasses"] else "good",
             _interval(r["bypass_rate_ci"]),
             f"({r['bypasses']}/{r['runs']})",
-            bad=bool(r["bypasses"]),
         )
         for r in bypass["converters"]
     ]
     title = "Bypass rate per converter"
     confidence = float((report.get("thresholds") or {}).get("confidence") or 0.95)
-    figure = bar_chart(title, bars, confidence=confidence)
+    figure = bar_chart(title, bars, rates=True, confidence=confidence)
     parts.append(f"<figure><figcaption>{title}</figcaption>{figure}</figure>")
     for key, label in (("converters", "Converter"), ("chains", "Chain")):
         rows = [
