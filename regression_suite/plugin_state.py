@@ -17,8 +17,16 @@ import pytest
 if TYPE_CHECKING:
     from regression_suite.run_report import TrajectorySpool
     from regression_suite.runner import CaseRun
+    from regression_suite.spool import SortedSpool
 
 __all__ = ["STATE_KEY", "GateState", "get_state"]
+
+
+def _items() -> SortedSpool:
+    from regression_suite.gate.cases import item_order
+    from regression_suite.spool import SortedSpool
+
+    return SortedSpool(item_order)
 
 
 def _spool() -> TrajectorySpool:
@@ -39,7 +47,8 @@ class GateState:
         target_spec: ``--target``, else the suite's ``target``.
         target: The resolved target (created lazily, once per process).
         runs: Results replayed ahead of their items (I/O-bound targets).
-        items: Report items of this session, as reported (controller side).
+        items: Report items of this session, as reported (controller side), spooled to
+            disk and read back in report order.
         trajectories: Produced trajectories, spooled to disk (with ``--gate-record``).
         fatal: The error that stopped the run (target unreachable).
         collect_errors: One-line collection errors (bad scenario or suite file).
@@ -57,7 +66,7 @@ class GateState:
     target_spec: str | None = None
     target: Any = None
     runs: dict[str, CaseRun] = field(default_factory=dict)
-    items: list[dict[str, Any]] = field(default_factory=list)
+    items: SortedSpool = field(default_factory=_items)
     trajectories: TrajectorySpool = field(default_factory=_spool)
     fatal: Exception | None = None
     collect_errors: list[str] = field(default_factory=list)
@@ -92,7 +101,7 @@ class GateState:
         gate_item = getattr(report, "gate_item", None)
         if gate_item is None or self.is_worker:
             return
-        self.items.append(gate_item)
+        self.items.add(gate_item)
         trajectory = getattr(report, "gate_trajectory", None)
         if trajectory is not None:
             self.trajectories.add(gate_item, trajectory)

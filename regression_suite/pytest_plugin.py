@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -367,22 +367,24 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(f"gate report: {path}")
 
 
-def _failure_summary(terminalreporter: Any, items: list[dict[str, Any]]) -> None:
+def _failure_summary(terminalreporter: Any, items: Iterable[dict[str, Any]]) -> None:
     """One section per failed or errored item, in report order: its expectation messages
     and its difference from the recorded incident.
 
     pytest's own failure summary (``--tb`` other than ``no``) looks up each failure's
     teardown sections by scanning every report: O(failures x items), minutes for a
-    gate with thousands of failing variants. This reads each item once.
+    gate with thousands of failing variants. This reads the session's items (in
+    report order, from their spool on disk) twice: to count, then to print.
     """
     from regression_suite.plugin_items import failure_lines
-    from regression_suite.run_report import item_order
 
-    failing = sorted((i for i in items if i["outcome"] != "passed"), key=item_order)
-    if not failing:
+    count = sum(1 for i in items if i["outcome"] != "passed")
+    if not count:
         return
-    terminalreporter.write_sep("=", f"gate failures ({len(failing)})")
-    for item in failing:
+    terminalreporter.write_sep("=", f"gate failures ({count})")
+    for item in items:
+        if item["outcome"] == "passed":
+            continue
         label = "ERROR" if item["outcome"] == "error" else "FAILED"
         terminalreporter.write_sep("_", f"{label} {item['id']}", red=True, bold=True)
         head = f"{item['id']} ({item.get('severity') or 'no severity'}, {item.get('failure_mode')})"

@@ -8,6 +8,7 @@ report (scenario text, messages, diffs) is HTML-escaped.
 from __future__ import annotations
 
 from html import escape
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -101,14 +102,17 @@ def _summary(report: dict[str, Any]) -> str:
 
 
 def _reasons(report: dict[str, Any]) -> str:
-    if not report["reasons"]:
+    reasons = report["reasons"]
+    if not reasons:
         return "<p>No failure, bypass or error: every threshold holds.</p>"
     items = "".join(
         f'<li><span class="lvl-{escape(r["level"])}">{escape(r["level"].upper())}</span> '
         f'<span class="msg">{escape(r["message"])}</span></li>'
-        for r in report["reasons"]
+        for r in islice(reasons, MAX_FAILURES)
     )
-    return f"<ul>{items}</ul>"
+    more = len(reasons) - MAX_FAILURES
+    tail = f"<p class=muted>{more} more reasons in report.json.</p>" if more > 0 else ""
+    return f"<ul>{items}</ul>{tail}"
 
 
 def _variant_groups(report: dict[str, Any], key: str) -> dict[str, dict[str, int]]:
@@ -250,11 +254,13 @@ def _baseline(report: dict[str, Any]) -> str:
 
 
 def _failures(report: dict[str, Any]) -> str:
-    failing = [i for i in report["items"] if i.get("outcome") != "passed"]
-    if not failing:
+    failing = (i for i in report["items"] if i.get("outcome") != "passed")
+    shown = list(islice(failing, MAX_FAILURES))  # the first failures in report order
+    if not shown:
         return "<p>Every test item passed.</p>"
+    more = sum(1 for _ in failing)
     parts = []
-    for item in failing[:MAX_FAILURES]:
+    for item in shown:
         results = "".join(
             f"<li>{'✔' if r.get('passed') else '✘'} <code>{escape(str(r.get('kind')))}</code>"
             f"{'' if r.get('step') is None else ' at step ' + escape(str(r.get('step')))}: "
@@ -279,8 +285,12 @@ def _failures(report: dict[str, Any]) -> str:
         if item.get("diff"):
             body += f"<p>Difference from the recorded incident:</p><pre>{escape(str(item['diff']))}</pre>"
         parts.append(f"<details open><summary>{head}</summary>{body}</details>")
-    if len(failing) > MAX_FAILURES:
-        parts.append(f"<p class=muted>{len(failing) - MAX_FAILURES} more in report.json.</p>")
+    if more:
+        parts.append(
+            f"<p class=muted>{more} more in report.json "
+            '(the full list: <a href="report.json">report.json</a>, '
+            '<a href="junit.xml">junit.xml</a>).</p>'
+        )
     return "".join(parts)
 
 

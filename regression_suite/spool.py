@@ -1,0 +1,153 @@
+"""Records on disk instead of in memory: what keeps a gate run's memory flat.
+
+A gate run produces one report item per case; a million of them do not fit in
+150 MB. Items, cases and reasons go to anonymous temporary files as JSON lines
+(:class:`Spool`), and the items are put in report order by a bounded external
+sort (:class:`SortedSpool`: sorted runs of at most ``chunk`` items, merged
+lazily). Memory then holds one chunk, the counters of the verdict and bounded
+samples, whatever the number of cases, repeats or variants.
+
+The files are anonymous (unlinked when created): a run stopped by Ctrl-C or a
+crash leaves nothing behind, and the report files are written from them with a
+temporary file renamed into place (:mod:`incident_lab.atomic`), so a stopped run
+never leaves a partial report either.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import tempfile
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import IO, Any
+
+import orjson
+
+__all__ = ["SortedSpool", "Spool", "dump_line"]
+
+_BLOCK = 1 << 20
+
+
+def dump_line(record: Any) -> bytes:
+    """``record`` as one JSON line (UTF-8, non-JSON values as their ``str``)."""
+    return orjson.dumps(record, default=str, option=orjson.OPT_APPEND_NEWLINE)
+
+
+class Spool:
+    """An append-only sequence of JSON records in an anonymous temporary file.
+
+    Iterable any number of times (each iteration reads the file from the start
+    with its own offset), sized, and sliceable from the front (``spool[:n]``), so
+    the reporters treat it like the list it replaces. Nothing is held in memory
+    but a write buffer.
+    """
+
+    def __init__(self, records: Iterable[Any] = ()) -> None:
+        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="gate-spool-")  # noqa: SIM115 (closed by close() or the finalizer)
+        weakref.finalize(self, self._file.close)
+        self._count = 0
+        for record in records:
+            self.append(record)
+
+    def append(self, record: Any) -> None:
+        """Append one record."""
+        self.append_line(dump_line(record))
+
+    def append_line(self, line: bytes) -> None:
+        """Append one record already encoded by :func:`dump_line`."""
+        self._file.write(line)
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def lines(self) -> Iterator[bytes]:
+        """Each record's JSON line (with its newline), in order."""
+        self._file.flush()
+        fd, offset, rest = self._file.fileno(), 0, b""
+        while True:
+            block = os.pread(fd, _BLOCK, offset)
+            if not block:
+                break
+            offset += len(block)
+            *done, rest = (rest + block).split(b"\n")
+            for line in done:
+                yield line + b"\n"
+        if rest:
+            yield rest
+
+    def __iter__(self) -> Iterator[Any]:
+        return map(orjson.loads, self.lines())
+
+    def __getitem__(self, index: slice) -> list[Any]:
+        if not isinstance(index, slice) or index.step not in (None, 1) or (index.start or 0) < 0:
+            raise TypeError("a spool is read from the front: spool[:n] or spool[i:j]")
+        return list(islice(self, index.start or 0, index.stop))
+
+    def close(self) -> None:
+        """Delete the file now (idempotent)."""
+        self._file.close()
+
+
+class SortedSpool:
+    """Records added in any order, read back sorted by ``key``, in bounded memory.
+
+    At most ``chunk`` records are held; a full chunk is sorted and written out as a
+    run, and :meth:`sorted_lines` merges the runs (``heapq.merge``: one record of
+    each run in memory). The sort is stable: equal keys keep their order of arrival.
+    """
+
+    def __init__(self, key: Callable[[Any], Any], chunk: int = 10_000) -> None:
+        self._key = key
+        self._chunk = chunk
+        self._buffer: list[tuple[Any, int, bytes]] = []
+        self._runs: list[Spool] = []
+        self._count = 0
+
+    def add(self, record: Any) -> None:
+        """Add one record."""
+        self._buffer.append((self._key(record), self._count, dump_line(record)))
+        self._count += 1
+        if len(self._buffer) >= self._chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self._buffer.sort(key=lambda entry: entry[:2])
+            self._runs.append(Spool())
+            for _, _, line in self._buffer:
+                self._runs[-1].append_line(line)
+            self._buffer = []
+
+    def __len__(self) -> int:
+        return self._count
+
+    def sorted_records(self) -> Iterator[tuple[Any, bytes]]:
+        """``(record, its JSON line)`` in key order (repeatable)."""
+        self._flush()
+        if len(self._runs) == 1:
+            yield from ((orjson.loads(line), line) for line in self._runs[0].lines())
+            return
+
+        def keyed(run: Spool) -> Iterator[tuple[Any, int, Any, bytes]]:
+            for n, line in enumerate(run.lines()):
+                record = orjson.loads(line)
+                yield self._key(record), n, record, line
+
+        streams = [keyed(run) for run in self._runs]
+        for _, _, record, line in heapq.merge(*streams, key=lambda e: e[0]):
+            yield record, line
+
+    def __iter__(self) -> Iterator[Any]:
+        return (record for record, _ in self.sorted_records())
+
+    def close(self) -> None:
+        """Delete the runs now."""
+        for run in self._runs:
+            run.close()
+        self._runs, self._buffer = [], []
