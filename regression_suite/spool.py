@@ -55,7 +55,7 @@ class Spool:
         """Append one record."""
         self.append_line(dump_line(record))
 
-    def append_line(self, line: bytes) -> None:
+    def append_line(self, line: bytes | memoryview) -> None:
         """Append one record already encoded by :func:`dump_line`."""
         self._file.write(line)
         self._count += 1
@@ -105,13 +105,18 @@ class SortedSpool:
     def __init__(self, key: Callable[[Any], Any], chunk: int = 10_000) -> None:
         self._key = key
         self._chunk = chunk
-        self._buffer: list[tuple[Any, int, bytes]] = []
+        self._data = bytearray()  # the chunk's lines, back to back
+        self._buffer: list[tuple[Any, int, int, int]] = []  # (key, arrival, start, end)
         self._runs: list[Spool] = []
         self._count = 0
 
     def add(self, record: Any) -> None:
         """Add one record."""
-        self._buffer.append((self._key(record), self._count, dump_line(record)))
+        start = len(self._data)
+        # copied into one buffer: a bytes object from orjson keeps its whole
+        # over-allocated output buffer (about 6 KB for a 500-byte item)
+        self._data += dump_line(record)
+        self._buffer.append((self._key(record), self._count, start, len(self._data)))
         self._count += 1
         if len(self._buffer) >= self._chunk:
             self._flush()
@@ -119,10 +124,13 @@ class SortedSpool:
     def _flush(self) -> None:
         if self._buffer:
             self._buffer.sort(key=lambda entry: entry[:2])
-            self._runs.append(Spool())
-            for _, _, line in self._buffer:
-                self._runs[-1].append_line(line)
-            self._buffer = []
+            run = Spool()
+            data = memoryview(self._data)
+            for _, _, start, end in self._buffer:
+                run.append_line(data[start:end])
+            data.release()
+            self._runs.append(run)
+            self._buffer, self._data = [], bytearray()
 
     def __len__(self) -> int:
         return self._count
@@ -150,4 +158,4 @@ class SortedSpool:
         """Delete the runs now."""
         for run in self._runs:
             run.close()
-        self._runs, self._buffer = [], []
+        self._runs, self._buffer, self._data = [], [], bytearray()
