@@ -27,7 +27,7 @@ import orjson
 
 __all__ = ["SortedSpool", "Spool", "dump_line"]
 
-_BLOCK = 1 << 20
+_BLOCK = 1 << 18  # read 256 KB at a time: the one transient buffer of a spool
 
 
 def dump_line(record: Any) -> bytes:

@@ -168,18 +168,19 @@ def stream_cases(
             not together (the items must be in report order).
     """
     case: dict[str, Any] | None = None
-    done: set[str] = set()
+    last: tuple[str, str] = ("", "")
     for index, item in enumerate(items):
         _check_item(item, index)
         if case is None or case["scenario_id"] != item["scenario_id"]:
             if case is not None:
-                done.add(case["scenario_id"])
                 yield _finish_case(case, confidence)
-            if item["scenario_id"] in done:
+            key = (item_order(item)[0], item["scenario_id"])
+            if key <= last:
                 raise SchemaError(
                     f"item {index} ({item.get('id')!r}): items of {item['scenario_id']} "
                     "are not together (expected report order)"
                 )
+            last = key
             case = _new_case(item)
         _add_item(case, item, index, errors_fail)
     if case is not None:
