@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from regression_suite.plugin_items import LazyItems
     from regression_suite.run_report import TrajectorySpool
     from regression_suite.runner import CaseRun
     from regression_suite.spool import SortedSpool
@@ -54,6 +55,8 @@ class GateState:
         collect_errors: One-line collection errors (bad scenario or suite file).
         report: The gate report, once finalised.
         report_paths: Files written by the reporters.
+        lazy: The suite's items, made as the run reaches them (see
+            :meth:`lazy_items_allowed`), instead of collected.
     """
 
     config: pytest.Config
@@ -74,6 +77,7 @@ class GateState:
     report_paths: list[Path] = field(default_factory=list)
     started_at: float = field(default_factory=time.time)
     active: bool = False
+    lazy: LazyItems | None = None
 
     def option(self, name: str) -> Any:
         """Return a command-line option value."""
@@ -88,6 +92,19 @@ class GateState:
     def is_xdist_controller(self) -> bool:
         """True in the process that hands items to pytest-xdist workers."""
         return self.config.pluginmanager.has_plugin("dsession")
+
+    def lazy_items_allowed(self) -> bool:
+        """True when no one needs every item before the run: ``--gate-lean`` (set by
+        ``regression_suite run``), no pytest-xdist, no ``-k``/``-m`` selection and not
+        ``--collect-only``."""
+        opt = self.config.option
+        return bool(
+            self.option("gate_lean")
+            and not (self.is_worker or self.is_xdist_controller)
+            and not (getattr(opt, "keyword", "") or getattr(opt, "markexpr", ""))
+            and not getattr(opt, "collectonly", False)
+            and not getattr(opt, "deselect", None)
+        )
 
     def repeats(self) -> int:
         """``--repeats``, else the suite's ``repeats``, else 1."""

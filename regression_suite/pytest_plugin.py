@@ -235,6 +235,9 @@ def pytest_collection_modifyitems(
 ) -> None:
     """Keep this shard's cases; refuse duplicate case ids; resolve the target early."""
     state = get_state(config)
+    if state.lazy is not None:
+        _select_lazy(config, state)
+        return
     cases = [i for i in items if isinstance(i, CaseItem)]
     if not cases:
         return
@@ -269,16 +272,40 @@ def pytest_collection_modifyitems(
             raise pytest.UsageError(exc.render()) from None
 
 
+def _select_lazy(config: pytest.Config, state: GateState) -> None:
+    """The lazy items' shard (``--shard``) and target, as for collected items."""
+    from incident_lab.errors import IncidentLabError
+    from regression_suite.runner import parse_shard, shard_of
+
+    assert state.lazy is not None
+    try:
+        shard = config.getoption("gate_shard")
+        if shard:
+            index, total = parse_shard(shard)
+            state.lazy.keep(lambda group: shard_of(group, total) == index)
+        state.get_target()
+    except IncidentLabError as exc:
+        raise pytest.UsageError(exc.render()) from None
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
-    """Replay I/O-bound cases concurrently before the items report one by one."""
+    """Hand the lazy items to the run loop; replay I/O-bound cases concurrently before
+    the items report one by one."""
+    state = get_state(session.config)
+    if state.lazy is not None:
+        session.items = state.lazy  # type: ignore[assignment]
+        session.testscollected = len(state.lazy)
     _replay_ahead(session)  # in a function: no list of every case stays alive below
     return (yield)
 
 
 def _replay_ahead(session: pytest.Session) -> None:
     state = get_state(session.config)
-    cases = [i.case for i in session.items if isinstance(i, CaseItem)]
+    if state.lazy is not None:
+        cases = list(state.lazy.cases())
+    else:
+        cases = [i.case for i in session.items if isinstance(i, CaseItem)]
     if cases and not (
         state.is_worker or state.is_xdist_controller or session.config.option.collectonly
     ):

@@ -50,6 +50,7 @@ from incident_lab.scenarios.io import (
 
 __all__ = [
     "DEFAULT_SUITE",
+    "STUB_PATH",
     "SUITES_DIR",
     "Resolution",
     "add_to_suite",
@@ -58,6 +59,7 @@ __all__ = [
     "remove_from_suite",
     "resolve",
     "resolve_detailed",
+    "stub",
     "suite_path",
     "suite_problems",
 ]
@@ -192,10 +194,30 @@ def _parent_of(scenario: Scenario) -> str | None:
     return None
 
 
-def _load_library(base: Path, *, variants: bool) -> dict[str, tuple[Path, Scenario]]:
+#: The key of a scenario stub (:func:`stub`) that names the file to load it from.
+STUB_PATH = "__path__"
+
+
+def stub(scenario: Scenario, path: Path) -> Scenario:
+    """What a gate run keeps of a resolved scenario until it runs: the fields that
+    select it, name its cases and tag its items, and the file it comes from
+    (:func:`regression_suite.runner.materialize` loads it back when the case runs).
+    """
+    kept = {
+        k: scenario[k] for k in ("id", "title", "status", "taxonomy", "variant") if k in scenario
+    }
+    kept[STUB_PATH] = str(path)
+    return kept
+
+
+def _load_library(
+    base: Path, *, variants: bool, slim: bool = False
+) -> dict[str, tuple[Path, Scenario]]:
     library: dict[str, tuple[Path, Scenario]] = {}
     for path in iter_scenario_paths(base, variants=variants):
         scenario = load_scenario(path)
+        if slim:
+            scenario = stub(scenario, path)
         sid = scenario["id"]
         if sid in library:
             raise InputError(
@@ -207,7 +229,7 @@ def _load_library(base: Path, *, variants: bool) -> dict[str, tuple[Path, Scenar
     return library
 
 
-def _load_one(base: Path, sid: str) -> Scenario | None:
+def _load_one(base: Path, sid: str, *, slim: bool = False) -> Scenario | None:
     for variant in (False, True):
         path = scenario_path(base, sid, variant=variant)
         if path.is_file():
@@ -217,7 +239,7 @@ def _load_one(base: Path, sid: str) -> Scenario | None:
                     f"file declares scenario id {scenario['id']!r}, expected {sid!r}",
                     path=str(path),
                 )
-            return scenario
+            return stub(scenario, path) if slim else scenario
     return None
 
 
@@ -243,20 +265,23 @@ def _sample(suite_name: str, variants: list[Scenario], n: int) -> list[Scenario]
     return sorted(sorted(variants, key=key)[:n], key=lambda s: s["id"])
 
 
-def resolve_detailed(suite: dict[str, Any], scenarios_dir: str | Path | None = None) -> Resolution:
-    """Resolve a loaded suite against the library (see :func:`resolve`)."""
+def resolve_detailed(
+    suite: dict[str, Any], scenarios_dir: str | Path | None = None, *, slim: bool = False
+) -> Resolution:
+    """Resolve a loaded suite against the library (see :func:`resolve`); ``slim``
+    keeps stubs (:func:`stub`), not whole scenarios (every file is still loaded and checked)."""
     base = Path(scenarios_dir or default_scenarios_dir())
     where = suite.get("path")
     mode = suite.get("variants", "none")
     need_library = bool(suite.get("select")) or mode != "none"
-    library = _load_library(base, variants=mode != "none") if need_library else {}
+    library = _load_library(base, variants=mode != "none", slim=slim) if need_library else {}
     excluded = set(suite.get("exclude") or [])
     chosen: dict[str, Scenario] = {}
     result = Resolution()
     for sid in suite.get("scenarios") or []:
         if sid in excluded:
             continue
-        scenario = library[sid][1] if sid in library else _load_one(base, sid)
+        scenario = library[sid][1] if sid in library else _load_one(base, sid, slim=slim)
         if scenario is None:
             raise ConfigError(
                 f"suite {suite['name']!r} names scenario {sid!r}, which is not in {base}",
@@ -303,7 +328,9 @@ def resolve_detailed(suite: dict[str, Any], scenarios_dir: str | Path | None = N
     return result
 
 
-def resolve(suite: dict[str, Any], scenarios_dir: str | Path | None = None) -> list[Scenario]:
+def resolve(
+    suite: dict[str, Any], scenarios_dir: str | Path | None = None, *, slim: bool = False
+) -> list[Scenario]:
     """Return the scenarios a suite runs, in a deterministic order.
 
     Base scenarios come from the explicit ``scenarios`` ids and from ``select``
@@ -317,7 +344,7 @@ def resolve(suite: dict[str, Any], scenarios_dir: str | Path | None = None) -> l
         ConfigError: the suite names a scenario that is not in the library.
         InputError / SchemaError: a scenario file the suite needs is invalid.
     """
-    return resolve_detailed(suite, scenarios_dir).scenarios
+    return resolve_detailed(suite, scenarios_dir, slim=slim).scenarios
 
 
 def _read_raw(path: Path) -> tuple[str, dict[str, Any]]:
