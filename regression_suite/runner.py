@@ -253,30 +253,13 @@ def _unreachable(exc: BaseException) -> bool:
 
 def materialize(case: Case) -> Case:
     """``case`` with its whole scenario: a stub (:func:`regression_suite.suites.stub`,
-    what ``regression_suite run`` holds until a case runs) is loaded from its file.
-
-    Raises:
-        InputError / SchemaError: the file changed since the suite was resolved and
-            is now invalid or declares another id.
-    """
+    what ``regression_suite run`` holds until a case runs) is loaded back."""
     from regression_suite.suites import STUB_PATH
 
-    path = case.scenario.get(STUB_PATH)
-    if path is None:
+    stored = case.scenario.get(STUB_PATH)
+    if stored is None:
         return case
-    from pathlib import Path
-
-    from incident_lab.errors import InputError
-    from incident_lab.scenarios.io import load_scenario
-
-    scenario = load_scenario(Path(path))
-    if scenario.get("id") != case.scenario["id"]:
-        raise InputError(
-            f"file declares scenario id {scenario.get('id')!r}, expected {case.scenario['id']!r}"
-            " (changed during the run)",
-            path=str(path),
-        )
-    return dataclasses.replace(case, scenario=scenario)
+    return dataclasses.replace(case, scenario=stored.load())
 
 
 def run_case(target: Any, case: Case) -> CaseRun:
@@ -285,9 +268,7 @@ def run_case(target: Any, case: Case) -> CaseRun:
     Raises:
         TargetUnreachable: the target cannot be reached (the run must stop).
     """
-    case = _materialized(case, target)
-    if isinstance(case, CaseRun):
-        return case
+    case = materialize(case)
     start = time.perf_counter()
     try:
         produced = target.run(replay_input(case.scenario), case.scenario)
@@ -296,19 +277,9 @@ def run_case(target: Any, case: Case) -> CaseRun:
     return judge(case, produced, target=target.name, duration_s=time.perf_counter() - start)
 
 
-def _materialized(case: Case, target: Any) -> Case | CaseRun:
-    """The case to run, or an ``error`` run when its scenario file cannot be loaded."""
-    try:
-        return materialize(case)
-    except IncidentLabError as exc:
-        return error_run(case, target.name, f"scenario: {exc.render()}")
-
-
 async def run_case_async(target: Any, case: Case) -> CaseRun:
     """Async :func:`run_case`, through ``target.arun``."""
-    case = _materialized(case, target)  # type: ignore[assignment]
-    if isinstance(case, CaseRun):
-        return case
+    case = materialize(case)
     start = time.perf_counter()
     try:
         produced = await target.arun(replay_input(case.scenario), case.scenario)

@@ -27,6 +27,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
+import pickle
+import tempfile
+import weakref
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -53,6 +57,7 @@ __all__ = [
     "STUB_PATH",
     "SUITES_DIR",
     "Resolution",
+    "Stored",
     "add_to_suite",
     "list_suites",
     "load_suite",
@@ -194,19 +199,72 @@ def _parent_of(scenario: Scenario) -> str | None:
     return None
 
 
-#: The key of a scenario stub (:func:`stub`) that names the file to load it from.
-STUB_PATH = "__path__"
+#: The key of a scenario stub (:func:`stub`) that holds where the whole scenario is kept.
+STUB_PATH = "__stored__"
 
 
-def stub(scenario: Scenario, path: Path) -> Scenario:
-    """What a gate run keeps of a resolved scenario until it runs: the fields that
-    select it, name its cases and tag its items, and the file it comes from
-    (:func:`regression_suite.runner.materialize` loads it back when the case runs).
+class _Store:
+    """Whole scenarios, pickled to an anonymous temporary file while a gate run holds
+    only their stubs: loading one back costs a read and an unpickle, not a YAML parse
+    and a validation (the data never leaves this process)."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="gate-scenarios-")  # noqa: SIM115 (closed by the finalizer)
+        weakref.finalize(self, self._file.close)
+        self._end = 0
+
+    def put(self, scenario: Scenario) -> Stored:
+        data = pickle.dumps(scenario, protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.seek(self._end)
+        self._file.write(data)
+        start, self._end = self._end, self._end + len(data)
+        return Stored(self, start, len(data))
+
+    def get(self, offset: int, length: int) -> Scenario:
+        self._file.flush()
+        data = os.pread(self._file.fileno(), length, offset)
+        scenario: Scenario = pickle.loads(data)
+        return scenario
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """Where a stub's whole scenario is: :meth:`load` returns it."""
+
+    store: _Store
+    offset: int
+    length: int
+
+    def load(self) -> Scenario:
+        """The whole scenario, as it was resolved."""
+        return self.store.get(self.offset, self.length)
+
+
+_SHARED: dict[str, Any] = {}
+
+
+def _shared(value: Any) -> Any:
+    """One copy of equal taxonomy/variant dicts across stubs (most scenarios share them)."""
+    if value is None:
+        return None
+    key = json.dumps(value, sort_keys=True, default=str)
+    found = _SHARED.get(key)
+    if found is None:
+        found = _SHARED[key] = value
+    return found
+
+
+def stub(scenario: Scenario, store: _Store) -> Scenario:
+    """What a gate run keeps of a resolved scenario until its case runs: the fields
+    that select it (``status``, ``taxonomy``), name its cases (``id``, ``variant``) and
+    tag its items, plus where the whole scenario is kept
+    (:func:`regression_suite.runner.materialize` loads it back). Equal taxonomies
+    are shared: a library of 100,000 scenarios costs about 300 bytes each.
     """
-    kept = {
-        k: scenario[k] for k in ("id", "title", "status", "taxonomy", "variant") if k in scenario
-    }
-    kept[STUB_PATH] = str(path)
+    kept = {"id": scenario["id"], STUB_PATH: store.put(scenario)}
+    for key in ("status", "taxonomy", "variant"):
+        if key in scenario:
+            kept[key] = _shared(scenario[key]) if key != "status" else scenario[key]
     return kept
 
 
@@ -214,10 +272,11 @@ def _load_library(
     base: Path, *, variants: bool, slim: bool = False
 ) -> dict[str, tuple[Path, Scenario]]:
     library: dict[str, tuple[Path, Scenario]] = {}
+    store = _Store() if slim else None
     for path in iter_scenario_paths(base, variants=variants):
         scenario = load_scenario(path)
-        if slim:
-            scenario = stub(scenario, path)
+        if store is not None:
+            scenario = stub(scenario, store)
         sid = scenario["id"]
         if sid in library:
             raise InputError(
@@ -239,7 +298,7 @@ def _load_one(base: Path, sid: str, *, slim: bool = False) -> Scenario | None:
                     f"file declares scenario id {scenario['id']!r}, expected {sid!r}",
                     path=str(path),
                 )
-            return stub(scenario, path) if slim else scenario
+            return stub(scenario, _Store()) if slim else scenario
     return None
 
 
