@@ -136,6 +136,27 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(state, "regression_suite-state")
 
 
+class _ProgressCount:
+    """What pytest's terminal does with its set of reported node ids: add and count.
+
+    A case reports once with a progress letter (its call phase, or a failed setup);
+    a repeated id (an error in a teardown after its call) follows its own report
+    directly, so comparing with the last id added keeps the count exact.
+    """
+
+    def __init__(self, count: int = 0) -> None:
+        self._count = count
+        self._last: object = None
+
+    def add(self, node_id: object) -> None:
+        if node_id != self._last:
+            self._count += 1
+            self._last = node_id
+
+    def __len__(self) -> int:
+        return self._count
+
+
 class _SlimTerminalStats:
     """With ``--gate-summary``: the terminal keeps counts of passing phases, not reports.
 
@@ -150,6 +171,11 @@ class _SlimTerminalStats:
 
     def __init__(self, terminal: Any) -> None:
         self.terminal = terminal
+        # pytest's progress ([ 42%]) keeps a set of every reported node id only to count
+        # them (~200 bytes a case): a count of distinct consecutive ids gives the same
+        reported = getattr(terminal, "_progress_nodeids_reported", None)
+        if isinstance(reported, set):
+            terminal._progress_nodeids_reported = _ProgressCount(len(reported))
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

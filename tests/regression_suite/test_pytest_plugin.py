@@ -303,3 +303,8 @@ def test_gate_summary_keeps_counts_not_passing_reports(project: pytest.Pytester)
     )
     assert stats.get("", []) == []
     assert [r.nodeid.split("::")[-1] for r in stats["failed"]] == ["inc-1"]
+    # the progress counts cases without keeping a set of every node id
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    assert not isinstance(terminal._progress_nodeids_reported, set)
+    assert terminal.reported_progress == 4
+    assert re.search(r"\[100%\]", result.stdout.str())
