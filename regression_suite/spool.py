@@ -16,6 +16,7 @@ never leaves a partial report either.
 from __future__ import annotations
 
 import heapq
+import json
 import os
 import tempfile
 import weakref
@@ -23,16 +24,27 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import IO, Any
 
-import orjson
+try:
+    import orjson
+except ImportError:  # orjson is optional at run time: the standard library does the same
+    orjson = None  # type: ignore[assignment]
 
-__all__ = ["SortedSpool", "Spool", "dump_line"]
+__all__ = ["SortedSpool", "Spool", "dump_line", "load_line"]
 
 _BLOCK = 1 << 18  # read 256 KB at a time: the one transient buffer of a spool
 
 
 def dump_line(record: Any) -> bytes:
     """``record`` as one JSON line (UTF-8, non-JSON values as their ``str``)."""
+    if orjson is None:
+        text = json.dumps(record, ensure_ascii=False, default=str, separators=(",", ":"))
+        return (text + "\n").encode("utf-8")
     return orjson.dumps(record, default=str, option=orjson.OPT_APPEND_NEWLINE)
+
+
+def load_line(line: bytes | memoryview) -> Any:
+    """The record of a line written by :func:`dump_line`."""
+    return json.loads(bytes(line)) if orjson is None else orjson.loads(line)
 
 
 class Spool:
@@ -82,7 +94,7 @@ class Spool:
             yield rest
 
     def __iter__(self) -> Iterator[Any]:
-        return map(orjson.loads, self.lines())
+        return map(load_line, self.lines())
 
     def __getitem__(self, index: slice) -> list[Any]:
         if not isinstance(index, slice) or index.step not in (None, 1) or (index.start or 0) < 0:
@@ -139,12 +151,12 @@ class SortedSpool:
         """``(record, its JSON line)`` in key order (repeatable)."""
         self._flush()
         if len(self._runs) == 1:
-            yield from ((orjson.loads(line), line) for line in self._runs[0].lines())
+            yield from ((load_line(line), line) for line in self._runs[0].lines())
             return
 
         def keyed(run: Spool) -> Iterator[tuple[Any, int, Any, bytes]]:
             for n, line in enumerate(run.lines()):
-                record = orjson.loads(line)
+                record = load_line(line)
                 yield self._key(record), n, record, line
 
         streams = [keyed(run) for run in self._runs]

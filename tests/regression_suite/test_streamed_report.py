@@ -181,3 +181,19 @@ def test_reports_render_from_spools_with_bounded_failure_lists(tmp_path: Path) -
     html = render_html(report)
     assert html.count("<details open>") == MAX_FAILURES
     assert "50 more in report.json" in html and '<a href="report.json">' in html
+
+
+def test_spools_work_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+    """orjson is optional at run time: the standard library writes and reads the spools,
+    and the streamed report is the same."""
+    import regression_suite.spool as spool_module
+
+    items = _mixed_run(4)
+    expected = _comparable(finalize(items, suite=SUITE, target=TARGET, options={"run_id": "r"}))
+    monkeypatch.setattr(spool_module, "orjson", None)
+    spool = SortedSpool(item_order, chunk=5)
+    for item in items:
+        spool.add(item)
+    streamed = finalize_stream(spool, suite=SUITE, target=TARGET, options={"run_id": "r"})
+    assert _comparable(streamed) == expected
+    assert list(Spool([{"é": "\u2028"}])) == [{"é": "\u2028"}]
