@@ -32,6 +32,7 @@ except ImportError:  # orjson is optional at run time: the standard library does
 __all__ = ["SortedSpool", "Spool", "dump_line", "load_line"]
 
 _BLOCK = 1 << 18  # read 256 KB at a time: the one transient buffer of a spool
+_MERGE_BLOCK = 1 << 14  # at least 16 KB per run when merging sorted runs
 
 
 def dump_line(record: Any) -> bytes:
@@ -72,18 +73,24 @@ class Spool:
         self._file.write(line)
         self._count += 1
 
+    def read(self, offset: int, length: int) -> bytes:
+        """The ``length`` bytes at ``offset`` (a line, given where :meth:`append_line` put it)."""
+        self._file.flush()
+        return os.pread(self._file.fileno(), length, offset)
+
     def __len__(self) -> int:
         return self._count
 
     def __bool__(self) -> bool:
         return self._count > 0
 
-    def lines(self) -> Iterator[bytes]:
-        """Each record's JSON line (with its newline), in order."""
+    def lines(self, block_size: int = _BLOCK) -> Iterator[bytes]:
+        """Each record's JSON line (with its newline), in order, read ``block_size``
+        bytes at a time."""
         self._file.flush()
         fd, offset, rest = self._file.fileno(), 0, b""
         while True:
-            block = os.pread(fd, _BLOCK, offset)
+            block = os.pread(fd, block_size, offset)
             if not block:
                 break
             offset += len(block)
@@ -117,32 +124,35 @@ class SortedSpool:
     def __init__(self, key: Callable[[Any], Any], chunk: int = 10_000) -> None:
         self._key = key
         self._chunk = chunk
-        self._data = bytearray()  # the chunk's lines, back to back
-        self._buffer: list[tuple[Any, int, int, int]] = []  # (key, arrival, start, end)
+        self._pending: Spool | None = None  # the chunk's lines, in arrival order, on disk
+        self._index: list[tuple[Any, int, int, int]] = []  # (key, arrival, offset, length)
+        self._end = 0
         self._runs: list[Spool] = []
         self._count = 0
 
     def add(self, record: Any) -> None:
         """Add one record."""
-        start = len(self._data)
-        # copied into one buffer: a bytes object from orjson keeps its whole
-        # over-allocated output buffer (about 6 KB for a 500-byte item)
-        self._data += dump_line(record)
-        self._buffer.append((self._key(record), self._count, start, len(self._data)))
+        line = dump_line(record)
+        if self._pending is None:
+            self._pending, self._end = Spool(), 0
+        self._pending.append_line(line)
+        self._index.append((self._key(record), self._count, self._end, len(line)))
+        self._end += len(line)
         self._count += 1
-        if len(self._buffer) >= self._chunk:
+        if len(self._index) >= self._chunk:
             self._flush()
 
     def _flush(self) -> None:
-        if self._buffer:
-            self._buffer.sort(key=lambda entry: entry[:2])
-            run = Spool()
-            data = memoryview(self._data)
-            for _, _, start, end in self._buffer:
-                run.append_line(data[start:end])
-            data.release()
-            self._runs.append(run)
-            self._buffer, self._data = [], bytearray()
+        pending = self._pending
+        if pending is None or not self._index:
+            return
+        self._index.sort(key=lambda entry: entry[:2])
+        run = Spool()
+        for _, _, offset, length in self._index:  # copied line by line: no chunk in memory
+            run.append_line(pending.read(offset, length))
+        pending.close()
+        self._runs.append(run)
+        self._pending, self._index = None, []
 
     def __len__(self) -> int:
         return self._count
@@ -154,8 +164,11 @@ class SortedSpool:
             yield from ((load_line(line), line) for line in self._runs[0].lines())
             return
 
+        # a merge reads every run at once: small blocks keep runs x block bounded
+        block = max(_MERGE_BLOCK, _BLOCK // len(self._runs))
+
         def keyed(run: Spool) -> Iterator[tuple[Any, int, Any, bytes]]:
-            for n, line in enumerate(run.lines()):
+            for n, line in enumerate(run.lines(block)):
                 record = load_line(line)
                 yield self._key(record), n, record, line
 
@@ -170,4 +183,6 @@ class SortedSpool:
         """Delete the runs now."""
         for run in self._runs:
             run.close()
-        self._runs, self._buffer, self._data = [], [], bytearray()
+        if self._pending is not None:
+            self._pending.close()
+        self._runs, self._pending, self._index = [], None, []
