@@ -160,6 +160,8 @@ class SortedSpool:
     def sorted_records(self) -> Iterator[tuple[Any, bytes]]:
         """``(record, its JSON line)`` in key order (repeatable)."""
         self._flush()
+        if not self._runs:
+            return
         if len(self._runs) == 1:
             yield from ((load_line(line), line) for line in self._runs[0].lines())
             return

@@ -121,6 +121,7 @@ def test_sorted_spool_is_stable_and_repeatable() -> None:
     expected = sorted(records, key=lambda r: r["k"])  # sorted() is stable
     assert list(spool) == expected == list(spool)
     assert len(spool) == len(records)
+    assert list(SortedSpool(lambda r: r)) == []  # an empty run (a suite that selects nothing)
 
 
 def test_spool_lines_slices_and_unicode() -> None:
