@@ -32,6 +32,7 @@ Usage::
 
     python benchmarks/bench_gate.py [--sizes 1000,10000] [--runs 3] [--no-install] [--skip-peers]
     python benchmarks/bench_gate.py --skip-peers --sizes 1000,10000,100000 --runs 1  # peak RSS
+    python benchmarks/bench_gate.py --skip-peers --sizes 1000000 --repeats-from 10000 --runs 1
     python benchmarks/bench_gate.py --skip-peers --sizes "" --latency-cases 3000  # concurrency
 """
 
@@ -223,11 +224,13 @@ def ensure_promptfoo(install: bool) -> tuple[Path | None, str]:
     return (exe, "") if exe.exists() else (None, "npm installed no promptfoo binary")
 
 
-def _ours(base: Path, out: Path) -> tuple[list[str], dict[str, str]]:
+def _ours(base: Path, out: Path, repeats: int = 1) -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ, PYTHONPATH=str(base), CI="1")
     cmd = [sys.executable, "-m", "regression_suite", "run", "--suite", "bench"]
     cmd += ["--target", "python:bench_target:run", "--scenarios-dir", str(base / "scenarios")]
     cmd += ["--report-dir", str(out)]
+    if repeats > 1:
+        cmd += ["--repeats", str(repeats)]
     return cmd, env
 
 
@@ -255,8 +258,12 @@ def _promptfoo(exe: Path, base: Path, out: Path) -> tuple[list[str], dict[str, s
 def recorded(tool: str, out: Path) -> int | None:
     """Count the passing results a tool recorded in ``out`` (to check it did the work)."""
     try:
-        if tool == "regression_suite":
-            return int(json.loads((out / "report.json").read_text("utf-8"))["summary"]["passed"])
+        if tool == "regression_suite":  # one top-level key per line: read the summary's only
+            with (out / "report.json").open(encoding="utf-8") as fh:
+                for line in fh:
+                    if line.startswith(' "summary": '):
+                        return int(json.loads(line[12:].rstrip().rstrip(","))["passed"])
+            return None
         if tool == "promptfoo":
             data = json.loads((out / "results.json").read_text("utf-8"))
             return int(data["results"]["stats"]["successes"])
@@ -386,6 +393,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--latency-ms", type=float, default=200.0, help="the server's latency")
     ap.add_argument("--concurrency", type=int, default=64, help="the gate's --concurrency")
+    ap.add_argument(
+        "--repeats-from",
+        type=int,
+        default=0,
+        metavar="N",
+        help="sizes above N run the N-scenario library with --repeats size/N (regression_suite "
+        "only: 1,000,000 cases without writing a million scenario files)",
+    )
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     tools: dict[str, Any] = {"regression_suite": (_ours, None)}
@@ -402,15 +417,18 @@ def main(argv: list[str] | None = None) -> int:
                 tools[name] = (build, exe)
     results: list[dict[str, Any]] = []
     for n in sizes:
-        base = make_library(n)
+        repeats = n // args.repeats_from if args.repeats_from and n > args.repeats_from else 1
+        base = make_library(n // repeats)
         for name, (build, exe) in tools.items():
+            if repeats > 1 and exe is not None:
+                continue  # the peers run the case list they are given: no repeats here
             walls, rss, codes, err, counts, cpus = [], [], [], "", [], []
             for r in range(args.runs):
                 out = DATA / "out" / f"{name}-{n}-{r}"
                 if out.exists():
                     shutil.rmtree(out)
                 out.mkdir(parents=True)
-                cmd, env = build(base, out) if exe is None else build(exe, base, out)
+                cmd, env = build(base, out, repeats) if exe is None else build(exe, base, out)
                 wall, peak, code, err, cpu = measure(cmd, cwd=base, env=env)
                 cpus.append(cpu)
                 walls.append(wall)
@@ -420,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
             row = {
                 "tool": name,
                 "cases": n,
+                "scenarios_x_repeats": [n // repeats, repeats],
                 "median_wall_s": round(statistics.median(walls), 3),
                 "walls_s": [round(w, 3) for w in walls],
                 "median_cpu_s": round(statistics.median(cpus), 3),

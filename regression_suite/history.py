@@ -27,12 +27,13 @@ import json
 import math
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
 from incident_lab.errors import InputError, SchemaError
+from regression_suite.spool import Spool
 
 __all__ = [
     "DEFAULT_DB",
@@ -115,7 +116,7 @@ def _release(report: dict[str, Any]) -> str:
     )
 
 
-def _mode_stats(items: list[dict[str, Any]]) -> dict[str, list[int]]:
+def _mode_stats(items: Iterable[dict[str, Any]]) -> dict[str, list[int]]:
     """Per failure mode: [scenario runs, scenario passes, variant runs, variant bypasses]."""
     stats: dict[str, list[int]] = {}
     for item in items:
@@ -156,7 +157,7 @@ def record_report(
     if not isinstance(run, dict) or not run.get("id") or "verdict" not in report:
         raise SchemaError("not a gate report: missing 'run.id' or 'verdict'")
     items = report.get("items")
-    if not isinstance(items, list):
+    if not isinstance(items, list | Spool):
         raise SchemaError("not a gate report: 'items' is not a list")
     path = Path(db) if db is not None else default_db()
     versions = report.get("versions") or {}

@@ -8,9 +8,9 @@ target in ``setup`` and is judged in ``runtest``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import pytest
 
@@ -23,6 +23,7 @@ __all__ = [
     "CaseErrored",
     "CaseFailed",
     "CaseItem",
+    "LazyItems",
     "ScenarioFile",
     "SuiteFile",
     "failure_lines",
@@ -89,12 +90,76 @@ class SuiteFile(_CaseCollector):
                 state.suite = load_suite(state.suite_name, state.scenarios_dir)
             if state.resolved is None:
                 state.resolved = resolve(state.suite, state.scenarios_dir)
+            if state.lazy_items_allowed():
+                from regression_suite.runner import case_groups
+
+                build_cases([], state.repeats())  # the same check of --repeats
+                state.lazy = LazyItems(self, case_groups(state.resolved), state.repeats())
+                state.resolved = None
+                return  # the items are made one at a time as the run reaches them
             cases = build_cases(state.resolved, state.repeats())
         except IncidentLabError as exc:
             raise self._fail(exc) from None
         if self.config.getoption("gate_lean"):
             state.resolved = None  # each case holds its scenario (until it has run)
         yield from self._items(cases)
+
+
+class LazyItems(Sequence[pytest.Item]):
+    """The session's items when nothing needs them all up front (``--gate-lean``, no
+    pytest-xdist, no ``-k``/``-m``): each :class:`CaseItem` is made when the run
+    loop reaches it and dropped once it has run.
+
+    pytest's run loop reads ``session.items[i]`` and ``session.items[i + 1]`` (the
+    next item); the last two made are kept. Memory holds a scenario stub per case
+    group (see :func:`regression_suite.suites.stub`), never an item or a case per
+    repeat: a million cases cost what their distinct scenarios cost.
+    """
+
+    def __init__(
+        self, parent: pytest.Collector, groups: list[tuple[str, dict[str, Any]]], repeats: int
+    ) -> None:
+        self.parent = parent
+        self.groups = groups
+        self.repeats = repeats
+        self._made: dict[int, CaseItem] = {}
+
+    def __len__(self) -> int:
+        return len(self.groups) * self.repeats
+
+    def case(self, index: int) -> Case:
+        """The case at ``index`` (group by group, repeat by repeat)."""
+        from regression_suite.runner import repeat_case
+
+        group, scenario = self.groups[index // self.repeats]
+        return repeat_case(group, scenario, index % self.repeats + 1, self.repeats)
+
+    def cases(self) -> Iterator[Case]:
+        """Every case, in run order."""
+        return (self.case(i) for i in range(len(self)))
+
+    def keep(self, predicate: Any) -> None:
+        """Keep only the case groups for which ``predicate(group id)`` is true (shards)."""
+        self.groups = [g for g in self.groups if predicate(g[0])]
+
+    @overload
+    def __getitem__(self, index: int) -> CaseItem: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[CaseItem]: ...
+    def __getitem__(self, index: int | slice) -> CaseItem | list[CaseItem]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        item = self._made.get(index)
+        if item is None:
+            case = self.case(index)
+            item = CaseItem.from_parent(self.parent, name=case.id, case=case)
+            self._made = {i: made for i, made in self._made.items() if i == index - 1}
+            self._made[index] = item
+        return item
 
 
 class CaseItem(pytest.Item):

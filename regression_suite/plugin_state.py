@@ -15,10 +15,19 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from regression_suite.plugin_items import LazyItems
     from regression_suite.run_report import TrajectorySpool
     from regression_suite.runner import CaseRun
+    from regression_suite.spool import SortedSpool
 
 __all__ = ["STATE_KEY", "GateState", "get_state"]
+
+
+def _items() -> SortedSpool:
+    from regression_suite.gate.cases import item_order
+    from regression_suite.spool import SortedSpool
+
+    return SortedSpool(item_order)
 
 
 def _spool() -> TrajectorySpool:
@@ -39,12 +48,15 @@ class GateState:
         target_spec: ``--target``, else the suite's ``target``.
         target: The resolved target (created lazily, once per process).
         runs: Results replayed ahead of their items (I/O-bound targets).
-        items: Report items of this session, as reported (controller side).
+        items: Report items of this session, as reported (controller side), spooled to
+            disk and read back in report order.
         trajectories: Produced trajectories, spooled to disk (with ``--gate-record``).
         fatal: The error that stopped the run (target unreachable).
         collect_errors: One-line collection errors (bad scenario or suite file).
         report: The gate report, once finalised.
         report_paths: Files written by the reporters.
+        lazy: The suite's items, made as the run reaches them (see
+            :meth:`lazy_items_allowed`), instead of collected.
     """
 
     config: pytest.Config
@@ -57,7 +69,7 @@ class GateState:
     target_spec: str | None = None
     target: Any = None
     runs: dict[str, CaseRun] = field(default_factory=dict)
-    items: list[dict[str, Any]] = field(default_factory=list)
+    items: SortedSpool = field(default_factory=_items)
     trajectories: TrajectorySpool = field(default_factory=_spool)
     fatal: Exception | None = None
     collect_errors: list[str] = field(default_factory=list)
@@ -65,6 +77,7 @@ class GateState:
     report_paths: list[Path] = field(default_factory=list)
     started_at: float = field(default_factory=time.time)
     active: bool = False
+    lazy: LazyItems | None = None
 
     def option(self, name: str) -> Any:
         """Return a command-line option value."""
@@ -80,6 +93,19 @@ class GateState:
         """True in the process that hands items to pytest-xdist workers."""
         return self.config.pluginmanager.has_plugin("dsession")
 
+    def lazy_items_allowed(self) -> bool:
+        """True when no one needs every item before the run: ``--gate-lean`` (set by
+        ``regression_suite run``), no pytest-xdist, no ``-k``/``-m`` selection and not
+        ``--collect-only``."""
+        opt = self.config.option
+        return bool(
+            self.option("gate_lean")
+            and not (self.is_worker or self.is_xdist_controller)
+            and not (getattr(opt, "keyword", "") or getattr(opt, "markexpr", ""))
+            and not getattr(opt, "collectonly", False)
+            and not getattr(opt, "deselect", None)
+        )
+
     def repeats(self) -> int:
         """``--repeats``, else the suite's ``repeats``, else 1."""
         given = self.option("gate_repeats")
@@ -92,7 +118,7 @@ class GateState:
         gate_item = getattr(report, "gate_item", None)
         if gate_item is None or self.is_worker:
             return
-        self.items.append(gate_item)
+        self.items.add(gate_item)
         trajectory = getattr(report, "gate_trajectory", None)
         if trajectory is not None:
             self.trajectories.add(gate_item, trajectory)

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +136,27 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(state, "regression_suite-state")
 
 
+class _ProgressCount:
+    """What pytest's terminal does with its set of reported node ids: add and count.
+
+    A case reports once with a progress letter (its call phase, or a failed setup);
+    a repeated id (an error in a teardown after its call) follows its own report
+    directly, so comparing with the last id added keeps the count exact.
+    """
+
+    def __init__(self, count: int = 0) -> None:
+        self._count = count
+        self._last: object = None
+
+    def add(self, node_id: object) -> None:
+        if node_id != self._last:
+            self._count += 1
+            self._last = node_id
+
+    def __len__(self) -> int:
+        return self._count
+
+
 class _SlimTerminalStats:
     """With ``--gate-summary``: the terminal keeps counts of passing phases, not reports.
 
@@ -150,6 +171,11 @@ class _SlimTerminalStats:
 
     def __init__(self, terminal: Any) -> None:
         self.terminal = terminal
+        # pytest's progress ([ 42%]) keeps a set of every reported node id only to count
+        # them (~200 bytes a case): a count of distinct consecutive ids gives the same
+        reported = getattr(terminal, "_progress_nodeids_reported", None)
+        if isinstance(reported, set):
+            terminal._progress_nodeids_reported = _ProgressCount(len(reported))
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -235,6 +261,9 @@ def pytest_collection_modifyitems(
 ) -> None:
     """Keep this shard's cases; refuse duplicate case ids; resolve the target early."""
     state = get_state(config)
+    if state.lazy is not None:
+        _select_lazy(config, state)
+        return
     cases = [i for i in items if isinstance(i, CaseItem)]
     if not cases:
         return
@@ -269,16 +298,40 @@ def pytest_collection_modifyitems(
             raise pytest.UsageError(exc.render()) from None
 
 
+def _select_lazy(config: pytest.Config, state: GateState) -> None:
+    """The lazy items' shard (``--shard``) and target, as for collected items."""
+    from incident_lab.errors import IncidentLabError
+    from regression_suite.runner import parse_shard, shard_of
+
+    assert state.lazy is not None
+    try:
+        shard = config.getoption("gate_shard")
+        if shard:
+            index, total = parse_shard(shard)
+            state.lazy.keep(lambda group: shard_of(group, total) == index)
+        state.get_target()
+    except IncidentLabError as exc:
+        raise pytest.UsageError(exc.render()) from None
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
-    """Replay I/O-bound cases concurrently before the items report one by one."""
+    """Hand the lazy items to the run loop; replay I/O-bound cases concurrently before
+    the items report one by one."""
+    state = get_state(session.config)
+    if state.lazy is not None:
+        session.items = state.lazy  # type: ignore[assignment]
+        session.testscollected = len(state.lazy)
     _replay_ahead(session)  # in a function: no list of every case stays alive below
     return (yield)
 
 
 def _replay_ahead(session: pytest.Session) -> None:
     state = get_state(session.config)
-    cases = [i.case for i in session.items if isinstance(i, CaseItem)]
+    if state.lazy is not None:
+        cases = list(state.lazy.cases())
+    else:
+        cases = [i.case for i in session.items if isinstance(i, CaseItem)]
     if cases and not (
         state.is_worker or state.is_xdist_controller or session.config.option.collectonly
     ):
@@ -367,22 +420,24 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(f"gate report: {path}")
 
 
-def _failure_summary(terminalreporter: Any, items: list[dict[str, Any]]) -> None:
+def _failure_summary(terminalreporter: Any, items: Iterable[dict[str, Any]]) -> None:
     """One section per failed or errored item, in report order: its expectation messages
     and its difference from the recorded incident.
 
     pytest's own failure summary (``--tb`` other than ``no``) looks up each failure's
     teardown sections by scanning every report: O(failures x items), minutes for a
-    gate with thousands of failing variants. This reads each item once.
+    gate with thousands of failing variants. This reads the session's items (in
+    report order, from their spool on disk) twice: to count, then to print.
     """
     from regression_suite.plugin_items import failure_lines
-    from regression_suite.run_report import item_order
 
-    failing = sorted((i for i in items if i["outcome"] != "passed"), key=item_order)
-    if not failing:
+    count = sum(1 for i in items if i["outcome"] != "passed")
+    if not count:
         return
-    terminalreporter.write_sep("=", f"gate failures ({len(failing)})")
-    for item in failing:
+    terminalreporter.write_sep("=", f"gate failures ({count})")
+    for item in items:
+        if item["outcome"] == "passed":
+            continue
         label = "ERROR" if item["outcome"] == "error" else "FAILED"
         terminalreporter.write_sep("_", f"{label} {item['id']}", red=True, bold=True)
         head = f"{item['id']} ({item.get('severity') or 'no severity'}, {item.get('failure_mode')})"

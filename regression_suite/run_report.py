@@ -12,11 +12,12 @@ import os
 import tempfile
 import time
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from incident_lab.atomic import write_text_atomic
+from regression_suite.gate.cases import item_order
 
 if TYPE_CHECKING:
     from regression_suite.plugin_state import GateState
@@ -25,13 +26,6 @@ __all__ = ["RECORD_FILE", "TrajectorySpool", "finish", "item_order", "write_traj
 
 #: Produced trajectories (``--record``), one JSON object per line.
 RECORD_FILE = "trajectories.jsonl"
-
-
-def item_order(item: dict[str, Any]) -> tuple[str, int]:
-    """Sort key of report items: by case (id without ``#k``), then repeat number."""
-    case_id, repeat = str(item["id"]), int(item.get("repeat") or 1)
-    suffix = f"#{repeat}"
-    return (case_id[: -len(suffix)] if case_id.endswith(suffix) else case_id), repeat
 
 
 def _iso(seconds: float) -> str:
@@ -89,7 +83,7 @@ class TrajectorySpool:
 
 def write_trajectories(
     path: Path,
-    items: list[dict[str, Any]],
+    items: Iterable[dict[str, Any]],
     trajectories: TrajectorySpool | Mapping[str, dict[str, Any]],
 ) -> Path:
     """Write the produced trajectories in item order, each tagged with its item.
@@ -135,6 +129,10 @@ def finish(
 ) -> dict[str, Any]:
     """Compute the gate report from the session's items; write it when ``report_dir`` is set.
 
+    Streamed (:func:`regression_suite.gate.finalize_stream`): the items come back
+    from the session's on-disk spool in report order, and the report's ``reasons``,
+    ``cases`` and ``items`` stay on disk while the reporters write their files.
+
     Returns:
         The ``gate_report/v1`` dict (also stored on ``state.report``).
 
@@ -142,10 +140,9 @@ def finish(
         ConfigError / InputError / UsageError: invalid thresholds, an unreadable
             baseline, a bad warn exit code (rendered by the caller).
     """
-    from regression_suite.gate import finalize
+    from regression_suite.gate import finalize_stream
 
     config = state.config
-    items = sorted(state.items, key=item_order)
     suite = _suite_for(state)
     target = state.get_target()
     described = dict(target.describe())
@@ -164,7 +161,7 @@ def finish(
         "wall_time_s": round(finished - state.started_at, 3),
     }
     options.update(extra_options or {})
-    report = finalize(items, suite=suite, target=described, options=options)
+    report = finalize_stream(state.items, suite=suite, target=described, options=options)
     state.report = report
     if report_dir is not None:
         from regression_suite.reports import report_write_error, write_reports
@@ -173,7 +170,9 @@ def finish(
         if config.getoption("gate_record"):
             try:
                 paths.append(
-                    write_trajectories(report_dir / RECORD_FILE, items, state.trajectories)
+                    write_trajectories(
+                        report_dir / RECORD_FILE, report["items"], state.trajectories
+                    )
                 )
             except OSError as exc:
                 raise report_write_error(exc, report_dir / RECORD_FILE) from None

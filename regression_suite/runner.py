@@ -19,6 +19,7 @@ aborts the run, any other target failure is an ``error`` item.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import time
 from collections.abc import Callable, Iterable
@@ -36,9 +37,12 @@ __all__ = [
     "Case",
     "CaseRun",
     "build_cases",
+    "case_groups",
     "error_run",
     "judge",
+    "materialize",
     "parse_shard",
+    "repeat_case",
     "run_case",
     "run_case_async",
     "run_cases_async",
@@ -106,6 +110,30 @@ def _label(scenario: Scenario, with_seed: bool) -> str:
     return f"{variant['parent']}[{chain}]"
 
 
+def case_groups(scenarios: Iterable[Scenario]) -> list[tuple[str, Scenario]]:
+    """Each scenario with its unique readable case id (without the ``#k`` repeat)."""
+    scenarios = list(scenarios)
+    labels = [_label(s, False) for s in scenarios]
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    groups: list[tuple[str, Scenario]] = []
+    taken: set[str] = set()
+    for scenario, label in zip(scenarios, labels, strict=True):
+        if counts[label] > 1:
+            label = _label(scenario, True)
+        if label in taken:  # still ambiguous (same chain and seed): the file id decides
+            label = f"{label}<{scenario['id']}>"
+        groups.append((label, scenario))
+        taken.add(label)
+    return groups
+
+
+def repeat_case(group: str, scenario: Scenario, k: int, repeats: int) -> Case:
+    """The case of repeat ``k`` (1-based) of ``repeats`` of a case group."""
+    return Case(f"{group}#{k}" if repeats > 1 else group, group, scenario, k)
+
+
 def build_cases(scenarios: Iterable[Scenario], repeats: int = 1) -> list[Case]:
     """Expand scenarios into cases, ``repeats`` per scenario, with unique readable ids.
 
@@ -114,26 +142,11 @@ def build_cases(scenarios: Iterable[Scenario], repeats: int = 1) -> list[Case]:
     """
     if repeats < 1:
         raise UsageError(f"--repeats must be at least 1, got {repeats}")
-    scenarios = list(scenarios)
-    labels = [_label(s, False) for s in scenarios]
-    counts: dict[str, int] = {}
-    for label in labels:
-        counts[label] = counts.get(label, 0) + 1
-    groups: list[str] = []
-    taken: set[str] = set()
-    for scenario, label in zip(scenarios, labels, strict=True):
-        if counts[label] > 1:
-            label = _label(scenario, True)
-        if label in taken:  # still ambiguous (same chain and seed): the file id decides
-            label = f"{label}<{scenario['id']}>"
-        groups.append(label)
-        taken.add(label)
-    cases = []
-    for scenario, group in zip(scenarios, groups, strict=True):
-        for k in range(1, repeats + 1):
-            cid = f"{group}#{k}" if repeats > 1 else group
-            cases.append(Case(cid, group, scenario, k))
-    return cases
+    return [
+        repeat_case(group, scenario, k, repeats)
+        for group, scenario in case_groups(scenarios)
+        for k in range(1, repeats + 1)
+    ]
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -238,12 +251,24 @@ def _unreachable(exc: BaseException) -> bool:
     return isinstance(exc, TargetUnreachable)
 
 
+def materialize(case: Case) -> Case:
+    """``case`` with its whole scenario: a stub (:func:`regression_suite.suites.stub`,
+    what ``regression_suite run`` holds until a case runs) is loaded back."""
+    from regression_suite.suites import STUB_PATH
+
+    stored = case.scenario.get(STUB_PATH)
+    if stored is None:
+        return case
+    return dataclasses.replace(case, scenario=stored.load())
+
+
 def run_case(target: Any, case: Case) -> CaseRun:
     """Replay ``case`` on ``target`` (synchronously) and judge the result.
 
     Raises:
         TargetUnreachable: the target cannot be reached (the run must stop).
     """
+    case = materialize(case)
     start = time.perf_counter()
     try:
         produced = target.run(replay_input(case.scenario), case.scenario)
@@ -254,6 +279,7 @@ def run_case(target: Any, case: Case) -> CaseRun:
 
 async def run_case_async(target: Any, case: Case) -> CaseRun:
     """Async :func:`run_case`, through ``target.arun``."""
+    case = materialize(case)
     start = time.perf_counter()
     try:
         produced = await target.arun(replay_input(case.scenario), case.scenario)

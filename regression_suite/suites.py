@@ -27,6 +27,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
+import pickle
+import tempfile
+import weakref
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -50,14 +54,17 @@ from incident_lab.scenarios.io import (
 
 __all__ = [
     "DEFAULT_SUITE",
+    "STUB_PATH",
     "SUITES_DIR",
     "Resolution",
+    "Stored",
     "add_to_suite",
     "list_suites",
     "load_suite",
     "remove_from_suite",
     "resolve",
     "resolve_detailed",
+    "stub",
     "suite_path",
     "suite_problems",
 ]
@@ -196,10 +203,84 @@ def _parent_of(scenario: Scenario) -> str | None:
     return None
 
 
-def _load_library(base: Path, *, variants: bool) -> dict[str, tuple[Path, Scenario]]:
+#: The key of a scenario stub (:func:`stub`) that holds where the whole scenario is kept.
+STUB_PATH = "__stored__"
+
+
+class _Store:
+    """Whole scenarios, pickled to an anonymous temporary file while a gate run holds
+    only their stubs: loading one back costs a read and an unpickle, not a YAML parse
+    and a validation (the data never leaves this process)."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="gate-scenarios-")  # noqa: SIM115 (closed by the finalizer)
+        weakref.finalize(self, self._file.close)
+        self._end = 0
+
+    def put(self, scenario: Scenario) -> Stored:
+        data = pickle.dumps(scenario, protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.seek(self._end)
+        self._file.write(data)
+        start, self._end = self._end, self._end + len(data)
+        return Stored(self, start, len(data))
+
+    def get(self, offset: int, length: int) -> Scenario:
+        self._file.flush()
+        data = os.pread(self._file.fileno(), length, offset)
+        scenario: Scenario = pickle.loads(data)
+        return scenario
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """Where a stub's whole scenario is: :meth:`load` returns it."""
+
+    store: _Store
+    offset: int
+    length: int
+
+    def load(self) -> Scenario:
+        """The whole scenario, as it was resolved."""
+        return self.store.get(self.offset, self.length)
+
+
+_SHARED: dict[str, Any] = {}
+
+
+def _shared(value: Any) -> Any:
+    """One copy of equal taxonomy/variant dicts across stubs (most scenarios share them)."""
+    if value is None:
+        return None
+    key = json.dumps(value, sort_keys=True, default=str)
+    found = _SHARED.get(key)
+    if found is None:
+        found = _SHARED[key] = value
+    return found
+
+
+def stub(scenario: Scenario, store: _Store) -> Scenario:
+    """What a gate run keeps of a resolved scenario until its case runs: the fields
+    that select it (``status``, ``taxonomy``), name its cases (``id``, ``variant``) and
+    tag its items, plus where the whole scenario is kept
+    (:func:`regression_suite.runner.materialize` loads it back). Equal taxonomies
+    are shared: a library of 100,000 scenarios costs about 300 bytes each.
+    """
+    kept = {"id": scenario["id"], STUB_PATH: store.put(scenario)}
+    for key in ("status", "taxonomy", "variant"):
+        if key in scenario:
+            kept[key] = _shared(scenario[key]) if key != "status" else scenario[key]
+    return kept
+
+
+def _load_library(
+    base: Path, *, variants: bool, slim: bool = False
+) -> dict[str, tuple[Path, Scenario]]:
     library: dict[str, tuple[Path, Scenario]] = {}
+    store = _Store() if slim else None
     for path in iter_scenario_paths(base, variants=variants):
         scenario = load_scenario(path)
+        if store is not None:
+            scenario = stub(scenario, store)
         sid = scenario["id"]
         if sid in library:
             raise InputError(
@@ -211,7 +292,7 @@ def _load_library(base: Path, *, variants: bool) -> dict[str, tuple[Path, Scenar
     return library
 
 
-def _load_one(base: Path, sid: str) -> Scenario | None:
+def _load_one(base: Path, sid: str, *, slim: bool = False) -> Scenario | None:
     for variant in (False, True):
         path = scenario_path(base, sid, variant=variant)
         if path.is_file():
@@ -221,7 +302,7 @@ def _load_one(base: Path, sid: str) -> Scenario | None:
                     f"file declares scenario id {scenario['id']!r}, expected {sid!r}",
                     path=str(path),
                 )
-            return scenario
+            return stub(scenario, _Store()) if slim else scenario
     return None
 
 
@@ -247,20 +328,23 @@ def _sample(suite_name: str, variants: list[Scenario], n: int) -> list[Scenario]
     return sorted(sorted(variants, key=key)[:n], key=lambda s: s["id"])
 
 
-def resolve_detailed(suite: dict[str, Any], scenarios_dir: str | Path | None = None) -> Resolution:
-    """Resolve a loaded suite against the library (see :func:`resolve`)."""
+def resolve_detailed(
+    suite: dict[str, Any], scenarios_dir: str | Path | None = None, *, slim: bool = False
+) -> Resolution:
+    """Resolve a loaded suite against the library (see :func:`resolve`); ``slim``
+    keeps stubs (:func:`stub`), not whole scenarios (every file is still loaded and checked)."""
     base = Path(scenarios_dir or default_scenarios_dir())
     where = suite.get("path")
     mode = suite.get("variants", "none")
     need_library = bool(suite.get("select")) or mode != "none"
-    library = _load_library(base, variants=mode != "none") if need_library else {}
+    library = _load_library(base, variants=mode != "none", slim=slim) if need_library else {}
     excluded = set(suite.get("exclude") or [])
     chosen: dict[str, Scenario] = {}
     result = Resolution()
     for sid in suite.get("scenarios") or []:
         if sid in excluded:
             continue
-        scenario = library[sid][1] if sid in library else _load_one(base, sid)
+        scenario = library[sid][1] if sid in library else _load_one(base, sid, slim=slim)
         if scenario is None:
             raise ConfigError(
                 f"suite {suite['name']!r} names scenario {sid!r}, which is not in {base}",
@@ -307,7 +391,9 @@ def resolve_detailed(suite: dict[str, Any], scenarios_dir: str | Path | None = N
     return result
 
 
-def resolve(suite: dict[str, Any], scenarios_dir: str | Path | None = None) -> list[Scenario]:
+def resolve(
+    suite: dict[str, Any], scenarios_dir: str | Path | None = None, *, slim: bool = False
+) -> list[Scenario]:
     """Return the scenarios a suite runs, in a deterministic order.
 
     Base scenarios come from the explicit ``scenarios`` ids and from ``select``
@@ -321,7 +407,7 @@ def resolve(suite: dict[str, Any], scenarios_dir: str | Path | None = None) -> l
         ConfigError: the suite names a scenario that is not in the library.
         InputError / SchemaError: a scenario file the suite needs is invalid.
     """
-    return resolve_detailed(suite, scenarios_dir).scenarios
+    return resolve_detailed(suite, scenarios_dir, slim=slim).scenarios
 
 
 def _read_raw(path: Path) -> tuple[str, dict[str, Any]]:

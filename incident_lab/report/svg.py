@@ -1,16 +1,19 @@
 """Inline SVG charts for the HTML reports: no JavaScript, no fonts or images fetched.
 
-Used by the incident report (``incident_lab report``) and by the gate history
-trend (:func:`regression_suite.history.trend_svg`). Colours and fonts are SVG
+The one chart module of the project: used by the incident report (``incident_lab
+report``), the gate report's pass-rate and bypass charts
+(:mod:`regression_suite.reports.html_report`) and the gate history trend
+(:func:`regression_suite.history.trend_svg`). Colours and fonts are SVG
 attributes, so a chart looks the same in any page's CSS. Every label is escaped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 
-__all__ = ["bar_chart", "line_chart"]
+__all__ = ["Bar", "bar_chart", "line_chart"]
 _ROW, _LABEL_W, _BAR_W, _PAD = 24, 200, 340, 8
 _COLOURS = {
     "good": "#2da44e",
@@ -39,36 +42,117 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.3g}"
 
 
-def bar_chart(title: str, rows: Sequence[tuple[str, float | None, str]], *, unit: str = "") -> str:
-    """Horizontal bars scaled to the largest value.
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One horizontal bar of :func:`bar_chart`.
+
+    Attributes:
+        label: Text left of the bar.
+        value: The value (a rate in [0, 1] with ``rates=True``), or ``None``: no data,
+            drawn as "n/a", never as a zero bar.
+        cls: ``good``/``bad``/``warn``/``info`` or ``""``: the bar's colour and CSS class.
+        interval: A confidence interval of the rate, drawn as a whisker (rates only).
+        note: Text after the value (counts).
+    """
+
+    label: str
+    value: float | None
+    cls: str = ""
+    interval: tuple[float, float] | None = None
+    note: str = ""
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def _bar_row(bar: Bar, y: int, top: float, rates: bool, unit: str) -> list[str]:
+    short = bar.label if len(bar.label) <= 28 else bar.label[:27] + "…"
+    parts = [
+        f'<text x="{_LABEL_W - 6}" y="{y + 16}" class="label" {_LABEL} text-anchor="end">'
+        f"<title>{escape(bar.label)}</title>{escape(short)}</text>"
+    ]
+    if bar.value is None:
+        parts.append(
+            f'<text x="{_LABEL_W + 4}" y="{y + 16}" class="note na" {_TEXT}>n/a (no data)</text>'
+        )
+        return parts
+    w = max(0.0, min(bar.value, top)) / top * _BAR_W
+    if bar.value <= 0 and rates:  # 0 %: a mark on the axis, so the row reads as zero, not missing
+        parts.append(
+            f'<line x1="{_LABEL_W + 1}" y1="{y + 3}" x2="{_LABEL_W + 1}" y2="{y + _ROW - 3}" '
+            'class="zero" stroke="#1d2228" stroke-width="2"/>'
+        )
+    else:
+        parts.append(
+            f'<rect x="{_LABEL_W}" y="{y + 4}" width="{max(1.0, w) if rates else w:.1f}" '
+            f'height="{_ROW - 8}" class="bar {escape(bar.cls)}" fill="{_colour(bar.cls)}"/>'
+        )
+    text = _pct(bar.value) if rates else f"{_num(bar.value)}{unit}"
+    if bar.interval is not None:
+        lo, hi = (_LABEL_W + max(0.0, min(v, top)) / top * _BAR_W for v in bar.interval)
+        mid = y + _ROW / 2
+        parts.append(
+            f'<path d="M{lo:.1f} {mid - 4}v8M{lo:.1f} {mid}H{hi:.1f}M{hi:.1f} {mid - 4}v8" '
+            'class="ci" stroke="#1d2228" fill="none"/>'
+        )
+        text += f" (CI {_pct(bar.interval[0])}–{_pct(bar.interval[1])})"
+    x = _LABEL_W + (_BAR_W if rates else w) + 6
+    note = f" {bar.note}" if bar.note else ""
+    parts.append(
+        f'<text x="{x:.1f}" y="{y + 16}" class="note" {_TEXT}>{escape(text + note)}</text>'
+    )
+    return parts
+
+
+def bar_chart(
+    title: str,
+    rows: Sequence[Bar | tuple[str, float | None, str]],
+    *,
+    unit: str = "",
+    rates: bool = False,
+    confidence: float = 0.95,
+) -> str:
+    """Horizontal bars: counts scaled to the largest value, or rates on a 0-100 % axis.
 
     Args:
         title: Accessible title.
-        rows: ``(label, value, css class)``; class ``bad``/``good``/``warn`` or ``""``. A
-            ``None`` value (no data) is drawn as the text "n/a", never as a zero bar.
-        unit: Appended to each value.
+        rows: :class:`Bar` rows, or ``(label, value, css class)`` tuples. A ``None``
+            value (no data) is drawn as the text "n/a", never as a zero bar.
+        unit: Appended to each value (counts).
+        rates: Values are rates in [0, 1]: a fixed 0-100 % axis with grid lines, a
+            rate of 0 drawn as a zero mark on the axis, intervals as whiskers (with a
+            legend naming ``confidence``), the rate and its interval in numbers.
+        confidence: The intervals' coverage, named in the legend.
     """
-    height = _PAD * 2 + _ROW * max(1, len(rows))
-    width = _LABEL_W + _BAR_W + 120
+    bars = [r if isinstance(r, Bar) else Bar(r[0], r[1], r[2]) for r in rows]
+    has_interval = rates and any(b.interval is not None for b in bars)
+    axis = 18 if rates else 0
+    legend = 16 if has_interval else 0
+    height = _PAD * 2 + _ROW * max(1, len(bars)) + axis + legend
+    width = _LABEL_W + _BAR_W + (260 if rates else 120)
     parts = [_svg_open(title, width, height)]
-    top = max((v for _, v, _ in rows if v is not None), default=0.0) or 1.0
-    if not rows:
-        parts.append(f'<text x="{_LABEL_W}" y="{_PAD + 16}" class="label" {_LABEL}>no data</text>')
-    for i, (label, value, cls) in enumerate(rows):
-        y = _PAD + i * _ROW
-        short = label if len(label) <= 28 else label[:27] + "…"
-        if value is None:
+    top = (
+        1.0 if rates else (max((b.value for b in bars if b.value is not None), default=0.0) or 1.0)
+    )
+    if rates:
+        bottom = height - axis - legend
+        for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+            x = _LABEL_W + tick * _BAR_W
             parts.append(
-                f'<text x="{_LABEL_W - 6}" y="{y + 16}" class="label" {_LABEL} text-anchor="end"><title>{escape(label)}</title>{escape(short)}</text>'
-                f'<text x="{_LABEL_W + 4}" y="{y + 16}" class="note na" {_TEXT}>n/a (no data)</text>'
+                f'<line x1="{x:.1f}" y1="{_PAD}" x2="{x:.1f}" y2="{bottom}" class="grid" '
+                f'stroke="#eee"/><text x="{x:.1f}" y="{bottom + 14}" class="tick" {_TEXT} '
+                f'text-anchor="middle">{int(tick * 100)}%</text>'
             )
-            continue
-        w = max(0.0, value) / top * _BAR_W
+    if has_interval:
         parts.append(
-            f'<text x="{_LABEL_W - 6}" y="{y + 16}" class="label" {_LABEL} text-anchor="end"><title>{escape(label)}</title>{escape(short)}</text>'
-            f'<rect x="{_LABEL_W}" y="{y + 4}" width="{w:.1f}" height="{_ROW - 8}" class="bar {escape(cls)}" fill="{_colour(cls)}"/>'
-            f'<text x="{_LABEL_W + w + 6:.1f}" y="{y + 16}" class="note" {_TEXT}>{_num(value)}{escape(unit)}</text>'
+            f'<text x="{_LABEL_W}" y="{height - 4}" class="legend" {_TEXT}>bar: rate; '
+            f"whisker ├─┤: {confidence * 100:g}% confidence interval (Wilson)</text>"
         )
+    if not bars:
+        parts.append(f'<text x="{_LABEL_W}" y="{_PAD + 16}" class="label" {_LABEL}>no data</text>')
+    for i, bar in enumerate(bars):
+        parts += _bar_row(bar, _PAD + i * _ROW, top, rates, unit)
     parts.append("</svg>")
     return "".join(parts)
 

@@ -172,7 +172,9 @@ def run_(
 
     base = (scenarios_dir or default_scenarios_dir()).resolve()
     loaded = load_suite(suite, base)
-    scenarios = resolve(loaded, base)  # unknown scenarios, invalid files: exit 3 before any run
+    # unknown scenarios, invalid files: exit 3 before any run; each scenario is kept as a
+    # stub and loaded again when its case runs, so the library is never all in memory
+    scenarios = resolve(loaded, base, slim=True)
     if shard:
         parse_shard(shard)
     spec = target or loaded["target"]

@@ -20,6 +20,7 @@ import datetime as _dt
 import hashlib
 import json
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +34,20 @@ from incident_lab.errors import (
     UsageError,
 )
 from regression_suite.gate.baseline import compare_cases, is_failing
-from regression_suite.gate.bypass import bypass_stats
-from regression_suite.gate.cases import aggregate, build_cases
+from regression_suite.gate.bypass import BypassCounter
+from regression_suite.gate.cases import Aggregate, item_order, stream_cases
 from regression_suite.gate.thresholds import Thresholds, parse_thresholds
-from regression_suite.gate.verdict import evaluate
+from regression_suite.gate.verdict import LEVEL_ORDER, Evaluator
+from regression_suite.spool import Spool
 
-__all__ = ["REPORT_SCHEMA_VERSION", "VERDICTS", "Thresholds", "finalize", "parse_thresholds"]
+__all__ = [
+    "REPORT_SCHEMA_VERSION",
+    "VERDICTS",
+    "Thresholds",
+    "finalize",
+    "finalize_stream",
+    "parse_thresholds",
+]
 
 REPORT_SCHEMA_VERSION = "gate_report/v1"
 VERDICTS = ("OK", "WARN", "BLOCK", "ERROR")
@@ -84,12 +93,10 @@ def _version_label(value: Any) -> str | None:
 
 
 def _versions(
-    items: list[dict[str, Any]], suite: dict[str, Any], target: dict[str, Any]
+    labels: dict[str, set[str | None]], suite: dict[str, Any], target: dict[str, Any]
 ) -> dict[str, Any]:
-    models = {_version_label(target.get("model"))} | {_version_label(i.get("model")) for i in items}
-    policies = {_version_label(target.get("policy"))} | {
-        _version_label(i.get("policy")) for i in items
-    }
+    models = {_version_label(target.get("model"))} | labels["model"]
+    policies = {_version_label(target.get("policy"))} | labels["policy"]
     spec = target.get("spec") or target.get("target") or target.get("name")
     version = _version_label(target.get("version"))
     label = (
@@ -116,20 +123,23 @@ def _load_baseline(baseline: Any) -> tuple[dict[str, Any], str | None]:
     return load_report(Path(baseline)), str(baseline)
 
 
-def _annotate(reasons: list[dict[str, Any]], comparison: dict[str, Any]) -> None:
+def _annotator(comparison: dict[str, Any]) -> Any:
+    """Return a function that marks a reason new since the baseline, or already failing."""
     rows = {r["scenario_id"]: r for r in comparison["newly_failing"]}
-    known = {r["scenario_id"] for r in comparison["changed"]}
-    for reason in reasons:
+    known = {r["scenario_id"] for r in comparison["changed"]} | comparison["_failing"]
+
+    def annotate(reason: dict[str, Any]) -> dict[str, Any]:
         if reason["code"] not in ("failure", "requirement"):
-            continue
+            return reason
         row = rows.get(reason["scenario_id"])
         if row is not None:
             tag = "significant" if row["significant"] else "not significant"
             reason["message"] += f" [new since baseline; {tag}: {row['rule']}]"
-        elif reason["scenario_id"] in known or reason["scenario_id"] in comparison.get(
-            "_failing", ()
-        ):
+        elif reason["scenario_id"] in known:
             reason["message"] += " [already failing in the baseline]"
+        return reason
+
+    return annotate
 
 
 def _headline(verdict: str, summary: dict[str, Any], bypass: dict[str, Any]) -> str:
@@ -144,24 +154,69 @@ def _headline(verdict: str, summary: dict[str, Any], bypass: dict[str, Any]) -> 
     return f"{verdict}: " + ", ".join(parts)
 
 
-def _summary(items: list[dict[str, Any]], cases: list[dict[str, Any]]) -> dict[str, Any]:
-    scenarios = [c for c in cases if c["kind"] == "scenario"]
-    variants = [c for c in cases if c["kind"] == "variant"]
-    outcomes = [i["outcome"] for i in items]
-    return {
-        "items": len(items),
-        "passed": outcomes.count("passed"),
-        "failed": outcomes.count("failed"),
-        "errors": outcomes.count("error"),
-        "scenarios": len(scenarios),
-        "scenarios_passed": sum(c["status"] == "passed" for c in scenarios),
-        "scenarios_failed": sum(c["status"] == "failed" for c in scenarios),
-        "scenarios_flaky": sum(c["status"] == "flaky" for c in scenarios),
-        "scenarios_error": sum(c["status"] == "error" for c in scenarios),
-        "variants": len(variants),
-        "variants_bypassed": sum(is_failing(c) for c in variants),
-        "duration_s": round(sum(float(i.get("duration_s") or 0.0) for i in items), 6),
-    }
+_OUTCOME_COUNTER = {"passed": "passed", "failed": "failed", "error": "errors"}
+
+
+class _Tally:
+    """The counters of a report: its items and cases as they stream by."""
+
+    def __init__(self, confidence: float) -> None:
+        self.confidence = confidence
+        self.items = {"items": 0, "passed": 0, "failed": 0, "errors": 0}
+        self.duration = 0.0
+        self.labels: dict[str, set[str | None]] = {"model": set(), "policy": set()}
+        self.cases = dict.fromkeys(
+            ("scenarios", "passed", "failed", "flaky", "error", "variants", "bypassed"), 0
+        )
+        self.by_mode = Aggregate("failure_mode")
+        self.by_severity = Aggregate("severity")
+        self.bypass = BypassCounter()
+
+    def item(self, item: dict[str, Any]) -> None:
+        self.items["items"] += 1
+        self.items[_OUTCOME_COUNTER[item["outcome"]]] += 1
+        self.duration += float(item.get("duration_s") or 0.0)
+        for key in ("model", "policy"):
+            if item.get(key) is not None:
+                self.labels[key].add(_version_label(item[key]))
+
+    def case(self, case: dict[str, Any]) -> None:
+        if case["kind"] == "scenario":
+            self.cases["scenarios"] += 1
+            self.cases[case["status"]] = self.cases.get(case["status"], 0) + 1
+        else:
+            self.cases["variants"] += 1
+            self.cases["bypassed"] += is_failing(case)
+        self.by_mode.add(case)
+        self.by_severity.add(case)
+        self.bypass.add(case)
+
+    def summary(self) -> dict[str, Any]:
+        c = self.cases
+        return {
+            "items": self.items["items"],
+            "passed": self.items["passed"],
+            "failed": self.items["failed"],
+            "errors": self.items["errors"],
+            "scenarios": c["scenarios"],
+            "scenarios_passed": c["passed"],
+            "scenarios_failed": c["failed"],
+            "scenarios_flaky": c["flaky"],
+            "scenarios_error": c["error"],
+            "variants": c["variants"],
+            "variants_bypassed": c["bypassed"],
+            "duration_s": round(self.duration, 6),
+        }
+
+
+_EMPTY = {
+    "level": "error",
+    "code": "empty",
+    "scenario_id": None,
+    "severity": None,
+    "failure_mode": None,
+    "message": "no test item ran: the suite (or -k) selected nothing, which cannot pass a gate",
+}
 
 
 def finalize(
@@ -172,6 +227,10 @@ def finalize(
     options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Turn the run's test items into the gate report with its verdict and exit code.
+
+    The in-memory form of :func:`finalize_stream` (same computation): ``items`` are
+    put in report order (:func:`~regression_suite.gate.cases.item_order`) and the
+    report's ``reasons``, ``cases`` and ``items`` are lists.
 
     Args:
         items: One dict per scenario x variant x repeat: ``id``, ``scenario_id``,
@@ -194,47 +253,108 @@ def finalize(
         InputError: an unreadable or invalid baseline report.
         UsageError: a bad ``warn_exit_code``.
     """
+    from regression_suite.gate.cases import check_items
+
+    check_items(items)
+    ordered = sorted(items, key=item_order)
+    report = finalize_stream(ordered, suite=suite, target=target, options=options)
+    for key in ("reasons", "cases"):
+        report[key] = list(report[key])
+    report["items"].close()
+    report["items"] = ordered  # the caller's dicts, not copies
+    return report
+
+
+def finalize_stream(
+    items: Iterable[dict[str, Any]],
+    *,
+    suite: dict[str, Any],
+    target: dict[str, Any],
+    options: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """:func:`finalize` for items streamed in report order, in memory that does not grow
+    with the run.
+
+    Items go through once: each is counted and spooled to disk, each case is folded
+    from its items, judged (:class:`~regression_suite.gate.verdict.Evaluator`),
+    counted (summary, aggregates, bypass rates) and spooled. Memory holds one
+    case, the counters, a counter per variant parent, and (with a baseline only)
+    the cases, which the comparison needs by id.
+
+    Args:
+        items: Report items grouped by case in report order (as
+            :class:`~regression_suite.spool.SortedSpool` by ``item_order`` yields them).
+        suite, target, options: As for :func:`finalize`.
+
+    Returns:
+        The ``gate_report/v1`` dict whose ``reasons``, ``cases`` and ``items`` are
+        :class:`~regression_suite.spool.Spool` sequences (iterable, sized, on disk).
+
+    Raises:
+        As :func:`finalize`.
+    """
     opts = dict(options or {})
     warn_exit = opts.get("warn_exit_code", EXIT_WARN)
     if isinstance(warn_exit, bool) or not isinstance(warn_exit, int) or not 0 <= warn_exit <= 255:
         raise UsageError(f"--warn-exit-code must be an integer 0..255, got {warn_exit!r}")
     th = parse_thresholds(suite.get("thresholds"), source=suite.get("path"))
-    cases = build_cases(items, confidence=th.confidence, errors_fail=th.on_error == "fail")
+    tally = _Tally(th.confidence)
+    evaluator = Evaluator(th)
+    items_out = Spool()
+    by_level: dict[str, Spool] = {level: Spool() for level in LEVEL_ORDER}
+
+    def counted() -> Iterator[dict[str, Any]]:
+        for item in items:
+            tally.item(item)
+            items_out.append(item)
+            yield item
+
+    folded = Spool()
+    for case in stream_cases(
+        counted(), confidence=th.confidence, errors_fail=th.on_error == "fail"
+    ):
+        for reason in evaluator.add(case):
+            by_level[reason["level"]].append(reason)
+        tally.case(case)
+        folded.append(case)
+    for reason in evaluator.variant_reasons():
+        by_level[reason["level"]].append(reason)
+    cases: Any = (evaluator.apply(case) for case in folded)
     comparison: dict[str, Any] | None = None
     if opts.get("baseline"):
+        cases = list(cases)  # the comparison looks cases up by id
         old, path = _load_baseline(opts["baseline"])
         comparison = compare_cases(old.get("cases", []), cases, significance=th.significance)
         comparison["path"] = path
         comparison["verdict"] = old.get("verdict")
         comparison["started_at"] = (old.get("run") or {}).get("started_at")
         comparison["_failing"] = {c["scenario_id"] for c in old.get("cases", []) if is_failing(c)}
-    reasons = evaluate(cases, th, comparison)
+        by_id = {c["scenario_id"]: c for c in cases}
+        for reason in evaluator.regression_reasons(by_id, comparison):
+            by_level[reason["level"]].append(reason)
+    cases = Spool(cases)
+    folded.close()
+    summary = tally.summary()
+    if not summary["items"] and not opts.get("shard"):
+        by_level["error"].append(_EMPTY)
+    annotate = _annotator(comparison) if comparison is not None else None
+    reasons = Spool()
+    for spool in by_level.values():
+        for reason in spool:
+            reasons.append(annotate(reason) if annotate else reason)
+        spool.close()
     if comparison is not None:
-        _annotate(reasons, comparison)
         comparison.pop("_failing")
-    if not items and not opts.get("shard"):
-        reasons.append(
-            {
-                "level": "error",
-                "code": "empty",
-                "scenario_id": None,
-                "severity": None,
-                "failure_mode": None,
-                "message": "no test item ran: the suite (or -k) selected nothing, which cannot pass a gate",
-            }
-        )
-    levels = {r["level"] for r in reasons}
-    if "block" in levels:
+    if by_level["block"]:
         verdict, exit_code = "BLOCK", EXIT_BLOCK
-    elif "error" in levels:
+    elif by_level["error"]:
         verdict = "ERROR"
-        exit_code = EXIT_USAGE if not items else EXIT_EXTERNAL
-    elif "warn" in levels:
+        exit_code = EXIT_USAGE if not summary["items"] else EXIT_EXTERNAL
+    elif by_level["warn"]:
         verdict, exit_code = "WARN", warn_exit
     else:
         verdict, exit_code = "OK", EXIT_OK
-    bypass = bypass_stats(cases, th.confidence)
-    summary = _summary(items, cases)
+    bypass = tally.bypass.result(th.confidence)
     finished = opts.get("finished_at") or _now()
     suite_rec = _suite_record(suite)
     return {
@@ -252,18 +372,18 @@ def finalize(
             "shards": opts.get("shards"),
             "repeats": opts.get("repeats"),
         },
-        "versions": _versions(items, suite_rec, target),
+        "versions": _versions(tally.labels, suite_rec, target),
         "suite": suite_rec,
         "target": _jsonable(target),
         "thresholds": th.to_dict(),
         "options": _jsonable({k: v for k, v in opts.items() if k not in ("run_id",)}),
         "summary": summary,
         "aggregates": {
-            "by_failure_mode": aggregate(cases, "failure_mode", th.confidence),
-            "by_severity": aggregate(cases, "severity", th.confidence),
+            "by_failure_mode": tally.by_mode.result(th.confidence),
+            "by_severity": tally.by_severity.result(th.confidence),
         },
         "bypass": bypass,
         "baseline": comparison,
         "cases": cases,
-        "items": items,  # not copied: 10,000 items are the bulk of a report's memory
+        "items": items_out,
     }

@@ -8,11 +8,12 @@ counts once under each converter of its chain and once under the chain itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from regression_suite.gate.stats import wilson_interval
 
-__all__ = ["bypass_stats"]
+__all__ = ["BypassCounter", "bypass_stats"]
 
 _EXAMPLES = 5
 
@@ -53,7 +54,57 @@ def _ranked(rows: list[dict[str, Any]], name_key: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (-(r["bypass_rate"] or 0.0), -r["bypasses"], r[name_key]))
 
 
-def bypass_stats(cases: list[dict[str, Any]], confidence: float = 0.95) -> dict[str, Any]:
+class BypassCounter:
+    """:func:`bypass_stats` as counters: ``add`` each case as it is folded.
+
+    Holds a bucket per converter, chain and parent scenario (never the cases).
+    """
+
+    def __init__(self) -> None:
+        self.overall = _bucket()
+        self.converters: dict[str, dict[str, Any]] = {}
+        self.chains: dict[str, dict[str, Any]] = {}
+        self.parents: dict[str, dict[str, Any]] = {}
+        self.parent_info: dict[str, dict[str, Any]] = {}
+        self.chain_converters: dict[str, list[str]] = {}
+
+    def add(self, case: dict[str, Any]) -> None:
+        """Count one case (scenarios are left out)."""
+        if case["kind"] != "variant":
+            return
+        _add(self.overall, case)
+        names = list((case.get("variant") or {}).get("converters") or []) or ["(none)"]
+        for name in dict.fromkeys(names):  # a converter used twice in a chain counts once
+            _add(self.converters.setdefault(str(name), _bucket()), case)
+        _add(self.chains.setdefault(case["chain"], _bucket()), case)
+        self.chain_converters.setdefault(case["chain"], [n for n in names if n != "(none)"])
+        parent = case.get("parent_id") or "(unknown)"
+        _add(self.parents.setdefault(parent, _bucket()), case)
+        self.parent_info.setdefault(
+            parent, {"severity": case.get("severity"), "failure_mode": case.get("failure_mode")}
+        )
+
+    def result(self, confidence: float) -> dict[str, Any]:
+        """The bypass stats of the cases added (see :func:`bypass_stats`)."""
+        chain_rows = []
+        for name, bucket in self.chains.items():
+            row = _finish("chain", name, bucket, confidence)
+            row["converters"] = self.chain_converters[name]
+            chain_rows.append(row)
+        parent_rows = [
+            {**_finish("parent_id", name, bucket, confidence), **self.parent_info[name]}
+            for name, bucket in self.parents.items()
+        ]
+        converters = [_finish("converter", n, b, confidence) for n, b in self.converters.items()]
+        return {
+            "overall": _finish("name", "all variants", self.overall, confidence),
+            "converters": _ranked(converters, "converter"),
+            "chains": _ranked(chain_rows, "chain"),
+            "parents": _ranked(parent_rows, "parent_id"),
+        }
+
+
+def bypass_stats(cases: Iterable[dict[str, Any]], confidence: float = 0.95) -> dict[str, Any]:
     """Compute bypass rates per converter, per chain and per parent scenario.
 
     Args:
@@ -67,41 +118,7 @@ def bypass_stats(cases: list[dict[str, Any]], confidence: float = 0.95) -> dict[
         up to five ``bypassing`` variant ids. Rows are ranked worst first. With no
         variant in the run, ``overall.variants`` is 0 and the lists are empty.
     """
-    overall = _bucket()
-    converters: dict[str, dict[str, Any]] = {}
-    chains: dict[str, dict[str, Any]] = {}
-    parents: dict[str, dict[str, Any]] = {}
-    parent_info: dict[str, dict[str, Any]] = {}
-    chain_converters: dict[str, list[str]] = {}
+    counter = BypassCounter()
     for case in cases:
-        if case["kind"] != "variant":
-            continue
-        _add(overall, case)
-        names = list((case.get("variant") or {}).get("converters") or []) or ["(none)"]
-        for name in dict.fromkeys(names):  # a converter used twice in a chain counts once
-            _add(converters.setdefault(str(name), _bucket()), case)
-        _add(chains.setdefault(case["chain"], _bucket()), case)
-        chain_converters.setdefault(case["chain"], [n for n in names if n != "(none)"])
-        parent = case.get("parent_id") or "(unknown)"
-        _add(parents.setdefault(parent, _bucket()), case)
-        parent_info.setdefault(
-            parent, {"severity": case.get("severity"), "failure_mode": case.get("failure_mode")}
-        )
-    chain_rows = []
-    for name, bucket in chains.items():
-        row = _finish("chain", name, bucket, confidence)
-        row["converters"] = chain_converters[name]
-        chain_rows.append(row)
-    parent_rows = [
-        {**_finish("parent_id", name, bucket, confidence), **parent_info[name]}
-        for name, bucket in parents.items()
-    ]
-    overall_row = _finish("name", "all variants", overall, confidence)
-    return {
-        "overall": overall_row,
-        "converters": _ranked(
-            [_finish("converter", n, b, confidence) for n, b in converters.items()], "converter"
-        ),
-        "chains": _ranked(chain_rows, "chain"),
-        "parents": _ranked(parent_rows, "parent_id"),
-    }
+        counter.add(case)
+    return counter.result(confidence)

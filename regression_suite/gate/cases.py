@@ -7,13 +7,22 @@ hundred out of three hundred are not reported as the same certainty.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from incident_lab.errors import SchemaError
 from regression_suite.gate.stats import wilson_interval
 
-__all__ = ["OUTCOMES", "aggregate", "build_cases", "chain_name"]
+__all__ = [
+    "OUTCOMES",
+    "Aggregate",
+    "aggregate",
+    "build_cases",
+    "chain_name",
+    "check_items",
+    "item_order",
+    "stream_cases",
+]
 
 OUTCOMES = ("passed", "failed", "error")
 
@@ -34,6 +43,19 @@ def _check_item(item: Any, index: int) -> None:
             f"item {index} ({item.get('id')!r}): outcome must be one of "
             f"{', '.join(OUTCOMES)}, got {item.get('outcome')!r}"
         )
+
+
+def check_items(items: Iterable[Any]) -> None:
+    """Raise :class:`SchemaError` for the first malformed item (before any is sorted)."""
+    for index, item in enumerate(items):
+        _check_item(item, index)
+
+
+def item_order(item: dict[str, Any]) -> tuple[str, int]:
+    """Sort key of report items: by case (id without ``#k``), then repeat number."""
+    case_id, repeat = str(item.get("id") or item["scenario_id"]), int(item.get("repeat") or 1)
+    suffix = f"#{repeat}"
+    return (case_id[: -len(suffix)] if case_id.endswith(suffix) else case_id), repeat
 
 
 def case_id(item: dict[str, Any]) -> str:
@@ -72,8 +94,42 @@ def _new_case(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _finish_case(case: dict[str, Any], confidence: float) -> dict[str, Any]:
+    runs, passed = case["runs"], case["passed"]
+    case["pass_rate"] = passed / runs if runs else None
+    case["pass_rate_ci"] = list(wilson_interval(passed, runs, confidence)) if runs else None
+    if case["failed"] and passed:
+        case["status"] = "flaky"
+    elif case["failed"]:
+        case["status"] = "failed"
+    elif case["errors"]:
+        case["status"] = "error"
+    else:
+        case["status"] = "passed"
+    case["duration_s"] = round(case["duration_s"], 6)
+    case["action"] = "none"
+    return case
+
+
+def _add_item(case: dict[str, Any], item: dict[str, Any], index: int, errors_fail: bool) -> None:
+    case["items"].append(item.get("id") or f"{item['scenario_id']}#{index}")
+    case["duration_s"] += float(item.get("duration_s") or 0.0)
+    outcome = item["outcome"]
+    if outcome == "error" and errors_fail:
+        outcome = "failed"
+    if outcome == "error":
+        case["errors"] += 1
+    else:
+        case["runs"] += 1
+        case[outcome] += 1
+    message = item.get("message")
+    messages = case["messages"]
+    if outcome != "passed" and message and len(messages) < 3 and message not in messages:
+        messages.append(message)
+
+
 def build_cases(
-    items: list[dict[str, Any]], *, confidence: float = 0.95, errors_fail: bool = False
+    items: Iterable[dict[str, Any]], *, confidence: float = 0.95, errors_fail: bool = False
 ) -> list[dict[str, Any]]:
     """Group items by scenario id and compute each case's pass rate and interval.
 
@@ -97,43 +153,81 @@ def build_cases(
         case = cases.get(item["scenario_id"])
         if case is None:
             case = cases[item["scenario_id"]] = _new_case(item)
-        case["items"].append(item.get("id") or f"{item['scenario_id']}#{index}")
-        case["duration_s"] += float(item.get("duration_s") or 0.0)
-        outcome = item["outcome"]
-        if outcome == "error" and errors_fail:
-            outcome = "failed"
-        if outcome == "error":
-            case["errors"] += 1
-        else:
-            case["runs"] += 1
-            case[outcome] += 1
-        message = item.get("message")
-        if (
-            outcome != "passed"
-            and message
-            and len(case["messages"]) < 3
-            and message not in case["messages"]
-        ):
-            case["messages"].append(message)
-    for case in cases.values():
-        runs, passed = case["runs"], case["passed"]
-        case["pass_rate"] = passed / runs if runs else None
-        case["pass_rate_ci"] = list(wilson_interval(passed, runs, confidence)) if runs else None
-        if case["failed"] and passed:
-            case["status"] = "flaky"
-        elif case["failed"]:
-            case["status"] = "failed"
-        elif case["errors"]:
-            case["status"] = "error"
-        else:
-            case["status"] = "passed"
-        case["duration_s"] = round(case["duration_s"], 6)
-        case["action"] = "none"
-    return list(cases.values())
+        _add_item(case, item, index, errors_fail)
+    return [_finish_case(case, confidence) for case in cases.values()]
+
+
+def stream_cases(
+    items: Iterable[dict[str, Any]], *, confidence: float = 0.95, errors_fail: bool = False
+) -> Iterator[dict[str, Any]]:
+    """:func:`build_cases` for items grouped by scenario id (report order): one case
+    in memory at a time.
+
+    Raises:
+        SchemaError: as :func:`build_cases`, and for a scenario id whose items are
+            not together (the items must be in report order).
+    """
+    case: dict[str, Any] | None = None
+    last: tuple[str, str] = ("", "")
+    for index, item in enumerate(items):
+        _check_item(item, index)
+        if case is None or case["scenario_id"] != item["scenario_id"]:
+            if case is not None:
+                yield _finish_case(case, confidence)
+            key = (item_order(item)[0], item["scenario_id"])
+            if key <= last:
+                raise SchemaError(
+                    f"item {index} ({item.get('id')!r}): items of {item['scenario_id']} "
+                    "are not together (expected report order)"
+                )
+            last = key
+            case = _new_case(item)
+        _add_item(case, item, index, errors_fail)
+    if case is not None:
+        yield _finish_case(case, confidence)
+
+
+class Aggregate:
+    """Pass rates of the literal scenarios grouped by a case field, as counters.
+
+    ``add`` each case as it is folded; ``result`` gives :func:`aggregate`'s dict.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.groups: dict[str, dict[str, Any]] = {}
+
+    def add(self, case: dict[str, Any]) -> None:
+        """Count one case (variants are left out: see the bypass stats)."""
+        if case["kind"] != "scenario":
+            return
+        name = str(case.get(self.key) or "unknown")
+        g = self.groups.get(name)
+        if g is None:
+            g = self.groups[name] = dict.fromkeys(
+                ("cases", "failing_cases", "runs", "passed", "failed", "errors"), 0
+            )
+        g["cases"] += 1
+        g["failing_cases"] += case["status"] in ("failed", "flaky")
+        for field in ("runs", "passed", "failed", "errors"):
+            g[field] += case[field]
+
+    def result(self, confidence: float) -> dict[str, dict[str, Any]]:
+        """``{group: {cases, failing_cases, runs, passed, failed, errors, pass_rate,
+        pass_rate_ci}}``, groups sorted by name."""
+        out = {}
+        for name, counts in sorted(self.groups.items()):
+            g = dict(counts)
+            g["pass_rate"] = g["passed"] / g["runs"] if g["runs"] else None
+            g["pass_rate_ci"] = (
+                list(wilson_interval(g["passed"], g["runs"], confidence)) if g["runs"] else None
+            )
+            out[name] = g
+        return out
 
 
 def aggregate(
-    cases: list[dict[str, Any]], key: str, confidence: float
+    cases: Iterable[dict[str, Any]], key: str, confidence: float
 ) -> dict[str, dict[str, Any]]:
     """Pass rates of the literal scenarios grouped by ``key`` (failure_mode or severity).
 
@@ -146,22 +240,7 @@ def aggregate(
         ``{group: {cases, failing_cases, runs, passed, failed, errors, pass_rate, pass_rate_ci}}``,
         groups sorted by name.
     """
-    groups: dict[str, dict[str, Any]] = {}
+    counter = Aggregate(key)
     for case in cases:
-        if case["kind"] != "scenario":
-            continue
-        name = str(case.get(key) or "unknown")
-        g = groups.setdefault(
-            name,
-            {"cases": 0, "failing_cases": 0, "runs": 0, "passed": 0, "failed": 0, "errors": 0},
-        )
-        g["cases"] += 1
-        g["failing_cases"] += case["status"] in ("failed", "flaky")
-        for field in ("runs", "passed", "failed", "errors"):
-            g[field] += case[field]
-    for g in groups.values():
-        g["pass_rate"] = g["passed"] / g["runs"] if g["runs"] else None
-        g["pass_rate_ci"] = (
-            list(wilson_interval(g["passed"], g["runs"], confidence)) if g["runs"] else None
-        )
-    return dict(sorted(groups.items()))
+        counter.add(case)
+    return counter.result(confidence)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from regression_suite.gate.stats import wilson_interval
 from regression_suite.gate.thresholds import Requirement, Thresholds
 
-__all__ = ["evaluate", "requirement_statistic"]
+__all__ = ["LEVEL_ORDER", "Evaluator", "evaluate", "requirement_statistic"]
 
 
 def _pct(x: float | None) -> str:
@@ -99,33 +99,50 @@ def _scenario_reasons(case: dict[str, Any], th: Thresholds) -> list[dict[str, An
     return reasons
 
 
+@dataclass
+class _Variants:
+    """The counters of one parent's variants that its bypass reason needs."""
+
+    severity: str | None
+    failure_mode: str | None
+    count: int = 0
+    errored: int = 0
+    bypassing: int = 0
+    runs: int = 0
+    bypasses: int = 0
+    chains: dict[str, None] = field(default_factory=dict)
+
+    def add(self, case: dict[str, Any]) -> None:
+        self.count += 1
+        self.errored += bool(case["errors"])
+        self.runs += case["runs"]
+        self.bypasses += case["failed"]
+        if case["failed"]:
+            self.bypassing += 1
+            self.chains.setdefault(str(case["chain"]), None)
+
+
 def _variant_reasons(
-    parent: str, group: list[dict[str, Any]], th: Thresholds
-) -> list[dict[str, Any]]:
-    head = {
-        "scenario_id": parent,
-        "severity": group[0].get("severity"),
-        "failure_mode": group[0].get("failure_mode"),
-    }
+    parent: str, group: _Variants, th: Thresholds
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The reasons of ``parent``'s variants, and the action of those that bypass
+    (``None`` when their rule is not triggered)."""
+    head = {"scenario_id": parent, "severity": group.severity, "failure_mode": group.failure_mode}
     sev = head["severity"] or "no severity"
     reasons: list[dict[str, Any]] = []
-    errored = [c for c in group if c["errors"]]
-    if errored:
+    if group.errored:
         reasons.append(
             _reason(
                 "error",
                 "target_error",
                 head,
-                f"{len(errored)} variant(s) of {parent} errored in the target",
+                f"{group.errored} variant(s) of {parent} errored in the target",
             )
         )
-    bypassing = [c for c in group if c["failed"]]
-    runs = sum(c["runs"] for c in group)
-    bypasses = sum(c["failed"] for c in group)
+    runs, bypasses = group.runs, group.bypasses
     rule = th.rule_for(head["severity"], variant=True)
-    if not bypassing:
-        return reasons
-    chains = ", ".join(dict.fromkeys(str(c["chain"]) for c in bypassing))
+    if not group.bypassing:
+        return reasons, None
     if rule.require is None:
         triggered = True
         detail = ""
@@ -135,16 +152,87 @@ def _variant_reasons(
         triggered = value is not None and not _met(rule.require, value)
         detail = f"; required {rule.require.describe()}"
     if not triggered:
-        return reasons
-    for case in bypassing:
-        case["action"] = rule.action
+        return reasons, None
     message = (
-        f"{len(bypassing)} of {len(group)} rewrites of {parent} ({sev}) still bypass: {chains} "
+        f"{group.bypassing} of {group.count} rewrites of {parent} ({sev}) still bypass: "
+        f"{', '.join(group.chains)} "
         f"(bypass rate {_pct(bypasses / runs if runs else None)} over {runs} run(s){detail})"
     )
     level = "info" if rule.action == "ignore" else rule.action
     reasons.append(_reason(level, "bypass", head, message))
-    return reasons
+    return reasons, rule.action
+
+
+class Evaluator:
+    """:func:`evaluate` one case at a time, holding counters, not cases.
+
+    ``add`` each case in report order (returns a scenario's reasons and sets its
+    ``action``); after the last, ``variant_reasons`` gives the bypass reasons (and
+    decides the variants' actions), ``apply`` sets a variant case's ``action``,
+    and ``regression_reasons`` adds the baseline's significant regressions.
+    """
+
+    def __init__(self, th: Thresholds) -> None:
+        self.th = th
+        self.parents: dict[str, _Variants] = {}
+        self.actions: dict[str, str] = {}
+
+    def add(self, case: dict[str, Any]) -> list[dict[str, Any]]:
+        """Count ``case``; return its reasons if it is a scenario."""
+        if case["kind"] != "variant":
+            return _scenario_reasons(case, self.th)
+        parent = case.get("parent_id") or "(unknown parent)"
+        group = self.parents.get(parent)
+        if group is None:
+            group = self.parents[parent] = _Variants(case.get("severity"), case.get("failure_mode"))
+        group.add(case)
+        return []
+
+    def variant_reasons(self) -> list[dict[str, Any]]:
+        """The variants' reasons, parent by parent in first-seen order."""
+        reasons: list[dict[str, Any]] = []
+        for parent, group in self.parents.items():
+            found, action = _variant_reasons(parent, group, self.th)
+            reasons += found
+            if action is not None:
+                self.actions[parent] = action
+        return reasons
+
+    def apply(self, case: dict[str, Any]) -> dict[str, Any]:
+        """Set a bypassing variant's ``action`` (after :meth:`variant_reasons`)."""
+        if case["kind"] == "variant" and case["failed"]:
+            action = self.actions.get(case.get("parent_id") or "(unknown parent)")
+            if action is not None:
+                case["action"] = action
+        return case
+
+    def regression_reasons(
+        self, by_id: dict[str, dict[str, Any]], comparison: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Reasons for significant regressions whose case did not trigger its rule
+        (sets those cases' ``action``)."""
+        reasons: list[dict[str, Any]] = []
+        rows = {r["scenario_id"]: r for r in comparison["newly_failing"] + comparison["changed"]}
+        for sid in comparison["regressions"]:
+            case, row = by_id[sid], rows[sid]
+            if case["action"] != "none":
+                continue
+            rule = self.th.rule_for(case.get("severity"), variant=case["kind"] == "variant")
+            case["action"] = rule.action
+            reasons.append(
+                _reason(
+                    "info" if rule.action == "ignore" else rule.action,
+                    "regression",
+                    case,
+                    f"{sid} regressed since the baseline: {row['old']['passed']}/{row['old']['runs']} "
+                    f"-> {row['new']['passed']}/{row['new']['runs']} passed ({row['rule']})",
+                )
+            )
+        return reasons
+
+
+#: Reasons are listed most severe first.
+LEVEL_ORDER = {"block": 0, "error": 1, "warn": 2, "info": 3}
 
 
 def evaluate(
@@ -163,33 +251,14 @@ def evaluate(
         Reasons, each ``{level, code, scenario_id, severity, failure_mode, message}``
         with ``level`` one of ``block``, ``warn``, ``error``, ``info``; most severe first.
     """
+    evaluator = Evaluator(th)
     reasons: list[dict[str, Any]] = []
-    by_parent: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for case in cases:
-        if case["kind"] == "variant":
-            by_parent[case.get("parent_id") or "(unknown parent)"].append(case)
-        else:
-            reasons.extend(_scenario_reasons(case, th))
-    for parent, group in by_parent.items():
-        reasons.extend(_variant_reasons(parent, group, th))
+        reasons += evaluator.add(case)
+    reasons += evaluator.variant_reasons()
+    for case in cases:
+        evaluator.apply(case)
     if comparison:
-        by_id = {c["scenario_id"]: c for c in cases}
-        rows = {r["scenario_id"]: r for r in comparison["newly_failing"] + comparison["changed"]}
-        for sid in comparison["regressions"]:
-            case, row = by_id[sid], rows[sid]
-            if case["action"] != "none":
-                continue
-            rule = th.rule_for(case.get("severity"), variant=case["kind"] == "variant")
-            case["action"] = rule.action
-            reasons.append(
-                _reason(
-                    "info" if rule.action == "ignore" else rule.action,
-                    "regression",
-                    case,
-                    f"{sid} regressed since the baseline: {row['old']['passed']}/{row['old']['runs']} "
-                    f"-> {row['new']['passed']}/{row['new']['runs']} passed ({row['rule']})",
-                )
-            )
-    order = {"block": 0, "error": 1, "warn": 2, "info": 3}
-    reasons.sort(key=lambda r: order[r["level"]])
+        reasons += evaluator.regression_reasons({c["scenario_id"]: c for c in cases}, comparison)
+    reasons.sort(key=lambda r: LEVEL_ORDER[r["level"]])
     return reasons

@@ -8,11 +8,12 @@ report (scenario text, messages, diffs) is HTML-escaped.
 from __future__ import annotations
 
 from html import escape
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from incident_lab.atomic import write_text_atomic
-from regression_suite.reports.svg import Bar, bar_chart
+from incident_lab.report.svg import Bar, bar_chart
 
 __all__ = ["FILENAME", "MAX_CASE_ROWS", "MAX_FAILURES", "render_html", "write_html"]
 
@@ -101,14 +102,17 @@ def _summary(report: dict[str, Any]) -> str:
 
 
 def _reasons(report: dict[str, Any]) -> str:
-    if not report["reasons"]:
+    reasons = report["reasons"]
+    if not reasons:
         return "<p>No failure, bypass or error: every threshold holds.</p>"
     items = "".join(
         f'<li><span class="lvl-{escape(r["level"])}">{escape(r["level"].upper())}</span> '
         f'<span class="msg">{escape(r["message"])}</span></li>'
-        for r in report["reasons"]
+        for r in islice(reasons, MAX_FAILURES)
     )
-    return f"<ul>{items}</ul>"
+    more = len(reasons) - MAX_FAILURES
+    tail = f"<p class=muted>{more} more reasons in report.json.</p>" if more > 0 else ""
+    return f"<ul>{items}</ul>{tail}"
 
 
 def _variant_groups(report: dict[str, Any], key: str) -> dict[str, dict[str, int]]:
@@ -142,9 +146,9 @@ def _charts(report: dict[str, Any]) -> str:
                     Bar(
                         name,
                         g["pass_rate"],
+                        "bad" if g["failed"] else "good",
                         _interval(g["pass_rate_ci"]),
                         f"({g['passed']}/{g['runs']} runs, {g['cases']} scenarios)",
-                        bad=bool(g["failed"]),
                     )
                 )
             v = variants.get(name)
@@ -154,12 +158,12 @@ def _charts(report: dict[str, Any]) -> str:
                     Bar(
                         f"{name} · variants",
                         passed / runs if runs else None,
+                        "bad" if passed < runs else "good",
                         wilson_interval(passed, runs, confidence) if runs else None,
                         f"({passed}/{runs} variant runs held, {runs - passed} bypass)",
-                        bad=passed < runs,
                     )
                 )
-        figure = bar_chart(title, bars, confidence=confidence)
+        figure = bar_chart(title, bars, rates=True, confidence=confidence)
         charts.append(f"<figure><figcaption>{escape(title)}</figcaption>{figure}</figure>")
     return '<div class="charts">' + "".join(charts) + "</div>"
 
@@ -178,15 +182,15 @@ def _bypass(report: dict[str, Any]) -> str:
         Bar(
             r["converter"],
             r["bypass_rate"],
+            "bad" if r["bypasses"] else "good",
             _interval(r["bypass_rate_ci"]),
             f"({r['bypasses']}/{r['runs']})",
-            bad=bool(r["bypasses"]),
         )
         for r in bypass["converters"]
     ]
     title = "Bypass rate per converter"
     confidence = float((report.get("thresholds") or {}).get("confidence") or 0.95)
-    figure = bar_chart(title, bars, confidence=confidence)
+    figure = bar_chart(title, bars, rates=True, confidence=confidence)
     parts.append(f"<figure><figcaption>{title}</figcaption>{figure}</figure>")
     for key, label in (("converters", "Converter"), ("chains", "Chain")):
         rows = [
@@ -250,11 +254,13 @@ def _baseline(report: dict[str, Any]) -> str:
 
 
 def _failures(report: dict[str, Any]) -> str:
-    failing = [i for i in report["items"] if i.get("outcome") != "passed"]
-    if not failing:
+    failing = (i for i in report["items"] if i.get("outcome") != "passed")
+    shown = list(islice(failing, MAX_FAILURES))  # the first failures in report order
+    if not shown:
         return "<p>Every test item passed.</p>"
+    more = sum(1 for _ in failing)
     parts = []
-    for item in failing[:MAX_FAILURES]:
+    for item in shown:
         results = "".join(
             f"<li>{'✔' if r.get('passed') else '✘'} <code>{escape(str(r.get('kind')))}</code>"
             f"{'' if r.get('step') is None else ' at step ' + escape(str(r.get('step')))}: "
@@ -279,8 +285,12 @@ def _failures(report: dict[str, Any]) -> str:
         if item.get("diff"):
             body += f"<p>Difference from the recorded incident:</p><pre>{escape(str(item['diff']))}</pre>"
         parts.append(f"<details open><summary>{head}</summary>{body}</details>")
-    if len(failing) > MAX_FAILURES:
-        parts.append(f"<p class=muted>{len(failing) - MAX_FAILURES} more in report.json.</p>")
+    if more:
+        parts.append(
+            f"<p class=muted>{more} more in report.json "
+            '(the full list: <a href="report.json">report.json</a>, '
+            '<a href="junit.xml">junit.xml</a>).</p>'
+        )
     return "".join(parts)
 
 

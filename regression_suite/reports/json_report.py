@@ -13,6 +13,7 @@ import jsonschema
 
 from incident_lab.atomic import write_text_atomic
 from incident_lab.errors import InputError, SchemaError
+from regression_suite.spool import Spool
 
 __all__ = [
     "FILENAME",
@@ -72,7 +73,15 @@ def _pieces(report: dict[str, Any]) -> Iterator[str]:
     for key, value in report.items():
         yield sep
         sep = ",\n "
-        if isinstance(value, list) and value:
+        if isinstance(value, Spool) and value:  # on disk: its lines as they are
+            yield f"{_dump(key)}: [\n  "
+            entry_sep = ""
+            for line in value.lines():
+                yield entry_sep
+                yield line[:-1].decode("utf-8")
+                entry_sep = ",\n  "
+            yield "\n ]"
+        elif isinstance(value, list) and value:
             yield f"{_dump(key)}: [\n  "
             entry_sep = ""
             for entry in value:
@@ -81,7 +90,7 @@ def _pieces(report: dict[str, Any]) -> Iterator[str]:
                 entry_sep = ",\n  "
             yield "\n ]"
         else:
-            yield f"{_dump(key)}: {_dump(value)}"
+            yield f"{_dump(key)}: {_dump([] if isinstance(value, Spool) else value)}"
     yield "\n}\n" if report else "{\n \n}\n"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -135,8 +136,12 @@ def render_step_summary(report: dict[str, Any], artefacts: list[Path]) -> str:
         f"`{_cell(report['versions'].get('target'))}`.",
         "",
     ]
-    failing = [c for c in report["cases"] if c["kind"] == "scenario" and c["status"] != "passed"]
-    lines.append(f"### Failing scenarios ({len(failing)})")
+    failing_cases = (
+        c for c in report["cases"] if c["kind"] == "scenario" and c["status"] != "passed"
+    )
+    failing = list(islice(failing_cases, _MAX_ROWS))
+    more = sum(1 for _ in failing_cases)
+    lines.append(f"### Failing scenarios ({len(failing) + more})")
     lines.append("")
     if failing:
         lines += [
@@ -149,10 +154,10 @@ def render_step_summary(report: dict[str, Any], artefacts: list[Path]) -> str:
             f"| {c['failed'] + c['errors']}/{c['runs'] + c['errors']} "
             f"| {_cell(c.get('action') or 'none')} "
             f"| {_cell(_first_line((c.get('messages') or [''])[0]))} |"
-            for c in failing[:_MAX_ROWS]
+            for c in failing
         ]
-        if len(failing) > _MAX_ROWS:
-            lines.append(f"\n… {len(failing) - _MAX_ROWS} more in report.json")
+        if more:
+            lines.append(f"\n… {more} more in report.json")
     else:
         lines.append("None.")
     lines.append("")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from regression_suite.plugin_items import LazyItems
 from regression_suite.pytest_plugin import get_state
 from regression_suite.runner import shard_of
 from tests.regression_suite._library import AGENT_SOURCE, scenario, variant, write, write_suite
@@ -260,17 +261,25 @@ def test_items_let_go_of_produced_trajectories_unless_recording(
             "--suite", "release_gate", "--target", "python:agents:leak_some", *flags,
             *(["--gate-record"] if record else []),
         )  # fmt: skip
-        items = rec.getcall("pytest_collection_finish").session.items
-        assert len(items) == 4 and all(item.gate_run is None for item in items)
+        session = rec.getcall("pytest_collection_finish").session
         reports = [r for r in rec.getreports("pytest_runtest_logreport") if r.when == "call"]
         assert len(reports) == 4 and all(hasattr(r, "gate_item") for r in reports)
         assert not any(hasattr(r, "gate_trajectory") for r in reports)  # spooled, then dropped
-        state = get_state(items[0].config)
+        state = get_state(session.config)
         assert len(state.trajectories) == (4 if record else 0)
-        # a gate run (lean) also lets go of each case's scenario once it has run
-        released = [item.case.scenario == {"released": True} for item in items]
-        assert released == [lean] * 4
         assert (state.resolved is None) == lean
+        if lean:
+            # a gate run makes each item when the loop reaches it and keeps the last two,
+            # which have let go of their run and of their scenario
+            items = state.lazy
+            assert isinstance(items, LazyItems) and session.items is items and len(items) == 4
+            held = list(items._made.values())
+            assert len(held) == 2 and {i.nodeid for i in held} == {r.nodeid for r in reports[2:]}
+            assert all(i.gate_run is None and i.case.scenario == {"released": True} for i in held)
+        else:
+            items = session.items
+            assert len(items) == 4 and all(item.gate_run is None for item in items)
+            assert all(item.case.scenario != {"released": True} for item in items)
         state.trajectories.close()
 
 
@@ -294,3 +303,8 @@ def test_gate_summary_keeps_counts_not_passing_reports(project: pytest.Pytester)
     )
     assert stats.get("", []) == []
     assert [r.nodeid.split("::")[-1] for r in stats["failed"]] == ["inc-1"]
+    # the progress counts cases without keeping a set of every node id
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    assert not isinstance(terminal._progress_nodeids_reported, set)
+    assert terminal.reported_progress == 4
+    assert re.search(r"\[100%\]", result.stdout.str())

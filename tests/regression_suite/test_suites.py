@@ -169,3 +169,27 @@ def test_remove_drops_the_id_or_excludes_a_selected_scenario(lib: Path) -> None:
     assert resolve(load_suite("s", lib), lib) == []
     with pytest.raises(UsageError):
         remove_from_suite("inc-a", "nope", lib)
+
+
+def test_slim_resolution_keeps_stubs_that_load_back_the_whole_scenario(lib: Path) -> None:
+    """``slim=True`` (regression_suite run): same scenarios, same order, each a stub with
+    only id/status/taxonomy/variant; materialize gives back exactly the resolved scenario."""
+    from regression_suite.runner import build_cases, materialize
+    from regression_suite.suites import STUB_PATH
+
+    write_suite(
+        lib,
+        "s",
+        "name: s\nscenarios: [inc-d, inc-b]\nselect: {severities: [SEV-2]}\nvariants: all\n",
+    )
+    full = resolve(load_suite("s", lib), lib)
+    slim = resolve(load_suite("s", lib), lib, slim=True)
+    assert ids(slim) == ids(full)
+    for stub, whole in zip(slim, full, strict=True):
+        assert set(stub) <= {"id", "status", "taxonomy", "variant", STUB_PATH}
+        assert "recording" in whole and "recording" not in stub
+        assert stub["taxonomy"] == whole["taxonomy"]
+    slim_cases, full_cases = build_cases(slim, 2), build_cases(full, 2)
+    assert [c.id for c in slim_cases] == [c.id for c in full_cases]  # variant labels too
+    assert [materialize(c).scenario for c in slim_cases] == [c.scenario for c in full_cases]
+    assert materialize(full_cases[0]) is full_cases[0]  # a whole scenario is left alone
