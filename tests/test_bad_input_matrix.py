@@ -654,11 +654,6 @@ _GAP_LIST: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
         ("scenario_fifo",),
         "scenarios/library: a FIFO scenario file is skipped silently",
     ),
-    (
-        ("rs-diff", "rs-merge", "report"),
-        ("report_fifo",),
-        "regression_suite/reports/json_report.load_report: read_bytes() blocks on a FIFO (use incident_lab.readers.base.read_bounded)",
-    ),
 ]
 #: Known gaps outside this branch's territory, each failing today; strict, so a fix
 #: elsewhere makes the case fail until its entry is removed here.
