@@ -619,26 +619,6 @@ _BROKEN_SCENARIOS = (
 )
 _GAP_LIST: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
     (
-        ("report", "ticket", "notify"),
-        ("classification_wrong",),
-        f"incident_lab/incident_record (report, ticket): TypeError on {_CLASSIFICATION}",
-    ),
-    (
-        ("report",),
-        ("manifest_missing_key", "manifest_renamed_key", "manifest_wrong_types"),
-        "incident_lab/report: writes a report from a manifest that fails its schema",
-    ),
-    (
-        ("blast-radius",),
-        ("classification_wrong",),
-        f"blast: {_CLASSIFICATION} of the wrong shape is ignored silently",
-    ),
-    (
-        ("blast-radius",),
-        ("trajectories_fifo",),
-        "blast: the bundle's trajectories.jsonl is opened without the input gate (a FIFO blocks)",
-    ),
-    (
         ("lint",),
         ("scenario_fifo",),
         "scenarios/lint: a FIFO named <id>.yaml is skipped, no lint error",
