@@ -214,7 +214,7 @@ def _load_library(base: Path, *, variants: bool) -> dict[str, tuple[Path, Scenar
 def _load_one(base: Path, sid: str) -> Scenario | None:
     for variant in (False, True):
         path = scenario_path(base, sid, variant=variant)
-        if path.is_file():
+        if path.exists():  # a FIFO or directory named <id>.yaml: the input gate refuses it
             scenario = load_scenario(path)
             if scenario["id"] != sid:
                 raise InputError(

@@ -387,7 +387,9 @@ def list_(
 ) -> None:
     """List scenarios in the library as a table (id, status, severity, mode, title).
 
-    A failure mode ending in ``?`` is still the classifier's suggestion.
+    A failure mode ending in ``?`` is still the classifier's suggestion. A scenario
+    file that cannot be read (malformed, a FIFO, a symlink out of the library) is
+    named on stderr, the others are listed, and the exit code is 5.
 
     \b
     Example:
@@ -403,8 +405,9 @@ def list_(
             taxonomy.check_failure_mode(failure_mode)
         if severity is not None:
             taxonomy.check_severity(severity)
+    base = _library_dir(scenarios_dir)
     rows, problems = list_scenarios(
-        _library_dir(scenarios_dir),
+        base,
         failure_mode=failure_mode,
         severity=severity,
         tags=tags,
@@ -415,14 +418,19 @@ def list_(
         click.echo(f"warning: skipped {problem}", err=True)
     if as_json:
         echo_json(rows)
-        return
-    if not rows:
+    elif not rows:
         click.echo("no scenarios match", err=True)
-        return
-    width = shutil.get_terminal_size((160, 20)).columns if sys.stdout.isatty() else 0
-    for line in list_lines(rows, variants=variants, width=width):
-        click.echo(line)
-    click.echo(f"{len(rows)} scenario(s)", err=True)
+    else:
+        width = shutil.get_terminal_size((160, 20)).columns if sys.stdout.isatty() else 0
+        for line in list_lines(rows, variants=variants, width=width):
+            click.echo(line)
+        click.echo(f"{len(rows)} scenario(s)", err=True)
+    if problems:
+        raise PartialResult(
+            f"{len(problems)} scenario file(s) could not be read (named above) and are not listed",
+            path=str(base),
+            hint="run 'incident_lab lint' for every problem",
+        )
 
 
 @click.command()
