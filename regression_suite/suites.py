@@ -1,7 +1,7 @@
 """Suites: which scenarios gate a release, with which variants, repeats, target and thresholds.
 
 A suite is a YAML file ``scenarios/suites/<name>.yaml`` validated by
-``regression_suite/schemas/suite.v1.json``::
+``incident_lab/schemas/suite.v1.json``::
 
     schema_version: suite/v1
     name: release_gate
@@ -71,7 +71,9 @@ Scenario = dict[str, Any]
 
 @cache
 def _validator() -> jsonschema.protocols.Validator:
-    text = resources.files("regression_suite.schemas").joinpath("suite.v1.json").read_text("utf-8")
+    # The suite schema lives with the library's other schemas: 'incident_lab lint' checks
+    # suite files too (and incident_lab never imports regression_suite).
+    text = resources.files("incident_lab.schemas").joinpath("suite.v1.json").read_text("utf-8")
     schema = json.loads(text)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)

@@ -606,22 +606,9 @@ NOT_READ: dict[tuple[str, str], tuple[str, ...]] = {
 #: Exit 0 is right: the command says what it did ("X was not in suite Y").
 ANSWERED = {("remove", "unknown_id")}
 
-#: Known gaps outside this branch's territory, each failing today; strict, so a fix
-#: elsewhere makes the case fail until its entry is removed here.
-_CLASSIFICATION = "a damaged followup/classification.json"
-_BROKEN_SCENARIOS = (
-    "scenario_malformed_yaml",
-    "scenario_deep_yaml",
-    "scenario_alias_bomb",
-    "scenario_wrong_types",
-    "scenario_invalid_utf8",
-    "scenario_fifo",
-)
-_GAP_LIST: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
-    (("lint",), _SUITES, "scenarios/lint: suite files are not linted"),
-]
-#: Known gaps outside this branch's territory, each failing today; strict, so a fix
-#: elsewhere makes the case fail until its entry is removed here.
+#: Known gaps: ``((command, ...), (bad-input kind, ...), why)``, each case marked strict
+#: xfail (a fix makes it fail until its entry is removed here). Empty: none is known.
+_GAP_LIST: list[tuple[tuple[str, ...], tuple[str, ...], str]] = []
 GAPS = {(c, k): why for cmds, kinds, why in _GAP_LIST for c in cmds for k in kinds}
 
 _SLOT_OF = {

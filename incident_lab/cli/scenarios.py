@@ -491,8 +491,9 @@ def lint(directory: Path | None, scenarios_dir: Path | None, as_json: bool) -> N
     if not report.ok:
         files = len({p.path for p in report.problems})
         raise CheckFailed(
-            f"{len(report.problems)} problem(s) in {files} of {report.checked} scenario file(s)",
+            f"{len(report.problems)} problem(s) in {files} of {report.checked} scenario and "
+            "suite file(s)",
             path=str(base),
         )
     if not as_json:
-        click.echo(f"{report.checked} scenario file(s) in {base}: no problems", err=True)
+        click.echo(f"{report.checked} scenario and suite file(s) in {base}: no problems", err=True)
