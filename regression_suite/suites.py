@@ -150,7 +150,7 @@ def load_suite(name: str, scenarios_dir: str | Path | None = None) -> dict[str, 
     """
     base = Path(scenarios_dir or default_scenarios_dir())
     path = suite_path(base, name)
-    if not path.is_file():
+    if not path.exists():  # a FIFO or directory: refused by load_yaml (the input gate)
         known = ", ".join(list_suites(base)) or "none"
         raise UsageError(
             f"no suite {name!r} in {base / SUITES_DIR}",
