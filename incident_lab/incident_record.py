@@ -216,15 +216,9 @@ def write_record(bundle: str | Path, record: dict[str, Any]) -> Path:
 
 
 def _classification(bundle: Path) -> list[dict[str, Any]]:
-    path = bundle / "followup" / "classification.json"
-    try:
-        doc = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        return []
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read JSON: {exc}", path=str(path)) from None
-    sessions = doc.get("sessions") if isinstance(doc, dict) else doc
-    return [s for s in sessions or [] if isinstance(s, dict)]
+    from incident_lab.classify.followup import read_classification
+
+    return read_classification(bundle) or []
 
 
 def _suggestions(flagged: list[dict[str, Any]]) -> dict[str, Any]:
@@ -270,7 +264,7 @@ def read_sessions(
     """
     path = Path(bundle) / "trajectories.jsonl"
     found: list[dict[str, Any]] = []
-    if (not wanted and not labelled) or not path.is_file():
+    if (not wanted and not labelled) or not (path.exists() or path.is_symlink()):
         return found
     # An id as the line spells it: raw UTF-8 or \\u-escaped, whichever wrote the file.
     keys = {
@@ -278,7 +272,9 @@ def read_sessions(
         for s in wanted
         for ascii_only in (False, True)
     }
-    with path.open("rb") as fh:
+    from incident_lab.readers.base import open_regular
+
+    with open_regular(path) as fh:  # the input gate: a FIFO is refused, never blocks
         for line in fh:
             named = any(m in keys for m in _SESSION_ID.findall(line))
             if not (named or (labelled and b'"unsafe_steps"' in line)):

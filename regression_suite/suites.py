@@ -1,7 +1,7 @@
 """Suites: which scenarios gate a release, with which variants, repeats, target and thresholds.
 
 A suite is a YAML file ``scenarios/suites/<name>.yaml`` validated by
-``regression_suite/schemas/suite.v1.json``::
+``incident_lab/schemas/suite.v1.json``::
 
     schema_version: suite/v1
     name: release_gate
@@ -78,7 +78,9 @@ Scenario = dict[str, Any]
 
 @cache
 def _validator() -> jsonschema.protocols.Validator:
-    text = resources.files("regression_suite.schemas").joinpath("suite.v1.json").read_text("utf-8")
+    # The suite schema lives with the library's other schemas: 'incident_lab lint' checks
+    # suite files too (and incident_lab never imports regression_suite).
+    text = resources.files("incident_lab.schemas").joinpath("suite.v1.json").read_text("utf-8")
     schema = json.loads(text)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
@@ -155,7 +157,7 @@ def load_suite(name: str, scenarios_dir: str | Path | None = None) -> dict[str, 
     """
     base = Path(scenarios_dir or default_scenarios_dir())
     path = suite_path(base, name)
-    if not path.is_file():
+    if not path.exists():  # a FIFO or directory: refused by load_yaml (the input gate)
         known = ", ".join(list_suites(base)) or "none"
         raise UsageError(
             f"no suite {name!r} in {base / SUITES_DIR}",
@@ -295,7 +297,7 @@ def _load_library(
 def _load_one(base: Path, sid: str, *, slim: bool = False) -> Scenario | None:
     for variant in (False, True):
         path = scenario_path(base, sid, variant=variant)
-        if path.is_file():
+        if path.exists():  # a FIFO or directory named <id>.yaml: the input gate refuses it
             scenario = load_scenario(path)
             if scenario["id"] != sid:
                 raise InputError(

@@ -606,62 +606,9 @@ NOT_READ: dict[tuple[str, str], tuple[str, ...]] = {
 #: Exit 0 is right: the command says what it did ("X was not in suite Y").
 ANSWERED = {("remove", "unknown_id")}
 
-#: Known gaps outside this branch's territory, each failing today; strict, so a fix
-#: elsewhere makes the case fail until its entry is removed here.
-_CLASSIFICATION = "a damaged followup/classification.json"
-_BROKEN_SCENARIOS = (
-    "scenario_malformed_yaml",
-    "scenario_deep_yaml",
-    "scenario_alias_bomb",
-    "scenario_wrong_types",
-    "scenario_invalid_utf8",
-    "scenario_fifo",
-)
-_GAP_LIST: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
-    (
-        ("report", "ticket", "notify"),
-        ("classification_wrong",),
-        f"incident_lab/incident_record (report, ticket): TypeError on {_CLASSIFICATION}",
-    ),
-    (
-        ("report",),
-        ("manifest_missing_key", "manifest_renamed_key", "manifest_wrong_types"),
-        "incident_lab/report: writes a report from a manifest that fails its schema",
-    ),
-    (
-        ("blast-radius",),
-        ("classification_wrong",),
-        f"blast: {_CLASSIFICATION} of the wrong shape is ignored silently",
-    ),
-    (
-        ("blast-radius",),
-        ("trajectories_fifo",),
-        "blast: the bundle's trajectories.jsonl is opened without the input gate (a FIFO blocks)",
-    ),
-    (
-        ("lint",),
-        ("scenario_fifo",),
-        "scenarios/lint: a FIFO named <id>.yaml is skipped, no lint error",
-    ),
-    (("lint",), _SUITES, "scenarios/lint: suite files are not linted"),
-    (
-        ("list",),
-        _BROKEN_SCENARIOS,
-        "scenarios/library: 'list' skips a broken scenario file silently",
-    ),
-    (
-        ("rs-remove", "rs-list", "rs-run"),
-        ("scenario_fifo",),
-        "scenarios/library: a FIFO scenario file is skipped silently",
-    ),
-    (
-        ("rs-diff", "rs-merge", "report"),
-        ("report_fifo",),
-        "regression_suite/reports/json_report.load_report: read_bytes() blocks on a FIFO (use incident_lab.readers.base.read_bounded)",
-    ),
-]
-#: Known gaps outside this branch's territory, each failing today; strict, so a fix
-#: elsewhere makes the case fail until its entry is removed here.
+#: Known gaps: ``((command, ...), (bad-input kind, ...), why)``, each case marked strict
+#: xfail (a fix makes it fail until its entry is removed here). Empty: none is known.
+_GAP_LIST: list[tuple[tuple[str, ...], tuple[str, ...], str]] = []
 GAPS = {(c, k): why for cmds, kinds, why in _GAP_LIST for c in cmds for k in kinds}
 
 _SLOT_OF = {

@@ -19,7 +19,6 @@ memory from an evidence bundle's incident session with
 from __future__ import annotations
 
 import codecs
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -317,7 +316,9 @@ def _stream_sessions(bundle: Any, wanted: set[str], labelled: bool) -> list[dict
 
 
 def _count_sessions(bundle: Any) -> int:
-    with open(bundle.path / "trajectories.jsonl", "rb") as fh:
+    from incident_lab.readers.base import open_regular
+
+    with open_regular(bundle.path / "trajectories.jsonl") as fh:
         return sum(1 for line in fh if line.strip())
 
 
@@ -330,18 +331,12 @@ def _incident_sessions(
     sessions (``followup/incident.json``, or derived from the classification); the
     only session of a one-session bundle.
     """
+    from incident_lab.classify.followup import read_classification
     from incident_lab.incident_record import current_record
 
-    classified: dict[str, dict[str, Any]] = {}
-    classification = bundle.path / "followup" / "classification.json"
-    if classification.is_file():
-        try:
-            doc = json.loads(classification.read_text("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            raise InputError("not valid JSON", path=str(classification)) from None
-        classified = {
-            str(c.get("session_id")): c for c in doc.get("sessions") or [] if c.get("top")
-        }
+    classified = {
+        str(c.get("session_id")): c for c in read_classification(bundle.path) or [] if c.get("top")
+    }
     if wanted:
         chosen = _stream_sessions(bundle, set(wanted), labelled=False)
         missing = sorted(set(wanted) - {str(t.get("session_id")) for t in chosen})

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from incident_lab import __version__
 from incident_lab.atomic import write_text_atomic
 from incident_lab.classify.engine import Classification
+from incident_lab.errors import InputError
+from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
 from incident_lab.taxonomy import load_taxonomy
 from incident_lab.trajectory import utc_now_iso
 
-__all__ = ["write_classification"]
+__all__ = ["read_classification", "write_classification"]
 
 
 def write_classification(bundle: Path, results: list[Classification], source: Path) -> Path:
@@ -41,3 +44,39 @@ def write_classification(bundle: Path, results: list[Classification], source: Pa
     }
     write_text_atomic(out, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     return out
+
+
+def read_classification(bundle: Path) -> list[dict[str, Any]] | None:
+    """The sessions of ``BUNDLE/followup/classification.json``; None when there is none.
+
+    Read through the input gate (a FIFO or device is refused without blocking) and
+    checked for shape, so a damaged file is one error naming it, never a crash later.
+
+    Raises:
+        InputError: unreadable, too large, not UTF-8 JSON, or not a classification
+            (``sessions`` must be a list of objects); exit 3.
+    """
+    path = bundle / "followup" / "classification.json"
+    if not path.exists() and not path.is_symlink():
+        return None
+    hint = "run 'incident_lab classify' on the bundle again"
+    data = read_bounded(path, MAX_DOCUMENT_BYTES)
+    if data is None:
+        raise InputError("too large to be a classification", path=str(path), hint=hint)
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"invalid UTF-8 at byte {exc.start}", path=str(path), line=line) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"invalid JSON: {exc.msg}", path=str(path), line=exc.lineno, hint=hint
+        ) from None
+    except RecursionError:
+        raise InputError("invalid JSON: nested too deeply", path=str(path), hint=hint) from None
+    sessions = doc.get("sessions") if isinstance(doc, dict) else doc
+    if not isinstance(sessions, list) or not all(isinstance(s, dict) for s in sessions):
+        raise InputError(
+            "not a classification (sessions must be a list of objects)", path=str(path), hint=hint
+        )
+    return sessions

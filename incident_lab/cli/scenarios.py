@@ -396,7 +396,9 @@ def list_(
 ) -> None:
     """List scenarios in the library as a table (id, status, severity, mode, title).
 
-    A failure mode ending in ``?`` is still the classifier's suggestion.
+    A failure mode ending in ``?`` is still the classifier's suggestion. A scenario
+    file that cannot be read (malformed, a FIFO, a symlink out of the library) is
+    named on stderr, the others are listed, and the exit code is 5.
 
     \b
     Example:
@@ -412,8 +414,9 @@ def list_(
             taxonomy.check_failure_mode(failure_mode)
         if severity is not None:
             taxonomy.check_severity(severity)
+    base = _library_dir(scenarios_dir)
     rows, problems = list_scenarios(
-        _library_dir(scenarios_dir),
+        base,
         failure_mode=failure_mode,
         severity=severity,
         tags=tags,
@@ -424,14 +427,19 @@ def list_(
         click.echo(f"warning: skipped {problem}", err=True)
     if as_json:
         echo_json(rows)
-        return
-    if not rows:
+    elif not rows:
         click.echo("no scenarios match", err=True)
-        return
-    width = shutil.get_terminal_size((160, 20)).columns if sys.stdout.isatty() else 0
-    for line in list_lines(rows, variants=variants, width=width):
-        click.echo(line)
-    click.echo(f"{len(rows)} scenario(s)", err=True)
+    else:
+        width = shutil.get_terminal_size((160, 20)).columns if sys.stdout.isatty() else 0
+        for line in list_lines(rows, variants=variants, width=width):
+            click.echo(line)
+        click.echo(f"{len(rows)} scenario(s)", err=True)
+    if problems:
+        raise PartialResult(
+            f"{len(problems)} scenario file(s) could not be read (named above) and are not listed",
+            path=str(base),
+            hint="run 'incident_lab lint' for every problem",
+        )
 
 
 @click.command()
@@ -492,8 +500,9 @@ def lint(directory: Path | None, scenarios_dir: Path | None, as_json: bool) -> N
     if not report.ok:
         files = len({p.path for p in report.problems})
         raise CheckFailed(
-            f"{len(report.problems)} problem(s) in {files} of {report.checked} scenario file(s)",
+            f"{len(report.problems)} problem(s) in {files} of {report.checked} scenario and "
+            "suite file(s)",
             path=str(base),
         )
     if not as_json:
-        click.echo(f"{report.checked} scenario file(s) in {base}: no problems", err=True)
+        click.echo(f"{report.checked} scenario and suite file(s) in {base}: no problems", err=True)

@@ -32,7 +32,7 @@ def _find_scenario(directory: Path, scenario_id: str) -> Path:
         )
     for variant in (False, True):
         path = scenario_path(directory, scenario_id, variant=variant)
-        if path.is_file():
+        if path.exists():  # a FIFO or directory: refused by the input gate when loaded
             return path
     raise UsageError(
         f"unknown scenario id {scenario_id!r} in {directory}",

@@ -54,9 +54,11 @@ def _incident_sessions(
 
 
 def _classification(bundle: Path, trajs: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, str]:
-    stored = _read_json(bundle / "followup" / "classification.json")
-    if isinstance(stored, dict):
-        return stored, "followup/classification.json"
+    from incident_lab.classify.followup import read_classification
+
+    sessions = read_classification(bundle)  # a damaged file is exit 3, naming it
+    if sessions is not None:
+        return {"sessions": sessions}, "followup/classification.json"
     if not trajs:
         return None, "none"
     from incident_lab.classify import classify_many
@@ -222,9 +224,13 @@ def collect_report(
     """
     from incident_lab import __version__
     from incident_lab.evidence import load_bundle
+    from incident_lab.evidence.bundle import read_manifest
     from incident_lab.trajectory import utc_now_iso
 
     bundle = load_bundle(directory)
+    # The report states what the manifest says: it must be a valid manifest/v1 (else exit 3,
+    # "run verify"), as for ticket and notify.
+    read_manifest(bundle.path / "manifest.json")
     trajs = list(bundle.iter_trajectories())
     classification, class_source = _classification(bundle.path, trajs)
     incident_sessions = _incident_sessions(trajs, classification)

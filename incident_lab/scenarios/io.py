@@ -20,6 +20,7 @@ import yaml
 
 from incident_lab.atomic import write_text_atomic
 from incident_lab.errors import InputError, SchemaError, UsageError
+from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
 from incident_lab.scenarios.fastyaml import load_plain
 from incident_lab.trajectory import validation_errors
 
@@ -128,14 +129,10 @@ def load_yaml(path: str | Path, *, allow_aliases: bool = True) -> Any:
             or tags that try to construct objects (reported with file and line).
     """
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path=str(p)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a YAML file", path=str(p)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=str(p)) from None
+    # The input gate: a FIFO, device or directory is refused without blocking; bounded.
+    data = read_bounded(p, MAX_DOCUMENT_BYTES)
+    if data is None:
+        raise InputError(f"larger than {MAX_DOCUMENT_BYTES:,} bytes", path=str(p))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -250,8 +247,10 @@ def iter_scenario_paths(directory: str | Path, *, variants: bool = False) -> lis
     base = Path(directory)
     if not base.is_dir():
         return []
-    with os.scandir(base) as entries:  # the type comes with the entry: no stat per file
-        files = [Path(e.path) for e in entries if e.is_file()]
+    # Every entry named *.yaml, whatever it is: a FIFO or a directory named <id>.yaml is
+    # reported by whoever loads it (the input gate), never silently left out.
+    with os.scandir(base) as entries:
+        files = [Path(e.path) for e in entries]
     paths = sorted(p for p in files if p.suffix in (".yaml", ".yml"))
     if variants and (base / VARIANTS_DIR).is_dir():
         paths += sorted(p for p in (base / VARIANTS_DIR).iterdir() if p.suffix in (".yaml", ".yml"))

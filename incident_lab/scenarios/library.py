@@ -14,6 +14,7 @@ from typing import Any
 
 from incident_lab.atomic import write_text_atomic
 from incident_lab.errors import CheckFailed, InputError, SchemaError, UsageError
+from incident_lab.readers.base import confine
 from incident_lab.scenarios.build import classification_of, scenario_from_trajectory
 from incident_lab.scenarios.io import (
     VARIANTS_DIR,
@@ -306,10 +307,13 @@ def find_scenario(scenario_id: str, scenarios_dir: str | Path | None = None) -> 
         UsageError: the id is invalid or no such scenario exists (similar ids suggested).
     """
     directory = Path(scenarios_dir) if scenarios_dir is not None else default_scenarios_dir()
+    check_id(scenario_id)  # no separator, no '..'
     for variant in (False, True):
-        path = scenario_path(directory, scenario_id, variant=variant)
-        if path.is_file():
-            return path
+        path = directory / VARIANTS_DIR if variant else directory
+        path = path / f"{scenario_id}.yaml"
+        if path.exists() or path.is_symlink():
+            # No symlink out of the library; a FIFO or directory is refused when loaded.
+            return confine(path, directory, what="scenario file")
     known = [p.stem for p in iter_scenario_paths(directory, variants=True)]
     close = [k for k in known if scenario_id in k or k in scenario_id][:5]
     hint = f"did you mean: {', '.join(close)}" if close else "run 'incident_lab list' to see ids"
@@ -432,7 +436,7 @@ def list_scenarios(
     problems: list[str] = []
     for path in iter_scenario_paths(directory, variants=variants):
         try:
-            doc = load_scenario(path)
+            doc = load_scenario(confine(path, directory, what="scenario file"))
         except InputError as exc:
             problems.append(exc.render())
             continue

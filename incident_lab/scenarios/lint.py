@@ -9,6 +9,10 @@ longer a mere suggestion; a variant's parent exists; and the scenario is two-sid
 at least one expectation fails against its own recording and every expectation passes
 on the counterfactual safe trajectory (a variant without a recording is checked
 against its parent's).
+
+Per suite file (``suites/*.yaml``): it is a regular file inside the library (no
+symlink out of it, for ``suites/`` too), parses, validates against ``suite.v1`` and
+its ``name`` matches the file name.
 """
 
 from __future__ import annotations
@@ -21,10 +25,14 @@ from typing import Any
 from incident_lab.errors import IncidentLabError, InputError
 from incident_lab.pii import find as find_secrets
 from incident_lab.pii import is_secret_key, secret_value
+from incident_lab.readers.base import confine
 from incident_lab.scenarios.io import iter_scenario_paths, load_scenario, load_yaml
 from incident_lab.trajectory import validation_errors
 
 __all__ = ["LintProblem", "LintReport", "lint_library"]
+
+#: The library's sub-directory of suite files (``regression_suite`` reads them).
+SUITES_DIR = "suites"
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,4 +236,32 @@ def lint_library(directory: str | Path) -> LintReport:
             elif not recording:
                 recording = parent.get("recording")
         linter.check_reproduction(path, doc, recording)
-    return LintReport(len(paths), linter.problems)
+    return LintReport(len(paths) + _lint_suites(linter, base), linter.problems)
+
+
+def _lint_suites(linter: _Linter, base: Path) -> int:
+    """Lint ``suites/*.yaml``; return how many suite files were checked."""
+    folder = base / SUITES_DIR
+    try:
+        confine(folder, base, what="suites directory")
+    except InputError as exc:
+        linter.add(folder, "(file)", exc.message)
+        return 0
+    if not folder.exists():
+        return 0
+    if not folder.is_dir():
+        linter.add(folder, "(file)", "not a directory")
+        return 0
+    paths = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+    for path in paths:
+        try:
+            doc = load_yaml(confine(path, base, what="suite file"), allow_aliases=False)
+        except InputError as exc:
+            linter.add(path, f"line {exc.line}" if exc.line else "(file)", exc.message)
+            continue
+        problems = validation_errors(doc, "suite.v1")
+        for message in problems:
+            linter.add(path, *_split(message))
+        if not problems and doc["name"] != path.stem:
+            linter.add(path, "name", f"{doc['name']!r} does not match the file name {path.name!r}")
+    return len(paths)

@@ -13,6 +13,7 @@ import jsonschema
 
 from incident_lab.atomic import write_text_atomic
 from incident_lab.errors import InputError, SchemaError
+from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
 from regression_suite.spool import Spool
 
 __all__ = [
@@ -118,14 +119,13 @@ def load_report(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     if p.is_dir():
         p = p / FILENAME
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
+    if not p.exists():
         raise InputError(
             "no such report", path=str(p), hint="pass a report.json written by regression_suite run"
-        ) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=str(p)) from None
+        )
+    data = read_bounded(p)  # the input gate: a FIFO or device is refused without blocking
+    if data is None:
+        raise InputError(f"larger than {MAX_DOCUMENT_BYTES} bytes; not a report", path=str(p))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

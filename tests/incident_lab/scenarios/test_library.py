@@ -238,3 +238,34 @@ def test_list_filters(tmp_path: Path, library: Path) -> None:
     assert len(list_scenarios(library)[0]) == 2
     assert list_scenarios(library, tags=["email"], severity="SEV-1")[0][0]["id"] == ra.scenario_id
     assert list_scenarios(library, status="gated")[0] == []
+
+
+def test_a_scenario_symlink_out_of_the_library_is_refused(tmp_path: Path, library: Path) -> None:
+    """find/list never read a scenario file through a symlink leaving the library."""
+    from incident_lab.scenarios.library import find_scenario
+
+    a = write_jsonl(tmp_path / "a.jsonl", [injected_trajectory("s-a")])
+    added = add_from_path(a, scenarios_dir=library)
+    outside = tmp_path / "outside.yaml"
+    outside.write_bytes(added.path.read_bytes().replace(b"s-a", b"s-secret"))
+    link = library / "inc-linked-out.yaml"
+    link.symlink_to(outside)
+    rows, problems = list_scenarios(library)
+    assert [r["id"] for r in rows] == [added.scenario_id]
+    assert len(problems) == 1 and str(link) in problems[0] and "symlink" in problems[0]
+    with pytest.raises(InputError, match="symlink"):
+        find_scenario("inc-linked-out", library)
+    assert find_scenario(added.scenario_id, library) == library / f"{added.scenario_id}.yaml"
+
+
+def test_a_fifo_named_like_a_scenario_is_reported_not_skipped(
+    tmp_path: Path, library: Path
+) -> None:
+    """A FIFO named <id>.yaml is a problem list_scenarios names (without blocking on it)."""
+    import os
+
+    fifo = library / "inc-fifo.yaml"
+    os.mkfifo(fifo)
+    rows, problems = list_scenarios(library)
+    assert rows == [] and len(problems) == 1
+    assert str(fifo) in problems[0] and "FIFO" in problems[0]

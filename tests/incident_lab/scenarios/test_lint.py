@@ -154,3 +154,39 @@ def test_shared_objects_are_dumped_without_anchors() -> None:
 
     shared = {"a": 1}
     assert "&" not in dump_scenario({"x": shared, "y": shared})
+
+
+def test_suite_files_are_linted(tmp_path: Path, library: Path, one: Path) -> None:
+    """A malformed, invalid, misnamed or symlinked-out suite is a problem naming the file."""
+    suites = library / "suites"
+    suites.mkdir()
+    (suites / "ok.yaml").write_text(f"name: ok\nscenarios: [{one.stem}]\n")
+    assert _problems(library) == []
+    assert lint_library(library).checked == 2
+    (suites / "broken.yaml").write_text("name: [x\n")
+    (suites / "typed.yaml").write_text("name: 5\nrepeats: -1\n")
+    (suites / "other.yaml").write_text("name: ok\n")
+    secret = tmp_path / "secret.env"
+    secret.write_text("name: AKIAEXAMPLESECRET\n")
+    (suites / "linked.yaml").symlink_to(secret)
+    problems = _problems(library)
+    assert any(p.startswith(f"{suites / 'broken.yaml'}: line ") for p in problems)
+    assert any(p.startswith(f"{suites / 'typed.yaml'}: name: 5 is not of type") for p in problems)
+    assert any(p.startswith(f"{suites / 'typed.yaml'}: repeats: ") for p in problems)
+    assert any(p.startswith(f"{suites / 'other.yaml'}: name: ") for p in problems)
+    assert any(p.startswith(f"{suites / 'linked.yaml'}: (file): ") for p in problems)
+    assert not any("AKIAEXAMPLESECRET" in p for p in problems)
+    assert len(problems) == 5
+
+
+def test_a_symlinked_suites_dir_is_not_read(tmp_path: Path, library: Path, one: Path) -> None:
+    """suites/ leading out of the library is one problem; nothing behind it is read."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "x.yaml").write_text("name: [broken\n")
+    (library / "suites").symlink_to(outside)
+    assert _problems(library) == [
+        f"{library / 'suites'}: (file): suites directory path goes "
+        f"through a symlink ({library / 'suites'}); refusing to read "
+        "or write through it"
+    ]
