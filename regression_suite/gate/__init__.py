@@ -265,6 +265,14 @@ def finalize(
     return report
 
 
+def _warn_exit_code(opts: dict[str, Any]) -> int:
+    """The exit code a WARN verdict ends with (``--warn-exit-code``, default 1)."""
+    warn_exit = opts.get("warn_exit_code", EXIT_WARN)
+    if isinstance(warn_exit, bool) or not isinstance(warn_exit, int) or not 0 <= warn_exit <= 255:
+        raise UsageError(f"--warn-exit-code must be an integer 0..255, got {warn_exit!r}")
+    return warn_exit
+
+
 def finalize_stream(
     items: Iterable[dict[str, Any]],
     *,
@@ -294,9 +302,7 @@ def finalize_stream(
         As :func:`finalize`.
     """
     opts = dict(options or {})
-    warn_exit = opts.get("warn_exit_code", EXIT_WARN)
-    if isinstance(warn_exit, bool) or not isinstance(warn_exit, int) or not 0 <= warn_exit <= 255:
-        raise UsageError(f"--warn-exit-code must be an integer 0..255, got {warn_exit!r}")
+    warn_exit = _warn_exit_code(opts)
     th = parse_thresholds(suite.get("thresholds"), source=suite.get("path"))
     tally = _Tally(th.confidence)
     evaluator = Evaluator(th)
