@@ -58,7 +58,6 @@ KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
                 "regression_suite.suites",
             }
         ),
-        frozenset({"regression_suite.plugin_state", "regression_suite.run_report"}),
         # closed by incident_lab.demo importing regression_suite.cli
         frozenset({"incident_lab.cli", "incident_lab.demo", "regression_suite.cli"}),
     }
@@ -78,9 +77,22 @@ def _modules() -> dict[str, tuple[Path, bool]]:
     return found
 
 
-def _imports(tree: ast.AST, package: str, modules: dict[str, tuple[Path, bool]]) -> Iterator[str]:
-    """Absolute names of the modules ``tree`` imports (``from X import sub`` -> ``X.sub``)."""
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """ids of the import nodes under ``if TYPE_CHECKING:``: annotations, never run."""
+    hidden: set[int] = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            hidden.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    return hidden
+
+
+def _imports(tree: ast.AST, package: str, modules: dict[str, tuple[Path, bool]]) -> Iterator[str]:
+    """Absolute names of the modules ``tree`` imports at run time (``from X import sub`` ->
+    ``X.sub``); imports under ``if TYPE_CHECKING:`` are left out."""
+    hidden = _type_checking_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in hidden:
+            continue
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
