@@ -7,8 +7,7 @@
   :func:`append_event` records an action in its hash-chained ``timeline.jsonl``.
 
 Names are resolved on first use (``verify`` does not load the readers and plugins
-``snapshot`` needs), and pandas is imported only when metrics are computed, so
-importing this package is light.
+``snapshot`` needs), so importing this package is light.
 """
 
 from __future__ import annotations

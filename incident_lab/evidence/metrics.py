@@ -1,10 +1,26 @@
-"""``metrics.json``: what the preserved sessions show, computed with pandas.
+"""``metrics.json``: what the preserved sessions show, aggregated in plain Python.
 
 :class:`MetricsCollector` takes trajectories one at a time and keeps small rows
 (one per session, tool call and safeguard decision), never the trajectories;
-:meth:`MetricsCollector.compute` aggregates them with pandas (imported here, lazily,
-so ``import incident_lab`` stays light). ``verify`` recomputes the same from
-``trajectories.jsonl`` and compares.
+:meth:`MetricsCollector.compute` aggregates them with :class:`collections.Counter`.
+``snapshot`` writes the result and ``verify`` recomputes it from
+``trajectories.jsonl`` and compares: one implementation serves both.
+
+Why not pandas (issue 14 asks for the design card's tabular tool unless a measurement
+says otherwise; measured on this 2-CPU machine, loaded, medians):
+
+- ``import pandas`` alone costs 0.34 s CPU; ``incident_lab snapshot`` of a one-line log
+  cost 0.43 s CPU with the pandas aggregation (target <= 0.4 s) and 0.11 s without it
+  (``python benchmarks/bench_startup.py --runs 3``);
+- at 100 MB (``python benchmarks/bench_snapshot.py --sizes 100``) the aggregation is a
+  few thousand rows either way: pandas adds its import and nothing else, so the
+  snapshot-vs-``read_json(lines=True)`` ratio only improves without it (numbers in
+  ``docs/formats.md``).
+
+The output is byte-identical to what the former pandas aggregation wrote (sessions
+per group most frequent first, ties by value, null after ""): ``tests/incident_lab/
+evidence/test_metrics.py`` compares against a ``metrics.json`` that it wrote for a
+fixture log.
 """
 
 from __future__ import annotations
@@ -17,22 +33,6 @@ from incident_lab.trajectory import parse_timestamp, to_rfc3339
 __all__ = ["METRICS_VERSION", "MetricsCollector", "compute_metrics"]
 
 METRICS_VERSION = "metrics/v1"
-_SESSION_COLUMNS = [
-    "session_id",
-    "started_at",
-    "user_id",
-    "model_name",
-    "model_version",
-    "policy_id",
-    "policy_version",
-    "policy_hash",
-    "steps",
-    "messages",
-    "tool_calls",
-    "tool_results",
-    "tool_errors",
-    "safeguards",
-]
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -48,151 +48,82 @@ class MetricsCollector:
     """Accumulate the rows metrics are computed from, one trajectory at a time."""
 
     def __init__(self) -> None:
-        self.sessions: list[tuple[Any, ...]] = []
-        self.tool_calls: list[str] = []
-        self.decisions: list[tuple[str, str, int]] = []
+        self.started_at: list[str | None] = []
+        self.models: Counter[tuple[str | None, ...]] = Counter()
+        self.policies: Counter[tuple[str | None, ...]] = Counter()
+        self.actors: Counter[tuple[str | None, ...]] = Counter()
+        self.steps: Counter[str] = Counter()
+        self.tool_errors = 0
+        self.tool_calls: Counter[str] = Counter()
+        self.decisions: Counter[tuple[str, str]] = Counter()
+        #: Sessions (by position) with at least one decision of each kind.
+        self.sessions_with: dict[str, set[int]] = {}
 
     def add(self, traj: dict[str, Any]) -> None:
         """Record one (valid) trajectory."""
         agent = _block(traj, "agent")
         model, policy = _block(agent, "model"), _block(agent, "policy")
-        idx = len(self.sessions)
-        messages = calls = results = safeguards = errors = 0
-        add_call, add_decision = self.tool_calls.append, self.decisions.append
+        idx = len(self.started_at)
+        steps, calls, decisions = self.steps, self.tool_calls, self.decisions
         for step in traj["steps"]:
             kind = step["type"]
-            if kind == "message":
-                messages += 1
-            elif kind == "tool_call":
-                calls += 1
-                add_call(step["name"])
+            if kind == "tool_call":
+                calls[step["name"]] += 1
             elif kind == "tool_result":
-                results += 1
-                errors += step.get("is_error") is True
+                self.tool_errors += step.get("is_error") is True
             elif kind == "safeguard":
-                safeguards += 1
-                add_decision((step["safeguard"], step["decision"], idx))
-            else:
+                decision = step["decision"]
+                decisions[(step["safeguard"], decision)] += 1
+                self.sessions_with.setdefault(decision, set()).add(idx)
+            elif kind != "message":
                 raise KeyError(kind)  # not a valid trajectory
-        self.sessions.append(
+            steps[kind] += 1
+        self.started_at.append(_str_or_none(traj.get("started_at")))
+        self.models[(_str_or_none(model.get("name")), _str_or_none(model.get("version")))] += 1
+        self.policies[
             (
-                traj["session_id"],
-                _str_or_none(traj.get("started_at")),
-                _str_or_none(_block(traj, "actor").get("user_id")),
-                _str_or_none(model.get("name")),
-                _str_or_none(model.get("version")),
                 _str_or_none(policy.get("id")),
                 _str_or_none(policy.get("version")),
                 _str_or_none(policy.get("hash")),
-                len(traj["steps"]),
-                messages,
-                calls,
-                results,
-                errors,
-                safeguards,
             )
-        )
+        ] += 1
+        self.actors[(_str_or_none(_block(traj, "actor").get("user_id")),)] += 1
 
     def compute(self) -> dict[str, Any]:
-        """Aggregate with pandas into the ``metrics.json`` document."""
-        import pandas as pd
-
-        sessions = pd.DataFrame(self.sessions, columns=_SESSION_COLUMNS, dtype=object)
-        for col in ("steps", "messages", "tool_calls", "tool_results", "tool_errors", "safeguards"):
-            sessions[col] = sessions[col].astype("int64")
-        decisions = pd.DataFrame(self.decisions, columns=["safeguard", "decision", "session"])
-        calls = pd.Series(self.tool_calls, dtype=object)
-
-        n_decisions = len(decisions)
-        by_decision = decisions["decision"].value_counts()
-        results = int(sessions["tool_results"].sum())
-        tool_errors = int(sessions["tool_errors"].sum())
-        return {
-            "schema_version": METRICS_VERSION,
-            "sessions": len(sessions),
-            "steps": int(sessions["steps"].sum()),
-            "steps_by_type": {
-                "message": int(sessions["messages"].sum()),
-                "tool_call": int(sessions["tool_calls"].sum()),
-                "tool_result": results,
-                "safeguard": int(sessions["safeguards"].sum()),
-            },
-            "tool_calls": len(calls),
-            "tool_calls_per_tool": {
-                str(k): int(v) for k, v in sorted(calls.value_counts().items())
-            },
-            "tool_results": results,
-            "tool_errors": tool_errors,
-            "tool_error_rate": _rate(tool_errors, results),
-            "safeguard_decisions": _nested_counts(decisions),
-            "safeguard_decisions_total": n_decisions,
-            "block_rate": _rate(int(by_decision.get("block", 0)), n_decisions),
-            "flag_rate": _rate(int(by_decision.get("flag", 0)), n_decisions),
-            "sessions_with_block": _sessions_with(decisions, "block"),
-            "sessions_with_flag": _sessions_with(decisions, "flag"),
-            "model_versions": _group_counts(
-                sessions, ["model_name", "model_version"], ["name", "version"]
-            ),
-            "policy_hashes": _group_counts(
-                sessions, ["policy_id", "policy_version", "policy_hash"], ["id", "version", "hash"]
-            ),
-            "sessions_per_actor": _group_counts(sessions, ["user_id"], ["user_id"]),
-            "time_range": _time_range(sessions),
-        }
-
-    def compute_plain(self) -> dict[str, Any]:
-        """The document :meth:`compute` returns, aggregated in plain Python (no pandas).
-
-        ``verify`` compares a bundle against this first (importing pandas costs more
-        than checking a 100 MB bundle) and asks :meth:`compute`, the authority, only
-        when something differs; a property test pins ``compute_plain() == compute()``.
-        """
-        sessions = self.sessions
-        column = {name: i for i, name in enumerate(_SESSION_COLUMNS)}
-
-        def total(name: str) -> int:
-            i = column[name]
-            return sum(row[i] for row in sessions)
-
-        by_decision = Counter(decision for _sg, decision, _idx in self.decisions)
-        n_decisions = len(self.decisions)
-        results, tool_errors = total("tool_results"), total("tool_errors")
+        """Aggregate into the ``metrics.json`` document."""
+        steps, decisions = self.steps, self.decisions
+        n_decisions = sum(decisions.values())
+        by_decision: Counter[str] = Counter()
         nested: dict[str, dict[str, int]] = {}
-        for (safeguard, decision), n in sorted(
-            Counter((sg, dec) for sg, dec, _idx in self.decisions).items()
-        ):
+        for (safeguard, decision), n in sorted(decisions.items()):
+            by_decision[decision] += n
             nested.setdefault(str(safeguard), {})[str(decision)] = n
+        results = steps["tool_result"]
         return {
             "schema_version": METRICS_VERSION,
-            "sessions": len(sessions),
-            "steps": total("steps"),
+            "sessions": len(self.started_at),
+            "steps": sum(steps.values()),
             "steps_by_type": {
-                "message": total("messages"),
-                "tool_call": total("tool_calls"),
+                "message": steps["message"],
+                "tool_call": steps["tool_call"],
                 "tool_result": results,
-                "safeguard": total("safeguards"),
+                "safeguard": steps["safeguard"],
             },
-            "tool_calls": len(self.tool_calls),
-            "tool_calls_per_tool": {str(k): n for k, n in sorted(Counter(self.tool_calls).items())},
+            "tool_calls": sum(self.tool_calls.values()),
+            "tool_calls_per_tool": {str(k): n for k, n in sorted(self.tool_calls.items())},
             "tool_results": results,
-            "tool_errors": tool_errors,
-            "tool_error_rate": _rate(tool_errors, results),
+            "tool_errors": self.tool_errors,
+            "tool_error_rate": _rate(self.tool_errors, results),
             "safeguard_decisions": nested,
             "safeguard_decisions_total": n_decisions,
             "block_rate": _rate(by_decision["block"], n_decisions),
             "flag_rate": _rate(by_decision["flag"], n_decisions),
-            "sessions_with_block": len({i for _sg, d, i in self.decisions if d == "block"}),
-            "sessions_with_flag": len({i for _sg, d, i in self.decisions if d == "flag"}),
-            "model_versions": _plain_group_counts(
-                sessions, [column["model_name"], column["model_version"]], ["name", "version"]
-            ),
-            "policy_hashes": _plain_group_counts(
-                sessions,
-                [column["policy_id"], column["policy_version"], column["policy_hash"]],
-                ["id", "version", "hash"],
-            ),
-            "sessions_per_actor": _plain_group_counts(sessions, [column["user_id"]], ["user_id"]),
-            "time_range": _time_range_of([row[column["started_at"]] for row in sessions]),
+            "sessions_with_block": len(self.sessions_with.get("block", ())),
+            "sessions_with_flag": len(self.sessions_with.get("flag", ())),
+            "model_versions": _group_counts(self.models, ["name", "version"]),
+            "policy_hashes": _group_counts(self.policies, ["id", "version", "hash"]),
+            "sessions_per_actor": _group_counts(self.actors, ["user_id"]),
+            "time_range": _time_range(self.started_at),
         }
 
 
@@ -208,71 +139,24 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 6) if whole else None
 
 
-def _nested_counts(decisions: Any) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {}
-    if len(decisions):
-        for (safeguard, decision), n in sorted(
-            decisions.groupby(["safeguard", "decision"]).size().items()
-        ):
-            out.setdefault(str(safeguard), {})[str(decision)] = int(n)
-    return out
-
-
-def _sessions_with(decisions: Any, decision: str) -> int:
-    if not len(decisions):
-        return 0
-    return int(decisions.loc[decisions["decision"] == decision, "session"].nunique())
-
-
-def _group_counts(frame: Any, columns: list[str], names: list[str]) -> list[dict[str, Any]]:
-    """Count sessions per distinct value tuple; missing values stay null. Most frequent first."""
-    if not len(frame):
-        return []
-    import pandas as pd
-
-    sizes = frame.groupby(columns, dropna=False).size()
-    rows = []
+def _group_counts(sizes: Counter[tuple[str | None, ...]], names: list[str]) -> list[dict[str, Any]]:
+    """Sessions per distinct value tuple (missing values null): most frequent first, then by
+    value with null after the empty string, a total order."""
+    rows: list[dict[str, Any]] = []
     for key, n in sizes.items():
-        values = key if isinstance(key, tuple) else (key,)
-        row: dict[str, Any] = {
-            name: (None if pd.isna(v) else str(v)) for name, v in zip(names, values, strict=True)
-        }
-        row["sessions"] = int(n)
-        rows.append(row)
-    return _sorted_groups(rows, names)
-
-
-def _plain_group_counts(
-    sessions: list[tuple[Any, ...]], indices: list[int], names: list[str]
-) -> list[dict[str, Any]]:
-    """:func:`_group_counts` without pandas (values are str or None)."""
-    sizes = Counter(tuple(row[i] for i in indices) for row in sessions)
-    rows = []
-    for key, n in sizes.items():
-        row: dict[str, Any] = {
-            name: (None if v is None else str(v)) for name, v in zip(names, key, strict=True)
-        }
+        row: dict[str, Any] = dict(zip(names, key, strict=True))
         row["sessions"] = n
         rows.append(row)
-    return _sorted_groups(rows, names)
-
-
-def _sorted_groups(rows: list[dict[str, Any]], names: list[str]) -> list[dict[str, Any]]:
-    """Most frequent first, then by value (null after the empty string): a total order."""
     rows.sort(
         key=lambda r: (-r["sessions"], [r[n] or "" for n in names], [r[n] is None for n in names])
     )
     return rows
 
 
-def _time_range(frame: Any) -> dict[str, Any]:
-    return _time_range_of(list(frame["started_at"]) if len(frame) else [])
-
-
-def _time_range_of(values: list[Any]) -> dict[str, Any]:
+def _time_range(values: list[str | None]) -> dict[str, Any]:
     stamps = []
     for value in values:
-        if isinstance(value, str):
+        if value is not None:
             try:
                 stamps.append(parse_timestamp(value))
             except ValueError:

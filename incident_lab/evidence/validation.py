@@ -8,6 +8,12 @@ is conservative: it answers True only when the document is certainly valid; on a
 doubt it answers False and :func:`trajectory_problems` asks jsonschema, which then
 produces the error messages. A property test pins ``fast True => jsonschema valid``.
 
+Why a hand-written check next to the compiled one of :mod:`incident_lab.schemacheck`:
+on 3,000 sessions of the 100 MB benchmark log (32.6 KB each) it costs 9.8 µs CPU per
+session, the compiled check 66 µs and a generated ``fastjsonschema`` validator 161 µs.
+At 100 MB that is 0.03 s instead of 0.2 s (or 0.5 s) of a snapshot whose whole budget
+for ">= 3x pandas read_json(lines=True)" is about 0.45 s CPU.
+
 The check is tied to the schema it was written for: if the shipped schema changes
 (its canonical SHA-256 differs from :data:`WRITTEN_FOR_SCHEMA_SHA256`), the fast path
 switches itself off and every document goes through jsonschema.

@@ -453,15 +453,9 @@ def _check_counts(
 def _check_metrics(
     root: Path, manifest: dict[str, Any], collector: MetricsCollector, problems: list[str]
 ) -> None:
-    """Compare metrics recomputed from the trajectories with the manifest and metrics.json.
-
-    The plain-Python aggregation answers when everything matches (no pandas import);
-    on any difference pandas, which wrote ``metrics.json``, recomputes and decides.
-    """
-    found = _metrics_problems(root, manifest, collector.compute_plain())
-    if found:
-        found = _metrics_problems(root, manifest, json.loads(json.dumps(collector.compute())))
-    problems.extend(found)
+    """Compare metrics recomputed from the trajectories with the manifest and metrics.json
+    (the same :class:`MetricsCollector` that ``snapshot`` wrote them with)."""
+    problems.extend(_metrics_problems(root, manifest, collector.compute()))
 
 
 def _metrics_problems(

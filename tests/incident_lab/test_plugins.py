@@ -207,17 +207,14 @@ def _heavy_after(args: list[str]) -> list[str]:
 
 
 def test_small_commands_import_only_what_they_use(tmp_path: Path) -> None:
-    """snapshot loads pandas for metrics but no classifier, target or converter; verify
-    loads nothing heavy; classify loads neither pandas, regression_suite nor the variant
+    """snapshot loads no pandas (metrics are plain Python), classifier, target or converter;
+    verify loads nothing heavy; classify loads neither pandas, regression_suite nor the variant
     generator (numpy comes with blast's MinHash, which coordination uses)."""
     log = tmp_path / "one.jsonl"
     src = ROOT / "examples" / "incidents" / "2026-02-11-unknown-memorised-credential.jsonl"
     log.write_text(src.read_text("utf-8").splitlines()[0] + "\n", "utf-8")
     bundle = tmp_path / "bundle"
-    assert _heavy_after(["snapshot", "--from", str(log), "--out", str(bundle)]) == [
-        "numpy",
-        "pandas",
-    ]
+    assert _heavy_after(["snapshot", "--from", str(log), "--out", str(bundle)]) == []
     assert _heavy_after(["verify", str(bundle)]) == []
     classify = _heavy_after(["classify", str(bundle)])
     assert "incident_lab.classify.engine" in classify  # the probe sees the command's imports

@@ -14,7 +14,10 @@ from incident_lab.schemacheck import Unsupported, compile_checker
 from incident_lab.trajectory import _fast_check, _validator, load_schema, validation_errors
 from regression_suite.testing import TrajectoryBuilder, build_scenario
 
-SCHEMAS = {name: load_schema(name) for name in ("trajectory.v1", "scenario.v1", "taxonomy.v1")}
+SCHEMAS = {
+    name: load_schema(name)
+    for name in ("trajectory.v1", "scenario.v1", "taxonomy.v1", "manifest.v1")
+}
 BY_ID = {doc["$id"]: doc for doc in SCHEMAS.values()}
 
 #: Values that break most fields: wrong types, bool-as-int, empty strings, near-miss enums.
@@ -141,7 +144,7 @@ def test_compiled_check_agrees_with_jsonschema(name: str, data: st.DataObject) -
 ))  # fmt: skip
 def test_compiled_check_agrees_on_arbitrary_json(doc: Any) -> None:
     """Arbitrary JSON values: same verdict as jsonschema for both schemas."""
-    for name in ("trajectory.v1", "scenario.v1"):
+    for name in ("trajectory.v1", "scenario.v1", "manifest.v1"):
         check = _fast_check(name)
         assert check is not None
         assert check(doc) is _jsonschema_valid(doc, name)
@@ -218,6 +221,24 @@ def test_unknown_keyword_is_refused_and_validation_still_works() -> None:
             key=lambda e: list(e.path),
         )
     ]
+
+
+def test_one_of_and_any_of_match_jsonschema() -> None:
+    """oneOf is "exactly one branch" (two passing branches fail it); anyOf is "at least one"."""
+    schema = {
+        "$id": "https://example.test/one",
+        "type": "object",
+        "properties": {
+            "one": {"oneOf": [{"type": "integer"}, {"type": "number", "minimum": 2}]},
+            "any": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        },
+    }
+    check = compile_checker(schema)
+    import jsonschema
+
+    for doc in ({"one": 1}, {"one": 3}, {"one": 2.5}, {"one": "x"}, {"any": None}, {"any": 1}):
+        assert check(doc) is jsonschema.Draft202012Validator(schema).is_valid(doc), doc
+    assert check({"one": 1}) is True and check({"one": 3}) is False  # 3 passes both branches
 
 
 def test_recursive_ref_compiles() -> None:
