@@ -268,7 +268,10 @@ def test_unconfigured_action_names_the_table_to_add(il, tmp_path, action) -> Non
     ("toml", "needle"),
     [
         ("contain = 5\n", "[contain] must be a table"),
-        ('[contain.actions.kill-switch]\nbackend = "http"\nurl = 5\n', "url must be a non-empty string"),
+        (
+            '[contain.actions.kill-switch]\nbackend = "http"\nurl = 5\n',
+            "url must be a non-empty string",
+        ),
         ('[notify.slack]\nurl = "http://x"\nattempts = "x"\n', "attempts must be a whole number"),
         (
             '[contain.actions.kill-switch]\nbackend = "command"\ncommand = [1, 2]\n',
