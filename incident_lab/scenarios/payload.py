@@ -23,6 +23,7 @@ __all__ = [
     "injection_score",
     "locate_payload",
     "payload_at_step",
+    "payload_from_dependency",
     "payload_from_provenance",
     "payload_from_text",
     "segments",
@@ -349,6 +350,90 @@ def payload_from_provenance(
         found = _span_candidate(span, steps, turns, fixtures, "provenance", why)
         if found is not None:
             return found
+    return None
+
+
+def _dependencies(
+    prov: Any,
+    steps: list[dict[str, Any]],
+    unsafe: list[int],
+    copied: dict[int, str],
+    same_turn: bool,
+) -> list[tuple[int, str]]:
+    """``(tool-result step, why)`` the unsafe steps depended on, most direct first."""
+    from incident_lab.provenance import UNTRUSTED_SOURCES
+
+    deps: list[tuple[int, str]] = []
+    for i in sorted(unsafe):
+        call = prov.call_at(i)
+        for arg in call.args if call is not None else ():
+            if arg.origin in UNTRUSTED_SOURCES and arg.step is not None:
+                deps.append(
+                    (arg.step, f"the {call.tool} call at step {i} takes {arg.path} from it")
+                )
+        text = copied.get(i)
+        for j in range(min(i, len(steps)) - 1, -1, -1):
+            if (
+                text
+                and steps[j].get("type") == "tool_result"
+                and text in str(steps[j].get("output"))
+            ):
+                deps.append((j, f"the answer at step {i} repeats {text[:40]!r} from it"))
+                break
+    if same_turn and unsafe:
+        first = min(unsafe)
+        last_user = max(
+            (
+                j
+                for j, s in enumerate(steps[:first])
+                if s.get("type") == "message" and s.get("role") == "user"
+            ),
+            default=-1,
+        )
+        read = [j for j in range(last_user + 1, first) if steps[j].get("type") == "tool_result"]
+        read.sort(key=lambda j: (-injection_score(str(steps[j].get("output") or "")), -j))
+        deps.extend(
+            (j, f"the untrusted content the agent read in the turn of the unsafe step {first}")
+            for j in read
+        )
+    return deps
+
+
+def payload_from_dependency(
+    prov: Any,
+    steps: list[dict[str, Any]],
+    turns: list[dict[str, Any]],
+    fixtures: list[dict[str, Any]],
+    unsafe: list[int],
+    *,
+    copied: dict[int, str] | None = None,
+    same_turn: bool = True,
+) -> PayloadCandidate | None:
+    """The untrusted content the unsafe steps depended on, when no instruction span is found.
+
+    In this order: the tool output an unsafe call took an argument value from; the one an
+    unsafe answer copied text from (``copied``: step -> the copied text); with
+    ``same_turn`` (an indirect injection), the tool outputs the agent read in the unsafe
+    step's turn, the most instruction-like first. Its instruction-marked part when markers
+    find one, else all of it: never the user's turn, which only asked for the task.
+    """
+    for j, reason in _dependencies(prov, steps, unsafe, copied or {}, same_turn):
+        if not 0 <= j < len(steps):
+            continue
+        location = _location_of_step(steps, j)
+        if location is None or location[0] != "fixture":
+            continue
+        content = _content(location, turns, fixtures)
+        a, b = _strip(content, 0, len(content))
+        if a >= b:
+            continue
+        score = 0.0
+        found = _best_span(content)
+        if found is not None and found[2] >= 3.0:
+            a, b, score = found
+            reason += "; its instruction-marked part"
+        why = f"no instruction span was found; the tool output at step {j}: {reason}"
+        return PayloadCandidate(content[a:b], "fixture", location[1], a, score, "dependency", why)
     return None
 
 
