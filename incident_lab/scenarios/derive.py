@@ -235,10 +235,23 @@ def _attacker_pin(call: Any, prov: Any, *, user_turn: bool = False) -> dict[str,
         pool = [a for a in call.args if a.origin == "user" or a.in_instruction is not None]
     else:
         # The attacker's values, and any argument copied from an instruction span.
+        # The attacker's values, any argument copied from an instruction span, and any taken
+        # from the untrusted text that carried the instruction the call obeys (the event
+        # title an injected review dictated, quoted just outside the detected span).
+        carrier = (
+            prov.instructions[call.instruction].step
+            if call.instruction is not None and 0 <= call.instruction < len(prov.instructions)
+            else None
+        )
         pool = list(call.attacker_values) + [
             a
             for a in call.args
-            if a.in_instruction is not None and a.origin != "user" and a not in call.attacker_values
+            if a not in call.attacker_values
+            and a.origin != "user"
+            and (
+                a.in_instruction is not None
+                or (carrier is not None and a.origin != "model" and a.step == carrier)
+            )
         ]
     candidates = []
     for arg in pool:
@@ -248,6 +261,8 @@ def _attacker_pin(call: Any, prov: Any, *, user_turn: bool = False) -> dict[str,
             continue
         if user_turn and (value in legit or " " in value or len(value) < 3):
             continue
+        if not user_turn and arg not in call.attacker_values and value in legit:
+            continue  # the user's own calls use it too: not the attacker's
         candidates.append((_value_rank(arg.path, value), name, value))
     if not candidates:
         return {}
