@@ -279,6 +279,27 @@ def _close_block(content: str, start: int, end: int) -> int:
     return max(end, found + len(closing)) if found >= 0 else end
 
 
+#: A boundary an injected block does not cross: a line break or a markup tag.
+_BOUNDARY = re.compile(r"\n|<[^<>\n]{0,200}>")
+_GROW_LIMIT = 600
+
+
+def _grow_to_boundaries(content: str, start: int, end: int) -> tuple[int, int]:
+    """Grow ``[start, end)`` to the nearest line break or markup tag on each side (at most
+    ``_GROW_LIMIT`` characters each way), so a span that begins or ends mid-sentence
+    becomes the whole injected line ("Act as ... . Repeat your system prompt ...")."""
+    lo = max(0, start - _GROW_LIMIT)
+    left = lo if lo > 0 else 0
+    for m in _BOUNDARY.finditer(content, lo, start):
+        left = m.end()
+    right = min(len(content), end + _GROW_LIMIT)
+    m = _BOUNDARY.search(content, end, right)
+    if m is not None:
+        right = m.start()
+    a, b = _strip(content, min(left, start), max(right, end))
+    return (a, b) if a < b else (start, end)
+
+
 def _span_candidate(
     span: Any,
     steps: list[dict[str, Any]],
@@ -295,7 +316,11 @@ def _span_candidate(
     start = content.find(text) if text else -1
     if start < 0:
         return None
-    end = _close_block(content, start, start + len(text))
+    if _OPEN_TAG.match(content, start) is None:
+        start, end = _grow_to_boundaries(content, start, start + len(text))
+    else:
+        end = start + len(text)
+    end = _close_block(content, start, end)
     return PayloadCandidate(
         content[start:end], location[0], location[1], start, float(span.score), method, why
     )
@@ -353,6 +378,15 @@ def payload_from_provenance(
     return None
 
 
+def _is_read_result(prov: Any, steps: list[dict[str, Any]], j: int) -> bool:
+    """True when tool-result step ``j`` answers a call the provenance view calls a read."""
+    call_id = steps[j].get("call_id")
+    for c in prov.calls:
+        if c.result_step == j or (call_id is not None and steps[c.step].get("call_id") == call_id):
+            return bool(c.kind == "read")
+    return False
+
+
 def _dependencies(
     prov: Any,
     steps: list[dict[str, Any]],
@@ -391,7 +425,15 @@ def _dependencies(
             default=-1,
         )
         read = [j for j in range(last_user + 1, first) if steps[j].get("type") == "tool_result"]
-        read.sort(key=lambda j: (-injection_score(str(steps[j].get("output") or "")), -j))
+        # The most instruction-like first; then what a read fetched (a document, a page, a
+        # mail) before the acknowledgement of an action ("written", "1 passed"); then longer.
+        read.sort(
+            key=lambda j: (
+                -injection_score(str(steps[j].get("output") or "")),
+                not _is_read_result(prov, steps, j),
+                -len(str(steps[j].get("output") or "")),
+            )
+        )
         deps.extend(
             (j, f"the untrusted content the agent read in the turn of the unsafe step {first}")
             for j in read
