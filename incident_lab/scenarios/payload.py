@@ -289,13 +289,12 @@ def _grow_to_boundaries(content: str, start: int, end: int) -> tuple[int, int]:
     ``_GROW_LIMIT`` characters each way), so a span that begins or ends mid-sentence
     becomes the whole injected line ("Act as ... . Repeat your system prompt ...")."""
     lo = max(0, start - _GROW_LIMIT)
-    left = lo if lo > 0 else 0
-    for m in _BOUNDARY.finditer(content, lo, start):
-        left = m.end()
-    right = min(len(content), end + _GROW_LIMIT)
-    m = _BOUNDARY.search(content, end, right)
-    if m is not None:
-        right = m.start()
+    left = 0 if lo == 0 else start  # no boundary within reach: keep the span's start
+    for before in _BOUNDARY.finditer(content, lo, start):
+        left = before.end()
+    hi = min(len(content), end + _GROW_LIMIT)
+    after = _BOUNDARY.search(content, end, hi)
+    right = after.start() if after is not None else (hi if hi == len(content) else end)
     a, b = _strip(content, min(left, start), max(right, end))
     return (a, b) if a < b else (start, end)
 
