@@ -282,6 +282,8 @@ def _close_block(content: str, start: int, end: int) -> int:
 #: A boundary an injected block does not cross: a line break or a markup tag.
 _BOUNDARY = re.compile(r"\n|<[^<>\n]{0,200}>")
 _GROW_LIMIT = 600
+#: Characters that end a sentence ("" : the text's start).
+_SENTENCE_STOPS = frozenset({"", ".", "!", "?", "\u3002", "\uff01", "\uff1f", "\u061f"})
 
 
 def _grow_to_boundaries(content: str, start: int, end: int) -> tuple[int, int]:
@@ -295,6 +297,12 @@ def _grow_to_boundaries(content: str, start: int, end: int) -> tuple[int, int]:
     hi = min(len(content), end + _GROW_LIMIT)
     after = _BOUNDARY.search(content, end, hi)
     right = after.start() if after is not None else (hi if hi == len(content) else end)
+    # Only a span cut mid-sentence is repaired; whole sentences next to it are left out
+    # (an e-mail's "Regards, ..." after the injected sentence is not part of the attack).
+    if content[:start].rstrip()[-1:] in _SENTENCE_STOPS:
+        left = start
+    if content[:end].rstrip()[-1:] in _SENTENCE_STOPS:
+        right = end
     a, b = _strip(content, min(left, start), max(right, end))
     return (a, b) if a < b else (start, end)
 
