@@ -21,6 +21,7 @@ from incident_lab.scenarios.payload import (
     PayloadCandidate,
     locate_payload,
     payload_at_step,
+    payload_from_dependency,
     payload_from_provenance,
     payload_from_text,
 )
@@ -194,8 +195,11 @@ def _choose_payload(
     payload_step: int | None,
     payload_text: str | None,
     redactor: Redactor | None,
+    unsafe: list[int] | None = None,
+    indirect: bool = False,
 ) -> PayloadCandidate | None:
-    """The user's choice, else the provenance span, else instruction markers, else the turn."""
+    """The user's choice, else the provenance span, else instruction markers, else the
+    untrusted content the unsafe steps depended on, else the turn."""
     steps = work.get("steps") or []
     if payload_text is not None:
         text = redactor.redact_text(payload_text) if redactor is not None else payload_text
@@ -206,11 +210,20 @@ def _choose_payload(
     if found is not None:
         return found
     pre_turns, _ = replay_parts(work, before=first_unsafe + 1)
-    candidate = locate_payload(
-        turns,
-        fixtures[: _payload_fixture_limit(work, first_unsafe)],
-        fallback_turn=max(len(pre_turns) - 1, 0),
-    )
+    limited = fixtures[: _payload_fixture_limit(work, first_unsafe)]
+    candidate = locate_payload(turns, limited)
+    if candidate is None and indirect:
+        # A prompt injection came in untrusted content: the payload is what the unsafe
+        # steps depended on, not the user's turn (which only asked for the task).
+        from incident_lab.scenarios.derive import copied_text
+
+        unsafe = unsafe or [first_unsafe]
+        copied = {i: t for i in unsafe if (t := copied_text(work, i, prov_view, "")) is not None}
+        found = payload_from_dependency(prov_view, steps, turns, fixtures, unsafe, copied=copied)
+        if found is not None:
+            return found
+    if candidate is None:
+        candidate = locate_payload(turns, limited, fallback_turn=max(len(pre_turns) - 1, 0))
     if candidate is not None and candidate.method == "markers":
         where = "tool output" if candidate.kind == "fixture" else "user turn"
         return PayloadCandidate(
@@ -285,6 +298,7 @@ def scenario_from_trajectory(
     from incident_lab.provenance import analyse
 
     prov_view = analyse(work)
+    taxonomy = _taxonomy_block(failure_mode, severity, classification, list(tags))
     candidate = _choose_payload(
         work,
         prov_view,
@@ -294,9 +308,10 @@ def scenario_from_trajectory(
         payload_step,
         payload_text,
         redactor if redact else None,
+        unsafe,
+        taxonomy["failure_mode"] == "prompt_injection",
     )
     payload = candidate.to_dict() if candidate is not None else None
-    taxonomy = _taxonomy_block(failure_mode, severity, classification, list(tags))
     # "The safeguard must block" is the oracle of a safeguard failure; for other modes the
     # harmful call itself is forbidden, and a system that never attempts it passes.
     expectations, notes, _ = derive_expectations(

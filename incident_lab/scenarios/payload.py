@@ -23,6 +23,7 @@ __all__ = [
     "injection_score",
     "locate_payload",
     "payload_at_step",
+    "payload_from_dependency",
     "payload_from_provenance",
     "payload_from_text",
     "segments",
@@ -278,6 +279,34 @@ def _close_block(content: str, start: int, end: int) -> int:
     return max(end, found + len(closing)) if found >= 0 else end
 
 
+#: A boundary an injected block does not cross: a line break or a markup tag.
+_BOUNDARY = re.compile(r"\n|<[^<>\n]{0,200}>")
+_GROW_LIMIT = 600
+#: Characters that end a sentence ("" : the text's start).
+_SENTENCE_STOPS = frozenset({"", ".", "!", "?", "\u3002", "\uff01", "\uff1f", "\u061f"})
+
+
+def _grow_to_boundaries(content: str, start: int, end: int) -> tuple[int, int]:
+    """Grow ``[start, end)`` to the nearest line break or markup tag on each side (at most
+    ``_GROW_LIMIT`` characters each way), so a span that begins or ends mid-sentence
+    becomes the whole injected line ("Act as ... . Repeat your system prompt ...")."""
+    lo = max(0, start - _GROW_LIMIT)
+    left = 0 if lo == 0 else start  # no boundary within reach: keep the span's start
+    for before in _BOUNDARY.finditer(content, lo, start):
+        left = before.end()
+    hi = min(len(content), end + _GROW_LIMIT)
+    after = _BOUNDARY.search(content, end, hi)
+    right = after.start() if after is not None else (hi if hi == len(content) else end)
+    # Only a span cut mid-sentence is repaired; whole sentences next to it are left out
+    # (an e-mail's "Regards, ..." after the injected sentence is not part of the attack).
+    if content[:start].rstrip()[-1:] in _SENTENCE_STOPS:
+        left = start
+    if content[:end].rstrip()[-1:] in _SENTENCE_STOPS:
+        right = end
+    a, b = _strip(content, min(left, start), max(right, end))
+    return (a, b) if a < b else (start, end)
+
+
 def _span_candidate(
     span: Any,
     steps: list[dict[str, Any]],
@@ -294,7 +323,11 @@ def _span_candidate(
     start = content.find(text) if text else -1
     if start < 0:
         return None
-    end = _close_block(content, start, start + len(text))
+    if _OPEN_TAG.match(content, start) is None:
+        start, end = _grow_to_boundaries(content, start, start + len(text))
+    else:
+        end = start + len(text)
+    end = _close_block(content, start, end)
     return PayloadCandidate(
         content[start:end], location[0], location[1], start, float(span.score), method, why
     )
@@ -349,6 +382,107 @@ def payload_from_provenance(
         found = _span_candidate(span, steps, turns, fixtures, "provenance", why)
         if found is not None:
             return found
+    return None
+
+
+def _is_read_result(prov: Any, steps: list[dict[str, Any]], j: int) -> bool:
+    """True when tool-result step ``j`` answers a call the provenance view calls a read."""
+    call_id = steps[j].get("call_id")
+    for c in prov.calls:
+        if c.result_step == j or (call_id is not None and steps[c.step].get("call_id") == call_id):
+            return bool(c.kind == "read")
+    return False
+
+
+def _dependencies(
+    prov: Any,
+    steps: list[dict[str, Any]],
+    unsafe: list[int],
+    copied: dict[int, str],
+    same_turn: bool,
+) -> list[tuple[int, str]]:
+    """``(tool-result step, why)`` the unsafe steps depended on, most direct first."""
+    from incident_lab.provenance import UNTRUSTED_SOURCES
+
+    deps: list[tuple[int, str]] = []
+    for i in sorted(unsafe):
+        call = prov.call_at(i)
+        for arg in call.args if call is not None else ():
+            if arg.origin in UNTRUSTED_SOURCES and arg.step is not None:
+                deps.append(
+                    (arg.step, f"the {call.tool} call at step {i} takes {arg.path} from it")
+                )
+        text = copied.get(i)
+        for j in range(min(i, len(steps)) - 1, -1, -1):
+            if (
+                text
+                and steps[j].get("type") == "tool_result"
+                and text in str(steps[j].get("output"))
+            ):
+                deps.append((j, f"the answer at step {i} repeats {text[:40]!r} from it"))
+                break
+    if same_turn and unsafe:
+        first = min(unsafe)
+        last_user = max(
+            (
+                j
+                for j, s in enumerate(steps[:first])
+                if s.get("type") == "message" and s.get("role") == "user"
+            ),
+            default=-1,
+        )
+        read = [j for j in range(last_user + 1, first) if steps[j].get("type") == "tool_result"]
+        # The most instruction-like first; then what a read fetched (a document, a page, a
+        # mail) before the acknowledgement of an action ("written", "1 passed"); then longer.
+        read.sort(
+            key=lambda j: (
+                -injection_score(str(steps[j].get("output") or "")),
+                not _is_read_result(prov, steps, j),
+                -len(str(steps[j].get("output") or "")),
+            )
+        )
+        deps.extend(
+            (j, f"the untrusted content the agent read in the turn of the unsafe step {first}")
+            for j in read
+        )
+    return deps
+
+
+def payload_from_dependency(
+    prov: Any,
+    steps: list[dict[str, Any]],
+    turns: list[dict[str, Any]],
+    fixtures: list[dict[str, Any]],
+    unsafe: list[int],
+    *,
+    copied: dict[int, str] | None = None,
+    same_turn: bool = True,
+) -> PayloadCandidate | None:
+    """The untrusted content the unsafe steps depended on, when no instruction span is found.
+
+    In this order: the tool output an unsafe call took an argument value from; the one an
+    unsafe answer copied text from (``copied``: step -> the copied text); with
+    ``same_turn`` (an indirect injection), the tool outputs the agent read in the unsafe
+    step's turn, the most instruction-like first. Its instruction-marked part when markers
+    find one, else all of it: never the user's turn, which only asked for the task.
+    """
+    for j, reason in _dependencies(prov, steps, unsafe, copied or {}, same_turn):
+        if not 0 <= j < len(steps):
+            continue
+        location = _location_of_step(steps, j)
+        if location is None or location[0] != "fixture":
+            continue
+        content = _content(location, turns, fixtures)
+        a, b = _strip(content, 0, len(content))
+        if a >= b:
+            continue
+        score = 0.0
+        found = _best_span(content)
+        if found is not None and found[2] >= 3.0:
+            a, b, score = found
+            reason += "; its instruction-marked part"
+        why = f"no instruction span was found; the tool output at step {j}: {reason}"
+        return PayloadCandidate(content[a:b], "fixture", location[1], a, score, "dependency", why)
     return None
 
 
