@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -33,7 +34,12 @@ from incident_lab.provenance.model import (
     InstructionSpan,
     Provenance,
 )
-from incident_lab.provenance.obedience import ACTIVE_CONTENT, echo_keys, obedient_answers
+from incident_lab.provenance.obedience import (
+    ACTIVE_CONTENT,
+    copied_sentences,
+    echo_keys,
+    obedient_answers,
+)
 from incident_lab.provenance.text import MAX_SCAN, readable, text_of_step
 from incident_lab.provenance.values import anchors, find_value, leaves, shingles, value_text
 
@@ -199,11 +205,17 @@ def _spans(session: _Session) -> tuple[InstructionSpan, ...]:
 def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[InstructionSpan]:
     """Spans read off what an answer obeyed: the untrusted sentence whose markup or canary the
     answer repeats (a markdown image, ``javascript:``, a token like ``BASTION-CANARY-01``),
-    when that sentence asks for something or is markup. They carry the cue ``echoed``."""
+    or a sentence the answer copies word for word, when that sentence asks for something
+    or is markup. They carry the cue ``echoed``."""
     extra: list[InstructionSpan] = []
     trusted = "\n".join(session.text(i) for i in session.user + session.system).lower()
     for a in session.assistant:
-        for key in echo_keys(session.text(a)):
+        answer = session.text(a)
+        keys = echo_keys(answer)
+        for i in session.untrusted:
+            if i < a and len(keys) < _MAX_ECHO_KEYS:
+                keys += copied_sentences(answer, session.text(i), trusted)
+        for key in keys[:_MAX_ECHO_KEYS]:
             low = key.lower()
             if low in trusted:
                 continue
@@ -218,8 +230,21 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
                 if unit is None:
                     break
                 score, cues, language = score_text(text[unit[0] : unit[1]])
+                if not cues:  # "... and report: <copied>" after "Ignore all ..." in the same line
+                    unit, score, cues, language = _with_previous(text, unit, score, cues, language)
                 active = ACTIVE_CONTENT.search(text, unit[0], unit[1]) is not None
-                if cues or active:
+                grown = next(
+                    (k for k, sp in enumerate(found) if sp.step == i and sp.start < unit[1]
+                     and unit[0] < sp.end),
+                    None,
+                )  # fmt: skip
+                if grown is not None:  # the instruction's span, grown over the text it asked for
+                    sp = found[grown]
+                    a, b = min(sp.start, unit[0]), max(sp.end, unit[1])
+                    found[grown] = dataclasses.replace(
+                        sp, start=a, end=b, text=text[a:b], cues=(*sp.cues, "echoed")
+                    )
+                elif cues or active:
                     extra.append(
                         InstructionSpan(
                             step=i,
@@ -235,6 +260,29 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
                     )
                 break
     return extra
+
+
+_MAX_ECHO_KEYS = 12
+
+
+def _with_previous(
+    text: str, unit: tuple[int, int], score: float, cues: tuple[str, ...], language: str | None
+) -> tuple[tuple[int, int], float, tuple[str, ...], str | None]:
+    """The copied sentence with the sentence before it (on the same line, or a line ending in
+    a colon that introduces it), when that one carries the cues: the instruction and the text
+    it asked to repeat, cut apart."""
+    bounds = unit_bounds(text)
+    k = bounds.index(unit) if unit in bounds else -1
+    if k <= 0:
+        return unit, score, cues, language
+    introduces = text[bounds[k - 1][0] : bounds[k - 1][1]].rstrip().endswith(":")
+    if "\n" in text[bounds[k - 1][1] : unit[0]] and not introduces:
+        return unit, score, cues, language
+    prev = bounds[k - 1]
+    p_score, p_cues, p_language = score_text(text[prev[0] : prev[1]])
+    if not p_cues:
+        return unit, score, cues, language
+    return (prev[0], unit[1]), p_score, p_cues, p_language
 
 
 def _span_at(spans: tuple[InstructionSpan, ...], step: int, start: int, end: int) -> int | None:

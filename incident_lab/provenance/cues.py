@@ -87,7 +87,10 @@ CUE_WEIGHTS: dict[str, float] = {
 _MODEL = (
     r"(?:ai|a\.i\.|assistant|ai assistant|agent|ai agent|llm|language model|chatbot|bot|copilot|"
     r"model|gpt(?:-?\d[\w.-]{0,8})?|chatgpt|claude|gemini|llama|mistral|bard|cursor|devin|codex|"
-    r"automated system|ki|assistent|sprachmodell|ia|assistente|asistente|modele|modelo|modello)"
+    r"automated system|ki|assistent|sprachmodell|ia|assistente|asistente|modele|modelo|modello|"
+    # a machine reader named by what it does: "automated screening systems", "AI review tool"
+    r"(?:automated|automatic|ai|ml|llm)[ -][a-z-]{2,20}[ -](?:software|systems?|tools?|pipelines?|"
+    r"scanners?|screeners?|readers?|analy[sz]ers?|reviewers?|bots?|agents?))"
 )
 _VERBS_EN = (
     r"(?:send|forward|e-?mail|mail|transfer|wire|pay|delete|remove|erase|share|invite|grant|add|"
@@ -129,6 +132,7 @@ _EN_ADDRESSED = (
     rf"|\b(?:dear|hey|hi|hello|attention|note to|message to|instructions? (?:to|for)|note for|"
     rf"reminder (?:to|for)|important (?:message|note) for)\s+(?:the\s+|any\s+|all\s+|my\s+)?{_MODEL}s?\b"
     rf"|\bif you(?:'re| are) (?:an? |the )?(?:{_MODEL}|reading this|processing this)\b"
+    rf"|\b(?:visible|shown|meant|intended|written|only) (?:to|for) (?:the |an? |any )?{_MODEL}s?\b"
     rf"|\b{_MODEL}s?\b[^.\n]{{0,40}}\b(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|"
     r"that reads?|who reads?|handling|working on|operating on|running (?:on|in))\b"
 )
