@@ -36,11 +36,13 @@ from incident_lab.provenance.model import (
 )
 from incident_lab.provenance.obedience import (
     ACTIVE_CONTENT,
+    announces_compliance,
+    copied_literals,
     copied_sentences,
     echo_keys,
     obedient_answers,
 )
-from incident_lab.provenance.text import MAX_SCAN, readable, text_of_step
+from incident_lab.provenance.text import MAX_SCAN, language_switch, readable, text_of_step
 from incident_lab.provenance.values import anchors, find_value, leaves, shingles, value_text
 
 __all__ = ["analyse"]
@@ -198,6 +200,7 @@ def _spans(session: _Session) -> tuple[InstructionSpan, ...]:
                 )
             )
     found.extend(_echoed_spans(session, found))
+    found.extend(_switched_spans(session, found))
     found.sort(key=lambda sp: (sp.step, sp.start))
     return tuple(found)
 
@@ -212,10 +215,11 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
     for a in session.assistant:
         answer = session.text(a)
         keys = echo_keys(answer)
+        marks = len(keys)  # markup and canaries: what no faithful answer copies
         for i in session.untrusted:
             if i < a and len(keys) < _MAX_ECHO_KEYS:
                 keys += copied_sentences(answer, session.text(i), trusted)
-        for key in keys[:_MAX_ECHO_KEYS]:
+        for n, key in enumerate(keys[:_MAX_ECHO_KEYS]):
             low = key.lower()
             if low in trusted:
                 continue
@@ -223,7 +227,19 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
                 at = session.lower(i).find(low)
                 if at == -1:
                     continue
-                if any(sp.step == i and sp.start <= at < sp.end for sp in found + extra):
+                inside = next(
+                    (k for k, sp in enumerate(found) if sp.step == i and sp.start <= at < sp.end),
+                    None,
+                )
+                if inside is not None and n < marks and not _strong(found[inside]):
+                    # a weak span ("print ![img](...)") whose markup the answer carries: obeyed
+                    sp = found[inside]
+                    found[inside] = dataclasses.replace(
+                        sp, cues=(*sp.cues, "echoed"), score=WEAK_SPAN_SCORE + 0.05
+                    )
+                if inside is not None or any(
+                    sp.step == i and sp.start <= at < sp.end for sp in extra
+                ):
                     break
                 text = session.text(i)
                 unit = next(((x, y) for x, y in unit_bounds(text) if x <= at < y), None)
@@ -263,6 +279,53 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
 
 
 _MAX_ECHO_KEYS = 12
+
+
+#: Prose between markup and line breaks: where a passage in another language can sit.
+_SEGMENT = re.compile(r"[^<>\n]{20,2000}")
+
+
+def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[InstructionSpan]:
+    """Spans in a language the user did not write, read off an answer that obeyed one.
+
+    Cue lists cover six languages; an instruction in any other language (or script) is found
+    by structure: a unit of untrusted text in another language than the user's turns
+    (:func:`~incident_lab.provenance.text.language_switch`) that an answer then obeyed:
+    the answer announces it follows new instructions, or carries a literal the unit quoted
+    (``'TEST'``) that the user never wrote. Cues ``language_switch`` and ``echoed``.
+    """
+    user_text = "\n".join(session.text(i) for i in session.user + session.system)
+    trusted = user_text.lower()
+    extra: list[InstructionSpan] = []
+    for a in session.assistant:
+        answer = session.text(a)
+        complied = announces_compliance(answer)
+        for i in [u for u in session.untrusted if u < a]:
+            text = session.text(i)
+            for m in _SEGMENT.finditer(text, 0, MAX_SCAN):
+                x, y = m.span()
+                if any(sp.step == i and sp.start < y and x < sp.end for sp in found + extra):
+                    continue
+                unit = text[x:y]
+                if not language_switch(unit, user_text):
+                    continue
+                if not (complied or copied_literals(unit, answer, trusted)):
+                    continue
+                score, cues, language = score_text(unit)
+                extra.append(
+                    InstructionSpan(
+                        step=i,
+                        source=session.sources[i],
+                        start=x,
+                        end=y,
+                        text=unit,
+                        cues=(*cues, "language_switch", "echoed"),
+                        language=language,
+                        score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
+                        tool=session.tool_of_result.get(i),
+                    )
+                )
+    return extra
 
 
 def _with_previous(
@@ -425,7 +488,9 @@ _DELEGATION = re.compile(
     re.IGNORECASE,
 )
 #: Cues ordinary task content does not carry: a delegated-to text with them is still an attack.
-_ATTACK_CUES = frozenset({"override", "hidden_text", "addressed_to_model", "decoded"})
+_ATTACK_CUES = frozenset(
+    {"override", "hidden_text", "addressed_to_model", "decoded", "language_switch"}
+)
 
 
 def _delegated(session: _Session, before: int | None = None) -> bool:

@@ -23,6 +23,9 @@ delimiter            ``<INFORMATION>``, ``[SYSTEM]``, ``### instructions``, ``<|
 hidden_text          HTML comment, zero-width / tag characters, white or 0-size text
 action_request       an action verb with a target (address, URL, IBAN, path, command)
 decoded:<kind>       the cue was only readable after decoding (base64, hex, rot13, ...)
+language_switch      prose in another language or script than the user's, found only
+                     with an answer that obeyed it (see ``analysis._switched_spans``)
+echoed               found through what an answer repeated or announced
 ==================== ===============================================================
 
 Every pattern is linear: alternations of literals and bounded ``{0,N}`` gaps.
@@ -82,6 +85,7 @@ CUE_WEIGHTS: dict[str, float] = {
     "delimiter": 0.3,
     "hidden_text": 0.3,
     "decoded": 0.25,
+    "language_switch": 0.2,
 }
 
 _MODEL = (

@@ -20,7 +20,14 @@ import re
 from incident_lab.provenance.model import InstructionSpan, ObedientAnswer
 from incident_lab.provenance.text import guess_language, readable
 
-__all__ = ["ACTIVE_CONTENT", "copied_sentences", "echo_keys", "obedient_answers"]
+__all__ = [
+    "ACTIVE_CONTENT",
+    "announces_compliance",
+    "copied_literals",
+    "copied_sentences",
+    "echo_keys",
+    "obedient_answers",
+]
 
 _I = re.IGNORECASE
 _SAY = re.compile(
@@ -84,6 +91,9 @@ def _markers(span: InstructionSpan) -> list[str]:
             out.append(m.group(0))
     if "echoed" in span.cues:  # found through what an answer repeated: that is the marker
         out += [k for k in echo_keys(plain) if k not in out]
+        out += [
+            m.group(1).strip() for m in _LITERAL.finditer(plain) if len(m.group(1).strip()) >= 4
+        ]
     for m in _QUOTED.finditer(plain):
         prefix = _literal_prefix(m.group(1))
         if prefix and prefix not in out:
@@ -112,6 +122,36 @@ _COMPLIANCE = re.compile(
     r"|\b(?:developer|dan|unrestricted|no[ -]limits) mode (?:is )?(?:enabled|activated|on)\b",
     re.IGNORECASE,
 )
+
+
+def announces_compliance(answer: str) -> bool:
+    """True when the answer says it now follows other instructions ("I will ignore my
+    previous instructions", "developer mode enabled")."""
+    return _COMPLIANCE.search(answer) is not None
+
+
+_LITERAL = re.compile(r"[\"“‘«`']([^\"”’»`'\n]{4,60})[\"”’»`']")
+
+
+def copied_literals(unit: str, answer: str, trusted: str) -> list[str]:
+    """The quoted literals of ``unit`` (``'TEST'``, ``"OK-7F3A"``) that ``answer`` carries.
+
+    A literal with a capital letter must appear with the same case and not inside a word
+    ("TEST" is not in "tests/test_x.py"); an all-lower-case one needs eight characters.
+    The user's own words (``trusted``, lower case) are never a copy.
+    """
+    out = []
+    for m in _LITERAL.finditer(unit):
+        literal = m.group(1).strip()
+        if len(literal) < 4 or literal.lower() in trusted:
+            continue
+        if literal.lower() == literal:
+            hit = len(literal) >= 8 and literal in answer.lower()
+        else:
+            hit = re.search(rf"(?<![A-Za-z]){re.escape(literal)}(?![a-z])", answer) is not None
+        if hit and literal not in out:
+            out.append(literal)
+    return out
 
 
 #: Content an answer should never carry over from a document: markdown images (they load a URL
