@@ -355,6 +355,29 @@ def _span_at(spans: tuple[InstructionSpan, ...], step: int, start: int, end: int
     return None
 
 
+#: A short identifier (digits, or a few characters with a digit): it names one record and
+#: also occurs by chance elsewhere in a listing (a date, a price, another id).
+_BARE_ID = re.compile(r"\d{1,8}|(?=[a-z_-]{0,5}\d)[\w-]{1,6}", re.IGNORECASE)
+
+
+def _in_spans(
+    spans: tuple[InstructionSpan, ...], step: int, probe: str
+) -> tuple[int, int, int, int] | None:
+    """Where ``probe`` occurs inside an instruction span of ``step``: ``(step, start, end, span)``.
+
+    Searched before the rest of the step for bare ids, so an id ("13") that the instruction
+    names is traced to it even when the same digits occur earlier in the text (a date, a
+    price).
+    """
+    for k, sp in enumerate(spans):
+        if sp.step != step:
+            continue
+        hit = find_value(probe, sp.text, sp.text.lower())
+        if hit:
+            return step, sp.start + hit[0], sp.start + hit[1], k
+    return None
+
+
 def _locate(
     session: _Session,
     spans: tuple[InstructionSpan, ...],
@@ -373,6 +396,11 @@ def _locate(
                 return i, hit[0], hit[1], how, None
         outside: tuple[int, int, int, str, int | None] | None = None
         for i in untrusted:
+            # a bare id the step's instruction names ("delete the file with ID '13'")
+            bare = how == "value" and _BARE_ID.fullmatch(probe)
+            inside = _in_spans(spans, i, probe) if bare else None
+            if inside is not None:
+                return inside[0], inside[1], inside[2], how, inside[3]
             hit = find_value(probe, session.text(i), session.lower(i))
             if hit:
                 span = _span_at(spans, i, hit[0], hit[1])
@@ -479,10 +507,11 @@ def _is_instruction_text(value: str) -> bool:
 
 #: The user hands the task over to content ("follow the README", "do the tasks on my list").
 _DELEGATION = re.compile(
-    r"\b(?:follow(?:ing)?|according to|as (?:described|explained|listed|specified|written) in|"
+    r"\b(?:follow(?:ing)?(?! (?:tasks?|steps|questions?|requests?|things)\b)|according to|as (?:described|explained|listed|specified|written) in|"
     r"do (?:all |everything |whatever )?(?:the |my )?(?:tasks?|steps|items|things|todos?)|"
     r"complete (?:all )?(?:the |my )?(?:tasks?|steps|items|todos?)|"
-    r"(?:tasks?|steps|instructions|todos?) (?:i have |listed |written )?(?:on|in|at|from)|"
+    r"(?:tasks?|steps|instructions|todos?) (?:i have |listed |written )?(?:on|in|at|from)"
+    r"(?! (?:the )?order\b| this message\b| my message\b)|"
     r"carry out (?:the|my)|accordingly|(?:do|perform|take) the actions?|actions? (?:specified|listed|"
     r"described|requested) in)\b",
     re.IGNORECASE,

@@ -105,8 +105,9 @@ _VERBS_EN = (
     r"submit|fill|purchase|buy|order|approve|confirm|publish|push|commit|install|modify|fetch)"
 )
 
-# Where a sentence (or a quoted / bracketed clause) starts.
-_BOUNDARY = r"(?:^|[.!?:;,\"'(\[]\s{0,4})\W{0,6}"
+# Where a sentence (or a quoted / bracketed clause) starts; also right after markup that closes
+# ("###(system_message) Make a ...", "</b> Send ...").
+_BOUNDARY = r"(?:^|[.!?:;,\"'(\[)\]>#*]\s{0,4})\W{0,6}"
 
 # English. A sentence that starts with a verb is an imperative unless the verb is a noun
 # ("Email: x", "Order of events"): the word after it is checked in Python (RE2 has no lookahead).

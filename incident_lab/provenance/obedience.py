@@ -6,7 +6,8 @@ Checked for every assistant message after an instruction span:
   quoted string, or an upper-case word after such a verb) and the answer contains it,
   while the user never wrote it; or the answer repeats a sentence of the span word for
   word (:func:`copied_sentences`: obedience read off the copy, in any language);
-- ``url_echo``: a URL from the span appears in the answer, and the user never gave it;
+- ``url_echo``: a URL from the span appears in the answer, and the user never gave it
+  nor asked for a link;
 - ``system_prompt_leak``: the answer repeats the system prompt (three 8-word runs, or
   most of a short one);
 - ``format``: the span asks for a language or for capitals and the answer follows it
@@ -47,6 +48,8 @@ _IN_LANGUAGE = re.compile(
     r"(german|deutsch|french|francais|spanish|espanol|italian|italiano|portuguese|portugues|english)\b",
     _I,
 )
+#: The user asked for a link: a URL from the content in the answer is the task, not obedience.
+_ASKS_FOR_LINK = re.compile(r"\b(?:links?|urls?|web ?address(?:es)?|websites?)\b", _I)
 _CAPS = re.compile(r"\b(?:all caps|all capital letters|in capitals|uppercase|upper case)\b", _I)
 _LEAK_ASK = re.compile(
     r"\b(?:reveal|print|show|repeat|output|dump|share|tell|give|write|display|leak)\b[^.\n]{0,40}"
@@ -208,10 +211,21 @@ def _asked_to_say(span: InstructionSpan, copy: str) -> bool:
     return at != -1 and _SAY_BEFORE.search(span.text[max(0, at - 40) : at]) is not None
 
 
+def _span_urls(span: InstructionSpan, trusted: str) -> list[str]:
+    """The span's URLs an answer should not carry: none when the user asked for a link
+    ("get me the link to reset my password"), never one the user gave."""
+    if _ASKS_FOR_LINK.search(trusted):
+        return []
+    urls = [_url_key(u) for u in _URL.findall(span.text)]
+    return [u for u in urls if len(u) >= 8 and u.lower() not in trusted]
+
+
 def _copied_marker(span: InstructionSpan, answer: str, trusted: str, strong: bool) -> str | None:
     """A sentence of the span the answer repeats (from a weak span: a long one, or the text
     it asked to be printed)."""
     copies = copied_sentences(answer, span.text, trusted)
+    if _ASKS_FOR_LINK.search(trusted):  # the link the user asked for is no copy
+        copies = [c for c in copies if not _URL.fullmatch(c)]
     if not strong:
         copies = [c for c in copies if len(c.split()) >= 4 or _asked_to_say(span, c)]
     return copies[0] if copies else None
@@ -284,8 +298,7 @@ def obedient_answers(
             # faithful answer repeats: a whole sentence it asked to print, a canary token,
             # or the system prompt.
             markers = [m for m in markers if len(m.split()) >= 4 or _CANARY.fullmatch(m)]
-        urls = [_url_key(u) for u in _URL.findall(span.text)] if strong else []
-        urls = [u for u in urls if len(u) >= 8 and u.lower() not in trusted]
+        urls = _span_urls(span, trusted) if strong else []
         wants_leak = bool(_LEAK_ASK.search(span.text)) or span.source == "user"
         if not strong and not (markers or wants_leak or _SAY_VERB.search(span.text)):
             continue
