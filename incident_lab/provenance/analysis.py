@@ -201,6 +201,7 @@ def _spans(session: _Session) -> tuple[InstructionSpan, ...]:
             )
     found.extend(_echoed_spans(session, found))
     found.extend(_switched_spans(session, found))
+    _obeyed_literals(session, found)
     found.sort(key=lambda sp: (sp.step, sp.start))
     return tuple(found)
 
@@ -285,6 +286,21 @@ _MAX_ECHO_KEYS = 12
 _SEGMENT = re.compile(r"[^<>\n]{20,2000}")
 
 
+def _obeyed_literals(session: _Session, found: list[InstructionSpan]) -> None:
+    """Mark a weak span ``echoed`` when a later answer carries a literal it quoted (``'TEST'``
+    repeated at the end of a summary): it asked for that literal and got it."""
+    trusted = "\n".join(session.text(i) for i in session.user + session.system).lower()
+    for k, sp in enumerate(found):
+        if _strong(sp) or sp.source == "user":
+            continue
+        for a in session.assistant:
+            if a > sp.step and copied_literals(sp.text, session.text(a), trusted):
+                found[k] = dataclasses.replace(
+                    sp, cues=(*sp.cues, "echoed"), score=WEAK_SPAN_SCORE + 0.05
+                )
+                break
+
+
 def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[InstructionSpan]:
     """Spans in a language the user did not write, read off an answer that obeyed one.
 
@@ -292,7 +308,8 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
     by structure: a unit of untrusted text in another language than the user's turns
     (:func:`~incident_lab.provenance.text.language_switch`) that an answer then obeyed:
     the answer announces it follows new instructions, or carries a literal the unit quoted
-    (``'TEST'``) that the user never wrote. Cues ``language_switch`` and ``echoed``.
+    (``'TEST'``) that the user never wrote. Cues ``language_switch`` and ``echoed``. After an
+    announced compliance, a passage in the user's language that carries any cue counts too.
     """
     user_text = "\n".join(session.text(i) for i in session.user + session.system)
     trusted = user_text.lower()
@@ -307,11 +324,16 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
                 if any(sp.step == i and sp.start < y and x < sp.end for sp in found + extra):
                     continue
                 unit = text[x:y]
-                if not language_switch(unit, user_text):
-                    continue
-                if not (complied or copied_literals(unit, answer, trusted)):
+                switched = language_switch(unit, user_text)
+                if not switched and not complied:
                     continue
                 score, cues, language = score_text(unit)
+                if not switched and not cues:
+                    continue  # an announced compliance: the passage that asked, in any words
+                if not (complied or copied_literals(unit, answer, trusted)):
+                    continue
+                if switched:
+                    cues = (*cues, "language_switch")
                 extra.append(
                     InstructionSpan(
                         step=i,
@@ -319,7 +341,7 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
                         start=x,
                         end=y,
                         text=unit,
-                        cues=(*cues, "language_switch", "echoed"),
+                        cues=(*cues, "echoed"),
                         language=language,
                         score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
                         tool=session.tool_of_result.get(i),
