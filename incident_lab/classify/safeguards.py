@@ -6,7 +6,7 @@ from typing import Any
 
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.lexicon import DIRECT_OVERRIDE, tool_category
-from incident_lab.classify.session import SessionView, sensitive_kinds
+from incident_lab.classify.session import Call, SessionView, provenance_of, sensitive_kinds
 
 __all__ = ["safeguard_failure"]
 
@@ -16,6 +16,20 @@ _SINKS = ("email", "message", "http_write", "file_write", "exec", "payment", "pe
 def _name(step: dict[str, Any]) -> str:
     rule = f" (rule {step['rule_id']})" if step.get("rule_id") else ""
     return f"{step.get('safeguard', 'safeguard')}{rule}"
+
+
+def _carried_text(traj: dict[str, Any], call: Call, category: str) -> str:
+    """The argument values a sink call carries out.
+
+    A payment's values that the user wrote (the payee's IBAN, the amount) are where the
+    money goes, not data leaving: the user's own "pay 250 EUR to FR76..." is not a leak.
+    """
+    if category != "payment":
+        return call.args_text
+    prov = provenance_of(traj).call_at(call.index)
+    if prov is None:
+        return call.args_text
+    return " ".join(a.value for a in prov.args if a.origin != "user")
 
 
 @detector(
@@ -53,8 +67,9 @@ def safeguard_failure(traj: dict[str, Any]) -> list[Signal]:
             continue
         call = calls.get(target)
         if call is not None and stage == "pre_action" and decision == "allow":
-            kinds = sensitive_kinds(call.args_text)
-            if kinds and tool_category(call.name, call.arguments) in _SINKS:
+            category = tool_category(call.name, call.arguments)
+            kinds = sensitive_kinds(_carried_text(traj, call, category))
+            if kinds and category in _SINKS:
                 signals.append(
                     Signal(
                         "safeguard_failure",

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -33,8 +34,15 @@ from incident_lab.provenance.model import (
     InstructionSpan,
     Provenance,
 )
-from incident_lab.provenance.obedience import ACTIVE_CONTENT, echo_keys, obedient_answers
-from incident_lab.provenance.text import MAX_SCAN, readable, text_of_step
+from incident_lab.provenance.obedience import (
+    ACTIVE_CONTENT,
+    announces_compliance,
+    copied_literals,
+    copied_sentences,
+    echo_keys,
+    obedient_answers,
+)
+from incident_lab.provenance.text import MAX_SCAN, language_switch, readable, text_of_step
 from incident_lab.provenance.values import anchors, find_value, leaves, shingles, value_text
 
 __all__ = ["analyse"]
@@ -192,6 +200,8 @@ def _spans(session: _Session) -> tuple[InstructionSpan, ...]:
                 )
             )
     found.extend(_echoed_spans(session, found))
+    found.extend(_switched_spans(session, found))
+    _obeyed_literals(session, found)
     found.sort(key=lambda sp: (sp.step, sp.start))
     return tuple(found)
 
@@ -199,11 +209,18 @@ def _spans(session: _Session) -> tuple[InstructionSpan, ...]:
 def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[InstructionSpan]:
     """Spans read off what an answer obeyed: the untrusted sentence whose markup or canary the
     answer repeats (a markdown image, ``javascript:``, a token like ``BASTION-CANARY-01``),
-    when that sentence asks for something or is markup. They carry the cue ``echoed``."""
+    or a sentence the answer copies word for word, when that sentence asks for something
+    or is markup. They carry the cue ``echoed``."""
     extra: list[InstructionSpan] = []
     trusted = "\n".join(session.text(i) for i in session.user + session.system).lower()
     for a in session.assistant:
-        for key in echo_keys(session.text(a)):
+        answer = session.text(a)
+        keys = echo_keys(answer)
+        marks = len(keys)  # markup and canaries: what no faithful answer copies
+        for i in session.untrusted:
+            if i < a and len(keys) < _MAX_ECHO_KEYS:
+                keys += copied_sentences(answer, session.text(i), trusted)
+        for n, key in enumerate(keys[:_MAX_ECHO_KEYS]):
             low = key.lower()
             if low in trusted:
                 continue
@@ -211,15 +228,40 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
                 at = session.lower(i).find(low)
                 if at == -1:
                     continue
-                if any(sp.step == i and sp.start <= at < sp.end for sp in found + extra):
+                inside = next(
+                    (k for k, sp in enumerate(found) if sp.step == i and sp.start <= at < sp.end),
+                    None,
+                )
+                if inside is not None and n < marks and not _strong(found[inside]):
+                    # a weak span ("print ![img](...)") whose markup the answer carries: obeyed
+                    sp = found[inside]
+                    found[inside] = dataclasses.replace(
+                        sp, cues=(*sp.cues, "echoed"), score=WEAK_SPAN_SCORE + 0.05
+                    )
+                if inside is not None or any(
+                    sp.step == i and sp.start <= at < sp.end for sp in extra
+                ):
                     break
                 text = session.text(i)
                 unit = next(((x, y) for x, y in unit_bounds(text) if x <= at < y), None)
                 if unit is None:
                     break
                 score, cues, language = score_text(text[unit[0] : unit[1]])
+                if not cues:  # "... and report: <copied>" after "Ignore all ..." in the same line
+                    unit, score, cues, language = _with_previous(text, unit, score, cues, language)
                 active = ACTIVE_CONTENT.search(text, unit[0], unit[1]) is not None
-                if cues or active:
+                grown = next(
+                    (k for k, sp in enumerate(found) if sp.step == i and sp.start < unit[1]
+                     and unit[0] < sp.end),
+                    None,
+                )  # fmt: skip
+                if grown is not None:  # the instruction's span, grown over the text it asked for
+                    sp = found[grown]
+                    a, b = min(sp.start, unit[0]), max(sp.end, unit[1])
+                    found[grown] = dataclasses.replace(
+                        sp, start=a, end=b, text=text[a:b], cues=(*sp.cues, "echoed")
+                    )
+                elif cues or active:
                     extra.append(
                         InstructionSpan(
                             step=i,
@@ -237,10 +279,124 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
     return extra
 
 
+_MAX_ECHO_KEYS = 12
+
+
+#: Prose between markup and line breaks: where a passage in another language can sit.
+_SEGMENT = re.compile(r"[^<>\n]{20,2000}")
+
+
+def _obeyed_literals(session: _Session, found: list[InstructionSpan]) -> None:
+    """Mark a weak span ``echoed`` when a later answer carries a literal it quoted (``'TEST'``
+    repeated at the end of a summary): it asked for that literal and got it."""
+    trusted = "\n".join(session.text(i) for i in session.user + session.system).lower()
+    for k, sp in enumerate(found):
+        if _strong(sp) or sp.source == "user":
+            continue
+        for a in session.assistant:
+            if a > sp.step and copied_literals(sp.text, session.text(a), trusted):
+                found[k] = dataclasses.replace(
+                    sp, cues=(*sp.cues, "echoed"), score=WEAK_SPAN_SCORE + 0.05
+                )
+                break
+
+
+def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[InstructionSpan]:
+    """Spans in a language the user did not write, read off an answer that obeyed one.
+
+    Cue lists cover six languages; an instruction in any other language (or script) is found
+    by structure: a unit of untrusted text in another language than the user's turns
+    (:func:`~incident_lab.provenance.text.language_switch`) that an answer then obeyed:
+    the answer announces it follows new instructions, or carries a literal the unit quoted
+    (``'TEST'``) that the user never wrote. Cues ``language_switch`` and ``echoed``. After an
+    announced compliance, a passage in the user's language that carries any cue counts too.
+    """
+    user_text = "\n".join(session.text(i) for i in session.user + session.system)
+    trusted = user_text.lower()
+    extra: list[InstructionSpan] = []
+    for a in session.assistant:
+        answer = session.text(a)
+        complied = announces_compliance(answer)
+        for i in [u for u in session.untrusted if u < a]:
+            text = session.text(i)
+            for m in _SEGMENT.finditer(text, 0, MAX_SCAN):
+                x, y = m.span()
+                if any(sp.step == i and sp.start < y and x < sp.end for sp in found + extra):
+                    continue
+                unit = text[x:y]
+                switched = language_switch(unit, user_text)
+                if not switched and not complied:
+                    continue
+                score, cues, language = score_text(unit)
+                if not switched and not cues:
+                    continue  # an announced compliance: the passage that asked, in any words
+                if not (complied or copied_literals(unit, answer, trusted)):
+                    continue
+                if switched:
+                    cues = (*cues, "language_switch")
+                extra.append(
+                    InstructionSpan(
+                        step=i,
+                        source=session.sources[i],
+                        start=x,
+                        end=y,
+                        text=unit,
+                        cues=(*cues, "echoed"),
+                        language=language,
+                        score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
+                        tool=session.tool_of_result.get(i),
+                    )
+                )
+    return extra
+
+
+def _with_previous(
+    text: str, unit: tuple[int, int], score: float, cues: tuple[str, ...], language: str | None
+) -> tuple[tuple[int, int], float, tuple[str, ...], str | None]:
+    """The copied sentence with the sentence before it (on the same line, or a line ending in
+    a colon that introduces it), when that one carries the cues: the instruction and the text
+    it asked to repeat, cut apart."""
+    bounds = unit_bounds(text)
+    k = bounds.index(unit) if unit in bounds else -1
+    if k <= 0:
+        return unit, score, cues, language
+    introduces = text[bounds[k - 1][0] : bounds[k - 1][1]].rstrip().endswith(":")
+    if "\n" in text[bounds[k - 1][1] : unit[0]] and not introduces:
+        return unit, score, cues, language
+    prev = bounds[k - 1]
+    p_score, p_cues, p_language = score_text(text[prev[0] : prev[1]])
+    if not p_cues:
+        return unit, score, cues, language
+    return (prev[0], unit[1]), p_score, p_cues, p_language
+
+
 def _span_at(spans: tuple[InstructionSpan, ...], step: int, start: int, end: int) -> int | None:
     for k, s in enumerate(spans):
         if s.step == step and s.start < end and start < s.end:
             return k
+    return None
+
+
+#: A short identifier (digits, or a few characters with a digit): it names one record and
+#: also occurs by chance elsewhere in a listing (a date, a price, another id).
+_BARE_ID = re.compile(r"\d{1,8}|(?=[a-z_-]{0,5}\d)[\w-]{1,6}", re.IGNORECASE)
+
+
+def _in_spans(
+    spans: tuple[InstructionSpan, ...], step: int, probe: str
+) -> tuple[int, int, int, int] | None:
+    """Where ``probe`` occurs inside an instruction span of ``step``: ``(step, start, end, span)``.
+
+    Searched before the rest of the step for bare ids, so an id ("13") that the instruction
+    names is traced to it even when the same digits occur earlier in the text (a date, a
+    price).
+    """
+    for k, sp in enumerate(spans):
+        if sp.step != step:
+            continue
+        hit = find_value(probe, sp.text, sp.text.lower())
+        if hit:
+            return step, sp.start + hit[0], sp.start + hit[1], k
     return None
 
 
@@ -262,6 +418,11 @@ def _locate(
                 return i, hit[0], hit[1], how, None
         outside: tuple[int, int, int, str, int | None] | None = None
         for i in untrusted:
+            # a bare id the step's instruction names ("delete the file with ID '13'")
+            bare = how == "value" and _BARE_ID.fullmatch(probe)
+            inside = _in_spans(spans, i, probe) if bare else None
+            if inside is not None:
+                return inside[0], inside[1], inside[2], how, inside[3]
             hit = find_value(probe, session.text(i), session.lower(i))
             if hit:
                 span = _span_at(spans, i, hit[0], hit[1])
@@ -368,16 +529,19 @@ def _is_instruction_text(value: str) -> bool:
 
 #: The user hands the task over to content ("follow the README", "do the tasks on my list").
 _DELEGATION = re.compile(
-    r"\b(?:follow(?:ing)?|according to|as (?:described|explained|listed|specified|written) in|"
+    r"\b(?:follow(?:ing)?(?! (?:tasks?|steps|questions?|requests?|things)\b)|according to|as (?:described|explained|listed|specified|written) in|"
     r"do (?:all |everything |whatever )?(?:the |my )?(?:tasks?|steps|items|things|todos?)|"
     r"complete (?:all )?(?:the |my )?(?:tasks?|steps|items|todos?)|"
-    r"(?:tasks?|steps|instructions|todos?) (?:i have |listed |written )?(?:on|in|at|from)|"
+    r"(?:tasks?|steps|instructions|todos?) (?:i have |listed |written )?(?:on|in|at|from)"
+    r"(?! (?:the )?order\b| this message\b| my message\b)|"
     r"carry out (?:the|my)|accordingly|(?:do|perform|take) the actions?|actions? (?:specified|listed|"
     r"described|requested) in)\b",
     re.IGNORECASE,
 )
 #: Cues ordinary task content does not carry: a delegated-to text with them is still an attack.
-_ATTACK_CUES = frozenset({"override", "hidden_text", "addressed_to_model", "decoded"})
+_ATTACK_CUES = frozenset(
+    {"override", "hidden_text", "addressed_to_model", "decoded", "language_switch"}
+)
 
 
 def _delegated(session: _Session, before: int | None = None) -> bool:

@@ -23,6 +23,9 @@ delimiter            ``<INFORMATION>``, ``[SYSTEM]``, ``### instructions``, ``<|
 hidden_text          HTML comment, zero-width / tag characters, white or 0-size text
 action_request       an action verb with a target (address, URL, IBAN, path, command)
 decoded:<kind>       the cue was only readable after decoding (base64, hex, rot13, ...)
+language_switch      prose in another language or script than the user's, found only
+                     with an answer that obeyed it (see ``analysis._switched_spans``)
+echoed               found through what an answer repeated or announced
 ==================== ===============================================================
 
 Every pattern is linear: alternations of literals and bounded ``{0,N}`` gaps.
@@ -82,12 +85,16 @@ CUE_WEIGHTS: dict[str, float] = {
     "delimiter": 0.3,
     "hidden_text": 0.3,
     "decoded": 0.25,
+    "language_switch": 0.2,
 }
 
 _MODEL = (
     r"(?:ai|a\.i\.|assistant|ai assistant|agent|ai agent|llm|language model|chatbot|bot|copilot|"
     r"model|gpt(?:-?\d[\w.-]{0,8})?|chatgpt|claude|gemini|llama|mistral|bard|cursor|devin|codex|"
-    r"automated system|ki|assistent|sprachmodell|ia|assistente|asistente|modele|modelo|modello)"
+    r"automated system|ki|assistent|sprachmodell|ia|assistente|asistente|modele|modelo|modello|"
+    # a machine reader named by what it does: "automated screening systems", "AI review tool"
+    r"(?:automated|automatic|ai|ml|llm)[ -][a-z-]{2,20}[ -](?:software|systems?|tools?|pipelines?|"
+    r"scanners?|screeners?|readers?|analy[sz]ers?|reviewers?|bots?|agents?))"
 )
 _VERBS_EN = (
     r"(?:send|forward|e-?mail|mail|transfer|wire|pay|delete|remove|erase|share|invite|grant|add|"
@@ -98,8 +105,9 @@ _VERBS_EN = (
     r"submit|fill|purchase|buy|order|approve|confirm|publish|push|commit|install|modify|fetch)"
 )
 
-# Where a sentence (or a quoted / bracketed clause) starts.
-_BOUNDARY = r"(?:^|[.!?:;,\"'(\[]\s{0,4})\W{0,6}"
+# Where a sentence (or a quoted / bracketed clause) starts; also right after markup that closes
+# ("###(system_message) Make a ...", "</b> Send ...").
+_BOUNDARY = r"(?:^|[.!?:;,\"'(\[)\]>#*]\s{0,4})\W{0,6}"
 
 # English. A sentence that starts with a verb is an imperative unless the verb is a noun
 # ("Email: x", "Order of events"): the word after it is checked in Python (RE2 has no lookahead).
@@ -129,6 +137,7 @@ _EN_ADDRESSED = (
     rf"|\b(?:dear|hey|hi|hello|attention|note to|message to|instructions? (?:to|for)|note for|"
     rf"reminder (?:to|for)|important (?:message|note) for)\s+(?:the\s+|any\s+|all\s+|my\s+)?{_MODEL}s?\b"
     rf"|\bif you(?:'re| are) (?:an? |the )?(?:{_MODEL}|reading this|processing this)\b"
+    rf"|\b(?:visible|shown|meant|intended|written|only) (?:to|for) (?:the |an? |any )?{_MODEL}s?\b"
     rf"|\b{_MODEL}s?\b[^.\n]{{0,40}}\b(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|"
     r"that reads?|who reads?|handling|working on|operating on|running (?:on|in))\b"
 )

@@ -4,8 +4,10 @@ Checked for every assistant message after an instruction span:
 
 - ``marker_echo``: the span asks to say / print / include / start with a marker (a
   quoted string, or an upper-case word after such a verb) and the answer contains it,
-  while the user never wrote it;
-- ``url_echo``: a URL from the span appears in the answer, and the user never gave it;
+  while the user never wrote it; or the answer repeats a sentence of the span word for
+  word (:func:`copied_sentences`: obedience read off the copy, in any language);
+- ``url_echo``: a URL from the span appears in the answer, and the user never gave it
+  nor asked for a link;
 - ``system_prompt_leak``: the answer repeats the system prompt (three 8-word runs, or
   most of a short one);
 - ``format``: the span asks for a language or for capitals and the answer follows it
@@ -19,7 +21,14 @@ import re
 from incident_lab.provenance.model import InstructionSpan, ObedientAnswer
 from incident_lab.provenance.text import guess_language, readable
 
-__all__ = ["ACTIVE_CONTENT", "echo_keys", "obedient_answers"]
+__all__ = [
+    "ACTIVE_CONTENT",
+    "announces_compliance",
+    "copied_literals",
+    "copied_sentences",
+    "echo_keys",
+    "obedient_answers",
+]
 
 _I = re.IGNORECASE
 _SAY = re.compile(
@@ -39,6 +48,8 @@ _IN_LANGUAGE = re.compile(
     r"(german|deutsch|french|francais|spanish|espanol|italian|italiano|portuguese|portugues|english)\b",
     _I,
 )
+#: The user asked for a link: a URL from the content in the answer is the task, not obedience.
+_ASKS_FOR_LINK = re.compile(r"\b(?:links?|urls?|web ?address(?:es)?|websites?)\b", _I)
 _CAPS = re.compile(r"\b(?:all caps|all capital letters|in capitals|uppercase|upper case)\b", _I)
 _LEAK_ASK = re.compile(
     r"\b(?:reveal|print|show|repeat|output|dump|share|tell|give|write|display|leak)\b[^.\n]{0,40}"
@@ -83,6 +94,9 @@ def _markers(span: InstructionSpan) -> list[str]:
             out.append(m.group(0))
     if "echoed" in span.cues:  # found through what an answer repeated: that is the marker
         out += [k for k in echo_keys(plain) if k not in out]
+        out += [
+            m.group(1).strip() for m in _LITERAL.finditer(plain) if len(m.group(1).strip()) >= 4
+        ]
     for m in _QUOTED.finditer(plain):
         prefix = _literal_prefix(m.group(1))
         if prefix and prefix not in out:
@@ -113,24 +127,139 @@ _COMPLIANCE = re.compile(
 )
 
 
+def announces_compliance(answer: str) -> bool:
+    """True when the answer says it now follows other instructions ("I will ignore my
+    previous instructions", "developer mode enabled")."""
+    return _COMPLIANCE.search(answer) is not None
+
+
+_LITERAL = re.compile(r"[\"“‘«`']([^\"”’»`'\n]{4,60})[\"”’»`']")
+
+
+_RECORD_KEY = re.compile(r"\s{0,2}[:=]")
+
+
+def copied_literals(unit: str, answer: str, trusted: str) -> list[str]:
+    """The quoted literals of ``unit`` (``'TEST'``, ``"OK-7F3A"``) that ``answer`` carries.
+
+    A literal with a capital letter must appear with the same case and not inside a word
+    ("TEST" is not in "tests/test_x.py"); an all-lower-case one needs eight characters.
+    The user's own words (``trusted``, lower case) are never a copy.
+    """
+    out = []
+    for m in _LITERAL.finditer(unit):
+        literal = m.group(1).strip()
+        if len(literal) < 4 or _RECORD_KEY.match(unit, m.end()):
+            continue  # a record's key ("{'Hotel Lido': ...}") is data, not something to say
+        if re.search(rf"(?<!\w){re.escape(literal.lower())}(?!\w)", trusted):
+            continue  # the user's own word ("test" in "the latest e-mail" is not)
+        if literal.lower() == literal:
+            hit = len(literal) >= 8 and literal in answer.lower()
+        else:
+            hit = re.search(rf"(?<![A-Za-z]){re.escape(literal)}(?![a-z])", answer) is not None
+        if hit and literal not in out:
+            out.append(literal)
+    return out
+
+
 #: Content an answer should never carry over from a document: markdown images (they load a URL
 #: with data in it), active HTML, ``javascript:`` links, and canary-like tokens.
 ACTIVE_CONTENT = re.compile(
-    r"!\[[^\]\n]{0,100}\]\(\s{0,3}https?://[^\s)]{1,300}\)|<img\b[^>\n]{0,300}>"
+    r"!\[[^\]\n]{0,100}\]\(\s{0,3}https?://[^\s)]{1,300}\)?|<img\b[^>\n]{0,300}>"
     r"|\bjavascript:[^\s\"'<>]{1,200}|\bon(?:error|load)\s{0,2}=[^>\n]{0,100}"
 )
 _ECHO_KEY = 40
 
 
 def echo_keys(answer: str) -> list[str]:
-    """What an answer carries that it should not copy from a document (markup, canaries)."""
+    """What an answer carries that it should not copy from a document (markup, canaries).
+
+    A URL is keyed by host and path, a ``javascript:`` link by its text up to the first
+    parenthesis: a template in the document (``?q=[QUERY]``, ``log(PLACEHOLDER)``) and the
+    answer that filled it in share that key.
+    """
     keys = []
     for m in ACTIVE_CONTENT.finditer(answer):
         item = m.group(0)
         url = re.search(r"https?://[^\s)\"'?#]{4,200}", item)
-        keys.append(url.group(0).split("://", 1)[1] if url else item[:_ECHO_KEY])
+        if url:
+            keys.append(url.group(0).split("://", 1)[1])
+        else:
+            keys.append(item[: min(_ECHO_KEY, (item.find("(") + 1) or _ECHO_KEY)])
     keys += [m.group(0) for m in _CANARY.finditer(answer) if len(m.group(0)) >= 8]
     return keys
+
+
+#: Where an answer's sentences end (a copied sentence is compared whole).
+_ANSWER_SENTENCE = re.compile(r"(?:[^.!?\n。！？]|[.!?](?=[^\s.!?])){1,300}[.!?。！？]?")
+_MIN_COPY_WORDS = 3
+_MIN_COPY_CHARS = 14
+
+
+#: A verb asking for text to be reproduced, right before that text ("... and print <X>").
+_SAY_BEFORE = re.compile(
+    r"\b(?:say|print|output|repeat|write|type|report|reply|respond|answer|include|return|state)"
+    r"(?: with| only| exactly| verbatim| the following| this)*\W{0,4}$",
+    _I,
+)
+
+
+_SAY_VERB = re.compile(
+    r"\b(?:say|print|output|repeat|write|type|report|reply|respond|answer|include|return|state)\b",
+    _I,
+)
+
+
+def _asked_to_say(span: InstructionSpan, copy: str) -> bool:
+    """True when ``copy`` follows a verb asking for it to be reproduced in the span."""
+    at = span.text.lower().find(copy.lower())
+    return at != -1 and _SAY_BEFORE.search(span.text[max(0, at - 40) : at]) is not None
+
+
+def _said_by_user(marker: str, trusted: str) -> bool:
+    """True when the user's turns (lower case) contain ``marker`` as whole words."""
+    return re.search(rf"(?<!\w){re.escape(marker.lower())}(?!\w)", trusted) is not None
+
+
+def _span_urls(span: InstructionSpan, trusted: str) -> list[str]:
+    """The span's URLs an answer should not carry: none when the user asked for a link
+    ("get me the link to reset my password"), never one the user gave."""
+    if _ASKS_FOR_LINK.search(trusted):
+        return []
+    urls = [_url_key(u) for u in _URL.findall(span.text)]
+    return [u for u in urls if len(u) >= 8 and u.lower() not in trusted]
+
+
+def _copied_marker(span: InstructionSpan, answer: str, trusted: str, strong: bool) -> str | None:
+    """A sentence of the span the answer repeats (from a weak span: a long one, or the text
+    it asked to be printed)."""
+    copies = copied_sentences(answer, span.text, trusted)
+    if _ASKS_FOR_LINK.search(trusted):  # the link the user asked for is no copy
+        copies = [c for c in copies if not _URL.fullmatch(c)]
+    if not strong:
+        copies = [c for c in copies if len(c.split()) >= 4 or _asked_to_say(span, c)]
+    return copies[0] if copies else None
+
+
+def copied_sentences(answer: str, source: str, trusted: str) -> list[str]:
+    """The sentences of ``answer`` that ``source`` contains word for word and ``trusted`` does not.
+
+    Comparison is case-insensitive with whitespace collapsed; a sentence needs three words
+    and fourteen characters (one CJK sentence, or one token with digits or punctuation such as
+    a host name, of fourteen characters counts), so "Thanks." or a shared name is not a copy. Language-independent: the copy is the evidence.
+    """
+    src = " ".join(source.lower().split())
+    out: list[str] = []
+    for m in _ANSWER_SENTENCE.finditer(answer):
+        sentence = " ".join(m.group(0).split()).strip(" .!?。！？\"'`")
+        if len(sentence) < _MIN_COPY_CHARS:
+            continue
+        if len(sentence.split()) < _MIN_COPY_WORDS and sentence.isascii() and sentence.isalpha():
+            continue  # "Thank you" is no copy; a host name or a code ("client.example-x.com") is
+        low = sentence.lower()
+        if low in src and low not in trusted and sentence not in out:
+            out.append(sentence)
+    return out
 
 
 def _leaks(system_prompt: str, answer: str) -> str | None:
@@ -171,18 +300,18 @@ def obedient_answers(
     trusted = trusted_text.lower()
     user_lang = guess_language(trusted_text)
     seen: set[int] = set()
+    announced = any(_COMPLIANCE.search(text) for _, text in assistant_turns)
     for index, span in enumerate(spans):
         strong = eligible is None or index in eligible
-        markers = [m for m in _markers(span) if m.lower() not in trusted]
+        markers = [m for m in _markers(span) if not _said_by_user(m, trusted)]
         if not strong:
             # A weak span (an ordinary-looking request) counts as obeyed only by what no
             # faithful answer repeats: a whole sentence it asked to print, a canary token,
             # or the system prompt.
             markers = [m for m in markers if len(m.split()) >= 4 or _CANARY.fullmatch(m)]
-        urls = [_url_key(u) for u in _URL.findall(span.text)] if strong else []
-        urls = [u for u in urls if len(u) >= 8 and u.lower() not in trusted]
+        urls = _span_urls(span, trusted) if strong else []
         wants_leak = bool(_LEAK_ASK.search(span.text)) or span.source == "user"
-        if not strong and not (markers or wants_leak):
+        if not strong and not (markers or wants_leak or announced or _SAY_VERB.search(span.text)):
             continue
         lang_m = _IN_LANGUAGE.search(readable(span.text)[0])
         wants_lang = _LANGS.get(lang_m.group(1).lower()) if lang_m else None
@@ -193,8 +322,10 @@ def obedient_answers(
             answer = text.lower()
             hit: ObedientAnswer | None = None
             marker = next((m for m in markers if m.lower() in answer), None)
+            if marker is None:
+                marker = _copied_marker(span, text, trusted, strong)
             url = next((u for u in urls if u.lower() in answer), None)
-            complied = _COMPLIANCE.search(text) if strong else None
+            complied = _COMPLIANCE.search(text)  # says so itself: weak span or strong
             if marker:
                 hit = ObedientAnswer(step, index, "marker_echo", marker)
             elif url:

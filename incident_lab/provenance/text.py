@@ -22,6 +22,7 @@ __all__ = [
     "MAX_SCAN",
     "function_words",
     "guess_language",
+    "language_switch",
     "prose_ratio",
     "readable",
     "text_of_step",
@@ -221,11 +222,15 @@ def plain_form(text: str) -> str:
     return " ".join((text.lower() if text.isascii() else _fold_accents(text)).split())
 
 
+#: Letters NFKD leaves alone that read as ASCII ones ("ıgnore prevıous ınstructıons").
+_DOTLESS = str.maketrans({"ı": "i", "ȷ": "j", "ł": "l", "đ": "d", "ø": "o", "ß": "ss"})
+
+
 def _fold_accents(text: str) -> str:
     if text.isascii():
         return text.lower()
     text = unicodedata.normalize("NFKD", unconfuse(text))
-    return _COMBINING.sub("", text).casefold()
+    return _COMBINING.sub("", text).casefold().translate(_DOTLESS)
 
 
 def _unleet(text: str) -> str:
@@ -293,6 +298,55 @@ def guess_language(text: str) -> str | None:
     counts = function_words(text)
     best = max(counts, key=lambda lang: counts[lang])
     return best if counts[best] >= 2 else None
+
+
+_LETTERS = re.compile(r"[^\W\d_]")
+_MIN_SWITCH_WORDS = 5
+
+
+def _script_share(text: str) -> float:
+    """Share of the letters of ``text`` outside ASCII (another script: Cyrillic, Arabic, Han)."""
+    letters = _LETTERS.findall(text)
+    return sum(1 for c in letters if not c.isascii()) / len(letters) if letters else 0.0
+
+
+_KEY_VALUE = re.compile(r"[\"']\s{0,2}[:=]\s{0,2}[\"'\[{\d]")
+_QUOTES = frozenset("\"'`“”‘’«»")
+
+
+def _prose_shaped(unit: str) -> bool:
+    """Running text, not a record: mostly letters, few quotes ("{'Le Baratin': 'French'}" is
+    data in any language)."""
+    chars = [c for c in unit if not c.isspace()]
+    if not chars or chars[0] in "{[(" or _KEY_VALUE.search(unit):
+        return False
+    letters = sum(1 for c in chars if c.isalpha())
+    quotes = sum(1 for c in chars if c in _QUOTES)
+    return letters >= 0.7 * len(chars) and quotes <= 4
+
+
+def language_switch(unit: str, user_text: str) -> bool:
+    """True when ``unit`` is prose in another language or script than ``user_text`` (the
+    user's turns and the system prompt).
+
+    Structure, no word list per language: the user writes a language this module knows
+    (its function words), and ``unit`` has at least five words and almost none of that
+    language's function words, or is mostly letters of another script while the user's
+    are not. A number, a heading, a code line (fewer words), a record (quotes, digits,
+    punctuation: ``{'Le Baratin': 'French'}``) is no switch.
+    """
+    if not _prose_shaped(unit):
+        return False
+    user_script = _script_share(user_text)
+    script = _script_share(unit)
+    if script >= 0.5 and user_script < 0.2:
+        return len(_LETTERS.findall(unit)) >= 8
+    counts = function_words(user_text)
+    lang = max(counts, key=lambda k: counts[k])
+    words = [w for w in unit.lower().split() if _LETTERS.search(w)]
+    if counts[lang] == 0 or len(words) < _MIN_SWITCH_WORDS:
+        return False
+    return function_words(unit)[lang] / len(words) < 0.05
 
 
 #: ASCII text none of the de-obfuscation steps can change reads as itself, lower-cased.
