@@ -141,12 +141,26 @@ def _failure_for(status: int, headers: httpx.Headers, body: bytes) -> HttpFailur
     )
 
 
+#: Where transport errors come from: httpx, and the httpcore/h11 layer below it, whose
+#: errors httpx normally re-raises as its own but, seen here under load, not always.
+_TRANSPORT_MODULES = ("httpx", "httpcore", "h11", "anyio", "ssl", "socket")
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    return isinstance(exc, httpx.HTTPError | OSError) or any(
+        cls.__module__.split(".")[0] in _TRANSPORT_MODULES for cls in type(exc).__mro__[:-2]
+    )
+
+
 def _transport_failure(exc: Exception, timeout: float) -> HttpFailure:
-    if isinstance(exc, httpx.TimeoutException):
+    """Name what went wrong on the wire: by the error's kind in httpx's terms, or by its
+    class name when it arrives from the layer below unconverted."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if isinstance(exc, httpx.TimeoutException | TimeoutError) or any("Timeout" in n for n in names):
         return HttpFailure(f"timed out after {timeout:g} s", retryable=True)
-    if isinstance(exc, httpx.RemoteProtocolError):
+    if isinstance(exc, httpx.RemoteProtocolError) or "RemoteProtocolError" in names:
         return HttpFailure(f"answer cut off or malformed ({exc})", retryable=True)
-    if isinstance(exc, httpx.TransportError):
+    if isinstance(exc, httpx.TransportError) or _is_transport_error(exc):
         return HttpFailure(f"cannot connect ({exc})", retryable=True)
     return HttpFailure(f"invalid request ({exc})")  # a bad URL or header: not retried
 
@@ -249,6 +263,10 @@ class HttpClient:
                 raise
             except (httpx.HTTPError, httpx.InvalidURL, ValueError, TypeError) as exc:
                 raise _transport_failure(exc, self.policy.timeout) from None
+            except Exception as exc:
+                if not _is_transport_error(exc):
+                    raise
+                raise _transport_failure(exc, self.policy.timeout) from None
 
         try:
             return tenacity.Retrying(sleep=self._sleep, **self._kwargs())(attempt)
@@ -299,6 +317,10 @@ class HttpClient:
             except HttpFailure:
                 raise
             except (httpx.HTTPError, httpx.InvalidURL, ValueError, TypeError) as exc:
+                raise _transport_failure(exc, self.policy.timeout) from None
+            except Exception as exc:
+                if not _is_transport_error(exc):
+                    raise
                 raise _transport_failure(exc, self.policy.timeout) from None
 
         try:

@@ -16,6 +16,7 @@ __all__ = [
     "HIGH_IMPACT_COMMAND",
     "INJ_OVERRIDE",
     "PRESSURE",
+    "READ_VERBS",
     "REFUSAL",
     "REMOTE_EXEC",
     "STOPWORDS",
@@ -210,7 +211,8 @@ ACTION_VERBS: dict[str, tuple[str, ...]] = {
         "change",
     ),
 }
-_READ_PREFIXES = (
+#: First words of a tool name that only reads (``get_``, ``search_``...); provenance adds its own.
+READ_VERBS = (
     "get",
     "read",
     "search",
@@ -306,7 +308,7 @@ def tool_category(name: str, arguments: dict[str, object] | None = None) -> str:
     method = str(args.get("method", "")).upper()
     if any(t in ("http", "request", "fetch", "curl", "api") for t in tokens) and method:
         return "read" if method in ("GET", "HEAD") else "http_write"
-    if tokens and tokens[0] in _READ_PREFIXES:
+    if tokens and tokens[0] in READ_VERBS:
         return "read"
     for token in tokens:  # the verb usually comes first: delete_email deletes, send_email sends
         for category, keys in TOOL_CATEGORIES.items():

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from incident_lab.classify.lexicon import ACTION_VERBS, forbidden, tool_category
+from incident_lab.classify.lexicon import ACTION_VERBS, READ_VERBS, forbidden, tool_category
 
 __all__ = ["SIDE_EFFECTS", "action_kind", "authorised", "failed", "verb_used"]
 
@@ -41,37 +41,16 @@ _MONEY = re.compile(r"money|fund|transaction|iban|invoice|remit|payment|crypto|b
 _BOOKING = re.compile(
     r"book|reserv|schedul|appointment|calendar_event|create_event|ticket_purchase"
 )
-_READ_TOKENS = frozenset(
-    [
-        "get",
-        "read",
-        "search",
-        "list",
-        "lookup",
-        "look",
-        "fetch",
-        "query",
-        "find",
-        "view",
-        "browse",
-        "open",
-        "retrieve",
-        "check",
-        "show",
-        "navigate",
-        "visit",
-        "load",
-        "describe",
-        "count",
-        "summarize",
-        "summarise",
-        "download",
-        "inspect",
-        "cat",
-        "ls",
-        "grep",
-    ]
-)
+_READ_TOKENS = frozenset(READ_VERBS) | {
+    "count",
+    "summarize",
+    "summarise",
+    "download",
+    "inspect",
+    "cat",
+    "ls",
+    "grep",
+}
 
 _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
     "exec": ("set up", "setup", "install", "configure", "bootstrap", "reproduce", "benchmark"),

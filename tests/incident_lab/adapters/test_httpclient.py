@@ -198,3 +198,25 @@ def test_ticket_prints_model_version_from_manifest(bundle: Path) -> None:
     data = build_ticket(bundle)
     assert f"{first['name']} {first['version']}" in data.model_version
     assert "None" not in data.model_version
+
+
+def test_transport_errors_arriving_unconverted_are_still_failures(monkeypatch, raw_server) -> None:
+    """httpx converts httpcore's errors into its own through a module-level table; when
+    that conversion does not happen (seen under load in the full suite), a refused
+    connection or a cut-off answer must still be an HttpFailure, never a raw error."""
+
+    import httpx
+    import httpx._transports.default as default
+
+    monkeypatch.setattr(default, "HTTPCORE_EXC_MAP", {KeyError: httpx.HTTPError})
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(HttpFailure) as info:
+        _client(2).request("POST", f"http://127.0.0.1:{port}/", content=b"{}")
+    assert "cannot connect" in info.value.reason and info.value.attempts == 2
+    cut = b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"ok": tr'
+    raw_server.script += [cut, cut]
+    with pytest.raises(HttpFailure) as info:
+        _client(2).request("POST", raw_server.url, content=b"{}")
+    assert "cut off" in info.value.reason and info.value.attempts == 2
