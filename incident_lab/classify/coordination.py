@@ -22,7 +22,14 @@ from incident_lab.classify.base import Signal, cross_session_detector
 from incident_lab.classify.lexicon import DIRECT_OVERRIDE, REFUSAL
 from incident_lab.classify.session import SessionView
 
-__all__ = ["MIN_ACTORS", "SIMILARITY", "coordinated_payloads", "jaccard", "shingles"]
+__all__ = [
+    "MIN_ACTORS",
+    "SIMILARITY",
+    "coordinated_payloads",
+    "injected_from_content",
+    "jaccard",
+    "shingles",
+]
 
 SIMILARITY = 0.5
 MIN_ACTORS = 5
@@ -60,6 +67,19 @@ def _actor(traj: dict[str, Any]) -> str:
     return str(
         actor.get("user_id") or actor.get("tenant_id") or f"session:{traj.get('session_id')}"
     )
+
+
+def injected_from_content(traj: dict[str, Any]) -> bool:
+    """True when the session's instructions came from untrusted content (a tool output,
+    a retrieved document, memory, another agent) and none from what its user typed.
+
+    Many victims of one injected document share a *benign* user task ("summarise my
+    inbox"); that shared task is not a coordinated payload, however many actors sent it.
+    """
+    from incident_lab.classify.session import provenance_of
+
+    sources = {span.source for span in provenance_of(traj).instructions}
+    return bool(sources) and "user" not in sources
 
 
 def _risky(view: SessionView) -> list[str]:
@@ -119,6 +139,8 @@ def coordinated_payloads(trajectories: list[dict[str, Any]]) -> dict[str, list[S
         actors = {_actor(trajectories[i]) for i in members}
         if len(actors) < MIN_ACTORS:
             continue
+        if sum(injected_from_content(trajectories[i]) for i in members) * 2 > len(members):
+            continue  # the victims of one injected document, sharing only their own task
         views = {i: SessionView(trajectories[i]) for i in members}
         risk: dict[str, int] = defaultdict(int)
         risky_sessions = 0

@@ -170,16 +170,20 @@ def coordination_of(
     """Describe other sessions that sent a near-identical user payload, or None.
 
     Similarity is the Jaccard index of word 3-shingles between user turns (digits and
-    redaction placeholders kept, case ignored).
+    redaction placeholders kept, case ignored). A session whose instructions came from
+    untrusted content (an injected document) is never "coordinated" through its user
+    turn: its victims share only their own benign task.
 
     Returns:
         ``{"sessions", "actors", "tenants", "session_ids", "first_seen", "last_seen",
         "similarity_threshold"}`` counting the chosen session too, with identifiers
         redacted; None when no other session matches.
     """
+    from incident_lab.classify.coordination import injected_from_content
+
     mine = _user_shingles(chosen)
-    if not mine:
-        return None
+    if not mine or injected_from_content(chosen):
+        return None  # the user's own task is not the payload when the content carried it
     matches = [chosen] + [
         t for t in sessions if t is not chosen and _similar(mine, _user_shingles(t), threshold)
     ]
