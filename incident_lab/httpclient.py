@@ -152,6 +152,16 @@ def _is_transport_error(exc: BaseException) -> bool:
     )
 
 
+def _wire_failure(exc: Exception, timeout: float) -> HttpFailure:
+    """The HttpFailure for an error raised while sending or reading; anything that is not
+    a transport or request error (a bug) is re-raised as it is."""
+    if isinstance(exc, httpx.HTTPError | httpx.InvalidURL | ValueError | TypeError):
+        return _transport_failure(exc, timeout)
+    if _is_transport_error(exc):
+        return _transport_failure(exc, timeout)
+    raise exc
+
+
 def _transport_failure(exc: Exception, timeout: float) -> HttpFailure:
     """Name what went wrong on the wire: by the error's kind in httpx's terms, or by its
     class name when it arrives from the layer below unconverted."""
@@ -261,12 +271,8 @@ class HttpClient:
                     return result
             except HttpFailure:
                 raise
-            except (httpx.HTTPError, httpx.InvalidURL, ValueError, TypeError) as exc:
-                raise _transport_failure(exc, self.policy.timeout) from None
             except Exception as exc:
-                if not _is_transport_error(exc):
-                    raise
-                raise _transport_failure(exc, self.policy.timeout) from None
+                raise _wire_failure(exc, self.policy.timeout) from None
 
         try:
             return tenacity.Retrying(sleep=self._sleep, **self._kwargs())(attempt)
@@ -316,12 +322,8 @@ class HttpClient:
                     return result
             except HttpFailure:
                 raise
-            except (httpx.HTTPError, httpx.InvalidURL, ValueError, TypeError) as exc:
-                raise _transport_failure(exc, self.policy.timeout) from None
             except Exception as exc:
-                if not _is_transport_error(exc):
-                    raise
-                raise _transport_failure(exc, self.policy.timeout) from None
+                raise _wire_failure(exc, self.policy.timeout) from None
 
         try:
             return await tenacity.AsyncRetrying(sleep=self._asleep, **self._kwargs())(attempt)
