@@ -182,6 +182,25 @@ def _collect(status: int, headers: httpx.Headers, chunks: list[bytes], attempts:
     raise _failure_for(status, headers, body[:4096])
 
 
+class _Body:
+    """An answer's body as it arrives, refused past :data:`MAX_BODY` (sync and async)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > MAX_BODY:
+            raise _too_big()
+        self.chunks.append(chunk)
+
+    def response(self, status: int, headers: httpx.Headers, attempts: int) -> HttpResponse:
+        """The complete 2xx answer, or the HttpFailure its status means."""
+        result: HttpResponse = _collect(status, headers, self.chunks, attempts)
+        return result
+
+
 def _too_big() -> HttpFailure:
     return HttpFailure(f"answer larger than {MAX_BODY:,} bytes; refused")
 
@@ -259,16 +278,10 @@ class HttpClient:
             attempts += 1
             try:
                 with client.stream(method, url, headers=headers, content=content) as resp:
-                    chunks, size = [], 0
+                    body = _Body()
                     for chunk in resp.iter_bytes():
-                        size += len(chunk)
-                        if size > MAX_BODY:
-                            raise _too_big()
-                        chunks.append(chunk)
-                    result: HttpResponse = _collect(
-                        resp.status_code, resp.headers, chunks, attempts
-                    )
-                    return result
+                        body.add(chunk)
+                    return body.response(resp.status_code, resp.headers, attempts)
             except HttpFailure:
                 raise
             except Exception as exc:
@@ -310,16 +323,10 @@ class HttpClient:
             attempts += 1
             try:
                 async with client.stream(method, url, headers=headers, content=content) as resp:
-                    chunks, size = [], 0
+                    body = _Body()
                     async for chunk in resp.aiter_bytes():
-                        size += len(chunk)
-                        if size > MAX_BODY:
-                            raise _too_big()
-                        chunks.append(chunk)
-                    result: HttpResponse = _collect(
-                        resp.status_code, resp.headers, chunks, attempts
-                    )
-                    return result
+                        body.add(chunk)
+                    return body.response(resp.status_code, resp.headers, attempts)
             except HttpFailure:
                 raise
             except Exception as exc:
