@@ -38,7 +38,7 @@ from incident_lab.readers.mapping import (
     str_or_none,
     tool_call_step,
 )
-from incident_lab.readers.otel_steps import SpanMappingError, has_content, merge_steps
+from incident_lab.readers.otel_steps import SpanMappingError, merge_steps
 from incident_lab.readers.otlp_json import read_exports
 from incident_lab.readers.stitching import conversation, session_trajectory, stitch
 from incident_lab.readers.tool_inference import infer_tools
@@ -290,21 +290,12 @@ def _first(members: list[dict[str, Any]], *keys: str, last: bool = False) -> str
 
 
 def _build(path: str, line: int, sid: str, kind: str, members: list[dict[str, Any]]) -> Record:
-    members.sort(key=lambda s: (s["start"], s["line"], s["end"]))
-    entry = f"{kind} {sid}"
-    try:
-        steps = [step for _key, step in _steps(members)]
-    except SpanMappingError as exc:
-        return Record(path, line, reason=f"{kind} {sid!r}: {exc}", entry=entry)
-    if not has_content(steps):
-        return Record(
-            path,
-            line,
-            reason=f"{kind} {sid!r}: {len(members)} OpenInference span(s) and no message "
-            f"content: {CONTENT_HIDDEN}",
-            entry=entry,
-        )
-    traj = session_trajectory(sid, steps, members)
+    traj = session_trajectory(
+        (path, line), sid, kind, members, _steps, ("OpenInference", CONTENT_HIDDEN)
+    )
+    if isinstance(traj, Record):
+        return traj
+    steps, entry = traj["steps"], f"{kind} {sid}"
     params = {}
     for span in members:
         try:

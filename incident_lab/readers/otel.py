@@ -46,8 +46,6 @@ from incident_lab.readers.mapping import (
 from incident_lab.readers.otel_steps import (
     CONTENT_OFF,
     LEGACY_EVENTS,
-    SpanMappingError,
-    has_content,
     join_log,
     json_attr,
     operation,
@@ -279,21 +277,12 @@ def _build(
     line: int,
     traces_stitched: int,
 ) -> Record:
-    members.sort(key=lambda s: (s["start"], s["line"], s["end"]))
-    entry = f"{kind} {sid}"
-    try:
-        steps = [step for _key, step in session_steps(members)]
-    except SpanMappingError as exc:
-        return Record(path, line, reason=f"{kind} {sid!r}: {exc}", entry=entry)
-    if not has_content(steps):
-        return Record(
-            path,
-            line,
-            reason=f"{kind} {sid!r}: {len(members)} GenAI span(s) and no message content: "
-            + CONTENT_OFF,
-            entry=entry,
-        )
-    traj = session_trajectory(sid, steps, members)
+    traj = session_trajectory(
+        (path, line), sid, kind, members, session_steps, ("GenAI", CONTENT_OFF)
+    )
+    if isinstance(traj, Record):
+        return traj
+    steps, entry = traj["steps"], f"{kind} {sid}"
     model = {
         "name": _first(members, "gen_ai.request.model", "gen_ai.response.model"),
         "version": _first(members, "gen_ai.response.model", last=True),

@@ -8,9 +8,10 @@ call is a trace of its own and each call's input repeats the conversation so far
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from incident_lab.readers.base import Record
 from incident_lab.readers.mapping import str_or_none
 from incident_lab.readers.otel_steps import SpanMappingError
 
@@ -104,13 +105,36 @@ def conversation(
 
 
 def session_trajectory(
-    session_id: str, steps: list[dict[str, Any]], members: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """The trajectory of one stitched session: tool results named after their calls (the
-    instrumentations record the name on the call only), started at its earliest span."""
+    where: tuple[str, int],
+    session_id: str,
+    kind: str,
+    members: list[dict[str, Any]],
+    steps_of: Callable[[list[dict[str, Any]]], Iterable[tuple[Any, dict[str, Any]]]],
+    no_content: tuple[str, str],
+) -> dict[str, Any] | Record:
+    """The trajectory of one stitched session, or the reject that says why there is none.
+
+    ``members`` (the session's spans) are put in time order and mapped to steps by
+    ``steps_of``; a session with no message content is a reject naming the spans'
+    kind and the setting that turns content capture on (``no_content``). Tool results are named
+    after their calls (the instrumentations record the name on the call only) and the
+    session starts at its earliest span.
+    """
     from incident_lab.readers.mapping import nanos_to_rfc3339
+    from incident_lab.readers.otel_steps import has_content
     from incident_lab.trajectory import new_trajectory
 
+    path, line = where
+    members.sort(key=lambda s: (s["start"], s["line"], s["end"]))
+    entry = f"{kind} {session_id}"
+    try:
+        steps = [step for _key, step in steps_of(members)]
+    except SpanMappingError as exc:
+        return Record(path, line, reason=f"{kind} {session_id!r}: {exc}", entry=entry)
+    if not has_content(steps):
+        spans, setting = no_content
+        reason = f"{kind} {session_id!r}: {len(members)} {spans} span(s) and no message content: "
+        return Record(path, line, reason=reason + setting, entry=entry)
     names = {
         s["call_id"]: s["name"] for s in steps if s["type"] == "tool_call" and s.get("call_id")
     }
