@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                     **knots,
                     "fitted_on": sorted(tunable),
                     "reported_sessions": n,
-                    "scores_from_commit": _commit(),
+                    "scores_from_commit": _commit().split(" @ ")[-1],
                 }
             },
         }
