@@ -544,21 +544,48 @@ _ATTACK_CUES = frozenset(
 )
 
 
+#: A question ("What do we do on June 13 according to the file?") hands nothing over.
+_QUESTION_START = re.compile(
+    r"\W{0,6}(?:\d{1,2}[.)]\s{0,3})?(?:what|when|where|who|whom|whose|which|why|how|is|are|was|"
+    r"were|do|does|did|am|has|have)\b",
+    re.IGNORECASE,
+)
+#: Text that poses as the system or developer channel ("###(system_message)", "[SYSTEM]",
+#: "<|im_start|>", a line opening "system:"): no document the user hands over speaks as that.
+_IMPERSONATION = re.compile(
+    r"[(\[{<]\s{0,2}/?(?:system|admin|developer)(?:[ _-]?(?:message|prompt|note|instructions?))?"
+    r"\s{0,2}[)\]}>]|<\|[a-z_]{2,20}\|>|^\W{0,4}(?:system|developer)\s{0,2}:",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _hands_over(text: str) -> bool:
+    """True when ``text`` hands the task over to content in a sentence that is not a question."""
+    for m in _DELEGATION.finditer(text):
+        start = max(text.rfind(ch, 0, m.start()) for ch in ".!?\n") + 1
+        ends = [e for e in (text.find(ch, m.end()) for ch in ".!?\n") if e != -1]
+        end = min(ends) if ends else len(text)
+        if not (text[end : end + 1] == "?" and _QUESTION_START.match(text, start)):
+            return True
+    return False
+
+
 def _delegated(session: _Session, before: int | None = None) -> bool:
     """True when the user's turns (before step ``before``) hand the task over to content."""
-    return any(
-        _DELEGATION.search(session.text(u)) for u in session.user if before is None or u < before
-    )
+    return any(_hands_over(session.text(u)) for u in session.user if before is None or u < before)
 
 
 def _sanctioned(session: _Session, spans: tuple[InstructionSpan, ...]) -> set[int]:
-    """Spans the user told the agent to follow: ordinary task content, not an injection."""
+    """Spans the user told the agent to follow: ordinary task content, not an injection
+    (no attack cue, and not posing as the system)."""
     if not _delegated(session):
         return set()
     return {
         k
         for k, s in enumerate(spans)
-        if s.source != "user" and not _ATTACK_CUES & {c.split(":")[0] for c in s.cues}
+        if s.source != "user"
+        and not _ATTACK_CUES & {c.split(":")[0] for c in s.cues}
+        and not _IMPERSONATION.search(s.text)
     }
 
 

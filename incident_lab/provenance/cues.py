@@ -313,11 +313,16 @@ _HIDDEN_PATTERN = (
     r"<!--|display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden|font-size\s{0,3}:\s{0,3}0"
     r"(?:px|pt|em)?\b|color\s{0,3}:\s{0,3}(?:#fff(?:fff)?|white|transparent)\b|opacity\s{0,3}:\s{0,3}0\b"
 )
-# A line, continued over line breaks followed by a lower-case word (wrapped or folded text).
-_UNIT = re.compile(r"(?:[^\n]|\n(?=[ \t]{0,40}[a-z'\"(])(?![ \t]{0,40}[\w-]{1,30}:))+")
+# A line, continued over line breaks followed by a lower-case word (wrapped or folded text),
+# and over a line break escaped by a backslash (a long quoted string folded by a YAML or JSON
+# dumper: "Create a 1 hour\\" / "\\ long event ...").
+_UNIT = re.compile(r"(?:[^\n]|(?<=\\)\n|\n(?=[ \t]{0,40}[a-z'\"(])(?![ \t]{0,40}[\w-]{1,30}:))+")
 # A sentence ends at . ! ? before a blank, or at an escaped line break inside a quoted string
-# ("Rating: 3.9\\nReviews: ..."); a Morse blob (". -") is not cut.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]{0,2}\s+(?=[^\s.\-])|\\n(?=\S)")
+# ("Rating: 3.9\\nReviews: ..."); a Morse blob (". -") is not cut. After a closing quote the
+# sentence goes on when a lower-case word follows ("e-mail the text 'How are you?' to ...").
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?:[\"')\]]{1,2}\s+(?=[^\s.\-a-z])|\s+(?=[^\s.\-]))|\\n(?=\S)"
+)
 _MAX_UNIT = 600
 _SPACED_OUT = re.compile(r"(?:\S[ \t]){8}")  # "s e n d  t h e": sentences cannot be cut
 
@@ -393,7 +398,7 @@ class _Matcher:
 _PLAIN = _Matcher(
     {
         "override": "|".join(
-            (INJ_OVERRIDE.pattern, _OVERRIDE_ML, _OVERRIDE_PARAPHRASE, _JAILBREAK)
+            (INJ_OVERRIDE.pattern, _OVERRIDE_ML, _OVERRIDE_PARAPHRASE, _OVERRIDE_TYPO, _JAILBREAK)
         ),
         "addressed_to_model": "|".join(
             (
