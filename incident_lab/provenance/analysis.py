@@ -43,7 +43,14 @@ from incident_lab.provenance.obedience import (
     obedient_answers,
 )
 from incident_lab.provenance.text import MAX_SCAN, language_switch, readable, text_of_step
-from incident_lab.provenance.values import anchors, find_value, leaves, shingles, value_text
+from incident_lab.provenance.values import (
+    addresses,
+    anchors,
+    find_value,
+    leaves,
+    shingles,
+    value_text,
+)
 
 __all__ = ["analyse"]
 
@@ -400,6 +407,69 @@ def _in_spans(
     return None
 
 
+#: A single ordinary word ("random", "Alice"): an instruction that happens to contain it did
+#: not choose it when the same word also occurs as data outside every instruction span.
+_COMMON_WORD = re.compile(r"[^\W\d_]{2,24}")
+
+
+def _outside_spans(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    step: int,
+    probe: str,
+    hit: tuple[int, int],
+) -> tuple[int, int] | None:
+    """The next occurrence of ``probe`` in ``step`` after ``hit`` that lies in no span."""
+    text, low = session.text(step), session.lower(step)
+    at = hit[1]
+    for _ in range(8):
+        found = find_value(probe, text[at:], low[at:])
+        if found is None:
+            return None
+        a, b = at + found[0], at + found[1]
+        if _span_at(spans, step, a, b) is None:
+            return a, b
+        at = b
+    return None
+
+
+def _in_untrusted(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    untrusted: list[int],
+    probe: str,
+    how: str,
+) -> tuple[int, int, int, str, int | None] | None:
+    """Where ``probe`` occurs in untrusted content (latest first): a location inside an
+    instruction span preferred, except for a common word that also occurs as data."""
+    outside: tuple[int, int, int, str, int | None] | None = None
+    in_span: tuple[int, int, int, str, int | None] | None = None
+    common = how == "value" and _COMMON_WORD.fullmatch(probe) is not None
+    bare = how == "value" and _BARE_ID.fullmatch(probe) is not None
+    for i in untrusted:
+        # a bare id the step's instruction names ("delete the file with ID '13'")
+        inside = _in_spans(spans, i, probe) if bare else None
+        if inside is not None:
+            return inside[0], inside[1], inside[2], how, inside[3]
+        hit = find_value(probe, session.text(i), session.lower(i))
+        if not hit:
+            continue
+        span = _span_at(spans, i, hit[0], hit[1])
+        if span is not None and common:
+            in_span = in_span or (i, hit[0], hit[1], how, span)
+            elsewhere = _outside_spans(session, spans, i, probe, hit)
+            if elsewhere is None:
+                continue  # an earlier step may hold it as data
+            hit, span = elsewhere, None
+        if span is not None:
+            return i, hit[0], hit[1], how, span
+        if outside is None:
+            outside = (i, hit[0], hit[1], how, None)
+        if common:
+            return outside
+    return outside or in_span
+
+
 def _locate(
     session: _Session,
     spans: tuple[InstructionSpan, ...],
@@ -416,22 +486,9 @@ def _locate(
             hit = find_value(probe, session.text(i), session.lower(i))
             if hit:
                 return i, hit[0], hit[1], how, None
-        outside: tuple[int, int, int, str, int | None] | None = None
-        for i in untrusted:
-            # a bare id the step's instruction names ("delete the file with ID '13'")
-            bare = how == "value" and _BARE_ID.fullmatch(probe)
-            inside = _in_spans(spans, i, probe) if bare else None
-            if inside is not None:
-                return inside[0], inside[1], inside[2], how, inside[3]
-            hit = find_value(probe, session.text(i), session.lower(i))
-            if hit:
-                span = _span_at(spans, i, hit[0], hit[1])
-                if span is not None:
-                    return i, hit[0], hit[1], how, span
-                if outside is None:
-                    outside = (i, hit[0], hit[1], how, None)
-        if outside is not None:
-            return outside
+        found = _in_untrusted(session, spans, untrusted, probe, how)
+        if found is not None:
+            return found
     for run in shingles(value):
         for i in trusted + untrusted:
             hit = find_value(run, session.text(i), session.lower(i))
@@ -593,8 +650,15 @@ def _asks_for(span: InstructionSpan, tool: str, args: list[ArgSource]) -> bool:
     """True when the span names this call: a word of its tool's name, or one of its values.
 
     A verb alone ("send ...") does not tie a span to every call of that kind: the user's
-    own e-mail after an injected "send the code to ..." is not the injected one.
+    own e-mail after an injected "send the code to ..." is not the injected one. A span
+    that names where things go (an e-mail address, URL, IBAN) asks only for calls that
+    carry one of them: a message to a colleague is not its "send a link to x@evil".
     """
+    named_places = addresses(span.text)
+    if named_places:
+        carried = " ".join(a.value for a in args).lower().replace(" ", "")
+        if not any(p.replace(" ", "") in carried for p in named_places):
+            return False
     plain = readable(span.text)[0]
     tokens = [t for t in re.split(r"[^a-z0-9]+", tool.lower()) if t and t not in _GENERIC_TOKENS]
     named = [t[:6].rstrip("s") in plain for t in tokens if len(t) >= 3]
