@@ -586,7 +586,8 @@ def _is_instruction_text(value: str) -> bool:
 
 #: The user hands the task over to content ("follow the README", "do the tasks on my list").
 _DELEGATION = re.compile(
-    r"\b(?:follow(?:ing)?(?! (?:tasks?|steps|questions?|requests?|things)\b)|according to|as (?:described|explained|listed|specified|written) in|"
+    # "following its README" hands over; "the following message: ..." and "Follow-up" do not
+    r"\b(?:(?<!the )follow(?:ing)?(?!-)(?! (?:tasks?|steps|questions?|requests?|things)\b)|according to|as (?:described|explained|listed|specified|written) in|"
     r"do (?:all |everything |whatever )?(?:the |my )?(?:tasks?|steps|items|things|todos?)|"
     r"complete (?:all )?(?:the |my )?(?:tasks?|steps|items|todos?)|"
     r"(?:tasks?|steps|instructions|todos?) (?:i have |listed |written )?(?:on|in|at|from)"
@@ -654,6 +655,7 @@ def _asks_for(span: InstructionSpan, tool: str, args: list[ArgSource]) -> bool:
     that names where things go (an e-mail address, URL, IBAN) asks only for calls that
     carry one of them: a message to a colleague is not its "send a link to x@evil".
     """
+    args = [a for a in args if not _is_instruction_text(a.value)]  # the container's name
     named_places = addresses(span.text)
     if named_places:
         carried = " ".join(a.value for a in args).lower().replace(" ", "")

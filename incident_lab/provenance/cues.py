@@ -264,9 +264,10 @@ _OVERRIDE_PARAPHRASE = (
     rf"[^.\n]{{0,30}}\b(?:instructions?|{_words(SYNONYMS['instructions'], SYNONYMS['instruction'])}|"
     r"guidelines?|constraints?|polic(?:y|ies))\b"
 )
-# "Ignore your previous iunstructions": the instruction word misspelt.
+# "Ignore your previous iunstructions": the instruction word misspelt (also glued to an
+# identifier: "Channel_Ignore your previous ...").
 _OVERRIDE_TYPO = (
-    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|your\s+|the\s+|any\s+){0,3}"
+    r"(?:\b|_)(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|your\s+|the\s+|any\s+){0,3}"
     r"(?:previous|prior|above|earlier|preceding|original|former)\s+"
     r"\w{0,6}(?:str|direct|rule|guid|prompt|command|task|polic)\w{0,12}"
 )
@@ -324,6 +325,13 @@ _SENTENCE_END = re.compile(
     r"(?<=[.!?])(?:[\"')\]]{1,2}\s+(?=[^\s.\-a-z])|\s+(?=[^\s.\-]))|\\n(?=\S)"
 )
 _MAX_UNIT = 600
+#: A sentence that spells out a detail of the instruction before it ("The event title should
+#: be 'Intro'.", "Its amount must be 5 EUR."): part of that instruction though it has no cue.
+_DETAIL = re.compile(
+    r"\W{0,4}(?:the|its|his|her|their|your|my|this|that)\b[^.!?\n]{0,60}?"
+    r"\b(?:should|must|shall|needs? to|has to|is to|will) be\b",
+    re.IGNORECASE,
+)
 _SPACED_OUT = re.compile(r"(?:\S[ \t]){8}")  # "s e n d  t h e": sentences cannot be cut
 
 
@@ -593,7 +601,7 @@ def _spans_of(text: str, threshold: float) -> list[FoundSpan]:
         gap = 0
         while j < len(units):
             u = units[j]
-            if u.score >= threshold or u.cues:
+            if u.score >= threshold or u.cues or (j == hi + 1 and _DETAIL.match(text, u.start)):
                 hi, gap = j, 0
             elif gap == 0 and u.end - u.start <= 200:
                 gap = 1  # one plain sentence inside an instruction ("The subject is 'Hi'.")
