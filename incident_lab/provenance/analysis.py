@@ -567,10 +567,21 @@ _TARGET_WORDS = frozenset(
 _KEY_SPLIT = re.compile(r"[^a-z]+")
 
 
+#: Argument names that carry content (what is said or stored), not what the action acts on:
+#: a summary may quote the injected text without the injection having chosen anything.
+_CONTENT_WORDS = frozenset(
+    ["body", "content", "contents", "text", "message", "description", "summary", "notes",
+     "note", "comment", "comments", "subject", "data", "payload", "html", "markdown", "query"]
+)  # fmt: skip
+
+
 def _is_target(arg: ArgSource) -> bool:
-    """True for an argument that says *where* or *to whom* the action goes (or how much)."""
+    """True for an argument that says *where* or *to whom* the action goes (or how much), or
+    *what* it acts on (the hotel booked, the event created): any argument but content."""
     words = set(_KEY_SPLIT.split(arg.path.lower()))
-    return bool(words & _TARGET_WORDS or anchors(arg.value) or arg.matched != "value")
+    if words & _TARGET_WORDS or anchors(arg.value) or arg.matched != "value":
+        return True
+    return not words & _CONTENT_WORDS
 
 
 def _strong(span: InstructionSpan) -> bool:
