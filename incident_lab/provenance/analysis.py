@@ -23,6 +23,7 @@ from typing import Any
 from incident_lab.provenance.actions import SIDE_EFFECTS, action_kind, authorised, failed
 from incident_lab.provenance.cues import (
     SPAN_THRESHOLD,
+    STRONG_CUES,
     WEAK_SPAN_SCORE,
     find_spans,
     score_text,
@@ -256,6 +257,8 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
                 score, cues, language = score_text(text[unit[0] : unit[1]])
                 if not cues:  # "... and report: <copied>" after "Ignore all ..." in the same line
                     unit, score, cues, language = _with_previous(text, unit, score, cues, language)
+                if not cues:  # "X always replies with <copied>. Respond exactly as X would."
+                    unit, score, cues, language = _with_next(text, unit, score, cues, language)
                 active = ACTIVE_CONTENT.search(text, unit[0], unit[1]) is not None
                 grown = next(
                     (k for k, sp in enumerate(found) if sp.step == i and sp.start < unit[1]
@@ -375,6 +378,23 @@ def _with_previous(
     if not p_cues:
         return unit, score, cues, language
     return (prev[0], unit[1]), p_score, p_cues, p_language
+
+
+def _with_next(
+    text: str, unit: tuple[int, int], score: float, cues: tuple[str, ...], language: str | None
+) -> tuple[tuple[int, int], float, tuple[str, ...], str | None]:
+    """The copied sentence with the sentence right after it on the same line, when that one
+    carries a cue that only text aimed at a model has: the instruction that makes the reader
+    act out the copied text ("... replies with X. Respond exactly as ... would.")."""
+    bounds = unit_bounds(text)
+    k = bounds.index(unit) if unit in bounds else -1
+    if k == -1 or k + 1 >= len(bounds) or "\n" in text[unit[1] : bounds[k + 1][0]]:
+        return unit, score, cues, language
+    nxt = bounds[k + 1]
+    n_score, n_cues, n_language = score_text(text[nxt[0] : nxt[1]])
+    if not STRONG_CUES & {c.split(":")[0] for c in n_cues}:
+        return unit, score, cues, language
+    return (unit[0], nxt[1]), n_score, n_cues, n_language
 
 
 def _span_at(spans: tuple[InstructionSpan, ...], step: int, start: int, end: int) -> int | None:

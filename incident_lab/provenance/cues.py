@@ -102,7 +102,8 @@ _VERBS_EN = (
     r"post|write|reply|say|print|output|respond|include|append|tell|call|use|make|schedule|cancel|"
     r"move|copy|export|leak|reveal|insert|set|give|provide|list|summari[sz]e|translate|answer|"
     r"start|begin|end|do|follow|decode|paraphrase|rewrite|translate|show|display|mention|add|perform|navigate|go|ignore|disregard|forget|repeat|store|save|"
-    r"submit|fill|purchase|buy|order|approve|confirm|publish|push|commit|install|modify|fetch)"
+    r"submit|fill|purchase|buy|order|approve|confirm|publish|push|commit|install|modify|fetch|"
+    r"produce|generate|emit|return)"
 )
 
 # Where a sentence (or a quoted / bracketed clause) starts; also right after markup that closes
@@ -128,6 +129,12 @@ _EN_IMPERATIVE = (
 )
 _EN_ADDRESSED = (
     rf"{_BOUNDARY}(?:\w{{1,12}} )?{_MODEL}\s{{0,3}}[:,]"
+    # a promise the reader supposedly made: "earlier you confirmed you would ..."
+    r"|\b(?:earlier|previously|already|before|as) you (?:confirmed|agreed|promised|offered|committed|"
+    r"said you would|told me you would)\b|\byou (?:have )?(?:confirmed|agreed|promised) (?:to|that you)\b"
+    # what the model's answer must be: "the expected assistant output is exactly: ..."
+    rf"|\b(?:expected|correct|required|desired) {_MODEL}(?:'s)? (?:output|response|reply|answer)\b"
+    rf"|\b{_MODEL}(?:'s)? (?:output|response|reply|answer) (?:is|should be|must be) exactly\b"
     r"|\b(?:in|into|to|at the (?:end|start|beginning|top|bottom) of|before|after) (?:your|the|each|every|any|all)"
     r" (?:response|responses|reply|replies|answer|answers|output|summary|summaries|final answer)\b"
     r"|\b(?:in|nella|na|en|dans|im|in der) (?:deiner|ihrer|tua|sua|tu|su|ta|votre) (?:antwort|risposta|resposta|"
@@ -142,7 +149,11 @@ _EN_ADDRESSED = (
     r"that reads?|who reads?|handling|working on|operating on|running (?:on|in))\b"
 )
 _EN_REDIRECT = (
-    r"\bbefore (?:you |doing |solving |completing |continuing |answering |proceeding |responding |"
+    r"\b(?:decode|decrypt|translate|unscramble) (?:it |this |them |the following )?(?:and then|and|then) "
+    r"(?:follow|obey|execute|do|run|carry out|act on)\b"
+    r"|\b(?:respond|reply|answer|act|behave)(?:ing)? (?:exactly |only |just )?(?:as|like) "
+    r"[\w' -]{1,30}? (?:would|does)\b"
+    r"|\bbefore (?:you |doing |solving |completing |continuing |answering |proceeding |responding |"
     r"you can |replying |finishing )|\binstead\b|\bafter (?:you(?:'ve| have)? (?:do|done|did|finish)|"
     r"that|doing (?:that|this))\b"
     rf"|\b(?:also|additionally|as well)\b[^.\n]{{0,24}}\b{_VERBS_EN}\b"
