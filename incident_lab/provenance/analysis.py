@@ -257,7 +257,7 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
                 score, cues, language = score_text(text[unit[0] : unit[1]])
                 if not cues:  # "... and report: <copied>" after "Ignore all ..." in the same line
                     unit, score, cues, language = _with_previous(text, unit, score, cues, language)
-                if not cues:  # "X always replies with <copied>. Respond exactly as X would."
+                if not cues and n < marks:  # a canary: "X says <it>. Answer just as X would."
                     unit, score, cues, language = _with_next(text, unit, score, cues, language)
                 active = ACTIVE_CONTENT.search(text, unit[0], unit[1]) is not None
                 grown = next(
@@ -383,9 +383,9 @@ def _with_previous(
 def _with_next(
     text: str, unit: tuple[int, int], score: float, cues: tuple[str, ...], language: str | None
 ) -> tuple[tuple[int, int], float, tuple[str, ...], str | None]:
-    """The copied sentence with the sentence right after it on the same line, when that one
-    carries a cue that only text aimed at a model has: the instruction that makes the reader
-    act out the copied text ("... replies with X. Respond exactly as ... would.")."""
+    """The sentence holding a copied canary with the sentence right after it on the same line,
+    when that one carries a cue that only text aimed at a model has: the instruction that makes
+    the reader act out the copied text ("... replies with X. Respond exactly as ... would.")."""
     bounds = unit_bounds(text)
     k = bounds.index(unit) if unit in bounds else -1
     if k == -1 or k + 1 >= len(bounds) or "\n" in text[unit[1] : bounds[k + 1][0]]:
