@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import re
 from typing import Any
@@ -33,6 +34,7 @@ from incident_lab.provenance.model import (
     ArgSource,
     CallProvenance,
     InstructionSpan,
+    ObedientAnswer,
     Provenance,
 )
 from incident_lab.provenance.obedience import (
@@ -311,6 +313,62 @@ def _obeyed_literals(session: _Session, found: list[InstructionSpan]) -> None:
                 break
 
 
+#: A value the system prompt holds as a secret: "Your unique ID is 1854", "API key: sk-9f...".
+_SECRET = re.compile(
+    r"\b(id|identifier|password|passcode|passphrase|secret|key|token|code|pin)\b[^.\n:=]{0,20}?"
+    r"(?:\bis\b|:|=)\s{0,3}[\"'`]?([A-Za-z0-9][A-Za-z0-9_-]{3,63})",
+    re.IGNORECASE,
+)
+
+
+def _secret_forms(secret: str) -> list[str]:
+    """A secret as an answer could carry it: as is, reversed, base64 (no padding), hex."""
+    raw = secret.encode("utf-8")
+    return [secret, secret[::-1], base64.b64encode(raw).decode().rstrip("="), raw.hex()]
+
+
+def _leaked_secret(session: _Session, answer: str) -> str | None:
+    """The system prompt's secret (as is, reversed or encoded) that ``answer`` carries, when
+    the user neither wrote it nor asked about what it labels; else None."""
+    system = "\n".join(session.text(i) for i in session.system)
+    if not system:
+        return None
+    user = "\n".join(session.text(i) for i in session.user).lower()
+    for m in _SECRET.finditer(system):
+        label, secret = m.group(1).lower(), m.group(2)
+        if re.search(rf"\b{re.escape(label)}s?\b", user):
+            continue  # "what is my account id?": the user asked for it
+        for form in _secret_forms(secret):
+            if form.lower() in user:
+                break
+            if re.search(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", answer):
+                return form
+    return None
+
+
+def _secret_leaks(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    eligible: set[int],
+    obedient: list[ObedientAnswer],
+) -> list[ObedientAnswer]:
+    """Answers that disclose the system prompt's secret after untrusted instructions: they
+    obeyed the latest instruction span before them (which asked for it in any language)."""
+    out: list[ObedientAnswer] = []
+    answered = {a.step for a in obedient}
+    for a in session.assistant:
+        if a in answered:
+            continue
+        leaked = _leaked_secret(session, session.text(a))
+        if leaked is None:
+            continue
+        before = [k for k in eligible if spans[k].step < a and spans[k].source != "user"]
+        if before:
+            k = max(before, key=lambda k: (spans[k].step, spans[k].start))
+            out.append(ObedientAnswer(a, k, "system_prompt_leak", leaked))
+    return out
+
+
 def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[InstructionSpan]:
     """Spans in a language the user did not write, read off an answer that obeyed one.
 
@@ -326,7 +384,7 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
     extra: list[InstructionSpan] = []
     for a in session.assistant:
         answer = session.text(a)
-        complied = announces_compliance(answer)
+        complied = announces_compliance(answer) or bool(_leaked_secret(session, answer))
         for i in [u for u in session.untrusted if u < a]:
             text = session.text(i)
             for m in _SEGMENT.finditer(text, 0, MAX_SCAN):
@@ -819,6 +877,8 @@ def analyse(trajectory: Any) -> Provenance:
         system_prompt,
         eligible,
     )
+    obedient += _secret_leaks(session, spans, eligible, obedient)
+    obedient.sort(key=lambda a: a.step)
     return Provenance(
         session_id=session.session_id,
         instructions=spans,
