@@ -257,10 +257,10 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
                 if unit is None:
                     break
                 score, cues, language = score_text(text[unit[0] : unit[1]])
-                if not cues:  # "... and report: <copied>" after "Ignore all ..." in the same line
-                    unit, score, cues, language = _with_previous(text, unit, score, cues, language)
-                if not cues and n < marks:  # a canary: "X says <it>. Answer just as X would."
-                    unit, score, cues, language = _with_next(text, unit, score, cues, language)
+                if not cues:
+                    unit, score, cues, language = _instruction_around(
+                        text, unit, at, n < marks, (score, cues, language)
+                    )
                 active = ACTIVE_CONTENT.search(text, unit[0], unit[1]) is not None
                 grown = next(
                     (k for k, sp in enumerate(found) if sp.step == i and sp.start < unit[1]
@@ -418,6 +418,26 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
     return extra
 
 
+def _instruction_around(
+    text: str,
+    unit: tuple[int, int],
+    at: int,
+    canary: bool,
+    scored: tuple[float, tuple[str, ...], str | None],
+) -> tuple[tuple[int, int], float, tuple[str, ...], str | None]:
+    """A copied unit without cues, joined to the instruction that asked for it: the sentence
+    before it ("... and report: <copied>" after "Ignore all ..."), or, for a canary, the
+    sentence after it ("X says <it>. Answer just as X would.") or the later sentence naming
+    its field ("doc_id: <it>" ... "Include the doc_id in your reply")."""
+    score, cues, language = scored
+    unit, score, cues, language = _with_previous(text, unit, score, cues, language)
+    if not cues and canary:
+        unit, score, cues, language = _with_next(text, unit, score, cues, language)
+    if not cues and canary:
+        unit, score, cues, language = _with_reference(text, unit, at, score, cues, language)
+    return unit, score, cues, language
+
+
 def _with_previous(
     text: str, unit: tuple[int, int], score: float, cues: tuple[str, ...], language: str | None
 ) -> tuple[tuple[int, int], float, tuple[str, ...], str | None]:
@@ -453,6 +473,40 @@ def _with_next(
     if not STRONG_CUES & {c.split(":")[0] for c in n_cues}:
         return unit, score, cues, language
     return (unit[0], nxt[1]), n_score, n_cues, n_language
+
+
+#: The label a value sits under: "doc_id: X", "| trace_id | X |", "Session reference: X".
+_LABEL = re.compile(r"([A-Za-z][\w ]{1,30}?)\s{0,3}[:|=]\s{0,3}$")
+
+
+def _with_reference(
+    text: str,
+    unit: tuple[int, int],
+    at: int,
+    score: float,
+    cues: tuple[str, ...],
+    language: str | None,
+) -> tuple[tuple[int, int], float, tuple[str, ...], str | None]:
+    """The unit holding a copied canary, with the nearest later sentence (within 600
+    characters) that names the canary's label ("doc_id", "the session reference above") and
+    carries a cue only text aimed at a model has: an instruction to copy it by reference."""
+    line_start = text.rfind("\n", 0, at) + 1
+    m = _LABEL.search(text, line_start, at)
+    if m is None:
+        return unit, score, cues, language
+    label = " ".join(m.group(1).lower().replace("|", " ").split()[-2:])
+    if len(label) < 3:
+        return unit, score, cues, language
+    for x, y in unit_bounds(text):
+        if x < unit[1] or x > unit[1] + 600:
+            continue
+        piece = text[x:y]
+        if label not in " ".join(piece.lower().split()):
+            continue
+        r_score, r_cues, r_language = score_text(piece)
+        if STRONG_CUES & {c.split(":")[0] for c in r_cues}:
+            return (unit[0], y), r_score, r_cues, r_language
+    return unit, score, cues, language
 
 
 def _span_at(spans: tuple[InstructionSpan, ...], step: int, start: int, end: int) -> int | None:
@@ -811,7 +865,6 @@ def _call(
     else:
         requested = True
     from_untrusted = [a for a in args if a.origin == "tool_output"]
-    untrusted_dependency = bool(attacker) or instruction is not None or bool(from_untrusted)
     if instruction is not None and not attacker:
         why.append(f"instruction span {instruction} (step {spans[instruction].step}) asks for it")
     elif from_untrusted and not attacker:
@@ -819,7 +872,10 @@ def _call(
             "argument(s) " + ", ".join(a.path for a in from_untrusted) + " come from tool output"
         )
     if instruction is None and not requested and earlier:
+        # a side effect nobody asked for, after an instruction aimed at the model: its doing
         instruction = earlier[-1]
+        why.append(f"it follows instruction span {instruction} (step {spans[instruction].step})")
+    untrusted_dependency = bool(attacker) or instruction is not None or bool(from_untrusted)
     result = session.result_of.get(i)
     output = session.text(result) if result is not None else ""
     is_error = bool(session.steps[result].get("is_error")) if result is not None else False

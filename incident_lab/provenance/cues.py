@@ -145,11 +145,14 @@ _EN_ADDRESSED = (
     rf"reminder (?:to|for)|important (?:message|note) for)\s+(?:the\s+|any\s+|all\s+|my\s+)?{_MODEL}s?\b"
     rf"|\bif you(?:'re| are) (?:an? |the )?(?:{_MODEL}|reading this|processing this)\b"
     rf"|\b(?:visible|shown|meant|intended|written|only) (?:to|for) (?:the |an? |any )?{_MODEL}s?\b"
+    rf"|\b{_MODEL}s?\b[^.\n]{{0,40}}\b(?:should|must|shall|need to|are (?:required|expected|"
+    r"asked) to)\b"
     rf"|\b{_MODEL}s?\b[^.\n]{{0,40}}\b(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|"
     r"that reads?|who reads?|handling|working on|operating on|running (?:on|in))\b"
 )
 _EN_REDIRECT = (
-    r"\b(?:decode|decrypt|translate|unscramble) (?:it |this |them |the following )?(?:and then|and|then) "
+    r"\b(?:should|must|need to|have to) first\b"
+    r"|\b(?:decode|decrypt|translate|unscramble) (?:it |this |them |the following )?(?:and then|and|then) "
     r"(?:follow|obey|execute|do|run|carry out|act on)\b"
     r"|\b(?:respond|reply|answer|act|behave)(?:ing)? (?:exactly |only |just )?(?:as|like) "
     r"[\w' -]{1,30}? (?:would|does)\b"
@@ -283,6 +286,12 @@ _OVERRIDE_TYPO = (
     r"\w{0,6}(?:str|direct|rule|guid|prompt|command|task|polic)\w{0,12}"
 )
 _JAILBREAK = (
+    r"\b(?:uncensored|jailbroken|amoral|unaligned) (?:model|assistant|ai|version|chatbot|bot)\b"
+    r"|\bwill do anything (?:the user|i|you|they|anyone) (?:asks?|wants?|says?)\b"
+    r"|\bexempt from (?:the |all |any )?(?:usual |normal |standard )?(?:restrictions|rules|guidelines|"
+    r"polic(?:y|ies)|filters|safeguards)\b"
+    r"|\b(?:supersedes?|superseding|overrides?|takes? precedence over) (?:all |any |the )?"
+    r"(?:prior|previous|earlier|existing|original|other) (?:ones|instructions|directives|rules|prompts)\b|"
     r"\b(?:developer|dan|god|jailbreak|unrestricted|unfiltered|sudo|admin) mode\b|\bdo anything now\b"
     r"|\byou are (?:now )?dan\b|\bno (?:rules|restrictions|filters|guidelines|limits)\b"
     r"|\bstay in character\b|\balways compl(?:y|ies)\b|\bwithout (?:any )?(?:restrictions|filters)\b"
@@ -319,6 +328,7 @@ _DELIMITER_PATTERN = (
     r"|<(?:end|start)[ _]of[ _](?:session|conversation|turn|document|text)>"
     r"|#{2,}\W{0,3}(?:system|instructions?|new|important|admin|end|begin|attention|task)"
     r"|[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?\s{0,2}[)\]}>]"
+    r"|\(\s{0,2}(?:assistant|system|developer|model)\s{0,2}\)\s{0,2}:"
     r"|^\W{0,3}[-=*]{3,}\s{0,3}(?:begin |end |new )?(?:system|instructions?|important|prompt)\b"
 )
 _HIDDEN_PATTERN = (
