@@ -299,17 +299,17 @@ _SEGMENT = re.compile(r"[^<>\n]{20,2000}")
 
 
 def _obeyed_literals(session: _Session, found: list[InstructionSpan]) -> None:
-    """Mark a weak span ``echoed`` when a later answer carries a literal it quoted (``'TEST'``
-    repeated at the end of a summary): it asked for that literal and got it."""
+    """Mark a span ``echoed`` when a later answer carries a literal it quoted (``'TEST'``
+    repeated at the end of a summary, in whatever words it asked): it asked for that literal
+    and got it. A weak span is raised just above the weak score; a strong one keeps its own."""
     trusted = "\n".join(session.text(i) for i in session.user + session.system).lower()
     for k, sp in enumerate(found):
-        if _strong(sp) or sp.source == "user":
+        if sp.source == "user" or "echoed" in sp.cues:
             continue
         for a in session.assistant:
             if a > sp.step and copied_literals(sp.text, session.text(a), trusted):
-                found[k] = dataclasses.replace(
-                    sp, cues=(*sp.cues, "echoed"), score=WEAK_SPAN_SCORE + 0.05
-                )
+                score = sp.score if _strong(sp) else WEAK_SPAN_SCORE + 0.05
+                found[k] = dataclasses.replace(sp, cues=(*sp.cues, "echoed"), score=score)
                 break
 
 
@@ -327,9 +327,9 @@ def _secret_forms(secret: str) -> list[str]:
     return [secret, secret[::-1], base64.b64encode(raw).decode().rstrip("="), raw.hex()]
 
 
-def _leaked_secret(session: _Session, answer: str) -> str | None:
+def _leaked_secret(session: _Session, answer: str) -> tuple[str, str] | None:
     """The system prompt's secret (as is, reversed or encoded) that ``answer`` carries, when
-    the user neither wrote it nor asked about what it labels; else None."""
+    the user neither wrote it nor asked about what it labels: ``(form, label)``; else None."""
     system = "\n".join(session.text(i) for i in session.system)
     if not system:
         return None
@@ -342,7 +342,7 @@ def _leaked_secret(session: _Session, answer: str) -> str | None:
             if form.lower() in user:
                 break
             if re.search(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", answer):
-                return form
+                return form, label
     return None
 
 
@@ -365,7 +365,7 @@ def _secret_leaks(
         before = [k for k in eligible if spans[k].step < a and spans[k].source != "user"]
         if before:
             k = max(before, key=lambda k: (spans[k].step, spans[k].start))
-            out.append(ObedientAnswer(a, k, "system_prompt_leak", leaked))
+            out.append(ObedientAnswer(a, k, "system_prompt_leak", leaked[0]))
     return out
 
 
@@ -384,7 +384,8 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
     extra: list[InstructionSpan] = []
     for a in session.assistant:
         answer = session.text(a)
-        complied = announces_compliance(answer) or bool(_leaked_secret(session, answer))
+        leak = _leaked_secret(session, answer)
+        complied = announces_compliance(answer) or leak is not None
         for i in [u for u in session.untrusted if u < a]:
             text = session.text(i)
             for m in _SEGMENT.finditer(text, 0, MAX_SCAN):
@@ -396,7 +397,8 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
                 if not switched and not complied:
                     continue
                 score, cues, language = score_text(unit)
-                if not switched and not cues:
+                named = leak is not None and re.search(rf"\b{leak[1]}\b", unit, re.I) is not None
+                if not switched and not cues and not named:
                     continue  # an announced compliance: the passage that asked, in any words
                 if not (complied or copied_literals(unit, answer, trusted)):
                     continue
