@@ -346,6 +346,17 @@ def _leaked_secret(session: _Session, answer: str) -> tuple[str, str] | None:
     return None
 
 
+def _repeated_tokens(answer: str) -> set[str]:
+    """Tokens an answer repeats three times or more ("TEST-TEST-TEST-...")."""
+    counts: dict[str, int] = {}
+    for token in _TOKEN.findall(answer[:MAX_SCAN]):
+        counts[token] = counts.get(token, 0) + 1
+    return {t for t, n in counts.items() if n >= 3}
+
+
+_TOKEN = re.compile(r"[^\W_]{2,40}")
+
+
 def _secret_leaks(
     session: _Session,
     spans: tuple[InstructionSpan, ...],
@@ -386,6 +397,7 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
         answer = session.text(a)
         leak = _leaked_secret(session, answer)
         complied = announces_compliance(answer) or leak is not None
+        repeated = _repeated_tokens(answer)
         for i in [u for u in session.untrusted if u < a]:
             text = session.text(i)
             for m in _SEGMENT.finditer(text, 0, MAX_SCAN):
@@ -394,13 +406,17 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
                     continue
                 unit = text[x:y]
                 switched = language_switch(unit, user_text)
-                if not switched and not complied:
+                # a literal it quoted, repeated over and over: no faithful answer does that
+                drilled = bool(repeated) and any(
+                    lit in repeated for lit in copied_literals(unit, answer, trusted)
+                )
+                if not (switched or complied or drilled):
                     continue
                 score, cues, language = score_text(unit)
                 named = leak is not None and re.search(rf"\b{leak[1]}\b", unit, re.I) is not None
-                if not switched and not cues and not named:
+                if not (switched or cues or named or drilled):
                     continue  # an announced compliance: the passage that asked, in any words
-                if not (complied or copied_literals(unit, answer, trusted)):
+                if not (complied or drilled or copied_literals(unit, answer, trusted)):
                     continue
                 if switched:
                     cues = (*cues, "language_switch")
