@@ -205,74 +205,10 @@ class _Session:
         """Return (a line for the answer, [(text read, where it came from)])."""
         if is_error:
             return f"{tool} failed: {_first_sentence(output)}", []
-        parsed = _json(output)
-        if tool == "read_inbox":
-            messages = _messages(parsed)
-            if not messages and isinstance(parsed, (list, dict)):
-                return "You have no new messages.", []
-            if not messages:
-                return f"Inbox: {_first_sentence(output)}", [(output, "your inbox")]
-            lines = [f"You have {len(messages)} message{'s' if len(messages) != 1 else ''}:"]
-            read: list[tuple[str, str]] = []
-            for n, m in enumerate(messages, 1):
-                subject, body = str(m.get("subject", "")), str(m.get("body", ""))
-                lines.append(
-                    f"{n}. \u201c{subject}\u201d from {m.get('from')}: {_first_sentence(body)}"
-                )
-                read.append(
-                    (
-                        f"{subject}\n{body}",
-                        f"the message \u201c{subject}\u201d from {m.get('from')}",
-                    )
-                )
-            return "\n".join(lines), read
-        if tool == "read_document":
-            if isinstance(parsed, dict):
-                body = str(parsed.get("body", ""))
-                title = parsed.get("title") or args.get("doc_id")
-                return f"\u201c{title}\u201d: {_first_sentence(body, 240)}", [
-                    (body, f"the document \u201c{title}\u201d")
-                ]
-            return f"{args.get('doc_id')}: {_first_sentence(output, 240)}", [
-                (output, f"document {args.get('doc_id')}")
-            ]
-        if tool == "search_docs":
-            hits = parsed.get("results") if isinstance(parsed, dict) else parsed
-            if isinstance(hits, list):
-                if not hits:
-                    return f"No documents matched \u201c{args.get('query')}\u201d.", []
-                titles = ", ".join(
-                    f"\u201c{h.get('title')}\u201d ({h.get('doc_id')})"
-                    for h in hits
-                    if isinstance(h, dict)
-                )
-                snippets = " ".join(str(h.get("snippet", "")) for h in hits if isinstance(h, dict))
-                return f"Found {len(hits)} document{'s' if len(hits) != 1 else ''}: {titles}.", [
-                    (snippets, "the search results")
-                ]
-            return f"Search results: {_first_sentence(output)}", [(output, "the search results")]
-        if tool == "lookup_customer":
-            if isinstance(parsed, dict) and parsed.get("name"):
-                return (
-                    f"{parsed.get('name')} ({parsed.get('customer_id')}, {parsed.get('email')}) is on the "
-                    f"{parsed.get('plan')} plan, status {parsed.get('status')}."
-                ), []
-            return f"Customer lookup: {_first_sentence(output)}", []
-        if tool == "list_customers":
-            rows = parsed.get("customers") if isinstance(parsed, dict) else parsed
-            count = len(rows) if isinstance(rows, list) else "some"
-            return f"Retrieved {count} customer records.", []
-        if tool == "send_email":
-            return f"Sent \u201c{args.get('subject')}\u201d to {args.get('to')}.", []
-        if tool == "create_ticket":
-            ticket = parsed.get("ticket_id") if isinstance(parsed, dict) else None
-            return (
-                f"Opened ticket {ticket or ''} \u201c{args.get('title')}\u201d ({args.get('priority', 'normal')} priority).".replace(
-                    "  ", " "
-                ),
-                [],
-            )
-        return f"{tool}: {_first_sentence(output)}", []
+        describe = _DESCRIBERS.get(tool)
+        if describe is None:
+            return f"{tool}: {_first_sentence(output)}", []
+        return describe(args, output, _json(output))
 
     # -- one user turn ---------------------------------------------------------------
     def turn(self, text: str) -> None:
@@ -450,3 +386,90 @@ class ExampleAgent:
             "agent": self.metadata(offered_specs),
             "steps": session.steps,
         }
+
+
+# -- one describer per tool: (args, raw output, parsed JSON or None) -> (line, [(read, source)])
+_Described = tuple[str, list[tuple[str, str]]]
+
+
+def _describe_inbox(args: dict[str, Any], output: str, parsed: Any) -> _Described:
+    messages = _messages(parsed)
+    if not messages and isinstance(parsed, (list, dict)):
+        return "You have no new messages.", []
+    if not messages:
+        return f"Inbox: {_first_sentence(output)}", [(output, "your inbox")]
+    lines = [f"You have {len(messages)} message{'s' if len(messages) != 1 else ''}:"]
+    read: list[tuple[str, str]] = []
+    for n, m in enumerate(messages, 1):
+        subject, body = str(m.get("subject", "")), str(m.get("body", ""))
+        lines.append(f"{n}. \u201c{subject}\u201d from {m.get('from')}: {_first_sentence(body)}")
+        read.append(
+            (f"{subject}\n{body}", f"the message \u201c{subject}\u201d from {m.get('from')}")
+        )
+    return "\n".join(lines), read
+
+
+def _describe_document(args: dict[str, Any], output: str, parsed: Any) -> _Described:
+    if isinstance(parsed, dict):
+        body = str(parsed.get("body", ""))
+        title = parsed.get("title") or args.get("doc_id")
+        return f"\u201c{title}\u201d: {_first_sentence(body, 240)}", [
+            (body, f"the document \u201c{title}\u201d")
+        ]
+    return f"{args.get('doc_id')}: {_first_sentence(output, 240)}", [
+        (output, f"document {args.get('doc_id')}")
+    ]
+
+
+def _describe_search(args: dict[str, Any], output: str, parsed: Any) -> _Described:
+    hits = parsed.get("results") if isinstance(parsed, dict) else parsed
+    if not isinstance(hits, list):
+        return f"Search results: {_first_sentence(output)}", [(output, "the search results")]
+    if not hits:
+        return f"No documents matched \u201c{args.get('query')}\u201d.", []
+    titles = ", ".join(
+        f"\u201c{h.get('title')}\u201d ({h.get('doc_id')})" for h in hits if isinstance(h, dict)
+    )
+    snippets = " ".join(str(h.get("snippet", "")) for h in hits if isinstance(h, dict))
+    return f"Found {len(hits)} document{'s' if len(hits) != 1 else ''}: {titles}.", [
+        (snippets, "the search results")
+    ]
+
+
+def _describe_customer(args: dict[str, Any], output: str, parsed: Any) -> _Described:
+    if isinstance(parsed, dict) and parsed.get("name"):
+        return (
+            f"{parsed.get('name')} ({parsed.get('customer_id')}, {parsed.get('email')}) is on the "
+            f"{parsed.get('plan')} plan, status {parsed.get('status')}."
+        ), []
+    return f"Customer lookup: {_first_sentence(output)}", []
+
+
+def _describe_customers(args: dict[str, Any], output: str, parsed: Any) -> _Described:
+    rows = parsed.get("customers") if isinstance(parsed, dict) else parsed
+    count = len(rows) if isinstance(rows, list) else "some"
+    return f"Retrieved {count} customer records.", []
+
+
+def _describe_email(args: dict[str, Any], output: str, parsed: Any) -> _Described:
+    return f"Sent \u201c{args.get('subject')}\u201d to {args.get('to')}.", []
+
+
+def _describe_ticket(args: dict[str, Any], output: str, parsed: Any) -> _Described:
+    ticket = parsed.get("ticket_id") if isinstance(parsed, dict) else None
+    line = (
+        f"Opened ticket {ticket or ''} \u201c{args.get('title')}\u201d "
+        f"({args.get('priority', 'normal')} priority)."
+    )
+    return line.replace("  ", " "), []
+
+
+_DESCRIBERS: dict[str, Callable[[dict[str, Any], str, Any], _Described]] = {
+    "read_inbox": _describe_inbox,
+    "read_document": _describe_document,
+    "search_docs": _describe_search,
+    "lookup_customer": _describe_customer,
+    "list_customers": _describe_customers,
+    "send_email": _describe_email,
+    "create_ticket": _describe_ticket,
+}
