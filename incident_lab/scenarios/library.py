@@ -357,35 +357,10 @@ def tag_scenario(
         path = find_scenario(scenario_id, directory)
         doc = load_scenario(path)
         tax = doc["taxonomy"]
-        changes: list[str] = []
-        if failure_mode is not None and failure_mode != tax.get("failure_mode"):
-            changes.append(f"failure_mode: {tax.get('failure_mode')} -> {failure_mode}")
-            tax["failure_mode"] = failure_mode
-            tax["external_ids"] = taxonomy.external_ids_for(failure_mode)
-            tax.pop("confidence", None)
-        if severity is not None and severity != tax.get("severity"):
-            changes.append(f"severity: {tax.get('severity')} -> {severity}")
-            tax["severity"] = severity
-        tags = list(tax.get("tags") or [])
-        for t in add_tags:
-            if t not in tags:
-                tags.append(t)
-                changes.append(f"tag +{t}")
-        for t in remove_tags:
-            if t in tags:
-                tags.remove(t)
-                changes.append(f"tag -{t}")
-        tax["tags"] = sorted(tags)
+        changes = _set_taxonomy(tax, taxonomy, failure_mode, severity)
+        changes += _set_tags(tax, add_tags, remove_tags)
         if status is not None and status != doc.get("status"):
-            problems = scenario_problems(doc) if status == "gated" else []
-            if problems:
-                raise CheckFailed(
-                    f"scenario {scenario_id} cannot be gated: " + "; ".join(problems),
-                    path=str(path),
-                    hint="fix its expectations, then run 'incident_lab lint'",
-                )
-            changes.append(f"status: {doc.get('status')} -> {status}")
-            doc["status"] = status
+            changes.append(_set_status(doc, status, scenario_id, path))
         if owner is not None and owner != doc.get("owner"):
             changes.append(f"owner: {doc.get('owner')} -> {owner}")
             doc["owner"] = owner
@@ -398,6 +373,57 @@ def tag_scenario(
         if changes:
             write_text_atomic(path, dump_scenario(doc))
     return path, doc, changes
+
+
+def _set_taxonomy(
+    tax: dict[str, Any], taxonomy: Any, failure_mode: str | None, severity: str | None
+) -> list[str]:
+    """Set the failure mode (and its external ids, dropping the classifier's confidence)
+    and the severity; return the changes."""
+    changes: list[str] = []
+    if failure_mode is not None and failure_mode != tax.get("failure_mode"):
+        changes.append(f"failure_mode: {tax.get('failure_mode')} -> {failure_mode}")
+        tax["failure_mode"] = failure_mode
+        tax["external_ids"] = taxonomy.external_ids_for(failure_mode)
+        tax.pop("confidence", None)
+    if severity is not None and severity != tax.get("severity"):
+        changes.append(f"severity: {tax.get('severity')} -> {severity}")
+        tax["severity"] = severity
+    return changes
+
+
+def _set_tags(
+    tax: dict[str, Any],
+    add_tags: tuple[str, ...] | list[str],
+    remove_tags: tuple[str, ...] | list[str],
+) -> list[str]:
+    """Add then remove tags (kept sorted); return the changes."""
+    changes: list[str] = []
+    tags = list(tax.get("tags") or [])
+    for t in add_tags:
+        if t not in tags:
+            tags.append(t)
+            changes.append(f"tag +{t}")
+    for t in remove_tags:
+        if t in tags:
+            tags.remove(t)
+            changes.append(f"tag -{t}")
+    tax["tags"] = sorted(tags)
+    return changes
+
+
+def _set_status(doc: dict[str, Any], status: str, scenario_id: str, path: Path) -> str:
+    """Set a new status; ``gated`` only for a scenario whose expectations hold (two-sided)."""
+    problems = scenario_problems(doc) if status == "gated" else []
+    if problems:
+        raise CheckFailed(
+            f"scenario {scenario_id} cannot be gated: " + "; ".join(problems),
+            path=str(path),
+            hint="fix its expectations, then run 'incident_lab lint'",
+        )
+    change = f"status: {doc.get('status')} -> {status}"
+    doc["status"] = status
+    return change
 
 
 def _row(path: Path, doc: dict[str, Any], base: Path) -> dict[str, Any]:
