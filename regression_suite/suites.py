@@ -336,27 +336,12 @@ def resolve_detailed(
     """Resolve a loaded suite against the library (see :func:`resolve`); ``slim``
     keeps stubs (:func:`stub`), not whole scenarios (every file is still loaded and checked)."""
     base = Path(scenarios_dir or default_scenarios_dir())
-    where = suite.get("path")
     mode = suite.get("variants", "none")
     need_library = bool(suite.get("select")) or mode != "none"
     library = _load_library(base, variants=mode != "none", slim=slim) if need_library else {}
     excluded = set(suite.get("exclude") or [])
-    chosen: dict[str, Scenario] = {}
     result = Resolution()
-    for sid in suite.get("scenarios") or []:
-        if sid in excluded:
-            continue
-        scenario = library[sid][1] if sid in library else _load_one(base, sid, slim=slim)
-        if scenario is None:
-            raise ConfigError(
-                f"suite {suite['name']!r} names scenario {sid!r}, which is not in {base}",
-                path=where,
-                hint=f"restore it, or 'regression_suite remove --scenario {sid} --suite {suite['name']}'",
-            )
-        if scenario.get("status") == "retired":
-            result.skipped.append((sid, "retired"))
-            continue
-        chosen[sid] = scenario
+    chosen = _named_scenarios(suite, base, library, excluded, result, slim=slim)
     for selector in suite.get("select") or []:
         for sid, (_, scenario) in library.items():
             if (
@@ -365,32 +350,82 @@ def resolve_detailed(
                 and _matches(scenario, selector)
             ):
                 chosen.setdefault(sid, scenario)
+    children = _variants_by_parent(library, excluded) if mode != "none" else {}
     bases = sorted((s for s in chosen.values() if _parent_of(s) is None), key=lambda s: s["id"])
     explicit_variants = {s["id"]: s for s in chosen.values() if _parent_of(s) is not None}
-    children: dict[str, list[Scenario]] = {}
-    if mode != "none":
-        for sid, (_, scenario) in library.items():
-            parent = _parent_of(scenario)
-            if parent and sid not in excluded and scenario.get("status") != "retired":
-                children.setdefault(parent, []).append(scenario)
     for scenario in bases:
+        kids = _variants_of(suite, scenario, children, explicit_variants)
         result.scenarios.append(scenario)
-        kids = sorted(children.get(scenario["id"], []), key=lambda s: s["id"])
-        if isinstance(mode, dict):
-            kids = _sample(suite["name"], kids, int(mode["sample"]))
-        ids = {kid["id"] for kid in kids}
-        for sid, kid in list(explicit_variants.items()):
-            if _parent_of(kid) == scenario["id"]:
-                del explicit_variants[sid]
-                if sid not in ids:
-                    kids.append(kid)
-        kids.sort(key=lambda s: s["id"])
         result.scenarios.extend(kids)
         result.variant_counts[scenario["id"]] = len(kids)
     # Variants named explicitly whose parent is not in the suite run on their own.
     for sid in sorted(explicit_variants):
         result.scenarios.append(explicit_variants[sid])
     return result
+
+
+def _named_scenarios(
+    suite: dict[str, Any],
+    base: Path,
+    library: dict[str, tuple[Path, Scenario]],
+    excluded: set[str],
+    result: Resolution,
+    *,
+    slim: bool,
+) -> dict[str, Scenario]:
+    """The scenarios the suite names by id, minus excluded ones; a retired one is skipped
+    (recorded in ``result``), a missing one is a ConfigError."""
+    chosen: dict[str, Scenario] = {}
+    for sid in suite.get("scenarios") or []:
+        if sid in excluded:
+            continue
+        scenario = library[sid][1] if sid in library else _load_one(base, sid, slim=slim)
+        if scenario is None:
+            raise ConfigError(
+                f"suite {suite['name']!r} names scenario {sid!r}, which is not in {base}",
+                path=suite.get("path"),
+                hint=f"restore it, or 'regression_suite remove --scenario {sid} --suite {suite['name']}'",
+            )
+        if scenario.get("status") == "retired":
+            result.skipped.append((sid, "retired"))
+            continue
+        chosen[sid] = scenario
+    return chosen
+
+
+def _variants_by_parent(
+    library: dict[str, tuple[Path, Scenario]], excluded: set[str]
+) -> dict[str, list[Scenario]]:
+    """The library's live, non-excluded variants grouped by their parent's id."""
+    children: dict[str, list[Scenario]] = {}
+    for sid, (_, scenario) in library.items():
+        parent = _parent_of(scenario)
+        if parent and sid not in excluded and scenario.get("status") != "retired":
+            children.setdefault(parent, []).append(scenario)
+    return children
+
+
+def _variants_of(
+    suite: dict[str, Any],
+    scenario: Scenario,
+    children: dict[str, list[Scenario]],
+    explicit_variants: dict[str, Scenario],
+) -> list[Scenario]:
+    """The variants that run after a base scenario, by id: its library variants (sampled
+    when the suite says so) plus those the suite names explicitly, which are taken out of
+    ``explicit_variants``."""
+    mode = suite.get("variants", "none")
+    kids = sorted(children.get(scenario["id"], []), key=lambda s: s["id"])
+    if isinstance(mode, dict):
+        kids = _sample(suite["name"], kids, int(mode["sample"]))
+    ids = {kid["id"] for kid in kids}
+    for sid, kid in list(explicit_variants.items()):
+        if _parent_of(kid) == scenario["id"]:
+            del explicit_variants[sid]
+            if sid not in ids:
+                kids.append(kid)
+    kids.sort(key=lambda s: s["id"])
+    return kids
 
 
 def resolve(
