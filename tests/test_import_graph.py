@@ -26,8 +26,6 @@ PACKAGES = ("incident_lab", "regression_suite")
 #: (issue 14: the expectation model moves into incident_lab; the rest follow).
 KNOWN_UPWARD_IMPORTS: frozenset[tuple[str, str]] = frozenset(
     {
-        ("incident_lab.adapters.respond", "regression_suite.suites"),
-        ("incident_lab.cli.oncall", "regression_suite.suites"),
         ("incident_lab.demo", "regression_suite.cli.gate"),
         ("incident_lab.demo", "regression_suite.cli.suites"),
         ("incident_lab.report.collect", "regression_suite.reports"),
@@ -55,7 +53,6 @@ KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
                 "regression_suite.gate",
                 "regression_suite.history",
                 "regression_suite.reports",
-                "regression_suite.suites",
             }
         ),
         # closed by incident_lab.demo importing regression_suite.cli

@@ -299,7 +299,7 @@ def _convert(
     bundle: Path, scenarios_dir: Path | None, suite: str, prompt: Prompter, result: RespondResult
 ) -> None:
     from incident_lab.scenarios.library import add_from_path
-    from regression_suite.suites import add_to_suite
+    from incident_lab.scenarios.suitefile import add_to_suite
 
     added = add_from_path(
         bundle / "trajectories.jsonl",
