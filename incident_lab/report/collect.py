@@ -187,7 +187,7 @@ def _scenarios(
 def _gate(gate_report: Path | None, scenario_ids: set[str]) -> dict[str, Any] | None:
     if gate_report is None:
         return None
-    from regression_suite.reports import load_report
+    from incident_lab.gate_report import load_report
 
     report = load_report(gate_report)
     cases = [
