@@ -45,10 +45,6 @@ KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
                 "incident_lab.variants",
             }
         ),
-        # gate -> reports.json_report, reports.compare -> gate, history <-> reports
-        frozenset(
-            {"regression_suite.gate", "regression_suite.history", "regression_suite.reports"}
-        ),
     }
 )
 
