@@ -128,7 +128,7 @@ def _record_path(bundle: str | Path) -> Path:
 
 
 def _sealed_digest(bundle: Path) -> str | None:
-    from incident_lab.adapters.contain import read_timeline
+    from incident_lab.evidence.timeline import read_timeline
 
     digest = None
     for event in read_timeline(bundle):

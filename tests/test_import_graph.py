@@ -30,17 +30,14 @@ KNOWN_UPWARD_IMPORTS: frozenset[tuple[str, str]] = frozenset()
 KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
     {
         # Edges that close it include evidence.snapshot -> classify -> provenance ->
-        # variants -> scenarios -> evidence, incident_record -> adapters.contain -> evidence
-        # and adapters.respond -> incident_record.
+        # variants -> scenarios -> evidence and classify.coordination -> blast.minhash.
         frozenset(
             {
-                "incident_lab.adapters",
                 "incident_lab.blast",
                 "incident_lab.classify",
                 "incident_lab.evidence",
                 "incident_lab.incident_record",
                 "incident_lab.provenance",
-                "incident_lab.report",
                 "incident_lab.scenarios",
                 "incident_lab.variants",
             }

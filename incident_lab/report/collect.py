@@ -16,8 +16,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from incident_lab.adapters.contain import read_records
 from incident_lab.errors import InputError
+from incident_lab.evidence.timeline import read_records
 from incident_lab.report.phases import phase_durations
 from incident_lab.report.rootcause import root_cause
 
