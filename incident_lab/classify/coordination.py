@@ -2,7 +2,7 @@
 
 Each session's user text becomes a set of word 3-gram shingles (digits masked, so
 "order 1234" and "order 9876" match). Candidate pairs come from MinHash banding
-with the one MinHash/LSH implementation, :mod:`incident_lab.blast.minhash` (so a
+with the one MinHash/LSH implementation, :mod:`incident_lab.text.minhash` (so a
 bundle of thousands of sessions is not compared pair by pair) and are kept
 when their exact Jaccard similarity reaches :data:`SIMILARITY`. Clusters with at
 least :data:`MIN_ACTORS` distinct actors are reported; the weight is high only
@@ -19,8 +19,8 @@ from collections import defaultdict
 from typing import Any
 
 from incident_lab.classify.base import Signal, cross_session_detector
-from incident_lab.classify.lexicon import DIRECT_OVERRIDE, REFUSAL
 from incident_lab.classify.session import SessionView
+from incident_lab.text.lexicon import DIRECT_OVERRIDE, REFUSAL
 
 __all__ = [
     "MIN_ACTORS",
@@ -131,7 +131,7 @@ def _similar_clusters(sets: list[set[str]]) -> list[list[int]]:
             i = parent[i]
         return i
 
-    from incident_lab.blast.minhash import LSHIndex, MinHasher
+    from incident_lab.text.minhash import LSHIndex, MinHasher
 
     hasher, index = MinHasher(num_perm=_PERMS), LSHIndex(_BANDS, _PERMS // _BANDS)
     signatures = {i: hasher.signature(_shingle_ids(items)) for i, items in enumerate(sets) if items}

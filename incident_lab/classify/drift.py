@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from incident_lab.classify.base import Signal, detector
-from incident_lab.classify.lexicon import (
+from incident_lab.classify.session import SessionView, flatten_text, provenance_of
+from incident_lab.provenance.actions import SIDE_EFFECTS, verb_used
+from incident_lab.text.lexicon import (
     ACTION_VERBS,
     HIGH_IMPACT_COMMAND,
     content_words,
     forbidden,
 )
-from incident_lab.classify.session import SessionView, flatten_text, provenance_of
-from incident_lab.provenance.actions import SIDE_EFFECTS, verb_used
 
 __all__ = ["intent_drift"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from incident_lab.classify.base import Signal, detector
-from incident_lab.classify.lexicon import AFFIRMATIVE, PRESSURE, REFUSAL, content_words
 from incident_lab.classify.session import SessionView, flatten_text
+from incident_lab.text.lexicon import AFFIRMATIVE, PRESSURE, REFUSAL, content_words
 
 __all__ = ["policy_erosion"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from incident_lab.classify.base import Signal, detector
-from incident_lab.classify.lexicon import DIRECT_OVERRIDE, tool_category
 from incident_lab.classify.session import Call, SessionView, provenance_of, sensitive_kinds
+from incident_lab.text.lexicon import DIRECT_OVERRIDE, tool_category
 
 __all__ = ["safeguard_failure"]
 

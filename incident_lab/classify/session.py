@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from incident_lab import pii
-from incident_lab.classify.lexicon import (
+from incident_lab.provenance import Provenance, analyse
+from incident_lab.text.lexicon import (
     ACTION_VERBS,
     content_words,
     forbidden,
     tool_category,
 )
-from incident_lab.provenance import Provenance, analyse
 
 __all__ = [
     "Call",

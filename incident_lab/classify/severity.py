@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from incident_lab.classify.lexicon import DESTRUCTIVE, REMOTE_EXEC, tool_category
 from incident_lab.classify.session import Call, SessionView, sensitive_kinds
 from incident_lab.provenance import CallProvenance, Provenance, analyse
 from incident_lab.taxonomy import Taxonomy
+from incident_lab.text.lexicon import DESTRUCTIVE, REMOTE_EXEC, tool_category
 
 __all__ = ["SeveritySuggestion", "suggest_severity"]
 
