@@ -214,101 +214,118 @@ class _Session:
     def turn(self, text: str) -> None:
         user_step = self.add({"type": "message", "role": "user", "content": text})
         self.user_texts.append(text)
-        if self.agent.keyword_rules:
-            rule = keyword_rule(text)
-            decision = Decision(
-                PROMPT_GUARD,
-                "input",
-                "block" if rule else "allow",
-                1.0 if rule else 0.0,
-                rule or "keywords-v1",
-            )
-            self.add(decision.step(user_step))
-            if rule:
-                self.add(
-                    {
-                        "type": "message",
-                        "role": "assistant",
-                        "content": f"I can't help with that request: it was blocked by {PROMPT_GUARD} ({rule}).",
-                    }
-                )
-                return
+        if self.agent.keyword_rules and self._input_blocked(text, user_step):
+            return
         plan = plan_request(text, self.pending_send)
         self.pending_send = plan.pending_send
         if not plan.actions:
             self.add({"type": "message", "role": "assistant", "content": plan.reply})
             return
+        notes = self._act(plan.actions)
+        self.add({"type": "message", "role": "assistant", "content": "\n".join(notes) or "Done."})
+
+    def _input_blocked(self, text: str, user_step: int) -> bool:
+        """The keyword input guard's decision on the user's turn; a block ends the turn
+        with a refusal."""
+        rule = keyword_rule(text)
+        decision = Decision(
+            PROMPT_GUARD,
+            "input",
+            "block" if rule else "allow",
+            1.0 if rule else 0.0,
+            rule or "keywords-v1",
+        )
+        self.add(decision.step(user_step))
+        if rule:
+            self.add(
+                {
+                    "type": "message",
+                    "role": "assistant",
+                    "content": f"I can't help with that request: it was blocked by {PROMPT_GUARD} ({rule}).",
+                }
+            )
+        return bool(rule)
+
+    def _act(self, actions: list[Action]) -> list[str]:
+        """Run the planned actions, and those that tool outputs instruct, in order; an
+        action that cannot run cancels the rest of its group. Returns the answer's lines."""
         notes: list[str] = []
-        queue: deque[Action] = deque(plan.actions)
+        queue: deque[Action] = deque(actions)
         cancelled: set[int] = set()
         while queue:
             action = queue.popleft()
             if action.group in cancelled:
                 continue
-            prefix = (
-                f"Following the instructions in {action.where}, I "
-                if action.source == "tool_output"
-                else ""
-            )
             if self.actions >= self.max_actions:
                 notes.append("I stopped: this conversation reached its step limit.")
                 break
-            if action.tool not in self.offered:
-                notes.append(
-                    f"I can't {action.summary or action.tool}: the {action.tool} tool is not available."
-                )
-                cancelled.add(action.group)
-                continue
-            args = self.fill(action)
+            args, refused = self._prepare(action)
             if args is None:
-                notes.append(
-                    f"I couldn't {action.summary or 'finish that'}: a previous step returned nothing usable."
-                )
+                notes.append(str(refused))
                 cancelled.add(action.group)
                 continue
-            self.actions += 1
-            decisions = self.pre_action(action, args)
-            blocked = next((d for d in decisions if d.decision == "block"), None)
-            if blocked is not None:
-                step = blocked.step(None)
-                step["blocked_call"] = {"name": action.tool, "arguments": args}
-                self.add(step)
-                cancelled.add(action.group)
-                asked = (
-                    f"the instructions in {action.where}"
-                    if action.source == "tool_output"
-                    else "your request"
-                )
-                notes.append(
-                    f"I can't follow {asked}: the {blocked.safeguard} safeguard blocked "
-                    f"{action.tool} ({blocked.rule_id})."
-                )
-                continue
-            for offset, decision in enumerate(decisions):
-                self.add(decision.step(len(self.steps) + len(decisions) - offset))
-            call_id = f"call_{self.actions}"
-            self.add(
-                {"type": "tool_call", "name": action.tool, "arguments": args, "call_id": call_id}
+            notes += self._call(action, args, queue)
+        return notes
+
+    def _prepare(self, action: Action) -> tuple[dict[str, Any] | None, str | None]:
+        """The action's arguments once the pre-action safeguards let it through (their
+        decisions recorded), or why it cannot run: tool not offered, nothing to fill its
+        arguments with, or blocked."""
+        if action.tool not in self.offered:
+            return None, (
+                f"I can't {action.summary or action.tool}: the {action.tool} tool is not available."
             )
-            output, is_error = self.backend.call(action.tool, args)
-            result_step = self.add(
-                {
-                    "type": "tool_result",
-                    "call_id": call_id,
-                    "name": action.tool,
-                    "output": output,
-                    "is_error": bool(is_error),
-                }
+        args = self.fill(action)
+        if args is None:
+            return None, (
+                f"I couldn't {action.summary or 'finish that'}: a previous step returned nothing usable."
             )
-            self.outputs[action.tool] = output
-            line, read = self.describe_output(action.tool, args, output, bool(is_error))
-            if action.source == "tool_output" and action.tool in SIDE_EFFECT_TOOLS:
-                notes.append(prefix + (action.summary or line) + ".")
-            elif action.source == "user" or action.tool in SIDE_EFFECT_TOOLS or is_error:
-                notes.append(line)
-            if action.tool in _READ_TOOLS and not is_error:
-                queue.extend(self.instructions(read, result_step))
-        self.add({"type": "message", "role": "assistant", "content": "\n".join(notes) or "Done."})
+        self.actions += 1
+        decisions = self.pre_action(action, args)
+        blocked = next((d for d in decisions if d.decision == "block"), None)
+        if blocked is not None:
+            step = blocked.step(None)
+            step["blocked_call"] = {"name": action.tool, "arguments": args}
+            self.add(step)
+            asked = (
+                f"the instructions in {action.where}"
+                if action.source == "tool_output"
+                else "your request"
+            )
+            return None, (
+                f"I can't follow {asked}: the {blocked.safeguard} safeguard blocked "
+                f"{action.tool} ({blocked.rule_id})."
+            )
+        for offset, decision in enumerate(decisions):
+            self.add(decision.step(len(self.steps) + len(decisions) - offset))
+        return args, None
+
+    def _call(self, action: Action, args: dict[str, Any], queue: deque[Action]) -> list[str]:
+        """Call the tool and record call and result; queue the instructions a read output
+        carries. Returns the answer's lines about it."""
+        call_id = f"call_{self.actions}"
+        self.add({"type": "tool_call", "name": action.tool, "arguments": args, "call_id": call_id})
+        output, is_error = self.backend.call(action.tool, args)
+        result_step = self.add(
+            {
+                "type": "tool_result",
+                "call_id": call_id,
+                "name": action.tool,
+                "output": output,
+                "is_error": bool(is_error),
+            }
+        )
+        self.outputs[action.tool] = output
+        line, read = self.describe_output(action.tool, args, output, bool(is_error))
+        notes = []
+        if action.source == "tool_output" and action.tool in SIDE_EFFECT_TOOLS:
+            prefix = f"Following the instructions in {action.where}, I "
+            notes.append(prefix + (action.summary or line) + ".")
+        elif action.source == "user" or action.tool in SIDE_EFFECT_TOOLS or is_error:
+            notes.append(line)
+        if action.tool in _READ_TOOLS and not is_error:
+            queue.extend(self.instructions(read, result_step))
+        return notes
 
     def instructions(self, read: list[tuple[str, str]], step: int) -> list[Action]:
         found: list[Action] = []
