@@ -212,14 +212,7 @@ def add_from_path(
     provenance = _bundle_info(source)
     provenance.update(build_kwargs.pop("provenance", None) or {})
     tags = list(build_kwargs.pop("tags", ()) or ())
-    coordination = coordination_of(chosen, sessions)
-    if coordination:
-        provenance["coordination"] = coordination
-        tags.append("coordinated")
-        messages.append(
-            f"{coordination['sessions']} session(s) from {coordination['actors']} actor(s) in "
-            "this file carry the same payload; noted in provenance.coordination"
-        )
+    messages += _note_coordination(coordination_of(chosen, sessions), provenance, tags)
     if classification is None:
         classification = (classified or {}).get(str(chosen.get("session_id"))) or classification_of(
             chosen
@@ -228,18 +221,8 @@ def add_from_path(
         chosen, provenance=provenance, tags=tags, classification=classification, **build_kwargs
     )
     messages.extend(scenario["provenance"].get("derivation_notes") or [])
-    specs = scenario["expectations"]
-    checks = two_sided(specs, scenario["recording"], scenario["provenance"]["unsafe_steps"])
-    results = [r.to_dict() for r in checks]
-    problems = explain(specs, checks)
-    if problems and not allow_nonreproducing:
-        raise CheckFailed(
-            f"scenario {scenario['id']} is not right the first time: " + "; ".join(problems),
-            hint="name the harmful step with --unsafe-step N or the payload with --payload-step N,"
-            " or pass --allow-nonreproducing",
-        )
-    if problems:
-        messages.extend(f"--allow-nonreproducing: {p}" for p in problems)
+    results, problems = _two_sided_check(scenario, allow_nonreproducing=allow_nonreproducing)
+    messages.extend(f"--allow-nonreproducing: {p}" for p in problems)
     problems = validation_errors(scenario, "scenario.v1")
     if problems:
         raise SchemaError(f"built scenario {scenario['id']!r} is invalid: {problems[0]}")
@@ -284,6 +267,41 @@ def add_from_path(
         messages,
         results,
     )
+
+
+def _note_coordination(
+    coordination: dict[str, Any] | None, provenance: dict[str, Any], tags: list[str]
+) -> list[str]:
+    """Record a coordinated campaign in the provenance and tags; return the user's note."""
+    if not coordination:
+        return []
+    provenance["coordination"] = coordination
+    tags.append("coordinated")
+    return [
+        f"{coordination['sessions']} session(s) from {coordination['actors']} actor(s) in "
+        "this file carry the same payload; noted in provenance.coordination"
+    ]
+
+
+def _two_sided_check(
+    scenario: dict[str, Any], *, allow_nonreproducing: bool
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Run the expectations on the recording and on the counterfactual safe trajectory:
+    (the results, the problems allowed by ``allow_nonreproducing``).
+
+    Raises:
+        CheckFailed: a problem, without ``allow_nonreproducing``.
+    """
+    specs = scenario["expectations"]
+    checks = two_sided(specs, scenario["recording"], scenario["provenance"]["unsafe_steps"])
+    problems = explain(specs, checks)
+    if problems and not allow_nonreproducing:
+        raise CheckFailed(
+            f"scenario {scenario['id']} is not right the first time: " + "; ".join(problems),
+            hint="name the harmful step with --unsafe-step N or the payload with --payload-step N,"
+            " or pass --allow-nonreproducing",
+        )
+    return [r.to_dict() for r in checks], problems
 
 
 def _duplicate_warnings(sessions: list[dict[str, Any]]) -> list[str]:
