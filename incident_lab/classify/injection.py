@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from incident_lab.classify.base import Signal, detector
-from incident_lab.classify.lexicon import DIRECT_OVERRIDE, REFUSAL
 from incident_lab.classify.session import SessionView, provenance_of
 from incident_lab.provenance import CallProvenance, InstructionSpan, ObedientAnswer
 from incident_lab.provenance.cues import STRONG_CUES, score_text
+from incident_lab.text.lexicon import DIRECT_OVERRIDE, REFUSAL
 
 __all__ = [
     "NEAR_MISS_SCORE",

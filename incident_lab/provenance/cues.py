@@ -40,7 +40,6 @@ from dataclasses import dataclass
 
 import re2
 
-from incident_lab.classify.lexicon import INJ_OVERRIDE
 from incident_lab.provenance.text import (
     MAX_SCAN,
     cipher_hint,
@@ -48,7 +47,8 @@ from incident_lab.provenance.text import (
     plain_form,
     readable,
 )
-from incident_lab.variants.framing import SYNONYMS
+from incident_lab.text.disguise import SYNONYMS
+from incident_lab.text.lexicon import INJ_OVERRIDE
 
 __all__ = [
     "CUE_WEIGHTS",
