@@ -211,7 +211,7 @@ def _classify(bundle: Path, prompt: Prompter, result: RespondResult) -> dict[str
     flagged.sort(
         key=lambda c: (
             SEVERITY_ORDER.get(c.severity.level if c.severity else "", 9),
-            -(c.ranked[0].confidence if c.ranked else 0),
+            -(c.ranked[0].score if c.ranked else 0),
         )
     )
     prompt.say(f"   {len(trajs)} sessions classified; {len(flagged)} flagged")
