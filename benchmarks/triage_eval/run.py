@@ -387,8 +387,8 @@ def add_one(traj: dict[str, Any], workdir: Path, auto: bool = False) -> dict[str
     By default the labelled unsafe steps, failure mode and severity are given (as an
     engineer's ``--unsafe-step``/``--failure-mode``/``--severity``); ``auto`` gives none.
     """
+    from incident_lab.expectations import evaluate_all
     from incident_lab.scenarios.library import add_from_path
-    from regression_suite.expectations import evaluate_all
 
     truth = traj["triage_eval"]
     clean = strip_truth(traj)
