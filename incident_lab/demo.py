@@ -31,8 +31,6 @@ from typing import Any
 
 from incident_lab.errors import CheckFailed, UsageError
 
-__all__ = ["MARKER", "DemoResult", "Step", "build_incident_library", "prepare_workdir", "run_demo"]
-
 #: File that marks a directory as a demo work directory (``--force`` may clear only those).
 MARKER = ".incident_lab_demo"
 SUITE = "release_gate"

@@ -52,22 +52,7 @@ from incident_lab.scenarios.io import (
     scenario_path,
 )
 
-__all__ = [
-    "DEFAULT_SUITE",
-    "STUB_PATH",
-    "SUITES_DIR",
-    "Resolution",
-    "Stored",
-    "add_to_suite",
-    "list_suites",
-    "load_suite",
-    "remove_from_suite",
-    "resolve",
-    "resolve_detailed",
-    "stub",
-    "suite_path",
-    "suite_problems",
-]
+__all__ = ["stub"]
 
 SUITES_DIR = "suites"
 DEFAULT_SUITE = "release_gate"

@@ -30,7 +30,7 @@ KNOWN_UPWARD_IMPORTS: frozenset[tuple[str, str]] = frozenset(
         ("incident_lab.cli.oncall", "regression_suite.suites"),
         ("incident_lab.demo", "regression_suite.cli.gate"),
         ("incident_lab.demo", "regression_suite.cli.suites"),
-        ("incident_lab.report.collect", "regression_suite.reports"),
+        ("incident_lab.report.collect", "regression_suite.reports.json_report"),
     }
 )
 

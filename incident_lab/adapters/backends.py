@@ -20,16 +20,7 @@ from incident_lab.errors import ConfigError
 from incident_lab.hookspecs import hookimpl
 from incident_lab.httpclient import HttpClient, HttpFailure, RetryPolicy
 
-__all__ = [
-    "ActionOutcome",
-    "Backend",
-    "CommandBackend",
-    "HttpBackend",
-    "KubectlBackend",
-    "fill_placeholders",
-    "run_argv",
-    "send_request",
-]
+__all__ = ["ActionOutcome", "run_argv"]
 
 DEFAULT_TIMEOUT = 20.0
 _EXCERPT = 500

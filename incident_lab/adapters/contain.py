@@ -23,19 +23,6 @@ from incident_lab.evidence.timeline import record_event
 from incident_lab.plugins import collect
 from incident_lab.readers.base import iter_json_lines
 
-__all__ = [
-    "ACTIONS",
-    "ContainResult",
-    "actor_name",
-    "get_backends",
-    "incident_dir_for",
-    "read_records",
-    "read_timeline",
-    "record_event",
-    "run_action",
-    "undo_actions",
-]
-
 #: The playbook's containment actions.
 ACTIONS = ("kill-switch", "scale-to-zero", "route-to-baseline", "disable-tools")
 INCIDENT_ENV = "INCIDENT_LAB_INCIDENT"

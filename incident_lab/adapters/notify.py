@@ -14,15 +14,6 @@ from incident_lab.adapters.ticket import TicketData, build_ticket
 from incident_lab.errors import ConfigError, ExternalError, UsageError
 from incident_lab.plugins import collect
 
-__all__ = [
-    "DEFAULT_RULES",
-    "NotifyResult",
-    "get_notifiers",
-    "notify",
-    "raise_for_failures",
-    "route",
-]
-
 #: The playbook's rule: page the Safety Lead for SEV-1/SEV-2; notify Infra/ProdSec
 #: if a tool or data is involved. Override with [[routing.rules]] in incident_lab.toml.
 DEFAULT_RULES: list[dict[str, Any]] = [

@@ -59,16 +59,6 @@ from incident_lab.blast.normalize import normalize
 from incident_lab.blast.signature import Signature, ToolPattern
 from incident_lab.incident_record import call_state
 
-__all__ = [
-    "DEFAULT_THRESHOLD",
-    "WEIGHTS",
-    "Match",
-    "Matcher",
-    "normalize_parts",
-    "session_parts",
-    "session_text",
-]
-
 #: Default Jaccard threshold for a payload near-duplicate.
 DEFAULT_THRESHOLD = 0.5
 #: Weights of the ranking score.

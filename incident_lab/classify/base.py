@@ -27,16 +27,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = [
-    "CrossSessionDetector",
-    "Detector",
-    "DetectorLike",
-    "Signal",
-    "cross_session_detector",
-    "detector",
-    "is_cross_session",
-]
-
 Trajectory = dict[str, Any]
 
 

@@ -14,8 +14,6 @@ from incident_lab.classify.lexicon import (
 from incident_lab.classify.session import SessionView, flatten_text, provenance_of
 from incident_lab.provenance.actions import SIDE_EFFECTS, verb_used
 
-__all__ = ["intent_drift"]
-
 #: Side effects that are drift when nobody asked for them. ``modify`` (create a ticket, add a
 #: note) is internal bookkeeping an agent does on its own; an injected one is prompt injection.
 _DRIFT_KINDS = frozenset(SIDE_EFFECTS) - {"modify"}

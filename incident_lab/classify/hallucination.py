@@ -14,8 +14,6 @@ from incident_lab.classify.lexicon import UNKNOWN_TOOL_ERROR
 from incident_lab.classify.session import SessionView
 from incident_lab.schemacheck import Check, Unsupported, compile_checker
 
-__all__ = ["schema_problems", "tool_hallucination"]
-
 
 @dataclass(frozen=True, slots=True)
 class _CompiledSchema:

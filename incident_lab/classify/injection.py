@@ -19,8 +19,6 @@ from incident_lab.classify.session import SessionView, provenance_of
 from incident_lab.provenance import CallProvenance, InstructionSpan, ObedientAnswer
 from incident_lab.provenance.cues import STRONG_CUES, score_text
 
-__all__ = ["NEAR_MISS_SCORE", "direct_injection", "indirect_injection", "injection_cues", "quote"]
-
 #: An instruction span that nothing obeyed is reported as a near miss from this score
 #: on, when it carries a cue only text aimed at a model has (see ``cues.STRONG_CUES``).
 NEAR_MISS_SCORE = 0.7

@@ -8,8 +8,6 @@ from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.lexicon import DIRECT_OVERRIDE, tool_category
 from incident_lab.classify.session import Call, SessionView, provenance_of, sensitive_kinds
 
-__all__ = ["safeguard_failure"]
-
 _SINKS = ("email", "message", "http_write", "file_write", "exec", "payment", "permission")
 
 

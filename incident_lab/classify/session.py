@@ -23,16 +23,6 @@ from incident_lab.classify.lexicon import (
 )
 from incident_lab.provenance import Provenance, analyse
 
-__all__ = [
-    "Call",
-    "SessionView",
-    "analysing",
-    "entities",
-    "flatten_text",
-    "provenance_of",
-    "sensitive_kinds",
-]
-
 # Bounded runs (an address part is at most 64/63 characters): linear on crafted input.
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 _URL = re.compile(r"https?://[^\s\"'<>)\]]+|\bwww\.[^\s\"'<>)\]]+")

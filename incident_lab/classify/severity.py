@@ -25,8 +25,6 @@ from incident_lab.classify.session import Call, SessionView, sensitive_kinds
 from incident_lab.provenance import CallProvenance, Provenance, analyse
 from incident_lab.taxonomy import Taxonomy
 
-__all__ = ["SeveritySuggestion", "suggest_severity"]
-
 _SINKS = ("email", "message", "http_write", "file_write", "permission")
 
 

@@ -11,8 +11,6 @@ import click
 from incident_lab.cli.app import echo_json, progress_enabled
 from incident_lab.errors import InputError, PartialResult, UsageError
 
-__all__ = ["blast_radius"]
-
 
 def _print_summary(result: dict[str, Any], written: Path | None) -> None:
     s, scanned, risk = result["summary"], result["scanned"], result["risk"]

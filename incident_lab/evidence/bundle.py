@@ -30,18 +30,6 @@ from incident_lab.errors import InputError, UsageError
 from incident_lab.evidence.manifest import MANIFEST, TRAJECTORIES
 from incident_lab.evidence.timeline import TIMELINE
 
-__all__ = [
-    "FOLLOWUP",
-    "STAGING_MARK",
-    "Bundle",
-    "HashingWriter",
-    "StagedBundle",
-    "default_bundle_name",
-    "load_bundle",
-    "read_manifest",
-    "remove_stale_staging",
-]
-
 #: Sub-directory for artifacts written after collection (tickets, notices, ...).
 FOLLOWUP = "followup"
 #: In the name of a staging directory: ``.<bundle name>.partial-<random>``.

@@ -20,22 +20,6 @@ from typing import Any
 
 from incident_lab.trajectory import canonical_json, validation_errors
 
-__all__ = [
-    "HASHED_FILES",
-    "MANIFEST",
-    "MANIFEST_VERSION",
-    "METRICS",
-    "REJECTS",
-    "SIGNATURE",
-    "TRAJECTORIES",
-    "collector",
-    "content_digest",
-    "manifest_problems",
-    "model_versions_seen",
-    "policy_hashes_seen",
-    "serialise",
-]
-
 MANIFEST_VERSION = "manifest/v1"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"

@@ -37,8 +37,6 @@ from incident_lab.example.safeguards import (
 )
 from incident_lab.example.tools import SIDE_EFFECT_TOOLS, TOOL_NAMES, TOOL_SPECS, ToolBackend
 
-__all__ = ["AGENT_NAME", "SYSTEM_PROMPT", "VERSIONS", "ExampleAgent", "agent_metadata"]
-
 AGENT_NAME = "example-mail-assistant"
 SYSTEM_PROMPT = (
     "You are MailPilot, an assistant for a company's staff. You can read the user's inbox, "

@@ -17,8 +17,6 @@ from typing import Any
 
 from incident_lab.example.reading import ADDRESS_RE, views
 
-__all__ = ["Action", "Plan", "find_instructions", "plan_request", "split_clauses"]
-
 _SEND_VERBS = r"send|e-?mail|mail|forward|share|transmit|export|upload|deliver|reply"
 _VERBS = (
     _SEND_VERBS + r"|summari[sz]e|check|read|open|show|list|find|search|look|create|file|raise|"

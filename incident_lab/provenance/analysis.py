@@ -45,8 +45,6 @@ from incident_lab.provenance.obedience import (
 from incident_lab.provenance.text import MAX_SCAN, language_switch, readable, text_of_step
 from incident_lab.provenance.values import anchors, find_value, leaves, shingles, value_text
 
-__all__ = ["analyse"]
-
 _MEMORY = re.compile(r"memory|memories|recall|remember|notes?_?store")
 _RETRIEVED = re.compile(
     r"retriev|\brag\b|knowledge|browse|web|page|url|wiki|\bkb\b|vector|scrape|crawl|search_(?:docs|internet)"

@@ -5,15 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = [
-    "UNTRUSTED_SOURCES",
-    "ArgSource",
-    "CallProvenance",
-    "InstructionSpan",
-    "ObedientAnswer",
-    "Provenance",
-]
-
 #: Sources of content the model must not take instructions from.
 UNTRUSTED_SOURCES = ("tool_output", "memory", "retrieved", "agent")
 

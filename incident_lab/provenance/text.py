@@ -18,16 +18,6 @@ from incident_lab.blast.normalize import clean_invisible, decode_blobs
 from incident_lab.variants.characters import LEET, REVERSE, protected_spans, unconfuse
 from incident_lab.variants.encodings import CAESAR, ROT13
 
-__all__ = [
-    "MAX_SCAN",
-    "function_words",
-    "guess_language",
-    "language_switch",
-    "prose_ratio",
-    "readable",
-    "text_of_step",
-]
-
 #: Characters of one step's text that are analysed (offsets stay exact; the rest is not read).
 MAX_SCAN = 200_000
 

@@ -21,19 +21,6 @@ from incident_lab.readers.mapping import (
 )
 from incident_lab.trajectory import canonical_json
 
-__all__ = [
-    "CONTENT_OFF",
-    "LEGACY_EVENTS",
-    "SpanMappingError",
-    "has_content",
-    "join_log",
-    "json_attr",
-    "merge_steps",
-    "operation",
-    "session_steps",
-    "span_timeline",
-]
-
 #: The second half of the reject for a session recorded with content capture off.
 CONTENT_OFF = (
     "content capture was off when it was recorded. Turn it on where the instrumentation "

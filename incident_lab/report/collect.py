@@ -21,8 +21,6 @@ from incident_lab.errors import InputError
 from incident_lab.report.phases import phase_durations
 from incident_lab.report.rootcause import root_cause
 
-__all__ = ["SCHEMA_VERSION", "collect_report"]
-
 SCHEMA_VERSION = "incident_report/v1"
 
 
@@ -187,7 +185,7 @@ def _scenarios(
 def _gate(gate_report: Path | None, scenario_ids: set[str]) -> dict[str, Any] | None:
     if gate_report is None:
         return None
-    from regression_suite.reports import load_report
+    from regression_suite.reports.json_report import load_report
 
     report = load_report(gate_report)
     cases = [

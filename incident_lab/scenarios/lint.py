@@ -29,8 +29,6 @@ from incident_lab.readers.base import confine
 from incident_lab.scenarios.io import iter_scenario_paths, load_scenario, load_yaml
 from incident_lab.trajectory import validation_errors
 
-__all__ = ["LintProblem", "LintReport", "lint_library"]
-
 #: The library's sub-directory of suite files (``regression_suite`` reads them).
 SUITES_DIR = "suites"
 

@@ -17,18 +17,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = [
-    "MARKERS",
-    "PayloadCandidate",
-    "injection_score",
-    "locate_payload",
-    "payload_at_step",
-    "payload_from_dependency",
-    "payload_from_provenance",
-    "payload_from_text",
-    "segments",
-]
-
 #: (pattern, weight): evidence that a segment instructs the agent rather than informs a human.
 MARKERS: tuple[tuple[re.Pattern[str], float], ...] = tuple(
     (re.compile(p, re.IGNORECASE), w)

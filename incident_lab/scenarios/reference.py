@@ -35,19 +35,6 @@ from typing import Any
 from incident_lab.errors import InputError, SchemaError
 from incident_lab.trajectory import validation_errors
 
-__all__ = [
-    "CONTENT_KEYS",
-    "clear_cache",
-    "diff",
-    "is_reference",
-    "materialise",
-    "parent_digest",
-    "parent_path",
-    "patch",
-    "rebuild",
-    "to_reference",
-]
-
 Scenario = dict[str, Any]
 Change = dict[str, Any]
 

@@ -25,15 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = [
-    "FAMILIES",
-    "Converter",
-    "NotApplicable",
-    "StructuralConverter",
-    "clean_text",
-    "converter",
-]
-
 #: The converter families, in the order docs and listings show them.
 FAMILIES = ("encoding", "character", "concealment", "framing", "structure")
 

@@ -14,24 +14,6 @@ from collections.abc import Callable
 
 from incident_lab.variants.base import Converter
 
-__all__ = [
-    "CHARACTERS",
-    "CHAR_SPACING",
-    "DIACRITICS",
-    "EMOJI_SMUGGLING",
-    "HOMOGLYPH",
-    "HOMOGLYPHS",
-    "LEET",
-    "LEETSPEAK",
-    "RANDOM_CAPITALIZATION",
-    "REVERSE",
-    "TAG_BASE",
-    "ZERO_WIDTH",
-    "ZERO_WIDTH_CHARS",
-    "protected_spans",
-    "unconfuse",
-]
-
 #: Letter -> digit substitutions of classic leetspeak.
 LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7", "l": "1", "b": "8"}
 _LEET_TABLE = str.maketrans({**LEET, **{k.upper(): v for k, v in LEET.items()}})

@@ -15,18 +15,6 @@ from urllib.parse import unquote
 
 from incident_lab.variants.base import Converter
 
-__all__ = [
-    "BASE64",
-    "BINARY",
-    "CAESAR",
-    "ENCODINGS",
-    "HEX",
-    "MORSE",
-    "ROT13",
-    "URL",
-    "morse_decode",
-]
-
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
 _UPPER = _LOWER.upper()
 

@@ -13,18 +13,6 @@ import re
 
 from incident_lab.variants.base import Converter
 
-__all__ = [
-    "AUTHORITY_CLAIM",
-    "EDUCATIONAL",
-    "FRAMING",
-    "HYPOTHETICAL",
-    "NEGATE_THEN_AFFIRM",
-    "PARAPHRASE",
-    "ROLE_PLAY",
-    "SYNONYMS",
-    "URGENCY",
-]
-
 #: Words a literal-phrase filter keys on, and the paraphrases ``paraphrase`` picks from.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "ignore": ("disregard", "set aside", "forget about", "pay no attention to"),

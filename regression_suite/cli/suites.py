@@ -20,8 +20,6 @@ from regression_suite.suites import (
     suite_path,
 )
 
-__all__ = ["add", "list_", "remove", "scenario_file"]
-
 _DIR_HELP = "Scenario library (default $INCIDENT_LAB_SCENARIOS or ./scenarios)."
 
 

@@ -16,15 +16,6 @@ from incident_lab.errors import InputError, SchemaError
 from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
 from regression_suite.spool import Spool
 
-__all__ = [
-    "FILENAME",
-    "load_report",
-    "render_json",
-    "report_schema",
-    "validation_errors",
-    "write_json",
-]
-
 FILENAME = "report.json"
 
 

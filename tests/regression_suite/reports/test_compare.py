@@ -10,8 +10,9 @@ import pytest
 
 from incident_lab.cli.app import run
 from regression_suite.cli.main import cli
-from regression_suite.reports import load_report, write_reports
+from regression_suite.reports import write_reports
 from regression_suite.reports.compare import diff_reports
+from regression_suite.reports.json_report import load_report
 
 
 def _write(report: dict[str, Any], where: Path) -> Path:
