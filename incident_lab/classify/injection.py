@@ -16,8 +16,8 @@ from typing import Any
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.lexicon import DIRECT_OVERRIDE, REFUSAL
 from incident_lab.classify.session import SessionView, provenance_of
-from incident_lab.provenance import CallProvenance, InstructionSpan, ObedientAnswer
 from incident_lab.provenance.cues import STRONG_CUES, score_text
+from incident_lab.provenance.model import CallProvenance, InstructionSpan, ObedientAnswer
 
 #: An instruction span that nothing obeyed is reported as a near miss from this score
 #: on, when it carries a cue only text aimed at a model has (see ``cues.STRONG_CUES``).

@@ -145,7 +145,8 @@ def blast_radius(
           --from s3://logs/agent/2026-02/ --engine dask --scheduler tcp://10.0.0.5:8786
     """
     from incident_lab.blast import blast_radius as run_search
-    from incident_lab.blast import load_signature, write_result
+    from incident_lab.blast import write_result
+    from incident_lab.blast.signature import load_signature
 
     if scheduler is not None and engine != "dask":
         raise UsageError(

@@ -390,7 +390,7 @@ def _dependencies(
     same_turn: bool,
 ) -> list[tuple[int, str]]:
     """``(tool-result step, why)`` the unsafe steps depended on, most direct first."""
-    from incident_lab.provenance import UNTRUSTED_SOURCES
+    from incident_lab.provenance.model import UNTRUSTED_SOURCES
 
     deps: list[tuple[int, str]] = []
     for i in sorted(unsafe):

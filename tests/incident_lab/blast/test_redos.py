@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from incident_lab.blast import normalize as normalize_fn
 from incident_lab.blast.match import Matcher
+from incident_lab.blast.normalize import normalize as normalize_fn
 from incident_lab.blast.signature import signature_from_scenario
 
 nz = __import__("incident_lab.blast.normalize", fromlist=["_EMAIL"])

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from incident_lab.blast import blast_radius, load_signature, write_result
+from incident_lab.blast import blast_radius, write_result
+from incident_lab.blast.signature import load_signature
 from incident_lab.cli.app import run
 from incident_lab.cli.main import cli
 from incident_lab.evidence import append_event, take_snapshot
