@@ -353,7 +353,7 @@ class _Session:
                 {"type": "tool_call", "name": action.tool, "arguments": args, "call_id": call_id}
             )
             output, is_error = self.backend.call(action.tool, args)
-            result_step = self.add(
+            self.add(
                 {
                     "type": "tool_result",
                     "call_id": call_id,
@@ -369,10 +369,10 @@ class _Session:
             elif action.source == "user" or action.tool in SIDE_EFFECT_TOOLS or is_error:
                 notes.append(line)
             if action.tool in _READ_TOOLS and not is_error:
-                queue.extend(self.instructions(read, result_step))
+                queue.extend(self.instructions(read))
         self.add({"type": "message", "role": "assistant", "content": "\n".join(notes) or "Done."})
 
-    def instructions(self, read: list[tuple[str, str]], step: int) -> list[Action]:
+    def instructions(self, read: list[tuple[str, str]]) -> list[Action]:
         found: list[Action] = []
         for text, where in read:
             for action in find_instructions(text):
@@ -380,7 +380,6 @@ class _Session:
                     continue
                 if action.tool in SIDE_EFFECT_TOOLS:
                     self.obeyed.add(action.key())
-                action.source_step = step
                 action.where = where
                 found.append(action)
         return found
