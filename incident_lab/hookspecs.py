@@ -35,7 +35,7 @@ def register_converters() -> list[Any]:  # type: ignore[empty-body]
 
 @hookspec
 def register_containment_backends() -> list[Any]:  # type: ignore[empty-body]
-    """Return containment backends (:class:`incident_lab.adapters.contain.Backend`)."""
+    """Return containment backends: ``name``, ``description``, ``run(action, spec, ctx)`` and ``undo``."""
 
 
 @hookspec

@@ -43,9 +43,6 @@ class ActionOutcome:
     error: str | None = None
 
 
-Backend = Any  # protocol: name, description, run(action, spec, ctx) -> ActionOutcome, undo(...)
-
-
 def run_argv(argv: list[str], *, timeout: float, secrets: Secrets) -> dict[str, Any]:
     """Run ``argv`` (never through a shell) and describe the result, secrets masked."""
     record: dict[str, Any] = {"argv": secrets.mask(list(argv))}
