@@ -240,14 +240,6 @@ def iter_scenario_paths(directory: str | Path, *, variants: bool = False) -> lis
     return paths
 
 
-def iter_scenarios(
-    directory: str | Path, *, variants: bool = False
-) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """Yield ``(path, scenario)`` for each valid scenario (raises on the first invalid)."""
-    for path in iter_scenario_paths(directory, variants=variants):
-        yield path, load_scenario(path)
-
-
 @contextlib.contextmanager
 def library_lock(directory: str | Path) -> Iterator[None]:
     """Hold an exclusive lock on the library (``.incident_lab.lock``) while writing."""
