@@ -96,13 +96,3 @@ def manifest_problems(data: bytes) -> tuple[dict[str, Any] | None, list[str]]:
     elif _render(manifest) != data:
         problems.append(f"manifest edited: {MANIFEST} is not byte-for-byte in its canonical form")
     return manifest, problems
-
-
-def model_versions_seen(metrics: dict[str, Any]) -> list[dict[str, Any]]:
-    """The manifest's ``model_versions_seen`` (from the metrics of the kept sessions)."""
-    return list(metrics["model_versions"])
-
-
-def policy_hashes_seen(metrics: dict[str, Any]) -> list[dict[str, Any]]:
-    """The manifest's ``policy_hashes_seen`` (from the metrics of the kept sessions)."""
-    return list(metrics["policy_hashes"])
