@@ -126,7 +126,6 @@ class _Collection:
         self.metrics = MetricsCollector()
         self.heap = LastN(selection.last) if selection.last else None
         self.read = self.accepted = self.rejected = self.filtered_out = 0
-        self.policy_hashes: dict[str, int] = {}
         self.session_ids: set[str] = set()
         self.duplicates: dict[str, int] = {}
         self.warnings: list[str] = []
