@@ -233,7 +233,7 @@ class StagedBundle:
             _refuse_existing(dest)
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
-            self.stale_removed = remove_stale_staging(dest.parent)
+            remove_stale_staging(dest.parent)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}{STAGING_MARK}", dir=dest.parent))
             self._lock = _hold_lock(self.tmp)
         except OSError as exc:
