@@ -30,8 +30,6 @@ CONTENT_OFF = (
     "event_only or span_and_event (event_only writes content to log records only); "
     "if content went to log records, pass that file in the same --from"
 )
-#: The newer event that carries a whole inference (input/output messages) as attributes.
-OPERATION_DETAILS = "gen_ai.client.inference.operation.details"
 
 LEGACY_EVENTS = {
     "gen_ai.system.message": "system",
