@@ -43,7 +43,6 @@ from regression_suite.spool import Spool
 __all__ = ["finalize"]
 
 REPORT_SCHEMA_VERSION = "gate_report/v1"
-VERDICTS = ("OK", "WARN", "BLOCK", "ERROR")
 _SUITE_KEYS = (
     "name",
     "path",
