@@ -48,7 +48,6 @@ class Delivery:
     attempts: int
     error: str | None
     request: dict[str, Any]
-    response_excerpt: str | None = None
 
 
 def deliver(
@@ -88,7 +87,6 @@ def deliver(
         int(last.get("attempts") or 1),
         last.get("error"),
         last.get("request", {}),
-        last.get("body"),
     )
 
 
