@@ -86,9 +86,7 @@ def _ceiling() -> list[dict[str, Any]]:
 
 
 def _pi_conf(c: Any) -> float:
-    return max(
-        (r.score for r in c.ranked if r.failure_mode == "prompt_injection"), default=0.0
-    )
+    return max((r.score for r in c.ranked if r.failure_mode == "prompt_injection"), default=0.0)
 
 
 def classify_all(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
