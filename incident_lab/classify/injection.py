@@ -14,14 +14,19 @@ from __future__ import annotations
 from typing import Any
 
 from incident_lab.classify.base import Signal, detector
-from incident_lab.classify.lexicon import DIRECT_OVERRIDE, REFUSAL
 from incident_lab.classify.session import SessionView, provenance_of
 from incident_lab.provenance.cues import STRONG_CUES
 from incident_lab.provenance.model import CallProvenance, InstructionSpan, ObedientAnswer
+from incident_lab.text.lexicon import DIRECT_OVERRIDE, REFUSAL
 
 #: An instruction span that nothing obeyed is reported as a near miss from this score
 #: on, when it carries a cue only text aimed at a model has (see ``cues.STRONG_CUES``).
 NEAR_MISS_SCORE = 0.7
+
+#: The weight of a weak instruction span that nothing obeyed (an ordinary request between
+#: people, "please send the receipts to ..."): context for the reader only, below any
+#: threshold a user would pick, so it never raises prompt_injection on its own.
+WEAK_CONTEXT_WEIGHT = 0.02
 
 
 def quote(text: str, limit: int = 90) -> str:
@@ -130,7 +135,7 @@ def indirect_injection(traj: dict[str, Any]) -> list[Signal]:
             weak.append(
                 Signal(
                     "prompt_injection",
-                    min(0.3, 0.5 * span.score),
+                    WEAK_CONTEXT_WEIGHT,
                     [span.step],
                     "instructions_in_tool_output",
                     f"{head}, weakly; no unrequested action followed",

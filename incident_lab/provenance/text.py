@@ -2,9 +2,10 @@
 
 :func:`text_of_step` is what every consumer indexes into (span offsets, argument
 locations). :func:`readable` turns an obfuscated piece of that text back into plain,
-lower-case words, reusing the blast-radius normaliser (invisible characters, encoded
-blobs) and the variants' converters (homoglyphs, leetspeak, ROT13, Caesar, reversal):
-an attack the variants generate is an attack the analysis reads.
+lower-case words, reusing the shared normaliser (invisible characters, encoded blobs)
+and the disguise tables the variants' converters apply (homoglyphs, leetspeak, ROT13,
+Caesar, reversal; :mod:`incident_lab.text`): an attack the variants generate is an
+attack the analysis reads.
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ import re
 import unicodedata
 from typing import Any
 
-from incident_lab.blast.normalize import clean_invisible, decode_blobs
-from incident_lab.variants.characters import LEET, REVERSE, protected_spans, unconfuse
-from incident_lab.variants.encodings import CAESAR, ROT13
+from incident_lab.text.disguise import (
+    LEET,
+    caesar_decode,
+    protected_spans,
+    reverse_text,
+    rot13,
+    unconfuse,
+)
+from incident_lab.text.normalize import clean_invisible, decode_blobs
 
 #: Characters of one step's text that are analysed (offsets stay exact; the rest is not read).
 MAX_SCAN = 200_000
@@ -395,11 +402,12 @@ def readable(text: str, ciphers: bool = True) -> tuple[str, tuple[str, ...]]:
         undone.append("decoded:spacing")
     out = _WS.sub(" ", out).strip()
     if ciphers and len(out) >= 12 and prose_ratio(out) < 0.08:
-        for name, convert in (("rot13", ROT13), ("caesar", CAESAR), ("reverse", REVERSE)):
-            try:
-                candidate = convert.decode(out)
-            except (ValueError, UnicodeError):
-                continue
+        for name, decode in (
+            ("rot13", rot13),
+            ("caesar", caesar_decode),
+            ("reverse", reverse_text),
+        ):
+            candidate = decode(out)
             if prose_ratio(candidate) >= 0.15:
                 undone.append(f"decoded:{name}")
                 out = candidate
@@ -427,7 +435,7 @@ def _pieces(text: str, size: int) -> list[str]:
 
 
 def _decode(text: str) -> str:
-    """:func:`~incident_lab.blast.normalize.decode_blobs` in bounded pieces.
+    """:func:`~incident_lab.text.normalize.decode_blobs` in bounded pieces.
 
     The normaliser's percent-decoding pattern backtracks quadratically over long runs of
     URL characters when a ``%`` is present, so text with ``%`` but nothing it could decode

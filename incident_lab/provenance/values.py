@@ -124,6 +124,21 @@ def anchors(value: str) -> list[str]:
     return found[:12]
 
 
+def addresses(text: str) -> list[str]:
+    """The places ``text`` names as where something goes: e-mail addresses, URLs (and their
+    host + path, and host), IBAN-like account numbers (at most 12, lower-cased)."""
+    found: list[str] = []
+    for m in _EMAIL.finditer(text):
+        found.append(m.group(0).rstrip(".").lower())
+    for m in _URL.finditer(text):
+        url = m.group(0).rstrip(".,;'\"").split("?", 1)[0].split("#", 1)[0].rstrip("/")
+        host_path = re.sub(r"^https?://(?:www\.)?", "", url.lower())
+        found += [host_path, host_path.split("/", 1)[0]]
+    for m in _IBAN.finditer(text):
+        found.append(m.group(0).replace(" ", "").lower())
+    return [f for f in dict.fromkeys(found) if len(f) >= 4][:12]
+
+
 def find_value(value: str, text: str, lowered: str) -> tuple[int, int] | None:
     """Where ``value`` occurs in ``text`` (``lowered`` is ``text.lower()``), or None.
 

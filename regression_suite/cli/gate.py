@@ -30,7 +30,7 @@ DEFAULT_REPORT_DIR = "gate-report"
 def _check_baseline(baseline: str | None) -> None:
     if not baseline:
         return
-    from regression_suite.reports.json_report import load_report
+    from incident_lab.gate_report import load_report
 
     load_report(Path(baseline))  # InputError (exit 3) before a long run, not after
 
@@ -212,9 +212,7 @@ def run_(
             skip_reporters=("github",),  # the step summary is --summary-md's, below
         )
         if history_db is not None:
-            from regression_suite.history import record_run
-
-            record_run(report, history_db, report_dir)
+            _record(report, history_db, report_dir)
     finally:
         resolved.close()
         if controller.state is not None:
@@ -365,3 +363,14 @@ def generate(
         echo_json({"suite": suite, "out": str(out), "status": status, "scenarios": count})
         return
     click.echo(f"{status} {out}: suite {suite} ({count} scenarios, loaded at test time)")
+
+
+def _record(report: dict[str, Any], db: Path, report_dir: Path | None) -> None:
+    """``--record``: store the finished run in the history, then redraw its ``report.html``
+    so the trend chart includes it."""
+    from regression_suite.history import record_report
+    from regression_suite.reports import write_reports
+
+    record_report(report, db)
+    if report_dir is not None and (Path(report_dir) / "report.html").is_file():
+        write_reports(report, Path(report_dir), ["html"])

@@ -41,8 +41,7 @@ import string
 import unicodedata
 from urllib.parse import unquote
 
-from incident_lab.variants.characters import HOMOGLYPHS, LEET, TAG_BASE
-from incident_lab.variants.encodings import morse_decode
+from incident_lab.text.disguise import HOMOGLYPHS, LEET, TAG_BASE, morse_decode
 
 #: How many nested encodings are undone (base64 of hex of the payload is 2).
 MAX_DECODE_ROUNDS = 3
