@@ -41,8 +41,6 @@ from incident_lab.errors import (
     UsageError,
 )
 
-__all__ = ["MARKER", "DemoResult", "Step", "build_incident_library", "prepare_workdir", "run_demo"]
-
 #: File that marks a directory as a demo work directory (``--force`` may clear only those).
 MARKER = ".incident_lab_demo"
 SUITE = "release_gate"

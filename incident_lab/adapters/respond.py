@@ -21,8 +21,6 @@ from incident_lab.errors import EXIT_USAGE, ExternalError, IncidentLabError
 from incident_lab.incident_record import SEVERITY_ORDER
 from incident_lab.report.phases import PHASES
 
-__all__ = ["FOLLOW_UP", "PHASES", "PhaseClock", "Prompter", "RespondResult", "respond"]
-
 TOTAL_BUDGET = sum(b for _, _, b in PHASES)
 
 #: Playbook phase 6, printed at the end with the commands that start each item.

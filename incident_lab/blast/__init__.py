@@ -20,19 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from incident_lab.blast.signature import Signature, load_signature
-from incident_lab.text.normalize import normalize
-
-__all__ = [
-    "ENGINES",
-    "RESULT_FILE",
-    "SCHEMA_VERSION",
-    "Signature",
-    "blast_radius",
-    "load_signature",
-    "normalize",
-    "write_result",
-]
+from incident_lab.blast.signature import Signature
 
 SCHEMA_VERSION = "blast_radius/v1"
 #: File name of the result, in ``--out`` or the bundle's ``followup/``.

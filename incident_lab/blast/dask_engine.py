@@ -36,8 +36,6 @@ from incident_lab.blast.scan import Partial, plan_files, scan_lines, scan_record
 from incident_lab.errors import ExternalError, UsageError
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, head_object, iter_stream_lines
 
-__all__ = ["DEFAULT_BLOCKSIZE", "plan", "plan_blocks", "scan_dask"]
-
 #: Bytes per block (uncompressed files).
 DEFAULT_BLOCKSIZE = 64 * 1024 * 1024
 _READ = 1 << 20

@@ -59,16 +59,6 @@ from incident_lab.text.minhash import (
 )
 from incident_lab.text.normalize import normalize
 
-__all__ = [
-    "DEFAULT_THRESHOLD",
-    "WEIGHTS",
-    "Match",
-    "Matcher",
-    "normalize_parts",
-    "session_parts",
-    "session_text",
-]
-
 #: Default Jaccard threshold for a payload near-duplicate.
 DEFAULT_THRESHOLD = 0.5
 #: Weights of the ranking score.

@@ -25,16 +25,6 @@ from incident_lab.blast.match import Match, Matcher
 from incident_lab.evidence.fastjson import MISSING, exact_loads
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, parse_json_line
 
-__all__ = [
-    "MAX_REJECT_SAMPLES",
-    "Partial",
-    "check_trajectory",
-    "plan_files",
-    "scan_lines",
-    "scan_local",
-    "scan_records",
-]
-
 #: Rejects kept in full in the result (all are counted).
 MAX_REJECT_SAMPLES = 100
 #: Sessions scored together (memory: this many parsed sessions at a time). Large enough

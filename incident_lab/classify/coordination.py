@@ -22,15 +22,6 @@ from incident_lab.classify.base import Signal, cross_session_detector
 from incident_lab.classify.session import SessionView
 from incident_lab.text.lexicon import DIRECT_OVERRIDE, REFUSAL
 
-__all__ = [
-    "MIN_ACTORS",
-    "SIMILARITY",
-    "coordinated_payloads",
-    "injected_from_content",
-    "jaccard",
-    "shingles",
-]
-
 SIMILARITY = 0.5
 MIN_ACTORS = 5
 _MIN_TOKENS = 8

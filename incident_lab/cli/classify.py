@@ -15,8 +15,6 @@ from incident_lab.cli.app import echo_json, progress_enabled
 from incident_lab.errors import IncidentLabError, InputError, PartialResult, UsageError
 from incident_lab.readers import read_paths
 
-__all__ = ["classify", "render_classification", "render_summary"]
-
 _MAX_REJECT_LINES = 10
 
 

@@ -37,15 +37,6 @@ try:
 except ImportError:  # orjson is a declared dependency; without it the stdlib does everything
     _orjson = None
 
-__all__ = [
-    "MISSING",
-    "canonical_bytes",
-    "exact_loads",
-    "fast_loads",
-    "floats_exact",
-    "orjson_available",
-]
-
 
 class _Missing:
     """The type of :data:`MISSING`."""

@@ -55,8 +55,6 @@ from incident_lab.readers import detect_format, expand_sources, get_readers
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
 from incident_lab.trajectory import SCHEMA_VERSION, to_rfc3339
 
-__all__ = ["SnapshotResult", "take_snapshot"]
-
 ProgressCallback = Callable[[int, int], None]
 _INCIDENT_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
 _EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -128,7 +126,6 @@ class _Collection:
         self.metrics = MetricsCollector()
         self.heap = LastN(selection.last) if selection.last else None
         self.read = self.accepted = self.rejected = self.filtered_out = 0
-        self.policy_hashes: dict[str, int] = {}
         self.session_ids: set[str] = set()
         self.duplicates: dict[str, int] = {}
         self.warnings: list[str] = []

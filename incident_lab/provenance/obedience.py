@@ -21,15 +21,6 @@ import re
 from incident_lab.provenance.model import InstructionSpan, ObedientAnswer
 from incident_lab.provenance.text import guess_language, readable
 
-__all__ = [
-    "ACTIVE_CONTENT",
-    "announces_compliance",
-    "copied_literals",
-    "copied_sentences",
-    "echo_keys",
-    "obedient_answers",
-]
-
 _I = re.IGNORECASE
 _SAY = re.compile(
     r"(?i:\b(?:say|says|print|output|write|reply|respond|answer|include|add|append|start|begin|end|"

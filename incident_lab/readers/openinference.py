@@ -44,8 +44,6 @@ from incident_lab.readers.stitching import conversation, session_trajectory, sti
 from incident_lab.readers.tool_inference import infer_tools
 from incident_lab.trajectory import canonical_json
 
-__all__ = ["CONTENT_HIDDEN", "OpenInferenceReader", "unflatten"]
-
 _FMT = "openinference"
 _KIND = "openinference.span.kind"
 _ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}

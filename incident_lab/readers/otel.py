@@ -51,11 +51,9 @@ from incident_lab.readers.otel_steps import (
     operation,
     session_steps,
 )
-from incident_lab.readers.otlp_json import Exports, any_value, read_exports
+from incident_lab.readers.otlp_json import Exports, read_exports
 from incident_lab.readers.stitching import conversation, session_trajectory, stitch
 from incident_lab.readers.tool_inference import infer_tools
-
-__all__ = ["OtelReader", "any_value"]
 
 _FMT = "otel"
 _MAPPED = {

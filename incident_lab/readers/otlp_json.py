@@ -16,8 +16,6 @@ from typing import Any
 from incident_lab.readers.base import Record, iter_json_documents
 from incident_lab.readers.mapping import as_dict, as_list, guarded, str_or_none
 
-__all__ = ["Exports", "any_value", "attributes", "read_exports"]
-
 
 def any_value(value: Any) -> Any:
     """Decode an OTLP/JSON ``AnyValue`` (``{"stringValue": ...}`` etc.) into plain JSON."""

@@ -15,8 +15,6 @@ from incident_lab.readers.base import Record
 from incident_lab.readers.mapping import str_or_none
 from incident_lab.readers.otel_steps import SpanMappingError
 
-__all__ = ["conversation", "stitch"]
-
 #: What :func:`~incident_lab.readers.mapping.guarded` turns into a reject when building.
 _MAPPING_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError)
 StepsOf = Callable[[list[dict[str, Any]]], list[tuple[str, dict[str, Any]]]]

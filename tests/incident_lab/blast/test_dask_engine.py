@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from incident_lab.blast import blast_radius, load_signature
+from incident_lab.blast import blast_radius
 from incident_lab.blast.dask_engine import plan, plan_blocks
+from incident_lab.blast.signature import load_signature
 from incident_lab.example.traffic import INJECTION
 
 _VOLATILE = ("generated_at", "engine")

@@ -293,7 +293,8 @@ def test_rare_gate_is_exactly_the_bits_or_codes_pattern(text: str) -> None:
 def test_batch_size_does_not_change_the_answer(monkeypatch: pytest.MonkeyPatch, traffic) -> None:
     """Scoring sessions one by one or in batches (the vectorised prefilter) gives one result."""
     import incident_lab.blast.scan as scan
-    from incident_lab.blast import blast_radius, load_signature
+    from incident_lab.blast import blast_radius
+    from incident_lab.blast.signature import load_signature
 
     signature = load_signature(str(traffic["bundle"]))
     batched = blast_radius(signature, [str(traffic["log"])])
