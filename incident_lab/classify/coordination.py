@@ -110,6 +110,11 @@ def coordinated_payloads(trajectories: list[dict[str, Any]]) -> dict[str, list[S
             if isinstance(s, dict) and s.get("type") == "message" and s.get("role") == "user"
         )
         sets.append(shingles(text[:4000]) if len(_TOKEN.findall(text)) >= _MIN_TOKENS else set())
+    # A cluster needs MIN_ACTORS distinct actors among the sessions with a payload; with
+    # fewer in the whole input no cluster can qualify, and the MinHash index (numpy) is
+    # never imported: classifying one session stays cheap.
+    if len({_actor(t) for t, items in zip(trajectories, sets, strict=True) if items}) < MIN_ACTORS:
+        return {}
     parent = list(range(len(trajectories)))
 
     def find(i: int) -> int:
