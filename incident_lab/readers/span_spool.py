@@ -7,7 +7,7 @@ holding every decoded span, they append each one to a :class:`KeyedSpool` under 
 trace id (and later under its session's group key) and take one key's items back
 at a time.
 
-Items are kept ``marshal``-encoded (plain JSON values: dicts, lists, strings, numbers,
+Items are kept ``marshal``-encoded, each after its length (plain JSON values: dicts, lists, strings, numbers,
 booleans, None; written and read by this process only). Up to ``budget`` bytes are
 held in memory; beyond that every key's pending bytes are appended to one
 anonymous temporary file (unlinked when created: nothing is left behind after a
@@ -19,9 +19,9 @@ is keyed and takes items back by key.)
 
 from __future__ import annotations
 
-import io
 import marshal
 import os
+import struct
 import tempfile
 from typing import IO, Any
 
@@ -29,6 +29,7 @@ __all__ = ["BUDGET", "KeyedSpool"]
 
 #: Bytes of encoded items held in memory before they are written to the temporary file.
 BUDGET = 32 << 20
+_SIZE = struct.Struct("<I")  # each item is its length, then its marshal bytes
 
 
 class KeyedSpool:
@@ -52,8 +53,9 @@ class KeyedSpool:
         if pending is None:
             pending = self._pending[key] = bytearray()
             self._chunks.setdefault(key, [])
+        pending += _SIZE.pack(len(data))
         pending += data
-        self._held += len(data)
+        self._held += len(data) + _SIZE.size
         if self._held > self._budget:
             self._spill()
 
@@ -76,9 +78,12 @@ class KeyedSpool:
             data = b"".join(os.pread(fd, size, offset) for offset, size in chunks) + pending
         else:
             data = bytes(pending)
-        stream, items = io.BytesIO(data), []
-        while stream.tell() < len(data):
-            items.append(marshal.load(stream))
+        view, items, at = memoryview(data), [], 0
+        while at < len(data):
+            (size,) = _SIZE.unpack_from(data, at)
+            at += _SIZE.size
+            items.append(marshal.loads(view[at : at + size]))
+            at += size
         return items
 
     def close(self) -> None:

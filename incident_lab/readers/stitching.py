@@ -28,24 +28,27 @@ __all__ = [
 
 #: What :func:`~incident_lab.readers.mapping.guarded` turns into a reject when building.
 _MAPPING_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError)
+_DIGEST = 16  # bytes per step key in a history
 StepsOf = Callable[[list[dict[str, Any]]], list[tuple[str, dict[str, Any]]]]
 
 
-def history(members: list[dict[str, Any]], steps_of: StepsOf) -> list[bytes]:
-    """The step keys of a trace group, each as a 16-byte digest (empty when it cannot be mapped:
-    building the session reports why). What :func:`stitch` compares, without the text."""
+def history(members: list[dict[str, Any]], steps_of: StepsOf) -> bytes:
+    """The step keys of a trace group as one string of 16-byte digests (empty when the group
+    cannot be mapped: building the session reports why). What :func:`stitch` compares,
+    without holding the text."""
     try:
         keys = [k for k, _step in steps_of(members)]
     except (SpanMappingError, *_MAPPING_ERRORS):
-        return []
-    return [
-        hashlib.blake2b(k.encode("utf-8", "surrogatepass"), digest_size=16).digest() for k in keys
-    ]
+        return b""
+    return b"".join(
+        hashlib.blake2b(k.encode("utf-8", "surrogatepass"), digest_size=_DIGEST).digest()
+        for k in keys
+    )
 
 
 def stitch(
     keys: Iterable[str],
-    traced: dict[str, tuple[int, list[bytes]]],
+    traced: dict[str, tuple[int, bytes]],
 ) -> Iterator[list[str]]:
     """Merge trace groups whose steps extend another's history; yield each session's group keys.
 
@@ -60,7 +63,7 @@ def stitch(
     """
     sessions: list[list[str]] = []
     by_history: dict[int, list[int]] = defaultdict(list)
-    histories: list[list[bytes]] = []
+    histories: list[bytes] = []
     pending = []
     for key in keys:
         if not key.startswith("trace\0"):
@@ -73,11 +76,11 @@ def stitch(
         target = None
         running = 0
         prefixes = []
-        for i, step_key in enumerate(steps):
-            running = hash((running, step_key))
-            prefixes.append((i + 1, running))
+        for i in range(0, len(steps), _DIGEST):
+            running = hash((running, steps[i : i + _DIGEST]))
+            prefixes.append((i + _DIGEST, running))
         for length, digest in reversed(prefixes):
-            if length < 2:
+            if length < 2 * _DIGEST:
                 break
             for idx in by_history.get(digest, ()):
                 if histories[idx] == steps[:length]:
@@ -99,10 +102,10 @@ def stitch(
     yield from sessions
 
 
-def _digest(keys: list[bytes]) -> int:
+def _digest(steps: bytes) -> int:
     running = 0
-    for step_key in keys:
-        running = hash((running, step_key))
+    for i in range(0, len(steps), _DIGEST):
+        running = hash((running, steps[i : i + _DIGEST]))
     return running
 
 
@@ -188,7 +191,7 @@ def spooled_sessions(
     one ``(keys, spans)`` per session with the spans of its groups in stitch order.
     """
     groups = KeyedSpool()
-    traced: dict[str, tuple[int, list[bytes]]] = {}
+    traced: dict[str, tuple[int, bytes]] = {}
     log_rejects: list[tuple[int, Record]] = []
     trace_rejects: list[Record] = []
     try:
