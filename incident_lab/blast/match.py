@@ -139,22 +139,30 @@ def _text(value: Any) -> str:
 
 
 def session_parts(traj: dict[str, Any]) -> list[str]:
-    """The texts :func:`session_text` joins, in order (one per message, output or argument)."""
+    """The texts :func:`session_text` joins, in order (one per message, output or argument).
+
+    Called once per scanned session: strings (nearly every value) skip :func:`_text`.
+    """
     parts: list[str] = []
+    add = parts.append
     for step in traj.get("steps") or []:
-        if not isinstance(step, dict):  # not a step: nothing to read (the scan only needs text)
-            continue
+        if not isinstance(step, dict):
+            continue  # not a step: nothing to read (the scan only needs text)
         kind = step.get("type")
-        if kind == "message" and step.get("role") != "system":
-            parts.append(_text(step.get("content", "")))
+        if kind == "message":
+            if step.get("role") != "system":
+                value = step.get("content", "")
+                add(value if type(value) is str else _text(value))
         elif kind == "tool_result":
-            parts.append(_text(step.get("output", "")))
+            value = step.get("output", "")
+            add(value if type(value) is str else _text(value))
         elif kind == "tool_call":
             args = step.get("arguments")
             if isinstance(args, dict):
-                parts.extend(_text(v) for v in args.values())
+                for value in args.values():
+                    add(value if type(value) is str else _text(value))
             elif args is not None:
-                parts.append(_text(args))
+                add(args if type(args) is str else _text(args))
     return parts
 
 
@@ -227,9 +235,10 @@ def normalize_parts(parts: list[str], cache: Callable[[str], str] = normalize) -
         return "".join([cache(p) for p in parts])
     out: list[str] = []
     pending: list[str] = []
+    cached, repeated = cache._map.get, cache.repeated  # bound once: called for every part
     for part in parts:
-        hit = cache.get(part)
-        if hit is None and not cache.repeated(part):
+        hit = cached(part)
+        if hit is None and not repeated(part):
             pending.append(part)
             continue
         if pending:
@@ -385,13 +394,16 @@ class Matcher:
         earlier attempt that did not go through.
         """
         first: tuple[str | None, str | None, ToolPattern | None] = (None, None, None)
+        if not self._tools:
+            return first
         for i, step in enumerate(steps):
             if step.get("type") != "tool_call":
                 continue
             raw_args = step.get("arguments")
             args: dict[str, Any] = raw_args if isinstance(raw_args, dict) else {}
+            name = str(step.get("name", ""))
             for pattern, tool_re, arg_res in self._tools:
-                if not tool_re.search(str(step.get("name", ""))):
+                if not tool_re.search(name):
                     continue
                 if all(k in args and r.search(_text(args[k])) for k, r in arg_res.items()):
                     state = call_state(steps, i)
