@@ -17,7 +17,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 _IDS = re.compile(rb'"(traceId|spanId|parentSpanId)":"([0-9a-fA-F]+)"')
 
 VALUES: list[Any] = [
-    {"a": 1, "b": [1.5, None, True, False], "c": {"d": "é\u2028\U0001f600"}},
+    {"a": 1, "b": [1.5, None, True, False], "c": {"d": "é\u2028\U0001f600\ud800"}},
     "text",
     10**30,
     -0.0,
