@@ -209,7 +209,7 @@ def _join_logs(
 def _sessions(traces: KeyedSpool, ranked: list[str], paths: list[str]) -> Iterator[Record]:
     """Group spans into sessions and build each; traces without GenAI spans are rejects."""
     order = {p: i for i, p in enumerate(paths)}
-    others: dict[str, dict[str, int]] = defaultdict(dict)
+    others: dict[str, list[tuple[str, int]]] = defaultdict(list)  # group -> (trace, spans)
 
     def split(
         trace: str, items: list[Any]
@@ -240,7 +240,7 @@ def _sessions(traces: KeyedSpool, ranked: list[str], paths: list[str]) -> Iterat
             groups[f"conversation\0{conv}" if conv else f"trace\0{trace}"].append(span)
         if len(members) > len(genai):
             for key in groups:
-                others[key][trace] = len(members) - len(genai)
+                others[key].append((trace, len(members) - len(genai)))
         return rejects, [], groups
 
     for found in spooled_sessions(traces, ranked, split, session_steps):
@@ -251,7 +251,7 @@ def _sessions(traces: KeyedSpool, ranked: list[str], paths: list[str]) -> Iterat
         kind, _, sid = stitched[0].partition("\0")
         first = min(members, key=lambda s: (order.get(s["path"], 0), s["line"]))
         entry = f"{kind} {sid}"
-        extra = {t: n for k in stitched for t, n in others.pop(k, {}).items()}
+        extra = {t: n for k in stitched for t, n in others.pop(k, ())}
         record, bug = guarded(
             _build,
             first["path"],

@@ -41,7 +41,8 @@ class KeyedSpool:
     def __init__(self, budget: int | None = None) -> None:
         self._budget = BUDGET if budget is None else budget
         self._pending: dict[str, bytearray] = {}
-        self._chunks: dict[str, list[tuple[int, int]]] = {}
+        # Per key, its chunks in the file (None until it has one: most keys never do).
+        self._chunks: dict[str, list[tuple[int, int]] | None] = {}
         self._held = 0
         self._file: IO[bytes] | None = None
         self._end = 0
@@ -52,7 +53,7 @@ class KeyedSpool:
         pending = self._pending.get(key)
         if pending is None:
             pending = self._pending[key] = bytearray()
-            self._chunks.setdefault(key, [])
+            self._chunks.setdefault(key, None)
         pending += _SIZE.pack(len(data))
         pending += data
         self._held += len(data) + _SIZE.size
@@ -70,7 +71,7 @@ class KeyedSpool:
 
     def take(self, key: str) -> list[Any]:
         """The items added under ``key`` (in order); the key is forgotten."""
-        chunks = self._chunks.pop(key, [])
+        chunks = self._chunks.pop(key, None)
         pending = self._pending.pop(key, b"")
         self._held -= len(pending)
         if chunks and self._file is not None:
@@ -102,7 +103,10 @@ class KeyedSpool:
         for key, pending in self._pending.items():
             if pending:
                 self._file.write(pending)
-                self._chunks[key].append((self._end, len(pending)))
+                chunks = self._chunks[key]
+                if chunks is None:
+                    chunks = self._chunks[key] = []
+                chunks.append((self._end, len(pending)))
                 self._end += len(pending)
         self._file.flush()
         self._pending.clear()
