@@ -145,7 +145,7 @@ def _scan_lines(
         if raw is None:
             out.reject(path, line_no, problem or "unreadable line")
             continue
-        if not raw.strip():
+        if not raw or raw.isspace():  # blank (no stripped copy of every line)
             continue
         obj = exact_loads(raw)
         if obj is not MISSING and check_trajectory(obj) is None:
