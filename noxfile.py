@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import tomllib
-
 import nox
 
 LINTED = ("incident_lab", "regression_suite", "tests", "benchmarks")
