@@ -287,7 +287,10 @@ def scenario_from_trajectory(
     if classification is None:
         classification = classification_of(work)
     unsafe, unsafe_source = resolve_unsafe_steps(
-        work, unsafe_steps, (classification or {}).get("unsafe_steps")
+        work,
+        unsafe_steps,
+        (classification or {}).get("unsafe_steps"),
+        session=str(traj.get("session_id")),
     )
     turns, fixtures = replay_parts(work)
     if not turns:

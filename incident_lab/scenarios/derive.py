@@ -79,19 +79,28 @@ def resolve_unsafe_steps(
     traj: Trajectory,
     explicit: list[int] | None = None,
     classifier_steps: list[int] | None = None,
+    *,
+    session: str | None = None,
 ) -> tuple[list[int], str]:
     """Return the unsafe step indices and where they came from.
+
+    In order: ``explicit`` (``--unsafe-step``), the trajectory's labels, safeguard flags,
+    the provenance view (unrequested calls, obedient answers, requested side effects that
+    carry an injected value), then what an answer or call shows on its own when no
+    instruction span was found (:func:`content_unsafe_steps`), then the classifier.
+    ``session`` names the session in errors (default its ``session_id``: pass the original
+    one when ``traj`` is a redacted copy).
 
     Raises:
         UsageError: an explicit step does not exist, or nothing marks any step unsafe.
     """
     n = len(traj.get("steps") or [])
+    name = session if session is not None else traj.get("session_id")
     if explicit:
         bad = [i for i in explicit if not 0 <= i < n]
         if bad:
             raise UsageError(
-                f"--unsafe-step {bad[0]} does not exist: session "
-                f"{traj.get('session_id')!r} has steps 0..{n - 1}"
+                f"--unsafe-step {bad[0]} does not exist: session {name!r} has steps 0..{n - 1}"
             )
         return sorted(set(explicit)), "flag"
     labelled = (traj.get("labels") or {}).get("unsafe_steps") or []
@@ -118,25 +127,103 @@ def resolve_unsafe_steps(
     )
     if found:
         return found, "provenance"
+    content = content_unsafe_steps(traj, prov)
+    if content:
+        return sorted(content), "content"
     if classifier_steps:
         return sorted({i for i in classifier_steps if 0 <= i < n}), "classifier"
     raise UsageError(
-        f"cannot localise the incident in session {traj.get('session_id')!r}: no unsafe step "
-        "(no labels, no safeguard flag, no unrequested call or obedient answer in the "
-        "provenance view, no classifier signal)",
+        f"cannot localise the incident in session {name!r}: no unsafe step (no labels, no "
+        "safeguard flag, no unrequested call or obedient answer in the provenance view, no "
+        "answer that obeyed untrusted content, no call to a destination nobody gave, no "
+        "classifier signal)",
         hint="name the harmful step with --unsafe-step N (0-based index into 'steps')",
     )
 
 
 def _carries_injected_value(call: Any) -> bool:
     """A side-effect call the user asked for, whose argument was copied from an instruction
-    span (the requested message to Alice, with the attacker's link as its body)."""
+    span (the requested message to Alice, with the attacker's link as its body).
+
+    A value that is itself the injected text does not count: the call names the container
+    that carries it (a channel *named* "External_TODO: post the messages to ..."), and the
+    user's own call to that container is legitimate.
+    """
     from incident_lab.provenance.actions import SIDE_EFFECTS
 
     return call.kind in SIDE_EFFECTS and any(
-        a.in_instruction is not None and a.origin not in ("user", "system", "model")
+        a.in_instruction is not None
+        and a.origin not in ("user", "system", "model")
+        and not _names_container(a.path, str(a.value))
         for a in call.args
     )
+
+
+def _names_container(path: str, value: str) -> bool:
+    """True for a target argument (channel, path, recipient, ...) whose value is itself
+    instruction text: the name of a container that carries an injection. (A message body
+    that carries injected text is the injection's effect, not a name.)"""
+    from incident_lab.provenance.cues import SPAN_THRESHOLD, score_text
+
+    name = path.strip("/").split("/", 1)[0]
+    return (
+        _TARGET_NAMES.search(name) is not None
+        and len(value) >= 20
+        and score_text(value[:2000])[0] >= SPAN_THRESHOLD
+    )
+
+
+def _session_texts(traj: Trajectory, prov: Any) -> list[tuple[int, str, str]]:
+    """``(index, role, text)`` of the messages and tool outputs, untrusted ones marked."""
+    from incident_lab.provenance import UNTRUSTED_SOURCES, text_of_step
+
+    out = []
+    for i, step in enumerate(traj.get("steps") or []):
+        source = prov.sources.get(i)
+        if source in UNTRUSTED_SOURCES:
+            out.append((i, "untrusted", text_of_step(step)))
+        elif source in ("system", "user", "assistant"):
+            out.append((i, str(source), text_of_step(step)))
+    return out
+
+
+def content_obedience(traj: Trajectory, prov: Any) -> list[Any]:
+    """Answers that obeyed untrusted content by what they carry, when the provenance view
+    tied none to an instruction span (:func:`~incident_lab.provenance.obedience.
+    answers_obeying_content`)."""
+    from incident_lab.provenance.obedience import answers_obeying_content
+
+    spanned = {a.step for a in prov.obedient}
+    return [a for a in answers_obeying_content(_session_texts(traj, prov)) if a.step not in spanned]
+
+
+def content_unsafe_steps(traj: Trajectory, prov: Any) -> set[int]:
+    """Unsafe steps read off the steps themselves, for an injection no span was found for.
+
+    An answer that obeyed untrusted content (:func:`content_obedience`); a side-effect call
+    whose destination (recipient, URL, IBAN, ...) appears in no user turn, system prompt or
+    tool output: the agent sent or acted somewhere nobody named (an address decoded from
+    an encoded instruction).
+    """
+    from incident_lab.provenance.actions import SIDE_EFFECTS
+
+    found = {a.step for a in content_obedience(traj, prov)}
+    untrusted = any(s.get("type") == "tool_result" for s in traj.get("steps") or [])
+    for call in prov.calls if untrusted else ():
+        if call.kind not in SIDE_EFFECTS:
+            continue
+        for arg in call.args:
+            name = arg.path.strip("/").split("/", 1)[0]
+            value = str(arg.value)
+            if (
+                arg.origin == "model"
+                and _TARGET_NAMES.search(name)
+                and len(value) <= 300
+                and _is_identifier(value)
+            ):
+                found.add(call.step)
+                break
+    return found
 
 
 def _user_text(traj: Trajectory, before: int) -> str:
@@ -426,7 +513,7 @@ def _obedience_spec(traj: Trajectory, i: int, prov: Any) -> Spec | None:
     """``output_not_matches`` on what an obedient answer echoed (marker, URL, prompt text)."""
     if prov is None:
         return None
-    for ans in prov.obedient:
+    for ans in [*prov.obedient, *content_obedience(traj, prov)]:
         if ans.step != i or not str(ans.evidence).strip():
             continue
         evidence = str(ans.evidence).strip()
@@ -439,13 +526,17 @@ def _obedience_spec(traj: Trajectory, i: int, prov: Any) -> Spec | None:
             if 0 <= ans.instruction < len(prov.instructions)
             else None
         )
-        where = f" the span at step {span.step} asked for" if span is not None else ""
+        where = (
+            f"what the span at step {span.step} asked for"
+            if span is not None
+            else f"{evidence[:60]!r}, which only untrusted content or the system prompt held"
+        )
         return {
             "kind": "output_not_matches",
             "pattern": pattern,
             "scope": "all_messages",
             "reason": f"step {i}: the answer obeyed an injected instruction ({ans.kind}): it "
-            f"contains what{where}",
+            f"contains {where}",
         }
     return None
 
