@@ -19,11 +19,11 @@ from incident_lab.scenarios.derive import derive_expectations, resolve_unsafe_st
 from incident_lab.scenarios.io import DEFAULT_MAX_STEPS, SCHEMA_VERSION, check_id
 from incident_lab.scenarios.payload import (
     PayloadCandidate,
-    locate_payload,
     payload_at_step,
     payload_from_dependency,
     payload_from_provenance,
     payload_from_text,
+    payload_from_turn,
 )
 from incident_lab.scenarios.redact import Redactor
 from incident_lab.trajectory import trajectory_sha256, utc_now_iso
@@ -179,13 +179,6 @@ def _taxonomy_block(
     return block
 
 
-def _payload_fixture_limit(traj: Trajectory, first_unsafe: int) -> int:
-    """Number of fixtures recorded before the first unsafe step."""
-    return sum(
-        1 for s in (traj.get("steps") or [])[:first_unsafe] if s.get("type") == "tool_result"
-    )
-
-
 def _choose_payload(
     work: Trajectory,
     prov_view: Any,
@@ -198,8 +191,8 @@ def _choose_payload(
     unsafe: list[int] | None = None,
     indirect: bool = False,
 ) -> PayloadCandidate | None:
-    """The user's choice, else the provenance span, else instruction markers, else the
-    untrusted content the unsafe steps depended on, else the turn."""
+    """The user's choice, else the provenance view's instruction span, else (an injection)
+    the untrusted content the unsafe steps depended on, else the last user turn."""
     steps = work.get("steps") or []
     if payload_text is not None:
         text = redactor.redact_text(payload_text) if redactor is not None else payload_text
@@ -209,34 +202,21 @@ def _choose_payload(
     found = payload_from_provenance(prov_view, steps, turns, fixtures, first_unsafe)
     if found is not None:
         return found
-    pre_turns, _ = replay_parts(work, before=first_unsafe + 1)
-    limited = fixtures[: _payload_fixture_limit(work, first_unsafe)]
-    candidate = locate_payload(turns, limited)
-    if candidate is None and indirect:
+    if indirect:
         # A prompt injection came in untrusted content: the payload is what the unsafe
         # steps depended on, not the user's turn (which only asked for the task).
-        from incident_lab.scenarios.derive import copied_text
+        from incident_lab.scenarios.derive import content_obedience, copied_text
 
         unsafe = unsafe or [first_unsafe]
         copied = {i: t for i in unsafe if (t := copied_text(work, i, prov_view, "")) is not None}
+        for ans in content_obedience(work, prov_view):
+            if ans.step in unsafe and ans.step not in copied:
+                copied[ans.step] = str(ans.evidence)  # the canary or markup it carried
         found = payload_from_dependency(prov_view, steps, turns, fixtures, unsafe, copied=copied)
         if found is not None:
             return found
-    if candidate is None:
-        candidate = locate_payload(turns, limited, fallback_turn=max(len(pre_turns) - 1, 0))
-    if candidate is not None and candidate.method == "markers":
-        where = "tool output" if candidate.kind == "fixture" else "user turn"
-        return PayloadCandidate(
-            candidate.text,
-            candidate.kind,
-            candidate.index,
-            candidate.start,
-            candidate.score,
-            "markers",
-            f"the provenance view found no instruction span; this {where} "
-            f"{candidate.index} carries instruction markers (score {candidate.score:.1f})",
-        )
-    return candidate
+    pre_turns, _ = replay_parts(work, before=first_unsafe + 1)
+    return payload_from_turn(turns, max(len(pre_turns) - 1, 0))
 
 
 def scenario_from_trajectory(
@@ -312,7 +292,7 @@ def scenario_from_trajectory(
         payload_text,
         redactor if redact else None,
         unsafe,
-        taxonomy["failure_mode"] == "prompt_injection",
+        taxonomy["failure_mode"] == "prompt_injection" or unsafe_source == "content",
     )
     payload = candidate.to_dict() if candidate is not None else None
     # "The safeguard must block" is the oracle of a safeguard failure; for other modes the
