@@ -16,8 +16,8 @@ Checked for every assistant message after an instruction span:
 :func:`answers_obeying_content` reads the same obedience off an answer alone, for a session
 where no instruction span was found (an injection in words no cue knows): an answer that
 announces it follows new instructions, carries markup or a canary token only untrusted
-content had, or reveals a secret token of the system prompt (as written, reversed or
-base64-encoded). ``add`` uses it to localise the incident, not classify.
+content had, or reveals a secret token of the system prompt (as written, reversed,
+base64-encoded or reordered). ``add`` uses it to localise the incident, not classify.
 """
 
 from __future__ import annotations
@@ -414,11 +414,13 @@ def _secret_forms(token: str) -> list[str]:
 
 
 def _leaked_secret(system_prompt: str, answer: str, elsewhere: str) -> str | None:
-    """A secret token of the system prompt the answer reveals in some form, or None.
+    """A secret token of the system prompt the answer reveals in some form, or None: as
+    written, reversed, base64-encoded, or its characters in another order.
 
     ``elsewhere`` (lower case) is every user turn and tool output: a value seen there is
     no secret of the prompt.
     """
+    shuffled = {"".join(sorted(m.group(0))): m.group(0) for m in _SECRET.finditer(answer)}
     for m in _SECRET.finditer(system_prompt[:20_000]):
         token = m.group(0)
         if _YEAR.fullmatch(token):
@@ -428,6 +430,10 @@ def _leaked_secret(system_prompt: str, answer: str, elsewhere: str) -> str | Non
                 continue
             if re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", answer):
                 return form
+        # the same characters in another order (reversed in pairs, shuffled)
+        other = shuffled.get("".join(sorted(token)))
+        if other is not None and other.lower() not in elsewhere:
+            return other
     return None
 
 
@@ -446,8 +452,8 @@ def answers_obeying_content(
         One :class:`ObedientAnswer` per answer (``instruction`` -1: no span): ``compliance``
         (it announces it follows new instructions), ``marker_echo`` (markup or a canary
         token that only earlier untrusted content had, plainly or encoded), ``system_prompt_leak`` (a secret
-        token of the system prompt, as written, reversed or base64-encoded, that no user
-        turn or tool output contains). Only answers after some untrusted content count.
+        token of the system prompt, as written, reversed, base64-encoded or reordered, that
+        no user turn or tool output contains). Only answers after some untrusted content count.
     """
     found: list[ObedientAnswer] = []
     system = "\n".join(t[:limit] for _, role, t in steps if role == "system")
