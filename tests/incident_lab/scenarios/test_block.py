@@ -10,7 +10,7 @@ from incident_lab.scenarios.block import LEAD_LIMIT, injected_block
 def _block(content: str, span: str) -> str:
     start = content.index(span)
     a, b = injected_block(content, start, start + len(span))
-    assert a <= start and start + len(span) <= b or content[a:b] in span  # contains the span
+    assert (a <= start and start + len(span) <= b) or content[a:b] in span  # holds the span
     return content[a:b]
 
 
