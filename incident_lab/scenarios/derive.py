@@ -164,8 +164,8 @@ def _carries_injected_value(call: Any, prov: Any, traj: Trajectory) -> bool:
 
 
 def _in_injected_block(arg: Any, prov: Any, traj: Trajectory) -> bool:
-    """True when ``arg`` was matched inside the injected block of an instruction span (the
-    span grown by :func:`~incident_lab.scenarios.block.injected_block`)."""
+    """True when ``arg`` was matched in an instruction span or the rest of its injected block
+    after it (:func:`~incident_lab.scenarios.block.injected_block`)."""
     from incident_lab.provenance import text_of_step
     from incident_lab.scenarios.block import injected_block
 
@@ -176,8 +176,11 @@ def _in_injected_block(arg: Any, prov: Any, traj: Trajectory) -> bool:
         return False
     text = text_of_step((traj.get("steps") or [])[arg.step])
     for sp in spans:
-        a, b = injected_block(text, sp.start, sp.end)
-        if a <= arg.start < b:
+        _, b = injected_block(text, sp.start, sp.end)
+        # From the span on: what it dictated in the sentences after it ("The title should
+        # be ..."); the lead-in before it is host text the user may legitimately use (the
+        # e-mail address on the page the user pointed to).
+        if sp.start <= arg.start < b:
             return True
     return False
 
