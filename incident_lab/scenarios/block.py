@@ -9,8 +9,8 @@ the attack the attacker wrote is usually more: the sentence before it that had n
 - a block ends at a blank line, a markup tag, an escaped line break (``\\n`` written out in
   a serialised string), the end of a quoted value in serialised data (``", '``), or a line
   break to a line that starts a field (``cc: []``, ``- item``) or is not indented under the
-  text it follows; a line break into an indented continuation line (YAML's wrapping) is
-  inside the block;
+  text it follows; a line break into an indented continuation line (YAML's wrapping), or
+  after a line ending in a colon (it introduces what follows), is inside the block;
 - a field's key and opening quote (``body: '``) are not part of it;
 - before the span, the block is taken only when the text there is short (a lead-in
   sentence, up to :data:`LEAD_LIMIT` characters); after it, up to :data:`TAIL_LIMIT`
@@ -29,7 +29,7 @@ import re
 __all__ = ["LEAD_LIMIT", "TAIL_LIMIT", "injected_block"]
 
 #: Longest text before the span that is taken into the block (a lead-in, not the document).
-LEAD_LIMIT = 240
+LEAD_LIMIT = 400
 #: Longest text after the span that is taken into the block.
 TAIL_LIMIT = 600
 _ENCLOSE_LOOKBACK = 300
@@ -74,11 +74,12 @@ def _lines(content: str, pos: int) -> tuple[int, int]:
 
 
 def _continues(prev: str, line: str) -> bool:
-    """True when ``line`` continues ``prev`` (a wrapped value), not a new line of the text."""
+    """True when ``line`` continues ``prev`` (a wrapped value, or the text a line ending in
+    a colon introduces), not a new line of the text."""
     if not line.strip() or not prev.strip():
         return False
-    if prev.rstrip().endswith("\\"):
-        return True  # an escaped line break in a quoted value
+    if prev.rstrip().endswith(("\\", ":")):
+        return True  # an escaped line break in a quoted value; "... between the brackets:"
     if _FIELD.match(line):
         return False
     return _indent(line) > 0 and _indent(line) >= _indent(prev)
