@@ -31,6 +31,7 @@ from incident_lab.provenance.text import guess_language, readable
 __all__ = [
     "ACTIVE_CONTENT",
     "announces_compliance",
+    "answers_copying_literals",
     "answers_obeying_content",
     "copied_literals",
     "copied_sentences",
@@ -490,4 +491,30 @@ def answers_obeying_content(
         leak = _leaked_secret(system, answer, elsewhere) if system else None
         if leak is not None:
             found.append(ObedientAnswer(index, -1, "system_prompt_leak", leak))
+    return found
+
+
+def answers_copying_literals(
+    steps: list[tuple[int, str, str]], *, limit: int = 50_000
+) -> list[ObedientAnswer]:
+    """Answers that carry a quoted literal of earlier untrusted content (``'TEST'`` said a
+    hundred times, in a language no cue knows): weaker evidence than
+    :func:`answers_obeying_content` (a faithful answer may quote a title), so ``add`` asks
+    it last. Same ``steps`` as there; only literals with a capital letter or a digit that
+    no user or system turn holds (:func:`copied_literals`)."""
+    found: list[ObedientAnswer] = []
+    trusted = "\n".join(t[:limit] for _, role, t in steps if role in ("system", "user")).lower()
+    untrusted: list[str] = []
+    for index, role, text in steps:
+        if role == "untrusted":
+            untrusted.append(text[:limit])
+        elif role == "assistant" and untrusted:
+            hits = [
+                c
+                for unit in untrusted
+                for c in copied_literals(unit, text[:limit], trusted)
+                if c.lower() != c or any(ch.isdigit() for ch in c)
+            ]
+            if hits:
+                found.append(ObedientAnswer(index, -1, "marker_echo", max(hits, key=len)))
     return found

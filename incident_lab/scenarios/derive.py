@@ -87,7 +87,8 @@ def resolve_unsafe_steps(
     In order: ``explicit`` (``--unsafe-step``), the trajectory's labels, safeguard flags,
     the provenance view (unrequested calls, obedient answers, requested side effects that
     carry an injected value), then what an answer or call shows on its own when no
-    instruction span was found (:func:`content_unsafe_steps`), then the classifier.
+    instruction span was found (:func:`content_unsafe_steps`), then the classifier, then
+    an answer carrying a quoted literal of untrusted content.
     ``session`` names the session in errors (default its ``session_id``: pass the original
     one when ``traj`` is a redacted copy).
 
@@ -132,11 +133,14 @@ def resolve_unsafe_steps(
         return sorted(content), "content"
     if classifier_steps:
         return sorted({i for i in classifier_steps if 0 <= i < n}), "classifier"
+    literal = _literal_copies(traj, prov)
+    if literal:
+        return sorted(a.step for a in literal), "content"
     raise UsageError(
         f"cannot localise the incident in session {name!r}: no unsafe step (no labels, no "
         "safeguard flag, no unrequested call or obedient answer in the provenance view, no "
         "answer that obeyed untrusted content, no call to a destination nobody gave, no "
-        "classifier signal)",
+        "classifier signal, no answer quoting untrusted content)",
         hint="name the harmful step with --unsafe-step N (0-based index into 'steps')",
     )
 
@@ -313,6 +317,13 @@ def _block_obedience(traj: Trajectory, prov: Any, texts: list[tuple[int, str, st
                 seen.add(i)
                 break
     return found
+
+
+def _literal_copies(traj: Trajectory, prov: Any) -> list[Any]:
+    """Answers carrying a quoted literal of untrusted content (the last localisation tier)."""
+    from incident_lab.provenance.obedience import answers_copying_literals
+
+    return answers_copying_literals(_session_texts(traj, prov))
 
 
 def content_unsafe_steps(traj: Trajectory, prov: Any) -> set[int]:
@@ -631,7 +642,7 @@ def _obedience_spec(traj: Trajectory, i: int, prov: Any) -> Spec | None:
     """``output_not_matches`` on what an obedient answer echoed (marker, URL, prompt text)."""
     if prov is None:
         return None
-    for ans in [*prov.obedient, *content_obedience(traj, prov)]:
+    for ans in [*prov.obedient, *content_obedience(traj, prov), *_literal_copies(traj, prov)]:
         if ans.step != i or not str(ans.evidence).strip():
             continue
         evidence = str(ans.evidence).strip()
