@@ -12,9 +12,10 @@ the attack the attacker wrote is usually more: the sentence before it that had n
   text it follows; a line break into an indented continuation line (YAML's wrapping), or
   after a line ending in a colon (it introduces what follows), is inside the block;
 - a field's key and opening quote (``body: '``) are not part of it;
-- before the span, the block is taken only when the text there is short (a lead-in
-  sentence, up to :data:`LEAD_LIMIT` characters); after it, up to :data:`TAIL_LIMIT`
-  characters, stopping before a sign-off ("Regards, ...");
+- before the span: the start of its sentence, then each preceding sentence of the block
+  that carries an instruction cue (up to :data:`LEAD_LIMIT` characters; a host sentence
+  such as "Hello, your invoice is overdue." is not the attack); after it, the rest of the
+  block up to :data:`TAIL_LIMIT` characters, stopping before a sign-off ("Regards, ...");
 - a delimiter line right next to the block ("-- RESUME", "--------") and an enclosing
   upper-case tag pair whose closing tag follows the block (``<INFORMATION>`` ...
   ``</INFORMATION>``, not HTML markup) are part of it.
@@ -110,6 +111,29 @@ def _sentence_start(content: str, lo: int, start: int) -> int:
     return last
 
 
+def _lead_in(content: str, left: int, start: int) -> int:
+    """Where the block starts before the span: the start of the sentence the span starts in
+    (a span cut mid-sentence is repaired), then back over each preceding sentence of the
+    block that carries an instruction cue ("Ignore your previous iunstructions." before
+    "Do send ..."), at most :data:`LEAD_LIMIT` characters. A sentence with no cue is the
+    host's ("Hello, your invoice is overdue."): the payload stops there, so the blast radius
+    matches the attack in other messages too."""
+    from incident_lab.provenance.cues import score_text
+
+    at = _sentence_start(content, left, start)
+    if start - at > LEAD_LIMIT:
+        return start
+    while at > left:
+        end = len(content[:at].rstrip())  # just after the previous sentence's stop
+        if end <= left:
+            break
+        prev = _sentence_start(content, left, end - 1)
+        if start - prev > LEAD_LIMIT or not score_text(content[prev:end])[1]:
+            break
+        at = prev
+    return at
+
+
 def _frame_line(content: str, a: int, b: int) -> bool:
     line = content[a:b]
     return bool(line.strip()) and _FRAME.fullmatch(line) is not None
@@ -179,9 +203,7 @@ def injected_block(content: str, start: int, end: int) -> tuple[int, int]:
     quote = ""
     if key is not None and key.end() <= start:
         left, quote = key.end(), key.group(1)
-    if start - left > LEAD_LIMIT:  # a long text before: only the sentence the span starts in
-        sentence = _sentence_start(content, left, start)
-        left = sentence if start - sentence <= LEAD_LIMIT else start
+    left = _lead_in(content, left, start)
     if right - end > TAIL_LIMIT:
         cut = [m.end() for m in _SENTENCE.finditer(content, end, end + TAIL_LIMIT)]
         right = cut[-1] if cut else end
