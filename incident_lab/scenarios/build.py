@@ -208,10 +208,14 @@ def _choose_payload(
         from incident_lab.scenarios.derive import content_obedience, copied_text
 
         unsafe = unsafe or [first_unsafe]
-        copied = {i: t for i in unsafe if (t := copied_text(work, i, prov_view, "")) is not None}
-        for ans in content_obedience(work, prov_view):
-            if ans.step in unsafe and ans.step not in copied:
-                copied[ans.step] = str(ans.evidence)  # the canary or markup it carried
+        # What an answer was localised by (a canary, markup, a leaked secret) says where it
+        # came from better than any text it shares with the content (its faithful part).
+        copied = {
+            a.step: str(a.evidence) for a in content_obedience(work, prov_view) if a.step in unsafe
+        }
+        for i in unsafe:
+            if i not in copied and (t := copied_text(work, i, prov_view, "")) is not None:
+                copied[i] = t
         found = payload_from_dependency(prov_view, steps, turns, fixtures, unsafe, copied=copied)
         if found is not None:
             return found
