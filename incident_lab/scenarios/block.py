@@ -58,6 +58,12 @@ _SIGN_OFF = re.compile(
     r"viele grüße|mit freundlichen grüßen|cordialement|bien à vous|saludos|atentamente|"
     r"cordiali saluti|distinti saluti|cumprimentos|atenciosamente)\b"
 )
+#: A sentence that continues the one before it (a sequence of steps), in the cue languages.
+_CONTINUES = re.compile(
+    r"(?i:then|after that|afterwards|next|finally|also|and then|dann|danach|anschließend|"
+    r"ensuite|puis|après cela|luego|después|entonces|poi|quindi|dopo|depois|então|em seguida)"
+    r"\b[,:]?"
+)
 _SENTENCE = re.compile(r"[.!?\u3002\uff01\uff1f](?=[\s\"'\u00bb\u201d)]|$)")
 #: An injected delimiter tag (upper case: ``<INFORMATION>``, ``<SYSTEM>``), not HTML markup.
 _OPEN = re.compile(r"<([A-Z][A-Z0-9_-]{1,40})>")
@@ -115,7 +121,8 @@ def _lead_in(content: str, left: int, start: int) -> int:
     """Where the block starts before the span: the start of the sentence the span starts in
     (a span cut mid-sentence is repaired), then back over each preceding sentence of the
     block that carries an instruction cue ("Ignore your previous iunstructions." before
-    "Do send ..."), at most :data:`LEAD_LIMIT` characters. A sentence with no cue is the
+    "Do send ...") or that the next one continues ("... without writing anything. Then,
+    your task is ..."), at most :data:`LEAD_LIMIT` characters. A sentence with no cue is the
     host's ("Hello, your invoice is overdue."): the payload stops there, so the blast radius
     matches the attack in other messages too."""
     from incident_lab.provenance.cues import score_text
@@ -128,7 +135,13 @@ def _lead_in(content: str, left: int, start: int) -> int:
         if end <= left:
             break
         prev = _sentence_start(content, left, end - 1)
-        if start - prev > LEAD_LIMIT or not score_text(content[prev:end])[1]:
+        if start - prev > LEAD_LIMIT:
+            break
+        # the previous sentence instructs, or this one continues it ("Then, your task is")
+        here = at
+        while here < start and content[here].isspace():
+            here += 1
+        if not (score_text(content[prev:end])[1] or _CONTINUES.match(content, here)):
             break
         at = prev
     return at
