@@ -15,8 +15,9 @@ from typing import Any
 
 from incident_lab import __version__
 from incident_lab.errors import UsageError
-from incident_lab.scenarios.derive import derive_expectations, resolve_unsafe_steps
+from incident_lab.scenarios.derive import derive_expectations
 from incident_lab.scenarios.io import DEFAULT_MAX_STEPS, SCHEMA_VERSION, check_id
+from incident_lab.scenarios.localise import resolve_unsafe_steps
 from incident_lab.scenarios.payload import (
     PayloadCandidate,
     payload_at_step,
@@ -205,7 +206,8 @@ def _choose_payload(
     if indirect:
         # A prompt injection came in untrusted content: the payload is what the unsafe
         # steps depended on, not the user's turn (which only asked for the task).
-        from incident_lab.scenarios.derive import content_obedience, copied_text
+        from incident_lab.scenarios.derive import copied_text
+        from incident_lab.scenarios.localise import content_obedience
 
         unsafe = unsafe or [first_unsafe]
         # What an answer was localised by (a canary, markup, a leaked secret) says where it
