@@ -23,13 +23,6 @@ from incident_lab.scenarios.derive import (
     _trim_run,
 )
 
-__all__ = [
-    "content_obedience",
-    "content_unsafe_steps",
-    "literal_copies",
-    "resolve_unsafe_steps",
-]
-
 Trajectory = dict[str, Any]
 
 _FLAGGING = ("flag", "escalate", "redact")
@@ -234,9 +227,9 @@ def _block_obedience(traj: Trajectory, prov: Any, texts: list[tuple[int, str, st
     """Obedient answers read against the injected blocks of the instruction spans."""
     import dataclasses
 
-    from incident_lab.provenance.text import text_of_step
     from incident_lab.provenance.model import ObedientAnswer
     from incident_lab.provenance.obedience import obedient_answers
+    from incident_lab.provenance.text import text_of_step
     from incident_lab.scenarios.block import injected_block
 
     steps = traj.get("steps") or []
