@@ -941,8 +941,8 @@ def analyse(trajectory: Any) -> Provenance:
     """
     session = _Session(trajectory)
     spans = _spans(session)
-    user_spans = {k for k, s in enumerate(spans) if s.source == "user"}
-    user_spans |= _sanctioned(session, spans)
+    delegated = _sanctioned(session, spans)
+    user_spans = {k for k, s in enumerate(spans) if s.source == "user"} | delegated
     calls = tuple(_call(session, spans, i, user_spans) for i in session.call_steps)
     for c in calls:
         if c.problem:
@@ -950,9 +950,8 @@ def analyse(trajectory: Any) -> Provenance:
     trusted = "\n".join(session.text(i) for i in session.user + session.system)
     system_prompt = "\n".join(session.text(i) for i in session.system)
     eligible = {
-        k for k, s in enumerate(spans) if (s.source == "user" or _strong(s)) and k not in
-        user_spans - {k for k, s in enumerate(spans) if s.source == "user"}
-    }  # fmt: skip
+        k for k, s in enumerate(spans) if (s.source == "user" or _strong(s)) and k not in delegated
+    }
     obedient = obedient_answers(
         spans,
         [(i, session.text(i)) for i in session.assistant],
@@ -969,4 +968,5 @@ def analyse(trajectory: Any) -> Provenance:
         obedient=tuple(obedient),
         sources=dict(session.sources),
         problems=tuple(session.problems),
+        delegated=frozenset(delegated),
     )

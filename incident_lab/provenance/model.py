@@ -186,6 +186,11 @@ class Provenance:
             ``tool_output``, ``memory``, ``retrieved``, ``agent``).
         problems: Why parts of the session could not be analysed (no user turn,
             arguments that are not an object, ...): reasons, never exceptions.
+        delegated: Indices into ``instructions`` of the untrusted spans the user handed
+            the task over to ("do the actions in the e-mail ..."): their requests are the
+            user's, and no value taken from them is the attacker's. A span with an attack
+            cue (override, hidden text, words addressed to the model, ...) or posing as
+            the system is never delegated.
     """
 
     session_id: str
@@ -194,6 +199,7 @@ class Provenance:
     obedient: tuple[ObedientAnswer, ...]
     sources: dict[int, str] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+    delegated: frozenset[int] = frozenset()
 
     @property
     def unrequested_calls(self) -> tuple[CallProvenance, ...]:
@@ -227,4 +233,5 @@ class Provenance:
             "obedient": [a.to_dict() for a in self.obedient],
             "first_unsafe_step": self.first_unsafe_step,
             "problems": list(self.problems),
+            "delegated": sorted(self.delegated),
         }

@@ -317,7 +317,7 @@ def test_only_quoted_values_after_a_span_count_as_dictated_by_it() -> None:
     span = SimpleNamespace(
         step=3, source="tool_output", start=doc.index(span_text), end=doc.index(span_text) + 31
     )
-    prov = SimpleNamespace(instructions=(span,))
+    prov = SimpleNamespace(instructions=(span,), delegated=frozenset())
 
     def arg(value: str) -> SimpleNamespace:
         at = doc.index(value)
