@@ -417,6 +417,8 @@ def test_content_the_user_delegated_to_is_followed_not_injected() -> None:
     prov = analyse(t)
     assert prov.instructions  # the TODO line reads as a request...
     assert not prov.unrequested_calls  # ...that the user delegated to
+    assert prov.delegated == frozenset(range(len(prov.instructions)))
+    assert prov.to_dict()["delegated"] == sorted(prov.delegated)
 
 
 def test_delegated_content_with_an_attack_is_still_an_attack() -> None:
@@ -435,6 +437,8 @@ def test_delegated_content_with_an_attack_is_still_an_attack() -> None:
     )
     prov = analyse(t)
     assert [c.step for c in prov.unrequested_calls] == [6]  # not the README's own pip install
+    attack = [k for k, sp in enumerate(prov.instructions) if "evil.example" in sp.text]
+    assert attack and not set(attack) & prov.delegated
 
 
 def test_weak_requests_in_documents_are_not_obeyed_instructions() -> None:
