@@ -58,6 +58,7 @@ DATA = ROOT / "bench-data" / "gate"
 PEERS = ROOT / "bench-data" / "peers"
 FORBIDDEN = "FORBIDDEN-TOKEN-9f2c"
 PROMPTFOO_VERSION = "0.121.20"
+INSPECT_VERSION = "0.3.285"
 
 TARGET_MODULE = '''"""Deterministic in-process target for the gate benchmark: echoes the last user turn."""
 
@@ -196,10 +197,12 @@ def ensure_inspect(install: bool) -> tuple[Path | None, str]:
         if not (venv / "bin" / "python").exists():
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run(
-            [str(venv / "bin" / "pip"), "install", "-q", "inspect-ai"], check=True, timeout=1200
+            [str(venv / "bin" / "pip"), "install", "-q", f"inspect-ai=={INSPECT_VERSION}"],
+            check=True,
+            timeout=1200,
         )
     except (subprocess.SubprocessError, OSError) as exc:
-        return None, f"pip install inspect-ai failed: {exc}"
+        return None, f"pip install inspect-ai=={INSPECT_VERSION} failed: {exc}"
     return (exe, "") if exe.exists() else (None, "inspect-ai installed no 'inspect' script")
 
 
@@ -237,7 +240,10 @@ def _ours(base: Path, out: Path, repeats: int = 1) -> tuple[list[str], dict[str,
 def _inspect(exe: Path, base: Path, out: Path) -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ, INSPECT_DISPLAY="none", CI="1")
     task = "inspect/bench_task.py"  # relative: inspect refuses absolute task globs
-    return [str(exe), "eval", task, "--model", "mockllm/model", "--log-dir", str(out)], env
+    cmd = [str(exe), "eval", task, "--model", "mockllm/model", "--log-dir", str(out)]
+    # its fastest configuration: no display, no realtime event log, no live scoring
+    cmd += ["--display", "none", "--no-log-realtime", "--no-score-display"]
+    return cmd, env
 
 
 def _promptfoo(exe: Path, base: Path, out: Path) -> tuple[list[str], dict[str, str]]:
@@ -252,6 +258,8 @@ def _promptfoo(exe: Path, base: Path, out: Path) -> tuple[list[str], dict[str, s
     )
     cmd = [str(exe), "eval", "-c", str(base / "promptfoo" / "promptfooconfig.json")]
     cmd += ["--no-cache", "--no-progress-bar", "-o", str(out / "results.json")]
+    # its fastest configuration: 64 tests in flight, no results database, no table
+    cmd += ["-j", "64", "--no-write", "--no-table"]
     return cmd, env
 
 
