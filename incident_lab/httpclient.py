@@ -224,10 +224,16 @@ class HttpClient:
         asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.policy = policy or RetryPolicy()
-        self._limits = httpx.Limits(max_connections=max_connections)
+        # every connection the pool may open is kept alive: with httpx's default of 20
+        # kept, at 64 in flight the pool closes a connection each time one goes idle
+        # (and opens another for the next request) instead of reusing it
+        self._limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
         self._sleep, self._asleep = sleep, asleep
+        self._max_connections = max_connections
         self._client: httpx.Client | None = None
-        self._aclients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+        self._apools: dict[asyncio.AbstractEventLoop, _Pools] = {}
         self._closers: list[Any] = []
 
     # -- the policy -----------------------------------------------------------------
@@ -247,10 +253,10 @@ class HttpClient:
             "reraise": True,
         }
 
-    def _options(self) -> dict[str, Any]:
+    def _options(self, limits: httpx.Limits | None = None) -> dict[str, Any]:
         return {
             "timeout": httpx.Timeout(self.policy.timeout),
-            "limits": self._limits,
+            "limits": limits or self._limits,
             "follow_redirects": False,
         }
 
@@ -294,17 +300,29 @@ class HttpClient:
             raise
 
     # -- async ----------------------------------------------------------------------
-    async def _aclient(self) -> httpx.AsyncClient:
+    async def _pools(self) -> _Pools:
         loop = asyncio.get_running_loop()
-        client = self._aclients.get(loop)
-        if client is None:
-            client = self._aclients[loop] = httpx.AsyncClient(**self._options())
+        pools = self._apools.get(loop)
+        if pools is None:
+            sizes = _shard_sizes(self._max_connections)
+            pools = self._apools[loop] = _Pools(
+                [
+                    httpx.AsyncClient(
+                        **self._options(
+                            httpx.Limits(max_connections=n, max_keepalive_connections=n)
+                        )
+                    )
+                    for n in sizes
+                ],
+                sizes,
+            )
             # Closed when the loop shuts its async generators down (asyncio.run does):
-            # the pool lives as long as the loop, whoever owns the loop.
-            closer = _close_at_loop_end(client)
-            await closer.__anext__()
-            self._closers.append(closer)
-        return client
+            # the pools live as long as the loop, whoever owns the loop.
+            for client in pools.clients:
+                closer = _close_at_loop_end(client)
+                await closer.__anext__()
+                self._closers.append(closer)
+        return pools
 
     async def arequest(
         self,
@@ -314,8 +332,10 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         content: bytes | None = None,
     ) -> HttpResponse:
-        """Async :meth:`request` (a real httpx ``AsyncClient``; waits with ``asleep``)."""
-        client = await self._aclient()
+        """Async :meth:`request` (real httpx ``AsyncClient`` pools; waits with ``asleep``)."""
+        pools = await self._pools()
+        shard = pools.acquire()
+        client = pools.clients[shard]
         attempts = 0
 
         async def attempt() -> HttpResponse:
@@ -337,6 +357,8 @@ class HttpClient:
         except HttpFailure as failure:
             failure.attempts = attempts
             raise
+        finally:
+            pools.release(shard)
 
     def close(self) -> None:
         """Close the sync pool (async pools close with their event loop)."""
@@ -345,10 +367,44 @@ class HttpClient:
             self._client = None
 
     async def aclose(self) -> None:
-        """Close the pool of the running loop now."""
-        client = self._aclients.pop(asyncio.get_running_loop(), None)
-        if client is not None:
+        """Close the pools of the running loop now."""
+        pools = self._apools.pop(asyncio.get_running_loop(), None)
+        for client in pools.clients if pools is not None else ():
             await client.aclose()
+
+
+#: Connections per httpx pool. httpcore's pool re-examines every connection it holds
+#: (a socket poll each, and a count of all connections per idle one) on every request
+#: it queues or releases: at 64 connections that bookkeeping was ~45 % of the client's
+#: CPU (encode/httpcore#1035). Pools of at most 8 keep it small, whatever the total.
+POOL_SHARD = 8
+
+
+def _shard_sizes(total: int) -> list[int]:
+    """``total`` connections as pools of at most :data:`POOL_SHARD` (sizes differ by <= 1)."""
+    count = max(1, -(-total // POOL_SHARD))
+    base, extra = divmod(max(1, total), count)
+    return [base + (i < extra) for i in range(count)]
+
+
+class _Pools:
+    """An event loop's httpx pools, and the requests each has in flight: a request goes
+    to the pool with the most free connections, so up to the total are open at once."""
+
+    def __init__(self, clients: list[httpx.AsyncClient], sizes: list[int]) -> None:
+        self.clients = clients
+        self.sizes = sizes
+        self.busy = [0] * len(clients)
+
+    def acquire(self) -> int:
+        """The index of the pool with the most free connections, counted as busy."""
+        shard = max(range(len(self.clients)), key=lambda i: self.sizes[i] - self.busy[i])
+        self.busy[shard] += 1
+        return shard
+
+    def release(self, shard: int) -> None:
+        """The request on pool ``shard`` is done."""
+        self.busy[shard] -= 1
 
 
 async def _close_at_loop_end(client: httpx.AsyncClient) -> AsyncIterator[None]:
