@@ -232,6 +232,7 @@ class HttpClient:
         )
         self._sleep, self._asleep = sleep, asleep
         self._max_connections = max_connections
+        self._ssl: Any = None
         self._client: httpx.Client | None = None
         self._apools: dict[asyncio.AbstractEventLoop, _Pools] = {}
         self._closers: list[Any] = []
@@ -300,29 +301,30 @@ class HttpClient:
             raise
 
     # -- async ----------------------------------------------------------------------
-    async def _pools(self) -> _Pools:
+    async def _acquire(self) -> tuple[_Pools, int]:
+        """A pool of the running loop for one request (opened when the ones open are
+        full), counted as busy until :meth:`_Pools.release`."""
         loop = asyncio.get_running_loop()
         pools = self._apools.get(loop)
         if pools is None:
-            sizes = _shard_sizes(self._max_connections)
-            pools = self._apools[loop] = _Pools(
-                [
-                    httpx.AsyncClient(
-                        **self._options(
-                            httpx.Limits(max_connections=n, max_keepalive_connections=n)
-                        )
-                    )
-                    for n in sizes
-                ],
-                sizes,
-            )
+            pools = self._apools[loop] = _Pools(_shard_sizes(self._max_connections))
+        shard = pools.free()
+        if shard is None and len(pools.clients) < len(pools.sizes):
+            n = pools.sizes[len(pools.clients)]
+            if self._ssl is None:  # one TLS context for every pool (~20 ms of CPU each)
+                self._ssl = httpx.create_ssl_context()
+            limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+            client = httpx.AsyncClient(verify=self._ssl, **self._options(limits))
+            shard = pools.add(client)
             # Closed when the loop shuts its async generators down (asyncio.run does):
-            # the pools live as long as the loop, whoever owns the loop.
-            for client in pools.clients:
-                closer = _close_at_loop_end(client)
-                await closer.__anext__()
-                self._closers.append(closer)
-        return pools
+            # the pool lives as long as the loop, whoever owns the loop.
+            closer = _close_at_loop_end(client)
+            await closer.__anext__()
+            self._closers.append(closer)
+        if shard is None:  # every pool is full: wait in the least busy one
+            shard = min(range(len(pools.clients)), key=pools.busy.__getitem__)
+        pools.busy[shard] += 1
+        return pools, shard
 
     async def arequest(
         self,
@@ -333,8 +335,7 @@ class HttpClient:
         content: bytes | None = None,
     ) -> HttpResponse:
         """Async :meth:`request` (real httpx ``AsyncClient`` pools; waits with ``asleep``)."""
-        pools = await self._pools()
-        shard = pools.acquire()
+        pools, shard = await self._acquire()
         client = pools.clients[shard]
         attempts = 0
 
@@ -388,22 +389,30 @@ def _shard_sizes(total: int) -> list[int]:
 
 
 class _Pools:
-    """An event loop's httpx pools, and the requests each has in flight: a request goes
-    to the pool with the most free connections, so up to the total are open at once."""
+    """An event loop's httpx pools (opened one at a time, as the requests in flight
+    need them), and the requests each has in flight."""
 
-    def __init__(self, clients: list[httpx.AsyncClient], sizes: list[int]) -> None:
-        self.clients = clients
+    def __init__(self, sizes: list[int]) -> None:
         self.sizes = sizes
-        self.busy = [0] * len(clients)
+        self.clients: list[httpx.AsyncClient] = []
+        self.busy: list[int] = []
 
-    def acquire(self) -> int:
-        """The index of the pool with the most free connections, counted as busy."""
-        shard = max(range(len(self.clients)), key=lambda i: self.sizes[i] - self.busy[i])
-        self.busy[shard] += 1
-        return shard
+    def free(self) -> int | None:
+        """The open pool with the most free connections, or ``None`` when all are full."""
+        best = max(range(len(self.clients)), key=self._free, default=None)
+        return best if best is not None and self._free(best) > 0 else None
+
+    def _free(self, shard: int) -> int:
+        return self.sizes[shard] - self.busy[shard]
+
+    def add(self, client: httpx.AsyncClient) -> int:
+        """Open the next pool; return its index."""
+        self.clients.append(client)
+        self.busy.append(0)
+        return len(self.clients) - 1
 
     def release(self, shard: int) -> None:
-        """The request on pool ``shard`` is done."""
+        """A request on pool ``shard`` is done."""
         self.busy[shard] -= 1
 
 
