@@ -331,17 +331,15 @@ def _replay_ahead(session: pytest.Session) -> None:
     config = session.config
     if state.is_worker or state.is_xdist_controller or config.option.collectonly:
         return
-    # the lazy items' cases are made one at a time as the replay reaches them: a list
-    # of a million cases (repeats of lazy items) would be the run's peak memory
-    cases: Iterable[Any]
-    if state.lazy is not None:
-        count, cases = len(state.lazy), state.lazy.cases()
-    else:
-        listed = [i.case for i in session.items if isinstance(i, CaseItem)]
-        count, cases = len(listed), listed
+    lazy = state.lazy
+    items = [] if lazy is not None else [i for i in session.items if isinstance(i, CaseItem)]
+    count = len(lazy) if lazy is not None else len(items)
     concurrency = int(config.getoption("gate_concurrency"))
     if count < 2 or concurrency < 2 or not getattr(state.get_target(), "io_bound", False):
         return
+    # the lazy items' cases are made one at a time as the replay reaches them: a list
+    # of a million cases (repeats of lazy items) would be the run's peak memory
+    cases: Iterable[Any] = lazy.cases() if lazy is not None else (i.case for i in items)
     from regression_suite.runner import run_cases_async
     from regression_suite.targets.base import TargetUnreachable
 
