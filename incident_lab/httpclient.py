@@ -27,6 +27,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+
+# httpcore imports sniffio on every async lock it creates; were it missing, each of those
+# imports would scan sys.path (~1 ms a request): imported here to fail at once instead
+import sniffio  # noqa: F401
 import tenacity
 
 __all__ = [
