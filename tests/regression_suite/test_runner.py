@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import time
 from typing import Any
 
 import pytest
@@ -156,12 +155,11 @@ class SlowTarget(ScriptedTarget):
 def test_io_bound_cases_run_concurrently_up_to_the_limit() -> None:
     cases = build_cases([scenario(f"inc-{i}") for i in range(20)])
     target = SlowTarget(0.05)
-    start = time.perf_counter()
     runs = asyncio.run(run_cases_async(target, cases, concurrency=5))
-    elapsed = time.perf_counter() - start
     assert sorted(runs) == sorted(c.id for c in cases)
+    # Five calls were in flight at once (overlap proven by count, not by a wall-clock bound
+    # that a loaded machine can miss).
     assert target.peak == 5
-    assert elapsed < 20 * 0.05 / 2  # sequential would take 1 s
 
 
 def test_concurrent_run_reads_its_cases_as_the_workers_reach_them() -> None:
