@@ -314,19 +314,23 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
     user_text = "\n".join(session.text(i) for i in session.user + session.system)
     trusted = user_text.lower()
     extra: list[InstructionSpan] = []
+    segments: dict[int, list[tuple[int, int, bool]]] = {}  # step -> (start, end, switched)
     for a in session.assistant:
         answer = session.text(a)
         complied = announces_compliance(answer)
         for i in [u for u in session.untrusted if u < a]:
             text = session.text(i)
-            for m in _SEGMENT.finditer(text, 0, MAX_SCAN):
-                x, y = m.span()
+            if i not in segments:  # each answer reads the same segments: judge them once
+                segments[i] = [
+                    (m.start(), m.end(), language_switch(m.group(), user_text))
+                    for m in _SEGMENT.finditer(text, 0, MAX_SCAN)
+                ]
+            for x, y, switched in segments[i]:
+                if not switched and not complied:
+                    continue
                 if any(sp.step == i and sp.start < y and x < sp.end for sp in found + extra):
                     continue
                 unit = text[x:y]
-                switched = language_switch(unit, user_text)
-                if not switched and not complied:
-                    continue
                 score, cues, language = score_text(unit)
                 if not switched and not cues:
                     continue  # an announced compliance: the passage that asked, in any words

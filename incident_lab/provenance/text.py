@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 from incident_lab.blast.normalize import clean_invisible, decode_blobs
@@ -281,15 +283,18 @@ def prose_ratio(text: str) -> float:
     return sum(1 for w in words if w.strip(".,:;!?\"'()") in _ALL_STOP) / len(words)
 
 
+#: Each function word with the languages it belongs to (``"la"``: fr, es).
+_LANGS_OF: dict[str, tuple[str, ...]] = {
+    w: tuple(lang for lang, stop in _STOP.items() if w in stop) for w in _ALL_STOP
+}
+
+
 def function_words(text: str) -> dict[str, int]:
     """How many function words of each language (``en de fr es it pt``) ``text`` has."""
     counts = {lang: 0 for lang in _STOP}
-    for w in text.lower().split():
-        w = w.strip(".,:;!?\"'()")
-        if w in _ALL_STOP:
-            for lang, stop in _STOP.items():
-                if w in stop:
-                    counts[lang] += 1
+    for w, n in Counter(w.strip(".,:;!?\"'()") for w in text.lower().split()).items():
+        for lang in _LANGS_OF.get(w, ()):
+            counts[lang] += n
     return counts
 
 
@@ -304,10 +309,24 @@ _LETTERS = re.compile(r"[^\W\d_]")
 _MIN_SWITCH_WORDS = 5
 
 
+_ASCII_LETTERS = re.compile(r"[A-Za-z]")
+
+
 def _script_share(text: str) -> float:
     """Share of the letters of ``text`` outside ASCII (another script: Cyrillic, Arabic, Han)."""
-    letters = _LETTERS.findall(text)
-    return sum(1 for c in letters if not c.isascii()) / len(letters) if letters else 0.0
+    if text.isascii():
+        return 0.0
+    letters = len(_LETTERS.findall(text))
+    return (letters - len(_ASCII_LETTERS.findall(text))) / letters if letters else 0.0
+
+
+@lru_cache(maxsize=256)
+def _user_language(user_text: str) -> tuple[float, str, int]:
+    """What :func:`language_switch` compares a unit with: the script share of the user's
+    text, its language (most function words) and how many of that language's it has."""
+    counts = function_words(user_text)
+    lang = max(counts, key=lambda k: counts[k])
+    return _script_share(user_text), lang, counts[lang]
 
 
 _KEY_VALUE = re.compile(r"[\"']\s{0,2}[:=]\s{0,2}[\"'\[{\d]")
@@ -337,14 +356,12 @@ def language_switch(unit: str, user_text: str) -> bool:
     """
     if not _prose_shaped(unit):
         return False
-    user_script = _script_share(user_text)
+    user_script, lang, user_count = _user_language(user_text)
     script = _script_share(unit)
     if script >= 0.5 and user_script < 0.2:
         return len(_LETTERS.findall(unit)) >= 8
-    counts = function_words(user_text)
-    lang = max(counts, key=lambda k: counts[k])
     words = [w for w in unit.lower().split() if _LETTERS.search(w)]
-    if counts[lang] == 0 or len(words) < _MIN_SWITCH_WORDS:
+    if user_count == 0 or len(words) < _MIN_SWITCH_WORDS:
         return False
     return function_words(unit)[lang] / len(words) < 0.05
 
