@@ -41,6 +41,7 @@ from incident_lab.provenance.obedience import (
     copied_sentences,
     echo_keys,
     obedient_answers,
+    quotes_literal,
 )
 from incident_lab.provenance.text import MAX_SCAN, language_switch, readable, text_of_step
 from incident_lab.provenance.values import anchors, find_value, leaves, shingles, value_text
@@ -314,23 +315,32 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
     user_text = "\n".join(session.text(i) for i in session.user + session.system)
     trusted = user_text.lower()
     extra: list[InstructionSpan] = []
-    segments: dict[int, list[tuple[int, int, bool]]] = {}  # step -> (start, end, switched)
+    segments: dict[int, list[tuple[int, int]]] = {}
+    switch: dict[tuple[int, int], bool] = {}  # (step, start) -> language_switch, judged once
+
+    def switched_at(i: int, x: int, unit: str) -> bool:
+        if (i, x) not in switch:
+            switch[(i, x)] = language_switch(unit, user_text)
+        return switch[(i, x)]
+
     for a in session.assistant:
         answer = session.text(a)
         complied = announces_compliance(answer)
         for i in [u for u in session.untrusted if u < a]:
             text = session.text(i)
-            if i not in segments:  # each answer reads the same segments: judge them once
-                segments[i] = [
-                    (m.start(), m.end(), language_switch(m.group(), user_text))
-                    for m in _SEGMENT.finditer(text, 0, MAX_SCAN)
-                ]
-            for x, y, switched in segments[i]:
+            if i not in segments:
+                segments[i] = [m.span() for m in _SEGMENT.finditer(text, 0, MAX_SCAN)]
+            for x, y in segments[i]:
+                unit = text[x:y]
+                # Without an announced compliance a span needs a quoted literal the answer
+                # copied: a segment quoting nothing is skipped before its language is judged.
+                if not complied and not quotes_literal(unit):
+                    continue
+                switched = switched_at(i, x, unit)
                 if not switched and not complied:
                     continue
                 if any(sp.step == i and sp.start < y and x < sp.end for sp in found + extra):
                     continue
-                unit = text[x:y]
                 score, cues, language = score_text(unit)
                 if not switched and not cues:
                     continue  # an announced compliance: the passage that asked, in any words

@@ -48,6 +48,9 @@ from incident_lab.provenance.text import (
     plain_form,
     readable,
 )
+from incident_lab.provenance.text import (
+    clear_memo as _clear_text_memo,
+)
 from incident_lab.variants.framing import SYNONYMS
 
 __all__ = [
@@ -564,8 +567,9 @@ def find_spans(text: str, threshold: float = SPAN_THRESHOLD) -> list[FoundSpan]:
 
 
 def clear_memo() -> None:
-    """Forget the memoised spans (benchmarks measure cold runs with it)."""
+    """Forget the memoised spans and readable forms (benchmarks measure cold runs with it)."""
     _MEMO.clear()
+    _clear_text_memo()
 
 
 #: Spans by a digest of the text (only the 16-byte digest is kept, never the text).

@@ -28,6 +28,7 @@ __all__ = [
     "copied_sentences",
     "echo_keys",
     "obedient_answers",
+    "quotes_literal",
 ]
 
 _I = re.IGNORECASE
@@ -137,6 +138,12 @@ _LITERAL = re.compile(r"[\"“‘«`']([^\"”’»`'\n]{4,60})[\"”’»`']")
 
 
 _RECORD_KEY = re.compile(r"\s{0,2}[:=]")
+
+
+def quotes_literal(unit: str) -> bool:
+    """True when ``unit`` quotes anything :func:`copied_literals` could find copied (a cheap
+    test that rules a text out before any answer is compared with it)."""
+    return _LITERAL.search(unit) is not None
 
 
 def copied_literals(unit: str, answer: str, trusted: str) -> list[str]:

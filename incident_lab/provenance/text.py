@@ -22,6 +22,7 @@ from incident_lab.variants.encodings import CAESAR, ROT13
 
 __all__ = [
     "MAX_SCAN",
+    "clear_memo",
     "function_words",
     "guess_language",
     "language_switch",
@@ -77,7 +78,9 @@ def text_of_step(step: Any) -> str:
 
 _LEET_BACK = {ord(d): letter for letter, d in LEET.items() if letter != "l"}
 _LEET_BACK.update({ord("@"): "a", ord("$"): "s"})
-_WORDISH = re.compile(r"[\w@$]+")
+#: A whole word (a maximal run of ``[\w@$]``) that has a leet character: only these can change.
+#: The look-behind starts a match only at a word's start, so a long word is scanned once.
+_LEET_WORD = re.compile(r"(?<![\w@$])[\w@$]*[0134578@$][\w@$]*")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _LEET_DIGIT = re.compile(r"[0134578@$]")
 _LEET_INSIDE = re.compile(r"[^\W\d_][0134578@$]{1,3}[^\W\d_]")
@@ -241,13 +244,13 @@ def _unleet(text: str) -> str:
         return text
     spans = protected_spans(text)
     if not spans:
-        return _WORDISH.sub(_unleet_token, text)
+        return _LEET_WORD.sub(_unleet_token, text)
     out, last = [], 0
     for a, b in spans:
-        out.append(_WORDISH.sub(_unleet_token, text[last:a]))
+        out.append(_LEET_WORD.sub(_unleet_token, text[last:a]))
         out.append(text[a:b])
         last = b
-    out.append(_WORDISH.sub(_unleet_token, text[last:]))
+    out.append(_LEET_WORD.sub(_unleet_token, text[last:]))
     return "".join(out)
 
 
@@ -384,14 +387,37 @@ def cipher_hint(text: str) -> bool:
     return any(word in lowered for word in _CIPHER_WORDS)
 
 
+#: Texts up to this length have their :func:`readable` form memoised (the same span, answer
+#: or sentence is read by several steps of the analysis); longer ones are not kept.
+_MEMO_CHARS = 4096
+
+
 def readable(text: str, ciphers: bool = True) -> tuple[str, tuple[str, ...]]:
     """Undo obfuscation; return lower-case plain text and what was undone.
 
     Steps: invisible characters (``hidden_text``), encoded blobs (``decoded:<kind>``),
     homoglyphs and accents, leetspeak (``decoded:leetspeak``), spaced-out letters,
     then (with ``ciphers``) whole-text ciphers (ROT13, Caesar, reversal) when the text
-    is not prose but its decoding is.
+    is not prose but its decoding is. A pure function of its arguments; short texts'
+    results are memoised.
     """
+    if len(text) <= _MEMO_CHARS:
+        return _readable_memo(text, ciphers)
+    return _readable(text, ciphers)
+
+
+@lru_cache(maxsize=2048)
+def _readable_memo(text: str, ciphers: bool) -> tuple[str, tuple[str, ...]]:
+    return _readable(text, ciphers)
+
+
+def clear_memo() -> None:
+    """Forget the memoised readable forms and user languages (benchmarks measure cold runs)."""
+    _readable_memo.cache_clear()
+    _user_language.cache_clear()
+
+
+def _readable(text: str, ciphers: bool) -> tuple[str, tuple[str, ...]]:
     if text.isascii() and _NEEDS_WORK.search(text) is None:
         plain = _WS.sub(" ", text.lower()).strip()
         if not ciphers or len(plain) < 12 or prose_ratio(plain) >= 0.08:
