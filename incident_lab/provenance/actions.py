@@ -230,10 +230,17 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
     """True when the user's words ask for an action of ``kind`` done by tool ``name``.
 
     A ``read`` (or ``other``) needs no authorisation. For a credential change the
-    verb must come with what it changes ("change my password").
+    verb must come with what it changes ("change my password"). A pure function of its
+    arguments: every call of a session after the same user turns asks the same question,
+    so answers are memoised.
     """
     if kind in ("read", "other"):
         return True
+    return _authorised(kind, name, user_text)
+
+
+@lru_cache(maxsize=1024)
+def _authorised(kind: str, name: str, user_text: str) -> bool:
     if not user_text.strip():
         return False
     if forbidden(kind, user_text.lower()):

@@ -316,8 +316,9 @@ _HIDDEN_PATTERN = (
     r"<!--|display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden|font-size\s{0,3}:\s{0,3}0"
     r"(?:px|pt|em)?\b|color\s{0,3}:\s{0,3}(?:#fff(?:fff)?|white|transparent)\b|opacity\s{0,3}:\s{0,3}0\b"
 )
-# A line, continued over line breaks followed by a lower-case word (wrapped or folded text).
-_UNIT = re.compile(r"(?:[^\n]|\n(?=[ \t]{0,40}[a-z'\"(])(?![ \t]{0,40}[\w-]{1,30}:))+")
+# A line break that continues the line: followed by a lower-case word (wrapped or folded
+# text), not by a "key:" label. A unit is a line with its continuations.
+_JOIN = re.compile(r"\n(?=[ \t]{0,40}[a-z'\"(])(?![ \t]{0,40}[\w-]{1,30}:)")
 # A sentence ends at . ! ? before a blank, or at an escaped line break inside a quoted string
 # ("Rating: 3.9\\nReviews: ..."); a Morse blob (". -") is not cut.
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]{0,2}\s+(?=[^\s.\-])|\\n(?=\S)")
@@ -336,11 +337,26 @@ class Unit:
     language: str | None
 
 
+def _lines(text: str) -> list[tuple[int, int]]:
+    """The non-empty lines of ``text`` with their continuations (line breaks that
+    :data:`_JOIN` accepts stay inside), as ``(start, end)`` offsets."""
+    out: list[tuple[int, int]] = []
+    start, at = 0, text.find("\n")
+    while at != -1:
+        if _JOIN.match(text, at) is None:
+            if at > start:
+                out.append((start, at))
+            start = at + 1
+        at = text.find("\n", at + 1)
+    if len(text) > start:
+        out.append((start, len(text)))
+    return out
+
+
 def _units(text: str) -> list[tuple[int, int]]:
     """Cut ``text`` into lines, and long lines into sentences (offsets into ``text``)."""
     out: list[tuple[int, int]] = []
-    for line in _UNIT.finditer(text):
-        a, b = line.span()
+    for a, b in _lines(text):
         if b - a <= 24 or _SPACED_OUT.search(text, a, min(b, a + 400)):
             out.append((a, b))
             continue

@@ -17,7 +17,13 @@ from functools import lru_cache
 from typing import Any
 
 from incident_lab.blast.normalize import clean_invisible, decode_blobs
-from incident_lab.variants.characters import LEET, REVERSE, protected_spans, unconfuse
+from incident_lab.variants.characters import (
+    HOMOGLYPHS,
+    LEET,
+    REVERSE,
+    protected_spans,
+    unconfuse,
+)
 from incident_lab.variants.encodings import CAESAR, ROT13
 
 __all__ = [
@@ -87,7 +93,6 @@ _LEET_INSIDE = re.compile(r"[^\W\d_][0134578@$]{1,3}[^\W\d_]")
 _UNIT_SUFFIX = re.compile(r"\d+(?:am|pm|st|nd|rd|th|k|m|kg|km|h|s|x|d|mb|gb|px|ms)", re.I)
 _SPACED = re.compile(r"(?<!\S)(?:[\w@.,:!?'-][ \t]){2,}\w[\w@.,:!?'-]?(?!\S)")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_WS = re.compile(r"\s+")
 
 #: Function words of the six languages analysed; a text with none of them is not prose.
 _STOP: dict[str, frozenset[str]] = {
@@ -231,11 +236,22 @@ def plain_form(text: str) -> str:
 _DOTLESS = str.maketrans({"ı": "i", "ȷ": "j", "ł": "l", "đ": "d", "ø": "o", "ß": "ss"})
 
 
+_HAS_DOTLESS = re.compile("[ıȷłđøß]")
+#: A character :func:`~incident_lab.variants.characters.unconfuse` maps back: only a text
+#: with one is translated (translating every character of a long text is slow).
+_HAS_HOMOGLYPH = re.compile("[" + "".join(re.escape(c) for c in sorted(HOMOGLYPHS.values())) + "]")
+
+
+def _unconfused(text: str) -> str:
+    return unconfuse(text) if _HAS_HOMOGLYPH.search(text) else text
+
+
 def _fold_accents(text: str) -> str:
     if text.isascii():
         return text.lower()
-    text = unicodedata.normalize("NFKD", unconfuse(text))
-    return _COMBINING.sub("", text).casefold().translate(_DOTLESS)
+    text = unicodedata.normalize("NFKD", _unconfused(text))
+    text = _COMBINING.sub("", text).casefold()
+    return text.translate(_DOTLESS) if _HAS_DOTLESS.search(text) else text
 
 
 def _unleet(text: str) -> str:
@@ -266,6 +282,8 @@ def _leet_run(token: str) -> bool:
 
 def _unleet_token(match: re.Match[str]) -> str:
     token = match.group(0)
+    if token.isdecimal():  # a number has no letter for a leet digit to stand between
+        return token
     # a digit between letters ("1gn0r3", "tr4nsf3r"), not a time or an ordinal ("3pm", "2nd")
     if (
         len(token) <= 24
@@ -419,7 +437,7 @@ def clear_memo() -> None:
 
 def _readable(text: str, ciphers: bool) -> tuple[str, tuple[str, ...]]:
     if text.isascii() and _NEEDS_WORK.search(text) is None:
-        plain = _WS.sub(" ", text.lower()).strip()
+        plain = " ".join(text.lower().split())  # \s and str.split() agree on whitespace
         if not ciphers or len(plain) < 12 or prose_ratio(plain) >= 0.08:
             return plain, ()
     undone: list[str] = []
@@ -436,7 +454,7 @@ def _readable(text: str, ciphers: bool) -> tuple[str, tuple[str, ...]]:
         undone.append(f"decoded:{_blob_kind(cleaned)}")
     if not decoded.isascii():
         folded = _fold_accents(decoded)
-        if unconfuse(decoded) != decoded:
+        if _unconfused(decoded) != decoded:
             undone.append("decoded:homoglyph")
     else:
         folded = decoded.lower()
@@ -446,7 +464,7 @@ def _readable(text: str, ciphers: bool) -> tuple[str, tuple[str, ...]]:
     out = _SPACED.sub(lambda m: m.group(0).replace(" ", "").replace("\t", ""), unleet)
     if len(out) < len(unleet) - 8:
         undone.append("decoded:spacing")
-    out = _WS.sub(" ", out).strip()
+    out = " ".join(out.split())
     if ciphers and len(out) >= 12 and prose_ratio(out) < 0.08:
         for name, convert in (("rot13", ROT13), ("caesar", CAESAR), ("reverse", REVERSE)):
             try:

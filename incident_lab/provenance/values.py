@@ -21,6 +21,8 @@ __all__ = ["anchors", "find_value", "leaves", "value_text"]
 _MAX_LEAVES = 200
 _MAX_DEPTH = 20
 _MAX_VALUE = 2_000
+#: Words of a value that its pattern spells out (the rest is not matched).
+_PATTERN_WORDS = 60
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 _URL = re.compile(r"https?://[^\s\"'<>)\]]{1,2000}|\bwww\.[^\s\"'<>)\]]{1,2000}")
@@ -75,7 +77,7 @@ def _pattern(value: str) -> re.Pattern[str] | None:
         return None
     if len(words) == 1 and _NUMBER.fullmatch(words[0]) and not _LEADING_ZERO.match(words[0]):
         return _number_pattern(words[0])
-    body = r"\s+".join(re.escape(w) for w in words[:60])
+    body = r"\s+".join(re.escape(w) for w in words[:_PATTERN_WORDS])
     left = r"(?<!\w)" if words[0][:1].isalnum() else ""
     right = r"(?!\w)" if words[-1][-1:].isalnum() else ""
     return re.compile(left + body + right, re.IGNORECASE)
@@ -138,12 +140,20 @@ def find_value(value: str, text: str, lowered: str) -> tuple[int, int] | None:
     if not value or len(value) > _MAX_VALUE:
         return None
     first = value.split(None, 1)[0].lower()
-    if not _NUMBER.fullmatch(first) and first not in lowered:
+    number = _NUMBER.fullmatch(first) is not None
+    if not number and first not in lowered:
         return None
     pattern = _pattern(value)
     if pattern is None:
         return None
-    m = pattern.search(text)
+    start = 0
+    if not number and text.isascii() and value.isascii():
+        # ASCII on both sides: matching without case is matching the lower-cased text, so a
+        # word missing from it rules the value out, and no match starts before its first word.
+        if any(w not in lowered for w in value.lower().split()[1:_PATTERN_WORDS]):
+            return None
+        start = lowered.find(first)
+    m = pattern.search(text, start)
     return m.span() if m else None
 
 
