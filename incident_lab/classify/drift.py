@@ -41,6 +41,7 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
     prov = provenance_of(traj)
     signals: list[Signal] = []
     unrelated_reads: list[int] = []
+    output_words: dict[int, set[str]] = {}  # step -> content words of its output, read once
     for c in prov.calls:
         if c.instruction is not None or c.attacker_values:
             continue  # explained by injected instructions: prompt_injection, not drift
@@ -82,8 +83,10 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
             if not words:
                 continue
             context = set(view.user_words)
-            for _, output in view.tool_outputs_before(c.step):
-                context |= content_words(output)
+            for i, output in view.tool_outputs_before(c.step):
+                if i not in output_words:
+                    output_words[i] = content_words(output)
+                context |= output_words[i]
             if not words & context:
                 unrelated_reads.append(c.step)
     if len(unrelated_reads) >= 2:

@@ -185,7 +185,19 @@ def verb_used(verb: str, text: str, strict: bool = True) -> bool:
     """True when ``verb`` is used as a verb in ``text`` (see the module docstring).
 
     With ``strict=False`` any mention counts ("the tests are slow" asks to run tests).
+    Memoised: detectors ask about the same user text for every call of a session.
     """
+    if len(text) > _MEMO_CHARS:
+        return _verb_pattern(verb, strict).search(text) is not None
+    return _verb_used(verb, text, strict)
+
+
+#: Texts up to this length have their answers memoised (a long paste is not kept).
+_MEMO_CHARS = 4096
+
+
+@lru_cache(maxsize=8192)
+def _verb_used(verb: str, text: str, strict: bool) -> bool:
     return _verb_pattern(verb, strict).search(text) is not None
 
 
@@ -236,6 +248,8 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
     """
     if kind in ("read", "other"):
         return True
+    if len(user_text) > _MEMO_CHARS:
+        return _authorised.__wrapped__(kind, name, user_text)
     return _authorised(kind, name, user_text)
 
 

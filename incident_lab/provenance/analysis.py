@@ -87,6 +87,7 @@ class _Session:
         self.steps: list[Any] = raw_steps
         self.texts: dict[int, str] = {}
         self.lowered: dict[int, str] = {}
+        self.bounds: dict[int, list[tuple[int, int]]] = {}
         self.sources: dict[int, str] = {}
         self.user: list[int] = []
         self.system: list[int] = []
@@ -102,6 +103,13 @@ class _Session:
         if i not in self.texts:
             self.texts[i] = text_of_step(self.steps[i])[:MAX_SCAN]
         return self.texts[i]
+
+    def units(self, i: int) -> list[tuple[int, int]]:
+        """The units of step ``i``'s text (:func:`~incident_lab.provenance.cues.unit_bounds`),
+        cut once per session."""
+        if i not in self.bounds:
+            self.bounds[i] = unit_bounds(self.text(i))
+        return self.bounds[i]
 
     def lower(self, i: int) -> str:
         if i not in self.lowered:
@@ -244,12 +252,14 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
                 ):
                     break
                 text = session.text(i)
-                unit = next(((x, y) for x, y in unit_bounds(text) if x <= at < y), None)
+                unit = next(((x, y) for x, y in session.units(i) if x <= at < y), None)
                 if unit is None:
                     break
                 score, cues, language = score_text(text[unit[0] : unit[1]])
                 if not cues:  # "... and report: <copied>" after "Ignore all ..." in the same line
-                    unit, score, cues, language = _with_previous(text, unit, score, cues, language)
+                    unit, score, cues, language = _with_previous(
+                        text, session.units(i), unit, score, cues, language
+                    )
                 active = ACTIVE_CONTENT.search(text, unit[0], unit[1]) is not None
                 grown = next(
                     (k for k, sp in enumerate(found) if sp.step == i and sp.start < unit[1]
@@ -365,12 +375,16 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
 
 
 def _with_previous(
-    text: str, unit: tuple[int, int], score: float, cues: tuple[str, ...], language: str | None
+    text: str,
+    bounds: list[tuple[int, int]],
+    unit: tuple[int, int],
+    score: float,
+    cues: tuple[str, ...],
+    language: str | None,
 ) -> tuple[tuple[int, int], float, tuple[str, ...], str | None]:
     """The copied sentence with the sentence before it (on the same line, or a line ending in
     a colon that introduces it), when that one carries the cues: the instruction and the text
     it asked to repeat, cut apart."""
-    bounds = unit_bounds(text)
     k = bounds.index(unit) if unit in bounds else -1
     if k <= 0:
         return unit, score, cues, language

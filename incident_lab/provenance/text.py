@@ -321,6 +321,13 @@ def function_words(text: str) -> dict[str, int]:
 
 def guess_language(text: str) -> str | None:
     """The language (``en de fr es it pt``) whose function words ``text`` uses most, or None."""
+    if len(text) <= _MEMO_CHARS:
+        return _guess_language(text)
+    return _guess_language.__wrapped__(text)
+
+
+@lru_cache(maxsize=256)
+def _guess_language(text: str) -> str | None:
     counts = function_words(text)
     best = max(counts, key=lambda lang: counts[lang])
     return best if counts[best] >= 2 else None
@@ -433,6 +440,7 @@ def clear_memo() -> None:
     """Forget the memoised readable forms and user languages (benchmarks measure cold runs)."""
     _readable_memo.cache_clear()
     _user_language.cache_clear()
+    _guess_language.cache_clear()
 
 
 def _readable(text: str, ciphers: bool) -> tuple[str, tuple[str, ...]]:

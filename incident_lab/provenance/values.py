@@ -100,6 +100,13 @@ def _number_pattern(number: str) -> re.Pattern[str]:
 
 def anchors(value: str) -> list[str]:
     """Address-like parts of ``value`` worth tracing on their own (most specific first)."""
+    return list(_anchors(value))
+
+
+@lru_cache(maxsize=4096)
+def _anchors(value: str) -> tuple[str, ...]:
+    """:func:`anchors`, memoised: one value is traced, then judged as a target and as an
+    attacker value, and the same values recur across the calls of a session."""
     found: list[str] = []
     for m in _EMAIL.finditer(value):
         found.append(m.group(0).rstrip("."))
@@ -125,7 +132,7 @@ def anchors(value: str) -> list[str]:
     for m in _QUOTED.finditer(value):
         if m.group(1) not in found:
             found.append(m.group(1))
-    return found[:12]
+    return tuple(found[:12])
 
 
 def find_value(value: str, text: str, lowered: str) -> tuple[int, int] | None:
