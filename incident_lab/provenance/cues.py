@@ -46,6 +46,7 @@ from incident_lab.provenance.text import (
     cipher_hint,
     function_words,
     plain_form,
+    plain_unless_obfuscated,
     readable,
 )
 from incident_lab.provenance.text import (
@@ -508,11 +509,11 @@ def score_units(text: str) -> list[Unit]:
     """
     text = text[:MAX_SCAN]
     ciphers = cipher_hint(text)
-    whole, undone = readable(text, ciphers=False)
-    if not _PLAIN.kinds(whole) and not _RAW.kinds(text) and not undone and not ciphers:
+    whole = plain_unless_obfuscated(text)  # None: something in it is obfuscated
+    if whole is not None and not ciphers and not _PLAIN.kinds(whole) and not _RAW.kinds(text):
         return []
     units = []
-    plain_text = not undone and not ciphers
+    plain_text = whole is not None and not ciphers
     for a, b in _units(text):
         raw = text[a:b]
         if plain_text:  # nothing to undo anywhere in the text: each unit reads as itself

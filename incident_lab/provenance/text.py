@@ -32,6 +32,7 @@ __all__ = [
     "function_words",
     "guess_language",
     "language_switch",
+    "plain_unless_obfuscated",
     "prose_ratio",
     "readable",
     "text_of_step",
@@ -443,22 +444,35 @@ def clear_memo() -> None:
     _guess_language.cache_clear()
 
 
-def _readable(text: str, ciphers: bool) -> tuple[str, tuple[str, ...]]:
+def plain_unless_obfuscated(text: str) -> str | None:
+    """``readable(text, ciphers=False)[0]`` when de-obfuscation undoes nothing in ``text``;
+    None as soon as one step would (the remaining steps are skipped: a caller that only
+    needs to know whether anything is obfuscated does not pay for all of them)."""
+    out, undone = _readable(text, False, stop=True)
+    return None if undone else out
+
+
+def _readable(text: str, ciphers: bool, stop: bool = False) -> tuple[str, tuple[str, ...]]:
+    """:func:`readable`; with ``stop``, return ``("", undone)`` at the first step that undoes
+    something (its ``decoded:<kind>`` is then just ``decoded``)."""
     if text.isascii() and _NEEDS_WORK.search(text) is None:
         plain = " ".join(text.lower().split())  # \s and str.split() agree on whitespace
         if not ciphers or len(plain) < 12 or prose_ratio(plain) >= 0.08:
             return plain, ()
     undone: list[str] = []
-    if "\\u" in text or "\\x" in text:  # \u0049\u0067... written out in the text
-        unescaped = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-        if unescaped != text:
-            undone.append("decoded:unicode_escape")
-            text = unescaped
+    unescaped = _unescape(text)
+    if unescaped != text:
+        undone.append("decoded:unicode_escape")
+        text = unescaped
     cleaned = clean_invisible(text)
     if cleaned != text:
         undone.append("hidden_text")
+    if stop and undone:
+        return "", tuple(undone)
     decoded = _decode(cleaned)
     if decoded != cleaned:
+        if stop:
+            return "", ("decoded",)
         undone.append(f"decoded:{_blob_kind(cleaned)}")
     if not decoded.isascii():
         folded = _fold_accents(decoded)
@@ -469,21 +483,37 @@ def _readable(text: str, ciphers: bool) -> tuple[str, tuple[str, ...]]:
     unleet = _unleet(folded)
     if unleet != folded and _leet_changed(folded, unleet):
         undone.append("decoded:leetspeak")
+    if stop and undone:
+        return "", tuple(undone)
     out = _SPACED.sub(lambda m: m.group(0).replace(" ", "").replace("\t", ""), unleet)
     if len(out) < len(unleet) - 8:
         undone.append("decoded:spacing")
     out = " ".join(out.split())
     if ciphers and len(out) >= 12 and prose_ratio(out) < 0.08:
-        for name, convert in (("rot13", ROT13), ("caesar", CAESAR), ("reverse", REVERSE)):
-            try:
-                candidate = convert.decode(out)
-            except (ValueError, UnicodeError):
-                continue
-            if prose_ratio(candidate) >= 0.15:
-                undone.append(f"decoded:{name}")
-                out = candidate
-                break
+        out, cipher = _uncipher(out)
+        if cipher:
+            undone.append(f"decoded:{cipher}")
     return out, tuple(undone)
+
+
+def _unescape(text: str) -> str:
+    """``\\u0049\\u0067...`` (or ``\\x..``) written out in the text, turned into the characters."""
+    if "\\u" in text or "\\x" in text:
+        return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    return text
+
+
+def _uncipher(text: str) -> tuple[str, str | None]:
+    """A whole-text cipher (ROT13, Caesar, reversal) whose decoding is prose: the decoded
+    text and the cipher's name, else ``(text, None)``."""
+    for name, convert in (("rot13", ROT13), ("caesar", CAESAR), ("reverse", REVERSE)):
+        try:
+            candidate = convert.decode(text)
+        except (ValueError, UnicodeError):
+            continue
+        if prose_ratio(candidate) >= 0.15:
+            return candidate, name
+    return text, None
 
 
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})")
