@@ -194,12 +194,20 @@ def _combine(
     return Classification(str(traj.get("session_id", "")), ranked, top, severity, unsafe, errors)
 
 
+def _name(det: Any) -> str:
+    """A detector's ``name``, else its repr (built only then: a dataclass repr is not free)."""
+    try:
+        return str(det.name)
+    except AttributeError:
+        return repr(det)
+
+
 def _run_session_detectors(
     traj: dict[str, Any], detectors: Iterable[Any], taxonomy: Taxonomy, errors: list[str]
 ) -> list[Signal]:
     signals: list[Signal] = []
     for det in detectors:
-        name = str(getattr(det, "name", repr(det)))
+        name = _name(det)
         try:
             raw = det(traj)
         except Exception as exc:  # a plugin's bug must not hide the other detectors' evidence
@@ -252,7 +260,7 @@ def classify_many(
     extra: dict[str, list[Signal]] = {}
     batch_errors: list[str] = []
     for det in cross:
-        name = str(getattr(det, "name", repr(det)))
+        name = _name(det)
         try:
             found = det(trajs)
         except Exception as exc:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from incident_lab import pii
@@ -67,7 +68,19 @@ def sensitive_kinds(text: str) -> list[str]:
     One table decides this for the redactor, ``lint`` and the classifier:
     :func:`incident_lab.pii.sensitive_kinds` (credentials, financial data, identity numbers).
     """
-    return [pii.kind(name).label for name in pii.sensitive_kinds(text)]
+    if len(text) > _MEMO_CHARS:
+        return [pii.kind(name).label for name in pii.sensitive_kinds(text)]
+    return list(_sensitive_labels(text))
+
+
+#: Texts up to this length have their answers memoised (the same arguments and turns recur
+#: across the sessions of one task); a long one is not kept.
+_MEMO_CHARS = 4096
+
+
+@lru_cache(maxsize=2048)
+def _sensitive_labels(text: str) -> tuple[str, ...]:
+    return tuple(pii.kind(name).label for name in pii.sensitive_kinds(text))
 
 
 @dataclass(slots=True)

@@ -23,6 +23,8 @@ _MAX_DEPTH = 20
 _MAX_VALUE = 2_000
 #: Words of a value that its pattern spells out (the rest is not matched).
 _PATTERN_WORDS = 60
+#: Occurrences of a value's first word tried one by one before the pattern searches the text.
+_DIRECT_TRIES = 8
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 _URL = re.compile(r"https?://[^\s\"'<>)\]]{1,2000}|\bwww\.[^\s\"'<>)\]]{1,2000}")
@@ -156,10 +158,20 @@ def find_value(value: str, text: str, lowered: str) -> tuple[int, int] | None:
     start = 0
     if not number and text.isascii() and value.isascii():
         # ASCII on both sides: matching without case is matching the lower-cased text, so a
-        # word missing from it rules the value out, and no match starts before its first word.
+        # word missing from it rules the value out, and a match starts where its first word
+        # does: the first few places are tried directly, then the pattern searches on.
         if any(w not in lowered for w in value.lower().split()[1:_PATTERN_WORDS]):
             return None
         start = lowered.find(first)
+        for _ in range(_DIRECT_TRIES):
+            if start == -1:
+                return None
+            m = pattern.match(text, start)
+            if m:
+                return m.span()
+            start = lowered.find(first, start + 1)
+        if start == -1:
+            return None
     m = pattern.search(text, start)
     return m.span() if m else None
 
