@@ -37,6 +37,7 @@ import hashlib
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import re2
 
@@ -462,6 +463,28 @@ def score_text(raw: str, ciphers: bool = True) -> tuple[float, tuple[str, ...], 
 
     ``ciphers``: also try whole-text ciphers (ROT13, Caesar, reversal) on it.
     """
+    return _unit_score(raw, False, ciphers)
+
+
+#: Units up to this length have their scores memoised: the same sentences recur in the
+#: variants of one document (an inbox or a file read with different injections in it).
+_MEMO_CHARS = 4096
+
+
+def _unit_score(raw: str, as_is: bool, ciphers: bool) -> tuple[float, tuple[str, ...], str | None]:
+    """Score ``raw``: read as itself (``as_is``: nothing in its text needs undoing), or
+    through :func:`readable`. Memoised for short units (a pure function of its arguments)."""
+    if len(raw) <= _MEMO_CHARS:
+        return _unit_score_memo(raw, as_is, ciphers)
+    return _unit_score_memo.__wrapped__(raw, as_is, ciphers)
+
+
+@lru_cache(maxsize=8192)
+def _unit_score_memo(
+    raw: str, as_is: bool, ciphers: bool
+) -> tuple[float, tuple[str, ...], str | None]:
+    if as_is:
+        return _score(raw, plain_form(raw), ())
     plain, undone = readable(raw, ciphers)
     return _score(raw, plain, undone)
 
@@ -515,11 +538,8 @@ def score_units(text: str) -> list[Unit]:
     units = []
     plain_text = whole is not None and not ciphers
     for a, b in _units(text):
-        raw = text[a:b]
-        if plain_text:  # nothing to undo anywhere in the text: each unit reads as itself
-            score, cues, language = _score(raw, plain_form(raw), ())
-        else:
-            score, cues, language = score_text(raw, ciphers)
+        # plain_text: nothing to undo anywhere in the text, so each unit reads as itself
+        score, cues, language = _unit_score(text[a:b], plain_text, ciphers)
         units.append(Unit(a, b, score, cues, language))
     return units
 
@@ -586,6 +606,7 @@ def find_spans(text: str, threshold: float = SPAN_THRESHOLD) -> list[FoundSpan]:
 def clear_memo() -> None:
     """Forget the memoised spans and readable forms (benchmarks measure cold runs with it)."""
     _MEMO.clear()
+    _unit_score_memo.cache_clear()
     _clear_text_memo()
 
 
