@@ -375,6 +375,20 @@ def _prose_shaped(unit: str) -> bool:
 
 def language_switch(unit: str, user_text: str) -> bool:
     """True when ``unit`` is prose in another language or script than ``user_text`` (the
+    user's turns and the system prompt): see :func:`_language_switch`. Memoised for short
+    texts (the same passages recur in the variants of one document, under one user task)."""
+    if len(unit) + len(user_text) <= _MEMO_CHARS:
+        return _language_switch_memo(unit, user_text)
+    return _language_switch(unit, user_text)
+
+
+@lru_cache(maxsize=8192)
+def _language_switch_memo(unit: str, user_text: str) -> bool:
+    return _language_switch(unit, user_text)
+
+
+def _language_switch(unit: str, user_text: str) -> bool:
+    """True when ``unit`` is prose in another language or script than ``user_text`` (the
     user's turns and the system prompt).
 
     Structure, no word list per language: the user writes a language this module knows
@@ -442,6 +456,7 @@ def clear_memo() -> None:
     _readable_memo.cache_clear()
     _user_language.cache_clear()
     _guess_language.cache_clear()
+    _language_switch_memo.cache_clear()
 
 
 def plain_unless_obfuscated(text: str) -> str | None:
