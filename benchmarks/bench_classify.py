@@ -18,9 +18,10 @@ Throughput, one core, CPU seconds (``time.process_time``), median of ``--runs`` 
   cache has not been filled (``fetch.py`` and ``convert.py``).
 - **generated set**: the labelled set above as one ``classify_many`` batch.
 
-Every run starts cold for the per-text memos (``clear_memo``: spans, readable forms); the
-process is warmed by one untimed pass first (imports, compiled patterns, RE2's lazily built
-automata), whose time is printed as the first pass.
+Every run starts cold for the per-text memos (``incident_lab.classify.session.clear_memo``:
+spans, unit scores, readable forms, ...); the process is warmed by one untimed pass first
+(imports, compiled patterns, RE2's lazily built automata), whose time is printed as the
+first pass.
 
 Usage::
 
@@ -46,7 +47,7 @@ from benchmarks.classify_eval.metrics import evaluate, format_report
 from benchmarks.triage_eval.sessions import strip_truth
 from benchmarks.triage_eval.sources import SOURCES, cache_dir
 from incident_lab.classify import classify_many, classify_trajectory
-from incident_lab.provenance.cues import clear_memo
+from incident_lab.classify.session import clear_memo
 
 #: The realistic set: third-party agent sessions with large tool outputs.
 REALISTIC = ("agentdojo", "bastioncorpus")

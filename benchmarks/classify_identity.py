@@ -35,7 +35,7 @@ from benchmarks.classify_eval.generate import DEFAULT_SEED, generate
 from benchmarks.triage_eval.sessions import strip_truth
 from benchmarks.triage_eval.sources import NAMES, SEALED, cache_dir
 from incident_lab.classify import classify_many, classify_trajectory
-from incident_lab.provenance.cues import clear_memo
+from incident_lab.classify.session import clear_memo
 
 
 def corpus(cache: Path) -> dict[str, list[dict[str, Any]]]:

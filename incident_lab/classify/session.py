@@ -23,11 +23,13 @@ from incident_lab.classify.lexicon import (
     tool_category,
 )
 from incident_lab.provenance import Provenance, analyse
+from incident_lab.provenance.cues import clear_memo as clear_provenance_memo
 
 __all__ = [
     "Call",
     "SessionView",
     "analysing",
+    "clear_memo",
     "entities",
     "flatten_text",
     "provenance_of",
@@ -81,6 +83,13 @@ _MEMO_CHARS = 4096
 @lru_cache(maxsize=2048)
 def _sensitive_labels(text: str) -> tuple[str, ...]:
     return tuple(pii.kind(name).label for name in pii.sensitive_kinds(text))
+
+
+def clear_memo() -> None:
+    """Forget what classify and the provenance analysis memoised per text (benchmarks
+    measure cold runs with it)."""
+    _sensitive_labels.cache_clear()
+    clear_provenance_memo()
 
 
 @dataclass(slots=True)

@@ -604,10 +604,23 @@ def find_spans(text: str, threshold: float = SPAN_THRESHOLD) -> list[FoundSpan]:
 
 
 def clear_memo() -> None:
-    """Forget the memoised spans and readable forms (benchmarks measure cold runs with it)."""
+    """Forget every result the provenance analysis memoised per text: spans, unit scores,
+    readable forms, languages, markers, copies, anchors, verb answers (benchmarks measure
+    cold runs with it; compiled patterns stay)."""
+    from incident_lab.provenance import actions, obedience, values  # they import this module
+
     _MEMO.clear()
     _unit_score_memo.cache_clear()
     _clear_text_memo()
+    for memo in (
+        actions._verb_used,
+        actions._authorised,
+        obedience._markers_of,
+        obedience._collapsed,
+        obedience._copy_candidates,
+        values._anchors,
+    ):
+        memo.cache_clear()
 
 
 #: Spans by a digest of the text (only the 16-byte digest is kept, never the text).

@@ -269,18 +269,34 @@ def copied_sentences(answer: str, source: str, trusted: str) -> list[str]:
     and fourteen characters (one CJK sentence, or one token with digits or punctuation such as
     a host name, of fourteen characters counts), so "Thanks." or a shared name is not a copy. Language-independent: the copy is the evidence.
     """
-    src = " ".join(source.lower().split())
+    src = _collapsed(source)
     out: list[str] = []
+    for sentence in _copy_candidates(answer):
+        low = sentence.lower()
+        if low in src and low not in trusted and sentence not in out:
+            out.append(sentence)
+    return out
+
+
+@lru_cache(maxsize=32)
+def _collapsed(source: str) -> str:
+    """``source`` lower-cased with whitespace collapsed (each answer is compared with the
+    same tool outputs: they are collapsed once)."""
+    return " ".join(source.lower().split())
+
+
+@lru_cache(maxsize=256)
+def _copy_candidates(answer: str) -> tuple[str, ...]:
+    """The sentences of ``answer`` long enough to count as a copy (whitespace collapsed)."""
+    out = []
     for m in _ANSWER_SENTENCE.finditer(answer):
         sentence = " ".join(m.group(0).split()).strip(" .!?。！？\"'`")
         if len(sentence) < _MIN_COPY_CHARS:
             continue
         if len(sentence.split()) < _MIN_COPY_WORDS and sentence.isascii() and sentence.isalpha():
             continue  # "Thank you" is no copy; a host name or a code ("client.example-x.com") is
-        low = sentence.lower()
-        if low in src and low not in trusted and sentence not in out:
-            out.append(sentence)
-    return out
+        out.append(sentence)
+    return tuple(out)
 
 
 def _leaks(system_prompt: str, answer: str) -> str | None:
