@@ -88,6 +88,7 @@ class _Session:
         self.texts: dict[int, str] = {}
         self.lowered: dict[int, str] = {}
         self.bounds: dict[int, list[tuple[int, int]]] = {}
+        self.found: dict[tuple[str, int], tuple[int, int] | None] = {}
         self.sources: dict[int, str] = {}
         self.user: list[int] = []
         self.system: list[int] = []
@@ -110,6 +111,14 @@ class _Session:
         if i not in self.bounds:
             self.bounds[i] = unit_bounds(self.text(i))
         return self.bounds[i]
+
+    def find(self, value: str, i: int) -> tuple[int, int] | None:
+        """Where ``value`` occurs in step ``i``'s text (:func:`find_value`), looked up once
+        per session (one value is traced for several calls and as several probes)."""
+        key = (value, i)
+        if key not in self.found:
+            self.found[key] = find_value(value, self.text(i), self.lower(i))
+        return self.found[key]
 
     def lower(self, i: int) -> str:
         if i not in self.lowered:
@@ -441,7 +450,7 @@ def _locate(
     probes += [(a, f"anchor:{a}") for a in anchors(value) if a != value]
     for probe, how in probes:
         for i in trusted:
-            hit = find_value(probe, session.text(i), session.lower(i))
+            hit = session.find(probe, i)
             if hit:
                 return i, hit[0], hit[1], how, None
         outside: tuple[int, int, int, str, int | None] | None = None
@@ -451,7 +460,7 @@ def _locate(
             inside = _in_spans(spans, i, probe) if bare else None
             if inside is not None:
                 return inside[0], inside[1], inside[2], how, inside[3]
-            hit = find_value(probe, session.text(i), session.lower(i))
+            hit = session.find(probe, i)
             if hit:
                 span = _span_at(spans, i, hit[0], hit[1])
                 if span is not None:
@@ -462,7 +471,7 @@ def _locate(
             return outside
     for run in shingles(value):
         for i in trusted + untrusted:
-            hit = find_value(run, session.text(i), session.lower(i))
+            hit = session.find(run, i)
             if hit:
                 return i, hit[0], hit[1], "shingle", _span_at(spans, i, hit[0], hit[1])
     return None

@@ -359,16 +359,12 @@ def _units(text: str) -> list[tuple[int, int]]:
     """Cut ``text`` into lines, and long lines into sentences (offsets into ``text``)."""
     out: list[tuple[int, int]] = []
     for a, b in _lines(text):
-        if b - a <= 24 or _SPACED_OUT.search(text, a, min(b, a + 400)):
+        if b - a <= 24:
             out.append((a, b))
-            continue
-        last = a
-        for m in _SENTENCE_END.finditer(text, a, b):
-            if m.start() - last >= 2:
-                out.append((last, m.start()))
-            last = m.end()
-        if b > last:
-            out.append((last, b))
+        elif b - a <= _MEMO_CHARS:  # the same lines recur in the variants of one document
+            out.extend((a + x, a + y) for x, y in _sentences_memo(text[a:b]))
+        else:
+            out.extend((a + x, a + y) for x, y in _sentences(text[a:b]))
     final: list[tuple[int, int]] = []
     for a, b in out:  # a run-on "sentence" (a blob) is scored in bounded pieces
         while b - a > _MAX_UNIT * 4:
@@ -376,6 +372,25 @@ def _units(text: str) -> list[tuple[int, int]]:
             a += _MAX_UNIT * 4
         final.append((a, b))
     return final
+
+
+def _sentences(line: str) -> tuple[tuple[int, int], ...]:
+    """A line cut into sentences (offsets into it); spaced-out text is not cut. A line
+    starts after a line break, so matching it alone is matching it in its text."""
+    if _SPACED_OUT.search(line, 0, 400):
+        return ((0, len(line)),)
+    out = []
+    last = 0
+    for m in _SENTENCE_END.finditer(line):
+        if m.start() - last >= 2:
+            out.append((last, m.start()))
+        last = m.end()
+    if len(line) > last:
+        out.append((last, len(line)))
+    return tuple(out)
+
+
+_sentences_memo = lru_cache(maxsize=8192)(_sentences)
 
 
 def unit_bounds(text: str) -> list[tuple[int, int]]:
@@ -611,6 +626,7 @@ def clear_memo() -> None:
 
     _MEMO.clear()
     _unit_score_memo.cache_clear()
+    _sentences_memo.cache_clear()
     _clear_text_memo()
     for memo in (
         actions._verb_used,
