@@ -55,6 +55,12 @@ def flatten_text(value: Any) -> str:
 
 def entities(text: str) -> set[str]:
     """Return addresses in ``text`` an action can target: emails, URLs/domains, account numbers."""
+    if len(text) <= _MEMO_CHARS:
+        return set(_entities_memo(text))
+    return _entities(text)
+
+
+def _entities(text: str) -> set[str]:
     found = {e.lower().rstrip(".,;") for e in _EMAIL.findall(text)}
     for url in _URL.findall(text):
         url = url.lower().rstrip(".,;")
@@ -85,10 +91,28 @@ def _sensitive_labels(text: str) -> tuple[str, ...]:
     return tuple(pii.kind(name).label for name in pii.sensitive_kinds(text))
 
 
+@lru_cache(maxsize=2048)
+def _entities_memo(text: str) -> frozenset[str]:
+    return frozenset(_entities(text))
+
+
+@lru_cache(maxsize=1024)
+def _words_memo(text: str) -> frozenset[str]:
+    return frozenset(content_words(text))
+
+
+def _content_words(text: str) -> set[str]:
+    """:func:`~incident_lab.classify.lexicon.content_words`, memoised for short texts (the
+    user's turns of one task recur across its sessions)."""
+    return set(_words_memo(text)) if len(text) <= _MEMO_CHARS else content_words(text)
+
+
 def clear_memo() -> None:
     """Forget what classify and the provenance analysis memoised per text (benchmarks
     measure cold runs with it)."""
     _sensitive_labels.cache_clear()
+    _entities_memo.cache_clear()
+    _words_memo.cache_clear()
     clear_provenance_memo()
 
 
@@ -206,7 +230,7 @@ class SessionView:
                 if isinstance(t, dict) and t.get("name")
             }
         self.user_text = "\n".join(t for _, t in self.user_turns)
-        self.user_words = content_words(self.user_text)
+        self.user_words = _content_words(self.user_text)
         self.user_entities = entities(self.user_text)
 
     def judged_step(self, index: int, step: dict[str, Any]) -> int | None:

@@ -208,6 +208,13 @@ def _tokens(name: str) -> list[str]:
 def action_kind(name: str, arguments: object = None) -> str:
     """``"read"``, one of :data:`SIDE_EFFECTS`, or ``"other"`` (a tool that neither reads nor acts)."""
     args = arguments if isinstance(arguments, dict) else {}
+    # Of the arguments only an HTTP tool's method counts (tool_category): memoised by it.
+    return _action_kind(name, str(args.get("method", "")).upper())
+
+
+@lru_cache(maxsize=1024)
+def _action_kind(name: str, method: str) -> str:
+    args = {"method": method} if method else {}
     lowered = name.lower()
     category = tool_category(name, args)
     tokens = _tokens(name)

@@ -631,6 +631,7 @@ def clear_memo() -> None:
     for memo in (
         actions._verb_used,
         actions._authorised,
+        actions._action_kind,
         obedience._markers_of,
         obedience._collapsed,
         obedience._copy_candidates,
