@@ -214,7 +214,7 @@ def action_kind(name: str, arguments: object = None) -> str:
 
 @lru_cache(maxsize=1024)
 def _action_kind(name: str, method: str) -> str:
-    args = {"method": method} if method else {}
+    args: dict[str, object] = {"method": method} if method else {}
     lowered = name.lower()
     category = tool_category(name, args)
     tokens = _tokens(name)
