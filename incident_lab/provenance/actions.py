@@ -188,7 +188,7 @@ def verb_used(verb: str, text: str, strict: bool = True) -> bool:
     Memoised: detectors ask about the same user text for every call of a session.
     """
     if len(text) > _MEMO_CHARS:
-        return _verb_pattern(verb, strict).search(text) is not None
+        return _verb_search(verb, text, strict)
     return _verb_used(verb, text, strict)
 
 
@@ -198,6 +198,13 @@ _MEMO_CHARS = 4096
 
 @lru_cache(maxsize=8192)
 def _verb_used(verb: str, text: str, strict: bool) -> bool:
+    return _verb_search(verb, text, strict)
+
+
+def _verb_search(verb: str, text: str, strict: bool) -> bool:
+    words = verb.split()
+    if words and text.isascii() and verb.isascii() and words[0].lower() not in text.lower():
+        return False  # every form of the pattern spells the verb's first word (any case)
     return _verb_pattern(verb, strict).search(text) is not None
 
 

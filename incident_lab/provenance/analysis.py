@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from functools import lru_cache
 from typing import Any
 
 from incident_lab.provenance.actions import SIDE_EFFECTS, action_kind, authorised, failed
@@ -60,6 +61,7 @@ _GENERIC_TOKENS = frozenset(
 )
 
 
+@lru_cache(maxsize=1024)
 def _source_of_result(name: str) -> str:
     lowered = name.lower()
     if _MEMORY.search(lowered):
@@ -89,6 +91,7 @@ class _Session:
         self.lowered: dict[int, str] = {}
         self.bounds: dict[int, list[tuple[int, int]]] = {}
         self.found: dict[tuple[str, int], tuple[int, int] | None] = {}
+        self.delegating: dict[int, bool] = {}
         self.sources: dict[int, str] = {}
         self.user: list[int] = []
         self.system: list[int] = []
@@ -119,6 +122,13 @@ class _Session:
         if key not in self.found:
             self.found[key] = find_value(value, self.text(i), self.lower(i))
         return self.found[key]
+
+    def delegates(self, i: int) -> bool:
+        """True when step ``i``'s text hands the task over to content (:data:`_DELEGATION`),
+        read once per session."""
+        if i not in self.delegating:
+            self.delegating[i] = _DELEGATION.search(self.text(i)) is not None
+        return self.delegating[i]
 
     def lower(self, i: int) -> str:
         if i not in self.lowered:
@@ -334,7 +344,7 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
     user_text = "\n".join(session.text(i) for i in session.user + session.system)
     trusted = user_text.lower()
     extra: list[InstructionSpan] = []
-    segments: dict[int, list[tuple[int, int]]] = {}
+    segments: dict[int, list[tuple[int, int, bool]]] = {}  # (start, end, quotes a literal)
     switch: dict[tuple[int, int], bool] = {}  # (step, start) -> language_switch, judged once
 
     def switched_at(i: int, x: int, unit: str) -> bool:
@@ -348,13 +358,16 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
         for i in [u for u in session.untrusted if u < a]:
             text = session.text(i)
             if i not in segments:
-                segments[i] = [m.span() for m in _SEGMENT.finditer(text, 0, MAX_SCAN)]
-            for x, y in segments[i]:
-                unit = text[x:y]
+                segments[i] = [
+                    (m.start(), m.end(), quotes_literal(m.group()))
+                    for m in _SEGMENT.finditer(text, 0, MAX_SCAN)
+                ]
+            for x, y, quotes in segments[i]:
                 # Without an announced compliance a span needs a quoted literal the answer
                 # copied: a segment quoting nothing is skipped before its language is judged.
-                if not complied and not quotes_literal(unit):
+                if not complied and not quotes:
                     continue
+                unit = text[x:y]
                 switched = switched_at(i, x, unit)
                 if not switched and not complied:
                     continue
@@ -583,9 +596,7 @@ _ATTACK_CUES = frozenset(
 
 def _delegated(session: _Session, before: int | None = None) -> bool:
     """True when the user's turns (before step ``before``) hand the task over to content."""
-    return any(
-        _DELEGATION.search(session.text(u)) for u in session.user if before is None or u < before
-    )
+    return any(session.delegates(u) for u in session.user if before is None or u < before)
 
 
 def _sanctioned(session: _Session, spans: tuple[InstructionSpan, ...]) -> set[int]:
