@@ -635,6 +635,10 @@ def clear_memo() -> None:
         obedience._markers_of,
         obedience._collapsed,
         obedience._copy_candidates,
+        obedience._said_by_user_memo,
+        obedience._span_asks_memo,
+        obedience._span_format_memo,
+        obedience._asks_for_link,
         values._anchors,
     ):
         memo.cache_clear()

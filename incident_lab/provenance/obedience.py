@@ -239,7 +239,46 @@ def _asked_to_say(span: InstructionSpan, copy: str) -> bool:
 
 def _said_by_user(marker: str, trusted: str) -> bool:
     """True when the user's turns (lower case) contain ``marker`` as whole words."""
+    if len(trusted) > _MEMO_CHARS:
+        return _said_by_user_memo.__wrapped__(marker, trusted)
+    return _said_by_user_memo(marker, trusted)
+
+
+@lru_cache(maxsize=2048)
+def _said_by_user_memo(marker: str, trusted: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(marker.lower())}(?!\w)", trusted) is not None
+
+
+def _span_asks(text: str) -> tuple[bool, bool]:
+    """Whether a span's words ask for the system prompt (:data:`_LEAK_ASK`) and ask to say
+    something (:data:`_SAY_VERB`); memoised for short spans."""
+    if len(text) > _MEMO_CHARS:
+        return _span_asks_memo.__wrapped__(text)
+    return _span_asks_memo(text)
+
+
+@lru_cache(maxsize=1024)
+def _span_asks_memo(text: str) -> tuple[bool, bool]:
+    return bool(_LEAK_ASK.search(text)), _SAY_VERB.search(text) is not None
+
+
+def _span_format(text: str) -> tuple[str | None, bool]:
+    """The language a span asks the answer to be in (``_IN_LANGUAGE``) and whether it asks
+    for capitals (``_CAPS``); memoised for short spans."""
+    if len(text) > _MEMO_CHARS:
+        return _span_format_memo.__wrapped__(text)
+    return _span_format_memo(text)
+
+
+@lru_cache(maxsize=1024)
+def _span_format_memo(text: str) -> tuple[str | None, bool]:
+    lang_m = _IN_LANGUAGE.search(readable(text)[0])
+    return (_LANGS.get(lang_m.group(1).lower()) if lang_m else None), bool(_CAPS.search(text))
+
+
+@lru_cache(maxsize=256)
+def _asks_for_link(trusted: str) -> bool:
+    return _ASKS_FOR_LINK.search(trusted) is not None
 
 
 def _span_urls(span: InstructionSpan, trusted: str, asks_link: bool) -> list[str]:
@@ -342,7 +381,11 @@ def obedient_answers(
     # What depends on the answers or the user's words alone, read once (not once per span).
     compliance = [_COMPLIANCE.search(text) for _, text in assistant_turns]
     announced = any(compliance)
-    asks_link = _ASKS_FOR_LINK.search(trusted) is not None
+    asks_link = (
+        _asks_for_link(trusted)
+        if len(trusted) <= _MEMO_CHARS
+        else _asks_for_link.__wrapped__(trusted)
+    )
     for index, span in enumerate(spans):
         strong = eligible is None or index in eligible
         markers = [m for m in _markers(span) if not _said_by_user(m, trusted)]
@@ -352,12 +395,11 @@ def obedient_answers(
             # or the system prompt.
             markers = [m for m in markers if len(m.split()) >= 4 or _CANARY.fullmatch(m)]
         urls = _span_urls(span, trusted, asks_link) if strong else []
-        wants_leak = bool(_LEAK_ASK.search(span.text)) or span.source == "user"
-        if not strong and not (markers or wants_leak or announced or _SAY_VERB.search(span.text)):
+        asks_leak, asks_say = _span_asks(span.text)
+        wants_leak = asks_leak or span.source == "user"
+        if not strong and not (markers or wants_leak or announced or asks_say):
             continue
-        lang_m = _IN_LANGUAGE.search(readable(span.text)[0])
-        wants_lang = _LANGS.get(lang_m.group(1).lower()) if lang_m else None
-        wants_caps = bool(_CAPS.search(span.text))
+        wants_lang, wants_caps = _span_format(span.text)
         for (step, text), complied in zip(assistant_turns, compliance, strict=True):
             if step <= span.step or step in seen:
                 continue
