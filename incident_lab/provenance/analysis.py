@@ -91,7 +91,6 @@ class _Session:
         self.lowered: dict[int, str] = {}
         self.bounds: dict[int, list[tuple[int, int]]] = {}
         self.found: dict[tuple[str, int], tuple[int, int] | None] = {}
-        self.delegating: dict[int, bool] = {}
         self.sources: dict[int, str] = {}
         self.user: list[int] = []
         self.system: list[int] = []
@@ -122,13 +121,6 @@ class _Session:
         if key not in self.found:
             self.found[key] = find_value(value, self.text(i), self.lower(i))
         return self.found[key]
-
-    def delegates(self, i: int) -> bool:
-        """True when step ``i``'s text hands the task over to content (:data:`_DELEGATION`),
-        read once per session."""
-        if i not in self.delegating:
-            self.delegating[i] = _DELEGATION.search(self.text(i)) is not None
-        return self.delegating[i]
 
     def lower(self, i: int) -> str:
         if i not in self.lowered:
@@ -276,9 +268,7 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
                     break
                 score, cues, language = score_text(text[unit[0] : unit[1]])
                 if not cues:  # "... and report: <copied>" after "Ignore all ..." in the same line
-                    unit, score, cues, language = _with_previous(
-                        text, session.units(i), unit, score, cues, language
-                    )
+                    unit, score, cues, language = _with_previous(text, unit, score, cues, language)
                 active = ACTIVE_CONTENT.search(text, unit[0], unit[1]) is not None
                 grown = next(
                     (k for k, sp in enumerate(found) if sp.step == i and sp.start < unit[1]
@@ -397,16 +387,12 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
 
 
 def _with_previous(
-    text: str,
-    bounds: list[tuple[int, int]],
-    unit: tuple[int, int],
-    score: float,
-    cues: tuple[str, ...],
-    language: str | None,
+    text: str, unit: tuple[int, int], score: float, cues: tuple[str, ...], language: str | None
 ) -> tuple[tuple[int, int], float, tuple[str, ...], str | None]:
     """The copied sentence with the sentence before it (on the same line, or a line ending in
     a colon that introduces it), when that one carries the cues: the instruction and the text
     it asked to repeat, cut apart."""
+    bounds = unit_bounds(text)
     k = bounds.index(unit) if unit in bounds else -1
     if k <= 0:
         return unit, score, cues, language
@@ -596,7 +582,9 @@ _ATTACK_CUES = frozenset(
 
 def _delegated(session: _Session, before: int | None = None) -> bool:
     """True when the user's turns (before step ``before``) hand the task over to content."""
-    return any(session.delegates(u) for u in session.user if before is None or u < before)
+    return any(
+        _DELEGATION.search(session.text(u)) for u in session.user if before is None or u < before
+    )
 
 
 def _sanctioned(session: _Session, spans: tuple[InstructionSpan, ...]) -> set[int]:

@@ -319,8 +319,12 @@ _HIDDEN_PATTERN = (
     r"(?:px|pt|em)?\b|color\s{0,3}:\s{0,3}(?:#fff(?:fff)?|white|transparent)\b|opacity\s{0,3}:\s{0,3}0\b"
 )
 # A line break that continues the line: followed by a lower-case word (wrapped or folded
-# text), not by a "key:" label. A unit is a line with its continuations.
-_JOIN = re.compile(r"\n(?=[ \t]{0,40}[a-z'\"(])(?![ \t]{0,40}[\w-]{1,30}:)")
+# text), not by a "key:" label.
+_CONTINUED = r"\n(?=[ \t]{0,40}[a-z'\"(])(?![ \t]{0,40}[\w-]{1,30}:)"
+# A unit line: a line with its continuations. The definition; _lines finds the same lines
+# by testing only the line breaks with _JOIN (matching _UNIT runs per character).
+_UNIT = re.compile(rf"(?:[^\n]|{_CONTINUED})+")
+_JOIN = re.compile(_CONTINUED)
 # A sentence ends at . ! ? before a blank, or at an escaped line break inside a quoted string
 # ("Rating: 3.9\\nReviews: ..."); a Morse blob (". -") is not cut.
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]{0,2}\s+(?=[^\s.\-])|\\n(?=\S)")
@@ -341,7 +345,8 @@ class Unit:
 
 def _lines(text: str) -> list[tuple[int, int]]:
     """The non-empty lines of ``text`` with their continuations (line breaks that
-    :data:`_JOIN` accepts stay inside), as ``(start, end)`` offsets."""
+    :data:`_JOIN` accepts stay inside), as ``(start, end)`` offsets: the matches of
+    :data:`_UNIT`, found without running it character by character."""
     out: list[tuple[int, int]] = []
     start, at = 0, text.find("\n")
     while at != -1:
