@@ -312,7 +312,12 @@ def copied_sentences(answer: str, source: str, trusted: str) -> list[str]:
     """
     src = _collapsed(source)
     out: list[str] = []
-    for sentence in _copy_candidates(answer):
+    candidates = (
+        _copy_candidates(answer)
+        if len(answer) <= _MEMO_CHARS
+        else _copy_candidates.__wrapped__(answer)
+    )
+    for sentence in candidates:
         low = sentence.lower()
         if low in src and low not in trusted and sentence not in out:
             out.append(sentence)
@@ -322,7 +327,7 @@ def copied_sentences(answer: str, source: str, trusted: str) -> list[str]:
 @lru_cache(maxsize=32)
 def _collapsed(source: str) -> str:
     """``source`` lower-cased with whitespace collapsed (each answer is compared with the
-    same tool outputs: they are collapsed once)."""
+    same tool outputs: they are collapsed once; the last 32, whatever their length)."""
     return " ".join(source.lower().split())
 
 
