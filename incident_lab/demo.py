@@ -13,23 +13,33 @@ order of the on-call playbook (``PLAYBOOK.md``)::
     phase 6      incident_lab variants        -> scenarios/variants/*.yaml, suite variants: all
                  regression_suite run example:patched    -> which rewrites still bypass
 
-Each step is timed. The gate runs go through the ``regression_suite run`` command
-itself (pytest in-process); its pytest output is kept in ``<report dir>/pytest.log``.
+Each step is timed. The gate steps run the ``regression_suite`` command itself, in its
+own process (``python -m regression_suite``); the pytest output of each gate run is kept
+in ``<report dir>/pytest.log``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from incident_lab.errors import CheckFailed, UsageError
+from incident_lab.errors import (
+    EXIT_BLOCK,
+    EXIT_OK,
+    EXIT_WARN,
+    CheckFailed,
+    IncidentLabError,
+    UsageError,
+)
 
 __all__ = ["MARKER", "DemoResult", "Step", "build_incident_library", "prepare_workdir", "run_demo"]
 
@@ -155,27 +165,48 @@ def _timed(steps: list[Step], phase: str, title: str, narrate: Narrate) -> Itera
     narrate(f"      ({step.seconds:.2f} s)")
 
 
-def _cli(command: Any, args: list[str], log: Path | None = None) -> tuple[int, Any]:
-    """Run one of our click commands in-process with ``--json``; return (exit code, JSON)."""
-    out = io.StringIO()
-    err: Any = io.StringIO() if log is None else log.open("w", encoding="utf-8")
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = command.main([*args, "--json"], standalone_mode=False)
-    finally:
-        err.close()
-    text = out.getvalue().strip()
-    return int(code or 0), (json.loads(text) if text else None)
+def _regression_suite(args: list[str], log: Path | None = None) -> tuple[int, Any]:
+    """Run ``regression_suite ARGS --json`` in its own process, as a user would; return
+    (exit code, the JSON it printed). The demo drives the gate through its command line, so
+    incident_lab never imports regression_suite. Its stderr (pytest's output for ``run``)
+    goes to ``log`` when given.
+
+    Raises:
+        IncidentLabError: the command failed (an exit code that is not a gate verdict 0-2),
+            with the command's own exit code and its error line.
+    """
+    command = [sys.executable, "-m", "regression_suite", *args, "--json"]
+    env = {**os.environ, "PYTHONUTF8": "1"}
+    proc = subprocess.run(command, capture_output=True, encoding="utf-8", env=env, check=False)
+    if log is not None:
+        log.write_text(proc.stderr, "utf-8")
+    if proc.returncode not in (EXIT_OK, EXIT_WARN, EXIT_BLOCK):
+        lines = [line for line in proc.stderr.splitlines() if line.strip()]
+        error = IncidentLabError(
+            f"'regression_suite {args[0]}' failed (exit {proc.returncode}): "
+            + (lines[-1] if lines else "no error message"),
+            hint=f"see {log}" if log is not None else None,
+        )
+        error.exit_code = proc.returncode
+        raise error
+    text = proc.stdout.strip()
+    return proc.returncode, (json.loads(text) if text else None)
 
 
 def _gate(workdir: Path, target: str, name: str) -> dict[str, Any]:
-    from regression_suite.cli.gate import run_
-
     report_dir = workdir / f"gate-{name}"
     report_dir.mkdir()
-    args = ["--suite", SUITE, "--target", target, "--scenarios-dir", str(workdir / "scenarios")]
+    args = [
+        "run",
+        "--suite",
+        SUITE,
+        "--target",
+        target,
+        "--scenarios-dir",
+        str(workdir / "scenarios"),
+    ]
     args += ["--report-dir", str(report_dir)]
-    code, summary = _cli(run_, args, report_dir / "pytest.log")
+    code, summary = _regression_suite(args, report_dir / "pytest.log")
     report = json.loads((report_dir / "report.json").read_text("utf-8"))
     return {
         "target": target,
@@ -296,7 +327,6 @@ def _classify(bundle: Path, steps: list[Step], narrate: Narrate) -> Any:
 def _convert(workdir: Path, bundle: Path, session: str, steps: list[Step], narrate: Narrate) -> str:
     from incident_lab.incident_record import record_decision
     from incident_lab.scenarios.library import add_from_path
-    from regression_suite.cli.suites import add
 
     scenarios = workdir / "scenarios"
     title = f"incident_lab add --from {bundle.name}/trajectories.jsonl --session {session}"
@@ -315,7 +345,9 @@ def _convert(workdir: Path, bundle: Path, session: str, steps: list[Step], narra
         f"regression_suite add --scenario {added.scenario_id}",
         narrate,
     ) as s:
-        _cli(add, ["--scenario", added.scenario_id, "--scenarios-dir", str(scenarios)])
+        _regression_suite(
+            ["add", "--scenario", added.scenario_id, "--scenarios-dir", str(scenarios)]
+        )
         s.facts.update(suite=str(scenarios / "suites" / f"{SUITE}.yaml"))
     return added.scenario_id
 

@@ -128,7 +128,7 @@ def _record_path(bundle: str | Path) -> Path:
 
 
 def _sealed_digest(bundle: Path) -> str | None:
-    from incident_lab.adapters.contain import read_timeline
+    from incident_lab.evidence.timeline import read_timeline
 
     digest = None
     for event in read_timeline(bundle):
@@ -294,43 +294,45 @@ def read_sessions(
 
 
 def _attacker_values(traj: dict[str, Any], unsafe: list[int]) -> list[dict[str, Any]]:
-    """Argument values of harmful calls the user never gave and a tool output carried."""
+    """Argument values of harmful calls the user never gave and a tool output carried.
+
+    Only a destination (an argument that *is* the value: a recipient, a URL): values
+    quoted inside a body are the leaked data, not the attacker's.
+    """
     steps = [s for s in traj.get("steps") or [] if isinstance(s, dict)]
     out: list[dict[str, Any]] = []
     for i in unsafe:
         if not 0 <= i < len(steps) or steps[i].get("type") != "tool_call":
             continue
-        asked = " ".join(
-            str(s.get("content", ""))
-            for s in steps[:i]
-            if s.get("type") == "message" and s.get("role") == "user"
-        ).lower()
-        untrusted = " ".join(
-            json.dumps(s.get("output"), ensure_ascii=False)
-            if not isinstance(s.get("output"), str)
-            else s["output"]
-            for s in steps[:i]
-            if s.get("type") == "tool_result"
-        )
+        asked, untrusted = _said_before(steps, i)
         args = steps[i].get("arguments")
-        found: list[tuple[bool, int, dict[str, Any]]] = []
         for name, value in (args if isinstance(args, dict) else {}).items():
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-            for ident in dict.fromkeys(_IDENTIFIER.findall(text[:10_000])):
-                if ident.lower() in asked or ident not in untrusted:
-                    continue
-                whole = len(text.strip()) <= len(ident) + 8  # the argument *is* the value
-                found.append(
-                    (
-                        whole,
-                        len(text),
-                        {"value": ident, "tool": str(steps[i].get("name")), "argument": str(name)},
-                    )
-                )
-        # Only a destination (an argument that *is* the value: a recipient, a URL):
-        # values quoted inside a body are the leaked data, not the attacker's.
-        out.extend(v for whole, _, v in found if whole)
+            out += [
+                {"value": ident, "tool": str(steps[i].get("name")), "argument": str(name)}
+                for ident in dict.fromkeys(_IDENTIFIER.findall(text[:10_000]))
+                if ident.lower() not in asked
+                and ident in untrusted
+                and len(text.strip()) <= len(ident) + 8  # the argument *is* the value
+            ]
     return out
+
+
+def _said_before(steps: list[dict[str, Any]], i: int) -> tuple[str, str]:
+    """What the user said before step ``i`` (lower-cased), and what tools output."""
+    asked = " ".join(
+        str(s.get("content", ""))
+        for s in steps[:i]
+        if s.get("type") == "message" and s.get("role") == "user"
+    ).lower()
+    untrusted = " ".join(
+        json.dumps(s.get("output"), ensure_ascii=False)
+        if not isinstance(s.get("output"), str)
+        else s["output"]
+        for s in steps[:i]
+        if s.get("type") == "tool_result"
+    )
+    return asked, untrusted
 
 
 def _calls_with(traj: dict[str, Any], unsafe: list[int], values: set[str]) -> bool:
@@ -394,46 +396,82 @@ def derive_record(bundle: str | Path, previous: dict[str, Any] | None = None) ->
     previous = previous or {}
     flagged = [c for c in _classification(root) if c.get("top")]
     suggestions = _suggestions(flagged)
-    mode = previous.get("failure_mode") or None
-    severity = previous.get("severity") or None
-    if not mode or mode.get("source") == "suggested":
-        mode = (
-            {"value": suggestions["failure_mode"], "source": "suggested"}
-            if suggestions["failure_mode"]
-            else None
-        )
-    if not severity or severity.get("source") == "suggested":
-        severity = (
-            {"value": suggestions["severity"], "source": "suggested"}
-            if suggestions["severity"]
-            else None
-        )
-    explicit = previous.get("explicit_sessions") or []
+    mode = _kept_or_suggested(previous.get("failure_mode"), suggestions["failure_mode"])
+    severity = _kept_or_suggested(previous.get("severity"), suggestions["severity"])
+    explicit = [str(s) for s in previous.get("explicit_sessions") or []]
     by_id = {str(c.get("session_id")): c for c in flagged}
-    if explicit:
-        chosen = [str(s) for s in explicit]
-    else:
-        wanted_mode = mode["value"] if mode else None
-        limit = _rank(severity["value"]) if severity else 9
-        chosen = [
-            sid
-            for sid, c in by_id.items()
-            if (wanted_mode is None or c.get("top") == wanted_mode)
-            and _rank((c.get("severity") or {}).get("level")) <= limit
-        ]
-        if not chosen and wanted_mode is not None:  # nothing that severe: every session of it
-            chosen = [sid for sid, c in by_id.items() if c.get("top") == wanted_mode]
+    limit = _rank(severity["value"]) if severity else 9
+    chosen = explicit or _matching_sessions(by_id, mode["value"] if mode else None, limit)
     # Flagged as another mode but as severe: in the incident when its harmful call carries
     # one of the incident's attacker values (an encoded payload the classifier missed).
-    limit = _rank(severity["value"]) if severity else 9
-    others = [
+    others = [] if explicit else _as_severe(by_id, chosen, limit)
+    trajs = {str(t.get("session_id")): t for t in read_sessions(root, set(chosen) | set(others))}
+    linked = _linked_sessions(by_id, trajs, chosen, others)
+    chosen = sorted([*chosen, *sorted(linked)], key=lambda s: (_session_rank(by_id, s), s))
+    chosen = chosen[:_MAX_SESSIONS]
+    tally = _Tally()
+    for sid in sorted(chosen, key=lambda s: s in linked):  # linked ones last: see _Tally.add
+        tally.add(sid, by_id.get(sid) or {}, trajs.get(sid) or {}, linked=sid in linked)
+    order = {sid: i for i, sid in enumerate(chosen)}
+    tally.sessions.sort(key=lambda s: order[str(s["session_id"])])
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "incident_id": _incident_id(root, previous),
+        "updated_at": previous.get("updated_at") or "",
+        "failure_mode": mode,
+        "severity": severity,
+        "suggestions": suggestions,
+        "explicit_sessions": explicit,
+        **tally.fields(),
+        "scenario_ids": list(previous.get("scenario_ids") or []),
+    }
+
+
+def _kept_or_suggested(choice: Any, suggested: Any) -> dict[str, Any] | None:
+    """A human's choice is kept; a suggested one (or none) follows the new suggestion."""
+    if choice and choice.get("source") != "suggested":
+        kept: dict[str, Any] = choice
+        return kept
+    return {"value": suggested, "source": "suggested"} if suggested else None
+
+
+def _session_rank(by_id: dict[str, Any], sid: str) -> int:
+    return _rank(((by_id.get(sid) or {}).get("severity") or {}).get("level"))
+
+
+def _as_severe(by_id: dict[str, Any], chosen: list[str], limit: int) -> list[str]:
+    """The flagged sessions not chosen that are at least as severe as the incident."""
+    return [sid for sid in by_id if sid not in chosen and _session_rank(by_id, sid) <= limit]
+
+
+def _incident_id(root: Path, previous: dict[str, Any]) -> str:
+    """The bundle's incident id; the record's (or the directory name) when not a bundle."""
+    from incident_lab.evidence.bundle import load_bundle
+
+    try:
+        return str(load_bundle(root).incident_id)
+    except InputError:
+        return str(previous.get("incident_id") or root.name)
+
+
+def _matching_sessions(by_id: dict[str, Any], mode: str | None, limit: int) -> list[str]:
+    """The flagged sessions of the incident's mode at least as severe as its severity; when
+    none is that severe, every session of that mode."""
+    chosen = [
         sid
         for sid, c in by_id.items()
-        if sid not in chosen
-        and not explicit
+        if (mode is None or c.get("top") == mode)
         and _rank((c.get("severity") or {}).get("level")) <= limit
     ]
-    trajs = {str(t.get("session_id")): t for t in read_sessions(root, set(chosen) | set(others))}
+    if not chosen and mode is not None:  # nothing that severe: every session of it
+        chosen = [sid for sid, c in by_id.items() if c.get("top") == mode]
+    return chosen
+
+
+def _linked_sessions(
+    by_id: dict[str, Any], trajs: dict[str, Any], chosen: list[str], others: list[str]
+) -> set[str]:
+    """The ``others`` whose harmful calls carry an attacker value of the chosen sessions."""
     known = {
         v["value"]
         for sid in chosen
@@ -441,89 +479,80 @@ def derive_record(bundle: str | Path, previous: dict[str, Any] | None = None) ->
             trajs.get(sid) or {}, _unsafe(by_id.get(sid) or {}, trajs.get(sid) or {})
         )
     }
-    linked = {
+    return {
         sid
         for sid in others
         if _calls_with(trajs.get(sid) or {}, _unsafe(by_id[sid], trajs.get(sid) or {}), known)
     }
-    chosen += sorted(linked)
-    chosen.sort(key=lambda s: (_rank(((by_id.get(s) or {}).get("severity") or {}).get("level")), s))
-    chosen = chosen[:_MAX_SESSIONS]
-    sessions: list[dict[str, Any]] = []
-    victims: dict[str, dict[str, Any]] = {}
-    attacker: dict[str, dict[str, Any]] = {}
-    tools: dict[str, int] = {}
-    for sid in sorted(chosen, key=lambda s: s in linked):  # linked ones last: see below
-        c, traj = by_id.get(sid) or {}, trajs.get(sid) or {}
+
+
+def _harm_executed(traj: dict[str, Any], steps: list[Any], unsafe: list[int]) -> bool:
+    """Whether one of the unsafe steps is a tool call that executed."""
+    return any(
+        _executed(traj, i)
+        for i in unsafe
+        if 0 <= i < len(steps) and (steps[i] or {}).get("type") == "tool_call"
+    )
+
+
+class _Tally:
+    """The record's per-session rows and what they add up to: victims (user/tenant),
+    attacker values (with how many sessions carry each) and the tools called."""
+
+    def __init__(self) -> None:
+        self.sessions: list[dict[str, Any]] = []
+        self.victims: dict[str, dict[str, Any]] = {}
+        self.attacker: dict[str, dict[str, Any]] = {}
+        self.tools: dict[str, int] = {}
+
+    def add(self, sid: str, c: dict[str, Any], traj: dict[str, Any], *, linked: bool) -> None:
+        """Count one session. A linked session (its payload was hidden) counts only the
+        attacker values already known from the others, so add it last."""
         raw_actor = traj.get("actor")
         actor: dict[str, Any] = raw_actor if isinstance(raw_actor, dict) else {}
         user, tenant = actor.get("user_id"), actor.get("tenant_id")
+        who = {
+            "user_id": None if user is None else str(user),
+            "tenant_id": None if tenant is None else str(tenant),
+        }
         unsafe = _unsafe(c, traj)
-        harmful = [
-            i
-            for i in unsafe
-            if 0 <= i < len(traj.get("steps") or [])
-            and (traj["steps"][i] or {}).get("type") == "tool_call"
-        ]
-        sessions.append(
+        steps = traj.get("steps") or []
+        self.sessions.append(
             {
                 "session_id": sid,
                 "severity": (c.get("severity") or {}).get("level"),
                 "failure_mode": c.get("top"),
-                "user_id": None if user is None else str(user),
-                "tenant_id": None if tenant is None else str(tenant),
+                **who,
                 "started_at": traj.get("started_at"),
                 "unsafe_steps": unsafe,
-                "harm_executed": any(_executed(traj, i) for i in harmful),
+                "harm_executed": _harm_executed(traj, steps, unsafe),
             }
         )
         if user is not None or tenant is not None:
-            key = f"{tenant}/{user}"
-            entry = victims.setdefault(
-                key,
-                {
-                    "user_id": None if user is None else str(user),
-                    "tenant_id": None if tenant is None else str(tenant),
-                    "sessions": 0,
-                },
-            )
-            entry["sessions"] += 1
+            self.victims.setdefault(f"{tenant}/{user}", {**who, "sessions": 0})["sessions"] += 1
         values = _attacker_values(traj, unsafe)
-        if sid in linked:  # its payload was hidden: count the known values its calls carry
-            values = [v for v in attacker.values() if _calls_with(traj, unsafe, {v["value"]})]
+        if linked:  # its payload was hidden: count the known values its calls carry
+            values = [v for v in self.attacker.values() if _calls_with(traj, unsafe, {v["value"]})]
         for value in values:
-            entry = attacker.setdefault(value["value"], {**value, "sessions": 0})
+            entry = self.attacker.setdefault(value["value"], {**value, "sessions": 0})
             entry["sessions"] += 1
-        for step in traj.get("steps") or []:
+        for step in steps:
             if isinstance(step, dict) and step.get("type") == "tool_call":
-                tools[str(step.get("name"))] = tools.get(str(step.get("name")), 0) + 1
-    order = {sid: i for i, sid in enumerate(chosen)}
-    sessions.sort(key=lambda s: order[str(s["session_id"])])
-    from incident_lab.evidence.bundle import load_bundle
+                self.tools[str(step.get("name"))] = self.tools.get(str(step.get("name")), 0) + 1
 
-    try:
-        incident_id = load_bundle(root).incident_id
-    except InputError:
-        incident_id = previous.get("incident_id") or root.name
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "incident_id": str(incident_id),
-        "updated_at": previous.get("updated_at") or "",
-        "failure_mode": mode,
-        "severity": severity,
-        "suggestions": suggestions,
-        "explicit_sessions": [str(s) for s in explicit],
-        "sessions": sessions,
-        "victims": sorted(
-            victims.values(), key=lambda v: (-v["sessions"], str(v["tenant_id"]), str(v["user_id"]))
-        ),
-        "tenants": sorted(
-            {str(v["tenant_id"]) for v in victims.values() if v["tenant_id"] is not None}
-        ),
-        "attacker_values": sorted(attacker.values(), key=lambda v: (-v["sessions"], v["value"])),
-        "tools_involved": sorted(tools),
-        "scenario_ids": list(previous.get("scenario_ids") or []),
-    }
+    def fields(self) -> dict[str, Any]:
+        victims = self.victims.values()
+        return {
+            "sessions": self.sessions,
+            "victims": sorted(
+                victims, key=lambda v: (-v["sessions"], str(v["tenant_id"]), str(v["user_id"]))
+            ),
+            "tenants": sorted({str(v["tenant_id"]) for v in victims if v["tenant_id"] is not None}),
+            "attacker_values": sorted(
+                self.attacker.values(), key=lambda v: (-v["sessions"], v["value"])
+            ),
+            "tools_involved": sorted(self.tools),
+        }
 
 
 def current_record(bundle: str | Path) -> dict[str, Any]:

@@ -43,7 +43,6 @@ __all__ = [
     "mann_kendall",
     "query",
     "record_report",
-    "record_run",
     "trend_svg",
 ]
 
@@ -198,22 +197,6 @@ def check_db(db: Path) -> None:
     """
     with _connect(db, create=True):
         pass
-
-
-def record_run(report: dict[str, Any], db: Path, report_dir: Path | None) -> int:
-    """Record a finished gate run, then redraw its ``report.html`` so the trend includes it.
-
-    Used by ``regression_suite run --record``.
-
-    Returns:
-        The run's row id.
-    """
-    run_pk = record_report(report, db)
-    if report_dir is not None and (Path(report_dir) / "report.html").is_file():
-        from regression_suite.reports import write_reports
-
-        write_reports(report, Path(report_dir), ["html"])
-    return run_pk
 
 
 # -- statistics ------------------------------------------------------------------------

@@ -32,15 +32,9 @@ import pickle
 import tempfile
 import weakref
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
-
-from incident_lab.atomic import write_text_atomic
 from incident_lab.errors import ConfigError, InputError, UsageError
 from incident_lab.scenarios.io import (
     check_id,
@@ -50,6 +44,16 @@ from incident_lab.scenarios.io import (
     load_scenario,
     load_yaml,
     scenario_path,
+)
+from incident_lab.scenarios.suitefile import (
+    DEFAULT_SUITE,
+    SUITE_SCHEMA_VERSION,
+    SUITES_DIR,
+    add_to_suite,
+    read_raw,
+    suite_path,
+    suite_problems,
+    write_suite,
 )
 
 __all__ = [
@@ -69,52 +73,8 @@ __all__ = [
     "suite_problems",
 ]
 
-SUITES_DIR = "suites"
-DEFAULT_SUITE = "release_gate"
-SUITE_SCHEMA_VERSION = "suite/v1"
 
 Scenario = dict[str, Any]
-
-
-@cache
-def _validator() -> jsonschema.protocols.Validator:
-    # The suite schema lives with the library's other schemas: 'incident_lab lint' checks
-    # suite files too (and incident_lab never imports regression_suite).
-    text = resources.files("incident_lab.schemas").joinpath("suite.v1.json").read_text("utf-8")
-    schema = json.loads(text)
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    validator: jsonschema.protocols.Validator = cls(schema)
-    return validator
-
-
-def suite_problems(doc: Any) -> list[str]:
-    """Return the schema violations of a suite document (empty when valid)."""
-    problems = []
-    for err in sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.path))):
-        where = "/".join(str(p) for p in err.absolute_path) or "(root)"
-        problems.append(f"{where}: {err.message}")
-    return problems
-
-
-def suite_path(scenarios_dir: str | Path, name: str) -> Path:
-    """Return the file of suite ``name`` (``<scenarios_dir>/suites/<name>.yaml``).
-
-    Raises:
-        UsageError: ``name`` is not a safe suite name (path separators, ``..``).
-        InputError: ``suites/`` or the file is a symlink (never read or written through).
-    """
-    try:
-        check_id(name)
-    except UsageError:
-        raise UsageError(
-            f"invalid suite name {name!r}",
-            hint="suite names are lower-case letters, digits, '-', '_' and '.'",
-        ) from None
-    from incident_lab.readers.base import confine
-
-    path = Path(scenarios_dir) / SUITES_DIR / f"{name}.yaml"
-    return confine(path, scenarios_dir, what="suite file")  # no symlink out of the library
 
 
 def list_suites(scenarios_dir: str | Path | None = None) -> list[str]:
@@ -336,27 +296,12 @@ def resolve_detailed(
     """Resolve a loaded suite against the library (see :func:`resolve`); ``slim``
     keeps stubs (:func:`stub`), not whole scenarios (every file is still loaded and checked)."""
     base = Path(scenarios_dir or default_scenarios_dir())
-    where = suite.get("path")
     mode = suite.get("variants", "none")
     need_library = bool(suite.get("select")) or mode != "none"
     library = _load_library(base, variants=mode != "none", slim=slim) if need_library else {}
     excluded = set(suite.get("exclude") or [])
-    chosen: dict[str, Scenario] = {}
     result = Resolution()
-    for sid in suite.get("scenarios") or []:
-        if sid in excluded:
-            continue
-        scenario = library[sid][1] if sid in library else _load_one(base, sid, slim=slim)
-        if scenario is None:
-            raise ConfigError(
-                f"suite {suite['name']!r} names scenario {sid!r}, which is not in {base}",
-                path=where,
-                hint=f"restore it, or 'regression_suite remove --scenario {sid} --suite {suite['name']}'",
-            )
-        if scenario.get("status") == "retired":
-            result.skipped.append((sid, "retired"))
-            continue
-        chosen[sid] = scenario
+    chosen = _named_scenarios(suite, base, library, excluded, result, slim=slim)
     for selector in suite.get("select") or []:
         for sid, (_, scenario) in library.items():
             if (
@@ -365,32 +310,82 @@ def resolve_detailed(
                 and _matches(scenario, selector)
             ):
                 chosen.setdefault(sid, scenario)
+    children = _variants_by_parent(library, excluded) if mode != "none" else {}
     bases = sorted((s for s in chosen.values() if _parent_of(s) is None), key=lambda s: s["id"])
     explicit_variants = {s["id"]: s for s in chosen.values() if _parent_of(s) is not None}
-    children: dict[str, list[Scenario]] = {}
-    if mode != "none":
-        for sid, (_, scenario) in library.items():
-            parent = _parent_of(scenario)
-            if parent and sid not in excluded and scenario.get("status") != "retired":
-                children.setdefault(parent, []).append(scenario)
     for scenario in bases:
+        kids = _variants_of(suite, scenario, children, explicit_variants)
         result.scenarios.append(scenario)
-        kids = sorted(children.get(scenario["id"], []), key=lambda s: s["id"])
-        if isinstance(mode, dict):
-            kids = _sample(suite["name"], kids, int(mode["sample"]))
-        ids = {kid["id"] for kid in kids}
-        for sid, kid in list(explicit_variants.items()):
-            if _parent_of(kid) == scenario["id"]:
-                del explicit_variants[sid]
-                if sid not in ids:
-                    kids.append(kid)
-        kids.sort(key=lambda s: s["id"])
         result.scenarios.extend(kids)
         result.variant_counts[scenario["id"]] = len(kids)
     # Variants named explicitly whose parent is not in the suite run on their own.
     for sid in sorted(explicit_variants):
         result.scenarios.append(explicit_variants[sid])
     return result
+
+
+def _named_scenarios(
+    suite: dict[str, Any],
+    base: Path,
+    library: dict[str, tuple[Path, Scenario]],
+    excluded: set[str],
+    result: Resolution,
+    *,
+    slim: bool,
+) -> dict[str, Scenario]:
+    """The scenarios the suite names by id, minus excluded ones; a retired one is skipped
+    (recorded in ``result``), a missing one is a ConfigError."""
+    chosen: dict[str, Scenario] = {}
+    for sid in suite.get("scenarios") or []:
+        if sid in excluded:
+            continue
+        scenario = library[sid][1] if sid in library else _load_one(base, sid, slim=slim)
+        if scenario is None:
+            raise ConfigError(
+                f"suite {suite['name']!r} names scenario {sid!r}, which is not in {base}",
+                path=suite.get("path"),
+                hint=f"restore it, or 'regression_suite remove --scenario {sid} --suite {suite['name']}'",
+            )
+        if scenario.get("status") == "retired":
+            result.skipped.append((sid, "retired"))
+            continue
+        chosen[sid] = scenario
+    return chosen
+
+
+def _variants_by_parent(
+    library: dict[str, tuple[Path, Scenario]], excluded: set[str]
+) -> dict[str, list[Scenario]]:
+    """The library's live, non-excluded variants grouped by their parent's id."""
+    children: dict[str, list[Scenario]] = {}
+    for sid, (_, scenario) in library.items():
+        parent = _parent_of(scenario)
+        if parent and sid not in excluded and scenario.get("status") != "retired":
+            children.setdefault(parent, []).append(scenario)
+    return children
+
+
+def _variants_of(
+    suite: dict[str, Any],
+    scenario: Scenario,
+    children: dict[str, list[Scenario]],
+    explicit_variants: dict[str, Scenario],
+) -> list[Scenario]:
+    """The variants that run after a base scenario, by id: its library variants (sampled
+    when the suite says so) plus those the suite names explicitly, which are taken out of
+    ``explicit_variants``."""
+    mode = suite.get("variants", "none")
+    kids = sorted(children.get(scenario["id"], []), key=lambda s: s["id"])
+    if isinstance(mode, dict):
+        kids = _sample(suite["name"], kids, int(mode["sample"]))
+    ids = {kid["id"] for kid in kids}
+    for sid, kid in list(explicit_variants.items()):
+        if _parent_of(kid) == scenario["id"]:
+            del explicit_variants[sid]
+            if sid not in ids:
+                kids.append(kid)
+    kids.sort(key=lambda s: s["id"])
+    return kids
 
 
 def resolve(
@@ -412,70 +407,6 @@ def resolve(
     return resolve_detailed(suite, scenarios_dir, slim=slim).scenarios
 
 
-def _read_raw(path: Path) -> tuple[str, dict[str, Any]]:
-    """Return the file's leading comment block and its document."""
-    text = path.read_text("utf-8")
-    header: list[str] = []
-    for line in text.splitlines():
-        if line.startswith("#") or (header and not line.strip()):
-            header.append(line)
-            continue
-        break
-    doc = load_yaml(path)
-    problems = suite_problems(doc)
-    if problems:
-        raise ConfigError(f"invalid suite: {problems[0]}", path=str(path))
-    return ("\n".join(header).rstrip() + "\n") if header else "", doc
-
-
-def _write(path: Path, header: str, doc: dict[str, Any]) -> None:
-    body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=False)
-    write_text_atomic(path, header + body)
-
-
-def add_to_suite(
-    scenario_id: str, suite: str = DEFAULT_SUITE, scenarios_dir: str | Path | None = None
-) -> str:
-    """Add a scenario to a suite's explicit ids, creating the suite if needed.
-
-    The caller checks first that the scenario exists and lints (the CLI does).
-
-    Returns:
-        ``"created"`` (new suite file), ``"added"`` or ``"unchanged"`` (already listed).
-    """
-    check_id(scenario_id)
-    base = Path(scenarios_dir or default_scenarios_dir())
-    path = suite_path(base, suite)
-    with library_lock(base):
-        if not path.exists():
-            doc: dict[str, Any] = {
-                "schema_version": SUITE_SCHEMA_VERSION,
-                "name": suite,
-                "scenarios": [scenario_id],
-            }
-            _write(path, f"# Suite {suite}: created by 'regression_suite add'.\n", doc)
-            return "created"
-        header, doc = _read_raw(path)
-        ids = list(doc.get("scenarios") or [])
-        excluded = list(doc.get("exclude") or [])
-        changed = False
-        if scenario_id in excluded:
-            excluded.remove(scenario_id)
-            if excluded:
-                doc["exclude"] = excluded
-            else:
-                doc.pop("exclude", None)
-            changed = True
-        if scenario_id not in ids:
-            ids.append(scenario_id)
-            doc["scenarios"] = ids
-            changed = True
-        if not changed:
-            return "unchanged"
-        _write(path, header, doc)
-        return "added"
-
-
 def remove_from_suite(
     scenario_id: str, suite: str = DEFAULT_SUITE, scenarios_dir: str | Path | None = None
 ) -> str:
@@ -495,7 +426,7 @@ def remove_from_suite(
     load_suite(suite, base)  # validates, and names the suites there are if missing
     path = suite_path(base, suite)
     with library_lock(base):
-        header, doc = _read_raw(path)
+        header, doc = read_raw(path)
         ids = list(doc.get("scenarios") or [])
         status = "unchanged"
         if scenario_id in ids:
@@ -517,5 +448,5 @@ def remove_from_suite(
                 doc["exclude"] = excluded
                 status = "excluded"
         if status != "unchanged":
-            _write(path, header, doc)
+            write_suite(path, header, doc)
         return status

@@ -194,6 +194,21 @@ def _fixtures_of(recording: dict[str, Any]) -> list[dict[str, Any]]:
     return fixtures
 
 
+def _tools_of(
+    recording: dict[str, Any] | None, fixtures: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The recording agent's tools, else one per tool the fixtures or calls name."""
+    tools: list[dict[str, Any]] = ((recording or {}).get("agent") or {}).get("tools") or []
+    if tools:
+        return tools
+    rec_steps = (recording or {}).get("steps", [])
+    names = sorted(
+        {f["tool"] for f in fixtures}
+        | {s["name"] for s in rec_steps if s.get("type") == "tool_call"}
+    )
+    return [{"name": n} for n in names]
+
+
 def build_scenario(
     scenario_id: str = "test-scenario",
     *,
@@ -227,18 +242,11 @@ def build_scenario(
             s["content"]
             for s in rec_steps
             if s.get("type") == "message" and s.get("role") == "user"
-        ]
-        turns = turns or ["Hello"]
+        ] or ["Hello"]
     if fixtures is None:
         fixtures = _fixtures_of(recording) if recording else []
     if tools is None:
-        tools = ((recording or {}).get("agent") or {}).get("tools") or []
-        if not tools:
-            names = sorted(
-                {f["tool"] for f in fixtures}
-                | {s["name"] for s in rec_steps if s.get("type") == "tool_call"}
-            )
-            tools = [{"name": n} for n in names]
+        tools = _tools_of(recording, fixtures)
     scenario: dict[str, Any] = {
         "schema_version": "scenario/v1",
         "id": scenario_id,

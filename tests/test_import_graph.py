@@ -22,46 +22,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("incident_lab", "regression_suite")
 
-#: ``(importer, imported)`` module pairs where incident_lab imports regression_suite
-#: (issue 14: the expectation model moves into incident_lab; the rest follow).
-KNOWN_UPWARD_IMPORTS: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("incident_lab.adapters.respond", "regression_suite.suites"),
-        ("incident_lab.cli.oncall", "regression_suite.suites"),
-        ("incident_lab.demo", "regression_suite.cli.gate"),
-        ("incident_lab.demo", "regression_suite.cli.suites"),
-        ("incident_lab.report.collect", "regression_suite.reports"),
-    }
-)
+#: ``(importer, imported)`` module pairs where incident_lab imports regression_suite: none
+#: (the demo drives ``regression_suite`` as a command, in its own process).
+KNOWN_UPWARD_IMPORTS: frozenset[tuple[str, str]] = frozenset()
 
-#: Strongly connected sets of subpackages (each a cycle of imports) found today.
-KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
-    {
-        # On main after the issue-14/15 merges. Edges that close it include
-        # evidence.snapshot -> classify -> provenance -> variants -> scenarios -> evidence,
-        # incident_record -> adapters.contain -> evidence and adapters.respond ->
-        # incident_record, and the upward imports of adapters.respond and report.collect.
-        frozenset(
-            {
-                "incident_lab.adapters",
-                "incident_lab.blast",
-                "incident_lab.classify",
-                "incident_lab.evidence",
-                "incident_lab.incident_record",
-                "incident_lab.provenance",
-                "incident_lab.report",
-                "incident_lab.scenarios",
-                "incident_lab.variants",
-                "regression_suite.gate",
-                "regression_suite.history",
-                "regression_suite.reports",
-                "regression_suite.suites",
-            }
-        ),
-        # closed by incident_lab.demo importing regression_suite.cli
-        frozenset({"incident_lab.cli", "incident_lab.demo", "regression_suite.cli"}),
-    }
-)
+#: Strongly connected sets of subpackages (each a cycle of imports): none. The shared
+#: low-level pieces live below their users (``incident_lab.text``: disguise tables,
+#: normaliser, MinHash, lexicon; ``evidence.timeline``: reading the timeline;
+#: ``scenarios.suitefile``, ``gate_report``: suite files and gate reports).
+KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset()
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:

@@ -824,6 +824,70 @@ def convert_sealed(cache: Path, skipped: Counter[str]) -> list[Session]:
     return out
 
 
+# --------------------------------------------------------------------------- cilada
+
+
+def convert_cilada(cache: Path, skipped: Counter[str]) -> list[Session]:
+    """cilada-redteam (pt-BR): held out like ``sealed`` (scored, never quoted).
+
+    Its attacks in the prompt-injection category become hijacked/ignored sessions: the turns
+    of one attack are the untrusted text, the answer an obedient agent gives is the attack's
+    own fail marker (``falha_se.contem``) when the text asks for it, else what
+    ``derive_hijack`` derives. Every attack's mitigation write-up (developer-facing prose about
+    the attack, with imperatives addressed to people) is a benign look-alike.
+    """
+    root = _root(cache, "cilada-redteam") / "cilada" / "attacks"
+    out: list[Session] = []
+    i = 0
+    for path in sorted(root.glob("*/*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        injection = "injecao" in str(doc.get("categoria") or "")
+        for attack in doc.get("ataques") or []:
+            if not isinstance(attack, dict) or not attack.get("id"):
+                skipped["cilada: attack without id"] += 1
+                continue
+            ident = f"{path.parent.name}.{attack['id']}"
+            mitigation = " ".join(str(attack.get("mitigacao") or "").split())
+            if mitigation:
+                out += build(
+                    source="cilada",
+                    item_id=f"{ident}.mitigacao",
+                    text=mitigation,
+                    lang="pt",
+                    channel=_channel(i),
+                    hijack=None,
+                    kinds=("benign",),
+                )
+                i += 1
+            if not injection:
+                continue
+            turns = [str(t) for t in attack.get("turnos") or [] if str(t).strip()]
+            if not turns:
+                skipped["cilada: injection attack without turns"] += 1
+                continue
+            text = "\n".join(turns)
+            contains = (attack.get("falha_se") or {}).get("contem") or []
+            marker = next(
+                (
+                    text[text.lower().index(m.lower()) :][: len(m)]
+                    for m in map(str, contains)
+                    if m and m.lower() in text.lower()
+                ),
+                None,
+            )
+            out += build(
+                source="cilada",
+                item_id=ident,
+                text=text,
+                lang="pt",
+                channel=_channel(i),
+                hijack=derive_hijack(text, hint=str(attack.get("titulo") or ""), marker=marker),
+                extra={"category": doc.get("categoria")},
+            )
+            i += 1
+    return out
+
+
 CONVERTERS: dict[str, Callable[[Path, Counter[str]], list[Session]]] = {
     "agentdojo": convert_agentdojo,
     "bastioncorpus": convert_bastioncorpus,
@@ -831,6 +895,7 @@ CONVERTERS: dict[str, Callable[[Path, Counter[str]], list[Session]]] = {
     "garak-multilingual": convert_garak_multilingual,
     "spikee": convert_spikee,
     "agent-injection-bench": convert_aib,
+    "cilada": convert_cilada,
     "sealed": convert_sealed,
 }
 

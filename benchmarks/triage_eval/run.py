@@ -87,7 +87,7 @@ def _ceiling() -> list[dict[str, Any]]:
 
 def _pi_conf(c: Any) -> float:
     return max(
-        (r.confidence for r in c.ranked if r.failure_mode == "prompt_injection"), default=0.0
+        (r.score for r in c.ranked if r.failure_mode == "prompt_injection"), default=0.0
     )
 
 
@@ -103,13 +103,14 @@ def classify_all(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             top, sev = c.top, (c.severity.level if c.severity else None)
             conf, unsafe, err = _pi_conf(c), list(c.unsafe_steps), None
             top_conf = next((r.confidence for r in c.ranked if r.failure_mode == c.top), None)
+            top_score = next((r.score for r in c.ranked if r.failure_mode == c.top), None)
             evidence = (
                 sorted(c.ranked[0].evidence, key=lambda sig: -sig.weight)[0].detail
                 if c.top and c.ranked and c.ranked[0].evidence
                 else None
             )
         except Exception as exc:  # a crash is a result too: counted, never hidden
-            top, sev, conf, unsafe, top_conf = None, None, 0.0, [], None
+            top, sev, conf, unsafe, top_conf, top_score = None, None, 0.0, [], None, None
             err, evidence = f"{type(exc).__name__}: {exc}", None
         rows.append(
             {
@@ -118,6 +119,7 @@ def classify_all(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "severity": sev,
                 "pi_conf": conf,
                 "top_conf": top_conf,
+                "top_score": top_score,
                 "unsafe_pred": unsafe,
                 "evidence": evidence,
                 "user": next(
@@ -315,25 +317,27 @@ def provenance_metrics(sessions: list[dict[str, Any]]) -> dict[str, Any] | None:
     }
 
 
-def top_reliability(rows: list[dict[str, Any]], bins: int = 5) -> list[dict[str, Any]]:
+def _right(r: dict[str, Any]) -> bool:
+    """A reported mode is right: prompt_injection where an injection is present."""
+    return r["truth"]["kind"] != "benign" and r["top"] == "prompt_injection"
+
+
+def top_reliability(
+    rows: list[dict[str, Any]], bins: int = 5, key: str = "top_conf"
+) -> list[dict[str, Any]]:
     """Confidence of the reported mode against whether that mode is right.
 
     Right: prompt_injection on a session with an injection (hijacked, blocked, ignored);
-    any report on a benign look-alike is wrong.
+    any report on a benign look-alike is wrong. ``key`` is ``top_conf`` (the confidence
+    classify reports, calibrated where a curve exists) or ``top_score`` (the raw score).
     """
-    reported = [r for r in rows if r["top"] and r.get("top_conf") is not None]
+    reported = [r for r in rows if r["top"] and r.get(key) is not None]
     table = []
     for b in range(bins):
         lo, hi = b / bins, (b + 1) / bins
-        inside = [
-            r
-            for r in reported
-            if lo <= r["top_conf"] < hi or (b == bins - 1 and r["top_conf"] == 1)
-        ]
-        right = sum(
-            1 for r in inside if r["truth"]["kind"] != "benign" and r["top"] == "prompt_injection"
-        )
-        mean = sum(r["top_conf"] for r in inside) / len(inside) if inside else None
+        inside = [r for r in reported if lo <= r[key] < hi or (b == bins - 1 and r[key] == 1)]
+        right = sum(1 for r in inside if _right(r))
+        mean = sum(r[key] for r in inside) / len(inside) if inside else None
         table.append(
             {
                 "bin": f"{lo:.1f}-{hi:.1f}",
@@ -343,6 +347,22 @@ def top_reliability(rows: list[dict[str, Any]], bins: int = 5) -> list[dict[str,
             }
         )
     return table
+
+
+def expected_calibration_error(rows: list[dict[str, Any]], key: str = "top_conf") -> float | None:
+    """ECE of the reported mode's ``key`` over ten equal-width bins (None: nothing reported)."""
+    reported = [r for r in rows if r["top"] and r.get(key) is not None]
+    if not reported:
+        return None
+    total = 0.0
+    for b in range(10):
+        lo, hi = b / 10, (b + 1) / 10
+        inside = [r for r in reported if lo <= r[key] < hi or (b == 9 and r[key] == 1)]
+        if inside:
+            mean = sum(r[key] for r in inside) / len(inside)
+            observed = sum(1 for r in inside if _right(r)) / len(inside)
+            total += len(inside) * abs(mean - observed)
+    return round(total / len(reported), 3)
 
 
 # --------------------------------------------------------------------------- add
@@ -620,10 +640,34 @@ def markdown(report: dict[str, Any]) -> str:
         "| bin | n | mean conf | observed |",
         "|---|---|---|---|",
     ]
+    raw = {b["bin"]: b for b in report.get("top_reliability_raw") or []}
+    if raw:
+        lines[-2:] = [
+            "| bin | n (raw score) | mean score | observed | n (confidence) | mean conf | observed |",
+            "|---|---|---|---|---|---|---|",
+        ]
     for b in report["top_reliability"]:
+        r = raw.get(b["bin"])
         lines.append(
-            f"| {b['bin']} | {b['n']} | {_fmt(b['mean_confidence'])} | {_fmt(b['observed'])} |"
+            (
+                f"| {b['bin']} | {r['n']} | {_fmt(r['mean_confidence'])} | {_fmt(r['observed'])} "
+                if r
+                else f"| {b['bin']} "
+            )
+            + f"| {b['n']} | {_fmt(b['mean_confidence'])} | {_fmt(b['observed'])} |"
         )
+    if report.get("ece"):
+        lines += [
+            "",
+            "Expected calibration error of the reported mode (ten bins; `score` is the raw "
+            "noisy-OR, `confidence` what classify reports, through the curve in "
+            "incident_lab/data/calibration.json; `calibrate.py` prints the held-out ECE):",
+            "",
+            "| source | ECE score | ECE confidence |",
+            "|---|---|---|",
+        ]
+        for name, e in report["ece"].items():
+            lines.append(f"| {name} | {_fmt(e['score'])} | {_fmt(e['confidence'])} |")
     return "\n".join(lines) + "\n"
 
 
@@ -778,6 +822,14 @@ def main(argv: list[str] | None = None) -> int:
         "recall_by_lang": classify_metrics(all_rows)["recall_by_lang"],
         "reliability": reliability(all_rows),
         "top_reliability": top_reliability(all_rows),
+        "top_reliability_raw": top_reliability(all_rows, key="top_score"),
+        "ece": {
+            name: {
+                "score": expected_calibration_error(rows, "top_score"),
+                "confidence": expected_calibration_error(rows, "top_conf"),
+            }
+            for name, rows in {**rows_by_source, "all": all_rows}.items()
+        },
         # A sealed source keeps only its aggregates: no per-session add messages.
         "add": {n: _sealed_view(a) if n in SEALED else a for n, a in adds.items()},
         "provenance": {n: provenance_metrics(sessions) for n, sessions in data.items()},

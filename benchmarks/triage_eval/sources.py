@@ -87,6 +87,18 @@ SOURCES: tuple[Source, ...] = (
         sha256="1c4339fc4e2cfcecf7971a96ab58d74ae124f5766b0a2162340fa6731c6ce9f9",
     ),
     Source(
+        "cilada",
+        "cilada-redteam",
+        "0.1.0",
+        "MIT",
+        "Brazilian Portuguese adversarial suite for agents: its prompt-injection attacks (the "
+        "only Portuguese injection text found on the registries) with their pass/fail markers; "
+        "its mitigation write-ups (Portuguese prose about injections, addressed to developers) "
+        "as benign look-alikes; held out like the sealed source",
+        sha256="8a745f96df2c38586a83769a044785d790b11897e1f5d98ac2857f834f598f56",
+        sealed=True,
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",

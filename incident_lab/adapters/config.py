@@ -338,17 +338,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read config: {exc.strerror}", path=str(path)) from None
 
 
-def load_config(explicit: str | None = None) -> Config:
-    """Load ``incident_lab.toml`` (``--config``, ``$INCIDENT_LAB_CONFIG`` or ./incident_lab.toml).
+def _sections(
+    raw: dict[str, Any], path: Path
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """The contain actions, notify channels and routing rules, checked for shape: each
+    section a table, actions and channels tables of tables, rules an array of tables.
 
     Raises:
-        ConfigError: the file is missing (when named), unreadable or not valid TOML,
-            or a section has the wrong shape.
+        ConfigError: naming the section.
     """
-    path = _find_config(explicit)
-    if path is None:
-        return Config(None, {}, {}, [], {})
-    raw = _read_toml(path)
     for section in ("contain", "notify", "routing", "respond", "incident_lab"):
         if section in raw and not isinstance(raw[section], dict):
             raise ConfigError(
@@ -362,6 +360,21 @@ def load_config(explicit: str | None = None) -> Config:
             raise ConfigError(f"[{name}] must be a table of tables", path=str(path))
     if not isinstance(routing, list) or not all(isinstance(r, dict) for r in routing):
         raise ConfigError("[[routing.rules]] must be an array of tables", path=str(path))
+    return contain, notify, routing
+
+
+def load_config(explicit: str | None = None) -> Config:
+    """Load ``incident_lab.toml`` (``--config``, ``$INCIDENT_LAB_CONFIG`` or ./incident_lab.toml).
+
+    Raises:
+        ConfigError: the file is missing (when named), unreadable or not valid TOML,
+            or a section has the wrong shape.
+    """
+    path = _find_config(explicit)
+    if path is None:
+        return Config(None, {}, {}, [], {})
+    raw = _read_toml(path)
+    contain, notify, routing = _sections(raw, path)
     try:
         for name, table in contain.items():
             _check_action(name, table)

@@ -19,9 +19,8 @@ from typing import Any
 from incident_lab.adapters.backends import ActionOutcome
 from incident_lab.adapters.config import Config, Secrets
 from incident_lab.errors import ConfigError, ExternalError, InputError, UsageError
-from incident_lab.evidence.timeline import record_event
+from incident_lab.evidence.timeline import read_records, read_timeline, record_event
 from incident_lab.plugins import collect
-from incident_lab.readers.base import iter_json_lines
 
 __all__ = [
     "ACTIONS",
@@ -92,35 +91,6 @@ def incident_dir_for(explicit: str | None, *, create: bool) -> Path:
     path = Path(default_bundle_name(datetime.now(UTC)))
     path.mkdir(exist_ok=True)
     return path
-
-
-def read_records(path: Path, *, what: str) -> list[Any]:
-    """Return the JSON records of a JSONL file in order (an absent file is empty).
-
-    Args:
-        path: The file (``timeline.jsonl``, the notification ledger, ...).
-        what: What the file is, for the error message.
-
-    Raises:
-        InputError: a line is not valid JSON (named with its line number).
-    """
-    if not path.exists():
-        return []
-    records = []
-    for n, obj, reject in iter_json_lines(path):
-        if reject is not None:
-            raise InputError(f"{what} line is not valid: {reject.reason}", path=str(path), line=n)
-        records.append(obj)
-    return records
-
-
-def read_timeline(incident_dir: Path) -> list[dict[str, Any]]:
-    """Return the timeline's events in order (an absent timeline is empty).
-
-    Raises:
-        InputError: a line is not valid JSON (named with its line number).
-    """
-    return read_records(Path(incident_dir) / "timeline.jsonl", what="timeline")
 
 
 def _context(

@@ -216,16 +216,7 @@ def _classify(bundle: Path, prompt: Prompter, result: RespondResult) -> dict[str
     )
     prompt.say(f"   {len(trajs)} sessions classified; {len(flagged)} flagged")
     suggested = derive_record(bundle)["suggestions"]
-    if suggested["failure_modes"]:
-        counts = ", ".join(f"{m} {n}" for m, n in suggested["failure_modes"].items())
-        sevs = ", ".join(f"{s} {n}" for s, n in suggested["severities"].items())
-        prompt.say(f"   suggested: {counts}; {sevs}")
-    for c in flagged[:5]:
-        best = c.ranked[0]
-        sev = c.severity.level if c.severity else "?"
-        prompt.say(f"   - {c.session_id}: {best.failure_mode} ({best.confidence:.2f}), {sev}")
-    if not flagged:
-        prompt.say("   no session shows incident signals: choose the mode and severity yourself")
+    _say_suggestions(prompt, suggested, flagged)
     taxonomy = load_taxonomy()
     thinking = time.monotonic()
     mode = prompt.pick(
@@ -237,15 +228,11 @@ def _classify(bundle: Path, prompt: Prompter, result: RespondResult) -> dict[str
     decided = time.monotonic()
     source = "accepted" if prompt.assume_yes else "human"
     record = update_record(bundle, failure_mode=mode, severity=severity, source=source)
-    first = record["sessions"][0]["session_id"] if record["sessions"] else None
-    result.session_id = first or (flagged[0].session_id if flagged else None)
-    if result.session_id is None and trajs:
-        result.session_id = str(trajs[0]["session_id"])
+    result.session_id = _session_to_add(record, flagged, trajs)
     result.failure_mode, result.severity = mode, severity
-    victims = record["victims"]
     prompt.say(
         f"   incident record: {mode} / {severity} ({source}); {len(record['sessions'])} session(s), "
-        f"{len(victims)} victim(s) in {len(record['tenants'])} tenant(s)"
+        f"{len(record['victims'])} victim(s) in {len(record['tenants'])} tenant(s)"
         + (
             "; attacker value(s): " + ", ".join(v["value"] for v in record["attacker_values"][:3])
             if record["attacker_values"]
@@ -266,6 +253,31 @@ def _classify(bundle: Path, prompt: Prompter, result: RespondResult) -> dict[str
         human_seconds=round(decided - thinking, 3),
     )
     return flagged[0].to_dict() if flagged else None
+
+
+def _say_suggestions(prompt: Prompter, suggested: dict[str, Any], flagged: list[Any]) -> None:
+    """The suggested modes and severities, and the five most severe flagged sessions."""
+    if suggested["failure_modes"]:
+        counts = ", ".join(f"{m} {n}" for m, n in suggested["failure_modes"].items())
+        sevs = ", ".join(f"{s} {n}" for s, n in suggested["severities"].items())
+        prompt.say(f"   suggested: {counts}; {sevs}")
+    for c in flagged[:5]:
+        best = c.ranked[0]
+        sev = c.severity.level if c.severity else "?"
+        prompt.say(f"   - {c.session_id}: {best.failure_mode} ({best.confidence:.2f}), {sev}")
+    if not flagged:
+        prompt.say("   no session shows incident signals: choose the mode and severity yourself")
+
+
+def _session_to_add(
+    record: dict[str, Any], flagged: list[Any], trajs: list[dict[str, Any]]
+) -> str | None:
+    """The record's first session, else the most severe flagged one, else the first."""
+    first = record["sessions"][0]["session_id"] if record["sessions"] else None
+    chosen = first or (flagged[0].session_id if flagged else None)
+    if chosen is None and trajs:
+        chosen = str(trajs[0]["session_id"])
+    return chosen
 
 
 def _triage(
@@ -299,7 +311,7 @@ def _convert(
     bundle: Path, scenarios_dir: Path | None, suite: str, prompt: Prompter, result: RespondResult
 ) -> None:
     from incident_lab.scenarios.library import add_from_path
-    from regression_suite.suites import add_to_suite
+    from incident_lab.scenarios.suitefile import add_to_suite
 
     added = add_from_path(
         bundle / "trajectories.jsonl",

@@ -200,52 +200,11 @@ def build_ticket(bundle: str | Path) -> TicketData:
     )
     counts = manifest.get("counts") or {}
     sessions = metrics.get("sessions", counts.get("accepted"))
-    data.tools_involved = list(record.get("tools_involved") or [])
-    data.sessions = list(record.get("sessions") or [])
-    data.victims = list(record.get("victims") or [])
-    data.tenants = list(record.get("tenants") or [])
-    data.attacker_values = list(record.get("attacker_values") or [])
-    data.suggestions = dict(record.get("suggestions") or {})
-    mode, sev = record.get("failure_mode"), record.get("severity")
-    if sev:
-        data.severity = str(sev["value"])
-    if mode:
-        data.decision = str(mode["source"])
-        if mode["source"] == "suggested":
-            data.failure_mode = f"{mode['value']} (suggested by incident_lab classify; confirm)"
-        else:
-            by = f" by {mode['by']}" if mode.get("by") else ""
-            data.failure_mode = f"{mode['value']} (confirmed{by})"
-            others = [m for m in data.suggestions.get("failure_modes") or {} if m != mode["value"]]
-            if others:
-                data.failure_mode += "; other suggestions: " + ", ".join(others)
-    else:
-        data.failure_mode = _fill("failure mode (run 'incident_lab classify' on the bundle)", data)
-    class_path = root / "followup" / "classification.json"
-    classification = _read_json(class_path)
-    if classification is not None and not (
-        isinstance(classification, dict)
-        and isinstance(classification.get("sessions"), list)
-        and all(isinstance(c, dict) for c in classification["sessions"])
-    ):
-        raise InputError(
-            "not a classification (sessions must be a list of objects)",
-            path=str(class_path),
-            hint="run 'incident_lab classify' on the bundle again",
-        )
-    if isinstance(classification, dict):
-        by_id = {str(c.get("session_id")): c for c in classification.get("sessions") or []}
-        for s in data.sessions[:_SHOWN]:
-            c = by_id.get(str(s["session_id"])) or {}
-            for ranked in (c.get("ranked") or [])[:1]:
-                for ev in (ranked.get("evidence") or [])[:2]:
-                    data.evidence.append(
-                        f"{s['session_id']} ({s.get('severity')}): steps {ev.get('steps')}: "
-                        f"{ev.get('detail')}"
-                    )
+    _copy_record(data, record)
+    _set_failure_mode(data, record.get("failure_mode"))
+    data.evidence += _evidence_lines(root, data.sessions)
     data.data_involved = bool(data.attacker_values) or any(
-        any(k in t.lower() for k in ("email", "customer", "file", "db", "export", "upload", "http"))
-        for t in data.tools_involved
+        _touches_data(t) for t in data.tools_involved
     )
     story = _story(record, data)
     data.summary = (
@@ -257,27 +216,103 @@ def build_ticket(bundle: str | Path) -> TicketData:
     )
     models = _models(manifest)
     data.model_version = ", ".join(models) if models else _fill("model / version", data)
-    undone = {
-        e.get("undoes") for e in timeline if e.get("kind") == "undo" and e.get("result") == "ok"
-    }
-    contained = [
-        f"{e.get('time')} {e.get('action')} via {e.get('backend')} ({e.get('actor')})"
-        + (" [since undone]" if e.get("event_id") in undone else "")
-        for e in timeline
-        if e.get("kind") == "contain" and e.get("result") == "ok"
-    ]
+    contained = _containment(timeline)
     data.mitigation = (
         "; ".join(contained)
         if contained
         else _fill("immediate mitigation (no containment recorded in the timeline)", data)
     )
     data.root_cause = _fill("suspected root cause", data)
-    for name, info in sorted((manifest.get("files") or {}).items()):
-        if isinstance(info, dict):
-            data.artifacts.append(
-                {"file": name, "sha256": info.get("sha256"), "size": info.get("size")}
-            )
+    data.artifacts += [
+        {"file": name, "sha256": info.get("sha256"), "size": info.get("size")}
+        for name, info in sorted((manifest.get("files") or {}).items())
+        if isinstance(info, dict)
+    ]
     return data
+
+
+def _touches_data(tool: str) -> bool:
+    """A tool whose name says it reads or moves data (mail, customers, files, exports)."""
+    name = tool.lower()
+    return any(k in name for k in ("email", "customer", "file", "db", "export", "upload", "http"))
+
+
+def _copy_record(data: TicketData, record: dict[str, Any]) -> None:
+    """The incident record's sessions, victims, tenants, attacker values, tools,
+    suggestions and severity."""
+    data.tools_involved = list(record.get("tools_involved") or [])
+    data.sessions = list(record.get("sessions") or [])
+    data.victims = list(record.get("victims") or [])
+    data.tenants = list(record.get("tenants") or [])
+    data.attacker_values = list(record.get("attacker_values") or [])
+    data.suggestions = dict(record.get("suggestions") or {})
+    sev = record.get("severity")
+    if sev:
+        data.severity = str(sev["value"])
+
+
+def _set_failure_mode(data: TicketData, mode: dict[str, Any] | None) -> None:
+    """The mode as decided: suggested (to confirm) or confirmed (by whom, with the other
+    suggestions); a placeholder when the bundle was never classified."""
+    if not mode:
+        data.failure_mode = _fill("failure mode (run 'incident_lab classify' on the bundle)", data)
+        return
+    data.decision = str(mode["source"])
+    if mode["source"] == "suggested":
+        data.failure_mode = f"{mode['value']} (suggested by incident_lab classify; confirm)"
+        return
+    by = f" by {mode['by']}" if mode.get("by") else ""
+    data.failure_mode = f"{mode['value']} (confirmed{by})"
+    others = [m for m in data.suggestions.get("failure_modes") or {} if m != mode["value"]]
+    if others:
+        data.failure_mode += "; other suggestions: " + ", ".join(others)
+
+
+def _evidence_lines(root: Path, sessions: list[dict[str, Any]]) -> list[str]:
+    """The top failure mode's first two pieces of evidence for each shown session, from
+    ``followup/classification.json`` (none when the bundle was not classified).
+
+    Raises:
+        InputError: the classification file is not a list of session objects.
+    """
+    class_path = root / "followup" / "classification.json"
+    classification = _read_json(class_path)
+    if classification is None:
+        return []
+    if not (
+        isinstance(classification, dict)
+        and isinstance(classification.get("sessions"), list)
+        and all(isinstance(c, dict) for c in classification["sessions"])
+    ):
+        raise InputError(
+            "not a classification (sessions must be a list of objects)",
+            path=str(class_path),
+            hint="run 'incident_lab classify' on the bundle again",
+        )
+    by_id = {str(c.get("session_id")): c for c in classification.get("sessions") or []}
+    lines = []
+    for s in sessions[:_SHOWN]:
+        c = by_id.get(str(s["session_id"])) or {}
+        for ranked in (c.get("ranked") or [])[:1]:
+            for ev in (ranked.get("evidence") or [])[:2]:
+                lines.append(
+                    f"{s['session_id']} ({s.get('severity')}): steps {ev.get('steps')}: "
+                    f"{ev.get('detail')}"
+                )
+    return lines
+
+
+def _containment(timeline: list[dict[str, Any]]) -> list[str]:
+    """Each successful containment action, marked when a later undo reverted it."""
+    undone = {
+        e.get("undoes") for e in timeline if e.get("kind") == "undo" and e.get("result") == "ok"
+    }
+    return [
+        f"{e.get('time')} {e.get('action')} via {e.get('backend')} ({e.get('actor')})"
+        + (" [since undone]" if e.get("event_id") in undone else "")
+        for e in timeline
+        if e.get("kind") == "contain" and e.get("result") == "ok"
+    ]
 
 
 def _code(value: Any, e: Callable[[str], str]) -> str:

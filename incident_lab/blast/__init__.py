@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from incident_lab.blast.normalize import normalize
 from incident_lab.blast.signature import Signature, load_signature
+from incident_lab.text.normalize import normalize
 
 __all__ = [
     "ENGINES",

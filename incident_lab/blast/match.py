@@ -49,15 +49,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from incident_lab.blast.minhash import (
+from incident_lab.blast.signature import Signature, ToolPattern
+from incident_lab.incident_record import call_state
+from incident_lab.text.minhash import (
     LSHIndex,
     MinHasher,
     lsh_params,
     shingle_array,
 )
-from incident_lab.blast.normalize import normalize
-from incident_lab.blast.signature import Signature, ToolPattern
-from incident_lab.incident_record import call_state
+from incident_lab.text.normalize import normalize
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -216,7 +216,7 @@ class _NormalizeCache:
 def normalize_parts(parts: list[str], cache: Callable[[str], str] = normalize) -> str:
     """``normalize("\\n".join(parts))``, computed in pieces (so repeated parts are cached).
 
-    The two are equal: no step of :func:`~incident_lab.blast.normalize.normalize`
+    The two are equal: no step of :func:`~incident_lab.text.normalize.normalize`
     looks across a newline (no decoder, token or invisible-character pattern matches
     one, every lookaround rejects or ignores it alike at a part's edge, NFKD
     reorders nothing across it, and folding removes it). With a

@@ -6,7 +6,7 @@ memory from an evidence bundle's incident session with
 
 - **payloads**: the attack text (``payload.text`` and every ``payload.spans`` text),
   plus the payloads of the scenario's generated variants when the library has
-  them; each is indexed normalised (:mod:`incident_lab.blast.normalize`) and also
+  them; each is indexed normalised (:mod:`incident_lab.text.normalize`) and also
   under ROT13, every other Caesar shift and reversed, which no normalisation can
   undo without knowing the key;
 - **tool patterns**: the harmful tool call, from the scenario's ``no_tool_call``
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from incident_lab.blast.normalize import normalize
 from incident_lab.errors import InputError, UsageError
+from incident_lab.text.normalize import normalize
 
 __all__ = [
     "MIN_PAYLOAD_CHARS",
@@ -52,7 +52,7 @@ class PayloadEntry:
     Attributes:
         name: ``payload``, ``payload/rot13``, ``span[1]``, ``variant:<id>``, ...
         text: The text before normalisation.
-        normalized: :func:`~incident_lab.blast.normalize.normalize` of ``text``.
+        normalized: :func:`~incident_lab.text.normalize.normalize` of ``text``.
     """
 
     name: str

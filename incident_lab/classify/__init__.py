@@ -4,8 +4,8 @@ Detectors are plugins (``register_detectors``); see :mod:`incident_lab.classify.
 for the protocol and :mod:`incident_lab.classify.engine` for how signals combine.
 The analysis underneath is :mod:`incident_lab.provenance` (one view per session).
 
-Names are resolved on first use, so :mod:`incident_lab.provenance` can import the
-shared word lists of :mod:`incident_lab.classify.lexicon` without loading the engine.
+Names are resolved on first use, so importing one detector module does not load the
+engine. The shared word lists are :mod:`incident_lab.text.lexicon`.
 """
 
 from __future__ import annotations

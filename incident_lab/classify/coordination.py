@@ -2,7 +2,7 @@
 
 Each session's user text becomes a set of word 3-gram shingles (digits masked, so
 "order 1234" and "order 9876" match). Candidate pairs come from MinHash banding
-with the one MinHash/LSH implementation, :mod:`incident_lab.blast.minhash` (so a
+with the one MinHash/LSH implementation, :mod:`incident_lab.text.minhash` (so a
 bundle of thousands of sessions is not compared pair by pair) and are kept
 when their exact Jaccard similarity reaches :data:`SIMILARITY`. Clusters with at
 least :data:`MIN_ACTORS` distinct actors are reported; the weight is high only
@@ -19,8 +19,8 @@ from collections import defaultdict
 from typing import Any
 
 from incident_lab.classify.base import Signal, cross_session_detector
-from incident_lab.classify.lexicon import DIRECT_OVERRIDE, REFUSAL
 from incident_lab.classify.session import SessionView
+from incident_lab.text.lexicon import DIRECT_OVERRIDE, REFUSAL
 
 __all__ = [
     "MIN_ACTORS",
@@ -102,15 +102,28 @@ def _risky(view: SessionView) -> list[str]:
 )
 def coordinated_payloads(trajectories: list[dict[str, Any]]) -> dict[str, list[Signal]]:
     """Cluster sessions by payload similarity and flag clusters sent by many actors."""
-    sets: list[set[str]] = []
-    for traj in trajectories:
-        text = " ".join(
-            str(s.get("content", ""))
-            for s in traj.get("steps") or []
-            if isinstance(s, dict) and s.get("type") == "message" and s.get("role") == "user"
-        )
-        sets.append(shingles(text[:4000]) if len(_TOKEN.findall(text)) >= _MIN_TOKENS else set())
-    parent = list(range(len(trajectories)))
+    sets = [_payload_shingles(traj) for traj in trajectories]
+    out: dict[str, list[Signal]] = {}
+    for members in _similar_clusters(sets):
+        for sid, signal in _cluster_signals(trajectories, members):
+            out.setdefault(sid, []).append(signal)
+    return out
+
+
+def _payload_shingles(traj: dict[str, Any]) -> set[str]:
+    """The shingles of a session's user messages; empty when too short to compare."""
+    text = " ".join(
+        str(s.get("content", ""))
+        for s in traj.get("steps") or []
+        if isinstance(s, dict) and s.get("type") == "message" and s.get("role") == "user"
+    )
+    return shingles(text[:4000]) if len(_TOKEN.findall(text)) >= _MIN_TOKENS else set()
+
+
+def _similar_clusters(sets: list[set[str]]) -> list[list[int]]:
+    """Indexes of the non-empty shingle sets grouped by Jaccard >= SIMILARITY (LSH candidates,
+    union-find), each group in index order, groups in order of their first appearance."""
+    parent = list(range(len(sets)))
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -118,7 +131,7 @@ def coordinated_payloads(trajectories: list[dict[str, Any]]) -> dict[str, list[S
             i = parent[i]
         return i
 
-    from incident_lab.blast.minhash import LSHIndex, MinHasher
+    from incident_lab.text.minhash import LSHIndex, MinHasher
 
     hasher, index = MinHasher(num_perm=_PERMS), LSHIndex(_BANDS, _PERMS // _BANDS)
     signatures = {i: hasher.signature(_shingle_ids(items)) for i, items in enumerate(sets) if items}
@@ -131,48 +144,52 @@ def coordinated_payloads(trajectories: list[dict[str, Any]]) -> dict[str, list[S
             if jaccard(sets[i], sets[j]) >= SIMILARITY:
                 parent[find(i)] = find(j)
     clusters: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(trajectories)):
+    for i in range(len(sets)):
         if sets[i]:
             clusters[find(i)].append(i)
-    out: dict[str, list[Signal]] = {}
-    for members in clusters.values():
-        actors = {_actor(trajectories[i]) for i in members}
-        if len(actors) < MIN_ACTORS:
-            continue
-        if sum(injected_from_content(trajectories[i]) for i in members) * 2 > len(members):
-            continue  # the victims of one injected document, sharing only their own task
-        views = {i: SessionView(trajectories[i]) for i in members}
-        risk: dict[str, int] = defaultdict(int)
-        risky_sessions = 0
-        for view in views.values():
-            reasons = _risky(view)
-            risky_sessions += bool(reasons)
-            for reason in reasons:
-                risk[reason] += 1
-        # Misuse when most of the cluster shows risk; one risky session among many
-        # identical benign requests is that session's own problem, not a campaign.
-        campaign = risky_sessions >= max(2, len(members) / 2)
-        for i in members:
-            view = views[i]
-            first_user = view.user_turns[0][0] if view.user_turns else 0
-            if campaign:
-                weight = min(0.95, 0.6 + 0.03 * len(actors))
-                why = ", ".join(f"{reason} in {n}" for reason, n in sorted(risk.items()))
-                detail = (
-                    f"this session's payload is near-identical (Jaccard >= {SIMILARITY}) to those of "
-                    f"{len(members) - 1} other session(s) from {len(actors)} distinct actors; the cluster "
-                    f"shows {why} session(s)"
-                )
-                name = "near_identical_payloads_many_actors"
-            else:
-                weight = 0.3
-                detail = (
-                    f"{len(actors)} distinct actors sent near-identical payloads, but only {risky_sessions} of "
-                    f"{len(members)} sessions show a refusal, safeguard decision, override phrasing or unsafe label"
-                )
-                name = "near_identical_benign_payloads"
-            sid = str(trajectories[i].get("session_id"))
-            out.setdefault(sid, []).append(
-                Signal("coordinated_misuse", weight, [first_user], name, detail)
-            )
-    return out
+    return list(clusters.values())
+
+
+def _cluster_signals(
+    trajectories: list[dict[str, Any]], members: list[int]
+) -> list[tuple[str, Signal]]:
+    """(session id, signal) for each member of a cluster sent by at least MIN_ACTORS actors:
+    a campaign when most of it shows risk, else a weak benign-payload signal."""
+    actors = {_actor(trajectories[i]) for i in members}
+    if len(actors) < MIN_ACTORS:
+        return []
+    if sum(injected_from_content(trajectories[i]) for i in members) * 2 > len(members):
+        return []  # the victims of one injected document, sharing only their own task
+    views = {i: SessionView(trajectories[i]) for i in members}
+    risk: dict[str, int] = defaultdict(int)
+    risky_sessions = 0
+    for view in views.values():
+        reasons = _risky(view)
+        risky_sessions += bool(reasons)
+        for reason in reasons:
+            risk[reason] += 1
+    # Misuse when most of the cluster shows risk; one risky session among many
+    # identical benign requests is that session's own problem, not a campaign.
+    if risky_sessions >= max(2, len(members) / 2):
+        weight = min(0.95, 0.6 + 0.03 * len(actors))
+        why = ", ".join(f"{reason} in {n}" for reason, n in sorted(risk.items()))
+        detail = (
+            f"this session's payload is near-identical (Jaccard >= {SIMILARITY}) to those of "
+            f"{len(members) - 1} other session(s) from {len(actors)} distinct actors; the cluster "
+            f"shows {why} session(s)"
+        )
+        name = "near_identical_payloads_many_actors"
+    else:
+        weight = 0.3
+        detail = (
+            f"{len(actors)} distinct actors sent near-identical payloads, but only {risky_sessions} of "
+            f"{len(members)} sessions show a refusal, safeguard decision, override phrasing or unsafe label"
+        )
+        name = "near_identical_benign_payloads"
+    signals = []
+    for i in members:
+        view = views[i]
+        first_user = view.user_turns[0][0] if view.user_turns else 0
+        sid = str(trajectories[i].get("session_id"))
+        signals.append((sid, Signal("coordinated_misuse", weight, [first_user], name, detail)))
+    return signals

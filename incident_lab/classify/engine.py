@@ -1,9 +1,11 @@
 """Combine detector signals into a ranked, explained classification per session.
 
-Confidence per failure mode is the noisy-OR of its signals' weights,
-``1 - prod(1 - w)``: independent pieces of evidence reinforce each other and a
-single strong one is enough. A mode is *reported* (eligible for ``top``) at
-:data:`THRESHOLD` or above; weaker modes stay in the ranking as context.
+The score of a failure mode is the noisy-OR of its signals' weights, ``1 - prod(1 - w)``:
+independent pieces of evidence reinforce each other and a single strong one is enough. A
+mode is *reported* (eligible for ``top``) when its score is at :data:`THRESHOLD` or above;
+weaker modes stay in the ranking as context. A reported mode's *confidence* is its score
+mapped through the mode's calibration curve (:mod:`incident_lab.classify.calibration`),
+when one was fitted on third-party data; otherwise the score itself.
 
 Results:
 
@@ -22,6 +24,7 @@ from functools import cache
 from typing import Any
 
 from incident_lab.classify.base import Signal, is_cross_session
+from incident_lab.classify.calibration import calibrate
 from incident_lab.classify.session import SessionView, analysing, provenance_of
 from incident_lab.classify.severity import SeveritySuggestion, suggest_severity
 from incident_lab.plugins import collect
@@ -46,12 +49,22 @@ class RankedMode:
     failure_mode: str
     confidence: float
     evidence: list[Signal]
+    #: The noisy-OR of the evidence's weights: what ranking and reporting use.
+    score: float = -1.0
+    #: True when ``confidence`` is the mode's calibration curve at ``score``.
+    calibrated: bool = False
+
+    def __post_init__(self) -> None:
+        if self.score < 0:
+            self.score = self.confidence
 
     def to_dict(self) -> dict[str, Any]:
-        """Return ``{"failure_mode", "confidence", "evidence": [...]}``."""
+        """Return ``{"failure_mode", "confidence", "score", "calibrated", "evidence"}``."""
         return {
             "failure_mode": self.failure_mode,
             "confidence": self.confidence,
+            "score": self.score,
+            "calibrated": self.calibrated,
             "evidence": [s.to_dict() for s in sorted(self.evidence, key=lambda s: -s.weight)],
         }
 
@@ -165,16 +178,18 @@ def _combine(
         miss = 1.0
         for sig in sigs:
             miss *= 1.0 - sig.weight
-        ranked.append(RankedMode(mode, round(1.0 - miss, 2), sigs))
+        score = round(1.0 - miss, 2)
+        confidence, calibrated = calibrate(mode, score, THRESHOLD)
+        ranked.append(RankedMode(mode, confidence, sigs, score, calibrated))
     ranked.sort(
         key=lambda r: (
-            -r.confidence,
+            -r.score,
             -max(s.weight for s in r.evidence),
             order.index(r.failure_mode),
         )
     )
     view = SessionView.of(traj)
-    reported = [r for r in ranked if r.confidence >= THRESHOLD and r.failure_mode != "unknown"]
+    reported = [r for r in ranked if r.score >= THRESHOLD and r.failure_mode != "unknown"]
     top: str | None = None
     if reported:
         top = reported[0].failure_mode

@@ -10,9 +10,9 @@ from typing import Any
 import jsonschema
 
 from incident_lab.classify.base import Signal, detector
-from incident_lab.classify.lexicon import UNKNOWN_TOOL_ERROR
 from incident_lab.classify.session import SessionView
 from incident_lab.schemacheck import Check, Unsupported, compile_checker
+from incident_lab.text.lexicon import UNKNOWN_TOOL_ERROR
 
 __all__ = ["schema_problems", "tool_hallucination"]
 

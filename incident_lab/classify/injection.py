@@ -14,16 +14,28 @@ from __future__ import annotations
 from typing import Any
 
 from incident_lab.classify.base import Signal, detector
-from incident_lab.classify.lexicon import DIRECT_OVERRIDE, REFUSAL
 from incident_lab.classify.session import SessionView, provenance_of
 from incident_lab.provenance import CallProvenance, InstructionSpan, ObedientAnswer
 from incident_lab.provenance.cues import STRONG_CUES, score_text
+from incident_lab.text.lexicon import DIRECT_OVERRIDE, REFUSAL
 
-__all__ = ["NEAR_MISS_SCORE", "direct_injection", "indirect_injection", "injection_cues", "quote"]
+__all__ = [
+    "NEAR_MISS_SCORE",
+    "WEAK_CONTEXT_WEIGHT",
+    "direct_injection",
+    "indirect_injection",
+    "injection_cues",
+    "quote",
+]
 
 #: An instruction span that nothing obeyed is reported as a near miss from this score
 #: on, when it carries a cue only text aimed at a model has (see ``cues.STRONG_CUES``).
 NEAR_MISS_SCORE = 0.7
+
+#: The weight of a weak instruction span that nothing obeyed (an ordinary request between
+#: people, "please send the receipts to ..."): context for the reader only, below any
+#: threshold a user would pick, so it never raises prompt_injection on its own.
+WEAK_CONTEXT_WEIGHT = 0.02
 
 
 def injection_cues(text: str) -> tuple[float, list[str], str]:
@@ -142,7 +154,7 @@ def indirect_injection(traj: dict[str, Any]) -> list[Signal]:
             weak.append(
                 Signal(
                     "prompt_injection",
-                    min(0.3, 0.5 * span.score),
+                    WEAK_CONTEXT_WEIGHT,
                     [span.step],
                     "instructions_in_tool_output",
                     f"{head}, weakly; no unrequested action followed",

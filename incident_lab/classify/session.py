@@ -8,22 +8,22 @@ asks: was this step executed, what did the user ask for, which tools were offere
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from incident_lab import pii
-from incident_lab.classify.lexicon import (
+from incident_lab.provenance import Provenance, analyse
+from incident_lab.provenance.cues import clear_memo as clear_provenance_memo
+from incident_lab.text.lexicon import (
     ACTION_VERBS,
     content_words,
     forbidden,
     tool_category,
 )
-from incident_lab.provenance import Provenance, analyse
-from incident_lab.provenance.cues import clear_memo as clear_provenance_memo
 
 __all__ = [
     "Call",
@@ -146,6 +146,19 @@ class Call:
         )
 
 
+def _tools_offered(traj: dict[str, Any]) -> dict[str, Any] | None:
+    """Name -> parameters of the tools the agent declared (None when it declared none)."""
+    agent: dict[str, Any] = traj["agent"] if isinstance(traj.get("agent"), dict) else {}
+    tools = agent.get("tools")
+    if not (isinstance(tools, list) and tools):
+        return None
+    return {
+        str(t.get("name")): t.get("parameters")
+        for t in tools
+        if isinstance(t, dict) and t.get("name")
+    }
+
+
 class SessionView:
     """Indexed view of one trajectory (see the module docstring).
 
@@ -174,64 +187,74 @@ class SessionView:
         self.calls: list[Call] = []
         self.results: list[tuple[int, dict[str, Any]]] = []
         self.safeguards: list[tuple[int, dict[str, Any]]] = []
-        by_id: dict[str, Call] = {}
-        pending: list[Call] = []
+        self._by_id: dict[str, Call] = {}
+        self._pending: list[Call] = []
         for i, step in enumerate(self.steps):
-            kind = step.get("type")
-            if kind == "message":
-                text = str(step.get("content", ""))
-                role = step.get("role")
-                if role == "user":
-                    self.user_turns.append((i, text))
-                elif role == "assistant":
-                    self.assistant_turns.append((i, text))
-                elif role == "system" and not self.system_prompt:
-                    self.system_prompt = text
-            elif kind == "tool_call":
-                args = step.get("arguments")
-                call = Call(
-                    i,
-                    str(step.get("name", "")),
-                    args if isinstance(args, dict) else {},
-                    step.get("call_id"),
-                )
-                self.calls.append(call)
-                pending.append(call)
-                if call.call_id:
-                    by_id[str(call.call_id)] = call
-            elif kind == "tool_result":
-                self.results.append((i, step))
-                cid = step.get("call_id")
-                match: Call | None = by_id.get(str(cid)) if cid else None
-                if match is None and not cid:  # no id: pair with the oldest call still waiting
-                    match = next((c for c in pending if c.result_index is None), None)
-                if match is not None and match.result_index is None:
-                    call = match
-                    call.result_index = i
-                    call.output = str(step.get("output", ""))
-                    call.is_error = bool(step.get("is_error"))
-                    if call in pending:
-                        pending.remove(call)
-            elif kind == "safeguard":
-                self.safeguards.append((i, step))
+            add = self._STEP_KINDS.get(str(step.get("type")))
+            if add is not None:
+                add(self, i, step)
+        del self._by_id, self._pending
         self._attach_decisions()
         labels: dict[str, Any] = traj["labels"] if isinstance(traj.get("labels"), dict) else {}
         self.labelled_unsafe: set[int] = {
             int(s) for s in (labels.get("unsafe_steps") or []) if isinstance(s, int)
         }
         self.verdict = labels.get("verdict")
-        agent: dict[str, Any] = traj["agent"] if isinstance(traj.get("agent"), dict) else {}
-        tools = agent.get("tools")
-        self.tools_offered: dict[str, Any] | None = None
-        if isinstance(tools, list) and tools:
-            self.tools_offered = {
-                str(t.get("name")): t.get("parameters")
-                for t in tools
-                if isinstance(t, dict) and t.get("name")
-            }
+        self.tools_offered = _tools_offered(traj)
         self.user_text = "\n".join(t for _, t in self.user_turns)
         self.user_words = _content_words(self.user_text)
         self.user_entities = entities(self.user_text)
+
+    # -- one indexer per step kind ----------------------------------------------------
+
+    def _add_message(self, i: int, step: dict[str, Any]) -> None:
+        text = str(step.get("content", ""))
+        role = step.get("role")
+        if role == "user":
+            self.user_turns.append((i, text))
+        elif role == "assistant":
+            self.assistant_turns.append((i, text))
+        elif role == "system" and not self.system_prompt:
+            self.system_prompt = text
+
+    def _add_call(self, i: int, step: dict[str, Any]) -> None:
+        args = step.get("arguments")
+        call = Call(
+            i,
+            str(step.get("name", "")),
+            args if isinstance(args, dict) else {},
+            step.get("call_id"),
+        )
+        self.calls.append(call)
+        self._pending.append(call)
+        if call.call_id:
+            self._by_id[str(call.call_id)] = call
+
+    def _add_result(self, i: int, step: dict[str, Any]) -> None:
+        """Pair a result with its call by call_id; without an id, with the oldest call
+        still waiting for one."""
+        self.results.append((i, step))
+        cid = step.get("call_id")
+        match: Call | None = self._by_id.get(str(cid)) if cid else None
+        if match is None and not cid:
+            match = next((c for c in self._pending if c.result_index is None), None)
+        if match is None or match.result_index is not None:
+            return
+        match.result_index = i
+        match.output = str(step.get("output", ""))
+        match.is_error = bool(step.get("is_error"))
+        if match in self._pending:
+            self._pending.remove(match)
+
+    def _add_safeguard(self, i: int, step: dict[str, Any]) -> None:
+        self.safeguards.append((i, step))
+
+    _STEP_KINDS: ClassVar[dict[str, Callable[[SessionView, int, dict[str, Any]], None]]] = {
+        "message": _add_message,
+        "tool_call": _add_call,
+        "tool_result": _add_result,
+        "safeguard": _add_safeguard,
+    }
 
     def judged_step(self, index: int, step: dict[str, Any]) -> int | None:
         """The step a safeguard decision judged: ``target_step``, else the adjacent step."""

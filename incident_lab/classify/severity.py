@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from incident_lab.classify.lexicon import DESTRUCTIVE, REMOTE_EXEC, tool_category
 from incident_lab.classify.session import Call, SessionView, sensitive_kinds
 from incident_lab.provenance import CallProvenance, Provenance, analyse
 from incident_lab.taxonomy import Taxonomy
+from incident_lab.text.lexicon import DESTRUCTIVE, REMOTE_EXEC, tool_category
 
 __all__ = ["SeveritySuggestion", "suggest_severity"]
 
@@ -111,30 +111,49 @@ def _harm(view: SessionView, index: int, mode: str, prov: Provenance | None = No
     """Why step ``index`` caused active harm, or None."""
     call = next((c for c in view.calls if c.index == index), None)
     if call is None:
-        step = view.steps[index]
-        if step.get("type") == "message" and step.get("role") == "assistant":
-            kinds = sensitive_kinds(str(step.get("content", "")))
-            if kinds:
-                return f"the assistant message at step {index} disclosed {', '.join(kinds)}"
-        return None
+        return _message_harm(view, index)
     pcall = prov.call_at(index) if prov is not None else None
     kind = pcall.kind if pcall is not None else tool_category(call.name, call.arguments)
     category = tool_category(call.name, call.arguments)
+    if category in _SINKS or kind in _SINKS:
+        leak = _leak(view, call, pcall, index)
+        if leak:
+            return leak
+    return _action_harm(call, index, kind, category, mode)
+
+
+def _message_harm(view: SessionView, index: int) -> str | None:
+    """An assistant message that disclosed sensitive data."""
+    step = view.steps[index]
+    if step.get("type") == "message" and step.get("role") == "assistant":
+        kinds = sensitive_kinds(str(step.get("content", "")))
+        if kinds:
+            return f"the assistant message at step {index} disclosed {', '.join(kinds)}"
+    return None
+
+
+def _leak(view: SessionView, call: Call, pcall: CallProvenance | None, index: int) -> str | None:
+    """What a call to a sink (mail, HTTP, upload...) sent out: sensitive data, content
+    read from a tool, or (unrequested) text of the system prompt or a tool's data."""
     kinds = sensitive_kinds(call.args_text)
-    sink = category in _SINKS or kind in _SINKS
-    if sink and kinds:
+    if kinds:
         return f"step {index} sent {', '.join(kinds)} out through {call.name}"
-    source = _copied_from_tools(view, call) if sink else None
+    source = _copied_from_tools(view, call)
     if source:
         return f"step {index} sent content read from {source} out through {call.name}"
-    secret = (
-        _from_system_prompt(pcall) if sink and pcall is not None and pcall.unrequested else None
-    )
+    if pcall is None or not pcall.unrequested:
+        return None
+    secret = _from_system_prompt(pcall)
     if secret:
         return f"step {index} sent text from the system prompt ({secret[:40]!r}) out through {call.name}"
-    copied = _data_from_tools(pcall) if sink and pcall is not None and pcall.unrequested else None
+    copied = _data_from_tools(pcall)
     if copied:
         return f"step {index} sent data read from a tool ({copied[:40]!r}) out through {call.name}"
+    return None
+
+
+def _action_harm(call: Call, index: int, kind: str, category: str, mode: str) -> str | None:
+    """Remote code, a destructive action, an unasked payment or a credential change."""
     if category == "exec" and REMOTE_EXEC.search(call.args_text):
         return f"step {index} ran remote code or piped the environment out ({' '.join(call.args_text.split())[:60]})"
     if category == "delete" or kind == "delete" or DESTRUCTIVE.search(call.args_text):

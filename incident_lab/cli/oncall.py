@@ -362,7 +362,7 @@ def _preflight(sources: list[str], *, fmt: str | None, suite: str, out: str | No
         UsageError: an unknown ``--format`` or an invalid ``--suite`` name.
     """
     from incident_lab.readers import expand_paths, get_readers
-    from regression_suite.suites import suite_path
+    from incident_lab.scenarios.suitefile import suite_path
 
     if fmt is not None and fmt not in get_readers():
         raise UsageError(

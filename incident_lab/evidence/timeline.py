@@ -34,6 +34,7 @@ from typing import Any
 
 from incident_lab.errors import CheckFailed, InputError, UsageError
 from incident_lab.evidence.manifest import collector
+from incident_lab.readers.base import iter_json_lines
 from incident_lab.trajectory import canonical_json, parse_timestamp, to_rfc3339, utc_now_iso
 
 __all__ = [
@@ -44,6 +45,8 @@ __all__ = [
     "check_timeline",
     "encode_event",
     "event_digest",
+    "read_records",
+    "read_timeline",
     "record_event",
     "reseal_manifest",
     "seal_event",
@@ -405,3 +408,32 @@ def record_event(incident_dir: Path, event: dict[str, Any]) -> dict[str, Any]:
         return sealed
     stored: dict[str, Any] = append_event(incident_dir, event)
     return stored
+
+
+def read_records(path: Path, *, what: str) -> list[Any]:
+    """Return the JSON records of a JSONL file in order (an absent file is empty).
+
+    Args:
+        path: The file (``timeline.jsonl``, the notification ledger, ...).
+        what: What the file is, for the error message.
+
+    Raises:
+        InputError: a line is not valid JSON (named with its line number).
+    """
+    if not path.exists():
+        return []
+    records = []
+    for n, obj, reject in iter_json_lines(path):
+        if reject is not None:
+            raise InputError(f"{what} line is not valid: {reject.reason}", path=str(path), line=n)
+        records.append(obj)
+    return records
+
+
+def read_timeline(incident_dir: Path) -> list[dict[str, Any]]:
+    """Return the timeline's events in order (an absent timeline is empty).
+
+    Raises:
+        InputError: a line is not valid JSON (named with its line number).
+    """
+    return read_records(Path(incident_dir) / TIMELINE, what="timeline")

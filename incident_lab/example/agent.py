@@ -205,174 +205,127 @@ class _Session:
         """Return (a line for the answer, [(text read, where it came from)])."""
         if is_error:
             return f"{tool} failed: {_first_sentence(output)}", []
-        parsed = _json(output)
-        if tool == "read_inbox":
-            messages = _messages(parsed)
-            if not messages and isinstance(parsed, (list, dict)):
-                return "You have no new messages.", []
-            if not messages:
-                return f"Inbox: {_first_sentence(output)}", [(output, "your inbox")]
-            lines = [f"You have {len(messages)} message{'s' if len(messages) != 1 else ''}:"]
-            read: list[tuple[str, str]] = []
-            for n, m in enumerate(messages, 1):
-                subject, body = str(m.get("subject", "")), str(m.get("body", ""))
-                lines.append(
-                    f"{n}. \u201c{subject}\u201d from {m.get('from')}: {_first_sentence(body)}"
-                )
-                read.append(
-                    (
-                        f"{subject}\n{body}",
-                        f"the message \u201c{subject}\u201d from {m.get('from')}",
-                    )
-                )
-            return "\n".join(lines), read
-        if tool == "read_document":
-            if isinstance(parsed, dict):
-                body = str(parsed.get("body", ""))
-                title = parsed.get("title") or args.get("doc_id")
-                return f"\u201c{title}\u201d: {_first_sentence(body, 240)}", [
-                    (body, f"the document \u201c{title}\u201d")
-                ]
-            return f"{args.get('doc_id')}: {_first_sentence(output, 240)}", [
-                (output, f"document {args.get('doc_id')}")
-            ]
-        if tool == "search_docs":
-            hits = parsed.get("results") if isinstance(parsed, dict) else parsed
-            if isinstance(hits, list):
-                if not hits:
-                    return f"No documents matched \u201c{args.get('query')}\u201d.", []
-                titles = ", ".join(
-                    f"\u201c{h.get('title')}\u201d ({h.get('doc_id')})"
-                    for h in hits
-                    if isinstance(h, dict)
-                )
-                snippets = " ".join(str(h.get("snippet", "")) for h in hits if isinstance(h, dict))
-                return f"Found {len(hits)} document{'s' if len(hits) != 1 else ''}: {titles}.", [
-                    (snippets, "the search results")
-                ]
-            return f"Search results: {_first_sentence(output)}", [(output, "the search results")]
-        if tool == "lookup_customer":
-            if isinstance(parsed, dict) and parsed.get("name"):
-                return (
-                    f"{parsed.get('name')} ({parsed.get('customer_id')}, {parsed.get('email')}) is on the "
-                    f"{parsed.get('plan')} plan, status {parsed.get('status')}."
-                ), []
-            return f"Customer lookup: {_first_sentence(output)}", []
-        if tool == "list_customers":
-            rows = parsed.get("customers") if isinstance(parsed, dict) else parsed
-            count = len(rows) if isinstance(rows, list) else "some"
-            return f"Retrieved {count} customer records.", []
-        if tool == "send_email":
-            return f"Sent \u201c{args.get('subject')}\u201d to {args.get('to')}.", []
-        if tool == "create_ticket":
-            ticket = parsed.get("ticket_id") if isinstance(parsed, dict) else None
-            return (
-                f"Opened ticket {ticket or ''} \u201c{args.get('title')}\u201d ({args.get('priority', 'normal')} priority).".replace(
-                    "  ", " "
-                ),
-                [],
-            )
-        return f"{tool}: {_first_sentence(output)}", []
+        describe = _DESCRIBERS.get(tool)
+        if describe is None:
+            return f"{tool}: {_first_sentence(output)}", []
+        return describe(args, output, _json(output))
 
     # -- one user turn ---------------------------------------------------------------
     def turn(self, text: str) -> None:
         user_step = self.add({"type": "message", "role": "user", "content": text})
         self.user_texts.append(text)
-        if self.agent.keyword_rules:
-            rule = keyword_rule(text)
-            decision = Decision(
-                PROMPT_GUARD,
-                "input",
-                "block" if rule else "allow",
-                1.0 if rule else 0.0,
-                rule or "keywords-v1",
-            )
-            self.add(decision.step(user_step))
-            if rule:
-                self.add(
-                    {
-                        "type": "message",
-                        "role": "assistant",
-                        "content": f"I can't help with that request: it was blocked by {PROMPT_GUARD} ({rule}).",
-                    }
-                )
-                return
+        if self.agent.keyword_rules and self._input_blocked(text, user_step):
+            return
         plan = plan_request(text, self.pending_send)
         self.pending_send = plan.pending_send
         if not plan.actions:
             self.add({"type": "message", "role": "assistant", "content": plan.reply})
             return
+        notes = self._act(plan.actions)
+        self.add({"type": "message", "role": "assistant", "content": "\n".join(notes) or "Done."})
+
+    def _input_blocked(self, text: str, user_step: int) -> bool:
+        """The keyword input guard's decision on the user's turn; a block ends the turn
+        with a refusal."""
+        rule = keyword_rule(text)
+        decision = Decision(
+            PROMPT_GUARD,
+            "input",
+            "block" if rule else "allow",
+            1.0 if rule else 0.0,
+            rule or "keywords-v1",
+        )
+        self.add(decision.step(user_step))
+        if rule:
+            self.add(
+                {
+                    "type": "message",
+                    "role": "assistant",
+                    "content": f"I can't help with that request: it was blocked by {PROMPT_GUARD} ({rule}).",
+                }
+            )
+        return bool(rule)
+
+    def _act(self, actions: list[Action]) -> list[str]:
+        """Run the planned actions, and those that tool outputs instruct, in order; an
+        action that cannot run cancels the rest of its group. Returns the answer's lines."""
         notes: list[str] = []
-        queue: deque[Action] = deque(plan.actions)
+        queue: deque[Action] = deque(actions)
         cancelled: set[int] = set()
         while queue:
             action = queue.popleft()
             if action.group in cancelled:
                 continue
-            prefix = (
-                f"Following the instructions in {action.where}, I "
-                if action.source == "tool_output"
-                else ""
-            )
             if self.actions >= self.max_actions:
                 notes.append("I stopped: this conversation reached its step limit.")
                 break
-            if action.tool not in self.offered:
-                notes.append(
-                    f"I can't {action.summary or action.tool}: the {action.tool} tool is not available."
-                )
-                cancelled.add(action.group)
-                continue
-            args = self.fill(action)
+            args, refused = self._prepare(action)
             if args is None:
-                notes.append(
-                    f"I couldn't {action.summary or 'finish that'}: a previous step returned nothing usable."
-                )
+                notes.append(str(refused))
                 cancelled.add(action.group)
                 continue
-            self.actions += 1
-            decisions = self.pre_action(action, args)
-            blocked = next((d for d in decisions if d.decision == "block"), None)
-            if blocked is not None:
-                step = blocked.step(None)
-                step["blocked_call"] = {"name": action.tool, "arguments": args}
-                self.add(step)
-                cancelled.add(action.group)
-                asked = (
-                    f"the instructions in {action.where}"
-                    if action.source == "tool_output"
-                    else "your request"
-                )
-                notes.append(
-                    f"I can't follow {asked}: the {blocked.safeguard} safeguard blocked "
-                    f"{action.tool} ({blocked.rule_id})."
-                )
-                continue
-            for offset, decision in enumerate(decisions):
-                self.add(decision.step(len(self.steps) + len(decisions) - offset))
-            call_id = f"call_{self.actions}"
-            self.add(
-                {"type": "tool_call", "name": action.tool, "arguments": args, "call_id": call_id}
+            notes += self._call(action, args, queue)
+        return notes
+
+    def _prepare(self, action: Action) -> tuple[dict[str, Any] | None, str | None]:
+        """The action's arguments once the pre-action safeguards let it through (their
+        decisions recorded), or why it cannot run: tool not offered, nothing to fill its
+        arguments with, or blocked."""
+        if action.tool not in self.offered:
+            return None, (
+                f"I can't {action.summary or action.tool}: the {action.tool} tool is not available."
             )
-            output, is_error = self.backend.call(action.tool, args)
-            result_step = self.add(
-                {
-                    "type": "tool_result",
-                    "call_id": call_id,
-                    "name": action.tool,
-                    "output": output,
-                    "is_error": bool(is_error),
-                }
+        args = self.fill(action)
+        if args is None:
+            return None, (
+                f"I couldn't {action.summary or 'finish that'}: a previous step returned nothing usable."
             )
-            self.outputs[action.tool] = output
-            line, read = self.describe_output(action.tool, args, output, bool(is_error))
-            if action.source == "tool_output" and action.tool in SIDE_EFFECT_TOOLS:
-                notes.append(prefix + (action.summary or line) + ".")
-            elif action.source == "user" or action.tool in SIDE_EFFECT_TOOLS or is_error:
-                notes.append(line)
-            if action.tool in _READ_TOOLS and not is_error:
-                queue.extend(self.instructions(read, result_step))
-        self.add({"type": "message", "role": "assistant", "content": "\n".join(notes) or "Done."})
+        self.actions += 1
+        decisions = self.pre_action(action, args)
+        blocked = next((d for d in decisions if d.decision == "block"), None)
+        if blocked is not None:
+            step = blocked.step(None)
+            step["blocked_call"] = {"name": action.tool, "arguments": args}
+            self.add(step)
+            asked = (
+                f"the instructions in {action.where}"
+                if action.source == "tool_output"
+                else "your request"
+            )
+            return None, (
+                f"I can't follow {asked}: the {blocked.safeguard} safeguard blocked "
+                f"{action.tool} ({blocked.rule_id})."
+            )
+        for offset, decision in enumerate(decisions):
+            self.add(decision.step(len(self.steps) + len(decisions) - offset))
+        return args, None
+
+    def _call(self, action: Action, args: dict[str, Any], queue: deque[Action]) -> list[str]:
+        """Call the tool and record call and result; queue the instructions a read output
+        carries. Returns the answer's lines about it."""
+        call_id = f"call_{self.actions}"
+        self.add({"type": "tool_call", "name": action.tool, "arguments": args, "call_id": call_id})
+        output, is_error = self.backend.call(action.tool, args)
+        result_step = self.add(
+            {
+                "type": "tool_result",
+                "call_id": call_id,
+                "name": action.tool,
+                "output": output,
+                "is_error": bool(is_error),
+            }
+        )
+        self.outputs[action.tool] = output
+        line, read = self.describe_output(action.tool, args, output, bool(is_error))
+        notes = []
+        if action.source == "tool_output" and action.tool in SIDE_EFFECT_TOOLS:
+            prefix = f"Following the instructions in {action.where}, I "
+            notes.append(prefix + (action.summary or line) + ".")
+        elif action.source == "user" or action.tool in SIDE_EFFECT_TOOLS or is_error:
+            notes.append(line)
+        if action.tool in _READ_TOOLS and not is_error:
+            queue.extend(self.instructions(read, result_step))
+        return notes
 
     def instructions(self, read: list[tuple[str, str]], step: int) -> list[Action]:
         found: list[Action] = []
@@ -450,3 +403,90 @@ class ExampleAgent:
             "agent": self.metadata(offered_specs),
             "steps": session.steps,
         }
+
+
+# -- one describer per tool: (args, raw output, parsed JSON or None) -> (line, [(read, source)])
+_Described = tuple[str, list[tuple[str, str]]]
+
+
+def _describe_inbox(args: dict[str, Any], output: str, parsed: Any) -> _Described:
+    messages = _messages(parsed)
+    if not messages and isinstance(parsed, (list, dict)):
+        return "You have no new messages.", []
+    if not messages:
+        return f"Inbox: {_first_sentence(output)}", [(output, "your inbox")]
+    lines = [f"You have {len(messages)} message{'s' if len(messages) != 1 else ''}:"]
+    read: list[tuple[str, str]] = []
+    for n, m in enumerate(messages, 1):
+        subject, body = str(m.get("subject", "")), str(m.get("body", ""))
+        lines.append(f"{n}. \u201c{subject}\u201d from {m.get('from')}: {_first_sentence(body)}")
+        read.append(
+            (f"{subject}\n{body}", f"the message \u201c{subject}\u201d from {m.get('from')}")
+        )
+    return "\n".join(lines), read
+
+
+def _describe_document(args: dict[str, Any], output: str, parsed: Any) -> _Described:
+    if isinstance(parsed, dict):
+        body = str(parsed.get("body", ""))
+        title = parsed.get("title") or args.get("doc_id")
+        return f"\u201c{title}\u201d: {_first_sentence(body, 240)}", [
+            (body, f"the document \u201c{title}\u201d")
+        ]
+    return f"{args.get('doc_id')}: {_first_sentence(output, 240)}", [
+        (output, f"document {args.get('doc_id')}")
+    ]
+
+
+def _describe_search(args: dict[str, Any], output: str, parsed: Any) -> _Described:
+    hits = parsed.get("results") if isinstance(parsed, dict) else parsed
+    if not isinstance(hits, list):
+        return f"Search results: {_first_sentence(output)}", [(output, "the search results")]
+    if not hits:
+        return f"No documents matched \u201c{args.get('query')}\u201d.", []
+    titles = ", ".join(
+        f"\u201c{h.get('title')}\u201d ({h.get('doc_id')})" for h in hits if isinstance(h, dict)
+    )
+    snippets = " ".join(str(h.get("snippet", "")) for h in hits if isinstance(h, dict))
+    return f"Found {len(hits)} document{'s' if len(hits) != 1 else ''}: {titles}.", [
+        (snippets, "the search results")
+    ]
+
+
+def _describe_customer(args: dict[str, Any], output: str, parsed: Any) -> _Described:
+    if isinstance(parsed, dict) and parsed.get("name"):
+        return (
+            f"{parsed.get('name')} ({parsed.get('customer_id')}, {parsed.get('email')}) is on the "
+            f"{parsed.get('plan')} plan, status {parsed.get('status')}."
+        ), []
+    return f"Customer lookup: {_first_sentence(output)}", []
+
+
+def _describe_customers(args: dict[str, Any], output: str, parsed: Any) -> _Described:
+    rows = parsed.get("customers") if isinstance(parsed, dict) else parsed
+    count = len(rows) if isinstance(rows, list) else "some"
+    return f"Retrieved {count} customer records.", []
+
+
+def _describe_email(args: dict[str, Any], output: str, parsed: Any) -> _Described:
+    return f"Sent \u201c{args.get('subject')}\u201d to {args.get('to')}.", []
+
+
+def _describe_ticket(args: dict[str, Any], output: str, parsed: Any) -> _Described:
+    ticket = parsed.get("ticket_id") if isinstance(parsed, dict) else None
+    line = (
+        f"Opened ticket {ticket or ''} \u201c{args.get('title')}\u201d "
+        f"({args.get('priority', 'normal')} priority)."
+    )
+    return line.replace("  ", " "), []
+
+
+_DESCRIBERS: dict[str, Callable[[dict[str, Any], str, Any], _Described]] = {
+    "read_inbox": _describe_inbox,
+    "read_document": _describe_document,
+    "search_docs": _describe_search,
+    "lookup_customer": _describe_customer,
+    "list_customers": _describe_customers,
+    "send_email": _describe_email,
+    "create_ticket": _describe_ticket,
+}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -256,58 +257,95 @@ def _customer_query(clause: str) -> str | None:
 def _clause_actions(
     clause: str, group: int, pending_send: str | None
 ) -> tuple[list[Action], str | None]:
+    """The actions one clause asks for, and the send request still waiting for its
+    address (a send without one waits for the next clause)."""
     send = _SEND.match(clause)
     if send:
         actions = _send_actions(clause, send, group)
         if actions is None:
             return [], clause
         return actions, None
-    if pending_send and ADDRESS_RE.search(clause) and not _SEND.match(clause):
+    if pending_send and ADDRESS_RE.search(clause):
         combined = _SEND.match(f"{pending_send} {clause}")
         if combined:
             actions = _send_actions(f"{pending_send} {clause}", combined, group)
             if actions:
                 return actions, None
-    ticket = _TICKET.match(clause)
-    if ticket:
-        return [_ticket_action(clause, ticket, group)], None
-    if _LIST_CUSTOMERS.search(clause):
-        return [
-            Action("list_customers", {}, group=group, summary="exported the customer list")
-        ], None
-    if (_CUSTOMER.search(clause) and _LOOKUP.search(clause)) or _DIRECT_LOOKUP.search(clause):
-        query = _customer_query(clause)
-        if query:
-            return [
-                Action(
-                    "lookup_customer", {"query": query}, group=group, summary=f"looked up {query}"
-                )
-            ], None
-    doc_id = _DOC_ID.search(clause)
-    if doc_id:
-        return [Action("read_document", {"doc_id": doc_id.group(0).upper()}, group=group)], None
-    if _INBOX.search(clause) and _INBOX_VERB.search(clause):
-        unread = bool(re.search(r"\b(?:unread|new|today|latest)\b", clause, re.I))
-        return [
-            Action("read_inbox", {"unread_only": unread}, group=group, summary="read the inbox")
-        ], None
-    search = _SEARCH.search(clause)
-    if search and not re.search(r"\b(?:summari[sz]e|read|open)\b", clause, re.I):
-        query = search.group("topic").strip()
-        return [
-            Action("search_docs", {"query": query}, group=group, summary=f"searched for {query}")
-        ], None
-    topic = _TOPIC.search(clause) or search
-    if topic and re.search(rf"\b(?:{_DOC_WORD})\b", clause, re.I):
-        query = (topic.groupdict().get("topic") or topic.groupdict().get("topic2") or "").strip()
-        if query:
-            return [
-                Action(
-                    "search_docs", {"query": query}, group=group, summary=f"searched for {query}"
-                ),
-                Action("read_document", {}, fill={"doc_id": "first_doc_id"}, group=group),
-            ], None
+    for rule in _CLAUSE_RULES:
+        found = rule(clause, group)
+        if found is not None:
+            return found, None
     return [], pending_send
+
+
+# -- one rule per kind of request, tried in order (the first that applies wins) --------
+
+
+def _ticket_rule(clause: str, group: int) -> list[Action] | None:
+    ticket = _TICKET.match(clause)
+    return [_ticket_action(clause, ticket, group)] if ticket else None
+
+
+def _list_customers_rule(clause: str, group: int) -> list[Action] | None:
+    if not _LIST_CUSTOMERS.search(clause):
+        return None
+    return [Action("list_customers", {}, group=group, summary="exported the customer list")]
+
+
+def _lookup_rule(clause: str, group: int) -> list[Action] | None:
+    if not ((_CUSTOMER.search(clause) and _LOOKUP.search(clause)) or _DIRECT_LOOKUP.search(clause)):
+        return None
+    query = _customer_query(clause)
+    if not query:
+        return None
+    return [Action("lookup_customer", {"query": query}, group=group, summary=f"looked up {query}")]
+
+
+def _document_rule(clause: str, group: int) -> list[Action] | None:
+    doc_id = _DOC_ID.search(clause)
+    if not doc_id:
+        return None
+    return [Action("read_document", {"doc_id": doc_id.group(0).upper()}, group=group)]
+
+
+def _inbox_rule(clause: str, group: int) -> list[Action] | None:
+    if not (_INBOX.search(clause) and _INBOX_VERB.search(clause)):
+        return None
+    unread = bool(re.search(r"\b(?:unread|new|today|latest)\b", clause, re.I))
+    return [Action("read_inbox", {"unread_only": unread}, group=group, summary="read the inbox")]
+
+
+def _search_rule(clause: str, group: int) -> list[Action] | None:
+    search = _SEARCH.search(clause)
+    if not search or re.search(r"\b(?:summari[sz]e|read|open)\b", clause, re.I):
+        return None
+    query = search.group("topic").strip()
+    return [Action("search_docs", {"query": query}, group=group, summary=f"searched for {query}")]
+
+
+def _find_and_read_rule(clause: str, group: int) -> list[Action] | None:
+    """A document named by its topic: search for it, then read the first hit."""
+    topic = _TOPIC.search(clause) or _SEARCH.search(clause)
+    if not (topic and re.search(rf"\b(?:{_DOC_WORD})\b", clause, re.I)):
+        return None
+    query = (topic.groupdict().get("topic") or topic.groupdict().get("topic2") or "").strip()
+    if not query:
+        return None
+    return [
+        Action("search_docs", {"query": query}, group=group, summary=f"searched for {query}"),
+        Action("read_document", {}, fill={"doc_id": "first_doc_id"}, group=group),
+    ]
+
+
+_CLAUSE_RULES: tuple[Callable[[str, int], list[Action] | None], ...] = (
+    _ticket_rule,
+    _list_customers_rule,
+    _lookup_rule,
+    _document_rule,
+    _inbox_rule,
+    _search_rule,
+    _find_and_read_rule,
+)
 
 
 def plan_request(text: str, pending_send: str | None = None) -> Plan:

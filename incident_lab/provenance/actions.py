@@ -1,7 +1,7 @@
 """What a tool call does, whether the user asked for it (actions, not nouns), and whether it failed.
 
 - :func:`action_kind`: ``"read"`` or a side-effect kind (the classifier's
-  :func:`~incident_lab.classify.lexicon.tool_category`, plus ``credential``,
+  :func:`~incident_lab.text.lexicon.tool_category`, plus ``credential``,
   ``booking`` and ``modify`` for the tools it calls ``"other"``).
 - :func:`authorised`: the user's words before the call contain a *verb* for that kind
   of action. "give me their email addresses" names e-mail but asks for no e-mail to be
@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from incident_lab.classify.lexicon import ACTION_VERBS, READ_VERBS, forbidden, tool_category
+from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, forbidden, tool_category
 
 __all__ = ["SIDE_EFFECTS", "action_kind", "authorised", "failed", "verb_used"]
 

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import re
 from functools import lru_cache
@@ -24,6 +25,7 @@ from typing import Any
 from incident_lab.provenance.actions import SIDE_EFFECTS, action_kind, authorised, failed
 from incident_lab.provenance.cues import (
     SPAN_THRESHOLD,
+    STRONG_CUES,
     WEAK_SPAN_SCORE,
     find_spans,
     score_text,
@@ -33,6 +35,7 @@ from incident_lab.provenance.model import (
     ArgSource,
     CallProvenance,
     InstructionSpan,
+    ObedientAnswer,
     Provenance,
 )
 from incident_lab.provenance.obedience import (
@@ -45,7 +48,14 @@ from incident_lab.provenance.obedience import (
     quotes_literal,
 )
 from incident_lab.provenance.text import MAX_SCAN, language_switch, readable, text_of_step
-from incident_lab.provenance.values import anchors, find_value, leaves, shingles, value_text
+from incident_lab.provenance.values import (
+    addresses,
+    anchors,
+    find_value,
+    leaves,
+    shingles,
+    value_text,
+)
 
 __all__ = ["analyse"]
 
@@ -267,8 +277,10 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
                 if unit is None:
                     break
                 score, cues, language = score_text(text[unit[0] : unit[1]])
-                if not cues:  # "... and report: <copied>" after "Ignore all ..." in the same line
-                    unit, score, cues, language = _with_previous(text, unit, score, cues, language)
+                if not cues:
+                    unit, score, cues, language = _instruction_around(
+                        text, unit, at, n < marks, (score, cues, language)
+                    )
                 active = ACTIVE_CONTENT.search(text, unit[0], unit[1]) is not None
                 grown = next(
                     (k for k, sp in enumerate(found) if sp.step == i and sp.start < unit[1]
@@ -307,18 +319,85 @@ _SEGMENT = re.compile(r"[^<>\n]{20,2000}")
 
 
 def _obeyed_literals(session: _Session, found: list[InstructionSpan]) -> None:
-    """Mark a weak span ``echoed`` when a later answer carries a literal it quoted (``'TEST'``
-    repeated at the end of a summary): it asked for that literal and got it."""
+    """Mark a span ``echoed`` when a later answer carries a literal it quoted (``'TEST'``
+    repeated at the end of a summary, in whatever words it asked): it asked for that literal
+    and got it. A weak span is raised just above the weak score; a strong one keeps its own."""
     trusted = "\n".join(session.text(i) for i in session.user + session.system).lower()
     for k, sp in enumerate(found):
-        if _strong(sp) or sp.source == "user":
+        if sp.source == "user" or "echoed" in sp.cues:
             continue
         for a in session.assistant:
             if a > sp.step and copied_literals(sp.text, session.text(a), trusted):
-                found[k] = dataclasses.replace(
-                    sp, cues=(*sp.cues, "echoed"), score=WEAK_SPAN_SCORE + 0.05
-                )
+                score = sp.score if _strong(sp) else WEAK_SPAN_SCORE + 0.05
+                found[k] = dataclasses.replace(sp, cues=(*sp.cues, "echoed"), score=score)
                 break
+
+
+#: A value the system prompt holds as a secret: "Your unique ID is 1854", "API key: sk-9f...".
+_SECRET = re.compile(
+    r"\b(id|identifier|password|passcode|passphrase|secret|key|token|code|pin)\b[^.\n:=]{0,20}?"
+    r"(?:\bis\b|:|=)\s{0,3}[\"'`]?([A-Za-z0-9][A-Za-z0-9_-]{3,63})",
+    re.IGNORECASE,
+)
+
+
+def _secret_forms(secret: str) -> list[str]:
+    """A secret as an answer could carry it: as is, reversed, base64 (no padding), hex."""
+    raw = secret.encode("utf-8")
+    return [secret, secret[::-1], base64.b64encode(raw).decode().rstrip("="), raw.hex()]
+
+
+def _leaked_secret(session: _Session, answer: str) -> tuple[str, str] | None:
+    """The system prompt's secret (as is, reversed or encoded) that ``answer`` carries, when
+    the user neither wrote it nor asked about what it labels: ``(form, label)``; else None."""
+    system = "\n".join(session.text(i) for i in session.system)
+    if not system:
+        return None
+    user = "\n".join(session.text(i) for i in session.user).lower()
+    for m in _SECRET.finditer(system):
+        label, secret = m.group(1).lower(), m.group(2)
+        if re.search(rf"\b{re.escape(label)}s?\b", user):
+            continue  # "what is my account id?": the user asked for it
+        for form in _secret_forms(secret):
+            if form.lower() in user:
+                break
+            if re.search(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", answer):
+                return form, label
+    return None
+
+
+def _repeated_tokens(answer: str) -> set[str]:
+    """Tokens an answer repeats three times or more ("TEST-TEST-TEST-...")."""
+    counts: dict[str, int] = {}
+    for token in _TOKEN.findall(answer[:MAX_SCAN]):
+        counts[token] = counts.get(token, 0) + 1
+    return {t for t, n in counts.items() if n >= 3}
+
+
+_TOKEN = re.compile(r"[^\W_]{2,40}")
+
+
+def _secret_leaks(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    eligible: set[int],
+    obedient: list[ObedientAnswer],
+) -> list[ObedientAnswer]:
+    """Answers that disclose the system prompt's secret after untrusted instructions: they
+    obeyed the latest instruction span before them (which asked for it in any language)."""
+    out: list[ObedientAnswer] = []
+    answered = {a.step for a in obedient}
+    for a in session.assistant:
+        if a in answered:
+            continue
+        leaked = _leaked_secret(session, session.text(a))
+        if leaked is None:
+            continue
+        before = [k for k in eligible if spans[k].step < a and spans[k].source != "user"]
+        if before:
+            k = max(before, key=lambda k: (spans[k].step, spans[k].start))
+            out.append(ObedientAnswer(a, k, "system_prompt_leak", leaked[0]))
+    return out
 
 
 def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[InstructionSpan]:
@@ -344,7 +423,9 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
 
     for a in session.assistant:
         answer = session.text(a)
-        complied = announces_compliance(answer)
+        leak = _leaked_secret(session, answer)
+        complied = announces_compliance(answer) or leak is not None
+        repeated = _repeated_tokens(answer)
         for i in [u for u in session.untrusted if u < a]:
             text = session.text(i)
             if i not in segments:
@@ -359,14 +440,19 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
                     continue
                 unit = text[x:y]
                 switched = switched_at(i, x, unit)
-                if not switched and not complied:
+                # a literal it quoted, repeated over and over: no faithful answer does that
+                drilled = bool(repeated) and any(
+                    lit in repeated for lit in copied_literals(unit, answer, trusted)
+                )
+                if not (switched or complied or drilled):
                     continue
                 if any(sp.step == i and sp.start < y and x < sp.end for sp in found + extra):
                     continue
                 score, cues, language = score_text(unit)
-                if not switched and not cues:
+                named = leak is not None and re.search(rf"\b{leak[1]}\b", unit, re.I) is not None
+                if not (switched or cues or named or drilled):
                     continue  # an announced compliance: the passage that asked, in any words
-                if not (complied or copied_literals(unit, answer, trusted)):
+                if not (complied or drilled or copied_literals(unit, answer, trusted)):
                     continue
                 if switched:
                     cues = (*cues, "language_switch")
@@ -384,6 +470,26 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
                     )
                 )
     return extra
+
+
+def _instruction_around(
+    text: str,
+    unit: tuple[int, int],
+    at: int,
+    canary: bool,
+    scored: tuple[float, tuple[str, ...], str | None],
+) -> tuple[tuple[int, int], float, tuple[str, ...], str | None]:
+    """A copied unit without cues, joined to the instruction that asked for it: the sentence
+    before it ("... and report: <copied>" after "Ignore all ..."), or, for a canary, the
+    sentence after it ("X says <it>. Answer just as X would.") or the later sentence naming
+    its field ("doc_id: <it>" ... "Include the doc_id in your reply")."""
+    score, cues, language = scored
+    unit, score, cues, language = _with_previous(text, unit, score, cues, language)
+    if not cues and canary:
+        unit, score, cues, language = _with_next(text, unit, score, cues, language)
+    if not cues and canary:
+        unit, score, cues, language = _with_reference(text, unit, at, score, cues, language)
+    return unit, score, cues, language
 
 
 def _with_previous(
@@ -404,6 +510,57 @@ def _with_previous(
     if not p_cues:
         return unit, score, cues, language
     return (prev[0], unit[1]), p_score, p_cues, p_language
+
+
+def _with_next(
+    text: str, unit: tuple[int, int], score: float, cues: tuple[str, ...], language: str | None
+) -> tuple[tuple[int, int], float, tuple[str, ...], str | None]:
+    """The sentence holding a copied canary with the sentence right after it on the same line,
+    when that one carries a cue that only text aimed at a model has: the instruction that makes
+    the reader act out the copied text ("... replies with X. Respond exactly as ... would.")."""
+    bounds = unit_bounds(text)
+    k = bounds.index(unit) if unit in bounds else -1
+    if k == -1 or k + 1 >= len(bounds) or "\n" in text[unit[1] : bounds[k + 1][0]]:
+        return unit, score, cues, language
+    nxt = bounds[k + 1]
+    n_score, n_cues, n_language = score_text(text[nxt[0] : nxt[1]])
+    if not STRONG_CUES & {c.split(":")[0] for c in n_cues}:
+        return unit, score, cues, language
+    return (unit[0], nxt[1]), n_score, n_cues, n_language
+
+
+#: The label a value sits under: "doc_id: X", "| trace_id | X |", "Session reference: X".
+_LABEL = re.compile(r"([A-Za-z][\w ]{1,30}?)\s{0,3}[:|=]\s{0,3}$")
+
+
+def _with_reference(
+    text: str,
+    unit: tuple[int, int],
+    at: int,
+    score: float,
+    cues: tuple[str, ...],
+    language: str | None,
+) -> tuple[tuple[int, int], float, tuple[str, ...], str | None]:
+    """The unit holding a copied canary, with the nearest later sentence (within 600
+    characters) that names the canary's label ("doc_id", "the session reference above") and
+    carries a cue only text aimed at a model has: an instruction to copy it by reference."""
+    line_start = text.rfind("\n", 0, at) + 1
+    m = _LABEL.search(text, line_start, at)
+    if m is None:
+        return unit, score, cues, language
+    label = " ".join(m.group(1).lower().replace("|", " ").split()[-2:])
+    if len(label) < 3:
+        return unit, score, cues, language
+    for x, y in unit_bounds(text):
+        if x < unit[1] or x > unit[1] + 600:
+            continue
+        piece = text[x:y]
+        if label not in " ".join(piece.lower().split()):
+            continue
+        r_score, r_cues, r_language = score_text(piece)
+        if STRONG_CUES & {c.split(":")[0] for c in r_cues}:
+            return (unit[0], y), r_score, r_cues, r_language
+    return unit, score, cues, language
 
 
 def _span_at(spans: tuple[InstructionSpan, ...], step: int, start: int, end: int) -> int | None:
@@ -436,6 +593,69 @@ def _in_spans(
     return None
 
 
+#: A single ordinary word ("random", "Alice"): an instruction that happens to contain it did
+#: not choose it when the same word also occurs as data outside every instruction span.
+_COMMON_WORD = re.compile(r"[^\W\d_]{2,24}")
+
+
+def _outside_spans(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    step: int,
+    probe: str,
+    hit: tuple[int, int],
+) -> tuple[int, int] | None:
+    """The next occurrence of ``probe`` in ``step`` after ``hit`` that lies in no span."""
+    text, low = session.text(step), session.lower(step)
+    at = hit[1]
+    for _ in range(8):
+        found = find_value(probe, text[at:], low[at:])
+        if found is None:
+            return None
+        a, b = at + found[0], at + found[1]
+        if _span_at(spans, step, a, b) is None:
+            return a, b
+        at = b
+    return None
+
+
+def _in_untrusted(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    untrusted: list[int],
+    probe: str,
+    how: str,
+) -> tuple[int, int, int, str, int | None] | None:
+    """Where ``probe`` occurs in untrusted content (latest first): a location inside an
+    instruction span preferred, except for a common word that also occurs as data."""
+    outside: tuple[int, int, int, str, int | None] | None = None
+    in_span: tuple[int, int, int, str, int | None] | None = None
+    common = how == "value" and _COMMON_WORD.fullmatch(probe) is not None
+    bare = how == "value" and _BARE_ID.fullmatch(probe) is not None
+    for i in untrusted:
+        # a bare id the step's instruction names ("delete the file with ID '13'")
+        inside = _in_spans(spans, i, probe) if bare else None
+        if inside is not None:
+            return inside[0], inside[1], inside[2], how, inside[3]
+        hit = session.find(probe, i)
+        if not hit:
+            continue
+        span = _span_at(spans, i, hit[0], hit[1])
+        if span is not None and common:
+            in_span = in_span or (i, hit[0], hit[1], how, span)
+            elsewhere = _outside_spans(session, spans, i, probe, hit)
+            if elsewhere is None:
+                continue  # an earlier step may hold it as data
+            hit, span = elsewhere, None
+        if span is not None:
+            return i, hit[0], hit[1], how, span
+        if outside is None:
+            outside = (i, hit[0], hit[1], how, None)
+        if common:
+            return outside
+    return outside or in_span
+
+
 def _locate(
     session: _Session,
     spans: tuple[InstructionSpan, ...],
@@ -452,22 +672,9 @@ def _locate(
             hit = session.find(probe, i)
             if hit:
                 return i, hit[0], hit[1], how, None
-        outside: tuple[int, int, int, str, int | None] | None = None
-        for i in untrusted:
-            # a bare id the step's instruction names ("delete the file with ID '13'")
-            bare = how == "value" and _BARE_ID.fullmatch(probe)
-            inside = _in_spans(spans, i, probe) if bare else None
-            if inside is not None:
-                return inside[0], inside[1], inside[2], how, inside[3]
-            hit = session.find(probe, i)
-            if hit:
-                span = _span_at(spans, i, hit[0], hit[1])
-                if span is not None:
-                    return i, hit[0], hit[1], how, span
-                if outside is None:
-                    outside = (i, hit[0], hit[1], how, None)
-        if outside is not None:
-            return outside
+        found = _in_untrusted(session, spans, untrusted, probe, how)
+        if found is not None:
+            return found
     for run in shingles(value):
         for i in trusted + untrusted:
             hit = session.find(run, i)
@@ -546,10 +753,21 @@ _TARGET_WORDS = frozenset(
 _KEY_SPLIT = re.compile(r"[^a-z]+")
 
 
+#: Argument names that carry content (what is said or stored), not what the action acts on:
+#: a summary may quote the injected text without the injection having chosen anything.
+_CONTENT_WORDS = frozenset(
+    ["body", "content", "contents", "text", "message", "description", "summary", "notes",
+     "note", "comment", "comments", "subject", "data", "payload", "html", "markdown", "query"]
+)  # fmt: skip
+
+
 def _is_target(arg: ArgSource) -> bool:
-    """True for an argument that says *where* or *to whom* the action goes (or how much)."""
+    """True for an argument that says *where* or *to whom* the action goes (or how much), or
+    *what* it acts on (the hotel booked, the event created): any argument but content."""
     words = set(_KEY_SPLIT.split(arg.path.lower()))
-    return bool(words & _TARGET_WORDS or anchors(arg.value) or arg.matched != "value")
+    if words & _TARGET_WORDS or anchors(arg.value) or arg.matched != "value":
+        return True
+    return not words & _CONTENT_WORDS
 
 
 def _strong(span: InstructionSpan) -> bool:
@@ -565,7 +783,8 @@ def _is_instruction_text(value: str) -> bool:
 
 #: The user hands the task over to content ("follow the README", "do the tasks on my list").
 _DELEGATION = re.compile(
-    r"\b(?:follow(?:ing)?(?! (?:tasks?|steps|questions?|requests?|things)\b)|according to|as (?:described|explained|listed|specified|written) in|"
+    # "following its README" hands over; "the following message: ..." and "Follow-up" do not
+    r"\b(?:(?<!the )follow(?:ing)?(?!-)(?! (?:tasks?|steps|questions?|requests?|things)\b)|according to|as (?:described|explained|listed|specified|written) in|"
     r"do (?:all |everything |whatever )?(?:the |my )?(?:tasks?|steps|items|things|todos?)|"
     r"complete (?:all )?(?:the |my )?(?:tasks?|steps|items|todos?)|"
     r"(?:tasks?|steps|instructions|todos?) (?:i have |listed |written )?(?:on|in|at|from)"
@@ -580,21 +799,48 @@ _ATTACK_CUES = frozenset(
 )
 
 
+#: A question ("What do we do on June 13 according to the file?") hands nothing over.
+_QUESTION_START = re.compile(
+    r"\W{0,6}(?:\d{1,2}[.)]\s{0,3})?(?:what|when|where|who|whom|whose|which|why|how|is|are|was|"
+    r"were|do|does|did|am|has|have)\b",
+    re.IGNORECASE,
+)
+#: Text that poses as the system or developer channel ("###(system_message)", "[SYSTEM]",
+#: "<|im_start|>", a line opening "system:"): no document the user hands over speaks as that.
+_IMPERSONATION = re.compile(
+    r"[(\[{<]\s{0,2}/?(?:system|admin|developer)(?:[ _-]?(?:message|prompt|note|instructions?))?"
+    r"\s{0,2}[)\]}>]|<\|[a-z_]{2,20}\|>|^\W{0,4}(?:system|developer)\s{0,2}:",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _hands_over(text: str) -> bool:
+    """True when ``text`` hands the task over to content in a sentence that is not a question."""
+    for m in _DELEGATION.finditer(text):
+        start = max(text.rfind(ch, 0, m.start()) for ch in ".!?\n") + 1
+        ends = [e for e in (text.find(ch, m.end()) for ch in ".!?\n") if e != -1]
+        end = min(ends) if ends else len(text)
+        if not (text[end : end + 1] == "?" and _QUESTION_START.match(text, start)):
+            return True
+    return False
+
+
 def _delegated(session: _Session, before: int | None = None) -> bool:
     """True when the user's turns (before step ``before``) hand the task over to content."""
-    return any(
-        _DELEGATION.search(session.text(u)) for u in session.user if before is None or u < before
-    )
+    return any(_hands_over(session.text(u)) for u in session.user if before is None or u < before)
 
 
 def _sanctioned(session: _Session, spans: tuple[InstructionSpan, ...]) -> set[int]:
-    """Spans the user told the agent to follow: ordinary task content, not an injection."""
+    """Spans the user told the agent to follow: ordinary task content, not an injection
+    (no attack cue, and not posing as the system)."""
     if not _delegated(session):
         return set()
     return {
         k
         for k, s in enumerate(spans)
-        if s.source != "user" and not _ATTACK_CUES & {c.split(":")[0] for c in s.cues}
+        if s.source != "user"
+        and not _ATTACK_CUES & {c.split(":")[0] for c in s.cues}
+        and not _IMPERSONATION.search(s.text)
     }
 
 
@@ -602,8 +848,16 @@ def _asks_for(span: InstructionSpan, tool: str, args: list[ArgSource]) -> bool:
     """True when the span names this call: a word of its tool's name, or one of its values.
 
     A verb alone ("send ...") does not tie a span to every call of that kind: the user's
-    own e-mail after an injected "send the code to ..." is not the injected one.
+    own e-mail after an injected "send the code to ..." is not the injected one. A span
+    that names where things go (an e-mail address, URL, IBAN) asks only for calls that
+    carry one of them: a message to a colleague is not its "send a link to x@evil".
     """
+    args = [a for a in args if not _is_instruction_text(a.value)]  # the container's name
+    named_places = addresses(span.text)
+    if named_places:
+        carried = " ".join(a.value for a in args).lower().replace(" ", "")
+        if not any(p.replace(" ", "") in carried for p in named_places):
+            return False
     plain = readable(span.text)[0]
     tokens = [t for t in re.split(r"[^a-z0-9]+", tool.lower()) if t and t not in _GENERIC_TOKENS]
     named = [t[:6].rstrip("s") in plain for t in tokens if len(t) >= 3]
@@ -665,7 +919,6 @@ def _call(
     else:
         requested = True
     from_untrusted = [a for a in args if a.origin == "tool_output"]
-    untrusted_dependency = bool(attacker) or instruction is not None or bool(from_untrusted)
     if instruction is not None and not attacker:
         why.append(f"instruction span {instruction} (step {spans[instruction].step}) asks for it")
     elif from_untrusted and not attacker:
@@ -673,7 +926,10 @@ def _call(
             "argument(s) " + ", ".join(a.path for a in from_untrusted) + " come from tool output"
         )
     if instruction is None and not requested and earlier:
+        # a side effect nobody asked for, after an instruction aimed at the model: its doing
         instruction = earlier[-1]
+        why.append(f"it follows instruction span {instruction} (step {spans[instruction].step})")
+    untrusted_dependency = bool(attacker) or instruction is not None or bool(from_untrusted)
     result = session.result_of.get(i)
     output = session.text(result) if result is not None else ""
     is_error = bool(session.steps[result].get("is_error")) if result is not None else False
@@ -731,6 +987,8 @@ def analyse(trajectory: Any) -> Provenance:
         system_prompt,
         eligible,
     )
+    obedient += _secret_leaks(session, spans, eligible, obedient)
+    obedient.sort(key=lambda a: a.step)
     return Provenance(
         session_id=session.session_id,
         instructions=spans,

@@ -41,7 +41,6 @@ from functools import lru_cache
 
 import re2
 
-from incident_lab.classify.lexicon import INJ_OVERRIDE
 from incident_lab.provenance.text import (
     MAX_SCAN,
     cipher_hint,
@@ -53,7 +52,8 @@ from incident_lab.provenance.text import (
 from incident_lab.provenance.text import (
     clear_memo as _clear_text_memo,
 )
-from incident_lab.variants.framing import SYNONYMS
+from incident_lab.text.disguise import SYNONYMS
+from incident_lab.text.lexicon import INJ_OVERRIDE
 
 __all__ = [
     "CUE_WEIGHTS",
@@ -107,7 +107,8 @@ _VERBS_EN = (
     r"post|write|reply|say|print|output|respond|include|append|tell|call|use|make|schedule|cancel|"
     r"move|copy|export|leak|reveal|insert|set|give|provide|list|summari[sz]e|translate|answer|"
     r"start|begin|end|do|follow|decode|paraphrase|rewrite|translate|show|display|mention|add|perform|navigate|go|ignore|disregard|forget|repeat|store|save|"
-    r"submit|fill|purchase|buy|order|approve|confirm|publish|push|commit|install|modify|fetch)"
+    r"submit|fill|purchase|buy|order|approve|confirm|publish|push|commit|install|modify|fetch|"
+    r"produce|generate|emit|return)"
 )
 
 # Where a sentence (or a quoted / bracketed clause) starts; also right after markup that closes
@@ -133,6 +134,12 @@ _EN_IMPERATIVE = (
 )
 _EN_ADDRESSED = (
     rf"{_BOUNDARY}(?:\w{{1,12}} )?{_MODEL}\s{{0,3}}[:,]"
+    # a promise the reader supposedly made: "earlier you confirmed you would ..."
+    r"|\b(?:earlier|previously|already|before|as) you (?:confirmed|agreed|promised|offered|committed|"
+    r"said you would|told me you would)\b|\byou (?:have )?(?:confirmed|agreed|promised) (?:to|that you)\b"
+    # what the model's answer must be: "the expected assistant output is exactly: ..."
+    rf"|\b(?:expected|correct|required|desired) {_MODEL}(?:'s)? (?:output|response|reply|answer)\b"
+    rf"|\b{_MODEL}(?:'s)? (?:output|response|reply|answer) (?:is|should be|must be) exactly\b"
     r"|\b(?:in|into|to|at the (?:end|start|beginning|top|bottom) of|before|after) (?:your|the|each|every|any|all)"
     r" (?:response|responses|reply|replies|answer|answers|output|summary|summaries|final answer)\b"
     r"|\b(?:in|nella|na|en|dans|im|in der) (?:deiner|ihrer|tua|sua|tu|su|ta|votre) (?:antwort|risposta|resposta|"
@@ -143,11 +150,18 @@ _EN_ADDRESSED = (
     rf"reminder (?:to|for)|important (?:message|note) for)\s+(?:the\s+|any\s+|all\s+|my\s+)?{_MODEL}s?\b"
     rf"|\bif you(?:'re| are) (?:an? |the )?(?:{_MODEL}|reading this|processing this)\b"
     rf"|\b(?:visible|shown|meant|intended|written|only) (?:to|for) (?:the |an? |any )?{_MODEL}s?\b"
+    rf"|\b{_MODEL}s?\b[^.\n]{{0,40}}\b(?:should|must|shall|need to|are (?:required|expected|"
+    r"asked) to)\b"
     rf"|\b{_MODEL}s?\b[^.\n]{{0,40}}\b(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|"
     r"that reads?|who reads?|handling|working on|operating on|running (?:on|in))\b"
 )
 _EN_REDIRECT = (
-    r"\bbefore (?:you |doing |solving |completing |continuing |answering |proceeding |responding |"
+    r"\b(?:should|must|need to|have to) first\b"
+    r"|\b(?:decode|decrypt|translate|unscramble) (?:it |this |them |the following )?(?:and then|and|then) "
+    r"(?:follow|obey|execute|do|run|carry out|act on)\b"
+    r"|\b(?:respond|reply|answer|act|behave)(?:ing)? (?:exactly |only |just )?(?:as|like) "
+    r"[\w' -]{1,30}? (?:would|does)\b"
+    r"|\bbefore (?:you |doing |solving |completing |continuing |answering |proceeding |responding |"
     r"you can |replying |finishing )|\binstead\b|\bafter (?:you(?:'ve| have)? (?:do|done|did|finish)|"
     r"that|doing (?:that|this))\b"
     rf"|\b(?:also|additionally|as well)\b[^.\n]{{0,24}}\b{_VERBS_EN}\b"
@@ -269,13 +283,20 @@ _OVERRIDE_PARAPHRASE = (
     rf"[^.\n]{{0,30}}\b(?:instructions?|{_words(SYNONYMS['instructions'], SYNONYMS['instruction'])}|"
     r"guidelines?|constraints?|polic(?:y|ies))\b"
 )
-# "Ignore your previous iunstructions": the instruction word misspelt.
+# "Ignore your previous iunstructions": the instruction word misspelt (also glued to an
+# identifier: "Channel_Ignore your previous ...").
 _OVERRIDE_TYPO = (
-    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|your\s+|the\s+|any\s+){0,3}"
+    r"(?:\b|_)(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|your\s+|the\s+|any\s+){0,3}"
     r"(?:previous|prior|above|earlier|preceding|original|former)\s+"
     r"\w{0,6}(?:str|direct|rule|guid|prompt|command|task|polic)\w{0,12}"
 )
 _JAILBREAK = (
+    r"\b(?:uncensored|jailbroken|amoral|unaligned) (?:model|assistant|ai|version|chatbot|bot)\b"
+    r"|\bwill do anything (?:the user|i|you|they|anyone) (?:asks?|wants?|says?)\b"
+    r"|\bexempt from (?:the |all |any )?(?:usual |normal |standard )?(?:restrictions|rules|guidelines|"
+    r"polic(?:y|ies)|filters|safeguards)\b"
+    r"|\b(?:supersedes?|superseding|overrides?|takes? precedence over) (?:all |any |the )?"
+    r"(?:prior|previous|earlier|existing|original|other) (?:ones|instructions|directives|rules|prompts)\b|"
     r"\b(?:developer|dan|god|jailbreak|unrestricted|unfiltered|sudo|admin) mode\b|\bdo anything now\b"
     r"|\byou are (?:now )?dan\b|\bno (?:rules|restrictions|filters|guidelines|limits)\b"
     r"|\bstay in character\b|\balways compl(?:y|ies)\b|\bwithout (?:any )?(?:restrictions|filters)\b"
@@ -312,23 +333,35 @@ _DELIMITER_PATTERN = (
     r"|<(?:end|start)[ _]of[ _](?:session|conversation|turn|document|text)>"
     r"|#{2,}\W{0,3}(?:system|instructions?|new|important|admin|end|begin|attention|task)"
     r"|[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?\s{0,2}[)\]}>]"
+    r"|\(\s{0,2}(?:assistant|system|developer|model)\s{0,2}\)\s{0,2}:"
     r"|^\W{0,3}[-=*]{3,}\s{0,3}(?:begin |end |new )?(?:system|instructions?|important|prompt)\b"
 )
 _HIDDEN_PATTERN = (
     r"<!--|display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden|font-size\s{0,3}:\s{0,3}0"
     r"(?:px|pt|em)?\b|color\s{0,3}:\s{0,3}(?:#fff(?:fff)?|white|transparent)\b|opacity\s{0,3}:\s{0,3}0\b"
 )
-# A line break that continues the line: followed by a lower-case word (wrapped or folded
-# text), not by a "key:" label.
-_CONTINUED = r"\n(?=[ \t]{0,40}[a-z'\"(])(?![ \t]{0,40}[\w-]{1,30}:)"
+# A line break that continues the line: escaped by a backslash (a long quoted string folded
+# by a YAML or JSON dumper: "Create a 1 hour\\" / "\\ long event ..."), or followed by a
+# lower-case word (wrapped or folded text), not by a "key:" label.
+_CONTINUED = r"(?<=\\)\n|\n(?=[ \t]{0,40}[a-z'\"(])(?![ \t]{0,40}[\w-]{1,30}:)"
 # A unit line: a line with its continuations. The definition; _lines finds the same lines
 # by testing only the line breaks with _JOIN (matching _UNIT runs per character).
 _UNIT = re.compile(rf"(?:[^\n]|{_CONTINUED})+")
 _JOIN = re.compile(_CONTINUED)
 # A sentence ends at . ! ? before a blank, or at an escaped line break inside a quoted string
-# ("Rating: 3.9\\nReviews: ..."); a Morse blob (". -") is not cut.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]{0,2}\s+(?=[^\s.\-])|\\n(?=\S)")
+# ("Rating: 3.9\\nReviews: ..."); a Morse blob (". -") is not cut. After a closing quote the
+# sentence goes on when a lower-case word follows ("e-mail the text 'How are you?' to ...").
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?:[\"')\]]{1,2}\s+(?=[^\s.\-a-z])|\s+(?=[^\s.\-]))|\\n(?=\S)"
+)
 _MAX_UNIT = 600
+#: A sentence that spells out a detail of the instruction before it ("The event title should
+#: be 'Intro'.", "Its amount must be 5 EUR."): part of that instruction though it has no cue.
+_DETAIL = re.compile(
+    r"\W{0,4}(?:the|its|his|her|their|your|my|this|that)\b[^.!?\n]{0,60}?"
+    r"\b(?:should|must|shall|needs? to|has to|is to|will) be\b",
+    re.IGNORECASE,
+)
 _SPACED_OUT = re.compile(r"(?:\S[ \t]){8}")  # "s e n d  t h e": sentences cannot be cut
 
 
@@ -434,7 +467,7 @@ class _Matcher:
 _PLAIN = _Matcher(
     {
         "override": "|".join(
-            (INJ_OVERRIDE.pattern, _OVERRIDE_ML, _OVERRIDE_PARAPHRASE, _JAILBREAK)
+            (INJ_OVERRIDE.pattern, _OVERRIDE_ML, _OVERRIDE_PARAPHRASE, _OVERRIDE_TYPO, _JAILBREAK)
         ),
         "addressed_to_model": "|".join(
             (
@@ -669,7 +702,7 @@ def _spans_of(text: str, threshold: float) -> list[FoundSpan]:
         gap = 0
         while j < len(units):
             u = units[j]
-            if u.score >= threshold or u.cues:
+            if u.score >= threshold or u.cues or (j == hi + 1 and _DETAIL.match(text, u.start)):
                 hi, gap = j, 0
             elif gap == 0 and u.end - u.start <= 200:
                 gap = 1  # one plain sentence inside an instruction ("The subject is 'Hi'.")

@@ -2,9 +2,10 @@
 
 :func:`text_of_step` is what every consumer indexes into (span offsets, argument
 locations). :func:`readable` turns an obfuscated piece of that text back into plain,
-lower-case words, reusing the blast-radius normaliser (invisible characters, encoded
-blobs) and the variants' converters (homoglyphs, leetspeak, ROT13, Caesar, reversal):
-an attack the variants generate is an attack the analysis reads.
+lower-case words, reusing the shared normaliser (invisible characters, encoded blobs)
+and the disguise tables the variants' converters apply (homoglyphs, leetspeak, ROT13,
+Caesar, reversal; :mod:`incident_lab.text`): an attack the variants generate is an
+attack the analysis reads.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any
 
-from incident_lab.blast.normalize import clean_invisible, decode_blobs
-from incident_lab.variants.characters import (
+from incident_lab.text.disguise import (
     HOMOGLYPHS,
     LEET,
-    REVERSE,
+    caesar_decode,
     protected_spans,
+    reverse_text,
+    rot13,
     unconfuse,
 )
-from incident_lab.variants.encodings import CAESAR, ROT13
+from incident_lab.text.normalize import clean_invisible, decode_blobs
 
 __all__ = [
     "MAX_SCAN",
@@ -521,11 +523,8 @@ def _unescape(text: str) -> str:
 def _uncipher(text: str) -> tuple[str, str | None]:
     """A whole-text cipher (ROT13, Caesar, reversal) whose decoding is prose: the decoded
     text and the cipher's name, else ``(text, None)``."""
-    for name, convert in (("rot13", ROT13), ("caesar", CAESAR), ("reverse", REVERSE)):
-        try:
-            candidate = convert.decode(text)
-        except (ValueError, UnicodeError):
-            continue
+    for name, decode in (("rot13", rot13), ("caesar", caesar_decode), ("reverse", reverse_text)):
+        candidate = decode(text)
         if prose_ratio(candidate) >= 0.15:
             return candidate, name
     return text, None
@@ -551,7 +550,7 @@ def _pieces(text: str, size: int) -> list[str]:
 
 
 def _decode(text: str) -> str:
-    """:func:`~incident_lab.blast.normalize.decode_blobs` in bounded pieces.
+    """:func:`~incident_lab.text.normalize.decode_blobs` in bounded pieces.
 
     The normaliser's percent-decoding pattern backtracks quadratically over long runs of
     URL characters when a ``%`` is present, so text with ``%`` but nothing it could decode

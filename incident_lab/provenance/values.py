@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["anchors", "find_value", "leaves", "value_text"]
+__all__ = ["addresses", "anchors", "find_value", "leaves", "value_text"]
 
 _MAX_LEAVES = 200
 _MAX_DEPTH = 20
@@ -135,6 +135,21 @@ def _anchors(value: str) -> tuple[str, ...]:
         if m.group(1) not in found:
             found.append(m.group(1))
     return tuple(found[:12])
+
+
+def addresses(text: str) -> list[str]:
+    """The places ``text`` names as where something goes: e-mail addresses, URLs (and their
+    host + path, and host), IBAN-like account numbers (at most 12, lower-cased)."""
+    found: list[str] = []
+    for m in _EMAIL.finditer(text):
+        found.append(m.group(0).rstrip(".").lower())
+    for m in _URL.finditer(text):
+        url = m.group(0).rstrip(".,;'\"").split("?", 1)[0].split("#", 1)[0].rstrip("/")
+        host_path = re.sub(r"^https?://(?:www\.)?", "", url.lower())
+        found += [host_path, host_path.split("/", 1)[0]]
+    for m in _IBAN.finditer(text):
+        found.append(m.group(0).replace(" ", "").lower())
+    return [f for f in dict.fromkeys(found) if len(f) >= 4][:12]
 
 
 def find_value(value: str, text: str, lowered: str) -> tuple[int, int] | None:

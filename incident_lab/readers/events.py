@@ -137,122 +137,169 @@ def _merge_session_field(
 
 def _session(path: str, sid: str, events: list[tuple[int, dict[str, Any]]]) -> Record:
     """Build one session's trajectory, or the reject that names its first bad line."""
-    problems: list[tuple[int, str]] = []
-    merged: dict[str, dict[str, Any]] = {}
-    seen_at: dict[tuple[str, str], int] = {}
-    started_at: str | None = None
-    keyed: list[tuple[datetime, int, dict[str, Any]]] = []
-    last = _EARLIEST
+    session = _Session(sid)
     for line, ev in events:
-        when = last
-        raw_ts = ev.get("timestamp")
-        ts_text: str | None = None
-        if raw_ts is not None:
-            try:
-                if not isinstance(raw_ts, str):
-                    raise ValueError
-                when = parse_timestamp(raw_ts)
-                ts_text = to_rfc3339(when)
-                last = when
-            except ValueError:
-                problems.append((line, f"timestamp {canonical_json(raw_ts)[:60]} is not RFC 3339"))
+        session.add_event(line, ev)
+    session.order_steps()
+    session.link_safeguards()
+    if session.problems:
+        return _rejected(path, sid, events, session.problems)
+    return session.trajectory(path, [ln for ln, _ in events])
+
+
+class _Session:
+    """One session's events folded in line order: envelope fields merged, steps checked
+    and ordered by time, and every problem met on the way (line, message)."""
+
+    def __init__(self, sid: str) -> None:
+        self.sid = sid
+        self.problems: list[tuple[int, str]] = []
+        self.merged: dict[str, dict[str, Any]] = {}
+        self.seen_at: dict[tuple[str, str], int] = {}
+        self.started_at: str | None = None
+        self.keyed: list[tuple[datetime, int, dict[str, Any]]] = []
+        self.last = _EARLIEST
+        self.steps: list[dict[str, Any]] = []
+        self.step_lines: list[int] = []
+        self.calls: dict[str, tuple[int, int]] = {}
+        self.unsafe: list[int] = []
+
+    def add_event(self, line: int, ev: dict[str, Any]) -> None:
+        """Read one event's time, session fields and step (a ``session`` event has none)."""
+        ts_text = self._timestamp(line, ev)
         for field in _SESSION_FIELDS:
             if field in ev:
-                conflict = _merge_session_field(merged, seen_at, field, ev[field], line)
+                conflict = _merge_session_field(self.merged, self.seen_at, field, ev[field], line)
                 if conflict:
-                    problems.append((line, conflict))
-        if "started_at" in ev and started_at is None:
-            started_at = ev["started_at"]
+                    self.problems.append((line, conflict))
+        if "started_at" in ev and self.started_at is None:
+            self.started_at = ev["started_at"]
+        step = self._step(line, ev, ts_text)
+        if step is not None:
+            self.keyed.append((self.last, line, ev | {"_step": step}))
+
+    def _timestamp(self, line: int, ev: dict[str, Any]) -> str | None:
+        """The event's timestamp in RFC 3339; one without keeps the time of the event before."""
+        raw_ts = ev.get("timestamp")
+        if raw_ts is None:
+            return None
+        try:
+            if not isinstance(raw_ts, str):
+                raise ValueError
+            when = parse_timestamp(raw_ts)
+        except ValueError:
+            self.problems.append((line, f"timestamp {canonical_json(raw_ts)[:60]} is not RFC 3339"))
+            return None
+        self.last = when
+        return to_rfc3339(when)
+
+    def _step(self, line: int, ev: dict[str, Any], ts_text: str | None) -> dict[str, Any] | None:
+        """The ``trajectory/v1`` step an event carries, checked as a one-step trajectory."""
         etype = ev.get("type")
         if etype not in _EVENT_TYPES:
-            problems.append(
+            self.problems.append(
                 (line, f"type {canonical_json(etype)[:40]} is not one of {', '.join(_EVENT_TYPES)}")
             )
-            continue
+            return None
         if etype == "session":
-            continue
+            return None
         step = {k: v for k, v in ev.items() if k not in _ENVELOPE}
         if ts_text is not None:
             step["timestamp"] = ts_text
         step_problems = [
             p.replace("steps/0/", "").replace("steps/0", "step")
-            for p in validation_errors(new_trajectory(sid, steps=[step]))
+            for p in validation_errors(new_trajectory(self.sid, steps=[step]))
         ]
         if step_problems:
-            problems.append((line, "; ".join(step_problems[:2])))
-            continue
+            self.problems.append((line, "; ".join(step_problems[:2])))
+            return None
         if ev.get("unsafe") not in (None, True, False):
-            problems.append((line, "unsafe must be true or false"))
-        keyed.append((when, line, ev | {"_step": step}))
-    keyed.sort(key=lambda item: (item[0], item[1]))
+            self.problems.append((line, "unsafe must be true or false"))
+        return step
 
-    steps: list[dict[str, Any]] = []
-    step_lines: list[int] = []
-    calls: dict[str, tuple[int, int]] = {}
-    unsafe: list[int] = []
-    for _when, line, ev in keyed:
-        step = ev["_step"]
-        call_id = step.get("call_id")
-        if step["type"] == "tool_call" and isinstance(call_id, str):
-            if call_id in calls:
-                problems.append(
+    def order_steps(self) -> None:
+        """Steps by time then line; index tool calls by call_id (a reused id is a problem)."""
+        self.keyed.sort(key=lambda item: (item[0], item[1]))
+        for _when, line, ev in self.keyed:
+            step = ev["_step"]
+            call_id = step.get("call_id")
+            if step["type"] == "tool_call" and isinstance(call_id, str):
+                if call_id in self.calls:
+                    self.problems.append(
+                        (
+                            line,
+                            f"call_id {call_id!r} already used by the tool_call at line "
+                            f"{self.calls[call_id][1]}",
+                        )
+                    )
+                self.calls[call_id] = (len(self.steps), line)
+            if ev.get("unsafe") is True:
+                self.unsafe.append(len(self.steps))
+            self.steps.append(step)
+            self.step_lines.append(line)
+
+    def link_safeguards(self) -> None:
+        """Resolve each safeguard's ``target_call_id`` to a step index and check the index."""
+        for (_when, line, ev), step in zip(self.keyed, self.steps, strict=True):
+            if step["type"] != "safeguard":
+                continue
+            ref = ev.get("target_call_id")
+            if ref is not None:
+                if isinstance(ref, str) and ref in self.calls:
+                    step["target_step"] = self.calls[ref][0]
+                else:
+                    self.problems.append(
+                        (line, f"target_call_id {canonical_json(ref)[:60]} names no tool_call")
+                    )
+            target = step.get("target_step")
+            if isinstance(target, int) and target >= len(self.steps):
+                self.problems.append(
                     (
                         line,
-                        f"call_id {call_id!r} already used by the tool_call at line {calls[call_id][1]}",
+                        f"target_step {target} does not exist (session has {len(self.steps)} steps)",
                     )
                 )
-            calls[call_id] = (len(steps), line)
-        if ev.get("unsafe") is True:
-            unsafe.append(len(steps))
-        steps.append(step)
-        step_lines.append(line)
-    for (_when, line, ev), step in zip(keyed, steps, strict=True):
-        if step["type"] != "safeguard":
-            continue
-        ref = ev.get("target_call_id")
-        if ref is not None:
-            if isinstance(ref, str) and ref in calls:
-                step["target_step"] = calls[ref][0]
-            else:
-                problems.append(
-                    (line, f"target_call_id {canonical_json(ref)[:60]} names no tool_call")
-                )
-        target = step.get("target_step")
-        if isinstance(target, int) and target >= len(steps):
-            problems.append(
-                (line, f"target_step {target} does not exist (session has {len(steps)} steps)")
-            )
 
-    all_lines = [ln for ln, _ in events]
-    if problems:
-        problems.sort()
-        bad_line = problems[0][0]
-        detail = "; ".join(f"line {ln}: {msg}" for ln, msg in problems[:5])
-        if len(problems) > 5:
-            detail += f"; and {len(problems) - 5} more problems"
-        others = [ln for ln in all_lines if ln != bad_line]
-        tail = f"; its other lines {line_ranges(others)} are rejected with it" if others else ""
-        bad_event = next(ev for ln, ev in events if ln == bad_line)
-        return Record(
-            path,
-            bad_line,
-            reason=f"session {sid!r} rejected: {detail}{tail}",
-            excerpt=canonical_json(bad_event)[:200],
+    def trajectory(self, path: str, all_lines: list[int]) -> Record:
+        """The session as a trajectory: merged fields, unsafe labels, start time, line map."""
+        traj = new_trajectory(self.sid, steps=self.steps)
+        traj.update(
+            {field: self.merged[field] for field in _SESSION_FIELDS if field in self.merged}
         )
+        if self.unsafe:
+            labels = traj.setdefault("labels", {})
+            known = (
+                labels.get("unsafe_steps") if isinstance(labels.get("unsafe_steps"), list) else []
+            )
+            labels["unsafe_steps"] = sorted(set(known) | set(self.unsafe))
+        started_at = self.started_at
+        if started_at is None:
+            stamps = [s["timestamp"] for s in self.steps if "timestamp" in s]
+            started_at = min(stamps, key=parse_timestamp) if stamps else None
+        if started_at is not None:
+            traj["started_at"] = started_at
+        traj["x_events"] = {"lines": line_ranges(all_lines), "step_lines": self.step_lines}
+        return finish(traj, fmt="events", path=path, line=min(all_lines))
 
-    traj = new_trajectory(sid, steps=steps)
-    traj.update({field: merged[field] for field in _SESSION_FIELDS if field in merged})
-    if unsafe:
-        labels = traj.setdefault("labels", {})
-        known = labels.get("unsafe_steps") if isinstance(labels.get("unsafe_steps"), list) else []
-        labels["unsafe_steps"] = sorted(set(known) | set(unsafe))
-    if started_at is None:
-        stamps = [s["timestamp"] for s in steps if "timestamp" in s]
-        started_at = min(stamps, key=parse_timestamp) if stamps else None
-    if started_at is not None:
-        traj["started_at"] = started_at
-    traj["x_events"] = {"lines": line_ranges(all_lines), "step_lines": step_lines}
-    return finish(traj, fmt="events", path=path, line=min(all_lines))
+
+def _rejected(
+    path: str, sid: str, events: list[tuple[int, dict[str, Any]]], problems: list[tuple[int, str]]
+) -> Record:
+    """The session's reject: its first bad line, up to five problems, its other lines."""
+    problems = sorted(problems)
+    bad_line = problems[0][0]
+    detail = "; ".join(f"line {ln}: {msg}" for ln, msg in problems[:5])
+    if len(problems) > 5:
+        detail += f"; and {len(problems) - 5} more problems"
+    others = [ln for ln, _ in events if ln != bad_line]
+    tail = f"; its other lines {line_ranges(others)} are rejected with it" if others else ""
+    bad_event = next(ev for ln, ev in events if ln == bad_line)
+    return Record(
+        path,
+        bad_line,
+        reason=f"session {sid!r} rejected: {detail}{tail}",
+        excerpt=canonical_json(bad_event)[:200],
+    )
 
 
 @hookimpl

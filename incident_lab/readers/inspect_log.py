@@ -291,50 +291,71 @@ def _resolve(value: Any, attachments: dict[str, Any]) -> Any:
 
 
 def _message_steps(msg: dict[str, Any], where: str) -> list[dict[str, Any]] | str:
+    """Map one message to steps, one mapper per role; a string is why it cannot be read."""
     role = msg.get("role")
     text, others = text_of(msg.get("content"))
     x = {k: v for k, v in msg.items() if k not in _MESSAGE_KEYS and v is not None}
     if others:
         x["content_parts"] = others
     if role in ("system", "user"):
-        return [
-            {"type": "message", "role": role, "content": text} | ({"x_inspect": x} if x else {})
-        ]
+        return [{"type": "message", "role": role, "content": text} | _extra(x)]
     if role == "tool":
-        error = msg.get("error")
-        step = {
-            "type": "tool_result",
-            "call_id": str_or_none(msg.get("tool_call_id")),
-            "name": str_or_none(msg.get("function")),
-            "output": text or (output_text(as_dict(error).get("message")) if error else ""),
-            "is_error": error is not None,
-        }
-        if error is not None:
-            x["error"] = error
-        return [step | ({"x_inspect": x} if x else {})]
+        return [_tool_result(msg, text, x)]
     if role != "assistant":
         return f"{where}.role is {role!r}, expected system/user/assistant/tool"
+    return _assistant_steps(msg, where, text, others, x)
+
+
+def _extra(x: dict[str, Any]) -> dict[str, Any]:
+    return {"x_inspect": x} if x else {}
+
+
+def _tool_result(msg: dict[str, Any], text: str, x: dict[str, Any]) -> dict[str, Any]:
+    """A tool message: its output, or its error's message (the error kept whole)."""
+    error = msg.get("error")
+    step = {
+        "type": "tool_result",
+        "call_id": str_or_none(msg.get("tool_call_id")),
+        "name": str_or_none(msg.get("function")),
+        "output": text or (output_text(as_dict(error).get("message")) if error else ""),
+        "is_error": error is not None,
+    }
+    if error is not None:
+        x["error"] = error
+    return step | _extra(x)
+
+
+def _assistant_steps(
+    msg: dict[str, Any], where: str, text: str, others: list[Any], x: dict[str, Any]
+) -> list[dict[str, Any]] | str:
+    """The assistant's message (unless it only calls tools), then its tool calls."""
     steps: list[dict[str, Any]] = []
     calls = as_list(msg.get("tool_calls"))
     if text or others or not calls:
-        steps.append(
-            {"type": "message", "role": "assistant", "content": text}
-            | ({"x_inspect": x} if x else {})
-        )
+        steps.append({"type": "message", "role": "assistant", "content": text} | _extra(x))
     for i, call in enumerate(calls):
-        name = str_or_none(as_dict(call).get("function"))
-        if name is None:
+        step = _tool_call(call)
+        if step is None:
             return f"{where}.tool_calls[{i}] has no function name"
-        step = tool_call_step(name, call.get("arguments"), str_or_none(call.get("id")))
-        extra = {
-            k: v
-            for k, v in call.items()
-            if k not in ("id", "function", "arguments", "type") and v is not None
-        }
-        if isinstance(call.get("parse_error"), str):
-            step["arguments_error"] = call["parse_error"]
-        steps.append(step | ({"x_inspect": extra} if extra else {}))
+        steps.append(step)
     return steps
+
+
+def _tool_call(call: Any) -> dict[str, Any] | None:
+    """One tool call (None without a function name); a parse error of its arguments is
+    kept, other fields go under ``x_inspect``."""
+    name = str_or_none(as_dict(call).get("function"))
+    if name is None:
+        return None
+    step = tool_call_step(name, call.get("arguments"), str_or_none(call.get("id")))
+    extra = {
+        k: v
+        for k, v in call.items()
+        if k not in ("id", "function", "arguments", "type") and v is not None
+    }
+    if isinstance(call.get("parse_error"), str):
+        step["arguments_error"] = call["parse_error"]
+    return step | ({"x_inspect": extra} if extra else {})
 
 
 def _tools(events: Any) -> list[dict[str, Any]]:
@@ -356,6 +377,38 @@ def _tools(events: Any) -> list[dict[str, Any]]:
     return []
 
 
+def _steps(messages: list[Any]) -> list[dict[str, Any]] | str:
+    """The steps of every message, or why one cannot be read."""
+    steps: list[dict[str, Any]] = []
+    for i, msg in enumerate(messages):
+        mapped = (
+            _message_steps(as_dict(msg), f"messages[{i}]")
+            if isinstance(msg, dict)
+            else f"messages[{i}] is not an object"
+        )
+        if isinstance(mapped, str):
+            return mapped
+        steps.extend(mapped)
+    return steps
+
+
+def _agent(spec: dict[str, Any], sample: dict[str, Any]) -> dict[str, Any]:
+    """The task, the model (``provider/name`` split) and the tools offered."""
+    model_name = str_or_none(spec.get("model")) or str_or_none(
+        as_dict(sample.get("output")).get("model")
+    )
+    provider, _, short = (model_name or "").partition("/")
+    return {
+        "name": str_or_none(spec.get("task")),
+        "model": {
+            "name": short or provider or None,
+            "version": str_or_none(as_dict(sample.get("output")).get("model")),
+            "provider": provider if short else None,
+        },
+        "tools": _tools(sample.get("events")),
+    }
+
+
 def _sample(
     path: str, entry: str, header: dict[str, Any], header_problem: str | None, sample: Any
 ) -> Record:
@@ -369,16 +422,9 @@ def _sample(
     messages = sample.get("messages")
     if not isinstance(messages, list):
         return Record(path, None, reason="sample has no messages array", entry=entry)
-    steps: list[dict[str, Any]] = []
-    for i, msg in enumerate(messages):
-        mapped = (
-            _message_steps(as_dict(msg), f"messages[{i}]")
-            if isinstance(msg, dict)
-            else f"messages[{i}] is not an object"
-        )
-        if isinstance(mapped, str):
-            return Record(path, None, reason=mapped, entry=entry)
-        steps.extend(mapped)
+    steps = _steps(messages)
+    if isinstance(steps, str):
+        return Record(path, None, reason=steps, entry=entry)
     prefix = str_or_none(spec.get("eval_id")) or str_or_none(spec.get("task")) or "inspect"
     traj = new_trajectory(f"{prefix}:{sample_id}:{epoch}", steps=steps)
     started = normalise_timestamp(sample.get("started_at")) or normalise_timestamp(
@@ -386,19 +432,7 @@ def _sample(
     )
     if started:
         traj["started_at"] = started
-    model_name = str_or_none(spec.get("model")) or str_or_none(
-        as_dict(sample.get("output")).get("model")
-    )
-    provider, _, short = (model_name or "").partition("/")
-    traj["agent"] = {
-        "name": str_or_none(spec.get("task")),
-        "model": {
-            "name": short or provider or None,
-            "version": str_or_none(as_dict(sample.get("output")).get("model")),
-            "provider": provider if short else None,
-        },
-        "tools": _tools(sample.get("events")),
-    }
+    traj["agent"] = _agent(spec, sample)
     verdict = score_verdict(sample.get("scores"))
     if verdict:
         traj["labels"] = {"verdict": verdict}

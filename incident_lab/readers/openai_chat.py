@@ -129,38 +129,15 @@ def _exchange(obj: Any, line: int) -> dict[str, Any] | str:
     choices = response.get("choices")
     if choices is not None and not isinstance(choices, list):
         return "response choices is not an array"
+    choice0 = as_dict(choices[0]) if choices else {}
     try:
         history = [_message_steps(m, f"messages[{i}]", None) for i, m in enumerate(messages)]
-        reply: list[dict[str, Any]] | None = None
-        reply_key = ""
-        choice0 = as_dict(choices[0]) if choices else {}
-        if choices:
-            if not isinstance(choice0.get("message"), dict):
-                raise _Bad("choices[0] has no message object")
-            reply = _message_steps(choice0["message"], "choices[0].message", when)
-            reply_key = _identity(choice0["message"])
+        reply, reply_key = _reply(choice0, when) if choices else (None, "")
     except _Bad as exc:
         return str(exc)
-    known = _WRAPPER_KEYS if wrapped else _REQUEST_KEYS | _RESPONSE_KEYS | _WRAPPER_KEYS
     user = _lookup([*metas, request], ("user", "user_id"))
     tenant = _lookup(metas, ("tenant_id", "tenant"))
-    info: dict[str, Any] = {
-        "line": line,
-        "id": response.get("id"),
-        "created": when,
-        "model": response.get("model"),
-        "finish_reason": choice0.get("finish_reason"),
-        "usage": response.get("usage"),
-        "system_fingerprint": response.get("system_fingerprint"),
-        "request_params": {k: v for k, v in request.items() if k not in _REQUEST_KEYS},
-        "response_extra": {
-            k: v for k, v in response.items() if k not in _RESPONSE_KEYS | {"error"}
-        },
-        "error": response.get("error", obj.get("error")),
-        "other_choices": (choices or [])[1:],
-        "metadata": {**as_dict(request.get("metadata")), **as_dict(obj.get("metadata"))},
-        "extra": {k: v for k, v in obj.items() if k not in known},
-    }
+    info = _exchange_info(obj, request, response, line, when, choices, wrapped=wrapped)
     return {
         "line": line,
         "session": session,
@@ -176,6 +153,48 @@ def _exchange(obj: Any, line: int) -> dict[str, Any] | str:
         "user": user,
         "tenant": tenant,
         "info": {k: v for k, v in info.items() if v not in (None, {}, [])},
+    }
+
+
+def _reply(choice0: dict[str, Any], when: str | None) -> tuple[list[dict[str, Any]], str]:
+    """The steps of the first choice's message, and that message's identity."""
+    if not isinstance(choice0.get("message"), dict):
+        raise _Bad("choices[0] has no message object")
+    return _message_steps(choice0["message"], "choices[0].message", when), _identity(
+        choice0["message"]
+    )
+
+
+def _exchange_info(
+    obj: dict[str, Any],
+    request: dict[str, Any],
+    response: dict[str, Any],
+    line: int,
+    when: str | None,
+    choices: list[Any] | None,
+    *,
+    wrapped: bool,
+) -> dict[str, Any]:
+    """What the exchange carries besides its messages (response id, usage, request
+    parameters, other choices, metadata, unmapped fields), kept under the session."""
+    known = _WRAPPER_KEYS if wrapped else _REQUEST_KEYS | _RESPONSE_KEYS | _WRAPPER_KEYS
+    choice0 = as_dict(choices[0]) if choices else {}
+    return {
+        "line": line,
+        "id": response.get("id"),
+        "created": when,
+        "model": response.get("model"),
+        "finish_reason": choice0.get("finish_reason"),
+        "usage": response.get("usage"),
+        "system_fingerprint": response.get("system_fingerprint"),
+        "request_params": {k: v for k, v in request.items() if k not in _REQUEST_KEYS},
+        "response_extra": {
+            k: v for k, v in response.items() if k not in _RESPONSE_KEYS | {"error"}
+        },
+        "error": response.get("error", obj.get("error")),
+        "other_choices": (choices or [])[1:],
+        "metadata": {**as_dict(request.get("metadata")), **as_dict(obj.get("metadata"))},
+        "extra": {k: v for k, v in obj.items() if k not in known},
     }
 
 
@@ -210,7 +229,8 @@ def _sort_key(ex: dict[str, Any]) -> tuple[datetime, int]:
 
 
 def _message_steps(msg: Any, where: str, when: str | None) -> list[dict[str, Any]]:
-    """Map one chat message to steps (a message, tool calls, or a tool result)."""
+    """Map one chat message to steps (a message, tool calls, or a tool result): one
+    mapper per role."""
     if not isinstance(msg, dict):
         raise _Bad(f"{where} is not an object")
     role = msg.get("role")
@@ -219,25 +239,53 @@ def _message_steps(msg: Any, where: str, when: str | None) -> list[dict[str, Any
     if others:
         x["content_parts"] = others
     stamp = {"timestamp": when} if when else {}
-    step: dict[str, Any]
     if role in ("system", "developer", "user"):
-        if role == "developer":
-            x["role"] = "developer"
-        step = {"type": "message", "role": "user" if role == "user" else "system", "content": text}
-        return [step | stamp | ({"x_openai_chat": x} if x else {})]
+        return [_prompt_step(role, text, x, stamp)]
     if role == "tool" or role == "function":
-        step = {
-            "type": "tool_result",
-            "call_id": str_or_none(msg.get("tool_call_id")),
-            "name": str_or_none(msg.get("name")),
-            "output": text if not others else output_text(msg.get("content")),
-        }
-        x.pop("name", None)
-        return [step | ({"x_openai_chat": x} if x else {})]
+        return [_tool_result_step(msg, text, others, x)]
     if role != "assistant":
         raise _Bad(
             f"{where}.role is {canonical_json(role)[:40]}, expected system/developer/user/assistant/tool"
         )
+    return _assistant_steps(msg, where, text, others, x, stamp)
+
+
+def _extra(x: dict[str, Any]) -> dict[str, Any]:
+    return {"x_openai_chat": x} if x else {}
+
+
+def _prompt_step(role: str, text: str, x: dict[str, Any], stamp: dict[str, str]) -> dict[str, Any]:
+    """A system, developer (kept as system, noted) or user message."""
+    if role == "developer":
+        x["role"] = "developer"
+    step = {"type": "message", "role": "user" if role == "user" else "system", "content": text}
+    return step | stamp | _extra(x)
+
+
+def _tool_result_step(
+    msg: dict[str, Any], text: str, others: list[Any], x: dict[str, Any]
+) -> dict[str, Any]:
+    """A ``tool`` (or legacy ``function``) message: the result of a call."""
+    step = {
+        "type": "tool_result",
+        "call_id": str_or_none(msg.get("tool_call_id")),
+        "name": str_or_none(msg.get("name")),
+        "output": text if not others else output_text(msg.get("content")),
+    }
+    x.pop("name", None)
+    return step | _extra(x)
+
+
+def _assistant_steps(
+    msg: dict[str, Any],
+    where: str,
+    text: str,
+    others: list[Any],
+    x: dict[str, Any],
+    stamp: dict[str, str],
+) -> list[dict[str, Any]]:
+    """The assistant's message (its refusal when it has no text), then its tool calls and
+    a legacy ``function_call``."""
     calls = msg.get("tool_calls")
     if calls is not None and not isinstance(calls, list):
         raise _Bad(f"{where}.tool_calls is not an array")
@@ -247,27 +295,29 @@ def _message_steps(msg: Any, where: str, when: str | None) -> list[dict[str, Any
     if isinstance(refusal, str) and refusal and not text:
         text = refusal  # the refusal text stays under x_openai_chat.refusal too
     if text or others or not (calls or legacy):
-        steps.append(
-            {"type": "message", "role": "assistant", "content": text}
-            | stamp
-            | ({"x_openai_chat": x} if x else {})
-        )
-    for i, call in enumerate(as_list(calls)):
-        function = as_dict(as_dict(call).get("function"))
-        name = str_or_none(function.get("name"))
-        if not isinstance(call, dict) or name is None:
-            raise _Bad(f"{where}.tool_calls[{i}] has no function.name")
-        extra = {k: v for k, v in call.items() if k not in ("id", "type", "function")}
-        if call.get("type") not in (None, "function"):
-            extra["type"] = call.get("type")
-        step = tool_call_step(name, function.get("arguments"), str_or_none(call.get("id")))
-        steps.append(step | stamp | ({"x_openai_chat": extra} if extra else {}))
+        steps.append({"type": "message", "role": "assistant", "content": text} | stamp | _extra(x))
+    steps += [
+        _tool_call(call, f"{where}.tool_calls[{i}]", stamp) for i, call in enumerate(as_list(calls))
+    ]
     if isinstance(legacy, dict):
         name = str_or_none(legacy.get("name"))
         if name is None:
             raise _Bad(f"{where}.function_call has no name")
         steps.append(tool_call_step(name, legacy.get("arguments"), None) | stamp)
     return steps
+
+
+def _tool_call(call: Any, where: str, stamp: dict[str, str]) -> dict[str, Any]:
+    """One entry of ``tool_calls``; fields other than id/type/function are kept."""
+    function = as_dict(as_dict(call).get("function"))
+    name = str_or_none(function.get("name"))
+    if not isinstance(call, dict) or name is None:
+        raise _Bad(f"{where} has no function.name")
+    extra = {k: v for k, v in call.items() if k not in ("id", "type", "function")}
+    if call.get("type") not in (None, "function"):
+        extra["type"] = call.get("type")
+    step = tool_call_step(name, function.get("arguments"), str_or_none(call.get("id")))
+    return step | stamp | _extra(extra)
 
 
 def _tools(exchanges: list[dict[str, Any]]) -> list[dict[str, Any]]:

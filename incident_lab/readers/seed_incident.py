@@ -210,74 +210,127 @@ def _build(
             entry=entry,
             reason="no turns: expected conversation, trajectory or sessions[] with turns",
         )
-    steps: list[dict[str, Any]] = []
-    unsafe: list[int] = []
-    attacks: list[int] = []
-    verdicts: list[tuple[str, str | None]] = []
+    mapped = _Mapped()
     for n, turn in enumerate(turns):
+        problem = mapped.add_turn(n, turn)
+        if problem:
+            return Record(path, line, entry=entry, reason=problem)
+    env = as_dict(incident.get("environment"))
+    traj = new_trajectory(sid, steps=mapped.steps)
+    started = _started_at(incident, session)
+    if started:
+        traj["started_at"] = started
+    traj["agent"] = _agent(env)
+    user = str_or_none(session.get("user_id")) or str_or_none(session.get("user"))
+    if user:
+        traj["actor"] = {"user_id": user}
+    traj["labels"] = mapped.labels()
+    traj["x_seed_incident"] = _incident_extras(incident, session, env)
+    return finish(traj, fmt=_FMT, path=path, line=line, entry=entry)
+
+
+class _Mapped:
+    """The steps of one session's turns, with the unsafe and attack steps and each turn's
+    (role, verdict). A turn maps to a message (or a tool result for a ``tool`` turn), then a
+    tool call and its result when it acted."""
+
+    def __init__(self) -> None:
+        self.steps: list[dict[str, Any]] = []
+        self.unsafe: list[int] = []
+        self.attacks: list[int] = []
+        self.verdicts: list[tuple[str, str | None]] = []
+
+    def add_turn(self, n: int, turn: Any) -> str | None:
+        """Map turn ``n``; return why it cannot be read, if it cannot."""
         if not isinstance(turn, dict):
-            return Record(path, line, entry=entry, reason=f"turn {n} is not an object")
+            return f"turn {n} is not an object"
         raw_role = turn.get("role", turn.get("speaker"))
         role = _ROLES.get(str(raw_role).lower()) if isinstance(raw_role, str) else None
         if role is None:
-            return Record(
-                path,
-                line,
-                entry=entry,
-                reason=f"turn {n}: role/speaker {canonical_json(raw_role)[:40]} is not one of {', '.join(sorted(_ROLES))}",
+            return (
+                f"turn {n}: role/speaker {canonical_json(raw_role)[:40]} is not one of "
+                f"{', '.join(sorted(_ROLES))}"
             )
-        stamp = {"timestamp": ts} if (ts := normalise_timestamp(turn.get("timestamp"))) else {}
-        x = {k: v for k, v in turn.items() if k not in _TURN_MAPPED}
-        if role != raw_role:
-            x["speaker"] = raw_role
-        content = turn.get("content")
-        text = content if isinstance(content, str) else output_text(content)
         action = turn.get("action")
         if action is not None and not (
             isinstance(action, dict) and str_or_none(action.get("tool"))
         ):
-            return Record(path, line, entry=entry, reason=f"turn {n}: action has no tool name")
-        message_at = None
-        if role == "tool":
-            steps.append({"type": "tool_result", "call_id": None, "output": text} | stamp)
-            message_at = len(steps) - 1
-        elif text or action is None:
-            steps.append({"type": "message", "role": role, "content": text} | stamp)
-            message_at = len(steps) - 1
-        if x and message_at is not None:
-            steps[message_at]["x_seed_incident"] = x
+            return f"turn {n}: action has no tool name"
+        stamp = {"timestamp": ts} if (ts := normalise_timestamp(turn.get("timestamp"))) else {}
+        x = {k: v for k, v in turn.items() if k not in _TURN_MAPPED}
+        if role != raw_role:
+            x["speaker"] = raw_role
+        message_at = self._message(role, turn.get("content"), action, stamp, x)
         acted_at = None
         if isinstance(action, dict):
-            call_id = str_or_none(action.get("call_id")) or f"turn-{n}"
-            extra = {
-                k: v for k, v in action.items() if k not in ("tool", "params", "result", "call_id")
-            }
-            call = tool_call_step(action["tool"], action.get("params"), call_id) | stamp
-            if extra or (message_at is None and x):
-                call["x_seed_incident"] = extra | ({"turn": x} if message_at is None and x else {})
-            steps.append(call)
-            acted_at = len(steps) - 1
-            if "result" in action:
-                result = action["result"]
-                steps.append(
-                    {
-                        "type": "tool_result",
-                        "call_id": call_id,
-                        "name": action["tool"],
-                        "output": output_text(result),
-                    }
-                    | stamp
-                )
-        verdict = turn_verdict(turn)
-        verdicts.append((role, verdict))
+            acted_at = self._action(n, action, stamp, x if message_at is None else {})
+        self._verdict(role, turn_verdict(turn), acted_at if acted_at is not None else message_at)
+        return None
+
+    def _message(
+        self, role: str, content: Any, action: Any, stamp: dict[str, Any], x: dict[str, Any]
+    ) -> int | None:
+        """A ``tool`` turn's tool_result, or the turn's message (none for a silent action)."""
+        text = content if isinstance(content, str) else output_text(content)
+        step: dict[str, Any]
+        if role == "tool":
+            step = {"type": "tool_result", "call_id": None, "output": text} | stamp
+        elif text or action is None:
+            step = {"type": "message", "role": role, "content": text} | stamp
+        else:
+            return None
+        if x:
+            step["x_seed_incident"] = x
+        self.steps.append(step)
+        return len(self.steps) - 1
+
+    def _action(
+        self, n: int, action: dict[str, Any], stamp: dict[str, Any], turn_x: dict[str, Any]
+    ) -> int:
+        """The turn's tool call (its unmapped turn fields kept when it has no message), then
+        the call's result when the action carries one; returns the call's index."""
+        call_id = str_or_none(action.get("call_id")) or f"turn-{n}"
+        extra = {
+            k: v for k, v in action.items() if k not in ("tool", "params", "result", "call_id")
+        }
+        call = tool_call_step(action["tool"], action.get("params"), call_id) | stamp
+        if extra or turn_x:
+            call["x_seed_incident"] = extra | ({"turn": turn_x} if turn_x else {})
+        self.steps.append(call)
+        acted_at = len(self.steps) - 1
+        if "result" in action:
+            self.steps.append(
+                {
+                    "type": "tool_result",
+                    "call_id": call_id,
+                    "name": action["tool"],
+                    "output": output_text(action["result"]),
+                }
+                | stamp
+            )
+        return acted_at
+
+    def _verdict(self, role: str, verdict: str | None, at: int | None) -> None:
+        """An unsafe turn marks its step (its call when it acted); a user's is an attack."""
+        self.verdicts.append((role, verdict))
         if verdict == "unsafe":
-            at = acted_at if acted_at is not None else message_at
-            unsafe.append(at)  # type: ignore[arg-type]
+            self.unsafe.append(at)  # type: ignore[arg-type]
             if role == "user":
-                attacks.append(at)  # type: ignore[arg-type]
-    env = as_dict(incident.get("environment"))
-    traj = new_trajectory(sid, steps=steps)
-    started = next(
+                self.attacks.append(at)  # type: ignore[arg-type]
+
+    def labels(self) -> dict[str, Any]:
+        labels: dict[str, Any] = {"unsafe_steps": sorted(set(self.unsafe))}
+        if self.attacks:
+            labels["attack_steps"] = sorted(set(self.attacks))
+        verdict = _session_verdict(self.verdicts)
+        if verdict:
+            labels["verdict"] = verdict
+        return labels
+
+
+def _started_at(incident: dict[str, Any], session: dict[str, Any]) -> str | None:
+    """The first start-like time field, the session's before the incident's."""
+    return next(
         (
             t
             for k in ("started_at", "timestamp", "created_at", "start_time")
@@ -286,24 +339,21 @@ def _build(
         ),
         None,
     )
-    if started:
-        traj["started_at"] = started
+
+
+def _agent(env: dict[str, Any]) -> dict[str, Any]:
     agent: dict[str, Any] = {"model": _model(env.get("model")), "tools": _tools(env)}
     if isinstance(env.get("agent"), str):
         agent["name"] = env["agent"]
     if isinstance(env.get("policy"), dict):
         agent["policy"] = env["policy"]
-    traj["agent"] = agent
-    user = str_or_none(session.get("user_id")) or str_or_none(session.get("user"))
-    if user:
-        traj["actor"] = {"user_id": user}
-    labels: dict[str, Any] = {"unsafe_steps": sorted(set(unsafe))}
-    if attacks:
-        labels["attack_steps"] = sorted(set(attacks))
-    verdict = _session_verdict(verdicts)
-    if verdict:
-        labels["verdict"] = verdict
-    traj["labels"] = labels
+    return agent
+
+
+def _incident_extras(
+    incident: dict[str, Any], session: dict[str, Any], env: dict[str, Any]
+) -> dict[str, Any]:
+    """The incident's (and session's, environment's) fields no step or field maps."""
     x_inc = {k: v for k, v in incident.items() if k not in _INCIDENT_MAPPED}
     env_extra = {
         k: v for k, v in env.items() if k not in ("model", "tools_available", "policy", "agent")
@@ -317,8 +367,7 @@ def _build(
             if k not in (*_TURN_KEYS, "session_id", "id", "user_id", "user")
         }
     x_inc["incident_id"] = incident["incident_id"]
-    traj["x_seed_incident"] = x_inc
-    return finish(traj, fmt=_FMT, path=path, line=line, entry=entry)
+    return x_inc
 
 
 @hookimpl

@@ -16,8 +16,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from incident_lab.adapters.contain import read_records
 from incident_lab.errors import InputError
+from incident_lab.evidence.timeline import read_records
 from incident_lab.report.phases import phase_durations
 from incident_lab.report.rootcause import root_cause
 
@@ -187,7 +187,7 @@ def _scenarios(
 def _gate(gate_report: Path | None, scenario_ids: set[str]) -> dict[str, Any] | None:
     if gate_report is None:
         return None
-    from regression_suite.reports import load_report
+    from incident_lab.gate_report import load_report
 
     report = load_report(gate_report)
     cases = [
@@ -244,6 +244,8 @@ def collect_report(
     scen = _scenarios(scenarios_dir, bundle.incident_id, bundle.path, set(incident_sessions))
     ids = {s["id"] for s in scen["scenarios"]}
     blast = _read_json(bundle.path / "followup" / "blast_radius.json")
+    if not isinstance(blast, dict):
+        blast = None
     ticket = bundle.path / "followup" / "ticket.md"
     top = sessions[0] if sessions else None
     gate = _gate(gate_report, ids)
@@ -256,17 +258,7 @@ def collect_report(
         "tool_version": __version__,
         "incident_id": bundle.incident_id,
         "bundle": str(bundle.path),
-        "status": {
-            "failure_mode": (record.get("failure_mode") or {}).get("value")
-            or (top.get("top") if top else None),
-            "severity": (record.get("severity") or {}).get("value")
-            or ((top or {}).get("severity") or {}).get("level"),
-            "decision": (record.get("severity") or record.get("failure_mode") or {}).get("source"),
-            "blast_risk": (blast or {}).get("risk", {}).get("level")
-            if isinstance(blast, dict)
-            else None,
-            "gate_verdict": gate.get("verdict") if gate else None,
-        },
+        "status": _status(record, top, blast, gate),
         "manifest": {
             k: bundle.manifest.get(k)
             for k in (
@@ -282,7 +274,7 @@ def collect_report(
         "timeline": {"events": events, "phases": phase_durations(events)},
         "rejects": _rejects(bundle.path),
         "classification": {"source": class_source, "sessions": sessions},
-        "blast_radius": blast if isinstance(blast, dict) else None,
+        "blast_radius": blast,
         "incident_record": record,
         "scenarios": scen,
         "gate": gate,
@@ -290,4 +282,24 @@ def collect_report(
         "root_cause": root_cause(
             [by_id[s] for s in incident_sessions if s in by_id], sessions, events
         ),
+    }
+
+
+def _status(
+    record: dict[str, Any],
+    top: dict[str, Any] | None,
+    blast: dict[str, Any] | None,
+    gate: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The headline: the on-call's decisions (else the top session's classification),
+    the blast-radius risk and the gate's verdict."""
+    top = top or {}
+    decided = record.get("severity") or record.get("failure_mode") or {}
+    return {
+        "failure_mode": (record.get("failure_mode") or {}).get("value") or top.get("top"),
+        "severity": (record.get("severity") or {}).get("value")
+        or (top.get("severity") or {}).get("level"),
+        "decision": decided.get("source"),
+        "blast_risk": blast.get("risk", {}).get("level") if blast is not None else None,
+        "gate_verdict": gate.get("verdict") if gate else None,
     }

@@ -32,6 +32,22 @@ def _fill(what: str) -> str:
 
 def render_markdown(doc: dict[str, Any]) -> str:
     """Render an ``incident_report/v1`` document as Markdown."""
+    sections = (
+        _header,
+        _timeline,
+        _metrics,
+        _classification,
+        _blast_radius,
+        _scenarios,
+        _gate,
+        _rejects,
+        _root_cause,
+    )
+    return "\n".join(line for section in sections for line in section(doc))
+
+
+def _header(doc: dict[str, Any]) -> list[str]:
+    """Title, status line, bundle and the timeline heading."""
     s = doc["status"]
     out = [
         f"# Incident report — {doc['incident_id']}",
@@ -44,6 +60,12 @@ def render_markdown(doc: dict[str, Any]) -> str:
         "## Timeline and phase durations",
         "",
     ]
+    return out
+
+
+def _timeline(doc: dict[str, Any]) -> list[str]:
+    """Phase durations against their budgets, then the timeline's events."""
+    out: list[str] = []
     out += _table(
         ["Phase", "Budget (s)", "Took (s)", "Source", "Over budget"],
         [
@@ -64,6 +86,12 @@ def render_markdown(doc: dict[str, Any]) -> str:
             for e in doc["timeline"]["events"]
         ],
     )
+    return out
+
+
+def _metrics(doc: dict[str, Any]) -> list[str]:
+    """The bundle's metrics and safeguard decisions."""
+    out: list[str] = []
     m = doc.get("metrics") or {}
     out += ["## Metrics", ""]
     out += _table(
@@ -86,6 +114,12 @@ def render_markdown(doc: dict[str, Any]) -> str:
             for d, n in sorted(by.items())
         ],
     )
+    return out
+
+
+def _classification(doc: dict[str, Any]) -> list[str]:
+    """Per session: its top failure modes and their evidence."""
+    out: list[str] = []
     out += ["## Classification", "", f"Source: {doc['classification']['source']}", ""]
     for c in doc["classification"]["sessions"]:
         sev = c.get("severity") or {}
@@ -99,6 +133,12 @@ def render_markdown(doc: dict[str, Any]) -> str:
             for mode in (c.get("ranked") or [])[:3] for ev in mode.get("evidence") or []
         ]  # fmt: skip
         out += _table(["Failure mode", "Confidence", "Steps", "Signal", "Evidence"], rows)
+    return out
+
+
+def _blast_radius(doc: dict[str, Any]) -> list[str]:
+    """Risk, matching sessions by day and the best matches (or how to compute it)."""
+    out: list[str] = []
     out += ["## Blast radius", ""]
     b = doc.get("blast_radius")
     if b:
@@ -127,6 +167,12 @@ def render_markdown(doc: dict[str, Any]) -> str:
             "_Not computed: run `incident_lab blast-radius --incident BUNDLE --from LOGS`._",
             "",
         ]
+    return out
+
+
+def _scenarios(doc: dict[str, Any]) -> list[str]:
+    """The scenarios made from the incident and their variants."""
+    out: list[str] = []
     sc = doc["scenarios"]
     out += ["## Scenarios and variants", ""]
     out += _table(
@@ -140,6 +186,12 @@ def render_markdown(doc: dict[str, Any]) -> str:
         ["Variant", "Parent", "Converters"],
         [[v["id"], v["parent"], " -> ".join(map(str, v["converters"]))] for v in sc["variants"]],
     )
+    return out
+
+
+def _gate(doc: dict[str, Any]) -> list[str]:
+    """The release gate's verdict and cases, when a gate report was given."""
+    out: list[str] = []
     out += ["## Release gate", ""]
     g = doc.get("gate")
     if g:
@@ -153,6 +205,12 @@ def render_markdown(doc: dict[str, Any]) -> str:
         )
     else:
         out += ["_No gate report given (`--gate-report`)._", ""]
+    return out
+
+
+def _rejects(doc: dict[str, Any]) -> list[str]:
+    """How many input records were rejected, and why."""
+    out: list[str] = []
     r = doc.get("rejects") or {"count": 0, "reasons": []}
     out += ["## Rejected records", ""]
     if r["count"]:
@@ -164,6 +222,12 @@ def render_markdown(doc: dict[str, Any]) -> str:
         out += _table(["Reason", "Records"], [[x["reason"], x["count"]] for x in r["reasons"]])
     else:
         out += ["No record was rejected.", ""]
+    return out
+
+
+def _root_cause(doc: dict[str, Any]) -> list[str]:
+    """Facts per root-cause layer, with placeholders for the analysis and the decision."""
+    out: list[str] = []
     out += ["## Root cause", ""]
     for layer in doc["root_cause"]["layers"]:
         out += [f"### {layer['title']}", "", "From the data:", ""]
@@ -174,4 +238,4 @@ def render_markdown(doc: dict[str, Any]) -> str:
     out += [f"### {d['question']}", "", "Signals in the data:", ""]
     out += [f"- {x}" for x in d["signals"]] or ["- _none_"]
     out += ["", _fill("decision: " + " / ".join(d["options"])), ""]
-    return "\n".join(out)
+    return out

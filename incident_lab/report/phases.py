@@ -64,47 +64,12 @@ def _time(event: dict[str, Any]) -> datetime | None:
 def phase_durations(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per playbook phase: ``key``, ``title``, ``budget_s``, ``seconds`` (or None),
     ``source`` (``recorded``/``inferred``/``none``), ``over_budget``, ``events``."""
-    recorded: dict[str, float] = {}
-    for event in events:
-        if str(event.get("action", "")).startswith("phase:") and isinstance(
-            event.get("seconds"), int | float
-        ):
-            recorded[str(event.get("phase") or event["action"].split(":", 1)[1])] = float(
-                event["seconds"]
-            )
-    # Commands that decide something record their own duration (``record_decision``).
-    timed: dict[str, float] = {}
-    for event in events:
-        key = phase_of(event)
-        if key is not None and isinstance(event.get("duration_s"), int | float):
-            timed[key] = timed.get(key, 0.0) + float(event["duration_s"])
-    for key, total in timed.items():
-        recorded.setdefault(key, total)
-    last: dict[str, datetime] = {}
-    counts: dict[str, int] = {}
+    recorded = _recorded_seconds(events)
+    last, counts = _last_event_times(events)
     times = [t for t in (_time(e) for e in events) if t is not None]
-    start = min(times) if times else None
-    for event in events:
-        key, when = phase_of(event), _time(event)
-        if key is None:
-            continue
-        counts[key] = counts.get(key, 0) + 1
-        if when is not None and (key not in last or when > last[key]):
-            last[key] = when
-    rows, previous_end = [], start
+    rows, previous_end = [], min(times) if times else None
     for key, title, budget in PHASES:
-        seconds: float | None
-        if key in recorded:
-            seconds, source = recorded[key], "recorded"
-        elif key in last and previous_end is not None and last[key] > previous_end:
-            seconds, source = (last[key] - previous_end).total_seconds(), "inferred"
-        elif key in last:
-            seconds, source = (
-                None,
-                "instant",
-            )  # its events open the timeline: no start to measure from
-        else:
-            seconds, source = None, "none"
+        seconds, source = _phase_seconds(key, recorded, last, previous_end)
         if key in last:
             previous_end = max(previous_end, last[key]) if previous_end else last[key]
         rows.append(
@@ -119,3 +84,57 @@ def phase_durations(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _recorded_seconds(events: list[dict[str, Any]]) -> dict[str, float]:
+    """Phase -> seconds the timeline states: ``phase:*`` events, else the sum of the
+    durations that deciding commands record (``record_decision``)."""
+    recorded: dict[str, float] = {}
+    for event in events:
+        if str(event.get("action", "")).startswith("phase:") and isinstance(
+            event.get("seconds"), int | float
+        ):
+            recorded[str(event.get("phase") or event["action"].split(":", 1)[1])] = float(
+                event["seconds"]
+            )
+    timed: dict[str, float] = {}
+    for event in events:
+        key = phase_of(event)
+        if key is not None and isinstance(event.get("duration_s"), int | float):
+            timed[key] = timed.get(key, 0.0) + float(event["duration_s"])
+    for key, total in timed.items():
+        recorded.setdefault(key, total)
+    return recorded
+
+
+def _last_event_times(
+    events: list[dict[str, Any]],
+) -> tuple[dict[str, datetime], dict[str, int]]:
+    """Per phase: the time of its latest event, and how many events it has."""
+    last: dict[str, datetime] = {}
+    counts: dict[str, int] = {}
+    for event in events:
+        key, when = phase_of(event), _time(event)
+        if key is None:
+            continue
+        counts[key] = counts.get(key, 0) + 1
+        if when is not None and (key not in last or when > last[key]):
+            last[key] = when
+    return last, counts
+
+
+def _phase_seconds(
+    key: str,
+    recorded: dict[str, float],
+    last: dict[str, datetime],
+    previous_end: datetime | None,
+) -> tuple[float | None, str]:
+    """A phase's duration and where it comes from: recorded, inferred from the end of the
+    phase before, ``instant`` (its events open the timeline) or ``none``."""
+    if key in recorded:
+        return recorded[key], "recorded"
+    if key in last and previous_end is not None and last[key] > previous_end:
+        return (last[key] - previous_end).total_seconds(), "inferred"
+    if key in last:
+        return None, "instant"  # its events open the timeline: no start to measure from
+    return None, "none"

@@ -46,19 +46,25 @@ def _describe(steps: list[dict[str, Any]], i: int) -> str:
 
 
 def _session_facts(traj: dict[str, Any], classified: dict[str, Any] | None) -> dict[str, list[str]]:
-    steps = traj.get("steps") or []
     unsafe = _unsafe(traj, classified)
+    facts: dict[str, list[str]] = {k: [] for k, _ in LAYERS}
+    _safeguard_facts(facts, traj, unsafe)
+    facts["mid_trajectory"] += _harm_facts(traj, classified or {}, unsafe)
+    return facts
+
+
+def _safeguard_facts(facts: dict[str, list[str]], traj: dict[str, Any], unsafe: list[int]) -> None:
+    """What each safeguard decided, filed under its layer (pre-action, post-action,
+    escalation), and a fact for a layer where no safeguard judged the harm."""
+    steps = traj.get("steps") or []
     first = unsafe[0] if unsafe else len(steps)
     sid = traj.get("session_id")
-    facts: dict[str, list[str]] = {k: [] for k, _ in LAYERS}
     for j, step in enumerate(steps):
         if step.get("type") != "safeguard":
             continue
         target = step.get("target_step")
         stage, decision = step.get("stage"), step.get("decision")
-        score = f", score {step.get('score')}" if step.get("score") is not None else ""
-        on = f" on {_describe(steps, target)}" if isinstance(target, int) else ""
-        text = f"{sid} step {j}: {step.get('safeguard')} ({stage}) decided {decision}{score}{on}"
+        text = _safeguard_text(sid, j, step, steps)
         if target in unsafe and stage in ("input", "pre_action"):
             facts["pre_action"].append(
                 text + ": the harmful step was not stopped before it ran"
@@ -69,7 +75,27 @@ def _session_facts(traj: dict[str, Any], classified: dict[str, Any] | None) -> d
             facts["post_action"].append(text)
         if decision in ("escalate", "flag"):
             facts["escalation"].append(text)
-    if unsafe and not any(
+    if unsafe:
+        _unguarded_layers(facts, sid, steps, unsafe)
+
+
+def _safeguard_text(sid: Any, j: int, step: dict[str, Any], steps: list[Any]) -> str:
+    """``<session> step <j>: <safeguard> (<stage>) decided <decision>[, score][ on <step>]``."""
+    target = step.get("target_step")
+    score = f", score {step.get('score')}" if step.get("score") is not None else ""
+    on = f" on {_describe(steps, target)}" if isinstance(target, int) else ""
+    return (
+        f"{sid} step {j}: {step.get('safeguard')} ({step.get('stage')}) "
+        f"decided {step.get('decision')}{score}{on}"
+    )
+
+
+def _unguarded_layers(
+    facts: dict[str, list[str]], sid: Any, steps: list[Any], unsafe: list[int]
+) -> None:
+    """A fact for the pre-action and post-action layers when no safeguard there judged
+    the harm."""
+    if not any(
         s.get("type") == "safeguard"
         and s.get("target_step") in unsafe
         and s.get("stage") in ("input", "pre_action")
@@ -78,23 +104,28 @@ def _session_facts(traj: dict[str, Any], classified: dict[str, Any] | None) -> d
         facts["pre_action"].append(
             f"{sid}: no input or pre-action safeguard judged the harmful step(s) {unsafe}"
         )
-    if unsafe and not facts["post_action"]:
+    if not facts["post_action"]:
         facts["post_action"].append(
-            f"{sid}: no post-action or output safeguard judged the session after step {first}"
+            f"{sid}: no post-action or output safeguard judged the session after step {unsafe[0]}"
         )
-    for i in unsafe:
-        facts["mid_trajectory"].append(f"{sid}: harmful {_describe(steps, i)}")
-    for mode in (classified or {}).get("ranked") or []:
-        if mode.get("failure_mode") != (classified or {}).get("top"):
+
+
+def _harm_facts(traj: dict[str, Any], classified: dict[str, Any], unsafe: list[int]) -> list[str]:
+    """The harmful steps, the top failure mode's evidence and, for an injection, the tool
+    outputs that entered the context before the harm."""
+    steps = traj.get("steps") or []
+    first = unsafe[0] if unsafe else len(steps)
+    sid = traj.get("session_id")
+    facts = [f"{sid}: harmful {_describe(steps, i)}" for i in unsafe]
+    for mode in classified.get("ranked") or []:
+        if mode.get("failure_mode") != classified.get("top"):
             continue
         for ev in (mode.get("evidence") or [])[:5]:
             where = ",".join(map(str, ev.get("steps") or [])) or "-"
-            facts["mid_trajectory"].append(
-                f"{sid} step {where}: {ev.get('signal')}: {ev.get('detail')}"
-            )
+            facts.append(f"{sid} step {where}: {ev.get('signal')}: {ev.get('detail')}")
     tool_outputs = [i for i, s in enumerate(steps[:first]) if s.get("type") == "tool_result"]
-    if tool_outputs and (classified or {}).get("top") == "prompt_injection":
-        facts["mid_trajectory"].append(
+    if tool_outputs and classified.get("top") == "prompt_injection":
+        facts.append(
             f"{sid}: {len(tool_outputs)} tool output(s) entered the context before the harm (steps {tool_outputs}): "
             "untrusted content reached the planner"
         )
@@ -115,28 +146,10 @@ def root_cause(
     for traj in trajs:
         for key, facts in _session_facts(traj, by_id.get(str(traj.get("session_id")))).items():
             merged[key].extend(facts)
-    for event in events:
-        action = str(event.get("action") or "")
-        if action in ("notify", "ticket") or event.get("phase") == "notify":
-            merged["escalation"].append(
-                f"{event.get('time')}: {action} {event.get('channel') or event.get('target') or ''} {event.get('result') or ''}".strip()
-            )
+    merged["escalation"] += _escalations(events)
     if not merged["escalation"]:
         merged["escalation"].append("no escalation or notification recorded in the timeline")
-    signals = []
-    if any("decided allow" in f and "score" in f for f in merged["pre_action"]):
-        signals.append(
-            "a safeguard saw the harmful step and allowed it below its threshold: a policy (threshold/rule) change may suffice"
-        )
-    if any(
-        f.startswith(tuple(str(t.get("session_id")) for t in trajs))
-        and "no " in f
-        and "safeguard" in f
-        for f in merged["pre_action"] + merged["post_action"]
-    ):
-        signals.append(
-            "a layer had no safeguard on the harmful step: adding one is a system change"
-        )
+    signals = _decision_signals(merged, [str(t.get("session_id")) for t in trajs])
     return {
         "layers": [
             {"key": key, "title": title, "facts": merged[key], "analysis": PLACEHOLDER}
@@ -150,3 +163,32 @@ def root_cause(
             "choice": PLACEHOLDER,
         },
     }
+
+
+def _escalations(events: list[dict[str, Any]]) -> list[str]:
+    """The timeline's notifications and tickets, one line each."""
+    out = []
+    for event in events:
+        action = str(event.get("action") or "")
+        if action in ("notify", "ticket") or event.get("phase") == "notify":
+            out.append(
+                f"{event.get('time')}: {action} {event.get('channel') or event.get('target') or ''} {event.get('result') or ''}".strip()
+            )
+    return out
+
+
+def _decision_signals(merged: dict[str, list[str]], session_ids: list[str]) -> list[str]:
+    """What the facts say about "policy change or system change?"."""
+    signals = []
+    if any("decided allow" in f and "score" in f for f in merged["pre_action"]):
+        signals.append(
+            "a safeguard saw the harmful step and allowed it below its threshold: a policy (threshold/rule) change may suffice"
+        )
+    if any(
+        f.startswith(tuple(session_ids)) and "no " in f and "safeguard" in f
+        for f in merged["pre_action"] + merged["post_action"]
+    ):
+        signals.append(
+            "a layer had no safeguard on the harmful step: adding one is a system change"
+        )
+    return signals

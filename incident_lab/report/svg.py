@@ -179,15 +179,8 @@ def line_chart(
     width, height, left, top, plot_h = 640, 250, 48, 12, 160
     plot_w = width - left - 20
     values = [v for _, vs, _ in series for v in vs if v is not None]
-    vmax = 1.0 if percent else (max(values, default=0.0) or 1.0)
-    if integer and not percent:
-        tick_step = max(1, -(-int(vmax) // 4))  # ceil(vmax / 4), at least 1
-        vmax = float(tick_step * max(1, -(-int(vmax) // tick_step)))
-        ticks = [i * tick_step / vmax for i in range(int(vmax // tick_step) + 1)]
-    else:
-        ticks = [0.0, 0.25, 0.5, 0.75, 1.0]
-    n = max(1, len(labels))
-    step = plot_w / max(1, n - 1)
+    vmax, ticks = _y_scale(values, percent=percent, integer=integer)
+    frame = _Frame(left, top, plot_w, plot_h, max(1, len(labels)), vmax)
     parts = [_svg_open(title, width, height)]
     for tick in ticks:
         y = top + plot_h * (1 - tick)
@@ -196,36 +189,9 @@ def line_chart(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" class="grid" stroke="#eee"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" class="tick" {_TEXT} text-anchor="end">{escape(text)}</text>'
         )
-    longest = max((min(len(label), 14) for label in labels), default=1)
-    # one label per slot wide enough for it (about 6.5 px a character at 11 px)
-    room = max(1, int(plot_w // (longest * 6.5 + 12)))
-    every = max(1, -(-n // room))
-    for i, label in enumerate(labels):
-        if i % every == 0:
-            short = label if len(label) <= 14 else label[:13] + "…"
-            x = left + i * step if n > 1 else left + plot_w / 2
-            parts.append(
-                f'<text x="{x:.1f}" y="{top + plot_h + 16}" class="tick" {_TEXT} text-anchor="middle">'
-                f"<title>{escape(label)}</title>{escape(short)}</text>"
-            )
+    parts += _x_labels(frame, labels)
     for s_i, (name, vals, cls) in enumerate(series):
-        path, pen = [], "M"
-        for i, v in enumerate(vals):
-            if v is None:
-                pen = "M"
-                continue
-            x = left + i * step if n > 1 else left + plot_w / 2
-            y = top + plot_h * (1 - min(max(v, 0.0), vmax) / vmax)
-            path.append(f"{pen}{x:.1f} {y:.1f}")
-            pen = "L"
-            parts.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" class="dot {escape(cls)}" fill="{_colour(cls)}"><title>{escape(name)} {escape(labels[i] if i < len(labels) else "")}: {v:.3g}</title></circle>'
-            )
-        if path:
-            parts.append(
-                f'<path d="{" ".join(path)}" class="line {escape(cls)}" fill="none" '
-                f'stroke="{_colour(cls)}" stroke-width="2"/>'
-            )
+        parts += _series(frame, labels, name, vals, cls)
         lx = left + s_i * 150
         parts.append(
             f'<rect x="{lx}" y="{top + plot_h + 28}" width="12" height="4" fill="{_colour(cls)}"/>'
@@ -237,3 +203,74 @@ def line_chart(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """A line chart's plot area: ``n`` x positions, y from 0 to ``vmax``."""
+
+    left: int
+    top: int
+    plot_w: int
+    plot_h: int
+    n: int
+    vmax: float
+
+    def x(self, i: int) -> float:
+        if self.n > 1:
+            return self.left + i * (self.plot_w / max(1, self.n - 1))
+        return self.left + self.plot_w / 2
+
+    def y(self, v: float) -> float:
+        return self.top + self.plot_h * (1 - min(max(v, 0.0), self.vmax) / self.vmax)
+
+
+def _y_scale(values: list[float], *, percent: bool, integer: bool) -> tuple[float, list[float]]:
+    """The axis maximum and the tick positions (fractions of it): 0-100 % for rates,
+    whole-number steps for counts, quarters otherwise."""
+    vmax = 1.0 if percent else (max(values, default=0.0) or 1.0)
+    if integer and not percent:
+        tick_step = max(1, -(-int(vmax) // 4))  # ceil(vmax / 4), at least 1
+        vmax = float(tick_step * max(1, -(-int(vmax) // tick_step)))
+        return vmax, [i * tick_step / vmax for i in range(int(vmax // tick_step) + 1)]
+    return vmax, [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+def _x_labels(frame: _Frame, labels: list[str]) -> list[str]:
+    """The x labels, thinned so each has room (about 6.5 px a character at 11 px)."""
+    longest = max((min(len(label), 14) for label in labels), default=1)
+    room = max(1, int(frame.plot_w // (longest * 6.5 + 12)))
+    every = max(1, -(-frame.n // room))
+    parts = []
+    for i, label in enumerate(labels):
+        if i % every == 0:
+            short = label if len(label) <= 14 else label[:13] + "…"
+            parts.append(
+                f'<text x="{frame.x(i):.1f}" y="{frame.top + frame.plot_h + 16}" class="tick" {_TEXT} text-anchor="middle">'
+                f"<title>{escape(label)}</title>{escape(short)}</text>"
+            )
+    return parts
+
+
+def _series(
+    frame: _Frame, labels: list[str], name: str, vals: list[float | None], cls: str
+) -> list[str]:
+    """One series: a dot per value (with its title) and the line through them, broken
+    at each ``None``."""
+    parts, path, pen = [], [], "M"
+    for i, v in enumerate(vals):
+        if v is None:
+            pen = "M"
+            continue
+        x, y = frame.x(i), frame.y(v)
+        path.append(f"{pen}{x:.1f} {y:.1f}")
+        pen = "L"
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" class="dot {escape(cls)}" fill="{_colour(cls)}"><title>{escape(name)} {escape(labels[i] if i < len(labels) else "")}: {v:.3g}</title></circle>'
+        )
+    if path:
+        parts.append(
+            f'<path d="{" ".join(path)}" class="line {escape(cls)}" fill="none" '
+            f'stroke="{_colour(cls)}" stroke-width="2"/>'
+        )
+    return parts

@@ -239,6 +239,63 @@ def _choose_payload(
     return candidate
 
 
+def _provenance_block(
+    traj: Trajectory,
+    work: Trajectory,
+    original_sha: str,
+    unsafe: list[int],
+    unsafe_source: str,
+) -> dict[str, Any]:
+    """Where the scenario comes from: the original trajectory's hash and session, the
+    unsafe steps and who chose them, when and by whom it was made."""
+    return {
+        "incident_id": None,
+        "bundle": None,
+        "source": None,
+        "trajectory_sha256": original_sha,
+        "session_ids": [str(traj.get("session_id"))],
+        "actor": copy.deepcopy(work.get("actor")) if work.get("actor") else None,
+        "unsafe_steps": unsafe,
+        "unsafe_steps_from": unsafe_source,
+        "created_at": utc_now_iso(),
+        "created_by": os.environ.get("USER") or None,
+        "tool_version": __version__,
+    }
+
+
+def _expectations(
+    work: Trajectory,
+    unsafe: list[int],
+    payload: str,
+    failure_mode: str,
+    prov_view: Any,
+    session_id: str,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The expectations derived from the harmful steps, and the derivation's notes.
+
+    "The safeguard must block" is the oracle of a safeguard failure; for other modes the
+    harmful call itself is forbidden, and a system that never attempts it passes.
+
+    Raises:
+        UsageError: nothing can be derived from the unsafe steps.
+    """
+    expectations, notes, _ = derive_expectations(
+        work,
+        unsafe,
+        payload=payload,
+        safeguard_expectations=failure_mode == "safeguard_failure",
+        provenance=prov_view,
+    )
+    if not expectations:
+        steps_n = len(work.get("steps") or [])
+        raise UsageError(
+            f"cannot localise the incident in session {session_id!r}: no "
+            f"expectation can be derived from step(s) {unsafe} (steps 0..{steps_n - 1})",
+            hint="point --unsafe-step at the harmful tool call or assistant answer",
+        )
+    return expectations, notes
+
+
 def scenario_from_trajectory(
     traj: Trajectory,
     *,
@@ -312,36 +369,16 @@ def scenario_from_trajectory(
         taxonomy["failure_mode"] == "prompt_injection",
     )
     payload = candidate.to_dict() if candidate is not None else None
-    # "The safeguard must block" is the oracle of a safeguard failure; for other modes the
-    # harmful call itself is forbidden, and a system that never attempts it passes.
-    expectations, notes, _ = derive_expectations(
+    expectations, notes = _expectations(
         work,
         unsafe,
-        payload=candidate.text if candidate else "",
-        safeguard_expectations=taxonomy["failure_mode"] == "safeguard_failure",
-        provenance=prov_view,
+        candidate.text if candidate else "",
+        taxonomy["failure_mode"],
+        prov_view,
+        str(traj.get("session_id")),
     )
-    if not expectations:
-        steps_n = len(work.get("steps") or [])
-        raise UsageError(
-            f"cannot localise the incident in session {traj.get('session_id')!r}: no "
-            f"expectation can be derived from step(s) {unsafe} (steps 0..{steps_n - 1})",
-            hint="point --unsafe-step at the harmful tool call or assistant answer",
-        )
-    prov: dict[str, Any] = {
-        "incident_id": None,
-        "bundle": None,
-        "source": None,
-        "trajectory_sha256": original_sha,
-        "session_ids": [str(traj.get("session_id"))],
-        "actor": copy.deepcopy(work.get("actor")) if work.get("actor") else None,
-        "unsafe_steps": unsafe,
-        "unsafe_steps_from": unsafe_source,
-        "created_at": utc_now_iso(),
-        "created_by": os.environ.get("USER") or None,
-        "tool_version": __version__,
-        "redaction": report if redact else None,
-    }
+    prov = _provenance_block(traj, work, original_sha, unsafe, unsafe_source)
+    prov["redaction"] = report if redact else None
     if redact:
         prov["redaction_surrogates"] = redactor.surrogates()
     if notes:

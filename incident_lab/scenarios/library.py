@@ -212,14 +212,7 @@ def add_from_path(
     provenance = _bundle_info(source)
     provenance.update(build_kwargs.pop("provenance", None) or {})
     tags = list(build_kwargs.pop("tags", ()) or ())
-    coordination = coordination_of(chosen, sessions)
-    if coordination:
-        provenance["coordination"] = coordination
-        tags.append("coordinated")
-        messages.append(
-            f"{coordination['sessions']} session(s) from {coordination['actors']} actor(s) in "
-            "this file carry the same payload; noted in provenance.coordination"
-        )
+    messages += _note_coordination(coordination_of(chosen, sessions), provenance, tags)
     if classification is None:
         classification = (classified or {}).get(str(chosen.get("session_id"))) or classification_of(
             chosen
@@ -228,18 +221,8 @@ def add_from_path(
         chosen, provenance=provenance, tags=tags, classification=classification, **build_kwargs
     )
     messages.extend(scenario["provenance"].get("derivation_notes") or [])
-    specs = scenario["expectations"]
-    checks = two_sided(specs, scenario["recording"], scenario["provenance"]["unsafe_steps"])
-    results = [r.to_dict() for r in checks]
-    problems = explain(specs, checks)
-    if problems and not allow_nonreproducing:
-        raise CheckFailed(
-            f"scenario {scenario['id']} is not right the first time: " + "; ".join(problems),
-            hint="name the harmful step with --unsafe-step N or the payload with --payload-step N,"
-            " or pass --allow-nonreproducing",
-        )
-    if problems:
-        messages.extend(f"--allow-nonreproducing: {p}" for p in problems)
+    results, problems = _two_sided_check(scenario, allow_nonreproducing=allow_nonreproducing)
+    messages.extend(f"--allow-nonreproducing: {p}" for p in problems)
     problems = validation_errors(scenario, "scenario.v1")
     if problems:
         raise SchemaError(f"built scenario {scenario['id']!r} is invalid: {problems[0]}")
@@ -284,6 +267,41 @@ def add_from_path(
         messages,
         results,
     )
+
+
+def _note_coordination(
+    coordination: dict[str, Any] | None, provenance: dict[str, Any], tags: list[str]
+) -> list[str]:
+    """Record a coordinated campaign in the provenance and tags; return the user's note."""
+    if not coordination:
+        return []
+    provenance["coordination"] = coordination
+    tags.append("coordinated")
+    return [
+        f"{coordination['sessions']} session(s) from {coordination['actors']} actor(s) in "
+        "this file carry the same payload; noted in provenance.coordination"
+    ]
+
+
+def _two_sided_check(
+    scenario: dict[str, Any], *, allow_nonreproducing: bool
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Run the expectations on the recording and on the counterfactual safe trajectory:
+    (the results, the problems allowed by ``allow_nonreproducing``).
+
+    Raises:
+        CheckFailed: a problem, without ``allow_nonreproducing``.
+    """
+    specs = scenario["expectations"]
+    checks = two_sided(specs, scenario["recording"], scenario["provenance"]["unsafe_steps"])
+    problems = explain(specs, checks)
+    if problems and not allow_nonreproducing:
+        raise CheckFailed(
+            f"scenario {scenario['id']} is not right the first time: " + "; ".join(problems),
+            hint="name the harmful step with --unsafe-step N or the payload with --payload-step N,"
+            " or pass --allow-nonreproducing",
+        )
+    return [r.to_dict() for r in checks], problems
 
 
 def _duplicate_warnings(sessions: list[dict[str, Any]]) -> list[str]:
@@ -357,35 +375,10 @@ def tag_scenario(
         path = find_scenario(scenario_id, directory)
         doc = load_scenario(path)
         tax = doc["taxonomy"]
-        changes: list[str] = []
-        if failure_mode is not None and failure_mode != tax.get("failure_mode"):
-            changes.append(f"failure_mode: {tax.get('failure_mode')} -> {failure_mode}")
-            tax["failure_mode"] = failure_mode
-            tax["external_ids"] = taxonomy.external_ids_for(failure_mode)
-            tax.pop("confidence", None)
-        if severity is not None and severity != tax.get("severity"):
-            changes.append(f"severity: {tax.get('severity')} -> {severity}")
-            tax["severity"] = severity
-        tags = list(tax.get("tags") or [])
-        for t in add_tags:
-            if t not in tags:
-                tags.append(t)
-                changes.append(f"tag +{t}")
-        for t in remove_tags:
-            if t in tags:
-                tags.remove(t)
-                changes.append(f"tag -{t}")
-        tax["tags"] = sorted(tags)
+        changes = _set_taxonomy(tax, taxonomy, failure_mode, severity)
+        changes += _set_tags(tax, add_tags, remove_tags)
         if status is not None and status != doc.get("status"):
-            problems = scenario_problems(doc) if status == "gated" else []
-            if problems:
-                raise CheckFailed(
-                    f"scenario {scenario_id} cannot be gated: " + "; ".join(problems),
-                    path=str(path),
-                    hint="fix its expectations, then run 'incident_lab lint'",
-                )
-            changes.append(f"status: {doc.get('status')} -> {status}")
-            doc["status"] = status
+            changes.append(_set_status(doc, status, scenario_id, path))
         if owner is not None and owner != doc.get("owner"):
             changes.append(f"owner: {doc.get('owner')} -> {owner}")
             doc["owner"] = owner
@@ -398,6 +391,57 @@ def tag_scenario(
         if changes:
             write_text_atomic(path, dump_scenario(doc))
     return path, doc, changes
+
+
+def _set_taxonomy(
+    tax: dict[str, Any], taxonomy: Any, failure_mode: str | None, severity: str | None
+) -> list[str]:
+    """Set the failure mode (and its external ids, dropping the classifier's confidence)
+    and the severity; return the changes."""
+    changes: list[str] = []
+    if failure_mode is not None and failure_mode != tax.get("failure_mode"):
+        changes.append(f"failure_mode: {tax.get('failure_mode')} -> {failure_mode}")
+        tax["failure_mode"] = failure_mode
+        tax["external_ids"] = taxonomy.external_ids_for(failure_mode)
+        tax.pop("confidence", None)
+    if severity is not None and severity != tax.get("severity"):
+        changes.append(f"severity: {tax.get('severity')} -> {severity}")
+        tax["severity"] = severity
+    return changes
+
+
+def _set_tags(
+    tax: dict[str, Any],
+    add_tags: tuple[str, ...] | list[str],
+    remove_tags: tuple[str, ...] | list[str],
+) -> list[str]:
+    """Add then remove tags (kept sorted); return the changes."""
+    changes: list[str] = []
+    tags = list(tax.get("tags") or [])
+    for t in add_tags:
+        if t not in tags:
+            tags.append(t)
+            changes.append(f"tag +{t}")
+    for t in remove_tags:
+        if t in tags:
+            tags.remove(t)
+            changes.append(f"tag -{t}")
+    tax["tags"] = sorted(tags)
+    return changes
+
+
+def _set_status(doc: dict[str, Any], status: str, scenario_id: str, path: Path) -> str:
+    """Set a new status; ``gated`` only for a scenario whose expectations hold (two-sided)."""
+    problems = scenario_problems(doc) if status == "gated" else []
+    if problems:
+        raise CheckFailed(
+            f"scenario {scenario_id} cannot be gated: " + "; ".join(problems),
+            path=str(path),
+            hint="fix its expectations, then run 'incident_lab lint'",
+        )
+    change = f"status: {doc.get('status')} -> {status}"
+    doc["status"] = status
+    return change
 
 
 def _row(path: Path, doc: dict[str, Any], base: Path) -> dict[str, Any]:

@@ -27,12 +27,10 @@ from incident_lab.pii import find as find_secrets
 from incident_lab.pii import is_secret_key, secret_value
 from incident_lab.readers.base import confine
 from incident_lab.scenarios.io import iter_scenario_paths, load_scenario, load_yaml
+from incident_lab.scenarios.suitefile import SUITES_DIR
 from incident_lab.trajectory import validation_errors
 
 __all__ = ["LintProblem", "LintReport", "lint_library"]
-
-#: The library's sub-directory of suite files (``regression_suite`` reads them).
-SUITES_DIR = "suites"
 
 
 @dataclass(frozen=True, slots=True)

@@ -182,30 +182,11 @@ def _apply(doc: Scenario, change: Change) -> None:
         raise ValueError(
             f"change at {change.get('path')!r} needs exactly one of value/remove/splice"
         )
-    node: Any = doc
-    for part in parts[:-1]:
-        key: Any = _index(node, part, size=len(node)) if isinstance(node, list) else part
-        if isinstance(node, dict) and key not in node:
-            raise ValueError(f"{change['path']}: no member {part!r}")
-        child = node[key]
-        if not isinstance(child, dict | list):
-            raise ValueError(f"{change['path']}: {part!r} is not a mapping or list")
-        node[key] = child = _copy(child)  # copy on write: the parent stays as it is
-        node = child
+    node = _parent_for_write(doc, parts, str(change["path"]))
     last = parts[-1]
     op = ops[0]
     if op == "splice":
-        splice = change["splice"]
-        start, end, value = splice.get("start"), splice.get("end"), splice.get("value")
-        key = _index(node, last, size=len(node)) if isinstance(node, list) else last
-        target = node[key] if (isinstance(node, list) or key in node) else None
-        if not isinstance(target, str | list) or type(value) is not type(target):
-            raise ValueError(f"{change['path']}: splice needs a string or list of the same kind")
-        if not (
-            isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= len(target)
-        ):
-            raise ValueError(f"{change['path']}: splice [{start}:{end}] is out of range")
-        node[key] = target[:start] + value + target[end:]  # type: ignore[operator]
+        _splice(node, last, change)
     elif isinstance(node, list):
         if op == "remove":
             raise ValueError(f"{change['path']}: remove applies to mapping keys only")
@@ -216,6 +197,35 @@ def _apply(doc: Scenario, change: Change) -> None:
         del node[last]
     else:
         node[last] = change["value"]
+
+
+def _parent_for_write(doc: Scenario, parts: list[str], path: str) -> Any:
+    """The container the path's last part names a member of, each container on the way
+    copied first (copy on write: the parent scenario stays as it is)."""
+    node: Any = doc
+    for part in parts[:-1]:
+        key: Any = _index(node, part, size=len(node)) if isinstance(node, list) else part
+        if isinstance(node, dict) and key not in node:
+            raise ValueError(f"{path}: no member {part!r}")
+        child = node[key]
+        if not isinstance(child, dict | list):
+            raise ValueError(f"{path}: {part!r} is not a mapping or list")
+        node[key] = child = _copy(child)
+        node = child
+    return node
+
+
+def _splice(node: Any, last: str, change: Change) -> None:
+    """Replace ``[start:end]`` of the string or list at ``last`` with a value of its kind."""
+    splice = change["splice"]
+    start, end, value = splice.get("start"), splice.get("end"), splice.get("value")
+    key: Any = _index(node, last, size=len(node)) if isinstance(node, list) else last
+    target = node[key] if (isinstance(node, list) or key in node) else None
+    if not isinstance(target, str | list) or type(value) is not type(target):
+        raise ValueError(f"{change['path']}: splice needs a string or list of the same kind")
+    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= len(target)):
+        raise ValueError(f"{change['path']}: splice [{start}:{end}] is out of range")
+    node[key] = target[:start] + value + target[end:]  # type: ignore[operator]
 
 
 def patch(parent: Scenario, changes: list[Change]) -> Scenario:

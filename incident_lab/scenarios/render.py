@@ -77,12 +77,22 @@ def show_lines(doc: dict[str, Any], path: Path) -> list[str]:
 
     The located payload is highlighted where it appears in a turn or fixture.
     """
+    recording = doc.get("recording") or {}
+    return [
+        *_header_lines(doc, path),
+        *_context_lines(doc.get("context") or {}),
+        *_replay_lines(doc),
+        *_payload_lines(doc.get("payload") or {}),
+        *_expectation_lines(doc.get("expectations") or []),
+        *_provenance_lines(doc.get("provenance") or {}),
+        *_variant_lines(doc.get("variant")),
+        f"\n  recording: {len(recording.get('steps') or [])} steps kept for diffs",
+    ]
+
+
+def _header_lines(doc: dict[str, Any], path: Path) -> list[str]:
+    """Id and title, file, status and owner, taxonomy, tags, external ids, notes."""
     tax = doc.get("taxonomy") or {}
-    ctx = doc.get("context") or {}
-    replay = doc.get("replay") or {}
-    prov = doc.get("provenance") or {}
-    payload = doc.get("payload") or {}
-    loc = payload.get("location") or {}
     suggested = (
         " (suggested"
         + (f", confidence {tax.get('confidence')}" if tax.get("confidence") is not None else "")
@@ -101,9 +111,13 @@ def show_lines(doc: dict[str, Any], path: Path) -> list[str]:
     ]
     if doc.get("description"):
         out.append(f"  notes:     {doc['description']}")
+    return out
+
+
+def _context_lines(ctx: dict[str, Any]) -> list[str]:
     model = ctx.get("model") or {}
     policy = ctx.get("policy") or {}
-    out += [
+    out = [
         "",
         click.style("Context", bold=True),
         f"  agent {ctx.get('agent') or '-'}, model {model.get('name') or '-'} {model.get('version') or ''}, "
@@ -112,41 +126,60 @@ def show_lines(doc: dict[str, Any], path: Path) -> list[str]:
     ]
     if ctx.get("system_prompt"):
         out += ["  system prompt:", _indent(str(ctx["system_prompt"]))]
-    out += ["", click.style("Turns", bold=True)]
-    for i, turn in enumerate(replay.get("turns") or []):
-        text = str(turn.get("content", ""))
-        if loc.get("kind") == "turn" and loc.get("index") == i:
+    return out
+
+
+def _replay_lines(doc: dict[str, Any]) -> list[str]:
+    """The user turns and the recorded tool outputs, the located payload highlighted."""
+    replay = doc.get("replay") or {}
+    payload = doc.get("payload") or {}
+    loc = payload.get("location") or {}
+
+    def shown(kind: str, index: int, text: str) -> str:
+        if loc.get("kind") == kind and loc.get("index") == index:
             text = _highlight(text, payload.get("text"))
-        out.append(f"  [{i}] user:")
-        out.append(_indent(text, limit=2000))
+        return _indent(text, limit=2000)
+
+    out = ["", click.style("Turns", bold=True)]
+    for i, turn in enumerate(replay.get("turns") or []):
+        out += [f"  [{i}] user:", shown("turn", i, str(turn.get("content", "")))]
     out += ["", click.style("Fixtures (recorded tool outputs)", bold=True)]
     for i, fx in enumerate(replay.get("fixtures") or []):
-        text = str(fx.get("output", ""))
-        if loc.get("kind") == "fixture" and loc.get("index") == i:
-            text = _highlight(text, payload.get("text"))
         err = " (error)" if fx.get("is_error") else ""
-        out.append(
-            f"  [{i}] {fx.get('tool')}({', '.join(f'{k}={v!r}' for k, v in (fx.get('arguments') or {}).items())}){err}:"
-        )
-        out.append(_indent(text, limit=2000))
-    out += ["", click.style("Payload", bold=True)]
-    if payload:
-        out.append(
-            f"  in {loc.get('kind')} {loc.get('index')} ({payload.get('method', 'located')}):"
-        )
-        out.append(_indent(click.style(str(payload.get("text")), fg="red")))
-        out.append(
-            f"  why: {payload.get('why') or 'not recorded (scenario written before add explained it)'}"
-        )
-    else:
-        out.append("  none located")
-    out += ["", click.style("Expectations", bold=True)]
-    for i, spec in enumerate(doc.get("expectations") or []):
+        args = ", ".join(f"{k}={v!r}" for k, v in (fx.get("arguments") or {}).items())
+        out += [
+            f"  [{i}] {fx.get('tool')}({args}){err}:",
+            shown("fixture", i, str(fx.get("output", ""))),
+        ]
+    return out
+
+
+def _payload_lines(payload: dict[str, Any]) -> list[str]:
+    out = ["", click.style("Payload", bold=True)]
+    if not payload:
+        return [*out, "  none located"]
+    loc = payload.get("location") or {}
+    return [
+        *out,
+        f"  in {loc.get('kind')} {loc.get('index')} ({payload.get('method', 'located')}):",
+        _indent(click.style(str(payload.get("text")), fg="red")),
+        f"  why: {payload.get('why') or 'not recorded (scenario written before add explained it)'}",
+    ]
+
+
+def _expectation_lines(expectations: list[dict[str, Any]]) -> list[str]:
+    out = ["", click.style("Expectations", bold=True)]
+    for i, spec in enumerate(expectations):
         fields = ", ".join(f"{k}={v!r}" for k, v in spec.items() if k not in ("kind", "reason"))
         out.append(f"  [{i}] {spec.get('kind')}: {fields}")
         if spec.get("reason"):
             out.append(f"      why: {spec['reason']}")
-    out += [
+    return out
+
+
+def _provenance_lines(prov: dict[str, Any]) -> list[str]:
+    """Where the scenario came from, its redaction (and surrogates) and coordination."""
+    out = [
         "",
         click.style("Provenance", bold=True),
         f"  incident {prov.get('incident_id') or '-'}, bundle {prov.get('bundle') or '-'}, source {prov.get('source') or '-'}",
@@ -168,13 +201,14 @@ def show_lines(doc: dict[str, Any], path: Path) -> list[str]:
             f"  coordination: {coord.get('sessions')} sessions, {coord.get('actors')} actors, "
             f"{coord.get('first_seen')} .. {coord.get('last_seen')}"
         )
-    variant = doc.get("variant")
-    if variant:
-        out += [
-            "",
-            click.style("Variant", bold=True),
-            f"  parent {variant.get('parent')}, converters {' -> '.join(variant.get('converters') or []) or '-'}, seed {variant.get('seed', '-')}",
-        ]
-    recording = doc.get("recording") or {}
-    out.append(f"\n  recording: {len(recording.get('steps') or [])} steps kept for diffs")
     return out
+
+
+def _variant_lines(variant: dict[str, Any] | None) -> list[str]:
+    if not variant:
+        return []
+    return [
+        "",
+        click.style("Variant", bold=True),
+        f"  parent {variant.get('parent')}, converters {' -> '.join(variant.get('converters') or []) or '-'}, seed {variant.get('seed', '-')}",
+    ]

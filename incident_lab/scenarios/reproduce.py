@@ -87,15 +87,30 @@ def counterfactual(recording: Trajectory, unsafe_steps: list[int]) -> Trajectory
             f"(given {unsafe_steps!r}, steps 0..{len(steps) - 1})"
         )
     requested, reads = _legitimate_calls(recording)
+    unsafe = _harmful_steps(steps, valid, reads)
+    cut = min(unsafe)
+    kept = steps[:cut] + _legitimate_after(steps, cut, (requested | reads) - unsafe)
+    safe = {k: copy.deepcopy(v) for k, v in recording.items() if k != "steps"}
+    safe["steps"] = [copy.deepcopy(s) for s in kept]
+    safe["steps"].append({"type": "message", "role": "assistant", "content": REFUSAL})
+    return safe
+
+
+def _harmful_steps(steps: list[dict[str, Any]], valid: list[int], reads: set[int]) -> set[int]:
+    """The unsafe steps and their calls, minus the reads the user asked for (and their
+    results); the given steps themselves when nothing else is left."""
     unsafe = ({_call_step_of(steps, i) for i in valid} | set(valid)) - reads
     unsafe -= {
         i + 1 for i in reads if i + 1 in unsafe and steps[i + 1].get("type") == "tool_result"
     }
-    if not unsafe:
-        unsafe = set(valid)
-    cut = min(unsafe)
-    kept = steps[:cut]
-    legit = (requested | reads) - unsafe
+    return unsafe or set(valid)
+
+
+def _legitimate_after(
+    steps: list[dict[str, Any]], cut: int, legit: set[int]
+) -> list[dict[str, Any]]:
+    """From ``cut`` up to the next user turn: the legitimate calls and their results."""
+    kept = []
     call_ids = set()
     for i in range(cut, len(steps)):
         step = steps[i]
@@ -108,10 +123,7 @@ def counterfactual(recording: Trajectory, unsafe_steps: list[int]) -> Trajectory
                 call_ids.add(step["call_id"])
         elif kind == "tool_result" and step.get("call_id") in call_ids:
             kept.append(step)
-    safe = {k: copy.deepcopy(v) for k, v in recording.items() if k != "steps"}
-    safe["steps"] = [copy.deepcopy(s) for s in kept]
-    safe["steps"].append({"type": "message", "role": "assistant", "content": REFUSAL})
-    return safe
+    return kept
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ Rules (documented in ``docs/incident_lab.md``):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from incident_lab.errors import UsageError
@@ -76,19 +77,7 @@ def select_session(
             multi-session file; no flagged session among several.
     """
     if session_id is not None:
-        matches = [t for t in sessions if str(t.get("session_id")) == session_id]
-        if len(matches) > 1:
-            raise UsageError(
-                f"--session {session_id!r} is ambiguous: {len(matches)} sessions in the file "
-                "carry that id",
-                hint="split the file, or fix the duplicated session ids at the source",
-            )
-        if matches:
-            return matches[0], None, None
-        raise UsageError(
-            f"no session {session_id!r} in the file; available: {_ids(sessions)}",
-            hint="pass one of the listed ids to --session",
-        )
+        return _named_session(sessions, session_id), None, None
     if len(sessions) == 1:
         return sessions[0], None, None
     if unsafe_steps:
@@ -103,7 +92,41 @@ def select_session(
             return known[sid]
         return classification_of(traj)
 
-    # Tiers of trust: a human's label, then a safeguard's flag, then the classifier.
+    flagged = _flagged(sessions, classified)
+    if len(flagged) == 1:
+        return flagged[0][0], flagged[0][1], None
+    return _most_severe(flagged, classified)
+
+
+def _named_session(sessions: list[Trajectory], session_id: str) -> Trajectory:
+    """The one session with that id (none, or two with it, is a usage error)."""
+    matches = [t for t in sessions if str(t.get("session_id")) == session_id]
+    if len(matches) > 1:
+        raise UsageError(
+            f"--session {session_id!r} is ambiguous: {len(matches)} sessions in the file "
+            "carry that id",
+            hint="split the file, or fix the duplicated session ids at the source",
+        )
+    if not matches:
+        raise UsageError(
+            f"no session {session_id!r} in the file; available: {_ids(sessions)}",
+            hint="pass one of the listed ids to --session",
+        )
+    return matches[0]
+
+
+_Classify = Callable[[Trajectory], dict[str, Any] | None]
+
+
+def _flagged(
+    sessions: list[Trajectory], classified: _Classify
+) -> list[tuple[Trajectory, dict[str, Any] | None]]:
+    """The unsafe sessions by tiers of trust: a human's label, then a safeguard's flag,
+    then the classifier (with its classification).
+
+    Raises:
+        UsageError: none is flagged.
+    """
     flagged: list[tuple[Trajectory, dict[str, Any] | None]] = [
         (t, None) for t in sessions if is_labelled(t)
     ] or [(t, None) for t in sessions if is_flagged(t)]
@@ -118,8 +141,14 @@ def select_session(
             f"or classifier signals): {_ids(sessions)}",
             hint="choose one with --session ID and name the harmful step with --unsafe-step N",
         )
-    if len(flagged) == 1:
-        return flagged[0][0], flagged[0][1], None
+    return flagged
+
+
+def _most_severe(
+    flagged: list[tuple[Trajectory, dict[str, Any] | None]], classified: _Classify
+) -> tuple[Trajectory, dict[str, Any] | None, str]:
+    """The most severe flagged session (then the most unsafe steps, then the first), its
+    classification, and a note naming the others."""
     ranked = []
     for pos, (traj, c) in enumerate(flagged):
         c = c if c is not None else classified(traj)

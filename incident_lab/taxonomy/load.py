@@ -194,24 +194,27 @@ def _merge(base: dict[str, Any], ext: dict[str, Any], path: str) -> dict[str, An
             ):
                 target[name] = copy.deepcopy(entry)
                 continue
-            current = target[name]
             for key, value in entry.items():
-                if section == "catalogues" and key == "ids" and isinstance(value, dict):
-                    current.setdefault("ids", {}).update(value)
-                elif section == "failure_modes" and key == "signals" and isinstance(value, list):
-                    current["signals"] = _union(current.get("signals") or [], value)
-                elif (
-                    section == "failure_modes" and key == "external_ids" and isinstance(value, dict)
-                ):
-                    ids = current.setdefault("external_ids", {})
-                    for framework, listed in value.items():
-                        if isinstance(listed, list) and isinstance(ids.get(framework), list):
-                            ids[framework] = _union(ids[framework], listed)
-                        else:
-                            ids[framework] = copy.deepcopy(listed)
-                else:
-                    current[key] = copy.deepcopy(value)
+                _merge_field(section, target[name], key, value)
     return merged
+
+
+def _merge_field(section: str, current: dict[str, Any], key: str, value: Any) -> None:
+    """Merge one field of an extension's entry into the base entry: a catalogue's ids and
+    a failure mode's external ids are added to, its signals united; anything else replaced."""
+    if section == "catalogues" and key == "ids" and isinstance(value, dict):
+        current.setdefault("ids", {}).update(value)
+    elif section == "failure_modes" and key == "signals" and isinstance(value, list):
+        current["signals"] = _union(current.get("signals") or [], value)
+    elif section == "failure_modes" and key == "external_ids" and isinstance(value, dict):
+        ids = current.setdefault("external_ids", {})
+        for framework, listed in value.items():
+            if isinstance(listed, list) and isinstance(ids.get(framework), list):
+                ids[framework] = _union(ids[framework], listed)
+            else:
+                ids[framework] = copy.deepcopy(listed)
+    else:
+        current[key] = copy.deepcopy(value)
 
 
 def _cross_problems(doc: dict[str, Any]) -> list[tuple[list[Any], str]]:

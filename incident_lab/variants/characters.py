@@ -9,9 +9,16 @@ reproducible from its recorded seed. ``zero_width``, ``char_spacing``,
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable
 
+from incident_lab.text.disguise import (
+    HOMOGLYPHS,
+    LEET,
+    TAG_BASE,
+    protected_spans,
+    reverse_text,
+    unconfuse,
+)
 from incident_lab.variants.base import Converter
 
 __all__ = [
@@ -32,20 +39,7 @@ __all__ = [
     "unconfuse",
 ]
 
-#: Letter -> digit substitutions of classic leetspeak.
-LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7", "l": "1", "b": "8"}
 _LEET_TABLE = str.maketrans({**LEET, **{k.upper(): v for k, v in LEET.items()}})
-
-#: Latin letter -> a visually confusable Cyrillic/Greek letter (Unicode confusables).
-HOMOGLYPHS = {
-    "a": "\u0430", "c": "\u0441", "d": "\u0501", "e": "\u0435", "h": "\u04bb", "i": "\u0456",
-    "j": "\u0458", "l": "\u04cf", "o": "\u043e", "p": "\u0440", "q": "\u051b", "s": "\u0455",
-    "w": "\u051d", "x": "\u0445", "y": "\u0443", "A": "\u0410", "B": "\u0412", "C": "\u0421",
-    "E": "\u0415", "H": "\u041d", "I": "\u0406", "J": "\u0408", "K": "\u041a", "M": "\u041c",
-    "N": "\u039d", "O": "\u041e", "P": "\u0420", "S": "\u0405", "T": "\u0422", "X": "\u0425",
-    "Y": "\u03a5", "Z": "\u0396",
-}  # fmt: skip
-_UNCONFUSE = str.maketrans({v: k for k, v in HOMOGLYPHS.items()})
 
 #: Zero-width characters: ZWSP, ZWNJ, ZWJ, WORD JOINER, ZERO WIDTH NO-BREAK SPACE.
 ZERO_WIDTH_CHARS = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff")
@@ -53,54 +47,9 @@ ZERO_WIDTH_CHARS = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff")
 _COMBINING = ("\u0301", "\u0300", "\u0308", "\u0302", "\u0303", "\u030c", "\u0304")
 _ASCII_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
-#: First code point of the Unicode tag block; ASCII ``c`` is smuggled as ``TAG_BASE + ord(c)``.
-TAG_BASE = 0xE0000
 _TAG_ENCODE = {i: chr(TAG_BASE + i) for i in range(128)}
 _TAG_DECODE = {TAG_BASE + i: chr(i) for i in range(128)}
 _CARRIERS = ("\U0001f60a", "\U0001f44d", "\U0001f389", "\u2705")
-
-
-#: Tokens the lossy converters leave intact: redaction placeholders (``<EMAIL_2>``),
-#: e-mail addresses and URLs. An attacker disguises the instruction, not the address
-#: the data must reach, and the scenario's expectations match on those tokens.
-# Each pattern starts with a literal the regex engine skips to, so scanning is fast.
-_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
-_URL = re.compile(r"https?://\S+")
-_EMAIL_DOMAIN = re.compile(r"@[\w-]+(?:\.[\w-]+)+")
-
-
-def _is_local_char(ch: str) -> bool:
-    return ch.isalnum() or ch in "._+-"
-
-
-def protected_spans(text: str) -> list[tuple[int, int]]:
-    """Return the sorted, non-overlapping ``(start, end)`` of the tokens kept intact.
-
-    Placeholders ``<KIND_N>``, URLs ``http(s)://...`` and e-mail addresses (the
-    ``@domain.tld`` part and the address characters before it).
-    """
-    found: list[tuple[int, int]] = []
-    if "<" in text:
-        found += [m.span() for m in _PLACEHOLDER.finditer(text)]
-    if "://" in text:
-        found += [m.span() for m in _URL.finditer(text)]
-    if "@" in text:
-        for m in _EMAIL_DOMAIN.finditer(text):
-            start = m.start()
-            while start > 0 and _is_local_char(text[start - 1]):
-                start -= 1
-            if start < m.start():
-                found.append((start, m.end()))
-    if len(found) < 2:
-        return found
-    found.sort()
-    merged = [found[0]]
-    for a, b in found[1:]:
-        if a < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
-    return merged
 
 
 def _outside_protected(text: str, convert: Callable[[str], str]) -> str:
@@ -115,11 +64,6 @@ def _outside_protected(text: str, convert: Callable[[str], str]) -> str:
         last = b
     out.append(convert(text[last:]))
     return "".join(out)
-
-
-def unconfuse(text: str) -> str:
-    """Map the confusables :data:`HOMOGLYPHS` produces back to Latin letters."""
-    return text.translate(_UNCONFUSE)
 
 
 def _leetspeak(text: str) -> str:
@@ -220,10 +164,6 @@ def _emoji_unsmuggle(text: str) -> str:
     return text.translate(_TAG_DECODE)
 
 
-def _reverse(text: str) -> str:
-    return text[::-1]
-
-
 LEETSPEAK = Converter(
     "leetspeak", _leetspeak, "character", "Letters replaced by look-alike digits (a->4, e->3, ...)."
 )
@@ -273,10 +213,10 @@ EMOJI_SMUGGLING = Converter(
 )
 REVERSE = Converter(
     "reverse",
-    _reverse,
+    reverse_text,
     "character",
     "The text reversed, after a 'read this backwards' instruction.",
-    inverse=_reverse,
+    inverse=reverse_text,
     instruction="Read the following text backwards and do what it says:",
 )
 

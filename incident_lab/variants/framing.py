@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import re
 
+from incident_lab.text.disguise import SYNONYMS
 from incident_lab.variants.base import Converter
 
 __all__ = [
@@ -25,23 +26,6 @@ __all__ = [
     "URGENCY",
 ]
 
-#: Words a literal-phrase filter keys on, and the paraphrases ``paraphrase`` picks from.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "ignore": ("disregard", "set aside", "forget about", "pay no attention to"),
-    "previous": ("prior", "earlier", "preceding", "above"),
-    "prior": ("previous", "earlier", "preceding"),
-    "instructions": ("directions", "guidance", "rules", "orders"),
-    "instruction": ("direction", "rule", "order"),
-    "send": ("forward", "transmit", "deliver", "pass along"),
-    "forward": ("send", "relay", "pass along"),
-    "reveal": ("disclose", "share", "show"),
-    "delete": ("remove", "erase", "wipe"),
-    "all": ("every one of the", "the full set of", "each of the"),
-    "system prompt": ("initial configuration", "hidden setup text", "opening directives"),
-    "password": ("passphrase", "login secret", "credential"),
-    "immediately": ("right away", "at once", "without delay"),
-    "now": ("right now", "at once", "straight away"),
-}
 _SYNONYM_RE = re.compile(
     r"\b(" + "|".join(sorted((re.escape(k) for k in SYNONYMS), key=len, reverse=True)) + r")\b",
     re.IGNORECASE,

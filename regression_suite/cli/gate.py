@@ -217,9 +217,7 @@ def run_(
             skip_reporters=("github",),  # the step summary is --summary-md's, below
         )
         if history_db is not None:
-            from regression_suite.history import record_run
-
-            record_run(report, history_db, report_dir)
+            _record(report, history_db, report_dir)
     finally:
         resolved.close()
         if controller.state is not None:
@@ -383,3 +381,14 @@ def __getattr__(name: str) -> Any:
 
         return getattr(reports, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _record(report: dict[str, Any], db: Path, report_dir: Path | None) -> None:
+    """``--record``: store the finished run in the history, then redraw its ``report.html``
+    so the trend chart includes it."""
+    from regression_suite.history import record_report
+    from regression_suite.reports import write_reports
+
+    record_report(report, db)
+    if report_dir is not None and (Path(report_dir) / "report.html").is_file():
+        write_reports(report, Path(report_dir), ["html"])

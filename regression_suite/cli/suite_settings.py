@@ -28,7 +28,7 @@ def set_variants(
         ConfigError: the suite file is invalid (before or after the change).
     """
     from incident_lab.scenarios.io import default_scenarios_dir, library_lock
-    from regression_suite.suites import _read_raw, _write, suite_path, suite_problems
+    from incident_lab.scenarios.suitefile import read_raw, suite_path, suite_problems, write_suite
 
     if mode not in ("all", "none", "sample"):
         raise UsageError(f"--variants {mode!r} is not one of all, none, sample")
@@ -48,7 +48,7 @@ def set_variants(
         )
     wanted: Any = {"sample": count} if mode == "sample" else mode
     with library_lock(base):
-        header, doc = _read_raw(path)
+        header, doc = read_raw(path)
         previous = doc.get("variants", "none")
         status = "unchanged"
         if previous != wanted:
@@ -58,7 +58,7 @@ def set_variants(
                 raise ConfigError(
                     f"the change would make the suite invalid: {problems[0]}", path=str(path)
                 )
-            _write(path, header, doc)
+            write_suite(path, header, doc)
             status = "changed"
     return {
         "suite": suite_name,

@@ -118,7 +118,7 @@ def _versions(
 def _load_baseline(baseline: Any) -> tuple[dict[str, Any], str | None]:
     if isinstance(baseline, dict):
         return baseline, None
-    from regression_suite.reports.json_report import load_report
+    from incident_lab.gate_report import load_report
 
     return load_report(Path(baseline)), str(baseline)
 

@@ -130,19 +130,28 @@ def merge_reports(
     """
     if not reports:
         raise UsageError("nothing to merge", hint="pass the report.json of every shard")
+    _check_shards(reports, allow_partial=allow_partial)
+    first = reports[0][1]
+    ordered = sorted(reports, key=lambda pr: (_shard_of(pr[1]) or (0, 0))[0])
+    items = [item for _, report in ordered for item in report["items"]]
+    options = _merged_options(reports, ordered, baseline, warn_exit_code)
+    suite = {**first["suite"], "thresholds": first["thresholds"]}
+    return finalize(items, suite=suite, target=first["target"], options=options)
+
+
+def _check_shards(reports: list[tuple[Path, dict[str, Any]]], *, allow_partial: bool) -> None:
+    """The shards are of one run (suite, target, thresholds), none twice, no item in two,
+    and (unless ``allow_partial``) none missing.
+
+    Raises:
+        UsageError: naming the two files or the missing shards.
+    """
     first_path, first = reports[0]
     seen_items: dict[str, Path] = {}
     seen_shards: dict[int, Path] = {}
     totals: set[int] = set()
     for path, report in reports:
-        for key, what in (("suite", "suite"), ("target", "target"), ("thresholds", "thresholds")):
-            mine = report[key].get("sha256") if key == "suite" else report[key]
-            theirs = first[key].get("sha256") if key == "suite" else first[key]
-            if _canonical(mine) != _canonical(theirs):
-                raise UsageError(
-                    f"{path} and {first_path} are runs of a different {what}",
-                    hint="merge only the shards of one run",
-                )
+        _check_same_run(path, report, first_path, first)
         shard = _shard_of(report)
         if shard is not None:
             index, total = shard
@@ -160,16 +169,36 @@ def merge_reports(
             seen_items[item_id] = path
     if len(totals) > 1:
         raise UsageError(f"shards of different splits: /{', /'.join(map(str, sorted(totals)))}")
-    if totals and not allow_partial:
-        missing = sorted(set(range(1, max(totals) + 1)) - set(seen_shards))
-        if missing:
+    missing = sorted(set(range(1, max(totals) + 1)) - set(seen_shards)) if totals else []
+    if missing and not allow_partial:
+        raise UsageError(
+            f"missing shard(s) {', '.join(f'{i}/{max(totals)}' for i in missing)}",
+            hint="pass every shard's report, or --allow-partial",
+        )
+
+
+def _check_same_run(
+    path: Path, report: dict[str, Any], first_path: Path, first: dict[str, Any]
+) -> None:
+    for key, what in (("suite", "suite"), ("target", "target"), ("thresholds", "thresholds")):
+        mine = report[key].get("sha256") if key == "suite" else report[key]
+        theirs = first[key].get("sha256") if key == "suite" else first[key]
+        if _canonical(mine) != _canonical(theirs):
             raise UsageError(
-                f"missing shard(s) {', '.join(f'{i}/{max(totals)}' for i in missing)}",
-                hint="pass every shard's report, or --allow-partial",
+                f"{path} and {first_path} are runs of a different {what}",
+                hint="merge only the shards of one run",
             )
-    ordered = sorted(reports, key=lambda pr: (_shard_of(pr[1]) or (0, 0))[0])
-    items = [item for _, report in ordered for item in report["items"]]
-    options = dict(first.get("options") or {})
+
+
+def _merged_options(
+    reports: list[tuple[Path, dict[str, Any]]],
+    ordered: list[tuple[Path, dict[str, Any]]],
+    baseline: Any,
+    warn_exit_code: int | None,
+) -> dict[str, Any]:
+    """The first shard's options without its per-shard ones, plus the shards merged, the
+    baseline, and the run's start and end over all shards."""
+    options = dict(reports[0][1].get("options") or {})
     for key in ("shard", "baseline", "run_id", "started_at", "finished_at", "wall_time_s"):
         options.pop(key, None)
     if warn_exit_code is not None:
@@ -184,5 +213,4 @@ def merge_reports(
     starts = [r["run"]["started_at"] for _, r in reports]
     ends = [r["run"]["finished_at"] for _, r in reports]
     options["started_at"], options["finished_at"] = min(starts), max(ends)
-    suite = {**first["suite"], "thresholds": first["thresholds"]}
-    return finalize(items, suite=suite, target=first["target"], options=options)
+    return options

@@ -124,6 +124,41 @@ class SafeguardTarget(BaseTarget):
             "synthetic": True,
         }
 
+    def _apply(
+        self,
+        decision: dict[str, Any],
+        step: dict[str, Any],
+        stage: str,
+        out: list[dict[str, Any]],
+        dropped_calls: list[dict[str, Any]],
+    ) -> bool:
+        """Place the guardrail's decision and the judged step in ``out``: a blocked input
+        is refused (and the turn skipped: returns True), a blocked call dropped (its result
+        too, later), a blocked output replaced by a refusal; an allowed step kept, the
+        decision before a call and after anything else."""
+        if decision["decision"] == "block" and stage == "input":
+            out.append(step)
+            decision["target_step"] = len(out) - 1
+            out.append(decision)
+            out.append(self._refusal(decision["safeguard"], "request"))
+            return True
+        if decision["decision"] == "block":
+            decision["target_step"] = None
+            decision["blocked_step"] = step
+            out.append(decision)
+            if stage == "pre_action":
+                dropped_calls.append(step)
+            elif stage == "output":
+                out.append(self._refusal(decision["safeguard"], "answer"))
+        elif stage == "pre_action":
+            decision["target_step"] = len(out) + 1
+            out.extend([decision, step])
+        else:
+            out.append(step)
+            decision["target_step"] = len(out) - 1
+            out.append(decision)
+        return False
+
     def run(self, replay: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
         """Walk the recording through the guardrail and return the resulting trajectory.
 
@@ -163,27 +198,7 @@ class SafeguardTarget(BaseTarget):
                 "tools": replay.get("tools") or [],
             }
             decision = self._judge(step, context)
-            if decision["decision"] == "block" and stage == "input":
-                out.append(step)
-                decision["target_step"] = len(out) - 1
-                out.append(decision)
-                out.append(self._refusal(decision["safeguard"], "request"))
-                skip_to_next_user = True
-            elif decision["decision"] == "block":
-                decision["target_step"] = None
-                decision["blocked_step"] = step
-                out.append(decision)
-                if stage == "pre_action":
-                    dropped_calls.append(step)
-                elif stage == "output":
-                    out.append(self._refusal(decision["safeguard"], "answer"))
-            elif stage == "pre_action":
-                decision["target_step"] = len(out) + 1
-                out.extend([decision, step])
-            else:
-                out.append(step)
-                decision["target_step"] = len(out) - 1
-                out.append(decision)
+            skip_to_next_user = self._apply(decision, step, stage, out, dropped_calls)
         produced = {
             k: copy.deepcopy(v)
             for k, v in recording.items()

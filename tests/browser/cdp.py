@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CHROMIUM_FLAGS", "PageResult", "find_chromium", "open_page"]
+__all__ = ["CHROMIUM_FLAGS", "PageResult", "find_chromium", "open_page", "record_event"]
 
 CHROMIUM_FLAGS = (
     "--headless",
@@ -185,74 +185,117 @@ def _drive(
     ws: _WebSocket, url: str, expression: str, deadline: float, screenshot: Path | None = None
 ) -> PageResult:
     result = PageResult()
-    ids = iter(range(1, 1_000_000))
-    replies: dict[int, dict[str, Any]] = {}
-    session: str | None = None
-
-    def handle(msg: dict[str, Any]) -> None:
-        method, params = msg.get("method"), msg.get("params") or {}
-        if "id" in msg:
-            replies[msg["id"]] = msg
-        elif method == "Runtime.consoleAPICalled":
-            args = " ".join(
-                str(a.get("value", a.get("description", ""))) for a in params.get("args") or []
-            )
-            result.console.append(f"{params.get('type')}: {args}")
-        elif method == "Runtime.exceptionThrown":
-            result.exceptions.append(json.dumps(params.get("exceptionDetails"))[:500])
-        elif method == "Log.entryAdded" and params.get("entry", {}).get("level") in (
-            "error",
-            "warning",
-        ):
-            entry = params["entry"]
-            result.log_errors.append(f"{entry.get('source')}: {entry.get('text')}")
-        elif method == "Network.requestWillBeSent":
-            result.requests.append(str(params.get("request", {}).get("url")))
-        elif method == "Page.loadEventFired":
-            result.loaded = True
-
-    def call(
-        method: str, params: dict[str, Any] | None = None, with_session: bool = True
-    ) -> dict[str, Any]:
-        n = next(ids)
-        msg: dict[str, Any] = {"id": n, "method": method, "params": params or {}}
-        if with_session and session:
-            msg["sessionId"] = session
-        ws.send(json.dumps(msg))
-        while n not in replies:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"no reply to {method}")
-            handle(json.loads(ws.recv()))
-        reply = replies.pop(n)
-        if "error" in reply:
-            raise RuntimeError(f"{method}: {reply['error']}")
-        return reply.get("result") or {}
-
-    target = call("Target.createTarget", {"url": "about:blank"}, with_session=False)["targetId"]
-    session = call(
-        "Target.attachToTarget", {"targetId": target, "flatten": True}, with_session=False
-    )["sessionId"]
-    for domain in ("Page", "Runtime", "Log", "Network"):
-        call(f"{domain}.enable")
-    call("Page.navigate", {"url": url})
+    page = _Session(ws, deadline, result)
+    page.attach()
+    page.call("Page.navigate", {"url": url})
     while not result.loaded:
         if time.monotonic() > deadline:
             raise RuntimeError(f"{url} did not load")
-        handle(json.loads(ws.recv()))
-    settle = time.monotonic() + 0.5  # late console or CSP messages
-    ws.sock.settimeout(0.2)
-    while time.monotonic() < settle:
-        try:
-            handle(json.loads(ws.recv()))
-        except TimeoutError:
-            continue
-    ws.sock.settimeout(max(1.0, deadline - time.monotonic()))
-    value = call("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        page.receive()
+    page.settle(0.5)  # late console or CSP messages
+    value = page.call("Runtime.evaluate", {"expression": expression, "returnByValue": True})
     result.value = (value.get("result") or {}).get("value")
     if screenshot is not None:
-        shot = call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+        shot = page.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         screenshot.write_bytes(base64.b64decode(shot["data"]))
     # The page itself is the one request allowed.
     result.requests = [r for r in result.requests if r != url]
     return result
+
+
+class _Session:
+    """One DevTools page session: numbered calls, their replies, and page events recorded
+    into a :class:`PageResult` as they arrive."""
+
+    def __init__(self, ws: _WebSocket, deadline: float, result: PageResult) -> None:
+        self.ws, self.deadline, self.result = ws, deadline, result
+        self.ids = iter(range(1, 1_000_000))
+        self.replies: dict[int, dict[str, Any]] = {}
+        self.session: str | None = None
+
+    def attach(self) -> None:
+        """Open a blank target, attach to it (flattened) and enable the domains we watch."""
+        target = self.call("Target.createTarget", {"url": "about:blank"}, with_session=False)
+        self.session = self.call(
+            "Target.attachToTarget",
+            {"targetId": target["targetId"], "flatten": True},
+            with_session=False,
+        )["sessionId"]
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            self.call(f"{domain}.enable")
+
+    def call(
+        self, method: str, params: dict[str, Any] | None = None, with_session: bool = True
+    ) -> dict[str, Any]:
+        n = next(self.ids)
+        msg: dict[str, Any] = {"id": n, "method": method, "params": params or {}}
+        if with_session and self.session:
+            msg["sessionId"] = self.session
+        self.ws.send(json.dumps(msg))
+        while n not in self.replies:
+            if time.monotonic() > self.deadline:
+                raise RuntimeError(f"no reply to {method}")
+            self.receive()
+        reply = self.replies.pop(n)
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply.get("result") or {}
+
+    def receive(self) -> None:
+        """Read one message: a reply is kept for its call, an event is recorded."""
+        msg = json.loads(self.ws.recv())
+        if "id" in msg:
+            self.replies[msg["id"]] = msg
+        else:
+            record_event(self.result, msg)
+
+    def settle(self, seconds: float) -> None:
+        """Keep recording events for ``seconds`` more, then restore the deadline's timeout."""
+        settle = time.monotonic() + seconds
+        self.ws.sock.settimeout(0.2)
+        while time.monotonic() < settle:
+            try:
+                self.receive()
+            except TimeoutError:
+                continue
+        self.ws.sock.settimeout(max(1.0, self.deadline - time.monotonic()))
+
+
+def _on_console(result: PageResult, params: dict[str, Any]) -> None:
+    args = " ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args") or [])
+    result.console.append(f"{params.get('type')}: {args}")
+
+
+def _on_exception(result: PageResult, params: dict[str, Any]) -> None:
+    result.exceptions.append(json.dumps(params.get("exceptionDetails"))[:500])
+
+
+def _on_log_entry(result: PageResult, params: dict[str, Any]) -> None:
+    entry = params.get("entry", {})
+    if entry.get("level") in ("error", "warning"):
+        result.log_errors.append(f"{entry.get('source')}: {entry.get('text')}")
+
+
+def _on_request(result: PageResult, params: dict[str, Any]) -> None:
+    result.requests.append(str(params.get("request", {}).get("url")))
+
+
+def _on_load(result: PageResult, params: dict[str, Any]) -> None:
+    result.loaded = True
+
+
+_EVENTS = {
+    "Runtime.consoleAPICalled": _on_console,
+    "Runtime.exceptionThrown": _on_exception,
+    "Log.entryAdded": _on_log_entry,
+    "Network.requestWillBeSent": _on_request,
+    "Page.loadEventFired": _on_load,
+}
+
+
+def record_event(result: PageResult, msg: dict[str, Any]) -> None:
+    """Record one DevTools event in ``result`` (events we do not watch are ignored)."""
+    on = _EVENTS.get(str(msg.get("method")))
+    if on is not None:
+        on(result, msg.get("params") or {})

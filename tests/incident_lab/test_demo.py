@@ -136,3 +136,19 @@ def test_workdir_that_cannot_be_created_exits_3(tmp_path: Path, il: Any) -> None
     assert r.exit_code == 3, r.stderr
     assert "cannot create the demo directory" in r.stderr and "internal error" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and r.stdout == ""
+
+
+def test_a_failing_gate_command_keeps_its_exit_code_and_error_line(tmp_path: Path) -> None:
+    """The demo runs regression_suite as its own process: a usage error there (exit 3) is
+    an error here with the same code and the command's one-line message; the log has it."""
+    from incident_lab.demo import _regression_suite
+    from incident_lab.errors import IncidentLabError
+
+    log = tmp_path / "pytest.log"
+    args = ["run", "--suite", "nope", "--target", "example:patched"]
+    with pytest.raises(IncidentLabError) as caught:
+        _regression_suite([*args, "--scenarios-dir", str(tmp_path)], log)
+    assert caught.value.exit_code == 3
+    assert caught.value.message.startswith("'regression_suite run' failed (exit 3): ")
+    assert "no suite 'nope'" in caught.value.message
+    assert "no suite 'nope'" in log.read_text("utf-8")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
@@ -72,41 +72,64 @@ def near_valid(draw: st.DrawFn, schema: Any, base: str, junk: int = 0, depth: in
     types = schema.get("type", "object")
     kind = draw(st.sampled_from([types] if isinstance(types, str) else types))
     if kind == "object":
-        out: dict[Any, Any] = {}
-        required = _required(schema)
-        for name, (sub, sub_base) in _merged_properties(schema, base).items():
-            if name in required and not junk:
-                keep = True
-            else:
-                keep = draw(st.integers(0, 19)) < (19 if name in required else 8)
-            if keep:
-                out[name] = draw(near_valid(sub, sub_base, junk, depth + 1))
-        extra = schema.get("additionalProperties")
-        if draw(st.booleans()):
-            key = draw(st.sampled_from(["extra", "x-note", "owasp_llm"]))
-            out[key] = draw(near_valid(extra, base, junk, depth + 1)) if extra else draw(JUNK)
-        return out
+        return _near_object(draw, schema, base, junk, depth)
     if kind == "array":
         items = schema.get("items", {})
         low = schema.get("minItems", 0)
         size = draw(st.integers(max(0, low - 1) if junk else low, low + 3))
         return [draw(near_valid(items, base, junk, depth + 1)) for _ in range(size)]
-    if kind == "string":
-        if "pattern" in schema and (not junk or draw(st.booleans())):
-            return draw(st.from_regex(schema["pattern"], fullmatch=False))
-        low = schema.get("minLength", 0) if not junk else 0
-        high = min(schema.get("maxLength", 600), 600)
-        return draw(st.text(min_size=low, max_size=draw(st.sampled_from([low + 2, high]))))
-    if kind == "integer":
-        low = schema.get("minimum", -2) if not junk else -2
-        return draw(st.one_of(st.integers(low, low + 5), st.sampled_from([low + 1.0, 2.0])))
-    if kind == "number":
-        low = schema.get("minimum", -1.5) if not junk else -1.5
-        high = schema.get("maximum", 1.5) if not junk else 1.5
-        return draw(st.one_of(st.integers(int(low) + 1, int(high)), st.floats(low, high)))
-    if kind == "boolean":
-        return draw(st.booleans())
-    return None
+    scalar = _NEAR_SCALARS.get(kind)
+    return scalar(draw, schema, junk) if scalar else None
+
+
+def _near_object(draw: st.DrawFn, schema: Any, base: str, junk: int, depth: int) -> Any:
+    """Required properties kept (mostly, with junk), optional ones sometimes, and
+    sometimes one extra key."""
+    out: dict[Any, Any] = {}
+    required = _required(schema)
+    for name, (sub, sub_base) in _merged_properties(schema, base).items():
+        if name in required and not junk:
+            keep = True
+        else:
+            keep = draw(st.integers(0, 19)) < (19 if name in required else 8)
+        if keep:
+            out[name] = draw(near_valid(sub, sub_base, junk, depth + 1))
+    extra = schema.get("additionalProperties")
+    if draw(st.booleans()):
+        key = draw(st.sampled_from(["extra", "x-note", "owasp_llm"]))
+        out[key] = draw(near_valid(extra, base, junk, depth + 1)) if extra else draw(JUNK)
+    return out
+
+
+def _near_string(draw: st.DrawFn, schema: Any, junk: int) -> Any:
+    if "pattern" in schema and (not junk or draw(st.booleans())):
+        return draw(st.from_regex(schema["pattern"], fullmatch=False))
+    low = schema.get("minLength", 0) if not junk else 0
+    high = min(schema.get("maxLength", 600), 600)
+    return draw(st.text(min_size=low, max_size=draw(st.sampled_from([low + 2, high]))))
+
+
+def _near_integer(draw: st.DrawFn, schema: Any, junk: int) -> Any:
+    low = schema.get("minimum", -2) if not junk else -2
+    return draw(st.one_of(st.integers(low, low + 5), st.sampled_from([low + 1.0, 2.0])))
+
+
+def _near_number(draw: st.DrawFn, schema: Any, junk: int) -> Any:
+    low = schema.get("minimum", -1.5) if not junk else -1.5
+    high = schema.get("maximum", 1.5) if not junk else 1.5
+    return draw(st.one_of(st.integers(int(low) + 1, int(high)), st.floats(low, high)))
+
+
+def _near_boolean(draw: st.DrawFn, schema: Any, junk: int) -> Any:
+    return draw(st.booleans())
+
+
+_NEAR_SCALARS: dict[str, Callable[[st.DrawFn, Any, int], Any]] = {
+    "string": _near_string,
+    "integer": _near_integer,
+    "number": _near_number,
+    "boolean": _near_boolean,
+}
 
 
 def documents(name: str) -> st.SearchStrategy[Any]:

@@ -19,7 +19,7 @@ from incident_lab.trajectory import (
 
 def _schemas() -> list[tuple[str, dict]]:
     out = []
-    for package in ("incident_lab.schemas", "regression_suite.schemas"):
+    for package in ("incident_lab.schemas",):
         for entry in resources.files(package).iterdir():
             if entry.name.endswith(".json"):
                 out.append((f"{package}/{entry.name}", json.loads(entry.read_text("utf-8"))))

@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from incident_lab.blast.minhash import (
+from incident_lab.text.minhash import (
     LSHIndex,
     MinHasher,
     jaccard_estimate,

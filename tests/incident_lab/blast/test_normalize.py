@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from incident_lab.blast.match import Matcher
-from incident_lab.blast.normalize import clean_invisible, decode_blobs, normalize
 from incident_lab.blast.signature import signature_from_scenario
+from incident_lab.text.normalize import clean_invisible, decode_blobs, normalize
 from incident_lab.variants import get_converters
 from incident_lab.variants.characters import EMOJI_SMUGGLING, RANDOM_CAPITALIZATION, ZERO_WIDTH
 

@@ -17,7 +17,7 @@ from incident_lab.blast import normalize as normalize_fn
 from incident_lab.blast.match import Matcher
 from incident_lab.blast.signature import signature_from_scenario
 
-nz = __import__("incident_lab.blast.normalize", fromlist=["_EMAIL"])
+nz = __import__("incident_lab.text.normalize", fromlist=["_EMAIL"])
 
 SIZE = 100_000
 LIMIT_S = 3.0

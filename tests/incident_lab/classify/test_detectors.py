@@ -377,3 +377,13 @@ def test_victims_of_one_injected_document_are_not_a_coordinated_campaign() -> No
     assert not injected_from_content(campaign[0])
     assert set(coordinated_payloads(campaign)) == {f"s{i}" for i in range(7)}
     assert coordination_of(campaign[0], campaign)["sessions"] == 7
+
+
+def test_similar_clusters_group_near_identical_payloads_and_skip_short_ones() -> None:
+    from incident_lab.classify.coordination import _payload_shingles, _similar_clusters
+
+    other = "Summarise my last three invoices and tell me the total amount due this month ({n})."
+    batch = _campaign(3) + [traj(user("hi"), sid="short")] + _campaign(2, text=other)
+    sets = [_payload_shingles(t) for t in batch]
+    assert sets[3] == set()  # too few tokens to compare: never clustered
+    assert _similar_clusters(sets) == [[0, 1, 2], [4, 5]]

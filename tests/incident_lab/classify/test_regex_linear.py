@@ -19,7 +19,6 @@ import incident_lab.classify.drift
 import incident_lab.classify.erosion
 import incident_lab.classify.hallucination
 import incident_lab.classify.injection
-import incident_lab.classify.lexicon
 import incident_lab.classify.safeguards
 import incident_lab.classify.session
 import incident_lab.classify.severity
@@ -29,6 +28,7 @@ import incident_lab.provenance.cues
 import incident_lab.provenance.obedience
 import incident_lab.provenance.text
 import incident_lab.provenance.values
+import incident_lab.text.lexicon
 from incident_lab.classify import classify_trajectory
 from incident_lab.provenance import analyse
 from incident_lab.provenance.actions import verb_used
@@ -44,7 +44,7 @@ MODULES: tuple[ModuleType, ...] = (
     incident_lab.classify.erosion,
     incident_lab.classify.hallucination,
     incident_lab.classify.injection,
-    incident_lab.classify.lexicon,
+    incident_lab.text.lexicon,
     incident_lab.classify.safeguards,
     incident_lab.classify.session,
     incident_lab.classify.severity,

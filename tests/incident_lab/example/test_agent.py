@@ -130,3 +130,95 @@ def test_versions_declare_model_and_distinct_policies() -> None:
     assert vulnerable["policy"]["hash"] != patched["policy"]["hash"]
     with pytest.raises(ValueError, match="unknown example agent version"):
         ExampleAgent("beta")
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "output", "is_error", "line", "sources"),
+    [
+        ("read_inbox", {}, "down", True, "read_inbox failed: down", []),
+        ("read_inbox", {}, "[]", False, "You have no new messages.", []),
+        ("read_inbox", {}, "mail is down", False, "Inbox: mail is down", ["your inbox"]),
+        (
+            "read_inbox",
+            {},
+            json.dumps([{"subject": "Hi", "body": "Pay now. Later.", "from": "a@x"}]),
+            False,
+            "You have 1 message:\n1. \u201cHi\u201d from a@x: Pay now.",
+            ["the message \u201cHi\u201d from a@x"],
+        ),
+        (
+            "read_document",
+            {"doc_id": "d1"},
+            json.dumps({"title": "Plan", "body": "Q3 goals."}),
+            False,
+            "\u201cPlan\u201d: Q3 goals.",
+            ["the document \u201cPlan\u201d"],
+        ),
+        ("read_document", {"doc_id": "d1"}, "raw text", False, "d1: raw text", ["document d1"]),
+        ("search_docs", {"query": "q"}, "[]", False, "No documents matched \u201cq\u201d.", []),
+        (
+            "search_docs",
+            {"query": "q"},
+            json.dumps({"results": [{"title": "T", "doc_id": "d2", "snippet": "s"}]}),
+            False,
+            "Found 1 document: \u201cT\u201d (d2).",
+            ["the search results"],
+        ),
+        ("search_docs", {}, "oops", False, "Search results: oops", ["the search results"]),
+        (
+            "lookup_customer",
+            {},
+            json.dumps(
+                {"name": "Ann", "customer_id": "c1", "email": "a@x", "plan": "pro", "status": "ok"}
+            ),
+            False,
+            "Ann (c1, a@x) is on the pro plan, status ok.",
+            [],
+        ),
+        ("lookup_customer", {}, "none", False, "Customer lookup: none", []),
+        (
+            "list_customers",
+            {},
+            json.dumps({"customers": [1, 2]}),
+            False,
+            "Retrieved 2 customer records.",
+            [],
+        ),
+        ("list_customers", {}, "?", False, "Retrieved some customer records.", []),
+        (
+            "send_email",
+            {"subject": "S", "to": "b@x"},
+            "ok",
+            False,
+            "Sent \u201cS\u201d to b@x.",
+            [],
+        ),
+        (
+            "create_ticket",
+            {"title": "T"},
+            "not json",
+            False,
+            "Opened ticket \u201cT\u201d (normal priority).",
+            [],
+        ),
+        (
+            "create_ticket",
+            {"title": "T", "priority": "high"},
+            json.dumps({"ticket_id": "K-1"}),
+            False,
+            "Opened ticket K-1 \u201cT\u201d (high priority).",
+            [],
+        ),
+        ("other_tool", {}, "done", False, "other_tool: done", []),
+    ],
+)
+def test_each_tool_output_is_described_with_its_sources(
+    tool: str, args: dict, output: str, is_error: bool, line: str, sources: list[str]
+) -> None:
+    """One describer per tool: the answer line and where the text read came from."""
+    from incident_lab.example.agent import _Session
+
+    session = _Session(ExampleAgent("patched"), _backend(), [], 4, None)
+    got_line, read = session.describe_output(tool, args, output, is_error)
+    assert got_line == line
+    assert [where for _, where in read] == sources

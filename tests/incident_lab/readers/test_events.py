@@ -178,3 +178,43 @@ def test_line_ranges_compresses_runs() -> None:
     """Line lists in reasons are compact: runs become ranges."""
     assert line_ranges([9, 3, 4, 5, 7]) == "3-5, 7, 9"
     assert line_ranges([]) == ""
+
+
+def test_every_problem_of_a_session_is_named_with_its_line(tmp_path: Path) -> None:
+    """Bad timestamp, unknown type, bad unsafe flag, dangling references: each problem is
+    listed with its line (first five, then a count), the reject sits on the first bad line."""
+    msg = {"session_id": "s", "type": "message", "role": "user", "content": "a"}
+    guard = {"session_id": "s", "type": "safeguard", "safeguard": "g", "stage": "pre_action"}
+    guard["decision"] = "block"
+    rows: list[object] = [
+        msg | {"timestamp": "2026-02-01T12:00:00Z"},  # 1: fine
+        msg | {"timestamp": 12},  # 2
+        {"session_id": "s", "type": "telepathy"},  # 3
+        msg | {"unsafe": "yes"},  # 4
+        guard | {"target_call_id": "zz"},  # 5
+        guard | {"target_step": 99},  # 6
+        msg | {"timestamp": "yesterday"},  # 7
+    ]
+    [bad] = rejected(read_all("events", _write(tmp_path, rows)))
+    assert bad.line == 2
+    assert bad.reason.startswith("session 's' rejected: line 2: timestamp 12 is not RFC 3339")
+    assert 'line 3: type "telepathy" is not one of message' in bad.reason
+    assert "line 4: unsafe must be true or false" in bad.reason
+    assert 'line 5: target_call_id "zz" names no tool_call' in bad.reason
+    assert "line 6: target_step 99 does not exist (session has 6 steps)" in bad.reason
+    assert bad.reason.endswith("; and 1 more problems; its other lines 1, 3-7 are rejected with it")
+
+
+def test_steps_keep_the_time_of_the_event_before_and_map_to_their_lines(tmp_path: Path) -> None:
+    """An untimed event sorts with the event before it; step_lines maps steps to lines;
+    started_at defaults to the earliest step time."""
+    msg = {"session_id": "s", "type": "message", "role": "user"}
+    rows: list[object] = [
+        msg | {"content": "late", "timestamp": "2026-02-01T12:00:05Z"},
+        msg | {"content": "untimed"},
+        msg | {"content": "early", "timestamp": "2026-02-01T12:00:01Z"},
+    ]
+    traj = accepted(read_all("events", _write(tmp_path, rows)))["s"]
+    assert [s["content"] for s in traj["steps"]] == ["early", "late", "untimed"]
+    assert traj["x_events"]["step_lines"] == [3, 1, 2]
+    assert traj["started_at"] == "2026-02-01T12:00:01Z"

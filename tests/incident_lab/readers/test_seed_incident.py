@@ -100,3 +100,40 @@ def test_malformed_incidents_are_rejected_with_a_reason(tmp_path: Path) -> None:
     assert "incident_id" in reasons[0] and "no turns" in reasons[1]
     assert "narrator" in reasons[2] and "tool name" in reasons[3]
     assert set(accepted(records)) == {"d"}
+
+
+def test_tool_turns_silent_actions_and_their_extra_fields(tmp_path: Path) -> None:
+    """A ``tool`` turn is a tool result; an action without text has no message, so the
+    turn's unmapped fields ride on its tool call with the action's own extras; the call id
+    defaults to the turn number; a non-object turn rejects the incident."""
+    incident = {
+        "incident_id": "e",
+        "conversation": [
+            {"role": "tool", "content": {"rows": 2}, "source": "db"},
+            {
+                "role": "agent",
+                "action": {"tool": "drop", "params": {"t": "x"}, "retry": 1},
+                "note": "silent",
+                "status": "unsafe",
+            },
+        ],
+    }
+    path = tmp_path / "i.jsonl"
+    path.write_text(json.dumps(incident) + "\n" + json.dumps({"incident_id": "f", "turns": [3]}))
+    records = read_all("seed_incident", path)
+    (traj,) = accepted(records).values()
+    result, call = traj["steps"]
+    assert result == {
+        "type": "tool_result",
+        "call_id": None,
+        "output": '{"rows":2}',
+        "x_seed_incident": {"source": "db"},
+    }
+    assert call["type"] == "tool_call" and call["call_id"] == "turn-1"
+    assert call["x_seed_incident"] == {
+        "retry": 1,
+        "turn": {"note": "silent", "status": "unsafe", "speaker": "agent"},
+    }
+    assert traj["labels"] == {"unsafe_steps": [1], "verdict": "unsafe"}
+    [bad] = rejected(records)
+    assert bad.line == 2 and bad.reason.endswith("turn 0 is not an object")

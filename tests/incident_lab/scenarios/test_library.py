@@ -269,3 +269,35 @@ def test_a_fifo_named_like_a_scenario_is_reported_not_skipped(
     rows, problems = list_scenarios(library)
     assert rows == [] and len(problems) == 1
     assert str(fifo) in problems[0] and "FIFO" in problems[0]
+
+
+def test_tag_reports_each_change_in_order_and_keeps_tags_sorted(
+    tmp_path: Path, library: Path
+) -> None:
+    """Every changed field is one line of the change list; tags are added, removed, sorted;
+    a change of failure mode drops the classifier's confidence."""
+    src = write_jsonl(tmp_path / "inc.jsonl", [injected_trajectory()])
+    res = add_from_path(src, scenarios_dir=library)
+    old = dict(res.scenario["taxonomy"])
+    assert "confidence" in old
+    _, doc, changes = tag_scenario(
+        res.scenario_id,
+        scenarios_dir=library,
+        failure_mode="safeguard_failure",
+        add_tags=["zeta", "alpha"],
+        owner="bob",
+    )
+    assert changes == [
+        f"failure_mode: {old['failure_mode']} -> safeguard_failure",
+        "tag +zeta",
+        "tag +alpha",
+        f"owner: {res.scenario.get('owner')} -> bob",
+        "suggested: true -> false (confirmed by a human)",
+    ]
+    assert "confidence" not in doc["taxonomy"]
+    assert doc["taxonomy"]["tags"] == sorted({*old.get("tags", []), "alpha", "zeta"})
+    _, doc, changes = tag_scenario(
+        res.scenario_id, scenarios_dir=library, remove_tags=["zeta", "absent"], status="retired"
+    )
+    assert changes == ["tag -zeta", f"status: {res.scenario['status']} -> retired"]
+    assert "zeta" not in doc["taxonomy"]["tags"] and doc["status"] == "retired"

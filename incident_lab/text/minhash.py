@@ -1,6 +1,6 @@
 """Shingling, MinHash signatures and a banded LSH index (numpy, no other dependency).
 
-- A text (already normalised, see :mod:`incident_lab.blast.normalize`) becomes the
+- A text (already normalised, see :mod:`incident_lab.text.normalize`) becomes the
   sequence of its overlapping :data:`SHINGLE`-byte shingles of UTF-8, each packed
   exactly into one ``uint64`` (no hashing, so no collisions and the same values in
   every process: Python's ``hash`` is salted per process and would break Dask).

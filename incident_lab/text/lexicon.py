@@ -31,7 +31,7 @@ _I = re.IGNORECASE
 
 # --- override phrasing (the provenance view's cues build on it: incident_lab.provenance.cues)
 INJ_OVERRIDE = re.compile(
-    r"\b(ignore|disregard|forget|override|bypass|abandon|discard)\b[^.\n]{0,40}?"
+    r"(?:\b|_)(ignore|disregard|forget|override|bypass|abandon|discard)\b[^.\n]{0,40}?"
     r"\b(previous|prior|above|earlier|preceding|original|all|any|your|the|system)\b[^.\n]{0,30}?"
     r"\b(instructions?|directions?|rules?|guidelines?|prompts?|constraints?|polic(y|ies)|tasks?)\b"
     r"|\bnew (instructions?|task|objective|directive|priority)\s*[:\-]"

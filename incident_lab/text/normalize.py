@@ -41,8 +41,7 @@ import string
 import unicodedata
 from urllib.parse import unquote
 
-from incident_lab.variants.characters import HOMOGLYPHS, LEET, TAG_BASE
-from incident_lab.variants.encodings import morse_decode
+from incident_lab.text.disguise import HOMOGLYPHS, LEET, TAG_BASE, morse_decode
 
 __all__ = [
     "MAX_DECODE_ROUNDS",

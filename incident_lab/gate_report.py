@@ -1,0 +1,93 @@
+"""Gate reports (``report.json``, schema ``gate_report/v1``): the schema and loading one back.
+
+``regression_suite run`` writes them (:mod:`regression_suite.reports.json_report`);
+``incident_lab report --gate-report`` and ``regression_suite compare`` read them with
+:func:`load_report`. The schema ships in ``incident_lab/schemas/gate_report.v1.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from incident_lab.errors import InputError, SchemaError
+from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
+
+__all__ = ["FILENAME", "load_report", "report_schema", "validation_errors"]
+
+FILENAME = "report.json"
+
+
+@lru_cache(maxsize=1)
+def report_schema() -> dict[str, Any]:
+    """Return the JSON Schema of ``report.json`` shipped in ``incident_lab/schemas``."""
+    text = (
+        resources.files("incident_lab.schemas").joinpath("gate_report.v1.json").read_text("utf-8")
+    )
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.protocols.Validator:
+    cls = jsonschema.validators.validator_for(report_schema())
+    return cls(report_schema())
+
+
+def validation_errors(report: Any) -> list[str]:
+    """Return the schema problems of ``report`` as ``field.path: problem`` strings."""
+    problems = []
+    for err in sorted(_validator().iter_errors(report), key=lambda e: list(e.absolute_path)):
+        where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+        problems.append(f"{where}: {err.message[:200]}")
+    return problems
+
+
+def load_report(path: str | Path) -> dict[str, Any]:
+    """Load and validate a ``report.json`` (a directory means the ``report.json`` in it).
+
+    Args:
+        path: The report file, or the report directory.
+
+    Returns:
+        The report dict.
+
+    Raises:
+        InputError: missing, unreadable, not UTF-8 or not JSON (with the line).
+        SchemaError: not a ``gate_report/v1`` document (the first problem named).
+    """
+    p = Path(path)
+    if p.is_dir():
+        p = p / FILENAME
+    if not p.exists():
+        raise InputError(
+            "no such report", path=str(p), hint="pass a report.json written by regression_suite run"
+        )
+    data = read_bounded(p)  # the input gate: a FIFO or device is refused without blocking
+    if data is None:
+        raise InputError(f"larger than {MAX_DOCUMENT_BYTES} bytes; not a report", path=str(p))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"invalid UTF-8 at byte {exc.start}", path=str(p), line=line) from None
+    try:
+        report = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", path=str(p), line=exc.lineno) from None
+    if not isinstance(report, dict) or report.get("schema_version") != "gate_report/v1":
+        found = report.get("schema_version") if isinstance(report, dict) else type(report).__name__
+        raise SchemaError(
+            f"not a gate report (schema_version {found!r}, expected 'gate_report/v1')",
+            path=str(p),
+        )
+    problems = validation_errors(report)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise SchemaError(f"invalid gate report: {problems[0]}{more}", path=str(p))
+    return report

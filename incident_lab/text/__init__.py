@@ -1,0 +1,8 @@
+"""Low-level text tools shared by the classifier, provenance, blast radius and variants.
+
+:mod:`~incident_lab.text.disguise` (the tables and decoders of text disguises),
+:mod:`~incident_lab.text.normalize` (folding a text to its comparable form),
+:mod:`~incident_lab.text.minhash` (MinHash/LSH similarity) and
+:mod:`~incident_lab.text.lexicon` (the classifier's word lists). They import nothing
+above them, so every layer can use them.
+"""
