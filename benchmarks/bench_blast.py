@@ -131,7 +131,7 @@ if __name__ == "__main__":
         client.run(lambda: __import__("incident_lab.blast.scan"))  # imports before the clock
         before = client.run(cpu)
         t0, c0 = time.perf_counter(), cpu()
-        result = blast_radius(signature, [log], engine="dask", blocksize=blocksize)
+        result = blast_radius(signature, [log], engine="dask", blocksize=blocksize or None)
         wall, driver_cpu = time.perf_counter() - t0, cpu() - c0
         after = client.run(cpu)
         workers_cpu = sum(after[w] - before[w] for w in after)
@@ -164,7 +164,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1, help="runs per engine (median reported)")
     parser.add_argument("--engines", default="local,dask", help="comma-separated: local,dask")
     parser.add_argument("--workers", default="2", help="dask cluster sizes, e.g. 1,2 (default 2)")
-    parser.add_argument("--blocksize-mb", type=int, default=16, help="dask bytes per task, in MiB")
+    parser.add_argument(
+        "--blocksize-mb",
+        type=int,
+        default=0,
+        help="dask bytes per task, in MiB (default 0: the engine's own, ~4 tasks per worker)",
+    )
     parser.add_argument("--log", type=Path, help="scan this log instead of generating one")
     parser.add_argument("--bundle", type=Path, help="the incident bundle (with --log)")
     args = parser.parse_args()

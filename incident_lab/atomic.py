@@ -8,8 +8,6 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["write_text_atomic", "write_texts_atomic"]
-
 
 def _mode_for(target: Path) -> int:
     """The existing file's mode, or what a plain ``open()`` would create (0666 & ~umask)."""

@@ -41,8 +41,6 @@ from incident_lab.errors import (
     UsageError,
 )
 
-__all__ = ["MARKER", "DemoResult", "Step", "build_incident_library", "prepare_workdir", "run_demo"]
-
 #: File that marks a directory as a demo work directory (``--force`` may clear only those).
 MARKER = ".incident_lab_demo"
 SUITE = "release_gate"
@@ -226,7 +224,7 @@ def _pick_incident(classifications: list[Any]) -> Any:
     if not flagged:
         raise CheckFailed("the classifier found no incident in the example log")
     injection = [c for c in flagged if c.top == "prompt_injection"] or flagged
-    return max(injection, key=lambda c: c.ranked[0].confidence if c.ranked else 0.0)
+    return max(injection, key=lambda c: c.ranked[0].score if c.ranked else 0.0)
 
 
 def _set_suite_variants(workdir: Path, value: str) -> Path:

@@ -18,25 +18,6 @@ by ``regression_suite run`` only, so an error can never look like a verdict.
 
 from __future__ import annotations
 
-__all__ = [
-    "EXIT_BLOCK",
-    "EXIT_CHECK_FAILED",
-    "EXIT_EXTERNAL",
-    "EXIT_INTERRUPTED",
-    "EXIT_OK",
-    "EXIT_PARTIAL",
-    "EXIT_USAGE",
-    "EXIT_WARN",
-    "CheckFailed",
-    "ConfigError",
-    "ExternalError",
-    "IncidentLabError",
-    "InputError",
-    "PartialResult",
-    "SchemaError",
-    "UsageError",
-]
-
 EXIT_OK = 0
 EXIT_WARN = 1
 EXIT_BLOCK = 2

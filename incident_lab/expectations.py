@@ -43,14 +43,7 @@ from incident_lab.errors import SchemaError, UsageError
 from incident_lab.hookspecs import hookimpl
 from incident_lab.trajectory import final_output, tool_calls
 
-__all__ = [
-    "DEFAULT_REFUSAL_PATTERNS",
-    "ExpectationKind",
-    "Result",
-    "evaluate",
-    "evaluate_all",
-    "get_expectation_kinds",
-]
+__all__ = ["ExpectationKind", "Result"]
 
 Trajectory = dict[str, Any]
 Spec = dict[str, Any]

@@ -18,8 +18,6 @@ import jsonschema
 from incident_lab.errors import InputError, SchemaError
 from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
 
-__all__ = ["FILENAME", "load_report", "report_schema", "validation_errors"]
-
 FILENAME = "report.json"
 
 

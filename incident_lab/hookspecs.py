@@ -12,6 +12,8 @@ from typing import Any
 
 import pluggy
 
+__all__ = ["hookimpl"]
+
 hookspec = pluggy.HookspecMarker("incident_lab")
 hookimpl = pluggy.HookimplMarker("incident_lab")
 
@@ -33,7 +35,7 @@ def register_converters() -> list[Any]:  # type: ignore[empty-body]
 
 @hookspec
 def register_containment_backends() -> list[Any]:  # type: ignore[empty-body]
-    """Return containment backends (:class:`incident_lab.adapters.contain.Backend`)."""
+    """Return containment backends: ``name``, ``description``, ``run(action, spec, ctx)`` and ``undo``."""
 
 
 @hookspec
@@ -48,7 +50,7 @@ def register_targets() -> list[Any]:  # type: ignore[empty-body]
 
 @hookspec
 def register_expectations() -> list[Any]:  # type: ignore[empty-body]
-    """Return expectation kinds (:class:`regression_suite.expectations.ExpectationKind`)."""
+    """Return expectation kinds (:class:`incident_lab.expectations.ExpectationKind`)."""
 
 
 @hookspec

@@ -29,14 +29,6 @@ from typing import Any
 import httpx
 import tenacity
 
-__all__ = [
-    "HttpClient",
-    "HttpFailure",
-    "HttpResponse",
-    "RetryPolicy",
-    "parse_retry_after",
-]
-
 #: Answers larger than this are refused (no caller needs more).
 MAX_BODY = 64 * 1024 * 1024
 

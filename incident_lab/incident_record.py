@@ -46,19 +46,7 @@ from typing import Any
 
 from incident_lab.errors import InputError, UsageError
 
-__all__ = [
-    "RECORD_FILE",
-    "SCHEMA_VERSION",
-    "SEVERITY_ORDER",
-    "call_state",
-    "current_record",
-    "derive_record",
-    "load_record",
-    "read_sessions",
-    "record_decision",
-    "update_record",
-    "write_record",
-]
+__all__ = ["record_decision", "update_record"]
 
 SCHEMA_VERSION = "incident_record/v1"
 #: Where the record lives, relative to the bundle.

@@ -22,15 +22,7 @@ import pluggy
 
 from incident_lab import hookspecs
 
-__all__ = [
-    "BUILTIN_HOOKS",
-    "DEFAULT_PLUGINS",
-    "LazyPlugin",
-    "collect",
-    "get_plugin_manager",
-    "hook_names",
-    "plugin_table",
-]
+__all__ = ["BUILTIN_HOOKS", "DEFAULT_PLUGINS"]
 
 #: Built-in plugin modules and the hooks each implements, registered in this order
 #: before entry points. A module is imported when one of its hooks is first called

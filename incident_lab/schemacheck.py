@@ -46,8 +46,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
-__all__ = ["Check", "Unsupported", "compile_checker"]
-
 Check = Callable[[Any], bool]
 #: What a keyword compiles to: the instance kind it applies to (or None) and its check.
 Keyword = tuple[str | None, Check]

@@ -24,21 +24,7 @@ if TYPE_CHECKING:  # jsonschema is imported on first full validation (it costs ~
     import jsonschema
     from referencing import Registry
 
-__all__ = [
-    "SCHEMA_VERSION",
-    "STEP_TYPES",
-    "canonical_json",
-    "final_output",
-    "load_schema",
-    "new_trajectory",
-    "parse_timestamp",
-    "steps_of_type",
-    "tool_calls",
-    "trajectory_sha256",
-    "utc_now_iso",
-    "validate_trajectory",
-    "validation_errors",
-]
+__all__ = ["new_trajectory", "tool_calls"]
 
 SCHEMA_VERSION = "trajectory/v1"
 STEP_TYPES = ("message", "tool_call", "tool_result", "safeguard")

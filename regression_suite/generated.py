@@ -21,7 +21,7 @@ from incident_lab.scenarios.io import check_id
 from regression_suite.runner import Case, build_cases, run_case
 from regression_suite.suites import load_suite, resolve
 
-__all__ = ["TARGET_ENV", "SuiteCases", "check_case", "render_module", "suite_cases"]
+__all__ = ["check_case", "suite_cases"]
 
 #: Environment variable that overrides a generated module's target.
 TARGET_ENV = "REGRESSION_SUITE_TARGET"

@@ -35,16 +35,7 @@ from typing import Any
 from incident_lab.errors import InputError, SchemaError
 from regression_suite.spool import Spool
 
-__all__ = [
-    "DEFAULT_DB",
-    "check_db",
-    "cochran_armitage",
-    "default_db",
-    "mann_kendall",
-    "query",
-    "record_report",
-    "trend_svg",
-]
+__all__ = ["record_report"]
 
 #: Default store, relative to the current directory (``$REGRESSION_SUITE_HISTORY`` overrides).
 DEFAULT_DB = ".regression_suite/history.sqlite"

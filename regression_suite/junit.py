@@ -30,8 +30,6 @@ from xml.sax.saxutils import escape, quoteattr
 
 from incident_lab.atomic import write_text_atomic
 
-__all__ = ["FILENAME", "case_level", "render_junit", "write_junit"]
-
 FILENAME = "junit.xml"
 
 #: Characters outside XML 1.0's ``Char`` production (control characters, lone surrogates,

@@ -13,8 +13,6 @@ import pytest
 if TYPE_CHECKING:
     from regression_suite.plugin_items import CaseItem
 
-__all__ = ["run_lean"]
-
 
 def run_lean(item: CaseItem) -> None:
     """The runtest protocol, minus what a case does not need.

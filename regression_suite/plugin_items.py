@@ -19,16 +19,7 @@ from regression_suite.plugin_state import get_state
 if TYPE_CHECKING:
     from regression_suite.runner import Case, CaseRun
 
-__all__ = [
-    "CaseErrored",
-    "CaseFailed",
-    "CaseItem",
-    "LazyItems",
-    "ScenarioFile",
-    "SuiteFile",
-    "failure_lines",
-    "render_error",
-]
+__all__ = ["LazyItems"]
 
 
 #: What a case's scenario becomes once the case has run in a gate run (``--gate-lean``).

@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from regression_suite.runner import CaseRun
     from regression_suite.spool import SortedSpool
 
-__all__ = ["STATE_KEY", "GateState", "get_state"]
-
 
 def _items() -> SortedSpool:
     from regression_suite.gate.cases import item_order

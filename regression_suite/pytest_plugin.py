@@ -43,8 +43,6 @@ from regression_suite.lean import run_lean
 from regression_suite.plugin_items import CaseItem, ScenarioFile, SuiteFile, render_error
 from regression_suite.plugin_state import STATE_KEY, GateState, get_state
 
-__all__ = ["CaseItem", "GateState", "ScenarioFile", "SuiteFile", "get_state"]
-
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 

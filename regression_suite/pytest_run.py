@@ -25,16 +25,6 @@ import pytest
 from incident_lab.errors import ExternalError, IncidentLabError, InputError, UsageError
 from regression_suite.suites import suite_path
 
-__all__ = [
-    "UNUSED_PLUGINS",
-    "Controller",
-    "environment",
-    "gate_args",
-    "gc_tuned",
-    "raise_for",
-    "run_pytest",
-]
-
 
 class Controller:
     """A pytest plugin object that hands the resolved target in and the state out."""

@@ -17,12 +17,10 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from incident_lab.atomic import write_text_atomic
-from regression_suite.gate.cases import item_order
 
 if TYPE_CHECKING:
     from regression_suite.plugin_state import GateState
 
-__all__ = ["RECORD_FILE", "TrajectorySpool", "finish", "item_order", "write_trajectories"]
 
 #: Produced trajectories (``--record``), one JSON object per line.
 RECORD_FILE = "trajectories.jsonl"

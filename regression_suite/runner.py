@@ -28,27 +28,12 @@ from functools import lru_cache
 from typing import Any
 
 from incident_lab.errors import IncidentLabError, UsageError
+from incident_lab.expectations import evaluate_all
 from incident_lab.scenarios.io import replay_input
 from incident_lab.trajectory import validate_trajectory
-from regression_suite.expectations import evaluate_all
 from regression_suite.stepdiff import render_diff
 
-__all__ = [
-    "Case",
-    "CaseRun",
-    "build_cases",
-    "case_groups",
-    "error_run",
-    "judge",
-    "materialize",
-    "parse_shard",
-    "repeat_case",
-    "run_case",
-    "run_case_async",
-    "run_cases_async",
-    "select_shard",
-    "shard_of",
-]
+__all__ = ["materialize"]
 
 Scenario = dict[str, Any]
 Item = dict[str, Any]

@@ -29,7 +29,6 @@ try:
 except ImportError:  # orjson is optional at run time: the standard library does the same
     orjson = None  # type: ignore[assignment]
 
-__all__ = ["SortedSpool", "Spool", "dump_line", "load_line"]
 
 _BLOCK = 1 << 18  # read 256 KB at a time: the one transient buffer of a spool
 _MERGE_BLOCK = 1 << 14  # at least 16 KB per run when merging sorted runs

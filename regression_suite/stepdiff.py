@@ -17,8 +17,6 @@ import difflib
 import json
 from typing import Any
 
-__all__ = ["IGNORED_STEP_FIELDS", "render_diff", "step_label"]
-
 #: Step fields that differ between any two runs and say nothing about behaviour.
 IGNORED_STEP_FIELDS = (
     "call_id",

@@ -49,29 +49,13 @@ from incident_lab.scenarios.suitefile import (
     DEFAULT_SUITE,
     SUITE_SCHEMA_VERSION,
     SUITES_DIR,
-    add_to_suite,
     read_raw,
     suite_path,
     suite_problems,
     write_suite,
 )
 
-__all__ = [
-    "DEFAULT_SUITE",
-    "STUB_PATH",
-    "SUITES_DIR",
-    "Resolution",
-    "Stored",
-    "add_to_suite",
-    "list_suites",
-    "load_suite",
-    "remove_from_suite",
-    "resolve",
-    "resolve_detailed",
-    "stub",
-    "suite_path",
-    "suite_problems",
-]
+__all__ = ["stub"]
 
 
 Scenario = dict[str, Any]

@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks.triage_eval.run import _commit, _load, classify_all  # noqa: E402
-from benchmarks.triage_eval.sources import SEALED, cache_dir  # noqa: E402
+from benchmarks.triage_eval.run import _commit, _load, classify_all
+from benchmarks.triage_eval.sources import SEALED, cache_dir
 
 MODE = "prompt_injection"
 OUT = Path(__file__).resolve().parents[2] / "incident_lab" / "data" / "calibration.json"
@@ -66,7 +66,8 @@ def fit(rows_by_source: dict[str, list[dict]], threshold: float) -> dict[str, li
     gives two knots, at its lowest and highest score.
     """
     reported = {
-        name: [r for r in rows if r["pi_conf"] >= threshold] for name, rows in rows_by_source.items()
+        name: [r for r in rows if r["pi_conf"] >= threshold]
+        for name, rows in rows_by_source.items()
     }
     reported = {name: rows for name, rows in reported.items() if rows}
     total = sum(len(rows) for rows in reported.values())
@@ -120,9 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         cal, _ = ece(rows, THRESHOLD, curve)
         print(f"| {name}{' (sealed)' if name in SEALED else ''} | {n} | {raw} | {cal} |")
     knots = fit(tunable, THRESHOLD)
-    print(f"curve fitted on {sorted(tunable)}: " + ", ".join(
-        f"{x:.2f}->{y:.3f}" for x, y in zip(knots["x"], knots["y"], strict=True)
-    ))
+    print(
+        f"curve fitted on {sorted(tunable)}: "
+        + ", ".join(f"{x:.2f}->{y:.3f}" for x, y in zip(knots["x"], knots["y"], strict=True))
+    )
     if args.write:
         n = sum(1 for rows in tunable.values() for r in rows if r["pi_conf"] >= THRESHOLD)
         doc = {

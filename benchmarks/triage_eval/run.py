@@ -86,9 +86,7 @@ def _ceiling() -> list[dict[str, Any]]:
 
 
 def _pi_conf(c: Any) -> float:
-    return max(
-        (r.score for r in c.ranked if r.failure_mode == "prompt_injection"), default=0.0
-    )
+    return max((r.score for r in c.ranked if r.failure_mode == "prompt_injection"), default=0.0)
 
 
 def classify_all(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -407,8 +405,8 @@ def add_one(traj: dict[str, Any], workdir: Path, auto: bool = False) -> dict[str
     By default the labelled unsafe steps, failure mode and severity are given (as an
     engineer's ``--unsafe-step``/``--failure-mode``/``--severity``); ``auto`` gives none.
     """
+    from incident_lab.expectations import evaluate_all
     from incident_lab.scenarios.library import add_from_path
-    from regression_suite.expectations import evaluate_all
 
     truth = traj["triage_eval"]
     clean = strip_truth(traj)

@@ -20,16 +20,7 @@ from incident_lab.errors import ConfigError
 from incident_lab.hookspecs import hookimpl
 from incident_lab.httpclient import HttpClient, HttpFailure, RetryPolicy
 
-__all__ = [
-    "ActionOutcome",
-    "Backend",
-    "CommandBackend",
-    "HttpBackend",
-    "KubectlBackend",
-    "fill_placeholders",
-    "run_argv",
-    "send_request",
-]
+__all__ = ["ActionOutcome", "run_argv"]
 
 DEFAULT_TIMEOUT = 20.0
 _EXCERPT = 500
@@ -50,9 +41,6 @@ class ActionOutcome:
     operations: list[dict[str, Any]] = field(default_factory=list)
     undo: dict[str, Any] | None = None
     error: str | None = None
-
-
-Backend = Any  # protocol: name, description, run(action, spec, ctx) -> ActionOutcome, undo(...)
 
 
 def run_argv(argv: list[str], *, timeout: float, secrets: Secrets) -> dict[str, Any]:

@@ -19,8 +19,6 @@ from typing import Any
 
 from incident_lab.errors import ConfigError, InputError
 
-__all__ = ["CONFIG_ENV", "Config", "Secrets", "load_config", "substitute"]
-
 CONFIG_ENV = "INCIDENT_LAB_CONFIG"
 #: A config file larger than this is refused unread.
 MAX_CONFIG_BYTES = 1024 * 1024

@@ -12,14 +12,6 @@ from incident_lab.adapters.contain import read_timeline
 from incident_lab.errors import CheckFailed, UsageError
 from incident_lab.trajectory import parse_timestamp, to_rfc3339
 
-__all__ = [
-    "ConfirmReport",
-    "Containment",
-    "confirm_containment",
-    "containment_state",
-    "containment_time",
-]
-
 
 @dataclass
 class ConfirmReport:

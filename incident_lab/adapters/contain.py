@@ -19,21 +19,8 @@ from typing import Any
 from incident_lab.adapters.backends import ActionOutcome
 from incident_lab.adapters.config import Config, Secrets
 from incident_lab.errors import ConfigError, ExternalError, InputError, UsageError
-from incident_lab.evidence.timeline import read_records, read_timeline, record_event
+from incident_lab.evidence.timeline import read_timeline, record_event
 from incident_lab.plugins import collect
-
-__all__ = [
-    "ACTIONS",
-    "ContainResult",
-    "actor_name",
-    "get_backends",
-    "incident_dir_for",
-    "read_records",
-    "read_timeline",
-    "record_event",
-    "run_action",
-    "undo_actions",
-]
 
 #: The playbook's containment actions.
 ACTIONS = ("kill-switch", "scale-to-zero", "route-to-baseline", "disable-tools")

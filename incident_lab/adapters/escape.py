@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["jira_text", "markdown_text", "slack_text"]
-
 _NEWLINES = re.compile(r"[\r\n\u2028\u2029]+")
 # Only what can change meaning inline: code spans, table cells, and "](" (links, images);
 # "_", "*", "(" stay, so "prompt_injection (confirmed)" and "[TO FILL]" read as written.

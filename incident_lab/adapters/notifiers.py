@@ -23,15 +23,7 @@ from incident_lab.adapters.escape import jira_text, slack_text
 from incident_lab.adapters.ticket import TicketData, render_ticket
 from incident_lab.errors import ConfigError
 from incident_lab.hookspecs import hookimpl
-from incident_lab.httpclient import HttpClient, RetryPolicy, parse_retry_after
-
-__all__ = [
-    "PAGERDUTY_SEVERITY",
-    "Delivery",
-    "Request",
-    "deliver",
-    "parse_retry_after",
-]
+from incident_lab.httpclient import HttpClient, RetryPolicy
 
 PAGERDUTY_URL = "https://events.pagerduty.com/v2/enqueue"
 PAGERDUTY_SEVERITY = {"SEV-1": "critical", "SEV-2": "error", "SEV-3": "warning", "SEV-4": "info"}
@@ -56,7 +48,6 @@ class Delivery:
     attempts: int
     error: str | None
     request: dict[str, Any]
-    response_excerpt: str | None = None
 
 
 def deliver(
@@ -96,7 +87,6 @@ def deliver(
         int(last.get("attempts") or 1),
         last.get("error"),
         last.get("request", {}),
-        last.get("body"),
     )
 
 

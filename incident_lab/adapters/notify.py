@@ -8,20 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from incident_lab.adapters.config import Config, Secrets
-from incident_lab.adapters.contain import actor_name, read_records, record_event
+from incident_lab.adapters.contain import actor_name, record_event
 from incident_lab.adapters.notifiers import deliver, ledger_path
 from incident_lab.adapters.ticket import TicketData, build_ticket
 from incident_lab.errors import ConfigError, ExternalError, UsageError
+from incident_lab.evidence.timeline import read_records
 from incident_lab.plugins import collect
-
-__all__ = [
-    "DEFAULT_RULES",
-    "NotifyResult",
-    "get_notifiers",
-    "notify",
-    "raise_for_failures",
-    "route",
-]
 
 #: The playbook's rule: page the Safety Lead for SEV-1/SEV-2; notify Infra/ProdSec
 #: if a tool or data is involved. Override with [[routing.rules]] in incident_lab.toml.

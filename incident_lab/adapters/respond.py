@@ -21,8 +21,6 @@ from incident_lab.errors import EXIT_USAGE, ExternalError, IncidentLabError
 from incident_lab.incident_record import SEVERITY_ORDER
 from incident_lab.report.phases import PHASES
 
-__all__ = ["FOLLOW_UP", "PHASES", "PhaseClock", "Prompter", "RespondResult", "respond"]
-
 TOTAL_BUDGET = sum(b for _, _, b in PHASES)
 
 #: Playbook phase 6, printed at the end with the commands that start each item.
@@ -211,7 +209,7 @@ def _classify(bundle: Path, prompt: Prompter, result: RespondResult) -> dict[str
     flagged.sort(
         key=lambda c: (
             SEVERITY_ORDER.get(c.severity.level if c.severity else "", 9),
-            -(c.ranked[0].confidence if c.ranked else 0),
+            -(c.ranked[0].score if c.ranked else 0),
         )
     )
     prompt.say(f"   {len(trajs)} sessions classified; {len(flagged)} flagged")

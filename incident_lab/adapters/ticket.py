@@ -22,15 +22,6 @@ from incident_lab.adapters.contain import read_timeline
 from incident_lab.adapters.escape import markdown_text
 from incident_lab.errors import InputError
 
-__all__ = [
-    "FILL_MARK",
-    "TicketData",
-    "build_ticket",
-    "defang",
-    "render_ticket",
-    "write_ticket",
-]
-
 FILL_MARK = "[TO FILL]"
 _SHOWN = 5
 

@@ -20,19 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from incident_lab.blast.signature import Signature, load_signature
-from incident_lab.text.normalize import normalize
-
-__all__ = [
-    "ENGINES",
-    "RESULT_FILE",
-    "SCHEMA_VERSION",
-    "Signature",
-    "blast_radius",
-    "load_signature",
-    "normalize",
-    "write_result",
-]
+from incident_lab.blast.signature import Signature
 
 SCHEMA_VERSION = "blast_radius/v1"
 #: File name of the result, in ``--out`` or the bundle's ``followup/``.
@@ -60,7 +48,7 @@ def blast_radius(
         engine: ``local`` (streaming, this process) or ``dask``.
         fmt: Force a log format (every local file; auto-detected per file when None).
         scheduler: Dask scheduler (name or ``tcp://`` address); default the active client.
-        blocksize: Bytes per Dask task.
+        blocksize: Bytes per Dask task (default: about four tasks per worker thread).
         progress: Called with progress messages (local engine).
 
     Returns:
@@ -85,10 +73,10 @@ def blast_radius(
         )
     matcher = Matcher(signature, threshold)
     if engine == "dask":
-        from incident_lab.blast.dask_engine import DEFAULT_BLOCKSIZE, scan_dask
+        from incident_lab.blast.dask_engine import scan_dask
 
         partial, sources = scan_dask(
-            matcher, paths, blocksize=blocksize or DEFAULT_BLOCKSIZE, scheduler=scheduler, fmt=fmt
+            matcher, paths, blocksize=blocksize, scheduler=scheduler, fmt=fmt
         )
     else:
         partial, sources = scan_local(matcher, paths, fmt=fmt, progress=progress)

@@ -34,8 +34,6 @@ from typing import Any
 
 from incident_lab.blast.match import Match
 
-__all__ = ["RISK_BANDS", "aggregate", "risk_level"]
-
 #: ``(level, max actors, max tenants)`` in increasing order; ``systemic`` is everything above.
 RISK_BANDS: tuple[tuple[str, int, int], ...] = (
     ("isolated", 1, 1),

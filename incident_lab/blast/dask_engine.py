@@ -28,6 +28,7 @@ JSONL (convert other formats with ``incident_lab snapshot`` first).
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,10 +37,12 @@ from incident_lab.blast.scan import Partial, plan_files, scan_lines, scan_record
 from incident_lab.errors import ExternalError, UsageError
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, head_object, iter_stream_lines
 
-__all__ = ["DEFAULT_BLOCKSIZE", "plan", "plan_blocks", "scan_dask"]
-
-#: Bytes per block (uncompressed files).
+#: Bytes per block (uncompressed files): the most, and the default when the workers are unknown.
 DEFAULT_BLOCKSIZE = 64 * 1024 * 1024
+#: The least bytes per block chosen by :func:`auto_blocksize` (each task has a fixed cost).
+MIN_BLOCKSIZE = 4 * 1024 * 1024
+#: Blocks per worker thread that :func:`auto_blocksize` aims for.
+TASKS_PER_WORKER = 4
 _READ = 1 << 20
 
 Block = tuple[str, int, int, bool]  # path, start, end, compressed
@@ -80,6 +83,44 @@ def plan_blocks(paths: list[str], blocksize: int = DEFAULT_BLOCKSIZE) -> list[Bl
     for path in _expand(fsspec, paths):
         blocks.extend(_file_blocks(fsspec, path, blocksize))
     return blocks
+
+
+def auto_blocksize(total: int, workers: int) -> int:
+    """Bytes per block for ``total`` bytes of native JSONL on ``workers`` worker threads.
+
+    About :data:`TASKS_PER_WORKER` blocks per worker, so that no worker is left with a
+    whole extra block at the end (three 64 MB blocks on two workers: one worker does two
+    thirds of the work), within [:data:`MIN_BLOCKSIZE`, :data:`DEFAULT_BLOCKSIZE`].
+    """
+    want = -(-max(total, 1) // (TASKS_PER_WORKER * max(workers, 1)))
+    return max(MIN_BLOCKSIZE, min(DEFAULT_BLOCKSIZE, want))
+
+
+def _split(units: list[Unit], blocksize: int) -> list[Unit]:
+    """Cut every uncompressed native block into blocks of at most ``blocksize`` bytes."""
+    out: list[Unit] = []
+    for kind, what in units:
+        if kind != "block" or what[3] or what[2] - what[1] <= blocksize:
+            out.append((kind, what))
+            continue
+        path, start, end, _ = what
+        out.extend(
+            ("block", (path, at, min(at + blocksize, end), False))
+            for at in range(start, end, blocksize)
+        )
+    return out
+
+
+def _worker_threads(client: Any) -> int:
+    """Threads of the cluster that will run the tasks (the CPUs here when not distributed)."""
+    if client is None:
+        try:
+            from distributed import default_client
+
+            client = default_client()
+        except (ImportError, ValueError):  # no distributed, or no active client
+            return os.cpu_count() or 1
+    return max(1, sum(client.nthreads().values()))
 
 
 def _file_blocks(fsspec: Any, path: str, blocksize: int) -> list[Block]:
@@ -196,7 +237,7 @@ def scan_dask(
     matcher: Matcher,
     paths: list[str],
     *,
-    blocksize: int = DEFAULT_BLOCKSIZE,
+    blocksize: int | None = None,
     scheduler: str | None = None,
     fmt: str | None = None,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
@@ -206,7 +247,8 @@ def scan_dask(
     Args:
         matcher: The incident's matcher (shipped to the workers once per task).
         paths: Files, directories or fsspec URLs (native JSONL).
-        blocksize: Bytes per task for uncompressed native JSONL.
+        blocksize: Bytes per task for uncompressed native JSONL (default
+            :func:`auto_blocksize` of the native bytes and the cluster's threads).
         scheduler: A dask scheduler name or address; None uses the active client,
             else dask's default (threads).
         fmt: Force a reader for every local file (auto-detected per file when None).
@@ -222,15 +264,22 @@ def scan_dask(
         ExternalError: the cluster failed.
     """
     bag, _ = _import_dask()
-    units, sources = plan(paths, blocksize, fmt)
+    units, sources = plan(paths, blocksize or DEFAULT_BLOCKSIZE, fmt)
     compute: dict[str, Any] = {}
+    client = None
     if scheduler:
         if "://" in scheduler:
             from distributed import Client
 
-            compute["scheduler"] = Client(scheduler, set_as_default=False).get
+            client = Client(scheduler, set_as_default=False)
+            compute["scheduler"] = client.get
         else:
             compute["scheduler"] = scheduler
+    if blocksize is None:
+        native = sum(w[2] - w[1] for k, w in units if k == "block" and not w[3])
+        named = scheduler and client is None  # "threads", "processes": this machine's CPUs
+        threads = (os.cpu_count() or 1) if named else _worker_threads(client)
+        units = _split(units, auto_blocksize(native, threads))
     if not units:
         return Partial(), sources
     try:

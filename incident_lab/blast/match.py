@@ -59,16 +59,6 @@ from incident_lab.text.minhash import (
 )
 from incident_lab.text.normalize import normalize
 
-__all__ = [
-    "DEFAULT_THRESHOLD",
-    "WEIGHTS",
-    "Match",
-    "Matcher",
-    "normalize_parts",
-    "session_parts",
-    "session_text",
-]
-
 #: Default Jaccard threshold for a payload near-duplicate.
 DEFAULT_THRESHOLD = 0.5
 #: Weights of the ranking score.
@@ -139,22 +129,30 @@ def _text(value: Any) -> str:
 
 
 def session_parts(traj: dict[str, Any]) -> list[str]:
-    """The texts :func:`session_text` joins, in order (one per message, output or argument)."""
+    """The texts :func:`session_text` joins, in order (one per message, output or argument).
+
+    Called once per scanned session: strings (nearly every value) skip :func:`_text`.
+    """
     parts: list[str] = []
+    add = parts.append
     for step in traj.get("steps") or []:
-        if not isinstance(step, dict):  # not a step: nothing to read (the scan only needs text)
-            continue
+        if not isinstance(step, dict):
+            continue  # not a step: nothing to read (the scan only needs text)
         kind = step.get("type")
-        if kind == "message" and step.get("role") != "system":
-            parts.append(_text(step.get("content", "")))
+        if kind == "message":
+            if step.get("role") != "system":
+                value = step.get("content", "")
+                add(value if type(value) is str else _text(value))
         elif kind == "tool_result":
-            parts.append(_text(step.get("output", "")))
+            value = step.get("output", "")
+            add(value if type(value) is str else _text(value))
         elif kind == "tool_call":
             args = step.get("arguments")
             if isinstance(args, dict):
-                parts.extend(_text(v) for v in args.values())
+                for value in args.values():
+                    add(value if type(value) is str else _text(value))
             elif args is not None:
-                parts.append(_text(args))
+                add(args if type(args) is str else _text(args))
     return parts
 
 
@@ -227,9 +225,10 @@ def normalize_parts(parts: list[str], cache: Callable[[str], str] = normalize) -
         return "".join([cache(p) for p in parts])
     out: list[str] = []
     pending: list[str] = []
+    cached, repeated = cache._map.get, cache.repeated  # bound once: called for every part
     for part in parts:
-        hit = cache.get(part)
-        if hit is None and not cache.repeated(part):
+        hit = cached(part)
+        if hit is None and not repeated(part):
             pending.append(part)
             continue
         if pending:
@@ -291,17 +290,9 @@ class Matcher:
         self.forms = [_Form(p.name, p.normalized, self.hasher, bands) for p in signature.payloads]
         values = [f.distinct for f in self.forms] or [np.zeros(0, np.uint64)]
         self.union = np.unique(np.concatenate(values))
-        # Which forms hold each shingle of the union (a row per shingle, a column per
-        # form): the rows of a session's common shingles, summed, count each form's overlap.
-        self._membership = np.zeros((self.union.size, len(self.forms)), dtype=np.int64)
-        for i, form in enumerate(self.forms):
-            self._membership[np.searchsorted(self.union, form.distinct), i] = 1
         self._sizes = np.array([f.distinct.size for f in self.forms], dtype=np.float64)
-        # Bucket bitmap of the union: a session shingle whose bucket is empty is in no form.
-        self._buckets = np.zeros(1 << _BUCKET_BITS, dtype=np.bool_)
-        self._buckets[self._bucket_of(self.union)] = True
         self._min_size = float(self._sizes.min()) if self.forms else 0.0
-        self._normalize = _NormalizeCache()
+        self._derive()
         self._tools = [
             (
                 t,
@@ -313,14 +304,28 @@ class Matcher:
 
     # -- payload ---------------------------------------------------------------------
 
+    def _derive(self) -> None:
+        """The lookup tables derived from the forms (rebuilt by each worker, not shipped)."""
+        # Which forms hold each shingle of the union (a row per shingle, a column per
+        # form): the rows of a session's common shingles, summed, count each form's overlap.
+        self._membership = np.zeros((self.union.size, len(self.forms)), dtype=np.int64)
+        for i, form in enumerate(self.forms):
+            self._membership[np.searchsorted(self.union, form.distinct), i] = 1
+        # Bucket bitmap of the union: a session shingle whose bucket is empty is in no form.
+        self._buckets = np.zeros(1 << _BUCKET_BITS, dtype=np.bool_)
+        self._buckets[self._bucket_of(self.union)] = True
+        self._normalize = _NormalizeCache()
+
     def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_normalize"] = None  # a cache is per process: do not ship it to workers
-        return state
+        # The cache is per process, and the membership matrix (shingles x forms, 8 bytes
+        # each: 13 of the 14 MB of a 134-form matcher) and the bucket bitmap are cheaper
+        # to rebuild than to ship to every Dask task.
+        skip = ("_normalize", "_membership", "_buckets")
+        return {k: v for k, v in self.__dict__.items() if k not in skip}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._normalize = _NormalizeCache()
+        self._derive()
 
     @staticmethod
     def _bucket_of(shingles: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
@@ -385,13 +390,16 @@ class Matcher:
         earlier attempt that did not go through.
         """
         first: tuple[str | None, str | None, ToolPattern | None] = (None, None, None)
+        if not self._tools:
+            return first
         for i, step in enumerate(steps):
             if step.get("type") != "tool_call":
                 continue
             raw_args = step.get("arguments")
             args: dict[str, Any] = raw_args if isinstance(raw_args, dict) else {}
+            name = str(step.get("name", ""))
             for pattern, tool_re, arg_res in self._tools:
-                if not tool_re.search(str(step.get("name", ""))):
+                if not tool_re.search(name):
                     continue
                 if all(k in args and r.search(_text(args[k])) for k, r in arg_res.items()):
                     state = call_state(steps, i)

@@ -25,16 +25,6 @@ from incident_lab.blast.match import Match, Matcher
 from incident_lab.evidence.fastjson import MISSING, exact_loads
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, parse_json_line
 
-__all__ = [
-    "MAX_REJECT_SAMPLES",
-    "Partial",
-    "check_trajectory",
-    "plan_files",
-    "scan_lines",
-    "scan_local",
-    "scan_records",
-]
-
 #: Rejects kept in full in the result (all are counted).
 MAX_REJECT_SAMPLES = 100
 #: Sessions scored together (memory: this many parsed sessions at a time). Large enough
@@ -155,7 +145,7 @@ def _scan_lines(
         if raw is None:
             out.reject(path, line_no, problem or "unreadable line")
             continue
-        if not raw.strip():
+        if not raw or raw.isspace():  # blank (no stripped copy of every line)
             continue
         obj = exact_loads(raw)
         if obj is not MISSING and check_trajectory(obj) is None:

@@ -27,17 +27,6 @@ from typing import Any
 from incident_lab.errors import InputError, UsageError
 from incident_lab.text.normalize import normalize
 
-__all__ = [
-    "MIN_PAYLOAD_CHARS",
-    "PayloadEntry",
-    "SafeguardPattern",
-    "Signature",
-    "ToolPattern",
-    "load_signature",
-    "signature_from_bundle",
-    "signature_from_scenario",
-]
-
 #: A payload shorter than this once normalised is too short to match on its own.
 MIN_PAYLOAD_CHARS = 16
 _PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9_]*?)_(\d+)>")
@@ -152,7 +141,7 @@ class Signature:
 def _widen_placeholders(pattern: str) -> str:
     """Let ``<EMAIL_2>`` (or a surrogate such as ``alex.1@example.com``) in a pattern also
     match any e-mail address (its value in raw logs)."""
-    from incident_lab.scenarios.redact import shape_of
+    from incident_lab.pii import shape_of
 
     def widen(match: re.Match[str]) -> str:
         shape = shape_of(match.group(1)) or _ANY_VALUE

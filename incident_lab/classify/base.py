@@ -25,17 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
-
-__all__ = [
-    "CrossSessionDetector",
-    "Detector",
-    "DetectorLike",
-    "Signal",
-    "cross_session_detector",
-    "detector",
-    "is_cross_session",
-]
+from typing import Any
 
 Trajectory = dict[str, Any]
 
@@ -87,17 +77,6 @@ class Signal:
         if self.facts:
             out["facts"] = self.facts
         return out
-
-
-@runtime_checkable
-class DetectorLike(Protocol):
-    """Anything with a ``name`` that is called with one trajectory."""
-
-    name: str
-
-    def __call__(self, trajectory: Trajectory) -> Sequence[Signal]:
-        """Return the signals found in ``trajectory`` (empty when none)."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

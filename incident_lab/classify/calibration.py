@@ -24,8 +24,6 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-__all__ = ["Curve", "calibrate", "curves"]
-
 
 @dataclass(frozen=True, slots=True)
 class Curve:

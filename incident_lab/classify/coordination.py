@@ -22,15 +22,6 @@ from incident_lab.classify.base import Signal, cross_session_detector
 from incident_lab.classify.session import SessionView
 from incident_lab.text.lexicon import DIRECT_OVERRIDE, REFUSAL
 
-__all__ = [
-    "MIN_ACTORS",
-    "SIMILARITY",
-    "coordinated_payloads",
-    "injected_from_content",
-    "jaccard",
-    "shingles",
-]
-
 SIMILARITY = 0.5
 MIN_ACTORS = 5
 _MIN_TOKENS = 8
@@ -103,6 +94,11 @@ def _risky(view: SessionView) -> list[str]:
 def coordinated_payloads(trajectories: list[dict[str, Any]]) -> dict[str, list[Signal]]:
     """Cluster sessions by payload similarity and flag clusters sent by many actors."""
     sets = [_payload_shingles(traj) for traj in trajectories]
+    # A cluster needs MIN_ACTORS distinct actors among the sessions with a payload; with
+    # fewer in the whole input no cluster can qualify, and the MinHash index (numpy) is
+    # never imported: classifying one session stays cheap.
+    if len({_actor(t) for t, items in zip(trajectories, sets, strict=True) if items}) < MIN_ACTORS:
+        return {}
     out: dict[str, list[Signal]] = {}
     for members in _similar_clusters(sets):
         for sid, signal in _cluster_signals(trajectories, members):

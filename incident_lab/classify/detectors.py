@@ -30,8 +30,6 @@ from incident_lab.classify.injection import direct_injection, indirect_injection
 from incident_lab.classify.safeguards import safeguard_failure
 from incident_lab.hookspecs import hookimpl
 
-__all__ = ["BUILTIN_DETECTORS", "register_detectors"]
-
 BUILTIN_DETECTORS = (
     indirect_injection,
     direct_injection,

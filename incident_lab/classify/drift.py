@@ -6,16 +6,14 @@ from typing import Any
 
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, flatten_text, provenance_of
-from incident_lab.provenance import CallProvenance
 from incident_lab.provenance.actions import SIDE_EFFECTS, verb_used
+from incident_lab.provenance.model import CallProvenance
 from incident_lab.text.lexicon import (
     ACTION_VERBS,
     HIGH_IMPACT_COMMAND,
     content_words,
     forbidden,
 )
-
-__all__ = ["intent_drift"]
 
 #: Side effects that are drift when nobody asked for them. ``modify`` (create a ticket, add a
 #: note) is internal bookkeeping an agent does on its own; an injected one is prompt injection.

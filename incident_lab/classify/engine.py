@@ -30,15 +30,6 @@ from incident_lab.classify.severity import SeveritySuggestion, suggest_severity
 from incident_lab.plugins import collect
 from incident_lab.taxonomy import TAXONOMY_ENV, Taxonomy, load_taxonomy
 
-__all__ = [
-    "THRESHOLD",
-    "Classification",
-    "RankedMode",
-    "classify_many",
-    "classify_trajectory",
-    "get_detectors",
-]
-
 THRESHOLD = 0.5
 
 

@@ -8,8 +8,6 @@ from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, flatten_text
 from incident_lab.text.lexicon import AFFIRMATIVE, PRESSURE, REFUSAL, content_words
 
-__all__ = ["policy_erosion"]
-
 
 def _overlap(a: set[str], b: set[str]) -> float:
     if not a or not b:

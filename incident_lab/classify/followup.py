@@ -14,8 +14,6 @@ from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
 from incident_lab.taxonomy import load_taxonomy
 from incident_lab.trajectory import utc_now_iso
 
-__all__ = ["read_classification", "write_classification"]
-
 
 def write_classification(bundle: Path, results: list[Classification], source: Path) -> Path:
     """Write ``results`` to ``BUNDLE/followup/classification.json`` (atomically).

@@ -14,8 +14,6 @@ from incident_lab.classify.session import SessionView
 from incident_lab.schemacheck import Check, Unsupported, compile_checker
 from incident_lab.text.lexicon import UNKNOWN_TOOL_ERROR
 
-__all__ = ["schema_problems", "tool_hallucination"]
-
 
 @dataclass(frozen=True, slots=True)
 class _CompiledSchema:

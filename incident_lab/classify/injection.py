@@ -15,18 +15,9 @@ from typing import Any
 
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, provenance_of
-from incident_lab.provenance import CallProvenance, InstructionSpan, ObedientAnswer
-from incident_lab.provenance.cues import STRONG_CUES, score_text
+from incident_lab.provenance.cues import STRONG_CUES
+from incident_lab.provenance.model import CallProvenance, InstructionSpan, ObedientAnswer
 from incident_lab.text.lexicon import DIRECT_OVERRIDE, REFUSAL
-
-__all__ = [
-    "NEAR_MISS_SCORE",
-    "WEAK_CONTEXT_WEIGHT",
-    "direct_injection",
-    "indirect_injection",
-    "injection_cues",
-    "quote",
-]
 
 #: An instruction span that nothing obeyed is reported as a near miss from this score
 #: on, when it carries a cue only text aimed at a model has (see ``cues.STRONG_CUES``).
@@ -36,16 +27,6 @@ NEAR_MISS_SCORE = 0.7
 #: people, "please send the receipts to ..."): context for the reader only, below any
 #: threshold a user would pick, so it never raises prompt_injection on its own.
 WEAK_CONTEXT_WEIGHT = 0.02
-
-
-def injection_cues(text: str) -> tuple[float, list[str], str]:
-    """Score how much ``text`` reads like instructions aimed at the model.
-
-    Returns:
-        ``(strength 0..1, cue kinds found, a short quote)`` (see :mod:`incident_lab.provenance.cues`).
-    """
-    score, cues, _ = score_text(text)
-    return score, list(cues), quote(text) if cues else ""
 
 
 def quote(text: str, limit: int = 90) -> str:

@@ -8,8 +8,6 @@ from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import Call, SessionView, provenance_of, sensitive_kinds
 from incident_lab.text.lexicon import DIRECT_OVERRIDE, tool_category
 
-__all__ = ["safeguard_failure"]
-
 _SINKS = ("email", "message", "http_write", "file_write", "exec", "payment", "permission")
 
 

@@ -19,27 +19,8 @@ from incident_lab import pii
 from incident_lab.provenance import Provenance, analyse
 from incident_lab.provenance.cues import clear_memo as clear_provenance_memo
 from incident_lab.text.lexicon import (
-    ACTION_VERBS,
     content_words,
-    forbidden,
-    tool_category,
 )
-
-__all__ = [
-    "Call",
-    "SessionView",
-    "analysing",
-    "clear_memo",
-    "entities",
-    "flatten_text",
-    "provenance_of",
-    "sensitive_kinds",
-]
-
-# Bounded runs (an address part is at most 64/63 characters): linear on crafted input.
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
-_URL = re.compile(r"https?://[^\s\"'<>)\]]+|\bwww\.[^\s\"'<>)\]]+")
-_ACCOUNT = re.compile(r"\b[A-Z]{2}\d{2}[A-Z0-9]{10,30}\b|\b\d{8,}\b")
 
 
 def flatten_text(value: Any) -> str:
@@ -51,23 +32,6 @@ def flatten_text(value: Any) -> str:
     if value is None or isinstance(value, bool):
         return ""
     return str(value)
-
-
-def entities(text: str) -> set[str]:
-    """Return addresses in ``text`` an action can target: emails, URLs/domains, account numbers."""
-    if len(text) <= _MEMO_CHARS:
-        return set(_entities_memo(text))
-    return _entities(text)
-
-
-def _entities(text: str) -> set[str]:
-    found = {e.lower().rstrip(".,;") for e in _EMAIL.findall(text)}
-    for url in _URL.findall(text):
-        url = url.lower().rstrip(".,;")
-        host = re.sub(r"^https?://", "", url).split("/")[0]
-        found.add(host.removeprefix("www."))
-    found.update(_ACCOUNT.findall(text))
-    return found
 
 
 def sensitive_kinds(text: str) -> list[str]:
@@ -91,11 +55,6 @@ def _sensitive_labels(text: str) -> tuple[str, ...]:
     return tuple(pii.kind(name).label for name in pii.sensitive_kinds(text))
 
 
-@lru_cache(maxsize=2048)
-def _entities_memo(text: str) -> frozenset[str]:
-    return frozenset(_entities(text))
-
-
 @lru_cache(maxsize=1024)
 def _words_memo(text: str) -> frozenset[str]:
     return frozenset(content_words(text))
@@ -111,7 +70,6 @@ def clear_memo() -> None:
     """Forget what classify and the provenance analysis memoised per text (benchmarks
     measure cold runs with it)."""
     _sensitive_labels.cache_clear()
-    _entities_memo.cache_clear()
     _words_memo.cache_clear()
     clear_provenance_memo()
 
@@ -203,7 +161,6 @@ class SessionView:
         self.tools_offered = _tools_offered(traj)
         self.user_text = "\n".join(t for _, t in self.user_turns)
         self.user_words = _content_words(self.user_text)
-        self.user_entities = entities(self.user_text)
 
     # -- one indexer per step kind ----------------------------------------------------
 
@@ -300,36 +257,6 @@ class SessionView:
     def user_text_before(self, index: int) -> str:
         """All user turns before step ``index``, joined."""
         return "\n".join(t for i, t in self.user_turns if i < index)
-
-    def grounded_entities(self, before: int, untrusted: frozenset[int] = frozenset()) -> set[str]:
-        """Entities the agent may legitimately act on before step ``before``.
-
-        They come from the user's turns, the system prompt and earlier tool outputs,
-        except the outputs at the ``untrusted`` step indices.
-        """
-        grounded = entities(self.user_text_before(before)) | entities(self.system_prompt)
-        for i, output in self.tool_outputs_before(before):
-            if i not in untrusted:
-                grounded |= entities(output)
-        return grounded
-
-    def is_requested(self, call: Call, untrusted: frozenset[int] = frozenset()) -> bool:
-        """True when the user plausibly asked for ``call``.
-
-        Its targets (addresses, URLs, accounts) must be grounded (see
-        :meth:`grounded_entities`), and for a side-effecting tool the user's words
-        before it must contain a verb that authorises that kind of action.
-        """
-        targets = entities(call.args_text)
-        if targets and not targets <= self.grounded_entities(call.index, untrusted):
-            return False
-        category = tool_category(call.name, call.arguments)
-        if category in ACTION_VERBS:
-            user_text = self.user_text_before(call.index).lower()
-            if forbidden(category, user_text):
-                return False
-            return any(re.search(rf"\b{re.escape(v)}", user_text) for v in ACTION_VERBS[category])
-        return True
 
 
 @dataclass(slots=True)

@@ -21,11 +21,10 @@ import re
 from dataclasses import dataclass
 
 from incident_lab.classify.session import Call, SessionView, sensitive_kinds
-from incident_lab.provenance import CallProvenance, Provenance, analyse
+from incident_lab.provenance import Provenance, analyse
+from incident_lab.provenance.model import CallProvenance
 from incident_lab.taxonomy import Taxonomy
 from incident_lab.text.lexicon import DESTRUCTIVE, REMOTE_EXEC, tool_category
-
-__all__ = ["SeveritySuggestion", "suggest_severity"]
 
 _SINKS = ("email", "message", "http_write", "file_write", "permission")
 

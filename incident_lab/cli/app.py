@@ -26,8 +26,6 @@ from incident_lab.errors import (
     IncidentLabError,
 )
 
-__all__ = ["LazyGroup", "echo_json", "progress_enabled", "run"]
-
 
 class LazyGroup(click.Group):
     """A click group whose subcommands are imported only when invoked.

@@ -11,8 +11,6 @@ import click
 from incident_lab.cli.app import echo_json, progress_enabled
 from incident_lab.errors import InputError, PartialResult, UsageError
 
-__all__ = ["blast_radius"]
-
 
 def _print_summary(result: dict[str, Any], written: Path | None) -> None:
     s, scanned, risk = result["summary"], result["scanned"], result["risk"]
@@ -147,7 +145,8 @@ def blast_radius(
           --from s3://logs/agent/2026-02/ --engine dask --scheduler tcp://10.0.0.5:8786
     """
     from incident_lab.blast import blast_radius as run_search
-    from incident_lab.blast import load_signature, write_result
+    from incident_lab.blast import write_result
+    from incident_lab.blast.signature import load_signature
 
     if scheduler is not None and engine != "dask":
         raise UsageError(

@@ -15,8 +15,6 @@ from incident_lab.cli.app import echo_json, progress_enabled
 from incident_lab.errors import IncidentLabError, InputError, PartialResult, UsageError
 from incident_lab.readers import read_paths
 
-__all__ = ["classify", "render_classification", "render_summary"]
-
 _MAX_REJECT_LINES = 10
 
 
@@ -64,6 +62,11 @@ def _confidence(c: Classification) -> float:
     return c.ranked[0].confidence if c.ranked else 0.0
 
 
+def _score(c: Classification) -> float:
+    """The top mode's raw score: finer than the calibrated confidence for ordering sessions."""
+    return c.ranked[0].score if c.ranked else 0.0
+
+
 def render_summary(results: list[Classification], top_n: int = 10) -> list[str]:
     """The summary printed first: counts per failure mode and severity, the top sessions."""
     flagged = [c for c in results if c.incident]
@@ -75,7 +78,7 @@ def render_summary(results: list[Classification], top_n: int = 10) -> list[str]:
     lines.append("  by failure mode: " + ", ".join(f"{m} {n}" for m, n in modes.most_common()))
     lines.append("  by severity:     " + ", ".join(f"{lv} {levels[lv]}" for lv in sorted(levels)))
     lines.append("  top sessions:")
-    for c in sorted(flagged, key=lambda c: (_rank(c), -_confidence(c)))[:top_n]:
+    for c in sorted(flagged, key=lambda c: (_rank(c), -_score(c)))[:top_n]:
         level = c.severity.level if c.severity else "-"
         steps = ",".join(map(str, c.unsafe_steps)) or "-"
         reason = c.severity.reason if c.severity else ""

@@ -9,8 +9,6 @@ import click
 from incident_lab.cli.app import echo_json
 from incident_lab.errors import UsageError
 
-__all__ = ["demo"]
-
 
 @click.command()
 @click.option(

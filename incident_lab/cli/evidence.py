@@ -11,8 +11,6 @@ from incident_lab.cli.app import echo_json, progress_enabled
 from incident_lab.errors import CheckFailed, PartialResult
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES
 
-__all__ = ["snapshot", "verify"]
-
 
 class _Progress:
     """``read 412.0/1024.0 MB (40%)  183.2 MB/s`` on stderr, redrawn at most 5 times a second."""

@@ -10,8 +10,6 @@ import click
 from incident_lab import __version__
 from incident_lab.cli.app import LazyGroup, run
 
-__all__ = ["cli", "main"]
-
 COMMANDS: dict[str, tuple[str, str]] = {
     "snapshot": (
         "incident_lab.cli.evidence:snapshot",

@@ -17,8 +17,6 @@ from incident_lab.errors import (
     UsageError,
 )
 
-__all__ = ["confirm", "contain", "notify", "respond", "ticket"]
-
 _CONFIG_OPTION = click.option(
     "--config",
     "config_path",

@@ -7,8 +7,6 @@ import click
 from incident_lab.cli.app import echo_json
 from incident_lab.plugins import plugin_table
 
-__all__ = ["plugins"]
-
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON on stdout.")

@@ -9,8 +9,6 @@ import click
 from incident_lab.cli.app import echo_json
 from incident_lab.errors import InputError
 
-__all__ = ["report"]
-
 
 @click.command()
 @click.argument("bundle", metavar="DIR", type=click.Path(path_type=Path))
@@ -55,7 +53,8 @@ def report(
       incident_lab report incident_2026-02-01T12-00-00Z
       incident_lab report incident_2026-02-01T12-00-00Z --gate-report gate-report/report.json --out rca/
     """
-    from incident_lab.report import collect_report, write_report
+    from incident_lab.report import write_report
+    from incident_lab.report.collect import collect_report
     from incident_lab.scenarios.io import default_scenarios_dir
 
     if scenarios_dir is not None and not scenarios_dir.is_dir():

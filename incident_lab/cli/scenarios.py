@@ -19,8 +19,6 @@ from incident_lab.errors import (
 )
 from incident_lab.scenarios.render import list_lines, redaction_text, show_lines
 
-__all__ = ["add", "lint", "list_", "show", "tag"]
-
 _DIR_OPTION = click.option(
     "--scenarios-dir",
     type=click.Path(file_okay=False, path_type=Path),

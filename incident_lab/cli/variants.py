@@ -12,8 +12,6 @@ from incident_lab.cli.app import echo_json, progress_enabled
 from incident_lab.errors import UsageError
 from incident_lab.scenarios.io import default_scenarios_dir, load_scenario, scenario_path
 
-__all__ = ["variants"]
-
 
 def _parse_names(value: str | None) -> list[str] | None:
     if value is None:

@@ -30,18 +30,6 @@ from incident_lab.errors import InputError, UsageError
 from incident_lab.evidence.manifest import MANIFEST, TRAJECTORIES
 from incident_lab.evidence.timeline import TIMELINE
 
-__all__ = [
-    "FOLLOWUP",
-    "STAGING_MARK",
-    "Bundle",
-    "HashingWriter",
-    "StagedBundle",
-    "default_bundle_name",
-    "load_bundle",
-    "read_manifest",
-    "remove_stale_staging",
-]
-
 #: Sub-directory for artifacts written after collection (tickets, notices, ...).
 FOLLOWUP = "followup"
 #: In the name of a staging directory: ``.<bundle name>.partial-<random>``.
@@ -245,7 +233,7 @@ class StagedBundle:
             _refuse_existing(dest)
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
-            self.stale_removed = remove_stale_staging(dest.parent)
+            remove_stale_staging(dest.parent)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}{STAGING_MARK}", dir=dest.parent))
             self._lock = _hold_lock(self.tmp)
         except OSError as exc:

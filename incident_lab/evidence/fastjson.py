@@ -37,15 +37,6 @@ try:
 except ImportError:  # orjson is a declared dependency; without it the stdlib does everything
     _orjson = None
 
-__all__ = [
-    "MISSING",
-    "canonical_bytes",
-    "exact_loads",
-    "fast_loads",
-    "floats_exact",
-    "orjson_available",
-]
-
 
 class _Missing:
     """The type of :data:`MISSING`."""
@@ -108,19 +99,27 @@ def exact_loads(data: bytes) -> Any:
 
 
 def _floats(obj: Any) -> list[float]:
-    """Every float inside ``obj`` (iterative: no recursion limit)."""
+    """Every float inside ``obj`` (iterative: no recursion limit).
+
+    Only containers go on the stack; strings, the bulk of a session, are passed over
+    with one type check each.
+    """
+    kind = type(obj)
+    if kind is float:
+        return [obj]
+    if kind is not dict and kind is not list:
+        return []
     found: list[float] = []
     stack = [obj]
-    pop, push = stack.pop, stack.extend
+    pop, push, add = stack.pop, stack.append, found.append
     while stack:
-        value = pop()
-        kind = type(value)
-        if kind is dict:
-            push(value.values())
-        elif kind is list:
-            push(value)
-        elif kind is float:
-            found.append(value)
+        container = pop()
+        for value in container.values() if type(container) is dict else container:
+            kind = type(value)
+            if kind is dict or kind is list:
+                push(value)
+            elif kind is float:
+                add(value)
     return found
 
 

@@ -22,8 +22,6 @@ from typing import Any
 from incident_lab.errors import UsageError
 from incident_lab.trajectory import parse_timestamp, to_rfc3339
 
-__all__ = ["LastN", "Selection", "parse_since", "recency_key"]
-
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 

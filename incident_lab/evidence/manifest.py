@@ -20,22 +20,6 @@ from typing import Any
 
 from incident_lab.trajectory import canonical_json, validation_errors
 
-__all__ = [
-    "HASHED_FILES",
-    "MANIFEST",
-    "MANIFEST_VERSION",
-    "METRICS",
-    "REJECTS",
-    "SIGNATURE",
-    "TRAJECTORIES",
-    "collector",
-    "content_digest",
-    "manifest_problems",
-    "model_versions_seen",
-    "policy_hashes_seen",
-    "serialise",
-]
-
 MANIFEST_VERSION = "manifest/v1"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -112,13 +96,3 @@ def manifest_problems(data: bytes) -> tuple[dict[str, Any] | None, list[str]]:
     elif _render(manifest) != data:
         problems.append(f"manifest edited: {MANIFEST} is not byte-for-byte in its canonical form")
     return manifest, problems
-
-
-def model_versions_seen(metrics: dict[str, Any]) -> list[dict[str, Any]]:
-    """The manifest's ``model_versions_seen`` (from the metrics of the kept sessions)."""
-    return list(metrics["model_versions"])
-
-
-def policy_hashes_seen(metrics: dict[str, Any]) -> list[dict[str, Any]]:
-    """The manifest's ``policy_hashes_seen`` (from the metrics of the kept sessions)."""
-    return list(metrics["policy_hashes"])

@@ -30,8 +30,6 @@ from typing import Any
 
 from incident_lab.trajectory import parse_timestamp, to_rfc3339
 
-__all__ = ["METRICS_VERSION", "MetricsCollector", "compute_metrics"]
-
 METRICS_VERSION = "metrics/v1"
 
 

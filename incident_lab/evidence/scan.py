@@ -34,17 +34,6 @@ from incident_lab.readers.base import (
 )
 from incident_lab.readers.native import NativeReader
 
-__all__ = [
-    "CHUNK",
-    "TOO_DEEP",
-    "Candidate",
-    "HashingFile",
-    "SourceScan",
-    "excerpt_of",
-    "hash_file",
-    "source_path",
-]
-
 #: Read size for hashing and buffering: 1 MiB.
 CHUNK = 1 << 20
 #: Reject reason for JSON nested beyond what the stdlib parser (and writer) can recurse into.

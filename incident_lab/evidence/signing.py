@@ -23,8 +23,6 @@ from pathlib import Path
 
 from incident_lab.errors import InputError, UsageError
 
-__all__ = ["generate_keypair", "load_private_key", "load_public_key", "sign", "signature_ok"]
-
 
 def _read_key_file(path: str | Path, what: str) -> bytes:
     try:

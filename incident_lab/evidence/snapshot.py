@@ -55,8 +55,6 @@ from incident_lab.readers import detect_format, expand_sources, get_readers
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
 from incident_lab.trajectory import SCHEMA_VERSION, to_rfc3339
 
-__all__ = ["SnapshotResult", "take_snapshot"]
-
 ProgressCallback = Callable[[int, int], None]
 _INCIDENT_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
 _EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -128,7 +126,6 @@ class _Collection:
         self.metrics = MetricsCollector()
         self.heap = LastN(selection.last) if selection.last else None
         self.read = self.accepted = self.rejected = self.filtered_out = 0
-        self.policy_hashes: dict[str, int] = {}
         self.session_ids: set[str] = set()
         self.duplicates: dict[str, int] = {}
         self.warnings: list[str] = []
@@ -155,7 +152,6 @@ class _Collection:
         self.filtered_out += self.heap.evicted
         kept = list(self.heap.oldest_first())
         edge = max(1, len(kept) // _EDGE_SHARE)
-        flagged = [i for i, item in enumerate(kept) if _FLAGGED.search(item[0])]
         starts: list[Any] = []
         edge_objs: list[dict[str, Any]] = []
         for i, (raw, path, line, fmt, native) in enumerate(kept):
@@ -174,9 +170,11 @@ class _Collection:
             self.keep(Candidate(obj, raw, path, line, fmt, fast), native=native)
         if not self.heap.evicted:
             return
-        at_edge = [i for i in flagged if i < edge]
+        # The edge first: the rest of the window is searched only for the warning's count.
+        at_edge = sum(1 for item in kept[:edge] if _FLAGGED.search(item[0]))
         if at_edge:
-            self.warnings.append(_edge_warning(len(at_edge), len(flagged), edge, len(kept), starts))
+            flagged = at_edge + sum(1 for item in kept[edge:] if _FLAGGED.search(item[0]))
+            self.warnings.append(_edge_warning(at_edge, flagged, edge, len(kept), starts))
             return
         # Production logs rarely label anything: ask the classifier about the edge only.
         suspicious = _classified_edge(edge_objs)
@@ -334,21 +332,8 @@ def take_snapshot(
             matched; no bundle is written.
     """
     now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    if not sources:
-        raise UsageError("no sources given", hint="pass --from PATH (a log file or a directory)")
-    if max_line_bytes < 1:
-        raise UsageError(f"--max-line-bytes must be positive, got {max_line_bytes}")
-    if fmt is not None and fmt not in get_readers():
-        raise UsageError(
-            f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(get_readers()))
-        )
-    selection = Selection(
-        last=last,
-        since=parse_since(since, now) if since is not None else None,
-        since_text=since,
-        sessions=frozenset(sessions),
-        users=frozenset(users),
-        model_versions=_model_versions(model_version),
+    selection = _selection(
+        sources, fmt, max_line_bytes, now, last, since, sessions, users, model_version
     )
     declared_policy = _declared_policy(policy)
     private_key = load_private_key(sign_key) if sign_key is not None else None
@@ -361,68 +346,14 @@ def take_snapshot(
     if not _INCIDENT_ID.match(incident_id):
         raise UsageError("--incident-id must be 1-200 printable characters")
 
-    total = sum(os.path.getsize(p) for p, _ in files)
-    done = 0
-
-    def on_bytes(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress is not None:
-            progress(done, total)
-
     with StagedBundle(dest) as stage:
         run = _Collection(
             selection, stage.writer(TRAJECTORIES), stage.writer(REJECTS, private=True)
         )
-        source_rows = []
-        for record in refused:  # never opened: no bytes read, no excerpt
-            run.read += 1
-            run.reject(record, "refused")
-            row = _source_row(record.path, "refused", 0, _EMPTY_SHA256, 1)
-            row["path"] = os.path.abspath(record.path)  # the link itself, not its target
-            source_rows.append(row)
-        read_with = _read_together(files)
-        for path, name in files:
-            if name is None:
-                size, digest = hash_file(path, on_bytes)
-                run.read += 1
-                run.reject(
-                    Record(path, None, reason="cannot tell the log format (pass --format)"),
-                    "unknown",
-                )
-                source_rows.append(_source_row(path, "unknown", size, digest, 1))
-                continue
-            group = read_with.get(path, (path,))
-            if group[0] != path:  # read with its group's first file, which counts its records
-                size, digest = hash_file(path, on_bytes)
-                source_rows.append(_source_row(path, name, size, digest, 0))
-                continue
-            scan = SourceScan(
-                path, name, max_line_bytes=max_line_bytes, on_bytes=on_bytes, together=group[1:]
-            )
-            for item in scan:
-                run.read += 1
-                if isinstance(item, Candidate):
-                    run.offer(item)
-                else:
-                    run.reject(item, name)
-            source_rows.append(_source_row(path, name, scan.size, scan.sha256, scan.records))
+        source_rows = _read_sources(run, files, refused, max_line_bytes, progress)
         run.drain_heap()
         files_meta = {TRAJECTORIES: run.trajectories.close(), REJECTS: run.rejects.close()}
-        counts = run.counts()
-        if counts["read"] == 0:
-            raise InputError(
-                "nothing to read: the sources hold no records",
-                path=", ".join(map(str, sources)),
-                hint="check that --from points at the agent's session logs",
-            )
-        if run.accepted == 0 and run.rejected == 0:
-            raise UsageError(
-                f"no session matched the filters ({counts['read']} records read, all filtered out)",
-                hint="widen --last/--since/--session/--user/--model-version",
-            )
-        assert counts["read"] == run.accepted + run.rejected + run.filtered_out, counts
-
+        counts = _checked_counts(run, sources)
         metrics = run.metrics.compute()
         if declared_policy is not None:
             declared_policy["sessions_matching"] = _policy_matches(
@@ -441,8 +372,7 @@ def take_snapshot(
             "details": {"counts": counts, "sources": len(source_rows), "filters": filters},
         }
         events = _timeline_with_snapshot(stage.prior_timeline, snapshot_event, private_key)
-        timeline_bytes = b"".join(encode_event(e) for e in events)
-        stage.write_bytes(TIMELINE, timeline_bytes)
+        stage.write_bytes(TIMELINE, b"".join(encode_event(e) for e in events))
         manifest: dict[str, Any] = {
             "schema_version": MANIFEST_VERSION,
             "incident_id": incident_id,
@@ -473,23 +403,136 @@ def take_snapshot(
         bundle = stage.commit()
 
     exit_code = EXIT_PARTIAL if run.rejected else EXIT_OK
-    summary = {
+    summary = _summary(run, bundle, manifest, metrics, signed=private_key is not None)
+    return SnapshotResult(bundle, summary, exit_code, manifest)
+
+
+def _selection(
+    sources: Sequence[str | Path],
+    fmt: str | None,
+    max_line_bytes: int,
+    now: datetime,
+    last: int | None,
+    since: str | None,
+    sessions: Iterable[str],
+    users: Iterable[str],
+    model_version: str | Iterable[str] | None,
+) -> Selection:
+    """Check the options that need no file; the session selection they describe."""
+    if not sources:
+        raise UsageError("no sources given", hint="pass --from PATH (a log file or a directory)")
+    if max_line_bytes < 1:
+        raise UsageError(f"--max-line-bytes must be positive, got {max_line_bytes}")
+    if fmt is not None and fmt not in get_readers():
+        raise UsageError(
+            f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(get_readers()))
+        )
+    return Selection(
+        last=last,
+        since=parse_since(since, now) if since is not None else None,
+        since_text=since,
+        sessions=frozenset(sessions),
+        users=frozenset(users),
+        model_versions=_model_versions(model_version),
+    )
+
+
+def _read_sources(
+    run: _Collection,
+    files: list[tuple[str, str | None]],
+    refused: list[Record],
+    max_line_bytes: int,
+    progress: ProgressCallback | None,
+) -> list[dict[str, Any]]:
+    """Offer every record of every source to ``run``; one manifest row per source."""
+    total = sum(os.path.getsize(p) for p, _ in files)
+    done = 0
+
+    def on_bytes(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    source_rows = []
+    for record in refused:  # never opened: no bytes read, no excerpt
+        run.read += 1
+        run.reject(record, "refused")
+        row = _source_row(record.path, "refused", 0, _EMPTY_SHA256, 1)
+        row["path"] = os.path.abspath(record.path)  # the link itself, not its target
+        source_rows.append(row)
+    read_with = _read_together(files)
+    for path, name in files:
+        if name is None:
+            size, digest = hash_file(path, on_bytes)
+            run.read += 1
+            run.reject(
+                Record(path, None, reason="cannot tell the log format (pass --format)"), "unknown"
+            )
+            source_rows.append(_source_row(path, "unknown", size, digest, 1))
+            continue
+        group = read_with.get(path, (path,))
+        if group[0] != path:  # read with its group's first file, which counts its records
+            size, digest = hash_file(path, on_bytes)
+            source_rows.append(_source_row(path, name, size, digest, 0))
+            continue
+        scan = SourceScan(
+            path, name, max_line_bytes=max_line_bytes, on_bytes=on_bytes, together=group[1:]
+        )
+        for item in scan:
+            run.read += 1
+            if isinstance(item, Candidate):
+                run.offer(item)
+            else:
+                run.reject(item, name)
+        source_rows.append(_source_row(path, name, scan.size, scan.sha256, scan.records))
+    return source_rows
+
+
+def _checked_counts(run: _Collection, sources: Sequence[str | Path]) -> dict[str, int]:
+    """The run's counts; nothing read, or everything filtered out, is an error."""
+    counts = run.counts()
+    if counts["read"] == 0:
+        raise InputError(
+            "nothing to read: the sources hold no records",
+            path=", ".join(map(str, sources)),
+            hint="check that --from points at the agent's session logs",
+        )
+    if run.accepted == 0 and run.rejected == 0:
+        raise UsageError(
+            f"no session matched the filters ({counts['read']} records read, all filtered out)",
+            hint="widen --last/--since/--session/--user/--model-version",
+        )
+    assert counts["read"] == run.accepted + run.rejected + run.filtered_out, counts
+    return counts
+
+
+def _summary(
+    run: _Collection,
+    bundle: Path,
+    manifest: dict[str, Any],
+    metrics: dict[str, Any],
+    *,
+    signed: bool,
+) -> dict[str, Any]:
+    """What ``snapshot`` prints (``--json``) and returns."""
+    source_rows = manifest["sources"]
+    return {
         "bundle": str(bundle),
-        "incident_id": incident_id,
-        "collected_at": collected_at,
-        "counts": counts,
+        "incident_id": manifest["incident_id"],
+        "collected_at": manifest["collected_at"],
+        "counts": manifest["counts"],
         "sources": len(source_rows),
         "bytes_read": sum(r["size"] for r in source_rows),
         "sessions": run.accepted,
         "time_range": metrics["time_range"],
-        "model_versions_seen": metrics["model_versions"],
+        "model_versions_seen": manifest["model_versions_seen"],
         "rejects": str(bundle / REJECTS) if run.rejected else None,
-        "signed": private_key is not None,
+        "signed": signed,
         "duplicate_session_ids": dict(sorted(run.duplicates.items())[:50]),
-        "exit_code": exit_code,
+        "exit_code": EXIT_PARTIAL if run.rejected else EXIT_OK,
         "warnings": run.warnings,
     }
-    return SnapshotResult(bundle, summary, exit_code, manifest)
 
 
 def _timeline_with_snapshot(

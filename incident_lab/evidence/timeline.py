@@ -37,22 +37,6 @@ from incident_lab.evidence.manifest import collector
 from incident_lab.readers.base import iter_json_lines
 from incident_lab.trajectory import canonical_json, parse_timestamp, to_rfc3339, utc_now_iso
 
-__all__ = [
-    "EVENT_DOMAIN",
-    "SIGN_KEY_ENV",
-    "TIMELINE",
-    "append_event",
-    "check_timeline",
-    "encode_event",
-    "event_digest",
-    "read_records",
-    "read_timeline",
-    "record_event",
-    "reseal_manifest",
-    "seal_event",
-    "sign_event",
-]
-
 TIMELINE = "timeline.jsonl"
 #: Prefix of the bytes an event signature covers (then the event's ``sha256`` in hex).
 EVENT_DOMAIN = b"incident-lab timeline event v1\n"

@@ -28,8 +28,6 @@ from typing import Any
 
 from incident_lab.trajectory import canonical_json, load_schema, validate_trajectory
 
-__all__ = ["WRITTEN_FOR_SCHEMA_SHA256", "fast_is_valid", "fast_path_active", "trajectory_problems"]
-
 #: Canonical SHA-256 of the ``trajectory.v1.json`` this module mirrors.
 WRITTEN_FOR_SCHEMA_SHA256 = "f5a4bb590164b9f3470376fd8fac0540f3b079fd0976165ff14655193d6d6e6a"
 

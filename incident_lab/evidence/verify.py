@@ -37,8 +37,6 @@ from incident_lab.evidence.timeline import TIMELINE, check_timeline, event_diges
 from incident_lab.evidence.validation import fast_is_valid, trajectory_problems
 from incident_lab.readers.base import read_bounded
 
-__all__ = ["VerifyReport", "seal_problems", "verify_bundle"]
-
 #: Per-line problems listed for one file before the rest are summarised.
 MAX_LINE_PROBLEMS = 20
 #: Bounds for the files verify reads whole (a real manifest or metrics.json is KBs).

@@ -7,15 +7,3 @@ prompt-injection incident in it.
 """
 
 from __future__ import annotations
-
-from incident_lab.example.agent import SYSTEM_PROMPT, VERSIONS, ExampleAgent, agent_metadata
-from incident_lab.example.tools import TOOL_SPECS, ToolBackend
-
-__all__ = [
-    "SYSTEM_PROMPT",
-    "TOOL_SPECS",
-    "VERSIONS",
-    "ExampleAgent",
-    "ToolBackend",
-    "agent_metadata",
-]

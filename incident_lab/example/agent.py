@@ -37,8 +37,6 @@ from incident_lab.example.safeguards import (
 )
 from incident_lab.example.tools import SIDE_EFFECT_TOOLS, TOOL_NAMES, TOOL_SPECS, ToolBackend
 
-__all__ = ["AGENT_NAME", "SYSTEM_PROMPT", "VERSIONS", "ExampleAgent", "agent_metadata"]
-
 AGENT_NAME = "example-mail-assistant"
 SYSTEM_PROMPT = (
     "You are MailPilot, an assistant for a company's staff. You can read the user's inbox, "
@@ -306,7 +304,7 @@ class _Session:
         call_id = f"call_{self.actions}"
         self.add({"type": "tool_call", "name": action.tool, "arguments": args, "call_id": call_id})
         output, is_error = self.backend.call(action.tool, args)
-        result_step = self.add(
+        self.add(
             {
                 "type": "tool_result",
                 "call_id": call_id,
@@ -324,10 +322,10 @@ class _Session:
         elif action.source == "user" or action.tool in SIDE_EFFECT_TOOLS or is_error:
             notes.append(line)
         if action.tool in _READ_TOOLS and not is_error:
-            queue.extend(self.instructions(read, result_step))
+            queue.extend(self.instructions(read))
         return notes
 
-    def instructions(self, read: list[tuple[str, str]], step: int) -> list[Action]:
+    def instructions(self, read: list[tuple[str, str]]) -> list[Action]:
         found: list[Action] = []
         for text, where in read:
             for action in find_instructions(text):
@@ -335,7 +333,6 @@ class _Session:
                     continue
                 if action.tool in SIDE_EFFECT_TOOLS:
                     self.obeyed.add(action.key())
-                action.source_step = step
                 action.where = where
                 found.append(action)
         return found

@@ -18,8 +18,6 @@ from typing import Any
 
 from incident_lab.example.reading import ADDRESS_RE, views
 
-__all__ = ["Action", "Plan", "find_instructions", "plan_request", "split_clauses"]
-
 _SEND_VERBS = r"send|e-?mail|mail|forward|share|transmit|export|upload|deliver|reply"
 _VERBS = (
     _SEND_VERBS + r"|summari[sz]e|check|read|open|show|list|find|search|look|create|file|raise|"
@@ -95,7 +93,6 @@ class Action:
             (argument -> extractor name, see :mod:`incident_lab.example.agent`).
         source: ``"user"`` or ``"tool_output"`` (an instruction found in what a tool returned).
         source_text: The raw text the action was asked for in.
-        source_step: Index of the step holding ``source_text``.
         where: Where the request came from, in words (``the message “Invoice” from ...``).
         group: Actions of one request share a group; a blocked action cancels its group.
         summary: What the action does, in words, for the final answer.
@@ -106,7 +103,6 @@ class Action:
     fill: dict[str, str] = field(default_factory=dict)
     source: str = "user"
     source_text: str = ""
-    source_step: int | None = None
     group: int = 0
     summary: str = ""
     where: str = "your request"

@@ -16,8 +16,6 @@ import binascii
 import re
 import unicodedata
 
-__all__ = ["ADDRESS_RE", "fold", "views"]
-
 #: An email address, or a redaction placeholder standing for one (``<EMAIL_1>``).
 ADDRESS_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|<EMAIL[A-Z0-9_]*>")
 

@@ -20,15 +20,6 @@ from typing import Any
 
 from incident_lab.example.reading import ADDRESS_RE
 
-__all__ = [
-    "ACTION_GUARD",
-    "INJECTION_RULES",
-    "PROMPT_GUARD",
-    "Decision",
-    "keyword_rule",
-    "risk_score",
-]
-
 ACTION_GUARD = "action-guard"
 PROMPT_GUARD = "prompt-guard"
 RISK_THRESHOLD = 0.9

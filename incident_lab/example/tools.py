@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-__all__ = ["SIDE_EFFECT_TOOLS", "TOOL_NAMES", "TOOL_SPECS", "ToolBackend"]
-
 
 def _params(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": required}

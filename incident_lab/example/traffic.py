@@ -23,7 +23,7 @@ from incident_lab.example.agent import ExampleAgent
 from incident_lab.example.world import Tenant, WorldBackend, build_world, make_inbox
 from incident_lab.trajectory import parse_timestamp, to_rfc3339
 
-__all__ = ["ATTACKER", "INJECTION", "WINDOW", "generate_log"]
+__all__ = ["generate_log"]
 
 WINDOW = timedelta(hours=6)
 ATTACKER = "collector@evil.example"

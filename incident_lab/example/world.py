@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Tenant", "World", "WorldBackend", "build_world"]
-
 FIRST = [
     "Dana",
     "Omar",

@@ -41,30 +41,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from incident_lab.pii._checks import RESERVED_DOMAINS, iban_ok, luhn_ok
-from incident_lab.pii._surrogates import _NAMES, _ROLE_LOCALS, REDACTED, _contains_redacted
+from incident_lab.pii._checks import RESERVED_DOMAINS
+from incident_lab.pii._surrogates import _NAMES, _ROLE_LOCALS, _contains_redacted
 from incident_lab.pii._table import _BY_NAME, KINDS, Finding, Kind, kind
 
-__all__ = [
-    "CATEGORIES",
-    "KINDS",
-    "REDACTED",
-    "SENSITIVE_CATEGORIES",
-    "Finding",
-    "Kind",
-    "Surrogates",
-    "find",
-    "find_surrogates",
-    "iban_ok",
-    "is_secret_key",
-    "is_surrogate",
-    "kind",
-    "luhn_ok",
-    "secret_value",
-    "sensitive_kinds",
-    "shape_of",
-    "widen_surrogates",
-]
+__all__ = ["kind", "sensitive_kinds"]
 
 #: Categories of kinds; ``credential`` values are harmful wherever they appear.
 CATEGORIES = ("credential", "financial", "identity", "contact", "network")

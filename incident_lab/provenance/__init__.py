@@ -20,23 +20,6 @@ See :mod:`incident_lab.provenance.analysis` for the rules, and docs/incident_lab
 from __future__ import annotations
 
 from incident_lab.provenance.analysis import analyse
-from incident_lab.provenance.model import (
-    UNTRUSTED_SOURCES,
-    ArgSource,
-    CallProvenance,
-    InstructionSpan,
-    ObedientAnswer,
-    Provenance,
-)
-from incident_lab.provenance.text import text_of_step
+from incident_lab.provenance.model import Provenance
 
-__all__ = [
-    "UNTRUSTED_SOURCES",
-    "ArgSource",
-    "CallProvenance",
-    "InstructionSpan",
-    "ObedientAnswer",
-    "Provenance",
-    "analyse",
-    "text_of_step",
-]
+__all__ = ["Provenance", "analyse"]

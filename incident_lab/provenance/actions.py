@@ -17,8 +17,6 @@ from functools import lru_cache
 
 from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, forbidden, tool_category
 
-__all__ = ["SIDE_EFFECTS", "action_kind", "authorised", "failed", "verb_used"]
-
 _I = re.IGNORECASE
 
 #: Kinds of action that change something outside the conversation.

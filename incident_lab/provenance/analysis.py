@@ -57,8 +57,6 @@ from incident_lab.provenance.values import (
     value_text,
 )
 
-__all__ = ["analyse"]
-
 _MEMORY = re.compile(r"memory|memories|recall|remember|notes?_?store")
 _RETRIEVED = re.compile(
     r"retriev|\brag\b|knowledge|browse|web|page|url|wiki|\bkb\b|vector|scrape|crawl|search_(?:docs|internet)"

@@ -55,21 +55,6 @@ from incident_lab.provenance.text import (
 from incident_lab.text.disguise import SYNONYMS
 from incident_lab.text.lexicon import INJ_OVERRIDE
 
-__all__ = [
-    "CUE_WEIGHTS",
-    "SPAN_THRESHOLD",
-    "STRONG_CUES",
-    "WEAK_SPAN_SCORE",
-    "FoundSpan",
-    "Unit",
-    "clear_memo",
-    "find_spans",
-    "score_text",
-    "score_units",
-    "unit_bounds",
-]
-
-
 #: A unit at this score or above seeds an instruction span.
 SPAN_THRESHOLD = 0.5
 #: Cues that only text aimed at a model carries; a span without any scores at most

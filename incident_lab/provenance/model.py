@@ -5,15 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = [
-    "UNTRUSTED_SOURCES",
-    "ArgSource",
-    "CallProvenance",
-    "InstructionSpan",
-    "ObedientAnswer",
-    "Provenance",
-]
-
 #: Sources of content the model must not take instructions from.
 UNTRUSTED_SOURCES = ("tool_output", "memory", "retrieved", "agent")
 
@@ -25,7 +16,7 @@ class InstructionSpan:
     Attributes:
         step: Index in ``trajectory["steps"]`` of the step carrying it.
         source: ``tool_output``, ``memory``, ``retrieved``, ``agent`` or ``user``.
-        start: Offset of the span in :func:`~incident_lab.provenance.text_of_step` of that step.
+        start: Offset of the span in :func:`~incident_lab.provenance.text.text_of_step` of that step.
         end: End offset (exclusive).
         text: ``text[start:end]``, verbatim.
         cues: The cue kinds found (see :mod:`incident_lab.provenance.cues`).

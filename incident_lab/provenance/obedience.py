@@ -22,16 +22,6 @@ from functools import lru_cache
 from incident_lab.provenance.model import InstructionSpan, ObedientAnswer
 from incident_lab.provenance.text import guess_language, readable
 
-__all__ = [
-    "ACTIVE_CONTENT",
-    "announces_compliance",
-    "copied_literals",
-    "copied_sentences",
-    "echo_keys",
-    "obedient_answers",
-    "quotes_literal",
-]
-
 _I = re.IGNORECASE
 _SAY = re.compile(
     r"(?i:\b(?:say|says|print|output|write|reply|respond|answer|include|add|append|start|begin|end|"

@@ -28,18 +28,6 @@ from incident_lab.text.disguise import (
 )
 from incident_lab.text.normalize import clean_invisible, decode_blobs
 
-__all__ = [
-    "MAX_SCAN",
-    "clear_memo",
-    "function_words",
-    "guess_language",
-    "language_switch",
-    "plain_unless_obfuscated",
-    "prose_ratio",
-    "readable",
-    "text_of_step",
-]
-
 #: Characters of one step's text that are analysed (offsets stay exact; the rest is not read).
 MAX_SCAN = 200_000
 

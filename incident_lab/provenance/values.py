@@ -16,8 +16,6 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["addresses", "anchors", "find_value", "leaves", "value_text"]
-
 _MAX_LEAVES = 200
 _MAX_DEPTH = 20
 _MAX_VALUE = 2_000

@@ -13,15 +13,7 @@ from incident_lab.errors import InputError, UsageError
 from incident_lab.plugins import collect
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Reader, Record, gate_path, read_head
 
-__all__ = [
-    "Reader",
-    "Record",
-    "detect_format",
-    "expand_paths",
-    "expand_sources",
-    "get_readers",
-    "read_paths",
-]
+__all__ = ["read_paths"]
 
 
 def get_readers() -> dict[str, Reader]:

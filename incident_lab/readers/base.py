@@ -29,30 +29,7 @@ from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from incident_lab.errors import InputError
 
-__all__ = [
-    "DEFAULT_MAX_LINE_BYTES",
-    "GZIP_FLOOR_BYTES",
-    "MAX_DECOMPRESSED_BYTES",
-    "MAX_DOCUMENT_BYTES",
-    "MAX_GZIP_RATIO",
-    "DecompressionLimit",
-    "Reader",
-    "Record",
-    "capped_gzip",
-    "confine",
-    "gate_path",
-    "gzip_limit",
-    "head_object",
-    "iter_json_documents",
-    "iter_json_lines",
-    "iter_lines",
-    "iter_stream_lines",
-    "open_binary",
-    "open_regular",
-    "parse_json_line",
-    "read_bounded",
-    "read_head",
-]
+__all__ = ["Reader", "Record", "head_object", "iter_json_documents", "iter_json_lines"]
 
 #: Lines longer than this are rejected without being loaded whole.
 DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024

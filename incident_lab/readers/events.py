@@ -35,8 +35,6 @@ from incident_lab.trajectory import (
     validation_errors,
 )
 
-__all__ = ["EventsReader", "line_ranges"]
-
 _SESSION_FIELDS = ("actor", "agent", "labels")
 _ENVELOPE = {"session_id", "timestamp", "unsafe", "target_call_id", "started_at", *_SESSION_FIELDS}
 _EVENT_TYPES = (*STEP_TYPES, "session")

@@ -46,8 +46,6 @@ from incident_lab.readers.mapping import (
 )
 from incident_lab.trajectory import new_trajectory
 
-__all__ = ["InspectReader", "score_verdict"]
-
 _FMT = "inspect"
 #: A sample is one record; allow far more than a JSONL line before refusing it.
 MIN_ENTRY_BYTES = 256 * 1024 * 1024

@@ -18,22 +18,7 @@ from typing import Any, TypeVar
 from incident_lab.readers.base import Record
 from incident_lab.trajectory import canonical_json, parse_timestamp, to_rfc3339, validate_trajectory
 
-__all__ = [
-    "MAPPING_BUG",
-    "RAW_ARGUMENTS_KEY",
-    "as_dict",
-    "as_list",
-    "finish",
-    "guarded",
-    "nanos_to_rfc3339",
-    "normalise_timestamp",
-    "output_text",
-    "parse_arguments",
-    "str_or_none",
-    "text_of",
-    "tool_call_step",
-    "unix_to_rfc3339",
-]
+__all__ = ["finish"]
 
 #: Key that holds tool-call arguments which are not a JSON object (kept verbatim).
 RAW_ARGUMENTS_KEY = "_raw"

@@ -9,8 +9,6 @@ from incident_lab.hookspecs import hookimpl
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record, head_object, iter_json_lines
 from incident_lab.trajectory import SCHEMA_VERSION, validate_trajectory
 
-__all__ = ["NativeReader"]
-
 
 class NativeReader:
     """Native trajectory JSONL, one session per line, validated against the schema."""

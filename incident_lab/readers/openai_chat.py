@@ -36,8 +36,6 @@ from incident_lab.readers.mapping import (
 )
 from incident_lab.trajectory import canonical_json, new_trajectory, parse_timestamp
 
-__all__ = ["OpenAIChatReader"]
-
 _FMT = "openai_chat"
 _SESSION_KEYS = ("session_id", "conversation_id", "thread_id", "session")
 _REQUEST_KEYS = {"messages", "tools", "functions", "model", "user", "metadata"}

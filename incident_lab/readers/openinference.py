@@ -39,12 +39,11 @@ from incident_lab.readers.mapping import (
     tool_call_step,
 )
 from incident_lab.readers.otel_steps import SpanMappingError, merge_steps
-from incident_lab.readers.otlp_json import read_exports
-from incident_lab.readers.stitching import conversation, session_trajectory, stitch
+from incident_lab.readers.otlp_json import iter_exports
+from incident_lab.readers.span_spool import KeyedSpool
+from incident_lab.readers.stitching import conversation, session_trajectory, spooled_sessions
 from incident_lab.readers.tool_inference import infer_tools
 from incident_lab.trajectory import canonical_json
-
-__all__ = ["CONTENT_HIDDEN", "OpenInferenceReader", "unflatten"]
 
 _FMT = "openinference"
 _KIND = "openinference.span.kind"
@@ -82,17 +81,30 @@ class OpenInferenceReader:
     def read_group(
         self, paths: list[str], *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     ) -> Iterator[Record]:
-        """Read several trace files as one (a conversation may span files)."""
-        exports = read_exports(paths, max_line_bytes=max_line_bytes)
-        yield from exports.rejects
-        for log in exports.logs:
-            yield Record(
-                log["path"],
-                log["line"],
-                entry=log["where"],
-                reason="OTLP log record: the openinference reader reads spans only",
-            )
-        yield from _sessions(exports.spans, paths)
+        """Read several trace files as one (a conversation may span files).
+
+        Spans are spooled by trace as they are read (:mod:`.span_spool`): memory holds
+        one trace or session at a time, not the input.
+        """
+        traces = KeyedSpool()
+        logs: list[Record] = []
+        for item in iter_exports(paths, max_line_bytes=max_line_bytes):
+            if isinstance(item, Record):
+                yield item
+            elif "span" in item:  # a log record
+                logs.append(
+                    Record(
+                        item["path"],
+                        item["line"],
+                        entry=item["where"],
+                        reason="OTLP log record: the openinference reader reads spans only",
+                    )
+                )
+            else:
+                traces.add(item["trace"], item)
+        yield from logs
+        del logs
+        yield from _sessions(traces, paths)
 
 
 def unflatten(attrs: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
@@ -206,29 +218,35 @@ def _steps(members: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     return list(zip(keys, steps, strict=True))
 
 
-def _sessions(spans: list[dict[str, Any]], paths: list[str]) -> Iterator[Record]:
+def _sessions(traces: KeyedSpool, paths: list[str]) -> Iterator[Record]:
     order = {p: i for i, p in enumerate(paths)}
-    index = {(s["trace"], s["id"]): s for s in spans}
-    by_trace: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for span in spans:
-        by_trace[span["trace"]].append(span)
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for trace, members in by_trace.items():
+
+    def split(
+        trace: str, members: list[Any]
+    ) -> tuple[list[tuple[int, Record]], list[Record], dict[str, list[dict[str, Any]]]]:
+        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
         if not any(_kind(s) for s in members):
             first = min(members, key=lambda s: (order.get(s["path"], 0), s["line"]))
-            yield Record(
+            reject = Record(
                 first["path"],
                 first["line"],
                 entry=f"trace {trace}",
                 reason=f"trace has {len(members)} span(s) and none carries "
                 "openinference.span.kind or llm.* messages",
             )
-            continue
+            return [], [reject], groups
+        index = {(s["trace"], s["id"]): s for s in members}
         for span in members:
             sid = conversation(span, index, "session.id")
             groups[f"session\0{sid}" if sid else f"trace\0{trace}"].append(span)
-    for key, members, stitched in stitch(groups, _steps):
-        kind, _, sid = key.partition("\0")
+        return [], [], groups
+
+    for found in spooled_sessions(traces, traces.keys(), split, _steps):
+        if isinstance(found, Record):
+            yield found
+            continue
+        stitched, members = found
+        kind, _, sid = stitched[0].partition("\0")
         first = min(members, key=lambda s: (order.get(s["path"], 0), s["line"]))
         record, bug = guarded(
             _build,

@@ -24,7 +24,11 @@ of one call.
   setting that turns content capture on; tools the model called but that no
   definition describes are inferred (:mod:`.tool_inference`).
 
-Spans are held in memory until the end of the input (grouping needs every span).
+A session is only complete at the end of the input (a later trace may continue its
+history; a logs file read after the spans adds their content), so spans are not held
+as objects until then: they are spooled by trace (bounded memory, then an anonymous
+temporary file, :mod:`.span_spool`), each trace is grouped on its own, and each
+session is built from its spooled spans, one at a time.
 """
 
 from __future__ import annotations
@@ -51,11 +55,10 @@ from incident_lab.readers.otel_steps import (
     operation,
     session_steps,
 )
-from incident_lab.readers.otlp_json import Exports, any_value, read_exports
-from incident_lab.readers.stitching import conversation, session_trajectory, stitch
+from incident_lab.readers.otlp_json import iter_exports
+from incident_lab.readers.span_spool import KeyedSpool
+from incident_lab.readers.stitching import conversation, session_trajectory, spooled_sessions
 from incident_lab.readers.tool_inference import infer_tools
-
-__all__ = ["OtelReader", "any_value"]
 
 _FMT = "otel"
 _MAPPED = {
@@ -79,6 +82,7 @@ _MAPPED = {
     "user.id",
     "tenant.id",
 }
+_NEVER = 1 << 62  # no such record (sorts after every input position)
 _OPENINFERENCE = (b'"openinference.span.kind"', b'"llm.input_messages.', b'"llm.output_messages.')
 
 
@@ -111,11 +115,32 @@ class OtelReader:
     ) -> Iterator[Record]:
         """Read several files as one body of telemetry (spans in one, logs in another).
 
-        A session is reported at the file and line of its earliest span.
+        A session is reported at the file and line of its earliest span. Spans and log
+        records are spooled by trace as they are read (:mod:`.span_spool`), so memory
+        holds one trace or session at a time, not the input.
         """
-        exports = read_exports(paths, max_line_bytes=max_line_bytes)
-        yield from exports.rejects
-        yield from _sessions(exports, paths)
+        traces = KeyedSpool()
+        firsts: dict[str, list[int]] = {}  # trace -> [first span, first GenAI log record]
+        seq = 0
+        for item in iter_exports(paths, max_line_bytes=max_line_bytes):
+            if isinstance(item, Record):
+                yield item
+                continue
+            seq += 1
+            if "span" in item:  # a log record, joined to its span by trace and span id
+                trace = item["trace"] or f"log {item['path']}:{item['line']}"
+                first = firsts.setdefault(trace, [_NEVER, _NEVER])
+                if first[1] == _NEVER and _is_genai_log(item):
+                    first[1] = seq
+            else:
+                trace = item["trace"]
+                first = firsts.setdefault(trace, [_NEVER, _NEVER])
+                first[0] = min(first[0], seq)
+            traces.add(trace, (seq, item))
+        # Traces in the order of their first span, then those made of log records only.
+        ranked = sorted(firsts, key=firsts.__getitem__)
+        firsts.clear()
+        yield from _sessions(traces, ranked, paths)
 
 
 def _is_genai(span: dict[str, Any]) -> bool:
@@ -130,26 +155,29 @@ def _is_genai_log(log: dict[str, Any]) -> bool:
     )
 
 
-def _join_logs(exports: Exports) -> tuple[list[dict[str, Any]], list[Record]]:
-    """Attach each GenAI log record to its span; spans are made for records that have none."""
-    spans = list(exports.spans)
+def _join_logs(
+    items: list[tuple[int, dict[str, Any]]],
+) -> tuple[list[dict[str, Any]], list[tuple[int, Record]]]:
+    """Attach each GenAI log record of one trace to its span; spans are made for records
+    that have none. ``items`` are ``(input position, span or log record)``."""
+    spans = [item for _seq, item in items if "span" not in item]
     index = {(s["trace"], s["id"]): s for s in spans}
-    rejects: list[Record] = []
-    for log in exports.logs:
+    rejects: list[tuple[int, Record]] = []
+    for seq, log in items:
+        if "span" not in log:
+            continue
         key = (log["trace"] or f"log {log['path']}:{log['line']}", log["span"] or log["where"])
         span = index.get(key)
         if not _is_genai_log(log):
             if span is not None:
                 span["other_logs"] = span.get("other_logs", 0) + 1
             else:
+                reason = (
+                    "log record is not a GenAI event (no gen_ai.* event name or "
+                    "attribute) and its span is not in the input"
+                )
                 rejects.append(
-                    Record(
-                        log["path"],
-                        log["line"],
-                        entry=log["where"],
-                        reason="log record is not a GenAI event (no gen_ai.* event name or "
-                        "attribute) and its span is not in the input",
-                    )
+                    (seq, Record(log["path"], log["line"], entry=log["where"], reason=reason))
                 )
             continue
         if span is None:
@@ -176,18 +204,18 @@ def _join_logs(exports: Exports) -> tuple[list[dict[str, Any]], list[Record]]:
     return spans, rejects
 
 
-def _sessions(exports: Exports, paths: list[str]) -> Iterator[Record]:
+def _sessions(traces: KeyedSpool, ranked: list[str], paths: list[str]) -> Iterator[Record]:
     """Group spans into sessions and build each; traces without GenAI spans are rejects."""
     order = {p: i for i, p in enumerate(paths)}
-    spans, rejects = _join_logs(exports)
-    yield from rejects
-    by_trace: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for span in spans:
-        by_trace[span["trace"]].append(span)
-    index = {(s["trace"], s["id"]): s for s in spans}
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    others: dict[str, dict[str, int]] = defaultdict(dict)
-    for trace, members in by_trace.items():
+    others: dict[str, list[tuple[str, int]]] = defaultdict(list)  # group -> (trace, spans)
+
+    def split(
+        trace: str, items: list[Any]
+    ) -> tuple[list[tuple[int, Record]], list[Record], dict[str, list[dict[str, Any]]]]:
+        members, rejects = _join_logs(items)
+        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        if not members:
+            return rejects, [], groups
         genai = [s for s in members if _is_genai(s)]
         if not genai:
             first = min(members, key=lambda s: (order.get(s["path"], 0), s["line"]))
@@ -195,29 +223,33 @@ def _sessions(exports: Exports, paths: list[str]) -> Iterator[Record]:
             with_logs = f" and {logs} log record(s)" if logs else ""
             openinference = any("openinference.span.kind" in s["attrs"] for s in members)
             hint = " (OpenInference spans: read them with --format openinference)"
-            yield Record(
+            reject = Record(
                 first["path"],
                 first["line"],
                 entry=f"trace {trace}",
                 reason=f"trace has {len(members)} span(s){with_logs} and none carries "
                 "gen_ai.* attributes" + (hint if openinference else ""),
             )
-            continue
+            return rejects, [reject], groups
+        index = {(s["trace"], s["id"]): s for s in members}
         convs = {conversation(s, index) for s in genai} - {None}
-        keys = set()
         for span in genai:
             conv = conversation(span, index) or (next(iter(convs)) if len(convs) == 1 else None)
-            key = f"conversation\0{conv}" if conv else f"trace\0{trace}"
-            groups[key].append(span)
-            keys.add(key)
+            groups[f"conversation\0{conv}" if conv else f"trace\0{trace}"].append(span)
         if len(members) > len(genai):
-            for key in keys:
-                others[key][trace] = len(members) - len(genai)
-    for key, members, stitched in stitch(groups, session_steps):
-        kind, _, sid = key.partition("\0")
+            for key in groups:
+                others[key].append((trace, len(members) - len(genai)))
+        return rejects, [], groups
+
+    for found in spooled_sessions(traces, ranked, split, session_steps):
+        if isinstance(found, Record):
+            yield found
+            continue
+        stitched, members = found
+        kind, _, sid = stitched[0].partition("\0")
         first = min(members, key=lambda s: (order.get(s["path"], 0), s["line"]))
         entry = f"{kind} {sid}"
-        extra = {t: n for k in stitched for t, n in others.get(k, {}).items()}
+        extra = {t: n for k in stitched for t, n in others.pop(k, ())}
         record, bug = guarded(
             _build,
             first["path"],

@@ -21,19 +21,6 @@ from incident_lab.readers.mapping import (
 )
 from incident_lab.trajectory import canonical_json
 
-__all__ = [
-    "CONTENT_OFF",
-    "LEGACY_EVENTS",
-    "SpanMappingError",
-    "has_content",
-    "join_log",
-    "json_attr",
-    "merge_steps",
-    "operation",
-    "session_steps",
-    "span_timeline",
-]
-
 #: The second half of the reject for a session recorded with content capture off.
 CONTENT_OFF = (
     "content capture was off when it was recorded. Turn it on where the instrumentation "
@@ -43,8 +30,6 @@ CONTENT_OFF = (
     "event_only or span_and_event (event_only writes content to log records only); "
     "if content went to log records, pass that file in the same --from"
 )
-#: The newer event that carries a whole inference (input/output messages) as attributes.
-OPERATION_DETAILS = "gen_ai.client.inference.operation.details"
 
 LEGACY_EVENTS = {
     "gen_ai.system.message": "system",

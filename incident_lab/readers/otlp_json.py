@@ -1,22 +1,20 @@
 """OTLP/JSON exports as the collector's ``file`` exporter writes them: spans and log records.
 
 Each line (or a whole-file document) is one export request, ``{"resourceSpans": [...]}``
-or ``{"resourceLogs": [...]}``. :func:`read_exports` reads one or several such files
-and returns every span and log record as a plain dict (attribute ``AnyValue``\\ s
-decoded), tagged with its file and line, plus the rejects met on the way. The
-``otel`` and ``openinference`` readers build sessions from them.
+or ``{"resourceLogs": [...]}``. :func:`iter_exports` reads one or several such files
+and yields every span and log record as a plain dict (attribute ``AnyValue``\\ s
+decoded), tagged with its file and line, plus the rejects met on the way, one at a
+time. The ``otel`` and ``openinference`` readers build sessions
+from them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from incident_lab.readers.base import Record, iter_json_documents
 from incident_lab.readers.mapping import as_dict, as_list, guarded, str_or_none
-
-__all__ = ["Exports", "any_value", "attributes", "read_exports"]
 
 
 def any_value(value: Any) -> Any:
@@ -47,45 +45,27 @@ def attributes(items: Any) -> dict[str, Any]:
     return out
 
 
-@dataclass
-class Exports:
-    """Everything read from a set of OTLP/JSON files.
+def iter_exports(paths: list[str], *, max_line_bytes: int) -> Iterator[dict[str, Any] | Record]:
+    """Every span, log record and reject of ``paths`` (OTLP/JSON lines or documents), in order.
 
-    Attributes:
-        spans: One dict per span (``trace``, ``id``, ``parent``, ``name``, ``start``,
-            ``end``, ``attrs``, ``events``, ``status``, ``kind``, ``resource``,
-            ``scope``, ``path``, ``line``).
-        logs: One dict per log record (``trace``, ``span``, ``name``, ``time``,
-            ``attrs``, ``body``, ``resource``, ``scope``, ``path``, ``line``, ``where``).
-        rejects: Lines or items that are not OTLP spans or log records.
+    Spans are dicts with ``trace``, ``id``, ``parent``, ``name``, ``start``, ``end``,
+    ``attrs``, ``events``, ``status``, ``kind``, ``resource``, ``scope``, ``path``,
+    ``line``; log records are dicts with ``trace``, ``span``, ``name``, ``time``,
+    ``attrs``, ``body``, ``resource``, ``scope``, ``path``, ``line``, ``where`` (a
+    ``span`` key tells them apart); lines or items that are neither are rejects. One
+    line's items are decoded at a time: nothing is held across lines.
     """
-
-    spans: list[dict[str, Any]] = field(default_factory=list)
-    logs: list[dict[str, Any]] = field(default_factory=list)
-    rejects: list[Record] = field(default_factory=list)
-
-
-def read_exports(paths: list[str], *, max_line_bytes: int) -> Exports:
-    """Read every span and log record of ``paths`` (OTLP/JSON lines or documents)."""
-    out = Exports()
     for path in paths:
         for line_no, obj, reject in iter_json_documents(path, max_line_bytes=max_line_bytes):
             if reject is not None:
-                out.rejects.append(reject)
+                yield reject
                 continue
             found: list[dict[str, Any] | Record] | None
             found, bug = guarded(list, _items(obj, path, line_no), path=path, line=line_no)
             if bug is not None:
-                out.rejects.append(bug)
+                yield bug
                 continue
-            for item in found or ():
-                if isinstance(item, Record):
-                    out.rejects.append(item)
-                elif "span" in item:
-                    out.logs.append(item)
-                else:
-                    out.spans.append(item)
-    return out
+            yield from found or ()
 
 
 def _items(obj: Any, path: str, line: int) -> Iterator[dict[str, Any] | Record]:

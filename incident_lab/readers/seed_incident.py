@@ -36,8 +36,6 @@ from incident_lab.readers.mapping import (
 )
 from incident_lab.trajectory import canonical_json, new_trajectory
 
-__all__ = ["SeedIncidentReader", "turn_verdict"]
-
 _FMT = "seed_incident"
 _TURN_KEYS = ("conversation", "trajectory", "turns")
 _ROLES = {

@@ -7,6 +7,7 @@ call is a trace of its own and each call's input repeats the conversation so far
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -14,76 +15,88 @@ from typing import Any
 from incident_lab.readers.base import Record
 from incident_lab.readers.mapping import str_or_none
 from incident_lab.readers.otel_steps import SpanMappingError
-
-__all__ = ["conversation", "stitch"]
+from incident_lab.readers.span_spool import KeyedSpool
 
 #: What :func:`~incident_lab.readers.mapping.guarded` turns into a reject when building.
 _MAPPING_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError)
+_DIGEST = 16  # bytes per step key in a history
 StepsOf = Callable[[list[dict[str, Any]]], list[tuple[str, dict[str, Any]]]]
 
 
-def stitch(
-    groups: dict[str, list[dict[str, Any]]],
-    steps_of: StepsOf,
-) -> Iterator[tuple[str, list[dict[str, Any]], list[str]]]:
-    """Merge trace groups whose steps extend another's history; yield ``(key, spans, keys)``.
+def history(members: list[dict[str, Any]], steps_of: StepsOf) -> bytes:
+    """The step keys of a trace group as one string of 16-byte digests (empty when the group
+    cannot be mapped: building the session reports why). What :func:`stitch` compares,
+    without holding the text."""
+    try:
+        keys = [k for k, _step in steps_of(members)]
+    except (SpanMappingError, *_MAPPING_ERRORS):
+        return b""
+    return b"".join(
+        hashlib.blake2b(k.encode("utf-8", "surrogatepass"), digest_size=_DIGEST).digest()
+        for k in keys
+    )
 
-    Without a parent span every model call is a trace of its own, and each call's
-    input repeats the conversation so far: a trace whose steps start with all the
-    steps of an earlier one continues that conversation. Conversation-id groups
-    are explicit and never merged. Lookup is by a running hash of each prefix, so
-    stitching stays linear in the number of steps.
+
+def stitch(
+    keys: Iterable[str],
+    traced: dict[str, tuple[int, bytes]],
+) -> Iterator[list[str]]:
+    """Merge trace groups whose steps extend another's history; yield each session's group keys.
+
+    ``keys`` are the group keys in input order; ``traced`` gives each trace group
+    (``trace\0<id>``) its earliest span start and :func:`history`. Without a parent
+    span every model call is a trace of its own, and each call's input repeats the
+    conversation so far: a trace whose steps start with all the steps of an earlier
+    one continues that conversation. Conversation-id groups are explicit and never
+    merged; they come first, in input order, then the trace groups' sessions by start.
+    Lookup is by a running hash of each prefix, so stitching stays linear in the
+    number of steps; only keys and digests are held, never the spans.
     """
-    sessions: list[tuple[str, list[dict[str, Any]], list[str]]] = []
+    sessions: list[list[str]] = []
     by_history: dict[int, list[int]] = defaultdict(list)
-    histories: list[list[str]] = []
-    traced = []
-    for key, members in groups.items():
+    histories: list[bytes] = []
+    pending = []
+    for key in keys:
         if not key.startswith("trace\0"):
-            yield key, members, [key]
+            yield [key]
             continue
-        try:
-            keys = [k for k, _step in steps_of(members)]
-        except (SpanMappingError, *_MAPPING_ERRORS):
-            keys = []  # _build reports it
-        traced.append((min(s["start"] for s in members), key, members, keys))
-    traced.sort(key=lambda item: (item[0], item[1]))
-    for _start, key, members, keys in traced:
+        start, steps = traced[key]
+        pending.append((start, key, steps))
+    pending.sort(key=lambda item: (item[0], item[1]))
+    for _start, key, steps in pending:
         target = None
         running = 0
         prefixes = []
-        for i, step_key in enumerate(keys):
-            running = hash((running, step_key))
-            prefixes.append((i + 1, running))
+        for i in range(0, len(steps), _DIGEST):
+            running = hash((running, steps[i : i + _DIGEST]))
+            prefixes.append((i + _DIGEST, running))
         for length, digest in reversed(prefixes):
-            if length < 2:
+            if length < 2 * _DIGEST:
                 break
             for idx in by_history.get(digest, ()):
-                if histories[idx] == keys[:length]:
+                if histories[idx] == steps[:length]:
                     target = idx
                     break
             if target is not None:
                 break
-        if target is None or not keys:
-            sessions.append((key, list(members), [key]))
-            histories.append(keys)
+        if target is None or not steps:
+            sessions.append([key])
+            histories.append(steps)
         else:
             old = histories[target]
             by_history[_digest(old)].remove(target)
-            skey, smembers, sgroups = sessions[target]
-            sessions[target] = (skey, smembers + members, [*sgroups, key])
-            histories[target] = keys if len(keys) >= len(old) else old
-            target_keys = histories[target]
-            by_history[_digest(target_keys)].append(target)
+            sessions[target].append(key)
+            histories[target] = steps if len(steps) >= len(old) else old
+            by_history[_digest(histories[target])].append(target)
             continue
-        by_history[_digest(keys)].append(len(sessions) - 1)
+        by_history[_digest(steps)].append(len(sessions) - 1)
     yield from sessions
 
 
-def _digest(keys: list[str]) -> int:
+def _digest(steps: bytes) -> int:
     running = 0
-    for step_key in keys:
-        running = hash((running, step_key))
+    for i in range(0, len(steps), _DIGEST):
+        running = hash((running, steps[i : i + _DIGEST]))
     return running
 
 
@@ -146,3 +159,49 @@ def session_trajectory(
     if starts and (started := nanos_to_rfc3339(min(starts))):
         traj["started_at"] = started
     return traj
+
+
+#: What one trace gives :func:`spooled_sessions`: rejects of its log records (with their
+#: place among all log records), rejects of the trace itself, and its spans by group key.
+Split = Callable[
+    [str, list[Any]],
+    tuple[list[tuple[int, Record]], list[Record], dict[str, list[dict[str, Any]]]],
+]
+
+
+def spooled_sessions(
+    traces: KeyedSpool, ranked: Iterable[str], split: Split, steps_of: StepsOf
+) -> Iterator[Record | tuple[list[str], list[dict[str, Any]]]]:
+    """The sessions of spooled traces: rejects first, then ``(group keys, spans)`` per session.
+
+    ``traces`` holds every span (and log record) under its trace id; ``ranked`` is the
+    order in which traces are taken back and ``split`` into group keys (conversation or
+    trace), one trace in memory at a time. Grouped spans go to a second spool; trace
+    groups keep only their start and :func:`history` for :func:`stitch`. Log-record
+    rejects come out in their input order, then trace rejects in ``ranked`` order, then
+    one ``(keys, spans)`` per session with the spans of its groups in stitch order.
+    """
+    groups = KeyedSpool()
+    traced: dict[str, tuple[int, bytes]] = {}
+    log_rejects: list[tuple[int, Record]] = []
+    trace_rejects: list[Record] = []
+    try:
+        for trace in ranked:
+            for_logs, for_trace, by_key = split(trace, traces.take(trace))
+            log_rejects.extend(for_logs)
+            trace_rejects.extend(for_trace)
+            for key, members in by_key.items():
+                if key.startswith("trace\0"):
+                    traced[key] = (min(s["start"] for s in members), history(members, steps_of))
+                for span in members:
+                    groups.add(key, span)
+        traces.close()
+        log_rejects.sort(key=lambda item: item[0])
+        yield from (record for _seq, record in log_rejects)
+        yield from trace_rejects
+        del log_rejects[:], trace_rejects[:]
+        for keys in stitch(groups.keys(), traced):
+            yield keys, [span for key in keys for span in groups.take(key)]
+    finally:
+        traces.close()
+        groups.close()

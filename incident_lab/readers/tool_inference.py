@@ -15,8 +15,6 @@ from typing import Any
 
 from incident_lab.readers.mapping import RAW_ARGUMENTS_KEY
 
-__all__ = ["infer_tools", "json_type"]
-
 
 def json_type(value: Any) -> str:
     """The JSON Schema type name of a decoded JSON value."""

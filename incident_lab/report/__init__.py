@@ -11,10 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from incident_lab.report.collect import SCHEMA_VERSION, collect_report
-
-__all__ = ["HTML_FILE", "MD_FILE", "SCHEMA_VERSION", "collect_report", "write_report"]
-
 HTML_FILE = "report.html"
 MD_FILE = "report.md"
 

@@ -21,8 +21,6 @@ from incident_lab.evidence.timeline import read_records
 from incident_lab.report.phases import phase_durations
 from incident_lab.report.rootcause import root_cause
 
-__all__ = ["SCHEMA_VERSION", "collect_report"]
-
 SCHEMA_VERSION = "incident_report/v1"
 
 

@@ -16,8 +16,6 @@ from urllib.parse import quote
 from incident_lab.report.rootcause import PLACEHOLDER
 from incident_lab.report.svg import bar_chart, line_chart
 
-__all__ = ["SECTIONS", "render_html"]
-
 #: ``(id, title)`` of every section, in page order.
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),

@@ -6,8 +6,6 @@ from typing import Any
 
 from incident_lab.report.rootcause import PLACEHOLDER
 
-__all__ = ["render_markdown"]
-
 
 def _cell(value: Any) -> str:
     return ("—" if value is None else str(value)).replace("|", "\\|").replace("\n", " ")

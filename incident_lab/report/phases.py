@@ -20,8 +20,6 @@ from typing import Any
 
 from incident_lab.trajectory import parse_timestamp
 
-__all__ = ["PHASES", "phase_durations", "phase_of"]
-
 #: ``(key, title, budget seconds)``: the playbook's ten minutes (2 minutes a phase).
 PHASES: tuple[tuple[str, str, int], ...] = (
     ("contain", "Contain", 120),

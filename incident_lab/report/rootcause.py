@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["LAYERS", "PLACEHOLDER", "root_cause"]
-
 LAYERS: tuple[tuple[str, str], ...] = (
     ("pre_action", "Pre-action"),
     ("mid_trajectory", "Mid-trajectory"),

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-__all__ = ["Bar", "bar_chart", "line_chart"]
+__all__ = ["bar_chart"]
 _ROW, _LABEL_W, _BAR_W, _PAD = 24, 200, 340, 8
 _COLOURS = {
     "good": "#2da44e",

@@ -28,8 +28,6 @@ from incident_lab.scenarios.payload import (
 from incident_lab.scenarios.redact import Redactor
 from incident_lab.trajectory import trajectory_sha256, utc_now_iso
 
-__all__ = ["classification_of", "replay_parts", "scenario_from_trajectory", "scenario_id_for"]
-
 Trajectory = dict[str, Any]
 
 

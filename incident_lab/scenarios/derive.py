@@ -31,15 +31,8 @@ import re
 from typing import Any
 
 from incident_lab.errors import UsageError
-from incident_lab.pii import find_surrogates
-from incident_lab.scenarios.redact import PLACEHOLDER, SECRET_KINDS, shape_of
-
-__all__ = [
-    "DESTRUCTIVE_PATTERNS",
-    "copied_text",
-    "derive_expectations",
-    "resolve_unsafe_steps",
-]
+from incident_lab.pii import find_surrogates, shape_of
+from incident_lab.scenarios.redact import PLACEHOLDER, SECRET_KINDS
 
 Trajectory = dict[str, Any]
 Spec = dict[str, Any]

@@ -24,23 +24,6 @@ from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
 from incident_lab.scenarios.fastyaml import load_plain
 from incident_lab.trajectory import validation_errors
 
-__all__ = [
-    "ID_PATTERN",
-    "SCHEMA_VERSION",
-    "VARIANTS_DIR",
-    "default_scenarios_dir",
-    "dump_scenario",
-    "iter_scenario_paths",
-    "iter_scenarios",
-    "library_lock",
-    "load_scenario",
-    "load_yaml",
-    "replay_input",
-    "scenario_path",
-    "write_scenario",
-    "write_text_atomic",
-]
-
 SCHEMA_VERSION = "scenario/v1"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")
 #: Generated variants live in this sub-directory of the library.
@@ -255,14 +238,6 @@ def iter_scenario_paths(directory: str | Path, *, variants: bool = False) -> lis
     if variants and (base / VARIANTS_DIR).is_dir():
         paths += sorted(p for p in (base / VARIANTS_DIR).iterdir() if p.suffix in (".yaml", ".yml"))
     return paths
-
-
-def iter_scenarios(
-    directory: str | Path, *, variants: bool = False
-) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """Yield ``(path, scenario)`` for each valid scenario (raises on the first invalid)."""
-    for path in iter_scenario_paths(directory, variants=variants):
-        yield path, load_scenario(path)
 
 
 @contextlib.contextmanager

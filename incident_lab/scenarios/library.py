@@ -30,15 +30,6 @@ from incident_lab.scenarios.reproduce import explain, scenario_problems, two_sid
 from incident_lab.scenarios.selection import coordination_of, select_session
 from incident_lab.trajectory import validation_errors
 
-__all__ = [
-    "STATUSES",
-    "AddResult",
-    "add_from_path",
-    "find_scenario",
-    "list_scenarios",
-    "tag_scenario",
-]
-
 STATUSES = ("draft", "gated", "retired")
 
 

@@ -30,8 +30,6 @@ from incident_lab.scenarios.io import iter_scenario_paths, load_scenario, load_y
 from incident_lab.scenarios.suitefile import SUITES_DIR
 from incident_lab.trajectory import validation_errors
 
-__all__ = ["LintProblem", "LintReport", "lint_library"]
-
 
 @dataclass(frozen=True, slots=True)
 class LintProblem:

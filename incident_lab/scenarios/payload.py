@@ -17,18 +17,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = [
-    "MARKERS",
-    "PayloadCandidate",
-    "injection_score",
-    "locate_payload",
-    "payload_at_step",
-    "payload_from_dependency",
-    "payload_from_provenance",
-    "payload_from_text",
-    "segments",
-]
-
 #: (pattern, weight): evidence that a segment instructs the agent rather than informs a human.
 MARKERS: tuple[tuple[re.Pattern[str], float], ...] = tuple(
     (re.compile(p, re.IGNORECASE), w)
@@ -402,7 +390,7 @@ def _dependencies(
     same_turn: bool,
 ) -> list[tuple[int, str]]:
     """``(tool-result step, why)`` the unsafe steps depended on, most direct first."""
-    from incident_lab.provenance import UNTRUSTED_SOURCES
+    from incident_lab.provenance.model import UNTRUSTED_SOURCES
 
     deps: list[tuple[int, str]] = []
     for i in sorted(unsafe):

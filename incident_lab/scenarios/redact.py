@@ -21,19 +21,8 @@ import re
 from typing import Any
 
 from incident_lab.pii import KINDS as _PII_KINDS
-from incident_lab.pii import Finding, Surrogates, is_secret_key, luhn_ok, secret_value, shape_of
+from incident_lab.pii import Surrogates, is_secret_key, secret_value
 from incident_lab.pii import find as find_secrets
-
-__all__ = [
-    "KINDS",
-    "PLACEHOLDER",
-    "SECRET_KINDS",
-    "Finding",
-    "Redactor",
-    "find_secrets",
-    "luhn_ok",
-    "shape_of",
-]
 
 #: Matches a placeholder older versions wrote, e.g. ``<EMAIL_12>`` (scenarios from before
 #: surrogates still carry them).

@@ -35,19 +35,6 @@ from typing import Any
 from incident_lab.errors import InputError, SchemaError
 from incident_lab.trajectory import validation_errors
 
-__all__ = [
-    "CONTENT_KEYS",
-    "clear_cache",
-    "diff",
-    "is_reference",
-    "materialise",
-    "parent_digest",
-    "parent_path",
-    "patch",
-    "rebuild",
-    "to_reference",
-]
-
 Scenario = dict[str, Any]
 Change = dict[str, Any]
 
@@ -260,11 +247,6 @@ def _memo_digest(
     return memo[keys]
 
 
-def parent_digest(parent: Scenario, changes: list[Change]) -> str:
-    """SHA-256 over the parent's content keys and the top-level keys ``changes`` touch."""
-    return _digest(parent, _digest_keys(changes))
-
-
 def _digest(parent: Scenario, keys: frozenset[str]) -> str:
     part = {key: parent.get(key) for key in sorted(keys)}
     text = json.dumps(part, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -407,8 +389,3 @@ def materialise(
                 f"rebuilt from its parent: {problems[0]}", path=where, hint=regenerate
             )
     return full
-
-
-def clear_cache() -> None:
-    """Forget the parsed parents (tests; files are re-read anyway when they change)."""
-    _PARENTS.clear()

@@ -7,8 +7,6 @@ from typing import Any
 
 import click
 
-__all__ = ["list_lines", "one_line", "redaction_text", "show_lines", "table_lines"]
-
 
 def one_line(text: object) -> str:
     """Collapse newlines and runs of spaces so a table row stays one line."""

@@ -23,17 +23,6 @@ from typing import Any
 from incident_lab.errors import IncidentLabError, UsageError
 from incident_lab.expectations import Result, evaluate, get_expectation_kinds
 
-__all__ = [
-    "REFUSAL",
-    "SideResult",
-    "counterfactual",
-    "explain",
-    "reproduces",
-    "reproduction_results",
-    "scenario_problems",
-    "two_sided",
-]
-
 Trajectory = dict[str, Any]
 Spec = dict[str, Any]
 

@@ -22,8 +22,6 @@ from typing import Any
 from incident_lab.errors import UsageError
 from incident_lab.scenarios.redact import Redactor
 
-__all__ = ["coordination_of", "is_flagged", "is_labelled", "select_session"]
-
 Trajectory = dict[str, Any]
 _SHOWN = 20
 

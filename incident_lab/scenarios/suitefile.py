@@ -22,17 +22,6 @@ from incident_lab.atomic import write_text_atomic
 from incident_lab.errors import ConfigError, UsageError
 from incident_lab.scenarios.io import check_id, default_scenarios_dir, library_lock, load_yaml
 
-__all__ = [
-    "DEFAULT_SUITE",
-    "SUITES_DIR",
-    "SUITE_SCHEMA_VERSION",
-    "add_to_suite",
-    "read_raw",
-    "suite_path",
-    "suite_problems",
-    "write_suite",
-]
-
 SUITES_DIR = "suites"
 DEFAULT_SUITE = "release_gate"
 SUITE_SCHEMA_VERSION = "suite/v1"

@@ -25,8 +25,6 @@ from incident_lab.readers.base import read_bounded
 from incident_lab.taxonomy.model import Catalogue, FailureMode, Severity, Taxonomy
 from incident_lab.trajectory import validation_errors
 
-__all__ = ["TAXONOMY_ENV", "load_taxonomy"]
-
 #: Environment variable naming a team's extension YAML, merged on top of the shipped file.
 TAXONOMY_ENV = "INCIDENT_LAB_TAXONOMY"
 _TOP_KEYS = ("schema_version", "severities", "catalogues", "failure_modes")

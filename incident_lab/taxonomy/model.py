@@ -12,15 +12,6 @@ from typing import Any
 
 from incident_lab.errors import UsageError
 
-__all__ = [
-    "FRAMEWORKS",
-    "PRIORITIES",
-    "Catalogue",
-    "FailureMode",
-    "Severity",
-    "Taxonomy",
-]
-
 #: The external frameworks every shipped failure mode maps to.
 FRAMEWORKS = ("owasp_llm", "owasp_agentic", "mitre_atlas")
 #: Severity priorities, most urgent first.

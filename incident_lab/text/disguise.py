@@ -12,22 +12,6 @@ from __future__ import annotations
 import codecs
 import re
 
-__all__ = [
-    "CAESAR_SHIFT",
-    "HOMOGLYPHS",
-    "LEET",
-    "SYNONYMS",
-    "TAG_BASE",
-    "caesar_decode",
-    "caesar_encode",
-    "morse_decode",
-    "morse_encode",
-    "protected_spans",
-    "reverse_text",
-    "rot13",
-    "unconfuse",
-]
-
 #: Letter -> digit substitutions of classic leetspeak.
 LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7", "l": "1", "b": "8"}
 

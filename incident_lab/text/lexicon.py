@@ -8,25 +8,6 @@ from __future__ import annotations
 
 import re
 
-__all__ = [
-    "ACTION_VERBS",
-    "AFFIRMATIVE",
-    "DESTRUCTIVE",
-    "DIRECT_OVERRIDE",
-    "HIGH_IMPACT_COMMAND",
-    "INJ_OVERRIDE",
-    "PRESSURE",
-    "READ_VERBS",
-    "REFUSAL",
-    "REMOTE_EXEC",
-    "STOPWORDS",
-    "TOOL_CATEGORIES",
-    "UNKNOWN_TOOL_ERROR",
-    "content_words",
-    "forbidden",
-    "tool_category",
-]
-
 _I = re.IGNORECASE
 
 # --- override phrasing (the provenance view's cues build on it: incident_lab.provenance.cues)

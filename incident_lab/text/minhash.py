@@ -26,16 +26,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-__all__ = [
-    "NUM_PERM",
-    "SEED",
-    "SHINGLE",
-    "LSHIndex",
-    "MinHasher",
-    "lsh_params",
-    "shingle_array",
-]
-
 U64 = npt.NDArray[np.uint64]
 
 #: Shingle size in bytes of normalised UTF-8 (5 letters of Latin text).

@@ -43,14 +43,6 @@ from urllib.parse import unquote
 
 from incident_lab.text.disguise import HOMOGLYPHS, LEET, TAG_BASE, morse_decode
 
-__all__ = [
-    "MAX_DECODE_ROUNDS",
-    "clean_invisible",
-    "decode_blobs",
-    "fold",
-    "normalize",
-]
-
 #: How many nested encodings are undone (base64 of hex of the payload is 2).
 MAX_DECODE_ROUNDS = 3
 _MIN_PRINTABLE = 0.85

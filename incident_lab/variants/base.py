@@ -25,18 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = [
-    "FAMILIES",
-    "Converter",
-    "NotApplicable",
-    "StructuralConverter",
-    "clean_text",
-    "converter",
-]
-
-#: The converter families, in the order docs and listings show them.
-FAMILIES = ("encoding", "character", "concealment", "framing", "structure")
-
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 Scenario = dict[str, Any]
@@ -63,7 +51,8 @@ class Converter:
     Attributes:
         name: The name used on the command line and in ``variant.converters``.
         func: ``text -> text`` (or ``(text, rng) -> text`` when ``seeded``).
-        family: One of :data:`FAMILIES` (free text for third-party converters).
+        family: ``encoding``, ``character``, ``concealment``, ``framing`` or ``structure``
+            for the built-ins (free text for third-party converters).
         description: One line for docs and listings.
         inverse: ``encoded -> text`` for reversible converters (applied to the
             encoded part, after the instruction is stripped), else ``None``.
@@ -181,7 +170,7 @@ def converter(
 
     Args:
         name: The converter's name.
-        family: Its family (see :data:`FAMILIES`).
+        family: Its family (see :class:`Converter`).
         description: One line.
         seeded: The function takes ``(text, rng)``.
         decode: The inverse function, for reversible converters.

@@ -17,27 +17,8 @@ from incident_lab.text.disguise import (
     TAG_BASE,
     protected_spans,
     reverse_text,
-    unconfuse,
 )
 from incident_lab.variants.base import Converter
-
-__all__ = [
-    "CHARACTERS",
-    "CHAR_SPACING",
-    "DIACRITICS",
-    "EMOJI_SMUGGLING",
-    "HOMOGLYPH",
-    "HOMOGLYPHS",
-    "LEET",
-    "LEETSPEAK",
-    "RANDOM_CAPITALIZATION",
-    "REVERSE",
-    "TAG_BASE",
-    "ZERO_WIDTH",
-    "ZERO_WIDTH_CHARS",
-    "protected_spans",
-    "unconfuse",
-]
 
 _LEET_TABLE = str.maketrans({**LEET, **{k.upper(): v for k, v in LEET.items()}})
 

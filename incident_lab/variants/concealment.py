@@ -13,15 +13,6 @@ import re
 
 from incident_lab.variants.base import Converter
 
-__all__ = [
-    "CODE_BLOCK",
-    "CONCEALMENT",
-    "HTML_COMMENT",
-    "IMAGE_ALT_TEXT",
-    "JSON_FIELD",
-    "MARKDOWN_LINK_TITLE",
-]
-
 _BACKTICKS = re.compile(r"`+")
 _WHITESPACE_RUN = re.compile(r"\s*\n\s*")
 

@@ -17,8 +17,6 @@ from incident_lab.variants.encodings import ENCODINGS
 from incident_lab.variants.framing import FRAMING
 from incident_lab.variants.structure import STRUCTURE, STRUCTURE_STRINGS
 
-__all__ = ["BUILTIN_CONVERTERS", "register_converters"]
-
 #: Every built-in converter, in the order listings show them.
 BUILTIN_CONVERTERS: tuple[Converter | StructuralConverter, ...] = (
     *ENCODINGS,

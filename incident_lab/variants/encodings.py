@@ -16,23 +16,10 @@ from incident_lab.text.disguise import (
     CAESAR_SHIFT,
     caesar_decode,
     caesar_encode,
-    morse_decode,
     morse_encode,
     rot13,
 )
 from incident_lab.variants.base import Converter
-
-__all__ = [
-    "BASE64",
-    "BINARY",
-    "CAESAR",
-    "ENCODINGS",
-    "HEX",
-    "MORSE",
-    "ROT13",
-    "URL",
-    "morse_decode",
-]
 
 
 def _b64_encode(text: str) -> str:

@@ -14,18 +14,6 @@ import re
 from incident_lab.text.disguise import SYNONYMS
 from incident_lab.variants.base import Converter
 
-__all__ = [
-    "AUTHORITY_CLAIM",
-    "EDUCATIONAL",
-    "FRAMING",
-    "HYPOTHETICAL",
-    "NEGATE_THEN_AFFIRM",
-    "PARAPHRASE",
-    "ROLE_PLAY",
-    "SYNONYMS",
-    "URGENCY",
-]
-
 _SYNONYM_RE = re.compile(
     r"\b(" + "|".join(sorted((re.escape(k) for k in SYNONYMS), key=len, reverse=True)) + r")\b",
     re.IGNORECASE,

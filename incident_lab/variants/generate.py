@@ -34,20 +34,6 @@ from incident_lab.trajectory import validation_errors
 from incident_lab.variants.base import Converter, NotApplicable, StructuralConverter
 from incident_lab.variants.spans import payload_spans, replace_span, set_payload_spans
 
-__all__ = [
-    "MAX_DEPTH",
-    "AnyConverter",
-    "apply_chain",
-    "chain_seed",
-    "content_hash",
-    "generate_variants",
-    "get_converters",
-    "iter_chains",
-    "resolve_converters",
-    "skip_reason",
-    "write_variants",
-]
-
 AnyConverter = Converter | StructuralConverter
 Scenario = dict[str, Any]
 

@@ -14,15 +14,6 @@ from typing import Any
 
 from incident_lab.errors import InputError, UsageError
 
-__all__ = [
-    "Span",
-    "container_text",
-    "payload_spans",
-    "replace_span",
-    "set_container_text",
-    "set_payload_spans",
-]
-
 Scenario = dict[str, Any]
 
 

@@ -27,19 +27,6 @@ from incident_lab.variants.spans import (
     set_payload_spans,
 )
 
-__all__ = [
-    "BENIGN_PREFIX",
-    "BENIGN_SUFFIX",
-    "DECOMPOSE",
-    "DIRECT_TO_INDIRECT",
-    "INDIRECT_TO_DIRECT",
-    "REPEAT_FIXTURES",
-    "STRUCTURE",
-    "STRUCTURE_STRINGS",
-    "forbidden_tools",
-    "note",
-]
-
 Scenario = dict[str, Any]
 
 _READ_LIKE = re.compile(r"read|get|fetch|search|open|browse|load|lookup|retrieve|view|query|list")

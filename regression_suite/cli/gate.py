@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -24,18 +24,13 @@ from incident_lab.scenarios.io import default_scenarios_dir
 from regression_suite.pytest_run import Controller, gate_args, gc_tuned, raise_for, run_pytest
 from regression_suite.suites import DEFAULT_SUITE, load_suite, resolve
 
-__all__ = ["diff", "generate", "merge", "run_"]
-
-if TYPE_CHECKING:  # at run time, imported on first use (see __getattr__ below)
-    from regression_suite.cli.reports import diff, merge
-
 DEFAULT_REPORT_DIR = "gate-report"
 
 
 def _check_baseline(baseline: str | None) -> None:
     if not baseline:
         return
-    from regression_suite.reports import load_report
+    from incident_lab.gate_report import load_report
 
     load_report(Path(baseline))  # InputError (exit 3) before a long run, not after
 
@@ -368,19 +363,6 @@ def generate(
         echo_json({"suite": suite, "out": str(out), "status": status, "scenarios": count})
         return
     click.echo(f"{status} {out}: suite {suite} ({count} scenarios, loaded at test time)")
-
-
-def __getattr__(name: str) -> Any:
-    """``diff`` and ``merge`` live in :mod:`regression_suite.cli.reports`, imported on use.
-
-    They need deepdiff (which pulls in pandas when installed): a quarter of a
-    second that ``run`` and ``generate`` should not pay.
-    """
-    if name in ("diff", "merge"):
-        from regression_suite.cli import reports
-
-        return getattr(reports, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _record(report: dict[str, Any], db: Path, report_dir: Path | None) -> None:

@@ -10,8 +10,6 @@ import click
 from incident_lab.cli.app import echo_json
 from incident_lab.errors import CheckFailed, UsageError
 
-__all__ = ["history"]
-
 
 def _pct(value: float | None) -> str:
     return "  n/a" if value is None else f"{100 * value:4.0f}%"

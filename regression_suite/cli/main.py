@@ -13,8 +13,6 @@ import click
 from incident_lab import __version__
 from incident_lab.cli.app import LazyGroup, run
 
-__all__ = ["cli", "main"]
-
 COMMANDS: dict[str, tuple[str, str]] = {
     "add": ("regression_suite.cli.suites:add", "Add a scenario to a suite (default release_gate)."),
     "remove": ("regression_suite.cli.suites:remove", "Remove a scenario from a suite."),
@@ -22,11 +20,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("regression_suite.cli.gate:run_", "Run the release gate: verdict OK / WARN / BLOCK."),
     "generate": ("regression_suite.cli.gate:generate", "Write a pytest module that runs a suite."),
     "diff": (
-        "regression_suite.cli.gate:diff",
+        "regression_suite.cli.reports:diff",
         "Compare two gate reports: newly failing, fixed, changed.",
     ),
     "merge": (
-        "regression_suite.cli.gate:merge",
+        "regression_suite.cli.reports:merge",
         "Merge shard reports into one report and verdict.",
     ),
     "suite": ("regression_suite.cli.suite_settings:suite", "Change a suite's settings (variants)."),

@@ -9,10 +9,9 @@ import click
 
 from incident_lab.cli.app import echo_json
 from incident_lab.errors import CheckFailed
-from regression_suite.reports import load_report, write_reports
+from incident_lab.gate_report import load_report
+from regression_suite.reports import write_reports
 from regression_suite.reports.compare import diff_reports, merge_reports
-
-__all__ = ["diff", "merge"]
 
 
 def _counts(row: dict[str, Any]) -> str:

@@ -10,8 +10,6 @@ import click
 from incident_lab.cli.app import echo_json
 from incident_lab.errors import ConfigError, UsageError
 
-__all__ = ["set_variants", "suite"]
-
 _DIR_HELP = "Scenario library (default $INCIDENT_LAB_SCENARIOS or ./scenarios)."
 
 

@@ -10,17 +10,15 @@ import click
 from incident_lab.cli.app import echo_json
 from incident_lab.errors import IncidentLabError, InputError, UsageError
 from incident_lab.scenarios.io import check_id, default_scenarios_dir, scenario_path
+from incident_lab.scenarios.suitefile import add_to_suite
 from regression_suite.suites import (
     DEFAULT_SUITE,
-    add_to_suite,
     list_suites,
     load_suite,
     remove_from_suite,
     resolve_detailed,
     suite_path,
 )
-
-__all__ = ["add", "list_", "remove", "scenario_file"]
 
 _DIR_HELP = "Scenario library (default $INCIDENT_LAB_SCENARIOS or ./scenarios)."
 

@@ -36,21 +36,13 @@ from incident_lab.errors import (
 from regression_suite.gate.baseline import compare_cases, is_failing
 from regression_suite.gate.bypass import BypassCounter
 from regression_suite.gate.cases import Aggregate, item_order, stream_cases
-from regression_suite.gate.thresholds import Thresholds, parse_thresholds
+from regression_suite.gate.thresholds import parse_thresholds
 from regression_suite.gate.verdict import LEVEL_ORDER, Evaluator
 from regression_suite.spool import Spool
 
-__all__ = [
-    "REPORT_SCHEMA_VERSION",
-    "VERDICTS",
-    "Thresholds",
-    "finalize",
-    "finalize_stream",
-    "parse_thresholds",
-]
+__all__ = ["finalize"]
 
 REPORT_SCHEMA_VERSION = "gate_report/v1"
-VERDICTS = ("OK", "WARN", "BLOCK", "ERROR")
 _SUITE_KEYS = (
     "name",
     "path",

@@ -20,8 +20,6 @@ from typing import Any
 
 from regression_suite.gate.stats import fisher_less
 
-__all__ = ["compare_cases", "is_failing"]
-
 
 def is_failing(case: dict[str, Any]) -> bool:
     """True when at least one repeat of the case failed its expectations."""

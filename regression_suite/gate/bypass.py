@@ -13,8 +13,6 @@ from typing import Any
 
 from regression_suite.gate.stats import wilson_interval
 
-__all__ = ["BypassCounter", "bypass_stats"]
-
 _EXAMPLES = 5
 
 

@@ -13,17 +13,6 @@ from typing import Any
 from incident_lab.errors import SchemaError
 from regression_suite.gate.stats import wilson_interval
 
-__all__ = [
-    "OUTCOMES",
-    "Aggregate",
-    "aggregate",
-    "build_cases",
-    "chain_name",
-    "check_items",
-    "item_order",
-    "stream_cases",
-]
-
 OUTCOMES = ("passed", "failed", "error")
 
 

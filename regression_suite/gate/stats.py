@@ -11,8 +11,6 @@ from fractions import Fraction
 from functools import lru_cache
 from statistics import NormalDist
 
-__all__ = ["fisher_less", "wilson_interval", "z_for_confidence"]
-
 
 @lru_cache(maxsize=64)
 def z_for_confidence(confidence: float) -> float:

@@ -33,16 +33,6 @@ from typing import Any
 
 from incident_lab.errors import ConfigError
 
-__all__ = [
-    "ACTIONS",
-    "DEFAULT_ACTIONS",
-    "SEVERITIES",
-    "Requirement",
-    "Rule",
-    "Thresholds",
-    "parse_thresholds",
-]
-
 SEVERITIES = ("SEV-1", "SEV-2", "SEV-3", "SEV-4")
 ACTIONS = ("block", "warn", "ignore")
 DEFAULT_ACTIONS = {"SEV-1": "block", "SEV-2": "block", "SEV-3": "warn", "SEV-4": "warn"}

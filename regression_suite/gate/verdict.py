@@ -8,8 +8,6 @@ from typing import Any
 from regression_suite.gate.stats import wilson_interval
 from regression_suite.gate.thresholds import Requirement, Thresholds
 
-__all__ = ["LEVEL_ORDER", "Evaluator", "evaluate", "requirement_statistic"]
-
 
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100.0 * x:.0f}%"

@@ -15,9 +15,6 @@ from typing import Any
 from incident_lab.errors import ExternalError, UsageError
 from incident_lab.plugins import collect
 from regression_suite.reports.base import Reporter
-from regression_suite.reports.json_report import load_report
-
-__all__ = ["Reporter", "get_reporters", "load_report", "report_write_error", "write_reports"]
 
 
 def report_write_error(exc: OSError, where: Path) -> ExternalError:

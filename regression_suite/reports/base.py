@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from incident_lab.atomic import write_text_atomic
-
-__all__ = ["Reporter", "write_text_atomic"]
+__all__ = ["Reporter"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,6 @@ from regression_suite.reports.html_report import write_html
 from regression_suite.reports.json_report import write_json
 from regression_suite.reports.markdown_report import write_github_summary, write_markdown
 
-__all__ = ["register_reporters"]
-
 
 @hookimpl
 def register_reporters() -> list[Reporter]:

@@ -13,8 +13,6 @@ from incident_lab.errors import UsageError
 from regression_suite.gate import finalize
 from regression_suite.gate.baseline import compare_cases
 
-__all__ = ["diff_reports", "merge_reports"]
-
 # Case fields that say what happened; timings and item ids are noise for a diff.
 _CASE_FIELDS = (
     "status",

@@ -15,8 +15,6 @@ from typing import Any
 from incident_lab.atomic import write_text_atomic
 from incident_lab.report.svg import Bar, bar_chart
 
-__all__ = ["FILENAME", "MAX_CASE_ROWS", "MAX_FAILURES", "render_html", "write_html"]
-
 FILENAME = "report.html"
 MAX_FAILURES = 300
 MAX_CASE_ROWS = 2000

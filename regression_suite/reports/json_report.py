@@ -13,34 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from incident_lab.atomic import write_text_atomic
-from incident_lab.gate_report import FILENAME, load_report, report_schema, validation_errors
+from incident_lab.gate_report import FILENAME
 from regression_suite.spool import Spool
-
-__all__ = [
-    "FILENAME",
-    "load_report",
-    "render_json",
-    "report_schema",
-    "validation_errors",
-    "write_json",
-]
 
 
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
 
 
-def render_json(report: dict[str, Any]) -> str:
-    """Render a report as JSON with one top-level key per line and one list entry per line.
+def _pieces(report: dict[str, Any]) -> Iterator[str]:
+    """A report as JSON with one top-level key per line and one list entry per line.
 
     Readable and diff-friendly, and fast: ``json.dumps(indent=...)`` falls back to
     the pure-Python encoder, 50x slower on a 10,000-item report.
     """
-    return "".join(_pieces(report))
-
-
-def _pieces(report: dict[str, Any]) -> Iterator[str]:
-    """:func:`render_json`'s text, one list entry at a time."""
     sep = "{\n "
     for key, value in report.items():
         yield sep

@@ -9,16 +9,6 @@ from typing import Any
 
 from incident_lab.atomic import write_text_atomic
 
-__all__ = [
-    "FILENAME",
-    "append_step_summary",
-    "github_annotations",
-    "render_markdown",
-    "render_step_summary",
-    "write_github_summary",
-    "write_markdown",
-]
-
 FILENAME = "report.md"
 _MAX_ROWS = 20
 

@@ -34,9 +34,6 @@ __all__ = [
     "TargetKind",
     "TargetUnreachable",
     "complete_trajectory",
-    "get_target_kinds",
-    "resolve_target",
-    "scheme_of",
 ]
 
 

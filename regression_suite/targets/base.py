@@ -24,15 +24,6 @@ from typing import Any, Protocol, runtime_checkable
 from incident_lab.errors import ExternalError
 from incident_lab.trajectory import SCHEMA_VERSION
 
-__all__ = [
-    "BaseTarget",
-    "Target",
-    "TargetError",
-    "TargetKind",
-    "TargetUnreachable",
-    "complete_trajectory",
-]
-
 Replay = dict[str, Any]
 Scenario = dict[str, Any]
 Trajectory = dict[str, Any]

@@ -13,8 +13,6 @@ from regression_suite.targets import (
 )
 from regression_suite.targets.base import TargetKind
 
-__all__ = ["BUILTIN_KINDS", "register_targets"]
-
 BUILTIN_KINDS: tuple[TargetKind, ...] = (
     *python_callable.KINDS,
     *http_agent.KINDS,

@@ -17,8 +17,6 @@ from incident_lab.example.tools import TOOL_SPECS
 from regression_suite.targets.base import BaseTarget, TargetKind
 from regression_suite.targets.fixtures import FixtureBook
 
-__all__ = ["KINDS", "ExampleTarget"]
-
 DEFAULT_MAX_STEPS = 20
 
 

@@ -14,8 +14,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["NO_FIXTURE", "UNKNOWN_TOOL", "FixtureBook", "ToolAnswer", "argument_similarity"]
-
 NO_FIXTURE = "no recorded output"
 UNKNOWN_TOOL = "unknown tool"
 

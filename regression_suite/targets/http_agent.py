@@ -19,8 +19,6 @@ from incident_lab.errors import UsageError
 from regression_suite.targets.base import BaseTarget, TargetKind, complete_trajectory
 from regression_suite.targets.transport import JsonPoster
 
-__all__ = ["KINDS", "HttpAgentTarget"]
-
 TOKEN_ENV = "REGRESSION_SUITE_HTTP_TOKEN"
 
 

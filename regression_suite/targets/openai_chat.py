@@ -40,8 +40,6 @@ from regression_suite.targets.base import BaseTarget, TargetError, TargetKind
 from regression_suite.targets.fixtures import FixtureBook
 from regression_suite.targets.transport import JsonPoster, env_int
 
-__all__ = ["DEFAULT_MAX_STEPS", "KINDS", "ChatLoop", "OpenAIChatTarget", "parse_spec"]
-
 DEFAULT_MAX_STEPS = 20
 KEY_ENV = "OPENAI_API_KEY"
 KEY_ENV_OVERRIDE = "REGRESSION_SUITE_OPENAI_KEY_ENV"

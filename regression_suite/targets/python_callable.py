@@ -18,8 +18,6 @@ from typing import Any
 from incident_lab.errors import UsageError
 from regression_suite.targets.base import BaseTarget, TargetError, TargetKind, complete_trajectory
 
-__all__ = ["KINDS", "PythonCallableTarget", "import_callable"]
-
 
 def import_callable(spec: str, prefix: str) -> Callable[..., Any]:
     """Import ``package.module:attr`` (``attr`` may be dotted) from a ``prefix:`` spec.

@@ -12,8 +12,6 @@ from typing import Any
 from incident_lab.errors import UsageError
 from regression_suite.targets.base import BaseTarget, TargetError, TargetKind
 
-__all__ = ["KINDS", "RecordedTarget"]
-
 
 class RecordedTarget(BaseTarget):
     """Replay nothing: answer the recorded incident trajectory."""

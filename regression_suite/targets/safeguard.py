@@ -37,8 +37,6 @@ from typing import Any
 from regression_suite.targets.base import BaseTarget, TargetError, TargetKind
 from regression_suite.targets.python_callable import import_callable
 
-__all__ = ["DECISIONS", "KINDS", "SafeguardTarget", "stage_of"]
-
 DECISIONS = ("allow", "block", "flag", "redact", "escalate")
 STAGES = ("input", "pre_action", "post_action", "output")
 

@@ -30,8 +30,6 @@ from incident_lab.errors import UsageError
 from incident_lab.httpclient import HttpClient, HttpFailure, HttpResponse, RetryPolicy
 from regression_suite.targets.base import TargetError, TargetUnreachable
 
-__all__ = ["HttpSettings", "JsonPoster", "env_float", "env_int"]
-
 MAX_RETRY_AFTER = 60.0
 BODY_EXCERPT = 300
 

@@ -22,8 +22,8 @@ from benchmarks.triage_eval.sessions import (
     expected_severity,
     strip_truth,
 )
+from incident_lab.expectations import DEFAULT_REFUSAL_PATTERNS
 from incident_lab.trajectory import validation_errors
-from regression_suite.expectations import DEFAULT_REFUSAL_PATTERNS
 
 ATTACKER = "audit@exfil-mail.example"
 

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from incident_lab.blast import blast_radius, load_signature, write_result
+from incident_lab.blast import blast_radius, write_result
+from incident_lab.blast.signature import load_signature
 from incident_lab.evidence import take_snapshot
 from incident_lab.example.traffic import generate_log
-from incident_lab.report import collect_report, write_report
+from incident_lab.report import write_report
+from incident_lab.report.collect import collect_report
 from regression_suite.gate import finalize
 from regression_suite.history import record_report
 from regression_suite.reports import write_reports

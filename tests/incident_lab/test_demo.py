@@ -14,7 +14,7 @@ from incident_lab.cli.app import run
 from incident_lab.cli.main import cli
 from incident_lab.demo import MARKER, prepare_workdir
 from incident_lab.errors import UsageError
-from regression_suite.reports import load_report
+from incident_lab.gate_report import load_report
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incident_lab import pii
-from incident_lab.pii import Surrogates, find, iban_ok, luhn_ok, sensitive_kinds
+from incident_lab.pii import Surrogates, find, sensitive_kinds
+from incident_lab.pii._checks import iban_ok, luhn_ok
 from incident_lab.scenarios.redact import Redactor
 
 #: One real-looking value per kind, inside a sentence (the text before/after must survive).

@@ -208,8 +208,9 @@ def _heavy_after(args: list[str]) -> list[str]:
 
 def test_small_commands_import_only_what_they_use(tmp_path: Path) -> None:
     """snapshot loads no pandas (metrics are plain Python), classifier, target or converter;
-    verify loads nothing heavy; classify loads neither pandas, regression_suite nor the variant
-    generator (numpy comes with blast's MinHash, which coordination uses)."""
+    verify loads nothing heavy; classify of one session loads neither pandas, numpy,
+    regression_suite nor the variant generator (numpy comes with blast's MinHash, which
+    coordination across sessions uses only when enough distinct actors could form a cluster)."""
     log = tmp_path / "one.jsonl"
     src = ROOT / "examples" / "incidents" / "2026-02-11-unknown-memorised-credential.jsonl"
     log.write_text(src.read_text("utf-8").splitlines()[0] + "\n", "utf-8")
@@ -218,5 +219,5 @@ def test_small_commands_import_only_what_they_use(tmp_path: Path) -> None:
     assert _heavy_after(["verify", str(bundle)]) == []
     classify = _heavy_after(["classify", str(bundle)])
     assert "incident_lab.classify.engine" in classify  # the probe sees the command's imports
-    unwanted = ("pandas", "regression_suite", "incident_lab.variants.generate")
+    unwanted = ("pandas", "numpy", "regression_suite", "incident_lab.variants.generate")
     assert [m for m in classify if m.startswith(unwanted)] == []

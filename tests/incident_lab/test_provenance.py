@@ -6,9 +6,10 @@ import random
 
 import pytest
 
-from incident_lab.provenance import analyse, text_of_step
+from incident_lab.provenance import analyse
 from incident_lab.provenance.actions import action_kind, authorised, failed, verb_used
 from incident_lab.provenance.cues import find_spans, score_text
+from incident_lab.provenance.text import text_of_step
 from incident_lab.variants import get_converters
 from tests.incident_lab.classify.builders import call, guard, result, say, traj, user
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from incident_lab.errors import SchemaError, UsageError
-from regression_suite.expectations import evaluate, evaluate_all, get_expectation_kinds
+from incident_lab.expectations import evaluate, evaluate_all, get_expectation_kinds
 
 
 def _traj(*steps: dict) -> dict:
@@ -168,9 +168,9 @@ def test_expectation_kinds_follow_plugins_registered_after_first_use(fresh_plugi
     """The kinds registry is collected once, but a plugin registered later still counts."""
     import types
 
+    from incident_lab.expectations import ExpectationKind, Result
     from incident_lab.hookspecs import hookimpl
     from incident_lab.plugins import get_plugin_manager
-    from regression_suite.expectations import ExpectationKind, Result
 
     assert "always_fails" not in get_expectation_kinds()
     plugin = types.ModuleType("late_expectations")

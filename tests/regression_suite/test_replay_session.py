@@ -9,10 +9,10 @@ from types import ModuleType
 
 import pytest
 
+from incident_lab.expectations import evaluate_all
 from incident_lab.scenarios.io import replay_input
 from incident_lab.trajectory import validate_trajectory
 from regression_suite import ReplaySession
-from regression_suite.expectations import evaluate_all
 from regression_suite.testing import TrajectoryBuilder, build_scenario
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "python_target" / "mail_agent.py"

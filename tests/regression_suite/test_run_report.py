@@ -7,7 +7,8 @@ import json
 import warnings
 from pathlib import Path
 
-from regression_suite.run_report import TrajectorySpool, item_order, write_trajectories
+from regression_suite.gate.cases import item_order
+from regression_suite.run_report import TrajectorySpool, write_trajectories
 
 
 def _item(item_id: str, outcome: str = "passed", repeat: int = 1) -> dict[str, object]:

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 
 from incident_lab.errors import SchemaError
+from incident_lab.gate_report import load_report
 from regression_suite.gate import finalize, finalize_stream
 from regression_suite.gate.cases import build_cases, item_order, stream_cases
 from regression_suite.junit import render_junit
 from regression_suite.reports.html_report import MAX_FAILURES, render_html
-from regression_suite.reports.json_report import FILENAME, load_report, write_json
+from regression_suite.reports.json_report import FILENAME, write_json
 from regression_suite.spool import SortedSpool, Spool
 
 SUITE: dict[str, Any] = {"name": "stream"}

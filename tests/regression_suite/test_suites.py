@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from incident_lab.errors import ConfigError, SchemaError, UsageError
+from incident_lab.scenarios.suitefile import add_to_suite
 from regression_suite.suites import (
-    add_to_suite,
     list_suites,
     load_suite,
     remove_from_suite,

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from incident_lab.errors import SchemaError
+from incident_lab.expectations import evaluate_all
 from incident_lab.trajectory import validate_trajectory, validation_errors
-from regression_suite.expectations import evaluate_all
 from regression_suite.targets import Target, TargetError
 from regression_suite.testing import (
     ScriptedTarget,

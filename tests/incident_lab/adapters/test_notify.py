@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from incident_lab.adapters.config import load_config
-from incident_lab.adapters.notifiers import parse_retry_after
 from incident_lab.adapters.notify import DEFAULT_RULES, route
 from incident_lab.adapters.ticket import FILL_MARK, build_ticket
+from incident_lab.httpclient import parse_retry_after
 from tests.incident_lab.adapters.conftest import RecordingServer
 
 

@@ -168,7 +168,7 @@ def test_no_containment_configured_is_said_and_recorded(tmp_path, prod_log) -> N
     incident = tmp_path / "inc"
     result = respond(
         [str(prod_log)],
-        config=load_config(str(tmp_path / "none.toml")) if False else load_config(None),
+        config=load_config(None),
         prompt=prompt,
         out=incident,
         scenarios_dir=tmp_path / "sc",

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from incident_lab.blast import blast_radius, load_signature
+from incident_lab.blast import blast_radius
 from incident_lab.blast.aggregate import risk_level
+from incident_lab.blast.signature import load_signature
 from incident_lab.cli.app import run
 from incident_lab.cli.main import cli
 

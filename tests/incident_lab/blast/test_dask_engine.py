@@ -14,8 +14,17 @@ from typing import Any
 
 import pytest
 
-from incident_lab.blast import blast_radius, load_signature
-from incident_lab.blast.dask_engine import plan, plan_blocks
+from incident_lab.blast import blast_radius
+from incident_lab.blast.dask_engine import (
+    DEFAULT_BLOCKSIZE,
+    MIN_BLOCKSIZE,
+    _split,
+    _worker_threads,
+    auto_blocksize,
+    plan,
+    plan_blocks,
+)
+from incident_lab.blast.signature import load_signature
 from incident_lab.example.traffic import INJECTION
 
 _VOLATILE = ("generated_at", "engine")
@@ -44,6 +53,46 @@ def test_blocks_cover_every_byte_once(broken_log: Path) -> None:
     assert len(blocks) > 3
     assert blocks[0][1] == 0 and blocks[-1][2] == broken_log.stat().st_size
     assert all(a[2] == b[1] for a, b in itertools.pairwise(blocks))
+
+
+def test_auto_blocksize_gives_each_worker_about_four_blocks() -> None:
+    """190 MB on two workers: 8 blocks of ~24 MB, not three 64 MB blocks (where one worker
+    does two thirds of the work); bounded by the minimum and the default."""
+    mb = 1 << 20
+    assert auto_blocksize(190 * mb, 2) == -(-190 * mb // 8)
+    assert auto_blocksize(10_000 * mb, 2) == DEFAULT_BLOCKSIZE
+    assert auto_blocksize(1 * mb, 8) == MIN_BLOCKSIZE
+    assert auto_blocksize(0, 0) == MIN_BLOCKSIZE
+
+
+def test_split_cuts_only_uncompressed_native_blocks() -> None:
+    units = [
+        ("block", ("a.jsonl", 0, 10, False)),
+        ("block", ("b.jsonl.gz", 0, 10, True)),
+        ("file", ("c.json", "openai_chat")),
+        ("block", ("d.jsonl", 20, 27, False)),
+    ]
+    out = _split(units, 4)
+    assert out == [
+        ("block", ("a.jsonl", 0, 4, False)),
+        ("block", ("a.jsonl", 4, 8, False)),
+        ("block", ("a.jsonl", 8, 10, False)),
+        ("block", ("b.jsonl.gz", 0, 10, True)),
+        ("file", ("c.json", "openai_chat")),
+        ("block", ("d.jsonl", 20, 24, False)),
+        ("block", ("d.jsonl", 24, 27, False)),
+    ]
+
+
+def test_the_active_clusters_threads_set_the_default_blocksize(
+    cluster: Any, traffic: dict[str, Any], broken_log: Path
+) -> None:
+    """No blocksize: the log is cut for the active client's 2 threads, same answer as local."""
+    assert _worker_threads(None) == 2
+    signature = load_signature(str(traffic["bundle"]))
+    local = blast_radius(signature, [str(broken_log)])
+    distributed = blast_radius(signature, [str(broken_log)], engine="dask")
+    assert _stable(distributed) == _stable(local)
 
 
 def test_dask_on_two_workers_matches_the_local_engine(

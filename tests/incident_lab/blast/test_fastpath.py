@@ -217,6 +217,16 @@ def test_a_pickled_matcher_starts_with_an_empty_cache(matcher: Matcher) -> None:
     assert first is not None and again is not None and again.to_dict() == first.to_dict()
 
 
+def test_a_pickled_matcher_ships_the_forms_not_the_derived_tables(matcher: Matcher) -> None:
+    """Each Dask task carries the matcher: the membership matrix and bucket bitmap are
+    rebuilt on arrival (equal to the originals), so the pickle is the forms alone."""
+    data = pickle.dumps(matcher)
+    clone = pickle.loads(data)
+    assert np.array_equal(clone._membership, matcher._membership)
+    assert np.array_equal(clone._buckets, matcher._buckets)
+    assert len(data) < matcher._buckets.nbytes  # the 1 MB bitmap alone would not fit
+
+
 def test_session_text_is_its_parts_joined() -> None:
     """Messages (not system), tool outputs and every argument, in order."""
     traj: dict[str, Any] = {
@@ -293,7 +303,8 @@ def test_rare_gate_is_exactly_the_bits_or_codes_pattern(text: str) -> None:
 def test_batch_size_does_not_change_the_answer(monkeypatch: pytest.MonkeyPatch, traffic) -> None:
     """Scoring sessions one by one or in batches (the vectorised prefilter) gives one result."""
     import incident_lab.blast.scan as scan
-    from incident_lab.blast import blast_radius, load_signature
+    from incident_lab.blast import blast_radius
+    from incident_lab.blast.signature import load_signature
 
     signature = load_signature(str(traffic["bundle"]))
     batched = blast_radius(signature, [str(traffic["log"])])

@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from incident_lab.blast import normalize as normalize_fn
 from incident_lab.blast.match import Matcher
 from incident_lab.blast.signature import signature_from_scenario
+from incident_lab.text.normalize import normalize as normalize_fn
 
 nz = __import__("incident_lab.text.normalize", fromlist=["_EMAIL"])
 

@@ -7,8 +7,7 @@ from importlib.resources import files
 
 import pytest
 
-from incident_lab.classify import THRESHOLD, classify_trajectory, detector
-from incident_lab.classify import calibration
+from incident_lab.classify import THRESHOLD, calibration, classify_trajectory, detector
 from incident_lab.classify.base import Signal
 from incident_lab.classify.calibration import Curve, calibrate
 from tests.incident_lab.classify.test_engine import _exfil

@@ -302,6 +302,15 @@ def test_too_few_actors_or_one_actor_many_sessions_is_not_coordination() -> None
     assert coordinated_payloads(same_actor) == {}
 
 
+def test_the_actor_count_shortcut_counts_only_sessions_with_a_payload() -> None:
+    """Five actors with a payload form a cluster; four with a payload plus a fifth actor whose
+    text is too short to shingle cannot (and the MinHash index is then not built at all)."""
+    assert set(coordinated_payloads(_campaign(5))) == {f"s{i}" for i in range(5)}
+    short = traj(user("hi"), say("I can't do that."), sid="short", actor="actor-short")
+    assert coordinated_payloads(_campaign(4) + [short]) == {}
+    assert set(coordinated_payloads(_campaign(5) + [short])) == {f"s{i}" for i in range(5)}
+
+
 def test_identical_benign_requests_get_only_weak_evidence() -> None:
     text = "Summarise my last three invoices and tell me the total amount due this month ({n})."
     found = coordinated_payloads(_campaign(7, refusals=False, text=text))

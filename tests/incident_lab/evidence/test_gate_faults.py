@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from incident_lab.evidence import take_snapshot, verify_bundle
+from incident_lab.evidence import take_snapshot
 from incident_lab.evidence.bundle import STAGING_MARK, remove_stale_staging
+from incident_lab.evidence.verify import verify_bundle
 from tests.incident_lab.evidence.conftest import make_session, read_jsonl, write_jsonl
 
 

@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from incident_lab.evidence import take_snapshot, verify_bundle
+from incident_lab.evidence import take_snapshot
 from incident_lab.evidence.scan import TOO_DEEP
+from incident_lab.evidence.verify import verify_bundle
 from tests.incident_lab.evidence.conftest import make_session, read_jsonl
 
 NOW = datetime(2026, 2, 1, 13, 0, 0, tzinfo=UTC)
@@ -29,7 +30,8 @@ _STDLIB_RUN = """
 import json, sys
 sys.modules["orjson"] = None  # as if the optional fast path were not installed
 from datetime import datetime
-from incident_lab.evidence import take_snapshot, verify_bundle
+from incident_lab.evidence import take_snapshot
+from incident_lab.evidence.verify import verify_bundle
 from incident_lab.evidence.fastjson import orjson_available
 assert not orjson_available()
 src, out, last = sys.argv[1], sys.argv[2], sys.argv[3]

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from incident_lab.errors import InputError, UsageError
-from incident_lab.evidence import load_bundle, take_snapshot, verify_bundle
+from incident_lab.evidence import load_bundle, take_snapshot
 from incident_lab.evidence.manifest import content_digest
+from incident_lab.evidence.verify import verify_bundle
 from incident_lab.hookspecs import hookimpl
 from incident_lab.plugins import get_plugin_manager
 from incident_lab.readers import read_paths

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from incident_lab.errors import CheckFailed, InputError, UsageError
-from incident_lab.evidence import append_event, take_snapshot, verify_bundle
+from incident_lab.evidence import append_event, take_snapshot
 from incident_lab.evidence.timeline import event_digest
+from incident_lab.evidence.verify import verify_bundle
 from tests.incident_lab.evidence.conftest import read_jsonl
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from incident_lab.readers.otel import any_value
+from incident_lab.readers.otlp_json import any_value
 
 from .conftest import accepted, read_all, rejected
 

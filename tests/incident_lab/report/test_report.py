@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 
-from incident_lab.blast import blast_radius, load_signature, write_result
+from incident_lab.blast import blast_radius, write_result
+from incident_lab.blast.signature import load_signature
 from incident_lab.cli.app import run
 from incident_lab.cli.main import cli
 from incident_lab.evidence import append_event, take_snapshot
 from incident_lab.example.traffic import generate_log
-from incident_lab.report import collect_report, write_report
+from incident_lab.report import write_report
+from incident_lab.report.collect import collect_report
 from incident_lab.report.html import SECTIONS, render_html
 from incident_lab.report.markdown import render_markdown
 from incident_lab.report.phases import phase_durations

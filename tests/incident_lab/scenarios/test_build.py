@@ -7,11 +7,11 @@ import copy
 import pytest
 
 from incident_lab.errors import UsageError
+from incident_lab.expectations import evaluate_all
 from incident_lab.scenarios.build import scenario_from_trajectory, scenario_id_for
 from incident_lab.scenarios.payload import locate_payload
 from incident_lab.scenarios.reproduce import reproduces
 from incident_lab.trajectory import trajectory_sha256, validation_errors
-from regression_suite.expectations import evaluate_all
 
 from .conftest import INJECTION, benign_trajectory, injected_trajectory
 

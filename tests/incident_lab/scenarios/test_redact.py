@@ -6,7 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from incident_lab.pii import find, luhn_ok
+from incident_lab.pii import find
+from incident_lab.pii._checks import luhn_ok
 from incident_lab.scenarios.redact import SECRET_KINDS, Redactor
 
 

@@ -12,9 +12,9 @@ import pytest
 
 from incident_lab.hookspecs import hookimpl
 from incident_lab.plugins import get_plugin_manager
+from incident_lab.text.disguise import morse_decode, unconfuse
 from incident_lab.variants import Converter, converter, generate_variants, get_converters
-from incident_lab.variants.characters import HOMOGLYPHS, TAG_BASE, ZERO_WIDTH_CHARS, unconfuse
-from incident_lab.variants.encodings import morse_decode
+from incident_lab.variants.characters import HOMOGLYPHS, TAG_BASE, ZERO_WIDTH_CHARS
 
 from .conftest import PAYLOAD, make_scenario
 

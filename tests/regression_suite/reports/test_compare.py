@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from incident_lab.cli.app import run
+from incident_lab.gate_report import load_report
 from regression_suite.cli.main import cli
-from regression_suite.reports import load_report, write_reports
+from regression_suite.reports import write_reports
 from regression_suite.reports.compare import diff_reports
 
 

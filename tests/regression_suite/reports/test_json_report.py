@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from incident_lab.errors import InputError, SchemaError
-from regression_suite.reports.json_report import load_report, validation_errors, write_json
+from incident_lab.gate_report import load_report, validation_errors
+from regression_suite.reports.json_report import write_json
 
 
 def test_round_trip(tmp_path: Path, item, make_report) -> None:

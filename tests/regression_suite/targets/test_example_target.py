@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from incident_lab.example.traffic import ATTACKER, INJECTION, generate_log
+from incident_lab.expectations import evaluate_all
 from incident_lab.trajectory import validate_trajectory
-from regression_suite.expectations import evaluate_all
 from regression_suite.targets import resolve_target
 from regression_suite.testing import build_scenario
 from tests.regression_suite.targets.conftest import replay_of

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from incident_lab.expectations import evaluate_all
 from incident_lab.trajectory import validate_trajectory
-from regression_suite.expectations import evaluate_all
 from regression_suite.targets import TargetError, resolve_target
 from regression_suite.testing import TrajectoryBuilder, build_scenario
 from tests.regression_suite.targets import sample_targets
