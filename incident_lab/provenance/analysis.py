@@ -424,6 +424,11 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
         leak = _leaked_secret(session, answer)
         complied = announces_compliance(answer) or leak is not None
         repeated = _repeated_tokens(answer)
+        # A compliance that a strong or another-language span already explains does not make
+        # every cue-carrying line of the content a span ("Steps: run pytest ..." in the issue).
+        explained = any(sp.step < a and (_strong(sp) or "language_switch" in sp.cues)
+                        for sp in found)  # fmt: skip
+        first = len(extra)
         for i in [u for u in session.untrusted if u < a]:
             text = session.text(i)
             if i not in segments:
@@ -467,6 +472,12 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
                         tool=session.tool_of_result.get(i),
                     )
                 )
+        mine = extra[first:]
+        if explained or any("language_switch" in sp.cues for sp in mine):
+            extra[first:] = [
+                sp for sp in mine if "language_switch" in sp.cues or not complied
+                or copied_literals(sp.text, answer, trusted)
+            ]  # fmt: skip
     return extra
 
 

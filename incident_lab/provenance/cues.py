@@ -645,7 +645,7 @@ def clear_memo() -> None:
     """Forget every result the provenance analysis memoised per text: spans, unit scores,
     readable forms, languages, markers, copies, anchors, verb answers (benchmarks measure
     cold runs with it; compiled patterns stay)."""
-    from incident_lab.provenance import actions, obedience, values  # they import this module
+    from incident_lab.provenance import actions, values  # they import this module
 
     _MEMO.clear()
     _unit_score_memo.cache_clear()
@@ -655,13 +655,6 @@ def clear_memo() -> None:
         actions._verb_used,
         actions._authorised,
         actions._action_kind,
-        obedience._markers_of,
-        obedience._collapsed,
-        obedience._copy_candidates,
-        obedience._said_by_user_memo,
-        obedience._span_asks_memo,
-        obedience._span_format_memo,
-        obedience._asks_for_link,
         values._anchors,
     ):
         memo.cache_clear()

@@ -12,12 +12,18 @@ Checked for every assistant message after an instruction span:
   most of a short one);
 - ``format``: the span asks for a language or for capitals and the answer follows it
   although the user wrote otherwise.
+
+:func:`answers_obeying_content` reads the same obedience off an answer alone, for a session
+where no instruction span was found (an injection in words no cue knows): an answer that
+announces it follows new instructions, carries markup or a canary token only untrusted
+content had, or reveals a secret token of the system prompt (as written, reversed,
+base64-encoded or reordered). ``add`` uses it to localise the incident, not classify.
 """
 
 from __future__ import annotations
 
+import base64
 import re
-from functools import lru_cache
 
 from incident_lab.provenance.model import InstructionSpan, ObedientAnswer
 from incident_lab.provenance.text import guess_language, readable
@@ -71,21 +77,8 @@ def _literal_prefix(marker: str) -> str | None:
 
 
 def _markers(span: InstructionSpan) -> list[str]:
-    echoed = "echoed" in span.cues
-    if len(span.text) > _MEMO_CHARS:
-        return list(_markers_of.__wrapped__(span.text, echoed))
-    return list(_markers_of(span.text, echoed))
-
-
-#: Span texts up to this length have their markers memoised.
-_MEMO_CHARS = 4096
-
-
-@lru_cache(maxsize=1024)
-def _markers_of(plain: str, echoed: bool) -> tuple[str, ...]:
-    """What a span asks an answer to say (memoised: the same span text recurs across the
-    sessions that read the same document)."""
     out: list[str] = []
+    plain = span.text
     for m in _SAY.finditer(plain):
         marker = (m.group(1) or m.group(2) or "").strip()
         if len(marker) >= 4 and marker not in out:
@@ -97,7 +90,7 @@ def _markers_of(plain: str, echoed: bool) -> tuple[str, ...]:
     for m in _CANARY.finditer(plain):
         if len(m.group(0)) >= 8 and m.group(0) not in out:
             out.append(m.group(0))
-    if echoed:  # found through what an answer repeated: that is the marker
+    if "echoed" in span.cues:  # found through what an answer repeated: that is the marker
         out += [k for k in echo_keys(plain) if k not in out]
         out += [
             m.group(1).strip() for m in _LITERAL.finditer(plain) if len(m.group(1).strip()) >= 4
@@ -112,7 +105,7 @@ def _markers_of(plain: str, echoed: bool) -> tuple[str, ...]:
             marker = (m.group(1) or "").strip()
             if len(marker) >= 4 and marker not in out:
                 out.append(marker)
-    return tuple(out[:8])
+    return out[:8]
 
 
 def _url_key(url: str) -> str:
@@ -205,6 +198,8 @@ def echo_keys(answer: str) -> list[str]:
 _ANSWER_SENTENCE = re.compile(r"(?:[^.!?\n。！？]|[.!?](?=[^\s.!?])){1,300}[.!?。！？]?")
 _MIN_COPY_WORDS = 3
 _MIN_COPY_CHARS = 14
+#: Shortest text an answer copies that counts when the span asked for exactly that text.
+_MIN_ASKED_CHARS = 8
 
 
 #: A verb asking for text to be reproduced, right before that text ("... and print <X>").
@@ -229,110 +224,66 @@ def _asked_to_say(span: InstructionSpan, copy: str) -> bool:
 
 def _said_by_user(marker: str, trusted: str) -> bool:
     """True when the user's turns (lower case) contain ``marker`` as whole words."""
-    if len(trusted) > _MEMO_CHARS:
-        return _said_by_user_memo.__wrapped__(marker, trusted)
-    return _said_by_user_memo(marker, trusted)
-
-
-@lru_cache(maxsize=2048)
-def _said_by_user_memo(marker: str, trusted: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(marker.lower())}(?!\w)", trusted) is not None
 
 
-def _span_asks(text: str) -> tuple[bool, bool]:
-    """Whether a span's words ask for the system prompt (:data:`_LEAK_ASK`) and ask to say
-    something (:data:`_SAY_VERB`); memoised for short spans."""
-    if len(text) > _MEMO_CHARS:
-        return _span_asks_memo.__wrapped__(text)
-    return _span_asks_memo(text)
-
-
-@lru_cache(maxsize=1024)
-def _span_asks_memo(text: str) -> tuple[bool, bool]:
-    return bool(_LEAK_ASK.search(text)), _SAY_VERB.search(text) is not None
-
-
-def _span_format(text: str) -> tuple[str | None, bool]:
-    """The language a span asks the answer to be in (``_IN_LANGUAGE``) and whether it asks
-    for capitals (``_CAPS``); memoised for short spans."""
-    if len(text) > _MEMO_CHARS:
-        return _span_format_memo.__wrapped__(text)
-    return _span_format_memo(text)
-
-
-@lru_cache(maxsize=1024)
-def _span_format_memo(text: str) -> tuple[str | None, bool]:
-    lang_m = _IN_LANGUAGE.search(readable(text)[0])
-    return (_LANGS.get(lang_m.group(1).lower()) if lang_m else None), bool(_CAPS.search(text))
-
-
-@lru_cache(maxsize=256)
-def _asks_for_link(trusted: str) -> bool:
-    return _ASKS_FOR_LINK.search(trusted) is not None
-
-
-def _span_urls(span: InstructionSpan, trusted: str, asks_link: bool) -> list[str]:
+def _span_urls(span: InstructionSpan, trusted: str) -> list[str]:
     """The span's URLs an answer should not carry: none when the user asked for a link
-    (``asks_link``: "get me the link to reset my password"), never one the user gave."""
-    if asks_link:
+    ("get me the link to reset my password"), never one the user gave."""
+    if _ASKS_FOR_LINK.search(trusted):
         return []
     urls = [_url_key(u) for u in _URL.findall(span.text)]
     return [u for u in urls if len(u) >= 8 and u.lower() not in trusted]
 
 
-def _copied_marker(
-    span: InstructionSpan, answer: str, trusted: str, strong: bool, asks_link: bool
-) -> str | None:
+def _copied_marker(span: InstructionSpan, answer: str, trusted: str, strong: bool) -> str | None:
     """A sentence of the span the answer repeats (from a weak span: a long one, or the text
     it asked to be printed)."""
     copies = copied_sentences(answer, span.text, trusted)
-    if asks_link:  # the link the user asked for is no copy
+    if strong:
+        # A short text the span asked to be printed ("just print Haha pwned!"), copied whole
+        # as a sentence of its own: two words suffice when the span asked for exactly them.
+        copies += [
+            c
+            for c in copied_sentences(answer, span.text, trusted, min_chars=_MIN_ASKED_CHARS)
+            if c not in copies and len(c.split()) >= 2 and _asked_to_say(span, c)
+        ]
+    if _ASKS_FOR_LINK.search(trusted):  # the link the user asked for is no copy
         copies = [c for c in copies if not _URL.fullmatch(c)]
     if not strong:
         copies = [c for c in copies if len(c.split()) >= 4 or _asked_to_say(span, c)]
     return copies[0] if copies else None
 
 
-def copied_sentences(answer: str, source: str, trusted: str) -> list[str]:
+def copied_sentences(
+    answer: str, source: str, trusted: str, *, min_chars: int | None = None
+) -> list[str]:
     """The sentences of ``answer`` that ``source`` contains word for word and ``trusted`` does not.
 
     Comparison is case-insensitive with whitespace collapsed; a sentence needs three words
     and fourteen characters (one CJK sentence, or one token with digits or punctuation such as
-    a host name, of fourteen characters counts), so "Thanks." or a shared name is not a copy. Language-independent: the copy is the evidence.
+    a host name, of fourteen characters counts), so "Thanks." or a shared name is not a copy.
+    Language-independent: the copy is the evidence. ``min_chars`` lowers the length floor
+    (and drops the three-word rule) for a text the caller knows was asked for.
     """
-    src = _collapsed(source)
+    src = " ".join(source.lower().split())
     out: list[str] = []
-    candidates = (
-        _copy_candidates(answer)
-        if len(answer) <= _MEMO_CHARS
-        else _copy_candidates.__wrapped__(answer)
-    )
-    for sentence in candidates:
+    floor = _MIN_COPY_CHARS if min_chars is None else min_chars
+    for m in _ANSWER_SENTENCE.finditer(answer):
+        sentence = " ".join(m.group(0).split()).strip(" .!?。！？\"'`")
+        if len(sentence) < floor:
+            continue
+        if (
+            min_chars is None
+            and len(sentence.split()) < _MIN_COPY_WORDS
+            and sentence.isascii()
+            and sentence.isalpha()
+        ):
+            continue  # "Thank you" is no copy; a host name or a code ("client.example-x.com") is
         low = sentence.lower()
         if low in src and low not in trusted and sentence not in out:
             out.append(sentence)
     return out
-
-
-@lru_cache(maxsize=32)
-def _collapsed(source: str) -> str:
-    """``source`` lower-cased with whitespace collapsed (each answer is compared with the
-    same tool outputs: they are collapsed once; the last 32, whatever their length)."""
-    return " ".join(source.lower().split())
-
-
-@lru_cache(maxsize=256)
-def _copy_candidates(answer: str) -> tuple[str, ...]:
-    """The sentences of ``answer`` long enough to count as a copy (whitespace collapsed)."""
-    out = []
-    for m in _ANSWER_SENTENCE.finditer(answer):
-        sentence = " ".join(m.group(0).split()).strip(" .!?。！？\"'`")
-        if len(sentence) < _MIN_COPY_CHARS:
-            continue
-        if len(sentence.split()) < _MIN_COPY_WORDS and sentence.isascii() and sentence.isalpha():
-            continue  # "Thank you" is no copy; a host name or a code ("client.example-x.com") is
-        out.append(sentence)
-    return tuple(out)
 
 
 def _leaks(system_prompt: str, answer: str) -> str | None:
@@ -369,18 +320,10 @@ def obedient_answers(
         eligible: Indices of the spans to check (default all): weak spans (ordinary
             requests in a document) and spans the user delegated to are left out.
     """
-    found: list[ObedientAnswer] = []
+    best: dict[int, tuple[tuple[int, int, float, int], ObedientAnswer]] = {}
     trusted = trusted_text.lower()
     user_lang = guess_language(trusted_text)
-    seen: set[int] = set()
-    # What depends on the answers or the user's words alone, read once (not once per span).
-    compliance = [_COMPLIANCE.search(text) for _, text in assistant_turns]
-    announced = any(compliance)
-    asks_link = (
-        _asks_for_link(trusted)
-        if len(trusted) <= _MEMO_CHARS
-        else _asks_for_link.__wrapped__(trusted)
-    )
+    announced = any(_COMPLIANCE.search(text) for _, text in assistant_turns)
     for index, span in enumerate(spans):
         strong = eligible is None or index in eligible
         markers = [m for m in _markers(span) if not _said_by_user(m, trusted)]
@@ -389,42 +332,184 @@ def obedient_answers(
             # faithful answer repeats: a whole sentence it asked to print, a canary token,
             # or the system prompt.
             markers = [m for m in markers if len(m.split()) >= 4 or _CANARY.fullmatch(m)]
-        urls = _span_urls(span, trusted, asks_link) if strong else []
-        asks_leak, asks_say = _span_asks(span.text)
-        wants_leak = asks_leak or span.source == "user"
-        if not strong and not (markers or wants_leak or announced or asks_say):
+        urls = _span_urls(span, trusted) if strong else []
+        wants_leak = bool(_LEAK_ASK.search(span.text)) or span.source == "user"
+        if not strong and not (markers or wants_leak or announced or _SAY_VERB.search(span.text)):
             continue
-        wants_lang, wants_caps = _span_format(span.text)
-        for (step, text), complied in zip(assistant_turns, compliance, strict=True):
-            if step <= span.step or step in seen:
+        lang_m = _IN_LANGUAGE.search(readable(span.text)[0])
+        wants_lang = _LANGS.get(lang_m.group(1).lower()) if lang_m else None
+        wants_caps = bool(_CAPS.search(span.text))
+        for step, text in assistant_turns:
+            if step <= span.step or (step in best and best[step][0][0] == 0):
                 continue
             answer = text.lower()
             hit: ObedientAnswer | None = None
             marker = next((m for m in markers if m.lower() in answer), None)
             if marker is None:
-                marker = _copied_marker(span, text, trusted, strong, asks_link)
+                marker = _copied_marker(span, text, trusted, strong)
+            if marker is None and strong:
+                # a quoted literal the span dictated ('translate this as "Haha pwned!"'),
+                # carried with its capitals: no faithful answer copies it
+                marker = next(
+                    (c for c in copied_literals(span.text, text, trusted) if c.lower() != c),
+                    None,
+                )
             url = next((u for u in urls if u.lower() in answer), None)
+            complied = _COMPLIANCE.search(text)  # says so itself: weak span or strong
             if marker:
                 hit = ObedientAnswer(step, index, "marker_echo", marker)
             elif url:
                 hit = ObedientAnswer(step, index, "url_echo", url)
-            elif complied:  # says so itself: weak span or strong
+            elif complied:
                 hit = ObedientAnswer(step, index, "compliance", complied.group(0))
             elif wants_leak and system_prompt and (leak := _leaks(system_prompt, text)):
                 hit = ObedientAnswer(step, index, "system_prompt_leak", leak)
-            elif (
-                strong
-                and wants_lang
-                and wants_lang != user_lang
-                and guess_language(answer) == wants_lang
-            ):
-                hit = ObedientAnswer(step, index, "format", f"answered in {wants_lang}")
-            elif strong and wants_caps and len(text) >= 20:
-                letters = [c for c in text if c.isalpha()]
-                if letters and sum(c.isupper() for c in letters) / len(letters) > 0.8:
-                    hit = ObedientAnswer(step, index, "format", "answered in capitals")
+            elif strong and (fmt := _followed_format(text, wants_lang, user_lang, wants_caps)):
+                hit = ObedientAnswer(step, index, "format", fmt)
             if hit is not None:
-                found.append(hit)
-                seen.add(step)
-    found.sort(key=lambda a: a.step)
+                # What the answer carries from this span (a marker, a URL) ties it to the
+                # span; a generic sign (compliance, a leak, a format) goes to the strongest.
+                rank = (_KIND_RANK[hit.kind], 0 if strong else 1, -span.score, index)
+                if step not in best or rank < best[step][0]:
+                    best[step] = (rank, hit)
+    return [hit for _, (_, hit) in sorted(best.items())]
+
+
+def _followed_format(
+    text: str, wants_lang: str | None, user_lang: str | None, wants_caps: bool
+) -> str | None:
+    """The format a span asked for that the answer follows (another language, capitals)."""
+    if wants_lang and wants_lang != user_lang and guess_language(text.lower()) == wants_lang:
+        return f"answered in {wants_lang}"
+    if wants_caps and len(text) >= 20:
+        letters = [c for c in text if c.isalpha()]
+        if letters and sum(c.isupper() for c in letters) / len(letters) > 0.8:
+            return "answered in capitals"
+    return None
+
+
+#: Which obedience evidence ties an answer to a span best (lower first).
+_KIND_RANK = {
+    "marker_echo": 0,
+    "url_echo": 0,
+    "system_prompt_leak": 1,
+    "format": 2,
+    "compliance": 3,
+}
+
+
+#: A secret-looking token of a system prompt: a run of letters and digits with a digit in it.
+_SECRET = re.compile(r"(?<![\w-])(?=[\w-]{0,40}\d)[A-Za-z0-9][\w-]{3,40}(?![\w-])")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _secret_forms(token: str) -> list[str]:
+    """How an answer may carry a secret: as written, reversed, base64 (padding dropped)."""
+    b64 = base64.b64encode(token.encode()).decode().rstrip("=")
+    return list(dict.fromkeys([token, token[::-1], b64]))
+
+
+def _leaked_secret(system_prompt: str, answer: str, elsewhere: str) -> str | None:
+    """A secret token of the system prompt the answer reveals in some form, or None: as
+    written, reversed, base64-encoded, or its characters in another order.
+
+    ``elsewhere`` (lower case) is every user turn and tool output: a value seen there is
+    no secret of the prompt.
+    """
+    shuffled = {"".join(sorted(m.group(0))): m.group(0) for m in _SECRET.finditer(answer)}
+    for m in _SECRET.finditer(system_prompt[:20_000]):
+        token = m.group(0)
+        if _YEAR.fullmatch(token):
+            continue
+        for form in _secret_forms(token):
+            if len(form) < 4 or form.lower() in elsewhere:
+                continue
+            if re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", answer):
+                return form
+        # the same characters in another order (reversed in pairs, shuffled)
+        other = shuffled.get("".join(sorted(token)))
+        if other is not None and other.lower() not in elsewhere:
+            return other
+    return None
+
+
+def answers_obeying_content(
+    steps: list[tuple[int, str, str]], *, limit: int = 50_000
+) -> list[ObedientAnswer]:
+    """Answers that obeyed untrusted content, read off the answer when no span was found.
+
+    Args:
+        steps: ``(index, role, text)`` of the session's steps in order; ``role`` is
+            ``system``, ``user``, ``assistant`` or ``untrusted`` (tool output, memory,
+            retrieved text, another agent); other steps are left out.
+        limit: How much of each text is read (bounded time on huge outputs).
+
+    Returns:
+        One :class:`ObedientAnswer` per answer (``instruction`` -1: no span): ``compliance``
+        (it announces it follows new instructions), ``marker_echo`` (markup or a canary
+        token that only earlier untrusted content had, plainly or encoded), ``system_prompt_leak`` (a secret
+        token of the system prompt, as written, reversed, base64-encoded or reordered, that
+        no user turn or tool output contains). Only answers after some untrusted content count.
+    """
+    found: list[ObedientAnswer] = []
+    system = "\n".join(t[:limit] for _, role, t in steps if role == "system")
+    trusted = "\n".join(t[:limit] for _, role, t in steps if role in ("system", "user")).lower()
+    untrusted: list[str] = []
+    for index, role, text in steps:
+        if role == "untrusted":
+            untrusted.append(text[:limit].lower())
+            decoded = readable(text[:limit])[0]  # base64, hex, escapes, ciphers undone
+            if decoded != untrusted[-1]:
+                untrusted.append(decoded)
+            continue
+        if role != "assistant" or not untrusted:
+            continue
+        answer = text[:limit]
+        complied = _COMPLIANCE.search(answer)
+        if complied:
+            found.append(ObedientAnswer(index, -1, "compliance", complied.group(0)))
+            continue
+        key = next(
+            (
+                k
+                for k in echo_keys(answer)
+                if k.lower() not in trusted and any(k.lower() in u for u in untrusted)
+            ),
+            None,
+        )
+        if key is not None:
+            found.append(ObedientAnswer(index, -1, "marker_echo", key))
+            continue
+        elsewhere = "\n".join(
+            [t[:limit] for _, role, t in steps if role == "user"] + untrusted
+        ).lower()
+        leak = _leaked_secret(system, answer, elsewhere) if system else None
+        if leak is not None:
+            found.append(ObedientAnswer(index, -1, "system_prompt_leak", leak))
+    return found
+
+
+def answers_copying_literals(
+    steps: list[tuple[int, str, str]], *, limit: int = 50_000
+) -> list[ObedientAnswer]:
+    """Answers that carry a quoted literal of earlier untrusted content (``'TEST'`` said a
+    hundred times, in a language no cue knows): weaker evidence than
+    :func:`answers_obeying_content` (a faithful answer may quote a title), so ``add`` asks
+    it last. Same ``steps`` as there; only literals with a capital letter or a digit that
+    no user or system turn holds (:func:`copied_literals`)."""
+    found: list[ObedientAnswer] = []
+    trusted = "\n".join(t[:limit] for _, role, t in steps if role in ("system", "user")).lower()
+    untrusted: list[str] = []
+    for index, role, text in steps:
+        if role == "untrusted":
+            untrusted.append(text[:limit])
+        elif role == "assistant" and untrusted:
+            hits = [
+                c
+                for unit in untrusted
+                for c in copied_literals(unit, text[:limit], trusted)
+                if c.lower() != c or any(ch.isdigit() for ch in c)
+            ]
+            if hits:
+                found.append(ObedientAnswer(index, -1, "marker_echo", max(hits, key=len)))
     return found

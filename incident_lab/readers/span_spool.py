@@ -25,8 +25,6 @@ import struct
 import tempfile
 from typing import IO, Any
 
-__all__ = ["BUDGET", "KeyedSpool"]
-
 #: Bytes of encoded items held in memory before they are written to the temporary file.
 BUDGET = 32 << 20
 _SIZE = struct.Struct("<I")  # each item is its length, then its marshal bytes

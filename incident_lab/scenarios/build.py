@@ -15,15 +15,16 @@ from typing import Any
 
 from incident_lab import __version__
 from incident_lab.errors import UsageError
-from incident_lab.scenarios.derive import derive_expectations, resolve_unsafe_steps
+from incident_lab.scenarios.derive import derive_expectations
 from incident_lab.scenarios.io import DEFAULT_MAX_STEPS, SCHEMA_VERSION, check_id
+from incident_lab.scenarios.localise import resolve_unsafe_steps
 from incident_lab.scenarios.payload import (
     PayloadCandidate,
-    locate_payload,
     payload_at_step,
     payload_from_dependency,
     payload_from_provenance,
     payload_from_text,
+    payload_from_turn,
 )
 from incident_lab.scenarios.redact import Redactor
 from incident_lab.trajectory import trajectory_sha256, utc_now_iso
@@ -177,13 +178,6 @@ def _taxonomy_block(
     return block
 
 
-def _payload_fixture_limit(traj: Trajectory, first_unsafe: int) -> int:
-    """Number of fixtures recorded before the first unsafe step."""
-    return sum(
-        1 for s in (traj.get("steps") or [])[:first_unsafe] if s.get("type") == "tool_result"
-    )
-
-
 def _choose_payload(
     work: Trajectory,
     prov_view: Any,
@@ -196,8 +190,8 @@ def _choose_payload(
     unsafe: list[int] | None = None,
     indirect: bool = False,
 ) -> PayloadCandidate | None:
-    """The user's choice, else the provenance span, else instruction markers, else the
-    untrusted content the unsafe steps depended on, else the turn."""
+    """The user's choice, else the provenance view's instruction span, else (an injection)
+    the untrusted content the unsafe steps depended on, else the last user turn."""
     steps = work.get("steps") or []
     if payload_text is not None:
         text = redactor.redact_text(payload_text) if redactor is not None else payload_text
@@ -207,34 +201,26 @@ def _choose_payload(
     found = payload_from_provenance(prov_view, steps, turns, fixtures, first_unsafe)
     if found is not None:
         return found
-    pre_turns, _ = replay_parts(work, before=first_unsafe + 1)
-    limited = fixtures[: _payload_fixture_limit(work, first_unsafe)]
-    candidate = locate_payload(turns, limited)
-    if candidate is None and indirect:
+    if indirect:
         # A prompt injection came in untrusted content: the payload is what the unsafe
         # steps depended on, not the user's turn (which only asked for the task).
         from incident_lab.scenarios.derive import copied_text
+        from incident_lab.scenarios.localise import content_obedience
 
         unsafe = unsafe or [first_unsafe]
-        copied = {i: t for i in unsafe if (t := copied_text(work, i, prov_view, "")) is not None}
+        # What an answer was localised by (a canary, markup, a leaked secret) says where it
+        # came from better than any text it shares with the content (its faithful part).
+        copied = {
+            a.step: str(a.evidence) for a in content_obedience(work, prov_view) if a.step in unsafe
+        }
+        for i in unsafe:
+            if i not in copied and (t := copied_text(work, i, prov_view, "")) is not None:
+                copied[i] = t
         found = payload_from_dependency(prov_view, steps, turns, fixtures, unsafe, copied=copied)
         if found is not None:
             return found
-    if candidate is None:
-        candidate = locate_payload(turns, limited, fallback_turn=max(len(pre_turns) - 1, 0))
-    if candidate is not None and candidate.method == "markers":
-        where = "tool output" if candidate.kind == "fixture" else "user turn"
-        return PayloadCandidate(
-            candidate.text,
-            candidate.kind,
-            candidate.index,
-            candidate.start,
-            candidate.score,
-            "markers",
-            f"the provenance view found no instruction span; this {where} "
-            f"{candidate.index} carries instruction markers (score {candidate.score:.1f})",
-        )
-    return candidate
+    pre_turns, _ = replay_parts(work, before=first_unsafe + 1)
+    return payload_from_turn(turns, max(len(pre_turns) - 1, 0))
 
 
 def _provenance_block(
@@ -342,7 +328,10 @@ def scenario_from_trajectory(
     if classification is None:
         classification = classification_of(work)
     unsafe, unsafe_source = resolve_unsafe_steps(
-        work, unsafe_steps, (classification or {}).get("unsafe_steps")
+        work,
+        unsafe_steps,
+        (classification or {}).get("unsafe_steps"),
+        session=str(traj.get("session_id")),
     )
     turns, fixtures = replay_parts(work)
     if not turns:
@@ -364,7 +353,7 @@ def scenario_from_trajectory(
         payload_text,
         redactor if redact else None,
         unsafe,
-        taxonomy["failure_mode"] == "prompt_injection",
+        taxonomy["failure_mode"] == "prompt_injection" or unsafe_source == "content",
     )
     payload = candidate.to_dict() if candidate is not None else None
     expectations, notes = _expectations(
