@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["LEAD_LIMIT", "TAIL_LIMIT", "injected_block"]
-
 #: Longest text before the span that is taken into the block (a lead-in, not the document).
 LEAD_LIMIT = 400
 #: Longest text after the span that is taken into the block.

@@ -23,13 +23,6 @@ from incident_lab.scenarios.derive import (
     _trim_run,
 )
 
-__all__ = [
-    "content_obedience",
-    "content_unsafe_steps",
-    "literal_copies",
-    "resolve_unsafe_steps",
-]
-
 Trajectory = dict[str, Any]
 
 _FLAGGING = ("flag", "escalate", "redact")
@@ -145,7 +138,7 @@ def _carries_injected_value(call: Any, prov: Any, traj: Trajectory) -> bool:
 def _in_injected_block(arg: Any, prov: Any, traj: Trajectory) -> bool:
     """True when ``arg`` was matched in an instruction span, or quoted in the rest of its
     injected block after it (:func:`~incident_lab.scenarios.block.injected_block`)."""
-    from incident_lab.provenance import text_of_step
+    from incident_lab.provenance.text import text_of_step
     from incident_lab.scenarios.block import injected_block
 
     if arg.step is None or arg.start is None or len(str(arg.value).strip()) < 4:
@@ -191,7 +184,8 @@ def _names_container(path: str, value: str) -> bool:
 
 def _session_texts(traj: Trajectory, prov: Any) -> list[tuple[int, str, str]]:
     """``(index, role, text)`` of the messages and tool outputs, untrusted ones marked."""
-    from incident_lab.provenance import UNTRUSTED_SOURCES, text_of_step
+    from incident_lab.provenance.model import UNTRUSTED_SOURCES
+    from incident_lab.provenance.text import text_of_step
 
     out = []
     for i, step in enumerate(traj.get("steps") or []):
@@ -233,9 +227,9 @@ def _block_obedience(traj: Trajectory, prov: Any, texts: list[tuple[int, str, st
     """Obedient answers read against the injected blocks of the instruction spans."""
     import dataclasses
 
-    from incident_lab.provenance import text_of_step
     from incident_lab.provenance.model import ObedientAnswer
     from incident_lab.provenance.obedience import obedient_answers
+    from incident_lab.provenance.text import text_of_step
     from incident_lab.scenarios.block import injected_block
 
     steps = traj.get("steps") or []
