@@ -161,6 +161,7 @@ class SessionView:
         self.tools_offered = _tools_offered(traj)
         self.user_text = "\n".join(t for _, t in self.user_turns)
         self.user_words = _content_words(self.user_text)
+        self._output_words: dict[int, set[str]] = {}  # step -> content words of its output
 
     # -- one indexer per step kind ----------------------------------------------------
 
@@ -253,6 +254,16 @@ class SessionView:
     def tool_outputs_before(self, index: int) -> list[tuple[int, str]]:
         """Return ``(step, output)`` of every tool result before step ``index``."""
         return [(i, str(s.get("output", ""))) for i, s in self.results if i < index]
+
+    def output_words_before(self, index: int) -> set[str]:
+        """The content words of every tool result before step ``index``
+        (:func:`~incident_lab.text.lexicon.content_words`; each output is read once per view)."""
+        words: set[str] = set()
+        for i, output in self.tool_outputs_before(index):
+            if i not in self._output_words:
+                self._output_words[i] = content_words(output)
+            words |= self._output_words[i]
+        return words
 
     def user_text_before(self, index: int) -> str:
         """All user turns before step ``index``, joined."""

@@ -645,7 +645,7 @@ def clear_memo() -> None:
     """Forget every result the provenance analysis memoised per text: spans, unit scores,
     readable forms, languages, markers, copies, anchors, verb answers (benchmarks measure
     cold runs with it; compiled patterns stay)."""
-    from incident_lab.provenance import actions, values  # they import this module
+    from incident_lab.provenance import actions, obedience, values  # they import this module
 
     _MEMO.clear()
     _unit_score_memo.cache_clear()
@@ -656,6 +656,7 @@ def clear_memo() -> None:
         actions._authorised,
         actions._action_kind,
         values._anchors,
+        obedience._markers_of,
     ):
         memo.cache_clear()
 
