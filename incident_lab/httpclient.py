@@ -27,6 +27,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+
+# httpcore imports sniffio on every async lock it creates; were it missing, each of those
+# imports would scan sys.path (~1 ms a request): imported here to fail at once instead
+import sniffio  # noqa: F401
 import tenacity
 
 #: Answers larger than this are refused (no caller needs more).
@@ -216,10 +220,17 @@ class HttpClient:
         asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.policy = policy or RetryPolicy()
-        self._limits = httpx.Limits(max_connections=max_connections)
+        # every connection the pool may open is kept alive: with httpx's default of 20
+        # kept, at 64 in flight the pool closes a connection each time one goes idle
+        # (and opens another for the next request) instead of reusing it
+        self._limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
         self._sleep, self._asleep = sleep, asleep
+        self._max_connections = max_connections
+        self._ssl: Any = None
         self._client: httpx.Client | None = None
-        self._aclients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+        self._apools: dict[asyncio.AbstractEventLoop, _Pools] = {}
         self._closers: list[Any] = []
 
     # -- the policy -----------------------------------------------------------------
@@ -239,10 +250,10 @@ class HttpClient:
             "reraise": True,
         }
 
-    def _options(self) -> dict[str, Any]:
+    def _options(self, limits: httpx.Limits | None = None) -> dict[str, Any]:
         return {
             "timeout": httpx.Timeout(self.policy.timeout),
-            "limits": self._limits,
+            "limits": limits or self._limits,
             "follow_redirects": False,
         }
 
@@ -286,17 +297,30 @@ class HttpClient:
             raise
 
     # -- async ----------------------------------------------------------------------
-    async def _aclient(self) -> httpx.AsyncClient:
+    async def _acquire(self) -> tuple[_Pools, int]:
+        """A pool of the running loop for one request (opened when the ones open are
+        full), counted as busy until :meth:`_Pools.release`."""
         loop = asyncio.get_running_loop()
-        client = self._aclients.get(loop)
-        if client is None:
-            client = self._aclients[loop] = httpx.AsyncClient(**self._options())
+        pools = self._apools.get(loop)
+        if pools is None:
+            pools = self._apools[loop] = _Pools(_shard_sizes(self._max_connections))
+        shard = pools.free()
+        if shard is None and len(pools.clients) < len(pools.sizes):
+            n = pools.sizes[len(pools.clients)]
+            if self._ssl is None:  # one TLS context for every pool (~20 ms of CPU each)
+                self._ssl = httpx.create_ssl_context()
+            limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+            client = httpx.AsyncClient(verify=self._ssl, **self._options(limits))
+            shard = pools.add(client)
             # Closed when the loop shuts its async generators down (asyncio.run does):
             # the pool lives as long as the loop, whoever owns the loop.
             closer = _close_at_loop_end(client)
             await closer.__anext__()
             self._closers.append(closer)
-        return client
+        if shard is None:  # every pool is full: wait in the least busy one
+            shard = min(range(len(pools.clients)), key=pools.busy.__getitem__)
+        pools.busy[shard] += 1
+        return pools, shard
 
     async def arequest(
         self,
@@ -306,8 +330,9 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         content: bytes | None = None,
     ) -> HttpResponse:
-        """Async :meth:`request` (a real httpx ``AsyncClient``; waits with ``asleep``)."""
-        client = await self._aclient()
+        """Async :meth:`request` (real httpx ``AsyncClient`` pools; waits with ``asleep``)."""
+        pools, shard = await self._acquire()
+        client = pools.clients[shard]
         attempts = 0
 
         async def attempt() -> HttpResponse:
@@ -329,6 +354,8 @@ class HttpClient:
         except HttpFailure as failure:
             failure.attempts = attempts
             raise
+        finally:
+            pools.release(shard)
 
     def close(self) -> None:
         """Close the sync pool (async pools close with their event loop)."""
@@ -337,10 +364,52 @@ class HttpClient:
             self._client = None
 
     async def aclose(self) -> None:
-        """Close the pool of the running loop now."""
-        client = self._aclients.pop(asyncio.get_running_loop(), None)
-        if client is not None:
+        """Close the pools of the running loop now."""
+        pools = self._apools.pop(asyncio.get_running_loop(), None)
+        for client in pools.clients if pools is not None else ():
             await client.aclose()
+
+
+#: Connections per httpx pool. httpcore's pool re-examines every connection it holds
+#: (a socket poll each, and a count of all connections per idle one) on every request
+#: it queues or releases: at 64 connections that bookkeeping was ~45 % of the client's
+#: CPU (encode/httpcore#1035). Pools of at most 8 keep it small, whatever the total.
+POOL_SHARD = 8
+
+
+def _shard_sizes(total: int) -> list[int]:
+    """``total`` connections as pools of at most :data:`POOL_SHARD` (sizes differ by <= 1)."""
+    count = max(1, -(-total // POOL_SHARD))
+    base, extra = divmod(max(1, total), count)
+    return [base + (i < extra) for i in range(count)]
+
+
+class _Pools:
+    """An event loop's httpx pools (opened one at a time, as the requests in flight
+    need them), and the requests each has in flight."""
+
+    def __init__(self, sizes: list[int]) -> None:
+        self.sizes = sizes
+        self.clients: list[httpx.AsyncClient] = []
+        self.busy: list[int] = []
+
+    def free(self) -> int | None:
+        """The open pool with the most free connections, or ``None`` when all are full."""
+        best = max(range(len(self.clients)), key=self._free, default=None)
+        return best if best is not None and self._free(best) > 0 else None
+
+    def _free(self, shard: int) -> int:
+        return self.sizes[shard] - self.busy[shard]
+
+    def add(self, client: httpx.AsyncClient) -> int:
+        """Open the next pool; return its index."""
+        self.clients.append(client)
+        self.busy.append(0)
+        return len(self.clients) - 1
+
+    def release(self, shard: int) -> None:
+        """A request on pool ``shard`` is done."""
+        self.busy[shard] -= 1
 
 
 async def _close_at_loop_end(client: httpx.AsyncClient) -> AsyncIterator[None]:

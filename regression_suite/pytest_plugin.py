@@ -326,35 +326,34 @@ def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
 
 def _replay_ahead(session: pytest.Session) -> None:
     state = get_state(session.config)
-    if state.lazy is not None:
-        cases = list(state.lazy.cases())
-    else:
-        cases = [i.case for i in session.items if isinstance(i, CaseItem)]
-    if cases and not (
-        state.is_worker or state.is_xdist_controller or session.config.option.collectonly
-    ):
-        target = state.get_target()
-        concurrency = int(session.config.getoption("gate_concurrency"))
-        if getattr(target, "io_bound", False) and concurrency > 1 and len(cases) > 1:
-            from regression_suite.runner import run_cases_async
+    config = session.config
+    if state.is_worker or state.is_xdist_controller or config.option.collectonly:
+        return
+    lazy = state.lazy
+    items = [] if lazy is not None else [i for i in session.items if isinstance(i, CaseItem)]
+    count = len(lazy) if lazy is not None else len(items)
+    concurrency = int(config.getoption("gate_concurrency"))
+    if count < 2 or concurrency < 2 or not getattr(state.get_target(), "io_bound", False):
+        return
+    # the lazy items' cases are made one at a time as the replay reaches them: a list
+    # of a million cases (repeats of lazy items) would be the run's peak memory
+    cases: Iterable[Any] = lazy.cases() if lazy is not None else (i.case for i in items)
+    from regression_suite.runner import run_cases_async
+    from regression_suite.targets.base import TargetUnreachable
 
-            try:
-                record = bool(session.config.getoption("gate_record"))
+    record = bool(config.getoption("gate_record"))
 
-                def done(case: Any, run: Any) -> None:
-                    if not record:  # judged already: only --gate-record needs the trajectory
-                        run.trajectory = None
+    def done(case: Any, run: Any) -> None:
+        if not record:  # judged already: only --gate-record needs the trajectory
+            run.trajectory = None
 
-                state.runs = asyncio.run(
-                    run_cases_async(target, cases, concurrency=concurrency, on_done=done)
-                )
-            except Exception as exc:  # TargetUnreachable: every item reports it
-                from regression_suite.targets.base import TargetUnreachable
-
-                if not isinstance(exc, TargetUnreachable):
-                    raise
-                state.fatal = exc
-                session.shouldstop = f"target unreachable: {render_error(exc)}"
+    try:
+        state.runs = asyncio.run(
+            run_cases_async(state.get_target(), cases, concurrency=concurrency, on_done=done)
+        )
+    except TargetUnreachable as exc:  # every item reports it
+        state.fatal = exc
+        session.shouldstop = f"target unreachable: {render_error(exc)}"
 
 
 @pytest.hookimpl(wrapper=True)

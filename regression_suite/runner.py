@@ -285,15 +285,17 @@ def _failed_call(target: Any, case: Case, exc: Exception, duration_s: float) -> 
 
 async def run_cases_async(
     target: Any,
-    cases: list[Case],
+    cases: Iterable[Case],
     *,
     concurrency: int = 8,
     on_done: Callable[[Case, CaseRun], None] | None = None,
 ) -> dict[str, CaseRun]:
     """Run cases concurrently (at most ``concurrency`` in flight) and return runs by id.
 
-    The first :class:`TargetUnreachable` cancels the cases not yet started and is
-    raised once every started case has finished.
+    ``concurrency`` workers take the cases one at a time from ``cases`` (an iterator
+    is read as the workers reach it: a million cases are never all in memory, nor a
+    task each). The first :class:`TargetUnreachable` stops the workers from taking
+    more cases and is raised once every started case has finished.
 
     Raises:
         UsageError: ``concurrency`` is below 1.
@@ -301,12 +303,12 @@ async def run_cases_async(
     """
     if concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, got {concurrency}")
-    semaphore = asyncio.Semaphore(concurrency)
+    pending = iter(cases)
     runs: dict[str, CaseRun] = {}
     fatal: list[BaseException] = []
 
-    async def one(case: Case) -> None:
-        async with semaphore:
+    async def worker() -> None:
+        for case in pending:  # one shared iterator: each case goes to one worker
             if fatal:
                 return
             try:
@@ -318,7 +320,7 @@ async def run_cases_async(
             if on_done is not None:
                 on_done(case, run)
 
-    await asyncio.gather(*(one(c) for c in cases))
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
     if fatal:
         raise fatal[0]
     return runs

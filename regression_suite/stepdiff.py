@@ -97,6 +97,33 @@ def _value(path: str, value: Any) -> str:
     return ABSENT if isinstance(value, NotPresent) else f"{path}={_short(value)}"
 
 
+def _same(recorded: Any, produced: Any) -> bool:
+    """True when DeepDiff would find no difference: the same types and equal values all
+    the way down, the ignored fields aside (conservative: ``False`` sends a pair to
+    DeepDiff, which decides)."""
+    if type(recorded) is not type(produced):
+        return False
+    if isinstance(recorded, dict):
+        keys = recorded.keys() - _IGNORED
+        return keys == produced.keys() - _IGNORED and all(
+            _equal(recorded[k], produced[k]) for k in keys
+        )
+    return _equal(recorded, produced)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False  # DeepDiff reports 1 against 1.0 as a type change
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_equal(v, b[k]) for k, v in a.items())
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+_IGNORED = frozenset(IGNORED_STEP_FIELDS)
+
+
 def _pair(recorded: Step, produced: Step, p: int, r: int) -> list[str]:
     where = f"{_where(p, r)} {step_label(produced)}"
     if _signature(recorded) != _signature(produced):
@@ -104,6 +131,8 @@ def _pair(recorded: Step, produced: Step, p: int, r: int) -> list[str]:
             f"{_where(p, r)}: recorded {step_label(recorded)} {_summary(recorded)}, "
             f"produced {step_label(produced)} {_summary(produced)}"
         ]
+    if _same(recorded, produced):
+        return []  # most aligned pairs are equal: no DeepDiff (a few ms each) for them
     from deepdiff import DeepDiff  # imported on the first failure: it is slow to import
 
     tree = DeepDiff(recorded, produced, view="tree", exclude_regex_paths=_EXCLUDE)

@@ -830,8 +830,8 @@ def convert_sealed(cache: Path, skipped: Counter[str]) -> list[Session]:
 def convert_cilada(cache: Path, skipped: Counter[str]) -> list[Session]:
     """cilada-redteam (pt-BR): held out like ``sealed`` (scored, never quoted).
 
-    Its attacks in the prompt-injection category become hijacked/ignored sessions: the turns
-    of one attack are the untrusted text, the answer an obedient agent gives is the attack's
+    Its attacks in the prompt-injection category become hijacked/ignored sessions: the first
+    turn of an attack is the untrusted text, the answer an obedient agent gives is the attack's
     own fail marker (``falha_se.contem``) when the text asks for it, else what
     ``derive_hijack`` derives. Every attack's mitigation write-up (developer-facing prose about
     the attack, with imperatives addressed to people) is a benign look-alike.
@@ -865,7 +865,9 @@ def convert_cilada(cache: Path, skipped: Counter[str]) -> list[Session]:
             if not turns:
                 skipped["cilada: injection attack without turns"] += 1
                 continue
-            text = "\n".join(turns)
+            # The first turn is the injection; later turns are the attacker chatting on
+            # ("did you save it?"), which has no place inside a document the agent reads.
+            text = turns[0]
             contains = (attack.get("falha_se") or {}).get("contem") or []
             marker = next(
                 (

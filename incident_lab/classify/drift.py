@@ -105,9 +105,7 @@ def _unrelated_read(view: SessionView, step: int, args_text: str) -> bool:
     words = content_words(args_text)
     if not words:
         return False
-    context = set(view.user_words)
-    for _, output in view.tool_outputs_before(step):
-        context |= content_words(output)
+    context = set(view.user_words) | view.output_words_before(step)
     return not words & context
 
 

@@ -17,8 +17,10 @@ Results:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from incident_lab.classify.base import Signal, is_cross_session
@@ -26,7 +28,7 @@ from incident_lab.classify.calibration import calibrate
 from incident_lab.classify.session import SessionView, analysing, provenance_of
 from incident_lab.classify.severity import SeveritySuggestion, suggest_severity
 from incident_lab.plugins import collect
-from incident_lab.taxonomy import Taxonomy, load_taxonomy
+from incident_lab.taxonomy import TAXONOMY_ENV, Taxonomy, load_taxonomy
 
 THRESHOLD = 0.5
 
@@ -86,6 +88,20 @@ class Classification:
         if self.detector_errors:
             out["detector_errors"] = list(self.detector_errors)
         return out
+
+
+@cache
+def _shipped_taxonomy() -> Taxonomy:
+    return load_taxonomy()
+
+
+def _default_taxonomy() -> Taxonomy:
+    """The taxonomy used when the caller passes none: the shipped one is loaded (merged and
+    validated) once per process; with a team extension named by ``INCIDENT_LAB_TAXONOMY``
+    it is loaded on every call, so an edited extension takes effect at once."""
+    if os.environ.get(TAXONOMY_ENV):
+        return load_taxonomy()
+    return _shipped_taxonomy()
 
 
 def get_detectors() -> dict[str, Any]:
@@ -184,12 +200,20 @@ def _combine(
     return Classification(str(traj.get("session_id", "")), ranked, top, severity, unsafe, errors)
 
 
+def _name(det: Any) -> str:
+    """A detector's ``name``, else its repr (built only then: a dataclass repr is not free)."""
+    try:
+        return str(det.name)
+    except AttributeError:
+        return repr(det)
+
+
 def _run_session_detectors(
     traj: dict[str, Any], detectors: Iterable[Any], taxonomy: Taxonomy, errors: list[str]
 ) -> list[Signal]:
     signals: list[Signal] = []
     for det in detectors:
-        name = str(getattr(det, "name", repr(det)))
+        name = _name(det)
         try:
             raw = det(traj)
         except Exception as exc:  # a plugin's bug must not hide the other detectors' evidence
@@ -215,7 +239,7 @@ def classify_trajectory(
     Returns:
         The ranked failure modes with evidence, top mode, severity and unsafe steps.
     """
-    taxonomy = taxonomy or load_taxonomy()
+    taxonomy = taxonomy or _default_taxonomy()
     dets = get_detectors() if detectors is None else detectors
     errors: list[str] = []
     per_session = [d for d in dets.values() if not is_cross_session(d)]
@@ -235,14 +259,14 @@ def classify_many(
     Returns:
         One :class:`Classification` per input trajectory, in input order.
     """
-    taxonomy = taxonomy or load_taxonomy()
+    taxonomy = taxonomy or _default_taxonomy()
     dets = get_detectors() if detectors is None else detectors
     per_session = [d for d in dets.values() if not is_cross_session(d)]
     cross = [d for d in dets.values() if is_cross_session(d)]
     extra: dict[str, list[Signal]] = {}
     batch_errors: list[str] = []
     for det in cross:
-        name = str(getattr(det, "name", repr(det)))
+        name = _name(det)
         try:
             found = det(trajs)
         except Exception as exc:

@@ -12,10 +12,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from incident_lab import pii
 from incident_lab.provenance import Provenance, analyse
+from incident_lab.provenance.cues import clear_memo as clear_provenance_memo
 from incident_lab.text.lexicon import (
     content_words,
 )
@@ -38,7 +40,38 @@ def sensitive_kinds(text: str) -> list[str]:
     One table decides this for the redactor, ``lint`` and the classifier:
     :func:`incident_lab.pii.sensitive_kinds` (credentials, financial data, identity numbers).
     """
-    return [pii.kind(name).label for name in pii.sensitive_kinds(text)]
+    if len(text) > _MEMO_CHARS:
+        return [pii.kind(name).label for name in pii.sensitive_kinds(text)]
+    return list(_sensitive_labels(text))
+
+
+#: Texts up to this length have their answers memoised (the same arguments and turns recur
+#: across the sessions of one task); a long one is not kept.
+_MEMO_CHARS = 4096
+
+
+@lru_cache(maxsize=2048)
+def _sensitive_labels(text: str) -> tuple[str, ...]:
+    return tuple(pii.kind(name).label for name in pii.sensitive_kinds(text))
+
+
+@lru_cache(maxsize=1024)
+def _words_memo(text: str) -> frozenset[str]:
+    return frozenset(content_words(text))
+
+
+def _content_words(text: str) -> set[str]:
+    """:func:`~incident_lab.classify.lexicon.content_words`, memoised for short texts (the
+    user's turns of one task recur across its sessions)."""
+    return set(_words_memo(text)) if len(text) <= _MEMO_CHARS else content_words(text)
+
+
+def clear_memo() -> None:
+    """Forget what classify and the provenance analysis memoised per text (benchmarks
+    measure cold runs with it)."""
+    _sensitive_labels.cache_clear()
+    _words_memo.cache_clear()
+    clear_provenance_memo()
 
 
 @dataclass(slots=True)
@@ -127,7 +160,8 @@ class SessionView:
         self.verdict = labels.get("verdict")
         self.tools_offered = _tools_offered(traj)
         self.user_text = "\n".join(t for _, t in self.user_turns)
-        self.user_words = content_words(self.user_text)
+        self.user_words = _content_words(self.user_text)
+        self._output_words: dict[int, set[str]] = {}  # step -> content words of its output
 
     # -- one indexer per step kind ----------------------------------------------------
 
@@ -220,6 +254,16 @@ class SessionView:
     def tool_outputs_before(self, index: int) -> list[tuple[int, str]]:
         """Return ``(step, output)`` of every tool result before step ``index``."""
         return [(i, str(s.get("output", ""))) for i, s in self.results if i < index]
+
+    def output_words_before(self, index: int) -> set[str]:
+        """The content words of every tool result before step ``index``
+        (:func:`~incident_lab.text.lexicon.content_words`; each output is read once per view)."""
+        words: set[str] = set()
+        for i, output in self.tool_outputs_before(index):
+            if i not in self._output_words:
+                self._output_words[i] = content_words(output)
+            words |= self._output_words[i]
+        return words
 
     def user_text_before(self, index: int) -> str:
         """All user turns before step ``index``, joined."""

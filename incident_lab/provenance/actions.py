@@ -183,7 +183,26 @@ def verb_used(verb: str, text: str, strict: bool = True) -> bool:
     """True when ``verb`` is used as a verb in ``text`` (see the module docstring).
 
     With ``strict=False`` any mention counts ("the tests are slow" asks to run tests).
+    Memoised: detectors ask about the same user text for every call of a session.
     """
+    if len(text) > _MEMO_CHARS:
+        return _verb_search(verb, text, strict)
+    return _verb_used(verb, text, strict)
+
+
+#: Texts up to this length have their answers memoised (a long paste is not kept).
+_MEMO_CHARS = 4096
+
+
+@lru_cache(maxsize=8192)
+def _verb_used(verb: str, text: str, strict: bool) -> bool:
+    return _verb_search(verb, text, strict)
+
+
+def _verb_search(verb: str, text: str, strict: bool) -> bool:
+    words = verb.split()
+    if words and text.isascii() and verb.isascii() and words[0].lower() not in text.lower():
+        return False  # every form of the pattern spells the verb's first word (any case)
     return _verb_pattern(verb, strict).search(text) is not None
 
 
@@ -194,6 +213,13 @@ def _tokens(name: str) -> list[str]:
 def action_kind(name: str, arguments: object = None) -> str:
     """``"read"``, one of :data:`SIDE_EFFECTS`, or ``"other"`` (a tool that neither reads nor acts)."""
     args = arguments if isinstance(arguments, dict) else {}
+    # Of the arguments only an HTTP tool's method counts (tool_category): memoised by it.
+    return _action_kind(name, str(args.get("method", "")).upper())
+
+
+@lru_cache(maxsize=1024)
+def _action_kind(name: str, method: str) -> str:
+    args: dict[str, object] = {"method": method} if method else {}
     lowered = name.lower()
     category = tool_category(name, args)
     tokens = _tokens(name)
@@ -228,10 +254,19 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
     """True when the user's words ask for an action of ``kind`` done by tool ``name``.
 
     A ``read`` (or ``other``) needs no authorisation. For a credential change the
-    verb must come with what it changes ("change my password").
+    verb must come with what it changes ("change my password"). A pure function of its
+    arguments: every call of a session after the same user turns asks the same question,
+    so answers are memoised.
     """
     if kind in ("read", "other"):
         return True
+    if len(user_text) > _MEMO_CHARS:
+        return _authorised.__wrapped__(kind, name, user_text)
+    return _authorised(kind, name, user_text)
+
+
+@lru_cache(maxsize=1024)
+def _authorised(kind: str, name: str, user_text: str) -> bool:
     if not user_text.strip():
         return False
     if forbidden(kind, user_text.lower()):

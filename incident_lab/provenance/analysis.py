@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import re
+from functools import lru_cache
 from typing import Any
 
 from incident_lab.provenance.actions import SIDE_EFFECTS, action_kind, authorised, failed
@@ -44,6 +45,7 @@ from incident_lab.provenance.obedience import (
     copied_sentences,
     echo_keys,
     obedient_answers,
+    quotes_literal,
 )
 from incident_lab.provenance.text import MAX_SCAN, language_switch, readable, text_of_step
 from incident_lab.provenance.values import (
@@ -67,6 +69,7 @@ _GENERIC_TOKENS = frozenset(
 )
 
 
+@lru_cache(maxsize=1024)
 def _source_of_result(name: str) -> str:
     lowered = name.lower()
     if _MEMORY.search(lowered):
@@ -94,6 +97,8 @@ class _Session:
         self.steps: list[Any] = raw_steps
         self.texts: dict[int, str] = {}
         self.lowered: dict[int, str] = {}
+        self.bounds: dict[int, list[tuple[int, int]]] = {}
+        self.found: dict[tuple[str, int], tuple[int, int] | None] = {}
         self.sources: dict[int, str] = {}
         self.user: list[int] = []
         self.system: list[int] = []
@@ -109,6 +114,21 @@ class _Session:
         if i not in self.texts:
             self.texts[i] = text_of_step(self.steps[i])[:MAX_SCAN]
         return self.texts[i]
+
+    def units(self, i: int) -> list[tuple[int, int]]:
+        """The units of step ``i``'s text (:func:`~incident_lab.provenance.cues.unit_bounds`),
+        cut once per session."""
+        if i not in self.bounds:
+            self.bounds[i] = unit_bounds(self.text(i))
+        return self.bounds[i]
+
+    def find(self, value: str, i: int) -> tuple[int, int] | None:
+        """Where ``value`` occurs in step ``i``'s text (:func:`find_value`), looked up once
+        per session (one value is traced for several calls and as several probes)."""
+        key = (value, i)
+        if key not in self.found:
+            self.found[key] = find_value(value, self.text(i), self.lower(i))
+        return self.found[key]
 
     def lower(self, i: int) -> str:
         if i not in self.lowered:
@@ -251,7 +271,7 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
                 ):
                     break
                 text = session.text(i)
-                unit = next(((x, y) for x, y in unit_bounds(text) if x <= at < y), None)
+                unit = next(((x, y) for x, y in session.units(i) if x <= at < y), None)
                 if unit is None:
                     break
                 score, cues, language = score_text(text[unit[0] : unit[1]])
@@ -391,6 +411,14 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
     user_text = "\n".join(session.text(i) for i in session.user + session.system)
     trusted = user_text.lower()
     extra: list[InstructionSpan] = []
+    segments: dict[int, list[tuple[int, int, bool]]] = {}  # (start, end, quotes a literal)
+    switch: dict[tuple[int, int], bool] = {}  # (step, start) -> language_switch, judged once
+
+    def switched_at(i: int, x: int, unit: str) -> bool:
+        if (i, x) not in switch:
+            switch[(i, x)] = language_switch(unit, user_text)
+        return switch[(i, x)]
+
     for a in session.assistant:
         answer = session.text(a)
         leak = _leaked_secret(session, answer)
@@ -403,17 +431,25 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
         first = len(extra)
         for i in [u for u in session.untrusted if u < a]:
             text = session.text(i)
-            for m in _SEGMENT.finditer(text, 0, MAX_SCAN):
-                x, y = m.span()
-                if any(sp.step == i and sp.start < y and x < sp.end for sp in found + extra):
+            if i not in segments:
+                segments[i] = [
+                    (m.start(), m.end(), quotes_literal(m.group()))
+                    for m in _SEGMENT.finditer(text, 0, MAX_SCAN)
+                ]
+            for x, y, quotes in segments[i]:
+                # Without an announced compliance a span needs a quoted literal the answer
+                # copied: a segment quoting nothing is skipped before its language is judged.
+                if not complied and not quotes:
                     continue
                 unit = text[x:y]
-                switched = language_switch(unit, user_text)
+                switched = switched_at(i, x, unit)
                 # a literal it quoted, repeated over and over: no faithful answer does that
                 drilled = bool(repeated) and any(
                     lit in repeated for lit in copied_literals(unit, answer, trusted)
                 )
                 if not (switched or complied or drilled):
+                    continue
+                if any(sp.step == i and sp.start < y and x < sp.end for sp in found + extra):
                     continue
                 score, cues, language = score_text(unit)
                 named = leak is not None and re.search(rf"\b{leak[1]}\b", unit, re.I) is not None
@@ -610,7 +646,7 @@ def _in_untrusted(
         inside = _in_spans(spans, i, probe) if bare else None
         if inside is not None:
             return inside[0], inside[1], inside[2], how, inside[3]
-        hit = find_value(probe, session.text(i), session.lower(i))
+        hit = session.find(probe, i)
         if not hit:
             continue
         span = _span_at(spans, i, hit[0], hit[1])
@@ -642,7 +678,7 @@ def _locate(
     probes += [(a, f"anchor:{a}") for a in anchors(value) if a != value]
     for probe, how in probes:
         for i in trusted:
-            hit = find_value(probe, session.text(i), session.lower(i))
+            hit = session.find(probe, i)
             if hit:
                 return i, hit[0], hit[1], how, None
         found = _in_untrusted(session, spans, untrusted, probe, how)
@@ -650,7 +686,7 @@ def _locate(
             return found
     for run in shingles(value):
         for i in trusted + untrusted:
-            hit = find_value(run, session.text(i), session.lower(i))
+            hit = session.find(run, i)
             if hit:
                 return i, hit[0], hit[1], "shingle", _span_at(spans, i, hit[0], hit[1])
     return None

@@ -37,6 +37,7 @@ import hashlib
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import re2
 
@@ -45,7 +46,11 @@ from incident_lab.provenance.text import (
     cipher_hint,
     function_words,
     plain_form,
+    plain_unless_obfuscated,
     readable,
+)
+from incident_lab.provenance.text import (
+    clear_memo as _clear_text_memo,
 )
 from incident_lab.text.disguise import SYNONYMS
 from incident_lab.text.lexicon import INJ_OVERRIDE
@@ -320,10 +325,14 @@ _HIDDEN_PATTERN = (
     r"<!--|display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden|font-size\s{0,3}:\s{0,3}0"
     r"(?:px|pt|em)?\b|color\s{0,3}:\s{0,3}(?:#fff(?:fff)?|white|transparent)\b|opacity\s{0,3}:\s{0,3}0\b"
 )
-# A line, continued over line breaks followed by a lower-case word (wrapped or folded text),
-# and over a line break escaped by a backslash (a long quoted string folded by a YAML or JSON
-# dumper: "Create a 1 hour\\" / "\\ long event ...").
-_UNIT = re.compile(r"(?:[^\n]|(?<=\\)\n|\n(?=[ \t]{0,40}[a-z'\"(])(?![ \t]{0,40}[\w-]{1,30}:))+")
+# A line break that continues the line: escaped by a backslash (a long quoted string folded
+# by a YAML or JSON dumper: "Create a 1 hour\\" / "\\ long event ..."), or followed by a
+# lower-case word (wrapped or folded text), not by a "key:" label.
+_CONTINUED = r"(?<=\\)\n|\n(?=[ \t]{0,40}[a-z'\"(])(?![ \t]{0,40}[\w-]{1,30}:)"
+# A unit line: a line with its continuations. The definition; _lines finds the same lines
+# by testing only the line breaks with _JOIN (matching _UNIT runs per character).
+_UNIT = re.compile(rf"(?:[^\n]|{_CONTINUED})+")
+_JOIN = re.compile(_CONTINUED)
 # A sentence ends at . ! ? before a blank, or at an escaped line break inside a quoted string
 # ("Rating: 3.9\\nReviews: ..."); a Morse blob (". -") is not cut. After a closing quote the
 # sentence goes on when a lower-case word follows ("e-mail the text 'How are you?' to ...").
@@ -352,21 +361,33 @@ class Unit:
     language: str | None
 
 
+def _lines(text: str) -> list[tuple[int, int]]:
+    """The non-empty lines of ``text`` with their continuations (line breaks that
+    :data:`_JOIN` accepts stay inside), as ``(start, end)`` offsets: the matches of
+    :data:`_UNIT`, found without running it character by character."""
+    out: list[tuple[int, int]] = []
+    start, at = 0, text.find("\n")
+    while at != -1:
+        if _JOIN.match(text, at) is None:
+            if at > start:
+                out.append((start, at))
+            start = at + 1
+        at = text.find("\n", at + 1)
+    if len(text) > start:
+        out.append((start, len(text)))
+    return out
+
+
 def _units(text: str) -> list[tuple[int, int]]:
     """Cut ``text`` into lines, and long lines into sentences (offsets into ``text``)."""
     out: list[tuple[int, int]] = []
-    for line in _UNIT.finditer(text):
-        a, b = line.span()
-        if b - a <= 24 or _SPACED_OUT.search(text, a, min(b, a + 400)):
+    for a, b in _lines(text):
+        if b - a <= 24:
             out.append((a, b))
-            continue
-        last = a
-        for m in _SENTENCE_END.finditer(text, a, b):
-            if m.start() - last >= 2:
-                out.append((last, m.start()))
-            last = m.end()
-        if b > last:
-            out.append((last, b))
+        elif b - a <= _MEMO_CHARS:  # the same lines recur in the variants of one document
+            out.extend((a + x, a + y) for x, y in _sentences_memo(text[a:b]))
+        else:
+            out.extend((a + x, a + y) for x, y in _sentences(text[a:b]))
     final: list[tuple[int, int]] = []
     for a, b in out:  # a run-on "sentence" (a blob) is scored in bounded pieces
         while b - a > _MAX_UNIT * 4:
@@ -374,6 +395,25 @@ def _units(text: str) -> list[tuple[int, int]]:
             a += _MAX_UNIT * 4
         final.append((a, b))
     return final
+
+
+def _sentences(line: str) -> tuple[tuple[int, int], ...]:
+    """A line cut into sentences (offsets into it); spaced-out text is not cut. A line
+    starts after a line break, so matching it alone is matching it in its text."""
+    if _SPACED_OUT.search(line, 0, 400):
+        return ((0, len(line)),)
+    out = []
+    last = 0
+    for m in _SENTENCE_END.finditer(line):
+        if m.start() - last >= 2:
+            out.append((last, m.start()))
+        last = m.end()
+    if len(line) > last:
+        out.append((last, len(line)))
+    return tuple(out)
+
+
+_sentences_memo = lru_cache(maxsize=8192)(_sentences)
 
 
 def unit_bounds(text: str) -> list[tuple[int, int]]:
@@ -461,6 +501,28 @@ def score_text(raw: str, ciphers: bool = True) -> tuple[float, tuple[str, ...], 
 
     ``ciphers``: also try whole-text ciphers (ROT13, Caesar, reversal) on it.
     """
+    return _unit_score(raw, False, ciphers)
+
+
+#: Units up to this length have their scores memoised: the same sentences recur in the
+#: variants of one document (an inbox or a file read with different injections in it).
+_MEMO_CHARS = 4096
+
+
+def _unit_score(raw: str, as_is: bool, ciphers: bool) -> tuple[float, tuple[str, ...], str | None]:
+    """Score ``raw``: read as itself (``as_is``: nothing in its text needs undoing), or
+    through :func:`readable`. Memoised for short units (a pure function of its arguments)."""
+    if len(raw) <= _MEMO_CHARS:
+        return _unit_score_memo(raw, as_is, ciphers)
+    return _unit_score_memo.__wrapped__(raw, as_is, ciphers)
+
+
+@lru_cache(maxsize=8192)
+def _unit_score_memo(
+    raw: str, as_is: bool, ciphers: bool
+) -> tuple[float, tuple[str, ...], str | None]:
+    if as_is:
+        return _score(raw, plain_form(raw), ())
     plain, undone = readable(raw, ciphers)
     return _score(raw, plain, undone)
 
@@ -508,17 +570,14 @@ def score_units(text: str) -> list[Unit]:
     """
     text = text[:MAX_SCAN]
     ciphers = cipher_hint(text)
-    whole, undone = readable(text, ciphers=False)
-    if not _PLAIN.kinds(whole) and not _RAW.kinds(text) and not undone and not ciphers:
+    whole = plain_unless_obfuscated(text)  # None: something in it is obfuscated
+    if whole is not None and not ciphers and not _PLAIN.kinds(whole) and not _RAW.kinds(text):
         return []
     units = []
-    plain_text = not undone and not ciphers
+    plain_text = whole is not None and not ciphers
     for a, b in _units(text):
-        raw = text[a:b]
-        if plain_text:  # nothing to undo anywhere in the text: each unit reads as itself
-            score, cues, language = _score(raw, plain_form(raw), ())
-        else:
-            score, cues, language = score_text(raw, ciphers)
+        # plain_text: nothing to undo anywhere in the text, so each unit reads as itself
+        score, cues, language = _unit_score(text[a:b], plain_text, ciphers)
         units.append(Unit(a, b, score, cues, language))
     return units
 
@@ -583,8 +642,23 @@ def find_spans(text: str, threshold: float = SPAN_THRESHOLD) -> list[FoundSpan]:
 
 
 def clear_memo() -> None:
-    """Forget the memoised spans (benchmarks measure cold runs with it)."""
+    """Forget every result the provenance analysis memoised per text: spans, unit scores,
+    readable forms, languages, markers, copies, anchors, verb answers (benchmarks measure
+    cold runs with it; compiled patterns stay)."""
+    from incident_lab.provenance import actions, obedience, values  # they import this module
+
     _MEMO.clear()
+    _unit_score_memo.cache_clear()
+    _sentences_memo.cache_clear()
+    _clear_text_memo()
+    for memo in (
+        actions._verb_used,
+        actions._authorised,
+        actions._action_kind,
+        values._anchors,
+        obedience._markers_of,
+    ):
+        memo.cache_clear()
 
 
 #: Spans by a digest of the text (only the 16-byte digest is kept, never the text).

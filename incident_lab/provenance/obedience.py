@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import re
+from functools import lru_cache
 
 from incident_lab.provenance.model import InstructionSpan, ObedientAnswer
 from incident_lab.provenance.text import guess_language, readable
@@ -77,8 +78,21 @@ def _literal_prefix(marker: str) -> str | None:
 
 
 def _markers(span: InstructionSpan) -> list[str]:
+    echoed = "echoed" in span.cues
+    if len(span.text) > _MEMO_CHARS:
+        return list(_markers_of.__wrapped__(span.text, echoed))
+    return list(_markers_of(span.text, echoed))
+
+
+#: Span texts up to this length have their markers memoised.
+_MEMO_CHARS = 4096
+
+
+@lru_cache(maxsize=1024)
+def _markers_of(plain: str, echoed: bool) -> tuple[str, ...]:
+    """What a span asks an answer to say (memoised: the same span text recurs across the
+    sessions that read the same document)."""
     out: list[str] = []
-    plain = span.text
     for m in _SAY.finditer(plain):
         marker = (m.group(1) or m.group(2) or "").strip()
         if len(marker) >= 4 and marker not in out:
@@ -90,7 +104,7 @@ def _markers(span: InstructionSpan) -> list[str]:
     for m in _CANARY.finditer(plain):
         if len(m.group(0)) >= 8 and m.group(0) not in out:
             out.append(m.group(0))
-    if "echoed" in span.cues:  # found through what an answer repeated: that is the marker
+    if echoed:  # found through what an answer repeated: that is the marker
         out += [k for k in echo_keys(plain) if k not in out]
         out += [
             m.group(1).strip() for m in _LITERAL.finditer(plain) if len(m.group(1).strip()) >= 4
@@ -105,7 +119,7 @@ def _markers(span: InstructionSpan) -> list[str]:
             marker = (m.group(1) or "").strip()
             if len(marker) >= 4 and marker not in out:
                 out.append(marker)
-    return out[:8]
+    return tuple(out[:8])
 
 
 def _url_key(url: str) -> str:
@@ -135,6 +149,12 @@ _LITERAL = re.compile(r"[\"“‘«`']([^\"”’»`'\n]{4,60})[\"”’»`']")
 
 
 _RECORD_KEY = re.compile(r"\s{0,2}[:=]")
+
+
+def quotes_literal(unit: str) -> bool:
+    """True when ``unit`` quotes anything :func:`copied_literals` could find copied (a cheap
+    test that rules a text out before any answer is compared with it)."""
+    return _LITERAL.search(unit) is not None
 
 
 def copied_literals(unit: str, answer: str, trusted: str) -> list[str]:

@@ -13,9 +13,12 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 from incident_lab.text.disguise import (
+    HOMOGLYPHS,
     LEET,
     caesar_decode,
     protected_spans,
@@ -72,14 +75,15 @@ def text_of_step(step: Any) -> str:
 
 _LEET_BACK = {ord(d): letter for letter, d in LEET.items() if letter != "l"}
 _LEET_BACK.update({ord("@"): "a", ord("$"): "s"})
-_WORDISH = re.compile(r"[\w@$]+")
+#: A whole word (a maximal run of ``[\w@$]``) that has a leet character: only these can change.
+#: The look-behind starts a match only at a word's start, so a long word is scanned once.
+_LEET_WORD = re.compile(r"(?<![\w@$])[\w@$]*[0134578@$][\w@$]*")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _LEET_DIGIT = re.compile(r"[0134578@$]")
 _LEET_INSIDE = re.compile(r"[^\W\d_][0134578@$]{1,3}[^\W\d_]")
 _UNIT_SUFFIX = re.compile(r"\d+(?:am|pm|st|nd|rd|th|k|m|kg|km|h|s|x|d|mb|gb|px|ms)", re.I)
 _SPACED = re.compile(r"(?<!\S)(?:[\w@.,:!?'-][ \t]){2,}\w[\w@.,:!?'-]?(?!\S)")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_WS = re.compile(r"\s+")
 
 #: Function words of the six languages analysed; a text with none of them is not prose.
 _STOP: dict[str, frozenset[str]] = {
@@ -223,11 +227,22 @@ def plain_form(text: str) -> str:
 _DOTLESS = str.maketrans({"ı": "i", "ȷ": "j", "ł": "l", "đ": "d", "ø": "o", "ß": "ss"})
 
 
+_HAS_DOTLESS = re.compile("[ıȷłđøß]")
+#: A character :func:`~incident_lab.variants.characters.unconfuse` maps back: only a text
+#: with one is translated (translating every character of a long text is slow).
+_HAS_HOMOGLYPH = re.compile("[" + "".join(re.escape(c) for c in sorted(HOMOGLYPHS.values())) + "]")
+
+
+def _unconfused(text: str) -> str:
+    return unconfuse(text) if _HAS_HOMOGLYPH.search(text) else text
+
+
 def _fold_accents(text: str) -> str:
     if text.isascii():
         return text.lower()
-    text = unicodedata.normalize("NFKD", unconfuse(text))
-    return _COMBINING.sub("", text).casefold().translate(_DOTLESS)
+    text = unicodedata.normalize("NFKD", _unconfused(text))
+    text = _COMBINING.sub("", text).casefold()
+    return text.translate(_DOTLESS) if _HAS_DOTLESS.search(text) else text
 
 
 def _unleet(text: str) -> str:
@@ -236,13 +251,13 @@ def _unleet(text: str) -> str:
         return text
     spans = protected_spans(text)
     if not spans:
-        return _WORDISH.sub(_unleet_token, text)
+        return _LEET_WORD.sub(_unleet_token, text)
     out, last = [], 0
     for a, b in spans:
-        out.append(_WORDISH.sub(_unleet_token, text[last:a]))
+        out.append(_LEET_WORD.sub(_unleet_token, text[last:a]))
         out.append(text[a:b])
         last = b
-    out.append(_WORDISH.sub(_unleet_token, text[last:]))
+    out.append(_LEET_WORD.sub(_unleet_token, text[last:]))
     return "".join(out)
 
 
@@ -258,6 +273,8 @@ def _leet_run(token: str) -> bool:
 
 def _unleet_token(match: re.Match[str]) -> str:
     token = match.group(0)
+    if token.isdecimal():  # a number has no letter for a leet digit to stand between
+        return token
     # a digit between letters ("1gn0r3", "tr4nsf3r"), not a time or an ordinal ("3pm", "2nd")
     if (
         len(token) <= 24
@@ -278,20 +295,30 @@ def prose_ratio(text: str) -> float:
     return sum(1 for w in words if w.strip(".,:;!?\"'()") in _ALL_STOP) / len(words)
 
 
+#: Each function word with the languages it belongs to (``"la"``: fr, es).
+_LANGS_OF: dict[str, tuple[str, ...]] = {
+    w: tuple(lang for lang, stop in _STOP.items() if w in stop) for w in _ALL_STOP
+}
+
+
 def function_words(text: str) -> dict[str, int]:
     """How many function words of each language (``en de fr es it pt``) ``text`` has."""
     counts = {lang: 0 for lang in _STOP}
-    for w in text.lower().split():
-        w = w.strip(".,:;!?\"'()")
-        if w in _ALL_STOP:
-            for lang, stop in _STOP.items():
-                if w in stop:
-                    counts[lang] += 1
+    for w, n in Counter(w.strip(".,:;!?\"'()") for w in text.lower().split()).items():
+        for lang in _LANGS_OF.get(w, ()):
+            counts[lang] += n
     return counts
 
 
 def guess_language(text: str) -> str | None:
     """The language (``en de fr es it pt``) whose function words ``text`` uses most, or None."""
+    if len(text) <= _MEMO_CHARS:
+        return _guess_language(text)
+    return _guess_language.__wrapped__(text)
+
+
+@lru_cache(maxsize=256)
+def _guess_language(text: str) -> str | None:
     counts = function_words(text)
     best = max(counts, key=lambda lang: counts[lang])
     return best if counts[best] >= 2 else None
@@ -301,10 +328,24 @@ _LETTERS = re.compile(r"[^\W\d_]")
 _MIN_SWITCH_WORDS = 5
 
 
+_ASCII_LETTERS = re.compile(r"[A-Za-z]")
+
+
 def _script_share(text: str) -> float:
     """Share of the letters of ``text`` outside ASCII (another script: Cyrillic, Arabic, Han)."""
-    letters = _LETTERS.findall(text)
-    return sum(1 for c in letters if not c.isascii()) / len(letters) if letters else 0.0
+    if text.isascii():
+        return 0.0
+    letters = len(_LETTERS.findall(text))
+    return (letters - len(_ASCII_LETTERS.findall(text))) / letters if letters else 0.0
+
+
+@lru_cache(maxsize=256)
+def _user_language(user_text: str) -> tuple[float, str, int]:
+    """What :func:`language_switch` compares a unit with: the script share of the user's
+    text, its language (most function words) and how many of that language's it has."""
+    counts = function_words(user_text)
+    lang = max(counts, key=lambda k: counts[k])
+    return _script_share(user_text), lang, counts[lang]
 
 
 _KEY_VALUE = re.compile(r"[\"']\s{0,2}[:=]\s{0,2}[\"'\[{\d]")
@@ -324,6 +365,20 @@ def _prose_shaped(unit: str) -> bool:
 
 def language_switch(unit: str, user_text: str) -> bool:
     """True when ``unit`` is prose in another language or script than ``user_text`` (the
+    user's turns and the system prompt): see :func:`_language_switch`. Memoised for short
+    texts (the same passages recur in the variants of one document, under one user task)."""
+    if len(unit) + len(user_text) <= _MEMO_CHARS:
+        return _language_switch_memo(unit, user_text)
+    return _language_switch(unit, user_text)
+
+
+@lru_cache(maxsize=8192)
+def _language_switch_memo(unit: str, user_text: str) -> bool:
+    return _language_switch(unit, user_text)
+
+
+def _language_switch(unit: str, user_text: str) -> bool:
+    """True when ``unit`` is prose in another language or script than ``user_text`` (the
     user's turns and the system prompt).
 
     Structure, no word list per language: the user writes a language this module knows
@@ -334,14 +389,12 @@ def language_switch(unit: str, user_text: str) -> bool:
     """
     if not _prose_shaped(unit):
         return False
-    user_script = _script_share(user_text)
+    user_script, lang, user_count = _user_language(user_text)
     script = _script_share(unit)
     if script >= 0.5 and user_script < 0.2:
         return len(_LETTERS.findall(unit)) >= 8
-    counts = function_words(user_text)
-    lang = max(counts, key=lambda k: counts[k])
     words = [w for w in unit.lower().split() if _LETTERS.search(w)]
-    if counts[lang] == 0 or len(words) < _MIN_SWITCH_WORDS:
+    if user_count == 0 or len(words) < _MIN_SWITCH_WORDS:
         return False
     return function_words(unit)[lang] / len(words) < 0.05
 
@@ -364,55 +417,105 @@ def cipher_hint(text: str) -> bool:
     return any(word in lowered for word in _CIPHER_WORDS)
 
 
+#: Texts up to this length have their :func:`readable` form memoised (the same span, answer
+#: or sentence is read by several steps of the analysis); longer ones are not kept.
+_MEMO_CHARS = 4096
+
+
 def readable(text: str, ciphers: bool = True) -> tuple[str, tuple[str, ...]]:
     """Undo obfuscation; return lower-case plain text and what was undone.
 
     Steps: invisible characters (``hidden_text``), encoded blobs (``decoded:<kind>``),
     homoglyphs and accents, leetspeak (``decoded:leetspeak``), spaced-out letters,
     then (with ``ciphers``) whole-text ciphers (ROT13, Caesar, reversal) when the text
-    is not prose but its decoding is.
+    is not prose but its decoding is. A pure function of its arguments; short texts'
+    results are memoised.
     """
+    if len(text) <= _MEMO_CHARS:
+        return _readable_memo(text, ciphers)
+    return _readable(text, ciphers)
+
+
+@lru_cache(maxsize=2048)
+def _readable_memo(text: str, ciphers: bool) -> tuple[str, tuple[str, ...]]:
+    return _readable(text, ciphers)
+
+
+def clear_memo() -> None:
+    """Forget the memoised readable forms and user languages (benchmarks measure cold runs)."""
+    _readable_memo.cache_clear()
+    _user_language.cache_clear()
+    _guess_language.cache_clear()
+    _language_switch_memo.cache_clear()
+
+
+def plain_unless_obfuscated(text: str) -> str | None:
+    """``readable(text, ciphers=False)[0]`` when de-obfuscation undoes nothing in ``text``;
+    None as soon as one step would (the remaining steps are skipped: a caller that only
+    needs to know whether anything is obfuscated does not pay for all of them)."""
+    out, undone = _readable(text, False, stop=True)
+    return None if undone else out
+
+
+def _readable(text: str, ciphers: bool, stop: bool = False) -> tuple[str, tuple[str, ...]]:
+    """:func:`readable`; with ``stop``, return ``("", undone)`` at the first step that undoes
+    something (its ``decoded:<kind>`` is then just ``decoded``)."""
     if text.isascii() and _NEEDS_WORK.search(text) is None:
-        plain = _WS.sub(" ", text.lower()).strip()
+        plain = " ".join(text.lower().split())  # \s and str.split() agree on whitespace
         if not ciphers or len(plain) < 12 or prose_ratio(plain) >= 0.08:
             return plain, ()
     undone: list[str] = []
-    if "\\u" in text or "\\x" in text:  # \u0049\u0067... written out in the text
-        unescaped = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-        if unescaped != text:
-            undone.append("decoded:unicode_escape")
-            text = unescaped
+    unescaped = _unescape(text)
+    if unescaped != text:
+        undone.append("decoded:unicode_escape")
+        text = unescaped
     cleaned = clean_invisible(text)
     if cleaned != text:
         undone.append("hidden_text")
+    if stop and undone:
+        return "", tuple(undone)
     decoded = _decode(cleaned)
     if decoded != cleaned:
+        if stop:
+            return "", ("decoded",)
         undone.append(f"decoded:{_blob_kind(cleaned)}")
     if not decoded.isascii():
         folded = _fold_accents(decoded)
-        if unconfuse(decoded) != decoded:
+        if _unconfused(decoded) != decoded:
             undone.append("decoded:homoglyph")
     else:
         folded = decoded.lower()
     unleet = _unleet(folded)
     if unleet != folded and _leet_changed(folded, unleet):
         undone.append("decoded:leetspeak")
+    if stop and undone:
+        return "", tuple(undone)
     out = _SPACED.sub(lambda m: m.group(0).replace(" ", "").replace("\t", ""), unleet)
     if len(out) < len(unleet) - 8:
         undone.append("decoded:spacing")
-    out = _WS.sub(" ", out).strip()
+    out = " ".join(out.split())
     if ciphers and len(out) >= 12 and prose_ratio(out) < 0.08:
-        for name, decode in (
-            ("rot13", rot13),
-            ("caesar", caesar_decode),
-            ("reverse", reverse_text),
-        ):
-            candidate = decode(out)
-            if prose_ratio(candidate) >= 0.15:
-                undone.append(f"decoded:{name}")
-                out = candidate
-                break
+        out, cipher = _uncipher(out)
+        if cipher:
+            undone.append(f"decoded:{cipher}")
     return out, tuple(undone)
+
+
+def _unescape(text: str) -> str:
+    """``\\u0049\\u0067...`` (or ``\\x..``) written out in the text, turned into the characters."""
+    if "\\u" in text or "\\x" in text:
+        return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    return text
+
+
+def _uncipher(text: str) -> tuple[str, str | None]:
+    """A whole-text cipher (ROT13, Caesar, reversal) whose decoding is prose: the decoded
+    text and the cipher's name, else ``(text, None)``."""
+    for name, decode in (("rot13", rot13), ("caesar", caesar_decode), ("reverse", reverse_text)):
+        candidate = decode(text)
+        if prose_ratio(candidate) >= 0.15:
+            return candidate, name
+    return text, None
 
 
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})")

@@ -19,6 +19,10 @@ from typing import Any
 _MAX_LEAVES = 200
 _MAX_DEPTH = 20
 _MAX_VALUE = 2_000
+#: Words of a value that its pattern spells out (the rest is not matched).
+_PATTERN_WORDS = 60
+#: Occurrences of a value's first word tried one by one before the pattern searches the text.
+_DIRECT_TRIES = 8
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 _URL = re.compile(r"https?://[^\s\"'<>)\]]{1,2000}|\bwww\.[^\s\"'<>)\]]{1,2000}")
@@ -73,7 +77,7 @@ def _pattern(value: str) -> re.Pattern[str] | None:
         return None
     if len(words) == 1 and _NUMBER.fullmatch(words[0]) and not _LEADING_ZERO.match(words[0]):
         return _number_pattern(words[0])
-    body = r"\s+".join(re.escape(w) for w in words[:60])
+    body = r"\s+".join(re.escape(w) for w in words[:_PATTERN_WORDS])
     left = r"(?<!\w)" if words[0][:1].isalnum() else ""
     right = r"(?!\w)" if words[-1][-1:].isalnum() else ""
     return re.compile(left + body + right, re.IGNORECASE)
@@ -96,6 +100,13 @@ def _number_pattern(number: str) -> re.Pattern[str]:
 
 def anchors(value: str) -> list[str]:
     """Address-like parts of ``value`` worth tracing on their own (most specific first)."""
+    return list(_anchors(value))
+
+
+@lru_cache(maxsize=4096)
+def _anchors(value: str) -> tuple[str, ...]:
+    """:func:`anchors`, memoised: one value is traced, then judged as a target and as an
+    attacker value, and the same values recur across the calls of a session."""
     found: list[str] = []
     for m in _EMAIL.finditer(value):
         found.append(m.group(0).rstrip("."))
@@ -121,7 +132,7 @@ def anchors(value: str) -> list[str]:
     for m in _QUOTED.finditer(value):
         if m.group(1) not in found:
             found.append(m.group(1))
-    return found[:12]
+    return tuple(found[:12])
 
 
 def addresses(text: str) -> list[str]:
@@ -151,12 +162,30 @@ def find_value(value: str, text: str, lowered: str) -> tuple[int, int] | None:
     if not value or len(value) > _MAX_VALUE:
         return None
     first = value.split(None, 1)[0].lower()
-    if not _NUMBER.fullmatch(first) and first not in lowered:
+    number = _NUMBER.fullmatch(first) is not None
+    if not number and first not in lowered:
         return None
     pattern = _pattern(value)
     if pattern is None:
         return None
-    m = pattern.search(text)
+    start = 0
+    if not number and text.isascii() and value.isascii():
+        # ASCII on both sides: matching without case is matching the lower-cased text, so a
+        # word missing from it rules the value out, and a match starts where its first word
+        # does: the first few places are tried directly, then the pattern searches on.
+        if any(w not in lowered for w in value.lower().split()[1:_PATTERN_WORDS]):
+            return None
+        start = lowered.find(first)
+        for _ in range(_DIRECT_TRIES):
+            if start == -1:
+                return None
+            m = pattern.match(text, start)
+            if m:
+                return m.span()
+            start = lowered.find(first, start + 1)
+        if start == -1:
+            return None
+    m = pattern.search(text, start)
     return m.span() if m else None
 
 

@@ -272,7 +272,7 @@ def forbidden(category: str, text: str) -> str | None:
 def content_words(text: str) -> set[str]:
     """Return the stemmed content words of ``text`` (lower-case, no stopwords, 3+ letters)."""
     words = set()
-    for w in _WORD.findall(text.lower().replace("_", " ")):
+    for w in set(_WORD.findall(text.lower().replace("_", " "))):  # each distinct word once
         w = w.strip("'-")
         if len(w) >= 3 and w not in STOPWORDS:
             words.add(_stem(w))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -59,3 +60,27 @@ def test_lazy_items_keep_a_shard_by_case_group(made: list[str]) -> None:
     groups = {c.group for c in lazy.cases()}
     assert groups and all(shard_of(g, 2) == 1 for g in groups)
     assert len(lazy) == 3 * len(groups)
+
+
+def test_a_cpu_bound_run_never_lists_its_cases_up_front(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, rs: Any
+) -> None:
+    """Only an I/O-bound target is replayed ahead (and then from an iterator): with a
+    python: target, a run of many repeats never asks for the list of every case, which
+    was a million Case objects, the whole peak of a 1M-case run."""
+    from tests.regression_suite._library import agent_module, scenario, write, write_suite
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    base = write(tmp_path / "scenarios", scenario("inc-0"), scenario("inc-1"))
+    write_suite(base, "release_gate", "name: release_gate\nselect: {status: [gated]}\n")
+    agents = agent_module(tmp_path)
+
+    def refused(self: LazyItems) -> Any:
+        raise AssertionError("every case listed before the run")
+
+    monkeypatch.setattr(LazyItems, "cases", refused)
+    result = rs("run", "--target", f"python:{agents}:refuse", "--repeats", "50", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["summary"]["passed"] == 100

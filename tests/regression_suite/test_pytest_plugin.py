@@ -308,3 +308,18 @@ def test_gate_summary_keeps_counts_not_passing_reports(project: pytest.Pytester)
     assert not isinstance(terminal._progress_nodeids_reported, set)
     assert terminal.reported_progress == 4
     assert re.search(r"\[100%\]", result.stdout.str())
+
+
+def test_case_locations_are_pytests_own(project: pytest.Pytester) -> None:
+    """A case item's location (worked out once per file) is what pytest's would be:
+    the file relative to the root, no line, the case named; and the items of one file
+    share its path."""
+    items, _ = project.inline_genitems("scenarios/", "--target", "python:agents:refuse")
+    assert len(items) == 4
+    for item in items:
+        assert item.location == pytest.Item.location.func(item)  # type: ignore[attr-defined]
+    assert [i.location for i in items][-1] == (
+        "scenarios/variants/inc-2.v1.yaml",
+        None,
+        "scenario inc-2[base64+rot13]",
+    )

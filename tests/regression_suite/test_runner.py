@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import time
 from typing import Any
 
 import pytest
@@ -156,12 +155,35 @@ class SlowTarget(ScriptedTarget):
 def test_io_bound_cases_run_concurrently_up_to_the_limit() -> None:
     cases = build_cases([scenario(f"inc-{i}") for i in range(20)])
     target = SlowTarget(0.05)
-    start = time.perf_counter()
     runs = asyncio.run(run_cases_async(target, cases, concurrency=5))
-    elapsed = time.perf_counter() - start
     assert sorted(runs) == sorted(c.id for c in cases)
+    # Five calls were in flight at once (overlap proven by count, not by a wall-clock bound
+    # that a loaded machine can miss).
     assert target.peak == 5
-    assert elapsed < 20 * 0.05 / 2  # sequential would take 1 s
+
+
+def test_concurrent_run_reads_its_cases_as_the_workers_reach_them() -> None:
+    """An iterator of cases is consumed one case per free worker: never more cases
+    taken than finished + ``concurrency`` (a million repeats are never listed)."""
+    cases = build_cases([scenario(f"inc-{i}") for i in range(40)])
+    target = SlowTarget(0.01)
+    taken: list[int] = []
+    done: list[str] = []
+
+    def feed() -> Any:
+        for case in cases:
+            taken.append(len(done))  # cases finished when this one was taken
+            yield case
+
+    runs = asyncio.run(
+        run_cases_async(
+            target, feed(), concurrency=4, on_done=lambda case, run: done.append(case.id)
+        )
+    )
+    assert sorted(runs) == sorted(done) == sorted(c.id for c in cases)
+    assert target.peak == 4
+    assert all(i - finished <= 4 for i, finished in enumerate(taken, start=1))
+    assert taken[-1] >= len(cases) - 4  # the last cases were taken late, not up front
 
 
 def test_concurrent_run_stops_starting_cases_after_the_target_is_unreachable() -> None:

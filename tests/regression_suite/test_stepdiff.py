@@ -79,3 +79,55 @@ def test_any_pair_of_step_lists_renders_and_equal_lists_match(rec: list, prod: l
     b = {"steps": prod}
     assert isinstance(render_diff(a, b), str)
     assert render_diff(a, copy.deepcopy(a)).startswith("the produced trajectory matches")
+
+
+_SCALARS = (
+    st.none() | st.booleans() | st.integers(-2, 2) | st.sampled_from([1.0, 0.5, float("nan")])
+)
+_VALUES = st.recursive(
+    _SCALARS | st.sampled_from(["a", "b", ""]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("xyz"), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_STEPS = st.fixed_dictionaries(
+    {"type": st.just("tool_call"), "name": st.just("send_email")},
+    optional={
+        "arguments": st.dictionaries(st.sampled_from(["to", "id", "n"]), _VALUES, max_size=3),
+        "call_id": st.sampled_from(["c1", "c2"]),
+        "id": _VALUES,
+        "output": _VALUES,
+    },
+)
+
+
+@given(_STEPS, _STEPS)
+def test_the_equality_shortcut_agrees_with_deepdiff(recorded: dict, produced: dict) -> None:
+    """A pair skipped as equal is one DeepDiff finds no difference in (ignored fields
+    aside, nested fields of the same name still compared), and the lines are the same
+    with and without the shortcut."""
+    from deepdiff import DeepDiff
+
+    from regression_suite import stepdiff
+
+    full = DeepDiff(recorded, produced, view="tree", exclude_regex_paths=stepdiff._EXCLUDE)
+    if stepdiff._same(recorded, produced):
+        assert not full
+    original = stepdiff._same
+    try:
+        stepdiff._same = lambda a, b: False  # type: ignore[assignment]
+        without = stepdiff._pair(recorded, produced, 1, 1)
+    finally:
+        stepdiff._same = original
+    assert stepdiff._pair(recorded, produced, 1, 1) == without
+
+
+def test_equal_steps_up_to_volatile_fields_skip_deepdiff_and_differences_do_not() -> None:
+    from regression_suite.stepdiff import _same
+
+    step = {"type": "tool_call", "name": "f", "arguments": {"id": 1, "to": ["a"]}}
+    assert _same(step, {**step, "call_id": "other", "timestamp": "t"})
+    assert not _same(step, {**step, "arguments": {"id": 2, "to": ["a"]}})  # nested id counts
+    assert not _same(step, {**step, "arguments": {"id": 1.0, "to": ["a"]}})  # a type change
+    assert not _same(step, {**step, "extra": None})

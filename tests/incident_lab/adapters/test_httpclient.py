@@ -6,6 +6,7 @@ import asyncio
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -120,7 +121,8 @@ def test_async_requests_share_a_pool(http_server: RecordingServer) -> None:
 
     assert asyncio.run(main()) == [200] * 30
     assert len(http_server.requests) == 30
-    assert all(c.is_closed for c in client._aclients.values())  # closed with the loop
+    pools = [c for p in client._apools.values() for c in p.clients]
+    assert pools and all(c.is_closed for c in pools)  # closed with the loop
 
 
 @pytest.mark.parametrize("status", [302, 307, 308])
@@ -220,3 +222,70 @@ def test_transport_errors_arriving_unconverted_are_still_failures(monkeypatch, r
     with pytest.raises(HttpFailure) as info:
         _client(2).request("POST", raw_server.url, content=b"{}")
     assert "cut off" in info.value.reason and info.value.attempts == 2
+
+
+@pytest.fixture
+def keepalive_server() -> Iterator[SimpleNamespace]:
+    """An HTTP/1.1 keep-alive server on 127.0.0.1 answering after 50 ms; records each
+    request's client address (one per connection) and the peak of requests in flight."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    state = SimpleNamespace(peers=[], active=0, peak=0, lock=threading.Lock())
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with state.lock:
+                state.peers.append(self.client_address)
+                state.active += 1
+                state.peak = max(state.peak, state.active)
+            time.sleep(0.05)
+            with state.lock:
+                state.active -= 1
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 64  # 30 connections open at once
+
+    server = Server(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def test_async_pools_keep_every_connection_alive_and_use_them_all(keepalive_server) -> None:
+    """30 connections as four httpx pools (8 + 8 + 7 + 7): 30 requests in flight at once,
+    and three waves of 30 reuse the same 30 connections (httpx's default keeps only 20
+    of a pool alive, and closes an idle connection whenever the pool holds more)."""
+    from incident_lab.httpclient import _shard_sizes
+
+    assert _shard_sizes(20) == [7, 7, 6]
+    assert _shard_sizes(64) == [8] * 8
+    assert _shard_sizes(1) == [1]
+    assert _shard_sizes(30) == [8, 8, 7, 7]
+    client = HttpClient(RetryPolicy(attempts=1, timeout=5), max_connections=30)
+
+    async def main() -> None:
+        for _ in range(3):
+            await asyncio.gather(
+                *(client.arequest("POST", keepalive_server.url, content=b"{}") for _ in range(30))
+            )
+        (pools,) = client._apools.values()
+        assert pools.busy == [0, 0, 0, 0]
+
+    asyncio.run(main())
+    assert len(keepalive_server.peers) == 90
+    assert keepalive_server.peak == 30
+    assert len(set(keepalive_server.peers)) == 30  # each connection served three requests
