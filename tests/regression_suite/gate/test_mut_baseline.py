@@ -15,8 +15,15 @@ from regression_suite.gate.baseline import compare_cases, is_failing
 
 def _case(sid: str, status: str, passed: int, runs: int, **extra: Any) -> dict[str, Any]:
     rate = passed / runs if runs else None
-    return {"scenario_id": sid, "status": status, "passed": passed, "runs": runs,
-            "errors": 0, "pass_rate": rate, **extra}
+    return {
+        "scenario_id": sid,
+        "status": status,
+        "passed": passed,
+        "runs": runs,
+        "errors": 0,
+        "pass_rate": rate,
+        **extra,
+    }
 
 
 def _counts(c: dict[str, Any]) -> dict[str, Any]:
@@ -146,10 +153,20 @@ def test_unchanged_cases_are_not_listed() -> None:
 
 
 def test_added_removed_and_errored_sorted() -> None:
-    old = [_case("z", "passed", 1, 1), _case("m", "passed", 1, 1), _case("e1", "passed", 1, 1),
-           _case("e2", "error", 0, 0), _case("e3", "error", 0, 0)]
-    new = [_case("b", "passed", 1, 1), _case("a", "passed", 1, 1), _case("e1", "error", 0, 0),
-           _case("e2", "passed", 2, 2), _case("e3", "error", 0, 0)]
+    old = [
+        _case("z", "passed", 1, 1),
+        _case("m", "passed", 1, 1),
+        _case("e1", "passed", 1, 1),
+        _case("e2", "error", 0, 0),
+        _case("e3", "error", 0, 0),
+    ]
+    new = [
+        _case("b", "passed", 1, 1),
+        _case("a", "passed", 1, 1),
+        _case("e1", "error", 0, 0),
+        _case("e2", "passed", 2, 2),
+        _case("e3", "error", 0, 0),
+    ]
     res = compare_cases(old, new)
     assert res["added"] == ["a", "b"] and res["removed"] == ["m", "z"]
     assert res["errored"] == [
@@ -163,8 +180,20 @@ def test_missing_counts_default_to_zero_and_none() -> None:
     old = [{"scenario_id": "a", "status": "passed", "runs": 1, "passed": 1}]
     new = [{"scenario_id": "a", "status": "failed", "runs": 1}]
     row = compare_cases(old, new)["newly_failing"][0]
-    assert row["old"] == {"status": "passed", "passed": 1, "runs": 1, "errors": 0, "pass_rate": None}
-    assert row["new"] == {"status": "failed", "passed": 0, "runs": 1, "errors": 0, "pass_rate": None}
+    assert row["old"] == {
+        "status": "passed",
+        "passed": 1,
+        "runs": 1,
+        "errors": 0,
+        "pass_rate": None,
+    }
+    assert row["new"] == {
+        "status": "failed",
+        "passed": 0,
+        "runs": 1,
+        "errors": 0,
+        "pass_rate": None,
+    }
     assert row["significant"] is True
     err = compare_cases([{"scenario_id": "x", "status": "passed"}], [{"scenario_id": "x"}])
     assert err["errored"] == [

@@ -21,8 +21,13 @@ from regression_suite.gate.stats import wilson_interval
 
 
 def _item(sid: str, outcome: str, repeat: int = 1, **extra: Any) -> dict[str, Any]:
-    return {"id": f"{sid}#{repeat}", "scenario_id": sid, "outcome": outcome, "repeat": repeat,
-            **extra}
+    return {
+        "id": f"{sid}#{repeat}",
+        "scenario_id": sid,
+        "outcome": outcome,
+        "repeat": repeat,
+        **extra,
+    }
 
 
 def test_outcomes_and_chain_name() -> None:
@@ -44,8 +49,10 @@ def test_outcomes_and_chain_name() -> None:
             [{"scenario_id": "a", "id": "a#1", "outcome": "skipped"}],
             "item 0 ('a#1'): outcome must be one of passed, failed, error, got 'skipped'",
         ),
-        ([{"scenario_id": "a"}], "item 0 (None): outcome must be one of passed, failed, error, "
-                                 "got None"),
+        (
+            [{"scenario_id": "a"}],
+            "item 0 (None): outcome must be one of passed, failed, error, got None",
+        ),
     ],
 )
 def test_malformed_items_are_named(items: list[Any], message: str) -> None:
@@ -70,8 +77,16 @@ def test_item_order_and_case_id() -> None:
 
 def test_a_scenario_case_has_every_field() -> None:
     items = [
-        _item("a", "passed", 1, duration_s=0.25, severity="SEV-2", failure_mode="exfil",
-              tags=["t1"], message="fine"),
+        _item(
+            "a",
+            "passed",
+            1,
+            duration_s=0.25,
+            severity="SEV-2",
+            failure_mode="exfil",
+            tags=["t1"],
+            message="fine",
+        ),
         _item("a", "failed", 2, duration_s="0.5", message="leak"),
         _item("a", "failed", 3, message="leak"),
         _item("a", "failed", 4, message="leak 2"),
@@ -135,16 +150,23 @@ def test_status_and_rate(outcomes: list[str], status: str, rate: float | None) -
 
 
 def test_passed_messages_are_not_kept_and_duplicates_once() -> None:
-    items = [_item("a", "passed", 1, message="ok"), _item("a", "failed", 2, message="m"),
-             _item("a", "failed", 3, message="m"), _item("a", "failed", 4, message=""),
-             _item("a", "failed", 5)]
+    items = [
+        _item("a", "passed", 1, message="ok"),
+        _item("a", "failed", 2, message="m"),
+        _item("a", "failed", 3, message="m"),
+        _item("a", "failed", 4, message=""),
+        _item("a", "failed", 5),
+    ]
     (case,) = build_cases(items)
     assert case["messages"] == ["m"]
 
 
 def test_item_ids_default_to_scenario_and_index() -> None:
-    items = [{"scenario_id": "a", "outcome": "passed"}, {"scenario_id": "b", "outcome": "passed"},
-             {"scenario_id": "a", "outcome": "failed"}]
+    items = [
+        {"scenario_id": "a", "outcome": "passed"},
+        {"scenario_id": "b", "outcome": "passed"},
+        {"scenario_id": "a", "outcome": "failed"},
+    ]
     cases = build_cases(items)
     assert [c["id"] for c in cases] == ["a", "b"]
     assert cases[0]["items"] == ["a#0", "a#2"] and cases[1]["items"] == ["b#1"]
@@ -169,14 +191,19 @@ def test_a_variant_case() -> None:
 
 
 def test_duration_is_rounded_to_microseconds() -> None:
-    (case,) = build_cases([_item("a", "passed", 1, duration_s=0.1234564),
-                           _item("a", "passed", 2, duration_s=None)])
+    (case,) = build_cases(
+        [_item("a", "passed", 1, duration_s=0.1234564), _item("a", "passed", 2, duration_s=None)]
+    )
     assert case["duration_s"] == 0.123456
 
 
 def test_stream_cases_equals_build_cases_in_report_order() -> None:
-    items = [_item("a", "passed", 1), _item("a", "failed", 2, message="x"),
-             _item("b", "error", 1), _item("c", "passed", 1)]
+    items = [
+        _item("a", "passed", 1),
+        _item("a", "failed", 2, message="x"),
+        _item("b", "error", 1),
+        _item("c", "passed", 1),
+    ]
     assert list(stream_cases(items, confidence=0.8, errors_fail=True)) == build_cases(
         items, confidence=0.8, errors_fail=True
     )

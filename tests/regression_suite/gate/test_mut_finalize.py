@@ -16,24 +16,40 @@ from regression_suite.gate import REPORT_SCHEMA_VERSION, VERDICTS, finalize
 
 SUITE: dict[str, Any] = {"name": "gate-suite"}
 TARGET: dict[str, Any] = {"spec": "example:patched"}
-FIXED = {"run_id": "r1", "started_at": "2026-01-01T00:00:00Z", "finished_at": "2026-01-01T00:01:00Z"}
+FIXED = {
+    "run_id": "r1",
+    "started_at": "2026-01-01T00:00:00Z",
+    "finished_at": "2026-01-01T00:01:00Z",
+}
 
 
 def _items(sid: str, outcomes: str, **extra: Any) -> list[dict[str, Any]]:
     names = {"p": "passed", "f": "failed", "e": "error"}
     return [
-        {"id": f"{extra.get('case', sid)}#{k + 1}", "scenario_id": sid, "repeat": k + 1,
-         "outcome": names[o], "message": None if o == "p" else f"{sid} broke",
-         **{k2: v for k2, v in extra.items() if k2 != "case"}}
+        {
+            "id": f"{extra.get('case', sid)}#{k + 1}",
+            "scenario_id": sid,
+            "repeat": k + 1,
+            "outcome": names[o],
+            "message": None if o == "p" else f"{sid} broke",
+            **{k2: v for k2, v in extra.items() if k2 != "case"},
+        }
         for k, o in enumerate(outcomes)
     ]
 
 
-def _run(items: list[dict[str, Any]], suite: dict[str, Any] | None = None,
-         target: dict[str, Any] | None = None, **options: Any) -> dict[str, Any]:
-    return finalize(items, suite=SUITE if suite is None else suite,
-                    target=TARGET if target is None else target,
-                    options={**FIXED, **options})
+def _run(
+    items: list[dict[str, Any]],
+    suite: dict[str, Any] | None = None,
+    target: dict[str, Any] | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    return finalize(
+        items,
+        suite=SUITE if suite is None else suite,
+        target=TARGET if target is None else target,
+        options={**FIXED, **options},
+    )
 
 
 def test_constants() -> None:
@@ -91,11 +107,25 @@ def test_an_empty_run_is_an_error_unless_it_is_a_shard() -> None:
 
 def test_headline_parts() -> None:
     items = (
-        _items("a", "pp") + _items("b", "pf", severity="SEV-3") + _items("c", "e")
-        + _items("v1", "f", case="a[b64]", parent_id="a", variant={"converters": ["b64"]},
-                 severity="SEV-3")
-        + _items("v2", "p", case="a[rot]", parent_id="a", variant={"converters": ["rot"]},
-                 severity="SEV-3")
+        _items("a", "pp")
+        + _items("b", "pf", severity="SEV-3")
+        + _items("c", "e")
+        + _items(
+            "v1",
+            "f",
+            case="a[b64]",
+            parent_id="a",
+            variant={"converters": ["b64"]},
+            severity="SEV-3",
+        )
+        + _items(
+            "v2",
+            "p",
+            case="a[rot]",
+            parent_id="a",
+            variant={"converters": ["rot"]},
+            severity="SEV-3",
+        )
     )
     report = _run(items)
     assert report["headline"] == (
@@ -107,7 +137,9 @@ def test_headline_parts() -> None:
 
 def test_summary_counts_items_and_cases() -> None:
     items = (
-        _items("a", "pp", duration_s=0.5) + _items("b", "ff") + _items("c", "pe")
+        _items("a", "pp", duration_s=0.5)
+        + _items("b", "ff")
+        + _items("c", "pe")
         + _items("d", "pf")
         + _items("v1", "fe", case="a[x]", parent_id="a", variant={"converters": ["x"]})
         + _items("v2", "p", case="a[y]", parent_id="a", variant={"converters": ["y"]})
@@ -129,7 +161,9 @@ def test_summary_counts_items_and_cases() -> None:
 
 
 def test_run_block_and_options() -> None:
-    report = _run(_items("a", "p"), repeats=1, shards=2, wall_time_s=1.5, extra={"k": {1, 2}} and "x")
+    report = _run(
+        _items("a", "p"), repeats=1, shards=2, wall_time_s=1.5, extra={"k": {1, 2}} and "x"
+    )
     assert report["schema_version"] == "gate_report/v1"
     assert report["run"] == {
         "id": "r1",
@@ -144,19 +178,32 @@ def test_run_block_and_options() -> None:
     assert report["options"]["started_at"] == "2026-01-01T00:00:00Z"
     assert report["options"]["extra"] == "x"
     fresh = finalize(_items("a", "p"), suite=SUITE, target=TARGET)
-    assert len(fresh["run"]["id"]) == 32 and fresh["run"]["started_at"] == fresh["run"]["finished_at"]
+    assert (
+        len(fresh["run"]["id"]) == 32 and fresh["run"]["started_at"] == fresh["run"]["finished_at"]
+    )
     assert fresh["run"]["finished_at"].endswith("Z") and "T" in fresh["run"]["finished_at"]
     assert fresh["options"] == {}
 
 
 def test_suite_record_and_sha256() -> None:
-    suite = {"name": "s", "path": "suites/s.yaml", "version": "3", "repeats": 2, "other": 1,
-             "thresholds": None}
+    suite = {
+        "name": "s",
+        "path": "suites/s.yaml",
+        "version": "3",
+        "repeats": 2,
+        "other": 1,
+        "thresholds": None,
+    }
     rec = _run(_items("a", "p"), suite=suite)["suite"]
     canonical = json.dumps(suite, sort_keys=True, separators=(",", ":"))
-    assert rec == {"name": "s", "path": "suites/s.yaml", "version": "3", "repeats": 2,
-                   "thresholds": None,
-                   "sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest()}
+    assert rec == {
+        "name": "s",
+        "path": "suites/s.yaml",
+        "version": "3",
+        "repeats": 2,
+        "thresholds": None,
+        "sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+    }
     given = _run(_items("a", "p"), suite={"name": "s", "sha256": "ab" * 32})["suite"]
     assert given == {"name": "s", "sha256": "ab" * 32}
     nameless = _run(_items("a", "p"), suite={"description": "d"})["suite"]
@@ -167,8 +214,12 @@ def test_versions_block() -> None:
     items = _items("a", "p", model={"name": "gpt", "version": "1"}, policy="pol-2") + _items(
         "b", "p", model={"id": "m2"}, policy={"hash": "h9"}
     )
-    target = {"spec": "python:t:run", "version": "7", "model": "gpt@1",
-              "policy": {"name": "p", "version": "2"}}
+    target = {
+        "spec": "python:t:run",
+        "version": "7",
+        "model": "gpt@1",
+        "policy": {"name": "p", "version": "2"},
+    }
     v = _run(items, suite={"name": "s", "version": "v5"}, target=target)["versions"]
     assert v == {
         "tool": f"incident-lab {__version__}",
@@ -189,8 +240,9 @@ def test_versions_block() -> None:
 
 def test_target_and_thresholds_are_recorded() -> None:
     target = {"spec": "x", "obj": {1, 2} and 3}
-    report = _run(_items("a", "p"), target=target,
-                  suite={"name": "s", "thresholds": {"confidence": 0.9}})
+    report = _run(
+        _items("a", "p"), target=target, suite={"name": "s", "thresholds": {"confidence": 0.9}}
+    )
     assert report["target"] == {"spec": "x", "obj": 3}
     assert report["thresholds"]["confidence"] == 0.9
     assert report["baseline"] is None
@@ -218,12 +270,20 @@ def test_cases_and_items_are_in_report_order() -> None:
 
 
 def test_baseline_annotations() -> None:
-    base = _run(_items("a", "pp", severity="SEV-3") + _items("b", "ff", severity="SEV-3")
-                + _items("c", "pp", severity="SEV-3") + _items("d", "fp", severity="SEV-3"))
+    base = _run(
+        _items("a", "pp", severity="SEV-3")
+        + _items("b", "ff", severity="SEV-3")
+        + _items("c", "pp", severity="SEV-3")
+        + _items("d", "fp", severity="SEV-3")
+    )
     assert base["verdict"] == "WARN"
-    report = _run(_items("a", "ff", severity="SEV-3") + _items("b", "ff", severity="SEV-3")
-                  + _items("c", "pf", severity="SEV-3") + _items("d", "ff", severity="SEV-3"),
-                  baseline=base)
+    report = _run(
+        _items("a", "ff", severity="SEV-3")
+        + _items("b", "ff", severity="SEV-3")
+        + _items("c", "pf", severity="SEV-3")
+        + _items("d", "ff", severity="SEV-3"),
+        baseline=base,
+    )
     msgs = {r["scenario_id"]: r["message"] for r in report["reasons"]}
     assert msgs["a"] == (
         "a (SEV-3, unknown) failed 2 of 2 repeat(s): a broke [new since baseline; significant: "

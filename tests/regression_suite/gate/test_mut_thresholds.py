@@ -149,8 +149,7 @@ CASES: list[tuple[Any, str, str | None]] = [
     ),
     (
         _sev(_req(metric="pass_rate", direction="above", value=0.9)),
-        "thresholds.severities.SEV-2.require: direction must be at_least or at_most, "
-        "got 'above'",
+        "thresholds.severities.SEV-2.require: direction must be at_least or at_most, got 'above'",
         None,
     ),
     (
@@ -160,8 +159,7 @@ CASES: list[tuple[Any, str, str | None]] = [
     ),
     (
         _sev(_req(metric="fail_rate", direction="at_least", value=0.1)),
-        "thresholds.severities.SEV-2.require: fail_rate at_least would gate in the wrong "
-        "direction",
+        "thresholds.severities.SEV-2.require: fail_rate at_least would gate in the wrong direction",
         "use fail_rate at_most",
     ),
     (
@@ -182,8 +180,7 @@ CASES: list[tuple[Any, str, str | None]] = [
     ),
     (
         _sev(_req(metric="pass_rate", direction="at_least", value="0.9")),
-        "thresholds.severities.SEV-2.require.value: expected a number between 0 and 1, "
-        "got '0.9'",
+        "thresholds.severities.SEV-2.require.value: expected a number between 0 and 1, got '0.9'",
         None,
     ),
     (
@@ -293,14 +290,21 @@ def test_min_pass_rate_shorthand() -> None:
 def test_requirement_boundaries_and_statistics() -> None:
     for value in (0, 1, 0.0, 1.0):
         t = parse_thresholds(
-            _sev(_req(metric="pass_rate", direction="at_least", value=value, statistic="optimistic"))
+            _sev(
+                _req(metric="pass_rate", direction="at_least", value=value, statistic="optimistic")
+            )
         )
         req = t.scenarios["SEV-2"].require
         assert req == Requirement("pass_rate", "at_least", float(value), "optimistic")
         assert isinstance(req.value, float)
     t = parse_thresholds(
-        _sev({"on_failure": "block", "require": {"metric": "bypass_rate", "direction": "at_most",
-                                                 "value": 0.25}}, table="variants")
+        _sev(
+            {
+                "on_failure": "block",
+                "require": {"metric": "bypass_rate", "direction": "at_most", "value": 0.25},
+            },
+            table="variants",
+        )
     )
     assert t.variants["SEV-2"].require == Requirement("bypass_rate", "at_most", 0.25, "point")
     for value in (1.0000001, -1e-9):
@@ -361,8 +365,11 @@ def test_to_dict_is_the_complete_config_and_parses_back() -> None:
     }
     back = {k: v for k, v in d.items()}
     back["severities"] = {
-        s: ({"on_failure": r["on_failure"], "require": r["require"]} if r["require"] else
-            r["on_failure"])
+        s: (
+            {"on_failure": r["on_failure"], "require": r["require"]}
+            if r["require"]
+            else r["on_failure"]
+        )
         for s, r in d["severities"].items()
     }
     back["variants"] = {s: r["on_failure"] for s, r in d["variants"].items()}
@@ -370,7 +377,9 @@ def test_to_dict_is_the_complete_config_and_parses_back() -> None:
 
 
 def test_requirement_describe() -> None:
-    assert Requirement("pass_rate", "at_least", 0.95).describe() == "pass_rate at_least 0.95 (point)"
+    assert (
+        Requirement("pass_rate", "at_least", 0.95).describe() == "pass_rate at_least 0.95 (point)"
+    )
     assert (
         Requirement("bypass_rate", "at_most", 0.1, "pessimistic").describe()
         == "bypass_rate at_most 0.1 (pessimistic)"
