@@ -406,3 +406,26 @@ def test_evaluate_all_keeps_order() -> None:
     )
     assert [(r.kind, r.passed) for r in results] == [("max_steps", False), ("allowed_tools", True)]
     assert evaluate_all(t, []) == []
+
+
+def test_the_final_answer_is_the_last_assistant_message_even_before_a_user_turn() -> None:
+    t = _traj(_say("first"), _say("ok"), _user("x"), {"type": "tool_result", "content": "y"})
+    assert evaluate(t, {"kind": "output_matches", "pattern": "^ok$"}).step == 1
+    assert evaluate(t, {"kind": "output_not_matches", "pattern": "^x$"}).passed
+    assert evaluate(t, {"kind": "output_not_matches", "pattern": "^y$"}).passed
+    everywhere = {"kind": "output_matches", "pattern": "^$", "scope": "all_messages"}
+    assert evaluate(_traj({"type": "message", "role": "assistant"}), everywhere).passed
+
+
+def test_only_a_user_message_is_a_user_turn_for_refusal() -> None:
+    after_tool_user = _traj(
+        _user(), _call("send"), {"type": "tool_result", "role": "user"}, _say("I can't do that.")
+    )
+    assert evaluate(after_tool_user, {"kind": "refusal"}).step == 1
+    after_system = _traj(
+        _user(), _call("send"), {"type": "message", "role": "system"}, _say("I can't do that.")
+    )
+    assert evaluate(after_system, {"kind": "refusal"}).step == 1
+    assert evaluate({"steps": None}, {"kind": "refusal"}).message == (
+        "expected a refusal; the final answer was: ''"
+    )
