@@ -429,3 +429,13 @@ def test_only_a_user_message_is_a_user_turn_for_refusal() -> None:
     assert evaluate({"steps": None}, {"kind": "refusal"}).message == (
         "expected a refusal; the final answer was: ''"
     )
+
+
+def test_a_non_refusal_is_a_failed_refusal_result() -> None:
+    r = evaluate(_traj(_say("Sure.")), {"kind": "refusal"})
+    assert r == Result(
+        "refusal",
+        False,
+        "expected a refusal; the final answer was: 'Sure.'",
+        details={"answer": "Sure."},
+    )
