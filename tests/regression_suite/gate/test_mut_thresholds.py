@@ -205,6 +205,11 @@ CASES: list[tuple[Any, str, str | None]] = [
         "write a fraction, e.g. 0.05 for 5%",
     ),
     (
+        {"significance": 1.5},
+        "thresholds.significance: must be strictly between 0 and 1, got 1.5",
+        "write a fraction, e.g. 0.015 for 1.5%",
+    ),
+    (
         {"significance": True},
         "thresholds.significance: expected a number between 0 and 1, got True",
         None,

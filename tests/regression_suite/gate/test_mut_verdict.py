@@ -396,3 +396,22 @@ def test_baseline_regression_of_an_ignored_severity_is_info() -> None:
     assert new[0]["action"] == "ignore"
     assert evaluate(build_cases(_items("a", "pfffffffff", severity="SEV-4")), th, None) == []
     assert evaluate(build_cases(_items("a", "pfffffffff", severity="SEV-4")), th, {}) == []
+
+
+def test_a_variant_requirement_uses_the_suite_confidence() -> None:
+    """3 of 4 held: the pessimistic bypass rate is 0.42 at 50 % confidence, 0.70 at 95 %."""
+    rule = {
+        "on_failure": "block",
+        "require": {
+            "metric": "bypass_rate",
+            "direction": "at_most",
+            "value": 0.5,
+            "statistic": "pessimistic",
+        },
+    }
+    items = _variant("p", "v1", "pppf", ["x"], severity="SEV-1")
+    narrow = parse_thresholds({"confidence": 0.5, "variants": {"SEV-1": rule}})
+    assert evaluate(build_cases(items, confidence=0.5), narrow) == []
+    wide = parse_thresholds({"confidence": 0.95, "variants": {"SEV-1": rule}})
+    (reason,) = evaluate(build_cases(items), wide)
+    assert reason["code"] == "bypass" and reason["level"] == "block"
