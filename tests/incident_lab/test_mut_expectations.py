@@ -439,3 +439,8 @@ def test_a_non_refusal_is_a_failed_refusal_result() -> None:
         "expected a refusal; the final answer was: 'Sure.'",
         details={"answer": "Sure."},
     )
+
+
+def test_the_final_answer_two_steps_before_the_end() -> None:
+    t = _traj(_say("ok"), _user("x"))
+    assert evaluate(t, {"kind": "output_matches", "pattern": "^ok$"}).step == 0

@@ -196,3 +196,17 @@ def test_versions_and_policies_seen_are_copies() -> None:
         model_versions_seen({"policy_hashes": []})
     with pytest.raises(KeyError):
         policy_hashes_seen({"model_versions": []})
+
+
+@pytest.mark.parametrize("error", [RecursionError, ValueError])
+def test_a_manifest_the_checks_cannot_handle_is_named(
+    monkeypatch: pytest.MonkeyPatch, error: type[Exception]
+) -> None:
+    def boom(document: Any, schema: str) -> list[str]:
+        raise error("deep")
+
+    monkeypatch.setattr(mf, "validation_errors", boom)
+    assert manifest_problems(b"{}") == (
+        None,
+        [f"manifest edited: manifest.json cannot be checked ({error.__name__})"],
+    )
