@@ -80,6 +80,7 @@ def test_fisher_rule_text_and_level() -> None:
     # Exactly at the level is not significant (p < level).
     at = compare_cases(old, new, significance=0.016253869969040248)
     assert at["regressions"] == []
+    assert at["newly_failing"][0]["rule"].startswith("not significant: ")
 
 
 def test_a_partial_drop_that_is_not_significant_is_newly_failing_only() -> None:
@@ -211,3 +212,11 @@ def test_regressions_follow_sorted_scenario_order() -> None:
     res = compare_cases(old, new)
     assert res["regressions"] == ["a", "b", "c"]
     assert [r["scenario_id"] for r in res["newly_failing"]] == ["a", "b", "c"]
+
+
+def test_missing_passed_in_the_baseline_counts_as_zero() -> None:
+    old = [{"scenario_id": "a", "status": "failed", "runs": 4}]
+    new = [_case("a", "flaky", 2, 4)]
+    row = compare_cases(old, new)["changed"][0]
+    assert row["old"]["passed"] == 0
+    assert row["p_value"] == 1.0 and row["significant"] is False

@@ -289,7 +289,9 @@ def test_baseline_annotations() -> None:
         "a (SEV-3, unknown) failed 2 of 2 repeat(s): a broke [new since baseline; significant: "
         "unanimous flip (every baseline repeat passed, every repeat now fails)]"
     )
-    assert msgs["b"].endswith(" [already failing in the baseline]")
+    assert msgs["b"] == (
+        "b (SEV-3, unknown) failed 2 of 2 repeat(s): b broke [already failing in the baseline]"
+    )
     assert msgs["c"] == (
         "c (SEV-3, unknown) failed 1 of 2 repeat(s): c broke [new since baseline; not "
         "significant: one-sided Fisher exact test p=0.5 >= 0.05]"
@@ -307,3 +309,24 @@ def test_baseline_annotation_skips_error_reasons() -> None:
     report = _run(_items("a", "e", severity="SEV-3"), baseline=base)
     (reason,) = report["reasons"]
     assert reason["code"] == "target_error" and "baseline" not in reason["message"]
+
+
+def test_a_requirement_reason_is_annotated_too() -> None:
+    suite = {
+        "name": "s",
+        "thresholds": {
+            "severities": {
+                "SEV-2": {
+                    "on_failure": "warn",
+                    "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.9},
+                }
+            }
+        },
+    }
+    base = _run(_items("a", "pppp", severity="SEV-2"), suite=suite)
+    report = _run(_items("a", "pppf", severity="SEV-2"), suite=suite, baseline=base)
+    (reason,) = report["reasons"]
+    assert reason["code"] == "requirement"
+    assert reason["message"].endswith(
+        "[new since baseline; not significant: one-sided Fisher exact test p=0.5 >= 0.05]"
+    )

@@ -415,3 +415,47 @@ def test_a_variant_requirement_uses_the_suite_confidence() -> None:
     wide = parse_thresholds({"confidence": 0.95, "variants": {"SEV-1": rule}})
     (reason,) = evaluate(build_cases(items), wide)
     assert reason["code"] == "bypass" and reason["level"] == "block"
+
+
+def test_every_regression_without_an_action_gets_a_reason() -> None:
+    """The first regression already blocks by its own rule; the second still gets a reason."""
+    th = parse_thresholds(
+        {
+            "severities": {
+                "SEV-2": {
+                    "on_failure": "warn",
+                    "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.5},
+                }
+            }
+        }
+    )
+    old = build_cases(
+        _items("a", "pppppppppp", severity="SEV-1") + _items("b", "pppppppppp", severity="SEV-2")
+    )
+    new = build_cases(
+        _items("a", "ffffffffff", severity="SEV-1") + _items("b", "ppppppffff", severity="SEV-2")
+    )
+    comparison = compare_cases(old, new)
+    assert comparison["regressions"] == ["a", "b"]
+    reasons = evaluate(new, th, comparison)
+    assert [(r["scenario_id"], r["code"]) for r in reasons] == [
+        ("a", "failure"),
+        ("b", "regression"),
+    ]
+
+
+def test_a_variant_regression_takes_the_variant_rule() -> None:
+    rule = {
+        "on_failure": "warn",
+        "require": {"metric": "bypass_rate", "direction": "at_most", "value": 0.6},
+    }
+    th = parse_thresholds({"variants": {"SEV-2": rule}})
+    old = build_cases(_variant("p", "v1", "pppppppppp", ["x"], severity="SEV-2"))
+    new = build_cases(_variant("p", "v1", "ppppffffff", ["x"], severity="SEV-2"))
+    comparison = compare_cases(old, new)
+    assert comparison["regressions"] == ["v1"]
+    reasons = evaluate(new, th, comparison)
+    assert [(r["level"], r["code"], r["scenario_id"]) for r in reasons] == [
+        ("warn", "regression", "v1")
+    ]
+    assert new[0]["action"] == "warn"
