@@ -444,3 +444,10 @@ def test_a_non_refusal_is_a_failed_refusal_result() -> None:
 def test_the_final_answer_two_steps_before_the_end() -> None:
     t = _traj(_say("ok"), _user("x"))
     assert evaluate(t, {"kind": "output_matches", "pattern": "^ok$"}).step == 0
+
+
+def test_the_described_call_keeps_non_ascii_text() -> None:
+    r = evaluate(
+        _traj(_call("send", to="jürgen@beispiel.de")), {"kind": "no_tool_call", "tool": "send"}
+    )
+    assert r.message == 'step 0: forbidden tool call send({"to": "jürgen@beispiel.de"}) happened'

@@ -305,3 +305,35 @@ def test_scenario_problems_turns_a_check_error_into_a_problem() -> None:
     no_step = _scenario(provenance={"unsafe_steps": [99]})
     (problem2,) = scenario_problems(no_step)
     assert problem2.startswith("session 's9': no unsafe step to cut the recording at")
+
+
+def test_the_call_behind_a_result_is_found_across_other_steps() -> None:
+    traj = {
+        "session_id": "s",
+        "steps": [
+            {
+                "type": "tool_call",
+                "name": "send_email",
+                "arguments": {"to": ATTACKER},
+                "call_id": "c1",
+            },
+            {"type": "message", "role": "user", "content": "hello"},
+            {
+                "type": "tool_call",
+                "name": "send_email",
+                "arguments": {"to": ATTACKER},
+                "call_id": "c2",
+            },
+            {"type": "safeguard", "safeguard": "g", "stage": "post_action", "decision": "allow"},
+            {"type": "tool_result", "call_id": "c2", "output": "sent"},
+            {"type": "tool_result", "call_id": "c1", "output": "sent"},
+        ],
+    }
+    # The result at 4 belongs to the call at 2 (two steps back): the cut is at 2.
+    assert _shape(counterfactual(traj, [4])) == [
+        ("tool_call", "c1"),
+        ("message", "user"),
+        ("message", "assistant"),
+    ]
+    # The result at 5 belongs to the call at step 0: the cut is at 0.
+    assert _shape(counterfactual(traj, [5])) == [("message", "assistant")]
