@@ -220,3 +220,37 @@ def test_missing_passed_in_the_baseline_counts_as_zero() -> None:
     row = compare_cases(old, new)["changed"][0]
     assert row["old"]["passed"] == 0
     assert row["p_value"] == 1.0 and row["significant"] is False
+
+
+def test_errors_are_carried_in_the_counts() -> None:
+    old = [_case("a", "passed", 2, 2, errors=1)]
+    new = [_case("a", "failed", 0, 2, errors=3)]
+    row = compare_cases(old, new)["newly_failing"][0]
+    assert row["old"]["errors"] == 1 and row["new"]["errors"] == 3
+
+
+def test_a_fixed_row_is_complete() -> None:
+    old = [_case("a", "failed", 0, 2, severity="SEV-2")]
+    new = [_case("a", "passed", 2, 2, severity="SEV-2")]
+    (row,) = compare_cases(old, new)["fixed"]
+    assert set(row) == {
+        "scenario_id",
+        "kind",
+        "severity",
+        "old",
+        "new",
+        "p_value",
+        "significant",
+        "rule",
+    }
+    assert row["significant"] is False and row["p_value"] == 1.0
+
+
+def test_a_rate_that_went_up_is_never_significant() -> None:
+    """Whatever the counts say, a reported pass rate that rose is not a regression."""
+    old = [_case("a", "flaky", 4, 4, pass_rate=0.2)]
+    new = [_case("a", "failed", 0, 4, pass_rate=0.5)]
+    res = compare_cases(old, new)
+    assert res["changed"][0]["significant"] is False and res["regressions"] == []
+    res2 = compare_cases(old, [_case("a", "failed", 0, 4, pass_rate=0.1)])
+    assert res2["changed"][0]["significant"] is True and res2["regressions"] == ["a"]
