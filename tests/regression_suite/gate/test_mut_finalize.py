@@ -330,3 +330,23 @@ def test_a_requirement_reason_is_annotated_too() -> None:
     assert reason["message"].endswith(
         "[new since baseline; not significant: one-sided Fisher exact test p=0.5 >= 0.05]"
     )
+
+
+def test_the_clock_is_utc_with_microseconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+    import re
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        before = dt.datetime.now(dt.UTC)
+        report = finalize(_items("a", "p"), suite=SUITE, target=TARGET)
+        after = dt.datetime.now(dt.UTC)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    stamp = report["run"]["finished_at"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z", stamp), stamp
+    when = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+    assert before.replace(microsecond=0) <= when <= after
