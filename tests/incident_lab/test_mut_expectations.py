@@ -451,3 +451,24 @@ def test_the_described_call_keeps_non_ascii_text() -> None:
         _traj(_call("send", to="jürgen@beispiel.de")), {"kind": "no_tool_call", "tool": "send"}
     )
     assert r.message == 'step 0: forbidden tool call send({"to": "jürgen@beispiel.de"}) happened'
+
+
+def test_a_call_without_a_name_matches_only_the_empty_tool_name() -> None:
+    nameless = _traj({"type": "tool_call", "arguments": {}})
+    assert not evaluate(nameless, {"kind": "no_tool_call", "tool": ""}).passed
+    assert evaluate(nameless, {"kind": "no_tool_call", "tool": "None"}).passed
+
+
+def test_evaluate_uses_the_kinds_it_is_given() -> None:
+    from incident_lab.expectations import ExpectationKind
+
+    def check(traj: dict, spec: dict) -> Result:
+        return Result("two", True, "ok")
+
+    kinds = {"two": ExpectationKind("two", check, "needs a and b", ("a", "b"))}
+    assert evaluate(_traj(), {"kind": "two", "a": 1, "b": 2}, kinds) == Result("two", True, "ok")
+    with pytest.raises(SchemaError) as info:
+        evaluate(_traj(), {"kind": "two"}, kinds)
+    assert info.value.message == "expectation 'two' is missing a, b"
+    with pytest.raises(UsageError):
+        evaluate(_traj(), {"kind": "max_steps", "n": 1}, kinds)

@@ -337,3 +337,51 @@ def test_the_call_behind_a_result_is_found_across_other_steps() -> None:
     ]
     # The result at 5 belongs to the call at step 0: the cut is at 0.
     assert _shape(counterfactual(traj, [5])) == [("message", "assistant")]
+
+
+def _with_a_message_between(at: int) -> dict[str, Any]:
+    traj = _traj()
+    del traj["steps"][7:]  # no second user turn
+    traj["steps"].insert(at, {"type": "message", "role": "assistant", "content": "Working on it."})
+    return traj
+
+
+def test_a_result_labelled_unsafe_after_a_requested_read_keeps_the_read_result() -> None:
+    """The read's result (2) is labelled too, with the attacker's call (4): the cut is at 4."""
+    safe = counterfactual(_with_a_message_between(3), [2, 4])
+    assert _shape(safe) == [
+        ("message", "user"),
+        ("tool_call", "c1"),
+        ("tool_result", "c1"),
+        ("message", "assistant"),
+        ("tool_call", "c3"),
+        ("tool_result", "c3"),
+        ("message", "assistant"),
+    ]
+
+
+def test_an_assistant_message_after_the_cut_does_not_end_the_turn() -> None:
+    safe = counterfactual(_with_a_message_between(5), [3])
+    assert _shape(safe) == SAFE_SHAPE
+
+
+def test_only_the_read_result_labelled_cuts_there() -> None:
+    assert _shape(counterfactual(_traj(), [2])) == [
+        ("message", "user"),
+        ("tool_call", "c1"),
+        ("tool_call", "c3"),
+        ("tool_result", "c3"),
+        ("message", "assistant"),
+    ]
+
+
+def test_step_zero_can_be_the_unsafe_step() -> None:
+    assert _shape(counterfactual(_traj(), [0])) == [("message", "assistant")]
+
+
+def test_nested_recording_fields_are_deep_copies() -> None:
+    traj = _traj()
+    traj["agent"]["model"] = {"name": "m1"}
+    safe = counterfactual(traj, [3])
+    safe["agent"]["model"]["name"] = "changed"
+    assert traj["agent"]["model"] == {"name": "m1"}
