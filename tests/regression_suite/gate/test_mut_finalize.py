@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -161,9 +162,7 @@ def test_summary_counts_items_and_cases() -> None:
 
 
 def test_run_block_and_options() -> None:
-    report = _run(
-        _items("a", "p"), repeats=1, shards=2, wall_time_s=1.5, extra={"k": {1, 2}} and "x"
-    )
+    report = _run(_items("a", "p"), repeats=1, shards=2, wall_time_s=1.5, extra=Path("x"))
     assert report["schema_version"] == "gate_report/v1"
     assert report["run"] == {
         "id": "r1",
@@ -176,7 +175,7 @@ def test_run_block_and_options() -> None:
     }
     assert "run_id" not in report["options"]
     assert report["options"]["started_at"] == "2026-01-01T00:00:00Z"
-    assert report["options"]["extra"] == "x"
+    assert report["options"]["extra"] == "x"  # recorded as JSON (str of the path)
     fresh = finalize(_items("a", "p"), suite=SUITE, target=TARGET)
     assert (
         len(fresh["run"]["id"]) == 32 and fresh["run"]["started_at"] == fresh["run"]["finished_at"]
@@ -239,11 +238,11 @@ def test_versions_block() -> None:
 
 
 def test_target_and_thresholds_are_recorded() -> None:
-    target = {"spec": "x", "obj": {1, 2} and 3}
+    target = {"spec": "x", "obj": Path("p")}
     report = _run(
         _items("a", "p"), target=target, suite={"name": "s", "thresholds": {"confidence": 0.9}}
     )
-    assert report["target"] == {"spec": "x", "obj": 3}
+    assert report["target"] == {"spec": "x", "obj": "p"}
     assert report["thresholds"]["confidence"] == 0.9
     assert report["baseline"] is None
 
