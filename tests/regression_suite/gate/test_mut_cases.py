@@ -256,3 +256,17 @@ def test_aggregate_groups_scenarios_only() -> None:
     assert out["abuse"]["failing_cases"] == 1
     by_sev = aggregate(cases, "severity", 0.95)
     assert list(by_sev) == ["unknown"] and by_sev["unknown"]["cases"] == 4
+
+
+def test_stream_cases_defaults_and_item_ids() -> None:
+    items = [
+        {"scenario_id": "A", "outcome": "error"},
+        {"scenario_id": "A", "outcome": "error"},
+        {"scenario_id": "B", "outcome": "passed"},
+    ]
+    first, second = stream_cases(items)
+    assert (first["errors"], first["runs"], first["status"]) == (2, 0, "error")
+    assert first["items"] == ["A#0", "A#1"] and second["items"] == ["B#2"]
+    assert first["pass_rate_ci"] is None and second["pass_rate_ci"] == list(
+        wilson_interval(1, 1, 0.95)
+    )

@@ -29,3 +29,12 @@ def test_no_trials_on_either_side_is_p_one() -> None:
     assert fisher_less(5, 5, 0, 0) == 1.0
     assert fisher_less(0, 0, 0, 0) == 1.0
     assert fisher_less(5, 5, 0, 5) == pytest.approx(1 / 252)
+
+
+@pytest.mark.parametrize(("k", "n"), [(1, -1), (-1, 2), (3, 2)])
+def test_wilson_interval_refuses_counts_out_of_range(k: int, n: int) -> None:
+    from regression_suite.gate.stats import wilson_interval
+
+    with pytest.raises(ValueError) as info:
+        wilson_interval(k, n)
+    assert str(info.value) == f"need 0 <= successes <= trials, got {k}/{n}"
