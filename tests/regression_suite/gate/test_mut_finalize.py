@@ -14,6 +14,7 @@ import pytest
 from incident_lab import __version__
 from incident_lab.errors import UsageError
 from regression_suite.gate import REPORT_SCHEMA_VERSION, VERDICTS, finalize
+from regression_suite.gate.stats import wilson_interval
 
 SUITE: dict[str, Any] = {"name": "gate-suite"}
 TARGET: dict[str, Any] = {"spec": "example:patched"}
@@ -349,3 +350,29 @@ def test_the_clock_is_utc_with_microseconds(monkeypatch: pytest.MonkeyPatch) -> 
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z", stamp), stamp
     when = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
     assert before.replace(microsecond=0) <= when <= after
+
+
+def test_suite_thresholds_path_shard_and_duration_reach_the_report() -> None:
+    from incident_lab.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        _run([], suite={"name": "s", "path": "suites/s.yaml", "thresholds": {"bad": 1}})
+    assert info.value.path == "suites/s.yaml"
+    suite = {"name": "s", "thresholds": {"confidence": 0.8, "significance": 0.01}}
+    items = _items("a", "pf", duration_s=0.1234567) + _items("b", "p", duration_s=0.1)
+    report = _run(items, suite=suite, shard="1/2")
+    assert report["run"]["shard"] == "1/2"
+    assert report["summary"]["duration_s"] == 0.346913  # 2 x 0.1234567 + 0.1, 6 places
+    case = next(c for c in report["cases"] if c["scenario_id"] == "a")
+    assert case["pass_rate_ci"] == list(wilson_interval(1, 2, 0.8))
+    base = _run(_items("a", "pppppppppp"), suite=suite)
+    again = _run(_items("a", "ppppppppff"), suite=suite, baseline=base)
+    assert again["baseline"]["newly_failing"][0]["rule"].endswith(">= 0.01")
+    bare = _run(_items("a", "p"), baseline={"verdict": "OK"})
+    assert bare["baseline"]["added"] == ["a"] and bare["baseline"]["verdict"] == "OK"
+
+
+def test_the_target_model_is_listed_with_the_items_models() -> None:
+    target = {"spec": "t", "model": {"name": "m", "version": "9"}}
+    versions = _run(_items("a", "p", model="other"), target=target)["versions"]
+    assert versions["models"] == ["m@9", "other"]
