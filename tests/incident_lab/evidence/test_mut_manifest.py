@@ -19,8 +19,6 @@ from incident_lab.evidence.manifest import (
     collector,
     content_digest,
     manifest_problems,
-    model_versions_seen,
-    policy_hashes_seen,
     serialise,
 )
 from tests.incident_lab.evidence.conftest import make_session, write_jsonl
@@ -184,18 +182,6 @@ def test_an_object_that_is_no_manifest_lists_schema_problems_then_the_seal() -> 
     assert problems[-1] == (
         "manifest edited: manifest.json content does not match its manifest_sha256"
     )
-
-
-def test_versions_and_policies_seen_are_copies() -> None:
-    metrics = {"model_versions": [{"name": "m"}], "policy_hashes": [{"hash": "h"}]}
-    seen = model_versions_seen(metrics)
-    assert seen == [{"name": "m"}] and seen is not metrics["model_versions"]
-    hashes = policy_hashes_seen(metrics)
-    assert hashes == [{"hash": "h"}] and hashes is not metrics["policy_hashes"]
-    with pytest.raises(KeyError):
-        model_versions_seen({"policy_hashes": []})
-    with pytest.raises(KeyError):
-        policy_hashes_seen({"model_versions": []})
 
 
 @pytest.mark.parametrize("error", [RecursionError, ValueError])

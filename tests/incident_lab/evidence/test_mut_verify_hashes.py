@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from incident_lab.evidence import take_snapshot, verify_bundle
+from incident_lab.evidence import take_snapshot
 from incident_lab.evidence.manifest import HASHED_FILES, serialise
+from incident_lab.evidence.verify import verify_bundle
 from tests.incident_lab.evidence.conftest import make_session, write_jsonl
 
 NOW = datetime(2026, 2, 1, 13, 0, 0, tzinfo=UTC)

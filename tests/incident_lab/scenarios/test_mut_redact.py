@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from incident_lab.pii import find, luhn_ok
+from incident_lab.pii import find
+from incident_lab.pii._checks import luhn_ok
 from incident_lab.scenarios.redact import KINDS, PLACEHOLDER, SECRET_KINDS, Redactor
 
 CARD = "4539578763621486"  # Luhn-valid, 16 digits
