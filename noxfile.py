@@ -56,7 +56,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def mutmut(session: nox.Session) -> None:
-    """Mutation testing of incident_lab/evidence, regression_suite/gate and the redactor.
+    """Mutation testing of evidence/, gate/, the redactor and the reproduction check.
 
     Configured in pyproject.toml ``[tool.mutmut]``; slow (minutes per module). Narrow it
     with mutant-name globs: ``nox -s mutmut -- "regression_suite.gate*"``. Prints the

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 
 from incident_lab.errors import InputError, SchemaError
-from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
+from incident_lab.readers.base import read_text
 
 FILENAME = "report.json"
 
@@ -66,14 +66,7 @@ def load_report(path: str | Path) -> dict[str, Any]:
         raise InputError(
             "no such report", path=str(p), hint="pass a report.json written by regression_suite run"
         )
-    data = read_bounded(p)  # the input gate: a FIFO or device is refused without blocking
-    if data is None:
-        raise InputError(f"larger than {MAX_DOCUMENT_BYTES} bytes; not a report", path=str(p))
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"invalid UTF-8 at byte {exc.start}", path=str(p), line=line) from None
+    text = read_text(p, "a report")  # the input gate: a FIFO or device is refused
     try:
         report = json.loads(text)
     except json.JSONDecodeError as exc:

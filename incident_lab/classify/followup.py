@@ -10,7 +10,7 @@ from incident_lab import __version__
 from incident_lab.atomic import write_text_atomic
 from incident_lab.classify.engine import Classification
 from incident_lab.errors import InputError
-from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
+from incident_lab.readers.base import read_text
 from incident_lab.taxonomy import load_taxonomy
 from incident_lab.trajectory import utc_now_iso
 
@@ -58,14 +58,9 @@ def read_classification(bundle: Path) -> list[dict[str, Any]] | None:
     if not path.exists() and not path.is_symlink():
         return None
     hint = "run 'incident_lab classify' on the bundle again"
-    data = read_bounded(path, MAX_DOCUMENT_BYTES)
-    if data is None:
-        raise InputError("too large to be a classification", path=str(path), hint=hint)
+    text = read_text(path, "a classification", hint)
     try:
-        doc = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"invalid UTF-8 at byte {exc.start}", path=str(path), line=line) from None
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"invalid JSON: {exc.msg}", path=str(path), line=exc.lineno, hint=hint

@@ -706,7 +706,7 @@ def _spans_of(text: str, threshold: float) -> list[FoundSpan]:
         if not STRONG_CUES.intersection(c.split(":")[0] for c in cues):
             score = min(score, WEAK_SPAN_SCORE)  # "Send receipts to x@y": ordinary prose too
         langs = [u.language for u in members if u.language]
-        language = max(set(langs), key=langs.count) if langs else None
+        language = max(dict.fromkeys(langs), key=langs.count) if langs else None  # ties: first seen
         spans.append(FoundSpan(start, end, round(score, 3), tuple(cues), language))
         while hi + 1 < len(units) and units[hi + 1].start < end:
             hi += 1

@@ -548,8 +548,15 @@ def _decode(text: str) -> str:
     if len(text) <= _PCT_PIECE:
         return decode_blobs(text)
     if "%" in text and _PCT3.search(text) is None:
-        text = text.replace("%", " ")
-    size = _PCT_PIECE if "%" in text else _PIECE
+        # Nothing percent-encoded: decode with the '%' blanked, and when nothing else
+        # decoded either, the text is unchanged ("grew by 20%" is not an encoding).
+        blanked = text.replace("%", " ")
+        decoded = _decode_in_pieces(blanked, _PIECE)
+        return text if decoded == blanked else decoded
+    return _decode_in_pieces(text, _PCT_PIECE if "%" in text else _PIECE)
+
+
+def _decode_in_pieces(text: str, size: int) -> str:
     if len(text) <= size:
         return decode_blobs(text)
     return "".join(decode_blobs(piece) for piece in _pieces(text, size))

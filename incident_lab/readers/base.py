@@ -299,6 +299,30 @@ def read_bounded(
     return None if len(data) > limit else data
 
 
+def read_text(path: str | Path, what: str, hint: str | None = None) -> str:
+    """The whole of a bounded UTF-8 document through the input gate (one error per problem).
+
+    Raises:
+        InputError: missing, unreadable, not a regular file, over
+            :data:`MAX_DOCUMENT_BYTES` ("too large to be <what>"), or invalid UTF-8 (with
+            the line of the first bad byte).
+    """
+    data = read_bounded(path, MAX_DOCUMENT_BYTES)
+    if data is None:
+        raise InputError(
+            f"larger than {MAX_DOCUMENT_BYTES:,} bytes: too large to be {what}",
+            path=str(path),
+            hint=hint,
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"invalid UTF-8 at byte {exc.start}", path=str(path), line=line, hint=hint
+        ) from None
+
+
 def read_head(path: str | Path, size: int = 65536) -> bytes:
     """Return up to ``size`` (decompressed) bytes from the start of ``path``.
 

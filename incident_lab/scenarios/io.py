@@ -20,7 +20,7 @@ import yaml
 
 from incident_lab.atomic import write_text_atomic
 from incident_lab.errors import InputError, SchemaError, UsageError
-from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
+from incident_lab.readers.base import read_text
 from incident_lab.scenarios.fastyaml import load_plain
 from incident_lab.trajectory import validation_errors
 
@@ -113,14 +113,7 @@ def load_yaml(path: str | Path, *, allow_aliases: bool = True) -> Any:
     """
     p = Path(path)
     # The input gate: a FIFO, device or directory is refused without blocking; bounded.
-    data = read_bounded(p, MAX_DOCUMENT_BYTES)
-    if data is None:
-        raise InputError(f"larger than {MAX_DOCUMENT_BYTES:,} bytes", path=str(p))
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"invalid UTF-8 at byte {exc.start}", path=str(p), line=line) from None
+    text = read_text(p, "a YAML document")
     try:
         # _SafeLoader subclasses a safe loader: no Python object construction.
         if "*" not in text:  # an alias token starts with "*": none here

@@ -34,9 +34,10 @@ DIRECT_OVERRIDE = re.compile(
 
 # --- the assistant's stance -------------------------------------------------------
 REFUSAL = re.compile(
-    r"\b(i|we)(?: (?:still|really|just|simply|truly|unfortunately|honestly|definitely|afraid i))? "
-    r"(can(no|')t|cannot|won'?t|will not|am not able to|'m not able to|am unable to|'m unable to|"
-    r"must decline|have to decline|'m not allowed to|am not allowed to|'m not permitted to|am not permitted to)\b"
+    r"\b(i|we)(?: (?:still|really|just|simply|truly|unfortunately|honestly|definitely|afraid i))?"
+    r"(?: (can(no|')t|cannot|won'?t|will not|am not able to|am unable to|must decline|"
+    r"have to decline|am not allowed to|am not permitted to)"
+    r"|'m (not able to|unable to|not allowed to|not permitted to))\b"
     r"|\bi'?m sorry,? but\b|\b(not (allowed|permitted)|against (our|my|the) (policy|policies|rules|guidelines))\b"
     r"|\b(doesn'?t|does not|don'?t|do not) (allow|permit) me\b"
     r"|\bunable to (help|assist|process|do that|comply)\b|\bthat'?s not something i can\b|\bi must refuse\b",

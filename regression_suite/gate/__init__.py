@@ -126,7 +126,8 @@ def _annotator(comparison: dict[str, Any]) -> Any:
         row = rows.get(reason["scenario_id"])
         if row is not None:
             tag = "significant" if row["significant"] else "not significant"
-            reason["message"] += f" [new since baseline; {tag}: {row['rule']}]"
+            rule = row["rule"].removeprefix("not significant: ")  # said once, by the tag
+            reason["message"] += f" [new since baseline; {tag}: {rule}]"
         elif reason["scenario_id"] in known:
             reason["message"] += " [already failing in the baseline]"
         return reason

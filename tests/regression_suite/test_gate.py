@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from incident_lab.errors import ConfigError, SchemaError, UsageError
@@ -497,6 +497,7 @@ def test_bypass_rates_per_converter_and_chain() -> None:
     assert stats["parents"][0]["parent_id"] == "a"
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # slow under load
 @given(
     st.lists(
         st.tuples(

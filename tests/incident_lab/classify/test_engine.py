@@ -214,3 +214,25 @@ def test_same_object_mutated_in_place_is_classified_afresh() -> None:
         "to DE89370400440532013000."
     )
     assert classify_trajectory(t).top == "prompt_injection"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm unable to send that.",
+        "I'm not able to do this.",
+        "I really can't help with that.",
+        "We cannot forward internal files.",
+        "I'm not allowed to share the key.",
+    ],
+)
+def test_the_classifier_reads_contracted_refusals(text: str) -> None:
+    from incident_lab.text.lexicon import REFUSAL
+
+    assert REFUSAL.search(text)
+
+
+def test_refusal_needs_a_refusal() -> None:
+    from incident_lab.text.lexicon import REFUSAL
+
+    assert not REFUSAL.search("I'm able to send it now. I can do that.")
