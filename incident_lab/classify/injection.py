@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from incident_lab.classify.base import Signal, detector
@@ -31,8 +32,10 @@ WEAK_CONTEXT_WEIGHT = 0.02
 
 def quote(text: str, limit: int = 90) -> str:
     """One printable line of at most ``limit`` characters from ``text``."""
-    snippet = "".join(ch if ch.isprintable() else " " for ch in text[: limit * 3])
-    snippet = " ".join(snippet.split())
+    head = text[: limit * 3]
+    snippet = " ".join(head.split())  # whitespace (newlines, tabs) is not printable either
+    if not snippet.isprintable():  # zero-width and control characters: blank them too
+        snippet = " ".join("".join(ch if ch.isprintable() else " " for ch in head).split())
     return snippet[:limit] + ("…" if len(snippet) > limit else "")
 
 
@@ -147,6 +150,20 @@ def indirect_injection(traj: dict[str, Any]) -> list[Signal]:
     return signals
 
 
+def _override_at(text: str) -> int | None:
+    """Where override phrasing starts in a user turn (memoised up to 4 KiB: user tasks recur)."""
+    if len(text) > 4096:
+        match = DIRECT_OVERRIDE.search(text)
+        return match.start() if match else None
+    return _override_at_memo(text)
+
+
+@lru_cache(maxsize=4096)
+def _override_at_memo(text: str) -> int | None:
+    match = DIRECT_OVERRIDE.search(text)
+    return match.start() if match else None
+
+
 @detector(
     "direct_injection",
     description="override / jailbreak phrases in a user turn followed by compliance, or a leaked system prompt",
@@ -157,8 +174,8 @@ def direct_injection(traj: dict[str, Any]) -> list[Signal]:
     view = SessionView.of(traj)
     signals: list[Signal] = []
     for turn_index, (index, text) in enumerate(view.user_turns):
-        match = DIRECT_OVERRIDE.search(text)
-        if not match:
+        start = _override_at(text)
+        if start is None:
             continue
         prior_refusals = sum(1 for i, t in view.assistant_turns if i < index and REFUSAL.search(t))
         next_user = (
@@ -167,7 +184,7 @@ def direct_injection(traj: dict[str, Any]) -> list[Signal]:
             else len(view.steps)
         )
         response = _first_response(view, index, next_user)
-        said = quote(text[match.start() :])
+        said = quote(text[start:])
         if response is None or response[1] == "refusal":
             signals.append(
                 Signal(

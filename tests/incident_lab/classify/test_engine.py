@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from incident_lab.classify import (
     THRESHOLD,
@@ -236,3 +238,17 @@ def test_refusal_needs_a_refusal() -> None:
     from incident_lab.text.lexicon import REFUSAL
 
     assert not REFUSAL.search("I'm able to send it now. I can do that.")
+
+
+def _quote_by_character(text: str, limit: int = 90) -> str:
+    """The reference: every non-printable character blanked, then whitespace collapsed."""
+    snippet = "".join(ch if ch.isprintable() else " " for ch in text[: limit * 3])
+    snippet = " ".join(snippet.split())
+    return snippet[:limit] + ("…" if len(snippet) > limit else "")
+
+
+@given(st.text(alphabet=st.characters(), max_size=400), st.integers(1, 120))
+def test_quote_equals_blanking_every_unprintable_character(text: str, limit: int) -> None:
+    from incident_lab.classify.injection import quote
+
+    assert quote(text, limit) == _quote_by_character(text, limit)
