@@ -7,6 +7,7 @@ signal keys on. Everything is matched case-insensitively on plain text.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _I = re.IGNORECASE
 
@@ -250,6 +251,7 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _WORD = re.compile(r"[a-z0-9][a-z0-9_'-]+")
 
 
+@lru_cache(maxsize=1 << 16)  # words recur across sessions; each is short
 def _stem(word: str) -> str:
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
