@@ -59,7 +59,15 @@ def resolve_unsafe_steps(
         return sorted(set(explicit)), "flag"
     labelled = (traj.get("labels") or {}).get("unsafe_steps") or []
     if labelled:
+        bad = [i for i in labelled if not 0 <= i < n]
+        if bad:
+            raise UsageError(
+                f"labels.unsafe_steps names step {bad[0]}, which does not exist: session "
+                f"{name!r} has steps 0..{n - 1}",
+                hint="fix the label, or pass --unsafe-step",
+            )
         return sorted(set(labelled)), "labels"
+    # A safeguard's target outside the recording judged nothing this session shows.
     flagged = sorted(
         {
             int(s["target_step"])
@@ -67,6 +75,7 @@ def resolve_unsafe_steps(
             if s.get("type") == "safeguard"
             and s.get("decision") in _FLAGGING
             and s.get("target_step") is not None
+            and 0 <= int(s["target_step"]) < n
         }
     )
     if flagged:

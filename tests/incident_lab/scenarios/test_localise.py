@@ -483,3 +483,26 @@ def test_a_destination_a_strong_span_of_delegated_content_slips_in_is_still_the_
     assert not prov.unrequested_calls
     assert resolve_unsafe_steps(traj) == ([4], "provenance")  # ...but the IBAN is the attack's
     _right_first_time(traj, 4)
+
+
+def test_steps_named_outside_the_recording_are_an_error_or_ignored() -> None:
+    """A label past the last step is an error naming it; a safeguard judging a step the
+    recording does not hold localises nothing (and `add` never indexes past the end)."""
+    traj = {
+        "schema_version": "trajectory/v1",
+        "session_id": "s-out",
+        "steps": [
+            {"type": "message", "role": "user", "content": "Summarise the page."},
+            {"type": "message", "role": "assistant", "content": "Done."},
+        ],
+        "labels": {"unsafe_steps": [7]},
+    }
+    with pytest.raises(UsageError, match=r"step 7, which does not exist.*0\.\.1"):
+        resolve_unsafe_steps(traj)
+    del traj["labels"]
+    traj["steps"].append(
+        {"type": "safeguard", "safeguard": "g", "stage": "pre_action", "decision": "block",
+         "target_step": 9}
+    )  # fmt: skip
+    with pytest.raises(UsageError, match="cannot localise"):
+        resolve_unsafe_steps(traj)
