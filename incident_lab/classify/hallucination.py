@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import jsonschema
-
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView
 from incident_lab.schemacheck import Check, Unsupported, compile_checker
@@ -27,6 +25,8 @@ class _CompiledSchema:
 @lru_cache(maxsize=512)
 def _compiled(schema_json: str) -> _CompiledSchema | None:
     """Compile a parameter schema once per distinct schema (None when the schema is invalid)."""
+    import jsonschema  # 50 ms: only for sessions that declare tool schemas
+
     schema = json.loads(schema_json)
     try:
         cls = jsonschema.validators.validator_for(schema)

@@ -192,9 +192,9 @@ def _heavy_after(args: list[str]) -> list[str]:
         from incident_lab.cli.app import run
         from incident_lab.cli.main import cli
         code = run(cli, "incident_lab", {args!r})
-        heavy = sorted({{m.split(".")[0] if m.startswith(("pandas", "numpy")) else m
+        heavy = sorted({{m.split(".")[0] if m.startswith(("pandas", "numpy", "jsonschema")) else m
                         for m in sys.modules
-                        if m.startswith(("regression_suite", "pandas", "numpy",
+                        if m.startswith(("regression_suite", "pandas", "numpy", "jsonschema",
                                          "incident_lab.variants", "incident_lab.adapters",
                                          "incident_lab.blast", "incident_lab.classify.engine"))}})
         print(json.dumps([code, heavy]))
