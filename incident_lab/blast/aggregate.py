@@ -138,19 +138,8 @@ def _distinct_tenants(rows: list[_Row]) -> list[str]:
     return sorted({str(r.tenant) for r in rows if r.tenant is not None})
 
 
-def aggregate(matches: list[Match], incident_sessions: list[str]) -> dict[str, Any]:
-    """Summarise matches: by day, model, policy hash, actor and tenant; actors; first/last seen; risk.
-
-    Plain Python over the matches (a few thousand at most): the counts pandas gave,
-    without its import (a fifth of a second of CPU on every search).
-
-    Args:
-        matches: In report order.
-        incident_sessions: The incident's own session ids (flagged in the output).
-
-    Returns:
-        The ``summary``, ``by_*``, ``affected_actors`` and ``risk`` parts of the report.
-    """
+def _rows(matches: list[Match]) -> list[_Row]:
+    """One row per match, its start time parsed and its actor key resolved."""
     rows = []
     for m, when in zip(matches, _times([m.started_at for m in matches]), strict=True):
         rows.append(
@@ -168,35 +157,73 @@ def aggregate(matches: list[Match], incident_sessions: list[str]) -> dict[str, A
                 executed=bool(m.harm),
             )
         )
+    return rows
+
+
+def _reach(rows: list[_Row]) -> tuple[int, list[str], int]:
+    """Distinct actors, the sorted tenant ids and the tenant count (1 when actors but no ids)."""
     actors = len({r.actor_key for r in rows})
     tenant_ids = _distinct_tenants(rows)
-    tenants = len(tenant_ids) or (1 if actors else 0)
+    return actors, tenant_ids, len(tenant_ids) or (1 if actors else 0)
+
+
+def _first_last(rows: list[_Row]) -> tuple[str | None, str | None]:
+    """The earliest and latest known time of ``rows`` (None, None when none is known)."""
+    times = [r.time for r in rows if r.time is not None]
+    return (_iso(min(times)), _iso(max(times))) if times else (None, None)
+
+
+def _affected_actors(rows: list[_Row]) -> list[dict[str, Any]]:
+    """Per actor: first known actor/tenant, session count, first/last seen; most sessions first."""
     per_actor: dict[str, list[_Row]] = {}
     for row in rows:
         per_actor.setdefault(row.actor_key, []).append(row)
     affected = []
     for key in sorted(per_actor, key=lambda k: (-len(per_actor[k]), k)):
         group = per_actor[key]
-        times = [r.time for r in group if r.time is not None]
+        first_seen, last_seen = _first_last(group)
         affected.append(
             {
                 "actor": next((r.actor for r in group if r.actor is not None), None),
                 "tenant": next((r.tenant for r in group if r.tenant is not None), None),
                 "sessions": len(group),
-                "first_seen": _iso(min(times)) if times else None,
-                "last_seen": _iso(max(times)) if times else None,
+                "first_seen": first_seen,
+                "last_seen": last_seen,
             }
         )
-    own = set(incident_sessions)
-    harmed = [r for r in rows if r.executed]
-    harm_actors = len({r.actor_key for r in harmed})
-    harm_tenant_ids = _distinct_tenants(harmed)
-    harm_tenants = len(harm_tenant_ids) or (1 if harm_actors else 0)
+    return affected
+
+
+def _tool_states(matches: list[Match]) -> dict[str, int]:
+    """How many matches ended in each tool state (matches without one are not counted)."""
     states: dict[str, int] = {}
     for m in matches:
         if m.tool_state is not None:
             states[m.tool_state] = states.get(m.tool_state, 0) + 1
-    times = [r.time for r in rows if r.time is not None]
+    return states
+
+
+def aggregate(matches: list[Match], incident_sessions: list[str]) -> dict[str, Any]:
+    """Summarise matches: by day, model, policy hash, actor and tenant; actors; first/last seen; risk.
+
+    Plain Python over the matches (a few thousand at most): the counts pandas gave,
+    without its import (a fifth of a second of CPU on every search).
+
+    Args:
+        matches: In report order.
+        incident_sessions: The incident's own session ids (flagged in the output).
+
+    Returns:
+        The ``summary``, ``by_*``, ``affected_actors`` and ``risk`` parts of the report.
+    """
+    rows = _rows(matches)
+    actors, tenant_ids, tenants = _reach(rows)
+    affected = _affected_actors(rows)
+    own = set(incident_sessions)
+    harmed = [r for r in rows if r.executed]
+    harm_actors, harm_tenant_ids, harm_tenants = _reach(harmed)
+    states = _tool_states(matches)
+    first_seen, last_seen = _first_last(rows)
     return {
         "exposure": {
             "sessions": len(matches),
@@ -221,8 +248,8 @@ def aggregate(matches: list[Match], incident_sessions: list[str]) -> dict[str, A
             "payload_matches": sum(1 for m in matches if m.payload_form is not None),
             "actors": actors,
             "tenants": tenants,
-            "first_seen": _iso(min(times)) if times else None,
-            "last_seen": _iso(max(times)) if times else None,
+            "first_seen": first_seen,
+            "last_seen": last_seen,
         },
         "by_day": _counts(rows, "day", "day", chronological=True),
         "by_model": _counts(rows, "model", "model"),

@@ -489,6 +489,30 @@ class Matcher:
             + WEIGHTS["tool"] * tool_weight
             + WEIGHTS["safeguard"] * share
         )
+        reasons = self._reasons(payload, form, tool, exact_tool, guards)
+        return Match(
+            **_session_fields(traj),
+            score=round(score, 4),
+            payload_score=round(payload, 4),
+            payload_form=form if payload >= self.threshold else None,
+            tool_match=tool,
+            tool_exact=exact_tool,
+            safeguard_match=guards,
+            reasons=reasons,
+            tool_state=state if exact_tool else None,
+            exposure=True,
+            harm=exact_tool and state == "executed",
+        )
+
+    def _reasons(
+        self,
+        payload: float,
+        form: str | None,
+        tool: str | None,
+        exact_tool: bool,
+        guards: list[str],
+    ) -> list[str]:
+        """Why a session is in the blast radius: payload, tool call, safeguard decisions."""
         reasons = []
         if payload >= self.threshold:
             reasons.append(f"payload near-duplicate ({form}, similarity {payload:.2f})")
@@ -498,26 +522,21 @@ class Matcher:
             )
             reasons.append(f"{what} {tool}")
         reasons.extend(f"same safeguard decision: {g}" for g in guards)
-        raw_actor, raw_source = traj.get("actor"), traj.get("source")
-        actor: dict[str, Any] = raw_actor if isinstance(raw_actor, dict) else {}
-        source: dict[str, Any] = raw_source if isinstance(raw_source, dict) else {}
-        policy = _nested(traj, "agent", "policy", "hash")
-        return Match(
-            session_id=str(traj.get("session_id")),
-            started_at=traj.get("started_at") if isinstance(traj.get("started_at"), str) else None,
-            actor=str(actor["user_id"]) if actor.get("user_id") is not None else None,
-            tenant=str(actor["tenant_id"]) if actor.get("tenant_id") is not None else None,
-            model=_model(traj),
-            policy_hash=str(policy) if policy is not None else None,
-            score=round(score, 4),
-            payload_score=round(payload, 4),
-            payload_form=form if payload >= self.threshold else None,
-            tool_match=tool,
-            tool_exact=exact_tool,
-            safeguard_match=guards,
-            reasons=reasons,
-            source={k: source.get(k) for k in ("path", "line") if k in source},
-            tool_state=state if exact_tool else None,
-            exposure=True,
-            harm=exact_tool and state == "executed",
-        )
+        return reasons
+
+
+def _session_fields(traj: dict[str, Any]) -> dict[str, Any]:
+    """The :class:`Match` fields that describe the session itself (who, when, which agent)."""
+    raw_actor, raw_source = traj.get("actor"), traj.get("source")
+    actor: dict[str, Any] = raw_actor if isinstance(raw_actor, dict) else {}
+    source: dict[str, Any] = raw_source if isinstance(raw_source, dict) else {}
+    policy = _nested(traj, "agent", "policy", "hash")
+    return {
+        "session_id": str(traj.get("session_id")),
+        "started_at": traj.get("started_at") if isinstance(traj.get("started_at"), str) else None,
+        "actor": str(actor["user_id"]) if actor.get("user_id") is not None else None,
+        "tenant": str(actor["tenant_id"]) if actor.get("tenant_id") is not None else None,
+        "model": _model(traj),
+        "policy_hash": str(policy) if policy is not None else None,
+        "source": {k: source.get(k) for k in ("path", "line") if k in source},
+    }

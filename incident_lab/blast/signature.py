@@ -351,6 +351,46 @@ def _incident_sessions(
     )
 
 
+def _session_signature(
+    traj: dict[str, Any],
+    classification: Any,
+    bundle: Any,
+    scenarios_dir: Path | None,
+    guessed: list[PayloadEntry],
+) -> Signature:
+    """The signature of one incident session, made through an in-memory scenario.
+
+    When the scenario builder found no instruction (an encoded payload) and fell back to
+    the user's own question, which every benign session asks too, its payload entries
+    are moved to ``guessed``: used only if no incident session shows a real payload.
+
+    Raises:
+        UsageError: no scenario or signature can be made from the session.
+    """
+    from incident_lab.scenarios.build import scenario_from_trajectory
+
+    scenario, _ = scenario_from_trajectory(traj, redact=False, classification=classification)
+    sig = signature_from_scenario(
+        scenario,
+        variants=_variants_of(str(scenario["id"]), scenarios_dir),
+        source={"kind": "bundle", "path": str(bundle.path)},
+        incident=bundle.incident_id,
+    )
+    if (scenario.get("payload") or {}).get("method") == "last_user_turn":
+        guessed.extend(p for p in sig.payloads if p.name.split("/")[0] == "payload")
+        sig.payloads = [p for p in sig.payloads if p.name.split("/")[0] != "payload"]
+    return sig
+
+
+def _merge_signature(merged: Signature, sig: Signature) -> None:
+    """Add to ``merged`` the sessions, payloads, tools and safeguards of ``sig`` it lacks."""
+    merged.session_ids += [s for s in sig.session_ids if s not in merged.session_ids]
+    known = {p.normalized for p in merged.payloads}
+    merged.payloads += [p for p in sig.payloads if p.normalized not in known]
+    merged.tools += [t for t in sig.tools if t not in merged.tools]
+    merged.safeguards += [s for s in sig.safeguards if s not in merged.safeguards]
+
+
 def signature_from_bundle(
     directory: str | Path, *, sessions: list[str] | None = None, scenarios_dir: Path | None = None
 ) -> Signature:
@@ -368,7 +408,6 @@ def signature_from_bundle(
         UsageError: the incident session cannot be told, or has nothing to search for.
     """
     from incident_lab.evidence import load_bundle
-    from incident_lab.scenarios.build import scenario_from_trajectory
 
     bundle = load_bundle(directory)
     merged: Signature | None = None
@@ -378,32 +417,14 @@ def signature_from_bundle(
     for traj in trajs:
         sid = str(traj.get("session_id"))
         try:
-            scenario, _ = scenario_from_trajectory(
-                traj, redact=False, classification=classified.get(sid)
-            )
-            sig = signature_from_scenario(
-                scenario,
-                variants=_variants_of(str(scenario["id"]), scenarios_dir),
-                source={"kind": "bundle", "path": str(bundle.path)},
-                incident=bundle.incident_id,
-            )
+            sig = _session_signature(traj, classified.get(sid), bundle, scenarios_dir, guessed)
         except UsageError as exc:
             failures.append(f"session {sid}: {exc.message}")
             continue
-        if (scenario.get("payload") or {}).get("method") == "last_user_turn":
-            # No instruction found in this session (an encoded payload): the builder fell
-            # back to the user's own question, which every benign session asks too.
-            # Use it only if no incident session shows a real payload.
-            guessed.extend(p for p in sig.payloads if p.name.split("/")[0] == "payload")
-            sig.payloads = [p for p in sig.payloads if p.name.split("/")[0] != "payload"]
         if merged is None:
             merged = sig
-            continue
-        merged.session_ids += [s for s in sig.session_ids if s not in merged.session_ids]
-        known = {p.normalized for p in merged.payloads}
-        merged.payloads += [p for p in sig.payloads if p.normalized not in known]
-        merged.tools += [t for t in sig.tools if t not in merged.tools]
-        merged.safeguards += [s for s in sig.safeguards if s not in merged.safeguards]
+        else:
+            _merge_signature(merged, sig)
     if merged is not None and not merged.payloads:
         merged.payloads = list({p.normalized: p for p in guessed}.values())
     if merged is None:

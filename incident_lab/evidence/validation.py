@@ -61,8 +61,38 @@ def _is_int(v: Any) -> bool:
     return type(v) is int
 
 
-# _check_step and _check_agent run for every step of every session verify reads: the
-# helpers above are inlined there (same rules, fewer calls).
+def _check_tool_result(step: dict[str, Any]) -> bool:
+    get = step.get
+    call_id, name = get("call_id"), get("name")
+    return (
+        type(get("output")) is str
+        and (call_id is None or type(call_id) is str)
+        and (name is None or type(name) is str)
+        and ("is_error" not in step or type(step["is_error"]) is bool)
+    )
+
+
+def _check_safeguard(step: dict[str, Any], n: int) -> bool:
+    get = step.get
+    sg, stage, decision = get("safeguard"), get("stage"), get("decision")
+    if type(sg) is not str or sg == "":
+        return False
+    if type(stage) is not str or stage not in _STAGES:
+        return False
+    if type(decision) is not str or decision not in _DECISIONS:
+        return False
+    score, rule_id, target = get("score"), get("rule_id"), get("target_step")
+    if score is not None and type(score) is not float and type(score) is not int:
+        return False
+    if rule_id is not None and type(rule_id) is not str:
+        return False
+    return target is None or (type(target) is int and 0 <= target < n)
+
+
+# _check_step and _check_agent run for every step of every session verify reads:
+# _opt_str and _is_int are inlined there (same rules, fewer calls). Messages and tool calls,
+# most of the steps, are checked inline; tool results and safeguard decisions in one
+# call each (no allocation beyond the frame).
 def _check_step(step: Any, n: int, ts: Any) -> bool:
     if type(step) is not dict:
         return False
@@ -86,28 +116,8 @@ def _check_step(step: Any, n: int, ts: Any) -> bool:
             and (call_id is None or type(call_id) is str)
         )
     if kind == "tool_result":
-        call_id, name = get("call_id"), get("name")
-        return (
-            type(get("output")) is str
-            and (call_id is None or type(call_id) is str)
-            and (name is None or type(name) is str)
-            and ("is_error" not in step or type(step["is_error"]) is bool)
-        )
-    if kind != "safeguard":
-        return False
-    sg, stage, decision = get("safeguard"), get("stage"), get("decision")
-    if type(sg) is not str or sg == "":
-        return False
-    if type(stage) is not str or stage not in _STAGES:
-        return False
-    if type(decision) is not str or decision not in _DECISIONS:
-        return False
-    score, rule_id, target = get("score"), get("rule_id"), get("target_step")
-    if score is not None and type(score) is not float and type(score) is not int:
-        return False
-    if rule_id is not None and type(rule_id) is not str:
-        return False
-    return target is None or (type(target) is int and 0 <= target < n)
+        return _check_tool_result(step)
+    return kind == "safeguard" and _check_safeguard(step, n)
 
 
 _AGENT_BLOCKS = (("model", ("name", "version", "provider")), ("policy", ("id", "version", "hash")))
@@ -149,6 +159,31 @@ def _check_agent(agent: Any) -> bool:
     return True
 
 
+def _check_labels(labels: Any, n: int) -> bool:
+    if type(labels) is not dict or not _opt_str(labels, "notes"):
+        return False
+    verdict = labels.get("verdict")
+    if verdict is not None and (type(verdict) is not str or verdict not in _VERDICTS):
+        return False
+    if "unsafe_steps" in labels:
+        unsafe = labels["unsafe_steps"]
+        if type(unsafe) is not list or not all(_is_int(i) and 0 <= i < n for i in unsafe):
+            return False
+    return True
+
+
+def _check_source(src: Any) -> bool:
+    if type(src) is not dict:
+        return False
+    for key in ("format", "path"):
+        if key in src and type(src[key]) is not str:
+            return False
+    if not _opt_str(src, "entry"):
+        return False
+    line = src.get("line")
+    return line is None or _is_int(line)
+
+
 def _check_optional_blocks(doc: dict[str, Any], n: int) -> bool:
     if "actor" in doc:
         actor = doc["actor"]
@@ -158,30 +193,9 @@ def _check_optional_blocks(doc: dict[str, Any], n: int) -> bool:
             return False
     if "agent" in doc and not _check_agent(doc["agent"]):
         return False
-    if "labels" in doc:
-        labels = doc["labels"]
-        if type(labels) is not dict or not _opt_str(labels, "notes"):
-            return False
-        verdict = labels.get("verdict")
-        if verdict is not None and (type(verdict) is not str or verdict not in _VERDICTS):
-            return False
-        if "unsafe_steps" in labels:
-            unsafe = labels["unsafe_steps"]
-            if type(unsafe) is not list or not all(_is_int(i) and 0 <= i < n for i in unsafe):
-                return False
-    if "source" in doc:
-        src = doc["source"]
-        if type(src) is not dict:
-            return False
-        for key in ("format", "path"):
-            if key in src and type(src[key]) is not str:
-                return False
-        if not _opt_str(src, "entry"):
-            return False
-        line = src.get("line")
-        if line is not None and not _is_int(line):
-            return False
-    return True
+    if "labels" in doc and not _check_labels(doc["labels"], n):
+        return False
+    return "source" not in doc or _check_source(doc["source"])
 
 
 def fast_is_valid(doc: Any) -> bool:

@@ -367,16 +367,11 @@ def _check_signature(
         report.problems.append(problem)
 
 
-def _check_added(
-    root: Path,
-    on_disk: dict[str, Path],
-    expected: dict[str, Any],
-    missing: list[str],
-    manifest: dict[str, Any],
-    report: VerifyReport,
-) -> bytes | None:
-    """Report added and renamed entries; return the timeline's bytes (None if gone)."""
-    genesis = manifest["timeline"].get("genesis_sha256")
+def _read_timeline(
+    on_disk: dict[str, Path], missing: list[str], report: VerifyReport
+) -> tuple[bytes | None, dict[str, Path]]:
+    """The timeline's bytes (None, and listed as missing, if gone or too large) and the
+    files on disk left to account for (without a too-large timeline)."""
     timeline_bytes = (
         read_bounded(on_disk[TIMELINE], MAX_TIMELINE_BYTES)
         if TIMELINE in on_disk and on_disk[TIMELINE].is_file()
@@ -387,25 +382,48 @@ def _check_added(
         on_disk = {k: v for k, v in on_disk.items() if k != TIMELINE}
     if timeline_bytes is None:
         missing.append(TIMELINE)
+    return timeline_bytes, on_disk
+
+
+def _renamed_from(
+    path: Path, missing: list[str], expected: dict[str, Any], genesis: Any
+) -> str | None:
+    """The missing entry ``path`` is a renamed copy of: same size and SHA-256, or, for a
+    missing timeline, the same first event as the manifest's genesis."""
+    size, digest = hash_file(str(path))
+    renamed_from = next(
+        (
+            m
+            for m in missing
+            if m in expected
+            and expected[m].get("sha256") == digest
+            and expected[m].get("size") == size
+        ),
+        None,
+    )
+    if renamed_from is None and TIMELINE in missing and _first_event_digest(path) == genesis:
+        renamed_from = TIMELINE
+    return renamed_from
+
+
+def _check_added(
+    root: Path,
+    on_disk: dict[str, Path],
+    expected: dict[str, Any],
+    missing: list[str],
+    manifest: dict[str, Any],
+    report: VerifyReport,
+) -> bytes | None:
+    """Report added and renamed entries; return the timeline's bytes (None if gone)."""
+    genesis = manifest["timeline"].get("genesis_sha256")
+    timeline_bytes, on_disk = _read_timeline(on_disk, missing, report)
     for name, path in sorted(on_disk.items()):
         if name in expected or name in _UNHASHED or (name == FOLLOWUP and path.is_dir()):
             continue
         if not path.is_file():
             report.problems.append(f"added: {name}/ (directory not in the manifest)")
             continue
-        size, digest = hash_file(str(path))
-        renamed_from = next(
-            (
-                m
-                for m in missing
-                if m in expected
-                and expected[m].get("sha256") == digest
-                and expected[m].get("size") == size
-            ),
-            None,
-        )
-        if renamed_from is None and TIMELINE in missing and _first_event_digest(path) == genesis:
-            renamed_from = TIMELINE
+        renamed_from = _renamed_from(path, missing, expected, genesis)
         if renamed_from is not None:
             missing.remove(renamed_from)
             report.problems.append(f"renamed: {renamed_from} -> {name}")

@@ -218,6 +218,52 @@ def _step_key(step: dict[str, Any]) -> str:
     return canonical_json(["m", step.get("role"), step.get("content")])
 
 
+def _add_event_steps(
+    span: dict[str, Any],
+    end: dict[str, str],
+    inputs: list[dict[str, Any]],
+    outputs: list[dict[str, Any]],
+) -> None:
+    """Steps of the span's legacy per-message events (outputs stamped with the span's end)."""
+    for event in span["events"]:
+        if event["name"] in LEGACY_EVENTS or event["name"] == "gen_ai.choice":
+            kind, steps = _legacy_steps(event, {})
+            (inputs if kind == "input" else outputs).extend(
+                s | end if kind == "output" else s for s in steps
+            )
+
+
+def _add_tool_steps(
+    span: dict[str, Any],
+    start: dict[str, str],
+    end: dict[str, str],
+    inputs: list[dict[str, Any]],
+    outputs: list[dict[str, Any]],
+) -> None:
+    """An ``execute_tool`` span's call (at its start) and result or error (at its end)."""
+    attrs = span["attrs"]
+    name = str_or_none(attrs.get("gen_ai.tool.name")) or "unknown_tool"
+    call_id = _clean_id(attrs.get("gen_ai.tool.call.id"))
+    inputs.append(tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start)
+    status = span["status"]
+    failed = status.get("code") in (2, "2", "STATUS_CODE_ERROR") or "error.type" in attrs
+    result = attrs.get("gen_ai.tool.call.result")
+    if result is not None or failed:
+        output = output_text(json_attr(result)) if result is not None else ""
+        if failed and not output:
+            output = str(status.get("message") or attrs.get("error.type") or "error")
+        outputs.append(
+            {
+                "type": "tool_result",
+                "call_id": call_id,
+                "name": name,
+                "output": output,
+                "is_error": failed,
+            }
+            | end
+        )
+
+
 def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[str, Any]]]]:
     """The span's inputs at its start and outputs at its end, as ``(time, order, kind, steps)``."""
     attrs = span["attrs"]
@@ -233,35 +279,9 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
         inputs.extend(_parts_steps(message, {}))
     for message in as_list(json_attr(attrs.get("gen_ai.output.messages"))):
         outputs.extend(_parts_steps(message, end))
-    for event in span["events"]:
-        if event["name"] in LEGACY_EVENTS or event["name"] == "gen_ai.choice":
-            kind, steps = _legacy_steps(event, {})
-            (inputs if kind == "input" else outputs).extend(
-                s | end if kind == "output" else s for s in steps
-            )
+    _add_event_steps(span, end, inputs, outputs)
     if operation(span) == "execute_tool":
-        name = str_or_none(attrs.get("gen_ai.tool.name")) or "unknown_tool"
-        call_id = _clean_id(attrs.get("gen_ai.tool.call.id"))
-        inputs.append(
-            tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start
-        )
-        status = span["status"]
-        failed = status.get("code") in (2, "2", "STATUS_CODE_ERROR") or "error.type" in attrs
-        result = attrs.get("gen_ai.tool.call.result")
-        if result is not None or failed:
-            output = output_text(json_attr(result)) if result is not None else ""
-            if failed and not output:
-                output = str(status.get("message") or attrs.get("error.type") or "error")
-            outputs.append(
-                {
-                    "type": "tool_result",
-                    "call_id": call_id,
-                    "name": name,
-                    "output": output,
-                    "is_error": failed,
-                }
-                | end
-            )
+        _add_tool_steps(span, start, end, inputs, outputs)
     return [
         (span["start"], 0, "input", inputs),
         (span["end"] or span["start"], 1, "output", outputs),

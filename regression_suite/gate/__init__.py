@@ -36,7 +36,7 @@ from incident_lab.errors import (
 from regression_suite.gate.baseline import compare_cases, is_failing
 from regression_suite.gate.bypass import BypassCounter
 from regression_suite.gate.cases import Aggregate, item_order, stream_cases
-from regression_suite.gate.thresholds import parse_thresholds
+from regression_suite.gate.thresholds import Thresholds, parse_thresholds
 from regression_suite.gate.verdict import LEVEL_ORDER, Evaluator
 from regression_suite.spool import Spool
 
@@ -266,6 +266,86 @@ def _warn_exit_code(opts: dict[str, Any]) -> int:
     return warn_exit
 
 
+def _fold_cases(
+    items: Iterable[dict[str, Any]],
+    th: Thresholds,
+    tally: _Tally,
+    evaluator: Evaluator,
+    items_out: Spool,
+    by_level: dict[str, Spool],
+) -> Spool:
+    """Count and spool each item, fold the cases, judge and count each; the folded cases.
+
+    The evaluator's reasons (per case, then per variant parent) go to ``by_level``.
+    """
+
+    def counted() -> Iterator[dict[str, Any]]:
+        for item in items:
+            tally.item(item)
+            items_out.append(item)
+            yield item
+
+    folded = Spool()
+    for case in stream_cases(
+        counted(), confidence=th.confidence, errors_fail=th.on_error == "fail"
+    ):
+        for reason in evaluator.add(case):
+            by_level[reason["level"]].append(reason)
+        tally.case(case)
+        folded.append(case)
+    for reason in evaluator.variant_reasons():
+        by_level[reason["level"]].append(reason)
+    return folded
+
+
+def _compare_baseline(
+    baseline: Any,
+    cases: list[dict[str, Any]],
+    th: Thresholds,
+    evaluator: Evaluator,
+    by_level: dict[str, Spool],
+) -> dict[str, Any]:
+    """Compare ``cases`` with the baseline report; its regression reasons go to ``by_level``.
+
+    The comparison keeps the baseline's failing scenario ids under ``_failing`` for the
+    reasons' annotation; the caller removes it.
+    """
+    old, path = _load_baseline(baseline)
+    comparison = compare_cases(old.get("cases", []), cases, significance=th.significance)
+    comparison["path"] = path
+    comparison["verdict"] = old.get("verdict")
+    comparison["started_at"] = (old.get("run") or {}).get("started_at")
+    comparison["_failing"] = {c["scenario_id"] for c in old.get("cases", []) if is_failing(c)}
+    by_id = {c["scenario_id"]: c for c in cases}
+    for reason in evaluator.regression_reasons(by_id, comparison):
+        by_level[reason["level"]].append(reason)
+    return comparison
+
+
+def _all_reasons(by_level: dict[str, Spool], comparison: dict[str, Any] | None) -> Spool:
+    """All reasons, level by level (annotated against the baseline when there is one);
+    the per-level spools are closed."""
+    annotate = _annotator(comparison) if comparison is not None else None
+    reasons = Spool()
+    for spool in by_level.values():
+        for reason in spool:
+            reasons.append(annotate(reason) if annotate else reason)
+        spool.close()
+    return reasons
+
+
+def _verdict(by_level: dict[str, Spool], any_items: bool, warn_exit: int) -> tuple[str, int]:
+    """The verdict and exit code: the worst level with a reason (an ERROR with no item
+    run is a usage error)."""
+    if by_level["block"]:
+        return "BLOCK", EXIT_BLOCK
+    if by_level["error"]:
+        return "ERROR", EXIT_USAGE if not any_items else EXIT_EXTERNAL
+    if by_level["warn"]:
+        return "WARN", warn_exit
+    return "OK", EXIT_OK
+
+
 def finalize_stream(
     items: Iterable[dict[str, Any]],
     *,
@@ -302,57 +382,21 @@ def finalize_stream(
     items_out = Spool()
     by_level: dict[str, Spool] = {level: Spool() for level in LEVEL_ORDER}
 
-    def counted() -> Iterator[dict[str, Any]]:
-        for item in items:
-            tally.item(item)
-            items_out.append(item)
-            yield item
-
-    folded = Spool()
-    for case in stream_cases(
-        counted(), confidence=th.confidence, errors_fail=th.on_error == "fail"
-    ):
-        for reason in evaluator.add(case):
-            by_level[reason["level"]].append(reason)
-        tally.case(case)
-        folded.append(case)
-    for reason in evaluator.variant_reasons():
-        by_level[reason["level"]].append(reason)
+    folded = _fold_cases(items, th, tally, evaluator, items_out, by_level)
     cases: Any = (evaluator.apply(case) for case in folded)
     comparison: dict[str, Any] | None = None
     if opts.get("baseline"):
         cases = list(cases)  # the comparison looks cases up by id
-        old, path = _load_baseline(opts["baseline"])
-        comparison = compare_cases(old.get("cases", []), cases, significance=th.significance)
-        comparison["path"] = path
-        comparison["verdict"] = old.get("verdict")
-        comparison["started_at"] = (old.get("run") or {}).get("started_at")
-        comparison["_failing"] = {c["scenario_id"] for c in old.get("cases", []) if is_failing(c)}
-        by_id = {c["scenario_id"]: c for c in cases}
-        for reason in evaluator.regression_reasons(by_id, comparison):
-            by_level[reason["level"]].append(reason)
+        comparison = _compare_baseline(opts["baseline"], cases, th, evaluator, by_level)
     cases = Spool(cases)
     folded.close()
     summary = tally.summary()
     if not summary["items"] and not opts.get("shard"):
         by_level["error"].append(_EMPTY)
-    annotate = _annotator(comparison) if comparison is not None else None
-    reasons = Spool()
-    for spool in by_level.values():
-        for reason in spool:
-            reasons.append(annotate(reason) if annotate else reason)
-        spool.close()
+    reasons = _all_reasons(by_level, comparison)
     if comparison is not None:
         comparison.pop("_failing")
-    if by_level["block"]:
-        verdict, exit_code = "BLOCK", EXIT_BLOCK
-    elif by_level["error"]:
-        verdict = "ERROR"
-        exit_code = EXIT_USAGE if not summary["items"] else EXIT_EXTERNAL
-    elif by_level["warn"]:
-        verdict, exit_code = "WARN", warn_exit
-    else:
-        verdict, exit_code = "OK", EXIT_OK
+    verdict, exit_code = _verdict(by_level, bool(summary["items"]), warn_exit)
     bypass = tally.bypass.result(th.confidence)
     finished = opts.get("finished_at") or _now()
     suite_rec = _suite_record(suite)

@@ -95,3 +95,65 @@ def test_fast_check_never_accepts_what_jsonschema_rejects(seed: int, picks: list
     if fast_is_valid(doc):
         assert expected == []
     assert trajectory_problems(doc) == expected
+
+
+def _full_session() -> dict[str, Any]:
+    """make_session plus the blocks it leaves out (labels, source) and optional step fields."""
+    doc = copy.deepcopy(make_session(3))
+    doc["labels"] = {"verdict": "unsafe", "unsafe_steps": [2], "notes": "exfiltration"}
+    doc["source"] = {"format": "native", "path": "log.jsonl", "line": 7, "entry": "e1"}
+    doc["steps"][3]["name"] = "read_document"
+    doc["steps"][4]["rule_id"] = "r1"
+    return doc
+
+
+_EDITS: list[tuple[tuple[Any, ...], Any]] = [
+    (("labels", "unsafe_steps"), [6]),
+    (("labels", "unsafe_steps"), [-1]),
+    (("labels", "unsafe_steps"), [True]),
+    (("labels", "unsafe_steps"), 2),
+    (("labels", "verdict"), "maybe"),
+    (("labels", "verdict"), None),
+    (("labels", "notes"), 1),
+    (("labels",), []),
+    (("source", "line"), "7"),
+    (("source", "line"), None),
+    (("source", "entry"), 1),
+    (("source", "format"), None),
+    (("source", "path"), 3),
+    (("source",), "log.jsonl"),
+    (("actor", "tenant_id"), 1),
+    (("agent", "tools", 0, "name"), ""),
+    (("agent", "model", "name"), 4),
+    (("steps", 3, "is_error"), "yes"),
+    (("steps", 3, "call_id"), 1),
+    (("steps", 3, "name"), 1),
+    (("steps", 3, "output"), None),
+    (("steps", 4, "type"), "guard"),
+    (("steps", 4, "target_step"), 6),
+    (("steps", 4, "target_step"), 5),
+    (("steps", 4, "target_step"), -1),
+    (("steps", 4, "score"), "high"),
+    (("steps", 4, "score"), 1),
+    (("steps", 4, "rule_id"), 2),
+    (("steps", 4, "stage"), "later"),
+    (("steps", 4, "decision"), "deny"),
+    (("steps", 4, "safeguard"), ""),
+    (("steps", 2, "name"), ""),
+    (("steps", 2, "arguments"), []),
+    (("steps", 1, "role"), "tool"),
+    (("steps", 1, "timestamp"), "yesterday"),
+]
+
+
+def test_fast_check_agrees_with_jsonschema_on_each_field_edit() -> None:
+    """One edit per rule of the fast check, on every optional block and step kind: the fast
+    check answers exactly what jsonschema answers (a rule it dropped would accept)."""
+    assert fast_is_valid(_full_session()) and validate_trajectory(_full_session()) == []
+    for path, value in _EDITS:
+        doc = _full_session()
+        parent = doc
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = value
+        assert fast_is_valid(doc) == (validate_trajectory(doc) == []), (path, value)

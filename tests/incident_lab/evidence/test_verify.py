@@ -90,6 +90,27 @@ def test_missing_added_and_renamed_files(bundle: Path, invoke) -> None:
     assert "renamed: rejects.jsonl -> rejects.old" in lines
 
 
+def test_renamed_timeline_is_found_by_its_first_event(bundle: Path) -> None:
+    """The timeline has no hash in the manifest: a renamed copy is recognised by its
+    genesis event, and reported once as renamed (not as missing and added)."""
+    (bundle / "timeline.jsonl").rename(bundle / "timeline.old")
+    problems = verify_bundle(bundle, pubkey=None).problems
+    assert "renamed: timeline.jsonl -> timeline.old" in problems
+    assert not any(p.startswith(("missing: timeline", "added: timeline")) for p in problems)
+
+
+def test_oversized_timeline_is_changed_not_added(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A timeline over the read limit is one 'changed' line, neither added nor renamed."""
+    from incident_lab.evidence import verify
+
+    monkeypatch.setattr(verify, "MAX_TIMELINE_BYTES", 16)
+    problems = verify_bundle(bundle, pubkey=None).problems
+    assert "changed: timeline.jsonl is larger than 16 bytes" in problems
+    assert not any(p.startswith(("added:", "renamed:")) for p in problems)
+
+
 def test_manifest_edit_is_detected(bundle: Path, invoke) -> None:
     """Changing a count in the manifest (even re-sealing it) is found."""
     manifest = json.loads((bundle / "manifest.json").read_bytes())
