@@ -879,20 +879,25 @@ def _asks_for(span: InstructionSpan, tool: str, args: list[ArgSource]) -> bool:
     )
 
 
-def _call(
-    session: _Session, spans: tuple[InstructionSpan, ...], i: int, user_spans: set[int]
-) -> CallProvenance:
-    step = session.steps[i]
+def _parsed_call(step: Any) -> tuple[str, Any, dict[str, Any], str | None]:
+    """The tool name, raw arguments, arguments as an object, and what is wrong with them."""
     tool = str(step.get("name", "") or "")
     raw_args = step.get("arguments")
     problem = None
     arguments: dict[str, Any] = raw_args if isinstance(raw_args, dict) else {}
     if raw_args is not None and not isinstance(raw_args, dict):
         problem = f"arguments are {type(raw_args).__name__}, not an object"
-    args = _trace(session, spans, raw_args if raw_args is not None else {}, i)
-    kind = action_kind(tool, arguments)
-    acting = kind in SIDE_EFFECTS
-    attacker = tuple(
+    return tool, raw_args, arguments, problem
+
+
+def _attacker_args(
+    spans: tuple[InstructionSpan, ...],
+    args: list[ArgSource],
+    user_spans: set[int],
+    acting: bool,
+) -> tuple[ArgSource, ...]:
+    """The arguments an untrusted instruction span supplied (not instruction text itself)."""
+    return tuple(
         a
         for a in args
         if a.in_instruction is not None
@@ -900,34 +905,57 @@ def _call(
         and (acting or (_strong(spans[a.in_instruction]) and bool(anchors(a.value))))
         and not _is_instruction_text(a.value)
     )
-    instruction = attacker[0].in_instruction if attacker else None
-    earlier = [
-        k for k, s in enumerate(spans) if s.step < i and k not in user_spans and _strong(s)
-    ]  # strong untrusted spans before the call
-    if instruction is None:
-        for k in reversed(earlier):
-            if _asks_for(spans[k], tool, args):
-                instruction = k
-                break
+
+
+def _asking_span(
+    spans: tuple[InstructionSpan, ...], earlier: list[int], tool: str, args: list[ArgSource]
+) -> int | None:
+    """The latest strong untrusted span before the call that asks for it."""
+    for k in reversed(earlier):
+        if _asks_for(spans[k], tool, args):
+            return k
+    return None
+
+
+def _requested(
+    session: _Session,
+    i: int,
+    tool: str,
+    kind: str,
+    attacker: tuple[ArgSource, ...],
+    instruction: int | None,
+    why: list[str],
+) -> bool:
+    """Whether the user asked for the call; appends the reason when not to ``why``."""
     user_text = "\n".join(session.text(u) for u in session.user if u < i)
-    why: list[str] = []
     targets = [a for a in attacker if _is_target(a)]
     if targets or (attacker and kind not in SIDE_EFFECTS):
-        requested = False
         why.append(
             "argument(s) "
             + ", ".join(a.path for a in targets or attacker)
             + " come from an instruction span"
         )
-    elif kind in SIDE_EFFECTS:
+        return False
+    if kind in SIDE_EFFECTS:
         requested = authorised(kind, tool, user_text) or (
             _delegated(session, i) and instruction is None
         )
         if not requested:
             why.append(f"no user turn before it asks for {kind!r} actions")
-    else:
-        requested = True
-    from_untrusted = [a for a in args if a.origin == "tool_output"]
+        return requested
+    return True
+
+
+def _blamed_span(
+    spans: tuple[InstructionSpan, ...],
+    attacker: tuple[ArgSource, ...],
+    instruction: int | None,
+    from_untrusted: list[ArgSource],
+    requested: bool,
+    earlier: list[int],
+    why: list[str],
+) -> int | None:
+    """The instruction span the call is blamed on; appends how it depends on it to ``why``."""
     if instruction is not None and not attacker:
         why.append(f"instruction span {instruction} (step {spans[instruction].step}) asks for it")
     elif from_untrusted and not attacker:
@@ -938,10 +966,38 @@ def _call(
         # a side effect nobody asked for, after an instruction aimed at the model: its doing
         instruction = earlier[-1]
         why.append(f"it follows instruction span {instruction} (step {spans[instruction].step})")
-    untrusted_dependency = bool(attacker) or instruction is not None or bool(from_untrusted)
+    return instruction
+
+
+def _outcome(session: _Session, i: int) -> tuple[int | None, str, bool]:
+    """The call's result step, its output text and whether it reported an error."""
     result = session.result_of.get(i)
     output = session.text(result) if result is not None else ""
     is_error = bool(session.steps[result].get("is_error")) if result is not None else False
+    return result, output, is_error
+
+
+def _call(
+    session: _Session, spans: tuple[InstructionSpan, ...], i: int, user_spans: set[int]
+) -> CallProvenance:
+    tool, raw_args, arguments, problem = _parsed_call(session.steps[i])
+    args = _trace(session, spans, raw_args if raw_args is not None else {}, i)
+    kind = action_kind(tool, arguments)
+    attacker = _attacker_args(spans, args, user_spans, kind in SIDE_EFFECTS)
+    instruction = attacker[0].in_instruction if attacker else None
+    earlier = [
+        k for k, s in enumerate(spans) if s.step < i and k not in user_spans and _strong(s)
+    ]  # strong untrusted spans before the call
+    if instruction is None:
+        instruction = _asking_span(spans, earlier, tool, args)
+    why: list[str] = []
+    requested = _requested(session, i, tool, kind, attacker, instruction, why)
+    from_untrusted = [a for a in args if a.origin == "tool_output"]
+    instruction = _blamed_span(
+        spans, attacker, instruction, from_untrusted, requested, earlier, why
+    )
+    untrusted_dependency = bool(attacker) or instruction is not None or bool(from_untrusted)
+    result, output, is_error = _outcome(session, i)
     blocked = i in session.blocked
     return CallProvenance(
         step=i,
