@@ -398,6 +398,73 @@ def _secret_leaks(
     return out
 
 
+def _switched_span(
+    session: _Session,
+    i: int,
+    bounds: tuple[int, int],
+    unit: str,
+    switched: bool,
+    answer: str,
+    trusted: str,
+    obeyed: tuple[bool, tuple[str, str] | None, set[str]],
+    taken: tuple[list[InstructionSpan], list[InstructionSpan]],
+) -> InstructionSpan | None:
+    """The span one segment of untrusted step ``i`` makes, read off ``answer`` (``obeyed`` is
+    whether it announced compliance, the secret it leaked and the tokens it repeated), or
+    None: a segment in the user's language the answer did not obey, or one a span ``taken`` already overlaps.
+    """
+    complied, leak, repeated = obeyed
+    x, y = bounds
+    # a literal it quoted, repeated over and over: no faithful answer does that
+    drilled = bool(repeated) and any(
+        lit in repeated for lit in copied_literals(unit, answer, trusted)
+    )
+    if not (switched or complied or drilled):
+        return None
+    if any(sp.step == i and sp.start < y and x < sp.end for sp in taken[0] + taken[1]):
+        return None
+    score, cues, language = score_text(unit)
+    named = leak is not None and re.search(rf"\b{leak[1]}\b", unit, re.I) is not None
+    if not (switched or cues or named or drilled):
+        return None  # an announced compliance: the passage that asked, in any words
+    if not (complied or drilled or copied_literals(unit, answer, trusted)):
+        return None
+    if switched:
+        cues = (*cues, "language_switch")
+    return InstructionSpan(
+        step=i,
+        source=session.sources[i],
+        start=x,
+        end=y,
+        text=unit,
+        cues=(*cues, "echoed"),
+        language=language,
+        score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
+        tool=session.tool_of_result.get(i),
+    )
+
+
+def _segments(text: str) -> list[tuple[int, int, bool]]:
+    """The segments of an untrusted text: ``(start, end, quotes a literal)``."""
+    return [
+        (m.start(), m.end(), quotes_literal(m.group()))
+        for m in _SEGMENT.finditer(text, 0, MAX_SCAN)
+    ]
+
+
+def _explained_away(
+    mine: list[InstructionSpan], explained: bool, complied: bool, answer: str, trusted: str
+) -> list[InstructionSpan]:
+    """The spans one answer made, less those a compliance that a strong or another-language
+    span explains (or one of ``mine`` in another language) leaves without a copied literal."""
+    if explained or any("language_switch" in sp.cues for sp in mine):
+        return [
+            sp for sp in mine if "language_switch" in sp.cues or not complied
+            or copied_literals(sp.text, answer, trusted)
+        ]  # fmt: skip
+    return mine
+
+
 def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[InstructionSpan]:
     """Spans in a language the user did not write, read off an answer that obeyed one.
 
@@ -432,52 +499,20 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
         for i in [u for u in session.untrusted if u < a]:
             text = session.text(i)
             if i not in segments:
-                segments[i] = [
-                    (m.start(), m.end(), quotes_literal(m.group()))
-                    for m in _SEGMENT.finditer(text, 0, MAX_SCAN)
-                ]
+                segments[i] = _segments(text)
             for x, y, quotes in segments[i]:
                 # Without an announced compliance a span needs a quoted literal the answer
                 # copied: a segment quoting nothing is skipped before its language is judged.
                 if not complied and not quotes:
                     continue
                 unit = text[x:y]
-                switched = switched_at(i, x, unit)
-                # a literal it quoted, repeated over and over: no faithful answer does that
-                drilled = bool(repeated) and any(
-                    lit in repeated for lit in copied_literals(unit, answer, trusted)
-                )
-                if not (switched or complied or drilled):
-                    continue
-                if any(sp.step == i and sp.start < y and x < sp.end for sp in found + extra):
-                    continue
-                score, cues, language = score_text(unit)
-                named = leak is not None and re.search(rf"\b{leak[1]}\b", unit, re.I) is not None
-                if not (switched or cues or named or drilled):
-                    continue  # an announced compliance: the passage that asked, in any words
-                if not (complied or drilled or copied_literals(unit, answer, trusted)):
-                    continue
-                if switched:
-                    cues = (*cues, "language_switch")
-                extra.append(
-                    InstructionSpan(
-                        step=i,
-                        source=session.sources[i],
-                        start=x,
-                        end=y,
-                        text=unit,
-                        cues=(*cues, "echoed"),
-                        language=language,
-                        score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
-                        tool=session.tool_of_result.get(i),
-                    )
-                )
-        mine = extra[first:]
-        if explained or any("language_switch" in sp.cues for sp in mine):
-            extra[first:] = [
-                sp for sp in mine if "language_switch" in sp.cues or not complied
-                or copied_literals(sp.text, answer, trusted)
-            ]  # fmt: skip
+                span = _switched_span(
+                    session, i, (x, y), unit, switched_at(i, x, unit), answer, trusted,
+                    (complied, leak, repeated), (found, extra),
+                )  # fmt: skip
+                if span is not None:
+                    extra.append(span)
+        extra[first:] = _explained_away(extra[first:], explained, complied, answer, trusted)
     return extra
 
 
