@@ -242,71 +242,101 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
     extra: list[InstructionSpan] = []
     trusted = "\n".join(session.text(i) for i in session.user + session.system).lower()
     for a in session.assistant:
-        answer = session.text(a)
-        keys = echo_keys(answer)
-        marks = len(keys)  # markup and canaries: what no faithful answer copies
-        for i in session.untrusted:
-            if i < a and len(keys) < _MAX_ECHO_KEYS:
-                keys += copied_sentences(answer, session.text(i), trusted)
+        keys, marks = _echo_keys_of(session, a, trusted)
         for n, key in enumerate(keys[:_MAX_ECHO_KEYS]):
             low = key.lower()
             if low in trusted:
                 continue
             for i in reversed([u for u in session.untrusted if u < a]):
                 at = session.lower(i).find(low)
-                if at == -1:
-                    continue
-                inside = next(
-                    (k for k, sp in enumerate(found) if sp.step == i and sp.start <= at < sp.end),
-                    None,
-                )
-                if inside is not None and n < marks and not _strong(found[inside]):
-                    # a weak span ("print ![img](...)") whose markup the answer carries: obeyed
-                    sp = found[inside]
-                    found[inside] = dataclasses.replace(
-                        sp, cues=(*sp.cues, "echoed"), score=WEAK_SPAN_SCORE + 0.05
-                    )
-                if inside is not None or any(
-                    sp.step == i and sp.start <= at < sp.end for sp in extra
-                ):
+                if at != -1:
+                    a = _echo_at(session, found, extra, (i, at), n < marks, a)
                     break
-                text = session.text(i)
-                unit = next(((x, y) for x, y in session.units(i) if x <= at < y), None)
-                if unit is None:
-                    break
-                score, cues, language = score_text(text[unit[0] : unit[1]])
-                if not cues:
-                    unit, score, cues, language = _instruction_around(
-                        text, unit, at, n < marks, (score, cues, language)
-                    )
-                active = ACTIVE_CONTENT.search(text, unit[0], unit[1]) is not None
-                grown = next(
-                    (k for k, sp in enumerate(found) if sp.step == i and sp.start < unit[1]
-                     and unit[0] < sp.end),
-                    None,
-                )  # fmt: skip
-                if grown is not None:  # the instruction's span, grown over the text it asked for
-                    sp = found[grown]
-                    a, b = min(sp.start, unit[0]), max(sp.end, unit[1])
-                    found[grown] = dataclasses.replace(
-                        sp, start=a, end=b, text=text[a:b], cues=(*sp.cues, "echoed")
-                    )
-                elif cues or active:
-                    extra.append(
-                        InstructionSpan(
-                            step=i,
-                            source=session.sources[i],
-                            start=unit[0],
-                            end=unit[1],
-                            text=text[unit[0] : unit[1]],
-                            cues=(*cues, "echoed"),
-                            language=language,
-                            score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
-                            tool=session.tool_of_result.get(i),
-                        )
-                    )
-                break
     return extra
+
+
+def _echo_keys_of(session: _Session, a: int, trusted: str) -> tuple[list[str], int]:
+    """What answer ``a`` carries that ties it to untrusted text, and how many of those
+    (first) are markup and canaries: what no faithful answer copies."""
+    answer = session.text(a)
+    keys = echo_keys(answer)
+    marks = len(keys)
+    for i in session.untrusted:
+        if i < a and len(keys) < _MAX_ECHO_KEYS:
+            keys += copied_sentences(answer, session.text(i), trusted)
+    return keys, marks
+
+
+def _echo_inside(
+    found: list[InstructionSpan], extra: list[InstructionSpan], where: tuple[int, int], mark: bool
+) -> bool:
+    """Whether offset ``at`` of step ``i`` (``where``) lies in a span already found (a weak
+    one is marked ``echoed`` when the key is markup or a canary) or already added."""
+    i, at = where
+    inside = next(
+        (k for k, sp in enumerate(found) if sp.step == i and sp.start <= at < sp.end),
+        None,
+    )
+    if inside is not None and mark and not _strong(found[inside]):
+        # a weak span ("print ![img](...)") whose markup the answer carries: obeyed
+        sp = found[inside]
+        found[inside] = dataclasses.replace(
+            sp, cues=(*sp.cues, "echoed"), score=WEAK_SPAN_SCORE + 0.05
+        )
+    return inside is not None or any(sp.step == i and sp.start <= at < sp.end for sp in extra)
+
+
+def _echo_at(
+    session: _Session,
+    found: list[InstructionSpan],
+    extra: list[InstructionSpan],
+    where: tuple[int, int],
+    mark: bool,
+    a: int,
+) -> int:
+    """Mark, grow or add the span for an echoed key found in step ``i`` at offset ``at``
+    (``where``); ``mark``: the key is markup or a canary. Returns the step bound the next
+    keys of answer ``a`` are looked up before: ``a``, except after growing a span, where it
+    has always been the grown span's start (kept as is: this is a pure refactor)."""
+    i, at = where
+    if _echo_inside(found, extra, where, mark):
+        return a
+    text = session.text(i)
+    unit = next(((x, y) for x, y in session.units(i) if x <= at < y), None)
+    if unit is None:
+        return a
+    score, cues, language = score_text(text[unit[0] : unit[1]])
+    if not cues:
+        unit, score, cues, language = _instruction_around(
+            text, unit, at, mark, (score, cues, language)
+        )
+    active = ACTIVE_CONTENT.search(text, unit[0], unit[1]) is not None
+    grown = next(
+        (k for k, sp in enumerate(found) if sp.step == i and sp.start < unit[1]
+         and unit[0] < sp.end),
+        None,
+    )  # fmt: skip
+    if grown is not None:  # the instruction's span, grown over the text it asked for
+        sp = found[grown]
+        a, b = min(sp.start, unit[0]), max(sp.end, unit[1])
+        found[grown] = dataclasses.replace(
+            sp, start=a, end=b, text=text[a:b], cues=(*sp.cues, "echoed")
+        )
+    elif cues or active:
+        extra.append(
+            InstructionSpan(
+                step=i,
+                source=session.sources[i],
+                start=unit[0],
+                end=unit[1],
+                text=text[unit[0] : unit[1]],
+                cues=(*cues, "echoed"),
+                language=language,
+                score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
+                tool=session.tool_of_result.get(i),
+            )
+        )
+    return a
 
 
 _MAX_ECHO_KEYS = 12
