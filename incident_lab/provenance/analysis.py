@@ -152,25 +152,32 @@ class _Session:
                 if cid is not None:
                     by_id[str(cid)] = i
             elif kind == "tool_result":
-                cid = step.get("call_id")
-                match = by_id.get(str(cid)) if cid is not None else None
-                if match is None and cid is None:
-                    match = next((c for c in pending if c not in self.result_of), None)
-                name = str(step.get("name") or "")
-                if match is not None and match not in self.result_of:
-                    self.result_of[match] = i
-                    if match in pending:
-                        pending.remove(match)
-                    name = name or str(steps[match].get("name", ""))
-                self.tool_of_result[i] = name
-                self.sources[i] = _source_of_result(name)
-                self.untrusted.append(i)
+                self._index_result(i, step, by_id, pending)
             elif kind == "safeguard" and step.get("decision") in ("block", "escalate"):
                 target = self._judged(i, step)
                 if target is not None:
                     self.blocked.add(target)
         if not self.user:
             self.problems.append("no user turn: every action counts as unrequested")
+
+    def _index_result(
+        self, i: int, step: dict[str, Any], by_id: dict[str, int], pending: list[int]
+    ) -> None:
+        """File a tool result: pair it with its call (by call id, else the oldest call still
+        waiting when it has none) and name its source by the tool."""
+        cid = step.get("call_id")
+        match = by_id.get(str(cid)) if cid is not None else None
+        if match is None and cid is None:
+            match = next((c for c in pending if c not in self.result_of), None)
+        name = str(step.get("name") or "")
+        if match is not None and match not in self.result_of:
+            self.result_of[match] = i
+            if match in pending:
+                pending.remove(match)
+            name = name or str(self.steps[match].get("name", ""))
+        self.tool_of_result[i] = name
+        self.sources[i] = _source_of_result(name)
+        self.untrusted.append(i)
 
     def _index_message(self, i: int, role: str) -> None:
         """File a message under its source: the user, the system, the assistant, or
