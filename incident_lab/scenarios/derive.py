@@ -157,43 +157,53 @@ def _attacker_pin(call: Any, prov: Any, *, user_turn: bool = False) -> dict[str,
     reworded subject must still be caught.
     """
     legit = _legit_values(prov, {call.step})
-    if user_turn:
-        pool = [a for a in call.args if a.origin == "user" or a.in_instruction is not None]
-    else:
-        # The attacker's values, and any argument copied from an instruction span.
-        # The attacker's values, any argument copied from an instruction span, and any taken
-        # from the untrusted text that carried the instruction the call obeys (the event
-        # title an injected review dictated, quoted just outside the detected span).
-        carrier = (
-            prov.instructions[call.instruction].step
-            if call.instruction is not None and 0 <= call.instruction < len(prov.instructions)
-            else None
-        )
-        pool = list(call.attacker_values) + [
-            a
-            for a in call.args
-            if a not in call.attacker_values
-            and a.origin != "user"
-            and (
-                a.in_instruction is not None
-                or (carrier is not None and a.origin != "model" and a.step == carrier)
-            )
-        ]
+    pool = _user_turn_pool(call) if user_turn else _attacker_pool(call, prov)
     candidates = []
     for arg in pool:
         value = str(arg.value).strip()
         name = arg.path.strip("/").split("/", 1)[0]
-        if not value or len(value) > 300 or not name or name not in (call.arguments or {}):
-            continue
-        if user_turn and (value in legit or " " in value or len(value) < 3):
-            continue
-        if not user_turn and arg not in call.attacker_values and value in legit:
-            continue  # the user's own calls use it too: not the attacker's
-        candidates.append((_value_rank(arg.path, value), name, value))
+        if _pinnable(call, arg, name, value, legit, user_turn):
+            candidates.append((_value_rank(arg.path, value), name, value))
     if not candidates:
         return {}
     _, name, value = min(candidates)
     return {name: _pin_pattern(value)}
+
+
+def _user_turn_pool(call: Any) -> list[Any]:
+    """The arguments a (manipulative) user turn or an instruction span supplied."""
+    return [a for a in call.args if a.origin == "user" or a.in_instruction is not None]
+
+
+def _attacker_pool(call: Any, prov: Any) -> list[Any]:
+    """The attacker's values, any argument copied from an instruction span, and any taken
+    from the untrusted text that carried the instruction the call obeys (the event title an
+    injected review dictated, quoted just outside the detected span)."""
+    carrier = (
+        prov.instructions[call.instruction].step
+        if call.instruction is not None and 0 <= call.instruction < len(prov.instructions)
+        else None
+    )
+    return list(call.attacker_values) + [
+        a
+        for a in call.args
+        if a not in call.attacker_values
+        and a.origin != "user"
+        and (
+            a.in_instruction is not None
+            or (carrier is not None and a.origin != "model" and a.step == carrier)
+        )
+    ]
+
+
+def _pinnable(call: Any, arg: Any, name: str, value: str, legit: set[str], user_turn: bool) -> bool:
+    """Whether ``value`` of top-level argument ``name`` may be pinned as the attacker's."""
+    if not value or len(value) > 300 or not name or name not in (call.arguments or {}):
+        return False
+    if user_turn and (value in legit or " " in value or len(value) < 3):
+        return False
+    # not the attacker's when the user's own calls use it too
+    return user_turn or arg in call.attacker_values or value not in legit
 
 
 def _argument_patterns(
