@@ -673,6 +673,49 @@ def _refusals_allow_legit_calls(
     ]
 
 
+def _candidates(
+    traj: Trajectory,
+    unsafe_steps: list[int],
+    offered: list[str],
+    payload: str,
+    safeguard_expectations: bool,
+    provenance: Any,
+) -> list[Spec]:
+    """The distinct expectations the unsafe steps suggest, less redundant bare tools."""
+    candidates: list[Spec] = []
+    for i in unsafe_steps:
+        for spec in _for_step(traj, i, offered, payload, safeguard_expectations, provenance):
+            if all(_key(c) != _key(spec) for c in candidates):
+                candidates.append(spec)
+    # A bare tool is redundant (and likely the user's own call) when another unsafe call
+    # of the same tool is pinned by its attacker-controlled argument.
+    pinned = {
+        c["tool"] for c in candidates if c.get("kind") == "no_tool_call" and c.get("arguments")
+    }
+    return [
+        c
+        for c in candidates
+        if not (c.get("kind") == "no_tool_call" and not c.get("arguments") and c["tool"] in pinned)
+    ]
+
+
+def _dropped_notes(candidates: list[Spec], results: list[Any]) -> list[str]:
+    """A note for each candidate the two-sided check dropped, saying why."""
+    notes = []
+    for r in results:
+        if r.catches and not r.blocks_fixed:
+            continue
+        why = (
+            "it already passes against the recording"
+            if not r.catches
+            else f"it fails on the counterfactual safe trajectory ({r.safe.message})"
+        )
+        notes.append(
+            f"dropped {candidates[r.index]['kind']} ({candidates[r.index].get('reason')}): {why}"
+        )
+    return notes
+
+
 def derive_expectations(
     traj: Trajectory,
     unsafe_steps: list[int],
@@ -702,21 +745,9 @@ def derive_expectations(
 
         provenance = analyse(traj)
     offered = [str(t.get("name")) for t in (traj.get("agent") or {}).get("tools") or []]
-    candidates: list[Spec] = []
-    for i in unsafe_steps:
-        for spec in _for_step(traj, i, offered, payload, safeguard_expectations, provenance):
-            if all(_key(c) != _key(spec) for c in candidates):
-                candidates.append(spec)
-    # A bare tool is redundant (and likely the user's own call) when another unsafe call
-    # of the same tool is pinned by its attacker-controlled argument.
-    pinned = {
-        c["tool"] for c in candidates if c.get("kind") == "no_tool_call" and c.get("arguments")
-    }
-    candidates = [
-        c
-        for c in candidates
-        if not (c.get("kind") == "no_tool_call" and not c.get("arguments") and c["tool"] in pinned)
-    ]
+    candidates = _candidates(
+        traj, unsafe_steps, offered, payload, safeguard_expectations, provenance
+    )
     if not candidates:
         return [], [], []
     candidates = _refusals_allow_legit_calls(candidates, traj, unsafe_steps)
@@ -725,18 +756,7 @@ def derive_expectations(
     if not good:
         # Nothing is two-sided: return them all so the reproduction check explains.
         return candidates, [], results
-    notes = []
-    for r in results:
-        if r.catches and not r.blocks_fixed:
-            continue
-        why = (
-            "it already passes against the recording"
-            if not r.catches
-            else f"it fails on the counterfactual safe trajectory ({r.safe.message})"
-        )
-        notes.append(
-            f"dropped {candidates[r.index]['kind']} ({candidates[r.index].get('reason')}): {why}"
-        )
+    notes = _dropped_notes(candidates, results)
     kept = [candidates[r.index] for r in good]
     renumbered = [type(r)(n, r.kind, r.recording, r.safe) for n, r in enumerate(good)]
     return kept, notes, renumbered
