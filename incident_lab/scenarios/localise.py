@@ -57,6 +57,20 @@ def resolve_unsafe_steps(
                 f"--unsafe-step {bad[0]} does not exist: session {name!r} has steps 0..{n - 1}"
             )
         return sorted(set(explicit)), "flag"
+    found = _recorded_unsafe(traj) or _inferred_unsafe(traj, classifier_steps, n)
+    if found is not None:
+        return found
+    raise UsageError(
+        f"cannot localise the incident in session {name!r}: no unsafe step (no labels, no "
+        "safeguard flag, no unrequested call or obedient answer in the provenance view, no "
+        "answer that obeyed untrusted content, no call to a destination nobody gave, no "
+        "classifier signal, no answer quoting untrusted content)",
+        hint="name the harmful step with --unsafe-step N (0-based index into 'steps')",
+    )
+
+
+def _recorded_unsafe(traj: Trajectory) -> tuple[list[int], str] | None:
+    """The unsafe steps the trajectory records: its labels, else its safeguard flags."""
     labelled = (traj.get("labels") or {}).get("unsafe_steps") or []
     if labelled:
         return sorted(set(labelled)), "labels"
@@ -71,6 +85,14 @@ def resolve_unsafe_steps(
     )
     if flagged:
         return flagged, "safeguard"
+    return None
+
+
+def _inferred_unsafe(
+    traj: Trajectory, classifier_steps: list[int] | None, n: int
+) -> tuple[list[int], str] | None:
+    """The unsafe steps read off the session: provenance, content, the classifier, then
+    an answer quoting untrusted content; None when nothing marks a step."""
     from incident_lab.provenance import analyse
 
     prov = analyse(traj)
@@ -89,13 +111,7 @@ def resolve_unsafe_steps(
     literal = literal_copies(traj, prov)
     if literal:
         return sorted(a.step for a in literal), "content"
-    raise UsageError(
-        f"cannot localise the incident in session {name!r}: no unsafe step (no labels, no "
-        "safeguard flag, no unrequested call or obedient answer in the provenance view, no "
-        "answer that obeyed untrusted content, no call to a destination nobody gave, no "
-        "classifier signal, no answer quoting untrusted content)",
-        hint="name the harmful step with --unsafe-step N (0-based index into 'steps')",
-    )
+    return None
 
 
 def _tied_unrequested(prov: Any) -> list[Any]:
