@@ -93,6 +93,22 @@ _MEMO_CHARS = 4096
 def _markers_of(plain: str, echoed: bool) -> tuple[str, ...]:
     """What a span asks an answer to say (memoised: the same span text recurs across the
     sessions that read the same document)."""
+    out = _said_markers(plain)
+    if echoed:  # found through what an answer repeated: that is the marker
+        out += [k for k in echo_keys(plain) if k not in out]
+        out += [
+            m.group(1).strip() for m in _LITERAL.finditer(plain) if len(m.group(1).strip()) >= 4
+        ]
+    for m in _QUOTED.finditer(plain):
+        prefix = _literal_prefix(m.group(1))
+        if prefix and prefix not in out:
+            out.append(prefix)
+    _add_decoded_markers(plain, out)
+    return tuple(out[:8])
+
+
+def _said_markers(plain: str) -> list[str]:
+    """What a span asks to say, as is ("say 'X'") or bare, and the canaries it carries."""
     out: list[str] = []
     for m in _SAY.finditer(plain):
         marker = (m.group(1) or m.group(2) or "").strip()
@@ -105,22 +121,17 @@ def _markers_of(plain: str, echoed: bool) -> tuple[str, ...]:
     for m in _CANARY.finditer(plain):
         if len(m.group(0)) >= 8 and m.group(0) not in out:
             out.append(m.group(0))
-    if echoed:  # found through what an answer repeated: that is the marker
-        out += [k for k in echo_keys(plain) if k not in out]
-        out += [
-            m.group(1).strip() for m in _LITERAL.finditer(plain) if len(m.group(1).strip()) >= 4
-        ]
-    for m in _QUOTED.finditer(plain):
-        prefix = _literal_prefix(m.group(1))
-        if prefix and prefix not in out:
-            out.append(prefix)
+    return out
+
+
+def _add_decoded_markers(plain: str, out: list[str]) -> None:
+    """Add to ``out`` what the span asks to say once decoded (base64, hex, leetspeak...)."""
     decoded, _ = readable(plain)
     if decoded != plain.lower():
         for m in _SAY.finditer(decoded):
             marker = (m.group(1) or "").strip()
             if len(marker) >= 4 and marker not in out:
                 out.append(marker)
-    return tuple(out[:8])
 
 
 def _url_key(url: str) -> str:
