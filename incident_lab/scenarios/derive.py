@@ -457,21 +457,8 @@ def copied_text(traj: Trajectory, i: int, prov: Any, payload: str) -> str | None
     """
     steps = traj.get("steps") or []
     answer = str(steps[i].get("content", ""))[:_COPY_ANSWER_LIMIT]
-    trusted = "\n".join(
-        str(s.get("content", ""))
-        for j, s in enumerate(steps)
-        if s.get("type") == "message"
-        and (s.get("role") in ("user", "system") or (s.get("role") == "assistant" and j < i))
-    ).casefold()
-    tiers: list[list[str]] = []
-    if prov is not None:
-        tiers.append(
-            [str(sp.text) for sp in prov.instructions if sp.step < i and sp.source != "user"]
-        )
-    if payload:
-        tiers.append([payload])
-    tiers.append([str(s.get("output", "")) for s in steps[:i] if s.get("type") == "tool_result"])
-    for sources in tiers:
+    trusted = _trusted_before(steps, i)
+    for sources in _copy_tiers(steps, i, prov, payload):
         runs = [
             _trim_run(run)
             for source in sources
@@ -486,6 +473,30 @@ def copied_text(traj: Trajectory, i: int, prov: Any, payload: str) -> str | None
         if runs:
             return max(runs, key=len)
     return None
+
+
+def _trusted_before(steps: list[Any], i: int) -> str:
+    """Every user and system turn and the answers before step ``i``, casefolded."""
+    return "\n".join(
+        str(s.get("content", ""))
+        for j, s in enumerate(steps)
+        if s.get("type") == "message"
+        and (s.get("role") in ("user", "system") or (s.get("role") == "assistant" and j < i))
+    ).casefold()
+
+
+def _copy_tiers(steps: list[Any], i: int, prov: Any, payload: str) -> list[list[str]]:
+    """The texts an answer at step ``i`` may copy from, most telling first: the untrusted
+    instruction spans before it, the payload, every tool output before it."""
+    tiers: list[list[str]] = []
+    if prov is not None:
+        tiers.append(
+            [str(sp.text) for sp in prov.instructions if sp.step < i and sp.source != "user"]
+        )
+    if payload:
+        tiers.append([payload])
+    tiers.append([str(s.get("output", "")) for s in steps[:i] if s.get("type") == "tool_result"])
+    return tiers
 
 
 def _copy_spec(traj: Trajectory, i: int, prov: Any, payload: str) -> Spec | None:
