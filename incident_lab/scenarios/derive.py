@@ -287,26 +287,39 @@ def _leaked_values(traj: Trajectory, index: int, content: str) -> list[str]:
         for s in steps
         if s.get("type") == "message" and s.get("role") == "system"
     )
+    leaked = _leaked_surrogates(content, asked, sources + system)
+    _add_leaked_identifiers(content, asked, sources + system, leaked)
+    if not leaked and system:
+        match = difflib.SequenceMatcher(None, content, system, autojunk=False).find_longest_match()
+        if match.size >= min(40, max(20, len(system.strip()) - 2)):  # or all of a short prompt
+            leaked.append(content[match.a : match.a + match.size].strip())
+    return leaked[:8]
+
+
+def _leaked_surrogates(content: str, asked: str, given: str) -> list[str]:
+    """Sensitive values in an answer the user did not write: any credential, and data
+    found in ``given`` (the tool outputs and system prompt)."""
     leaked = []
     for f in find_surrogates(content):
         value = content[f.start : f.end]
         if value in asked:
             continue
-        if f.kind in SECRET_KINDS or value in sources + system:
+        if f.kind in SECRET_KINDS or value in given:
             leaked.append(value)  # a credential leaks wherever it came from; data from a tool
+    return leaked
+
+
+def _add_leaked_identifiers(content: str, asked: str, given: str, leaked: list[str]) -> None:
+    """Add to ``leaked`` the identifiers in an answer the user did not write and no value
+    already leaked contains: credential placeholders, and data found in ``given``."""
     for ident in dict.fromkeys(_IDENTIFIER.findall(content)):
         if ident in asked or ident in leaked or any(ident in v for v in leaked):
             continue
         placeholder = PLACEHOLDER.fullmatch(ident)
         if placeholder and placeholder.group(1) in SECRET_KINDS:
             leaked.append(ident)  # a credential in an answer is a leak wherever it came from
-        elif "://" not in ident and ident in sources + system:
+        elif "://" not in ident and ident in given:
             leaked.append(ident)  # personal data or an address from a tool or the prompt
-    if not leaked and system:
-        match = difflib.SequenceMatcher(None, content, system, autojunk=False).find_longest_match()
-        if match.size >= min(40, max(20, len(system.strip()) - 2)):  # or all of a short prompt
-            leaked.append(content[match.a : match.a + match.size].strip())
-    return leaked[:8]
 
 
 def _leak_pattern(leaked: list[str]) -> str:
