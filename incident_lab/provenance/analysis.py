@@ -152,25 +152,32 @@ class _Session:
                 if cid is not None:
                     by_id[str(cid)] = i
             elif kind == "tool_result":
-                cid = step.get("call_id")
-                match = by_id.get(str(cid)) if cid is not None else None
-                if match is None and cid is None:
-                    match = next((c for c in pending if c not in self.result_of), None)
-                name = str(step.get("name") or "")
-                if match is not None and match not in self.result_of:
-                    self.result_of[match] = i
-                    if match in pending:
-                        pending.remove(match)
-                    name = name or str(steps[match].get("name", ""))
-                self.tool_of_result[i] = name
-                self.sources[i] = _source_of_result(name)
-                self.untrusted.append(i)
+                self._index_result(i, step, by_id, pending)
             elif kind == "safeguard" and step.get("decision") in ("block", "escalate"):
                 target = self._judged(i, step)
                 if target is not None:
                     self.blocked.add(target)
         if not self.user:
             self.problems.append("no user turn: every action counts as unrequested")
+
+    def _index_result(
+        self, i: int, step: dict[str, Any], by_id: dict[str, int], pending: list[int]
+    ) -> None:
+        """File a tool result: pair it with its call (by call id, else the oldest call still
+        waiting when it has none) and name its source by the tool."""
+        cid = step.get("call_id")
+        match = by_id.get(str(cid)) if cid is not None else None
+        if match is None and cid is None:
+            match = next((c for c in pending if c not in self.result_of), None)
+        name = str(step.get("name") or "")
+        if match is not None and match not in self.result_of:
+            self.result_of[match] = i
+            if match in pending:
+                pending.remove(match)
+            name = name or str(self.steps[match].get("name", ""))
+        self.tool_of_result[i] = name
+        self.sources[i] = _source_of_result(name)
+        self.untrusted.append(i)
 
     def _index_message(self, i: int, role: str) -> None:
         """File a message under its source: the user, the system, the assistant, or
@@ -242,71 +249,101 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
     extra: list[InstructionSpan] = []
     trusted = "\n".join(session.text(i) for i in session.user + session.system).lower()
     for a in session.assistant:
-        answer = session.text(a)
-        keys = echo_keys(answer)
-        marks = len(keys)  # markup and canaries: what no faithful answer copies
-        for i in session.untrusted:
-            if i < a and len(keys) < _MAX_ECHO_KEYS:
-                keys += copied_sentences(answer, session.text(i), trusted)
+        keys, marks = _echo_keys_of(session, a, trusted)
         for n, key in enumerate(keys[:_MAX_ECHO_KEYS]):
             low = key.lower()
             if low in trusted:
                 continue
             for i in reversed([u for u in session.untrusted if u < a]):
                 at = session.lower(i).find(low)
-                if at == -1:
-                    continue
-                inside = next(
-                    (k for k, sp in enumerate(found) if sp.step == i and sp.start <= at < sp.end),
-                    None,
-                )
-                if inside is not None and n < marks and not _strong(found[inside]):
-                    # a weak span ("print ![img](...)") whose markup the answer carries: obeyed
-                    sp = found[inside]
-                    found[inside] = dataclasses.replace(
-                        sp, cues=(*sp.cues, "echoed"), score=WEAK_SPAN_SCORE + 0.05
-                    )
-                if inside is not None or any(
-                    sp.step == i and sp.start <= at < sp.end for sp in extra
-                ):
+                if at != -1:
+                    a = _echo_at(session, found, extra, (i, at), n < marks, a)
                     break
-                text = session.text(i)
-                unit = next(((x, y) for x, y in session.units(i) if x <= at < y), None)
-                if unit is None:
-                    break
-                score, cues, language = score_text(text[unit[0] : unit[1]])
-                if not cues:
-                    unit, score, cues, language = _instruction_around(
-                        text, unit, at, n < marks, (score, cues, language)
-                    )
-                active = ACTIVE_CONTENT.search(text, unit[0], unit[1]) is not None
-                grown = next(
-                    (k for k, sp in enumerate(found) if sp.step == i and sp.start < unit[1]
-                     and unit[0] < sp.end),
-                    None,
-                )  # fmt: skip
-                if grown is not None:  # the instruction's span, grown over the text it asked for
-                    sp = found[grown]
-                    a, b = min(sp.start, unit[0]), max(sp.end, unit[1])
-                    found[grown] = dataclasses.replace(
-                        sp, start=a, end=b, text=text[a:b], cues=(*sp.cues, "echoed")
-                    )
-                elif cues or active:
-                    extra.append(
-                        InstructionSpan(
-                            step=i,
-                            source=session.sources[i],
-                            start=unit[0],
-                            end=unit[1],
-                            text=text[unit[0] : unit[1]],
-                            cues=(*cues, "echoed"),
-                            language=language,
-                            score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
-                            tool=session.tool_of_result.get(i),
-                        )
-                    )
-                break
     return extra
+
+
+def _echo_keys_of(session: _Session, a: int, trusted: str) -> tuple[list[str], int]:
+    """What answer ``a`` carries that ties it to untrusted text, and how many of those
+    (first) are markup and canaries: what no faithful answer copies."""
+    answer = session.text(a)
+    keys = echo_keys(answer)
+    marks = len(keys)
+    for i in session.untrusted:
+        if i < a and len(keys) < _MAX_ECHO_KEYS:
+            keys += copied_sentences(answer, session.text(i), trusted)
+    return keys, marks
+
+
+def _echo_inside(
+    found: list[InstructionSpan], extra: list[InstructionSpan], where: tuple[int, int], mark: bool
+) -> bool:
+    """Whether offset ``at`` of step ``i`` (``where``) lies in a span already found (a weak
+    one is marked ``echoed`` when the key is markup or a canary) or already added."""
+    i, at = where
+    inside = next(
+        (k for k, sp in enumerate(found) if sp.step == i and sp.start <= at < sp.end),
+        None,
+    )
+    if inside is not None and mark and not _strong(found[inside]):
+        # a weak span ("print ![img](...)") whose markup the answer carries: obeyed
+        sp = found[inside]
+        found[inside] = dataclasses.replace(
+            sp, cues=(*sp.cues, "echoed"), score=WEAK_SPAN_SCORE + 0.05
+        )
+    return inside is not None or any(sp.step == i and sp.start <= at < sp.end for sp in extra)
+
+
+def _echo_at(
+    session: _Session,
+    found: list[InstructionSpan],
+    extra: list[InstructionSpan],
+    where: tuple[int, int],
+    mark: bool,
+    a: int,
+) -> int:
+    """Mark, grow or add the span for an echoed key found in step ``i`` at offset ``at``
+    (``where``); ``mark``: the key is markup or a canary. Returns the step bound the next
+    keys of answer ``a`` are looked up before: ``a``, except after growing a span, where it
+    has always been the grown span's start (kept as is: this is a pure refactor)."""
+    i, at = where
+    if _echo_inside(found, extra, where, mark):
+        return a
+    text = session.text(i)
+    unit = next(((x, y) for x, y in session.units(i) if x <= at < y), None)
+    if unit is None:
+        return a
+    score, cues, language = score_text(text[unit[0] : unit[1]])
+    if not cues:
+        unit, score, cues, language = _instruction_around(
+            text, unit, at, mark, (score, cues, language)
+        )
+    active = ACTIVE_CONTENT.search(text, unit[0], unit[1]) is not None
+    grown = next(
+        (k for k, sp in enumerate(found) if sp.step == i and sp.start < unit[1]
+         and unit[0] < sp.end),
+        None,
+    )  # fmt: skip
+    if grown is not None:  # the instruction's span, grown over the text it asked for
+        sp = found[grown]
+        a, b = min(sp.start, unit[0]), max(sp.end, unit[1])
+        found[grown] = dataclasses.replace(
+            sp, start=a, end=b, text=text[a:b], cues=(*sp.cues, "echoed")
+        )
+    elif cues or active:
+        extra.append(
+            InstructionSpan(
+                step=i,
+                source=session.sources[i],
+                start=unit[0],
+                end=unit[1],
+                text=text[unit[0] : unit[1]],
+                cues=(*cues, "echoed"),
+                language=language,
+                score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
+                tool=session.tool_of_result.get(i),
+            )
+        )
+    return a
 
 
 _MAX_ECHO_KEYS = 12
@@ -398,6 +435,73 @@ def _secret_leaks(
     return out
 
 
+def _switched_span(
+    session: _Session,
+    i: int,
+    bounds: tuple[int, int],
+    unit: str,
+    switched: bool,
+    answer: str,
+    trusted: str,
+    obeyed: tuple[bool, tuple[str, str] | None, set[str]],
+    taken: tuple[list[InstructionSpan], list[InstructionSpan]],
+) -> InstructionSpan | None:
+    """The span one segment of untrusted step ``i`` makes, read off ``answer`` (``obeyed`` is
+    whether it announced compliance, the secret it leaked and the tokens it repeated), or
+    None: a segment in the user's language the answer did not obey, or one a span ``taken`` already overlaps.
+    """
+    complied, leak, repeated = obeyed
+    x, y = bounds
+    # a literal it quoted, repeated over and over: no faithful answer does that
+    drilled = bool(repeated) and any(
+        lit in repeated for lit in copied_literals(unit, answer, trusted)
+    )
+    if not (switched or complied or drilled):
+        return None
+    if any(sp.step == i and sp.start < y and x < sp.end for sp in taken[0] + taken[1]):
+        return None
+    score, cues, language = score_text(unit)
+    named = leak is not None and re.search(rf"\b{leak[1]}\b", unit, re.I) is not None
+    if not (switched or cues or named or drilled):
+        return None  # an announced compliance: the passage that asked, in any words
+    if not (complied or drilled or copied_literals(unit, answer, trusted)):
+        return None
+    if switched:
+        cues = (*cues, "language_switch")
+    return InstructionSpan(
+        step=i,
+        source=session.sources[i],
+        start=x,
+        end=y,
+        text=unit,
+        cues=(*cues, "echoed"),
+        language=language,
+        score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
+        tool=session.tool_of_result.get(i),
+    )
+
+
+def _segments(text: str) -> list[tuple[int, int, bool]]:
+    """The segments of an untrusted text: ``(start, end, quotes a literal)``."""
+    return [
+        (m.start(), m.end(), quotes_literal(m.group()))
+        for m in _SEGMENT.finditer(text, 0, MAX_SCAN)
+    ]
+
+
+def _explained_away(
+    mine: list[InstructionSpan], explained: bool, complied: bool, answer: str, trusted: str
+) -> list[InstructionSpan]:
+    """The spans one answer made, less those a compliance that a strong or another-language
+    span explains (or one of ``mine`` in another language) leaves without a copied literal."""
+    if explained or any("language_switch" in sp.cues for sp in mine):
+        return [
+            sp for sp in mine if "language_switch" in sp.cues or not complied
+            or copied_literals(sp.text, answer, trusted)
+        ]  # fmt: skip
+    return mine
+
+
 def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[InstructionSpan]:
     """Spans in a language the user did not write, read off an answer that obeyed one.
 
@@ -432,52 +536,20 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
         for i in [u for u in session.untrusted if u < a]:
             text = session.text(i)
             if i not in segments:
-                segments[i] = [
-                    (m.start(), m.end(), quotes_literal(m.group()))
-                    for m in _SEGMENT.finditer(text, 0, MAX_SCAN)
-                ]
+                segments[i] = _segments(text)
             for x, y, quotes in segments[i]:
                 # Without an announced compliance a span needs a quoted literal the answer
                 # copied: a segment quoting nothing is skipped before its language is judged.
                 if not complied and not quotes:
                     continue
                 unit = text[x:y]
-                switched = switched_at(i, x, unit)
-                # a literal it quoted, repeated over and over: no faithful answer does that
-                drilled = bool(repeated) and any(
-                    lit in repeated for lit in copied_literals(unit, answer, trusted)
-                )
-                if not (switched or complied or drilled):
-                    continue
-                if any(sp.step == i and sp.start < y and x < sp.end for sp in found + extra):
-                    continue
-                score, cues, language = score_text(unit)
-                named = leak is not None and re.search(rf"\b{leak[1]}\b", unit, re.I) is not None
-                if not (switched or cues or named or drilled):
-                    continue  # an announced compliance: the passage that asked, in any words
-                if not (complied or drilled or copied_literals(unit, answer, trusted)):
-                    continue
-                if switched:
-                    cues = (*cues, "language_switch")
-                extra.append(
-                    InstructionSpan(
-                        step=i,
-                        source=session.sources[i],
-                        start=x,
-                        end=y,
-                        text=unit,
-                        cues=(*cues, "echoed"),
-                        language=language,
-                        score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
-                        tool=session.tool_of_result.get(i),
-                    )
-                )
-        mine = extra[first:]
-        if explained or any("language_switch" in sp.cues for sp in mine):
-            extra[first:] = [
-                sp for sp in mine if "language_switch" in sp.cues or not complied
-                or copied_literals(sp.text, answer, trusted)
-            ]  # fmt: skip
+                span = _switched_span(
+                    session, i, (x, y), unit, switched_at(i, x, unit), answer, trusted,
+                    (complied, leak, repeated), (found, extra),
+                )  # fmt: skip
+                if span is not None:
+                    extra.append(span)
+        extra[first:] = _explained_away(extra[first:], explained, complied, answer, trusted)
     return extra
 
 
@@ -879,20 +951,25 @@ def _asks_for(span: InstructionSpan, tool: str, args: list[ArgSource]) -> bool:
     )
 
 
-def _call(
-    session: _Session, spans: tuple[InstructionSpan, ...], i: int, user_spans: set[int]
-) -> CallProvenance:
-    step = session.steps[i]
+def _parsed_call(step: Any) -> tuple[str, Any, dict[str, Any], str | None]:
+    """The tool name, raw arguments, arguments as an object, and what is wrong with them."""
     tool = str(step.get("name", "") or "")
     raw_args = step.get("arguments")
     problem = None
     arguments: dict[str, Any] = raw_args if isinstance(raw_args, dict) else {}
     if raw_args is not None and not isinstance(raw_args, dict):
         problem = f"arguments are {type(raw_args).__name__}, not an object"
-    args = _trace(session, spans, raw_args if raw_args is not None else {}, i)
-    kind = action_kind(tool, arguments)
-    acting = kind in SIDE_EFFECTS
-    attacker = tuple(
+    return tool, raw_args, arguments, problem
+
+
+def _attacker_args(
+    spans: tuple[InstructionSpan, ...],
+    args: list[ArgSource],
+    user_spans: set[int],
+    acting: bool,
+) -> tuple[ArgSource, ...]:
+    """The arguments an untrusted instruction span supplied (not instruction text itself)."""
+    return tuple(
         a
         for a in args
         if a.in_instruction is not None
@@ -900,34 +977,57 @@ def _call(
         and (acting or (_strong(spans[a.in_instruction]) and bool(anchors(a.value))))
         and not _is_instruction_text(a.value)
     )
-    instruction = attacker[0].in_instruction if attacker else None
-    earlier = [
-        k for k, s in enumerate(spans) if s.step < i and k not in user_spans and _strong(s)
-    ]  # strong untrusted spans before the call
-    if instruction is None:
-        for k in reversed(earlier):
-            if _asks_for(spans[k], tool, args):
-                instruction = k
-                break
+
+
+def _asking_span(
+    spans: tuple[InstructionSpan, ...], earlier: list[int], tool: str, args: list[ArgSource]
+) -> int | None:
+    """The latest strong untrusted span before the call that asks for it."""
+    for k in reversed(earlier):
+        if _asks_for(spans[k], tool, args):
+            return k
+    return None
+
+
+def _requested(
+    session: _Session,
+    i: int,
+    tool: str,
+    kind: str,
+    attacker: tuple[ArgSource, ...],
+    instruction: int | None,
+    why: list[str],
+) -> bool:
+    """Whether the user asked for the call; appends the reason when not to ``why``."""
     user_text = "\n".join(session.text(u) for u in session.user if u < i)
-    why: list[str] = []
     targets = [a for a in attacker if _is_target(a)]
     if targets or (attacker and kind not in SIDE_EFFECTS):
-        requested = False
         why.append(
             "argument(s) "
             + ", ".join(a.path for a in targets or attacker)
             + " come from an instruction span"
         )
-    elif kind in SIDE_EFFECTS:
+        return False
+    if kind in SIDE_EFFECTS:
         requested = authorised(kind, tool, user_text) or (
             _delegated(session, i) and instruction is None
         )
         if not requested:
             why.append(f"no user turn before it asks for {kind!r} actions")
-    else:
-        requested = True
-    from_untrusted = [a for a in args if a.origin == "tool_output"]
+        return requested
+    return True
+
+
+def _blamed_span(
+    spans: tuple[InstructionSpan, ...],
+    attacker: tuple[ArgSource, ...],
+    instruction: int | None,
+    from_untrusted: list[ArgSource],
+    requested: bool,
+    earlier: list[int],
+    why: list[str],
+) -> int | None:
+    """The instruction span the call is blamed on; appends how it depends on it to ``why``."""
     if instruction is not None and not attacker:
         why.append(f"instruction span {instruction} (step {spans[instruction].step}) asks for it")
     elif from_untrusted and not attacker:
@@ -938,10 +1038,38 @@ def _call(
         # a side effect nobody asked for, after an instruction aimed at the model: its doing
         instruction = earlier[-1]
         why.append(f"it follows instruction span {instruction} (step {spans[instruction].step})")
-    untrusted_dependency = bool(attacker) or instruction is not None or bool(from_untrusted)
+    return instruction
+
+
+def _outcome(session: _Session, i: int) -> tuple[int | None, str, bool]:
+    """The call's result step, its output text and whether it reported an error."""
     result = session.result_of.get(i)
     output = session.text(result) if result is not None else ""
     is_error = bool(session.steps[result].get("is_error")) if result is not None else False
+    return result, output, is_error
+
+
+def _call(
+    session: _Session, spans: tuple[InstructionSpan, ...], i: int, user_spans: set[int]
+) -> CallProvenance:
+    tool, raw_args, arguments, problem = _parsed_call(session.steps[i])
+    args = _trace(session, spans, raw_args if raw_args is not None else {}, i)
+    kind = action_kind(tool, arguments)
+    attacker = _attacker_args(spans, args, user_spans, kind in SIDE_EFFECTS)
+    instruction = attacker[0].in_instruction if attacker else None
+    earlier = [
+        k for k, s in enumerate(spans) if s.step < i and k not in user_spans and _strong(s)
+    ]  # strong untrusted spans before the call
+    if instruction is None:
+        instruction = _asking_span(spans, earlier, tool, args)
+    why: list[str] = []
+    requested = _requested(session, i, tool, kind, attacker, instruction, why)
+    from_untrusted = [a for a in args if a.origin == "tool_output"]
+    instruction = _blamed_span(
+        spans, attacker, instruction, from_untrusted, requested, earlier, why
+    )
+    untrusted_dependency = bool(attacker) or instruction is not None or bool(from_untrusted)
+    result, output, is_error = _outcome(session, i)
     blocked = i in session.blocked
     return CallProvenance(
         step=i,

@@ -674,44 +674,57 @@ def _spans_of(text: str, threshold: float) -> list[FoundSpan]:
         if units[i].score < threshold:
             i += 1
             continue
-        lo = hi = i
-        while lo > 0 and _strong_unit(units[lo - 1]):
-            lo -= 1  # backwards only over text that itself addresses the model
-        j = i + 1
-        gap = 0
-        while j < len(units):
-            u = units[j]
-            if u.score >= threshold or u.cues or (j == hi + 1 and _DETAIL.match(text, u.start)):
-                hi, gap = j, 0
-            elif gap == 0 and u.end - u.start <= 200:
-                gap = 1  # one plain sentence inside an instruction ("The subject is 'Hi'.")
-            else:
-                break
-            j += 1
-        members = units[lo : hi + 1]
-        start, end = _wrap(text, members[0].start, members[-1].end)
-        miss = 1.0
-        cues: list[str] = []
-        for u in members:
-            for c in u.cues:
-                if c not in cues:
-                    cues.append(c)
-        for c in cues:
-            miss *= 1.0 - CUE_WEIGHTS.get(c.split(":")[0], CUE_WEIGHTS["decoded"])
-        wrapped = start < members[0].start or end > members[-1].end
-        if wrapped and "delimiter" not in cues and "hidden_text" not in cues:
-            cues.append("delimiter")
-            miss *= 1.0 - CUE_WEIGHTS["delimiter"]
-        score = 1.0 - miss
-        if not STRONG_CUES.intersection(c.split(":")[0] for c in cues):
-            score = min(score, WEAK_SPAN_SCORE)  # "Send receipts to x@y": ordinary prose too
-        langs = [u.language for u in members if u.language]
-        language = max(dict.fromkeys(langs), key=langs.count) if langs else None  # ties: first seen
-        spans.append(FoundSpan(start, end, round(score, 3), tuple(cues), language))
-        while hi + 1 < len(units) and units[hi + 1].start < end:
+        lo, hi = _extent(text, units, i, threshold)
+        span = _span_over(text, units[lo : hi + 1])
+        spans.append(span)
+        while hi + 1 < len(units) and units[hi + 1].start < span.end:
             hi += 1
         i = hi + 1
     return _merge(spans)
+
+
+def _extent(text: str, units: list[Unit], i: int, threshold: float) -> tuple[int, int]:
+    """The first and last unit of the instruction around unit ``i`` (which scores over
+    ``threshold``): back over units that address the model, on over cue-carrying units,
+    their details, and one plain sentence inside."""
+    lo = hi = i
+    while lo > 0 and _strong_unit(units[lo - 1]):
+        lo -= 1  # backwards only over text that itself addresses the model
+    j = i + 1
+    gap = 0
+    while j < len(units):
+        u = units[j]
+        if u.score >= threshold or u.cues or (j == hi + 1 and _DETAIL.match(text, u.start)):
+            hi, gap = j, 0
+        elif gap == 0 and u.end - u.start <= 200:
+            gap = 1  # one plain sentence inside an instruction ("The subject is 'Hi'.")
+        else:
+            break
+        j += 1
+    return lo, hi
+
+
+def _span_over(text: str, members: list[Unit]) -> FoundSpan:
+    """The span over ``members``, widened to its wrapper, scored by the cues it carries."""
+    start, end = _wrap(text, members[0].start, members[-1].end)
+    miss = 1.0
+    cues: list[str] = []
+    for u in members:
+        for c in u.cues:
+            if c not in cues:
+                cues.append(c)
+    for c in cues:
+        miss *= 1.0 - CUE_WEIGHTS.get(c.split(":")[0], CUE_WEIGHTS["decoded"])
+    wrapped = start < members[0].start or end > members[-1].end
+    if wrapped and "delimiter" not in cues and "hidden_text" not in cues:
+        cues.append("delimiter")
+        miss *= 1.0 - CUE_WEIGHTS["delimiter"]
+    score = 1.0 - miss
+    if not STRONG_CUES.intersection(c.split(":")[0] for c in cues):
+        score = min(score, WEAK_SPAN_SCORE)  # "Send receipts to x@y": ordinary prose too
+    langs = [u.language for u in members if u.language]
+    language = max(dict.fromkeys(langs), key=langs.count) if langs else None  # ties: first seen
+    return FoundSpan(start, end, round(score, 3), tuple(cues), language)
 
 
 def _merge(spans: list[FoundSpan]) -> list[FoundSpan]:

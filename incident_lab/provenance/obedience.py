@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from incident_lab.provenance.model import InstructionSpan, ObedientAnswer
 from incident_lab.provenance.text import guess_language, readable
@@ -92,6 +93,22 @@ _MEMO_CHARS = 4096
 def _markers_of(plain: str, echoed: bool) -> tuple[str, ...]:
     """What a span asks an answer to say (memoised: the same span text recurs across the
     sessions that read the same document)."""
+    out = _said_markers(plain)
+    if echoed:  # found through what an answer repeated: that is the marker
+        out += [k for k in echo_keys(plain) if k not in out]
+        out += [
+            m.group(1).strip() for m in _LITERAL.finditer(plain) if len(m.group(1).strip()) >= 4
+        ]
+    for m in _QUOTED.finditer(plain):
+        prefix = _literal_prefix(m.group(1))
+        if prefix and prefix not in out:
+            out.append(prefix)
+    _add_decoded_markers(plain, out)
+    return tuple(out[:8])
+
+
+def _said_markers(plain: str) -> list[str]:
+    """What a span asks to say, as is ("say 'X'") or bare, and the canaries it carries."""
     out: list[str] = []
     for m in _SAY.finditer(plain):
         marker = (m.group(1) or m.group(2) or "").strip()
@@ -104,22 +121,17 @@ def _markers_of(plain: str, echoed: bool) -> tuple[str, ...]:
     for m in _CANARY.finditer(plain):
         if len(m.group(0)) >= 8 and m.group(0) not in out:
             out.append(m.group(0))
-    if echoed:  # found through what an answer repeated: that is the marker
-        out += [k for k in echo_keys(plain) if k not in out]
-        out += [
-            m.group(1).strip() for m in _LITERAL.finditer(plain) if len(m.group(1).strip()) >= 4
-        ]
-    for m in _QUOTED.finditer(plain):
-        prefix = _literal_prefix(m.group(1))
-        if prefix and prefix not in out:
-            out.append(prefix)
+    return out
+
+
+def _add_decoded_markers(plain: str, out: list[str]) -> None:
+    """Add to ``out`` what the span asks to say once decoded (base64, hex, leetspeak...)."""
     decoded, _ = readable(plain)
     if decoded != plain.lower():
         for m in _SAY.finditer(decoded):
             marker = (m.group(1) or "").strip()
             if len(marker) >= 4 and marker not in out:
                 out.append(marker)
-    return tuple(out[:8])
 
 
 def _url_key(url: str) -> str:
@@ -316,6 +328,78 @@ def _leaks(system_prompt: str, answer: str) -> str | None:
     return None
 
 
+class _Asks(NamedTuple):
+    """What one span asks of an answer, worked out once per span."""
+
+    at: int  # the span's index
+    span: InstructionSpan
+    strong: bool
+    markers: list[str]
+    urls: list[str]
+    wants_leak: bool
+    wants_lang: str | None
+    wants_caps: bool
+
+
+def _asks_of(
+    index: int, span: InstructionSpan, eligible: set[int] | None, trusted: str, announced: bool
+) -> _Asks | None:
+    """What ``span`` asks for, or None for a weak span no answer can be seen to obey."""
+    strong = eligible is None or index in eligible
+    markers = [m for m in _markers(span) if not _said_by_user(m, trusted)]
+    if not strong:
+        # A weak span (an ordinary-looking request) counts as obeyed only by what no
+        # faithful answer repeats: a whole sentence it asked to print, a canary token,
+        # or the system prompt.
+        markers = [m for m in markers if len(m.split()) >= 4 or _CANARY.fullmatch(m)]
+    urls = _span_urls(span, trusted) if strong else []
+    wants_leak = bool(_LEAK_ASK.search(span.text)) or span.source == "user"
+    if not strong and not (markers or wants_leak or announced or _SAY_VERB.search(span.text)):
+        return None
+    lang_m = _IN_LANGUAGE.search(readable(span.text)[0])
+    wants_lang = _LANGS.get(lang_m.group(1).lower()) if lang_m else None
+    wants_caps = bool(_CAPS.search(span.text))
+    return _Asks(index, span, strong, markers, urls, wants_leak, wants_lang, wants_caps)
+
+
+def _answer_marker(asks: _Asks, text: str, answer: str, trusted: str) -> str | None:
+    """The marker of the span that the answer (``text``, lowered ``answer``) carries."""
+    span = asks.span
+    marker = next((m for m in asks.markers if m.lower() in answer), None)
+    if marker is None:
+        marker = _copied_marker(span, text, trusted, asks.strong)
+    if marker is None and asks.strong:
+        # a quoted literal the span dictated ('translate this as "Haha pwned!"'),
+        # carried with its capitals: no faithful answer copies it
+        marker = next(
+            (c for c in copied_literals(span.text, text, trusted) if c.lower() != c),
+            None,
+        )
+    return marker
+
+
+def _obeyed(
+    asks: _Asks, step: int, text: str, trusted: str, system_prompt: str, user_lang: str | None
+) -> ObedientAnswer | None:
+    """The sign that the answer at ``step`` did what the span asked, or None."""
+    index = asks.at
+    answer = text.lower()
+    marker = _answer_marker(asks, text, answer, trusted)
+    url = next((u for u in asks.urls if u.lower() in answer), None)
+    complied = _COMPLIANCE.search(text)  # says so itself: weak span or strong
+    if marker:
+        return ObedientAnswer(step, index, "marker_echo", marker)
+    if url:
+        return ObedientAnswer(step, index, "url_echo", url)
+    if complied:
+        return ObedientAnswer(step, index, "compliance", complied.group(0))
+    if asks.wants_leak and system_prompt and (leak := _leaks(system_prompt, text)):
+        return ObedientAnswer(step, index, "system_prompt_leak", leak)
+    if asks.strong and (fmt := _followed_format(text, asks.wants_lang, user_lang, asks.wants_caps)):
+        return ObedientAnswer(step, index, "format", fmt)
+    return None
+
+
 def obedient_answers(
     spans: tuple[InstructionSpan, ...],
     assistant_turns: list[tuple[int, str]],
@@ -339,51 +423,17 @@ def obedient_answers(
     user_lang = guess_language(trusted_text)
     announced = any(_COMPLIANCE.search(text) for _, text in assistant_turns)
     for index, span in enumerate(spans):
-        strong = eligible is None or index in eligible
-        markers = [m for m in _markers(span) if not _said_by_user(m, trusted)]
-        if not strong:
-            # A weak span (an ordinary-looking request) counts as obeyed only by what no
-            # faithful answer repeats: a whole sentence it asked to print, a canary token,
-            # or the system prompt.
-            markers = [m for m in markers if len(m.split()) >= 4 or _CANARY.fullmatch(m)]
-        urls = _span_urls(span, trusted) if strong else []
-        wants_leak = bool(_LEAK_ASK.search(span.text)) or span.source == "user"
-        if not strong and not (markers or wants_leak or announced or _SAY_VERB.search(span.text)):
+        asks = _asks_of(index, span, eligible, trusted, announced)
+        if asks is None:
             continue
-        lang_m = _IN_LANGUAGE.search(readable(span.text)[0])
-        wants_lang = _LANGS.get(lang_m.group(1).lower()) if lang_m else None
-        wants_caps = bool(_CAPS.search(span.text))
         for step, text in assistant_turns:
             if step <= span.step or (step in best and best[step][0][0] == 0):
                 continue
-            answer = text.lower()
-            hit: ObedientAnswer | None = None
-            marker = next((m for m in markers if m.lower() in answer), None)
-            if marker is None:
-                marker = _copied_marker(span, text, trusted, strong)
-            if marker is None and strong:
-                # a quoted literal the span dictated ('translate this as "Haha pwned!"'),
-                # carried with its capitals: no faithful answer copies it
-                marker = next(
-                    (c for c in copied_literals(span.text, text, trusted) if c.lower() != c),
-                    None,
-                )
-            url = next((u for u in urls if u.lower() in answer), None)
-            complied = _COMPLIANCE.search(text)  # says so itself: weak span or strong
-            if marker:
-                hit = ObedientAnswer(step, index, "marker_echo", marker)
-            elif url:
-                hit = ObedientAnswer(step, index, "url_echo", url)
-            elif complied:
-                hit = ObedientAnswer(step, index, "compliance", complied.group(0))
-            elif wants_leak and system_prompt and (leak := _leaks(system_prompt, text)):
-                hit = ObedientAnswer(step, index, "system_prompt_leak", leak)
-            elif strong and (fmt := _followed_format(text, wants_lang, user_lang, wants_caps)):
-                hit = ObedientAnswer(step, index, "format", fmt)
+            hit = _obeyed(asks, step, text, trusted, system_prompt, user_lang)
             if hit is not None:
                 # What the answer carries from this span (a marker, a URL) ties it to the
                 # span; a generic sign (compliance, a leak, a format) goes to the strongest.
-                rank = (_KIND_RANK[hit.kind], 0 if strong else 1, -span.score, index)
+                rank = (_KIND_RANK[hit.kind], 0 if asks.strong else 1, -span.score, index)
                 if step not in best or rank < best[step][0]:
                     best[step] = (rank, hit)
     return [hit for _, (_, hit) in sorted(best.items())]

@@ -465,13 +465,7 @@ def _readable(text: str, ciphers: bool, stop: bool = False) -> tuple[str, tuple[
         if not ciphers or len(plain) < 12 or prose_ratio(plain) >= 0.08:
             return plain, ()
     undone: list[str] = []
-    unescaped = _unescape(text)
-    if unescaped != text:
-        undone.append("decoded:unicode_escape")
-        text = unescaped
-    cleaned = clean_invisible(text)
-    if cleaned != text:
-        undone.append("hidden_text")
+    cleaned = _unhidden(text, undone)
     if stop and undone:
         return "", tuple(undone)
     decoded = _decode(cleaned)
@@ -479,17 +473,40 @@ def _readable(text: str, ciphers: bool, stop: bool = False) -> tuple[str, tuple[
         if stop:
             return "", ("decoded",)
         undone.append(f"decoded:{_blob_kind(cleaned)}")
-    if not decoded.isascii():
-        folded = _fold_accents(decoded)
-        if _unconfused(decoded) != decoded:
-            undone.append("decoded:homoglyph")
-    else:
-        folded = decoded.lower()
+    folded = _folded(decoded, undone)
     unleet = _unleet(folded)
     if unleet != folded and _leet_changed(folded, unleet):
         undone.append("decoded:leetspeak")
     if stop and undone:
         return "", tuple(undone)
+    return _unspaced(unleet, ciphers, undone), tuple(undone)
+
+
+def _unhidden(text: str, undone: list[str]) -> str:
+    """``text`` with escapes undone and invisible characters removed (noted in ``undone``)."""
+    unescaped = _unescape(text)
+    if unescaped != text:
+        undone.append("decoded:unicode_escape")
+        text = unescaped
+    cleaned = clean_invisible(text)
+    if cleaned != text:
+        undone.append("hidden_text")
+    return cleaned
+
+
+def _folded(decoded: str, undone: list[str]) -> str:
+    """``decoded`` lower-cased, accents and homoglyphs folded (noted in ``undone``)."""
+    if not decoded.isascii():
+        folded = _fold_accents(decoded)
+        if _unconfused(decoded) != decoded:
+            undone.append("decoded:homoglyph")
+        return folded
+    return decoded.lower()
+
+
+def _unspaced(unleet: str, ciphers: bool, undone: list[str]) -> str:
+    """Spaced-out letters joined, whitespace collapsed, and (with ``ciphers``) a whole-text
+    cipher undone when the text is not prose (each noted in ``undone``)."""
     out = _SPACED.sub(lambda m: m.group(0).replace(" ", "").replace("\t", ""), unleet)
     if len(out) < len(unleet) - 8:
         undone.append("decoded:spacing")
@@ -498,7 +515,7 @@ def _readable(text: str, ciphers: bool, stop: bool = False) -> tuple[str, tuple[
         out, cipher = _uncipher(out)
         if cipher:
             undone.append(f"decoded:{cipher}")
-    return out, tuple(undone)
+    return out
 
 
 def _unescape(text: str) -> str:

@@ -187,26 +187,23 @@ def _strip(content: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def injected_block(content: str, start: int, end: int) -> tuple[int, int]:
-    """``(a, b)``: the injected block around the span ``content[start:end]``.
-
-    ``content[a:b]`` is verbatim, contains the span, and is stripped of surrounding
-    whitespace (see the module docstring for the rules).
-    """
-    if not 0 <= start < end <= len(content):
-        return start, end
+def _span_start(content: str, start: int, end: int) -> int:
+    """The span's start past leading blanks and its field's key ("body: 'TODO: ...")."""
     while start < end and content[start] in " \t":
         start += 1
     key = _KEY.match(content, start, end)
     if key is not None and ":" in key.group(0) and key.end() < end:
         start = key.end()  # a span that begins with its field's key ("body: 'TODO: ...")
-    la, lb = _line_block(content, start, end)
+    return start
+
+
+def _left_edge(content: str, la: int, start: int) -> tuple[int, str]:
+    """Where the block starts in its lines (from ``la``) before the span at ``start``, and
+    the quote its field's value opens with ("" if none)."""
     # Hard boundaries inside the lines, outside the span itself.
     left = la
     for m in _HARD.finditer(content, la, start):
         left = m.end()
-    hard = _HARD.search(content, end, lb)
-    right = hard.start() if hard is not None else lb
     # A field's key and opening quote are not the payload; neither is the closing quote.
     while left < start and content[left] in " \t":
         left += 1
@@ -214,7 +211,14 @@ def injected_block(content: str, start: int, end: int) -> tuple[int, int]:
     quote = ""
     if key is not None and key.end() <= start:
         left, quote = key.end(), key.group(1)
-    left = _lead_in(content, left, start)
+    return _lead_in(content, left, start), quote
+
+
+def _right_edge(content: str, start: int, end: int, lb: int) -> int:
+    """Where the block ends in its lines (up to ``lb``) after the span ``start:end``: at a
+    hard boundary, within ``TAIL_LIMIT`` of the span, and before a sign-off."""
+    hard = _HARD.search(content, end, lb)
+    right = hard.start() if hard is not None else lb
     if right - end > TAIL_LIMIT:
         cut = [m.end() for m in _SENTENCE.finditer(content, end, end + TAIL_LIMIT)]
         right = cut[-1] if cut else end
@@ -223,6 +227,21 @@ def injected_block(content: str, start: int, end: int) -> tuple[int, int]:
         if _SIGN_OFF.match(tail.lstrip()):
             right = m.end()
             break
+    return right
+
+
+def injected_block(content: str, start: int, end: int) -> tuple[int, int]:
+    """``(a, b)``: the injected block around the span ``content[start:end]``.
+
+    ``content[a:b]`` is verbatim, contains the span, and is stripped of surrounding
+    whitespace (see the module docstring for the rules).
+    """
+    if not 0 <= start < end <= len(content):
+        return start, end
+    start = _span_start(content, start, end)
+    la, lb = _line_block(content, start, end)
+    left, quote = _left_edge(content, la, start)
+    right = _right_edge(content, start, end, lb)
     a, b = _strip(content, min(left, start), max(right, end))
     if quote and b > end and content[b - 1] == quote:
         b -= 1

@@ -280,6 +280,33 @@ def _expectations(
     return expectations, notes
 
 
+def _working_copy(traj: Trajectory, redact: bool) -> tuple[Redactor, Trajectory, dict[str, Any]]:
+    """The redactor, the trajectory to work on (without ``source``; redacted with
+    ``redact``), and the redaction report (empty without ``redact``)."""
+    body = {k: copy.deepcopy(v) for k, v in traj.items() if k != "source"}
+    redactor = Redactor(style="surrogate")
+    work: Trajectory = redactor.redact_obj(body) if redact else body
+    report = redactor.report() if redact else {}
+    return redactor, work, report
+
+
+def _add_derivation(
+    prov: dict[str, Any],
+    redactor: Redactor | None,
+    report: dict[str, Any],
+    notes: list[str],
+    provenance: dict[str, Any] | None,
+) -> None:
+    """Add to the provenance block how the scenario was derived: the redaction (None when
+    ``redactor`` is None: not redacted), the derivation notes, and the caller's fields."""
+    prov["redaction"] = report if redactor is not None else None
+    if redactor is not None:
+        prov["redaction_surrogates"] = redactor.surrogates()
+    if notes:
+        prov["derivation_notes"] = notes
+    prov.update(provenance or {})
+
+
 def scenario_from_trajectory(
     traj: Trajectory,
     *,
@@ -321,10 +348,7 @@ def scenario_from_trajectory(
     if scenario_id is not None:
         check_id(scenario_id)
     original_sha = trajectory_sha256(traj)
-    body = {k: copy.deepcopy(v) for k, v in traj.items() if k != "source"}
-    redactor = Redactor(style="surrogate")
-    work: Trajectory = redactor.redact_obj(body) if redact else body
-    report = redactor.report() if redact else {}
+    redactor, work, report = _working_copy(traj, redact)
     if classification is None:
         classification = classification_of(work)
     unsafe, unsafe_source = resolve_unsafe_steps(
@@ -365,12 +389,7 @@ def scenario_from_trajectory(
         str(traj.get("session_id")),
     )
     prov = _provenance_block(traj, work, original_sha, unsafe, unsafe_source)
-    prov["redaction"] = report if redact else None
-    if redact:
-        prov["redaction_surrogates"] = redactor.surrogates()
-    if notes:
-        prov["derivation_notes"] = notes
-    prov.update(provenance or {})
+    _add_derivation(prov, redactor if redact else None, report, notes, provenance)
     labels = work.get("labels") or {}
     steps = work.get("steps") or []
     scenario: dict[str, Any] = {

@@ -57,6 +57,20 @@ def resolve_unsafe_steps(
                 f"--unsafe-step {bad[0]} does not exist: session {name!r} has steps 0..{n - 1}"
             )
         return sorted(set(explicit)), "flag"
+    found = _recorded_unsafe(traj) or _inferred_unsafe(traj, classifier_steps, n)
+    if found is not None:
+        return found
+    raise UsageError(
+        f"cannot localise the incident in session {name!r}: no unsafe step (no labels, no "
+        "safeguard flag, no unrequested call or obedient answer in the provenance view, no "
+        "answer that obeyed untrusted content, no call to a destination nobody gave, no "
+        "classifier signal, no answer quoting untrusted content)",
+        hint="name the harmful step with --unsafe-step N (0-based index into 'steps')",
+    )
+
+
+def _recorded_unsafe(traj: Trajectory) -> tuple[list[int], str] | None:
+    """The unsafe steps the trajectory records: its labels, else its safeguard flags."""
     labelled = (traj.get("labels") or {}).get("unsafe_steps") or []
     if labelled:
         bad = [i for i in labelled if not 0 <= i < n]
@@ -80,6 +94,14 @@ def resolve_unsafe_steps(
     )
     if flagged:
         return flagged, "safeguard"
+    return None
+
+
+def _inferred_unsafe(
+    traj: Trajectory, classifier_steps: list[int] | None, n: int
+) -> tuple[list[int], str] | None:
+    """The unsafe steps read off the session: provenance, content, the classifier, then
+    an answer quoting untrusted content; None when nothing marks a step."""
     from incident_lab.provenance import analyse
 
     prov = analyse(traj)
@@ -98,13 +120,7 @@ def resolve_unsafe_steps(
     literal = literal_copies(traj, prov)
     if literal:
         return sorted(a.step for a in literal), "content"
-    raise UsageError(
-        f"cannot localise the incident in session {name!r}: no unsafe step (no labels, no "
-        "safeguard flag, no unrequested call or obedient answer in the provenance view, no "
-        "answer that obeyed untrusted content, no call to a destination nobody gave, no "
-        "classifier signal, no answer quoting untrusted content)",
-        hint="name the harmful step with --unsafe-step N (0-based index into 'steps')",
-    )
+    return None
 
 
 def _tied_unrequested(prov: Any) -> list[Any]:
@@ -262,25 +278,9 @@ _BLOCK_COPY_WORDS = 6
 
 def _block_obedience(traj: Trajectory, prov: Any, texts: list[tuple[int, str, str]]) -> list[Any]:
     """Obedient answers read against the injected blocks of the instruction spans."""
-    import dataclasses
-
-    from incident_lab.provenance.model import ObedientAnswer
     from incident_lab.provenance.obedience import obedient_answers
-    from incident_lab.provenance.text import text_of_step
-    from incident_lab.scenarios.block import injected_block
 
-    steps = traj.get("steps") or []
-    grown = []  # aligned with prov.instructions: an answer's ``instruction`` indexes both
-    for sp in prov.instructions:
-        if sp.source == "user":
-            grown.append(sp)
-            continue
-        text = text_of_step(steps[sp.step])
-        if text[sp.start : sp.end] != sp.text:
-            grown.append(sp)
-            continue
-        a, b = injected_block(text, sp.start, sp.end)
-        grown.append(dataclasses.replace(sp, start=a, end=b, text=text[a:b]))
+    grown = _grown_spans(traj, prov)
     if not grown:
         return []
     answers = [(i, t) for i, role, t in texts if role == "assistant"]
@@ -297,18 +297,49 @@ def _block_obedience(traj: Trajectory, prov: Any, texts: list[tuple[int, str, st
     for i, answer in answers:
         if i in seen:
             continue
-        for k, sp in enumerate(grown):
-            if sp.step >= i or sp.source == "user" or k in prov.delegated:
-                continue
-            runs = [_trim_run(r) for r in _shared_runs(answer[:_COPY_ANSWER_LIMIT], sp.text)]
-            runs = [
-                r for r in runs if len(r.split()) >= _BLOCK_COPY_WORDS and r.casefold() not in low
-            ]
-            if runs:
-                found.append(ObedientAnswer(i, k, "marker_echo", max(runs, key=len)))
-                seen.add(i)
-                break
+        copied = _copied_block(i, answer, grown, prov, low)
+        if copied is not None:
+            found.append(copied)
+            seen.add(i)
     return found
+
+
+def _grown_spans(traj: Trajectory, prov: Any) -> list[Any]:
+    """The instruction spans, each untrusted one grown to its injected block; aligned with
+    ``prov.instructions``: an answer's ``instruction`` indexes both."""
+    import dataclasses
+
+    from incident_lab.provenance.text import text_of_step
+    from incident_lab.scenarios.block import injected_block
+
+    steps = traj.get("steps") or []
+    grown = []
+    for sp in prov.instructions:
+        if sp.source == "user":
+            grown.append(sp)
+            continue
+        text = text_of_step(steps[sp.step])
+        if text[sp.start : sp.end] != sp.text:
+            grown.append(sp)
+            continue
+        a, b = injected_block(text, sp.start, sp.end)
+        grown.append(dataclasses.replace(sp, start=a, end=b, text=text[a:b]))
+    return grown
+
+
+def _copied_block(i: int, answer: str, grown: list[Any], prov: Any, low: str) -> Any:
+    """A ``marker_echo`` for the answer at step ``i`` when it copies a run of words from an
+    earlier untrusted block the user neither wrote nor delegated to; else None."""
+    from incident_lab.provenance.model import ObedientAnswer
+
+    for k, sp in enumerate(grown):
+        if sp.step >= i or sp.source == "user" or k in prov.delegated:
+            continue
+        runs = [_trim_run(r) for r in _shared_runs(answer[:_COPY_ANSWER_LIMIT], sp.text)]
+        runs = [r for r in runs if len(r.split()) >= _BLOCK_COPY_WORDS and r.casefold() not in low]
+        if runs:
+            return ObedientAnswer(i, k, "marker_echo", max(runs, key=len))
+    return None
 
 
 def literal_copies(traj: Trajectory, prov: Any) -> list[Any]:
