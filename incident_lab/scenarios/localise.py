@@ -57,7 +57,7 @@ def resolve_unsafe_steps(
                 f"--unsafe-step {bad[0]} does not exist: session {name!r} has steps 0..{n - 1}"
             )
         return sorted(set(explicit)), "flag"
-    found = _recorded_unsafe(traj) or _inferred_unsafe(traj, classifier_steps, n)
+    found = _recorded_unsafe(traj, n, name) or _inferred_unsafe(traj, classifier_steps, n)
     if found is not None:
         return found
     raise UsageError(
@@ -69,8 +69,9 @@ def resolve_unsafe_steps(
     )
 
 
-def _recorded_unsafe(traj: Trajectory) -> tuple[list[int], str] | None:
-    """The unsafe steps the trajectory records: its labels, else its safeguard flags."""
+def _recorded_unsafe(traj: Trajectory, n: int, name: Any) -> tuple[list[int], str] | None:
+    """The unsafe steps the trajectory records: its labels, else its safeguard flags
+    (``n`` steps; ``name`` names the session in the error about a label past the end)."""
     labelled = (traj.get("labels") or {}).get("unsafe_steps") or []
     if labelled:
         bad = [i for i in labelled if not 0 <= i < n]
