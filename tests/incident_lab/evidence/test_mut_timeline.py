@@ -413,3 +413,15 @@ def test_read_records(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="ledger line is not valid") as info:
         read_records(path, what="ledger")
     assert info.value.line == 2 and info.value.path == str(path)
+
+
+def test_record_event_in_an_existing_directory_and_bad_timeline_lines(tmp_path: Path) -> None:
+    """Containment may record into an incident directory that already exists."""
+    (tmp_path / "notes.md").write_text("x")
+    event = record_event(tmp_path, {"action": "contain"})
+    assert read_timeline(tmp_path) == [event]
+    with (tmp_path / T).open("ab") as fh:
+        fh.write(b"{bad\n")
+    with pytest.raises(InputError, match=r"^timeline line is not valid") as info:
+        read_timeline(tmp_path)
+    assert info.value.line == 2
