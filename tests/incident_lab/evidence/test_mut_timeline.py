@@ -425,3 +425,16 @@ def test_record_event_in_an_existing_directory_and_bad_timeline_lines(tmp_path: 
     with pytest.raises(InputError, match=r"^timeline line is not valid") as info:
         read_timeline(tmp_path)
     assert info.value.line == 2
+
+
+def test_failed_reseal_leaves_no_temp_file(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the atomic rename fails the temp file is removed and the OSError surfaces."""
+    before = sorted(p.name for p in bundle.iterdir())
+
+    def refuse(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(OSError, match="No space left"):
+        append_event(bundle, {"action": "contain"})
+    assert sorted(p.name for p in bundle.iterdir()) == before

@@ -21,6 +21,7 @@ from incident_lab.evidence import take_snapshot
 from incident_lab.evidence.manifest import serialise
 from incident_lab.evidence.scan import CHUNK
 from incident_lab.evidence.signing import generate_keypair, load_public_key
+from incident_lab.evidence.validation import trajectory_problems
 from incident_lab.evidence.verify import VerifyReport, seal_problems, verify_bundle
 from tests.incident_lab.evidence.conftest import make_session, write_jsonl
 
@@ -123,7 +124,8 @@ def test_each_kind_of_bad_trajectory_line(bundle: Path) -> None:
         f"changed: {TRAJ}:2: not valid JSON",
         f"changed: {TRAJ}:3: not valid JSON (nested too deeply to parse)",
     ]
-    assert mine[2].startswith(f"changed: {TRAJ}:4: invalid trajectory: ")
+    first_error = trajectory_problems({"a": 1})[0]
+    assert mine[2] == f"changed: {TRAJ}:4: invalid trajectory: {first_error}"
     assert len(mine) == 3
     assert f"changed: {TRAJ} has 5 lines, counts.accepted says 5" not in problems
 
@@ -225,10 +227,12 @@ def test_added_renamed_and_missing_entries(bundle: Path) -> None:
     (bundle / "metrics.json").rename(bundle / "m2.json")
     (bundle / "timeline.jsonl").rename(bundle / "t.jsonl")
     (bundle / "notes.txt").write_text('{"a": 1}\n')
+    (bundle / "list.txt").write_text("[1]\n")
     (bundle / "rejects.jsonl").unlink()
     report = verify_bundle(bundle)
     assert report.problems == [
         "added: extra/ (directory not in the manifest)",
+        "added: list.txt (not in the manifest)",
         "renamed: metrics.json -> m2.json",
         "added: notes.txt (not in the manifest)",
         "renamed: timeline.jsonl -> t.jsonl",
@@ -251,8 +255,10 @@ def test_timeline_too_large(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> No
     import incident_lab.evidence.verify as verify
 
     monkeypatch.setattr(verify, "MAX_TIMELINE_BYTES", 10)
+    (bundle / "x.txt").write_text("x")
     assert verify_bundle(bundle).problems == [
         "changed: timeline.jsonl is larger than 10 bytes",
+        "added: x.txt (not in the manifest)",
         "missing: timeline.jsonl",
     ]
 
@@ -352,3 +358,38 @@ def test_seal_problems_on_bytes(signed: Path, pristine: Path) -> None:
     assert seal_problems(b"{", sig, None) != [] and "missing: timeline.jsonl" not in seal_problems(
         b"{", sig, None
     )
+
+
+def test_empty_data_files_count_zero_lines(bundle: Path) -> None:
+    _rewrite(bundle, TRAJ, b"")
+    _rewrite(bundle, REJ, b"")
+    report = verify_bundle(bundle)
+    assert (report.stats["sessions"], report.stats["rejects"]) == (0, 0)
+    assert f"changed: {TRAJ} has 0 lines, counts.accepted says 11" in report.problems
+    assert f"changed: {REJ} has 0 lines, counts.rejected says 1" in report.problems
+
+
+def test_line_ending_exactly_at_a_chunk_boundary(bundle: Path) -> None:
+    row = {"source": "s", "line": 1, "reason": ""}
+    head = json.dumps(row).encode()
+    first = json.dumps({**row, "reason": "x" * (CHUNK - 1 - len(head))}).encode()
+    data = first + b"\n" + head + b"\n"
+    _rewrite(bundle, REJ, data, rejected=2, read=13)
+    report = verify_bundle(bundle)
+    assert report.problems == [] and report.stats["rejects"] == 2
+
+
+def test_seal_problems_keeps_every_problem(signed: Path, pristine: Path) -> None:
+    keys = pristine.parent
+    manifest = (signed / "manifest.json").read_bytes()
+    sig = (signed / "manifest.sig").read_bytes()
+    timeline = (signed / "timeline.jsonl").read_bytes()
+    other = load_public_key(keys / "o.pub")
+    doc = json.loads(manifest)
+    doc["incident_id"] += "X"
+    edited = json.dumps(doc, indent=2, sort_keys=True).encode() + b"\n"
+    problems = seal_problems(edited, sig, timeline, other)
+    assert problems[0].startswith("manifest edited: ")
+    assert "signature: manifest.sig does not verify manifest.json with the key" in problems
+    problems = seal_problems(manifest, sig, timeline, other)
+    assert problems[-1] == "signature: timeline.jsonl:1: event signature invalid"
