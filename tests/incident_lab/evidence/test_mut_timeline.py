@@ -438,3 +438,23 @@ def test_failed_reseal_leaves_no_temp_file(bundle: Path, monkeypatch: pytest.Mon
     with pytest.raises(OSError, match="No space left"):
         append_event(bundle, {"action": "contain"})
     assert sorted(p.name for p in bundle.iterdir()) == before
+
+
+def test_append_refuses_an_oversized_or_invalid_manifest(bundle: Path) -> None:
+    """Just over 16 MiB is refused without parsing; a parsed manifest with a problem too."""
+    path = bundle / "manifest.json"
+    original = path.read_bytes()
+    path.write_bytes(original + b" " * (16 * 1024 * 1024 + 1 - len(original)))
+    with pytest.raises(CheckFailed) as info:
+        append_event(bundle, {"action": "contain"})
+    assert info.value.message == (
+        "manifest.json is damaged; refusing to extend the timeline: too large"
+    )
+    assert info.value.path == str(path)
+    assert info.value.hint == f"run 'incident_lab verify {bundle}'"
+    manifest = json.loads(original)
+    manifest["unexpected"] = 1
+    path.write_bytes(serialise(manifest))
+    with pytest.raises(CheckFailed, match=r"^manifest\.json is damaged; refusing"):
+        append_event(bundle, {"action": "contain"})
+    assert len((bundle / T).read_bytes().splitlines()) == 1
