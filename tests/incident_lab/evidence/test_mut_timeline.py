@@ -452,9 +452,10 @@ def test_append_refuses_an_oversized_or_invalid_manifest(bundle: Path) -> None:
     )
     assert info.value.path == str(path)
     assert info.value.hint == f"run 'incident_lab verify {bundle}'"
-    manifest = json.loads(original)
-    manifest["unexpected"] = 1
-    path.write_bytes(serialise(manifest))
+    # Parsed and schema-valid, but edited after sealing: still refused.
+    edited = original.replace(b'"events": 1', b'"events": 1 ')
+    assert edited != original
+    path.write_bytes(edited)
     with pytest.raises(CheckFailed, match=r"^manifest\.json is damaged; refusing"):
         append_event(bundle, {"action": "contain"})
     assert len((bundle / T).read_bytes().splitlines()) == 1
