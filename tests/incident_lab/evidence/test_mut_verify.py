@@ -393,3 +393,65 @@ def test_seal_problems_keeps_every_problem(signed: Path, pristine: Path) -> None
     assert "signature: manifest.sig does not verify manifest.json with the key" in problems
     problems = seal_problems(manifest, sig, timeline, other)
     assert problems[-1] == "signature: timeline.jsonl:1: event signature invalid"
+
+
+def test_not_a_directory_error_fields(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as info:
+        verify_bundle(tmp_path / "absent")
+    assert (info.value.message, info.value.path, info.value.hint) == (
+        "no such bundle directory",
+        str(tmp_path / "absent"),
+        "check the path",
+    )
+
+
+def test_unreadable_file_is_an_input_error(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import incident_lab.evidence.verify as verify
+
+    def refuse(path: str) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(verify, "hash_file", refuse)
+    with pytest.raises(InputError) as info:
+        verify_bundle(bundle)
+    assert (info.value.message, info.value.hint) == (
+        "cannot read the bundle: Permission denied",
+        "check the file's permissions",
+    )
+    assert info.value.path == str(bundle / "metrics.json")
+
+
+def test_crash_inside_a_check_is_reported_as_damage(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import incident_lab.evidence.verify as verify
+
+    def boom(*args: object) -> None:
+        raise KeyError("x")
+
+    monkeypatch.setattr(verify, "_check_counts", boom)
+    assert verify_bundle(bundle).problems == [
+        "manifest edited: malformed bundle structure (KeyError: 'x')"
+    ]
+
+
+def test_unsealed_extra_event_fails_head_and_count(bundle: Path) -> None:
+    from incident_lab.evidence import append_event
+
+    manifest = (bundle / "manifest.json").read_bytes()
+    append_event(bundle, {"action": "contain"})
+    (bundle / "manifest.json").write_bytes(manifest)
+    assert verify_bundle(bundle).problems == [
+        "changed: timeline.jsonl: last event is not the head sealed in the manifest "
+        "(timeline.head_sha256: events were added, removed or re-chained)",
+        "changed: timeline.jsonl has 2 events, the manifest's timeline.events says 1",
+    ]
+
+
+def test_rejects_count_checked_without_trajectories(bundle: Path) -> None:
+    row = json.dumps({"source": "s", "line": 1, "reason": "r"}).encode() + b"\n"
+    _rewrite(bundle, REJ, row * 2)
+    (bundle / TRAJ).unlink()
+    problems = verify_bundle(bundle).problems
+    assert f"changed: {REJ} has 2 lines, counts.rejected says 1" in problems
+    assert f"missing: {TRAJ}" in problems
