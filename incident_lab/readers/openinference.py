@@ -41,7 +41,12 @@ from incident_lab.readers.mapping import (
 from incident_lab.readers.otel_steps import SpanMappingError, merge_steps
 from incident_lab.readers.otlp_json import iter_exports
 from incident_lab.readers.span_spool import KeyedSpool
-from incident_lab.readers.stitching import conversation, session_trajectory, spooled_sessions
+from incident_lab.readers.stitching import (
+    conversation,
+    earliest,
+    session_trajectory,
+    spooled_sessions,
+)
 from incident_lab.readers.tool_inference import infer_tools
 from incident_lab.trajectory import canonical_json
 
@@ -226,7 +231,7 @@ def _sessions(traces: KeyedSpool, paths: list[str]) -> Iterator[Record]:
     ) -> tuple[list[tuple[int, Record]], list[Record], dict[str, list[dict[str, Any]]]]:
         groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
         if not any(_kind(s) for s in members):
-            first = min(members, key=lambda s: (order.get(s["path"], 0), s["line"]))
+            first = earliest(members, order)
             reject = Record(
                 first["path"],
                 first["line"],
@@ -247,7 +252,7 @@ def _sessions(traces: KeyedSpool, paths: list[str]) -> Iterator[Record]:
             continue
         stitched, members = found
         kind, _, sid = stitched[0].partition("\0")
-        first = min(members, key=lambda s: (order.get(s["path"], 0), s["line"]))
+        first = earliest(members, order)
         record, bug = guarded(
             _build,
             first["path"],

@@ -57,7 +57,12 @@ from incident_lab.readers.otel_steps import (
 )
 from incident_lab.readers.otlp_json import iter_exports
 from incident_lab.readers.span_spool import KeyedSpool
-from incident_lab.readers.stitching import conversation, session_trajectory, spooled_sessions
+from incident_lab.readers.stitching import (
+    conversation,
+    earliest,
+    session_trajectory,
+    spooled_sessions,
+)
 from incident_lab.readers.tool_inference import infer_tools
 
 _FMT = "otel"
@@ -218,7 +223,7 @@ def _sessions(traces: KeyedSpool, ranked: list[str], paths: list[str]) -> Iterat
             return rejects, [], groups
         genai = [s for s in members if _is_genai(s)]
         if not genai:
-            first = min(members, key=lambda s: (order.get(s["path"], 0), s["line"]))
+            first = earliest(members, order)
             logs = sum(s.get("other_logs", 0) for s in members)
             with_logs = f" and {logs} log record(s)" if logs else ""
             openinference = any("openinference.span.kind" in s["attrs"] for s in members)
@@ -247,7 +252,7 @@ def _sessions(traces: KeyedSpool, ranked: list[str], paths: list[str]) -> Iterat
             continue
         stitched, members = found
         kind, _, sid = stitched[0].partition("\0")
-        first = min(members, key=lambda s: (order.get(s["path"], 0), s["line"]))
+        first = earliest(members, order)
         entry = f"{kind} {sid}"
         extra = {t: n for k in stitched for t, n in others.pop(k, ())}
         record, bug = guarded(

@@ -169,6 +169,11 @@ Split = Callable[
 ]
 
 
+def earliest(spans: list[dict[str, Any]], order: dict[str, int]) -> dict[str, Any]:
+    """The span read first: by input file (``order``: path to position), then line."""
+    return min(spans, key=lambda s: (order.get(s["path"], 0), s["line"]))
+
+
 def spooled_sessions(
     traces: KeyedSpool, ranked: Iterable[str], split: Split, steps_of: StepsOf
 ) -> Iterator[Record | tuple[list[str], list[dict[str, Any]]]]:
