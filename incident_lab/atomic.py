@@ -71,7 +71,8 @@ def _sync_filesystem(directory: Path) -> None:
         os.close(fd)
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
+    """Flush a directory's entries (a rename or a new file in it) to disk."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -115,7 +116,7 @@ def write_texts_atomic(files: Iterable[tuple[str | Path, str]]) -> list[Path]:
         for tmp, target in staged:
             os.replace(tmp, target)
         for directory in directories:
-            _fsync_directory(directory)
+            fsync_directory(directory)
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(FileNotFoundError):

@@ -26,6 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
+from incident_lab.atomic import fsync_directory
 from incident_lab.errors import InputError, UsageError
 from incident_lab.evidence.manifest import MANIFEST, TRAJECTORIES
 from incident_lab.evidence.timeline import TIMELINE
@@ -288,7 +289,7 @@ class StagedBundle:
         os.chmod(self.tmp, 0o777 & ~umask)  # mkdtemp made it 0700; a bundle is shared evidence
         # The lock file goes before the rename; the descriptor keeps the lock until then.
         (self.tmp / _LOCK).unlink(missing_ok=True)
-        _fsync_dir(self.tmp)
+        fsync_directory(self.tmp)
         if self.prior_timeline is not None:
             return self._commit_adopting()
         _refuse_existing(self.dest)
@@ -301,7 +302,7 @@ class StagedBundle:
                 f"bundle already exists, not overwriting ({exc.strerror})", path=str(self.dest)
             ) from None
         self.committed = True
-        _fsync_dir(self.dest.parent)
+        fsync_directory(self.dest.parent)
         return self.dest
 
     def _commit_adopting(self) -> Path:
@@ -331,7 +332,7 @@ class StagedBundle:
         if (aside / "followup").is_dir():
             shutil.move(str(aside / "followup"), str(self.dest / "followup"))
         shutil.rmtree(aside, ignore_errors=True)
-        _fsync_dir(self.dest.parent)
+        fsync_directory(self.dest.parent)
         return self.dest
 
 
@@ -406,11 +407,3 @@ def _refuse_existing(dest: Path) -> None:
             path=str(dest),
             hint="pass --out with a new directory name",
         )
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
