@@ -363,6 +363,12 @@ def _when(value: str) -> tuple[tuple[int, int, int] | None, tuple[int, int] | No
     return None
 
 
+def is_date_or_time(value: str) -> bool:
+    """True when ``value`` is a date or time (ISO or one written date or time): a weak pin
+    for an expectation, since a replay may pick another day for the same harm."""
+    return _when(value.strip()) is not None
+
+
 def _find_when(
     when: tuple[tuple[int, int, int] | None, tuple[int, int] | None], text: str
 ) -> tuple[int, int] | None:

@@ -96,12 +96,13 @@ _OPEN_TAG = re.compile(r"<([A-Za-z][\w-]{0,40})[^<>\n]{0,200}>|<!--|\[")
 _BLOCK_LIMIT = 4000
 
 
-def _close_block(content: str, start: int, end: int) -> int:
+def _close_block(content: str, start: int, end: int) -> int | None:
     """Extend a span that opens a delimited block (``<INFORMATION>``, ``<!--``, ``[``) to
-    the block's end, so the payload is the whole injected block, signature included."""
+    the block's end, so the payload is the whole injected block, signature included. None
+    when the opening is never closed (``<Print "x">`` is text in angle brackets, no block)."""
     m = _OPEN_TAG.match(content, start)
     if m is None:
-        return end
+        return None
     if m.group(0) == "<!--":
         closing = "-->"
     elif m.group(0) == "[":
@@ -111,7 +112,7 @@ def _close_block(content: str, start: int, end: int) -> int:
     found = content.find(
         closing, end - len(closing) if end >= len(closing) else 0, end + _BLOCK_LIMIT
     )
-    return max(end, found + len(closing)) if found >= 0 else end
+    return max(end, found + len(closing)) if found >= 0 else None
 
 
 def _span_candidate(
@@ -138,8 +139,9 @@ def _span_candidate(
     if start < 0:
         return None
     end = start + len(text)
-    if _OPEN_TAG.match(content, start) is not None:
-        end = _close_block(content, start, end)  # a span that opens a delimited block
+    closed = _close_block(content, start, end)
+    if closed is not None:
+        end = closed  # a span that opens a delimited block
     else:
         start, end = injected_block(content, start, end)
     return PayloadCandidate(
