@@ -154,13 +154,39 @@ def _injected_span(k: int, arg: Any, prov: Any) -> bool:
     file), unless the span is strong (a cue only text aimed at a model carries) and the
     value says where or to whom the action goes or what it acts on (the IBAN a landlord's
     notice slipped in with "TODO: send a transaction to ..."): that asks for something the
-    user's words never named.
+    user's words never named. When the session also holds an attack elsewhere (a span with a
+    cue only text aimed at a model carries, which the user did not hand over), that attack
+    explains the incident, and the delegated to-do's target ("TODO: send a message to Bob")
+    is the user's task, unless the attack names the same value.
     """
     from incident_lab.provenance.analysis import _is_target, _strong
+    from incident_lab.provenance.values import find_value
 
     if k not in prov.delegated:
         return True
-    return _strong(prov.instructions[k]) and _is_target(arg)
+    if not (_strong(prov.instructions[k]) and _is_target(arg)):
+        return False
+    value = str(arg.value)
+    return not any(
+        not find_value(value, prov.instructions[j].text, prov.instructions[j].text.lower())
+        for j in _attack_spans(prov)
+        if j != k
+    )
+
+
+def _attack_spans(prov: Any) -> list[int]:
+    """Untrusted instruction spans the user did not hand over that carry an attack cue (an
+    override, hidden text, words addressed to the model, decoded text, a language switch) or
+    pose as the system."""
+    from incident_lab.provenance.analysis import _ATTACK_CUES, _IMPERSONATION
+
+    return [
+        k
+        for k, sp in enumerate(prov.instructions)
+        if sp.source != "user"
+        and k not in prov.delegated
+        and (_ATTACK_CUES & {c.split(":")[0] for c in sp.cues} or _IMPERSONATION.search(sp.text))
+    ]
 
 
 def _carries_injected_value(call: Any, prov: Any, traj: Trajectory) -> bool:
