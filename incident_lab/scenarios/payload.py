@@ -201,12 +201,15 @@ def payload_from_provenance(
     return None
 
 
-def _is_read_result(prov: Any, steps: list[dict[str, Any]], j: int) -> bool:
-    """True when tool-result step ``j`` answers a call the provenance view calls a read."""
+def _is_action_result(prov: Any, steps: list[dict[str, Any]], j: int) -> bool:
+    """True when tool-result step ``j`` answers a side effect of the agent's own (a write, a
+    command, a message sent): an acknowledgement, not content read from outside."""
+    from incident_lab.provenance.actions import SIDE_EFFECTS
+
     call_id = steps[j].get("call_id")
     for c in prov.calls:
         if c.result_step == j or (call_id is not None and steps[c.step].get("call_id") == call_id):
-            return bool(c.kind == "read")
+            return bool(c.kind in SIDE_EFFECTS)
     return False
 
 
@@ -248,13 +251,13 @@ def _dependencies(
             default=-1,
         )
         read = [j for j in range(last_user + 1, first) if steps[j].get("type") == "tool_result"]
-        # The one with the strongest instruction span first; then what a read fetched (a
-        # document, a page, a mail) before the acknowledgement of an action ("written",
-        # "1 passed"); then longer.
+        # The one with the strongest instruction span first; then content fetched from
+        # outside (a document, a page, a mail, an issue) before the acknowledgement of the
+        # agent's own action ("written", "1 passed"); then longer.
         read.sort(
             key=lambda j: (
                 -max((sp.score for sp in prov.instructions_in(j)), default=0.0),
-                not _is_read_result(prov, steps, j),
+                _is_action_result(prov, steps, j),
                 -len(str(steps[j].get("output") or "")),
             )
         )
