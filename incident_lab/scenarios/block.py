@@ -56,10 +56,11 @@ _FIELD = re.compile(r"[ \t]{0,40}(?:-[ \t]|[\"']?[\w.-]{1,40}[\"']?[ \t]{0,4}:(?
 #: A line that starts with a lower-case key: a field of serialised data, not prose.
 _DATA_KEY = re.compile(r"[ \t]{0,40}(?:-[ \t])?[\"']?[a-z_][a-z0-9_.-]{0,40}[\"']?[ \t]{0,4}:")
 #: A field's key (and opening quote) at the start of a block: not part of the payload.
-#: Keys are lower-case identifiers (``body``, ``description``); "Assistant:" or "Note:" at the
-#: start of an injected block is the attacker's own role claim, kept.
+#: Keys are lower-case identifiers (``body``, ``description``); "Assistant:", "system:" or
+#: "Note:" at the start of an injected block is the attacker's own role claim, kept.
 _KEY = re.compile(
-    r"(?:-[ \t]{1,4})?(?:[\"']?[a-z_][a-z0-9_.-]{0,40}[\"']?[ \t]{0,4}:[ \t]{1,4})?([\"']?)"
+    r"(?:-[ \t]{1,4})?(?:(?!(?:system|assistant|user|developer|human|model|admin|ai)[\"']?[ \t]{0,4}:)"
+    r"[\"']?[a-z_][a-z0-9_.-]{0,40}[\"']?[ \t]{0,4}:[ \t]{1,4})?([\"']?)"
 )
 #: A line that frames an injected block ("-- RESUME", "--------", "=== END ===").
 _FRAME = re.compile(r"[ \t]{0,8}(?:-{2,}|={2,}|#{3,}|\*{3,}|~{3,}|_{3,})[^\n]{0,60}")
