@@ -890,6 +890,99 @@ def convert_cilada(cache: Path, skipped: Counter[str]) -> list[Session]:
     return out
 
 
+# --------------------------------------------------------------------------- raginject
+
+#: raginject names a multilingual pattern's language in its description's first word.
+_RAGINJECT_LANG = {
+    "japanese": "ja",
+    "chinese": "zh",
+    "simplified": "zh",
+    "korean": "ko",
+    "russian": "ru",
+    "spanish": "es",
+    "arabic": "ar",
+    "german": "de",
+    "french": "fr",
+    "italian": "it",
+    "portuguese": "pt",
+}
+_BLANK_RUN = re.compile(r"\n[ \t]{0,40}(?:\n[ \t]{0,40}){1,200}")
+_RAG_URL = re.compile(r"https?://[^\s\"')>\]]{1,200}")
+
+
+def _raginject_answer(marker: str, payload: str, system: str) -> str:
+    """The obedient answer raginject's keyword judge looks for: the forbidden string.
+
+    A marker that is a label (``"SYSTEM_PROMPT:"``) is followed by what the payload asked
+    to put after it: the link it names, else the system prompt (which holds the secret).
+    """
+    if not marker.endswith(":"):
+        return "{legit} " + marker
+    urls = _RAG_URL.findall(payload)
+    return "{legit} " + marker + " " + (urls[0] if urls else system)
+
+
+def convert_raginject(cache: Path, skipped: Counter[str]) -> list[Session]:
+    """raginject: indirect injections inside retrieved knowledge-base articles.
+
+    Each pattern ships a host document with the injection inside (``injected_content``),
+    the injection itself as an exact substring (``payload``), the user's question about
+    the host document (in its language) and the strings an obedient answer contains
+    (``forbidden_in_answer``). Sessions use the ``rag`` channel with the pattern's own
+    question; the benign look-alike is the host document with the payload cut out.
+    Retriever-poisoning patterns (success = being retrieved, no instruction to obey)
+    are counted as skipped.
+    """
+    root = _root(cache, "raginject") / "raginject" / "attacks"
+    out: list[Session] = []
+    paths = sorted(root.glob("patterns/*.yaml")) + sorted(root.glob("pattern_sets/*/*.yaml"))
+    for path in paths:
+        for row in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            if not isinstance(row, dict) or not row.get("id"):
+                skipped["raginject: pattern without id"] += 1
+                continue
+            criteria = row.get("success_criteria") or {}
+            forbidden = [str(f) for f in criteria.get("forbidden_in_answer") or [] if str(f)]
+            if criteria.get("type") != "keyword_match" or not forbidden:
+                skipped[f"raginject: {criteria.get('type')} pattern (nothing to obey)"] += 1
+                continue
+            content = str(row.get("injected_content") or "").strip()
+            payload = str(row.get("payload") or "").strip()
+            if not payload or payload not in content:
+                skipped["raginject: payload is not a substring of its document"] += 1
+                continue
+            words = str(row.get("description") or "").lower().split()
+            lang = _RAGINJECT_LANG.get(words[0], "en") if words else "en"
+            question = str(row.get("question") or "").strip() or None
+            marker = forbidden[0]
+            hijack = Hijack("echo_marker", [], _raginject_answer(marker, payload, SYSTEM), marker)
+            # The payload is the injection exactly (the payload-coverage check uses it).
+            extra = {"category": row.get("category"), "injection": payload}
+            out += build(
+                source="raginject",
+                item_id=str(row["id"]),
+                text=content,
+                lang=lang,
+                channel="rag",
+                hijack=hijack,
+                user=question,
+                extra=extra,
+            )
+            clean = _BLANK_RUN.sub("\n\n", content.replace(payload, "")).strip()
+            out += build(
+                source="raginject",
+                item_id=f"{row['id']}.clean",
+                text=clean,
+                lang=lang,
+                channel="rag",
+                hijack=None,
+                kinds=("benign",),
+                user=question,
+                extra={"category": row.get("category")},
+            )
+    return out
+
+
 CONVERTERS: dict[str, Callable[[Path, Counter[str]], list[Session]]] = {
     "agentdojo": convert_agentdojo,
     "bastioncorpus": convert_bastioncorpus,
@@ -898,6 +991,7 @@ CONVERTERS: dict[str, Callable[[Path, Counter[str]], list[Session]]] = {
     "spikee": convert_spikee,
     "agent-injection-bench": convert_aib,
     "cilada": convert_cilada,
+    "raginject": convert_raginject,
     "sealed": convert_sealed,
 }
 

@@ -99,6 +99,18 @@ SOURCES: tuple[Source, ...] = (
         sealed=True,
     ),
     Source(
+        "raginject",
+        "raginject",
+        "0.12.0",
+        "Apache-2.0",
+        "indirect injections inside retrieved knowledge-base articles (override, exfiltration "
+        "asks, format smuggling, authority spoofing, payload links, obfuscated canaries, "
+        "conditional triggers; en, ja, zh, ko, ru, es, ar), each with the user's question and "
+        "the string an obedient answer contains; the host article without the payload is the "
+        "benign look-alike",
+        sha256="440e908d01e5936fb960fa6cb87c768c06fe0f5c630bdf548dcf5b762fe710a3",
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
