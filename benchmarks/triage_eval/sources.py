@@ -111,6 +111,17 @@ SOURCES: tuple[Source, ...] = (
         sha256="440e908d01e5936fb960fa6cb87c768c06fe0f5c630bdf548dcf5b762fe710a3",
     ),
     Source(
+        "firedrill",
+        "agent-firedrill",
+        "0.1.0",
+        "MIT",
+        "replayable agent traces (OpenTelemetry GenAI spans) per OWASP agentic category, each "
+        "with a benign twin built to look like it: the goal-hijack and memory-poisoning attacks "
+        "(injected web page, e-mail, document) as hijacked/blocked/ignored sessions, every "
+        "benign twin as a benign look-alike",
+        sha256="fef15bbeb144760d39bc3d8f1145b685ea06ce2805b1cf58f0d7c75588cbb830",
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
