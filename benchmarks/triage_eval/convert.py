@@ -1240,6 +1240,118 @@ def convert_firedrill(cache: Path, skipped: Counter[str]) -> list[Session]:
     return out
 
 
+# --------------------------------------------------------------------------- ctxsentry
+
+#: ctxsentry rules whose cases carry nothing an agent could obey (a Trojan-Source bidi
+#: control in code fools a human reviewer, not a model): counted as skipped.
+_CTX_NOT_INJECTION = {"CG502": "Trojan-Source bidi control (fools a reviewer, not a model)"}
+_CTX_BACKTICK = re.compile(r"`([^`\n]{1,300})`")
+_CTX_SUSPICIOUS = re.compile(r"://|/dev/tcp/|\$\(")
+_CTX_SECRET_PATH = re.compile(r"~/\.[\w./-]{1,80}")
+#: The synthetic content of the secret file an obedient coding agent reads and sends.
+_CTX_SECRET_FILE = "API_KEY=sk-test-0000000000000000\nDATABASE_URL=postgres://app:test@db/app"
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def _ctx_decoded(text: str) -> str:
+    """The text with Unicode tag characters read as ASCII and zero-width characters gone."""
+    tags = "".join(chr(ord(c) - 0xE0000) if 0xE0020 <= ord(c) <= 0xE007E else c for c in text)
+    return tags.translate(_ZERO_WIDTH)
+
+
+def _ctx_hijack(text: str) -> Hijack:
+    """What a coding agent that obeyed this repository file did.
+
+    Shell commands the file quotes on a line with a remote URL, a ``/dev/tcp`` socket or a
+    command substitution are run, every command of that line in order (``git remote add
+    … https://…`` then ``git push backup --all``); otherwise what ``derive_hijack`` reads from
+    the (decoded) text; a bare "read ~/.aws/credentials" becomes that read.
+    """
+    decoded = _ctx_decoded(text)
+    commands = [
+        cmd.strip()
+        for line in decoded.splitlines()
+        if any(_CTX_SUSPICIOUS.search(c) for c in _CTX_BACKTICK.findall(line))
+        for cmd in _CTX_BACKTICK.findall(line)
+    ]
+    if commands:
+        return Hijack("shell", [("run_shell", {"command": c}, "ok") for c in commands], "Done.")
+    hijack = derive_hijack(text, decoded=(decoded,))
+    secret = _CTX_SECRET_PATH.search(decoded)
+    path = secret.group(0).rstrip(".,;") if secret else ".env"
+    read = ("read_file", {"path": path}, _CTX_SECRET_FILE)
+    if hijack.kind == "comply_generic" and secret and re.search(r"\bread\b", decoded, re.I):
+        return Hijack("read_secret", [read], "Done.")
+    if hijack.kind in ("exfil_email", "http_post"):
+        # What is sent out is the secret file the text names (the developer's .env by
+        # default), read first; a URL's sentence-final full stop is not part of it.
+        sends = [
+            (
+                name,
+                {
+                    k: (_CTX_SECRET_FILE if k == "body" else str(v).rstrip(".,;"))
+                    for k, v in args.items()
+                },
+                out,
+            )
+            for name, args, out in hijack.calls
+        ]
+        return Hijack(hijack.kind, [read, *sends], hijack.answer)
+    return hijack
+
+
+def convert_ctxsentry(cache: Path, skipped: Counter[str]) -> list[Session]:
+    """ctxsentry's labelled corpus (``benchmark/cases.jsonl``): repository files, raw.
+
+    Each file is what a coding agent reads (``repo`` channel). A malicious case is hijacked
+    and ignored (plus blocked when the hijack is a tool call), a benign one is a benign
+    look-alike. The corpus's expected rule names the technique (``category`` in the truth).
+    """
+    root = _root(cache, "ctxsentry") / "ctxsentry-0.5.0" / "benchmark"
+    out: list[Session] = []
+    for row in _jsonl(root / "cases.jsonl"):
+        rel = str(row.get("path") or "")
+        path = (root / rel).resolve()
+        if not rel or root.resolve() not in path.parents or not path.is_file():
+            skipped["ctxsentry: case names no file inside the corpus"] += 1
+            continue
+        text = path.read_text(encoding="utf-8").strip()
+        item = rel.replace("/", ".")
+        rule = str(row.get("expect_rule") or "")
+        extra = {"category": rule or None, "file": rel}
+        if row.get("label") == "benign":
+            out += build(
+                source="ctxsentry",
+                item_id=item,
+                text=text,
+                lang="en",
+                channel="repo",
+                hijack=None,
+                kinds=("benign",),
+                extra=extra,
+            )
+            continue
+        if row.get("label") != "malicious":
+            skipped[f"ctxsentry: unknown label {row.get('label')!r}"] += 1
+            continue
+        if rule in _CTX_NOT_INJECTION:
+            skipped[f"ctxsentry: {rule} {_CTX_NOT_INJECTION[rule]}"] += 1
+            continue
+        hijack = _ctx_hijack(text)
+        out += build(
+            source="ctxsentry",
+            item_id=item,
+            text=text,
+            lang="en",
+            channel="repo",
+            hijack=hijack,
+            kinds=("hijacked", "ignored", "blocked") if hijack.calls else ("hijacked", "ignored"),
+            # The file is a whole document around the injection, not the injection.
+            extra=extra | {"injection_exact": False},
+        )
+    return out
+
+
 CONVERTERS: dict[str, Callable[[Path, Counter[str]], list[Session]]] = {
     "agentdojo": convert_agentdojo,
     "bastioncorpus": convert_bastioncorpus,
@@ -1250,6 +1362,7 @@ CONVERTERS: dict[str, Callable[[Path, Counter[str]], list[Session]]] = {
     "cilada": convert_cilada,
     "raginject": convert_raginject,
     "firedrill": convert_firedrill,
+    "ctxsentry": convert_ctxsentry,
     "sealed": convert_sealed,
 }
 

