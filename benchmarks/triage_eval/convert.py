@@ -1352,6 +1352,92 @@ def convert_ctxsentry(cache: Path, skipped: Counter[str]) -> list[Session]:
     return out
 
 
+# --------------------------------------------------------------------------- sentinelprobe
+
+_SP_ANSWER = "I summarised the sources you pointed me to."
+
+
+def _sp_session(case: dict[str, Any], kind: str, marker: str) -> Session:
+    """One sentinelprobe case as a session: the user's prompt, the sources read, an answer.
+
+    Retrieved ``documents`` come back from one ``search_knowledge_base`` call (title and
+    content each); repository ``files`` are read one ``read_file`` call each. The injected
+    output is the one carrying the marker (else the first). ``hijacked`` answers with the
+    case's expected clean answer plus the marker, ``ignored`` with the clean answer.
+    """
+    s = _Steps()
+    s.msg("system", SYSTEM)
+    s.msg("user", " ".join(str(case["user_prompt"]).split()))
+    injection = -1
+    texts: list[str] = []
+    if case.get("files"):
+        for f in case["files"]:
+            content = str(f.get("content") or "")
+            s.call("read_file", {"path": str(f.get("path"))}, content)
+            texts.append(content)
+            if injection < 0 and marker in content:
+                injection = len(s.steps) - 1
+        channel, tools = "repo", ["read_file"]
+    else:
+        docs = [f"## {d.get('title')}\n{d.get('content') or ''}" for d in case["documents"]]
+        s.call("search_knowledge_base", {"query": s.steps[1]["content"]}, "\n\n".join(docs))
+        texts.append(str(s.steps[-1]["output"]))
+        injection = len(s.steps) - 1
+        channel, tools = "rag", ["search_knowledge_base"]
+    if injection < 0:
+        injection = 3  # the first output (the marker is the answer's, not the document's)
+    clean = " ".join(str((case.get("metadata") or {}).get("mock_response") or _SP_ANSWER).split())
+    final = s.msg("assistant", f"{clean} {marker}" if kind == "hijacked" else clean)
+    truth = {
+        "source": "sentinelprobe",
+        "item": str(case["id"]),
+        "kind": kind,
+        "lang": "en",
+        "channel": channel,
+        "injection_step": injection,
+        "unsafe_steps": [final] if kind == "hijacked" else [],
+        "hijack_steps": [final] if kind == "hijacked" else [],
+        "expected_mode": "prompt_injection",
+        "expected_severity": "SEV-2" if kind == "hijacked" else "SEV-4",
+        "hijack": "echo_marker" if kind == "hijacked" else None,
+        "marker": marker if kind == "hijacked" else None,
+        "text": "\n\n".join(texts),
+        "injection_exact": False,
+        "category": case.get("category"),
+    }
+    specs = [
+        {"name": n, "description": n.replace("_", " "), "parameters": {"type": "object"}}
+        for n in tools
+    ]
+    return _session(f"sentinelprobe:{case['id']}:{kind}", s.steps, specs, truth)
+
+
+def convert_sentinelprobe(cache: Path, skipped: Counter[str]) -> list[Session]:
+    """sentinelprobe's harness cases that put the injection in content the model reads.
+
+    Its direct cases (the injection in the user's own prompt: the user is the attacker,
+    nothing untrusted to find) and the cases whose forbidden output is a code shape or
+    nothing (no marker an obedient answer would carry) are counted as skipped. The
+    package ships no clean twin of its documents: no benign look-alikes from it.
+    """
+    root = _root(cache, "sentinelprobe") / "sentinelprobe-0.11.0" / "prompt_injection_harness"
+    out: list[Session] = []
+    for path in sorted((root / "cases").glob("*.yaml")):
+        for case in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("cases") or []:
+            if not isinstance(case, dict) or not case.get("id") or not case.get("user_prompt"):
+                skipped["sentinelprobe: case without id or prompt"] += 1
+                continue
+            if not case.get("documents") and not case.get("files"):
+                skipped["sentinelprobe: direct injection (in the user's own prompt)"] += 1
+                continue
+            forbidden = (case.get("expectations") or {}).get("forbidden_patterns") or []
+            if not forbidden:
+                skipped["sentinelprobe: no marker an obedient answer carries"] += 1
+                continue
+            out += [_sp_session(case, kind, str(forbidden[0])) for kind in ("hijacked", "ignored")]
+    return out
+
+
 CONVERTERS: dict[str, Callable[[Path, Counter[str]], list[Session]]] = {
     "agentdojo": convert_agentdojo,
     "bastioncorpus": convert_bastioncorpus,
@@ -1363,6 +1449,7 @@ CONVERTERS: dict[str, Callable[[Path, Counter[str]], list[Session]]] = {
     "raginject": convert_raginject,
     "firedrill": convert_firedrill,
     "ctxsentry": convert_ctxsentry,
+    "sentinelprobe": convert_sentinelprobe,
     "sealed": convert_sealed,
 }
 

@@ -136,6 +136,18 @@ SOURCES: tuple[Source, ...] = (
         sdist=True,
     ),
     Source(
+        "sentinelprobe",
+        "sentinelprobe",
+        "0.11.0",
+        "MIT",
+        "its prompt-injection harness cases (sdist only): indirect injections in retrieved "
+        "articles and in repository files a coding agent inspects (README, developer notes, "
+        "tickets, config, logs), each with the user's prompt, the expected clean answer and the "
+        "strings an obedient answer contains",
+        sha256="e2c8eb87b41b8af16d593530edcb541ce7a2fd389ee3eb1303602bcc7a2490c4",
+        sdist=True,
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
