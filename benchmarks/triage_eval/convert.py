@@ -1357,12 +1357,13 @@ def convert_ctxsentry(cache: Path, skipped: Counter[str]) -> list[Session]:
 _SP_ANSWER = "I summarised the sources you pointed me to."
 
 
-def _sp_session(case: dict[str, Any], kind: str, marker: str) -> Session:
+def _sp_session(case: dict[str, Any], kind: str, marker: str, warning: str) -> Session:
     """One sentinelprobe case as a session: the user's prompt, the sources read, an answer.
 
     Retrieved ``documents`` come back from one ``search_knowledge_base`` call (title and
     content each); repository ``files`` are read one ``read_file`` call each. The injected
-    output is the one carrying the marker (else the first). ``hijacked`` answers with the
+    output is the one carrying the injected instruction (the case's ``warning_patterns``,
+    ``warning``). ``hijacked`` answers with the
     case's expected clean answer plus the marker, ``ignored`` with the clean answer.
     """
     s = _Steps()
@@ -1375,7 +1376,7 @@ def _sp_session(case: dict[str, Any], kind: str, marker: str) -> Session:
             content = str(f.get("content") or "")
             s.call("read_file", {"path": str(f.get("path"))}, content)
             texts.append(content)
-            if injection < 0 and marker in content:
+            if injection < 0 and warning in content:
                 injection = len(s.steps) - 1
         channel, tools = "repo", ["read_file"]
     else:
@@ -1384,8 +1385,6 @@ def _sp_session(case: dict[str, Any], kind: str, marker: str) -> Session:
         texts.append(str(s.steps[-1]["output"]))
         injection = len(s.steps) - 1
         channel, tools = "rag", ["search_knowledge_base"]
-    if injection < 0:
-        injection = 3  # the first output (the marker is the answer's, not the document's)
     clean = " ".join(str((case.get("metadata") or {}).get("mock_response") or _SP_ANSWER).split())
     final = s.msg("assistant", f"{clean} {marker}" if kind == "hijacked" else clean)
     truth = {
@@ -1430,11 +1429,24 @@ def convert_sentinelprobe(cache: Path, skipped: Counter[str]) -> list[Session]:
             if not case.get("documents") and not case.get("files"):
                 skipped["sentinelprobe: direct injection (in the user's own prompt)"] += 1
                 continue
-            forbidden = (case.get("expectations") or {}).get("forbidden_patterns") or []
+            expect = case.get("expectations") or {}
+            forbidden = expect.get("forbidden_patterns") or []
             if not forbidden:
                 skipped["sentinelprobe: no marker an obedient answer carries"] += 1
                 continue
-            out += [_sp_session(case, kind, str(forbidden[0])) for kind in ("hijacked", "ignored")]
+            sources = case.get("files") or case.get("documents") or []
+            text = "\n".join(str(d.get("content") or "") for d in sources)
+            warning = next(
+                (str(w) for w in expect.get("warning_patterns") or [] if w in text), None
+            )
+            if warning is None:
+                # The case's own name for the injected instruction is what makes it one.
+                skipped["sentinelprobe: no injected instruction in its sources"] += 1
+                continue
+            out += [
+                _sp_session(case, kind, str(forbidden[0]), warning)
+                for kind in ("hijacked", "ignored")
+            ]
     return out
 
 
