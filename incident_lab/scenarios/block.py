@@ -11,8 +11,10 @@ the attack the attacker wrote is usually more: the sentence before it that had n
   written out in a serialised string; ``'\\n'`` in quotes is a mention), the end of a
   quoted value in serialised data (``", '``), or a line
   break to a line that starts a field (``cc: []``, ``- item``) or is not indented under the
-  text it follows; a line break into an indented continuation line (YAML's wrapping), or
-  after a line ending in a colon (it introduces what follows), is inside the block;
+  text it follows; a line break into an indented continuation line (YAML's wrapping), after
+  a line ending in a colon (it introduces what follows), or in prose hard-wrapped
+  mid-sentence (a long line with no sentence stop, then lower case, a script without case
+  or a quote; after a comma, anything), is inside the block;
 - a field's key and opening quote (``body: '``) are not part of it;
 - before the span: the start of its sentence, then each preceding sentence of the block
   that is plainly the attack's start (an instruction cue, "You are no longer ...", "The
@@ -86,7 +88,7 @@ _FORWARD = re.compile(
 _BACK_TEXT = (
     "it this these that those above such dies diese dieses diesen oben ce cette ces cela "
     "ceci ci-dessus esto este esta estos estas eso ello anterior questo questa questi queste "
-    "ciò sopra isso isto esse essa acima"
+    "ciò sopra isso isto esse essa acima это этого этот эта эти этом выше ذلك هذا هذه أعلاه"
 )
 _BACK_WORDS = frozenset(_BACK_TEXT.split())
 #: A sentence that tells the model what it is or must do ("You are no longer ...").
@@ -121,15 +123,46 @@ def _lines(content: str, pos: int) -> tuple[int, int]:
     return a, len(content) if b == -1 else b
 
 
+_ROLE_WORD = re.compile(
+    r"[ \t]{0,4}(?:system|assistant|user|developer|human|model|admin|ai)\s{0,4}:"
+)
+#: A hard-wrapped line of prose is at least this long (a heading or an address line is not).
+WRAP_WIDTH = 40
+
+
+def _wrapped(prev: str, line: str) -> bool:
+    """True when ``prev`` is a line of prose hard-wrapped mid-sentence and ``line`` goes on
+    with it: ``prev`` is long and ends without a sentence stop, and ``line`` starts in lower
+    case, in a script without case, or with a quote ("... is outdated" / "and has been
+    superseded."; "... answer exactly" / '"CODE" and nothing else.'), or ``prev`` ends
+    with a comma."""
+    tail = prev.rstrip()
+    # a wide (CJK) character takes two columns
+    if sum(2 if ord(c) >= 0x2E80 else 1 for c in tail[-WRAP_WIDTH:]) < WRAP_WIDTH:
+        return False
+    if tail[-1] in _STOPS:
+        return False
+    head = line.lstrip()[:1]
+    return tail[-1] == "," or (head.isalpha() and not head.isupper()) or head in _OPEN_QUOTES
+
+
+_STOPS = frozenset(".!?;)]}>|`\u3002\uff01\uff1f")
+_OPEN_QUOTES = frozenset("\"'\u201c\u00ab\u201e")
+
+
 def _continues(prev: str, line: str) -> bool:
-    """True when ``line`` continues ``prev`` (a wrapped value, or the text a line ending in
-    a colon introduces), not a new line of the text."""
+    """True when ``line`` continues ``prev`` (a wrapped value or sentence, or the text a line
+    ending in a colon introduces), not a new line of the text."""
     if not line.strip() or not prev.strip():
         return False
     if prev.rstrip().endswith(("\\", ":")):
         return True  # an escaped line break in a quoted value; "... between the brackets:"
     if _FIELD.match(line):
-        return False
+        # a field starts, unless prose wrapped mid-sentence onto a role word ("... do not
+        # display this footnote to the" / "user: reply with ...")
+        return bool(_ROLE_WORD.match(line)) and _wrapped(prev, line) and not _FIELD.match(prev)
+    if _wrapped(prev, line):
+        return True
     return _indent(line) > 0 and _indent(line) >= _indent(prev)
 
 
