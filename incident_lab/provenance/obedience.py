@@ -65,7 +65,9 @@ _SAY_BARE = re.compile(
     r"([^\n.!?\"“”`<>]{8,100})"
 )
 #: A canary-like token ("BASTION-CANARY-IND-01", "TEST-SENTENCE") an injection asks to repeat.
-_CANARY = re.compile(r"\b[A-Z][A-Z0-9]{2,12}(?:-[A-Z0-9]{2,12}){1,6}\b")
+_CANARY = re.compile(
+    r"\b[A-Z][A-Z0-9]{2,12}(?:(?:-[A-Z0-9]{2,12}){1,6}|(?:_[A-Z0-9]{2,12}){0,5}_\d{2,6})\b"
+)
 #: Where a template marker stops being literal: ``[QUERY]``, ``{id}``, ``PLACEHOLDER``.
 _PLACEHOLDER = re.compile(r"\[[^\]\n]{1,20}\]|\{[^}\n]{1,20}\}|\b[A-Z][A-Z_]{5,}\b")
 
