@@ -138,16 +138,31 @@ def test_every_ascii_character_folds_like_the_unicode_path() -> None:
 
 def test_normalize_cache_stays_within_its_budget() -> None:
     """The cache answers like normalize and never holds more characters than its budget."""
-    cache = _NormalizeCache(budget=1000)
+    cache = _NormalizeCache(budget=2000)
     rng = random.Random(7)
     sizes = set()
     for _ in range(500):
-        text = "".join(rng.choice("ab1 C\u200bé") for _ in range(rng.randint(0, 40)))
+        text = "".join(rng.choice("ab1 C\u200bé") for _ in range(rng.randint(0, 100)))
         assert cache(text) == normalize(text)
-        assert cache._chars <= 1000
+        assert cache._chars <= 2000
         assert sum(len(k) + len(v) + 128 for k, v in cache._map.items()) == cache._chars
+        assert all(len(k) >= 64 for k in cache._map)  # shorter ones are never kept
         sizes.add(len(cache._map))
-    assert max(sizes) <= 1000 // 128 and len(sizes) > 2  # it filled, emptied and refilled
+    assert max(sizes) <= 2000 // (64 + 128) and len(sizes) > 2  # filled, emptied, refilled
+
+
+def test_normalize_parts_with_repeated_long_and_short_parts() -> None:
+    """Cache hits (long parts seen before) and short parts between them join as one text."""
+    rng = random.Random(11)
+    pool = [
+        "".join(rng.choice("ab1 C\u200bé%20SWdu=") for _ in range(rng.randint(0, 300)))
+        for _ in range(12)
+    ]
+    cache = _NormalizeCache()
+    for _ in range(200):
+        parts = rng.choices(pool, k=rng.randint(0, 6))
+        assert normalize_parts(parts, cache) == normalize("\n".join(parts))
+    assert any(len(k) >= 64 for k in cache._map)  # long repeated parts came from the cache
 
 
 @pytest.fixture(scope="module")
