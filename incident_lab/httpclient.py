@@ -234,6 +234,7 @@ class HttpClient:
         self._closers: list[Any] = []
         self._timeouts = httpx.Timeout(self.policy.timeout).as_dict()
         self._retrying = self._kwargs()  # the policy is frozen: its tenacity parts too
+        self._prepared_cache: dict[Any, tuple[httpx.URL, httpx.Headers]] = {}
 
     # -- the policy -----------------------------------------------------------------
     def _wait(self, state: tenacity.RetryCallState) -> float:
@@ -344,7 +345,7 @@ class HttpClient:
         pools, shard = await self._acquire()
         transport = pools.clients[shard].transport
         attempts = 0
-        sent = _request_headers(headers)
+        target, sent = self._prepared(url, headers)
         extensions = {"timeout": self._timeouts}
 
         async def attempt() -> HttpResponse:
@@ -352,7 +353,7 @@ class HttpClient:
             attempts += 1
             try:
                 request = httpx.Request(
-                    method, url, headers=sent, content=content, extensions=extensions
+                    method, target, headers=sent, content=content, extensions=extensions
                 )
                 resp = await transport.handle_async_request(request)
                 resp.request = request
@@ -376,6 +377,21 @@ class HttpClient:
         finally:
             pools.release(shard)
 
+    def _prepared(
+        self, url: str, headers: dict[str, str] | None
+    ) -> tuple[httpx.URL, httpx.Headers]:
+        """``url`` parsed and the headers to send, each built once per distinct value (a
+        gate sends thousands of requests to one URL with the same headers; both are
+        copied, never changed, by each request)."""
+        key = (url, tuple(headers.items()) if headers else ())
+        found = self._prepared_cache.get(key)
+        if found is None:
+            if len(self._prepared_cache) >= _PREPARED_MAX:
+                self._prepared_cache.clear()
+            found = (httpx.URL(url), httpx.Headers(_request_headers(headers)))
+            self._prepared_cache[key] = found
+        return found
+
     def close(self) -> None:
         """Close the sync pool (async pools close with their event loop)."""
         if self._client is not None:
@@ -388,6 +404,9 @@ class HttpClient:
         for pool in pools.clients if pools is not None else ():
             await pool.aclose()
 
+
+#: Distinct (URL, headers) pairs kept parsed per client (emptied when full).
+_PREPARED_MAX = 256
 
 #: What ``httpx.AsyncClient`` sends with every request unless the caller overrides it
 #: (the encodings are the ones httpx always decodes).
