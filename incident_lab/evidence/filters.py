@@ -166,19 +166,15 @@ class LastN:
         self._heap: list[tuple[tuple[int, float, int], Any]] = []
         self.evicted = 0
 
-    def offer(self, key: tuple[int, float, int], item: Any) -> Any:
-        """Consider ``item``; keeps it if it is among the N most recent so far.
-
-        Returns:
-            The item not kept (``item`` itself, or the one it displaced), or None.
-        """
+    def offer(self, key: tuple[int, float, int], item: Any) -> None:
+        """Consider ``item``; keeps it if it is among the N most recent so far."""
         if len(self._heap) < self.n:
             heapq.heappush(self._heap, (key, item))
-            return None
-        self.evicted += 1
-        if key > self._heap[0][0]:
-            return heapq.heapreplace(self._heap, (key, item))[1]
-        return item
+        elif key > self._heap[0][0]:
+            heapq.heapreplace(self._heap, (key, item))
+            self.evicted += 1
+        else:
+            self.evicted += 1
 
     def oldest_first(self) -> Iterable[Any]:
         """The kept items, oldest first (by ``started_at``, then input order)."""

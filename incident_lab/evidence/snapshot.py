@@ -67,11 +67,6 @@ _FLAGGED = re.compile(
 _EDGE_SHARE = 10
 #: At most this many edge sessions are classified (about 10 ms each).
 _EDGE_CLASSIFY_MAX = 100
-#: --last keeps each native line's bytes; the parsed value too while the lines kept
-#: with it total at most this many bytes (about 1.3x that in objects), so a window of
-#: ordinary size is not parsed twice (a tenth of snapshot's CPU at 100 MB) and a huge
-#: one still costs only its bytes.
-_PARSED_BUDGET = 48 << 20
 
 
 def _classified_edge(objs: list[dict[str, Any]]) -> list[str]:
@@ -130,7 +125,6 @@ class _Collection:
         self.rejects = rejects
         self.metrics = MetricsCollector()
         self.heap = LastN(selection.last) if selection.last else None
-        self.parsed_bytes = 0  # bytes of the heap's lines that hold their parsed value
         self.read = self.accepted = self.rejected = self.filtered_out = 0
         self.session_ids: set[str] = set()
         self.duplicates: dict[str, int] = {}
@@ -145,17 +139,11 @@ class _Collection:
             self.filtered_out += 1
         elif self.heap is None:
             self.keep(cand, native=cand.raw is not None)
-        elif cand.raw is not None:  # native: the line's bytes (+ its value, within budget)
-            size = len(cand.raw)
-            parsed = self.parsed_bytes + size <= _PARSED_BUDGET
-            value = (cand.obj, cand.fast) if parsed else None
-            item = (cand.raw, cand.path, cand.line, cand.fmt, True, value)
-            self.parsed_bytes += size if parsed else 0
-            out = self.heap.offer(recency_key(cand.obj, self.read), item)
-            if out is not None and out[5] is not None:
-                self.parsed_bytes -= len(out[0])
+        elif cand.raw is not None:  # native: keep the line's bytes, re-parsed if kept
+            item = (cand.raw, cand.path, cand.line, cand.fmt, True)
+            self.heap.offer(recency_key(cand.obj, self.read), item)
         else:
-            item = (canonical_bytes(cand.obj), cand.path, cand.line, cand.fmt, False, None)
+            item = (canonical_bytes(cand.obj), cand.path, cand.line, cand.fmt, False)
             self.heap.offer(recency_key(cand.obj, self.read), item)
 
     def drain_heap(self) -> None:
@@ -166,15 +154,14 @@ class _Collection:
         edge = max(1, len(kept) // _EDGE_SHARE)
         starts: list[Any] = []
         edge_objs: list[dict[str, Any]] = []
-        for i, (raw, path, line, fmt, native, value) in enumerate(kept):
-            obj, fast = value if value is not None else (fast_loads(raw), None)
+        for i, (raw, path, line, fmt, native) in enumerate(kept):
+            obj = fast_loads(raw)
             if i == 0 or i == len(kept) - 1:
                 starts.append(obj.get("started_at") if isinstance(obj, dict) else None)
             if i < min(edge, _EDGE_CLASSIFY_MAX) and isinstance(obj, dict):
                 edge_objs.append(obj)
-            if fast is None:
-                fast = obj is not MISSING
-            if not fast and value is None:
+            fast = obj is not MISSING
+            if not fast:
                 try:
                     obj = json.loads(raw)
                 except RecursionError:
