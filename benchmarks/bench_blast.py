@@ -135,7 +135,8 @@ def run_local(log: Path, bundle: Path) -> tuple[float, float, int, dict]:
 _DASK_DRIVER = """
 import json, resource, sys, time
 from distributed import Client, LocalCluster
-from incident_lab.blast import blast_radius, load_signature
+from incident_lab.blast import blast_radius
+from incident_lab.blast.signature import load_signature
 
 def cpu():
     u = resource.getrusage(resource.RUSAGE_SELF)
