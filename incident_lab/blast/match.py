@@ -64,12 +64,12 @@ DEFAULT_THRESHOLD = 0.5
 #: Weights of the ranking score.
 WEIGHTS = {"payload": 0.6, "tool": 0.3, "safeguard": 0.1}
 _WINDOW_STRIDE_DIVISOR = 8
-# Normalisation cache: strings of these lengths are memoised, within this many characters.
-# Shorter ones are normalised with their neighbours: a hit on one would split the
-# session's run of parts into two normalize calls, which costs more than it saves (on
-# non-repeating text the hits were nearly all 4-character strings).
-_CACHE_MIN_PART = 64
+# Normalisation cache: strings up to this length are memoised, within this many characters.
 _CACHE_MAX_PART = 4096
+# A cached part shorter than this is not worth splitting a run of parts to be normalised
+# into two normalize calls: amid parts not cached it is normalised with them instead (on
+# non-repeating text nearly every hit was a 4-character string, and each cost a call).
+_CACHE_MIN_SPLIT = 64
 _CACHE_BUDGET_CHARS = 4_000_000
 # What an entry costs beyond its characters (string and dict overhead), in characters.
 _CACHE_ENTRY_CHARS = 128
@@ -190,7 +190,7 @@ class _NormalizeCache:
 
     def repeated(self, text: str) -> bool:
         """True from the second time ``text`` (a cacheable string) is seen."""
-        if not _CACHE_MIN_PART <= len(text) <= _CACHE_MAX_PART:
+        if len(text) > _CACHE_MAX_PART:
             return False
         key = hash(text)
         if key in self._seen:
@@ -205,7 +205,7 @@ class _NormalizeCache:
         if found is not None:
             return found
         value = normalize(text)
-        if _CACHE_MIN_PART <= len(text) <= _CACHE_MAX_PART:
+        if len(text) <= _CACHE_MAX_PART:
             size = len(text) + len(value) + _CACHE_ENTRY_CHARS
             if self._chars + size > self.budget:
                 self._map.clear()
@@ -231,8 +231,9 @@ def normalize_parts(parts: list[str], cache: Callable[[str], str] = normalize) -
     pending: list[str] = []
     cached, repeated = cache._map.get, cache.repeated  # bound once: called for every part
     for part in parts:
-        if not _CACHE_MIN_PART <= len(part) <= _CACHE_MAX_PART:
-            pending.append(part)  # never cached: no lookup (hashing a long part costs)
+        size = len(part)
+        if size > _CACHE_MAX_PART or (pending and size < _CACHE_MIN_SPLIT):
+            pending.append(part)  # never cached, or too short to split the run for
             continue
         hit = cached(part)
         if hit is None and not repeated(part):
