@@ -163,22 +163,32 @@ def payload_from_provenance(
     instruction span before the first unsafe step. None when there is no span.
     """
     spans = prov.instructions
-    linked: list[tuple[int, str]] = []
-    for call in sorted(prov.unrequested_calls, key=lambda c: (c.step != first_unsafe, c.step)):
+    # (step, span, why): the first unsafe step's links first, then by step
+    links: list[tuple[int, int, str]] = []
+    for call in prov.unrequested_calls:
         if call.instruction is not None:
-            linked.append(
-                (call.instruction, f"the {call.tool} call at step {call.step} does what it asks")
+            links.append(
+                (
+                    call.step,
+                    call.instruction,
+                    f"the {call.tool} call at step {call.step} does what it asks",
+                )
             )
         for arg in call.attacker_values:
             if arg.in_instruction is not None:
-                linked.append(
+                links.append(
                     (
+                        call.step,
                         arg.in_instruction,
                         f"the {call.tool} call at step {call.step} takes {arg.path} from it",
                     )
                 )
-    for ans in sorted(prov.obedient, key=lambda a: a.step):
-        linked.append((ans.instruction, f"the answer at step {ans.step} obeys it ({ans.kind})"))
+    for ans in prov.obedient:
+        links.append(
+            (ans.step, ans.instruction, f"the answer at step {ans.step} obeys it ({ans.kind})")
+        )
+    links.sort(key=lambda link: (link[0] != first_unsafe, link[0]))
+    linked = [(index, reason) for _, index, reason in links]
     for index, reason in linked:
         if 0 <= index < len(spans):
             span = spans[index]
