@@ -8,6 +8,7 @@ repeating the history that every chat span carries again.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from incident_lab.readers.mapping import (
@@ -173,16 +174,30 @@ def _legacy_steps(event: dict[str, Any], stamp: dict[str, str]) -> tuple[str, li
         attrs = body | attrs
     name = event["name"]
     if name == "gen_ai.choice":
-        if attrs.get("index") not in (None, 0):  # only the first choice continues the session
-            return "output", []
-        msg = json_attr(attrs.get("message"))
-        msg = msg if isinstance(msg, dict) else {"content": attrs.get("content")}
-        msg = {"role": "assistant", **msg}
-        return "output", _openai_like(msg, stamp)
+        return "output", _openai_like(_choice_message(event), stamp)
     role = LEGACY_EVENTS[name]
     msg = {"role": role, "content": json_attr(attrs.get("content")), "id": attrs.get("id")}
     msg["tool_calls"] = json_attr(attrs.get("tool_calls"))
     return "input", _openai_like(msg, stamp)
+
+
+def _choice_attrs(event: dict[str, Any]) -> dict[str, Any]:
+    attrs = dict(event["attrs"])
+    body = json_attr(attrs.pop("gen_ai.event.content", None))
+    return body | attrs if isinstance(body, dict) else attrs
+
+
+def _choice_index(event: dict[str, Any]) -> Any:
+    index = _choice_attrs(event).get("index")
+    return int(index) if isinstance(index, str) and index.isdigit() else index
+
+
+def _choice_message(event: dict[str, Any]) -> dict[str, Any]:
+    """A ``gen_ai.choice`` event's message, as an OpenAI-like assistant message."""
+    attrs = _choice_attrs(event)
+    msg = json_attr(attrs.get("message"))
+    msg = msg if isinstance(msg, dict) else {"content": attrs.get("content")}
+    return {"role": "assistant", **msg}
 
 
 def _openai_like(msg: dict[str, Any], stamp: dict[str, str]) -> list[dict[str, Any]]:
@@ -218,19 +233,51 @@ def _step_key(step: dict[str, Any]) -> str:
     return canonical_json(["m", step.get("role"), step.get("content")])
 
 
+def _with_alternatives(
+    steps: list[dict[str, Any]],
+    others: list[Any],
+    end: dict[str, str],
+    mapper: Callable[[Any, dict[str, str]], list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """The first choice's steps, the other choices kept whole on its first step.
+
+    Each output message (or ``gen_ai.choice`` event) is one alternative response of
+    the same call (``n`` > 1): only the first continues the session, the others
+    are kept as ``x_otel.alternatives`` (never read as later turns, never dropped).
+    With no step for the first choice, the first alternative takes its place.
+    """
+    if not others:
+        return steps
+    if not steps:
+        first, *others = others
+        steps = mapper(first, end)
+        if not steps:
+            steps = [{"type": "message", "role": "assistant", "content": ""} | end]
+    head = steps[0]
+    head["x_otel"] = as_dict(head.get("x_otel")) | {"alternatives": list(others)}
+    return steps
+
+
 def _add_event_steps(
     span: dict[str, Any],
     end: dict[str, str],
     inputs: list[dict[str, Any]],
     outputs: list[dict[str, Any]],
 ) -> None:
-    """Steps of the span's legacy per-message events (outputs stamped with the span's end)."""
+    """Steps of the span's legacy per-message events (outputs stamped with the span's end);
+    ``gen_ai.choice`` events past index 0 are the first choice's alternatives."""
+    chosen: list[dict[str, Any]] = []
+    others: list[Any] = []
     for event in span["events"]:
-        if event["name"] in LEGACY_EVENTS or event["name"] == "gen_ai.choice":
+        if event["name"] == "gen_ai.choice" and _choice_index(event) not in (None, 0):
+            others.append(_choice_message(event))
+        elif event["name"] in LEGACY_EVENTS or event["name"] == "gen_ai.choice":
             kind, steps = _legacy_steps(event, {})
-            (inputs if kind == "input" else outputs).extend(
-                s | end if kind == "output" else s for s in steps
-            )
+            if kind == "input":
+                inputs.extend(steps)
+            else:
+                chosen.extend(s | end for s in steps)
+    outputs.extend(_with_alternatives(chosen, others, end, _openai_like))
 
 
 def _add_tool_steps(
@@ -277,8 +324,11 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
         inputs.append({"type": "message", "role": "system", "content": text})
     for message in as_list(json_attr(attrs.get("gen_ai.input.messages"))):
         inputs.extend(_parts_steps(message, {}))
-    for message in as_list(json_attr(attrs.get("gen_ai.output.messages"))):
-        outputs.extend(_parts_steps(message, end))
+    choices = as_list(json_attr(attrs.get("gen_ai.output.messages")))
+    if choices:
+        outputs.extend(
+            _with_alternatives(_parts_steps(choices[0], end), choices[1:], end, _parts_steps)
+        )
     _add_event_steps(span, end, inputs, outputs)
     if operation(span) == "execute_tool":
         _add_tool_steps(span, start, end, inputs, outputs)
