@@ -93,7 +93,8 @@ def test_a_failed_call_keeps_its_input_and_its_error(mode: str) -> None:
     ]
     (span,) = [s for s in failed["x_otel"]["spans"] if s["operation"] == "chat"]
     assert span["status"]["code"] == 2
-    assert span["attributes"]["error.type"] == "BadRequestError"
+    # util-genai 1.1b0 records the exception class itself: "<class 'openai.BadRequestError'>"
+    assert "BadRequestError" in span["attributes"]["error.type"]
     retried = sessions["Summarise the flaky thread."]
     assert observed_steps(retried) == expected_steps(_conversations(mode)["error_500_then_ok"])
 
