@@ -284,14 +284,14 @@ def _add_tool_steps(
     span: dict[str, Any],
     start: dict[str, str],
     end: dict[str, str],
-    inputs: list[dict[str, Any]],
+    calls: list[dict[str, Any]],
     outputs: list[dict[str, Any]],
 ) -> None:
     """An ``execute_tool`` span's call (at its start) and result or error (at its end)."""
     attrs = span["attrs"]
     name = str_or_none(attrs.get("gen_ai.tool.name")) or "unknown_tool"
     call_id = _clean_id(attrs.get("gen_ai.tool.call.id"))
-    inputs.append(tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start)
+    calls.append(tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start)
     status = span["status"]
     failed = status.get("code") in (2, "2", "STATUS_CODE_ERROR") or "error.type" in attrs
     result = attrs.get("gen_ai.tool.call.result")
@@ -312,7 +312,8 @@ def _add_tool_steps(
 
 
 def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[str, Any]]]]:
-    """The span's inputs at its start and outputs at its end, as ``(time, order, kind, steps)``."""
+    """The span's inputs at its start and outputs at its end, as ``(time, order, kind, steps)``
+    (an ``execute_tool`` span's call is a ``tool`` moment at its start)."""
     attrs = span["attrs"]
     start = {"timestamp": t} if (t := nanos_to_rfc3339(span["start"])) else {}
     end = {"timestamp": t} if (t := nanos_to_rfc3339(span["end"])) else {}
@@ -330,10 +331,12 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
             _with_alternatives(_parts_steps(choices[0], end), choices[1:], end, _parts_steps)
         )
     _add_event_steps(span, end, inputs, outputs)
+    calls: list[dict[str, Any]] = []
     if operation(span) == "execute_tool":
-        _add_tool_steps(span, start, end, inputs, outputs)
+        _add_tool_steps(span, start, end, calls, outputs)
     return [
         (span["start"], 0, "input", inputs),
+        (span["start"], 0, "tool", calls),
         (span["end"] or span["start"], 1, "output", outputs),
     ]
 
@@ -341,7 +344,19 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
 def merge_steps(
     steps: list[dict[str, Any]], keys: list[str], kind: str, new: list[dict[str, Any]]
 ) -> None:
-    """Merge ``new`` steps into ``steps`` without repeating history already present."""
+    """Merge ``new`` steps into ``steps`` without repeating history already present.
+
+    ``input``: a span's history; a step not yet present goes after the last one found.
+    ``output``: a span's answer, appended unless the session already ends with it.
+    ``tool``: a tool span's own call, appended (at its time) unless already present.
+    """
+    if kind == "tool":
+        for step in new:
+            key = _step_key(step)
+            if key not in keys:
+                steps.append(step)
+                keys.append(key)
+        return
     if kind == "output":
         tail = set(keys[-len(new) :]) if new else set()
         for step in new:
