@@ -38,7 +38,7 @@ from incident_lab.readers.mapping import (
     str_or_none,
     tool_call_step,
 )
-from incident_lab.readers.otel_steps import SpanMappingError, merge_steps
+from incident_lab.readers.otel_steps import SpanMappingError, merge_steps, with_alternatives
 from incident_lab.readers.otlp_json import iter_exports
 from incident_lab.readers.span_spool import KeyedSpool
 from incident_lab.readers.stitching import (
@@ -194,8 +194,12 @@ def _timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[str, 
     if kind == "LLM":
         for message in unflatten(attrs, "llm.input_messages"):
             inputs.extend(_message_steps(message, {}))
-        for message in unflatten(attrs, "llm.output_messages"):
-            outputs.extend(_message_steps(message, end))
+        choices = unflatten(attrs, "llm.output_messages")  # n > 1: one message per choice
+        if choices:
+            first = _message_steps(choices[0], end)
+            outputs.extend(
+                with_alternatives(first, choices[1:], end, _message_steps, "x_openinference")
+            )
     elif kind == "TOOL" and not _is_handoff(span):
         name = _tool_name(span)
         call_id = _call_id(span) or span.get("adopted_call_id")

@@ -233,17 +233,18 @@ def _step_key(step: dict[str, Any]) -> str:
     return canonical_json(["m", step.get("role"), step.get("content")])
 
 
-def _with_alternatives(
+def with_alternatives(
     steps: list[dict[str, Any]],
     others: list[Any],
     end: dict[str, str],
     mapper: Callable[[Any, dict[str, str]], list[dict[str, Any]]],
+    key: str = "x_otel",
 ) -> list[dict[str, Any]]:
     """The first choice's steps, the other choices kept whole on its first step.
 
     Each output message (or ``gen_ai.choice`` event) is one alternative response of
     the same call (``n`` > 1): only the first continues the session, the others
-    are kept as ``x_otel.alternatives`` (never read as later turns, never dropped).
+    are kept as ``<key>.alternatives`` (never read as later turns, never dropped).
     With no step for the first choice, the first alternative takes its place.
     """
     if not others:
@@ -254,7 +255,7 @@ def _with_alternatives(
         if not steps:
             steps = [{"type": "message", "role": "assistant", "content": ""} | end]
     head = steps[0]
-    head["x_otel"] = as_dict(head.get("x_otel")) | {"alternatives": list(others)}
+    head[key] = as_dict(head.get(key)) | {"alternatives": list(others)}
     return steps
 
 
@@ -277,7 +278,7 @@ def _add_event_steps(
                 inputs.extend(steps)
             else:
                 chosen.extend(s | end for s in steps)
-    outputs.extend(_with_alternatives(chosen, others, end, _openai_like))
+    outputs.extend(with_alternatives(chosen, others, end, _openai_like))
 
 
 def _add_tool_steps(
@@ -328,7 +329,7 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
     choices = as_list(json_attr(attrs.get("gen_ai.output.messages")))
     if choices:
         outputs.extend(
-            _with_alternatives(_parts_steps(choices[0], end), choices[1:], end, _parts_steps)
+            with_alternatives(_parts_steps(choices[0], end), choices[1:], end, _parts_steps)
         )
     _add_event_steps(span, end, inputs, outputs)
     calls: list[dict[str, Any]] = []
