@@ -36,6 +36,7 @@ from incident_lab.readers.mapping import (
     nanos_to_rfc3339,
     output_text,
     str_or_none,
+    text_of,
     tool_call_step,
 )
 from incident_lab.readers.otel_steps import SpanMappingError, merge_steps, with_alternatives
@@ -206,7 +207,10 @@ def _timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[str, 
         calls = [tool_call_step(name, attrs.get("input.value"), call_id) | start]
         failed = span["status"].get("code") in (2, "2", "STATUS_CODE_ERROR")
         if "output.value" in attrs or failed:
-            output = output_text(attrs.get("output.value"))
+            reply = _tool_message(attrs)
+            output = text_of(reply["content"])[0] if reply else ""
+            output = output or output_text(attrs.get("output.value"))
+            failed = failed or bool(reply and reply.get("status") == "error")
             if failed and not output:
                 output = str(span["status"].get("message") or "error")
             result = {"type": "tool_result", "call_id": call_id, "name": name, "output": output}
@@ -226,7 +230,24 @@ def _tool_name(span: dict[str, Any]) -> str:
 
 def _call_id(span: dict[str, Any]) -> str | None:
     attrs = span["attrs"]
-    return str_or_none(attrs.get("tool.id")) or str_or_none(attrs.get("tool_call.id"))
+    recorded = str_or_none(attrs.get("tool.id")) or str_or_none(attrs.get("tool_call.id"))
+    return recorded or str_or_none(as_dict(_tool_message(attrs)).get("tool_call_id"))
+
+
+def _tool_message(attrs: dict[str, Any]) -> dict[str, Any] | None:
+    """The LangChain ``ToolMessage`` a TOOL span's ``output.value`` holds, serialised as
+    ``{"type": "tool", "data": {"content": ..., "tool_call_id": ..., "status": ...}}``
+    (what openinference-instrumentation-langchain records for ``tool.invoke(tool_call)``);
+    None for any other output."""
+    value = attrs.get("output.value")
+    if not (isinstance(value, str) and value.startswith('{"type": "tool"')):
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return None
+    data = as_dict(as_dict(parsed).get("data"))
+    return data if parsed.get("type") == "tool" and "content" in data else None
 
 
 def _is_handoff(span: dict[str, Any]) -> bool:
