@@ -18,13 +18,22 @@ from incident_lab.readers import read_paths
 from .test_otel import _attr, _write
 from .test_otel_real import expected_steps, observed_steps
 
-REAL = Path(__file__).resolve().parents[2] / "fixtures" / "otel_genai_agent"
-MODES = ["span_only", "event_only", "span_and_event"]
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+REAL = FIXTURES / "otel_genai_agent"
+#: openai-v2 2.4b0 in each content mode, and OpenLLMetry's opentelemetry-instrumentation-openai
+#: 0.62.4 (the same conversations, ../traceloop_openai, made with --traceloop).
+FOLDERS = {
+    "span_only": REAL / "span_only",
+    "event_only": REAL / "event_only",
+    "span_and_event": REAL / "span_and_event",
+    "traceloop": FIXTURES / "traceloop_openai",
+}
+MODES = list(FOLDERS)
 
 
 def _sessions(mode: str) -> dict[str, dict]:
     """Each session, by the user's first message; nothing rejected."""
-    files = [str(REAL / mode / n) for n in ("traces.jsonl", "logs.jsonl")]
+    files = [str(p) for p in sorted(FOLDERS[mode].glob("*.jsonl"))]
     records = [r for _fmt, r in read_paths(files)]
     assert [r.reason for r in records if not r.accepted] == []
     out = {}
@@ -36,7 +45,7 @@ def _sessions(mode: str) -> dict[str, dict]:
 
 
 def _conversations(mode: str) -> dict:
-    return json.loads((REAL / mode / "conversations.json").read_text())
+    return json.loads((FOLDERS[mode] / "conversations.json").read_text())
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -56,17 +65,22 @@ def test_each_conversation_is_one_session(mode: str) -> None:
 def test_a_streamed_agent_loop_reads_whole(mode: str) -> None:
     """Streamed calls (names and arguments split over chunks), two calls in one turn,
     the injected inbox and the send_email to the attacker: every step once, in order.
-    2.4b0 records no tool definitions even with the tools sent: they are inferred."""
+    openai-v2 2.4b0 records no tool definitions even with the tools sent: they are
+    inferred; OpenLLMetry records gen_ai.tool.definitions."""
     conversation = _conversations(mode)["stream"]
     traj = _sessions(mode)["Summarise my inbox and check my calendar."]
     assert observed_steps(traj) == expected_steps(conversation)
     kinds = [s["type"] for s in traj["steps"]]
     assert kinds[2:6] == ["tool_call", "tool_call", "tool_result", "tool_result"]
     assert "ignore previous instructions" in traj["steps"][4]["output"]
-    tools = traj["agent"]["tools"]
-    assert [t["name"] for t in tools] == ["read_inbox", "read_calendar", "send_email"]
-    assert all(t["inferred"] is True for t in tools)
-    assert tools[2]["parameters"]["required"] == ["to", "subject", "body"]
+    tools = {t["name"]: t for t in traj["agent"]["tools"]}
+    assert set(tools) == {"read_inbox", "read_calendar", "send_email"}
+    assert tools["send_email"]["parameters"]["required"] == ["to", "subject", "body"]
+    if mode == "traceloop":
+        assert not any(t.get("inferred") for t in tools.values())
+        assert tools["send_email"]["description"] == "Send an email."
+    else:
+        assert all(t["inferred"] is True for t in tools.values())
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -95,6 +109,7 @@ def test_a_failed_call_keeps_its_input_and_its_error(mode: str) -> None:
     assert span["status"]["code"] == 2
     # util-genai 1.1b0 records the exception class itself: "<class 'openai.BadRequestError'>"
     assert "BadRequestError" in span["attributes"]["error.type"]
+    assert observed_steps(failed) == expected_steps(_conversations(mode)["error_400"])
     retried = sessions["Summarise the flaky thread."]
     assert observed_steps(retried) == expected_steps(_conversations(mode)["error_500_then_ok"])
 
