@@ -48,7 +48,7 @@ from incident_lab.readers.stitching import (
     session_trajectory,
     spooled_sessions,
 )
-from incident_lab.readers.tool_inference import infer_tools
+from incident_lab.readers.tool_inference import complete_tools
 from incident_lab.trajectory import canonical_json
 
 _FMT = "openinference"
@@ -433,7 +433,7 @@ def _build(path: str, line: int, sid: str, kind: str, members: list[dict[str, An
             "version": _first(members, "llm.response.model_name", "llm.model_name", last=True),
             "provider": _first(members, "llm.provider", "llm.system"),
         },
-        "tools": tools + infer_tools(steps, {t["name"] for t in tools}),
+        "tools": complete_tools(tools, steps),
     }
     user = _first(members, "user.id")
     if user:

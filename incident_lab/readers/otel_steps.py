@@ -133,15 +133,9 @@ def _parts_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
                 | stamp
             )
         elif ptype == "tool_call_response":
-            result = part.get("response", part.get("result"))
-            calls.append(
-                {
-                    "type": "tool_result",
-                    "call_id": _clean_id(part.get("id")),
-                    "output": output_text(result),
-                }
-                | stamp
-            )
+            output, failed = _response_text(part.get("response", part.get("result")))
+            result = {"type": "tool_result", "call_id": _clean_id(part.get("id")), "output": output}
+            calls.append(result | ({"is_error": True} if failed else {}) | stamp)
         else:
             leftover.append(part)
     if role == "tool":
@@ -159,6 +153,21 @@ def _parts_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
             f"message role {canonical_json(role)[:40]} is not system/user/assistant/tool"
         )
     return steps + calls
+
+
+def _response_text(response: Any) -> tuple[str, bool]:
+    """A tool response's text and whether it is an error.
+
+    Gemini wraps a function's return value as ``{"result": value}`` and its exception
+    as ``{"error": message}`` (google-genai's automatic function calling; the
+    google-genai instrumentation records that object): the value itself is the output.
+    Any other response is its text, or its canonical JSON.
+    """
+    if isinstance(response, dict) and len(response) == 1:
+        ((key, value),) = response.items()
+        if key in ("result", "output", "error"):
+            return output_text(value), key == "error"
+    return output_text(response), False
 
 
 def _clean_id(value: Any) -> str | None:
