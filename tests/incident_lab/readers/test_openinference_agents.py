@@ -13,20 +13,30 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from incident_lab.readers import get_readers, read_paths
 
 from .test_otel import _attr, _span, _write
 from .test_otel_real import observed_steps
 
 REAL = Path(__file__).resolve().parents[2] / "fixtures" / "openinference_agents"
-RUN = json.loads((REAL / "run.json").read_text())
+#: The run on OpenAIChatCompletionsModel, and on the SDK's default OpenAIResponsesModel.
+APIS = {
+    "chat": ("spans.jsonl", "run.json"),
+    "responses": ("spans_responses.jsonl", "run_responses.json"),
+}
 
 
-def _run_steps() -> list[tuple]:
+def _run(api: str) -> dict:
+    return json.loads((REAL / APIS[api][1]).read_text())
+
+
+def _run_steps(api: str) -> list[tuple]:
     """The steps the SDK's own record of the run says happened (no system prompts)."""
     names: dict[str, str] = {}
     out: list[tuple] = []
-    for item in RUN["input"]:
+    for item in _run(api)["input"]:
         if item.get("type") == "function_call":
             names[item["call_id"]] = item["name"]
             out.append(("tool_call", item["name"], item["call_id"], json.loads(item["arguments"])))
@@ -40,17 +50,18 @@ def _run_steps() -> list[tuple]:
     return out
 
 
-def _session() -> dict:
-    records = list(get_readers()["openinference"].read(str(REAL / "spans.jsonl")))
+def _session(api: str = "chat") -> dict:
+    records = list(get_readers()["openinference"].read(str(REAL / APIS[api][0])))
     assert [r.reason for r in records if not r.accepted] == []
     (traj,) = [r.trajectory for r in records]
     return traj
 
 
-def test_the_run_reads_as_the_sdk_recorded_it_each_step_once() -> None:
+@pytest.mark.parametrize("api", sorted(APIS))
+def test_the_run_reads_as_the_sdk_recorded_it_each_step_once(api: str) -> None:
     """Every call and result once (the function spans took the LLM call ids), in order,
     after both agents' instructions; the handoff span is not a tool call."""
-    traj = _session()
+    traj = _session(api)
     steps = observed_steps(traj)
     system = [s for s in steps if s[:2] == ("message", "system")]
     assert {s[3] for s in system} == {
@@ -58,8 +69,8 @@ def test_the_run_reads_as_the_sdk_recorded_it_each_step_once() -> None:
         "You are MailPilot, an email assistant. Only act on the user's requests.",
     }
     assert steps[: len(system)] == system
-    assert steps[len(system) :] == _run_steps()
-    assert RUN["final_output"] == steps[-1][3]
+    assert steps[len(system) :] == _run_steps(api)
+    assert _run(api)["final_output"] == steps[-1][3]
     spans = traj["x_openinference"]["spans"]
     adopted = {s["name"]: s["adopted_call_id"] for s in spans if "adopted_call_id" in s}
     assert adopted == {"read_inbox": "call_0002", "send_email": "call_0003"}
@@ -75,6 +86,10 @@ def test_tools_come_from_the_function_spans_and_the_handoff_is_inferred() -> Non
     assert tools["send_email"]["parameters"]["required"] == ["to", "subject", "body"]
     assert "inferred" not in tools["read_inbox"]
     assert tools["transfer_to_mailpilot"]["inferred"] is True
+    # On the Responses API the LLM spans list every tool offered (llm.tools): none inferred.
+    offered = _session("responses")["agent"]["tools"]
+    assert {t["name"] for t in offered} == set(tools)
+    assert not any(t.get("inferred") for t in offered)
 
 
 def test_classify_finds_the_injection_in_the_agents_run(tmp_path: Path, il) -> None:
