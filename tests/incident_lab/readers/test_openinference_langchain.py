@@ -1,5 +1,6 @@
 """The openinference reader on a LangChain tool loop traced by
-openinference-instrumentation-langchain 0.1.80 (langchain-core 1.8.3, langchain-openai 1.8.1).
+openinference-instrumentation-langchain 0.1.80 (langchain-core 1.8.3, langchain-openai 1.8.1,
+langchain 1.5.2 / langgraph 1.2.24 for create_agent).
 
 Fixture: tests/fixtures/openinference_langchain/spans.jsonl (made by make_fixture.py
 there); conversation.json is LangChain's own message list of each run. Its TOOL spans
@@ -62,6 +63,17 @@ def test_a_tool_error_is_an_error_result() -> None:
         False,
         False,
     ]
+
+
+def test_langchain_create_agent_reads_whole() -> None:
+    """The same incident through langchain 1.5's create_agent (LangGraph 1.2 graph: model
+    and tools nodes as CHAIN spans, ToolNode's TOOL spans): one session, every step once."""
+    records = list(get_readers()["openinference"].read(str(REAL / "spans_create_agent.jsonl")))
+    assert [r.reason for r in records if not r.accepted] == []
+    (traj,) = [r.trajectory for r in records]
+    (run,) = json.loads((REAL / "conversation_create_agent.json").read_text())
+    assert observed_steps(traj) == _langchain_steps(run)
+    assert "ignore previous instructions" in traj["steps"][3]["output"]
 
 
 def test_tools_come_from_the_tool_spans() -> None:
