@@ -271,6 +271,18 @@ def _output_calls(span: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for s in steps if s["type"] == "tool_call" and s.get("call_id")]
 
 
+def _calls_made(members: list[dict[str, Any]]) -> list[tuple[int, str, str, str]]:
+    """``(end time, tool name, canonical arguments, call id)`` of every tool call an LLM
+    span's output carries, oldest first."""
+    made = [
+        (span["end"] or span["start"], call["name"], canonical_json(call["arguments"]), call)
+        for span in members
+        if _kind(span) == "LLM"
+        for call in _output_calls(span)
+    ]
+    return sorted(((t, n, a, c["call_id"]) for t, n, a, c in made), key=lambda c: c[0])
+
+
 def adopt_call_ids(members: list[dict[str, Any]]) -> None:
     """Give each TOOL span that records no call id the id of the LLM call it ran.
 
@@ -280,32 +292,16 @@ def adopt_call_ids(members: list[dict[str, Any]]) -> None:
     call not yet taken, of the same tool, made by an LLM span that ended before it
     started; a call with the same arguments is preferred. Kept as ``adopted_call_id``.
     """
-    made = sorted(
-        (
-            (span["end"] or span["start"], call["name"], canonical_json(call["arguments"]), call)
-            for span in members
-            if _kind(span) == "LLM"
-            for call in _output_calls(span)
-        ),
-        key=lambda c: c[0],
-    )
-    taken: set[str] = set()
+    made = _calls_made(members)
     tools = [s for s in members if _kind(s) == "TOOL" and not _is_handoff(s) and not _call_id(s)]
     for span in sorted(tools, key=lambda s: s["start"]):
         name = _tool_name(span)
-        args = canonical_json(
-            tool_call_step(name, span["attrs"].get("input.value"), None)["arguments"]
-        )
-        same = [
-            c
-            for c in made
-            if c[1] == name and c[0] <= span["start"] and c[3]["call_id"] not in taken
-        ]
-        candidates = [c for c in same if c[2] == args] or same
+        call = tool_call_step(name, span["attrs"].get("input.value"), None)
+        same = [c for c in made if c[1] == name and c[0] <= span["start"]]
+        candidates = [c for c in same if c[2] == canonical_json(call["arguments"])] or same
         if candidates:
-            call_id = candidates[-1][3]["call_id"]
-            span["adopted_call_id"] = call_id
-            taken.add(call_id)
+            span["adopted_call_id"] = candidates[-1][3]
+            made.remove(candidates[-1])
 
 
 def _steps(members: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
