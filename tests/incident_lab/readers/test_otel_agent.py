@@ -20,12 +20,14 @@ from .test_otel_real import expected_steps, observed_steps
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 REAL = FIXTURES / "otel_genai_agent"
-#: openai-v2 2.4b0 in each content mode, and OpenLLMetry's opentelemetry-instrumentation-openai
+#: openai-v2 2.4b0 in each content mode, 2.1b0 (older per-message log events), and
+#: OpenLLMetry's opentelemetry-instrumentation-openai
 #: 0.62.4 (the same conversations, ../traceloop_openai, made with --traceloop).
 FOLDERS = {
     "span_only": REAL / "span_only",
     "event_only": REAL / "event_only",
     "span_and_event": REAL / "span_and_event",
+    "v2.1b0_capture_true": REAL / "v2.1b0_capture_true",
     "traceloop": FIXTURES / "traceloop_openai",
 }
 MODES = list(FOLDERS)
@@ -93,7 +95,10 @@ def test_n_choices_are_alternatives_not_later_turns(mode: str) -> None:
     answer = traj["steps"][-1]
     assert answer["content"] == record["choices"][0]
     (alternative,) = answer["x_otel"]["alternatives"]
-    assert alternative["parts"] == [{"type": "text", "content": record["choices"][1]}]
+    if mode == "v2.1b0_capture_true":  # the gen_ai.choice event's message
+        assert alternative == {"role": "assistant", "content": record["choices"][1]}
+    else:
+        assert alternative["parts"] == [{"type": "text", "content": record["choices"][1]}]
 
 
 @pytest.mark.parametrize("mode", MODES)
