@@ -356,7 +356,9 @@ def merge_steps(
 ) -> None:
     """Merge ``new`` steps into ``steps`` without repeating history already present.
 
-    ``input``: a span's history; a step not yet present goes after the last one found.
+    ``input``: a span's history; a step not yet present goes after the last one found
+    (steps before the first one found go just before it; with none found, at the end:
+    a second agent's own instructions are not put ahead of the first agent's).
     ``output``: a span's answer, appended unless the session already ends with it.
     ``tool``: a tool span's own call, appended (at its time) unless already present.
     """
@@ -375,9 +377,10 @@ def merge_steps(
                 steps.append(step)
                 keys.append(key)
         return
-    pos = 0
-    for step in new:
-        key = _step_key(step)
+    new_keys = [_step_key(step) for step in new]
+    known = set(keys)
+    pos = next((keys.index(k) for k in new_keys if k in known), len(keys))
+    for step, key in zip(new, new_keys, strict=True):
         try:
             pos = keys.index(key, pos) + 1
         except ValueError:

@@ -63,12 +63,12 @@ def test_the_run_reads_as_the_sdk_recorded_it_each_step_once(api: str) -> None:
     after both agents' instructions; the handoff span is not a tool call."""
     traj = _session(api)
     steps = observed_steps(traj)
-    system = [s for s in steps if s[:2] == ("message", "system")]
-    assert {s[3] for s in system} == {
+    system = [s[3] for s in steps if s[:2] == ("message", "system")]
+    assert system == [  # the first agent's instructions first, then the second's
         "Hand mail tasks to MailPilot.",
         "You are MailPilot, an email assistant. Only act on the user's requests.",
-    }
-    assert steps[: len(system)] == system
+    ]
+    assert [s[3] for s in steps[: len(system)]] == system
     assert steps[len(system) :] == _run_steps(api)
     assert _run(api)["final_output"] == steps[-1][3]
     spans = traj["x_openinference"]["spans"]
