@@ -133,3 +133,51 @@ def test_a_tool_span_with_no_matching_call_goes_at_its_time(tmp_path: Path) -> N
         ("tool_call", "delete_files"),
         ("tool_result", "delete_files"),
     ]
+
+
+def test_tool_spans_without_ids_take_the_call_with_their_arguments(tmp_path: Path) -> None:
+    """Two calls of one tool in one turn: each span takes the id of the call with its
+    arguments (not merely the latest call of that tool), so each result is its own."""
+    out = "llm.output_messages.0.message"
+    llm = _span(
+        "t1",
+        "s1",
+        1,
+        {
+            "openinference.span.kind": "LLM",
+            "llm.input_messages.0.message.role": "user",
+            "llm.input_messages.0.message.content": "read a and b",
+            f"{out}.role": "assistant",
+            **{
+                f"{out}.tool_calls.{i}.tool_call.{k}": v
+                for i, (cid, path) in enumerate([("c1", "a"), ("c2", "b")])
+                for k, v in (
+                    ("id", cid),
+                    ("function.name", "read_file"),
+                    ("function.arguments", json.dumps({"path": path})),
+                )
+            },
+        },
+    )
+    tools = [
+        _span(
+            "t1",
+            f"s{n}",
+            n,
+            {
+                "openinference.span.kind": "TOOL",
+                "tool.name": "read_file",
+                "input.value": json.dumps({"path": path}),
+                "output.value": f"contents of {path}",
+            },
+        )
+        for n, path in ((3, "a"), (5, "b"))
+    ]
+    records = list(get_readers()["openinference"].read(str(_write(tmp_path, [[llm, *tools]]))))
+    (traj,) = [r.trajectory for r in records]
+    assert [(s["type"], s.get("call_id"), s.get("output")) for s in traj["steps"][1:]] == [
+        ("tool_call", "c1", None),
+        ("tool_call", "c2", None),
+        ("tool_result", "c1", "contents of a"),
+        ("tool_result", "c2", "contents of b"),
+    ]
