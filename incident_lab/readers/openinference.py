@@ -292,8 +292,8 @@ def adopt_call_ids(members: list[dict[str, Any]]) -> None:
     call not yet taken, of the same tool, made by an LLM span that ended before it
     started; a call with the same arguments is preferred. Kept as ``adopted_call_id``.
     """
-    made = _calls_made(members)
     tools = [s for s in members if _kind(s) == "TOOL" and not _is_handoff(s) and not _call_id(s)]
+    made = _calls_made(members) if tools else []
     for span in sorted(tools, key=lambda s: s["start"]):
         name = _tool_name(span)
         call = tool_call_step(name, span["attrs"].get("input.value"), None)
