@@ -257,7 +257,7 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
             for i in reversed([u for u in session.untrusted if u < a]):
                 at = session.lower(i).find(low)
                 if at != -1:
-                    a = _echo_at(session, found, extra, (i, at), n < marks, a)
+                    _echo_at(session, found, extra, (i, at), n < marks)
                     break
     return extra
 
@@ -299,19 +299,16 @@ def _echo_at(
     extra: list[InstructionSpan],
     where: tuple[int, int],
     mark: bool,
-    a: int,
-) -> int:
+) -> None:
     """Mark, grow or add the span for an echoed key found in step ``i`` at offset ``at``
-    (``where``); ``mark``: the key is markup or a canary. Returns the step bound the next
-    keys of answer ``a`` are looked up before: ``a``, except after growing a span, where it
-    has always been the grown span's start (kept as is: this is a pure refactor)."""
+    (``where``); ``mark``: the key is markup or a canary."""
     i, at = where
     if _echo_inside(found, extra, where, mark):
-        return a
+        return
     text = session.text(i)
     unit = next(((x, y) for x, y in session.units(i) if x <= at < y), None)
     if unit is None:
-        return a
+        return
     score, cues, language = score_text(text[unit[0] : unit[1]])
     if not cues:
         unit, score, cues, language = _instruction_around(
@@ -325,9 +322,9 @@ def _echo_at(
     )  # fmt: skip
     if grown is not None:  # the instruction's span, grown over the text it asked for
         sp = found[grown]
-        a, b = min(sp.start, unit[0]), max(sp.end, unit[1])
+        start, end = min(sp.start, unit[0]), max(sp.end, unit[1])
         found[grown] = dataclasses.replace(
-            sp, start=a, end=b, text=text[a:b], cues=(*sp.cues, "echoed")
+            sp, start=start, end=end, text=text[start:end], cues=(*sp.cues, "echoed")
         )
     elif cues or active:
         extra.append(
@@ -343,7 +340,6 @@ def _echo_at(
                 tool=session.tool_of_result.get(i),
             )
         )
-    return a
 
 
 _MAX_ECHO_KEYS = 12
