@@ -47,7 +47,19 @@ from incident_lab.provenance.obedience import (
     obedient_answers,
     quotes_literal,
 )
-from incident_lab.provenance.text import MAX_SCAN, language_switch, readable, text_of_step
+from incident_lab.provenance.text import (
+    MAX_SCAN,
+    language_switch,
+    readable,
+    text_of_step,
+)
+from incident_lab.provenance.tools import (
+    TOOL_ONLY_CAP,
+    TOOL_REQUEST_WEIGHT,
+    request_language,
+    tool_names,
+    tool_request_units,
+)
 from incident_lab.provenance.values import (
     addresses,
     anchors,
@@ -108,6 +120,7 @@ class _Session:
         self.result_of: dict[int, int] = {}  # call step -> result step
         self.tool_of_result: dict[int, str] = {}
         self.blocked: set[int] = set()
+        self.tool_names = tool_names(traj)
         self._index(raw_steps)
 
     def text(self, i: int) -> str:
@@ -234,11 +247,64 @@ def _spans(session: _Session) -> tuple[InstructionSpan, ...]:
                     tool=session.tool_of_result.get(i),
                 )
             )
+    _tool_requests(session, found)
     found.extend(_echoed_spans(session, found))
     found.extend(_switched_spans(session, found))
     _obeyed_literals(session, found)
     found.sort(key=lambda sp: (sp.step, sp.start))
     return tuple(found)
+
+
+def _tool_request_score(score: float, cues: tuple[str, ...]) -> float:
+    """A span's score with the ``tool_request`` cue added: capped at
+    :data:`~incident_lab.provenance.tools.TOOL_ONLY_CAP` unless another strong cue is there."""
+    score = 1.0 - (1.0 - score) * (1.0 - TOOL_REQUEST_WEIGHT)
+    if not STRONG_CUES & {c.split(":")[0] for c in cues}:
+        score = min(score, TOOL_ONLY_CAP)
+    return round(score, 3)
+
+
+def _tool_requests(session: _Session, found: list[InstructionSpan]) -> None:
+    """Add the cue ``tool_request`` (:mod:`~incident_lab.provenance.tools`) to the span over
+    each untrusted unit that asks for one of the session's tools by name, or make that unit
+    a span of its own."""
+    for i in session.untrusted:
+        text = session.text(i)
+        if not text:
+            continue
+        for x, y, _tool in tool_request_units(text, session.units(i), session.tool_names):
+            k = next(
+                (k for k, sp in enumerate(found) if sp.step == i and sp.start < y and x < sp.end),
+                None,
+            )
+            if k is not None:
+                sp = found[k]
+                if "tool_request" in sp.cues:
+                    continue
+                start, end = min(sp.start, x), max(sp.end, y)
+                found[k] = dataclasses.replace(
+                    sp,
+                    start=start,
+                    end=end,
+                    text=text[start:end],
+                    cues=(*sp.cues, "tool_request"),
+                    score=_tool_request_score(sp.score, sp.cues),
+                )
+                continue
+            score, cues, language = score_text(text[x:y])
+            found.append(
+                InstructionSpan(
+                    step=i,
+                    source=session.sources[i],
+                    start=x,
+                    end=y,
+                    text=text[x:y],
+                    cues=(*cues, "tool_request"),
+                    language=language or request_language(text[x:y]),
+                    score=_tool_request_score(score, cues),
+                    tool=session.tool_of_result.get(i),
+                )
+            )
 
 
 def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[InstructionSpan]:
