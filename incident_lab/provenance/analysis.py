@@ -823,7 +823,29 @@ def _locate(
             hit = session.find(run, i)
             if hit:
                 return i, hit[0], hit[1], "shingle", _span_at(spans, i, hit[0], hit[1])
+    return _in_decoded_span(spans, value, before)
+
+
+def _in_decoded_span(
+    spans: tuple[InstructionSpan, ...], value: str, before: int
+) -> tuple[int, int, int, str, int | None] | None:
+    """The latest untrusted span before step ``before`` that carried ``value`` encoded (a
+    cue ``decoded:<kind>``: base64, hex, ...): the address an encoded instruction named is
+    in no text as written, but it is the instruction's. Located at the whole span."""
+    low = value.lower()
+    if len(low) < _MIN_DECODED_VALUE:
+        return None
+    for k in range(len(spans) - 1, -1, -1):
+        sp = spans[k]
+        if sp.step >= before or sp.source == "user":
+            continue
+        if any(c.startswith("decoded:") for c in sp.cues) and low in readable(sp.text)[0]:
+            return sp.step, sp.start, sp.end, "decoded", k
     return None
+
+
+#: Values shorter than this are not looked for in decoded text (a digit, a short word).
+_MIN_DECODED_VALUE = 6
 
 
 def _trace(
