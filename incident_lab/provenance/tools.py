@@ -13,8 +13,9 @@ when it names a tool of the session (declared in ``agent.tools`` or called in a 
   "veuillez", "por favor", "per favore"); or
 - writes the call out with argument values: ``send_money(iban="...", amount=500)``.
 
-A one-word tool name ("search") counts only in backticks or quotes, or next to the word
-"tool"/"function" in one of those languages: as a plain word it is just a word.
+A one-word tool name ("search"), or a compound one written as words ("send money"), counts
+only in backticks or quotes, or next to the word "tool"/"function" in one of those
+languages: as plain words it is just words.
 
 Tool documentation names tools and asks to use them too, so a span whose only strong cue is
 ``tool_request`` scores :data:`TOOL_ONLY_CAP`, below the near-miss score of
@@ -98,8 +99,9 @@ def _compound(name: str) -> bool:
     return any(c in name for c in "_-.") or any(c.isdigit() for c in name)
 
 
-def _occurrences(low: str, raw: str, name: str) -> Iterable[int]:
-    """Offsets where ``name`` occurs in ``low`` (the lower-cased text) as a whole identifier."""
+def _occurrences(low: str, raw: str, name: str, marked_only: bool = False) -> Iterable[int]:
+    """Offsets where ``name`` occurs in ``low`` (the lower-cased text) as a whole identifier
+    (``marked_only``: only where it is set off as one, see :func:`_marked`)."""
     at = low.find(name)
     while at != -1:
         end = at + len(name)
@@ -111,7 +113,11 @@ def _occurrences(low: str, raw: str, name: str) -> Iterable[int]:
         if (
             bounded
             and not dotted
-            and (_compound(name) or _camel(raw[at:end]) or _marked(low, at, end))
+            and (
+                _marked(low, at, end)
+                if marked_only
+                else _compound(name) or _camel(raw[at:end]) or _marked(low, at, end)
+            )
         ):
             yield at
         at = low.find(name, end)
@@ -130,10 +136,21 @@ def _marked(low: str, at: int, end: int) -> bool:
 
 
 def named_tools(text: str, names: tuple[str, ...]) -> list[tuple[int, str]]:
-    """Where ``text`` names one of ``names`` as an identifier: ``(offset, name)``, in order."""
+    """Where ``text`` names one of ``names`` as an identifier: ``(offset, name)``, in order.
+
+    A compound name also counts written as words ("the send money tool", "`send money`"),
+    but only set off as a name: in backticks or quotes, or beside "tool"/"function".
+    """
     low = text.lower()
     found = [(at, name) for name in names if name in low for at in _occurrences(low, text, name)]
+    for name in names:
+        words = _SEPARATORS.sub(" ", name)
+        if words != name and words in low:
+            found += [(at, name) for at in _occurrences(low, text, words, marked_only=True)]
     return sorted(found)
+
+
+_SEPARATORS = re.compile(r"[_-]")
 
 
 def written_call(text: str, end: int) -> bool:
