@@ -57,6 +57,7 @@ from incident_lab.provenance.tools import (
     TOOL_ONLY_CAP,
     TOOL_REQUEST_WEIGHT,
     request_language,
+    requests,
     tool_names,
     tool_request_units,
 )
@@ -1176,6 +1177,57 @@ def _call(
     )
 
 
+def _followed_spans(
+    session: _Session, spans: tuple[InstructionSpan, ...], calls: tuple[CallProvenance, ...]
+) -> tuple[InstructionSpan, ...]:
+    """Spans read off what a call obeyed: the unit of untrusted text that supplied the target
+    of a side effect nobody asked for (the recipient, the account, the path) when that unit
+    asks for something (a cue beyond an action word beside an address, or a request word of
+    the six languages: "kindly", "bitte", "por favor" ...) but scored too low to be a span
+    by itself. Cue ``followed``."""
+    out: list[InstructionSpan] = []
+    for c in calls:
+        if not c.unrequested or c.instruction is not None or c.kind not in SIDE_EFFECTS:
+            continue
+        for a in c.args:
+            if (
+                a.origin != "tool_output"
+                or a.in_instruction is not None
+                or a.step is None
+                or a.start is None
+                or len(a.value) < 4
+                or not _is_target(a)
+                or _CONTENT_WORDS & set(_KEY_SPLIT.split(a.path.lower()))
+            ):
+                continue
+            at = a.start
+            unit = next(((x, y) for x, y in session.units(a.step) if x <= at < y), None)
+            if unit is None or any(
+                sp.step == a.step and sp.start < unit[1] and unit[0] < sp.end
+                for sp in (*spans, *out)
+            ):
+                continue
+            text = session.text(a.step)[unit[0] : unit[1]]
+            score, cues, language = score_text(text)
+            # an action word beside an address alone is no request ("From: x@brightline-print")
+            if not set(cues) - {"action_request"} and not requests(text):
+                continue
+            out.append(
+                InstructionSpan(
+                    step=a.step,
+                    source=session.sources[a.step],
+                    start=unit[0],
+                    end=unit[1],
+                    text=text,
+                    cues=(*cues, "followed"),
+                    language=language or request_language(text),
+                    score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
+                    tool=session.tool_of_result.get(a.step),
+                )
+            )
+    return tuple(out)
+
+
 def analyse(trajectory: Any) -> Provenance:
     """Return the provenance view of one ``trajectory/v1`` session.
 
@@ -1192,6 +1244,12 @@ def analyse(trajectory: Any) -> Provenance:
     delegated = _sanctioned(session, spans)
     user_spans = {k for k, s in enumerate(spans) if s.source == "user"} | delegated
     calls = tuple(_call(session, spans, i, user_spans) for i in session.call_steps)
+    followed = _followed_spans(session, spans, calls)
+    if followed:  # rare: trace every call again against the spans the calls revealed
+        spans = tuple(sorted(spans + followed, key=lambda sp: (sp.step, sp.start)))
+        delegated = _sanctioned(session, spans)
+        user_spans = {k for k, s in enumerate(spans) if s.source == "user"} | delegated
+        calls = tuple(_call(session, spans, i, user_spans) for i in session.call_steps)
     for c in calls:
         if c.problem:
             session.problems.append(f"step {c.step}: {c.problem}")
