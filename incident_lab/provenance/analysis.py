@@ -56,6 +56,7 @@ from incident_lab.provenance.text import (
 from incident_lab.provenance.tools import (
     TOOL_ONLY_CAP,
     TOOL_REQUEST_WEIGHT,
+    named_tools,
     request_language,
     requests,
     tool_names,
@@ -269,11 +270,16 @@ def _tool_requests(session: _Session, found: list[InstructionSpan]) -> None:
     """Add the cue ``tool_request`` (:mod:`~incident_lab.provenance.tools`) to the span over
     each untrusted unit that asks for one of the session's tools by name, or make that unit
     a span of its own."""
+    if not session.tool_names:
+        return
     for i in session.untrusted:
         text = session.text(i)
         if not text:
             continue
-        for x, y, _tool in tool_request_units(text, session.units(i), session.tool_names):
+        named = named_tools(text, session.tool_names, session.lower(i))
+        if not named:
+            continue
+        for x, y, _tool in tool_request_units(text, session.units(i), named):
             k = next(
                 (k for k, sp in enumerate(found) if sp.step == i and sp.start < y and x < sp.end),
                 None,

@@ -31,7 +31,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
+
+import re2
 
 from incident_lab.provenance.text import function_words, plain_form
 
@@ -135,13 +138,16 @@ def _marked(low: str, at: int, end: int) -> bool:
     return bool(_TOOL_WORD.search(low, max(0, at - 14), at)) or bool(_TOOL_WORD.match(low, end + 1))
 
 
-def named_tools(text: str, names: tuple[str, ...]) -> list[tuple[int, str]]:
-    """Where ``text`` names one of ``names`` as an identifier: ``(offset, name)``, in order.
+def named_tools(text: str, names: tuple[str, ...], low: str | None = None) -> list[tuple[int, str]]:
+    """Where ``text`` names one of ``names`` as an identifier: ``(offset, name)``, in order
+    (``low``: ``text.lower()`` when the caller has it).
 
     A compound name also counts written as words ("the send money tool", "`send money`"),
     but only set off as a name: in backticks or quotes, or beside "tool"/"function".
     """
-    low = text.lower()
+    if _any_name(names).search(text) is None:  # one linear pass rules most texts out
+        return []
+    low = text.lower() if low is None else low
     found = [(at, name) for name in names if name in low for at in _occurrences(low, text, name)]
     for name in names:
         words = _SEPARATORS.sub(" ", name)
@@ -151,6 +157,13 @@ def named_tools(text: str, names: tuple[str, ...]) -> list[tuple[int, str]]:
 
 
 _SEPARATORS = re.compile(r"[_-]")
+
+
+@lru_cache(maxsize=64)
+def _any_name(names: tuple[str, ...]) -> re2._Regexp:
+    """One RE2 pattern matching any of ``names`` (or its words form) in any case."""
+    forms = {form for name in names for form in (name, _SEPARATORS.sub(" ", name))}
+    return re2.compile("(?i)" + "|".join(re2.escape(f) for f in sorted(forms)))
 
 
 def written_call(text: str, end: int) -> bool:
@@ -177,16 +190,14 @@ def request_language(unit: str) -> str | None:
 
 
 def tool_request_units(
-    text: str, units: list[tuple[int, int]], names: tuple[str, ...]
+    text: str, units: list[tuple[int, int]], named: list[tuple[int, str]]
 ) -> list[tuple[int, int, str]]:
-    """The units of ``text`` that ask for one of the session's tools: ``(start, end, tool)``,
-    one per unit (the first tool it names that way)."""
-    if not names:
-        return []
+    """The units of ``text`` that ask for the tools it names (``named``, from
+    :func:`named_tools`): ``(start, end, tool)``, one per unit (the first tool it asks for)."""
     out: list[tuple[int, int, str]] = []
     asked: dict[int, bool] = {}  # unit start -> it carries a request word (judged once)
     k = 0
-    for at, name in named_tools(text, names):
+    for at, name in named:
         while k < len(units) and units[k][1] <= at:
             k += 1
         if k == len(units) or units[k][0] > at:
