@@ -1058,16 +1058,48 @@ def _attacker_args(
     args: list[ArgSource],
     user_spans: set[int],
     acting: bool,
+    tool: str,
+    asked_read: bool,
 ) -> tuple[ArgSource, ...]:
-    """The arguments an untrusted instruction span supplied (not instruction text itself)."""
+    """The arguments an untrusted instruction span supplied (not instruction text itself):
+    any, for a side effect; for a read, an address-like value from a strong span, or any
+    value from a span that asks for this very tool by name (cue ``tool_request``) unless
+    the user asked for what the tool reads (``asked_read``: "check my balance" for
+    get_balance, whatever its documentation says to pass)."""
     return tuple(
         a
         for a in args
         if a.in_instruction is not None
         and a.in_instruction not in user_spans
-        and (acting or (_strong(spans[a.in_instruction]) and bool(anchors(a.value))))
+        and (
+            acting
+            or (_strong(spans[a.in_instruction]) and bool(anchors(a.value)))
+            or (not asked_read and _names_this_tool(spans[a.in_instruction], tool))
+        )
         and not _is_instruction_text(a.value)
     )
+
+
+def _names_this_tool(span: InstructionSpan, tool: str) -> bool:
+    return "tool_request" in span.cues and bool(named_tools(span.text, (tool.lower(),)))
+
+
+#: Words of a tool's name that say how it reads, not what: "get_file_by_id" reads a file.
+_READ_WORDS = frozenset(
+    ["get", "read", "list", "search", "find", "fetch", "show", "query", "lookup", "retrieve",
+     "view", "open", "by", "id", "ids", "all", "for", "of", "from", "to", "in", "the", "info",
+     "details", "data", "tool", "api"]
+)  # fmt: skip
+
+
+def _asked_read(session: _Session, i: int, tool: str) -> bool:
+    """True when the user's turns before step ``i`` name what ``tool`` reads: a word of its
+    name beyond the read verbs ("balance" for get_balance), by its first five letters."""
+    objects = [w for w in _KEY_SPLIT.split(tool.lower()) if len(w) >= 3 and w not in _READ_WORDS]
+    if not objects:
+        return False
+    user = " ".join(session.lower(u) for u in session.user if u < i)
+    return any(re.search(rf"\b{re.escape(w[:5])}", user) for w in objects)
 
 
 def _asking_span(
@@ -1146,7 +1178,13 @@ def _call(
     tool, raw_args, arguments, problem = _parsed_call(session.steps[i])
     args = _trace(session, spans, raw_args if raw_args is not None else {}, i)
     kind = action_kind(tool, arguments)
-    attacker = _attacker_args(spans, args, user_spans, kind in SIDE_EFFECTS)
+    acting = kind in SIDE_EFFECTS
+    from_tool_request = any(
+        a.in_instruction is not None and "tool_request" in spans[a.in_instruction].cues
+        for a in args
+    )
+    asked_read = not acting and from_tool_request and _asked_read(session, i, tool)
+    attacker = _attacker_args(spans, args, user_spans, acting, tool, asked_read)
     instruction = attacker[0].in_instruction if attacker else None
     earlier = [
         k for k, s in enumerate(spans) if s.step < i and k not in user_spans and _strong(s)
