@@ -253,6 +253,41 @@ _OVERRIDE_ML = (
 )
 
 
+def _folded(*words: str) -> str:
+    """An alternation of ``words`` in the folded form cues are matched on (:func:`plain_form`:
+    accents dropped, homoglyphs folded: Cyrillic "о" reads as Latin "o" there too)."""
+    return "(?:" + "|".join(re.escape(plain_form(w)) for w in words) + ")"
+
+
+#: "Ignore the previous instructions" in scripts and languages beyond the six the other cue
+#: lists cover (ru, zh, ja, ko, ar, fa, tr): an override, so an ignored one is a near miss.
+#: No ``\b`` (RE2's is ASCII-only); the words are long and specific enough as substrings.
+_OVERRIDE_OTHER = "|".join(
+    (
+        _folded("игнорируй", "игнорируйте", "игнорировать", "проигнорируй", "проигнорируйте",
+                "забудь", "забудьте", "не обращай внимания на", "не обращайте внимания на")
+        + r"[^.\n]{0,40}" + _folded("предыдущ", "прежн", "вышеизложенн", "выше", "все")
+        + r"[^.\n]{0,30}" + _folded("инструкц", "указани", "правил", "команд", "директив"),
+        _folded("忽略", "无视", "無視", "忽视", "忽視", "不要理会", "不要理會", "忘记", "忘記", "忘掉")
+        + r"[^。\n]{0,20}" + _folded("之前", "以前", "先前", "上面", "以上", "前面", "所有", "一切",
+                                      "原来", "原來")
+        + r"[^。\n]{0,20}" + _folded("指令", "指示", "说明", "說明", "规则", "規則", "命令", "提示"),
+        _folded("以前", "前の", "上記", "これまで", "すべて", "全て")
+        + r"[^。\n]{0,10}" + _folded("指示", "命令", "ルール", "指令")
+        + r"[^。\n]{0,10}" + _folded("無視", "忘れ"),
+        _folded("이전", "위의", "앞의", "모든") + r"[^.\n]{0,20}" + _folded("지시", "명령", "지침", "규칙")
+        + r"[^.\n]{0,20}" + _folded("무시", "잊어"),
+        _folded("تجاهل", "تجاهلي", "تجاهلوا", "انس", "أهمل", "اهمل")
+        + r"[^.\n]{0,40}"
+        + _folded("التعليمات", "تعليمات", "الأوامر", "أوامر", "القواعد", "الإرشادات", "التوجيهات"),
+        _folded("دستورالعمل", "دستورات", "دستور", "قوانین", "قواعد", "راهنمایی")
+        + r"[^.\n]{0,40}" + _folded("نادیده بگیر", "فراموش کن"),
+        _folded("önceki", "yukarıdaki", "tüm", "bütün") + r"[^.\n]{0,30}"
+        + _folded("talimat", "komut", "kural", "yönerge", "direktif") + r"[^.\n]{0,30}"
+        + _folded("yok say", "görmezden gel", "unut", "dikkate alma", "ihmal et"),
+    )
+)  # fmt: skip
+
 #: Synonyms too common as plain nouns to stand for "instructions" ("the order number").
 _NOT_INSTRUCTIONS = frozenset({"order", "orders"})
 
@@ -452,7 +487,14 @@ class _Matcher:
 _PLAIN = _Matcher(
     {
         "override": "|".join(
-            (INJ_OVERRIDE.pattern, _OVERRIDE_ML, _OVERRIDE_PARAPHRASE, _OVERRIDE_TYPO, _JAILBREAK)
+            (
+                INJ_OVERRIDE.pattern,
+                _OVERRIDE_ML,
+                _OVERRIDE_OTHER,
+                _OVERRIDE_PARAPHRASE,
+                _OVERRIDE_TYPO,
+                _JAILBREAK,
+            )
         ),
         "addressed_to_model": "|".join(
             (
