@@ -12,8 +12,9 @@ module maps all of those back to one canonical form:
    selectors, soft hyphen) are removed.
 2. **Encoded blobs** are decoded in place (up to :data:`MAX_DECODE_ROUNDS` rounds,
    so a base64 of a hex blob decodes too): hex, base64 (standard and URL-safe),
-   percent-encoding, 8-bit binary groups and Morse code. A blob is replaced only
-   when it decodes to printable UTF-8 text.
+   base32, percent-encoding, 8-bit binary groups, Morse code, Ascii85 (``<~...~>``) and
+   base85 (RFC 1924, Python's ``b85encode``). A blob is replaced only when it decodes
+   to printable UTF-8 text.
 3. **Tokens**: redaction placeholders (``<EMAIL_2>``) and the values they stand for
    (an e-mail address, a URL) become the same word (``email``, ``url``), so a
    redacted scenario matches raw production logs.
@@ -39,6 +40,7 @@ import binascii
 import re
 import string
 import unicodedata
+from collections.abc import Callable
 from urllib.parse import unquote
 
 from incident_lab.text.disguise import HOMOGLYPHS, LEET, TAG_BASE, morse_decode
@@ -63,6 +65,13 @@ _B64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9
 # matches iff the run's start does (the leading class absorbs the difference), so the
 # matches are the same, and the scan is linear instead of quadratic in a long run.
 _URL = re.compile(r"(?<![A-Za-z0-9._~+-])[A-Za-z0-9._~+-]*(?:%[0-9A-Fa-f]{2}[A-Za-z0-9._~+-]*){3,}")
+_B32 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Z2-7]{16,}={0,6}(?![A-Za-z0-9+/=_-])")
+#: Ascii85 between its delimiters, on one line.
+_A85 = re.compile(r"<~[!-u \t]{5,4000}?~>")
+#: A run of the base85 alphabet (RFC 1924) holding a character base64 has not: a base64
+#: or base32 run is the other decoders' (see :func:`_b85`).
+_B85 = re.compile(r"(?<![0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-])[0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-]{20,}")
+_NOT_B64 = re.compile(r"[!#$%&()*;<>?@^`{|}~]")
 _BINARY = re.compile(r"(?<![01])(?:[01]{8}[ \t]+){3,}[01]{8}(?![01])")
 _MORSE = re.compile(r"(?<![.\w-])(?:[.-]{1,7}(?: / | ))+[.-]{1,7}(?![.\w-])")
 _MORSE_MIN_CODES = 6
@@ -138,6 +147,36 @@ def _b64(match: re.Match[str]) -> str | None:
     return _utf8(data)
 
 
+def _b32(match: re.Match[str]) -> str | None:
+    blob = match.group(0).rstrip("=")
+    if len(blob) % 8 in (1, 3, 6):
+        return None
+    try:
+        data = base64.b32decode(blob + "=" * (-len(blob) % 8))
+    except (binascii.Error, ValueError):
+        return None
+    return _utf8(data)
+
+
+def _a85(match: re.Match[str]) -> str | None:
+    try:
+        data = base64.a85decode(match.group(0), adobe=True, ignorechars=b" \t")
+    except (binascii.Error, ValueError):
+        return None
+    return _utf8(data)
+
+
+def _b85(match: re.Match[str]) -> str | None:
+    blob = match.group(0)
+    if _NOT_B64.search(blob) is None:
+        return None  # all base64 characters: hex, base64 or base32 (or a plain long word)
+    try:
+        data = base64.b85decode(blob)
+    except (binascii.Error, ValueError):
+        return None
+    return _utf8(data)
+
+
 def _url(match: re.Match[str]) -> str | None:
     if "%" not in match.group(0):
         return None
@@ -175,12 +214,24 @@ def _has_percent(text: str) -> bool:
     return "%" in text
 
 
-_DECODERS = (
+def _has_a85(text: str) -> bool:
+    return "<~" in text
+
+
+_B85_CHAR = re.compile(r"[!#$%&()*;<>?@^`{|}~]").search
+
+#: ``(could match, pattern, decode)`` per decoder, in the order they run.
+_DECODERS: tuple[
+    tuple[Callable[[str], object], re.Pattern[str], Callable[[re.Match[str]], str | None]], ...
+] = (
     (_RUN16, _HEX, _hex),
     (_always, _B64, _b64),
+    (_RUN16, _B32, _b32),
     (_has_percent, _URL, _url),
     (_BITS, _BINARY, _binary),
     (_CODES, _MORSE, _morse),
+    (_has_a85, _A85, _a85),
+    (_B85_CHAR, _B85, _b85),
 )
 
 
@@ -224,9 +275,9 @@ _RARE_MAP = bytes(
 
 
 def _hex_b64_token(run: str) -> str:
-    if _RUN16(run) is None:  # '=' breaks it into pieces too short for either
+    if _RUN16(run) is None:  # '=' breaks it into pieces too short for any of them
         return run
-    return _substitute(_B64, _b64, _substitute(_HEX, _hex, run))
+    return _substitute(_B32, _b32, _substitute(_B64, _b64, _substitute(_HEX, _hex, run)))
 
 
 def _hex_b64_run(match: re.Match[str]) -> str:
@@ -265,7 +316,8 @@ def _hex_b64(text: str) -> str:
 
 
 def decode_blobs(text: str, rounds: int = MAX_DECODE_ROUNDS) -> str:
-    """Replace hex, base64, percent-encoded, binary and Morse blobs by their decoded text.
+    """Replace hex, base64, base32, percent-encoded, binary, Morse, Ascii85 and base85 blobs
+    by their decoded text.
 
     Equal to running every decoder's substitution in :data:`_DECODERS` order each
     round (a property test checks it); decoders that cannot match are skipped, and
@@ -285,9 +337,12 @@ def decode_blobs(text: str, rounds: int = MAX_DECODE_ROUNDS) -> str:
         if text.count("%") >= 3:  # the pattern needs three escapes
             text = _substitute(_URL, _url, text)
         if _rare(text):
-            for could_match, pattern, decode in _DECODERS[3:]:
+            for could_match, pattern, decode in _DECODERS[4:6]:
                 if could_match(text):
                     text = _substitute(pattern, decode, text)
+        for could_match, pattern, decode in _DECODERS[6:]:
+            if could_match(text):
+                text = _substitute(pattern, decode, text)
         text = clean_invisible(text)
         if text == before:
             break
