@@ -122,8 +122,8 @@ class _Session:
         self.result_of: dict[int, int] = {}  # call step -> result step
         self.tool_of_result: dict[int, str] = {}
         self.blocked: set[int] = set()
-        self.tool_names = tool_names(traj)
         self._index(raw_steps)
+        self.tool_names = tool_names(traj, [self.steps[i].get("name") for i in self.call_steps])
 
     def text(self, i: int) -> str:
         if i not in self.texts:
@@ -842,13 +842,22 @@ def _in_decoded_span(
     low = value.lower()
     if len(low) < _MIN_DECODED_VALUE:
         return None
-    for k in range(len(spans) - 1, -1, -1):
+    for k, plain in reversed(_decoded_spans(spans)):
         sp = spans[k]
-        if sp.step >= before or sp.source == "user":
-            continue
-        if any(c.startswith("decoded:") for c in sp.cues) and low in readable(sp.text)[0]:
+        if sp.step < before and low in plain:
             return sp.step, sp.start, sp.end, "decoded", k
     return None
+
+
+@lru_cache(maxsize=8)
+def _decoded_spans(spans: tuple[InstructionSpan, ...]) -> tuple[tuple[int, str], ...]:
+    """The untrusted spans with a ``decoded:<kind>`` cue and their decoded text (per session:
+    every value nowhere else is looked up in them)."""
+    return tuple(
+        (k, readable(sp.text)[0])
+        for k, sp in enumerate(spans)
+        if sp.source != "user" and any(c.startswith("decoded:") for c in sp.cues)
+    )
 
 
 #: Values shorter than this are not looked for in decoded text (a digit, a short word).

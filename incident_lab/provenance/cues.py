@@ -259,10 +259,11 @@ def _folded(*words: str) -> str:
     return "(?:" + "|".join(re.escape(plain_form(w)) for w in words) + ")"
 
 
-#: "Ignore the previous instructions" in scripts and languages beyond the six the other cue
-#: lists cover (ru, zh, ja, ko, ar, fa, tr): an override, so an ignored one is a near miss.
-#: No ``\b`` (RE2's is ASCII-only); the words are long and specific enough as substrings.
-_OVERRIDE_OTHER = "|".join(
+#: "Ignore the previous instructions" in scripts beyond Latin (ru, zh, ja, ko, ar, fa): an
+#: override, so an ignored one is a near miss. No ``\b`` (RE2's is ASCII-only); the words
+#: are long and specific enough as substrings. Matched only on text with non-ASCII letters
+#: (:data:`_SCRIPTS`): in the main set they would triple its matching time.
+_OVERRIDE_SCRIPTS = "|".join(
     (
         _folded("игнорируй", "игнорируйте", "игнорировать", "проигнорируй", "проигнорируйте",
                 "забудь", "забудьте", "не обращай внимания на", "не обращайте внимания на")
@@ -282,10 +283,13 @@ _OVERRIDE_OTHER = "|".join(
         + _folded("التعليمات", "تعليمات", "الأوامر", "أوامر", "القواعد", "الإرشادات", "التوجيهات"),
         _folded("دستورالعمل", "دستورات", "دستور", "قوانین", "قواعد", "راهنمایی")
         + r"[^.\n]{0,40}" + _folded("نادیده بگیر", "فراموش کن"),
-        _folded("önceki", "yukarıdaki", "tüm", "bütün") + r"[^.\n]{0,30}"
-        + _folded("talimat", "komut", "kural", "yönerge", "direktif") + r"[^.\n]{0,30}"
-        + _folded("yok say", "görmezden gel", "unut", "dikkate alma", "ihmal et"),
     )
+)  # fmt: skip
+#: The same in Turkish, which reads as ASCII once folded ("onceki tum talimatlari yok say").
+_OVERRIDE_TR = (
+    _folded("önceki", "yukarıdaki", "tüm", "bütün") + r"[^.\n]{0,30}"
+    + _folded("talimat", "komut", "kural", "yönerge", "direktif") + r"[^.\n]{0,30}"
+    + _folded("yok say", "görmezden gel", "unut", "dikkate alma", "ihmal et")
 )  # fmt: skip
 
 #: Synonyms too common as plain nouns to stand for "instructions" ("the order number").
@@ -490,7 +494,7 @@ _PLAIN = _Matcher(
             (
                 INJ_OVERRIDE.pattern,
                 _OVERRIDE_ML,
-                _OVERRIDE_OTHER,
+                _OVERRIDE_TR,
                 _OVERRIDE_PARAPHRASE,
                 _OVERRIDE_TYPO,
                 _JAILBREAK,
@@ -517,6 +521,18 @@ _PLAIN = _Matcher(
     }
 )
 _RAW = _Matcher({"delimiter": _DELIMITER_PATTERN, "hidden_text": _HIDDEN_PATTERN})
+_SCRIPTS = _Matcher({"override": _OVERRIDE_SCRIPTS})
+
+
+def _plain_kinds(plain: str) -> set[str]:
+    """The cue patterns that match the folded text ``plain`` (other scripts only when it
+    has non-ASCII letters)."""
+    found = _PLAIN.kinds(plain)
+    if not plain.isascii():
+        found |= _SCRIPTS.kinds(plain)
+    return found
+
+
 _LANGUAGES = _Matcher(
     {
         lang: "|".join(parts)
@@ -572,7 +588,7 @@ def _unit_score_memo(
 def _score(
     raw: str, plain: str, undone: tuple[str, ...]
 ) -> tuple[float, tuple[str, ...], str | None]:
-    found = _PLAIN.kinds(plain)
+    found = _plain_kinds(plain)
     raw_found = _RAW.kinds(raw)
     if "verb_start" in found and "imperative_to_model" not in found and _verb_starts(plain):
         found.add("imperative_to_model")
@@ -613,7 +629,7 @@ def score_units(text: str) -> list[Unit]:
     text = text[:MAX_SCAN]
     ciphers = cipher_hint(text)
     whole = plain_unless_obfuscated(text)  # None: something in it is obfuscated
-    if whole is not None and not ciphers and not _PLAIN.kinds(whole) and not _RAW.kinds(text):
+    if whole is not None and not ciphers and not _plain_kinds(whole) and not _RAW.kinds(text):
         return []
     units = []
     plain_text = whole is not None and not ciphers

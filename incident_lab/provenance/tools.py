@@ -79,21 +79,25 @@ _NAME_CHAR = re.compile(r"[\w.-]")
 _MIN_NAME = 4
 
 
-def tool_names(traj: Any) -> tuple[str, ...]:
-    """The session's tool names, lower case: declared in ``agent.tools`` or called in a step."""
+def tool_names(traj: Any, called: Iterable[Any] | None = None) -> tuple[str, ...]:
+    """The session's tool names, lower case: declared in ``agent.tools`` or called in a step
+    (``called``: the names of the calls, when the caller has them; else read off the steps)."""
     names: dict[str, None] = {}
     agent = traj.get("agent") if isinstance(traj, dict) else None
     tools = agent.get("tools") if isinstance(agent, dict) else None
-    for t in tools if isinstance(tools, list) else ():
-        name = t.get("name") if isinstance(t, dict) else None
+    declared = (
+        [t.get("name") for t in tools if isinstance(t, dict)] if isinstance(tools, list) else []
+    )
+    if called is None:
+        steps = traj.get("steps") if isinstance(traj, dict) else None
+        called = [
+            s.get("name")
+            for s in (steps if isinstance(steps, list) else ())
+            if isinstance(s, dict) and s.get("type") == "tool_call"
+        ]
+    for name in (*declared, *called):
         if isinstance(name, str) and len(name) >= _MIN_NAME:
             names[name.lower()] = None
-    steps = traj.get("steps") if isinstance(traj, dict) else None
-    for s in steps if isinstance(steps, list) else ():
-        if isinstance(s, dict) and s.get("type") == "tool_call":
-            name = s.get("name")
-            if isinstance(name, str) and len(name) >= _MIN_NAME:
-                names[name.lower()] = None
     return tuple(names)
 
 

@@ -68,9 +68,10 @@ _URL = re.compile(r"(?<![A-Za-z0-9._~+-])[A-Za-z0-9._~+-]*(?:%[0-9A-Fa-f]{2}[A-Z
 _B32 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Z2-7]{16,}={0,6}(?![A-Za-z0-9+/=_-])")
 #: Ascii85 between its delimiters, on one line.
 _A85 = re.compile(r"<~[!-u \t]{5,4000}?~>")
-#: A run of the base85 alphabet (RFC 1924) holding a character base64 has not: a base64
-#: or base32 run is the other decoders' (see :func:`_b85`).
-_B85 = re.compile(r"(?<![0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-])[0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-]{20,}")
+#: A run of the base85 alphabet (RFC 1924) of 30 characters or more (24 bytes: an e-mail's
+#: local part and domain are shorter) holding a character base64 has not: a base64 or
+#: base32 run is the other decoders' (see :func:`_b85`).
+_B85 = re.compile(r"(?<![0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-])[0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-]{30,}")
 _NOT_B64 = re.compile(r"[!#$%&()*;<>?@^`{|}~]")
 _BINARY = re.compile(r"(?<![01])(?:[01]{8}[ \t]+){3,}[01]{8}(?![01])")
 _MORSE = re.compile(r"(?<![.\w-])(?:[.-]{1,7}(?: / | ))+[.-]{1,7}(?![.\w-])")
@@ -166,10 +167,34 @@ def _a85(match: re.Match[str]) -> str | None:
     return _utf8(data)
 
 
+#: The base85 alphabet (RFC 1924), each character's value.
+_B85_VALUE = {
+    c: i
+    for i, c in enumerate(
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
+    )
+}
+
+
+def _b85_head_is_text(blob: str) -> bool:
+    """Whether the first four bytes the blob encodes could start text (printable ASCII, a
+    blank or UTF-8): most runs that are no base85 (an e-mail's local part and domain) fail
+    here, before the whole run is decoded."""
+    n = 0
+    for c in blob[:5]:
+        n = n * 85 + _B85_VALUE[c]
+    if n >= 1 << 32:
+        return False
+    return all((b >= 0x20 and b != 0x7F) or b in (9, 10, 13) for b in n.to_bytes(4, "big"))
+
+
 def _b85(match: re.Match[str]) -> str | None:
-    blob = match.group(0)
-    if _NOT_B64.search(blob) is None:
-        return None  # all base64 characters: hex, base64 or base32 (or a plain long word)
+    return _b85_text(match.group(0))
+
+
+def _b85_text(blob: str) -> str | None:
+    if _NOT_B64.search(blob) is None or not _b85_head_is_text(blob):
+        return None  # all base64 characters (hex, base64, base32, a long word), or no text
     try:
         data = base64.b85decode(blob)
     except (binascii.Error, ValueError):
@@ -218,6 +243,7 @@ def _has_a85(text: str) -> bool:
     return "<~" in text
 
 
+_B32_RUN = re.compile(r"[A-Z2-7]{16}").search
 _B85_CHAR = re.compile(r"[!#$%&()*;<>?@^`{|}~]").search
 
 #: ``(could match, pattern, decode)`` per decoder, in the order they run.
@@ -226,7 +252,7 @@ _DECODERS: tuple[
 ] = (
     (_RUN16, _HEX, _hex),
     (_always, _B64, _b64),
-    (_RUN16, _B32, _b32),
+    (_B32_RUN, _B32, _b32),
     (_has_percent, _URL, _url),
     (_BITS, _BINARY, _binary),
     (_CODES, _MORSE, _morse),
@@ -277,7 +303,8 @@ _RARE_MAP = bytes(
 def _hex_b64_token(run: str) -> str:
     if _RUN16(run) is None:  # '=' breaks it into pieces too short for any of them
         return run
-    return _substitute(_B32, _b32, _substitute(_B64, _b64, _substitute(_HEX, _hex, run)))
+    run = _substitute(_B64, _b64, _substitute(_HEX, _hex, run))
+    return _substitute(_B32, _b32, run) if _B32_RUN(run) else run
 
 
 def _hex_b64_run(match: re.Match[str]) -> str:
@@ -315,6 +342,34 @@ def _hex_b64(text: str) -> str:
     return "".join(pieces)
 
 
+_B85_MAP = bytes(ord("a") if chr(b) in _B85_VALUE else ord(" ") for b in range(256))
+_THIRTY = b"a" * 30
+
+
+def _base85_runs(text: str) -> str:
+    """``_substitute(_B85, _b85, text)``: a match is a maximal run of 30 or more characters
+    of the alphabet, found for ASCII text with byte operations instead of a regex scan."""
+    if not text.isascii():
+        return _substitute(_B85, _b85, text)
+    mapped = text.encode("ascii").translate(_B85_MAP)
+    pos = mapped.find(_THIRTY)
+    if pos < 0:
+        return text
+    pieces: list[str] = []
+    last = 0
+    while pos >= 0:
+        start = mapped.rfind(b" ", 0, pos) + 1
+        end = mapped.find(b" ", pos)
+        end = len(mapped) if end < 0 else end
+        decoded = _b85_text(text[start:end])
+        pieces.append(text[last:start])
+        pieces.append(text[start:end] if decoded is None else f" {decoded} ")
+        last = end
+        pos = mapped.find(_THIRTY, end)
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
 def decode_blobs(text: str, rounds: int = MAX_DECODE_ROUNDS) -> str:
     """Replace hex, base64, base32, percent-encoded, binary, Morse, Ascii85 and base85 blobs
     by their decoded text.
@@ -340,9 +395,10 @@ def decode_blobs(text: str, rounds: int = MAX_DECODE_ROUNDS) -> str:
             for could_match, pattern, decode in _DECODERS[4:6]:
                 if could_match(text):
                     text = _substitute(pattern, decode, text)
-        for could_match, pattern, decode in _DECODERS[6:]:
-            if could_match(text):
-                text = _substitute(pattern, decode, text)
+        if _has_a85(text):
+            text = _substitute(_A85, _a85, text)
+        if _B85_CHAR(text):
+            text = _base85_runs(text)
         text = clean_invisible(text)
         if text == before:
             break
