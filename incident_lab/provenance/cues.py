@@ -703,7 +703,7 @@ def clear_memo() -> None:
     """Forget every result the provenance analysis memoised per text: spans, unit scores,
     readable forms, languages, markers, copies, anchors, verb answers (benchmarks measure
     cold runs with it; compiled patterns stay)."""
-    from incident_lab.provenance import actions, obedience, values  # they import this module
+    from incident_lab.provenance import actions, obedience, tools, values  # they import this
 
     _MEMO.clear()
     _unit_score_memo.cache_clear()
@@ -715,6 +715,7 @@ def clear_memo() -> None:
         actions._action_kind,
         values._anchors,
         obedience._markers_of,
+        tools._named_memo,
     ):
         memo.cache_clear()
 

@@ -149,6 +149,21 @@ def named_tools(text: str, names: tuple[str, ...], low: str | None = None) -> li
     A compound name also counts written as words ("the send money tool", "`send money`"),
     but only set off as a name: in backticks or quotes, or beside "tool"/"function".
     """
+    if len(text) <= _MEMO_CHARS:  # the same outputs recur across the sessions of one task
+        return list(_named_memo(text, names))
+    return _named(text, names, low)
+
+
+#: Texts up to this length have their tool names memoised.
+_MEMO_CHARS = 4096
+
+
+@lru_cache(maxsize=4096)
+def _named_memo(text: str, names: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+    return tuple(_named(text, names, None))
+
+
+def _named(text: str, names: tuple[str, ...], low: str | None) -> list[tuple[int, str]]:
     if _any_name(names).search(text) is None:  # one linear pass rules most texts out
         return []
     low = text.lower() if low is None else low
