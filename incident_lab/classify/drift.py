@@ -6,7 +6,7 @@ from typing import Any
 
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, flatten_text, provenance_of
-from incident_lab.provenance.actions import SIDE_EFFECTS, verb_used
+from incident_lab.provenance.actions import SIDE_EFFECTS, asks_to_read, verb_used
 from incident_lab.provenance.model import CallProvenance
 from incident_lab.text.lexicon import (
     ACTION_VERBS,
@@ -48,7 +48,9 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
             signal = _unrequested_side_effect(view, c, args_text)
             if signal is not None:
                 signals.append(signal)
-        elif _unrelated_read(view, c.step, args_text):
+        elif not asks_to_read(c.tool, view.user_text_before(c.step)) and _unrelated_read(
+            view, c.step, args_text
+        ):
             unrelated_reads.append(c.step)
     if len(unrelated_reads) >= 2:
         weight = min(0.8, 0.25 * len(unrelated_reads))

@@ -322,3 +322,20 @@ def failed(output: str, is_error: bool = False) -> bool:
     if len(output) < 300 and _FAIL_ANY.search(output):
         return True
     return head.lstrip()[:1] in ("{", "[") and _FAIL_JSON.search(head) is not None
+
+
+#: Words of a tool's name that say how it reads, not what: "get_file_by_id" reads a file.
+_READ_WORDS = frozenset(
+    ["get", "read", "list", "search", "find", "fetch", "show", "query", "lookup", "retrieve",
+     "view", "open", "by", "id", "ids", "all", "for", "of", "from", "to", "in", "the", "info",
+     "details", "data", "tool", "api"]
+)  # fmt: skip
+_NAME_WORDS = re.compile(r"[^a-z]+")
+
+
+def asks_to_read(tool: str, user_text: str) -> bool:
+    """True when ``user_text`` names what ``tool`` reads: a word of its name beyond the read
+    verbs, by its first five letters ("balance" for get_balance, "files" for read_file)."""
+    objects = [w for w in _NAME_WORDS.split(tool.lower()) if len(w) >= 3 and w not in _READ_WORDS]
+    low = user_text.lower()
+    return any(re.search(rf"\b{re.escape(w[:5])}", low) for w in objects)

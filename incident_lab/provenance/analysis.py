@@ -22,7 +22,13 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from incident_lab.provenance.actions import SIDE_EFFECTS, action_kind, authorised, failed
+from incident_lab.provenance.actions import (
+    SIDE_EFFECTS,
+    action_kind,
+    asks_to_read,
+    authorised,
+    failed,
+)
 from incident_lab.provenance.cues import (
     SPAN_THRESHOLD,
     STRONG_CUES,
@@ -1119,22 +1125,10 @@ def _names_this_tool(span: InstructionSpan, tool: str) -> bool:
     return "tool_request" in span.cues and bool(named_tools(span.text, (tool.lower(),)))
 
 
-#: Words of a tool's name that say how it reads, not what: "get_file_by_id" reads a file.
-_READ_WORDS = frozenset(
-    ["get", "read", "list", "search", "find", "fetch", "show", "query", "lookup", "retrieve",
-     "view", "open", "by", "id", "ids", "all", "for", "of", "from", "to", "in", "the", "info",
-     "details", "data", "tool", "api"]
-)  # fmt: skip
-
-
 def _asked_read(session: _Session, i: int, tool: str) -> bool:
-    """True when the user's turns before step ``i`` name what ``tool`` reads: a word of its
-    name beyond the read verbs ("balance" for get_balance), by its first five letters."""
-    objects = [w for w in _KEY_SPLIT.split(tool.lower()) if len(w) >= 3 and w not in _READ_WORDS]
-    if not objects:
-        return False
+    """True when the user's turns before step ``i`` name what ``tool`` reads."""
     user = " ".join(session.lower(u) for u in session.user if u < i)
-    return any(re.search(rf"\b{re.escape(w[:5])}", user) for w in objects)
+    return asks_to_read(tool, user)
 
 
 def _asking_span(
