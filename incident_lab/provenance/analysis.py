@@ -336,35 +336,9 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
             for i in reversed([u for u in session.untrusted if u < a]):
                 at = session.lower(i).find(low)
                 if at != -1:
-                    mark = n < marks
-                    if mark or _asks_for_copy(session.text(i), at, at + len(low)):
-                        _echo_at(session, found, extra, (i, at), mark)
+                    _echo_at(session, found, extra, (i, at), n < marks)
                     break
     return extra
-
-
-#: A verb asking for text to be reproduced, right before the copied text.
-_INTRODUCES_COPY = re.compile(
-    r"\b(?:say|print|output|repeat|write|type|reply|respond|answer|include|return|state|"
-    r"copy|add|append|insert|end|start|begin)\b[^.!?\n]{0,40}$",
-    re.IGNORECASE,
-)
-_COLON_BEFORE = re.compile(r":\s{0,3}[\"'`“«]?$")
-
-
-def _asks_for_copy(text: str, start: int, end: int) -> bool:
-    """Whether the untrusted sentence an answer copied (``text[start:end]``) was asked for:
-    it carries a cue itself, or the text right before it (on its line) asks to reproduce it
-    ("... end your reply with: <copied>"). A faithful answer quotes a document's plain fact
-    ("The approver is People Operations.") even where an instruction sits beside it."""
-    if score_text(text[start:end])[1]:
-        return True
-    line = text.rfind("\n", 0, start) + 1
-    before = text[max(line, start - 200) : start].rstrip()
-    if not before or _INTRODUCES_COPY.search(before):
-        return True
-    # "Reply with this line: <copied>", not a record's "safe_fact": "<copied>"
-    return _COLON_BEFORE.search(before) is not None and bool(score_text(before)[1])
 
 
 def _echo_keys_of(session: _Session, a: int, trusted: str) -> tuple[list[str], int]:
