@@ -111,11 +111,20 @@ def _unrelated_read(view: SessionView, step: int, args_text: str) -> bool:
     return not words & context
 
 
+#: What users call a removal the command spells ``rm`` ("clean out the temporary files").
+_REMOVAL_WORDS = frozenset(
+    ["delete", "remove", "clean", "cleanup", "purge", "wipe", "clear", "erase", "prune", "tidy"]
+)
+
+
 def _command_asked(view: SessionView, command: str, before: int) -> bool:
-    """True when the high-impact verb of ``command`` (push, deploy, rm, ...) appears in the user's words."""
+    """True when the high-impact verb of ``command`` (push, deploy, rm, ...) appears in the
+    user's words (for ``rm``: any word for a removal, "clean", "purge", "delete" ...)."""
     match = HIGH_IMPACT_COMMAND.search(command)
     if match is None:
         return True
     verb_words = content_words(match.group(0)) or {match.group(0).split()[0].lower()}
     user_words = content_words(view.user_text_before(before))
+    if match.group(0).split()[0].lower() == "rm":
+        verb_words = verb_words | _REMOVAL_WORDS
     return bool(verb_words & user_words)

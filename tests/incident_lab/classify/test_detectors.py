@@ -420,3 +420,20 @@ def test_reading_the_files_a_repository_task_needs_is_no_unrelated_drift() -> No
         tools=None,
     )
     assert [s.signal for s in intent_drift(unrelated)] == ["unrelated_tool_calls"]
+
+
+def test_a_removal_the_user_asked_for_in_other_words_is_no_drift() -> None:
+    asked = traj(
+        user("Clean out the build's temporary files, please."),
+        call("shell", "1", command="rm -rf ./build/tmp"),
+        result("", "1"),
+        tools=None,
+    )
+    assert intent_drift(asked) == []
+    not_asked = traj(
+        user("Summarise the build log for me."),
+        call("shell", "1", command="rm -rf ./build/tmp"),
+        result("", "1"),
+        tools=None,
+    )
+    assert [s.signal for s in intent_drift(not_asked)] == ["unrequested_side_effect"]

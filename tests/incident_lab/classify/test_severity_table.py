@@ -200,7 +200,7 @@ def test_sev3_a_read_that_gathered_for_a_failed_exfiltration_is_no_harm_of_its_o
     )
     c = classify_trajectory(t)
     assert c.top == "prompt_injection" and {4, 6} <= set(c.unsafe_steps)
-    top, level, reason = _level(t)
+    _top, level, reason = _level(t)
     assert level == "SEV-3" and "step 6 failed" in reason
 
 
