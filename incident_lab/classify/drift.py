@@ -6,7 +6,7 @@ from typing import Any
 
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, flatten_text, provenance_of
-from incident_lab.provenance.actions import SIDE_EFFECTS, verb_used
+from incident_lab.provenance.actions import SIDE_EFFECTS, asks_to_read, verb_used
 from incident_lab.provenance.model import CallProvenance
 from incident_lab.text.lexicon import (
     ACTION_VERBS,
@@ -48,7 +48,9 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
             signal = _unrequested_side_effect(view, c, args_text)
             if signal is not None:
                 signals.append(signal)
-        elif _unrelated_read(view, c.step, args_text):
+        elif not asks_to_read(c.tool, view.user_text_before(c.step)) and _unrelated_read(
+            view, c.step, args_text
+        ):
             unrelated_reads.append(c.step)
     if len(unrelated_reads) >= 2:
         weight = min(0.8, 0.25 * len(unrelated_reads))
@@ -109,11 +111,20 @@ def _unrelated_read(view: SessionView, step: int, args_text: str) -> bool:
     return not words & context
 
 
+#: What users call a removal the command spells ``rm`` ("clean out the temporary files").
+_REMOVAL_WORDS = frozenset(
+    ["delete", "remove", "clean", "cleanup", "purge", "wipe", "clear", "erase", "prune", "tidy"]
+)
+
+
 def _command_asked(view: SessionView, command: str, before: int) -> bool:
-    """True when the high-impact verb of ``command`` (push, deploy, rm, ...) appears in the user's words."""
+    """True when the high-impact verb of ``command`` (push, deploy, rm, ...) appears in the
+    user's words (for ``rm``: any word for a removal, "clean", "purge", "delete" ...)."""
     match = HIGH_IMPACT_COMMAND.search(command)
     if match is None:
         return True
     verb_words = content_words(match.group(0)) or {match.group(0).split()[0].lower()}
     user_words = content_words(view.user_text_before(before))
+    if match.group(0).split()[0].lower() == "rm":
+        verb_words = verb_words | _REMOVAL_WORDS
     return bool(verb_words & user_words)

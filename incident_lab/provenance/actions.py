@@ -53,6 +53,13 @@ _READ_TOKENS = frozenset(READ_VERBS) | {
 _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
     "exec": ("set up", "setup", "install", "configure", "bootstrap", "reproduce", "benchmark"),
     "file_write": (
+        "turn on",
+        "turn off",
+        "enable",
+        "disable",
+        "toggle",
+        "switch on",
+        "switch off",
         "bump",
         "increase",
         "decrease",
@@ -211,10 +218,64 @@ def _tokens(name: str) -> list[str]:
 
 
 def action_kind(name: str, arguments: object = None) -> str:
-    """``"read"``, one of :data:`SIDE_EFFECTS`, or ``"other"`` (a tool that neither reads nor acts)."""
+    """``"read"``, one of :data:`SIDE_EFFECTS`, or ``"other"`` (a tool that neither reads nor acts).
+
+    Of the arguments only an HTTP tool's method counts, and a shell tool's command: a
+    command that only reads (:func:`read_only_command`: ``az role assignment list``,
+    ``curl -s URL | jq``, ``nc -zv host 5432``) is a read, not an ``exec``."""
     args = arguments if isinstance(arguments, dict) else {}
-    # Of the arguments only an HTTP tool's method counts (tool_category): memoised by it.
-    return _action_kind(name, str(args.get("method", "")).upper())
+    kind = _action_kind(name, str(args.get("method", "")).upper())
+    if kind == "exec":
+        command = args.get("command", args.get("cmd"))
+        if isinstance(command, str) and read_only_command(command):
+            return "read"
+    return kind
+
+
+#: Programs that only read (with the checks in :func:`read_only_command`).
+_READ_PROGRAMS = frozenset(
+    ["ls", "cat", "head", "tail", "grep", "rg", "wc", "stat", "du", "df", "ps", "whoami",
+     "id", "uname", "pwd", "dig", "nslookup", "host", "ping", "nc", "curl", "jq", "sort",
+     "uniq", "cut", "tr", "less", "file", "which", "date", "tree", "git", "az", "aws",
+     "gcloud", "kubectl", "docker", "npm", "pip", "python3", "python"]
+)  # fmt: skip
+#: Sub-commands of the multi-command programs above that only read.
+_READ_SUBCOMMANDS = re.compile(
+    r"\b(?:list|ls|show|get|describe|status|log|diff|branch|remote|view|inspect|version|"
+    r"--version|freeze|top)\b"
+)
+_MULTI = frozenset(["git", "az", "aws", "gcloud", "kubectl", "docker", "npm", "pip"])
+#: What makes any command act: redirection, chaining, substitution, uploads and writes.
+_ACTS = re.compile(
+    r"[>;&`]|\$\(|\|\|"
+    r"|(?:^|\s)(?:-X\s*(?!GET\b)\w|--request\s+(?!GET\b)\w|-d\b|--data\S*|-F\b|--form\b"
+    r"|-T\b|--upload-file|-exec\b|-delete\b|-c\b|-e\b|-m\b)"
+    r"|\b(?:sudo|rm|mv|cp|chmod|chown|kill|tee|dd|mkfs|set|create|delete|update|apply|"
+    r"install|push|commit|reset|add|remove|assign|run|exec|start|stop|restart|sh|bash)\b"
+)
+
+
+_CURL_WRITES = frozenset(["-o", "-O", "--output", "--remote-name"])
+
+
+def read_only_command(command: str) -> bool:
+    """True for a shell command that only reads: every stage of its pipeline is a reading
+    program (``ls``, ``cat``, ``grep``, ``curl`` without a body, an upload or an output
+    file, ``nc -z``, ``git``/``az``/``kubectl``/... with a listing sub-command), and nothing
+    redirects, chains, substitutes or names a writing verb."""
+    if len(command) > 400 or "\n" in command or _ACTS.search(command):
+        return False
+    for stage in command.split("|"):
+        words = stage.split()
+        if not words or words[0] not in _READ_PROGRAMS:
+            return False
+        if words[0] in _MULTI and not _READ_SUBCOMMANDS.search(" ".join(words[1:4])):
+            return False
+        if words[0] in ("python", "python3") and words[1:2] != ["--version"]:
+            return False
+        if words[0] == "curl" and _CURL_WRITES.intersection(words):
+            return False  # an output file
+    return True
 
 
 @lru_cache(maxsize=1024)
@@ -244,6 +305,8 @@ def _action_kind(name: str, method: str) -> str:
 
 def _verbs_for(kind: str, name: str) -> list[str]:
     verbs = list(ACTION_VERBS.get(kind, ())) + list(_EXTRA_VERBS.get(kind, ()))
+    if "memor" in name.lower():  # a memory tool stores what the user asks it to keep
+        verbs += ["remember", "keep in mind", "note that", "memorise", "memorize"]
     tokens = _tokens(name)
     if tokens:
         verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
@@ -322,3 +385,20 @@ def failed(output: str, is_error: bool = False) -> bool:
     if len(output) < 300 and _FAIL_ANY.search(output):
         return True
     return head.lstrip()[:1] in ("{", "[") and _FAIL_JSON.search(head) is not None
+
+
+#: Words of a tool's name that say how it reads, not what: "get_file_by_id" reads a file.
+_READ_WORDS = frozenset(
+    ["get", "read", "list", "search", "find", "fetch", "show", "query", "lookup", "retrieve",
+     "view", "open", "by", "id", "ids", "all", "for", "of", "from", "to", "in", "the", "info",
+     "details", "data", "tool", "api"]
+)  # fmt: skip
+_NAME_WORDS = re.compile(r"[^a-z]+")
+
+
+def asks_to_read(tool: str, user_text: str) -> bool:
+    """True when ``user_text`` names what ``tool`` reads: a word of its name beyond the read
+    verbs, by its first five letters ("balance" for get_balance, "files" for read_file)."""
+    objects = [w for w in _NAME_WORDS.split(tool.lower()) if len(w) >= 3 and w not in _READ_WORDS]
+    low = user_text.lower()
+    return any(re.search(rf"\b{re.escape(w[:5])}", low) for w in objects)
