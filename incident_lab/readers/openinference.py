@@ -48,7 +48,7 @@ from incident_lab.readers.stitching import (
     spooled_sessions,
 )
 from incident_lab.readers.tool_inference import infer_tools
-from incident_lab.trajectory import canonical_json
+from incident_lab.trajectory import compact_json
 
 _FMT = "openinference"
 _KIND = "openinference.span.kind"
@@ -156,7 +156,7 @@ def _message_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
         return [{"type": "tool_result", "call_id": call_id, "output": text} | stamp]
     if role not in _ROLES:
         raise SpanMappingError(
-            f"message role {canonical_json(role)[:40]} is not system/user/assistant/tool"
+            f"message role {compact_json(role)[:40]} is not system/user/assistant/tool"
         )
     steps: list[dict[str, Any]] = []
     calls = [as_dict(as_dict(c).get("tool_call")) for c in _list(msg.get("tool_calls"))]
