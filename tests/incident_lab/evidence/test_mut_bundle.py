@@ -40,11 +40,18 @@ def bundle(tmp_path: Path) -> Path:
     return take_snapshot([log], out=tmp_path / "b", incident_id="INC-7", now=NOW).bundle
 
 
-def test_default_bundle_name_is_utc() -> None:
+def test_default_bundle_name_is_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """UTC whatever the zone of ``now`` and of the machine."""
     plus2 = timezone(timedelta(hours=2))
-    assert default_bundle_name(datetime(2026, 2, 1, 14, 5, 9, tzinfo=plus2)) == (
-        "incident_2026-02-01T12-05-09Z"
-    )
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert default_bundle_name(datetime(2026, 2, 1, 14, 5, 9, tzinfo=plus2)) == (
+            "incident_2026-02-01T12-05-09Z"
+        )
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_bundle_properties(bundle: Path) -> None:
@@ -124,6 +131,7 @@ def test_a_manifest_over_the_document_limit(bundle: Path, monkeypatch: pytest.Mo
     with pytest.raises(InputError) as err:
         read_manifest(bundle / "manifest.json")
     assert err.value.message == f"manifest.json is larger than {size - 1:,} bytes"
+    assert err.value.path == str(bundle / "manifest.json")
 
 
 def test_a_damaged_trajectory_line_names_its_line(bundle: Path) -> None:
@@ -158,10 +166,10 @@ def test_read_manifest_names_the_first_problem(bundle: Path) -> None:
     assert not err.value.message.startswith("damaged manifest: manifest edited: ")
     assert err.value.hint == f"run 'incident_lab verify {bundle}'"
     assert err.value.path == str(path)
-    path.write_bytes(b"\xff\xfe")
+    path.write_bytes(b"[1]")
     with pytest.raises(InputError) as err:
         read_manifest(path)
-    assert err.value.message.startswith("damaged manifest: ")
+    assert err.value.message == "damaged manifest: manifest.json is not a JSON object"
 
 
 def test_hashing_writer_counts_and_hashes(tmp_path: Path) -> None:
@@ -204,6 +212,7 @@ def test_staged_bundle_commits_with_the_umask_mode(tmp_path: Path) -> None:
             assert staging.parent == dest.parent and staging.name.startswith(f".b{STAGING_MARK}")
             assert (staging / ".owner").read_text() == str(os.getpid())
             assert stage.commit() == dest
+        assert stage.committed is True
     finally:
         os.umask(old)
     assert sorted(p.name for p in dest.iterdir()) == ["metrics.json", "trajectories.jsonl"]
@@ -283,16 +292,42 @@ def test_which_staging_directories_are_stale(tmp_path: Path) -> None:
     assert remove_stale_staging(tmp_path / "missing") == []
 
 
-def test_adopting_a_pre_snapshot_incident_directory(tmp_path: Path) -> None:
+def _record_renames(monkeypatch: pytest.MonkeyPatch, fail_at: int = 0) -> list[tuple[str, str]]:
+    """Record the bundle module's renames; make the ``fail_at``-th (1-based) fail (EXDEV)."""
+    from incident_lab.evidence import bundle as bundle_mod
+
+    calls: list[tuple[str, str]] = []
+    real = os.rename
+
+    def rename(src: str, dst: str) -> None:
+        calls.append((str(src), str(dst)))
+        if len(calls) == fail_at:
+            raise OSError(18, "Invalid cross-device link")
+        real(src, dst)
+
+    monkeypatch.setattr(bundle_mod.os, "rename", rename)
+    return calls
+
+
+def test_adopting_a_pre_snapshot_incident_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     dest = tmp_path / "inc"
     dest.mkdir()
     (dest / "timeline.jsonl").write_bytes(b"T\n")
     (dest / "followup").mkdir()
     (dest / "followup" / "note.txt").write_text("n")
+    renames = _record_renames(monkeypatch)
     with StagedBundle(dest) as stage:
         assert stage.prior_timeline == b"T\n"
         stage.write_bytes("timeline.jsonl", b"T\nU\n")
         assert stage.commit() == dest
+        assert stage.committed is True
+    # The old directory goes aside as a hidden sibling (same filesystem: renames are atomic).
+    (src, aside), (staged, final), (old_followup, new_followup) = renames
+    assert (old_followup, new_followup) == (f"{aside}/followup", f"{dest}/followup")
+    assert (Path(src), Path(staged), Path(final)) == (dest, stage.tmp, dest)
+    assert Path(aside).parent == tmp_path and Path(aside).name.startswith(".inc.pre-snapshot-")
     assert (dest / "timeline.jsonl").read_bytes() == b"T\nU\n"
     assert (dest / "followup" / "note.txt").read_text() == "n"
     assert sorted(os.listdir(tmp_path)) == ["inc"]
@@ -322,3 +357,22 @@ def test_a_directory_with_more_than_a_timeline_is_not_adopted(tmp_path: Path, ex
     (dest / extra).write_text("x")
     with pytest.raises(UsageError, match="never overwritten"):
         StagedBundle(dest)
+
+
+def test_adopting_puts_the_old_directory_back_when_the_rename_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dest = tmp_path / "inc"
+    dest.mkdir()
+    (dest / "timeline.jsonl").write_bytes(b"T\n")
+    (dest / "followup").mkdir()
+    (dest / "followup" / "note.txt").write_text("n")
+    renames = _record_renames(monkeypatch, fail_at=2)
+    with pytest.raises(OSError, match="cross-device"), StagedBundle(dest) as stage:
+        stage.write_bytes("timeline.jsonl", b"T\nU\n")
+        stage.commit()
+    assert len(renames) == 3 and renames[2] == (renames[0][1], str(dest))
+    assert stage.committed is False
+    assert (dest / "timeline.jsonl").read_bytes() == b"T\n"
+    assert (dest / "followup" / "note.txt").read_text() == "n"
+    assert sorted(os.listdir(tmp_path)) == ["inc"]
