@@ -7,6 +7,7 @@ staging leaves behind, which staging directories are stale.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -292,8 +293,10 @@ def test_which_staging_directories_are_stale(tmp_path: Path) -> None:
     assert remove_stale_staging(tmp_path / "missing") == []
 
 
-def _record_renames(monkeypatch: pytest.MonkeyPatch, fail_at: int = 0) -> list[tuple[str, str]]:
-    """Record the bundle module's renames; make the ``fail_at``-th (1-based) fail (EXDEV)."""
+def _record_renames(
+    monkeypatch: pytest.MonkeyPatch, fail_at: int = 0, error: OSError | None = None
+) -> list[tuple[str, str]]:
+    """Record the renames; make the ``fail_at``-th (1-based) fail (EXDEV unless ``error``)."""
     from incident_lab.evidence import bundle as bundle_mod
 
     calls: list[tuple[str, str]] = []
@@ -302,7 +305,7 @@ def _record_renames(monkeypatch: pytest.MonkeyPatch, fail_at: int = 0) -> list[t
     def rename(src: str, dst: str) -> None:
         calls.append((str(src), str(dst)))
         if len(calls) == fail_at:
-            raise OSError(18, "Invalid cross-device link")
+            raise error or OSError(18, "Invalid cross-device link")
         real(src, dst)
 
     monkeypatch.setattr(bundle_mod.os, "rename", rename)
@@ -376,3 +379,43 @@ def test_adopting_puts_the_old_directory_back_when_the_rename_fails(
     assert (dest / "timeline.jsonl").read_bytes() == b"T\n"
     assert (dest / "followup" / "note.txt").read_text() == "n"
     assert sorted(os.listdir(tmp_path)) == ["inc"]
+
+
+def test_a_rename_refused_at_the_last_moment_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bundle created between the check and rename(2) makes it fail: never replaced."""
+    dest = tmp_path / "b"
+    _record_renames(monkeypatch, fail_at=1, error=OSError(39, "Directory not empty"))
+    with pytest.raises(UsageError) as err, StagedBundle(dest) as stage:
+        stage.write_bytes("metrics.json", b"{}")
+        stage.commit()
+    assert err.value.render() == (
+        f"{dest}: bundle already exists, not overwriting (Directory not empty)"
+    )
+    assert stage.committed is False
+    assert os.listdir(tmp_path) == []
+
+
+def test_commit_does_not_need_the_lock_file(tmp_path: Path) -> None:
+    with StagedBundle(tmp_path / "b") as stage:
+        (stage.tmp / ".owner").unlink()
+        assert stage.commit() == tmp_path / "b"
+    assert os.listdir(tmp_path / "b") == []
+
+
+def _fd_of(path: Path) -> int:
+    for name in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/self/fd/{name}") == str(path):
+                return int(name)
+    raise AssertionError(f"{path} is not open")
+
+
+def test_abandon_never_raises_even_when_the_flush_fails(tmp_path: Path) -> None:
+    """A full disk makes the final flush fail: abandoning must still succeed."""
+    w = HashingWriter(tmp_path / "t.jsonl")
+    w.write_line(b"buffered\n")
+    os.close(_fd_of(tmp_path / "t.jsonl"))  # the flush on close now fails (EBADF)
+    w.abandon()
+    assert (tmp_path / "t.jsonl").read_bytes() == b""
