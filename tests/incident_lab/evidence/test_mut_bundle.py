@@ -203,8 +203,10 @@ def test_staged_bundle_commits_with_the_umask_mode(tmp_path: Path) -> None:
     try:
         with StagedBundle(dest) as stage:
             w = stage.writer("trajectories.jsonl")
+            assert w.path == stage.tmp / "trajectories.jsonl"
             w.write_line(b"{}\n")
             assert w.close()["lines"] == 1
+            stage.writer("rejects.jsonl", private=True).close()
             assert stage.write_bytes("metrics.json", b"{}") == {
                 "size": 2,
                 "sha256": hashlib.sha256(b"{}").hexdigest(),
@@ -216,8 +218,11 @@ def test_staged_bundle_commits_with_the_umask_mode(tmp_path: Path) -> None:
         assert stage.committed is True
     finally:
         os.umask(old)
-    assert sorted(p.name for p in dest.iterdir()) == ["metrics.json", "trajectories.jsonl"]
+    names = ["metrics.json", "rejects.jsonl", "trajectories.jsonl"]
+    assert sorted(p.name for p in dest.iterdir()) == names
     assert stat.S_IMODE(dest.stat().st_mode) == 0o750
+    assert stat.S_IMODE((dest / "trajectories.jsonl").stat().st_mode) == 0o640
+    assert stat.S_IMODE((dest / "rejects.jsonl").stat().st_mode) == 0o600
     assert not staging.exists() and os.listdir(dest.parent) == ["b"]
 
 
