@@ -198,10 +198,13 @@ def test_a_private_writer_is_0600(tmp_path: Path) -> None:
 
 
 def test_staged_bundle_commits_with_the_umask_mode(tmp_path: Path) -> None:
-    dest = tmp_path / "out" / "b"
-    old = os.umask(0o027)
+    dest = tmp_path / "out" / "deeper" / "b"
+    old = os.umask(0)
     try:
         with StagedBundle(dest) as stage:
+            assert stage.committed is False
+            assert stat.S_IMODE((stage.tmp / ".owner").stat().st_mode) == 0o600
+            os.umask(0o027)
             w = stage.writer("trajectories.jsonl")
             assert w.path == stage.tmp / "trajectories.jsonl"
             w.write_line(b"{}\n")
@@ -424,3 +427,14 @@ def test_abandon_never_raises_even_when_the_flush_fails(tmp_path: Path) -> None:
     os.close(_fd_of(tmp_path / "t.jsonl"))  # the flush on close now fails (EBADF)
     w.abandon()
     assert (tmp_path / "t.jsonl").read_bytes() == b""
+
+
+def test_leaving_copes_with_a_staging_already_gone(tmp_path: Path) -> None:
+    """Another snapshot's cleanup, or an operator, removed the staging: leaving still works."""
+    import shutil
+
+    with pytest.raises(KeyError), StagedBundle(tmp_path / "b") as stage:
+        os.close(_fd_of(stage.tmp / ".owner"))  # the lock descriptor is gone too
+        shutil.rmtree(stage.tmp)
+        raise KeyError("boom")
+    assert os.listdir(tmp_path) == []
