@@ -289,14 +289,20 @@ def test_which_staging_directories_are_stale(tmp_path: Path) -> None:
     not_staging.mkdir()
     visible = tmp_path / f"e{STAGING_MARK}x"
     visible.mkdir()
+    old = time.time() - 3600
+    for path in (not_staging, visible):
+        os.utime(path, (old, old))
     a_file = tmp_path / f".f{STAGING_MARK}x"
     a_file.write_text("x")
     link = tmp_path / f".g{STAGING_MARK}x"
-    link.symlink_to(no_owner_new)
+    target = tmp_path / "old-target"
+    target.mkdir()
+    os.utime(target, (old, old))
+    link.symlink_to(target)
     removed = remove_stale_staging(tmp_path)
     assert sorted(removed) == sorted([unlocked_old, no_owner_old])
     assert not unlocked_old.exists() and not no_owner_old.exists()
-    for kept in (no_owner_new, not_staging, visible, a_file, link):
+    for kept in (no_owner_new, not_staging, visible, a_file, link, target):
         assert kept.exists() or kept.is_symlink()
     assert remove_stale_staging(tmp_path / "missing") == []
 
@@ -438,3 +444,39 @@ def test_leaving_copes_with_a_staging_already_gone(tmp_path: Path) -> None:
         shutil.rmtree(stage.tmp)
         raise KeyError("boom")
     assert os.listdir(tmp_path) == []
+
+
+def test_the_grace_period_is_sixty_seconds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from incident_lab.evidence import bundle as bundle_mod
+
+    now = 2_000_000_000.0
+    monkeypatch.setattr(bundle_mod.time, "time", lambda: now)
+    young = _staging(tmp_path, "young", owner=False)
+    os.utime(young, (now - 59.5, now - 59.5))
+    due = _staging(tmp_path, "due", owner=False)
+    os.utime(due, (now - 60, now - 60))
+    assert remove_stale_staging(tmp_path) == [due]
+    assert young.exists()
+
+
+@pytest.mark.parametrize("kind", ["young", "locked", "unopenable"])
+def test_one_entry_to_skip_does_not_stop_the_cleanup(tmp_path: Path, kind: str) -> None:
+    """Whatever the directory order, every other stale staging directory is still removed."""
+    import fcntl
+
+    stale = [_staging(tmp_path, f"s{i:02d}", owner=True) for i in range(20)]
+    skip = _staging(tmp_path, "skip", owner=kind == "locked")
+    fd = None
+    if kind == "locked":
+        fd = os.open(skip / ".owner", os.O_RDWR)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    elif kind == "unopenable":
+        (skip / ".owner").mkdir()  # opening it for writing fails (EISDIR)
+        old = time.time() - 3600
+        os.utime(skip, (old, old))
+    try:
+        assert sorted(remove_stale_staging(tmp_path)) == sorted(stale)
+    finally:
+        if fd is not None:
+            os.close(fd)
+    assert os.listdir(tmp_path) == [skip.name]
