@@ -176,8 +176,26 @@ def test_a_corrupt_gzip_still_hashes_every_byte(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl.gz"
     path.write_bytes(data)
     scan, items = _scan(path)
-    assert any(isinstance(i, Record) for i in items)
+    assert [(i.path, i.line, i.reason) for i in items] == [
+        (
+            str(path),
+            1,
+            "compressed stream is corrupt or truncated: "
+            "Compressed file ended before the end-of-stream marker was reached",
+        )
+    ]
     assert (scan.size, scan.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+
+
+def test_a_native_source_is_read_in_1_mib_chunks(tmp_path: Path) -> None:
+    line = json.dumps(make_session(3)).encode() + b"\n"
+    data = line * (3 * CHUNK // len(line))
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(data)
+    seen: list[int] = []
+    scan, items = _scan(path, on_bytes=seen.append)
+    assert len(items) == scan.records == data.count(b"\n")
+    assert seen == [CHUNK, CHUNK, len(data) - 2 * CHUNK]
 
 
 def test_other_formats_go_through_their_reader(tmp_path: Path) -> None:
@@ -197,3 +215,24 @@ def test_other_formats_go_through_their_reader(tmp_path: Path) -> None:
     assert scan.records == 2
     assert (scan.size, scan.sha256) == (len(data), hashlib.sha256(data).hexdigest())
     assert seen == [len(data)]
+
+
+def test_a_forced_format_is_not_detected_again(tmp_path: Path) -> None:
+    """Chat logs forced through the events reader are that reader's rejects."""
+    path = tmp_path / "chat.jsonl"
+    path.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}]}) + "\n", "utf-8")
+    _, items = _scan(path, "events")
+    assert [(type(i).__name__, i.reason) for i in items] == [
+        ("Record", "event has no session_id (a non-empty string)")
+    ]
+
+
+def test_other_formats_keep_the_line_limit(tmp_path: Path) -> None:
+    path = tmp_path / "chat.jsonl"
+    msg = {"messages": [{"role": "user", "content": "x" * 3000}]}
+    path.write_text(json.dumps(msg) + "\n", "utf-8")
+    _, (rec,) = _scan(path, "openai_chat", max_line_bytes=2000)
+    assert isinstance(rec, Record) and rec.line == 1
+    assert rec.reason is not None and rec.reason.endswith(
+        "over the 2,000-byte limit (raise --max-line-bytes to accept it)"
+    )
