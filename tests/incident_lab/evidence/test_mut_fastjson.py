@@ -105,3 +105,17 @@ def test_exact_loads_answers_when_it_is_the_stdlib_value(data: bytes) -> None:
 )
 def test_exact_loads_leaves_the_rest_to_the_stdlib(data: bytes) -> None:
     assert exact_loads(data) is MISSING
+
+
+def test_without_orjson_everything_takes_the_stdlib_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """orjson is optional: without it nothing is parsed or written by it."""
+    doc = {"b": [0.5, 1, "é"], "a": None}
+    expected = canonical_bytes(doc)
+    monkeypatch.setattr(fastjson, "_orjson", None)
+    assert not orjson_available()
+    assert fastjson.fast_loads(b'{"a": 1}') is MISSING
+    assert exact_loads(b'{"a": 1}') is MISSING
+    assert floats_exact({"x": 0.5}) is False
+    assert floats_exact({"x": 1}) is False
+    assert canonical_bytes(doc) == expected
+    assert canonical_bytes(doc, floats_checked=True) == expected
