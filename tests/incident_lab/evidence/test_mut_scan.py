@@ -236,3 +236,25 @@ def test_other_formats_keep_the_line_limit(tmp_path: Path) -> None:
     assert rec.reason is not None and rec.reason.endswith(
         "over the 2,000-byte limit (raise --max-line-bytes to accept it)"
     )
+
+
+def test_nothing_is_known_about_a_source_before_it_is_scanned(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(json.dumps(make_session(1)).encode() + b"\n")
+    scan = SourceScan(str(path), "native", max_line_bytes=1 << 20)
+    assert (scan.size, scan.sha256, scan.records) == (0, "", 0)
+    assert (scan.path, scan.fmt, scan.max_line_bytes, scan.together) == (
+        str(path),
+        "native",
+        1 << 20,
+        (),
+    )
+
+
+def test_a_malformed_line_is_shown_without_its_line_ending_only(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b'{"a": 1,}  \r\n{"a": 1}X\n')
+    _, (spaces, extra) = _scan(path)
+    assert spaces.excerpt == '{"a": 1,}  '
+    assert extra.excerpt == '{"a": 1}X'
+    assert extra.reason == "malformed JSON at column 9: Extra data"
