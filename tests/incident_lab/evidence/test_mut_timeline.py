@@ -459,3 +459,16 @@ def test_append_refuses_an_oversized_or_invalid_manifest(bundle: Path) -> None:
     with pytest.raises(CheckFailed, match=r"^manifest\.json is damaged; refusing"):
         append_event(bundle, {"action": "contain"})
     assert len((bundle / T).read_bytes().splitlines()) == 1
+
+
+def test_after_a_damaged_line_no_chain_link_is_taken_on_trust() -> None:
+    """The event after an unparseable line cannot be chained to it, whatever its prev_sha256
+    says (even the empty string)."""
+    events = _chain(1)
+    third = seal_event({"action": "a2", "time": "2026-01-01T00:00:02Z", "actor": "t"}, 2, "")
+    data = _data(events) + b"not json\n" + encode_event(third)
+    problems = check_timeline(data, events[0]["sha256"])[1]
+    assert problems == [
+        "changed: timeline.jsonl:2: not a valid JSON event",
+        "changed: timeline.jsonl:3: hash chain broken (prev_sha256 does not match line 2)",
+    ]
