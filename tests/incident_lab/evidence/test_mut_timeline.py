@@ -472,3 +472,42 @@ def test_after_a_damaged_line_no_chain_link_is_taken_on_trust() -> None:
         "changed: timeline.jsonl:2: not a valid JSON event",
         "changed: timeline.jsonl:3: hash chain broken (prev_sha256 does not match line 2)",
     ]
+
+
+def test_a_non_string_digest_links_nothing() -> None:
+    """An event whose sha256 is not a string cannot be the link the next event names."""
+    events = _chain(1)
+    bad = {**seal_event({"action": "a1", "time": "2026-01-01T00:00:01Z"}, 1, events[0]["sha256"])}
+    bad["sha256"] = 5
+    third = seal_event({"action": "a2", "time": "2026-01-01T00:00:02Z", "actor": "t"}, 2, 5)
+    data = _data(events) + encode_event(bad) + encode_event(third)
+    problems = check_timeline(data, events[0]["sha256"])[1]
+    assert problems == [
+        "changed: timeline.jsonl:2: event content does not match its sha256",
+        "changed: timeline.jsonl:3: hash chain broken (prev_sha256 does not match line 2)",
+    ]
+
+
+def test_the_manifest_is_replaced_through_a_hidden_sibling(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Re-sealing writes .manifest.json.<random>.tmp beside it and renames it (same
+    filesystem: the rename is atomic), keeping the file's mode."""
+    from incident_lab.evidence import timeline as timeline_mod
+
+    os.chmod(bundle / "manifest.json", 0o640)
+    replaced: list[tuple[str, str]] = []
+    real = os.replace
+
+    def replace(src: str, dst: str) -> None:
+        replaced.append((str(src), str(dst)))
+        real(src, dst)
+
+    monkeypatch.setattr(timeline_mod.os, "replace", replace)
+    append_event(bundle, {"action": "contain"})
+    ((tmp, dst),) = replaced
+    assert dst == str(bundle / "manifest.json")
+    assert Path(tmp).parent == bundle
+    assert Path(tmp).name.startswith(".manifest.json.") and tmp.endswith(".tmp")
+    assert stat.S_IMODE((bundle / "manifest.json").stat().st_mode) == 0o640
+    assert sorted(p.name for p in bundle.iterdir() if p.name.startswith(".")) == []
