@@ -136,6 +136,7 @@ def test_snapshot_rejects_sessions_holding_nan_or_infinity(tmp_path: Path) -> No
         "filtered_out": 0,
     }
     rejects = read_jsonl(tmp_path / "b" / "rejects.jsonl")
+    assert {(r["format"], r["source"], r["entry"]) for r in rejects} == {("native", str(log), None)}
     assert [(r["line"], r["reason"]) for r in rejects] == [
         (2, f"schema: steps/4/score: nan {NOT_JSON}"),
         (3, f"schema: steps/2/arguments/doc_id: inf {NOT_JSON}"),
