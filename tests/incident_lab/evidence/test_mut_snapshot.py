@@ -1,0 +1,137 @@
+"""Mutation-driven tests for ``evidence/snapshot.py`` (issue 14): what a snapshot returns
+and writes, pinned whole (the summary dict, the bytes of metrics.json, the adopted timeline).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from incident_lab.errors import CheckFailed
+from incident_lab.evidence import take_snapshot
+from incident_lab.evidence.signing import generate_keypair, load_public_key
+from incident_lab.evidence.timeline import check_timeline, event_digest, record_event
+from incident_lab.evidence.verify import verify_bundle
+
+from .conftest import make_session, read_jsonl, write_jsonl
+
+NOW = datetime(2026, 2, 1, 13, 0, tzinfo=UTC)
+
+
+def test_the_summary_whole(tmp_path: Path) -> None:
+    sessions = [make_session(i) for i in range(3)]
+    sessions.append(make_session(1))  # a duplicate session id
+    sessions[2]["agent"]["model"]["name"] = "modèle"
+    log = write_jsonl(tmp_path / "log.jsonl", [*sessions, b"not json"])
+    result = take_snapshot([log], out=tmp_path / "b", incident_id="INC-1", now=NOW)
+    assert result.exit_code == 5
+    assert result.summary == {
+        "bundle": str(tmp_path / "b"),
+        "incident_id": "INC-1",
+        "collected_at": "2026-02-01T13:00:00Z",
+        "counts": {"read": 5, "accepted": 4, "rejected": 1, "filtered_out": 0},
+        "sources": 1,
+        "bytes_read": log.stat().st_size,
+        "sessions": 4,
+        "time_range": {
+            "first_started_at": "2026-02-01T12:00:00Z",
+            "last_started_at": "2026-02-01T12:00:02Z",
+            "sessions_without_started_at": 0,
+        },
+        "model_versions_seen": result.manifest["model_versions_seen"],
+        "rejects": str(tmp_path / "b" / "rejects.jsonl"),
+        "signed": False,
+        "duplicate_session_ids": {"sess-0001": 2},
+        "exit_code": 5,
+        "warnings": [],
+    }
+    assert {"name": "modèle", "version": "2024-11-20", "sessions": 1} in (
+        result.summary["model_versions_seen"]
+    )
+    clean = take_snapshot([write_jsonl(tmp_path / "c.jsonl", sessions[:1])], out=tmp_path / "c")
+    assert (clean.summary["rejects"], clean.summary["exit_code"], clean.exit_code) == (None, 0, 0)
+    assert clean.summary["duplicate_session_ids"] == {}
+
+
+def test_json_files_are_indented_sorted_utf8_with_a_final_newline(tmp_path: Path) -> None:
+    session = make_session(0)
+    session["agent"]["model"]["name"] = "modèle"
+    log = write_jsonl(tmp_path / "log.jsonl", [session])
+    bundle = take_snapshot([log], out=tmp_path / "b", now=NOW).bundle
+    for name in ("metrics.json", "manifest.json"):
+        data = (bundle / name).read_bytes()
+        doc = json.loads(data)
+        assert data == (
+            json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        ).encode("utf-8"), name
+    assert "modèle".encode() in (bundle / "metrics.json").read_bytes()
+
+
+def test_a_pre_snapshot_timeline_is_adopted_and_continued(tmp_path: Path) -> None:
+    inc = tmp_path / "inc"
+    first = record_event(inc, {"action": "contain", "time": "2026-02-01T12:30:00Z"})
+    second = record_event(inc, {"action": "notify", "time": "2026-02-01T12:31:00Z"})
+    log = write_jsonl(tmp_path / "log.jsonl", [make_session(0)])
+    bundle = take_snapshot([log], out=inc, now=NOW).bundle
+    events = read_jsonl(bundle / "timeline.jsonl")
+    assert events[:2] == [first, second]
+    snap = events[2]
+    assert (snap["seq"], snap["prev_sha256"], snap["action"]) == (2, second["sha256"], "snapshot")
+    assert snap["sha256"] == event_digest(snap)
+    assert check_timeline((bundle / "timeline.jsonl").read_bytes(), first["sha256"])[1] == []
+    assert verify_bundle(bundle).ok
+
+
+def test_a_signed_snapshot_signs_the_events_it_adopts(tmp_path: Path) -> None:
+    generate_keypair(tmp_path / "k.pem", tmp_path / "k.pub")
+    inc = tmp_path / "inc"
+    first = record_event(inc, {"action": "contain", "time": "2026-02-01T12:30:00Z"})
+    log = write_jsonl(tmp_path / "log.jsonl", [make_session(0)])
+    bundle = take_snapshot([log], out=inc, now=NOW, sign_key=tmp_path / "k.pem").bundle
+    data = (bundle / "timeline.jsonl").read_bytes()
+    events, problems = check_timeline(
+        data, first["sha256"], public_key=load_public_key(tmp_path / "k.pub")
+    )
+    assert problems == [] and len(events) == 2
+    assert all("signature" in e for e in events)
+    assert verify_bundle(bundle, pubkey=tmp_path / "k.pub").ok
+
+
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        (b"not json\n", "changed: timeline.jsonl:1: not a valid JSON event"),
+        (b"[1]\n", "changed: timeline.jsonl:1: not a valid JSON event"),
+    ],
+)
+def test_a_damaged_pre_snapshot_timeline_stops_the_snapshot(
+    tmp_path: Path, damage: bytes, problem: str
+) -> None:
+    inc = tmp_path / "inc"
+    inc.mkdir()
+    (inc / "timeline.jsonl").write_bytes(damage)
+    log = write_jsonl(tmp_path / "log.jsonl", [make_session(0)])
+    with pytest.raises(CheckFailed) as info:
+        take_snapshot([log], out=inc, now=NOW)
+    assert info.value.render() == (
+        f"the incident's pre-snapshot timeline is damaged: {problem} "
+        "(hint: inspect timeline.jsonl; the snapshot was not taken)"
+    )
+    assert (inc / "timeline.jsonl").read_bytes() == damage
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inc", "log.jsonl"]
+
+
+def test_a_pre_snapshot_chain_edited_in_the_middle_stops_the_snapshot(tmp_path: Path) -> None:
+    inc = tmp_path / "inc"
+    record_event(inc, {"action": "contain", "time": "2026-02-01T12:30:00Z"})
+    record_event(inc, {"action": "notify", "time": "2026-02-01T12:31:00Z"})
+    lines = (inc / "timeline.jsonl").read_bytes().splitlines(keepends=True)
+    edited = json.loads(lines[1])
+    edited["action"] = "nothing"
+    (inc / "timeline.jsonl").write_bytes(lines[0] + json.dumps(edited).encode() + b"\n")
+    log = write_jsonl(tmp_path / "log.jsonl", [make_session(0)])
+    with pytest.raises(CheckFailed, match=r"timeline\.jsonl:2: event content does not match"):
+        take_snapshot([log], out=inc, now=NOW)
