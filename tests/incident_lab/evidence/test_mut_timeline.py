@@ -574,3 +574,10 @@ def test_append_with_another_key_renders_its_error(
         "appended (hint: pass the key that signed the snapshot (--sign-key or "
         "INCIDENT_LAB_SIGN_KEY))"
     )
+
+
+@pytest.mark.parametrize("event", [{}, {"action": ""}, {"action": 5}])
+def test_an_event_without_an_action_is_refused_by_name(event: dict[str, Any]) -> None:
+    with pytest.raises(UsageError) as info:
+        seal_event(event, 1, "0" * 64)
+    assert info.value.render() == "a timeline event needs a non-empty string 'action'"
