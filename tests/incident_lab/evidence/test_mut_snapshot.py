@@ -135,3 +135,29 @@ def test_a_pre_snapshot_chain_edited_in_the_middle_stops_the_snapshot(tmp_path: 
     log = write_jsonl(tmp_path / "log.jsonl", [make_session(0)])
     with pytest.raises(CheckFailed, match=r"timeline\.jsonl:2: event content does not match"):
         take_snapshot([log], out=inc, now=NOW)
+
+
+def test_last_keeps_rejects_and_counts_in_order(tmp_path: Path) -> None:
+    """--last N: the N most recent are validated (one of them invalid: a reject with its
+    line), the evicted ones are filtered out, and the kept ones are written oldest first."""
+    sessions = [make_session(i) for i in (1, 5, 9, 3)]
+    sessions[1]["steps"][0]["role"] = "robot"
+    log = write_jsonl(tmp_path / "log.jsonl", sessions)
+    result = take_snapshot([log], last=2, out=tmp_path / "b", now=NOW)
+    assert result.summary["counts"] == {
+        "read": 4,
+        "accepted": 1,
+        "rejected": 1,
+        "filtered_out": 2,
+    }
+    (row,) = read_jsonl(tmp_path / "b" / "rejects.jsonl")
+    assert (row["source"], row["line"], row["format"], row["entry"]) == (
+        str(log),
+        2,
+        "native",
+        None,
+    )
+    assert row["reason"].startswith("schema: steps/0/role: 'robot' is not one of")
+    kept = read_jsonl(tmp_path / "b" / "trajectories.jsonl")
+    assert [t["session_id"] for t in kept] == ["sess-0009"]
+    assert kept[0]["source"] == {"format": "native", "path": str(log), "line": 3}
