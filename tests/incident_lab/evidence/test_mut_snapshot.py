@@ -4,13 +4,14 @@ and writes, pinned whole (the summary dict, the bytes of metrics.json, the adopt
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from incident_lab.errors import CheckFailed
+from incident_lab.errors import CheckFailed, InputError, UsageError
 from incident_lab.evidence import take_snapshot
 from incident_lab.evidence.signing import generate_keypair, load_public_key
 from incident_lab.evidence.timeline import check_timeline, event_digest, record_event
@@ -161,3 +162,84 @@ def test_last_keeps_rejects_and_counts_in_order(tmp_path: Path) -> None:
     kept = read_jsonl(tmp_path / "b" / "trajectories.jsonl")
     assert [t["session_id"] for t in kept] == ["sess-0009"]
     assert kept[0]["source"] == {"format": "native", "path": str(log), "line": 3}
+
+
+def test_sources_policy_progress_and_an_unknown_format(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "notes.txt").write_text("hello world\n")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("rules: []\n")
+    digest = hashlib.sha256(policy.read_bytes()).hexdigest()
+    sessions = [make_session(i) for i in range(3)]
+    sessions[0]["agent"]["policy"]["hash"] = "sha256:" + digest.upper()
+    sessions[1]["agent"]["policy"]["hash"] = digest
+    log = write_jsonl(src / "log.jsonl", sessions)
+    calls: list[tuple[int, int]] = []
+    result = take_snapshot(
+        [src], out=tmp_path / "b", policy=policy, progress=lambda a, b: calls.append((a, b))
+    )
+    size_log, size_txt = log.stat().st_size, (src / "notes.txt").stat().st_size
+    assert calls == [(size_log, size_log + size_txt), (size_log + size_txt, size_log + size_txt)]
+    assert result.summary["counts"] == {"read": 4, "accepted": 3, "rejected": 1, "filtered_out": 0}
+    assert read_jsonl(tmp_path / "b" / "rejects.jsonl") == [
+        {
+            "entry": None,
+            "excerpt": None,
+            "format": "unknown",
+            "line": None,
+            "reason": "cannot tell the log format (pass --format)",
+            "source": str(src / "notes.txt"),
+        }
+    ]
+    assert result.manifest["sources"] == [
+        {
+            "path": str(log.resolve()),
+            "format": "native",
+            "size": size_log,
+            "sha256": hashlib.sha256(log.read_bytes()).hexdigest(),
+            "records": 3,
+        },
+        {
+            "path": str((src / "notes.txt").resolve()),
+            "format": "unknown",
+            "size": size_txt,
+            "sha256": hashlib.sha256(b"hello world\n").hexdigest(),
+            "records": 1,
+        },
+    ]
+    assert result.manifest["declared"]["policy"] == {
+        "path": str(policy.resolve()),
+        "size": policy.stat().st_size,
+        "sha256": digest,
+        "sessions_matching": 2,
+    }
+
+
+def test_a_missing_policy_file(tmp_path: Path) -> None:
+    log = write_jsonl(tmp_path / "log.jsonl", [make_session(0)])
+    with pytest.raises(InputError) as info:
+        take_snapshot([log], out=tmp_path / "b", policy=tmp_path / "nope.yaml")
+    assert info.value.render() == (
+        f"{tmp_path / 'nope.yaml'}: policy file not found (hint: check the --policy path)"
+    )
+
+
+def test_nothing_to_read_and_everything_filtered_out(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"\n\n")
+    other = write_jsonl(tmp_path / "other.jsonl", [])
+    with pytest.raises(InputError) as info:
+        take_snapshot([empty, other], out=tmp_path / "b")
+    assert info.value.render() == (
+        f"{empty}, {other}: nothing to read: the sources hold no records "
+        "(hint: check that --from points at the agent's session logs)"
+    )
+    log = write_jsonl(tmp_path / "log.jsonl", [make_session(i) for i in range(3)])
+    with pytest.raises(UsageError) as uinfo:
+        take_snapshot([log], out=tmp_path / "c", sessions=["nobody"])
+    assert uinfo.value.render() == (
+        "no session matched the filters (3 records read, all filtered out) "
+        "(hint: widen --last/--since/--session/--user/--model-version)"
+    )
+    assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()
