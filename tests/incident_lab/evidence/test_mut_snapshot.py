@@ -243,3 +243,35 @@ def test_nothing_to_read_and_everything_filtered_out(tmp_path: Path) -> None:
         "(hint: widen --last/--since/--session/--user/--model-version)"
     )
     assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()
+
+
+def test_a_refused_source_is_a_reject_and_a_source_row(tmp_path: Path) -> None:
+    """A symlink out of the --from directory is never opened: one reject, one row naming
+    the link itself (not its target), no bytes read."""
+    src = tmp_path / "src"
+    src.mkdir()
+    log = write_jsonl(src / "log.jsonl", [make_session(0)])
+    write_jsonl(tmp_path / "outside.jsonl", [make_session(1)])
+    (src / "link.jsonl").symlink_to(tmp_path / "outside.jsonl")
+    result = take_snapshot([src], out=tmp_path / "b", now=NOW)
+    assert result.summary["counts"] == {"read": 2, "accepted": 1, "rejected": 1, "filtered_out": 0}
+    assert read_jsonl(tmp_path / "b" / "rejects.jsonl") == [
+        {
+            "entry": None,
+            "excerpt": None,
+            "format": "refused",
+            "line": None,
+            "reason": "not read: a symlink leading outside the given directory "
+            "(pass --follow-symlinks)",
+            "source": str(src / "link.jsonl"),
+        }
+    ]
+    assert result.manifest["sources"][0] == {
+        "path": str(src / "link.jsonl"),
+        "format": "refused",
+        "size": 0,
+        "sha256": hashlib.sha256(b"").hexdigest(),
+        "records": 1,
+    }
+    assert result.manifest["sources"][1]["path"] == str(log.resolve())
+    assert result.summary["bytes_read"] == log.stat().st_size
