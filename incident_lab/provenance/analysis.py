@@ -972,9 +972,9 @@ def _is_instruction_text(value: str) -> bool:
 _DELEGATION = re.compile(
     # "following its README" hands over; "the following message: ..." and "Follow-up" do not
     r"\b(?:(?<!the )follow(?:ing)?(?!-)(?! (?:tasks?|steps|questions?|requests?|things)\b)|according to|as (?:described|explained|listed|specified|written) in|"
-    r"do (?:all |everything |whatever )?(?:the |my )?(?:tasks?|steps|items|things|todos?)|"
-    r"complete (?:all )?(?:the |my )?(?:tasks?|steps|items|todos?)|"
-    r"(?:tasks?|steps|instructions|todos?) (?:i have |listed |written )?(?:on|in|at|from)"
+    r"do (?:all |everything |whatever )?(?:the |my )?(?:tasks?|steps|items|things|to-?dos?)|"
+    r"complete (?:all )?(?:the |my )?(?:tasks?|steps|items|to-?dos?)|"
+    r"(?:tasks?|steps|instructions|to-?dos?) (?:i have |listed |written )?(?:on|in|at|from)"
     r"(?! (?:the )?order\b| this message\b| my message\b)|"
     r"carry out (?:the|my)|accordingly|(?:do|perform|take) the actions?|actions? (?:specified|listed|"
     r"described|requested) in)\b",
