@@ -531,15 +531,15 @@ def _rule_spans(session: _Session, found: list[InstructionSpan]) -> None:
     """Make each untrusted answer rule (:func:`~incident_lab.provenance.cues.answer_rule_units`)
     whose prescribed marker a later answer carries an instruction span (cues ``answer_rule``
     and ``echoed``): it told whoever answers what to say, and was obeyed. A rule nothing
-    obeyed stays ordinary text. An existing span over the rule gains the cues and is raised
+    obeyed stays ordinary text, and so does one in content the user handed the task to. An existing span over the rule gains the cues and is raised
     just above the weak score; otherwise the rule's unit becomes a span."""
     if not session.assistant:
         return
     given = _given_markers(session)
     for i in session.untrusted:
         text = session.text(i)
-        if not text:
-            continue
+        if not text or _delegated(session, i):
+            continue  # a style guide the user told the agent to follow is followed, not obeyed
         for x, y in answer_rule_units(text):
             wanted = _prescribed_markers(text, x, y) - given
             if not wanted or _obeyed_by(session, i, wanted) is None:
