@@ -278,6 +278,8 @@ _EN_RULE = (
     rf"|\b{_ANSWER}\b)"
     r"|(?:^|[,;:]\s{0,3}|\b(?:immediately|then|always|just|only|simply|please) )(?:respond|reply|"
     r"answer) (?:only |just |exactly |instead )?with\b"
+    r"|\b(?:output|print|say|append|write|display|emit|echo) (?:exactly |only |just |the (?:code|tag|"
+    r"text|string|word|phrase|marker|token|value) )?[\"'`\x{201c}]?[a-z][a-z0-9-]{0,30}[_\d]"
     r"|\b(?:prefixed|suffixed|preceded|tagged|signed|stamped) (?:with|by)\s{0,2}[\"'\x{201c}\x{00ab}]"
     r"|\b(?:output|print|return|say|repeat|echo|respond with|reply with) (?:its|the|that)"
     r"(?: [\w`'\"-]{1,40})?(?: field'?s?| key'?s?)? value\b"
