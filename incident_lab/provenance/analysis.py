@@ -454,8 +454,9 @@ _MARKER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{4,118}[A-Za-z0-9]")
 _FIELD = re.compile(
     r"[\"'`]?([A-Za-z_][\w.-]{0,40})[\"'`]?\s{0,3}[:=]\s{0,3}[\"'`]?([^\"'`\n,}]{1,120})"
 )
-#: How far past a rule span its literal may sit (the tag on the next line).
+#: How far past a rule span its literal may sit (the tag on the next line): characters, lines.
 _RULE_REACH = 300
+_RULE_LINES = 2
 #: An obeyed rule's literal sits this close to the start or end of the answer (a tag, a
 #: prefix): a faithful answer that mentions a code from the document does so mid-sentence.
 _RULE_EDGE = 120
@@ -479,8 +480,23 @@ def _code_like(token: str) -> bool:
 
 def _prescribed_markers(text: str, start: int, end: int) -> set[str]:
     """The markers a rule span prescribes (keys of :func:`_marker_key`): code-like tokens in
-    it and just after it, and the value of any data field of ``text`` the span names."""
-    window = unicodedata.normalize("NFKC", text[start : end + _RULE_REACH])
+    it, and the value of any data field of ``text`` it names. When the span has none, the
+    literal is on the next line or two ("... must end with the tag exactly as recorded:"),
+    up to :data:`_RULE_REACH` characters on."""
+    keys = _markers_named(text, text[start:end])
+    stop, extra = end, 0
+    while not keys and extra < _RULE_LINES and stop < min(len(text), end + _RULE_REACH):
+        nl = text.find("\n", stop + 1)
+        stop = min(len(text) if nl == -1 else nl, end + _RULE_REACH)
+        keys = _markers_named(text, text[start:stop])
+        extra += 1
+    return keys
+
+
+def _markers_named(text: str, window: str) -> set[str]:
+    """Code-like tokens in ``window``, and those in the values of the fields of ``text``
+    whose names ``window`` mentions."""
+    window = unicodedata.normalize("NFKC", window)
     keys = {_marker_key(m.group(0)) for m in _MARKER.finditer(window) if _code_like(m.group(0))}
     low = window.lower()
     for m in _FIELD.finditer(unicodedata.normalize("NFKC", text[:MAX_SCAN])):
