@@ -549,8 +549,9 @@ def _rule_spans(session: _Session, found: list[InstructionSpan]) -> None:
     and ``echoed``): it told whoever answers what to say, and was obeyed. A rule nothing
     obeyed stays ordinary text, and so does one in content the user handed the task to. An existing span over the rule gains the cues and is raised
     just above the weak score; otherwise the rule's unit becomes a span."""
-    if not session.assistant:
-        return
+    edges = [_edge_markers(session.text(a)) for a in session.assistant]
+    if not any(edges):
+        return  # no answer starts or ends with a code: nothing obeyed a rule (the usual case)
     given = _given_markers(session)
     for i in session.untrusted:
         text = session.text(i)
