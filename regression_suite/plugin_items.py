@@ -82,7 +82,7 @@ class SuiteFile(_CaseCollector):
             if state.suite is None:
                 state.suite = load_suite(state.suite_name, state.scenarios_dir)
             if state.resolved is None:
-                state.resolved = resolve(state.suite, state.scenarios_dir)
+                state.resolved = resolve(state.suite, state.scenarios_dir, cache=None)
             if state.lazy_items_allowed():
                 from regression_suite.runner import case_groups
 

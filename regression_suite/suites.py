@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from incident_lab.errors import ConfigError, InputError, UsageError
+from incident_lab.scenarios.cache import ScenarioCache
 from incident_lab.scenarios.io import (
     check_id,
     default_scenarios_dir,
@@ -219,12 +220,12 @@ def stub(scenario: Scenario, store: _Store) -> Scenario:
 
 
 def _load_library(
-    base: Path, *, variants: bool, slim: bool = False
+    base: Path, cache: ScenarioCache, *, variants: bool, slim: bool = False
 ) -> dict[str, tuple[Path, Scenario]]:
     library: dict[str, tuple[Path, Scenario]] = {}
     store = _Store() if slim else None
     for path in iter_scenario_paths(base, variants=variants):
-        scenario = load_scenario(path)
+        scenario = cache.load(path)
         if store is not None:
             scenario = stub(scenario, store)
         sid = scenario["id"]
@@ -238,11 +239,13 @@ def _load_library(
     return library
 
 
-def _load_one(base: Path, sid: str, *, slim: bool = False) -> Scenario | None:
+def _load_one(
+    base: Path, sid: str, *, slim: bool = False, cache: ScenarioCache | None = None
+) -> Scenario | None:
     for variant in (False, True):
         path = scenario_path(base, sid, variant=variant)
         if path.exists():  # a FIFO or directory named <id>.yaml: the input gate refuses it
-            scenario = load_scenario(path)
+            scenario = load_scenario(path) if cache is None else cache.load(path)
             if scenario["id"] != sid:
                 raise InputError(
                     f"file declares scenario id {scenario['id']!r}, expected {sid!r}",
@@ -275,17 +278,26 @@ def _sample(suite_name: str, variants: list[Scenario], n: int) -> list[Scenario]
 
 
 def resolve_detailed(
-    suite: dict[str, Any], scenarios_dir: str | Path | None = None, *, slim: bool = False
+    suite: dict[str, Any],
+    scenarios_dir: str | Path | None = None,
+    *,
+    slim: bool = False,
+    cache: str | None = "off",
 ) -> Resolution:
     """Resolve a loaded suite against the library (see :func:`resolve`); ``slim``
     keeps stubs (:func:`stub`), not whole scenarios (every file is still loaded and checked)."""
     base = Path(scenarios_dir or default_scenarios_dir())
+    with ScenarioCache.open(base, cache) as files:
+        return _resolve(suite, base, files, slim=slim)
+
+
+def _resolve(suite: dict[str, Any], base: Path, files: ScenarioCache, *, slim: bool) -> Resolution:
     mode = suite.get("variants", "none")
     need_library = bool(suite.get("select")) or mode != "none"
-    library = _load_library(base, variants=mode != "none", slim=slim) if need_library else {}
+    library = _load_library(base, files, variants=mode != "none", slim=slim) if need_library else {}
     excluded = set(suite.get("exclude") or [])
     result = Resolution()
-    chosen = _named_scenarios(suite, base, library, excluded, result, slim=slim)
+    chosen = _named_scenarios(suite, base, library, excluded, result, slim=slim, cache=files)
     for selector in suite.get("select") or []:
         for sid, (_, scenario) in library.items():
             if (
@@ -316,6 +328,7 @@ def _named_scenarios(
     result: Resolution,
     *,
     slim: bool,
+    cache: ScenarioCache,
 ) -> dict[str, Scenario]:
     """The scenarios the suite names by id, minus excluded ones; a retired one is skipped
     (recorded in ``result``), a missing one is a ConfigError."""
@@ -323,7 +336,9 @@ def _named_scenarios(
     for sid in suite.get("scenarios") or []:
         if sid in excluded:
             continue
-        scenario = library[sid][1] if sid in library else _load_one(base, sid, slim=slim)
+        scenario = (
+            library[sid][1] if sid in library else _load_one(base, sid, slim=slim, cache=cache)
+        )
         if scenario is None:
             raise ConfigError(
                 f"suite {suite['name']!r} names scenario {sid!r}, which is not in {base}",
@@ -373,7 +388,11 @@ def _variants_of(
 
 
 def resolve(
-    suite: dict[str, Any], scenarios_dir: str | Path | None = None, *, slim: bool = False
+    suite: dict[str, Any],
+    scenarios_dir: str | Path | None = None,
+    *,
+    slim: bool = False,
+    cache: str | None = "off",
 ) -> list[Scenario]:
     """Return the scenarios a suite runs, in a deterministic order.
 
@@ -384,11 +403,15 @@ def resolve(
     followed by its variants (``variants: all``, or a sample of N chosen by a
     hash of suite name and variant id, so the sample is stable across runs).
 
+    ``cache`` is the compiled scenario cache's mode (:mod:`incident_lab.scenarios.cache`):
+    ``off`` (every file parsed), ``on``, ``verify``, or None for
+    ``$INCIDENT_LAB_SCENARIO_CACHE`` (default ``on``). The scenarios are the same.
+
     Raises:
         ConfigError: the suite names a scenario that is not in the library.
         InputError / SchemaError: a scenario file the suite needs is invalid.
     """
-    return resolve_detailed(suite, scenarios_dir, slim=slim).scenarios
+    return resolve_detailed(suite, scenarios_dir, slim=slim, cache=cache).scenarios
 
 
 def remove_from_suite(
