@@ -200,7 +200,7 @@ def run_pytest(args: list[str], controller: Controller, *, workers: int) -> int 
     """
     plugins = ["regression_suite.pytest_plugin"] + (["xdist.plugin"] if workers > 1 else [])
     out = _PacedFlush(sys.stderr)
-    with environment(plugins), contextlib.redirect_stdout(out):  # type: ignore[type-var]
+    with environment(plugins), contextlib.redirect_stdout(out):
         try:
             code = pytest.main(args, plugins=[controller])
         finally:

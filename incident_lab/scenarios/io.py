@@ -179,9 +179,7 @@ def parse_scenario(text: str, path: str | Path, *, validate: bool = True) -> dic
     return doc
 
 
-def materialise_variant(
-    doc: dict[str, Any], path: str | Path, *, validate: bool
-) -> dict[str, Any]:
+def materialise_variant(doc: dict[str, Any], path: str | Path, *, validate: bool) -> dict[str, Any]:
     """A variant stored by reference (``variant.changes``): its parent with the changes applied.
 
     Every other scenario (full-copy variants included) is returned as it is.
