@@ -368,7 +368,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
     """With ``--gate-lean``: run a case item through :func:`regression_suite.lean.run_lean`."""
-    if isinstance(item, CaseItem) and item.config.getoption("gate_lean"):
+    if isinstance(item, CaseItem) and item.config.option.gate_lean:
         run_lean(item)
         return True
     return None

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import os
 import pickle
 import tempfile
@@ -34,6 +33,8 @@ import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from incident_lab.errors import ConfigError, InputError, UsageError
 from incident_lab.scenarios.cache import ScenarioCache
@@ -191,14 +192,14 @@ class Stored:
         return self.store.get(self.offset, self.length)
 
 
-_SHARED: dict[str, Any] = {}
+_SHARED: dict[bytes, Any] = {}
 
 
 def _shared(value: Any) -> Any:
     """One copy of equal taxonomy/variant dicts across stubs (most scenarios share them)."""
     if value is None:
         return None
-    key = json.dumps(value, sort_keys=True, default=str)
+    key = orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)
     found = _SHARED.get(key)
     if found is None:
         found = _SHARED[key] = value

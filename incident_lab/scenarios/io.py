@@ -240,8 +240,9 @@ def iter_scenario_paths(directory: str | Path, *, variants: bool = False) -> lis
     # Every entry named *.yaml, whatever it is: a FIFO or a directory named <id>.yaml is
     # reported by whoever loads it (the input gate), never silently left out.
     with os.scandir(base) as entries:
-        files = [Path(e.path) for e in entries]
-    paths = sorted(p for p in files if p.suffix in (".yaml", ".yml"))
+        files = [base / e.name for e in entries]
+    # sorted by name (one directory: the order of the paths, without pathlib's compare)
+    paths = sorted((p for p in files if p.suffix in (".yaml", ".yml")), key=lambda p: p.name)
     if variants and (base / VARIANTS_DIR).is_dir():
         paths += sorted(p for p in (base / VARIANTS_DIR).iterdir() if p.suffix in (".yaml", ".yml"))
     return paths
