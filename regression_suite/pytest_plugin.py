@@ -403,7 +403,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if state.is_worker or not state.active:
         return
     if config.getoption("gate_summary"):
-        _failure_summary(terminalreporter, state.items)
+        _failure_summary(terminalreporter, state.items, state.not_passed)
     if state.fatal is not None:
         terminalreporter.write_line(f"gate: no verdict: {render_error(state.fatal)}", red=True)
     elif state.collect_errors:
@@ -417,18 +417,18 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(f"gate report: {path}")
 
 
-def _failure_summary(terminalreporter: Any, items: Iterable[dict[str, Any]]) -> None:
+def _failure_summary(terminalreporter: Any, items: Iterable[dict[str, Any]], count: int) -> None:
     """One section per failed or errored item, in report order: its expectation messages
     and its difference from the recorded incident.
 
     pytest's own failure summary (``--tb`` other than ``no``) looks up each failure's
     teardown sections by scanning every report: O(failures x items), minutes for a
     gate with thousands of failing variants. This reads the session's items (in
-    report order, from their spool on disk) twice: to count, then to print.
+    report order, from their spool on disk) once, and only when ``count`` (the failed
+    and errored items, counted as they were logged) is not zero.
     """
     from regression_suite.plugin_items import failure_lines
 
-    count = sum(1 for i in items if i["outcome"] != "passed")
     if not count:
         return
     terminalreporter.write_sep("=", f"gate failures ({count})")
