@@ -23,7 +23,9 @@ def run_lean(item: CaseItem) -> None:
     no fixtures, setup state or markers to evaluate, so the per-phase
     ``pytest_runtest_setup/call/teardown/makereport`` hooks are skipped
     (about a fifth of the time per case). A failing phase's report is made by
-    ``TestReport.from_item_and_call``, exactly as pytest does.
+    ``TestReport.from_item_and_call``, exactly as pytest does. When no plugin
+    listens to passing setup and teardown reports (:func:`_quiet_passes`), those
+    two are not made (two of a passing case's three reports).
 
     Args:
         item: The case item to run.

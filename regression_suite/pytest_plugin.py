@@ -97,7 +97,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="gate_lean",
         action="store_true",
         help="run cases through a lean runtest protocol: same reports, but no per-phase "
-        "setup/call/teardown hooks for other plugins (regression_suite run sets it)",
+        "setup/call/teardown hooks for other plugins, and no passing setup/teardown reports "
+        "when no plugin listens to them (regression_suite run sets it)",
     )
 
 
