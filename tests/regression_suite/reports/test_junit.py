@@ -141,3 +141,17 @@ def test_attribute_fast_path_equals_quoteattr(text: str) -> None:
 
     expected = quoteattr(_text(text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
     assert _attr(text) == expected
+
+
+def test_counts_without_failures_come_from_the_summary(
+    make_report: Callable[..., dict[str, Any]],
+) -> None:
+    """Passes and target errors only: the counts (taken from the report's summary, the
+    items read once) are those of the items."""
+    items = [make_item(s, "passed") for s in "abc"] + [make_item("d", "error", message="boom")]
+    report = make_report(items)
+    suite = ElementTree.fromstring("".join(render_junit(report))).find("testsuite")
+    assert suite is not None
+    counts = (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped"))
+    assert counts == ("4", "0", "1", "0")
+    assert len(list(suite.iter("testcase"))) == 4
