@@ -28,6 +28,7 @@ import copy
 import hashlib
 import os
 import pickle
+import sys
 import tempfile
 import weakref
 from dataclasses import dataclass, field
@@ -195,6 +196,11 @@ class Stored:
 _SHARED: dict[bytes, Any] = {}
 
 
+def _intern(value: Any) -> Any:
+    """A status string stored once (documents from the scenario cache are not interned)."""
+    return sys.intern(value) if isinstance(value, str) else value
+
+
 def _shared(value: Any) -> Any:
     """One copy of equal taxonomy/variant dicts across stubs (most scenarios share them)."""
     if value is None:
@@ -216,7 +222,8 @@ def stub(scenario: Scenario, store: _Store) -> Scenario:
     kept = {"id": scenario["id"], STUB_PATH: store.put(scenario)}
     for key in ("status", "taxonomy", "variant"):
         if key in scenario:
-            kept[key] = _shared(scenario[key]) if key != "status" else scenario[key]
+            value = scenario[key]
+            kept[key] = _shared(value) if key != "status" else _intern(value)
     return kept
 
 

@@ -45,6 +45,7 @@ import stat
 import sys
 import tempfile
 import time
+from array import array
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
@@ -148,7 +149,7 @@ class ScenarioCache:
         self.misses = 0
         self._old: IO[bytes] | None = None
         self._index: dict[str, tuple[int, int]] = {}
-        self._replaced: set[str] = set()
+        self._kept = array("q")  # offset, length of each old line served as it is
         self._new: IO[bytes] | None = None
         self._new_name = ""
         self._warned = False
@@ -198,10 +199,9 @@ class ScenarioCache:
             offset += len(line)
         self._old, self._index = fh, index
 
-    def _entry(self, name: str) -> list[Any] | None:
-        """The cached entry of ``name``, or None (absent or damaged)."""
-        found = self._index.get(name)
-        if found is None or self._old is None:
+    def _entry(self, found: tuple[int, int]) -> list[Any] | None:
+        """The cached entry at ``found`` (offset, length), or None (damaged)."""
+        if self._old is None:
             return None
         line = os.pread(self._old.fileno(), found[1], found[0])
         try:
@@ -231,8 +231,10 @@ class ScenarioCache:
         return materialise_variant(doc, p, validate=True)
 
     def _cached(self, path: Path) -> Scenario | None:
-        name = self._name(path)
-        if name not in self._index:
+        # taken out of the index as it is looked up: a library's index and its stubs are
+        # never both whole in memory (the lines served unchanged are kept by position)
+        position = self._index.pop(self._name(path), None)
+        if position is None:
             return None
         try:
             st = os.stat(path)
@@ -240,13 +242,14 @@ class ScenarioCache:
             return None
         if not stat.S_ISREG(st.st_mode):
             return None
-        found = self._entry(name)
+        found = self._entry(position)
         if found is None:
             return None
         key, stamp, sha, doc = found
         now = _key(st)
         if self.mode != "verify" and now == key and not _racy(key, stamp):
             self.hits += 1
+            self._kept.extend(position)
             return doc
         # changed stat data, racy timestamps or --verify: decide by content
         restamp = time.time_ns()
@@ -258,7 +261,9 @@ class ScenarioCache:
             return None
         self.hits += 1
         if now != key or (_racy(key, stamp) and not _racy(now, restamp)):
-            self._put(name, now, restamp, sha, doc)  # trusted on stat data next time
+            self._put(self._name(path), now, restamp, sha, doc)  # trusted on stat data next time
+        else:
+            self._kept.extend(position)
         return doc
 
     def _parse(self, path: Path) -> Scenario:
@@ -297,9 +302,6 @@ class ScenarioCache:
             out.write(body + b"\n")
         except OSError as exc:
             self._give_up(exc)
-            return
-        if self._old is not None:
-            self._replaced.add(name)
 
     def _start(self) -> IO[bytes] | None:
         """The new cache file being written (a temporary file beside the cache)."""
@@ -351,12 +353,16 @@ class ScenarioCache:
             self.close()
 
     def _keep_old(self, out: IO[bytes]) -> None:
+        """Copy the old lines still true: those served as they are, and those of files not
+        looked up that still exist (a run that loads part of the library)."""
         if self._old is None:
             return
+        fd, kept = self._old.fileno(), self._kept
+        for i in range(0, len(kept), 2):
+            out.write(os.pread(fd, kept[i + 1], kept[i]))
         for name, (offset, length) in self._index.items():
-            if name in self._replaced or not os.path.exists(self.library / name):
-                continue
-            out.write(os.pread(self._old.fileno(), length, offset))
+            if os.path.exists(self.library / name):
+                out.write(os.pread(fd, length, offset))
 
     def close(self) -> None:
         """Close the files (an unsaved new cache is discarded)."""

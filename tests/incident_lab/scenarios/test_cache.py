@@ -290,3 +290,24 @@ def test_unreadable_file_error_is_the_loaders(lib: Path) -> None:
     os.mkfifo(fifo)
     with pytest.raises(InputError, match="not a regular file"), ScenarioCache.open(lib) as files:
         files.load(fifo)
+
+
+def test_rewrite_keeps_served_and_unvisited_entries(
+    lib: Path, parses: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that parses one file writes a new cache with the lines it served unchanged
+    and the lines of files it never looked at (a suite naming a few ids)."""
+    write(lib, scenario("inc-c", title="charlie"))
+    _old_cache(lib, monkeypatch)
+    path = lib / "inc-a.yaml"
+    path.write_text(path.read_text("utf-8").replace("alpha", "omega"), "utf-8")
+    _age(path)
+    parses.clear()
+    with ScenarioCache.open(lib) as files:  # inc-c is not looked up
+        assert files.load(path)["title"] == "omega"
+        assert files.load(lib / "inc-b.yaml")["title"] == "bravo"
+    assert parses == [path]
+    parses.clear()
+    docs, files = _load_all(lib)
+    assert parses == [] and files.hits == 3
+    assert [docs[k]["title"] for k in ("inc-a", "inc-b", "inc-c")] == ["omega", "bravo", "charlie"]
