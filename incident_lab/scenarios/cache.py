@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 import stat
 import sys
@@ -115,6 +116,23 @@ def _fingerprint() -> str:
         if entry.name.endswith(".json"):
             digest.update(entry.name.encode() + b"\0" + entry.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def _json_exact(value: Any) -> bool:
+    """True when JSON gives ``value`` back exactly: plain strings, 64-bit integers, finite
+    floats, booleans, None, lists, string-keyed dicts (checked in place: no copy)."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -(2**63) <= value < 2**64
+    if kind is float:
+        return math.isfinite(value)
+    if kind is list:
+        return all(_json_exact(item) for item in value)
+    if kind is dict:
+        return all(type(k) is str and _json_exact(v) for k, v in value.items())
+    return False
 
 
 def _key(st: os.stat_result) -> list[int]:
@@ -286,11 +304,11 @@ class ScenarioCache:
     def _put(self, name: str, key: list[int], stamp: int, sha: str, doc: Scenario) -> None:
         """Append an entry to the new cache file (when JSON carries ``doc`` exactly)."""
         try:
-            body = orjson.dumps([key, stamp, sha, doc])
+            body = orjson.dumps([key, stamp, sha, doc])  # at most 255 levels deep
         except (TypeError, orjson.JSONEncodeError):
-            return  # a non-string key, a big integer...
-        if orjson.loads(body)[3] != doc:
-            return  # a YAML timestamp (would come back a string), NaN...
+            return  # a non-string key, a big integer, a lone surrogate...
+        if not _json_exact(doc):
+            return  # a YAML timestamp (would come back a string), NaN (null)...
         if "\t" in name or "\n" in name:
             return
         out = self._start()

@@ -311,3 +311,23 @@ def test_rewrite_keeps_served_and_unvisited_entries(
     docs, files = _load_all(lib)
     assert parses == [] and files.hits == 3
     assert [docs[k]["title"] for k in ("inc-a", "inc-b", "inc-c")] == ["omega", "bravo", "charlie"]
+
+
+@pytest.mark.parametrize(
+    ("value", "exact"),
+    [
+        ({"a": [1, 2.5, -0.0, True, None, "x"]}, True),
+        ({"a": float("nan")}, False),
+        ({"a": float("inf")}, False),
+        ({1: "int key"}, False),
+        ({"a": 2**64}, False),
+        ({"a": __import__("datetime").date(2026, 12, 1)}, False),
+        ({"a": ("tuple",)}, False),
+    ],
+)
+def test_only_documents_json_gives_back_exactly_are_cached(value: Any, exact: bool) -> None:
+    import orjson
+
+    assert cache_mod._json_exact(value) is exact
+    if exact:
+        assert orjson.loads(orjson.dumps(value)) == value
