@@ -17,7 +17,7 @@ from incident_lab.scenarios.io import load_scenario, write_scenario
 from tests.regression_suite._library import scenario, variant, write
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "cache-home"
     monkeypatch.setenv(cache_mod.DIR_ENV, str(home))
@@ -26,7 +26,7 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def lib(tmp_path: Path, cache_home: Path) -> Path:
+def lib(tmp_path: Path) -> Path:
     base = tmp_path / "lib"
     write(base, scenario("inc-a", title="alpha"), scenario("inc-b", title="bravo"))
     return base
@@ -266,7 +266,7 @@ def test_document_json_cannot_carry_is_parsed_each_time(
 
 
 def test_reference_variant_is_materialised_from_cached_document(
-    tmp_path: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
     from incident_lab.scenarios.reference import to_reference
 
