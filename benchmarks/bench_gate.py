@@ -16,7 +16,12 @@ string, one recorded result:
   --no-write --no-table``.
 
 Wall time, CPU seconds (user + system) and peak RSS (``os.wait4`` of the tool's
-process tree) are measured in the same run; medians over ``--runs``.
+process tree) are measured in the same run, the tools' runs interleaved (A B C A B C);
+medians over ``--runs``. regression_suite is measured twice: ``regression_suite``
+with its compiled scenario cache filled by an unmeasured first run (warm: a second run
+on an unchanged library), ``regression_suite_cold`` with the cache emptied before each
+run (a fresh checkout). ``--baseline-src DIR`` adds a third row, the gate run from
+another source tree (e.g. main unpacked with ``git archive``), for a paired comparison.
 
 ``--latency-cases N`` adds the case where a real model's latency dominates: a local
 OpenAI-compatible server (``127.0.0.1``, a thread per request) answers every chat
@@ -33,6 +38,9 @@ cannot be installed is reported as unavailable.
 Usage::
 
     python benchmarks/bench_gate.py [--sizes 1000,10000] [--runs 3] [--no-install] [--skip-peers]
+    mkdir -p /tmp/main && git archive main | tar -x -C /tmp/main
+    python benchmarks/bench_gate.py --sizes 10000 --runs 3 --no-install --peers promptfoo \
+        --baseline-src /tmp/main                     # main vs this tree vs promptfoo, paired
     python benchmarks/bench_gate.py --skip-peers --sizes 1000,10000,100000 --runs 1  # peak RSS
     python benchmarks/bench_gate.py --skip-peers --sizes 1000000 --repeats-from 10000 --runs 1
     python benchmarks/bench_gate.py --skip-peers --sizes "" --latency-cases 3000  # concurrency
@@ -43,6 +51,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -229,11 +238,28 @@ def ensure_promptfoo(install: bool) -> tuple[Path | None, str]:
     return (exe, "") if exe.exists() else (None, "npm installed no promptfoo binary")
 
 
-def _ours(base: Path, out: Path, repeats: int = 1) -> tuple[list[str], dict[str, str]]:
-    env = dict(os.environ, PYTHONPATH=str(base), CI="1")
+def _ours(
+    base: Path, out: Path, repeats: int = 1, *, cache: str = "warm", src: Path | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """``regression_suite run`` on the library at ``base``.
+
+    ``cache``: ``warm`` (the compiled scenario cache filled by an earlier run: what a
+    developer's second run or a CI job that keeps its cache directory sees), ``cold``
+    (the cache emptied before each run: a fresh checkout's first run) or ``off``
+    (``--scenario-cache off``). ``src``: run another checkout's code (its ``PYTHONPATH``
+    first), e.g. main for a paired comparison.
+    """
+    cache_dir = DATA / "scenario-cache" / (f"{cache}-{src.name}" if src else cache)
+    if cache == "cold" and cache_dir.exists():
+        shutil.rmtree(cache_dir)
+    path = f"{src}{os.pathsep}{base}" if src else str(base)
+    env = dict(os.environ, PYTHONPATH=path, CI="1", INCIDENT_LAB_CACHE_DIR=str(cache_dir))
+    env.pop("INCIDENT_LAB_SCENARIO_CACHE", None)
     cmd = [sys.executable, "-m", "regression_suite", "run", "--suite", "bench"]
     cmd += ["--target", "python:bench_target:run", "--scenarios-dir", str(base / "scenarios")]
     cmd += ["--report-dir", str(out)]
+    if cache == "off":
+        cmd += ["--scenario-cache", "off"]
     if repeats > 1:
         cmd += ["--repeats", str(repeats)]
     return cmd, env
@@ -265,18 +291,24 @@ def _promptfoo(exe: Path, base: Path, out: Path) -> tuple[list[str], dict[str, s
     return cmd, env
 
 
+_PROMPTFOO_STATS = re.compile(rb'"stats":\s{0,8}\{[^{}]{0,400}?"successes":\s{0,8}(\d+)')
+
+
 def recorded(tool: str, out: Path) -> int | None:
     """Count the passing results a tool recorded in ``out`` (to check it did the work)."""
     try:
-        if tool == "regression_suite":  # one top-level key per line: read the summary's only
+        if tool.startswith(("regression_suite", "baseline_")):  # one key per line: the summary
             with (out / "report.json").open(encoding="utf-8") as fh:
                 for line in fh:
                     if line.startswith(' "summary": '):
                         return int(json.loads(line[12:].rstrip().rstrip(","))["passed"])
             return None
         if tool == "promptfoo":
-            data = json.loads((out / "results.json").read_text("utf-8"))
-            return int(data["results"]["stats"]["successes"])
+            # not json.loads: the objects of 10,000 results would stay in this process,
+            # and a process forked from it for the next tool starts with them (its peak
+            # RSS would count this process's memory)
+            found = _PROMPTFOO_STATS.search((out / "results.json").read_bytes())
+            return int(found.group(1)) if found else None
         if tool == "inspect_ai":
             logs = sorted(out.glob("*.eval")) + sorted(out.glob("*.json"))
             if not logs:
@@ -392,6 +424,86 @@ def measure_latency(n: int, delay_s: float, concurrency: int) -> dict[str, Any]:
     return row
 
 
+def _tools(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
+    """The tools to measure: name -> (build, peer executable or None for ours, keyword
+    arguments of :func:`_ours`); and the peers that are unavailable, with why."""
+    tools: dict[str, Any] = {
+        "regression_suite": (_ours, None, {"cache": "warm"}),
+        "regression_suite_cold": (_ours, None, {"cache": "cold"}),
+    }
+    if args.baseline_src is not None:
+        src = args.baseline_src.resolve()
+        tools[f"baseline_{src.name}"] = (_ours, None, {"cache": "warm", "src": src})
+    unavailable: dict[str, str] = {}
+    if not args.skip_peers:
+        for name, ensure, build in (
+            ("inspect_ai", ensure_inspect, _inspect),
+            ("promptfoo", ensure_promptfoo, _promptfoo),
+        ):
+            if name not in args.peers.split(","):
+                continue
+            exe, reason = ensure(not args.no_install)
+            if exe is None:
+                unavailable[name] = reason
+            else:
+                tools[name] = (build, exe, {})
+    return tools, unavailable
+
+
+def _measure_size(
+    n: int, tools: dict[str, Any], runs: int, repeats_from: int
+) -> list[dict[str, Any]]:
+    """Measure every tool at ``n`` cases, runs interleaved (A B C A B C: a change of the
+    machine's load hits every tool alike); one result row per tool."""
+    repeats = n // repeats_from if repeats_from and n > repeats_from else 1
+    base = make_library(n // repeats)
+    run_tools = dict(tools)
+    if repeats > 1:  # the peers run the case list they are given: a million cases is ours
+        run_tools = {"regression_suite": tools["regression_suite"]}
+    for build, exe, kw in run_tools.values():
+        if exe is None and kw.get("cache") == "warm":  # fill the cache, unmeasured
+            cmd, env = build(base, DATA / "out" / "prime", 1, **kw)
+            subprocess.run(cmd, cwd=base, env=env, check=False, capture_output=True)
+    samples: dict[str, list[tuple[float, float, int, str, float, int | None]]] = {
+        name: [] for name in run_tools
+    }
+    for r in range(runs):
+        for name, (build, exe, kw) in run_tools.items():
+            out = DATA / "out" / f"{name}-{n}-{r}"
+            if out.exists():
+                shutil.rmtree(out)
+            out.mkdir(parents=True)
+            cmd, env = build(base, out, repeats, **kw) if exe is None else build(exe, base, out)
+            wall, peak, code, err, cpu = measure(cmd, cwd=base, env=env)
+            samples[name].append((wall, peak, code, err, cpu, recorded(name, out)))
+    rows = []
+    for name, got in samples.items():
+        walls, rss, codes = [g[0] for g in got], [g[1] for g in got], [g[2] for g in got]
+        cpus, counts, err = [g[4] for g in got], [g[5] for g in got], got[-1][3]
+        row = {
+            "tool": name,
+            "cases": n,
+            "scenarios_x_repeats": [n // repeats, repeats],
+            "median_wall_s": round(statistics.median(walls), 3),
+            "walls_s": [round(w, 3) for w in walls],
+            "median_cpu_s": round(statistics.median(cpus), 3),
+            "cpu_s": [round(c, 3) for c in cpus],
+            "peak_rss_mb": round(max(rss), 1),
+            "exit_codes": codes,
+            "results_recorded": counts,
+        }
+        if any(codes):
+            row["stderr_tail"] = err
+        rows.append(row)
+        print(
+            f"{name:>22} {n:>7} cases: {row['median_wall_s']:8.2f} s wall  "
+            f"{row['median_cpu_s']:8.2f} s CPU {row['cpu_s']}  {row['peak_rss_mb']:7.1f} MB  "
+            f"exit {codes}  recorded {counts}",
+            flush=True,
+        )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print a table (also saved to bench-data/gate/results.json)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -416,76 +528,46 @@ def main(argv: list[str] | None = None) -> int:
         help="sizes above N run the N-scenario library with --repeats size/N (regression_suite "
         "only: 1,000,000 cases without writing a million scenario files)",
     )
+    ap.add_argument(
+        "--baseline-src",
+        type=Path,
+        metavar="DIR",
+        help="also run regression_suite from this source tree (e.g. 'git archive main' "
+        "unpacked there): a paired comparison in the same run",
+    )
+    ap.add_argument(
+        "--peers",
+        default="inspect_ai,promptfoo",
+        help="the peers to run (comma-separated; default both)",
+    )
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    tools: dict[str, Any] = {"regression_suite": (_ours, None)}
-    unavailable: dict[str, str] = {}
-    if not args.skip_peers:
-        for name, ensure, build in (
-            ("inspect_ai", ensure_inspect, _inspect),
-            ("promptfoo", ensure_promptfoo, _promptfoo),
-        ):
-            exe, reason = ensure(not args.no_install)
-            if exe is None:
-                unavailable[name] = reason
-            else:
-                tools[name] = (build, exe)
+    tools, unavailable = _tools(args)
     results: list[dict[str, Any]] = []
     for n in sizes:
-        repeats = n // args.repeats_from if args.repeats_from and n > args.repeats_from else 1
-        base = make_library(n // repeats)
-        for name, (build, exe) in tools.items():
-            if repeats > 1 and exe is not None:
-                continue  # the peers run the case list they are given: no repeats here
-            walls, rss, codes, err, counts, cpus = [], [], [], "", [], []
-            for r in range(args.runs):
-                out = DATA / "out" / f"{name}-{n}-{r}"
-                if out.exists():
-                    shutil.rmtree(out)
-                out.mkdir(parents=True)
-                cmd, env = build(base, out, repeats) if exe is None else build(exe, base, out)
-                wall, peak, code, err, cpu = measure(cmd, cwd=base, env=env)
-                cpus.append(cpu)
-                walls.append(wall)
-                rss.append(peak)
-                codes.append(code)
-                counts.append(recorded(name, out))
-            row = {
-                "tool": name,
-                "cases": n,
-                "scenarios_x_repeats": [n // repeats, repeats],
-                "median_wall_s": round(statistics.median(walls), 3),
-                "walls_s": [round(w, 3) for w in walls],
-                "median_cpu_s": round(statistics.median(cpus), 3),
-                "cpu_s": [round(c, 3) for c in cpus],
-                "peak_rss_mb": round(max(rss), 1),
-                "exit_codes": codes,
-                "results_recorded": counts,
-            }
-            if any(codes):
-                row["stderr_tail"] = err
-            results.append(row)
-            print(
-                f"{name:>17} {n:>6} cases: {row['median_wall_s']:8.2f} s wall  "
-                f"{row['median_cpu_s']:8.2f} s CPU  {row['peak_rss_mb']:7.1f} MB  exit {codes}  "
-                f"recorded {counts}",
-                flush=True,
-            )
+        results += _measure_size(n, tools, args.runs, args.repeats_from)
     print()
     print(
-        f"{'cases':>6}  {'tool':<17} {'median s':>9} {'CPU s':>8} {'peak MB':>8} "
-        f"{'CPU vs regression_suite':>24}"
+        f"{'cases':>7}  {'tool':<22} {'median s':>9} {'CPU s':>8} {'peak MB':>8} "
+        f"{'CPU vs warm':>12} {'CPU vs cold':>12}"
     )
     for n in sizes:
-        ours = next(r for r in results if r["cases"] == n and r["tool"] == "regression_suite")
-        for row in (r for r in results if r["cases"] == n):
-            ratio = (
-                row["median_cpu_s"] / ours["median_cpu_s"] if ours["median_cpu_s"] else float("nan")
-            )
+        rows = [r for r in results if r["cases"] == n]
+        by_tool = {r["tool"]: r["median_cpu_s"] for r in rows}
+        warm, cold = by_tool.get("regression_suite"), by_tool.get("regression_suite_cold")
+        for row in rows:
+            cpu = row["median_cpu_s"]
+            vs_warm = f"{cpu / warm:>11.1f}x" if warm else f"{'-':>12}"
+            vs_cold = f"{cpu / cold:>11.1f}x" if cold else f"{'-':>12}"
             print(
-                f"{n:>6}  {row['tool']:<17} {row['median_wall_s']:>9.2f} "
-                f"{row['median_cpu_s']:>8.2f} {row['peak_rss_mb']:>8.1f} {ratio:>23.1f}x"
+                f"{n:>7}  {row['tool']:<22} {row['median_wall_s']:>9.2f} "
+                f"{cpu:>8.2f} {row['peak_rss_mb']:>8.1f} {vs_warm} {vs_cold}"
             )
+    print(
+        "warm: the compiled scenario cache is filled (a second run on an unchanged library); "
+        "cold: it is emptied before each run (a fresh checkout). The ratios divide each "
+        "tool's median CPU seconds by regression_suite's."
+    )
     for name, reason in unavailable.items():
         print(f"{name}: unavailable ({reason})")
     latency: list[dict[str, Any]] = []

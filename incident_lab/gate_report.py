@@ -11,12 +11,13 @@ import json
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from incident_lab.errors import InputError, SchemaError
 from incident_lab.readers.base import read_text
+
+if TYPE_CHECKING:  # imported when a report is checked (~50 ms), not by every writer
+    import jsonschema
 
 FILENAME = "report.json"
 
@@ -33,6 +34,8 @@ def report_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.protocols.Validator:
+    import jsonschema
+
     cls = jsonschema.validators.validator_for(report_schema())
     return cls(report_schema())
 

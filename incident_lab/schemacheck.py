@@ -277,6 +277,16 @@ class _Compiler:
     def k_maxItems(self, value: int, schema: Mapping[str, Any], base: str) -> Keyword:
         return "array", lambda x: len(x) <= value
 
+    def k_uniqueItems(self, value: bool, schema: Mapping[str, Any], base: str) -> Keyword:
+        if not value:
+            return "array", lambda x: True
+        # accepted only when every item is a string (no 1 == True subtleties): anything
+        # else goes to jsonschema, which decides
+        return "array", lambda x: all(type(i) is str for i in x) and len(set(x)) == len(x)
+
+    def k_minProperties(self, value: int, schema: Mapping[str, Any], base: str) -> Keyword:
+        return "object", lambda x: len(x) >= value
+
     def k_minLength(self, value: int, schema: Mapping[str, Any], base: str) -> Keyword:
         return "string", lambda x: len(x) >= value
 

@@ -23,7 +23,9 @@ def run_lean(item: CaseItem) -> None:
     no fixtures, setup state or markers to evaluate, so the per-phase
     ``pytest_runtest_setup/call/teardown/makereport`` hooks are skipped
     (about a fifth of the time per case). A failing phase's report is made by
-    ``TestReport.from_item_and_call``, exactly as pytest does.
+    ``TestReport.from_item_and_call``, exactly as pytest does. When no plugin
+    listens to passing setup and teardown reports (:func:`_quiet_passes`), those
+    two are not made (two of a passing case's three reports).
 
     Args:
         item: The case item to run.
@@ -32,14 +34,47 @@ def run_lean(item: CaseItem) -> None:
     nodeid, location = item.nodeid, item.location
     ihook.pytest_runtest_logstart(nodeid=nodeid, location=location)
     keywords = dict.fromkeys(item.keywords, 1)  # one copy for the three reports
-    if _lean_phase(item, ihook, "setup", item.setup, keywords):
-        _lean_phase(item, ihook, "call", item.runtest, keywords)
-    _lean_phase(item, ihook, "teardown", _nothing, keywords)
+    quiet = _quiet_passes(item.config)
+    if _lean_phase(item, ihook, "setup", item.setup, keywords, quiet):
+        _lean_phase(item, ihook, "call", item.runtest, keywords, False)
+    if quiet:  # a case's teardown does nothing: nothing can fail, no report is made
+        item.attach("teardown", None)
+    else:
+        _lean_phase(item, ihook, "teardown", _nothing, keywords, quiet)
     ihook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
 
 
-def _lean_phase(item: CaseItem, ihook: Any, when: Any, func: Any, keywords: dict[str, Any]) -> bool:
+#: The plugins whose ``pytest_runtest_logreport`` does nothing with a passing setup or
+#: teardown report: pytest's terminal (counts nothing, prints nothing for them) and
+#: session (counts failures), and the gate's own (reads the item off the call report).
+_PASSES_IGNORED_BY = frozenset(
+    {"terminalreporter", "session", "regression_suite-state", "regression_suite-slim-stats"}
+)
+
+
+def _quiet_passes(config: pytest.Config) -> bool:
+    """True when no plugin listens to passing setup/teardown reports (decided once a
+    session): then they are not made. pytest's JUnit XML, xdist and any third-party
+    plugin that logs reports keep them all."""
+    quiet = config.stash.get(_QUIET_KEY, None)
+    if quiet is None:
+        hook = config.pluginmanager.hook.pytest_runtest_logreport
+        names = {config.pluginmanager.get_name(impl.plugin) for impl in hook.get_hookimpls()}
+        quiet = names <= _PASSES_IGNORED_BY
+        config.stash[_QUIET_KEY] = quiet
+    return quiet
+
+
+_QUIET_KEY = pytest.StashKey[bool]()
+
+
+def _lean_phase(
+    item: CaseItem, ihook: Any, when: Any, func: Any, keywords: dict[str, Any], quiet: bool
+) -> bool:
     call = pytest.CallInfo.from_call(func, when=when, reraise=_RERAISE)
+    if call.excinfo is None and quiet:
+        item.attach(when, None)  # nothing to put on a passing setup/teardown: lets go
+        return True
     if call.excinfo is None:
         # pytest >= 9 keys reports by the structured ``item.id`` (as from_item_and_call
         # does); junitxml pairs a case's reports by it. Older pytest has only nodeid.

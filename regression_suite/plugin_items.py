@@ -7,7 +7,6 @@ target in ``setup`` and is judged in ``runtest``.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 from collections.abc import Iterator, Sequence
@@ -82,7 +81,7 @@ class SuiteFile(_CaseCollector):
             if state.suite is None:
                 state.suite = load_suite(state.suite_name, state.scenarios_dir)
             if state.resolved is None:
-                state.resolved = resolve(state.suite, state.scenarios_dir)
+                state.resolved = resolve(state.suite, state.scenarios_dir, cache=None)
             if state.lazy_items_allowed():
                 from regression_suite.runner import case_groups
 
@@ -238,14 +237,14 @@ class CaseItem(pytest.Item):
         error = run.item["outcome"] == "error"
         if (when == "setup" and error) or (when == "call" and not error):
             report.gate_item = run.item
-            if run.trajectory is not None and self.config.getoption("gate_record"):
+            if run.trajectory is not None and self.config.option.gate_record:
                 report.gate_trajectory = run.trajectory
         if when == "teardown":
             self.gate_run = None
-            if self.config.getoption("gate_lean"):
+            if self.config.option.gate_lean:
                 # a gate run replays each case once: its scenario (recording included)
                 # is not needed again, and 100,000 of them should not stay in memory
-                self.case = dataclasses.replace(self.case, scenario=_RELEASED)
+                self.case = self.case.with_scenario(_RELEASED)
 
 
 def failure_lines(head: str, message: str, diff: str | None) -> list[str]:

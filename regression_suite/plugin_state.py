@@ -55,6 +55,7 @@ class GateState:
         report_paths: Files written by the reporters.
         lazy: The suite's items, made as the run reaches them (see
             :meth:`lazy_items_allowed`), instead of collected.
+        not_passed: How many of ``items`` failed or errored.
     """
 
     config: pytest.Config
@@ -76,6 +77,7 @@ class GateState:
     started_at: float = field(default_factory=time.time)
     active: bool = False
     lazy: LazyItems | None = None
+    not_passed: int = 0
 
     def option(self, name: str) -> Any:
         """Return a command-line option value."""
@@ -117,6 +119,8 @@ class GateState:
         if gate_item is None or self.is_worker:
             return
         self.items.add(gate_item)
+        if gate_item["outcome"] != "passed":
+            self.not_passed += 1
         trajectory = getattr(report, "gate_trajectory", None)
         if trajectory is not None:
             self.trajectories.add(gate_item, trajectory)

@@ -97,7 +97,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="gate_lean",
         action="store_true",
         help="run cases through a lean runtest protocol: same reports, but no per-phase "
-        "setup/call/teardown hooks for other plugins (regression_suite run sets it)",
+        "setup/call/teardown hooks for other plugins, and no passing setup/teardown reports "
+        "when no plugin listens to them (regression_suite run sets it)",
     )
 
 
@@ -368,7 +369,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
     """With ``--gate-lean``: run a case item through :func:`regression_suite.lean.run_lean`."""
-    if isinstance(item, CaseItem) and item.config.getoption("gate_lean"):
+    if isinstance(item, CaseItem) and item.config.option.gate_lean:
         run_lean(item)
         return True
     return None
@@ -403,7 +404,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if state.is_worker or not state.active:
         return
     if config.getoption("gate_summary"):
-        _failure_summary(terminalreporter, state.items)
+        _failure_summary(terminalreporter, state.items, state.not_passed)
     if state.fatal is not None:
         terminalreporter.write_line(f"gate: no verdict: {render_error(state.fatal)}", red=True)
     elif state.collect_errors:
@@ -417,18 +418,18 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(f"gate report: {path}")
 
 
-def _failure_summary(terminalreporter: Any, items: Iterable[dict[str, Any]]) -> None:
+def _failure_summary(terminalreporter: Any, items: Iterable[dict[str, Any]], count: int) -> None:
     """One section per failed or errored item, in report order: its expectation messages
     and its difference from the recorded incident.
 
     pytest's own failure summary (``--tb`` other than ``no``) looks up each failure's
     teardown sections by scanning every report: O(failures x items), minutes for a
     gate with thousands of failing variants. This reads the session's items (in
-    report order, from their spool on disk) twice: to count, then to print.
+    report order, from their spool on disk) once, and only when ``count`` (the failed
+    and errored items, counted as they were logged) is not zero.
     """
     from regression_suite.plugin_items import failure_lines
 
-    count = sum(1 for i in items if i["outcome"] != "passed")
     if not count:
         return
     terminalreporter.write_sep("=", f"gate failures ({count})")

@@ -26,16 +26,19 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import os
 import pickle
+import sys
 import tempfile
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from incident_lab.errors import ConfigError, InputError, UsageError
+from incident_lab.scenarios.cache import ScenarioCache
 from incident_lab.scenarios.io import (
     check_id,
     default_scenarios_dir,
@@ -190,14 +193,19 @@ class Stored:
         return self.store.get(self.offset, self.length)
 
 
-_SHARED: dict[str, Any] = {}
+_SHARED: dict[bytes, Any] = {}
+
+
+def _intern(value: Any) -> Any:
+    """A status string stored once (documents from the scenario cache are not interned)."""
+    return sys.intern(value) if isinstance(value, str) else value
 
 
 def _shared(value: Any) -> Any:
     """One copy of equal taxonomy/variant dicts across stubs (most scenarios share them)."""
     if value is None:
         return None
-    key = json.dumps(value, sort_keys=True, default=str)
+    key = orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)
     found = _SHARED.get(key)
     if found is None:
         found = _SHARED[key] = value
@@ -214,17 +222,18 @@ def stub(scenario: Scenario, store: _Store) -> Scenario:
     kept = {"id": scenario["id"], STUB_PATH: store.put(scenario)}
     for key in ("status", "taxonomy", "variant"):
         if key in scenario:
-            kept[key] = _shared(scenario[key]) if key != "status" else scenario[key]
+            value = scenario[key]
+            kept[key] = _shared(value) if key != "status" else _intern(value)
     return kept
 
 
 def _load_library(
-    base: Path, *, variants: bool, slim: bool = False
+    base: Path, cache: ScenarioCache, *, variants: bool, slim: bool = False
 ) -> dict[str, tuple[Path, Scenario]]:
     library: dict[str, tuple[Path, Scenario]] = {}
     store = _Store() if slim else None
     for path in iter_scenario_paths(base, variants=variants):
-        scenario = load_scenario(path)
+        scenario = cache.load(path)
         if store is not None:
             scenario = stub(scenario, store)
         sid = scenario["id"]
@@ -238,11 +247,13 @@ def _load_library(
     return library
 
 
-def _load_one(base: Path, sid: str, *, slim: bool = False) -> Scenario | None:
+def _load_one(
+    base: Path, sid: str, *, slim: bool = False, cache: ScenarioCache | None = None
+) -> Scenario | None:
     for variant in (False, True):
         path = scenario_path(base, sid, variant=variant)
         if path.exists():  # a FIFO or directory named <id>.yaml: the input gate refuses it
-            scenario = load_scenario(path)
+            scenario = load_scenario(path) if cache is None else cache.load(path)
             if scenario["id"] != sid:
                 raise InputError(
                     f"file declares scenario id {scenario['id']!r}, expected {sid!r}",
@@ -275,17 +286,26 @@ def _sample(suite_name: str, variants: list[Scenario], n: int) -> list[Scenario]
 
 
 def resolve_detailed(
-    suite: dict[str, Any], scenarios_dir: str | Path | None = None, *, slim: bool = False
+    suite: dict[str, Any],
+    scenarios_dir: str | Path | None = None,
+    *,
+    slim: bool = False,
+    cache: str | None = "off",
 ) -> Resolution:
     """Resolve a loaded suite against the library (see :func:`resolve`); ``slim``
     keeps stubs (:func:`stub`), not whole scenarios (every file is still loaded and checked)."""
     base = Path(scenarios_dir or default_scenarios_dir())
+    with ScenarioCache.open(base, cache) as files:
+        return _resolve(suite, base, files, slim=slim)
+
+
+def _resolve(suite: dict[str, Any], base: Path, files: ScenarioCache, *, slim: bool) -> Resolution:
     mode = suite.get("variants", "none")
     need_library = bool(suite.get("select")) or mode != "none"
-    library = _load_library(base, variants=mode != "none", slim=slim) if need_library else {}
+    library = _load_library(base, files, variants=mode != "none", slim=slim) if need_library else {}
     excluded = set(suite.get("exclude") or [])
     result = Resolution()
-    chosen = _named_scenarios(suite, base, library, excluded, result, slim=slim)
+    chosen = _named_scenarios(suite, base, library, excluded, result, slim=slim, cache=files)
     for selector in suite.get("select") or []:
         for sid, (_, scenario) in library.items():
             if (
@@ -316,6 +336,7 @@ def _named_scenarios(
     result: Resolution,
     *,
     slim: bool,
+    cache: ScenarioCache,
 ) -> dict[str, Scenario]:
     """The scenarios the suite names by id, minus excluded ones; a retired one is skipped
     (recorded in ``result``), a missing one is a ConfigError."""
@@ -323,7 +344,9 @@ def _named_scenarios(
     for sid in suite.get("scenarios") or []:
         if sid in excluded:
             continue
-        scenario = library[sid][1] if sid in library else _load_one(base, sid, slim=slim)
+        scenario = (
+            library[sid][1] if sid in library else _load_one(base, sid, slim=slim, cache=cache)
+        )
         if scenario is None:
             raise ConfigError(
                 f"suite {suite['name']!r} names scenario {sid!r}, which is not in {base}",
@@ -373,7 +396,11 @@ def _variants_of(
 
 
 def resolve(
-    suite: dict[str, Any], scenarios_dir: str | Path | None = None, *, slim: bool = False
+    suite: dict[str, Any],
+    scenarios_dir: str | Path | None = None,
+    *,
+    slim: bool = False,
+    cache: str | None = "off",
 ) -> list[Scenario]:
     """Return the scenarios a suite runs, in a deterministic order.
 
@@ -384,11 +411,15 @@ def resolve(
     followed by its variants (``variants: all``, or a sample of N chosen by a
     hash of suite name and variant id, so the sample is stable across runs).
 
+    ``cache`` is the compiled scenario cache's mode (:mod:`incident_lab.scenarios.cache`):
+    ``off`` (every file parsed), ``on``, ``verify``, or None for
+    ``$INCIDENT_LAB_SCENARIO_CACHE`` (default ``on``). The scenarios are the same.
+
     Raises:
         ConfigError: the suite names a scenario that is not in the library.
         InputError / SchemaError: a scenario file the suite needs is invalid.
     """
-    return resolve_detailed(suite, scenarios_dir, slim=slim).scenarios
+    return resolve_detailed(suite, scenarios_dir, slim=slim, cache=cache).scenarios
 
 
 def remove_from_suite(

@@ -75,3 +75,20 @@ def il() -> Callable[..., CliResult]:
 def rs() -> Callable[..., CliResult]:
     """Invoke ``regression_suite ARGS...`` and return exit code, stdout and stderr."""
     return lambda *args, input=None: invoke_cli("regression_suite", list(args), input=input)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _scenario_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The compiled scenario cache of every test (and the processes it starts) lives in
+    a temporary directory, never in the user's ``~/.cache``."""
+    import os
+
+    from incident_lab.scenarios.cache import DIR_ENV
+
+    saved = os.environ.get(DIR_ENV)
+    os.environ[DIR_ENV] = str(tmp_path_factory.mktemp("scenario-cache"))
+    yield
+    if saved is None:
+        os.environ.pop(DIR_ENV, None)
+    else:
+        os.environ[DIR_ENV] = saved

@@ -113,7 +113,11 @@ def load_yaml(path: str | Path, *, allow_aliases: bool = True) -> Any:
     """
     p = Path(path)
     # The input gate: a FIFO, device or directory is refused without blocking; bounded.
-    text = read_text(p, "a YAML document")
+    return parse_yaml(read_text(p, "a YAML document"), p, allow_aliases=allow_aliases)
+
+
+def parse_yaml(text: str, path: str | Path, *, allow_aliases: bool = True) -> Any:
+    """:func:`load_yaml` of ``text``, the content of ``path`` (named in errors)."""
     try:
         # _SafeLoader subclasses a safe loader: no Python object construction.
         if "*" not in text:  # an alias token starts with "*": none here
@@ -123,14 +127,14 @@ def load_yaml(path: str | Path, *, allow_aliases: bool = True) -> Any:
             return load_plain(text, _SafeLoader)
         return yaml.load(text, Loader=_SafeLoader)
     except RecursionError:
-        raise InputError("YAML: nested too deeply", path=str(p)) from None
+        raise InputError("YAML: nested too deeply", path=str(path)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         mark_line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise InputError(f"YAML: {problem}", path=str(p), line=mark_line) from None
+        raise InputError(f"YAML: {problem}", path=str(path), line=mark_line) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"YAML: {exc}", path=str(p)) from None
+        raise InputError(f"YAML: {exc}", path=str(path)) from None
 
 
 def load_scenario(path: str | Path, *, validate: bool = True) -> dict[str, Any]:
@@ -140,7 +144,19 @@ def load_scenario(path: str | Path, *, validate: bool = True) -> dict[str, Any]:
         InputError: the file cannot be read or parsed.
         SchemaError: the document does not match ``scenario.v1`` (field named).
     """
-    doc = load_yaml(path, allow_aliases=False)
+    text = read_text(Path(path), "a YAML document")
+    doc = parse_scenario(text, path, validate=validate)
+    return materialise_variant(doc, path, validate=validate)
+
+
+def parse_scenario(text: str, path: str | Path, *, validate: bool = True) -> dict[str, Any]:
+    """The document of a scenario file's ``text``, checked (a mapping, valid against
+    ``scenario.v1`` when ``validate``) but not materialised (:func:`materialise_variant`).
+
+    Raises:
+        InputError / SchemaError: as :func:`load_scenario`.
+    """
+    doc = parse_yaml(text, path, allow_aliases=False)
     if doc is None:
         raise SchemaError(
             "the scenario file is empty",
@@ -160,12 +176,10 @@ def load_scenario(path: str | Path, *, validate: bool = True) -> dict[str, Any]:
                 path=str(path),
                 hint="run 'incident_lab lint' for every problem",
             )
-    return _materialise_variant(doc, path, validate=validate)
+    return doc
 
 
-def _materialise_variant(
-    doc: dict[str, Any], path: str | Path, *, validate: bool
-) -> dict[str, Any]:
+def materialise_variant(doc: dict[str, Any], path: str | Path, *, validate: bool) -> dict[str, Any]:
     """A variant stored by reference (``variant.changes``): its parent with the changes applied.
 
     Every other scenario (full-copy variants included) is returned as it is.
@@ -226,8 +240,9 @@ def iter_scenario_paths(directory: str | Path, *, variants: bool = False) -> lis
     # Every entry named *.yaml, whatever it is: a FIFO or a directory named <id>.yaml is
     # reported by whoever loads it (the input gate), never silently left out.
     with os.scandir(base) as entries:
-        files = [Path(e.path) for e in entries]
-    paths = sorted(p for p in files if p.suffix in (".yaml", ".yml"))
+        files = [base / e.name for e in entries]
+    # sorted by name (one directory: the order of the paths, without pathlib's compare)
+    paths = sorted((p for p in files if p.suffix in (".yaml", ".yml")), key=lambda p: p.name)
     if variants and (base / VARIANTS_DIR).is_dir():
         paths += sorted(p for p in (base / VARIANTS_DIR).iterdir() if p.suffix in (".yaml", ".yml"))
     return paths

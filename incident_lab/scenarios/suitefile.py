@@ -13,14 +13,17 @@ import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from incident_lab.atomic import write_text_atomic
 from incident_lab.errors import ConfigError, UsageError
 from incident_lab.scenarios.io import check_id, default_scenarios_dir, library_lock, load_yaml
+from incident_lab.trajectory import validation_errors
+
+if TYPE_CHECKING:  # imported for an invalid suite only (~50 ms)
+    import jsonschema
 
 SUITES_DIR = "suites"
 DEFAULT_SUITE = "release_gate"
@@ -29,6 +32,8 @@ SUITE_SCHEMA_VERSION = "suite/v1"
 
 @cache
 def _validator() -> jsonschema.protocols.Validator:
+    import jsonschema
+
     # The suite schema lives with the library's other schemas: 'incident_lab lint' checks
     # suite files too (and incident_lab never imports regression_suite).
     text = resources.files("incident_lab.schemas").joinpath("suite.v1.json").read_text("utf-8")
@@ -41,6 +46,8 @@ def _validator() -> jsonschema.protocols.Validator:
 
 def suite_problems(doc: Any) -> list[str]:
     """Return the schema violations of a suite document (empty when valid)."""
+    if not validation_errors(doc, "suite.v1"):  # a compiled check first: microseconds
+        return []
     problems = []
     for err in sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.path))):
         where = "/".join(str(p) for p in err.absolute_path) or "(root)"

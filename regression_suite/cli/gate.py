@@ -128,6 +128,12 @@ def _summary_lines(report: dict[str, Any], paths: list[Path]) -> list[str]:
     help="Print GitHub Actions annotations (::error file=...) on the scenario files that "
     "block (::warning for those that warn); default on when GITHUB_ACTIONS=true.",
 )
+@click.option(
+    "--scenario-cache",
+    type=click.Choice(["on", "off", "verify"]),
+    help="Compiled scenario cache: on (unchanged files are not parsed again), off, or verify "
+    "(every cached file's content checked); default $INCIDENT_LAB_SCENARIO_CACHE or on.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report summary as JSON on stdout.")
 @gc_tuned
 def run_(
@@ -146,6 +152,7 @@ def run_(
     db: Path | None,
     summary_md: Path | None,
     annotations: bool | None,
+    scenario_cache: str | None,
     as_json: bool,
 ) -> int:
     """Run the release gate: replay a suite on a target and give the verdict.
@@ -169,7 +176,7 @@ def run_(
     loaded = load_suite(suite, base)
     # unknown scenarios, invalid files: exit 3 before any run; each scenario is kept as a
     # stub and loaded again when its case runs, so the library is never all in memory
-    scenarios = resolve(loaded, base, slim=True)
+    scenarios = resolve(loaded, base, slim=True, cache=scenario_cache)
     if shard:
         parse_shard(shard)
     spec = target or loaded["target"]

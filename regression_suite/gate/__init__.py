@@ -38,7 +38,7 @@ from regression_suite.gate.bypass import BypassCounter
 from regression_suite.gate.cases import Aggregate, item_order, stream_cases
 from regression_suite.gate.thresholds import Thresholds, parse_thresholds
 from regression_suite.gate.verdict import LEVEL_ORDER, Evaluator
-from regression_suite.spool import Spool
+from regression_suite.spool import SortedSpool, Spool
 
 __all__ = ["finalize"]
 
@@ -280,6 +280,12 @@ def _fold_cases(
     """
 
     def counted() -> Iterator[dict[str, Any]]:
+        if isinstance(items, SortedSpool):  # each item's line as spooled: not encoded again
+            for item, line in items.sorted_records():
+                tally.item(item)
+                items_out.append_line(line)
+                yield item
+            return
         for item in items:
             tally.item(item)
             items_out.append(item)

@@ -12,8 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from incident_lab.errors import UsageError
-from incident_lab.example.agent import VERSIONS, ExampleAgent
-from incident_lab.example.tools import TOOL_SPECS
 from regression_suite.targets.base import BaseTarget, TargetKind
 from regression_suite.targets.fixtures import FixtureBook
 
@@ -39,7 +37,12 @@ class ExampleTarget(BaseTarget):
     kind = "example"
 
     def __init__(self, spec: str) -> None:
+        # imported here: every gate run registers this kind, few run the example agent
+        from incident_lab.example.agent import VERSIONS, ExampleAgent
+        from incident_lab.example.tools import TOOL_SPECS
+
         super().__init__(spec)
+        self.tool_specs = TOOL_SPECS
         _, _, version = spec.partition(":")
         if version not in VERSIONS:
             raise UsageError(
@@ -52,7 +55,7 @@ class ExampleTarget(BaseTarget):
     def run(self, replay: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
         """Hold the scenario's conversation with the example agent."""
         tools = [t for t in replay.get("tools") or [] if isinstance(t, dict) and t.get("name")]
-        tools = tools or [dict(t) for t in TOOL_SPECS]
+        tools = tools or [dict(t) for t in self.tool_specs]
         book = FixtureBook(replay.get("fixtures"), [str(t["name"]) for t in tools])
         turns = [
             str(t.get("content", "")) for t in replay.get("turns") or [] if isinstance(t, dict)

@@ -24,11 +24,13 @@ import json
 import math
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from incident_lab.errors import UsageError
-from incident_lab.httpclient import HttpClient, HttpFailure, HttpResponse, RetryPolicy
 from regression_suite.targets.base import TargetError, TargetUnreachable
+
+if TYPE_CHECKING:  # httpx is imported when an HTTP target is created, not by every gate run
+    from incident_lab.httpclient import HttpFailure, HttpResponse, RetryPolicy
 
 MAX_RETRY_AFTER = 60.0
 BODY_EXCERPT = 300
@@ -87,6 +89,8 @@ class HttpSettings:
 
     def policy(self) -> RetryPolicy:
         """The client's retry policy for these settings."""
+        from incident_lab.httpclient import RetryPolicy
+
         return RetryPolicy(
             attempts=self.attempts,
             timeout=self.timeout,
@@ -122,6 +126,9 @@ class JsonPoster:
         self.target = target
         self.headers = {"Content-Type": "application/json", "Accept": "application/json"}
         self.headers.update(headers or {})
+        from incident_lab.httpclient import HttpClient, HttpFailure
+
+        self._failure = HttpFailure
         self.settings = settings or HttpSettings.from_env()
         self.client = HttpClient(
             self.settings.policy(), max_connections=self.settings.max_connections
@@ -169,7 +176,7 @@ class JsonPoster:
         body, all_headers = self._prepare(payload, headers)
         try:
             response = self.client.request("POST", self.url, headers=all_headers, content=body)
-        except HttpFailure as failure:
+        except self._failure as failure:
             raise self._error(failure) from None
         return self._parse(response)
 
@@ -180,7 +187,7 @@ class JsonPoster:
             response = await self.client.arequest(
                 "POST", self.url, headers=all_headers, content=body
             )
-        except HttpFailure as failure:
+        except self._failure as failure:
             raise self._error(failure) from None
         return self._parse(response)
 

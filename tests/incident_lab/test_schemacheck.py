@@ -16,7 +16,7 @@ from regression_suite.testing import TrajectoryBuilder, build_scenario
 
 SCHEMAS = {
     name: load_schema(name)
-    for name in ("trajectory.v1", "scenario.v1", "taxonomy.v1", "manifest.v1")
+    for name in ("trajectory.v1", "scenario.v1", "taxonomy.v1", "manifest.v1", "suite.v1")
 }
 BY_ID = {doc["$id"]: doc for doc in SCHEMAS.values()}
 
@@ -147,7 +147,7 @@ def _jsonschema_valid(doc: Any, name: str) -> bool:
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@pytest.mark.parametrize("name", ["trajectory.v1", "scenario.v1"])
+@pytest.mark.parametrize("name", ["trajectory.v1", "scenario.v1", "suite.v1"])
 @SETTINGS
 @given(data=st.data())
 def test_compiled_check_agrees_with_jsonschema(name: str, data: st.DataObject) -> None:
@@ -167,7 +167,7 @@ def test_compiled_check_agrees_with_jsonschema(name: str, data: st.DataObject) -
 ))  # fmt: skip
 def test_compiled_check_agrees_on_arbitrary_json(doc: Any) -> None:
     """Arbitrary JSON values: same verdict as jsonschema for both schemas."""
-    for name in ("trajectory.v1", "scenario.v1", "manifest.v1"):
+    for name in ("trajectory.v1", "scenario.v1", "manifest.v1", "suite.v1"):
         check = _fast_check(name)
         assert check is not None
         assert check(doc) is _jsonschema_valid(doc, name)
@@ -200,6 +200,9 @@ def test_typical_documents_take_the_fast_path() -> None:
     )
     assert _fast_check("trajectory.v1")(traj) is True  # type: ignore[misc]
     assert _fast_check("scenario.v1")(build_scenario()) is True  # type: ignore[misc]
+    suite = {"schema_version": "suite/v1", "name": "gate", "scenarios": ["a", "b"]}
+    assert _fast_check("suite.v1")(suite) is True  # type: ignore[misc]
+    assert _fast_check("suite.v1")({**suite, "scenarios": ["a", "a"]}) is False  # type: ignore[misc]
 
 
 def test_edge_semantics_match_jsonschema() -> None:

@@ -323,3 +323,45 @@ def test_case_locations_are_pytests_own(project: pytest.Pytester) -> None:
         None,
         "scenario inc-2[base64+rot13]",
     )
+
+
+PHASE_LISTENER = """
+def pytest_runtest_logreport(report):
+    with open("phases.txt", "a") as fh:
+        fh.write(report.when + "\\n")
+"""
+
+
+def _phases(reprec: Any) -> list[str]:
+    return [r.when for r in reprec.getreports("pytest_runtest_logreport")]
+
+
+def test_lean_makes_no_passing_setup_teardown_reports_when_no_one_listens(
+    project: pytest.Pytester,
+) -> None:
+    """With only the terminal, the session and the gate listening to reports, a passing
+    case logs its call report alone; a plugin that listens gets all three, as before."""
+    args = ["--suite", "release_gate", "--target", "python:agents:refuse", "--gate-lean"]
+    # what regression_suite run turns off; pytest's live-logging plugin listens to reports
+    quiet = ["-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:logging"]
+    reprec = project.inline_run(*args, *quiet)
+    reprec.assertoutcome(passed=4)
+    assert _phases(reprec) == ["call"] * 4
+    (project.path / "phase_listener.py").write_text(PHASE_LISTENER, "utf-8")
+    reprec = project.inline_run(*args, *quiet, "-p", "phase_listener")
+    reprec.assertoutcome(passed=4)
+    assert _phases(reprec) == ["setup", "call", "teardown"] * 4
+    phases = (project.path / "phases.txt").read_text("utf-8").split()
+    assert phases == ["setup", "call", "teardown"] * 4
+
+
+def test_lean_protocol_with_pytests_own_junitxml(project: pytest.Pytester) -> None:
+    """pytest's own --junitxml (another file than the gate's) listens to every report and
+    writes one test case per case under the lean protocol."""
+    result = project.runpytest(
+        "--suite", "release_gate", "--target", "python:agents:leak_some", "--gate-lean",
+        "--junitxml=pytest-junit.xml",
+    )  # fmt: skip
+    result.assert_outcomes(passed=3, failed=1)
+    xml = (project.path / "pytest-junit.xml").read_text("utf-8")
+    assert xml.count("<testcase ") == 4 and xml.count("<failure ") == 1

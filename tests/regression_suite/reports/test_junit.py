@@ -9,6 +9,8 @@ from xml.etree import ElementTree
 
 import pytest
 import xmlschema
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from regression_suite.junit import render_junit, write_junit
 from tests.conftest import CliResult
@@ -118,3 +120,38 @@ def test_concurrent_target_cases_carry_their_real_time(
     SCHEMA.validate(xml)
     times = [float(c.get("time", "0")) for c in _cases(xml).values()]
     assert len(times) == 4 and all(0.2 <= t < 30.0 for t in times)  # not 0: its own time
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            ["a", "Z", "0", " ", "=", ";", "#", "?", "'", '"', "&", "<", ">", "\n", "\r", "\t",
+             "\x00", "\x1f", "\x7f", "é", "\ud800", "\ufffe", "\U0001f600"]
+        ),
+        max_size=12,
+    )
+)  # fmt: skip
+def test_attribute_fast_path_equals_quoteattr(text: str) -> None:
+    """An attribute value with nothing to escape is written as it is; every value comes
+    out exactly as the escaping path (quoteattr of the XML-safe text) writes it."""
+    from xml.sax.saxutils import quoteattr
+
+    from regression_suite.junit import _attr, _text
+
+    expected = quoteattr(_text(text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    assert _attr(text) == expected
+
+
+def test_counts_without_failures_come_from_the_summary(
+    make_report: Callable[..., dict[str, Any]],
+) -> None:
+    """Passes and target errors only: the counts (taken from the report's summary, the
+    items read once) are those of the items."""
+    items = [make_item(s, "passed") for s in "abc"] + [make_item("d", "error", message="boom")]
+    report = make_report(items)
+    suite = ElementTree.fromstring("".join(render_junit(report))).find("testsuite")
+    assert suite is not None
+    counts = (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped"))
+    assert counts == ("4", "0", "1", "0")
+    assert len(list(suite.iter("testcase"))) == 4
