@@ -196,6 +196,7 @@ _AMBIGUOUS = frozenset(
         "drop",
         "note",
         "call",
+        "document",
     ]
 )
 _PRE = (
