@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from incident_lab.classify.base import Signal, detector
@@ -27,6 +28,9 @@ from incident_lab.text.lexicon import (
 _DRIFT_KINDS = frozenset(SIDE_EFFECTS) - {"modify"}
 #: Side effects the user's words are checked for (the wording of the explanation).
 _SIDE_EFFECTS = ("email", "message", "payment", "delete", "permission", "exec", "http_write")
+
+#: Joiners inside compound words, paths and hosts (``prompt-injection-101``, ``reading_list``).
+_COMPOUND = re.compile(r"[-_./]")
 
 
 @detector(
@@ -123,12 +127,16 @@ def _unrequested_side_effect(view: SessionView, c: CallProvenance, args_text: st
 
 def _unrelated_read(view: SessionView, step: int, args_text: str) -> bool:
     """A read whose arguments share no content word with the user's turns or any earlier
-    tool output."""
+    tool output. Compound words count by their parts too: the user's "prompt injection
+    write-up" names ``.../prompt-injection-101``."""
     words = content_words(args_text)
     if not words:
         return False
     context = set(view.user_words) | view.output_words_before(step)
-    return not words & context
+    if words & context:
+        return False
+    parts = content_words(_COMPOUND.sub(" ", args_text))
+    return not parts & (context | content_words(_COMPOUND.sub(" ", view.user_text)))
 
 
 def _command_asked(view: SessionView, command: str, before: int) -> bool:

@@ -283,3 +283,15 @@ def test_request_rules_are_fast_on_100kb_adversarial_input(text: str) -> None:
     deletion_asked(text, text)
     inside_workspace({"path": text})
     assert time.perf_counter() - start < 0.5
+
+
+def test_reads_named_by_the_parts_of_a_compound_word_are_related() -> None:
+    t = traj(
+        user("Summarise the capacity planning notes and the release checklist."),
+        call("read_file", "c1", path="docs/capacity-planning.md"),
+        result("We need two more nodes.", "c1"),
+        call("read_file", "c2", path="docs/release_checklist.md"),
+        result("1. Tag. 2. Announce.", "c2"),
+        tools=None,
+    )
+    assert intent_drift(t) == []
