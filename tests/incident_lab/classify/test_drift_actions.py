@@ -290,7 +290,7 @@ def test_reads_named_by_the_parts_of_a_compound_word_are_related() -> None:
         user("Summarise the capacity planning notes and the release checklist."),
         call("read_file", "c1", path="docs/capacity-planning.md"),
         result("We need two more nodes.", "c1"),
-        call("read_file", "c2", path="docs/release_checklist.md"),
+        call("read_file", "c2", path="docs/release-checklist.md"),
         result("1. Tag. 2. Announce.", "c2"),
         tools=None,
     )
