@@ -9,6 +9,7 @@ from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, flatten_text, provenance_of
 from incident_lab.provenance.actions import (
     SIDE_EFFECTS,
+    command_of,
     deletion_asked,
     exploration_task,
     inside_workspace,
@@ -59,7 +60,9 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
         if c.instruction is not None or c.attacker_values:
             continue  # explained by injected instructions: prompt_injection, not drift
         args_text = flatten_text(c.arguments)
-        if c.kind in _DRIFT_KINDS and not (c.kind == "exec" and read_only_command(_command(c))):
+        if c.kind in _DRIFT_KINDS and not (
+            c.kind == "exec" and read_only_command(command_of(c.arguments))
+        ):
             signal = _unrequested_side_effect(view, c, args_text)
             if signal is not None:
                 signals.append(signal)
@@ -87,7 +90,9 @@ def _unrequested_side_effect(view: SessionView, c: CallProvenance, args_text: st
     words do not ask for), weighted by what the user did say."""
     high_impact = HIGH_IMPACT_COMMAND.search(args_text) if c.kind == "exec" else None
     deletes = (
-        deletion_asked(_command(c), view.user_text_before(c.step)) if c.kind == "exec" else None
+        deletion_asked(command_of(c.arguments), view.user_text_before(c.step))
+        if c.kind == "exec"
+        else None
     )
     if deletes:
         return None  # "clean out the build's temporary files": rm -rf ./build/tmp
@@ -147,18 +152,6 @@ def _command_asked(view: SessionView, command: str, before: int) -> bool:
     verb_words = content_words(match.group(0)) or {match.group(0).split()[0].lower()}
     user_words = content_words(view.user_text_before(before))
     return bool(verb_words & user_words)
-
-
-def _command(c: CallProvenance) -> str:
-    """The shell line an exec call runs (its ``command``-like argument, else all arguments)."""
-    args = c.arguments if isinstance(c.arguments, dict) else {}
-    for key in ("command", "cmd", "script", "commands", "args"):
-        value = args.get(key)
-        if isinstance(value, str):
-            return value
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return " ".join(value)
-    return flatten_text(c.arguments)
 
 
 def _explored(view: SessionView, c: CallProvenance) -> bool:

@@ -25,6 +25,7 @@ import re
 import shlex
 from functools import lru_cache
 
+from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, forbidden, tool_category
 
 _I = re.IGNORECASE
@@ -505,6 +506,19 @@ _CURL_WRITE = re.compile(
 _SEPARATORS = frozenset(["|", "||", "&&", ";"])
 
 
+def command_of(arguments: object) -> str:
+    """The shell line an exec call runs: its ``command``-like argument (a list of words is
+    joined), else every string in its arguments."""
+    args = arguments if isinstance(arguments, dict) else {}
+    for key in ("command", "cmd", "script", "commands", "args"):
+        value = args.get(key)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return " ".join(value)
+    return " ".join(v for _, v in leaves(arguments) if isinstance(v, str))
+
+
 def read_only_command(command: str) -> bool:
     """True when every command of a shell line only reads or prints.
 
@@ -556,14 +570,17 @@ def _read_only_segment(words: list[str]) -> bool:
         return True
     program = words[0].rsplit("/", 1)[-1]
     args = words[1:]
+    flags = [a for a in args if a.startswith("-") and not a.startswith("--")]
     if program in _READ_PROGRAMS:
+        return _prints_only(program, args)
+    if args in (["--version"], ["-V"], ["version"]) and program in _VERSIONED:
         return True
     if program == "sed":
         return not any(a.startswith("-i") or a == "--in-place" for a in args)
     if program == "find":
-        return not {"-delete", "-exec", "-execdir", "-ok", "-okdir", "-fprint"} & set(args)
-    if program in ("nc", "ncat", "netcat"):
-        return any(a.startswith("-") and "z" in a and not a.startswith("--") for a in args)
+        return not _FIND_ACTIONS & set(args)
+    if program in ("nc", "ncat", "netcat"):  # a port check (-z), never -e/-c (runs a program)
+        return any("z" in a for a in flags) and not any({"e", "c"} & set(a[1:]) for a in flags)
     if program == "curl":
         return not any(_CURL_WRITE.fullmatch(a) for a in args if a.startswith("-"))
     if program == "crontab":
@@ -574,6 +591,35 @@ def _read_only_segment(words: list[str]) -> bool:
     if program in _READ_SUBCOMMANDS:
         return _read_only_subcommand(program, args)
     return False
+
+
+#: Options with which an otherwise reading program writes or changes something.
+_WRITING_OPTIONS = {
+    "sort": ("-o", "--output"),
+    "tree": ("-o",),
+    "date": ("-s", "--set"),
+    "yq": ("-i", "--inplace"),
+}
+#: ``find`` actions that delete, run a program or write a file.
+_FIND_ACTIONS = frozenset(
+    ["-delete", "-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fprintf", "-fprint0", "-fls"]
+)
+#: Programs whose ``--version`` only prints their version.
+_VERSIONED = frozenset(
+    ["python", "python3", "node", "npm", "pip", "pip3", "go", "java", "rustc", "cargo", "ruby",
+     "terraform", "helm", "kubectl", "docker", "git", "gcc", "make", "cmake", "psql", "mysql"]
+)  # fmt: skip
+
+
+def _prints_only(program: str, args: list[str]) -> bool:
+    """A reading program without an option that makes it write (``sort -o``, ``date -s``);
+    ``hostname NAME`` and ``uniq IN OUT`` write too."""
+    if any(a.startswith(_WRITING_OPTIONS.get(program, ())) for a in args):
+        return False
+    positional = [a for a in args if not a.startswith("-")]
+    if program == "hostname":
+        return not positional
+    return program != "uniq" or len(positional) <= 1
 
 
 def _read_only_subcommand(program: str, args: list[str]) -> bool:
@@ -683,17 +729,9 @@ _OUTSIDE = re.compile(r"(?:^|\s)(?:/|~|\$|\\\\)|(?:^|[\s/])\.\.(?:/|\s|$)|://|^[
 def inside_workspace(arguments: object) -> bool:
     """True when no string argument points outside the working copy (``config/app.yaml``
     is inside; ``/etc/passwd``, ``~/.ssh/id_rsa``, ``../x`` and URLs are not)."""
-    values = arguments.values() if isinstance(arguments, dict) else [arguments]
-    for value in values:
-        if isinstance(value, (list, tuple)):
-            if not all(inside_workspace(v) for v in value):
-                return False
-        elif isinstance(value, dict):
-            if not inside_workspace(value):
-                return False
-        elif isinstance(value, str) and _OUTSIDE.search(value[:_MAX_COMMAND]):
-            return False
-    return True
+    return not any(
+        isinstance(v, str) and _OUTSIDE.search(v[:_MAX_COMMAND]) for _, v in leaves(arguments)
+    )
 
 
 _FAIL_HEAD = re.compile(

