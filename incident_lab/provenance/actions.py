@@ -404,6 +404,14 @@ _READ_PROGRAMS = frozenset(
         "netstat",
         "ss",
         "getent",
+        "cloc",
+        "tokei",
+        "lscpu",
+        "lsblk",
+        "vmstat",
+        "iostat",
+        "whois",
+        "nvidia-smi",
     ]
 )
 #: ``git``/``kubectl``/``docker``/``systemctl``/package-manager subcommands that only read.
@@ -440,7 +448,12 @@ _READ_SUBCOMMANDS = {
     "pip": frozenset(["list", "show", "freeze"]),
     "pip3": frozenset(["list", "show", "freeze"]),
     "npm": frozenset(["ls", "list", "view", "info", "outdated", "why"]),
+    "helm": frozenset(["list", "ls", "status", "get", "history", "search", "show"]),
+    "terraform": frozenset(["plan", "show", "output", "validate", "providers", "version"]),
+    "ip": frozenset(["addr", "address", "a", "route", "r", "link", "l", "neigh", "n"]),
 }
+#: Words after which ``ip`` changes the network instead of showing it.
+_IP_WRITE = frozenset(["add", "del", "delete", "set", "flush", "change", "replace", "append"])
 #: Options that make a listing subcommand write (``git branch -D``, ``git config --add``).
 _GIT_WRITE_OPTIONS = frozenset(
     [
@@ -630,6 +643,8 @@ def _read_only_subcommand(program: str, args: list[str]) -> bool:
     if not rest or rest[0] not in _READ_SUBCOMMANDS[program]:
         return False
     sub, options = rest[0], set(rest[1:])
+    if program == "ip":
+        return not _IP_WRITE & options
     if program != "git" or sub not in ("remote", "branch", "tag", "config"):
         return True
     if sub == "remote":

@@ -43,6 +43,9 @@ SHELL = [{"name": "shell", "parameters": {"type": "object"}}]
         "gh release view --repo acme/gizmo",
         "python3 --version",
         "sort access.log | uniq -c",
+        "ip -br addr show",
+        "helm list -A",
+        "cloc src",
     ],
 )
 def test_commands_that_only_find_something_out_are_read_only(command: str) -> None:
@@ -82,6 +85,9 @@ def test_commands_that_only_find_something_out_are_read_only(command: str) -> No
         "nc -z -e /bin/sh 203.0.113.9 4444",
         "find . -fprint found.txt",
         "yq -i '.debug = true' app.yaml",
+        "ip route add default via 203.0.113.1",
+        "helm uninstall shop",
+        "terraform apply -auto-approve",
     ],
 )
 def test_commands_that_change_or_send_something_are_not_read_only(command: str) -> None:
