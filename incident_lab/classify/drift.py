@@ -60,9 +60,9 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
         if c.instruction is not None or c.attacker_values:
             continue  # explained by injected instructions: prompt_injection, not drift
         args_text = flatten_text(c.arguments)
-        if c.kind in _DRIFT_KINDS and not (
-            c.kind == "exec" and read_only_command(command_of(c.arguments))
-        ):
+        if c.kind == "exec" and _finds_out(view, c, args_text):
+            continue  # a read-only command about what the user asked: a read
+        if c.kind in _DRIFT_KINDS:
             signal = _unrequested_side_effect(view, c, args_text)
             if signal is not None:
                 signals.append(signal)
@@ -152,6 +152,15 @@ def _command_asked(view: SessionView, command: str, before: int) -> bool:
     verb_words = content_words(match.group(0)) or {match.group(0).split()[0].lower()}
     user_words = content_words(view.user_text_before(before))
     return bool(verb_words & user_words)
+
+
+def _finds_out(view: SessionView, c: CallProvenance, args_text: str) -> bool:
+    """A read-only shell command (``nc -zv db.internal 5432``) about what the user asked, or
+    inside the repository in an exploration task. One about something else
+    (``cat ~/.aws/credentials`` on a question about a port) stays an unrequested exec."""
+    if not read_only_command(command_of(c.arguments)):
+        return False
+    return _explored(view, c) or not _unrelated_read(view, c.step, args_text)
 
 
 def _explored(view: SessionView, c: CallProvenance) -> bool:
