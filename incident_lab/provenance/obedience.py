@@ -343,7 +343,12 @@ def _asks_of(
 ) -> _Asks | None:
     """What ``span`` asks for, or None for a weak span no answer can be seen to obey."""
     strong = eligible is None or index in eligible
-    asked = tuple(m for m in _explicit_asks(span.text) if not _said_by_user(m, trusted))
+    explicit = (
+        _explicit_asks.__wrapped__(span.text)
+        if len(span.text) > _MEMO_CHARS
+        else _explicit_asks(span.text)
+    )
+    asked = tuple(m for m in explicit if not _said_by_user(m, trusted))
     markers = [
         m
         for m in _markers(span)
