@@ -11,7 +11,9 @@ Then, each in a fresh process so peak RSS is its own:
   show the speed-up) started by this script; peak RSS is the driver's plus the largest
   worker's, CPU seconds are the workers' and the driver's own during the search.
 
-All must report the same matches. Prints wall time (median of ``--repeats``), CPU
+All must report the same matches. One untimed local run on the log's first line comes
+first; by default (``--bytecode cached``) every command runs with its modules' bytecode
+cached, as an installed package's is. Prints wall time (median of ``--repeats``), CPU
 seconds, MB/s (wall) and MB/s per core (CPU), peak RSS and the ratios, as text and as
 JSON on the last line. ``--log FILE --bundle DIR`` scans a log of your own (e.g. the
 non-repeating text of ``gen_day.py --tools 7``, with the bundle ``bench_story.py``
@@ -98,6 +100,22 @@ def _peak_rss_of(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int
     return wall, float(cpu), int(peak), json.loads(proc.stdout)
 
 
+#: The measured commands' environment (see :func:`bytecode_env`).
+CHILD_ENV: dict[str, str] = dict(os.environ)
+
+
+def bytecode_env(cached: bool) -> dict[str, str]:
+    """The environment the measured commands run in: with ``cached``, their modules'
+    bytecode is written once (under ``bench-data/pycache``, no source tree is written
+    to) and reused, as an installed package's is; else this shell's as it is (with
+    ``PYTHONDONTWRITEBYTECODE=1`` every command compiles incident-lab's modules again)."""
+    env = dict(os.environ)
+    if cached:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(ROOT / "bench-data" / "pycache")
+    return env
+
+
 def run_local(log: Path, bundle: Path) -> tuple[float, float, int, dict]:
     exe = Path(sys.executable).with_name("incident_lab")
     cmd = [
@@ -111,13 +129,14 @@ def run_local(log: Path, bundle: Path) -> tuple[float, float, int, dict]:
         "--out",
         str(DATA / "out-local"),
     ]
-    return _peak_rss_of(cmd, dict(os.environ))
+    return _peak_rss_of(cmd, CHILD_ENV)
 
 
 _DASK_DRIVER = """
 import json, resource, sys, time
 from distributed import Client, LocalCluster
-from incident_lab.blast import blast_radius, load_signature
+from incident_lab.blast import blast_radius
+from incident_lab.blast.signature import load_signature
 
 def cpu():
     u = resource.getrusage(resource.RUSAGE_SELF)
@@ -151,7 +170,7 @@ def run_dask(
     script.write_text(_DASK_DRIVER)
     _, _, driver_peak, out = _peak_rss_of(
         [sys.executable, str(script), str(log), str(bundle), str(workers), str(blocksize)],
-        dict(os.environ),
+        CHILD_ENV,
     )
     return out["wall"], out["cpu"], driver_peak + out["worker_peak_kib"], out
 
@@ -172,7 +191,17 @@ def main() -> None:
     )
     parser.add_argument("--log", type=Path, help="scan this log instead of generating one")
     parser.add_argument("--bundle", type=Path, help="the incident bundle (with --log)")
+    parser.add_argument(
+        "--bytecode",
+        choices=["cached", "as-is"],
+        default="cached",
+        help="cached (default): modules' bytecode written once under bench-data/pycache and "
+        "reused, as for an installed package (one untimed run first); as-is: this shell's "
+        "environment",
+    )
     args = parser.parse_args()
+    global CHILD_ENV
+    CHILD_ENV = bytecode_env(args.bytecode == "cached")
     if args.log is not None:
         if args.bundle is None:
             parser.error("--log needs --bundle")
@@ -182,6 +211,10 @@ def main() -> None:
         log, bundle, expected = generate(args.size_mb)
     size_mb = log.stat().st_size / 1e6
     print(f"log: {log} ({size_mb:.0f} MB); expected incident matches: {expected}", file=sys.stderr)
+    warm = DATA / "warm.jsonl"  # one untimed run: imports (and bytecode) before the clock
+    with open(log, "rb") as fh:
+        warm.write_bytes(fh.readline())
+    run_local(warm, bundle)
     runs: list[tuple[str, int]] = []
     for engine in args.engines.split(","):
         if engine == "dask":
@@ -231,6 +264,7 @@ def main() -> None:
         summary["dask_speedup_2w_vs_1w"] = round(speedup, 2)
     for r in results.values():
         r.pop("_ids", None)
+    summary["bytecode"] = args.bytecode
     print(json.dumps({"benchmark": "blast_radius", "log_mb": round(size_mb), "cores": os.cpu_count(),
                       "load_avg": [round(x, 1) for x in os.getloadavg()],
                       "expected_matches": expected, **results, "summary": summary}))  # fmt: skip

@@ -332,9 +332,14 @@ class LatencyServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.request_queue_size = 1024
+        class Server(ThreadingHTTPServer):
+            # listen()'s backlog is set in the constructor: as a class attribute, or the
+            # default of 5 drops the SYNs of 64 connections opened at once (each then
+            # waits a second for the kernel's retransmission, or is reset)
+            request_queue_size = 1024
+            daemon_threads = True
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()

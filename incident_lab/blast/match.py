@@ -66,6 +66,10 @@ WEIGHTS = {"payload": 0.6, "tool": 0.3, "safeguard": 0.1}
 _WINDOW_STRIDE_DIVISOR = 8
 # Normalisation cache: strings up to this length are memoised, within this many characters.
 _CACHE_MAX_PART = 4096
+# A cached part shorter than this is not worth splitting a run of parts to be normalised
+# into two normalize calls: amid parts not cached it is normalised with them instead (on
+# non-repeating text nearly every hit was a 4-character string, and each cost a call).
+_CACHE_MIN_SPLIT = 64
 _CACHE_BUDGET_CHARS = 4_000_000
 # What an entry costs beyond its characters (string and dict overhead), in characters.
 _CACHE_ENTRY_CHARS = 128
@@ -227,6 +231,10 @@ def normalize_parts(parts: list[str], cache: Callable[[str], str] = normalize) -
     pending: list[str] = []
     cached, repeated = cache._map.get, cache.repeated  # bound once: called for every part
     for part in parts:
+        size = len(part)
+        if size > _CACHE_MAX_PART or (pending and size < _CACHE_MIN_SPLIT):
+            pending.append(part)  # never cached, or too short to split the run for
+            continue
         hit = cached(part)
         if hit is None and not repeated(part):
             pending.append(part)

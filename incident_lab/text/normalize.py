@@ -124,7 +124,11 @@ def _hex(match: re.Match[str]) -> str | None:
 
 
 def _b64(match: re.Match[str]) -> str | None:
-    blob = match.group(0).rstrip("=")
+    return _b64_text(match.group(0))
+
+
+def _b64_text(text: str) -> str | None:
+    blob = text.rstrip("=")
     if len(blob) % 4 == 1:
         return None
     padded = blob + "=" * (-len(blob) % 4)
@@ -223,10 +227,31 @@ _RARE_MAP = bytes(
 )
 
 
+# Hex digits become 'h', every other byte 'x': a hex blob needs 16 'h' in a row.
+_HEX_MAP = bytes(ord("h") if chr(b) in string.hexdigits else ord("x") for b in range(256))
+_SIXTEEN_HEX = b"h" * 16
+
+
 def _hex_b64_token(run: str) -> str:
-    if _RUN16(run) is None:  # '=' breaks it into pieces too short for either
+    """``_B64.sub(_b64, _HEX.sub(_hex, run))`` on one run of the base64 alphabet.
+
+    The common shapes are answered without the regex scans: a run is one hex blob when
+    it is all hex digits of even length (the lookarounds admit no other hex match in
+    it), holds none when no 16 hex digits are adjacent, and is one base64 blob exactly
+    when it is 16+ characters without '=' followed by at most two '=' (every position
+    but the run's start follows a character of the alphabet, which the lookbehind
+    refuses). A run with a hex blob inside, or one that decodes, takes the regexes.
+    """
+    kinds = run.encode("ascii").translate(_HEX_MAP)
+    if _SIXTEEN_HEX in kinds and (
+        b"x" in kinds or (len(run) % 2 == 0 and _utf8(binascii.unhexlify(run)) is not None)
+    ):
+        return _substitute(_B64, _b64, _substitute(_HEX, _hex, run))
+    blob = run.rstrip("=")
+    if len(blob) < 16 or len(run) - len(blob) > 2 or "=" in blob:
         return run
-    return _substitute(_B64, _b64, _substitute(_HEX, _hex, run))
+    decoded = _b64_text(run)
+    return run if decoded is None else f" {decoded} "
 
 
 def _hex_b64_run(match: re.Match[str]) -> str:

@@ -6,8 +6,8 @@ the last attempt they raise :class:`TargetUnreachable`. Any other 4xx (and a red
 which is never followed) is not retried: it raises :class:`TargetError` with the
 status and an excerpt of the body.
 
-The async variant uses httpx's ``AsyncClient`` (a pool of up to
-``REGRESSION_SUITE_HTTP_MAX_CONNECTIONS`` connections per event loop) and sleeps
+The async variant uses httpx's transports (pools of up to
+``REGRESSION_SUITE_HTTP_MAX_CONNECTIONS`` connections per event loop in all) and sleeps
 between attempts with ``asyncio.sleep``, so many replays run concurrently without
 threads.
 

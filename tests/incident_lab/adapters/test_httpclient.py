@@ -266,15 +266,16 @@ def keepalive_server() -> Iterator[SimpleNamespace]:
 
 
 def test_async_pools_keep_every_connection_alive_and_use_them_all(keepalive_server) -> None:
-    """30 connections as four httpx pools (8 + 8 + 7 + 7): 30 requests in flight at once,
-    and three waves of 30 reuse the same 30 connections (httpx's default keeps only 20
-    of a pool alive, and closes an idle connection whenever the pool holds more)."""
+    """30 connections as 15 httpx pools of 2: 30 requests in flight at once, and three
+    waves of 30 reuse the same 30 connections (httpx's default keeps only 20 of a pool
+    alive, and closes an idle connection whenever the pool holds more)."""
     from incident_lab.httpclient import _shard_sizes
 
-    assert _shard_sizes(20) == [7, 7, 6]
-    assert _shard_sizes(64) == [8] * 8
+    assert _shard_sizes(20) == [2] * 10
+    assert _shard_sizes(64) == [2] * 32
     assert _shard_sizes(1) == [1]
-    assert _shard_sizes(30) == [8, 8, 7, 7]
+    assert _shard_sizes(5) == [2, 2, 1]
+    assert _shard_sizes(30) == [2] * 15
     client = HttpClient(RetryPolicy(attempts=1, timeout=5), max_connections=30)
 
     async def main() -> None:
@@ -283,9 +284,62 @@ def test_async_pools_keep_every_connection_alive_and_use_them_all(keepalive_serv
                 *(client.arequest("POST", keepalive_server.url, content=b"{}") for _ in range(30))
             )
         (pools,) = client._apools.values()
-        assert pools.busy == [0, 0, 0, 0]
+        assert pools.busy == [0] * 15
 
     asyncio.run(main())
     assert len(keepalive_server.peers) == 90
     assert keepalive_server.peak == 30
     assert len(set(keepalive_server.peers)) == 30  # each connection served three requests
+
+
+def _async_client(attempts: int, waits: list[float], max_wait: float = 60.0) -> HttpClient:
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    policy = RetryPolicy(attempts=attempts, timeout=2, backoff=0.25, max_wait=max_wait)
+    return HttpClient(policy, asleep=record)
+
+
+def test_async_path_keeps_the_retry_rules(http_server: RecordingServer, raw_server) -> None:
+    """The async path (straight to httpx's transport) retries as the sync one does:
+    Retry-After honoured and capped, other 4xx never retried, redirects never followed,
+    a cut answer retried."""
+    waits: list[float] = []
+    http_server.script = [(429, {"Retry-After": "2"}, ""), (503, {"Retry-After": "9999"}, "")]
+    resp = asyncio.run(
+        _async_client(3, waits, max_wait=5).arequest("POST", http_server.url, content=b"{}")
+    )
+    assert (resp.status, resp.attempts, waits, resp.body) == (200, 3, [2.0, 5.0], b'{"ok": true}')
+    for status, headers in [(404, {}), (302, {"Location": "http://127.0.0.1:9/steal"})]:
+        http_server.requests.clear()
+        http_server.script = [(status, headers, "no")]
+        with pytest.raises(HttpFailure) as info:
+            asyncio.run(_async_client(5, []).arequest("POST", http_server.url, content=b"{}"))
+        assert info.value.status == status and not info.value.retryable
+        assert len(http_server.requests) == 1  # not retried, nothing sent to the Location
+    cut = b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"ok": tr'
+    raw_server.script += [cut, cut]
+    waits.clear()
+    with pytest.raises(HttpFailure) as info:
+        asyncio.run(_async_client(2, waits).arequest("POST", raw_server.url, content=b"{}"))
+    assert "cut off" in info.value.reason and info.value.attempts == 2 and waits == [0.25]
+
+
+def test_async_headers_defaults_overrides_and_no_cookie_jar(http_server: RecordingServer) -> None:
+    """httpx's default headers go with every request, the caller's replace them whatever
+    their case, and a cookie one answer sets is not sent with the next request."""
+    http_server.script = [(200, {"Set-Cookie": "session=abc; Path=/"}, "{}")]
+    client = HttpClient(RetryPolicy(attempts=1, timeout=2))
+
+    async def main() -> None:
+        await client.arequest("POST", http_server.url, content=b"{}")
+        await client.arequest(
+            "POST", http_server.url, headers={"ACCEPT": "application/json"}, content=b"{}"
+        )
+
+    asyncio.run(main())
+    first, second = ({k.lower(): v for k, v in r["headers"].items()} for r in http_server.requests)
+    assert first["accept"] == "*/*" and first["user-agent"].startswith("python-httpx/")
+    assert first["content-length"] == "2" and first["host"] == http_server.url.split("//")[1]
+    assert second["accept"] == "application/json"
+    assert "cookie" not in second
