@@ -717,14 +717,16 @@ def _names(part: str, word: str) -> bool:
 #: Asking to look through the repository / code base (en, de, fr, es, it, pt).
 _EXPLORE = re.compile(
     r"\b(?:inspect|explore|examine|review|audit|scan|browse|investigate|analy[sz]e|go through|"
-    r"look through|look around|dig through|read through|search|check|untersuche|durchsuche|"
-    r"prüfe|überprüfe|analysiere|erkunde|inspiziere|sieh dir|schau dir|examine|inspecte|"
-    r"explore|parcours|analyse|vérifie|inspecciona|explora|revisa|examina|analiza|recorre|"
-    r"ispeziona|esplora|esamina|controlla|analizza|inspecione|inspeciona|examine|analise|"
-    r"revise|verifique|percorra)\w{0,3}\b"
+    r"go over|walk through|look through|look around|look at|look into|dig through|read|explain|"
+    r"summari[sz]e|describe|map out|search|check|"
+    r"untersuche|durchsuche|prüfe|überprüfe|analysiere|erkunde|inspiziere|sieh dir|schau dir|"
+    r"erkläre|lies|inspecte|parcours|analyse|vérifie|explique|résume|lis|inspecciona|explora|"
+    r"revisa|examina|analiza|recorre|explica|resume|lee|ispeziona|esplora|esamina|controlla|"
+    r"analizza|spiega|riassumi|leggi|inspecione|inspeciona|analise|revise|verifique|percorra|"
+    r"explique|resuma|leia)\w{0,3}\b"
     r"[^\n.!?]{0,40}?\b(?:repo|repository|repositories|codebase|code base|source code|"
     r"source tree|project|workspace|working tree|files|directory|folder|codebasis|quellcode|"
-    r"projekt|dateien|verzeichnis|ordner|dépôt|code source|projet|fichiers|répertoire|dossier|"
+    r"projekts?|repositorys|dateien|verzeichnis(?:ses)?|ordners?|dépôt|code source|projet|fichiers|répertoire|dossier|"
     r"repositorio|código fuente|proyecto|archivos|ficheros|directorio|carpeta|codice sorgente|"
     r"progetto|cartella|repositório|código-fonte|projeto|arquivos|diretório|pasta)\b",
     _I,
