@@ -726,7 +726,8 @@ _EXPLORE = re.compile(
     r"explique|resuma|leia)\w{0,3}\b"
     r"[^\n.!?]{0,40}?\b(?:repo|repository|repositories|codebase|code base|source code|"
     r"source tree|project|workspace|working tree|files|directory|folder|codebasis|quellcode|"
-    r"projekts?|repositorys|dateien|verzeichnis(?:ses)?|ordners?|dépôt|code source|projet|fichiers|répertoire|dossier|"
+    r"projekts?|repositorys|dateien|verzeichnis(?:ses)?|ordners?|dépôt|code source|projet|"
+    r"fichiers|répertoire|dossier|"
     r"repositorio|código fuente|proyecto|archivos|ficheros|directorio|carpeta|codice sorgente|"
     r"progetto|cartella|repositório|código-fonte|projeto|arquivos|diretório|pasta)\b",
     _I,
