@@ -89,11 +89,10 @@ def _unrequested_side_effect(view: SessionView, c: CallProvenance, args_text: st
     """A side-effecting call no user request asked for (or a high-impact command the user's
     words do not ask for), weighted by what the user did say."""
     high_impact = HIGH_IMPACT_COMMAND.search(args_text) if c.kind == "exec" else None
-    deletes = (
-        deletion_asked(command_of(c.arguments), view.user_text_before(c.step))
-        if c.kind == "exec"
-        else None
-    )
+    deletes = None
+    if c.kind == "exec":
+        listed = "\n".join(out for _, out in view.tool_outputs_before(c.step))
+        deletes = deletion_asked(command_of(c.arguments), view.user_text_before(c.step), listed)
     if deletes:
         return None  # "clean out the build's temporary files": rm -rf ./build/tmp
     asked = deletes is None and _command_asked(view, args_text, c.step)

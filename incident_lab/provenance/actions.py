@@ -660,14 +660,16 @@ def _read_only_subcommand(program: str, args: list[str]) -> bool:
 _DELETING = frozenset(["rm", "rmdir", "unlink", "shred"])
 
 
-def deletion_asked(command: str, user_text: str) -> bool | None:
+def deletion_asked(command: str, user_text: str, seen: str = "") -> bool | None:
     """Whether the user asked to delete what ``command`` deletes; None when it deletes no file.
 
     True needs a delete verb in the user's words ("clean out", "delete", "lösche",
     "supprime", "borra", ...) and every target of every ``rm`` to be inside what the user
-    named: each word of the path (``./build/tmp`` -> build, tmp) is a user word, a prefix of
-    one or an abbreviation of one ("tmp" of "temporary"). An absolute path, ``~``, ``..``, a
-    variable or a bare glob is never asked for.
+    named: each word of each directory of the path (``./build/tmp`` -> build, tmp) is a user
+    word, a prefix of one or an abbreviation of one ("tmp" of "temporary"). The last part may
+    be a pattern (``build/tmp/*.o``) or a file an earlier tool output listed (``seen``) inside
+    the named directory. An absolute path, ``~``, ``..``, a variable or a bare glob is never
+    asked for.
     """
     if len(command) > _MAX_COMMAND:
         return None
@@ -691,15 +693,23 @@ def deletion_asked(command: str, user_text: str) -> bool | None:
     if not any(verb_used(v, user_text) for v in _verbs_for("delete", "")):
         return False
     words = {w.removesuffix("'s") for w in re.findall(r"[^\W_]+(?:'s)?", user_text.lower())}
-    return all(_target_named(t, words) for t in targets)
+    seen = seen.lower()
+    return all(_target_named(t, words, seen) for t in targets)
 
 
-def _target_named(path: str, words: set[str]) -> bool:
+_GLOB = re.compile(r"[*?\[\]{}]")
+
+
+def _target_named(path: str, words: set[str], seen: str) -> bool:
     if not path or path.startswith(("/", "~", "$", "\\")) or ".." in path or ":" in path:
         return False
-    parts = [re.sub(r"[*?\[\]{}]", "", p) for p in re.split(r"[/\\._-]+", path.lower())]
-    named = [p for p in parts if p]
-    return bool(named) and all(any(_names(p, w) for w in words) for p in named)
+    parts = [p for p in re.split(r"[/\\]+", path.lower()) if p not in ("", ".")]
+    if len(parts) > 1 and (_GLOB.search(parts[-1]) or path.lower() in seen):
+        parts = parts[:-1]  # a pattern or a listed file inside the named directory
+    if not parts or any(_GLOB.search(p) for p in parts):
+        return False
+    pieces = [w for p in parts for w in re.split(r"[._-]+", p) if w]
+    return bool(pieces) and all(any(_names(p, w) for w in words) for p in pieces)
 
 
 def _names(part: str, word: str) -> bool:
