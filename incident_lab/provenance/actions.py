@@ -545,6 +545,11 @@ def read_only_command(command: str) -> bool:
     """
     if not command.strip() or len(command) > _MAX_COMMAND or "$(" in command or "`" in command:
         return False
+    return _read_only_lines(command)
+
+
+@lru_cache(maxsize=1024)
+def _read_only_lines(command: str) -> bool:
     for line in command.splitlines():
         try:
             lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
@@ -746,8 +751,14 @@ _EXPLORE = re.compile(
 
 def exploration_task(user_text: str) -> bool:
     """True when the user asks the agent to look through the repository or project files
-    ("inspect the repository files and report ...", "durchsuche das Repository ...")."""
-    return _EXPLORE.search(user_text[:_MAX_COMMAND]) is not None
+    ("inspect the repository files and report ...", "durchsuche das Repository ...").
+    Memoised: every read of a session asks about the same user text."""
+    return _exploration_task(user_text[:_MEMO_CHARS])
+
+
+@lru_cache(maxsize=1024)
+def _exploration_task(user_text: str) -> bool:
+    return _EXPLORE.search(user_text) is not None
 
 
 #: A path or address outside the working copy: absolute, home, parent, variable or URL.
