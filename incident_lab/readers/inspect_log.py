@@ -52,7 +52,7 @@ MIN_ENTRY_BYTES = 256 * 1024 * 1024
 _MESSAGE_KEYS = {"role", "content", "tool_calls", "tool_call_id", "function", "error"}
 _SAMPLE_MAPPED = {"id", "epoch", "messages", "scores", "attachments", "events"}
 _UNSAFE_WORDS = ("unsafe", "harm", "jailbreak", "attack_success", "violation", "asr")
-_ATTACHMENT = "attachment://"
+_REFERENCES = ("attachment://", "tc://")
 
 
 class InspectReader:
@@ -277,9 +277,10 @@ def score_verdict(scores: Any) -> str | None:
 
 
 def _resolve(value: Any, attachments: dict[str, Any]) -> Any:
-    """Replace ``attachment://<id>`` strings (recursively) with the attachment text."""
-    if isinstance(value, str) and value.startswith(_ATTACHMENT):
-        found = attachments.get(value[len(_ATTACHMENT) :])
+    """Replace ``attachment://<id>`` strings (recursively) with the attachment text
+    (and ``tc://<id>``, the older form inspect's own reader still resolves)."""
+    if isinstance(value, str) and value.startswith(_REFERENCES):
+        found = attachments.get(value.partition("://")[2])
         return found if isinstance(found, str) else value
     if isinstance(value, list):
         return [_resolve(v, attachments) for v in value]

@@ -36,9 +36,10 @@ from incident_lab.readers.mapping import (
     nanos_to_rfc3339,
     output_text,
     str_or_none,
+    text_of,
     tool_call_step,
 )
-from incident_lab.readers.otel_steps import SpanMappingError, merge_steps
+from incident_lab.readers.otel_steps import SpanMappingError, merge_steps, with_alternatives
 from incident_lab.readers.otlp_json import iter_exports
 from incident_lab.readers.span_spool import KeyedSpool
 from incident_lab.readers.stitching import (
@@ -47,7 +48,7 @@ from incident_lab.readers.stitching import (
     session_trajectory,
     spooled_sessions,
 )
-from incident_lab.readers.tool_inference import infer_tools
+from incident_lab.readers.tool_inference import complete_tools
 from incident_lab.trajectory import canonical_json
 
 _FMT = "openinference"
@@ -189,30 +190,122 @@ def _timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[str, 
     end = {"timestamp": t} if (t := nanos_to_rfc3339(span["end"])) else {}
     inputs: list[dict[str, Any]] = []
     outputs: list[dict[str, Any]] = []
+    calls: list[dict[str, Any]] = []
     kind = _kind(span)
     if kind == "LLM":
         for message in unflatten(attrs, "llm.input_messages"):
             inputs.extend(_message_steps(message, {}))
-        for message in unflatten(attrs, "llm.output_messages"):
-            outputs.extend(_message_steps(message, end))
-    elif kind == "TOOL":
-        name = str_or_none(attrs.get("tool.name")) or str_or_none(span["name"]) or "unknown_tool"
-        call_id = str_or_none(attrs.get("tool.id")) or str_or_none(attrs.get("tool_call.id"))
-        inputs.append(tool_call_step(name, attrs.get("input.value"), call_id) | start)
+        choices = unflatten(attrs, "llm.output_messages")  # n > 1: one message per choice
+        if choices:
+            first = _message_steps(choices[0], end)
+            outputs.extend(
+                with_alternatives(first, choices[1:], end, _message_steps, "x_openinference")
+            )
+    elif kind == "TOOL" and not _is_handoff(span):
+        name = _tool_name(span)
+        call_id = _call_id(span) or span.get("adopted_call_id")
+        calls = [tool_call_step(name, attrs.get("input.value"), call_id) | start]
         failed = span["status"].get("code") in (2, "2", "STATUS_CODE_ERROR")
         if "output.value" in attrs or failed:
-            output = output_text(attrs.get("output.value"))
+            reply = _tool_message(attrs)
+            output = text_of(reply["content"])[0] if reply else ""
+            output = output or output_text(attrs.get("output.value"))
+            failed = failed or bool(reply and reply.get("status") == "error")
             if failed and not output:
                 output = str(span["status"].get("message") or "error")
             result = {"type": "tool_result", "call_id": call_id, "name": name, "output": output}
             outputs.append(result | {"is_error": failed} | end)
     return [
         (span["start"], 0, "input", inputs),
+        (span["start"], 0, "tool", calls),
         (span["end"] or span["start"], 1, "output", outputs),
     ]
 
 
+def _tool_name(span: dict[str, Any]) -> str:
+    return (
+        str_or_none(span["attrs"].get("tool.name")) or str_or_none(span["name"]) or "unknown_tool"
+    )
+
+
+def _call_id(span: dict[str, Any]) -> str | None:
+    attrs = span["attrs"]
+    recorded = str_or_none(attrs.get("tool.id")) or str_or_none(attrs.get("tool_call.id"))
+    return recorded or str_or_none(as_dict(_tool_message(attrs)).get("tool_call_id"))
+
+
+def _tool_message(attrs: dict[str, Any]) -> dict[str, Any] | None:
+    """The LangChain ``ToolMessage`` a TOOL span's ``output.value`` holds, serialised as
+    ``{"type": "tool", "data": {"content": ..., "tool_call_id": ..., "status": ...}}``
+    (what openinference-instrumentation-langchain records for ``tool.invoke(tool_call)``);
+    None for any other output."""
+    value = attrs.get("output.value")
+    if not (isinstance(value, str) and value.startswith('{"type": "tool"')):
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return None
+    data = as_dict(as_dict(parsed).get("data"))
+    return data if parsed.get("type") == "tool" and "content" in data else None
+
+
+def _is_handoff(span: dict[str, Any]) -> bool:
+    """An agent handing the conversation to another (openai-agents' ``handoff to <agent>``
+    TOOL span: no ``tool.name``, the agents in ``input.value``/``output.value``). It is
+    not a call the model made (that is the LLM's ``transfer_to_<agent>`` call)."""
+    name = span["name"] if isinstance(span["name"], str) else ""
+    return "tool.name" not in span["attrs"] and name.startswith("handoff to ")
+
+
+def _output_calls(span: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tool calls an LLM span's output messages carry (none if they cannot be read)."""
+    try:
+        steps = [
+            step
+            for message in unflatten(span["attrs"], "llm.output_messages")
+            for step in _message_steps(message, {})
+        ]
+    except SpanMappingError:
+        return []
+    return [s for s in steps if s["type"] == "tool_call" and s.get("call_id")]
+
+
+def _calls_made(members: list[dict[str, Any]]) -> list[tuple[int, str, str, str]]:
+    """``(end time, tool name, canonical arguments, call id)`` of every tool call an LLM
+    span's output carries, oldest first."""
+    made = [
+        (span["end"] or span["start"], call["name"], canonical_json(call["arguments"]), call)
+        for span in members
+        if _kind(span) == "LLM"
+        for call in _output_calls(span)
+    ]
+    return sorted(((t, n, a, c["call_id"]) for t, n, a, c in made), key=lambda c: c[0])
+
+
+def adopt_call_ids(members: list[dict[str, Any]]) -> None:
+    """Give each TOOL span that records no call id the id of the LLM call it ran.
+
+    Some instrumentations (openai-agents') record a function's span without the id of
+    the model's tool call, so the call and its result would be read twice (once from
+    the LLM span, once from the TOOL span). The TOOL span takes the id of the latest
+    call not yet taken, of the same tool, made by an LLM span that ended before it
+    started; a call with the same arguments is preferred. Kept as ``adopted_call_id``.
+    """
+    tools = [s for s in members if _kind(s) == "TOOL" and not _is_handoff(s) and not _call_id(s)]
+    made = _calls_made(members) if tools else []
+    for span in sorted(tools, key=lambda s: s["start"]):
+        name = _tool_name(span)
+        call = tool_call_step(name, span["attrs"].get("input.value"), None)
+        same = [c for c in made if c[1] == name and c[0] <= span["start"]]
+        candidates = [c for c in same if c[2] == canonical_json(call["arguments"])] or same
+        if candidates:
+            span["adopted_call_id"] = candidates[-1][3]
+            made.remove(candidates[-1])
+
+
 def _steps(members: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    adopt_call_ids(members)
     moments = sorted(
         (item for span in members for item in _timeline(span)), key=lambda m: (m[0], m[1])
     )
@@ -336,7 +429,7 @@ def _build(path: str, line: int, sid: str, kind: str, members: list[dict[str, An
             "version": _first(members, "llm.response.model_name", "llm.model_name", last=True),
             "provider": _first(members, "llm.provider", "llm.system"),
         },
-        "tools": tools + infer_tools(steps, {t["name"] for t in tools}),
+        "tools": complete_tools(tools, steps),
     }
     user = _first(members, "user.id")
     if user:
@@ -358,6 +451,8 @@ def _build(path: str, line: int, sid: str, kind: str, members: list[dict[str, An
                 "status": s["status"] or None,
                 "scope": s["scope"] or None,
                 "line": s["line"],
+                **({"adopted_call_id": s["adopted_call_id"]} if "adopted_call_id" in s else {}),
+                **({"handoff": True} if _kind(s) == "TOOL" and _is_handoff(s) else {}),
                 "attributes": {
                     k: v
                     for k, v in s["attrs"].items()

@@ -63,7 +63,7 @@ from incident_lab.readers.stitching import (
     session_trajectory,
     spooled_sessions,
 )
-from incident_lab.readers.tool_inference import infer_tools
+from incident_lab.readers.tool_inference import complete_tools
 
 _FMT = "otel"
 _MAPPED = {
@@ -329,7 +329,7 @@ def _build(
     traj["agent"] = {
         "name": _first(members, "gen_ai.agent.name"),
         "model": model,
-        "tools": tools + infer_tools(steps, {t["name"] for t in tools}),
+        "tools": complete_tools(tools, steps),
     }
     user, tenant = _first(members, "enduser.id", "user.id"), _first(members, "tenant.id")
     if user or tenant:

@@ -8,6 +8,7 @@ repeating the history that every chat span carries again.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from incident_lab.readers.mapping import (
@@ -132,15 +133,9 @@ def _parts_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
                 | stamp
             )
         elif ptype == "tool_call_response":
-            result = part.get("response", part.get("result"))
-            calls.append(
-                {
-                    "type": "tool_result",
-                    "call_id": _clean_id(part.get("id")),
-                    "output": output_text(result),
-                }
-                | stamp
-            )
+            output, failed = _response_text(part.get("response", part.get("result")))
+            result = {"type": "tool_result", "call_id": _clean_id(part.get("id")), "output": output}
+            calls.append(result | ({"is_error": True} if failed else {}) | stamp)
         else:
             leftover.append(part)
     if role == "tool":
@@ -160,6 +155,21 @@ def _parts_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
     return steps + calls
 
 
+def _response_text(response: Any) -> tuple[str, bool]:
+    """A tool response's text and whether it is an error.
+
+    Gemini wraps a function's return value as ``{"result": value}`` and its exception
+    as ``{"error": message}`` (google-genai's automatic function calling; the
+    google-genai instrumentation records that object): the value itself is the output.
+    Any other response is its text, or its canonical JSON.
+    """
+    if isinstance(response, dict) and len(response) == 1:
+        ((key, value),) = response.items()
+        if key in ("result", "output", "error"):
+            return output_text(value), key == "error"
+    return output_text(response), False
+
+
 def _clean_id(value: Any) -> str | None:
     text = str_or_none(value)
     return text.strip() if text else None
@@ -173,16 +183,30 @@ def _legacy_steps(event: dict[str, Any], stamp: dict[str, str]) -> tuple[str, li
         attrs = body | attrs
     name = event["name"]
     if name == "gen_ai.choice":
-        if attrs.get("index") not in (None, 0):  # only the first choice continues the session
-            return "output", []
-        msg = json_attr(attrs.get("message"))
-        msg = msg if isinstance(msg, dict) else {"content": attrs.get("content")}
-        msg = {"role": "assistant", **msg}
-        return "output", _openai_like(msg, stamp)
+        return "output", _openai_like(_choice_message(event), stamp)
     role = LEGACY_EVENTS[name]
     msg = {"role": role, "content": json_attr(attrs.get("content")), "id": attrs.get("id")}
     msg["tool_calls"] = json_attr(attrs.get("tool_calls"))
     return "input", _openai_like(msg, stamp)
+
+
+def _choice_attrs(event: dict[str, Any]) -> dict[str, Any]:
+    attrs = dict(event["attrs"])
+    body = json_attr(attrs.pop("gen_ai.event.content", None))
+    return body | attrs if isinstance(body, dict) else attrs
+
+
+def _choice_index(event: dict[str, Any]) -> Any:
+    index = _choice_attrs(event).get("index")
+    return int(index) if isinstance(index, str) and index.isdigit() else index
+
+
+def _choice_message(event: dict[str, Any]) -> dict[str, Any]:
+    """A ``gen_ai.choice`` event's message, as an OpenAI-like assistant message."""
+    attrs = _choice_attrs(event)
+    msg = json_attr(attrs.get("message"))
+    msg = msg if isinstance(msg, dict) else {"content": attrs.get("content")}
+    return {"role": "assistant", **msg}
 
 
 def _openai_like(msg: dict[str, Any], stamp: dict[str, str]) -> list[dict[str, Any]]:
@@ -218,33 +242,66 @@ def _step_key(step: dict[str, Any]) -> str:
     return canonical_json(["m", step.get("role"), step.get("content")])
 
 
+def with_alternatives(
+    steps: list[dict[str, Any]],
+    others: list[Any],
+    end: dict[str, str],
+    mapper: Callable[[Any, dict[str, str]], list[dict[str, Any]]],
+    key: str = "x_otel",
+) -> list[dict[str, Any]]:
+    """The first choice's steps, the other choices kept whole on its first step.
+
+    Each output message (or ``gen_ai.choice`` event) is one alternative response of
+    the same call (``n`` > 1): only the first continues the session, the others
+    are kept as ``<key>.alternatives`` (never read as later turns, never dropped).
+    With no step for the first choice, the first alternative takes its place.
+    """
+    if not others:
+        return steps
+    if not steps:
+        first, *others = others
+        steps = mapper(first, end)
+        if not steps:
+            steps = [{"type": "message", "role": "assistant", "content": ""} | end]
+    head = steps[0]
+    head[key] = as_dict(head.get(key)) | {"alternatives": list(others)}
+    return steps
+
+
 def _add_event_steps(
     span: dict[str, Any],
     end: dict[str, str],
     inputs: list[dict[str, Any]],
     outputs: list[dict[str, Any]],
 ) -> None:
-    """Steps of the span's legacy per-message events (outputs stamped with the span's end)."""
+    """Steps of the span's legacy per-message events (outputs stamped with the span's end);
+    ``gen_ai.choice`` events past index 0 are the first choice's alternatives."""
+    chosen: list[dict[str, Any]] = []
+    others: list[Any] = []
     for event in span["events"]:
-        if event["name"] in LEGACY_EVENTS or event["name"] == "gen_ai.choice":
+        if event["name"] == "gen_ai.choice" and _choice_index(event) not in (None, 0):
+            others.append(_choice_message(event))
+        elif event["name"] in LEGACY_EVENTS or event["name"] == "gen_ai.choice":
             kind, steps = _legacy_steps(event, {})
-            (inputs if kind == "input" else outputs).extend(
-                s | end if kind == "output" else s for s in steps
-            )
+            if kind == "input":
+                inputs.extend(steps)
+            else:
+                chosen.extend(s | end for s in steps)
+    outputs.extend(with_alternatives(chosen, others, end, _openai_like))
 
 
 def _add_tool_steps(
     span: dict[str, Any],
     start: dict[str, str],
     end: dict[str, str],
-    inputs: list[dict[str, Any]],
+    calls: list[dict[str, Any]],
     outputs: list[dict[str, Any]],
 ) -> None:
     """An ``execute_tool`` span's call (at its start) and result or error (at its end)."""
     attrs = span["attrs"]
     name = str_or_none(attrs.get("gen_ai.tool.name")) or "unknown_tool"
     call_id = _clean_id(attrs.get("gen_ai.tool.call.id"))
-    inputs.append(tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start)
+    calls.append(tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start)
     status = span["status"]
     failed = status.get("code") in (2, "2", "STATUS_CODE_ERROR") or "error.type" in attrs
     result = attrs.get("gen_ai.tool.call.result")
@@ -265,7 +322,8 @@ def _add_tool_steps(
 
 
 def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[str, Any]]]]:
-    """The span's inputs at its start and outputs at its end, as ``(time, order, kind, steps)``."""
+    """The span's inputs at its start and outputs at its end, as ``(time, order, kind, steps)``
+    (an ``execute_tool`` span's call is a ``tool`` moment at its start)."""
     attrs = span["attrs"]
     start = {"timestamp": t} if (t := nanos_to_rfc3339(span["start"])) else {}
     end = {"timestamp": t} if (t := nanos_to_rfc3339(span["end"])) else {}
@@ -277,13 +335,18 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
         inputs.append({"type": "message", "role": "system", "content": text})
     for message in as_list(json_attr(attrs.get("gen_ai.input.messages"))):
         inputs.extend(_parts_steps(message, {}))
-    for message in as_list(json_attr(attrs.get("gen_ai.output.messages"))):
-        outputs.extend(_parts_steps(message, end))
+    choices = as_list(json_attr(attrs.get("gen_ai.output.messages")))
+    if choices:
+        outputs.extend(
+            with_alternatives(_parts_steps(choices[0], end), choices[1:], end, _parts_steps)
+        )
     _add_event_steps(span, end, inputs, outputs)
+    calls: list[dict[str, Any]] = []
     if operation(span) == "execute_tool":
-        _add_tool_steps(span, start, end, inputs, outputs)
+        _add_tool_steps(span, start, end, calls, outputs)
     return [
         (span["start"], 0, "input", inputs),
+        (span["start"], 0, "tool", calls),
         (span["end"] or span["start"], 1, "output", outputs),
     ]
 
@@ -291,7 +354,21 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
 def merge_steps(
     steps: list[dict[str, Any]], keys: list[str], kind: str, new: list[dict[str, Any]]
 ) -> None:
-    """Merge ``new`` steps into ``steps`` without repeating history already present."""
+    """Merge ``new`` steps into ``steps`` without repeating history already present.
+
+    ``input``: a span's history; a step not yet present goes after the last one found
+    (steps before the first one found go just before it; with none found, at the end:
+    a second agent's own instructions are not put ahead of the first agent's).
+    ``output``: a span's answer, appended unless the session already ends with it.
+    ``tool``: a tool span's own call, appended (at its time) unless already present.
+    """
+    if kind == "tool":
+        for step in new:
+            key = _step_key(step)
+            if key not in keys:
+                steps.append(step)
+                keys.append(key)
+        return
     if kind == "output":
         tail = set(keys[-len(new) :]) if new else set()
         for step in new:
@@ -300,9 +377,10 @@ def merge_steps(
                 steps.append(step)
                 keys.append(key)
         return
-    pos = 0
-    for step in new:
-        key = _step_key(step)
+    new_keys = [_step_key(step) for step in new]
+    known = set(keys)
+    pos = next((keys.index(k) for k in new_keys if k in known), len(keys))
+    for step, key in zip(new, new_keys, strict=True):
         try:
             pos = keys.index(key, pos) + 1
         except ValueError:

@@ -71,3 +71,24 @@ def infer_tools(steps: list[dict[str, Any]], known: set[str]) -> list[dict[str, 
             parameters["required"] = required
         tools.append({"name": name, "parameters": parameters, "inferred": True})
     return tools
+
+
+def complete_tools(
+    tools: list[dict[str, Any]], steps: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The recorded tool definitions, completed from the calls in ``steps``.
+
+    A definition without a parameter schema (opentelemetry-instrumentation-google-genai
+    records ``"parameters": null`` for Python-function tools) gets the schema inferred
+    from its calls, marked ``parameters_inferred: true``; each called tool with no
+    definition at all is appended as :func:`infer_tools` describes.
+    """
+    described = {t["name"] for t in tools if isinstance(t.get("parameters"), dict)}
+    inferred = {t["name"]: t for t in infer_tools(steps, described)}
+    completed = []
+    for tool in tools:
+        found = inferred.pop(tool["name"], None)
+        if found is not None:
+            tool = tool | {"parameters": found["parameters"], "parameters_inferred": True}
+        completed.append(tool)
+    return completed + list(inferred.values())

@@ -55,6 +55,14 @@ def _severity_rank(classification: dict[str, Any] | None) -> int:
     return int(digits) if digits else 9
 
 
+def _top_score(classification: dict[str, Any] | None) -> float:
+    """The classifier's raw score for its top mode (0 when unclassified)."""
+    ranked = (classification or {}).get("ranked") or []
+    top = ranked[0] if ranked and isinstance(ranked[0], dict) else {}
+    score = top.get("score", top.get("confidence", 0.0))
+    return float(score) if isinstance(score, (int, float)) else 0.0
+
+
 def select_session(
     sessions: list[Trajectory],
     session_id: str | None,
@@ -145,21 +153,25 @@ def _flagged(
 def _most_severe(
     flagged: list[tuple[Trajectory, dict[str, Any] | None]], classified: _Classify
 ) -> tuple[Trajectory, dict[str, Any] | None, str]:
-    """The most severe flagged session (then the most unsafe steps, then the first), its
-    classification, and a note naming the others."""
+    """The most severe flagged session, its classification, and a note naming the others.
+
+    Ties are broken the way ``incident_lab classify`` orders its top sessions (the top
+    mode's raw score, highest first), then by the most unsafe steps, then input order: the
+    session ``add`` takes is the one the on-call engineer saw listed first.
+    """
     ranked = []
     for pos, (traj, c) in enumerate(flagged):
         c = c if c is not None else classified(traj)
         unsafe = len(
             (traj.get("labels") or {}).get("unsafe_steps") or (c or {}).get("unsafe_steps") or []
         )
-        ranked.append((_severity_rank(c), -unsafe, pos, traj, c))
-    ranked.sort(key=lambda r: r[:3])
-    best, best_c = ranked[0][3], ranked[0][4]
+        ranked.append((_severity_rank(c), -_top_score(c), -unsafe, pos, traj, c))
+    ranked.sort(key=lambda r: r[:4])
+    best, best_c = ranked[0][4], ranked[0][5]
     level = ((best_c or {}).get("severity") or {}).get("level")
     why = f" ({level})" if level else ""
     note = (
-        f"{len(flagged)} sessions are flagged unsafe ({_ids([r[3] for r in ranked])}); "
+        f"{len(flagged)} sessions are flagged unsafe ({_ids([r[4] for r in ranked])}); "
         f"using the most severe, {best.get('session_id')}{why}; pass --session ID to add another"
     )
     return best, best_c, note

@@ -38,6 +38,21 @@ REAL_FIXTURES = {
     "otel_genai/v2.4b0_span_only/traces.jsonl": "otel",
     "otel_genai/v2.4b0_no_content/traces.jsonl": "otel",
     "openinference/spans.jsonl": "openinference",
+    "inspect_ai_react/agent_incidents.eval": "inspect",
+    "inspect_ai_react/agent_incidents.json": "inspect",
+    "otel_genai_agent/span_only/traces.jsonl": "otel",
+    "otel_genai_agent/event_only/logs.jsonl": "otel",
+    "otel_genai_agent/v2.1b0_capture_true/logs.jsonl": "otel",
+    "traceloop_openai/traces.jsonl": "otel",
+    "otel_google_genai/span_only/traces.jsonl": "otel",
+    "otel_google_genai/event_only/logs.jsonl": "otel",
+    "anthropic_spans/traceloop/traces.jsonl": "otel",
+    "anthropic_spans/openinference/traces.jsonl": "openinference",
+    "openinference_calls/traces.jsonl": "openinference",
+    "openinference_agents/spans.jsonl": "openinference",
+    "openinference_agents/spans_responses.jsonl": "openinference",
+    "openinference_langchain/spans.jsonl": "openinference",
+    "openinference_langchain/spans_create_agent.jsonl": "openinference",
 }
 
 

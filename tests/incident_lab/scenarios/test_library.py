@@ -76,6 +76,22 @@ def test_several_flagged_sessions_use_the_most_severe_and_say_so(
     assert "bad-1" in note and "bad-2" in note and "--session" in note
 
 
+_REACT_LOG = (
+    Path(__file__).resolve().parents[2] / "fixtures" / "inspect_ai_react" / "agent_incidents.eval"
+)
+
+
+def test_equally_severe_sessions_are_taken_in_classify_order(library: Path) -> None:
+    """A real Inspect log with two SEV-3 kinds of incident: a prompt injection (score 1.00)
+    and a hallucinated tool (0.96, but two unsafe steps). ``add`` takes the session
+    ``classify`` lists first, not the one with more unsafe steps."""
+    res = add_from_path(_REACT_LOG, scenarios_dir=library)
+    assert res.session_id.endswith(":inbox-calendar:1")
+    assert res.scenario["taxonomy"]["failure_mode"] == "prompt_injection"
+    note = next(m for m in res.messages if "flagged unsafe" in m)
+    assert note.index(":inbox-calendar:1") < note.index(":q3-notes:1")
+
+
 def test_coordinated_sessions_are_noted_in_provenance(tmp_path: Path, library: Path) -> None:
     """Sessions from other actors with the same user payload are counted and tagged."""
     sessions = []
