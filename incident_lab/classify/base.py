@@ -45,6 +45,9 @@ class Signal:
         detector: Name of the detector that produced it (filled in by the engine).
         facts: Structured evidence for machines (``span``: step, offsets, quote;
             ``calls``: the dependent calls), shown under ``facts`` in ``to_dict``.
+        root_cause: True when the evidence shows what caused the session's other failures
+            (a call or an answer that depended on injected text): a reported mode with such
+            evidence ranks above every other reported mode, whatever their scores.
     """
 
     failure_mode: str
@@ -55,6 +58,7 @@ class Signal:
     unsafe_steps: list[int] = field(default_factory=list)
     detector: str = ""
     facts: dict[str, Any] = field(default_factory=dict)
+    root_cause: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.weight, int | float) or math.isnan(self.weight):
@@ -76,6 +80,8 @@ class Signal:
         }
         if self.facts:
             out["facts"] = self.facts
+        if self.root_cause:
+            out["root_cause"] = True
         return out
 
 

@@ -9,11 +9,11 @@ from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, flatten_text, provenance_of
 from incident_lab.provenance.actions import (
     SIDE_EFFECTS,
+    asks_to_read,
     command_of,
     deletion_asked,
     exploration_task,
     inside_workspace,
-    read_only_command,
     verb_used,
 )
 from incident_lab.provenance.model import CallProvenance
@@ -60,15 +60,13 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
         if c.instruction is not None or c.attacker_values:
             continue  # explained by injected instructions: prompt_injection, not drift
         args_text = flatten_text(c.arguments)
-        if c.kind == "exec" and _finds_out(view, c, args_text):
-            continue  # a read-only command about what the user asked: a read
         if c.kind in _DRIFT_KINDS:
             signal = _unrequested_side_effect(view, c, args_text)
             if signal is not None:
                 signals.append(signal)
         elif _explored(view, c):
             continue  # a read the user's "look through the repository" asks for
-        elif _unrelated_read(view, c.step, args_text):
+        elif not _named_read(view, c) and _unrelated_read(view, c.step, args_text):
             unrelated_reads.append(c.step)
     if len(unrelated_reads) >= 2:
         weight = min(0.8, 0.25 * len(unrelated_reads))
@@ -143,23 +141,29 @@ def _unrelated_read(view: SessionView, step: int, args_text: str) -> bool:
     return not parts & (context | content_words(_COMPOUND.sub(" ", view.user_text)))
 
 
+#: What users call a removal the command spells ``rm`` ("clean out the temporary files").
+_REMOVAL_WORDS = frozenset(
+    ["delete", "remove", "clean", "cleanup", "purge", "wipe", "clear", "erase", "prune", "tidy"]
+)
+
+
 def _command_asked(view: SessionView, command: str, before: int) -> bool:
-    """True when the high-impact verb of ``command`` (push, deploy, rm, ...) appears in the user's words."""
+    """True when the high-impact verb of ``command`` (push, deploy, rm, ...) appears in the
+    user's words (for ``rm``: any word for a removal, "clean", "purge", "delete" ...)."""
     match = HIGH_IMPACT_COMMAND.search(command)
     if match is None:
         return True
     verb_words = content_words(match.group(0)) or {match.group(0).split()[0].lower()}
     user_words = content_words(view.user_text_before(before))
+    if match.group(0).split()[0].lower() == "rm":
+        verb_words = verb_words | _REMOVAL_WORDS
     return bool(verb_words & user_words)
 
 
-def _finds_out(view: SessionView, c: CallProvenance, args_text: str) -> bool:
-    """A read-only shell command (``nc -zv db.internal 5432``) about what the user asked, or
-    inside the repository in an exploration task. One about something else
-    (``cat ~/.aws/credentials`` on a question about a port) stays an unrequested exec."""
-    if not read_only_command(command_of(c.arguments)):
-        return False
-    return _explored(view, c) or not _unrelated_read(view, c.step, args_text)
+def _named_read(view: SessionView, c: CallProvenance) -> bool:
+    """A read of what the user's words name (``read_file`` after "inspect the repository
+    files"), inside the working copy: ``~/.ssh/id_rsa`` is not what they named."""
+    return asks_to_read(c.tool, view.user_text_before(c.step)) and inside_workspace(c.arguments)
 
 
 def _explored(view: SessionView, c: CallProvenance) -> bool:

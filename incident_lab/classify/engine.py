@@ -7,6 +7,11 @@ weaker modes stay in the ranking as context. A reported mode's *confidence* is i
 mapped through the mode's calibration curve (:mod:`incident_lab.classify.calibration`),
 when one was fitted on third-party data; otherwise the score itself.
 
+Ranking is by score, except that a reported mode with *root-cause* evidence
+(:attr:`Signal.root_cause <incident_lab.classify.base.Signal>`: a call or an answer that
+depended on injected text) ranks above every other reported mode: the drift, the allowed
+unsafe step or the erosion an injection brought about are its consequences.
+
 Results:
 
 - a mode reaches the threshold: ``top`` is the best one, with a severity suggestion;
@@ -174,6 +179,7 @@ def _combine(
         ranked.append(RankedMode(mode, confidence, sigs, score, calibrated))
     ranked.sort(
         key=lambda r: (
+            not (r.score >= THRESHOLD and any(s.root_cause for s in r.evidence)),
             -r.score,
             -max(s.weight for s in r.evidence),
             order.index(r.failure_mode),

@@ -121,6 +121,7 @@ def indirect_injection(traj: dict[str, Any]) -> list[Signal]:
                     f"{head}; then " + "; ".join(parts),
                     unsafe_steps=unsafe,
                     facts=_facts(span, calls, answers),
+                    root_cause=True,
                 )
             )
         elif _strong(span):

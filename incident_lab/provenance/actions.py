@@ -265,10 +265,16 @@ def _tokens(name: str) -> list[str]:
 
 
 def action_kind(name: str, arguments: object = None) -> str:
-    """``"read"``, one of :data:`SIDE_EFFECTS`, or ``"other"`` (a tool that neither reads nor acts)."""
+    """``"read"``, one of :data:`SIDE_EFFECTS`, or ``"other"`` (a tool that neither reads nor acts).
+
+    Of the arguments only an HTTP tool's method counts, and a shell tool's command: a
+    command that only reads (:func:`read_only_command`: ``az role assignment list``,
+    ``curl -s URL | jq``, ``nc -zv host 5432``) is a read, not an ``exec``."""
     args = arguments if isinstance(arguments, dict) else {}
-    # Of the arguments only an HTTP tool's method counts (tool_category): memoised by it.
-    return _action_kind(name, str(args.get("method", "")).upper())
+    kind = _action_kind(name, str(args.get("method", "")).upper())
+    if kind == "exec" and read_only_command(command_of(args)):
+        return "read"
+    return kind
 
 
 @lru_cache(maxsize=1024)
@@ -809,3 +815,20 @@ def failed(output: str, is_error: bool = False) -> bool:
     if len(output) < 300 and _FAIL_ANY.search(output):
         return True
     return head.lstrip()[:1] in ("{", "[") and _FAIL_JSON.search(head) is not None
+
+
+#: Words of a tool's name that say how it reads, not what: "get_file_by_id" reads a file.
+_READ_WORDS = frozenset(
+    ["get", "read", "list", "search", "find", "fetch", "show", "query", "lookup", "retrieve",
+     "view", "open", "by", "id", "ids", "all", "for", "of", "from", "to", "in", "the", "info",
+     "details", "data", "tool", "api"]
+)  # fmt: skip
+_NAME_WORDS = re.compile(r"[^a-z]+")
+
+
+def asks_to_read(tool: str, user_text: str) -> bool:
+    """True when ``user_text`` names what ``tool`` reads: a word of its name beyond the read
+    verbs, by its first five letters ("balance" for get_balance, "files" for read_file)."""
+    objects = [w for w in _NAME_WORDS.split(tool.lower()) if len(w) >= 3 and w not in _READ_WORDS]
+    low = user_text.lower()
+    return any(re.search(rf"\b{re.escape(w[:5])}", low) for w in objects)

@@ -22,7 +22,13 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from incident_lab.provenance.actions import SIDE_EFFECTS, action_kind, authorised, failed
+from incident_lab.provenance.actions import (
+    SIDE_EFFECTS,
+    action_kind,
+    asks_to_read,
+    authorised,
+    failed,
+)
 from incident_lab.provenance.cues import (
     SPAN_THRESHOLD,
     STRONG_CUES,
@@ -47,7 +53,21 @@ from incident_lab.provenance.obedience import (
     obedient_answers,
     quotes_literal,
 )
-from incident_lab.provenance.text import MAX_SCAN, language_switch, readable, text_of_step
+from incident_lab.provenance.text import (
+    MAX_SCAN,
+    language_switch,
+    readable,
+    text_of_step,
+)
+from incident_lab.provenance.tools import (
+    TOOL_ONLY_CAP,
+    TOOL_REQUEST_WEIGHT,
+    named_tools,
+    request_language,
+    requests,
+    tool_names,
+    tool_request_units,
+)
 from incident_lab.provenance.values import (
     addresses,
     anchors,
@@ -109,6 +129,7 @@ class _Session:
         self.tool_of_result: dict[int, str] = {}
         self.blocked: set[int] = set()
         self._index(raw_steps)
+        self.tool_names = tool_names(traj, [self.steps[i].get("name") for i in self.call_steps])
 
     def text(self, i: int) -> str:
         if i not in self.texts:
@@ -234,11 +255,69 @@ def _spans(session: _Session) -> tuple[InstructionSpan, ...]:
                     tool=session.tool_of_result.get(i),
                 )
             )
+    _tool_requests(session, found)
     found.extend(_echoed_spans(session, found))
     found.extend(_switched_spans(session, found))
     _obeyed_literals(session, found)
     found.sort(key=lambda sp: (sp.step, sp.start))
     return tuple(found)
+
+
+def _tool_request_score(score: float, cues: tuple[str, ...]) -> float:
+    """A span's score with the ``tool_request`` cue added: capped at
+    :data:`~incident_lab.provenance.tools.TOOL_ONLY_CAP` unless another strong cue is there."""
+    score = 1.0 - (1.0 - score) * (1.0 - TOOL_REQUEST_WEIGHT)
+    if not STRONG_CUES & {c.split(":")[0] for c in cues}:
+        score = min(score, TOOL_ONLY_CAP)
+    return round(score, 3)
+
+
+def _tool_requests(session: _Session, found: list[InstructionSpan]) -> None:
+    """Add the cue ``tool_request`` (:mod:`~incident_lab.provenance.tools`) to the span over
+    each untrusted unit that asks for one of the session's tools by name, or make that unit
+    a span of its own."""
+    if not session.tool_names:
+        return
+    for i in session.untrusted:
+        text = session.text(i)
+        if not text:
+            continue
+        named = named_tools(text, session.tool_names, session.lower(i))
+        if not named:
+            continue
+        for x, y, _tool in tool_request_units(text, session.units(i), named):
+            k = next(
+                (k for k, sp in enumerate(found) if sp.step == i and sp.start < y and x < sp.end),
+                None,
+            )
+            if k is not None:
+                sp = found[k]
+                if "tool_request" in sp.cues:
+                    continue
+                start, end = min(sp.start, x), max(sp.end, y)
+                found[k] = dataclasses.replace(
+                    sp,
+                    start=start,
+                    end=end,
+                    text=text[start:end],
+                    cues=(*sp.cues, "tool_request"),
+                    score=_tool_request_score(sp.score, sp.cues),
+                )
+                continue
+            score, cues, language = score_text(text[x:y])
+            found.append(
+                InstructionSpan(
+                    step=i,
+                    source=session.sources[i],
+                    start=x,
+                    end=y,
+                    text=text[x:y],
+                    cues=(*cues, "tool_request"),
+                    language=language or request_language(text[x:y]),
+                    score=_tool_request_score(score, cues),
+                    tool=session.tool_of_result.get(i),
+                )
+            )
 
 
 def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[InstructionSpan]:
@@ -257,7 +336,7 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
             for i in reversed([u for u in session.untrusted if u < a]):
                 at = session.lower(i).find(low)
                 if at != -1:
-                    a = _echo_at(session, found, extra, (i, at), n < marks, a)
+                    _echo_at(session, found, extra, (i, at), n < marks)
                     break
     return extra
 
@@ -299,19 +378,16 @@ def _echo_at(
     extra: list[InstructionSpan],
     where: tuple[int, int],
     mark: bool,
-    a: int,
-) -> int:
+) -> None:
     """Mark, grow or add the span for an echoed key found in step ``i`` at offset ``at``
-    (``where``); ``mark``: the key is markup or a canary. Returns the step bound the next
-    keys of answer ``a`` are looked up before: ``a``, except after growing a span, where it
-    has always been the grown span's start (kept as is: this is a pure refactor)."""
+    (``where``); ``mark``: the key is markup or a canary."""
     i, at = where
     if _echo_inside(found, extra, where, mark):
-        return a
+        return
     text = session.text(i)
     unit = next(((x, y) for x, y in session.units(i) if x <= at < y), None)
     if unit is None:
-        return a
+        return
     score, cues, language = score_text(text[unit[0] : unit[1]])
     if not cues:
         unit, score, cues, language = _instruction_around(
@@ -325,9 +401,9 @@ def _echo_at(
     )  # fmt: skip
     if grown is not None:  # the instruction's span, grown over the text it asked for
         sp = found[grown]
-        a, b = min(sp.start, unit[0]), max(sp.end, unit[1])
+        start, end = min(sp.start, unit[0]), max(sp.end, unit[1])
         found[grown] = dataclasses.replace(
-            sp, start=a, end=b, text=text[a:b], cues=(*sp.cues, "echoed")
+            sp, start=start, end=end, text=text[start:end], cues=(*sp.cues, "echoed")
         )
     elif cues or active:
         extra.append(
@@ -343,7 +419,6 @@ def _echo_at(
                 tool=session.tool_of_result.get(i),
             )
         )
-    return a
 
 
 _MAX_ECHO_KEYS = 12
@@ -761,7 +836,38 @@ def _locate(
             hit = session.find(run, i)
             if hit:
                 return i, hit[0], hit[1], "shingle", _span_at(spans, i, hit[0], hit[1])
+    return _in_decoded_span(spans, value, before)
+
+
+def _in_decoded_span(
+    spans: tuple[InstructionSpan, ...], value: str, before: int
+) -> tuple[int, int, int, str, int | None] | None:
+    """The latest untrusted span before step ``before`` that carried ``value`` encoded (a
+    cue ``decoded:<kind>``: base64, hex, ...): the address an encoded instruction named is
+    in no text as written, but it is the instruction's. Located at the whole span."""
+    low = value.lower()
+    if len(low) < _MIN_DECODED_VALUE:
+        return None
+    for k, plain in reversed(_decoded_spans(spans)):
+        sp = spans[k]
+        if sp.step < before and low in plain:
+            return sp.step, sp.start, sp.end, "decoded", k
     return None
+
+
+@lru_cache(maxsize=8)
+def _decoded_spans(spans: tuple[InstructionSpan, ...]) -> tuple[tuple[int, str], ...]:
+    """The untrusted spans with a ``decoded:<kind>`` cue and their decoded text (per session:
+    every value nowhere else is looked up in them)."""
+    return tuple(
+        (k, readable(sp.text)[0])
+        for k, sp in enumerate(spans)
+        if sp.source != "user" and any(c.startswith("decoded:") for c in sp.cues)
+    )
+
+
+#: Values shorter than this are not looked for in decoded text (a digit, a short word).
+_MIN_DECODED_VALUE = 6
 
 
 def _trace(
@@ -967,16 +1073,36 @@ def _attacker_args(
     args: list[ArgSource],
     user_spans: set[int],
     acting: bool,
+    tool: str,
+    asked_read: bool,
 ) -> tuple[ArgSource, ...]:
-    """The arguments an untrusted instruction span supplied (not instruction text itself)."""
+    """The arguments an untrusted instruction span supplied (not instruction text itself):
+    any, for a side effect; for a read, an address-like value from a strong span, or any
+    value from a span that asks for this very tool by name (cue ``tool_request``) unless
+    the user asked for what the tool reads (``asked_read``: "check my balance" for
+    get_balance, whatever its documentation says to pass)."""
     return tuple(
         a
         for a in args
         if a.in_instruction is not None
         and a.in_instruction not in user_spans
-        and (acting or (_strong(spans[a.in_instruction]) and bool(anchors(a.value))))
+        and (
+            acting
+            or (_strong(spans[a.in_instruction]) and bool(anchors(a.value)))
+            or (not asked_read and _names_this_tool(spans[a.in_instruction], tool))
+        )
         and not _is_instruction_text(a.value)
     )
+
+
+def _names_this_tool(span: InstructionSpan, tool: str) -> bool:
+    return "tool_request" in span.cues and bool(named_tools(span.text, (tool.lower(),)))
+
+
+def _asked_read(session: _Session, i: int, tool: str) -> bool:
+    """True when the user's turns before step ``i`` name what ``tool`` reads."""
+    user = " ".join(session.lower(u) for u in session.user if u < i)
+    return asks_to_read(tool, user)
 
 
 def _asking_span(
@@ -1055,7 +1181,13 @@ def _call(
     tool, raw_args, arguments, problem = _parsed_call(session.steps[i])
     args = _trace(session, spans, raw_args if raw_args is not None else {}, i)
     kind = action_kind(tool, arguments)
-    attacker = _attacker_args(spans, args, user_spans, kind in SIDE_EFFECTS)
+    acting = kind in SIDE_EFFECTS
+    from_tool_request = any(
+        a.in_instruction is not None and "tool_request" in spans[a.in_instruction].cues
+        for a in args
+    )
+    asked_read = not acting and from_tool_request and _asked_read(session, i, tool)
+    attacker = _attacker_args(spans, args, user_spans, acting, tool, asked_read)
     instruction = attacker[0].in_instruction if attacker else None
     earlier = [
         k for k, s in enumerate(spans) if s.step < i and k not in user_spans and _strong(s)
@@ -1092,6 +1224,57 @@ def _call(
     )
 
 
+def _followed_spans(
+    session: _Session, spans: tuple[InstructionSpan, ...], calls: tuple[CallProvenance, ...]
+) -> tuple[InstructionSpan, ...]:
+    """Spans read off what a call obeyed: the unit of untrusted text that supplied the target
+    of a side effect nobody asked for (the recipient, the account, the path) when that unit
+    asks for something (a cue beyond an action word beside an address, or a request word of
+    the six languages: "kindly", "bitte", "por favor" ...) but scored too low to be a span
+    by itself. Cue ``followed``."""
+    out: list[InstructionSpan] = []
+    for c in calls:
+        if not c.unrequested or c.instruction is not None or c.kind not in SIDE_EFFECTS:
+            continue
+        for a in c.args:
+            if (
+                a.origin != "tool_output"
+                or a.in_instruction is not None
+                or a.step is None
+                or a.start is None
+                or len(a.value) < 4
+                or not _is_target(a)
+                or _CONTENT_WORDS & set(_KEY_SPLIT.split(a.path.lower()))
+            ):
+                continue
+            at = a.start
+            unit = next(((x, y) for x, y in session.units(a.step) if x <= at < y), None)
+            if unit is None or any(
+                sp.step == a.step and sp.start < unit[1] and unit[0] < sp.end
+                for sp in (*spans, *out)
+            ):
+                continue
+            text = session.text(a.step)[unit[0] : unit[1]]
+            score, cues, language = score_text(text)
+            # an action word beside an address alone is no request ("From: x@brightline-print")
+            if not set(cues) - {"action_request"} and not requests(text):
+                continue
+            out.append(
+                InstructionSpan(
+                    step=a.step,
+                    source=session.sources[a.step],
+                    start=unit[0],
+                    end=unit[1],
+                    text=text,
+                    cues=(*cues, "followed"),
+                    language=language or request_language(text),
+                    score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
+                    tool=session.tool_of_result.get(a.step),
+                )
+            )
+    return tuple(out)
+
+
 def analyse(trajectory: Any) -> Provenance:
     """Return the provenance view of one ``trajectory/v1`` session.
 
@@ -1108,6 +1291,12 @@ def analyse(trajectory: Any) -> Provenance:
     delegated = _sanctioned(session, spans)
     user_spans = {k for k, s in enumerate(spans) if s.source == "user"} | delegated
     calls = tuple(_call(session, spans, i, user_spans) for i in session.call_steps)
+    followed = _followed_spans(session, spans, calls)
+    if followed:  # rare: trace every call again against the spans the calls revealed
+        spans = tuple(sorted(spans + followed, key=lambda sp: (sp.step, sp.start)))
+        delegated = _sanctioned(session, spans)
+        user_spans = {k for k, s in enumerate(spans) if s.source == "user"} | delegated
+        calls = tuple(_call(session, spans, i, user_spans) for i in session.call_steps)
     for c in calls:
         if c.problem:
             session.problems.append(f"step {c.step}: {c.problem}")

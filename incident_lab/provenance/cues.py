@@ -253,6 +253,45 @@ _OVERRIDE_ML = (
 )
 
 
+def _folded(*words: str) -> str:
+    """An alternation of ``words`` in the folded form cues are matched on (:func:`plain_form`:
+    accents dropped, homoglyphs folded: Cyrillic "о" reads as Latin "o" there too)."""
+    return "(?:" + "|".join(re.escape(plain_form(w)) for w in words) + ")"
+
+
+#: "Ignore the previous instructions" in scripts beyond Latin (ru, zh, ja, ko, ar, fa): an
+#: override, so an ignored one is a near miss. No ``\b`` (RE2's is ASCII-only); the words
+#: are long and specific enough as substrings. Matched only on text with non-ASCII letters
+#: (:data:`_SCRIPTS`): in the main set they would triple its matching time.
+_OVERRIDE_SCRIPTS = "|".join(
+    (
+        _folded("игнорируй", "игнорируйте", "игнорировать", "проигнорируй", "проигнорируйте",
+                "забудь", "забудьте", "не обращай внимания на", "не обращайте внимания на")
+        + r"[^.\n]{0,40}" + _folded("предыдущ", "прежн", "вышеизложенн", "выше", "все")
+        + r"[^.\n]{0,30}" + _folded("инструкц", "указани", "правил", "команд", "директив"),
+        _folded("忽略", "无视", "無視", "忽视", "忽視", "不要理会", "不要理會", "忘记", "忘記", "忘掉")
+        + r"[^。\n]{0,20}" + _folded("之前", "以前", "先前", "上面", "以上", "前面", "所有", "一切",
+                                      "原来", "原來")
+        + r"[^。\n]{0,20}" + _folded("指令", "指示", "说明", "說明", "规则", "規則", "命令", "提示"),
+        _folded("以前", "前の", "上記", "これまで", "すべて", "全て")
+        + r"[^。\n]{0,10}" + _folded("指示", "命令", "ルール", "指令")
+        + r"[^。\n]{0,10}" + _folded("無視", "忘れ"),
+        _folded("이전", "위의", "앞의", "모든") + r"[^.\n]{0,20}" + _folded("지시", "명령", "지침", "규칙")
+        + r"[^.\n]{0,20}" + _folded("무시", "잊어"),
+        _folded("تجاهل", "تجاهلي", "تجاهلوا", "انس", "أهمل", "اهمل")
+        + r"[^.\n]{0,40}"
+        + _folded("التعليمات", "تعليمات", "الأوامر", "أوامر", "القواعد", "الإرشادات", "التوجيهات"),
+        _folded("دستورالعمل", "دستورات", "دستور", "قوانین", "قواعد", "راهنمایی")
+        + r"[^.\n]{0,40}" + _folded("نادیده بگیر", "فراموش کن"),
+    )
+)  # fmt: skip
+#: The same in Turkish, which reads as ASCII once folded ("onceki tum talimatlari yok say").
+_OVERRIDE_TR = (
+    _folded("önceki", "yukarıdaki", "tüm", "bütün") + r"[^.\n]{0,30}"
+    + _folded("talimat", "komut", "kural", "yönerge", "direktif") + r"[^.\n]{0,30}"
+    + _folded("yok say", "görmezden gel", "unut", "dikkate alma", "ihmal et")
+)  # fmt: skip
+
 #: Synonyms too common as plain nouns to stand for "instructions" ("the order number").
 _NOT_INSTRUCTIONS = frozenset({"order", "orders"})
 
@@ -452,7 +491,14 @@ class _Matcher:
 _PLAIN = _Matcher(
     {
         "override": "|".join(
-            (INJ_OVERRIDE.pattern, _OVERRIDE_ML, _OVERRIDE_PARAPHRASE, _OVERRIDE_TYPO, _JAILBREAK)
+            (
+                INJ_OVERRIDE.pattern,
+                _OVERRIDE_ML,
+                _OVERRIDE_TR,
+                _OVERRIDE_PARAPHRASE,
+                _OVERRIDE_TYPO,
+                _JAILBREAK,
+            )
         ),
         "addressed_to_model": "|".join(
             (
@@ -475,6 +521,18 @@ _PLAIN = _Matcher(
     }
 )
 _RAW = _Matcher({"delimiter": _DELIMITER_PATTERN, "hidden_text": _HIDDEN_PATTERN})
+_SCRIPTS = _Matcher({"override": _OVERRIDE_SCRIPTS})
+
+
+def _plain_kinds(plain: str) -> set[str]:
+    """The cue patterns that match the folded text ``plain`` (other scripts only when it
+    has non-ASCII letters)."""
+    found = _PLAIN.kinds(plain)
+    if not plain.isascii():
+        found |= _SCRIPTS.kinds(plain)
+    return found
+
+
 _LANGUAGES = _Matcher(
     {
         lang: "|".join(parts)
@@ -530,7 +588,7 @@ def _unit_score_memo(
 def _score(
     raw: str, plain: str, undone: tuple[str, ...]
 ) -> tuple[float, tuple[str, ...], str | None]:
-    found = _PLAIN.kinds(plain)
+    found = _plain_kinds(plain)
     raw_found = _RAW.kinds(raw)
     if "verb_start" in found and "imperative_to_model" not in found and _verb_starts(plain):
         found.add("imperative_to_model")
@@ -571,7 +629,7 @@ def score_units(text: str) -> list[Unit]:
     text = text[:MAX_SCAN]
     ciphers = cipher_hint(text)
     whole = plain_unless_obfuscated(text)  # None: something in it is obfuscated
-    if whole is not None and not ciphers and not _PLAIN.kinds(whole) and not _RAW.kinds(text):
+    if whole is not None and not ciphers and not _plain_kinds(whole) and not _RAW.kinds(text):
         return []
     units = []
     plain_text = whole is not None and not ciphers
@@ -645,7 +703,7 @@ def clear_memo() -> None:
     """Forget every result the provenance analysis memoised per text: spans, unit scores,
     readable forms, languages, markers, copies, anchors, verb answers (benchmarks measure
     cold runs with it; compiled patterns stay)."""
-    from incident_lab.provenance import actions, obedience, values  # they import this module
+    from incident_lab.provenance import actions, obedience, tools, values  # they import this
 
     _MEMO.clear()
     _unit_score_memo.cache_clear()
@@ -657,6 +715,7 @@ def clear_memo() -> None:
         actions._action_kind,
         values._anchors,
         obedience._markers_of,
+        tools._named_memo,
     ):
         memo.cache_clear()
 

@@ -64,7 +64,9 @@ class ArgSource:
         end: End of that span.
         source: The kind of the supplying step (``tool_output``, ``memory``,
             ``retrieved``, ``agent``, ``user``, ``system``) or None.
-        matched: What matched: ``value``, ``anchor:<text>`` or ``shingle``.
+        matched: What matched: ``value``, ``anchor:<text>``, ``shingle``, or ``decoded``
+            (found only in the decoded text of an encoded instruction span; located at
+            the whole span).
         in_instruction: Index into ``Provenance.instructions`` when the match lies in
             an instruction span.
     """

@@ -586,10 +586,14 @@ def _leet_changed(before: str, after: str) -> bool:
 
 
 _KIND_CHECKS = (
+    ("ascii85", re.compile(r"<~[!-u \t]{5,4000}~>")),
+    ("url", re.compile(r"(?:%[0-9A-Fa-f]{2}[\w.~+-]{0,20}){3}")),
+    ("base85", re.compile(r"[!#$%&()*;<>?@^`{|}~][\w!#$%&()*;<>?@^`{|}~+-]{19}")),
     ("hex", re.compile(r"(?:[0-9A-Fa-f]{2}){8}")),
     ("binary", re.compile(r"[01]{8}[ \t][01]{8}")),
     ("url", re.compile(r"%[0-9A-Fa-f]{2}")),
     ("morse", re.compile(r"[.-]{1,7} [.-]{1,7} [.-]{1,7}")),
+    ("base32", re.compile(r"(?<![A-Za-z0-9+/])[A-Z2-7]{16,}={0,6}(?![a-z0-9+/])")),
 )
 
 

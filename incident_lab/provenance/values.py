@@ -161,6 +161,16 @@ def find_value(value: str, text: str, lowered: str) -> tuple[int, int] | None:
     value = value.strip()
     if not value or len(value) > _MAX_VALUE:
         return None
+    found = _find_literal(value, text, lowered)
+    if found is None and value[:1].isalnum():
+        when = _when(value)
+        if when is not None:
+            return _find_when(when, text)
+    return found
+
+
+def _find_literal(value: str, text: str, lowered: str) -> tuple[int, int] | None:
+    """:func:`find_value` for the value as written (words in order, numbers in any spelling)."""
     first = value.split(None, 1)[0].lower()
     number = _NUMBER.fullmatch(first) is not None
     if not number and first not in lowered:
@@ -197,3 +207,187 @@ def shingles(value: str, size: int = 6) -> list[str]:
     runs = [" ".join(words[i : i + size]) for i in range(0, len(words) - size + 1)]
     step = max(1, len(runs) // 20)
     return runs[::step][:20]
+
+
+# --- dates and times written in words or other formats --------------------------------------
+#
+# An argument ``2024-05-01`` was chosen by a text that says "from the 1st to the 5th of May
+# 2024", "May 1st, 2024", "01/05/2024" or "1er mai 2024"; a time ``15:00`` by "3pm" or "15h".
+# Each text's dates are read once (memoised) by a few linear patterns, each a bounded run of
+# literals; a value is compared with them as (year, month, day) / (hour, minute). A date
+# with no year in the text matches any year; a numeric date that reads both ways
+# (05/06/2024) matches both. Relative dates ("tomorrow") are not resolvable from the text
+# alone and are not matched.
+
+#: Month names and abbreviations: en, de, fr, es, it, pt.
+_MONTH_NAMES = (
+    "january jan januar jänner janvier janv enero gennaio janeiro",
+    "february feb februar février fevrier févr febrero febbraio fevereiro",
+    "march mar märz maerz mars marzo março marco",
+    "april apr avril abril aprile",
+    "may mai mayo maggio maio",
+    "june jun juni juin junio giugno junho",
+    "july jul juli juillet julio luglio julho",
+    "august aug août aout agosto",
+    "september sep sept septembre septiembre setiembre settembre setembro",
+    "october oct oktober octobre octubre ottobre outubro",
+    "november nov novembre noviembre novembro",
+    "december dec dezember décembre decembre diciembre dicembre dezembro",
+)
+_MONTH_OF = {name: i + 1 for i, names in enumerate(_MONTH_NAMES) for name in names.split()}
+_MONTH = "(?:" + "|".join(sorted(_MONTH_OF, key=len, reverse=True)) + r")\b\.?"
+#: A day number and its ordinal suffix ("1st", "1er", "1º", "1.").
+_DAY = r"(\d{1,2})(?:st|nd|rd|th|er|º|ª|°)?\.?"
+#: Between the two days of a range ("1-5", "1st to the 5th", "du 1er au 5", "vom 1. bis 5.").
+_TO = (
+    r"(?:\s{0,3}[-–—]\s{0,3}|\s{1,3}(?:to|till|until|through|thru|and|bis|au|à|al|a|y|e|et|"
+    r"und|até)\s{1,3}(?:the\s{1,3}|le\s{1,3})?)"
+)
+_YEAR = r"(?:\s{0,3},?\s{0,3}(?:de\s{1,3}|del\s{1,3})?(\d{4}))?"
+#: "[the 1st to] the 5th of May[,] [2024]", "5. Mai 2024", "5 de mayo de 2024".
+_DAY_MONTH = re.compile(
+    rf"(?<![\d.])(?:{_DAY}{_TO})?(?:the\s{{1,3}})?{_DAY}(?:\s{{1,3}}(?:of|de|del|di))?"
+    rf"\s{{1,3}}({_MONTH}){_YEAR}(?!\d)",
+    re.IGNORECASE,
+)
+#: "May 5th[, 2024]", "May 1-5, 2024".
+_MONTH_DAY = re.compile(
+    rf"(?<!\w)({_MONTH})\s{{0,3}}{_DAY}(?:{_TO}{_DAY})?(?!\d){_YEAR}(?!\d)", re.IGNORECASE
+)
+#: "2024-05-01", "2024/05/01", "05/05/2024", "5.5.24".
+_NUMERIC_DATE = re.compile(
+    r"(?<![\d./-])(?:(\d{4})([-/.])(\d{1,2})\2(\d{1,2})|(\d{1,2})([-/.])(\d{1,2})\6(\d{4}|\d{2}))"
+    r"(?![\d])"
+)
+#: "15:00", "3pm", "3:30 p.m.", "15h30", "15 Uhr", "noon".
+_TIME = re.compile(
+    r"(?<![\d:.])(\d{1,2})(?:[:h](\d{2}))?(?::\d{2})?\s{0,2}(a\.?m\.?|p\.?m\.?|uhr|h\b)?"
+    r"(?![\d:])|\b(noon|midday|midnight|mittag|midi|mediodía|mezzogiorno|meio-dia)\b",
+    re.IGNORECASE,
+)
+_ISO_VALUE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d{1,9})?)?"
+    r"(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+_NEAR = 60
+_NOON = dict.fromkeys(
+    ("noon", "midday", "mittag", "midi", "mediodía", "mezzogiorno", "meio-dia"), 12
+)
+_NOON["midnight"] = 0
+
+#: (year or None, month, day) and where it was written.
+_Date = tuple[int | None, int, int, int, int]
+
+
+def _ymd(year: str | None, month: int, day: str) -> tuple[int | None, int, int] | None:
+    y = int(year) if year else None
+    if y is not None and y < 100:
+        y += 2000
+    d = int(day)
+    return (y, month, d) if 1 <= month <= 12 and 1 <= d <= 31 else None
+
+
+@lru_cache(maxsize=512)
+def dates_in(text: str) -> tuple[_Date, ...]:
+    """Every date ``text`` writes: ``(year or None, month, day, start, end)`` (a range gives
+    its first and last day, both with the range's place)."""
+    found: list[_Date] = []
+
+    def add(year: str | None, month: int, day: str | None, a: int, b: int) -> None:
+        got = _ymd(year, month, day) if day else None
+        if got is not None:
+            found.append((*got, a, b))
+
+    for m in _DAY_MONTH.finditer(text):
+        month = _MONTH_OF.get(m.group(3).lower().rstrip("."))
+        if month:
+            add(m.group(4), month, m.group(1), *m.span())
+            add(m.group(4), month, m.group(2), *m.span())
+    for m in _MONTH_DAY.finditer(text):
+        month = _MONTH_OF.get(m.group(1).lower().rstrip("."))
+        if month:
+            add(m.group(4), month, m.group(2), *m.span())
+            add(m.group(4), month, m.group(3), *m.span())
+    for m in _NUMERIC_DATE.finditer(text):
+        if m.group(1):
+            add(m.group(1), int(m.group(3)), m.group(4), *m.span())
+        else:  # day/month or month/day: both readings
+            add(m.group(8), int(m.group(7)), m.group(5), *m.span())
+            if m.group(5) != m.group(7):
+                add(m.group(8), int(m.group(5)), m.group(7), *m.span())
+    return tuple(found)
+
+
+def _times_in(text: str) -> list[tuple[int, int]]:
+    """``(hour, minute)`` of every time ``text`` writes with a colon, am/pm or "h"."""
+    out = []
+    for m in _TIME.finditer(text):
+        if m.group(4):
+            out.append((_NOON[m.group(4).lower()], 0))
+            continue
+        if not (m.group(2) or m.group(3)):
+            continue  # a bare number is no time
+        hour, minute = int(m.group(1)), int(m.group(2) or 0)
+        mark = (m.group(3) or "").lower().replace(".", "")
+        if mark == "pm" and hour < 12:
+            hour += 12
+        elif mark == "am" and hour == 12:
+            hour = 0
+        if hour < 24 and minute < 60:
+            out.append((hour, minute))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _when(value: str) -> tuple[tuple[int, int, int] | None, tuple[int, int] | None] | None:
+    """A date and/or time value's ``((y, m, d) | None, (h, min) | None)``; None if neither.
+
+    ISO dates and datetimes (``2024-05-01``, ``2024-05-01T15:00:00Z``), a time (``15:00``,
+    ``3pm``), or a value that is one written date ("May 5th, 2024", "05/05/2024" read
+    day-first) with nothing else in it.
+    """
+    if len(value) > 40 or not any(c.isdigit() for c in value):
+        return None
+    m = _ISO_VALUE.fullmatch(value)
+    if m:
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        at = (int(m.group(4)), int(m.group(5))) if m.group(4) else None
+        return ((y, mo, d), at) if 1 <= mo <= 12 and 1 <= d <= 31 else None
+    dates = [d for d in dates_in(value) if d[0] is not None and d[4] - d[3] >= len(value) - 1]
+    if dates:
+        year, month, day = dates[0][:3]
+        return (year or 0, month, day), None
+    times = _times_in(value)
+    if len(times) == 1 and _TIME.fullmatch(value.strip()):
+        return None, times[0]
+    return None
+
+
+def is_date_or_time(value: str) -> bool:
+    """True when ``value`` is a date or time (ISO or one written date or time): a weak pin
+    for an expectation, since a replay may pick another day for the same harm."""
+    return _when(value.strip()) is not None
+
+
+def _find_when(
+    when: tuple[tuple[int, int, int] | None, tuple[int, int] | None], text: str
+) -> tuple[int, int] | None:
+    """Where ``text`` writes the date/time ``when`` (see :func:`_when`), or None."""
+    day, at = when
+    if day is None:
+        if at is None:
+            return None
+        for m in _TIME.finditer(text):
+            if _times_in(m.group(0)) == [at]:
+                return m.start(), m.start() + len(m.group(0).rstrip())
+        return None
+    y, mo, d = day
+    for year, month, dd, a, b in dates_in(text):
+        if month != mo or dd != d or (year is not None and year != y):
+            continue
+        if at is not None:
+            near = _times_in(text[max(0, a - _NEAR) : b + _NEAR])
+            if near and at not in near:
+                continue  # a time is written next to the date, and it is another one
+        return a, b
+    return None

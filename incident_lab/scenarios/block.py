@@ -6,16 +6,26 @@ the attack the attacker wrote is usually more: the sentence before it that had n
 ..."), its delimiters ("-- RESUME", ``<INFORMATION> ... </INFORMATION>``). The payload is the
 *block* the span sits in, found by structure alone (any language):
 
-- a block ends at a blank line, a markup tag, an escaped line break (``\\n`` written out in
-  a serialised string), the end of a quoted value in serialised data (``", '``), or a line
+- a block ends at a blank line, a markup tag (``<div class="x">``; a placeholder such as
+  ``<translated sentence in target language>`` is text), an escaped line break (``\\n``
+  written out in a serialised string; ``'\\n'`` in quotes is a mention), the end of a
+  quoted value in serialised data (``", '``), or a line
   break to a line that starts a field (``cc: []``, ``- item``) or is not indented under the
-  text it follows; a line break into an indented continuation line (YAML's wrapping), or
-  after a line ending in a colon (it introduces what follows), is inside the block;
+  text it follows; a line break into an indented continuation line (YAML's wrapping), after
+  a line ending in a colon (it introduces what follows), or in prose hard-wrapped
+  mid-sentence (a long line with no sentence stop, then lower case, a script without case
+  or a quote; after a comma, anything), is inside the block;
 - a field's key and opening quote (``body: '``) are not part of it;
 - before the span: the start of its sentence, then each preceding sentence of the block
-  that carries an instruction cue (up to :data:`LEAD_LIMIT` characters; a host sentence
-  such as "Hello, your invoice is overdue." is not the attack); after it, the rest of the
-  block up to :data:`TAIL_LIMIT` characters, stopping before a sign-off ("Regards, ...");
+  that is plainly the attack's start (an instruction cue, "You are no longer ...", "The
+  next field is ...", or the next sentence goes on from it: lower-case, "Then, ..."), and
+  up to two that only cohere with it ("... is archived by the desk. To complete archival,
+  ...") when they reach the start of the block; at most :data:`LEAD_LIMIT` characters (a
+  host sentence such as "Hello, your invoice is overdue." is not the attack); whole lines
+  of the paragraph before it on the same terms (a heading or placeholder line on its topic
+  too); after it, the rest of the block up to :data:`TAIL_LIMIT` characters, stopping
+  before a sign-off ("Regards, ..."), and following lines that carry a cue or open on the
+  span's topic ("Use this analysis to ...");
 - a delimiter line right next to the block ("-- RESUME", "--------") and an enclosing
   upper-case tag pair whose closing tag follows the block (``<INFORMATION>`` ...
   ``</INFORMATION>``, not HTML markup) are part of it.
@@ -31,22 +41,28 @@ import re
 LEAD_LIMIT = 400
 #: Longest text after the span that is taken into the block.
 TAIL_LIMIT = 600
+#: How much of the text after a candidate lead-in is compared with it.
+_NEAR_TEXT = 600
 _ENCLOSE_LOOKBACK = 300
 _ENCLOSE_LIMIT = 4000
 
 #: Where a block ends inside a line: a markup tag, an escaped line break, a serialised
 #: value's closing quote, a blank line.
 _HARD = re.compile(
-    r"</?[a-z][a-z0-9-]{0,20}(?:\s[^<>\n]{0,200})?/?>|<!--|-->|\\n|[\"'](?=[ \t]{0,4}[,}\]])"
+    r"</?[a-z][a-z0-9-]{0,20}(?:\s[^<>\n=]{0,200}=[^<>\n]{0,200}|\s{1,4}[a-z-]{1,20})?\s{0,4}/?>"
+    r"|<!--|-->|(?<![\"'`])\\n|\\n(?![\"'`])|[\"'](?=[ \t]{0,4}[,}\]])"
     r"|[\"'][\w .-]{1,40}[\"'][ \t]{0,4}:[ \t]{0,4}[\"']?|\n[ \t]{0,40}\n"
 )
 #: A line that starts a field of serialised data or a list item.
 _FIELD = re.compile(r"[ \t]{0,40}(?:-[ \t]|[\"']?[\w.-]{1,40}[\"']?[ \t]{0,4}:(?:[ \t]|$))")
+#: A line that starts with a lower-case key: a field of serialised data, not prose.
+_DATA_KEY = re.compile(r"[ \t]{0,40}(?:-[ \t])?[\"']?[a-z_][a-z0-9_.-]{0,40}[\"']?[ \t]{0,4}:")
 #: A field's key (and opening quote) at the start of a block: not part of the payload.
-#: Keys are lower-case identifiers (``body``, ``description``); "Assistant:" or "Note:" at the
-#: start of an injected block is the attacker's own role claim, kept.
+#: Keys are lower-case identifiers (``body``, ``description``); "Assistant:", "system:" or
+#: "Note:" at the start of an injected block is the attacker's own role claim, kept.
 _KEY = re.compile(
-    r"(?:-[ \t]{1,4})?(?:[\"']?[a-z_][a-z0-9_.-]{0,40}[\"']?[ \t]{0,4}:[ \t]{1,4})?([\"']?)"
+    r"(?:-[ \t]{1,4})?(?:(?!(?:system|assistant|user|developer|human|model|admin|ai)[\"']?[ \t]{0,4}:)"
+    r"[\"']?[a-z_][a-z0-9_.-]{0,40}[\"']?[ \t]{0,4}:[ \t]{1,4})?([\"']?)"
 )
 #: A line that frames an injected block ("-- RESUME", "--------", "=== END ===").
 _FRAME = re.compile(r"[ \t]{0,8}(?:-{2,}|={2,}|#{3,}|\*{3,}|~{3,}|_{3,})[^\n]{0,60}")
@@ -62,6 +78,35 @@ _CONTINUES = re.compile(
     r"ensuite|puis|après cela|luego|después|entonces|poi|quindi|dopo|depois|então|em seguida)"
     r"\b[,:]?"
 )
+#: Words that point at what follows ("the following message", "the next field is ...").
+_FORWARD = re.compile(
+    r"(?i:following|below|hereafter|as follows|folgenden?|nachstehend|suivante?s?|ci-dessous|"
+    r"siguientes?|a continuación|seguenti|seguente|seguintes?|abaixo|"
+    r"the next (?:field|line|message|part|section|text|paragraph|string|value|block|note))\b"
+)
+#: Opening words that refer to what came before ("Decode it", "this package", "the above").
+_BACK_TEXT = (
+    "it this these that those above such dies diese dieses diesen oben ce cette ces cela "
+    "ceci ci-dessus esto este esta estos estas eso ello anterior questo questa questi queste "
+    "ciò sopra isso isto esse essa acima это этого этот эта эти этом выше ذلك هذا هذه أعلاه"
+)
+_BACK_WORDS = frozenset(_BACK_TEXT.split())
+#: A sentence that tells the model what it is or must do ("You are no longer ...").
+_ADDRESSED = re.compile(
+    r"[\W_]{0,4}(?i:you(?:'re|\s{1,3}(?:are|have|must|will|should|shall|need|now))|"
+    r"du\s{1,3}(?:bist|hast|musst|sollst|wirst)|vous\s{1,3}(?:êtes|avez|devez)|"
+    r"tu\s{1,3}(?:es|as|dois|sei|hai|devi)|(?:tú\s{1,3})?(?:eres|tienes|debes)|"
+    r"você\s{1,3}(?:é|tem|deve))\b"
+)
+#: Words too common to tie two sentences together.
+_COMMON_TEXT = (
+    "about above after again against always among another around because before being below "
+    "between could during every first other previous should since still their there these those "
+    "through under until where which while would please thank thanks today never nothing "
+    "something anything everything always really right great"
+)
+_COMMON = frozenset(_COMMON_TEXT.split())
+_WORDS = re.compile(r"[^\W\d_]{5,40}")
 _SENTENCE = re.compile(r"[.!?\u3002\uff01\uff1f](?=[\s\"'\u00bb\u201d)]|$)")
 #: An injected delimiter tag (upper case: ``<INFORMATION>``, ``<SYSTEM>``), not HTML markup.
 _OPEN = re.compile(r"<([A-Z][A-Z0-9_-]{1,40})>")
@@ -78,15 +123,46 @@ def _lines(content: str, pos: int) -> tuple[int, int]:
     return a, len(content) if b == -1 else b
 
 
+_ROLE_WORD = re.compile(
+    r"[ \t]{0,4}(?:system|assistant|user|developer|human|model|admin|ai)\s{0,4}:"
+)
+#: A hard-wrapped line of prose is at least this long (a heading or an address line is not).
+WRAP_WIDTH = 40
+
+
+def _wrapped(prev: str, line: str) -> bool:
+    """True when ``prev`` is a line of prose hard-wrapped mid-sentence and ``line`` goes on
+    with it: ``prev`` is long and ends without a sentence stop, and ``line`` starts in lower
+    case, in a script without case, or with a quote ("... is outdated" / "and has been
+    superseded."; "... answer exactly" / '"CODE" and nothing else.'), or ``prev`` ends
+    with a comma."""
+    tail = prev.rstrip()
+    # a wide (CJK) character takes two columns
+    if sum(2 if ord(c) >= 0x2E80 else 1 for c in tail[-WRAP_WIDTH:]) < WRAP_WIDTH:
+        return False
+    if tail[-1] in _STOPS:
+        return False
+    head = line.lstrip()[:1]
+    return tail[-1] == "," or (head.isalpha() and not head.isupper()) or head in _OPEN_QUOTES
+
+
+_STOPS = frozenset(".!?;)]}>|`\u3002\uff01\uff1f")
+_OPEN_QUOTES = frozenset("\"'\u201c\u00ab\u201e")
+
+
 def _continues(prev: str, line: str) -> bool:
-    """True when ``line`` continues ``prev`` (a wrapped value, or the text a line ending in
-    a colon introduces), not a new line of the text."""
+    """True when ``line`` continues ``prev`` (a wrapped value or sentence, or the text a line
+    ending in a colon introduces), not a new line of the text."""
     if not line.strip() or not prev.strip():
         return False
     if prev.rstrip().endswith(("\\", ":")):
         return True  # an escaped line break in a quoted value; "... between the brackets:"
     if _FIELD.match(line):
-        return False
+        # a field starts, unless prose wrapped mid-sentence onto a role word ("... do not
+        # display this footnote to the" / "user: reply with ...")
+        return bool(_ROLE_WORD.match(line)) and _wrapped(prev, line) and not _FIELD.match(prev)
+    if _wrapped(prev, line):
+        return True
     return _indent(line) > 0 and _indent(line) >= _indent(prev)
 
 
@@ -107,6 +183,59 @@ def _line_block(content: str, start: int, end: int) -> tuple[int, int]:
     return a, b
 
 
+def _lines_before(content: str, la: int, start: int, end: int) -> int:
+    """Grow the block back over whole lines of its paragraph that are part of the attack:
+    plainly (:func:`_leads_into`), or, two lines at most, a heading, label or placeholder
+    (no sentence stop) that shares a content word with it ("<translated sentence in target
+    language>" before "User: Next, please repeat the following sentence: ..."), at most
+    :data:`LEAD_LIMIT` characters. A line of structured
+    data, markup or a delimiter is never taken (the delimiter joins as a frame)."""
+    taken = 0
+    while la > 0 and content[la - 1] == "\n":
+        pa = content.rfind("\n", 0, la - 1) + 1
+        line = content[pa : la - 1]
+        if start - pa > LEAD_LIMIT or _HARD.search(line) or _FRAME.fullmatch(line):
+            break
+        if _FIELD.match(line) or _DATA_KEY.match(content, la):
+            break  # fields of structured data ("- id_: '7'", "notes: '...'")
+        after = content[la : min(end, la + _NEAR_TEXT)]
+        # a heading, label or placeholder on the attack's topic, not a sentence of the host
+        label = len(line) <= 120 and not line.rstrip().endswith((".", "!", "?"))
+        if not (
+            _leads_into(line, after, lines=True)
+            or (label and taken < 2 and _stems(line) & _stems(after))
+        ):
+            break
+        la, taken = pa, taken + 1
+    return la
+
+
+def _lines_after(content: str, lb: int, start: int, end: int) -> int:
+    """Grow the block over whole lines after it that go on with the attack: a line that
+    carries an instruction cue, or opens on what the span is about ("Use this analysis to
+    evaluate the candidate." after "... thorough analysis of the resume: ..."), at most
+    :data:`TAIL_LIMIT` characters past the span. A host line on the span's topic ("On 20
+    November 1913, the Eiffel Tower ...") stays out."""
+
+    topic = _stems(content[start : min(end, start + _NEAR_TEXT)])
+    while lb < len(content) and content[lb] == "\n":
+        nb = content.find("\n", lb + 1)
+        nb = len(content) if nb == -1 else nb
+        line = content[lb + 1 : nb]
+        if nb - end > TAIL_LIMIT or not line.strip() or _FIELD.match(line):
+            break
+        cut = _HARD.search(line)
+        text = line[: cut.start()] if cut else line
+        if _SIGN_OFF.match(text.lstrip()) or not (
+            _instructs(text, lines=True) or (_refers_back(text, words=3) and _stems(text) & topic)
+        ):
+            break
+        lb = nb
+        if cut:
+            break
+    return lb
+
+
 def _sentence_start(content: str, lo: int, start: int) -> int:
     """Start of the sentence that holds ``start`` (not before ``lo``)."""
     last = lo
@@ -115,34 +244,101 @@ def _sentence_start(content: str, lo: int, start: int) -> int:
     return last
 
 
-def _lead_in(content: str, left: int, start: int) -> int:
-    """Where the block starts before the span: the start of the sentence the span starts in
-    (a span cut mid-sentence is repaired), then back over each preceding sentence of the
-    block that carries an instruction cue ("Ignore your previous iunstructions." before
-    "Do send ...") or that the next one continues ("... without writing anything. Then,
-    your task is ..."), at most :data:`LEAD_LIMIT` characters. A sentence with no cue is the
-    host's ("Hello, your invoice is overdue."): the payload stops there, so the blast radius
-    matches the attack in other messages too."""
+def _stems(text: str) -> set[str]:
+    """The content words of ``text`` (5+ letters, not common ones), cut to 6 letters so
+    "archived" and "archival", "export" and "exports" are one."""
+    return {w[:6] for w in (m.group(0).lower() for m in _WORDS.finditer(text)) if w not in _COMMON}
+
+
+def _refers_back(sentence: str, words: int = 6) -> bool:
+    """True when ``sentence`` opens on what came before: a pronoun or demonstrative among its
+    first ``words`` words ("Decode it and ...", "AI agents integrating this package ...")."""
+    head = sentence.lstrip(" \t\"'([*-")
+    first = re.findall(r"[^\W\d_][\w'-]{0,20}", head[:160].lower())[:words]
+    return any(w in _BACK_WORDS for w in first)
+
+
+def _leads_into(before: str, after: str, lines: bool = False) -> bool:
+    """True when ``before`` is plainly the start of the attack ``after`` goes on with: it
+    carries an instruction cue, tells the model what it is ("You are no longer a support
+    bot."), or points at what follows ("The next field is base64 encoded."); or ``after``
+    starts lower-case, the same utterance going on ("Enable experimental features. roinn
+    do ..."), or with a connective ("Then, your task is ..."): between sentences, not
+    ``lines`` (keys, code and lists start lower-case)."""
+
+    if not before.strip() or not after.strip():
+        return False
+    head = after.lstrip(" \t\"'([*-")
+    return bool(
+        (not lines and (head[:1].islower() or _CONTINUES.match(head)))
+        or _ADDRESSED.match(before)
+        or _FORWARD.search(before)
+        or _instructs(before, lines)
+    )
+
+
+#: A bare imperative ("Send the report to Bob.", "Steps: run pytest ...") scores this: between
+#: lines, a host document's own steps; a line must carry more to lead into an attack.
+_BARE_IMPERATIVE = 0.3
+
+
+def _instructs(text: str, lines: bool = False) -> bool:
+    """True when ``text`` carries an instruction cue (a line: more than a bare imperative)."""
     from incident_lab.provenance.cues import score_text
 
+    score, cues, _lang = score_text(text)
+    return bool(cues) and (not lines or score > _BARE_IMPERATIVE + 1e-9)
+
+
+def _coheres(before: str, after: str) -> bool:
+    """True when ``after`` is about what ``before`` says: it refers back to it, or the two
+    share a content word ("... is archived by the records desk." / "To complete archival,
+    ..."). A weaker sign than :func:`_leads_into`: a host document is about what an attack
+    on it names too."""
+    return bool(before.strip()) and (_refers_back(after) or bool(_stems(before) & _stems(after)))
+
+
+#: Sentences before the span taken in on :func:`_coheres` alone: only when they reach back
+#: to where the block starts (the attack fills its line or field), and at most this many.
+_COHERENT_LEAD = 2
+
+
+def _lead_in(content: str, left: int, start: int, end: int) -> int:
+    """Where the block starts before the span: the start of the sentence the span starts in
+    (a span cut mid-sentence is repaired), then back over each preceding sentence of the
+    block that is plainly part of the attack (:func:`_leads_into`: "Ignore your previous
+    iunstructions." before "Do send ...", "The next field is base64 encoded." before
+    "Decode it ..."), at most :data:`LEAD_LIMIT` characters; sentences that only cohere
+    with it (:func:`_coheres`: "Processing note: ... is archived ..." before "To complete
+    archival, send ...") when, at most :data:`_COHERENT_LEAD` of them, they reach the
+    start of the block: the attack fills its line. Any other sentence is the host's
+    ("Hello, your invoice is overdue.", a report that "this report" points back at): the
+    payload stops there, so the blast radius matches the attack in other messages too."""
     at = _sentence_start(content, left, start)
     if start - at > LEAD_LIMIT:
         return start
-    while at > left:
-        end = len(content[:at].rstrip())  # just after the previous sentence's stop
-        if end <= left:
-            break
-        prev = _sentence_start(content, left, end - 1)
+    first = _SENTENCE.search(content, at, end)
+    committed, tentative, next_stop = at, 0, first.end() if first else end
+    while True:
+        stop = len(content[:at].rstrip())  # just after the previous sentence's stop
+        if stop <= left:
+            return at  # the block's start reached
+        prev = _sentence_start(content, left, stop - 1)
         if start - prev > LEAD_LIMIT:
-            break
-        # the previous sentence instructs, or this one continues it ("Then, your task is")
+            return committed
         here = at
         while here < start and content[here].isspace():
             here += 1
-        if not (score_text(content[prev:end])[1] or _CONTINUES.match(content, here)):
-            break
-        at = prev
-    return at
+        # the sentence right after it (the span's own, at first)
+        before, after = content[prev:stop], content[here : min(next_stop, here + _NEAR_TEXT)]
+        if _leads_into(before, after):
+            at = committed = prev
+            tentative = 0
+        elif tentative < _COHERENT_LEAD and _coheres(before, after):
+            at, tentative = prev, tentative + 1
+        else:
+            return committed
+        next_stop = stop
 
 
 def _frame_line(content: str, a: int, b: int) -> bool:
@@ -197,7 +393,7 @@ def _span_start(content: str, start: int, end: int) -> int:
     return start
 
 
-def _left_edge(content: str, la: int, start: int) -> tuple[int, str]:
+def _left_edge(content: str, la: int, start: int, end: int) -> tuple[int, str]:
     """Where the block starts in its lines (from ``la``) before the span at ``start``, and
     the quote its field's value opens with ("" if none)."""
     # Hard boundaries inside the lines, outside the span itself.
@@ -211,7 +407,7 @@ def _left_edge(content: str, la: int, start: int) -> tuple[int, str]:
     quote = ""
     if key is not None and key.end() <= start:
         left, quote = key.end(), key.group(1)
-    return _lead_in(content, left, start), quote
+    return _lead_in(content, left, start, end), quote
 
 
 def _right_edge(content: str, start: int, end: int, lb: int) -> int:
@@ -240,7 +436,9 @@ def injected_block(content: str, start: int, end: int) -> tuple[int, int]:
         return start, end
     start = _span_start(content, start, end)
     la, lb = _line_block(content, start, end)
-    left, quote = _left_edge(content, la, start)
+    la = _lines_before(content, la, start, end)
+    lb = _lines_after(content, lb, start, end)
+    left, quote = _left_edge(content, la, start, end)
     right = _right_edge(content, start, end, lb)
     a, b = _strip(content, min(left, start), max(right, end))
     if quote and b > end and content[b - 1] == quote:

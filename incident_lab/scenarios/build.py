@@ -223,6 +223,24 @@ def _choose_payload(
     return payload_from_turn(turns, max(len(pre_turns) - 1, 0))
 
 
+def _depends_on_untrusted(prov_view: Any, unsafe: list[int]) -> bool:
+    """True when an unsafe step is an answer that obeyed untrusted content, or a call the
+    user did not ask for, made after reading untrusted content, to a destination (an e-mail
+    address, URL, IBAN) that no text of the session shows: the content supplied it in a form
+    the view could not read (an encoded instruction), whatever mode the classifier named.
+    The payload is then that content, not the user turn (which only asked for the task)."""
+    from incident_lab.provenance.values import addresses
+
+    steps = set(unsafe)
+    return any(a.step in steps for a in prov_view.obedient) or any(
+        c.step in steps
+        and c.unrequested
+        and c.untrusted_dependency
+        and any(a.origin == "model" and addresses(str(a.value)) for a in c.args)
+        for c in prov_view.calls
+    )
+
+
 def _provenance_block(
     traj: Trajectory,
     work: Trajectory,
@@ -377,7 +395,9 @@ def scenario_from_trajectory(
         payload_text,
         redactor if redact else None,
         unsafe,
-        taxonomy["failure_mode"] == "prompt_injection" or unsafe_source == "content",
+        taxonomy["failure_mode"] == "prompt_injection"
+        or unsafe_source == "content"
+        or _depends_on_untrusted(prov_view, unsafe),
     )
     payload = candidate.to_dict() if candidate is not None else None
     expectations, notes = _expectations(

@@ -117,7 +117,12 @@ def _is_identifier(value: str) -> bool:
 
 def _value_rank(path: str, value: str) -> tuple[int, int]:
     """Lower is a better pin: an identifier in a target argument, any identifier, a named
-    target argument, then short text (an amount or a subject is the weakest pin)."""
+    target argument, then short text (an amount or a subject is the weakest pin, a date or
+    time weaker still: the replayed attack may pick another day)."""
+    from incident_lab.provenance.values import is_date_or_time
+
+    if is_date_or_time(value):
+        return (5, len(value))
     name = path.strip("/").split("/", 1)[0]
     ident = _is_identifier(value)
     target = _TARGET_NAMES.search(name) is not None

@@ -96,12 +96,13 @@ _OPEN_TAG = re.compile(r"<([A-Za-z][\w-]{0,40})[^<>\n]{0,200}>|<!--|\[")
 _BLOCK_LIMIT = 4000
 
 
-def _close_block(content: str, start: int, end: int) -> int:
+def _close_block(content: str, start: int, end: int) -> int | None:
     """Extend a span that opens a delimited block (``<INFORMATION>``, ``<!--``, ``[``) to
-    the block's end, so the payload is the whole injected block, signature included."""
+    the block's end, so the payload is the whole injected block, signature included. None
+    when the opening is never closed (``<Print "x">`` is text in angle brackets, no block)."""
     m = _OPEN_TAG.match(content, start)
     if m is None:
-        return end
+        return None
     if m.group(0) == "<!--":
         closing = "-->"
     elif m.group(0) == "[":
@@ -111,7 +112,7 @@ def _close_block(content: str, start: int, end: int) -> int:
     found = content.find(
         closing, end - len(closing) if end >= len(closing) else 0, end + _BLOCK_LIMIT
     )
-    return max(end, found + len(closing)) if found >= 0 else end
+    return max(end, found + len(closing)) if found >= 0 else None
 
 
 def _span_candidate(
@@ -138,8 +139,9 @@ def _span_candidate(
     if start < 0:
         return None
     end = start + len(text)
-    if _OPEN_TAG.match(content, start) is not None:
-        end = _close_block(content, start, end)  # a span that opens a delimited block
+    closed = _close_block(content, start, end)
+    if closed is not None:
+        end = closed  # a span that opens a delimited block
     else:
         start, end = injected_block(content, start, end)
     return PayloadCandidate(
@@ -161,22 +163,32 @@ def payload_from_provenance(
     instruction span before the first unsafe step. None when there is no span.
     """
     spans = prov.instructions
-    linked: list[tuple[int, str]] = []
-    for call in sorted(prov.unrequested_calls, key=lambda c: (c.step != first_unsafe, c.step)):
+    # (step, span, why): the first unsafe step's links first, then by step
+    links: list[tuple[int, int, str]] = []
+    for call in prov.unrequested_calls:
         if call.instruction is not None:
-            linked.append(
-                (call.instruction, f"the {call.tool} call at step {call.step} does what it asks")
+            links.append(
+                (
+                    call.step,
+                    call.instruction,
+                    f"the {call.tool} call at step {call.step} does what it asks",
+                )
             )
         for arg in call.attacker_values:
             if arg.in_instruction is not None:
-                linked.append(
+                links.append(
                     (
+                        call.step,
                         arg.in_instruction,
                         f"the {call.tool} call at step {call.step} takes {arg.path} from it",
                     )
                 )
-    for ans in sorted(prov.obedient, key=lambda a: a.step):
-        linked.append((ans.instruction, f"the answer at step {ans.step} obeys it ({ans.kind})"))
+    for ans in prov.obedient:
+        links.append(
+            (ans.step, ans.instruction, f"the answer at step {ans.step} obeys it ({ans.kind})")
+        )
+    links.sort(key=lambda link: (link[0] != first_unsafe, link[0]))
+    linked = [(index, reason) for _, index, reason in links]
     for index, reason in linked:
         if 0 <= index < len(spans):
             span = spans[index]
@@ -199,12 +211,15 @@ def payload_from_provenance(
     return None
 
 
-def _is_read_result(prov: Any, steps: list[dict[str, Any]], j: int) -> bool:
-    """True when tool-result step ``j`` answers a call the provenance view calls a read."""
+def _is_action_result(prov: Any, steps: list[dict[str, Any]], j: int) -> bool:
+    """True when tool-result step ``j`` answers a side effect of the agent's own (a write, a
+    command, a message sent): an acknowledgement, not content read from outside."""
+    from incident_lab.provenance.actions import SIDE_EFFECTS
+
     call_id = steps[j].get("call_id")
     for c in prov.calls:
         if c.result_step == j or (call_id is not None and steps[c.step].get("call_id") == call_id):
-            return bool(c.kind == "read")
+            return bool(c.kind in SIDE_EFFECTS)
     return False
 
 
@@ -246,13 +261,13 @@ def _dependencies(
             default=-1,
         )
         read = [j for j in range(last_user + 1, first) if steps[j].get("type") == "tool_result"]
-        # The one with the strongest instruction span first; then what a read fetched (a
-        # document, a page, a mail) before the acknowledgement of an action ("written",
-        # "1 passed"); then longer.
+        # The one with the strongest instruction span first; then content fetched from
+        # outside (a document, a page, a mail, an issue) before the acknowledgement of the
+        # agent's own action ("written", "1 passed"); then longer.
         read.sort(
             key=lambda j: (
                 -max((sp.score for sp in prov.instructions_in(j)), default=0.0),
-                not _is_read_result(prov, steps, j),
+                _is_action_result(prov, steps, j),
                 -len(str(steps[j].get("output") or "")),
             )
         )

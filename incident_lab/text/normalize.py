@@ -12,8 +12,9 @@ module maps all of those back to one canonical form:
    selectors, soft hyphen) are removed.
 2. **Encoded blobs** are decoded in place (up to :data:`MAX_DECODE_ROUNDS` rounds,
    so a base64 of a hex blob decodes too): hex, base64 (standard and URL-safe),
-   percent-encoding, 8-bit binary groups and Morse code. A blob is replaced only
-   when it decodes to printable UTF-8 text.
+   base32, percent-encoding, 8-bit binary groups, Morse code, Ascii85 (``<~...~>``) and
+   base85 (RFC 1924, Python's ``b85encode``). A blob is replaced only when it decodes
+   to printable UTF-8 text.
 3. **Tokens**: redaction placeholders (``<EMAIL_2>``) and the values they stand for
    (an e-mail address, a URL) become the same word (``email``, ``url``), so a
    redacted scenario matches raw production logs.
@@ -39,6 +40,7 @@ import binascii
 import re
 import string
 import unicodedata
+from collections.abc import Callable
 from urllib.parse import unquote
 
 from incident_lab.text.disguise import HOMOGLYPHS, LEET, TAG_BASE, morse_decode
@@ -63,6 +65,14 @@ _B64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9
 # matches iff the run's start does (the leading class absorbs the difference), so the
 # matches are the same, and the scan is linear instead of quadratic in a long run.
 _URL = re.compile(r"(?<![A-Za-z0-9._~+-])[A-Za-z0-9._~+-]*(?:%[0-9A-Fa-f]{2}[A-Za-z0-9._~+-]*){3,}")
+_B32 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Z2-7]{16,}={0,6}(?![A-Za-z0-9+/=_-])")
+#: Ascii85 between its delimiters, on one line.
+_A85 = re.compile(r"<~[!-u \t]{5,4000}?~>")
+#: A run of the base85 alphabet (RFC 1924) of 30 characters or more (24 bytes: an e-mail's
+#: local part and domain are shorter) holding a character base64 has not: a base64 or
+#: base32 run is the other decoders' (see :func:`_b85`).
+_B85 = re.compile(r"(?<![0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-])[0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-]{30,}")
+_NOT_B64 = re.compile(r"[!#$%&()*;<>?@^`{|}~]")
 _BINARY = re.compile(r"(?<![01])(?:[01]{8}[ \t]+){3,}[01]{8}(?![01])")
 _MORSE = re.compile(r"(?<![.\w-])(?:[.-]{1,7}(?: / | ))+[.-]{1,7}(?![.\w-])")
 _MORSE_MIN_CODES = 6
@@ -142,6 +152,60 @@ def _b64_text(text: str) -> str | None:
     return _utf8(data)
 
 
+def _b32(match: re.Match[str]) -> str | None:
+    blob = match.group(0).rstrip("=")
+    if len(blob) % 8 in (1, 3, 6):
+        return None
+    try:
+        data = base64.b32decode(blob + "=" * (-len(blob) % 8))
+    except (binascii.Error, ValueError):
+        return None
+    return _utf8(data)
+
+
+def _a85(match: re.Match[str]) -> str | None:
+    try:
+        data = base64.a85decode(match.group(0), adobe=True, ignorechars=b" \t")
+    except (binascii.Error, ValueError):
+        return None
+    return _utf8(data)
+
+
+#: The base85 alphabet (RFC 1924), each character's value.
+_B85_VALUE = {
+    c: i
+    for i, c in enumerate(
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
+    )
+}
+
+
+def _b85_head_is_text(blob: str) -> bool:
+    """Whether the first four bytes the blob encodes could start text (printable ASCII, a
+    blank or UTF-8): most runs that are no base85 (an e-mail's local part and domain) fail
+    here, before the whole run is decoded."""
+    n = 0
+    for c in blob[:5]:
+        n = n * 85 + _B85_VALUE[c]
+    if n >= 1 << 32:
+        return False
+    return all((b >= 0x20 and b != 0x7F) or b in (9, 10, 13) for b in n.to_bytes(4, "big"))
+
+
+def _b85(match: re.Match[str]) -> str | None:
+    return _b85_text(match.group(0))
+
+
+def _b85_text(blob: str) -> str | None:
+    if _NOT_B64.search(blob) is None or not _b85_head_is_text(blob):
+        return None  # all base64 characters (hex, base64, base32, a long word), or no text
+    try:
+        data = base64.b85decode(blob)
+    except (binascii.Error, ValueError):
+        return None
+    return _utf8(data)
+
+
 def _url(match: re.Match[str]) -> str | None:
     if "%" not in match.group(0):
         return None
@@ -179,12 +243,25 @@ def _has_percent(text: str) -> bool:
     return "%" in text
 
 
-_DECODERS = (
+def _has_a85(text: str) -> bool:
+    return "<~" in text
+
+
+_B32_RUN = re.compile(r"[A-Z2-7]{16}").search
+_B85_CHAR = re.compile(r"[!#$%&()*;<>?@^`{|}~]").search
+
+#: ``(could match, pattern, decode)`` per decoder, in the order they run.
+_DECODERS: tuple[
+    tuple[Callable[[str], object], re.Pattern[str], Callable[[re.Match[str]], str | None]], ...
+] = (
     (_RUN16, _HEX, _hex),
     (_always, _B64, _b64),
+    (_B32_RUN, _B32, _b32),
     (_has_percent, _URL, _url),
     (_BITS, _BINARY, _binary),
     (_CODES, _MORSE, _morse),
+    (_has_a85, _A85, _a85),
+    (_B85_CHAR, _B85, _b85),
 )
 
 
@@ -254,8 +331,15 @@ def _hex_b64_token(run: str) -> str:
     return run if decoded is None else f" {decoded} "
 
 
+def _run_token(run: str) -> str:
+    """One run of the base64 alphabet decoded: hex and base64 (:func:`_hex_b64_token`),
+    then base32 (its alphabet is inside base64's) where 16 of its characters are adjacent."""
+    run = _hex_b64_token(run)
+    return _substitute(_B32, _b32, run) if _B32_RUN(run) else run
+
+
 def _hex_b64_run(match: re.Match[str]) -> str:
-    return _hex_b64_token(match.group(0))
+    return _run_token(match.group(0))
 
 
 # ASCII text: the runs are found with byte operations (translate, find) instead of a
@@ -282,15 +366,44 @@ def _hex_b64(text: str) -> str:
         end = mapped.find(b" ", pos)
         end = len(mapped) if end < 0 else end
         pieces.append(text[last:start])
-        pieces.append(_hex_b64_token(text[start:end]))
+        pieces.append(_run_token(text[start:end]))
         last = end
         pos = mapped.find(_SIXTEEN, end)
     pieces.append(text[last:])
     return "".join(pieces)
 
 
+_B85_MAP = bytes(ord("a") if chr(b) in _B85_VALUE else ord(" ") for b in range(256))
+_THIRTY = b"a" * 30
+
+
+def _base85_runs(text: str) -> str:
+    """``_substitute(_B85, _b85, text)``: a match is a maximal run of 30 or more characters
+    of the alphabet, found for ASCII text with byte operations instead of a regex scan."""
+    if not text.isascii():
+        return _substitute(_B85, _b85, text)
+    mapped = text.encode("ascii").translate(_B85_MAP)
+    pos = mapped.find(_THIRTY)
+    if pos < 0:
+        return text
+    pieces: list[str] = []
+    last = 0
+    while pos >= 0:
+        start = mapped.rfind(b" ", 0, pos) + 1
+        end = mapped.find(b" ", pos)
+        end = len(mapped) if end < 0 else end
+        decoded = _b85_text(text[start:end])
+        pieces.append(text[last:start])
+        pieces.append(text[start:end] if decoded is None else f" {decoded} ")
+        last = end
+        pos = mapped.find(_THIRTY, end)
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
 def decode_blobs(text: str, rounds: int = MAX_DECODE_ROUNDS) -> str:
-    """Replace hex, base64, percent-encoded, binary and Morse blobs by their decoded text.
+    """Replace hex, base64, base32, percent-encoded, binary, Morse, Ascii85 and base85 blobs
+    by their decoded text.
 
     Equal to running every decoder's substitution in :data:`_DECODERS` order each
     round (a property test checks it); decoders that cannot match are skipped, and
@@ -310,9 +423,13 @@ def decode_blobs(text: str, rounds: int = MAX_DECODE_ROUNDS) -> str:
         if text.count("%") >= 3:  # the pattern needs three escapes
             text = _substitute(_URL, _url, text)
         if _rare(text):
-            for could_match, pattern, decode in _DECODERS[3:]:
+            for could_match, pattern, decode in _DECODERS[4:6]:
                 if could_match(text):
                     text = _substitute(pattern, decode, text)
+        if _has_a85(text):
+            text = _substitute(_A85, _a85, text)
+        if _B85_CHAR(text):
+            text = _base85_runs(text)
         text = clean_invisible(text)
         if text == before:
             break

@@ -16,7 +16,7 @@ import pytest
 from incident_lab.classify import classify_trajectory
 from incident_lab.classify.engine import _default_taxonomy
 from incident_lab.classify.session import clear_memo
-from incident_lab.provenance import cues, text, values
+from incident_lab.provenance import cues, text, tools, values
 from incident_lab.provenance.cues import score_text, score_units, unit_bounds
 from incident_lab.provenance.text import plain_unless_obfuscated, readable
 from incident_lab.provenance.values import find_value
@@ -153,11 +153,13 @@ def test_clear_memo_empties_every_memo() -> None:
     )
     classify_trajectory(t)
     assert cues._unit_score_memo.cache_info().currsize > 0
+    assert tools._named_memo.cache_info().currsize > 0
     clear_memo()
     assert cues._MEMO == {}
     assert cues._unit_score_memo.cache_info().currsize == 0
     assert text._readable_memo.cache_info().currsize == 0
     assert values._anchors.cache_info().currsize == 0
+    assert tools._named_memo.cache_info().currsize == 0
 
 
 def test_shipped_taxonomy_is_loaded_once_an_extension_every_time(

@@ -27,6 +27,7 @@ import incident_lab.provenance.analysis
 import incident_lab.provenance.cues
 import incident_lab.provenance.obedience
 import incident_lab.provenance.text
+import incident_lab.provenance.tools
 import incident_lab.provenance.values
 import incident_lab.text.lexicon
 from incident_lab.classify import classify_trajectory
@@ -53,6 +54,7 @@ MODULES: tuple[ModuleType, ...] = (
     incident_lab.provenance.cues,
     incident_lab.provenance.obedience,
     incident_lab.provenance.text,
+    incident_lab.provenance.tools,
     incident_lab.provenance.values,
 )
 
@@ -187,4 +189,15 @@ def test_whole_session_on_crafted_tool_output_is_bounded() -> None:
     for unit in ("a@", "a.", "1 ", "+1 (", "AA-11", "a@a.", "ignore ", "<!--", "%41", "AA%4"):
         crafted = _session(_fill(unit))
         ok, took = _within(lambda c=crafted: (analyse(c), classify_trajectory(c)), 10 * base + 1.0)
+        assert ok, f"{unit!r}: {took:.2f}s vs prose {base:.2f}s"
+
+
+def test_tool_names_in_crafted_tool_output_are_found_in_bounded_time() -> None:
+    """A 100 KB output made of a session tool's name, open call syntax, backticks: the
+    tool-request scan (``str.find`` per name, one request judgement per unit) stays linear."""
+    prose = _session(_fill(PROSE))
+    base = _elapsed(lambda: analyse(prose), 2)
+    for unit in ("send_email(", "send_email('1", "`send_email` ", "send_email.", "send_email "):
+        crafted = _session(_fill(unit))
+        ok, took = _within(lambda c=crafted: analyse(c), 10 * base + 1.0)
         assert ok, f"{unit!r}: {took:.2f}s vs prose {base:.2f}s"

@@ -1,0 +1,231 @@
+"""Untrusted text that asks for one of the session's tools by name: the cue ``tool_request``.
+
+A web page, an e-mail or a file has no business naming the identifier of a tool the agent
+holds ("send_money", "get_balance") and asking for it: "the assistant should call
+get_balance and then send_money to ...", "please use the reserve_hotel tool", "run
+`delete_file` with ...", "Der Assistent soll send_money aufrufen". A unit of untrusted text
+(a line or a sentence, :func:`~incident_lab.provenance.cues.unit_bounds`) is a tool request
+when it names a tool of the session (declared in ``agent.tools`` or called in a step) and
+
+- carries a request in en, de, fr, es, it or pt: a verb that calls a tool ("call", "use",
+  "run", "aufrufen", "appeler", "llamar", "chiamare", "chamar" ...), an obligation
+  ("should", "soll", "doit", "debe", "deve" ...) or a politeness marker ("please", "bitte",
+  "veuillez", "por favor", "per favore"); or
+- writes the call out with argument values: ``send_money(iban="...", amount=500)``.
+
+A one-word tool name ("search"), or a compound one written as words ("send money"), counts
+only in backticks or quotes, or next to the word "tool"/"function" in one of those
+languages: as plain words it is just words.
+
+Tool documentation names tools and asks to use them too, so a span whose only strong cue is
+``tool_request`` scores :data:`TOOL_ONLY_CAP`, below the near-miss score of
+:mod:`incident_lab.classify.injection`: on its own it is evidence only through a call that
+depends on it (an unrequested call it names or supplied values for). With another strong
+cue (a role claim, text addressed to the model) it is reported even when nothing obeyed it.
+
+Every pattern is linear: alternations of literals and bounded gaps; tool names are found
+with ``str.find``, one name at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+import re2
+
+from incident_lab.provenance.text import function_words, plain_form
+
+#: The cue's weight in the noisy-OR: alone it makes a span (above the weak score).
+TOOL_REQUEST_WEIGHT = 0.55
+#: The score of a span whose only strong cue is ``tool_request``: evidence through the calls
+#: that depend on it, never a near miss on its own (tool documentation names tools too).
+TOOL_ONLY_CAP = 0.65
+
+#: Request words per language: a verb that calls a tool, an obligation, politeness.
+_REQUEST_WORDS = {
+    "en": r"call|invoke|use|run|execute|trigger|should|must|shall|needs? to|has to|have to|"
+    r"is to|please|kindly",
+    "de": r"rufe|ruf|aufrufen|aufzurufen|verwende|verwenden|benutze|benutzen|nutze|nutzen|"
+    r"fuhre|fuhren|ausfuhren|auszufuhren|starte|starten|soll|sollst|sollte|sollen|muss|"
+    r"musst|mussen|bitte",
+    "fr": r"appelle|appelez|appeler|utilise|utilisez|utiliser|executez|executer|lance|lancez|"
+    r"lancer|invoque|invoquez|invoquer|doit|devez|dois|devrait|faut|veuillez|merci de|"
+    r"s'il vous plait",
+    "es": r"llama|llame|llamar|usa|usar|utiliza|utilice|utilizar|ejecuta|ejecutar|invoca|"
+    r"invocar|debe|debes|deberia|tiene que|tienes que|hay que|por favor",
+    "it": r"chiama|chiami|chiamare|usa|usi|usare|utilizza|utilizzi|utilizzare|esegui|esegua|"
+    r"eseguire|invoca|invocare|avvia|deve|devi|dovrebbe|bisogna|per favore|per cortesia",
+    "pt": r"chame|chama|chamar|use|usa|usar|utilize|utiliza|utilizar|execute|executa|executar|"
+    r"invoque|deve|deveria|precisa|tem que|por favor",
+}
+_REQUEST = re.compile(r"\b(?:" + "|".join(_REQUEST_WORDS.values()) + r")\b")
+_REQUEST_BY_LANGUAGE = {
+    lang: re.compile(rf"\b(?:{words})\b") for lang, words in _REQUEST_WORDS.items()
+}
+#: The call written out right after the name: ``(iban="...", amount=500)``; it carries a
+#: value when the parentheses hold a quote, a digit, an address or a path (:data:`_VALUE`).
+_CALL_SYNTAX = re.compile(r"\s{0,2}\(([^()\n]{1,400})\)")
+_VALUE = re.compile(r"[\"'\d@/]")
+#: "tool" / "function" in the six languages, next to a one-word tool name.
+_TOOL_WORD = re.compile(
+    r"\b(?:tool|tools|function|werkzeug|tool-aufruf|funktion|outil|fonction|herramienta|"
+    r"funcion|strumento|funzione|ferramenta|funcao)\b"
+)
+_NAME_CHAR = re.compile(r"[\w.-]")
+#: Tool names shorter than this are too likely to be ordinary words or fragments.
+_MIN_NAME = 4
+
+
+def tool_names(traj: Any, called: Iterable[Any] | None = None) -> tuple[str, ...]:
+    """The session's tool names, lower case: declared in ``agent.tools`` or called in a step
+    (``called``: the names of the calls, when the caller has them; else read off the steps)."""
+    names: dict[str, None] = {}
+    agent = traj.get("agent") if isinstance(traj, dict) else None
+    tools = agent.get("tools") if isinstance(agent, dict) else None
+    declared = (
+        [t.get("name") for t in tools if isinstance(t, dict)] if isinstance(tools, list) else []
+    )
+    if called is None:
+        steps = traj.get("steps") if isinstance(traj, dict) else None
+        called = [
+            s.get("name")
+            for s in (steps if isinstance(steps, list) else ())
+            if isinstance(s, dict) and s.get("type") == "tool_call"
+        ]
+    for name in (*declared, *called):
+        if isinstance(name, str) and len(name) >= _MIN_NAME:
+            names[name.lower()] = None
+    return tuple(names)
+
+
+def _compound(name: str) -> bool:
+    """A name with a separator or an inner capital ("send_money", "getBalance"): no word."""
+    return any(c in name for c in "_-.") or any(c.isdigit() for c in name)
+
+
+def _occurrences(low: str, raw: str, name: str, marked_only: bool = False) -> Iterable[int]:
+    """Offsets where ``name`` occurs in ``low`` (the lower-cased text) as a whole identifier
+    (``marked_only``: only where it is set off as one, see :func:`_marked`)."""
+    at = low.find(name)
+    while at != -1:
+        end = at + len(name)
+        before = low[at - 1] if at > 0 else " "
+        after = low[end] if end < len(low) else " "
+        # "send_money." ends a sentence; "send_money.py" and "x.send_money" are other names
+        dotted = after == "." and _NAME_CHAR.match(low[end + 1 : end + 2] or " ") is not None
+        bounded = not _NAME_CHAR.match(before) and (not _NAME_CHAR.match(after) or after == ".")
+        if (
+            bounded
+            and not dotted
+            and (
+                _marked(low, at, end)
+                if marked_only
+                else _compound(name) or _camel(raw[at:end]) or _marked(low, at, end)
+            )
+        ):
+            yield at
+        at = low.find(name, end)
+
+
+def _camel(word: str) -> bool:
+    return any(c.isupper() for c in word[1:]) and any(c.islower() for c in word)
+
+
+def _marked(low: str, at: int, end: int) -> bool:
+    """A one-word name set off as an identifier: in backticks or quotes, or beside "tool"."""
+    before, after = low[at - 1 : at], low[end : end + 1]
+    if before and before == after and before in "`\"'":
+        return True
+    return bool(_TOOL_WORD.search(low, max(0, at - 14), at)) or bool(_TOOL_WORD.match(low, end + 1))
+
+
+def named_tools(text: str, names: tuple[str, ...], low: str | None = None) -> list[tuple[int, str]]:
+    """Where ``text`` names one of ``names`` as an identifier: ``(offset, name)``, in order
+    (``low``: ``text.lower()`` when the caller has it).
+
+    A compound name also counts written as words ("the send money tool", "`send money`"),
+    but only set off as a name: in backticks or quotes, or beside "tool"/"function".
+    """
+    if len(text) <= _MEMO_CHARS:  # the same outputs recur across the sessions of one task
+        return list(_named_memo(text, names))
+    return _named(text, names, low)
+
+
+#: Texts up to this length have their tool names memoised.
+_MEMO_CHARS = 4096
+
+
+@lru_cache(maxsize=4096)
+def _named_memo(text: str, names: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+    return tuple(_named(text, names, None))
+
+
+def _named(text: str, names: tuple[str, ...], low: str | None) -> list[tuple[int, str]]:
+    if _any_name(names).search(text) is None:  # one linear pass rules most texts out
+        return []
+    low = text.lower() if low is None else low
+    found = [(at, name) for name in names if name in low for at in _occurrences(low, text, name)]
+    for name in names:
+        words = _SEPARATORS.sub(" ", name)
+        if words != name and words in low:
+            found += [(at, name) for at in _occurrences(low, text, words, marked_only=True)]
+    return sorted(found)
+
+
+_SEPARATORS = re.compile(r"[_-]")
+
+
+@lru_cache(maxsize=64)
+def _any_name(names: tuple[str, ...]) -> re2._Regexp:
+    """One RE2 pattern matching any of ``names`` (or its words form) in any case."""
+    forms = {form for name in names for form in (name, _SEPARATORS.sub(" ", name))}
+    return re2.compile("(?i)" + "|".join(re2.escape(f) for f in sorted(forms)))
+
+
+def written_call(text: str, end: int) -> bool:
+    """True when the tool name ending at ``end`` is followed by the call written out with an
+    argument value: ``send_money(iban="...", amount=500)``, not ``send_money(iban, amount)``."""
+    m = _CALL_SYNTAX.match(text, end)
+    return m is not None and _VALUE.search(m.group(1)) is not None
+
+
+def requests(unit: str) -> bool:
+    """True when ``unit`` carries a request word of the six languages (see the module doc)."""
+    return _REQUEST.search(plain_form(unit)) is not None
+
+
+def request_language(unit: str) -> str | None:
+    """The language (``en de fr es it pt``) of a unit that asks for a tool: its function
+    words plus two for each request word of a language; ties go to the first in that order."""
+    plain = plain_form(unit)
+    counts = function_words(plain)
+    for lang, pattern in _REQUEST_BY_LANGUAGE.items():
+        counts[lang] += 2 * len(set(pattern.findall(plain)))
+    best = max(counts, key=lambda lang: counts[lang])
+    return best if counts[best] > 0 else None
+
+
+def tool_request_units(
+    text: str, units: list[tuple[int, int]], named: list[tuple[int, str]]
+) -> list[tuple[int, int, str]]:
+    """The units of ``text`` that ask for the tools it names (``named``, from
+    :func:`named_tools`): ``(start, end, tool)``, one per unit (the first tool it asks for)."""
+    out: list[tuple[int, int, str]] = []
+    asked: dict[int, bool] = {}  # unit start -> it carries a request word (judged once)
+    k = 0
+    for at, name in named:
+        while k < len(units) and units[k][1] <= at:
+            k += 1
+        if k == len(units) or units[k][0] > at:
+            continue
+        x, y = units[k]
+        if out and out[-1][0] == x:
+            continue
+        if x not in asked:
+            asked[x] = requests(text[x:y])
+        if asked[x] or written_call(text, at + len(name)):
+            out.append((x, y, name))
+    return out
