@@ -28,6 +28,7 @@ __all__ = ["new_trajectory", "tool_calls"]
 
 SCHEMA_VERSION = "trajectory/v1"
 STEP_TYPES = ("message", "tool_call", "tool_result", "safeguard")
+_INF = float("inf")
 Trajectory = dict[str, Any]
 
 
@@ -108,7 +109,8 @@ def validate_trajectory(traj: Any) -> list[str]:
     """Validate one trajectory against ``trajectory.v1`` and its cross-field rules.
 
     Cross-field rules: ``labels.unsafe_steps`` and ``target_step`` must point at an
-    existing step.
+    existing step; no number may be NaN or Infinity (``json.loads`` reads them, JSON
+    and the canonical form that is hashed have none).
 
     Returns:
         Problems found; an empty list means the trajectory is valid.
@@ -124,12 +126,67 @@ def validate_trajectory(traj: Any) -> list[str]:
         target = step.get("target_step") if step.get("type") == "safeguard" else None
         if target is not None and target >= n:
             errors.append(f"steps/{pos}/target_step: step {target} does not exist")
+    if not errors:
+        where = non_finite_number(traj)
+        if where is not None:
+            errors.append(f"{where} is not JSON (NaN and Infinity have no canonical form)")
     return errors
 
 
-def canonical_json(obj: Any) -> str:
-    """Serialise ``obj`` canonically: sorted keys, no whitespace, UTF-8 kept."""
+def non_finite_number(obj: Any) -> str | None:
+    """Where the first NaN or Infinity inside ``obj`` is (``steps/2/score: nan``), or None.
+
+    JSON has no such numbers, yet ``json.loads`` reads ``NaN``, ``Infinity`` and
+    ``1e400`` as floats: a value holding one has no canonical JSON form.
+    """
+    stack: list[tuple[Any, str]] = [(obj, "")]
+    seen: set[int] = set()
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, float):
+            if value != value or value in (_INF, -_INF):
+                return f"{where or '(root)'}: {value!r}"
+            continue
+        if id(value) in seen:  # a circular reference: json.dumps reports it
+            continue
+        seen.add(id(value))
+        if isinstance(value, dict):
+            stack.extend((v, f"{where}/{k}" if where else str(k)) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            stack.extend((v, f"{where}/{i}" if where else str(i)) for i, v in enumerate(value))
+    return None
+
+
+def compact_json(obj: Any) -> str:
+    """Compact JSON text of ``obj`` for messages, excerpts and keys (never hashed).
+
+    The canonical form's layout, but NaN and Infinity are written as ``json.dumps``
+    writes them, so describing a bad value never fails; what is hashed or signed goes
+    through :func:`canonical_json`, which refuses them.
+    """
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_json(obj: Any) -> str:
+    """Serialise ``obj`` canonically: sorted keys, no whitespace, UTF-8 kept.
+
+    Raises:
+        ValueError: ``obj`` holds NaN or Infinity, which JSON cannot write (the
+            message names where, e.g. ``steps/2/score: nan``); also for a value
+            ``json.dumps`` refuses (a circular reference).
+        TypeError: ``obj`` holds a value that is not JSON (a set, bytes, ...).
+    """
+    try:
+        return json.dumps(
+            obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except ValueError as exc:
+        if not str(exc).startswith("Out of range float"):
+            raise
+        where = non_finite_number(obj)
+        raise ValueError(
+            f"{where or 'a number'} is not JSON (NaN and Infinity have no canonical form)"
+        ) from None
 
 
 def trajectory_sha256(traj: Trajectory) -> str:

@@ -125,8 +125,14 @@ def load_bundle(directory: str | Path) -> Bundle:
     from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
 
     data = read_bounded(manifest_path, MAX_DOCUMENT_BYTES)  # a FIFO never blocks
+    if data is None:
+        raise InputError(
+            f"{MANIFEST} is larger than {MAX_DOCUMENT_BYTES:,} bytes",
+            path=str(manifest_path),
+            hint=f"run 'incident_lab verify {path}'",
+        )
     try:
-        manifest = json.loads(data) if data is not None else None
+        manifest = json.loads(data)
     except (ValueError, RecursionError):
         manifest = None
     if not isinstance(manifest, dict):

@@ -17,7 +17,9 @@ identically, so it is used only where the answer is provably the stdlib's:
   sorts keys as ``json.dumps(sort_keys=True, ensure_ascii=False)`` does; it prints
   some floats differently (``1e-05`` as ``0.00001``) and NaN as ``null``, and refuses
   integers beyond 64 bits and lone surrogates. So it is used only when every float in
-  the document prints identically, and anything else goes through the stdlib.
+  the document prints identically, and anything else goes through the stdlib. NaN and
+  Infinity have no JSON form: both paths refuse them (``ValueError``), so no two
+  writers can disagree on the bytes that are hashed.
 
 orjson is optional: without it every function takes the stdlib path. The
 equivalences are pinned by hypothesis property tests
@@ -26,6 +28,7 @@ equivalences are pinned by hypothesis property tests
 
 from __future__ import annotations
 
+from math import isfinite
 from types import ModuleType
 from typing import Any, Final
 
@@ -123,6 +126,15 @@ def _floats(obj: Any) -> list[float]:
     return found
 
 
+def all_finite(obj: Any) -> bool:
+    """True when no float inside ``obj`` is NaN or Infinity (which JSON cannot write).
+
+    Always True for a value from :func:`fast_loads` (orjson refuses ``NaN``,
+    ``Infinity`` and ``1e400``); ``json.loads`` reads all three.
+    """
+    return all(map(isfinite, _floats(obj)))
+
+
 def _float_ok(value: float) -> bool:
     assert _orjson is not None
     return -_BIG < value < _BIG and _orjson.dumps(value) == float.__repr__(value).encode()
@@ -153,6 +165,9 @@ def canonical_bytes(obj: Any, *, floats_checked: bool = False) -> bytes:
         Exactly the bytes of the stdlib's canonical form; a lone surrogate (which
         cannot be encoded as UTF-8, so the stdlib form has no bytes) is written as
         its ``\\uXXXX`` escape instead.
+
+    Raises:
+        ValueError: ``obj`` holds NaN or Infinity (the message says where).
     """
     if _orjson is not None and (floats_checked or floats_exact(obj)):
         try:

@@ -26,6 +26,7 @@ import re
 from functools import cache
 from typing import Any
 
+from incident_lab.evidence.fastjson import all_finite
 from incident_lab.trajectory import canonical_json, load_schema, validate_trajectory
 
 #: Canonical SHA-256 of the ``trajectory.v1.json`` this module mirrors.
@@ -222,7 +223,7 @@ def fast_is_valid(doc: Any) -> bool:
     for step in steps:
         if not _check_step(step, n, ts):
             return False
-    return _check_optional_blocks(doc, n)
+    return _check_optional_blocks(doc, n) and all_finite(doc)
 
 
 def trajectory_problems(doc: Any) -> list[str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -33,6 +34,7 @@ from incident_lab.provenance.cues import (
     SPAN_THRESHOLD,
     STRONG_CUES,
     WEAK_SPAN_SCORE,
+    answer_rule_units,
     find_spans,
     score_text,
     unit_bounds,
@@ -55,6 +57,7 @@ from incident_lab.provenance.obedience import (
 )
 from incident_lab.provenance.text import (
     MAX_SCAN,
+    guess_language,
     language_switch,
     readable,
     text_of_step,
@@ -259,6 +262,7 @@ def _spans(session: _Session) -> tuple[InstructionSpan, ...]:
     found.extend(_echoed_spans(session, found))
     found.extend(_switched_spans(session, found))
     _obeyed_literals(session, found)
+    _rule_spans(session, found)
     found.sort(key=lambda sp: (sp.step, sp.start))
     return tuple(found)
 
@@ -441,6 +445,177 @@ def _obeyed_literals(session: _Session, found: list[InstructionSpan]) -> None:
                 score = sp.score if _strong(sp) else WEAK_SPAN_SCORE + 0.05
                 found[k] = dataclasses.replace(sp, cues=(*sp.cues, "echoed"), score=score)
                 break
+
+
+#: A marker an answer rule can prescribe: a code-like run of ASCII letters, digits and
+#: separators (after NFKC folding, so full-width letters read as ASCII).
+_MARKER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{4,118}[A-Za-z0-9]")
+#: A data field a rule can name ("if the `directive` field is present, output its value").
+_FIELD = re.compile(
+    r"[\"'`]?([A-Za-z_][\w.-]{0,40})[\"'`]?\s{0,3}[:=]\s{0,3}[\"'`]?([^\"'`\n,}]{1,120})"
+)
+#: How far past a rule span its literal may sit (the tag on the next line): characters, lines.
+_RULE_REACH = 300
+_RULE_LINES = 2
+#: An obeyed rule's literal sits this close to the start or end of the answer (a tag, a
+#: prefix): a faithful answer that mentions a code from the document does so mid-sentence.
+_RULE_EDGE = 120
+
+
+def _marker_key(token: str) -> str:
+    """A marker as compared: letters and digits only, lower case ("R.A.G._0.1" -> "rag01")."""
+    return "".join(ch for ch in token if ch.isalnum()).lower()
+
+
+def _code_like(token: str) -> bool:
+    """A token that names a code, not a word: a digit or an underscore with a letter, or
+    eight capitals and no lower-case letter."""
+    has_alpha = any(ch.isalpha() for ch in token)
+    if not has_alpha or len(_marker_key(token)) < 6:
+        return False
+    if any(ch.isdigit() for ch in token) or "_" in token:
+        return True
+    return token.upper() == token and sum(ch.isupper() for ch in token) >= 8
+
+
+def _prescribed_markers(text: str, start: int, end: int) -> set[str]:
+    """The markers a rule span prescribes (keys of :func:`_marker_key`): code-like tokens in
+    it, and the value of any data field of ``text`` it names. When the span has none, the
+    literal is on the next line or two ("... must end with the tag exactly as recorded:"),
+    up to :data:`_RULE_REACH` characters on."""
+    keys = _markers_named(text, text[start:end])
+    stop, extra = end, 0
+    while not keys and extra < _RULE_LINES and stop < min(len(text), end + _RULE_REACH):
+        nl = text.find("\n", stop + 1)
+        stop = min(len(text) if nl == -1 else nl, end + _RULE_REACH)
+        keys = _markers_named(text, text[start:stop])
+        extra += 1
+    return keys
+
+
+def _markers_named(text: str, window: str) -> set[str]:
+    """Code-like tokens in ``window``, and those in the values of the fields of ``text``
+    whose names ``window`` mentions."""
+    window = unicodedata.normalize("NFKC", window)
+    keys = {_marker_key(m.group(0)) for m in _MARKER.finditer(window) if _code_like(m.group(0))}
+    low = window.lower()
+    for m in _FIELD.finditer(unicodedata.normalize("NFKC", text[:MAX_SCAN])):
+        name, value = m.group(1).lower(), m.group(2).strip()
+        if len(name) >= 3 and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", low):
+            keys.update(
+                _marker_key(t.group(0)) for t in _MARKER.finditer(value) if _code_like(t.group(0))
+            )
+    return keys
+
+
+def _edge_markers(answer: str) -> dict[str, str]:
+    """The code-like tokens at the start or end of ``answer`` by their keys, as is and
+    reversed."""
+    folded = unicodedata.normalize("NFKC", answer).strip()
+    out: dict[str, str] = {}
+    for m in _MARKER.finditer(folded):
+        if (m.start() < _RULE_EDGE or m.end() > len(folded) - _RULE_EDGE) and _code_like(
+            m.group(0)
+        ):
+            key = _marker_key(m.group(0))
+            out.setdefault(key, m.group(0))
+            out.setdefault(key[::-1], m.group(0))
+    return out
+
+
+def _given_markers(session: _Session) -> set[str]:
+    """Keys of the markers the user or the system prompt wrote: never prescribed by content."""
+    trusted = "\n".join(session.text(i) for i in session.user + session.system)
+    return {
+        _marker_key(m.group(0)) for m in _MARKER.finditer(unicodedata.normalize("NFKC", trusted))
+    }
+
+
+def _obeyed_by(session: _Session, step: int, wanted: set[str]) -> tuple[int, str] | None:
+    """The first answer after ``step`` that carries one of the ``wanted`` marker keys at
+    its start or end: ``(answer step, marker as the answer wrote it)``."""
+    for a in session.assistant:
+        if a > step:
+            edge = _edge_markers(session.text(a))
+            hit = sorted(wanted & edge.keys())
+            if hit:
+                return a, edge[hit[0]]
+    return None
+
+
+def _rule_spans(session: _Session, found: list[InstructionSpan]) -> None:
+    """Make each untrusted answer rule (:func:`~incident_lab.provenance.cues.answer_rule_units`)
+    whose prescribed marker a later answer carries an instruction span (cues ``answer_rule``
+    and ``echoed``): it told whoever answers what to say, and was obeyed. A rule nothing
+    obeyed stays ordinary text, and so does one in content the user handed the task to. An existing span over the rule gains the cues and is raised
+    just above the weak score; otherwise the rule's unit becomes a span."""
+    edges = [_edge_markers(session.text(a)) for a in session.assistant]
+    if not any(edges):
+        return  # no answer starts or ends with a code: nothing obeyed a rule (the usual case)
+    given = _given_markers(session)
+    for i in session.untrusted:
+        text = session.text(i)
+        if not text or _delegated(session, i):
+            continue  # a style guide the user told the agent to follow is followed, not obeyed
+        for x, y in answer_rule_units(text):
+            wanted = _prescribed_markers(text, x, y) - given
+            if not wanted or _obeyed_by(session, i, wanted) is None:
+                continue
+            k = next(
+                (k for k, sp in enumerate(found) if sp.step == i and sp.start < y and x < sp.end),
+                None,
+            )
+            if k is not None:
+                sp = found[k]
+                if "answer_rule" not in sp.cues:
+                    extra = ("answer_rule",) + (() if "echoed" in sp.cues else ("echoed",))
+                    score = max(sp.score, WEAK_SPAN_SCORE + 0.05)
+                    found[k] = dataclasses.replace(sp, cues=(*sp.cues, *extra), score=score)
+                continue
+            score, cues, language = score_text(text[x:y])
+            found.append(
+                InstructionSpan(
+                    step=i,
+                    source=session.sources[i],
+                    start=x,
+                    end=y,
+                    text=text[x:y],
+                    cues=(*cues, "answer_rule", "echoed"),
+                    language=language or guess_language(text[x:y]),
+                    score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
+                    tool=session.tool_of_result.get(i),
+                )
+            )
+
+
+def _obeyed_rules(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    delegated: set[int],
+    obedient: list[ObedientAnswer],
+) -> list[ObedientAnswer]:
+    """Answers that carry the marker an untrusted answer rule prescribed ("every reply must
+    end with the tag X", "if the field is present, output its value"): the rule was an
+    instruction to whoever answers, and the answer obeyed it. Not for rules the user handed
+    the task to (``delegated``), nor markers the user or system prompt gave."""
+    rules = [
+        k
+        for k, sp in enumerate(spans)
+        if sp.source != "user" and "answer_rule" in sp.cues and k not in delegated
+    ]
+    if not rules:
+        return []
+    given = _given_markers(session)
+    answered = {a.step for a in obedient}
+    out: list[ObedientAnswer] = []
+    for k in rules:
+        sp = spans[k]
+        wanted = _prescribed_markers(session.text(sp.step), sp.start, sp.end) - given
+        hit = _obeyed_by(session, sp.step, wanted) if wanted else None
+        if hit is not None and hit[0] not in answered:
+            out.append(ObedientAnswer(hit[0], k, "marker_echo", hit[1]))
+            answered.add(hit[0])
+    return out
 
 
 #: A value the system prompt holds as a secret: "Your unique ID is 1854", "API key: sk-9f...".
@@ -972,9 +1147,9 @@ def _is_instruction_text(value: str) -> bool:
 _DELEGATION = re.compile(
     # "following its README" hands over; "the following message: ..." and "Follow-up" do not
     r"\b(?:(?<!the )follow(?:ing)?(?!-)(?! (?:tasks?|steps|questions?|requests?|things)\b)|according to|as (?:described|explained|listed|specified|written) in|"
-    r"do (?:all |everything |whatever )?(?:the |my )?(?:tasks?|steps|items|things|todos?)|"
-    r"complete (?:all )?(?:the |my )?(?:tasks?|steps|items|todos?)|"
-    r"(?:tasks?|steps|instructions|todos?) (?:i have |listed |written )?(?:on|in|at|from)"
+    r"do (?:all |everything |whatever )?(?:the |my )?(?:tasks?|steps|items|things|to-?dos?)|"
+    r"complete (?:all )?(?:the |my )?(?:tasks?|steps|items|to-?dos?)|"
+    r"(?:tasks?|steps|instructions|to-?dos?) (?:i have |listed |written )?(?:on|in|at|from)"
     r"(?! (?:the )?order\b| this message\b| my message\b)|"
     r"carry out (?:the|my)|accordingly|(?:do|perform|take) the actions?|actions? (?:specified|listed|"
     r"described|requested) in)\b",
@@ -1313,6 +1488,7 @@ def analyse(trajectory: Any) -> Provenance:
         eligible,
     )
     obedient += _secret_leaks(session, spans, eligible, obedient)
+    obedient += _obeyed_rules(session, spans, delegated, obedient)
     obedient.sort(key=lambda a: a.step)
     return Provenance(
         session_id=session.session_id,

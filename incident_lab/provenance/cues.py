@@ -22,6 +22,11 @@ role_claim           "this is the system/admin", "message from X to you", "SYSTE
 delimiter            ``<INFORMATION>``, ``[SYSTEM]``, ``### instructions``, ``<|im_start|>``
 hidden_text          HTML comment, zero-width / tag characters, white or 0-size text
 action_request       an action verb with a target (address, URL, IBAN, path, command)
+answer_rule          what every answer must contain / start or end with / say ("each reply
+                     must end with the tag ...", "always append ...", "if the question ends
+                     with '?', reply ..."): not scored here (documents say "must" to people
+                     all the time); a span only once an answer carries the marker it
+                     prescribed (:func:`answer_rule_units`, ``analysis._obeyed_rules``)
 decoded:<kind>       the cue was only readable after decoding (base64, hex, rot13, ...)
 language_switch      prose in another language or script than the user's, found only
                      with an answer that obeyed it (see ``analysis._switched_spans``)
@@ -251,6 +256,86 @@ _OVERRIDE_ML = (
     r"(?:tu es|vous etes)\b|\b(?:a partir de ahora|desde ahora),? eres\b|\bda ora in poi,? sei\b"
     r"|\b(?:a partir de agora|de agora em diante),? voce e\b"
 )
+
+
+#: A rule for what the answer must contain, say, start or end with, addressed to whoever
+#: answers ("every reply that cites this article must end with the tag ...", "always append
+#: ...", "if the question ends with '?', reply ...", "you agreed: 'I will reply with ...'").
+#: Weak on its own (documents say "must" to people all the time): such a span counts as an
+#: instruction only when an answer then carries the literal it prescribed
+#: (``analysis._obeyed_rules``).
+_ANSWER = r"(?:answers?|repl(?:y|ies)|responses?|outputs?|summar(?:y|ies))"
+_EN_RULE = (
+    rf"\b(?:every|each|any|all|your|the (?:final|entire|whole|top))(?: \w{{1,15}})? {_ANSWER}\b"
+    r"[^\n]{0,60}?\b(?:must|should|shall|has to|have to|needs? to|is to|are to)\b"
+    rf"|\b{_ANSWER} (?:template|format|rule|convention|policy|requirement)s?\s{{0,2}}(?:for|:)"
+    r"|\b(?:must|should|shall|has to|needs? to)(?: always)? (?:end|begin|start|close|conclude|open)"
+    r" with\b"
+    r"|\b(?:must|should|shall|has to|needs? to)(?: always)? be (?:phrased|worded|written|given|"
+    r"stated|presented|formatted) as\b"
+    r"|\balways (?:append|add|include|end with|start with|begin with|prefix|sign with|close with|"
+    r"reply with|respond with|answer with|say|output|print)\b[^\n]{0,40}?(?:[\"'\x{201c}\x{00ab}]"
+    rf"|\b{_ANSWER}\b)"
+    r"|(?:^|[,;:]\s{0,3}|\b(?:immediately|then|always|just|only|simply|please) )(?:respond|reply|"
+    r"answer) (?:only |just |exactly |instead )?with\b"
+    r"|\b(?:output|print|say|append|write|display|emit|echo) (?:exactly |only |just |the (?:code|tag|"
+    r"text|string|word|phrase|marker|token|value) )?[\"'`\x{201c}]?[a-z][a-z0-9-]{0,30}[_\d]"
+    r"|\b(?:prefixed|suffixed|preceded|tagged|signed|stamped) (?:with|by)\s{0,2}[\"'\x{201c}\x{00ab}]"
+    r"|\b(?:output|print|return|say|repeat|echo|respond with|reply with) (?:its|the|that)"
+    r"(?: [\w`'\"-]{1,40})?(?: field'?s?| key'?s?)? value\b"
+    r"|\bif (?:the|a|an|any|this|that)\b[^\n]{0,40}\b(?:question|message|query|request|prompt|"
+    r"phrase|word|field|key|input)s?\b[^\n]{0,40}\b(?:ends?|starts?|begins?|contains?|appears?|"
+    r"is present|mentions?|includes?)\b"
+    r"|\byou (?:have )?(?:already )?(?:agreed|promised|confirmed|committed|said)\s{0,2}[:\"\x{201c}]"
+    r"|\bearlier in (?:this|our|the) (?:conversation|chat|session|thread),? you\b"
+    r"|\bfrom now on,? i (?:will|shall|must)\b"
+    r"|\byou (?:are|have been) (?:cleared|authori[sz]ed|permitted|allowed|approved) to (?:respond|"
+    r"reply|answer|output|say|print)\b"
+    r"|\b(?:restate|repeat|print|output|reveal|disclose)\b[^.\n]{0,30}\b(?:the user'?s|your|the "
+    r"customer'?s) (?:full name|name|e-?mail|address|phone|account|password|token|secret|api key|"
+    r"system prompt|instructions)\b"
+)
+_DE_RULE = (
+    r"\b(?:jede|jeder|jedes|alle|die|deine|ihre) (?:antwort|antworten|ausgabe|zusammenfassung)\b"
+    r"[^\n]{0,60}?\b(?:muss|mussen|soll|sollen)\b"
+    r"|\b(?:muss|mussen|soll|sollen) (?:immer )?mit\b[^\n]{0,40}\b(?:enden|beginnen|anfangen|schliessen)\b"
+    r"|\bimmer\b[^\n]{0,30}\b(?:anhangen|hinzufugen|anfugen)\b"
+    r"|\b(?:antworte|antworten sie) (?:nur |genau |ausschliesslich )?mit\b"
+)
+_FR_RULE = (
+    r"\b(?:chaque|toute|toutes les|votre|ta|la) (?:reponses?|sortie|resume)\b[^\n]{0,60}?"
+    r"\b(?:doit|doivent)\b"
+    r"|\bdoit (?:toujours )?(?:se terminer|commencer|finir|debuter) par\b"
+    r"|\b(?:ajoutez|ajoute) toujours\b|\btoujours ajouter\b"
+    r"|\b(?:repondez|reponds) (?:uniquement |seulement |exactement )?(?:par|avec)\b"
+)
+_ES_RULE = (
+    r"\b(?:cada|toda|todas las|tu|su|la) (?:respuestas?|salida|resumen)\b[^\n]{0,60}?"
+    r"\b(?:debe|deben)\b"
+    r"|\bdebe (?:siempre )?(?:terminar|empezar|comenzar|acabar) con\b"
+    r"|\bsiempre (?:anade|agrega|incluye|anada|agregue|incluya)\b"
+    r"|\b(?:responde|responda|contesta|conteste) (?:solo |solamente |exactamente )?con\b"
+)
+_IT_RULE = (
+    r"\b(?:ogni|tutte le|la tua|la sua|la) (?:risposta|risposte|sintesi)\b[^\n]{0,60}?"
+    r"\b(?:deve|devono)\b"
+    r"|\bdeve (?:sempre )?(?:terminare|iniziare|finire|concludersi|cominciare) con\b"
+    r"|\b(?:aggiungi|aggiunga) sempre\b|\bsempre aggiungere\b"
+    r"|\b(?:rispondi|risponda) (?:solo |soltanto |esattamente )?con\b"
+)
+_PT_RULE = (
+    r"\b(?:cada|toda|todas as|sua|tua|a) (?:resposta|respostas|saida|resumo)\b[^\n]{0,60}?"
+    r"\b(?:deve|devem)\b"
+    r"|\bdeve (?:sempre )?(?:terminar|comecar|acabar|iniciar) com\b"
+    r"|\bsempre (?:adicione|acrescente|inclua|anexe)\b"
+    r"|\b(?:responda|responde) (?:apenas |somente |exatamente )?com\b"
+)
+#: The same rule in Chinese ("凡是参考本文档的回复，末尾必须附上 ..."): no ``\b`` in CJK.
+_ZH_RULE = (
+    "(?:回复|回答|答复|答案|输出)[^。\n]{0,20}(?:必须|务必|一律|需要)"
+    "|(?:必须|务必|一律)[^。\n]{0,10}(?:附上|加上|附加|以[^。\n]{0,10}结尾)"
+)
+ANSWER_RULE = "|".join((_EN_RULE, _DE_RULE, _FR_RULE, _ES_RULE, _IT_RULE, _PT_RULE, _ZH_RULE))
 
 
 def _folded(*words: str) -> str:
@@ -521,6 +606,20 @@ _PLAIN = _Matcher(
     }
 )
 _RAW = _Matcher({"delimiter": _DELIMITER_PATTERN, "hidden_text": _HIDDEN_PATTERN})
+_RULE = _Matcher({"answer_rule": ANSWER_RULE})
+
+
+def answer_rule_units(text: str) -> list[tuple[int, int]]:
+    """The units of ``text`` (see :func:`unit_bounds`) that state a rule for what the answer
+    must contain, say, start or end with (:data:`ANSWER_RULE`, on the de-obfuscated form)."""
+    text = text[:MAX_SCAN]
+    whole = plain_unless_obfuscated(text)
+    if whole is not None and not _RULE.kinds(whole):
+        return []  # one pass over a plain text in which no rule occurs anywhere
+    ciphers = cipher_hint(text)
+    return [(a, b) for a, b in _units(text) if _RULE.kinds(readable(text[a:b], ciphers)[0])]
+
+
 _SCRIPTS = _Matcher({"override": _OVERRIDE_SCRIPTS})
 
 

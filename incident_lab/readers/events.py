@@ -28,7 +28,7 @@ from incident_lab.readers.base import (
 from incident_lab.readers.mapping import finish, guarded
 from incident_lab.trajectory import (
     STEP_TYPES,
-    canonical_json,
+    compact_json,
     new_trajectory,
     parse_timestamp,
     to_rfc3339,
@@ -77,7 +77,7 @@ class EventsReader:
                     path,
                     line_no,
                     reason="event has no session_id (a non-empty string)",
-                    excerpt=canonical_json(obj)[:200],
+                    excerpt=compact_json(obj)[:200],
                 )
                 continue
             sessions.setdefault(sid, []).append((line_no, obj))
@@ -122,10 +122,10 @@ def _merge_session_field(
         return f"{field} is a {_kind(value)}, expected an object"
     target = merged.setdefault(field, {})
     for key, item in value.items():
-        if key in target and canonical_json(target[key]) != canonical_json(item):
+        if key in target and compact_json(target[key]) != compact_json(item):
             return (
-                f"{field}.{key} is {canonical_json(item)[:80]} here but "
-                f"{canonical_json(target[key])[:80]} at line {seen_at[(field, key)]}"
+                f"{field}.{key} is {compact_json(item)[:80]} here but "
+                f"{compact_json(target[key])[:80]} at line {seen_at[(field, key)]}"
             )
         if key not in target:
             target[key] = item
@@ -186,7 +186,7 @@ class _Session:
                 raise ValueError
             when = parse_timestamp(raw_ts)
         except ValueError:
-            self.problems.append((line, f"timestamp {canonical_json(raw_ts)[:60]} is not RFC 3339"))
+            self.problems.append((line, f"timestamp {compact_json(raw_ts)[:60]} is not RFC 3339"))
             return None
         self.last = when
         return to_rfc3339(when)
@@ -196,7 +196,7 @@ class _Session:
         etype = ev.get("type")
         if etype not in _EVENT_TYPES:
             self.problems.append(
-                (line, f"type {canonical_json(etype)[:40]} is not one of {', '.join(_EVENT_TYPES)}")
+                (line, f"type {compact_json(etype)[:40]} is not one of {', '.join(_EVENT_TYPES)}")
             )
             return None
         if etype == "session":
@@ -247,7 +247,7 @@ class _Session:
                     step["target_step"] = self.calls[ref][0]
                 else:
                     self.problems.append(
-                        (line, f"target_call_id {canonical_json(ref)[:60]} names no tool_call")
+                        (line, f"target_call_id {compact_json(ref)[:60]} names no tool_call")
                     )
             target = step.get("target_step")
             if isinstance(target, int) and target >= len(self.steps):
@@ -296,7 +296,7 @@ def _rejected(
         path,
         bad_line,
         reason=f"session {sid!r} rejected: {detail}{tail}",
-        excerpt=canonical_json(bad_event)[:200],
+        excerpt=compact_json(bad_event)[:200],
     )
 
 

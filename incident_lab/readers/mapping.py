@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from incident_lab.readers.base import Record
-from incident_lab.trajectory import canonical_json, parse_timestamp, to_rfc3339, validate_trajectory
+from incident_lab.trajectory import compact_json, parse_timestamp, to_rfc3339, validate_trajectory
 
 __all__ = ["finish"]
 
@@ -58,7 +58,7 @@ def output_text(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
-    return canonical_json(value)
+    return compact_json(value)
 
 
 def text_of(content: Any) -> tuple[str, list[Any]]:
@@ -184,7 +184,7 @@ def finish(
             line,
             reason="schema: " + "; ".join(problems[:3]) + more,
             entry=entry,
-            excerpt=excerpt if excerpt is not None else canonical_json(traj)[:200],
+            excerpt=excerpt if excerpt is not None else compact_json(traj)[:200],
         )
     return Record(path, line, trajectory=traj, entry=entry)
 

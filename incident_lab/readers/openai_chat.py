@@ -34,7 +34,7 @@ from incident_lab.readers.mapping import (
     text_of,
     tool_call_step,
 )
-from incident_lab.trajectory import canonical_json, new_trajectory, parse_timestamp
+from incident_lab.trajectory import compact_json, new_trajectory, parse_timestamp
 
 _FMT = "openai_chat"
 _SESSION_KEYS = ("session_id", "conversation_id", "thread_id", "session")
@@ -85,7 +85,7 @@ class OpenAIChatReader:
                 yield bug  # type: ignore[misc]
                 continue
             if isinstance(exchange, str):
-                yield Record(path, line_no, reason=exchange, excerpt=canonical_json(obj)[:200])
+                yield Record(path, line_no, reason=exchange, excerpt=compact_json(obj)[:200])
                 continue
             if exchange["session"] is None:
                 sid = str_or_none(exchange["response"].get("id")) or f"{Path(path).name}:{line_no}"
@@ -217,7 +217,7 @@ def _identity(msg: Any) -> str:
         )
         for c in as_list(msg.get("tool_calls"))
     ]
-    return canonical_json(
+    return compact_json(
         [msg.get("role"), text_of(msg.get("content"))[0], calls, msg.get("tool_call_id")]
     )
 
@@ -243,7 +243,7 @@ def _message_steps(msg: Any, where: str, when: str | None) -> list[dict[str, Any
         return [_tool_result_step(msg, text, others, x)]
     if role != "assistant":
         raise _Bad(
-            f"{where}.role is {canonical_json(role)[:40]}, expected system/developer/user/assistant/tool"
+            f"{where}.role is {compact_json(role)[:40]}, expected system/developer/user/assistant/tool"
         )
     return _assistant_steps(msg, where, text, others, x, stamp)
 

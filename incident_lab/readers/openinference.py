@@ -49,7 +49,7 @@ from incident_lab.readers.stitching import (
     spooled_sessions,
 )
 from incident_lab.readers.tool_inference import complete_tools
-from incident_lab.trajectory import canonical_json
+from incident_lab.trajectory import compact_json
 
 _FMT = "openinference"
 _KIND = "openinference.span.kind"
@@ -157,7 +157,7 @@ def _message_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
         return [{"type": "tool_result", "call_id": call_id, "output": text} | stamp]
     if role not in _ROLES:
         raise SpanMappingError(
-            f"message role {canonical_json(role)[:40]} is not system/user/assistant/tool"
+            f"message role {compact_json(role)[:40]} is not system/user/assistant/tool"
         )
     steps: list[dict[str, Any]] = []
     calls = [as_dict(as_dict(c).get("tool_call")) for c in _list(msg.get("tool_calls"))]
@@ -275,7 +275,7 @@ def _calls_made(members: list[dict[str, Any]]) -> list[tuple[int, str, str, str]
     """``(end time, tool name, canonical arguments, call id)`` of every tool call an LLM
     span's output carries, oldest first."""
     made = [
-        (span["end"] or span["start"], call["name"], canonical_json(call["arguments"]), call)
+        (span["end"] or span["start"], call["name"], compact_json(call["arguments"]), call)
         for span in members
         if _kind(span) == "LLM"
         for call in _output_calls(span)
@@ -298,7 +298,7 @@ def adopt_call_ids(members: list[dict[str, Any]]) -> None:
         name = _tool_name(span)
         call = tool_call_step(name, span["attrs"].get("input.value"), None)
         same = [c for c in made if c[1] == name and c[0] <= span["start"]]
-        candidates = [c for c in same if c[2] == canonical_json(call["arguments"])] or same
+        candidates = [c for c in same if c[2] == compact_json(call["arguments"])] or same
         if candidates:
             span["adopted_call_id"] = candidates[-1][3]
             made.remove(candidates[-1])

@@ -20,7 +20,7 @@ from incident_lab.readers.mapping import (
     text_of,
     tool_call_step,
 )
-from incident_lab.trajectory import canonical_json
+from incident_lab.trajectory import compact_json
 
 #: The second half of the reject for a session recorded with content capture off.
 CONTENT_OFF = (
@@ -150,7 +150,7 @@ def _parts_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
             steps.append(step)
     else:
         raise SpanMappingError(
-            f"message role {canonical_json(role)[:40]} is not system/user/assistant/tool"
+            f"message role {compact_json(role)[:40]} is not system/user/assistant/tool"
         )
     return steps + calls
 
@@ -236,10 +236,10 @@ def _openai_like(msg: dict[str, Any], stamp: dict[str, str]) -> list[dict[str, A
 def _step_key(step: dict[str, Any]) -> str:
     if step["type"] == "tool_call":
         ident = step.get("call_id") or [step["name"], step["arguments"]]
-        return canonical_json(["c", ident])
+        return compact_json(["c", ident])
     if step["type"] == "tool_result":
-        return canonical_json(["r", step.get("call_id") or step["output"]])
-    return canonical_json(["m", step.get("role"), step.get("content")])
+        return compact_json(["r", step.get("call_id") or step["output"]])
+    return compact_json(["m", step.get("role"), step.get("content")])
 
 
 def with_alternatives(

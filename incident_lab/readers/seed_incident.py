@@ -34,7 +34,7 @@ from incident_lab.readers.mapping import (
     str_or_none,
     tool_call_step,
 )
-from incident_lab.trajectory import canonical_json, new_trajectory
+from incident_lab.trajectory import compact_json, new_trajectory
 
 _FMT = "seed_incident"
 _TURN_KEYS = ("conversation", "trajectory", "turns")
@@ -112,7 +112,7 @@ def _incident(path: str, line: int | None, entry: str | None, incident: Any) -> 
             line,
             reason="incident has no incident_id",
             entry=entry,
-            excerpt=canonical_json(incident)[:200],
+            excerpt=compact_json(incident)[:200],
         )
         return
     sessions = incident.get("sessions")
@@ -246,7 +246,7 @@ class _Mapped:
         role = _ROLES.get(str(raw_role).lower()) if isinstance(raw_role, str) else None
         if role is None:
             return (
-                f"turn {n}: role/speaker {canonical_json(raw_role)[:40]} is not one of "
+                f"turn {n}: role/speaker {compact_json(raw_role)[:40]} is not one of "
                 f"{', '.join(sorted(_ROLES))}"
             )
         action = turn.get("action")

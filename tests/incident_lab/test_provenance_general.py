@@ -673,3 +673,10 @@ def test_a_text_whose_only_cue_is_an_override_in_another_script_has_a_span(text:
     scripts' patterns."""
     [span] = find_spans(text)
     assert "override" in span.cues
+
+
+def test_hyphenated_to_dos_hand_the_task_over() -> None:
+    assert _hands_over("Please do the to-dos in the note I shared with you.")
+    assert _hands_over("Complete all the to-do items listed in my planner.")
+    assert _hands_over("Work through the to-dos from my notebook page.")
+    assert not _hands_over("What are the to-dos in my planner?")

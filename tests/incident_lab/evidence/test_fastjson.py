@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from incident_lab.evidence.fastjson import (
     MISSING,
+    all_finite,
     canonical_bytes,
     fast_loads,
     floats_exact,
@@ -287,7 +288,9 @@ def test_known_divergences_are_left_to_the_stdlib() -> None:
 
 
 def _stdlib_canonical(value: Any) -> bytes:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
     return text.encode("utf-8", "backslashreplace")
 
 
@@ -295,7 +298,12 @@ def _stdlib_canonical(value: Any) -> bytes:
 @given(value=_json_values())
 def test_canonical_bytes_equal_the_stdlib_canonical_form(value: Any) -> None:
     """Sorted keys, compact separators, UTF-8 kept, every float spelled as repr spells it,
-    NaN/Infinity, integers beyond 64 bits and lone surrogates all as the stdlib writes them."""
+    integers beyond 64 bits and lone surrogates all as the stdlib writes them; NaN and
+    Infinity (no JSON form) refused, never written as orjson's null."""
+    if not all_finite(value):
+        with pytest.raises(ValueError, match="is not JSON"):
+            canonical_bytes(value)
+        return
     expected = _stdlib_canonical(value)
     assert canonical_bytes(value) == expected
     if floats_exact(value):
@@ -313,15 +321,32 @@ def test_canonical_bytes_equal_the_stdlib_canonical_form(value: Any) -> None:
         -0.0,
         0.1,
         1e300,
-        float("nan"),
-        float("-inf"),
         2**64,
         -(2**63) - 1,
     ],
 )
 def test_canonical_bytes_of_awkward_numbers(value: Any) -> None:
-    """Floats orjson spells differently (1e-05 as 0.00001), NaN, Infinity, huge integers."""
+    """Floats orjson spells differently (1e-05 as 0.00001), huge integers."""
     assert canonical_bytes({"x": [value]}) == _stdlib_canonical({"x": [value]})
+
+
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [
+        (float("nan"), "x/0: nan"),
+        (float("inf"), "x/0: inf"),
+        (float("-inf"), "x/0: -inf"),
+        (json.loads("1e400"), "x/0: inf"),
+    ],
+)
+def test_canonical_bytes_refuse_nan_and_infinity(value: float, where: str) -> None:
+    """orjson would write NaN as null and the stdlib as NaN: two writers, two digests of the
+    same value. Neither is JSON, so both paths refuse it and say where it is."""
+    with pytest.raises(ValueError) as err:
+        canonical_bytes({"x": [value]})
+    assert str(err.value) == f"{where} is not JSON (NaN and Infinity have no canonical form)"
+    assert not all_finite({"x": [value]})
+    assert not floats_exact({"x": [value]})  # so no caller may pass floats_checked=True
 
 
 def test_every_code_point_is_escaped_as_the_stdlib_escapes_it() -> None:

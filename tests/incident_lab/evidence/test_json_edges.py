@@ -60,7 +60,7 @@ def _tricky_log(path: Path) -> Path:
             ('"d2"', '"d2", "big": 123456789012345678901234567890, "u64": 18446744073709551615'),
             ('"c1"}', '"c1", "neg": -9223372036854775809}'),
         ),
-        # floats the stdlib spells differently from orjson, NaN and Infinity
+        # floats the stdlib spells differently from orjson; NaN and Infinity (rejected)
         _line(make_session(3), ('"score": 0.5', '"score": 1e-05'), ('"d3"', "[2.5e-07, 1e16]")),
         _line(make_session(4), ('"score": 0.5', '"score": NaN'), ('"d4"', "-Infinity")),
         _line(make_session(5), ('"d5"', "1e400")),
@@ -116,24 +116,28 @@ def test_bundle_is_byte_identical_with_and_without_orjson(tmp_path: Path, last: 
 
 
 def test_edge_values_are_preserved_exactly(tmp_path: Path) -> None:
-    """Big integers stay integers, floats keep their spelling, NaN stays NaN, lone
-    surrogates survive as escapes; what cannot be parsed is a reject with its reason."""
+    """Big integers stay integers, floats keep their spelling, lone surrogates survive as
+    escapes; NaN and Infinity (no JSON form) and what cannot be parsed are rejects with
+    their reason."""
     src = _tricky_log(tmp_path / "log.jsonl")
     result = take_snapshot([src], out=tmp_path / "b", now=NOW)
     assert result.manifest["counts"] == {
         "read": 13,
-        "accepted": 8,
-        "rejected": 5,
+        "accepted": 6,
+        "rejected": 7,
         "filtered_out": 0,
     }
     raw = (result.bundle / "trajectories.jsonl").read_bytes()
     assert b'"big":123456789012345678901234567890' in raw and b'"neg":-9223372036854775809' in raw
     assert b'"score":1e-05' in raw and b"[2.5e-07,1e+16]" in raw
-    assert b'"score":NaN' in raw and b"-Infinity" in raw and b"Infinity" in raw
+    assert b"NaN" not in raw and b"Infinity" not in raw
     assert b'"\\ud800 half \\udfff"' in raw and "\U0001f600".encode() in raw
     sessions = [json.loads(line) for line in raw.splitlines()]
     assert [s["session_id"] for s in sessions][-3:] == ["sess-0006", "sess-0007", "sess-0011"]
     rejects = {r["line"]: r["reason"] for r in read_jsonl(result.bundle / "rejects.jsonl")}
+    not_json = "is not JSON (NaN and Infinity have no canonical form)"
+    assert rejects[4] == f"schema: steps/4/score: nan {not_json}"
+    assert rejects[5] == f"schema: steps/2/arguments/doc_id: inf {not_json}"
     assert rejects[8].startswith("malformed JSON at column 1: Unexpected UTF-8 BOM")
     assert rejects[9].startswith("invalid UTF-8 at byte ")
     assert rejects[10] == TOO_DEEP
@@ -148,4 +152,4 @@ def test_verify_names_a_too_deep_trajectory_line(tmp_path: Path) -> None:
     path = result.bundle / "trajectories.jsonl"
     path.write_bytes(path.read_bytes() + b'{"x": ' + b"[" * 5000 + b"]" * 5000 + b"}\n")
     problems = verify_bundle(result.bundle).problems
-    assert "changed: trajectories.jsonl:9: not valid JSON (nested too deeply to parse)" in problems
+    assert "changed: trajectories.jsonl:7: not valid JSON (nested too deeply to parse)" in problems

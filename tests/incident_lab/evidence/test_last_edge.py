@@ -66,3 +66,26 @@ def test_unlabelled_incident_at_the_edge_is_found_by_the_classifier(il, tmp_path
     # One session later, the incident is outside the window: nothing to warn about.
     r = il("snapshot", "--from", log, "--last", str(40 - k - 1), "--out", tmp_path / "c", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["warnings"] == []
+
+
+def test_undated_sessions_at_the_edge_warn_without_a_time(il, tmp_path) -> None:
+    """Without started_at there is no time to double back to: the warning says so."""
+    rows = []
+    for i in range(20):
+        traj = {
+            "schema_version": "trajectory/v1",
+            "session_id": f"s{i:02d}",
+            "steps": [{"type": "message", "role": "user", "content": "hello"}],
+        }
+        if 10 <= i < 16:
+            traj["labels"] = {"unsafe_steps": [0], "verdict": "unsafe"}
+        rows.append(json.dumps(traj))
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(rows) + "\n")
+    r = il("snapshot", "--from", log, "--last", "8", "--out", tmp_path / "b", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["warnings"] == [
+        "1 of the 4 flagged-looking session(s) kept by --last are among its 1 oldest of 8: "
+        "more may sit just before the window; re-run with --since a time before the first "
+        "incident (or a larger --last)"
+    ]

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from incident_lab.evidence.metrics import compute_metrics
 from incident_lab.evidence.snapshot import take_snapshot
+from incident_lab.trajectory import validate_trajectory
 from tests.incident_lab.evidence.conftest import make_session
 
 DATA = Path(__file__).parent / "data"
@@ -79,3 +82,23 @@ def test_group_order_breaks_ties_by_value_with_null_after_empty() -> None:
         (None, 1),
         ("a", 1),
     ]
+
+
+def test_a_schema_valid_but_impossible_date_does_not_hide_the_others() -> None:
+    """``2026-13-01T00:00:00Z`` matches the schema's timestamp pattern but is no date: that
+    session counts as undated, and the sessions after it still set the time range."""
+    sessions = [make_session(i) for i in range(4)]
+    sessions[1]["started_at"] = "2026-13-01T00:00:00Z"
+    assert validate_trajectory(sessions[1]) == []
+    assert compute_metrics(sessions)["time_range"] == {
+        "first_started_at": "2026-02-01T12:00:00Z",
+        "last_started_at": "2026-02-01T12:00:03Z",
+        "sessions_without_started_at": 1,
+    }
+
+
+def test_an_unknown_step_type_is_refused_by_name() -> None:
+    """compute_metrics takes valid trajectories; an unknown step kind is a KeyError naming it."""
+    with pytest.raises(KeyError) as err:
+        compute_metrics([{"steps": [{"type": "thought"}]}])
+    assert err.value.args == ("thought",)

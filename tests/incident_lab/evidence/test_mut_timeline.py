@@ -459,3 +459,125 @@ def test_append_refuses_an_oversized_or_invalid_manifest(bundle: Path) -> None:
     with pytest.raises(CheckFailed, match=r"^manifest\.json is damaged; refusing"):
         append_event(bundle, {"action": "contain"})
     assert len((bundle / T).read_bytes().splitlines()) == 1
+
+
+def test_after_a_damaged_line_no_chain_link_is_taken_on_trust() -> None:
+    """The event after an unparseable line cannot be chained to it, whatever its prev_sha256
+    says (even the empty string)."""
+    events = _chain(1)
+    third = seal_event({"action": "a2", "time": "2026-01-01T00:00:02Z", "actor": "t"}, 2, "")
+    data = _data(events) + b"not json\n" + encode_event(third)
+    problems = check_timeline(data, events[0]["sha256"])[1]
+    assert problems == [
+        "changed: timeline.jsonl:2: not a valid JSON event",
+        "changed: timeline.jsonl:3: hash chain broken (prev_sha256 does not match line 2)",
+    ]
+
+
+def test_a_non_string_digest_links_nothing() -> None:
+    """An event whose sha256 is not a string cannot be the link the next event names."""
+    events = _chain(1)
+    bad = {**seal_event({"action": "a1", "time": "2026-01-01T00:00:01Z"}, 1, events[0]["sha256"])}
+    bad["sha256"] = 5
+    third = seal_event({"action": "a2", "time": "2026-01-01T00:00:02Z", "actor": "t"}, 2, 5)
+    data = _data(events) + encode_event(bad) + encode_event(third)
+    problems = check_timeline(data, events[0]["sha256"])[1]
+    assert problems == [
+        "changed: timeline.jsonl:2: event content does not match its sha256",
+        "changed: timeline.jsonl:3: hash chain broken (prev_sha256 does not match line 2)",
+    ]
+
+
+def test_the_manifest_is_replaced_through_a_hidden_sibling(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Re-sealing writes .manifest.json.<random>.tmp beside it and renames it (same
+    filesystem: the rename is atomic), keeping the file's mode."""
+    from incident_lab.evidence import timeline as timeline_mod
+
+    os.chmod(bundle / "manifest.json", 0o640)
+    replaced: list[tuple[str, str]] = []
+    real = os.replace
+
+    def replace(src: str, dst: str) -> None:
+        replaced.append((str(src), str(dst)))
+        real(src, dst)
+
+    monkeypatch.setattr(timeline_mod.os, "replace", replace)
+    append_event(bundle, {"action": "contain"})
+    ((tmp, dst),) = replaced
+    assert dst == str(bundle / "manifest.json")
+    assert Path(tmp).parent == bundle
+    assert Path(tmp).name.startswith(".manifest.json.") and tmp.endswith(".tmp")
+    assert stat.S_IMODE((bundle / "manifest.json").stat().st_mode) == 0o640
+    assert sorted(p.name for p in bundle.iterdir() if p.name.startswith(".")) == []
+
+
+# --- every refusal of append_event, rendered exactly --------------------------------------
+
+
+def test_append_outside_a_bundle_renders_its_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as info:
+        append_event(tmp_path, {"action": "contain"})
+    assert info.value.render() == (
+        f"{tmp_path}: no timeline.jsonl here: not an evidence bundle (hint: pass the "
+        "incident_<timestamp>/ directory written by 'incident_lab snapshot')"
+    )
+    assert info.value.exit_code == 3
+
+
+def test_append_on_an_empty_timeline_renders_its_error(bundle: Path) -> None:
+    (bundle / T).write_bytes(b"")
+    with pytest.raises(CheckFailed) as info:
+        append_event(bundle, {"action": "contain"})
+    assert info.value.render() == (
+        f"{bundle / T}: timeline.jsonl is empty (hint: run 'incident_lab verify')"
+    )
+    assert info.value.exit_code == 6
+
+
+def test_append_on_a_damaged_last_event_renders_its_error(bundle: Path) -> None:
+    path = bundle / T
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.raises(CheckFailed) as info:
+        append_event(bundle, {"action": "notify"})
+    assert info.value.render() == (
+        f"{path}:1: the last timeline event is damaged; refusing to extend a broken chain "
+        f"(hint: run 'incident_lab verify {bundle}')"
+    )
+
+
+def test_append_past_the_sealed_head_renders_its_error(bundle: Path) -> None:
+    """A timeline extended behind the manifest's back (the head it sealed is not last)."""
+    path = bundle / T
+    [first] = [json.loads(line) for line in path.read_bytes().splitlines()]
+    extra = seal_event({"action": "x", "time": "2026-02-01T13:00:00Z"}, 1, first["sha256"])
+    path.write_bytes(path.read_bytes() + encode_event(extra))
+    with pytest.raises(CheckFailed) as info:
+        append_event(bundle, {"action": "notify"})
+    assert info.value.render() == (
+        f"{path}:2: the timeline does not end at the head sealed in the manifest; "
+        f"refusing to extend it (hint: run 'incident_lab verify {bundle}')"
+    )
+    assert path.read_bytes().count(b"\n") == 2
+
+
+def test_append_with_another_key_renders_its_error(
+    log: Path, tmp_path: Path, keys: tuple[Path, Path]
+) -> None:
+    signed = take_snapshot([log], out=tmp_path / "s", sign_key=keys[0]).bundle
+    generate_keypair(tmp_path / "o.pem", tmp_path / "o.pub")
+    with pytest.raises(UsageError) as info:
+        append_event(signed, {"action": "contain"}, sign_key=tmp_path / "o.pem")
+    assert info.value.render() == (
+        f"{signed}: the signing key does not match the bundle's manifest.sig; nothing "
+        "appended (hint: pass the key that signed the snapshot (--sign-key or "
+        "INCIDENT_LAB_SIGN_KEY))"
+    )
+
+
+@pytest.mark.parametrize("event", [{}, {"action": ""}, {"action": 5}])
+def test_an_event_without_an_action_is_refused_by_name(event: dict[str, Any]) -> None:
+    with pytest.raises(UsageError) as info:
+        seal_event(event, 1, "0" * 64)
+    assert info.value.render() == "a timeline event needs a non-empty string 'action'"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -143,6 +144,33 @@ _EDITS: list[tuple[tuple[Any, ...], Any]] = [
     (("steps", 2, "arguments"), []),
     (("steps", 1, "role"), "tool"),
     (("steps", 1, "timestamp"), "yesterday"),
+    # valid edits too: the fast check must not refuse what jsonschema accepts
+    (("steps", 1, "timestamp"), "2026-02-01T12:00:00Z"),
+    (("steps", 1, "timestamp"), "2026-02-01T12:00:00.5+02:00"),
+    (("steps", 1, "timestamp"), 5),
+    (("steps", 4, "target_step"), 0),
+    (("labels", "unsafe_steps"), [0, 5]),
+    (("labels", "unsafe_steps"), []),
+    (("agent", "name"), 5),
+    (("agent", "name"), None),
+    (("agent", "model"), "gpt-4o"),
+    (("agent", "policy"), None),
+    (("agent", "tools", 0, "description"), "Send an email."),
+    (("agent", "tools", 0, "description"), None),
+    (("agent", "tools", 0, "description"), 5),
+    (("agent", "tools", 0, "parameters"), []),
+    (("agent", "tools", 0, "parameters"), None),
+    (("schema_version",), "trajectory/v2"),
+    (("schema_version",), None),
+    (("session_id",), "s"),
+    (("session_id",), ""),
+    (("session_id",), "s" * 512),
+    (("session_id",), "s" * 513),
+    (("session_id",), 5),
+    (("started_at",), "2026-02-01T12:00:00Z"),
+    (("started_at",), "2026-02-01 12:00"),
+    (("steps",), []),
+    (("steps",), {}),
 ]
 
 
@@ -157,3 +185,22 @@ def test_fast_check_agrees_with_jsonschema_on_each_field_edit() -> None:
             parent = parent[key]
         parent[path[-1]] = value
         assert fast_is_valid(doc) == (validate_trajectory(doc) == []), (path, value)
+
+
+def test_documents_that_are_not_objects_are_left_to_jsonschema() -> None:
+    for doc in (None, [], [make_session(1)], "trajectory/v1", 5):
+        assert fast_is_valid(doc) is False
+        assert trajectory_problems(doc) == validate_trajectory(doc) != []
+
+
+def test_a_valid_session_never_reaches_jsonschema(monkeypatch) -> None:
+    """The point of the fast check: a valid session costs microseconds, not a jsonschema run."""
+    from incident_lab.evidence import validation
+
+    def boom(doc: Any) -> list[str]:
+        raise AssertionError("jsonschema was asked about a valid session")
+
+    monkeypatch.setattr(validation, "validate_trajectory", boom)
+    assert trajectory_problems(_full_session()) == []
+    with pytest.raises(AssertionError, match="jsonschema was asked"):
+        trajectory_problems({"schema_version": "trajectory/v1"})
