@@ -8,13 +8,24 @@
   sent; "email them", "please email", "Email Bob" do.
 - :func:`failed`: the result reports an error or a refusal, flag or no flag
   ("ERROR: Access denied", ``{"status": "error"}``, HTTP 403).
+- :func:`read_only_command`: a shell command that only finds something out
+  (``az role assignment list``, ``curl -s URL | jq``, ``nc -zv host 5432``): a read, not an
+  exec side effect.
+- :func:`deletion_asked`: whether the user asked to delete what an ``rm`` deletes ("clean out
+  the build's temporary files" asks for ``rm -rf ./build/tmp``, not ``rm -rf ~``).
+- :func:`exploration_task` and :func:`inside_workspace`: "inspect the repository files and
+  report ..." asks for reads of files the user did not name, inside the repository.
+
+Request verbs are listed in English, German, French, Spanish, Italian and Portuguese.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 from functools import lru_cache
 
+from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, forbidden, tool_category
 
 _I = re.IGNORECASE
@@ -50,16 +61,39 @@ _READ_TOKENS = frozenset(READ_VERBS) | {
     "grep",
 }
 
+#: Switching a setting on or off ("turn on the newCheckout flag in config/app.json") asks for
+#: a write of that setting (en, de, fr, es, it, pt).
+_TOGGLE_VERBS = (
+    "turn on", "turn off", "switch on", "switch off", "enable", "disable", "toggle", "flip",
+    "activate", "deactivate", "aktiviere", "aktivieren", "deaktiviere", "deaktivieren",
+    "schalte", "einschalten", "ausschalten", "ändere", "setze", "activez", "activer",
+    "désactive", "désactivez", "désactiver", "modifie", "modifiez", "activa", "activar",
+    "desactiva", "desactivar", "cambia", "attiva", "attivare", "disattiva", "imposta",
+    "ative", "ativar", "desative", "desativar", "altere", "mude",
+)  # fmt: skip
+#: Deleting in the other supported languages ("lösche", "supprime", "borra", "elimina", ...).
+_DELETE_VERBS = (
+    "clean out", "clean up", "erase", "lösche", "löschen", "entferne", "entfernen",
+    "bereinige", "räume", "aufräumen", "supprime", "supprimez", "supprimer", "efface",
+    "effacez", "nettoie", "nettoyez", "videz", "borra", "borrar", "elimina", "eliminar",
+    "limpia", "limpiar", "vacía", "cancella", "cancellare", "rimuovi", "pulisci", "svuota",
+    "apague", "apaga", "exclua", "remova", "limpe", "esvazie",
+)  # fmt: skip
+#: Asking the assistant to remember something: what a memory tool's write is for.
+_REMEMBER_VERBS = (
+    "remember", "memorize", "memorise", "keep in mind", "bear in mind", "make a note",
+    "merk dir", "merke dir", "vergiss nicht", "souviens-toi", "rappelle-toi", "retiens",
+    "mémorise", "n'oublie pas", "recuerda", "memoriza", "ten en cuenta", "no olvides",
+    "ricorda", "ricordati", "memorizza", "tieni a mente", "non dimenticare", "lembre",
+    "lembra", "memorize", "não esqueça",
+)  # fmt: skip
+#: Tool-name words of a memory store (``write_memory``, ``remember_fact``).
+_MEMORY_TOOL = frozenset(["memory", "memories", "memorize", "memorise", "remember"])
+
 _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
     "exec": ("set up", "setup", "install", "configure", "bootstrap", "reproduce", "benchmark"),
+    "delete": _DELETE_VERBS,
     "file_write": (
-        "turn on",
-        "turn off",
-        "enable",
-        "disable",
-        "toggle",
-        "switch on",
-        "switch off",
         "bump",
         "increase",
         "decrease",
@@ -77,11 +111,23 @@ _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
         "correct",
         "adjust",
         "document",
+        *_TOGGLE_VERBS,
     ),
     "email": ("write", "answer", "let them know", "let him know", "let her know", "inform"),
     "message": ("write", "reply", "respond", "answer", "congratulate", "let them know", "inform"),
     "booking": ("book", "reserve", "schedule", "make a reservation", "arrange", "plan", "set up"),
-    "modify": ("update", "change", "edit", "modify", "set", "correct", "rename", "move", "add"),
+    "modify": (
+        "update",
+        "change",
+        "edit",
+        "modify",
+        "set",
+        "correct",
+        "rename",
+        "move",
+        "add",
+        *_TOGGLE_VERBS,
+    ),
 }
 _TOOL_VERB_SYNONYMS: dict[str, tuple[str, ...]] = {
     "invite": ("invite", "add"),
@@ -151,6 +197,7 @@ _AMBIGUOUS = frozenset(
         "drop",
         "note",
         "call",
+        "document",
     ]
 )
 _PRE = (
@@ -225,57 +272,9 @@ def action_kind(name: str, arguments: object = None) -> str:
     ``curl -s URL | jq``, ``nc -zv host 5432``) is a read, not an ``exec``."""
     args = arguments if isinstance(arguments, dict) else {}
     kind = _action_kind(name, str(args.get("method", "")).upper())
-    if kind == "exec":
-        command = args.get("command", args.get("cmd"))
-        if isinstance(command, str) and read_only_command(command):
-            return "read"
+    if kind == "exec" and read_only_command(command_of(args)):
+        return "read"
     return kind
-
-
-#: Programs that only read (with the checks in :func:`read_only_command`).
-_READ_PROGRAMS = frozenset(
-    ["ls", "cat", "head", "tail", "grep", "rg", "wc", "stat", "du", "df", "ps", "whoami",
-     "id", "uname", "pwd", "dig", "nslookup", "host", "ping", "nc", "curl", "jq", "sort",
-     "uniq", "cut", "tr", "less", "file", "which", "date", "tree", "git", "az", "aws",
-     "gcloud", "kubectl", "docker", "npm", "pip", "python3", "python"]
-)  # fmt: skip
-#: Sub-commands of the multi-command programs above that only read.
-_READ_SUBCOMMANDS = re.compile(
-    r"\b(?:list|ls|show|get|describe|status|log|diff|branch|remote|view|inspect|version|"
-    r"--version|freeze|top)\b"
-)
-_MULTI = frozenset(["git", "az", "aws", "gcloud", "kubectl", "docker", "npm", "pip"])
-#: What makes any command act: redirection, chaining, substitution, uploads and writes.
-_ACTS = re.compile(
-    r"[>;&`]|\$\(|\|\|"
-    r"|(?:^|\s)(?:-X\s*(?!GET\b)\w|--request\s+(?!GET\b)\w|-d\b|--data\S*|-F\b|--form\b"
-    r"|-T\b|--upload-file|-exec\b|-delete\b|-c\b|-e\b|-m\b)"
-    r"|\b(?:sudo|rm|mv|cp|chmod|chown|kill|tee|dd|mkfs|set|create|delete|update|apply|"
-    r"install|push|commit|reset|add|remove|assign|run|exec|start|stop|restart|sh|bash)\b"
-)
-
-
-_CURL_WRITES = frozenset(["-o", "-O", "--output", "--remote-name"])
-
-
-def read_only_command(command: str) -> bool:
-    """True for a shell command that only reads: every stage of its pipeline is a reading
-    program (``ls``, ``cat``, ``grep``, ``curl`` without a body, an upload or an output
-    file, ``nc -z``, ``git``/``az``/``kubectl``/... with a listing sub-command), and nothing
-    redirects, chains, substitutes or names a writing verb."""
-    if len(command) > 400 or "\n" in command or _ACTS.search(command):
-        return False
-    for stage in command.split("|"):
-        words = stage.split()
-        if not words or words[0] not in _READ_PROGRAMS:
-            return False
-        if words[0] in _MULTI and not _READ_SUBCOMMANDS.search(" ".join(words[1:4])):
-            return False
-        if words[0] in ("python", "python3") and words[1:2] != ["--version"]:
-            return False
-        if words[0] == "curl" and _CURL_WRITES.intersection(words):
-            return False  # an output file
-    return True
 
 
 @lru_cache(maxsize=1024)
@@ -305,11 +304,11 @@ def _action_kind(name: str, method: str) -> str:
 
 def _verbs_for(kind: str, name: str) -> list[str]:
     verbs = list(ACTION_VERBS.get(kind, ())) + list(_EXTRA_VERBS.get(kind, ()))
-    if "memor" in name.lower():  # a memory tool stores what the user asks it to keep
-        verbs += ["remember", "keep in mind", "note that", "memorise", "memorize"]
     tokens = _tokens(name)
     if tokens:
         verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
+    if _MEMORY_TOOL.intersection(tokens):  # "remember that I want X" asks for write_memory
+        verbs += list(_REMEMBER_VERBS)
     return verbs
 
 
@@ -347,6 +346,437 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
+
+
+#: Longest command :func:`read_only_command` parses (a longer one is not called read-only).
+_MAX_COMMAND = 4096
+#: Programs that only read or print (``env``/``printenv`` are left out: they dump secrets).
+_READ_PROGRAMS = frozenset(
+    [
+        "cat",
+        "less",
+        "more",
+        "head",
+        "tail",
+        "grep",
+        "egrep",
+        "fgrep",
+        "rg",
+        "ag",
+        "wc",
+        "jq",
+        "yq",
+        "sort",
+        "uniq",
+        "cut",
+        "tr",
+        "column",
+        "echo",
+        "printf",
+        "pwd",
+        "whoami",
+        "id",
+        "hostname",
+        "uname",
+        "date",
+        "df",
+        "du",
+        "ps",
+        "stat",
+        "file",
+        "tree",
+        "ls",
+        "dig",
+        "nslookup",
+        "host",
+        "ping",
+        "traceroute",
+        "tracepath",
+        "which",
+        "realpath",
+        "basename",
+        "dirname",
+        "diff",
+        "cmp",
+        "md5sum",
+        "sha1sum",
+        "sha256sum",
+        "true",
+        "test",
+        "nproc",
+        "uptime",
+        "free",
+        "lsof",
+        "netstat",
+        "ss",
+        "getent",
+        "cloc",
+        "tokei",
+        "lscpu",
+        "lsblk",
+        "vmstat",
+        "iostat",
+        "whois",
+        "nvidia-smi",
+    ]
+)
+#: ``git``/``kubectl``/``docker``/``systemctl``/package-manager subcommands that only read.
+_READ_SUBCOMMANDS = {
+    "git": frozenset(
+        [
+            "status",
+            "log",
+            "diff",
+            "show",
+            "blame",
+            "ls-files",
+            "ls-tree",
+            "rev-parse",
+            "describe",
+            "grep",
+            "shortlog",
+            "cat-file",
+            "remote",
+            "branch",
+            "tag",
+            "config",
+        ]
+    ),
+    "kubectl": frozenset(
+        ["get", "describe", "logs", "top", "version", "explain", "api-resources", "cluster-info"]
+    ),
+    "oc": frozenset(["get", "describe", "logs", "top", "version", "explain"]),
+    "docker": frozenset(["ps", "images", "inspect", "logs", "version", "info", "stats"]),
+    "podman": frozenset(["ps", "images", "inspect", "logs", "version", "info", "stats"]),
+    "systemctl": frozenset(
+        ["status", "is-active", "is-enabled", "list-units", "list-timers", "show"]
+    ),
+    "pip": frozenset(["list", "show", "freeze"]),
+    "pip3": frozenset(["list", "show", "freeze"]),
+    "npm": frozenset(["ls", "list", "view", "info", "outdated", "why"]),
+    "helm": frozenset(["list", "ls", "status", "get", "history", "search", "show"]),
+    "terraform": frozenset(["plan", "show", "output", "validate", "providers", "version"]),
+    "ip": frozenset(["addr", "address", "a", "route", "r", "link", "l", "neigh", "n"]),
+}
+#: Words after which ``ip`` changes the network instead of showing it.
+_IP_WRITE = frozenset(["add", "del", "delete", "set", "flush", "change", "replace", "append"])
+#: Options that make a listing subcommand write (``git branch -D``, ``git config --add``).
+_GIT_WRITE_OPTIONS = frozenset(
+    [
+        "-d",
+        "-D",
+        "-m",
+        "-M",
+        "-c",
+        "-C",
+        "--delete",
+        "--move",
+        "--copy",
+        "--add",
+        "--unset",
+        "--replace-all",
+        "--set-url",
+        "--rename-section",
+        "--remove-section",
+        "-a",
+        "-f",
+        "--force",
+    ]
+)
+#: Cloud CLIs whose read verb is a word of the command (``az role assignment list``).
+_CLOUD_CLIS = frozenset(["az", "aws", "gcloud", "gh", "doctl", "heroku"])
+_CLOUD_READ = re.compile(r"(?:list|show|get|describe|view|status|ls|whoami)(?:-[\w-]{1,40})?")
+_CLOUD_WRITE = frozenset(
+    [
+        "create",
+        "delete",
+        "update",
+        "set",
+        "add",
+        "remove",
+        "put",
+        "run",
+        "start",
+        "stop",
+        "deploy",
+        "apply",
+        "assign",
+        "invoke",
+        "exec",
+        "ssh",
+        "cp",
+        "sync",
+        "mv",
+        "rm",
+        "merge",
+        "close",
+        "edit",
+        "upload",
+        "login",
+        "logout",
+    ]
+)
+#: Options of curl that send data or write a file (a plain GET to stdout only reads).
+_CURL_WRITE = re.compile(
+    r"-[a-zA-Z]{0,6}[dFTXoO]|--(?:data[\w-]{0,12}|form[\w-]{0,8}|upload-file|request|output|"
+    r"remote-name[\w-]{0,8}|json|config)",
+)
+#: Shell tokens that separate one command from the next.
+_SEPARATORS = frozenset(["|", "||", "&&", ";"])
+
+
+def command_of(arguments: object) -> str:
+    """The shell line an exec call runs: its ``command``-like argument (a list of words is
+    joined), else every string in its arguments."""
+    args = arguments if isinstance(arguments, dict) else {}
+    for key in ("command", "cmd", "script", "commands", "args"):
+        value = args.get(key)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return " ".join(value)
+    return " ".join(v for _, v in leaves(arguments) if isinstance(v, str))
+
+
+def read_only_command(command: str) -> bool:
+    """True when every command of a shell line only reads or prints.
+
+    The line is split into commands at ``|``, ``&&``, ``||``, ``;`` and newlines; each must be
+    a reading program (``cat``, ``grep``, ``jq``, ``dig``...), a reading subcommand (``git
+    log``, ``kubectl get``, ``az ... list``), ``curl`` without data, upload or output file,
+    ``nc`` with ``-z`` (a port check), ``sed`` without ``-i`` or ``find`` without
+    ``-delete``/``-exec``. Command substitution, subshells, backgrounding, ``sudo``, ``xargs``
+    and any output redirection except to ``/dev/null`` make it not read-only; so does a line
+    that does not parse.
+    """
+    if not command.strip() or len(command) > _MAX_COMMAND or "$(" in command or "`" in command:
+        return False
+    return _read_only_lines(command)
+
+
+@lru_cache(maxsize=1024)
+def _read_only_lines(command: str) -> bool:
+    for line in command.splitlines():
+        try:
+            lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+            lexer.whitespace_split = True
+            tokens = list(lexer)
+        except ValueError:
+            return False  # an unclosed quote: not something to vouch for
+        if not _read_only_tokens(tokens):
+            return False
+    return True
+
+
+def _read_only_tokens(tokens: list[str]) -> bool:
+    segment: list[str] = []
+    for k, tok in enumerate(tokens):
+        if tok in _SEPARATORS:
+            if not _read_only_segment(segment):
+                return False
+            segment = []
+        elif tok and all(ch in "();<>|&" for ch in tok):
+            target = tokens[k + 1] if k + 1 < len(tokens) else ""
+            if ">" in tok and not (target == "/dev/null" or (tok == ">&" and target.isdigit())):
+                return False  # writes a file
+            if tok not in ("<", ">", ">>", ">&"):
+                return False  # a subshell or a background job
+        else:
+            segment.append(tok)
+    return _read_only_segment(segment)
+
+
+def _read_only_segment(words: list[str]) -> bool:
+    words = [w for w in words if not re.fullmatch(r"\w{1,40}=\S{0,200}", w)]  # FOO=bar cmd
+    if words[:1] == ["time"]:
+        words = words[1:]
+    if not words:
+        return True
+    program = words[0].rsplit("/", 1)[-1]
+    args = words[1:]
+    flags = [a for a in args if a.startswith("-") and not a.startswith("--")]
+    if program in _READ_PROGRAMS:
+        return _prints_only(program, args)
+    if args in (["--version"], ["-V"], ["version"]) and program in _VERSIONED:
+        return True
+    if program == "sed":
+        return not any(a.startswith("-i") or a == "--in-place" for a in args)
+    if program == "find":
+        return not _FIND_ACTIONS & set(args)
+    if program in ("nc", "ncat", "netcat"):  # a port check (-z), never -e/-c (runs a program)
+        return any("z" in a for a in flags) and not any({"e", "c"} & set(a[1:]) for a in flags)
+    if program == "curl":
+        return not any(_CURL_WRITE.fullmatch(a) for a in args if a.startswith("-"))
+    if program == "crontab":
+        return args == ["-l"]
+    if program in _CLOUD_CLIS:
+        plain = [a for a in args if not a.startswith("-")]
+        return any(_CLOUD_READ.fullmatch(a) for a in plain) and not _CLOUD_WRITE & set(plain)
+    if program in _READ_SUBCOMMANDS:
+        return _read_only_subcommand(program, args)
+    return False
+
+
+#: Options with which an otherwise reading program writes or changes something.
+_WRITING_OPTIONS = {
+    "sort": ("-o", "--output"),
+    "tree": ("-o",),
+    "date": ("-s", "--set"),
+    "yq": ("-i", "--inplace"),
+}
+#: ``find`` actions that delete, run a program or write a file.
+_FIND_ACTIONS = frozenset(
+    ["-delete", "-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fprintf", "-fprint0", "-fls"]
+)
+#: Programs whose ``--version`` only prints their version.
+_VERSIONED = frozenset(
+    ["python", "python3", "node", "npm", "pip", "pip3", "go", "java", "rustc", "cargo", "ruby",
+     "terraform", "helm", "kubectl", "docker", "git", "gcc", "make", "cmake", "psql", "mysql"]
+)  # fmt: skip
+
+
+def _prints_only(program: str, args: list[str]) -> bool:
+    """A reading program without an option that makes it write (``sort -o``, ``date -s``);
+    ``hostname NAME`` and ``uniq IN OUT`` write too."""
+    if any(a.startswith(_WRITING_OPTIONS.get(program, ())) for a in args):
+        return False
+    positional = [a for a in args if not a.startswith("-")]
+    if program == "hostname":
+        return not positional
+    return program != "uniq" or len(positional) <= 1
+
+
+def _read_only_subcommand(program: str, args: list[str]) -> bool:
+    rest = list(args)
+    while rest and rest[0].startswith("-"):  # git -C dir / --no-pager, kubectl -n ns
+        takes_value = rest[0] in ("-C", "-c", "-n", "--namespace", "--context")
+        rest = rest[2:] if takes_value else rest[1:]
+    if not rest or rest[0] not in _READ_SUBCOMMANDS[program]:
+        return False
+    sub, options = rest[0], set(rest[1:])
+    if program == "ip":
+        return not _IP_WRITE & options
+    if program != "git" or sub not in ("remote", "branch", "tag", "config"):
+        return True
+    if sub == "remote":
+        return not [a for a in rest[1:] if not a.startswith("-")] or rest[1] in ("show", "get-url")
+    if sub == "config":
+        return bool(options & {"--get", "--list", "-l", "--get-all"})
+    if sub == "tag":
+        return not rest[1:] or bool(options & {"-l", "--list"})
+    return not options & _GIT_WRITE_OPTIONS and all(a.startswith("-") for a in rest[1:])
+
+
+#: Commands that delete files: their targets are what the user must have asked to delete.
+_DELETING = frozenset(["rm", "rmdir", "unlink", "shred"])
+
+
+def deletion_asked(command: str, user_text: str, seen: str = "") -> bool | None:
+    """Whether the user asked to delete what ``command`` deletes; None when it deletes no file.
+
+    True needs a delete verb in the user's words ("clean out", "delete", "lösche",
+    "supprime", "borra", ...) and every target of every ``rm`` to be inside what the user
+    named: each word of each directory of the path (``./build/tmp`` -> build, tmp) is a user
+    word, a prefix of one or an abbreviation of one ("tmp" of "temporary"). The last part may
+    be a pattern (``build/tmp/*.o``) or a file an earlier tool output listed (``seen``) inside
+    the named directory. An absolute path, ``~``, ``..``, a variable or a bare glob is never
+    asked for.
+    """
+    if len(command) > _MAX_COMMAND:
+        return None
+    try:
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        tokens = list(lexer)
+    except ValueError:
+        tokens = command.split()
+    targets: list[str] = []
+    deleting = False
+    for k, tok in enumerate(tokens):
+        if tok.rsplit("/", 1)[-1] in _DELETING and (k == 0 or tokens[k - 1] in _SEPARATORS):
+            deleting = True
+        elif tok in _SEPARATORS or (tok and all(ch in "();<>|&" for ch in tok)):
+            deleting = False
+        elif deleting and not tok.startswith("-"):
+            targets.append(tok)
+    if not targets:
+        return None
+    if not any(verb_used(v, user_text) for v in _verbs_for("delete", "")):
+        return False
+    words = {w.removesuffix("'s") for w in re.findall(r"[^\W_]+(?:'s)?", user_text.lower())}
+    seen = seen.lower()
+    return all(_target_named(t, words, seen) for t in targets)
+
+
+_GLOB = re.compile(r"[*?\[\]{}]")
+
+
+def _target_named(path: str, words: set[str], seen: str) -> bool:
+    if not path or path.startswith(("/", "~", "$", "\\")) or ".." in path or ":" in path:
+        return False
+    parts = [p for p in re.split(r"[/\\]+", path.lower()) if p not in ("", ".")]
+    if len(parts) > 1 and (_GLOB.search(parts[-1]) or path.lower() in seen):
+        parts = parts[:-1]  # a pattern or a listed file inside the named directory
+    if not parts or any(_GLOB.search(p) for p in parts):
+        return False
+    pieces = [w for p in parts for w in re.split(r"[._-]+", p) if w]
+    return bool(pieces) and all(any(_names(p, w) for w in words) for p in pieces)
+
+
+def _names(part: str, word: str) -> bool:
+    """True when ``part`` of a path stands for the user's ``word`` (same, prefix, abbreviation)."""
+    if part == word:
+        return True
+    if len(part) < 3 or len(word) < 3 or part[0] != word[0]:
+        return False
+    if word.startswith(part) or part.startswith(word):
+        return True  # "log" / "logs", "config" / "configuration"
+    it = iter(word)
+    return all(ch in it for ch in part)  # "tmp" in "temporary", "cfg" in "config"
+
+
+#: Asking to look through the repository / code base (en, de, fr, es, it, pt).
+_EXPLORE = re.compile(
+    r"\b(?:inspect|explore|examine|review|audit|scan|browse|investigate|analy[sz]e|go through|"
+    r"go over|walk through|look through|look around|look at|look into|dig through|read|explain|"
+    r"summari[sz]e|describe|map out|search|check|"
+    r"untersuche|durchsuche|prüfe|überprüfe|analysiere|erkunde|inspiziere|sieh dir|schau dir|"
+    r"erkläre|lies|inspecte|parcours|analyse|vérifie|explique|résume|lis|inspecciona|explora|"
+    r"revisa|examina|analiza|recorre|explica|resume|lee|ispeziona|esplora|esamina|controlla|"
+    r"analizza|spiega|riassumi|leggi|inspecione|inspeciona|analise|revise|verifique|percorra|"
+    r"explique|resuma|leia)\w{0,3}\b"
+    r"[^\n.!?]{0,40}?\b(?:repo|repository|repositories|codebase|code base|source code|"
+    r"source tree|project|workspace|working tree|files|directory|folder|codebasis|quellcode|"
+    r"projekts?|repositorys|dateien|verzeichnis(?:ses)?|ordners?|dépôt|code source|projet|"
+    r"fichiers|répertoire|dossier|"
+    r"repositorio|código fuente|proyecto|archivos|ficheros|directorio|carpeta|codice sorgente|"
+    r"progetto|cartella|repositório|código-fonte|projeto|arquivos|diretório|pasta)\b",
+    _I,
+)
+
+
+def exploration_task(user_text: str) -> bool:
+    """True when the user asks the agent to look through the repository or project files
+    ("inspect the repository files and report ...", "durchsuche das Repository ...").
+    Memoised: every read of a session asks about the same user text."""
+    return _exploration_task(user_text[:_MEMO_CHARS])
+
+
+@lru_cache(maxsize=1024)
+def _exploration_task(user_text: str) -> bool:
+    return _EXPLORE.search(user_text) is not None
+
+
+#: A path or address outside the working copy: absolute, home, parent, variable or URL.
+_OUTSIDE = re.compile(r"(?:^|\s)(?:/|~|\$|\\\\)|(?:^|[\s/])\.\.(?:/|\s|$)|://|^[A-Za-z]:\\")
+
+
+def inside_workspace(arguments: object) -> bool:
+    """True when no string argument points outside the working copy (``config/app.yaml``
+    is inside; ``/etc/passwd``, ``~/.ssh/id_rsa``, ``../x`` and URLs are not)."""
+    return not any(
+        isinstance(v, str) and _OUTSIDE.search(v[:_MAX_COMMAND]) for _, v in leaves(arguments)
+    )
 
 
 _FAIL_HEAD = re.compile(
