@@ -40,9 +40,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import re2
 
@@ -800,23 +802,40 @@ def find_spans(text: str, threshold: float = SPAN_THRESHOLD) -> list[FoundSpan]:
 
 def clear_memo() -> None:
     """Forget every result the provenance analysis memoised per text: spans, unit scores,
-    readable forms, languages, markers, copies, anchors, verb answers (benchmarks measure
-    cold runs with it; compiled patterns stay)."""
-    from incident_lab.provenance import actions, obedience, tools, values  # they import this
+    readable forms, languages, markers, copies, anchors, dates, verb answers (benchmarks
+    measure cold runs with it). Compiled patterns stay (:data:`PATTERN_CACHES`).
 
+    Every ``functools.lru_cache`` in the provenance modules is cleared except those, so a
+    memo added later is cleared without being listed here.
+    """
     _MEMO.clear()
-    _unit_score_memo.cache_clear()
-    _sentences_memo.cache_clear()
     _clear_text_memo()
-    for memo in (
-        actions._verb_used,
-        actions._authorised,
-        actions._action_kind,
-        values._anchors,
-        obedience._markers_of,
-        tools._named_memo,
-    ):
+    for memo in _memo_functions():
         memo.cache_clear()
+
+
+#: ``module.function`` names of the provenance caches that hold compiled patterns (built
+#: from a verb, a value or a tool list, not from a session's text): kept by clear_memo.
+PATTERN_CACHES = frozenset(
+    {"values._pattern", "actions._verb_pattern", "tools._any_name", "analysis._source_of_result"}
+)
+
+
+def _memo_functions() -> list[Any]:
+    """The provenance modules' lru_caches that memoise per-text results."""
+    from incident_lab.provenance import actions, analysis, obedience, text, tools, values
+
+    found = []
+    for module in (sys.modules[__name__], actions, analysis, obedience, text, tools, values):
+        short = module.__name__.rsplit(".", 1)[-1]
+        for name, obj in vars(module).items():
+            if (
+                callable(getattr(obj, "cache_clear", None))
+                and getattr(obj, "__module__", None) == module.__name__
+                and f"{short}.{name}" not in PATTERN_CACHES
+            ):
+                found.append(obj)
+    return found
 
 
 #: Spans by a digest of the text (only the 16-byte digest is kept, never the text).
