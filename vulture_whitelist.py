@@ -13,6 +13,7 @@ hooks and fixtures, and schemacheck's ``k_*`` keyword methods are ignored by pat
 _ = object()
 
 # Framework protocols: click, PyYAML, pytest items and sessions, context managers.
+_.whitespace_split  # shlex.shlex option, read by the lexer (incident_lab/provenance/actions.py)
 _.format_commands  # click.Group override (incident_lab/cli/app.py)
 _.ignore_aliases  # yaml.SafeDumper override (incident_lab/scenarios/io.py)
 _.reportinfo  # pytest.Item API (regression_suite/plugin_items.py)

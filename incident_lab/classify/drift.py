@@ -104,17 +104,7 @@ def _unrequested_side_effect(view: SessionView, c: CallProvenance, args_text: st
     read_only = not asked_actions
     said_not = forbidden(c.kind, view.user_text_before(c.step))
     weight = 0.9 if said_not else 0.7 if read_only else 0.6
-    if said_not:
-        why = f'the user said "{said_not}"'
-    elif deletes is False:
-        command = f"a high-impact command ({high_impact.group(0)})" if high_impact else "a command"
-        why = f"it runs {command} that deletes files the user did not ask to delete"
-    elif high_impact:
-        why = f"it runs a high-impact command ({high_impact.group(0)}) the user's words do not ask for"
-    elif read_only:
-        why = "the user only asked to read or find information"
-    else:
-        why = f"the user asked for {', '.join(sorted(asked_actions))} actions, but not this one"
+    why = _why_unrequested(said_not, deletes, high_impact, asked_actions)
     article = "an" if c.kind[0] in "aeiou" else "a"
     return Signal(
         "intent_drift",
@@ -125,6 +115,25 @@ def _unrequested_side_effect(view: SessionView, c: CallProvenance, args_text: st
         f"asked for; {why}",
         unsafe_steps=[c.step],
     )
+
+
+def _why_unrequested(
+    said_not: str | None,
+    deletes: bool | None,
+    high_impact: re.Match[str] | None,
+    asked_actions: set[str],
+) -> str:
+    """Why a side effect counts as unrequested, in the words the evidence prints."""
+    if said_not:
+        return f'the user said "{said_not}"'
+    if deletes is False:
+        command = f"a high-impact command ({high_impact.group(0)})" if high_impact else "a command"
+        return f"it runs {command} that deletes files the user did not ask to delete"
+    if high_impact:
+        return f"it runs a high-impact command ({high_impact.group(0)}) the user's words do not ask for"
+    if not asked_actions:
+        return "the user only asked to read or find information"
+    return f"the user asked for {', '.join(sorted(asked_actions))} actions, but not this one"
 
 
 def _unrelated_read(view: SessionView, step: int, args_text: str) -> bool:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from functools import lru_cache
 
 from incident_lab.provenance.values import leaves
@@ -594,27 +595,29 @@ def _read_only_segment(words: list[str]) -> bool:
         return True
     program = words[0].rsplit("/", 1)[-1]
     args = words[1:]
-    flags = [a for a in args if a.startswith("-") and not a.startswith("--")]
     if program in _READ_PROGRAMS:
         return _prints_only(program, args)
     if args in (["--version"], ["-V"], ["version"]) and program in _VERSIONED:
         return True
-    if program == "sed":
-        return not any(a.startswith("-i") or a == "--in-place" for a in args)
-    if program == "find":
-        return not _FIND_ACTIONS & set(args)
-    if program in ("nc", "ncat", "netcat"):  # a port check (-z), never -e/-c (runs a program)
-        return any("z" in a for a in flags) and not any({"e", "c"} & set(a[1:]) for a in flags)
-    if program == "curl":
-        return not any(_CURL_WRITE.fullmatch(a) for a in args if a.startswith("-"))
-    if program == "crontab":
-        return args == ["-l"]
+    rule = _PROGRAM_RULES.get(program)
+    if rule is not None:
+        return rule(args)
     if program in _CLOUD_CLIS:
         plain = [a for a in args if not a.startswith("-")]
         return any(_CLOUD_READ.fullmatch(a) for a in plain) and not _CLOUD_WRITE & set(plain)
     if program in _READ_SUBCOMMANDS:
         return _read_only_subcommand(program, args)
     return False
+
+
+def _short_flags(args: list[str]) -> list[str]:
+    return [a for a in args if a.startswith("-") and not a.startswith("--")]
+
+
+def _netcat_reads(args: list[str]) -> bool:
+    """A port check (``-z``), never ``-e``/``-c`` (which run a program)."""
+    flags = _short_flags(args)
+    return any("z" in a for a in flags) and not any({"e", "c"} & set(a[1:]) for a in flags)
 
 
 #: Options with which an otherwise reading program writes or changes something.
@@ -644,6 +647,18 @@ def _prints_only(program: str, args: list[str]) -> bool:
     if program == "hostname":
         return not positional
     return program != "uniq" or len(positional) <= 1
+
+
+#: Programs that read or write depending on their arguments: True when they only read.
+_PROGRAM_RULES: dict[str, Callable[[list[str]], bool]] = {
+    "sed": lambda args: not any(a.startswith("-i") or a == "--in-place" for a in args),
+    "find": lambda args: not _FIND_ACTIONS & set(args),
+    "nc": _netcat_reads,
+    "ncat": _netcat_reads,
+    "netcat": _netcat_reads,
+    "curl": lambda args: not any(_CURL_WRITE.fullmatch(a) for a in args if a.startswith("-")),
+    "crontab": lambda args: args == ["-l"],
+}
 
 
 def _read_only_subcommand(program: str, args: list[str]) -> bool:

@@ -1412,42 +1412,56 @@ def _followed_spans(
         if not c.unrequested or c.instruction is not None or c.kind not in SIDE_EFFECTS:
             continue
         for a in c.args:
-            if (
-                a.origin != "tool_output"
-                or a.in_instruction is not None
-                or a.step is None
-                or a.start is None
-                or len(a.value) < 4
-                or not _is_target(a)
-                or _CONTENT_WORDS & set(_KEY_SPLIT.split(a.path.lower()))
-            ):
-                continue
-            at = a.start
-            unit = next(((x, y) for x, y in session.units(a.step) if x <= at < y), None)
-            if unit is None or any(
-                sp.step == a.step and sp.start < unit[1] and unit[0] < sp.end
-                for sp in (*spans, *out)
-            ):
-                continue
-            text = session.text(a.step)[unit[0] : unit[1]]
-            score, cues, language = score_text(text)
-            # an action word beside an address alone is no request ("From: x@brightline-print")
-            if not set(cues) - {"action_request"} and not requests(text):
-                continue
-            out.append(
-                InstructionSpan(
-                    step=a.step,
-                    source=session.sources[a.step],
-                    start=unit[0],
-                    end=unit[1],
-                    text=text,
-                    cues=(*cues, "followed"),
-                    language=language or request_language(text),
-                    score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
-                    tool=session.tool_of_result.get(a.step),
-                )
-            )
+            if _supplied_target(a):
+                span = _followed_unit(session, a, (*spans, *out))
+                if span is not None:
+                    out.append(span)
     return tuple(out)
+
+
+def _supplied_target(a: ArgSource) -> bool:
+    """An argument that is a target (recipient, account, path) taken from a tool output and
+    not yet tied to an instruction span."""
+    return (
+        a.origin == "tool_output"
+        and a.in_instruction is None
+        and a.step is not None
+        and a.start is not None
+        and len(a.value) >= 4
+        and _is_target(a)
+        and not _CONTENT_WORDS & set(_KEY_SPLIT.split(a.path.lower()))
+    )
+
+
+def _followed_unit(
+    session: _Session, a: ArgSource, known: tuple[InstructionSpan, ...]
+) -> InstructionSpan | None:
+    """The unit of text around the argument's source as a ``followed`` span, when no known
+    span covers it and it asks for something."""
+    if a.step is None or a.start is None:
+        return None
+    at = a.start
+    unit = next(((x, y) for x, y in session.units(a.step) if x <= at < y), None)
+    if unit is None or any(
+        sp.step == a.step and sp.start < unit[1] and unit[0] < sp.end for sp in known
+    ):
+        return None
+    text = session.text(a.step)[unit[0] : unit[1]]
+    score, cues, language = score_text(text)
+    # an action word beside an address alone is no request ("From: x@brightline-print")
+    if not set(cues) - {"action_request"} and not requests(text):
+        return None
+    return InstructionSpan(
+        step=a.step,
+        source=session.sources[a.step],
+        start=unit[0],
+        end=unit[1],
+        text=text,
+        cues=(*cues, "followed"),
+        language=language or request_language(text),
+        score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
+        tool=session.tool_of_result.get(a.step),
+    )
 
 
 def analyse(trajectory: Any) -> Provenance:
