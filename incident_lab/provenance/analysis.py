@@ -20,6 +20,7 @@ import base64
 import dataclasses
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -290,10 +291,7 @@ def _tool_requests(session: _Session, found: list[InstructionSpan]) -> None:
         if not named:
             continue
         for x, y, _tool in tool_request_units(text, session.units(i), named):
-            k = next(
-                (k for k, sp in enumerate(found) if sp.step == i and sp.start < y and x < sp.end),
-                None,
-            )
+            k = _overlapping(found, i, x, y)
             if k is not None:
                 sp = found[k]
                 if "tool_request" in sp.cues:
@@ -308,20 +306,50 @@ def _tool_requests(session: _Session, found: list[InstructionSpan]) -> None:
                     score=_tool_request_score(sp.score, sp.cues),
                 )
                 continue
-            score, cues, language = score_text(text[x:y])
             found.append(
-                InstructionSpan(
-                    step=i,
-                    source=session.sources[i],
-                    start=x,
-                    end=y,
-                    text=text[x:y],
-                    cues=(*cues, "tool_request"),
-                    language=language or request_language(text[x:y]),
-                    score=_tool_request_score(score, cues),
-                    tool=session.tool_of_result.get(i),
+                _unit_span(
+                    session, i, x, y, ("tool_request",), _tool_request_score, request_language
                 )
             )
+
+
+def _overlapping(found: list[InstructionSpan], step: int, x: int, y: int) -> int | None:
+    """The index of the first span of ``step`` that overlaps ``[x, y)``, or None."""
+    return next(
+        (k for k, sp in enumerate(found) if sp.step == step and sp.start < y and x < sp.end), None
+    )
+
+
+def _unit_span(
+    session: _Session,
+    step: int,
+    x: int,
+    y: int,
+    extra: tuple[str, ...],
+    score: Callable[[float, tuple[str, ...]], float],
+    language: Callable[[str], str | None],
+) -> InstructionSpan:
+    """The unit ``[x, y)`` of an untrusted step as a span of its own: its cues plus
+    ``extra``, its score through ``score(raw score, cues)``, its language as the cues found
+    it or else by ``language(text)``."""
+    text = session.text(step)[x:y]
+    raw, cues, found_language = score_text(text)
+    return InstructionSpan(
+        step=step,
+        source=session.sources[step],
+        start=x,
+        end=y,
+        text=text,
+        cues=(*cues, *extra),
+        language=found_language or language(text),
+        score=score(raw, tuple(cues)),
+        tool=session.tool_of_result.get(step),
+    )
+
+
+def _just_above_weak(score: float, _cues: tuple[str, ...] = ()) -> float:
+    """A span read off what was obeyed scores at least just above the weak-span score."""
+    return round(max(score, WEAK_SPAN_SCORE + 0.05), 3)
 
 
 def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[InstructionSpan]:
@@ -561,10 +589,7 @@ def _rule_spans(session: _Session, found: list[InstructionSpan]) -> None:
             wanted = _prescribed_markers(text, x, y) - given
             if not wanted or _obeyed_by(session, i, wanted) is None:
                 continue
-            k = next(
-                (k for k, sp in enumerate(found) if sp.step == i and sp.start < y and x < sp.end),
-                None,
-            )
+            k = _overlapping(found, i, x, y)
             if k is not None:
                 sp = found[k]
                 if "answer_rule" not in sp.cues:
@@ -572,18 +597,9 @@ def _rule_spans(session: _Session, found: list[InstructionSpan]) -> None:
                     score = max(sp.score, WEAK_SPAN_SCORE + 0.05)
                     found[k] = dataclasses.replace(sp, cues=(*sp.cues, *extra), score=score)
                 continue
-            score, cues, language = score_text(text[x:y])
             found.append(
-                InstructionSpan(
-                    step=i,
-                    source=session.sources[i],
-                    start=x,
-                    end=y,
-                    text=text[x:y],
-                    cues=(*cues, "answer_rule", "echoed"),
-                    language=language or guess_language(text[x:y]),
-                    score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
-                    tool=session.tool_of_result.get(i),
+                _unit_span(
+                    session, i, x, y, ("answer_rule", "echoed"), _just_above_weak, guess_language
                 )
             )
 
@@ -1447,20 +1463,12 @@ def _followed_unit(
     ):
         return None
     text = session.text(a.step)[unit[0] : unit[1]]
-    score, cues, language = score_text(text)
+    _score, cues, _language = score_text(text)
     # an action word beside an address alone is no request ("From: x@brightline-print")
     if not set(cues) - {"action_request"} and not requests(text):
         return None
-    return InstructionSpan(
-        step=a.step,
-        source=session.sources[a.step],
-        start=unit[0],
-        end=unit[1],
-        text=text,
-        cues=(*cues, "followed"),
-        language=language or request_language(text),
-        score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
-        tool=session.tool_of_result.get(a.step),
+    return _unit_span(
+        session, a.step, unit[0], unit[1], ("followed",), _just_above_weak, request_language
     )
 
 

@@ -355,22 +355,7 @@ def _hex_b64(text: str) -> str:
     """``_B64_RUN.sub(_hex_b64_run, text)``, with byte operations for ASCII text."""
     if not text.isascii():
         return _B64_RUN.sub(_hex_b64_run, text)
-    mapped = text.encode("ascii").translate(_RUN_MAP)
-    pos = mapped.find(_SIXTEEN)
-    if pos < 0:
-        return text
-    pieces: list[str] = []
-    last = 0
-    while pos >= 0:
-        start = mapped.rfind(b" ", 0, pos) + 1
-        end = mapped.find(b" ", pos)
-        end = len(mapped) if end < 0 else end
-        pieces.append(text[last:start])
-        pieces.append(_run_token(text[start:end]))
-        last = end
-        pos = mapped.find(_SIXTEEN, end)
-    pieces.append(text[last:])
-    return "".join(pieces)
+    return _replace_runs(text, _RUN_MAP, _SIXTEEN, _run_token)
 
 
 _B85_MAP = bytes(ord("a") if chr(b) in _B85_VALUE else ord(" ") for b in range(256))
@@ -382,8 +367,22 @@ def _base85_runs(text: str) -> str:
     of the alphabet, found for ASCII text with byte operations instead of a regex scan."""
     if not text.isascii():
         return _substitute(_B85, _b85, text)
-    mapped = text.encode("ascii").translate(_B85_MAP)
-    pos = mapped.find(_THIRTY)
+    return _replace_runs(text, _B85_MAP, _THIRTY, _b85_token)
+
+
+def _b85_token(run: str) -> str:
+    decoded = _b85_text(run)
+    return run if decoded is None else f" {decoded} "
+
+
+def _replace_runs(
+    text: str, alphabet: bytes, shortest: bytes, convert: Callable[[str], str]
+) -> str:
+    """Each maximal run of an alphabet's characters at least ``len(shortest)`` long, replaced
+    by ``convert(run)``; ``alphabet`` maps every byte of it to ``a``, every other to a blank
+    (ASCII text only: the runs are found with ``translate`` and ``find``, no regex scan)."""
+    mapped = text.encode("ascii").translate(alphabet)
+    pos = mapped.find(shortest)
     if pos < 0:
         return text
     pieces: list[str] = []
@@ -392,11 +391,10 @@ def _base85_runs(text: str) -> str:
         start = mapped.rfind(b" ", 0, pos) + 1
         end = mapped.find(b" ", pos)
         end = len(mapped) if end < 0 else end
-        decoded = _b85_text(text[start:end])
         pieces.append(text[last:start])
-        pieces.append(text[start:end] if decoded is None else f" {decoded} ")
+        pieces.append(convert(text[start:end]))
         last = end
-        pos = mapped.find(_THIRTY, end)
+        pos = mapped.find(shortest, end)
     pieces.append(text[last:])
     return "".join(pieces)
 
