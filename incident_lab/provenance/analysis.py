@@ -79,6 +79,7 @@ from incident_lab.provenance.values import (
     shingles,
     value_text,
 )
+from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC
 
 _MEMORY = re.compile(r"memory|memories|recall|remember|notes?_?store")
 _RETRIEVED = re.compile(
@@ -1399,6 +1400,21 @@ def _call(
     )
 
 
+#: ``git remote add NAME URL``: an outside remote set up for a push.
+_REMOTE_ADD = re.compile(r"\bgit\s{1,4}remote\s{1,4}add\s{1,4}\S{1,100}\s{1,4}\S{1,300}://")
+
+
+def _outbound_command(command: str) -> bool:
+    """A shell command that reaches outside: remote code, a remote shell, data sent out (DNS,
+    HTTP, a push to another git remote), or an outside git remote added. Ordinary build and
+    test commands (``pip install -e .``, ``pytest``, ``make``) are none of these."""
+    return bool(
+        REMOTE_EXEC.search(command)
+        or OUTBOUND_COMMAND.search(command)
+        or _REMOTE_ADD.search(command)
+    )
+
+
 def _followed_spans(
     session: _Session, spans: tuple[InstructionSpan, ...], calls: tuple[CallProvenance, ...]
 ) -> tuple[InstructionSpan, ...]:
@@ -1406,7 +1422,10 @@ def _followed_spans(
     of a side effect nobody asked for (the recipient, the account, the path) when that unit
     asks for something (a cue beyond an action word beside an address, or a request word of
     the six languages: "kindly", "bitte", "por favor" ...) but scored too low to be a span
-    by itself. Cue ``followed``."""
+    by itself. Cue ``followed``. A shell command that reaches outside (:func:`_outbound_command`)
+    which the agent ran as the file quoted it (or with its host/URL) is such a unit however it
+    is worded ("Step 3: `bash -i >& /dev/tcp/...`", an MCP config's ``args``): cue
+    ``quoted_command``."""
     out: list[InstructionSpan] = []
     for c in calls:
         if not c.unrequested or c.instruction is not None or c.kind not in SIDE_EFFECTS:
@@ -1431,9 +1450,12 @@ def _followed_spans(
                 continue
             text = session.text(a.step)[unit[0] : unit[1]]
             score, cues, language = score_text(text)
+            quoted = c.kind == "exec" and _outbound_command(a.value)
             # an action word beside an address alone is no request ("From: x@brightline-print")
-            if not set(cues) - {"action_request"} and not requests(text):
+            if not quoted and not set(cues) - {"action_request"} and not requests(text):
                 continue
+            if quoted:  # the file quoted the command the agent ran: that is the instruction
+                cues = (*cues, "quoted_command")
             out.append(
                 InstructionSpan(
                     step=a.step,
