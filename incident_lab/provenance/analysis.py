@@ -1451,8 +1451,11 @@ def _followed_spans(
             text = session.text(a.step)[unit[0] : unit[1]]
             score, cues, language = score_text(text)
             quoted = c.kind == "exec" and _outbound_command(a.value)
+            # the words of an ordinary command ("`make docs`") ask nothing of the model
+            said = text.replace(a.value, " ") if c.kind == "exec" and not quoted else text
+            asks = set(score_text(said)[1] if said != text else cues)
             # an action word beside an address alone is no request ("From: x@brightline-print")
-            if not quoted and not set(cues) - {"action_request"} and not requests(text):
+            if not quoted and not asks - {"action_request"} and not requests(said):
                 continue
             if quoted:  # the file quoted the command the agent ran: that is the instruction
                 cues = (*cues, "quoted_command")

@@ -249,7 +249,7 @@ OUTBOUND_COMMAND = re.compile(
     r"|\|\s{0,4}(curl|nc|ncat|netcat|wget)\b"
     r"|\b(curl|wget)\b[^\n|;&]{0,300}\s(-d|--data[\w-]{0,8}|-F|--form|-T|--upload-file|"
     r"--post-(data|file))\b"
-    r"|\bgit\s{1,4}push\s{1,4}(-{1,2}[\w-]{1,20}\s{1,4}){0,4}(?!(origin|upstream)\b)[\w.:/@~-]",
+    r"|\bgit\s{1,4}push\s{1,4}(-{1,2}[\w-]{1,20}\s{1,4}){0,4}(?!(origin|upstream)\b|-)[\w.:/@~]",
     _I,
 )
 
