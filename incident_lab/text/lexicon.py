@@ -219,7 +219,7 @@ READ_VERBS = (
 
 HIGH_IMPACT_COMMAND = re.compile(
     r"\b(git\s+push|push\s+--force|deploy|publish|kubectl\s+(delete|apply|scale)|terraform\s+(apply|destroy)|"
-    r"rm\s+-[a-z]*r[a-z]*|git\s+clean\s+-[a-z]*f[a-z]*|git\s+reset\s+--hard|drop\s+(table|database)|truncate\s+table|chmod\s+-r|curl\b[^|]*\|\s*(ba)?sh|"
+    r"rm\s+-[a-z]*r[a-z]*|git\s+clean\s+-[a-z]*f[a-z]*|git\s+reset\s+--hard|drop\s+(table|database)|truncate\s+table|chmod\s+-r|curl\b[^|\n]{0,300}\|\s{0,4}(ba)?sh|"
     r"shutdown|mkfs|npm\s+publish|pip\s+install\s+https?://)\b",
     _I,
 )

@@ -14,7 +14,7 @@ import pytest
 
 from incident_lab.classify import classify_trajectory
 from incident_lab.provenance import analyse
-from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC
+from incident_lab.text.lexicon import HIGH_IMPACT_COMMAND, OUTBOUND_COMMAND, REMOTE_EXEC
 from tests.incident_lab.classify.builders import call, result, say, traj, user
 
 _TOOLS = [{"name": "read_file"}, {"name": "run_shell"}]
@@ -138,10 +138,12 @@ def test_command_patterns() -> None:
         "dig " * 25_000,
         "git push " * 11_000,
         "curl -d" * 14_000,
+        "curl " * 40_000,  # 200 KB: a quadratic pattern takes seconds here
     ],
 )
 def test_command_patterns_are_linear_on_100kb(text: str) -> None:
     start = time.perf_counter()
     REMOTE_EXEC.search(text)
     OUTBOUND_COMMAND.search(text)
+    HIGH_IMPACT_COMMAND.search(text)
     assert time.perf_counter() - start < 1.0
