@@ -154,3 +154,64 @@ def test_a_native_line_keeps_its_own_schema_version(tmp_path: Path) -> None:
         assert (kept["session_id"], kept["schema_version"]) == ("sess-0000", "trajectory/v1")
         (row,) = read_jsonl(result.bundle / "rejects.jsonl")
         assert row["line"] == 2 and row["reason"].startswith("schema: schema_version: ")
+
+
+def test_the_classifier_edge_warning_whole(tmp_path: Path) -> None:
+    """Unlabelled logs: a SEV-1 incident that is the oldest kept session warns with the
+    whole message (its --since doubles the window back); one place later it is the
+    second oldest of 4, outside the edge of 1, and nothing is classified as the edge."""
+    from incident_lab.example.traffic import generate_log
+    from incident_lab.trajectory import to_rfc3339
+
+    info = generate_log(tmp_path / "raw.jsonl", sessions=40, incidents=1, seed=3)
+    rows = [json.loads(x) for x in (tmp_path / "raw.jsonl").read_text().splitlines()]
+    for r in rows:
+        r.pop("labels", None)
+    rows.sort(key=lambda r: r["started_at"])
+    sid = info["incident_session_ids"][0]
+    k = [r["session_id"] for r in rows].index(sid)
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = take_snapshot([log], last=40 - k, out=tmp_path / "b")
+
+    def at(i: int) -> datetime:
+        return datetime.fromisoformat(rows[i]["started_at"].replace("Z", "+00:00"))
+
+    since = to_rfc3339(at(k) - (at(-1) - at(k)))
+    assert result.summary["warnings"] == [
+        f"the classifier rates 1 of the 1 oldest sessions kept by --last SEV-1 (e.g. {sid}: "
+        "prompt_injection SEV-1): more may sit just before the window; re-run with --since "
+        f"{since} (or a larger --last)"
+    ]
+    result = take_snapshot([log], last=40 - k + 1, out=tmp_path / "c")
+    assert result.summary["counts"]["accepted"] == 40 - k + 1
+    assert result.summary["warnings"] == []
+
+
+def test_a_schema_reject_row_whole(tmp_path: Path) -> None:
+    """The reason names the first three problems of four, joined by "; "; the excerpt is
+    the first 200 characters of the record as JSON, non-ASCII kept."""
+    session = make_session(0)
+    session["agent"]["name"] = "agént-ü" * 10
+    session["started_at"] = "yesterday"
+    session["steps"][0]["role"] = "robot"
+    session["steps"][1]["role"] = "robot"
+    session["steps"][4] = {"type": "bogus"}
+    log = tmp_path / "bad.jsonl"
+    log.write_text(json.dumps(session, ensure_ascii=False) + "\n", "utf-8")
+    result = take_snapshot([log], out=tmp_path / "b", now=NOW)
+    assert result.exit_code == 5
+    roles = "is not one of ['system', 'user', 'assistant']"
+    pattern = r"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"
+    assert read_jsonl(result.bundle / "rejects.jsonl") == [
+        {
+            "entry": None,
+            "excerpt": json.dumps(session, ensure_ascii=False)[:200],
+            "format": "native",
+            "line": 1,
+            "reason": f"schema: started_at: 'yesterday' does not match '{pattern}'; "
+            f"steps/0/role: 'robot' {roles}; steps/1/role: 'robot' {roles}",
+            "source": str(log),
+        }
+    ]
+    assert "agént-ü" in read_jsonl(result.bundle / "rejects.jsonl")[0]["excerpt"]
