@@ -215,3 +215,31 @@ def test_a_schema_reject_row_whole(tmp_path: Path) -> None:
         }
     ]
     assert "agént-ü" in read_jsonl(result.bundle / "rejects.jsonl")[0]["excerpt"]
+
+
+def test_a_record_too_deep_to_validate_is_a_reject_with_its_excerpt(tmp_path: Path) -> None:
+    """1,000 levels: orjson parses it, validating it overflows the stack. The line is a
+    reject naming why, with its first bytes; the next session is still accepted."""
+    deep = make_session(0)
+    deep["x_deep"] = "DEEP"
+    line = json.dumps(deep).replace('"DEEP"', "[" * 1000 + "]" * 1000).encode()
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(line + b"\n" + json.dumps(make_session(1)).encode() + b"\n")
+    for last in (None, 5):
+        result = take_snapshot([log], fmt="native", last=last, out=tmp_path / f"b{last}", now=NOW)
+        assert result.summary["counts"] == {
+            "read": 2,
+            "accepted": 1,
+            "rejected": 1,
+            "filtered_out": 0,
+        }
+        assert read_jsonl(result.bundle / "rejects.jsonl") == [
+            {
+                "entry": None,
+                "excerpt": line[:200].decode(),
+                "format": "native",
+                "line": 1,
+                "reason": "malformed JSON: nested too deeply to process (about 1,000 levels or more)",
+                "source": str(log),
+            }
+        ]
