@@ -186,6 +186,17 @@ def test_the_classifier_edge_warning_whole(tmp_path: Path) -> None:
     result = take_snapshot([log], last=40 - k + 1, out=tmp_path / "c")
     assert result.summary["counts"]["accepted"] == 40 - k + 1
     assert result.summary["warnings"] == []
+    # A lower severity at the edge (a SEV-2 prompt injection) does not warn.
+    from incident_lab.classify import classify_many
+
+    sev2 = [
+        i
+        for i, c in enumerate(classify_many(rows))
+        if c.top and c.severity and c.severity.level == "SEV-2" and 21 <= i < 39
+    ]
+    assert sev2, "the generated log has a SEV-2 session late enough for a small window"
+    result = take_snapshot([log], last=40 - sev2[0], out=tmp_path / "d")
+    assert result.summary["warnings"] == []
 
 
 def test_a_schema_reject_row_whole(tmp_path: Path) -> None:
