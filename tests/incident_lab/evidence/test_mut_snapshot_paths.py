@@ -176,3 +176,47 @@ def test_traces_and_logs_are_read_together_then_the_next_file(tmp_path: Path) ->
     )
     first = json.loads((result.bundle / "trajectories.jsonl").read_text().splitlines()[0])
     assert len(first["steps"]) == 7
+
+
+def test_two_empty_directories_are_both_named(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    with pytest.raises(InputError) as info:
+        take_snapshot([tmp_path / "a", tmp_path / "b"], out=tmp_path / "o", now=NOW)
+    assert info.value.render() == (
+        f"nothing to read: no files under {tmp_path / 'a'}, {tmp_path / 'b'}"
+    )
+
+
+def test_progress_counts_the_bytes_of_files_read_together(tmp_path: Path) -> None:
+    traces, logs = OTEL / "traces.jsonl", OTEL / "logs.jsonl"
+    calls: list[tuple[int, int]] = []
+    take_snapshot(
+        [traces, logs], out=tmp_path / "b", now=NOW, progress=lambda a, b: calls.append((a, b))
+    )
+    total = traces.stat().st_size + logs.stat().st_size
+    assert calls[-1] == (total, total)
+
+
+def test_an_event_signed_before_the_snapshot_keeps_its_signature(tmp_path: Path) -> None:
+    """Adopted events already signed (here with another key) are kept as they are; only
+    unsigned ones are signed with the snapshot's key."""
+    from incident_lab.evidence.signing import generate_keypair, load_private_key
+    from incident_lab.evidence.timeline import encode_event, record_event, sign_event
+
+    generate_keypair(tmp_path / "a.pem", tmp_path / "a.pub")
+    generate_keypair(tmp_path / "b.pem", tmp_path / "b.pub")
+    inc = tmp_path / "inc"
+    first = record_event(inc, {"action": "contain", "time": "2026-02-01T12:30:00Z"})
+    signed = sign_event(first, load_private_key(tmp_path / "a.pem"))
+    (inc / "timeline.jsonl").write_bytes(encode_event(signed))
+    record_event(inc, {"action": "notify", "time": "2026-02-01T12:31:00Z"})
+    log = write_jsonl(tmp_path / "log.jsonl", [make_session(0)])
+    bundle = take_snapshot([log], out=inc, now=NOW, sign_key=tmp_path / "b.pem").bundle
+    events = read_jsonl(bundle / "timeline.jsonl")
+    assert events[0] == signed
+    second = sign_event(
+        {k: v for k, v in events[1].items() if k != "signature"},
+        load_private_key(tmp_path / "b.pem"),
+    )
+    assert events[1]["signature"] == second["signature"]
