@@ -220,3 +220,17 @@ def test_an_event_signed_before_the_snapshot_keeps_its_signature(tmp_path: Path)
         load_private_key(tmp_path / "b.pem"),
     )
     assert events[1]["signature"] == second["signature"]
+
+
+def test_groups_are_per_reader(tmp_path: Path) -> None:
+    """OTel files and an OpenInference file (both read in groups) form two groups: each
+    reader reads its own files."""
+    spans = Path(__file__).resolve().parents[2] / "fixtures" / "openinference" / "spans.jsonl"
+    traces, logs = OTEL / "traces.jsonl", OTEL / "logs.jsonl"
+    result = take_snapshot([traces, logs, spans], out=tmp_path / "b", now=NOW)
+    assert result.summary["counts"] == {"read": 2, "accepted": 2, "rejected": 0, "filtered_out": 0}
+    assert [(r["format"], r["records"]) for r in result.manifest["sources"]] == [
+        ("otel", 1),
+        ("otel", 0),
+        ("openinference", 1),
+    ]
