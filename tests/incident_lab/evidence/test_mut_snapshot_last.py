@@ -106,7 +106,7 @@ def test_filtered_out_adds_the_evicted_to_the_other_filters(tmp_path: Path) -> N
 def _flag_log(path: Path, flagged: set[int], n: int) -> Path:
     rows = []
     for i in range(n):
-        traj = {
+        traj: dict[str, Any] = {
             "schema_version": "trajectory/v1",
             "session_id": f"s{i:02d}",
             "started_at": f"2026-02-01T12:00:{i:02d}Z",
