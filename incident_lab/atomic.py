@@ -30,15 +30,22 @@ def write_text_atomic(path: str | Path, text: str | Iterable[str]) -> Path:
     Returns:
         The destination path.
     """
-    target = Path(path)
+    pieces = [text] if isinstance(text, str) else text
+    return _write_atomic(Path(path), (piece.encode("utf-8") for piece in pieces))
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+    """:func:`write_text_atomic` for bytes (a manifest or signature written as signed)."""
+    return _write_atomic(Path(path), [data])
+
+
+def _write_atomic(target: Path, chunks: Iterable[bytes]) -> Path:
+    """Temp file in the target's directory, the chunks, fsync, the target's mode, rename."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            if isinstance(text, str):
-                fh.write(text)
-            else:
-                fh.writelines(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.writelines(chunks)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, _mode_for(target))  # mkstemp makes 0600; reports are shared

@@ -28,10 +28,10 @@ import fcntl
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from incident_lab.atomic import write_bytes_atomic
 from incident_lab.errors import CheckFailed, InputError, UsageError
 from incident_lab.evidence.manifest import collector
 from incident_lab.readers.base import iter_json_lines
@@ -267,22 +267,6 @@ def _sealed_manifest(bundle: Path, last: dict[str, Any], count: int) -> dict[str
     return manifest
 
 
-def _replace_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temp file, fsync, rename), keeping its mode."""
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def reseal_manifest(
     bundle: Path, manifest: dict[str, Any], head: dict[str, Any], count: int, key: object | None
 ) -> None:
@@ -296,9 +280,9 @@ def reseal_manifest(
         "events": count,
     }
     data = serialise(manifest)
-    _replace_file(bundle / MANIFEST, data)
+    write_bytes_atomic(bundle / MANIFEST, data)
     if key is not None:
-        _replace_file(bundle / SIGNATURE, sign(data, key))
+        write_bytes_atomic(bundle / SIGNATURE, sign(data, key))
 
 
 def append_event(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from incident_lab.atomic import write_text_atomic
+from incident_lab.atomic import write_bytes_atomic, write_text_atomic
 
 
 def test_writes_text_and_pieces(tmp_path: Path) -> None:
@@ -16,6 +16,19 @@ def test_writes_text_and_pieces(tmp_path: Path) -> None:
     assert target.read_text("utf-8") == "héllo\n"
     write_text_atomic(target, (p for p in ["x", "y", "z"]))
     assert target.read_text() == "xyz"
+
+
+def test_bytes_land_as_given_and_keep_the_files_mode(tmp_path: Path) -> None:
+    """write_bytes_atomic (a signed manifest): the exact bytes, no newline translation or
+    re-encoding, the existing file's mode kept, no temp file left."""
+    target = tmp_path / "manifest.json"
+    data = b'{"a":"\xc3\xa9"}\r\n\x00'
+    assert write_bytes_atomic(target, data) == target
+    assert target.read_bytes() == data
+    target.chmod(0o600)
+    write_bytes_atomic(target, b"two")
+    assert target.read_bytes() == b"two" and target.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
 
 
 def test_failure_midway_leaves_old_content_and_no_temp(tmp_path: Path) -> None:
