@@ -19,8 +19,10 @@ The rules, the same for every caller:
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -235,6 +237,10 @@ class HttpClient:
         self._timeouts = httpx.Timeout(self.policy.timeout).as_dict()
         self._retrying = self._kwargs()  # the policy is frozen: its tenacity parts too
         self._prepared_cache: dict[Any, tuple[httpx.URL, httpx.Headers]] = {}
+        self._aclients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+        # like httpx's clients, read once: a proxy named in the environment routes every
+        # async request through an AsyncClient, which honours it and NO_PROXY
+        self._env_proxies = any(k != "no" for k in urllib.request.getproxies_environment())
 
     # -- the policy -----------------------------------------------------------------
     def _wait(self, state: tenacity.RetryCallState) -> float:
@@ -342,6 +348,8 @@ class HttpClient:
         cookie jar (answers' cookies are not sent back with later requests, so one gate
         case cannot leak a session into the next).
         """
+        if self._env_proxies:  # the environment names a proxy: httpx's client routes it
+            return await self._arequest_via_client(method, url, headers, content)
         pools, shard = await self._acquire()
         transport = pools.clients[shard].transport
         attempts = 0
@@ -377,18 +385,60 @@ class HttpClient:
         finally:
             pools.release(shard)
 
+    async def _arequest_via_client(
+        self, method: str, url: str, headers: dict[str, str] | None, content: bytes | None
+    ) -> HttpResponse:
+        """:meth:`arequest` through an ``httpx.AsyncClient`` of the running loop, which
+        applies ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY``/``NO_PROXY`` exactly as the
+        sync path's client does (a bare transport would connect directly)."""
+        loop = asyncio.get_running_loop()
+        client = self._aclients.get(loop)
+        if client is None:
+            client = self._aclients[loop] = httpx.AsyncClient(**self._options())
+            closer = _close_at_loop_end(client)
+            await closer.__anext__()
+            self._closers.append(closer)
+        attempts = 0
+
+        async def attempt() -> HttpResponse:
+            nonlocal attempts
+            attempts += 1
+            try:
+                async with client.stream(method, url, headers=headers, content=content) as resp:
+                    body = _Body()
+                    async for chunk in resp.aiter_bytes():
+                        body.add(chunk)
+                    return body.response(resp.status_code, resp.headers, attempts)
+            except HttpFailure:
+                raise
+            except Exception as exc:
+                raise _wire_failure(exc, self.policy.timeout) from None
+
+        try:
+            return await tenacity.AsyncRetrying(sleep=self._asleep, **self._retrying)(attempt)
+        except HttpFailure as failure:
+            failure.attempts = attempts
+            raise
+
     def _prepared(
         self, url: str, headers: dict[str, str] | None
     ) -> tuple[httpx.URL, httpx.Headers]:
         """``url`` parsed and the headers to send, each built once per distinct value (a
         gate sends thousands of requests to one URL with the same headers; both are
-        copied, never changed, by each request)."""
+        copied, never changed, by each request). Credentials in the URL
+        (``http://user:pass@host/``) become an ``Authorization: Basic`` header, as
+        httpx's client sends them, unless the caller set one."""
         key = (url, tuple(headers.items()) if headers else ())
         found = self._prepared_cache.get(key)
         if found is None:
             if len(self._prepared_cache) >= _PREPARED_MAX:
                 self._prepared_cache.clear()
-            found = (httpx.URL(url), httpx.Headers(_request_headers(headers)))
+            target = httpx.URL(url)
+            sent = httpx.Headers(_request_headers(headers))
+            if (target.username or target.password) and "authorization" not in sent:
+                pair = f"{target.username}:{target.password}".encode()
+                sent["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+            found = (target, sent)
             self._prepared_cache[key] = found
         return found
 
@@ -400,9 +450,13 @@ class HttpClient:
 
     async def aclose(self) -> None:
         """Close the pools of the running loop now."""
-        pools = self._apools.pop(asyncio.get_running_loop(), None)
+        loop = asyncio.get_running_loop()
+        pools = self._apools.pop(loop, None)
         for pool in pools.clients if pools is not None else ():
             await pool.aclose()
+        client = self._aclients.pop(loop, None)
+        if client is not None:
+            await client.aclose()
 
 
 #: Distinct (URL, headers) pairs kept parsed per client (emptied when full).
@@ -488,7 +542,7 @@ class _Pools:
         self.busy[shard] -= 1
 
 
-async def _close_at_loop_end(pool: _Pool) -> AsyncIterator[None]:
+async def _close_at_loop_end(pool: _Pool | httpx.AsyncClient) -> AsyncIterator[None]:
     try:
         yield
     finally:

@@ -343,3 +343,51 @@ def test_async_headers_defaults_overrides_and_no_cookie_jar(http_server: Recordi
     assert first["content-length"] == "2" and first["host"] == http_server.url.split("//")[1]
     assert second["accept"] == "application/json"
     assert "cookie" not in second
+
+
+def test_async_path_honours_proxy_environment_like_the_sync_path(
+    http_server: RecordingServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY in the environment: both paths send the request to the proxy (an
+    absolute URL in the request line), never straight to a host only the proxy can reach;
+    a NO_PROXY host is reached directly."""
+    monkeypatch.setenv("HTTP_PROXY", http_server.url.rstrip("/"))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    target = "http://agent.internal.invalid/agent"
+    client = HttpClient(RetryPolicy(attempts=1, timeout=5))
+    assert client.request("POST", target, content=b"{}").status == 200
+
+    async def main() -> int:
+        return (await client.arequest("POST", target, content=b"{}")).status
+
+    assert asyncio.run(main()) == 200
+    assert [r["path"] for r in http_server.requests] == [target, target]
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    direct = HttpClient(RetryPolicy(attempts=1, timeout=5))
+
+    async def straight() -> int:
+        return (await direct.arequest("POST", http_server.url + "/direct", content=b"{}")).status
+
+    assert asyncio.run(straight()) == 200
+    assert http_server.requests[-1]["path"] == "/direct"
+
+
+def test_async_path_sends_credentials_written_in_the_url(http_server: RecordingServer) -> None:
+    """``http://user:pass@host/``: the async path sends them as Basic auth, as the sync
+    path (httpx's client) does; a caller's own Authorization header wins."""
+    host = http_server.url.split("//", 1)[1]
+    url = f"http://alice:s%40cret@{host}/agent"
+    client = HttpClient(RetryPolicy(attempts=1, timeout=5))
+    client.request("POST", url, content=b"{}")
+
+    async def main() -> None:
+        await client.arequest("POST", url, content=b"{}")
+        await client.arequest("POST", url, headers={"Authorization": "Bearer t"}, content=b"{}")
+
+    asyncio.run(main())
+    sent = [{k.lower(): v for k, v in r["headers"].items()} for r in http_server.requests]
+    assert sent[0]["authorization"] == "Basic YWxpY2U6c0BjcmV0"  # alice:s@cret
+    assert sent[1]["authorization"] == sent[0]["authorization"]
+    assert sent[2]["authorization"] == "Bearer t"
