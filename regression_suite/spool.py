@@ -18,6 +18,7 @@ from __future__ import annotations
 import heapq
 import json
 import os
+import re
 import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Iterator
@@ -35,16 +36,26 @@ _MERGE_BLOCK = 1 << 14  # at least 16 KB per run when merging sorted runs
 
 
 def dump_line(record: Any) -> bytes:
-    """``record`` as one JSON line (UTF-8, non-JSON values as their ``str``)."""
-    if orjson is None:
-        text = json.dumps(record, ensure_ascii=False, default=str, separators=(",", ":"))
-        return (text + "\n").encode("utf-8")
-    return orjson.dumps(record, default=str, option=orjson.OPT_APPEND_NEWLINE)
+    """``record`` as one JSON line (UTF-8, non-JSON values as their ``str``; integers
+    beyond 64 bits, which orjson refuses, written exactly by the standard library)."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(record, default=str, option=orjson.OPT_APPEND_NEWLINE)
+        except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits
+            pass
+    text = json.dumps(record, ensure_ascii=False, default=str, separators=(",", ":"))
+    return (text + "\n").encode("utf-8")
+
+
+#: A run of 20 digits: maybe an integer beyond 64 bits, which orjson reads as a float.
+_LONG_DIGITS = re.compile(rb"\d{20}")
 
 
 def load_line(line: bytes | memoryview) -> Any:
-    """The record of a line written by :func:`dump_line`."""
-    return json.loads(bytes(line)) if orjson is None else orjson.loads(line)
+    """The record of a line written by :func:`dump_line` (integers of any size exact)."""
+    if orjson is None or _LONG_DIGITS.search(line):
+        return json.loads(bytes(line))
+    return orjson.loads(line)
 
 
 class Spool:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import os
 import pickle
 import sys
@@ -205,7 +206,12 @@ def _shared(value: Any) -> Any:
     """One copy of equal taxonomy/variant dicts across stubs (most scenarios share them)."""
     if value is None:
         return None
-    key = orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)
+    try:
+        key = orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)
+    except TypeError:  # an integer beyond 64 bits: kept, not shared
+        return value
+    if b"null" in key:  # orjson writes NaN as null too: key those by the standard form
+        key = b"json:" + json.dumps(value, sort_keys=True, default=str).encode()
     found = _SHARED.get(key)
     if found is None:
         found = _SHARED[key] = value

@@ -193,3 +193,40 @@ def test_slim_resolution_keeps_stubs_that_load_back_the_whole_scenario(lib: Path
     assert [c.id for c in slim_cases] == [c.id for c in full_cases]  # variant labels too
     assert [materialize(c).scenario for c in slim_cases] == [c.scenario for c in full_cases]
     assert materialize(full_cases[0]) is full_cases[0]  # a whole scenario is left alone
+
+
+def test_slim_stubs_never_share_unequal_values(tmp_path: Path) -> None:
+    """Equal taxonomy/variant dicts are shared between stubs, but a NaN is not a null (orjson
+    writes both as null) and an integer beyond 64 bits (which orjson refuses) neither
+    crashes nor is rounded."""
+    big = 2**70
+    base = write(
+        tmp_path,
+        scenario("inc-a"),
+        scenario("inc-b"),
+        variant("inc-a.v1", "inc-a", ["rot13"], seed=big),
+    )
+    for sid, conf in (("inc-a", float("nan")), ("inc-b", None)):
+        path = base / f"{sid}.yaml"
+        text = path.read_text("utf-8").replace(
+            "taxonomy:\n",
+            "taxonomy:\n  confidence: " + (".nan" if conf != conf else "null") + "\n",
+            1,
+        )
+        path.write_text(text, "utf-8")
+    write_suite(base, "s", "name: s\nscenarios: [inc-a, inc-b]\nvariants: all\n")
+    stubs = {s["id"]: s for s in resolve(load_suite("s", base), base, slim=True)}
+    a, b = stubs["inc-a"]["taxonomy"]["confidence"], stubs["inc-b"]["taxonomy"]["confidence"]
+    assert a != a and b is None  # NaN stays NaN, null stays None
+    assert stubs["inc-a.v1"]["variant"]["seed"] == big
+
+
+def test_spooled_lines_keep_integers_beyond_64_bits() -> None:
+    """A record with a 70-bit integer is written (orjson refuses it) and read back exact."""
+    from regression_suite.spool import dump_line, load_line
+
+    record = {"seed": 2**70, "ok": 1, "s": "é"}
+    assert load_line(dump_line(record)) == record
+    assert load_line(dump_line({"id": "12345678901234567890abc"})) == {
+        "id": "12345678901234567890abc"
+    }
