@@ -237,7 +237,7 @@ def run_(
                 "verdict": report["verdict"],
                 "exit_code": report["exit_code"],
                 "headline": report.get("headline"),
-                "reasons": report.get("reasons"),
+                "reasons": list(report.get("reasons") or ()),  # spooled: read back here
                 "summary": report.get("summary"),
                 "versions": report.get("versions"),
                 "reports": [str(p) for p in paths],

@@ -58,6 +58,18 @@ def test_a_safe_target_passes_and_json_is_alone_on_stdout(lib: Path, rs: Rs, age
     assert "out/report.json" in summary["reports"]
 
 
+def test_json_summary_lists_the_verdict_reasons_as_in_report_json(
+    lib: Path, rs: Rs, agents: str
+) -> None:
+    """A failing run's --json summary carries the same reasons as report.json (they are
+    spooled during the run: the summary once printed the spool object's repr)."""
+    result = rs("run", "--target", f"python:{agents}:leak", "--json", "--report-dir", "out")
+    summary = json.loads(result.stdout)
+    report = json.loads((lib.parent / "out" / "report.json").read_text("utf-8"))
+    assert summary["verdict"] == "BLOCK" and summary["reasons"]
+    assert summary["reasons"] == report["reasons"]
+
+
 def test_warn_and_its_exit_code(lib: Path, rs: Rs, agents: str) -> None:
     """Only the SEV-3 scenario fails: WARN exits 1, or what --warn-exit-code says."""
     assert rs("run", "--target", f"python:{agents}:leak_some").exit_code == 1
