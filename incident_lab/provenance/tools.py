@@ -164,9 +164,12 @@ def _named_memo(text: str, names: tuple[str, ...]) -> tuple[tuple[int, str], ...
 
 
 def _named(text: str, names: tuple[str, ...], low: str | None) -> list[tuple[int, str]]:
-    if _any_name(names).search(text) is None:  # one linear pass rules most texts out
+    names = tuple(n for n in names if len(n) >= _MIN_NAME)  # "" would match everywhere
+    if not names or _any_name(names).search(text) is None:  # one pass rules most texts out
         return []
     low = text.lower() if low is None else low
+    if len(low) != len(text):  # "İ".lower() is two characters: offsets must be text's
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     found = [(at, name) for name in names if name in low for at in _occurrences(low, text, name)]
     for name in names:
         words = _SEPARATORS.sub(" ", name)
