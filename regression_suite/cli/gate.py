@@ -52,6 +52,20 @@ def _summary_lines(report: dict[str, Any], paths: list[Path]) -> list[str]:
     return [line for line in lines if line]
 
 
+def _json_summary(report: dict[str, Any], paths: list[Path]) -> dict[str, Any]:
+    """What ``run --json`` prints: the verdict, its reasons (spooled during the run, read
+    back here), the counts, versions and report paths."""
+    return {
+        "verdict": report["verdict"],
+        "exit_code": report["exit_code"],
+        "headline": report.get("headline"),
+        "reasons": list(report.get("reasons") or ()),
+        "summary": report.get("summary"),
+        "versions": report.get("versions"),
+        "reports": [str(p) for p in paths],
+    }
+
+
 @click.command("run")
 @click.option(
     "--suite", default=DEFAULT_SUITE, show_default=True, metavar="NAME", help="Suite to run."
@@ -232,17 +246,7 @@ def run_(
     if annotations:
         _annotate(report, base, err=as_json)
     if as_json:
-        echo_json(
-            {
-                "verdict": report["verdict"],
-                "exit_code": report["exit_code"],
-                "headline": report.get("headline"),
-                "reasons": list(report.get("reasons") or ()),  # spooled: read back here
-                "summary": report.get("summary"),
-                "versions": report.get("versions"),
-                "reports": [str(p) for p in paths],
-            }
-        )
+        echo_json(_json_summary(report, paths))
     else:
         for line in _summary_lines(report, paths):
             click.echo(line)
