@@ -522,6 +522,13 @@ _CURL_WRITE = re.compile(
     r"-[a-zA-Z]{0,6}[dFTXoO]|--(?:data[\w-]{0,12}|form[\w-]{0,8}|upload-file|request|output|"
     r"remote-name[\w-]{0,8}|json|config)",
 )
+#: Environment settings before a command that cannot make it run other code.
+_INERT_SETTINGS = frozenset(["LANG", "LC_ALL", "LC_CTYPE", "TZ", "NO_COLOR", "TERM", "COLUMNS"])
+#: Words that start a cloud CLI's writing subcommand (``delete-function``, ``put-object``).
+_CLOUD_WRITE_PREFIX = re.compile(
+    r"(?:create|delete|update|set|add|put|remove|attach|detach|start|stop|terminate|run|"
+    r"invoke|deploy|apply|patch|modify|reboot|restore|rotate|revoke|grant|enable|disable)\b"
+)
 #: Shell tokens that separate one command from the next.
 _SEPARATORS = frozenset(["|", "||", "&&", ";"])
 
@@ -588,7 +595,10 @@ def _read_only_tokens(tokens: list[str]) -> bool:
 
 
 def _read_only_segment(words: list[str]) -> bool:
-    words = [w for w in words if not re.fullmatch(r"\w{1,40}=\S{0,200}", w)]  # FOO=bar cmd
+    settings = [w for w in words if re.fullmatch(r"\w{1,40}=\S{0,200}", w)]  # FOO=bar cmd
+    if any(w.split("=", 1)[0] not in _INERT_SETTINGS for w in settings):
+        return False  # LD_PRELOAD=, PAGER=, GIT_SSH_COMMAND= ... can run code
+    words = words[len(settings) :] if words[: len(settings)] == settings else words
     if words[:1] == ["time"]:
         words = words[1:]
     if not words:
@@ -604,7 +614,11 @@ def _read_only_segment(words: list[str]) -> bool:
         return rule(args)
     if program in _CLOUD_CLIS:
         plain = [a for a in args if not a.startswith("-")]
-        return any(_CLOUD_READ.fullmatch(a) for a in plain) and not _CLOUD_WRITE & set(plain)
+        return (
+            any(_CLOUD_READ.fullmatch(a) for a in plain)
+            and not _CLOUD_WRITE & set(plain)
+            and not any(_CLOUD_WRITE_PREFIX.match(a) for a in plain)
+        )
     if program in _READ_SUBCOMMANDS:
         return _read_only_subcommand(program, args)
     return False
@@ -641,7 +655,11 @@ _VERSIONED = frozenset(
 def _prints_only(program: str, args: list[str]) -> bool:
     """A reading program without an option that makes it write (``sort -o``, ``date -s``);
     ``hostname NAME`` and ``uniq IN OUT`` write too."""
-    if any(a.startswith(_WRITING_OPTIONS.get(program, ())) for a in args):
+    options = _WRITING_OPTIONS.get(program, ())
+    letters = {o[1] for o in options if len(o) == 2}  # grouped short flags: sort -uo OUT
+    if any(a.startswith(options) for a in args) or any(
+        a[:1] == "-" and a[1:2] != "-" and letters & set(a[1:]) for a in args
+    ):
         return False
     positional = [a for a in args if not a.startswith("-")]
     if program == "hostname":
@@ -651,12 +669,12 @@ def _prints_only(program: str, args: list[str]) -> bool:
 
 #: Programs that read or write depending on their arguments: True when they only read.
 _PROGRAM_RULES: dict[str, Callable[[list[str]], bool]] = {
-    "sed": lambda args: not any(a.startswith("-i") or a == "--in-place" for a in args),
+    "sed": lambda args: not any(a.startswith(("-i", "--in-place")) for a in args),
     "find": lambda args: not _FIND_ACTIONS & set(args),
     "nc": _netcat_reads,
     "ncat": _netcat_reads,
     "netcat": _netcat_reads,
-    "curl": lambda args: not any(_CURL_WRITE.fullmatch(a) for a in args if a.startswith("-")),
+    "curl": lambda args: not any(_CURL_WRITE.match(a) for a in args if a.startswith("-")),
     "crontab": lambda args: args == ["-l"],
 }
 
@@ -664,11 +682,15 @@ _PROGRAM_RULES: dict[str, Callable[[list[str]], bool]] = {
 def _read_only_subcommand(program: str, args: list[str]) -> bool:
     rest = list(args)
     while rest and rest[0].startswith("-"):  # git -C dir / --no-pager, kubectl -n ns
+        if program == "git" and (rest[0] == "-c" or rest[0].startswith("--config-env")):
+            return False  # git -c core.fsmonitor=... runs a program
         takes_value = rest[0] in ("-C", "-c", "-n", "--namespace", "--context")
         rest = rest[2:] if takes_value else rest[1:]
     if not rest or rest[0] not in _READ_SUBCOMMANDS[program]:
         return False
     sub, options = rest[0], set(rest[1:])
+    if any(a.startswith(("--output", "--ext-diff")) for a in options):
+        return False  # git log --output=FILE writes; an external diff runs a program
     if program == "ip":
         return not _IP_WRITE & options
     if program != "git" or sub not in ("remote", "branch", "tag", "config"):

