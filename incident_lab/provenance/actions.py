@@ -695,13 +695,18 @@ def _read_only_subcommand(program: str, args: list[str]) -> bool:
         return not _IP_WRITE & options
     if program != "git" or sub not in ("remote", "branch", "tag", "config"):
         return True
+    return _git_lists(sub, rest[1:], options)
+
+
+def _git_lists(sub: str, after: list[str], options: set[str]) -> bool:
+    """``git remote|branch|tag|config`` that only lists or gets (not adds, sets, deletes)."""
     if sub == "remote":
-        return not [a for a in rest[1:] if not a.startswith("-")] or rest[1] in ("show", "get-url")
+        return not [a for a in after if not a.startswith("-")] or after[0] in ("show", "get-url")
     if sub == "config":
         return bool(options & {"--get", "--list", "-l", "--get-all"})
     if sub == "tag":
-        return not rest[1:] or bool(options & {"-l", "--list"})
-    return not options & _GIT_WRITE_OPTIONS and all(a.startswith("-") for a in rest[1:])
+        return not after or bool(options & {"-l", "--list"})
+    return not options & _GIT_WRITE_OPTIONS and all(a.startswith("-") for a in after)
 
 
 #: Commands that delete files: their targets are what the user must have asked to delete.
