@@ -299,12 +299,12 @@ def dates_in(text: str) -> tuple[_Date, ...]:
             found.append((*got, a, b))
 
     for m in _DAY_MONTH.finditer(text):
-        month = _MONTH_OF.get(m.group(3).lower().rstrip("."))
+        month = _month(m.group(3), m.group(4))
         if month:
             add(m.group(4), month, m.group(1), *m.span())
             add(m.group(4), month, m.group(2), *m.span())
     for m in _MONTH_DAY.finditer(text):
-        month = _MONTH_OF.get(m.group(1).lower().rstrip("."))
+        month = _month(m.group(1), m.group(4))
         if month:
             add(m.group(4), month, m.group(2), *m.span())
             add(m.group(4), month, m.group(3), *m.span())
@@ -318,6 +318,18 @@ def dates_in(text: str) -> tuple[_Date, ...]:
     return tuple(found)
 
 
+#: Month names that are also common lower-case words ("option 1 may be slower").
+_WORDLIKE_MONTHS = frozenset(["may", "mar"])
+
+
+def _month(name: str, year: str | None) -> int | None:
+    """The month a name writes; a lower-case "may"/"mar" only beside a year."""
+    plain = name.rstrip(".")
+    if plain in _WORDLIKE_MONTHS and not year:
+        return None
+    return _MONTH_OF.get(plain.lower())
+
+
 def _times_in(text: str) -> list[tuple[int, int]]:
     """``(hour, minute)`` of every time ``text`` writes with a colon, am/pm or "h"."""
     out = []
@@ -329,6 +341,8 @@ def _times_in(text: str) -> list[tuple[int, int]]:
             continue  # a bare number is no time
         hour, minute = int(m.group(1)), int(m.group(2) or 0)
         mark = (m.group(3) or "").lower().replace(".", "")
+        if mark == "h" and not m.group(2) and hour < 13:
+            continue  # "2h", "12h": a duration as often as a time; "15h" is a time
         if mark == "pm" and hour < 12:
             hour += 12
         elif mark == "am" and hour == 12:

@@ -117,3 +117,27 @@ def test_date_matching_is_linear_on_100_kb_adversarial_input() -> None:
         assert _where("2031-03-07", text) is None
         _where("21:00", text)
         assert time.perf_counter() - t0 < 1.0
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("2024-05-02", "Retrying step 2 may help if the build fails."),
+        ("2024-05-01", "Note: option 1 may be slower."),
+        ("2024-03-10", "See chapter 10 mar the notes"),
+        ("02:00", "The nightly job takes about 2h to finish."),
+    ],
+)
+def test_words_that_look_like_dates_or_times_are_not(value: str, text: str) -> None:
+    """Review findings: the modal "may", "mar" and a duration "2h" are no date or time (a
+    capitalised "May", a month beside a year, and "15h" still are)."""
+    assert find_value(value, text, text.lower()) is None
+
+
+def test_capitalised_month_and_afternoon_hours_still_match() -> None:
+    for value, text in [
+        ("2024-05-05", "on 5 May"),
+        ("15:00", "at 15h"),
+        ("2024-05-02", "2 may 2024"),
+    ]:
+        assert find_value(value, text, text.lower()) is not None, text
