@@ -352,36 +352,22 @@ class HttpClient:
             return await self._arequest_via_client(method, url, headers, content)
         pools, shard = await self._acquire()
         transport = pools.clients[shard].transport
-        attempts = 0
         target, sent = self._prepared(url, headers)
         extensions = {"timeout": self._timeouts}
 
-        async def attempt() -> HttpResponse:
-            nonlocal attempts
-            attempts += 1
+        async def send(attempts: int) -> HttpResponse:
+            request = httpx.Request(
+                method, target, headers=sent, content=content, extensions=extensions
+            )
+            resp = await transport.handle_async_request(request)
+            resp.request = request
             try:
-                request = httpx.Request(
-                    method, target, headers=sent, content=content, extensions=extensions
-                )
-                resp = await transport.handle_async_request(request)
-                resp.request = request
-                try:
-                    body = _Body()
-                    async for chunk in resp.aiter_bytes():
-                        body.add(chunk)
-                    return body.response(resp.status_code, resp.headers, attempts)
-                finally:
-                    await resp.aclose()
-            except HttpFailure:
-                raise
-            except Exception as exc:
-                raise _wire_failure(exc, self.policy.timeout) from None
+                return await _aread(resp, attempts)
+            finally:
+                await resp.aclose()
 
         try:
-            return await tenacity.AsyncRetrying(sleep=self._asleep, **self._retrying)(attempt)
-        except HttpFailure as failure:
-            failure.attempts = attempts
-            raise
+            return await self._aretry(send)
         finally:
             pools.release(shard)
 
@@ -398,17 +384,23 @@ class HttpClient:
             closer = _close_at_loop_end(client)
             await closer.__anext__()
             self._closers.append(closer)
+
+        async def send(attempts: int) -> HttpResponse:
+            async with client.stream(method, url, headers=headers, content=content) as resp:
+                return await _aread(resp, attempts)
+
+        return await self._aretry(send)
+
+    async def _aretry(self, send: Callable[[int], Awaitable[HttpResponse]]) -> HttpResponse:
+        """``send(attempt number)`` under the retry policy; a wire error becomes an
+        :class:`HttpFailure`, and the failure says how many attempts were made."""
         attempts = 0
 
         async def attempt() -> HttpResponse:
             nonlocal attempts
             attempts += 1
             try:
-                async with client.stream(method, url, headers=headers, content=content) as resp:
-                    body = _Body()
-                    async for chunk in resp.aiter_bytes():
-                        body.add(chunk)
-                    return body.response(resp.status_code, resp.headers, attempts)
+                return await send(attempts)
             except HttpFailure:
                 raise
             except Exception as exc:
@@ -540,6 +532,14 @@ class _Pools:
     def release(self, shard: int) -> None:
         """A request on pool ``shard`` is done."""
         self.busy[shard] -= 1
+
+
+async def _aread(resp: httpx.Response, attempts: int) -> HttpResponse:
+    """The whole body of an async answer, as an :class:`HttpResponse` (or its failure)."""
+    body = _Body()
+    async for chunk in resp.aiter_bytes():
+        body.add(chunk)
+    return body.response(resp.status_code, resp.headers, attempts)
 
 
 async def _close_at_loop_end(pool: _Pool | httpx.AsyncClient) -> AsyncIterator[None]:
