@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from incident_lab.cli.app import echo_json
+from incident_lab.cli.app import echo_json, scenarios_dir_option
 from incident_lab.errors import (
     EXIT_CHECK_FAILED,
     CheckFailed,
@@ -408,11 +408,7 @@ def _preflight(sources: list[str], *, fmt: str | None, suite: str, out: str | No
     help="Show and record what containment and notifications would do; run and send nothing.",
 )
 @click.option("--format", "fmt", metavar="F", help="Force a reader (default: auto-detect).")
-@click.option(
-    "--scenarios-dir",
-    type=click.Path(file_okay=False),
-    help="Scenario library (default: $INCIDENT_LAB_SCENARIOS or ./scenarios).",
-)
+@scenarios_dir_option
 @click.option(
     "--suite",
     default="release_gate",
@@ -438,7 +434,7 @@ def respond(
     since: str | None,
     dry_run: bool,
     fmt: str | None,
-    scenarios_dir: str | None,
+    scenarios_dir: Path | None,
     suite: str,
     yes: bool,
     config_path: str | None,

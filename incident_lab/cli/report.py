@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from incident_lab.cli.app import echo_json
+from incident_lab.cli.app import echo_json, scenarios_dir_option
 from incident_lab.errors import InputError
 
 
@@ -22,11 +22,7 @@ from incident_lab.errors import InputError
     type=click.Path(path_type=Path),
     help="A gate report.json (or its directory) to include.",
 )
-@click.option(
-    "--scenarios-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Scenario library (default $INCIDENT_LAB_SCENARIOS or ./scenarios).",
-)
+@scenarios_dir_option
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the report document as JSON on stdout."
 )
