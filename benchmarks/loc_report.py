@@ -101,10 +101,95 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 
-#: Commits since 3b65ea4 that added a feature (their subject names it), by short hash.
-#: A commit not listed changed code whose features already existed (refactors, folds,
-#: fixes, splits, speed work), or belongs to a package that did not gain a feature.
-FEATURES: dict[str, str] = {}
+#: A commit that changed a package by fewer code lines than this was not reviewed.
+REVIEWED = 20
+
+#: Commits since 3b65ea4 that added behaviour, by short hash: a feature, hardening (a new
+#: refusal or check of bad input) or what issue 14 itself asked for beyond a fold. Every
+#: commit that changed a package by REVIEWED code lines or more was read; those not listed
+#: changed code whose features already existed (refactors, folds, splits, speed, fixes).
+#: Commits that moved code from one package to another (a package's share of such a commit
+#: is code that came from, or went to, another package; the project total is near zero).
+MOVES: dict[str, str] = {
+    "1cab8ed": "incident_lab/pii.py split into the incident_lab.pii package",
+    "76754b8": "incident_lab.text from blast (minhash, normalize) and classify (lexicon)",
+    "df11565": "suite files from regression_suite.suites to incident_lab.scenarios.suitefile",
+    "3f7f762": "gate report schema from regression_suite.reports to incident_lab.gate_report",
+}
+
+FEATURES: dict[str, str] = {
+    "6a2df37": "hardening: exit code survives a closed stdout",
+    "8361032": "issue 14: lazy plugin stand-ins",
+    "3e31cfe": "feature: incident record",
+    "0556ee9": "feature: inspect reader zstd/deflate/bzip2/lzma members",
+    "46b8997": "feature: gate JUnit",
+    "767b3dc": "feature: otel reader joins OTLP logs",
+    "22fde84": "feature: confirm reads undo events, --last edge warning, report status",
+    "5ca9ba7": "feature: openinference reader",
+    "9ce92dd": "feature: gate failure summary",
+    "84269a2": "feature: incident record links sessions",
+    "ea44d15": "feature: provenance view",
+    "0a34272": "feature: variants stored by reference",
+    "d13d0ea": "feature: run --summary-md",
+    "7dd2a55": "feature: blast exposure vs harm",
+    "d801461": "feature: classify reads provenance",
+    "1d29148": "feature: PII module with surrogates (and the fold)",
+    "603cca8": "feature: sealed, signed timeline",
+    "aa28937": "feature: suite set --variants",
+    "981045b": "feature: add from provenance, two-sided reproduction check",
+    "597e969": "feature: ReplaySession",
+    "fe4cc80": "feature: incident report n/a phases, rejects section",
+    "047aefa": "hardening: input gate",
+    "96e8645": "hardening: linear-time regex bounds",
+    "f153cb7": "feature: classify --flagged/--min-severity/--session",
+    "3d81b12": "issue 14: one HTTP client with real async and pooling",
+    "18209e4": "feature: snapshot reads an OTLP reader's files together",
+    "4967da1": "feature: provenance rules",
+    "4d66bd3": "hardening: channel escaping",
+    "5bd0e1a": "feature: typed config model",
+    "0929daf": "hardening: taxonomy anchors refused, bounded read",
+    "8851c6f": "feature: third-party-shaped incidents",
+    "4da4f6f": "hardening: suite paths confined",
+    "fa1d7b7": "feature: provenance rules",
+    "56cef9f": "feature: --last edge warning",
+    "d763cbb": "feature: provenance rules",
+    "a43f3be": "hardening: bundle readers through the gate",
+    "2f4e6b5": "feature: dask engine reads every format",
+    "0922073": "feature: timed decisions in the timeline",
+    "fc5aec2": "feature: tag --incident",
+    "d333bf4": "feature: lint checks suite files",
+    "94fb712": "feature: add pins obedient answers",
+    "26058d8": "feature: provenance rules",
+    "11b5881": "feature: add payload fallback",
+    "8396ab5": "feature: provenance rules",
+    "480a376": "feature: add payload spans",
+    "15682f7": "feature: provenance rules",
+    "854f5ee": "feature: provenance rules",
+    "e462987": "feature: classify calibration",
+    "c623754": "feature: provenance rules",
+    "b56a36f": "feature: add localisation",
+    "2e92ce0": "feature: provenance rules",
+    "c2f3602": "feature: provenance rules",
+    "80ab118": "feature: provenance rules",
+    "2bcd33f": "feature: add localisation",
+    "201277a": "feature: provenance rules",
+    "19620ed": "feature: add localisation",
+    "3703f8b": "feature: compiled scenario cache",
+    "fdceea2": "feature: provenance dates and times",
+    "e2e29f2": "feature: provenance tool requests",
+    "7ab5fe2": "hardening: canonical_json refuses NaN",
+    "2490e16": "feature: provenance rules",
+    "65c7faf": "feature: add payload lead-in",
+    "ea58325": "feature: provenance rules",
+    "d4fac60": "feature: provenance rules",
+    "ee17edb": "feature: intent drift compares actions",
+    "dca81be": "feature: base32/base85 decoding",
+    "51c12a6": "feature: provenance rules",
+    "7964a4c": "feature: add localisation",
+    "7641279": "feature: read-only shell commands",
+    "f1b2580": "feature: provenance answer rules",
+    "ad66b69": "hardening: read-only command review findings",
+}
 
 
 def git(*args: str, data: bytes | None = None) -> bytes:
@@ -230,7 +315,7 @@ def package_table(old: str, new: str) -> list[str]:
     before, after = per_package(old), per_package(new)
     rows = [f"{'package':30} {'code ' + old:>14} {'code ' + new:>14} {'change':>7}"]
     rows[0] += f" {'wc -l ' + old:>16} {'wc -l ' + new:>16}"
-    totals = defaultdict(lambda: [0, 0, 0, 0])
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for pkg in sorted(set(before) | set(after)):
         b, a = before.get(pkg, (0, 0)), after.get(pkg, (0, 0))
         rows.append(f"{pkg:30} {b[0]:>14,} {a[0]:>14,} {a[0] - b[0]:>+7,} {b[1]:>16,} {a[1]:>16,}")
@@ -255,9 +340,16 @@ def concept_table(old: str, new: str) -> list[str]:
 
 
 def commit_table(old: str, new: str) -> list[str]:
-    """Per package: code-line change from commits that added a feature, and from the rest."""
-    log = git("log", "--reverse", "--format=%h", f"{old}..{new}").decode().split()
-    change: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    """Per package, the code-line change of OLD..NEW split by what the commits did.
+
+    Columns: commits :data:`FEATURES` lists (they added behaviour); :data:`MOVES`; other
+    commits that changed the package by :data:`REVIEWED` lines or more (refactors, folds,
+    speed, fixes: same features); smaller commits, not reviewed one by one; and the rest,
+    which merge commits changed themselves (conflict resolution), so a row adds up to the
+    package's total change.
+    """
+    log = git("log", "--reverse", "--no-merges", "--format=%h", f"{old}..{new}").decode().split()
+    change: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for commit in log:
         names = git("diff-tree", "--no-commit-id", "-r", "--name-only", f"{commit}^", commit)
         paths = [
@@ -265,18 +357,28 @@ def commit_table(old: str, new: str) -> list[str]:
             for p in names.decode().splitlines()
             if p.endswith(".py") and p.split("/")[0] in PACKAGES
         ]
-        if not paths:
-            continue
         before, after = read_blobs(f"{commit}^", paths), read_blobs(commit, paths)
-        feature = commit in FEATURES or any(commit.startswith(k) for k in FEATURES)
+        delta: dict[str, int] = defaultdict(int)
         for path in paths:
-            delta = len(code_lines(after[path])) if path in after else 0
-            delta -= len(code_lines(before[path])) if path in before else 0
-            change[package_of(path)][0 if feature else 1] += delta
-    rows = [f"{'package':30} {'feature commits':>16} {'same features':>14}"]
-    for pkg in sorted(change):
-        feat, same = change[pkg]
-        rows.append(f"{pkg:30} {feat:>+16,} {same:>+14,}")
+            delta[package_of(path)] += len(code_lines(after[path])) if path in after else 0
+            delta[package_of(path)] -= len(code_lines(before[path])) if path in before else 0
+        added = any(commit.startswith(k) or k.startswith(commit) for k in FEATURES)
+        moved = any(commit.startswith(k) or k.startswith(commit) for k in MOVES)
+        for pkg, lines in delta.items():
+            column = 0 if added else 1 if moved else 2 if abs(lines) >= REVIEWED else 3
+            change[pkg][column] += lines
+    before_pkg, after_pkg = per_package(old), per_package(new)
+    rows = [
+        f"{'package':30} {'total':>7} {'features':>9} {'moves':>6} {'same (big)':>11}"
+        f" {'small':>6} {'merges':>7}"
+    ]
+    for pkg in sorted(set(before_pkg) | set(after_pkg)):
+        total = after_pkg.get(pkg, (0, 0))[0] - before_pkg.get(pkg, (0, 0))[0]
+        feat, shifted, same, small = change[pkg]
+        merges = total - feat - shifted - same - small
+        rows.append(
+            f"{pkg:30} {total:>+7,} {feat:>+9,} {shifted:>+6,} {same:>+11,} {small:>+6,} {merges:>+7,}"
+        )
     return rows
 
 
