@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,11 @@ scenarios_dir_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="Scenario library (default $INCIDENT_LAB_SCENARIOS or ./scenarios).",
 )
+
+
+def json_option(what: str) -> Callable[[Any], Any]:
+    """``--json``: print ``what`` (e.g. "the report") as JSON on stdout instead of text."""
+    return click.option("--json", "as_json", is_flag=True, help=f"Print {what} as JSON on stdout.")
 
 
 def echo_json(obj: Any) -> None:

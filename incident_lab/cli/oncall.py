@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from incident_lab.cli.app import echo_json, scenarios_dir_option
+from incident_lab.cli.app import echo_json, json_option, scenarios_dir_option
 from incident_lab.errors import (
     EXIT_CHECK_FAILED,
     CheckFailed,
@@ -46,12 +46,7 @@ _CONFIG_OPTION = click.option(
     "--undo", is_flag=True, help="Reverse recorded actions (all, or only ACTION) in reverse order."
 )
 @_CONFIG_OPTION
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print the recorded timeline event(s) as JSON on stdout.",
-)
+@json_option("the recorded timeline event(s)")
 def contain(
     action: str | None,
     incident: str | None,
@@ -153,7 +148,7 @@ def _parse_since(value: str) -> datetime:
     help="Take the time of the first successful containment from this incident's timeline, and record the check there.",
 )
 @click.option("--format", "fmt", metavar="F", help="Force a reader (default: auto-detect).")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@json_option("the report")
 def confirm(
     sources: tuple[str, ...],
     since: str | None,
@@ -253,7 +248,7 @@ def confirm(
 
 @click.command()
 @click.argument("bundle", type=click.Path(file_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print the ticket fields as JSON on stdout.")
+@json_option("the ticket fields")
 def ticket(bundle: str, as_json: bool) -> None:
     """Write the playbook's ticket (followup/ticket.md) from a bundle.
 
@@ -307,9 +302,7 @@ def ticket(bundle: str, as_json: bool) -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Build and record the payloads; send nothing.")
 @_CONFIG_OPTION
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print per-channel results as JSON on stdout."
-)
+@json_option("per-channel results")
 def notify(
     bundle: str,
     via: tuple[str, ...],

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from incident_lab.cli.app import echo_json, scenarios_dir_option
+from incident_lab.cli.app import echo_json, json_option, scenarios_dir_option
 from incident_lab.errors import InputError
 
 
@@ -23,9 +23,7 @@ from incident_lab.errors import InputError
     help="A gate report.json (or its directory) to include.",
 )
 @scenarios_dir_option
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print the report document as JSON on stdout."
-)
+@json_option("the report document")
 def report(
     bundle: Path,
     out: Path | None,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from incident_lab.cli.app import echo_json, scenarios_dir_option
+from incident_lab.cli.app import echo_json, json_option, scenarios_dir_option
 from incident_lab.errors import (
     CheckFailed,
     IncidentLabError,
@@ -104,7 +104,7 @@ def _library_dir(scenarios_dir: Path | None) -> Path:
     is_flag=True,
     help="Write it even if it is not two-sided (passes its recording or blocks the safe one).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@json_option("the result")
 def add(
     from_: Path,
     fmt: str | None,
@@ -291,7 +291,7 @@ def _check_tags(tags: tuple[str, ...]) -> None:
     "human decision in its incident record, timed in its timeline.",
 )
 @scenarios_dir_option
-@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON on stdout.")
+@json_option("the changes")
 def tag(
     scenario_id: str,
     failure_mode: str | None,
@@ -375,7 +375,7 @@ def tag(
 )
 @click.option("--variants", is_flag=True, help="Include variants, with parent and converter chain.")
 @scenarios_dir_option
-@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON on stdout.")
+@json_option("the rows")
 def list_(
     failure_mode: str | None,
     severity: str | None,
@@ -436,7 +436,7 @@ def list_(
 @click.command()
 @click.argument("scenario_id", metavar="ID")
 @scenarios_dir_option
-@click.option("--json", "as_json", is_flag=True, help="Print the whole scenario as JSON on stdout.")
+@json_option("the whole scenario")
 def show(scenario_id: str, scenarios_dir: Path | None, as_json: bool) -> None:
     """Show one scenario: context, turns, fixtures, payload (highlighted), expectations.
 
@@ -460,7 +460,7 @@ def show(scenario_id: str, scenarios_dir: Path | None, as_json: bool) -> None:
 @click.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 @scenarios_dir_option
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@json_option("the report")
 def lint(directory: Path | None, scenarios_dir: Path | None, as_json: bool) -> None:
     """Validate the library: schema, taxonomy ids, unique ids, redaction, reproduction.
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from incident_lab.cli.app import echo_json, scenarios_dir_option
+from incident_lab.cli.app import echo_json, json_option, scenarios_dir_option
 from incident_lab.errors import ConfigError, UsageError
 
 
@@ -89,7 +89,7 @@ def suite() -> None:
     "--suite", "suite_name", default="release_gate", show_default=True, help="Suite name."
 )
 @scenarios_dir_option
-@click.option("--json", "as_json", is_flag=True, help="Print the change as JSON on stdout.")
+@json_option("the change")
 def set_(
     mode: str, count: int | None, suite_name: str, scenarios_dir: Path | None, as_json: bool
 ) -> None:
