@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -172,7 +173,6 @@ def confirm(
         containment_state,
         containment_time,
     )
-    from incident_lab.adapters.contain import actor_name, record_event
 
     if since is None and incident is None:
         raise UsageError(
@@ -188,16 +188,7 @@ def confirm(
         try:
             when = containment_time(Path(incident or ""))
         except CheckFailed:
-            record_event(
-                Path(incident or ""),
-                {
-                    "phase": "contain",
-                    "kind": "confirm",
-                    "actor": actor_name(),
-                    "result": "not-in-effect",
-                    "undone": undone,
-                },
-            )
+            _record_confirm(incident or "", "not-in-effect", undone)
             raise
     report = confirm_containment(list(sources), when, fmt)
     if report.read == 0:
@@ -208,17 +199,8 @@ def confirm(
             hint="point --from at the log the agent is writing to now",
         )
     if incident:
-        record_event(
-            Path(incident),
-            {
-                "phase": "contain",
-                "kind": "confirm",
-                "actor": actor_name(),
-                "result": "holding" if report.holding else "not-holding",
-                "undone": undone,
-                **report.to_dict(),
-            },
-        )
+        result = "holding" if report.holding else "not-holding"
+        _record_confirm(incident, result, undone, report.to_dict())
     for line in report.rejects[:20]:
         click.echo(f"rejected: {line}", err=True)
     if as_json:
@@ -244,6 +226,16 @@ def confirm(
             "were rejected and could hide activity",
             hint="the rejected lines are listed above; fix or re-read them before relying on this",
         )
+
+
+def _record_confirm(
+    incident: str, result: str, undone: list[str], report: dict[str, Any] | None = None
+) -> None:
+    """Record the check in the incident's timeline: its result, undone actions, report."""
+    from incident_lab.adapters.contain import actor_name, record_event
+
+    event = {"phase": "contain", "kind": "confirm", "actor": actor_name(), "result": result}
+    record_event(Path(incident), event | {"undone": undone} | (report or {}))
 
 
 @click.command()
