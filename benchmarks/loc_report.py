@@ -372,14 +372,23 @@ def commit_table(old: str, new: str) -> list[str]:
         f"{'package':30} {'total':>7} {'features':>9} {'moves':>6} {'same (big)':>11}"
         f" {'small':>6} {'merges':>7}"
     ]
+    sums: dict[str, list[int]] = defaultdict(lambda: [0] * 6)
     for pkg in sorted(set(before_pkg) | set(after_pkg)):
         total = after_pkg.get(pkg, (0, 0))[0] - before_pkg.get(pkg, (0, 0))[0]
         feat, shifted, same, small = change[pkg]
-        merges = total - feat - shifted - same - small
-        rows.append(
-            f"{pkg:30} {total:>+7,} {feat:>+9,} {shifted:>+6,} {same:>+11,} {small:>+6,} {merges:>+7,}"
-        )
-    return rows
+        row = [total, feat, shifted, same, small, total - feat - shifted - same - small]
+        rows.append(_change_row(pkg, row))
+        for where in (pkg.split("/")[0] + " (all)", "both packages"):
+            sums[where] = [a + b for a, b in zip(sums[where], row, strict=True)]
+    last = sorted(sums, key=lambda name: name == "both packages")  # the sum of both last
+    return rows + [_change_row(name, sums[name]) for name in last]
+
+
+def _change_row(name: str, row: list[int]) -> str:
+    total, feat, shifted, same, small, merges = row
+    return (
+        f"{name:30} {total:>+7,} {feat:>+9,} {shifted:>+6,} {same:>+11,} {small:>+6,} {merges:>+7,}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
