@@ -11,8 +11,9 @@ Three tables:
 - per package: every subpackage of ``incident_lab`` and ``regression_suite``, the
   top-level modules of each counted together, with physical lines (``wc -l``) beside the
   code lines;
-- per concept issue 14 folded (:data:`CONCEPTS`): the files, or the named top-level
-  definitions inside a file (``path::name,name``), that implemented it at each revision;
+- per concept issue 14 folded (:data:`CONCEPTS`, with the default ``--old``): the files,
+  or the named top-level definitions inside a file (``path::name,name``), that implemented
+  it at each revision;
 - with ``--commits``, per package, the code lines each commit since OLD added or removed,
   split by :data:`FEATURES` into commits that added a feature and the rest (same features).
 
@@ -398,8 +399,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commits", action="store_true", help="split growth by commit")
     args = parser.parse_args(argv)
     print("\n".join(package_table(args.old, args.new)))
-    print()
-    print("\n".join(concept_table(args.old, args.new)))
+    if args.old == BEFORE_ISSUE_14:  # CONCEPTS names the files of that revision
+        print()
+        print("\n".join(concept_table(args.old, args.new)))
     if args.commits:
         print()
         print("\n".join(commit_table(args.old, args.new)))
