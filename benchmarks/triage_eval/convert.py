@@ -30,6 +30,8 @@ from incident_lab.trajectory import validation_errors
 # Importable as benchmarks.triage_eval.* (tests) and runnable as a script.
 try:
     from .sessions import (
+        _READ_DATA,
+        INBOX_SENDER,
         SYSTEM,
         Hijack,
         _session,
@@ -42,6 +44,8 @@ try:
     from .sources import SOURCES, cache_dir
 except ImportError:  # run as a script: this directory is sys.path[0]
     from sessions import (  # type: ignore[no-redef]
+        _READ_DATA,
+        INBOX_SENDER,
         SYSTEM,
         Hijack,
         _session,
@@ -1450,6 +1454,107 @@ def convert_sentinelprobe(cache: Path, skipped: Counter[str]) -> list[Session]:
     return out
 
 
+# --------------------------------------------------------------------------- read-no-evil-mcp
+
+_RNE_INJECTION = re.compile(r"ignore|instruction", re.IGNORECASE)
+
+
+def _rne_email(context: dict[str, Any], html: bool = True) -> tuple[str, str]:
+    """One of the corpus's e-mails as the inbox returns it, and the part a reader sees.
+
+    The body is the HTML part when there is one (where the corpus hides its injection),
+    else the plain-text part; ``html=False`` takes the plain-text part (the benign twin).
+    """
+    plain = str(context.get("body_plain") or "").strip()
+    body = str(context.get("body_html") or "").strip() if html else ""
+    text = (
+        f"From: {INBOX_SENDER}\nTo: me\nSubject: {context.get('subject') or ''}\n\n{body or plain}"
+    )
+    return text, plain
+
+
+def convert_readnoevil(cache: Path, skipped: Counter[str]) -> list[Session]:
+    """read-no-evil-mcp's detection payloads, each arriving in the user's inbox.
+
+    A payload with its own ``email_context`` is that whole e-mail (subject, HTML or plain
+    body) returned by ``read_inbox`` (``inbox`` channel; the user asked for a short reply to
+    the sender); any other payload is placed in an e-mail from a partner (``email``). Its
+    ``technique: negative`` payloads are benign look-alikes, and so is the plain-text part of
+    an e-mail whose injection sits only in the HTML part (the same e-mail, nothing hidden).
+    What a hijacked agent does comes from the payload and its ``decoded`` reading; an
+    e-mail forwarded to the attacker carries the e-mail's visible text.
+    """
+    root = _root(cache, "read-no-evil-mcp") / "read_no_evil_mcp-0.3.3"
+    payloads = root / "tests" / "integration" / "prompt_injection" / "payloads"
+    out: list[Session] = []
+    i = 0
+    for path in sorted(payloads.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for row in data.get("payloads") or []:
+            if not isinstance(row, dict) or not row.get("id") or not row.get("payload"):
+                skipped["readnoevil: payload without id or text"] += 1
+                continue
+            i += 1
+            item = str(row["id"])
+            category = str(data.get("category") or path.stem)
+            extra = {"category": category, "technique": row.get("technique")}
+            if row.get("technique") == "negative":
+                out += build(
+                    source="readnoevil",
+                    item_id=item,
+                    text=str(row["payload"]),
+                    lang="en",
+                    channel="email",
+                    hijack=None,
+                    kinds=("benign",),
+                    extra=extra,
+                )
+                continue
+            context = row.get("email_context")
+            channel = "email"
+            text = str(row["payload"])
+            visible = ""
+            if isinstance(context, dict):
+                channel = "inbox"
+                text, visible = _rne_email(context)
+                twin, _ = _rne_email(context, html=False)
+                subject = str(context.get("subject") or "")
+                if context.get("body_html") and not _RNE_INJECTION.search(f"{subject} {visible}"):
+                    out += build(
+                        source="readnoevil",
+                        item_id=f"{item}.plain",
+                        text=twin,
+                        lang="en",
+                        channel="inbox",
+                        hijack=None,
+                        kinds=("benign",),
+                        extra=extra,
+                    )
+            # The sender's own address is not an attacker value: read the hijack from the
+            # subject and body only.
+            body = text.split("\n", 2)[2] if channel == "inbox" else text
+            decoded = (str(row["decoded"]),) if row.get("decoded") else ()
+            hijack = derive_hijack(body, decoded=decoded)
+            if channel == "inbox":
+                hijack.calls = [
+                    (name, {k: visible if v == _READ_DATA else v for k, v in args.items()}, res)
+                    for name, args, res in hijack.calls
+                ]
+            out += build(
+                source="readnoevil",
+                item_id=item,
+                text=text,
+                lang="en",
+                channel=channel,
+                hijack=hijack,
+                kinds=("hijacked", "ignored", "blocked")
+                if hijack.calls and i % 2 == 0
+                else ("hijacked", "ignored"),
+                extra=extra | {"injection_exact": channel == "email"},
+            )
+    return out
+
+
 CONVERTERS: dict[str, Callable[[Path, Counter[str]], list[Session]]] = {
     "agentdojo": convert_agentdojo,
     "bastioncorpus": convert_bastioncorpus,
@@ -1462,6 +1567,7 @@ CONVERTERS: dict[str, Callable[[Path, Counter[str]], list[Session]]] = {
     "firedrill": convert_firedrill,
     "ctxsentry": convert_ctxsentry,
     "sentinelprobe": convert_sentinelprobe,
+    "readnoevil": convert_readnoevil,
     "sealed": convert_sealed,
 }
 

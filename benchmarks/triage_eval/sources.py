@@ -148,6 +148,20 @@ SOURCES: tuple[Source, ...] = (
         sdist=True,
     ),
     Source(
+        "readnoevil",
+        "read-no-evil-mcp",
+        "0.3.3",
+        "Apache-2.0",
+        "its prompt-injection detection payloads (sdist only: the test corpus is not in the "
+        "wheel) for an e-mail gateway: hidden HTML (display:none, white-on-white, zero font, "
+        "comments, alt text, data URIs), injections in the subject, signature, forwarded and "
+        "quoted parts, encodings, homoglyphs/leetspeak, invisible characters, structural and "
+        "role-play framings, each arriving in the user's inbox; its safe e-mails and the "
+        "plain-text part of its hidden-HTML e-mails are the benign look-alikes",
+        sha256="05cc9f0793a5312a4c13f3cf47a0f5cb056a8cac210d4089b766b7a5c197317b",
+        sdist=True,
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
