@@ -162,6 +162,19 @@ SOURCES: tuple[Source, ...] = (
         sdist=True,
     ),
     Source(
+        "mcppoison",
+        "agent-security-harness",
+        "4.28.1",
+        "Apache-2.0",
+        "the MCP tool-poisoning suite's synthetic tool definitions (protocol_tests/"
+        "mcp_tool_poisoning_harness.py, read with ast: nothing imported or run): poisoned "
+        "parameter descriptions, enum labels, example notes and hidden parameters of a weather, "
+        "a docs-search and a file-read tool, encoded description payloads (base64, unicode "
+        "escapes, homoglyphs, zero-width, right-to-left override); its clean definitions and "
+        "its benign encoded negative controls are the benign look-alikes",
+        sha256="9cfbadf1b96824f2a3697e9942eef57f15a29e935b737c3af36b556c0e7e439f",
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
