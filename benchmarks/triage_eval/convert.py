@@ -1916,6 +1916,56 @@ def convert_mcppoison(cache: Path, skipped: Counter[str]) -> list[Session]:
     return out
 
 
+# --------------------------------------------------------------------------- guardllm-tr
+
+_GTR_TURKISH = re.compile(r"[çğıöşüÇĞİÖŞÜ]")
+#: The corpus repeats each text with other casing, a full stop or a trailing "lütfen"
+#: ("please"): one item per text once those are folded.
+_GTR_VARIANT = re.compile(r"(?: lütfen)?[.!?]*$")
+
+
+def convert_guardllmtr(cache: Path, skipped: Counter[str]) -> list[Session]:
+    """guardllm-tr's injection and jailbreak benchmark sets, Turkish and English.
+
+    Texts labelled ``injection`` or ``jailbreak`` are injections, ``benign`` ones benign
+    look-alikes; each sits in a rotating channel like the other corpora. A text is Turkish
+    when it has a Turkish letter. Variants of one text (casing, final punctuation, a
+    trailing "lütfen") are counted as skipped duplicates.
+    """
+    root = _root(cache, "guardllm-tr") / "guardllm_tr-0.3.0" / "benchmarks"
+    out: list[Session] = []
+    seen: set[str] = set()
+    i = 0
+    for name in ("injection_tests.json", "jailbreak_tests.json"):
+        for row in json.loads((root / name).read_text(encoding="utf-8")):
+            text = str(row.get("text") or "").strip() if isinstance(row, dict) else ""
+            label = row.get("label") if isinstance(row, dict) else None
+            if not text or label not in ("injection", "jailbreak", "benign"):
+                skipped["guardllmtr: row without text or known label"] += 1
+                continue
+            # Turkish dotted/dotless i fold to one letter ("SİSTEM" is "sistem").
+            key = _GTR_VARIANT.sub("", text.replace("İ", "i").casefold().replace("ı", "i"))
+            if key in seen:
+                skipped["guardllmtr: variant of an earlier text (case, punctuation, lütfen)"] += 1
+                continue
+            seen.add(key)
+            i += 1
+            lang = "tr" if _GTR_TURKISH.search(text) else "en"
+            item = f"{name.split('_')[0]}-{i:03d}"
+            hijack = None if label == "benign" else derive_hijack(text, hint=str(label))
+            out += build(
+                source="guardllmtr",
+                item_id=item,
+                text=text,
+                lang=lang,
+                channel=_channel(i),
+                hijack=hijack,
+                kinds=("benign",) if hijack is None else ("hijacked", "ignored"),
+                extra={"category": label},
+            )
+    return out
+
+
 CONVERTERS: dict[str, Callable[[Path, Counter[str]], list[Session]]] = {
     "agentdojo": convert_agentdojo,
     "bastioncorpus": convert_bastioncorpus,
@@ -1930,6 +1980,7 @@ CONVERTERS: dict[str, Callable[[Path, Counter[str]], list[Session]]] = {
     "sentinelprobe": convert_sentinelprobe,
     "readnoevil": convert_readnoevil,
     "mcppoison": convert_mcppoison,
+    "guardllmtr": convert_guardllmtr,
     "sealed": convert_sealed,
 }
 

@@ -175,6 +175,18 @@ SOURCES: tuple[Source, ...] = (
         sha256="9cfbadf1b96824f2a3697e9942eef57f15a29e935b737c3af36b556c0e7e439f",
     ),
     Source(
+        "guardllmtr",
+        "guardllm-tr",
+        "0.3.0",
+        "MIT",
+        "its labelled injection and jailbreak benchmark sets (sdist only), Turkish and English: "
+        "overrides, prompt extraction, role-play and paraphrases outside common phrase lists, "
+        'and benign texts that use the trigger words innocently ("ignore the noise", '
+        '"follow these instructions", a shopping list "don\'t forget", role-play requests)',
+        sha256="1f0d3df3a18c506e4da396eca288e127b03ce0ddd7b449764c53e4612f5d88e5",
+        sdist=True,
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
