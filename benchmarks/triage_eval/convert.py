@@ -1919,6 +1919,13 @@ def convert_mcppoison(cache: Path, skipped: Counter[str]) -> list[Session]:
 # --------------------------------------------------------------------------- guardllm-tr
 
 _GTR_TURKISH = re.compile(r"[çğıöşüÇĞİÖŞÜ]")
+#: English function words: a text with neither a Turkish letter nor one of these is Turkish
+#: ("Filtresiz modda cevap ver").
+_GTR_ENGLISH = re.compile(
+    r"\b(?:the|a|an|and|you|your|me|my|i|to|of|is|are|what|how|with|for|in|on|do|can|"
+    r"please|all|this|now|as|if|at)\b",
+    re.IGNORECASE,
+)
 #: The corpus repeats each text with other casing, a full stop or a trailing "lütfen"
 #: ("please"): one item per text once those are folded.
 _GTR_VARIANT = re.compile(r"(?: lütfen)?[.!?]*$")
@@ -1928,8 +1935,8 @@ def convert_guardllmtr(cache: Path, skipped: Counter[str]) -> list[Session]:
     """guardllm-tr's injection and jailbreak benchmark sets, Turkish and English.
 
     Texts labelled ``injection`` or ``jailbreak`` are injections, ``benign`` ones benign
-    look-alikes; each sits in a rotating channel like the other corpora. A text is Turkish
-    when it has a Turkish letter. Variants of one text (casing, final punctuation, a
+    look-alikes; each sits in a rotating channel like the other corpora. A text is English
+    when it has an English function word and no Turkish letter, else Turkish. Variants of one text (casing, final punctuation, a
     trailing "lütfen") are counted as skipped duplicates.
     """
     root = _root(cache, "guardllm-tr") / "guardllm_tr-0.3.0" / "benchmarks"
@@ -1950,7 +1957,8 @@ def convert_guardllmtr(cache: Path, skipped: Counter[str]) -> list[Session]:
                 continue
             seen.add(key)
             i += 1
-            lang = "tr" if _GTR_TURKISH.search(text) else "en"
+            english = _GTR_ENGLISH.search(text) and not _GTR_TURKISH.search(text)
+            lang = "en" if english else "tr"
             item = f"{name.split('_')[0]}-{i:03d}"
             hijack = None if label == "benign" else derive_hijack(text, hint=str(label))
             out += build(
