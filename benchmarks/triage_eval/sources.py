@@ -187,6 +187,19 @@ SOURCES: tuple[Source, ...] = (
         sdist=True,
     ),
     Source(
+        "raucle",
+        "raucle-bench",
+        "0.1.0",
+        "MIT",
+        "its curated detection dataset (sdist only): direct and indirect injections, jailbreaks, "
+        "system-prompt extraction, tool abuse (shell, path traversal, SQL, SSRF, code), "
+        "evasions (encodings, homoglyphs, zero-width, leetspeak), and benign prompts including "
+        "hard negatives (negated attack words, questions about system prompts, CSS overrides, "
+        '"disregard noise")',
+        sha256="e79a6f97b1517118efad9b69de019a5ad7aad886d4435b0fea6724d0f3f4a65e",
+        sdist=True,
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
