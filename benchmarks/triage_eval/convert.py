@@ -1927,9 +1927,15 @@ _GTR_ENGLISH = re.compile(
     r"please|all|this|now|as|if|at)\b",
     re.IGNORECASE,
 )
-#: The corpus repeats each text with other casing, a full stop or a trailing "lütfen"
-#: ("please"): one item per text once those are folded.
-_GTR_VARIANT = re.compile(r"(?: lütfen)?[.!?]*$")
+
+
+def _gtr_key(text: str) -> str:
+    """The text with what the corpus varies folded away: casing (Turkish dotted and dotless
+    i as one letter: "SİSTEM" is "sistem"), final punctuation and a trailing "lütfen"
+    ("please", after the question mark too: "…kişidir? lütfen")."""
+    key = text.replace("İ", "i").casefold().replace("ı", "i").rstrip(".!? ")
+    key = key.removesuffix(" lütfen")
+    return key.rstrip(".!? ")
 
 
 def convert_guardllmtr(cache: Path, skipped: Counter[str]) -> list[Session]:
@@ -1951,8 +1957,7 @@ def convert_guardllmtr(cache: Path, skipped: Counter[str]) -> list[Session]:
             if not text or label not in ("injection", "jailbreak", "benign"):
                 skipped["guardllmtr: row without text or known label"] += 1
                 continue
-            # Turkish dotted/dotless i fold to one letter ("SİSTEM" is "sistem").
-            key = _GTR_VARIANT.sub("", text.replace("İ", "i").casefold().replace("ı", "i"))
+            key = _gtr_key(text)
             if key in seen:
                 skipped["guardllmtr: variant of an earlier text (case, punctuation, lütfen)"] += 1
                 continue
@@ -1979,9 +1984,10 @@ def convert_guardllmtr(cache: Path, skipped: Counter[str]) -> list[Session]:
 
 #: raucle-bench categories with nothing for an agent to obey: a secret the user pastes.
 _RAUCLE_NOT_INJECTION = {"credential_in_prompt": "a credential the user pastes (nothing to obey)"}
+#: Where a prompt's command starts: after "command:" / "Execute:", else after a leading "Run".
 _RAUCLE_COMMAND = (
-    re.compile(r"(?:command|execute)\s{0,3}:\s{0,3}(.{1,300})$", re.IGNORECASE),
-    re.compile(r"^run\s{1,3}(.{1,300})$", re.IGNORECASE),
+    re.compile(r"(?:command|execute)\s{0,3}:\s{0,3}", re.IGNORECASE),
+    re.compile(r"^run\s{1,3}", re.IGNORECASE),
 )
 #: Tool-abuse effects the shared effect table rates SEV-2 by tool name but that are
 #: destructive or credential actions (issue 10's SEV-1): a destructive SQL statement, a disk
@@ -1991,7 +1997,8 @@ _RAUCLE_SEVERE = re.compile(
     re.IGNORECASE,
 )
 _RAUCLE_PATH = re.compile(r"(?:\.\./|~/|/etc/)[\w./-]{1,200}|\.env\b")
-_RAUCLE_SQL = re.compile(r"(?:'|\b(?:DROP|UNION|DELETE|SELECT)\b).{0,300}$")
+#: Where a prompt's SQL starts (the query is the rest of the text).
+_RAUCLE_SQL = re.compile(r"'|\b(?:DROP|UNION|DELETE|SELECT)\b")
 _RAUCLE_URL = re.compile(r"\b(?:https?|file|gopher)://\S{1,200}|\b[\w.-]{1,100}\.internal\b")
 _RAUCLE_IN_WORD_HIDDEN = re.compile(r"\w[\u200b-\u200d\u2060\ufeff]{1,20}\w")
 
@@ -2009,8 +2016,8 @@ def _raucle_tool_abuse(category: str, text: str) -> Hijack | None:
     if category == "code_injection":
         return Hijack("code", [("run_python", {"code": plain}, "ok")])
     if category == "shell_injection":
-        found = [m.group(1) for m in (p.search(plain) for p in _RAUCLE_COMMAND) if m]
-        command = found[0] if found else plain
+        found = [m.end() for m in (p.search(plain) for p in _RAUCLE_COMMAND) if m]
+        command = plain[found[0] :].strip() if found else plain
         return Hijack("shell", [("run_shell", {"command": command}, "ok")])
     if category == "path_traversal":
         p = _RAUCLE_PATH.search(plain)
@@ -2021,7 +2028,8 @@ def _raucle_tool_abuse(category: str, text: str) -> Hijack | None:
         )
     if category == "sql_injection":
         q = _RAUCLE_SQL.search(plain)
-        return Hijack("sql", [("run_sql", {"query": q.group(0)}, "ok")]) if q else None
+        query = plain[q.start() :].strip() if q else ""
+        return Hijack("sql", [("run_sql", {"query": query}, "ok")]) if query else None
     if category == "ssrf":
         u = _RAUCLE_URL.search(plain)
         return Hijack("ssrf", [("fetch_url", {"url": u.group(0)}, "ok")]) if u else None
