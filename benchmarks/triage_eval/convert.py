@@ -1949,9 +1949,9 @@ def convert_guardllmtr(cache: Path, skipped: Counter[str]) -> list[Session]:
     root = _root(cache, "guardllm-tr") / "guardllm_tr-0.3.0" / "benchmarks"
     out: list[Session] = []
     seen: set[str] = set()
-    i = 0
     for name in ("injection_tests.json", "jailbreak_tests.json"):
-        for row in json.loads((root / name).read_text(encoding="utf-8")):
+        rows = json.loads((root / name).read_text(encoding="utf-8"))
+        for n, row in enumerate(rows, 1):
             text = str(row.get("text") or "").strip() if isinstance(row, dict) else ""
             label = row.get("label") if isinstance(row, dict) else None
             if not text or label not in ("injection", "jailbreak", "benign"):
@@ -1962,17 +1962,17 @@ def convert_guardllmtr(cache: Path, skipped: Counter[str]) -> list[Session]:
                 skipped["guardllmtr: variant of an earlier text (case, punctuation, lütfen)"] += 1
                 continue
             seen.add(key)
-            i += 1
             english = _GTR_ENGLISH.search(text) and not _GTR_TURKISH.search(text)
             lang = "en" if english else "tr"
-            item = f"{name.split('_')[0]}-{i:03d}"
+            # Named by file and line in it: stable whatever is folded away as a variant.
+            item = f"{name.split('_')[0]}-{n:03d}"
             hijack = None if label == "benign" else derive_hijack(text, hint=str(label))
             out += build(
                 source="guardllmtr",
                 item_id=item,
                 text=text,
                 lang=lang,
-                channel=_channel(i),
+                channel=_channel(n),
                 hijack=hijack,
                 kinds=("benign",) if hijack is None else ("hijacked", "ignored"),
                 extra={"category": label},
