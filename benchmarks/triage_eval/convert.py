@@ -1949,6 +1949,7 @@ def convert_guardllmtr(cache: Path, skipped: Counter[str]) -> list[Session]:
     root = _root(cache, "guardllm-tr") / "guardllm_tr-0.3.0" / "benchmarks"
     out: list[Session] = []
     seen: set[str] = set()
+    kept = 0  # the channel rotates over the texts kept
     for name in ("injection_tests.json", "jailbreak_tests.json"):
         rows = json.loads((root / name).read_text(encoding="utf-8"))
         for n, row in enumerate(rows, 1):
@@ -1962,6 +1963,7 @@ def convert_guardllmtr(cache: Path, skipped: Counter[str]) -> list[Session]:
                 skipped["guardllmtr: variant of an earlier text (case, punctuation, lütfen)"] += 1
                 continue
             seen.add(key)
+            kept += 1
             english = _GTR_ENGLISH.search(text) and not _GTR_TURKISH.search(text)
             lang = "en" if english else "tr"
             # Named by file and line in it: stable whatever is folded away as a variant.
@@ -1972,7 +1974,7 @@ def convert_guardllmtr(cache: Path, skipped: Counter[str]) -> list[Session]:
                 item_id=item,
                 text=text,
                 lang=lang,
-                channel=_channel(n),
+                channel=_channel(kept),
                 hijack=hijack,
                 kinds=("benign",) if hijack is None else ("hijacked", "ignored"),
                 extra={"category": label},
