@@ -44,6 +44,8 @@ Usage::
     python benchmarks/bench_gate.py --skip-peers --sizes 1000,10000,100000 --runs 1  # peak RSS
     python benchmarks/bench_gate.py --skip-peers --sizes 1000000 --repeats-from 10000 --runs 1
     python benchmarks/bench_gate.py --skip-peers --sizes "" --latency-cases 3000  # concurrency
+    python benchmarks/bench_gate.py --skip-peers --sizes "" --latency-cases 3000 --runs 3 \
+        --baseline-src /tmp/main                     # concurrency, main vs this tree, A B A B
 """
 
 from __future__ import annotations
@@ -432,8 +434,11 @@ class LatencyServer:
         loop.close()
 
 
-def measure_latency(n: int, delay_s: float, concurrency: int) -> dict[str, Any]:
-    """Replay ``n`` cases on the openai target against a :class:`LatencyServer`."""
+def measure_latency(
+    n: int, delay_s: float, concurrency: int, src: Path | None = None
+) -> dict[str, Any]:
+    """Replay ``n`` cases on the openai target against a :class:`LatencyServer`;
+    ``src``: run another checkout's code (its ``PYTHONPATH`` first), e.g. main."""
     base = make_library(n)
     server = LatencyServer(delay_s)
     out = DATA / "out" / f"latency-{n}"
@@ -442,6 +447,8 @@ def measure_latency(n: int, delay_s: float, concurrency: int) -> dict[str, Any]:
     try:
         env = dict(os.environ, CI="1")
         env.pop("OPENAI_API_KEY", None)
+        if src is not None:
+            env["PYTHONPATH"] = str(src)
         cmd = [sys.executable, "-m", "regression_suite", "run", "--suite", "bench"]
         cmd += ["--target", f"openai+{server.url}/v1#bench-model"]
         cmd += ["--scenarios-dir", str(base / "scenarios"), "--report-dir", str(out)]
@@ -452,27 +459,73 @@ def measure_latency(n: int, delay_s: float, concurrency: int) -> dict[str, Any]:
     report = json.loads((out / "report.json").read_text("utf-8")) if code in (0, 1, 2) else {}
     replay_s = (report.get("run") or {}).get("wall_time_s")
     row = {
+        "tool": f"baseline_{src.name}" if src is not None else "regression_suite",
         "cases": n,
         "latency_ms": delay_s * 1000,
         "concurrency": concurrency,
         "wall_s": round(wall, 3),
         "cpu_s": round(cpu, 3),
+        "cpu_ms_per_case": round(1000 * cpu / n, 3),
         "peak_rss_mb": round(peak, 1),
         "exit_code": code,
+        "verdict": report.get("verdict"),
         "requests": server.requests,
         "cases_per_s": round(n / wall, 1),
         "session_wall_s": replay_s,
         "cases_per_s_in_session": round(n / replay_s, 1) if replay_s else None,
+        "load_avg": round(os.getloadavg()[0], 1),
     }
     if code not in (0, 1, 2):
         row["stderr_tail"] = err
     print(
-        f"  latency run: {n} cases in {wall:.2f} s wall ({row['cases_per_s']} cases/s; "
-        f"pytest session {replay_s} s), {cpu:.2f} s CPU, {peak:.0f} MB, exit {code}, "
-        f"{server.requests} requests",
+        f"  latency run ({row['tool']}): {n} cases in {wall:.2f} s wall "
+        f"({row['cases_per_s']} cases/s; pytest session {replay_s} s), {cpu:.2f} s CPU "
+        f"({row['cpu_ms_per_case']} ms a case), {peak:.0f} MB, exit {code}, "
+        f"{server.requests} requests, load {row['load_avg']}",
         flush=True,
     )
     return row
+
+
+def _latency(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The latency runs: this tree (and ``--baseline-src``, interleaved A B A B), with
+    a summary per tree."""
+    srcs: list[Path | None] = [None]
+    if args.baseline_src is not None:
+        srcs.insert(0, args.baseline_src.resolve())
+    delay = args.latency_ms / 1000.0
+    rows = [
+        measure_latency(args.latency_cases, delay, args.concurrency, src)
+        for _ in range(args.runs)
+        for src in srcs
+    ]
+    ideal = args.concurrency / delay
+    for tool in dict.fromkeys(r["tool"] for r in rows):
+        mine = [r for r in rows if r["tool"] == tool]
+        rates = [r["cases_per_s"] for r in mine]
+        session = [r["cases_per_s_in_session"] for r in mine if r["cases_per_s_in_session"]]
+        cpu = statistics.median(r["cpu_s"] for r in mine)
+        rate = statistics.median(rates)
+        print(
+            f"\n{tool}: openai target, {args.latency_ms} ms per completion, --concurrency "
+            f"{args.concurrency}, {args.latency_cases} cases: median {rate:.0f} cases/s "
+            f"(runs {rates}; ideal {ideal:.0f}); CPU {cpu:.2f} s = "
+            f"{1000 * cpu / args.latency_cases:.2f} ms a case (runs "
+            f"{[r['cpu_s'] for r in mine]}), peak {max(r['peak_rss_mb'] for r in mine):.0f} MB"
+        )
+        print(
+            f"With a real model's latency the framework's own cost matters less: each case "
+            f"waits {args.latency_ms:.0f} ms for the model and costs the gate "
+            f"{1000 * cpu / args.latency_cases:.2f} ms of CPU (process start and reports "
+            f"included). What matters then is how many requests are in flight and that "
+            f"connections are reused: throughput approaches N / latency = "
+            f"{args.concurrency} / {args.latency_ms / 1000:g} s = {ideal:.0f} cases/s; measured "
+            f"{rate:.0f} cases/s end to end"
+            + (f", {statistics.median(session):.0f} inside the pytest session" if session else "")
+            + f" ({rate / ideal:.0%} of ideal). On a machine the gate shares, its CPU per "
+            f"case is what stands between it and N / latency."
+        )
+    return rows
 
 
 def _tools(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
@@ -584,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         metavar="DIR",
         help="also run regression_suite from this source tree (e.g. 'git archive main' "
-        "unpacked there): a paired comparison in the same run",
+        "unpacked there): a paired comparison in the same run (latency runs too, A B A B)",
     )
     ap.add_argument(
         "--peers",
@@ -621,33 +674,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for name, reason in unavailable.items():
         print(f"{name}: unavailable ({reason})")
-    latency: list[dict[str, Any]] = []
-    if args.latency_cases:
-        latency = [
-            measure_latency(args.latency_cases, args.latency_ms / 1000.0, args.concurrency)
-            for _ in range(args.runs)
-        ]
-        rates = [r["cases_per_s"] for r in latency]
-        ideal = args.concurrency / (args.latency_ms / 1000.0)
-        session = [r["cases_per_s_in_session"] for r in latency if r["cases_per_s_in_session"]]
-        cpu = statistics.median(r["cpu_s"] for r in latency)
-        print(
-            f"\nopenai target, {args.latency_ms} ms per completion, --concurrency "
-            f"{args.concurrency}, {args.latency_cases} cases: median "
-            f"{statistics.median(rates):.0f} cases/s (runs {rates}; ideal {ideal:.0f}); "
-            f"CPU {cpu:.2f} s, peak {max(r['peak_rss_mb'] for r in latency):.0f} MB"
-        )
-        print(
-            f"With a real model's latency the framework's own cost matters less: each case "
-            f"waits {args.latency_ms:.0f} ms for the model and costs the gate "
-            f"{1000 * cpu / args.latency_cases:.2f} ms of CPU (process start and reports "
-            f"included). What matters then is how many requests are in flight and that "
-            f"connections are reused: throughput approaches N / latency = "
-            f"{args.concurrency} / {args.latency_ms / 1000:g} s = {ideal:.0f} cases/s; measured "
-            f"{statistics.median(rates):.0f} cases/s end to end"
-            + (f", {statistics.median(session):.0f} inside the pytest session" if session else "")
-            + f" ({statistics.median(rates) / ideal:.0%} of ideal)."
-        )
+    latency = _latency(args) if args.latency_cases else []
     DATA.mkdir(parents=True, exist_ok=True)
     (DATA / "results.json").write_text(
         json.dumps({"results": results, "unavailable": unavailable, "latency": latency}, indent=1),
