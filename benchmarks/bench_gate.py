@@ -435,7 +435,7 @@ class LatencyServer:
 
 
 def measure_latency(
-    n: int, delay_s: float, concurrency: int, src: Path | None = None
+    n: int, delay_s: float, concurrency: int, src: Path | None = None, *, show: bool = True
 ) -> dict[str, Any]:
     """Replay ``n`` cases on the openai target against a :class:`LatencyServer`;
     ``src``: run another checkout's code (its ``PYTHONPATH`` first), e.g. main."""
@@ -481,6 +481,8 @@ def measure_latency(
     }
     if code not in (0, 1, 2):
         row["stderr_tail"] = err
+    if not show:
+        return row
     print(
         f"  latency run ({row['tool']}): {n} cases in {wall:.2f} s wall "
         f"({row['cases_per_s']} cases/s; pytest session {replay_s} s), {cpu:.2f} s CPU "
@@ -499,7 +501,7 @@ def _latency(args: argparse.Namespace) -> list[dict[str, Any]]:
         srcs.insert(0, args.baseline_src.resolve())
     delay = args.latency_ms / 1000.0
     for src in srcs:  # untimed: each tree's bytecode written before the clock
-        measure_latency(100, delay, args.concurrency, src)
+        measure_latency(100, delay, args.concurrency, src, show=False)
     rows = [
         measure_latency(args.latency_cases, delay, args.concurrency, src)
         for _ in range(args.runs)
