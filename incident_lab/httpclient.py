@@ -591,6 +591,11 @@ async def _close_at_loop_end(pool: _Pool | httpx.AsyncClient) -> AsyncIterator[N
 # keeps alive and detects closed connections.
 
 
+#: Bytes a connection takes from its socket before httpcore has read them; past this
+#: it stops reading (the sender waits) until half of them are read.
+_READ_AHEAD = 256 * 1024
+
+
 class _Wire(asyncio.Protocol):
     """One TCP connection's asyncio protocol: the bytes received and not yet read, and
     the one reader or writer waiting (httpcore uses a connection for one request at a
@@ -602,7 +607,8 @@ class _Wire(asyncio.Protocol):
         self.eof = False
         self.lost: Exception | None = None
         self.waiter: asyncio.Future[None] | None = None
-        self.paused = False
+        self.paused = False  # the socket's send buffer is full
+        self.held = False  # reading paused: too much received and not yet read
         self.poller: Any = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -611,7 +617,16 @@ class _Wire(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.received += data
+        if len(self.received) > _READ_AHEAD and not self.held:
+            self.hold(True)  # a large answer waits in the kernel's buffer
         self._wake()
+
+    def hold(self, held: bool) -> None:
+        """Stop (or resume) taking bytes from the socket."""
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            (transport.pause_reading if held else transport.resume_reading)()
+        self.held = held
 
     def eof_received(self) -> bool:
         self.eof = True
@@ -678,6 +693,8 @@ class _AsyncioStream(httpcore.AsyncNetworkStream):
         if wire.received:
             data = bytes(wire.received[:max_bytes])
             del wire.received[:max_bytes]
+            if wire.held and len(wire.received) <= _READ_AHEAD // 2:
+                wire.hold(False)
             return data
         if wire.lost is not None:
             raise httpcore.ReadError(str(wire.lost))

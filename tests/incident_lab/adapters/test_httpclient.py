@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -449,3 +450,33 @@ def test_async_plain_http_timeouts_and_refusals_are_failures(silent_server: str)
         return {plain for _, plain in tls._apools}
 
     assert asyncio.run(https()) == {False}
+
+
+def test_async_plain_http_large_answer_arrives_whole_with_bounded_read_ahead(
+    http_server: RecordingServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 6 MB answer arrives byte for byte; the asyncio backend stops taking bytes from
+    the socket past its read-ahead (the sender waits) instead of buffering the answer."""
+    from incident_lab import httpclient
+
+    text = "".join(chr(32 + i % 95) for i in range(6 * 1024 * 1024))
+    http_server.script = [(200, {}, text)]
+    seen: list[int] = []
+    received = httpclient._Wire.data_received
+
+    def spy(self: httpclient._Wire, data: bytes) -> None:
+        received(self, data)
+        seen.append(len(self.received))
+
+    monkeypatch.setattr(httpclient._Wire, "data_received", spy)
+    read = httpclient._AsyncioStream.read
+
+    async def slow_read(self: Any, max_bytes: int, timeout: float | None = None) -> bytes:
+        await asyncio.sleep(0.002)  # the answer arrives faster than it is read
+        return await read(self, max_bytes, timeout)
+
+    monkeypatch.setattr(httpclient._AsyncioStream, "read", slow_read)
+    client = HttpClient(RetryPolicy(attempts=1, timeout=10))
+    resp = asyncio.run(client.arequest("POST", http_server.url, content=b"{}"))
+    assert resp.body == text.encode()
+    assert max(seen) <= httpclient._READ_AHEAD + 256 * 1024  # one socket read past the mark
