@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+import re2
+
 _MAX_LEAVES = 200
 _MAX_DEPTH = 20
 _MAX_VALUE = 2_000
@@ -87,12 +89,7 @@ def _number_pattern(number: str) -> re.Pattern[str]:
     sign = "-?" if number.startswith("-") else ""
     number = number.lstrip("-")
     whole, _, frac = number.partition(".")
-    whole = whole.lstrip("0") or "0"
-    groups = []
-    head = len(whole) % 3 or 3
-    groups.append(whole[:head])
-    groups += [whole[i : i + 3] for i in range(head, len(whole), 3)]
-    int_part = r"[,. '\u00a0]?".join(groups)
+    int_part = r"[,. '\u00a0]?".join(_groups(whole.lstrip("0") or "0"))
     frac = frac.rstrip("0")
     frac_part = rf"[.,]{frac}\d{{0,2}}" if frac else r"(?:[.,]0{1,2})?"
     return re.compile(rf"(?<![\d.,]){sign}{int_part}{frac_part}(?![\d])")
@@ -171,19 +168,20 @@ def find_value(value: str, text: str, lowered: str) -> tuple[int, int] | None:
 
 def _find_literal(value: str, text: str, lowered: str) -> tuple[int, int] | None:
     """:func:`find_value` for the value as written (words in order, numbers in any spelling)."""
-    first = value.split(None, 1)[0].lower()
-    number = _NUMBER.fullmatch(first) is not None
+    first, number, rest, ascii_value, digits = _literal(value)
     if not number and first not in lowered:
         return None
+    if any(d not in text for d in digits):
+        return None  # a number's digit groups are written in every spelling of it
     pattern = _pattern(value)
     if pattern is None:
         return None
     start = 0
-    if not number and text.isascii() and value.isascii():
+    if not number and text.isascii() and ascii_value:
         # ASCII on both sides: matching without case is matching the lower-cased text, so a
         # word missing from it rules the value out, and a match starts where its first word
         # does: the first few places are tried directly, then the pattern searches on.
-        if any(w not in lowered for w in value.lower().split()[1:_PATTERN_WORDS]):
+        if any(w not in lowered for w in rest):
             return None
         start = lowered.find(first)
         for _ in range(_DIRECT_TRIES):
@@ -195,8 +193,34 @@ def _find_literal(value: str, text: str, lowered: str) -> tuple[int, int] | None
             start = lowered.find(first, start + 1)
         if start == -1:
             return None
+    elif digits:  # a number starts at its first group's first place (or at its sign before)
+        start = max(0, text.find(digits[0]) - 1)
     m = pattern.search(text, start)
     return m.span() if m else None
+
+
+@lru_cache(maxsize=4096)
+def _literal(value: str) -> tuple[str, bool, tuple[str, ...], bool, tuple[str, ...]]:
+    """What :func:`_find_literal` checks a text for, worked out once per value (a value is
+    looked for in every earlier step): its first word (lower case), whether that word is a
+    number, its other words (lower case, as many as the pattern spells), whether it is
+    ASCII, and the digit groups every spelling of it carries when it is a plain number
+    (``1,000.5``: ``1``, ``000``, ``5``; none otherwise)."""
+    first = value.split(None, 1)[0].lower()
+    number = _NUMBER.fullmatch(first) is not None
+    rest = tuple(value.lower().split()[1:_PATTERN_WORDS])
+    digits: tuple[str, ...] = ()
+    if number and len(value.split()) == 1 and not _LEADING_ZERO.match(value.split()[0]):
+        whole, _, frac = value.split()[0].lstrip("-").partition(".")
+        digits = (*_groups(whole.lstrip("0") or "0"), *([frac.rstrip("0")] if frac else []))
+        digits = tuple(d for d in digits if d)
+    return first, number, rest, value.isascii(), digits
+
+
+def _groups(whole: str) -> list[str]:
+    """The thousands groups of a number's integer digits (``12345``: ``12``, ``345``)."""
+    head = len(whole) % 3 or 3
+    return [whole[:head]] + [whole[i : i + 3] for i in range(head, len(whole), 3)]
 
 
 def shingles(value: str, size: int = 6) -> list[str]:
@@ -265,6 +289,17 @@ _TIME = re.compile(
     r"(?![\d:])|\b(noon|midday|midnight|mittag|midi|mediodía|mezzogiorno|meio-dia)\b",
     re.IGNORECASE,
 )
+#: A month name as a word, for RE2: rules a text out before :data:`_DAY_MONTH` and
+#: :data:`_MONTH_DAY` scan it. It finds all they find and more: Python's ``re.IGNORECASE``
+#: also reads "İ" and "ı" as an "i" (spelt out here), and RE2's ``\\b`` knows only ASCII
+#: letters, so the word's end is any character that is not an ASCII letter, digit or "_".
+_ANY_MONTH = re2.compile(
+    "(?i)(?:"
+    + "|".join("".join("[iİı]" if c == "i" else c for c in name) for name in _MONTH_OF)
+    + r")(?:\W|$)"
+)
+#: What every match of :data:`_NUMERIC_DATE` carries (a fast test that rules a text out).
+_DIGIT_SEP_DIGIT = re.compile(r"\d[-/.]\d")
 _ISO_VALUE = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d{1,9})?)?"
     r"(?:Z|[+-]\d{2}:?\d{2})?)?"
@@ -298,17 +333,19 @@ def dates_in(text: str) -> tuple[_Date, ...]:
         if got is not None:
             found.append((*got, a, b))
 
-    for m in _DAY_MONTH.finditer(text):
+    named = _ANY_MONTH.search(text) is not None  # most texts name no month: one RE2 pass
+    for m in _DAY_MONTH.finditer(text) if named else ():
         month = _month(m.group(3), m.group(4))
         if month:
             add(m.group(4), month, m.group(1), *m.span())
             add(m.group(4), month, m.group(2), *m.span())
-    for m in _MONTH_DAY.finditer(text):
+    for m in _MONTH_DAY.finditer(text) if named else ():
         month = _month(m.group(1), m.group(4))
         if month:
             add(m.group(4), month, m.group(2), *m.span())
             add(m.group(4), month, m.group(3), *m.span())
-    for m in _NUMERIC_DATE.finditer(text):
+    numeric = _DIGIT_SEP_DIGIT.search(text) is not None
+    for m in _NUMERIC_DATE.finditer(text) if numeric else ():
         if m.group(1):
             add(m.group(1), int(m.group(3)), m.group(4), *m.span())
         else:  # day/month or month/day: both readings

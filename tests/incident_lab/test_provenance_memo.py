@@ -9,6 +9,7 @@ computation it replaces, on crafted and on random text.
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,74 @@ def test_value_found_past_many_occurrences_of_its_first_word() -> None:
     assert find_value("send the receipt", sample, sample.lower()) is None
     # the first word inside another word, then right after it as a word of its own
     assert find_value("ab c", "xab ab c", "xab ab c") == (4, 8)
+
+
+def test_numbers_found_from_their_digit_groups_as_by_the_pattern() -> None:
+    """A number is looked for only in a text holding each of its digit groups, from the
+    first place its first group is written (or the sign just before): same answer as the
+    number pattern searching the whole text."""
+    rng = random.Random(13)
+    numbers = ["1000", "-1000", "1,000.50", "12345", "-7", "0", "0.5", "2.50", "100", "1000.0"]
+    pieces = ["1", "000", "1,000", "1.000,50", "-", "12", "345", "12 345", ".", ",", "7", "-7",
+              "0", "5", "50", "2,5", "100", "x", " ", "1000", "\u00a0", "'"]  # fmt: skip
+    for _ in range(5000):
+        sample = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        value = rng.choice(numbers)
+        pattern = values._pattern(value)
+        assert pattern is not None
+        plain = pattern.search(sample)
+        assert find_value(value, sample, sample.lower()) == (plain.span() if plain else None), (
+            value,
+            sample,
+        )
+    sample = "paid 7,000 then -1,000"  # the sign one place before the first "1"
+    assert find_value("-1000", sample, sample.lower()) == (16, 22)
+
+
+def _dates_plain(sample: str) -> list[tuple[int | None, int, int, int, int]]:
+    """dates_in without the tests that rule a text out: every pattern scans every text."""
+    found = []
+    for pattern in (values._DAY_MONTH, values._MONTH_DAY, values._NUMERIC_DATE):
+        for m in pattern.finditer(sample):
+            found.append(m.span())
+    return found
+
+
+def test_dates_in_rules_out_only_texts_without_a_date() -> None:
+    """dates_in skips the month patterns for a text naming no month (an RE2 test) and the
+    numeric pattern for one with no digit-separator-digit: nothing any pattern would find is
+    lost, with capitals, the dotted and dotless i Python folds onto "i", and accents."""
+    rng = random.Random(17)
+    pieces = ["May", "mai", "MAİ", "maı", "Aprıl", "APRİL", "märz", "MÄRZ", "août", "the", "of",
+              "5th", "1er", "12.", "2024", "-", "/", ".", " ", "  ", "de", "email", "primary",
+              "Juni", "junio", "3", "05", "x", "decembre", "ſeptember", "1-5", ",", "\n"]  # fmt: skip
+    spans = 0
+    for _ in range(4000):
+        sample = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(20))
+        values.dates_in.cache_clear()
+        got = values.dates_in(sample)
+        plain = _dates_plain(sample)
+        spans += len(plain)
+        assert {(a, b) for *_, a, b in got} <= set(plain), sample
+        # the same dates as the unfiltered scan, in the same order
+        values.dates_in.cache_clear()
+        assert got == _dates_unfiltered(sample), sample
+    assert spans > 1000  # the samples do write dates
+    month_word = re.compile(values._MONTH, re.IGNORECASE)  # what the month patterns look for
+    for sample in ["5 MAİ 2024", "Aprıl 5", "le 5 AOÛT", "ſeptember 3", "email may"]:
+        assert month_word.search(sample), sample
+        assert values._ANY_MONTH.search(sample), sample
+    assert values._ANY_MONTH.search("email primary remain") is None
+
+
+def _dates_unfiltered(sample: str) -> tuple[tuple[int | None, int, int, int, int], ...]:
+    """dates_in with its two RE2 / quick tests forced to say "maybe"."""
+    saved = values._ANY_MONTH, values._DIGIT_SEP_DIGIT
+    values._ANY_MONTH = values._DIGIT_SEP_DIGIT = re.compile("")  # type: ignore[assignment]
+    try:
+        return values.dates_in.__wrapped__(sample)
+    finally:
+        values._ANY_MONTH, values._DIGIT_SEP_DIGIT = saved
 
 
 def test_memoised_scores_equal_cold_scores() -> None:
