@@ -168,6 +168,30 @@ def test_dates_in_rules_out_only_texts_without_a_date() -> None:
     assert values._ANY_MONTH.search("email primary remain") is None
 
 
+def test_month_names_grouped_by_initial_match_as_the_plain_alternation() -> None:
+    """The month patterns, built from the names grouped by initial, find exactly what the
+    plain longest-first alternation of every name finds (spans and groups)."""
+    plain_month = "(?:" + "|".join(sorted(values._MONTH_OF, key=len, reverse=True)) + r")\b\.?"
+    assert plain_month != values._MONTH
+    pairs = [
+        (values._MONTH_DAY, values._MONTH_DAY.pattern.replace(values._MONTH, plain_month)),
+        (values._DAY_MONTH, values._DAY_MONTH.pattern.replace(values._MONTH, plain_month)),
+    ]
+    rng = random.Random(19)
+    pieces = ["Mar", "march", "MARZO", "mars", "ſept", "Sept.", "sep", "Juni", "jun", "July",
+              "jul", "ju", "August", "ago", "1", "5th", "12.", "2024", " ", "-", "to the", "de",
+              "of", "x", "é", "märz", "Dec", "decembre", "de mayo", "may", "mai"]  # fmt: skip
+    found = 0
+    for _ in range(3000):
+        sample = "".join(rng.choice(pieces) + rng.choice(["", " ", ", "]) for _ in range(15))
+        for grouped, plain in pairs:
+            got = [(m.span(), m.groups()) for m in grouped.finditer(sample)]
+            want = [(m.span(), m.groups()) for m in re.finditer(plain, sample, re.IGNORECASE)]
+            assert got == want, sample
+            found += len(got)
+    assert found > 1000
+
+
 def _dates_unfiltered(sample: str) -> tuple[tuple[int | None, int, int, int, int], ...]:
     """dates_in with its two RE2 / quick tests forced to say "maybe"."""
     saved = values._ANY_MONTH, values._DIGIT_SEP_DIGIT
