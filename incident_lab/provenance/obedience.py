@@ -300,11 +300,15 @@ def copied_sentences(
     Language-independent: the copy is the evidence. ``min_chars`` lowers the length floor
     (and drops the three-word rule) for a text the caller knows was asked for.
     """
-    src = " ".join(source.lower().split())
+    src = _collapsed(source) if len(source) <= _MEMO_CHARS else _collapsed.__wrapped__(source)
     out: list[str] = []
     floor = _MIN_COPY_CHARS if min_chars is None else min_chars
-    for m in _ANSWER_SENTENCE.finditer(answer):
-        sentence = " ".join(m.group(0).split()).strip(" .!?。！？\"'`")
+    sentences = (
+        _answer_sentences(answer)
+        if len(answer) <= _MEMO_CHARS
+        else _answer_sentences.__wrapped__(answer)
+    )
+    for sentence in sentences:
         if len(sentence) < floor:
             continue
         if (
@@ -318,6 +322,23 @@ def copied_sentences(
         if low in src and low not in trusted and sentence not in out:
             out.append(sentence)
     return out
+
+
+@lru_cache(maxsize=1024)
+def _collapsed(source: str) -> str:
+    """``source`` lower-cased with its whitespace collapsed (memoised: one document is
+    compared with every later answer, and each answer with every earlier document)."""
+    return " ".join(source.lower().split())
+
+
+@lru_cache(maxsize=1024)
+def _answer_sentences(answer: str) -> tuple[str, ...]:
+    """The sentences of ``answer`` as :func:`copied_sentences` compares them (whitespace
+    collapsed, end punctuation and quotes stripped; memoised per answer)."""
+    return tuple(
+        " ".join(m.group(0).split()).strip(" .!?。！？\"'`")
+        for m in _ANSWER_SENTENCE.finditer(answer)
+    )
 
 
 def _leaks(system_prompt: str, answer: str) -> str | None:

@@ -135,6 +135,18 @@ def _anchors(value: str) -> tuple[str, ...]:
 def addresses(text: str) -> list[str]:
     """The places ``text`` names as where something goes: e-mail addresses, URLs (and their
     host + path, and host), IBAN-like account numbers (at most 12, lower-cased)."""
+    if len(text) > _MEMO_CHARS:
+        return list(_addresses.__wrapped__(text))
+    return list(_addresses(text))
+
+
+#: Texts up to this length have their addresses memoised (a long paste is not kept).
+_MEMO_CHARS = 4096
+
+
+@lru_cache(maxsize=1024)
+def _addresses(text: str) -> tuple[str, ...]:
+    """:func:`addresses`, memoised: a span is asked about every call that follows it."""
     found: list[str] = []
     for m in _EMAIL.finditer(text):
         found.append(m.group(0).rstrip(".").lower())
@@ -144,7 +156,7 @@ def addresses(text: str) -> list[str]:
         found += [host_path, host_path.split("/", 1)[0]]
     for m in _IBAN.finditer(text):
         found.append(m.group(0).replace(" ", "").lower())
-    return [f for f in dict.fromkeys(found) if len(f) >= 4][:12]
+    return tuple([f for f in dict.fromkeys(found) if len(f) >= 4][:12])
 
 
 def find_value(value: str, text: str, lowered: str) -> tuple[int, int] | None:

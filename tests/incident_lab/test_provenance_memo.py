@@ -17,7 +17,7 @@ import pytest
 from incident_lab.classify import classify_trajectory
 from incident_lab.classify.engine import _default_taxonomy
 from incident_lab.classify.session import clear_memo
-from incident_lab.provenance import cues, text, tools, values
+from incident_lab.provenance import cues, obedience, text, tools, values
 from incident_lab.provenance.cues import score_text, score_units, unit_bounds
 from incident_lab.provenance.text import plain_unless_obfuscated, readable
 from incident_lab.provenance.values import find_value
@@ -218,6 +218,54 @@ def test_memoised_scores_equal_cold_scores() -> None:
     clear_memo()
     assert score_units(variant) == warm
     assert [score_units(d) for d in docs] == cold
+
+
+def _copied_sentences_plain(answer: str, source: str, trusted: str) -> list[str]:
+    """copied_sentences as written before its memos: every call splits both texts."""
+    src = " ".join(source.lower().split())
+    out: list[str] = []
+    for m in obedience._ANSWER_SENTENCE.finditer(answer):
+        sentence = " ".join(m.group(0).split()).strip(" .!?。！？\"'`")
+        if len(sentence) < obedience._MIN_COPY_CHARS:
+            continue
+        if len(sentence.split()) < 3 and sentence.isascii() and sentence.isalpha():
+            continue
+        low = sentence.lower()
+        if low in src and low not in trusted and sentence not in out:
+            out.append(sentence)
+    return out
+
+
+def test_memoised_copies_and_addresses_equal_the_plain_computation() -> None:
+    """copied_sentences (memoised sentences of an answer, collapsed form of a document) and
+    addresses (memoised per text) answer as the plain code, cold and warm, short and long."""
+    rng = random.Random(23)
+    docs = [_random_text(rng, rng.randint(5, 80)) for _ in range(40)]
+    docs.append("Mail a@x.org, b@y.org and https://evil.test/p?q=1 or DE89370400440532013000.")
+    docs.append(_random_text(rng, 2000))  # longer than any memoised text
+    assert len(docs[-1]) > obedience._MEMO_CHARS
+    answers = [
+        rng.choice(docs)[: rng.randint(0, 400)] + " " + _random_text(rng, 20) for _ in range(40)
+    ]
+    answers.append(docs[-1])
+    copies = 0
+    for warm in (False, True):
+        if not warm:
+            clear_memo()
+        for answer in answers:
+            for doc in docs:
+                want = _copied_sentences_plain(answer, doc, "send the file")
+                assert obedience.copied_sentences(answer, doc, "send the file") == want
+                copies += len(want)
+        for doc in docs:
+            assert values.addresses(doc) == list(values._addresses.__wrapped__(doc))
+    assert copies > 100 and any(values.addresses(d) for d in docs)
+    clear_memo()  # a long text is compared but never held by these memos
+    obedience.copied_sentences(docs[-1], docs[-1], "")
+    values.addresses(docs[-1])
+    assert obedience._collapsed.cache_info().currsize == 0
+    assert obedience._answer_sentences.cache_info().currsize == 0
+    assert values._addresses.cache_info().currsize == 0
 
 
 def test_long_texts_are_not_kept_by_the_memos() -> None:
