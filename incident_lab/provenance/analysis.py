@@ -656,9 +656,8 @@ def _leaked_secret(session: _Session, answer: str) -> tuple[str, str] | None:
     if not system:
         return None
     user = "\n".join(session.text(i) for i in session.user).lower()
-    for m in _SECRET.finditer(system):
-        label, secret = m.group(1).lower(), m.group(2)
-        if re.search(rf"\b{re.escape(label)}s?\b", user):
+    for label, secret in _secrets_in(system):
+        if label in user and re.search(rf"\b{re.escape(label)}s?\b", user):
             continue  # "what is my account id?": the user asked for it
         for form in _secret_forms(secret):
             if form.lower() in user:
@@ -666,6 +665,23 @@ def _leaked_secret(session: _Session, answer: str) -> tuple[str, str] | None:
             if re.search(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", answer):
                 return form, label
     return None
+
+
+def _secrets_in(system: str) -> tuple[tuple[str, str], ...]:
+    """The ``(label, secret)`` pairs a system prompt states (:data:`_SECRET`; memoised: it
+    is asked about every answer of the session and recurs across sessions)."""
+    if len(system) > _MEMO_CHARS:
+        return _secrets_of.__wrapped__(system)
+    return _secrets_of(system)
+
+
+@lru_cache(maxsize=256)
+def _secrets_of(system: str) -> tuple[tuple[str, str], ...]:
+    return tuple((m.group(1).lower(), m.group(2)) for m in _SECRET.finditer(system))
+
+
+#: System prompts up to this length have their secrets memoised.
+_MEMO_CHARS = 4096
 
 
 def _repeated_tokens(answer: str) -> set[str]:

@@ -184,11 +184,13 @@ def copied_literals(unit: str, answer: str, trusted: str) -> list[str]:
         if literal.lower() == literal:
             hit = len(literal) >= 8 and literal in answer.lower()
             times = 1
+        elif literal not in answer:  # (what the pattern below would search for)
+            times, hit = 0, False
         else:
             found = re.finditer(rf"(?<![A-Za-z]){re.escape(literal)}(?![a-z])", answer)
             times = sum(1 for _ in zip(found, range(REPEATED), strict=False))
             hit = times > 0
-        if times < REPEATED and re.search(rf"(?<!\w){re.escape(literal.lower())}(?!\w)", trusted):
+        if times < REPEATED and _said_by_user(literal, trusted):
             continue  # the user's own word ("test" in "the latest e-mail" is not)
         if hit and literal not in out:
             out.append(literal)
@@ -258,7 +260,8 @@ def _asked_to_say(span: InstructionSpan, copy: str) -> bool:
 
 def _said_by_user(marker: str, trusted: str) -> bool:
     """True when the user's turns (lower case) contain ``marker`` as whole words."""
-    return re.search(rf"(?<!\w){re.escape(marker.lower())}(?!\w)", trusted) is not None
+    low = marker.lower()
+    return low in trusted and re.search(rf"(?<!\w){re.escape(low)}(?!\w)", trusted) is not None
 
 
 def _span_urls(span: InstructionSpan, trusted: str) -> list[str]:
