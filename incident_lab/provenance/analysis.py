@@ -1210,7 +1210,15 @@ _IMPERSONATION = re.compile(
 
 
 def _hands_over(text: str) -> bool:
-    """True when ``text`` hands the task over to content in a sentence that is not a question."""
+    """True when ``text`` hands the task over to content in a sentence that is not a question
+    (memoised for texts up to :data:`_MEMO_CHARS`: each user turn is asked at every step)."""
+    if len(text) <= _MEMO_CHARS:
+        return _hands_over_memo(text)
+    return _hands_over_memo.__wrapped__(text)
+
+
+@lru_cache(maxsize=1024)
+def _hands_over_memo(text: str) -> bool:
     for m in _DELEGATION.finditer(text):
         start = max(text.rfind(ch, 0, m.start()) for ch in ".!?\n") + 1
         ends = [e for e in (text.find(ch, m.end()) for ch in ".!?\n") if e != -1]

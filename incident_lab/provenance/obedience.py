@@ -264,10 +264,17 @@ def _said_by_user(marker: str, trusted: str) -> bool:
     return low in trusted and re.search(rf"(?<!\w){re.escape(low)}(?!\w)", trusted) is not None
 
 
+@lru_cache(maxsize=16)
+def _asks_for_link(trusted: str) -> bool:
+    """True when the user's turns (and system prompt) ask for a link (memoised: asked of
+    every span of a session; a few texts only, however long)."""
+    return _ASKS_FOR_LINK.search(trusted) is not None
+
+
 def _span_urls(span: InstructionSpan, trusted: str) -> list[str]:
     """The span's URLs an answer should not carry: none when the user asked for a link
     ("get me the link to reset my password"), never one the user gave."""
-    if _ASKS_FOR_LINK.search(trusted):
+    if _asks_for_link(trusted):
         return []
     urls = [_url_key(u) for u in _URL.findall(span.text)]
     return [u for u in urls if len(u) >= 8 and u.lower() not in trusted]
@@ -285,7 +292,7 @@ def _copied_marker(span: InstructionSpan, answer: str, trusted: str, strong: boo
             for c in copied_sentences(answer, span.text, trusted, min_chars=_MIN_ASKED_CHARS)
             if c not in copies and len(c.split()) >= 2 and _asked_to_say(span, c)
         ]
-    if _ASKS_FOR_LINK.search(trusted):  # the link the user asked for is no copy
+    if _asks_for_link(trusted):  # the link the user asked for is no copy
         copies = [c for c in copies if not _URL.fullmatch(c)]
     if not strong:
         copies = [c for c in copies if len(c.split()) >= 4 or _asked_to_say(span, c)]
