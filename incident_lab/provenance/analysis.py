@@ -800,6 +800,7 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
     extra: list[InstructionSpan] = []
     segments: dict[int, list[tuple[int, int, bool]]] = {}  # (start, end, quotes a literal)
     switch: dict[tuple[int, int], bool] = {}  # (step, start) -> language_switch, judged once
+    quoting: dict[int, bool] = {}  # step -> its text quotes a literal somewhere
 
     def switched_at(i: int, x: int, unit: str) -> bool:
         if (i, x) not in switch:
@@ -818,6 +819,11 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
         first = len(extra)
         for i in [u for u in session.untrusted if u < a]:
             text = session.text(i)
+            if not complied:
+                if i not in quoting:
+                    quoting[i] = quotes_literal(text)
+                if not quoting[i]:
+                    continue  # no segment of a text that quotes nothing quotes a literal
             if i not in segments:
                 segments[i] = _segments(text)
             for x, y, quotes in segments[i]:
