@@ -403,13 +403,33 @@ def _asks_of(
         # or the system prompt.
         markers = [m for m in markers if len(m.split()) >= 4 or _CANARY.fullmatch(m)]
     urls = _span_urls(span, trusted) if strong else []
-    wants_leak = bool(_LEAK_ASK.search(span.text)) or span.source == "user"
+    wants_leak = (
+        _may_contain(span.text, _LEAK_WORDS) and _LEAK_ASK.search(span.text) is not None
+    ) or span.source == "user"
     if not strong and not (markers or wants_leak or announced or _SAY_VERB.search(span.text)):
         return None
-    lang_m = _IN_LANGUAGE.search(readable(span.text)[0])
+    plain = readable(span.text)[0]
+    lang_m = _IN_LANGUAGE.search(plain) if _may_contain(plain, _LANGUAGE_WORDS) else None
     wants_lang = _LANGS.get(lang_m.group(1).lower()) if lang_m else None
-    wants_caps = bool(_CAPS.search(span.text))
+    wants_caps = _may_contain(span.text, _CAPS_WORDS) and _CAPS.search(span.text) is not None
     return _Asks(index, span, strong, markers, urls, wants_leak, wants_lang, wants_caps, asked)
+
+
+#: A word every match of :data:`_LEAK_ASK`, :data:`_IN_LANGUAGE` and :data:`_CAPS` carries.
+_LEAK_WORDS = ("prompt", "instructions", "configuration")
+_LANGUAGE_WORDS = ("german", "deutsch", "french", "francais", "spanish", "espanol", "italian",
+                   "portugues", "english")  # fmt: skip
+_CAPS_WORDS = ("cap", "upper")
+
+
+def _may_contain(text: str, words: tuple[str, ...]) -> bool:
+    """False only when ``text`` is ASCII and holds none of ``words`` (lower case): then a
+    case-insensitive pattern that needs one of them cannot match (ASCII folds only ASCII;
+    other text goes to the pattern). A quick test before the pattern scans a long span."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(w in low for w in words)
 
 
 @lru_cache(maxsize=1024)
