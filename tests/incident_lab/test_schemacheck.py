@@ -147,7 +147,7 @@ def _jsonschema_valid(doc: Any, name: str) -> bool:
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@pytest.mark.parametrize("name", ["trajectory.v1", "scenario.v1", "suite.v1"])
+@pytest.mark.parametrize("name", ["trajectory.v1", "scenario.v1", "suite.v1", "taxonomy.v1"])
 @SETTINGS
 @given(data=st.data())
 def test_compiled_check_agrees_with_jsonschema(name: str, data: st.DataObject) -> None:
@@ -167,7 +167,7 @@ def test_compiled_check_agrees_with_jsonschema(name: str, data: st.DataObject) -
 ))  # fmt: skip
 def test_compiled_check_agrees_on_arbitrary_json(doc: Any) -> None:
     """Arbitrary JSON values: same verdict as jsonschema for both schemas."""
-    for name in ("trajectory.v1", "scenario.v1", "manifest.v1", "suite.v1"):
+    for name in ("trajectory.v1", "scenario.v1", "manifest.v1", "suite.v1", "taxonomy.v1"):
         check = _fast_check(name)
         assert check is not None
         assert check(doc) is _jsonschema_valid(doc, name)
@@ -229,6 +229,22 @@ def test_edge_semantics_match_jsonschema() -> None:
     assert check is not None
     for doc in cases:
         assert check(doc) is _jsonschema_valid(doc, "trajectory.v1"), doc
+
+
+def test_property_names_match_jsonschema() -> None:
+    """propertyNames checks every key (the taxonomy's severity and catalogue names): the
+    shipped taxonomy takes the fast path, a key breaking the pattern goes to jsonschema."""
+    import copy
+
+    from incident_lab.taxonomy.load import _base_doc
+
+    doc = copy.deepcopy(_base_doc())
+    check = _fast_check("taxonomy.v1")
+    assert check is not None and check(doc) is True
+    for bad in ({**doc, "severities": {**doc["severities"], "SEV-X": doc["severities"]["SEV-1"]}},
+                {**doc, "catalogues": {**doc["catalogues"], "Bad-Name": {}}}):
+        assert check(bad) is False
+        assert _jsonschema_valid(bad, "taxonomy.v1") is False
 
 
 def test_unknown_keyword_is_refused_and_validation_still_works() -> None:
