@@ -241,8 +241,10 @@ def test_property_names_match_jsonschema() -> None:
     doc = copy.deepcopy(_base_doc())
     check = _fast_check("taxonomy.v1")
     assert check is not None and check(doc) is True
-    for bad in ({**doc, "severities": {**doc["severities"], "SEV-X": doc["severities"]["SEV-1"]}},
-                {**doc, "catalogues": {**doc["catalogues"], "Bad-Name": {}}}):
+    for bad in (
+        {**doc, "severities": {**doc["severities"], "SEV-X": doc["severities"]["SEV-1"]}},
+        {**doc, "catalogues": {**doc["catalogues"], "Bad-Name": {}}},
+    ):
         assert check(bad) is False
         assert _jsonschema_valid(bad, "taxonomy.v1") is False
 
