@@ -210,6 +210,38 @@ def test_prefilter_and_vectorised_lsh_give_the_reference_score(matcher: Matcher)
     assert outcomes == {True, False}  # both sides of the threshold were exercised
 
 
+def test_batch_prefilter_passes_every_session_that_could_match(matcher: Matcher) -> None:
+    """The batch prefilter (distinct shingles of the forms per session) never drops a
+    session the exact score would keep, and drops one that only repeats a few payload
+    words: score_many equals scoring each session alone."""
+    rng = random.Random(7)
+    sources = [PAYLOAD, codecs.encode(PAYLOAD, "rot13"), PAYLOAD[::-1], BENIGN]
+    texts = [
+        " ".join(_mutate(rng, rng.choice(sources)) for _ in range(rng.randint(1, 4)))
+        for _ in range(300)
+    ]
+    texts += ["", "customer list " * 200, BENIGN * 40, "é" + PAYLOAD]
+    normalized = [normalize(t) for t in texts]
+    keep = matcher._prefilter(normalized)
+    exact = [matcher.normalized_payload_score(n)[0] >= matcher.threshold for n in normalized]
+    assert all(k for k, e in zip(keep, exact, strict=True) if e)
+    assert any(exact) and not all(keep)
+    # Repeats count once: a session of one payload phrase again and again cannot match.
+    assert keep[-3] is False and exact[-3] is False
+    # Alone or in a batch, straddling its neighbours or not: the same verdicts.
+    assert [matcher._prefilter([n])[0] for n in normalized] == [
+        k and matcher._prefilter([n])[0] for k, n in zip(keep, normalized, strict=True)
+    ]
+    trajs = [
+        {"session_id": f"s{i}", "steps": [{"type": "message", "role": "user", "content": t}]}
+        for i, t in enumerate(texts)
+    ]
+    many = matcher.score_many(trajs)
+    alone = [matcher.score(t) for t in trajs]
+    assert [m and m.to_dict() for m in many] == [m and m.to_dict() for m in alone]
+    assert sum(m is not None for m in many) == sum(exact)
+
+
 def test_a_pickled_matcher_starts_with_an_empty_cache(matcher: Matcher) -> None:
     """What Dask ships to a worker scores alike and carries no cached texts."""
     traj = {"session_id": "s", "steps": [{"type": "message", "role": "user", "content": PAYLOAD}]}
