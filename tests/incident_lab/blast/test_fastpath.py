@@ -210,6 +210,29 @@ def test_prefilter_and_vectorised_lsh_give_the_reference_score(matcher: Matcher)
     assert outcomes == {True, False}  # both sides of the threshold were exercised
 
 
+def test_the_cache_steps_aside_on_text_that_does_not_repeat() -> None:
+    """After a probe of sessions whose texts never repeat, the cache is bypassed for a
+    while (normalising whole sessions), then probes again; sessions that repeat keep it.
+    The normal form is the same either way."""
+    from incident_lab.blast import match
+
+    rng = random.Random(3)
+    words = ["alpha", "delta", "kilo", "tango", "x9", "zulu", "ZmFrZQ==", "a@b.co"]
+    cache = _NormalizeCache()
+    for i in range(match._PROBE_SESSIONS):
+        parts = [" ".join(rng.choice(words) for _ in range(12)) + f" {i} {j}" for j in range(4)]
+        assert normalize_parts(parts, cache) == normalize("\n".join(parts))
+    assert cache.bypass == match._BYPASS_SESSIONS
+    size = len(cache._map)
+    parts = ["the same canned reply", "another output"]
+    for _ in range(match._BYPASS_SESSIONS):
+        assert normalize_parts(parts, cache) == normalize("\n".join(parts))
+    assert cache.bypass == 0 and len(cache._map) == size  # bypassed: nothing learnt
+    for _ in range(2 * match._PROBE_SESSIONS):  # probing again: these repeat, it stays on
+        assert normalize_parts(parts, cache) == normalize("\n".join(parts))
+    assert cache.bypass == 0 and "the same canned reply" in cache._map
+
+
 def test_batch_prefilter_passes_every_session_that_could_match(matcher: Matcher) -> None:
     """The batch prefilter (distinct shingles of the forms per session) never drops a
     session the exact score would keep, and drops one that only repeats a few payload
