@@ -175,28 +175,60 @@ def _find_literal(value: str, text: str, lowered: str) -> tuple[int, int] | None
     number = _NUMBER.fullmatch(first) is not None
     if not number and first not in lowered:
         return None
-    pattern = _pattern(value)
-    if pattern is None:
-        return None
     start = 0
     if not number and text.isascii() and value.isascii():
         # ASCII on both sides: matching without case is matching the lower-cased text, so a
         # word missing from it rules the value out, and a match starts where its first word
-        # does: the first few places are tried directly, then the pattern searches on.
-        if any(w not in lowered for w in value.lower().split()[1:_PATTERN_WORDS]):
+        # does: the first few places are tried directly (by :func:`_words_at`, no pattern
+        # compiled: values come from the logs, most are found or ruled out here), then
+        # the pattern searches on.
+        every = value.lower().split()
+        words = every[:_PATTERN_WORDS]
+        if any(w not in lowered for w in words[1:]):
             return None
+        right = every[-1][-1:].isalnum()  # as _pattern decides it: by the value's last word
         start = lowered.find(first)
         for _ in range(_DIRECT_TRIES):
             if start == -1:
                 return None
-            m = pattern.match(text, start)
-            if m:
-                return m.span()
+            end = _words_at(words, lowered, start, right)
+            if end != -1:
+                return start, end
             start = lowered.find(first, start + 1)
         if start == -1:
             return None
+    pattern = _pattern(value)
+    if pattern is None:
+        return None
     m = pattern.search(text, start)
     return m.span() if m else None
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _words_at(words: list[str], lowered: str, start: int, right: bool) -> int:
+    """Where :func:`_pattern`'s match of ``words`` (lower case, ASCII) starting at ``start``
+    in ``lowered`` (ASCII) ends, or -1: the words in order, whitespace between them, no
+    word character before the first when it begins with a letter or digit, nor after the
+    last with ``right``. (``pattern.match(text, start)``, without compiling the pattern.)"""
+    if words[0][:1].isalnum() and start and _is_word(lowered[start - 1]):
+        return -1
+    size, at = len(lowered), start
+    for i, word in enumerate(words):
+        if i:
+            gap = at
+            while at < size and lowered[at].isspace():
+                at += 1
+            if at == gap:
+                return -1
+        if not lowered.startswith(word, at):
+            return -1
+        at += len(word)
+    if right and at < size and _is_word(lowered[at]):
+        return -1
+    return at
 
 
 def shingles(value: str, size: int = 6) -> list[str]:
