@@ -19,6 +19,9 @@ the run, the CPU of all workers and the driver against the local engine's whole 
 (the Dask overhead), and with ``--workers 1,2`` the CPU-bound speed-up ``CPU(1 worker) /
 busiest worker's CPU (2 workers)``: the wall-time speed-up each worker would give with a
 core of its own. The wall-time speed-up is printed beside it with the load it ran under.
+``--dask-malloc-trim off`` starts the workers without the ``MALLOC_TRIM_THRESHOLD_=65536``
+that ``distributed``'s nannies set by default (the allocator then keeps freed memory for
+the next batch of sessions instead of faulting it in again).
 
 All must report the same matches. One untimed local run on the log's first line comes
 first; by default (``--bytecode cached``) every command runs with its modules' bytecode
@@ -154,6 +157,11 @@ def cpu():
 
 if __name__ == "__main__":
     log, bundle, workers, blocksize = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    if sys.argv[5] == "off":  # the nannies' MALLOC_TRIM_THRESHOLD_ (65536 by default) unset
+        import dask
+        env = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
+        env.pop("MALLOC_TRIM_THRESHOLD_", None)
+        dask.config.set({"distributed.nanny.pre-spawn-environ": env})
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                       dashboard_address=":0", memory_limit=0) as cluster, Client(cluster) as client:
         signature = load_signature(bundle)
@@ -186,15 +194,13 @@ if __name__ == "__main__":
 
 
 def run_dask(
-    log: Path, bundle: Path, workers: int, blocksize: int
+    log: Path, bundle: Path, workers: int, blocksize: int, trim: str = "default"
 ) -> tuple[float, float, int, dict]:
     """The search on a LocalCluster of ``workers`` processes: its own wall and CPU seconds."""
     script = DATA / "dask_driver.py"
     script.write_text(_DASK_DRIVER)
-    _, _, driver_peak, out = _peak_rss_of(
-        [sys.executable, str(script), str(log), str(bundle), str(workers), str(blocksize)],
-        CHILD_ENV,
-    )
+    cmd = [sys.executable, str(script), str(log), str(bundle), str(workers), str(blocksize), trim]
+    _, _, driver_peak, out = _peak_rss_of(cmd, CHILD_ENV)
     return out["wall"], out["cpu"], driver_peak + out["worker_peak_kib"], out
 
 
@@ -281,6 +287,14 @@ def main() -> None:
         default=0,
         help="dask bytes per task, in MiB (default 0: the engine's own, ~4 tasks per worker)",
     )
+    parser.add_argument(
+        "--dask-malloc-trim",
+        choices=["default", "off"],
+        default="default",
+        help="default: the workers run with distributed's MALLOC_TRIM_THRESHOLD_=65536 (as "
+        "users' clusters do); off: unset (the allocator keeps freed memory: 30x fewer page "
+        "faults in a scan)",
+    )
     parser.add_argument("--log", type=Path, help="scan this log instead of generating one")
     parser.add_argument("--bundle", type=Path, help="the incident bundle (with --log)")
     parser.add_argument(
@@ -323,7 +337,9 @@ def main() -> None:
                 wall, cpu, peak, out = run_local(log, bundle)
                 matches = [m["session_id"] for m in out["matches"]]
             else:
-                wall, cpu, peak, out = run_dask(log, bundle, workers, args.blocksize_mb << 20)
+                wall, cpu, peak, out = run_dask(
+                    log, bundle, workers, args.blocksize_mb << 20, args.dask_malloc_trim
+                )
                 matches = out["matches"]
                 dask_runs.append((cpu, out))
             walls.append(wall)
@@ -359,6 +375,7 @@ def main() -> None:
     for r in results.values():
         r.pop("_ids", None)
     summary["bytecode"] = args.bytecode
+    summary["dask_malloc_trim"] = args.dask_malloc_trim
     print(json.dumps({"benchmark": "blast_radius", "log_mb": round(size_mb), "cores": os.cpu_count(),
                       "load_avg": [round(x, 1) for x in os.getloadavg()],
                       "expected_matches": expected, **results, "summary": summary}))  # fmt: skip
