@@ -300,19 +300,20 @@ def _model(traj: dict[str, Any]) -> str | None:
 
 
 class _Form:
-    """One indexed payload form: its distinct shingles, signature and LSH bands."""
+    """One indexed payload form: its distinct shingles, signature and LSH band keys.
 
-    def __init__(
-        self, name: str, normalized: str, hasher: MinHasher, bands: tuple[int, int]
-    ) -> None:
+    ``lsh`` (the banding, shared by every form) only computes band keys: a window is a
+    candidate when one of its keys equals the form's, so no index table is filled.
+    """
+
+    def __init__(self, name: str, normalized: str, hasher: MinHasher, lsh: LSHIndex) -> None:
         self.name = name
         shingles = shingle_array(normalized)
         self.width = int(shingles.size)
         self.distinct = np.unique(shingles)
         self.signature = hasher.signature(shingles)
-        self.lsh = LSHIndex(*bands)
-        self.lsh.insert(0, self.signature)
-        self.band_keys = self.lsh.band_keys(self.signature)[0]
+        self.lsh = lsh
+        self.band_keys = lsh.band_keys(self.signature)[0]
 
 
 class Matcher:
@@ -329,8 +330,8 @@ class Matcher:
         self.signature = signature
         self.threshold = threshold
         self.hasher = MinHasher()
-        bands = lsh_params(threshold)
-        self.forms = [_Form(p.name, p.normalized, self.hasher, bands) for p in signature.payloads]
+        lsh = LSHIndex(*lsh_params(threshold))
+        self.forms = [_Form(p.name, p.normalized, self.hasher, lsh) for p in signature.payloads]
         values = [f.distinct for f in self.forms] or [np.zeros(0, np.uint64)]
         self.union = np.unique(np.concatenate(values))
         self._sizes = np.array([f.distinct.size for f in self.forms], dtype=np.float64)

@@ -29,7 +29,7 @@ from incident_lab.blast.match import (
 )
 from incident_lab.blast.scan import scan_lines
 from incident_lab.blast.signature import signature_from_scenario
-from incident_lab.text.minhash import jaccard_estimate, shingle_array
+from incident_lab.text.minhash import LSHIndex, jaccard_estimate, shingle_array
 from incident_lab.text.normalize import (
     _DECODERS,
     MAX_DECODE_ROUNDS,
@@ -179,7 +179,9 @@ def _reference_score(matcher: Matcher, normalized: str) -> tuple[float, str | No
         if bound < matcher.threshold or bound <= best:
             break
         windows = matcher.hasher.window_signatures(shingles, form.width, max(1, form.width // 8))
-        for j, hits in enumerate(form.lsh.query(windows)):
+        index = LSHIndex(form.lsh.bands, form.lsh.rows)  # the form's own dictionary index
+        index.insert(0, form.signature)
+        for j, hits in enumerate(index.query(windows)):
             if hits:
                 score = jaccard_estimate(windows[j], form.signature)
                 if score > best:
