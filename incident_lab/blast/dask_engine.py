@@ -236,7 +236,7 @@ def _scan_unit(args: tuple[Unit, int, int], matcher: Matcher) -> Partial:
 def _shared(matcher: Matcher) -> Any:
     """The matcher as one key of the graph that every scan task depends on.
 
-    Put in each task, it was pickled with every task (0.66 MB for a 134-form signature)
+    Put in each task, it was pickled with every task (0.5 MB for a 134-form signature)
     and unpickled by every task, which rebuilt its lookup tables (40 ms) and started
     an empty normalisation cache. As one key, a distributed worker receives it once
     and its tasks share it (and the cache)."""
