@@ -167,6 +167,46 @@ def quotes_literal(unit: str) -> bool:
     return _LITERAL.search(unit) is not None
 
 
+def _is_word_char(ch: str) -> bool:
+    """What ``\\w`` matches in a ``str`` pattern (Unicode letters and digits, ``_``)."""
+    return ch.isalnum() or ch == "_"
+
+
+def _has_word(text: str, word: str) -> bool:
+    """``re.search(rf"(?<!\\w){re.escape(word)}(?!\\w)", text)`` without compiling a pattern
+    per word: ``word`` occurs in ``text`` with no word character either side. (Literals
+    come from the logs: a pattern each thrashed ``re``'s cache, a third of building a
+    blast-radius signature.)"""
+    size, end = len(word), len(text)
+    at = text.find(word)
+    while at != -1:
+        after = at + size
+        if (at == 0 or not _is_word_char(text[at - 1])) and (
+            after >= end or not _is_word_char(text[after])
+        ):
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
+def _cased_copies(literal: str, answer: str, limit: int) -> int:
+    """How many times (at most ``limit``) ``answer`` carries ``literal`` not inside a word:
+    the non-overlapping matches of ``(?<![A-Za-z])LITERAL(?![a-z])``, counted by ``str.find``
+    in the order ``re.finditer`` finds them (``literal`` is not empty)."""
+    size, end, times = len(literal), len(answer), 0
+    at = answer.find(literal)
+    while at != -1 and times < limit:
+        after = at + size
+        if (at == 0 or not ("A" <= answer[at - 1] <= "Z" or "a" <= answer[at - 1] <= "z")) and (
+            after >= end or not "a" <= answer[after] <= "z"
+        ):
+            times += 1
+            at = answer.find(literal, after)
+        else:
+            at = answer.find(literal, at + 1)
+    return times
+
+
 def copied_literals(unit: str, answer: str, trusted: str) -> list[str]:
     """The quoted literals of ``unit`` (``'TEST'``, ``"OK-7F3A"``) that ``answer`` carries.
 
@@ -187,8 +227,7 @@ def copied_literals(unit: str, answer: str, trusted: str) -> list[str]:
         elif literal not in answer:  # (what the pattern below would search for)
             times, hit = 0, False
         else:
-            found = re.finditer(rf"(?<![A-Za-z]){re.escape(literal)}(?![a-z])", answer)
-            times = sum(1 for _ in zip(found, range(REPEATED), strict=False))
+            times = _cased_copies(literal, answer, REPEATED)
             hit = times > 0
         if times < REPEATED and _said_by_user(literal, trusted):
             continue  # the user's own word ("test" in "the latest e-mail" is not)
@@ -260,8 +299,7 @@ def _asked_to_say(span: InstructionSpan, copy: str) -> bool:
 
 def _said_by_user(marker: str, trusted: str) -> bool:
     """True when the user's turns (lower case) contain ``marker`` as whole words."""
-    low = marker.lower()
-    return low in trusted and re.search(rf"(?<!\w){re.escape(low)}(?!\w)", trusted) is not None
+    return _has_word(trusted, marker.lower())
 
 
 @lru_cache(maxsize=16)

@@ -180,59 +180,91 @@ def find_value(value: str, text: str, lowered: str) -> tuple[int, int] | None:
 
 def _find_literal(value: str, text: str, lowered: str) -> tuple[int, int] | None:
     """:func:`find_value` for the value as written (words in order, numbers in any spelling)."""
-    first, number, rest, ascii_value, digits = _literal(value)
+    first, number, rest, ascii_value, digits, right = _literal(value)
     if not number and first not in lowered:
         return None
     if any(d not in text for d in digits):
         return None  # a number's digit groups are written in every spelling of it
-    pattern = _pattern(value)
-    if pattern is None:
-        return None
     start = 0
     if not number and text.isascii() and ascii_value:
         # ASCII on both sides: matching without case is matching the lower-cased text, so a
         # word missing from it rules the value out, and a match starts where its first word
-        # does: the first few places are tried directly, then the pattern searches on.
+        # does: the first few places are tried directly (by :func:`_words_at`, no pattern
+        # compiled: values come from the logs, most are found or ruled out here), then
+        # the pattern searches on.
         if any(w not in lowered for w in rest):
             return None
+        words = (first, *rest)
         start = lowered.find(first)
         for _ in range(_DIRECT_TRIES):
             if start == -1:
                 return None
-            m = pattern.match(text, start)
-            if m:
-                return m.span()
+            end = _words_at(words, lowered, start, right)
+            if end != -1:
+                return start, end
             start = lowered.find(first, start + 1)
         if start == -1:
             return None
     elif digits:  # a number starts at its first group's first place (or at its sign before)
         start = max(0, text.find(digits[0]) - 1)
+    pattern = _pattern(value)
+    if pattern is None:
+        return None
     m = pattern.search(text, start)
     return m.span() if m else None
 
 
 @lru_cache(maxsize=4096)
-def _literal(value: str) -> tuple[str, bool, tuple[str, ...], bool, tuple[str, ...]]:
+def _literal(value: str) -> tuple[str, bool, tuple[str, ...], bool, tuple[str, ...], bool]:
     """What :func:`_find_literal` checks a text for, worked out once per value (a value is
     looked for in every earlier step): its first word (lower case), whether that word is a
     number, its other words (lower case, as many as the pattern spells), whether it is
-    ASCII, and the digit groups every spelling of it carries when it is a plain number
-    (``1,000.5``: ``1``, ``000``, ``5``; none otherwise)."""
-    first = value.split(None, 1)[0].lower()
+    ASCII, the digit groups every spelling of it carries when it is a plain number
+    (``1,000.5``: ``1``, ``000``, ``5``; none otherwise), and whether a match must end at a
+    word boundary (as :func:`_pattern` decides it: by the value's last word)."""
+    every = value.split()
+    first = every[0].lower()
     number = _NUMBER.fullmatch(first) is not None
-    rest = tuple(value.lower().split()[1:_PATTERN_WORDS])
+    rest = tuple(w.lower() for w in every[1:_PATTERN_WORDS])
     digits: tuple[str, ...] = ()
-    if number and len(value.split()) == 1 and not _LEADING_ZERO.match(value.split()[0]):
-        whole, _, frac = value.split()[0].lstrip("-").partition(".")
+    if number and len(every) == 1 and not _LEADING_ZERO.match(every[0]):
+        whole, _, frac = every[0].lstrip("-").partition(".")
         digits = (*_groups(whole.lstrip("0") or "0"), *([frac.rstrip("0")] if frac else []))
         digits = tuple(d for d in digits if d)
-    return first, number, rest, value.isascii(), digits
+    return first, number, rest, value.isascii(), digits, every[-1][-1:].isalnum()
 
 
 def _groups(whole: str) -> list[str]:
     """The thousands groups of a number's integer digits (``12345``: ``12``, ``345``)."""
     head = len(whole) % 3 or 3
     return [whole[:head]] + [whole[i : i + 3] for i in range(head, len(whole), 3)]
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _words_at(words: tuple[str, ...], lowered: str, start: int, right: bool) -> int:
+    """Where :func:`_pattern`'s match of ``words`` (lower case, ASCII) starting at ``start``
+    in ``lowered`` (ASCII) ends, or -1: the words in order, whitespace between them, no
+    word character before the first when it begins with a letter or digit, nor after the
+    last with ``right``. (``pattern.match(text, start)``, without compiling the pattern.)"""
+    if words[0][:1].isalnum() and start and _is_word(lowered[start - 1]):
+        return -1
+    size, at = len(lowered), start
+    for i, word in enumerate(words):
+        if i:
+            gap = at
+            while at < size and lowered[at].isspace():
+                at += 1
+            if at == gap:
+                return -1
+        if not lowered.startswith(word, at):
+            return -1
+        at += len(word)
+    if right and at < size and _is_word(lowered[at]):
+        return -1
+    return at
 
 
 def shingles(value: str, size: int = 6) -> list[str]:
