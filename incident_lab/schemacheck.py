@@ -288,10 +288,6 @@ class _Compiler:
         # else goes to jsonschema, which decides
         return "array", lambda x: all(type(i) is str for i in x) and len(set(x)) == len(x)
 
-    def k_propertyNames(self, value: Any, schema: Mapping[str, Any], base: str) -> Keyword:
-        sub = self.schema(value, base)  # applied to each key (always a string in JSON)
-        return "object", lambda x: all(sub(k) for k in x)
-
     def k_minProperties(self, value: int, schema: Mapping[str, Any], base: str) -> Keyword:
         return "object", lambda x: len(x) >= value
 
