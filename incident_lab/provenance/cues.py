@@ -172,7 +172,7 @@ _EN_REDIRECT = (
     r"carry out (?:the|this|these)|obey|then do it|do it:|execute (?:the|these|its) instructions|"
     r"here is your (?:task|mission)|your (?:character's )?next line)\b"
 )
-_EN_ROLE = (
+_EN_ROLE_CLAIM = (
     r"\b(?:this is|message from|sent by|notice from|instructions? from)\s+(?:the\s+|your\s+)?"
     r"(?:system|admin(?:istrator)?|developer|owner|security team|it department|ceo|manager|openai|"
     r"anthropic|support team|operator)\b"
@@ -187,9 +187,14 @@ _EN_ROLE = (
     r"notice|update|request|action|directive)\b|\bno matter what\b|\bthis is (?:a|only a) test\b"
     r"|\bregardless of (?:any|all|the|your) (?:previous|prior|earlier|other|original)\b"
     r"|\b(?:test|ci|evaluation|debug) (?:pipeline|mode|harness)\b|\bprove (?:that )?you are\b"
-    r"|(?:^|[^a-z0-9])(?:todo|to-do|action required|action item|task|reminder|nota bene)\s{0,3}:"
     r"|\bmessage from (?:me,? )?[\w .'-]{1,40}?,? to you\b"
 )
+#: A note label ("TODO:", "Reminder:"): a role claim, but one ordinary to-do lists and code
+#: comments carry too, so alone it is no independent evidence that text speaks to a model.
+_NOTE_LABEL = (
+    r"(?:^|[^a-z0-9])(?:todo|to-do|action required|action item|task|reminder|nota bene)\s{0,3}:"
+)
+_EN_ROLE = f"{_EN_ROLE_CLAIM}|{_NOTE_LABEL}"
 _DE = (
     r"\b(?:du musst|sie mussen|du sollst|sie sollen|bitte \w+|ignoriere|ignorieren sie|vergiss|"
     r"vergessen sie|sende|senden sie|schicke?|schicken sie|uberweise|uberweisen sie|losche|"
@@ -629,6 +634,14 @@ def answer_rule_units(text: str) -> list[tuple[int, int]]:
 
 
 _SCRIPTS = _Matcher({"override": _OVERRIDE_SCRIPTS})
+_ROLE_CLAIM = re2.compile("(?im)" + _EN_ROLE_CLAIM)
+
+
+def claims_a_role(text: str) -> bool:
+    """Whether ``text`` poses as the system, an operator or its author speaking to the model
+    ("SYSTEM NOTE:", "message from the admin", "highest priority"), more than a note label
+    ("TODO:") that ordinary to-do lists carry too (on its de-obfuscated form)."""
+    return _ROLE_CLAIM.search(readable(text[:MAX_SCAN], cipher_hint(text))[0]) is not None
 
 
 def _plain_kinds(plain: str) -> set[str]:
