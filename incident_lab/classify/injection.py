@@ -200,6 +200,20 @@ def indirect_injection(traj: dict[str, Any]) -> list[Signal]:
                     facts=_facts(span, [], []),
                 )
             )
+    if not signals and prov.unheeded_rules:  # an ignored rule for every answer: near miss
+        rule = prov.unheeded_rules[0]
+        signals.append(
+            Signal(
+                "prompt_injection",
+                0.5,
+                [rule.step],
+                "injection_not_followed",
+                f"{_where(rule)} prescribes what every answer must carry "
+                f'({", ".join(rule.cues)}: "{quote(rule.text)}"), but no answer carries it: '
+                "near miss",
+                facts=_facts(rule, [], []),
+            )
+        )
     if weak:  # many ordinary requests in a long listing are still no injection: the strongest only
         signals.append(max(weak, key=lambda sig: sig.weight))
     return signals

@@ -605,6 +605,39 @@ def _rule_spans(session: _Session, found: list[InstructionSpan]) -> None:
             )
 
 
+def _unheeded_rules(
+    session: _Session, spans: tuple[InstructionSpan, ...], delegated: set[int]
+) -> tuple[InstructionSpan, ...]:
+    """Untrusted answer rules that prescribe a code-like marker nobody trusted gave, and
+    that no answer carries anywhere: an instruction to whoever answers, ignored (a near
+    miss; cue ``answer_rule``, scored as its unit). Not in content the user handed the task
+    to, nor where an existing span already covers the rule."""
+    given = _given_markers(session)
+    answered: set[str] = set()
+    for a in session.assistant:
+        folded = unicodedata.normalize("NFKC", session.text(a)[:MAX_SCAN])
+        answered.update(_marker_key(m.group(0)) for m in _MARKER.finditer(folded))
+        answered.update(_marker_key(m.group(0))[::-1] for m in _MARKER.finditer(folded))
+    taken = [sp for k, sp in enumerate(spans) if k not in delegated]
+    out: list[InstructionSpan] = []
+    for i in session.untrusted:
+        text = session.text(i)
+        if not text or _delegated(session, i):
+            continue
+        for x, y in answer_rule_units(text):
+            wanted = _prescribed_markers(text, x, y) - given
+            if not wanted or wanted & answered:
+                continue
+            if any(sp.step == i and sp.start < y and x < sp.end for sp in taken):
+                continue
+            out.append(_unit_span(session, i, x, y, ("answer_rule",), _as_is, guess_language))
+    return tuple(out)
+
+
+def _as_is(score: float, _cues: tuple[str, ...] = ()) -> float:
+    return round(score, 3)
+
+
 def _obeyed_rules(
     session: _Session,
     spans: tuple[InstructionSpan, ...],
@@ -1535,6 +1568,7 @@ def analyse(trajectory: Any) -> Provenance:
     obedient += _secret_leaks(session, spans, eligible, obedient)
     obedient += _obeyed_rules(session, spans, delegated, obedient)
     obedient.sort(key=lambda a: a.step)
+    hijacked = bool(obedient) or any(c.unrequested for c in calls)
     return Provenance(
         session_id=session.session_id,
         instructions=spans,
@@ -1543,4 +1577,5 @@ def analyse(trajectory: Any) -> Provenance:
         sources=dict(session.sources),
         problems=tuple(session.problems),
         delegated=frozenset(delegated),
+        unheeded_rules=() if hijacked else _unheeded_rules(session, spans, delegated),
     )
