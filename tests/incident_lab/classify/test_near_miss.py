@@ -141,7 +141,7 @@ def test_an_obeyed_answer_rule_is_the_incident_not_a_near_miss() -> None:
     )
     c = classify_trajectory(t)
     assert c.top == "prompt_injection" and c.severity and c.severity.level == "SEV-2"
-    assert not c.ranked[0].evidence[0].signal == "injection_not_followed"
+    assert c.ranked[0].evidence[0].signal != "injection_not_followed"
 
 
 def test_an_answer_that_mentions_the_marker_mid_sentence_is_not_called_ignored() -> None:
