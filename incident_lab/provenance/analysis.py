@@ -612,24 +612,25 @@ def _unheeded_rules(
     that no answer carries anywhere: an instruction to whoever answers, ignored (a near
     miss; cue ``answer_rule``, scored as its unit). Not in content the user handed the task
     to, nor where an existing span already covers the rule."""
+    rules = [
+        (i, x, y)
+        for i in session.untrusted
+        if session.text(i)
+        for x, y in answer_rule_units(session.text(i))
+        if not any(sp.step == i and sp.start < y and x < sp.end for sp in spans)
+    ]
+    if not rules:
+        return ()  # one RE2 pass per text: the usual case
     given = _given_markers(session)
     answered: set[str] = set()
     for a in session.assistant:
         folded = unicodedata.normalize("NFKC", session.text(a)[:MAX_SCAN])
-        answered.update(_marker_key(m.group(0)) for m in _MARKER.finditer(folded))
-        answered.update(_marker_key(m.group(0))[::-1] for m in _MARKER.finditer(folded))
-    taken = [sp for k, sp in enumerate(spans) if k not in delegated]
+        keys = {_marker_key(m.group(0)) for m in _MARKER.finditer(folded)}
+        answered |= keys | {k[::-1] for k in keys}
     out: list[InstructionSpan] = []
-    for i in session.untrusted:
-        text = session.text(i)
-        if not text or _delegated(session, i):
-            continue
-        for x, y in answer_rule_units(text):
-            wanted = _prescribed_markers(text, x, y) - given
-            if not wanted or wanted & answered:
-                continue
-            if any(sp.step == i and sp.start < y and x < sp.end for sp in taken):
-                continue
+    for i, x, y in rules:
+        wanted = _prescribed_markers(session.text(i), x, y) - given
+        if wanted and not wanted & answered and not _delegated(session, i):
             out.append(_unit_span(session, i, x, y, ("answer_rule",), _as_is, guess_language))
     return tuple(out)
 

@@ -624,13 +624,41 @@ _RULE = _Matcher({"answer_rule": ANSWER_RULE})
 
 def answer_rule_units(text: str) -> list[tuple[int, int]]:
     """The units of ``text`` (see :func:`unit_bounds`) that state a rule for what the answer
-    must contain, say, start or end with (:data:`ANSWER_RULE`, on the de-obfuscated form)."""
+    must contain, say, start or end with (:data:`ANSWER_RULE`, on the de-obfuscated form).
+    Memoised for texts up to :data:`_RULES_MEMO_CHARS` (an inbox recurs across sessions)."""
     text = text[:MAX_SCAN]
-    whole = plain_unless_obfuscated(text)
+    if len(text) <= _RULES_MEMO_CHARS:
+        return list(_answer_rule_units_memo(text))
+    return _answer_rule_units(text)
+
+
+_RULES_MEMO_CHARS = 65536
+
+
+@lru_cache(maxsize=2048)
+def _answer_rule_units_memo(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(_answer_rule_units(text))
+
+
+def _answer_rule_units(text: str) -> list[tuple[int, int]]:
+    whole = _plain_unless_obfuscated(text)
     if whole is not None and not _RULE.kinds(whole):
         return []  # one pass over a plain text in which no rule occurs anywhere
     ciphers = cipher_hint(text)
     return [(a, b) for a, b in _units(text) if _RULE.kinds(readable(text[a:b], ciphers)[0])]
+
+
+def _plain_unless_obfuscated(text: str) -> str | None:
+    """:func:`~incident_lab.provenance.text.plain_unless_obfuscated`, memoised for texts up
+    to :data:`_RULES_MEMO_CHARS`: the spans and the answer rules of a text both read it."""
+    if len(text) <= _RULES_MEMO_CHARS:
+        return _plain_memo(text)
+    return plain_unless_obfuscated(text)
+
+
+@lru_cache(maxsize=1024)
+def _plain_memo(text: str) -> str | None:
+    return plain_unless_obfuscated(text)
 
 
 _SCRIPTS = _Matcher({"override": _OVERRIDE_SCRIPTS})
@@ -748,7 +776,7 @@ def score_units(text: str) -> list[Unit]:
     """
     text = text[:MAX_SCAN]
     ciphers = cipher_hint(text)
-    whole = plain_unless_obfuscated(text)  # None: something in it is obfuscated
+    whole = _plain_unless_obfuscated(text)  # None: something in it is obfuscated
     if whole is not None and not ciphers and not _plain_kinds(whole) and not _RAW.kinds(text):
         return []
     units = []
