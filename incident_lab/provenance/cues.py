@@ -586,18 +586,19 @@ class _Matcher:
         return {self.names[i] for i in found} if found else set()
 
 
+_OVERRIDE_ANY = "|".join(
+    (
+        INJ_OVERRIDE.pattern,
+        _OVERRIDE_ML,
+        _OVERRIDE_TR,
+        _OVERRIDE_PARAPHRASE,
+        _OVERRIDE_TYPO,
+        _JAILBREAK,
+    )
+)
 _PLAIN = _Matcher(
     {
-        "override": "|".join(
-            (
-                INJ_OVERRIDE.pattern,
-                _OVERRIDE_ML,
-                _OVERRIDE_TR,
-                _OVERRIDE_PARAPHRASE,
-                _OVERRIDE_TYPO,
-                _JAILBREAK,
-            )
-        ),
+        "override": _OVERRIDE_ANY,
         "addressed_to_model": "|".join(
             (
                 _EN_ADDRESSED,
@@ -733,10 +734,62 @@ def _unit_score_memo(
     return _score(raw, plain, undone)
 
 
+#: Where each override phrase is (only run when the set says one occurs).
+_OVERRIDE_AT = re2.compile("(?im)" + _OVERRIDE_ANY)
+#: Words that frame a quotation as a mention of a phrase, not a use of it: "text such as
+#: '...'", "phrases like '...'", "attackers write '...'", "the string '...'".
+_MENTION_FRAME = re2.compile(
+    r"(?i)\b(?:such as|like|e\.g\.|for example|for instance|phrases?|strings?|texts?|words?|"
+    r"wording|sentences?|commands?|prompts?|payloads?|examples?|called|titled|known as|patterns?|"
+    r"writes?|wrote|written|says?|said|types?|typed|hides?|hidden|inserts?|embeds?|contains?|"
+    r"containing|includes?|including)\W{0,3}$"
+)
+#: "you are now" describing where the reader is or what state they are in, not a persona:
+#: "you are now inside the project directory", "you are now logged in".
+_STATE_AFTER = re2.compile(
+    r"(?i)^\W{0,2}(?:inside\b|in (?:the|your|this|a) (?:project|directory|folder|repo|repository|"
+    r"root|workspace|checkout|shell|terminal|virtual environment|venv|container|dashboard|portal)\b|"
+    r"(?:logged|signed) (?:in|out)\b|connected\b|subscribed\b|registered\b|enrolled\b|"
+    r"ready to\b|able to\b|all set\b)"
+)
+_ABLE_AFTER = re2.compile(r"(?i)^\s{0,2}(?:can|may|could|will be able to|are able to)\b")
+_QUOTE_CHARS = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"
+
+
+def _mentioned(plain: str, start: int, end: int) -> bool:
+    """Whether the override phrase at ``plain[start:end]`` is talked about, not used: quoted
+    (a quotation mark right before it, one after it on the same line) after a frame word
+    (:data:`_MENTION_FRAME`); "you are now" describing a place or state; "from now on you"
+    granting an ability ("can", "may")."""
+    phrase = plain[start:end]
+    if phrase.endswith("you are now"):
+        return _STATE_AFTER.search(plain[end : end + 80]) is not None
+    if phrase.startswith("from now on"):  # "from now on you can use the alias": a permission
+        return _ABLE_AFTER.search(plain[end : end + 40]) is not None
+    before = plain[max(0, start - 3) : start]
+    opening = max(before.rfind(q) for q in _QUOTE_CHARS)
+    if opening == -1:
+        return False
+    after = plain[end : end + 120].split("\n", 1)[0]
+    if not any(q in after for q in _QUOTE_CHARS):
+        return False
+    at = max(0, start - 3) + opening
+    return _MENTION_FRAME.search(plain[max(0, at - 40) : at]) is not None
+
+
+def _override_mentioned(plain: str) -> bool:
+    """Whether every override phrase in ``plain`` is mentioned, not used (:func:`_mentioned`):
+    a write-up quoting "ignore previous instructions" as an example carries no override."""
+    spans = [m.span() for m in _OVERRIDE_AT.finditer(plain[:MAX_SCAN])]
+    return bool(spans) and all(_mentioned(plain, a, b) for a, b in spans)
+
+
 def _score(
     raw: str, plain: str, undone: tuple[str, ...]
 ) -> tuple[float, tuple[str, ...], str | None]:
     found = _plain_kinds(plain)
+    if "override" in found and _override_mentioned(plain):
+        found.discard("override")
     raw_found = _RAW.kinds(raw)
     if "verb_start" in found and "imperative_to_model" not in found and _verb_starts(plain):
         found.add("imperative_to_model")
