@@ -51,7 +51,7 @@ def test_a_used_override_stays_an_override(text: str) -> None:
 
 def test_a_write_up_quoting_an_override_is_no_incident() -> None:
     doc = (
-        "Prompt injection, explained. Attackers hide text such as \"ignore previous "
+        'Prompt injection, explained. Attackers hide text such as "ignore previous '
         'instructions" inside pages an agent will read, hoping it obeys.'
     )
     t = builders.traj(
