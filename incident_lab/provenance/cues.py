@@ -976,9 +976,44 @@ def _extent(text: str, units: list[Unit], i: int, threshold: float) -> tuple[int
         elif gap == 0 and u.end - u.start <= 200:
             gap = 1  # one plain sentence inside an instruction ("The subject is 'Hi'.")
         else:
-            break
+            k = _literal_ask_after(text, units, hi, lo, i)
+            if k is None:
+                break
+            hi, gap, j = k, 0, k
         j += 1
+    if hi + 1 < len(units) and (k := _literal_ask_after(text, units, hi, lo, i)) is not None:
+        hi = k
     return lo, hi
+
+
+#: A sentence asking for a literal answer: 'confirm by saying "X"', 'simply respond with
+#: "X"', 'reply with: "X"', "output 'X'", "output: X" (a quotation mark or a colon right after
+#: the verb).
+_ASKS_LITERAL = re.compile(
+    r"\b(?:say|saying|respond(?:ing)? with|reply(?:ing)? with|answer(?:ing)? with|output(?:ting)?|"
+    r"print(?:ing)?|writ(?:e|ing)|type|typing)\s{0,3}(?::?\s{0,3}[\"'\u201c\u2018\u00ab`]|:\s{0,3}\w)",
+    re.IGNORECASE,
+)
+#: How far past a strong instruction such a sentence may sit: units, characters.
+_LITERAL_UNITS = 4
+_LITERAL_REACH = 600
+
+
+def _literal_ask_after(text: str, units: list[Unit], hi: int, lo: int, seed: int) -> int | None:
+    """The unit within :data:`_LITERAL_UNITS` after ``hi`` that asks for a literal answer,
+    in the same paragraph as a strong instruction (``units[lo..hi]`` hold a strong cue
+    besides the seed's score), or None: the confirmation phrase an instruction asks for
+    ("You are now X. ... Confirm by saying 'X_ON'.") is part of it."""
+    if not any(_strong_unit(units[x]) for x in range(lo, hi + 1)) or units[seed].score < 0.7:
+        return None
+    end = units[hi].end
+    for k in range(hi + 1, min(len(units), hi + 1 + _LITERAL_UNITS)):
+        u = units[k]
+        if u.end - end > _LITERAL_REACH or "\n\n" in text[end : u.start]:
+            return None
+        if _ASKS_LITERAL.search(text, u.start, u.end):
+            return k
+    return None
 
 
 def _span_over(text: str, members: list[Unit]) -> FoundSpan:
