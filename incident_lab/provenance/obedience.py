@@ -304,9 +304,10 @@ def _reported_clauses(span_text: str, answer: str) -> list[str]:
     """The clauses a span asks to be said in reported speech ("say that I should visit X
     because ...") that the answer carries word for word, past the pronoun (the answer turns
     "I should" into "you should"): five words or more."""
-    said = " ".join(_words(answer).split())
-    out = []
+    out: list[str] = []
+    said = ""
     for m in _SAY_THAT.finditer(span_text[:MAX_SCAN]):
+        said = said or _words(answer)
         clause = _words(m.group(1))
         if len(clause.split()) >= _REPORTED_WORDS and clause in said:
             out.append(m.group(1).strip())
