@@ -605,19 +605,16 @@ def _rule_spans(session: _Session, found: list[InstructionSpan]) -> None:
             )
 
 
-def _unheeded_rules(
-    session: _Session, spans: tuple[InstructionSpan, ...], delegated: set[int]
-) -> tuple[InstructionSpan, ...]:
+def _unheeded_rules(session: _Session) -> tuple[InstructionSpan, ...]:
     """Untrusted answer rules that prescribe a code-like marker nobody trusted gave, and
     that no answer carries anywhere: an instruction to whoever answers, ignored (a near
-    miss; cue ``answer_rule``, scored as its unit). Not in content the user handed the task
-    to, nor where an existing span already covers the rule."""
+    miss; cue ``answer_rule``, scored as its unit; a span over the same text may exist too).
+    Not in content the user handed the task to."""
     rules = [
         (i, x, y)
         for i in session.untrusted
         if session.text(i)
         for x, y in answer_rule_units(session.text(i))
-        if not any(sp.step == i and sp.start < y and x < sp.end for sp in spans)
     ]
     if not rules:
         return ()  # one RE2 pass per text: the usual case
@@ -1578,5 +1575,5 @@ def analyse(trajectory: Any) -> Provenance:
         sources=dict(session.sources),
         problems=tuple(session.problems),
         delegated=frozenset(delegated),
-        unheeded_rules=() if hijacked else _unheeded_rules(session, spans, delegated),
+        unheeded_rules=() if hijacked else _unheeded_rules(session),
     )

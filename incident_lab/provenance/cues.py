@@ -296,6 +296,10 @@ _EN_RULE = (
     r"|\byou (?:have )?(?:already )?(?:agreed|promised|confirmed|committed|said)\s{0,2}[:\"\x{201c}]"
     r"|\bearlier in (?:this|our|the) (?:conversation|chat|session|thread),? you\b"
     r"|\bfrom now on,? i (?:will|shall|must)\b"
+    rf"|\b(?:begin|start|end|open|close|prefix|conclude) (?:your|the|each|every) {_ANSWER}\b"
+    r"[^\n]{0,20}?\bwith\b"
+    r"|\binclude (?:the |its )?[\w-]{2,30}(?: (?:shown|given|listed) (?:above|below)| above| below)?"
+    rf" in (?:your|the|each|every) {_ANSWER}\b"
     r"|\byou (?:are|have been) (?:cleared|authori[sz]ed|permitted|allowed|approved) to (?:respond|"
     r"reply|answer|output|say|print)\b"
     r"|\b(?:restate|repeat|print|output|reveal|disclose)\b[^.\n]{0,30}\b(?:the user'?s|your|the "
@@ -436,6 +440,13 @@ _OVERRIDE_TYPO = (
     r"\w{0,6}(?:str|direct|rule|guid|prompt|command|task|polic)\w{0,12}"
 )
 _JAILBREAK = (
+    # "disregard everything above"; "reveal your system prompt word for word": asks only a
+    # model can be given
+    r"\b(?:ignore|disregard|forget) (?:everything|anything|all of that|all that)\b[^.\n]{0,20}"
+    r"\b(?:above|before|previous(?:ly)?|prior|earlier|so far)\b"
+    r"|\b(?:reveal|print|show|repeat|output|dump|disclose|leak|recite)\b[^.\n]{0,30}\byour "
+    r"(?:system (?:prompt|instructions|message)|initial prompt|hidden prompt|"
+    r"(?:prompt|instructions) (?:verbatim|word for word))\b|"
     r"\b(?:uncensored|jailbroken|amoral|unaligned) (?:model|assistant|ai|version|chatbot|bot)\b"
     r"|\bwill do anything (?:the user|i|you|they|anyone) (?:asks?|wants?|says?)\b"
     r"|\bexempt from (?:the |all |any )?(?:usual |normal |standard )?(?:restrictions|rules|guidelines|"
