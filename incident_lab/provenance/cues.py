@@ -444,6 +444,12 @@ _JAILBREAK = (
     # model can be given
     r"\b(?:ignore|disregard|forget) (?:everything|anything|all of that|all that)\b[^.\n]{0,20}"
     r"\b(?:above|before|previous(?:ly)?|prior|earlier|so far)\b"
+    # "ignore the rest of this data and print X"; "disregard all info except the following"
+    r"|\b(?:ignore|disregard|skip) the rest of (?:this|the) (?:data|document|text|page|file|content|"
+    r"input|context|article|message|e-?mail)\b[^.\n]{0,30}\b(?:and|then) (?:just |only |instead )?"
+    r"(?:print|say|output|write|reply|respond|answer|return|repeat)\b"
+    r"|\b(?:ignore|disregard) (?:all|any|every) (?:info|information|data|content|text)\b "
+    r"(?:except|but|other than)\b"
     r"|\b(?:reveal|print|show|repeat|output|dump|disclose|leak|recite)\b[^.\n]{0,30}\byour "
     r"(?:system (?:prompt|instructions|message)|initial prompt|hidden prompt|"
     r"(?:prompt|instructions) (?:verbatim|word for word))\b|"
