@@ -511,7 +511,12 @@ def _prescribed_markers(text: str, start: int, end: int) -> set[str]:
     """The markers a rule span prescribes (keys of :func:`_marker_key`): code-like tokens in
     it, and the value of any data field of ``text`` it names. When the span has none, the
     literal is on the next line or two ("... must end with the tag exactly as recorded:"),
-    up to :data:`_RULE_REACH` characters on."""
+    up to :data:`_RULE_REACH` characters on. Memoised: a document recurs across sessions."""
+    return set(_prescribed_memo(text, start, end))
+
+
+@lru_cache(maxsize=512)
+def _prescribed_memo(text: str, start: int, end: int) -> frozenset[str]:
     keys = _markers_named(text, text[start:end])
     stop, extra = end, 0
     while not keys and extra < _RULE_LINES and stop < min(len(text), end + _RULE_REACH):
@@ -519,7 +524,17 @@ def _prescribed_markers(text: str, start: int, end: int) -> set[str]:
         stop = min(len(text) if nl == -1 else nl, end + _RULE_REACH)
         keys = _markers_named(text, text[start:stop])
         extra += 1
-    return keys
+    return frozenset(keys)
+
+
+@lru_cache(maxsize=256)
+def _fields_of(text: str) -> tuple[tuple[str, str], ...]:
+    """The data fields of ``text`` (:data:`_FIELD`): ``(name lower-cased, value)``, read once
+    per text (a document's rules are checked one by one)."""
+    return tuple(
+        (m.group(1).lower(), m.group(2).strip())
+        for m in _FIELD.finditer(unicodedata.normalize("NFKC", text[:MAX_SCAN]))
+    )
 
 
 def _markers_named(text: str, window: str) -> set[str]:
@@ -528,9 +543,12 @@ def _markers_named(text: str, window: str) -> set[str]:
     window = unicodedata.normalize("NFKC", window)
     keys = {_marker_key(m.group(0)) for m in _MARKER.finditer(window) if _code_like(m.group(0))}
     low = window.lower()
-    for m in _FIELD.finditer(unicodedata.normalize("NFKC", text[:MAX_SCAN])):
-        name, value = m.group(1).lower(), m.group(2).strip()
-        if len(name) >= 3 and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", low):
+    for name, value in _fields_of(text):
+        if (
+            len(name) >= 3
+            and name in low  # a substring test first: most fields are not named
+            and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", low)
+        ):
             keys.update(
                 _marker_key(t.group(0)) for t in _MARKER.finditer(value) if _code_like(t.group(0))
             )

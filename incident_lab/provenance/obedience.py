@@ -304,14 +304,22 @@ def _reported_clauses(span_text: str, answer: str) -> list[str]:
     """The clauses a span asks to be said in reported speech ("say that I should visit X
     because ...") that the answer carries word for word, past the pronoun (the answer turns
     "I should" into "you should"): five words or more."""
-    out: list[str] = []
-    said = ""
+    asked = _said_that(span_text)
+    if not asked:
+        return []
+    said = _words(answer)
+    return [clause for clause, words in asked if words in said]
+
+
+@lru_cache(maxsize=1024)
+def _said_that(span_text: str) -> tuple[tuple[str, str], ...]:
+    """What ``span_text`` asks to be said in reported speech: ``(clause, its words)``."""
+    out = []
     for m in _SAY_THAT.finditer(span_text[:MAX_SCAN]):
-        said = said or _words(answer)
-        clause = _words(m.group(1))
-        if len(clause.split()) >= _REPORTED_WORDS and clause in said:
-            out.append(m.group(1).strip())
-    return out
+        words = _words(m.group(1))
+        if len(words.split()) >= _REPORTED_WORDS:
+            out.append((m.group(1).strip(), words))
+    return tuple(out)
 
 
 def copied_sentences(
