@@ -37,6 +37,7 @@ from incident_lab.provenance.cues import (
     WEAK_SPAN_SCORE,
     answer_rule_units,
     find_spans,
+    may_state_a_rule,
     score_text,
     unit_bounds,
 )
@@ -631,7 +632,7 @@ def _unheeded_rules(session: _Session) -> tuple[InstructionSpan, ...]:
     rules = [
         (i, x, y)
         for i in session.untrusted
-        if session.text(i)
+        if session.text(i) and may_state_a_rule(session.text(i))
         for x, y in answer_rule_units(session.text(i))
     ]
     if not rules:

@@ -682,6 +682,28 @@ def answer_rule_units(text: str) -> list[tuple[int, int]]:
 _RULES_MEMO_CHARS = 65536
 
 
+def may_state_a_rule(text: str) -> bool:
+    """A quick test before :func:`answer_rule_units`: whether an answer rule occurs anywhere in
+    the de-obfuscated form of the whole ``text`` (one pass, memoised; a rule only a
+    per-sentence cipher hides inside prose is not seen)."""
+    text = text[:MAX_SCAN]
+    if len(text) <= _RULES_MEMO_CHARS:
+        return _may_state_a_rule_memo(text)
+    return _may_state_a_rule(text)
+
+
+@lru_cache(maxsize=2048)
+def _may_state_a_rule_memo(text: str) -> bool:
+    return _may_state_a_rule(text)
+
+
+def _may_state_a_rule(text: str) -> bool:
+    whole = _plain_unless_obfuscated(text)
+    if whole is None:
+        whole = readable(text, cipher_hint(text))[0]
+    return bool(_RULE.kinds(whole))
+
+
 @lru_cache(maxsize=2048)
 def _answer_rule_units_memo(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(_answer_rule_units(text))
