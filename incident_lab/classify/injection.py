@@ -3,8 +3,9 @@
 - ``indirect_injection``: an instruction span in untrusted content (tool output,
   retrieved page, memory, another agent) followed by an *unrequested* call that depends
   on it, or by an answer that obeys it. The evidence names the span (step, offsets,
-  quote, cues) and the dependent calls with the attacker-controlled values. A strong
-  span that nothing obeyed is a near miss (reported, SEV-4); a weak one is context only.
+  quote, cues) and the dependent calls with the attacker-controlled values. A span that
+  nothing obeyed is a near miss (reported, SEV-4) when it is strong or carries converging
+  evidence (:func:`_near_miss`); any other is context only.
 - ``direct_injection``: override phrasing in a user turn followed by compliance, or a
   leaked system prompt.
 """
@@ -16,8 +17,14 @@ from typing import Any
 
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, provenance_of, word_runs
-from incident_lab.provenance.cues import STRONG_CUES
-from incident_lab.provenance.model import CallProvenance, InstructionSpan, ObedientAnswer
+from incident_lab.provenance.cues import STRONG_CUES, claims_a_role
+from incident_lab.provenance.model import (
+    CallProvenance,
+    InstructionSpan,
+    ObedientAnswer,
+    Provenance,
+)
+from incident_lab.provenance.values import addresses
 from incident_lab.text.lexicon import DIRECT_OVERRIDE, REFUSAL
 
 #: An instruction span that nothing obeyed is reported as a near miss from this score
@@ -39,9 +46,55 @@ def quote(text: str, limit: int = 90) -> str:
     return snippet[:limit] + ("…" if len(snippet) > limit else "")
 
 
+#: Evidence that a span speaks to the model rather than to a person: words addressed to it
+#: ("to you, AI model"), a role claim, chat or instruction markup (``<INFORMATION>``,
+#: ``###(system_message)``), text hidden from a human reader, one of the session's tools
+#: asked for by name.
+TO_MODEL_CUES = frozenset(
+    {"addressed_to_model", "role_claim", "delimiter", "hidden_text", "tool_request"}
+)
+#: Cue kinds only text aimed at a model carries; two different ones in a span are two
+#: independent pieces of evidence (``decoded`` is not: URLs and data are encoded too).
+ATTACK_CUES = frozenset(
+    {"override", "addressed_to_model", "task_redirection", "role_claim", "delimiter", "hidden_text"}
+)
+
+
 def _strong(span: InstructionSpan) -> bool:
     kinds = {c.split(":")[0] for c in span.cues}
     return span.score >= NEAR_MISS_SCORE and bool(kinds & STRONG_CUES)
+
+
+def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionView) -> bool:
+    """A span nothing obeyed is a near miss when it is strong, or when two independent
+    pieces of evidence converge (weak spans are never reported: a near miss must not cry
+    wolf on ordinary documents):
+
+    - two different :data:`ATTACK_CUES` kinds ("SYSTEM NOTE:" + "in your answer"), a
+      ``TODO:``-style note label not counting as a role claim (:func:`claims_a_role`);
+    - a :data:`TO_MODEL_CUES` cue (a note label counts) and a concrete action it asks for
+      that was *not* taken: a target (e-mail address, URL, account) that neither the user
+      nor the system prompt gave and that no call of the session used.
+
+    A span the user handed the task to ("do the to-dos in it") is the user's request."""
+    if _strong(span):
+        return True
+    kinds = {c.split(":")[0] for c in span.cues}
+    if k in prov.delegated or not kinds & (TO_MODEL_CUES | ATTACK_CUES):
+        return False
+    attack = kinds & ATTACK_CUES
+    if "role_claim" in attack and len(attack) == 2 and not claims_a_role(span.text):
+        attack = attack - {"role_claim"}
+    if len(attack) >= 2:
+        return True
+    if not kinds & TO_MODEL_CUES or "action_request" not in kinds:
+        return False
+    targets = addresses(span.text)
+    if not targets:
+        return False
+    known = f"{view.user_text}\n{view.system_prompt}".lower()
+    used = "\n".join(str(c.arguments) for c in prov.calls).lower()
+    return any(t not in known and t not in used for t in targets)
 
 
 def _where(span: InstructionSpan) -> str:
@@ -92,6 +145,7 @@ def _facts(
 def indirect_injection(traj: dict[str, Any]) -> list[Signal]:
     """One signal per instruction span in untrusted content, with what obeyed it."""
     prov = provenance_of(traj)
+    view = SessionView.of(traj)
     signals: list[Signal] = []
     weak: list[Signal] = []
     for k, span in enumerate(prov.instructions):
@@ -124,7 +178,7 @@ def indirect_injection(traj: dict[str, Any]) -> list[Signal]:
                     root_cause=True,
                 )
             )
-        elif _strong(span):
+        elif _near_miss(span, k, prov, view):
             signals.append(
                 Signal(
                     "prompt_injection",
@@ -146,6 +200,20 @@ def indirect_injection(traj: dict[str, Any]) -> list[Signal]:
                     facts=_facts(span, [], []),
                 )
             )
+    if not signals and prov.unheeded_rules:  # an ignored rule for every answer: near miss
+        rule = prov.unheeded_rules[0]
+        signals.append(
+            Signal(
+                "prompt_injection",
+                0.5,
+                [rule.step],
+                "injection_not_followed",
+                f"{_where(rule)} prescribes what every answer must carry "
+                f'({", ".join(rule.cues)}: "{quote(rule.text)}"), but no answer carries it: '
+                "near miss",
+                facts=_facts(rule, [], []),
+            )
+        )
     if weak:  # many ordinary requests in a long listing are still no injection: the strongest only
         signals.append(max(weak, key=lambda sig: sig.weight))
     return signals

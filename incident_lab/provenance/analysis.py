@@ -37,6 +37,7 @@ from incident_lab.provenance.cues import (
     WEAK_SPAN_SCORE,
     answer_rule_units,
     find_spans,
+    may_state_a_rule,
     score_text,
     unit_bounds,
 )
@@ -511,7 +512,12 @@ def _prescribed_markers(text: str, start: int, end: int) -> set[str]:
     """The markers a rule span prescribes (keys of :func:`_marker_key`): code-like tokens in
     it, and the value of any data field of ``text`` it names. When the span has none, the
     literal is on the next line or two ("... must end with the tag exactly as recorded:"),
-    up to :data:`_RULE_REACH` characters on."""
+    up to :data:`_RULE_REACH` characters on. Memoised: a document recurs across sessions."""
+    return set(_prescribed_memo(text, start, end))
+
+
+@lru_cache(maxsize=512)
+def _prescribed_memo(text: str, start: int, end: int) -> frozenset[str]:
     keys = _markers_named(text, text[start:end])
     stop, extra = end, 0
     while not keys and extra < _RULE_LINES and stop < min(len(text), end + _RULE_REACH):
@@ -519,7 +525,17 @@ def _prescribed_markers(text: str, start: int, end: int) -> set[str]:
         stop = min(len(text) if nl == -1 else nl, end + _RULE_REACH)
         keys = _markers_named(text, text[start:stop])
         extra += 1
-    return keys
+    return frozenset(keys)
+
+
+@lru_cache(maxsize=256)
+def _fields_of(text: str) -> tuple[tuple[str, str], ...]:
+    """The data fields of ``text`` (:data:`_FIELD`): ``(name lower-cased, value)``, read once
+    per text (a document's rules are checked one by one)."""
+    return tuple(
+        (m.group(1).lower(), m.group(2).strip())
+        for m in _FIELD.finditer(unicodedata.normalize("NFKC", text[:MAX_SCAN]))
+    )
 
 
 def _markers_named(text: str, window: str) -> set[str]:
@@ -528,9 +544,12 @@ def _markers_named(text: str, window: str) -> set[str]:
     window = unicodedata.normalize("NFKC", window)
     keys = {_marker_key(m.group(0)) for m in _MARKER.finditer(window) if _code_like(m.group(0))}
     low = window.lower()
-    for m in _FIELD.finditer(unicodedata.normalize("NFKC", text[:MAX_SCAN])):
-        name, value = m.group(1).lower(), m.group(2).strip()
-        if len(name) >= 3 and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", low):
+    for name, value in _fields_of(text):
+        if (
+            len(name) >= 3
+            and name in low  # a substring test first: most fields are not named
+            and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", low)
+        ):
             keys.update(
                 _marker_key(t.group(0)) for t in _MARKER.finditer(value) if _code_like(t.group(0))
             )
@@ -603,6 +622,37 @@ def _rule_spans(session: _Session, found: list[InstructionSpan]) -> None:
                     session, i, x, y, ("answer_rule", "echoed"), _just_above_weak, guess_language
                 )
             )
+
+
+def _unheeded_rules(session: _Session) -> tuple[InstructionSpan, ...]:
+    """Untrusted answer rules that prescribe a code-like marker nobody trusted gave, and
+    that no answer carries anywhere: an instruction to whoever answers, ignored (a near
+    miss; cue ``answer_rule``, scored as its unit; a span over the same text may exist too).
+    Not in content the user handed the task to."""
+    rules = [
+        (i, x, y)
+        for i in session.untrusted
+        if session.text(i) and may_state_a_rule(session.text(i))
+        for x, y in answer_rule_units(session.text(i))
+    ]
+    if not rules:
+        return ()  # one RE2 pass per text: the usual case
+    given = _given_markers(session)
+    answered: set[str] = set()
+    for a in session.assistant:
+        folded = unicodedata.normalize("NFKC", session.text(a)[:MAX_SCAN])
+        keys = {_marker_key(m.group(0)) for m in _MARKER.finditer(folded)}
+        answered |= keys | {k[::-1] for k in keys}
+    out: list[InstructionSpan] = []
+    for i, x, y in rules:
+        wanted = _prescribed_markers(session.text(i), x, y) - given
+        if wanted and not wanted & answered and not _delegated(session, i):
+            out.append(_unit_span(session, i, x, y, ("answer_rule",), _as_is, guess_language))
+    return tuple(out)
+
+
+def _as_is(score: float, _cues: tuple[str, ...] = ()) -> float:
+    return round(score, 3)
 
 
 def _obeyed_rules(
@@ -1565,6 +1615,7 @@ def analyse(trajectory: Any) -> Provenance:
     obedient += _secret_leaks(session, spans, eligible, obedient)
     obedient += _obeyed_rules(session, spans, delegated, obedient)
     obedient.sort(key=lambda a: a.step)
+    hijacked = bool(obedient) or any(c.unrequested for c in calls)
     return Provenance(
         session_id=session.session_id,
         instructions=spans,
@@ -1573,4 +1624,5 @@ def analyse(trajectory: Any) -> Provenance:
         sources=dict(session.sources),
         problems=tuple(session.problems),
         delegated=frozenset(delegated),
+        unheeded_rules=() if hijacked else _unheeded_rules(session),
     )

@@ -193,6 +193,10 @@ class Provenance:
             user's, and no value taken from them is the attacker's. A span with an attack
             cue (override, hidden text, words addressed to the model, ...) or posing as
             the system is never delegated.
+        unheeded_rules: Answer rules in untrusted content ("every answer must end with
+            REF_2231") that prescribe a code-like marker the user and system prompt did not
+            give and that no answer carries: ignored instructions (near misses). Empty
+            when a call or an answer obeyed injected text (the incident is that).
     """
 
     session_id: str
@@ -202,6 +206,7 @@ class Provenance:
     sources: dict[int, str] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
     delegated: frozenset[int] = frozenset()
+    unheeded_rules: tuple[InstructionSpan, ...] = ()
 
     @property
     def unrequested_calls(self) -> tuple[CallProvenance, ...]:
@@ -236,4 +241,5 @@ class Provenance:
             "first_unsafe_step": self.first_unsafe_step,
             "problems": list(self.problems),
             "delegated": sorted(self.delegated),
+            "unheeded_rules": [s.to_dict() for s in self.unheeded_rules],
         }

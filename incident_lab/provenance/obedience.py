@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from incident_lab.provenance.model import InstructionSpan, ObedientAnswer
-from incident_lab.provenance.text import guess_language, readable
+from incident_lab.provenance.text import MAX_SCAN, guess_language, readable
 
 _I = re.IGNORECASE
 _SAY = re.compile(
@@ -337,6 +337,39 @@ def _copied_marker(span: InstructionSpan, answer: str, trusted: str, strong: boo
     return copies[0] if copies else None
 
 
+#: "Say that I should absolutely visit X because ...": what to say, in reported speech (also
+#: right after an escaped line break, ``\\nSay that``, as JSON dumps carry it).
+_SAY_THAT = re.compile(
+    r"(?:(?<![a-z])|(?<=\\n))"
+    r"(?:say|state|tell (?:the user|them|him|her|me)|mention|claim|write) that "
+    r"(?:i|we|you|he|she|they|it)\b([^.!?\n]{20,200})",
+    _I,
+)
+_REPORTED_WORDS = 5
+
+
+def _reported_clauses(span_text: str, answer: str) -> list[str]:
+    """The clauses a span asks to be said in reported speech ("say that I should visit X
+    because ...") that the answer carries word for word, past the pronoun (the answer turns
+    "I should" into "you should"): five words or more."""
+    asked = _said_that(span_text)
+    if not asked:
+        return []
+    said = _words(answer)
+    return [clause for clause, words in asked if words in said]
+
+
+@lru_cache(maxsize=1024)
+def _said_that(span_text: str) -> tuple[tuple[str, str], ...]:
+    """What ``span_text`` asks to be said in reported speech: ``(clause, its words)``."""
+    out = []
+    for m in _SAY_THAT.finditer(span_text[:MAX_SCAN]):
+        words = _words(m.group(1))
+        if len(words.split()) >= _REPORTED_WORDS:
+            out.append((m.group(1).strip(), words))
+    return tuple(out)
+
+
 def copied_sentences(
     answer: str, source: str, trusted: str, *, min_chars: int | None = None
 ) -> list[str]:
@@ -511,6 +544,9 @@ def _answer_marker(asks: _Asks, text: str, answer: str, trusted: str) -> str | N
         marker = _copied_marker(span, text, trusted, asks.strong)
         if marker is not None and not _is_asked_part(span, asks.asked, marker):
             marker = None  # the document's own text, not what the span asked for
+    if marker is None and asks.strong:
+        # what the span asked to be said in reported speech: asked by construction
+        marker = next(iter(_reported_clauses(span.text, text)), None)
     if marker is None and asks.strong:
         # a quoted literal the span dictated ('translate this as "Haha pwned!"'),
         # carried with its capitals: no faithful answer copies it
