@@ -213,8 +213,8 @@ def _shared(value: Any) -> Any:
     if b"null" in key:  # orjson writes NaN as null too: key those by the standard form
         key = b"json:" + json.dumps(value, sort_keys=True, default=str).encode()
     found = _SHARED.get(key)
-    if found is None:
-        found = _SHARED[key] = value
+    if found is None:  # stored as an exact-size copy: orjson's bytes keep a 4 KB buffer
+        found = _SHARED[memoryview(key).tobytes()] = value
     return found
 
 
@@ -223,13 +223,17 @@ def stub(scenario: Scenario, store: _Store) -> Scenario:
     that select it (``status``, ``taxonomy``), name its cases (``id``, ``variant``) and
     tag its items, plus where the whole scenario is kept
     (:func:`regression_suite.runner.materialize` loads it back). Equal taxonomies
-    are shared: a library of 100,000 scenarios costs about 300 bytes each.
+    are shared: a library of 100,000 scenarios costs about 300 bytes each. A variant's
+    ``variant`` (parent, converters, its own seed) is kept as it is: no two are equal,
+    and sharing them cost a 4 KB key each (10,000 variants: 40 MB).
     """
     kept = {"id": scenario["id"], STUB_PATH: store.put(scenario)}
-    for key in ("status", "taxonomy", "variant"):
-        if key in scenario:
-            value = scenario[key]
-            kept[key] = _shared(value) if key != "status" else _intern(value)
+    if "status" in scenario:
+        kept["status"] = _intern(scenario["status"])
+    if "taxonomy" in scenario:
+        kept["taxonomy"] = _shared(scenario["taxonomy"])
+    if "variant" in scenario:
+        kept["variant"] = scenario["variant"]
     return kept
 
 
