@@ -28,7 +28,8 @@ Usage::
 
     python benchmarks/bench_variants.py [--runs 3] [--calls 20000] [--scale 10000]
         [--legacy-n 1000] [--gate-n 1000] [--skip-gate] [--json]
-        [--targets example,const-safe,const-unsafe] [--gate-only] [--src DIR]
+        [--targets example,const-safe,const-unsafe] [--libraries plain,reference]
+        [--gate-only] [--cache warm|cold] [--src DIR]
 
 The gate runs on a warm compiled scenario cache (filled by one unmeasured run;
 ``--cache cold`` empties it before every run, so every file is parsed: the plain
@@ -371,6 +372,7 @@ def bench_gate(
     targets: list[str] | None = None,
     src: Path | None = None,
     cache: str = "warm",
+    libraries: list[str] | None = None,
 ) -> dict[str, Any]:
     """The gate on parent + n variants (by reference, full copies) and on n+1 plain cases,
     with each target of ``targets`` (``example``, ``const-safe``, ``const-unsafe``).
@@ -388,7 +390,7 @@ def bench_gate(
         (t, name)
         for t in targets
         for name, _ in _LIBRARIES
-        if t == "example" or name in _EQUAL_WORK
+        if (t == "example" or name in _EQUAL_WORK) and (not libraries or name in libraries)
     ]
     out: dict[str, Any] = {"cases": n + 1, "rows": {}, "ratios": {}}
     with tempfile.TemporaryDirectory() as tmp:
@@ -450,6 +452,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--gate-only", action="store_true", help="skip converters and storage")
     parser.add_argument(
+        "--libraries", default="",
+        help="only these of the gate's libraries (comma-separated: plain, plain_rewrites, "
+        "reference, full_copies; default all)",
+    )  # fmt: skip
+    parser.add_argument(
         "--cache", choices=("warm", "cold"), default="warm",
         help="the gate's compiled scenario cache: warm (filled by an unmeasured run) or "
         "cold (emptied before every run: every file parsed)",
@@ -501,7 +508,8 @@ def main(argv: list[str] | None = None) -> int:
         unknown = sorted(set(targets) - set(TARGETS))
         if unknown:
             parser.error(f"unknown --targets {', '.join(unknown)} (of {', '.join(TARGETS)})")
-        gate = bench_gate(args.runs, args.gate_n, targets, args.src, args.cache)
+        libraries = [x.strip() for x in args.libraries.split(",") if x.strip()]
+        gate = bench_gate(args.runs, args.gate_n, targets, args.src, args.cache, libraries)
         if "skipped" in gate:
             print(f"\nGate: skipped ({gate['skipped']})")
         else:
