@@ -346,14 +346,9 @@ def _parent(
     return entry
 
 
-def parent_path(variant_path: Path, parent_id: str) -> Path | None:
-    """Where the parent of a variant at ``variant_path`` lives (library root, else same folder)."""
-    found = _find_parent(variant_path, parent_id)
-    return None if found is None else Path(found[0])
-
-
 def _find_parent(variant_path: Path, parent_id: str) -> tuple[str, os.stat_result] | None:
-    """:func:`parent_path` as a string, with the file's stat (one ``stat`` per candidate)."""
+    """Where the parent of a variant at ``variant_path`` lives (library root, else the same
+    folder), as a string, with the file's stat (one ``stat`` per candidate)."""
     for prefix in _parent_dirs(os.path.dirname(os.fspath(variant_path))):
         for suffix in (".yaml", ".yml"):
             candidate = f"{prefix}{parent_id}{suffix}"
