@@ -110,17 +110,34 @@ def _readable(text: str) -> bool:
     return letters / len(text) >= 0.7 and " " in text
 
 
+#: Unicode tag characters that spell printable ASCII (U+E0020..U+E007E).
+_TAGS = re.compile("[\U000e0020-\U000e007e]+")
+
+
 def _decode_tags(text: str) -> str:
     """Decode Unicode tag characters (U+E0020..U+E007E), used to hide ASCII text."""
-    hidden = "".join(chr(ord(ch) - 0xE0000) for ch in text if 0xE0020 <= ord(ch) <= 0xE007E)
-    return hidden
+    return "".join(chr(ord(ch) - 0xE0000) for run in _TAGS.findall(text) for ch in run)
+
+
+class _Marks(dict[int, int | None]):
+    """``str.translate`` table dropping combining characters (filled as characters are
+    met: the table is looked up in C, the Unicode database once per distinct character)."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        if len(self) < 65_536:
+            self[code] = kept
+        return kept
+
+
+_DROP_MARKS = _Marks()
 
 
 def fold(text: str) -> str:
     """NFKC, drop zero-width characters, map look-alike letters to Latin, strip accents."""
     text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).translate(_CONFUSABLES)
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return decomposed if decomposed.isascii() else decomposed.translate(_DROP_MARKS)
 
 
 def _decoded_blobs(text: str) -> list[str]:

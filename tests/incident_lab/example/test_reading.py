@@ -108,3 +108,26 @@ def test_address_and_leet_matching_are_linear_on_100_kb(text: str) -> None:
     _leet_words(text)
     _unleet(text)
     assert time.process_time() - start < 1.0
+
+
+def _fold_by_character(text: str) -> str:
+    import unicodedata
+
+    from incident_lab.example.reading import _CONFUSABLES, _ZERO_WIDTH
+
+    text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).translate(_CONFUSABLES)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@settings(max_examples=400)
+@given(st.text())
+@example("cafe\u0301 \u0435\u0430 \U000e0041\U000e0042x\U000e007f\U000e0020")
+def test_fold_and_tag_decoding_equal_the_per_character_forms(text: str) -> None:
+    """The table-driven accent strip and the run-wise tag decoding give what the
+    per-character loops gave."""
+    from incident_lab.example.reading import _decode_tags
+
+    assert fold(text) == _fold_by_character(text)
+    expected = "".join(chr(ord(c) - 0xE0000) for c in text if 0xE0020 <= ord(c) <= 0xE007E)
+    assert _decode_tags(text) == expected
