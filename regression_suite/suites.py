@@ -43,7 +43,7 @@ from incident_lab.scenarios.cache import ScenarioCache
 from incident_lab.scenarios.io import (
     check_id,
     default_scenarios_dir,
-    iter_scenario_paths,
+    iter_scenario_files,
     library_lock,
     load_scenario,
     load_yaml,
@@ -213,8 +213,8 @@ def _shared(value: Any) -> Any:
     if b"null" in key:  # orjson writes NaN as null too: key those by the standard form
         key = b"json:" + json.dumps(value, sort_keys=True, default=str).encode()
     found = _SHARED.get(key)
-    if found is None:
-        found = _SHARED[key] = value
+    if found is None:  # stored as an exact-size copy: orjson's bytes keep a 4 KB buffer
+        found = _SHARED[memoryview(key).tobytes()] = value
     return found
 
 
@@ -223,22 +223,28 @@ def stub(scenario: Scenario, store: _Store) -> Scenario:
     that select it (``status``, ``taxonomy``), name its cases (``id``, ``variant``) and
     tag its items, plus where the whole scenario is kept
     (:func:`regression_suite.runner.materialize` loads it back). Equal taxonomies
-    are shared: a library of 100,000 scenarios costs about 300 bytes each.
+    are shared: a library of 100,000 scenarios costs about 300 bytes each. A variant's
+    ``variant`` (parent, converters, its own seed) is kept as it is: no two are equal,
+    and sharing them cost a 4 KB key each (10,000 variants: 40 MB).
     """
     kept = {"id": scenario["id"], STUB_PATH: store.put(scenario)}
-    for key in ("status", "taxonomy", "variant"):
-        if key in scenario:
-            value = scenario[key]
-            kept[key] = _shared(value) if key != "status" else _intern(value)
+    if "status" in scenario:
+        kept["status"] = _intern(scenario["status"])
+    if "taxonomy" in scenario:
+        kept["taxonomy"] = _shared(scenario["taxonomy"])
+    if "variant" in scenario:
+        kept["variant"] = scenario["variant"]
     return kept
 
 
 def _load_library(
     base: Path, cache: ScenarioCache, *, variants: bool, slim: bool = False
-) -> dict[str, tuple[Path, Scenario]]:
-    library: dict[str, tuple[Path, Scenario]] = {}
+) -> dict[str, tuple[str, Scenario]]:
+    """Every scenario of the library by id, with its file (a string: 100,000 ``Path``
+    objects held to the end of the load were a quarter of a gate run's peak memory)."""
+    library: dict[str, tuple[str, Scenario]] = {}
     store = _Store() if slim else None
-    for path in iter_scenario_paths(base, variants=variants):
+    for path in iter_scenario_files(base, variants=variants):
         scenario = cache.load(path)
         if store is not None:
             scenario = stub(scenario, store)
@@ -337,7 +343,7 @@ def _resolve(suite: dict[str, Any], base: Path, files: ScenarioCache, *, slim: b
 def _named_scenarios(
     suite: dict[str, Any],
     base: Path,
-    library: dict[str, tuple[Path, Scenario]],
+    library: dict[str, tuple[str, Scenario]],
     excluded: set[str],
     result: Resolution,
     *,
@@ -367,7 +373,7 @@ def _named_scenarios(
 
 
 def _variants_by_parent(
-    library: dict[str, tuple[Path, Scenario]], excluded: set[str]
+    library: dict[str, tuple[str, Scenario]], excluded: set[str]
 ) -> dict[str, list[Scenario]]:
     """The library's live, non-excluded variants grouped by their parent's id."""
     children: dict[str, list[Scenario]] = {}

@@ -231,7 +231,7 @@ class ScenarioCache:
             return None
         return entry if isinstance(entry, list) and len(entry) == 4 else None
 
-    def _name(self, path: Path) -> str:
+    def _name(self, path: str | Path) -> str:
         """``path`` relative to the library (string operations: pathlib's cost ~40 us)."""
         text = os.fspath(path)
         return text[len(self._prefix) :] if text.startswith(self._prefix) else text
@@ -242,13 +242,13 @@ class ScenarioCache:
         Raises:
             InputError / SchemaError: as ``load_scenario`` (a failing file is never cached).
         """
-        p = path if isinstance(path, Path) else Path(path)
-        doc = self._cached(p) if self.path is not None else None
+        # a string stays one (stat, reads and errors take either): no Path per file
+        doc = self._cached(path) if self.path is not None else None
         if doc is None:
-            doc = self._parse(p)
-        return materialise_variant(doc, p, validate=True)
+            doc = self._parse(path)
+        return materialise_variant(doc, path, validate=True)
 
-    def _cached(self, path: Path) -> Scenario | None:
+    def _cached(self, path: str | Path) -> Scenario | None:
         # taken out of the index as it is looked up: a library's index and its stubs are
         # never both whole in memory (the lines served unchanged are kept by position)
         position = self._index.pop(self._name(path), None)
@@ -284,7 +284,7 @@ class ScenarioCache:
             self._kept.extend(position)
         return doc
 
-    def _parse(self, path: Path) -> Scenario:
+    def _parse(self, path: str | Path) -> Scenario:
         """Load the file as ``load_scenario`` does (unmaterialised) and cache it."""
         stamp = time.time_ns()
         try:

@@ -26,14 +26,18 @@ generated is refused (regenerate them), never patched blindly.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from incident_lab.errors import InputError, SchemaError
-from incident_lab.trajectory import validation_errors
+from incident_lab.schemacheck import Check, Unsupported, compile_checker
+from incident_lab.trajectory import load_schema, schemas_by_id, validation_errors
 
 Scenario = dict[str, Any]
 Change = dict[str, Any]
@@ -49,6 +53,13 @@ _MIN_KEPT = 64
 #: Parents kept parsed, keyed by file identity and modification (see _parent).
 _PARENTS: dict[tuple[str, int, int, int], tuple[Scenario, dict[frozenset[str], str]]] = {}
 _MAX_PARENTS = 32
+#: Top-level keywords of ``scenario.v1`` under which each top-level property is valid or
+#: not by its own value (no sibling rules such as ``dependentSchemas``); with any other
+#: keyword there the rebuilt variant is checked whole.
+_PER_PROPERTY = frozenset(
+    {"$schema", "$id", "$defs", "$comment", "title", "description", "type", "properties",
+     "required", "if", "then", "else"}
+)  # fmt: skip
 
 
 def is_reference(doc: Any) -> bool:
@@ -232,8 +243,17 @@ def patch(parent: Scenario, changes: list[Change]) -> Scenario:
 def _digest_keys(changes: list[Change]) -> frozenset[str]:
     keys = set(CONTENT_KEYS)
     for change in changes:
-        keys.add(_split(str(change.get("path")))[0])
+        keys.add(_top(str(change.get("path"))))
     return frozenset(keys)
+
+
+def _top(pointer: str) -> str:
+    """``_split(pointer)[0]``: the top-level key a change path names (without splitting
+    the rest of it)."""
+    if not pointer.startswith("/"):
+        raise ValueError(f"change path {pointer!r} is not a JSON Pointer (starts with '/')")
+    head = pointer[1:].split("/", 1)[0]
+    return head.replace("~1", "/").replace("~0", "~") if "~" in head else head
 
 
 def _memo_digest(
@@ -311,30 +331,72 @@ def to_reference(
 
 
 def _parent(
-    path: Path, load: Callable[[Path], Scenario]
+    path: Path | str, load: Callable[[Path], Scenario], st: os.stat_result | None = None
 ) -> tuple[Scenario, dict[frozenset[str], str]]:
     """The parent file parsed once per process and modification (stat-keyed, small cache),
-    with its memo of digests."""
-    st = path.stat()
+    with its memo of digests (``st``: the file's stat, when the caller has it)."""
+    st = st or os.stat(path)
     key = (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
     entry = _PARENTS.get(key)
     if entry is None:
-        entry = (load(path), {})
+        entry = (load(Path(path)), {})
         if len(_PARENTS) >= _MAX_PARENTS:
             del _PARENTS[next(iter(_PARENTS))]
         _PARENTS[key] = entry
     return entry
 
 
-def parent_path(variant_path: Path, parent_id: str) -> Path | None:
-    """Where the parent of a variant at ``variant_path`` lives (library root, else same folder)."""
-    folder = variant_path.parent
-    for directory in (folder.parent, folder) if folder.name == "variants" else (folder,):
+def _find_parent(variant_path: Path, parent_id: str) -> tuple[str, os.stat_result] | None:
+    """Where the parent of a variant at ``variant_path`` lives (library root, else the same
+    folder), as a string, with the file's stat (one ``stat`` per candidate)."""
+    for prefix in _parent_dirs(os.path.dirname(os.fspath(variant_path))):
         for suffix in (".yaml", ".yml"):
-            candidate = directory / f"{parent_id}{suffix}"
-            if candidate.is_file():
-                return candidate
+            candidate = f"{prefix}{parent_id}{suffix}"
+            try:
+                st = os.stat(candidate)
+            except (OSError, ValueError):
+                continue
+            if stat.S_ISREG(st.st_mode):
+                return candidate, st
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _parent_dirs(folder: str) -> tuple[str, ...]:
+    """Where the parents of the variants in ``folder`` are looked for (the library root,
+    then ``folder`` itself), each spelt as pathlib joins a name to it."""
+    path = Path(folder or ".")
+    dirs = (path.parent, path) if path.name == "variants" else (path,)
+    return tuple(os.fspath(d / "_")[:-1] for d in dirs)
+
+
+@functools.lru_cache(maxsize=64)
+def _check_with_trusted(trusted: frozenset[str]) -> Check | None:
+    """The compiled ``scenario.v1`` check with the top-level properties ``trusted`` not
+    looked into (``None``: the schema's top level is not property by property)."""
+    schema = dict(load_schema("scenario.v1"))  # a copy: load_schema's dict is shared
+    if not set(schema) <= _PER_PROPERTY:
+        return None
+    props = schema.get("properties") or {}
+    schema["properties"] = {k: True if k in trusted else sub for k, sub in props.items()}
+    try:
+        return compile_checker(schema, schemas_by_id())
+    except Unsupported:
+        return None
+
+
+def _certainly_valid(full: Scenario, parent: Scenario) -> bool:
+    """True when the rebuilt variant ``full`` certainly passes ``scenario.v1``.
+
+    ``parent`` passed it (its loader validates), and at the top level the schema judges
+    each property by its own value: so a top-level value ``full`` shares with ``parent``
+    (the same object: no change touched it, e.g. the recording) is valid, and only the
+    rest is checked, with the top level's own rules (type, required, if/then/else).
+    False means "not known": the caller checks the whole variant and reports.
+    """
+    trusted = frozenset(k for k, v in full.items() if k != "variant" and parent.get(k) is v)
+    check = _check_with_trusted(trusted)
+    return check is not None and check(full)
 
 
 def materialise(
@@ -349,7 +411,8 @@ def materialise(
     Args:
         reference: The variant file's document (reference form).
         path: The variant file (its parent is looked up next to the library root).
-        load: Loads and validates the parent file (``load_scenario``).
+        load: Loads and validates the parent file (``load_scenario``): the check of
+            the rebuilt variant trusts the parts it shares with the parent.
         validate: Check the rebuilt variant against ``scenario.v1``.
 
     Raises:
@@ -360,14 +423,14 @@ def materialise(
     where = str(path)
     info = reference["variant"]
     parent_id = str(info.get("parent"))
-    found = parent_path(Path(path), parent_id) if "/" not in parent_id else None
+    found = _find_parent(Path(path), parent_id) if "/" not in parent_id else None
     if found is None:
         raise InputError(
             f"variant of {parent_id!r}, which is not in the library",
             path=where,
             hint="restore the parent scenario, or delete the variant file",
         )
-    parent, digests = _parent(found, load)
+    parent, digests = _parent(found[0], load, found[1])
     if is_reference(parent) or (parent.get("variant") or {}).get("parent"):
         raise InputError(f"parent {parent_id!r} is itself a variant", path=where)
     changes = info.get("changes") or []
@@ -382,7 +445,7 @@ def materialise(
         full = rebuild(parent, reference)
     except ValueError as exc:
         raise InputError(f"variant/changes: {exc}", path=where, hint=regenerate) from None
-    if validate:
+    if validate and not _certainly_valid(full, parent):
         problems = validation_errors(full, "scenario.v1")
         if problems:
             raise SchemaError(

@@ -113,18 +113,22 @@ def _reasons(report: dict[str, Any]) -> str:
     return f"<ul>{items}</ul>{tail}"
 
 
-def _variant_groups(report: dict[str, Any], key: str) -> dict[str, dict[str, int]]:
-    """Runs of the variants (rewrites) grouped like the pass-rate charts: a bypass is a
-    variant run whose expectations failed."""
-    groups: dict[str, dict[str, int]] = {}
+def _variant_groups(
+    report: dict[str, Any], keys: tuple[str, ...]
+) -> dict[str, dict[str, dict[str, int]]]:
+    """Runs of the variants (rewrites) grouped like the pass-rate charts, per key of
+    ``keys`` (one pass over the cases): a bypass is a variant run whose expectations failed."""
+    groups: dict[str, dict[str, dict[str, int]]] = {key: {} for key in keys}
     if (report.get("summary") or {}).get("variants") == 0:
         return groups  # no variant case: the cases (on disk) need not be read
     for case in report["cases"]:
         if case["kind"] != "variant":
             continue
-        g = groups.setdefault(str(case.get(key) or "unknown"), {"runs": 0, "passed": 0})
-        g["runs"] += case["runs"]
-        g["passed"] += case["passed"]
+        for key in keys:
+            name = str(case.get(key) or "unknown")
+            g = groups[key].setdefault(name, {"runs": 0, "passed": 0})
+            g["runs"] += case["runs"]
+            g["passed"] += case["passed"]
     return groups
 
 
@@ -133,11 +137,12 @@ def _charts(report: dict[str, Any]) -> str:
 
     confidence = float((report.get("thresholds") or {}).get("confidence") or 0.95)
     charts = []
+    by_field = _variant_groups(report, ("failure_mode", "severity"))
     for key, title, field in (
         ("by_failure_mode", "Pass rate by failure mode", "failure_mode"),
         ("by_severity", "Pass rate by severity", "severity"),
     ):
-        variants = _variant_groups(report, field)
+        variants = by_field[field]
         bars = []
         for name in sorted(set(report["aggregates"][key]) | set(variants)):
             g = report["aggregates"][key].get(name)

@@ -196,7 +196,7 @@ def test_slim_resolution_keeps_stubs_that_load_back_the_whole_scenario(lib: Path
 
 
 def test_slim_stubs_never_share_unequal_values(tmp_path: Path) -> None:
-    """Equal taxonomy/variant dicts are shared between stubs, but a NaN is not a null (orjson
+    """Equal taxonomy dicts are shared between stubs, but a NaN is not a null (orjson
     writes both as null) and an integer beyond 64 bits (which orjson refuses) neither
     crashes nor is rounded."""
     big = 2**70
@@ -219,6 +219,40 @@ def test_slim_stubs_never_share_unequal_values(tmp_path: Path) -> None:
     a, b = stubs["inc-a"]["taxonomy"]["confidence"], stubs["inc-b"]["taxonomy"]["confidence"]
     assert a != a and b is None  # NaN stays NaN, null stays None
     assert stubs["inc-a.v1"]["variant"]["seed"] == big
+
+
+def test_slim_stubs_of_many_variants_stay_small() -> None:
+    """Stubs of 2,000 variants (each ``variant`` unique: its own seed) and 2,000 scenarios
+    of 20 taxonomies cost a few hundred bytes each: no shared-value table grows with the
+    variants (it held a 4 KB key per variant: 40 MB at 10,000), and equal taxonomies are
+    one object."""
+    import tracemalloc
+
+    from regression_suite import suites
+
+    class _NoStore:
+        def put(self, scenario: dict) -> int:
+            return 0
+
+    def doc(i: int) -> dict:
+        return {
+            "id": f"inc-x--v-{i:08x}",
+            "status": "gated",
+            "taxonomy": {"failure_mode": "prompt_injection", "severity": f"SEV-{i % 20}"},
+            "variant": {"parent": "inc-x", "converters": ["base64", "rot13"], "seed": i},
+        }
+
+    docs = [doc(i) for i in range(2000)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        stubs = [suites.stub(d, _NoStore()) for d in docs]  # type: ignore[arg-type]
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 2000 * 600, f"{grown / 2000:.0f} bytes per stub"
+    assert stubs[5]["taxonomy"] is stubs[25]["taxonomy"]  # equal taxonomies: one object
+    assert stubs[7]["variant"] == docs[7]["variant"]
 
 
 def test_spooled_lines_keep_integers_beyond_64_bits() -> None:

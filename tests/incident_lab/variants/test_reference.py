@@ -209,3 +209,77 @@ def test_string_and_list_splices_rebuild_exactly(
     for change in changes:
         if "splice" in change and change["path"] == "/s":
             assert len(change["splice"]["value"]) <= len(new["s"]) - 64
+
+
+def _reference_file(base: Path, parent: dict[str, Any], changes: list[dict[str, Any]]) -> Path:
+    """A variant file by reference with hand-written ``changes`` (a valid digest)."""
+    ref = {
+        "schema_version": "scenario/v1",
+        "id": f"{parent['id']}--v-hand",
+        "title": "hand-written variant",
+        "variant": {
+            "parent": parent["id"],
+            "parent_sha256": reference._memo_digest(parent, changes, None),
+            "converters": ["base64"],
+            "changes": changes,
+        },
+    }
+    path = scenario_path(base, ref["id"], variant=True)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(dump_scenario(ref), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"path": "/payload/location/index", "value": "x"}, "payload/location/index"),
+        ({"path": "/expectations/0", "value": {}}, "expectations/0"),
+        ({"path": "/status", "value": "on-fire"}, "status"),  # a key untouched by converters
+        ({"path": "/taxonomy", "remove": True}, "taxonomy"),  # required at the top level
+        ({"path": "/replay/turns/0/role", "value": 7}, "replay/turns/0/role"),
+    ],
+)
+def test_a_change_that_breaks_the_schema_is_reported_whatever_it_touches(
+    library: tuple[Path, dict[str, Any]], change: dict[str, Any], field: str
+) -> None:
+    """The rebuilt variant is checked where it differs from its (valid) parent, and its
+    top-level rules whole: an invalid value a change brings is a SchemaError naming the
+    field, never served because the rest is shared with the parent."""
+    base, parent = library
+    path = _reference_file(base, parent, [change])
+    with pytest.raises(SchemaError, match="rebuilt from its parent") as err:
+        load_scenario(path)
+    assert field in err.value.message or field.split("/")[0] in err.value.message
+    assert load_scenario(path, validate=False)["id"].endswith("--v-hand")
+
+
+_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 3), st.text(max_size=4),
+    st.lists(st.integers(0, 2), max_size=2), st.dictionaries(st.sampled_from("ab"), st.none()),
+)  # fmt: skip
+_paths = st.sampled_from(
+    ["/status", "/title", "/payload/text", "/payload/location", "/payload/span/end",
+     "/replay/turns/0/content", "/replay/turns/0", "/replay/fixtures/0/output",
+     "/replay/max_steps", "/expectations/0", "/expectations/0/kind", "/taxonomy/severity",
+     "/context/tools", "/recording/steps/0/role", "/owner", "/schema_version"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(changes=st.lists(st.fixed_dictionaries({"path": _paths, "value": _values}), max_size=3))
+def test_the_shared_parts_shortcut_gives_the_schemas_verdict(changes: list[dict[str, Any]]) -> None:
+    """``_certainly_valid`` (only the parts not shared with the parent checked) says
+    "valid" exactly when the whole variant passes ``scenario.v1``."""
+    from incident_lab.trajectory import validation_errors
+
+    parent = _with_recording(make_scenario(where="fixture"), steps=3)
+    assert validation_errors(parent, "scenario.v1") == []
+    info = {"parent": parent["id"], "converters": ["base64"], "changes": changes}
+    try:
+        full = reference.rebuild(parent, {"id": "v", "title": "t", "variant": info})
+    except ValueError:
+        return  # a change that does not apply: reported before any schema check
+    assert reference._certainly_valid(full, parent) is (
+        validation_errors(full, "scenario.v1") == []
+    )
