@@ -18,12 +18,13 @@ from __future__ import annotations
 import heapq
 import json
 import os
-import re
 import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import IO, Any
+
+from incident_lab.evidence.fastjson import MISSING, exact_loads
 
 try:
     import orjson
@@ -47,15 +48,16 @@ def dump_line(record: Any) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-#: A run of 20 digits: maybe an integer beyond 64 bits, which orjson reads as a float.
-_LONG_DIGITS = re.compile(rb"\d{20}")
-
-
 def load_line(line: bytes | memoryview) -> Any:
-    """The record of a line written by :func:`dump_line` (integers of any size exact)."""
-    if orjson is None or _LONG_DIGITS.search(line):
-        return json.loads(bytes(line))
-    return orjson.loads(line)
+    """The record of a line written by :func:`dump_line` (integers of any size exact).
+
+    orjson when its value is exactly the standard library's
+    (:func:`incident_lab.evidence.fastjson.exact_loads`: a line holding a run of 19
+    digits, maybe an integer beyond 64 bits, is read by ``json``).
+    """
+    data = line if isinstance(line, bytes) else bytes(line)
+    value = MISSING if orjson is None else exact_loads(data)
+    return json.loads(data) if value is MISSING else value
 
 
 class Spool:
