@@ -139,6 +139,8 @@ def non_finite_number(obj: Any) -> str | None:
     JSON has no such numbers, yet ``json.loads`` reads ``NaN``, ``Infinity`` and
     ``1e400`` as floats: a value holding one has no canonical JSON form.
     """
+    if _plainly_finite(obj):  # the common answer, without building a path per value
+        return None
     stack: list[tuple[Any, str]] = [(obj, "")]
     seen: set[int] = set()
     while stack:
@@ -155,6 +157,34 @@ def non_finite_number(obj: Any) -> str | None:
         elif isinstance(value, list | tuple):
             stack.extend((v, f"{where}/{i}" if where else str(i)) for i, v in enumerate(value))
     return None
+
+
+def _plainly_finite(obj: Any) -> bool:
+    """True when ``obj`` is plain JSON data (exact ``dict``/``list``/``str``/``int``/
+    ``bool``/``None``/``float``) with no NaN or Infinity; False when a float is not
+    finite or a value is of another type (a tuple, a subclass such as numpy's
+    float64: :func:`non_finite_number`'s full walk decides). Every gate case's
+    trajectory is checked (a third of the time its validation took)."""
+    stack = [obj]
+    seen: set[int] = set()
+    pop, push, mark = stack.pop, stack.append, seen.add
+    while stack:
+        value = pop()
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None:
+            continue
+        if kind is float:
+            if value - value != 0.0:  # inf - inf and NaN - NaN are NaN
+                return False
+            continue
+        if kind is not dict and kind is not list:
+            return False
+        if id(value) in seen:  # a circular reference: json.dumps reports it
+            continue
+        mark(id(value))
+        for item in value.values() if kind is dict else value:
+            push(item)
+    return True
 
 
 def compact_json(obj: Any) -> str:
