@@ -200,10 +200,14 @@ def _ascii_width_writer() -> type:
     (``wcswidth``: a Unicode normalisation and a lookup per character, ~7 us at 40
     characters, for each case). For printable ASCII that width is the length; any
     other line is measured as pytest does. Same numbers, so the same output.
+
+    pytest marks its writer ``@final`` (no API promise to subclasses): this one is
+    swapped in only for a writer of exactly that class (``pytest_sessionstart``), it
+    overrides nothing but this property, and a test pins its widths to pytest's.
     """
     from _pytest._io import TerminalWriter
 
-    class AsciiWidthWriter(TerminalWriter):
+    class AsciiWidthWriter(TerminalWriter):  # type: ignore[misc]  # see above
         @property
         def width_of_current_line(self) -> int:
             line = getattr(self, "_current_line", None)
