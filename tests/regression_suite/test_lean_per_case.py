@@ -1,4 +1,4 @@
-"""The gate's terminal writer measures lines as pytest's does (so the output is the same)."""
+"""Per-case shortcuts of gate runs give what pytest gives: line widths (so the same output), keywords."""
 
 from __future__ import annotations
 
@@ -60,3 +60,25 @@ def test_gate_runs_use_it_and_other_runs_do_not(
     plain = pytester.runpytest(*args)
     plain.assert_outcomes(passed=2)
     plain.stdout.fnmatch_lines(["writer: TerminalWriter"])
+
+
+def test_lean_keywords_equal_pytests_in_order(pytester: pytest.Pytester) -> None:
+    """The lean protocol's keywords (parents' part worked out once) are pytest's own,
+    in the same order, with markers on the item and on a parent."""
+    from regression_suite.lean import _keywords
+
+    pytester.makeini("[pytest]\nmarkers =\n    module_mark\n    slow\n    late\n")
+    items = pytester.getitems(
+        "import pytest\n"
+        "pytestmark = pytest.mark.module_mark\n"
+        "class TestGroup:\n"
+        "    @pytest.mark.slow\n"
+        "    def test_a(self): pass\n"
+        "    def test_b(self): pass\n"
+    )
+    items[1].add_marker("late")
+    for item in items:
+        expected = dict.fromkeys(item.keywords, 1)
+        assert list(_keywords(item).items()) == list(expected.items())
+        assert list(_keywords(item).items()) == list(expected.items())  # cached parent part
+    assert "late" in _keywords(items[1]) and "late" not in _keywords(items[0])
