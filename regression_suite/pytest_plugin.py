@@ -31,6 +31,7 @@ This module holds the hooks; the session state is in
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 from collections.abc import Iterable, Iterator
@@ -370,8 +371,6 @@ def _replay_ahead(session: pytest.Session) -> None:
     # the lazy items' cases are made one at a time as the replay reaches them: a list
     # of a million cases (repeats of lazy items) would be the run's peak memory
     cases: Iterable[Any] = lazy.cases() if lazy is not None else (i.case for i in items)
-    import asyncio
-
     from regression_suite.runner import run_cases_async
     from regression_suite.targets.base import TargetUnreachable
 

@@ -18,6 +18,7 @@ aborts the run, any other target failure is an ``error`` item.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import Callable, Iterable
@@ -333,8 +334,6 @@ async def run_cases_async(
             runs[case.id] = run
             if on_done is not None:
                 on_done(case, run)
-
-    import asyncio  # here: a synchronous target's run never loads it (~20 ms)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     if fatal:

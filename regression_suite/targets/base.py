@@ -16,6 +16,7 @@ Errors a target raises::
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -94,8 +95,6 @@ class BaseTarget(abc.ABC):
 
     async def arun(self, replay: Replay, scenario: Scenario) -> Trajectory:
         """Run :meth:`run` in a worker thread so the event loop stays free."""
-        import asyncio  # here: a synchronous run never loads it (~20 ms)
-
         return await asyncio.to_thread(self.run, replay, scenario)
 
     def describe(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ function becomes a :class:`TargetError` naming it.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import inspect
 from collections.abc import Callable
@@ -97,8 +98,6 @@ class PythonCallableTarget(BaseTarget):
         try:
             result = self._call(replay, scenario)
             if inspect.isawaitable(result):
-                import asyncio  # only for an async function: a plain one never loads it
-
                 result = asyncio.run(_await(result))
         except TargetError:
             raise
