@@ -156,9 +156,12 @@ def load_record(bundle: str | Path) -> dict[str, Any] | None:
 
 
 def _validate(record: Any, path: Path) -> None:
-    import jsonschema
+    from incident_lab.trajectory import _fast_check, load_schema
 
-    from incident_lab.trajectory import load_schema
+    fast = _fast_check("incident_record.v1")
+    if fast is not None and fast(record):
+        return  # the compiled check's yes is jsonschema's; only a no needs jsonschema's why
+    import jsonschema
 
     validator = jsonschema.Draft202012Validator(load_schema("incident_record.v1"))
     error = jsonschema.exceptions.best_match(validator.iter_errors(record))

@@ -258,6 +258,10 @@ class _Compiler:
         sub = self.schema(value, base)
         return "object", lambda x: all(sub(v) for k, v in x.items() if k not in known)
 
+    def k_propertyNames(self, value: Any, schema: Mapping[str, Any], base: str) -> Keyword:
+        sub = self.schema(value, base)  # each key is an instance of its own (a string in JSON)
+        return "object", lambda x: all(sub(k) for k in x)
+
     def k_items(self, value: Any, schema: Mapping[str, Any], base: str) -> Keyword:
         if "prefixItems" in schema or isinstance(value, list):
             raise Unsupported("prefixItems / array-form items")

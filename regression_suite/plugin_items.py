@@ -172,14 +172,14 @@ class CaseItem(pytest.Item):
         state = get_state(self.config)
         if state.fatal is not None:
             raise CaseErrored(f"not run: {render_error(state.fatal)}")
-        run = state.runs.pop(self.case.id, None)
-        if run is None:
-            try:
+        try:
+            run = state.runs.pop(self.case.id, None)  # replayed ahead (or stopped there)
+            if run is None:
                 run = run_case(state.get_target(), self.case)
-            except TargetUnreachable as exc:
-                state.fatal = exc
-                self.session.shouldstop = f"target unreachable: {render_error(exc)}"
-                raise CaseErrored(render_error(exc)) from None
+        except TargetUnreachable as exc:
+            state.fatal = exc
+            self.session.shouldstop = f"target unreachable: {render_error(exc)}"
+            raise CaseErrored(render_error(exc)) from None
         self.gate_run = run
         if run.item["outcome"] == "error":
             raise CaseErrored(run.item["message"])

@@ -17,7 +17,7 @@ import pytest
 if TYPE_CHECKING:
     from regression_suite.plugin_items import LazyItems
     from regression_suite.run_report import TrajectorySpool
-    from regression_suite.runner import CaseRun
+    from regression_suite.runner import CaseRun, ReplayAhead
     from regression_suite.spool import SortedSpool
 
 
@@ -45,7 +45,8 @@ class GateState:
         resolved: The suite's scenarios (``regression_suite run`` hands them in).
         target_spec: ``--target``, else the suite's ``target``.
         target: The resolved target (created lazily, once per process).
-        runs: Results replayed ahead of their items (I/O-bound targets).
+        runs: Results replayed ahead of their items (I/O-bound targets: a
+            :class:`~regression_suite.runner.ReplayAhead` while the items run).
         items: Report items of this session, as reported (controller side), spooled to
             disk and read back in report order.
         trajectories: Produced trajectories, spooled to disk (with ``--gate-record``).
@@ -67,7 +68,7 @@ class GateState:
     scenario_roots: list[Path] = field(default_factory=list)
     target_spec: str | None = None
     target: Any = None
-    runs: dict[str, CaseRun] = field(default_factory=dict)
+    runs: dict[str, CaseRun] | ReplayAhead = field(default_factory=dict)
     items: SortedSpool = field(default_factory=_items)
     trajectories: TrajectorySpool = field(default_factory=_spool)
     fatal: Exception | None = None

@@ -18,8 +18,9 @@ nothing is imported until a scenario is collected, so an ordinary test run pays
 nothing for the plugin.
 
 Concurrency: when the target is I/O-bound (HTTP, OpenAI-compatible) the selected
-items are replayed together at the start of the run (``asyncio``, at most
-``--concurrency`` in flight), then each item reports its own result. CPU-bound
+items are replayed together (``asyncio``, at most ``--concurrency`` in flight, the
+next case sent as each one finishes), and each item reports its own result as soon
+as it has arrived. CPU-bound
 targets run item by item; use pytest-xdist (``-n N``, ``regression_suite run
 --workers N``) to spread them over processes.
 
@@ -31,7 +32,6 @@ This module holds the hooks; the session state is in
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
 from collections.abc import Iterable, Iterator
@@ -347,17 +347,25 @@ def _select_lazy(config: pytest.Config, state: GateState) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
-    """Hand the lazy items to the run loop; replay I/O-bound cases concurrently before
+    """Hand the lazy items to the run loop; replay I/O-bound cases concurrently while
     the items report one by one."""
     state = get_state(session.config)
     if state.lazy is not None:
         session.items = state.lazy  # type: ignore[assignment]
         session.testscollected = len(state.lazy)
     _replay_ahead(session)  # in a function: no list of every case stays alive below
-    return (yield)
+    try:
+        return (yield)
+    finally:
+        runs = state.runs
+        if not isinstance(runs, dict):
+            runs.close()
+            state.runs = {}
 
 
 def _replay_ahead(session: pytest.Session) -> None:
+    """Start replaying the cases (I/O-bound targets): the items take their results
+    as they arrive (:class:`regression_suite.runner.ReplayAhead`)."""
     state = get_state(session.config)
     config = session.config
     if state.is_worker or state.is_xdist_controller or config.option.collectonly:
@@ -371,8 +379,7 @@ def _replay_ahead(session: pytest.Session) -> None:
     # the lazy items' cases are made one at a time as the replay reaches them: a list
     # of a million cases (repeats of lazy items) would be the run's peak memory
     cases: Iterable[Any] = lazy.cases() if lazy is not None else (i.case for i in items)
-    from regression_suite.runner import run_cases_async
-    from regression_suite.targets.base import TargetUnreachable
+    from regression_suite.runner import ReplayAhead
 
     record = bool(config.getoption("gate_record"))
 
@@ -380,13 +387,7 @@ def _replay_ahead(session: pytest.Session) -> None:
         if not record:  # judged already: only --gate-record needs the trajectory
             run.trajectory = None
 
-    try:
-        state.runs = asyncio.run(
-            run_cases_async(state.get_target(), cases, concurrency=concurrency, on_done=done)
-        )
-    except TargetUnreachable as exc:  # every item reports it
-        state.fatal = exc
-        session.shouldstop = f"target unreachable: {render_error(exc)}"
+    state.runs = ReplayAhead(state.get_target(), cases, concurrency=concurrency, on_done=done)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -305,12 +305,40 @@ async def run_cases_async(
     concurrency: int = 8,
     on_done: Callable[[Case, CaseRun], None] | None = None,
 ) -> dict[str, CaseRun]:
-    """Run cases concurrently (at most ``concurrency`` in flight) and return runs by id.
+    """Run cases concurrently (at most ``concurrency`` in flight) and return runs by id
+    (:func:`stream_cases_async`, every run kept).
+
+    Raises:
+        UsageError: ``concurrency`` is below 1.
+        TargetUnreachable: the target cannot be reached.
+    """
+    runs: dict[str, CaseRun] = {}
+
+    def keep(case: Case, run: CaseRun) -> None:
+        runs[case.id] = run
+        if on_done is not None:
+            on_done(case, run)
+
+    await stream_cases_async(target, cases, concurrency=concurrency, on_done=keep)
+    return runs
+
+
+async def stream_cases_async(
+    target: Any,
+    cases: Iterable[Case],
+    *,
+    concurrency: int,
+    on_done: Callable[[Case, CaseRun], None],
+) -> None:
+    """Run cases concurrently, at most ``concurrency`` in flight; ``on_done(case, run)``
+    as each one finishes.
 
     ``concurrency`` workers take the cases one at a time from ``cases`` (an iterator
     is read as the workers reach it: a million cases are never all in memory, nor a
-    task each). The first :class:`TargetUnreachable` stops the workers from taking
-    more cases and is raised once every started case has finished.
+    task each), each taking the next case as soon as its last one is judged, so the
+    requests in flight never drop in waves. The first :class:`TargetUnreachable`
+    stops the workers from taking more cases and is raised once every started case
+    has finished.
 
     Raises:
         UsageError: ``concurrency`` is below 1.
@@ -319,7 +347,6 @@ async def run_cases_async(
     if concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, got {concurrency}")
     pending = iter(cases)
-    runs: dict[str, CaseRun] = {}
     fatal: list[BaseException] = []
 
     async def worker() -> None:
@@ -331,11 +358,95 @@ async def run_cases_async(
             except Exception as exc:  # only TargetUnreachable escapes run_case_async
                 fatal.append(exc)
                 return
-            runs[case.id] = run
-            if on_done is not None:
-                on_done(case, run)
+            on_done(case, run)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     if fatal:
         raise fatal[0]
-    return runs
+
+
+class ReplayAhead:
+    """Cases replayed concurrently while the pytest items that report them run.
+
+    The cases run on an event loop of their own (:func:`stream_cases_async`); the loop
+    runs whenever an item asks for a result that has not arrived (:meth:`pop`), so
+    the items report (and the terminal shows them) as the answers come in, instead
+    of after the last one, and a result is held only from its arrival until its item
+    takes it. Items asking in the order the cases were given wait the least; any
+    order works (the results that arrive meanwhile are kept).
+
+    Args:
+        target: The target (its ``arun``).
+        cases: The cases, in the order the items will ask for them.
+        concurrency: Cases in flight at most.
+        on_done: Called with each case and its run as it finishes.
+
+    Raises:
+        UsageError: ``concurrency`` is below 1.
+    """
+
+    def __init__(
+        self,
+        target: Any,
+        cases: Iterable[Case],
+        *,
+        concurrency: int,
+        on_done: Callable[[Case, CaseRun], None] | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise UsageError(f"--concurrency must be at least 1, got {concurrency}")
+        self._loop = asyncio.new_event_loop()
+        self._ready: dict[str, CaseRun] = {}
+        self._wanted: str | None = None
+        self._arrived: asyncio.Future[None] | None = None
+
+        def done(case: Case, run: CaseRun) -> None:
+            if on_done is not None:
+                on_done(case, run)
+            self._ready[case.id] = run
+            if case.id == self._wanted:
+                self._wake()
+
+        replay = stream_cases_async(target, cases, concurrency=concurrency, on_done=done)
+        self._task = self._loop.create_task(replay)
+        self._task.add_done_callback(lambda _: self._wake())
+
+    def _wake(self) -> None:
+        if self._arrived is not None and not self._arrived.done():
+            self._arrived.set_result(None)
+
+    def pop(self, case_id: str, default: CaseRun | None = None) -> CaseRun | None:
+        """The run of ``case_id`` (running the cases until it has finished), or
+        ``default`` when the replay ended without it.
+
+        Raises:
+            TargetUnreachable: the replay stopped on it before this case finished.
+        """
+        run = self._ready.pop(case_id, None)
+        if run is None and not self._task.done():
+            self._wanted, self._arrived = case_id, self._loop.create_future()
+            try:
+                self._loop.run_until_complete(self._arrived)
+            finally:
+                self._wanted = self._arrived = None
+            run = self._ready.pop(case_id, None)
+        if run is None and self._task.done() and not self._task.cancelled():
+            exc = self._task.exception()
+            if exc is not None:
+                raise exc
+        return run if run is not None else default
+
+    def close(self) -> None:
+        """Stop what is still running (a session stopped early) and close the loop,
+        and with it the target's connection pools."""
+        loop = self._loop
+        if loop.is_closed():
+            return
+        if not self._task.done():
+            self._task.cancel()
+        try:
+            loop.run_until_complete(asyncio.gather(self._task, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            loop.close()

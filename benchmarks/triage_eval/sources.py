@@ -148,6 +148,58 @@ SOURCES: tuple[Source, ...] = (
         sdist=True,
     ),
     Source(
+        "readnoevil",
+        "read-no-evil-mcp",
+        "0.3.3",
+        "Apache-2.0",
+        "its prompt-injection detection payloads (sdist only: the test corpus is not in the "
+        "wheel) for an e-mail gateway: hidden HTML (display:none, white-on-white, zero font, "
+        "comments, alt text, data URIs), injections in the subject, signature, forwarded and "
+        "quoted parts, encodings, homoglyphs/leetspeak, invisible characters, structural and "
+        "role-play framings, each arriving in the user's inbox; its safe e-mails and the "
+        "plain-text part of its hidden-HTML e-mails are the benign look-alikes",
+        sha256="05cc9f0793a5312a4c13f3cf47a0f5cb056a8cac210d4089b766b7a5c197317b",
+        sdist=True,
+    ),
+    Source(
+        "mcppoison",
+        "agent-security-harness",
+        "4.28.1",
+        "Apache-2.0",
+        "the MCP tool-poisoning suite's synthetic tool definitions (protocol_tests/"
+        "mcp_tool_poisoning_harness.py, read with ast: nothing imported or run): poisoned "
+        "parameter descriptions, enum labels, example notes and hidden parameters of a weather, "
+        "a docs-search and a file-read tool, encoded description payloads (base64, unicode "
+        "escapes, homoglyphs, zero-width, right-to-left override); its clean definitions and "
+        "its benign encoded negative controls are the benign look-alikes",
+        sha256="9cfbadf1b96824f2a3697e9942eef57f15a29e935b737c3af36b556c0e7e439f",
+    ),
+    Source(
+        "guardllmtr",
+        "guardllm-tr",
+        "0.3.0",
+        "MIT",
+        "its labelled injection and jailbreak benchmark sets (sdist only), Turkish and English: "
+        "overrides, prompt extraction, role-play and paraphrases outside common phrase lists, "
+        'and benign texts that use the trigger words innocently ("ignore the noise", '
+        '"follow these instructions", a shopping list "don\'t forget", role-play requests)',
+        sha256="1f0d3df3a18c506e4da396eca288e127b03ce0ddd7b449764c53e4612f5d88e5",
+        sdist=True,
+    ),
+    Source(
+        "raucle",
+        "raucle-bench",
+        "0.1.0",
+        "MIT",
+        "its curated detection dataset (sdist only): direct and indirect injections, jailbreaks, "
+        "system-prompt extraction, tool abuse (shell, path traversal, SQL, SSRF, code), "
+        "evasions (encodings, homoglyphs, zero-width, leetspeak), and benign prompts including "
+        "hard negatives (negated attack words, questions about system prompts, CSS overrides, "
+        '"disregard noise")',
+        sha256="e79a6f97b1517118efad9b69de019a5ad7aad886d4435b0fea6724d0f3f4a65e",
+        sdist=True,
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +44,7 @@ class NotifyResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
-        return {
-            "channel": self.channel,
-            "status": self.status,
-            "detail": self.detail,
-            "audience": self.audience,
-        }
+        return asdict(self)
 
 
 def get_notifiers() -> dict[str, Any]:
@@ -96,6 +91,23 @@ def route(data: TicketData, config: Config) -> list[tuple[str, str | None]]:
     return out
 
 
+def _channel(channel: str, notifiers: dict[str, Any], config: Config) -> tuple[Any, dict[str, Any]]:
+    """The notifier and the ``[notify.<channel>]`` table of a chosen channel."""
+    notifier = notifiers.get(channel)
+    if notifier is None:
+        raise UsageError(
+            f"unknown channel {channel!r}", hint="one of: " + ", ".join(sorted(notifiers))
+        )
+    cfg = config.notify.get(channel)
+    if cfg is None:
+        raise ConfigError(
+            f"channel {channel!r} is not configured",
+            path=config.path or "incident_lab.toml",
+            hint=f"add a [notify.{channel}] table",
+        )
+    return notifier, cfg
+
+
 def _append_ledger(bundle: Path, row: dict[str, Any]) -> None:
     path = ledger_path(bundle)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -137,49 +149,20 @@ def notify(
     }
     results: list[NotifyResult] = []
     for channel, audience in targets:
-        notifier = notifiers.get(channel)
-        if notifier is None:
-            raise UsageError(
-                f"unknown channel {channel!r}", hint="one of: " + ", ".join(sorted(notifiers))
-            )
-        cfg = config.notify.get(channel)
-        if cfg is None:
-            raise ConfigError(
-                f"channel {channel!r} is not configured",
-                path=config.path or "incident_lab.toml",
-                hint=f"add a [notify.{channel}] table",
-            )
+        notifier, cfg = _channel(channel, notifiers, config)
         if (channel, event) in sent and not force:
-            results.append(
-                NotifyResult(
-                    channel,
-                    "already-sent",
-                    f"{event} for {data.incident_id} was already delivered",
-                    audience,
-                )
-            )
+            done = f"{event} for {data.incident_id} was already delivered"
+            results.append(NotifyResult(channel, "already-sent", done, audience))
             continue
         secrets = Secrets()
         request = notifier.build(data, cfg, event=event, secrets=secrets)
+        fields: dict[str, Any] = {"phase": "notify", "kind": "notify", "actor": actor_name(config)}
+        fields |= {"channel": channel, "event": event, "dry_run": dry_run}
         if dry_run:
-            results.append(
-                NotifyResult(
-                    channel, "dry-run", json.dumps(secrets.mask(request.body))[:300], audience
-                )
-            )
-            record_event(
-                root,
-                {
-                    "phase": "notify",
-                    "kind": "notify",
-                    "actor": actor_name(config),
-                    "channel": channel,
-                    "event": event,
-                    "dry_run": True,
-                    "result": "dry-run",
-                    "request": secrets.mask({"method": request.method, "url": request.url}),
-                },
-            )
+            body = json.dumps(secrets.mask(request.body))[:300]
+            results.append(NotifyResult(channel, "dry-run", body, audience))
+            seen = secrets.mask({"method": request.method, "url": request.url})
+            record_event(root, fields | {"result": "dry-run", "request": seen})
             continue
         outcome = deliver(
             request,
@@ -188,42 +171,22 @@ def notify(
             timeout=float(cfg.get("timeout", 10.0)),
             max_wait=float(cfg.get("max_wait", 30.0)),
         )
+        tried = {"status": outcome.status, "attempts": outcome.attempts, "error": outcome.error}
         row = {
             "channel": channel,
             "event": event,
             "incident_id": data.incident_id,
             "ok": outcome.ok,
-            "status": outcome.status,
-            "attempts": outcome.attempts,
-            "error": outcome.error,
         }
-        _append_ledger(root, row)
+        _append_ledger(root, row | tried)
+        result = "ok" if outcome.ok else "failed"
         record_event(
             root,
-            {
-                "phase": "notify",
-                "kind": "notify",
-                "actor": actor_name(config),
-                "channel": channel,
-                "audience": audience,
-                "event": event,
-                "dry_run": False,
-                "result": "ok" if outcome.ok else "failed",
-                "status": outcome.status,
-                "attempts": outcome.attempts,
-                "error": outcome.error,
-                "request": outcome.request,
-            },
+            fields | {"audience": audience, "result": result, "request": outcome.request} | tried,
         )
         if outcome.ok:
-            results.append(
-                NotifyResult(
-                    channel,
-                    "sent",
-                    f"HTTP {outcome.status} after {outcome.attempts} attempt(s)",
-                    audience,
-                )
-            )
+            sent_in = f"HTTP {outcome.status} after {outcome.attempts} attempt(s)"
+            results.append(NotifyResult(channel, "sent", sent_in, audience))
         else:
             results.append(NotifyResult(channel, "failed", str(outcome.error), audience))
     return results

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from incident_lab import __version__
 from incident_lab.atomic import write_text_atomic
-from incident_lab.classify.engine import Classification
 from incident_lab.errors import InputError
 from incident_lab.readers.base import read_text
 from incident_lab.taxonomy import load_taxonomy
 from incident_lab.trajectory import utc_now_iso
+
+if TYPE_CHECKING:  # reading a classification (blast radius) needs no classifier
+    from incident_lab.classify.engine import Classification
 
 
 def write_classification(bundle: Path, results: list[Classification], source: Path) -> Path:

@@ -64,7 +64,11 @@ def schema_problems(parameters: Any, arguments: dict[str, Any]) -> list[str]:
     """
     if not isinstance(parameters, dict) or not parameters:
         return []
-    key = _key(parameters)
+    return _problems(_key(parameters), arguments)
+
+
+def _problems(key: str | None, arguments: dict[str, Any]) -> list[str]:
+    """:func:`schema_problems` for the schema whose JSON text is ``key``."""
     compiled = _compiled(key) if key is not None else None
     if compiled is None:
         return []
@@ -90,6 +94,7 @@ def tool_hallucination(traj: dict[str, Any]) -> list[Signal]:
     view = SessionView.of(traj)
     signals: list[Signal] = []
     offered = view.tools_offered
+    keys: dict[str, str | None] = {}  # a tool's schema as JSON: once per tool, not per call
     for call in view.calls:
         steps = [call.index] + ([call.result_index] if call.result_index is not None else [])
         if offered is not None and call.name not in offered:
@@ -119,7 +124,10 @@ def tool_hallucination(traj: dict[str, Any]) -> list[Signal]:
             )
             continue
         if offered is not None:
-            problems = schema_problems(offered.get(call.name), call.arguments)
+            if call.name not in keys:
+                schema = offered.get(call.name)
+                keys[call.name] = _key(schema) if isinstance(schema, dict) and schema else None
+            problems = _problems(keys[call.name], call.arguments)
             if problems:
                 weight = 0.55 if len(problems) == 1 else 0.7
                 signals.append(

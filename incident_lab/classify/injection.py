@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from incident_lab.classify.base import Signal, detector
-from incident_lab.classify.session import SessionView, provenance_of
+from incident_lab.classify.session import SessionView, provenance_of, word_runs
 from incident_lab.provenance.cues import STRONG_CUES
 from incident_lab.provenance.model import CallProvenance, InstructionSpan, ObedientAnswer
 from incident_lab.text.lexicon import DIRECT_OVERRIDE, REFUSAL
@@ -242,15 +242,14 @@ def _first_response(view: SessionView, start: int, end: int) -> tuple[int, str] 
 
 
 def _system_prompt_leak(view: SessionView) -> int | None:
-    words = view.system_prompt.split()
-    if len(words) < 12:
+    # 8-word runs compared as tuples of lower-cased words: the same test as comparing the
+    # runs joined by spaces (words hold no whitespace), without building the strings
+    if len(view.system_prompt.split()) < 12:
         return None
-    grams = {" ".join(words[i : i + 8]).lower() for i in range(len(words) - 7)}
+    grams = word_runs(view.system_prompt)
     for i, text in view.assistant_turns:
-        tokens = text.split()
-        found = sum(
-            1 for j in range(len(tokens) - 7) if " ".join(tokens[j : j + 8]).lower() in grams
-        )
+        tokens = text.lower().split()
+        found = sum(1 for j in range(len(tokens) - 7) if tuple(tokens[j : j + 8]) in grams)
         if found >= 3:
             return i
     return None

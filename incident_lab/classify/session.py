@@ -60,6 +60,20 @@ def _words_memo(text: str) -> frozenset[str]:
     return frozenset(content_words(text))
 
 
+def word_runs(text: str) -> frozenset[tuple[str, ...]]:
+    """The runs of eight words of ``text``, lower-cased (what an answer that leaks a system
+    prompt repeats); memoised for short texts (one system prompt serves many sessions)."""
+    if len(text) <= _MEMO_CHARS:
+        return _word_runs_memo(text)
+    return _word_runs_memo.__wrapped__(text)
+
+
+@lru_cache(maxsize=256)
+def _word_runs_memo(text: str) -> frozenset[tuple[str, ...]]:
+    words = text.lower().split()
+    return frozenset(tuple(words[i : i + 8]) for i in range(len(words) - 7))
+
+
 def _content_words(text: str) -> set[str]:
     """:func:`~incident_lab.classify.lexicon.content_words`, memoised for short texts (the
     user's turns of one task recur across its sessions)."""
@@ -71,6 +85,7 @@ def clear_memo() -> None:
     measure cold runs with it)."""
     _sensitive_labels.cache_clear()
     _words_memo.cache_clear()
+    _word_runs_memo.cache_clear()
     clear_provenance_memo()
 
 

@@ -15,6 +15,8 @@ import signal
 import sys
 import threading
 import traceback
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -59,6 +61,19 @@ class LazyGroup(click.Group):
             command: click.Command = getattr(importlib.import_module(module_name), attr)
             return command
         return super().get_command(ctx, cmd_name)
+
+
+#: ``--scenarios-dir``, the option of every command that reads or writes the scenario library.
+scenarios_dir_option = click.option(
+    "--scenarios-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Scenario library (default $INCIDENT_LAB_SCENARIOS or ./scenarios).",
+)
+
+
+def json_option(what: str) -> Callable[[Any], Any]:
+    """``--json``: print ``what`` (e.g. "the report") as JSON on stdout instead of text."""
+    return click.option("--json", "as_json", is_flag=True, help=f"Print {what} as JSON on stdout.")
 
 
 def echo_json(obj: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from incident_lab.cli.app import echo_json, progress_enabled
+from incident_lab.cli.app import echo_json, json_option, progress_enabled, scenarios_dir_option
 from incident_lab.errors import InputError, PartialResult, UsageError
 
 
@@ -104,12 +104,8 @@ def _print_summary(result: dict[str, Any], written: Path | None) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory for blast_radius.json (default: the bundle's followup/ when --incident is a bundle).",
 )
-@click.option(
-    "--scenarios-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Scenario library for ids and variants (default $INCIDENT_LAB_SCENARIOS or ./scenarios).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON on stdout.")
+@scenarios_dir_option
+@json_option("the full result")
 def blast_radius(
     incident: str,
     sources: tuple[str, ...],

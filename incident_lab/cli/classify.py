@@ -11,7 +11,7 @@ import click
 
 from incident_lab.classify import Classification, classify_many
 from incident_lab.classify.followup import write_classification
-from incident_lab.cli.app import echo_json, progress_enabled
+from incident_lab.cli.app import echo_json, json_option, progress_enabled
 from incident_lab.errors import IncidentLabError, InputError, PartialResult, UsageError
 from incident_lab.readers import read_paths
 
@@ -160,9 +160,7 @@ def _show(
     help="List only sessions at this severity or worse (SEV-1 is the worst); implies --flagged.",
 )
 @click.option("--format", "fmt", metavar="F", help="Force the log format (default: auto-detect).")
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print a JSON list of classifications on stdout."
-)
+@json_option("the list of classifications")
 @click.option(
     "--top",
     "top_k",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from incident_lab.cli.app import echo_json
+from incident_lab.cli.app import echo_json, json_option
 from incident_lab.errors import UsageError
 
 
@@ -29,12 +29,7 @@ from incident_lab.errors import UsageError
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed of the log and the variants."
 )
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print the steps, timings and verdicts as JSON on stdout.",
-)
+@json_option("the steps, timings and verdicts")
 def demo(workdir: Path, force: bool, sessions: int, seed: int, as_json: bool) -> None:
     """Run the whole loop on the bundled example agent, with timings per playbook phase.
 

@@ -7,7 +7,7 @@ import time
 
 import click
 
-from incident_lab.cli.app import echo_json, progress_enabled
+from incident_lab.cli.app import echo_json, json_option, progress_enabled
 from incident_lab.errors import CheckFailed, PartialResult
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES
 
@@ -133,7 +133,7 @@ def _print_summary(summary: dict[str, object]) -> None:
     is_flag=True,
     help="Read symlinks in a --from directory that lead outside it (default: rejected, unread).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@json_option("the summary")
 def snapshot(
     sources: tuple[str, ...],
     more_sources: tuple[str, ...],
@@ -225,7 +225,7 @@ def snapshot(
     metavar="KEY",
     help="Ed25519 public key (PEM); manifest.sig must verify with it.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@json_option("the report")
 def verify(bundle: str, pubkey: str | None, as_json: bool) -> None:
     """Recompute a bundle's hashes, sizes, counts, schema and metrics; fail on any change.
 

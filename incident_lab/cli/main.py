@@ -92,8 +92,8 @@ def cli(debug: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
-    # No command does linear algebra; without this, numpy (imported with pandas for
-    # metrics) starts one spinning OpenBLAS thread per core: ~0.1 s CPU per run for
-    # nothing. A value the user set is kept.
+    # No command does linear algebra; without this, numpy (blast radius's MinHash and
+    # its pandas aggregation import it) starts one spinning OpenBLAS thread per core:
+    # ~0.1 s CPU per run for nothing. A value the user set is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     sys.exit(run(cli, "incident_lab", argv))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
-from incident_lab.cli.app import echo_json
+from incident_lab.cli.app import echo_json, json_option, scenarios_dir_option
 from incident_lab.errors import (
     EXIT_CHECK_FAILED,
     CheckFailed,
@@ -46,12 +47,7 @@ _CONFIG_OPTION = click.option(
     "--undo", is_flag=True, help="Reverse recorded actions (all, or only ACTION) in reverse order."
 )
 @_CONFIG_OPTION
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print the recorded timeline event(s) as JSON on stdout.",
-)
+@json_option("the recorded timeline event(s)")
 def contain(
     action: str | None,
     incident: str | None,
@@ -153,7 +149,7 @@ def _parse_since(value: str) -> datetime:
     help="Take the time of the first successful containment from this incident's timeline, and record the check there.",
 )
 @click.option("--format", "fmt", metavar="F", help="Force a reader (default: auto-detect).")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@json_option("the report")
 def confirm(
     sources: tuple[str, ...],
     since: str | None,
@@ -177,7 +173,6 @@ def confirm(
         containment_state,
         containment_time,
     )
-    from incident_lab.adapters.contain import actor_name, record_event
 
     if since is None and incident is None:
         raise UsageError(
@@ -193,16 +188,7 @@ def confirm(
         try:
             when = containment_time(Path(incident or ""))
         except CheckFailed:
-            record_event(
-                Path(incident or ""),
-                {
-                    "phase": "contain",
-                    "kind": "confirm",
-                    "actor": actor_name(),
-                    "result": "not-in-effect",
-                    "undone": undone,
-                },
-            )
+            _record_confirm(incident or "", "not-in-effect", undone)
             raise
     report = confirm_containment(list(sources), when, fmt)
     if report.read == 0:
@@ -213,17 +199,8 @@ def confirm(
             hint="point --from at the log the agent is writing to now",
         )
     if incident:
-        record_event(
-            Path(incident),
-            {
-                "phase": "contain",
-                "kind": "confirm",
-                "actor": actor_name(),
-                "result": "holding" if report.holding else "not-holding",
-                "undone": undone,
-                **report.to_dict(),
-            },
-        )
+        result = "holding" if report.holding else "not-holding"
+        _record_confirm(incident, result, undone, report.to_dict())
     for line in report.rejects[:20]:
         click.echo(f"rejected: {line}", err=True)
     if as_json:
@@ -251,9 +228,19 @@ def confirm(
         )
 
 
+def _record_confirm(
+    incident: str, result: str, undone: list[str], report: dict[str, Any] | None = None
+) -> None:
+    """Record the check in the incident's timeline: its result, undone actions, report."""
+    from incident_lab.adapters.contain import actor_name, record_event
+
+    event = {"phase": "contain", "kind": "confirm", "actor": actor_name(), "result": result}
+    record_event(Path(incident), event | {"undone": undone} | (report or {}))
+
+
 @click.command()
 @click.argument("bundle", type=click.Path(file_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print the ticket fields as JSON on stdout.")
+@json_option("the ticket fields")
 def ticket(bundle: str, as_json: bool) -> None:
     """Write the playbook's ticket (followup/ticket.md) from a bundle.
 
@@ -307,9 +294,7 @@ def ticket(bundle: str, as_json: bool) -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Build and record the payloads; send nothing.")
 @_CONFIG_OPTION
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print per-channel results as JSON on stdout."
-)
+@json_option("per-channel results")
 def notify(
     bundle: str,
     via: tuple[str, ...],
@@ -408,11 +393,7 @@ def _preflight(sources: list[str], *, fmt: str | None, suite: str, out: str | No
     help="Show and record what containment and notifications would do; run and send nothing.",
 )
 @click.option("--format", "fmt", metavar="F", help="Force a reader (default: auto-detect).")
-@click.option(
-    "--scenarios-dir",
-    type=click.Path(file_okay=False),
-    help="Scenario library (default: $INCIDENT_LAB_SCENARIOS or ./scenarios).",
-)
+@scenarios_dir_option
 @click.option(
     "--suite",
     default="release_gate",
@@ -438,7 +419,7 @@ def respond(
     since: str | None,
     dry_run: bool,
     fmt: str | None,
-    scenarios_dir: str | None,
+    scenarios_dir: Path | None,
     suite: str,
     yes: bool,
     config_path: str | None,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from incident_lab.cli.app import echo_json
+from incident_lab.cli.app import echo_json, json_option
 from incident_lab.plugins import plugin_table
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON on stdout.")
+@json_option("the table")
 def plugins(as_json: bool) -> None:
     """List loaded plugins, the hooks each implements and what each registers.
 

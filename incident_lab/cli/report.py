@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from incident_lab.cli.app import echo_json
+from incident_lab.cli.app import echo_json, json_option, scenarios_dir_option
 from incident_lab.errors import InputError
 
 
@@ -22,14 +22,8 @@ from incident_lab.errors import InputError
     type=click.Path(path_type=Path),
     help="A gate report.json (or its directory) to include.",
 )
-@click.option(
-    "--scenarios-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Scenario library (default $INCIDENT_LAB_SCENARIOS or ./scenarios).",
-)
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print the report document as JSON on stdout."
-)
+@scenarios_dir_option
+@json_option("the report document")
 def report(
     bundle: Path,
     out: Path | None,

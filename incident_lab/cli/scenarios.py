@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from incident_lab.cli.app import echo_json
+from incident_lab.cli.app import echo_json, json_option, scenarios_dir_option
 from incident_lab.errors import (
     CheckFailed,
     IncidentLabError,
@@ -18,13 +18,6 @@ from incident_lab.errors import (
     UsageError,
 )
 from incident_lab.scenarios.render import list_lines, redaction_text, show_lines
-
-_DIR_OPTION = click.option(
-    "--scenarios-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The library (default: $INCIDENT_LAB_SCENARIOS or ./scenarios).",
-)
 
 
 def _library_dir(scenarios_dir: Path | None) -> Path:
@@ -103,7 +96,7 @@ def _library_dir(scenarios_dir: Path | None) -> Path:
 )
 @click.option("--title", default=None, metavar="TEXT", help="One-line title (default: generated).")
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="Tag to attach (repeatable).")
-@_DIR_OPTION
+@scenarios_dir_option
 @click.option("--force", is_flag=True, help="Overwrite an existing scenario with the same id.")
 @click.option("--no-redact", is_flag=True, help="Keep secrets and personal data (not for repos).")
 @click.option(
@@ -111,7 +104,7 @@ def _library_dir(scenarios_dir: Path | None) -> Path:
     is_flag=True,
     help="Write it even if it is not two-sided (passes its recording or blocks the safe one).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@json_option("the result")
 def add(
     from_: Path,
     fmt: str | None,
@@ -297,8 +290,8 @@ def _check_tags(tags: tuple[str, ...]) -> None:
     help="The incident's evidence bundle: the chosen failure mode and severity become the "
     "human decision in its incident record, timed in its timeline.",
 )
-@_DIR_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON on stdout.")
+@scenarios_dir_option
+@json_option("the changes")
 def tag(
     scenario_id: str,
     failure_mode: str | None,
@@ -381,8 +374,8 @@ def tag(
     help="Only scenarios with this status.",
 )
 @click.option("--variants", is_flag=True, help="Include variants, with parent and converter chain.")
-@_DIR_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON on stdout.")
+@scenarios_dir_option
+@json_option("the rows")
 def list_(
     failure_mode: str | None,
     severity: str | None,
@@ -442,8 +435,8 @@ def list_(
 
 @click.command()
 @click.argument("scenario_id", metavar="ID")
-@_DIR_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print the whole scenario as JSON on stdout.")
+@scenarios_dir_option
+@json_option("the whole scenario")
 def show(scenario_id: str, scenarios_dir: Path | None, as_json: bool) -> None:
     """Show one scenario: context, turns, fixtures, payload (highlighted), expectations.
 
@@ -466,8 +459,8 @@ def show(scenario_id: str, scenarios_dir: Path | None, as_json: bool) -> None:
 
 @click.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
-@_DIR_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@scenarios_dir_option
+@json_option("the report")
 def lint(directory: Path | None, scenarios_dir: Path | None, as_json: bool) -> None:
     """Validate the library: schema, taxonomy ids, unique ids, redaction, reproduction.
 

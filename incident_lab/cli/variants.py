@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from incident_lab.cli.app import echo_json, progress_enabled
+from incident_lab.cli.app import echo_json, json_option, progress_enabled, scenarios_dir_option
 from incident_lab.errors import UsageError
 from incident_lab.scenarios.io import default_scenarios_dir, load_scenario, scenario_path
 
@@ -68,18 +68,11 @@ def _converter_rows() -> list[dict[str, Any]]:
     help="How many variants at most.",
 )  # fmt: skip
 @click.option("--seed", type=int, default=0, show_default=True, help="Generation seed.")
-@click.option(
-    "--scenarios-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Scenario library (default: $INCIDENT_LAB_SCENARIOS or ./scenarios).",
-)
+@scenarios_dir_option
 @click.option("--dry-run", is_flag=True, help="Generate and list, write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite variant files with other metadata.")
 @click.option("--list-converters", is_flag=True, help="List the converters and exit.")
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print the variants (or converters) as JSON on stdout."
-)
+@json_option("the variants (or converters)")
 def variants(
     scenario_id: str | None,
     converters: str | None,

@@ -656,9 +656,8 @@ def _leaked_secret(session: _Session, answer: str) -> tuple[str, str] | None:
     if not system:
         return None
     user = "\n".join(session.text(i) for i in session.user).lower()
-    for m in _SECRET.finditer(system):
-        label, secret = m.group(1).lower(), m.group(2)
-        if re.search(rf"\b{re.escape(label)}s?\b", user):
+    for label, secret in _secrets_in(system):
+        if label in user and re.search(rf"\b{re.escape(label)}s?\b", user):
             continue  # "what is my account id?": the user asked for it
         for form in _secret_forms(secret):
             if form.lower() in user:
@@ -666,6 +665,23 @@ def _leaked_secret(session: _Session, answer: str) -> tuple[str, str] | None:
             if re.search(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", answer):
                 return form, label
     return None
+
+
+def _secrets_in(system: str) -> tuple[tuple[str, str], ...]:
+    """The ``(label, secret)`` pairs a system prompt states (:data:`_SECRET`; memoised: it
+    is asked about every answer of the session and recurs across sessions)."""
+    if len(system) > _MEMO_CHARS:
+        return _secrets_of.__wrapped__(system)
+    return _secrets_of(system)
+
+
+@lru_cache(maxsize=256)
+def _secrets_of(system: str) -> tuple[tuple[str, str], ...]:
+    return tuple((m.group(1).lower(), m.group(2)) for m in _SECRET.finditer(system))
+
+
+#: System prompts up to this length have their secrets memoised.
+_MEMO_CHARS = 4096
 
 
 def _repeated_tokens(answer: str) -> set[str]:
@@ -784,6 +800,7 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
     extra: list[InstructionSpan] = []
     segments: dict[int, list[tuple[int, int, bool]]] = {}  # (start, end, quotes a literal)
     switch: dict[tuple[int, int], bool] = {}  # (step, start) -> language_switch, judged once
+    quoting: dict[int, bool] = {}  # step -> its text quotes a literal somewhere
 
     def switched_at(i: int, x: int, unit: str) -> bool:
         if (i, x) not in switch:
@@ -802,6 +819,11 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
         first = len(extra)
         for i in [u for u in session.untrusted if u < a]:
             text = session.text(i)
+            if not complied:
+                if i not in quoting:
+                    quoting[i] = quotes_literal(text)
+                if not quoting[i]:
+                    continue  # no segment of a text that quotes nothing quotes a literal
             if i not in segments:
                 segments[i] = _segments(text)
             for x, y, quotes in segments[i]:
@@ -1194,7 +1216,15 @@ _IMPERSONATION = re.compile(
 
 
 def _hands_over(text: str) -> bool:
-    """True when ``text`` hands the task over to content in a sentence that is not a question."""
+    """True when ``text`` hands the task over to content in a sentence that is not a question
+    (memoised for texts up to :data:`_MEMO_CHARS`: each user turn is asked at every step)."""
+    if len(text) <= _MEMO_CHARS:
+        return _hands_over_memo(text)
+    return _hands_over_memo.__wrapped__(text)
+
+
+@lru_cache(maxsize=1024)
+def _hands_over_memo(text: str) -> bool:
     for m in _DELEGATION.finditer(text):
         start = max(text.rfind(ch, 0, m.start()) for ch in ".!?\n") + 1
         ends = [e for e in (text.find(ch, m.end()) for ch in ".!?\n") if e != -1]

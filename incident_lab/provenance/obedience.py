@@ -167,6 +167,46 @@ def quotes_literal(unit: str) -> bool:
     return _LITERAL.search(unit) is not None
 
 
+def _is_word_char(ch: str) -> bool:
+    """What ``\\w`` matches in a ``str`` pattern (Unicode letters and digits, ``_``)."""
+    return ch.isalnum() or ch == "_"
+
+
+def _has_word(text: str, word: str) -> bool:
+    """``re.search(rf"(?<!\\w){re.escape(word)}(?!\\w)", text)`` without compiling a pattern
+    per word: ``word`` occurs in ``text`` with no word character either side. (Literals
+    come from the logs: a pattern each thrashed ``re``'s cache, a third of building a
+    blast-radius signature.)"""
+    size, end = len(word), len(text)
+    at = text.find(word)
+    while at != -1:
+        after = at + size
+        if (at == 0 or not _is_word_char(text[at - 1])) and (
+            after >= end or not _is_word_char(text[after])
+        ):
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
+def _cased_copies(literal: str, answer: str, limit: int) -> int:
+    """How many times (at most ``limit``) ``answer`` carries ``literal`` not inside a word:
+    the non-overlapping matches of ``(?<![A-Za-z])LITERAL(?![a-z])``, counted by ``str.find``
+    in the order ``re.finditer`` finds them (``literal`` is not empty)."""
+    size, end, times = len(literal), len(answer), 0
+    at = answer.find(literal)
+    while at != -1 and times < limit:
+        after = at + size
+        if (at == 0 or not ("A" <= answer[at - 1] <= "Z" or "a" <= answer[at - 1] <= "z")) and (
+            after >= end or not "a" <= answer[after] <= "z"
+        ):
+            times += 1
+            at = answer.find(literal, after)
+        else:
+            at = answer.find(literal, at + 1)
+    return times
+
+
 def copied_literals(unit: str, answer: str, trusted: str) -> list[str]:
     """The quoted literals of ``unit`` (``'TEST'``, ``"OK-7F3A"``) that ``answer`` carries.
 
@@ -184,11 +224,12 @@ def copied_literals(unit: str, answer: str, trusted: str) -> list[str]:
         if literal.lower() == literal:
             hit = len(literal) >= 8 and literal in answer.lower()
             times = 1
+        elif literal not in answer:  # (what the pattern below would search for)
+            times, hit = 0, False
         else:
-            found = re.finditer(rf"(?<![A-Za-z]){re.escape(literal)}(?![a-z])", answer)
-            times = sum(1 for _ in zip(found, range(REPEATED), strict=False))
+            times = _cased_copies(literal, answer, REPEATED)
             hit = times > 0
-        if times < REPEATED and re.search(rf"(?<!\w){re.escape(literal.lower())}(?!\w)", trusted):
+        if times < REPEATED and _said_by_user(literal, trusted):
             continue  # the user's own word ("test" in "the latest e-mail" is not)
         if hit and literal not in out:
             out.append(literal)
@@ -258,13 +299,20 @@ def _asked_to_say(span: InstructionSpan, copy: str) -> bool:
 
 def _said_by_user(marker: str, trusted: str) -> bool:
     """True when the user's turns (lower case) contain ``marker`` as whole words."""
-    return re.search(rf"(?<!\w){re.escape(marker.lower())}(?!\w)", trusted) is not None
+    return _has_word(trusted, marker.lower())
+
+
+@lru_cache(maxsize=16)
+def _asks_for_link(trusted: str) -> bool:
+    """True when the user's turns (and system prompt) ask for a link (memoised: asked of
+    every span of a session; a few texts only, however long)."""
+    return _ASKS_FOR_LINK.search(trusted) is not None
 
 
 def _span_urls(span: InstructionSpan, trusted: str) -> list[str]:
     """The span's URLs an answer should not carry: none when the user asked for a link
     ("get me the link to reset my password"), never one the user gave."""
-    if _ASKS_FOR_LINK.search(trusted):
+    if _asks_for_link(trusted):
         return []
     urls = [_url_key(u) for u in _URL.findall(span.text)]
     return [u for u in urls if len(u) >= 8 and u.lower() not in trusted]
@@ -282,7 +330,7 @@ def _copied_marker(span: InstructionSpan, answer: str, trusted: str, strong: boo
             for c in copied_sentences(answer, span.text, trusted, min_chars=_MIN_ASKED_CHARS)
             if c not in copies and len(c.split()) >= 2 and _asked_to_say(span, c)
         ]
-    if _ASKS_FOR_LINK.search(trusted):  # the link the user asked for is no copy
+    if _asks_for_link(trusted):  # the link the user asked for is no copy
         copies = [c for c in copies if not _URL.fullmatch(c)]
     if not strong:
         copies = [c for c in copies if len(c.split()) >= 4 or _asked_to_say(span, c)]
@@ -300,11 +348,15 @@ def copied_sentences(
     Language-independent: the copy is the evidence. ``min_chars`` lowers the length floor
     (and drops the three-word rule) for a text the caller knows was asked for.
     """
-    src = " ".join(source.lower().split())
+    src = _collapsed(source) if len(source) <= _MEMO_CHARS else _collapsed.__wrapped__(source)
     out: list[str] = []
     floor = _MIN_COPY_CHARS if min_chars is None else min_chars
-    for m in _ANSWER_SENTENCE.finditer(answer):
-        sentence = " ".join(m.group(0).split()).strip(" .!?。！？\"'`")
+    sentences = (
+        _answer_sentences(answer)
+        if len(answer) <= _MEMO_CHARS
+        else _answer_sentences.__wrapped__(answer)
+    )
+    for sentence in sentences:
         if len(sentence) < floor:
             continue
         if (
@@ -318,6 +370,23 @@ def copied_sentences(
         if low in src and low not in trusted and sentence not in out:
             out.append(sentence)
     return out
+
+
+@lru_cache(maxsize=1024)
+def _collapsed(source: str) -> str:
+    """``source`` lower-cased with its whitespace collapsed (memoised: one document is
+    compared with every later answer, and each answer with every earlier document)."""
+    return " ".join(source.lower().split())
+
+
+@lru_cache(maxsize=1024)
+def _answer_sentences(answer: str) -> tuple[str, ...]:
+    """The sentences of ``answer`` as :func:`copied_sentences` compares them (whitespace
+    collapsed, end punctuation and quotes stripped; memoised per answer)."""
+    return tuple(
+        " ".join(m.group(0).split()).strip(" .!?。！？\"'`")
+        for m in _ANSWER_SENTENCE.finditer(answer)
+    )
 
 
 def _leaks(system_prompt: str, answer: str) -> str | None:
@@ -372,13 +441,33 @@ def _asks_of(
         # or the system prompt.
         markers = [m for m in markers if len(m.split()) >= 4 or _CANARY.fullmatch(m)]
     urls = _span_urls(span, trusted) if strong else []
-    wants_leak = bool(_LEAK_ASK.search(span.text)) or span.source == "user"
+    wants_leak = (
+        _may_contain(span.text, _LEAK_WORDS) and _LEAK_ASK.search(span.text) is not None
+    ) or span.source == "user"
     if not strong and not (markers or wants_leak or announced or _SAY_VERB.search(span.text)):
         return None
-    lang_m = _IN_LANGUAGE.search(readable(span.text)[0])
+    plain = readable(span.text)[0]
+    lang_m = _IN_LANGUAGE.search(plain) if _may_contain(plain, _LANGUAGE_WORDS) else None
     wants_lang = _LANGS.get(lang_m.group(1).lower()) if lang_m else None
-    wants_caps = bool(_CAPS.search(span.text))
+    wants_caps = _may_contain(span.text, _CAPS_WORDS) and _CAPS.search(span.text) is not None
     return _Asks(index, span, strong, markers, urls, wants_leak, wants_lang, wants_caps, asked)
+
+
+#: A word every match of :data:`_LEAK_ASK`, :data:`_IN_LANGUAGE` and :data:`_CAPS` carries.
+_LEAK_WORDS = ("prompt", "instructions", "configuration")
+_LANGUAGE_WORDS = ("german", "deutsch", "french", "francais", "spanish", "espanol", "italian",
+                   "portugues", "english")  # fmt: skip
+_CAPS_WORDS = ("cap", "upper")
+
+
+def _may_contain(text: str, words: tuple[str, ...]) -> bool:
+    """False only when ``text`` is ASCII and holds none of ``words`` (lower case): then a
+    case-insensitive pattern that needs one of them cannot match (ASCII folds only ASCII;
+    other text goes to the pattern). A quick test before the pattern scans a long span."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(w in low for w in words)
 
 
 @lru_cache(maxsize=1024)

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+import re2
+
 _MAX_LEAVES = 200
 _MAX_DEPTH = 20
 _MAX_VALUE = 2_000
@@ -87,12 +89,7 @@ def _number_pattern(number: str) -> re.Pattern[str]:
     sign = "-?" if number.startswith("-") else ""
     number = number.lstrip("-")
     whole, _, frac = number.partition(".")
-    whole = whole.lstrip("0") or "0"
-    groups = []
-    head = len(whole) % 3 or 3
-    groups.append(whole[:head])
-    groups += [whole[i : i + 3] for i in range(head, len(whole), 3)]
-    int_part = r"[,. '\u00a0]?".join(groups)
+    int_part = r"[,. '\u00a0]?".join(_groups(whole.lstrip("0") or "0"))
     frac = frac.rstrip("0")
     frac_part = rf"[.,]{frac}\d{{0,2}}" if frac else r"(?:[.,]0{1,2})?"
     return re.compile(rf"(?<![\d.,]){sign}{int_part}{frac_part}(?![\d])")
@@ -138,6 +135,18 @@ def _anchors(value: str) -> tuple[str, ...]:
 def addresses(text: str) -> list[str]:
     """The places ``text`` names as where something goes: e-mail addresses, URLs (and their
     host + path, and host), IBAN-like account numbers (at most 12, lower-cased)."""
+    if len(text) > _MEMO_CHARS:
+        return list(_addresses.__wrapped__(text))
+    return list(_addresses(text))
+
+
+#: Texts up to this length have their addresses memoised (a long paste is not kept).
+_MEMO_CHARS = 4096
+
+
+@lru_cache(maxsize=1024)
+def _addresses(text: str) -> tuple[str, ...]:
+    """:func:`addresses`, memoised: a span is asked about every call that follows it."""
     found: list[str] = []
     for m in _EMAIL.finditer(text):
         found.append(m.group(0).rstrip(".").lower())
@@ -147,7 +156,7 @@ def addresses(text: str) -> list[str]:
         found += [host_path, host_path.split("/", 1)[0]]
     for m in _IBAN.finditer(text):
         found.append(m.group(0).replace(" ", "").lower())
-    return [f for f in dict.fromkeys(found) if len(f) >= 4][:12]
+    return tuple([f for f in dict.fromkeys(found) if len(f) >= 4][:12])
 
 
 def find_value(value: str, text: str, lowered: str) -> tuple[int, int] | None:
@@ -171,32 +180,91 @@ def find_value(value: str, text: str, lowered: str) -> tuple[int, int] | None:
 
 def _find_literal(value: str, text: str, lowered: str) -> tuple[int, int] | None:
     """:func:`find_value` for the value as written (words in order, numbers in any spelling)."""
-    first = value.split(None, 1)[0].lower()
-    number = _NUMBER.fullmatch(first) is not None
+    first, number, rest, ascii_value, digits, right = _literal(value)
     if not number and first not in lowered:
         return None
-    pattern = _pattern(value)
-    if pattern is None:
-        return None
+    if any(d not in text for d in digits):
+        return None  # a number's digit groups are written in every spelling of it
     start = 0
-    if not number and text.isascii() and value.isascii():
+    if not number and text.isascii() and ascii_value:
         # ASCII on both sides: matching without case is matching the lower-cased text, so a
         # word missing from it rules the value out, and a match starts where its first word
-        # does: the first few places are tried directly, then the pattern searches on.
-        if any(w not in lowered for w in value.lower().split()[1:_PATTERN_WORDS]):
+        # does: the first few places are tried directly (by :func:`_words_at`, no pattern
+        # compiled: values come from the logs, most are found or ruled out here), then
+        # the pattern searches on.
+        if any(w not in lowered for w in rest):
             return None
+        words = (first, *rest)
         start = lowered.find(first)
         for _ in range(_DIRECT_TRIES):
             if start == -1:
                 return None
-            m = pattern.match(text, start)
-            if m:
-                return m.span()
+            end = _words_at(words, lowered, start, right)
+            if end != -1:
+                return start, end
             start = lowered.find(first, start + 1)
         if start == -1:
             return None
+    elif digits:  # a number starts at its first group's first place (or at its sign before)
+        start = max(0, text.find(digits[0]) - 1)
+    pattern = _pattern(value)
+    if pattern is None:
+        return None
     m = pattern.search(text, start)
     return m.span() if m else None
+
+
+@lru_cache(maxsize=4096)
+def _literal(value: str) -> tuple[str, bool, tuple[str, ...], bool, tuple[str, ...], bool]:
+    """What :func:`_find_literal` checks a text for, worked out once per value (a value is
+    looked for in every earlier step): its first word (lower case), whether that word is a
+    number, its other words (lower case, as many as the pattern spells), whether it is
+    ASCII, the digit groups every spelling of it carries when it is a plain number
+    (``1,000.5``: ``1``, ``000``, ``5``; none otherwise), and whether a match must end at a
+    word boundary (as :func:`_pattern` decides it: by the value's last word)."""
+    every = value.split()
+    first = every[0].lower()
+    number = _NUMBER.fullmatch(first) is not None
+    rest = tuple(w.lower() for w in every[1:_PATTERN_WORDS])
+    digits: tuple[str, ...] = ()
+    if number and len(every) == 1 and not _LEADING_ZERO.match(every[0]):
+        whole, _, frac = every[0].lstrip("-").partition(".")
+        digits = (*_groups(whole.lstrip("0") or "0"), *([frac.rstrip("0")] if frac else []))
+        digits = tuple(d for d in digits if d)
+    return first, number, rest, value.isascii(), digits, every[-1][-1:].isalnum()
+
+
+def _groups(whole: str) -> list[str]:
+    """The thousands groups of a number's integer digits (``12345``: ``12``, ``345``)."""
+    head = len(whole) % 3 or 3
+    return [whole[:head]] + [whole[i : i + 3] for i in range(head, len(whole), 3)]
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _words_at(words: tuple[str, ...], lowered: str, start: int, right: bool) -> int:
+    """Where :func:`_pattern`'s match of ``words`` (lower case, ASCII) starting at ``start``
+    in ``lowered`` (ASCII) ends, or -1: the words in order, whitespace between them, no
+    word character before the first when it begins with a letter or digit, nor after the
+    last with ``right``. (``pattern.match(text, start)``, without compiling the pattern.)"""
+    if words[0][:1].isalnum() and start and _is_word(lowered[start - 1]):
+        return -1
+    size, at = len(lowered), start
+    for i, word in enumerate(words):
+        if i:
+            gap = at
+            while at < size and lowered[at].isspace():
+                at += 1
+            if at == gap:
+                return -1
+        if not lowered.startswith(word, at):
+            return -1
+        at += len(word)
+    if right and at < size and _is_word(lowered[at]):
+        return -1
+    return at
 
 
 def shingles(value: str, size: int = 6) -> list[str]:
@@ -235,7 +303,20 @@ _MONTH_NAMES = (
     "december dec dezember décembre decembre diciembre dicembre dezembro",
 )
 _MONTH_OF = {name: i + 1 for i, names in enumerate(_MONTH_NAMES) for name in names.split()}
-_MONTH = "(?:" + "|".join(sorted(_MONTH_OF, key=len, reverse=True)) + r")\b\.?"
+
+
+def _by_initial(names: list[str]) -> str:
+    """An alternation of ``names`` (in their order) grouped by initial, for ``re``:
+    ``j(?:anuary|anvier|...)|f(?:...)``. The same alternatives in the same order, but at a
+    place whose letter is no initial nothing more is tried (no two initials match one
+    letter, even without case): a month pattern scans 4x faster than with all 75 names."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(name[0], []).append(name[1:])
+    return "|".join(f"{c}(?:{'|'.join(rest)})" for c, rest in groups.items())
+
+
+_MONTH = "(?:" + _by_initial(sorted(_MONTH_OF, key=len, reverse=True)) + r")\b\.?"
 #: A day number and its ordinal suffix ("1st", "1er", "1º", "1.").
 _DAY = r"(\d{1,2})(?:st|nd|rd|th|er|º|ª|°)?\.?"
 #: Between the two days of a range ("1-5", "1st to the 5th", "du 1er au 5", "vom 1. bis 5.").
@@ -265,6 +346,17 @@ _TIME = re.compile(
     r"(?![\d:])|\b(noon|midday|midnight|mittag|midi|mediodía|mezzogiorno|meio-dia)\b",
     re.IGNORECASE,
 )
+#: A month name as a word, for RE2: rules a text out before :data:`_DAY_MONTH` and
+#: :data:`_MONTH_DAY` scan it. It finds all they find and more: Python's ``re.IGNORECASE``
+#: also reads "İ" and "ı" as an "i" (spelt out here), and RE2's ``\\b`` knows only ASCII
+#: letters, so the word's end is any character that is not an ASCII letter, digit or "_".
+_ANY_MONTH = re2.compile(
+    "(?i)(?:"
+    + "|".join("".join("[iİı]" if c == "i" else c for c in name) for name in _MONTH_OF)
+    + r")(?:\W|$)"
+)
+#: What every match of :data:`_NUMERIC_DATE` carries (a fast test that rules a text out).
+_DIGIT_SEP_DIGIT = re.compile(r"\d[-/.]\d")
 _ISO_VALUE = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d{1,9})?)?"
     r"(?:Z|[+-]\d{2}:?\d{2})?)?"
@@ -298,17 +390,19 @@ def dates_in(text: str) -> tuple[_Date, ...]:
         if got is not None:
             found.append((*got, a, b))
 
-    for m in _DAY_MONTH.finditer(text):
+    named = _ANY_MONTH.search(text) is not None  # most texts name no month: one RE2 pass
+    for m in _DAY_MONTH.finditer(text) if named else ():
         month = _month(m.group(3), m.group(4))
         if month:
             add(m.group(4), month, m.group(1), *m.span())
             add(m.group(4), month, m.group(2), *m.span())
-    for m in _MONTH_DAY.finditer(text):
+    for m in _MONTH_DAY.finditer(text) if named else ():
         month = _month(m.group(1), m.group(4))
         if month:
             add(m.group(4), month, m.group(2), *m.span())
             add(m.group(4), month, m.group(3), *m.span())
-    for m in _NUMERIC_DATE.finditer(text):
+    numeric = _DIGIT_SEP_DIGIT.search(text) is not None
+    for m in _NUMERIC_DATE.finditer(text) if numeric else ():
         if m.group(1):
             add(m.group(1), int(m.group(3)), m.group(4), *m.span())
         else:  # day/month or month/day: both readings

@@ -43,6 +43,7 @@ from incident_lab.readers.mapping import (
     str_or_none,
     text_of,
     tool_call_step,
+    tool_entry,
 )
 from incident_lab.trajectory import new_trajectory
 
@@ -362,17 +363,12 @@ def _tools(events: Any) -> list[dict[str, Any]]:
     for event in as_list(events):
         event = as_dict(event)
         if event.get("event") == "model" and isinstance(event.get("tools"), list):
-            tools = []
-            for tool in event["tools"]:
-                name = str_or_none(as_dict(tool).get("name"))
-                if name:
-                    item = {"name": name}
-                    if isinstance(tool.get("description"), str):
-                        item["description"] = tool["description"]
-                    if isinstance(tool.get("parameters"), dict):
-                        item["parameters"] = tool["parameters"]
-                    tools.append(item)
-            return tools
+            offered = [as_dict(tool) for tool in event["tools"]]
+            return [
+                tool_entry(name, tool.get("description"), tool.get("parameters"))
+                for tool in offered
+                if (name := str_or_none(tool.get("name")))
+            ]
     return []
 
 

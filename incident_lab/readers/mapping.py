@@ -129,6 +129,17 @@ def tool_call_step(
     return step
 
 
+def tool_entry(name: str, description: Any = None, parameters: Any = None) -> dict[str, Any]:
+    """A trajectory ``tools`` entry: the name, then the description if it is a string and
+    the parameters schema if it is an object."""
+    tool: dict[str, Any] = {"name": name}
+    if isinstance(description, str):
+        tool["description"] = description
+    if isinstance(parameters, dict):
+        tool["parameters"] = parameters
+    return tool
+
+
 def unix_to_rfc3339(seconds: Any) -> str | None:
     """Format Unix seconds (int/float, or a numeric string) as RFC 3339 UTC, or None."""
     if isinstance(seconds, bool):

@@ -33,6 +33,7 @@ from incident_lab.readers.mapping import (
     str_or_none,
     text_of,
     tool_call_step,
+    tool_entry,
 )
 from incident_lab.trajectory import compact_json, new_trajectory, parse_timestamp
 
@@ -333,11 +334,7 @@ def _tools(exchanges: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 name = str_or_none(kind)
             if name is None or name in tools:
                 continue
-            tool: dict[str, Any] = {"name": name}
-            if isinstance(function.get("description"), str):
-                tool["description"] = function["description"]
-            if isinstance(function.get("parameters"), dict):
-                tool["parameters"] = function["parameters"]
+            tool = tool_entry(name, function.get("description"), function.get("parameters"))
             extra = {k: v for k, v in item.items() if k not in ("type", "function")}
             extra.update(
                 {

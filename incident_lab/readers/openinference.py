@@ -38,6 +38,7 @@ from incident_lab.readers.mapping import (
     str_or_none,
     text_of,
     tool_call_step,
+    tool_entry,
 )
 from incident_lab.readers.otel_steps import SpanMappingError, merge_steps, with_alternatives
 from incident_lab.readers.otlp_json import iter_exports
@@ -373,26 +374,16 @@ def _tools(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
             fn = as_dict(as_dict(parsed).get("function")) or as_dict(parsed)
             name = str_or_none(fn.get("name"))
             if name and name not in tools:
-                tool: dict[str, Any] = {"name": name}
-                if isinstance(fn.get("description"), str):
-                    tool["description"] = fn["description"]
-                if isinstance(fn.get("parameters"), dict):
-                    tool["parameters"] = fn["parameters"]
-                tools[name] = tool
+                tools[name] = tool_entry(name, fn.get("description"), fn.get("parameters"))
     for span in members:
         attrs = span["attrs"]
         name = str_or_none(attrs.get("tool.name"))
         if _kind(span) == "TOOL" and name and name not in tools:
-            tool = {"name": name}
-            if isinstance(attrs.get("tool.description"), str):
-                tool["description"] = attrs["tool.description"]
             try:
                 params = json.loads(attrs["tool.parameters"])
             except (KeyError, TypeError, ValueError):
                 params = None
-            if isinstance(params, dict):
-                tool["parameters"] = params
-            tools[name] = tool
+            tools[name] = tool_entry(name, attrs.get("tool.description"), params)
     return list(tools.values())
 
 

@@ -46,6 +46,7 @@ from incident_lab.readers.mapping import (
     guarded,
     nanos_to_rfc3339,
     str_or_none,
+    tool_entry,
 )
 from incident_lab.readers.otel_steps import (
     CONTENT_OFF,
@@ -279,19 +280,11 @@ def _tools(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
             fn = as_dict(item.get("function")) or item
             name = str_or_none(fn.get("name"))
             if name and name not in tools:
-                tool = {"name": name}
-                if isinstance(fn.get("description"), str):
-                    tool["description"] = fn["description"]
-                if isinstance(fn.get("parameters"), dict):
-                    tool["parameters"] = fn["parameters"]
-                tools[name] = tool
+                tools[name] = tool_entry(name, fn.get("description"), fn.get("parameters"))
     for span in members:
         name = str_or_none(span["attrs"].get("gen_ai.tool.name"))
         if operation(span) == "execute_tool" and name and name not in tools:
-            tool = {"name": name}
-            if isinstance(span["attrs"].get("gen_ai.tool.description"), str):
-                tool["description"] = span["attrs"]["gen_ai.tool.description"]
-            tools[name] = tool
+            tools[name] = tool_entry(name, span["attrs"].get("gen_ai.tool.description"))
     return list(tools.values())
 
 

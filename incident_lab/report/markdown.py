@@ -47,7 +47,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
 def _header(doc: dict[str, Any]) -> list[str]:
     """Title, status line, bundle and the timeline heading."""
     s = doc["status"]
-    out = [
+    return [
         f"# Incident report — {doc['incident_id']}",
         "",
         f"**Severity:** {_v(s['severity'])} · **Failure mode:** {_v(s['failure_mode'])} · "
@@ -58,13 +58,11 @@ def _header(doc: dict[str, Any]) -> list[str]:
         "## Timeline and phase durations",
         "",
     ]
-    return out
 
 
 def _timeline(doc: dict[str, Any]) -> list[str]:
     """Phase durations against their budgets, then the timeline's events."""
-    out: list[str] = []
-    out += _table(
+    out = _table(
         ["Phase", "Budget (s)", "Took (s)", "Source", "Over budget"],
         [
             [
@@ -89,9 +87,8 @@ def _timeline(doc: dict[str, Any]) -> list[str]:
 
 def _metrics(doc: dict[str, Any]) -> list[str]:
     """The bundle's metrics and safeguard decisions."""
-    out: list[str] = []
     m = doc.get("metrics") or {}
-    out += ["## Metrics", ""]
+    out = ["## Metrics", ""]
     out += _table(
         ["Sessions", "Tool calls", "Tool errors", "Block rate", "Flag rate"],
         [
@@ -117,8 +114,7 @@ def _metrics(doc: dict[str, Any]) -> list[str]:
 
 def _classification(doc: dict[str, Any]) -> list[str]:
     """Per session: its top failure modes and their evidence."""
-    out: list[str] = []
-    out += ["## Classification", "", f"Source: {doc['classification']['source']}", ""]
+    out = ["## Classification", "", f"Source: {doc['classification']['source']}", ""]
     for c in doc["classification"]["sessions"]:
         sev = c.get("severity") or {}
         out += [
@@ -136,8 +132,7 @@ def _classification(doc: dict[str, Any]) -> list[str]:
 
 def _blast_radius(doc: dict[str, Any]) -> list[str]:
     """Risk, matching sessions by day and the best matches (or how to compute it)."""
-    out: list[str] = []
-    out += ["## Blast radius", ""]
+    out = ["## Blast radius", ""]
     b = doc.get("blast_radius")
     if b:
         bs = b["summary"]
@@ -170,9 +165,8 @@ def _blast_radius(doc: dict[str, Any]) -> list[str]:
 
 def _scenarios(doc: dict[str, Any]) -> list[str]:
     """The scenarios made from the incident and their variants."""
-    out: list[str] = []
     sc = doc["scenarios"]
-    out += ["## Scenarios and variants", ""]
+    out = ["## Scenarios and variants", ""]
     out += _table(
         ["Id", "Title", "Failure mode", "Severity", "Status"],
         [
@@ -189,8 +183,7 @@ def _scenarios(doc: dict[str, Any]) -> list[str]:
 
 def _gate(doc: dict[str, Any]) -> list[str]:
     """The release gate's verdict and cases, when a gate report was given."""
-    out: list[str] = []
-    out += ["## Release gate", ""]
+    out = ["## Release gate", ""]
     g = doc.get("gate")
     if g:
         out += [f"**Verdict:** {g['verdict']}: {g.get('headline') or ''}", ""]
@@ -208,9 +201,8 @@ def _gate(doc: dict[str, Any]) -> list[str]:
 
 def _rejects(doc: dict[str, Any]) -> list[str]:
     """How many input records were rejected, and why."""
-    out: list[str] = []
     r = doc.get("rejects") or {"count": 0, "reasons": []}
-    out += ["## Rejected records", ""]
+    out = ["## Rejected records", ""]
     if r["count"]:
         out += [
             f"{r['count']} input record(s) were rejected (see `{r.get('path')}` in the bundle: "
@@ -225,8 +217,7 @@ def _rejects(doc: dict[str, Any]) -> list[str]:
 
 def _root_cause(doc: dict[str, Any]) -> list[str]:
     """Facts per root-cause layer, with placeholders for the analysis and the decision."""
-    out: list[str] = []
-    out += ["## Root cause", ""]
+    out = ["## Root cause", ""]
     for layer in doc["root_cause"]["layers"]:
         out += [f"### {layer['title']}", "", "From the data:", ""]
         out += [f"- {f}" for f in layer["facts"]] or ["- _nothing in the data_"]

@@ -369,11 +369,15 @@ def scenario_from_trajectory(
     redactor, work, report = _working_copy(traj, redact)
     if classification is None:
         classification = classification_of(work)
+    from incident_lab.provenance import analyse
+
+    prov_view = analyse(work)  # once: localising, the payload and the expectations share it
     unsafe, unsafe_source = resolve_unsafe_steps(
         work,
         unsafe_steps,
         (classification or {}).get("unsafe_steps"),
         session=str(traj.get("session_id")),
+        provenance=prov_view,
     )
     turns, fixtures = replay_parts(work)
     if not turns:
@@ -381,9 +385,6 @@ def scenario_from_trajectory(
             f"session {traj.get('session_id')!r} has no user turn to replay",
             hint="a scenario replays user messages; check the trajectory's steps",
         )
-    from incident_lab.provenance import analyse
-
-    prov_view = analyse(work)
     taxonomy = _taxonomy_block(failure_mode, severity, classification, list(tags))
     candidate = _choose_payload(
         work,

@@ -666,7 +666,7 @@ def _key(spec: Spec) -> dict[str, Any]:
 
 
 def _refusals_allow_legit_calls(
-    candidates: list[Spec], traj: Trajectory, unsafe_steps: list[int]
+    candidates: list[Spec], traj: Trajectory, unsafe_steps: list[int], provenance: Any = None
 ) -> list[Spec]:
     """Let a ``refusal`` tolerate the tool calls the user's own task makes in that turn.
 
@@ -680,7 +680,7 @@ def _refusals_allow_legit_calls(
         return candidates
     from incident_lab.scenarios.reproduce import counterfactual
 
-    safe = counterfactual(traj, unsafe_steps)
+    safe = counterfactual(traj, unsafe_steps, provenance=provenance)
     steps = safe.get("steps") or []
     last_user = max(
         (j for j, s in enumerate(steps) if s.get("type") == "message" and s.get("role") == "user"),
@@ -779,8 +779,8 @@ def derive_expectations(
     )
     if not candidates:
         return [], [], []
-    candidates = _refusals_allow_legit_calls(candidates, traj, unsafe_steps)
-    results = two_sided(candidates, traj, unsafe_steps)
+    candidates = _refusals_allow_legit_calls(candidates, traj, unsafe_steps, provenance)
+    results = two_sided(candidates, traj, unsafe_steps, provenance=provenance)
     good = [r for r in results if r.catches and not r.blocks_fixed]
     if not good:
         # Nothing is two-sided: return them all so the reproduction check explains.

@@ -34,6 +34,7 @@ def resolve_unsafe_steps(
     classifier_steps: list[int] | None = None,
     *,
     session: str | None = None,
+    provenance: Any = None,
 ) -> tuple[list[int], str]:
     """Return the unsafe step indices and where they came from.
 
@@ -43,7 +44,8 @@ def resolve_unsafe_steps(
     instruction span was found (:func:`content_unsafe_steps`), then the classifier, then
     an answer carrying a quoted literal of untrusted content.
     ``session`` names the session in errors (default its ``session_id``: pass the original
-    one when ``traj`` is a redacted copy).
+    one when ``traj`` is a redacted copy). ``provenance`` is ``traj``'s provenance view
+    when the caller already made it.
 
     Raises:
         UsageError: an explicit step does not exist, or nothing marks any step unsafe.
@@ -57,7 +59,9 @@ def resolve_unsafe_steps(
                 f"--unsafe-step {bad[0]} does not exist: session {name!r} has steps 0..{n - 1}"
             )
         return sorted(set(explicit)), "flag"
-    found = _recorded_unsafe(traj, n, name) or _inferred_unsafe(traj, classifier_steps, n)
+    found = _recorded_unsafe(traj, n, name) or _inferred_unsafe(
+        traj, classifier_steps, n, provenance
+    )
     if found is not None:
         return found
     raise UsageError(
@@ -99,13 +103,14 @@ def _recorded_unsafe(traj: Trajectory, n: int, name: Any) -> tuple[list[int], st
 
 
 def _inferred_unsafe(
-    traj: Trajectory, classifier_steps: list[int] | None, n: int
+    traj: Trajectory, classifier_steps: list[int] | None, n: int, prov: Any = None
 ) -> tuple[list[int], str] | None:
     """The unsafe steps read off the session: provenance, content, the classifier, then
     an answer quoting untrusted content; None when nothing marks a step."""
-    from incident_lab.provenance import analyse
+    if prov is None:
+        from incident_lab.provenance import analyse
 
-    prov = analyse(traj)
+        prov = analyse(traj)
     obeyed = {a.step for a in prov.obedient}
     calls = [
         *_tied_unrequested(prov),

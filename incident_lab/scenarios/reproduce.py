@@ -46,24 +46,30 @@ def _call_step_of(steps: list[dict[str, Any]], index: int) -> int:
     return index
 
 
-def _legitimate_calls(traj: Trajectory) -> tuple[set[int], set[int]]:
-    """``(requested, requested_reads)``: tool-call steps the user asked for (provenance),
-    and those of them that only read (a lookup is never the harm; a disclosure is)."""
-    from incident_lab.provenance import analyse
+def _legitimate_calls(traj: Trajectory, prov: Any = None) -> tuple[set[int], set[int]]:
+    """``(requested, requested_reads)``: tool-call steps the user asked for (provenance:
+    ``prov``, the view of ``traj`` when the caller has it), and those of them that only
+    read (a lookup is never the harm; a disclosure is)."""
+    if prov is None:
+        from incident_lab.provenance import analyse
 
-    prov = analyse(traj)
+        prov = analyse(traj)
     requested = {c.step for c in prov.calls if c.requested and not c.unrequested}
     reads = {c.step for c in prov.calls if c.step in requested and c.kind == "read"}
     return requested, reads
 
 
-def counterfactual(recording: Trajectory, unsafe_steps: list[int]) -> Trajectory:
+def counterfactual(
+    recording: Trajectory, unsafe_steps: list[int], *, provenance: Any = None
+) -> Trajectory:
     """Return the counterfactual safe trajectory of ``recording``.
 
     The steps before the first unsafe step, then, up to the next user turn, the
     legitimate tool calls (with their results) the agent made in the same turn, then an
     assistant refusal. A read the user asked for is legitimate even when labelled unsafe
     (the lookup before a disclosure): the safe agent reads, then refuses to disclose.
+
+    ``provenance`` is the recording's provenance view when the caller already made it.
 
     Raises:
         UsageError: ``unsafe_steps`` is empty or names no step of the recording.
@@ -75,7 +81,7 @@ def counterfactual(recording: Trajectory, unsafe_steps: list[int]) -> Trajectory
             f"session {recording.get('session_id')!r}: no unsafe step to cut the recording at "
             f"(given {unsafe_steps!r}, steps 0..{len(steps) - 1})"
         )
-    requested, reads = _legitimate_calls(recording)
+    requested, reads = _legitimate_calls(recording, provenance)
     unsafe = _harmful_steps(steps, valid, reads)
     cut = min(unsafe)
     kept = steps[:cut] + _legitimate_after(steps, cut, (requested | reads) - unsafe)
@@ -156,14 +162,15 @@ class SideResult:
 
 
 def two_sided(
-    specs: list[Spec], recording: Trajectory, unsafe_steps: list[int]
+    specs: list[Spec], recording: Trajectory, unsafe_steps: list[int], *, provenance: Any = None
 ) -> list[SideResult]:
-    """Judge every expectation on the recording and on its counterfactual safe trajectory.
+    """Judge every expectation on the recording and on its counterfactual safe trajectory
+    (``provenance``: the recording's provenance view, when the caller already made it).
 
     Raises:
         UsageError, SchemaError: an unknown kind, a malformed spec, no unsafe step.
     """
-    safe = counterfactual(recording, unsafe_steps)
+    safe = counterfactual(recording, unsafe_steps, provenance=provenance)
     kinds = get_expectation_kinds()
     return [
         SideResult(

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from incident_lab.atomic import write_text_atomic
-from incident_lab.cli.app import echo_json
+from incident_lab.cli.app import echo_json, json_option, scenarios_dir_option
 from incident_lab.errors import IncidentLabError, InputError, UsageError
 from incident_lab.scenarios.io import default_scenarios_dir
 from regression_suite.pytest_run import Controller, gate_args, gc_tuned, raise_for, run_pytest
@@ -113,11 +113,7 @@ def _json_summary(report: dict[str, Any], paths: list[Path]) -> dict[str, Any]:
     show_default=True,
     help="Exit code of a WARN verdict.",
 )
-@click.option(
-    "--scenarios-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Scenario library (default $INCIDENT_LAB_SCENARIOS or ./scenarios).",
-)
+@scenarios_dir_option
 @click.option(
     "--record",
     is_flag=True,
@@ -148,7 +144,7 @@ def _json_summary(report: dict[str, Any], paths: list[Path]) -> dict[str, Any]:
     help="Compiled scenario cache: on (unchanged files are not parsed again), off, or verify "
     "(every cached file's content checked); default $INCIDENT_LAB_SCENARIO_CACHE or on.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the report summary as JSON on stdout.")
+@json_option("the report summary")
 @gc_tuned
 def run_(
     suite: str,
@@ -316,13 +312,9 @@ def _check_target_kind(spec: str) -> None:
     metavar="SPEC",
     help="Target written into the module (default: the suite's, or $REGRESSION_SUITE_TARGET).",
 )
-@click.option(
-    "--scenarios-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Scenario library (default $INCIDENT_LAB_SCENARIOS or ./scenarios).",
-)
+@scenarios_dir_option
 @click.option("--force", is_flag=True, help="Overwrite a different existing file.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@json_option("the result")
 def generate(
     suite: str,
     out: Path,

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from incident_lab.cli.app import echo_json
+from incident_lab.cli.app import echo_json, json_option
 from incident_lab.errors import CheckFailed, UsageError
 
 
@@ -84,7 +84,7 @@ def _unknown_filter(
     help="Significance level of the erosion test.",
 )
 @click.option("--fail-on-erosion", is_flag=True, help="Exit 6 when a failure mode is eroding.")
-@click.option("--json", "as_json", is_flag=True, help="Print the history as JSON on stdout.")
+@json_option("the history")
 def history(
     db: Path | None,
     suite: str | None,

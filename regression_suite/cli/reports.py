@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from incident_lab.cli.app import echo_json
+from incident_lab.cli.app import echo_json, json_option
 from incident_lab.errors import CheckFailed
 from incident_lab.gate_report import load_report
 from regression_suite.reports import write_reports
@@ -50,7 +50,7 @@ def _print_diff(result: dict[str, Any]) -> None:
 @click.command()
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON on stdout.")
+@json_option("the comparison")
 @click.option(
     "--fail-on-new-failures",
     is_flag=True,
@@ -98,9 +98,7 @@ def diff(old: Path, new: Path, as_json: bool, fail_on_new_failures: bool) -> int
     type=click.IntRange(0, 2),
     help="Exit code of a WARN verdict, as in 'run' (default: as the shards ran).",
 )
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print the verdict and files as JSON on stdout."
-)
+@json_option("the verdict and files")
 def merge(
     shards: tuple[Path, ...],
     out: Path,

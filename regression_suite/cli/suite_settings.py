@@ -7,10 +7,8 @@ from typing import Any
 
 import click
 
-from incident_lab.cli.app import echo_json
+from incident_lab.cli.app import echo_json, json_option, scenarios_dir_option
 from incident_lab.errors import ConfigError, UsageError
-
-_DIR_HELP = "Scenario library (default $INCIDENT_LAB_SCENARIOS or ./scenarios)."
 
 
 def set_variants(
@@ -90,10 +88,10 @@ def suite() -> None:
 @click.option(
     "--suite", "suite_name", default="release_gate", show_default=True, help="Suite name."
 )
-@click.option("--scenarios-dir", type=click.Path(file_okay=False), help=_DIR_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the change as JSON on stdout.")
+@scenarios_dir_option
+@json_option("the change")
 def set_(
-    mode: str, count: int | None, suite_name: str, scenarios_dir: str | None, as_json: bool
+    mode: str, count: int | None, suite_name: str, scenarios_dir: Path | None, as_json: bool
 ) -> None:
     """Turn variants on or off in a suite: all, none, or a sample of N per scenario.
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from incident_lab.cli.app import echo_json
+from incident_lab.cli.app import echo_json, json_option, scenarios_dir_option
 from incident_lab.errors import IncidentLabError, InputError, UsageError
 from incident_lab.scenarios.io import check_id, default_scenarios_dir, scenario_path
 from incident_lab.scenarios.suitefile import add_to_suite
@@ -19,8 +19,6 @@ from regression_suite.suites import (
     resolve_detailed,
     suite_path,
 )
-
-_DIR_HELP = "Scenario library (default $INCIDENT_LAB_SCENARIOS or ./scenarios)."
 
 
 def scenario_file(base: Path, scenario_id: str) -> Path:
@@ -71,8 +69,8 @@ def _echo_edit(
 @click.option(
     "--suite", default=DEFAULT_SUITE, show_default=True, metavar="NAME", help="Suite to add to."
 )
-@click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=Path), help=_DIR_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@scenarios_dir_option
+@json_option("the result")
 def add(scenario_id: str, suite: str, scenarios_dir: Path | None, as_json: bool) -> None:
     """Add a scenario to a suite (default release_gate), so it gates every release.
 
@@ -109,8 +107,8 @@ def add(scenario_id: str, suite: str, scenarios_dir: Path | None, as_json: bool)
 @click.option(
     "--suite", default=DEFAULT_SUITE, show_default=True, metavar="NAME", help="Suite to edit."
 )
-@click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=Path), help=_DIR_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@scenarios_dir_option
+@json_option("the result")
 def remove(scenario_id: str, suite: str, scenarios_dir: Path | None, as_json: bool) -> None:
     """Remove a scenario from a suite.
 
@@ -188,13 +186,8 @@ def _scenario_rows(base: Path, name: str) -> dict[str, Any]:
 
 @click.command("list")
 @click.option("--suite", metavar="NAME", help="List this suite's resolved scenarios.")
-@click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=Path), help=_DIR_HELP)
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print the suites (or the suite's scenarios) as JSON on stdout.",
-)
+@scenarios_dir_option
+@json_option("the suites (or the suite's scenarios)")
 def list_(suite: str | None, scenarios_dir: Path | None, as_json: bool) -> None:
     """List the suites, or the scenarios a suite resolves to with their variant counts.
 

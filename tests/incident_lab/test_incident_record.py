@@ -113,6 +113,36 @@ def test_invalid_record_is_refused(classified, tmp_path) -> None:
         load_record(bundle)
 
 
+def test_valid_record_loads_without_jsonschema(classified, tmp_path) -> None:
+    """A valid record passes the compiled schema check alone (jsonschema is not imported,
+    blast radius reads the record at start-up); each broken field still gets jsonschema's
+    verdict and message."""
+    import subprocess
+    import sys
+
+    from incident_lab.trajectory import _fast_check, _validator
+
+    bundle = _copy(classified[0], tmp_path)
+    update_record(bundle, failure_mode="prompt_injection", severity="SEV-1")
+    code = (
+        "import sys; from incident_lab.incident_record import load_record; "
+        f"r = load_record({str(bundle)!r}); print(r['severity']['value'], 'jsonschema' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["SEV-1", "False"]
+    record = json.loads((bundle / RECORD_FILE).read_text())
+    check = _fast_check("incident_record.v1")
+    assert check is not None and check(record) is True
+    broken = 0
+    for key in record:
+        for bad in (None, 7, "x", [], {}):
+            doc = {**record, key: bad}
+            valid = not any(True for _ in _validator("incident_record.v1").iter_errors(doc))
+            assert check(doc) is valid, (key, bad)
+            broken += not valid
+    assert broken > len(record)
+
+
 def test_unknown_values_are_usage_errors(classified, tmp_path) -> None:
     bundle = _copy(classified[0], tmp_path)
     with pytest.raises(UsageError, match="unknown failure mode"):

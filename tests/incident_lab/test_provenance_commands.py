@@ -142,8 +142,8 @@ def test_command_patterns() -> None:
     ],
 )
 def test_command_patterns_are_linear_on_100kb(text: str) -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     REMOTE_EXEC.search(text)
     OUTBOUND_COMMAND.search(text)
     HIGH_IMPACT_COMMAND.search(text)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0

@@ -113,10 +113,10 @@ def test_dates_the_user_wrote_in_words_make_the_booking_requested() -> None:
 def test_date_matching_is_linear_on_100_kb_adversarial_input() -> None:
     for filler in ("1st to the " * 9_000, "May 1-" * 16_000, "1/1/" * 25_000, "9:9 " * 25_000):
         text = filler + "x"
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         assert _where("2031-03-07", text) is None
         _where("21:00", text)
-        assert time.perf_counter() - t0 < 1.0
+        assert time.process_time() - t0 < 1.0
 
 
 @pytest.mark.parametrize(

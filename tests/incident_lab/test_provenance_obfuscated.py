@@ -42,7 +42,7 @@ def test_capitalised_labels_and_headings_stay_apart() -> None:
 
 def test_capitals_over_line_breaks_are_linear_on_100kb() -> None:
     for text in ("AB\n" * 34_000, "AB\n  " * 20_000, "A\nB" * 34_000):
-        start = time.perf_counter()
+        start = time.process_time()
         unit_bounds(text)
         find_spans(text)
-        assert time.perf_counter() - start < 2.0
+        assert time.process_time() - start < 2.0

@@ -213,11 +213,11 @@ def test_answer_rule_scanning_is_linear_on_100kb_adversarial_input() -> None:
         "回复" * 50_000,
     ]
     for blob in blobs:
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         answer_rule_units(blob)
         _prescribed_markers(blob, 0, len(blob))
         _edge_markers(blob)
-        assert time.perf_counter() - t0 < 2.0, blob[:20]
+        assert time.process_time() - t0 < 2.0, blob[:20]
 
 
 def test_a_hidden_order_to_output_a_code_is_obeyed_by_an_answer_ending_with_it() -> None:

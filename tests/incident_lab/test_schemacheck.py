@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
+import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -147,7 +148,7 @@ def _jsonschema_valid(doc: Any, name: str) -> bool:
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@pytest.mark.parametrize("name", ["trajectory.v1", "scenario.v1", "suite.v1"])
+@pytest.mark.parametrize("name", ["trajectory.v1", "scenario.v1", "suite.v1", "taxonomy.v1"])
 @SETTINGS
 @given(data=st.data())
 def test_compiled_check_agrees_with_jsonschema(name: str, data: st.DataObject) -> None:
@@ -167,7 +168,7 @@ def test_compiled_check_agrees_with_jsonschema(name: str, data: st.DataObject) -
 ))  # fmt: skip
 def test_compiled_check_agrees_on_arbitrary_json(doc: Any) -> None:
     """Arbitrary JSON values: same verdict as jsonschema for both schemas."""
-    for name in ("trajectory.v1", "scenario.v1", "manifest.v1", "suite.v1"):
+    for name in ("trajectory.v1", "scenario.v1", "manifest.v1", "suite.v1", "taxonomy.v1"):
         check = _fast_check(name)
         assert check is not None
         assert check(doc) is _jsonschema_valid(doc, name)
@@ -247,6 +248,32 @@ def test_unknown_keyword_is_refused_and_validation_still_works() -> None:
             key=lambda e: list(e.path),
         )
     ]
+
+
+def test_property_names_match_jsonschema() -> None:
+    """propertyNames checks every key as an instance of its own (the shipped taxonomy's
+    ids and levels), so loading the taxonomy needs no jsonschema; a bad key is refused
+    exactly when jsonschema refuses it."""
+    from incident_lab.taxonomy.load import _base_path, _base_text, _parse
+
+    schema = {
+        "$id": "https://example.test/names",
+        "type": "object",
+        "propertyNames": {"pattern": "^SEV-[0-9]+$", "maxLength": 6},
+    }
+    check = compile_checker(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for doc in ({}, {"SEV-1": 1}, {"SEV-10": 1, "SEV-2": {}}, {"SEV-100": 1}, {"sev-1": 1},
+                {"SEV-1": 1, "x": 2}, [], "SEV-x", 3):  # fmt: skip
+        assert check(doc) is validator.is_valid(doc), doc
+    taxonomy = dict(_parse(_base_text(), _base_path()))
+    fast = _fast_check("taxonomy.v1")
+    assert fast is not None and fast(taxonomy) is True
+    bad = {
+        **taxonomy,
+        "severities": {**taxonomy["severities"], "SEV-X": {"meaning": "m", "priority": 1}},
+    }
+    assert fast(bad) is False and not _jsonschema_valid(bad, "taxonomy.v1")
 
 
 def test_one_of_and_any_of_match_jsonschema() -> None:

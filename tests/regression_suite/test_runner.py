@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import time
 from typing import Any
 
 import pytest
 
 from incident_lab.errors import UsageError
 from regression_suite.runner import (
+    ReplayAhead,
     build_cases,
     judge,
     parse_shard,
@@ -202,3 +204,76 @@ def test_concurrent_run_stops_starting_cases_after_the_target_is_unreachable() -
     assert len(target.calls) <= 2
     with pytest.raises(UsageError):
         asyncio.run(run_cases_async(target, [], concurrency=0))
+
+
+def test_replay_ahead_hands_each_result_over_as_it_arrives() -> None:
+    """The items take their results while the later cases are still in flight (the
+    pipeline refills as each case finishes: never fewer than ``concurrency`` in flight
+    while cases remain), and a result is held only until its item takes it."""
+    cases = build_cases([scenario(f"inc-{i}") for i in range(30)])
+    target = SlowTarget(0.02)
+    done: list[str] = []
+    ahead = ReplayAhead(target, cases, concurrency=4, on_done=lambda c, r: done.append(c.id))
+    held = []
+    try:
+        first = ahead.pop(cases[0].id)
+        assert first is not None and first.item["outcome"] == "passed"
+        assert len(done) < 10  # not after the last case
+        for case in cases[1:]:
+            run = ahead.pop(case.id)
+            assert run is not None and run.item["id"] == case.id
+            held.append(len(ahead._ready))
+        assert ahead.pop("no-such-case") is None
+    finally:
+        ahead.close()
+    assert target.peak == 4 and len(done) == 30
+    assert max(held) <= 4  # only results that arrived before their item asked
+
+
+def test_replay_ahead_in_any_order_and_stopped_early() -> None:
+    cases = build_cases([scenario(f"inc-{i}") for i in range(12)])
+    ahead = ReplayAhead(SlowTarget(0.01), cases, concurrency=3)
+    try:
+        assert (
+            [ahead.pop(c.id).item["id"] for c in reversed(cases[6:])]
+            == [  # type: ignore[union-attr]
+                c.id for c in reversed(cases[6:])
+            ]
+        )
+    finally:
+        ahead.close()
+
+    class FirstFast(SlowTarget):
+        async def arun(self, replay: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
+            self.delay = 0 if replay["scenario_id"] == "inc-0" else 30
+            return await super().arun(replay, scenario)
+
+    slow = FirstFast(0)
+    stopped = ReplayAhead(slow, cases, concurrency=3)
+    assert stopped.pop(cases[0].id) is not None
+    start = time.monotonic()
+    stopped.close()  # a session stopped early: the cases in flight are cancelled
+    assert time.monotonic() - start < 10 and stopped._loop.is_closed()
+    assert slow.peak == 3
+    with pytest.raises(UsageError):
+        ReplayAhead(slow, cases, concurrency=0)
+
+
+def test_replay_ahead_stops_at_an_unreachable_target_keeping_earlier_results() -> None:
+    class DownAfter(SlowTarget):
+        async def arun(self, replay: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
+            if replay["scenario_id"] == "inc-5":
+                raise TargetUnreachable("refused")
+            return await super().arun(replay, scenario)
+
+    cases = build_cases([scenario(f"inc-{i}") for i in range(40)])
+    target = DownAfter(0.01)
+    ahead = ReplayAhead(target, cases, concurrency=2)
+    try:
+        assert ahead.pop(cases[0].id) is not None
+        with pytest.raises(TargetUnreachable):
+            for case in cases[1:]:
+                assert ahead.pop(case.id) is not None
+    finally:
+        ahead.close()
+    assert len(target.calls) < 10  # no case was started after the failure

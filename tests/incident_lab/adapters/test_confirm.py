@@ -122,6 +122,13 @@ def test_since_from_incident_timeline_and_recorded(il, tmp_path) -> None:
     assert r.exit_code == 6 and "NOT HOLDING" in r.stdout
     last = json.loads((incident / "timeline.jsonl").read_text().splitlines()[-1])
     assert last["kind"] == "confirm" and last["result"] == "not-holding"
+    assert {k: last[k] for k in ("phase", "undone", "holding", "records_read")} == {
+        "phase": "contain",
+        "undone": [],
+        "holding": False,
+        "records_read": 2,
+    }
+    assert last["actor"] and last["sessions_after"] == ["new"]
 
 
 def test_requires_a_time(il, tmp_path) -> None:
@@ -167,6 +174,8 @@ def test_every_action_undone_is_not_in_effect(il, tmp_path) -> None:
     assert "HOLDING" not in r.stdout and "NOT IN EFFECT" in r.stderr and "kill-switch" in r.stderr
     last = json.loads((incident / "timeline.jsonl").read_text().splitlines()[-1])
     assert last["kind"] == "confirm" and last["result"] == "not-in-effect"
+    assert last["phase"] == "contain" and last["undone"] == ["kill-switch"] and last["actor"]
+    assert "holding" not in last  # nothing was read: no report to record
 
 
 def test_undone_action_does_not_set_the_time(il, tmp_path) -> None:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -391,3 +392,91 @@ def test_async_path_sends_credentials_written_in_the_url(http_server: RecordingS
     assert sent[0]["authorization"] == "Basic YWxpY2U6c0BjcmV0"  # alice:s@cret
     assert sent[1]["authorization"] == sent[0]["authorization"]
     assert sent[2]["authorization"] == "Bearer t"
+
+
+def test_async_plain_http_notices_a_connection_the_server_closed(raw_server) -> None:
+    """``http://`` goes over the asyncio backend: a keep-alive connection the server
+    closed after its answer is not reused (one attempt each, all succeed)."""
+    client = HttpClient(RetryPolicy(attempts=1, timeout=2))
+
+    async def main() -> list[int]:
+        statuses = []
+        for _ in range(3):
+            resp = await client.arequest("POST", raw_server.url + "/x", content=b'{"a": 1}')
+            statuses.append(resp.status)
+            await asyncio.sleep(0.05)  # the server's close has arrived, not yet read
+        assert set(client._apools) == {(asyncio.get_running_loop(), True)}
+        return statuses
+
+    assert asyncio.run(main()) == [200, 200, 200]
+    assert len(raw_server.seen) == 3
+    assert all(r.startswith(b"POST /x HTTP/1.1\r\n") for r in raw_server.seen)
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """Accepts connections, reads, never answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock.close()
+
+
+def test_async_plain_http_timeouts_and_refusals_are_failures(silent_server: str) -> None:
+    """No answer within the timeout: a retried 'timed out' failure, on time; a refused
+    connection: 'cannot connect'; https:// goes through httpx's own transport."""
+    waits: list[float] = []
+    client = _async_client(2, waits)
+    client.policy = RetryPolicy(attempts=2, timeout=0.3, backoff=0.25)
+    client._timeouts = {"connect": 0.3, "read": 0.3, "write": 0.3, "pool": 0.3}
+    start = time.monotonic()
+    with pytest.raises(HttpFailure) as info:
+        asyncio.run(client.arequest("POST", silent_server, content=b"{}"))
+    assert "timed out" in info.value.reason and info.value.attempts == 2 and waits == [0.25]
+    assert 0.6 <= time.monotonic() - start < 3
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(HttpFailure) as info:
+        asyncio.run(_async_client(1, []).arequest("POST", f"http://127.0.0.1:{port}/"))
+    assert "cannot connect" in info.value.reason
+
+    tls = _async_client(1, [])
+
+    async def https() -> set[bool]:
+        with pytest.raises(HttpFailure):  # a plain server cannot complete a TLS handshake
+            await tls.arequest("POST", silent_server.replace("http:", "https:"))
+        return {plain for _, plain in tls._apools}
+
+    assert asyncio.run(https()) == {False}
+
+
+def test_async_plain_http_large_answer_arrives_whole_with_bounded_read_ahead(
+    http_server: RecordingServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 6 MB answer arrives byte for byte; the asyncio backend stops taking bytes from
+    the socket past its read-ahead (the sender waits) instead of buffering the answer."""
+    from incident_lab import httpclient
+
+    text = "".join(chr(32 + i % 95) for i in range(6 * 1024 * 1024))
+    http_server.script = [(200, {}, text)]
+    seen: list[int] = []
+    received = httpclient._Wire.data_received
+
+    def spy(self: httpclient._Wire, data: bytes) -> None:
+        received(self, data)
+        seen.append(len(self.received))
+
+    monkeypatch.setattr(httpclient._Wire, "data_received", spy)
+    read = httpclient._AsyncioStream.read
+
+    async def slow_read(self: Any, max_bytes: int, timeout: float | None = None) -> bytes:
+        await asyncio.sleep(0.002)  # the answer arrives faster than it is read
+        return await read(self, max_bytes, timeout)
+
+    monkeypatch.setattr(httpclient._AsyncioStream, "read", slow_read)
+    client = HttpClient(RetryPolicy(attempts=1, timeout=10))
+    resp = asyncio.run(client.arequest("POST", http_server.url, content=b"{}"))
+    assert resp.body == text.encode()
+    assert max(seen) <= httpclient._READ_AHEAD + 256 * 1024  # one socket read past the mark

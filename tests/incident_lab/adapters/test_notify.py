@@ -236,3 +236,57 @@ def test_one_placeholder_numbering_per_notification(monkeypatch: pytest.MonkeyPa
     details = req.body["payload"]["custom_details"]
     assert details["summary"] == "mail to <EMAIL_1>"
     assert details["immediate_mitigation"] == "blocked <EMAIL_2> and <EMAIL_1>"
+
+
+def test_notify_records_exact_timeline_events_and_ledger_rows(
+    tmp_path, bundle, http_server: RecordingServer, env
+) -> None:
+    """A dry run, a delivery and a failure each leave one timeline event with exactly these
+    fields (the dry run has no audience, status or attempts); a delivery or failure also
+    leaves one ledger row."""
+    from incident_lab.adapters.notify import notify
+    from incident_lab.evidence.timeline import read_timeline
+
+    config = load_config(_config(tmp_path, http_server.url))
+    kept = ("phase", "kind", "channel", "audience", "event", "dry_run", "result")
+    kept += ("status", "attempts", "error")
+
+    def new_events(before: int) -> list[dict[str, object]]:
+        events = read_timeline(bundle)[before:]
+        assert all(e["actor"] and e["request"]["url"] for e in events)
+        return [{k: e[k] for k in kept if k in e} for e in events]
+
+    start = len(read_timeline(bundle))
+    dry = notify(bundle, config=config, via=["slack"], dry_run=True)
+    assert [r.status for r in dry] == ["dry-run"]
+    assert new_events(start) == [
+        {"phase": "notify", "kind": "notify", "channel": "slack", "event": "trigger"}
+        | {"dry_run": True, "result": "dry-run"}
+    ]
+    assert not (bundle / "followup" / "notifications.jsonl").exists()
+
+    start = len(read_timeline(bundle))
+    http_server.script = [(400, {}, "bad")]
+    results = notify(bundle, config=config, via=["webhook", "slack"])
+    assert [r.to_dict() for r in results] == [
+        {"channel": "webhook", "status": "failed", "detail": results[0].detail, "audience": None},
+        {"channel": "slack", "status": "sent", "detail": "HTTP 200 after 1 attempt(s)"}
+        | {"audience": None},
+    ]
+    error = results[0].detail
+    common = {"phase": "notify", "kind": "notify", "event": "trigger", "dry_run": False}
+    assert new_events(start) == [
+        common
+        | {"channel": "webhook", "audience": None, "result": "failed", "status": 400}
+        | {"attempts": 1, "error": error},
+        common
+        | {"channel": "slack", "audience": None, "result": "ok", "status": 200}
+        | {"attempts": 1, "error": None},
+    ]
+    rows = (bundle / "followup" / "notifications.jsonl").read_text().splitlines()
+    assert [json.loads(row) for row in rows] == [
+        {"channel": "webhook", "event": "trigger", "incident_id": "INC-7", "ok": False}
+        | {"status": 400, "attempts": 1, "error": error},
+        {"channel": "slack", "event": "trigger", "incident_id": "INC-7", "ok": True}
+        | {"status": 200, "attempts": 1, "error": None},
+    ]

@@ -29,7 +29,7 @@ from incident_lab.blast.match import (
 )
 from incident_lab.blast.scan import scan_lines
 from incident_lab.blast.signature import signature_from_scenario
-from incident_lab.text.minhash import jaccard_estimate, shingle_array
+from incident_lab.text.minhash import LSHIndex, jaccard_estimate, shingle_array
 from incident_lab.text.normalize import (
     _DECODERS,
     MAX_DECODE_ROUNDS,
@@ -179,7 +179,9 @@ def _reference_score(matcher: Matcher, normalized: str) -> tuple[float, str | No
         if bound < matcher.threshold or bound <= best:
             break
         windows = matcher.hasher.window_signatures(shingles, form.width, max(1, form.width // 8))
-        for j, hits in enumerate(form.lsh.query(windows)):
+        index = LSHIndex(form.lsh.bands, form.lsh.rows)  # the form's own dictionary index
+        index.insert(0, form.signature)
+        for j, hits in enumerate(index.query(windows)):
             if hits:
                 score = jaccard_estimate(windows[j], form.signature)
                 if score > best:
@@ -208,6 +210,61 @@ def test_prefilter_and_vectorised_lsh_give_the_reference_score(matcher: Matcher)
         assert got == _reference_score(matcher, normalized), text
         outcomes.add(got[0] >= matcher.threshold)
     assert outcomes == {True, False}  # both sides of the threshold were exercised
+
+
+def test_the_cache_steps_aside_on_text_that_does_not_repeat() -> None:
+    """After a probe of sessions whose texts never repeat, the cache is bypassed for a
+    while (normalising whole sessions), then probes again; sessions that repeat keep it.
+    The normal form is the same either way."""
+    from incident_lab.blast import match
+
+    rng = random.Random(3)
+    words = ["alpha", "delta", "kilo", "tango", "x9", "zulu", "ZmFrZQ==", "a@b.co"]
+    cache = _NormalizeCache()
+    for i in range(match._PROBE_SESSIONS):
+        parts = [" ".join(rng.choice(words) for _ in range(12)) + f" {i} {j}" for j in range(4)]
+        assert normalize_parts(parts, cache) == normalize("\n".join(parts))
+    assert cache.bypass == match._BYPASS_SESSIONS
+    size = len(cache._map)
+    parts = ["the same canned reply", "another output"]
+    for _ in range(match._BYPASS_SESSIONS):
+        assert normalize_parts(parts, cache) == normalize("\n".join(parts))
+    assert cache.bypass == 0 and len(cache._map) == size  # bypassed: nothing learnt
+    for _ in range(2 * match._PROBE_SESSIONS):  # probing again: these repeat, it stays on
+        assert normalize_parts(parts, cache) == normalize("\n".join(parts))
+    assert cache.bypass == 0 and "the same canned reply" in cache._map
+
+
+def test_batch_prefilter_passes_every_session_that_could_match(matcher: Matcher) -> None:
+    """The batch prefilter (distinct shingles of the forms per session) never drops a
+    session the exact score would keep, and drops one that only repeats a few payload
+    words: score_many equals scoring each session alone."""
+    rng = random.Random(7)
+    sources = [PAYLOAD, codecs.encode(PAYLOAD, "rot13"), PAYLOAD[::-1], BENIGN]
+    texts = [
+        " ".join(_mutate(rng, rng.choice(sources)) for _ in range(rng.randint(1, 4)))
+        for _ in range(300)
+    ]
+    texts += ["", "customer list " * 200, BENIGN * 40, "é" + PAYLOAD]
+    normalized = [normalize(t) for t in texts]
+    keep = matcher._prefilter(normalized)
+    exact = [matcher.normalized_payload_score(n)[0] >= matcher.threshold for n in normalized]
+    assert all(k for k, e in zip(keep, exact, strict=True) if e)
+    assert any(exact) and not all(keep)
+    # Repeats count once: a session of one payload phrase again and again cannot match.
+    assert keep[-3] is False and exact[-3] is False
+    # Alone or in a batch, straddling its neighbours or not: the same verdicts.
+    assert [matcher._prefilter([n])[0] for n in normalized] == [
+        k and matcher._prefilter([n])[0] for k, n in zip(keep, normalized, strict=True)
+    ]
+    trajs = [
+        {"session_id": f"s{i}", "steps": [{"type": "message", "role": "user", "content": t}]}
+        for i, t in enumerate(texts)
+    ]
+    many = matcher.score_many(trajs)
+    alone = [matcher.score(t) for t in trajs]
+    assert [m and m.to_dict() for m in many] == [m and m.to_dict() for m in alone]
+    assert sum(m is not None for m in many) == sum(exact)
 
 
 def test_a_pickled_matcher_starts_with_an_empty_cache(matcher: Matcher) -> None:

@@ -315,12 +315,12 @@ def test_reads_of_unnamed_files_outside_an_exploration_task_are_still_drift() ->
     ],
 )
 def test_request_rules_are_fast_on_100kb_adversarial_input(text: str) -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     exploration_task(text)
     read_only_command(text)
     deletion_asked(text, text)
     inside_workspace({"path": text})
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
 
 
 def test_reads_named_by_the_parts_of_a_compound_word_are_related() -> None:

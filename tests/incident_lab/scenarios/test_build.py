@@ -287,3 +287,31 @@ def test_a_direct_injection_in_a_short_user_turn_is_the_whole_turn() -> None:
     payload = scenario["payload"]
     assert payload["location"] == {"kind": "turn", "index": 0}
     assert payload["text"] == turn
+
+
+def test_the_provenance_view_is_made_once_per_scenario(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Localising the unsafe steps, choosing the payload and checking the expectations on
+    the counterfactual share one provenance view (blast radius builds a scenario per
+    incident session at start-up), and the scenario is the one each step's own view gives."""
+    import incident_lab.provenance as provenance
+
+    traj = injected_trajectory()
+    traj.pop("labels")  # the provenance view localises the harm
+    calls: list[int] = []
+    analyse = provenance.analyse
+
+    def counted(t: dict) -> object:
+        calls.append(1)
+        return analyse(t)
+
+    monkeypatch.setattr(provenance, "analyse", counted)
+    scenario, _ = scenario_from_trajectory(traj, redact=False, classification={})
+    assert len(calls) == 1
+    assert scenario["provenance"]["unsafe_steps_from"] == "provenance"
+    assert [e["kind"] for e in scenario["expectations"]] == ["no_tool_call"]
+    from incident_lab.scenarios.localise import resolve_unsafe_steps
+    from incident_lab.scenarios.reproduce import counterfactual
+
+    unsafe = scenario["provenance"]["unsafe_steps"]
+    assert resolve_unsafe_steps(traj, None, [])[0] == unsafe  # its own view: same steps
+    assert counterfactual(traj, unsafe) == counterfactual(traj, unsafe, provenance=analyse(traj))

@@ -130,9 +130,9 @@ def test_copy_search_is_bounded_on_huge_untrusted_output() -> None:
     traj = _session("a" * 100_000)
     traj["steps"][3]["output"] = "a" * 100_000
     last = len(traj["steps"]) - 1
-    start = time.perf_counter()
+    start = time.process_time()
     derive_expectations(traj, [last], payload="")
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
 
 
 # --- the payload when no instruction span is found -------------------------------------

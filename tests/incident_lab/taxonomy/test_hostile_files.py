@@ -20,10 +20,10 @@ def test_billion_laughs_is_refused_fast(tmp_path: Path) -> None:
     path = tmp_path / "t.yaml"
     path.write_text(LAUGHS)
     assert len(LAUGHS) < 1200
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(ConfigError, match="anchors") as info:
         load_taxonomy(path)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert info.value.line == 1 and info.value.path == str(path)
 
 
