@@ -20,7 +20,10 @@ process tree) are measured in the same run, the tools' runs interleaved (A B C A
 medians over ``--runs``. regression_suite is measured twice: ``regression_suite``
 with its compiled scenario cache filled by an unmeasured first run (warm: a second run
 on an unchanged library), ``regression_suite_cold`` with the cache emptied before each
-run (a fresh checkout). ``--baseline-src DIR`` adds a third row, the gate run from
+run (a fresh checkout). Python commands run with their modules' bytecode cached, as an
+installed package's is (``--bytecode as-is`` keeps this shell's
+``PYTHONDONTWRITEBYTECODE=1``, under which every run compiled the gate's modules again).
+``--baseline-src DIR`` adds a third row, the gate run from
 another source tree (e.g. main unpacked with ``git archive``), for a paired comparison.
 
 ``--latency-cases N`` adds the case where a real model's latency dominates: a local
@@ -64,6 +67,11 @@ from typing import Any
 
 import yaml
 
+try:  # one meaning of "as an installed package runs"
+    from bench_snapshot import bytecode_env  # run as a script: benchmarks/ is on sys.path
+except ImportError:  # imported as benchmarks.bench_gate (the tests)
+    from benchmarks.bench_snapshot import bytecode_env
+
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +79,9 @@ DATA = ROOT / "bench-data" / "gate"
 PEERS = ROOT / "bench-data" / "peers"
 FORBIDDEN = "FORBIDDEN-TOKEN-9f2c"
 PROMPTFOO_VERSION = "0.121.20"
+#: The environment every measured command starts from (``--bytecode``, see
+#: :func:`bench_snapshot.bytecode_env`).
+BASE_ENV: dict[str, str] = dict(os.environ)
 INSPECT_VERSION = "0.3.285"
 
 TARGET_MODULE = '''"""Deterministic in-process target for the gate benchmark: echoes the last user turn."""
@@ -255,7 +266,7 @@ def _ours(
     if cache == "cold" and cache_dir.exists():
         shutil.rmtree(cache_dir)
     path = f"{src}{os.pathsep}{base}" if src else str(base)
-    env = dict(os.environ, PYTHONPATH=path, CI="1", INCIDENT_LAB_CACHE_DIR=str(cache_dir))
+    env = dict(BASE_ENV, PYTHONPATH=path, CI="1", INCIDENT_LAB_CACHE_DIR=str(cache_dir))
     env.pop("INCIDENT_LAB_SCENARIO_CACHE", None)
     cmd = [sys.executable, "-m", "regression_suite", "run", "--suite", "bench"]
     cmd += ["--target", "python:bench_target:run", "--scenarios-dir", str(base / "scenarios")]
@@ -268,7 +279,7 @@ def _ours(
 
 
 def _inspect(exe: Path, base: Path, out: Path) -> tuple[list[str], dict[str, str]]:
-    env = dict(os.environ, INSPECT_DISPLAY="none", CI="1")
+    env = dict(BASE_ENV, INSPECT_DISPLAY="none", CI="1")
     task = "inspect/bench_task.py"  # relative: inspect refuses absolute task globs
     cmd = [str(exe), "eval", task, "--model", "mockllm/model", "--log-dir", str(out)]
     # its fastest configuration: no display, no realtime event log, no live scoring
@@ -279,7 +290,7 @@ def _inspect(exe: Path, base: Path, out: Path) -> tuple[list[str], dict[str, str
 def _promptfoo(exe: Path, base: Path, out: Path) -> tuple[list[str], dict[str, str]]:
     home = DATA / "promptfoo-home"
     env = dict(
-        os.environ,
+        BASE_ENV,
         PROMPTFOO_CONFIG_DIR=str(home),
         PROMPTFOO_DISABLE_TELEMETRY="1",
         PROMPTFOO_DISABLE_UPDATE="1",
@@ -445,7 +456,7 @@ def measure_latency(
     if out.exists():
         shutil.rmtree(out)
     try:
-        env = dict(os.environ, CI="1")
+        env = dict(BASE_ENV, CI="1")
         env.pop("OPENAI_API_KEY", None)
         # modules' bytecode compiled once and reused, as an installed package's is
         # (this shell sets PYTHONDONTWRITEBYTECODE=1: every run would compile them again)
@@ -652,7 +663,17 @@ def main(argv: list[str] | None = None) -> int:
         default="inspect_ai,promptfoo",
         help="the peers to run (comma-separated; default both)",
     )
+    ap.add_argument(
+        "--bytecode",
+        choices=("cached", "as-is"),
+        default="cached",
+        help="cached (default): Python modules' bytecode written once under "
+        "bench-data/pycache and reused, as an installed package runs; as-is: this shell's "
+        "environment (with PYTHONDONTWRITEBYTECODE=1 every run compiles the gate's modules)",
+    )
     args = ap.parse_args(argv)
+    global BASE_ENV
+    BASE_ENV = bytecode_env(args.bytecode == "cached")
     sizes = [int(s) for s in args.sizes.split(",") if s]
     tools, unavailable = _tools(args)
     results: list[dict[str, Any]] = []
@@ -682,6 +703,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for name, reason in unavailable.items():
         print(f"{name}: unavailable ({reason})")
+    print(f"bytecode: {args.bytecode} (--bytecode); load average {os.getloadavg()[0]:.1f}")
     latency = _latency(args) if args.latency_cases else []
     DATA.mkdir(parents=True, exist_ok=True)
     (DATA / "results.json").write_text(

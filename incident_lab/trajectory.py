@@ -145,6 +145,8 @@ def non_finite_number(obj: Any) -> str | None:
     JSON has no such numbers, yet ``json.loads`` reads ``NaN``, ``Infinity`` and
     ``1e400`` as floats: a value holding one has no canonical JSON form.
     """
+    if plain_finite_tree(obj):  # the common answer, without building a path per value
+        return None
     stack: list[tuple[Any, str]] = [(obj, "")]
     seen: set[int] = set()
     while stack:
@@ -161,6 +163,35 @@ def non_finite_number(obj: Any) -> str | None:
         elif isinstance(value, list | tuple):
             stack.extend((v, f"{where}/{i}" if where else str(i)) for i, v in enumerate(value))
     return None
+
+
+def plain_finite_tree(obj: Any) -> bool:
+    """True when ``obj`` is a tree of plain JSON data with no NaN or Infinity.
+
+    Plain: exact ``dict`` (string keys or not), ``list``, ``str``, ``int``, ``bool``,
+    ``None`` and finite ``float``, each container reached once (what ``json.loads``
+    gives). False for a non-finite float, any other type (a tuple, a subclass such
+    as numpy's float64) and a container met twice (shared or circular): the caller's
+    full check decides then. A gate checks every case's produced trajectory with it.
+    """
+    stack = [obj]
+    seen: set[int] = set()
+    pop, push, mark = stack.pop, stack.append, seen.add
+    while stack:
+        value = pop()
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None:
+            continue
+        if kind is float:
+            if value - value != 0.0:  # inf - inf and NaN - NaN are NaN
+                return False
+            continue
+        if (kind is not dict and kind is not list) or id(value) in seen:
+            return False
+        mark(id(value))
+        for item in value.values() if kind is dict else value:
+            push(item)
+    return True
 
 
 def compact_json(obj: Any) -> str:

@@ -33,8 +33,11 @@ from incident_lab.atomic import write_text_atomic
 FILENAME = "junit.xml"
 
 #: Characters outside XML 1.0's ``Char`` production (control characters, lone surrogates,
-#: U+FFFE/U+FFFF). One character class, no repetition: linear on any input.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: U+FFFE/U+FFFF). One character class, no repetition: linear on any input. Written as the
+#: characters excluded, not as the complement of the allowed ranges: the same class for
+#: any Python string (nothing lies above U+10FFFF), and ten times cheaper to compile at
+#: start-up (a negated class up to U+10FFFF is ~3 ms of ``re`` compilation).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _text(value: Any) -> str:
@@ -43,9 +46,7 @@ def _text(value: Any) -> str:
 
 #: A character that an attribute value cannot hold as it is: one XML escapes (``&<>"``,
 #: the white space quoteattr writes as character references) or one outside ``Char``.
-_ATTR_SPECIAL = re.compile(
-    "[^\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
+_ATTR_SPECIAL = re.compile("[\x00-\x1f\x22\x26\x3c\x3e\ud800-\udfff\ufffe\uffff]")
 
 
 def _attr(value: Any) -> str:

@@ -33,7 +33,7 @@ def run_lean(item: CaseItem) -> None:
     ihook = item.ihook
     nodeid, location = item.nodeid, item.location
     ihook.pytest_runtest_logstart(nodeid=nodeid, location=location)
-    keywords = dict.fromkeys(item.keywords, 1)  # one copy for the three reports
+    keywords = _keywords(item)  # one copy for the three reports
     quiet = _quiet_passes(item.config)
     if _lean_phase(item, ihook, "setup", item.setup, keywords, quiet):
         _lean_phase(item, ihook, "call", item.runtest, keywords, False)
@@ -42,6 +42,26 @@ def run_lean(item: CaseItem) -> None:
     else:
         _lean_phase(item, ihook, "teardown", _nothing, keywords, quiet)
     ihook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
+
+
+def _keywords(item: CaseItem) -> dict[str, Any]:
+    """``dict.fromkeys(item.keywords, 1)``, the parents' part worked out once per parent.
+
+    Iterating ``item.keywords`` walks the whole parent chain (about 14 generator steps
+    a case); the item's own keywords come first, then its parent's not already there,
+    which is what updating a copy of the item's own with the parent's gives.
+    """
+    own = getattr(item.keywords, "_markers", None)
+    parent = item.parent
+    if not isinstance(own, dict) or parent is None:
+        return dict.fromkeys(item.keywords, 1)
+    inherited = getattr(parent, "_gate_keywords", None)
+    if inherited is None:
+        inherited = dict.fromkeys(parent.keywords, 1)
+        parent._gate_keywords = inherited  # type: ignore[attr-defined]
+    keywords = dict.fromkeys(own, 1)
+    keywords.update(inherited)
+    return keywords
 
 
 #: The plugins whose ``pytest_runtest_logreport`` does nothing with a passing setup or

@@ -209,22 +209,28 @@ def run_pytest(args: list[str], controller: Controller, *, workers: int) -> int 
 
 
 class _PacedFlush:
-    """``stream``, flushed at most every :data:`FLUSH_EVERY_S` seconds and at every line.
+    """``stream`` with its own buffer, written and flushed at every line and at most
+    every :data:`FLUSH_EVERY_S` seconds otherwise.
 
-    pytest's terminal flushes after every progress character: a system call per case
-    (10,000 at 10,000 cases). Progress still shows in time; a line always goes out
-    at once.
+    pytest's terminal writes a progress character per case: with an unbuffered
+    stderr (``PYTHONUNBUFFERED=1``, common in CI images and containers) each one
+    was a system call (10,000 at 10,000 cases), and flushing after each one was
+    too. Here text without a line break is gathered and goes out in one write when
+    a line ends, when :data:`FLUSH_EVERY_S` has passed since the last flush (at the
+    next write or flush), or at the end of the run (:meth:`flush_now`). Progress
+    still shows in time; a line always goes out at once.
     """
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
+        self._pending: list[str] = []
         self._last = time.monotonic()
 
     def write(self, text: str) -> int:
-        n: int = self._stream.write(text)
-        if "\n" in text:
+        self._pending.append(text)
+        if "\n" in text or time.monotonic() - self._last >= FLUSH_EVERY_S:
             self.flush_now()
-        return n
+        return len(text)
 
     def flush(self) -> None:
         now = time.monotonic()
@@ -232,8 +238,12 @@ class _PacedFlush:
             self.flush_now(now)
 
     def flush_now(self, now: float | None = None) -> None:
-        """Flush the stream now."""
+        """Write what is gathered and flush the stream now."""
         self._last = time.monotonic() if now is None else now
+        if self._pending:
+            text = "".join(self._pending)
+            self._pending.clear()
+            self._stream.write(text)
         self._stream.flush()
 
     def __getattr__(self, name: str) -> Any:

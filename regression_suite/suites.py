@@ -166,16 +166,21 @@ class _Store:
         self._file = tempfile.TemporaryFile(prefix="gate-scenarios-")  # noqa: SIM115 (closed by the finalizer)
         weakref.finalize(self, self._file.close)
         self._end = 0
+        self._dirty = False
 
     def put(self, scenario: Scenario) -> Stored:
+        # appended in order and read back with pread, which never moves the file's
+        # position: no seek (a system call each) is needed
         data = pickle.dumps(scenario, protocol=pickle.HIGHEST_PROTOCOL)
-        self._file.seek(self._end)
         self._file.write(data)
+        self._dirty = True
         start, self._end = self._end, self._end + len(data)
         return Stored(self, start, len(data))
 
     def get(self, offset: int, length: int) -> Scenario:
-        self._file.flush()
+        if self._dirty:  # a flush with nothing buffered still costs a system call
+            self._file.flush()
+            self._dirty = False
         data = os.pread(self._file.fileno(), length, offset)
         scenario: Scenario = pickle.loads(data)
         return scenario

@@ -286,8 +286,11 @@ def read_bounded(
     Raises:
         InputError: missing, unreadable, not a regular file, or a corrupt gzip stream.
     """
-    opener = open_binary if decompress else open_regular
-    with opener(path) as fh:
+    if not decompress:
+        with open_regular(path) as fh:
+            data = _read_upto(fh, limit + 1)
+        return None if len(data) > limit else data
+    with open_binary(path) as fh:
         try:
             data = fh.read(limit + 1)
         except DecompressionLimit:
@@ -297,6 +300,28 @@ def read_bounded(
                 f"compressed stream is corrupt or truncated: {exc}", path=str(path)
             ) from None
     return None if len(data) > limit else data
+
+
+def _read_upto(fh: io.BufferedReader, most: int) -> bytes:
+    """At most ``most`` bytes of a regular file, read to its end.
+
+    ``fh.read(most)`` allocates ``most`` bytes up front (64 MB for a scenario file,
+    ~35 us of CPU each, 0.35 s for a 10,000-file library): read the size ``fstat``
+    reports plus one byte, then on in 1 MB steps only if the file is longer than that
+    (it grew, or reports no size, as ``/proc`` files do).
+    """
+    size = os.fstat(fh.fileno()).st_size
+    data = fh.read(min(size + 1, most))
+    if len(data) <= size or len(data) >= most:
+        return data
+    parts, total = [data], len(data)
+    while total < most:
+        chunk = fh.read(min(1 << 20, most - total))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)
 
 
 def read_text(path: str | Path, what: str, hint: str | None = None) -> str:

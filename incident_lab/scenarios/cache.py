@@ -34,6 +34,14 @@ without the cache. A document JSON cannot carry exactly (a YAML timestamp, a
 non-string key, a non-finite float) is not cached either. Writes go to a temporary
 file renamed over the cache (concurrent runs: the last complete one wins); a cache
 that cannot be written (read-only home) is reported once on stderr and the run goes on.
+
+Housekeeping (:func:`sweep`, after each new cache file is written): nothing modified in
+the last :data:`STALE_S` seconds is ever removed (a live writer's temporary file is
+younger). Older than that, a temporary file (a writer killed before its rename) is
+removed, and so is the cache file of a library that no longer exists where its header
+says (moved or deleted); a cache file that names no library (an older format) goes
+after :data:`UNATTRIBUTED_S` without a rewrite. Only regular files named as this module
+names them are considered; an error (another sweeper was first) is ignored.
 """
 
 from __future__ import annotations
@@ -60,12 +68,19 @@ from incident_lab.scenarios.io import materialise_variant, parse_scenario
 MODES = ("on", "off", "verify")
 MODE_ENV = "INCIDENT_LAB_SCENARIO_CACHE"
 DIR_ENV = "INCIDENT_LAB_CACHE_DIR"
-#: Bumped when the cache's layout or what a cached document means changes.
-FORMAT = 1
+#: Bumped when the cache's layout or what a cached document means changes (2: the
+#: header names the library, for :func:`sweep`).
+FORMAT = 2
 #: A file whose modification or change time is this close to (or after) the moment its
 #: entry was made is checked by content: 2 s covers the coarsest timestamps (FAT, some
 #: network filesystems) and the kernel's coarse clock on the others.
 RACY_NS = 2_000_000_000
+#: Files modified this recently are never swept (a live writer's temporary file is
+#: seconds old; an hour leaves room for slow disks and paused processes).
+STALE_S = 3600
+#: A cache file that names no library it belongs to (an older format, another tool
+#: version's) is swept when it has not been rewritten for this long (30 days).
+UNATTRIBUTED_S = 30 * 24 * 3600
 
 Scenario = dict[str, Any]
 
@@ -98,11 +113,82 @@ def cache_mode(given: str | None = None) -> str:
     return mode
 
 
+def _digest(real: str) -> str:
+    """The cache file name's stem for a library's real path."""
+    return hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
 def cache_path(library: str | Path) -> Path:
     """The cache file of the library at ``library``."""
+    return cache_dir() / "scenarios" / f"{_digest(os.path.realpath(library))}.jsonl"
+
+
+def _header(fingerprint: str, library: Path) -> dict[str, Any]:
+    """A cache file's first line: format, fingerprint, and the library's real path
+    (when JSON can carry it: a path that is not UTF-8 names no library)."""
+    header: dict[str, Any] = {"format": FORMAT, "fingerprint": fingerprint}
     real = os.path.realpath(library)
-    name = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-    return cache_dir() / "scenarios" / f"{name}.jsonl"
+    try:
+        real.encode("utf-8")
+    except UnicodeEncodeError:
+        return header
+    header["library"] = real
+    return header
+
+
+def sweep(directory: Path, *, now: float | None = None) -> list[Path]:
+    """Remove the leftovers in a cache directory; return what was removed.
+
+    Never a file modified in the last :data:`STALE_S` seconds. Older: temporary files
+    (``.<name>.jsonl.<random>.tmp``, a writer killed before its rename) and cache files
+    (``<digest>.jsonl``) whose header names a library directory that no longer exists
+    (the name must be that library's digest); a cache file whose header names no
+    library goes after :data:`UNATTRIBUTED_S`. Anything else is left alone.
+    """
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        name = entry.name
+        temporary = name.startswith(".") and name.endswith(".tmp") and ".jsonl." in name
+        if not (temporary or _is_cache_name(name)):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        age = now - st.st_mtime
+        if not stat.S_ISREG(st.st_mode) or age < STALE_S:
+            continue
+        if not temporary and not _orphaned(Path(entry.path), name, age):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _is_cache_name(name: str) -> bool:
+    stem, _, ext = name.partition(".")
+    return ext == "jsonl" and len(stem) == 32 and all(c in "0123456789abcdef" for c in stem)
+
+
+def _orphaned(path: Path, name: str, age: float) -> bool:
+    """True when the cache file at ``path`` belongs to no library that still exists."""
+    try:
+        with open(path, "rb") as fh:
+            header = orjson.loads(fh.readline(4096))
+    except (OSError, orjson.JSONDecodeError):
+        header = None
+    library = header.get("library") if isinstance(header, dict) else None
+    if not isinstance(library, str):
+        return age >= UNATTRIBUTED_S
+    if _digest(library) != name.partition(".")[0]:
+        return False  # not the file its header says: not ours to judge
+    return not os.path.isdir(library)
 
 
 def _fingerprint() -> str:
@@ -202,7 +288,7 @@ class ScenarioCache:
             return
         header = fh.readline()
         try:
-            ok = orjson.loads(header) == {"format": FORMAT, "fingerprint": self.fingerprint}
+            ok = orjson.loads(header) == _header(self.fingerprint, self.library)
         except orjson.JSONDecodeError:
             ok = False
         if not ok:
@@ -331,8 +417,7 @@ class ScenarioCache:
                 prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
             )
             self._new, self._new_name = os.fdopen(fd, "wb"), tmp
-            header = {"format": FORMAT, "fingerprint": self.fingerprint}
-            self._new.write(orjson.dumps(header) + b"\n")
+            self._new.write(orjson.dumps(_header(self.fingerprint, self.library)) + b"\n")
         except OSError as exc:
             self._give_up(exc)
         return self._new
@@ -367,6 +452,8 @@ class ScenarioCache:
                     self._new = None
                 except OSError as exc:
                     self._give_up(exc)
+                else:
+                    sweep(self.path.parent)  # a cache was written: tidy the directory
         finally:
             self.close()
 

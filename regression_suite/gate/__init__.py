@@ -389,13 +389,17 @@ def finalize_stream(
     by_level: dict[str, Spool] = {level: Spool() for level in LEVEL_ORDER}
 
     folded = _fold_cases(items, th, tally, evaluator, items_out, by_level)
-    cases: Any = (evaluator.apply(case) for case in folded)
     comparison: dict[str, Any] | None = None
     if opts.get("baseline"):
-        cases = list(cases)  # the comparison looks cases up by id
+        cases: Any = [evaluator.apply(case) for case in folded]  # looked up by id
         comparison = _compare_baseline(opts["baseline"], cases, th, evaluator, by_level)
-    cases = Spool(cases)
-    folded.close()
+        cases = Spool(cases)
+        folded.close()
+    elif tally.cases["variants"]:
+        cases = Spool(evaluator.apply(case) for case in folded)
+        folded.close()
+    else:  # apply() sets variants' actions only: with none, the folded cases are final
+        cases = folded
     summary = tally.summary()
     if not summary["items"] and not opts.get("shard"):
         by_level["error"].append(_EMPTY)

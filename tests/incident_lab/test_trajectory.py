@@ -7,8 +7,11 @@ from importlib import resources
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from incident_lab.trajectory import (
+    non_finite_number,
     parse_timestamp,
     to_rfc3339,
     trajectory_sha256,
@@ -108,3 +111,57 @@ def test_scenario_schema_refers_to_trajectory_tool_definition() -> None:
         "expectations": [{"kind": "max_steps", "n": 3}],
     }
     assert any("context/tools/0" in e for e in validation_errors(doc, "scenario.v1"))
+
+
+def _non_finite_reference(value: object) -> bool:
+    """True when a NaN or Infinity (a float or a float subclass) is inside ``value``."""
+    if isinstance(value, float):
+        return value != value or value in (float("inf"), float("-inf"))
+    if isinstance(value, dict):
+        return any(_non_finite_reference(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_non_finite_reference(v) for v in value)
+    return False
+
+
+class _Float(float):
+    """A float subclass (as numpy's float64 is)."""
+
+
+_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.text(max_size=5),
+    st.floats(),  # NaN and both infinities included
+    st.floats().map(_Float),
+)
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.text(max_size=3), inner, max_size=4),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_VALUES)
+def test_non_finite_number_finds_every_nan_and_infinity(value: object) -> None:
+    """The plain-data fast path and the full walk agree with a plain recursion: a NaN or
+    Infinity anywhere (in tuples and float subclasses too) is found and located."""
+    where = non_finite_number(value)
+    assert (where is not None) == _non_finite_reference(value)
+    if where is not None:
+        assert where.endswith(("nan", "inf", "inf)")), where  # the value, as repr() writes it
+
+
+def test_non_finite_number_survives_a_circular_reference() -> None:
+    """A value that contains itself is walked once (json.dumps reports the cycle)."""
+    loop: dict[str, object] = {"a": [1.5]}
+    loop["self"] = loop
+    assert non_finite_number(loop) is None
+    loop["bad"] = [float("nan")]
+    assert non_finite_number(loop) == "bad/0: nan"

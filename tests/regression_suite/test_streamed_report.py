@@ -137,6 +137,19 @@ def test_spool_lines_slices_and_unicode() -> None:
     assert not Spool()
 
 
+@pytest.mark.parametrize("number", [2**64, -(2**63) - 1, 2**70, -(10**30), 2**64 - 1, -(2**63)])
+def test_spool_keeps_integers_at_and_beyond_64_bits_exact(number: int) -> None:
+    """Integers orjson cannot write (or would read back as a float: 19 digits below
+    -2**63 too) come back as the same integer, not a float, from both spools."""
+    record = {"seed": number, "list": [number, "1234567890123456789 in a string"]}
+    assert list(Spool([record])) == [record]
+    assert type(next(iter(Spool([record])))["seed"]) is int
+    spool = SortedSpool(lambda r: r["seed"], chunk=1)
+    spool.add(record)
+    spool.add({"seed": 0, "list": []})
+    assert list(spool) == sorted([record, {"seed": 0, "list": []}], key=lambda r: r["seed"])
+
+
 def test_spool_reads_records_across_its_read_blocks() -> None:
     """Records longer than a read block's share: 3.5 MB of lines, read in blocks, come back whole."""
     big = "x" * 70_000

@@ -108,3 +108,43 @@ def test_guarded_turns_an_unforeseen_shape_into_a_reject() -> None:
     result, bug = guarded(lambda: {}["missing"], path="p", line=4, entry="e")
     assert result is None and bug is not None
     assert (bug.line, bug.entry) == (4, "e") and bug.reason.startswith("reader could not map")
+
+
+def test_read_bounded_reads_small_files_without_allocating_the_limit(tmp_path: Path) -> None:
+    """A 100-byte file under the 64 MB document limit: its bytes, and a peak allocation
+    near its size (reading ``limit + 1`` at once allocated 64 MB per file)."""
+    import tracemalloc
+
+    from incident_lab.readers.base import MAX_DOCUMENT_BYTES, read_bounded
+
+    path = tmp_path / "small.yaml"
+    path.write_bytes(b"x" * 100)
+    tracemalloc.start()
+    try:
+        data = read_bounded(path, MAX_DOCUMENT_BYTES)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert data == b"x" * 100
+    assert peak < 1 << 20, peak
+
+
+def test_read_bounded_limits_and_sizes(tmp_path: Path) -> None:
+    """At the limit: the data; one byte over: None; empty: empty; a file whose size
+    stat does not report (``/proc``) and one longer than 1 MB are read to their end."""
+    from incident_lab.readers.base import read_bounded
+
+    path = tmp_path / "f"
+    path.write_bytes(b"abc")
+    assert read_bounded(path, 3) == b"abc"
+    assert read_bounded(path, 2) is None
+    path.write_bytes(b"")
+    assert read_bounded(path, 3) == b""
+    big = bytes(range(256)) * 9000  # 2.3 MB: read past the 1 MB steps
+    path.write_bytes(big)
+    assert read_bounded(path, len(big)) == big
+    assert read_bounded(path, len(big) - 1) is None
+    status = Path("/proc/self/status")
+    if status.is_file():  # a regular file that reports size 0
+        assert status.stat().st_size == 0
+        assert read_bounded(status, 1 << 20).startswith(b"Name:")

@@ -4,6 +4,7 @@ foreign cache file, an unwritable cache directory, two writers at once, racy tim
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -331,3 +332,101 @@ def test_only_documents_json_gives_back_exactly_are_cached(value: Any, exact: bo
     assert cache_mod._json_exact(value) is exact
     if exact:
         assert orjson.loads(orjson.dumps(value)) == value
+
+
+# -- housekeeping -----------------------------------------------------------------------
+
+
+def _backdate(path: Path, seconds: float) -> None:
+    """Set the file's modification time ``seconds`` into the past."""
+    when = path.stat().st_mtime - seconds
+    os.utime(path, (when, when), follow_symlinks=False)
+
+
+def test_moving_a_library_sweeps_its_old_cache_file_once_it_is_stale(
+    lib: Path, tmp_path: Path
+) -> None:
+    """The cache file of a library that moved goes when the next cache is written, but
+    only once it is older than STALE_S; the library's new cache and a live one stay."""
+    other = tmp_path / "other"
+    write(other, scenario("inc-z"))
+    _load_all(lib)
+    _load_all(other)
+    old_cache, other_cache = cache_path(lib), cache_path(other)
+    moved = tmp_path / "moved"
+    lib.rename(moved)
+    _backdate(old_cache, cache_mod.STALE_S / 2)
+    _load_all(moved)  # writes the moved library's cache, sweeps: too recent to go
+    assert old_cache.exists()
+    _backdate(old_cache, cache_mod.STALE_S)
+    _backdate(other_cache, 10 * cache_mod.STALE_S)  # old, but its library exists
+    (moved / "inc-a.yaml").write_text(
+        (moved / "inc-a.yaml").read_text("utf-8").replace("alpha", "alpha2"), "utf-8"
+    )
+    docs, _ = _load_all(moved)  # an edit: a new cache is written, and the sweep runs
+    assert docs["inc-a"]["title"] == "alpha2"
+    assert not old_cache.exists()
+    assert other_cache.exists() and cache_path(moved).exists()
+
+
+def test_sweep_removes_a_killed_writers_temporary_file_but_not_a_live_one(
+    lib: Path,
+) -> None:
+    """A temporary file nobody renamed (the writer was killed) goes once it is stale; one
+    written within STALE_S (a writer still at work) stays."""
+    _load_all(lib)
+    folder = cache_path(lib).parent
+    dead = folder / f".{cache_path(lib).name}.k1ll3d.tmp"
+    live = folder / f".{cache_path(lib).name}.st1ll0n.tmp"
+    dead.write_bytes(b'{"format": 2}\npartial')
+    live.write_bytes(b'{"format": 2}\n')
+    _backdate(dead, cache_mod.STALE_S + 5)
+    _backdate(live, cache_mod.STALE_S - 60)
+    assert cache_mod.sweep(folder) == [dead]
+    assert live.exists() and cache_path(lib).exists()
+
+
+def test_sweep_leaves_what_it_cannot_attribute_until_it_is_long_unused(
+    lib: Path, tmp_path: Path
+) -> None:
+    """A cache file naming no library (an older format) goes only after UNATTRIBUTED_S; a
+    header naming a library the file name does not match, other names, directories and
+    symbolic links are never touched."""
+    _load_all(lib)
+    folder = cache_path(lib).parent
+    unattributed = folder / ("a" * 32 + ".jsonl")
+    unattributed.write_bytes(b'{"format": 1, "fingerprint": "x"}\n')
+    mismatched = folder / ("b" * 32 + ".jsonl")
+    mismatched.write_bytes(b'{"format": 2, "library": "/no/such/library"}\n')
+    stranger = folder / "notes.txt"
+    stranger.write_text("mine")
+    subdir = folder / ("c" * 32 + ".jsonl")
+    subdir.mkdir()
+    link = folder / ("d" * 32 + ".jsonl")
+    link.symlink_to(unattributed)
+    for path in (unattributed, mismatched, stranger, link):
+        _backdate(path, 2 * cache_mod.STALE_S)
+    assert cache_mod.sweep(folder) == []
+    for path in (unattributed, stranger, link, subdir):
+        _backdate(path, cache_mod.UNATTRIBUTED_S)
+    assert cache_mod.sweep(folder) == [unattributed]
+    assert mismatched.exists() and stranger.exists() and subdir.is_dir() and link.is_symlink()
+    assert cache_path(lib).exists()
+    assert cache_mod.sweep(tmp_path / "no-such-dir") == []
+
+
+def test_cache_header_names_its_library(
+    lib: Path, parses: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The header names the library's real path (what the sweep checks); a cache of the
+    previous format (no library) is not served (one cold run), and is rewritten."""
+    _old_cache(lib, monkeypatch)
+    first, rest = cache_path(lib).read_bytes().split(b"\n", 1)
+    header = json.loads(first)
+    assert header["library"] == os.path.realpath(lib) and header["format"] == cache_mod.FORMAT
+    previous = {"format": 1, "fingerprint": header["fingerprint"]}
+    cache_path(lib).write_bytes(json.dumps(previous).encode() + b"\n" + rest)
+    parses.clear()
+    _load_all(lib)
+    assert len(parses) == 2
+    assert json.loads(cache_path(lib).read_bytes().split(b"\n", 1)[0]) == header

@@ -155,3 +155,21 @@ def test_counts_without_failures_come_from_the_summary(
     counts = (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped"))
     assert counts == ("4", "0", "1", "0")
     assert len(list(suite.iter("testcase"))) == 4
+
+
+def test_character_classes_are_xml_char_for_every_code_point() -> None:
+    """Over every code point (surrogates included): ``_text`` replaces exactly the
+    characters outside XML 1.0's Char production, and the attribute fast path leaves
+    exactly those that need no escaping (the classes list the excluded characters)."""
+    import re
+
+    from regression_suite.junit import _ATTR_SPECIAL, _NOT_XML
+
+    every = "".join(map(chr, range(0x110000)))
+    allowed = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+    plain = re.compile(
+        "[^\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+    )
+    assert _NOT_XML.findall(every) == allowed.findall(every)
+    assert _ATTR_SPECIAL.findall(every) == plain.findall(every)
+    assert len(_NOT_XML.findall(every)) == 0x20 - 3 + 0x800 + 2

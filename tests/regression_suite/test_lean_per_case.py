@@ -1,0 +1,84 @@
+"""Per-case shortcuts of gate runs give what pytest gives: line widths (so the same output), keywords."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from _pytest._io import TerminalWriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from regression_suite.pytest_plugin import _ascii_width_writer
+from tests.regression_suite._library import AGENT_SOURCE, scenario, write, write_suite
+
+pytest_plugins = ["pytester"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(
+                [".", "F", "E", "s", " ", "[", "%", "a", "\t", "\n", "\x1b", "\x7f", "é",
+                 "e\u0301", "\u200b", "\u4e2d", "\U0001f600", "\u0301"]
+            ),
+            max_size=8,
+        ).map("".join),
+        max_size=6,
+    )
+)  # fmt: skip
+def test_width_of_the_current_line_is_pytests(pieces: list[str]) -> None:
+    """After any sequence of writes (ASCII progress, control characters, combining and
+    wide characters), the width is the one pytest's own writer computes."""
+    ours = _ascii_width_writer()(file=io.StringIO())
+    theirs = TerminalWriter(file=io.StringIO())
+    for piece in pieces:
+        ours.write(piece)
+        theirs.write(piece)
+        assert ours.width_of_current_line == theirs.width_of_current_line
+
+
+def test_gate_runs_use_it_and_other_runs_do_not(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--gate-lean`` (what regression_suite run passes) swaps the terminal's writer;
+    a plain pytest run with the plugin keeps pytest's."""
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    lib = write(pytester.path / "scenarios", scenario("inc-0"), scenario("inc-1"))
+    write_suite(lib, "gate", "name: gate\nselect: {status: [gated]}\n")
+    (pytester.path / "agents.py").write_text(AGENT_SOURCE, "utf-8")
+    pytester.syspathinsert()
+    pytester.makeconftest(
+        "def pytest_terminal_summary(terminalreporter):\n"
+        "    terminalreporter.write_line('writer: ' + type(terminalreporter._tw).__name__)\n"
+    )
+    args = ["--suite", "gate", "--target", "python:agents:refuse", "-p", "no:randomly"]
+    lean = pytester.runpytest(*args, "--gate-lean")
+    lean.assert_outcomes(passed=2)
+    lean.stdout.fnmatch_lines(["writer: AsciiWidthWriter"])
+    plain = pytester.runpytest(*args)
+    plain.assert_outcomes(passed=2)
+    plain.stdout.fnmatch_lines(["writer: TerminalWriter"])
+
+
+def test_lean_keywords_equal_pytests_in_order(pytester: pytest.Pytester) -> None:
+    """The lean protocol's keywords (parents' part worked out once) are pytest's own,
+    in the same order, with markers on the item and on a parent."""
+    from regression_suite.lean import _keywords
+
+    pytester.makeini("[pytest]\nmarkers =\n    module_mark\n    slow\n    late\n")
+    items = pytester.getitems(
+        "import pytest\n"
+        "pytestmark = pytest.mark.module_mark\n"
+        "class TestGroup:\n"
+        "    @pytest.mark.slow\n"
+        "    def test_a(self): pass\n"
+        "    def test_b(self): pass\n"
+    )
+    items[1].add_marker("late")
+    for item in items:
+        expected = dict.fromkeys(item.keywords, 1)
+        assert list(_keywords(item).items()) == list(expected.items())
+        assert list(_keywords(item).items()) == list(expected.items())  # cached parent part
+    assert "late" in _keywords(items[1]) and "late" not in _keywords(items[0])
