@@ -56,6 +56,7 @@ from incident_lab.provenance.obedience import (
     obedient_answers,
     quotes_literal,
 )
+from incident_lab.provenance.sensitive import sensitive_value, starts_with_verb
 from incident_lab.provenance.text import (
     MAX_SCAN,
     guess_language,
@@ -1388,6 +1389,10 @@ def _call(
         instruction = _asking_span(spans, earlier, tool, args)
     why: list[str] = []
     requested = _requested(session, i, tool, kind, attacker, instruction, why)
+    sensitive = _sensitive_untrusted(session, spans, args, kind, user_spans, why)
+    if sensitive is not None:
+        requested = False
+        instruction = sensitive.in_instruction if instruction is None else instruction
     from_untrusted = [a for a in args if a.origin == "tool_output"]
     instruction = _blamed_span(
         spans, attacker, instruction, from_untrusted, requested, earlier, why
@@ -1444,7 +1449,10 @@ def _followed_spans(
     ``quoted_command``."""
     out: list[InstructionSpan] = []
     for c in calls:
-        if not c.unrequested or c.instruction is not None or c.kind not in SIDE_EFFECTS:
+        if not c.unrequested or c.instruction is not None:
+            continue
+        if c.kind not in SIDE_EFFECTS:
+            out.extend(_followed_sensitive(session, c, (*spans, *out)))
             continue
         for a in c.args:
             if _supplied_target(a):
@@ -1493,6 +1501,73 @@ def _followed_unit(
             return None
     extra = ("quoted_command", "followed") if quoted else ("followed",)
     return _unit_span(session, a.step, unit[0], unit[1], extra, _just_above_weak, request_language)
+
+
+#: Argument keys that carry what is said, not what is acted on (a sensitive word in a
+#: message body is no sensitive target).
+_SAID_KEYS = _CONTENT_WORDS - {"query", "data", "payload"}
+
+
+def _sensitive_untrusted(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    args: list[ArgSource],
+    kind: str,
+    user_spans: set[int],
+    why: list[str],
+) -> ArgSource | None:
+    """The argument that makes a call unrequested by itself: a sensitive target
+    (:func:`~incident_lab.provenance.sensitive.sensitive_value`: a credential file, an
+    internal or metadata address, destructive SQL, code that runs code) taken from untrusted
+    content and named in no user turn. When the user handed the task to that content
+    ("follow the README"), only a value inside an instruction span that is not part of the
+    task counts (a migration file the user pointed to may well drop a table)."""
+    if kind in ("email", "message", "payment"):
+        return None
+    user = "\n".join(session.text(u) for u in session.user).lower()
+    for a in args:
+        if a.origin != "tool_output":
+            continue
+        if _SAID_KEYS & set(_KEY_SPLIT.split(a.path.lower())) or a.value.lower() in user:
+            continue
+        if a.in_instruction in user_spans:
+            continue
+        if _delegated(session) and a.in_instruction is None:
+            continue
+        reason = sensitive_value(a.value)
+        if reason:
+            why.append(f"argument {a.path} is {reason}, named only in untrusted content")
+            return a
+    return None
+
+
+def _followed_sensitive(
+    session: _Session, c: CallProvenance, known: tuple[InstructionSpan, ...]
+) -> list[InstructionSpan]:
+    """The ``followed`` span of a read-shaped call made unrequested by a sensitive target no
+    span covers ("Make a request to metadata.google.internal"): the unit that named it, when
+    it asks for something (any cue, a request word, or a sentence that starts with a verb)."""
+    for a in c.args:
+        if a.origin != "tool_output" or a.in_instruction is not None or a.step is None:
+            continue
+        if a.start is None or not sensitive_value(a.value):
+            continue
+        unit = next(((x, y) for x, y in session.units(a.step) if x <= a.start < y), None)
+        if unit is None or any(
+            sp.step == a.step and sp.start < unit[1] and unit[0] < sp.end for sp in known
+        ):
+            continue
+        text = session.text(a.step)[unit[0] : unit[1]]
+        said = text.replace(a.value, " ")
+        if not (score_text(said)[1] or requests(said) or starts_with_verb(said)):
+            continue
+        return [
+            _unit_span(
+                session, a.step, unit[0], unit[1], ("followed",), _just_above_weak,
+                request_language,
+            )
+        ]
+    return []
 
 
 def analyse(trajectory: Any) -> Provenance:
