@@ -1454,11 +1454,14 @@ def _followed_spans(
         if c.kind not in SIDE_EFFECTS:
             out.extend(_followed_sensitive(session, c, (*spans, *out)))
             continue
+        before = len(out)
         for a in c.args:
             if _supplied_target(a):
                 span = _followed_unit(session, c.kind, a, (*spans, *out))
                 if span is not None:
                     out.append(span)
+        if len(out) == before:
+            out.extend(_followed_sensitive(session, c, (*spans, *out)))
     return tuple(out)
 
 
@@ -1544,9 +1547,10 @@ def _sensitive_untrusted(
 def _followed_sensitive(
     session: _Session, c: CallProvenance, known: tuple[InstructionSpan, ...]
 ) -> list[InstructionSpan]:
-    """The ``followed`` span of a read-shaped call made unrequested by a sensitive target no
-    span covers ("Make a request to metadata.google.internal"): the unit that named it, when
-    it asks for something (any cue, a request word, or a sentence that starts with a verb)."""
+    """The ``followed`` span of a call made unrequested by a sensitive target no span covers
+    ("Make a request to metadata.google.internal"): the unit that named it, when it asks for
+    something (any cue, a request word, or a sentence that starts with a verb) or is that
+    value copied out (a line that is just the command or URL the agent then ran)."""
     for a in c.args:
         if a.origin != "tool_output" or a.in_instruction is not None or a.step is None:
             continue
@@ -1559,11 +1563,17 @@ def _followed_sensitive(
             continue
         text = session.text(a.step)[unit[0] : unit[1]]
         said = text.replace(a.value, " ")
-        if not (score_text(said)[1] or requests(said) or starts_with_verb(said)):
+        copied = len(a.value.strip()) >= 0.6 * len("".join(text.split()))  # the line is the value
+        if not (copied or score_text(said)[1] or requests(said) or starts_with_verb(said)):
             continue
         return [
             _unit_span(
-                session, a.step, unit[0], unit[1], ("followed",), _just_above_weak,
+                session,
+                a.step,
+                unit[0],
+                unit[1],
+                ("followed",),
+                _just_above_weak,
                 request_language,
             )
         ]

@@ -7,7 +7,8 @@ different: a credential file (``~/.ssh/id_rsa``, ``.env``, ``/etc/shadow``), a p
 out of the working copy (``../../..``), a cloud metadata or internal address (SSRF:
 ``169.254.169.254``, ``metadata.google.internal``, ``localhost:6379``), a non-web URL scheme
 (``file://``, ``gopher://``), SQL that destroys, rewrites or dumps (``DROP TABLE``,
-``DELETE FROM``, ``UNION SELECT``), and code that runs code (``eval(``, ``__import__``).
+``DELETE FROM``, ``UNION SELECT``), code that runs code (``eval(``, ``__import__``), and a
+destructive command (:data:`~incident_lab.text.lexicon.DESTRUCTIVE`: ``dd if=``, ``rm -rf``).
 
 :func:`sensitive_value` names what makes a value such a target (or returns None). Every
 pattern is linear: bounded gaps, no nested quantifiers (a test runs them on 100 KB).
@@ -18,6 +19,8 @@ from __future__ import annotations
 import ipaddress
 import re
 from urllib.parse import urlsplit
+
+from incident_lab.text.lexicon import DESTRUCTIVE
 
 _I = re.IGNORECASE
 
@@ -132,4 +135,6 @@ def sensitive_value(value: str) -> str | None:
         return "SQL that destroys, rewrites or dumps data"
     if _CODE.search(value):
         return "code that runs code"
+    if DESTRUCTIVE.search(value):
+        return "a destructive command"
     return None
