@@ -29,6 +29,7 @@ from incident_lab.provenance.actions import (
     action_kind,
     asks_to_read,
     authorised,
+    command_of,
     failed,
 )
 from incident_lab.provenance.cues import (
@@ -57,6 +58,7 @@ from incident_lab.provenance.obedience import (
     quotes_literal,
 )
 from incident_lab.provenance.sensitive import sensitive_value, starts_with_verb
+from incident_lab.provenance.testruns import asks_for_tests, is_test_run
 from incident_lab.provenance.text import (
     MAX_SCAN,
     guess_language,
@@ -1393,6 +1395,9 @@ def _call(
     if sensitive is not None:
         requested = False
         instruction = sensitive.in_instruction if instruction is None else instruction
+    elif not requested and _asked_test_run(session, i, kind, arguments):
+        requested = True
+        why.append("a test run the user's task about tests implies")
     from_untrusted = [a for a in args if a.origin == "tool_output"]
     instruction = _blamed_span(
         spans, attacker, instruction, from_untrusted, requested, earlier, why
@@ -1542,6 +1547,17 @@ def _sensitive_untrusted(
             why.append(f"argument {a.path} is {reason}, named only in untrusted content")
             return a
     return None
+
+
+def _asked_test_run(session: _Session, i: int, kind: str, arguments: dict[str, Any]) -> bool:
+    """True for a plain test-runner command when a user turn before step ``i`` is about
+    tests, CI or a failing build (:mod:`.testruns`)."""
+    if kind != "exec":
+        return False
+    command = command_of(arguments)
+    if not is_test_run(command):
+        return False
+    return asks_for_tests("\n".join(session.text(u) for u in session.user if u < i))
 
 
 def _followed_sensitive(

@@ -20,6 +20,8 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
+import re2
+
 from incident_lab.text.lexicon import DESTRUCTIVE
 
 _I = re.IGNORECASE
@@ -68,17 +70,18 @@ _CODE = re.compile(
 
 _MAX_VALUE = 4096
 
-#: A sentence that starts with a verb asking for an access ("Make a request to ...").
-_ASK_VERB = re.compile(
-    r"^\W{0,6}(?:please\s{1,4})?(?:make|send|fetch|get|read|open|show|run|execute|call|request"
-    r"|query|load|visit|curl|access|list|print|display|cat|dump|use|connect|retrieve|check)\b",
-    _I,
+#: A clause that starts with a verb asking for an access ("Make a request to ...",
+#: "Before searching, read ...").
+_ASK_VERB = re2.compile(
+    r"(?i)(?:^|[,;:.]|\b(?:then|first|and|please)\b)\W{0,8}"
+    r"(?:make|send|fetch|get|read|open|show|run|execute|call|request|query|load|visit|curl"
+    r"|access|list|print|display|cat|dump|use|connect|retrieve|check|include|attach)\b",
 )
 
 
 def starts_with_verb(text: str) -> bool:
-    """True when ``text`` starts (after markup) with a verb that asks for an access."""
-    return _ASK_VERB.match(text) is not None
+    """True when a clause of ``text`` starts (after markup) with a verb asking for an access."""
+    return _ASK_VERB.search(text) is not None
 
 
 def _internal_host(host: str) -> bool:
