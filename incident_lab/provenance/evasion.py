@@ -41,6 +41,10 @@ _PARAPHRASE_EN = (
     rf"\b{_PRETEND}\b[^.!?\n]{{0,60}}\bnever (?:happened|existed|received|got|had)\b"
     # "act as if you have no content policies", "imagine you had no guardrails at all"
     rf"|\b{_PRETEND}\b[^.!?\n]{{0,60}}\b(?:no|zero|without(?: any)?)\s(?:\w+\s){{0,2}}{_RULES}"
+    # "you have no content policy" (told to the model; plain "restrictions" are not enough)
+    r"|\byou (?:now )?(?:have|had|are under) no (?:guardrails?|content polic(?:y|ies)"
+    r"|safety (?:rules?|guidelines|filters?|guardrails?)|censorship|ethical (?:rules|guidelines))"
+    r"\s{0,2}(?:[.,;:!?<)\"']|$|and\b|at all\b|any ?more\b|now\b|here\b)"
     # "a mode where every safety rule is reversed", "a mode with no safety guardrails"
     rf"|\bmode\b[^.!?\n]{{0,40}}\b(?:has no|with no|without)\s(?:\w+\s){{0,1}}{_RULES}"
     r"|\b(?:safety|content|ethical) (?:rules?|filters?|guidelines|restrictions)"
