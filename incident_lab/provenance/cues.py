@@ -69,7 +69,7 @@ SPAN_THRESHOLD = 0.5
 #: :data:`WEAK_SPAN_SCORE` (an ordinary "Please send receipts to x@y" in a document).
 STRONG_CUES = frozenset(
     {"override", "addressed_to_model", "task_redirection", "role_claim", "delimiter",
-     "hidden_text", "decoded"}
+     "hidden_text", "decoded", "exfil_template"}
 )  # fmt: skip
 WEAK_SPAN_SCORE = 0.5
 
@@ -84,6 +84,7 @@ CUE_WEIGHTS: dict[str, float] = {
     "hidden_text": 0.3,
     "decoded": 0.25,
     "language_switch": 0.2,
+    "exfil_template": 0.75,
 }
 
 _MODEL = (
@@ -659,6 +660,7 @@ _CUE_ORDER = (
     "task_redirection",
     "imperative_to_model",
     "role_claim",
+    "exfil_template",
 )
 
 

