@@ -105,6 +105,8 @@ _LOOKALIKE = str.maketrans(
 #: table: the folded text is ASCII, and one C pass beats a pattern's per-match overhead).
 _KEEP = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789|!@$+(")
 _DROP = bytes(b for b in range(128) if b not in _KEEP)
+_DROP_SET = frozenset(_DROP)
+_KEEP_CHARS = frozenset(chr(b) for b in _KEEP)
 #: A numbered list's markers ("1. ", "2) ") at a line start.
 _LIST_MARK = re.compile(r"(?m)^[ \t]{0,8}\d{1,3}[.)][ \t]{0,8}")
 _ENTITY = re.compile(r"&#(?:\d{1,7}|[xX][0-9a-fA-F]{1,6});")
@@ -158,7 +160,7 @@ def _fold(text: str) -> str:
     text = html.unescape(text) if "&#" in text else text
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).lower().translate(_LOOKALIKE)
-        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if ch.isascii())
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return text.lower()
 
 
@@ -176,10 +178,32 @@ _PIECES = re2.compile(r"\w\s{0,2}[+|*~]\s{0,2}\w")
 _GLUED = re2.compile(r"[A-Za-z]{14,}")
 
 
+#: E-mail addresses: their ``@`` is no leet letter.
+_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+
+
+def _any_disguise(text: str) -> bool:
+    """A cheap first look: could any line of ``text`` be disguised? (A plain injection,
+    the common case, is then not located line by line.)"""
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
+    return bool(
+        "&#" in text
+        or not text.isascii()
+        or _LIST_MARK.search(text)
+        or _CASE_FLIP.search(text)
+        or _LEET_TOKEN.search(text)
+        or _PIECES.search(text)
+        or _GLUED.search(text)
+    )
+
+
 def _disguised(raw: str) -> bool:
     """True when ``raw`` shows a disguise: leet inside a word, letters of another script or
     HTML entities, words cut into pieces or one per line, one glued word, flipped case.
     Punctuation alone ("forget: all above prices") is no disguise."""
+    if "@" in raw:
+        raw = _EMAIL.sub(" ", raw)
     return bool(
         "&#" in raw
         or not raw.isascii()
@@ -206,15 +230,20 @@ def obfuscated_overrides(text: str) -> list[tuple[int, int]]:
         []
     """
     text = text[:_MAX_TEXT]
-    if not _SKELETON_OVERRIDE.search(_skeleton(text)):
+    if not _SKELETON_OVERRIDE.search(_skeleton(text)) or not _any_disguise(text):
         return []
     # rare: locate the match in the original, one line (or numbered list) at a time
     out: list[tuple[int, int]] = []
     for a, b in _blocks(text):
         piece = text[a:b]
         if len(piece) > _MAX_NARROW or not _SKELETON_OVERRIDE.search(_skeleton(piece)):
-            continue  # a disguise sits in a short line or list (a long one is not narrowed)
-        lo, hi = _narrow(piece)
+            continue  # a disguise sits in a short line or list (a long one is not located)
+        if not _disguised(piece):
+            continue
+        found = _located(piece)
+        if found is None:
+            continue
+        lo, hi = found
         if _disguised(piece[lo:hi]):
             out.append((a + lo, a + hi))
     return out
@@ -234,20 +263,38 @@ def _blocks(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _narrow(piece: str) -> tuple[int, int]:
-    """The shortest stretch of whole lines' words in ``piece`` that still matches (cut from
-    the left, then the right, a word at a time; a piece is one line or list)."""
-    cuts = [m.start() for m in re.finditer(r"\S+", piece)]
-    lo, hi = 0, len(piece)
-    for c in cuts[1:]:
-        if _SKELETON_OVERRIDE.search(_skeleton(piece[c:hi])):
-            lo = c
-        else:
-            break
-    ends = [m.end() for m in re.finditer(r"\S+", piece[lo:])]
-    for e in reversed(ends[:-1]):
-        if _SKELETON_OVERRIDE.search(_skeleton(piece[lo : lo + e])):
-            hi = lo + e
-        else:
-            break
-    return lo, min(hi, len(piece.rstrip()) if piece.strip() else hi)
+def _located(piece: str) -> tuple[int, int] | None:
+    """Where in ``piece`` (one line or list, at most :data:`_MAX_NARROW` characters) the
+    skeleton matches, widened to whole words: the skeleton is rebuilt character by
+    character with each kept character's offset in ``piece``."""
+    marks = {i for m in _LIST_MARK.finditer(piece) for i in range(m.start(), m.end())}
+    skeleton: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    if piece.isascii() and "&#" not in piece:  # the common case: no character to fold
+        keep = _KEEP_CHARS
+        for p, ch in enumerate(piece.lower()):
+            if ch in keep and p not in marks:
+                skeleton.append(ch)
+                starts.append(p)
+                ends.append(p + 1)
+    p = len(piece) if skeleton or (piece.isascii() and "&#" not in piece) else 0
+    while p < len(piece):
+        entity = _ENTITY.match(piece, p) if piece[p] == "&" else None
+        end = entity.end() if entity else p + 1
+        if p not in marks:
+            for ch in _fold(piece[p:end]):
+                if ord(ch) < 128 and ord(ch) not in _DROP_SET:
+                    skeleton.append(ch)
+                    starts.append(p)
+                    ends.append(end)
+        p = end
+    m = _SKELETON_OVERRIDE.search("".join(skeleton))
+    if m is None:
+        return None
+    lo, hi = starts[m.start()], ends[m.end() - 1]
+    while lo > 0 and not piece[lo - 1].isspace():
+        lo -= 1
+    while hi < len(piece) and not piece[hi].isspace():
+        hi += 1
+    return lo, hi
