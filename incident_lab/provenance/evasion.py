@@ -63,6 +63,9 @@ _PARAPHRASE_TR = (
     r"|\b(?:sansursuz|filtresiz|kisitlamasiz|sinirsiz)\s(?:\w+\s){0,2}"
     r"(?:mod|versiyon|surum|olarak|cevap|yanit|konus)\w{0,6}"
     r"|\b(?:etik|guvenlik|ahlak)\w{0,4} (?:kural|sinir|filtre)\w{0,6} olmadan\b"
+    # "developer / unrestricted mode enabled" (a claim that the mode is on, not how to open it)
+    r"|\b(?:gelistirici|sinirsiz|filtresiz|sansursuz|yonetici) mod\w{0,4}"
+    r" (?:etkinlestirildi|aktif|aktiflestirildi|acildi|devrede)\b"
 )
 _PARAPHRASE = re2.compile(f"(?:{_PARAPHRASE_EN})|(?:{_PARAPHRASE_TR})")
 #: One of these occurs in every text :data:`_PARAPHRASE` matches (a cheap first look).
@@ -71,7 +74,7 @@ _PARAPHRASE_WORDS = (
     "ethic", "bypass", "circumvent", "get around", "evade", "have no", "had no", "under no",
     "talimat", "komut", "kural",
     "yonerge", "sistem", "sansursuz", "filtresiz", "kisitlamasiz", "sinirsiz", "etik",
-    "guvenlik", "ahlak",
+    "guvenlik", "ahlak", "gelistirici", "yonetici",
 )  # fmt: skip
 
 
