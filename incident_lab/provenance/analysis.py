@@ -1533,7 +1533,8 @@ def _sensitive_untrusted(
     if kind in ("email", "message", "payment"):
         return None
     for a in args:
-        if a.origin != "tool_output" or a.in_instruction in user_spans:
+        # the whole value copied (a path or command merely sharing a part is the agent's own)
+        if a.origin != "tool_output" or a.matched != "value" or a.in_instruction in user_spans:
             continue
         reason = sensitive_value(a.value)  # rare: the checks below only for such a value
         if not reason or _SAID_KEYS & set(_KEY_SPLIT.split(a.path.lower())):
@@ -1568,7 +1569,7 @@ def _followed_sensitive(
     for a in c.args:
         if a.origin != "tool_output" or a.in_instruction is not None or a.step is None:
             continue
-        if a.start is None or not sensitive_value(a.value):
+        if a.matched != "value" or a.start is None or not sensitive_value(a.value):
             continue
         unit = next(((x, y) for x, y in session.units(a.step) if x <= a.start < y), None)
         if unit is None or any(

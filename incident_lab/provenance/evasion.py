@@ -94,8 +94,8 @@ def paraphrase_kinds(plain: str) -> set[str]:
 
 
 #: A query value that is a placeholder to fill in: ``{{x}}``, ``{x}``, ``${x}``, ``<x>``,
-#: ``%7b``, ``[x]``.
-_PLACEHOLDER = r"[?&][\w.-]{1,30}=(?:\{|\$\{|%7b|<|\[)"
+#: ``%7b`` (a bracketed ``[X]`` is left to the echo rules: it reads as a note to a person too).
+_PLACEHOLDER = r"[?&][\w.-]{1,30}=(?:\{|\$\{|%7b|<)"
 _EXFIL_TEMPLATE = re2.compile(
     r"!\[[^\]\n]{0,100}\]\(\s{0,3}(?:https?:)?//[^\s)]{1,300}"
     + _PLACEHOLDER
