@@ -29,6 +29,7 @@ from incident_lab.provenance.actions import (
     action_kind,
     asks_to_read,
     authorised,
+    command_of,
     failed,
 )
 from incident_lab.provenance.cues import (
@@ -57,6 +58,8 @@ from incident_lab.provenance.obedience import (
     obedient_answers,
     quotes_literal,
 )
+from incident_lab.provenance.sensitive import sensitive_value, starts_with_verb
+from incident_lab.provenance.testruns import asks_for_tests, is_test_run
 from incident_lab.provenance.text import (
     MAX_SCAN,
     guess_language,
@@ -1468,6 +1471,13 @@ def _call(
         instruction = _asking_span(spans, earlier, tool, args)
     why: list[str] = []
     requested = _requested(session, i, tool, kind, attacker, instruction, why)
+    sensitive = _sensitive_untrusted(session, spans, args, kind, user_spans, why)
+    if sensitive is not None:
+        requested = False
+        instruction = sensitive.in_instruction if instruction is None else instruction
+    elif not requested and _asked_test_run(session, i, kind, arguments):
+        requested = True
+        why.append("a test run the user's task about tests implies")
     from_untrusted = [a for a in args if a.origin == "tool_output"]
     instruction = _blamed_span(
         spans, attacker, instruction, from_untrusted, requested, earlier, why
@@ -1524,13 +1534,19 @@ def _followed_spans(
     ``quoted_command``."""
     out: list[InstructionSpan] = []
     for c in calls:
-        if not c.unrequested or c.instruction is not None or c.kind not in SIDE_EFFECTS:
+        if not c.unrequested or c.instruction is not None:
             continue
+        if c.kind not in SIDE_EFFECTS:
+            out.extend(_followed_sensitive(session, c, (*spans, *out)))
+            continue
+        before = len(out)
         for a in c.args:
             if _supplied_target(a):
                 span = _followed_unit(session, c.kind, a, (*spans, *out))
                 if span is not None:
                     out.append(span)
+        if len(out) == before:
+            out.extend(_followed_sensitive(session, c, (*spans, *out)))
     return tuple(out)
 
 
@@ -1573,6 +1589,90 @@ def _followed_unit(
             return None
     extra = ("quoted_command", "followed") if quoted else ("followed",)
     return _unit_span(session, a.step, unit[0], unit[1], extra, _just_above_weak, request_language)
+
+
+#: Argument keys that carry what is said, not what is acted on (a sensitive word in a
+#: message body is no sensitive target).
+_SAID_KEYS = _CONTENT_WORDS - {"query", "data", "payload"}
+
+
+def _sensitive_untrusted(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    args: list[ArgSource],
+    kind: str,
+    user_spans: set[int],
+    why: list[str],
+) -> ArgSource | None:
+    """The argument that makes a call unrequested by itself: a sensitive target
+    (:func:`~incident_lab.provenance.sensitive.sensitive_value`: a credential file, an
+    internal or metadata address, destructive SQL, code that runs code) taken from untrusted
+    content and named in no user turn. When the user handed the task to that content
+    ("follow the README"), only a value inside an instruction span that is not part of the
+    task counts (a migration file the user pointed to may well drop a table)."""
+    if kind in ("email", "message", "payment"):
+        return None
+    for a in args:
+        # the whole value copied (a path or command merely sharing a part is the agent's own)
+        if a.origin != "tool_output" or a.matched != "value" or a.in_instruction in user_spans:
+            continue
+        reason = sensitive_value(a.value)  # rare: the checks below only for such a value
+        if not reason or _SAID_KEYS & set(_KEY_SPLIT.split(a.path.lower())):
+            continue
+        user = "\n".join(session.text(u) for u in session.user).lower()
+        if a.value.lower() in user or (_delegated(session) and a.in_instruction is None):
+            continue
+        if reason:
+            why.append(f"argument {a.path} is {reason}, named only in untrusted content")
+            return a
+    return None
+
+
+def _asked_test_run(session: _Session, i: int, kind: str, arguments: dict[str, Any]) -> bool:
+    """True for a plain test-runner command when a user turn before step ``i`` is about
+    tests, CI or a failing build (:mod:`.testruns`)."""
+    if kind != "exec":
+        return False
+    command = command_of(arguments)
+    if not is_test_run(command):
+        return False
+    return asks_for_tests("\n".join(session.text(u) for u in session.user if u < i))
+
+
+def _followed_sensitive(
+    session: _Session, c: CallProvenance, known: tuple[InstructionSpan, ...]
+) -> list[InstructionSpan]:
+    """The ``followed`` span of a call made unrequested by a sensitive target no span covers
+    ("Make a request to metadata.google.internal"): the unit that named it, when it asks for
+    something (any cue, a request word, or a sentence that starts with a verb) or is that
+    value copied out (a line that is just the command or URL the agent then ran)."""
+    for a in c.args:
+        if a.origin != "tool_output" or a.in_instruction is not None or a.step is None:
+            continue
+        if a.matched != "value" or a.start is None or not sensitive_value(a.value):
+            continue
+        unit = next(((x, y) for x, y in session.units(a.step) if x <= a.start < y), None)
+        if unit is None or any(
+            sp.step == a.step and sp.start < unit[1] and unit[0] < sp.end for sp in known
+        ):
+            continue
+        text = session.text(a.step)[unit[0] : unit[1]]
+        said = text.replace(a.value, " ")
+        copied = len(a.value.strip()) >= 0.6 * len("".join(text.split()))  # the line is the value
+        if not (copied or score_text(said)[1] or requests(said) or starts_with_verb(said)):
+            continue
+        return [
+            _unit_span(
+                session,
+                a.step,
+                unit[0],
+                unit[1],
+                ("followed",),
+                _just_above_weak,
+                request_language,
+            )
+        ]
+    return []
 
 
 def analyse(trajectory: Any) -> Provenance:

@@ -48,6 +48,7 @@ from typing import Any
 
 import re2
 
+from incident_lab.provenance.evasion import obfuscated_overrides, paraphrase_kinds
 from incident_lab.provenance.text import (
     MAX_SCAN,
     cipher_hint,
@@ -68,7 +69,7 @@ SPAN_THRESHOLD = 0.5
 #: :data:`WEAK_SPAN_SCORE` (an ordinary "Please send receipts to x@y" in a document).
 STRONG_CUES = frozenset(
     {"override", "addressed_to_model", "task_redirection", "role_claim", "delimiter",
-     "hidden_text", "decoded"}
+     "hidden_text", "decoded", "exfil_template"}
 )  # fmt: skip
 WEAK_SPAN_SCORE = 0.5
 
@@ -83,6 +84,7 @@ CUE_WEIGHTS: dict[str, float] = {
     "hidden_text": 0.3,
     "decoded": 0.25,
     "language_switch": 0.2,
+    "exfil_template": 0.75,
 }
 
 _MODEL = (
@@ -744,7 +746,7 @@ def claims_a_role(text: str) -> bool:
 def _plain_kinds(plain: str) -> set[str]:
     """The cue patterns that match the folded text ``plain`` (other scripts only when it
     has non-ASCII letters)."""
-    found = _PLAIN.kinds(plain)
+    found = _PLAIN.kinds(plain) | paraphrase_kinds(plain)
     if not plain.isascii():
         found |= _SCRIPTS.kinds(plain)
     return found
@@ -768,6 +770,7 @@ _CUE_ORDER = (
     "task_redirection",
     "imperative_to_model",
     "role_claim",
+    "exfil_template",
 )
 
 
@@ -898,7 +901,14 @@ def score_units(text: str) -> list[Unit]:
     text = text[:MAX_SCAN]
     ciphers = cipher_hint(text)
     whole = _plain_unless_obfuscated(text)  # None: something in it is obfuscated
-    if whole is not None and not ciphers and not _plain_kinds(whole) and not _RAW.kinds(text):
+    disguised = obfuscated_overrides(text)
+    if (
+        whole is not None
+        and not ciphers
+        and not disguised
+        and not _plain_kinds(whole)
+        and not _RAW.kinds(text)
+    ):
         return []
     units = []
     plain_text = whole is not None and not ciphers
@@ -906,7 +916,30 @@ def score_units(text: str) -> list[Unit]:
         # plain_text: nothing to undo anywhere in the text, so each unit reads as itself
         score, cues, language = _unit_score(text[a:b], plain_text, ciphers)
         units.append(Unit(a, b, score, cues, language))
-    return units
+    return _with_disguised(units, disguised) if disguised else units
+
+
+def _with_disguised(units: list[Unit], ranges: list[tuple[int, int]]) -> list[Unit]:
+    """``units`` with each disguised override (:func:`.evasion.obfuscated_overrides`) made one
+    unit carrying the ``override`` cue: the units it touches (a numbered list's lines) merged."""
+    out = list(units)
+    for a, b in ranges:
+        hit = [u for u in out if u.start < b and a < u.end]
+        if not hit:
+            continue
+        cues = tuple(dict.fromkeys(c for u in hit for c in u.cues))
+        if "override" not in cues:
+            cues = ("override", *cues)
+        if not any(c.startswith("decoded") for c in cues):
+            cues = (*cues, "decoded:disguise")
+        miss = (1.0 - max(u.score for u in hit)) * (1.0 - CUE_WEIGHTS["override"])
+        miss *= 1.0 - CUE_WEIGHTS["decoded"]
+        language = next((u.language for u in hit if u.language), "en")
+        merged = Unit(
+            min(u.start for u in hit), max(u.end for u in hit), 1.0 - miss, cues, language
+        )
+        out = sorted([u for u in out if u not in hit] + [merged], key=lambda u: u.start)
+    return out
 
 
 _COMMENT_OPEN = "<!--"

@@ -232,7 +232,7 @@ def _carries_injected_value(call: Any, prov: Any, traj: Trajectory) -> bool:
     """
     from incident_lab.provenance.actions import SIDE_EFFECTS
 
-    if call.kind not in SIDE_EFFECTS:
+    if call.kind not in SIDE_EFFECTS or _implied_test_run(call, traj):
         return False
     return any(
         a.origin not in ("user", "system", "model")
@@ -240,6 +240,23 @@ def _carries_injected_value(call: Any, prov: Any, traj: Trajectory) -> bool:
         and not _names_container(a.path, str(a.value))
         for a in call.args
     )
+
+
+def _implied_test_run(call: Any, traj: Trajectory) -> bool:
+    """A plain test run the user's task about tests implies (:mod:`~incident_lab.provenance.
+    testruns`): the user's own step even when an injected issue quotes the command."""
+    from incident_lab.provenance.actions import command_of
+    from incident_lab.provenance.testruns import asks_for_tests, is_test_run
+
+    if call.kind != "exec" or not is_test_run(command_of(call.arguments)):
+        return False
+    steps = traj.get("steps") or []
+    user = "\n".join(
+        str(s.get("content") or "")
+        for s in steps[: call.step]
+        if isinstance(s, dict) and s.get("type") == "message" and s.get("role") == "user"
+    )
+    return asks_for_tests(user)
 
 
 def _in_injected_block(arg: Any, prov: Any, traj: Trajectory) -> bool:
