@@ -161,6 +161,7 @@ class CaseItem(pytest.Item):
         super().__init__(**kwargs)
         self.case = case
         self.gate_run: CaseRun | None = None
+        self._taken = False  # whether setup has asked for the result replayed ahead
         for tag in (case.scenario.get("taxonomy") or {}).get("tags") or []:
             self.extra_keyword_matches.add(str(tag))
 
@@ -173,7 +174,10 @@ class CaseItem(pytest.Item):
         if state.fatal is not None:
             raise CaseErrored(f"not run: {render_error(state.fatal)}")
         try:
-            run = state.runs.pop(self.case.id, None)  # replayed ahead (or stopped there)
+            # replayed ahead (or stopped there); asked once: a rerun of this item (e.g.
+            # pytest-rerunfailures) replays here, it does not wait for the whole replay
+            run = None if self._taken else state.runs.pop(self.case.id, None)
+            self._taken = True
             if run is None:
                 run = run_case(state.get_target(), self.case)
         except TargetUnreachable as exc:

@@ -338,7 +338,8 @@ async def stream_cases_async(
     task each), each taking the next case as soon as its last one is judged, so the
     requests in flight never drop in waves. The first :class:`TargetUnreachable`
     stops the workers from taking more cases and is raised once every started case
-    has finished.
+    has finished; any other exception a case raises (a scenario stub that no longer
+    loads, an expectation plugin with a bug) becomes that case's error run.
 
     Raises:
         UsageError: ``concurrency`` is below 1.
@@ -355,14 +356,27 @@ async def stream_cases_async(
                 return
             try:
                 run = await run_case_async(target, case)
-            except Exception as exc:  # only TargetUnreachable escapes run_case_async
-                fatal.append(exc)
-                return
+            except Exception as exc:
+                if _unreachable(exc):
+                    fatal.append(exc)
+                    return
+                run = _case_raised(target, case, exc)
             on_done(case, run)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     if fatal:
         raise fatal[0]
+
+
+def _case_raised(target: Any, case: Case, exc: Exception) -> CaseRun:
+    """The error run of a case whose loading or judging raised (a scenario stub that no
+    longer loads, an expectation plugin with a bug): that case errors with one line, the
+    others keep their own results — as a case replayed in the item itself would."""
+    if isinstance(exc, IncidentLabError):
+        message = exc.render()
+    else:
+        message = f"{case.id}: replaying and judging raised {type(exc).__name__}: {exc}"
+    return error_run(case, getattr(target, "name", "target"), message)
 
 
 class ReplayAhead:

@@ -152,6 +152,41 @@ def test_async_targets_are_replayed_concurrently_then_reported_per_item(
     result.assert_outcomes(passed=4)
 
 
+def test_a_rerun_item_does_not_ask_the_replay_ahead_again(project: pytest.Pytester) -> None:
+    """An item set up twice (pytest-rerunfailures) asks the concurrent replay for its
+    result once; asking again would run the whole replay to its end, holding every
+    other result in memory, before replaying the case in the item."""
+    project.makeconftest(
+        """
+import pytest
+from regression_suite.plugin_state import get_state
+
+ASKED = []
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    runs = get_state(item.config).runs
+    if not getattr(runs, "counted", False):
+        pop = runs.pop
+        def counting(case_id, default=None):
+            ASKED.append(case_id)
+            return pop(case_id, default)
+        runs.pop, runs.counted = counting, True
+    result = yield
+    item.setup()  # the rerun
+    return result
+
+def pytest_sessionfinish(session):
+    print("ASKED", len(ASKED), len(set(ASKED)))
+"""
+    )
+    result = project.runpytest(
+        "-s", "--suite", "release_gate", "--target", "python:agents:arefuse", "--concurrency", "4"
+    )
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["*ASKED 4 4*"])
+
+
 def test_unreachable_target_stops_the_run_without_a_verdict(project: pytest.Pytester) -> None:
     result = project.runpytest(
         "--suite",

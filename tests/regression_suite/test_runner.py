@@ -277,3 +277,30 @@ def test_replay_ahead_stops_at_an_unreachable_target_keeping_earlier_results() -
     finally:
         ahead.close()
     assert len(target.calls) < 10  # no case was started after the failure
+
+
+def test_replay_ahead_keeps_a_judging_bug_on_its_own_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A case whose judging raises (an expectation plugin with a bug) errors alone, with
+    one line naming the exception; the cases after it keep their own results."""
+    import regression_suite.runner as runner
+
+    real, judged = runner.evaluate_all, []
+
+    def buggy(produced: Any, expectations: Any) -> Any:
+        judged.append(1)
+        if len(judged) == 4:
+            raise KeyError("score")
+        return real(produced, expectations)
+
+    monkeypatch.setattr(runner, "evaluate_all", buggy)
+    cases = build_cases([scenario(f"inc-{i}") for i in range(8)])
+    ahead = ReplayAhead(SlowTarget(0.001), cases, concurrency=1)
+    try:
+        outcomes = [ahead.pop(case.id) for case in cases]
+    finally:
+        ahead.close()
+    assert [run.item["outcome"] if run else None for run in outcomes] == (
+        ["passed"] * 3 + ["error"] + ["passed"] * 4
+    )
+    message = outcomes[3].item["message"]  # type: ignore[union-attr]
+    assert "KeyError" in message and "score" in message and "\n" not in message
