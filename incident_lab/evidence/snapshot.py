@@ -210,7 +210,7 @@ class _Collection:
         """Validate a selected record and write it as accepted or rejected."""
         if native and "schema_version" not in obj and "session_id" in obj:
             obj["schema_version"] = SCHEMA_VERSION  # as the native reader does
-        problems = trajectory_problems(obj)
+        problems = trajectory_problems(obj, finite=floats_checked)  # exact floats are finite
         if problems:
             excerpt = json.dumps(obj, ensure_ascii=False)[:200]
             self.reject(

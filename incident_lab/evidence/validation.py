@@ -199,10 +199,13 @@ def _check_optional_blocks(doc: dict[str, Any], n: int) -> bool:
     return "source" not in doc or _check_source(doc["source"])
 
 
-def fast_is_valid(doc: Any) -> bool:
+def fast_is_valid(doc: Any, *, finite: bool = False) -> bool:
     """Return True only if ``doc`` is certainly a valid ``trajectory/v1``.
 
     False means "not sure": call :func:`trajectory_problems` for the verdict.
+    ``finite=True``: the caller has already checked that every float in ``doc`` is
+    finite (:func:`~incident_lab.evidence.fastjson.floats_exact` answered True), so
+    the walk looking for NaN and Infinity is skipped.
     """
     if not fast_path_active() or type(doc) is not dict:
         return False
@@ -223,15 +226,17 @@ def fast_is_valid(doc: Any) -> bool:
     for step in steps:
         if not _check_step(step, n, ts):
             return False
-    return _check_optional_blocks(doc, n) and all_finite(doc)
+    return _check_optional_blocks(doc, n) and (finite or all_finite(doc))
 
 
-def trajectory_problems(doc: Any) -> list[str]:
+def trajectory_problems(doc: Any, *, finite: bool = False) -> list[str]:
     """Validate ``doc``: the fast check first, jsonschema when it is not sure.
+
+    ``finite`` is :func:`fast_is_valid`'s.
 
     Returns:
         Problems found (jsonschema's messages); empty when the trajectory is valid.
     """
-    if fast_is_valid(doc):
+    if fast_is_valid(doc, finite=finite):
         return []
     return validate_trajectory(doc)

@@ -221,3 +221,17 @@ def test_a_reader_describes_a_nan_and_rejects_the_session_holding_one(tmp_path: 
         (2, f"schema: steps/2/arguments/a: nan {NOT_JSON}"),
     ]
     assert rejects[0]["excerpt"] == '{"messages":[{"content":"hi","role":NaN}]}'
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), 1e300 * 1e10])
+def test_exact_floats_are_finite_so_the_fast_check_may_skip_its_walk(bad: float) -> None:
+    """``snapshot`` tells the fast check "finite" when ``floats_exact`` said True: that
+    must never hold for a NaN or an Infinity, and without the hint the walk finds them."""
+    from incident_lab.evidence.fastjson import floats_exact
+
+    traj = json.loads(json.dumps(make_session(0)))
+    assert fast_is_valid(traj) and fast_is_valid(traj, finite=True) and floats_exact(traj)
+    traj["steps"][4]["score"] = bad
+    assert floats_exact(traj) is False
+    assert fast_is_valid(traj) is False
+    assert fast_is_valid(traj, finite=True) is True  # the hint is trusted: hence the rule above
