@@ -25,6 +25,16 @@ exitstatus  # pytest_sessionfinish / pytest_terminal_summary argument
 exc_type  # __exit__ argument
 tb  # __exit__ argument
 
+# asyncio.Protocol callbacks, called by the event loop (incident_lab/httpclient.py's wire,
+# benchmarks/bench_gate.py's latency server) and httpcore's AsyncNetworkBackend API.
+_.connection_made
+_.connection_lost
+_.eof_received
+_.pause_writing
+_.resume_writing
+_.connect_tcp  # httpcore.AsyncNetworkBackend (incident_lab/httpclient.py)
+_.__class__  # pytest's terminal writer swapped in place (regression_suite/pytest_plugin.py)
+
 # Called by name.
 _._read_inbox  # the example world's tools: getattr(self, f"_{name}") (incident_lab/example/world.py)
 _._read_document
