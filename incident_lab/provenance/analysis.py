@@ -1450,26 +1450,50 @@ def _outcome(session: _Session, i: int) -> tuple[int | None, str, bool]:
     return result, output, is_error
 
 
-def _call(
-    session: _Session, spans: tuple[InstructionSpan, ...], i: int, user_spans: set[int]
-) -> CallProvenance:
-    tool, raw_args, arguments, problem = _parsed_call(session.steps[i])
-    args = _trace(session, spans, raw_args if raw_args is not None else {}, i)
-    kind = action_kind(tool, arguments)
+def _call_attacker(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    i: int,
+    user_spans: set[int],
+    tool: str,
+    kind: str,
+    args: list[ArgSource],
+) -> tuple[ArgSource, ...]:
+    """Step 1 of :func:`_call`: which arguments an untrusted instruction span supplied. Decides
+    whether the user asked for what a read reads, when a span naming the tool supplied an
+    argument (:func:`_asked_read`), then picks the arguments (:func:`_attacker_args`)."""
     acting = kind in SIDE_EFFECTS
     from_tool_request = any(
         a.in_instruction is not None and "tool_request" in spans[a.in_instruction].cues
         for a in args
     )
     asked_read = not acting and from_tool_request and _asked_read(session, i, tool)
-    attacker = _attacker_args(spans, args, user_spans, acting, tool, asked_read)
-    instruction = attacker[0].in_instruction if attacker else None
-    earlier = [
-        k for k, s in enumerate(spans) if s.step < i and k not in user_spans and _strong(s)
-    ]  # strong untrusted spans before the call
-    if instruction is None:
-        instruction = _asking_span(spans, earlier, tool, args)
-    why: list[str] = []
+    return _attacker_args(spans, args, user_spans, acting, tool, asked_read)
+
+
+def _strong_earlier(spans: tuple[InstructionSpan, ...], i: int, user_spans: set[int]) -> list[int]:
+    """Step 2 of :func:`_call`: the strong untrusted spans before step ``i`` (the ones a call
+    can be blamed on when nothing supplied its arguments)."""
+    return [k for k, s in enumerate(spans) if s.step < i and k not in user_spans and _strong(s)]
+
+
+def _call_requested(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    i: int,
+    user_spans: set[int],
+    tool: str,
+    kind: str,
+    arguments: dict[str, Any],
+    args: list[ArgSource],
+    attacker: tuple[ArgSource, ...],
+    instruction: int | None,
+    why: list[str],
+) -> tuple[bool, int | None]:
+    """Step 3 of :func:`_call`: whether the user asked for the call (:func:`_requested`), and
+    the span it is then blamed on. A sensitive target from untrusted content makes it
+    unrequested (blamed on that value's span unless one already is); a test run a user turn
+    about tests implies makes it requested. Appends the reasons to ``why``."""
     requested = _requested(session, i, tool, kind, attacker, instruction, why)
     sensitive = _sensitive_untrusted(session, spans, args, kind, user_spans, why)
     if sensitive is not None:
@@ -1478,6 +1502,27 @@ def _call(
     elif not requested and _asked_test_run(session, i, kind, arguments):
         requested = True
         why.append("a test run the user's task about tests implies")
+    return requested, instruction
+
+
+def _call(
+    session: _Session, spans: tuple[InstructionSpan, ...], i: int, user_spans: set[int]
+) -> CallProvenance:
+    """The provenance of the call at step ``i``: which arguments untrusted spans supplied
+    (:func:`_call_attacker`), the span it is blamed on, whether the user asked for it
+    (:func:`_call_requested`) and how it ran (:func:`_outcome`)."""
+    tool, raw_args, arguments, problem = _parsed_call(session.steps[i])
+    args = _trace(session, spans, raw_args if raw_args is not None else {}, i)
+    kind = action_kind(tool, arguments)
+    attacker = _call_attacker(session, spans, i, user_spans, tool, kind, args)
+    instruction = attacker[0].in_instruction if attacker else None
+    earlier = _strong_earlier(spans, i, user_spans)
+    if instruction is None:
+        instruction = _asking_span(spans, earlier, tool, args)
+    why: list[str] = []
+    requested, instruction = _call_requested(
+        session, spans, i, user_spans, tool, kind, arguments, args, attacker, instruction, why
+    )
     from_untrusted = [a for a in args if a.origin == "tool_output"]
     instruction = _blamed_span(
         spans, attacker, instruction, from_untrusted, requested, earlier, why

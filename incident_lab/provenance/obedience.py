@@ -452,17 +452,20 @@ class _Asks(NamedTuple):
     asked: tuple[str, ...]  # what the span explicitly asks to say (empty: no explicit ask)
 
 
-def _asks_of(
-    index: int, span: InstructionSpan, eligible: set[int] | None, trusted: str, announced: bool
-) -> _Asks | None:
-    """What ``span`` asks for, or None for a weak span no answer can be seen to obey."""
-    strong = eligible is None or index in eligible
-    explicit = (
-        _explicit_asks.__wrapped__(span.text)
-        if len(span.text) > _MEMO_CHARS
-        else _explicit_asks(span.text)
-    )
-    asked = tuple(m for m in explicit if not _said_by_user(m, trusted))
+def _span_explicit_asks(text: str) -> tuple[str, ...]:
+    """Step 1 of :func:`_asks_of`: the literals the span explicitly asks to say
+    (:func:`_explicit_asks`), memoised only for a span short enough to recur."""
+    if len(text) > _MEMO_CHARS:
+        return _explicit_asks.__wrapped__(text)
+    return _explicit_asks(text)
+
+
+def _asked_markers(
+    span: InstructionSpan, asked: tuple[str, ...], trusted: str, strong: bool
+) -> list[str]:
+    """Step 2 of :func:`_asks_of`: the markers an answer obeying the span would carry: none the
+    user said, only what the span asked for (:func:`_is_asked_part`), and for a weak span
+    only what no faithful answer repeats."""
     markers = [
         m
         for m in _markers(span)
@@ -473,15 +476,37 @@ def _asks_of(
         # faithful answer repeats: a whole sentence it asked to print, a canary token,
         # or the system prompt.
         markers = [m for m in markers if len(m.split()) >= 4 or _CANARY.fullmatch(m)]
-    urls = _span_urls(span, trusted) if strong else []
-    wants_leak = (
+    return markers
+
+
+def _wants_leak(span: InstructionSpan) -> bool:
+    """Step 3 of :func:`_asks_of`: whether the span asks for the system prompt (a user span
+    always counts)."""
+    return (
         _may_contain(span.text, _LEAK_WORDS) and _LEAK_ASK.search(span.text) is not None
     ) or span.source == "user"
+
+
+def _wants_lang(text: str) -> str | None:
+    """Step 4 of :func:`_asks_of`: the language the span asks the answer to be in, if any."""
+    plain = readable(text)[0]
+    lang_m = _IN_LANGUAGE.search(plain) if _may_contain(plain, _LANGUAGE_WORDS) else None
+    return _LANGS.get(lang_m.group(1).lower()) if lang_m else None
+
+
+def _asks_of(
+    index: int, span: InstructionSpan, eligible: set[int] | None, trusted: str, announced: bool
+) -> _Asks | None:
+    """What ``span`` asks for, or None for a weak span no answer can be seen to obey."""
+    strong = eligible is None or index in eligible
+    explicit = _span_explicit_asks(span.text)
+    asked = tuple(m for m in explicit if not _said_by_user(m, trusted))
+    markers = _asked_markers(span, asked, trusted, strong)
+    urls = _span_urls(span, trusted) if strong else []
+    wants_leak = _wants_leak(span)
     if not strong and not (markers or wants_leak or announced or _SAY_VERB.search(span.text)):
         return None
-    plain = readable(span.text)[0]
-    lang_m = _IN_LANGUAGE.search(plain) if _may_contain(plain, _LANGUAGE_WORDS) else None
-    wants_lang = _LANGS.get(lang_m.group(1).lower()) if lang_m else None
+    wants_lang = _wants_lang(span.text)
     wants_caps = _may_contain(span.text, _CAPS_WORDS) and _CAPS.search(span.text) is not None
     return _Asks(index, span, strong, markers, urls, wants_leak, wants_lang, wants_caps, asked)
 
