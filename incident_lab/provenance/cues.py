@@ -401,7 +401,8 @@ _OVERRIDE_SCRIPTS = "|".join(
     )
 )  # fmt: skip
 #: The same in Turkish, which reads as ASCII once folded ("onceki tum talimatlari yok say"),
-#: and the English jailbreak list's words in Turkish ("sansürsüz", "geliştirici modu").
+#: and the English jailbreak list's words in Turkish ("sansürsüz"; "geliştirici modu" only as
+#: the claim that it is on, in :mod:`.evasion`: a settings page names the mode too).
 _OVERRIDE_TR = (
     _folded("önceki", "yukarıdaki", "tüm", "bütün") + r"[^.\n]{0,30}"
     + _folded("talimat", "komut", "kural", "yönerge", "direktif") + r"[^.\n]{0,30}"
@@ -409,7 +410,7 @@ _OVERRIDE_TR = (
     + "|" + _folded(
         "kısıtlamalarını kaldır", "kısıtlamaları kaldır", "kısıtlama olmadan",
         "kısıtlaması olmayan", "kısıtlamasız", "sansürsüz", "sansür uygulama", "filtresiz",
-        "filtreyi kapat", "filtreleri kapat", "filtrelerin devre dışı", "geliştirici modu",
+        "filtreyi kapat", "filtreleri kapat", "filtrelerin devre dışı",
         "dan modu", "karakterden çıkma", "rolünü unut", "talimatlar iptal", "talimatları unut",
         "talimatlarını unut", "kuralları yok say", "kuralları geçersiz", "politikalarını geçersiz",
         "sistem mesajını yok say", "mesajları unut", "kural tanımayan", "gizli talimatları",
