@@ -193,9 +193,8 @@ _EN_ROLE_CLAIM = (
 )
 #: A note label ("TODO:", "Reminder:"): a role claim, but one ordinary to-do lists and code
 #: comments carry too, so alone it is no independent evidence that text speaks to a model.
-_NOTE_LABEL = (
-    r"(?:^|[^a-z0-9])(?:todo|to-do|action required|action item|task|reminder|nota bene)\s{0,3}:"
-)
+_LABEL_WORDS = r"(?:todo|to-do|action required|action item|task|reminder|nota bene)\s{0,3}:"
+_NOTE_LABEL = r"(?:^|[^a-z0-9])" + _LABEL_WORDS
 _EN_ROLE = f"{_EN_ROLE_CLAIM}|{_NOTE_LABEL}"
 _DE = (
     r"\b(?:du musst|sie mussen|du sollst|sie sollen|bitte \w+|ignoriere|ignorieren sie|vergiss|"
@@ -741,7 +740,32 @@ def claims_a_role(text: str) -> bool:
     """Whether ``text`` poses as the system, an operator or its author speaking to the model
     ("SYSTEM NOTE:", "message from the admin", "highest priority"), more than a note label
     ("TODO:") that ordinary to-do lists carry too (on its de-obfuscated form)."""
-    return _ROLE_CLAIM.search(readable(text[:MAX_SCAN], cipher_hint(text))[0]) is not None
+    head = text[:MAX_SCAN]  # as is too: the readable form has no line starts left
+    if _ROLE_CLAIM.search(head) is not None:
+        return True
+    return _ROLE_CLAIM.search(readable(head, cipher_hint(text))[0]) is not None
+
+
+#: A note label where a note's author puts it: at the start of a line (indented at most three
+#: spaces), after a bullet, a number, a heading or comment marker ("- TODO:", "5. Reminder:",
+#: "<!-- TODO:"); not deep in an indented data block.
+_NOTE_LABEL_AT = re2.compile("(?i)" + _LABEL_WORDS)  # glued ones too: "...only\\nTODO:"
+_NOTE_LABEL_IN_PLACE = re2.compile(
+    r"(?im)^(?:[ \t]{0,3}|[ \t]{0,8}(?:[-*\x{2022}+][ \t]{1,3}|\d{1,3}[.)][ \t]{1,3}|<!--[ \t]{0,3}"
+    r"|#{1,6}[ \t]{1,3}|//[ \t]{0,3}|/\*[ \t]{0,3}))" + _LABEL_WORDS
+)
+
+
+def stray_note_label(text: str) -> bool:
+    """Whether ``text`` has a note label ("TODO:", "Reminder:") out of a note's place: after
+    other words on its line ("... hiking. TODO: visit ..."), glued to a word ("...only\\nTODO:"
+    in an escaped string), opening a data value (``description: 'TODO: ...'``), deep in an
+    indented block. A to-do list or a letter's "Reminder:" line puts it at
+    the start of a line; a label planted in a calendar entry, a review or an e-mail field
+    does not."""
+    head = text[:MAX_SCAN]
+    found = len(_NOTE_LABEL_AT.findall(head))
+    return found > 0 and found > len(_NOTE_LABEL_IN_PLACE.findall(head))
 
 
 def _plain_kinds(plain: str) -> set[str]:
