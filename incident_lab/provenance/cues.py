@@ -833,13 +833,30 @@ def _unit_score_memo(
 #: Where each override phrase is (only run when the set says one occurs).
 _OVERRIDE_AT = re2.compile("(?im)" + _OVERRIDE_ANY)
 #: Words that frame a quotation as a mention of a phrase, not a use of it: "text such as
-#: '...'", "phrases like '...'", "attackers write '...'", "the string '...'".
+#: '...'", "phrases like '...'", "the string '...'", "pages that hide '...'".
 _MENTION_FRAME = re2.compile(
     r"(?i)\b(?:such as|like|e\.g\.|for example|for instance|phrases?|strings?|texts?|words?|"
     r"wording|sentences?|commands?|prompts?|payloads?|examples?|called|titled|known as|patterns?|"
-    r"writes?|wrote|written|says?|said|types?|typed|hides?|hidden|inserts?|embeds?|contains?|"
-    r"containing|includes?|including)\W{0,3}$"
+    r"hides?|hidden|inserts?|embeds?|contains?|containing|includes?|including)\W{0,3}$"
 )
+#: A speech verb frames a mention only after a generic subject ("attackers write '...'",
+#: "phishing kits say", "an example says"): "IT says: '...'" relays someone's words, and a
+#: relayed override is used.
+_SPEECH_FRAME = re2.compile(
+    r"(?i)\b(?:attackers?|hackers?|scammers?|spammers?|adversar(?:y|ies)|bad actors?|criminals?|"
+    r"phishing(?: \w{1,20})?|malicious(?: \w{1,20})?|injected(?: \w{1,20})?|"
+    r"(?:an?|the|one|this|that|such) (?:example|sample|payload|attack|jailbreak|injection|"
+    r"exploit|template)s?)(?: \w{1,20}){0,2} (?:writes?|wrote|written|says?|said|types?|typed)"
+    r"\W{0,3}$"
+)
+#: The closing marks that pair with each opening one.
+_CLOSERS = {
+    '"': '"\u201d', "\u201c": '\u201d"', "\u201d": '\u201d"', "'": "'\u2019",
+    "\u2018": "\u2019'", "\u2019": "\u2019'", "\u00ab": "\u00bb", "\u00bb": "\u00ab\u00bb",
+    "`": "`",
+}  # fmt: skip
+#: What a quotation that goes on into an action or an address asks: then it is used.
+_CONTINUES = re2.compile(f"(?i){_ACTION_PATTERN}|{_TARGET_PATTERN}")
 #: "you are now" describing where the reader is or what state they are in, not a persona:
 #: "you are now inside the project directory", "you are now logged in".
 _STATE_AFTER = re2.compile(
@@ -854,9 +871,11 @@ _QUOTE_CHARS = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"
 
 def _mentioned(plain: str, start: int, end: int) -> bool:
     """Whether the override phrase at ``plain[start:end]`` is talked about, not used: quoted
-    (a quotation mark right before it, one after it on the same line) after a frame word
-    (:data:`_MENTION_FRAME`); "you are now" describing a place or state; "from now on you"
-    granting an ability ("can", "may")."""
+    after a frame word (:data:`_MENTION_FRAME`, or a speech verb after a generic subject:
+    :data:`_SPEECH_FRAME`), its quotation closed on the same line by the mark that pairs with
+    the opening one (an apostrophe inside a word, "it's", closes nothing) and not going on
+    into an action or an address (:data:`_CONTINUES`); "you are now" describing a place or
+    state; "from now on you" granting an ability ("can", "may")."""
     phrase = plain[start:end]
     if phrase.endswith("you are now"):
         return _STATE_AFTER.search(plain[end : end + 80]) is not None
@@ -866,11 +885,26 @@ def _mentioned(plain: str, start: int, end: int) -> bool:
     opening = max(before.rfind(q) for q in _QUOTE_CHARS)
     if opening == -1:
         return False
+    mark = before[opening]
     after = plain[end : end + 120].split("\n", 1)[0]
-    if not any(q in after for q in _QUOTE_CHARS):
+    close = _closing(after, _CLOSERS[mark])
+    if close == -1 or _CONTINUES.search(after[:close]) is not None:
         return False
     at = max(0, start - 3) + opening
-    return _MENTION_FRAME.search(plain[max(0, at - 40) : at]) is not None
+    frame = plain[max(0, at - 60) : at]
+    return _MENTION_FRAME.search(frame[-40:]) is not None or _SPEECH_FRAME.search(frame) is not None
+
+
+def _closing(after: str, closers: str) -> int:
+    """Where in ``after`` the first of ``closers`` closes a quotation (not an apostrophe
+    between two letters, nor a mark a letter follows), or -1."""
+    for i, ch in enumerate(after):
+        if ch not in closers:
+            continue
+        glued = i + 1 < len(after) and after[i + 1].isalnum()
+        if not glued:
+            return i
+    return -1
 
 
 def _override_mentioned(plain: str) -> bool:
