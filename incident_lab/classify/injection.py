@@ -15,15 +15,23 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+import re2
+
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, provenance_of, word_runs
-from incident_lab.provenance.cues import STRONG_CUES, claims_a_role
+from incident_lab.provenance.cues import (
+    CUE_WEIGHTS,
+    STRONG_CUES,
+    claims_a_role,
+    stray_note_label,
+)
 from incident_lab.provenance.model import (
     CallProvenance,
     InstructionSpan,
     ObedientAnswer,
     Provenance,
 )
+from incident_lab.provenance.text import text_of_step
 from incident_lab.provenance.values import addresses
 from incident_lab.text.lexicon import DIRECT_OVERRIDE, REFUSAL
 
@@ -60,34 +68,82 @@ ATTACK_CUES = frozenset(
 )
 
 
-def _strong(span: InstructionSpan) -> bool:
+def _strong(span: InstructionSpan, view: SessionView) -> bool:
+    """Score at least :data:`NEAR_MISS_SCORE` with a :data:`STRONG_CUES` cue, a note label
+    in its place (:func:`_note_only`) adding neither."""
     kinds = {c.split(":")[0] for c in span.cues}
-    return span.score >= NEAR_MISS_SCORE and bool(kinds & STRONG_CUES)
+    score = span.score
+    if _note_only(span, kinds, view):
+        kinds.discard("role_claim")
+        score = 1.0 - (1.0 - score) / (1.0 - CUE_WEIGHTS["role_claim"])  # its noisy-OR term out
+    return score >= NEAR_MISS_SCORE and bool(kinds & STRONG_CUES)
+
+
+def _model_kinds(span: InstructionSpan, view: SessionView) -> set[str]:
+    """The span's cue kinds that speak to a model (:data:`TO_MODEL_CUES`,
+    :data:`ATTACK_CUES`), a ``role_claim`` only when the span poses as the system or an
+    operator (:func:`claims_a_role`) or plants a note label out of a note's place: a
+    ``TODO:`` / ``Reminder:`` / ``Task:`` line is how people write to-do lists and support
+    e-mails too."""
+    kinds = {c.split(":")[0] for c in span.cues} & (TO_MODEL_CUES | ATTACK_CUES)
+    if _note_only(span, kinds, view):
+        kinds.discard("role_claim")
+    return kinds
+
+
+def _note_only(span: InstructionSpan, kinds: set[str], view: SessionView) -> bool:
+    """Whether the span's ``role_claim`` is only a note label where a note's author puts it
+    (:func:`stray_note_label`, read with the span's line up to it: a span may start at the
+    label), claiming no role (:func:`claims_a_role`)."""
+    if "role_claim" not in kinds or claims_a_role(span.text):
+        return False
+    before = ""
+    if 0 <= span.step < len(view.steps):
+        head = text_of_step(view.steps[span.step])[max(0, span.start - 200) : span.start]
+        before = head[head.rfind("\n") + 1 :]
+    return not stray_note_label(before + span.text)
+
+
+#: An answer rule about the reply a letter asks its reader to write back ("when you reply,
+#: begin your reply with the reference ... so HR can route it", "quote the case number in
+#: your reply"), not about what a model outputs ("output X", "every reply must end with",
+#: "begin your reply with X and then ...").
+_CORRESPONDENCE = re2.compile(
+    r"(?i)\b(?:(?:in your|when you|if you|before you|as you) (?:repl(?:y|ies)|write back)"
+    r"|write back|replying|repl(?:y|ies) to (?:this|our|the) (?:e-?mail|letter|message|notice))\b"
+)
+
+
+def _speaks_to_model(rule: InstructionSpan, view: SessionView) -> bool:
+    """Whether an ignored answer rule is evidence of an injection: a cue that speaks to a
+    model (:func:`_model_kinds`), or a rule that is no request to a letter's reader to quote
+    something when writing back (:data:`_CORRESPONDENCE`)."""
+    return bool(_model_kinds(rule, view)) or _CORRESPONDENCE.search(rule.text[:4096]) is None
 
 
 def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionView) -> bool:
     """A span nothing obeyed is a near miss when it is strong, or when two independent
     pieces of evidence converge (weak spans are never reported: a near miss must not cry
-    wolf on ordinary documents):
+    wolf on ordinary documents), a ``TODO:``-style note label never counting as a role
+    claim (:func:`_model_kinds`):
 
-    - two different :data:`ATTACK_CUES` kinds ("SYSTEM NOTE:" + "in your answer"), a
-      ``TODO:``-style note label not counting as a role claim (:func:`claims_a_role`);
-    - a :data:`TO_MODEL_CUES` cue (a note label counts) and a concrete action it asks for
-      that was *not* taken: a target (e-mail address, URL, account) that neither the user
-      nor the system prompt gave and that no call of the session used.
+    - two different :data:`ATTACK_CUES` kinds ("SYSTEM NOTE:" + "in your answer");
+    - a :data:`TO_MODEL_CUES` cue and a concrete action it asks for that was *not* taken:
+      a target (e-mail address, URL, account) that neither the user nor the system prompt
+      gave and that no call of the session used; not under a note label (a developer's
+      ``<!-- TODO: upload ... to https://... -->`` is hidden text, and a note all the same).
 
     A span the user handed the task to ("do the to-dos in it") is the user's request."""
-    if _strong(span):
+    if _strong(span, view):
         return True
     kinds = {c.split(":")[0] for c in span.cues}
-    if k in prov.delegated or not kinds & (TO_MODEL_CUES | ATTACK_CUES):
+    if k in prov.delegated:
         return False
-    attack = kinds & ATTACK_CUES
-    if "role_claim" in attack and len(attack) == 2 and not claims_a_role(span.text):
-        attack = attack - {"role_claim"}
-    if len(attack) >= 2:
+    to_model = _model_kinds(span, view)
+    if len(to_model & ATTACK_CUES) >= 2:
         return True
-    if not kinds & TO_MODEL_CUES or "action_request" not in kinds:
+    note = "role_claim" in kinds and "role_claim" not in to_model  # a note between people
+    if note or not to_model & TO_MODEL_CUES or "action_request" not in kinds:
         return False
     targets = addresses(span.text)
     if not targets:
@@ -200,8 +256,9 @@ def indirect_injection(traj: dict[str, Any]) -> list[Signal]:
                     facts=_facts(span, [], []),
                 )
             )
-    if not signals and prov.unheeded_rules:  # an ignored rule for every answer: near miss
-        rule = prov.unheeded_rules[0]
+    rules = [r for r in prov.unheeded_rules if _speaks_to_model(r, view)] if not signals else []
+    if rules:  # an ignored rule for every answer: near miss
+        rule = rules[0]
         signals.append(
             Signal(
                 "prompt_injection",

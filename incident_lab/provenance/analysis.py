@@ -515,7 +515,10 @@ def _prescribed_markers(text: str, start: int, end: int) -> set[str]:
     """The markers a rule span prescribes (keys of :func:`_marker_key`): code-like tokens in
     it, and the value of any data field of ``text`` it names. When the span has none, the
     literal is on the next line or two ("... must end with the tag exactly as recorded:"),
-    up to :data:`_RULE_REACH` characters on. Memoised: a document recurs across sessions."""
+    up to :data:`_RULE_REACH` characters on. Memoised for texts up to :data:`_MEMO_CHARS`:
+    a document recurs across sessions (a long one would keep its whole text in the memo)."""
+    if len(text) > _MEMO_CHARS:
+        return set(_prescribed_memo.__wrapped__(text, start, end))
     return set(_prescribed_memo(text, start, end))
 
 
@@ -531,10 +534,16 @@ def _prescribed_memo(text: str, start: int, end: int) -> frozenset[str]:
     return frozenset(keys)
 
 
-@lru_cache(maxsize=256)
 def _fields_of(text: str) -> tuple[tuple[str, str], ...]:
     """The data fields of ``text`` (:data:`_FIELD`): ``(name lower-cased, value)``, read once
-    per text (a document's rules are checked one by one)."""
+    per text up to :data:`_MEMO_CHARS` (a document's rules are checked one by one)."""
+    if len(text) > _MEMO_CHARS:
+        return _fields_memo.__wrapped__(text)
+    return _fields_memo(text)
+
+
+@lru_cache(maxsize=256)
+def _fields_memo(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(
         (m.group(1).lower(), m.group(2).strip())
         for m in _FIELD.finditer(unicodedata.normalize("NFKC", text[:MAX_SCAN]))

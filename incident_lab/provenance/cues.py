@@ -193,9 +193,8 @@ _EN_ROLE_CLAIM = (
 )
 #: A note label ("TODO:", "Reminder:"): a role claim, but one ordinary to-do lists and code
 #: comments carry too, so alone it is no independent evidence that text speaks to a model.
-_NOTE_LABEL = (
-    r"(?:^|[^a-z0-9])(?:todo|to-do|action required|action item|task|reminder|nota bene)\s{0,3}:"
-)
+_LABEL_WORDS = r"(?:todo|to-do|action required|action item|task|reminder|nota bene)\s{0,3}:"
+_NOTE_LABEL = r"(?:^|[^a-z0-9])" + _LABEL_WORDS
 _EN_ROLE = f"{_EN_ROLE_CLAIM}|{_NOTE_LABEL}"
 _DE = (
     r"\b(?:du musst|sie mussen|du sollst|sie sollen|bitte \w+|ignoriere|ignorieren sie|vergiss|"
@@ -401,7 +400,8 @@ _OVERRIDE_SCRIPTS = "|".join(
     )
 )  # fmt: skip
 #: The same in Turkish, which reads as ASCII once folded ("onceki tum talimatlari yok say"),
-#: and the English jailbreak list's words in Turkish ("sansürsüz", "geliştirici modu").
+#: and the English jailbreak list's words in Turkish ("sansürsüz"; "geliştirici modu" only as
+#: the claim that it is on, in :mod:`.evasion`: a settings page names the mode too).
 _OVERRIDE_TR = (
     _folded("önceki", "yukarıdaki", "tüm", "bütün") + r"[^.\n]{0,30}"
     + _folded("talimat", "komut", "kural", "yönerge", "direktif") + r"[^.\n]{0,30}"
@@ -409,7 +409,7 @@ _OVERRIDE_TR = (
     + "|" + _folded(
         "kısıtlamalarını kaldır", "kısıtlamaları kaldır", "kısıtlama olmadan",
         "kısıtlaması olmayan", "kısıtlamasız", "sansürsüz", "sansür uygulama", "filtresiz",
-        "filtreyi kapat", "filtreleri kapat", "filtrelerin devre dışı", "geliştirici modu",
+        "filtreyi kapat", "filtreleri kapat", "filtrelerin devre dışı",
         "dan modu", "karakterden çıkma", "rolünü unut", "talimatlar iptal", "talimatları unut",
         "talimatlarını unut", "kuralları yok say", "kuralları geçersiz", "politikalarını geçersiz",
         "sistem mesajını yok say", "mesajları unut", "kural tanımayan", "gizli talimatları",
@@ -740,7 +740,32 @@ def claims_a_role(text: str) -> bool:
     """Whether ``text`` poses as the system, an operator or its author speaking to the model
     ("SYSTEM NOTE:", "message from the admin", "highest priority"), more than a note label
     ("TODO:") that ordinary to-do lists carry too (on its de-obfuscated form)."""
-    return _ROLE_CLAIM.search(readable(text[:MAX_SCAN], cipher_hint(text))[0]) is not None
+    head = text[:MAX_SCAN]  # as is too: the readable form has no line starts left
+    if _ROLE_CLAIM.search(head) is not None:
+        return True
+    return _ROLE_CLAIM.search(readable(head, cipher_hint(text))[0]) is not None
+
+
+#: A note label where a note's author puts it: at the start of a line (indented at most three
+#: spaces), after a bullet, a number, a heading or comment marker ("- TODO:", "5. Reminder:",
+#: "<!-- TODO:"); not deep in an indented data block.
+_NOTE_LABEL_AT = re2.compile("(?i)" + _LABEL_WORDS)  # glued ones too: "...only\\nTODO:"
+_NOTE_LABEL_IN_PLACE = re2.compile(
+    r"(?im)^(?:[ \t]{0,3}|[ \t]{0,8}(?:[-*\x{2022}+][ \t]{1,3}|\d{1,3}[.)][ \t]{1,3}|<!--[ \t]{0,3}"
+    r"|#{1,6}[ \t]{1,3}|//[ \t]{0,3}|/\*[ \t]{0,3}))" + _LABEL_WORDS
+)
+
+
+def stray_note_label(text: str) -> bool:
+    """Whether ``text`` has a note label ("TODO:", "Reminder:") out of a note's place: after
+    other words on its line ("... hiking. TODO: visit ..."), glued to a word ("...only\\nTODO:"
+    in an escaped string), opening a data value (``description: 'TODO: ...'``), deep in an
+    indented block. A to-do list or a letter's "Reminder:" line puts it at
+    the start of a line; a label planted in a calendar entry, a review or an e-mail field
+    does not."""
+    head = text[:MAX_SCAN]
+    found = len(_NOTE_LABEL_AT.findall(head))
+    return found > 0 and found > len(_NOTE_LABEL_IN_PLACE.findall(head))
 
 
 def _plain_kinds(plain: str) -> set[str]:
@@ -808,13 +833,30 @@ def _unit_score_memo(
 #: Where each override phrase is (only run when the set says one occurs).
 _OVERRIDE_AT = re2.compile("(?im)" + _OVERRIDE_ANY)
 #: Words that frame a quotation as a mention of a phrase, not a use of it: "text such as
-#: '...'", "phrases like '...'", "attackers write '...'", "the string '...'".
+#: '...'", "phrases like '...'", "the string '...'", "pages that hide '...'".
 _MENTION_FRAME = re2.compile(
     r"(?i)\b(?:such as|like|e\.g\.|for example|for instance|phrases?|strings?|texts?|words?|"
     r"wording|sentences?|commands?|prompts?|payloads?|examples?|called|titled|known as|patterns?|"
-    r"writes?|wrote|written|says?|said|types?|typed|hides?|hidden|inserts?|embeds?|contains?|"
-    r"containing|includes?|including)\W{0,3}$"
+    r"hides?|hidden|inserts?|embeds?|contains?|containing|includes?|including)\W{0,3}$"
 )
+#: A speech verb frames a mention only after a generic subject ("attackers write '...'",
+#: "phishing kits say", "an example says"): "IT says: '...'" relays someone's words, and a
+#: relayed override is used.
+_SPEECH_FRAME = re2.compile(
+    r"(?i)\b(?:attackers?|hackers?|scammers?|spammers?|adversar(?:y|ies)|bad actors?|criminals?|"
+    r"phishing(?: \w{1,20})?|malicious(?: \w{1,20})?|injected(?: \w{1,20})?|"
+    r"(?:an?|the|one|this|that|such) (?:example|sample|payload|attack|jailbreak|injection|"
+    r"exploit|template)s?)(?: \w{1,20}){0,2} (?:writes?|wrote|written|says?|said|types?|typed)"
+    r"\W{0,3}$"
+)
+#: The closing marks that pair with each opening one.
+_CLOSERS = {
+    '"': '"\u201d', "\u201c": '\u201d"', "\u201d": '\u201d"', "'": "'\u2019",
+    "\u2018": "\u2019'", "\u2019": "\u2019'", "\u00ab": "\u00bb", "\u00bb": "\u00ab\u00bb",
+    "`": "`",
+}  # fmt: skip
+#: What a quotation that goes on into an action or an address asks: then it is used.
+_CONTINUES = re2.compile(f"(?i){_ACTION_PATTERN}|{_TARGET_PATTERN}")
 #: "you are now" describing where the reader is or what state they are in, not a persona:
 #: "you are now inside the project directory", "you are now logged in".
 _STATE_AFTER = re2.compile(
@@ -829,9 +871,11 @@ _QUOTE_CHARS = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"
 
 def _mentioned(plain: str, start: int, end: int) -> bool:
     """Whether the override phrase at ``plain[start:end]`` is talked about, not used: quoted
-    (a quotation mark right before it, one after it on the same line) after a frame word
-    (:data:`_MENTION_FRAME`); "you are now" describing a place or state; "from now on you"
-    granting an ability ("can", "may")."""
+    after a frame word (:data:`_MENTION_FRAME`, or a speech verb after a generic subject:
+    :data:`_SPEECH_FRAME`), its quotation closed on the same line by the mark that pairs with
+    the opening one (an apostrophe inside a word, "it's", closes nothing) and not going on
+    into an action or an address (:data:`_CONTINUES`); "you are now" describing a place or
+    state; "from now on you" granting an ability ("can", "may")."""
     phrase = plain[start:end]
     if phrase.endswith("you are now"):
         return _STATE_AFTER.search(plain[end : end + 80]) is not None
@@ -841,11 +885,26 @@ def _mentioned(plain: str, start: int, end: int) -> bool:
     opening = max(before.rfind(q) for q in _QUOTE_CHARS)
     if opening == -1:
         return False
+    mark = before[opening]
     after = plain[end : end + 120].split("\n", 1)[0]
-    if not any(q in after for q in _QUOTE_CHARS):
+    close = _closing(after, _CLOSERS[mark])
+    if close == -1 or _CONTINUES.search(after[:close]) is not None:
         return False
     at = max(0, start - 3) + opening
-    return _MENTION_FRAME.search(plain[max(0, at - 40) : at]) is not None
+    frame = plain[max(0, at - 60) : at]
+    return _MENTION_FRAME.search(frame[-40:]) is not None or _SPEECH_FRAME.search(frame) is not None
+
+
+def _closing(after: str, closers: str) -> int:
+    """Where in ``after`` the first of ``closers`` closes a quotation (not an apostrophe
+    between two letters, nor a mark a letter follows), or -1."""
+    for i, ch in enumerate(after):
+        if ch not in closers:
+            continue
+        glued = i + 1 < len(after) and after[i + 1].isalnum()
+        if not glued:
+            return i
+    return -1
 
 
 def _override_mentioned(plain: str) -> bool:

@@ -63,9 +63,11 @@ _PARAPHRASE_TR = (
     r"|\b(?:sansursuz|filtresiz|kisitlamasiz|sinirsiz)\s(?:\w+\s){0,2}"
     r"(?:mod|versiyon|surum|olarak|cevap|yanit|konus)\w{0,6}"
     r"|\b(?:etik|guvenlik|ahlak)\w{0,4} (?:kural|sinir|filtre)\w{0,6} olmadan\b"
-    # "developer / unrestricted mode enabled" (a claim that the mode is on, not how to open it)
+    # "developer / unrestricted mode enabled" (a claim that the mode is on, not how to open
+    # it: "gelistirici modu nasil acilir"), "answer in developer mode"; the one Turkish rule
     r"|\b(?:gelistirici|sinirsiz|filtresiz|sansursuz|yonetici) mod\w{0,4}"
-    r" (?:etkinlestirildi|aktif|aktiflestirildi|acildi|devrede)\b"
+    r" (?:etkinlestirildi|etkin|aktif|aktiflestirildi|acildi|acik|devrede)\b"
+    r"|\b(?:gelistirici|yonetici) modunda (?:\w+\s){0,2}(?:yanit|cevap|konus)\w{0,6}"
 )
 _PARAPHRASE = re2.compile(f"(?:{_PARAPHRASE_EN})|(?:{_PARAPHRASE_TR})")
 #: One of these occurs in every text :data:`_PARAPHRASE` matches (a cheap first look).
