@@ -917,6 +917,24 @@ def _override_mentioned(plain: str) -> bool:
 def _score(
     raw: str, plain: str, undone: tuple[str, ...]
 ) -> tuple[float, tuple[str, ...], str | None]:
+    cues = _unit_cues(raw, plain, undone)
+    decoded = [u for u in undone if u.startswith("decoded:")]
+    miss = 1.0
+    for cue in cues:
+        miss *= 1.0 - CUE_WEIGHTS[cue]
+    if decoded and cues:
+        miss *= 1.0 - CUE_WEIGHTS["decoded"]
+    language = None
+    if cues and not set(cues) <= {"delimiter", "hidden_text"}:
+        language = _language(plain)
+    return 1.0 - miss, tuple(cues) + tuple(decoded if cues else ()), language
+
+
+def _unit_cues(raw: str, plain: str, undone: tuple[str, ...]) -> list[str]:
+    """Which cues a unit carries, in :data:`_CUE_ORDER` then ``action_request``, ``delimiter``,
+    ``hidden_text``: a mentioned (not used) override is dropped, a verb-first sentence counts
+    as an imperative to the model, an action plus a target is an action request, and hidden
+    text counts whether the raw form shows it or undoing the obfuscation did."""
     found = _plain_kinds(plain)
     if "override" in found and _override_mentioned(plain):
         found.discard("override")
@@ -930,16 +948,7 @@ def _score(
         cues.append("delimiter")
     if "hidden_text" in undone or "hidden_text" in raw_found:
         cues.append("hidden_text")
-    decoded = [u for u in undone if u.startswith("decoded:")]
-    miss = 1.0
-    for cue in cues:
-        miss *= 1.0 - CUE_WEIGHTS[cue]
-    if decoded and cues:
-        miss *= 1.0 - CUE_WEIGHTS["decoded"]
-    language = None
-    if cues and not set(cues) <= {"delimiter", "hidden_text"}:
-        language = _language(plain)
-    return 1.0 - miss, tuple(cues) + tuple(decoded if cues else ()), language
+    return cues
 
 
 def _language(plain: str) -> str | None:
