@@ -284,18 +284,58 @@ def _located(piece: str) -> tuple[int, int] | None:
     """Where in ``piece`` (one line or list, at most :data:`_MAX_NARROW` characters) the
     skeleton matches, widened to whole words: the skeleton is rebuilt character by
     character with each kept character's offset in ``piece``."""
-    marks = {i for m in _LIST_MARK.finditer(piece) for i in range(m.start(), m.end())}
+    marks = _list_mark_offsets(piece)
+    skeleton, starts, ends = _offset_skeleton(piece, marks)
+    m = _SKELETON_OVERRIDE.search("".join(skeleton))
+    if m is None:
+        return None
+    return _widened(piece, starts[m.start()], ends[m.end() - 1])
+
+
+def _list_mark_offsets(piece: str) -> set[int]:
+    """Decides which offsets of ``piece`` belong to a list mark (and so are left out of
+    the skeleton)."""
+    return {i for m in _LIST_MARK.finditer(piece) for i in range(m.start(), m.end())}
+
+
+def _offset_skeleton(piece: str, marks: set[int]) -> tuple[list[str], list[int], list[int]]:
+    """Decides the skeleton of ``piece`` with, for each kept character, the ``[start,
+    end)`` offsets in ``piece`` it came from: plain ASCII without a numeric entity is
+    read character by character; anything else is folded from the start."""
     skeleton: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     if piece.isascii() and "&#" not in piece:  # the common case: no character to fold
-        keep = _KEEP_CHARS
-        for p, ch in enumerate(piece.lower()):
-            if ch in keep and p not in marks:
-                skeleton.append(ch)
-                starts.append(p)
-                ends.append(p + 1)
+        _plain_skeleton(piece, marks, skeleton, starts, ends)
     p = len(piece) if skeleton or (piece.isascii() and "&#" not in piece) else 0
+    _folded_skeleton(piece, marks, p, skeleton, starts, ends)
+    return skeleton, starts, ends
+
+
+def _plain_skeleton(
+    piece: str, marks: set[int], skeleton: list[str], starts: list[int], ends: list[int]
+) -> None:
+    """Decides, for plain ASCII ``piece``, which lowered characters are kept (in
+    :data:`_KEEP_CHARS`, not in a list mark); appends each with its offsets."""
+    keep = _KEEP_CHARS
+    for p, ch in enumerate(piece.lower()):
+        if ch in keep and p not in marks:
+            skeleton.append(ch)
+            starts.append(p)
+            ends.append(p + 1)
+
+
+def _folded_skeleton(
+    piece: str,
+    marks: set[int],
+    p: int,
+    skeleton: list[str],
+    starts: list[int],
+    ends: list[int],
+) -> None:
+    """Decides, from offset ``p`` on, what each character (or HTML entity) of ``piece``
+    folds to and which folded ASCII characters are kept; appends each with the offsets
+    of the character or entity it came from."""
     while p < len(piece):
         entity = _ENTITY.match(piece, p) if piece[p] == "&" else None
         end = entity.end() if entity else p + 1
@@ -306,10 +346,11 @@ def _located(piece: str) -> tuple[int, int] | None:
                     starts.append(p)
                     ends.append(end)
         p = end
-    m = _SKELETON_OVERRIDE.search("".join(skeleton))
-    if m is None:
-        return None
-    lo, hi = starts[m.start()], ends[m.end() - 1]
+
+
+def _widened(piece: str, lo: int, hi: int) -> tuple[int, int]:
+    """Decides the whole-word range around ``[lo, hi)``: both ends move outwards until
+    whitespace or the edge of ``piece``."""
     while lo > 0 and not piece[lo - 1].isspace():
         lo -= 1
     while hi < len(piece) and not piece[hi].isspace():
