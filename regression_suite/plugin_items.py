@@ -167,6 +167,7 @@ class CaseItem(pytest.Item):
 
     def setup(self) -> None:
         """Replay the case (or take the result replayed ahead); target errors end here."""
+        from incident_lab.errors import IncidentLabError
         from regression_suite.runner import run_case
         from regression_suite.targets.base import TargetUnreachable
 
@@ -176,7 +177,14 @@ class CaseItem(pytest.Item):
         try:
             # replayed ahead (or stopped there); asked once: a rerun of this item (e.g.
             # pytest-rerunfailures) replays here, it does not wait for the whole replay
-            run = None if self._taken else state.runs.pop(self.case.id, None)
+            try:
+                run = None if self._taken else state.runs.pop(self.case.id, None)
+            except TargetUnreachable:
+                raise
+            except IncidentLabError as exc:  # the replay ahead stopped reading its cases
+                state.fatal = exc
+                self.session.shouldstop = render_error(exc)
+                raise CaseErrored(render_error(exc)) from None
             self._taken = True
             if run is None:
                 run = run_case(state.get_target(), self.case)

@@ -350,10 +350,34 @@ async def stream_cases_async(
     pending = iter(cases)
     fatal: list[BaseException] = []
 
+    def take() -> Case | None:
+        """The next case, or None (no more, or the run stopped); the iterator raising
+        (our own code reading the scenarios) stops the run with that one error."""
+        if fatal:
+            return None
+        try:
+            return next(pending)
+        except StopIteration:
+            return None
+        except Exception as exc:
+            fatal.append(exc)
+            return None
+
+    def report(case: Case, run: CaseRun) -> None:
+        """``on_done``; when it raises, the case is reported once more as that error
+        (the other cases keep theirs); raising again stops the run."""
+        try:
+            on_done(case, run)
+        except Exception as exc:
+            failed = _case_raised(target, case, exc, "reporting its run")
+            try:
+                on_done(case, failed)
+            except Exception as again:
+                fatal.append(again)
+
     async def worker() -> None:
-        for case in pending:  # one shared iterator: each case goes to one worker
-            if fatal:
-                return
+        # one shared iterator: each case goes to one worker
+        while (case := take()) is not None:
             try:
                 run = await run_case_async(target, case)
             except Exception as exc:
@@ -361,21 +385,29 @@ async def stream_cases_async(
                     fatal.append(exc)
                     return
                 run = _case_raised(target, case, exc)
-            on_done(case, run)
+            report(case, run)
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
+    try:
+        await asyncio.gather(*workers)
+    finally:  # cancelled (a session stopped early): no worker is left running
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
     if fatal:
         raise fatal[0]
 
 
-def _case_raised(target: Any, case: Case, exc: Exception) -> CaseRun:
+def _case_raised(
+    target: Any, case: Case, exc: Exception, doing: str = "replaying and judging"
+) -> CaseRun:
     """The error run of a case whose loading or judging raised (a scenario stub that no
     longer loads, an expectation plugin with a bug): that case errors with one line, the
     others keep their own results — as a case replayed in the item itself would."""
     if isinstance(exc, IncidentLabError):
         message = exc.render()
     else:
-        message = f"{case.id}: replaying and judging raised {type(exc).__name__}: {exc}"
+        message = f"{case.id}: {doing} raised {type(exc).__name__}: {exc}"
     return error_run(case, getattr(target, "name", "target"), message)
 
 
@@ -415,11 +447,13 @@ class ReplayAhead:
         self._arrived: asyncio.Future[None] | None = None
 
         def done(case: Case, run: CaseRun) -> None:
-            if on_done is not None:
-                on_done(case, run)
-            self._ready[case.id] = run
-            if case.id == self._wanted:
-                self._wake()
+            try:
+                if on_done is not None:
+                    on_done(case, run)
+            finally:  # kept even when on_done raises (it is called again with that error)
+                self._ready[case.id] = run
+                if case.id == self._wanted:
+                    self._wake()
 
         replay = stream_cases_async(target, cases, concurrency=concurrency, on_done=done)
         self._task = self._loop.create_task(replay)

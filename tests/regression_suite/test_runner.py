@@ -11,6 +11,8 @@ import pytest
 
 from incident_lab.errors import UsageError
 from regression_suite.runner import (
+    Case,
+    CaseRun,
     ReplayAhead,
     build_cases,
     judge,
@@ -304,3 +306,69 @@ def test_replay_ahead_keeps_a_judging_bug_on_its_own_case(monkeypatch: pytest.Mo
     )
     message = outcomes[3].item["message"]  # type: ignore[union-attr]
     assert "KeyError" in message and "score" in message and "\n" not in message
+
+
+def _failing_feed(cases: list[Any], at: int, exc: Exception) -> Any:
+    """The cases, with the case iterator itself raising ``exc`` when it reaches ``at``."""
+    for i, case in enumerate(cases):
+        if i == at:
+            raise exc
+        yield case
+
+
+def test_a_case_iterator_error_stops_the_replay_once_keeping_the_cases_in_flight() -> None:
+    """The iterator reading the cases raising is the run's error, raised once after the
+    cases already taken have finished (their results kept), with no worker left running;
+    the cases never read are not turned into error runs."""
+    cases = build_cases([scenario(f"inc-{i}") for i in range(8)])
+    done: list[str] = []
+
+    async def main() -> set[asyncio.Task[Any]]:
+        with pytest.raises(KeyError, match="scenario_id"):
+            await run_cases_async(
+                SlowTarget(0.01),
+                _failing_feed(cases, 3, KeyError("scenario_id")),
+                concurrency=4,
+                on_done=lambda case, run: done.append(run.item["outcome"]),
+            )
+        return asyncio.all_tasks() - {asyncio.current_task()}
+
+    assert asyncio.run(main()) == set()  # no orphan worker
+    assert done == ["passed"] * 3
+
+    from incident_lab.errors import InputError
+
+    bad = InputError("lib/inc-3.yaml:4: expected a mapping")
+    ahead = ReplayAhead(SlowTarget(0.01), _failing_feed(cases, 3, bad), concurrency=4)
+    try:
+        kept = [ahead.pop(case.id) for case in cases[:3]]
+        assert [run.item["outcome"] for run in kept if run] == ["passed"] * 3
+        with pytest.raises(InputError) as raised:
+            ahead.pop(cases[3].id)
+        assert raised.value is bad  # the one error, as it is: no per-case error runs
+        assert not ahead._ready
+    finally:
+        ahead.close()
+
+
+def test_an_on_done_error_errors_its_own_case_and_loses_no_other() -> None:
+    cases = build_cases([scenario(f"inc-{i}") for i in range(8)])
+    calls: list[str] = []
+
+    def on_done(case: Case, run: CaseRun) -> None:
+        calls.append(case.id)
+        if len(calls) == 2:
+            raise ValueError("report full")
+
+    ahead = ReplayAhead(SlowTarget(0.005), cases, concurrency=4, on_done=on_done)
+    try:
+        runs = [ahead.pop(case.id) for case in cases]
+    finally:
+        ahead.close()
+    outcomes = [run.item["outcome"] if run else None for run in runs]
+    assert sorted(outcomes, key=str) == ["error"] + ["passed"] * 7
+    failed = next(run for run in runs if run and run.item["outcome"] == "error")
+    message = failed.item["message"]
+    assert failed.item["id"] == calls[1] and "ValueError" in message and "report full" in message
+    assert "\n" not in message
+    assert len(set(calls)) == 8
