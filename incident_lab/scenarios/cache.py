@@ -37,11 +37,14 @@ that cannot be written (read-only home) is reported once on stderr and the run g
 
 Housekeeping (:func:`sweep`, after each new cache file is written): nothing modified in
 the last :data:`STALE_S` seconds is ever removed (a live writer's temporary file is
-younger). Older than that, a temporary file (a writer killed before its rename) is
-removed, and so is the cache file of a library that no longer exists where its header
-says (moved or deleted); a cache file that names no library (an older format) goes
-after :data:`UNATTRIBUTED_S` without a rewrite. Only regular files named as this module
-names them are considered; an error (another sweeper was first) is ignored.
+younger). Older than that, a temporary file (a writer killed before its rename, named
+exactly as :func:`tempfile.mkstemp` names this module's) is removed. A cache file goes
+only when it has not been used for :data:`UNUSED_S` (a run served whole from the cache
+refreshes its modification time, once per run) and either names no library (an older
+format) or names one that does not exist here (``os.stat`` says *not found*; a library
+that cannot be stat'ed for another reason is kept, and a shared cache directory's file
+used from another machine stays fresh). Only regular files named as this module names
+them are considered; an error (another sweeper was first) is ignored.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ import contextlib
 import hashlib
 import math
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -78,9 +82,13 @@ RACY_NS = 2_000_000_000
 #: Files modified this recently are never swept (a live writer's temporary file is
 #: seconds old; an hour leaves room for slow disks and paused processes).
 STALE_S = 3600
-#: A cache file that names no library it belongs to (an older format, another tool
-#: version's) is swept when it has not been rewritten for this long (30 days).
-UNATTRIBUTED_S = 30 * 24 * 3600
+#: A cache file unused this long (30 days: not rewritten, nor served by a run that
+#: refreshes its modification time) is swept when it names no library (an older format)
+#: or a library that does not exist here.
+UNUSED_S = 30 * 24 * 3600
+#: The temporary file :meth:`ScenarioCache._start` writes: ``.<cache file name>.`` +
+#: mkstemp's 8 random characters + ``.tmp`` (fixed length: linear on any name).
+_TEMPORARY = re.compile(r"\.[0-9a-f]{32}\.jsonl\.[a-z0-9_]{8}\.tmp")
 
 Scenario = dict[str, Any]
 
@@ -125,12 +133,13 @@ def cache_path(library: str | Path) -> Path:
 
 def _header(fingerprint: str, library: Path) -> dict[str, Any]:
     """A cache file's first line: format, fingerprint, and the library's real path
-    (when JSON can carry it: a path that is not UTF-8 names no library)."""
+    (``library_hex``, its bytes in hex, when the path is not UTF-8)."""
     header: dict[str, Any] = {"format": FORMAT, "fingerprint": fingerprint}
     real = os.path.realpath(library)
     try:
         real.encode("utf-8")
     except UnicodeEncodeError:
+        header["library_hex"] = os.fsencode(real).hex()
         return header
     header["library"] = real
     return header
@@ -140,10 +149,10 @@ def sweep(directory: Path, *, now: float | None = None) -> list[Path]:
     """Remove the leftovers in a cache directory; return what was removed.
 
     Never a file modified in the last :data:`STALE_S` seconds. Older: temporary files
-    (``.<name>.jsonl.<random>.tmp``, a writer killed before its rename) and cache files
-    (``<digest>.jsonl``) whose header names a library directory that no longer exists
-    (the name must be that library's digest); a cache file whose header names no
-    library goes after :data:`UNATTRIBUTED_S`. Anything else is left alone.
+    (exactly ``.<digest>.jsonl.<8 random>.tmp``, a writer killed before its rename).
+    Unused for :data:`UNUSED_S`: cache files (``<digest>.jsonl``) whose header names a
+    library that does not exist here (the name must be that library's digest) or no
+    library. Anything else is left alone.
     """
     now = time.time() if now is None else now
     removed: list[Path] = []
@@ -153,7 +162,7 @@ def sweep(directory: Path, *, now: float | None = None) -> list[Path]:
         return removed
     for entry in entries:
         name = entry.name
-        temporary = name.startswith(".") and name.endswith(".tmp") and ".jsonl." in name
+        temporary = _TEMPORARY.fullmatch(name) is not None
         if not (temporary or _is_cache_name(name)):
             continue
         try:
@@ -183,12 +192,34 @@ def _orphaned(path: Path, name: str, age: float) -> bool:
             header = orjson.loads(fh.readline(4096))
     except (OSError, orjson.JSONDecodeError):
         header = None
-    library = header.get("library") if isinstance(header, dict) else None
-    if not isinstance(library, str):
-        return age >= UNATTRIBUTED_S
+    if age < UNUSED_S:
+        return False  # used this month (maybe on another machine sharing the directory)
+    library = _library(header)
+    if library is None:
+        return True
     if _digest(library) != name.partition(".")[0]:
         return False  # not the file its header says: not ours to judge
-    return not os.path.isdir(library)
+    try:
+        os.stat(library)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # permission denied, a stale mount...: not known to be gone
+    return False
+
+
+def _library(header: Any) -> str | None:
+    """The library a cache header names, or None (an older format)."""
+    if not isinstance(header, dict):
+        return None
+    library = header.get("library")
+    if isinstance(library, str):
+        return library
+    encoded = header.get("library_hex")
+    if isinstance(encoded, str):
+        with contextlib.suppress(ValueError):
+            return os.fsdecode(bytes.fromhex(encoded))
+    return None
 
 
 def _fingerprint() -> str:
@@ -252,6 +283,7 @@ class ScenarioCache:
         self.hits = 0
         self.misses = 0
         self._old: IO[bytes] | None = None
+        self._old_mtime = 0.0
         self._index: dict[str, tuple[int, int]] = {}
         self._kept = array("q")  # offset, length of each old line served as it is
         self._new: IO[bytes] | None = None
@@ -294,6 +326,7 @@ class ScenarioCache:
         if not ok:
             fh.close()
             return
+        self._old_mtime = os.fstat(fh.fileno()).st_mtime
         index: dict[str, tuple[int, int]] = {}
         offset = len(header)
         for line in fh:
@@ -454,8 +487,17 @@ class ScenarioCache:
                     self._give_up(exc)
                 else:
                     sweep(self.path.parent)  # a cache was written: tidy the directory
+            elif self._old is not None and self.path is not None and self.hits:
+                self._mark_used(self.path)
         finally:
             self.close()
+
+    def _mark_used(self, path: Path) -> None:
+        """Refresh the modification time of a cache served whole (at most hourly), so
+        that :func:`sweep` sees it used; a read-only cache is left as it is."""
+        if time.time() - self._old_mtime >= STALE_S:
+            with contextlib.suppress(OSError):
+                os.utime(path)
 
     def _keep_old(self, out: IO[bytes]) -> None:
         """Copy the old lines still true: those served as they are, and those of files not

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -337,17 +338,88 @@ def test_only_documents_json_gives_back_exactly_are_cached(value: Any, exact: bo
 # -- housekeeping -----------------------------------------------------------------------
 
 
+def test_a_cache_served_whole_is_marked_used(lib: Path, parses: list[Path]) -> None:
+    """A run served entirely from the cache rewrites nothing but refreshes the cache
+    file's modification time: "unused for UNUSED_S" means unused."""
+    _load_all(lib)
+    for p in lib.glob("*.yaml"):
+        _age(p, 120)
+    _load_all(lib)  # restamped (racy entries): rewritten
+    path = cache_path(lib)
+    content = path.read_bytes()
+    _backdate(path, cache_mod.UNUSED_S + 60)
+    parses.clear()
+    _load_all(lib)
+    assert parses == [] and path.read_bytes() == content
+    assert os.stat(path).st_mtime > time.time() - 60
+
+
+def test_sweep_keeps_the_cache_of_a_non_utf8_library(tmp_path: Path) -> None:
+    """A library whose path is not UTF-8 is named in the header losslessly: its cache is
+    attributed (kept while the library exists), and goes like any other once it is gone."""
+    weird = tmp_path / os.fsdecode(b"lib-\xff")
+    write(weird, scenario("inc-w"))
+    _load_all(weird)
+    path = cache_path(weird)
+    header = json.loads(path.read_bytes().split(b"\n", 1)[0])
+    assert bytes.fromhex(header["library_hex"]) == os.fsencode(os.path.realpath(weird))
+    _backdate(path, 2 * cache_mod.UNUSED_S)
+    assert cache_mod.sweep(path.parent) == []
+    weird.rename(tmp_path / "elsewhere")
+    assert cache_mod.sweep(path.parent) == [path]
+
+
+def test_sweep_keeps_a_cache_whose_library_it_cannot_see(
+    lib: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library this machine cannot stat (permission denied, a stale mount) is not gone:
+    its cache is never swept, however old."""
+    _load_all(lib)
+    path = cache_path(lib)
+    _backdate(path, 2 * cache_mod.UNUSED_S)
+    real_stat, library = os.stat, os.path.realpath(lib)
+
+    def denied(target: Any, *args: Any, **kwargs: Any) -> Any:
+        if os.fspath(target) == library:
+            raise PermissionError(13, "Permission denied", library)
+        return real_stat(target, *args, **kwargs)
+
+    monkeypatch.setattr(cache_mod.os, "stat", denied)
+    monkeypatch.setattr(cache_mod.os.path, "isdir", lambda p: False)  # as when unseen
+    assert cache_mod.sweep(path.parent) == []
+    assert path.exists()
+
+
+def test_sweep_removes_only_the_temporary_files_the_cache_names(lib: Path) -> None:
+    """Another program's ``.*.jsonl.*.tmp`` file in the cache directory is not ours."""
+    _load_all(lib)
+    folder = cache_path(lib).parent
+    foreign = [
+        folder / ".export.jsonl.bak.tmp",
+        folder / f".{'e' * 32}.jsonl.abc.tmp",
+        folder / f".{'e' * 32}.jsonl.abcdefgh.bak.tmp",
+        folder / f".x{'e' * 32}.jsonl.abcdefgh.tmp",
+    ]
+    ours = folder / f".{'e' * 32}.jsonl.a_c0efgh.tmp"
+    for path in (*foreign, ours):
+        path.write_bytes(b"data")
+        _backdate(path, 2 * cache_mod.UNUSED_S)
+    assert cache_mod.sweep(folder) == [ours]
+    assert all(path.exists() for path in foreign)
+
+
 def _backdate(path: Path, seconds: float) -> None:
     """Set the file's modification time ``seconds`` into the past."""
     when = path.stat().st_mtime - seconds
     os.utime(path, (when, when), follow_symlinks=False)
 
 
-def test_moving_a_library_sweeps_its_old_cache_file_once_it_is_stale(
+def test_moving_a_library_sweeps_its_old_cache_file_once_it_is_long_unused(
     lib: Path, tmp_path: Path
 ) -> None:
     """The cache file of a library that moved goes when the next cache is written, but
-    only once it is older than STALE_S; the library's new cache and a live one stay."""
+    only once it has been unused for UNUSED_S (the library may exist on another machine
+    sharing the cache directory); the library's new cache and a live one stay."""
     other = tmp_path / "other"
     write(other, scenario("inc-z"))
     _load_all(lib)
@@ -358,8 +430,10 @@ def test_moving_a_library_sweeps_its_old_cache_file_once_it_is_stale(
     _backdate(old_cache, cache_mod.STALE_S / 2)
     _load_all(moved)  # writes the moved library's cache, sweeps: too recent to go
     assert old_cache.exists()
-    _backdate(old_cache, cache_mod.STALE_S)
-    _backdate(other_cache, 10 * cache_mod.STALE_S)  # old, but its library exists
+    _backdate(old_cache, cache_mod.UNUSED_S - 3 * cache_mod.STALE_S)
+    assert cache_mod.sweep(old_cache.parent) == []  # missing here, but used this month
+    _backdate(old_cache, 3 * cache_mod.STALE_S)
+    _backdate(other_cache, 2 * cache_mod.UNUSED_S)  # old, but its library exists
     (moved / "inc-a.yaml").write_text(
         (moved / "inc-a.yaml").read_text("utf-8").replace("alpha", "alpha2"), "utf-8"
     )
@@ -376,8 +450,8 @@ def test_sweep_removes_a_killed_writers_temporary_file_but_not_a_live_one(
     written within STALE_S (a writer still at work) stays."""
     _load_all(lib)
     folder = cache_path(lib).parent
-    dead = folder / f".{cache_path(lib).name}.k1ll3d.tmp"
-    live = folder / f".{cache_path(lib).name}.st1ll0n.tmp"
+    dead = folder / f".{cache_path(lib).name}.k1ll3d_z.tmp"  # as mkstemp names them
+    live = folder / f".{cache_path(lib).name}.st1ll0n_.tmp"
     dead.write_bytes(b'{"format": 2}\npartial')
     live.write_bytes(b'{"format": 2}\n')
     _backdate(dead, cache_mod.STALE_S + 5)
@@ -389,7 +463,7 @@ def test_sweep_removes_a_killed_writers_temporary_file_but_not_a_live_one(
 def test_sweep_leaves_what_it_cannot_attribute_until_it_is_long_unused(
     lib: Path, tmp_path: Path
 ) -> None:
-    """A cache file naming no library (an older format) goes only after UNATTRIBUTED_S; a
+    """A cache file naming no library (an older format) goes only after UNUSED_S; a
     header naming a library the file name does not match, other names, directories and
     symbolic links are never touched."""
     _load_all(lib)
@@ -408,7 +482,7 @@ def test_sweep_leaves_what_it_cannot_attribute_until_it_is_long_unused(
         _backdate(path, 2 * cache_mod.STALE_S)
     assert cache_mod.sweep(folder) == []
     for path in (unattributed, stranger, link, subdir):
-        _backdate(path, cache_mod.UNATTRIBUTED_S)
+        _backdate(path, cache_mod.UNUSED_S)
     assert cache_mod.sweep(folder) == [unattributed]
     assert mismatched.exists() and stranger.exists() and subdir.is_dir() and link.is_symlink()
     assert cache_path(lib).exists()
