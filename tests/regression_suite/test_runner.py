@@ -372,3 +372,37 @@ def test_an_on_done_error_errors_its_own_case_and_loses_no_other() -> None:
     assert failed.item["id"] == calls[1] and "ValueError" in message and "report full" in message
     assert "\n" not in message
     assert len(set(calls)) == 8
+
+
+def test_a_case_iterator_error_reaches_the_items_as_the_runs_one_line_error() -> None:
+    """The replay ahead stopped by an :class:`IncidentLabError` from its case iterator:
+    the item asking for the first case never read errors with that one line, the run
+    stops (the fatal path: no verdict), and the later items say they were not run."""
+    from types import SimpleNamespace
+
+    from incident_lab.errors import InputError
+    from regression_suite.plugin_items import CaseErrored, CaseItem
+    from regression_suite.plugin_state import STATE_KEY
+
+    cases = build_cases([scenario(f"inc-{i}") for i in range(8)])
+    bad = InputError("lib/inc-3.yaml:4: expected a mapping")
+    ahead = ReplayAhead(SlowTarget(0.005), _failing_feed(cases, 3, bad), concurrency=4)
+    state = SimpleNamespace(fatal=None, runs=ahead)
+    session = SimpleNamespace(shouldstop=False)
+    config = SimpleNamespace(stash={STATE_KEY: state})
+
+    def setup(case: Case) -> Any:
+        item = SimpleNamespace(config=config, session=session, case=case, _taken=False)
+        CaseItem.setup(item)  # type: ignore[arg-type]
+        return item
+
+    try:
+        assert setup(cases[0]).gate_run.item["outcome"] == "passed"
+        with pytest.raises(CaseErrored) as stopped:
+            setup(cases[3])
+        assert str(stopped.value) == bad.render() and "\n" not in str(stopped.value)
+        assert state.fatal is bad and session.shouldstop == bad.render()
+        with pytest.raises(CaseErrored, match=r"^not run: "):
+            setup(cases[4])
+    finally:
+        ahead.close()
