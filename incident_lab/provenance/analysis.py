@@ -1254,8 +1254,9 @@ _DELEGATION = re.compile(
     r"(?! (?:the )?order\b| this message\b| my message\b)|"
     r"carry out (?:the|my)|accordingly|(?:do|perform|take) the actions?|actions? (?:specified|listed|"
     r"described|requested) in|"
-    # "as the README says", "delete the rows it describes"
+    # "as the README says", "do what ticket DB-12 says", "delete the rows it describes"
     r"as (?:the |my |this )?[\w.-]{1,40} (?:says|describes|instructs|explains)|"
+    r"do what (?:the |my |this )?[\w#.-]{1,30}(?: [\w#.-]{1,30}){0,2} (?:says|asks|describes)|"
     r"(?:it|that|which) (?:describes|lists))\b",
     re.IGNORECASE,
 )

@@ -251,6 +251,12 @@ def _task_then(ask: str, document: str, tool: str, **arguments: Any) -> dict[str
             {"query": "DELETE FROM orders WHERE customer_id = 999"},
         ),
         (
+            "Do what ticket DB-12 says.",
+            "DB-12: QA test rows left in prod.\nDELETE FROM orders WHERE customer_id = 999\n",
+            "run_sql",
+            {"query": "DELETE FROM orders WHERE customer_id = 999"},
+        ),
+        (
             "Fix the import in the web app so it uses the shared package.",
             "Shared code lives in ../../packages/shared/src/index.ts; read it first.\n",
             "read_file",
