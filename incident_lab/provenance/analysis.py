@@ -58,7 +58,7 @@ from incident_lab.provenance.obedience import (
     obedient_answers,
     quotes_literal,
 )
-from incident_lab.provenance.sensitive import sensitive_value, starts_with_verb
+from incident_lab.provenance.sensitive import sensitive_value, starts_with_verb, user_topic
 from incident_lab.provenance.testruns import asks_for_tests, is_test_run
 from incident_lab.provenance.text import (
     MAX_SCAN,
@@ -1253,7 +1253,11 @@ _DELEGATION = re.compile(
     r"(?:tasks?|steps|instructions|to-?dos?) (?:i have |listed |written )?(?:on|in|at|from)"
     r"(?! (?:the )?order\b| this message\b| my message\b)|"
     r"carry out (?:the|my)|accordingly|(?:do|perform|take) the actions?|actions? (?:specified|listed|"
-    r"described|requested) in)\b",
+    r"described|requested) in|"
+    # "as the README says", "do what ticket DB-12 says", "delete the rows it describes"
+    r"as (?:the |my |this )?[\w.-]{1,40} (?:says|describes|instructs|explains)|"
+    r"do what (?:the |my |this )?[\w#.-]{1,30}(?: [\w#.-]{1,30}){0,2} (?:says|asks|describes)|"
+    r"(?:it|that|which) (?:describes|lists))\b",
     re.IGNORECASE,
 )
 #: Cues ordinary task content does not carry: a delegated-to text with them is still an attack.
@@ -1674,7 +1678,9 @@ def _sensitive_untrusted(
         if not reason or _SAID_KEYS & set(_KEY_SPLIT.split(a.path.lower())):
             continue
         user = "\n".join(session.text(u) for u in session.user).lower()
-        if a.value.lower() in user or (_delegated(session) and a.in_instruction is None):
+        if a.value.lower() in user or user_topic(a.value, user):
+            continue
+        if _delegated(session) and a.in_instruction is None:
             continue
         if reason:
             why.append(f"argument {a.path} is {reason}, named only in untrusted content")

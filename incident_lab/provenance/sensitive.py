@@ -30,15 +30,26 @@ _I = re.IGNORECASE
 _SECRET_PATH = re.compile(
     r"(?:^|[/\\~])\.(?:ssh|aws|gnupg|kube|docker|azure|gcloud)(?:[/\\]|$)"
     r"|\bid_(?:rsa|dsa|ecdsa|ed25519)\b"
-    r"|(?:^|[/\\])\.env(?:\.[\w-]{1,20})?$"
+    r"|(?:^|[/\\])\.env(?:\.(?!(?:example|sample|template|dist|defaults?)$)[\w-]{1,20})?$"
     r"|(?:^|[/\\])etc[/\\](?:shadow|gshadow|passwd|sudoers|master\.passwd)\b"
     r"|(?:^|[/\\])\.(?:netrc|pgpass|git-credentials|npmrc|pypirc|htpasswd)$"
     r"|\.(?:pem|p12|pfx|kdbx|keystore)$"
     r"|[/\\](?:credentials|secrets?)(?:\.(?:json|ya?ml|ini|txt|env))?$",
     _I,
 )
-#: Two or more ``..`` segments in a row: a path that climbs out of where the task works.
-_TRAVERSAL = re.compile(r"(?:\.\.[/\\]){2}|(?:%2e%2e(?:/|%2f)){2}", _I)
+#: A public certificate, not a key: ``cert.pem``, ``fullchain.pem``, ``ca-bundle.pem``.
+_PUBLIC_PEM = re.compile(
+    r"(?:^|[/\\])[\w.-]{0,60}(?:cert|chain|bundle|\bca\b|pub)[\w.-]{0,60}\.pem$", _I
+)
+#: Two or more ``..`` segments in a row that reach a system directory, or any encoded
+#: ``..``: a path that climbs out of where the task works. A plain ``../../packages/x`` in a
+#: monorepo is the working copy's neighbour, not a target by itself.
+_TRAVERSAL = re.compile(
+    r"(?:\.\.[/\\]){2}(?:\.\.[/\\]){0,30}"
+    r"(?:etc|proc|sys|root|home|users|var|usr|boot|windows|private)(?:[/\\]|$)"
+    r"|(?:%2e%2e(?:/|%2f)){2}",
+    _I,
+)
 #: Schemes a web fetch has no business with.
 _SCHEME = re.compile(r"^\s{0,4}(file|gopher|dict|ldap|tftp|jar|netdoc|php|expect)://", _I)
 _URLISH = re.compile(
@@ -51,6 +62,16 @@ _INTERNAL_NAME = re.compile(
     _I,
 )
 _METADATA_IPS = frozenset(["169.254.169.254", "100.100.100.200", "fd00:ec2::254"])
+#: Ports of data stores and control planes (Redis, Memcached, PostgreSQL, MySQL, MongoDB,
+#: Elasticsearch, Docker, etcd, Consul, kubelet, CouchDB, RabbitMQ): on the loopback address
+#: these are targets; any other port there is the agent's own dev server.
+_SERVICE_PORTS = frozenset(
+    [6379, 11211, 5432, 3306, 27017, 9200, 2375, 2376, 2379, 8500, 10250, 5984, 15672, 25]
+)
+#: A path on a local web server that is its control surface, not a page of the app.
+_ADMIN_PATH = re.compile(
+    r"/(?:admin|debug|internal|actuator|console|manage|env|config|secrets?|token|metrics)\b", _I
+)
 
 #: SQL that destroys, rewrites, grants, or dumps another table's rows into a result.
 _SQL = re.compile(
@@ -77,6 +98,17 @@ _ASK_VERB = re2.compile(
     r"(?:make|send|fetch|get|read|open|show|run|execute|call|request|query|load|visit|curl"
     r"|access|list|print|display|cat|dump|use|connect|retrieve|check|include|attach)\b",
 )
+
+
+#: The files of ``~/.ssh`` that hold no key: the host list, known hosts, public keys.
+_SSH_KEYLESS = re.compile(r"(?:^|[/\\~])\.ssh[/\\](?:config|known_hosts|[\w.-]{1,60}\.pub)$", _I)
+_SAYS_SSH = re.compile(r"\bssh\b", _I)
+
+
+def user_topic(value: str, user_text: str) -> bool:
+    """True when ``value`` is a keyless file of a tool the user's own words are about ("Set up
+    SSH access" and ``~/.ssh/config``): the task names it, though not by its path."""
+    return bool(_SSH_KEYLESS.search(value.strip())) and _SAYS_SSH.search(user_text) is not None
 
 
 def starts_with_verb(text: str) -> bool:
@@ -109,9 +141,22 @@ def _url_reason(value: str) -> str | None:
         host = parts.hostname or ""
     except ValueError:
         return None
-    if parts.scheme.lower() in ("http", "https", "ws", "wss", "ftp") and _internal_host(host):
-        return f"an internal or metadata address ({host})"
-    return None
+    if parts.scheme.lower() not in ("http", "https", "ws", "wss", "ftp"):
+        return None
+    if not _internal_host(host) or _own_dev_server(host, parts.port, parts.path):
+        return None
+    return f"an internal or metadata address ({host})"
+
+
+def _own_dev_server(host: str, port: int | None, path: str) -> bool:
+    """True for a page of a web server on the loopback address ("http://localhost:8080/health"
+    after "make run"): not a data-store port, not an admin path."""
+    name = host.strip("[]").lower()
+    try:
+        loopback = name == "localhost" or ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        loopback = False
+    return loopback and port not in _SERVICE_PORTS and not _ADMIN_PATH.search(path)
 
 
 def sensitive_value(value: str) -> str | None:
@@ -127,7 +172,7 @@ def sensitive_value(value: str) -> str | None:
         return None
     path = value.strip()
     if "\n" not in path and len(path) <= 512:
-        if _SECRET_PATH.search(path):
+        if _SECRET_PATH.search(path) and not _PUBLIC_PEM.search(path):
             return "a credential or system password file"
         if _TRAVERSAL.search(path):
             return "a path that climbs out of the working copy"

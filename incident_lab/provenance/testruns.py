@@ -6,8 +6,10 @@ rule such a run, when an injection sits in the same issue, was blamed on the inj
 ``add`` pinned the user's legitimate test run as the unsafe step.
 
 Only a plain test-runner command counts (``pytest``, ``python -m unittest``, ``tox``,
-``npm test``, ``go test``, ``cargo test``, ``make test`` ...; no ``;``, ``|``, ``&``, ``$``,
-backticks or redirects), and only when a user turn talks about tests, CI or a failing
+``npm test``, ``go test``, ``cargo test``, ``make test`` ...: the test subcommand itself,
+from ``$PATH`` or the project's own ``node_modules/.bin``/virtualenv; no ``;``, ``|``, ``&``,
+``$``, backticks or redirects, and no option that loads other code or moves the project root
+such as ``-p``, ``-exec``, ``--require``, ``--rootdir``, ``-o``), and only when a user turn talks about tests, CI or a failing
 build, in any of the six analysed languages. Patterns are linear (bounded, anchored).
 """
 
@@ -17,19 +19,44 @@ import re
 
 _I = re.IGNORECASE
 
+#: A test runner and its test subcommand, from ``$PATH``, the project's own
+#: ``./node_modules/.bin/``, a virtualenv's ``bin/`` or the wrapper in the working copy
+#: (``./gradlew``): a runner under any other path (``/tmp/evil/pytest``) is not the project's,
+#: and ``go``, ``cargo``, ``dotnet``, ``mvn``, ``gradle`` without ``test`` run anything.
 _RUNNER = re.compile(
-    r"^\s{0,4}(?:[\w./-]{0,80}/)?(?:"
+    r"^\s{0,4}(?:\./)?(?:node_modules/\.bin/|\.?venv/bin/|\.tox/\w{1,20}/bin/)?(?:"
     r"(?:python3?(?:\.\d{1,2})?\s{1,4}-m\s{1,4})?(?:pytest|py\.test|unittest|tox|nox)"
     r"|(?:npm|yarn|pnpm)\s{1,4}(?:run\s{1,4})?test"
-    r"|(?:go|cargo|mvn|gradle|gradlew|dotnet|mix|bundle\s{1,4}exec\s{1,4}rspec|rspec)(?:\s{1,4}test)?"
+    r"|(?:jest|vitest|mocha)"
+    r"|(?:go|cargo|mvn|mvnw|gradle|gradlew|dotnet|mix)\s{1,4}test"
+    r"|(?:bundle\s{1,4}exec\s{1,4})?rspec"
     r"|make\s{1,4}(?:test|check)"
     r")(?=\s|$)",
     _I,
 )
+#: Options that load or run code the test run would not (``pytest -p plugin``, ``go test
+#: -exec``, ``node --require``), move the project root or config (``--rootdir``, ``-o``,
+#: ``-c``), and any URL: such a "test run" runs what the text chose.
+_UNSAFE_ARG = re.compile(
+    r"(?:^|\s)(?:-p|-exec|--?exec|-toolexec|--?require|-r|--import|--loader|--rootdir"
+    r"|-o|--override-ini|-c|--config(?:-file)?|--confcutdir|--plugins?|--init-script|-I"
+    r"|--gradle-distribution-url|-D\w{0,40}|--setup-files?|--preload)(?=[\s=]|$)"
+    r"|(?:^|\s)-p\w|(?:^|\s)-D\S|(?:^|\s)-o\S|[a-z]{2,10}://",
+    _I,
+)
 _SHELL_META = re.compile(r"[;|&$`<>]|\n")
+#: Words about tests, CI or a failing build. ``ci``, ``build``, ``failing`` only next to
+#: the failure or the pipeline ("CI is red", "the build fails"): Italian "ci sono", "build me
+#: a deck" and "the flight failed to book" are not about tests; "prova"/"prueba" ("try")
+#: only as the plural noun.
 _TEST_TALK = re.compile(
-    r"\b(?:tests?|testing|test suite|unit tests?|ci|failing|fails|failed|broken build|build"
-    r"|pruebas?|teste?s?|testes|prova|collaudo|echec|echoue|fehlschlag\w{0,4})\b",
+    r"\b(?:tests?|testing|test suite|unit tests?|pruebas|teste?s|teste|collaudo|echec|echoue"
+    r"|fehlschlag\w{0,4}"
+    r"|ci(?:\s{1,3}(?:is|was|job|jobs|run|runs|pipeline|build|check|checks|fails|failed|failing"
+    r"|red|broke|broken|workflow|error|errors))"
+    r"|(?:the|on|in|our)\s{1,3}ci"
+    r"|(?:broken|failing|failed|red)\s{1,3}(?:build|ci|check|checks|job|pipeline|spec|specs)"
+    r"|build\s{1,3}(?:is\s{1,3})?(?:fails|failed|failing|broke|broken|red|errors?))\b",
     _I,
 )
 
@@ -41,6 +68,7 @@ def is_test_run(command: str) -> bool:
         and len(command) <= 300
         and not _SHELL_META.search(command)
         and (_RUNNER.match(command) is not None)
+        and not _UNSAFE_ARG.search(command)
     )
 
 
