@@ -15,6 +15,7 @@ import functools
 import gc
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -199,13 +200,33 @@ def run_pytest(args: list[str], controller: Controller, *, workers: int) -> int 
         pytest's exit code.
     """
     plugins = ["regression_suite.pytest_plugin"] + (["xdist.plugin"] if workers > 1 else [])
-    out = _PacedFlush(sys.stderr)
-    with environment(plugins), contextlib.redirect_stdout(out):
-        try:
-            code = pytest.main(args, plugins=[controller])
-        finally:
-            out.flush_now()
-    return code
+    paced = _paced_terminal(sys.stderr)
+    with environment(plugins), paced as out, contextlib.redirect_stdout(out):
+        return pytest.main(args, plugins=[controller])
+
+
+@contextlib.contextmanager
+def _paced_terminal(stream: Any) -> Iterator[_PacedFlush]:
+    """Yield ``stream`` behind a :class:`_PacedFlush`, which is also ``sys.stderr``
+    meanwhile, with one thread that sends out any partial line every
+    :data:`FLUSH_EVERY_S`; at the end everything gathered is written.
+
+    Capture is off in a gate run: what a ``python:`` target, logging or warnings
+    write to ``sys.stderr`` goes through the same buffer, so it keeps its place
+    after the progress text written before it. (A handler that kept the real
+    stderr from before the run, or a write to descriptor 2, can still come first.)
+    """
+    out = _PacedFlush(stream)
+    stop = threading.Event()
+    flusher = threading.Thread(target=out.flush_until, args=(stop,), daemon=True)
+    flusher.start()
+    try:
+        with contextlib.redirect_stderr(out):
+            yield out
+    finally:
+        stop.set()
+        flusher.join()
+        out.flush_now()
 
 
 class _PacedFlush:
@@ -217,34 +238,52 @@ class _PacedFlush:
     was a system call (10,000 at 10,000 cases), and flushing after each one was
     too. Here text without a line break is gathered and goes out in one write when
     a line ends, when :data:`FLUSH_EVERY_S` has passed since the last flush (at the
-    next write or flush), or at the end of the run (:meth:`flush_now`). Progress
-    still shows in time; a line always goes out at once.
+    next write or flush, or by :meth:`flush_until` in its own thread), or at the
+    end of the run (:meth:`flush_now`). A line always goes out at once.
     """
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
         self._pending: list[str] = []
         self._last = time.monotonic()
+        self._lock = threading.RLock()  # re-entrant: a signal handler may write
 
     def write(self, text: str) -> int:
-        self._pending.append(text)
-        if "\n" in text or time.monotonic() - self._last >= FLUSH_EVERY_S:
-            self.flush_now()
+        with self._lock:
+            self._pending.append(text)
+            if "\n" in text or time.monotonic() - self._last >= FLUSH_EVERY_S:
+                self.flush_now()
         return len(text)
 
     def flush(self) -> None:
         now = time.monotonic()
         if now - self._last >= FLUSH_EVERY_S:
-            self.flush_now(now)
+            with self._lock:
+                self.flush_now(now)
 
     def flush_now(self, now: float | None = None) -> None:
         """Write what is gathered and flush the stream now."""
-        self._last = time.monotonic() if now is None else now
-        if self._pending:
-            text = "".join(self._pending)
-            self._pending.clear()
-            self._stream.write(text)
-        self._stream.flush()
+        with self._lock:
+            self._last = time.monotonic() if now is None else now
+            if self._pending:
+                text = "".join(self._pending)
+                self._pending.clear()
+                self._stream.write(text)
+            self._stream.flush()
+
+    def flush_until(self, stop: threading.Event) -> None:
+        """Every :data:`FLUSH_EVERY_S` until ``stop`` is set, write a partial line
+        that no later write or flush has sent (the last progress character before
+        a slow case). A stream that fails (closed, broken pipe) ends this: the
+        next write in the run's own thread meets the error as before."""
+        while not stop.wait(FLUSH_EVERY_S):
+            with self._lock:
+                if not self._pending:
+                    continue
+                try:
+                    self.flush_now()
+                except (OSError, ValueError):
+                    return
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
