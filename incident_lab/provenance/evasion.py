@@ -232,9 +232,48 @@ def _disguised(raw: str) -> bool:
     )
 
 
+#: A code name ("overrideRulesConfig", "ignore_rules_v2"): glued or digit-bearing words
+#: in it are how identifiers are written, no disguise, unless it says "previous".
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PREVIOUS = re2.compile(_alternatives("previous", "prior", "above", "earlier", "former"))
+
+
+def _match_disguised(raw: str, core: str, words: str) -> bool:
+    """True when the matched words ``raw`` (``core`` the characters the skeleton ``words``
+    came from) are themselves disguised: an HTML entity for a letter, a letter of another
+    script, one word per line, or the disguises of :func:`_disguised` inside a word. A
+    non-breaking space entity, a curly quote around English words, a list whose lines
+    carry whole phrases and a code name are no disguise."""
+    if _IDENTIFIER.fullmatch(core) and not _PREVIOUS.search(words):
+        return False
+    if "&#" in raw:
+        if any(html.unescape(m.group()).isalnum() for m in _ENTITY.finditer(raw)):
+            return True
+        raw = html.unescape(raw)
+    if "@" in raw:
+        raw = _EMAIL.sub(" ", raw)
+    return bool(
+        any(not ch.isascii() and ch.isalpha() for ch in raw)
+        or _one_word_lines(raw)
+        or _CASE_FLIP.search(raw)
+        or _LEET_TOKEN.search(raw)
+        or _PIECES.search(raw)
+        or _GLUED.search(raw)
+    )
+
+
+def _one_word_lines(raw: str) -> bool:
+    """The match runs over several lines of one word each ("1. Forget\n2. All\n...")."""
+    lines = raw.strip().splitlines()
+    return len(lines) > 1 and all(len(_LIST_MARK.sub("", ln).split()) <= 1 for ln in lines)
+
+
 _MAX_TEXT = 200_000
-#: Longer lines and lists are not searched (narrowing word by word grows with the square).
+#: Longer lines and lists are searched in windows (narrowing word by word grows with the
+#: square).
 _MAX_NARROW = 2_000
+#: The window a longer line is searched in (a disguised phrase is far shorter than half).
+_WINDOW = 600
 
 
 def obfuscated_overrides(text: str) -> list[tuple[int, int]]:
@@ -251,19 +290,34 @@ def obfuscated_overrides(text: str) -> list[tuple[int, int]]:
         return []
     # rare: locate the match in the original, one line (or numbered list) at a time
     out: list[tuple[int, int]] = []
+    seen: set[tuple[int, int]] = set()  # overlapping windows of a long line
     for a, b in _blocks(text):
-        piece = text[a:b]
-        if len(piece) > _MAX_NARROW or not _SKELETON_OVERRIDE.search(_skeleton(piece)):
-            continue  # a disguise sits in a short line or list (a long one is not located)
-        if not _disguised(piece):
-            continue
-        found = _located(piece)
-        if found is None:
-            continue
-        lo, hi = found
-        if _disguised(piece[lo:hi]):
-            out.append((a + lo, a + hi))
+        for lo, hi in _pieces(a, b):
+            found = _found_in(text[lo:hi])
+            if found is not None and (lo + found[0], lo + found[1]) not in seen:
+                seen.add((lo + found[0], lo + found[1]))
+                out.append((lo + found[0], lo + found[1]))
     return out
+
+
+def _pieces(a: int, b: int) -> list[tuple[int, int]]:
+    """``[a, b)`` itself when short, else overlapping windows of :data:`_WINDOW` characters
+    every half window: a padded line is searched near each match, in linear time."""
+    if b - a <= _MAX_NARROW:
+        return [(a, b)]
+    step = _WINDOW // 2
+    return [(lo, min(lo + _WINDOW, b)) for lo in range(a, b - step, step)]
+
+
+def _found_in(piece: str) -> tuple[int, int] | None:
+    """The disguised override in ``piece`` (a line, a list or a window of a long line)."""
+    if not _SKELETON_OVERRIDE.search(_skeleton(piece)) or not _disguised(piece):
+        return None
+    found = _located(piece)
+    if found is None:
+        return None
+    lo, hi, core, words = found
+    return (lo, hi) if _match_disguised(piece[lo:hi], core, words) else None
 
 
 def _blocks(text: str) -> list[tuple[int, int]]:
@@ -280,16 +334,19 @@ def _blocks(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _located(piece: str) -> tuple[int, int] | None:
+def _located(piece: str) -> tuple[int, int, str, str] | None:
     """Where in ``piece`` (one line or list, at most :data:`_MAX_NARROW` characters) the
-    skeleton matches, widened to whole words: the skeleton is rebuilt character by
-    character with each kept character's offset in ``piece``."""
+    skeleton matches, widened to whole words, with the matched characters themselves and
+    the skeleton they read as: the skeleton is rebuilt character by character with each
+    kept character's offset in ``piece``."""
     marks = _list_mark_offsets(piece)
     skeleton, starts, ends = _offset_skeleton(piece, marks)
     m = _SKELETON_OVERRIDE.search("".join(skeleton))
     if m is None:
         return None
-    return _widened(piece, starts[m.start()], ends[m.end() - 1])
+    core_lo, core_hi = starts[m.start()], ends[m.end() - 1]
+    lo, hi = _widened(piece, core_lo, core_hi)
+    return lo, hi, piece[core_lo:core_hi], m.group()
 
 
 def _list_mark_offsets(piece: str) -> set[int]:
