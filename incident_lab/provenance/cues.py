@@ -747,13 +747,16 @@ def claims_a_role(text: str) -> bool:
     return _ROLE_CLAIM.search(readable(head, cipher_hint(text))[0]) is not None
 
 
+#: Not the end of a word ("Subtask:"); glued to an escaped line break ("...only\\nTODO:").
+_NOTE_LABEL_AT = re2.compile(r"(?im)(?:^|[^a-z0-9]|\\[nrt])" + _LABEL_WORDS)
 #: A note label where a note's author puts it: at the start of a line (indented at most three
-#: spaces), after a bullet, a number, a heading or comment marker ("- TODO:", "5. Reminder:",
-#: "<!-- TODO:"); not deep in an indented data block.
-_NOTE_LABEL_AT = re2.compile("(?i)" + _LABEL_WORDS)  # glued ones too: "...only\\nTODO:"
+#: spaces), after a bullet, a number or a heading ("- TODO:", "5. Reminder:"), or after a
+#: comment marker at any indentation or after code ("<!-- TODO:", "x = 1  # TODO:"); not
+#: deep in an indented data block.
 _NOTE_LABEL_IN_PLACE = re2.compile(
-    r"(?im)^(?:[ \t]{0,3}|[ \t]{0,8}(?:[-*\x{2022}+][ \t]{1,3}|\d{1,3}[.)][ \t]{1,3}|<!--[ \t]{0,3}"
-    r"|#{1,6}[ \t]{1,3}|//[ \t]{0,3}|/\*[ \t]{0,3}))" + _LABEL_WORDS
+    r"(?im)^(?:[ \t]{0,3}"
+    r"|[ \t]{0,8}(?:[-*\x{2022}+][ \t]{1,3}|\d{1,3}[.)][ \t]{1,3}|#{1,6}[ \t]{1,3})"
+    r"|[^\n]{0,200}?(?:^|[ \t])(?:<!--|#{1,6}|//|/\*)[ \t]{0,3})" + _LABEL_WORDS
 )
 
 
