@@ -64,14 +64,15 @@ _NEGATIONS = frozenset(("not", "never", "don't", "dont", "do", "cannot", "can't"
 
 def _told_to_model(plain: str, at: int) -> bool:
     """Whether the words before ``at`` in their clause leave the phrase an imperative or
-    address it to the model ("you must ..."), not negated ("don't", "never") and not said
+    address it to the model ("you must ...", "... to bypass"), not negated ("don't", "never") and not said
     of someone else ("on-call may ...")."""
     head = plain[max(0, at - 40) : at]
     cut = max(head.rfind(ch) for ch in ".!?\n:;,(")
     words = head[cut + 1 :].split()
     if any(w in _NEGATIONS for w in words):
         return False
-    return "you" in words or all(w in _OPENERS for w in words)
+    # "chain the tools to bypass ...": an instruction's purpose
+    return "you" in words or all(w in _OPENERS for w in words) or words[-1:] == ["to"]
 
 
 _PARAPHRASE_TR = (
@@ -283,8 +284,8 @@ _PREVIOUS = re2.compile(_alternatives("previous", "prior", "above", "earlier", "
 
 def _match_disguised(raw: str, core: str, words: str) -> bool:
     """True when the matched words ``raw`` (``core`` the characters the skeleton ``words``
-    came from) are themselves disguised: an HTML entity for a letter, a letter of another
-    script, one word per line, or the disguises of :func:`_disguised` inside a word. A
+    came from) are themselves disguised: an HTML entity for a letter, a letter or mark of
+    another script or an invisible character, one word per line, or the disguises of :func:`_disguised` inside a word. A
     non-breaking space entity, a curly quote around English words, a list whose lines
     carry whole phrases and a code name are no disguise."""
     if _IDENTIFIER.fullmatch(core) and not _PREVIOUS.search(words):
@@ -296,7 +297,7 @@ def _match_disguised(raw: str, core: str, words: str) -> bool:
     if "@" in raw:
         raw = _EMAIL.sub(" ", raw)
     return bool(
-        any(not ch.isascii() and ch.isalpha() for ch in raw)
+        any(not ch.isascii() and unicodedata.category(ch)[0] in "LMC" for ch in raw)
         or _one_word_lines(raw)
         or _CASE_FLIP.search(raw)
         or _LEET_TOKEN.search(raw)
