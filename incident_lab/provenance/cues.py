@@ -38,6 +38,7 @@ Every pattern is linear: alternations of literals and bounded ``{0,N}`` gaps.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 import sys
@@ -746,13 +747,16 @@ def claims_a_role(text: str) -> bool:
     return _ROLE_CLAIM.search(readable(head, cipher_hint(text))[0]) is not None
 
 
+#: Not the end of a word ("Subtask:"); glued to an escaped line break ("...only\\nTODO:").
+_NOTE_LABEL_AT = re2.compile(r"(?im)(?:^|[^a-z0-9]|\\[nrt])" + _LABEL_WORDS)
 #: A note label where a note's author puts it: at the start of a line (indented at most three
-#: spaces), after a bullet, a number, a heading or comment marker ("- TODO:", "5. Reminder:",
-#: "<!-- TODO:"); not deep in an indented data block.
-_NOTE_LABEL_AT = re2.compile("(?i)" + _LABEL_WORDS)  # glued ones too: "...only\\nTODO:"
+#: spaces), after a bullet, a number or a heading ("- TODO:", "5. Reminder:"), or after a
+#: comment marker at any indentation or after code ("<!-- TODO:", "x = 1  # TODO:"); not
+#: deep in an indented data block.
 _NOTE_LABEL_IN_PLACE = re2.compile(
-    r"(?im)^(?:[ \t]{0,3}|[ \t]{0,8}(?:[-*\x{2022}+][ \t]{1,3}|\d{1,3}[.)][ \t]{1,3}|<!--[ \t]{0,3}"
-    r"|#{1,6}[ \t]{1,3}|//[ \t]{0,3}|/\*[ \t]{0,3}))" + _LABEL_WORDS
+    r"(?im)^(?:[ \t]{0,3}"
+    r"|[ \t]{0,8}(?:[-*\x{2022}+][ \t]{1,3}|\d{1,3}[.)][ \t]{1,3}|#{1,6}[ \t]{1,3})"
+    r"|[^\n]{0,200}?(?:^|[ \t])(?:<!--|#{1,6}|//|/\*)[ \t]{0,3})" + _LABEL_WORDS
 )
 
 
@@ -989,25 +993,44 @@ def score_units(text: str) -> list[Unit]:
 
 def _with_disguised(units: list[Unit], ranges: list[tuple[int, int]]) -> list[Unit]:
     """``units`` with each disguised override (:func:`.evasion.obfuscated_overrides`) made one
-    unit carrying the ``override`` cue: the units it touches (a numbered list's lines) merged."""
-    out = list(units)
-    for a, b in ranges:
-        hit = [u for u in out if u.start < b and a < u.end]
-        if not hit:
+    unit carrying the ``override`` cue: the units it touches (a numbered list's lines) merged.
+
+    Units are sorted and disjoint, so each range touches one run of them (found by bisection);
+    overlapping runs form one group, merged once: linear in units plus ranges."""
+    ends = [u.end for u in units]
+    groups: list[list[int]] = []  # [first, last + 1] unit index of each merged group
+    for a, b in sorted(ranges):
+        i = bisect.bisect_right(ends, a)
+        j = i
+        while j < len(units) and units[j].start < b:
+            j += 1
+        if i == j:
             continue
-        cues = tuple(dict.fromkeys(c for u in hit for c in u.cues))
-        if "override" not in cues:
-            cues = ("override", *cues)
-        if not any(c.startswith("decoded") for c in cues):
-            cues = (*cues, "decoded:disguise")
-        miss = (1.0 - max(u.score for u in hit)) * (1.0 - CUE_WEIGHTS["override"])
-        miss *= 1.0 - CUE_WEIGHTS["decoded"]
-        language = next((u.language for u in hit if u.language), "en")
-        merged = Unit(
-            min(u.start for u in hit), max(u.end for u in hit), 1.0 - miss, cues, language
-        )
-        out = sorted([u for u in out if u not in hit] + [merged], key=lambda u: u.start)
+        if groups and i < groups[-1][1]:
+            groups[-1][1] = max(groups[-1][1], j)
+        else:
+            groups.append([i, j])
+    out: list[Unit] = []
+    last = 0
+    for i, j in groups:
+        out.extend(units[last:i])
+        out.append(_merged_disguise(units[i:j]))
+        last = j
+    out.extend(units[last:])
     return out
+
+
+def _merged_disguise(hit: list[Unit]) -> Unit:
+    """One unit spanning ``hit``, scored as a decoded override."""
+    cues = tuple(dict.fromkeys(c for u in hit for c in u.cues))
+    if "override" not in cues:
+        cues = ("override", *cues)
+    if not any(c.startswith("decoded") for c in cues):
+        cues = (*cues, "decoded:disguise")
+    miss = (1.0 - max(u.score for u in hit)) * (1.0 - CUE_WEIGHTS["override"])
+    miss *= 1.0 - CUE_WEIGHTS["decoded"]
+    language = next((u.language for u in hit if u.language), "en")
+    return Unit(hit[0].start, hit[-1].end, 1.0 - miss, cues, language)
 
 
 _COMMENT_OPEN = "<!--"
