@@ -80,6 +80,7 @@ from incident_lab.provenance.values import (
     addresses,
     anchors,
     find_value,
+    find_value_memo,
     leaves,
     shingles,
     value_text,
@@ -157,7 +158,7 @@ class _Session:
         per session (one value is traced for several calls and as several probes)."""
         key = (value, i)
         if key not in self.found:
-            self.found[key] = find_value(value, self.text(i), self.lower(i))
+            self.found[key] = find_value_memo(value, self.text(i), self.lower(i))
         return self.found[key]
 
     def lower(self, i: int) -> str:

@@ -178,6 +178,25 @@ def find_value(value: str, text: str, lowered: str) -> tuple[int, int] | None:
     return found
 
 
+def find_value_memo(value: str, text: str, lowered: str) -> tuple[int, int] | None:
+    """:func:`find_value`, memoised for texts up to :data:`_FIND_MEMO_CHARS`: the sessions of
+    one application read the same tool outputs and trace the same values in them (about
+    four lookups in five repeat one an earlier session made)."""
+    if len(text) > _FIND_MEMO_CHARS:
+        return find_value(value, text, lowered)
+    return _find_memo(value, text, lowered)
+
+
+#: Texts up to this length have :func:`find_value_memo`'s answers memoised (a long paste is
+#: not kept).
+_FIND_MEMO_CHARS = 4096
+
+
+@lru_cache(maxsize=8192)
+def _find_memo(value: str, text: str, lowered: str) -> tuple[int, int] | None:
+    return find_value(value, text, lowered)
+
+
 def _find_literal(value: str, text: str, lowered: str) -> tuple[int, int] | None:
     """:func:`find_value` for the value as written (words in order, numbers in any spelling)."""
     first, number, rest, ascii_value, digits, right = _literal(value)
