@@ -1,0 +1,51 @@
+"""Round 21's speed shortcuts give exactly the answers of the plain code (issue 10: classify
+>= 1,000 sessions/s). Each memo or pre-filter is checked against what it replaces."""
+
+from __future__ import annotations
+
+import random
+
+from incident_lab.classify.session import clear_memo
+from incident_lab.provenance import values
+from incident_lab.provenance.values import find_value, find_value_memo
+
+_WORDS = ["the", "a", "Bob", "bob@example.com", "ID", "13", "1,000", "1000", "x-y", "(a)",
+          "Send", "send", "Mr.", "é", "2024-05-01", "May 1st, 2024", "DE89 3704", "path/f.py"]  # fmt: skip
+
+
+def _sample(rng: random.Random, n: int) -> str:
+    return "".join(
+        rng.choice(_WORDS) + rng.choice([" ", "  ", "\n", ",", ".", "", ":"]) for _ in range(n)
+    )
+
+
+def test_memoised_find_value_equals_the_plain_lookup_cold_and_warm() -> None:
+    """find_value_memo answers as find_value on the first lookup and on every repeat."""
+    rng = random.Random(11)
+    cases = [
+        (" ".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 3))), _sample(rng, 30))
+        for _ in range(1500)
+    ]
+    clear_memo()
+    for _ in range(2):  # cold, then every lookup a memo hit
+        for value, text in cases:
+            assert find_value_memo(value, text, text.lower()) == find_value(
+                value, text, text.lower()
+            ), (value, text)
+    hits = values._find_memo.cache_info().hits
+    assert hits >= len(cases) - 1
+    assert sum(find_value(v, t, t.lower()) is not None for v, t in cases) > 300
+
+
+def test_memoised_find_value_keeps_no_long_text_and_is_cleared() -> None:
+    """A text longer than the memo's bound is searched but never held; clear_memo forgets
+    the short ones."""
+    clear_memo()
+    long_text = "Send the report to bob@example.com. " * 200
+    assert len(long_text) > values._FIND_MEMO_CHARS
+    assert find_value_memo("bob@example.com", long_text, long_text.lower()) == (19, 34)
+    assert values._find_memo.cache_info().currsize == 0
+    assert find_value_memo("bob", "ask Bob", "ask bob") == (4, 7)
+    assert values._find_memo.cache_info().currsize == 1
+    clear_memo()
+    assert values._find_memo.cache_info().currsize == 0
