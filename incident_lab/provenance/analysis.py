@@ -537,9 +537,10 @@ def _prescribed_memo(text: str, start: int, end: int) -> frozenset[str]:
 
 def _fields_of(text: str) -> tuple[tuple[str, str], ...]:
     """The data fields of ``text`` (:data:`_FIELD`): ``(name lower-cased, value)``, read once
-    per text up to :data:`_MEMO_CHARS` (a document's rules are checked one by one)."""
+    per text (a document's rules are checked one by one, and it recurs across sessions);
+    only the last few texts over :data:`_MEMO_CHARS` are kept (bounded memory)."""
     if len(text) > _MEMO_CHARS:
-        return _fields_memo.__wrapped__(text)
+        return _long_fields_memo(text)
     return _fields_memo(text)
 
 
@@ -549,6 +550,10 @@ def _fields_memo(text: str) -> tuple[tuple[str, str], ...]:
         (m.group(1).lower(), m.group(2).strip())
         for m in _FIELD.finditer(unicodedata.normalize("NFKC", text[:MAX_SCAN]))
     )
+
+
+#: :func:`_fields_memo` for texts over :data:`_MEMO_CHARS`: four at most.
+_long_fields_memo = lru_cache(maxsize=4)(_fields_memo.__wrapped__)
 
 
 def _markers_named(text: str, window: str) -> set[str]:

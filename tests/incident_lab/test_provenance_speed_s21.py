@@ -49,3 +49,22 @@ def test_memoised_find_value_keeps_no_long_text_and_is_cleared() -> None:
     assert values._find_memo.cache_info().currsize == 1
     clear_memo()
     assert values._find_memo.cache_info().currsize == 0
+
+
+def test_fields_of_a_long_text_read_once_and_at_most_four_kept() -> None:
+    """The data fields of a text over the memo bound are read once per text, equal the plain
+    reading, and at most four such texts are held."""
+    from incident_lab.provenance import analysis
+
+    clear_memo()
+    docs = [f'"id_{k}": "TAG_{k}X1",\nnote = plain\n' * 200 for k in range(6)]
+    assert all(len(d) > analysis._MEMO_CHARS for d in docs)
+    for doc in docs + docs[-2:]:
+        fields = analysis._fields_of(doc)
+        assert fields == analysis._fields_memo.__wrapped__(doc)
+        assert fields[0] == (f"id_{doc[4]}", f"TAG_{doc[4]}X1")
+    info = analysis._long_fields_memo.cache_info()
+    assert info.currsize == 4 and info.hits == 2
+    assert analysis._fields_memo.cache_info().currsize == 0
+    clear_memo()
+    assert analysis._long_fields_memo.cache_info().currsize == 0
