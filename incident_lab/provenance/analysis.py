@@ -832,12 +832,20 @@ def _switched_span(
     )
 
 
-def _segments(text: str) -> list[tuple[int, int, bool]]:
-    """The segments of an untrusted text: ``(start, end, quotes a literal)``."""
-    return [
+def _segments(text: str) -> tuple[tuple[int, int, bool], ...]:
+    """The segments of an untrusted text: ``(start, end, quotes a literal)``; memoised for
+    texts up to :data:`_MEMO_CHARS` (a tool output recurs across sessions)."""
+    if len(text) > _MEMO_CHARS:
+        return _segments_memo.__wrapped__(text)
+    return _segments_memo(text)
+
+
+@lru_cache(maxsize=1024)
+def _segments_memo(text: str) -> tuple[tuple[int, int, bool], ...]:
+    return tuple(
         (m.start(), m.end(), quotes_literal(m.group()))
         for m in _SEGMENT.finditer(text, 0, MAX_SCAN)
-    ]
+    )
 
 
 def _explained_away(
@@ -866,7 +874,7 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
     user_text = "\n".join(session.text(i) for i in session.user + session.system)
     trusted = user_text.lower()
     extra: list[InstructionSpan] = []
-    segments: dict[int, list[tuple[int, int, bool]]] = {}  # (start, end, quotes a literal)
+    segments: dict[int, tuple[tuple[int, int, bool], ...]] = {}  # (start, end, quotes a literal)
     switch: dict[tuple[int, int], bool] = {}  # (step, start) -> language_switch, judged once
     quoting: dict[int, bool] = {}  # step -> its text quotes a literal somewhere
 
