@@ -851,10 +851,16 @@ def failed(output: str, is_error: bool = False) -> bool:
     """
     if is_error:
         return True
-    head = output[:300]
+    return _failed_head(output[:300], len(output) < 300)
+
+
+@lru_cache(maxsize=4096)
+def _failed_head(head: str, whole: bool) -> bool:
+    """:func:`failed` on the first 300 characters of a result (``whole``: that is all of it),
+    memoised: the same results recur across sessions."""
     if _FAIL_HEAD.search(head):
         return True
-    if len(output) < 300 and _FAIL_ANY.search(output):
+    if whole and _FAIL_ANY.search(head):
         return True
     return head.lstrip()[:1] in ("{", "[") and _FAIL_JSON.search(head) is not None
 

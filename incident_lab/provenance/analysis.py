@@ -1688,7 +1688,7 @@ def _sensitive_untrusted(
         # the whole value copied (a path or command merely sharing a part is the agent's own)
         if a.origin != "tool_output" or a.matched != "value" or a.in_instruction in user_spans:
             continue
-        reason = sensitive_value(a.value)  # rare: the checks below only for such a value
+        reason = _sensitive_memo(a.value)  # rare: the checks below only for such a value
         if not reason or _SAID_KEYS & set(_KEY_SPLIT.split(a.path.lower())):
             continue
         user = "\n".join(session.text(u) for u in session.user).lower()
@@ -1700,6 +1700,13 @@ def _sensitive_untrusted(
             why.append(f"argument {a.path} is {reason}, named only in untrusted content")
             return a
     return None
+
+
+@lru_cache(maxsize=4096)
+def _sensitive_memo(value: str) -> str | None:
+    """:func:`~incident_lab.provenance.sensitive.sensitive_value`, memoised (values are at
+    most 2,000 characters; the same values recur in the calls of one application)."""
+    return sensitive_value(value)
 
 
 def _asked_test_run(session: _Session, i: int, kind: str, arguments: dict[str, Any]) -> bool:
