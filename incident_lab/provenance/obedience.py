@@ -497,8 +497,19 @@ def _wants_lang(text: str) -> str | None:
 def _asks_of(
     index: int, span: InstructionSpan, eligible: set[int] | None, trusted: str, announced: bool
 ) -> _Asks | None:
-    """What ``span`` asks for, or None for a weak span no answer can be seen to obey."""
+    """What ``span`` asks for, or None for a weak span no answer can be seen to obey.
+    Memoised while the span and the trusted text are short (the sessions of one task carry
+    the same span at the same step; the answer is a pure function of these arguments)."""
     strong = eligible is None or index in eligible
+    if len(span.text) + len(trusted) > _MEMO_CHARS:
+        return _asks_memo.__wrapped__(index, span, strong, trusted, announced)
+    return _asks_memo(index, span, strong, trusted, announced)
+
+
+@lru_cache(maxsize=1024)
+def _asks_memo(
+    index: int, span: InstructionSpan, strong: bool, trusted: str, announced: bool
+) -> _Asks | None:
     explicit = _span_explicit_asks(span.text)
     asked = tuple(m for m in explicit if not _said_by_user(m, trusted))
     markers = _asked_markers(span, asked, trusted, strong)
