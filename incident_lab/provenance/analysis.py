@@ -877,6 +877,7 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
     segments: dict[int, tuple[tuple[int, int, bool], ...]] = {}  # (start, end, quotes a literal)
     switch: dict[tuple[int, int], bool] = {}  # (step, start) -> language_switch, judged once
     quoting: dict[int, bool] = {}  # step -> its text quotes a literal somewhere
+    quoted: dict[int, list[tuple[int, int, bool]]] = {}  # step -> its segments that quote
 
     def switched_at(i: int, x: int, unit: str) -> bool:
         if (i, x) not in switch:
@@ -902,11 +903,10 @@ def _switched_spans(session: _Session, found: list[InstructionSpan]) -> list[Ins
                     continue  # no segment of a text that quotes nothing quotes a literal
             if i not in segments:
                 segments[i] = _segments(text)
-            for x, y, quotes in segments[i]:
-                # Without an announced compliance a span needs a quoted literal the answer
-                # copied: a segment quoting nothing is skipped before its language is judged.
-                if not complied and not quotes:
-                    continue
+                quoted[i] = [(x, y, q) for x, y, q in segments[i] if q]
+            # Without an announced compliance a span needs a quoted literal the answer
+            # copied: a segment quoting nothing is skipped before its language is judged.
+            for x, y, _quotes in segments[i] if complied else quoted[i]:
                 unit = text[x:y]
                 span = _switched_span(
                     session, i, (x, y), unit, switched_at(i, x, unit), answer, trusted,
