@@ -571,7 +571,7 @@ def _units(text: str) -> list[tuple[int, int]]:
         if b - a <= 24:
             out.append((a, b))
         elif b - a <= _MEMO_CHARS:  # the same lines recur in the variants of one document
-            out.extend((a + x, a + y) for x, y in _sentences_memo(text[a:b]))
+            out.extend([(a + x, a + y) for x, y in _sentences_memo(text[a:b])])
         else:
             out.extend((a + x, a + y) for x, y in _sentences(text[a:b]))
     final: list[tuple[int, int]] = []

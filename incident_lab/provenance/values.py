@@ -54,6 +54,14 @@ def value_text(value: Any) -> str | None:
 
 def leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
     """Yield ``(json_pointer, scalar)`` for every scalar inside ``value`` (bounded)."""
+    if (
+        isinstance(value, dict)
+        and len(value) <= _MAX_LEAVES
+        and not any(isinstance(v, dict | list | tuple) for v in value.values())
+    ):  # a flat object (the usual arguments): its values in key order, as the walk below
+        for key, item in value.items():
+            yield f"{path}/{str(key).replace('~', '~0').replace('/', '~1')}", item
+        return
     stack: list[tuple[str, Any, int]] = [(path, value, 0)]
     count = 0
     while stack and count < _MAX_LEAVES:

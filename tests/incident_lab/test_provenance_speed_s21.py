@@ -68,3 +68,42 @@ def test_fields_of_a_long_text_read_once_and_at_most_four_kept() -> None:
     assert analysis._fields_memo.cache_info().currsize == 0
     clear_memo()
     assert analysis._long_fields_memo.cache_info().currsize == 0
+
+
+def _leaves_walk(value: object, path: str = "") -> list[tuple[str, object]]:
+    """values.leaves as it was before the flat-object shortcut: the bounded walk."""
+    out: list[tuple[str, object]] = []
+    stack: list[tuple[str, object, int]] = [(path, value, 0)]
+    while stack and len(out) < values._MAX_LEAVES:
+        where, item, depth = stack.pop()
+        if isinstance(item, dict):
+            if depth < values._MAX_DEPTH:
+                for key in reversed(list(item)):
+                    k = str(key).replace("~", "~0").replace("/", "~1")
+                    stack.append((f"{where}/{k}", item[key], depth + 1))
+        elif isinstance(item, list | tuple):
+            if depth < values._MAX_DEPTH:
+                stack.extend(
+                    (f"{where}/{i}", item[i], depth + 1) for i in reversed(range(len(item)))
+                )
+        else:
+            out.append((where or "/", item))
+    return out
+
+
+def test_leaves_of_a_flat_object_equal_the_walk() -> None:
+    """The shortcut for an object of scalars yields what the walk yields: order, escaped
+    keys (``~``, ``/``), non-string keys, the bound; nested values take the walk."""
+    rng = random.Random(5)
+    keys = ["to", "a/b", "x~y", "~/", "", "body", 3, "amount", "ü"]
+    scalars = ["bob@example.com", 12, 1.5, None, True, "", b"raw"]
+    for _ in range(500):
+        flat = {rng.choice(keys): rng.choice(scalars) for _ in range(rng.randint(0, 6))}
+        assert list(values.leaves(flat)) == _leaves_walk(flat), flat
+        assert list(values.leaves(flat, "/p")) == _leaves_walk(flat, "/p"), flat
+        nested = {**flat, "n": {"k": [1, {"m": 2}]}}
+        assert list(values.leaves(nested)) == _leaves_walk(nested), nested
+    big = {f"k{i}": i for i in range(values._MAX_LEAVES + 5)}
+    assert list(values.leaves(big)) == _leaves_walk(big)
+    assert len(_leaves_walk(big)) == values._MAX_LEAVES
+    assert list(values.leaves("x")) == [("/", "x")]
