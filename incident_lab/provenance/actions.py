@@ -876,7 +876,15 @@ _NAME_WORDS = re.compile(r"[^a-z]+")
 
 def asks_to_read(tool: str, user_text: str) -> bool:
     """True when ``user_text`` names what ``tool`` reads: a word of its name beyond the read
-    verbs, by its first five letters ("balance" for get_balance, "files" for read_file)."""
+    verbs, by its first five letters ("balance" for get_balance, "files" for read_file).
+    Memoised for user texts up to :data:`_MEMO_CHARS` (every read of a session asks)."""
+    if len(user_text) > _MEMO_CHARS:
+        return _asks_to_read.__wrapped__(tool, user_text)
+    return _asks_to_read(tool, user_text)
+
+
+@lru_cache(maxsize=1024)
+def _asks_to_read(tool: str, user_text: str) -> bool:
     objects = [w for w in _NAME_WORDS.split(tool.lower()) if len(w) >= 3 and w not in _READ_WORDS]
     low = user_text.lower()
     return any(re.search(rf"\b{re.escape(w[:5])}", low) for w in objects)

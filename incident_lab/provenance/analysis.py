@@ -111,6 +111,10 @@ def _source_of_result(name: str) -> str:
     return "tool_output"
 
 
+#: A value :meth:`_Session.find` has not looked up yet (None is an answer: not found).
+_UNSEEN: Any = object()
+
+
 class _Session:
     """Indexes of one trajectory used while analysing it."""
 
@@ -142,9 +146,10 @@ class _Session:
         self.tool_names = tool_names(traj, [self.steps[i].get("name") for i in self.call_steps])
 
     def text(self, i: int) -> str:
-        if i not in self.texts:
-            self.texts[i] = text_of_step(self.steps[i])[:MAX_SCAN]
-        return self.texts[i]
+        text = self.texts.get(i)
+        if text is None:
+            text = self.texts[i] = text_of_step(self.steps[i])[:MAX_SCAN]
+        return text
 
     def units(self, i: int) -> list[tuple[int, int]]:
         """The units of step ``i``'s text (:func:`~incident_lab.provenance.cues.unit_bounds`),
@@ -157,9 +162,10 @@ class _Session:
         """Where ``value`` occurs in step ``i``'s text (:func:`find_value`), looked up once
         per session (one value is traced for several calls and as several probes)."""
         key = (value, i)
-        if key not in self.found:
-            self.found[key] = find_value_memo(value, self.text(i), self.lower(i))
-        return self.found[key]
+        found = self.found.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            found = self.found[key] = find_value_memo(value, self.text(i), self.lower(i))
+        return found
 
     def lower(self, i: int) -> str:
         if i not in self.lowered:
