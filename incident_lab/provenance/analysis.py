@@ -77,6 +77,7 @@ from incident_lab.provenance.tools import (
     tool_request_units,
 )
 from incident_lab.provenance.values import (
+    absent_from,
     addresses,
     anchors,
     find_value,
@@ -133,6 +134,7 @@ class _Session:
         self.lowered: dict[int, str] = {}
         self.bounds: dict[int, list[tuple[int, int]]] = {}
         self.found: dict[tuple[str, int], tuple[int, int] | None] = {}
+        self._joined: tuple[str, str] | None = None
         self.sources: dict[int, str] = {}
         self.user: list[int] = []
         self.system: list[int] = []
@@ -166,6 +168,17 @@ class _Session:
         if found is _UNSEEN:
             found = self.found[key] = find_value_memo(value, self.text(i), self.lower(i))
         return found
+
+    def absent(self, value: str) -> bool:
+        """True only when :meth:`find` finds ``value`` in no step's text, nor in any span
+        (:func:`~incident_lab.provenance.values.absent_from` over every text at once)."""
+        if self._joined is None:
+            steps = self.user + self.system + self.untrusted
+            self._joined = (
+                "\n".join(self.text(i) for i in steps),
+                "\n".join(self.lower(i) for i in steps),
+            )
+        return absent_from(value, *self._joined)
 
     def lower(self, i: int) -> str:
         if i not in self.lowered:
@@ -1120,6 +1133,8 @@ def _locate(
     probes: list[tuple[str, str]] = [(value, "value")]
     probes += [(a, f"anchor:{a}") for a in anchors(value) if a != value]
     for probe, how in probes:
+        if session.absent(probe):
+            continue  # in no text at all (the usual case for a value the model made)
         for i in trusted:
             hit = session.find(probe, i)
             if hit:

@@ -186,6 +186,27 @@ def find_value(value: str, text: str, lowered: str) -> tuple[int, int] | None:
     return found
 
 
+def absent_from(value: str, raw: str, lowered: str) -> bool:
+    """True only when :func:`find_value` finds ``value`` in none of the texts ``raw`` joins
+    with line breaks (``lowered``: their lower-cased forms, joined the same way): its first
+    word (ASCII) is in none of them, or a digit group of the number it is; and it is no date
+    or time. A first look before a value is sought step by step (no word or group of digits
+    holds a line break, so none straddles two texts; a span is a slice of one of them).
+    False says nothing."""
+    value = value.strip()
+    if not value or len(value) > _MAX_VALUE:
+        return True
+    first, number, _rest, _ascii, digits, _right = _literal(value)
+    if not first.isascii():
+        return False
+    if number:
+        if not digits or all(d in raw for d in digits):
+            return False
+    elif first in lowered:
+        return False
+    return not (value[:1].isalnum() and _when(value) is not None)
+
+
 def find_value_memo(value: str, text: str, lowered: str) -> tuple[int, int] | None:
     """:func:`find_value`, memoised for texts up to :data:`_FIND_MEMO_CHARS`: the sessions of
     one application read the same tool outputs and trace the same values in them (about

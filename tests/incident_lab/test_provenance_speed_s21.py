@@ -107,3 +107,27 @@ def test_leaves_of_a_flat_object_equal_the_walk() -> None:
     assert list(values.leaves(big)) == _leaves_walk(big)
     assert len(_leaves_walk(big)) == values._MAX_LEAVES
     assert list(values.leaves("x")) == [("/", "x")]
+
+
+def test_absent_from_never_rules_out_a_value_find_value_finds() -> None:
+    """absent_from says True only when find_value finds the value in none of the joined texts
+    nor in any slice of them (a span); it does rule out values that occur nowhere."""
+    rng = random.Random(17)
+    ruled_out = 0
+    for _ in range(800):
+        texts = [_sample(rng, rng.randint(0, 12)) for _ in range(rng.randint(1, 3))]
+        raw, low = "\n".join(texts), "\n".join(t.lower() for t in texts)
+        value = " ".join(rng.choice([*_WORDS, "zebra", "999", "12:30"]) for _ in range(2))
+        if not values.absent_from(value, raw, low):
+            continue
+        ruled_out += 1
+        for t in texts:
+            assert find_value(value, t, t.lower()) is None, (value, t)
+            a = rng.randint(0, len(t))
+            piece = t[a : rng.randint(a, len(t))]
+            assert find_value(value, piece, piece.lower()) is None, (value, piece)
+    assert ruled_out > 100
+    assert not values.absent_from("May 1st, 2024", "due 2024-05-01", "due 2024-05-01")
+    assert values.absent_from("Zebra crossing", "a zeb\nra", "a zeb\nra")
+    assert not values.absent_from("1000", "paid 1,000", "paid 1,000")  # found: (5, 10)
+    assert values.absent_from("1000", "paid 2,000", "paid 2,000")  # no group "1"
