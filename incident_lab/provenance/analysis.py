@@ -1361,23 +1361,31 @@ def _asks_for(span: InstructionSpan, tool: str, args: list[ArgSource]) -> bool:
     own e-mail after an injected "send the code to ..." is not the injected one. A span
     that names where things go (an e-mail address, URL, IBAN) asks only for calls that
     carry one of them: a message to a colleague is not its "send a link to x@evil".
+    Memoised by the span's text, the tool and the values (the same span and call recur
+    across the sessions of one task) while the span and the values are short.
     """
-    args = [a for a in args if not _is_instruction_text(a.value)]  # the container's name
-    named_places = addresses(span.text)
+    key = (span.text, tool, tuple(a.value for a in args))
+    if len(span.text) + sum(len(v) for v in key[2]) > _MEMO_CHARS:
+        return _asks_for_memo.__wrapped__(*key)
+    return _asks_for_memo(*key)
+
+
+@lru_cache(maxsize=2048)
+def _asks_for_memo(text: str, tool: str, values: tuple[str, ...]) -> bool:
+    values = tuple(v for v in values if not _is_instruction_text(v))  # the container's name
+    named_places = addresses(text)
     if named_places:
-        carried = " ".join(a.value for a in args).lower().replace(" ", "")
+        carried = " ".join(values).lower().replace(" ", "")
         if not any(p.replace(" ", "") in carried for p in named_places):
             return False
-    plain = readable(span.text)[0]
+    plain = readable(text)[0]
     tokens = [t for t in re.split(r"[^a-z0-9]+", tool.lower()) if t and t not in _GENERIC_TOKENS]
     named = [t[:6].rstrip("s") in plain for t in tokens if len(t) >= 3]
     # its verb and (if it has one) an object word: "delete ... file" for delete_file, not
     # "channel" alone for add_user_to_channel
     if named and named[0] and (len(named) == 1 or any(named[1:])):
         return True
-    return any(
-        len(a.value) >= 4 and find_value(a.value, span.text, span.text.lower()) for a in args
-    )
+    return any(len(v) >= 4 and find_value(v, text, text.lower()) for v in values)
 
 
 def _parsed_call(step: Any) -> tuple[str, Any, dict[str, Any], str | None]:
