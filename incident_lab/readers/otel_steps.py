@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from incident_lab.readers import agents_sdk_repr
 from incident_lab.readers.mapping import (
     as_dict,
     as_list,
@@ -38,6 +39,8 @@ LEGACY_EVENTS = {
     "gen_ai.assistant.message": "assistant",
     "gen_ai.tool.message": "tool",
 }
+#: Private link from a tool span's call without an id to its result (see :func:`_adopt_call_id`).
+_RESULT = "_span_result"
 _ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 
 
@@ -99,8 +102,9 @@ def session_steps(members: list[dict[str, Any]]) -> list[tuple[str, dict[str, An
     )
     steps: list[dict[str, Any]] = []
     keys: list[str] = []
+    taken: set[str] = set()
     for _time, _order, moment_kind, new in moments:
-        merge_steps(steps, keys, moment_kind, new)
+        merge_steps(steps, keys, moment_kind, new, taken)
     return list(zip(keys, steps, strict=True))
 
 
@@ -139,7 +143,7 @@ def _parts_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
         else:
             leftover.append(part)
     if role == "tool":
-        if text or leftover:
+        if (text or leftover) and not _repeats_a_response(text, leftover, calls):
             steps.append({"type": "tool_result", "call_id": None, "output": text} | stamp)
     elif isinstance(role, str) and role in _ROLES:
         if text or leftover or not calls:
@@ -153,6 +157,12 @@ def _parts_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
             f"message role {compact_json(role)[:40]} is not system/user/assistant/tool"
         )
     return steps + calls
+
+
+def _repeats_a_response(text: str, leftover: list[Any], calls: list[dict[str, Any]]) -> bool:
+    """True when a tool message's text only repeats one of its ``tool_call_response`` parts
+    (opentelemetry-instrumentation-openai-agents-v2 writes the output as both)."""
+    return not leftover and any(c["type"] == "tool_result" and c["output"] == text for c in calls)
 
 
 def _response_text(response: Any) -> tuple[str, bool]:
@@ -301,24 +311,21 @@ def _add_tool_steps(
     attrs = span["attrs"]
     name = str_or_none(attrs.get("gen_ai.tool.name")) or "unknown_tool"
     call_id = _clean_id(attrs.get("gen_ai.tool.call.id"))
-    calls.append(tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start)
+    call = tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start
+    calls.append(call)
     status = span["status"]
     failed = status.get("code") in (2, "2", "STATUS_CODE_ERROR") or "error.type" in attrs
-    result = attrs.get("gen_ai.tool.call.result")
-    if result is not None or failed:
-        output = output_text(json_attr(result)) if result is not None else ""
+    recorded = attrs.get("gen_ai.tool.call.result")
+    result: dict[str, Any] | None = None
+    if recorded is not None or failed:
+        output = output_text(json_attr(recorded)) if recorded is not None else ""
         if failed and not output:
             output = str(status.get("message") or attrs.get("error.type") or "error")
-        outputs.append(
-            {
-                "type": "tool_result",
-                "call_id": call_id,
-                "name": name,
-                "output": output,
-                "is_error": failed,
-            }
-            | end
-        )
+        result = {"type": "tool_result", "call_id": call_id, "name": name, "output": output}
+        result |= {"is_error": failed} | end
+        outputs.append(result)
+    if call_id is None:
+        call[_RESULT] = result
 
 
 def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[str, Any]]]]:
@@ -329,13 +336,19 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
     end = {"timestamp": t} if (t := nanos_to_rfc3339(span["end"])) else {}
     inputs: list[dict[str, Any]] = []
     outputs: list[dict[str, Any]] = []
+    if agents_sdk_repr.is_agent_summary(span.get("scope"), operation(span)):
+        attrs = {}
+    for message in as_list(json_attr(attrs.get("gen_ai.input.messages"))):
+        inputs.extend(_parts_steps(message, {}))
     system = json_attr(attrs.get("gen_ai.system_instructions"))
     if system:
         text, _ = text_of(system)
-        inputs.append({"type": "message", "role": "system", "content": text})
-    for message in as_list(json_attr(attrs.get("gen_ai.input.messages"))):
-        inputs.extend(_parts_steps(message, {}))
+        step = {"type": "message", "role": "system", "content": text}
+        if step not in inputs:  # the agents-v2 instrumentation writes it in both places
+            inputs.insert(0, step)
     choices = as_list(json_attr(attrs.get("gen_ai.output.messages")))
+    if as_dict(span.get("scope")).get("name") == agents_sdk_repr.SCOPE:
+        choices = [agents_sdk_repr.recover_parts(choice) for choice in choices]
     if choices:
         outputs.extend(
             with_alternatives(_parts_steps(choices[0], end), choices[1:], end, _parts_steps)
@@ -351,8 +364,39 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
     ]
 
 
+def _adopt_call_id(steps: list[dict[str, Any]], call: dict[str, Any], taken: set[str]) -> None:
+    """Give an ``execute_tool`` span's call with no id the id of the model's call it ran.
+
+    That is the earliest call already in the session with the same name and arguments,
+    an id, no result yet and no tool span of its own (``taken``); the span's result
+    takes the id too.
+    """
+    if _RESULT not in call:
+        return
+    result = call.pop(_RESULT)
+    answered = {s.get("call_id") for s in steps if s["type"] == "tool_result"}
+    for step in steps:
+        ident = step.get("call_id")
+        if (
+            step["type"] == "tool_call"
+            and ident is not None
+            and ident not in answered
+            and ident not in taken
+            and (step["name"], step["arguments"]) == (call["name"], call["arguments"])
+        ):
+            call["call_id"] = ident
+            taken.add(ident)
+            if result is not None:
+                result["call_id"] = ident
+            return
+
+
 def merge_steps(
-    steps: list[dict[str, Any]], keys: list[str], kind: str, new: list[dict[str, Any]]
+    steps: list[dict[str, Any]],
+    keys: list[str],
+    kind: str,
+    new: list[dict[str, Any]],
+    taken: set[str] | None = None,
 ) -> None:
     """Merge ``new`` steps into ``steps`` without repeating history already present.
 
@@ -360,10 +404,13 @@ def merge_steps(
     (steps before the first one found go just before it; with none found, at the end:
     a second agent's own instructions are not put ahead of the first agent's).
     ``output``: a span's answer, appended unless the session already ends with it.
-    ``tool``: a tool span's own call, appended (at its time) unless already present.
+    ``tool``: a tool span's own call, appended (at its time) unless already present; a
+    call without an id first takes the id of the model's call it ran (``taken``: ids
+    already taken so).
     """
     if kind == "tool":
         for step in new:
+            _adopt_call_id(steps, step, set() if taken is None else taken)
             key = _step_key(step)
             if key not in keys:
                 steps.append(step)
