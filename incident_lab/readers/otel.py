@@ -38,6 +38,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from incident_lab.hookspecs import hookimpl
+from incident_lab.readers import otel_agents_sdk
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
 from incident_lab.readers.mapping import (
     as_dict,
@@ -307,12 +308,16 @@ def _build(
     line: int,
     traces_stitched: int,
 ) -> Record:
+    entry = f"{kind} {sid}"
+    if otel_agents_sdk.content_off(members):
+        reason = f"{kind} {sid!r}: {len(members)} GenAI span(s) and no message content: "
+        return Record(path, line, reason=reason + otel_agents_sdk.CONTENT_OFF, entry=entry)
     traj = session_trajectory(
         (path, line), sid, kind, members, session_steps, ("GenAI", CONTENT_OFF)
     )
     if isinstance(traj, Record):
         return traj
-    steps, entry = traj["steps"], f"{kind} {sid}"
+    steps = traj["steps"]
     model = {
         "name": _first(members, "gen_ai.request.model", "gen_ai.response.model"),
         "version": _first(members, "gen_ai.response.model", last=True),
@@ -320,7 +325,7 @@ def _build(
     }
     tools = _tools(members)
     traj["agent"] = {
-        "name": _first(members, "gen_ai.agent.name"),
+        "name": otel_agents_sdk.agent_name(members) or _first(members, "gen_ai.agent.name"),
         "model": model,
         "tools": complete_tools(tools, steps),
     }
@@ -340,6 +345,8 @@ def _build(
         traj["x_otel"]["files"] = files
     if others:
         traj["x_otel"]["non_genai_spans_by_trace"] = others
+    if handoffs := otel_agents_sdk.handoffs(members):
+        traj["x_otel"]["handoffs"] = handoffs
     return finish(traj, fmt=_FMT, path=path, line=line, entry=entry)
 
 

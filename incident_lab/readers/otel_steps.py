@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from incident_lab.readers import agents_sdk_repr
+from incident_lab.readers import otel_agents_sdk
 from incident_lab.readers.mapping import (
     as_dict,
     as_list,
@@ -336,7 +336,7 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
     end = {"timestamp": t} if (t := nanos_to_rfc3339(span["end"])) else {}
     inputs: list[dict[str, Any]] = []
     outputs: list[dict[str, Any]] = []
-    if agents_sdk_repr.is_agent_summary(span.get("scope"), operation(span)):
+    if otel_agents_sdk.is_agent_summary(span.get("scope"), operation(span)):
         attrs = {}
     for message in as_list(json_attr(attrs.get("gen_ai.input.messages"))):
         inputs.extend(_parts_steps(message, {}))
@@ -347,8 +347,8 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
         if step not in inputs:  # the agents-v2 instrumentation writes it in both places
             inputs.insert(0, step)
     choices = as_list(json_attr(attrs.get("gen_ai.output.messages")))
-    if as_dict(span.get("scope")).get("name") == agents_sdk_repr.SCOPE:
-        choices = [agents_sdk_repr.recover_parts(choice) for choice in choices]
+    if as_dict(span.get("scope")).get("name") == otel_agents_sdk.SCOPE:
+        choices = [otel_agents_sdk.recover_parts(choice) for choice in choices]
     if choices:
         outputs.extend(
             with_alternatives(_parts_steps(choices[0], end), choices[1:], end, _parts_steps)

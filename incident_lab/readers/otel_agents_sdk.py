@@ -1,4 +1,9 @@
-"""Tool calls that opentelemetry-instrumentation-openai-agents-v2 wrote as Python reprs.
+"""What opentelemetry-instrumentation-openai-agents-v2 writes unlike other GenAI spans.
+
+Tool calls as Python reprs (:func:`recover_parts`), an ``invoke_agent`` span holding the
+agent's final history (:func:`is_agent_summary`), handoffs as ``agent_handoff`` spans
+(:func:`handoffs`), chat spans named after a default agent (:func:`agent_name`), and no
+content at all in its ``event_only`` mode (:func:`content_off`).
 
 The official OpenTelemetry instrumentation of the OpenAI Agents SDK (0.1.0) fills
 ``gen_ai.output.messages`` with one text part per model output item; an item with no
@@ -20,10 +25,60 @@ from incident_lab.readers.mapping import as_dict, as_list, str_or_none
 
 #: The instrumentation scope whose output texts may be reprs.
 SCOPE = "opentelemetry.instrumentation.openai_agents"
+#: The second half of the reject for a session of this instrumentation with no content.
+CONTENT_OFF = (
+    "content capture was off when it was recorded: opentelemetry-instrumentation-openai-"
+    "agents-v2 writes no content with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT="
+    "event_only, no_content or false (it emits no events); set it to span_only or "
+    "span_and_event (its default) where the agent runs"
+)
+#: Attributes that hold content when capture is on.
+_CONTENT_KEYS = (
+    "gen_ai.input.messages",
+    "gen_ai.output.messages",
+    "gen_ai.system_instructions",
+    "gen_ai.tool.call.arguments",
+    "gen_ai.tool.call.result",
+)
+#: The agent name the instrumentation puts on chat and tool spans when none is configured.
+_DEFAULT_AGENT = "OpenAI Agent"
 #: Longer texts are left as text (parsing is linear, but its memory is not small).
 MAX_REPR_CHARS = 1_000_000
 _CALL_CLASS = "ResponseFunctionToolCall("
 _PARSE_ERRORS = (SyntaxError, ValueError, TypeError, RecursionError, MemoryError)
+
+
+def _ours(span: dict[str, Any]) -> bool:
+    return as_dict(span.get("scope")).get("name") == SCOPE
+
+
+def content_off(members: list[dict[str, Any]]) -> bool:
+    """True when every span is this instrumentation's and none holds any content."""
+    return all(_ours(s) and not any(k in s["attrs"] for k in _CONTENT_KEYS) for s in members)
+
+
+def handoffs(members: list[dict[str, Any]]) -> list[dict[str, str | None]]:
+    """The ``agent_handoff`` spans' ``{"from", "to"}`` agents, in time order."""
+    return [
+        {
+            "from": str_or_none(s["attrs"].get("gen_ai.handoff.from_agent")),
+            "to": str_or_none(s["attrs"].get("gen_ai.handoff.to_agent")),
+        }
+        for s in members
+        if _ours(s) and s["attrs"].get("gen_ai.operation.name") == "agent_handoff"
+    ]
+
+
+def agent_name(members: list[dict[str, Any]]) -> str | None:
+    """The first agent invoked (an ``invoke_agent`` span's name), or None.
+
+    The chat and tool spans carry the instrumentation's default name, not the agent's.
+    """
+    for span in members:
+        name = str_or_none(span["attrs"].get("gen_ai.agent.name"))
+        if _ours(span) and name and name != _DEFAULT_AGENT:
+            return name
+    return None
 
 
 def is_agent_summary(scope: Any, operation: str) -> bool:
@@ -79,12 +134,14 @@ def _chat_message_parts(text: str) -> list[dict[str, Any]] | None:
     if not calls:
         return None
     parts: list[dict[str, Any]] = []
-    if isinstance(content := value.get("content"), str) and content:
-        parts.append({"type": "text", "content": content})
     for call in calls:
         fn = as_dict(as_dict(call).get("function"))
         if str_or_none(fn.get("name")):
             parts.append(_call_part({"call_id": call.get("id"), **fn}))
+    if not parts:  # nothing recognisable: the text stays as it was
+        return None
+    if isinstance(content := value.get("content"), str) and content:
+        parts.insert(0, {"type": "text", "content": content})
     return parts
 
 
