@@ -225,12 +225,12 @@ CHAT_REPR = (
 
 
 def test_two_identical_calls_each_take_their_own_tool_span(tmp_path: Path) -> None:
-    """Two calls with equal arguments in one turn (a dict repr): each execute_tool span
-    takes a different model call's id, so each result answers its own call."""
+    """Two calls with equal arguments in one turn (a dict repr), run in parallel: each
+    execute_tool span takes a different model call's id, so each result answers its own."""
     spans = [
         _chat_span(CHAT_REPR),
         _tool_span("s2", 3, {"pattern": "*"}, "deleted 12 files"),
-        _tool_span("s3", 5, {"pattern": "*"}, "deleted 0 files"),
+        _tool_span("s3", 3, {"pattern": "*"}, "deleted 0 files"),  # run in parallel
     ]
     (record,) = _read(_write_scoped(tmp_path, spans))
     steps = [(s["type"], s.get("call_id"), s.get("output")) for s in record.trajectory["steps"]]
