@@ -8,6 +8,7 @@ repeating the history that every chat span carries again.
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +40,7 @@ LEGACY_EVENTS = {
     "gen_ai.assistant.message": "assistant",
     "gen_ai.tool.message": "tool",
 }
-#: Private link from a tool span's call without an id to its result (see :func:`_adopt_call_id`).
+#: Private link from a tool span's call without an id to its result (see :class:`CallIndex`).
 _RESULT = "_span_result"
 _ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 
@@ -102,9 +103,9 @@ def session_steps(members: list[dict[str, Any]]) -> list[tuple[str, dict[str, An
     )
     steps: list[dict[str, Any]] = []
     keys: list[str] = []
-    taken: set[str] = set()
+    index = CallIndex()
     for _time, _order, moment_kind, new in moments:
-        merge_steps(steps, keys, moment_kind, new, taken)
+        merge_steps(steps, keys, moment_kind, new, index)
     return list(zip(keys, steps, strict=True))
 
 
@@ -364,31 +365,50 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
     ]
 
 
-def _adopt_call_id(steps: list[dict[str, Any]], call: dict[str, Any], taken: set[str]) -> None:
-    """Give an ``execute_tool`` span's call with no id the id of the model's call it ran.
+class CallIndex:
+    """The model's calls that an id-less ``execute_tool`` span may have run.
 
-    That is the earliest call already in the session with the same name and arguments,
-    an id, no result yet and no tool span of its own (``taken``); the span's result
-    takes the id too.
+    Calls with an id, by name and arguments, in the order they joined the session, and
+    the ids already answered by a result (:func:`merge_steps` keeps it up to date, so
+    finding a call does not rescan the session).
     """
-    if _RESULT not in call:
-        return
-    result = call.pop(_RESULT)
-    answered = {s.get("call_id") for s in steps if s["type"] == "tool_result"}
-    for step in steps:
+
+    def __init__(self) -> None:
+        self.waiting: dict[str, deque[str]] = {}
+        self.answered: set[str] = set()
+
+    def note(self, step: dict[str, Any]) -> None:
+        """Record a step that joined the session."""
         ident = step.get("call_id")
-        if (
-            step["type"] == "tool_call"
-            and ident is not None
-            and ident not in answered
-            and ident not in taken
-            and (step["name"], step["arguments"]) == (call["name"], call["arguments"])
-        ):
-            call["call_id"] = ident
-            taken.add(ident)
-            if result is not None:
-                result["call_id"] = ident
+        if ident is None:
             return
+        if step["type"] == "tool_call":
+            self.waiting.setdefault(_signature(step), deque()).append(ident)
+        elif step["type"] == "tool_result":
+            self.answered.add(ident)
+
+    def adopt(self, call: dict[str, Any]) -> None:
+        """Give a tool span's call with no id the id of the model's call it ran.
+
+        That is the earliest call with the same name and arguments, an id, no result yet
+        and no tool span of its own (a call is taken off the index once adopted); the
+        span's result takes the id too.
+        """
+        if _RESULT not in call:
+            return
+        result = call.pop(_RESULT)
+        queue = self.waiting.get(_signature(call), deque())
+        while queue:
+            ident = queue.popleft()
+            if ident not in self.answered:
+                call["call_id"] = ident
+                if result is not None:
+                    result["call_id"] = ident
+                return
+
+
+def _signature(call: dict[str, Any]) -> str:
+    return compact_json([call["name"], call["arguments"]])
 
 
 def merge_steps(
@@ -396,7 +416,7 @@ def merge_steps(
     keys: list[str],
     kind: str,
     new: list[dict[str, Any]],
-    taken: set[str] | None = None,
+    index: CallIndex | None = None,
 ) -> None:
     """Merge ``new`` steps into ``steps`` without repeating history already present.
 
@@ -405,16 +425,18 @@ def merge_steps(
     a second agent's own instructions are not put ahead of the first agent's).
     ``output``: a span's answer, appended unless the session already ends with it.
     ``tool``: a tool span's own call, appended (at its time) unless already present; a
-    call without an id first takes the id of the model's call it ran (``taken``: ids
-    already taken so).
+    call without an id first takes the id of the model's call it ran (``index``, which
+    every step added is noted in).
     """
+    index = CallIndex() if index is None else index
     if kind == "tool":
         for step in new:
-            _adopt_call_id(steps, step, set() if taken is None else taken)
+            index.adopt(step)
             key = _step_key(step)
             if key not in keys:
                 steps.append(step)
                 keys.append(key)
+                index.note(step)
         return
     if kind == "output":
         tail = set(keys[-len(new) :]) if new else set()
@@ -423,6 +445,7 @@ def merge_steps(
             if key not in tail:
                 steps.append(step)
                 keys.append(key)
+                index.note(step)
         return
     new_keys = [_step_key(step) for step in new]
     known = set(keys)
@@ -433,4 +456,5 @@ def merge_steps(
         except ValueError:
             steps.insert(pos, step)
             keys.insert(pos, key)
+            index.note(step)
             pos += 1

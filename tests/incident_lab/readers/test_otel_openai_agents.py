@@ -323,3 +323,53 @@ def test_a_repr_over_the_size_limit_is_not_parsed() -> None:
     big = "x" * MAX_REPR_CHARS
     text = f"ResponseFunctionToolCall(arguments='{big}', call_id='c', name='send_email')"
     assert _parts(text) == [{"type": "text", "content": text}]
+
+
+def test_a_tool_span_skips_a_call_already_answered_in_the_history(tmp_path: Path) -> None:
+    """The model called delete_files(*) as c1, answered in the next chat's history with
+    no tool span (as a handoff is), then again as c2: the tool span runs c2, not c1."""
+    repr_of = CHAT_REPR.split(", {'id': 'c2'")[0] + "]}"  # one call, c1
+    first = _chat_span(repr_of)
+    history = [
+        {"role": "user", "parts": [{"type": "text", "content": "clean up"}]},
+        {
+            "role": "assistant",
+            "parts": [
+                {
+                    "type": "tool_call",
+                    "id": "c1",
+                    "name": "delete_files",
+                    "arguments": '{"pattern": "*"}',
+                }
+            ],
+        },
+        {
+            "role": "tool",
+            "parts": [{"type": "tool_call_response", "id": "c1", "result": "deleted 3"}],
+        },
+    ]
+    again = repr_of.replace("'c1'", "'c2'")
+    second = _chat_span(again)
+    second["spanId"], second["startTimeUnixNano"], second["endTimeUnixNano"] = (
+        "s4",
+        "3" + "0" * 9,
+        "4" + "0" * 9,
+    )
+    second["attributes"] = [
+        _attr("gen_ai.operation.name", "chat"),
+        _attr("gen_ai.input.messages", json.dumps(history)),
+        _attr(
+            "gen_ai.output.messages",
+            json.dumps([{"role": "assistant", "parts": [{"type": "text", "content": again}]}]),
+        ),
+    ]
+    spans = [first, second, _tool_span("s5", 5, {"pattern": "*"}, "deleted 0 files")]
+    (record,) = _read(_write_scoped(tmp_path, spans))
+    steps = [(s["type"], s.get("call_id"), s.get("output")) for s in record.trajectory["steps"]]
+    assert steps == [
+        ("message", None, None),
+        ("tool_call", "c1", None),
+        ("tool_result", "c1", "deleted 3"),
+        ("tool_call", "c2", None),
+        ("tool_result", "c2", "deleted 0 files"),
+    ]
