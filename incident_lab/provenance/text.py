@@ -20,12 +20,13 @@ from typing import Any
 from incident_lab.text.disguise import (
     HOMOGLYPHS,
     LEET,
-    caesar_decode,
     protected_spans,
     reverse_text,
     rot13,
+    shift_letters,
     unconfuse,
 )
+from incident_lab.text.lexicon import ACTION_VERBS
 from incident_lab.text.normalize import clean_invisible, decode_blobs
 
 #: Characters of one step's text that are analysed (offsets stay exact; the rest is not read).
@@ -463,7 +464,7 @@ def _readable(text: str, ciphers: bool, stop: bool = False) -> tuple[str, tuple[
     if text.isascii() and _NEEDS_WORK.search(text) is None:
         plain = " ".join(text.lower().split())  # \s and str.split() agree on whitespace
         if not ciphers or len(plain) < 12 or prose_ratio(plain) >= 0.08:
-            return plain, ()
+            return _word_games(plain, ciphers, stop)
     undone: list[str] = []
     cleaned = _unhidden(text, undone)
     if stop and undone:
@@ -488,10 +489,16 @@ def _unhidden(text: str, undone: list[str]) -> str:
     if unescaped != text:
         undone.append("decoded:unicode_escape")
         text = unescaped
+    if not text.isascii() and _TAG_RUN.search(text) is not None:
+        # a tag-character run is its own word: "Normal text" + hidden "Ignore" is not "textignore"
+        text = _TAG_RUN.sub(lambda m: f" {m.group(0)} ", text)
     cleaned = clean_invisible(text)
     if cleaned != text:
         undone.append("hidden_text")
     return cleaned
+
+
+_TAG_RUN = re.compile("[\U000e0000-\U000e007f]+")
 
 
 def _folded(decoded: str, undone: list[str]) -> str:
@@ -515,7 +522,10 @@ def _unspaced(unleet: str, ciphers: bool, undone: list[str]) -> str:
         out, cipher = _uncipher(out)
         if cipher:
             undone.append(f"decoded:{cipher}")
-    return out
+            return out
+    played, games = _word_games(out, ciphers)
+    undone.extend(games)
+    return played
 
 
 def _unescape(text: str) -> str:
@@ -526,13 +536,118 @@ def _unescape(text: str) -> str:
 
 
 def _uncipher(text: str) -> tuple[str, str | None]:
-    """A whole-text cipher (ROT13, Caesar, reversal) whose decoding is prose: the decoded
-    text and the cipher's name, else ``(text, None)``."""
-    for name, decode in (("rot13", rot13), ("caesar", caesar_decode), ("reverse", reverse_text)):
-        candidate = decode(text)
-        if prose_ratio(candidate) >= 0.15:
-            return candidate, name
+    """A whole-text cipher (ROT13, a Caesar shift, reversal) whose decoding is prose: the
+    decoded text and the cipher's name, else ``(text, None)``."""
+    candidate = rot13(text)
+    if prose_ratio(candidate) >= 0.15:
+        return candidate, "rot13"
+    shifted = _best_shift(text, 0.15)
+    if shifted is not None:
+        return shifted, "caesar"
+    candidate = reverse_text(text)
+    if prose_ratio(candidate) >= 0.15:
+        return candidate, "reverse"
     return text, None
+
+
+def _best_shift(text: str, least: float) -> str | None:
+    """The Caesar decoding of ``text`` (any of the 25 shifts) with the most function words,
+    when they make at least ``least`` of its words; else None."""
+    best, best_ratio = None, least
+    for shift in range(1, 26):
+        candidate = shift_letters(text, shift)
+        ratio = prose_ratio(candidate)
+        if ratio >= best_ratio and (best is None or ratio > best_ratio):
+            best, best_ratio = candidate, ratio
+    return best
+
+
+# ---- word games inside prose: pig latin, a ciphered run, an acrostic -----------------------
+
+#: Three or more pig-latin words in a row ("ignoreway allway eviouspray"): every word ends in
+#: "ay". Bounded words and gaps: linear time.
+_PIG_RUN = re.compile(r"(?<![a-z])[a-z]{1,24}ay(?:[ ,;:]{1,3}[a-z]{1,24}ay){2,}(?![a-z])")
+_PIG_VOWEL_END = ("way", "yay", "hay")
+_VOWELS = frozenset("aeiou")
+#: Two-letter English onsets a pig-latin word moved to its end ("eviouspray" -> "previous").
+_ONSETS = frozenset(
+    "bl br ch cl cr dr fl fr gl gr kn ph pl pr qu sc sh sk sl sm sn sp st sw th tr tw wh wr".split()
+)
+#: A run of three to forty lower-case words (a ciphered instruction inside prose).
+_WORD_RUN = re.compile(r"(?<![\w@.])[a-z]{2,20}(?:[ ,]{1,2}[a-z]{1,20}){2,39}(?![\w@])")
+#: "take the first letter of each word: <words>" (an acrostic and the words that carry it).
+_ACROSTIC = re.compile(
+    r"\bfirst (?:letter|character)s? of (?:each|every) (?:word|line)s?\b[^a-z\n]{0,8}"
+    r"((?:[a-z]{1,24}[ ,]{1,2}){3,39}[a-z]{1,24})"
+)
+
+
+def _word_games(
+    plain: str, ciphers: bool, stop: bool = False
+) -> tuple[str, tuple[str, ...]]:
+    """``plain`` with pig-latin runs, (with ``ciphers``) a Caesar-shifted or reversed run of
+    no language, and an announced acrostic decoded, and what was undone. Cheap tests first:
+    most text has no "ay" three times and no cipher or acrostic hint."""
+    undone: list[str] = []
+    out = plain
+    if out.count("ay") >= 3:
+        unpigged = _PIG_RUN.sub(_unpig_run, out)
+        if unpigged != out:
+            out = unpigged
+            undone.append("decoded:pig_latin")
+    if ciphers:
+        unciphered = _WORD_RUN.sub(_unciphered_run, out)
+        if unciphered != out:
+            out = unciphered
+            undone.append("decoded:caesar")
+    if "first" in out and "of e" in out:
+        m = _ACROSTIC.search(out)
+        if m is not None:
+            initials = "".join(w[0] for w in m.group(1).replace(",", " ").split())
+            out = f"{out[: m.end()]} ({initials}) {out[m.end() :]}".rstrip()
+            undone.append("decoded:acrostic")
+    if stop and undone:
+        return "", tuple(undone)
+    return out, tuple(undone)
+
+
+def _unpig_word(word: str) -> str:
+    """One pig-latin word back: a vowel-initial word lost its "way"; otherwise the last one
+    or two letters before "ay" (two when they form an onset: "pr", "th") return to the front."""
+    if word.endswith(_PIG_VOWEL_END) and len(word) > 3 and word[0] in _VOWELS:
+        return word[:-3]
+    stem = word[:-2]
+    cut = 2 if len(stem) > 2 and stem[-2:] in _ONSETS else 1
+    return stem[-cut:] + stem[:-cut] if len(stem) > 1 else word
+
+
+def _unpig_run(match: re.Match[str]) -> str:
+    return re.sub(r"[a-z]+", lambda w: _unpig_word(w.group(0)), match.group(0))
+
+
+def _unciphered_run(match: re.Match[str]) -> str:
+    """A run of words none of which is a function word, decoded when one Caesar shift (or
+    reading it backwards) makes a quarter of its words function words and it opens with an
+    instruction verb (override or action); else unchanged."""
+    run = match.group(0)
+    words = run.replace(",", " ").split()
+    if any(w in _ALL_STOP for w in words):
+        return run
+    for candidate in (_best_shift(run, 0.25), reverse_text(run)):
+        if (
+            candidate is not None
+            and prose_ratio(candidate) >= 0.25
+            and candidate.split(maxsplit=1)[0].strip(",") in _INSTRUCTION_VERBS
+        ):
+            return candidate
+    return run
+
+
+#: Verbs an instruction opens with: the override verbs and the single-word action verbs.
+_INSTRUCTION_VERBS = frozenset(
+    ("ignore", "disregard", "forget", "override", "bypass", "reveal", "print", "repeat", "show")
+    + tuple(v for verbs in ACTION_VERBS.values() for v in verbs if v.isalpha())
+)
 
 
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})")
