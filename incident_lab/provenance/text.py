@@ -542,7 +542,8 @@ def _uncipher(text: str) -> tuple[str, str | None]:
     if prose_ratio(candidate) >= 0.15:
         return candidate, "rot13"
     shifted = _best_shift(text, 0.15)
-    if shifted is not None:
+    if shifted is not None and (_opens_instruction(shifted) or _stop_count(shifted) >= 2):
+        # 25 shifts make one short function word by chance ("da"): two, or an instruction
         return shifted, "caesar"
     candidate = reverse_text(text)
     if prose_ratio(candidate) >= 0.15:
@@ -567,7 +568,7 @@ def _best_shift(text: str, least: float) -> str | None:
 #: Three or more pig-latin words in a row ("ignoreway allway eviouspray"): every word ends in
 #: "ay". Bounded words and gaps: linear time.
 _PIG_RUN = re.compile(r"(?<![a-z])[a-z]{1,24}ay(?:[ ,;:]{1,3}[a-z]{1,24}ay){2,}(?![a-z])")
-_PIG_VOWEL_END = ("way", "yay", "hay")
+
 _VOWELS = frozenset("aeiou")
 #: Two-letter English onsets a pig-latin word moved to its end ("eviouspray" -> "previous").
 _ONSETS = frozenset(
@@ -577,7 +578,7 @@ _ONSETS = frozenset(
 _WORD_RUN = re.compile(r"(?<![\w@.])[a-z]{2,20}(?:[ ,]{1,2}[a-z]{1,20}){2,39}(?![\w@])")
 #: "take the first letter of each word: <words>" (an acrostic and the words that carry it).
 _ACROSTIC = re.compile(
-    r"\bfirst (?:letter|character)s? of (?:each|every) (?:word|line)s?\b[^a-z\n]{0,8}"
+    r"\bfirst (?:letter|character)s? of (?:each|every) (?:word|line)s?[ \t]{0,2}[:\"'-][^a-z\n]{0,6}"
     r"((?:[a-z]{1,24}[ ,]{1,2}){3,39}[a-z]{1,24})"
 )
 
@@ -614,7 +615,7 @@ def _word_games(
 def _unpig_word(word: str) -> str:
     """One pig-latin word back: a vowel-initial word lost its "way"; otherwise the last one
     or two letters before "ay" (two when they form an onset: "pr", "th") return to the front."""
-    if word.endswith(_PIG_VOWEL_END) and len(word) > 3 and word[0] in _VOWELS:
+    if word.endswith("way") and len(word) > 3 and word[0] in _VOWELS:
         return word[:-3]
     stem = word[:-2]
     cut = 2 if len(stem) > 2 and stem[-2:] in _ONSETS else 1
@@ -622,7 +623,17 @@ def _unpig_word(word: str) -> str:
 
 
 def _unpig_run(match: re.Match[str]) -> str:
-    return re.sub(r"[a-z]+", lambda w: _unpig_word(w.group(0)), match.group(0))
+    """A pig-latin run decoded when the decoding reads as an instruction or prose (an opening
+    instruction verb, or two function words of two letters or more) and the run did not
+    ("relay today; stay away" decodes to "lre dto; ts a": no)."""
+    run = match.group(0)
+    decoded = _LOWER_WORD.sub(lambda w: _unpig_word(w.group(0)), run)
+    if _stop_count(run) == 0 and (_stop_count(decoded, 2) >= 2 or _opens_instruction(decoded)):
+        return decoded
+    return run
+
+
+_LOWER_WORD = re.compile(r"[a-z]+")
 
 
 def _unciphered_run(match: re.Match[str]) -> str:
@@ -634,13 +645,21 @@ def _unciphered_run(match: re.Match[str]) -> str:
     if any(w in _ALL_STOP for w in words):
         return run
     for candidate in (_best_shift(run, 0.25), reverse_text(run)):
-        if (
-            candidate is not None
-            and prose_ratio(candidate) >= 0.25
-            and candidate.split(maxsplit=1)[0].strip(",") in _INSTRUCTION_VERBS
-        ):
+        if candidate is not None and prose_ratio(candidate) >= 0.25 and _opens_instruction(candidate):
             return candidate
     return run
+
+
+def _opens_instruction(text: str) -> bool:
+    """Whether ``text`` opens with an instruction verb (an override or an action)."""
+    head = text.split(maxsplit=1)
+    return bool(head) and head[0].strip(",.:;") in _INSTRUCTION_VERBS
+
+
+def _stop_count(text: str, shortest: int = 1) -> int:
+    """How many words of ``text`` (of at least ``shortest`` letters) are function words."""
+    words = (w.strip(".,:;!?\"'()") for w in text.split())
+    return sum(1 for w in words if len(w) >= shortest and w in _ALL_STOP)
 
 
 #: Verbs an instruction opens with: the override verbs and the single-word action verbs.
