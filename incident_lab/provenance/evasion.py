@@ -129,14 +129,14 @@ _PERSONA_ADDRESSED = re2.compile(
 )
 #: One of these occurs in every text the persona patterns match (a cheap first look).
 _PERSONA_WORDS = (
-    "grand", "granny", "nana", "nan ", "stands for", "mode", "persona", "who ha", "who know",
-    "character", "role",
+    "my d", "my l", "stands for", " mode", "persona", "who ha", "who know", "your character",
+    "your role",
 )  # fmt: skip
 
 
 def _persona_pretext(plain: str) -> bool:
     """A persona pretext told to the model: see :data:`_PERSONA_STORY`, :data:`_PERSONA_ADDRESSED`."""
-    if not any(word in plain for word in _PERSONA_WORDS):
+    if not any(map(plain.__contains__, _PERSONA_WORDS)):
         return False
     if _PERSONA_STORY.search(plain):
         return True

@@ -17,6 +17,8 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any
 
+import re2
+
 from incident_lab.text.disguise import (
     HOMOGLYPHS,
     LEET,
@@ -464,7 +466,9 @@ def _readable(text: str, ciphers: bool, stop: bool = False) -> tuple[str, tuple[
     if text.isascii() and _NEEDS_WORK.search(text) is None:
         plain = " ".join(text.lower().split())  # \s and str.split() agree on whitespace
         if not ciphers or len(plain) < 12 or prose_ratio(plain) >= 0.08:
-            return _word_games(plain, ciphers, stop)
+            if _may_play(plain, ciphers):
+                return _word_games(plain, ciphers, stop)
+            return plain, ()
     undone: list[str] = []
     cleaned = _unhidden(text, undone)
     if stop and undone:
@@ -489,12 +493,13 @@ def _unhidden(text: str, undone: list[str]) -> str:
     if unescaped != text:
         undone.append("decoded:unicode_escape")
         text = unescaped
-    if not text.isascii() and _TAG_RUN.search(text) is not None:
-        # a tag-character run is its own word: "Normal text" + hidden "Ignore" is not "textignore"
-        text = _TAG_RUN.sub(lambda m: f" {m.group(0)} ", text)
     cleaned = clean_invisible(text)
     if cleaned != text:
         undone.append("hidden_text")
+        if _TAG_RUN.search(text) is not None:
+            # a tag-character run is its own word: "Normal text" + hidden "Ignore" is not
+            # "textignore"
+            cleaned = clean_invisible(_TAG_RUN.sub(lambda m: f" {m.group(0)} ", text))
     return cleaned
 
 
@@ -523,9 +528,20 @@ def _unspaced(unleet: str, ciphers: bool, undone: list[str]) -> str:
         if cipher:
             undone.append(f"decoded:{cipher}")
             return out
+    if not _may_play(out, ciphers):
+        return out
     played, games = _word_games(out, ciphers)
     undone.extend(games)
     return played
+
+
+def _may_play(plain: str, ciphers: bool) -> bool:
+    """The cheap necessary condition of :func:`_word_games` changing ``plain``."""
+    return (
+        plain.count("ay") >= 3
+        or ("first" in plain and "of e" in plain)
+        or (ciphers and any(map(plain.__contains__, _RUN_CIPHER_WORDS)))
+    )
 
 
 def _unescape(text: str) -> str:
@@ -553,14 +569,20 @@ def _uncipher(text: str) -> tuple[str, str | None]:
 
 def _best_shift(text: str, least: float) -> str | None:
     """The Caesar decoding of ``text`` (any of the 25 shifts) with the most function words,
-    when they make at least ``least`` of its words; else None."""
-    best, best_ratio = None, least
-    for shift in range(1, 26):
-        candidate = shift_letters(text, shift)
-        ratio = prose_ratio(candidate)
-        if ratio >= best_ratio and (best is None or ratio > best_ratio):
-            best, best_ratio = candidate, ratio
-    return best
+    when they make at least ``least`` of its words; else None. The shift is chosen on the
+    first 40 words (bounded cost), the whole text decoded once."""
+    words = [w.strip(".,:;!?\"'()") for w in text.split()[:40]]
+    # function words have at most seven letters: only those words are shifted per try
+    short = " ".join(w for w in words if 0 < len(w) <= 7)
+    best, best_ratio = 0, least
+    for shift in range(1, 26) if short and words else ():
+        ratio = _stop_count(shift_letters(short, shift)) / len(words)
+        if ratio >= best_ratio and (best == 0 or ratio > best_ratio):
+            best, best_ratio = shift, ratio
+    if best == 0:
+        return None
+    decoded = shift_letters(text, best)
+    return decoded if prose_ratio(decoded) >= least else None
 
 
 # ---- word games inside prose: pig latin, a ciphered run, an acrostic -----------------------
@@ -568,12 +590,17 @@ def _best_shift(text: str, least: float) -> str | None:
 #: Three or more pig-latin words in a row ("ignoreway allway eviouspray"): every word ends in
 #: "ay". Bounded words and gaps: linear time.
 _PIG_RUN = re.compile(r"(?<![a-z])[a-z]{1,24}ay(?:[ ,;:]{1,3}[a-z]{1,24}ay){2,}(?![a-z])")
+#: The same run found by RE2 (no look-arounds): the first look, on texts with "ay" three times.
+_PIG_SEEN = re2.compile(r"(?:^|[^a-z])[a-z]{1,24}ay(?:[ ,;:]{1,3}[a-z]{1,24}ay){2}(?:[^a-z]|$)")
 
 _VOWELS = frozenset("aeiou")
 #: Two-letter English onsets a pig-latin word moved to its end ("eviouspray" -> "previous").
 _ONSETS = frozenset(
     "bl br ch cl cr dr fl fr gl gr kn ph pl pr qu sc sh sk sl sm sn sp st sw th tr tw wh wr".split()
 )
+#: Words that name a letter cipher in the passage that holds the ciphered run (a blob's
+#: "decode" is not enough to try 25 shifts on every run of words).
+_RUN_CIPHER_WORDS = ("caesar", "cipher", "shift", "rot", "backward", "reverse")
 #: A run of three to forty lower-case words (a ciphered instruction inside prose).
 _WORD_RUN = re.compile(r"(?<![\w@.])[a-z]{2,20}(?:[ ,]{1,2}[a-z]{1,20}){2,39}(?![\w@])")
 #: "take the first letter of each word: <words>" (an acrostic and the words that carry it).
@@ -591,12 +618,12 @@ def _word_games(
     most text has no "ay" three times and no cipher or acrostic hint."""
     undone: list[str] = []
     out = plain
-    if out.count("ay") >= 3:
+    if out.count("ay") >= 3 and _PIG_SEEN.search(out) is not None:
         unpigged = _PIG_RUN.sub(_unpig_run, out)
         if unpigged != out:
             out = unpigged
             undone.append("decoded:pig_latin")
-    if ciphers:
+    if ciphers and any(map(out.__contains__, _RUN_CIPHER_WORDS)):
         unciphered = _WORD_RUN.sub(_unciphered_run, out)
         if unciphered != out:
             out = unciphered
@@ -641,8 +668,7 @@ def _unciphered_run(match: re.Match[str]) -> str:
     reading it backwards) makes a quarter of its words function words and it opens with an
     instruction verb (override or action); else unchanged."""
     run = match.group(0)
-    words = run.replace(",", " ").split()
-    if any(w in _ALL_STOP for w in words):
+    if not _ALL_STOP.isdisjoint(run.replace(",", " ").split()):
         return run
     for candidate in (_best_shift(run, 0.25), reverse_text(run)):
         if candidate is not None and prose_ratio(candidate) >= 0.25 and _opens_instruction(candidate):
