@@ -141,6 +141,8 @@ def _persona_pretext(plain: str) -> bool:
     if _PERSONA_STORY.search(plain):
         return True
     return any(_told_to_model(plain, m.start()) for m in _PERSONA_ADDRESSED.finditer(plain))
+
+
 #: One of these occurs in every text :data:`_PARAPHRASE` matches (a cheap first look).
 _PARAPHRASE_WORDS = (
     "act", "behav", "pretend", "imagin", "suppos", "role", "mode", "safety", "content",
@@ -158,10 +160,12 @@ def paraphrase_kinds(plain: str) -> set[str]:
     conversation or a secret: written for a model to fill in, never for a person."""
     found = (
         {"override"}
-        if any(word in plain for word in _PARAPHRASE_WORDS)
-        and (
-            _PARAPHRASE.search(plain)
-            or any(_told_to_model(plain, m.start()) for m in _ADDRESSED_EN.finditer(plain))
+        if (
+            any(word in plain for word in _PARAPHRASE_WORDS)
+            and (
+                _PARAPHRASE.search(plain)
+                or any(_told_to_model(plain, m.start()) for m in _ADDRESSED_EN.finditer(plain))
+            )
         )
         or _persona_pretext(plain)
         else set()

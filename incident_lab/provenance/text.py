@@ -596,8 +596,9 @@ _PIG_SEEN = re2.compile(r"(?:^|[^a-z])[a-z]{1,24}ay(?:[ ,;:]{1,3}[a-z]{1,24}ay){
 _VOWELS = frozenset("aeiou")
 #: Two-letter English onsets a pig-latin word moved to its end ("eviouspray" -> "previous").
 _ONSETS = frozenset(
-    "bl br ch cl cr dr fl fr gl gr kn ph pl pr qu sc sh sk sl sm sn sp st sw th tr tw wh wr".split()
-)
+    ("bl", "br", "ch", "cl", "cr", "dr", "fl", "fr", "gl", "gr", "kn", "ph", "pl", "pr", "qu",
+     "sc", "sh", "sk", "sl", "sm", "sn", "sp", "st", "sw", "th", "tr", "tw", "wh", "wr")
+)  # fmt: skip
 #: Words that name a letter cipher in the passage that holds the ciphered run (a blob's
 #: "decode" is not enough to try 25 shifts on every run of words).
 _RUN_CIPHER_WORDS = ("caesar", "cipher", "shift", "rot", "backward", "reverse")
@@ -610,9 +611,7 @@ _ACROSTIC = re.compile(
 )
 
 
-def _word_games(
-    plain: str, ciphers: bool, stop: bool = False
-) -> tuple[str, tuple[str, ...]]:
+def _word_games(plain: str, ciphers: bool, stop: bool = False) -> tuple[str, tuple[str, ...]]:
     """``plain`` with pig-latin runs, (with ``ciphers``) a Caesar-shifted or reversed run of
     no language, and an announced acrostic decoded, and what was undone. Cheap tests first:
     most text has no "ay" three times and no cipher or acrostic hint."""
@@ -671,7 +670,11 @@ def _unciphered_run(match: re.Match[str]) -> str:
     if not _ALL_STOP.isdisjoint(run.replace(",", " ").split()):
         return run
     for candidate in (_best_shift(run, 0.25), reverse_text(run)):
-        if candidate is not None and prose_ratio(candidate) >= 0.25 and _opens_instruction(candidate):
+        if (
+            candidate is not None
+            and prose_ratio(candidate) >= 0.25
+            and _opens_instruction(candidate)
+        ):
             return candidate
     return run
 
