@@ -553,17 +553,21 @@ def _unescape(text: str) -> str:
 
 def _uncipher(text: str) -> tuple[str, str | None]:
     """A whole-text cipher (ROT13, a Caesar shift, reversal) whose decoding is prose: the
-    decoded text and the cipher's name, else ``(text, None)``."""
-    candidate = rot13(text)
-    if prose_ratio(candidate) >= 0.15:
-        return candidate, "rot13"
-    shifted = _best_shift(text, 0.15)
-    if shifted is not None and (_opens_instruction(shifted) or _stop_count(shifted) >= 2):
-        # 25 shifts make one short function word by chance ("da"): two, or an instruction
-        return shifted, "caesar"
-    candidate = reverse_text(text)
-    if prose_ratio(candidate) >= 0.15:
-        return candidate, "reverse"
+    decoded text and the cipher's name, else ``(text, None)``. Prose means function words
+    are 15 % of the words and either the text opens with an instruction verb or has three
+    different function words: 25 shifts and a reversal make a short function word by chance,
+    even repeatedly (Albanian "te" is "do" shifted by 10, and "et" backwards)."""
+    for name, candidate in (
+        ("rot13", rot13(text)),
+        ("caesar", _best_shift(text, 0.15)),
+        ("reverse", reverse_text(text)),
+    ):
+        if (
+            candidate is not None
+            and prose_ratio(candidate) >= 0.15
+            and (_opens_instruction(candidate) or _distinct_stops(candidate) >= 3)
+        ):
+            return candidate, name
     return text, None
 
 
@@ -683,6 +687,11 @@ def _opens_instruction(text: str) -> bool:
     """Whether ``text`` opens with an instruction verb (an override or an action)."""
     head = text.split(maxsplit=1)
     return bool(head) and head[0].strip(",.:;") in _INSTRUCTION_VERBS
+
+
+def _distinct_stops(text: str) -> int:
+    """How many different function words ``text`` has."""
+    return len(_ALL_STOP.intersection(w.strip(".,:;!?\"'()") for w in text.split()))
 
 
 def _stop_count(text: str, shortest: int = 1) -> int:
