@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -41,6 +42,12 @@ from incident_lab.provenance.cues import (
     may_state_a_rule,
     score_text,
     unit_bounds,
+)
+from incident_lab.provenance.leaks import (
+    Carried,
+    asks_for_value,
+    carried_secret,
+    manifest_descriptions,
 )
 from incident_lab.provenance.model import (
     ArgSource,
@@ -1735,6 +1742,152 @@ def _followed_sensitive(
     return []
 
 
+#: Argument values shorter than this carry no secret worth tracing.
+_MIN_LEAK_VALUE = 16
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Leak:
+    """A call whose argument ``path`` carries a secret (:mod:`.leaks`); the span it is blamed
+    on (``(step, start, end)``; ``new`` when no span covered it yet) and the call whose output
+    held the secret (``producer``)."""
+
+    call: int
+    path: str
+    carried: Carried
+    span: tuple[int, int, int]
+    new: InstructionSpan | None
+    producer: int | None
+
+
+def _leaks(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    calls: tuple[CallProvenance, ...],
+    user_spans: set[int],
+) -> list[_Leak]:
+    """The calls whose arguments carry credential material read from a tool, or the system
+    prompt (as written or encoded), that no user turn wrote, when untrusted text asked for it
+    (:func:`_leak_blame`): values the model composed, which tracing cannot find."""
+    if not session.untrusted:
+        return []
+    given = "\n".join(session.text(u) for u in session.user)
+    system = (
+        (session.system[0], "\n".join(session.text(i) for i in session.system))
+        if session.system
+        else None
+    )
+    producers = {c.result_step: c for c in calls if c.result_step is not None}
+    out: list[_Leak] = []
+    for c in calls:
+        outputs = [(j, session.text(j)) for j in session.untrusted if j < c.step]
+        for a in c.args:
+            if a.origin == "user" or len(a.value) < _MIN_LEAK_VALUE:
+                continue
+            carried = carried_secret(a.value, outputs, given, system)
+            if carried is None:
+                continue
+            producer = producers.get(carried.source) if carried.source is not None else None
+            blame = _leak_blame(session, spans, c, a.path, producer, user_spans)
+            if blame is not None:
+                span, new = blame
+                out.append(_Leak(c.step, a.path, carried, span, new, producer and producer.step))
+                break
+    return out
+
+
+def _leak_blame(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    c: CallProvenance,
+    path: str,
+    producer: CallProvenance | None,
+    user_spans: set[int],
+) -> tuple[tuple[int, int, int], InstructionSpan | None] | None:
+    """The untrusted text a leaking call obeyed: the description of the parameter it filled
+    (or of its tool) in a tool listing an untrusted step returned, when a span covers it or
+    it asks for something (:func:`~.leaks.asks_for_value`: a poisoned description, as a new
+    span with cue ``poisoned_description``); else the span the call that read the secret
+    followed; else the latest strong untrusted span before it. None when there is none."""
+    param = path.strip("/").split("/", 1)[0]
+    for j in reversed([j for j in session.untrusted if j < c.step]):
+        text = session.text(j)
+        for desc in manifest_descriptions(text, c.tool, param):
+            where = _located(text, desc)
+            if where is None:
+                continue
+            k = _overlapping(list(spans), j, *where)
+            if k is not None and k not in user_spans:
+                return (spans[k].step, spans[k].start, spans[k].end), None
+            if asks_for_value(desc):
+                new = _unit_span(
+                    session, j, *where, ("poisoned_description",), _just_above_weak,
+                    request_language,
+                )  # fmt: skip
+                return (j, where[0], where[1]), new
+    if producer is not None and producer.instruction is not None:
+        if producer.instruction not in user_spans:
+            sp = spans[producer.instruction]
+            return (sp.step, sp.start, sp.end), None
+    earlier = _strong_earlier(spans, c.step, user_spans)
+    if earlier:
+        sp = spans[earlier[-1]]
+        return (sp.step, sp.start, sp.end), None
+    return None
+
+
+def _located(text: str, desc: str) -> tuple[int, int] | None:
+    """Where a description parsed from a JSON listing sits in the listing's text."""
+    for form in (desc, json.dumps(desc)[1:-1], json.dumps(desc, ensure_ascii=False)[1:-1]):
+        at = text.find(form) if form else -1
+        if at != -1:
+            return at, at + len(form)
+    return None
+
+
+def _with_leaks(
+    session: _Session, spans: tuple[InstructionSpan, ...], leaks: list[_Leak]
+) -> tuple[tuple[InstructionSpan, ...], tuple[CallProvenance, ...]]:
+    """The spans with the poisoned descriptions added, and the calls traced again with each
+    leaking call (and the call whose output it carried on, when the user did not ask for
+    it) unrequested and blamed on its span."""
+    new = {lk.new.start: lk.new for lk in leaks if lk.new is not None}
+    spans = tuple(sorted((*spans, *new.values()), key=lambda sp: (sp.step, sp.start)))
+    delegated = _sanctioned(session, spans)
+    user_spans = {k for k, s in enumerate(spans) if s.source == "user"} | delegated
+    calls = {i: _call(session, spans, i, user_spans) for i in session.call_steps}
+    index = {(sp.step, sp.start, sp.end): k for k, sp in enumerate(spans)}
+    for lk in leaks:
+        k = index[lk.span]
+        c = calls[lk.call]
+        origin = "" if lk.carried.source is None else f" (from step {lk.carried.source})"
+        why = (
+            f"argument {lk.path} carries {lk.carried.what}{origin} that no user turn gave; "
+            f"instruction span {k} (step {spans[k].step}) asked for it"
+        )
+        calls[lk.call] = _blamed_on(c, k, why, (lk.path, lk.carried.what, lk.carried.piece))
+        p = calls.get(lk.producer) if lk.producer is not None else None
+        if p is not None and not p.requested and not p.unrequested:
+            calls[p.step] = _blamed_on(
+                p, k, f"its output (a secret) was carried on by step {lk.call}", None
+            )
+    return spans, tuple(calls[i] for i in session.call_steps)
+
+
+def _blamed_on(
+    c: CallProvenance, k: int, why: str, leaked: tuple[str, str, str] | None
+) -> CallProvenance:
+    return dataclasses.replace(
+        c,
+        requested=False,
+        unrequested=True,
+        untrusted_dependency=True,
+        instruction=k if c.instruction is None or leaked is not None else c.instruction,
+        why="; ".join(w for w in (c.why, why) if w),
+        leaked=(*c.leaked, leaked) if leaked is not None else c.leaked,
+    )
+
+
 def analyse(trajectory: Any) -> Provenance:
     """Return the provenance view of one ``trajectory/v1`` session.
 
@@ -1757,6 +1910,10 @@ def analyse(trajectory: Any) -> Provenance:
         delegated = _sanctioned(session, spans)
         user_spans = {k for k, s in enumerate(spans) if s.source == "user"} | delegated
         calls = tuple(_call(session, spans, i, user_spans) for i in session.call_steps)
+    leaks = _leaks(session, spans, calls, user_spans)
+    if leaks:  # rare: a call carried a secret no text spelled out for it
+        spans, calls = _with_leaks(session, spans, leaks)
+        delegated = _sanctioned(session, spans)
     for c in calls:
         if c.problem:
             session.problems.append(f"step {c.step}: {c.problem}")
