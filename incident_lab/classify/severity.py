@@ -121,13 +121,13 @@ def _harm(view: SessionView, index: int, mode: str, prov: Provenance | None = No
     pcall = prov.call_at(index) if prov is not None else None
     kind = pcall.kind if pcall is not None else tool_category(call.name, call.arguments)
     category = tool_category(call.name, call.arguments)
-    if pcall is not None and pcall.leaked:  # a secret handed to a tool an injection chose
-        path, what, _ = pcall.leaked[0]
-        return f"step {index} sent {what} out through {call.name} ({path.lstrip('/')})"
     if category in _SINKS or kind in _SINKS:
         leak = _leak(view, call, pcall, index)
         if leak:
             return leak
+    if pcall is not None and pcall.leaked:  # a secret handed to a tool an injection chose
+        path, what, _ = pcall.leaked[0]
+        return f"step {index} sent {what} out through {call.name} ({path.lstrip('/')})"
     return _action_harm(call, index, kind, category, mode)
 
 

@@ -1648,12 +1648,8 @@ def _asked_action(
             if not authorised(c.kind, c.tool, unit):
                 continue
             if score_text(unit)[1] or requests(unit) or starts_with_verb(unit):
-                return [
-                    _unit_span(
-                        session, j, x, y, ("followed", "asked_action"), _just_above_weak,
-                        request_language,
-                    )  # fmt: skip
-                ]
+                extra = ("followed", "asked_action")
+                return [_unit_span(session, j, x, y, extra, _just_above_weak, request_language)]
     return []
 
 
@@ -1833,7 +1829,8 @@ def _leaks(
             blame = _leak_blame(session, spans, c, a.path, producer, user_spans)
             if blame is not None:
                 span, new = blame
-                out.append(_Leak(c.step, a.path, carried, span, new, producer and producer.step))
+                made_by = producer.step if producer is not None else None
+                out.append(_Leak(c.step, a.path, carried, span, new, made_by))
                 break
     return out
 
@@ -1862,15 +1859,13 @@ def _leak_blame(
             if k is not None and k not in user_spans:
                 return (spans[k].step, spans[k].start, spans[k].end), None
             if asks_for_value(desc):
-                new = _unit_span(
-                    session, j, *where, ("poisoned_description",), _just_above_weak,
-                    request_language,
-                )  # fmt: skip
+                extra = ("poisoned_description",)
+                new = _unit_span(session, j, *where, extra, _just_above_weak, request_language)
                 return (j, where[0], where[1]), new
-    if producer is not None and producer.instruction is not None:
-        if producer.instruction not in user_spans:
-            sp = spans[producer.instruction]
-            return (sp.step, sp.start, sp.end), None
+    followed = producer.instruction if producer is not None else None
+    if followed is not None and followed not in user_spans:
+        sp = spans[followed]
+        return (sp.step, sp.start, sp.end), None
     earlier = _strong_earlier(spans, c.step, user_spans)
     if earlier:
         sp = spans[earlier[-1]]
@@ -1930,18 +1925,12 @@ def _blamed_on(
     )
 
 
-def analyse(trajectory: Any) -> Provenance:
-    """Return the provenance view of one ``trajectory/v1`` session.
-
-    Cheap and deterministic; never raises on odd input (no user turn, arguments that
-    are not an object, bytes or huge tool outputs, unknown tools): what could not be
-    analysed is named in ``Provenance.problems``.
-
-    Example:
-        >>> prov = analyse(traj)
-        >>> [(c.tool, c.unrequested) for c in prov.calls]
-    """
-    session = _Session(trajectory)
+def _traced(
+    session: _Session,
+) -> tuple[tuple[InstructionSpan, ...], set[int], tuple[CallProvenance, ...]]:
+    """The instruction spans, the delegated ones among them, and the calls traced against
+    them: traced again when calls reveal spans (:func:`_followed_spans`), then with the
+    calls that carried a secret blamed (:func:`_leaks`)."""
     spans = _spans(session)
     delegated = _sanctioned(session, spans)
     user_spans = {k for k, s in enumerate(spans) if s.source == "user"} | delegated
@@ -1956,6 +1945,22 @@ def analyse(trajectory: Any) -> Provenance:
     if leaks:  # rare: a call carried a secret no text spelled out for it
         spans, calls = _with_leaks(session, spans, leaks)
         delegated = _sanctioned(session, spans)
+    return spans, delegated, calls
+
+
+def analyse(trajectory: Any) -> Provenance:
+    """Return the provenance view of one ``trajectory/v1`` session.
+
+    Cheap and deterministic; never raises on odd input (no user turn, arguments that
+    are not an object, bytes or huge tool outputs, unknown tools): what could not be
+    analysed is named in ``Provenance.problems``.
+
+    Example:
+        >>> prov = analyse(traj)
+        >>> [(c.tool, c.unrequested) for c in prov.calls]
+    """
+    session = _Session(trajectory)
+    spans, delegated, calls = _traced(session)
     for c in calls:
         if c.problem:
             session.problems.append(f"step {c.step}: {c.problem}")

@@ -31,6 +31,10 @@ decoded:<kind>       the cue was only readable after decoding (base64, hex, rot1
 language_switch      prose in another language or script than the user's, found only
                      with an answer that obeyed it (see ``analysis._switched_spans``)
 echoed               found through what an answer repeated or announced
+poisoned_description a tool or parameter description in a tool listing that asked for a
+                     secret a call then carried (``analysis._leak_blame``)
+asked_action         a unit asking for an action of the kind an unasked side effect did
+                     (``analysis._asked_action``; with ``followed``)
 ==================== ===============================================================
 
 Every pattern is linear: alternations of literals and bounded ``{0,N}`` gaps.

@@ -109,7 +109,7 @@ def _credential(value: str, outputs: list[tuple[int, str]], given: str) -> Carri
         if len(piece) < _MIN_SECRET or piece in given:
             continue
         step = next((j for j, text in reversed(outputs) if piece in text), None)
-        return Carried(f"credential material ({f.kind})", piece, step)
+        return Carried(f"credential material ({pii.kind(f.kind).label})", piece, step)
     return None
 
 

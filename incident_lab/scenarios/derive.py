@@ -186,6 +186,12 @@ def _leak_pin(call: Any) -> dict[str, str]:
     return {}
 
 
+def _provenance_pin(call: Any, prov: Any) -> dict[str, str]:
+    """The attacker's value (:func:`_attacker_pin`: the recipient an injected send named),
+    else the argument a secret left in (:func:`_leak_pin`: a field of the user's own tool)."""
+    return _attacker_pin(call, prov) or _leak_pin(call)
+
+
 def _user_turn_pool(call: Any) -> list[Any]:
     """The arguments a (manipulative) user turn or an instruction span supplied."""
     return [a for a in call.args if a.origin == "user" or a.in_instruction is not None]
@@ -247,7 +253,7 @@ def _argument_patterns(
             if compiled.search(text):
                 return {name: pattern}
     if prov_call is not None and prov is not None:
-        pinned = _leak_pin(prov_call) or _attacker_pin(prov_call, prov)
+        pinned = _provenance_pin(prov_call, prov)
         if pinned:
             return pinned
     unasked_pin = _unasked_identifiers(args, asked, payload)
