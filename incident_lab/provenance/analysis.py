@@ -1816,9 +1816,10 @@ def _leaks(
         else None
     )
     producers = {c.result_step: c for c in calls if c.result_step is not None}
+    texts = [(j, session.text(j)) for j in session.untrusted]
     out: list[_Leak] = []
     for c in calls:
-        outputs = [(j, session.text(j)) for j in session.untrusted if j < c.step]
+        outputs = [(j, t) for j, t in texts if j < c.step]
         for a in c.args:
             if a.origin == "user" or len(a.value) < _MIN_LEAK_VALUE:
                 continue

@@ -29,6 +29,7 @@ import json
 import re
 from collections import deque
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from incident_lab import pii
@@ -40,6 +41,8 @@ MAX_VALUE = 20_000
 _MAX_LISTING = 500_000
 #: Nodes of a parsed listing visited at most.
 _MAX_NODES = 20_000
+#: Values up to this length have their credentials memoised.
+_MEMO_CHARS = 4096
 #: An encoded blob is decoded up to this many characters.
 _MAX_BLOB = 8_000
 #: Words in a run of the system prompt that counts as the prompt carried.
@@ -102,15 +105,33 @@ def carried_secret(
 
 
 def _credential(value: str, outputs: list[tuple[int, str]], given: str) -> Carried | None:
-    for f in pii.find(value):
-        if pii.kind(f.kind).category != "credential":
-            continue
-        piece = value[f.start : f.end]
+    for kind, piece in _credentials(value) if len(value) <= _MEMO_CHARS else _found(value):
         if len(piece) < _MIN_SECRET or piece in given:
             continue
         step = next((j for j, text in reversed(outputs) if piece in text), None)
-        return Carried(f"credential material ({pii.kind(f.kind).label})", piece, step)
+        return Carried(f"credential material ({pii.kind(kind).label})", piece, step)
     return None
+
+
+@lru_cache(maxsize=4096)
+def _credentials(value: str) -> tuple[tuple[str, str], ...]:
+    """Memoised :func:`_found` (argument values recur across a session's calls)."""
+    return _found(value)
+
+
+def _found(value: str) -> tuple[tuple[str, str], ...]:
+    """``(kind, piece)`` of the credential material in ``value``."""
+    return tuple(
+        (f.kind, value[f.start : f.end])
+        for f in pii.find(value)
+        if pii.kind(f.kind).category == "credential"
+    )
+
+
+@lru_cache(maxsize=256)
+def _wanted(prompt: str, given: str) -> frozenset[tuple[str, ...]]:
+    """The runs of the system prompt no user turn wrote (memoised: one prompt, many calls)."""
+    return frozenset(_runs(prompt) - _runs(given))
 
 
 def _runs(text: str) -> set[tuple[str, ...]]:
@@ -122,17 +143,24 @@ def _system_prompt(value: str, given: str, system: tuple[int, str]) -> Carried |
     step, prompt = system
     if len(value) < 40:
         return None
-    wanted = _runs(prompt) - _runs(given)
+    words = value.lower().split()
+    encoded = _ENCODED.search(value) is not None
+    if len(words) < _RUN and not encoded:
+        return None
+    wanted = (
+        _wanted(prompt, given)
+        if len(prompt) + len(given) <= 4 * _MEMO_CHARS
+        else _wanted.__wrapped__(prompt, given)
+    )
     if not wanted:
         return None
-    words = value.lower().split()
     for i in range(len(words) - _RUN + 1):
         if tuple(words[i : i + _RUN]) in wanted:
             run = r"\s+".join(re.escape(w) for w in words[i : i + _RUN])
             m = re.search(run, value, re.IGNORECASE)
             piece = value[m.start() : m.end()] if m else " ".join(words[i : i + _RUN])
             return Carried("text of the system prompt", piece, step)
-    for m in _ENCODED.finditer(value):
+    for m in _ENCODED.finditer(value) if encoded else ():
         plain = readable(m.group(0)[:_MAX_BLOB])[0]
         if _runs(plain) & wanted:
             return Carried("the system prompt, encoded", m.group(0)[:64], step)
