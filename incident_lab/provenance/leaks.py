@@ -113,6 +113,13 @@ def _credential(value: str, outputs: list[tuple[int, str]], given: str) -> Carri
     return None
 
 
+def credentials_in(text: str) -> list[str]:
+    """The credential material in ``text`` (pieces of at least eight characters), in order."""
+    text = text[:MAX_VALUE]
+    found = _credentials(text) if len(text) <= _MEMO_CHARS else _found(text)
+    return [piece for _, piece in found if len(piece) >= _MIN_SECRET]
+
+
 @lru_cache(maxsize=4096)
 def _credentials(value: str) -> tuple[tuple[str, str], ...]:
     """Memoised :func:`_found` (argument values recur across a session's calls)."""

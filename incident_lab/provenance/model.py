@@ -160,7 +160,8 @@ class ObedientAnswer:
     Attributes:
         step: The assistant message.
         instruction: Index into ``Provenance.instructions``.
-        kind: ``marker_echo``, ``url_echo``, ``system_prompt_leak`` or ``format``.
+        kind: ``marker_echo``, ``url_echo``, ``system_prompt_leak``, ``format`` or
+            ``secret_echo`` (credential material an unrequested read brought back).
         evidence: The echoed marker / URL / leaked text / format.
     """
 
