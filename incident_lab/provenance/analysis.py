@@ -49,6 +49,7 @@ from incident_lab.provenance.leaks import (
     carried_secret,
     credentials_in,
     manifest_descriptions,
+    poisoned_strings,
 )
 from incident_lab.provenance.model import (
     ArgSource,
@@ -1958,13 +1959,54 @@ def _echoed_secrets(
     return out
 
 
+#: The score of a listing string that asks for secrets (:func:`_listing_spans`): strong.
+_POISONED_SCORE = 0.75
+
+
+def _listing_spans(
+    session: _Session, spans: tuple[InstructionSpan, ...]
+) -> tuple[InstructionSpan, ...]:
+    """``spans`` plus, for each tool listing an untrusted step returned, every string of it
+    that asks for the agent's secrets, environment or conversation and no span covers
+    (:func:`~.leaks.poisoned_strings`): cue ``poisoned_description``, a strong span, so an
+    ignored one is a near miss."""
+    found: list[InstructionSpan] = []
+    known = list(spans)
+    for j in session.untrusted:
+        text = session.text(j)
+        if text.lstrip()[:1] not in ("[", "{"):
+            continue
+        for poisoned in poisoned_strings(text):
+            where = _located(text, poisoned)
+            if where is None or _overlapping(found, j, *where) is not None:
+                continue
+            k = _overlapping(known, j, *where)
+            if k is not None:  # a span already covers it: it is a poisoned one too
+                sp = known[k]
+                if "poisoned_description" not in sp.cues:
+                    cues = (*sp.cues, "poisoned_description")
+                    known[k] = dataclasses.replace(sp, cues=cues, score=_poisoned(sp.score))
+                continue
+            span = _unit_span(
+                session, j, *where, ("poisoned_description",), _poisoned, request_language
+            )
+            found.append(span)
+    if not found:
+        return tuple(known)
+    return tuple(sorted((*known, *found), key=lambda sp: (sp.step, sp.start)))
+
+
+def _poisoned(score: float, _cues: tuple[str, ...] = ()) -> float:
+    return max(score, _POISONED_SCORE)
+
+
 def _traced(
     session: _Session,
 ) -> tuple[tuple[InstructionSpan, ...], set[int], tuple[CallProvenance, ...]]:
     """The instruction spans, the delegated ones among them, and the calls traced against
     them: traced again when calls reveal spans (:func:`_followed_spans`), then with the
     calls that carried a secret blamed (:func:`_leaks`)."""
-    spans = _spans(session)
+    spans = _listing_spans(session, _spans(session))
     delegated = _sanctioned(session, spans)
     user_spans = {k for k, s in enumerate(spans) if s.source == "user"} | delegated
     calls = tuple(_call(session, spans, i, user_spans) for i in session.call_steps)
