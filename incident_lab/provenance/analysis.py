@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import base64
+import bisect
 import dataclasses
 import json
 import re
@@ -1821,7 +1822,7 @@ def _leaks(
     texts = [(j, session.text(j)) for j in session.untrusted]
     out: list[_Leak] = []
     for c in calls:
-        outputs = [(j, t) for j, t in texts if j < c.step]
+        outputs = texts[: bisect.bisect_left(session.untrusted, c.step)]
         for a in c.args:
             if a.origin == "user" or len(a.value) < _MIN_LEAK_VALUE:
                 continue
