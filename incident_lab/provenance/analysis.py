@@ -51,6 +51,7 @@ from incident_lab.provenance.leaks import (
     credentials_in,
     manifest_descriptions,
     poisoned_strings,
+    wants_secrets,
 )
 from incident_lab.provenance.model import (
     ArgSource,
@@ -1830,6 +1831,8 @@ def _leaks(
             if carried is None:
                 continue
             producer = producers.get(carried.source) if carried.source is not None else None
+            if _users_read(producer):
+                continue  # the user pointed at what was read ("the token from .env")
             blame = _leak_blame(session, spans, c, a.path, producer, user_spans)
             if blame is not None:
                 span, new = blame
@@ -1837,6 +1840,17 @@ def _leaks(
                 out.append(_Leak(c.step, a.path, carried, span, new, made_by))
                 break
     return out
+
+
+def _users_read(producer: CallProvenance | None) -> bool:
+    """A call the user asked for on a value of theirs (the file they named): what it read
+    is theirs to use."""
+    return (
+        producer is not None
+        and producer.requested
+        and not producer.unrequested
+        and any(a.origin == "user" for a in producer.args)
+    )
 
 
 def _leak_blame(
@@ -1851,7 +1865,8 @@ def _leak_blame(
     (or of its tool) in a tool listing an untrusted step returned, when a span covers it or
     it asks for something (:func:`~.leaks.asks_for_value`: a poisoned description, as a new
     span with cue ``poisoned_description``); else the span the call that read the secret
-    followed; else the latest strong untrusted span before it. None when there is none."""
+    followed; else the latest strong untrusted span before it that asks for secrets or names
+    the parameter. None when there is none."""
     param = path.strip("/").split("/", 1)[0]
     for j in reversed([j for j in session.untrusted if j < c.step]):
         text = session.text(j)
@@ -1870,10 +1885,12 @@ def _leak_blame(
     if followed is not None and followed not in user_spans:
         sp = spans[followed]
         return (sp.step, sp.start, sp.end), None
-    earlier = _strong_earlier(spans, c.step, user_spans)
-    if earlier:
-        sp = spans[earlier[-1]]
-        return (sp.step, sp.start, sp.end), None
+    for k in reversed(_strong_earlier(spans, c.step, user_spans)):
+        sp = spans[k]
+        # only a span that asks for secrets or names the parameter: an unrelated injection
+        # the agent ignored does not make the user's own use of a key a leak
+        if wants_secrets(sp.text) or re.search(rf"\b{re.escape(param)}\b", sp.text, re.I):
+            return (sp.step, sp.start, sp.end), None
     return None
 
 

@@ -202,6 +202,11 @@ def _system_prompt(value: str, given: str, system: tuple[int, str]) -> Carried |
     return None
 
 
+def wants_secrets(text: str) -> bool:
+    """True when ``text`` asks for the agent's secrets, environment or conversation."""
+    return _WANTS_SECRETS.search(text[:MAX_VALUE]) is not None
+
+
 def asks_for_value(description: str) -> bool:
     """True when a tool or parameter description asks the model for something."""
     return _ASKS.search(description[:MAX_VALUE]) is not None
@@ -224,7 +229,7 @@ def poisoned_strings(output: str) -> list[str]:
         texts = [own] if isinstance(own, str) and _INSTRUCTS.search(own[:MAX_VALUE]) else []
         texts += _strings([entry[k] for k in _SCHEMA_KEYS if k in entry])
         for text in texts:
-            if _WANTS_SECRETS.search(text[:MAX_VALUE]) and text not in out:
+            if wants_secrets(text) and text not in out:
                 out.append(text)
     return out
 
