@@ -31,6 +31,12 @@ decoded:<kind>       the cue was only readable after decoding (base64, hex, rot1
 language_switch      prose in another language or script than the user's, found only
                      with an answer that obeyed it (see ``analysis._switched_spans``)
 echoed               found through what an answer repeated or announced
+poisoned_description a string of a tool listing (description, enum label, example) that
+                     asks for the agent's secrets, environment or conversation, or that
+                     asked for a secret a call then carried (``analysis._listing_spans``,
+                     ``analysis._leak_blame``)
+asked_action         a unit asking for an action of the kind an unasked side effect did
+                     (``analysis._asked_action``; with ``followed``)
 ==================== ===============================================================
 
 Every pattern is linear: alternations of literals and bounded ``{0,N}`` gaps.
@@ -70,7 +76,7 @@ SPAN_THRESHOLD = 0.5
 #: :data:`WEAK_SPAN_SCORE` (an ordinary "Please send receipts to x@y" in a document).
 STRONG_CUES = frozenset(
     {"override", "addressed_to_model", "task_redirection", "role_claim", "delimiter",
-     "hidden_text", "decoded", "exfil_template"}
+     "hidden_text", "decoded", "exfil_template", "poisoned_description"}
 )  # fmt: skip
 WEAK_SPAN_SCORE = 0.5
 
