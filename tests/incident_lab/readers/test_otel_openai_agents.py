@@ -156,6 +156,8 @@ def test_classify_finds_the_injection_and_the_send_to_the_attacker(tmp_path: Pat
     (call,) = facts["calls"]
     assert call["tool"] == "send_email"
     assert call["attacker_values"] == {"/to": "exfil@attacker.example"}
+    # the handoff tool (transfer_to_mailpilot) moves the conversation, not money
+    assert [r["failure_mode"] for r in row["ranked"]] == ["prompt_injection"]
 
 
 @pytest.mark.parametrize("api", sorted(APIS))
