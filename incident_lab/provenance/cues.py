@@ -910,6 +910,7 @@ _NEGATED = re2.compile(
     r"won't|cannot|can't|no need to)(?:[\s,]{1,3}(?:ever|to|you|asking|telling|saying|want|"
     r"wanting|going|trying|please|be|i'm|i am|i)){0,4}[\s,]{1,3}$"
 )
+_SHOUTED = re2.compile(r"\b(?:NOT|NEVER|DON'T|DONT)\b")
 #: A developer/admin mode phrase (:data:`_DEV_MODE_ON`) ...
 _DEV_MODE_AT = re2.compile(r"(?i)\b(?:developer|sudo|admin) mode\b")
 #: ... in a sentence about software that has such a mode is about that software: "enable
@@ -917,23 +918,23 @@ _DEV_MODE_AT = re2.compile(r"(?i)\b(?:developer|sudo|admin) mode\b")
 _SOFTWARE_LOCUS = re2.compile(
     r"(?i)\b(?:browsers?|chrome|chromium|firefox|safari|edge|devtools|extensions?|unpacked|"
     r"android|iphone|ios|ipad|phones?|devices?|tablet|windows|macos|settings|bios|router|"
-    r"firmware|vs ?code|xcode|wordpress|plugins?|build number|about phone|steam|console)\b"
+    r"firmware|vs ?code|xcode|wordpress|plugins?|build number|about phone|steam)\b"
 )
 _ABLE_AFTER = re2.compile(r"(?i)^\s{0,2}(?:can|may|could|will be able to|are able to)\b")
 _QUOTE_CHARS = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"
 
 
-def _mentioned(plain: str, start: int, end: int) -> bool:
+def _mentioned(plain: str, start: int, end: int, shouted: bool = False) -> bool:
     """Whether the override phrase at ``plain[start:end]`` is talked about, not used: quoted
     after a frame word (:data:`_MENTION_FRAME`, or a speech verb after a generic subject:
     :data:`_SPEECH_FRAME`), its quotation closed on the same line by the mark that pairs with
     the opening one (an apostrophe inside a word, "it's", closes nothing) and not going on
     into an action or an address (:data:`_CONTINUES`); "you are now" describing a place or
-    state; "from now on you" granting an ability ("can", "may")."""
+    state; "from now on you" granting an ability ("can", "may"); a negated override ("do not
+    ignore previous instructions"), unless the unit shouts a negation (``shouted``: "do NOT
+    ignore your previous instructions" is reverse psychology)."""
     phrase = plain[start:end]
-    if _NEGATED.search(plain[max(0, start - 48) : start]) and not _OVERRIDE_AT.search(
-        phrase, _first_word_end(phrase)
-    ):  # "don't forget to ignore all previous ...": the negation governs "forget" only
+    if not shouted and _negates(plain[max(0, start - 48) : start], phrase):
         return True
     if _DEV_MODE_AT.search(phrase) and _SOFTWARE_LOCUS.search(_sentence(plain, start, end)):
         return True
@@ -953,6 +954,15 @@ def _mentioned(plain: str, start: int, end: int) -> bool:
     at = max(0, start - 3) + opening
     frame = plain[max(0, at - 60) : at]
     return _MENTION_FRAME.search(frame[-40:]) is not None or _SPEECH_FRAME.search(frame) is not None
+
+
+def _negates(before: str, phrase: str) -> bool:
+    """Whether ``before`` negates the override ``phrase`` (:data:`_NEGATED`), unless the
+    phrase goes on into an override of its own ("don't forget to ignore all previous ...":
+    the negation governs "forget" only)."""
+    if _NEGATED.search(before) is None:
+        return False
+    return not _OVERRIDE_AT.search(phrase, _first_word_end(phrase))
 
 
 def _first_word_end(phrase: str) -> int:
@@ -983,11 +993,13 @@ def _closing(after: str, closers: str) -> int:
     return -1
 
 
-def _override_mentioned(plain: str) -> bool:
+def _override_mentioned(plain: str, raw: str = "") -> bool:
     """Whether every override phrase in ``plain`` is mentioned, not used (:func:`_mentioned`):
-    a write-up quoting "ignore previous instructions" as an example carries no override."""
+    a write-up quoting "ignore previous instructions" as an example carries no override.
+    ``raw`` is the unit as written (capitals kept: a shouted negation)."""
     spans = [m.span() for m in _OVERRIDE_AT.finditer(plain[:MAX_SCAN])]
-    return bool(spans) and all(_mentioned(plain, a, b) for a, b in spans)
+    shouted = _SHOUTED.search(raw[:MAX_SCAN]) is not None
+    return bool(spans) and all(_mentioned(plain, a, b, shouted) for a, b in spans)
 
 
 def _score(
@@ -1012,7 +1024,7 @@ def _unit_cues(raw: str, plain: str, undone: tuple[str, ...]) -> list[str]:
     as an imperative to the model, an action plus a target is an action request, and hidden
     text counts whether the raw form shows it or undoing the obfuscation did."""
     found = _plain_kinds(plain)
-    if "override" in found and _override_mentioned(plain):
+    if "override" in found and _override_mentioned(plain, raw):
         found.discard("override")
     raw_found = _RAW.kinds(raw)
     if "verb_start" in found and "imperative_to_model" not in found and _verb_starts(plain):
