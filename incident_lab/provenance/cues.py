@@ -469,6 +469,23 @@ _DEV_MODE_ON = (
     rf"|\b(?:enable|enter|activate|turn on|unlock|switch (?:to|into)) (?:the )?{_DEV_MODES}\b"
     rf"|\b(?:respond|answer|reply|act|speak|output)\w{{0,2}} (?:as if )?in {_DEV_MODES}\b"
 )
+#: Asks for the model's own setup: its initial / original / hidden / system instructions,
+#: the prompt its developer gave it, what it was given before the conversation, everything
+#: above verbatim. A person's "original receipt" or "initial thoughts" is none: the noun must
+#: be a prompt, instructions, directives or configuration, with such an adjective.
+_EXTRACT_PROMPT = (
+    r"\b(?:reveal|print|show|repeat|output|dump|disclose|leak|recite|copy|echo|paste|tell me"
+    r"|list|display|give me|share|write out|spell out)\b[^.\n]{0,20}\byour "
+    r"(?:(?:initial|original|hidden|secret|system|base|underlying|internal|starting|core) ){1,3}"
+    r"(?:prompts?|instructions|directives|configuration|guidelines)\b"
+    r"|\b(?:prompt|instructions|directives) (?:your|the) (?:developers?|creators?|operators?) "
+    r"gave you\b"
+    r"|\b(?:text|instructions|prompt|messages?) (?:that was |that were )?given to you before "
+    r"(?:this|the) (?:conversation|chat|session)\b"
+    r"|\bconfiguration you were (?:started|initiali[sz]ed|launched|configured|set up) with\b"
+    r"|\b(?:repeat|print|output|copy|echo|reproduce) everything (?:above|before) (?:this line|this"
+    r" point|here)\b"
+)
 _JAILBREAK = (
     # "disregard everything above"; "reveal your system prompt word for word": asks only a
     # model can be given
@@ -491,6 +508,8 @@ _JAILBREAK = (
     r"(?:prior|previous|earlier|existing|original|other) (?:ones|instructions|directives|rules|prompts)\b|"
     r"\b(?:dan|god|jailbreak|unrestricted|unfiltered) mode\b|\bdo anything now\b|"
     + _DEV_MODE_ON
+    + "|"
+    + _EXTRACT_PROMPT
     + r"|\byou are (?:now )?dan\b|\bno (?:rules|restrictions|filters|guidelines|limits)\b"
     r"|\bstay in character\b|\balways compl(?:y|ies)\b|\bwithout (?:any )?(?:restrictions|filters)\b"
     r"|\bwithout (?:any )?(?:limits|limitations|censorship|restrictions|filters)\b"
