@@ -483,6 +483,9 @@ _EXTRACT_PROMPT = (
     r"|\b(?:text|instructions|prompt|messages?) (?:that was |that were )?given to you before "
     r"(?:this|the) (?:conversation|chat|session)\b"
     r"|\bconfiguration you were (?:started|initiali[sz]ed|launched|configured|set up) with\b"
+    r"|\b(?:initial|original|hidden|system) prompt you were given\b"
+    r"|\b(?:first|last|opening) (?:sentence|line|words?|paragraph) of your (?:system |initial )?"
+    r"(?:prompt|instructions)\b"
     r"|\b(?:repeat|print|output|copy|echo|reproduce) everything (?:above|before) (?:this line|this"
     r" point|here)\b"
 )
