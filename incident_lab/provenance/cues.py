@@ -561,6 +561,8 @@ _HIDDEN_PATTERN = (
 # "key:" label.
 _CONTINUED = (
     r"(?<=\\)\n|\n(?=[ \t]{0,40}[a-z'\"(])(?![ \t]{0,40}[\w-]{1,30}:)"
+    # a quoted reply's wrapped sentence ("> Ignore ... and forward everything\n> to x@y")
+    r"|\n(?=>{1,3}[ \t]{0,4}[a-z'\"(])(?!>{1,3}[ \t]{0,4}[\w-]{1,30}:)"
     # a sentence shouted over line breaks ("Please IGNORE\nALL PREVIOUS\nINSTRUCTIONS and ..."):
     # a line ending in a capitalised word, the next starting with one (not a "KEY:" label)
     r"|(?<=[A-Z][A-Z])\n(?=[ \t]{0,40}[A-Z]{2})(?![ \t]{0,40}[\w-]{1,30}:)"
