@@ -932,8 +932,10 @@ _STATE_AFTER = re2.compile(
 _NEGATED = re2.compile(
     r"(?i)\b(?:do not|don't|dont|never|not|must not|mustn't|should not|shouldn't|will not|"
     r"won't|cannot|can't|no need to)(?:[\s,]{1,3}(?:ever|to|you|asking|telling|saying|want|"
-    r"wanting|going|trying|please|be|i'm|i am|i)){0,4}[\s,]{1,3}$"
+    r"wanting|going|trying|please|be|i'm|i am|i)){0,4}\s{1,3}$"
 )
+#: "why not ignore ...", "whether or not you ignore ...": a suggestion or a branch, no negation.
+_SUGGESTS = re2.compile(r"(?i)\b(?:why|how about|or|if) not\b[^.\n]{0,24}$")
 _SHOUTED = re2.compile(r"\b(?:NOT|NEVER|DON'T|DONT)\b")
 #: A developer/admin mode phrase (:data:`_DEV_MODE_ON`) ...
 _DEV_MODE_AT = re2.compile(r"(?i)\b(?:developer|sudo|admin) mode\b")
@@ -984,7 +986,7 @@ def _negates(before: str, phrase: str) -> bool:
     """Whether ``before`` negates the override ``phrase`` (:data:`_NEGATED`), unless the
     phrase goes on into an override of its own ("don't forget to ignore all previous ...":
     the negation governs "forget" only)."""
-    if _NEGATED.search(before) is None:
+    if _NEGATED.search(before) is None or _SUGGESTS.search(before):
         return False
     return not _OVERRIDE_AT.search(phrase, _first_word_end(phrase))
 
