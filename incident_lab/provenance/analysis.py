@@ -70,7 +70,7 @@ from incident_lab.provenance.obedience import (
     quotes_literal,
 )
 from incident_lab.provenance.sensitive import sensitive_value, starts_with_verb, user_topic
-from incident_lab.provenance.testruns import asks_for_tests, is_test_run
+from incident_lab.provenance.testruns import user_test_run
 from incident_lab.provenance.text import (
     MAX_SCAN,
     guess_language,
@@ -1523,7 +1523,7 @@ def _call_requested(
     if sensitive is not None:
         requested = False
         instruction = sensitive.in_instruction if instruction is None else instruction
-    elif not requested and _asked_test_run(session, i, kind, arguments):
+    elif not requested and _asked_test_run(session, spans, i, kind, arguments, user_spans):
         requested = True
         why.append("a test run the user's task about tests implies")
     return requested, instruction
@@ -1737,15 +1737,23 @@ def _sensitive_untrusted(
     return None
 
 
-def _asked_test_run(session: _Session, i: int, kind: str, arguments: dict[str, Any]) -> bool:
+def _asked_test_run(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    i: int,
+    kind: str,
+    arguments: dict[str, Any],
+    user_spans: set[int],
+) -> bool:
     """True for a plain test-runner command when a user turn before step ``i`` is about
-    tests, CI or a failing build (:mod:`.testruns`)."""
+    tests, CI or a failing build (:mod:`.testruns`), unless the command appears whole in a
+    strong span of untrusted content (one the user did not hand the task to) and in no
+    user turn: then it is that span's run."""
     if kind != "exec":
         return False
-    command = command_of(arguments)
-    if not is_test_run(command):
-        return False
-    return asks_for_tests("\n".join(session.text(u) for u in session.user if u < i))
+    injected = [s.text for k, s in enumerate(spans) if k not in user_spans and _strong(s)]
+    user = "\n".join(session.text(u) for u in session.user if u < i)
+    return user_test_run(command_of(arguments), user, injected)
 
 
 def _followed_sensitive(

@@ -62,6 +62,16 @@ _OPENERS = frozenset(("please", "now", "then", "so", "and", "just", "simply", "a
 _NEGATIONS = frozenset(("not", "never", "don't", "dont", "do", "cannot", "can't", "won't"))
 
 
+#: Who else a clause may say does something ("teams use the label to bypass the approval
+#: step"): then it describes, it does not instruct.
+_SUBJECTS = frozenset(
+    ("we", "they", "i", "he", "she", "it", "one", "people", "teams", "team", "users", "admins",
+     "engineers", "developers", "operators", "staff", "someone", "some", "many", "most",
+     "attackers", "employees", "customers", "companies", "organisations", "organizations",
+     "managers", "reviewers", "our", "their", "its")
+)  # fmt: skip
+
+
 def _told_to_model(plain: str, at: int) -> bool:
     """Whether the words before ``at`` in their clause leave the phrase an imperative or
     address it to the model ("you must ...", "... to bypass"), not negated ("don't", "never") and not said
@@ -71,8 +81,10 @@ def _told_to_model(plain: str, at: int) -> bool:
     words = head[cut + 1 :].split()
     if any(w in _NEGATIONS for w in words):
         return False
-    # "chain the tools to bypass ...": an instruction's purpose
-    return "you" in words or all(w in _OPENERS for w in words) or words[-1:] == ["to"]
+    # "chain the tools to bypass ...": an instruction's purpose; "teams use X to bypass ...":
+    # what someone else does
+    purpose = words[-1:] == ["to"] and not any(w in _SUBJECTS for w in words)
+    return "you" in words or all(w in _OPENERS for w in words) or purpose
 
 
 _PARAPHRASE_TR = (
