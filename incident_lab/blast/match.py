@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +57,7 @@ from incident_lab.text.minhash import (
     MinHasher,
     lsh_params,
     shingle_array,
+    shingle_bytes,
     sorted_distinct,
 )
 from incident_lab.text.normalize import normalize
@@ -85,6 +86,8 @@ _SEEN_MAX = 200_000
 _PROBE_SESSIONS = 256
 _MIN_HIT_SHARE = 0.02
 _BYPASS_SESSIONS = 4096
+# Distinct tool names remembered as matching a harmful pattern's tool or not.
+_TOOL_NAMES_MAX = 4096
 # Prefilter: a bit per bucket of a multiplicative hash of the payload shingles.
 _BUCKET_BITS = 20
 _BUCKET_MUL = np.uint64(0x9E3779B97F4A7C15)
@@ -360,12 +363,13 @@ class Matcher:
         self._buckets = np.zeros(1 << _BUCKET_BITS, dtype=np.bool_)
         self._buckets[self._bucket_of(self.union)] = True
         self._normalize = _NormalizeCache()
+        self._tool_names: dict[str, bool] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # The cache is per process, and the membership matrix (shingles x forms, 8 bytes
         # each: 13 of the 14 MB of a 134-form matcher) and the bucket bitmap are cheaper
         # to rebuild than to ship to every Dask task.
-        skip = ("_normalize", "_membership", "_buckets")
+        skip = ("_normalize", "_membership", "_buckets", "_tool_names")
         return {k: v for k, v in self.__dict__.items() if k not in skip}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -435,6 +439,27 @@ class Matcher:
 
     # -- tool and safeguard patterns ------------------------------------------------
 
+    def _calls_a_listed_tool(self, raw_steps: Iterable[Any]) -> bool:
+        """Whether a tool call among ``raw_steps`` names the tool of a harmful pattern.
+
+        When none does, :meth:`_tool_match` finds nothing (a call's name is its first
+        test), so a session below the payload threshold is out without its list of steps
+        being built. Each distinct name is matched once (a bounded table: tool names
+        repeat in every session).
+        """
+        known = self._tool_names
+        for step in raw_steps:
+            if isinstance(step, dict) and step.get("type") == "tool_call":
+                name = str(step.get("name", ""))
+                hit = known.get(name)
+                if hit is None:
+                    if len(known) >= _TOOL_NAMES_MAX:
+                        known.clear()
+                    hit = known[name] = any(tool_re.search(name) for _, tool_re, _ in self._tools)
+                if hit:
+                    return True
+        return False
+
     def _tool_match(
         self, steps: list[dict[str, Any]]
     ) -> tuple[str | None, str | None, ToolPattern | None]:
@@ -501,11 +526,15 @@ class Matcher:
         is scored exactly). Counting repeats instead let a sixth of non-repeating
         sessions through (a common word of the payload, many times), 17 times as many.
         """
-        data = [t.encode("utf-8") for t in texts]
-        sizes = np.fromiter((len(d) for d in data), dtype=np.int64, count=len(data))
+        joined = "".join(texts)
+        data = joined.encode("utf-8")
+        # Each text's size in bytes: its length when all are ASCII (the bytes are as many
+        # as the characters only then), folded text's usual case.
+        each = map(len, texts) if len(data) == len(joined) else (len(t.encode()) for t in texts)
+        sizes = np.fromiter(each, dtype=np.int64, count=len(texts))
         if not sizes.any():
             return [False] * len(texts)
-        shingles = shingle_array(b"".join(data).decode("utf-8"))
+        shingles = shingle_bytes(data)
         at = np.flatnonzero(self._in_buckets(shingles))
         # (session, shingle) keys: the session's index above the shingle's bits, sorted
         # and deduplicated (:func:`sorted_distinct`: np.unique costs 10x on these).
@@ -537,7 +566,10 @@ class Matcher:
         return self._score(traj, text)
 
     def _score(self, traj: dict[str, Any], text: str | None) -> Match | None:
-        steps = [s for s in traj.get("steps") or [] if isinstance(s, dict)]
+        raw_steps = traj.get("steps") or []
+        if text is None and not self._calls_a_listed_tool(raw_steps):
+            return None  # no payload to score and no harmful call: out (most sessions)
+        steps = [s for s in raw_steps if isinstance(s, dict)]
         if text is not None:
             payload, form = self.normalized_payload_score(text)
         else:

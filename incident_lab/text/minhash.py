@@ -49,7 +49,11 @@ def shingle_array(text: str, k: int = SHINGLE) -> U64:
         text: Normalised text; empty text gives an empty array.
         k: Shingle size in bytes (at most 8, so a shingle packs into 64 bits exactly).
     """
-    data = text.encode("utf-8")
+    return shingle_bytes(text.encode("utf-8"), k)
+
+
+def shingle_bytes(data: bytes, k: int = SHINGLE) -> U64:
+    """:func:`shingle_array` of text already encoded as UTF-8 (``data``)."""
     if not data:
         return np.zeros(0, dtype=np.uint64)
     n = max(1, len(data) - k + 1)

@@ -455,3 +455,52 @@ def test_a_short_cached_part_does_not_split_a_run(monkeypatch: pytest.MonkeyPatc
     parts = [short, "unique", long, "other"]
     assert normalize_parts(parts, cache) == normalize("\n".join(parts))
     assert calls == ["unique", "other"]  # both cached parts came from the cache
+
+
+def test_sessions_without_a_harmful_tool_call_are_out_before_their_steps_are_read() -> None:
+    """Below the payload threshold, the tool-name table decides as the full step scan:
+    random sessions mixing the harmful tool (with and without the attacker's value,
+    blocked, failed), other tools, names that are not strings and steps that are not
+    objects score exactly as with the shortcut off; the name table stays bounded."""
+    from incident_lab.blast import match as match_mod
+
+    scenario = {
+        "id": "inc-tools",
+        "payload": {"text": PAYLOAD},
+        "expectations": [
+            {"kind": "no_tool_call", "tool": "export_.*", "arguments": {"to": "boss"}},
+            {"kind": "no_tool_call", "tool": "send_email", "arguments": {"to": "x@evil\\.example"}},
+        ],
+    }
+    tools = Matcher(signature_from_scenario(scenario))
+    rng = random.Random(5)
+    names: list[Any] = ["send_email", "export_all", "read_inbox", "send_emails", 7, None, ["x"]]
+    steps: list[Any] = ["not a step", None]
+    for i, name in enumerate(names):
+        for to in ("x@evil.example", "boss@corp.example"):
+            steps.append(
+                {"type": "tool_call", "name": name, "call_id": f"c{i}", "arguments": {"to": to}}
+            )
+    steps += [
+        {"type": "tool_result", "call_id": "c0", "output": "error", "is_error": True},
+        {"type": "safeguard", "decision": "block", "target_step": 3},
+        {"type": "message", "role": "user", "content": "hello"},
+    ]
+    trajs = [
+        {"session_id": f"s{i}", "steps": rng.sample(steps, rng.randint(0, 6))} for i in range(600)
+    ]
+
+    class Full(Matcher):
+        def _calls_a_listed_tool(self, raw_steps: Any) -> bool:
+            return True  # never short-cut: build the steps and run the tool match
+
+    full = Matcher.__new__(Full)
+    full.__dict__.update(tools.__dict__)
+    got = [tools._score(t, None) for t in trajs]
+    want = [full._score(t, None) for t in trajs]
+    assert [m and m.to_dict() for m in got] == [m and m.to_dict() for m in want]
+    assert 0 < sum(m is not None for m in got) < len(trajs)
+    assert {m.tool_state for m in got if m is not None} >= {"executed", "failed"}
+    big = [{"type": "tool_call", "name": f"tool_{i}"} for i in range(match_mod._TOOL_NAMES_MAX + 5)]
+    assert tools._score({"session_id": "b", "steps": big}, None) is None
+    assert len(tools._tool_names) <= match_mod._TOOL_NAMES_MAX
