@@ -504,3 +504,30 @@ def test_sessions_without_a_harmful_tool_call_are_out_before_their_steps_are_rea
     big = [{"type": "tool_call", "name": f"tool_{i}"} for i in range(match_mod._TOOL_NAMES_MAX + 5)]
     assert tools._score({"session_id": "b", "steps": big}, None) is None
     assert len(tools._tool_names) <= match_mod._TOOL_NAMES_MAX
+
+
+def _reference_b64_text(text: str) -> str | None:
+    """``_b64_text`` through the documented ``base64`` calls."""
+    import binascii
+
+    from incident_lab.text.normalize import _utf8
+
+    blob = text.rstrip("=")
+    if len(blob) % 4 == 1:
+        return None
+    padded = blob + "=" * (-len(blob) % 4)
+    try:
+        if "-" in blob or "_" in blob:
+            return _utf8(base64.urlsafe_b64decode(padded))
+        return _utf8(base64.b64decode(padded, validate=True))
+    except (binascii.Error, ValueError):
+        return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(_RUN)
+def test_base64_blob_decodes_as_the_base64_module_does(run: str) -> None:
+    """The direct ``binascii`` call decodes (or refuses) every blob as ``b64decode`` does."""
+    from incident_lab.text.normalize import _b64_text
+
+    assert _b64_text(run) == _reference_b64_text(run)
