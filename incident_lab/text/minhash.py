@@ -200,7 +200,9 @@ class LSHIndex:
     def band_keys(self, signatures: U64) -> U64:
         """Return one 64-bit key per band for each signature: shape ``(n, bands)``."""
         sigs = np.atleast_2d(signatures).reshape(-1, self.bands, self.rows)
-        keys: U64 = (sigs * self._weights[None, None, :]).sum(axis=2, dtype=np.uint64)
+        # The weighted sum of each band's rows modulo 2**64, as a matrix product (integer
+        # matmul wraps as the elementwise product and sum did; no temporary array).
+        keys: U64 = sigs @ self._weights
         return keys
 
     def insert(self, key: int, signature: U64) -> None:

@@ -124,3 +124,24 @@ def test_sorted_distinct_is_numpys_unique() -> None:
     for size in (0, 1, 2, 50, 5000):
         values = rng.integers(0, 40, size=size).astype(np.uint64)
         assert sorted_distinct(values).tolist() == np.unique(values).tolist()
+
+
+def test_band_keys_are_the_weighted_sums_of_each_band_modulo_2_64() -> None:
+    """Each band's key is sum(row value * row weight) mod 2**64, in plain integers."""
+    rng = np.random.default_rng(9)
+    index = LSHIndex(*lsh_params(0.5))
+    sigs = rng.integers(0, 2**64 - 1, size=(5, index.bands * index.rows), dtype=np.uint64)
+    weights = index._weights.tolist()
+    want = [
+        [
+            sum(
+                v * w
+                for v, w in zip(row[b * index.rows : (b + 1) * index.rows], weights, strict=True)
+            )
+            % 2**64
+            for b in range(index.bands)
+        ]
+        for row in sigs.tolist()
+    ]
+    assert index.band_keys(sigs).tolist() == want
+    assert index.band_keys(sigs[0]).tolist() == want[:1]
