@@ -478,7 +478,7 @@ def _tokens(text: str) -> str:
         text = _PLACEHOLDER.sub(lambda m: f" {m.group(1).lower()} ", text)
     if "@" in text:
         text = _emails(text)
-    if "://" in text:
+    if "/" in text and "://" in text:
         text = _WEB.sub(" url ", text)
     return text
 
