@@ -291,8 +291,10 @@ def _rare(text: str) -> bool:
     if not text.isascii():
         return _BITS(text) is not None or _CODES(text) is not None
     mapped = text.encode("ascii").translate(_RARE_MAP)
-    return (
-        b"00000000 " in mapped or b"00000000\t" in mapped or b". ." in mapped or b". / ." in mapped
+    # Both bit needles start with eight '0's and both Morse needles hold ' .': one scan
+    # for each shared part first (most text has neither), the whole needles only then.
+    return (b"00000000" in mapped and (b"00000000 " in mapped or b"00000000\t" in mapped)) or (
+        b" ." in mapped and (b". ." in mapped or b". / ." in mapped)
     )
 
 
