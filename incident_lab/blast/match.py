@@ -86,8 +86,10 @@ _SEEN_MAX = 200_000
 _PROBE_SESSIONS = 256
 _MIN_HIT_SHARE = 0.02
 _BYPASS_SESSIONS = 4096
-# Distinct tool names remembered as matching a harmful pattern's tool or not.
+# Distinct tool names remembered as matching a harmful pattern's tool or not (names up
+# to _TOOL_NAME_MAX_CHARS long; a longer one is matched each time it is seen).
 _TOOL_NAMES_MAX = 4096
+_TOOL_NAME_MAX_CHARS = 256
 # Prefilter: a bit per bucket of a multiplicative hash of the payload shingles.
 _BUCKET_BITS = 20
 _BUCKET_MUL = np.uint64(0x9E3779B97F4A7C15)
@@ -356,8 +358,8 @@ class Matcher:
         """The lookup tables derived from the forms (rebuilt by each worker, not shipped)."""
         # Which forms hold each shingle of the union (a row per shingle, a column per
         # form): the rows of a session's common shingles, summed, count each form's overlap
-        # (one byte a cell; the sum counts in the platform integer: 1.5 MB for 134 forms
-        # instead of 12.5, whose first touch cost a search 25 ms of page faults).
+        # (one byte a cell, summed as int64: 1.5 MB for 134 forms instead of 12.5 MB, whose
+        # first touch cost every search about 25 ms of page faults).
         self._membership = np.zeros((self.union.size, len(self.forms)), dtype=np.int8)
         for i, form in enumerate(self.forms):
             self._membership[np.searchsorted(self.union, form.distinct), i] = 1
@@ -454,9 +456,11 @@ class Matcher:
                 name = str(step.get("name", ""))
                 hit = known.get(name)
                 if hit is None:
-                    if len(known) >= _TOOL_NAMES_MAX:
-                        known.clear()
-                    hit = known[name] = any(tool_re.search(name) for _, tool_re, _ in self._tools)
+                    hit = any(tool_re.search(name) for _, tool_re, _ in self._tools)
+                    if len(name) <= _TOOL_NAME_MAX_CHARS:  # a log's odd names are not kept
+                        if len(known) >= _TOOL_NAMES_MAX:
+                            known.clear()
+                        known[name] = hit
                 if hit:
                     return True
         return False

@@ -504,6 +504,12 @@ def test_sessions_without_a_harmful_tool_call_are_out_before_their_steps_are_rea
     big = [{"type": "tool_call", "name": f"tool_{i}"} for i in range(match_mod._TOOL_NAMES_MAX + 5)]
     assert tools._score({"session_id": "b", "steps": big}, None) is None
     assert len(tools._tool_names) <= match_mod._TOOL_NAMES_MAX
+    long_name = "send_email" + " " * match_mod._TOOL_NAME_MAX_CHARS
+    assert (
+        tools._score({"session_id": "l", "steps": [{"type": "tool_call", "name": long_name}]}, None)
+        is None
+    )
+    assert long_name not in tools._tool_names  # matched, not remembered
 
 
 def _reference_b64_text(text: str) -> str | None:
