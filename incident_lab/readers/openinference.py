@@ -40,7 +40,7 @@ from incident_lab.readers.mapping import (
     tool_call_step,
     tool_entry,
 )
-from incident_lab.readers.otel_steps import SpanMappingError, merge_steps, with_alternatives
+from incident_lab.readers.otel_steps import SpanMappingError, session_steps, with_alternatives
 from incident_lab.readers.otlp_json import iter_exports
 from incident_lab.readers.span_spool import KeyedSpool
 from incident_lab.readers.stitching import (
@@ -307,14 +307,7 @@ def adopt_call_ids(members: list[dict[str, Any]]) -> None:
 
 def _steps(members: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     adopt_call_ids(members)
-    moments = sorted(
-        (item for span in members for item in _timeline(span)), key=lambda m: (m[0], m[1])
-    )
-    steps: list[dict[str, Any]] = []
-    keys: list[str] = []
-    for _time, _order, kind, new in moments:
-        merge_steps(steps, keys, kind, new)
-    return list(zip(keys, steps, strict=True))
+    return session_steps(members, _timeline)
 
 
 def _sessions(traces: KeyedSpool, paths: list[str]) -> Iterator[Record]:

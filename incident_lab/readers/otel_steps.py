@@ -88,14 +88,19 @@ def has_content(steps: list[dict[str, Any]]) -> bool:
     return False
 
 
-def session_steps(members: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+def session_steps(
+    members: list[dict[str, Any]], timeline: Callable[[dict[str, Any]], list[Any]] | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     """The steps of a group of spans in time order, history merged: ``(key, step)`` pairs.
+
+    ``timeline`` maps a span to its moments (default :func:`span_timeline`).
 
     Raises:
         SpanMappingError: a span cannot be mapped.
     """
+    timeline = timeline or span_timeline
     moments = sorted(
-        (item for span in members for item in span_timeline(span)), key=lambda m: (m[0], m[1])
+        (item for span in members for item in timeline(span)), key=lambda m: (m[0], m[1])
     )
     steps: list[dict[str, Any]] = []
     keys: list[str] = []
@@ -362,18 +367,11 @@ def merge_steps(
     ``output``: a span's answer, appended unless the session already ends with it.
     ``tool``: a tool span's own call, appended (at its time) unless already present.
     """
-    if kind == "tool":
+    if kind in ("tool", "output"):
+        seen = keys if kind == "tool" else set(keys[-len(new) :] if new else ())  # all, or the tail
         for step in new:
             key = _step_key(step)
-            if key not in keys:
-                steps.append(step)
-                keys.append(key)
-        return
-    if kind == "output":
-        tail = set(keys[-len(new) :]) if new else set()
-        for step in new:
-            key = _step_key(step)
-            if key not in tail:
+            if key not in seen:
                 steps.append(step)
                 keys.append(key)
         return
