@@ -183,8 +183,6 @@ class CommandBackend:
     def run(self, action: str, spec: dict[str, Any], ctx: dict[str, Any]) -> ActionOutcome:
         """Run ``spec['command']`` with ``{tools}``/``{incident}`` placeholders filled."""
         where = f"contain.actions.{action}"
-        if "command" not in spec:
-            raise ConfigError(f"{where}: backend 'command' needs a 'command'")
         argv = _argv(spec["command"], ctx["variables"], ctx["secrets"], where)
         return _run_or_show(argv, spec, ctx, ctx["secrets"].mask(argv), self._undo(spec, ctx))
 
@@ -221,8 +219,6 @@ class KubectlBackend:
     def run(self, action: str, spec: dict[str, Any], ctx: dict[str, Any]) -> ActionOutcome:
         """Read ``.spec.replicas``, then scale to ``replicas`` (default 0)."""
         where = f"contain.actions.{action}"
-        if not spec.get("deployment"):
-            raise ConfigError(f"{where}: backend 'kubectl' needs a 'deployment'")
         deployment = str(substitute(spec["deployment"], ctx["secrets"], where=where))
         base = self._base(spec, ctx, where)
         timeout = float(spec.get("timeout", DEFAULT_TIMEOUT))
