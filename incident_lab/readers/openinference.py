@@ -32,7 +32,6 @@ from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
 from incident_lab.readers.mapping import (
     as_dict,
     finish,
-    guarded,
     nanos_to_rfc3339,
     output_text,
     str_or_none,
@@ -44,6 +43,7 @@ from incident_lab.readers.otel_steps import SpanMappingError, session_steps, wit
 from incident_lab.readers.otlp_json import iter_exports
 from incident_lab.readers.span_spool import KeyedSpool
 from incident_lab.readers.stitching import (
+    build_sessions,
     conversation,
     earliest,
     session_trajectory,
@@ -333,25 +333,7 @@ def _sessions(traces: KeyedSpool, paths: list[str]) -> Iterator[Record]:
             groups[f"session\0{sid}" if sid else f"trace\0{trace}"].append(span)
         return [], [], groups
 
-    for found in spooled_sessions(traces, traces.keys(), split, _steps):
-        if isinstance(found, Record):
-            yield found
-            continue
-        stitched, members = found
-        kind, _, sid = stitched[0].partition("\0")
-        first = earliest(members, order)
-        record, bug = guarded(
-            _build,
-            first["path"],
-            first["line"],
-            sid,
-            "history" if len(stitched) > 1 else kind,
-            members,
-            path=first["path"],
-            line=first["line"],
-            entry=f"{kind} {sid}",
-        )
-        yield record or bug  # type: ignore[misc]
+    yield from build_sessions(spooled_sessions(traces, traces.keys(), split, _steps), order, _build)
 
 
 def _tools(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -389,7 +371,11 @@ def _first(members: list[dict[str, Any]], *keys: str, last: bool = False) -> str
     return None
 
 
-def _build(path: str, line: int, sid: str, kind: str, members: list[dict[str, Any]]) -> Record:
+def _build(
+    first: dict[str, Any], kind: str, sid: str, stitched: list[str], members: list[dict[str, Any]]
+) -> Record:
+    path, line = first["path"], first["line"]
+    kind = "history" if len(stitched) > 1 else kind
     traj = session_trajectory(
         (path, line), sid, kind, members, _steps, ("OpenInference", CONTENT_HIDDEN)
     )
