@@ -371,6 +371,18 @@ def _first(members: list[dict[str, Any]], *keys: str, last: bool = False) -> str
     return None
 
 
+def _invocation_params(members: list[dict[str, Any]]) -> dict[str, Any]:
+    """The first non-empty JSON object among the spans' ``llm.invocation_parameters``."""
+    for span in members:
+        try:
+            params = as_dict(json.loads(span["attrs"].get("llm.invocation_parameters", "")))
+        except (TypeError, ValueError):
+            continue
+        if params:
+            return params
+    return {}
+
+
 def _build(
     first: dict[str, Any], kind: str, sid: str, stitched: list[str], members: list[dict[str, Any]]
 ) -> Record:
@@ -382,14 +394,7 @@ def _build(
     if isinstance(traj, Record):
         return traj
     steps, entry = traj["steps"], f"{kind} {sid}"
-    params = {}
-    for span in members:
-        try:
-            params = as_dict(json.loads(span["attrs"].get("llm.invocation_parameters", "")))
-        except (TypeError, ValueError):
-            continue
-        if params:
-            break
+    params = _invocation_params(members)
     tools = _tools(members)
     traj["agent"] = {
         "name": _first(members, "agent.name"),
