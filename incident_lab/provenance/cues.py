@@ -520,10 +520,10 @@ _CONTINUED = (
 _UNIT = re.compile(rf"(?:[^\n]|{_CONTINUED})+")
 _JOIN = re.compile(_CONTINUED)
 # A sentence ends at . ! ? before a blank, or at an escaped line break inside a quoted string
-# ("Rating: 3.9\\nReviews: ..."); a Morse blob (". -") is not cut. After a closing quote the
+# ("Rating: 3.9\\nReviews: ..."); a Morse blob (". -", ". / .-") is not cut. After a closing quote the
 # sentence goes on when a lower-case word follows ("e-mail the text 'How are you?' to ...").
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?])(?:[\"')\]]{1,2}\s+(?=[^\s.\-a-z])|\s+(?=[^\s.\-]))|\\n(?=\S)"
+    r"(?<=[.!?])(?:[\"')\]]{1,2}\s+(?=[^\s.\-a-z])|\s+(?=[^\s.\-/]))|\\n(?=\S)"
 )
 _MAX_UNIT = 600
 #: A sentence that spells out a detail of the instruction before it ("The event title should

@@ -39,6 +39,7 @@ from functools import partial
 from typing import Any
 
 from incident_lab.hookspecs import hookimpl
+from incident_lab.readers import otel_agents_sdk
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
 from incident_lab.readers.mapping import (
     as_dict,
@@ -289,12 +290,16 @@ def _build(
     """One session's record; ``others``: the non-GenAI spans of each group's trace."""
     path, line = first["path"], first["line"]
     extra = {t: n for k in stitched for t, n in others.pop(k, ())}
+    entry = f"{kind} {sid}"
+    if otel_agents_sdk.content_off(members):
+        reason = f"{kind} {sid!r}: {len(members)} GenAI span(s) and no message content: "
+        return Record(path, line, reason=reason + otel_agents_sdk.CONTENT_OFF, entry=entry)
     traj = session_trajectory(
         (path, line), sid, kind, members, session_steps, ("GenAI", CONTENT_OFF)
     )
     if isinstance(traj, Record):
         return traj
-    steps, entry = traj["steps"], f"{kind} {sid}"
+    steps = traj["steps"]
     model = {
         "name": _first(members, "gen_ai.request.model", "gen_ai.response.model"),
         "version": _first(members, "gen_ai.response.model", last=True),
@@ -302,7 +307,7 @@ def _build(
     }
     tools = _tools(members)
     traj["agent"] = {
-        "name": _first(members, "gen_ai.agent.name"),
+        "name": otel_agents_sdk.agent_name(members) or _first(members, "gen_ai.agent.name"),
         "model": model,
         "tools": complete_tools(tools, steps),
     }
@@ -322,6 +327,8 @@ def _build(
         traj["x_otel"]["files"] = files
     if extra:
         traj["x_otel"]["non_genai_spans_by_trace"] = extra
+    if handoffs := otel_agents_sdk.handoffs(members):
+        traj["x_otel"]["handoffs"] = handoffs
     return finish(traj, fmt=_FMT, path=path, line=line, entry=entry)
 
 
