@@ -92,14 +92,19 @@ def has_content(steps: list[dict[str, Any]]) -> bool:
     return False
 
 
-def session_steps(members: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+def session_steps(
+    members: list[dict[str, Any]], timeline: Callable[[dict[str, Any]], list[Any]] | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     """The steps of a group of spans in time order, history merged: ``(key, step)`` pairs.
+
+    ``timeline`` maps a span to its moments (default :func:`span_timeline`).
 
     Raises:
         SpanMappingError: a span cannot be mapped.
     """
+    timeline = timeline or span_timeline
     moments = sorted(
-        (item for span in members for item in span_timeline(span)), key=lambda m: (m[0], m[1])
+        (item for span in members for item in timeline(span)), key=lambda m: (m[0], m[1])
     )
     steps: list[dict[str, Any]] = []
     keys: list[str] = []
