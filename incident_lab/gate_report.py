@@ -8,42 +8,22 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from incident_lab.errors import InputError, SchemaError
 from incident_lab.readers.base import read_text
 
-if TYPE_CHECKING:  # imported when a report is checked (~50 ms), not by every writer
-    import jsonschema
-
 FILENAME = "report.json"
-
-
-@lru_cache(maxsize=1)
-def report_schema() -> dict[str, Any]:
-    """Return the JSON Schema of ``report.json`` shipped in ``incident_lab/schemas``."""
-    text = (
-        resources.files("incident_lab.schemas").joinpath("gate_report.v1.json").read_text("utf-8")
-    )
-    schema: dict[str, Any] = json.loads(text)
-    return schema
-
-
-@lru_cache(maxsize=1)
-def _validator() -> jsonschema.protocols.Validator:
-    import jsonschema
-
-    cls = jsonschema.validators.validator_for(report_schema())
-    return cls(report_schema())
 
 
 def validation_errors(report: Any) -> list[str]:
     """Return the schema problems of ``report`` as ``field.path: problem`` strings."""
+    from incident_lab.trajectory import _validator
+
     problems = []
-    for err in sorted(_validator().iter_errors(report), key=lambda e: list(e.absolute_path)):
+    errors = _validator("gate_report.v1").iter_errors(report)
+    for err in sorted(errors, key=lambda e: list(e.absolute_path)):
         where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
         problems.append(f"{where}: {err.message[:200]}")
     return problems

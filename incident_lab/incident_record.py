@@ -156,18 +156,11 @@ def load_record(bundle: str | Path) -> dict[str, Any] | None:
 
 
 def _validate(record: Any, path: Path) -> None:
-    from incident_lab.trajectory import _fast_check, load_schema
+    from incident_lab.trajectory import validation_errors
 
-    fast = _fast_check("incident_record.v1")
-    if fast is not None and fast(record):
-        return  # the compiled check's yes is jsonschema's; only a no needs jsonschema's why
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(load_schema("incident_record.v1"))
-    error = jsonschema.exceptions.best_match(validator.iter_errors(record))
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(top)"
-        raise InputError(f"not a valid incident record at {where}: {error.message}", path=str(path))
+    problems = validation_errors(record, "incident_record.v1")
+    if problems:
+        raise InputError(f"not a valid incident record at {problems[0]}", path=str(path))
 
 
 def write_record(bundle: str | Path, record: dict[str, Any]) -> Path:

@@ -250,6 +250,10 @@ def mann_kendall(values: list[float]) -> dict[str, Any]:
 # -- queries ------------------------------------------------------------------------
 
 
+#: The counts ``mode_stats`` keeps per run and failure mode, in column order.
+_COUNTS = ("scenario_runs", "scenario_passed", "variant_runs", "variant_bypasses")
+
+
 def _series(conn: sqlite3.Connection, suite: str | None) -> dict[str, list[dict[str, Any]]]:
     """Per failure mode (and ``(all)``), one point per release, in first-recorded order."""
     where, args = ("WHERE r.suite = ?", [suite]) if suite else ("", [])
@@ -261,36 +265,31 @@ def _series(conn: sqlite3.Connection, suite: str | None) -> dict[str, list[dict[
         args,
     ).fetchall()
     series: dict[str, dict[str, dict[str, Any]]] = {}
-    for release, first, _started, run_id, verdict, mode, sr, sp, vr, vb in rows:
+    for release, first, _started, run_id, verdict, mode, *counts in rows:
         for key in (mode, ALL_MODES):
             point = series.setdefault(key, {}).setdefault(
                 release,
                 {"release": release, "first_run": first, "runs": set(), "verdicts": [],
-                 "scenario_runs": 0, "scenario_passed": 0, "variant_runs": 0, "variant_bypasses": 0},
+                 **dict.fromkeys(_COUNTS, 0)},
             )  # fmt: skip
             if run_id not in point["runs"]:
                 point["runs"].add(run_id)
                 point["verdicts"].append(verdict)
-            point["scenario_runs"] += sr
-            point["scenario_passed"] += sp
-            point["variant_runs"] += vr
-            point["variant_bypasses"] += vb
+            for name, n in zip(_COUNTS, counts, strict=True):
+                point[name] += n
     out: dict[str, list[dict[str, Any]]] = {}
     for mode, points in series.items():
         out[mode] = []
         for point in points.values():
-            runs = point.pop("runs")
-            point["gate_runs"] = len(runs)
-            point["pass_rate"] = (
-                point["scenario_passed"] / point["scenario_runs"]
-                if point["scenario_runs"]
-                else None
-            )
-            point["bypass_rate"] = (
-                point["variant_bypasses"] / point["variant_runs"] if point["variant_runs"] else None
-            )
+            point["gate_runs"] = len(point.pop("runs"))
+            point["pass_rate"] = _ratio(point["scenario_passed"], point["scenario_runs"])
+            point["bypass_rate"] = _ratio(point["variant_bypasses"], point["variant_runs"])
             out[mode].append(point)
     return out
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
 
 
 def _erosion(points: list[dict[str, Any]], alpha: float) -> dict[str, Any]:

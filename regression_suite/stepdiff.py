@@ -76,10 +76,8 @@ def _summary(step: Any) -> str:
     return f"content={_short(step.get('content', ''))}"
 
 
-def _where(produced_index: int | None, recorded_index: int | None) -> str:
-    if produced_index is None:
-        return f"step {recorded_index}"
-    if recorded_index is None or recorded_index == produced_index:
+def _where(produced_index: int, recorded_index: int) -> str:
+    if recorded_index == produced_index:
         return f"step {produced_index}"
     return f"step {produced_index} (recorded step {recorded_index})"
 
@@ -97,25 +95,15 @@ def _value(path: str, value: Any) -> str:
     return ABSENT if isinstance(value, NotPresent) else f"{path}={_short(value)}"
 
 
-def _same(recorded: Any, produced: Any) -> bool:
+def _equal(a: Any, b: Any, ignored: frozenset[str] = frozenset()) -> bool:
     """True when DeepDiff would find no difference: the same types and equal values all
-    the way down, the ignored fields aside (conservative: ``False`` sends a pair to
-    DeepDiff, which decides)."""
-    if type(recorded) is not type(produced):
-        return False
-    if isinstance(recorded, dict):
-        keys = recorded.keys() - _IGNORED
-        return keys == produced.keys() - _IGNORED and all(
-            _equal(recorded[k], produced[k]) for k in keys
-        )
-    return _equal(recorded, produced)
-
-
-def _equal(a: Any, b: Any) -> bool:
+    the way down, the top-level ``ignored`` keys aside (conservative: ``False`` sends a
+    pair to DeepDiff, which decides)."""
     if type(a) is not type(b):
         return False  # DeepDiff reports 1 against 1.0 as a type change
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_equal(v, b[k]) for k, v in a.items())
+        keys = a.keys() - ignored
+        return keys == b.keys() - ignored and all(_equal(a[k], b[k]) for k in keys)
     if isinstance(a, list | tuple):
         return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
@@ -131,7 +119,7 @@ def _pair(recorded: Step, produced: Step, p: int, r: int) -> list[str]:
             f"{_where(p, r)}: recorded {step_label(recorded)} {_summary(recorded)}, "
             f"produced {step_label(produced)} {_summary(produced)}"
         ]
-    if _same(recorded, produced):
+    if _equal(recorded, produced, _IGNORED):
         return []  # most aligned pairs are equal: no DeepDiff (a few ms each) for them
     from deepdiff import DeepDiff  # imported on the first failure: it is slow to import
 

@@ -156,6 +156,24 @@ def _argv(template: Any, variables: dict[str, str], secrets: Secrets, where: str
         raise ConfigError(f"{where}: unknown placeholder {exc} in command template") from None
 
 
+def _run_or_show(
+    argv: list[str],
+    spec: dict[str, Any],
+    ctx: dict[str, Any],
+    shown: list[str],
+    undo: dict[str, Any] | None = None,
+    done: list[dict[str, Any]] | None = None,
+) -> ActionOutcome:
+    """Run ``argv`` with ``spec``'s timeout (a dry run only records ``shown``), after the
+    operations already ``done``; ``undo`` is kept when the command succeeds."""
+    ops = list(done or [])
+    if ctx["dry_run"]:
+        return ActionOutcome(True, [*ops, {"argv": shown, "dry_run": True}], undo)
+    timeout = float(spec.get("timeout", DEFAULT_TIMEOUT))
+    op = run_argv(argv, timeout=timeout, secrets=ctx["secrets"])
+    return ActionOutcome(op["ok"], [*ops, op], undo if op["ok"] else None, op.get("error"))
+
+
 class CommandBackend:
     """Run a command template (e.g. ``feature_flag set AGENT_TOOLS=off``) and its undo template."""
 
@@ -165,19 +183,8 @@ class CommandBackend:
     def run(self, action: str, spec: dict[str, Any], ctx: dict[str, Any]) -> ActionOutcome:
         """Run ``spec['command']`` with ``{tools}``/``{incident}`` placeholders filled."""
         where = f"contain.actions.{action}"
-        if "command" not in spec:
-            raise ConfigError(f"{where}: backend 'command' needs a 'command'")
         argv = _argv(spec["command"], ctx["variables"], ctx["secrets"], where)
-        if ctx["dry_run"]:
-            return ActionOutcome(
-                True, [{"argv": ctx["secrets"].mask(argv), "dry_run": True}], self._undo(spec, ctx)
-            )
-        op = run_argv(
-            argv, timeout=float(spec.get("timeout", DEFAULT_TIMEOUT)), secrets=ctx["secrets"]
-        )
-        return ActionOutcome(
-            op["ok"], [op], self._undo(spec, ctx) if op["ok"] else None, op.get("error")
-        )
+        return _run_or_show(argv, spec, ctx, ctx["secrets"].mask(argv), self._undo(spec, ctx))
 
     def _undo(self, spec: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any] | None:
         if "undo_command" not in spec:
@@ -192,12 +199,7 @@ class CommandBackend:
     def undo(self, undo: dict[str, Any], ctx: dict[str, Any]) -> ActionOutcome:
         """Run the recorded undo command."""
         argv = _argv(undo["command"], undo.get("variables") or {}, ctx["secrets"], "undo")
-        if ctx["dry_run"]:
-            return ActionOutcome(True, [{"argv": ctx["secrets"].mask(argv), "dry_run": True}])
-        op = run_argv(
-            argv, timeout=float(undo.get("timeout", DEFAULT_TIMEOUT)), secrets=ctx["secrets"]
-        )
-        return ActionOutcome(op["ok"], [op], None, op.get("error"))
+        return _run_or_show(argv, undo, ctx, ctx["secrets"].mask(argv))
 
 
 class KubectlBackend:
@@ -217,8 +219,6 @@ class KubectlBackend:
     def run(self, action: str, spec: dict[str, Any], ctx: dict[str, Any]) -> ActionOutcome:
         """Read ``.spec.replicas``, then scale to ``replicas`` (default 0)."""
         where = f"contain.actions.{action}"
-        if not spec.get("deployment"):
-            raise ConfigError(f"{where}: backend 'kubectl' needs a 'deployment'")
         deployment = str(substitute(spec["deployment"], ctx["secrets"], where=where))
         base = self._base(spec, ctx, where)
         timeout = float(spec.get("timeout", DEFAULT_TIMEOUT))
@@ -245,25 +245,12 @@ class KubectlBackend:
             "timeout": timeout,
             "previous_replicas": current,
         }
-        if ctx["dry_run"]:
-            return ActionOutcome(True, [op_read, {"argv": scale, "dry_run": True}], undo)
-        op_scale = run_argv(scale, timeout=timeout, secrets=ctx["secrets"])
-        return ActionOutcome(
-            op_scale["ok"],
-            [op_read, op_scale],
-            undo if op_scale["ok"] else None,
-            op_scale.get("error"),
-        )
+        return _run_or_show(scale, spec, ctx, scale, undo, done=[op_read])
 
     def undo(self, undo: dict[str, Any], ctx: dict[str, Any]) -> ActionOutcome:
         """Scale back to the recorded previous replica count."""
         argv = [str(a) for a in undo["argv"]]
-        if ctx["dry_run"]:
-            return ActionOutcome(True, [{"argv": argv, "dry_run": True}])
-        op = run_argv(
-            argv, timeout=float(undo.get("timeout", DEFAULT_TIMEOUT)), secrets=ctx["secrets"]
-        )
-        return ActionOutcome(op["ok"], [op], None, op.get("error"))
+        return _run_or_show(argv, undo, ctx, argv)
 
 
 class HttpBackend:

@@ -176,6 +176,12 @@ def _body(where: str, key: str, value: Any) -> Any:
     return value
 
 
+def _table(where: str, key: str, value: Any) -> Any:
+    if not isinstance(value, dict):
+        raise _fail(where, key, "a table", value)
+    return value
+
+
 def _request(where: str, key: str, value: Any) -> Any:
     if not isinstance(value, dict):
         raise _fail(where, key, "a table (method, url, headers, body)", value)
@@ -290,16 +296,10 @@ def _check_routing(rules: list[dict[str, Any]]) -> None:
             {
                 "notify": _strings,
                 "audience": _text(),
-                "when": lambda w, k, v: (
-                    v if isinstance(v, dict) else _raise(_fail(w, k, "a table", v))
-                ),
+                "when": _table,
             },
             strict=True,
         )
-
-
-def _raise(exc: Exception) -> Any:
-    raise exc
 
 
 def _find_config(explicit: str | None) -> Path | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -52,30 +53,29 @@ def get_notifiers() -> dict[str, Any]:
     return collect("register_notifiers")
 
 
+def _listed(value: Any) -> list[Any]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+#: The conditions a ``[[routing.rules]]`` ``when`` table may hold: ``test(value, data)``.
+_CONDITIONS: dict[str, Callable[[Any, TicketData], bool]] = {
+    "severity": lambda v, d: d.severity in _listed(v),
+    "tools_involved": lambda v, d: bool(d.tools_involved) == bool(v),
+    "data_involved": lambda v, d: d.data_involved == bool(v),
+    "tools_or_data_involved": lambda v, d: bool(d.tools_involved or d.data_involved) == bool(v),
+    "failure_mode": lambda v, d: any(w in d.failure_mode for w in _listed(v)),
+}
+
+
 def _matches(when: dict[str, Any], data: TicketData) -> bool:
     for key, value in when.items():
-        if key == "severity":
-            wanted = [value] if isinstance(value, str) else list(value)
-            if data.severity not in wanted:
-                return False
-        elif key == "tools_or_data_involved":
-            if bool(data.tools_involved or data.data_involved) != bool(value):
-                return False
-        elif key == "tools_involved":
-            if bool(data.tools_involved) != bool(value):
-                return False
-        elif key == "data_involved":
-            if data.data_involved != bool(value):
-                return False
-        elif key == "failure_mode":
-            wanted = [value] if isinstance(value, str) else list(value)
-            if not any(w in data.failure_mode for w in wanted):
-                return False
-        else:
+        test = _CONDITIONS.get(key)
+        if test is None:
             raise ConfigError(
-                f"routing rule: unknown condition {key!r}",
-                hint="severity, tools_involved, data_involved, tools_or_data_involved, failure_mode",
+                f"routing rule: unknown condition {key!r}", hint=", ".join(_CONDITIONS)
             )
+        if not test(value, data):
+            return False
     return True
 
 

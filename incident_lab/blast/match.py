@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +57,8 @@ from incident_lab.text.minhash import (
     MinHasher,
     lsh_params,
     shingle_array,
+    shingle_bytes,
+    sorted_distinct,
 )
 from incident_lab.text.normalize import normalize
 
@@ -84,6 +86,10 @@ _SEEN_MAX = 200_000
 _PROBE_SESSIONS = 256
 _MIN_HIT_SHARE = 0.02
 _BYPASS_SESSIONS = 4096
+# Distinct tool names remembered as matching a harmful pattern's tool or not (names up
+# to _TOOL_NAME_MAX_CHARS long; a longer one is matched each time it is seen).
+_TOOL_NAMES_MAX = 4096
+_TOOL_NAME_MAX_CHARS = 256
 # Prefilter: a bit per bucket of a multiplicative hash of the payload shingles.
 _BUCKET_BITS = 20
 _BUCKET_MUL = np.uint64(0x9E3779B97F4A7C15)
@@ -310,7 +316,7 @@ class _Form:
         self.name = name
         shingles = shingle_array(normalized)
         self.width = int(shingles.size)
-        self.distinct = np.unique(shingles)
+        self.distinct = sorted_distinct(shingles)
         self.signature = hasher.signature(shingles)
         self.lsh = lsh
         self.band_keys = lsh.band_keys(self.signature)[0]
@@ -333,7 +339,7 @@ class Matcher:
         lsh = LSHIndex(*lsh_params(threshold))
         self.forms = [_Form(p.name, p.normalized, self.hasher, lsh) for p in signature.payloads]
         values = [f.distinct for f in self.forms] or [np.zeros(0, np.uint64)]
-        self.union = np.unique(np.concatenate(values))
+        self.union = sorted_distinct(np.concatenate(values))
         self._sizes = np.array([f.distinct.size for f in self.forms], dtype=np.float64)
         self._min_size = float(self._sizes.min()) if self.forms else 0.0
         self._derive()
@@ -351,20 +357,22 @@ class Matcher:
     def _derive(self) -> None:
         """The lookup tables derived from the forms (rebuilt by each worker, not shipped)."""
         # Which forms hold each shingle of the union (a row per shingle, a column per
-        # form): the rows of a session's common shingles, summed, count each form's overlap.
-        self._membership = np.zeros((self.union.size, len(self.forms)), dtype=np.int64)
+        # form): the rows of a session's common shingles, summed, count each form's overlap
+        # (one byte a cell, summed as int64: 1.5 MB for 134 forms instead of 12.5 MB, whose
+        # first touch cost every search about 25 ms of page faults).
+        self._membership = np.zeros((self.union.size, len(self.forms)), dtype=np.int8)
         for i, form in enumerate(self.forms):
             self._membership[np.searchsorted(self.union, form.distinct), i] = 1
         # Bucket bitmap of the union: a session shingle whose bucket is empty is in no form.
         self._buckets = np.zeros(1 << _BUCKET_BITS, dtype=np.bool_)
         self._buckets[self._bucket_of(self.union)] = True
         self._normalize = _NormalizeCache()
+        self._tool_names: dict[str, bool] = {}
 
     def __getstate__(self) -> dict[str, Any]:
-        # The cache is per process, and the membership matrix (shingles x forms, 8 bytes
-        # each: 13 of the 14 MB of a 134-form matcher) and the bucket bitmap are cheaper
-        # to rebuild than to ship to every Dask task.
-        skip = ("_normalize", "_membership", "_buckets")
+        # The cache is per process, and the membership matrix (shingles x forms) and the
+        # bucket bitmap are cheaper to rebuild than to ship to every Dask task.
+        skip = ("_normalize", "_membership", "_buckets", "_tool_names")
         return {k: v for k, v in self.__dict__.items() if k not in skip}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -405,14 +413,14 @@ class Matcher:
         candidates = shingles[self._in_buckets(shingles)]
         if candidates.size / self._min_size < self.threshold:
             return 0.0, None
-        present = np.unique(candidates)
+        present = sorted_distinct(candidates)
         # Binary search in the sorted union instead of np.isin (which sorts both arrays).
         at = np.searchsorted(self.union, present)
         at[at == self.union.size] = 0
         common = self.union[at] == present
         if not common.any():
             return 0.0, None
-        hits = self._membership[at[common]].sum(axis=0)
+        hits = self._membership[at[common]].sum(axis=0, dtype=np.int64)
         bounds = hits / self._sizes
         best, best_form = 0.0, None
         for i in np.argsort(-bounds, kind="stable").tolist():
@@ -433,6 +441,29 @@ class Matcher:
         return best, best_form
 
     # -- tool and safeguard patterns ------------------------------------------------
+
+    def _calls_a_listed_tool(self, raw_steps: Iterable[Any]) -> bool:
+        """Whether a tool call among ``raw_steps`` names the tool of a harmful pattern.
+
+        When none does, :meth:`_tool_match` finds nothing (a call's name is its first
+        test), so a session below the payload threshold is out without its list of steps
+        being built. Each distinct name is matched once (a bounded table: tool names
+        repeat in every session).
+        """
+        known = self._tool_names
+        for step in raw_steps:
+            if isinstance(step, dict) and step.get("type") == "tool_call":
+                name = str(step.get("name", ""))
+                hit = known.get(name)
+                if hit is None:
+                    hit = any(tool_re.search(name) for _, tool_re, _ in self._tools)
+                    if len(name) <= _TOOL_NAME_MAX_CHARS:  # a log's odd names are not kept
+                        if len(known) >= _TOOL_NAMES_MAX:
+                            known.clear()
+                        known[name] = hit
+                if hit:
+                    return True
+        return False
 
     def _tool_match(
         self, steps: list[dict[str, Any]]
@@ -500,20 +531,22 @@ class Matcher:
         is scored exactly). Counting repeats instead let a sixth of non-repeating
         sessions through (a common word of the payload, many times), 17 times as many.
         """
-        data = [t.encode("utf-8") for t in texts]
-        sizes = np.fromiter((len(d) for d in data), dtype=np.int64, count=len(data))
+        joined = "".join(texts)
+        data = joined.encode("utf-8")
+        # Each text's size in bytes: its length when all are ASCII (the bytes are as many
+        # as the characters only then), folded text's usual case.
+        each = map(len, texts) if len(data) == len(joined) else (len(t.encode()) for t in texts)
+        sizes = np.fromiter(each, dtype=np.int64, count=len(texts))
         if not sizes.any():
             return [False] * len(texts)
-        shingles = shingle_array(b"".join(data).decode("utf-8"))
+        shingles = shingle_bytes(data)
         at = np.flatnonzero(self._in_buckets(shingles))
         # (session, shingle) keys: the session's index above the shingle's bits, sorted
-        # and deduplicated (np.sort and a shifted compare: np.unique costs 10x on these).
+        # and deduplicated (:func:`sorted_distinct`: np.unique costs 10x on these).
         key = np.searchsorted(np.cumsum(sizes), at, side="right").astype(np.uint64)
         key <<= _SHINGLE_BITS
         key |= shingles[at]
-        key.sort()
-        if key.size > 1:
-            key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+        key = sorted_distinct(key)
         shingle = key & _SHINGLE_MASK
         found = np.searchsorted(self.union, shingle)
         found[found == self.union.size] = 0
@@ -538,7 +571,10 @@ class Matcher:
         return self._score(traj, text)
 
     def _score(self, traj: dict[str, Any], text: str | None) -> Match | None:
-        steps = [s for s in traj.get("steps") or [] if isinstance(s, dict)]
+        raw_steps = traj.get("steps") or []
+        if text is None and not self._calls_a_listed_tool(raw_steps):
+            return None  # no payload to score and no harmful call: out (most sessions)
+        steps = [s for s in raw_steps if isinstance(s, dict)]
         if text is not None:
             payload, form = self.normalized_payload_score(text)
         else:

@@ -347,10 +347,7 @@ def _preflight(sources: list[str], *, fmt: str | None, suite: str, out: str | No
     from incident_lab.readers import expand_paths, get_readers
     from incident_lab.scenarios.suitefile import suite_path
 
-    if fmt is not None and fmt not in get_readers():
-        raise UsageError(
-            f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(get_readers()))
-        )
+    get_readers(fmt)  # raises on an unknown --format
     suite_path(".", suite)  # raises on a name that is not a safe file name
     if not expand_paths(sources):
         raise InputError(

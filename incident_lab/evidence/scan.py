@@ -28,6 +28,7 @@ from incident_lab.readers import get_readers, read_paths
 from incident_lab.readers.base import (
     Record,
     capped_gzip,
+    excerpt_of,
     iter_stream_lines,
     open_regular,
     parse_json_line,
@@ -38,7 +39,6 @@ from incident_lab.readers.native import NativeReader
 CHUNK = 1 << 20
 #: Reject reason for JSON nested beyond what the stdlib parser (and writer) can recurse into.
 TOO_DEEP = "malformed JSON: nested too deeply to process (about 1,000 levels or more)"
-_EXCERPT = 200
 
 ByteCallback = Callable[[int], None]
 
@@ -125,11 +125,6 @@ def hash_file(path: str, on_bytes: ByteCallback | None = None) -> tuple[int, str
     finally:
         hf.close()
     return hf.size, hf.sha256.hexdigest()
-
-
-def excerpt_of(raw: bytes) -> str:
-    """The start of a rejected line, as ``rejects.jsonl`` shows it."""
-    return raw[:_EXCERPT].decode("utf-8", errors="replace")
 
 
 def _not_an_object(raw: bytes) -> str:

@@ -102,7 +102,9 @@ class CallProvenance:
 
     ``executed`` means the call reached the tool (no safeguard blocked it and a
     result came back); ``failed`` means that result reports an error or a denial;
-    ``took_effect`` is executed and not failed.
+    ``took_effect`` is executed and not failed. ``leaked`` holds ``(path, what, piece)`` for
+    each argument that carries a secret no text spelled out for it (credential material read
+    from a tool, the system prompt: :mod:`~incident_lab.provenance.leaks`).
     """
 
     step: int
@@ -122,6 +124,7 @@ class CallProvenance:
     output: str = ""
     problem: str | None = None
     why: str = ""
+    leaked: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def took_effect(self) -> bool:
@@ -146,6 +149,7 @@ class CallProvenance:
             "result_step": self.result_step,
             "problem": self.problem,
             "why": self.why,
+            "leaked": [{"path": p, "what": w, "piece": x} for p, w, x in self.leaked],
         }
 
 
@@ -156,7 +160,8 @@ class ObedientAnswer:
     Attributes:
         step: The assistant message.
         instruction: Index into ``Provenance.instructions``.
-        kind: ``marker_echo``, ``url_echo``, ``system_prompt_leak`` or ``format``.
+        kind: ``marker_echo``, ``url_echo``, ``system_prompt_leak``, ``format`` or
+            ``secret_echo`` (credential material an unrequested read brought back).
         evidence: The echoed marker / URL / leaked text / format.
     """
 

@@ -105,6 +105,21 @@ _SSH_KEYLESS = re.compile(r"(?:^|[/\\~])\.ssh[/\\](?:config|known_hosts|[\w.-]{1
 _SAYS_SSH = re.compile(r"\bssh\b", _I)
 
 
+#: World-readable system files ``_SECRET_PATH`` also names: sensitive to be sent a reader to,
+#: but holding no secret (``/etc/passwd`` lists accounts; the hashes are in ``shadow``).
+_NO_SECRET = re.compile(r"(?:^|[/\\])etc[/\\]passwd$", _I)
+
+
+def secret_file(value: str) -> bool:
+    """True when ``value`` is the path of a file that holds a secret: a private key, an
+    ``.env`` file, cloud or tool credentials, the system's password hashes (not
+    ``/etc/passwd``, a public certificate or ``~/.ssh``'s keyless files)."""
+    path = value.strip()
+    if not path or "\n" in path or len(path) > 512 or not _SECRET_PATH.search(path):
+        return False
+    return not (_PUBLIC_PEM.search(path) or _NO_SECRET.search(path) or _SSH_KEYLESS.search(path))
+
+
 def user_topic(value: str, user_text: str) -> bool:
     """True when ``value`` is a keyless file of a tool the user's own words are about ("Set up
     SSH access" and ``~/.ssh/config``): the task names it, though not by its path."""

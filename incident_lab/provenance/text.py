@@ -17,15 +17,18 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any
 
+import re2
+
 from incident_lab.text.disguise import (
     HOMOGLYPHS,
     LEET,
-    caesar_decode,
     protected_spans,
     reverse_text,
     rot13,
+    shift_letters,
     unconfuse,
 )
+from incident_lab.text.lexicon import ACTION_VERBS
 from incident_lab.text.normalize import clean_invisible, decode_blobs
 
 #: Characters of one step's text that are analysed (offsets stay exact; the rest is not read).
@@ -463,6 +466,8 @@ def _readable(text: str, ciphers: bool, stop: bool = False) -> tuple[str, tuple[
     if text.isascii() and _NEEDS_WORK.search(text) is None:
         plain = " ".join(text.lower().split())  # \s and str.split() agree on whitespace
         if not ciphers or len(plain) < 12 or prose_ratio(plain) >= 0.08:
+            if _may_play(plain, ciphers):
+                return _word_games(plain, ciphers, stop)
             return plain, ()
     undone: list[str] = []
     cleaned = _unhidden(text, undone)
@@ -491,7 +496,14 @@ def _unhidden(text: str, undone: list[str]) -> str:
     cleaned = clean_invisible(text)
     if cleaned != text:
         undone.append("hidden_text")
+        if _TAG_RUN.search(text) is not None:
+            # a tag-character run is its own word: "Normal text" + hidden "Ignore" is not
+            # "textignore"
+            cleaned = clean_invisible(_TAG_RUN.sub(lambda m: f" {m.group(0)} ", text))
     return cleaned
+
+
+_TAG_RUN = re.compile("[\U000e0000-\U000e007f]+")
 
 
 def _folded(decoded: str, undone: list[str]) -> str:
@@ -515,7 +527,21 @@ def _unspaced(unleet: str, ciphers: bool, undone: list[str]) -> str:
         out, cipher = _uncipher(out)
         if cipher:
             undone.append(f"decoded:{cipher}")
-    return out
+            return out
+    if not _may_play(out, ciphers):
+        return out
+    played, games = _word_games(out, ciphers)
+    undone.extend(games)
+    return played
+
+
+def _may_play(plain: str, ciphers: bool) -> bool:
+    """The cheap necessary condition of :func:`_word_games` changing ``plain``."""
+    return (
+        plain.count("ay") >= 3
+        or ("first" in plain and "of e" in plain)
+        or (ciphers and any(map(plain.__contains__, _RUN_CIPHER_WORDS)))
+    )
 
 
 def _unescape(text: str) -> str:
@@ -526,13 +552,159 @@ def _unescape(text: str) -> str:
 
 
 def _uncipher(text: str) -> tuple[str, str | None]:
-    """A whole-text cipher (ROT13, Caesar, reversal) whose decoding is prose: the decoded
-    text and the cipher's name, else ``(text, None)``."""
-    for name, decode in (("rot13", rot13), ("caesar", caesar_decode), ("reverse", reverse_text)):
-        candidate = decode(text)
-        if prose_ratio(candidate) >= 0.15:
+    """A whole-text cipher (ROT13, a Caesar shift, reversal) whose decoding is prose: the
+    decoded text and the cipher's name, else ``(text, None)``. Prose means function words
+    are 15 % of the words and either the text opens with an instruction verb or has three
+    different function words: 25 shifts and a reversal make a short function word by chance,
+    even repeatedly (Albanian "te" is "do" shifted by 10, and "et" backwards)."""
+    for name, candidate in (
+        ("rot13", rot13(text)),
+        ("caesar", _best_shift(text, 0.15)),
+        ("reverse", reverse_text(text)),
+    ):
+        if (
+            candidate is not None
+            and prose_ratio(candidate) >= 0.15
+            and (_opens_instruction(candidate) or _distinct_stops(candidate) >= 3)
+        ):
             return candidate, name
     return text, None
+
+
+def _best_shift(text: str, least: float) -> str | None:
+    """The Caesar decoding of ``text`` (any of the 25 shifts) with the most function words,
+    when they make at least ``least`` of its words; else None. The shift is chosen on the
+    first 40 words (bounded cost), the whole text decoded once."""
+    words = [w.strip(".,:;!?\"'()") for w in text.split()[:40]]
+    # function words have at most seven letters: only those words are shifted per try
+    short = " ".join(w for w in words if 0 < len(w) <= 7)
+    best, best_ratio = 0, least
+    for shift in range(1, 26) if short and words else ():
+        ratio = _stop_count(shift_letters(short, shift)) / len(words)
+        if ratio >= best_ratio and (best == 0 or ratio > best_ratio):
+            best, best_ratio = shift, ratio
+    if best == 0:
+        return None
+    decoded = shift_letters(text, best)
+    return decoded if prose_ratio(decoded) >= least else None
+
+
+# ---- word games inside prose: pig latin, a ciphered run, an acrostic -----------------------
+
+#: Three or more pig-latin words in a row ("ignoreway allway eviouspray"): every word ends in
+#: "ay". Bounded words and gaps: linear time.
+_PIG_RUN = re.compile(r"(?<![a-z])[a-z]{1,24}ay(?:[ ,;:]{1,3}[a-z]{1,24}ay){2,}(?![a-z])")
+#: The same run found by RE2 (no look-arounds): the first look, on texts with "ay" three times.
+_PIG_SEEN = re2.compile(r"(?:^|[^a-z])[a-z]{1,24}ay(?:[ ,;:]{1,3}[a-z]{1,24}ay){2}(?:[^a-z]|$)")
+
+_VOWELS = frozenset("aeiou")
+#: Two-letter English onsets a pig-latin word moved to its end ("eviouspray" -> "previous").
+_ONSETS = frozenset(
+    ("bl", "br", "ch", "cl", "cr", "dr", "fl", "fr", "gl", "gr", "kn", "ph", "pl", "pr", "qu",
+     "sc", "sh", "sk", "sl", "sm", "sn", "sp", "st", "sw", "th", "tr", "tw", "wh", "wr")
+)  # fmt: skip
+#: Words that name a letter cipher in the passage that holds the ciphered run (a blob's
+#: "decode" is not enough to try 25 shifts on every run of words).
+_RUN_CIPHER_WORDS = ("caesar", "cipher", "shift", "rot", "backward", "reverse")
+#: A run of three to forty lower-case words (a ciphered instruction inside prose).
+_WORD_RUN = re.compile(r"(?<![\w@.])[a-z]{2,20}(?:[ ,]{1,2}[a-z]{1,20}){2,39}(?![\w@])")
+#: "take the first letter of each word: <words>" (an acrostic and the words that carry it).
+_ACROSTIC = re.compile(
+    r"\bfirst (?:letter|character)s? of (?:each|every) (?:word|line)s?[ \t]{0,2}[:\"'-][^a-z\n]{0,6}"
+    r"((?:[a-z]{1,24}[ ,]{1,2}){3,39}[a-z]{1,24})"
+)
+
+
+def _word_games(plain: str, ciphers: bool, stop: bool = False) -> tuple[str, tuple[str, ...]]:
+    """``plain`` with pig-latin runs, (with ``ciphers``) a Caesar-shifted or reversed run of
+    no language, and an announced acrostic decoded, and what was undone. Cheap tests first:
+    most text has no "ay" three times and no cipher or acrostic hint."""
+    undone: list[str] = []
+    out = plain
+    if out.count("ay") >= 3 and _PIG_SEEN.search(out) is not None:
+        unpigged = _PIG_RUN.sub(_unpig_run, out)
+        if unpigged != out:
+            out = unpigged
+            undone.append("decoded:pig_latin")
+    if ciphers and any(map(out.__contains__, _RUN_CIPHER_WORDS)):
+        unciphered = _WORD_RUN.sub(_unciphered_run, out)
+        if unciphered != out:
+            out = unciphered
+            undone.append("decoded:caesar")
+    if "first" in out and "of e" in out:
+        m = _ACROSTIC.search(out)
+        if m is not None:
+            initials = "".join(w[0] for w in m.group(1).replace(",", " ").split())
+            out = f"{out[: m.end()]} ({initials}) {out[m.end() :]}".rstrip()
+            undone.append("decoded:acrostic")
+    if stop and undone:
+        return "", tuple(undone)
+    return out, tuple(undone)
+
+
+def _unpig_word(word: str) -> str:
+    """One pig-latin word back: a vowel-initial word lost its "way"; otherwise the last one
+    or two letters before "ay" (two when they form an onset: "pr", "th") return to the front."""
+    if word.endswith("way") and len(word) > 3 and word[0] in _VOWELS:
+        return word[:-3]
+    stem = word[:-2]
+    cut = 2 if len(stem) > 2 and stem[-2:] in _ONSETS else 1
+    return stem[-cut:] + stem[:-cut] if len(stem) > 1 else word
+
+
+def _unpig_run(match: re.Match[str]) -> str:
+    """A pig-latin run decoded when the decoding reads as an instruction or prose (an opening
+    instruction verb, or two function words of two letters or more) and the run did not
+    ("relay today; stay away" decodes to "lre dto; ts a": no)."""
+    run = match.group(0)
+    decoded = _LOWER_WORD.sub(lambda w: _unpig_word(w.group(0)), run)
+    if _stop_count(run) == 0 and (_stop_count(decoded, 2) >= 2 or _opens_instruction(decoded)):
+        return decoded
+    return run
+
+
+_LOWER_WORD = re.compile(r"[a-z]+")
+
+
+def _unciphered_run(match: re.Match[str]) -> str:
+    """A run of words none of which is a function word, decoded when one Caesar shift (or
+    reading it backwards) makes a quarter of its words function words and it opens with an
+    instruction verb (override or action); else unchanged."""
+    run = match.group(0)
+    if not _ALL_STOP.isdisjoint(run.replace(",", " ").split()):
+        return run
+    for candidate in (_best_shift(run, 0.25), reverse_text(run)):
+        if (
+            candidate is not None
+            and prose_ratio(candidate) >= 0.25
+            and _opens_instruction(candidate)
+        ):
+            return candidate
+    return run
+
+
+def _opens_instruction(text: str) -> bool:
+    """Whether ``text`` opens with an instruction verb (an override or an action)."""
+    head = text.split(maxsplit=1)
+    return bool(head) and head[0].strip(",.:;") in _INSTRUCTION_VERBS
+
+
+def _distinct_stops(text: str) -> int:
+    """How many different function words ``text`` has."""
+    return len(_ALL_STOP.intersection(w.strip(".,:;!?\"'()") for w in text.split()))
+
+
+def _stop_count(text: str, shortest: int = 1) -> int:
+    """How many words of ``text`` (of at least ``shortest`` letters) are function words."""
+    words = (w.strip(".,:;!?\"'()") for w in text.split())
+    return sum(1 for w in words if len(w) >= shortest and w in _ALL_STOP)
+
+
+#: Verbs an instruction opens with: the override verbs and the single-word action verbs.
+_INSTRUCTION_VERBS = frozenset(
+    ("ignore", "disregard", "forget", "override", "bypass", "reveal", "print", "repeat", "show")
+    + tuple(v for verbs in ACTION_VERBS.values() for v in verbs if v.isalpha())
+)
 
 
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})")

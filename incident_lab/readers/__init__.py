@@ -16,9 +16,16 @@ from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Reader, Record, ga
 __all__ = ["read_paths"]
 
 
-def get_readers() -> dict[str, Reader]:
-    """Return every registered reader by name (plugins may override built-ins)."""
-    return collect("register_readers")
+def get_readers(fmt: str | None = None) -> dict[str, Reader]:
+    """Return every registered reader by name (plugins may override built-ins).
+
+    Raises:
+        UsageError: ``fmt`` is given and names no registered reader (``--format``).
+    """
+    readers: dict[str, Reader] = collect("register_readers")
+    if fmt is not None and fmt not in readers:
+        raise UsageError(f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(readers)))
+    return readers
 
 
 def expand_sources(
@@ -142,9 +149,7 @@ def read_paths(
         UsageError: ``fmt`` names no registered reader.
         InputError: a path is missing or unreadable, or a format cannot be detected.
     """
-    readers = get_readers()
-    if fmt is not None and fmt not in readers:
-        raise UsageError(f"unknown format {fmt!r}", hint="one of: " + ", ".join(sorted(readers)))
+    readers = get_readers(fmt)
     grouped = _groups(paths, fmt, readers)
     explicit = {str(Path(p)) for p in paths}
     files, refused = expand_sources(paths, follow_symlinks=follow_symlinks)

@@ -463,7 +463,8 @@ def iter_lines(
         yield from iter_stream_lines(reader, max_line_bytes=max_line_bytes)
 
 
-def _excerpt(raw: bytes) -> str:
+def excerpt_of(raw: bytes) -> str:
+    """The start of a rejected line, as ``rejects.jsonl`` shows it."""
     return raw[:_EXCERPT].decode("utf-8", errors="replace")
 
 
@@ -502,7 +503,7 @@ def iter_json_lines(
         except RecursionError:
             reason = "JSON nested too deeply"
         if reason is not None:
-            yield line_no, None, Record(spath, line_no, reason=reason, excerpt=_excerpt(raw))
+            yield line_no, None, Record(spath, line_no, reason=reason, excerpt=excerpt_of(raw))
             continue
         yield line_no, obj, None
 

@@ -159,9 +159,8 @@ def _reply(choice0: dict[str, Any], when: str | None) -> tuple[list[dict[str, An
     """The steps of the first choice's message, and that message's identity."""
     if not isinstance(choice0.get("message"), dict):
         raise _Bad("choices[0] has no message object")
-    return _message_steps(choice0["message"], "choices[0].message", when), _identity(
-        choice0["message"]
-    )
+    message = choice0["message"]
+    return _message_steps(message, "choices[0].message", when), _identity(message)
 
 
 def _exchange_info(
@@ -328,10 +327,9 @@ def _tools(exchanges: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ]:
             item = as_dict(item)
             function = as_dict(item.get("function"))
-            name = str_or_none(function.get("name")) or str_or_none(item.get("name"))
             kind = item.get("type", "function")
-            if name is None:
-                name = str_or_none(kind)
+            name = str_or_none(function.get("name")) or str_or_none(item.get("name"))
+            name = name or str_or_none(kind)
             if name is None or name in tools:
                 continue
             tool = tool_entry(name, function.get("description"), function.get("parameters"))

@@ -32,7 +32,6 @@ from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
 from incident_lab.readers.mapping import (
     as_dict,
     finish,
-    guarded,
     nanos_to_rfc3339,
     output_text,
     str_or_none,
@@ -40,10 +39,11 @@ from incident_lab.readers.mapping import (
     tool_call_step,
     tool_entry,
 )
-from incident_lab.readers.otel_steps import SpanMappingError, merge_steps, with_alternatives
+from incident_lab.readers.otel_steps import SpanMappingError, session_steps, with_alternatives
 from incident_lab.readers.otlp_json import iter_exports
 from incident_lab.readers.span_spool import KeyedSpool
 from incident_lab.readers.stitching import (
+    build_sessions,
     conversation,
     earliest,
     session_trajectory,
@@ -307,14 +307,7 @@ def adopt_call_ids(members: list[dict[str, Any]]) -> None:
 
 def _steps(members: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     adopt_call_ids(members)
-    moments = sorted(
-        (item for span in members for item in _timeline(span)), key=lambda m: (m[0], m[1])
-    )
-    steps: list[dict[str, Any]] = []
-    keys: list[str] = []
-    for _time, _order, kind, new in moments:
-        merge_steps(steps, keys, kind, new)
-    return list(zip(keys, steps, strict=True))
+    return session_steps(members, _timeline)
 
 
 def _sessions(traces: KeyedSpool, paths: list[str]) -> Iterator[Record]:
@@ -340,25 +333,7 @@ def _sessions(traces: KeyedSpool, paths: list[str]) -> Iterator[Record]:
             groups[f"session\0{sid}" if sid else f"trace\0{trace}"].append(span)
         return [], [], groups
 
-    for found in spooled_sessions(traces, traces.keys(), split, _steps):
-        if isinstance(found, Record):
-            yield found
-            continue
-        stitched, members = found
-        kind, _, sid = stitched[0].partition("\0")
-        first = earliest(members, order)
-        record, bug = guarded(
-            _build,
-            first["path"],
-            first["line"],
-            sid,
-            "history" if len(stitched) > 1 else kind,
-            members,
-            path=first["path"],
-            line=first["line"],
-            entry=f"{kind} {sid}",
-        )
-        yield record or bug  # type: ignore[misc]
+    yield from build_sessions(spooled_sessions(traces, traces.keys(), split, _steps), order, _build)
 
 
 def _tools(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -396,21 +371,30 @@ def _first(members: list[dict[str, Any]], *keys: str, last: bool = False) -> str
     return None
 
 
-def _build(path: str, line: int, sid: str, kind: str, members: list[dict[str, Any]]) -> Record:
-    traj = session_trajectory(
-        (path, line), sid, kind, members, _steps, ("OpenInference", CONTENT_HIDDEN)
-    )
-    if isinstance(traj, Record):
-        return traj
-    steps, entry = traj["steps"], f"{kind} {sid}"
-    params = {}
+def _invocation_params(members: list[dict[str, Any]]) -> dict[str, Any]:
+    """The first non-empty JSON object among the spans' ``llm.invocation_parameters``."""
     for span in members:
         try:
             params = as_dict(json.loads(span["attrs"].get("llm.invocation_parameters", "")))
         except (TypeError, ValueError):
             continue
         if params:
-            break
+            return params
+    return {}
+
+
+def _build(
+    first: dict[str, Any], kind: str, sid: str, stitched: list[str], members: list[dict[str, Any]]
+) -> Record:
+    path, line = first["path"], first["line"]
+    kind = "history" if len(stitched) > 1 else kind
+    traj = session_trajectory(
+        (path, line), sid, kind, members, _steps, ("OpenInference", CONTENT_HIDDEN)
+    )
+    if isinstance(traj, Record):
+        return traj
+    steps, entry = traj["steps"], f"{kind} {sid}"
+    params = _invocation_params(members)
     tools = _tools(members)
     traj["agent"] = {
         "name": _first(members, "agent.name"),

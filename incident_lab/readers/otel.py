@@ -35,15 +35,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from incident_lab.hookspecs import hookimpl
+from incident_lab.readers import otel_agents_sdk
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
 from incident_lab.readers.mapping import (
     as_dict,
     as_list,
     finish,
-    guarded,
     nanos_to_rfc3339,
     str_or_none,
     tool_entry,
@@ -59,6 +60,7 @@ from incident_lab.readers.otel_steps import (
 from incident_lab.readers.otlp_json import iter_exports
 from incident_lab.readers.span_spool import KeyedSpool
 from incident_lab.readers.stitching import (
+    build_sessions,
     conversation,
     earliest,
     session_trajectory,
@@ -247,29 +249,8 @@ def _sessions(traces: KeyedSpool, ranked: list[str], paths: list[str]) -> Iterat
                 others[key].append((trace, len(members) - len(genai)))
         return rejects, [], groups
 
-    for found in spooled_sessions(traces, ranked, split, session_steps):
-        if isinstance(found, Record):
-            yield found
-            continue
-        stitched, members = found
-        kind, _, sid = stitched[0].partition("\0")
-        first = earliest(members, order)
-        entry = f"{kind} {sid}"
-        extra = {t: n for k in stitched for t, n in others.pop(k, ())}
-        record, bug = guarded(
-            _build,
-            first["path"],
-            sid,
-            kind,
-            members,
-            extra,
-            first["line"],
-            len(stitched),
-            path=first["path"],
-            line=first["line"],
-            entry=entry,
-        )
-        yield record or bug  # type: ignore[misc]
+    found = spooled_sessions(traces, ranked, split, session_steps)
+    yield from build_sessions(found, order, partial(_build, others=others))
 
 
 def _tools(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -299,20 +280,26 @@ def _first(members: list[dict[str, Any]], *keys: str, last: bool = False) -> str
 
 
 def _build(
-    path: str,
-    sid: str,
+    first: dict[str, Any],
     kind: str,
+    sid: str,
+    stitched: list[str],
     members: list[dict[str, Any]],
-    others: dict[str, int],
-    line: int,
-    traces_stitched: int,
+    others: dict[str, list[tuple[str, int]]],
 ) -> Record:
+    """One session's record; ``others``: the non-GenAI spans of each group's trace."""
+    path, line = first["path"], first["line"]
+    extra = {t: n for k in stitched for t, n in others.pop(k, ())}
+    entry = f"{kind} {sid}"
+    if otel_agents_sdk.content_off(members):
+        reason = f"{kind} {sid!r}: {len(members)} GenAI span(s) and no message content: "
+        return Record(path, line, reason=reason + otel_agents_sdk.CONTENT_OFF, entry=entry)
     traj = session_trajectory(
         (path, line), sid, kind, members, session_steps, ("GenAI", CONTENT_OFF)
     )
     if isinstance(traj, Record):
         return traj
-    steps, entry = traj["steps"], f"{kind} {sid}"
+    steps = traj["steps"]
     model = {
         "name": _first(members, "gen_ai.request.model", "gen_ai.response.model"),
         "version": _first(members, "gen_ai.response.model", last=True),
@@ -320,7 +307,7 @@ def _build(
     }
     tools = _tools(members)
     traj["agent"] = {
-        "name": _first(members, "gen_ai.agent.name"),
+        "name": otel_agents_sdk.agent_name(members) or _first(members, "gen_ai.agent.name"),
         "model": model,
         "tools": complete_tools(tools, steps),
     }
@@ -328,7 +315,7 @@ def _build(
     if user or tenant:
         traj["actor"] = {"user_id": user, "tenant_id": tenant}
     traj["x_otel"] = {
-        "grouped_by": "history" if traces_stitched > 1 else kind,
+        "grouped_by": "history" if len(stitched) > 1 else kind,
         "trace_ids": sorted({s["trace"] for s in members}),
         "resource": members[0]["resource"],
         "spans": [_span_summary(s) for s in members],
@@ -338,8 +325,10 @@ def _build(
     )
     if len(files) > 1 or files != [path]:
         traj["x_otel"]["files"] = files
-    if others:
-        traj["x_otel"]["non_genai_spans_by_trace"] = others
+    if extra:
+        traj["x_otel"]["non_genai_spans_by_trace"] = extra
+    if handoffs := otel_agents_sdk.handoffs(members):
+        traj["x_otel"]["handoffs"] = handoffs
     return finish(traj, fmt=_FMT, path=path, line=line, entry=entry)
 
 

@@ -8,9 +8,11 @@ repeating the history that every chat span carries again.
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from incident_lab.readers import otel_agents_sdk
 from incident_lab.readers.mapping import (
     as_dict,
     as_list,
@@ -38,6 +40,8 @@ LEGACY_EVENTS = {
     "gen_ai.assistant.message": "assistant",
     "gen_ai.tool.message": "tool",
 }
+#: Private link from a tool span's call without an id to its result (see :class:`CallIndex`).
+_RESULT = "_span_result"
 _ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 
 
@@ -88,19 +92,25 @@ def has_content(steps: list[dict[str, Any]]) -> bool:
     return False
 
 
-def session_steps(members: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+def session_steps(
+    members: list[dict[str, Any]], timeline: Callable[[dict[str, Any]], list[Any]] | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     """The steps of a group of spans in time order, history merged: ``(key, step)`` pairs.
+
+    ``timeline`` maps a span to its moments (default :func:`span_timeline`).
 
     Raises:
         SpanMappingError: a span cannot be mapped.
     """
+    timeline = timeline or span_timeline
     moments = sorted(
-        (item for span in members for item in span_timeline(span)), key=lambda m: (m[0], m[1])
+        (item for span in members for item in timeline(span)), key=lambda m: (m[0], m[1])
     )
     steps: list[dict[str, Any]] = []
     keys: list[str] = []
+    index = CallIndex()
     for _time, _order, moment_kind, new in moments:
-        merge_steps(steps, keys, moment_kind, new)
+        merge_steps(steps, keys, moment_kind, new, index)
     return list(zip(keys, steps, strict=True))
 
 
@@ -139,7 +149,7 @@ def _parts_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
         else:
             leftover.append(part)
     if role == "tool":
-        if text or leftover:
+        if (text or leftover) and not _repeats_a_response(text, leftover, calls):
             steps.append({"type": "tool_result", "call_id": None, "output": text} | stamp)
     elif isinstance(role, str) and role in _ROLES:
         if text or leftover or not calls:
@@ -153,6 +163,12 @@ def _parts_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
             f"message role {compact_json(role)[:40]} is not system/user/assistant/tool"
         )
     return steps + calls
+
+
+def _repeats_a_response(text: str, leftover: list[Any], calls: list[dict[str, Any]]) -> bool:
+    """True when a tool message's text only repeats one of its ``tool_call_response`` parts
+    (opentelemetry-instrumentation-openai-agents-v2 writes the output as both)."""
+    return not leftover and any(c["type"] == "tool_result" and c["output"] == text for c in calls)
 
 
 def _response_text(response: Any) -> tuple[str, bool]:
@@ -301,24 +317,21 @@ def _add_tool_steps(
     attrs = span["attrs"]
     name = str_or_none(attrs.get("gen_ai.tool.name")) or "unknown_tool"
     call_id = _clean_id(attrs.get("gen_ai.tool.call.id"))
-    calls.append(tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start)
+    call = tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start
+    calls.append(call)
     status = span["status"]
     failed = status.get("code") in (2, "2", "STATUS_CODE_ERROR") or "error.type" in attrs
-    result = attrs.get("gen_ai.tool.call.result")
-    if result is not None or failed:
-        output = output_text(json_attr(result)) if result is not None else ""
+    recorded = attrs.get("gen_ai.tool.call.result")
+    result: dict[str, Any] | None = None
+    if recorded is not None or failed:
+        output = output_text(json_attr(recorded)) if recorded is not None else ""
         if failed and not output:
             output = str(status.get("message") or attrs.get("error.type") or "error")
-        outputs.append(
-            {
-                "type": "tool_result",
-                "call_id": call_id,
-                "name": name,
-                "output": output,
-                "is_error": failed,
-            }
-            | end
-        )
+        result = {"type": "tool_result", "call_id": call_id, "name": name, "output": output}
+        result |= {"is_error": failed} | end
+        outputs.append(result)
+    if call_id is None:
+        call[_RESULT] = result
 
 
 def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[str, Any]]]]:
@@ -329,13 +342,19 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
     end = {"timestamp": t} if (t := nanos_to_rfc3339(span["end"])) else {}
     inputs: list[dict[str, Any]] = []
     outputs: list[dict[str, Any]] = []
+    if otel_agents_sdk.is_agent_summary(span.get("scope"), operation(span)):
+        attrs = {}
+    for message in as_list(json_attr(attrs.get("gen_ai.input.messages"))):
+        inputs.extend(_parts_steps(message, {}))
     system = json_attr(attrs.get("gen_ai.system_instructions"))
     if system:
         text, _ = text_of(system)
-        inputs.append({"type": "message", "role": "system", "content": text})
-    for message in as_list(json_attr(attrs.get("gen_ai.input.messages"))):
-        inputs.extend(_parts_steps(message, {}))
+        step = {"type": "message", "role": "system", "content": text}
+        if step not in inputs:  # the agents-v2 instrumentation writes it in both places
+            inputs.insert(0, step)
     choices = as_list(json_attr(attrs.get("gen_ai.output.messages")))
+    if as_dict(span.get("scope")).get("name") == otel_agents_sdk.SCOPE:
+        choices = [otel_agents_sdk.recover_parts(choice) for choice in choices]
     if choices:
         outputs.extend(
             with_alternatives(_parts_steps(choices[0], end), choices[1:], end, _parts_steps)
@@ -351,8 +370,58 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
     ]
 
 
+class CallIndex:
+    """The model's calls that an id-less ``execute_tool`` span may have run.
+
+    Calls with an id, by name and arguments, in the order they joined the session, and
+    the ids already answered by a result (:func:`merge_steps` keeps it up to date, so
+    finding a call does not rescan the session).
+    """
+
+    def __init__(self) -> None:
+        self.waiting: dict[str, deque[str]] = {}
+        self.answered: set[str] = set()
+
+    def note(self, step: dict[str, Any]) -> None:
+        """Record a step that joined the session."""
+        ident = step.get("call_id")
+        if ident is None:
+            return
+        if step["type"] == "tool_call":
+            self.waiting.setdefault(_signature(step), deque()).append(ident)
+        elif step["type"] == "tool_result":
+            self.answered.add(ident)
+
+    def adopt(self, call: dict[str, Any]) -> None:
+        """Give a tool span's call with no id the id of the model's call it ran.
+
+        That is the earliest call with the same name and arguments, an id, no result yet
+        and no tool span of its own (a call is taken off the index once adopted); the
+        span's result takes the id too.
+        """
+        if _RESULT not in call:
+            return
+        result = call.pop(_RESULT)
+        queue = self.waiting.get(_signature(call), deque())
+        while queue:
+            ident = queue.popleft()
+            if ident not in self.answered:
+                call["call_id"] = ident
+                if result is not None:
+                    result["call_id"] = ident
+                return
+
+
+def _signature(call: dict[str, Any]) -> str:
+    return compact_json([call["name"], call["arguments"]])
+
+
 def merge_steps(
-    steps: list[dict[str, Any]], keys: list[str], kind: str, new: list[dict[str, Any]]
+    steps: list[dict[str, Any]],
+    keys: list[str],
+    kind: str,
+    new: list[dict[str, Any]],
+    index: CallIndex | None = None,
 ) -> None:
     """Merge ``new`` steps into ``steps`` without repeating history already present.
 
@@ -360,14 +429,19 @@ def merge_steps(
     (steps before the first one found go just before it; with none found, at the end:
     a second agent's own instructions are not put ahead of the first agent's).
     ``output``: a span's answer, appended unless the session already ends with it.
-    ``tool``: a tool span's own call, appended (at its time) unless already present.
+    ``tool``: a tool span's own call, appended (at its time) unless already present; a
+    call without an id first takes the id of the model's call it ran (``index``, which
+    every step added is noted in).
     """
+    index = CallIndex() if index is None else index
     if kind == "tool":
         for step in new:
+            index.adopt(step)
             key = _step_key(step)
             if key not in keys:
                 steps.append(step)
                 keys.append(key)
+                index.note(step)
         return
     if kind == "output":
         tail = set(keys[-len(new) :]) if new else set()
@@ -376,6 +450,7 @@ def merge_steps(
             if key not in tail:
                 steps.append(step)
                 keys.append(key)
+                index.note(step)
         return
     new_keys = [_step_key(step) for step in new]
     known = set(keys)
@@ -386,4 +461,5 @@ def merge_steps(
         except ValueError:
             steps.insert(pos, step)
             keys.insert(pos, key)
+            index.note(step)
             pos += 1

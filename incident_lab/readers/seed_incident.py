@@ -116,34 +116,25 @@ def _incident(path: str, line: int | None, entry: str | None, incident: Any) -> 
         )
         return
     sessions = incident.get("sessions")
-    if sessions is not None:
-        if not isinstance(sessions, list) or not sessions:
-            yield Record(path, line, reason="sessions is not a non-empty array", entry=entry)
-            return
-        for i, session in enumerate(sessions):
-            where = f"{entry or ''}sessions[{i}]"
-            if not isinstance(session, dict):
-                yield Record(path, line, reason="session is not an object", entry=where)
-                continue
-            sid = str_or_none(session.get("session_id")) or str_or_none(session.get("id")) or str(i)
-            record, bug = guarded(
-                _build,
-                path,
-                line,
-                where,
-                incident,
-                session,
-                f"{iid}:{sid}",
-                path=path,
-                line=line,
-                entry=where,
-            )
-            yield record or bug  # type: ignore[misc]
+    if sessions is not None and (not isinstance(sessions, list) or not sessions):
+        yield Record(path, line, reason="sessions is not a non-empty array", entry=entry)
         return
-    record, bug = guarded(
-        _build, path, line, entry, incident, incident, iid, path=path, line=line, entry=entry
-    )
-    yield record or bug  # type: ignore[misc]
+    # Each session of the incident, or the incident itself when it is one session.
+    units = enumerate(sessions) if sessions is not None else [(None, incident)]
+    for i, session in units:
+        where = entry if i is None else f"{entry or ''}sessions[{i}]"
+        if not isinstance(session, dict):
+            yield Record(path, line, reason="session is not an object", entry=where)
+            continue
+        sid = iid
+        if i is not None:
+            sid += ":" + (
+                str_or_none(session.get("session_id")) or str_or_none(session.get("id")) or str(i)
+            )
+        record, bug = guarded(
+            _build, path, line, where, incident, session, sid, path=path, line=line, entry=where
+        )
+        yield record or bug  # type: ignore[misc]
 
 
 def _session_verdict(verdicts: list[tuple[str, str | None]]) -> str | None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from incident_lab.readers.base import Record
-from incident_lab.readers.mapping import str_or_none
+from incident_lab.readers.mapping import guarded, str_or_none
 from incident_lab.readers.otel_steps import SpanMappingError
 from incident_lab.readers.span_spool import KeyedSpool
 
@@ -210,3 +210,26 @@ def spooled_sessions(
     finally:
         traces.close()
         groups.close()
+
+
+#: ``build(first span, kind, id, group keys, spans)``: one session's record.
+Build = Callable[[dict[str, Any], str, str, list[str], list[dict[str, Any]]], Record]
+
+
+def build_sessions(
+    found: Iterable[Record | tuple[list[str], list[dict[str, Any]]]],
+    order: dict[str, int],
+    build: Build,
+) -> Iterator[Record]:
+    """Pass on the rejects of :func:`spooled_sessions` and ``build`` each session, reported
+    at its earliest span (``order``: input path to position); a mapping bug is a reject."""
+    for item in found:
+        if isinstance(item, Record):
+            yield item
+            continue
+        stitched, members = item
+        kind, _, sid = stitched[0].partition("\0")
+        first = earliest(members, order)
+        where = {"path": first["path"], "line": first["line"], "entry": f"{kind} {sid}"}
+        record, bug = guarded(build, first, kind, sid, stitched, members, **where)
+        yield record or bug  # type: ignore[misc]

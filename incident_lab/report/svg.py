@@ -20,7 +20,6 @@ _COLOURS = {
     "bad": "#cf222e",
     "warn": "#9a6700",
     "info": "#0969da",
-    "": "#0969da",
 }
 _TEXT = 'font-size="11" fill="#57606a"'
 _LABEL = 'font-size="12" fill="#1d2228"'

@@ -122,6 +122,15 @@ def caesar_decode(text: str) -> str:
     return text.translate(_CAESAR_DEC)
 
 
+_SHIFTS = tuple(_shift_table(k) for k in range(26))
+
+
+def shift_letters(text: str, shift: int) -> str:
+    """Shift ASCII letters forward by ``shift`` (mod 26): ``shift_letters(t, 26 - k)``
+    undoes a Caesar cipher of shift ``k``."""
+    return text.translate(_SHIFTS[shift % 26])
+
+
 def rot13(text: str) -> str:
     """ROT13 of the ASCII letters (its own inverse)."""
     return codecs.encode(text, "rot13")

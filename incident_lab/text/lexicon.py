@@ -300,6 +300,25 @@ def content_words(text: str) -> set[str]:
     return words
 
 
+#: Argument names that make a ``transfer_to_...`` call a money movement, not a handoff.
+_MONEY_KEYS = frozenset(
+    ["amount", "iban", "account", "sum", "value", "currency", "recipient", "price", "total"]
+)
+
+
+def _is_handoff(tokens: list[str], args: dict[str, object]) -> bool:
+    """True for an agent handoff: ``transfer_to_<agent>`` / ``transfer_back_to_<agent>``.
+
+    The OpenAI Agents SDK names its handoff tools so, as LangGraph's swarm and supervisor
+    do; handing the conversation to another agent moves no money. A ``transfer_to_...``
+    call with an amount, account or recipient is still a payment.
+    """
+    if tokens[:2] != ["transfer", "to"] and tokens[:3] != ["transfer", "back", "to"]:
+        return False
+    keys = {t for key in args for t in re.split(r"[^a-z0-9]+", str(key).lower()) if t}
+    return not keys & _MONEY_KEYS
+
+
 def tool_category(name: str, arguments: dict[str, object] | None = None) -> str:
     """Classify a tool call by what it does: a sink category, ``"read"`` or ``"other"``.
 
@@ -312,6 +331,8 @@ def tool_category(name: str, arguments: dict[str, object] | None = None) -> str:
         return "read" if method in ("GET", "HEAD") else "http_write"
     if tokens and tokens[0] in READ_VERBS:
         return "read"
+    if _is_handoff(tokens, args):
+        return "other"
     for token in tokens:  # the verb usually comes first: delete_email deletes, send_email sends
         for category, keys in TOOL_CATEGORIES.items():
             if token in keys:

@@ -49,7 +49,11 @@ def shingle_array(text: str, k: int = SHINGLE) -> U64:
         text: Normalised text; empty text gives an empty array.
         k: Shingle size in bytes (at most 8, so a shingle packs into 64 bits exactly).
     """
-    data = text.encode("utf-8")
+    return shingle_bytes(text.encode("utf-8"), k)
+
+
+def shingle_bytes(data: bytes, k: int = SHINGLE) -> U64:
+    """:func:`shingle_array` of text already encoded as UTF-8 (``data``)."""
     if not data:
         return np.zeros(0, dtype=np.uint64)
     n = max(1, len(data) - k + 1)
@@ -57,6 +61,19 @@ def shingle_array(text: str, k: int = SHINGLE) -> U64:
     view = np.ndarray((n,), dtype="<u8", buffer=padded, strides=(1,))
     out: U64 = view & np.uint64((1 << (8 * k)) - 1)
     return out.astype(np.uint64, copy=False)
+
+
+def sorted_distinct(values: U64) -> U64:
+    """The distinct values of a 1-D array, ascending: ``np.unique(values)`` for integers.
+
+    A sort and a shifted compare: ``np.unique`` answers the same for integer arrays but
+    imports ``numpy.ma`` on its first call (about 10 ms of every search's start-up) and
+    costs several times more on the prefilter's keys.
+    """
+    out: U64 = np.sort(values)
+    if out.size > 1:
+        out = out[np.concatenate(([True], out[1:] != out[:-1]))]
+    return out
 
 
 def lsh_params(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
@@ -90,12 +107,15 @@ class MinHasher:
         )
         self._b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
 
-    def _hash(self, shingles: U64) -> U64:
+    def _hash_unshifted(self, shingles: U64) -> U64:
+        """``(a_i * x + b_i) mod 2**64`` for every shingle and hash function: the hash
+        before its ``>> 32``. Shifting is monotone, so the minimum of the shifted values
+        is the shifted minimum: callers shift only the minima (one pass over the
+        ``(n, num_perm)`` array less)."""
         # Array arithmetic on uint64 wraps modulo 2**64 (no overflow warning for arrays);
         # in place, so the (n, num_perm) array is allocated once.
         out: U64 = np.multiply.outer(shingles, self._a)
         out += self._b
-        out >>= _SHIFT
         return out
 
     def signature(self, shingles: U64) -> U64:
@@ -103,10 +123,11 @@ class MinHasher:
         if shingles.size == 0:
             return np.full(self.num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
         mins = [
-            self._hash(shingles[i : i + _ROWS_PER_CHUNK]).min(axis=0)
+            self._hash_unshifted(shingles[i : i + _ROWS_PER_CHUNK]).min(axis=0)
             for i in range(0, shingles.size, _ROWS_PER_CHUNK)
         ]
         out: U64 = np.minimum.reduce(mins) if len(mins) > 1 else mins[0]
+        out >>= _SHIFT
         return out
 
     def window_signatures(self, shingles: U64, width: int, stride: int) -> U64:
@@ -125,18 +146,31 @@ class MinHasher:
         if n <= per_window * stride:
             return self.signature(shingles)[None, :]
         step = max(stride, (_ROWS_PER_CHUNK // stride) * stride)
-        blocks = []
-        for start in range(0, n, step):
-            hashed = self._hash(shingles[start : start + step])
-            blocks.append(
-                np.minimum.reduceat(hashed, np.arange(0, hashed.shape[0], stride), axis=0)
-            )
-        mins = np.concatenate(blocks)
+        blocks = [
+            _block_minima(self._hash_unshifted(shingles[start : start + step]), stride)
+            for start in range(0, n, step)
+        ]
+        mins = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+        mins >>= _SHIFT
         count = mins.shape[0] - per_window + 1
         windows: U64 = mins[:count].copy()
         for t in range(1, per_window):
             np.minimum(windows, mins[t : t + count], out=windows)
         return windows
+
+
+def _block_minima(hashed: U64, stride: int) -> U64:
+    """Column minima of each block of ``stride`` rows (the last block may be shorter).
+
+    ``np.minimum.reduceat(hashed, range(0, n, stride), axis=0)``, computed as one
+    reduction over a ``(blocks, stride, num_perm)`` view of the whole blocks (reduceat
+    along the first axis of a 2-D array costs about twice as much).
+    """
+    full = hashed.shape[0] // stride
+    out: U64 = hashed[: full * stride].reshape(full, stride, hashed.shape[1]).min(axis=1)
+    if full * stride < hashed.shape[0]:
+        out = np.concatenate((out, hashed[full * stride :].min(axis=0)[None, :]))
+    return out
 
 
 def jaccard_estimate(a: U64, b: U64) -> float:
@@ -166,7 +200,9 @@ class LSHIndex:
     def band_keys(self, signatures: U64) -> U64:
         """Return one 64-bit key per band for each signature: shape ``(n, bands)``."""
         sigs = np.atleast_2d(signatures).reshape(-1, self.bands, self.rows)
-        keys: U64 = (sigs * self._weights[None, None, :]).sum(axis=2, dtype=np.uint64)
+        # The weighted sum of each band's rows modulo 2**64, as a matrix product (integer
+        # matmul wraps as the elementwise product and sum did; no temporary array).
+        keys: U64 = sigs @ self._weights
         return keys
 
     def insert(self, key: int, signature: U64) -> None:

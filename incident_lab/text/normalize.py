@@ -145,8 +145,8 @@ def _b64_text(text: str) -> str | None:
     try:
         if "-" in blob or "_" in blob:
             data = base64.urlsafe_b64decode(padded)
-        else:
-            data = base64.b64decode(padded, validate=True)
+        else:  # base64.b64decode(padded, validate=True) without its wrapper's checks
+            data = binascii.a2b_base64(padded, strict_mode=True)
     except (binascii.Error, ValueError):
         return None
     return _utf8(data)
@@ -243,8 +243,12 @@ def _has_percent(text: str) -> bool:
     return "%" in text
 
 
+# A test for one character is a memchr; for two or more it is a slower scan of every
+# position. Each gate below asks for its rarest character first (the answers are the same).
+
+
 def _has_a85(text: str) -> bool:
-    return "<~" in text
+    return "<" in text and "<~" in text
 
 
 _B32_RUN = re.compile(r"[A-Z2-7]{16}").search
@@ -287,8 +291,10 @@ def _rare(text: str) -> bool:
     if not text.isascii():
         return _BITS(text) is not None or _CODES(text) is not None
     mapped = text.encode("ascii").translate(_RARE_MAP)
-    return (
-        b"00000000 " in mapped or b"00000000\t" in mapped or b". ." in mapped or b". / ." in mapped
+    # Both bit needles start with eight '0's and both Morse needles hold ' .': one scan
+    # for each shared part first (most text has neither), the whole needles only then.
+    return (b"00000000" in mapped and (b"00000000 " in mapped or b"00000000\t" in mapped)) or (
+        b" ." in mapped and (b". ." in mapped or b". / ." in mapped)
     )
 
 
@@ -418,7 +424,7 @@ def decode_blobs(text: str, rounds: int = MAX_DECODE_ROUNDS) -> str:
     for _ in range(rounds):
         before = text
         text = _hex_b64(text)
-        if text.count("%") >= 3:  # the pattern needs three escapes
+        if "%" in text and text.count("%") >= 3:  # the pattern needs three escapes
             text = _substitute(_URL, _url, text)
         if _rare(text):
             for could_match, pattern, decode in _DECODERS[4:6]:
@@ -474,7 +480,7 @@ def _tokens(text: str) -> str:
         text = _PLACEHOLDER.sub(lambda m: f" {m.group(1).lower()} ", text)
     if "@" in text:
         text = _emails(text)
-    if "://" in text:
+    if "/" in text and "://" in text:
         text = _WEB.sub(" url ", text)
     return text
 
@@ -535,7 +541,7 @@ def _unescape_one(match: re.Match[str]) -> str:
 def unescape_json(text: str) -> str:
     """Undo ``\\uXXXX`` escapes (tool outputs are often JSON text written with
     ``ensure_ascii``: a zero-width or homoglyph payload then arrives escaped)."""
-    if "\\u" not in text:
+    if "\\" not in text or "\\u" not in text:
         return text
     return _JSON_ESCAPE.sub(_unescape_one, text)
 

@@ -112,19 +112,22 @@ def test_the_equality_shortcut_agrees_with_deepdiff(recorded: dict, produced: di
     from regression_suite import stepdiff
 
     full = DeepDiff(recorded, produced, view="tree", exclude_regex_paths=stepdiff._EXCLUDE)
-    if stepdiff._same(recorded, produced):
+    if stepdiff._equal(recorded, produced, stepdiff._IGNORED):
         assert not full
-    original = stepdiff._same
+    original = stepdiff._equal
     try:
-        stepdiff._same = lambda a, b: False  # type: ignore[assignment]
+        stepdiff._equal = lambda a, b, ignored=frozenset(): False  # type: ignore[assignment]
         without = stepdiff._pair(recorded, produced, 1, 1)
     finally:
-        stepdiff._same = original
+        stepdiff._equal = original
     assert stepdiff._pair(recorded, produced, 1, 1) == without
 
 
 def test_equal_steps_up_to_volatile_fields_skip_deepdiff_and_differences_do_not() -> None:
-    from regression_suite.stepdiff import _same
+    from regression_suite.stepdiff import _IGNORED, _equal
+
+    def _same(a: dict, b: dict) -> bool:
+        return _equal(a, b, _IGNORED)
 
     step = {"type": "tool_call", "name": "f", "arguments": {"id": 1, "to": ["a"]}}
     assert _same(step, {**step, "call_id": "other", "timestamp": "t"})

@@ -90,6 +90,7 @@ BAD = [
     ),
     ("[incident_lab]\nactor = 5\n", "actor must be a non-empty string"),
     ('[[routing.rules]]\nnotify = "slack"\n', "notify must be a list"),
+    ('[[routing.rules]]\nwhen = "always"\n', "when must be a table"),
     ("a = " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply"),
 ]
 

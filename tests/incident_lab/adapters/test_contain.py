@@ -106,6 +106,9 @@ def test_dry_run_changes_nothing_but_is_recorded(il, tmp_path, fake_kubectl: Fak
         and event["undo"] is None
         and event["would_undo"]["previous_replicas"] == 3
     )
+    read, scale = event["operations"]  # the read ran; the scale is shown, not run
+    assert "get" in read["argv"] and "dry_run" not in read
+    assert scale["dry_run"] is True and "--replicas=0" in scale["argv"]
 
 
 def test_failing_kubectl_is_loud_and_recorded_as_failed(

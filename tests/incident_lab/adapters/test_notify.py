@@ -290,3 +290,31 @@ def test_notify_records_exact_timeline_events_and_ledger_rows(
         {"channel": "slack", "event": "trigger", "incident_id": "INC-7", "ok": True}
         | {"status": 200, "attempts": 1, "error": None},
     ]
+
+
+def test_routing_conditions_each_decide() -> None:
+    """Every [[routing.rules]] condition selects or drops the rule; an unknown one is refused."""
+    from dataclasses import replace
+
+    from incident_lab.adapters.config import Config
+    from incident_lab.adapters.ticket import TicketData
+    from incident_lab.errors import ConfigError
+
+    data = TicketData(
+        "INC-1", Path("b"), "s", "m-1", "prompt_injection/indirect", "SEV-3", "m", "r",
+        tools_involved=["send_email"], data_involved=False,
+    )  # fmt: skip
+
+    def chosen(when: dict, d: TicketData = data) -> bool:
+        rules = [{"when": when, "notify": ["slack"]}]
+        return route(d, Config(None, {}, {}, rules, {})) == [("slack", None)]
+
+    assert chosen({"severity": "SEV-3"}) and not chosen({"severity": ["SEV-1", "SEV-2"]})
+    assert chosen({"tools_involved": True}) and not chosen({"tools_involved": False})
+    assert chosen({"data_involved": False}) and not chosen({"data_involved": True})
+    assert chosen({"tools_or_data_involved": True})
+    assert not chosen({"tools_or_data_involved": True}, replace(data, tools_involved=[]))
+    assert chosen({"failure_mode": ["x", "injection"]}) and not chosen({"failure_mode": "leak"})
+    assert not chosen({"severity": "SEV-1", "bogus": 1})  # a failed condition decides first
+    with pytest.raises(ConfigError, match="unknown condition 'bogus'"):
+        chosen({"bogus": 1})

@@ -455,3 +455,85 @@ def test_a_short_cached_part_does_not_split_a_run(monkeypatch: pytest.MonkeyPatc
     parts = [short, "unique", long, "other"]
     assert normalize_parts(parts, cache) == normalize("\n".join(parts))
     assert calls == ["unique", "other"]  # both cached parts came from the cache
+
+
+def test_sessions_without_a_harmful_tool_call_are_out_before_their_steps_are_read() -> None:
+    """Below the payload threshold, the tool-name table decides as the full step scan:
+    random sessions mixing the harmful tool (with and without the attacker's value,
+    blocked, failed), other tools, names that are not strings and steps that are not
+    objects score exactly as with the shortcut off; the name table stays bounded."""
+    from incident_lab.blast import match as match_mod
+
+    scenario = {
+        "id": "inc-tools",
+        "payload": {"text": PAYLOAD},
+        "expectations": [
+            {"kind": "no_tool_call", "tool": "export_.*", "arguments": {"to": "boss"}},
+            {"kind": "no_tool_call", "tool": "send_email", "arguments": {"to": "x@evil\\.example"}},
+        ],
+    }
+    tools = Matcher(signature_from_scenario(scenario))
+    rng = random.Random(5)
+    names: list[Any] = ["send_email", "export_all", "read_inbox", "send_emails", 7, None, ["x"]]
+    steps: list[Any] = ["not a step", None]
+    for i, name in enumerate(names):
+        for to in ("x@evil.example", "boss@corp.example"):
+            steps.append(
+                {"type": "tool_call", "name": name, "call_id": f"c{i}", "arguments": {"to": to}}
+            )
+    steps += [
+        {"type": "tool_result", "call_id": "c0", "output": "error", "is_error": True},
+        {"type": "safeguard", "decision": "block", "target_step": 3},
+        {"type": "message", "role": "user", "content": "hello"},
+    ]
+    trajs = [
+        {"session_id": f"s{i}", "steps": rng.sample(steps, rng.randint(0, 6))} for i in range(600)
+    ]
+
+    class Full(Matcher):
+        def _calls_a_listed_tool(self, raw_steps: Any) -> bool:
+            return True  # never short-cut: build the steps and run the tool match
+
+    full = Matcher.__new__(Full)
+    full.__dict__.update(tools.__dict__)
+    got = [tools._score(t, None) for t in trajs]
+    want = [full._score(t, None) for t in trajs]
+    assert [m and m.to_dict() for m in got] == [m and m.to_dict() for m in want]
+    assert 0 < sum(m is not None for m in got) < len(trajs)
+    assert {m.tool_state for m in got if m is not None} >= {"executed", "failed"}
+    big = [{"type": "tool_call", "name": f"tool_{i}"} for i in range(match_mod._TOOL_NAMES_MAX + 5)]
+    assert tools._score({"session_id": "b", "steps": big}, None) is None
+    assert len(tools._tool_names) <= match_mod._TOOL_NAMES_MAX
+    long_name = "send_email" + " " * match_mod._TOOL_NAME_MAX_CHARS
+    assert (
+        tools._score({"session_id": "l", "steps": [{"type": "tool_call", "name": long_name}]}, None)
+        is None
+    )
+    assert long_name not in tools._tool_names  # matched, not remembered
+
+
+def _reference_b64_text(text: str) -> str | None:
+    """``_b64_text`` through the documented ``base64`` calls."""
+    import binascii
+
+    from incident_lab.text.normalize import _utf8
+
+    blob = text.rstrip("=")
+    if len(blob) % 4 == 1:
+        return None
+    padded = blob + "=" * (-len(blob) % 4)
+    try:
+        if "-" in blob or "_" in blob:
+            return _utf8(base64.urlsafe_b64decode(padded))
+        return _utf8(base64.b64decode(padded, validate=True))
+    except (binascii.Error, ValueError):
+        return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(_RUN)
+def test_base64_blob_decodes_as_the_base64_module_does(run: str) -> None:
+    """The direct ``binascii`` call decodes (or refuses) every blob as ``b64decode`` does."""
+    from incident_lab.text.normalize import _b64_text
+
+    assert _b64_text(run) == _reference_b64_text(run)

@@ -13,6 +13,7 @@ from incident_lab.text.minhash import (
     jaccard_estimate,
     lsh_params,
     shingle_array,
+    sorted_distinct,
 )
 
 
@@ -79,3 +80,68 @@ def test_lsh_params_put_the_s_curve_below_the_threshold() -> None:
         bands, rows = lsh_params(threshold)
         assert bands * rows == 128
         assert (1 / bands) ** (1 / rows) <= 0.8 * threshold
+
+
+def _reference_hash(hasher: MinHasher, shingles: np.ndarray) -> np.ndarray:
+    """The hash functions as specified: ``((a_i * x + b_i) mod 2**64) >> 32``, each row."""
+    a, b = hasher._a.tolist(), hasher._b.tolist()
+    return np.array(
+        [
+            [((ai * x + bi) % 2**64) >> 32 for ai, bi in zip(a, b, strict=True)]
+            for x in shingles.tolist()
+        ],
+        dtype=np.uint64,
+    ).reshape(-1, len(a))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_signatures_equal_the_specified_minima(seed: int) -> None:
+    """The signature and every window's signature are the minima of the specified hash
+    values (shifted before the minimum), computed here in plain Python integers: block
+    minima, a short last block and text shorter than one window included."""
+    rng = np.random.default_rng(seed)
+    hasher = MinHasher(num_perm=8)
+    n = int(rng.integers(1, 300)) if seed < 6 else int(rng.integers(4000, 9000))
+    shingles = rng.integers(0, 2**40, size=n, dtype=np.uint64)
+    hashed = _reference_hash(hasher, shingles)
+    assert hasher.signature(shingles).tolist() == hashed.min(axis=0).tolist()
+    width, stride = int(rng.integers(1, 90)), int(rng.integers(1, 20))
+    per_window = -(-width // stride)
+    got = hasher.window_signatures(shingles, width, stride)
+    if n <= per_window * stride:
+        assert got.tolist() == [hashed.min(axis=0).tolist()]
+        return
+    starts = range(0, n - (per_window - 1) * stride, stride)
+    blocks = [hashed[s : s + stride].min(axis=0) for s in range(0, n, stride)]
+    want = [np.minimum.reduce(blocks[i // stride : i // stride + per_window]) for i in starts]
+    assert got.tolist() == [w.tolist() for w in want[: len(got)]]
+    assert len(got) == len(blocks) - per_window + 1
+
+
+def test_sorted_distinct_is_numpys_unique() -> None:
+    """The distinct values ascending, as ``np.unique`` gives them (empty and one value too)."""
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 2, 50, 5000):
+        values = rng.integers(0, 40, size=size).astype(np.uint64)
+        assert sorted_distinct(values).tolist() == np.unique(values).tolist()
+
+
+def test_band_keys_are_the_weighted_sums_of_each_band_modulo_2_64() -> None:
+    """Each band's key is sum(row value * row weight) mod 2**64, in plain integers."""
+    rng = np.random.default_rng(9)
+    index = LSHIndex(*lsh_params(0.5))
+    sigs = rng.integers(0, 2**64 - 1, size=(5, index.bands * index.rows), dtype=np.uint64)
+    weights = index._weights.tolist()
+    want = [
+        [
+            sum(
+                v * w
+                for v, w in zip(row[b * index.rows : (b + 1) * index.rows], weights, strict=True)
+            )
+            % 2**64
+            for b in range(index.bands)
+        ]
+        for row in sigs.tolist()
+    ]
+    assert index.band_keys(sigs).tolist() == want
+    assert index.band_keys(sigs[0]).tolist() == want[:1]

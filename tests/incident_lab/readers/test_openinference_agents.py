@@ -101,6 +101,8 @@ def test_classify_finds_the_injection_in_the_agents_run(tmp_path: Path, il) -> N
     assert result.exit_code == 0, result.stderr
     (row,) = json.loads(result.stdout)
     assert row["ranked"][0]["failure_mode"] == "prompt_injection"
+    # the handoff tool (transfer_to_mailpilot) moves the conversation, not money
+    assert [r["failure_mode"] for r in row["ranked"]] == ["prompt_injection"]
 
 
 def test_a_tool_span_with_no_matching_call_goes_at_its_time(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from incident_lab.readers.otel_steps import merge_steps
 from incident_lab.readers.otlp_json import any_value
 
 from .conftest import accepted, read_all, rejected
@@ -268,3 +269,21 @@ def test_traces_extending_one_history_are_one_session_and_others_stay_apart(
     assert sessions["a1"]["x_otel"]["grouped_by"] == "history"
     assert sessions["a1"]["x_otel"]["trace_ids"] == ["a1", "a2"]
     assert sessions["b1"]["x_otel"]["grouped_by"] == "trace"
+
+
+def test_merge_steps_output_checks_the_tail_and_tool_the_whole_session() -> None:
+    def msg(text: str) -> dict:
+        return {"type": "message", "role": "assistant", "content": text}
+
+    steps: list[dict] = []
+    keys: list[str] = []
+    merge_steps(steps, keys, "output", [msg("a")])
+    merge_steps(steps, keys, "output", [msg("b")])
+    merge_steps(steps, keys, "output", [msg("b")])  # the session already ends with it
+    merge_steps(steps, keys, "output", [msg("a")])  # said before, but not at the end
+    assert [s["content"] for s in steps] == ["a", "b", "a"]
+    call = {"type": "tool_call", "call_id": "c1", "name": "t", "arguments": {}}
+    merge_steps(steps, keys, "tool", [call])
+    merge_steps(steps, keys, "output", [msg("z")])
+    merge_steps(steps, keys, "tool", [call])  # anywhere in the session: not repeated
+    assert [s["type"] for s in steps] == ["message"] * 3 + ["tool_call", "message"]
