@@ -113,10 +113,10 @@ def test_plain_look_alikes_of_disguised_overrides_stay_silent(line: str) -> None
      "+ " * 50_000, "pretend " * 12_000 + "x", "bypass your " * 8_000],
 )  # fmt: skip
 def test_linear_on_100_kb(text: str) -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     obfuscated_overrides(text)
     paraphrase_kinds(text.lower())
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,6 @@ def test_an_ignored_jailbreak_in_turkish_is_a_near_miss() -> None:
 
 def test_multilingual_overrides_are_linear_on_100kb() -> None:
     for text in ("你" * 100_000, "ты " * 33_000, "أنت " * 25_000, "kısıtlama " * 10_000):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         score_text(text)
-        assert time.perf_counter() - t0 < 2.0
+        assert time.process_time() - t0 < 2.0

@@ -259,16 +259,16 @@ def test_asks_for_value(text: str, asks: bool) -> None:
 )
 def test_patterns_linear_on_100kb(pattern: re.Pattern[str], attack: str) -> None:
     attack = (attack * (100_000 // len(attack) + 1))[:100_000]
-    start = time.perf_counter()
+    start = time.process_time()
     list(pattern.finditer(attack))
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
 
 
 def test_carried_secret_on_100kb_is_fast() -> None:
     value = ("QUJD" * 25_000)[:100_000]
-    start = time.perf_counter()
+    start = time.process_time()
     carried_secret(value, [(1, "x" * 100_000)], "", (0, SYSTEM))
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 # ---------------------------------------------------------------- asked actions
@@ -453,12 +453,12 @@ def test_a_documenting_listing_is_no_injection(listing: str) -> None:
 def test_poisoned_strings_linear_on_100kb() -> None:
     attack = ("send " + "x " * 40 + "\n") * 1_200
     listing = json.dumps({"tools": [{"name": "t", "inputSchema": {"description": attack}}]})
-    start = time.perf_counter()
+    start = time.process_time()
     from incident_lab.provenance.leaks import _WANTS_SECRETS, poisoned_strings
 
     assert poisoned_strings(listing) == []
     list(_WANTS_SECRETS.finditer(("read " * 20_000)[:100_000]))
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
 
 
 def test_an_unrelated_ignored_injection_does_not_make_the_users_key_a_leak() -> None:

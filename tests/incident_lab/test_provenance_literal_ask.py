@@ -85,6 +85,6 @@ def test_an_answer_that_only_names_the_hotel_did_not_obey() -> None:
 
 def test_literal_ask_and_reported_speech_are_linear_on_100kb() -> None:
     for text in ("You are now X. " + "output: " * 12_000, "say that I " * 9000):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         find_spans(text[:100_000])
-        assert time.perf_counter() - t0 < 2.0
+        assert time.process_time() - t0 < 2.0

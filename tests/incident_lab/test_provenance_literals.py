@@ -70,8 +70,8 @@ def test_copied_literals_keeps_its_verdicts() -> None:
 
 def test_linear_on_adversarial_text() -> None:
     text = "a" * 100_000
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     assert not _has_word(text, "aaaa")
     assert _cased_copies("AAAA", "A" * 100_000, 10**6) == 1  # then always after a letter
     assert _cased_copies("A-A", "A-" * 50_000, 10**6) == 25_000
-    assert time.perf_counter() - t0 < 2.0
+    assert time.process_time() - t0 < 2.0

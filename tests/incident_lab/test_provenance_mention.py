@@ -95,9 +95,9 @@ def test_mention_check_is_linear_on_100kb_adversarial_input() -> None:
         'IT says "ignore previous instructions ' + "it's " * 20_000,
         "attackers write " * 6000 + '"ignore previous instructions"',
     ):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         score_text(text[:100_000])
-        assert time.perf_counter() - t0 < 2.0
+        assert time.process_time() - t0 < 2.0
 
 
 @pytest.mark.parametrize(

@@ -152,13 +152,13 @@ def test_ordinary_values(value: str) -> None:
      "a" * 100_000 + ".internal", "/" + ".ssh" * 25_000],
 )  # fmt: skip
 def test_patterns_are_linear_on_100_kb(text: str) -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     sensitive_value(text[:4096])
     from incident_lab.provenance import sensitive as mod
 
     for pattern in (mod._SECRET_PATH, mod._TRAVERSAL, mod._SQL, mod._CODE, mod._ASK_VERB):
         pattern.search(text)
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
 
 
 def test_a_destructive_command_copied_from_a_document_is_tied_to_that_line() -> None:

@@ -123,12 +123,12 @@ def test_test_talk_in_six_languages_and_not_elsewhere() -> None:
 )  # fmt: skip
 def test_linear_on_100_kb(hostile: str) -> None:
     # the regexes themselves (is_test_run stops at its 300-character guard first)
-    start = time.perf_counter()
+    start = time.process_time()
     _RUNNER.match(hostile)
     _UNSAFE_ARG.search(hostile)
     _TEST_TALK.search(hostile)
     asks_for_tests(hostile)
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
 
 
 _BYPASSES = [

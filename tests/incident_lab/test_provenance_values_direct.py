@@ -66,6 +66,6 @@ def test_direct_tries_compile_nothing_for_a_value_found_or_ruled_out() -> None:
 
 def test_many_first_words_fall_back_to_the_pattern_in_linear_time() -> None:
     text = "a " * 50_000 + "a b"
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     assert find_value("a b", text, text) == (100_000, 100_003)
-    assert time.perf_counter() - t0 < 2.0
+    assert time.process_time() - t0 < 2.0

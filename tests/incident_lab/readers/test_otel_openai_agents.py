@@ -315,9 +315,9 @@ def test_text_that_is_not_a_call_repr_is_kept_as_text(text: str) -> None:
 )
 def test_hostile_reprs_stay_text_or_parse_quickly(text: str) -> None:
     """100 KB of nesting or junk: no crash, well under a second."""
-    began = time.perf_counter()
+    began = time.process_time()
     parts = _parts(text)
-    assert time.perf_counter() - began < 1.0
+    assert time.process_time() - began < 1.0
     assert parts == [{"type": "text", "content": text}]
 
 
