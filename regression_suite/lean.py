@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+import sys
+from time import perf_counter as _counter
+from time import time as _wall
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -91,22 +94,54 @@ _QUIET_KEY = pytest.StashKey[bool]()
 def _lean_phase(
     item: CaseItem, ihook: Any, when: Any, func: Any, keywords: dict[str, Any], quiet: bool
 ) -> bool:
-    call = pytest.CallInfo.from_call(func, when=when, reraise=_RERAISE)
-    if call.excinfo is None and quiet:
+    """One phase: ``func`` called and its report made and logged (see :func:`run_lean`).
+
+    A phase that passes is timed with the clocks ``pytest.CallInfo.from_call`` reads
+    (wall time for ``start``/``stop``, the performance counter for ``duration``) but
+    without making its ``CallInfo`` and two ``Instant`` objects (frozen dataclasses,
+    about 3 us a phase); a phase that raises gets the ``CallInfo`` pytest would make.
+    """
+    start, begun = _wall(), _counter()
+    try:
+        func()
+    except _RERAISE:
+        raise
+    except BaseException:
+        call = _failed_call(when, start, _wall(), _counter() - begun)
+        return _failed_phase(item, ihook, call)
+    if quiet:
         item.attach(when, None)  # nothing to put on a passing setup/teardown: lets go
         return True
-    if call.excinfo is None:
-        # pytest >= 9 keys reports by the structured ``item.id`` (as from_item_and_call
-        # does); junitxml pairs a case's reports by it. Older pytest has only nodeid.
-        report = pytest.TestReport(
-            getattr(item, "id", item.nodeid), item.location, keywords, "passed", None,
-            when, [], call.duration, call.start, call.stop, item.user_properties,
-        )  # fmt: skip
-    else:
-        report = pytest.TestReport.from_item_and_call(item, call)
+    duration, stop = _counter() - begun, _wall()
+    # pytest >= 9 keys reports by the structured ``item.id`` (as from_item_and_call
+    # does); junitxml pairs a case's reports by it. Older pytest has only nodeid.
+    report = pytest.TestReport(
+        getattr(item, "id", item.nodeid), item.location, keywords, "passed", None,
+        when, [], duration, start, stop, item.user_properties,
+    )  # fmt: skip
     item.attach(when, report)
     ihook.pytest_runtest_logreport(report=report)
-    if call.excinfo is not None and not isinstance(call.excinfo.value, pytest.skip.Exception):
+    return True
+
+
+def _failed_call(when: Any, start: float, stop: float, duration: float) -> pytest.CallInfo[None]:
+    """The ``CallInfo`` of a phase that raised (called in its ``except`` block), as
+    ``pytest.CallInfo.from_call`` makes it (that is how pytest's own runner calls
+    the private ``_ispytest`` constructor)."""
+    excinfo = pytest.ExceptionInfo.from_current()
+    return pytest.CallInfo(
+        None, excinfo, start, stop, duration, when, _ispytest=True
+    )  # fmt: skip
+
+
+def _failed_phase(item: CaseItem, ihook: Any, call: pytest.CallInfo[None]) -> bool:
+    """Report a phase that raised exactly as pytest does (``from_item_and_call``), log
+    it and let plugins interact with the exception."""
+    report = pytest.TestReport.from_item_and_call(item, call)
+    item.attach(call.when, report)
+    ihook.pytest_runtest_logreport(report=report)
+    excinfo = call.excinfo
+    if excinfo is not None and not isinstance(excinfo.value, pytest.skip.Exception):
         ihook.pytest_exception_interact(node=item, call=call, report=report)
     return bool(report.passed)
 
@@ -117,3 +152,36 @@ def _nothing() -> None:
 
 #: What pytest never turns into a report (Ctrl-C, pytest.exit): propagated.
 _RERAISE = (pytest.exit.Exception, KeyboardInterrupt)
+
+
+def crash_tracebacks_on(config: pytest.Config) -> None:
+    """Python's fault handler on for the run, as pytest's ``faulthandler`` plugin turns
+    it on, when that plugin is not loaded (``regression_suite run`` leaves it out: its
+    only per-item work, a ``faulthandler_timeout``, is never set in a gate run, and
+    its hook wrapper cost every case two ini look-ups). A crash of the target (a
+    segmentation fault in an extension) still prints every thread's traceback."""
+    import faulthandler
+
+    if config.pluginmanager.has_plugin("faulthandler") or faulthandler.is_enabled():
+        return
+    stream = sys.__stderr__
+    if stream is None:
+        return
+    try:
+        faulthandler.enable(file=stream)
+    except (OSError, ValueError, AttributeError):  # stderr closed or not a file
+        return
+    config.stash[_FAULTHANDLER_KEY] = True
+
+
+def crash_tracebacks_off(config: pytest.Config) -> None:
+    """Undo :func:`crash_tracebacks_on` (``regression_suite run`` is also called
+    in-process, by ``incident_lab demo`` and the tests)."""
+    import faulthandler
+
+    if config.stash.get(_FAULTHANDLER_KEY, False):
+        faulthandler.disable()
+        del config.stash[_FAULTHANDLER_KEY]
+
+
+_FAULTHANDLER_KEY = pytest.StashKey[bool]()

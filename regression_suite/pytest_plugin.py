@@ -40,7 +40,7 @@ from typing import Any
 
 import pytest
 
-from regression_suite.lean import run_lean
+from regression_suite.lean import crash_tracebacks_off, crash_tracebacks_on, run_lean
 from regression_suite.plugin_items import CaseItem, ScenarioFile, SuiteFile, render_error
 from regression_suite.plugin_state import STATE_KEY, GateState, get_state
 
@@ -134,6 +134,13 @@ def pytest_configure(config: pytest.Config) -> None:
     state.active = bool(name)
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "regression_suite-state")
+    if config.getoption("gate_lean"):
+        crash_tracebacks_on(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Turn off the fault handler :func:`pytest_configure` turned on (``--gate-lean``)."""
+    crash_tracebacks_off(config)
 
 
 class _ProgressCount:

@@ -75,13 +75,15 @@ def environment(plugins: list[str]) -> Iterator[None]:
 #: (output capture, log capture, warning capture, skip markers, unraisable-exception
 #: checks...) costs a few microseconds per item: seconds at 10,000 items. Kept:
 #: terminal (progress, failures), junitxml, debugging (xdist reads its options),
-#: reports (xdist serialises reports with it), faulthandler, and the essential ones.
-#: Without capture, what a python: target prints goes to stderr as it happens.
+#: reports (xdist serialises reports with it), and the essential ones. Without
+#: capture, what a python: target prints goes to stderr as it happens. Without
+#: faulthandler (a hook wrapper around every item, for a timeout a gate run never
+#: sets) the plugin turns Python's fault handler on itself (``--gate-lean``).
 UNUSED_PLUGINS = (
     "python", "unittest", "doctest", "capture", "logging", "warnings", "skipping",
     "assertion", "legacypath", "tmpdir", "monkeypatch", "recwarn", "pastebin",
     "cacheprovider", "setuponly", "setupplan", "stepwise", "unraisableexception",
-    "threadexception", "subtests",
+    "threadexception", "subtests", "faulthandler",
 )  # fmt: skip
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from _pytest._io import TerminalWriter
@@ -82,3 +86,70 @@ def test_lean_keywords_equal_pytests_in_order(pytester: pytest.Pytester) -> None
         assert list(_keywords(item).items()) == list(expected.items())
         assert list(_keywords(item).items()) == list(expected.items())  # cached parent part
     assert "late" in _keywords(items[1]) and "late" not in _keywords(items[0])
+
+
+_REPORT_LOGGER = """
+import json
+
+def pytest_runtest_logreport(report):
+    with open("reports.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps([
+            report.nodeid, report.when, report.outcome, str(report.longrepr),
+            list(report.location), sorted(report.keywords), report.sections,
+            report.user_properties, report.duration >= 0, report.stop >= report.start,
+        ]) + "\\n")
+"""
+
+
+@pytest.mark.parametrize(("agent", "reports"), [("leak_some", 6), ("crash", 4), ("invalid", 4)])
+def test_lean_reports_are_pytests(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, agent: str, reports: int
+) -> None:
+    """With a plugin that logs every report (so passing setup/teardown reports are made
+    too), the lean protocol's reports of passing, failing and erroring cases are the
+    ones pytest's own protocol makes: same phases, outcomes, failure text, location,
+    keywords; durations and times measured."""
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    lib = write(pytester.path / "scenarios", scenario("inc-0"), scenario("inc-1"))
+    write_suite(lib, "gate", "name: gate\nselect: {status: [gated]}\n")
+    (pytester.path / "agents.py").write_text(AGENT_SOURCE, "utf-8")
+    pytester.syspathinsert()
+    pytester.makeconftest(_REPORT_LOGGER)
+    args = ["--suite", "gate", "--target", f"python:agents:{agent}", "-p", "no:randomly"]
+    logged = {}
+    for mode in ("lean", "pytest"):
+        log = pytester.path / "reports.jsonl"
+        log.unlink(missing_ok=True)
+        pytester.runpytest(*args, *(["--gate-lean"] if mode == "lean" else []))
+        logged[mode] = log.read_text("utf-8").splitlines()
+    # setup, call (when setup passed: not for a target error), teardown; two cases
+    assert len(logged["lean"]) == reports
+    assert logged["lean"] == logged["pytest"]
+
+
+_SEGFAULT_AGENT = """
+import ctypes
+
+def segfault(replay):
+    ctypes.string_at(0)
+"""
+
+
+def test_a_crashing_target_still_dumps_tracebacks(tmp_path: Path) -> None:
+    """``regression_suite run`` leaves pytest's faulthandler plugin out; the gate turns
+    Python's fault handler on itself, so a target that crashes the interpreter still
+    leaves its traceback on stderr."""
+    lib = write(tmp_path / "scenarios", scenario("inc-0"))
+    write_suite(lib, "gate", "name: gate\nselect: {status: [gated]}\n")
+    (tmp_path / "crasher.py").write_text(_SEGFAULT_AGENT, "utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONFAULTHANDLER",)}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), *sys.path])
+    done = subprocess.run(
+        [sys.executable, "-m", "regression_suite", "run", "--suite", "gate",
+         "--target", "python:crasher:segfault", "--scenarios-dir", str(lib),
+         "--report-dir", str(tmp_path / "out"), "--scenario-cache", "off"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode < 0 or done.returncode > 128, done.stderr
+    assert "Fatal Python error: Segmentation fault" in done.stderr
+    assert 'crasher.py", line 5 in segfault' in done.stderr
