@@ -33,18 +33,35 @@ def run_lean(item: CaseItem) -> None:
     Args:
         item: The case item to run.
     """
-    ihook = item.ihook
-    nodeid, location = item.nodeid, item.location
+    ihook = _ihook(item)
+    nodeid, location = item.nodeid, item.location  # worked out once for every use
     ihook.pytest_runtest_logstart(nodeid=nodeid, location=location)
-    keywords = _keywords(item)  # one copy for the three reports
+    # pytest >= 9 keys reports by the structured ``item.id`` (as from_item_and_call
+    # does); junitxml pairs a case's reports by it. Older pytest has only nodeid.
+    report_id = getattr(item, "id", None)
+    # one copy of the keywords for the three reports
+    head = (nodeid if report_id is None else report_id, location, _keywords(item))
     quiet = _quiet_passes(item.config)
-    if _lean_phase(item, ihook, "setup", item.setup, keywords, quiet):
-        _lean_phase(item, ihook, "call", item.runtest, keywords, False)
+    if _lean_phase(item, ihook, "setup", item.setup, head, quiet):
+        _lean_phase(item, ihook, "call", item.runtest, head, False)
     if quiet:  # a case's teardown does nothing: nothing can fail, no report is made
         item.attach("teardown", None)
     else:
-        _lean_phase(item, ihook, "teardown", _nothing, keywords, quiet)
+        _lean_phase(item, ihook, "teardown", _nothing, head, quiet)
     ihook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
+
+
+def _ihook(item: CaseItem) -> Any:
+    """``item.ihook``, looked up once per parent: pytest works out the hook proxy from
+    the item's path (which conftest plugins apply) every time, and a parent's items
+    share its path."""
+    parent = item.parent
+    ihook = getattr(parent, "_gate_ihook", None)
+    if ihook is None or parent is None:
+        ihook = item.ihook
+        if parent is not None:
+            parent._gate_ihook = ihook  # type: ignore[attr-defined]
+    return ihook
 
 
 def _keywords(item: CaseItem) -> dict[str, Any]:
@@ -92,9 +109,15 @@ _QUIET_KEY = pytest.StashKey[bool]()
 
 
 def _lean_phase(
-    item: CaseItem, ihook: Any, when: Any, func: Any, keywords: dict[str, Any], quiet: bool
+    item: CaseItem,
+    ihook: Any,
+    when: Any,
+    func: Any,
+    head: tuple[Any, tuple[str, int | None, str], dict[str, Any]],
+    quiet: bool,
 ) -> bool:
-    """One phase: ``func`` called and its report made and logged (see :func:`run_lean`).
+    """One phase: ``func`` called and its report made and logged (see :func:`run_lean`;
+    ``head``: the report's node id, location and keywords).
 
     A phase that passes is timed with the clocks ``pytest.CallInfo.from_call`` reads
     (wall time for ``start``/``stop``, the performance counter for ``duration``) but
@@ -113,10 +136,9 @@ def _lean_phase(
         item.attach(when, None)  # nothing to put on a passing setup/teardown: lets go
         return True
     duration, stop = _counter() - begun, _wall()
-    # pytest >= 9 keys reports by the structured ``item.id`` (as from_item_and_call
-    # does); junitxml pairs a case's reports by it. Older pytest has only nodeid.
+    report_id, location, keywords = head
     report = pytest.TestReport(
-        getattr(item, "id", item.nodeid), item.location, keywords, "passed", None,
+        report_id, location, keywords, "passed", None,
         when, [], duration, start, stop, item.user_properties,
     )  # fmt: skip
     item.attach(when, report)
