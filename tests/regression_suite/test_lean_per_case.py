@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +154,52 @@ def test_a_crashing_target_still_dumps_tracebacks(tmp_path: Path) -> None:
     assert done.returncode < 0 or done.returncode > 128, done.stderr
     assert "Fatal Python error: Segmentation fault" in done.stderr
     assert 'crasher.py", line 5 in segfault' in done.stderr
+
+
+_STATUS_PLUGIN = """
+def pytest_report_teststatus(report):
+    return None  # decides nothing: only its presence matters (the terminal's own path)
+"""
+
+_WHICH_PATH = """
+def pytest_terminal_summary(terminalreporter, config):
+    impls = config.pluginmanager.hook.pytest_runtest_logreport.get_hookimpls()
+    names = [type(i.function).__name__ for i in impls if i.plugin is terminalreporter]
+    terminalreporter.write_line("terminal path: " + ",".join(names))
+"""
+
+
+@pytest.mark.parametrize("verbosity", [["-q"], [], ["-p", "no:capture"]])
+def test_quiet_passes_print_what_pytests_terminal_prints(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, verbosity: list[str]
+) -> None:
+    """The terminal's short way for passing call reports (``--gate-lean``) prints what
+    pytest's own path prints (progress letters, percentages, summary) for passing,
+    failing and erroring cases; a plugin deciding report statuses turns it off."""
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    ids = [f"inc-{i}" for i in range(90)]  # more than a line of progress letters
+    lib = write(pytester.path / "scenarios", *(scenario(i) for i in ids))
+    write_suite(lib, "gate", "name: gate\nselect: {status: [gated]}\n")
+    (pytester.path / "agents.py").write_text(
+        AGENT_SOURCE + "\ndef mixed(replay):\n"
+        "    n = int(replay['scenario_id'].split('-')[1])\n"
+        "    return (leak, refuse, invalid)[n % 3](replay)\n",
+        "utf-8",
+    )
+    pytester.syspathinsert()
+    # as in a gate run: no third-party plugin (some decide report statuses too), and
+    # not pytest's subtests plugin (it may change a top-level report's outcome)
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    args = ["-p", "regression_suite.pytest_plugin", "-p", "no:subtests", "--suite", "gate"]
+    args += ["--target", "python:agents:mixed"]
+    outputs = {}
+    for path, plugins in (("short", _WHICH_PATH), ("pytest's", _WHICH_PATH + _STATUS_PLUGIN)):
+        pytester.makeconftest(plugins)
+        result = pytester.runpytest(*args, "--gate-lean", *verbosity)
+        result.assert_outcomes(passed=30, failed=30, errors=30)
+        outputs[path] = [re.sub(r" in [\d.]+s", "", line) for line in result.outlines]
+    assert "terminal path: _QuietPasses" in outputs["short"]
+    assert "terminal path: method" in outputs["pytest's"]
+    outputs["short"].remove("terminal path: _QuietPasses")
+    outputs["pytest's"].remove("terminal path: method")
+    assert outputs["short"] == outputs["pytest's"]
