@@ -35,7 +35,9 @@ def run_lean(item: CaseItem) -> None:
     """
     ihook = _ihook(item)
     nodeid, location = item.nodeid, item.location  # worked out once for every use
-    ihook.pytest_runtest_logstart(nodeid=nodeid, location=location)
+    log_start, log_finish = _listened(item.config)
+    if log_start:
+        ihook.pytest_runtest_logstart(nodeid=nodeid, location=location)
     # pytest >= 9 keys reports by the structured ``item.id`` (as from_item_and_call
     # does); junitxml pairs a case's reports by it. Older pytest has only nodeid.
     report_id = getattr(item, "id", None)
@@ -48,7 +50,8 @@ def run_lean(item: CaseItem) -> None:
         item.attach("teardown", None)
     else:
         _lean_phase(item, ihook, "teardown", _nothing, head, quiet)
-    ihook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
+    if log_finish:
+        ihook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
 
 
 def _ihook(item: CaseItem) -> Any:
@@ -106,6 +109,39 @@ def _quiet_passes(config: pytest.Config) -> bool:
 
 
 _QUIET_KEY = pytest.StashKey[bool]()
+
+
+def _listened(config: pytest.Config) -> tuple[bool, bool]:
+    """Whether ``pytest_runtest_logstart`` and ``pytest_runtest_logfinish`` would do
+    anything (decided once a session); when not, they are not called.
+
+    ``logfinish``: not when no plugin implements it (a gate run: logging is off).
+    ``logstart``: not when pytest 9's terminal is its only implementer and the run is
+    quiet (``-q``: it neither names the test nor its file, it only asks for the
+    verbosity twice). Any other plugin (logging, xdist, a third party's) gets both.
+    """
+    found = config.stash.get(_LISTENED_KEY, None)
+    if found is None:
+        from _pytest.terminal import TerminalReporter
+
+        hook = config.pluginmanager.hook
+        terminal = config.pluginmanager.get_plugin("terminalreporter")
+        starts = [impl.plugin for impl in hook.pytest_runtest_logstart.get_hookimpls()]
+        quiet_terminal = (
+            pytest.version_tuple[0] == 9
+            and type(terminal) is TerminalReporter
+            and getattr(terminal, "_showfspath", True) is None
+            and config.get_verbosity(pytest.Config.VERBOSITY_TEST_CASES) < 0
+        )
+        found = (
+            not (quiet_terminal and starts == [terminal]),
+            bool(hook.pytest_runtest_logfinish.get_hookimpls()),
+        )
+        config.stash[_LISTENED_KEY] = found
+    return found
+
+
+_LISTENED_KEY = pytest.StashKey[tuple[bool, bool]]()
 
 
 def _lean_phase(

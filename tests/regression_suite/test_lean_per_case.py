@@ -193,13 +193,54 @@ def test_quiet_passes_print_what_pytests_terminal_prints(
     args = ["-p", "regression_suite.pytest_plugin", "-p", "no:subtests", "--suite", "gate"]
     args += ["--target", "python:agents:mixed"]
     outputs = {}
-    for path, plugins in (("short", _WHICH_PATH), ("pytest's", _WHICH_PATH + _STATUS_PLUGIN)):
+    for path, plugins, lean in (
+        ("short", _WHICH_PATH, ["--gate-lean"]),
+        ("pytest's", _WHICH_PATH + _STATUS_PLUGIN, ["--gate-lean"]),
+        ("protocol", _WHICH_PATH, []),  # pytest's own runtest protocol
+    ):
         pytester.makeconftest(plugins)
-        result = pytester.runpytest(*args, "--gate-lean", *verbosity)
+        result = pytester.runpytest(*args, *lean, *verbosity)
         result.assert_outcomes(passed=30, failed=30, errors=30)
-        outputs[path] = [re.sub(r" in [\d.]+s", "", line) for line in result.outlines]
+        # "collected N items": --gate-lean makes the items lazily (0 at collection)
+        lines = [line for line in result.outlines if not line.startswith("collected ")]
+        outputs[path] = [re.sub(r" in [\d.]+s", "", line) for line in lines]
     assert "terminal path: _QuietPasses" in outputs["short"]
-    assert "terminal path: method" in outputs["pytest's"]
     outputs["short"].remove("terminal path: _QuietPasses")
-    outputs["pytest's"].remove("terminal path: method")
-    assert outputs["short"] == outputs["pytest's"]
+    for path in ("pytest's", "protocol"):
+        assert "terminal path: method" in outputs[path]
+        outputs[path].remove("terminal path: method")
+        assert outputs["short"] == outputs[path]
+
+
+_COUNTER = """
+import collections
+seen = collections.Counter()
+
+def pytest_runtest_logstart(nodeid, location):
+    seen["start " + location[2]] += 1
+
+def pytest_runtest_logfinish(nodeid, location):
+    seen["finish " + location[2]] += 1
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line("counted: %s" % sorted(set(seen.values())))
+    terminalreporter.write_line("counted items: %d" % len(seen))
+"""
+
+
+def test_start_and_finish_reach_a_plugin_that_listens(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lean protocol leaves out ``pytest_runtest_logstart``/``logfinish`` only when
+    no plugin but a quiet terminal would hear them: a plugin implementing them sees
+    each case start and finish once, in a quiet run too."""
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    lib = write(pytester.path / "scenarios", *(scenario(f"inc-{i}") for i in range(3)))
+    write_suite(lib, "gate", "name: gate\nselect: {status: [gated]}\n")
+    (pytester.path / "agents.py").write_text(AGENT_SOURCE, "utf-8")
+    pytester.syspathinsert()
+    pytester.makeconftest(_COUNTER)
+    args = ["--suite", "gate", "--target", "python:agents:leak_some", "-p", "no:randomly"]
+    result = pytester.runpytest(*args, "--gate-lean", "-q")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["counted: [1]", "counted items: 6"])
