@@ -266,7 +266,10 @@ def _quiet_passes_for(config: pytest.Config, terminal: Any) -> None:
         return
     for impl in hook.pytest_runtest_logreport.get_hookimpls():
         if impl.plugin is terminal and impl.argnames == ("report",):
-            impl.function = _QuietPasses(terminal, impl.function)
+            try:  # pluggy types the attribute Final; were it ever read-only, pytest's path
+                impl.function = _QuietPasses(terminal, impl.function)  # type: ignore[misc]
+            except (AttributeError, TypeError):
+                return
 
 
 @functools.cache

@@ -244,3 +244,46 @@ def test_start_and_finish_reach_a_plugin_that_listens(
     result = pytester.runpytest(*args, "--gate-lean", "-q")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["counted: [1]", "counted items: 6"])
+
+
+_ALIVE = """
+import gc
+import weakref
+
+import pytest
+
+refs = []
+alive = []
+
+def pytest_sessionstart(session):
+    gc.disable()  # only reference counting frees anything in this run
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    refs.append(weakref.ref(item))
+    alive.append(sum(ref() is not None for ref in refs))
+    return (yield)
+
+def pytest_terminal_summary(terminalreporter):
+    gc.enable()
+    terminalreporter.write_line("most alive at once: %d" % max(alive))
+"""
+
+
+def test_run_items_are_freed_without_the_garbage_collector(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lazily made item is freed by reference counting once the run loop drops it
+    (pytest's keywords refer back to their item: a cycle left to the collector kept
+    thousands of run items alive between collections)."""
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    lib = write(pytester.path / "scenarios", *(scenario(f"inc-{i}") for i in range(30)))
+    write_suite(lib, "gate", "name: gate\nselect: {status: [gated]}\n")
+    (pytester.path / "agents.py").write_text(AGENT_SOURCE, "utf-8")
+    pytester.syspathinsert()
+    pytester.makeconftest(_ALIVE)
+    args = ["--suite", "gate", "--target", "python:agents:refuse", "-p", "no:randomly"]
+    # in a subprocess: an in-process run's hook recorder keeps every item it saw
+    result = pytester.runpytest_subprocess(*args, "--gate-lean", "-q")
+    result.assert_outcomes(passed=30)
+    result.stdout.fnmatch_lines(["most alive at once: 2"])  # this item and the one before
