@@ -287,3 +287,27 @@ def test_run_items_are_freed_without_the_garbage_collector(
     result = pytester.runpytest_subprocess(*args, "--gate-lean", "-q")
     result.assert_outcomes(passed=30)
     result.stdout.fnmatch_lines(["most alive at once: 2"])  # this item and the one before
+
+
+def test_settle_freezes_only_inside_a_tuned_run() -> None:
+    """``settle`` (called as pytest starts) moves what exists into the permanent
+    generation inside :func:`gc_tuned` (the resolved suite lives as long as the run), does
+    nothing outside one, and the tuned run leaves nothing frozen."""
+    import gc
+
+    from regression_suite.pytest_run import gc_tuned, settle
+
+    assert gc.get_freeze_count() == 0
+    settle()
+    assert gc.get_freeze_count() == 0  # not tuned: nothing frozen
+
+    def run() -> tuple[int, int]:
+        before = gc.get_freeze_count()
+        stubs = [[i] for i in range(1000)]  # 1,000 tracked objects made after the tuned start
+        settle()
+        assert stubs
+        return before, gc.get_freeze_count()
+
+    before, after = gc_tuned(run)()
+    assert after >= before + 1000
+    assert gc.get_freeze_count() == 0
