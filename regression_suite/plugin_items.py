@@ -115,16 +115,17 @@ class LazyItems(Sequence[pytest.Item]):
         self.groups = groups
         self.repeats = repeats
         self._made: dict[int, CaseItem] = {}
+        from regression_suite.runner import repeat_case
+
+        self._repeat_case = repeat_case  # looked up once, not per case
 
     def __len__(self) -> int:
         return len(self.groups) * self.repeats
 
     def case(self, index: int) -> Case:
         """The case at ``index`` (group by group, repeat by repeat)."""
-        from regression_suite.runner import repeat_case
-
         group, scenario = self.groups[index // self.repeats]
-        return repeat_case(group, scenario, index % self.repeats + 1, self.repeats)
+        return self._repeat_case(group, scenario, index % self.repeats + 1, self.repeats)
 
     def cases(self) -> Iterator[Case]:
         """Every case, in run order."""
@@ -141,17 +142,40 @@ class LazyItems(Sequence[pytest.Item]):
     def __getitem__(self, index: int | slice) -> CaseItem | list[CaseItem]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        made = self._made
+        item = made.get(index)
+        if item is not None:  # the run loop asks for each item twice (as the next one first)
+            return item
+        size = len(self.groups) * self.repeats
         if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
+            index += size
+        if not 0 <= index < size:
             raise IndexError(index)
-        item = self._made.get(index)
-        if item is None:
-            case = self.case(index)
-            item = CaseItem.from_parent(self.parent, name=case.id, case=case)
-            self._made = {i: made for i, made in self._made.items() if i == index - 1}
-            self._made[index] = item
+        item = made.get(index)  # asked for by a negative index
+        if item is not None:
+            return item
+        case = self.case(index)
+        item = CaseItem.from_parent(self.parent, name=case.id, case=case)
+        previous = made.get(index - 1)
+        for old_index, old in made.items():
+            if old_index != index - 1:
+                _let_go(old)
+        self._made = {index: item} if previous is None else {index - 1: previous, index: item}
         return item
+
+
+def _let_go(item: pytest.Item) -> None:
+    """Let an item that has run be freed as soon as it is dropped.
+
+    pytest's ``NodeKeywords`` refers back to its node (only to name it in its repr): a
+    reference cycle, so every dropped item (with its keywords, stash, node id...)
+    waited for the cyclic garbage collector, whose collections then spent a few
+    percent of a 10,000-case run freeing some 3,000 items each. Without the back
+    reference, reference counting frees the item when the run loop lets go of it.
+    """
+    keywords = getattr(item, "keywords", None)
+    if keywords is not None and getattr(keywords, "node", None) is item:
+        keywords.node = None
 
 
 class CaseItem(pytest.Item):
@@ -167,10 +191,7 @@ class CaseItem(pytest.Item):
 
     def setup(self) -> None:
         """Replay the case (or take the result replayed ahead); target errors end here."""
-        from incident_lab.errors import IncidentLabError
-        from regression_suite.runner import run_case
-        from regression_suite.targets.base import TargetUnreachable
-
+        IncidentLabError, run_case, TargetUnreachable = _runtime()
         state = get_state(self.config)
         if state.fatal is not None:
             raise CaseErrored(f"not run: {render_error(state.fatal)}")
@@ -257,6 +278,17 @@ class CaseItem(pytest.Item):
                 # a gate run replays each case once: its scenario (recording included)
                 # is not needed again, and 100,000 of them should not stay in memory
                 self.case = self.case.with_scenario(_RELEASED)
+
+
+@functools.cache
+def _runtime() -> tuple[type[Exception], Any, type[Exception]]:
+    """What :meth:`CaseItem.setup` uses, imported on first use (a plain pytest run that
+    collects no scenario imports none of it) and then looked up once, not per case."""
+    from incident_lab.errors import IncidentLabError
+    from regression_suite.runner import run_case
+    from regression_suite.targets.base import TargetUnreachable
+
+    return IncidentLabError, run_case, TargetUnreachable
 
 
 def failure_lines(head: str, message: str, diff: str | None) -> list[str]:

@@ -75,13 +75,15 @@ def environment(plugins: list[str]) -> Iterator[None]:
 #: (output capture, log capture, warning capture, skip markers, unraisable-exception
 #: checks...) costs a few microseconds per item: seconds at 10,000 items. Kept:
 #: terminal (progress, failures), junitxml, debugging (xdist reads its options),
-#: reports (xdist serialises reports with it), faulthandler, and the essential ones.
-#: Without capture, what a python: target prints goes to stderr as it happens.
+#: reports (xdist serialises reports with it), and the essential ones. Without
+#: capture, what a python: target prints goes to stderr as it happens. Without
+#: faulthandler (a hook wrapper around every item, for a timeout a gate run never
+#: sets) the plugin turns Python's fault handler on itself (``--gate-lean``).
 UNUSED_PLUGINS = (
     "python", "unittest", "doctest", "capture", "logging", "warnings", "skipping",
     "assertion", "legacypath", "tmpdir", "monkeypatch", "recwarn", "pastebin",
     "cacheprovider", "setuponly", "setupplan", "stepwise", "unraisableexception",
-    "threadexception", "subtests",
+    "threadexception", "subtests", "faulthandler",
 )  # fmt: skip
 
 
@@ -161,6 +163,15 @@ def gc_tuned(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def settle() -> None:
+    """In a run tuned by :func:`gc_tuned`, freeze what exists now as well: the resolved
+    suite (a stub per scenario) lives as long as the run, and scanning its 10,000
+    stubs was the whole work of the first collection of a 10,000-case run. Outside
+    such a run (nothing frozen), nothing changes; :func:`gc_tuned` unfreezes all."""
+    if gc.get_freeze_count():
+        gc.freeze()
+
+
 #: Young-generation allocations between collections, and the older generations' ratios.
 _GC_THRESHOLD = (50_000, 20, 100)
 
@@ -200,6 +211,7 @@ def run_pytest(args: list[str], controller: Controller, *, workers: int) -> int 
         pytest's exit code.
     """
     plugins = ["regression_suite.pytest_plugin"] + (["xdist.plugin"] if workers > 1 else [])
+    settle()
     paced = _paced_terminal(sys.stderr)
     with environment(plugins), paced as out, contextlib.redirect_stdout(out):
         return pytest.main(args, plugins=[controller])

@@ -167,12 +167,18 @@ class SortedSpool:
         pending = self._pending
         if pending is None or not self._index:
             return
-        self._index.sort(key=lambda entry: entry[:2])
-        run = Spool()
-        for _, _, offset, length in self._index:  # copied line by line: no chunk in memory
-            run.append_line(pending.read(offset, length))
-        pending.close()
-        self._runs.append(run)
+        index = self._index
+        first = index[0][1]
+        index.sort(key=lambda entry: entry[:2])
+        if all(entry[1] == first + n for n, entry in enumerate(index)):
+            # arrived in key order (a gate run's items usually do): the chunk is a run
+            self._runs.append(pending)
+        else:
+            run = Spool()
+            for _, _, offset, length in index:  # copied line by line: no chunk in memory
+                run.append_line(pending.read(offset, length))
+            pending.close()
+            self._runs.append(run)
         self._pending, self._index = None, []
 
     def __len__(self) -> int:

@@ -167,6 +167,8 @@ class _Store:
         weakref.finalize(self, self._file.close)
         self._end = 0
         self._dirty = False
+        self._block = b""  # the last block read, and where it starts in the file
+        self._block_at = 0
 
     def put(self, scenario: Scenario) -> Stored:
         # appended in order and read back with pread, which never moves the file's
@@ -181,9 +183,19 @@ class _Store:
         if self._dirty:  # a flush with nothing buffered still costs a system call
             self._file.flush()
             self._dirty = False
-        data = os.pread(self._file.fileno(), length, offset)
-        scenario: Scenario = pickle.loads(data)
+            self._block = b""  # appended since: read again
+        start = offset - self._block_at
+        if not (start >= 0 and start + length <= len(self._block)):
+            # a run reads the scenarios in the order they were stored: one read of a
+            # block serves the next few hundred (a system call each, before)
+            self._block = os.pread(self._file.fileno(), max(length, _READ_BLOCK), offset)
+            self._block_at, start = offset, 0
+        scenario: Scenario = pickle.loads(self._block[start : start + length])
         return scenario
+
+
+#: How much of the store :meth:`_Store.get` reads at a time.
+_READ_BLOCK = 1 << 17
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from _pytest._io import TerminalWriter
@@ -82,3 +87,227 @@ def test_lean_keywords_equal_pytests_in_order(pytester: pytest.Pytester) -> None
         assert list(_keywords(item).items()) == list(expected.items())
         assert list(_keywords(item).items()) == list(expected.items())  # cached parent part
     assert "late" in _keywords(items[1]) and "late" not in _keywords(items[0])
+
+
+_REPORT_LOGGER = """
+import json
+
+def pytest_runtest_logreport(report):
+    with open("reports.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps([
+            report.nodeid, report.when, report.outcome, str(report.longrepr),
+            list(report.location), sorted(report.keywords), report.sections,
+            report.user_properties, report.duration >= 0, report.stop >= report.start,
+        ]) + "\\n")
+"""
+
+
+@pytest.mark.parametrize(("agent", "reports"), [("leak_some", 6), ("crash", 4), ("invalid", 4)])
+def test_lean_reports_are_pytests(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, agent: str, reports: int
+) -> None:
+    """With a plugin that logs every report (so passing setup/teardown reports are made
+    too), the lean protocol's reports of passing, failing and erroring cases are the
+    ones pytest's own protocol makes: same phases, outcomes, failure text, location,
+    keywords; durations and times measured."""
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    lib = write(pytester.path / "scenarios", scenario("inc-0"), scenario("inc-1"))
+    write_suite(lib, "gate", "name: gate\nselect: {status: [gated]}\n")
+    (pytester.path / "agents.py").write_text(AGENT_SOURCE, "utf-8")
+    pytester.syspathinsert()
+    pytester.makeconftest(_REPORT_LOGGER)
+    args = ["--suite", "gate", "--target", f"python:agents:{agent}", "-p", "no:randomly"]
+    logged = {}
+    for mode in ("lean", "pytest"):
+        log = pytester.path / "reports.jsonl"
+        log.unlink(missing_ok=True)
+        pytester.runpytest(*args, *(["--gate-lean"] if mode == "lean" else []))
+        logged[mode] = log.read_text("utf-8").splitlines()
+    # setup, call (when setup passed: not for a target error), teardown; two cases
+    assert len(logged["lean"]) == reports
+    assert logged["lean"] == logged["pytest"]
+
+
+_SEGFAULT_AGENT = """
+import ctypes
+
+def segfault(replay):
+    ctypes.string_at(0)
+"""
+
+
+def test_a_crashing_target_still_dumps_tracebacks(tmp_path: Path) -> None:
+    """``regression_suite run`` leaves pytest's faulthandler plugin out; the gate turns
+    Python's fault handler on itself, so a target that crashes the interpreter still
+    leaves its traceback on stderr."""
+    lib = write(tmp_path / "scenarios", scenario("inc-0"))
+    write_suite(lib, "gate", "name: gate\nselect: {status: [gated]}\n")
+    (tmp_path / "crasher.py").write_text(_SEGFAULT_AGENT, "utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONFAULTHANDLER",)}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), *sys.path])
+    done = subprocess.run(
+        [sys.executable, "-m", "regression_suite", "run", "--suite", "gate",
+         "--target", "python:crasher:segfault", "--scenarios-dir", str(lib),
+         "--report-dir", str(tmp_path / "out"), "--scenario-cache", "off"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode < 0 or done.returncode > 128, done.stderr
+    assert "Fatal Python error: Segmentation fault" in done.stderr
+    assert 'crasher.py", line 5 in segfault' in done.stderr
+
+
+_STATUS_PLUGIN = """
+def pytest_report_teststatus(report):
+    return None  # decides nothing: only its presence matters (the terminal's own path)
+"""
+
+_WHICH_PATH = """
+def pytest_terminal_summary(terminalreporter, config):
+    impls = config.pluginmanager.hook.pytest_runtest_logreport.get_hookimpls()
+    names = [type(i.function).__name__ for i in impls if i.plugin is terminalreporter]
+    terminalreporter.write_line("terminal path: " + ",".join(names))
+"""
+
+
+@pytest.mark.parametrize("verbosity", [["-q"], [], ["-p", "no:capture"]])
+def test_quiet_passes_print_what_pytests_terminal_prints(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, verbosity: list[str]
+) -> None:
+    """The terminal's short way for passing call reports (``--gate-lean``) prints what
+    pytest's own path prints (progress letters, percentages, summary) for passing,
+    failing and erroring cases; a plugin deciding report statuses turns it off."""
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    ids = [f"inc-{i}" for i in range(90)]  # more than a line of progress letters
+    lib = write(pytester.path / "scenarios", *(scenario(i) for i in ids))
+    write_suite(lib, "gate", "name: gate\nselect: {status: [gated]}\n")
+    (pytester.path / "agents.py").write_text(
+        AGENT_SOURCE + "\ndef mixed(replay):\n"
+        "    n = int(replay['scenario_id'].split('-')[1])\n"
+        "    return (leak, refuse, invalid)[n % 3](replay)\n",
+        "utf-8",
+    )
+    pytester.syspathinsert()
+    # as in a gate run: no third-party plugin (some decide report statuses too), and
+    # not pytest's subtests plugin (it may change a top-level report's outcome)
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    args = ["-p", "regression_suite.pytest_plugin", "-p", "no:subtests", "--suite", "gate"]
+    args += ["--target", "python:agents:mixed"]
+    outputs = {}
+    for path, plugins, lean in (
+        ("short", _WHICH_PATH, ["--gate-lean"]),
+        ("pytest's", _WHICH_PATH + _STATUS_PLUGIN, ["--gate-lean"]),
+        ("protocol", _WHICH_PATH, []),  # pytest's own runtest protocol
+    ):
+        pytester.makeconftest(plugins)
+        result = pytester.runpytest(*args, *lean, *verbosity)
+        result.assert_outcomes(passed=30, failed=30, errors=30)
+        # "collected N items": --gate-lean makes the items lazily (0 at collection)
+        lines = [line for line in result.outlines if not line.startswith("collected ")]
+        outputs[path] = [re.sub(r" in [\d.]+s", "", line) for line in lines]
+    assert "terminal path: _QuietPasses" in outputs["short"]
+    outputs["short"].remove("terminal path: _QuietPasses")
+    for path in ("pytest's", "protocol"):
+        assert "terminal path: method" in outputs[path]
+        outputs[path].remove("terminal path: method")
+        assert outputs["short"] == outputs[path]
+
+
+_COUNTER = """
+import collections
+seen = collections.Counter()
+
+def pytest_runtest_logstart(nodeid, location):
+    seen["start " + location[2]] += 1
+
+def pytest_runtest_logfinish(nodeid, location):
+    seen["finish " + location[2]] += 1
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line("counted: %s" % sorted(set(seen.values())))
+    terminalreporter.write_line("counted items: %d" % len(seen))
+"""
+
+
+def test_start_and_finish_reach_a_plugin_that_listens(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lean protocol leaves out ``pytest_runtest_logstart``/``logfinish`` only when
+    no plugin but a quiet terminal would hear them: a plugin implementing them sees
+    each case start and finish once, in a quiet run too."""
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    lib = write(pytester.path / "scenarios", *(scenario(f"inc-{i}") for i in range(3)))
+    write_suite(lib, "gate", "name: gate\nselect: {status: [gated]}\n")
+    (pytester.path / "agents.py").write_text(AGENT_SOURCE, "utf-8")
+    pytester.syspathinsert()
+    pytester.makeconftest(_COUNTER)
+    args = ["--suite", "gate", "--target", "python:agents:leak_some", "-p", "no:randomly"]
+    result = pytester.runpytest(*args, "--gate-lean", "-q")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["counted: [1]", "counted items: 6"])
+
+
+_ALIVE = """
+import gc
+import weakref
+
+import pytest
+
+refs = []
+alive = []
+
+def pytest_sessionstart(session):
+    gc.disable()  # only reference counting frees anything in this run
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    refs.append(weakref.ref(item))
+    alive.append(sum(ref() is not None for ref in refs))
+    return (yield)
+
+def pytest_terminal_summary(terminalreporter):
+    gc.enable()
+    terminalreporter.write_line("most alive at once: %d" % max(alive))
+"""
+
+
+def test_run_items_are_freed_without_the_garbage_collector(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lazily made item is freed by reference counting once the run loop drops it
+    (pytest's keywords refer back to their item: a cycle left to the collector kept
+    thousands of run items alive between collections)."""
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    lib = write(pytester.path / "scenarios", *(scenario(f"inc-{i}") for i in range(30)))
+    write_suite(lib, "gate", "name: gate\nselect: {status: [gated]}\n")
+    (pytester.path / "agents.py").write_text(AGENT_SOURCE, "utf-8")
+    pytester.syspathinsert()
+    pytester.makeconftest(_ALIVE)
+    args = ["--suite", "gate", "--target", "python:agents:refuse", "-p", "no:randomly"]
+    # in a subprocess: an in-process run's hook recorder keeps every item it saw
+    result = pytester.runpytest_subprocess(*args, "--gate-lean", "-q")
+    result.assert_outcomes(passed=30)
+    result.stdout.fnmatch_lines(["most alive at once: 2"])  # this item and the one before
+
+
+def test_settle_freezes_only_inside_a_tuned_run() -> None:
+    """``settle`` (called as pytest starts) moves what exists into the permanent
+    generation inside :func:`gc_tuned` (the resolved suite lives as long as the run), does
+    nothing outside one, and the tuned run leaves nothing frozen."""
+    import gc
+
+    from regression_suite.pytest_run import gc_tuned, settle
+
+    assert gc.get_freeze_count() == 0
+    settle()
+    assert gc.get_freeze_count() == 0  # not tuned: nothing frozen
+
+    def run() -> tuple[int, int]:
+        before = gc.get_freeze_count()
+        stubs = [[i] for i in range(1000)]  # 1,000 tracked objects made after the tuned start
+        settle()
+        assert stubs
+        return before, gc.get_freeze_count()
+
+    before, after = gc_tuned(run)()
+    assert after >= before + 1000
+    assert gc.get_freeze_count() == 0

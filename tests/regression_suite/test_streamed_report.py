@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from incident_lab.errors import SchemaError
 from incident_lab.gate_report import load_report
@@ -212,3 +214,23 @@ def test_spools_work_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
     streamed = finalize_stream(spool, suite=SUITE, target=TARGET, options={"run_id": "r"})
     assert _comparable(streamed) == expected
     assert list(Spool([{"é": "\u2028"}])) == [{"é": "\u2028"}]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 5), max_size=40),
+    st.integers(1, 8),
+    st.booleans(),
+)
+def test_sorted_spool_in_order_and_shuffled_chunks(
+    keys: list[int], chunk: int, presort: bool
+) -> None:
+    """Chunks that arrive in key order are kept as they are (no copy), the others are
+    sorted: either way (and mixed) the records come back in stable key order."""
+    if presort:
+        keys = sorted(keys)
+    spool = SortedSpool(lambda r: r["k"], chunk=chunk)
+    records = [{"k": k, "n": n} for n, k in enumerate(keys)]
+    for record in records:
+        spool.add(record)
+    assert list(spool) == sorted(records, key=lambda r: r["k"]) == list(spool)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from incident_lab.errors import ConfigError, SchemaError, UsageError
 from incident_lab.scenarios.suitefile import add_to_suite
@@ -264,3 +267,25 @@ def test_spooled_lines_keep_integers_beyond_64_bits() -> None:
     assert load_line(dump_line({"id": "12345678901234567890abc"})) == {
         "id": "12345678901234567890abc"
     }
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.sampled_from([0, 10, 500, 70_000, 200_000]), min_size=1, max_size=8),
+    st.randoms(use_true_random=False),
+)
+def test_store_gives_back_each_scenario_in_any_order(sizes: list[int], rnd: Any) -> None:
+    """The stubs' store reads a block at a time: every scenario comes back whole, read
+    in storing order, in any order, larger than a block, or stored after a read."""
+    from regression_suite.suites import _Store
+
+    store = _Store()
+    docs = [{"id": f"inc-{n}", "text": "x" * size} for n, size in enumerate(sizes)]
+    half = len(docs) // 2
+    stored = [store.put(doc) for doc in docs[:half]]
+    assert [s.load() for s in stored] == docs[:half]
+    stored += [store.put(doc) for doc in docs[half:]]  # appended after a read
+    assert [s.load() for s in stored] == docs
+    order = list(range(len(docs)))
+    rnd.shuffle(order)
+    assert [stored[i].load() for i in order] == [docs[i] for i in order]
