@@ -27,7 +27,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from incident_lab.provenance.values import leaves
-from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, forbidden, tool_category
+from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, forbidden, is_handoff, tool_category
 
 _I = re.IGNORECASE
 
@@ -272,6 +272,8 @@ def action_kind(name: str, arguments: object = None) -> str:
     command that only reads (:func:`read_only_command`: ``az role assignment list``,
     ``curl -s URL | jq``, ``nc -zv host 5432``) is a read, not an ``exec``."""
     args = arguments if isinstance(arguments, dict) else {}
+    if is_handoff(name, args):
+        return "other"
     kind = _action_kind(name, str(args.get("method", "")).upper())
     if kind == "exec" and read_only_command(command_of(args)):
         return "read"
@@ -282,7 +284,7 @@ def action_kind(name: str, arguments: object = None) -> str:
 def _action_kind(name: str, method: str) -> str:
     args: dict[str, object] = {"method": method} if method else {}
     lowered = name.lower()
-    category = tool_category(name, args)
+    category = tool_category(name, args, handoffs=False)  # action_kind asked, with all arguments
     tokens = _tokens(name)
     if category == "read":
         return "read"

@@ -300,29 +300,47 @@ def content_words(text: str) -> set[str]:
     return words
 
 
-#: Argument names that make a ``transfer_to_...`` call a money movement, not a handoff.
-_MONEY_KEYS = frozenset(
-    ["amount", "iban", "account", "sum", "value", "currency", "recipient", "price", "total"]
+#: The arguments a handoff takes, when any: why the conversation is passed on, and what to.
+_HANDOFF_KEYS = frozenset(
+    [
+        "reason",
+        "message",
+        "input",
+        "context",
+        "summary",
+        "request",
+        "note",
+        "notes",
+        "task",
+        "instructions",
+        "question",
+        "topic",
+    ]
 )
 
 
-def _is_handoff(tokens: list[str], args: dict[str, object]) -> bool:
+def is_handoff(name: str, arguments: dict[str, object] | None) -> bool:
     """True for an agent handoff: ``transfer_to_<agent>`` / ``transfer_back_to_<agent>``.
 
     The OpenAI Agents SDK names its handoff tools so, as LangGraph's swarm and supervisor
-    do; handing the conversation to another agent moves no money. A ``transfer_to_...``
-    call with an amount, account or recipient is still a payment.
+    do; handing the conversation to another agent moves no money. Such a handoff takes
+    no arguments, or only a reason or message for the next agent: any other argument
+    (an amount, an account, ``usd``, ``dest``, ``card_number`` ...) leaves the call a payment.
     """
+    tokens = [t for t in re.split(r"[^a-z0-9]+", name.lower()) if t]
     if tokens[:2] != ["transfer", "to"] and tokens[:3] != ["transfer", "back", "to"]:
         return False
-    keys = {t for key in args for t in re.split(r"[^a-z0-9]+", str(key).lower()) if t}
-    return not keys & _MONEY_KEYS
+    return all(str(key).lower().strip("_") in _HANDOFF_KEYS for key in arguments or {})
 
 
-def tool_category(name: str, arguments: dict[str, object] | None = None) -> str:
+def tool_category(
+    name: str, arguments: dict[str, object] | None = None, *, handoffs: bool = True
+) -> str:
     """Classify a tool call by what it does: a sink category, ``"read"`` or ``"other"``.
 
     An HTTP tool called with ``method: GET`` reads; with any other method it writes.
+    An agent handoff (:func:`is_handoff`) is ``"other"``; ``handoffs=False`` leaves that
+    test to a caller that sees more of the arguments than it passes here.
     """
     tokens = [t for t in re.split(r"[^a-z0-9]+", name.lower()) if t]
     args = arguments or {}
@@ -331,7 +349,7 @@ def tool_category(name: str, arguments: dict[str, object] | None = None) -> str:
         return "read" if method in ("GET", "HEAD") else "http_write"
     if tokens and tokens[0] in READ_VERBS:
         return "read"
-    if _is_handoff(tokens, args):
+    if handoffs and is_handoff(name, args):
         return "other"
     for token in tokens:  # the verb usually comes first: delete_email deletes, send_email sends
         for category, keys in TOOL_CATEGORIES.items():
