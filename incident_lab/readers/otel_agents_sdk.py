@@ -13,12 +13,19 @@ the Responses API the pydantic model (``ResponseFunctionToolCall(arguments='{}',
 call_id='call_1', name='transfer_to_mailpilot', ...)``). :func:`recover_parts` turns
 those texts back into ``tool_call`` parts. They are parsed as data with :mod:`ast`
 (a literal reader: nothing is evaluated or imported), only for spans of that
-instrumentation's scope, and only up to :data:`MAX_REPR_CHARS`.
+instrumentation's scope, only up to :data:`MAX_REPR_CHARS`, and never when the text holds
+a prefixed string (``f'...'``, ``b'...'``: no repr has one, and on Python 3.11 an f-string
+with many fields parses in quadratic time). Each text is parsed once (:func:`_repr_parts`
+is memoised: the session's steps are built twice).
 """
 
 from __future__ import annotations
 
 import ast
+import copy
+import functools
+import io
+import tokenize
 from typing import Any
 
 from incident_lab.readers.mapping import as_dict, as_list, str_or_none
@@ -42,9 +49,22 @@ _CONTENT_KEYS = (
 )
 #: The agent name the instrumentation puts on chat and tool spans when none is configured.
 _DEFAULT_AGENT = "OpenAI Agent"
-#: Longer texts are left as text (parsing is linear, but its memory is not small).
-MAX_REPR_CHARS = 1_000_000
+#: Longer texts are left as text (real reprs are a few hundred characters; parsing a
+#: megabyte costs hundreds of megabytes).
+MAX_REPR_CHARS = 64_000
 _CALL_CLASS = "ResponseFunctionToolCall("
+#: Token types of a repr (3.12 writes ``FSTRING_START`` for an f-string: not among them).
+_PLAIN_TOKENS = frozenset(
+    {
+        tokenize.STRING,
+        tokenize.NUMBER,
+        tokenize.NAME,
+        tokenize.OP,
+        tokenize.NEWLINE,
+        tokenize.NL,
+        tokenize.ENDMARKER,
+    }
+)
 _PARSE_ERRORS = (SyntaxError, ValueError, TypeError, RecursionError, MemoryError)
 
 
@@ -108,14 +128,17 @@ def recover_parts(message: Any) -> Any:
         calls = _repr_parts(text) if isinstance(text, str) else None
         if calls is None:
             recovered.append(part)
-        else:
-            recovered.extend(calls)
+        else:  # a copy: the memo's parts are shared
+            recovered.extend(copy.deepcopy(calls))
     return message | {"parts": recovered}
 
 
+@functools.lru_cache(maxsize=64)
 def _repr_parts(text: str) -> list[dict[str, Any]] | None:
-    """The parts a repr text stands for, or None when it is not one."""
-    if len(text) > MAX_REPR_CHARS:
+    """The parts a repr text stands for, or None when it is not one (do not mutate)."""
+    if len(text) > MAX_REPR_CHARS or not text.startswith((_CALL_CLASS, "{'")):
+        return None
+    if _has_prefixed_string(text):
         return None
     if text.startswith(_CALL_CLASS):
         call = _call_keywords(text)
@@ -123,6 +146,22 @@ def _repr_parts(text: str) -> list[dict[str, Any]] | None:
     if text.startswith("{'") and "'tool_calls'" in text:
         return _chat_message_parts(text)
     return None
+
+
+def _has_prefixed_string(text: str) -> bool:
+    """True when a string token of ``text`` has a prefix, or it does not tokenize.
+
+    :mod:`tokenize` runs in linear time; a Python 3.11 f-string is one ``STRING`` token.
+    """
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.STRING and token.string[0] not in "'\"":
+                return True
+            if token.type not in _PLAIN_TOKENS:
+                return True
+    except (tokenize.TokenError, SyntaxError):
+        return True
+    return False
 
 
 def _chat_message_parts(text: str) -> list[dict[str, Any]] | None:

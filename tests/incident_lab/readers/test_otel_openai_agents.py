@@ -14,14 +14,16 @@ history at its start, and no content at all in ``event_only`` mode.
 
 from __future__ import annotations
 
+import ast
 import json
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
 
-from incident_lab.readers import read_paths
+from incident_lab.readers import otel_agents_sdk, read_paths
 from incident_lab.readers.otel_agents_sdk import MAX_REPR_CHARS, SCOPE, recover_parts
 
 from .test_otel import _attr, _span
@@ -375,3 +377,43 @@ def test_a_tool_span_skips_a_call_already_answered_in_the_history(tmp_path: Path
         ("tool_call", "c2", None),
         ("tool_result", "c2", "deleted 0 files"),
     ]
+
+
+def test_an_f_string_repr_is_refused_before_it_is_parsed(monkeypatch) -> None:
+    """An f-string with many fields parses in quadratic time on Python 3.11: a text with a
+    string prefix (f, b, r, u) is not a repr the instrumentation writes and is not parsed."""
+
+    def no_parse(*_args, **_kwargs):
+        raise AssertionError("parsed")
+
+    fake = SimpleNamespace(parse=no_parse, literal_eval=no_parse, Call=ast.Call)
+    monkeypatch.setattr(otel_agents_sdk, "ast", fake)
+    for text in (
+        "{'tool_calls': [], 'content': f'" + "{1}" * 1000 + "'}",
+        "ResponseFunctionToolCall(arguments=rb'x', call_id='c', name='send_email')",
+    ):
+        assert _parts(text) == [{"type": "text", "content": text}]
+
+
+def test_a_hostile_f_string_of_300_kb_reads_quickly(tmp_path: Path) -> None:
+    """300 KB of f-string fields in a chat output: the session reads in well under 0.5 s."""
+    text = "{'tool_calls': [], 'content': f'" + "{1}" * 100_000 + "'}"
+    began = time.process_time()
+    (record,) = _read(_write_scoped(tmp_path, [_chat_span(text)]))
+    assert time.process_time() - began < 0.5
+    assert record.trajectory["steps"][1]["content"] == text
+
+
+def test_a_repr_is_parsed_once_for_both_passes(tmp_path: Path, monkeypatch) -> None:
+    texts: list[str] = []
+
+    def counting(source, *args, **kwargs):
+        texts.append(source)
+        return ast.literal_eval(source, *args, **kwargs)
+
+    fake = SimpleNamespace(parse=ast.parse, literal_eval=counting, Call=ast.Call)
+    monkeypatch.setattr(otel_agents_sdk, "ast", fake)
+    unique = CHAT_REPR.replace("'c1'", "'c_once'")
+    (record,) = _read(_write_scoped(tmp_path, [_chat_span(unique)]))
+    assert [s.get("call_id") for s in record.trajectory["steps"]] == [None, "c_once", "c2"]
+    assert texts.count(unique) == 1
