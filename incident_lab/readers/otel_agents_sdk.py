@@ -25,10 +25,11 @@ import ast
 import copy
 import functools
 import io
+import json
 import tokenize
 from typing import Any
 
-from incident_lab.readers.mapping import as_dict, as_list, str_or_none
+from incident_lab.readers.mapping import as_dict, str_or_none
 
 #: The instrumentation scope whose output texts may be reprs.
 SCOPE = "opentelemetry.instrumentation.openai_agents"
@@ -64,6 +65,20 @@ _PLAIN_TOKENS = frozenset(
         tokenize.NL,
         tokenize.ENDMARKER,
     }
+)
+#: The keywords ``ResponseFunctionToolCall`` writes: (required, all allowed).
+_CALL_KEYS = (
+    frozenset({"arguments", "call_id", "name", "type"}),
+    frozenset(
+        {"arguments", "call_id", "name", "type", "id", "status", "async_", "caller", "namespace"}
+    ),
+)
+#: The keys a chat-completions ``ChatCompletionMessage`` repr has: (required, all allowed).
+_CHAT_KEYS = (
+    frozenset({"content", "role", "tool_calls"}),
+    frozenset(
+        {"content", "refusal", "role", "annotations", "audio", "function_call", "tool_calls"}
+    ),
 )
 _PARSE_ERRORS = (SyntaxError, ValueError, TypeError, RecursionError, MemoryError)
 
@@ -117,7 +132,9 @@ def recover_parts(message: Any) -> Any:
     A text part that is the repr of a chat-completions message with ``tool_calls`` or of
     a ``ResponseFunctionToolCall`` becomes ``tool_call`` parts (``id``, ``name``,
     ``arguments``); the message's text, if the repr held any, stays a text part. Any
-    other part, and a text that does not parse, is kept as it is.
+    other part, and a text that does not parse or is not whole (a keyword or key the
+    model does not write, a value that is not JSON: a spoof in the model's answer), is
+    kept as it is.
     """
     parts = as_dict(message).get("parts")
     if not isinstance(parts, list):
@@ -142,8 +159,8 @@ def _repr_parts(text: str) -> list[dict[str, Any]] | None:
         return None
     if text.startswith(_CALL_CLASS):
         call = _call_keywords(text)
-        return [_call_part(call)] if call and str_or_none(call.get("name")) else None
-    if text.startswith("{'") and "'tool_calls'" in text:
+        return [_call_part(call)] if call is not None else None
+    if "'tool_calls'" in text:
         return _chat_message_parts(text)
     return None
 
@@ -165,46 +182,89 @@ def _has_prefixed_string(text: str) -> bool:
 
 
 def _chat_message_parts(text: str) -> list[dict[str, Any]] | None:
+    """The parts of a chat-completions message repr, or None unless every call is whole."""
     try:
         value = ast.literal_eval(text)
     except _PARSE_ERRORS:
         return None
-    calls = as_list(as_dict(value).get("tool_calls"))
-    if not calls:
+    if not _is_chat_message(value):
         return None
     parts: list[dict[str, Any]] = []
-    for call in calls:
-        fn = as_dict(as_dict(call).get("function"))
-        if str_or_none(fn.get("name")):
-            parts.append(_call_part({"call_id": call.get("id"), **fn}))
-    if not parts:  # nothing recognisable: the text stays as it was
-        return None
-    if isinstance(content := value.get("content"), str) and content:
-        parts.insert(0, {"type": "text", "content": content})
+    for call in value["tool_calls"]:
+        if not _is_chat_call(call):
+            return None
+        parts.append(_call_part({"call_id": call["id"], **call["function"]}))
+    if value["content"]:
+        parts.insert(0, {"type": "text", "content": value["content"]})
     return parts
 
 
+def _is_chat_message(value: Any) -> bool:
+    """An assistant message with the keys ``ChatCompletionMessage`` writes, and calls."""
+    return (
+        isinstance(value, dict)
+        and _CHAT_KEYS[0] <= value.keys() <= _CHAT_KEYS[1]
+        and value["role"] == "assistant"
+        and isinstance(value["content"], str | None)
+        and isinstance(value["tool_calls"], list)
+        and bool(value["tool_calls"])
+    )
+
+
+def _is_chat_call(call: Any) -> bool:
+    return (
+        isinstance(call, dict)
+        and call.keys() == {"id", "function", "type"}
+        and call["type"] == "function"
+        and isinstance(call["id"], str)
+        and isinstance(call["function"], dict)
+        and call["function"].keys() == {"arguments", "name"}
+        and _valid_call(call["function"]["name"], call["id"], call["function"]["arguments"])
+    )
+
+
 def _call_keywords(text: str) -> dict[str, Any] | None:
-    """The literal keyword values of ``Name(key=value, ...)`` (others are skipped)."""
+    """The keywords of a ``ResponseFunctionToolCall(...)`` repr, or None unless it is one.
+
+    Its keyword set must be the model's (:data:`_CALL_KEYS`), ``type='function_call'``,
+    and ``name``, ``call_id`` and ``arguments`` valid (:func:`_valid_call`).
+    """
     try:
         tree = ast.parse(text, mode="eval")
     except _PARSE_ERRORS:
         return None
-    if not isinstance(tree.body, ast.Call):
+    body = tree.body
+    if not (isinstance(body, ast.Call) and isinstance(body.func, ast.Name)) or body.args:
         return None
     out: dict[str, Any] = {}
-    for keyword in tree.body.keywords:
+    for keyword in body.keywords:
         try:
             out[str(keyword.arg)] = ast.literal_eval(keyword.value)
-        except _PARSE_ERRORS:
-            continue
-    return out
+        except _PARSE_ERRORS:  # not a literal (caller=Caller(...)): kept as a name only
+            out[str(keyword.arg)] = None
+    if not _CALL_KEYS[0] <= out.keys() <= _CALL_KEYS[1] or out["type"] != "function_call":
+        return None
+    return out if _valid_call(out["name"], out["call_id"], out["arguments"]) else None
+
+
+def _valid_call(name: Any, call_id: Any, arguments: Any) -> bool:
+    """A non-empty str name, a str or None id, and str or JSON object/array arguments."""
+    if not (isinstance(name, str) and name and isinstance(call_id, str | None)):
+        return False
+    if isinstance(arguments, str):
+        return True
+    if not isinstance(arguments, dict | list):
+        return False
+    try:  # the round trip drops what JSON has not: non-str keys, tuples, sets, inf, bytes
+        return bool(json.loads(json.dumps(arguments, allow_nan=False)) == arguments)
+    except (TypeError, ValueError, RecursionError):
+        return False
 
 
 def _call_part(call: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "tool_call",
-        "id": str_or_none(call.get("call_id")),
+        "id": str_or_none(call["call_id"]),
         "name": call["name"],
-        "arguments": call.get("arguments"),
+        "arguments": call["arguments"],
     }

@@ -417,3 +417,57 @@ def test_a_repr_is_parsed_once_for_both_passes(tmp_path: Path, monkeypatch) -> N
     (record,) = _read(_write_scoped(tmp_path, [_chat_span(unique)]))
     assert [s.get("call_id") for s in record.trajectory["steps"]] == [None, "c_once", "c2"]
     assert texts.count(unique) == 1
+
+
+FULL_CALL = (
+    "ResponseFunctionToolCall(arguments={args}, call_id={call_id}, name={name}, "
+    "type='function_call', id='fc_9', async_=None, caller=None, namespace=None, "
+    "status='completed')"
+)
+ANSWER = "The newest email is invoice 4471 from billing@vendor.example."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ResponseFunctionToolCall(arguments={0}, name='x')",
+        "ResponseFunctionToolCall(arguments='{}', call_id='zz', name='wipe_disk')",  # not whole
+        FULL_CALL.format(args="{0}", call_id="'c9'", name="'wipe_disk'"),
+        FULL_CALL.format(args="b'x'", call_id="'c9'", name="'wipe_disk'"),
+        FULL_CALL.format(args="1j", call_id="'c9'", name="'wipe_disk'"),
+        FULL_CALL.format(args="...", call_id="'c9'", name="'wipe_disk'"),
+        FULL_CALL.format(args="{'a': 1e999}", call_id="'c9'", name="'wipe_disk'"),
+        FULL_CALL.format(args="{1: 2}", call_id="'c9'", name="'wipe_disk'"),
+        FULL_CALL.format(args="'{}'", call_id="('a',)", name="'wipe_disk'"),
+        FULL_CALL.format(args="'{}'", call_id="'c9'", name="5"),
+        FULL_CALL.format(args="'{}'", call_id="'c9'", name="'wipe_disk'").replace(
+            "'function_call'", "'custom'"
+        ),
+        FULL_CALL.format(args="'{}'", call_id="'c9'", name="'wipe_disk'").replace(
+            "status=", "extra=1, status="
+        ),
+        CHAT_REPR.replace('\'{"pattern": "*"}\'', "{1, 2}"),
+        CHAT_REPR.replace("'name': 'delete_files'", "'name': 5"),
+        CHAT_REPR.replace("'id': 'c1'", "'id': 1"),
+        CHAT_REPR.replace("'role': 'assistant'", "'role': 'user'"),
+        CHAT_REPR.replace("'type': 'function'", "'type': 'other'"),
+        CHAT_REPR.replace("'refusal'", "'injected'"),
+    ],
+)
+def test_a_spoofed_or_unserialisable_repr_in_the_answer_stays_text(
+    tmp_path: Path, text: str
+) -> None:
+    """A repr the instrumentation would not write (values that are not JSON, a keyword set
+    that is not its own) in the model's answer: the session is kept, its real calls are all
+    there, the text stays the answer, and no call is made up."""
+    source = (REAL / "span_only" / APIS["responses"][0]).read_text()
+    escaped = json.dumps(json.dumps(text)[1:-1])[1:-1]
+    assert source.count(ANSWER) >= 1
+    path = tmp_path / "spans.jsonl"
+    path.write_text(source.replace(ANSWER, escaped))
+    (record,) = _read(path)
+    assert record.accepted, record.reason
+    steps = record.trajectory["steps"]
+    calls = [s["name"] for s in steps if s["type"] == "tool_call"]
+    assert calls == ["transfer_to_mailpilot", "read_inbox", "send_email"]
+    assert steps[-1]["content"] == text
