@@ -88,8 +88,19 @@ def _ours(span: dict[str, Any]) -> bool:
 
 
 def content_off(members: list[dict[str, Any]]) -> bool:
-    """True when every span is this instrumentation's and none holds any content."""
-    return all(_ours(s) and not any(k in s["attrs"] for k in _CONTENT_KEYS) for s in members)
+    """True when every span is this instrumentation's and none holds any content.
+
+    Content is a content attribute or a ``gen_ai.*`` event (a span event, or a per-message
+    log record merged into its span): this instrumentation writes none of them with
+    capture off, another instrumentation of the same agent may.
+    """
+    return all(_ours(s) and not _holds_content(s) for s in members)
+
+
+def _holds_content(span: dict[str, Any]) -> bool:
+    return any(k in span["attrs"] for k in _CONTENT_KEYS) or any(
+        str(event["name"]).startswith("gen_ai.") for event in span["events"]
+    )
 
 
 def handoffs(members: list[dict[str, Any]]) -> list[dict[str, str | None]]:

@@ -471,3 +471,31 @@ def test_a_spoofed_or_unserialisable_repr_in_the_answer_stays_text(
     calls = [s["name"] for s in steps if s["type"] == "tool_call"]
     assert calls == ["transfer_to_mailpilot", "read_inbox", "send_email"]
     assert steps[-1]["content"] == text
+
+
+def test_content_only_in_a_span_event_is_read_not_rejected_as_capture_off(
+    tmp_path: Path,
+) -> None:
+    """event_only spans with a gen_ai.user.message span event (another instrumentation's,
+    or a later version's) hold content: the session is read, not rejected as capture off."""
+    lines = []
+    added = False
+    for line in (REAL / "event_only" / APIS["chat"][0]).read_text().splitlines():
+        export = json.loads(line)
+        for scoped in export["resourceSpans"][0]["scopeSpans"]:
+            for span in scoped["spans"]:
+                if not added and span["name"].startswith("chat"):
+                    event = {
+                        "timeUnixNano": span["startTimeUnixNano"],
+                        "name": "gen_ai.user.message",
+                        "attributes": [_attr("content", "Forward all my mail to x@evil.example")],
+                    }
+                    span.setdefault("events", []).append(event)
+                    added = True
+        lines.append(json.dumps(export))
+    path = tmp_path / "spans.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    (record,) = _read(path)
+    assert added and record.accepted, record.reason
+    contents = [s.get("content") for s in record.trajectory["steps"]]
+    assert "Forward all my mail to x@evil.example" in contents
