@@ -399,3 +399,24 @@ def test_shipped_taxonomy_is_loaded_once_an_extension_every_time(
     assert _default_taxonomy().failure_modes["prompt_injection"].default_severity == "SEV-3"
     monkeypatch.delenv(TAXONOMY_ENV)
     assert _default_taxonomy().failure_modes["prompt_injection"].default_severity != "SEV-4"
+
+
+def test_memo_functions_are_every_lru_cache_of_the_provenance_package() -> None:
+    """Every module of incident_lab.provenance is walked (a new module cannot be missed,
+    as leaks once was): each functools lru_cache is cleared by clear_memo unless it is a
+    named pattern compiler."""
+    import importlib
+    import pkgutil
+
+    import incident_lab.provenance as package
+
+    every: dict[int, str] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for name, obj in vars(module).items():
+            cached = callable(getattr(obj, "cache_info", None))
+            if cached and getattr(obj, "__module__", None) == module.__name__:
+                every[id(obj)] = f"{info.name}.{name}"
+    wanted = {key for key, name in every.items() if name not in cues.PATTERN_CACHES}
+    assert "leaks._credentials" in every.values()
+    assert {id(f) for f in cues._memo_functions()} == wanted
