@@ -15,7 +15,7 @@ those texts back into ``tool_call`` parts. They are parsed as data with :mod:`as
 (a literal reader: nothing is evaluated or imported), only for spans of that
 instrumentation's scope, only up to :data:`MAX_REPR_CHARS`, and never when the text holds
 a prefixed string (``f'...'``, ``b'...'``: no repr has one, and on Python 3.11 an f-string
-with many fields parses in quadratic time). Each text is parsed once (:func:`_repr_parts`
+with many fields parses in quadratic time). Each text is parsed once (:func:`_parsed_repr`
 is memoised: the session's steps are built twice).
 """
 
@@ -161,11 +161,16 @@ def recover_parts(message: Any) -> Any:
     return message | {"parts": recovered}
 
 
-@functools.lru_cache(maxsize=64)
 def _repr_parts(text: str) -> list[dict[str, Any]] | None:
     """The parts a repr text stands for, or None when it is not one (do not mutate)."""
     if len(text) > MAX_REPR_CHARS or not text.startswith((_CALL_CLASS, "{'")):
-        return None
+        return None  # checked before the memo: it keeps repr-like texts under the limit only
+    return _parsed_repr(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_repr(text: str) -> list[dict[str, Any]] | None:
+    """:func:`_repr_parts` of a repr-like text under the limit, memoised."""
     if _has_prefixed_string(text):
         return None
     if text.startswith(_CALL_CLASS):
