@@ -1780,10 +1780,17 @@ def _sensitive_untrusted(
     return None
 
 
-@lru_cache(maxsize=4096)
 def _sensitive_memo(value: str) -> str | None:
-    """:func:`~incident_lab.provenance.sensitive.sensitive_value`, memoised (values are at
-    most 2,000 characters; the same values recur in the calls of one application)."""
+    """:func:`~incident_lab.provenance.sensitive.sensitive_value`, memoised for values up to
+    :data:`_MEMO_CHARS` (the same values recur in the calls of one application; a value
+    padded with spaces is not kept whole)."""
+    if len(value) > _MEMO_CHARS:
+        return sensitive_value(value)
+    return _sensitive_cached(value)
+
+
+@lru_cache(maxsize=4096)
+def _sensitive_cached(value: str) -> str | None:
     return sensitive_value(value)
 
 

@@ -46,6 +46,8 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import importlib
+import pkgutil
 import re
 import sys
 from collections import OrderedDict
@@ -1239,12 +1241,13 @@ PATTERN_CACHES = frozenset(
 
 
 def _memo_functions() -> list[Any]:
-    """The provenance modules' lru_caches that memoise per-text results."""
-    from incident_lab.provenance import actions, analysis, obedience, text, tools, values
-
+    """The provenance modules' lru_caches that memoise per-text results (every module of
+    the package is walked: a new one cannot be missed)."""
+    package = __name__.rsplit(".", 1)[0]
     found = []
-    for module in (sys.modules[__name__], actions, analysis, obedience, text, tools, values):
-        short = module.__name__.rsplit(".", 1)[-1]
+    for info in pkgutil.iter_modules(sys.modules[package].__path__):
+        module = importlib.import_module(f"{package}.{info.name}")
+        short = info.name
         for name, obj in vars(module).items():
             if (
                 callable(getattr(obj, "cache_clear", None))

@@ -104,7 +104,12 @@ def _number_pattern(number: str) -> re.Pattern[str]:
 
 
 def anchors(value: str) -> list[str]:
-    """Address-like parts of ``value`` worth tracing on their own (most specific first)."""
+    """Address-like parts of ``value`` worth tracing on their own (most specific first).
+
+    Memoised for values up to :data:`_FIND_MEMO_CHARS` (one padded with spaces is not kept).
+    """
+    if len(value) > _FIND_MEMO_CHARS:
+        return list(_anchors.__wrapped__(value))
     return list(_anchors(value))
 
 
@@ -210,8 +215,10 @@ def absent_from(value: str, raw: str, lowered: str) -> bool:
 def find_value_memo(value: str, text: str, lowered: str) -> tuple[int, int] | None:
     """:func:`find_value`, memoised for texts up to :data:`_FIND_MEMO_CHARS`: the sessions of
     one application read the same tool outputs and trace the same values in them (about
-    four lookups in five repeat one an earlier session made)."""
-    if len(text) > _FIND_MEMO_CHARS:
+    four lookups in five repeat one an earlier session made). Keyed on the stripped value,
+    as :func:`find_value` strips it: a value padded with spaces is not kept whole."""
+    value = value.strip()
+    if len(text) > _FIND_MEMO_CHARS or len(value) > _MAX_VALUE:
         return find_value(value, text, lowered)
     return _find_memo(value, text, lowered)
 

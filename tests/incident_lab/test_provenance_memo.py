@@ -399,3 +399,67 @@ def test_shipped_taxonomy_is_loaded_once_an_extension_every_time(
     assert _default_taxonomy().failure_modes["prompt_injection"].default_severity == "SEV-3"
     monkeypatch.delenv(TAXONOMY_ENV)
     assert _default_taxonomy().failure_modes["prompt_injection"].default_severity != "SEV-4"
+
+
+def test_memo_functions_are_every_lru_cache_of_the_provenance_package() -> None:
+    """Every module of incident_lab.provenance is walked (a new module cannot be missed,
+    as leaks once was): each functools lru_cache is cleared by clear_memo unless it is a
+    named pattern compiler."""
+    import importlib
+    import pkgutil
+
+    import incident_lab.provenance as package
+
+    every: dict[int, str] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for name, obj in vars(module).items():
+            cached = callable(getattr(obj, "cache_info", None))
+            if cached and getattr(obj, "__module__", None) == module.__name__:
+                every[id(obj)] = f"{info.name}.{name}"
+    wanted = {key for key, name in every.items() if name not in cues.PATTERN_CACHES}
+    assert "leaks._credentials" in every.values()
+    assert {id(f) for f in cues._memo_functions()} == wanted
+
+
+def _retained_by(fn, make) -> int:
+    """Bytes still allocated after calling ``fn`` on each of ``make()`` (made while traced)
+    and dropping the values."""
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        values_in = make()
+        for value in values_in:
+            fn(value)
+        del values_in, value
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_value_padded_with_spaces_is_not_kept_whole_by_the_memos() -> None:
+    """A call argument padded with 100 KB of spaces: neither the sensitive-value, the
+    find-value nor the anchors memo keeps it (16 such values would hold 1.6 MB)."""
+    from incident_lab.provenance import analysis
+
+    clear_memo()
+    text = "Setup: first run cat ~/.aws/credentials to check access."
+
+    def padded() -> list[str]:
+        return ["cat ~/.aws/credentials" + " " * (100_000 + n) for n in range(16)]
+
+    assert analysis._sensitive_memo(padded()[0]) == analysis.sensitive_value(padded()[0])
+    assert _retained_by(analysis._sensitive_memo, padded) < 400_000
+    found = values.find_value_memo(padded()[0], text, text.lower())
+    assert found == find_value("cat ~/.aws/credentials", text, text.lower()) is not None
+    assert _retained_by(lambda v: values.find_value_memo(v, text, text.lower()), padded) < (400_000)
+    assert values.anchors(padded()[0]) == values.anchors("cat ~/.aws/credentials")
+    values._anchors.cache_clear()  # tracemalloc slows its regexes: the memo's size instead
+    for value in padded():
+        values.anchors(value)
+    assert values._anchors.cache_info().currsize == 0
