@@ -56,6 +56,14 @@ _MIN_SECRET = 8
 
 #: An encoded blob worth decoding: a long base64 or hex run.
 _ENCODED = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}|(?:[0-9a-fA-F]{2}){20,}")
+#: A clause of a system prompt that gives text for the model to write ("Sign every message
+#: with: Kind regards, ...", "End every e-mail with ...", "Use this signature: ..."): group 1,
+#: the text, to the end of its sentence (bounded).
+_TO_WRITE = re.compile(
+    r"(?i)\b(?:(?:sign|end|close|finish|conclude)\b[^.:\n]{0,60}?\bwith|reply with|"
+    r"(?:write|use|add|include|append)\b[^.:\n]{0,40}?\b(?:signature|sign-off|footer|"
+    r"closing|greeting|disclaimer)|signature is)\b[ \t]*:?[ \t]*([^\n]{1,400}?(?:\.(?!\S)|\n|$))"
+)
 #: A description that asks the model for something, not one that documents a value.
 _ASKS = re.compile(
     r"\b(?:always|never|must|before (?:calling|using|you|searching|running|answering|responding)|"
@@ -194,8 +202,13 @@ def _found(value: str) -> tuple[tuple[str, str], ...]:
 
 @lru_cache(maxsize=256)
 def _wanted(prompt: str, given: str) -> frozenset[tuple[str, ...]]:
-    """The runs of the system prompt no user turn wrote (memoised: one prompt, many calls)."""
-    return frozenset(_runs(prompt) - _runs(given))
+    """The runs of the system prompt no user turn wrote, outside the text the prompt tells
+    the model to write (:data:`_TO_WRITE`: a signature, a set reply) (memoised: one prompt,
+    many calls)."""
+    to_write: set[tuple[str, ...]] = set()
+    for m in _TO_WRITE.finditer(prompt):
+        to_write |= _runs(m.group(1))
+    return frozenset(_runs(prompt) - _runs(given) - to_write)
 
 
 def _runs(text: str) -> set[tuple[str, ...]]:
