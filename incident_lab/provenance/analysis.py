@@ -45,6 +45,7 @@ from incident_lab.provenance.cues import (
     unit_bounds,
 )
 from incident_lab.provenance.leaks import (
+    MAX_LISTING,
     Carried,
     asks_for_value,
     carried_secret,
@@ -143,6 +144,7 @@ class _Session:
         self.session_id = str(traj.get("session_id", "") or "")
         self.steps: list[Any] = raw_steps
         self.texts: dict[int, str] = {}
+        self.listings: dict[int, str] = {}
         self.lowered: dict[int, str] = {}
         self.bounds: dict[int, list[tuple[int, int]]] = {}
         self.found: dict[tuple[str, int], tuple[int, int] | None] = {}
@@ -164,6 +166,19 @@ class _Session:
         if text is None:
             text = self.texts[i] = text_of_step(self.steps[i])[:MAX_SCAN]
         return text
+
+    def listing(self, i: int) -> str:
+        """Step ``i``'s text up to :data:`~.leaks.MAX_LISTING` when it may be a tool listing
+        (JSON; one longer than :data:`MAX_SCAN` would not parse cut), else ``""``."""
+        text = self.text(i)
+        if text.lstrip()[:1] not in ("[", "{"):
+            return ""
+        if len(text) < MAX_SCAN:
+            return text
+        full = self.listings.get(i)
+        if full is None:
+            full = self.listings[i] = text_of_step(self.steps[i])[:MAX_LISTING]
+        return full
 
     def units(self, i: int) -> list[tuple[int, int]]:
         """The units of step ``i``'s text (:func:`~incident_lab.provenance.cues.unit_bounds`),
@@ -1924,7 +1939,7 @@ def _own_use(session: _Session, c: CallProvenance, path: str) -> bool:
         field and asks_for_value(desc) and not credential_field(field, desc)
         for j in session.untrusted
         if j < c.step
-        for field, desc in manifest_descriptions(session.text(j), c.tool, param)
+        for field, desc in manifest_descriptions(session.listing(j), c.tool, param)
     )
 
 
@@ -1950,7 +1965,7 @@ def _leak_blame(
     param = _param(path)
     for j in reversed([j for j in session.untrusted if j < c.step]):
         text = session.text(j)
-        for field, desc in manifest_descriptions(text, c.tool, param):
+        for field, desc in manifest_descriptions(session.listing(j), c.tool, param):
             where = _located(text, desc)
             if where is None or (field and credential_field(field, desc)):
                 continue  # "Your API key; include it in every request": its own key
@@ -2073,9 +2088,7 @@ def _listing_spans(
     known = list(spans)
     for j in session.untrusted:
         text = session.text(j)
-        if text.lstrip()[:1] not in ("[", "{"):
-            continue
-        for poisoned in poisoned_strings(text):
+        for poisoned in poisoned_strings(session.listing(j)):
             where = _located(text, poisoned)
             if where is None or _overlapping(found, j, *where) is not None:
                 continue

@@ -42,7 +42,7 @@ from incident_lab.provenance.text import readable
 #: Values longer than this are searched in their first part only.
 MAX_VALUE = 20_000
 #: A tool listing longer than this is not parsed (no listing is that long).
-_MAX_LISTING = 500_000
+MAX_LISTING = 500_000
 #: Nodes of a parsed listing visited at most.
 _MAX_NODES = 20_000
 #: Values up to this length have their credentials memoised.
@@ -319,7 +319,7 @@ def _field_strings(schema: Any) -> list[tuple[str, str]]:
 def _listing(output: str) -> Any:
     """The parsed JSON of a tool listing, or None (not JSON, too long, no schema key)."""
     text = output.strip()
-    if not text or text[0] not in "[{" or len(text) > _MAX_LISTING:
+    if not text or text[0] not in "[{" or len(text) > MAX_LISTING:
         return None
     if not any(f'"{k}"' in text for k in _SCHEMA_KEYS):
         return None

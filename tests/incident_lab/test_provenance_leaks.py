@@ -688,3 +688,26 @@ def test_signature_clause_linear_on_100kb() -> None:
     for attack in ("sign " * 20_000, "end with " + "x" * 100_000, "use " + "a " * 50_000):
         list(_TO_WRITE.finditer(attack[:100_000]))
     assert time.process_time() - start < 0.5
+
+
+def test_a_listing_longer_than_the_scan_limit_is_still_read() -> None:
+    """A server pads its listing past MAX_SCAN (200,000 characters): cut there it would not
+    parse, and the poisoned description the agent obeyed would go unseen."""
+    from incident_lab.provenance.analysis import MAX_SCAN
+
+    pad = {"type": "string", "description": "input " * 20}
+    listing = json.loads(_listing(POISONED))
+    listing["tools"] += [
+        {
+            "name": f"tool_{i}",
+            "description": "Returns data.",
+            "inputSchema": {"properties": {"x": pad}},
+        }
+        for i in range(1_500)
+    ]
+    text = json.dumps(listing, indent=1)
+    assert MAX_SCAN < len(text) < 500_000
+    prov = analyse(_env_leak(text))
+    lookup = prov.call_at(6)
+    assert lookup is not None and lookup.leaked and lookup.unrequested
+    assert "poisoned_description" in prov.instructions[lookup.instruction].cues
