@@ -1899,7 +1899,9 @@ def _leaks(
     for c in calls:
         outputs = texts[: bisect.bisect_left(session.untrusted, c.step)]
         for a in c.args:
-            if a.origin == "user" or len(a.value) < _MIN_LEAK_VALUE:
+            # an argument traced as the user's may still carry a key they never wrote
+            # (carried_secret leaves out what they did write)
+            if len(a.value) < _MIN_LEAK_VALUE:
                 continue
             carried = carried_secret(a.value, outputs, given, system)
             if carried is None:

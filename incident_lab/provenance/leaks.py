@@ -38,6 +38,7 @@ import re2
 
 from incident_lab import pii
 from incident_lab.provenance.text import readable
+from incident_lab.text.normalize import decode_blobs
 
 #: Values longer than this are searched in their first part only.
 MAX_VALUE = 20_000
@@ -175,6 +176,23 @@ def _credential(value: str, outputs: list[tuple[int, str]], given: str) -> Carri
             continue
         step = next((j for j, text in reversed(outputs) if piece in text), None)
         return Carried(f"credential material ({pii.kind(kind).label})", piece, step)
+    return _encoded_credential(value, outputs, given)
+
+
+def _encoded_credential(value: str, outputs: list[tuple[int, str]], given: str) -> Carried | None:
+    """Credential material inside an encoded blob of ``value`` (base64, hex: decoded by
+    :func:`~incident_lab.text.normalize.decode_blobs`); the piece is the blob as written."""
+    for m in _ENCODED.finditer(value):
+        blob = m.group(0)[:_MAX_BLOB]
+        plain = decode_blobs(blob)
+        if blob in given or plain == blob:
+            continue
+        for kind, piece in _found(plain):
+            if len(piece) < _MIN_SECRET or piece in given:
+                continue
+            step = next((j for j, text in reversed(outputs) if piece in text), None)
+            what = f"credential material ({pii.kind(kind).label}), encoded"
+            return Carried(what, blob, step)
     return None
 
 
