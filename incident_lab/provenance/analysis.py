@@ -45,9 +45,11 @@ from incident_lab.provenance.cues import (
     unit_bounds,
 )
 from incident_lab.provenance.leaks import (
+    MAX_LISTING,
     Carried,
     asks_for_value,
     carried_secret,
+    credential_field,
     credentials_in,
     manifest_descriptions,
     poisoned_strings,
@@ -142,6 +144,7 @@ class _Session:
         self.session_id = str(traj.get("session_id", "") or "")
         self.steps: list[Any] = raw_steps
         self.texts: dict[int, str] = {}
+        self.listings: dict[int, str] = {}
         self.lowered: dict[int, str] = {}
         self.bounds: dict[int, list[tuple[int, int]]] = {}
         self.found: dict[tuple[str, int], tuple[int, int] | None] = {}
@@ -163,6 +166,19 @@ class _Session:
         if text is None:
             text = self.texts[i] = text_of_step(self.steps[i])[:MAX_SCAN]
         return text
+
+    def listing(self, i: int) -> str:
+        """Step ``i``'s text up to :data:`~.leaks.MAX_LISTING` when it may be a tool listing
+        (JSON; one longer than :data:`MAX_SCAN` would not parse cut), else ``""``."""
+        text = self.text(i)
+        if text.lstrip()[:1] not in ("[", "{"):
+            return ""
+        if len(text) < MAX_SCAN:
+            return text
+        full = self.listings.get(i)
+        if full is None:
+            full = self.listings[i] = text_of_step(self.steps[i])[:MAX_LISTING]
+        return full
 
     def units(self, i: int) -> list[tuple[int, int]]:
         """The units of step ``i``'s text (:func:`~incident_lab.provenance.cues.unit_bounds`),
@@ -1890,13 +1906,15 @@ def _leaks(
     for c in calls:
         outputs = texts[: bisect.bisect_left(session.untrusted, c.step)]
         for a in c.args:
-            if a.origin == "user" or len(a.value) < _MIN_LEAK_VALUE:
+            # an argument traced as the user's may still carry a key they never wrote
+            # (carried_secret leaves out what they did write)
+            if len(a.value) < _MIN_LEAK_VALUE:
                 continue
             carried = carried_secret(a.value, outputs, given, system)
             if carried is None:
                 continue
             producer = producers.get(carried.source) if carried.source is not None else None
-            if _users_read(producer):
+            if _users_read(producer) and _own_use(session, c, a.path):
                 continue  # the user pointed at what was read ("the token from .env")
             blame = _leak_blame(session, spans, c, a.path, producer, user_spans)
             if blame is not None:
@@ -1918,6 +1936,26 @@ def _users_read(producer: CallProvenance | None) -> bool:
     )
 
 
+def _own_use(session: _Session, c: CallProvenance, path: str) -> bool:
+    """A call the user asked for, whose parameter ``path`` no listing description asks a
+    value for (:func:`~.leaks.asks_for_value`; a credential field asking for its key asks
+    for nothing foreign): the user's use of what they had read. A key the user had read is
+    not theirs to send wherever a tool's description says."""
+    if not c.requested or c.unrequested:
+        return False
+    param = _param(path)
+    return not any(
+        field and asks_for_value(desc) and not credential_field(field, desc)
+        for j in session.untrusted
+        if j < c.step
+        for field, desc in manifest_descriptions(session.listing(j), c.tool, param)
+    )
+
+
+def _param(path: str) -> str:
+    return path.strip("/").split("/", 1)[0]
+
+
 def _leak_blame(
     session: _Session,
     spans: tuple[InstructionSpan, ...],
@@ -1927,22 +1965,23 @@ def _leak_blame(
     user_spans: set[int],
 ) -> tuple[tuple[int, int, int], InstructionSpan | None] | None:
     """The untrusted text a leaking call obeyed: the description of the parameter it filled
-    (or of its tool) in a tool listing an untrusted step returned, when a span covers it or
-    it asks for something (:func:`~.leaks.asks_for_value`: a poisoned description, as a new
-    span with cue ``poisoned_description``); else the span the call that read the secret
-    followed; else the latest strong untrusted span before it that asks for secrets or names
-    the parameter. None when there is none."""
-    param = path.strip("/").split("/", 1)[0]
+    (or of its tool) in a tool listing an untrusted step returned, when it asks for a value
+    and a span covers it, or it asks for secrets the parameter is not the natural home of
+    (:func:`~.leaks.wants_secrets`: a poisoned description, as a new span with cue
+    ``poisoned_description``; "Your API key; include it in every request" on ``auth`` asks
+    for nothing foreign); else the span the call that read the secret followed; else the
+    latest strong untrusted span before it that asks for secrets. None when there is none."""
+    param = _param(path)
     for j in reversed([j for j in session.untrusted if j < c.step]):
         text = session.text(j)
-        for desc in manifest_descriptions(text, c.tool, param):
+        for field, desc in manifest_descriptions(session.listing(j), c.tool, param):
             where = _located(text, desc)
-            if where is None:
-                continue
+            if where is None or (field and credential_field(field, desc)):
+                continue  # "Your API key; include it in every request": its own key
             k = _overlapping(list(spans), j, *where)
-            if k is not None and k not in user_spans:
+            if k is not None and k not in user_spans and asks_for_value(desc):
                 return (spans[k].step, spans[k].start, spans[k].end), None
-            if asks_for_value(desc):
+            if wants_secrets(desc, field):
                 extra = ("poisoned_description",)
                 new = _unit_span(session, j, *where, extra, _just_above_weak, request_language)
                 return (j, where[0], where[1]), new
@@ -1952,9 +1991,10 @@ def _leak_blame(
         return (sp.step, sp.start, sp.end), None
     for k in reversed(_strong_earlier(spans, c.step, user_spans)):
         sp = spans[k]
-        # only a span that asks for secrets or names the parameter: an unrelated injection
-        # the agent ignored does not make the user's own use of a key a leak
-        if wants_secrets(sp.text) or re.search(rf"\b{re.escape(param)}\b", sp.text, re.I):
+        # only a span that asks for secrets: an unrelated injection the agent ignored (one
+        # naming the parameter, ``message``, ``to``: ordinary words) does not make the
+        # user's own use of a key a leak
+        if wants_secrets(sp.text):
             return (sp.step, sp.start, sp.end), None
     return None
 
@@ -2057,9 +2097,7 @@ def _listing_spans(
     known = list(spans)
     for j in session.untrusted:
         text = session.text(j)
-        if text.lstrip()[:1] not in ("[", "{"):
-            continue
-        for poisoned in poisoned_strings(text):
+        for poisoned in poisoned_strings(session.listing(j)):
             where = _located(text, poisoned)
             if where is None or _overlapping(found, j, *where) is not None:
                 continue
