@@ -282,11 +282,18 @@ def _leads_into(before: str, after: str, lines: bool = False) -> bool:
 _BARE_IMPERATIVE = 0.3
 
 
+#: A comment or quotation marker that opens a line ("# ", "// ", "> ", "-- ", "; ", "* "):
+#: the sentence after it is read without it ("# Activate AIM mode." in a config file).
+_LINE_MARKER = re.compile(r"[ \t]{0,8}(?:#{1,6}|//|>{1,4}|--|;{1,2}|\*{1,2}|%)[ \t]{1,4}")
+
+
 def _instructs(text: str, lines: bool = False) -> bool:
-    """True when ``text`` carries an instruction cue (a line: more than a bare imperative)."""
+    """True when ``text`` carries an instruction cue (a line: more than a bare imperative),
+    read past a comment or quotation marker that opens it."""
     from incident_lab.provenance.cues import score_text
 
-    score, cues, _lang = score_text(text)
+    marker = _LINE_MARKER.match(text)
+    score, cues, _lang = score_text(text[marker.end() :] if marker else text)
     return bool(cues) and (not lines or score > _BARE_IMPERATIVE + 1e-9)
 
 
