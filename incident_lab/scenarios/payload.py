@@ -233,11 +233,62 @@ def payload_from_provenance(
     them); else the span an attacker value was taken from; else the highest-scoring
     instruction span before the first unsafe step. None when there is no span.
     """
+    unsafe = unsafe or (first_unsafe,)
     spans = prov.instructions
-    # (step, span, why): the first unsafe step's links first, then by step
+    for index, reason in _links(prov, first_unsafe):
+        if 0 <= index < len(spans):
+            span = spans[index]
+            why = (
+                f"instruction span {index} in the {span.source} at step {span.step} "
+                f"(cues: {', '.join(span.cues) or 'none'}); {reason}"
+            )
+            found = _span_candidate(span, steps, turns, fixtures, "provenance", why, prov, unsafe)
+            if found is not None:
+                return found
+    before = [s for s in spans if s.step < first_unsafe]
+    sources = _value_steps(prov, unsafe)
+    if sources:
+        # the content the unsafe calls took their values from, not a span elsewhere
+        before = [s for s in before if s.step in sources]
+    for span in sorted(before, key=lambda s: -s.score):
+        why = (
+            f"the strongest instruction span before the unsafe step: {span.source} at step "
+            f"{span.step} (cues: {', '.join(span.cues) or 'none'}, score {span.score:.2f})"
+        )
+        found = _span_candidate(span, steps, turns, fixtures, "provenance", why, prov, unsafe)
+        if found is not None:
+            return found
+    return None
+
+
+def _value_steps(prov: Any, unsafe: Collection[int]) -> set[int]:
+    """The untrusted steps the calls at the ``unsafe`` steps took argument values from."""
+    from incident_lab.provenance.model import UNTRUSTED_SOURCES
+
+    found: set[int] = set()
+    for i in unsafe:
+        call = prov.call_at(i)
+        for arg in call.args if call is not None else ():
+            if arg.origin in UNTRUSTED_SOURCES and arg.step is not None:
+                found.add(arg.step)
+    return found
+
+
+def _links(prov: Any, first_unsafe: int) -> list[tuple[int, str]]:
+    """``(instruction span index, why)`` the provenance view ties to an unsafe step: the first
+    unsafe step's links first, then by step. A call's "does what it asks" link to a span in
+    another step than every untrusted value of the call came from is left out: the values
+    say where the attack is (an ask for the model's setup in a page read before is not the
+    mail that supplied the recipient)."""
+    spans = prov.instructions
     links: list[tuple[int, int, str]] = []
     for call in prov.unrequested_calls:
-        if call.instruction is not None:
+        sources = _value_steps(prov, (call.step,))
+        if call.instruction is not None and (
+            not sources
+            or not 0 <= call.instruction < len(spans)
+            or spans[call.instruction].step in sources
+        ):
             links.append(
                 (
                     call.step,
@@ -245,45 +296,21 @@ def payload_from_provenance(
                     f"the {call.tool} call at step {call.step} does what it asks",
                 )
             )
-        for arg in call.attacker_values:
-            if arg.in_instruction is not None:
-                links.append(
-                    (
-                        call.step,
-                        arg.in_instruction,
-                        f"the {call.tool} call at step {call.step} takes {arg.path} from it",
-                    )
-                )
-    for ans in prov.obedient:
-        links.append(
-            (ans.step, ans.instruction, f"the answer at step {ans.step} obeys it ({ans.kind})")
+        links.extend(
+            (
+                call.step,
+                arg.in_instruction,
+                f"the {call.tool} call at step {call.step} takes {arg.path} from it",
+            )
+            for arg in call.attacker_values
+            if arg.in_instruction is not None
         )
+    links.extend(
+        (ans.step, ans.instruction, f"the answer at step {ans.step} obeys it ({ans.kind})")
+        for ans in prov.obedient
+    )
     links.sort(key=lambda link: (link[0] != first_unsafe, link[0]))
-    linked = [(index, reason) for _, index, reason in links]
-    for index, reason in linked:
-        if 0 <= index < len(spans):
-            span = spans[index]
-            why = (
-                f"instruction span {index} in the {span.source} at step {span.step} "
-                f"(cues: {', '.join(span.cues) or 'none'}); {reason}"
-            )
-            found = _span_candidate(
-                span, steps, turns, fixtures, "provenance", why, prov, unsafe or (first_unsafe,)
-            )
-            if found is not None:
-                return found
-    before = [s for s in spans if s.step < first_unsafe]
-    for span in sorted(before, key=lambda s: -s.score):
-        why = (
-            f"the strongest instruction span before the unsafe step: {span.source} at step "
-            f"{span.step} (cues: {', '.join(span.cues) or 'none'}, score {span.score:.2f})"
-        )
-        found = _span_candidate(
-            span, steps, turns, fixtures, "provenance", why, prov, unsafe or (first_unsafe,)
-        )
-        if found is not None:
-            return found
-    return None
+    return [(index, reason) for _, index, reason in links]
 
 
 def _is_action_result(prov: Any, steps: list[dict[str, Any]], j: int) -> bool:
