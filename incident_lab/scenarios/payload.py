@@ -269,14 +269,22 @@ def payload_from_provenance(
 
 
 def _value_steps(prov: Any, unsafe: Collection[int]) -> set[int]:
-    """The untrusted steps the calls at the ``unsafe`` steps took argument values from."""
+    """The untrusted steps the calls at the ``unsafe`` steps took a destination from (an
+    e-mail address, a URL, an IBAN: where the attack sends things). Data a call carries (a
+    passport number read from the user's profile) says nothing about where the attack is."""
     from incident_lab.provenance.model import UNTRUSTED_SOURCES
+    from incident_lab.provenance.values import addresses
 
     found: set[int] = set()
     for i in unsafe:
         call = prov.call_at(i)
         for arg in call.args if call is not None else ():
-            if arg.origin in UNTRUSTED_SOURCES and arg.step is not None:
+            if (
+                arg.origin in UNTRUSTED_SOURCES
+                and arg.step is not None
+                and len(str(arg.value)) <= VALUE_LIMIT
+                and addresses(str(arg.value))
+            ):
                 found.add(arg.step)
     return found
 
@@ -284,8 +292,8 @@ def _value_steps(prov: Any, unsafe: Collection[int]) -> set[int]:
 def _links(prov: Any, first_unsafe: int) -> list[tuple[int, str]]:
     """``(instruction span index, why)`` the provenance view ties to an unsafe step: the first
     unsafe step's links first, then by step. A call's "does what it asks" link to a span in
-    another step than every untrusted value of the call came from is left out: the values
-    say where the attack is (an ask for the model's setup in a page read before is not the
+    another step than every untrusted destination of the call came from is left out: the
+    destinations say where the attack is (an ask for the model's setup in a page read before is not the
     mail that supplied the recipient)."""
     spans = prov.instructions
     links: list[tuple[int, int, str]] = []
