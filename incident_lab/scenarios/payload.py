@@ -152,47 +152,70 @@ def _block_at(content: str, text: str, at: Any) -> tuple[int, int] | None:
     return injected_block(content, start, end)
 
 
-def _parts_in(prov: Any, step: int, content: str, unsafe: Collection[int]) -> list[tuple[int, int]]:
-    """The other parts of the injection in step ``step``: the blocks around the values the
-    unrequested calls at the ``unsafe`` steps copied from it whole (a recipient, an IBAN, a URL: a value in no
-    instruction span too) and around its instruction
-    spans that carry a cue only text aimed at a model has (not a plain "send receipts to
-    x@y" of the host's own)."""
+#: How far from the payload a part's own text may start and still be looked at: its block
+#: reaches back :data:`~incident_lab.scenarios.block.LEAD_LIMIT` and on
+#: :data:`~incident_lab.scenarios.block.TAIL_LIMIT` characters, then the gap.
+_REACH = JOIN_GAP + 1000
+
+#: A part of an injection before its block is known: where its text sits, the text.
+_Part = tuple[int, int, str]
+
+
+def _parts_in(prov: Any, step: int, content: str, unsafe: Collection[int]) -> list[_Part]:
+    """The other parts of the injection in step ``step``, as ``(start, end, text)``: the
+    values the unrequested calls at the ``unsafe`` steps copied from it whole (a recipient,
+    an IBAN, a URL: a value in no instruction span too), and its instruction spans that
+    carry a cue only text aimed at a model has (not a plain "send receipts to x@y" of the
+    host's own)."""
     from incident_lab.provenance.cues import STRONG_CUES
     from incident_lab.provenance.model import UNTRUSTED_SOURCES
 
-    found: list[tuple[int, int] | None] = []
+    found: list[_Part] = []
     for call in getattr(prov, "unrequested_calls", ()):
         for arg in call.args if call.step in unsafe else ():
-            value = str(arg.value).strip()
+            value = str(arg.value)
             if (
                 arg.step == step
                 and arg.origin in UNTRUSTED_SOURCES
                 and arg.matched == "value"
-                and 0 < len(value) <= VALUE_LIMIT
+                and 0 < len(value.strip()) <= VALUE_LIMIT
             ):
-                found.append(_block_at(content, str(arg.value), arg.start))
+                found.append(_placed(content, value, arg.start))
     for index, span in enumerate(getattr(prov, "instructions", ())):
         strong = any(c.split(":")[0] in STRONG_CUES for c in span.cues)
         if span.step == step and strong and index not in prov.delegated:
-            found.append(_block_at(content, str(span.text), span.start))
-    return [part for part in found if part is not None]
+            found.append(_placed(content, str(span.text), span.start))
+    return [part for part in found if part[0] >= 0]
 
 
-def _joined(content: str, start: int, end: int, parts: list[tuple[int, int]]) -> tuple[int, int]:
-    """``[start, end)`` grown over each part no more than :data:`JOIN_GAP` characters of text
-    away from it (again after each growth: a chain of near parts is one injection)."""
-    left = [p for p in parts if p[0] < start or p[1] > end]
+def _placed(content: str, text: str, at: Any) -> _Part:
+    """``(start, end, text)`` of ``text`` in ``content`` (start -1: not in it)."""
+    if isinstance(at, int) and at >= 0 and content[at : at + len(text)] == text:
+        return at, at + len(text), text
+    found = content.find(text.strip())
+    return found, found + len(text.strip()), text
+
+
+def _joined(content: str, start: int, end: int, parts: list[_Part]) -> tuple[int, int]:
+    """``[start, end)`` grown over the block of each part no more than :data:`JOIN_GAP`
+    characters of text away from it (again after each growth: a chain of near parts is one
+    injection). Only parts within :data:`_REACH` have their block found, each once."""
+    left = sorted(p for p in parts if p[0] < start or p[1] > end)
     grew = True
     while grew and left:
         grew = False
-        for a, b in list(left):
+        for part in list(left):
+            if part[1] < start - _REACH or part[0] > end + _REACH:
+                continue
+            left.remove(part)
+            block = _block_at(content, part[2], part[0])
+            if block is None:
+                continue
+            a, b = block
             between = content[b:start] if b <= start else content[end:a] if a >= end else ""
             if len(between.strip()) <= JOIN_GAP:
                 start, end = min(start, a), max(end, b)
-                left.remove((a, b))
                 grew = True
-        left = [p for p in left if p[0] < start or p[1] > end]
     return start, end
 
 
@@ -293,8 +316,8 @@ def _links(prov: Any, first_unsafe: int) -> list[tuple[int, str]]:
     """``(instruction span index, why)`` the provenance view ties to an unsafe step: the first
     unsafe step's links first, then by step. A call's "does what it asks" link to a span in
     another step than every untrusted destination of the call came from is left out: the
-    destinations say where the attack is (an ask for the model's setup in a page read before is not the
-    mail that supplied the recipient)."""
+    destinations say where the attack is (an ask for the model's setup in a page read
+    before is not the mail that supplied the recipient)."""
     spans = prov.instructions
     links: list[tuple[int, int, str]] = []
     for call in prov.unrequested_calls:
