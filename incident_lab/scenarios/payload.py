@@ -201,20 +201,25 @@ def _joined(content: str, start: int, end: int, parts: list[_Part]) -> tuple[int
     characters of text away from it (again after each growth: a chain of near parts is one
     injection). Only parts within :data:`_REACH` have their block found, each once."""
     left = sorted(p for p in parts if p[0] < start or p[1] > end)
-    grew = True
+    blocks: dict[_Part, tuple[int, int] | None] = {}
+    grew, forward = True, True
     while grew and left:
-        grew = False
-        for part in list(left):
+        grew, forward = False, not forward
+        # passes alternate: a chain to the right joins in one pass, one to the left in the next
+        for part in list(left) if forward else left[::-1]:
             if part[1] < start - _REACH or part[0] > end + _REACH:
                 continue
-            left.remove(part)
-            block = _block_at(content, part[2], part[0])
+            if part not in blocks:
+                blocks[part] = _block_at(content, part[2], part[0])
+            block = blocks[part]
             if block is None:
+                left.remove(part)
                 continue
             a, b = block
             between = content[b:start] if b <= start else content[end:a] if a >= end else ""
             if len(between.strip()) <= JOIN_GAP:
                 start, end = min(start, a), max(end, b)
+                left.remove(part)
                 grew = True
     return start, end
 
