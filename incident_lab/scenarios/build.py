@@ -198,7 +198,7 @@ def _choose_payload(
         return payload_from_text(text, turns, fixtures)
     if payload_step is not None:
         return payload_at_step(payload_step, prov_view, steps, turns, fixtures)
-    found = payload_from_provenance(prov_view, steps, turns, fixtures, first_unsafe)
+    found = payload_from_provenance(prov_view, steps, turns, fixtures, first_unsafe, unsafe or ())
     if found is not None:
         return found
     if indirect:
