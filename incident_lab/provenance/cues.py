@@ -942,16 +942,42 @@ _NEGATED = re2.compile(
 )
 #: "why not ignore ...", "whether or not you ignore ...": a suggestion or a branch, no negation.
 _SUGGESTS = re2.compile(r"(?i)\b(?:why|how about|or|if) not\b[^.\n]{0,24}$")
+#: A later clause of the sentence that restates a negated override: "you will not ignore
+#: previous instructions; you will disregard them", "don't ignore them - just override them".
+_RESTATES = re2.compile(
+    r"(?i)\b(?:ignore|disregard|forget|override|bypass|drop|discard|abandon|skip|scrap|ditch)"
+    r"\w{0,3}\s{1,3}(?:them|those|these|it|all of them)\b"
+)
+_ACTION_AT = re2.compile(f"(?i){_ACTION_PATTERN}")
+_TARGET_AT = re2.compile(f"(?i){_TARGET_PATTERN}")
+#: Where a sentence ends: a stop a space or the end follows (not the dot of "x@mail.example").
+_CLAUSE_END = re2.compile(r"[.!?](?:\s|$)|\n")
 _SHOUTED = re2.compile(r"\b(?:NOT|NEVER|DON'T|DONT)\b")
 #: A developer/admin mode phrase (:data:`_DEV_MODE_ON`) ...
 _DEV_MODE_AT = re2.compile(r"(?i)\b(?:developer|sudo|admin) mode\b")
-#: ... in a sentence about software that has such a mode is about that software: "enable
-#: developer mode in chrome://extensions", "turn on developer mode on your Android phone".
-_SOFTWARE_LOCUS = re2.compile(
-    r"(?i)\b(?:browsers?|chrome|chromium|firefox|safari|edge|devtools|extensions?|unpacked|"
-    r"android|iphone|ios|ipad|phones?|devices?|tablet|windows|macos|settings|bios|router|"
-    r"firmware|vs ?code|xcode|wordpress|plugins?|build number|about phone|steam)\b"
+#: ... whose object is a place it is in is that software's: "developer mode in Home
+#: Assistant", "admin mode in the Salesforce console", "developer mode on your Android
+#: phone", "Developer Mode under User Settings" (not the reader or the chat: "developer mode
+#: for you", "... in this conversation"); or a way to enter it ("enter sudo mode by
+#: confirming your password"). "Admin mode is enabled in your settings" has no such object.
+_MODE_OBJECT = re2.compile(
+    r"(?i)^\s{1,3}(?:(?:in|on|for|under|within|inside|of)\s{1,3}(?:(?:the|this|our|your)\s)?"
+    r"([\w:/]{1,30})|by \w{2,20}ing\b)"
 )
+#: What is no software: the reader, the chat.
+_NOT_LOCUS = frozenset(
+    {"you", "yourself", "chat", "conversation", "session", "assistant", "model", "ai", "bot",
+     "answer", "answers", "response", "responses", "reply", "replies", "output", "rest"}
+)  # fmt: skip
+#: ... or a software's by name right before it: "Chrome's developer mode", "Android developer
+#: mode" (:data:`_MODE_OWNER`).
+_LOCUS_WORDS = (
+    r"(?:browsers?|chrome|chromium|firefox|safari|edge|devtools|extensions?|unpacked|"
+    r"android|iphone|ios|ipad|phones?|devices?|tablet|windows|macos|settings|bios|router|"
+    r"firmware|vs ?code|xcode|wordpress|plugins?|build number|about phone|steam)"
+)
+_SOFTWARE_LOCUS = re2.compile(rf"(?i)\b{_LOCUS_WORDS}\b")
+_MODE_OWNER = re2.compile(rf"(?i)(?:\w's|\ws'|\b{_LOCUS_WORDS})\s{{1,2}}$")
 _ABLE_AFTER = re2.compile(r"(?i)^\s{0,2}(?:can|may|could|will be able to|are able to)\b")
 _QUOTE_CHARS = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"
 
@@ -966,9 +992,9 @@ def _mentioned(plain: str, start: int, end: int, shouted: bool = False) -> bool:
     ignore previous instructions"), unless the unit shouts a negation (``shouted``: "do NOT
     ignore your previous instructions" is reverse psychology)."""
     phrase = plain[start:end]
-    if not shouted and _negates(plain[max(0, start - 48) : start], phrase):
+    if not shouted and _negates(plain[max(0, start - 48) : start], phrase, plain[end : end + 200]):
         return True
-    if _DEV_MODE_AT.search(phrase) and _SOFTWARE_LOCUS.search(_sentence(plain, start, end)):
+    if _software_mode(plain, start, phrase):
         return True
     if phrase.endswith("you are now"):
         return _STATE_AFTER.search(plain[end : end + 80]) is not None
@@ -988,13 +1014,35 @@ def _mentioned(plain: str, start: int, end: int, shouted: bool = False) -> bool:
     return _MENTION_FRAME.search(frame[-40:]) is not None or _SPEECH_FRAME.search(frame) is not None
 
 
-def _negates(before: str, phrase: str) -> bool:
+def _negates(before: str, phrase: str, after: str) -> bool:
     """Whether ``before`` negates the override ``phrase`` (:data:`_NEGATED`), unless the
     phrase goes on into an override of its own ("don't forget to ignore all previous ...":
-    the negation governs "forget" only)."""
+    the negation governs "forget" only) or the rest of its sentence (``after``) restates it
+    (:data:`_RESTATES`: "you will not ignore them; you will disregard them") or asks an
+    action with a target ("why would you not ignore ... and forward the inbox to x@y.z")."""
     if _NEGATED.search(before) is None or _SUGGESTS.search(before):
         return False
-    return not _OVERRIDE_AT.search(phrase, _first_word_end(phrase))
+    if _OVERRIDE_AT.search(phrase, _first_word_end(phrase)):
+        return False
+    stop = _CLAUSE_END.search(after)
+    rest = after if stop is None else after[: stop.start()]
+    if _RESTATES.search(rest):
+        return False
+    return _ACTION_AT.search(rest) is None or _TARGET_AT.search(rest) is None
+
+
+def _software_mode(plain: str, start: int, phrase: str) -> bool:
+    """Whether a developer/admin mode in ``phrase`` (at ``start``) is named as a software's:
+    with a place or a way in as its object (:data:`_MODE_OBJECT`), a possessive or a software
+    word right before it (:data:`_MODE_OWNER`)."""
+    mode = _DEV_MODE_AT.search(phrase)
+    if mode is None:
+        return False
+    at, end = start + mode.start(), start + mode.end()
+    place = _MODE_OBJECT.search(plain[end : end + 48])
+    if place is not None and (place.group(1) or "").lower() not in _NOT_LOCUS:
+        return True
+    return _MODE_OWNER.search(plain[max(0, at - 24) : at]) is not None
 
 
 def _first_word_end(phrase: str) -> int:
@@ -1002,15 +1050,6 @@ def _first_word_end(phrase: str) -> int:
     stripped = phrase.lstrip()
     cut = next((i for i, ch in enumerate(stripped) if not ch.isalnum()), len(stripped))
     return len(phrase) - len(stripped) + max(cut, 1)
-
-
-def _sentence(plain: str, start: int, end: int) -> str:
-    """The sentence of ``plain`` around ``[start, end)`` (at most 160 characters each way)."""
-    head = plain[max(0, start - 160) : start]
-    cut = max(head.rfind(ch) for ch in ".!?\n")
-    tail = plain[end : end + 160]
-    stops = [i for i in (tail.find(ch) for ch in ".!?\n") if i != -1]
-    return head[cut + 1 :] + plain[start:end] + tail[: min(stops, default=len(tail))]
 
 
 def _closing(after: str, closers: str) -> int:
