@@ -940,8 +940,13 @@ _NEGATED = re2.compile(
     r"won't|cannot|can't|no need to)(?:[\s,]{1,3}(?:ever|to|you|asking|telling|saying|want|"
     r"wanting|going|trying|please|be|i'm|i am|i)){0,4}\s{1,3}$"
 )
-#: "why not ignore ...", "whether or not you ignore ...": a suggestion or a branch, no negation.
-_SUGGESTS = re2.compile(r"(?i)\b(?:why|how about|or|if) not\b[^.\n]{0,24}$")
+#: "why not ignore ...", "why would you not ignore ...", "why don't you ignore ...", "whether
+#: or not you ignore ...": a suggestion or a branch, no negation.
+_SUGGESTS = re2.compile(
+    r"(?i)\b(?:(?:why|how about|or|if) not|why (?:would|should|do|did|could|can|will) "
+    r"(?:you|we|they) not|why (?:don't|dont|wouldn't|won't|can't|shouldn't)(?: you| we)?)\b"
+    r"[^.\n]{0,24}$"
+)
 #: A later clause of the sentence that restates a negated override: "you will not ignore
 #: previous instructions; you will disregard them", "don't ignore them - just override them".
 _RESTATES = re2.compile(
