@@ -55,7 +55,7 @@ from typing import Any
 
 import re2
 
-from incident_lab.provenance.evasion import obfuscated_overrides, paraphrase_kinds
+from incident_lab.provenance.evasion import obfuscated_overrides, paraphrase_kinds, quoted_mention
 from incident_lab.provenance.text import (
     MAX_SCAN,
     cipher_hint,
@@ -482,8 +482,12 @@ _DEV_MODE_ON = (
 _EXTRACT_PROMPT = (
     r"\b(?:reveal|print|show|repeat|output|dump|disclose|leak|recite|copy|echo|paste|tell me"
     r"|list|display|give me|share|write out|spell out)\b[^.\n]{0,20}\byour "
-    r"(?:(?:initial|original|hidden|secret|system|base|underlying|internal|starting|core) ){1,3}"
-    r"(?:prompts?|instructions|directives|configuration|guidelines)\b"
+    r"(?:(?:(?:initial|original|hidden|secret|system|base|underlying|internal|starting|core) )"
+    r"{1,3}(?:prompts?|instructions|directives)"
+    # a computer's "system configuration", a router's "original configuration page", a new
+    # hire's "initial guidelines": only hidden ones are the model's
+    r"|(?:(?:initial|original|system|base|internal|starting|core) ){0,2}(?:hidden|secret|"
+    r"underlying) (?:configuration|guidelines))\b"
     r"|\b(?:prompt|instructions|directives) (?:your|the) (?:developers?|creators?|operators?) "
     r"gave you\b"
     r"|\b(?:text|instructions|prompt|messages?) (?:that was |that were )?given to you before "
@@ -898,29 +902,6 @@ def _unit_score_memo(
 
 #: Where each override phrase is (only run when the set says one occurs).
 _OVERRIDE_AT = re2.compile("(?im)" + _OVERRIDE_ANY)
-#: Words that frame a quotation as a mention of a phrase, not a use of it: "text such as
-#: '...'", "phrases like '...'", "the string '...'", "pages that hide '...'".
-_MENTION_FRAME = re2.compile(
-    r"(?i)\b(?:such as|like|e\.g\.|for example|for instance|phrases?|strings?|texts?|words?|"
-    r"wording|sentences?|commands?|prompts?|payloads?|examples?|called|titled|known as|patterns?|"
-    r"hides?|hidden|inserts?|embeds?|contains?|containing|includes?|including)\W{0,3}$"
-)
-#: A speech verb frames a mention only after a generic subject ("attackers write '...'",
-#: "phishing kits say", "an example says"): "IT says: '...'" relays someone's words, and a
-#: relayed override is used.
-_SPEECH_FRAME = re2.compile(
-    r"(?i)\b(?:attackers?|hackers?|scammers?|spammers?|adversar(?:y|ies)|bad actors?|criminals?|"
-    r"phishing(?: \w{1,20})?|malicious(?: \w{1,20})?|injected(?: \w{1,20})?|"
-    r"(?:an?|the|one|this|that|such) (?:example|sample|payload|attack|jailbreak|injection|"
-    r"exploit|template)s?)(?: \w{1,20}){0,2} (?:writes?|wrote|written|says?|said|types?|typed)"
-    r"\W{0,3}$"
-)
-#: The closing marks that pair with each opening one.
-_CLOSERS = {
-    '"': '"\u201d', "\u201c": '\u201d"', "\u201d": '\u201d"', "'": "'\u2019",
-    "\u2018": "\u2019'", "\u2019": "\u2019'", "\u00ab": "\u00bb", "\u00bb": "\u00ab\u00bb",
-    "`": "`",
-}  # fmt: skip
 #: What a quotation that goes on into an action or an address asks: then it is used.
 _CONTINUES = re2.compile(f"(?i){_ACTION_PATTERN}|{_TARGET_PATTERN}")
 #: "you are now" describing where the reader is or what state they are in, not a persona:
@@ -984,14 +965,11 @@ _LOCUS_WORDS = (
 _SOFTWARE_LOCUS = re2.compile(rf"(?i)\b{_LOCUS_WORDS}\b")
 _MODE_OWNER = re2.compile(rf"(?i)(?:\w's|\ws'|\b{_LOCUS_WORDS})\s{{1,2}}$")
 _ABLE_AFTER = re2.compile(r"(?i)^\s{0,2}(?:can|may|could|will be able to|are able to)\b")
-_QUOTE_CHARS = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"
 
 
 def _mentioned(plain: str, start: int, end: int, shouted: bool = False) -> bool:
     """Whether the override phrase at ``plain[start:end]`` is talked about, not used: quoted
-    after a frame word (:data:`_MENTION_FRAME`, or a speech verb after a generic subject:
-    :data:`_SPEECH_FRAME`), its quotation closed on the same line by the mark that pairs with
-    the opening one (an apostrophe inside a word, "it's", closes nothing) and not going on
+    as a mention (:func:`~incident_lab.provenance.evasion.quoted_mention`) and not going on
     into an action or an address (:data:`_CONTINUES`); "you are now" describing a place or
     state; "from now on you" granting an ability ("can", "may"); a negated override ("do not
     ignore previous instructions"), unless the unit shouts a negation (``shouted``: "do NOT
@@ -1005,18 +983,7 @@ def _mentioned(plain: str, start: int, end: int, shouted: bool = False) -> bool:
         return _STATE_AFTER.search(plain[end : end + 80]) is not None
     if phrase.startswith("from now on"):  # "from now on you can use the alias": a permission
         return _ABLE_AFTER.search(plain[end : end + 40]) is not None
-    before = plain[max(0, start - 3) : start]
-    opening = max(before.rfind(q) for q in _QUOTE_CHARS)
-    if opening == -1:
-        return False
-    mark = before[opening]
-    after = plain[end : end + 120].split("\n", 1)[0]
-    close = _closing(after, _CLOSERS[mark])
-    if close == -1 or _CONTINUES.search(after[:close]) is not None:
-        return False
-    at = max(0, start - 3) + opening
-    frame = plain[max(0, at - 60) : at]
-    return _MENTION_FRAME.search(frame[-40:]) is not None or _SPEECH_FRAME.search(frame) is not None
+    return quoted_mention(plain, start, end, _CONTINUES.search)
 
 
 def _negates(before: str, phrase: str, after: str) -> bool:
@@ -1055,18 +1022,6 @@ def _first_word_end(phrase: str) -> int:
     stripped = phrase.lstrip()
     cut = next((i for i, ch in enumerate(stripped) if not ch.isalnum()), len(stripped))
     return len(phrase) - len(stripped) + max(cut, 1)
-
-
-def _closing(after: str, closers: str) -> int:
-    """Where in ``after`` the first of ``closers`` closes a quotation (not an apostrophe
-    between two letters, nor a mark a letter follows), or -1."""
-    for i, ch in enumerate(after):
-        if ch not in closers:
-            continue
-        glued = i + 1 < len(after) and after[i + 1].isalnum()
-        if not glued:
-            return i
-    return -1
 
 
 def _override_mentioned(plain: str, raw: str = "") -> bool:
