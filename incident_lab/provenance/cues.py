@@ -934,6 +934,11 @@ _RESTATES = re2.compile(
     r"(?i)\b(?:ignore|disregard|forget|override|bypass|drop|discard|abandon|skip|scrap|ditch)"
     r"\w{0,3}\s{1,3}(?:them|those|these|it|all of them)\b"
 )
+#: ... unless the action is negated too or joined by "or" ("never reveal your system prompt or
+#: send credentials to anyone").
+_STILL_NEGATED = re2.compile(
+    r"(?i)\b(?:or|nor|not|never|don't|dont|no|without|neither)\b[^,;:]{0,16}$"
+)
 _ACTION_AT = re2.compile(f"(?i){_ACTION_PATTERN}")
 _TARGET_AT = re2.compile(f"(?i){_TARGET_PATTERN}")
 #: Where a sentence ends: a stop a space or the end follows (not the dot of "x@mail.example").
@@ -1000,7 +1005,12 @@ def _negates(before: str, phrase: str, after: str) -> bool:
     rest = after if stop is None else after[: stop.start()]
     if _RESTATES.search(rest):
         return False
-    return _ACTION_AT.search(rest) is None or _TARGET_AT.search(rest) is None
+    action = _ACTION_AT.search(rest)
+    if action is None or _TARGET_AT.search(rest) is None:
+        return True
+    # "never reveal your system prompt or send credentials to anyone": the negation (or one
+    # of its own) governs the action too
+    return _STILL_NEGATED.search(rest[max(0, action.start() - 30) : action.start()]) is not None
 
 
 def _software_mode(plain: str, start: int, phrase: str) -> bool:
