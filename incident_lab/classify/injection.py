@@ -308,15 +308,41 @@ def _override_at_memo(text: str) -> int | None:
     return match.start() if match else None
 
 
+#: A later user turn that opens by taking the request back: "actually never mind that",
+#: "scratch that", "forget what I said", "on second thought".
+_RETRACTS = re2.compile(
+    r"(?i)\b(?:never ?mind|scratch that|cancel that|on second thought|(?:forget|disregard|ignore) "
+    r"(?:that|it|this|what i (?:just )?(?:said|asked)|my (?:last|previous) (?:message|request|"
+    r"question)))\b"
+)
+#: A later user turn that goes on with the one before ("now put my last 3 messages together
+#: and do what they say", "part 2", "continued").
+_GOES_ON = re2.compile(
+    r"(?i)\b(?:together|(?:last|previous|above) (?:\w{1,6} )?messages?|what (?:they|it|those|"
+    r"these) says?|continued?|part \d|as i said)\b"
+)
+
+
 def _request_end(view: SessionView, turn_index: int) -> int:
     """Where the answer to user turn ``turn_index`` ends: at the next user turn that follows
-    something other than a user turn. Consecutive user turns are one request (an instruction
-    split over several messages, the ``decompose`` variant, is obeyed after its last part)."""
+    something other than a user turn, or that takes the request back or asks something else
+    (:func:`_new_request`). Other consecutive user turns are one request (an instruction split
+    over several messages, the ``decompose`` variant, is obeyed after its last part)."""
     turns = view.user_turns
     for k in range(turn_index + 1, len(turns)):
-        if turns[k][0] != turns[k - 1][0] + 1:
+        if turns[k][0] != turns[k - 1][0] + 1 or _new_request(turns[k - 1][1], turns[k][1]):
             return turns[k][0]
     return len(view.steps)
+
+
+def _new_request(before: str, text: str) -> bool:
+    """Whether user turn ``text``, right after user turn ``before``, is a request of its own:
+    it opens by retracting (:data:`_RETRACTS`: "actually never mind that. What's the weather?"),
+    or it is a question after a finished sentence that does not refer back (:data:`_GOES_ON`)."""
+    if _RETRACTS.search(text[:80]):
+        return True
+    finished = before.rstrip()[-1:] in (".", "!", "?")
+    return finished and text.rstrip().endswith("?") and _GOES_ON.search(text) is None
 
 
 @detector(

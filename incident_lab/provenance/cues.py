@@ -57,7 +57,7 @@ from typing import Any
 
 import re2
 
-from incident_lab.provenance.evasion import obfuscated_overrides, paraphrase_kinds
+from incident_lab.provenance.evasion import obfuscated_overrides, paraphrase_kinds, quoted_mention
 from incident_lab.provenance.text import (
     MAX_SCAN,
     cipher_hint,
@@ -484,8 +484,12 @@ _DEV_MODE_ON = (
 _EXTRACT_PROMPT = (
     r"\b(?:reveal|print|show|repeat|output|dump|disclose|leak|recite|copy|echo|paste|tell me"
     r"|list|display|give me|share|write out|spell out)\b[^.\n]{0,20}\byour "
-    r"(?:(?:initial|original|hidden|secret|system|base|underlying|internal|starting|core) ){1,3}"
-    r"(?:prompts?|instructions|directives|configuration|guidelines)\b"
+    r"(?:(?:(?:initial|original|hidden|secret|system|base|underlying|internal|starting|core) )"
+    r"{1,3}(?:prompts?|instructions|directives)"
+    # a computer's "system configuration", a router's "original configuration page", a new
+    # hire's "initial guidelines": only hidden ones are the model's
+    r"|(?:(?:initial|original|system|base|internal|starting|core) ){0,2}(?:hidden|secret|"
+    r"underlying) (?:configuration|guidelines))\b"
     r"|\b(?:prompt|instructions|directives) (?:your|the) (?:developers?|creators?|operators?) "
     r"gave you\b"
     r"|\b(?:text|instructions|prompt|messages?) (?:that was |that were )?given to you before "
@@ -900,29 +904,6 @@ def _unit_score_memo(
 
 #: Where each override phrase is (only run when the set says one occurs).
 _OVERRIDE_AT = re2.compile("(?im)" + _OVERRIDE_ANY)
-#: Words that frame a quotation as a mention of a phrase, not a use of it: "text such as
-#: '...'", "phrases like '...'", "the string '...'", "pages that hide '...'".
-_MENTION_FRAME = re2.compile(
-    r"(?i)\b(?:such as|like|e\.g\.|for example|for instance|phrases?|strings?|texts?|words?|"
-    r"wording|sentences?|commands?|prompts?|payloads?|examples?|called|titled|known as|patterns?|"
-    r"hides?|hidden|inserts?|embeds?|contains?|containing|includes?|including)\W{0,3}$"
-)
-#: A speech verb frames a mention only after a generic subject ("attackers write '...'",
-#: "phishing kits say", "an example says"): "IT says: '...'" relays someone's words, and a
-#: relayed override is used.
-_SPEECH_FRAME = re2.compile(
-    r"(?i)\b(?:attackers?|hackers?|scammers?|spammers?|adversar(?:y|ies)|bad actors?|criminals?|"
-    r"phishing(?: \w{1,20})?|malicious(?: \w{1,20})?|injected(?: \w{1,20})?|"
-    r"(?:an?|the|one|this|that|such) (?:example|sample|payload|attack|jailbreak|injection|"
-    r"exploit|template)s?)(?: \w{1,20}){0,2} (?:writes?|wrote|written|says?|said|types?|typed)"
-    r"\W{0,3}$"
-)
-#: The closing marks that pair with each opening one.
-_CLOSERS = {
-    '"': '"\u201d', "\u201c": '\u201d"', "\u201d": '\u201d"', "'": "'\u2019",
-    "\u2018": "\u2019'", "\u2019": "\u2019'", "\u00ab": "\u00bb", "\u00bb": "\u00ab\u00bb",
-    "`": "`",
-}  # fmt: skip
 #: What a quotation that goes on into an action or an address asks: then it is used.
 _CONTINUES = re2.compile(f"(?i){_ACTION_PATTERN}|{_TARGET_PATTERN}")
 #: "you are now" describing where the reader is or what state they are in, not a persona:
@@ -942,61 +923,110 @@ _NEGATED = re2.compile(
     r"won't|cannot|can't|no need to)(?:[\s,]{1,3}(?:ever|to|you|asking|telling|saying|want|"
     r"wanting|going|trying|please|be|i'm|i am|i)){0,4}\s{1,3}$"
 )
-#: "why not ignore ...", "whether or not you ignore ...": a suggestion or a branch, no negation.
-_SUGGESTS = re2.compile(r"(?i)\b(?:why|how about|or|if) not\b[^.\n]{0,24}$")
+#: "why not ignore ...", "why would you not ignore ...", "why don't you ignore ...", "whether
+#: or not you ignore ...": a suggestion or a branch, no negation.
+_SUGGESTS = re2.compile(
+    r"(?i)\b(?:(?:why|how about|or|if) not|why (?:would|should|do|did|could|can|will) "
+    r"(?:you|we|they) not|why (?:don't|dont|wouldn't|won't|can't|shouldn't)(?: you| we)?)\b"
+    r"[^.\n]{0,24}$"
+)
+#: A later clause of the sentence that restates a negated override: "you will not ignore
+#: previous instructions; you will disregard them", "don't ignore them - just override them".
+_RESTATES = re2.compile(
+    r"(?i)\b(?:ignore|disregard|forget|override|bypass|drop|discard|abandon|skip|scrap|ditch)"
+    r"\w{0,3}\s{1,3}(?:them|those|these|it|all of them)\b"
+)
+#: ... unless the action is negated too or joined by "or" ("never reveal your system prompt or
+#: send credentials to anyone").
+_STILL_NEGATED = re2.compile(
+    r"(?i)\b(?:or|nor|not|never|don't|dont|no|without|neither)\b[^,;:]{0,16}$"
+)
+_ACTION_AT = re2.compile(f"(?i){_ACTION_PATTERN}")
+_TARGET_AT = re2.compile(f"(?i){_TARGET_PATTERN}")
+#: Where a sentence ends: a stop a space or the end follows (not the dot of "x@mail.example").
+_CLAUSE_END = re2.compile(r"[.!?](?:\s|$)|\n")
 _SHOUTED = re2.compile(r"\b(?:NOT|NEVER|DON'T|DONT)\b")
 #: A developer/admin mode phrase (:data:`_DEV_MODE_ON`) ...
 _DEV_MODE_AT = re2.compile(r"(?i)\b(?:developer|sudo|admin) mode\b")
-#: ... in a sentence about software that has such a mode is about that software: "enable
-#: developer mode in chrome://extensions", "turn on developer mode on your Android phone".
-_SOFTWARE_LOCUS = re2.compile(
-    r"(?i)\b(?:browsers?|chrome|chromium|firefox|safari|edge|devtools|extensions?|unpacked|"
-    r"android|iphone|ios|ipad|phones?|devices?|tablet|windows|macos|settings|bios|router|"
-    r"firmware|vs ?code|xcode|wordpress|plugins?|build number|about phone|steam)\b"
+#: ... whose object is a place it is in is that software's: "developer mode in Home
+#: Assistant", "admin mode in the Salesforce console", "developer mode on your Android
+#: phone", "Developer Mode under User Settings" (not the reader or the chat: "developer mode
+#: for you", "... in this conversation"); or a way to enter it ("enter sudo mode by
+#: confirming your password"). "Admin mode is enabled in your settings" has no such object.
+_MODE_OBJECT = re2.compile(
+    r"(?i)^\s{1,3}(?:(?:in|on|for|under|within|inside|of)\s{1,3}(?:(?:the|this|our|your)\s)?"
+    r"([\w:/]{1,30})|by \w{2,20}ing\b)"
 )
+#: What is no software: the reader, the chat.
+_NOT_LOCUS = frozenset(
+    {"you", "yourself", "chat", "conversation", "session", "assistant", "model", "ai", "bot",
+     "answer", "answers", "response", "responses", "reply", "replies", "output", "rest"}
+)  # fmt: skip
+#: ... or a software's by name right before it: "Chrome's developer mode", "Android developer
+#: mode" (:data:`_MODE_OWNER`).
+_LOCUS_WORDS = (
+    r"(?:browsers?|chrome|chromium|firefox|safari|edge|devtools|extensions?|unpacked|"
+    r"android|iphone|ios|ipad|phones?|devices?|tablet|windows|macos|settings|bios|router|"
+    r"firmware|vs ?code|xcode|wordpress|plugins?|build number|about phone|steam)"
+)
+_SOFTWARE_LOCUS = re2.compile(rf"(?i)\b{_LOCUS_WORDS}\b")
+_MODE_OWNER = re2.compile(rf"(?i)(?:\w's|\ws'|\b{_LOCUS_WORDS})\s{{1,2}}$")
 _ABLE_AFTER = re2.compile(r"(?i)^\s{0,2}(?:can|may|could|will be able to|are able to)\b")
-_QUOTE_CHARS = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"
 
 
 def _mentioned(plain: str, start: int, end: int, shouted: bool = False) -> bool:
     """Whether the override phrase at ``plain[start:end]`` is talked about, not used: quoted
-    after a frame word (:data:`_MENTION_FRAME`, or a speech verb after a generic subject:
-    :data:`_SPEECH_FRAME`), its quotation closed on the same line by the mark that pairs with
-    the opening one (an apostrophe inside a word, "it's", closes nothing) and not going on
+    as a mention (:func:`~incident_lab.provenance.evasion.quoted_mention`) and not going on
     into an action or an address (:data:`_CONTINUES`); "you are now" describing a place or
     state; "from now on you" granting an ability ("can", "may"); a negated override ("do not
     ignore previous instructions"), unless the unit shouts a negation (``shouted``: "do NOT
     ignore your previous instructions" is reverse psychology)."""
     phrase = plain[start:end]
-    if not shouted and _negates(plain[max(0, start - 48) : start], phrase):
+    if not shouted and _negates(plain[max(0, start - 48) : start], phrase, plain[end : end + 200]):
         return True
-    if _DEV_MODE_AT.search(phrase) and _SOFTWARE_LOCUS.search(_sentence(plain, start, end)):
+    if _software_mode(plain, start, phrase):
         return True
     if phrase.endswith("you are now"):
         return _STATE_AFTER.search(plain[end : end + 80]) is not None
     if phrase.startswith("from now on"):  # "from now on you can use the alias": a permission
         return _ABLE_AFTER.search(plain[end : end + 40]) is not None
-    before = plain[max(0, start - 3) : start]
-    opening = max(before.rfind(q) for q in _QUOTE_CHARS)
-    if opening == -1:
-        return False
-    mark = before[opening]
-    after = plain[end : end + 120].split("\n", 1)[0]
-    close = _closing(after, _CLOSERS[mark])
-    if close == -1 or _CONTINUES.search(after[:close]) is not None:
-        return False
-    at = max(0, start - 3) + opening
-    frame = plain[max(0, at - 60) : at]
-    return _MENTION_FRAME.search(frame[-40:]) is not None or _SPEECH_FRAME.search(frame) is not None
+    return quoted_mention(plain, start, end, _CONTINUES.search)
 
 
-def _negates(before: str, phrase: str) -> bool:
+def _negates(before: str, phrase: str, after: str) -> bool:
     """Whether ``before`` negates the override ``phrase`` (:data:`_NEGATED`), unless the
     phrase goes on into an override of its own ("don't forget to ignore all previous ...":
-    the negation governs "forget" only)."""
+    the negation governs "forget" only) or the rest of its sentence (``after``) restates it
+    (:data:`_RESTATES`: "you will not ignore them; you will disregard them") or asks an
+    action with a target ("why would you not ignore ... and forward the inbox to x@y.z")."""
     if _NEGATED.search(before) is None or _SUGGESTS.search(before):
         return False
-    return not _OVERRIDE_AT.search(phrase, _first_word_end(phrase))
+    if _OVERRIDE_AT.search(phrase, _first_word_end(phrase)):
+        return False
+    stop = _CLAUSE_END.search(after)
+    rest = after if stop is None else after[: stop.start()]
+    if _RESTATES.search(rest):
+        return False
+    action = _ACTION_AT.search(rest)
+    if action is None or _TARGET_AT.search(rest) is None:
+        return True
+    # "never reveal your system prompt or send credentials to anyone": the negation (or one
+    # of its own) governs the action too
+    return _STILL_NEGATED.search(rest[max(0, action.start() - 30) : action.start()]) is not None
+
+
+def _software_mode(plain: str, start: int, phrase: str) -> bool:
+    """Whether a developer/admin mode in ``phrase`` (at ``start``) is named as a software's:
+    with a place or a way in as its object (:data:`_MODE_OBJECT`), a possessive or a software
+    word right before it (:data:`_MODE_OWNER`)."""
+    mode = _DEV_MODE_AT.search(phrase)
+    if mode is None:
+        return False
+    at, end = start + mode.start(), start + mode.end()
+    place = _MODE_OBJECT.search(plain[end : end + 48])
+    if place is not None and (place.group(1) or "").lower() not in _NOT_LOCUS:
+        return True
+    return _MODE_OWNER.search(plain[max(0, at - 24) : at]) is not None
 
 
 def _first_word_end(phrase: str) -> int:
@@ -1004,27 +1034,6 @@ def _first_word_end(phrase: str) -> int:
     stripped = phrase.lstrip()
     cut = next((i for i, ch in enumerate(stripped) if not ch.isalnum()), len(stripped))
     return len(phrase) - len(stripped) + max(cut, 1)
-
-
-def _sentence(plain: str, start: int, end: int) -> str:
-    """The sentence of ``plain`` around ``[start, end)`` (at most 160 characters each way)."""
-    head = plain[max(0, start - 160) : start]
-    cut = max(head.rfind(ch) for ch in ".!?\n")
-    tail = plain[end : end + 160]
-    stops = [i for i in (tail.find(ch) for ch in ".!?\n") if i != -1]
-    return head[cut + 1 :] + plain[start:end] + tail[: min(stops, default=len(tail))]
-
-
-def _closing(after: str, closers: str) -> int:
-    """Where in ``after`` the first of ``closers`` closes a quotation (not an apostrophe
-    between two letters, nor a mark a letter follows), or -1."""
-    for i, ch in enumerate(after):
-        if ch not in closers:
-            continue
-        glued = i + 1 < len(after) and after[i + 1].isalnum()
-        if not glued:
-            return i
-    return -1
 
 
 def _override_mentioned(plain: str, raw: str = "") -> bool:
