@@ -208,7 +208,7 @@ class _QuietPasses:
     its category and letter, reads the verbosity option and works out colour
     markup: about a tenth of a 10,000-case run. When the only such plugin is the
     terminal's own (whose answer for a passing call report is ``passed``/``.``),
-    this does for that report what pytest 9's terminal does — file it, count it,
+    this does for that report what pytest 9.2's terminal does — file it, count it,
     write a green ``.`` and flush — and hands every other report to the terminal's
     own method. Installed only where it is exact (:func:`_quiet_passes_for`); a
     test compares the output with pytest's.
@@ -238,10 +238,13 @@ class _QuietPasses:
         terminal.flush()
 
 
+_QUIET_PASSES_COPIES = (9, 2)  # the pytest (major, minor) whose terminal code it copies
+
+
 def _quiet_passes_for(config: pytest.Config, terminal: Any) -> None:
     """Put :class:`_QuietPasses` in place of the terminal's ``pytest_runtest_logreport``
-    (``--gate-lean``), only where it does exactly what the terminal does: pytest 9's
-    own terminal reporter, not verbose, and no plugin but pytest's terminal, runner and
+    (``--gate-lean``), only where it does exactly what the terminal does: pytest 9.2's
+    own terminal reporter (the one it copies: ``report.id`` is new in 9.2), not verbose, and no plugin but pytest's terminal, runner and
     skipping deciding a report's status (a plugin that changes the letter or word keeps pytest's
     path)."""
     from _pytest import runner as pytest_runner
@@ -258,7 +261,7 @@ def _quiet_passes_for(config: pytest.Config, terminal: Any) -> None:
     }
     status = {impl.function for impl in hook.pytest_report_teststatus.get_hookimpls()}
     if (
-        pytest.version_tuple[0] != 9
+        tuple(pytest.version_tuple[:2]) != _QUIET_PASSES_COPIES
         or type(terminal) is not pytest_terminal.TerminalReporter
         or config.get_verbosity(pytest.Config.VERBOSITY_TEST_CASES) > 0
         or not status <= known
