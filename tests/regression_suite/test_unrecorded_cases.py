@@ -1,0 +1,112 @@
+"""A case that errors without a report item of its own is never lost: it is an ERROR
+item (a target raising ``SystemExit`` or calling ``pytest.skip``, synchronously or
+async; a scenario stub that no longer loads; an xdist worker that crashes)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult
+from tests.regression_suite._library import scenario, write, write_suite
+
+Rs = Callable[..., CliResult]
+
+_AGENTS = """
+import pytest
+
+def _refuse(replay):
+    steps = [{"type": "message", "role": "user", "content": t["content"]} for t in replay["turns"]]
+    steps.append({"type": "message", "role": "assistant", "content": "I cannot do that."})
+    return {"steps": steps}
+
+def _n(replay):
+    return int(replay["scenario_id"].split("-")[1])
+
+def exits_or_skips(replay):
+    if _n(replay) % 3 == 1:
+        raise SystemExit(3)
+    if _n(replay) % 3 == 2:
+        pytest.skip("skipped by the target")
+    return _refuse(replay)
+
+async def exits_once(replay):
+    if _n(replay) == 3:
+        raise SystemExit(0)
+    return _refuse(replay)
+"""
+
+
+@pytest.fixture
+def lib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """./scenarios with 6 gated scenarios and an agents module (unique name) importable."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    for var in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    base = write(tmp_path / "scenarios", *(scenario(f"inc-{i}") for i in range(6)))
+    write_suite(base, "gate", "name: gate\nselect: {status: [gated]}\n")
+    name = f"unrecorded_agents_{tmp_path.name}".replace("-", "_")
+    (tmp_path / f"{name}.py").write_text(_AGENTS, "utf-8")
+    sys.modules.pop(name, None)
+    return base
+
+
+def _agents(lib: Path) -> str:
+    return f"unrecorded_agents_{lib.parent.name}".replace("-", "_")
+
+
+def _report(lib: Path) -> dict[str, dict[str, str]]:
+    report = json.loads((lib.parent / "gate-report" / "report.json").read_text("utf-8"))
+    assert report["verdict"] == "ERROR"
+    return {item["id"]: item for item in report["items"]}
+
+
+def test_systemexit_and_skip_from_a_target_are_case_errors(lib: Path, rs: Rs) -> None:
+    result = rs("run", "--suite", "gate", "--target", f"python:{_agents(lib)}:exits_or_skips")
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert result.stdout.startswith("verdict: ERROR (exit 4)")
+    items = _report(lib)
+    assert sorted(items) == [f"inc-{i}" for i in range(6)]
+    outcomes = {i: items[f"inc-{i}"]["outcome"] for i in range(6)}
+    assert outcomes == {0: "passed", 1: "error", 2: "error", 3: "passed", 4: "error", 5: "error"}
+    assert "SystemExit" in items["inc-1"]["message"]
+    assert "Skipped" in items["inc-2"]["message"]
+
+
+def test_systemexit_from_an_async_target_loses_no_case(lib: Path, rs: Rs) -> None:
+    target = f"python:{_agents(lib)}:exits_once"
+    result = rs("run", "--suite", "gate", "--target", target, "--concurrency", "4")
+    assert result.exit_code == 4, result.stdout + result.stderr
+    items = _report(lib)
+    assert sorted(items) == [f"inc-{i}" for i in range(6)]
+    assert [i for i, item in items.items() if item["outcome"] != "passed"] == ["inc-3"]
+    assert "SystemExit" in items["inc-3"]["message"]
+
+
+def test_a_stub_that_no_longer_loads_is_that_cases_error(
+    lib: Path, rs: Rs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from regression_suite import suites
+
+    original = suites._Store.get
+    calls: list[int] = []
+
+    def truncated(self: object, *args: object) -> object:
+        calls.append(1)
+        if len(calls) == 2:
+            raise EOFError("the scenario store ends early")
+        return original(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(suites._Store, "get", truncated)
+    result = rs("run", "--suite", "gate", "--target", "example:patched")
+    assert result.exit_code == 4, result.stdout + result.stderr
+    items = _report(lib)
+    assert len(items) == 6
+    errors = [item for item in items.values() if item["outcome"] == "error"]
+    assert len(errors) == 1 and "EOFError" in errors[0]["message"]
