@@ -504,9 +504,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         or session.config.option.collectonly
     ):
         return
-    from incident_lab.errors import IncidentLabError
+    from incident_lab.errors import ExternalError, IncidentLabError
     from regression_suite.run_report import finish
 
+    if state.unrecorded > 0:  # never a verdict that leaves out a case's error
+        state.fatal = ExternalError(
+            f"pytest reported {state.unrecorded} failed, errored or skipped case phase(s) "
+            "the gate has no result for (pytest's output above): no verdict"
+        )
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+        return
     try:
         finish(state, Path(report_dir))
     except IncidentLabError as exc:

@@ -5,6 +5,8 @@ async; a scenario stub that no longer loads; an xdist worker that crashes)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +15,8 @@ import pytest
 
 from tests.conftest import CliResult
 from tests.regression_suite._library import scenario, write, write_suite
+
+pytest_plugins = ["pytester"]
 
 Rs = Callable[..., CliResult]
 
@@ -37,6 +41,12 @@ def exits_or_skips(replay):
 async def exits_once(replay):
     if _n(replay) == 3:
         raise SystemExit(0)
+    return _refuse(replay)
+
+def segfault_one(replay):
+    if _n(replay) == 2:
+        import ctypes
+        ctypes.string_at(0)
     return _refuse(replay)
 """
 
@@ -110,3 +120,59 @@ def test_a_stub_that_no_longer_loads_is_that_cases_error(
     assert len(items) == 6
     errors = [item for item in items.values() if item["outcome"] == "error"]
     assert len(errors) == 1 and "EOFError" in errors[0]["message"]
+
+
+def test_a_crashed_xdist_worker_is_an_error_not_ok(lib: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONFAULTHANDLER"}
+    env["PYTHONPATH"] = os.pathsep.join([str(lib.parent), *sys.path])
+    done = subprocess.run(
+        [sys.executable, "-m", "regression_suite", "run", "--suite", "gate",
+         "--target", f"python:{_agents(lib)}:segfault_one", "--workers", "2",
+         "--scenario-cache", "off"],
+        cwd=lib.parent, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert done.stdout.startswith("verdict: ERROR (exit 4)"), done.stdout
+    items = _report(lib)
+    assert items["inc-2"]["outcome"] == "error"
+    assert len(items) == 6
+
+
+_HOOKS = """
+import pytest
+
+def pytest_runtest_setup(item):
+    if item.name == "inc-1":
+        pytest.skip("skipped by a conftest")
+    if item.name == "inc-2":
+        raise RuntimeError("a conftest's setup broke")
+
+def pytest_runtest_teardown(item):
+    if item.name == "inc-4" and item.config.getoption("-k") == "inc-4":
+        raise RuntimeError("a conftest's teardown broke")
+"""
+
+
+def test_a_case_another_plugin_skips_or_breaks_is_an_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A case failed or skipped before the gate replayed it (another plugin's hook) is
+    an ERROR item with that plugin's message; a teardown that breaks after the case was
+    judged leaves no verdict (the gate cannot have recorded it)."""
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    lib = write(pytester.path / "scenarios", *(scenario(f"inc-{i}") for i in range(6)))
+    write_suite(lib, "gate", "name: gate\nselect: {status: [gated]}\n")
+    pytester.makeconftest(_HOOKS)
+    args = ["--suite", "gate", "--target", "example:patched", "-p", "no:randomly"]
+    result = pytester.runpytest(*args, "--gate-report-dir", "out")
+    result.assert_outcomes(passed=4, skipped=1, errors=1)
+    report = json.loads((pytester.path / "out" / "report.json").read_text("utf-8"))
+    assert report["verdict"] == "ERROR" and len(report["items"]) == 6
+    items = {item["id"]: item for item in report["items"]}
+    assert items["inc-1"]["outcome"] == "error"
+    assert "Skipped: skipped by a conftest" in items["inc-1"]["message"]
+    assert "RuntimeError: a conftest's setup broke" in items["inc-2"]["message"]
+    broken = pytester.runpytest(*args, "--gate-report-dir", "out2", "-k", "inc-4")
+    broken.assert_outcomes(passed=1, errors=1)
+    broken.stdout.fnmatch_lines(["gate: no verdict: pytest reported 1 failed, errored or skipped*"])
+    assert not (pytester.path / "out2" / "report.json").exists()
