@@ -279,7 +279,7 @@ class CaseItem(pytest.Item):
         produced trajectory in memory, and (``--gate-lean``) of its scenario.
         """
         run = self.gate_run
-        if report is not None and not report.passed:
+        if report is not None and (report.failed or report.skipped):
             report.gate_case = True  # counted against the items (GateState.unrecorded)
             if run is None and when != "teardown":
                 # failed or skipped without a run of its own (a hook of another plugin
