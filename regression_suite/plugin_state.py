@@ -120,7 +120,7 @@ class GateState:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Gather report items where the verdict is computed (controller or single process)."""
-        if self.is_worker:
+        if self.is_worker or report.outcome == "rerun":  # pytest-rerunfailures: the last attempt's
             return
         gate_item = getattr(report, "gate_item", None)
         if getattr(report, "gate_case", False):

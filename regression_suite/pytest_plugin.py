@@ -135,6 +135,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "regression_suite-state")
     if config.getoption("gate_lean"):
+        reruns = getattr(config.option, "reruns", None)
+        if reruns:  # pytest-rerunfailures: its protocol never runs a lean case
+            raise pytest.UsageError(
+                f"--gate-lean replays each case once: --reruns {reruns} is not honoured "
+                "(run pytest without --gate-lean to rerun failing cases)"
+            )
         crash_tracebacks_on(config)
 
 

