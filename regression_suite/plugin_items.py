@@ -284,7 +284,10 @@ class CaseItem(pytest.Item):
             if run is None and when != "teardown":
                 # failed or skipped without a run of its own (a hook of another plugin
                 # raised or skipped): the case's error, never a case that vanishes
-                report.gate_item = unrecorded_item(self.case, report, self.config)
+                from regression_suite.runner import unrecorded_item
+
+                target = get_state(self.config).target_name()
+                report.gate_item = unrecorded_item(self.case, report, target)
         if run is None:
             return
         error = run.item["outcome"] == "error"
@@ -298,29 +301,6 @@ class CaseItem(pytest.Item):
                 # a gate run replays each case once: its scenario (recording included)
                 # is not needed again, and 100,000 of them should not stay in memory
                 self.case = self.case.with_scenario(_RELEASED)
-
-
-def unrecorded_item(case: Case, report: Any, config: pytest.Config) -> dict[str, Any]:
-    """The ``error`` item of a case whose ``report`` failed or was skipped with no item
-    of its own (its phase's error, or an xdist worker that crashed running it)."""
-    from regression_suite.runner import error_run
-
-    state = get_state(config)
-    target = state.target.name if state.target is not None else str(state.target_spec)
-    return error_run(case, target, f"{case.id}: {_report_line(report)}").item
-
-
-def _report_line(report: Any) -> str:
-    """One line for a failed or skipped report: the phase, and its last line of text."""
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
-        text = f"Skipped: {longrepr[2]}"
-    elif getattr(longrepr, "reprcrash", None) is not None:  # an exception: its last line
-        text = longrepr.reprcrash.message.splitlines()[0]
-    else:  # xdist's crashed worker, a plugin's own text
-        lines = [line.strip() for line in report.longreprtext.splitlines() if line.strip()]
-        text = lines[-1] if lines else report.outcome
-    return f"{report.when} {report.outcome} without a gate result: {text}"
 
 
 @functools.cache

@@ -144,8 +144,7 @@ class GateState:
     def _crashed_item(self, report: pytest.TestReport) -> dict[str, Any] | None:
         """The ``error`` item of the case a crashed xdist worker was running (``None``
         when the node is not one of the suite's cases)."""
-        from regression_suite.plugin_items import unrecorded_item
-        from regression_suite.runner import Case, build_cases
+        from regression_suite.runner import Case, build_cases, unrecorded_item
 
         path, _, case_id = report.nodeid.partition("::")
         suite_file = self.suite_file
@@ -153,7 +152,11 @@ class GateState:
             return None
         known = [c for c in build_cases(self.resolved or [], self.repeats()) if c.id == case_id]
         case = known[0] if known else Case(case_id, case_id, {"id": case_id})
-        return unrecorded_item(case, report, self.config)
+        return unrecorded_item(case, report, self.target_name())
+
+    def target_name(self) -> str:
+        """The target's name once resolved, else its spec (``--target`` or the suite's)."""
+        return str(self.target.name if self.target is not None else self.target_spec)
 
     def get_target(self) -> Any:
         """Resolve the target once (``--target`` wins over the suite's)."""

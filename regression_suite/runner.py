@@ -203,6 +203,25 @@ def error_run(case: Case, target: str, message: str, duration_s: float = 0.0) ->
     return CaseRun(item)
 
 
+def unrecorded_item(case: Case, report: Any, target: str) -> Item:
+    """The ``error`` item of a case whose pytest ``report`` failed or was skipped with
+    no item of its own (another plugin's hook, an xdist worker that crashed on it)."""
+    return error_run(case, target, f"{case.id}: {_report_line(report)}").item
+
+
+def _report_line(report: Any) -> str:
+    """One line for a failed or skipped report: the phase, and the reason."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
+        text = f"Skipped: {longrepr[2]}"
+    elif getattr(longrepr, "reprcrash", None) is not None:  # an exception: its last line
+        text = longrepr.reprcrash.message.splitlines()[0]
+    else:  # xdist's crashed worker, a plugin's own text
+        lines = [line.strip() for line in report.longreprtext.splitlines() if line.strip()]
+        text = lines[-1] if lines else report.outcome
+    return f"{report.when} {report.outcome} without a gate result: {text}"
+
+
 def _certainly_valid(produced: dict[str, Any]) -> bool:
     """True only for a trajectory :func:`validate_trajectory` accepts, in a few
     microseconds: plain JSON data (a tree of exact types, every number finite) that the
