@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 import pytest
 
-from regression_suite.plugin_state import get_state
+from regression_suite.plugin_state import GateState, get_state
 
 if TYPE_CHECKING:
     from regression_suite.runner import Case, CaseRun
@@ -208,7 +208,7 @@ class CaseItem(pytest.Item):
                 raise CaseErrored(render_error(exc)) from None
             self._taken = True
             if run is None:
-                run = run_case(state.get_target(), self.case)
+                run = self._replay(state, run_case, TargetUnreachable)
         except TargetUnreachable as exc:
             state.fatal = exc
             self.session.shouldstop = f"target unreachable: {render_error(exc)}"
@@ -216,6 +216,20 @@ class CaseItem(pytest.Item):
         self.gate_run = run
         if run.item["outcome"] == "error":
             raise CaseErrored(run.item["message"])
+
+    def _replay(self, state: GateState, run_case: Any, unreachable: type[Exception]) -> CaseRun:
+        """Replay the case here. Whatever the target (or loading its scenario) raises
+        is this case's error — ``SystemExit``, ``pytest.skip`` included — except an
+        unreachable target, Ctrl-C and ``pytest.exit`` (they stop the run)."""
+        from regression_suite.runner import _case_raised, _stops_the_run
+
+        target = state.get_target()
+        try:
+            return run_case(target, self.case)
+        except BaseException as exc:
+            if isinstance(exc, unreachable) or _stops_the_run(exc):
+                raise
+            return _case_raised(target, self.case, exc)
 
     def runtest(self) -> None:
         """Fail with the expectation messages when the trajectory broke one."""
@@ -265,6 +279,15 @@ class CaseItem(pytest.Item):
         produced trajectory in memory, and (``--gate-lean``) of its scenario.
         """
         run = self.gate_run
+        if report is not None and (report.failed or report.skipped):
+            report.gate_case = True  # counted against the items (GateState.unrecorded)
+            if run is None and when != "teardown":
+                # failed or skipped without a run of its own (a hook of another plugin
+                # raised or skipped): the case's error, never a case that vanishes
+                from regression_suite.runner import unrecorded_item
+
+                target = get_state(self.config).target_name()
+                report.gate_item = unrecorded_item(self.case, report, target)
         if run is None:
             return
         error = run.item["outcome"] == "error"

@@ -57,6 +57,9 @@ class GateState:
         lazy: The suite's items, made as the run reaches them (see
             :meth:`lazy_items_allowed`), instead of collected.
         not_passed: How many of ``items`` failed or errored.
+        unrecorded: pytest's failed or skipped reports of cases less the items that
+            failed or errored: above 0, some case's error has no item (a teardown that
+            raised, say) and there is no verdict (``pytest_sessionfinish``).
     """
 
     config: pytest.Config
@@ -79,6 +82,7 @@ class GateState:
     active: bool = False
     lazy: LazyItems | None = None
     not_passed: int = 0
+    unrecorded: int = 0
 
     def option(self, name: str) -> Any:
         """Return a command-line option value."""
@@ -116,16 +120,43 @@ class GateState:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Gather report items where the verdict is computed (controller or single process)."""
-        gate_item = getattr(report, "gate_item", None)
-        if gate_item is None or self.is_worker:
+        if self.is_worker or report.outcome == "rerun":  # pytest-rerunfailures: the last attempt's
             return
+        gate_item = getattr(report, "gate_item", None)
+        if getattr(report, "gate_case", False):
+            self.unrecorded += 1
+        if gate_item is None:
+            if report.when != "???" or not report.failed:  # xdist's report of a crashed worker
+                return
+            gate_item = self._crashed_item(report)
+            if gate_item is None:
+                return
+            self.unrecorded += 1
         self.items.add(gate_item)
         if gate_item["outcome"] != "passed":
             self.not_passed += 1
+            self.unrecorded -= 1
         trajectory = getattr(report, "gate_trajectory", None)
         if trajectory is not None:
             self.trajectories.add(gate_item, trajectory)
             del report.gate_trajectory  # on disk now; pytest keeps every report until the end
+
+    def _crashed_item(self, report: pytest.TestReport) -> dict[str, Any] | None:
+        """The ``error`` item of the case a crashed xdist worker was running (``None``
+        when the node is not one of the suite's cases)."""
+        from regression_suite.runner import Case, build_cases, unrecorded_item
+
+        path, _, case_id = report.nodeid.partition("::")
+        suite_file = self.suite_file
+        if not case_id or suite_file is None or Path(path).name != suite_file.name:
+            return None
+        known = [c for c in build_cases(self.resolved or [], self.repeats()) if c.id == case_id]
+        case = known[0] if known else Case(case_id, case_id, {"id": case_id})
+        return unrecorded_item(case, report, self.target_name())
+
+    def target_name(self) -> str:
+        """The target's name once resolved, else its spec (``--target`` or the suite's)."""
+        return str(self.target.name if self.target is not None else self.target_spec)
 
     def get_target(self) -> Any:
         """Resolve the target once (``--target`` wins over the suite's)."""

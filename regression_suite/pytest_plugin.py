@@ -135,6 +135,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "regression_suite-state")
     if config.getoption("gate_lean"):
+        reruns = getattr(config.option, "reruns", None)
+        if reruns:  # pytest-rerunfailures: its protocol never runs a lean case
+            raise pytest.UsageError(
+                f"--gate-lean replays each case once: --reruns {reruns} is not honoured "
+                "(run pytest without --gate-lean to rerun failing cases)"
+            )
         crash_tracebacks_on(config)
 
 
@@ -208,7 +214,7 @@ class _QuietPasses:
     its category and letter, reads the verbosity option and works out colour
     markup: about a tenth of a 10,000-case run. When the only such plugin is the
     terminal's own (whose answer for a passing call report is ``passed``/``.``),
-    this does for that report what pytest 9's terminal does — file it, count it,
+    this does for that report what pytest 9.2's terminal does — file it, count it,
     write a green ``.`` and flush — and hands every other report to the terminal's
     own method. Installed only where it is exact (:func:`_quiet_passes_for`); a
     test compares the output with pytest's.
@@ -238,10 +244,13 @@ class _QuietPasses:
         terminal.flush()
 
 
+_QUIET_PASSES_COPIES = (9, 2)  # the pytest (major, minor) whose terminal code it copies
+
+
 def _quiet_passes_for(config: pytest.Config, terminal: Any) -> None:
     """Put :class:`_QuietPasses` in place of the terminal's ``pytest_runtest_logreport``
-    (``--gate-lean``), only where it does exactly what the terminal does: pytest 9's
-    own terminal reporter, not verbose, and no plugin but pytest's terminal, runner and
+    (``--gate-lean``), only where it does exactly what the terminal does: pytest 9.2's
+    own terminal reporter (the one it copies: ``report.id`` is new in 9.2), not verbose, and no plugin but pytest's terminal, runner and
     skipping deciding a report's status (a plugin that changes the letter or word keeps pytest's
     path)."""
     from _pytest import runner as pytest_runner
@@ -258,7 +267,7 @@ def _quiet_passes_for(config: pytest.Config, terminal: Any) -> None:
     }
     status = {impl.function for impl in hook.pytest_report_teststatus.get_hookimpls()}
     if (
-        pytest.version_tuple[0] != 9
+        tuple(pytest.version_tuple[:2]) != _QUIET_PASSES_COPIES
         or type(terminal) is not pytest_terminal.TerminalReporter
         or config.get_verbosity(pytest.Config.VERBOSITY_TEST_CASES) > 0
         or not status <= known
@@ -501,9 +510,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         or session.config.option.collectonly
     ):
         return
-    from incident_lab.errors import IncidentLabError
+    from incident_lab.errors import ExternalError, IncidentLabError
     from regression_suite.run_report import finish
 
+    if state.unrecorded > 0:  # never a verdict that leaves out a case's error
+        state.fatal = ExternalError(
+            f"pytest reported {state.unrecorded} failed, errored or skipped case phase(s) "
+            "the gate has no result for (pytest's output above): no verdict"
+        )
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+        return
     try:
         finish(state, Path(report_dir))
     except IncidentLabError as exc:

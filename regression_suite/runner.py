@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -202,6 +203,25 @@ def error_run(case: Case, target: str, message: str, duration_s: float = 0.0) ->
     return CaseRun(item)
 
 
+def unrecorded_item(case: Case, report: Any, target: str) -> Item:
+    """The ``error`` item of a case whose pytest ``report`` failed or was skipped with
+    no item of its own (another plugin's hook, an xdist worker that crashed on it)."""
+    return error_run(case, target, f"{case.id}: {_report_line(report)}").item
+
+
+def _report_line(report: Any) -> str:
+    """One line for a failed or skipped report: the phase, and the reason."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
+        text = f"Skipped: {longrepr[2]}"
+    elif getattr(longrepr, "reprcrash", None) is not None:  # an exception: its last line
+        text = longrepr.reprcrash.message.splitlines()[0]
+    else:  # xdist's crashed worker, a plugin's own text
+        lines = [line.strip() for line in report.longreprtext.splitlines() if line.strip()]
+        text = lines[-1] if lines else report.outcome
+    return f"{report.when} {report.outcome} without a gate result: {text}"
+
+
 def _certainly_valid(produced: dict[str, Any]) -> bool:
     """True only for a trajectory :func:`validate_trajectory` accepts, in a few
     microseconds: plain JSON data (a tree of exact types, every number finite) that the
@@ -379,12 +399,10 @@ async def stream_cases_async(
         # one shared iterator: each case goes to one worker
         while (case := take()) is not None:
             try:
-                run = await run_case_async(target, case)
-            except Exception as exc:
-                if _unreachable(exc):
-                    fatal.append(exc)
-                    return
-                run = _case_raised(target, case, exc)
+                run = await _replayed(target, case)
+            except Exception as exc:  # the target is unreachable
+                fatal.append(exc)
+                return
             report(case, run)
 
     workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
@@ -398,8 +416,31 @@ async def stream_cases_async(
         raise fatal[0]
 
 
+async def _replayed(target: Any, case: Case) -> CaseRun:
+    """:func:`run_case_async`; whatever the case raises (``SystemExit``, ``pytest.skip``
+    included) is its error run, except an unreachable target and what stops the run
+    (:func:`_stops_the_run`)."""
+    try:
+        return await run_case_async(target, case)
+    except BaseException as exc:
+        if _unreachable(exc) or _stops_the_run(exc):
+            raise
+        return _case_raised(target, case, exc)
+
+
+def _stops_the_run(exc: BaseException) -> bool:
+    """True for what must end the run rather than one case: Ctrl-C, a task's
+    cancellation, a generator closing, ``pytest.exit`` (when pytest is loaded)."""
+    outcomes = sys.modules.get("_pytest.outcomes")
+    pytest_exit = getattr(outcomes, "Exit", None) if outcomes is not None else None
+    stops: tuple[type[BaseException], ...] = (
+        KeyboardInterrupt, asyncio.CancelledError, GeneratorExit
+    )  # fmt: skip
+    return isinstance(exc, stops) or (pytest_exit is not None and isinstance(exc, pytest_exit))
+
+
 def _case_raised(
-    target: Any, case: Case, exc: Exception, doing: str = "replaying and judging"
+    target: Any, case: Case, exc: BaseException, doing: str = "replaying and judging"
 ) -> CaseRun:
     """The error run of a case whose loading or judging raised (a scenario stub that no
     longer loads, an expectation plugin with a bug): that case errors with one line, the

@@ -212,6 +212,68 @@ def test_quiet_passes_print_what_pytests_terminal_prints(
         assert outputs["short"] == outputs[path]
 
 
+def _gate_lean_output(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A quiet ``--gate-lean`` run of 6 mixed cases: its output, timings left out."""
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    lib = write(pytester.path / "scenarios", *(scenario(f"inc-{i}") for i in range(6)))
+    write_suite(lib, "gate", "name: gate\nselect: {status: [gated]}\n")
+    (pytester.path / "agents.py").write_text(AGENT_SOURCE, "utf-8")
+    pytester.syspathinsert()
+    pytester.makeconftest(_WHICH_PATH)
+    args = ["-p", "regression_suite.pytest_plugin", "-p", "no:subtests", "--suite", "gate"]
+    result = pytester.runpytest(*args, "--target", "python:agents:leak_some", "--gate-lean", "-q")
+    result.assert_outcomes(passed=5, failed=1)
+    return [re.sub(r" in [\d.]+s", "", line) for line in result.outlines]
+
+
+@pytest.mark.parametrize("version", [(9, 0, 0), (9, 1, 2), (9, 3, 0), (8, 4, 1), (10, 2, 0)])
+def test_quiet_passes_only_for_the_pytest_whose_terminal_it_copies(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, version: tuple[int, int, int]
+) -> None:
+    """The short way copies pytest 9.2's terminal (``report.id`` is 9.2's): under any
+    other pytest version the terminal's own method stays (9.0/9.1 would otherwise stop
+    every gate run with an INTERNALERROR)."""
+    monkeypatch.setattr(pytest, "version_tuple", version)
+    assert "terminal path: method" in _gate_lean_output(pytester, monkeypatch)
+
+
+_REFUSED = AttributeError("function is read-only")
+
+
+def test_refused_swap_keeps_pytests_path(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where pluggy refuses the swap (a read-only ``HookImpl.function``), the run keeps
+    the terminal's own method and prints what the short way prints."""
+    from pluggy import HookImpl
+
+    short = _gate_lean_output(pytester, monkeypatch)
+    assert "terminal path: _QuietPasses" in short
+    slot = HookImpl.__dict__["function"]
+
+    class SetOnce:
+        """``function`` settable once (in ``__init__``), read-only afterwards."""
+
+        def __get__(self, obj: object, typ: type | None = None) -> object:
+            return self if obj is None else slot.__get__(obj, typ)
+
+        def __set__(self, obj: object, value: object) -> None:
+            try:
+                slot.__get__(obj, type(obj))
+            except AttributeError:
+                slot.__set__(obj, value)
+                return
+            raise _REFUSED
+
+    monkeypatch.setattr(HookImpl, "function", SetOnce())
+    refused = _gate_lean_output(pytester, monkeypatch)
+    assert "terminal path: method" in refused
+    short.remove("terminal path: _QuietPasses")
+    refused.remove("terminal path: method")
+    assert refused == short
+
+
 _COUNTER = """
 import collections
 seen = collections.Counter()

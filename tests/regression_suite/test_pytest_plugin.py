@@ -379,6 +379,8 @@ def test_lean_makes_no_passing_setup_teardown_reports_when_no_one_listens(
     args = ["--suite", "release_gate", "--target", "python:agents:refuse", "--gate-lean"]
     # what regression_suite run turns off; pytest's live-logging plugin listens to reports
     quiet = ["-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:logging"]
+    # a third-party plugin that listens (a test extra; regression_suite run loads none)
+    quiet += ["-p", "no:rerunfailures"]
     reprec = project.inline_run(*args, *quiet)
     reprec.assertoutcome(passed=4)
     assert _phases(reprec) == ["call"] * 4
