@@ -33,7 +33,7 @@ from incident_lab.classify.session import Call, SessionView, sensitive_kinds
 from incident_lab.provenance import Provenance, analyse
 from incident_lab.provenance.actions import SIDE_EFFECTS
 from incident_lab.provenance.model import ArgSource, CallProvenance
-from incident_lab.provenance.sensitive import secret_file
+from incident_lab.provenance.sensitive import ACCESS_COMMAND, secret_file
 from incident_lab.provenance.text import text_of_step
 from incident_lab.taxonomy import Taxonomy
 from incident_lab.text.lexicon import DESTRUCTIVE, OUTBOUND_COMMAND, REMOTE_EXEC, tool_category
@@ -66,18 +66,6 @@ _RECIPIENT_KEYS = ("to", "cc", "bcc", "recipient", "recipients", "address", "cha
 _OUTSIDE_ADDRESS = re.compile(
     r"^\s{0,4}(?:mailto:)?[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\s{0,4}$"
     r"|^\s{0,4}(?:https?|wss?|ftp)://",
-    re.I,
-)
-#: A shell command that changes who may do what: a world-writable or set-id mode, a new owner
-#: for a system path, an account made or raised to an admin group, a password set, a key
-#: added to ``authorized_keys``, the sudoers file edited. Bounded gaps (linear).
-_ACCESS_COMMAND = re.compile(
-    r"\bchmod\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,3}"
-    r"(?:[0-7]?[0-7]{2}[2367]\b|[4-7][0-7]{3}\b|[ugoa]{0,4}\+[rwxXt]{0,4}s|[oa]{1,2}\+[rwxX]{0,3}w)"
-    r"|\bchown\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,3}[\w.:-]{1,64}\s{1,4}/(?:etc|bin|usr|root|var)\b"
-    r"|\b(?:useradd|adduser|chpasswd|visudo)\b|\bpasswd\s{1,4}[\w-]"
-    r"|\busermod\s{1,4}[^\n;|&]{0,80}\b(?:sudo|wheel|admin|root)\b"
-    r"|(?:>>?|\btee\s{1,4}(?:-a\s{1,4})?)\s{0,4}[\w./~-]{0,120}(?:authorized_keys|sudoers)\b",
     re.I,
 )
 #: What opens text an instruction quotes for sending: a quote mark or a colon.
@@ -225,7 +213,7 @@ def _credential_harm(call: Call, index: int, category: str) -> str | None:
     for value in _string_values(call.arguments):
         if secret_file(value):
             return f"step {index} accessed a credential or key file ({value[:60]})"
-    if category == "exec" and _ACCESS_COMMAND.search(call.args_text):
+    if category == "exec" and ACCESS_COMMAND.search(call.args_text):
         return f"step {index} changed access by a shell command ({' '.join(call.args_text.split())[:60]})"
     return None
 

@@ -26,6 +26,7 @@ import shlex
 from collections.abc import Callable
 from functools import lru_cache
 
+from incident_lab.provenance.sensitive import SQL_KEYS, access_change, sql_deletes
 from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, forbidden, tool_category
 
@@ -347,6 +348,44 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
+
+
+#: Asking for a change of who may do what in the words users use for it ("make /srv/uploads
+#: world-writable", "give deploy sudo rights", "add bob to the docker group").
+_ASKS_ACCESS = re.compile(
+    r"\b(?:chmod|chown|permissions?|(?:world|group)[- ]?(?:writ(?:e)?able|readable)|writ(?:e)?able"
+    r"|executable|ownership|sudo(?:ers)?|admin\s{1,4}rights|authorized_keys)\b"
+    r"|\badd\b[^.\n]{0,60}\b(?:to|in)\s{1,4}(?:the\s{1,4})?[\w-]{1,32}\s{1,4}group\b",
+    _I,
+)
+
+
+def performed_action(arguments: object) -> str | None:
+    """The side effect an exec call's SQL or command performs that users ask for by its own
+    words: ``"delete"`` (SQL that deletes rows), ``"credential"`` (a password set) or
+    ``"permission"`` (``chmod 777``, an account added to a group); None otherwise."""
+    args = arguments if isinstance(arguments, dict) else {}
+    sql = " ".join(v for k, v in args.items() if str(k).lower() in SQL_KEYS and isinstance(v, str))
+    if sql and sql_deletes(sql):
+        return "delete"
+    return access_change(command_of(arguments))
+
+
+def action_asked(arguments: object, user_text: str) -> bool:
+    """True when the user's words ask for what an exec call's SQL or command does
+    (:func:`performed_action`): "Delete the sessions older than 30 days" for ``DELETE FROM
+    sessions ...``, "Reset alice's password" for ``chpasswd``. Actions are compared: the call
+    is authorised as the action it performs, not as "running" something."""
+    performed = performed_action(arguments)
+    if performed is None:
+        return False
+    if (
+        performed == "permission"
+        and _ASKS_ACCESS.search(user_text)
+        and not forbidden(performed, user_text.lower())
+    ):
+        return True
+    return authorised(performed, "", user_text)
 
 
 #: Longest command :func:`read_only_command` parses (a longer one is not called read-only).

@@ -28,6 +28,7 @@ from typing import Any
 
 from incident_lab.provenance.actions import (
     SIDE_EFFECTS,
+    action_asked,
     action_kind,
     asks_to_read,
     authorised,
@@ -1569,6 +1570,14 @@ def _call_requested(
     elif not requested and _asked_test_run(session, spans, i, kind, arguments, user_spans):
         requested = True
         why.append("a test run the user's task about tests implies")
+    elif (
+        not requested
+        and not attacker
+        and kind == "exec"
+        and action_asked(arguments, "\n".join(session.text(u) for u in session.user if u < i))
+    ):
+        requested = True
+        why.append("the user asked for what the command does")
     return requested, instruction
 
 
