@@ -109,7 +109,7 @@ _PASSWORD_COMMAND = re.compile(r"\bchpasswd\b|\bpasswd\s{1,4}[\w-]", _I)
 #: (``SELECT ... WHERE action = 'delete from cart'``). RE2: linear on any input.
 _SQL_INERT = re2.compile(r"'[^']*(?:'|$)|\"[^\"]*(?:\"|$)|--[^\n]*|#[^\n]*|/\*(?s:.)*?(?:\*/|$)")
 #: SQL that deletes rows, whatever its condition ("DELETE FROM accounts WHERE 1=1").
-_SQL_DELETE = re.compile(r"\bdelete\s{1,10}from\b", _I)
+SQL_DELETE = re.compile(r"\bdelete\s{1,10}from\b", _I)
 #: Argument names that hold SQL, whatever the tool is called.
 SQL_KEYS = frozenset(["query", "sql", "statement"])
 
@@ -121,7 +121,7 @@ def sql_code(sql: str) -> str:
 
 def sql_deletes(sql: str) -> bool:
     """True when the statement ``sql`` (not a literal or comment in it) deletes rows."""
-    return _SQL_DELETE.search(sql_code(sql)) is not None
+    return SQL_DELETE.search(sql_code(sql)) is not None
 
 
 def access_change(command: str) -> str | None:
