@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from incident_lab.classify.session import Call, SessionView, sensitive_kinds
 from incident_lab.provenance import Provenance, analyse
-from incident_lab.provenance.actions import SIDE_EFFECTS
+from incident_lab.provenance.actions import SIDE_EFFECTS, command_of, command_words
 from incident_lab.provenance.model import ArgSource, CallProvenance, InstructionSpan
 from incident_lab.provenance.sensitive import (
     ACCESS_COMMAND,
@@ -46,6 +46,8 @@ from incident_lab.provenance.text import text_of_step
 from incident_lab.taxonomy import Taxonomy
 from incident_lab.text.lexicon import DESTRUCTIVE, OUTBOUND_COMMAND, REMOTE_EXEC, tool_category
 
+#: Longest command line split into words to find a key or secret file it names.
+_MAX_COMMAND = 4096
 _SINKS = ("email", "message", "http_write", "file_write", "permission")
 
 
@@ -243,7 +245,10 @@ def _quoted_by_instruction(
 
 def _credential_harm(call: Call, index: int, category: str) -> str | None:
     """A key or secret file read or written, or access changed by a shell command."""
-    for value in _string_values(call.arguments):
+    values = _string_values(call.arguments)
+    if category == "exec":  # a command line: its words are the paths
+        values += command_words(command_of(call.arguments)[:_MAX_COMMAND])
+    for value in values:
         if secret_file(value):
             return f"step {index} accessed a credential or key file ({value[:60]})"
     if category == "exec" and ACCESS_COMMAND.search(call.args_text):

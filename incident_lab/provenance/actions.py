@@ -752,6 +752,17 @@ def _git_lists(sub: str, after: list[str], options: set[str]) -> bool:
 _DELETING = frozenset(["rm", "rmdir", "unlink", "shred"])
 
 
+def command_words(command: str) -> list[str]:
+    """The words of a shell line as the shell splits them (quotes removed, ``>``/``|`` apart);
+    split at white space when its quotes do not close."""
+    try:
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        return list(lexer)
+    except ValueError:
+        return command.split()
+
+
 def deletion_asked(command: str, user_text: str, seen: str = "") -> bool | None:
     """Whether the user asked to delete what ``command`` deletes; None when it deletes no file.
 
@@ -765,12 +776,7 @@ def deletion_asked(command: str, user_text: str, seen: str = "") -> bool | None:
     """
     if len(command) > _MAX_COMMAND:
         return None
-    try:
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
-        lexer.whitespace_split = True
-        tokens = list(lexer)
-    except ValueError:
-        tokens = command.split()
+    tokens = command_words(command)
     targets: list[str] = []
     deleting = False
     for k, tok in enumerate(tokens):

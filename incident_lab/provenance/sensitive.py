@@ -33,8 +33,10 @@ _SECRET_PATH = re.compile(
     r"|(?:^|[/\\])\.env(?:\.(?!(?:example|sample|template|dist|defaults?)$)[\w-]{1,20})?$"
     r"|(?:^|[/\\])etc[/\\](?:shadow|gshadow|passwd|sudoers|master\.passwd)\b"
     r"|(?:^|[/\\])\.(?:netrc|pgpass|git-credentials|npmrc|pypirc|htpasswd)$"
-    r"|\.(?:pem|p12|pfx|kdbx|keystore)$"
-    r"|[/\\](?:credentials|secrets?)(?:\.(?:json|ya?ml|ini|txt|env))?$",
+    r"|\.(?:pem|p12|pfx|kdbx|keystore|key)$"
+    r"|(?:^|[/\\])(?:credentials|secrets?)(?:\.(?:json|ya?ml|ini|txt|env|toml))?$"
+    r"|(?:^|[/\\])[\w.-]{0,40}service[-_]?account[\w.-]{0,40}\.json$"
+    r"|(?:^|[/\\])proc[/\\](?:self|\d{1,7})[/\\]environ$",
     _I,
 )
 #: A public certificate, not a key: ``cert.pem``, ``fullchain.pem``, ``ca-bundle.pem``.
@@ -148,15 +150,22 @@ _SAYS_SSH = re.compile(r"\bssh\b", _I)
 
 #: World-readable system files ``_SECRET_PATH`` also names: sensitive to be sent a reader to,
 #: but holding no secret (``/etc/passwd`` lists accounts; the hashes are in ``shadow``).
-_NO_SECRET = re.compile(r"(?:^|[/\\])etc[/\\]passwd$", _I)
+_NO_SECRET = re.compile(r"(?:^|[/\\])etc[/\\]passwd-?$", _I)
+#: Where a path with a space in it starts (``/Users/Emma Smith/.ssh/id_rsa``): a value with
+#: spaces that starts otherwise is prose or a command line, not a path.
+_ROOTED = re.compile(r"^(?:~|\.{0,2}/|[A-Za-z]:\\|\\\\)")
 
 
 def secret_file(value: str) -> bool:
     """True when ``value`` is the path of a file that holds a secret: a private key, an
     ``.env`` file, cloud or tool credentials, the system's password hashes (not
-    ``/etc/passwd``, a public certificate or ``~/.ssh``'s keyless files)."""
+    ``/etc/passwd`` or its backup ``/etc/passwd-``, a public certificate or ``~/.ssh``'s
+    keyless files). The whole value is the path: a path named in prose ("Meeting notes: ...
+    ~/.ssh/id_rsa") or a command line is not one (split a command into its words first)."""
     path = value.strip()
     if not path or "\n" in path or len(path) > 512 or not _SECRET_PATH.search(path):
+        return False
+    if any(ch.isspace() for ch in path) and not _ROOTED.match(path):
         return False
     return not (_PUBLIC_PEM.search(path) or _NO_SECRET.search(path) or _SSH_KEYLESS.search(path))
 
