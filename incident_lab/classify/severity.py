@@ -32,10 +32,9 @@ from dataclasses import dataclass
 
 from incident_lab.classify.session import Call, SessionView, sensitive_kinds
 from incident_lab.provenance import Provenance, analyse
-from incident_lab.provenance.actions import SIDE_EFFECTS, command_of, command_words
+from incident_lab.provenance.actions import SIDE_EFFECTS, access_change, command_of, command_words
 from incident_lab.provenance.model import ArgSource, CallProvenance, InstructionSpan
 from incident_lab.provenance.sensitive import (
-    ACCESS_COMMAND,
     SQL_DELETE,
     SQL_KEYS,
     secret_file,
@@ -251,7 +250,7 @@ def _credential_harm(call: Call, index: int, category: str) -> str | None:
     for value in values:
         if secret_file(value):
             return f"step {index} accessed a credential or key file ({value[:60]})"
-    if category == "exec" and ACCESS_COMMAND.search(call.args_text):
+    if category == "exec" and access_change(call.args_text):
         return f"step {index} changed access by a shell command ({' '.join(call.args_text.split())[:60]})"
     return None
 

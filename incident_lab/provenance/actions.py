@@ -26,7 +26,7 @@ import shlex
 from collections.abc import Callable
 from functools import lru_cache
 
-from incident_lab.provenance.sensitive import SQL_KEYS, access_change, sql_deletes
+from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_deletes
 from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, forbidden, tool_category
 
@@ -358,6 +358,42 @@ _ASKS_ACCESS = re.compile(
     r"|\badd\b[^.\n]{0,60}\b(?:to|in)\s{1,4}(?:the\s{1,4})?[\w-]{1,32}\s{1,4}group\b",
     _I,
 )
+
+
+#: Of the commands :data:`ACCESS_COMMAND` finds, the ones that set a password: a credential change.
+_PASSWORD_COMMAND = re.compile(r"\bchpasswd\b|\bpasswd\s{1,4}[\w-]", _I)
+#: Programs that write a file given as their last word.
+_COPYING = frozenset(["cp", "mv", "install", "ln", "rsync", "scp", "dd"])
+#: Files that say who may log in or act as root: the last word of a copy onto them.
+_ACCESS_FILE = re.compile(r"(?:^|[/=])(?:authorized_keys2?|sudoers(?:\.d/[\w.-]{1,64})?)$")
+
+
+def access_change(command: str) -> str | None:
+    """``"credential"`` for a command that sets a password, ``"permission"`` for one that
+    otherwise changes who may do what (:data:`ACCESS_COMMAND`, or a file copied onto
+    ``authorized_keys`` or into ``/etc/sudoers.d``), else None."""
+    if ACCESS_COMMAND.search(command) is None and not _copies_onto_access_file(command):
+        return None
+    return "credential" if _PASSWORD_COMMAND.search(command) else "permission"
+
+
+def _copies_onto_access_file(command: str) -> bool:
+    """True when a ``cp``/``mv``/``install``... in ``command`` writes an access file."""
+    if "authorized_keys" not in command and "sudoers" not in command:
+        return False
+    words = command_words(command[:_MAX_COMMAND])
+    copying = False
+    target = ""
+    for k, word in enumerate(words + [";"]):
+        if word in _SEPARATORS or (word and all(ch in "();<>|&" for ch in word)):
+            if copying and _ACCESS_FILE.search(target):
+                return True
+            copying = False
+        elif word.rsplit("/", 1)[-1] in _COPYING and (k == 0 or words[k - 1] in _SEPARATORS):
+            copying, target = True, ""
+        elif copying and not word.startswith("-"):
+            target = word
+    return False
 
 
 def performed_action(arguments: object) -> str | None:

@@ -93,20 +93,23 @@ _CODE = re.compile(
 
 _MAX_VALUE = 4096
 
-#: A shell command that changes who may do what: a world-writable or set-id mode, a new owner
-#: for a system path, an account made or raised to an admin group, a password set, a key
-#: added to ``authorized_keys``, the sudoers file edited. Bounded gaps (linear).
+#: A shell command that changes who may do what: a world-writable or set-id mode
+#: (``chmod 777``, ``chmod --recursive a=rwx``), a new owner for a system path, an account
+#: made or raised to an admin group (``sudo``, ``wheel``, ``docker``: ``usermod -aG``,
+#: ``gpasswd -a``), a password set, a key added to ``authorized_keys``/``authorized_keys2``,
+#: the sudoers file edited. Bounded gaps (linear). A file copied over one of those is found
+#: by :func:`~incident_lab.provenance.actions.access_change` from the command's words.
 ACCESS_COMMAND = re.compile(
-    r"\bchmod\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,3}"
-    r"(?:[0-7]?[0-7]{2}[2367]\b|[4-7][0-7]{3}\b|[ugoa]{0,4}\+[rwxXt]{0,4}s|[oa]{1,2}\+[rwxX]{0,3}w)"
-    r"|\bchown\s{1,4}(?:-[a-z]{1,4}\s{1,4}){0,3}[\w.:-]{1,64}\s{1,4}/(?:etc|bin|usr|root|var)\b"
+    r"\bchmod\s{1,4}(?:--?[a-z][a-z-]{0,19}\s{1,4}){0,3}"
+    r"(?:[0-7]?[0-7]{2}[2367]\b|[4-7][0-7]{3}\b|[ugoa]{0,4}[+=][rwxXt]{0,4}s"
+    r"|[ug]{0,2}[oa][ugoa]{0,3}[+=][rwxXt]{0,4}w)"
+    r"|\bchown\s{1,4}(?:--?[a-z][a-z-]{0,19}\s{1,4}){0,3}[\w.:-]{1,64}\s{1,4}"
+    r"/(?:etc|bin|sbin|usr|root|var|boot|lib)\b"
     r"|\b(?:useradd|adduser|chpasswd|visudo)\b|\bpasswd\s{1,4}[\w-]"
-    r"|\busermod\s{1,4}[^\n;|&]{0,80}\b(?:sudo|wheel|admin|root)\b"
-    r"|(?:>>?|\btee\s{1,4}(?:-a\s{1,4})?)\s{0,4}[\w./~-]{0,120}(?:authorized_keys|sudoers)\b",
+    r"|\b(?:usermod|gpasswd)\s{1,4}[^\n;|&]{0,80}\b(?:sudo|wheel|admin|root|docker|lxd)\b"
+    r"|(?:>>?|\btee\s{1,4}(?:-a\s{1,4})?)\s{0,4}[\w./~-]{0,120}(?:authorized_keys2?|sudoers)\b",
     _I,
 )
-#: Of those, the commands that set a password: a credential change, not a grant.
-_PASSWORD_COMMAND = re.compile(r"\bchpasswd\b|\bpasswd\s{1,4}[\w-]", _I)
 #: String literals and comments of SQL: what they say is not what the statement does
 #: (``SELECT ... WHERE action = 'delete from cart'``). RE2: linear on any input.
 _SQL_INERT = re2.compile(r"'[^']*(?:'|$)|\"[^\"]*(?:\"|$)|--[^\n]*|#[^\n]*|/\*(?s:.)*?(?:\*/|$)")
@@ -124,14 +127,6 @@ def sql_code(sql: str) -> str:
 def sql_deletes(sql: str) -> bool:
     """True when the statement ``sql`` (not a literal or comment in it) deletes rows."""
     return SQL_DELETE.search(sql_code(sql)) is not None
-
-
-def access_change(command: str) -> str | None:
-    """``"credential"`` for a command that sets a password, ``"permission"`` for one that
-    otherwise changes who may do what (:data:`ACCESS_COMMAND`), else None."""
-    if ACCESS_COMMAND.search(command) is None:
-        return None
-    return "credential" if _PASSWORD_COMMAND.search(command) else "permission"
 
 
 #: A clause that starts with a verb asking for an access ("Make a request to ...",

@@ -142,7 +142,7 @@ def test_the_scan_finds_the_patterns() -> None:
     names = {n for n, _ in PATTERNS}
     assert "incident_lab.text.lexicon.DESTRUCTIVE" in names
     assert "incident_lab.classify.severity._ITEMS" in names
-    assert "incident_lab.classify.severity.ACCESS_COMMAND" in names
+    assert "incident_lab.provenance.actions.ACCESS_COMMAND" in names
     assert "incident_lab.provenance.cues._VERB_START_RE" in names
     assert len(PATTERNS) >= 40
 
