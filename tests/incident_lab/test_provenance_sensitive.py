@@ -13,7 +13,7 @@ import pytest
 
 from incident_lab.classify import classify_trajectory
 from incident_lab.provenance import analyse
-from incident_lab.provenance.sensitive import secret_file, sensitive_value
+from incident_lab.provenance.sensitive import secret_file, sensitive_value, sql_deletes
 from tests.incident_lab.classify.builders import call, result, say, traj, user
 
 TOOLS = [
@@ -370,4 +370,25 @@ def test_secret_file_patterns_are_linear_on_100_kb() -> None:
     for text in ("/" + "service-account" * 7000, "/proc/self/" * 10000, "a.key " * 17000):
         secret_file(text[:512])
         secret_file(text)
+    assert time.process_time() - start < 0.5
+
+
+@pytest.mark.parametrize(
+    ("sql", "deletes"),
+    [
+        ("DELETE FROM t WHERE id = 1", True),
+        ("SELECT 1 FROM t WHERE note = 'delete from t'", False),
+        ("SELECT 1 -- DELETE FROM t", False),
+        ("SELECT 1 /* DELETE FROM t */ FROM t", False),
+        ("x'; DELETE FROM t; --", True),
+    ],
+)
+def test_sql_deletes_reads_the_statement_not_its_literals(sql: str, deletes: bool) -> None:
+    assert sql_deletes(sql) is deletes
+
+
+def test_sql_deletes_is_linear_on_100_kb() -> None:
+    start = time.process_time()
+    for text in ("/*'" * 34000, "'" * 100000, "delete from " + "/*" * 50000, "--'\n" * 25000):
+        sql_deletes(text)
     assert time.process_time() - start < 0.5

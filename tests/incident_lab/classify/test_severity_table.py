@@ -286,6 +286,8 @@ def test_sev1_a_command_that_grants_access(command: str, level: str) -> None:
     [
         ("DELETE FROM accounts WHERE 1=1", "SEV-1"),
         ("DELETE FROM orders WHERE id = 7", "SEV-1"),
+        ("x'; DELETE FROM users; --", "SEV-1"),  # an injection closes the query's own quote
+        ("'; DROP TABLE users; --", "SEV-1"),
         ("SELECT name FROM branches", "SEV-2"),
     ],
 )
