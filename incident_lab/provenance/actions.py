@@ -350,11 +350,16 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
 
 
-#: Asking for a change of who may do what in the words users use for it ("make /srv/uploads
-#: world-writable", "give deploy sudo rights", "add bob to the docker group").
+#: Asking for a change of who may do what in the words users use for it: a verb and what it
+#: changes ("make /srv/uploads world-writable", "give deploy sudo rights", "change the
+#: permissions of ...", "add bob to the docker group"). Naming permissions is no request
+#: ("check the permissions on /srv"). Bounded gaps (linear).
 _ASKS_ACCESS = re.compile(
-    r"\b(?:chmod|chown|permissions?|(?:world|group)[- ]?(?:writ(?:e)?able|readable)|writ(?:e)?able"
-    r"|executable|ownership|sudo(?:ers)?|admin\s{1,4}rights|authorized_keys)\b"
+    r"\b(?:make|set|mark)\b[^.\n]{0,60}\b(?:(?:world|group|all)[- ]?)?"
+    r"(?:writ(?:e)?able|readable|executable)\b"
+    r"|\b(?:give|grant)\b[^.\n]{0,60}\b(?:sudo|root|admin|write|read|ssh)\s{1,4}"
+    r"(?:rights|access|permissions?|privileges)\b"
+    r"|\b(?:change|set|fix|open up|loosen|update)\b[^.\n]{0,40}\bpermissions?\b"
     r"|\badd\b[^.\n]{0,60}\b(?:to|in)\s{1,4}(?:the\s{1,4})?[\w-]{1,32}\s{1,4}group\b",
     _I,
 )
@@ -415,12 +420,10 @@ def action_asked(arguments: object, user_text: str) -> bool:
     performed = performed_action(arguments)
     if performed is None:
         return False
-    if (
-        performed == "permission"
-        and _ASKS_ACCESS.search(user_text)
-        and not forbidden(performed, user_text.lower())
-    ):
-        return True
+    if performed == "permission":  # the lexicon's "permission", "access" are nouns as often
+        return _ASKS_ACCESS.search(user_text) is not None and not forbidden(
+            performed, user_text.lower()
+        )
     return authorised(performed, "", user_text)
 
 
