@@ -26,6 +26,7 @@ import shlex
 from collections.abc import Callable
 from functools import lru_cache
 
+from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_deletes
 from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, forbidden, is_handoff, tool_category
 
@@ -349,6 +350,83 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
+
+
+#: Asking for a change of who may do what in the words users use for it: a verb and what it
+#: changes ("make /srv/uploads world-writable", "give deploy sudo rights", "change the
+#: permissions of ...", "add bob to the docker group"). Naming permissions is no request
+#: ("check the permissions on /srv"). Bounded gaps (linear).
+_ASKS_ACCESS = re.compile(
+    r"\b(?:make|set|mark)\b[^.\n]{0,60}\b(?:(?:world|group|all)[- ]?)?"
+    r"(?:writ(?:e)?able|readable|executable)\b"
+    r"|\b(?:give|grant)\b[^.\n]{0,60}\b(?:sudo|root|admin|write|read|ssh)\s{1,4}"
+    r"(?:rights|access|permissions?|privileges)\b"
+    r"|\b(?:change|set|fix|open up|loosen|update)\b[^.\n]{0,40}\bpermissions?\b"
+    r"|\badd\b[^.\n]{0,60}\b(?:to|in)\s{1,4}(?:the\s{1,4})?[\w-]{1,32}\s{1,4}group\b",
+    _I,
+)
+
+
+#: Of the commands :data:`ACCESS_COMMAND` finds, the ones that set a password: a credential change.
+_PASSWORD_COMMAND = re.compile(r"\bchpasswd\b|\bpasswd\s{1,4}[\w-]", _I)
+#: Programs that write a file given as their last word.
+_COPYING = frozenset(["cp", "mv", "install", "ln", "rsync", "scp", "dd"])
+#: Files that say who may log in or act as root: the last word of a copy onto them.
+_ACCESS_FILE = re.compile(r"(?:^|[/=])(?:authorized_keys2?|sudoers(?:\.d/[\w.-]{1,64})?)$")
+
+
+def access_change(command: str) -> str | None:
+    """``"credential"`` for a command that sets a password, ``"permission"`` for one that
+    otherwise changes who may do what (:data:`ACCESS_COMMAND`, or a file copied onto
+    ``authorized_keys`` or into ``/etc/sudoers.d``), else None."""
+    if ACCESS_COMMAND.search(command) is None and not _copies_onto_access_file(command):
+        return None
+    return "credential" if _PASSWORD_COMMAND.search(command) else "permission"
+
+
+def _copies_onto_access_file(command: str) -> bool:
+    """True when a ``cp``/``mv``/``install``... in ``command`` writes an access file."""
+    if "authorized_keys" not in command and "sudoers" not in command:
+        return False
+    words = command_words(command[:_MAX_COMMAND])
+    copying = False
+    target = ""
+    for k, word in enumerate(words + [";"]):
+        if word in _SEPARATORS or (word and all(ch in "();<>|&" for ch in word)):
+            if copying and _ACCESS_FILE.search(target):
+                return True
+            copying = False
+        elif word.rsplit("/", 1)[-1] in _COPYING and (k == 0 or words[k - 1] in _SEPARATORS):
+            copying, target = True, ""
+        elif copying and not word.startswith("-"):
+            target = word
+    return False
+
+
+def performed_action(arguments: object) -> str | None:
+    """The side effect an exec call's SQL or command performs that users ask for by its own
+    words: ``"delete"`` (SQL that deletes rows), ``"credential"`` (a password set) or
+    ``"permission"`` (``chmod 777``, an account added to a group); None otherwise."""
+    args = arguments if isinstance(arguments, dict) else {}
+    sql = " ".join(v for k, v in args.items() if str(k).lower() in SQL_KEYS and isinstance(v, str))
+    if sql and sql_deletes(sql):
+        return "delete"
+    return access_change(command_of(arguments))
+
+
+def action_asked(arguments: object, user_text: str) -> bool:
+    """True when the user's words ask for what an exec call's SQL or command does
+    (:func:`performed_action`): "Delete the sessions older than 30 days" for ``DELETE FROM
+    sessions ...``, "Reset alice's password" for ``chpasswd``. Actions are compared: the call
+    is authorised as the action it performs, not as "running" something."""
+    performed = performed_action(arguments)
+    if performed is None:
+        return False
+    if performed == "permission":  # the lexicon's "permission", "access" are nouns as often
+        return _ASKS_ACCESS.search(user_text) is not None and not forbidden(
+            performed, user_text.lower()
+        )
+    return authorised(performed, "", user_text)
 
 
 #: Longest command :func:`read_only_command` parses (a longer one is not called read-only).
@@ -715,6 +793,17 @@ def _git_lists(sub: str, after: list[str], options: set[str]) -> bool:
 _DELETING = frozenset(["rm", "rmdir", "unlink", "shred"])
 
 
+def command_words(command: str) -> list[str]:
+    """The words of a shell line as the shell splits them (quotes removed, ``>``/``|`` apart);
+    split at white space when its quotes do not close."""
+    try:
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        return list(lexer)
+    except ValueError:
+        return command.split()
+
+
 def deletion_asked(command: str, user_text: str, seen: str = "") -> bool | None:
     """Whether the user asked to delete what ``command`` deletes; None when it deletes no file.
 
@@ -728,12 +817,7 @@ def deletion_asked(command: str, user_text: str, seen: str = "") -> bool | None:
     """
     if len(command) > _MAX_COMMAND:
         return None
-    try:
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
-        lexer.whitespace_split = True
-        tokens = list(lexer)
-    except ValueError:
-        tokens = command.split()
+    tokens = command_words(command)
     targets: list[str] = []
     deleting = False
     for k, tok in enumerate(tokens):

@@ -28,6 +28,7 @@ from typing import Any
 
 from incident_lab.provenance.actions import (
     SIDE_EFFECTS,
+    action_asked,
     action_kind,
     asks_to_read,
     authorised,
@@ -581,42 +582,67 @@ def _prescribed_memo(text: str, start: int, end: int) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _fields_of(text: str) -> tuple[tuple[str, str], ...]:
-    """The data fields of ``text`` (:data:`_FIELD`): ``(name lower-cased, value)``, read once
-    per text (a document's rules are checked one by one, and it recurs across sessions);
-    only the last few texts over :data:`_MEMO_CHARS` are kept (bounded memory)."""
+def _field_markers(text: str) -> dict[str, frozenset[str]]:
+    """The data fields of ``text`` (:data:`_FIELD`) as a map: name (lower-cased, three
+    characters or more) -> the marker keys of its values. Read once per text: a document's
+    rules are checked one by one against it (a rule looks its names up, it does not rescan
+    every field), and it recurs across sessions; only the last few texts over
+    :data:`_MEMO_CHARS` are kept (bounded memory)."""
     if len(text) > _MEMO_CHARS:
         return _long_fields_memo(text)
     return _fields_memo(text)
 
 
 @lru_cache(maxsize=256)
-def _fields_memo(text: str) -> tuple[tuple[str, str], ...]:
-    return tuple(
-        (m.group(1).lower(), m.group(2).strip())
-        for m in _FIELD.finditer(unicodedata.normalize("NFKC", text[:MAX_SCAN]))
-    )
+def _fields_memo(text: str) -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for m in _FIELD.finditer(unicodedata.normalize("NFKC", text[:MAX_SCAN])):
+        name = m.group(1).lower()
+        keys = found.setdefault(name, set()) if len(name) >= 3 else None
+        if keys is not None:
+            value = m.group(2).strip()
+            keys.update(
+                _marker_key(t.group(0)) for t in _MARKER.finditer(value) if _code_like(t.group(0))
+            )
+    return {name: frozenset(keys) for name, keys in found.items()}
 
 
 #: :func:`_fields_memo` for texts over :data:`_MEMO_CHARS`: four at most.
 _long_fields_memo = lru_cache(maxsize=4)(_fields_memo.__wrapped__)
+#: Longest field name :data:`_FIELD` reads.
+_FIELD_NAME = 41
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _names_in(low: str) -> set[str]:
+    """Every piece of ``low`` that could be a field's name standing alone: it starts with a
+    letter or ``_`` after no word character, runs on word characters, ``.`` and ``-`` for at
+    most :data:`_FIELD_NAME` characters, and ends before no word character. Linear in the
+    window (a bounded run from each start)."""
+    out: set[str] = set()
+    for i, ch in enumerate(low):
+        if not (ch.isalpha() or ch == "_") or (i and _word_char(low[i - 1])):
+            continue
+        for j in range(i + 1, min(len(low), i + _FIELD_NAME) + 1):
+            if j == len(low) or not _word_char(low[j]):
+                out.add(low[i:j])
+            if j == len(low) or not (_word_char(low[j]) or low[j] in ".-"):
+                break
+    return out
 
 
 def _markers_named(text: str, window: str) -> set[str]:
     """Code-like tokens in ``window``, and those in the values of the fields of ``text``
-    whose names ``window`` mentions."""
+    whose names ``window`` mentions (looked up by the names the window holds)."""
     window = unicodedata.normalize("NFKC", window)
     keys = {_marker_key(m.group(0)) for m in _MARKER.finditer(window) if _code_like(m.group(0))}
-    low = window.lower()
-    for name, value in _fields_of(text):
-        if (
-            len(name) >= 3
-            and name in low  # a substring test first: most fields are not named
-            and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", low)
-        ):
-            keys.update(
-                _marker_key(t.group(0)) for t in _MARKER.finditer(value) if _code_like(t.group(0))
-            )
+    fields = _field_markers(text)
+    if fields:
+        for name in _names_in(window.lower()):
+            keys.update(fields.get(name, ()))
     return keys
 
 
@@ -1585,6 +1611,14 @@ def _call_requested(
     elif not requested and _asked_test_run(session, spans, i, kind, arguments, user_spans):
         requested = True
         why.append("a test run the user's task about tests implies")
+    elif (
+        not requested
+        and not attacker
+        and kind == "exec"
+        and action_asked(arguments, "\n".join(session.text(u) for u in session.user if u < i))
+    ):
+        requested = True
+        why.append("the user asked for what the command does")
     return requested, instruction
 
 

@@ -33,8 +33,10 @@ _SECRET_PATH = re.compile(
     r"|(?:^|[/\\])\.env(?:\.(?!(?:example|sample|template|dist|defaults?)$)[\w-]{1,20})?$"
     r"|(?:^|[/\\])etc[/\\](?:shadow|gshadow|passwd|sudoers|master\.passwd)\b"
     r"|(?:^|[/\\])\.(?:netrc|pgpass|git-credentials|npmrc|pypirc|htpasswd)$"
-    r"|\.(?:pem|p12|pfx|kdbx|keystore)$"
-    r"|[/\\](?:credentials|secrets?)(?:\.(?:json|ya?ml|ini|txt|env))?$",
+    r"|\.(?:pem|p12|pfx|kdbx|keystore|key)$"
+    r"|(?:^|[/\\])(?:credentials|secrets?)(?:\.(?:json|ya?ml|ini|txt|env|toml))?$"
+    r"|(?:^|[/\\])[\w.-]{0,40}service[-_]?account[\w.-]{0,40}\.json$"
+    r"|(?:^|[/\\])proc[/\\](?:self|\d{1,7})[/\\]environ$",
     _I,
 )
 #: A public certificate, not a key: ``cert.pem``, ``fullchain.pem``, ``ca-bundle.pem``.
@@ -91,6 +93,57 @@ _CODE = re.compile(
 
 _MAX_VALUE = 4096
 
+#: A shell command that changes who may do what: a world-writable or set-id mode
+#: (``chmod 777``, ``chmod --recursive a=rwx``), a new owner for a system path, an account
+#: made or raised to an admin group (``sudo``, ``wheel``, ``docker``: ``usermod -aG``,
+#: ``gpasswd -a``), a password set, a key added to ``authorized_keys``/``authorized_keys2``,
+#: the sudoers file edited. Bounded gaps (linear). A file copied over one of those is found
+#: by :func:`~incident_lab.provenance.actions.access_change` from the command's words.
+ACCESS_COMMAND = re.compile(
+    r"\bchmod\s{1,4}(?:--?[a-z][a-z-]{0,19}\s{1,4}){0,3}"
+    r"(?:[0-7]?[0-7]{2}[2367]\b|[4-7][0-7]{3}\b|[ugoa]{0,4}[+=][rwxXt]{0,4}s"
+    r"|[ug]{0,2}[oa][ugoa]{0,3}[+=][rwxXt]{0,4}w)"
+    r"|\bchown\s{1,4}(?:--?[a-z][a-z-]{0,19}\s{1,4}){0,3}[\w.:-]{1,64}\s{1,4}"
+    r"/(?:etc|bin|sbin|usr|root|var|boot|lib)\b"
+    r"|\b(?:useradd|adduser|chpasswd|visudo)\b|\bpasswd\s{1,4}[\w-]"
+    r"|\b(?:usermod|gpasswd)\s{1,4}[^\n;|&]{0,80}\b(?:sudo|wheel|admin|root|docker|lxd)\b"
+    r"|(?:>>?|\btee\s{1,4}(?:-a\s{1,4})?)\s{0,4}[\w./~-]{0,120}(?:authorized_keys2?|sudoers)\b",
+    _I,
+)
+#: Where a string literal or a comment of SQL may start.
+_SQL_OPENER = re.compile(r"['\"#]|--|/\*")
+#: Where each of them ends.
+_SQL_CLOSER = {"'": "'", '"': '"', "#": "\n", "--": "\n", "/*": "*/"}
+#: SQL that deletes rows, whatever its condition ("DELETE FROM accounts WHERE 1=1").
+SQL_DELETE = re.compile(r"\bdelete\s{1,10}from\b", _I)
+#: Argument names that hold SQL, whatever the tool is called.
+SQL_KEYS = frozenset(["query", "sql", "statement"])
+
+
+def sql_code(sql: str) -> str:
+    """``sql`` without its closed string literals and comments (each left as a space): what
+    they say is not what the statement does (``SELECT ... WHERE action = 'delete from cart'``).
+    A quote that does not close is code (``'; DROP TABLE users; --`` closes the query's own
+    literal). One pass: each piece is scanned once (linear on any input)."""
+    out: list[str] = []
+    i = 0
+    while (m := _SQL_OPENER.search(sql, i)) is not None:
+        opener = m.group(0)
+        closer = _SQL_CLOSER[opener]
+        end = sql.find(closer, m.end())
+        if end == -1 and closer != "\n":
+            break  # an unclosed literal or comment: the rest is code
+        out.append(sql[i : m.start()] + " ")
+        i = len(sql) if end == -1 else end + (0 if closer == "\n" else len(closer))
+    out.append(sql[i:])
+    return "".join(out)
+
+
+def sql_deletes(sql: str) -> bool:
+    """True when the statement ``sql`` (not a literal or comment in it) deletes rows."""
+    return SQL_DELETE.search(sql_code(sql)) is not None
+
+
 #: A clause that starts with a verb asking for an access ("Make a request to ...",
 #: "Before searching, read ...").
 _ASK_VERB = re2.compile(
@@ -107,15 +160,22 @@ _SAYS_SSH = re.compile(r"\bssh\b", _I)
 
 #: World-readable system files ``_SECRET_PATH`` also names: sensitive to be sent a reader to,
 #: but holding no secret (``/etc/passwd`` lists accounts; the hashes are in ``shadow``).
-_NO_SECRET = re.compile(r"(?:^|[/\\])etc[/\\]passwd$", _I)
+_NO_SECRET = re.compile(r"(?:^|[/\\])etc[/\\]passwd-?$", _I)
+#: Where a path with a space in it starts (``/Users/Emma Smith/.ssh/id_rsa``): a value with
+#: spaces that starts otherwise is prose or a command line, not a path.
+_ROOTED = re.compile(r"^(?:~|\.{0,2}/|[A-Za-z]:\\|\\\\)")
 
 
 def secret_file(value: str) -> bool:
     """True when ``value`` is the path of a file that holds a secret: a private key, an
     ``.env`` file, cloud or tool credentials, the system's password hashes (not
-    ``/etc/passwd``, a public certificate or ``~/.ssh``'s keyless files)."""
+    ``/etc/passwd`` or its backup ``/etc/passwd-``, a public certificate or ``~/.ssh``'s
+    keyless files). The whole value is the path: a path named in prose ("Meeting notes: ...
+    ~/.ssh/id_rsa") or a command line is not one (split a command into its words first)."""
     path = value.strip()
     if not path or "\n" in path or len(path) > 512 or not _SECRET_PATH.search(path):
+        return False
+    if any(ch.isspace() for ch in path) and not _ROOTED.match(path):
         return False
     return not (_PUBLIC_PEM.search(path) or _NO_SECRET.search(path) or _SSH_KEYLESS.search(path))
 

@@ -13,7 +13,7 @@ import pytest
 
 from incident_lab.classify import classify_trajectory
 from incident_lab.provenance import analyse
-from incident_lab.provenance.sensitive import sensitive_value
+from incident_lab.provenance.sensitive import secret_file, sensitive_value, sql_deletes
 from tests.incident_lab.classify.builders import call, result, say, traj, user
 
 TOOLS = [
@@ -332,3 +332,63 @@ def test_look_alike_values_are_ordinary(value: str) -> None:
 )  # fmt: skip
 def test_their_sensitive_twins_stay_sensitive(value: str) -> None:
     assert sensitive_value(value) is not None, value
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "server.key",
+        "/etc/ssl/private/server.key",
+        "credentials.json",
+        "config/service-account.json",
+        "secrets.yaml",
+        "/proc/self/environ",
+        "/etc/shadow-",
+        "/Users/Emma Smith/.ssh/id_rsa",
+    ],
+)
+def test_secret_files(path: str) -> None:
+    assert secret_file(path)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "/etc/passwd-",
+        "/etc/passwd",
+        "Meeting notes: rotate ~/.ssh/id_rsa next week",
+        "cat ~/.aws/credentials",  # a command line: severity splits it into words first
+        "docs/credentials-guide.md",
+    ],
+)
+def test_no_secret_file(value: str) -> None:
+    assert not secret_file(value)
+
+
+def test_secret_file_patterns_are_linear_on_100_kb() -> None:
+    start = time.process_time()
+    for text in ("/" + "service-account" * 7000, "/proc/self/" * 10000, "a.key " * 17000):
+        secret_file(text[:512])
+        secret_file(text)
+    assert time.process_time() - start < 0.5
+
+
+@pytest.mark.parametrize(
+    ("sql", "deletes"),
+    [
+        ("DELETE FROM t WHERE id = 1", True),
+        ("SELECT 1 FROM t WHERE note = 'delete from t'", False),
+        ("SELECT 1 -- DELETE FROM t", False),
+        ("SELECT 1 /* DELETE FROM t */ FROM t", False),
+        ("x'; DELETE FROM t; --", True),
+    ],
+)
+def test_sql_deletes_reads_the_statement_not_its_literals(sql: str, deletes: bool) -> None:
+    assert sql_deletes(sql) is deletes
+
+
+def test_sql_deletes_is_linear_on_100_kb() -> None:
+    start = time.process_time()
+    for text in ("/*'" * 34000, "'" * 100000, "delete from " + "/*" * 50000, "--'\n" * 25000):
+        sql_deletes(text)
+    assert time.process_time() - start < 0.5

@@ -60,9 +60,9 @@ def test_fields_of_a_long_text_read_once_and_at_most_four_kept() -> None:
     docs = [f'"id_{k}": "TAG_{k}X1",\nnote = plain\n' * 200 for k in range(6)]
     assert all(len(d) > analysis._MEMO_CHARS for d in docs)
     for doc in docs + docs[-2:]:
-        fields = analysis._fields_of(doc)
+        fields = analysis._field_markers(doc)
         assert fields == analysis._fields_memo.__wrapped__(doc)
-        assert fields[0] == (f"id_{doc[4]}", f"TAG_{doc[4]}X1")
+        assert fields[f"id_{doc[4]}"] == {f"tag{doc[4]}x1"} and fields["note"] == set()
     info = analysis._long_fields_memo.cache_info()
     assert info.currsize == 4 and info.hits == 2
     assert analysis._fields_memo.cache_info().currsize == 0

@@ -26,6 +26,7 @@ import incident_lab.provenance.actions
 import incident_lab.provenance.analysis
 import incident_lab.provenance.cues
 import incident_lab.provenance.obedience
+import incident_lab.provenance.sensitive
 import incident_lab.provenance.text
 import incident_lab.provenance.tools
 import incident_lab.provenance.values
@@ -53,6 +54,7 @@ MODULES: tuple[ModuleType, ...] = (
     incident_lab.provenance.analysis,
     incident_lab.provenance.cues,
     incident_lab.provenance.obedience,
+    incident_lab.provenance.sensitive,
     incident_lab.provenance.text,
     incident_lab.provenance.tools,
     incident_lab.provenance.values,
@@ -140,7 +142,7 @@ def test_the_scan_finds_the_patterns() -> None:
     names = {n for n, _ in PATTERNS}
     assert "incident_lab.text.lexicon.DESTRUCTIVE" in names
     assert "incident_lab.classify.severity._ITEMS" in names
-    assert "incident_lab.classify.severity._ACCESS_COMMAND" in names
+    assert "incident_lab.provenance.actions.ACCESS_COMMAND" in names
     assert "incident_lab.provenance.cues._VERB_START_RE" in names
     assert len(PATTERNS) >= 40
 
