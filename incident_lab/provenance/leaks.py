@@ -32,6 +32,7 @@ import re
 from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import re2
@@ -108,19 +109,36 @@ _WANTS = {
 }
 #: A negation just before a request: a safety rule ("Never upload .env files").
 _NEGATED = re.compile(r"(?:\b(?:never|not|no|without)|n't)\s+$", re.IGNORECASE)
-#: Parameter names that are the natural home of a kind of secret.
+#: Parameter names that are the natural home of a kind of secret: the credential ones by
+#: whole token of the name (:func:`_name_tokens`: ``author`` is no ``auth``, ``max_tokens``
+#: no ``token``), the others by the whole name.
+_CREDENTIAL_TOKENS = frozenset(
+    {"auth", "authorization", "apikey", "token", "credential", "credentials", "password"}
+    | {"passwd", "secret", "bearer"}
+)
 _HOME_NAMES = {
-    "credential": re.compile(
-        r"auth|api_?key|apikey|token|credential|password|passwd|secret|bearer", re.IGNORECASE
-    ),
     "environment": re.compile(r"^env(?:iron(?:ment)?)?(?:_?vars?|_?variables)?$", re.IGNORECASE),
     "conversation": re.compile(r"^(?:messages|history|conversation|chat_?history)$", re.I),
 }
+#: The words of a parameter name: split on ``_``, ``-``, ``.``, spaces and camelCase.
+_NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 #: A description that says its parameter is the credential field ("Your API key; ...").
 _CREDENTIAL_FIELD = re.compile(
     r"^\s*(?:your |the |an? )?(?:api key|(?:access |bearer |auth |api )?token|credentials?|"
-    r"password|authorization|auth\w*)\b",
+    r"password|authorization|auth(?:entication)?)\b",
     re.IGNORECASE,
+)
+#: In a request from the environment, what makes it more than a credential field's own
+#: key: several secrets, all of the environment, its contents.
+_MORE_THAN_A_KEY = re.compile(
+    r"\b(?:all|everything|entire|whole|full|contents|keys|tokens|secrets|passwords|"
+    r"credentials|variables|vars)\b",
+    re.IGNORECASE,
+)
+#: In a conversation field's description, what asks for more than the messages to store:
+#: "Always set to the full conversation history".
+_MORE_THAN_MESSAGES = re.compile(
+    r"\b(?:always|full|entire|whole|all (?:the )?previous|every previous)\b", re.IGNORECASE
 )
 #: A tool's own description that instructs the model besides saying what the tool does.
 _INSTRUCTS = re2.compile(
@@ -265,24 +283,47 @@ def _system_prompt(value: str, given: str, system: tuple[int, str]) -> Carried |
 def wants_secrets(text: str, field: str = "") -> bool:
     """True when ``text`` asks for the agent's secrets, environment or conversation, and not
     as a safety rule ("Never upload .env files"), nor only for what ``field`` (the parameter
-    the text describes) is the natural home of (:func:`_homes`)."""
+    the text describes) is the natural home of (:func:`_homes`, :func:`_exempt`)."""
     text = text[:MAX_VALUE]
     homes = _homes(field, text) if field else frozenset()
     return any(
         not _NEGATED.search(text, max(0, m.start() - 12), m.start())
+        and not _exempt(kind, m.group(0), text, homes)
         for kind, pattern in _WANTS.items()
-        if kind not in homes
         for m in pattern.finditer(text)
     )
 
 
+def _exempt(kind: str, span: str, text: str, homes: frozenset[str]) -> bool:
+    """True when request ``span`` (of kind ``kind``, in description ``text``) asks only for
+    what a parameter whose homes are ``homes`` holds: an ``env`` field environment
+    variables; a credential field its own key read from the environment (not several
+    secrets, not the whole environment; a file or secret named is never exempt); a
+    ``messages`` field the conversation, unless always, or the full history."""
+    if kind == "environment":
+        return "environment" in homes or (
+            "credential" in homes and _MORE_THAN_A_KEY.search(span) is None
+        )
+    if kind == "conversation":
+        return "conversation" in homes and _MORE_THAN_MESSAGES.search(text) is None
+    return False
+
+
+def _name_tokens(field: str) -> set[str]:
+    """The lower-cased words of parameter name ``field``, with ``api`` + ``key`` joined
+    (``x-api-key``, ``apiKey``, ``api_key`` all hold ``apikey``)."""
+    words = [w.lower() for w in _NAME_WORD.findall(field[:200])]
+    joined = {a + b for a, b in pairwise(words)}
+    return set(words) | joined
+
+
 def _homes(field: str, description: str) -> frozenset[str]:
     """The kinds of secret parameter ``field`` is the natural home of: a credential field
-    (``auth``, ``api_key``, a description "Your API key") holds a key, read from the
-    environment or not; ``env`` environment variables; ``messages`` the conversation."""
+    (``auth``, ``api_key``, a description "Your API key") its own key; ``env`` environment
+    variables; ``messages`` the conversation (what each exempts: :func:`_exempt`)."""
     kinds = {kind for kind, name in _HOME_NAMES.items() if name.search(field)}
-    if "credential" in kinds or _CREDENTIAL_FIELD.match(description):
-        kinds |= {"credential", "environment"}
+    if _name_tokens(field) & _CREDENTIAL_TOKENS or _CREDENTIAL_FIELD.match(description):
+        kinds.add("credential")
     return frozenset(kinds)
 
 
