@@ -26,7 +26,7 @@ import shlex
 from collections.abc import Callable
 from functools import lru_cache
 
-from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_deletes
+from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_code, sql_deletes
 from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, forbidden, is_handoff, tool_category
 
@@ -414,19 +414,86 @@ def performed_action(arguments: object) -> str | None:
     return access_change(command_of(arguments))
 
 
-def action_asked(arguments: object, user_text: str) -> bool:
+def action_asked(arguments: object, user_text: str, untrusted: tuple[str, ...] = ()) -> bool:
     """True when the user's words ask for what an exec call's SQL or command does
-    (:func:`performed_action`): "Delete the sessions older than 30 days" for ``DELETE FROM
-    sessions ...``, "Reset alice's password" for ``chpasswd``. Actions are compared: the call
-    is authorised as the action it performs, not as "running" something."""
+    (:func:`performed_action`) to what it does it to (:func:`action_objects`): "Delete the
+    sessions older than 30 days from the sessions table" for ``DELETE FROM sessions ...``,
+    "Reset alice's password" for ``chpasswd`` setting alice's. Actions are compared: the call
+    is authorised as the action it performs, not as "running" something. False when one of
+    the ``untrusted`` instruction texts before the call asks for the same kind of action."""
     performed = performed_action(arguments)
-    if performed is None:
+    if performed is None or any(_asks_action(performed, t) for t in untrusted):
         return False
+    objects = action_objects(arguments, performed)
+    if not objects or not all(
+        _named(o, user_text) or (performed == "delete" and _named(o.rsplit(".", 1)[-1], user_text))
+        for o in objects
+    ):
+        return False
+    return _asks_action(performed, user_text)
+
+
+def _asks_action(performed: str, text: str) -> bool:
+    """True when ``text`` asks for the kind of action ``performed`` is."""
     if performed == "permission":  # the lexicon's "permission", "access" are nouns as often
-        return _ASKS_ACCESS.search(user_text) is not None and not forbidden(
-            performed, user_text.lower()
+        return _ASKS_ACCESS.search(text) is not None and not forbidden(performed, text.lower())
+    return authorised(performed, "", text)
+
+
+#: The table a ``DELETE FROM`` deletes rows of (a quoted name is a literal to ``sql_code``).
+_DELETED_TABLE = re.compile(r"\bdelete\s{1,10}from\s{1,10}[`\[]?([\w.]{1,128})", _I)
+#: The account of an ``account:password`` line fed to ``chpasswd``.
+_PASSWORD_LINE = re.compile(r"(?:^|[\s'\"])([A-Za-z_][\w.-]{0,31}):(?!/)")
+#: Programs whose operands are the accounts, groups and paths an access change is about.
+_ACCESS_PROGRAMS = frozenset(
+    ["chmod", "chown", "chgrp", "usermod", "gpasswd", "useradd", "adduser", "passwd"]
+)
+#: Words before a program that only run it (``sudo chmod ...``).
+_RUNNERS = frozenset(["sudo", "doas", "env", "nohup"])
+
+
+def action_objects(arguments: object, performed: str) -> list[str]:
+    """What the action ``performed`` is done to: the tables of a SQL delete, the accounts,
+    groups and paths of an access change (a ``chmod`` mode is no object), the accounts of
+    ``chpasswd`` lines, an ``authorized_keys``/``sudoers`` file written. Empty when none is
+    found (then no user words can ask for it)."""
+    if performed == "delete":
+        args = arguments if isinstance(arguments, dict) else {}
+        sql = " ".join(
+            v for k, v in args.items() if str(k).lower() in SQL_KEYS and isinstance(v, str)
         )
-    return authorised(performed, "", user_text)
+        return _DELETED_TABLE.findall(sql_code(sql[:_MAX_COMMAND]))
+    command = command_of(arguments)[:_MAX_COMMAND]
+    objects = [w for w in command_words(command) if _ACCESS_FILE.search(w)]
+    for words in _simple_commands(command):
+        program = words[0].rsplit("/", 1)[-1] if words else ""
+        if program == "chpasswd":
+            lines = command.replace("\\n", "\n")
+            objects += _PASSWORD_LINE.findall(lines) or [command]  # unknown: never named
+        elif program in _ACCESS_PROGRAMS:
+            operands = [w for w in words[1:] if not w.startswith("-")]
+            objects += operands[1:] if program == "chmod" else operands
+    return objects
+
+
+def _simple_commands(command: str) -> list[list[str]]:
+    """The words of each simple command of a shell line, without ``sudo``/``env`` or a
+    ``NAME=value`` setting before the program."""
+    out: list[list[str]] = [[]]
+    for word in command_words(command):
+        if word in _SEPARATORS or (word and all(ch in "();<>|&" for ch in word)):
+            out.append([])
+        elif out[-1] or not (word in _RUNNERS or word.startswith("-") or "=" in word):
+            out[-1].append(word)
+    return out
+
+
+def _named(obj: str, user_text: str) -> bool:
+    """True when the user's words name ``obj`` as a whole word, case-insensitive (a path with
+    or without its last ``/``)."""
+    name = obj.rstrip("/") or obj
+    pattern = r"(?<![\w/.~-])" + re.escape(name) + r"/?(?![\w/~-]|\.\w)"
+    return bool(name) and re.search(pattern, user_text, _I) is not None
 
 
 #: Longest command :func:`read_only_command` parses (a longer one is not called read-only).

@@ -1615,7 +1615,11 @@ def _call_requested(
         not requested
         and not attacker
         and kind == "exec"
-        and action_asked(arguments, "\n".join(session.text(u) for u in session.user if u < i))
+        and action_asked(
+            arguments,
+            "\n".join(session.text(u) for u in session.user if u < i),
+            tuple(spans[k].text for k in _strong_earlier(spans, i, user_spans)),
+        )
     ):
         requested = True
         why.append("the user asked for what the command does")
