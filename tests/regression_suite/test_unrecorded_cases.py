@@ -4,6 +4,7 @@ async; a scenario stub that no longer loads; an xdist worker that crashes)."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -102,8 +103,9 @@ def test_systemexit_from_an_async_target_loses_no_case(lib: Path, rs: Rs) -> Non
 def test_a_stub_that_no_longer_loads_is_that_cases_error(
     lib: Path, rs: Rs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from regression_suite import suites
-
+    # the module the gate run will use: an in-process pytester run before this test can
+    # leave ``regression_suite.suites`` a stale attribute of its package
+    suites = importlib.import_module("regression_suite.suites")
     original = suites._Store.get
     calls: list[int] = []
 
