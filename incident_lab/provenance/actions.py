@@ -424,6 +424,8 @@ def action_asked(arguments: object, user_text: str, untrusted: tuple[str, ...] =
     performed = performed_action(arguments)
     if performed is None or any(_asks_action(performed, t) for t in untrusted):
         return False
+    if not _plainly_readable(arguments, performed):
+        return False  # what the call does to what cannot all be read: never asked for
     objects = action_objects(arguments, performed)
     if not objects or not all(
         _named(o, user_text) or (performed == "delete" and _named(o.rsplit(".", 1)[-1], user_text))
@@ -431,6 +433,34 @@ def action_asked(arguments: object, user_text: str, untrusted: tuple[str, ...] =
     ):
         return False
     return _asks_action(performed, user_text)
+
+
+def _plainly_readable(arguments: object, performed: str) -> bool:
+    """True when :func:`action_objects` can read everything the call does: SQL that is
+    only ``DELETE FROM <table> [WHERE ...]`` statements with no quoted names, within the
+    length read; a command within that length with no variables, substitutions, format
+    strings or redirections feeding ``chpasswd``. Anything else (``...; DROP TABLE users``,
+    ``printf '%s:pw' root | chpasswd``, a table name past 4,096 characters) is not read as
+    the user's request, whatever the user asked."""
+    if performed == "delete":
+        sql = _sql_of(arguments)
+        if len(sql) > _MAX_COMMAND or any(q in sql for q in '"`['):
+            return False
+        statements = [p for p in sql_code(sql).split(";") if p.strip()]
+        return bool(statements) and all(_ONLY_DELETE.match(p.strip()) for p in statements)
+    command = command_of(arguments)
+    if len(command) > _MAX_COMMAND:
+        return False
+    return performed != "credential" or not any(ch in command for ch in "$`%<>")
+
+
+def _sql_of(arguments: object) -> str:
+    args = arguments if isinstance(arguments, dict) else {}
+    return " ".join(v for k, v in args.items() if str(k).lower() in SQL_KEYS and isinstance(v, str))
+
+
+#: A statement that only deletes rows of one table (``WHERE`` and what follows allowed).
+_ONLY_DELETE = re.compile(r"delete\s+from\s+[\w.]{1,128}(?:\s+where\b[^;]*)?$", _I)
 
 
 def _asks_action(performed: str, text: str) -> bool:
@@ -441,7 +471,7 @@ def _asks_action(performed: str, text: str) -> bool:
 
 
 #: The table a ``DELETE FROM`` deletes rows of (a quoted name is a literal to ``sql_code``).
-_DELETED_TABLE = re.compile(r"\bdelete\s{1,10}from\s{1,10}[`\[]?([\w.]{1,128})", _I)
+_DELETED_TABLE = re.compile(r"\bdelete\s+from\s+[`\[]?([\w.]{1,128})", _I)
 #: The account of an ``account:password`` line fed to ``chpasswd``.
 _PASSWORD_LINE = re.compile(r"(?:^|[\s'\"])([A-Za-z_][\w.-]{0,31}):(?!/)")
 #: Programs whose operands are the accounts, groups and paths an access change is about.
@@ -458,11 +488,7 @@ def action_objects(arguments: object, performed: str) -> list[str]:
     ``chpasswd`` lines, an ``authorized_keys``/``sudoers`` file written. Empty when none is
     found (then no user words can ask for it)."""
     if performed == "delete":
-        args = arguments if isinstance(arguments, dict) else {}
-        sql = " ".join(
-            v for k, v in args.items() if str(k).lower() in SQL_KEYS and isinstance(v, str)
-        )
-        return _DELETED_TABLE.findall(sql_code(sql[:_MAX_COMMAND]))
+        return _DELETED_TABLE.findall(sql_code(_sql_of(arguments)[:_MAX_COMMAND]))
     command = command_of(arguments)[:_MAX_COMMAND]
     objects = [w for w in command_words(command) if _ACCESS_FILE.search(w)]
     for words in _simple_commands(command):
