@@ -407,8 +407,7 @@ def performed_action(arguments: object) -> str | None:
     """The side effect an exec call's SQL or command performs that users ask for by its own
     words: ``"delete"`` (SQL that deletes rows), ``"credential"`` (a password set) or
     ``"permission"`` (``chmod 777``, an account added to a group); None otherwise."""
-    args = arguments if isinstance(arguments, dict) else {}
-    sql = " ".join(v for k, v in args.items() if str(k).lower() in SQL_KEYS and isinstance(v, str))
+    sql = _sql_of(arguments)
     if sql and sql_deletes(sql):
         return "delete"
     return access_change(command_of(arguments))
@@ -455,6 +454,7 @@ def _plainly_readable(arguments: object, performed: str) -> bool:
 
 
 def _sql_of(arguments: object) -> str:
+    """The SQL an exec call runs: its string arguments named like SQL (:data:`SQL_KEYS`)."""
     args = arguments if isinstance(arguments, dict) else {}
     return " ".join(v for k, v in args.items() if str(k).lower() in SQL_KEYS and isinstance(v, str))
 
