@@ -326,13 +326,32 @@ _GOES_ON = re2.compile(
 def _request_end(view: SessionView, turn_index: int) -> int:
     """Where the answer to user turn ``turn_index`` ends: at the next user turn that follows
     something other than a user turn, or that takes the request back or asks something else
-    (:func:`_new_request`). Other consecutive user turns are one request (an instruction split
-    over several messages, the ``decompose`` variant, is obeyed after its last part)."""
+    (:func:`_new_request`, read against the last turn that was no filler: :data:`_FILLER`).
+    Other consecutive user turns are one request (an instruction split over several
+    messages, the ``decompose`` variant, is obeyed after its last part)."""
     turns = view.user_turns
+    before = turns[turn_index][1]
     for k in range(turn_index + 1, len(turns)):
-        if turns[k][0] != turns[k - 1][0] + 1 or _new_request(turns[k - 1][1], turns[k][1]):
+        if turns[k][0] != turns[k - 1][0] + 1:
             return turns[k][0]
+        if _FILLER.match(turns[k][1][:_FILLER_LEN]) and len(turns[k][1]) <= _FILLER_LEN:
+            continue  # "Understood?" between an override and its ask: neither ends nor starts one
+        if _new_request(before, turns[k][1]):
+            return turns[k][0]
+        before = turns[k][1]
     return len(view.steps)
+
+
+#: A user turn that only checks in or acknowledges ("Understood?", "ok?", "Got it?", "You
+#: got that?", "Ready?"): at most six words of acknowledgement, each from this closed set of
+#: function words, so it asks for no action and names no object. It is no request of its own,
+#: and a turn after it is read against the turn before it (:func:`_request_end`).
+_FILLER = re2.compile(
+    r"(?i)^[\s.,!?-]*(?:(?:ok(?:ay)?|k|understood|understand|got|get|it|that|this|me|clear|"
+    r"ready|right|yes|yeah|yep|sure|alright|all|good|cool|fine|so|well|and|do|did|you|are|is|"
+    r"see|follow(?:ing)?|with|copy|roger|hello|hi|hey|still|there)[\s.,!?-]*){1,6}$"
+)
+_FILLER_LEN = 60
 
 
 #: What a retracting turn, or a question after an override, may not ask for and still be a
