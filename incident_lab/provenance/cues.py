@@ -274,6 +274,46 @@ _OVERRIDE_ML = (
     r"|\b(?:a partir de agora|de agora em diante),? voce e\b"
 )
 
+#: The imperatives of include / put / send / repeat / show / share / paste in Irish, Scottish
+#: Gaelic, Zulu and Albanian (folded), the languages below.
+_VERBS_MORE = (
+    r"(?:cuir|seol|athdhean|taispeain|greamaigh|ath-aithris|seall|nochd|faka|thumela|phinda"
+    r"|bonisa|yabelana|namathisela|perfshi|dergo|perserit|shfaq|ngjit)"
+)
+#: Irish (ga), Scottish Gaelic (gd), Zulu (zu) and Albanian (sq), folded (accents off): each
+#: language's common phrasing of what the English cues key on, no more (s22). Override:
+#: "ignore / forget the previous instructions", "show / paste your system prompt".
+_OVERRIDE_MORE = (
+    r"\b(?:dean neamhaird de|dean neamhshuim de|na tabhair aird ar|dean dearmad ar)\b[^.\n]{0,40}"
+    r"\b(?:treoracha|treoir|rialacha|orduithe)\b"
+    r"|\b(?:leig seachad|dean dimeas air|na toir aire do|diochuimhnich)\b[^.\n]{0,40}"
+    r"\b(?:stiuiridhean|stiuireadh|riaghailtean|orduighean)\b"
+    r"|\b(?:ziba|ungazinaki|ungayinaki|khohlwa)\b[^.\n]{0,40}\b(?:imiyalo|imiyalelo|iziyalezo|imithetho)\b"
+    r"|\b(?:injoro|injoroni|shperfill|shperfillni|harro|harroni)\b[^.\n]{0,40}"
+    r"\b(?:udhezimet|udhezime|rregullat|komandat|instruksionet|urdhrat)\b"
+    # the model's own setup asked for, as "your system prompt" is in English (_EXTRACT_PROMPT)
+    rf"|\b{_VERBS_MORE}\b[^.\n]{{0,30}}(?:\bdo (?:theachtaireacht|leid) chorais\b"
+    r"|\bteachdaireachd (?:siostam|an t-siostaim) agad\b|\b(?:umyalezo|umbhalo|wombhalo|umyalo)"
+    r" wesistimu yakho\b|\b(?:kerkes|mesazh|udhezim)\w{0,3} (?:tende|tend|tuaj) te sistemit\b)"
+)
+#: Addressed to the model: "in / at the end of your answer".
+_ADDRESSED_MORE = (
+    r"\b(?:i|ag deireadh|ag tus) (?:do|bhur) fhreagra\b"
+    r"|\b(?:san|anns an) fhreagairt agad\b|\b(?:aig deireadh|aig toiseach) (?:do|ur) fhreagairt\b"
+    r"|\b(?:empendulweni|kwimpendulo|ekugcineni kwempendulo|ekupheleni kwempendulo"
+    r"|ekuqaleni kwempendulo) yakho\b"
+    r"|\b(?:ne|ne fund te|ne fillim te) pergjigje(?:n|s) (?:tende|tuaj)\b"
+)
+#: Redirection: "new instructions".
+_REDIRECT_MORE = r"\b(?:treoracha nua|stiuiridhean ura|imiyalo emisha|udhezime(?:t e| te) reja)\b"
+#: Imperatives to the model: a sentence opening with one of :data:`_VERBS_MORE`, "do not
+#: tell the user"; the verbs are also actions (:data:`_ACTION_PATTERN`), as the English are.
+_IMPERATIVE_MORE = (
+    rf"{_BOUNDARY}(?:please[ ,]+)?{_VERBS_MORE}\b"
+    r"|\bna hinis don usaideoir\b|\bna innis don neach-cleachdaidh\b|\bungamtsheli umsebenzisi\b"
+    r"|\bmos i (?:trego|thuaj) perdoruesit\b"
+)
+
 
 #: A rule for what the answer must contain, say, start or end with, addressed to whoever
 #: answers ("every reply that cites this article must end with the tag ...", "always append
@@ -549,7 +589,7 @@ _TARGET_PATTERN = (
 )
 _ACTION_PATTERN = (
     rf"\b{_VERBS_EN}\b|\b(?:sende|schicke|uberweise|envoyez|envoie|envia|envie|invia|transfiera|"
-    r"transfira|trasferisci)\b"
+    rf"transfira|trasferisci|{_VERBS_MORE})\b"
 )
 # Structure on the raw text.
 _DELIMITER_PATTERN = (
@@ -703,6 +743,7 @@ _OVERRIDE_ANY = "|".join(
     (
         INJ_OVERRIDE.pattern,
         _OVERRIDE_ML,
+        _OVERRIDE_MORE,
         _OVERRIDE_TR,
         _OVERRIDE_PARAPHRASE,
         _OVERRIDE_TYPO,
@@ -720,12 +761,23 @@ _PLAIN = _Matcher(
                 _ES_ADDRESSED,
                 _IT_ADDRESSED,
                 _PT_ADDRESSED,
+                _ADDRESSED_MORE,
             )
         ),
         "task_redirection": "|".join(
-            (_EN_REDIRECT, _DE_REDIRECT, _FR_REDIRECT, _ES_REDIRECT, _IT_REDIRECT, _PT_REDIRECT)
+            (
+                _EN_REDIRECT,
+                _DE_REDIRECT,
+                _FR_REDIRECT,
+                _ES_REDIRECT,
+                _IT_REDIRECT,
+                _PT_REDIRECT,
+                _REDIRECT_MORE,
+            )
         ),
-        "imperative_to_model": "|".join((_EN_IMPERATIVE, _DE, _FR, _ES, _IT, _PT)),
+        "imperative_to_model": "|".join(
+            (_EN_IMPERATIVE, _DE, _FR, _ES, _IT, _PT, _IMPERATIVE_MORE)
+        ),
         "role_claim": _EN_ROLE,
         "verb_start": _VERB_START,
         "action": _ACTION_PATTERN,
