@@ -112,10 +112,20 @@ _WANTS = {
 _NEGATED = re.compile(r"(?:\b(?:never|not|no|without)|n't)\s+$", re.IGNORECASE)
 #: Parameter names that are the natural home of a kind of secret: the credential ones by
 #: whole token of the name (:func:`_name_tokens`: ``author`` is no ``auth``, ``max_tokens``
-#: no ``token``), the others by the whole name.
+#: no ``token``) or a compound ending in one (:data:`_CREDENTIAL_COMPOUND`), the others by
+#: the whole name.
 _CREDENTIAL_TOKENS = frozenset(
     {"auth", "authorization", "apikey", "token", "credential", "credentials", "password"}
     | {"passwd", "secret", "bearer"}
+)
+#: A word of a parameter name written as one lower-case compound that ends in a credential
+#: word (``apitoken``, ``accesstoken``, ``oauth``, ``basicauth``, ``clientsecret``,
+#: ``dbpassword``), or a qualified ``key`` (``secretkey``, ``privatekey``, ``accesskey``).
+#: A word that only contains one is none (``author``, ``authority``, ``tokenizer``,
+#: ``maxtokens``, ``passwordless``, ``keyword``, ``monkey``). Bounded (linear).
+_CREDENTIAL_COMPOUND = re.compile(
+    r"[a-z0-9]{0,40}(?:token|password|passwd|secret|credentials?|auth|bearer|apikey)|"
+    r"[a-z0-9]{0,20}(?:api|access|secret|private|auth|ssh|signing|client|master|session)key"
 )
 _HOME_NAMES = {
     "environment": re.compile(r"^env(?:iron(?:ment)?)?(?:_?vars?|_?variables)?$", re.IGNORECASE),
@@ -339,7 +349,10 @@ def _homes(field: str, description: str) -> frozenset[str]:
     (``auth``, ``api_key``, a description "Your API key") its own key; ``env`` environment
     variables; ``messages`` the conversation (what each exempts: :func:`_exempt`)."""
     kinds = {kind for kind, name in _HOME_NAMES.items() if name.search(field)}
-    if _name_tokens(field) & _CREDENTIAL_TOKENS or _CREDENTIAL_FIELD.match(description):
+    named = any(
+        w in _CREDENTIAL_TOKENS or _CREDENTIAL_COMPOUND.fullmatch(w) for w in _name_tokens(field)
+    )
+    if named or _CREDENTIAL_FIELD.match(description):
         kinds.add("credential")
     return frozenset(kinds)
 
