@@ -25,7 +25,7 @@ import select
 import time
 import urllib.request
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -90,6 +90,7 @@ class HttpResponse:
         return self.body.decode("utf-8", errors="replace")
 
 
+@dataclass(eq=False, repr=False)  # compared and shown as an exception, by identity and reason
 class HttpFailure(Exception):
     """A request that did not get a complete ``2xx`` answer, after the retry policy.
 
@@ -102,22 +103,16 @@ class HttpFailure(Exception):
         attempts: Attempts made.
     """
 
-    def __init__(
-        self,
-        reason: str,
-        *,
-        status: int | None = None,
-        body: bytes = b"",
-        retryable: bool = False,
-        retry_after: str | None = None,
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-        self.body = body
-        self.retryable = retryable
-        self.retry_after = retry_after
-        self.attempts = 0
+    reason: str
+    _: KW_ONLY
+    status: int | None = None
+    body: bytes = b""
+    retryable: bool = False
+    retry_after: str | None = None
+    attempts: int = 0
+
+    def __post_init__(self) -> None:
+        super().__init__(self.reason)
 
 
 def _failure_for(status: int, headers: httpx.Headers, body: bytes) -> HttpFailure:
@@ -224,7 +219,7 @@ class HttpClient:
         self._apools: dict[tuple[asyncio.AbstractEventLoop, bool], _Pools] = {}
         self._closers: list[Any] = []
         self._timeouts = httpx.Timeout(self.policy.timeout).as_dict()
-        self._retrying = {  # the policy is frozen: its tenacity parts too
+        self._retrying: dict[str, Any] = {  # the policy is frozen: its tenacity parts too
             "stop": tenacity.stop_after_attempt(max(1, self.policy.attempts)),
             "wait": self._wait,
             "retry": tenacity.retry_if_exception(
