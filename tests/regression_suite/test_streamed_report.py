@@ -19,7 +19,7 @@ from regression_suite.gate import finalize, finalize_stream
 from regression_suite.gate.cases import build_cases, item_order, stream_cases
 from regression_suite.junit import render_junit
 from regression_suite.reports.html_report import MAX_FAILURES, render_html
-from regression_suite.reports.json_report import FILENAME, write_json
+from regression_suite.reports.json_report import FILENAME, _entries, write_json
 from regression_suite.spool import SortedSpool, Spool
 
 SUITE: dict[str, Any] = {"name": "stream"}
@@ -274,3 +274,18 @@ def test_a_passing_run_is_not_read_again_for_failures(monkeypatch: pytest.Monkey
     reads = _reads(report, monkeypatch)
     assert "<error " in "".join(render_junit(report)) and reads["cases"] == 0
     assert "Every test item passed." not in render_html(report)
+
+
+@pytest.mark.parametrize("n", [1, 255, 256, 257, 600])
+def test_report_json_entries_from_a_spool_in_batches(tmp_path: Path, n: int) -> None:
+    """report.json's entries from a spool (joined a batch at a time) are its lines as
+    they are, one an entry, non-ASCII text included; the file loads back whole."""
+    items = [_item(f"s{i:04d}-é✓", "passed" if i % 3 else "failed", 1) for i in range(n)]
+    report = finalize_stream(iter(items), suite=SUITE, target=TARGET, options={})
+    spool = report["items"]
+    expected = ",\n  ".join(line[:-1].decode("utf-8") for line in spool.lines())
+    assert "".join(_entries(spool)) == expected
+    write_json(report, tmp_path)
+    written = json.loads((tmp_path / FILENAME).read_text("utf-8"))
+    assert [i["id"] for i in written["items"]] == [i["id"] for i in items]
+    assert f'"items": [\n  {expected}\n ]' in (tmp_path / FILENAME).read_text("utf-8")
