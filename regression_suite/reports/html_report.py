@@ -7,6 +7,7 @@ report (scenario text, messages, diffs) is HTML-escaped.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from html import escape
 from itertools import islice
 from pathlib import Path
@@ -261,11 +262,17 @@ def _baseline(report: dict[str, Any]) -> str:
 _ALL_PASSED = "<p>Every test item passed.</p>"
 
 
-def _failures(report: dict[str, Any]) -> str:
+def _failing_items(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The items that did not pass, in report order; none read when the summary
+    counts no failed or errored item (the items are on disk)."""
     summary = report.get("summary") or {}
     if summary.get("failed") == 0 and summary.get("errors") == 0:
-        return _ALL_PASSED  # counted already: the items (on disk) need not be read
-    failing = (i for i in report["items"] if i.get("outcome") != "passed")
+        return iter(())
+    return (i for i in report["items"] if i.get("outcome") != "passed")
+
+
+def _failures(report: dict[str, Any]) -> str:
+    failing = _failing_items(report)
     shown = list(islice(failing, MAX_FAILURES))  # the first failures in report order
     if not shown:
         return _ALL_PASSED
