@@ -69,7 +69,7 @@ from incident_lab.provenance.text import (
 from incident_lab.provenance.text import (
     clear_memo as _clear_text_memo,
 )
-from incident_lab.text.disguise import SYNONYMS
+from incident_lab.text.disguise import SYNONYMS, rot13
 from incident_lab.text.lexicon import INJ_OVERRIDE
 
 #: A unit at this score or above seeds an instruction span.
@@ -1191,19 +1191,46 @@ def _language(plain: str) -> str | None:
     return best if counts[best] > 0 else None
 
 
+#: "ignore", "disregard", "forget", "override", "previous", "instructions" in ROT13: a text
+#: that names no cipher but has one of them may carry a ciphered override inside its prose.
+_ROT13_OVERRIDE_WORDS = tuple(
+    rot13(w) for w in ("ignore", "disregard", "forget", "override", "previous", "instructions")
+)
+
+
+def _rot13_hint(text: str) -> bool:
+    """Whether ``text`` has an override word spelt in ROT13 (:data:`_ROT13_OVERRIDE_WORDS`)."""
+    lowered = text.lower()
+    return any(word in lowered for word in _ROT13_OVERRIDE_WORDS)
+
+
+def _deciphered_override(raw: str) -> tuple[float, tuple[str, ...], str | None] | None:
+    """The score of unit ``raw`` read through a whole-unit cipher when that reading is an
+    override (a line or sentence of ROT13 inside an issue body or an e-mail that names no
+    cipher), else None: a deciphered unit counts for nothing less."""
+    found = _unit_score(raw, False, True)
+    if "override" in found[1] and any(c.startswith("decoded:") for c in found[1]):
+        return found
+    return None
+
+
 def score_units(text: str) -> list[Unit]:
     """Score every unit of ``text`` (the first :data:`MAX_SCAN` characters).
 
     A text in which no cue occurs anywhere (one RE2 pass over its de-obfuscated form)
-    has only zero-score units and is not cut up further.
+    has only zero-score units and is not cut up further. A text that names no cipher but
+    has an override word in ROT13 (:func:`_rot13_hint`) has each unit also read through
+    the ciphers, kept only where that reading is an override.
     """
     text = text[:MAX_SCAN]
     ciphers = cipher_hint(text)
+    rot = not ciphers and _rot13_hint(text)
     whole = _plain_unless_obfuscated(text)  # None: something in it is obfuscated
     disguised = obfuscated_overrides(text)
     if (
         whole is not None
         and not ciphers
+        and not rot
         and not disguised
         and not _plain_kinds(whole)
         and not _RAW.kinds(text)
@@ -1214,6 +1241,8 @@ def score_units(text: str) -> list[Unit]:
     for a, b in _units(text):
         # plain_text: nothing to undo anywhere in the text, so each unit reads as itself
         score, cues, language = _unit_score(text[a:b], plain_text, ciphers)
+        if rot and (found := _deciphered_override(text[a:b])) is not None and found[0] > score:
+            score, cues, language = found
         units.append(Unit(a, b, score, cues, language))
     return _with_disguised(units, disguised) if disguised else units
 
