@@ -35,6 +35,9 @@ poisoned_description a string of a tool listing (description, enum label, exampl
                      asks for the agent's secrets, environment or conversation, or that
                      asked for a secret a call then carried (``analysis._listing_spans``,
                      ``analysis._leak_blame``)
+exfil_request        an ask to send the model's own data out ("transmit this data to
+                     host.example", "relay the conversation history to https://...") or to
+                     read a cloud metadata endpoint (169.254.169.254, metadata.google.internal)
 asked_action         a unit asking for an action of the kind an unasked side effect did
                      (``analysis._asked_action``; with ``followed``)
 ==================== ===============================================================
@@ -78,7 +81,7 @@ SPAN_THRESHOLD = 0.5
 #: :data:`WEAK_SPAN_SCORE` (an ordinary "Please send receipts to x@y" in a document).
 STRONG_CUES = frozenset(
     {"override", "addressed_to_model", "task_redirection", "role_claim", "delimiter",
-     "hidden_text", "decoded", "exfil_template", "poisoned_description"}
+     "hidden_text", "decoded", "exfil_template", "exfil_request", "poisoned_description"}
 )  # fmt: skip
 WEAK_SPAN_SCORE = 0.5
 
@@ -94,6 +97,7 @@ CUE_WEIGHTS: dict[str, float] = {
     "decoded": 0.25,
     "language_switch": 0.2,
     "exfil_template": 0.75,
+    "exfil_request": 0.75,
 }
 
 _MODEL = (
@@ -111,7 +115,7 @@ _VERBS_EN = (
     r"move|copy|export|exfiltrate|leak|reveal|insert|set|give|provide|list|summari[sz]e|translate|answer|"
     r"start|begin|end|do|follow|decode|paraphrase|rewrite|translate|show|display|mention|add|perform|navigate|go|ignore|disregard|forget|repeat|store|save|"
     r"submit|fill|purchase|buy|order|approve|confirm|publish|push|commit|install|modify|fetch|"
-    r"produce|generate|emit|return)"
+    r"produce|generate|emit|return|transmit|relay|beam|ping)"
 )
 
 # Where a sentence (or a quoted / bracketed clause) starts; also right after markup that closes
@@ -617,6 +621,28 @@ _JAILBREAK = (
     r"|\bsem (?:restricoes|limites|regras|filtros|censura)\b"
 )
 
+#: What only the model holds: the conversation, its context, the secrets it can reach.
+_MODEL_DATA = (
+    r"(?:conversation|chat|context|session|memory|credentials?|secrets?|api keys?|keys|tokens?|"
+    r"passwords?|environment variables|env vars|system prompt|(?:chat|conversation|message) "
+    r"history)"
+)
+#: Where data would go: a URL, an address, a host name.
+_OUT = r"(?:https?://|www\.|[\w.+-]{1,64}@[\w-]{1,63}\.|[\w-]{1,63}\.[\w-]{1,63}\.[a-z]{2,12}\b)"
+#: An ask to send data out: a verb only exfiltration uses on "this data", or any sending
+#: verb on what only the model holds (:data:`_MODEL_DATA`), to a destination; or a request
+#: to a cloud metadata endpoint. "Upload the logs to https://support..." (a person's task)
+#: and "POST them to https://api..." (API docs) are neither.
+_EXFIL_REQUEST = (
+    r"\b(?:transmit|exfiltrate|relay|beam|leak|smuggle)\b[^.\n]{0,20}\b(?:this|the|all|any|every|"
+    rf"your)\s(?:\w{{1,20}}\s)?(?:data|information|info|{_MODEL_DATA})\b[^\n]{{0,30}}\b(?:to|into)\s"
+    rf"{_OUT}"
+    r"|\b(?:send|forward|post|upload|e-?mail|mail|transmit|exfiltrate|relay|beam|leak|copy)\b"
+    rf"[^.\n]{{0,20}}\b(?:this|the|all|any|every|your)\s(?:\w{{1,20}}\s)?{_MODEL_DATA}\b"
+    rf"[^\n]{{0,30}}\b(?:to|into)\s{_OUT}"
+    r"|\b(?:fetch|get|curl|wget|read|open|visit|request|query|call|access|retrieve|ping|load)\b"
+    r"[^\n]{0,20}(?:169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200)"
+)
 _VERB_START_RE = re2.compile("(?im)" + _VERB_START)
 
 _TARGET_PATTERN = (
@@ -791,6 +817,7 @@ _PLAIN = _Matcher(
     {
         "override": _OVERRIDE_ANY,
         "prompt_ask": _PROMPT_ASKS,
+        "exfil_request": _EXFIL_REQUEST,
         "addressed_to_model": "|".join(
             (
                 _EN_ADDRESSED,
@@ -890,6 +917,19 @@ def claims_a_role(text: str) -> bool:
     return _ROLE_CLAIM.search(readable(head, cipher_hint(text))[0]) is not None
 
 
+#: Chat markup that poses as a role's turn (``###(system_message)``, ``[SYSTEM]``,
+#: ``<|im_start|>``, ``<system>``): of the delimiters, the ones no README heading is.
+_ROLE_MARKUP = re2.compile(
+    r"(?i)[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?"
+    r"\s{0,2}[)\]}>]|\[/?(?:system|inst|sys)\]|<\|[a-z_]{2,20}\|>|</?(?:system|im_start|sys)>"
+)
+
+
+def role_markup(text: str) -> bool:
+    """Whether ``text`` carries chat markup posing as a role's turn (:data:`_ROLE_MARKUP`)."""
+    return _ROLE_MARKUP.search(text[:MAX_SCAN]) is not None
+
+
 #: Not the end of a word ("Subtask:"); glued to an escaped line break ("...only\\nTODO:").
 _NOTE_LABEL_AT = re2.compile(r"(?im)(?:^|[^a-z0-9]|\\[nrt])" + _LABEL_WORDS)
 #: A note label where a note's author puts it: at the start of a line (indented at most three
@@ -950,6 +990,7 @@ _CUE_ORDER = (
     "imperative_to_model",
     "role_claim",
     "exfil_template",
+    "exfil_request",
 )
 
 
@@ -1136,6 +1177,19 @@ def _override_mentioned(plain: str, raw: str = "") -> bool:
     return bool(spans) and all(_mentioned(plain, a, b, shouted) for a, b in spans)
 
 
+_EXFIL_AT = re2.compile("(?im)" + _EXFIL_REQUEST)
+
+
+def _exfil_warned(plain: str) -> bool:
+    """Whether every ask to send data out in ``plain`` is negated ("never send your API keys
+    to anyone@...", "do not transmit the session tokens to ..."): a warning, not an ask."""
+    head = plain[:MAX_SCAN]
+    return all(
+        _NEGATED.search(head[max(0, m.start() - 48) : m.start()]) is not None
+        for m in _EXFIL_AT.finditer(head)
+    )
+
+
 def _score(
     raw: str, plain: str, undone: tuple[str, ...]
 ) -> tuple[float, tuple[str, ...], str | None]:
@@ -1169,6 +1223,8 @@ def _unit_cues(raw: str, plain: str, undone: tuple[str, ...]) -> list[str]:
     found = _plain_kinds(plain)
     if "override" in found and _override_mentioned(plain, raw) and not _other_override(plain):
         found.discard("override")
+    if "exfil_request" in found and _exfil_warned(plain):
+        found.discard("exfil_request")
     raw_found = _RAW.kinds(raw)
     if "verb_start" in found and "imperative_to_model" not in found and _verb_starts(plain):
         found.add("imperative_to_model")
