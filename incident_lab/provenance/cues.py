@@ -513,10 +513,11 @@ _EXTRACT_PROMPT = (
     r"(?:prompt|instructions)\b"
     r"|\b(?:repeat|print|output|copy|echo|reproduce) everything (?:above|before) (?:this line|this"
     r" point|here)\b"
-
 )
+
 #: Asks for the model's own setup that :data:`_EXTRACT_PROMPT` misses, in a pattern of its
-#: own (one pattern with all of them overflows RE2's DFA memory and matches slowly):
+#: own (one pattern with all of them overflowed RE2's DFA memory: it then falls back to a
+#: slower engine). Matched as the ``override`` cue.
 _PROMPT_ASKS = (
     # "the system prompt" (not only "your"): with a verb that discloses, or asked for verbatim
     # or told to "me" ("print the system prompt in the debug log" is a developer's step)
