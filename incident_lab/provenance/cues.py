@@ -268,11 +268,15 @@ _PT_ADDRESSED = (
     rf"\b(?:caro|cara|prezado) {_MODEL}\b|\bse voce (?:e|for) (?:uma? )?{_MODEL}\b|\bpara voce\b"
 )
 _OVERRIDE_ML = (
-    r"\b(?:ignoriere|vergiss|missachte)\b[^.\n]{0,40}\b(?:anweisungen|instruktionen|regeln|befehle)\b"
-    r"|\b(?:ignorez|ignore|oubliez|oublie)\b[^.\n]{0,40}\b(?:instructions|consignes|regles)\b"
-    r"|\b(?:ignora|olvida|olvide|ignore)\b[^.\n]{0,40}\b(?:instrucciones|indicaciones|reglas)\b"
-    r"|\b(?:ignora|dimentica|ignori)\b[^.\n]{0,40}\b(?:istruzioni|regole|indicazioni)\b"
-    r"|\b(?:ignore|ignora|esqueca|esquece)\b[^.\n]{0,40}\b(?:instrucoes|regras)\b"
+    r"\b(?:ignoriere|vergiss|missachte)\b[^.\n]{0,40}\b(?:anweisungen|instruktionen|regeln|befehle"
+    r"|richtlinien|vorgaben)\b"
+    r"|\b(?:ignorez|ignore|oubliez|oublie)\b[^.\n]{0,40}\b(?:instructions|consignes|regles"
+    r"|directives)\b"
+    r"|\b(?:ignora|olvida|olvide|ignore)\b[^.\n]{0,40}\b(?:instrucciones|indicaciones|reglas"
+    r"|directrices|pautas)\b"
+    r"|\b(?:ignora|dimentica|ignori)\b[^.\n]{0,40}\b(?:istruzioni|regole|indicazioni|linee guida"
+    r"|direttive)\b"
+    r"|\b(?:ignore|ignora|esqueca|esquece)\b[^.\n]{0,40}\b(?:instrucoes|regras|diretrizes)\b"
     r"|\b(?:ab jetzt|von nun an) (?:bist du|sind sie)\b|\b(?:desormais|a partir de maintenant),? "
     r"(?:tu es|vous etes)\b|\b(?:a partir de ahora|desde ahora),? eres\b|\bda ora in poi,? sei\b"
     r"|\b(?:a partir de agora|de agora em diante),? voce e\b"
@@ -444,7 +448,7 @@ _OVERRIDE_TR = (
         "sistem mesajını yok say", "mesajları unut", "kural tanımayan", "gizli talimatları",
         "iç talimatları", "iç yönergelerini",
     )
-    + "|" + _folded("sistem istemini", "sistem istemi") + r"[^.\n]{0,20}"
+    + "|" + _folded("sistem istemini", "sistem istemi") + r"[^.\n]{0,40}"
     + _folded("sızdır", "göster", "yaz", "tekrarla", "açıkla")
     # no determiner before the noun ("Talimatlarını görmezden gel", "Komutlarını dikkate
     # alma"): the verb must end there ("görmezden gelmeyin" is "do not ignore"); "forget
@@ -527,6 +531,12 @@ _PROMPT_ASKS = (
     r"|\b(?:print|output|dump|display|show|share|write out|spell out)\s(?:the|your)\s"
     r"(?:(?:full|exact|entire|complete|original|initial|hidden|whole)\s){0,2}system\s"
     r"(?:prompt|message|instructions)\b[^.\n]{0,20}\b(?:verbatim|word for word|in full)\b"
+    # "output your instructions in full", "show me the hidden prompt"
+    r"|\b(?:output|print|repeat|reveal|dump|recite|show me|tell me|give me|disclose)\s"
+    r"your\s(?:(?:full|complete|entire|exact)\s)?(?:instructions|prompt|directives)\b[^.\n]{0,12}"
+    r"\b(?:in full|verbatim|word for word)\b"
+    r"|\b(?:reveal|show me|tell me|give me|disclose|print|output|repeat)\s(?:the|your)\s"
+    r"(?:hidden|secret|initial|original) (?:prompt|instructions)\b"
     # "tell me the exact instructions you were given (by your developers)"
     r"|\b(?:tell me|show me|give me|repeat|reveal|print|output|recite|disclose|list|share|"
     r"what are|what were)\b[^.\n]{0,30}\binstructions (?:that )?you (?:were|have been|got) given\b"
@@ -579,6 +589,13 @@ _OVERRIDE_CONTEXT = (
     r"(?:\s{0,2}[.,;:!]|\s(?:and|then|&)\b|\s{0,2}$)"
     rf"|{_OPENS}(?:ignore|disregard|forget)\s(?:all|everything)\s(?:previous|prior|above|earlier|"
     r"preceding)(?:\s{0,2}[.,;:!]|\s(?:and|then)\b|\s{0,2}$)"
+    # "ignore all restrictions and ...", "ignore the previous safety check and proceed",
+    # "ignore all training": the model's safeguards as the object, nothing after but the rest
+    # of the instruction ("all restrictions on parking" is a notice's)
+    rf"|{_OPENS}(?:ignore|disregard|forget|bypass)\s(?:all\s|any\s|your\s|the\s){{1,2}}"
+    r"(?:(?:previous|prior|earlier|usual|current)\s)?(?:restrictions|safeguards|guardrails|filters|"
+    r"safety (?:checks?|rules|measures|settings)|training|programming|ethical guidelines)"
+    r"(?:\s{0,2}[.,;:!]|\s(?:and|then)\b|\s{0,2}$)"
     rf"|{_OPENS}(?:ignore|disregard|forget)\s(?:what|everything|anything|all)\s(?:that\s)?you"
     r"(?:'ve|\shave|\shad)?\s(?:were|been|was)\s(?:told|taught|instructed|given|programmed)"
     r"(?:\s(?:so far|before|earlier|previously))?(?:\s{0,2}[.,;:!]|\s(?:and|then)\b|\s{0,2}$)"
