@@ -160,7 +160,8 @@ _EN_ADDRESSED = (
     rf"|\b{_MODEL}s?\b[^.\n]{{0,40}}\b(?:should|must|shall|need to|are (?:required|expected|"
     r"asked) to)\b"
     rf"|\b{_MODEL}s?\b[^.\n]{{0,40}}\b(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|"
-    r"that reads?|who reads?|handling|working on|operating on|running (?:on|in))\b"
+    r"that reads?|who reads?|handling|reviewing|auditing|scanning|triaging|indexing|inspecting|"
+    r"screening|working on|operating on|running (?:on|in))\b"
 )
 _EN_REDIRECT = (
     r"\b(?:should|must|need to|have to) first\b"
