@@ -588,8 +588,8 @@ _OVERRIDE_CONTEXT = (
     rf"|{_OPENS}(?:ignore|disregard|forget)\sall\s(?:previous|prior|earlier)\smessages\b"
     rf"|{_OPENS}(?:ignore|disregard|forget)\s(?:all\s(?:of\s)?|everything\s)?the above"
     r"(?:\s{0,2}[.,;:!]|\s(?:and|then|&)\b|\s{0,2}$)"
-    rf"|{_OPENS}(?:ignore|disregard|forget)\s(?:all|everything)\s(?:previous|prior|above|earlier|"
-    r"preceding)(?:\s{0,2}[.,;:!]|\s(?:and|then)\b|\s{0,2}$)"
+    rf"|{_OPENS}(?:ignore|disregard|forget)\s(?:(?:all|everything)\s)?(?:previous|prior|above|"
+    r"earlier|preceding)(?:\s{0,2}[.,;:!]|\s(?:and|then)\b|\s{0,2}$)"
     # "ignore all restrictions and ...", "ignore the previous safety check and proceed",
     # "ignore all training": the model's safeguards as the object, nothing after but the rest
     # of the instruction ("all restrictions on parking" is a notice's)
@@ -620,7 +620,11 @@ _JAILBREAK = (
     r"|\bexempt from (?:the |all |any )?(?:usual |normal |standard )?(?:restrictions|rules|guidelines|"
     r"polic(?:y|ies)|filters|safeguards)\b"
     r"|\b(?:supersedes?|superseding|overrides?|takes? precedence over) (?:all |any |the )?"
-    r"(?:prior|previous|earlier|existing|original|other) (?:ones|instructions|directives|rules|prompts)\b|"
+    r"(?:prior|previous|earlier|existing|original|other) (?:ones|instructions?|directives|rules|prompts"
+    r"|context)\b"
+    # "takes priority over your system prompt"
+    r"|\b(?:takes?|has|have) (?:priority|precedence) over (?:your|the|any|all) (?:system prompt|"
+    r"(?:(?:previous|prior|original|other) )?instructions|(?:(?:previous|prior|original) )?rules)\b|"
     r"\b(?:dan|god|jailbreak|unrestricted|unfiltered) mode\b|\bdo anything now\b|"
     + _DEV_MODE_ON
     + "|"
@@ -1266,15 +1270,19 @@ def _language(plain: str) -> str | None:
     return best if counts[best] > 0 else None
 
 
-#: "ignore", "disregard", "forget", "override", "previous", "instructions" in ROT13: a text
-#: that names no cipher but has one of them may carry a ciphered override inside its prose.
+#: "ignore", "disregard", "forget", "override", "previous", "instructions" in ROT13 or
+#: backwards: a text that names no cipher but has one of them may carry a ciphered override
+#: inside its prose.
 _ROT13_OVERRIDE_WORDS = tuple(
-    rot13(w) for w in ("ignore", "disregard", "forget", "override", "previous", "instructions")
+    spelt
+    for w in ("ignore", "disregard", "forget", "override", "previous", "instructions")
+    for spelt in (rot13(w), w[::-1])
 )
 
 
 def _rot13_hint(text: str) -> bool:
-    """Whether ``text`` has an override word spelt in ROT13 (:data:`_ROT13_OVERRIDE_WORDS`)."""
+    """Whether ``text`` has an override word spelt in ROT13 or backwards
+    (:data:`_ROT13_OVERRIDE_WORDS`)."""
     lowered = text.lower()
     return any(word in lowered for word in _ROT13_OVERRIDE_WORDS)
 
