@@ -1190,12 +1190,25 @@ def _first_word_end(phrase: str) -> int:
     return len(phrase) - len(stripped) + max(cut, 1)
 
 
+def _letter_at(plain: str, start: int, end: int) -> int:
+    """Where the first letter of the match ``plain[start:end]`` is: a phrase matched with the
+    punctuation that opens it (:data:`_OPENS`: '"Ignore the above."') starts at its word, so
+    the quotation mark before it is seen (:func:`_mentioned`)."""
+    while start < end and not plain[start].isalpha():
+        start += 1
+    return start
+
+
 def _override_mentioned(plain: str, raw: str = "") -> bool:
     """Whether every override phrase in ``plain`` is mentioned, not used (:func:`_mentioned`):
     a write-up quoting "ignore previous instructions" as an example carries no override.
     ``raw`` is the unit as written (capitals kept: a shouted negation)."""
     head = plain[:MAX_SCAN]
-    spans = [m.span() for at in (_OVERRIDE_AT, _PROMPT_ASK_AT) for m in at.finditer(head)]
+    spans = [
+        (_letter_at(head, m.start(), m.end()), m.end())
+        for at in (_OVERRIDE_AT, _PROMPT_ASK_AT)
+        for m in at.finditer(head)
+    ]
     shouted = _SHOUTED.search(raw[:MAX_SCAN]) is not None
     return bool(spans) and all(_mentioned(plain, a, b, shouted) for a, b in spans)
 

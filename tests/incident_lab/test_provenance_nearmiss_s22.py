@@ -365,3 +365,8 @@ SUPERSEDES_BENIGN = [
 @pytest.mark.parametrize("text", SUPERSEDES_BENIGN)
 def test_ordinary_supersession_is_no_override(text: str) -> None:
     assert not _override(text), score_text(text)
+
+
+def test_a_quoted_example_of_an_override_of_the_text_above_is_a_mention() -> None:
+    assert not _override('Attackers write phrases like "Ignore the above." in pages.')
+    assert not _override("Filters catch strings such as 'Ignore all previous' early.")
