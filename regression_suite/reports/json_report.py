@@ -51,18 +51,24 @@ def _pieces(report: dict[str, Any]) -> Iterator[str]:
 #: Spooled entries joined into one piece: a piece each (decoded, encoded again and
 #: written one by one) was a few percent of a 10,000-case gate run.
 _BATCH = 256
+#: ... or fewer, once the piece holds this many bytes (a few huge entries stay a few MB).
+_BATCH_BYTES = 1 << 20
 
 
 def _entries(spool: Spool) -> Iterator[str]:
     """A spool's lines (UTF-8 JSON, one entry each) separated as :func:`_pieces` does,
-    :data:`_BATCH` entries a piece (memory stays bounded whatever the spool's size)."""
+    :data:`_BATCH` entries or :data:`_BATCH_BYTES` a piece, whichever comes first (memory
+    stays bounded whatever the spool's size and its entries' sizes)."""
     batch: list[bytes] = []
+    size = 0
     sep = b""
     for line in spool.lines():
         batch.append(line[:-1])
-        if len(batch) == _BATCH:
+        size += len(line)
+        if len(batch) == _BATCH or size >= _BATCH_BYTES:
             yield (sep + _ENTRY_SEP.join(batch)).decode("utf-8")
             batch.clear()
+            size = 0
             sep = _ENTRY_SEP
     if batch:
         yield (sep + _ENTRY_SEP.join(batch)).decode("utf-8")

@@ -289,3 +289,22 @@ def test_report_json_entries_from_a_spool_in_batches(tmp_path: Path, n: int) -> 
     written = json.loads((tmp_path / FILENAME).read_text("utf-8"))
     assert [i["id"] for i in written["items"]] == [i["id"] for i in items]
     assert f'"items": [\n  {expected}\n ]' in (tmp_path / FILENAME).read_text("utf-8")
+
+
+def test_report_json_batches_stay_small_when_entries_are_huge(tmp_path: Path) -> None:
+    """A batch also ends at about 1 MB: 40 entries of 2 MB each (messages are not capped
+    everywhere) are joined one at a time, not 40 at once (before: the whole spool was one
+    piece, decoded and encoded again, ≈ 240 MB of peak memory here)."""
+    big = "é✓" * 1_000_000
+    items = [_item(f"s{i:03d}", "failed", 1) for i in range(40)]
+    for item in items:
+        item["message"] = big
+    report = finalize_stream(iter(items), suite=SUITE, target=TARGET, options={})
+    tracemalloc.start()
+    try:
+        pieces = sum(1 for _ in _entries(report["items"]))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert pieces == 40
+    assert peak < 40 * 2**20
