@@ -242,3 +242,34 @@ def test_a_worker_crash_after_its_case_was_recorded_adds_no_second_item(
     result.stdout.fnmatch_lines(["*crashed while running*inc-2*"])
     result.stdout.fnmatch_lines(["gate: no verdict: pytest reported 1 failed, errored or skipped*"])
     assert not (pytester.path / "out" / "report.json").exists()
+
+
+_CRASH_IN_CALL_ON_GW1 = """
+import os
+import time
+
+def pytest_runtest_call(item):
+    if item.name == "inc-2" and os.environ.get("PYTEST_XDIST_WORKER") == "gw1":
+        time.sleep(3)  # gw0 records its own run of inc-2 first
+        os._exit(11)  # a real crash, in the call
+"""
+
+
+def test_a_worker_crash_in_a_case_another_worker_recorded_is_still_an_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--dist each`` runs every case on every worker: gw1 segfaulting in inc-2's call
+    after gw0 recorded inc-2 is a real crash of gw1's run, not a teardown of a recorded
+    result — the gate reports it (ERROR, exit 1, reports written). Before, any recorded
+    id dropped the crash: no verdict and no reports."""
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    lib = write(pytester.path / "scenarios", *(scenario(f"inc-{i}") for i in range(4)))
+    write_suite(lib, "gate", "name: gate\nselect: {status: [gated]}\n")
+    pytester.makeconftest(_CRASH_IN_CALL_ON_GW1)
+    args = ["--suite", "gate", "--target", "example:patched", "-p", "no:randomly", "-n", "2"]
+    result = pytester.runpytest_subprocess(*args, "--dist", "each", "--gate-report-dir", "out")
+    result.stdout.fnmatch_lines(["*crashed while running*inc-2*"])
+    result.stdout.fnmatch_lines(["gate: ERROR*errored*"])
+    assert result.ret == 1
+    report = json.loads((pytester.path / "out" / "report.json").read_text("utf-8"))
+    assert any(i["id"].startswith("inc-2") and i["outcome"] == "error" for i in report["items"])
