@@ -326,7 +326,8 @@ _GOES_ON = re2.compile(
 def _request_end(view: SessionView, turn_index: int) -> int:
     """Where the answer to user turn ``turn_index`` ends: at the next user turn that follows
     something other than a user turn, or that takes the request back or asks something else
-    (:func:`_new_request`, read against the last turn that was no filler: :data:`_FILLER`).
+    (:func:`_new_request`, read against both the turn right before it and the last turn that
+    was no filler: :data:`_FILLER`).
     Other consecutive user turns are one request (an instruction split over several
     messages, the ``decompose`` variant, is obeyed after its last part)."""
     turns = view.user_turns
@@ -336,7 +337,9 @@ def _request_end(view: SessionView, turn_index: int) -> int:
             return turns[k][0]
         if _FILLER.match(turns[k][1][:_FILLER_LEN]) and len(turns[k][1]) <= _FILLER_LEN:
             continue  # "Understood?" between an override and its ask: neither ends nor starts one
-        if _new_request(before, turns[k][1]):
+        # it ends the request only when it is new against both: a question after "Got it" (no
+        # stop) goes on from the filler, though the override before it ends with one
+        if _new_request(before, turns[k][1]) and _new_request(turns[k - 1][1], turns[k][1]):
             return turns[k][0]
         before = turns[k][1]
     return len(view.steps)
