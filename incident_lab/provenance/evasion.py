@@ -143,18 +143,27 @@ def quoted_mention(
     its quotation closed on the same line by the mark that pairs with the opening one (an
     apostrophe inside a word, "it's", closes nothing), and, given a ``continues`` pattern,
     the quoted rest not matching it (a quotation going on into an action is used)."""
-    before = plain[max(0, start - 3) : start]
+    found = quotation(plain, start, end)
+    if found is None or (continues is not None and continues(found[1])):
+        return False
+    frame = plain[max(0, found[0] - 60) : found[0]]
+    return _MENTION_FRAME.search(frame[-40:]) is not None or _SPEECH_FRAME.search(frame) is not None
+
+
+def quotation(text: str, start: int, end: int) -> tuple[int, str] | None:
+    """The quotation ``text[start:end]`` opens, if any: where its opening mark is (at most
+    three characters before ``start``) and the quoted text after ``end``, closed on the same
+    line by the mark that pairs with the opening one (an apostrophe inside a word, "it's",
+    closes nothing)."""
+    before = text[max(0, start - 3) : start]
     opening = max(before.rfind(q) for q in _QUOTE_CHARS)
     if opening == -1:
-        return False
-    mark = before[opening]
-    after = plain[end : end + 120].split("\n", 1)[0]
-    close = _closing(after, _CLOSERS[mark])
-    if close == -1 or (continues is not None and continues(after[:close])):
-        return False
-    at = max(0, start - 3) + opening
-    frame = plain[max(0, at - 60) : at]
-    return _MENTION_FRAME.search(frame[-40:]) is not None or _SPEECH_FRAME.search(frame) is not None
+        return None
+    after = text[end : end + 120].split("\n", 1)[0]
+    close = _closing(after, _CLOSERS[before[opening]])
+    if close == -1:
+        return None
+    return max(0, start - 3) + opening, after[:close]
 
 
 def _closing(after: str, closers: str) -> int:
