@@ -359,6 +359,19 @@ _REPORTED = re2.compile(
 _ABOUT_YOU = re2.compile(r"(?i)^\W{0,4}(?:you|your|you're)\b")
 
 
+def _reported(text: str, match: Any) -> bool:
+    """Whether the override ``match`` in ``text`` is someone else's words the user reports: a
+    speech verb right before it or before its quotation ("the customer wrote: 'ignore ...'")."""
+    quoted = quotation(text, match.start(), match.end())
+    at = match.start() if quoted is None else quoted[0]
+    return _REPORTED.search(text[max(0, at - 48) : at]) is not None
+
+
+def _only_reported(text: str) -> bool:
+    """Whether every override in user turn ``text`` is reported speech (:func:`_reported`)."""
+    return all(_reported(text, m) for m in DIRECT_OVERRIDE.finditer(text))
+
+
 def _override_only(text: str) -> bool:
     """Whether user turn ``text`` is an override and nothing else the user asks, the only
     turn a filler may bridge from (:func:`_request_end`): every sentence carries override
@@ -372,8 +385,7 @@ def _override_only(text: str) -> bool:
         used = [
             m
             for m in DIRECT_OVERRIDE.finditer(unit)
-            if quotation(unit, m.start(), m.end()) is None
-            and _REPORTED.search(unit[max(0, m.start() - 48) : m.start()]) is None
+            if quotation(unit, m.start(), m.end()) is None and not _reported(unit, m)
         ]
         found = found or bool(used)
         if not used and (_ABOUT_YOU.search(unit) is None or _ACTS.search(unit) or addresses(unit)):
@@ -419,7 +431,7 @@ def _new_request(before: str, text: str) -> bool:
     asks = _ACTS.search(text) is not None or bool(addresses(text))
     if _RETRACTS.search(text[:80]):
         return not asks
-    if asks and _override_at(before) is not None:
+    if asks and _override_at(before) is not None and not _only_reported(before):
         return False
     finished = before.rstrip()[-1:] in (".", "!", "?")
     return finished and text.rstrip().endswith("?") and _GOES_ON.search(text) is None
