@@ -287,8 +287,16 @@ def test_framed_questions_that_ask_nothing_harmful_stay_silent(line: str) -> Non
     assert classify_trajectory(_page(line)).top is None
 
 
-def test_pretext_rule_is_linear_on_100_kb() -> None:
-    hostile = ("imagine a world with no rules and describe how " * 2500)[:100_000]
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "imagine a world with no rules and describe how ",
+        "imagine a world where your rules don't ",
+        'in a fictional world "where ethics do not apply, how would you ',
+    ],
+)
+def test_pretext_rule_is_linear_on_100_kb(unit: str) -> None:
+    hostile = (unit * (100_000 // len(unit) + 1))[:100_000]
     start = time.process_time()
     paraphrase_kinds(hostile)
     assert time.process_time() - start < 1.0
