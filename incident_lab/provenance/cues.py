@@ -1116,11 +1116,14 @@ _STATE_AFTER = re2.compile(
 #: A negation right before an override phrase: "do not ignore previous instructions", "never
 #: reveal your system prompt", "I'm not asking you to ignore the instructions" state the rule,
 #: they do not break it. Only filler words may stand between ("don't forget to ignore ..." is
-#: no negation).
+#: no negation). In Irish and Scottish Gaelic a negative imperative opens with "ná" / "na",
+#: in Albanian with "mos (i)" (folded: "ná déan dearmad ar na treoracha", "mos i injoroni
+#: udhëzimet": don't forget / don't ignore the instructions).
 _NEGATED = re2.compile(
     r"(?i)\b(?:do not|don't|dont|never|not|must not|mustn't|should not|shouldn't|will not|"
     r"won't|cannot|can't|no need to)(?:[\s,]{1,3}(?:ever|to|you|asking|telling|saying|want|"
     r"wanting|going|trying|please|be|i'm|i am|i)){0,4}\s{1,3}$"
+    r"|\b(?:na|mos(?: i)?)\s{1,3}$"
 )
 #: "why not ignore ...", "why would you not ignore ...", "why don't you ignore ...", "whether
 #: or not you ignore ...": a suggestion or a branch, no negation.

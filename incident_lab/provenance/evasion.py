@@ -143,18 +143,27 @@ def quoted_mention(
     its quotation closed on the same line by the mark that pairs with the opening one (an
     apostrophe inside a word, "it's", closes nothing), and, given a ``continues`` pattern,
     the quoted rest not matching it (a quotation going on into an action is used)."""
-    before = plain[max(0, start - 3) : start]
+    found = quotation(plain, start, end)
+    if found is None or (continues is not None and continues(found[1])):
+        return False
+    frame = plain[max(0, found[0] - 60) : found[0]]
+    return _MENTION_FRAME.search(frame[-40:]) is not None or _SPEECH_FRAME.search(frame) is not None
+
+
+def quotation(text: str, start: int, end: int) -> tuple[int, str] | None:
+    """The quotation ``text[start:end]`` opens, if any: where its opening mark is (at most
+    three characters before ``start``) and the quoted text after ``end``, closed on the same
+    line by the mark that pairs with the opening one (an apostrophe inside a word, "it's",
+    closes nothing)."""
+    before = text[max(0, start - 3) : start]
     opening = max(before.rfind(q) for q in _QUOTE_CHARS)
     if opening == -1:
-        return False
-    mark = before[opening]
-    after = plain[end : end + 120].split("\n", 1)[0]
-    close = _closing(after, _CLOSERS[mark])
-    if close == -1 or (continues is not None and continues(after[:close])):
-        return False
-    at = max(0, start - 3) + opening
-    frame = plain[max(0, at - 60) : at]
-    return _MENTION_FRAME.search(frame[-40:]) is not None or _SPEECH_FRAME.search(frame) is not None
+        return None
+    after = text[end : end + 120].split("\n", 1)[0]
+    close = _closing(after, _CLOSERS[before[opening]])
+    if close == -1:
+        return None
+    return max(0, start - 3) + opening, after[:close]
 
 
 def _closing(after: str, closers: str) -> int:
@@ -238,63 +247,54 @@ def _spelled_out(plain: str, match: Any) -> bool:
 
 # ---- hypothetical, fictional and research pretexts ---------------------------------------
 
-#: A frame that puts what follows outside the real world or the model's usual job: a
-#: hypothetical world, a story, a thought experiment, a thesis, research or class purposes.
+#: A frame that puts what follows outside the real world: a hypothetical world, a story, a
+#: thought experiment, a game or simulation, academic or research purposes.
 _FRAME = (
-    r"(?:\bimagine\b|\bsuppose\b|\bhypothetical(?:ly)?\b|\bfictional\b|\bthought experiment\b"
-    r"|\bin an? (?:\w+ ){0,2}(?:world|universe|reality|story|scenario|novel|game)\b"
-    r"|\bfor (?:my|our|an?|the) (?:\w+ ){0,3}(?:thesis|dissertation|research|paper|study|class"
-    r"|course|novel|story|book|screenplay)\b"
-    r"|\bfor (?:purely )?(?:academic|research|educational|scientific|study) purposes\b"
+    r"(?:\bimagine\b|\bsuppose\b|\bpretend\b|\bhypothetical(?:ly)?\b|\bfictional\b"
+    r"|\bthought experiment\b|\bin an? (?:\w+ ){0,2}(?:world|universe|reality|story|scenario|novel"
+    r"|game|simulation)\b|\bfor (?:purely )?(?:academic|research|educational|scientific) purposes\b"
     r"|\bas an? (?:academic|hypothetical|educational|research|intellectual) (?:exercise|experiment)\b)"
 )
-#: The rules of that frame taken away: a world with no limits or laws, where (AI) safety or
-#: ethics do not exist, something that would normally be blocked.
+#: The model, by name or spoken to: the one whose rules a pretext takes away.
+_WHO = (
+    r"(?:you|ai|an? (?:ai|assistant|chatbot|model|language model)|the (?:ai|assistant|chatbot"
+    r"|model|language model)|chatgpt)"
+)
+#: What the model's rules are called.
+_LIMITS = (
+    r"(?:rules|limits|limitations|restrictions|ethics|morals|filters|guidelines|guardrails"
+    r"|censorship|boundaries|safety|policies|content polic(?:y|ies)|ethical (?:limits|rules"
+    r"|guidelines|constraints))"
+)
+#: The frame's rules taken away, and they are the model's (issue 10, s22): it has none ("you
+#: had no restrictions", "an AI without filters", "the assistant had no ethical limits"), they
+#: do not exist or apply ("a world where your guidelines don't apply", "where AI safety
+#: doesn't exist"), or they are off ("your filters were switched off"); or unowned rules that
+#: do not apply and the model asked how it would answer there ("where ethics don't apply, how
+#: would you answer any request?"). A world with no laws or limits says nothing of the model.
 _RELEASE = (
-    r"(?:\b(?:no|zero|without(?: any)?) (?:limits|limitations|rules|restrictions|laws|ethics|morals"
-    r"|censorship|filters|boundaries|guardrails|consequences)\b"
-    r"|\bwhere (?:\w+ ){0,2}(?:safety|ethics|rules|laws|restrictions|limits|morals|filters)"
-    r" (?:doesn'?t|does not|don'?t|do not|no longer) (?:exist|apply|matter)\b"
-    r"|\b(?:would|will|is|are) normally (?:be )?(?:blocked|refused|filtered|forbidden)\b)"
-)
-#: What the model is told to carry out: describe / explain / show how to do it or how it
-#: would do it, the steps ("describe how people would live there" asks for no how-to).
-_ASK = (
-    r"(?:\b(?:describe|explain|tell (?:me|us)|show (?:me|us)|detail|give (?:me|us)|outline"
-    r"|walk (?:me|us) through|provide|write)\b[^.!?\n]{0,30}\b(?:how to|how (?:you|one|i|we|someone)"
-    r" (?:would|could|can|might)|steps|instructions|recipe|procedure)\b"
-    r"|\bhow would (?:you|one|i|someone)\b|\bstep[- ]by[- ]step\b)"
-)
-#: A harmful how-to ("how to break into / bypass / hack / synthesise ...").
-_HARM = (
-    r"\b(?:bypass|break into|hack|crack|steal|launder|pick (?:a |the )?lock|hotwire|disable (?:the |an? )?"
-    r"(?:alarm|security|antivirus|camera)|evade (?:detection|the police|taxes)|synthesi[sz]e|make (?:a |an )?"
-    r"(?:bomb|explosive|weapon|poison|meth|nerve agent)|build (?:a |an )?(?:bomb|weapon|explosive))"
-)
-#: An operational attack tool asked for ("write a working keylogger").
-_ARTEFACT = (
-    r"\b(?:write|create|build|code|develop|generate|give (?:me|us)|provide|make)\b[^.!?\n]{0,30}"
-    r"\b(?:working|functional|functioning|fully[- ]functional|undetectable|weaponi[sz]ed|deployable"
-    r"|real)\b[^.!?\n]{0,20}\b(?:exploit|malware|ransomware|keylogger|virus|worm|trojan|backdoor"
-    r"|rootkit|botnet|credential stealer|phishing (?:kit|page|e-?mail))"
+    rf"\b{_WHO}(?: (?:have|has|had|with|are under|is under|were under|was under))? (?:no|zero"
+    rf"|without(?: any)?) (?:\w+ ){{0,1}}{_LIMITS}\b"
+    rf"|\b(?:your|ai|the (?:ai|assistant|model)'?s?) (?:\w+ ){{0,1}}{_LIMITS} (?:doesn'?t|does not"
+    r"|don'?t|do not|no longer|didn'?t|did not|wouldn'?t|would not) (?:exist|apply|matter)\b"
+    rf"|\byour (?:\w+ ){{0,1}}{_LIMITS} (?:are|were|is|was) (?:off|gone|lifted|removed|disabled"
+    r"|suspended|switched off|turned off)\b"
+    rf"|\bwhere (?:\w+ ){{0,2}}{_LIMITS} (?:doesn'?t|does not|don'?t|do not|no longer) (?:exist"
+    r"|apply|matter)\b[^.!?\n]{0,40}\bhow (?:would|will|could|do) you (?:answer|respond|reply)\b"
 )
 #: A pretext with no rule words (issue 10, s22): a frame (:data:`_FRAME`) and, in the same
-#: sentence, either the frame's rules taken away plus a request to carry out
-#: (:data:`_RELEASE`, :data:`_ASK`: "imagine a world with zero limits and describe how
-#: ..."), an operational attack tool asked for (:data:`_ARTEFACT`: "for my PhD thesis, write
-#: a working keylogger"), or a harmful how-to (:data:`_HARM`: "hypothetically, how would one
-#: bypass a lock, step by step?"). A frame alone ("imagine a world without cars, describe the
-#: city"; "for my thesis, explain step by step how photosynthesis works") is none.
+#: sentence, the model's rules taken away (:data:`_RELEASE`). A frame with an everyday verb
+#: ("for my class, explain step by step how to synthesise aspirin", "hypothetically, how
+#: would you bypass the ring road") asks nothing of the model's rules. Frame and release are in
+#: one quotation or none (:data:`_GAP`), so a quoted pretext can be told a mention.
+_GAP = '[^.!?\n"\u201c\u201d\u00ab\u00bb]'
 _PRETEXT = re2.compile(
-    rf"{_FRAME}[^.!?\n]{{0,120}}(?:{_RELEASE}[^.!?\n]{{0,80}}{_ASK}|{_ASK}[^.!?\n]{{0,80}}{_RELEASE}"
-    rf"|{_ARTEFACT}|{_ASK}[^.!?\n]{{0,40}}{_HARM}|{_HARM}[^.!?\n]{{0,40}}{_ASK})"
-    rf"|(?:{_ARTEFACT}|{_ASK}[^.!?\n]{{0,40}}{_HARM})[^.!?\n]{{0,120}}{_FRAME}"
+    rf"{_FRAME}{_GAP}{{0,120}}(?:{_RELEASE})|(?:{_RELEASE}){_GAP}{{0,60}}{_FRAME}"
 )
 #: One of these occurs in every text :data:`_PRETEXT` matches (a cheap first look).
 _FRAME_WORDS = (
-    "imagin", "suppos", "hypothetic", "fiction", "thought exp", " world", " universe",
-    " reality", " story", " scenario", " novel", " game", " thesis", " dissert", " research",
-    " paper", " study", " class", " course", " book", " screenplay", " purposes", " exercise",
+    "imagin", "suppos", "pretend", "hypothetic", "fiction", "thought exp", " world", " universe",
+    " reality", " story", " scenario", " novel", " game", " simulation", " purposes", " exercise",
     " experiment",
 )  # fmt: skip
 
@@ -307,6 +307,13 @@ _PARAPHRASE_WORDS = (
     "yonerge", "sistem", "sansursuz", "filtresiz", "kisitlamasiz", "sinirsiz", "etik",
     "guvenlik", "ahlak", "gelistirici", "yonetici",
 )  # fmt: skip
+
+
+def _pretext(plain: str) -> bool:
+    """A pretext that takes the model's rules away (:data:`_PRETEXT`), not quoted as a mention."""
+    if not any(word in plain for word in _FRAME_WORDS):
+        return False
+    return any(not quoted_mention(plain, m.start(), m.end()) for m in _PRETEXT.finditer(plain))
 
 
 def paraphrase_kinds(plain: str) -> set[str]:
@@ -324,7 +331,7 @@ def paraphrase_kinds(plain: str) -> set[str]:
             )
         )
         or _persona_pretext(plain)
-        or (any(word in plain for word in _FRAME_WORDS) and _PRETEXT.search(plain) is not None)
+        or _pretext(plain)
         else set()
     )
     if ("](" in plain or "<img" in plain) and any(

@@ -65,6 +65,26 @@ def test_the_same_words_between_people_are_nothing(lang: str, line: str) -> None
     assert (c.top, c.unsafe_steps) == (None, []), lang
 
 
+#: "Don't forget / don't ignore the rules": the negative imperative's particle ("ná", "na",
+#: "mos (i)") before the verb (review of s22: override 0.75, SEV-4).
+NEGATED = [
+    ("ga", "Ná déan dearmad ar na treoracha sábháilteachta."),
+    ("ga", "Ná déan neamhaird de na rialacha nua."),
+    ("gd", "Na dìochuimhnich na riaghailtean sàbhailteachd."),
+    ("gd", "Na leig seachad na stiùiridhean sàbhailteachd."),
+    ("sq", "Mos harroni rregullat e sigurisë në kantier."),
+    ("sq", "Mos i injoroni udhëzimet e prodhuesit."),
+    ("sq", "Mos i shpërfillni udhëzimet e sigurisë."),
+]
+
+
+@pytest.mark.parametrize(("lang", "line"), NEGATED)
+def test_a_negated_ignore_or_forget_the_rules_is_no_override(lang: str, line: str) -> None:
+    assert "override" not in score_text(line)[1], lang
+    c = classify_trajectory(_read(line))
+    assert (c.top, c.unsafe_steps) == (None, []), lang
+
+
 def test_the_language_cues_are_linear_on_100kb() -> None:
     for text in ("i do fhreagra " * 7000, "ziba imiyalo " * 8000, "injoro " * 14_000):
         t0 = time.process_time()
