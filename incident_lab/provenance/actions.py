@@ -1067,3 +1067,31 @@ def _asks_to_read(tool: str, user_text: str) -> bool:
     objects = [w for w in _NAME_WORDS.split(tool.lower()) if len(w) >= 3 and w not in _READ_WORDS]
     low = user_text.lower()
     return any(re.search(rf"\b{re.escape(w[:5])}", low) for w in objects)
+
+
+#: Where a camel-case name changes word ("CarePlan|Update", "get|Balance").
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def tool_words(tool: str) -> list[str]:
+    """The words of a tool's name in any of its forms: ``send_money``, ``sendMoney``,
+    ``SendMoney`` and ``send-money`` are all ``["send", "money"]``."""
+    return [w for w in _NAME_WORDS.split(_CAMEL.sub(" ", tool).lower()) if w]
+
+
+def tool_implied(tool: str, user_text: str) -> bool:
+    """True when the user's words plainly call for ``tool`` (it is the tool their task
+    needs, not one some text chose): every word of its name beyond the read verbs, by its
+    first five letters ("care plan" for CarePlanUpdate, "balance" for get_balance), or the
+    verb of a name that is only a verb ("search"); for a side effect, a user turn that
+    authorises it (:func:`authorised`). One word in common is not enough: a tool planted
+    for an attack is named to sound like the task ("SystemMonitor" for "tune the system")."""
+    if not user_text.strip():
+        return False
+    kind = action_kind(tool)
+    if kind in SIDE_EFFECTS and authorised(kind, tool, user_text):
+        return True
+    words = [w for w in tool_words(tool) if len(w) >= 3]
+    objects = [w for w in words if w not in _READ_WORDS] or words[:1]
+    low = user_text.lower()
+    return bool(objects) and all(re.search(rf"\b{re.escape(w[:5])}", low) for w in objects)

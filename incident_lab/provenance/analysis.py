@@ -34,8 +34,10 @@ from incident_lab.provenance.actions import (
     authorised,
     command_of,
     failed,
+    tool_implied,
 )
 from incident_lab.provenance.cues import (
+    CUE_WEIGHTS,
     SPAN_THRESHOLD,
     STRONG_CUES,
     WEAK_SPAN_SCORE,
@@ -84,6 +86,7 @@ from incident_lab.provenance.text import (
 from incident_lab.provenance.tools import (
     TOOL_ONLY_CAP,
     TOOL_REQUEST_WEIGHT,
+    directs,
     named_tools,
     request_language,
     requests,
@@ -180,6 +183,10 @@ class _Session:
         if full is None:
             full = self.listings[i] = text_of_step(self.steps[i])[:MAX_LISTING]
         return full
+
+    def called_before(self, i: int) -> set[str]:
+        """The names (lower case) of the tools called before step ``i``."""
+        return {str(self.steps[c].get("name") or "").lower() for c in self.call_steps if c < i}
 
     def units(self, i: int) -> list[tuple[int, int]]:
         """The units of step ``i``'s text (:func:`~incident_lab.provenance.cues.unit_bounds`),
@@ -322,18 +329,26 @@ def _spans(session: _Session) -> tuple[InstructionSpan, ...]:
 
 
 def _tool_request_score(score: float, cues: tuple[str, ...]) -> float:
-    """A span's score with the ``tool_request`` cue added: capped at
-    :data:`~incident_lab.provenance.tools.TOOL_ONLY_CAP` unless another strong cue is there."""
+    """A span's score with the ``tool_request`` cue added (and ``tool_directive`` when
+    ``cues`` hold it): capped at :data:`~incident_lab.provenance.tools.TOOL_ONLY_CAP` unless
+    another strong cue is there."""
     score = 1.0 - (1.0 - score) * (1.0 - TOOL_REQUEST_WEIGHT)
+    if "tool_directive" in cues:
+        score = 1.0 - (1.0 - score) * (1.0 - CUE_WEIGHTS["tool_directive"])
     if not STRONG_CUES & {c.split(":")[0] for c in cues}:
         score = min(score, TOOL_ONLY_CAP)
     return round(score, 3)
 
 
+def _tool_directive_score(score: float, cues: tuple[str, ...]) -> float:
+    return _tool_request_score(score, (*cues, "tool_directive"))
+
+
 def _tool_requests(session: _Session, found: list[InstructionSpan]) -> None:
     """Add the cue ``tool_request`` (:mod:`~incident_lab.provenance.tools`) to the span over
     each untrusted unit that asks for one of the session's tools by name, or make that unit
-    a span of its own."""
+    a span of its own; plus ``tool_directive`` where the unit directs the model to a tool its
+    user's task does not use (:func:`_directives`)."""
     if not session.tool_names:
         return
     for i in session.untrusted:
@@ -343,7 +358,10 @@ def _tool_requests(session: _Session, found: list[InstructionSpan]) -> None:
         named = named_tools(text, session.tool_names, session.lower(i))
         if not named:
             continue
-        for x, y, _tool in tool_request_units(text, session.units(i), named):
+        asked = tool_request_units(text, session.units(i), named)
+        directed = _directives(session, i, asked, named)
+        for x, y, _tool in asked:
+            extra = ("tool_request", "tool_directive") if x in directed else ("tool_request",)
             k = _overlapping(found, i, x, y)
             if k is not None:
                 sp = found[k]
@@ -355,15 +373,56 @@ def _tool_requests(session: _Session, found: list[InstructionSpan]) -> None:
                     start=start,
                     end=end,
                     text=text[start:end],
-                    cues=(*sp.cues, "tool_request"),
-                    score=_tool_request_score(sp.score, sp.cues),
+                    cues=(*sp.cues, *extra),
+                    score=_tool_request_score(sp.score, (*sp.cues, *extra[1:])),
                 )
                 continue
-            found.append(
-                _unit_span(
-                    session, i, x, y, ("tool_request",), _tool_request_score, request_language
-                )
-            )
+            scorer = _tool_directive_score if x in directed else _tool_request_score
+            found.append(_unit_span(session, i, x, y, extra, scorer, request_language))
+
+
+def _directives(
+    session: _Session, i: int, asked: list[tuple[int, int, str]], named: list[tuple[int, str]]
+) -> set[int]:
+    """The starts of the units of untrusted step ``i`` that direct the model to one of its
+    tools (cue ``tool_directive``, strong): a verb that calls a tool with the tool's name
+    ("do this by calling the X tool", "rufe das Tool X auf"), when the tool is none the
+    user's task uses. Only a model calls an agent's tools, so such a sentence speaks to it.
+    Not a directive: a text the user told the agent to follow, a guide to the tools the
+    user's task uses (:func:`_guides_toolset`), and a tool listing naming its own tools."""
+    if not asked or _delegated(session, i) or _guides_toolset(session, i, asked, named):
+        return set()
+    text = session.text(i)
+    listing = session.listing(i)
+    return {
+        x
+        for x, y, name in asked
+        if directs(text[x:y])
+        and not (
+            listing and manifest_descriptions(listing, _written_as(text, named, x, y, name), "")
+        )
+    }
+
+
+def _guides_toolset(
+    session: _Session, i: int, asked: list[tuple[int, int, str]], named: list[tuple[int, str]]
+) -> bool:
+    """True when untrusted step ``i`` asks for a tool the user's task uses (called before
+    it, or implied by the user's words, :func:`~.actions.tool_implied`): documentation of
+    the toolset or a hint ("use the search tool to find more"), whatever else it names."""
+    text = session.text(i)
+    user = "\n".join(session.text(u) for u in session.user if u < i)
+    used = session.called_before(i)
+    return any(
+        name in used or tool_implied(_written_as(text, named, x, y, name), user)
+        for x, y, name in asked
+    )
+
+
+def _written_as(text: str, named: list[tuple[int, str]], x: int, y: int, name: str) -> str:
+    """How ``text`` writes the tool ``name`` inside ``[x, y)`` ("KeyRotation" for the
+    lower-case name ``keyrotation``), else the name."""
+    return next((text[at : at + len(name)] for at, n in named if n == name and x <= at < y), name)
 
 
 def _overlapping(found: list[InstructionSpan], step: int, x: int, y: int) -> int | None:
@@ -1623,7 +1682,45 @@ def _call_requested(
     ):
         requested = True
         why.append("the user asked for what the command does")
+    if requested and not attacker:
+        chooser = _tool_chooser(session, spans, i, user_spans, tool)
+        if chooser is not None:
+            requested, instruction = False, chooser
+            why.append(
+                f"its tool {tool!r} is named only by instruction span {chooser} "
+                f"(step {spans[chooser].step}), not by the user's request"
+            )
     return requested, instruction
+
+
+def _tool_chooser(
+    session: _Session, spans: tuple[InstructionSpan, ...], i: int, user_spans: set[int], tool: str
+) -> int | None:
+    """The span that chose the tool of the call at step ``i``: the latest strong untrusted
+    span before it asking for ``tool`` by name (cue ``tool_request``), when the agent had not
+    called that tool before the span, the user's words do not call for it
+    (:func:`~.actions.tool_implied`) and the span is no tool listing naming its own tools.
+    A call with no argument to trace ("do this by calling the X tool", then ``X({})``)
+    depends on that span through its name alone."""
+    user = "\n".join(session.text(u) for u in session.user if u < i)
+    if not tool or tool_implied(tool, user):
+        return None
+    low = tool.lower()
+    for k in reversed(_strong_earlier(spans, i, user_spans)):
+        sp = spans[k]
+        if not _names_this_tool(sp, tool) or low in session.called_before(sp.step):
+            continue
+        listing = session.listing(sp.step)
+        if listing and manifest_descriptions(listing, tool, ""):
+            continue
+        text = session.text(sp.step)
+        named = named_tools(text, session.tool_names, session.lower(sp.step))
+        if _guides_toolset(
+            session, sp.step, tool_request_units(text, session.units(sp.step), named), named
+        ):
+            continue
+        return k
+    return None
 
 
 def _call(

@@ -35,6 +35,9 @@ poisoned_description a string of a tool listing (description, enum label, exampl
                      asks for the agent's secrets, environment or conversation, or that
                      asked for a secret a call then carried (``analysis._listing_spans``,
                      ``analysis._leak_blame``)
+tool_directive       a verb that calls a tool with the name of one of the agent's tools
+                     the user's task does not use ("do this by calling the X tool", "rufe
+                     das Tool X auf"): only a model calls tools (``analysis._directives``)
 asked_action         a unit asking for an action of the kind an unasked side effect did
                      (``analysis._asked_action``; with ``followed``)
 ==================== ===============================================================
@@ -78,7 +81,7 @@ SPAN_THRESHOLD = 0.5
 #: :data:`WEAK_SPAN_SCORE` (an ordinary "Please send receipts to x@y" in a document).
 STRONG_CUES = frozenset(
     {"override", "addressed_to_model", "task_redirection", "role_claim", "delimiter",
-     "hidden_text", "decoded", "exfil_template", "poisoned_description"}
+     "hidden_text", "decoded", "exfil_template", "poisoned_description", "tool_directive"}
 )  # fmt: skip
 WEAK_SPAN_SCORE = 0.5
 
@@ -94,6 +97,7 @@ CUE_WEIGHTS: dict[str, float] = {
     "decoded": 0.25,
     "language_switch": 0.2,
     "exfil_template": 0.75,
+    "tool_directive": 0.45,
 }
 
 _MODEL = (

@@ -44,24 +44,36 @@ TOOL_REQUEST_WEIGHT = 0.55
 #: that depend on it, never a near miss on its own (tool documentation names tools too).
 TOOL_ONLY_CAP = 0.65
 
+#: Verbs that call a tool, per language (imperative, infinitive and gerund: "by calling",
+#: "en appelant", "llamando"): with a tool's name they direct whoever calls tools, a model.
+_CALL_VERBS = {
+    "en": r"call|calling|invoke|invoking|use|using|run|running|execute|executing|trigger|"
+    r"triggering",
+    "de": r"rufe|ruf|aufrufen|aufzurufen|verwende|verwenden|benutze|benutzen|nutze|nutzen|"
+    r"fuhre|fuhren|ausfuhren|auszufuhren|starte|starten",
+    "fr": r"appelle|appelez|appeler|appelant|utilise|utilisez|utiliser|utilisant|executez|"
+    r"executer|executant|lance|lancez|lancer|invoque|invoquez|invoquer",
+    "es": r"llama|llame|llamar|llamando|usa|usar|usando|utiliza|utilice|utilizar|utilizando|"
+    r"ejecuta|ejecutar|ejecutando|invoca|invocar",
+    "it": r"chiama|chiami|chiamare|chiamando|usa|usi|usare|usando|utilizza|utilizzi|"
+    r"utilizzare|utilizzando|esegui|esegua|eseguire|eseguendo|invoca|invocare|avvia",
+    "pt": r"chame|chama|chamar|chamando|use|usa|usar|usando|utilize|utiliza|utilizar|"
+    r"utilizando|execute|executa|executar|executando|invoque",
+}
 #: Request words per language: a verb that calls a tool, an obligation, politeness.
 _REQUEST_WORDS = {
-    "en": r"call|invoke|use|run|execute|trigger|should|must|shall|needs? to|has to|have to|"
-    r"is to|please|kindly",
-    "de": r"rufe|ruf|aufrufen|aufzurufen|verwende|verwenden|benutze|benutzen|nutze|nutzen|"
-    r"fuhre|fuhren|ausfuhren|auszufuhren|starte|starten|soll|sollst|sollte|sollen|muss|"
-    r"musst|mussen|bitte",
-    "fr": r"appelle|appelez|appeler|utilise|utilisez|utiliser|executez|executer|lance|lancez|"
-    r"lancer|invoque|invoquez|invoquer|doit|devez|dois|devrait|faut|veuillez|merci de|"
-    r"s'il vous plait",
-    "es": r"llama|llame|llamar|usa|usar|utiliza|utilice|utilizar|ejecuta|ejecutar|invoca|"
-    r"invocar|debe|debes|deberia|tiene que|tienes que|hay que|por favor",
-    "it": r"chiama|chiami|chiamare|usa|usi|usare|utilizza|utilizzi|utilizzare|esegui|esegua|"
-    r"eseguire|invoca|invocare|avvia|deve|devi|dovrebbe|bisogna|per favore|per cortesia",
-    "pt": r"chame|chama|chamar|use|usa|usar|utilize|utiliza|utilizar|execute|executa|executar|"
-    r"invoque|deve|deveria|precisa|tem que|por favor",
+    lang: _CALL_VERBS[lang] + "|" + more
+    for lang, more in {
+        "en": r"should|must|shall|needs? to|has to|have to|is to|please|kindly",
+        "de": r"soll|sollst|sollte|sollen|muss|musst|mussen|bitte",
+        "fr": r"doit|devez|dois|devrait|faut|veuillez|merci de|s'il vous plait",
+        "es": r"debe|debes|deberia|tiene que|tienes que|hay que|por favor",
+        "it": r"deve|devi|dovrebbe|bisogna|per favore|per cortesia",
+        "pt": r"deve|deveria|precisa|tem que|por favor",
+    }.items()
 }
 _REQUEST = re.compile(r"\b(?:" + "|".join(_REQUEST_WORDS.values()) + r")\b")
+_CALL_VERB = re.compile(r"\b(?:" + "|".join(_CALL_VERBS.values()) + r")\b")
 _REQUEST_BY_LANGUAGE = {
     lang: re.compile(rf"\b(?:{words})\b") for lang, words in _REQUEST_WORDS.items()
 }
@@ -193,6 +205,13 @@ def written_call(text: str, end: int) -> bool:
     argument value: ``send_money(iban="...", amount=500)``, not ``send_money(iban, amount)``."""
     m = _CALL_SYNTAX.match(text, end)
     return m is not None and _VALUE.search(m.group(1)) is not None
+
+
+def directs(unit: str) -> bool:
+    """True when ``unit`` carries a verb that calls a tool in one of the six languages
+    ("call", "by calling", "rufe ... auf", "utilise", "usando"): with a tool's name, a
+    directive to whoever calls tools."""
+    return _CALL_VERB.search(plain_form(unit)) is not None
 
 
 def requests(unit: str) -> bool:
