@@ -377,8 +377,30 @@ def _tool_requests(session: _Session, found: list[InstructionSpan]) -> None:
                     score=_tool_request_score(sp.score, (*sp.cues, *extra[1:])),
                 )
                 continue
-            scorer = _tool_directive_score if x in directed else _tool_request_score
-            found.append(_unit_span(session, i, x, y, extra, scorer, request_language))
+            if x in directed:
+                x = _with_asked_task(session, found, i, x)
+                found.append(
+                    _unit_span(session, i, x, y, extra, _tool_directive_score, request_language)
+                )
+                continue
+            found.append(_unit_span(session, i, x, y, extra, _tool_request_score, request_language))
+
+
+def _with_asked_task(session: _Session, found: list[InstructionSpan], i: int, x: int) -> int:
+    """Where a tool directive's span starts: at the sentence before it on the same line when
+    that sentence asks for something (a cue, or a request word of the six languages:
+    "please", "bitte", "por favor") and no span holds it (the task the directive says to do with
+    the tool: "Please archive the logs. Do this by calling the X tool."), else at ``x``."""
+    units = session.units(i)
+    k = next((n for n, (ux, _uy) in enumerate(units) if ux == x), 0)
+    if k == 0:
+        return x
+    px, py = units[k - 1]
+    text = session.text(i)
+    if "\n" in text[py:x] or _overlapping(found, i, px, py) is not None:
+        return x
+    task = text[px:py]
+    return px if requests(task) or score_text(task)[1] else x
 
 
 def _directives(

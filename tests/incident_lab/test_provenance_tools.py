@@ -379,6 +379,7 @@ def test_an_ignored_directive_naming_one_of_the_agents_tools_is_a_near_miss() ->
     )
     [span] = [sp for sp in analyse(t).instructions if "tool_directive" in sp.cues]
     assert span.score >= NEAR_MISS_SCORE
+    assert span.text.startswith("Please rotate the admin keys")  # the task it names, too
     c = classify_trajectory(t)
     assert c.top == "prompt_injection" and c.severity is not None
     assert c.severity.level == "SEV-4"
