@@ -23,6 +23,14 @@ Tool documentation names tools and asks to use them too, so a span whose only st
 depends on it (an unrequested call it names or supplied values for). With another strong
 cue (a role claim, text addressed to the model) it is reported even when nothing obeyed it.
 
+One such cue is ``tool_directive`` (``analysis._directives``): a verb that calls a tool
+(:func:`directs`: "call", "by calling", "rufe ... auf", "utilise l'outil", "usando") with the
+name of one of the agent's tools that the user's task does not use. Only a model calls an
+agent's tools, so the sentence speaks to it; a guide to the tools the task does use ("use
+the search tool to find more", the API doc the user asked about) or a tool listing is not
+one. A call to a tool such a span chose, with no argument to trace, is unrequested
+(``analysis._tool_chooser``).
+
 Every pattern is linear: alternations of literals and bounded gaps; tool names are found
 with ``str.find``, one name at a time.
 """
