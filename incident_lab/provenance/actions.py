@@ -27,6 +27,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_code, sql_deletes
+from incident_lab.provenance.tools import tool_words
 from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, forbidden, is_handoff, tool_category
 
@@ -1067,16 +1068,6 @@ def _asks_to_read(tool: str, user_text: str) -> bool:
     objects = [w for w in _NAME_WORDS.split(tool.lower()) if len(w) >= 3 and w not in _READ_WORDS]
     low = user_text.lower()
     return any(re.search(rf"\b{re.escape(w[:5])}", low) for w in objects)
-
-
-#: Where a camel-case name changes word ("CarePlan|Update", "get|Balance").
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-def tool_words(tool: str) -> list[str]:
-    """The words of a tool's name in any of its forms: ``send_money``, ``sendMoney``,
-    ``SendMoney`` and ``send-money`` are all ``["send", "money"]``."""
-    return [w for w in _NAME_WORDS.split(_CAMEL.sub(" ", tool).lower()) if w]
 
 
 def tool_implied(tool: str, user_text: str) -> bool:

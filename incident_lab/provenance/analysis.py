@@ -90,8 +90,11 @@ from incident_lab.provenance.tools import (
     named_tools,
     request_language,
     requests,
+    same_tool,
+    spellings,
     tool_names,
     tool_request_units,
+    tool_spellings,
 )
 from incident_lab.provenance.values import (
     absent_from,
@@ -163,7 +166,9 @@ class _Session:
         self.tool_of_result: dict[int, str] = {}
         self.blocked: set[int] = set()
         self._index(raw_steps)
-        self.tool_names = tool_names(traj, [self.steps[i].get("name") for i in self.call_steps])
+        called = [self.steps[i].get("name") for i in self.call_steps]
+        self.tool_names = tool_names(traj, called)
+        self.tool_spellings = tool_spellings(traj, called)
 
     def text(self, i: int) -> str:
         text = self.texts.get(i)
@@ -355,7 +360,7 @@ def _tool_requests(session: _Session, found: list[InstructionSpan]) -> None:
         text = session.text(i)
         if not text:
             continue
-        named = named_tools(text, session.tool_names, session.lower(i))
+        named = named_tools(text, session.tool_spellings, session.lower(i))
         if not named:
             continue
         asked = tool_request_units(text, session.units(i), named)
@@ -436,7 +441,8 @@ def _guides_toolset(
     user = "\n".join(session.text(u) for u in session.user if u < i)
     used = session.called_before(i)
     return any(
-        name in used or tool_implied(_written_as(text, named, x, y, name), user)
+        any(same_tool(name, u) for u in used)
+        or tool_implied(_written_as(text, named, x, y, name), user)
         for x, y, name in asked
     )
 
@@ -1561,7 +1567,7 @@ def _attacker_args(
 
 
 def _names_this_tool(span: InstructionSpan, tool: str) -> bool:
-    return "tool_request" in span.cues and bool(named_tools(span.text, (tool.lower(),)))
+    return "tool_request" in span.cues and bool(named_tools(span.text, spellings(tool)))
 
 
 def _asked_read(session: _Session, i: int, tool: str) -> bool:
@@ -1727,16 +1733,17 @@ def _tool_chooser(
     user = "\n".join(session.text(u) for u in session.user if u < i)
     if not tool or tool_implied(tool, user):
         return None
-    low = tool.lower()
     for k in reversed(_strong_earlier(spans, i, user_spans)):
         sp = spans[k]
-        if not _names_this_tool(sp, tool) or low in session.called_before(sp.step):
+        if not _names_this_tool(sp, tool) or any(
+            same_tool(tool, u) for u in session.called_before(sp.step)
+        ):
             continue
         listing = session.listing(sp.step)
         if listing and manifest_descriptions(listing, tool, ""):
             continue
         text = session.text(sp.step)
-        named = named_tools(text, session.tool_names, session.lower(sp.step))
+        named = named_tools(text, session.tool_spellings, session.lower(sp.step))
         if _guides_toolset(
             session, sp.step, tool_request_units(text, session.units(sp.step), named), named
         ):

@@ -102,6 +102,43 @@ _MIN_NAME = 4
 def tool_names(traj: Any, called: Iterable[Any] | None = None) -> tuple[str, ...]:
     """The session's tool names, lower case: declared in ``agent.tools`` or called in a step
     (``called``: the names of the calls, when the caller has them; else read off the steps)."""
+    return tuple(dict.fromkeys(n.lower() for n in _raw_names(traj, called)))
+
+
+def tool_spellings(traj: Any, called: Iterable[Any] | None = None) -> tuple[str, ...]:
+    """:func:`tool_names` plus the other spellings of each name of several words
+    (:func:`spellings`), to look for in text."""
+    return tuple(dict.fromkeys(f for n in _raw_names(traj, called) for f in spellings(n)))
+
+
+#: Where a camel-case name changes word ("CarePlan|Update", "get|Balance").
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_NOT_LETTERS = re.compile(r"[^a-z0-9]+")
+
+
+def tool_words(tool: str) -> list[str]:
+    """The words of a tool's name in any of its spellings: ``send_money``, ``sendMoney``,
+    ``SendMoney`` and ``send-money`` are all ``["send", "money"]``."""
+    return [w for w in _NOT_LETTERS.split(_CAMEL.sub(" ", tool).lower()) if w]
+
+
+def spellings(tool: str) -> tuple[str, ...]:
+    """A tool's name lower case, and for a name of several words also its snake and joined
+    spellings (``KeyRotation``: ``keyrotation``, ``key_rotation``; ``key_rotation``: also
+    ``keyrotation``). The spaced one ("key rotation") :func:`named_tools` finds itself."""
+    words = tool_words(tool)
+    forms = [tool.lower()]
+    if len(words) > 1:
+        forms += ["_".join(words), "".join(words)]
+    return tuple(dict.fromkeys(f for f in forms if len(f) >= _MIN_NAME))
+
+
+def same_tool(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` are spellings of one tool name (:func:`tool_words`)."""
+    return tool_words(a) == tool_words(b) or a.lower() == b.lower()
+
+
+def _raw_names(traj: Any, called: Iterable[Any] | None) -> list[str]:
     names: dict[str, None] = {}
     agent = traj.get("agent") if isinstance(traj, dict) else None
     tools = agent.get("tools") if isinstance(agent, dict) else None
@@ -117,8 +154,8 @@ def tool_names(traj: Any, called: Iterable[Any] | None = None) -> tuple[str, ...
         ]
     for name in (*declared, *called):
         if isinstance(name, str) and len(name) >= _MIN_NAME:
-            names[name.lower()] = None
-    return tuple(names)
+            names[name] = None
+    return list(names)
 
 
 def _compound(name: str) -> bool:
