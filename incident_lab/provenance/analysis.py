@@ -420,15 +420,25 @@ def _directives(
     if not asked or _delegated(session, i) or _guides_toolset(session, i, asked, named):
         return set()
     text = session.text(i)
-    listing = session.listing(i)
     return {
         x
         for x, y, name in asked
-        if directs(text[x:y])
-        and not (
-            listing and manifest_descriptions(listing, _written_as(text, named, x, y, name), "")
-        )
+        if directs(text[x:y]) and not _lists_tool(session, i, _written_as(text, named, x, y, name))
     }
+
+
+#: A tool whose name says it lists the agent's tools (``list_tools``, MCP ``tools/list``).
+_LISTING_TOOL = re.compile(r"(?:^|[_./-])(?:list_?tools|tools_?list|tools/list|get_?tools)$")
+
+
+def _lists_tool(session: _Session, i: int, tool: str) -> bool:
+    """True when untrusted step ``i`` is a tool listing that lists ``tool``: JSON that
+    describes it (:func:`~.leaks.manifest_descriptions`), or the output of a tool whose name
+    says it lists tools. A listing names tools and says what they are for; it instructs no one."""
+    if _LISTING_TOOL.search(session.tool_of_result.get(i, "").lower()):
+        return True
+    listing = session.listing(i)
+    return bool(listing and manifest_descriptions(listing, tool, ""))
 
 
 def _guides_toolset(
@@ -1739,8 +1749,7 @@ def _tool_chooser(
             same_tool(tool, u) for u in session.called_before(sp.step)
         ):
             continue
-        listing = session.listing(sp.step)
-        if listing and manifest_descriptions(listing, tool, ""):
+        if _lists_tool(session, sp.step, tool):
             continue
         text = session.text(sp.step)
         named = named_tools(text, session.tool_spellings, session.lower(sp.step))

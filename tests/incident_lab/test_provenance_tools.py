@@ -507,3 +507,27 @@ def test_a_tool_named_in_another_spelling_of_its_name_is_still_the_tool(
     rotate = prov.calls[1]
     assert rotate.unrequested and rotate.instruction is not None
     assert "tool_directive" in prov.instructions[rotate.instruction].cues
+
+
+def test_a_plain_text_tool_listing_is_no_directive_for_the_tools_it_lists() -> None:
+    """``list_tools`` answering in prose ("geocode_city: call it first ...") lists tools; it
+    does not instruct. The agent's calls of the listed tools stay requested."""
+    listing = (
+        "Available tools:\n- geocode_city: call geocode_city first to get coordinates.\n"
+        "- forecast: use forecast with the coordinates."
+    )
+    t = traj(
+        user("Will it rain in Lyon tomorrow?"),
+        call("list_tools", "1"),
+        result(listing, "1"),
+        call("geocode_city", "2", city="Lyon"),
+        result('{"lat": 45.76, "lon": 4.83}', "2"),
+        call("forecast", "3", lat=45.76, lon=4.83),
+        result("Rain 80%", "3"),
+        say("Yes, likely rain."),
+        tools=[{"name": n} for n in ("list_tools", "geocode_city", "forecast")],
+    )
+    prov = analyse(t)
+    assert not any(c.unrequested for c in prov.calls)
+    assert not [sp for sp in prov.instructions if "tool_directive" in sp.cues]
+    assert classify_trajectory(t).top is None
