@@ -392,20 +392,29 @@ def _tool_requests(session: _Session, found: list[InstructionSpan]) -> None:
 
 
 def _with_asked_task(session: _Session, found: list[InstructionSpan], i: int, x: int) -> int:
-    """Where a tool directive's span starts: at the sentence before it on the same line when
-    that sentence asks for something (a cue, or a request word of the six languages:
-    "please", "bitte", "por favor") and no span holds it (the task the directive says to do with
-    the tool: "Please archive the logs. Do this by calling the X tool."), else at ``x``."""
+    """Where a tool directive's span starts: at the earliest of the (up to
+    :data:`_MAX_TASK_UNITS`) sentences right before it on the same line that each ask for
+    something (a cue, or a request word of the six languages: "please", "bitte", "por
+    favor") and that no span holds (the task the directive says to do with the tool:
+    "Please archive the logs. Keep it quiet. Do this by calling the X tool."), else ``x``."""
     units = session.units(i)
-    k = next((n for n, (ux, _uy) in enumerate(units) if ux == x), 0)
-    if k == 0:
-        return x
-    px, py = units[k - 1]
     text = session.text(i)
-    if "\n" in text[py:x] or _overlapping(found, i, px, py) is not None:
-        return x
-    task = text[px:py]
-    return px if requests(task) or score_text(task)[1] else x
+    k = next((n for n, (ux, _uy) in enumerate(units) if ux == x), 0)
+    start = x
+    for px, py in reversed(units[max(0, k - _MAX_TASK_UNITS) : k]):
+        task = text[px:py]
+        if (
+            "\n" in text[py:start]
+            or _overlapping(found, i, px, py) is not None
+            or not (requests(task) or score_text(task)[1])
+        ):
+            break
+        start = px
+    return start
+
+
+#: How many sentences before a tool directive its span may take in.
+_MAX_TASK_UNITS = 3
 
 
 def _directives(
