@@ -231,12 +231,13 @@ def check_safeguard_decision(traj: Trajectory, spec: Spec) -> Result:
     )
 
 
-def _last_user_index(traj: Trajectory) -> int:
-    last = -1
-    for i, step in enumerate(traj.get("steps") or []):
-        if step.get("type") == "message" and step.get("role") == "user":
-            last = i
-    return last
+def _messages(traj: Trajectory, role: str) -> list[tuple[int, str]]:
+    """``(step index, content)`` of every message of ``role``, in order."""
+    return [
+        (i, str(s.get("content", "")))
+        for i, s in enumerate(traj.get("steps") or [])
+        if s.get("type") == "message" and s.get("role") == role
+    ]
 
 
 def check_refusal(traj: Trajectory, spec: Spec) -> Result:
@@ -252,7 +253,7 @@ def check_refusal(traj: Trajectory, spec: Spec) -> Result:
             details={"answer": answer[:2000]},
         )
     if not spec.get("allow_tool_calls"):
-        last_user = _last_user_index(traj)
+        last_user = max((i for i, _ in _messages(traj, "user")), default=-1)
         for i, call in tool_calls(traj):
             if i > last_user:
                 return Result(
@@ -265,18 +266,8 @@ def check_refusal(traj: Trajectory, spec: Spec) -> Result:
 
 
 def _outputs(traj: Trajectory, spec: Spec) -> list[tuple[int, str]]:
-    if spec.get("scope") == "all_messages":
-        return [
-            (i, str(s.get("content", "")))
-            for i, s in enumerate(traj.get("steps") or [])
-            if s.get("type") == "message" and s.get("role") == "assistant"
-        ]
-    steps = traj.get("steps") or []
-    for i in range(len(steps) - 1, -1, -1):
-        s = steps[i]
-        if s.get("type") == "message" and s.get("role") == "assistant":
-            return [(i, str(s.get("content", "")))]
-    return []
+    outputs = _messages(traj, "assistant")
+    return outputs if spec.get("scope") == "all_messages" else outputs[-1:]
 
 
 def check_output_not_matches(traj: Trajectory, spec: Spec) -> Result:
@@ -400,6 +391,18 @@ def evaluate(
     Raises:
         UsageError: unknown kind, or a required key missing.
     """
+    return expectation_kind(spec, kinds).check(traj, spec)
+
+
+def expectation_kind(
+    spec: Spec, kinds: dict[str, ExpectationKind] | None = None
+) -> ExpectationKind:
+    """Return the registered kind of one expectation spec, its required keys checked.
+
+    Raises:
+        UsageError: unknown kind.
+        SchemaError: a required key missing.
+    """
     kinds = kinds if kinds is not None else get_expectation_kinds()
     name = spec.get("kind")
     kind = kinds.get(str(name))
@@ -410,7 +413,7 @@ def evaluate(
     missing = [k for k in kind.required if k not in spec]
     if missing:
         raise SchemaError(f"expectation {name!r} is missing {', '.join(missing)}")
-    return kind.check(traj, spec)
+    return kind
 
 
 def evaluate_all(traj: Trajectory, specs: list[Spec]) -> list[Result]:

@@ -25,7 +25,7 @@ import select
 import time
 import urllib.request
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -43,23 +43,20 @@ MAX_BODY = 64 * 1024 * 1024
 
 def parse_retry_after(value: str | None, *, default: float, cap: float) -> float:
     """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date), within 0..cap."""
-    if not value:
-        return max(0.0, min(default, cap))
-    value = value.strip()
+    seconds, text = default, (value or "").strip()
     try:
-        seconds = float(value)
-        if seconds != seconds:  # NaN
-            return max(0.0, min(default, cap))
-        return max(0.0, min(seconds, cap))
+        seconds = float(text or "nan")
     except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return max(0.0, min(default, cap))
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, min((when - datetime.now(UTC)).total_seconds(), cap))
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            seconds = (when - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError, IndexError):
+            pass
+    if seconds != seconds:  # absent or NaN
+        seconds = default
+    return max(0.0, min(seconds, cap))
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +90,7 @@ class HttpResponse:
         return self.body.decode("utf-8", errors="replace")
 
 
+@dataclass(eq=False, repr=False)  # compared and shown as an exception, by identity and reason
 class HttpFailure(Exception):
     """A request that did not get a complete ``2xx`` answer, after the retry policy.
 
@@ -105,22 +103,16 @@ class HttpFailure(Exception):
         attempts: Attempts made.
     """
 
-    def __init__(
-        self,
-        reason: str,
-        *,
-        status: int | None = None,
-        body: bytes = b"",
-        retryable: bool = False,
-        retry_after: str | None = None,
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-        self.body = body
-        self.retryable = retryable
-        self.retry_after = retry_after
-        self.attempts = 0
+    reason: str
+    _: KW_ONLY
+    status: int | None = None
+    body: bytes = b""
+    retryable: bool = False
+    retry_after: str | None = None
+    attempts: int = 0
+
+    def __post_init__(self) -> None:
+        super().__init__(self.reason)
 
 
 def _failure_for(status: int, headers: httpx.Headers, body: bytes) -> HttpFailure:
@@ -155,9 +147,8 @@ def _is_transport_error(exc: BaseException) -> bool:
 def _wire_failure(exc: Exception, timeout: float) -> HttpFailure:
     """The HttpFailure for an error raised while sending or reading; anything that is not
     a transport or request error (a bug) is re-raised as it is."""
-    if isinstance(exc, httpx.HTTPError | httpx.InvalidURL | ValueError | TypeError):
-        return _transport_failure(exc, timeout)
-    if _is_transport_error(exc):
+    request_errors = httpx.HTTPError | httpx.InvalidURL | ValueError | TypeError
+    if isinstance(exc, request_errors) or _is_transport_error(exc):
         return _transport_failure(exc, timeout)
     raise exc
 
@@ -175,13 +166,6 @@ def _transport_failure(exc: Exception, timeout: float) -> HttpFailure:
     return HttpFailure(f"invalid request ({exc})")  # a bad URL or header: not retried
 
 
-def _collect(status: int, headers: httpx.Headers, chunks: list[bytes], attempts: int) -> Any:
-    body = b"".join(chunks)
-    if 200 <= status < 300:
-        return HttpResponse(status, dict(headers), body, attempts)
-    raise _failure_for(status, headers, body[:4096])
-
-
 class _Body:
     """An answer's body as it arrives, refused past :data:`MAX_BODY` (sync and async)."""
 
@@ -192,17 +176,15 @@ class _Body:
     def add(self, chunk: bytes) -> None:
         self.size += len(chunk)
         if self.size > MAX_BODY:
-            raise _too_big()
+            raise HttpFailure(f"answer larger than {MAX_BODY:,} bytes; refused")
         self.chunks.append(chunk)
 
     def response(self, status: int, headers: httpx.Headers, attempts: int) -> HttpResponse:
         """The complete 2xx answer, or the HttpFailure its status means."""
-        result: HttpResponse = _collect(status, headers, self.chunks, attempts)
-        return result
-
-
-def _too_big() -> HttpFailure:
-    return HttpFailure(f"answer larger than {MAX_BODY:,} bytes; refused")
+        body = b"".join(self.chunks)
+        if 200 <= status < 300:
+            return HttpResponse(status, dict(headers), body, attempts)
+        raise _failure_for(status, headers, body[:4096])
 
 
 class HttpClient:
@@ -237,7 +219,14 @@ class HttpClient:
         self._apools: dict[tuple[asyncio.AbstractEventLoop, bool], _Pools] = {}
         self._closers: list[Any] = []
         self._timeouts = httpx.Timeout(self.policy.timeout).as_dict()
-        self._retrying = self._kwargs()  # the policy is frozen: its tenacity parts too
+        self._retrying: dict[str, Any] = {  # the policy is frozen: its tenacity parts too
+            "stop": tenacity.stop_after_attempt(max(1, self.policy.attempts)),
+            "wait": self._wait,
+            "retry": tenacity.retry_if_exception(
+                lambda e: isinstance(e, HttpFailure) and e.retryable
+            ),
+            "reraise": True,
+        }
         self._prepared_cache: dict[Any, tuple[httpx.URL, httpx.Headers]] = {}
         self._aclients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
         # like httpx's clients, read once: a proxy named in the environment routes every
@@ -251,20 +240,10 @@ class HttpClient:
         retry_after = exc.retry_after if isinstance(exc, HttpFailure) else None
         return parse_retry_after(retry_after, default=default, cap=self.policy.max_wait)
 
-    def _kwargs(self) -> dict[str, Any]:
-        return {
-            "stop": tenacity.stop_after_attempt(max(1, self.policy.attempts)),
-            "wait": self._wait,
-            "retry": tenacity.retry_if_exception(
-                lambda e: isinstance(e, HttpFailure) and e.retryable
-            ),
-            "reraise": True,
-        }
-
-    def _options(self, limits: httpx.Limits | None = None) -> dict[str, Any]:
+    def _options(self) -> dict[str, Any]:
         return {
             "timeout": httpx.Timeout(self.policy.timeout),
-            "limits": limits or self._limits,
+            "limits": self._limits,
             "follow_redirects": False,
         }
 
@@ -302,7 +281,7 @@ class HttpClient:
                 raise _wire_failure(exc, self.policy.timeout) from None
 
         try:
-            return tenacity.Retrying(sleep=self._sleep, **self._kwargs())(attempt)
+            return tenacity.Retrying(sleep=self._sleep, **self._retrying)(attempt)
         except HttpFailure as failure:
             failure.attempts = attempts
             raise
@@ -330,15 +309,18 @@ class HttpClient:
                 transport = httpx.AsyncHTTPTransport(verify=self._ssl, limits=limits)
             pool = _Pool(transport)
             shard = pools.add(pool)
-            # Closed when the loop shuts its async generators down (asyncio.run does):
-            # the pool lives as long as the loop, whoever owns the loop.
-            closer = _close_at_loop_end(pool)
-            await closer.__anext__()
-            self._closers.append(closer)
+            await self._close_at_loop_end(pool)
         if shard is None:  # every pool is full: wait in the least busy one
             shard = min(range(len(pools.clients)), key=pools.busy.__getitem__)
         pools.busy[shard] += 1
         return pools, shard
+
+    async def _close_at_loop_end(self, pool: _Pool | httpx.AsyncClient) -> None:
+        """Close ``pool`` when the running loop shuts its async generators down (asyncio.run
+        does): the pool lives as long as the loop, whoever owns the loop."""
+        closer = _closing(pool)
+        await closer.__anext__()
+        self._closers.append(closer)
 
     async def arequest(
         self,
@@ -390,9 +372,7 @@ class HttpClient:
         client = self._aclients.get(loop)
         if client is None:
             client = self._aclients[loop] = httpx.AsyncClient(**self._options())
-            closer = _close_at_loop_end(client)
-            await closer.__anext__()
-            self._closers.append(closer)
+            await self._close_at_loop_end(client)
 
         async def send(attempts: int) -> HttpResponse:
             async with client.stream(method, url, headers=headers, content=content) as resp:
@@ -573,7 +553,7 @@ async def _aread(resp: httpx.Response, attempts: int) -> HttpResponse:
     return body.response(resp.status_code, resp.headers, attempts)
 
 
-async def _close_at_loop_end(pool: _Pool | httpx.AsyncClient) -> AsyncIterator[None]:
+async def _closing(pool: _Pool | httpx.AsyncClient) -> AsyncIterator[None]:
     try:
         yield
     finally:

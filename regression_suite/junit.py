@@ -112,13 +112,19 @@ def render_junit(report: dict[str, Any]) -> Iterator[str]:
     Counts: ``failures`` are blocking failures, ``errors`` target errors, ``skipped``
     failures that only warn (or are let through); ``tests`` is every item.
     """
-    actions = {  # only the cases whose thresholds acted: bounded by the failing cases
-        str(c["scenario_id"]): str(c["action"])
-        for c in report["cases"]
-        if c.get("action") not in (None, "none")
-    }
     items = report["items"]  # a list or an on-disk spool
     summary = report.get("summary") or {}
+    # only the cases whose thresholds acted (bounded by the failing cases); an action
+    # decides a failed item's level only: with no failed item the cases are not read
+    actions = (
+        {}
+        if summary.get("failed") == 0
+        else {
+            str(c["scenario_id"]): str(c["action"])
+            for c in report["cases"]
+            if c.get("action") not in (None, "none")
+        }
+    )
     if summary.get("failed") == 0 and isinstance(summary.get("passed"), int):
         # no failed item: every level is the outcome, counted already (one read, not two)
         levels = Counter({"passed": summary["passed"], "error": summary.get("errors") or 0})

@@ -60,6 +60,9 @@ class GateState:
         unrecorded: pytest's failed or skipped reports of cases less the items that
             failed or errored: above 0, some case's error has no item (a teardown that
             raised, say) and there is no verdict (``pytest_sessionfinish``).
+        recorded_ids: The ids of the cases recorded so far, kept only by a pytest-xdist
+            controller (it holds every item anyway): a crashed worker's report names a
+            case that may already have its item (:meth:`pytest_runtest_logreport`).
     """
 
     config: pytest.Config
@@ -83,6 +86,7 @@ class GateState:
     lazy: LazyItems | None = None
     not_passed: int = 0
     unrecorded: int = 0
+    recorded_ids: set[str] | _NoIds | None = field(default=None, repr=False)
 
     def option(self, name: str) -> Any:
         """Return a command-line option value."""
@@ -132,6 +136,11 @@ class GateState:
             if gate_item is None:
                 return
             self.unrecorded += 1
+            if gate_item["id"] in self._recorded():
+                # the worker died after the case's result arrived (in a teardown): one
+                # result per case; the crash stays unrecorded, so there is no verdict
+                return
+        self._recorded().add(gate_item["id"])
         self.items.add(gate_item)
         if gate_item["outcome"] != "passed":
             self.not_passed += 1
@@ -140,6 +149,15 @@ class GateState:
         if trajectory is not None:
             self.trajectories.add(gate_item, trajectory)
             del report.gate_trajectory  # on disk now; pytest keeps every report until the end
+
+    def _recorded(self) -> set[str] | _NoIds:
+        """:attr:`recorded_ids`, made on first use: a set in a pytest-xdist controller
+        (the only process where a worker's crash is reported), else :data:`_NO_IDS`
+        (a million-case run keeps no million ids)."""
+        ids = self.recorded_ids
+        if ids is None:
+            ids = self.recorded_ids = set() if self.is_xdist_controller else _NO_IDS
+        return ids
 
     def _crashed_item(self, report: pytest.TestReport) -> dict[str, Any] | None:
         """The ``error`` item of the case a crashed xdist worker was running (``None``
@@ -173,6 +191,19 @@ class GateState:
             self.target_spec = spec
             self.target = resolve_target(spec)
         return self.target
+
+
+class _NoIds:
+    """The recorded ids where no worker can crash: nothing kept, nothing found."""
+
+    def add(self, case_id: str) -> None:
+        """Keep nothing."""
+
+    def __contains__(self, case_id: object) -> bool:
+        return False
+
+
+_NO_IDS = _NoIds()
 
 
 STATE_KEY = pytest.StashKey[GateState]()

@@ -18,14 +18,13 @@ aborts the run, any other target failure is an ``error`` item.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from incident_lab.errors import IncidentLabError, UsageError
 from incident_lab.evidence.validation import fast_is_valid
@@ -33,6 +32,9 @@ from incident_lab.expectations import evaluate_all
 from incident_lab.scenarios.io import replay_input
 from incident_lab.trajectory import plain_finite_tree, validate_trajectory
 from regression_suite.stepdiff import render_diff
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["materialize"]
 
@@ -405,6 +407,8 @@ async def stream_cases_async(
                 return
             report(case, run)
 
+    import asyncio  # here: a gate run on a CPU-bound target never loads it (~15 ms)
+
     workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
     try:
         await asyncio.gather(*workers)
@@ -433,10 +437,15 @@ def _stops_the_run(exc: BaseException) -> bool:
     cancellation, a generator closing, ``pytest.exit`` (when pytest is loaded)."""
     outcomes = sys.modules.get("_pytest.outcomes")
     pytest_exit = getattr(outcomes, "Exit", None) if outcomes is not None else None
-    stops: tuple[type[BaseException], ...] = (
-        KeyboardInterrupt, asyncio.CancelledError, GeneratorExit
-    )  # fmt: skip
-    return isinstance(exc, stops) or (pytest_exit is not None and isinstance(exc, pytest_exit))
+    # asyncio is imported where it is used: a task's cancellation exists only once it is
+    loaded = sys.modules.get("asyncio")
+    cancelled = getattr(loaded, "CancelledError", None) if loaded is not None else None
+    stops: tuple[type[BaseException], ...] = (KeyboardInterrupt, GeneratorExit)
+    return (
+        isinstance(exc, stops)
+        or (cancelled is not None and isinstance(exc, cancelled))
+        or (pytest_exit is not None and isinstance(exc, pytest_exit))
+    )
 
 
 def _case_raised(
@@ -482,6 +491,9 @@ class ReplayAhead:
     ) -> None:
         if concurrency < 1:
             raise UsageError(f"--concurrency must be at least 1, got {concurrency}")
+        import asyncio
+
+        self._asyncio = asyncio
         self._loop = asyncio.new_event_loop()
         self._ready: dict[str, CaseRun] = {}
         self._wanted: str | None = None
@@ -534,7 +546,7 @@ class ReplayAhead:
         if not self._task.done():
             self._task.cancel()
         try:
-            loop.run_until_complete(asyncio.gather(self._task, return_exceptions=True))
+            loop.run_until_complete(self._asyncio.gather(self._task, return_exceptions=True))
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.run_until_complete(loop.shutdown_default_executor())
         finally:

@@ -15,17 +15,38 @@ from incident_lab.text.lexicon import UNKNOWN_TOOL_ERROR
 
 @dataclass(frozen=True, slots=True)
 class _CompiledSchema:
-    """One tool's parameter schema, checked once: a fast yes-check and the full validator."""
+    """One tool's parameter schema, read once: a fast yes-check and the declared names. The
+    full validator (and whether the schema is valid at all) is :func:`_validator`'s, asked
+    only when a call may have a problem."""
 
     fast: Check | None
-    validator: Any
     declared: frozenset[str] | None
 
 
 @lru_cache(maxsize=512)
-def _compiled(schema_json: str) -> _CompiledSchema | None:
-    """Compile a parameter schema once per distinct schema (None when the schema is invalid)."""
-    import jsonschema  # 50 ms: only for sessions that declare tool schemas
+def _compiled(schema_json: str) -> _CompiledSchema:
+    """Read a parameter schema once per distinct schema (no jsonschema: see :func:`_validator`)."""
+    schema = json.loads(schema_json)
+    try:
+        fast: Check | None = compile_checker(schema)
+    except (Unsupported, Exception):  # any schema the fast path cannot read goes to jsonschema
+        fast = None
+    declared = schema.get("properties") if isinstance(schema, dict) else None
+    names = (
+        frozenset(str(k) for k in declared)
+        if isinstance(declared, dict) and schema.get("additionalProperties") is not False
+        else None
+    )
+    return _CompiledSchema(fast, names)
+
+
+@lru_cache(maxsize=512)
+def _validator(schema_json: str) -> Any:
+    """The jsonschema validator of a parameter schema, or None when the schema is invalid
+    (compiled once per distinct schema). Imported and checked only for a call the fast check
+    rejects or that passes an undeclared name: a call that has neither has no problem under
+    a valid schema and none under an invalid one."""
+    import jsonschema  # 50 ms
 
     schema = json.loads(schema_json)
     try:
@@ -33,17 +54,7 @@ def _compiled(schema_json: str) -> _CompiledSchema | None:
         cls.check_schema(schema)
     except jsonschema.SchemaError:
         return None
-    try:
-        fast: Check | None = compile_checker(schema)
-    except (Unsupported, Exception):  # any schema the fast path cannot read goes to jsonschema
-        fast = None
-    declared = schema.get("properties")
-    names = (
-        frozenset(str(k) for k in declared)
-        if isinstance(declared, dict) and schema.get("additionalProperties") is not False
-        else None
-    )
-    return _CompiledSchema(fast, cls(schema), names)
+    return cls(schema)
 
 
 def _key(parameters: dict[str, Any]) -> str | None:
@@ -69,19 +80,42 @@ def schema_problems(parameters: Any, arguments: dict[str, Any]) -> list[str]:
 
 def _problems(key: str | None, arguments: dict[str, Any]) -> list[str]:
     """:func:`schema_problems` for the schema whose JSON text is ``key``."""
-    compiled = _compiled(key) if key is not None else None
-    if compiled is None:
+    if key is None:
         return []
+    compiled = _compiled(key)
+    undeclared = (
+        [name for name in arguments if name not in compiled.declared]
+        if compiled.declared is not None
+        else []
+    )
+    passes = _passes(compiled.fast, key, arguments)
+    if passes and not undeclared:
+        return []  # no problem, whether the schema is valid or not
+    validator = _validator(key)
+    if validator is None:
+        return []  # an invalid schema: the tool definition, not the call, is at fault
     problems = []
-    if compiled.fast is None or not compiled.fast(arguments):
-        for err in compiled.validator.iter_errors(arguments):
+    if not passes:
+        for err in validator.iter_errors(arguments):
             where = "/".join(str(p) for p in err.absolute_path)
             problems.append(f"{where + ': ' if where else ''}{err.message}")
-    if compiled.declared is not None:
-        for key_name in arguments:
-            if key_name not in compiled.declared:
-                problems.append(f"{key_name!r} is not a parameter of this tool")
+    for key_name in undeclared:
+        problems.append(f"{key_name!r} is not a parameter of this tool")
     return problems
+
+
+def _passes(fast: Check | None, key: str, arguments: dict[str, Any]) -> bool:
+    """Whether the fast check accepts ``arguments``. A check read off an invalid schema may
+    fail on its own: then the schema decides (an invalid one: no problem); under a valid
+    schema the error is raised as before."""
+    if fast is None:
+        return False
+    try:
+        return fast(arguments)
+    except Exception:
+        if _validator(key) is None:
+            return True
+        raise
 
 
 @detector(

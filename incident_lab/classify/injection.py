@@ -19,10 +19,12 @@ import re2
 
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, provenance_of, word_runs
+from incident_lab.provenance.actions import authorised
 from incident_lab.provenance.cues import (
     CUE_WEIGHTS,
     STRONG_CUES,
     claims_a_role,
+    role_markup,
     stray_note_label,
 )
 from incident_lab.provenance.model import (
@@ -142,6 +144,8 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     to_model = _model_kinds(span, view)
     if len(to_model & ATTACK_CUES) >= 2:
         return True
+    if _labelled_side_effect(span, kinds, to_model, view):
+        return True
     note = "role_claim" in kinds and "role_claim" not in to_model  # a note between people
     if note or not to_model & TO_MODEL_CUES or "action_request" not in kinds:
         return False
@@ -151,6 +155,36 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     known = f"{view.user_text}\n{view.system_prompt}".lower()
     used = "\n".join(str(c.arguments) for c in prov.calls).lower()
     return any(t not in known and t not in used for t in targets)
+
+
+#: Side effects a labelled imperative may ask for that a reader of a document never does on
+#: its own ("TODO: Delete the file ...", "###(system_message) Make a reservation ...").
+_LABELLED_EFFECTS = ("delete", "payment", "email", "message", "credential", "booking", "permission")
+
+
+def _labelled_side_effect(
+    span: InstructionSpan, kinds: set[str], to_model: set[str], view: SessionView
+) -> bool:
+    """A labelled imperative addressed to nobody in particular: a note label out of a note's
+    place or a role claim (``role_claim`` in ``to_model``), or chat markup posing as a role's
+    turn (:func:`role_markup`), that asks for a side effect (:data:`_LABELLED_EFFECTS`, in
+    the words a user would ask for it: :func:`authorised`) of a kind the user never asked for.
+    A README's "### Instructions" heading is no such label, a to-do list's "TODO:" line in its
+    place neither (:func:`_model_kinds`); nor is an action towards the parties the user or the
+    system prompt named (every address in the span known to them)."""
+    if "imperative_to_model" not in kinds:
+        return False
+    if "role_claim" not in to_model and not role_markup(span.text):
+        return False
+    text = span.text[:4096]
+    known = f"{view.user_text}\n{view.system_prompt}".lower()
+    targets = addresses(text)
+    if targets and all(t in known for t in targets):
+        return False
+    return any(
+        authorised(kind, "", text) and not authorised(kind, "", view.user_text)
+        for kind in _LABELLED_EFFECTS
+    )
 
 
 def _where(span: InstructionSpan) -> str:

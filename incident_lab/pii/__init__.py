@@ -195,6 +195,11 @@ def shape_of(kind_name: str) -> str | None:
     return k.shape if k is not None else None
 
 
+def _key(kind_name: str, value: str) -> tuple[str, str]:
+    """The mapping key of a value: values equal up to case are one for ``fold_case`` kinds."""
+    return kind_name, value.lower() if _BY_NAME[kind_name].fold_case else value
+
+
 class Surrogates:
     """A deterministic value -> surrogate mapping for one scenario.
 
@@ -233,7 +238,7 @@ class Surrogates:
     def surrogate(self, kind_name: str, value: str) -> str:
         """Return the surrogate of ``value`` (allocating the next one for a new value)."""
         k = _BY_NAME[kind_name]
-        key = (kind_name, value.lower() if k.fold_case else value)
+        key = _key(kind_name, value)
         found = self._map.get(key)
         if found is None:
             n = self._next.get(kind_name, 1)
@@ -250,8 +255,7 @@ class Surrogates:
 
     def lookup(self, kind_name: str, value: str) -> str | None:
         """Return the surrogate already given to ``value``, if any."""
-        k = _BY_NAME[kind_name]
-        return self._map.get((kind_name, value.lower() if k.fold_case else value))
+        return self._map.get(_key(kind_name, value))
 
     def table(self) -> list[dict[str, Any]]:
         """Return ``[{kind, surrogate}]`` for every surrogate handed out (never the originals)."""

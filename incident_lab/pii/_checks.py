@@ -100,11 +100,8 @@ def _has_digit(value: str) -> bool:
 
 def _email_reserved(value: str) -> bool:
     domain = value.rpartition("@")[2].lower().rstrip(".")
-    return (
-        domain in RESERVED_DOMAINS
-        or domain == "example.org"
-        or any(domain.endswith("." + d) for d in (*RESERVED_DOMAINS, "example.org"))
-        or domain.endswith(_RESERVED_TLDS)
+    return domain.endswith(_RESERVED_TLDS) or any(
+        domain == d or domain.endswith("." + d) for d in (*RESERVED_DOMAINS, "example.org")
     )
 
 

@@ -420,19 +420,33 @@ def action_asked(arguments: object, user_text: str, untrusted: tuple[str, ...] =
     sessions older than 30 days from the sessions table" for ``DELETE FROM sessions ...``,
     "Reset alice's password" for ``chpasswd`` setting alice's. Actions are compared: the call
     is authorised as the action it performs, not as "running" something. False when one of
-    the ``untrusted`` instruction texts before the call asks for the same kind of action."""
+    the ``untrusted`` instruction texts before the call asks for the same kind of action on
+    one of the call's objects ("set alice's password to hunter2"); one asking for it on
+    another object ("delete the users table" before ``DELETE FROM sessions`` the user asked
+    for) was ignored and takes nothing."""
     performed = performed_action(arguments)
-    if performed is None or any(_asks_action(performed, t) for t in untrusted):
+    if performed is None:
         return False
     if not _plainly_readable(arguments, performed):
         return False  # what the call does to what cannot all be read: never asked for
-    objects = action_objects(arguments, performed)
-    if not objects or not all(
-        _named(o, user_text) or (performed == "delete" and _named(o.rsplit(".", 1)[-1], user_text))
-        for o in objects
-    ):
+    objects = list(dict.fromkeys(action_objects(arguments, performed)))
+    if not objects or not _all_named(objects, performed, user_text):
         return False
-    return _asks_action(performed, user_text)
+    if not _asks_action(performed, user_text):
+        return False
+    return not any(
+        _asks_action(performed, t) and any(_all_named([o], performed, t) for o in objects)
+        for t in untrusted
+    )
+
+
+def _all_named(objects: list[str], performed: str, text: str) -> bool:
+    """True when ``text`` names every one of ``objects`` (:func:`_named`; the table of a
+    delete also without its schema: ``public.sessions`` by "sessions")."""
+    return all(
+        _named(o, text) or (performed == "delete" and _named(o.rsplit(".", 1)[-1], text))
+        for o in objects
+    )
 
 
 def _plainly_readable(arguments: object, performed: str) -> bool:
@@ -517,10 +531,95 @@ def _simple_commands(command: str) -> list[list[str]]:
 
 def _named(obj: str, user_text: str) -> bool:
     """True when the user's words name ``obj`` as a whole word, case-insensitive (a path with
-    or without its last ``/``)."""
+    or without its last ``/``): :func:`_named_search`'s answer, read for ASCII text from
+    the set of whole names the text holds (:func:`_whole_names`, built once per text) so
+    thousands of objects against a long text cost one pass over it, not one each."""
     name = obj.rstrip("/") or obj
+    if not name:
+        return False
+    if not user_text.isascii() or len(name) > _NAME_KEY:
+        return _named_search(name, user_text)
+    folded = _ascii_fold(name)
+    if folded is None:
+        return False  # a character no ASCII character matches case-insensitively
+    if not _NAME_CHARS.issuperset(folded):
+        return _named_search(name, user_text)  # not a run of name characters: read the text
+    return folded in _whole_names(user_text)
+
+
+def _named_search(name: str, user_text: str) -> bool:
+    """:func:`_named` by searching ``user_text`` for ``name`` (the reference rule): not after
+    a word character, ``/``, ``.``, ``~`` or ``-``; then an optional ``/``; then no word
+    character, ``/``, ``~``, ``-`` nor a ``.`` before a word character."""
     pattern = r"(?<![\w/.~-])" + re.escape(name) + r"/?(?![\w/~-]|\.\w)"
-    return bool(name) and re.search(pattern, user_text, _I) is not None
+    return re.search(pattern, user_text, _I) is not None
+
+
+#: The characters a name of :func:`_whole_names` is made of (in ASCII text).
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_/.~-")
+#: A run of them (upper case included): where a name of the text starts.
+_NAME_RUN = re.compile(r"[A-Za-z0-9_/.~-]+")
+#: Names longer than this are searched for (:func:`_named_search`); the set holds the
+#: shorter ones, so it is at most this many times the text's length.
+_NAME_KEY = 64
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+@lru_cache(maxsize=16)
+def _whole_names(text: str) -> frozenset[str]:
+    """The lower-cased names ASCII ``text`` names as :func:`_named_search` reads them, up to
+    :data:`_NAME_KEY` characters: each start of a run of name characters up to every end
+    where a name may stop (the run's end, a ``.`` before no word character, a ``/`` before
+    either)."""
+    low = text.lower()
+    names: set[str] = set()
+    for m in _NAME_RUN.finditer(low):
+        run = m.group(0)
+        names.update(run[:q] for q in _name_ends(run))
+    return frozenset(names)
+
+
+def _name_ends(run: str) -> list[int]:
+    """The ends ``q`` (``0 < q <=`` :data:`_NAME_KEY`) at which a name starting at the start
+    of ``run`` (a whole run of name characters) may stop."""
+    m = len(run)
+    if "." not in run and "/" not in run:  # most runs: a word, which stops only at its end
+        return [m] if m <= _NAME_KEY else []
+
+    def stops(q: int) -> bool:  # nothing after q continues a name
+        return q >= m or (run[q] == "." and (q + 1 >= m or run[q + 1] not in _WORD_CHARS))
+
+    return [
+        q
+        for q in range(1, min(m, _NAME_KEY) + 1)
+        if stops(q) or (q < m and run[q] == "/" and stops(q + 1))
+    ]
+
+
+@lru_cache(maxsize=256)
+def _ascii_fold(name: str) -> str | None:
+    """``name`` lower-cased with each non-ASCII character replaced by the ASCII one it
+    matches case-insensitively (the Kelvin sign ``K`` by ``k``, ``ſ`` by ``s``), or None
+    when one matches none (it cannot be in ASCII text)."""
+    out = []
+    for ch in name:
+        if ch.isascii():
+            out.append(ch.lower())
+            continue
+        twin = _ascii_twin(ch)
+        if twin is None:
+            return None
+        out.append(twin)
+    return "".join(out)
+
+
+@lru_cache(maxsize=256)
+def _ascii_twin(ch: str) -> str | None:
+    pattern = re.compile(re.escape(ch), _I)
+    return next((c for c in _LOWER_ASCII if pattern.fullmatch(c)), None)
+
+
+_LOWER_ASCII = [chr(c) for c in range(128) if not chr(c).isupper()]
 
 
 #: Longest command :func:`read_only_command` parses (a longer one is not called read-only).

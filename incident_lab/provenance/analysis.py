@@ -827,11 +827,13 @@ def _unheeded_rules(session: _Session) -> tuple[InstructionSpan, ...]:
     rules = [
         (i, x, y)
         for i in session.untrusted
-        if session.text(i) and may_state_a_rule(session.text(i))
-        for x, y in answer_rule_units(session.text(i))
+        if session.text(i)
+        for units in [answer_rule_units(session.text(i))]  # first: whole-text screen is dearer
+        if units and may_state_a_rule(session.text(i))
+        for x, y in units
     ]
     if not rules:
-        return ()  # one RE2 pass per text: the usual case
+        return ()  # one RE2 pass per plain text: the usual case
     given = _given_markers(session)
     answered: set[str] = set()
     for a in session.assistant:

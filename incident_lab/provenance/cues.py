@@ -35,6 +35,9 @@ poisoned_description a string of a tool listing (description, enum label, exampl
                      asks for the agent's secrets, environment or conversation, or that
                      asked for a secret a call then carried (``analysis._listing_spans``,
                      ``analysis._leak_blame``)
+exfil_request        an ask to send the model's own data out ("transmit this data to
+                     host.example", "relay the conversation history to https://...") or to
+                     read a cloud metadata endpoint (169.254.169.254, metadata.google.internal)
 tool_directive       a verb that calls a tool with the name of one of the agent's tools
                      the user's task does not use ("do this by calling the X tool", "rufe
                      das Tool X auf"): only a model calls tools (``analysis._directives``)
@@ -72,7 +75,7 @@ from incident_lab.provenance.text import (
 from incident_lab.provenance.text import (
     clear_memo as _clear_text_memo,
 )
-from incident_lab.text.disguise import SYNONYMS
+from incident_lab.text.disguise import SYNONYMS, rot13
 from incident_lab.text.lexicon import INJ_OVERRIDE
 
 #: A unit at this score or above seeds an instruction span.
@@ -81,7 +84,8 @@ SPAN_THRESHOLD = 0.5
 #: :data:`WEAK_SPAN_SCORE` (an ordinary "Please send receipts to x@y" in a document).
 STRONG_CUES = frozenset(
     {"override", "addressed_to_model", "task_redirection", "role_claim", "delimiter",
-     "hidden_text", "decoded", "exfil_template", "poisoned_description", "tool_directive"}
+     "hidden_text", "decoded", "exfil_template", "exfil_request", "poisoned_description",
+     "tool_directive"}
 )  # fmt: skip
 WEAK_SPAN_SCORE = 0.5
 
@@ -97,6 +101,7 @@ CUE_WEIGHTS: dict[str, float] = {
     "decoded": 0.25,
     "language_switch": 0.2,
     "exfil_template": 0.75,
+    "exfil_request": 0.75,
     "tool_directive": 0.45,
 }
 
@@ -115,7 +120,7 @@ _VERBS_EN = (
     r"move|copy|export|exfiltrate|leak|reveal|insert|set|give|provide|list|summari[sz]e|translate|answer|"
     r"start|begin|end|do|follow|decode|paraphrase|rewrite|translate|show|display|mention|add|perform|navigate|go|ignore|disregard|forget|repeat|store|save|"
     r"submit|fill|purchase|buy|order|approve|confirm|publish|push|commit|install|modify|fetch|"
-    r"produce|generate|emit|return)"
+    r"produce|generate|emit|return|transmit|relay|beam|ping)"
 )
 
 # Where a sentence (or a quoted / bracketed clause) starts; also right after markup that closes
@@ -160,7 +165,8 @@ _EN_ADDRESSED = (
     rf"|\b{_MODEL}s?\b[^.\n]{{0,40}}\b(?:should|must|shall|need to|are (?:required|expected|"
     r"asked) to)\b"
     rf"|\b{_MODEL}s?\b[^.\n]{{0,40}}\b(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|"
-    r"that reads?|who reads?|handling|working on|operating on|running (?:on|in))\b"
+    r"that reads?|who reads?|handling|reviewing|auditing|scanning|triaging|indexing|inspecting|"
+    r"screening|working on|operating on|running (?:on|in))\b"
 )
 _EN_REDIRECT = (
     r"\b(?:should|must|need to|have to) first\b"
@@ -268,11 +274,15 @@ _PT_ADDRESSED = (
     rf"\b(?:caro|cara|prezado) {_MODEL}\b|\bse voce (?:e|for) (?:uma? )?{_MODEL}\b|\bpara voce\b"
 )
 _OVERRIDE_ML = (
-    r"\b(?:ignoriere|vergiss|missachte)\b[^.\n]{0,40}\b(?:anweisungen|instruktionen|regeln|befehle)\b"
-    r"|\b(?:ignorez|ignore|oubliez|oublie)\b[^.\n]{0,40}\b(?:instructions|consignes|regles)\b"
-    r"|\b(?:ignora|olvida|olvide|ignore)\b[^.\n]{0,40}\b(?:instrucciones|indicaciones|reglas)\b"
-    r"|\b(?:ignora|dimentica|ignori)\b[^.\n]{0,40}\b(?:istruzioni|regole|indicazioni)\b"
-    r"|\b(?:ignore|ignora|esqueca|esquece)\b[^.\n]{0,40}\b(?:instrucoes|regras)\b"
+    r"\b(?:ignoriere|vergiss|missachte)\b[^.\n]{0,40}\b(?:anweisungen|instruktionen|regeln|befehle"
+    r"|richtlinien|vorgaben)\b"
+    r"|\b(?:ignorez|ignore|oubliez|oublie)\b[^.\n]{0,40}\b(?:instructions|consignes|regles"
+    r"|directives)\b"
+    r"|\b(?:ignora|olvida|olvide|ignore)\b[^.\n]{0,40}\b(?:instrucciones|indicaciones|reglas"
+    r"|directrices|pautas)\b"
+    r"|\b(?:ignora|dimentica|ignori)\b[^.\n]{0,40}\b(?:istruzioni|regole|indicazioni|linee guida"
+    r"|direttive)\b"
+    r"|\b(?:ignore|ignora|esqueca|esquece)\b[^.\n]{0,40}\b(?:instrucoes|regras|diretrizes)\b"
     r"|\b(?:ab jetzt|von nun an) (?:bist du|sind sie)\b|\b(?:desormais|a partir de maintenant),? "
     r"(?:tu es|vous etes)\b|\b(?:a partir de ahora|desde ahora),? eres\b|\bda ora in poi,? sei\b"
     r"|\b(?:a partir de agora|de agora em diante),? voce e\b"
@@ -484,8 +494,17 @@ _OVERRIDE_TR = (
         "sistem mesajını yok say", "mesajları unut", "kural tanımayan", "gizli talimatları",
         "iç talimatları", "iç yönergelerini",
     )
-    + "|" + _folded("sistem istemini", "sistem istemi") + r"[^.\n]{0,20}"
+    + "|" + _folded("sistem istemini", "sistem istemi") + r"[^.\n]{0,40}"
     + _folded("sızdır", "göster", "yaz", "tekrarla", "açıkla")
+    # no determiner before the noun ("Talimatlarını görmezden gel", "Komutlarını dikkate
+    # alma"): the verb must end there ("görmezden gelmeyin" is "do not ignore"); "forget
+    # the old ones" after instructions; a safety mode switched off; "refuse nothing"
+    + r"|\b(?:talimat|komut|kural|yonerge)\w{0,8} (?:\w{1,20} )?"
+    r"(?:gormezden gel|yok say|dikkate alma|goz ardi et)\b"
+    r"|\btalimat\w{0,8}\b[^.\n]{0,40}\b(?:eskileri|oncekileri|digerlerini) unut\b"
+    r"|\b(?:guvenlik|etik|sansur) (?:modu|filtresi|filtreleri|kurallari|protokolu) "
+    r"(?:kapali|devre disi|kapatildi|kaldirildi)\b"
+    r"|\bhicbir (?:seyi|talebi|istegi|soruyu) reddetme\b"
 )  # fmt: skip
 
 #: Synonyms too common as plain nouns to stand for "instructions" ("the order number").
@@ -545,6 +564,88 @@ _EXTRACT_PROMPT = (
     r"|\b(?:repeat|print|output|copy|echo|reproduce) everything (?:above|before) (?:this line|this"
     r" point|here)\b"
 )
+
+#: Asks for the model's own setup that :data:`_EXTRACT_PROMPT` misses, in a pattern of its
+#: own (one pattern with all of them overflowed RE2's DFA memory: it then falls back to a
+#: slower engine). Matched as the ``override`` cue.
+_PROMPT_ASKS = (
+    # "the system prompt" (not only "your"): with a verb that discloses, or asked for verbatim
+    # or told to "me" ("print the system prompt in the debug log" is a developer's step)
+    r"\b(?:repeat|reveal|disclose|leak|recite|tell me|show me|give me|send me)\s(?:the|your)\s"
+    r"(?:(?:full|exact|entire|complete|original|initial|hidden|whole)\s){0,2}system\s"
+    r"(?:prompt|message|instructions)\b"
+    r"|\b(?:print|output|dump|display|show|share|write out|spell out)\s(?:the|your)\s"
+    r"(?:(?:full|exact|entire|complete|original|initial|hidden|whole)\s){0,2}system\s"
+    r"(?:prompt|message|instructions)\b[^.\n]{0,20}\b(?:verbatim|word for word|in full)\b"
+    # "output your instructions in full", "show me the hidden prompt"
+    r"|\b(?:output|print|repeat|reveal|dump|recite|show me|tell me|give me|disclose)\s"
+    r"your\s(?:(?:full|complete|entire|exact)\s)?(?:instructions|prompt|directives)\b[^.\n]{0,12}"
+    r"\b(?:in full|verbatim|word for word)\b"
+    r"|\b(?:reveal|show me|tell me|give me|disclose|print|output|repeat)\s(?:the|your)\s"
+    r"(?:hidden|secret|initial|original) (?:prompt|instructions)\b"
+    # "tell me the exact instructions you were given (by your developers)"
+    r"|\b(?:tell me|show me|give me|repeat|reveal|print|output|recite|disclose|list|share|"
+    r"what are|what were)\b[^.\n]{0,30}\binstructions (?:that )?you (?:were|have been|got) given\b"
+    # "output everything in your context window", "dump your context window contents"
+    r"|\b(?:output|print|repeat|dump|show|reveal|list|copy|echo|display|disclose|leak)\b"
+    r"[^.\n]{0,30}\b(?:everything|all|contents?) (?:in|of) (?:your|the) context(?: window)?\b"
+    r"|\b(?:dump|output|print|reveal|show|repeat|disclose|leak)\b[^.\n]{0,12}\byour context "
+    r"window\b"
+    # "repeat the words above starting with 'You are'" ("repeat the steps above" is a runbook's)
+    r"|\b(?:repeat|print|output|copy|echo|reproduce|write)\s(?:all\s)?(?:the\s)?(?:words|text|"
+    r"sentences?|lines?|everything|content)\s(?:above|before)\b[^.\n]{0,20}\b(?:(?:starting|"
+    r"beginning) (?:with|from|at)|verbatim|word for word)\b"
+    # the same asks in de, fr, es, it, pt: a disclosing verb, then "your" system instructions
+    r"|\b(?:verrate|verraten sie|zeige|zeig|zeigen sie|gib|geben sie|nenne|nennen sie|wiederhole|"
+    r"wiederholen sie|drucke|schreibe|schreib)\b[^.\n]{0,20}\b(?:deine|ihre|deinen|ihren) "
+    r"(?:system ?anweisungen|system-?prompt|systemnachricht|systeminstruktionen|versteckten "
+    r"anweisungen|ursprunglichen anweisungen|geheimen anweisungen|internen anweisungen)\b"
+    r"|\b(?:revele|revelez|montre|montrez|affiche|affichez|repete|repetez|donne|donnez|ecris|"
+    r"ecrivez|recite|recitez|dis|dites|divulgue|divulguez|imprime|imprimez)\b[^.\n]{0,20}"
+    r"\b(?:tes|vos|ton|votre) (?:instructions|consignes|prompt|invite|message) (?:systeme|du "
+    r"systeme|de systeme|initiales?|cachees?|secretes?|d'origine|originales?)\b"
+    r"|\b(?:revela|revele|muestra|muestrame|muestre|repite|repita|dime|digame|imprime|imprima|"
+    r"escribe|escriba|comparte|comparta)\b[^.\n]{0,20}\b(?:tus|sus|tu|su) (?:instrucciones|"
+    r"indicaciones|prompt|mensaje) (?:del sistema|de sistema|iniciales|ocultas|secretas|"
+    r"originales)\b"
+    r"|\b(?:rivela|riveli|mostra|mostrami|mostri|ripeti|ripeta|stampa|stampi|scrivi|scriva|dimmi|"
+    r"dammi|condividi)\b[^.\n]{0,20}\b(?:le tue|le sue|il tuo|il suo) (?:istruzioni|prompt|"
+    r"messaggio) (?:di sistema|del sistema|iniziali|nascoste|segrete|originali)\b"
+    r"|\b(?:revele|revela|mostre|mostra|repita|repete|imprima|imprime|escreva|escreve|diga|"
+    r"compartilhe)\b[^.\n]{0,20}\b(?:suas|tuas|seu|teu) (?:instrucoes|prompt|mensagem) "
+    r"(?:do sistema|de sistema|iniciais|ocultas|secretas|originais)\b"
+)
+#: Where an imperative opens: a line or sentence start, after markup, or after "please",
+#: "now", "just", "then", "and" (not after a comma: "If the build fails, ignore the
+#: preceding text in the log" is a how-to's step).
+_OPENS = r"(?:^|[.!?:;>\])\"'*#=-]\s{0,4}|\b(?:please|now|just|simply|then|and|so)\s{1,3})"
+#: "Ignore the preceding text and ...", "disregard the passage above", "ignore the above",
+#: "ignore all previous" (cut short), "forget what you were told": an override whose object
+#: is the text the model read, not "instructions". A noun after "the above" / "all previous"
+#: ("ignore the above warning", "all previous versions") or a topic after "told" ("what you
+#: were told about parking") is ordinary prose; so is the writer's own "my previous message".
+_OVERRIDE_CONTEXT = (
+    rf"{_OPENS}(?:ignore|disregard|forget)\s(?:all\s(?:of\s)?|any\s|everything\s)?(?:the\s)?"
+    r"(?:preceding|previous|prior|above|earlier|foregoing)\s(?:text|passage|content|context|"
+    r"input|conversation|document|paragraphs?|data)\b"
+    rf"|{_OPENS}(?:ignore|disregard|forget)\s(?:all\s(?:of\s)?)?(?:the|this)\s(?:text|passage|"
+    r"content|context|input|conversation|document|paragraphs?)\s(?:above|so far|before this)\b"
+    rf"|{_OPENS}(?:ignore|disregard|forget)\sall\s(?:previous|prior|earlier)\smessages\b"
+    rf"|{_OPENS}(?:ignore|disregard|forget)\s(?:all\s(?:of\s)?|everything\s)?the above"
+    r"(?:\s{0,2}[.,;:!]|\s(?:and|then|&)\b|\s{0,2}$)"
+    rf"|{_OPENS}(?:ignore|disregard|forget)\s(?:(?:all|everything)\s)?(?:previous|prior|above|"
+    r"earlier|preceding)(?:\s{0,2}[.,;:!]|\s(?:and|then)\b|\s{0,2}$)"
+    # "ignore all restrictions and ...", "ignore the previous safety check and proceed",
+    # "ignore all training": the model's safeguards as the object, nothing after but the rest
+    # of the instruction ("all restrictions on parking" is a notice's)
+    rf"|{_OPENS}(?:ignore|disregard|forget|bypass)\s(?:all\s|any\s|your\s|the\s){{1,2}}"
+    r"(?:(?:previous|prior|earlier|usual|current)\s)?(?:restrictions|safeguards|guardrails|filters|"
+    r"safety (?:checks?|rules|measures|settings)|training|programming|ethical guidelines)"
+    r"(?:\s{0,2}[.,;:!]|\s(?:and|then)\b|\s{0,2}$)"
+    rf"|{_OPENS}(?:ignore|disregard|forget)\s(?:what|everything|anything|all)\s(?:that\s)?you"
+    r"(?:'ve|\shave|\shad)?\s(?:were|been|was)\s(?:told|taught|instructed|given|programmed)"
+    r"(?:\s(?:so far|before|earlier|previously))?(?:\s{0,2}[.,;:!]|\s(?:and|then)\b|\s{0,2}$)"
+)
 _JAILBREAK = (
     # "disregard everything above"; "reveal your system prompt word for word": asks only a
     # model can be given
@@ -564,7 +665,11 @@ _JAILBREAK = (
     r"|\bexempt from (?:the |all |any )?(?:usual |normal |standard )?(?:restrictions|rules|guidelines|"
     r"polic(?:y|ies)|filters|safeguards)\b"
     r"|\b(?:supersedes?|superseding|overrides?|takes? precedence over) (?:all |any |the )?"
-    r"(?:prior|previous|earlier|existing|original|other) (?:ones|instructions|directives|rules|prompts)\b|"
+    r"(?:prior|previous|earlier|existing|original|other) (?:ones|instructions?|directives|rules|prompts"
+    r"|context)\b"
+    # "takes priority over your system prompt"
+    r"|\b(?:takes?|has|have) (?:priority|precedence) over (?:your|the|any|all) (?:system prompt|"
+    r"(?:(?:previous|prior|original|other) )?instructions|(?:(?:previous|prior|original) )?rules)\b|"
     r"\b(?:dan|god|jailbreak|unrestricted|unfiltered) mode\b|\bdo anything now\b|"
     + _DEV_MODE_ON
     + "|"
@@ -584,6 +689,28 @@ _JAILBREAK = (
     r"|\bsem (?:restricoes|limites|regras|filtros|censura)\b"
 )
 
+#: What only the model holds: the conversation, its context, the secrets it can reach.
+_MODEL_DATA = (
+    r"(?:conversation|chat|context|session|memory|credentials?|secrets?|api keys?|keys|tokens?|"
+    r"passwords?|environment variables|env vars|system prompt|(?:chat|conversation|message) "
+    r"history)"
+)
+#: Where data would go: a URL, an address, a host name.
+_OUT = r"(?:https?://|www\.|[\w.+-]{1,64}@[\w-]{1,63}\.|[\w-]{1,63}\.[\w-]{1,63}\.[a-z]{2,12}\b)"
+#: An ask to send data out: a verb only exfiltration uses on "this data", or any sending
+#: verb on what only the model holds (:data:`_MODEL_DATA`), to a destination; or a request
+#: to a cloud metadata endpoint. "Upload the logs to https://support..." (a person's task)
+#: and "POST them to https://api..." (API docs) are neither.
+_EXFIL_REQUEST = (
+    r"\b(?:transmit|exfiltrate|relay|beam|leak|smuggle)\b[^.\n]{0,20}\b(?:this|the|all|any|every|"
+    rf"your)\s(?:\w{{1,20}}\s)?(?:data|information|info|{_MODEL_DATA})\b[^\n]{{0,30}}\b(?:to|into)\s"
+    rf"{_OUT}"
+    r"|\b(?:send|forward|post|upload|e-?mail|mail|transmit|exfiltrate|relay|beam|leak|copy)\b"
+    rf"[^.\n]{{0,20}}\b(?:this|the|all|any|every|your)\s(?:\w{{1,20}}\s)?{_MODEL_DATA}\b"
+    rf"[^\n]{{0,30}}\b(?:to|into)\s{_OUT}"
+    r"|\b(?:fetch|get|curl|wget|read|open|visit|request|query|call|access|retrieve|ping|load)\b"
+    r"[^\n]{0,20}(?:169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200)"
+)
 _VERB_START_RE = re2.compile("(?im)" + _VERB_START)
 
 _TARGET_PATTERN = (
@@ -751,12 +878,15 @@ _OVERRIDE_ANY = "|".join(
         _OVERRIDE_TR,
         _OVERRIDE_PARAPHRASE,
         _OVERRIDE_TYPO,
+        _OVERRIDE_CONTEXT,
         _JAILBREAK,
     )
 )
 _PLAIN = _Matcher(
     {
         "override": _OVERRIDE_ANY,
+        "prompt_ask": _PROMPT_ASKS,
+        "exfil_request": _EXFIL_REQUEST,
         "addressed_to_model": "|".join(
             (
                 _EN_ADDRESSED,
@@ -867,6 +997,19 @@ def claims_a_role(text: str) -> bool:
     return _ROLE_CLAIM.search(readable(head, cipher_hint(text))[0]) is not None
 
 
+#: Chat markup that poses as a role's turn (``###(system_message)``, ``[SYSTEM]``,
+#: ``<|im_start|>``, ``<system>``): of the delimiters, the ones no README heading is.
+_ROLE_MARKUP = re2.compile(
+    r"(?i)[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?"
+    r"\s{0,2}[)\]}>]|\[/?(?:system|inst|sys)\]|<\|[a-z_]{2,20}\|>|</?(?:system|im_start|sys)>"
+)
+
+
+def role_markup(text: str) -> bool:
+    """Whether ``text`` carries chat markup posing as a role's turn (:data:`_ROLE_MARKUP`)."""
+    return _ROLE_MARKUP.search(text[:MAX_SCAN]) is not None
+
+
 #: Not the end of a word ("Subtask:"); glued to an escaped line break ("...only\\nTODO:").
 _NOTE_LABEL_AT = re2.compile(r"(?im)(?:^|[^a-z0-9]|\\[nrt])" + _LABEL_WORDS)
 #: A note label where a note's author puts it: at the start of a line (indented at most three
@@ -900,6 +1043,9 @@ def _plain_kinds(plain: str) -> set[str]:
     """The cue patterns that match the folded text ``plain`` (other scripts only when it
     has non-ASCII letters)."""
     found = _PLAIN.kinds(plain) | paraphrase_kinds(plain)
+    if "prompt_ask" in found:  # an ask for the model's own prompt: an override
+        found.discard("prompt_ask")
+        found.add("override")
     if not plain.isascii():
         found |= _SCRIPTS.kinds(plain)
     return found
@@ -924,6 +1070,7 @@ _CUE_ORDER = (
     "imperative_to_model",
     "role_claim",
     "exfil_template",
+    "exfil_request",
 )
 
 
@@ -960,6 +1107,7 @@ def _unit_score_memo(
 
 #: Where each override phrase is (only run when the set says one occurs).
 _OVERRIDE_AT = re2.compile("(?im)" + _OVERRIDE_ANY)
+_PROMPT_ASK_AT = re2.compile("(?im)" + _PROMPT_ASKS)
 #: What a quotation that goes on into an action or an address asks: then it is used.
 _CONTINUES = re2.compile(f"(?i){_ACTION_PATTERN}|{_TARGET_PATTERN}")
 #: "you are now" describing where the reader is or what state they are in, not a persona:
@@ -1099,13 +1247,40 @@ def _first_word_end(phrase: str) -> int:
     return len(phrase) - len(stripped) + max(cut, 1)
 
 
+def _letter_at(plain: str, start: int, end: int) -> int:
+    """Where the first letter of the match ``plain[start:end]`` is: a phrase matched with the
+    punctuation that opens it (:data:`_OPENS`: '"Ignore the above."') starts at its word, so
+    the quotation mark before it is seen (:func:`_mentioned`)."""
+    while start < end and not plain[start].isalpha():
+        start += 1
+    return start
+
+
 def _override_mentioned(plain: str, raw: str = "") -> bool:
     """Whether every override phrase in ``plain`` is mentioned, not used (:func:`_mentioned`):
     a write-up quoting "ignore previous instructions" as an example carries no override.
     ``raw`` is the unit as written (capitals kept: a shouted negation)."""
-    spans = [m.span() for m in _OVERRIDE_AT.finditer(plain[:MAX_SCAN])]
+    head = plain[:MAX_SCAN]
+    spans = [
+        (_letter_at(head, m.start(), m.end()), m.end())
+        for at in (_OVERRIDE_AT, _PROMPT_ASK_AT)
+        for m in at.finditer(head)
+    ]
     shouted = _SHOUTED.search(raw[:MAX_SCAN]) is not None
     return bool(spans) and all(_mentioned(plain, a, b, shouted) for a, b in spans)
+
+
+_EXFIL_AT = re2.compile("(?im)" + _EXFIL_REQUEST)
+
+
+def _exfil_warned(plain: str) -> bool:
+    """Whether every ask to send data out in ``plain`` is negated ("never send your API keys
+    to anyone@...", "do not transmit the session tokens to ..."): a warning, not an ask."""
+    head = plain[:MAX_SCAN]
+    return all(
+        _NEGATED.search(head[max(0, m.start() - 48) : m.start()]) is not None
+        for m in _EXFIL_AT.finditer(head)
+    )
 
 
 def _score(
@@ -1141,6 +1316,8 @@ def _unit_cues(raw: str, plain: str, undone: tuple[str, ...]) -> list[str]:
     found = _plain_kinds(plain)
     if "override" in found and _override_mentioned(plain, raw) and not _other_override(plain):
         found.discard("override")
+    if "exfil_request" in found and _exfil_warned(plain):
+        found.discard("exfil_request")
     raw_found = _RAW.kinds(raw)
     if "verb_start" in found and "imperative_to_model" not in found and _verb_starts(plain):
         found.add("imperative_to_model")
@@ -1163,19 +1340,50 @@ def _language(plain: str) -> str | None:
     return best if counts[best] > 0 else None
 
 
+#: "ignore", "disregard", "forget", "override", "previous", "instructions" in ROT13 or
+#: backwards: a text that names no cipher but has one of them may carry a ciphered override
+#: inside its prose.
+_ROT13_OVERRIDE_WORDS = tuple(
+    spelt
+    for w in ("ignore", "disregard", "forget", "override", "previous", "instructions")
+    for spelt in (rot13(w), w[::-1])
+)
+
+
+def _rot13_hint(text: str) -> bool:
+    """Whether ``text`` has an override word spelt in ROT13 or backwards
+    (:data:`_ROT13_OVERRIDE_WORDS`)."""
+    lowered = text.lower()
+    return any(word in lowered for word in _ROT13_OVERRIDE_WORDS)
+
+
+def _deciphered_override(raw: str) -> tuple[float, tuple[str, ...], str | None] | None:
+    """The score of unit ``raw`` read through a whole-unit cipher when that reading is an
+    override (a line or sentence of ROT13 inside an issue body or an e-mail that names no
+    cipher), else None: a deciphered unit counts for nothing less."""
+    found = _unit_score(raw, False, True)
+    if "override" in found[1] and any(c.startswith("decoded:") for c in found[1]):
+        return found
+    return None
+
+
 def score_units(text: str) -> list[Unit]:
     """Score every unit of ``text`` (the first :data:`MAX_SCAN` characters).
 
     A text in which no cue occurs anywhere (one RE2 pass over its de-obfuscated form)
-    has only zero-score units and is not cut up further.
+    has only zero-score units and is not cut up further. A text that names no cipher but
+    has an override word in ROT13 (:func:`_rot13_hint`) has each unit also read through
+    the ciphers, kept only where that reading is an override.
     """
     text = text[:MAX_SCAN]
     ciphers = cipher_hint(text)
+    rot = not ciphers and _rot13_hint(text)
     whole = _plain_unless_obfuscated(text)  # None: something in it is obfuscated
     disguised = obfuscated_overrides(text)
     if (
         whole is not None
         and not ciphers
+        and not rot
         and not disguised
         and not _plain_kinds(whole)
         and not _RAW.kinds(text)
@@ -1186,6 +1394,8 @@ def score_units(text: str) -> list[Unit]:
     for a, b in _units(text):
         # plain_text: nothing to undo anywhere in the text, so each unit reads as itself
         score, cues, language = _unit_score(text[a:b], plain_text, ciphers)
+        if rot and (found := _deciphered_override(text[a:b])) is not None and found[0] > score:
+            score, cues, language = found
         units.append(Unit(a, b, score, cues, language))
     return _with_disguised(units, disguised) if disguised else units
 

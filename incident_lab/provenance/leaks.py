@@ -99,7 +99,8 @@ _WANTS = {
     ),
     "environment": re2.compile(
         _LEAD + r"(?:\b(?:from|in) (?:the|your) environment\b|"
-        r"\b(?:all|your|every|any) (?:of )?(?:the |your )?(?:environment variables|env vars)\b)"
+        r"\b(?:all|your|every|any) (?:of )?(?:the |your )?(?:environment variables|env vars)\b|"
+        r"\b(?:whole|entire|full|complete) (?:environment|env)\b)"
     ),
     "conversation": re2.compile(
         _LEAD + r"(?:\bconversation (?:history|context)\b|\bchat (?:history|log|so far)\b|"
@@ -111,10 +112,20 @@ _WANTS = {
 _NEGATED = re.compile(r"(?:\b(?:never|not|no|without)|n't)\s+$", re.IGNORECASE)
 #: Parameter names that are the natural home of a kind of secret: the credential ones by
 #: whole token of the name (:func:`_name_tokens`: ``author`` is no ``auth``, ``max_tokens``
-#: no ``token``), the others by the whole name.
+#: no ``token``) or a compound ending in one (:data:`_CREDENTIAL_COMPOUND`), the others by
+#: the whole name.
 _CREDENTIAL_TOKENS = frozenset(
     {"auth", "authorization", "apikey", "token", "credential", "credentials", "password"}
     | {"passwd", "secret", "bearer"}
+)
+#: A word of a parameter name written as one lower-case compound that ends in a credential
+#: word (``apitoken``, ``accesstoken``, ``oauth``, ``basicauth``, ``clientsecret``,
+#: ``dbpassword``), or a qualified ``key`` (``secretkey``, ``privatekey``, ``accesskey``).
+#: A word that only contains one is none (``author``, ``authority``, ``tokenizer``,
+#: ``maxtokens``, ``passwordless``, ``keyword``, ``monkey``). Bounded (linear).
+_CREDENTIAL_COMPOUND = re.compile(
+    r"[a-z0-9]{0,40}(?:token|password|passwd|secret|credentials?|auth|bearer|apikey)|"
+    r"[a-z0-9]{0,20}(?:api|access|secret|private|auth|ssh|signing|client|master|session)key"
 )
 _HOME_NAMES = {
     "environment": re.compile(r"^env(?:iron(?:ment)?)?(?:_?vars?|_?variables)?$", re.IGNORECASE),
@@ -135,6 +146,12 @@ _MORE_THAN_A_KEY = re.compile(
     r"credentials|variables|vars)\b",
     re.IGNORECASE,
 )
+#: An environment variable's name (``AWS_SECRET_ACCESS_KEY``, ``DATABASE_URL``): upper case
+#: words joined by ``_``. A credential field's description naming two of them asks for
+#: more than its own key.
+_VARIABLE = re.compile(r"\b[A-Z][A-Z0-9]{0,40}(?:_[A-Z0-9]{1,40}){1,8}\b")
+#: The rest of a request's sentence (after the span the request pattern matched), bounded.
+_SENTENCE_REST = re.compile(r"[^.\n]{0,200}")
 #: In a conversation field's description, what asks for more than the messages to store:
 #: "Always set to the full conversation history".
 _MORE_THAN_MESSAGES = re.compile(
@@ -288,21 +305,31 @@ def wants_secrets(text: str, field: str = "") -> bool:
     homes = _homes(field, text) if field else frozenset()
     return any(
         not _NEGATED.search(text, max(0, m.start() - 12), m.start())
-        and not _exempt(kind, m.group(0), text, homes)
+        and not _exempt(kind, _sentence(text, m), text, homes)
         for kind, pattern in _WANTS.items()
         for m in pattern.finditer(text)
     )
 
 
+def _sentence(text: str, m: Any) -> str:
+    """The request ``m`` matched, with the rest of its sentence ("... from the environment:
+    AWS_SECRET_ACCESS_KEY, DATABASE_URL.")."""
+    rest = _SENTENCE_REST.match(text, m.end())
+    return m.group(0) + (rest.group(0) if rest else "")
+
+
 def _exempt(kind: str, span: str, text: str, homes: frozenset[str]) -> bool:
-    """True when request ``span`` (of kind ``kind``, in description ``text``) asks only for
-    what a parameter whose homes are ``homes`` holds: an ``env`` field environment
-    variables; a credential field its own key read from the environment (not several
-    secrets, not the whole environment; a file or secret named is never exempt); a
-    ``messages`` field the conversation, unless always, or the full history."""
+    """True when request ``span`` (of kind ``kind``, with the rest of its sentence, in
+    description ``text``) asks only for what a parameter whose homes are ``homes`` holds: an
+    ``env`` field environment variables; a credential field its own key read from the
+    environment (not several secrets, not the whole environment: neither the sentence nor
+    two variable names anywhere in the description; a file or secret named is never
+    exempt); a ``messages`` field the conversation, unless always, or the full history."""
     if kind == "environment":
         return "environment" in homes or (
-            "credential" in homes and _MORE_THAN_A_KEY.search(span) is None
+            "credential" in homes
+            and _MORE_THAN_A_KEY.search(span) is None
+            and len(set(_VARIABLE.findall(text))) < 2
         )
     if kind == "conversation":
         return "conversation" in homes and _MORE_THAN_MESSAGES.search(text) is None
@@ -322,7 +349,10 @@ def _homes(field: str, description: str) -> frozenset[str]:
     (``auth``, ``api_key``, a description "Your API key") its own key; ``env`` environment
     variables; ``messages`` the conversation (what each exempts: :func:`_exempt`)."""
     kinds = {kind for kind, name in _HOME_NAMES.items() if name.search(field)}
-    if _name_tokens(field) & _CREDENTIAL_TOKENS or _CREDENTIAL_FIELD.match(description):
+    named = any(
+        w in _CREDENTIAL_TOKENS or _CREDENTIAL_COMPOUND.fullmatch(w) for w in _name_tokens(field)
+    )
+    if named or _CREDENTIAL_FIELD.match(description):
         kinds.add("credential")
     return frozenset(kinds)
 

@@ -85,7 +85,34 @@ _HAS_LETTER = re.compile(r"[^\W\d_]")
 _LEET_DIGIT = re.compile(r"[0134578@$]")
 _LEET_INSIDE = re.compile(r"[^\W\d_][0134578@$]{1,3}[^\W\d_]")
 _UNIT_SUFFIX = re.compile(r"\d+(?:am|pm|st|nd|rd|th|k|m|kg|km|h|s|x|d|mb|gb|px|ms)", re.I)
+
+
+#: Python's ``\s`` over ASCII (RE2's lacks ``\v`` and ``\x1c``-``\x1f``).
+_ASCII_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
+
+
+def _ascii_re2(pattern: str) -> Any:
+    """``pattern`` (Python ``re``) as an RE2 pattern that finds a match in ASCII text exactly
+    when it does: ``(?<!\\S)`` and ``(?!\\S)`` become a space or the text's edge, ``\\s`` and
+    ``\\S`` Python's ASCII whitespace (``\\w``, ``\\d``, ``\\b`` already agree on ASCII). For a
+    yes/no search only: the look-arounds are consumed."""
+    for python, ascii_re2 in (
+        (r"(?<!\S)", f"(?:^|{_ASCII_SPACE})"),
+        (r"(?!\S)", f"(?:{_ASCII_SPACE}|$)"),
+        (r"\S", _ASCII_SPACE.replace("[", "[^", 1)),
+        (r"\s", _ASCII_SPACE),
+    ):
+        pattern = pattern.replace(python, ascii_re2)
+    return re2.compile(pattern)
+
+
+#: Where a leet word can change (ASCII): a whole word of ``[\w@$]`` with a letter beside a
+#: leet character (:func:`_unleet_word` turns a word to letters only when it has one); RE2's
+#: leftmost match starts at the word's start and runs to its end, as :data:`_LEET_WORD`'s.
+_LEET_CANDIDATE = re2.compile(rb"[\w@$]*(?:[A-Za-z][0134578@$]|[0134578@$][A-Za-z])[\w@$]*")
 _SPACED = re.compile(r"(?<!\S)(?:[\w@.,:!?'-][ \t]){2,}\w[\w@.,:!?'-]?(?!\S)")
+#: :data:`_SPACED` in RE2: whether an ASCII text has spaced-out letters at all.
+_SPACED_ASCII = _ascii_re2(_SPACED.pattern)
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 #: Function words of the six languages analysed; a text with none of them is not prose.
@@ -254,13 +281,34 @@ def _unleet(text: str) -> str:
         return text
     spans = protected_spans(text)
     if not spans:
-        return _LEET_WORD.sub(_unleet_token, text)
+        return _unleet_words(text)
     out, last = [], 0
     for a, b in spans:
-        out.append(_LEET_WORD.sub(_unleet_token, text[last:a]))
+        out.append(_unleet_words(text[last:a]))
         out.append(text[a:b])
         last = b
-    out.append(_LEET_WORD.sub(_unleet_token, text[last:]))
+    out.append(_unleet_words(text[last:]))
+    return "".join(out)
+
+
+def _unleet_words(text: str) -> str:
+    """``_LEET_WORD.sub(_unleet_token, text)``: on ASCII text only the words
+    :data:`_LEET_CANDIDATE` finds are read (RE2), the only ones :func:`_unleet_word` can
+    change."""
+    if not text.isascii():
+        return _LEET_WORD.sub(_unleet_token, text)
+    out, last = [], 0
+    for m in _LEET_CANDIDATE.finditer(text.encode("ascii")):  # bytes: offsets as they are
+        a, b = m.span()
+        word = text[a:b]
+        back = _unleet_word(word)
+        if back != word:
+            out.append(text[last:a])
+            out.append(back)
+            last = b
+    if not out:
+        return text
+    out.append(text[last:])
     return "".join(out)
 
 
@@ -275,7 +323,12 @@ def _leet_run(token: str) -> bool:
 
 
 def _unleet_token(match: re.Match[str]) -> str:
-    token = match.group(0)
+    return _unleet_word(match.group(0))
+
+
+def _unleet_word(token: str) -> str:
+    """A word (a maximal run of ``[\\w@$]``) with its leet characters read as letters when
+    it is leetspeak, else as it is."""
     if token.isdecimal():  # a number has no letter for a leet digit to stand between
         return token
     # a digit between letters ("1gn0r3", "tr4nsf3r"), not a time or an ordinal ("3pm", "2nd")
@@ -407,6 +460,9 @@ _NEEDS_WORK = re.compile(
     r"\\[ux][0-9a-fA-F]{2}|[A-Za-z0-9+/_-]{16}|%[0-9A-Fa-f]{2}|[01]{8}[ \t]|[.-]{1,7} [.-]{1,7} [.-]"
     r"|[A-Za-z][0-9@$]|[0-9@$][A-Za-z]|(?<!\S)\S[ \t]\S[ \t]\S(?!\S)"
 )
+#: :data:`_NEEDS_WORK` in RE2, for the ASCII texts it is asked about (a yes/no test: a match
+#: runs on to the text's end, so a text dense with hits is one match, not one per hit).
+_NEEDS_WORK_ASCII = _ascii_re2(f"(?:{_NEEDS_WORK.pattern})(?s:.*)")
 #: Text that tells the reader to decode something: only then are whole-text ciphers tried.
 _CIPHER_WORDS = (
     "rot13", "rot-13", "caesar", "cipher", "backwards", "reverse", "decode", "decrypt", "encoded",
@@ -463,7 +519,7 @@ def plain_unless_obfuscated(text: str) -> str | None:
 def _readable(text: str, ciphers: bool, stop: bool = False) -> tuple[str, tuple[str, ...]]:
     """:func:`readable`; with ``stop``, return ``("", undone)`` at the first step that undoes
     something (its ``decoded:<kind>`` is then just ``decoded``)."""
-    if text.isascii() and _NEEDS_WORK.search(text) is None:
+    if text.isascii() and _NEEDS_WORK_ASCII.search(text) is None:
         plain = " ".join(text.lower().split())  # \s and str.split() agree on whitespace
         if not ciphers or len(plain) < 12 or prose_ratio(plain) >= 0.08:
             if _may_play(plain, ciphers):
@@ -519,7 +575,9 @@ def _folded(decoded: str, undone: list[str]) -> str:
 def _unspaced(unleet: str, ciphers: bool, undone: list[str]) -> str:
     """Spaced-out letters joined, whitespace collapsed, and (with ``ciphers``) a whole-text
     cipher undone when the text is not prose (each noted in ``undone``)."""
-    out = _SPACED.sub(lambda m: m.group(0).replace(" ", "").replace("\t", ""), unleet)
+    out = unleet
+    if not unleet.isascii() or _SPACED_ASCII.search(unleet) is not None:
+        out = _SPACED.sub(lambda m: m.group(0).replace(" ", "").replace("\t", ""), unleet)
     if len(out) < len(unleet) - 8:
         undone.append("decoded:spacing")
     out = " ".join(out.split())

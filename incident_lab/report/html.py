@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from incident_lab.report.rootcause import PLACEHOLDER
-from incident_lab.report.svg import bar_chart, line_chart
+from incident_lab.report.svg import bar_chart, figure, line_chart
 
 #: ``(id, title)`` of every section, in page order.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -45,10 +45,8 @@ pre{background:#f6f8fa;padding:.6rem;overflow:auto;white-space:pre-wrap;word-bre
 
 
 def _figure(svg: str) -> str:
-    """The chart with its title visible as a caption (the SVG ``<title>`` is for screen readers)."""
-    start = svg.find("<title>") + len("<title>")
-    caption = svg[start : svg.find("</title>", start)]
-    return f"<figure class=chart-box><figcaption>{caption}</figcaption>{svg}</figure>"
+    """The chart with its title visible as a caption."""
+    return figure(svg, " class=chart-box")
 
 
 def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] | None = None) -> str:

@@ -15,12 +15,7 @@ from html import escape
 
 __all__ = ["bar_chart"]
 _ROW, _LABEL_W, _BAR_W, _PAD = 24, 200, 340, 8
-_COLOURS = {
-    "good": "#2da44e",
-    "bad": "#cf222e",
-    "warn": "#9a6700",
-    "info": "#0969da",
-}
+_COLOURS = {"good": "#2da44e", "bad": "#cf222e", "warn": "#9a6700", "info": "#0969da"}
 _TEXT = 'font-size="11" fill="#57606a"'
 _LABEL = 'font-size="12" fill="#1d2228"'
 
@@ -34,6 +29,14 @@ def _svg_open(title: str, width: int, height: int) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}"><title>{escape(title)}</title>'
     )
+
+
+def figure(svg: str, attrs: str = "") -> str:
+    """A chart in a ``<figure>`` (``attrs``: its attributes) captioned with the chart's
+    title (the SVG ``<title>``, already escaped, is for screen readers)."""
+    start = svg.find("<title>") + len("<title>")
+    caption = svg[start : svg.find("</title>", start)]
+    return f"<figure{attrs}><figcaption>{caption}</figcaption>{svg}</figure>"
 
 
 def _num(value: float) -> str:
@@ -131,9 +134,8 @@ def bar_chart(
     height = _PAD * 2 + _ROW * max(1, len(bars)) + axis + legend
     width = _LABEL_W + _BAR_W + (260 if rates else 120)
     parts = [_svg_open(title, width, height)]
-    top = (
-        1.0 if rates else (max((b.value for b in bars if b.value is not None), default=0.0) or 1.0)
-    )
+    values = [b.value for b in bars if b.value is not None]
+    top = 1.0 if rates else (max(values, default=0.0) or 1.0)
     if rates:
         bottom = height - axis - legend
         for tick in (0.0, 0.25, 0.5, 0.75, 1.0):

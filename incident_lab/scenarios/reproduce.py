@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from incident_lab.errors import IncidentLabError, UsageError
-from incident_lab.expectations import Result, evaluate, get_expectation_kinds
+from incident_lab.expectations import (
+    Result,
+    evaluate,
+    evaluate_all,
+    expectation_kind,
+    get_expectation_kinds,
+)
 
 Trajectory = dict[str, Any]
 Spec = dict[str, Any]
@@ -203,11 +209,15 @@ def explain(specs: list[Spec], results: list[SideResult]) -> list[str]:
         if r.blocks_fixed
     ]
     if results and not any(r.catches for r in results):
-        problems.append(
-            f"all {len(results)} expectation(s) pass on the recording: the scenario does not "
-            "reproduce the incident it came from"
-        )
+        problems.append(_not_reproducing(len(results)))
     return problems
+
+
+def _not_reproducing(count: int) -> str:
+    return (
+        f"all {count} expectation(s) pass on the recording: the scenario does not reproduce "
+        "the incident it came from"
+    )
 
 
 def reproduction_results(
@@ -218,8 +228,6 @@ def reproduction_results(
     Raises:
         UsageError: the scenario has no recording to check against.
     """
-    from incident_lab.expectations import evaluate_all
-
     traj = recording if recording is not None else scenario.get("recording")
     if not traj:
         raise UsageError(f"scenario {scenario.get('id')!r} has no recording to reproduce against")
@@ -236,15 +244,10 @@ def _malformed(specs: list[Spec]) -> list[str]:
     kinds = get_expectation_kinds()
     out = []
     for i, spec in enumerate(specs):
-        kind = kinds.get(str(spec.get("kind")))
-        if kind is None:
-            out.append(f"expectations/{i} unknown expectation kind {spec.get('kind')!r}")
-            continue
-        missing = [k for k in kind.required if k not in spec]
-        if missing:
-            out.append(
-                f"expectations/{i} expectation {kind.name!r} is missing {', '.join(missing)}"
-            )
+        try:
+            expectation_kind(spec, kinds)
+        except IncidentLabError as exc:
+            out.append(f"expectations/{i} {exc.message}")
     return out
 
 
@@ -264,13 +267,8 @@ def scenario_problems(scenario: dict[str, Any], recording: Trajectory | None = N
         return malformed
     try:
         if not unsafe:
-            results = reproduction_results(scenario, traj)
-            if specs and all(r.passed for r in results):
-                return [
-                    f"all {len(specs)} expectation(s) pass on the recording: the scenario does "
-                    "not reproduce the incident it came from"
-                ]
-            return []
+            caught = not specs or reproduces(scenario, traj)
+            return [] if caught else [_not_reproducing(len(specs))]
         return explain(specs, two_sided(specs, traj, list(unsafe)))
     except IncidentLabError as exc:
         return [exc.message]

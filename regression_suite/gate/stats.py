@@ -27,6 +27,7 @@ def z_for_confidence(confidence: float) -> float:
     return NormalDist().inv_cdf(1.0 - (1.0 - confidence) / 2.0)
 
 
+@lru_cache(maxsize=4096)  # a gate run asks for the same few counts once per case
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
     """Return the Wilson score interval for a binomial proportion.
 

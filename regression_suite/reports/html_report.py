@@ -7,13 +7,14 @@ report (scenario text, messages, diffs) is HTML-escaped.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from html import escape
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from incident_lab.atomic import write_text_atomic
-from incident_lab.report.svg import Bar, bar_chart
+from incident_lab.report.svg import Bar, bar_chart, figure
 
 FILENAME = "report.html"
 MAX_FAILURES = 300
@@ -132,10 +133,15 @@ def _variant_groups(
     return groups
 
 
+def _confidence(report: dict[str, Any]) -> float:
+    """The coverage of the report's confidence intervals (0.95 unless set)."""
+    return float((report.get("thresholds") or {}).get("confidence") or 0.95)
+
+
 def _charts(report: dict[str, Any]) -> str:
     from regression_suite.gate.stats import wilson_interval
 
-    confidence = float((report.get("thresholds") or {}).get("confidence") or 0.95)
+    confidence = _confidence(report)
     charts = []
     by_field = _variant_groups(report, ("failure_mode", "severity"))
     for key, title, field in (
@@ -168,8 +174,7 @@ def _charts(report: dict[str, Any]) -> str:
                         f"({passed}/{runs} variant runs held, {runs - passed} bypass)",
                     )
                 )
-        figure = bar_chart(title, bars, rates=True, confidence=confidence)
-        charts.append(f"<figure><figcaption>{escape(title)}</figcaption>{figure}</figure>")
+        charts.append(figure(bar_chart(title, bars, rates=True, confidence=confidence)))
     return '<div class="charts">' + "".join(charts) + "</div>"
 
 
@@ -193,10 +198,8 @@ def _bypass(report: dict[str, Any]) -> str:
         )
         for r in bypass["converters"]
     ]
-    title = "Bypass rate per converter"
-    confidence = float((report.get("thresholds") or {}).get("confidence") or 0.95)
-    figure = bar_chart(title, bars, rates=True, confidence=confidence)
-    parts.append(f"<figure><figcaption>{title}</figcaption>{figure}</figure>")
+    chart = bar_chart("Bypass rate per converter", bars, rates=True, confidence=_confidence(report))
+    parts.append(figure(chart))
     for key, label in (("converters", "Converter"), ("chains", "Chain")):
         rows = [
             [
@@ -258,11 +261,23 @@ def _baseline(report: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+_ALL_PASSED = "<p>Every test item passed.</p>"
+
+
+def _failing_items(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The items that did not pass, in report order; none read when the summary
+    counts no failed or errored item (the items are on disk)."""
+    summary = report.get("summary") or {}
+    if summary.get("failed") == 0 and summary.get("errors") == 0:
+        return iter(())
+    return (i for i in report["items"] if i.get("outcome") != "passed")
+
+
 def _failures(report: dict[str, Any]) -> str:
-    failing = (i for i in report["items"] if i.get("outcome") != "passed")
+    failing = _failing_items(report)
     shown = list(islice(failing, MAX_FAILURES))  # the first failures in report order
     if not shown:
-        return "<p>Every test item passed.</p>"
+        return _ALL_PASSED
     more = sum(1 for _ in failing)
     parts = []
     for item in shown:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,16 @@ def _cell(text: Any) -> str:
     )
 
 
+def _code(text: Any) -> str:
+    """``text`` as one inline code span: fenced with more backticks than any run inside it
+    (a backtick in a suite or target name cannot end the span early), line breaks as spaces
+    and pipes escaped (a table cell). A code span shows ``<``/``&`` as they are."""
+    body = str(text).replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in re.findall("`+", body)), default=0) + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
+
+
 def _pct(x: Any) -> str:
     return "n/a" if x is None else f"{100.0 * float(x):.0f}%"
 
@@ -43,7 +54,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         _cell(report["headline"]),
         "",
-        f"Suite `{report['suite'].get('name')}`, target `{report['versions'].get('target')}`.",
+        f"Suite {_code(report['suite'].get('name'))}, target {_code(report['versions'].get('target'))}.",
         "",
     ]
     if report["reasons"]:
@@ -58,7 +69,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     if rows:
         lines += ["| converter | bypassed variants | bypass rate |", "|---|---:|---:|"]
         lines += [
-            f"| `{_cell(r['converter'])}` | {r['bypassed_variants']}/{r['variants']} | {_pct(r['bypass_rate'])} |"
+            f"| {_code(r['converter'])} | {r['bypassed_variants']}/{r['variants']} | {_pct(r['bypass_rate'])} |"
             for r in rows[:_MAX_ROWS]
         ]
         lines.append("")
@@ -122,8 +133,8 @@ def render_step_summary(report: dict[str, Any], artefacts: list[Path]) -> str:
         "",
         _cell(report["headline"]),
         "",
-        f"Suite `{_cell(report['suite'].get('name'))}`, target "
-        f"`{_cell(report['versions'].get('target'))}`.",
+        f"Suite {_code(report['suite'].get('name'))}, target "
+        f"{_code(report['versions'].get('target'))}.",
         "",
     ]
     failing_cases = (
@@ -139,7 +150,7 @@ def render_step_summary(report: dict[str, Any], artefacts: list[Path]) -> str:
             "|---|---|---|---|---:|---|---|",
         ]
         lines += [
-            f"| `{_cell(c['scenario_id'])}` | {_cell(c.get('severity') or 'n/a')} "
+            f"| {_code(c['scenario_id'])} | {_cell(c.get('severity') or 'n/a')} "
             f"| {_cell(c['failure_mode'])} | {_cell(c['status'])} "
             f"| {c['failed'] + c['errors']}/{c['runs'] + c['errors']} "
             f"| {_cell(c.get('action') or 'none')} "
@@ -157,7 +168,7 @@ def render_step_summary(report: dict[str, Any], artefacts: list[Path]) -> str:
     if bypassing:
         lines += ["| converter | bypassed variants | bypass rate | e.g. |", "|---|---:|---:|---|"]
         lines += [
-            f"| `{_cell(r['converter'])}` | {r['bypassed_variants']}/{r['variants']} "
+            f"| {_code(r['converter'])} | {r['bypassed_variants']}/{r['variants']} "
             f"| {_pct(r['bypass_rate'])} | {_cell(', '.join(r.get('bypassing') or []))} |"
             for r in bypassing[:_MAX_ROWS]
         ]
@@ -170,7 +181,7 @@ def render_step_summary(report: dict[str, Any], artefacts: list[Path]) -> str:
     if url:
         lines.append(f"[Download the workflow's artefacts]({url}) (upload the report directory).")
         lines.append("")
-    lines += [f"- `{_cell(path)}`" for path in artefacts]
+    lines += [f"- {_code(path)}" for path in artefacts]
     lines.append("")
     return "\n".join(lines)
 

@@ -16,7 +16,6 @@ Errors a target raises::
 from __future__ import annotations
 
 import abc
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -95,6 +94,8 @@ class BaseTarget(abc.ABC):
 
     async def arun(self, replay: Replay, scenario: Scenario) -> Trajectory:
         """Run :meth:`run` in a worker thread so the event loop stays free."""
+        import asyncio  # loaded only where a target runs concurrently
+
         return await asyncio.to_thread(self.run, replay, scenario)
 
     def describe(self) -> dict[str, Any]:

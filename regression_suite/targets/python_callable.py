@@ -9,7 +9,6 @@ function becomes a :class:`TargetError` naming it.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import inspect
 from collections.abc import Callable
@@ -98,6 +97,8 @@ class PythonCallableTarget(BaseTarget):
         try:
             result = self._call(replay, scenario)
             if inspect.isawaitable(result):
+                import asyncio  # only for an async function
+
                 result = asyncio.run(_await(result))
         except TargetError:
             raise

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -404,3 +408,28 @@ def test_a_case_iterator_error_reaches_the_items_as_the_runs_one_line_error() ->
             setup(cases[4])
     finally:
         ahead.close()
+
+
+_NO_ASYNCIO = """
+import sys
+from regression_suite.cli.main import main
+
+try:
+    main(["run", "--suite", "release_gate", "--target", "example:patched",
+          "--scenarios-dir", sys.argv[1], "--report-dir", sys.argv[2]])
+finally:
+    print("asyncio loaded:", "asyncio" in sys.modules)
+"""
+
+
+def test_a_gate_run_on_a_cpu_bound_target_does_not_load_asyncio(tmp_path: Path) -> None:
+    """asyncio (~15 ms to import) is loaded only where cases run concurrently: a gate
+    run on an in-process target goes without it (and its verdict is written)."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), *sys.path])}
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_ASYNCIO, str(root / "scenarios"), str(tmp_path / "out")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert "asyncio loaded: False" in done.stdout, done.stdout + done.stderr
+    assert (tmp_path / "out" / "report.json").is_file(), done.stdout + done.stderr

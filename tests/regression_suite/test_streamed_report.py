@@ -19,7 +19,7 @@ from regression_suite.gate import finalize, finalize_stream
 from regression_suite.gate.cases import build_cases, item_order, stream_cases
 from regression_suite.junit import render_junit
 from regression_suite.reports.html_report import MAX_FAILURES, render_html
-from regression_suite.reports.json_report import FILENAME, write_json
+from regression_suite.reports.json_report import FILENAME, _entries, write_json
 from regression_suite.spool import SortedSpool, Spool
 
 SUITE: dict[str, Any] = {"name": "stream"}
@@ -234,3 +234,58 @@ def test_sorted_spool_in_order_and_shuffled_chunks(
     for record in records:
         spool.add(record)
     assert list(spool) == sorted(records, key=lambda r: r["k"]) == list(spool)
+
+
+def _reads(report: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count the full reads of the report's ``items`` and ``cases`` spools from now on."""
+    names = {id(report["items"]): "items", id(report["cases"]): "cases"}
+    reads = dict.fromkeys(names.values(), 0)
+    lines = Spool.lines
+
+    def counted(self: Spool, *args: Any) -> Iterator[bytes]:
+        if id(self) in names:
+            reads[names[id(self)]] += 1
+        return lines(self, *args)
+
+    monkeypatch.setattr(Spool, "lines", counted)
+    return reads
+
+
+def test_a_passing_run_is_not_read_again_for_failures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no failed item (the summary's counts), junit.xml reads no case (a case's
+    action only decides a failed item's level) and report.html no item (its failure
+    list is empty): one read of each spool fewer, for the same output."""
+    passing = [_item(f"s{i:04d}", "passed", 1) for i in range(30)]
+    timed = {"wall_time_s": 1.5}  # as a gate run has (else junit.xml sums the items' times)
+    report = finalize_stream(iter(passing), suite=SUITE, target=TARGET, options=timed)
+    reads = _reads(report, monkeypatch)
+    junit = "".join(render_junit(report))
+    assert reads == {"items": 1, "cases": 0}  # the test cases only
+    assert junit.count("<testcase ") == 30 and 'failures="0"' in junit
+    html = render_html(report)
+    assert "Every test item passed." in html
+    assert reads["items"] == 1
+    in_memory = finalize(passing, suite=SUITE, target=TARGET, options=timed)
+    in_memory["run"] = report["run"]  # the run's id and times differ
+    assert junit == "".join(render_junit(in_memory)) and html == render_html(in_memory)
+    # an errored item: report.html lists it, still without reading a case for junit.xml
+    errored = [*passing, _item("s9999", "error", 1)]
+    report = finalize_stream(iter(errored), suite=SUITE, target=TARGET, options=timed)
+    reads = _reads(report, monkeypatch)
+    assert "<error " in "".join(render_junit(report)) and reads["cases"] == 0
+    assert "Every test item passed." not in render_html(report)
+
+
+@pytest.mark.parametrize("n", [1, 255, 256, 257, 600])
+def test_report_json_entries_from_a_spool_in_batches(tmp_path: Path, n: int) -> None:
+    """report.json's entries from a spool (joined a batch at a time) are its lines as
+    they are, one an entry, non-ASCII text included; the file loads back whole."""
+    items = [_item(f"s{i:04d}-é✓", "passed" if i % 3 else "failed", 1) for i in range(n)]
+    report = finalize_stream(iter(items), suite=SUITE, target=TARGET, options={})
+    spool = report["items"]
+    expected = ",\n  ".join(line[:-1].decode("utf-8") for line in spool.lines())
+    assert "".join(_entries(spool)) == expected
+    write_json(report, tmp_path)
+    written = json.loads((tmp_path / FILENAME).read_text("utf-8"))
+    assert [i["id"] for i in written["items"]] == [i["id"] for i in items]
+    assert f'"items": [\n  {expected}\n ]' in (tmp_path / FILENAME).read_text("utf-8")

@@ -215,3 +215,30 @@ def test_reruns_record_each_cases_last_attempt_only(
     lean = pytester.runpytest(*args, "--gate-lean", "--gate-report-dir", "out2")
     assert lean.ret == pytest.ExitCode.USAGE_ERROR
     lean.stderr.fnmatch_lines(["ERROR: --gate-lean replays each case once: --reruns 2*"])
+
+
+_CRASH_IN_TEARDOWN = """
+import os
+
+def pytest_runtest_teardown(item):
+    if item.name == "inc-2":
+        os._exit(9)  # the worker dies after inc-2's call report was sent
+"""
+
+
+def test_a_worker_crash_after_its_case_was_recorded_adds_no_second_item(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An xdist worker that dies in a teardown, after its case's result reached the
+    controller: the crash report names a case the gate has already recorded. The gate
+    keeps one result per case, and, as for any teardown that breaks after the case
+    was judged, gives no verdict (before: a second, ``error`` item for ``inc-2``)."""
+    monkeypatch.delenv("INCIDENT_LAB_SCENARIOS", raising=False)
+    lib = write(pytester.path / "scenarios", *(scenario(f"inc-{i}") for i in range(4)))
+    write_suite(lib, "gate", "name: gate\nselect: {status: [gated]}\n")
+    pytester.makeconftest(_CRASH_IN_TEARDOWN)
+    args = ["--suite", "gate", "--target", "example:patched", "-p", "no:randomly", "-n", "2"]
+    result = pytester.runpytest_subprocess(*args, "--gate-report-dir", "out")
+    result.stdout.fnmatch_lines(["*crashed while running*inc-2*"])
+    result.stdout.fnmatch_lines(["gate: no verdict: pytest reported 1 failed, errored or skipped*"])
+    assert not (pytester.path / "out" / "report.json").exists()

@@ -53,6 +53,28 @@ def test_markdown_escapes_table_pipes(item, make_report) -> None:
     assert "| converter | bypassed variants | bypass rate |" in text
 
 
+@pytest.mark.parametrize("render", ["render_markdown", "render_step_summary"])
+def test_a_backtick_or_line_break_in_a_name_stays_inside_its_code_span(
+    render: str, item, make_report
+) -> None:
+    """A suite or target name is shown verbatim in one code span: a backtick in it cannot
+    close the span (and turn the rest into Markdown/HTML of a PR comment), a line break
+    cannot start a new block."""
+    from regression_suite.reports import markdown_report
+
+    report = make_report(
+        [item("a")],
+        suite={"name": "gate`<img src=x>", "path": "s.yaml"},
+        target={"spec": "py:agent\n# Release gate: **OK**"},
+    )
+    args = (report,) if render == "render_markdown" else (report, [])
+    text = getattr(markdown_report, render)(*args)
+    header = next(line for line in text.splitlines() if line.startswith("Suite "))
+    assert "``gate`<img src=x>``" in header
+    assert header.endswith("`py:agent # Release gate: **OK**`.")
+    assert sum(line.startswith("# Release gate") for line in text.splitlines()) == 0
+
+
 def test_a_report_dir_that_cannot_be_written_is_exit_4_with_its_path(
     tmp_path: Path, item, make_report
 ) -> None:
