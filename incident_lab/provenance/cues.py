@@ -12,7 +12,8 @@ Cue kinds (``InstructionSpan.cues``):
 
 ==================== ===============================================================
 imperative_to_model  second-person imperative / obligation ("you must", "send ...",
-                     "ignoriere", "envoyez", "debes", "invia", "envie")
+                     "ignoriere", "envoyez", "debes", "invia", "envie"), a polite request
+                     to "you" ("¿podrías mostrarme ...?", "necessito que facis", "emaidazu")
 addressed_to_model   the text speaks to the model ("to you, GPT-4", "dear AI",
                      "if you are an assistant", "note to the agent")
 task_redirection     "before you solve the task", "instead", "also ...", "new task:",
@@ -56,7 +57,7 @@ import importlib
 import pkgutil
 import re
 import sys
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -327,6 +328,243 @@ _IMPERATIVE_MORE = (
     r"|\bna hinis don usaideoir\b|\bna innis don neach-cleachdaidh\b|\bungamtsheli umsebenzisi\b"
     r"|\bmos i (?:trego|thuaj) perdoruesit\b"
 )
+
+#: Catalan (ca), Galician (gl) and Basque (eu), and the polite Spanish (es) requests the es
+#: set above lacks, folded (accents off) (s22, issue 10): each language's common phrasing of
+#: what the English cues key on. The imperatives of send / show / give / tell / list / copy /
+#: delete / share (2nd person, singular and plural, with the clitic "me"), which are also
+#: actions (:data:`_ACTION_PATTERN`) where they send, show or give.
+_APOS = "['\u2019-]"
+_VERBS_IB = (
+    # ca
+    rf"(?:(?:envia|envieu|reenvia|mostra|mostreu|ensenya|ensenyeu|dona|doneu|digues|digueu|passa"
+    rf"|comparteix|compartiu|esborra|esborreu|transfereix|executa|revela|llista|copia|escriu"
+    rf"|repeteix|bolca|buida|afegeix|afegiu|inclou|incloeu|posa)(?:{_APOS}(?:m|me|ns|nos|ho|ls|los"
+    r"|la|les))?"
+    # gl (es shares several)
+    r"|(?:envia|enviade|mostra|mostrade|amosa|amosade|ensina|ensinade|manda|mandade|pasa"
+    r"|comparte|compartide|borra|elimina|transfire|executa|revela|lista|copia|escribe|repite"
+    r"|muestra|ensena|proporciona|facilita|traduce|vuelca|engade|engadide|inclue|incluide|anade"
+    r"|agrega|incluye)(?:me|nos|mo|ma|mos|mas)?"
+    r"|dime|dinos|dame|danos|digame|deme|hazme|dicime|dinme"
+    # eu: the bare participle a sentence opens with, and the synthetic imperatives
+    r"|bidali|birbidali|erakutsi|eman|esan|partekatu|ezabatu|zerrendatu|kopiatu|idatzi"
+    r"|errepikatu|exekutatu|ordaindu|transferitu|gehitu|sartu|emaidazu|emadazu|esadazu|esaidazu"
+    r"|emaiguzu)"
+)
+#: The same actions as infinitives (after "can you") and 2nd-person subjunctives (after "I
+#: need you to"), with the clitic "me": "pots donar-me", "podes enviarme", "m'ho enviis".
+_VERBS_IB_MORE = (
+    rf"(?:enviar|donar|dar|passar|pasar|mostrar|amosar|ensenyar|ensenar|ensinar|compartir|mandar"
+    rf"|reenviar|transferir|revelar)(?:{_APOS}?(?:me|m|nos|ns|ho|lo|la|los|las|les|llo|lle|melo"
+    r"|mela))?"
+    r"|emango|bidaliko|erakutsiko|partekatuko|esango"
+    r"|enviis|envies|enviades|envieis|mandis|mandes|passis|pases|donis|des|mostris|muestres"
+    r"|mostres|amoses|comparteixis|compartas|compartes|transfereixis|transfieras|transfiras"
+)
+_PLEASE_IB = r"(?:por favor|si us plau|si vos plau|mesedez|porfa)"
+#: A sentence that opens with one of :data:`_VERBS_IB` (a Spanish or Galician "Muestra ..."
+#: is also "it shows": weak, as the English verb-first sentence is); obligation and polite
+#: requests addressed to "you": "has de", "debes / tes que", "behar duzu"; "can you ... (me)?"
+#: ("pots donar", "podes enviarme", "¿podrías mostrarme?", "erakuts diezadakezu"); "I need /
+#: want you to ..." with the 2nd-person subjunctive ("necessito que facis", "necesito que me
+#: digas", "quero que me mandes"); the Basque synthetic 2nd-person imperatives ("bidal
+#: iezadazu", "idatz ezazu").
+_IMPERATIVE_IB = (
+    rf"{_BOUNDARY}(?:{_PLEASE_IB}[ ,]+)?{_VERBS_IB}\b"
+    r"|\b(?:has de|heu de|hauries de|haurieu de|tes que|tedes que|debes|debedes|deberias"
+    r"|behar duzu|behar duzue|beharko zenuke|behar zenuke)\b"
+    rf"|\b(?:pots|podeu|podries|podrieu|podes|podedes|poderias|puedes|podrias|podria usted"
+    rf"|puede usted)\s{{1,3}}(?:{_PLEASE_IB}[ ,]+)?[a-z]{{1,16}}(?:ar|er|ir|re)(?:{_APOS}?"
+    rf"(?:me|m|nos|ns|ho|lo|la|los|las|les|mo|ma|mos|mas|llo|lle|melo|mela|selo|sela))?\b"
+    r"|\b(?:necessito|vull|voldria|necesito|quiero|quisiera|quero|queria|preciso|requiere|requereix"
+    r"|require|necesita|necessita|precisa) que\s{1,3}"
+    rf"(?:(?:em|m{_APOS}|ens|me|nos|te|le|les|lle|lles|ho|lo|la|los|las|l{_APOS}|mo|ma)\s{{0,3}})"
+    r"{0,2}[a-z]{2,14}(?:is|eu|iu|es|as|ais|eis|ades|edes)\b"
+    r"|\b(?:iezadazu|iezaguzu|iezaiozu|iezazkidazu|ezazu|itzazu|diezadakezu|diezaguzu|dezakezu"
+    r"|ditzakezu|diezazkidakezu)\b|\b(?:al|ahal) (?:didazu|diezadakezu|diezaguzu|didazue)\b"
+)
+#: Override: "ignore / forget the previous instructions" (ca, gl; Basque puts the verb either
+#: side), "from now on you are"; "pretend you are" (the English "pretend you are").
+_EU_EARLIER = r"(?:aurreko|lehenagoko|aurretiko|orain arteko|goiko|lehengo|jasotako)"
+_EU_RULES = r"(?:argibide|jarraibide|instrukzio|arau|agindu)\w{0,6}"
+_EU_DROP = r"(?:ahaztu|baztertu|ez ikusi|ezikusi|ez egin kasu|alde batera utzi)"
+#: What only the model has, asked for as "your ...": its system prompt, its initial / hidden /
+#: internal instructions, its context memory (``su``, ``seu``: usted, or a third person, so
+#: only with an ask in front, as every noun here).
+_MODEL_OWN_ROM = (
+    r"\b(?:el teu|el vostre|(?:o|do|no|co) (?:teu|seu|voso)|tu|su|vuestro) (?:system prompt"
+    r"|(?:prompt|missatge|mensaje|mensaxe|indicacion|indicador) (?:de|del|do) sistema"
+    r"|prompt (?:inicial|original|orixinal"
+    r"|oculto|ocult|secreto|secret|interno|intern))"
+    r"|\b(?:les teves|les vostres|(?:as|das|nas|coas) (?:tuas|suas|vosas)|tus|sus|vuestras)"
+    r" (?:instruccions|instrucions"
+    r"|instrucciones|indicacions|indicaciones|directrius|directrices)"
+    r" (?:inicials|iniciais|iniciales|originals|orixinais|originales|ocultes|ocultas|secretes"
+    r"|secretas|internes|internas|de sistema|del sistema|do sistema|previes|previas)"
+    r"|\b(?:la teva|la vostra|(?:a|da|na|coa) (?:tua|sua|vosa)|tu|su) (?:memoria|finestra|xanela"
+    r"|ventana) de context"
+)
+_MODEL_OWN_EU = (
+    r"\bzure (?:system prompt|(?:sistemaren|sistema|sistemako|hasierako|jatorrizko|ezkutuko"
+    r"|barneko|barne|sekretuzko|isilpeko) (?:prompt|mezu|argibide|jarraibide|instrukzio)"
+    r"|testuinguru(?:aren|ko)? (?:memoria|leiho))"
+)
+#: An ask in front of it: a verb that shows, tells, gives, copies or dumps (imperative,
+#: infinitive after "can you", subjunctive after "I need you to"), or a question ("which
+#: are", "what is there in").
+_ASK_IB = (
+    r"\b(?:mostr\w{0,6}|muestr\w{0,6}|amos\w{0,6}|ensen\w{0,6}|ensin\w{0,6}|revel\w{0,6}"
+    r"|repet\w{0,6}|repit\w{0,6}|copi\w{0,6}|escri\w{0,7}|imprim\w{0,4}|bolca\w{0,4}|buida\w{0,4}"
+    r"|volca\w{0,4}"
+    r"|llist\w{0,4}|list\w{0,4}|compart\w{0,6}|dig\w{0,6}|di|dime|dinos|dame|danos|deme|dona\W?m"
+    r"|doneu|dar\w{0,3}|donar\w{0,3}|decir\w{0,3}|dicir\w{0,3}|dir|dir-me|des|donis|fornez\w{0,3}"
+    r"|fornec\w{0,3}|proporcion\w{0,6}|facilit\w{0,6}|pas\w{0,6}|envi\w{0,6}|mand\w{0,6}|facis"
+    r"|hagas|fagas|un (?:bolcat|buidatge|volcado)"
+    r"|(?:quin|quina|quins|quines|cual|cuales|cal|cales|qual|que) (?:es|son|e|sao)"
+    r"|que (?:hi ha|tens|guardes|conte|hay|tienes|guardas|contiene|hai|tes|gardas)"
+    r"|erakuts\w{0,4}|esan|esadazu|esaidazu|emaidazu|emadazu|eman|idatz\w{0,3}|zerrenda\w{0,3}"
+    r"|kopiatu|errepikatu|partekatu|bidal\w{0,3}"
+    r"|zein da|zeintzuk (?:dira|diren)|zer dago|zer gordetzen)\b"
+)
+_EU_ASK_AFTER = (
+    r"(?:erakutsi|erakuts|esan|eman|idatzi|idatz|errepikatu|kopiatu|zerrendatu|partekatu"
+    r"|bidali|bidal)\b"
+)
+#: The model's safeguards said to be off, as the English "safety filters are disabled": "your"
+#: restrictions / filters or privacy policy (the rest of the clause between), or safety ones
+#: right before the word (as in English: "the pool's safety filters are off" is no model's).
+_YOUR_SAFEGUARDS_IB = (
+    r"(?:(?:les teves|les vostres|tus|sus|vuestras|vuestros|os teus|as tuas|os vosos)"
+    r" (?:restriccions|restricciones|restricions|filtres|filtros|proteccions|protecciones"
+    r"|limitacions"
+    r"|limitaciones)"
+    r"|(?:la teva|la vostra|tu|a tua) politica de (?:privacitat|privacidad|privacidade)"
+    r"|zure (?:murriztapen|iragazki|babes|muga)\w{0,6})"
+)
+_SAFETY_IB = (
+    r"(?:(?:filtres|filtros|proteccions|protecciones|protocols|protocolos|restriccions"
+    r"|restricciones|restricions|regles|reglas|regras|normes|normas) de (?:seguretat|seguridad"
+    r"|seguridade|seguranza)"
+    r"|segurtasun[- ](?:iragazki|arau|murriztapen|protokolo|neurri)\w{0,6})"
+    r" (?:(?:estan|han estat|queden|estan ara|han sido|estan ahora|quedan|foron|estan agora"
+    r"|son)\s)?"
+)
+_OFF_IB = (
+    r"(?:desactivat|desactivats|desactivada|desactivades"
+    r"|desactivado|desactivados|desactivadas|relaxat|relaxada|relaxades|relajado|relajada|relajadas"
+    r"|relajados|suavizado|suavizada|suavizadas|suavizados|suspes|suspesa|suspeses|suspesos"
+    r"|suspendido|suspendida|suspendidos|suspendidas|aixecat|aixecada|aixecades|levantado|levantada"
+    r"|levantadas|levantados|eliminat|eliminades|eliminado|eliminada|eliminados|eliminadas"
+    r"|desgaitu\w{0,4}|desaktibatu\w{0,4}|kendu\w{0,4}|baliogabetu\w{0,4}|malgutu\w{0,4})\b"
+)
+_SAFEGUARDS_OFF_IB = rf"\b{_YOUR_SAFEGUARDS_IB}\b[^.\n;]{{0,40}}\b{_OFF_IB}|\b{_SAFETY_IB}{_OFF_IB}"
+_OVERRIDE_IB = (
+    r"\b(?:ignora|ignoreu|ignorade|oblida|oblideu|esquece|esquecede|no facis cas de|no feu cas de"
+    r"|non fagas caso (?:a|de|das|dos)|passa per alt|passeu per alt)\b[^.\n]{0,40}"
+    r"\b(?:instruccions|instrucions|indicacions|regles|regras|ordres|ordes|directrius"
+    r"|directrices|normes)\b"
+    rf"|\b{_EU_EARLIER}\b[^.\n]{{0,30}}\b{_EU_RULES}\b[^.\n]{{0,30}}\b{_EU_DROP}"
+    rf"|\b{_EU_DROP}\b[^.\n]{{0,30}}\b{_EU_EARLIER}\b[^.\n]{{0,30}}\b{_EU_RULES}"
+    rf"|\b(?:a partir d{_APOS}ara|d{_APOS}ara endavant|a partir de agora|de agora en diante"
+    r"|dende agora|desde agora),? (?:ets|seras|es|eres)\b"
+    r"|\bhemendik aurrera\b[^.\n]{0,30}\b(?:zara|izango zara)\b"
+    r"|\b(?:finge|fingeix|finxe|fes veure|haz como si|fes com si|fai coma se|fai como se)"
+    r" (?:que )?(?:eres|fueras|fueses|ets|fossis|es|foses)\b|\bzarela itxura egin\b"
+    rf"|{_SAFEGUARDS_OFF_IB}"
+)
+#: What only the model has (:data:`_MODEL_OWN_ROM`, :data:`_MODEL_OWN_EU`), in the cue set;
+#: asked for (:data:`_EXTRACT_IB`, an override) is checked only where it occurs: an ask's
+#: open gap in the set would slow every unit down.
+_MODEL_OWN_IB = f"{_MODEL_OWN_ROM}|{_MODEL_OWN_EU}"
+_EXTRACT_IB = (
+    rf"{_ASK_IB}[^.\n?]{{0,60}}(?:{_MODEL_OWN_IB})"
+    rf"|{_MODEL_OWN_EU}\w{{0,4}}[^.\n?]{{0,30}}\b{_EU_ASK_AFTER}"
+)
+#: Role claims (in :data:`_EN_ROLE_CLAIM`'s place, see :data:`_ROLE_CLAIM`): "I am your / the
+#: system's administrator / developer / owner", "system update / message / note:" opening a
+#: line, "in test / debug mode", "this is only a test / a simulation".
+_ROLE_WHO_IB = (
+    r"(?:administrador|administradora|desenvolupador|desenvolupadora|desarrollador|desarrolladora"
+    r"|desenvolvedor|desenvolvedora|propietari|propietaria|propietario|creador|creadora|operador"
+    r"|operadora)"
+)
+_ROLE_IB = (
+    # "your administrator", or the system's (a building's or a club's is no model's)
+    rf"\b(?:soc|soy|son) (?:el teu|la teva|tu|o teu|a tua) {_ROLE_WHO_IB}\b"
+    rf"|\b(?:soc|soy|son) (?:l{_APOS}|el |la |o |a ){_ROLE_WHO_IB} (?:del|do|de) sistema\b"
+    r"|\b(?:zure|sistemaren) (?:administratzailea|garatzailea|jabea|sortzailea|operadorea) naiz\b"
+    r"|^\W{0,4}(?:actualitzacio|actualizacion|avis|aviso|nota|missatge|mensaje|mensaxe|alerta)"
+    r" (?:del|do|de) sistema\s{0,2}:"
+    r"|^\W{0,4}sistemaren (?:eguneraketa|oharra|mezua|abisua)\s{0,2}:"
+    r"|\b(?:mode de|modo|modo de) (?:prova|proves|prueba|pruebas|proba|probas|depuracio"
+    r"|depuracion|desenvolupador|desarrollador|desenvolvedor|test)\b"
+    r"|\b(?:proba|arazketa|garatzaile)[- ]?modu\w{0,4}"
+    r"|\b(?:aixo|esto|isto) (?:es|e) (?:nomes |solament |solo |solamente |unicamente |so "
+    r"|soamente )?(?:una|unha) (?:prova|prueba|proba|simulacio|simulacion)\b"
+    r"|\b(?:proba|simulazio) bat (?:besterik ez )?da\b"
+)
+#: Addressed to the model: "in / at the end of your answer", "dear assistant", "if you are an
+#: AI".
+_ADDRESSED_IB = (
+    r"\b(?:a|en) la (?:teva|vostra) resposta\b|\bal (?:final|principi|comencament|inici) de "
+    r"(?:la (?:teva|vostra)|cada|qualsevol) resposta\b"
+    r"|\bao (?:final|comezo|principio|inicio) d(?:a (?:tua|vosa)|e (?:cada|calquera)) resposta\b"
+    r"|\bal (?:final|principio|comienzo|inicio) de (?:tu|su) respuesta\b"
+    r"|\bzure erantzun(?:ean|aren (?:amaieran|hasieran|bukaeran))\b"
+    r"|\berantzun (?:bakoitzaren|guztien) (?:amaieran|hasieran|bukaeran)\b"
+    rf"|\b(?:benvolgut|benvolguda|estimat|estimada|querido|querida|estimado) {_MODEL}\b"
+    rf"|\bsi ets (?:un|una) {_MODEL}\b|\bse es (?:un|unha) {_MODEL}\b"
+    r"|\b(?:laguntzaile|adimen artifizial|ia|aa)a? bazara\b"
+)
+#: Redirection: "new instructions", "instead of", "before answering", "the previous
+#: instructions", "from now on".
+_REDIRECT_IB = (
+    r"\b(?:noves (?:instruccions|indicacions)|nova (?:tasca|instruccio)|novas (?:instrucions"
+    r"|indicacions)|nova (?:tarefa|instrucion)|en lloc de|en comptes de|no canto de"
+    r"|abans de (?:respondre|contestar|continuar|fer|resoldre|acabar)"
+    r"|antes de (?:contestar|facer|rematar)"
+    r"|(?:instruccions|instrucions|indicacions|regles|regras) (?:anteriors|anteriores|previes"
+    r"|previas)"
+    rf"|a partir d{_APOS}ara|d{_APOS}ara endavant|de agora en diante|dende agora|desde agora)\b"
+    r"|\b(?:argibide|jarraibide|instrukzio) berri(?:ak|a)?\b|\bzeregin berria\b"
+    rf"|\berantzun (?:aurretik|baino lehen)\b|\b(?:horren|haren) ordez\b|\bhemendik aurrera\b"
+    rf"|\b{_EU_EARLIER} {_EU_RULES}\b"
+)
+#: A password or credentials asked for: a target, as "password" is.
+_TARGET_IB = (
+    r"\b(?:contrasena|contrasenas|contrasenya|contrasenyes|contrasinal|contrasinais"
+    r"|pasahitz\w{0,4}|credencials|credenciales|credenciais|kredentzial\w{0,4}|kredential\w{0,4})\b"
+)
+#: Words of each language that the six of :func:`.text.function_words` do not count, for
+#: :func:`_language` (with the shared articles, so a Galician unit ties Portuguese on them).
+_WORDS_IB: dict[str, frozenset[str]] = {
+    "ca": frozenset({
+        "els", "les", "amb", "i", "teva", "teu", "teves", "teus", "vostra", "vostre", "meva",
+        "meu", "aquest", "aquesta", "aquests", "aquestes", "pero", "perque", "tambe", "totes",
+        "tots", "del", "dels", "al", "als", "em", "et", "ens", "ho", "hi", "molt", "un",
+    }),
+    "gl": frozenset({
+        "o", "a", "os", "as", "e", "do", "da", "dos", "das", "ao", "na", "no", "co", "coa",
+        "polo", "pola", "non", "unha", "un", "xa", "moi", "tamen", "tua", "teu", "tuas", "teus",
+        "isto", "iso", "sen", "foron",
+    }),
+    "eu": frozenset({
+        "eta", "da", "du", "dira", "dute", "duzu", "dut", "zure", "nire", "bat", "ez", "bai",
+        "hau", "hori", "edo", "baina", "ere", "dago", "daude", "guztiak", "zer", "zein", "nola",
+        "ditu", "dituzu", "diren",
+    }),
+}  # fmt: skip
+#: Cue words only that language spells so: :data:`_LANGUAGES` (a shared "ignora" tells none).
+_LANG_IB = {
+    "ca": rf"\b(?:instruccions|indicacions|regles|ordres|directrius|teva|teves|vostra|vostre"
+    rf"|resposta|has de|heu de|necessito|pots|podeu|podries|mostra{_APOS}m|digues|dona{_APOS}m"
+    r"|ensenya|envieu|mostreu|facis)\b",
+    "gl": r"\b(?:instrucions|indicacions|regras|ordes|tua|tuas|vosa|resposta|tes que|poderias"
+    r"|amosa|amosame|mostrame|dicirme|dicir|ensina|unha|seguridade)\b",
+    "eu": r"\b(?:zure|erantzun\w{0,6}|argibide\w{0,6}|jarraibide\w{0,6}|emaidazu|esadazu|bidali"
+    r"|erakutsi|behar duzu|iezadazu|ezazu|diezadakezu)\b",
+}
 
 
 #: A rule for what the answer must contain, say, start or end with, addressed to whoever
@@ -717,10 +955,11 @@ _TARGET_PATTERN = (
     r"[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{2,63}|https?://|\bwww\.|\b[a-z]{2}\d{2}[a-z0-9 ]{10,34}\b"
     r"|(?:^|\s)[~.]?/[\w.-]{1,64}/|\b(?:curl|wget|bash|sh -c|rm -rf|powershell|python -c)\b"
     r"|\b(?:password|passcode|security code|api key|token|credentials?|ssh|\.env|id_rsa)\b"
+    rf"|{_TARGET_IB}"
 )
 _ACTION_PATTERN = (
     rf"\b{_VERBS_EN}\b|\b(?:sende|schicke|uberweise|envoyez|envoie|envia|envie|invia|transfiera|"
-    rf"transfira|trasferisci|{_VERBS_MORE})\b"
+    rf"transfira|trasferisci|{_VERBS_MORE}|{_VERBS_IB}|{_VERBS_IB_MORE})\b"
 )
 # Structure on the raw text.
 _DELIMITER_PATTERN = (
@@ -887,6 +1126,9 @@ _PLAIN = _Matcher(
         "override": _OVERRIDE_ANY,
         "prompt_ask": _PROMPT_ASKS,
         "exfil_request": _EXFIL_REQUEST,
+        # Catalan, Galician, Basque overrides: a pattern of their own as the prompt asks are
+        "override_ib": _OVERRIDE_IB,
+        "model_own_ib": _MODEL_OWN_IB,
         "addressed_to_model": "|".join(
             (
                 _EN_ADDRESSED,
@@ -896,6 +1138,7 @@ _PLAIN = _Matcher(
                 _IT_ADDRESSED,
                 _PT_ADDRESSED,
                 _ADDRESSED_MORE,
+                _ADDRESSED_IB,
             )
         ),
         "task_redirection": "|".join(
@@ -907,12 +1150,13 @@ _PLAIN = _Matcher(
                 _IT_REDIRECT,
                 _PT_REDIRECT,
                 _REDIRECT_MORE,
+                _REDIRECT_IB,
             )
         ),
         "imperative_to_model": "|".join(
-            (_EN_IMPERATIVE, _DE, _FR, _ES, _IT, _PT, _IMPERATIVE_MORE)
+            (_EN_IMPERATIVE, _DE, _FR, _ES, _IT, _PT, _IMPERATIVE_MORE, _IMPERATIVE_IB)
         ),
-        "role_claim": _EN_ROLE,
+        "role_claim": f"{_EN_ROLE}|{_ROLE_IB}",
         "verb_start": _VERB_START,
         "action": _ACTION_PATTERN,
         "target": _TARGET_PATTERN,
@@ -984,7 +1228,7 @@ def _plain_memo(text: str) -> str | None:
 
 
 _SCRIPTS = _Matcher({"override": _OVERRIDE_SCRIPTS})
-_ROLE_CLAIM = re2.compile("(?im)" + _EN_ROLE_CLAIM)
+_ROLE_CLAIM = re2.compile(f"(?im){_EN_ROLE_CLAIM}|{_ROLE_IB}")
 
 
 def claims_a_role(text: str) -> bool:
@@ -1043,9 +1287,14 @@ def _plain_kinds(plain: str) -> set[str]:
     """The cue patterns that match the folded text ``plain`` (other scripts only when it
     has non-ASCII letters)."""
     found = _PLAIN.kinds(plain) | paraphrase_kinds(plain)
-    if "prompt_ask" in found:  # an ask for the model's own prompt: an override
-        found.discard("prompt_ask")
-        found.add("override")
+    for own in ("prompt_ask", "override_ib"):  # an ask for the model's own prompt, an
+        if own in found:  # override in ca / gl / eu: overrides
+            found.discard(own)
+            found.add("override")
+    if "model_own_ib" in found:  # what only the model has, asked for: an override
+        found.discard("model_own_ib")
+        if _EXTRACT_IB_AT.search(plain[:MAX_SCAN]):
+            found.add("override")
     if not plain.isascii():
         found |= _SCRIPTS.kinds(plain)
     return found
@@ -1062,6 +1311,7 @@ _LANGUAGES = _Matcher(
             ("pt", (_PT, _PT_REDIRECT, _PT_ADDRESSED)),
         )
     }
+    | _LANG_IB
 )
 _CUE_ORDER = (
     "override",
@@ -1113,6 +1363,8 @@ _BIG = re2.Options()
 _BIG.max_mem = 64 << 20
 _OVERRIDE_AT = re2.compile("(?im)" + _OVERRIDE_ANY, _BIG)
 _PROMPT_ASK_AT = re2.compile("(?im)" + _PROMPT_ASKS)
+_OVERRIDE_IB_AT = re2.compile("(?im)" + _OVERRIDE_IB)
+_EXTRACT_IB_AT = re2.compile("(?im)" + _EXTRACT_IB)
 #: What a quotation that goes on into an action or an address asks: then it is used.
 _CONTINUES = re2.compile(f"(?i){_ACTION_PATTERN}|{_TARGET_PATTERN}")
 #: "you are now" describing where the reader is or what state they are in, not a persona:
@@ -1271,7 +1523,7 @@ def _override_mentioned(plain: str, raw: str = "") -> bool:
     head = plain[:MAX_SCAN]
     spans = [
         (_letter_at(head, m.start(), m.end()), m.end())
-        for at in (_OVERRIDE_AT, _PROMPT_ASK_AT)
+        for at in (_OVERRIDE_AT, _PROMPT_ASK_AT, _OVERRIDE_IB_AT, _EXTRACT_IB_AT)
         for m in at.finditer(head)
     ]
     shouted = _SHOUTED.search(raw[:MAX_SCAN]) is not None
@@ -1342,9 +1594,12 @@ def _unit_cues(raw: str, plain: str, undone: tuple[str, ...]) -> list[str]:
 def _language(plain: str) -> str | None:
     """The language of a cue-bearing unit: its function words plus its language-specific cues."""
     counts = function_words(plain)
+    words = Counter(w.strip(".,:;!?\"'()") for w in plain.lower().split())
+    for lang, marks in _WORDS_IB.items():  # ca, gl, eu: after the six (ties go to those)
+        counts[lang] = sum(n for w, n in words.items() if w in marks)
     for lang in _LANGUAGES.kinds(plain):
         counts[lang] += 2
-    best = max(counts, key=lambda lang: counts[lang])  # ties: the order en, de, fr, es, it, pt
+    best = max(counts, key=lambda lang: counts[lang])  # ties: en, de, fr, es, it, pt, ca, gl, eu
     return best if counts[best] > 0 else None
 
 
