@@ -83,3 +83,6 @@ NOT_CALLABLE
 # (regression_suite/pytest_plugin.py _QuietPasses): read by pytest itself.
 _current_logreport
 _tests_ran
+
+# re2.Options field set in incident_lab/provenance/cues.py (_BIG.max_mem): read by RE2 itself.
+max_mem
