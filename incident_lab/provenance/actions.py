@@ -413,16 +413,17 @@ def performed_action(arguments: object) -> str | None:
     return access_change(command_of(arguments))
 
 
-def action_asked(arguments: object, user_text: str, untrusted: tuple[str, ...] = ()) -> bool:
+def action_asked(
+    arguments: object, user_text: str, untrusted: tuple[str | tuple[str, str], ...] = ()
+) -> bool:
     """True when the user's words ask for what an exec call's SQL or command does
     (:func:`performed_action`) to what it does it to (:func:`action_objects`): "Delete the
     sessions older than 30 days from the sessions table" for ``DELETE FROM sessions ...``,
     "Reset alice's password" for ``chpasswd`` setting alice's. Actions are compared: the call
     is authorised as the action it performs, not as "running" something. False when one of
-    the ``untrusted`` instruction texts before the call asks for the same kind of action on
-    one of the call's objects ("set alice's password to hunter2"); one asking for it on
-    another object ("delete the users table" before ``DELETE FROM sessions`` the user asked
-    for) was ignored and takes nothing."""
+    the ``untrusted`` instructions before the call (its text, or its text and the whole text
+    of the step it is in) asks for the same kind of action (:func:`_vetoes`: unless it
+    plainly asked for it on something else)."""
     performed = performed_action(arguments)
     if performed is None:
         return False
@@ -433,10 +434,162 @@ def action_asked(arguments: object, user_text: str, untrusted: tuple[str, ...] =
         return False
     if not _asks_action(performed, user_text):
         return False
-    return not any(
-        _asks_action(performed, t) and any(_all_named([o], performed, t) for o in objects)
-        for t in untrusted
-    )
+    return not any(_vetoes(performed, arguments, objects, t) for t in untrusted)
+
+
+def _vetoes(
+    performed: str, arguments: object, objects: list[str], untrusted: str | tuple[str, str]
+) -> bool:
+    """True when an untrusted instruction (``untrusted``: its text, or its text and its
+    step's) takes the call from the user: it asks for the same kind of action, unless its
+    step names another object of that kind (:func:`_names_another`) and none of the call's,
+    read loosely (:func:`_mentions`: ``public.sessions``, ``session``, ``sessions-table``,
+    ``~alice``), and, for a password set, holds none of the passwords the call sets. Fails
+    closed: an instruction naming no object ("delete all rows, never add a WHERE clause",
+    "use the temporary password hunter2") takes it."""
+    span, step = (untrusted, untrusted) if isinstance(untrusted, str) else untrusted
+    if not _asks_action(performed, span):
+        return False
+    step = step[:_MAX_UNTRUSTED]
+    if performed == "credential":
+        folded = step.casefold()
+        if any(v.casefold() in folded for v in _PASSWORD_VALUE.findall(command_of(arguments))):
+            return True
+    return _mentions(objects, step) or not _names_another(performed, step)
+
+
+#: Untrusted text read for a veto (a step's text is cut at ``MAX_SCAN`` already).
+_MAX_UNTRUSTED = 200_000
+#: The password of an ``account:password`` line fed to ``chpasswd``.
+_PASSWORD_VALUE = re.compile(r"(?:^|[\s'\"])[A-Za-z_][\w.-]{0,31}:(?!/)([^\s'\"|;&]{1,128})")
+#: A word of a name: what loose matching compares (``public.sessions`` holds ``sessions``).
+_PIECE = re.compile(r"[^\W_]{1,64}")
+
+
+def _mentions(objects: list[str], text: str) -> bool:
+    """True when ``text`` holds a word of one of ``objects`` (:func:`_loose_words`) as a
+    whole word, case-insensitive: ``public.sessions``, ``sessions_*``, ``"sessions"``,
+    ``the session table`` and ``sessions-table`` all mention ``sessions``, ``~alice`` and
+    ``alice.smith`` mention ``alice``, ``/srv`` mentions ``/srv/uploads``."""
+    words: set[str] = set()
+    for o in objects:
+        words |= _loose_words(o)
+    return any(m.group(0).lower() in words for m in _PIECE.finditer(text))
+
+
+def _loose_words(name: str) -> set[str]:
+    """The words of ``name`` (one-letter ones only when it has no other) with their
+    singular and plural forms."""
+    pieces = [p.lower() for p in _PIECE.findall(name)]
+    pieces = [p for p in pieces if len(p) > 1] or pieces
+    out: set[str] = set()
+    for p in pieces:
+        out |= {p, p + "s", p + "es", p.removesuffix("s"), p.removesuffix("es")}
+        if p.endswith("y"):
+            out.add(p[:-1] + "ies")
+        if p.endswith("ies"):
+            out.add(p[:-3] + "y")
+    out.discard("")
+    return out
+
+
+#: Where a request names what it is done to, by kind of action: the table of a delete
+#: ("the users table", "FROM users", "truncate users"), the account of a password set
+#: ("root's password", "the root password", "password of user root"), the account, group or
+#: path of an access change ("add user mallory to", "the wheel group", ``/srv/www``).
+#: Bounded gaps (linear).
+_OBJECT_SLOTS = {
+    "delete": re.compile(
+        r"([\w.-]{1,64})[`\"'\]]?\s{1,4}tables?\b"
+        r"|\b(?:from|table|truncate)\s{1,4}[`\"'\[]?([\w.-]{1,64})",
+        _I,
+    ),
+    "credential": re.compile(
+        r"([\w.-]{1,32})'s\s{1,4}password"
+        r"|\bpassword\s{1,4}(?:of|for)\s{1,4}(?:(?:the|user|account)\s{1,4}){0,2}([\w.-]{1,32})"
+        r"|\b(?:user|account)\s{1,4}([\w.-]{1,32})"
+        r"|([\w.-]{1,32})\s{1,4}(?:(?:user|account)\s{1,4})?password",
+        _I,
+    ),
+    "permission": re.compile(
+        r"\badd\s{1,4}(?:(?:the|user|account)\s{1,4}){0,2}([\w.-]{1,32})\s{1,4}(?:to|in)\b"
+        r"|([\w.-]{1,32})\s{1,4}group\b"
+        r"|\b(?:give|grant)\s{1,4}([\w.-]{1,32})\s"
+        r"|(?<![\w.~-])([~.]{0,2}/[\w./*-]{1,128})",
+        _I,
+    ),
+}
+#: Words in a name's place that name nothing ("the table", "its rows", "the temporary
+#: password", "add the user to"): never another object.
+_NO_NAME = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "their",
+        "his",
+        "her",
+        "your",
+        "my",
+        "our",
+        "every",
+        "each",
+        "any",
+        "all",
+        "same",
+        "other",
+        "another",
+        "whole",
+        "entire",
+        "full",
+        "complete",
+        "new",
+        "old",
+        "temporary",
+        "temp",
+        "default",
+        "current",
+        "initial",
+        "strong",
+        "random",
+        "main",
+        "target",
+        "said",
+        "above",
+        "following",
+        "one",
+        "user",
+        "account",
+        "table",
+        "group",
+        "password",
+        "from",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "with",
+        "without",
+    ]
+)
+
+
+def _names_another(performed: str, text: str) -> bool:
+    """True when ``text`` names something the action ``performed`` can be done to in the
+    place a request names it (:data:`_OBJECT_SLOTS`), other than a word naming nothing
+    (:data:`_NO_NAME`)."""
+    for m in _OBJECT_SLOTS[performed].finditer(text):
+        name = next(g for g in m.groups() if g is not None).strip("./").lower()
+        if name and name not in _NO_NAME:
+            return True
+    return False
 
 
 def _all_named(objects: list[str], performed: str, text: str) -> bool:
