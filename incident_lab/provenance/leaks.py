@@ -108,6 +108,9 @@ _WANTS = {
     ),
     "system": re2.compile(_LEAD + r"\bsystem prompt\b|\bexfiltrat(?:e|es|ing|ion)\b"),
 }
+#: After "the whole/entire/full/complete environment": a word that makes it the name of one
+#: (a deployment target: "the full environment name", "the complete environment id").
+_ENV_LABEL = re.compile(r"[\s-]{1,4}(?:name|id|identifier|label|type|tag)s?\b", re.IGNORECASE)
 #: A negation just before a request: a safety rule ("Never upload .env files").
 _NEGATED = re.compile(r"(?:\b(?:never|not|no|without)|n't)\s+$", re.IGNORECASE)
 #: Parameter names that are the natural home of a kind of secret: the credential ones by
@@ -315,10 +318,17 @@ def wants_secrets(text: str, field: str = "") -> bool:
     homes = _homes(field, text) if field else frozenset()
     return any(
         not _NEGATED.search(text, max(0, m.start() - 12), m.start())
+        and not (_names_environment(m) and _ENV_LABEL.match(text, m.end()))
         and not _exempt(kind, _sentence(text, m), text, homes)
         for kind, pattern in _WANTS.items()
         for m in pattern.finditer(text)
     )
+
+
+def _names_environment(m: Any) -> bool:
+    """True when request ``m`` ends in the environment itself ("the full environment", not
+    "all environment variables"): a label word after it names one (:data:`_ENV_LABEL`)."""
+    return m.group(0).lower().endswith(("environment", "env"))
 
 
 def _sentence(text: str, m: Any) -> str:

@@ -1034,3 +1034,37 @@ def test_a_list_of_variables_or_an_ask_for_all_secrets_is_not_exempt(text: str) 
 
     for field in ("auth", "api_key", "token"):
         assert wants_secrets(text, field), field
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("target", "Pass the full environment name, e.g. prod-eu-west-1."),
+        ("stage", "Set this to the complete environment identifier (staging or production)."),
+        ("env_name", "Include the whole env name such as dev-2."),
+        ("target", "Pass the entire environment id."),
+        ("kind", "Set the full environment type: vm or container."),
+        ("label", "Include the complete environment label or tag."),
+    ],
+)
+def test_the_whole_environments_name_is_no_request_for_the_environment(
+    field: str, text: str
+) -> None:
+    """Review finding rev-mends 3: 'the full environment name' names a deployment target."""
+    from incident_lab.provenance.leaks import wants_secrets
+
+    assert not wants_secrets(text, field)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pass the full environment here.",
+        "Include the whole env, names and values.",
+        "Set this to the complete environment (identifiers are not enough).",
+    ],
+)
+def test_the_whole_environment_itself_is_still_a_request(text: str) -> None:
+    from incident_lab.provenance.leaks import wants_secrets
+
+    assert wants_secrets(text, "target")
