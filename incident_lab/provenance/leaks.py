@@ -316,10 +316,11 @@ def wants_secrets(text: str, field: str = "") -> bool:
     the text describes) is the natural home of (:func:`_homes`, :func:`_exempt`)."""
     text = text[:MAX_VALUE]
     homes = _homes(field, text) if field else frozenset()
+    listed = "credential" in homes and _lists_variables(text)  # once: the text is long
     return any(
         not _NEGATED.search(text, max(0, m.start() - 12), m.start())
         and not (_names_environment(m) and _ENV_LABEL.match(text, m.end()))
-        and not _exempt(kind, _sentence(text, m), text, homes)
+        and not _exempt(kind, _sentence(text, m), text, homes, listed)
         for kind, pattern in _WANTS.items()
         for m in pattern.finditer(text)
     )
@@ -338,16 +339,17 @@ def _sentence(text: str, m: Any) -> str:
     return m.group(0) + (rest.group(0) if rest else "")
 
 
-def _exempt(kind: str, span: str, text: str, homes: frozenset[str]) -> bool:
+def _exempt(kind: str, span: str, text: str, homes: frozenset[str], listed: bool) -> bool:
     """True when request ``span`` (of kind ``kind``, with the rest of its sentence, in
     description ``text``) asks only for what a parameter whose homes are ``homes`` holds: an
     ``env`` field environment variables; a credential field its own key read from the
     environment (not several secrets, not the whole environment: neither an ask for more
     in the request's sentence, :data:`_ASKS_MORE`, nor a list of two variable names anywhere
-    in the description, :func:`_lists_variables`; a file or secret named is never exempt); a ``messages`` field the conversation, unless always, or the full history."""
+    in the description, ``listed``: :func:`_lists_variables`; a file or secret named is never
+    exempt); a ``messages`` field the conversation, unless always, or the full history."""
     if kind == "environment":
         return "environment" in homes or (
-            "credential" in homes and _ASKS_MORE.search(span) is None and not _lists_variables(text)
+            "credential" in homes and _ASKS_MORE.search(span) is None and not listed
         )
     if kind == "conversation":
         return "conversation" in homes and _MORE_THAN_MESSAGES.search(text) is None

@@ -1068,3 +1068,21 @@ def test_the_whole_environment_itself_is_still_a_request(text: str) -> None:
     from incident_lab.provenance.leaks import wants_secrets
 
     assert wants_secrets(text, "target")
+
+
+def test_a_long_credential_description_is_read_once_per_call() -> None:
+    """Review finding rev-mends 4: the variable names of the whole description were counted
+    once per request matched (20 KB of 'Set it from the environment.': 0.35 s; a 480 KB
+    listing of 24 such fields: 6.7 s)."""
+    from incident_lab.provenance.leaks import poisoned_strings, wants_secrets
+
+    text = ("Set it from the environment. " * 2000)[:20_000]
+    start = time.process_time()
+    assert not wants_secrets(text, "api_key")
+    assert time.process_time() - start < 0.1
+    props = {f"api_key{i}": {"type": "string", "description": text} for i in range(24)}
+    tool = {"name": "deploy", "description": "Deploy.", "inputSchema": {"properties": props}}
+    listing = json.dumps({"tools": [tool]})
+    start = time.process_time()
+    assert poisoned_strings(listing) == []
+    assert time.process_time() - start < 1.0
