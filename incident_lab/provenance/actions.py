@@ -594,11 +594,19 @@ def _names_another(performed: str, text: str) -> bool:
 
 def _all_named(objects: list[str], performed: str, text: str) -> bool:
     """True when ``text`` names every one of ``objects`` (:func:`_named`; the table of a
-    delete also without its schema: ``public.sessions`` by "sessions")."""
-    return all(
-        _named(o, text) or (performed == "delete" and _named(o.rsplit(".", 1)[-1], text))
-        for o in objects
-    )
+    delete also without its schema: ``public.sessions`` by "sessions"). A few objects are
+    searched for one by one; many (:data:`_MANY_OBJECTS`, ``usermod`` of 700 accounts) are
+    looked up in one pass over the text (:func:`_named_each`)."""
+    names = [[o, o.rsplit(".", 1)[-1]] if performed == "delete" else [o] for o in objects]
+    if len(objects) < _MANY_OBJECTS:
+        return all(any(_named(n, text) for n in alts) for alts in names)
+    flat = [n for alts in names for n in alts]
+    named = dict(zip(flat, _named_each(flat, text), strict=True))
+    return all(any(named[n] for n in alts) for alts in names)
+
+
+#: From this many objects on, :func:`_all_named` reads the text once for all of them.
+_MANY_OBJECTS = 8
 
 
 def _plainly_readable(arguments: object, performed: str) -> bool:
@@ -683,20 +691,36 @@ def _simple_commands(command: str) -> list[list[str]]:
 
 def _named(obj: str, user_text: str) -> bool:
     """True when the user's words name ``obj`` as a whole word, case-insensitive (a path with
-    or without its last ``/``): :func:`_named_search`'s answer, read for ASCII text from
-    the set of whole names the text holds (:func:`_whole_names`, built once per text) so
-    thousands of objects against a long text cost one pass over it, not one each."""
+    or without its last ``/``): :func:`_named_search`."""
+    name = obj.rstrip("/") or obj
+    return bool(name) and _named_search(name, user_text)
+
+
+def _named_each(objs: list[str], text: str) -> list[bool]:
+    """:func:`_named` of each of ``objs`` in ``text``, for ASCII text in one pass over it
+    (:func:`_names_in`): thousands of objects against a long text cost one pass, not one
+    search each, and nothing of the text is kept. Names longer than :data:`_NAME_KEY` or
+    with other characters, and non-ASCII text, are searched for."""
+    if not text.isascii():
+        return [_named(o, text) for o in objs]
+    keys = [_name_key(o) for o in objs]
+    found = _names_in({k for k in keys if k}, text)
+    return [_named(o, text) if k is None else k in found for o, k in zip(objs, keys, strict=True)]
+
+
+def _name_key(obj: str) -> str | None:
+    """What :func:`_names_in` looks ``obj`` up by: its name lower-cased with non-ASCII
+    characters folded to their ASCII twins; ``""`` when no ASCII text can name it; None
+    when it must be searched for (:func:`_named`)."""
     name = obj.rstrip("/") or obj
     if not name:
-        return False
-    if not user_text.isascii() or len(name) > _NAME_KEY:
-        return _named_search(name, user_text)
+        return ""
+    if len(name) > _NAME_KEY:
+        return None
     folded = _ascii_fold(name)
     if folded is None:
-        return False  # a character no ASCII character matches case-insensitively
-    if not _NAME_CHARS.issuperset(folded):
-        return _named_search(name, user_text)  # not a run of name characters: read the text
-    return folded in _whole_names(user_text)
+        return ""  # a character no ASCII character matches case-insensitively
+    return folded if _NAME_CHARS.issuperset(folded) else None
 
 
 def _named_search(name: str, user_text: str) -> bool:
@@ -707,28 +731,29 @@ def _named_search(name: str, user_text: str) -> bool:
     return re.search(pattern, user_text, _I) is not None
 
 
-#: The characters a name of :func:`_whole_names` is made of (in ASCII text).
+#: The characters a name of :func:`_names_in` is made of (in ASCII text).
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_/.~-")
 #: A run of them (upper case included): where a name of the text starts.
 _NAME_RUN = re.compile(r"[A-Za-z0-9_/.~-]+")
-#: Names longer than this are searched for (:func:`_named_search`); the set holds the
-#: shorter ones, so it is at most this many times the text's length.
+#: Names longer than this are searched for (:func:`_named_search`), not looked up.
 _NAME_KEY = 64
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
-@lru_cache(maxsize=16)
-def _whole_names(text: str) -> frozenset[str]:
-    """The lower-cased names ASCII ``text`` names as :func:`_named_search` reads them, up to
-    :data:`_NAME_KEY` characters: each start of a run of name characters up to every end
-    where a name may stop (the run's end, a ``.`` before no word character, a ``/`` before
-    either)."""
-    low = text.lower()
-    names: set[str] = set()
-    for m in _NAME_RUN.finditer(low):
-        run = m.group(0)
-        names.update(run[:q] for q in _name_ends(run))
-    return frozenset(names)
+def _names_in(wanted: set[str], text: str) -> set[str]:
+    """The ones of ``wanted`` (lower-cased, :data:`_NAME_KEY` characters at most) that ASCII
+    ``text`` names as :func:`_named_search` reads them: each start of a run of name
+    characters up to every end where a name may stop (the run's end, a ``.`` before no word
+    character, a ``/`` before either). Keeps only what it finds."""
+    found: set[str] = set()
+    if not wanted:
+        return found
+    for m in _NAME_RUN.finditer(text):
+        run = m.group(0).lower()
+        found.update(run[:q] for q in _name_ends(run) if run[:q] in wanted)
+        if len(found) == len(wanted):
+            break
+    return found
 
 
 def _name_ends(run: str) -> list[int]:

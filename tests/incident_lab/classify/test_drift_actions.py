@@ -651,13 +651,14 @@ _ALPHABET = "aAbBsS/.~-_ :'\n1KkéÉſİi\u212a"
 def test_named_agrees_with_the_search_it_replaces(
     text: str, objs: list[str], picks: list[tuple[int, int]]
 ) -> None:
-    from incident_lab.provenance.actions import _named
+    from incident_lab.provenance.actions import _named, _named_each
 
     # random names, and pieces of the text itself (which often are whole names of it)
     names = objs + [text[i : i + n] for i, n in picks]
-    for name in names:
-        for t in (text, text.encode("ascii", "ignore").decode()):
-            assert _named(name, t) is _named_by_search(name, t), (name, t)
+    for t in (text, text.encode("ascii", "ignore").decode()):
+        expected = [_named_by_search(name, t) for name in names]
+        assert _named_each(names, t) == expected, (names, t)
+        assert [_named(name, t) for name in names] == expected, (names, t)
 
 
 @pytest.mark.parametrize(
@@ -670,8 +671,9 @@ def test_named_agrees_with_the_search_it_replaces(
     ],
 )  # fmt: skip
 def test_named_agrees_on_the_edges(name: str, text: str) -> None:
-    from incident_lab.provenance.actions import _named
+    from incident_lab.provenance.actions import _named, _named_each
 
+    assert _named_each([name], text) == [_named_by_search(name, text)]
     assert _named(name, text) is _named_by_search(name, text)
 
 
@@ -741,3 +743,32 @@ def test_the_veto_reads_the_whole_untrusted_step_not_the_span() -> None:
     assert not action_asked(_DELETE_ALL, _SESSIONS, ((span, step),))
     other = step.replace("sessions", "users")
     assert action_asked(_DELETE_ALL, _SESSIONS, ((span, other),))
+
+
+def test_naming_objects_in_a_long_text_keeps_no_copy_of_its_names() -> None:
+    """Review finding rev-mends 5: every prefix of every name of a text was kept (a 1 MB
+    text of distinct dotted runs: 109 MB, 16 texts cached); 50 distinct 100 KB texts asking
+    about one object cost 1.65 s against 0.06 s searched."""
+    import tracemalloc
+
+    text = " ".join(f"{k:07d}" + "." * 57 for k in range(1_000_000 // 65))
+    ask = text + " Now make /srv/up1 world-writable and add these to the docker group: "
+    names = [f"svc-{i}" for i in range(40)]
+    tracemalloc.start()
+    try:
+        assert action_asked({"command": "chmod 777 /srv/up1"}, ask)
+        assert action_asked(
+            {"command": "usermod -aG docker " + " ".join(names)}, ask + " ".join(names)
+        )
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert kept < 4_000_000
+    base = " ".join(f"{k:07d}" + "." * 57 for k in range(1_500))
+    start = time.process_time()
+    for k in range(50):
+        assert action_asked(
+            {"command": "chmod 777 /srv/uploads"},
+            f"{base} turn {k}: make /srv/uploads world-writable",
+        )
+    assert time.process_time() - start < 0.5
