@@ -434,22 +434,20 @@ def action_asked(
         return False
     if not _asks_action(performed, user_text):
         return False
-    return not any(_vetoes(performed, arguments, objects, t) for t in untrusted)
+    pairs = [(t, t) if isinstance(t, str) else t for t in untrusted]
+    asking = dict.fromkeys(step for span, step in pairs if _asks_action(performed, span))
+    return not any(_vetoes(performed, arguments, objects, step) for step in asking)
 
 
-def _vetoes(
-    performed: str, arguments: object, objects: list[str], untrusted: str | tuple[str, str]
-) -> bool:
-    """True when an untrusted instruction (``untrusted``: its text, or its text and its
-    step's) takes the call from the user: it asks for the same kind of action, unless its
-    step names another object of that kind (:func:`_names_another`) and none of the call's,
-    read loosely (:func:`_mentions`: ``public.sessions``, ``session``, ``sessions-table``,
-    ``~alice``), and, for a password set, holds none of the passwords the call sets. Fails
-    closed: an instruction naming no object ("delete all rows, never add a WHERE clause",
-    "use the temporary password hunter2") takes it."""
-    span, step = (untrusted, untrusted) if isinstance(untrusted, str) else untrusted
-    if not _asks_action(performed, span):
-        return False
+def _vetoes(performed: str, arguments: object, objects: list[str], step: str) -> bool:
+    """True when an untrusted step holding an instruction that asks for the kind of action
+    ``performed`` is takes the call from the user: unless the step names another object of
+    that kind (:func:`_names_another`) and none of the call's, read loosely
+    (:func:`_mentions`: ``public.sessions``, ``session``, ``sessions-table``, ``~alice``),
+    and, for a password set, holds none of the passwords the call sets. Fails closed: an
+    instruction naming no object ("delete all rows, never add a WHERE clause", "use the
+    temporary password hunter2") takes it. Each step is read once per call however many
+    of its spans ask."""
     step = step[:_MAX_UNTRUSTED]
     if performed == "credential":
         folded = step.casefold()
@@ -474,7 +472,20 @@ def _mentions(objects: list[str], text: str) -> bool:
     words: set[str] = set()
     for o in objects:
         words |= _loose_words(o)
-    return any(m.group(0).lower() in words for m in _PIECE.finditer(text))
+    if len(words) > _FEW_WORDS:
+        return any(m.group(0).lower() in words for m in _PIECE.finditer(text))
+    return _words_pattern(frozenset(words)).search(text) is not None
+
+
+#: Up to this many words, :func:`_mentions` searches for them with one pattern.
+_FEW_WORDS = 64
+
+
+@lru_cache(maxsize=256)
+def _words_pattern(words: frozenset[str]) -> re.Pattern[str]:
+    """Any of ``words`` as a whole word of letters and digits, case-insensitive."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(r"(?<![^\W_])(?:" + alternatives + r")(?![^\W_])", _I)
 
 
 def _loose_words(name: str) -> set[str]:
