@@ -1725,7 +1725,10 @@ def _call_requested(
         and action_asked(
             arguments,
             "\n".join(session.text(u) for u in session.user if u < i),
-            tuple(spans[k].text for k in _strong_earlier(spans, i, user_spans)),
+            tuple(
+                (spans[k].text, session.text(spans[k].step))
+                for k in _strong_earlier(spans, i, user_spans)
+            ),
         )
     ):
         requested = True

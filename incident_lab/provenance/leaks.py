@@ -108,6 +108,9 @@ _WANTS = {
     ),
     "system": re2.compile(_LEAD + r"\bsystem prompt\b|\bexfiltrat(?:e|es|ing|ion)\b"),
 }
+#: After "the whole/entire/full/complete environment": a word that makes it the name of one
+#: (a deployment target: "the full environment name", "the complete environment id").
+_ENV_LABEL = re.compile(r"[\s-]{1,4}(?:name|id|identifier|label|type|tag)s?\b", re.IGNORECASE)
 #: A negation just before a request: a safety rule ("Never upload .env files").
 _NEGATED = re.compile(r"(?:\b(?:never|not|no|without)|n't)\s+$", re.IGNORECASE)
 #: Parameter names that are the natural home of a kind of secret: the credential ones by
@@ -139,17 +142,27 @@ _CREDENTIAL_FIELD = re.compile(
     r"password|authorization|auth(?:entication)?)\b",
     re.IGNORECASE,
 )
-#: In a request from the environment, what makes it more than a credential field's own
-#: key: several secrets, all of the environment, its contents.
-_MORE_THAN_A_KEY = re.compile(
-    r"\b(?:all|everything|entire|whole|full|contents|keys|tokens|secrets|passwords|"
-    r"credentials|variables|vars)\b",
+#: In a request from the environment (with the rest of its sentence), an ask for more than a
+#: credential field's own key: a verb asking to pass or include something, then, in the
+#: same clause, several secrets, every variable, all of the environment or its contents
+#: ("pass the whole environment", "include all env vars", "send all other tokens"). A later
+#: clause saying something else is no ask ("it is sent with all requests", "tokens expire
+#: after 24 hours"). Bounded gap (linear).
+_ASKS_MORE = re.compile(
+    r"\b(?:pass|include|send|forward|attach|append|add|copy|dump|read|collect|gather|put|"
+    r"embed|post|upload|set)\b[^.\n,;:()]{0,60}?\b(?:everything|contents|"
+    r"(?:whole|entire|full|complete) env(?:ironment)?|"
+    r"(?:all|every|any|your) (?:of )?(?:the |your )?(?:environment |env )?(?:variables|vars)|"
+    r"keys|tokens|secrets|passwords|credentials)\b",
     re.IGNORECASE,
 )
 #: An environment variable's name (``AWS_SECRET_ACCESS_KEY``, ``DATABASE_URL``): upper case
-#: words joined by ``_``. A credential field's description naming two of them asks for
-#: more than its own key.
+#: words joined by ``_``. A credential field's description listing two of them asks for
+#: more than its own key (:func:`_lists_variables`).
 _VARIABLE = re.compile(r"\b[A-Z][A-Z0-9]{0,40}(?:_[A-Z0-9]{1,40}){1,8}\b")
+#: What joins two variable names in a list ("A, B and C", "A & B"); "A or B" are two names
+#: of one key.
+_LIST_JOIN = re.compile(r"\s{0,4}(?:,\s{0,4}(?:and\s{1,4})?|&\s{0,4}|and\s{1,4})", re.IGNORECASE)
 #: The rest of a request's sentence (after the span the request pattern matched), bounded.
 _SENTENCE_REST = re.compile(r"[^.\n]{0,200}")
 #: In a conversation field's description, what asks for more than the messages to store:
@@ -303,12 +316,20 @@ def wants_secrets(text: str, field: str = "") -> bool:
     the text describes) is the natural home of (:func:`_homes`, :func:`_exempt`)."""
     text = text[:MAX_VALUE]
     homes = _homes(field, text) if field else frozenset()
+    listed = "credential" in homes and _lists_variables(text)  # once: the text is long
     return any(
         not _NEGATED.search(text, max(0, m.start() - 12), m.start())
-        and not _exempt(kind, _sentence(text, m), text, homes)
+        and not (_names_environment(m) and _ENV_LABEL.match(text, m.end()))
+        and not _exempt(kind, _sentence(text, m), text, homes, listed)
         for kind, pattern in _WANTS.items()
         for m in pattern.finditer(text)
     )
+
+
+def _names_environment(m: Any) -> bool:
+    """True when request ``m`` ends in the environment itself ("the full environment", not
+    "all environment variables"): a label word after it names one (:data:`_ENV_LABEL`)."""
+    return m.group(0).lower().endswith(("environment", "env"))
 
 
 def _sentence(text: str, m: Any) -> str:
@@ -318,21 +339,37 @@ def _sentence(text: str, m: Any) -> str:
     return m.group(0) + (rest.group(0) if rest else "")
 
 
-def _exempt(kind: str, span: str, text: str, homes: frozenset[str]) -> bool:
+def _exempt(kind: str, span: str, text: str, homes: frozenset[str], listed: bool) -> bool:
     """True when request ``span`` (of kind ``kind``, with the rest of its sentence, in
     description ``text``) asks only for what a parameter whose homes are ``homes`` holds: an
     ``env`` field environment variables; a credential field its own key read from the
-    environment (not several secrets, not the whole environment: neither the sentence nor
-    two variable names anywhere in the description; a file or secret named is never
+    environment (not several secrets, not the whole environment: neither an ask for more
+    in the request's sentence, :data:`_ASKS_MORE`, nor a list of two variable names anywhere
+    in the description, ``listed``: :func:`_lists_variables`; a file or secret named is never
     exempt); a ``messages`` field the conversation, unless always, or the full history."""
     if kind == "environment":
         return "environment" in homes or (
-            "credential" in homes
-            and _MORE_THAN_A_KEY.search(span) is None
-            and len(set(_VARIABLE.findall(text))) < 2
+            "credential" in homes and _ASKS_MORE.search(span) is None and not listed
         )
     if kind == "conversation":
         return "conversation" in homes and _MORE_THAN_MESSAGES.search(text) is None
+    return False
+
+
+def _lists_variables(text: str) -> bool:
+    """True when ``text`` lists two different variable names ("AWS_SECRET_ACCESS_KEY,
+    STRIPE_SECRET_KEY and DATABASE_URL"), not when it names alternatives for one key
+    ("GITHUB_TOKEN or GH_TOKEN") or names them apart."""
+    prev = None
+    for m in _VARIABLE.finditer(text):
+        if (
+            prev is not None
+            and m.group(0) != prev.group(0)
+            and m.start() - prev.end() <= 12
+            and _LIST_JOIN.fullmatch(text[prev.end() : m.start()])
+        ):
+            return True
+        prev = m
     return False
 
 
