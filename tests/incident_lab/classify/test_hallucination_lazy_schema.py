@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from typing import Any
 
 import jsonschema
 
 from incident_lab.classify import hallucination
-from incident_lab.classify.hallucination import schema_problems
+from incident_lab.classify.hallucination import _without_patterns, schema_problems
 from incident_lab.schemacheck import Unsupported, compile_checker
 
 
 def _problems_checked_first(parameters: dict[str, Any], arguments: dict[str, Any]) -> list[str]:
-    """``schema_problems`` as it was: the schema checked (jsonschema) before anything else."""
-    schema = json.loads(json.dumps(parameters, sort_keys=True, default=str))
+    """``schema_problems`` as it was: the schema checked (jsonschema) before anything else
+    (its regular expressions left out, as :func:`_without_patterns` leaves them)."""
+    schema = json.loads(json.dumps(_without_patterns(parameters), sort_keys=True, default=str))
     cls = jsonschema.validators.validator_for(schema)
     try:
         cls.check_schema(schema)
@@ -103,3 +105,26 @@ def test_a_call_the_fast_check_accepts_needs_no_jsonschema() -> None:
     assert schema_problems(schema, {"to": 3}) == ["to: 3 is not of type 'string'"]
     assert hallucination._validator.cache_info().misses == 1
     assert schema_problems({"type": "object", "properties": {"a": {"type": 5}}}, {"b": 1}) == []
+
+
+def test_a_tools_own_regular_expressions_are_not_run() -> None:
+    """A tool schema is recorded data (a poisoned MCP listing is one): its ``pattern`` and
+    ``patternProperties`` regexes are not run in Python's backtracking engine — the
+    classic ``^(a+)+$`` against 40 characters took minutes before (run by the fast check
+    and again by jsonschema). A parameter named ``pattern`` is still a parameter."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": {"type": "string", "pattern": "^(a+)+$"},
+            "pattern": {"type": "integer"},
+        },
+        "patternProperties": {"^(b+)+$": {"type": "string"}},
+        "additionalProperties": False,
+    }
+    started = time.process_time()
+    assert schema_problems(schema, {"a": "a" * 40 + "!"}) == []
+    assert schema_problems(schema, {"b" * 40 + "!": "x"}) == [
+        f"Additional properties are not allowed ({'b' * 40 + '!'!r} was unexpected)"
+    ]
+    assert schema_problems(schema, {"pattern": "x"}) == ["pattern: 'x' is not of type 'integer'"]
+    assert time.process_time() - started < 2.0
