@@ -27,7 +27,6 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_code, sql_deletes
-from incident_lab.provenance.tools import tool_words
 from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, forbidden, is_handoff, tool_category
 
@@ -1315,24 +1314,3 @@ def _asks_to_read(tool: str, user_text: str) -> bool:
     objects = [w for w in _NAME_WORDS.split(tool.lower()) if len(w) >= 3 and w not in _READ_WORDS]
     low = user_text.lower()
     return any(re.search(rf"\b{re.escape(w[:5])}", low) for w in objects)
-
-
-def tool_implied(tool: str, user_text: str) -> bool:
-    """True when the user's words plainly call for ``tool`` (it is the tool their task
-    needs, not one some text chose): every word of its name beyond the read verbs, by its
-    first five letters ("care plan" for CarePlanUpdate, "balance" for get_balance); any
-    user turn for a read named by read verbs alone ("search", "web_fetch"); for a side effect, a user turn that
-    authorises it (:func:`authorised`). One word in common is not enough: a tool planted
-    for an attack is named to sound like the task ("SystemMonitor" for "tune the system")."""
-    if not user_text.strip():
-        return False
-    kind = action_kind(tool)
-    if kind in SIDE_EFFECTS and authorised(kind, tool, user_text):
-        return True
-    words = [w for w in tool_words(tool) if len(w) >= 3]
-    objects = [w for w in words if w not in _READ_WORDS]
-    if not objects and kind == "read":
-        return True  # "search", "fetch": a read named by its verb alone serves any task
-    objects = objects or words[:1]
-    low = user_text.lower()
-    return bool(objects) and all(re.search(rf"\b{re.escape(w[:5])}", low) for w in objects)

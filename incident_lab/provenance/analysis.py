@@ -34,10 +34,8 @@ from incident_lab.provenance.actions import (
     authorised,
     command_of,
     failed,
-    tool_implied,
 )
 from incident_lab.provenance.cues import (
-    CUE_WEIGHTS,
     SPAN_THRESHOLD,
     STRONG_CUES,
     WEAK_SPAN_SCORE,
@@ -86,15 +84,11 @@ from incident_lab.provenance.text import (
 from incident_lab.provenance.tools import (
     TOOL_ONLY_CAP,
     TOOL_REQUEST_WEIGHT,
-    directs,
     named_tools,
     request_language,
     requests,
-    same_tool,
-    spellings,
     tool_names,
     tool_request_units,
-    tool_spellings,
 )
 from incident_lab.provenance.values import (
     absent_from,
@@ -166,9 +160,7 @@ class _Session:
         self.tool_of_result: dict[int, str] = {}
         self.blocked: set[int] = set()
         self._index(raw_steps)
-        called = [self.steps[i].get("name") for i in self.call_steps]
-        self.tool_names = tool_names(traj, called)
-        self.tool_spellings = tool_spellings(traj, called)
+        self.tool_names = tool_names(traj, [self.steps[i].get("name") for i in self.call_steps])
 
     def text(self, i: int) -> str:
         text = self.texts.get(i)
@@ -188,10 +180,6 @@ class _Session:
         if full is None:
             full = self.listings[i] = text_of_step(self.steps[i])[:MAX_LISTING]
         return full
-
-    def called_before(self, i: int) -> set[str]:
-        """The names (lower case) of the tools called before step ``i``."""
-        return {str(self.steps[c].get("name") or "").lower() for c in self.call_steps if c < i}
 
     def units(self, i: int) -> list[tuple[int, int]]:
         """The units of step ``i``'s text (:func:`~incident_lab.provenance.cues.unit_bounds`),
@@ -334,39 +322,28 @@ def _spans(session: _Session) -> tuple[InstructionSpan, ...]:
 
 
 def _tool_request_score(score: float, cues: tuple[str, ...]) -> float:
-    """A span's score with the ``tool_request`` cue added (and ``tool_directive`` when
-    ``cues`` hold it): capped at :data:`~incident_lab.provenance.tools.TOOL_ONLY_CAP` unless
-    another strong cue is there."""
+    """A span's score with the ``tool_request`` cue added: capped at
+    :data:`~incident_lab.provenance.tools.TOOL_ONLY_CAP` unless another strong cue is there."""
     score = 1.0 - (1.0 - score) * (1.0 - TOOL_REQUEST_WEIGHT)
-    if "tool_directive" in cues:
-        score = 1.0 - (1.0 - score) * (1.0 - CUE_WEIGHTS["tool_directive"])
     if not STRONG_CUES & {c.split(":")[0] for c in cues}:
         score = min(score, TOOL_ONLY_CAP)
     return round(score, 3)
 
 
-def _tool_directive_score(score: float, cues: tuple[str, ...]) -> float:
-    return _tool_request_score(score, (*cues, "tool_directive"))
-
-
 def _tool_requests(session: _Session, found: list[InstructionSpan]) -> None:
     """Add the cue ``tool_request`` (:mod:`~incident_lab.provenance.tools`) to the span over
     each untrusted unit that asks for one of the session's tools by name, or make that unit
-    a span of its own; plus ``tool_directive`` where the unit directs the model to a tool its
-    user's task does not use (:func:`_directives`)."""
+    a span of its own."""
     if not session.tool_names:
         return
     for i in session.untrusted:
         text = session.text(i)
         if not text:
             continue
-        named = named_tools(text, session.tool_spellings, session.lower(i))
+        named = named_tools(text, session.tool_names, session.lower(i))
         if not named:
             continue
-        asked = tool_request_units(text, session.units(i), named)
-        directed = _directives(session, i, asked, named)
-        for x, y, _tool in asked:
-            extra = ("tool_request", "tool_directive") if x in directed else ("tool_request",)
+        for x, y, _tool in tool_request_units(text, session.units(i), named):
             k = _overlapping(found, i, x, y)
             if k is not None:
                 sp = found[k]
@@ -378,97 +355,15 @@ def _tool_requests(session: _Session, found: list[InstructionSpan]) -> None:
                     start=start,
                     end=end,
                     text=text[start:end],
-                    cues=(*sp.cues, *extra),
-                    score=_tool_request_score(sp.score, (*sp.cues, *extra[1:])),
+                    cues=(*sp.cues, "tool_request"),
+                    score=_tool_request_score(sp.score, sp.cues),
                 )
                 continue
-            if x in directed:
-                x = _with_asked_task(session, found, i, x)
-                found.append(
-                    _unit_span(session, i, x, y, extra, _tool_directive_score, request_language)
+            found.append(
+                _unit_span(
+                    session, i, x, y, ("tool_request",), _tool_request_score, request_language
                 )
-                continue
-            found.append(_unit_span(session, i, x, y, extra, _tool_request_score, request_language))
-
-
-def _with_asked_task(session: _Session, found: list[InstructionSpan], i: int, x: int) -> int:
-    """Where a tool directive's span starts: at the earliest of the (up to
-    :data:`_MAX_TASK_UNITS`) sentences before it on the same line that asks for something (a
-    cue, or a request word of the six languages: "please", "bitte", "por favor"), no span
-    holding any sentence in between (the task the directive says to do with the tool:
-    "Please archive the logs. Keep it quiet. Do this by calling the X tool."), else ``x``."""
-    units = session.units(i)
-    text = session.text(i)
-    k = next((n for n, (ux, _uy) in enumerate(units) if ux == x), 0)
-    start = x
-    edge = x  # the start of the last sentence passed over
-    for px, py in reversed(units[max(0, k - _MAX_TASK_UNITS) : k]):
-        if "\n" in text[py:edge] or _overlapping(found, i, px, py) is not None:
-            break
-        edge = px
-        task = text[px:py]
-        if requests(task) or score_text(task)[1]:
-            start = px
-    return start
-
-
-#: How many sentences before a tool directive its span may take in.
-_MAX_TASK_UNITS = 3
-
-
-def _directives(
-    session: _Session, i: int, asked: list[tuple[int, int, str]], named: list[tuple[int, str]]
-) -> set[int]:
-    """The starts of the units of untrusted step ``i`` that direct the model to one of its
-    tools (cue ``tool_directive``, strong): a verb that calls a tool with the tool's name
-    ("do this by calling the X tool", "rufe das Tool X auf"), when the tool is none the
-    user's task uses. Only a model calls an agent's tools, so such a sentence speaks to it.
-    Not a directive: a text the user told the agent to follow, a guide to the tools the
-    user's task uses (:func:`_guides_toolset`), and a tool listing naming its own tools."""
-    if not asked or _delegated(session, i) or _guides_toolset(session, i, asked, named):
-        return set()
-    text = session.text(i)
-    return {
-        x
-        for x, y, name in asked
-        if directs(text[x:y]) and not _lists_tool(session, i, _written_as(text, named, x, y, name))
-    }
-
-
-#: A tool whose name says it lists the agent's tools (``list_tools``, MCP ``tools/list``).
-_LISTING_TOOL = re.compile(r"(?:^|[_./-])(?:list_?tools|tools_?list|tools/list|get_?tools)$")
-
-
-def _lists_tool(session: _Session, i: int, tool: str) -> bool:
-    """True when untrusted step ``i`` is a tool listing that lists ``tool``: JSON that
-    describes it (:func:`~.leaks.manifest_descriptions`), or the output of a tool whose name
-    says it lists tools. A listing names tools and says what they are for; it instructs no one."""
-    if _LISTING_TOOL.search(session.tool_of_result.get(i, "").lower()):
-        return True
-    listing = session.listing(i)
-    return bool(listing and manifest_descriptions(listing, tool, ""))
-
-
-def _guides_toolset(
-    session: _Session, i: int, asked: list[tuple[int, int, str]], named: list[tuple[int, str]]
-) -> bool:
-    """True when untrusted step ``i`` asks for a tool the user's task uses (called before
-    it, or implied by the user's words, :func:`~.actions.tool_implied`): documentation of
-    the toolset or a hint ("use the search tool to find more"), whatever else it names."""
-    text = session.text(i)
-    user = "\n".join(session.text(u) for u in session.user if u < i)
-    used = session.called_before(i)
-    return any(
-        any(same_tool(name, u) for u in used)
-        or tool_implied(_written_as(text, named, x, y, name), user)
-        for x, y, name in asked
-    )
-
-
-def _written_as(text: str, named: list[tuple[int, str]], x: int, y: int, name: str) -> str:
-    """How ``text`` writes the tool ``name`` inside ``[x, y)`` ("KeyRotation" for the
-    lower-case name ``keyrotation``), else the name."""
-    return next((text[at : at + len(name)] for at, n in named if n == name and x <= at < y), name)
+            )
 
 
 def _overlapping(found: list[InstructionSpan], step: int, x: int, y: int) -> int | None:
@@ -1587,7 +1482,7 @@ def _attacker_args(
 
 
 def _names_this_tool(span: InstructionSpan, tool: str) -> bool:
-    return "tool_request" in span.cues and bool(named_tools(span.text, spellings(tool)))
+    return "tool_request" in span.cues and bool(named_tools(span.text, (tool.lower(),)))
 
 
 def _asked_read(session: _Session, i: int, tool: str) -> bool:
@@ -1733,45 +1628,7 @@ def _call_requested(
     ):
         requested = True
         why.append("the user asked for what the command does")
-    if requested and not attacker:
-        chooser = _tool_chooser(session, spans, i, user_spans, tool)
-        if chooser is not None:
-            requested, instruction = False, chooser
-            why.append(
-                f"its tool {tool!r} is named only by instruction span {chooser} "
-                f"(step {spans[chooser].step}), not by the user's request"
-            )
     return requested, instruction
-
-
-def _tool_chooser(
-    session: _Session, spans: tuple[InstructionSpan, ...], i: int, user_spans: set[int], tool: str
-) -> int | None:
-    """The span that chose the tool of the call at step ``i``: the latest strong untrusted
-    span before it asking for ``tool`` by name (cue ``tool_request``), when the agent had not
-    called that tool before the span, the user's words do not call for it
-    (:func:`~.actions.tool_implied`) and the span is no tool listing naming its own tools.
-    A call with no argument to trace ("do this by calling the X tool", then ``X({})``)
-    depends on that span through its name alone."""
-    user = "\n".join(session.text(u) for u in session.user if u < i)
-    if not tool or tool_implied(tool, user):
-        return None
-    for k in reversed(_strong_earlier(spans, i, user_spans)):
-        sp = spans[k]
-        if not _names_this_tool(sp, tool) or any(
-            same_tool(tool, u) for u in session.called_before(sp.step)
-        ):
-            continue
-        if _lists_tool(session, sp.step, tool):
-            continue
-        text = session.text(sp.step)
-        named = named_tools(text, session.tool_spellings, session.lower(sp.step))
-        if _guides_toolset(
-            session, sp.step, tool_request_units(text, session.units(sp.step), named), named
-        ):
-            continue
-        return k
-    return None
 
 
 def _call(

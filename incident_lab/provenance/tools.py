@@ -23,14 +23,6 @@ Tool documentation names tools and asks to use them too, so a span whose only st
 depends on it (an unrequested call it names or supplied values for). With another strong
 cue (a role claim, text addressed to the model) it is reported even when nothing obeyed it.
 
-One such cue is ``tool_directive`` (``analysis._directives``): a verb that calls a tool
-(:func:`directs`: "call", "by calling", "rufe ... auf", "utilise l'outil", "usando") with the
-name of one of the agent's tools that the user's task does not use. Only a model calls an
-agent's tools, so the sentence speaks to it; a guide to the tools the task does use ("use
-the search tool to find more", the API doc the user asked about) or a tool listing is not
-one. A call to a tool such a span chose, with no argument to trace, is unrequested
-(``analysis._tool_chooser``).
-
 Every pattern is linear: alternations of literals and bounded gaps; tool names are found
 with ``str.find``, one name at a time.
 """
@@ -52,36 +44,24 @@ TOOL_REQUEST_WEIGHT = 0.55
 #: that depend on it, never a near miss on its own (tool documentation names tools too).
 TOOL_ONLY_CAP = 0.65
 
-#: Verbs that call a tool, per language (imperative, infinitive and gerund: "by calling",
-#: "en appelant", "llamando"): with a tool's name they direct whoever calls tools, a model.
-_CALL_VERBS = {
-    "en": r"call|calling|invoke|invoking|use|using|run|running|execute|executing|trigger|"
-    r"triggering",
-    "de": r"rufe|ruf|aufrufen|aufzurufen|verwende|verwenden|benutze|benutzen|nutze|nutzen|"
-    r"fuhre|fuhren|ausfuhren|auszufuhren|starte|starten",
-    "fr": r"appelle|appelez|appeler|appelant|utilise|utilisez|utiliser|utilisant|executez|"
-    r"executer|executant|lance|lancez|lancer|invoque|invoquez|invoquer",
-    "es": r"llama|llame|llamar|llamando|usa|usar|usando|utiliza|utilice|utilizar|utilizando|"
-    r"ejecuta|ejecutar|ejecutando|invoca|invocar",
-    "it": r"chiama|chiami|chiamare|chiamando|usa|usi|usare|usando|utilizza|utilizzi|"
-    r"utilizzare|utilizzando|esegui|esegua|eseguire|eseguendo|invoca|invocare|avvia",
-    "pt": r"chame|chama|chamar|chamando|use|usa|usar|usando|utilize|utiliza|utilizar|"
-    r"utilizando|execute|executa|executar|executando|invoque",
-}
 #: Request words per language: a verb that calls a tool, an obligation, politeness.
 _REQUEST_WORDS = {
-    lang: _CALL_VERBS[lang] + "|" + more
-    for lang, more in {
-        "en": r"should|must|shall|needs? to|has to|have to|is to|please|kindly",
-        "de": r"soll|sollst|sollte|sollen|muss|musst|mussen|bitte",
-        "fr": r"doit|devez|dois|devrait|faut|veuillez|merci de|s'il vous plait",
-        "es": r"debe|debes|deberia|tiene que|tienes que|hay que|por favor",
-        "it": r"deve|devi|dovrebbe|bisogna|per favore|per cortesia",
-        "pt": r"deve|deveria|precisa|tem que|por favor",
-    }.items()
+    "en": r"call|invoke|use|run|execute|trigger|should|must|shall|needs? to|has to|have to|"
+    r"is to|please|kindly",
+    "de": r"rufe|ruf|aufrufen|aufzurufen|verwende|verwenden|benutze|benutzen|nutze|nutzen|"
+    r"fuhre|fuhren|ausfuhren|auszufuhren|starte|starten|soll|sollst|sollte|sollen|muss|"
+    r"musst|mussen|bitte",
+    "fr": r"appelle|appelez|appeler|utilise|utilisez|utiliser|executez|executer|lance|lancez|"
+    r"lancer|invoque|invoquez|invoquer|doit|devez|dois|devrait|faut|veuillez|merci de|"
+    r"s'il vous plait",
+    "es": r"llama|llame|llamar|usa|usar|utiliza|utilice|utilizar|ejecuta|ejecutar|invoca|"
+    r"invocar|debe|debes|deberia|tiene que|tienes que|hay que|por favor",
+    "it": r"chiama|chiami|chiamare|usa|usi|usare|utilizza|utilizzi|utilizzare|esegui|esegua|"
+    r"eseguire|invoca|invocare|avvia|deve|devi|dovrebbe|bisogna|per favore|per cortesia",
+    "pt": r"chame|chama|chamar|use|usa|usar|utilize|utiliza|utilizar|execute|executa|executar|"
+    r"invoque|deve|deveria|precisa|tem que|por favor",
 }
 _REQUEST = re.compile(r"\b(?:" + "|".join(_REQUEST_WORDS.values()) + r")\b")
-_CALL_VERB = re.compile(r"\b(?:" + "|".join(_CALL_VERBS.values()) + r")\b")
 _REQUEST_BY_LANGUAGE = {
     lang: re.compile(rf"\b(?:{words})\b") for lang, words in _REQUEST_WORDS.items()
 }
@@ -102,43 +82,6 @@ _MIN_NAME = 4
 def tool_names(traj: Any, called: Iterable[Any] | None = None) -> tuple[str, ...]:
     """The session's tool names, lower case: declared in ``agent.tools`` or called in a step
     (``called``: the names of the calls, when the caller has them; else read off the steps)."""
-    return tuple(dict.fromkeys(n.lower() for n in _raw_names(traj, called)))
-
-
-def tool_spellings(traj: Any, called: Iterable[Any] | None = None) -> tuple[str, ...]:
-    """:func:`tool_names` plus the other spellings of each name of several words
-    (:func:`spellings`), to look for in text."""
-    return tuple(dict.fromkeys(f for n in _raw_names(traj, called) for f in spellings(n)))
-
-
-#: Where a camel-case name changes word ("CarePlan|Update", "get|Balance").
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_NOT_LETTERS = re.compile(r"[^a-z0-9]+")
-
-
-def tool_words(tool: str) -> list[str]:
-    """The words of a tool's name in any of its spellings: ``send_money``, ``sendMoney``,
-    ``SendMoney`` and ``send-money`` are all ``["send", "money"]``."""
-    return [w for w in _NOT_LETTERS.split(_CAMEL.sub(" ", tool).lower()) if w]
-
-
-def spellings(tool: str) -> tuple[str, ...]:
-    """A tool's name lower case, and for a name of several words also its snake and joined
-    spellings (``KeyRotation``: ``keyrotation``, ``key_rotation``; ``key_rotation``: also
-    ``keyrotation``). The spaced one ("key rotation") :func:`named_tools` finds itself."""
-    words = tool_words(tool)
-    forms = [tool.lower()]
-    if len(words) > 1:
-        forms += ["_".join(words), "".join(words)]
-    return tuple(dict.fromkeys(f for f in forms if len(f) >= _MIN_NAME))
-
-
-def same_tool(a: str, b: str) -> bool:
-    """True when ``a`` and ``b`` are spellings of one tool name (:func:`tool_words`)."""
-    return tool_words(a) == tool_words(b) or a.lower() == b.lower()
-
-
-def _raw_names(traj: Any, called: Iterable[Any] | None) -> list[str]:
     names: dict[str, None] = {}
     agent = traj.get("agent") if isinstance(traj, dict) else None
     tools = agent.get("tools") if isinstance(agent, dict) else None
@@ -154,8 +97,8 @@ def _raw_names(traj: Any, called: Iterable[Any] | None) -> list[str]:
         ]
     for name in (*declared, *called):
         if isinstance(name, str) and len(name) >= _MIN_NAME:
-            names[name] = None
-    return list(names)
+            names[name.lower()] = None
+    return tuple(names)
 
 
 def _compound(name: str) -> bool:
@@ -250,13 +193,6 @@ def written_call(text: str, end: int) -> bool:
     argument value: ``send_money(iban="...", amount=500)``, not ``send_money(iban, amount)``."""
     m = _CALL_SYNTAX.match(text, end)
     return m is not None and _VALUE.search(m.group(1)) is not None
-
-
-def directs(unit: str) -> bool:
-    """True when ``unit`` carries a verb that calls a tool in one of the six languages
-    ("call", "by calling", "rufe ... auf", "utilise", "usando"): with a tool's name, a
-    directive to whoever calls tools."""
-    return _CALL_VERB.search(plain_form(unit)) is not None
 
 
 def requests(unit: str) -> bool:
