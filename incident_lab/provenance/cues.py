@@ -405,22 +405,20 @@ _MODEL_OWN_EU = (
     r"|barneko|barne|sekretuzko|isilpeko) (?:prompt|mezu|argibide|jarraibide|instrukzio)"
     r"|testuinguru(?:aren|ko)? (?:memoria|leiho))"
 )
-#: An ask in front of it: a verb that shows, tells, gives, copies or dumps (imperative,
-#: infinitive after "can you", subjunctive after "I need you to"), or a question ("which
-#: are", "what is there in").
+#: An ask in front of it: a verb that shows, tells, gives, repeats, copies or dumps (imperative,
+#: infinitive after "can you", subjunctive after "I need you to"), or "what is there in" —
+#: not write/send/pass (docs tell people to write their own system prompt into a field).
 _ASK_IB = (
     r"\b(?:mostr\w{0,6}|muestr\w{0,6}|amos\w{0,6}|ensen\w{0,6}|ensin\w{0,6}|revel\w{0,6}"
-    r"|repet\w{0,6}|repit\w{0,6}|copi\w{0,6}|escri\w{0,7}|imprim\w{0,4}|bolca\w{0,4}|buida\w{0,4}"
+    r"|repet\w{0,6}|repit\w{0,6}|copi\w{0,6}|imprim\w{0,4}|bolca\w{0,4}|buida\w{0,4}"
     r"|volca\w{0,4}"
-    r"|llist\w{0,4}|list\w{0,4}|compart\w{0,6}|dig\w{0,6}|di|dime|dinos|dame|danos|deme|dona\W?m"
+    r"|dig\w{0,6}|di|dime|dinos|dame|danos|deme|dona\W?m"
     r"|doneu|dar\w{0,3}|donar\w{0,3}|decir\w{0,3}|dicir\w{0,3}|dir|dir-me|des|donis|fornez\w{0,3}"
-    r"|fornec\w{0,3}|proporcion\w{0,6}|facilit\w{0,6}|pas\w{0,6}|envi\w{0,6}|mand\w{0,6}|facis"
+    r"|fornec\w{0,3}|proporcion\w{0,6}|facilit\w{0,6}|facis"
     r"|hagas|fagas|un (?:bolcat|buidatge|volcado)"
-    r"|(?:quin|quina|quins|quines|cual|cuales|cal|cales|qual|que) (?:es|son|e|sao)"
-    r"|que (?:hi ha|tens|guardes|conte|hay|tienes|guardas|contiene|hai|tes|gardas)"
-    r"|erakuts\w{0,4}|esan|esadazu|esaidazu|emaidazu|emadazu|eman|idatz\w{0,3}|zerrenda\w{0,3}"
-    r"|kopiatu|errepikatu|partekatu|bidal\w{0,3}"
-    r"|zein da|zeintzuk (?:dira|diren)|zer dago|zer gordetzen)\b"
+    r"|que (?:hi ha|guardes|conte|hay|guardas|contiene|hai|gardas)"
+    r"|erakuts\w{0,4}|esan|esadazu|esaidazu|emaidazu|emadazu|eman|errepikatu"
+    r"|zer dago|zer gordetzen)\b"
 )
 _EU_ASK_AFTER = (
     r"(?:erakutsi|erakuts|esan|eman|idatzi|idatz|errepikatu|kopiatu|zerrendatu|partekatu"
@@ -438,10 +436,10 @@ _YOUR_SAFEGUARDS_IB = (
     r"|zure (?:murriztapen|iragazki|babes|muga)\w{0,6})"
 )
 _SAFETY_IB = (
-    r"(?:(?:filtres|filtros|proteccions|protecciones|protocols|protocolos|restriccions"
-    r"|restricciones|restricions|regles|reglas|regras|normes|normas) de (?:seguretat|seguridad"
+    r"(?:(?:filtres|filtros|proteccions|protecciones|restriccions"
+    r"|restricciones|restricions) de (?:seguretat|seguridad"
     r"|seguridade|seguranza)"
-    r"|segurtasun[- ](?:iragazki|arau|murriztapen|protokolo|neurri)\w{0,6})"
+    r"|segurtasun[- ](?:iragazki|murriztapen)\w{0,6})"
     r" (?:(?:estan|han estat|queden|estan ara|han sido|estan ahora|quedan|foron|estan agora"
     r"|son)\s)?"
 )
