@@ -59,6 +59,9 @@ def _validator(schema_json: str) -> Any:
 
 def _key(parameters: dict[str, Any]) -> str | None:
     try:
+        text = json.dumps(parameters, sort_keys=True, default=str)
+        if '"pattern' not in text:  # nothing to leave out (most schemas): no second walk
+            return text
         return json.dumps(_without_patterns(parameters), sort_keys=True, default=str)
     except (TypeError, ValueError, RecursionError):
         return None

@@ -1085,13 +1085,21 @@ def _verb_starts(plain: str) -> bool:
     return False
 
 
+#: RE2's default 8 MB runs out on the override alternation (≈ 10 KB of pattern): RE2 then
+#: logs "DFA out of memory" to stderr on every search and falls back to a 3-4x slower
+#: engine; the cue sets thrash their DFA cache in it (3.5x slower on the realistic set's
+#: texts). The DFA's memory is taken as a search needs it, up to this cap.
+_BIG = re2.Options()
+_BIG.max_mem = 64 << 20
+
+
 class _Matcher:
     """Several RE2 patterns matched in one pass (RE2::Set): which of them occur in a text."""
 
     def __init__(self, patterns: dict[str, str]) -> None:
         self.names = list(patterns)
         self.patterns = dict(patterns)
-        self._set = re2.Set.SearchSet()
+        self._set = re2.Set.SearchSet(_BIG)
         for pattern in patterns.values():
             self._set.Add("(?im)" + pattern)
         self._set.Compile()
@@ -1349,11 +1357,6 @@ def _unit_score_memo(
 
 
 #: Where each override phrase is (only run when the set says one occurs).
-#: RE2's default 8 MB runs out on the override alternation (≈ 10 KB of pattern): RE2 then
-#: logs "DFA out of memory" to stderr on every search and falls back to a 3-4x slower
-#: engine. The DFA's memory is taken as a search needs it, up to this cap.
-_BIG = re2.Options()
-_BIG.max_mem = 64 << 20
 _OVERRIDE_AT = re2.compile("(?im)" + _OVERRIDE_ANY, _BIG)
 _PROMPT_ASK_AT = re2.compile("(?im)" + _PROMPT_ASKS)
 _OVERRIDE_IB_AT = re2.compile("(?im)" + _OVERRIDE_IB)
