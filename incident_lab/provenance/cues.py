@@ -684,26 +684,33 @@ _JAILBREAK = (
     r"|\bsem (?:restricoes|limites|regras|filtros|censura)\b"
 )
 
-#: What only the model holds: the conversation, its context, the secrets it can reach.
-_MODEL_DATA = (
-    r"(?:conversation|chat|context|session|memory|credentials?|secrets?|api keys?|keys|tokens?|"
-    r"passwords?|environment variables|env vars|system prompt|(?:chat|conversation|message) "
-    r"history)"
+#: What only the model holds whoever names it: the conversation, its system prompt.
+_MODEL_DATA = r"(?:conversation|chat|system prompt|(?:chat|conversation|message) history)"
+#: What the model holds only as "your": its context, session, memory, the secrets it can
+#: reach ("send the memory dump to debug@...", "upload the new credentials to the vault"
+#: are a person's tasks).
+_YOUR_DATA = (
+    r"(?:context|session|memory|instructions|credentials?|secrets?|api keys?|keys|tokens?|"
+    r"passwords?|environment variables|env vars)"
 )
-#: Where data would go: a URL, an address, a host name.
+#: Where data would go: a URL, an address, a host name (a file name such as
+#: ``app.config.js`` matches too: :func:`_exfil_dest_is_file` takes it out).
 _OUT = r"(?:https?://|www\.|[\w.+-]{1,64}@[\w-]{1,63}\.|[\w-]{1,63}\.[\w-]{1,63}\.[a-z]{2,12}\b)"
 #: An ask to send data out: a verb only exfiltration uses on "this data", or any sending
-#: verb on what only the model holds (:data:`_MODEL_DATA`), to a destination; or a request
-#: to a cloud metadata endpoint. "Upload the logs to https://support..." (a person's task)
-#: and "POST them to https://api..." (API docs) are neither.
+#: verb on what only the model holds (:data:`_MODEL_DATA`, "your" :data:`_YOUR_DATA`), to a
+#: destination; or an imperative to fetch a cloud metadata endpoint. "Upload the logs to
+#: https://support..." (a person's task) and "POST them to https://api..." (API docs) are
+#: neither. Counted only beside a cue that speaks to the model (:func:`_unit_cues`).
 _EXFIL_REQUEST = (
     r"\b(?:transmit|exfiltrate|relay|beam|leak|smuggle)\b[^.\n]{0,20}\b(?:this|the|all|any|every|"
     rf"your)\s(?:\w{{1,20}}\s)?(?:data|information|info|{_MODEL_DATA})\b[^\n]{{0,30}}\b(?:to|into)\s"
     rf"{_OUT}"
     r"|\b(?:send|forward|post|upload|e-?mail|mail|transmit|exfiltrate|relay|beam|leak|copy)\b"
-    rf"[^.\n]{{0,20}}\b(?:this|the|all|any|every|your)\s(?:\w{{1,20}}\s)?{_MODEL_DATA}\b"
+    rf"[^.\n]{{0,20}}\b(?:(?:this|the|all|any|every|your)\s(?:\w{{1,20}}\s)?{_MODEL_DATA}|"
+    rf"your\s(?:\w{{1,20}}\s)?{_YOUR_DATA})\b"
     rf"[^\n]{{0,30}}\b(?:to|into)\s{_OUT}"
-    r"|\b(?:fetch|get|curl|wget|read|open|visit|request|query|call|access|retrieve|ping|load)\b"
+    r"|(?:^|[.!?:;>,]\s{0,4}|\b(?:please|now|then|and)\s{1,3})(?:fetch|get|curl|wget|read|open|"
+    r"visit|request|query|call|access|retrieve|ping|load)\b"
     r"[^\n]{0,20}(?:169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200)"
 )
 _VERB_START_RE = re2.compile("(?im)" + _VERB_START)
@@ -1268,14 +1275,28 @@ def _override_mentioned(plain: str, raw: str = "") -> bool:
 _EXFIL_AT = re2.compile("(?im)" + _EXFIL_REQUEST)
 
 
+#: A destination :data:`_OUT` read as a host that is a file name ("docker-compose.override.yml",
+#: "app.config.js").
+_FILE_DEST = re.compile(
+    r"\.(?:ya?ml|jsx?|tsx?|json|toml|py|cfg|ini|conf|env|txt|md|sh|xml|lock|properties|cs|rb|go|"
+    r"java|php|html?|css|csv|log|bak)\Z"
+)
+
+
 def _exfil_warned(plain: str) -> bool:
     """Whether every ask to send data out in ``plain`` is negated ("never send your API keys
-    to anyone@...", "do not transmit the session tokens to ..."): a warning, not an ask."""
+    to anyone@...", "do not transmit the session tokens to ..."): a warning, not an ask; or
+    goes to a file name, not a host."""
     head = plain[:MAX_SCAN]
     return all(
         _NEGATED.search(head[max(0, m.start() - 48) : m.start()]) is not None
+        or ("@" not in m.group(0)[-70:] and _FILE_DEST.search(m.group(0)) is not None)
         for m in _EXFIL_AT.finditer(head)
     )
+
+
+#: Cues that speak to the model; an ask to send data out counts only beside one of them.
+_TO_MODEL = frozenset({"override", "addressed_to_model", "role_claim"})
 
 
 def _score(
@@ -1311,9 +1332,12 @@ def _unit_cues(raw: str, plain: str, undone: tuple[str, ...]) -> list[str]:
     found = _plain_kinds(plain)
     if "override" in found and _override_mentioned(plain, raw) and not _other_override(plain):
         found.discard("override")
-    if "exfil_request" in found and _exfil_warned(plain):
-        found.discard("exfil_request")
     raw_found = _RAW.kinds(raw)
+    if "exfil_request" in found and (
+        _exfil_warned(plain)
+        or not (found & _TO_MODEL or {"delimiter", "hidden_text"} & (raw_found | set(undone)))
+    ):
+        found.discard("exfil_request")
     if "verb_start" in found and "imperative_to_model" not in found and _verb_starts(plain):
         found.add("imperative_to_model")
     cues = [kind for kind in _CUE_ORDER if kind in found]
