@@ -135,12 +135,14 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
       gave and that no call of the session used; not under a note label (a developer's
       ``<!-- TODO: upload ... to https://... -->`` is hidden text, and a note all the same).
 
-    A span the user handed the task to ("do the to-dos in it") is the user's request."""
+    A span the user handed the task to ("do the to-dos in it") is the user's request, and so
+    is one whose every address the user named ("Forward this thread to legal@..." beside a
+    mail asking the same), however strong."""
+    if k in prov.delegated or _user_named_targets(span, view):
+        return False
     if _strong(span, view):
         return True
     kinds = {c.split(":")[0] for c in span.cues}
-    if k in prov.delegated:
-        return False
     to_model = _model_kinds(span, view)
     if len(to_model & ATTACK_CUES) >= 2:
         return True
@@ -155,6 +157,13 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     known = f"{view.user_text}\n{view.system_prompt}".lower()
     used = "\n".join(str(c.arguments) for c in prov.calls).lower()
     return any(t not in known and t not in used for t in targets)
+
+
+def _user_named_targets(span: InstructionSpan, view: SessionView) -> bool:
+    """Whether the span names addresses and the user or the system prompt named every one."""
+    targets = addresses(span.text[:4096])
+    known = f"{view.user_text}\n{view.system_prompt}".lower()
+    return bool(targets) and all(t in known for t in targets)
 
 
 #: Side effects a labelled imperative may ask for that a reader of a document never does on
