@@ -270,17 +270,24 @@ _PT_ADDRESSED = (
 )
 _OVERRIDE_ML = (
     r"\b(?:ignoriere|vergiss|missachte)\b[^.\n]{0,40}\b(?:anweisungen|instruktionen|regeln|befehle"
-    r"|richtlinien|vorgaben)\b"
-    r"|\b(?:ignorez|ignore|oubliez|oublie)\b[^.\n]{0,40}\b(?:instructions|consignes|regles"
-    r"|directives)\b"
-    r"|\b(?:ignora|olvida|olvide|ignore)\b[^.\n]{0,40}\b(?:instrucciones|indicaciones|reglas"
-    r"|directrices|pautas)\b"
-    r"|\b(?:ignora|dimentica|ignori)\b[^.\n]{0,40}\b(?:istruzioni|regole|indicazioni|linee guida"
-    r"|direttive)\b"
-    r"|\b(?:ignore|ignora|esqueca|esquece)\b[^.\n]{0,40}\b(?:instrucoes|regras|diretrizes)\b"
+    r")\b"
+    r"|\b(?:ignorez|ignore|oubliez|oublie)\b[^.\n]{0,40}\b(?:instructions|consignes|regles)\b"
+    r"|\b(?:ignora|olvida|olvide|ignore)\b[^.\n]{0,40}\b(?:instrucciones|indicaciones|reglas)\b"
+    r"|\b(?:ignora|dimentica|ignori)\b[^.\n]{0,40}\b(?:istruzioni|regole|indicazioni)\b"
+    r"|\b(?:ignore|ignora|esqueca|esquece)\b[^.\n]{0,40}\b(?:instrucoes|regras)\b"
     r"|\b(?:ab jetzt|von nun an) (?:bist du|sind sie)\b|\b(?:desormais|a partir de maintenant),? "
     r"(?:tu es|vous etes)\b|\b(?:a partir de ahora|desde ahora),? eres\b|\bda ora in poi,? sei\b"
     r"|\b(?:a partir de agora|de agora em diante),? voce e\b"
+)
+#: Guidelines in five languages ("Vergiss die Vorgaben von letzter Woche", "Ignorez les
+#: anciennes directives de voyage"): an office's memo as often as an override, so one only
+#: beside a cue that speaks to the model (:data:`_WEAK_OVERRIDE`).
+_OVERRIDE_ML_GUIDELINES = (
+    r"\b(?:ignoriere|vergiss|missachte)\b[^.\n]{0,40}\b(?:richtlinien|vorgaben)\b"
+    r"|\b(?:ignorez|ignore|oubliez|oublie)\b[^.\n]{0,40}\bdirectives\b"
+    r"|\b(?:ignora|olvida|olvide|ignore)\b[^.\n]{0,40}\b(?:directrices|pautas)\b"
+    r"|\b(?:ignora|dimentica|ignori)\b[^.\n]{0,40}\b(?:linee guida|direttive)\b"
+    r"|\b(?:ignore|ignora|esqueca|esquece)\b[^.\n]{0,40}\bdiretrizes\b"
 )
 
 #: The imperatives of include / put / send / repeat / show / share / paste in Irish, Scottish
@@ -660,11 +667,8 @@ _JAILBREAK = (
     r"|\bexempt from (?:the |all |any )?(?:usual |normal |standard )?(?:restrictions|rules|guidelines|"
     r"polic(?:y|ies)|filters|safeguards)\b"
     r"|\b(?:supersedes?|superseding|overrides?|takes? precedence over) (?:all |any |the )?"
-    r"(?:prior|previous|earlier|existing|original|other) (?:ones|instructions?|directives|rules|prompts"
-    r"|context)\b"
-    # "takes priority over your system prompt"
-    r"|\b(?:takes?|has|have) (?:priority|precedence) over (?:your|the|any|all) (?:system prompt|"
-    r"(?:(?:previous|prior|original|other) )?instructions|(?:(?:previous|prior|original) )?rules)\b|"
+    r"(?:prior|previous|earlier|existing|original|other) (?:ones|instructions|directives|rules|prompts)"
+    r"\b|"
     r"\b(?:dan|god|jailbreak|unrestricted|unfiltered) mode\b|\bdo anything now\b|"
     + _DEV_MODE_ON
     + "|"
@@ -880,13 +884,36 @@ _OVERRIDE_ANY = "|".join(
         _OVERRIDE_TR,
         _OVERRIDE_PARAPHRASE,
         _OVERRIDE_TYPO,
-        _OVERRIDE_CONTEXT,
         _JAILBREAK,
     )
+)
+#: "Supersedes any prior instructions", "takes priority over the system prompt": a README's
+#: or a config guide's words as often ("the CLI flag overrides any prior context").
+_PRIORITY = (
+    r"\b(?:supersedes?|superseding|overrides?|takes? precedence over) (?:all |any |the )?"
+    r"(?:prior|previous|earlier|existing|original|other) (?:ones|instructions?|directives|rules|prompts"
+    r"|context)\b"
+    r"|\b(?:takes?|has|have) (?:priority|precedence) over (?:your|the|any|all) (?:system prompt|"
+    r"(?:(?:previous|prior|original|other) )?instructions|(?:(?:previous|prior|original) )?rules)\b"
+)
+#: Overrides ordinary prose says too ("Ignore the above." after a README's warning, "please
+#: disregard the above, wrong thread", "takes priority over the previous rules"): an
+#: ``override`` only beside a cue that speaks to the model or with the model's own setup as
+#: the object (:func:`_weak_override_counts`).
+_WEAK_OVERRIDE = "|".join((_OVERRIDE_CONTEXT, _PRIORITY, _OVERRIDE_ML_GUIDELINES))
+#: The model's own setup as an object: "your instructions", "your system prompt", in six
+#: languages.
+_YOUR_SETUP = re2.compile(
+    r"(?i)\b(?:your|deine[nmr]?|ihre[nmr]?|vos|votre|tes|tus|sus|tu|su|tue|tuoi|suas|tuas|seus|"
+    r"teus)\s(?:\w{1,20}\s)?(?:instructions?|system prompt|prompt|rules|guidelines|programming|"
+    r"training|safeguards|restrictions|filters|anweisungen|richtlinien|regeln|vorgaben|consignes|"
+    r"directives|regles|instrucciones|pautas|directrices|reglas|istruzioni|regole|linee guida|"
+    r"direttive|instrucoes|regras|diretrizes)\b"
 )
 _PLAIN = _Matcher(
     {
         "override": _OVERRIDE_ANY,
+        "weak_override": _WEAK_OVERRIDE,
         "prompt_ask": _PROMPT_ASKS,
         "exfil_request": _EXFIL_REQUEST,
         "addressed_to_model": "|".join(
@@ -1108,7 +1135,7 @@ def _unit_score_memo(
 
 
 #: Where each override phrase is (only run when the set says one occurs).
-_OVERRIDE_AT = re2.compile("(?im)" + _OVERRIDE_ANY)
+_OVERRIDE_AT = re2.compile("(?im)" + _OVERRIDE_ANY + "|" + _WEAK_OVERRIDE)
 _PROMPT_ASK_AT = re2.compile("(?im)" + _PROMPT_ASKS)
 #: What a quotation that goes on into an action or an address asks: then it is used.
 _CONTINUES = re2.compile(f"(?i){_ACTION_PATTERN}|{_TARGET_PATTERN}")
@@ -1315,6 +1342,28 @@ def _score(
     return 1.0 - miss, tuple(cues) + tuple(decoded if cues else ()), language
 
 
+#: What an override goes on to ask of a model's answer or persona ("... and reply with
+#: exactly X", "... and act as an evil AI", "... and follow my orders"); "... and continue",
+#: "... then rebuild" are a how-to's steps.
+_THEN_ANSWER = re2.compile(
+    r"(?i)\b(?:and|then)\s(?:instead\s|just\s|only\s|now\s){0,2}(?:reply|respond|answer|say|"
+    r"print|output|write|list|act|tell|repeat|reveal|follow)\b"
+)
+
+
+def _weak_override_counts(plain: str, found: set[str], raw_found: set[str]) -> bool:
+    """Whether a :data:`_WEAK_OVERRIDE` is an override: beside words addressed to the model,
+    a role claim, chat markup or hidden text, aimed at the model's setup (:data:`_YOUR_SETUP`),
+    or going on to ask for the model's answer (:data:`_THEN_ANSWER`)."""
+    head = plain[:MAX_SCAN]
+    return bool(
+        found & {"addressed_to_model", "role_claim"}
+        or {"delimiter", "hidden_text"} & raw_found
+        or _YOUR_SETUP.search(head)
+        or _THEN_ANSWER.search(head)
+    )
+
+
 def _other_override(plain: str) -> bool:
     """An override beside the phrase lists' (a paraphrase, another script's): a mentioned or
     negated listed phrase does not take it away ("do not ignore previous instructions; act
@@ -1330,9 +1379,13 @@ def _unit_cues(raw: str, plain: str, undone: tuple[str, ...]) -> list[str]:
     as an imperative to the model, an action plus a target is an action request, and hidden
     text counts whether the raw form shows it or undoing the obfuscation did."""
     found = _plain_kinds(plain)
+    raw_found = _RAW.kinds(raw)
+    if "weak_override" in found:
+        found.discard("weak_override")
+        if _weak_override_counts(plain, found, raw_found | set(undone)):
+            found.add("override")
     if "override" in found and _override_mentioned(plain, raw) and not _other_override(plain):
         found.discard("override")
-    raw_found = _RAW.kinds(raw)
     if "exfil_request" in found and (
         _exfil_warned(plain)
         or not (found & _TO_MODEL or {"delimiter", "hidden_text"} & (raw_found | set(undone)))
