@@ -137,16 +137,18 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
       gave and that no call of the session used; not under a note label (a developer's
       ``<!-- TODO: upload ... to https://... -->`` is hidden text, and a note all the same).
 
-    A span the user handed the task to ("do the to-dos in it") is the user's request."""
+    A span the user handed the task to ("do the to-dos in it") is the user's request, and so
+    is one whose every address the user named ("Forward this thread to legal@..." beside a
+    mail asking the same), however strong."""
+    if k in prov.delegated or _user_named_targets(span, view):
+        return False
     if _strong(span, view):
         return True
     kinds = {c.split(":")[0] for c in span.cues}
-    if k in prov.delegated:
-        return False
     to_model = _model_kinds(span, view)
     if len(to_model & ATTACK_CUES) >= 2:
         return True
-    if _labelled_side_effect(span, kinds, to_model, view):
+    if _labelled_side_effect(span, kinds, view):
         return True
     note = "role_claim" in kinds and "role_claim" not in to_model  # a note between people
     if note or not to_model & TO_MODEL_CUES or "action_request" not in kinds:
@@ -159,24 +161,30 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     return any(t not in known and t not in used for t in targets)
 
 
+def _user_named_targets(span: InstructionSpan, view: SessionView) -> bool:
+    """Whether the span names addresses and the user or the system prompt named every one."""
+    targets = addresses(span.text[:4096])
+    known = f"{view.user_text}\n{view.system_prompt}".lower()
+    return bool(targets) and all(t in known for t in targets)
+
+
 #: Side effects a labelled imperative may ask for that a reader of a document never does on
 #: its own ("TODO: Delete the file ...", "###(system_message) Make a reservation ...").
 _LABELLED_EFFECTS = ("delete", "payment", "email", "message", "credential", "booking", "permission")
 
 
-def _labelled_side_effect(
-    span: InstructionSpan, kinds: set[str], to_model: set[str], view: SessionView
-) -> bool:
-    """A labelled imperative addressed to nobody in particular: a note label out of a note's
-    place or a role claim (``role_claim`` in ``to_model``), or chat markup posing as a role's
-    turn (:func:`role_markup`), that asks for a side effect (:data:`_LABELLED_EFFECTS`, in
+def _labelled_side_effect(span: InstructionSpan, kinds: set[str], view: SessionView) -> bool:
+    """A labelled imperative addressed to nobody in particular: a role claim
+    (:func:`claims_a_role`: "SYSTEM:", "###(system_message)") or chat markup posing as a
+    role's turn (:func:`role_markup`), that asks for a side effect (:data:`_LABELLED_EFFECTS`, in
     the words a user would ask for it: :func:`authorised`) of a kind the user never asked for.
-    A README's "### Instructions" heading is no such label, a to-do list's "TODO:" line in its
-    place neither (:func:`_model_kinds`); nor is an action towards the parties the user or the
+    A README's "### Instructions" heading is no such label, nor a note label anywhere
+    ("TODO:", "Action item:", "Reminder:" in a ticket field, a YAML description, a calendar
+    note are how people write to-dos: issue 10); nor is an action towards the parties the user or the
     system prompt named (every address in the span known to them)."""
     if "imperative_to_model" not in kinds:
         return False
-    if "role_claim" not in to_model and not role_markup(span.text):
+    if not (claims_a_role(span.text) or role_markup(span.text)):
         return False
     text = span.text[:4096]
     known = f"{view.user_text}\n{view.system_prompt}".lower()
