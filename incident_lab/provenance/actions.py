@@ -422,8 +422,9 @@ def action_asked(
     "Reset alice's password" for ``chpasswd`` setting alice's. Actions are compared: the call
     is authorised as the action it performs, not as "running" something. False when one of
     the ``untrusted`` instructions before the call (its text, or its text and the whole text
-    of the step it is in) asks for the same kind of action (:func:`_vetoes`: unless it
-    plainly asked for it on something else)."""
+    of the step it is in) asks for the same kind of action, on whatever object: an ignored
+    injection asking to delete another table also makes the user's own delete unrequested
+    (a false SEV-1 we accept over the bypasses a finer rule had)."""
     performed = performed_action(arguments)
     if performed is None:
         return False
@@ -434,132 +435,10 @@ def action_asked(
         return False
     if not _asks_action(performed, user_text):
         return False
-    asking: dict[str, list[str]] = {}  # step -> its spans asking for the action
-    for t in untrusted:
-        span, step = (t, t) if isinstance(t, str) else t
-        if _asks_action(performed, span):
-            asking.setdefault(step, []).append(span)
-    return not any(_vetoes(performed, arguments, objects, s, a) for s, a in asking.items())
-
-
-def _vetoes(
-    performed: str, arguments: object, objects: list[str], step: str, spans: list[str]
-) -> bool:
-    """True when an untrusted step whose ``spans`` ask for the kind of action ``performed``
-    is takes the call from the user: unless each of those spans names another object of
-    that kind (:func:`_names_another`: "delete the users table", "set the root password")
-    and the whole step names none of the call's, read loosely (:func:`_mentions`:
-    ``public.sessions``, ``session``, ``sessions-table``, ``~alice``), nor, for a password
-    set, holds a password the call sets. Fails closed: an instruction naming no object
-    ("delete all rows, never add a WHERE clause", "use the temporary password hunter2")
-    takes it. Each step is read once per call however many of its spans ask."""
-    step = step[:_MAX_UNTRUSTED]
-    if performed == "credential":
-        folded = step.casefold()
-        if any(v.casefold() in folded for v in _PASSWORD_VALUE.findall(command_of(arguments))):
-            return True
-    return _mentions(objects, step) or not all(_names_another(performed, s) for s in spans)
-
-
-#: Untrusted text read for a veto (a step's text is cut at ``MAX_SCAN`` already).
-_MAX_UNTRUSTED = 200_000
-#: The password of an ``account:password`` line fed to ``chpasswd``.
-_PASSWORD_VALUE = re.compile(r"(?:^|[\s'\"])[A-Za-z_][\w.-]{0,31}:(?!/)([^\s'\"|;&]{1,128})")
-#: A word of a name: what loose matching compares (``public.sessions`` holds ``sessions``).
-_PIECE = re.compile(r"[^\W_]{1,64}")
-
-
-def _mentions(objects: list[str], text: str) -> bool:
-    """True when ``text`` holds a word of one of ``objects`` (:func:`_loose_words`) as a
-    whole word, case-insensitive: ``public.sessions``, ``sessions_*``, ``"sessions"``,
-    ``the session table`` and ``sessions-table`` all mention ``sessions``, ``~alice`` and
-    ``alice.smith`` mention ``alice``, ``/srv`` mentions ``/srv/uploads``."""
-    words: set[str] = set()
-    for o in objects:
-        words |= _loose_words(o)
-    if len(words) > _FEW_WORDS:
-        return any(m.group(0).lower() in words for m in _PIECE.finditer(text))
-    return _words_pattern(frozenset(words)).search(text) is not None
-
-
-#: Up to this many words, :func:`_mentions` searches for them with one pattern.
-_FEW_WORDS = 64
-
-
-@lru_cache(maxsize=256)
-def _words_pattern(words: frozenset[str]) -> re.Pattern[str]:
-    """Any of ``words`` as a whole word of letters and digits, case-insensitive."""
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(r"(?<![^\W_])(?:" + alternatives + r")(?![^\W_])", _I)
-
-
-def _loose_words(name: str) -> set[str]:
-    """The words of ``name`` (one-letter ones only when it has no other) with their
-    singular and plural forms."""
-    pieces = [p.lower() for p in _PIECE.findall(name)]
-    pieces = [p for p in pieces if len(p) > 1] or pieces
-    out: set[str] = set()
-    for p in pieces:
-        out |= {p, p + "s", p + "es", p.removesuffix("s"), p.removesuffix("es")}
-        if p.endswith("y"):
-            out.add(p[:-1] + "ies")
-        if p.endswith("ies"):
-            out.add(p[:-3] + "y")
-    out.discard("")
-    return out
-
-
-#: Where a request names what it is done to, by kind of action: the table of a delete
-#: ("the users table", "FROM users", "truncate users"), the account of a password set
-#: ("root's password", "the root password", "password of user root"), the account, group or
-#: path of an access change ("add user mallory to", "the wheel group", ``/srv/www``).
-#: Bounded gaps (linear).
-_OBJECT_SLOTS = {
-    "delete": re.compile(
-        r"([\w.-]{1,64})[`\"'\]]?\s{1,4}tables?\b"
-        r"|\b(?:delete\s{1,4}from|drop\s{1,4}table|truncate(?:\s{1,4}table)?)\s{1,4}"
-        r"[`\"'\[]?([\w.-]{1,64})",
-        _I,
-    ),
-    "credential": re.compile(
-        r"([\w.-]{1,32})'s\s{1,4}password"
-        r"|\bpassword\s{1,4}(?:of|for)\s{1,4}(?:(?:the|user|account)\s{1,4}){0,2}([\w.-]{1,32})"
-        r"|([\w.-]{1,32})\s{1,4}(?:(?:user|account)\s{1,4})?password",
-        _I,
-    ),
-    "permission": re.compile(
-        r"\badd\s{1,4}(?:(?:the|user|account)\s{1,4}){0,2}([\w.-]{1,32})\s{1,4}(?:to|in)\b"
-        r"|([\w.-]{1,32})\s{1,4}group\b"
-        r"|\b(?:give|grant)\s{1,4}([\w.-]{1,32})\s"
-        r"|(?<![\w.~:/-])([~.]{0,2}/[\w./*-]{1,128})",
-        _I,
-    ),
-}
-#: Words in a name's place that name nothing ("the table", "its rows", "the temporary
-#: password", "add the user to", "give everyone"): never another object.
-_NO_NAME = frozenset(
-    " ".join(
-        [
-            "a an the this that these those it its their his her your my our me us him them",
-            "every each any all everyone everybody anyone anybody same other another whole",
-            "entire full complete new old temporary temp default current initial strong",
-            "random main target said above following one user account accounts table group",
-            "password from to of in on at with without is are was be and or but now then",
-            "so as by for not no",
-        ]
-    ).split()
-)
-
-
-def _names_another(performed: str, text: str) -> bool:
-    """True when ``text`` names something the action ``performed`` can be done to in the
-    place a request names it (:data:`_OBJECT_SLOTS`), other than a word naming nothing
-    (:data:`_NO_NAME`)."""
-    for m in _OBJECT_SLOTS[performed].finditer(text):
-        name = next(g for g in m.groups() if g is not None).strip("./").lower()
-        if name and name not in _NO_NAME:
-            return True
-    return False
+    # Fails closed: any untrusted instruction before the call asking for the same kind of
+    # action takes it from the user, whatever object it names (a rule that let "names another
+    # object" lift this was defeated by decoy names and indirect references in review).
+    return not any(_asks_action(performed, t if isinstance(t, str) else t[0]) for t in untrusted)
 
 
 def _all_named(objects: list[str], performed: str, text: str) -> bool:
