@@ -58,55 +58,20 @@ def _validator(schema_json: str) -> Any:
 
 
 def _key(parameters: dict[str, Any]) -> str | None:
+    """The schema's JSON text (the caches' key), or None — no problems — when it cannot be
+    written or holds a regular expression (``pattern``, ``patternProperties``).
+
+    A tool's schema comes from the recorded session (a poisoned MCP listing is one), and
+    both the fast check and jsonschema run its patterns in Python's backtracking engine:
+    ``"^(a+)+$"`` against a 40-character argument took minutes of classify. Leaving the
+    patterns out changes what ``not`` / ``oneOf`` / ``if`` mean, so such a schema is not
+    checked at all (a call to a tool not offered is still found).
+    """
     try:
         text = json.dumps(parameters, sort_keys=True, default=str)
-        if '"pattern' not in text:  # nothing to leave out (most schemas): no second walk
-            return text
-        return json.dumps(_without_patterns(parameters), sort_keys=True, default=str)
     except (TypeError, ValueError, RecursionError):
         return None
-
-
-#: Keywords whose values are data, not schemas: nothing inside them is a keyword.
-_DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples", "example"})
-
-
-#: Keywords that map names (a parameter may be called "pattern") to schemas.
-_NAMES = frozenset({"properties", "$defs", "definitions", "dependentSchemas"})
-
-
-def _named_schemas(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {name: _without_patterns(sub) for name, sub in value.items()}
-    return _without_patterns(value)
-
-
-def _without_patterns(schema: Any) -> Any:
-    """``schema`` without its regular expressions (``pattern``, ``patternProperties``).
-
-    A tool's schema comes from the recorded session (a poisoned MCP listing is one) and
-    both the fast check and jsonschema run its patterns in Python's backtracking engine:
-    ``"^(a+)+$"`` against a 40-character argument took minutes of classify. An argument
-    that breaks only a pattern is no invented tool or parameter, so the patterns are left
-    out; a ``patternProperties`` key's schema still applies to no name (its names count as
-    undeclared when ``additionalProperties`` is false, as jsonschema would say for a name
-    the pattern does not match).
-    """
-    if isinstance(schema, dict):
-        return {
-            k: (
-                v
-                if k in _DATA_KEYWORDS
-                else _named_schemas(v)
-                if k in _NAMES
-                else _without_patterns(v)
-            )
-            for k, v in schema.items()
-            if not (k == "pattern" and isinstance(v, str)) and k != "patternProperties"
-        }
-    if isinstance(schema, list):
-        return [_without_patterns(v) for v in schema]
-    return schema
+    return None if '"pattern' in text else text
 
 
 def schema_problems(parameters: Any, arguments: dict[str, Any]) -> list[str]:

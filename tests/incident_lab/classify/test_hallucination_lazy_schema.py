@@ -12,14 +12,17 @@ from typing import Any
 import jsonschema
 
 from incident_lab.classify import hallucination
-from incident_lab.classify.hallucination import _without_patterns, schema_problems
+from incident_lab.classify.hallucination import schema_problems
 from incident_lab.schemacheck import Unsupported, compile_checker
 
 
 def _problems_checked_first(parameters: dict[str, Any], arguments: dict[str, Any]) -> list[str]:
     """``schema_problems`` as it was: the schema checked (jsonschema) before anything else
-    (its regular expressions left out, as :func:`_without_patterns` leaves them)."""
-    schema = json.loads(json.dumps(_without_patterns(parameters), sort_keys=True, default=str))
+    (a schema with a regular expression is not checked)."""
+    text = json.dumps(parameters, sort_keys=True, default=str)
+    if '"pattern' in text:
+        return []
+    schema = json.loads(text)
     cls = jsonschema.validators.validator_for(schema)
     try:
         cls.check_schema(schema)
@@ -84,8 +87,8 @@ def test_problems_equal_checking_the_schema_first() -> None:
         assert schema_problems(schema, args) == expected, (schema, args)
         with_problems += bool(expected)
         key = hallucination._key(schema)
-        assert key is not None
-        invalid += hallucination._validator(key) is None
+        if key is not None:  # None: a schema with a pattern, not checked
+            invalid += hallucination._validator(key) is None
     assert with_problems > 500 and invalid > 200
 
 
@@ -111,20 +114,21 @@ def test_a_tools_own_regular_expressions_are_not_run() -> None:
     """A tool schema is recorded data (a poisoned MCP listing is one): its ``pattern`` and
     ``patternProperties`` regexes are not run in Python's backtracking engine — the
     classic ``^(a+)+$`` against 40 characters took minutes before (run by the fast check
-    and again by jsonschema). A parameter named ``pattern`` is still a parameter."""
+    and again by jsonschema). Such a schema is not checked at all: leaving only the patterns
+    out turned ``not``/``oneOf``/``if`` around them into false problems (final review)."""
     schema = {
         "type": "object",
         "properties": {
             "a": {"type": "string", "pattern": "^(a+)+$"},
-            "pattern": {"type": "integer"},
+            "user": {"type": "string", "not": {"pattern": "^admin"}},
+            "id": {"oneOf": [{"type": "string", "pattern": "^A"}, {"pattern": "^B"}]},
         },
         "patternProperties": {"^(b+)+$": {"type": "string"}},
         "additionalProperties": False,
     }
     started = time.process_time()
     assert schema_problems(schema, {"a": "a" * 40 + "!"}) == []
-    assert schema_problems(schema, {"b" * 40 + "!": "x"}) == [
-        f"Additional properties are not allowed ({'b' * 40 + '!'!r} was unexpected)"
-    ]
-    assert schema_problems(schema, {"pattern": "x"}) == ["pattern: 'x' is not of type 'integer'"]
+    assert schema_problems(schema, {"b" * 40 + "!": "x"}) == []
+    assert schema_problems(schema, {"user": "alice", "id": "A12"}) == []
     assert time.process_time() - started < 2.0
+    assert schema_problems({"type": "object", "properties": {"n": {"type": "integer"}}}, {"n": "x"})
