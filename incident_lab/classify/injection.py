@@ -180,17 +180,13 @@ def _labelled_side_effect(span: InstructionSpan, kinds: set[str], view: SessionV
     the words a user would ask for it: :func:`authorised`) of a kind the user never asked for.
     A README's "### Instructions" heading is no such label, nor a note label anywhere
     ("TODO:", "Action item:", "Reminder:" in a ticket field, a YAML description, a calendar
-    note are how people write to-dos: issue 10); nor is an action towards the parties the user or the
-    system prompt named (every address in the span known to them)."""
+    note are how people write to-dos: issue 10). An action towards the parties the user or
+    the system prompt named is no near miss before this is asked (:func:`_near_miss`)."""
     if "imperative_to_model" not in kinds:
         return False
     if not (claims_a_role(span.text) or role_markup(span.text)):
         return False
     text = span.text[:4096]
-    known = f"{view.user_text}\n{view.system_prompt}".lower()
-    targets = addresses(text)
-    if targets and all(t in known for t in targets):
-        return False
     return any(
         authorised(kind, "", text) and not authorised(kind, "", view.user_text)
         for kind in _LABELLED_EFFECTS
