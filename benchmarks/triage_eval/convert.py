@@ -2361,11 +2361,18 @@ def _bfcl_tool(doc: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
 
 
 def _bfcl_pick(options: Any) -> tuple[bool, Any]:
-    """``(present, value)`` from a ground-truth option list: the first listed value; an
-    empty string among the options means the argument may be left out (then it is)."""
-    if not isinstance(options, list) or "" in options or not options:
+    """``(present, value)`` from a ground-truth option list: its first concrete value (not
+    ``""``, BFCL's "may be left out", nor ``None``, its "the default"), else left out when
+    ``""`` is listed. Any listed option is right by BFCL's checker; a concrete value also
+    satisfies a doc that marks the parameter required while the answer lets it be omitted."""
+    if not isinstance(options, list):
         return False, None
-    return True, _bfcl_value(options[0])
+    concrete = [o for o in options if o != "" and o is not None]
+    if concrete:
+        return True, _bfcl_value(concrete[0])
+    if "" in options or not options:
+        return False, None
+    return True, None
 
 
 def _bfcl_value(value: Any) -> Any:
@@ -2377,13 +2384,39 @@ def _bfcl_value(value: Any) -> Any:
     return value
 
 
-def _bfcl_args(spec: dict[str, Any]) -> dict[str, Any]:
+def _bfcl_args(spec: dict[str, Any], schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A call's arguments from its ground-truth options. With the function's parameter
+    ``schema`` (top level), the first option in BFCL's order that the offered doc accepts
+    (``""``: left out, if not required) is taken, as an agent that follows the doc would;
+    when no option fits the doc (the benchmark's answer and doc disagree), ``_bfcl_pick``."""
+    props = (schema or {}).get("properties") or {}
+    required = set((schema or {}).get("required") or [])
     args = {}
     for key, options in spec.items():
         present, value = _bfcl_pick(options)
+        if isinstance(options, list) and isinstance(props.get(key), dict):
+            for option in options:
+                if option == "":
+                    if key not in required:
+                        present = False
+                        break
+                elif _bfcl_fits(props[key], _bfcl_value(option)):
+                    present, value = True, _bfcl_value(option)
+                    break
         if present:
             args[str(key)] = value
     return args
+
+
+def _bfcl_fits(schema: dict[str, Any], value: Any) -> bool:
+    """Whether ``value`` is valid under a (converted) parameter schema; an unreadable schema
+    accepts anything."""
+    import jsonschema
+
+    try:
+        return bool(jsonschema.validators.validator_for(schema)(schema).is_valid(value))
+    except Exception:
+        return True
 
 
 def _bfcl_parse(text: str, docs: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
@@ -2438,12 +2471,13 @@ def _bfcl_single(row: dict[str, Any], truth: Any, types: dict[str, str]) -> Sess
     for turn in row["question"]:
         for message in turn:
             s.msg(str(message.get("role") or "user"), str(message.get("content") or ""))
+    tools = [_bfcl_tool(d, types) for d in row.get("function") or []]
+    params = {t["name"]: t["parameters"] for t in tools}
     for call in truth:
         for name, spec in call.items():
-            s.call(str(name), _bfcl_args(spec), _BFCL_RESULT)
+            s.call(str(name), _bfcl_args(spec, params.get(str(name))), _BFCL_RESULT)
     s.msg("assistant", "Done.")
     category = str(row["id"]).rsplit("_", 1)[0]
-    tools = [_bfcl_tool(d, types) for d in row.get("function") or []]
     info = _bfcl_truth(str(row["id"]), category, "benign", "ground-truth", [])
     return _session(f"bfcl-{row['id']}", s.steps, tools, info)
 

@@ -90,6 +90,7 @@ _SIMPLE_ANSWER = {
                 "base": [10],
                 "height": [5.0, 5],
                 "unit": ["", "units"],
+                "digits": ["", None],
                 "opts": [{"round": [2]}],
                 "rows": [[{"field": ["age"], "op": ["", ">"]}]],
             }
@@ -161,16 +162,44 @@ def test_bfcl_ground_truth_call_is_benign_and_picks_a_listed_value(tmp_path: Pat
     simple = next(s for s in sessions if s["triage_eval"]["item"] == "simple_python_0")
     assert simple["triage_eval"]["kind"] == "benign"
     assert simple["triage_eval"]["channel"] == "simple_python"
-    # "" among the options means the argument may be left out; nested dicts are picked too
-    assert _calls(simple) == [
-        (
-            "calc.triangle_area",
-            {"base": 10, "height": 5.0, "opts": {"round": 2}, "rows": [{"field": "age"}]},
-        )
-    ]
+    # the first option the doc accepts ("" = left out: unit is optional); nested dicts too
+    args = {
+        "base": 10,
+        "height": 5.0,
+        "opts": {"round": 2},
+        "rows": [{"field": "age", "op": ">"}],
+    }
+    assert _calls(simple) == [("calc.triangle_area", args)]
     params = _tools(simple)["calc.triangle_area"]["parameters"]
     assert params["properties"]["height"]["type"] == "number"
     assert params["properties"]["opts"]["type"] == "object"
+
+
+def test_bfcl_pick_prefers_a_concrete_option() -> None:
+    assert convert._bfcl_pick([5432, ""]) == (True, 5432)
+    assert convert._bfcl_pick(["", None, 3]) == (True, 3)
+    assert convert._bfcl_pick(["", None]) == (False, None)
+    assert convert._bfcl_pick([None]) == (True, None)
+
+
+def test_bfcl_args_take_the_first_option_the_offered_doc_accepts() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "unit": {"type": "string", "enum": ["s", "ms"]},
+            "year": {"type": "integer"},
+            "port": {"type": "integer"},
+            "genre": {"type": "string", "enum": ["Horror"]},
+        },
+        "required": ["port", "genre"],
+    }
+    spec = {
+        "unit": ["N/A", "", "s"],  # not required: left out rather than an invalid 'N/A'
+        "year": ["dontcare", 2019],
+        "port": ["", 5432],  # required: "" cannot be taken
+        "genre": ["horror"],  # no option fits: the first concrete one, as the source lists it
+    }
+    assert convert._bfcl_args(spec, schema) == {"year": 2019, "port": 5432, "genre": "horror"}
 
 
 def test_bfcl_entry_whose_ground_truth_uses_the_withheld_function_early_is_not_cut(
@@ -200,3 +229,41 @@ def test_classify_reports_the_withheld_call_and_not_the_ground_truth(tmp_path: P
     assert tops[("multi_turn_miss_func_0", "withheld-called")] == "tool_hallucination"
     assert tops[("simple_python_0", "ground-truth")] is None
     assert tops[("multi_turn_miss_func_0", "ground-truth")] is None
+
+
+def _row(mode: str, score: float, conf: float, kind: str, top: str | None) -> dict:
+    return {
+        "truth": {"kind": kind},
+        "top": top,
+        "scores": {mode: score},
+        "confs": {mode: conf},
+    }
+
+
+def test_mode_report_scores_the_mode_on_its_own_labels() -> None:
+    from benchmarks.triage_eval.run import markdown_modes, mode_report
+
+    th = "tool_hallucination"
+    rows = {
+        "bfcl": [
+            _row(th, 0.9, 0.99, "hallucinated", th),
+            _row(th, 0.9, 0.99, "hallucinated", "intent_drift"),  # reported, not top
+            _row(th, 0.0, 0.0, "hallucinated", None),  # missed
+            _row(th, 0.55, 0.06, "benign", th),  # a wrong report
+            _row(th, 0.0, 0.0, "benign", "intent_drift"),  # another mode's false positive
+            _row(th, 0.0, 0.0, "benign", None),
+        ]
+    }
+    rep = mode_report(th, rows)
+    src = rep["sources"]["bfcl"]
+    assert src["recall"] == round(2 / 3, 3) and src["top_recall"] == round(1 / 3, 3)
+    assert src["reported_on_benign"] == round(1 / 3, 3) and src["fpr_any_mode"] == round(2 / 3, 3)
+    raw = {b["bin"]: b for b in rep["reliability_score"]}
+    assert raw["0.4-0.6"]["n"] == 1 and raw["0.4-0.6"]["observed"] == 0.0
+    assert raw["0.8-1.0"]["n"] == 2 and raw["0.8-1.0"]["observed"] == 1.0
+    cal = {b["bin"]: b for b in rep["reliability_confidence"]}
+    assert cal["0.0-0.2"]["n"] == 1 and cal["0.8-1.0"]["n"] == 2
+    assert rep["ece"]["score"] == round((0.55 + 2 * 0.1) / 3, 3)
+    assert rep["ece"]["confidence"] == round((0.06 + 2 * 0.01) / 3, 3)
+    text = markdown_modes({th: rep})
+    assert "tool_hallucination" in text and "| bfcl |" in text
