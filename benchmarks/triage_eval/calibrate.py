@@ -11,8 +11,9 @@ turns the score into the probability of being right. Sealed sources are never fi
 Printed per mode: leave-one-source-out expected calibration error (fit on every other unsealed
 source, score the one left out) of the raw score and of the calibrated confidence; a mode
 labelled by one source only is held out in five folds by item instead (the variants of one
-item stay together), which says less: the folds share the source's style. ``--write``
-stores the curves fitted on every unsealed source in ``incident_lab/data/calibration.json``
+item stay together), which says less: the folds share the source's style, and one source
+rarely labels every way a mode is reported, so such a curve is printed but not written.
+``--write`` stores the curves fitted on every unsealed source in ``incident_lab/data/calibration.json``
 (with the sources, counts, how it was held out and the commit the scores came from); the
 engine reads them from there.
 """
@@ -166,6 +167,15 @@ def calibrate_mode(
     }
 
 
+def writable(entry: dict) -> bool:
+    """Whether a mode's curve may be written: only one held out by source (two or more
+    unsealed sources labelled for the mode). A single source rarely labels every way the
+    mode is reported (bfcl labels calls to functions not offered, never argument-schema
+    errors, so its curve sent every schema report to 0.08 while the project's own set has
+    them right 9 times in 9); its curve and fold ECE are printed, not shipped."""
+    return entry.get("held_out") == "source"
+
+
 def merged(old: dict, curves: dict[str, dict], modes: list[str] | None) -> dict:
     """The calibration file with ``curves`` written: every mode, or only ``modes`` (the
     other modes' curves kept as they are in ``old``)."""
@@ -197,8 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     for mode in dict.fromkeys(MODE_OF.values()):
         labelled = {k: v for k, v in rows_by_source.items() if MODE_OF[k] == mode}
         entry = calibrate_mode(mode, labelled, THRESHOLD, Curve)
-        if entry is not None:
+        if entry is not None and writable(entry):
             curves[mode] = entry
+        elif entry is not None:
+            print(f"{mode}: one labelled source; curve printed, not written")
     if args.write:
         old = json.loads(OUT.read_text(encoding="utf-8")) if OUT.exists() else {}
         doc = merged(old, curves, args.mode)

@@ -135,3 +135,12 @@ def test_write_replaces_only_the_named_modes_curves() -> None:
         "tool_hallucination": {"x": [0.9], "y": [1.0]},
     }
     assert merged(old, new, None)["modes"] == new
+
+
+def test_a_curve_from_one_source_is_not_written() -> None:
+    """One source rarely labels every way a mode is reported (bfcl labels only calls to
+    functions not offered: its argument-schema reports are all on benign sessions)."""
+    from benchmarks.triage_eval.calibrate import writable
+
+    assert writable({"x": [0.5], "y": [0.9], "held_out": "source"})
+    assert not writable({"x": [0.5], "y": [0.9], "held_out": "5 folds by item"})
