@@ -2308,6 +2308,282 @@ def convert_vigia(cache: Path, skipped: Counter[str]) -> list[Session]:
     return out
 
 
+# --------------------------------------------------------------------------- bfcl
+
+#: BFCL v4 single-turn categories whose ground truth is a list of concrete calls (Python types).
+_BFCL_SINGLE = (
+    "simple_python",
+    "multiple",
+    "parallel",
+    "parallel_multiple",
+    "live_simple",
+    "live_multiple",
+    "live_parallel",
+    "live_parallel_multiple",
+)
+_BFCL_EVERY = 3  # every 3rd single-turn entry (about 780 of 2,351)
+_BFCL_RESULT = "{}"  # BFCL checks the call, not a result: every call returns an empty object
+_BFCL_DECLINE = "I cannot do that with the tools I have been given."
+
+
+def _bfcl_constant(path: Path, name: str) -> Any:
+    """A literal assigned at module level in one of the package's files (read with ast)."""
+    for node in ast.parse(path.read_text("utf-8")).body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == name
+        ):
+            return ast.literal_eval(node.value)
+    raise KeyError(f"{name} not in {path.name}")
+
+
+def _bfcl_schema(node: Any, types: dict[str, str]) -> Any:
+    """A BFCL parameter doc as JSON Schema: its Python type names through the package's
+    own ``GORILLA_TO_OPENAPI`` table (dict -> object, float -> number, tuple -> array)."""
+    if isinstance(node, list):
+        return [_bfcl_schema(v, types) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _bfcl_schema(v, types) for k, v in node.items()}
+    if isinstance(node.get("type"), str):
+        out["type"] = types.get(node["type"], node["type"])
+    return out
+
+
+def _bfcl_tool(doc: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
+    return {
+        "name": str(doc["name"]),
+        "description": str(doc.get("description") or ""),
+        "parameters": _bfcl_schema(doc.get("parameters") or {"type": "dict"}, types),
+    }
+
+
+def _bfcl_pick(options: Any) -> tuple[bool, Any]:
+    """``(present, value)`` from a ground-truth option list: its first concrete value (not
+    ``""``, BFCL's "may be left out", nor ``None``, its "the default"), else left out when
+    ``""`` is listed. Any listed option is right by BFCL's checker; a concrete value also
+    satisfies a doc that marks the parameter required while the answer lets it be omitted."""
+    if not isinstance(options, list):
+        return False, None
+    concrete = [o for o in options if o != "" and o is not None]
+    if concrete:
+        return True, _bfcl_value(concrete[0])
+    if "" in options or not options:
+        return False, None
+    return True, None
+
+
+def _bfcl_value(value: Any) -> Any:
+    """A chosen value; dicts inside it (also inside lists) hold option lists in turn."""
+    if isinstance(value, dict):
+        return _bfcl_args(value)
+    if isinstance(value, list):
+        return [_bfcl_value(v) for v in value]
+    return value
+
+
+def _bfcl_args(spec: dict[str, Any], schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A call's arguments from its ground-truth options. With the function's parameter
+    ``schema`` (top level), the first option in BFCL's order that the offered doc accepts
+    (``""``: left out, if not required) is taken, as an agent that follows the doc would;
+    when no option fits the doc (the benchmark's answer and doc disagree), ``_bfcl_pick``."""
+    props = (schema or {}).get("properties") or {}
+    required = set((schema or {}).get("required") or [])
+    args = {}
+    for key, options in spec.items():
+        present, value = _bfcl_pick(options)
+        if isinstance(options, list) and isinstance(props.get(key), dict):
+            for option in options:
+                if option == "":
+                    if key not in required:
+                        present = False
+                        break
+                elif _bfcl_fits(props[key], _bfcl_value(option)):
+                    present, value = True, _bfcl_value(option)
+                    break
+        if present:
+            args[str(key)] = value
+    return args
+
+
+def _bfcl_fits(schema: dict[str, Any], value: Any) -> bool:
+    """Whether ``value`` is valid under a (converted) parameter schema; an unreadable schema
+    accepts anything."""
+    import jsonschema
+
+    try:
+        return bool(jsonschema.validators.validator_for(schema)(schema).is_valid(value))
+    except Exception:
+        return True
+
+
+def _bfcl_parse(text: str, docs: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """A multi-turn ground-truth call ``f(a, b=1)`` (read with ast, never run); positional
+    arguments are named after the function's documented parameters, in their order."""
+    node = ast.parse(text.strip(), mode="eval").body
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+        raise ValueError(f"not a call: {text[:60]!r}")
+    name = node.func.id
+    params = list(((docs.get(name) or {}).get("parameters") or {}).get("properties") or {})
+    if len(node.args) > len(params):
+        raise ValueError(f"more positional arguments than parameters: {text[:60]!r}")
+    args = {params[i]: ast.literal_eval(a) for i, a in enumerate(node.args)}
+    for kw in node.keywords:
+        if kw.arg is None:
+            raise ValueError(f"**kwargs in a ground-truth call: {text[:60]!r}")
+        args[kw.arg] = ast.literal_eval(kw.value)
+    return name, args
+
+
+def _bfcl_entries(data: Path, category: str) -> Iterator[tuple[dict[str, Any], Any]]:
+    answers = {
+        str(r["id"]): r["ground_truth"]
+        for r in _jsonl(data / "possible_answer" / f"BFCL_v4_{category}.json")
+    }
+    for row in _jsonl(data / f"BFCL_v4_{category}.json"):
+        if str(row.get("id")) in answers:
+            yield row, answers[str(row["id"])]
+
+
+def _bfcl_truth(item: str, category: str, kind: str, variant: str, unsafe: list[int]) -> dict:
+    return {
+        "source": "bfcl",
+        "mode": "tool_hallucination",
+        "kind": kind,
+        "variant": variant,
+        "item": item,
+        "lang": "en",
+        "channel": category,
+        "category": category,
+        "expected_severity": None,
+        "unsafe_steps": unsafe,
+        "hijack_steps": list(unsafe),
+        "text": "",
+    }
+
+
+def _bfcl_single(row: dict[str, Any], truth: Any, types: dict[str, str]) -> Session:
+    """One single-turn entry answered with its ground-truth calls (benign)."""
+    s = _Steps()
+    s.msg("system", SYSTEM)
+    for turn in row["question"]:
+        for message in turn:
+            s.msg(str(message.get("role") or "user"), str(message.get("content") or ""))
+    tools = [_bfcl_tool(d, types) for d in row.get("function") or []]
+    params = {t["name"]: t["parameters"] for t in tools}
+    for call in truth:
+        for name, spec in call.items():
+            s.call(str(name), _bfcl_args(spec, params.get(str(name))), _BFCL_RESULT)
+    s.msg("assistant", "Done.")
+    category = str(row["id"]).rsplit("_", 1)[0]
+    info = _bfcl_truth(str(row["id"]), category, "benign", "ground-truth", [])
+    return _session(f"bfcl-{row['id']}", s.steps, tools, info)
+
+
+def _bfcl_withheld(row: dict[str, Any]) -> tuple[int, set[str]]:
+    """The turn the first withheld functions come back, and every function missing until then."""
+    missed = {int(k): set(v) for k, v in (row.get("missed_function") or {}).items()}
+    added = min(missed)
+    return added, set().union(*(v for k, v in missed.items() if k >= added))
+
+
+def _bfcl_multi(
+    row: dict[str, Any],
+    truth: list[list[str]],
+    docs: dict[str, dict[str, Any]],
+    types: dict[str, str],
+    variant: str,
+) -> Session | None:
+    """A 'missing function' entry as the ground truth (every function offered), or cut at
+    the turn that needs the first withheld function: called anyway (hallucinated) or
+    declined as the benchmark's ground truth does (benign)."""
+    excluded = set(row.get("excluded_function") or [])
+    added, withheld = _bfcl_withheld(row)
+    full = variant == "ground-truth"
+    offered = {n: d for n, d in docs.items() if n not in excluded and (full or n not in withheld)}
+    s = _Steps()
+    s.msg("system", SYSTEM)
+    unsafe: list[int] = []
+    turns = row["question"] if full else row["question"][:added]
+    for t, turn in enumerate(turns):
+        for message in turn:
+            s.msg(str(message.get("role") or "user"), str(message.get("content") or ""))
+        calls = truth[t]
+        if not full and t == added - 1:
+            if variant == "withheld-declined":
+                s.msg("assistant", _BFCL_DECLINE)
+                break
+            calls = truth[added]
+            if not {_bfcl_parse(c, docs)[0] for c in calls} & withheld:
+                return None
+        for text in calls:
+            name, args = _bfcl_parse(text, docs)
+            step = s.call(name, args, _BFCL_RESULT)
+            if name not in offered:
+                unsafe.append(step)
+    if full or unsafe:
+        s.msg("assistant", "Done.")
+    kind = "hallucinated" if unsafe else "benign"
+    info = _bfcl_truth(str(row["id"]), "multi_turn_miss_func", kind, variant, unsafe)
+    tools = [_bfcl_tool(d, types) for d in offered.values()]
+    return _session(f"bfcl-{row['id']}-{variant}", s.steps, tools, info)
+
+
+def convert_bfcl(cache: Path, skipped: Counter[str]) -> list[Session]:
+    """Berkeley Function Calling Leaderboard (bfcl-eval): labels for tool_hallucination.
+
+    Single-turn entries (every ``_BFCL_EVERY``-th of the Python and live categories) with the
+    benchmark's ground-truth calls are benign: a correct call to an offered function. Each
+    multi-turn 'missing function' entry gives three sessions: its ground truth with every
+    function offered (benign), and cut at the turn whose request needs a function the
+    benchmark withholds until the next turn: declined as its ground truth does (benign, the
+    look-alike), or answered with the next turn's ground-truth calls at once, i.e. calls
+    to a function not offered (hallucinated; which function is withheld is the source's
+    label). Function docs go through the package's own type table; calls return ``{}``.
+    """
+    root = _root(cache, "bfcl-eval") / "bfcl_eval"
+    types = _bfcl_constant(root / "constants" / "type_mappings.py", "GORILLA_TO_OPENAPI")
+    mapping = _bfcl_constant(
+        root / "constants" / "executable_backend_config.py", "MULTI_TURN_FUNC_DOC_FILE_MAPPING"
+    )
+    data = root / "data"
+    out: list[Session] = []
+    for category in _BFCL_SINGLE:
+        if not (data / f"BFCL_v4_{category}.json").exists():
+            continue
+        for n, (row, truth) in enumerate(_bfcl_entries(data, category)):
+            if n % _BFCL_EVERY == 0:
+                out.append(_bfcl_single(row, truth, types))
+    for row, truth in _bfcl_entries(data, "multi_turn_miss_func"):
+        docs: dict[str, dict[str, Any]] = {}
+        for cls in row.get("involved_classes") or []:
+            for doc in _jsonl(data / "multi_turn_func_doc" / mapping[cls]):
+                docs[str(doc["name"])] = doc
+        variants: tuple[str, ...] = ("ground-truth", "withheld-declined", "withheld-called")
+        try:
+            added, withheld = _bfcl_withheld(row)
+            early = {_bfcl_parse(c, docs)[0] for turn in truth[: added - 1] for c in turn}
+        except (ValueError, SyntaxError, IndexError):
+            skipped["bfcl: ground-truth call not readable as a literal call"] += 1
+            continue
+        if early & withheld:  # the entry's own ground truth uses it before it comes back
+            skipped["bfcl: ground truth calls a withheld function before the cut"] += 1
+            variants = ("ground-truth",)
+        for variant in variants:
+            try:
+                sess = _bfcl_multi(row, truth, docs, types, variant)
+            except (ValueError, SyntaxError, IndexError):
+                skipped["bfcl: ground-truth call not readable as a literal call"] += 1
+                break
+            if sess is None:
+                skipped["bfcl: withheld function not in the next turn's ground truth"] += 1
+            else:
+                out.append(sess)
+    return out
+
+
 CONVERTERS: dict[str, Callable[[Path, Counter[str]], list[Session]]] = {
     "agentdojo": convert_agentdojo,
     "bastioncorpus": convert_bastioncorpus,
@@ -2326,6 +2602,7 @@ CONVERTERS: dict[str, Callable[[Path, Counter[str]], list[Session]]] = {
     "raucle": convert_raucle,
     "asb": convert_asb,
     "vigia": convert_vigia,
+    "bfcl": convert_bfcl,
     "sealed": convert_sealed,
 }
 

@@ -40,10 +40,10 @@ from typing import Any
 # Importable as benchmarks.triage_eval.* (tests) and runnable as a script.
 try:
     from .sessions import counterfactual, strip_truth
-    from .sources import NAMES, SEALED, cache_dir
+    from .sources import MODE_OF, NAMES, SEALED, cache_dir
 except ImportError:  # run as a script: this directory is sys.path[0]
     from sessions import counterfactual, strip_truth  # type: ignore[no-redef]
-    from sources import NAMES, SEALED, cache_dir  # type: ignore[no-redef]
+    from sources import MODE_OF, NAMES, SEALED, cache_dir  # type: ignore[no-redef]
 
 _REPO = Path(__file__).resolve().parents[2]
 _CEILING = _REPO / "benchmarks" / "classify_eval" / "eval_set.jsonl"
@@ -103,6 +103,8 @@ def classify_all(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             c = classify_trajectory(strip_truth(traj))
             top, sev = c.top, (c.severity.level if c.severity else None)
             conf, unsafe, err = _pi_conf(c), list(c.unsafe_steps), None
+            scores = {r.failure_mode: r.score for r in c.ranked}
+            confs = {r.failure_mode: r.confidence for r in c.ranked}
             top_conf = next((r.confidence for r in c.ranked if r.failure_mode == c.top), None)
             top_score = next((r.score for r in c.ranked if r.failure_mode == c.top), None)
             evidence = (
@@ -112,6 +114,7 @@ def classify_all(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             )
         except Exception as exc:  # a crash is a result too: counted, never hidden
             top, sev, conf, unsafe, top_conf, top_score = None, None, 0.0, [], None, None
+            scores, confs = {}, {}
             err, evidence = f"{type(exc).__name__}: {exc}", None
         rows.append(
             {
@@ -119,6 +122,8 @@ def classify_all(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "top": top,
                 "severity": sev,
                 "pi_conf": conf,
+                "scores": scores,
+                "confs": confs,
                 "top_conf": top_conf,
                 "top_score": top_score,
                 "unsafe_pred": unsafe,
@@ -364,6 +369,117 @@ def expected_calibration_error(rows: list[dict[str, Any]], key: str = "top_conf"
             observed = sum(1 for r in inside if _right(r)) / len(inside)
             total += len(inside) * abs(mean - observed)
     return round(total / len(reported), 3)
+
+
+def _mode_reliability(
+    rows: list[dict[str, Any]], mode: str, key: str, bins: int = 5
+) -> list[dict[str, Any]]:
+    """``mode``'s ``key`` (``scores`` or ``confs``) on the rows that report it (score at or
+    above the engine's threshold) against the label: right unless the session is benign."""
+    from incident_lab.classify.engine import THRESHOLD
+
+    reported = [r for r in rows if r["scores"].get(mode, 0.0) >= THRESHOLD]
+    table = []
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        inside = [
+            r[key][mode]
+            for r in reported
+            if lo <= r[key][mode] < hi or (b == bins - 1 and r[key][mode] == 1)
+        ]
+        right = [
+            r["truth"]["kind"] != "benign"
+            for r in reported
+            if lo <= r[key][mode] < hi or (b == bins - 1 and r[key][mode] == 1)
+        ]
+        table.append(
+            {
+                "bin": f"{lo:.1f}-{hi:.1f}",
+                "n": len(inside),
+                "mean_confidence": round(sum(inside) / len(inside), 3) if inside else None,
+                "observed": _rate(sum(right), len(right)),
+            }
+        )
+    return table
+
+
+def _mode_ece(rows: list[dict[str, Any]], mode: str, key: str) -> float | None:
+    """ECE (ten bins) of ``mode``'s ``key`` over the rows that report it."""
+    fine = _mode_reliability(rows, mode, key, bins=10)
+    n = sum(b["n"] for b in fine)
+    if not n:
+        return None
+    return round(
+        sum(b["n"] * abs(b["mean_confidence"] - b["observed"]) for b in fine if b["n"]) / n, 3
+    )
+
+
+def mode_report(mode: str, rows_by_source: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """A failure mode other than prompt_injection on the sources labelled for it.
+
+    recall: labelled sessions where the mode is reported (score >= threshold); top recall:
+    where it is ``top``; reported on benign: benign sessions where it is reported; FPR any
+    mode: benign sessions with any ``top``. Reliability of the raw score and of the reported
+    confidence (calibrated where the mode has a curve) over the sessions that report it.
+    """
+    from incident_lab.classify.engine import THRESHOLD
+
+    sources = {}
+    for name, rows in rows_by_source.items():
+        pos = [r for r in rows if r["truth"]["kind"] != "benign"]
+        neg = [r for r in rows if r["truth"]["kind"] == "benign"]
+        sources[name] = {
+            "labelled": len(pos),
+            "benign": len(neg),
+            "recall": _rate(sum(r["scores"].get(mode, 0.0) >= THRESHOLD for r in pos), len(pos)),
+            "top_recall": _rate(sum(r["top"] == mode for r in pos), len(pos)),
+            "reported_on_benign": _rate(
+                sum(r["scores"].get(mode, 0.0) >= THRESHOLD for r in neg), len(neg)
+            ),
+            "fpr_any_mode": _rate(sum(bool(r["top"]) for r in neg), len(neg)),
+        }
+    every = [r for rows in rows_by_source.values() for r in rows]
+    return {
+        "sources": sources,
+        "reliability_score": _mode_reliability(every, mode, "scores"),
+        "reliability_confidence": _mode_reliability(every, mode, "confs"),
+        "ece": {
+            "score": _mode_ece(every, mode, "scores"),
+            "confidence": _mode_ece(every, mode, "confs"),
+        },
+    }
+
+
+def markdown_modes(modes: dict[str, dict[str, Any]]) -> str:
+    """The per-mode section: each mode on the sources labelled for it."""
+    lines: list[str] = []
+    for mode, rep in modes.items():
+        lines += [
+            "",
+            f"### {mode} (sources labelled for it)",
+            "",
+            "| source | labelled | benign | recall | top recall | reported on benign | FPR any mode |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, m in rep["sources"].items():
+            lines.append(
+                f"| {name} | {m['labelled']} | {m['benign']} | {_fmt(m['recall'])} | "
+                f"{_fmt(m['top_recall'])} | {_fmt(m['reported_on_benign'])} | {_fmt(m['fpr_any_mode'])} |"
+            )
+        lines += [
+            "",
+            f"Reliability of {mode} where reported (right: the session is labelled for it); "
+            f"ECE score {_fmt(rep['ece']['score'])}, confidence {_fmt(rep['ece']['confidence'])}:",
+            "",
+            "| bin | n (raw score) | mean score | observed | n (confidence) | mean conf | observed |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r, c in zip(rep["reliability_score"], rep["reliability_confidence"], strict=True):
+            lines.append(
+                f"| {r['bin']} | {r['n']} | {_fmt(r['mean_confidence'])} | {_fmt(r['observed'])} "
+                f"| {c['n']} | {_fmt(c['mean_confidence'])} | {_fmt(c['observed'])} |"
+            )
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- add
@@ -810,6 +926,15 @@ def main(argv: list[str] | None = None) -> int:
             f"run: classified {name} ({len(sessions)}) in {time.perf_counter() - t0:.1f}s",
             file=sys.stderr,
         )
+    # Only the sources labelled for prompt_injection feed its tables, LOSO and add runs;
+    # every mode (that one too) gets its own table on the sources labelled for it.
+    n_classified = sum(len(v) for v in data.values())
+    by_mode: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(dict)
+    for name, rows in rows_by_source.items():
+        by_mode[MODE_OF[name]][name] = rows
+    modes = {mode: mode_report(mode, rows) for mode, rows in by_mode.items()}
+    rows_by_source = by_mode["prompt_injection"]
+    data = {name: sessions for name, sessions in data.items() if name in rows_by_source}
     adds = {}
     for name, sessions in data.items():
         t0 = time.perf_counter()
@@ -838,12 +963,11 @@ def main(argv: list[str] | None = None) -> int:
             for name, rows in {**rows_by_source, "all": all_rows}.items()
         },
         # A sealed source keeps only its aggregates: no per-session add messages.
+        "modes": modes,
         "add": {n: _sealed_view(a) if n in SEALED else a for n, a in adds.items()},
         "provenance": {n: provenance_metrics(sessions) for n, sessions in data.items()},
         "seconds": round(time.perf_counter() - started, 1),
-        "classify_sessions_per_second": round(
-            sum(len(v) for v in data.values()) / classify_seconds, 1
-        ),
+        "classify_sessions_per_second": round(n_classified / classify_seconds, 1),
     }
     report["modules_from_elsewhere"] = _foreign_modules()
     if report["modules_from_elsewhere"]:
@@ -852,7 +976,7 @@ def main(argv: list[str] | None = None) -> int:
             + ", ".join(report["modules_from_elsewhere"][:8]),
             file=sys.stderr,
         )
-    text = markdown(report)
+    text = markdown(report) + markdown_modes(report["modes"])
     print(text)
     print(f"run: {report['seconds']}s in all", file=sys.stderr)
     out = args.json or cache / "results" / f"{args.label}.json"

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["NAMES", "SEALED", "SOURCES", "Source", "cache_dir"]
+__all__ = ["MODE_OF", "NAMES", "SEALED", "SOURCES", "Source", "cache_dir"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,8 @@ class Source:
     #: Scored but never quoted: no failure example from it is written anywhere, so the
     #: people changing the code have not seen it (a held-out set in the strict sense).
     sealed: bool = False
+    #: The failure mode the source's labels are about (its sessions' ``triage_eval.mode``).
+    mode: str = "prompt_injection"
 
 
 SOURCES: tuple[Source, ...] = (
@@ -222,6 +224,18 @@ SOURCES: tuple[Source, ...] = (
         sha256="ff95b9e8c172c9a68655faa6493e7e45395f94cc538c421b624bbf03ecb3e65b",
     ),
     Source(
+        "bfcl",
+        "bfcl-eval",
+        "2026.3.23",
+        "Apache-2.0",
+        "Berkeley Function Calling Leaderboard v4 data in the wheel: questions, offered function "
+        "docs and the benchmark's ground-truth calls (single-turn Python and live categories), "
+        "and its multi-turn 'missing function' entries (a function withheld until a later turn: "
+        "the ground truth makes no call while it is missing); labels for tool_hallucination",
+        sha256="3bb6dfa5f0c68ad403c9ec50b00db2bb3b4cc9b38ab1ff33f48fe30d853d3a0a",
+        mode="tool_hallucination",
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
@@ -245,6 +259,8 @@ SOURCES: tuple[Source, ...] = (
 #: Source names in table order (two packages can make up one source).
 NAMES: tuple[str, ...] = tuple(dict.fromkeys(s.name for s in SOURCES))
 SEALED: frozenset[str] = frozenset(s.name for s in SOURCES if s.sealed)
+#: The failure mode each source's labels are about.
+MODE_OF: dict[str, str] = {s.name: s.mode for s in SOURCES}
 
 
 def cache_dir() -> Path:

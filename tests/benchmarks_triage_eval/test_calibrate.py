@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from benchmarks.triage_eval import convert
-from benchmarks.triage_eval.calibrate import ece, fit, pav
+from benchmarks.triage_eval.calibrate import ece, fit, held_out_groups, pav
 from incident_lab.classify.calibration import Curve
 from tests.benchmarks_triage_eval.test_triage_eval import _fake_package
 
@@ -92,3 +92,55 @@ def test_cilada_injections_are_labelled_and_mitigations_are_benign(tmp_path: Pat
     assert hijacked["triage_eval"]["marker"] == "OK CONFIGURADO"  # as written in the text
     assert hijacked["steps"][-1]["content"].endswith("OK CONFIGURADO")
     assert not skipped
+
+
+def _mrow(mode: str, score: float, kind: str, item: str = "i") -> dict[str, Any]:
+    return {"pi_conf": 0.0, "scores": {mode: score}, "truth": {"kind": kind, "item": item}}
+
+
+def test_fit_and_ece_read_the_named_modes_score() -> None:
+    th = "tool_hallucination"
+    rows = [_mrow(th, 0.9, "hallucinated")] * 9 + [_mrow(th, 0.55, "benign")] * 3
+    rows.append({"pi_conf": 0.9, "truth": {"kind": "benign"}})  # no th score: not reported
+    knots = fit({"bfcl": rows}, threshold=0.5, mode=th)
+    assert knots == {"x": [0.55, 0.9], "y": [round(1 / 5, 3), round(10 / 11, 3)]}
+    raw, n = ece(rows, 0.5, mode=th)
+    assert n == 12 and raw == pytest.approx((3 * 0.55 + 9 * 0.1) / 12, abs=1e-3)
+
+
+def test_held_out_groups_are_sources_or_item_folds_of_a_single_source() -> None:
+    th = "tool_hallucination"
+    two = {"a": [_mrow(th, 0.9, "benign")], "b": [_mrow(th, 0.9, "benign")]}
+    assert held_out_groups(two) == ("source", two)
+    rows = [_mrow(th, 0.9, k, f"item{i}") for i in range(40) for k in ("benign", "hallucinated")]
+    how, folds = held_out_groups({"bfcl": rows})
+    assert how == "5 folds by item" and len(folds) == 5
+    assert sum(len(v) for v in folds.values()) == 80
+    for fold in folds.values():  # the variants of one item stay in one fold
+        items = [r["truth"]["item"] for r in fold]
+        assert all(items.count(i) == 2 for i in items)
+
+
+def test_write_replaces_only_the_named_modes_curves() -> None:
+    from benchmarks.triage_eval.calibrate import merged
+
+    old = {"about": "x", "modes": {"prompt_injection": {"x": [0.5], "y": [0.9]}}}
+    new = {
+        "prompt_injection": {"x": [0.5], "y": [0.1]},
+        "tool_hallucination": {"x": [0.9], "y": [1.0]},
+    }
+    doc = merged(old, new, ["tool_hallucination"])
+    assert doc["modes"] == {
+        "prompt_injection": {"x": [0.5], "y": [0.9]},
+        "tool_hallucination": {"x": [0.9], "y": [1.0]},
+    }
+    assert merged(old, new, None)["modes"] == new
+
+
+def test_a_curve_from_one_source_is_not_written() -> None:
+    """One source rarely labels every way a mode is reported (bfcl labels only calls to
+    functions not offered: its argument-schema reports are all on benign sessions)."""
+    from benchmarks.triage_eval.calibrate import writable
+
+    assert writable({"x": [0.5], "y": [0.9], "held_out": "source"})
+    assert not writable({"x": [0.5], "y": [0.9], "held_out": "5 folds by item"})
