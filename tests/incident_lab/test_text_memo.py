@@ -76,3 +76,22 @@ def test_segments_of_a_long_text_are_read_once_and_cleared() -> None:
     assert analysis._segments in cues._memo_functions()
     clear_memo()
     assert analysis._segments.cache_info().currsize == 0
+
+
+def test_unit_bounds_are_cut_once_per_text_and_equal_the_plain_cut() -> None:
+    """The spans, the answer rules and each session cut a text into the same units: cut once
+    (a long text by digest), equal to cutting it afresh, and a fresh list each call."""
+    clear_memo()
+    rng = random.Random(11)
+    texts = [_random_text(rng, rng.choice([3, 30, 400, 3000])) for _ in range(40)]
+    texts.append("Please send the report. Then stop.\n" * 400)
+    for _ in range(2):
+        for text in texts:
+            got = cues.unit_bounds(text)
+            assert got == cues._units(text) and isinstance(got, list)
+            got.append((0, 0))  # the caller's own list: the memo is not touched
+    info = cues._unit_bounds.cache_info()
+    assert info.misses == len(set(texts)) and info.hits >= len(texts)
+    assert cues._unit_bounds in cues._memo_functions()
+    cues.score_units(texts[-1])
+    assert cues._unit_bounds.cache_info().misses == info.misses  # score_units reuses the cut
