@@ -101,6 +101,7 @@ from incident_lab.provenance.values import (
     value_text,
 )
 from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC
+from incident_lab.text.memo import text_memo
 
 _MEMORY = re.compile(r"memory|memories|recall|remember|notes?_?store")
 _RETRIEVED = re.compile(
@@ -824,6 +825,8 @@ def _secrets_of(system: str) -> tuple[tuple[str, str], ...]:
 
 #: System prompts up to this length have their secrets memoised.
 _MEMO_CHARS = 4096
+#: Long texts (over :data:`_MEMO_CHARS`) whose per-text results are memoised by digest.
+_LONG_MEMO = 16
 
 
 def _repeated_tokens(answer: str) -> set[str]:
@@ -906,16 +909,10 @@ def _switched_span(
     )
 
 
+@text_memo(maxsize=1024, short_chars=_MEMO_CHARS, long_size=_LONG_MEMO)
 def _segments(text: str) -> tuple[tuple[int, int, bool], ...]:
-    """The segments of an untrusted text: ``(start, end, quotes a literal)``; memoised for
-    texts up to :data:`_MEMO_CHARS` (a tool output recurs across sessions)."""
-    if len(text) > _MEMO_CHARS:
-        return _segments_memo.__wrapped__(text)
-    return _segments_memo(text)
-
-
-@lru_cache(maxsize=1024)
-def _segments_memo(text: str) -> tuple[tuple[int, int, bool], ...]:
+    """The segments of an untrusted text: ``(start, end, quotes a literal)``; memoised (a
+    tool output recurs across sessions; a long one by its digest, :func:`text_memo`)."""
     return tuple(
         (m.start(), m.end(), quotes_literal(m.group()))
         for m in _SEGMENT.finditer(text, 0, MAX_SCAN)

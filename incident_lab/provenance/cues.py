@@ -75,6 +75,7 @@ from incident_lab.provenance.text import (
 )
 from incident_lab.text.disguise import SYNONYMS, rot13
 from incident_lab.text.lexicon import INJ_OVERRIDE
+from incident_lab.text.memo import text_memo
 
 #: A unit at this score or above seeds an instruction span.
 SPAN_THRESHOLD = 0.5
@@ -1103,7 +1104,14 @@ _sentences_memo = lru_cache(maxsize=8192)(_sentences)
 
 def unit_bounds(text: str) -> list[tuple[int, int]]:
     """The units (lines, sentences) ``text`` is scored by: ``(start, end)`` offsets."""
-    return _units(text[:MAX_SCAN])
+    return list(_unit_bounds(text[:MAX_SCAN]))
+
+
+@text_memo(maxsize=2048, short_chars=4096, long_size=16)
+def _unit_bounds(text: str) -> tuple[tuple[int, int], ...]:
+    """:func:`_units`, memoised (a long text by its digest): the spans, the answer rules and
+    each session holding the text all cut it the same way."""
+    return tuple(_units(text))
 
 
 def _verb_starts(plain: str) -> bool:
@@ -1269,7 +1277,7 @@ def _answer_rule_units(text: str) -> list[tuple[int, int]]:
     if whole is not None and not _RULE.kinds(whole):
         return []  # one pass over a plain text in which no rule occurs anywhere
     ciphers = cipher_hint(text)
-    return [(a, b) for a, b in _units(text) if _RULE.kinds(readable(text[a:b], ciphers)[0])]
+    return [(a, b) for a, b in _unit_bounds(text) if _RULE.kinds(readable(text[a:b], ciphers)[0])]
 
 
 def _plain_unless_obfuscated(text: str) -> str | None:
@@ -1754,7 +1762,7 @@ def score_units(text: str) -> list[Unit]:
         return []
     units = []
     plain_text = whole is not None and not ciphers
-    for a, b in _units(text):
+    for a, b in _unit_bounds(text):
         # plain_text: nothing to undo anywhere in the text, so each unit reads as itself
         score, cues, language = _unit_score(text[a:b], plain_text, ciphers)
         if rot and (found := _deciphered_override(text[a:b])) is not None and found[0] > score:
