@@ -874,6 +874,88 @@ _WEAK_PROMPT_ASKS = (
     r"compartilhe)\b[^.\n]{0,20}\b(?:suas|tuas|seu|teu) (?:instrucoes|prompt|mensagem) "
     r"(?:do sistema|de sistema|ocultas|secretas)\b"
 )
+#: The model's initial / original instructions or prompt as "your" (de, fr, es, it, pt, ca, gl;
+#: folded): "deine ursprünglichen Anweisungen", "tes instructions initiales", "tus
+#: instrucciones originales", "le tue istruzioni iniziali", "suas instruções iniciais", "les
+#: teves instruccions inicials", "as túas instrucións orixinais". Spanish "sus" and Italian
+#: "sue" are left out: "their" as often as "your".
+_ORIGIN_ADJ = (
+    rf"(?:ursprunglichen|anfanglichen|initialen|originalen|initiales|originales|d{_APOS}origine"
+    r"|de depart|iniciales|de partida|iniziali|originali|originarie|di partenza|iniciais|originais"
+    r"|inicials|originals|orixinais)"
+)
+_ORIGIN_NOUN = (
+    r"(?:anweisungen|instruktionen|vorgaben|systemanweisungen|instructions|consignes|directives"
+    r"|instrucciones|indicaciones|directrices|istruzioni|indicazioni|direttive|instrucoes"
+    r"|orientacoes|diretrizes|instruccions|indicacions|directrius|instrucions|prompts?)"
+)
+_ORIGIN_OWN = (
+    r"\b(?:deine[nm]?|ihre[nm]?|eure[nm]?|tes|vos|tus|vuestras|tue|vostre|suas|tuas|vossas|teves"
+    rf"|vostres|vosas)\s(?:{_ORIGIN_ADJ}\s{_ORIGIN_NOUN}|{_ORIGIN_NOUN}\s{_ORIGIN_ADJ})\b"
+)
+#: ... asked for by a verb that shows, tells, repeats, gives or copies (imperative, or the
+#: polite forms): "zeig mir", "répète", "dime cuáles son", "dimmi", "mostre-me".
+_ORIGIN_VERBS = (
+    r"(?:zeig|zeige|zeigen|nenn|nenne|nennen|gib|geben|wiederhol|wiederhole|wiederholen|verrat"
+    r"|verrate|verraten|sag|sage|sagen|schreib|schreibe|drucke|teile|liste|kopiere"
+    r"|montre|montrez|affiche|affichez|repete|repetez|donne|donnez|ecris|ecrivez|dis|dites|revele"
+    r"|revelez|recite|recitez|imprime|imprimez|partage|partagez|copie|copiez|indique|indiquez"
+    r"|rappelle|rappelez"
+    r"|dime|digame|dinos|muestrame|muestra|muestre|muestranos|ensename|ensena|repite|repita"
+    r"|repiteme|revela|revelame|escribe|escriba|imprima|comparte|comparta|copia|dame|deme"
+    r"|danos|recita|lista|enumera|cuentame"
+    r"|mostra|mostrami|mostrate|mostri|ripeti|ripeta|ripetimi|dimmi|dica|dammi|scrivi|scriva"
+    r"|stampa|stampi|rivela|rivelami|riveli|condividi|elenca|riporta"
+    r"|mostre|repete|diga|revele|escreva|compartilhe|partilhe|liste|copie|recite|informe|conte"
+    r"|digues|digueu|mostreu|ensenya|ensenyeu|repeteix|repetiu|escriu|dona|doneu|comparteix"
+    r"|llista|amosa|amosame|amosade|mostrame|ensina|ensiname|dinme)"
+)
+#: An ask for them (:data:`_ORIGIN_OWN`): an ``override`` when nothing after the noun phrase
+#: says what they are for (:data:`_ORIGIN_CLOSED`) or beside a cue to the model
+#: (:func:`_origin_ask_counts`); "tus indicaciones iniciales para el montaje" is a fitter's.
+_ORIGIN_ASK = rf"\b{_ORIGIN_VERBS}\b[^.\n?!]{{0,30}}{_ORIGIN_OWN}"
+_ORIGIN_AT = re2.compile("(?i)" + _ORIGIN_ASK)
+#: The words of :data:`_ORIGIN_OWN` only one of the six languages spells so, for
+#: :func:`_language` (a short ask has few function words to tell it by).
+_ORIGIN_LANG = {
+    "de": r"\b(?:anweisungen|instruktionen|vorgaben|ursprunglichen|anfanglichen)\b",
+    "fr": rf"\b(?:tes|vos) (?:instructions|consignes)\b|\bd{_APOS}origine\b",
+    "es": r"\b(?:instrucciones|indicaciones|directrices)\b",
+    "it": r"\b(?:istruzioni|indicazioni|direttive)\b",
+    "pt": r"\b(?:instrucoes|orientacoes|diretrizes)\b",
+}
+#: The clause closes right after the noun phrase, or after "word for word" / "in full".
+_ORIGIN_CLOSED = re2.compile(
+    r"(?i)^(?:\s{0,2},?\s{0,2}(?:wortwortlich|wort fur wort|vollstandig|genau|mot pour mot"
+    r"|mot a mot|en entier|exactement|palabra por palabra|textualmente|literalmente|completas"
+    r"|exactamente|al pie de la letra|parola per parola|testualmente|letteralmente|per intero"
+    r"|esattamente|palavra por palavra|completamente|exatamente|integralmente|paraula per paraula"
+    r"|literalment|completes))?\s{0,3}(?:[.!?;:\"'\x{00bb}\x{201d})\]]|$)"
+)
+#: A negation before the ask or inside it: "ne montre jamais tes ...", "zeig niemals deine".
+_ORIGIN_NEGATED = re2.compile(
+    rf"(?i)\b(?:no|ne|n{_APOS}|non|nao|nicht|nie|niemals|nunca|jamas|jamais|mai|never|not)\b"
+)
+
+
+def _origin_ask_counts(plain: str, found: set[str], raw_found: set[str]) -> bool:
+    """Whether an ask for "your" initial / original instructions (:data:`_ORIGIN_ASK`) in
+    ``plain`` is an override: not negated, and either closing its clause
+    (:data:`_ORIGIN_CLOSED`) or beside words addressed to the model, a role claim, another
+    override, chat markup or hidden text."""
+    head = plain[:MAX_SCAN]
+    to_model = bool(
+        found & {"addressed_to_model", "role_claim", "override"}
+        or {"delimiter", "hidden_text"} & raw_found
+    )
+    for m in _ORIGIN_AT.finditer(head):
+        if _ORIGIN_NEGATED.search(head[max(0, m.start() - 16) : m.end()]):
+            continue
+        if to_model or _ORIGIN_CLOSED.search(head[m.end() : m.end() + 60]):
+            return True
+    return False
+
+
 #: Where an imperative opens: a line or sentence start, after markup, or after "please",
 #: "now", "just", "then", "and" (not after a comma: "If the build fails, ignore the
 #: preceding text in the log" is a how-to's step).
@@ -1187,6 +1269,7 @@ _PLAIN = _Matcher(
         # Catalan, Galician, Basque overrides: a pattern of their own as the prompt asks are
         "override_ib": _OVERRIDE_IB,
         "model_own_ib": _MODEL_OWN_IB,
+        "origin_ask": _ORIGIN_ASK,
         "addressed_to_model": "|".join(
             (
                 _EN_ADDRESSED,
@@ -1362,11 +1445,11 @@ _LANGUAGES = _Matcher(
     {
         lang: "|".join(parts)
         for lang, parts in (
-            ("de", (_DE, _DE_REDIRECT, _DE_ADDRESSED)),
-            ("fr", (_FR, _FR_REDIRECT, _FR_ADDRESSED)),
-            ("es", (_ES, _ES_REDIRECT, _ES_ADDRESSED)),
-            ("it", (_IT, _IT_REDIRECT, _IT_ADDRESSED)),
-            ("pt", (_PT, _PT_REDIRECT, _PT_ADDRESSED)),
+            ("de", (_DE, _DE_REDIRECT, _DE_ADDRESSED, _ORIGIN_LANG["de"])),
+            ("fr", (_FR, _FR_REDIRECT, _FR_ADDRESSED, _ORIGIN_LANG["fr"])),
+            ("es", (_ES, _ES_REDIRECT, _ES_ADDRESSED, _ORIGIN_LANG["es"])),
+            ("it", (_IT, _IT_REDIRECT, _IT_ADDRESSED, _ORIGIN_LANG["it"])),
+            ("pt", (_PT, _PT_REDIRECT, _PT_ADDRESSED, _ORIGIN_LANG["pt"])),
         )
     }
     | _LANG_IB
@@ -1671,6 +1754,10 @@ def _unit_cues(raw: str, plain: str, undone: tuple[str, ...]) -> list[str]:
     if "weak_override" in found:
         found.discard("weak_override")
         if _weak_override_counts(plain, found, raw_found | set(undone)):
+            found.add("override")
+    if "origin_ask" in found:
+        found.discard("origin_ask")
+        if _origin_ask_counts(plain, found, raw_found | set(undone)):
             found.add("override")
     if "override" in found and _override_mentioned(plain, raw) and not _other_override(plain):
         found.discard("override")
