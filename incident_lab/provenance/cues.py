@@ -280,6 +280,10 @@ _OVERRIDE_ML = (
     r"(?:tu es|vous etes)\b|\b(?:a partir de ahora|desde ahora),? eres\b|\bda ora in poi,? sei\b"
     r"|\b(?:a partir de agora|de agora em diante),? voce e\b"
 )
+#: The override phrasing of de, fr, es, it, pt (on accent-folded text): what a user turn's
+#: direct injection is read by beside the English ``DIRECT_OVERRIDE``
+#: (``classify.injection._override_matches``).
+OVERRIDE_LANGUAGES = _OVERRIDE_ML
 #: Guidelines in five languages ("Vergiss die Vorgaben von letzter Woche", "Ignorez les
 #: anciennes directives de voyage"): an office's memo as often as an override, so one only
 #: beside a cue that speaks to the model (:data:`_WEAK_OVERRIDE`).
