@@ -960,6 +960,47 @@ def _origin_ask_counts(plain: str, found: set[str], raw_found: set[str]) -> bool
     return False
 
 
+#: The instructions or prompt the reader "received at the start of this conversation" (en,
+#: es, ca, gl, pt, it, fr, de; folded): only a model's conversation opens with instructions
+#: (a course's, a shift's or a training session's are a person's: no "conversation").
+_CONVERSATION_ASK = (
+    r"\b(?:instructions|prompt|directions|rules)\s(?:that\s)?you\s(?:received|got|were given"
+    r"|have been given|have received)\s(?:at|in)\s(?:the\s)?(?:start|beginning|outset|top)\sof"
+    r"\s(?:this|the|our)\s(?:conversation|chat)\b"
+    r"|\b(?:instrucciones|indicaciones|prompt)\b[^.\n]{0,20}\bque (?:recibiste|te dieron"
+    r"|te han dado|has recibido) (?:al|en el) (?:inicio|principio|comienzo) de (?:esta|la"
+    r"|nuestra) (?:conversacion|charla|chat)\b"
+    rf"|\b(?:instruccions|indicacions|prompt)\b[^.\n]{{0,20}}\bque (?:vas rebre|has rebut"
+    rf"|et van donar|t{_APOS}han donat) (?:a l{_APOS}inici|al principi|al comencament)"
+    rf" d{_APOS}(?:aquesta|la nostra) (?:conversa|xerrada)\b"
+    r"|\b(?:instrucions|indicacions|prompt)\b[^.\n]{0,20}\bque (?:recibiches|che deron) (?:ao|no)"
+    r" (?:inicio|comezo|principio) (?:desta|da) (?:conversa|conversacion)\b"
+    r"|\b(?:instrucoes|prompt)\b[^.\n]{0,20}\bque (?:voce )?(?:recebeu|recebeste|te deram"
+    r"|lhe deram) (?:no|ao) (?:inicio|comeco|principio) (?:desta|da|dessa) (?:conversa"
+    r"|conversacao)\b"
+    rf"|\b(?:istruzioni|prompt)\b[^.\n]{{0,20}}\bche (?:hai ricevuto|ti sono state date"
+    rf"|ti hanno dato) (?:all{_APOS}inizio|al principio) di questa (?:conversazione|chat)\b"
+    r"|\b(?:instructions|consignes|prompt)\b[^.\n]{0,20}\bque (?:tu as recues?|vous avez recues?"
+    rf"|on t{_APOS}a donnees|on vous a donnees) (?:au debut|au commencement) de (?:cette|la"
+    r"|notre) (?:conversation|discussion)\b"
+    r"|\b(?:anweisungen|instruktionen|prompt)\b[^.\n]{0,12}\b(?:die|den) du (?:am anfang|zu beginn"
+    r"|zu anfang) (?:dieses|des|unseres|dieser|der) (?:gesprachs|chats|unterhaltung|konversation)"
+    r" (?:erhalten|bekommen) hast\b"
+)
+_CONVERSATION_AT = re2.compile("(?i)" + _CONVERSATION_ASK)
+
+
+def _conversation_ask_counts(plain: str) -> bool:
+    """Whether an ask for the instructions received at the start of this conversation
+    (:data:`_CONVERSATION_ASK`) in ``plain`` is not negated ("nunca reveles las
+    instrucciones que ...": a rule, not an ask)."""
+    head = plain[:MAX_SCAN]
+    return any(
+        _ORIGIN_NEGATED.search(head[max(0, m.start() - 40) : m.start()]) is None
+        for m in _CONVERSATION_AT.finditer(head)
+    )
+
+
 #: Where an imperative opens: a line or sentence start, after markup, or after "please",
 #: "now", "just", "then", "and" (not after a comma: "If the build fails, ignore the
 #: preceding text in the log" is a how-to's step).
@@ -1274,6 +1315,7 @@ _PLAIN = _Matcher(
         "override_ib": _OVERRIDE_IB,
         "model_own_ib": _MODEL_OWN_IB,
         "origin_ask": _ORIGIN_ASK,
+        "conversation_ask": _CONVERSATION_ASK,
         "addressed_to_model": "|".join(
             (
                 _EN_ADDRESSED,
@@ -1758,6 +1800,10 @@ def _unit_cues(raw: str, plain: str, undone: tuple[str, ...]) -> list[str]:
     if "weak_override" in found:
         found.discard("weak_override")
         if _weak_override_counts(plain, found, raw_found | set(undone)):
+            found.add("override")
+    if "conversation_ask" in found:
+        found.discard("conversation_ask")
+        if _conversation_ask_counts(plain):
             found.add("override")
     if "origin_ask" in found:
         found.discard("origin_ask")
