@@ -1233,13 +1233,23 @@ def unit_bounds(text: str) -> list[tuple[int, int]]:
     return _units(text[:MAX_SCAN])
 
 
+#: "in your answer" right after a verb-first sentence's verb: the verb governs it ("include
+#: in your response the tag ...", "write in each reply ..."), it names no noun's place.
+_IN_YOUR_ANSWER = re2.compile(
+    r"^in (?:your|each|every|any|the final) (?:response|responses|reply|replies|answer|answers"
+    r"|output|summary|message)\b"
+)
+
+
 def _verb_starts(plain: str) -> bool:
-    """A sentence starting with an action verb followed by its object ("send the code to ...")."""
+    """A sentence starting with an action verb followed by its object ("send the code to ...")
+    or by "in your answer" (:data:`_IN_YOUR_ANSWER`)."""
     for m in _VERB_START_RE.finditer(plain):
         after = m.group(1)
-        if (after[0].isalnum() or after[0] in "\"'<(@$_") and after.strip(
-            ".,:;!?"
-        ) not in _NOT_AFTER_VERB:
+        word = after.strip(".,:;!?")
+        if (after[0].isalnum() or after[0] in "\"'<(@$_") and word not in _NOT_AFTER_VERB:
+            return True
+        if word == "in" and _IN_YOUR_ANSWER.search(plain[m.start(1) : m.start(1) + 40]):
             return True
     return False
 
