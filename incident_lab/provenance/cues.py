@@ -987,7 +987,12 @@ _CONVERSATION_ASK = (
     r"|zu anfang) (?:dieses|des|unseres|dieser|der) (?:gesprachs|chats|unterhaltung|konversation)"
     r" (?:erhalten|bekommen) hast\b"
 )
-_CONVERSATION_AT = re2.compile("(?i)" + _CONVERSATION_ASK)
+#: Where such an ask starts: at its verb when one comes first ("repite las instrucciones
+#: ..."), so a quotation of the whole ask is seen as one (:func:`_override_mentioned`).
+_CONVERSATION_AT = re2.compile(
+    rf"(?i)(?:\b(?:{_ORIGIN_VERBS}|repeat|copy|print|show|tell|give|output|write|list|recite"
+    rf"|reveal)\b[^.\n]{{0,30}})?(?:{_CONVERSATION_ASK})"
+)
 
 
 def _conversation_ask_counts(plain: str) -> bool:
@@ -999,6 +1004,17 @@ def _conversation_ask_counts(plain: str) -> bool:
         _ORIGIN_NEGATED.search(head[max(0, m.start() - 40) : m.start()]) is None
         for m in _CONVERSATION_AT.finditer(head)
     )
+
+
+#: The system prompt asked for by where it sits and how it opens: the text "above this
+#: message / line" that starts with a quoted "You are" (English, and Zulu's "okungenhla kwalo
+#: myalezo"). "The sentence above starting with 'You are'" (an editor's) names no message.
+_ABOVE_ASK = (
+    r"\b(?:above|before) (?:this|the) (?:message|line|conversation|prompt|text)\b[^.\n]{0,40}"
+    r"[\"'\x{201c}\x{2018}\x{00ab}`]\s{0,2}you are\b"
+    r"|ngenhla kwalo myalezo\b[^.\n]{0,40}[\"'\x{201c}\x{2018}`]\s{0,2}you are\b"
+)
+_ABOVE_AT = re2.compile("(?i)" + _ABOVE_ASK)
 
 
 #: Where an imperative opens: a line or sentence start, after markup, or after "please",
@@ -1326,6 +1342,7 @@ _PLAIN = _Matcher(
         "model_own_ib": _MODEL_OWN_IB,
         "origin_ask": _ORIGIN_ASK,
         "conversation_ask": _CONVERSATION_ASK,
+        "above_ask": _ABOVE_ASK,
         "addressed_to_model": "|".join(
             (
                 _EN_ADDRESSED,
@@ -1484,8 +1501,8 @@ def _plain_kinds(plain: str) -> set[str]:
     """The cue patterns that match the folded text ``plain`` (other scripts only when it
     has non-ASCII letters)."""
     found = _PLAIN.kinds(plain) | paraphrase_kinds(plain)
-    for own in ("prompt_ask", "override_ib"):  # an ask for the model's own prompt, an
-        if own in found:  # override in ca / gl / eu: overrides
+    for own in ("prompt_ask", "override_ib", "above_ask"):  # an ask for the model's own
+        if own in found:  # prompt, an override in ca / gl / eu: overrides
             found.discard(own)
             found.add("override")
     if "model_own_ib" in found:  # what only the model has, asked for: an override
@@ -1715,7 +1732,15 @@ def _override_mentioned(plain: str, raw: str = "") -> bool:
     head = plain[:MAX_SCAN]
     spans = [
         (_letter_at(head, m.start(), m.end()), m.end())
-        for at in (_OVERRIDE_AT, _PROMPT_ASK_AT, _OVERRIDE_IB_AT, _EXTRACT_IB_AT)
+        for at in (
+            _OVERRIDE_AT,
+            _PROMPT_ASK_AT,
+            _OVERRIDE_IB_AT,
+            _EXTRACT_IB_AT,
+            _ORIGIN_AT,
+            _CONVERSATION_AT,
+            _ABOVE_AT,
+        )
         for m in at.finditer(head)
     ]
     shouted = _SHOUTED.search(raw[:MAX_SCAN]) is not None
