@@ -1825,16 +1825,16 @@ def _other_override(plain: str) -> bool:
     )
 
 
-def _unit_cues(raw: str, plain: str, undone: tuple[str, ...]) -> list[str]:
-    """Which cues a unit carries, in :data:`_CUE_ORDER` then ``action_request``, ``delimiter``,
-    ``hidden_text``: a mentioned (not used) override is dropped, a verb-first sentence counts
-    as an imperative to the model, an action plus a target is an action request, and hidden
-    text counts whether the raw form shows it or undoing the obfuscation did."""
-    found = _plain_kinds(plain)
-    raw_found = _RAW.kinds(raw)
+def _conditional_overrides(plain: str, found: set[str], raw_found: set[str]) -> None:
+    """Turn the set's conditional kinds in ``found`` into ``override`` where their condition
+    holds (in place): a weak override beside a cue to the model
+    (:func:`_weak_override_counts`), an ask for the instructions received at the start of
+    the conversation not negated (:func:`_conversation_ask_counts`), an ask for "your"
+    initial instructions closing its clause or beside a cue to the model
+    (:func:`_origin_ask_counts`). ``raw_found``: the raw form's kinds and what was undone."""
     if "weak_override" in found:
         found.discard("weak_override")
-        if _weak_override_counts(plain, found, raw_found | set(undone)):
+        if _weak_override_counts(plain, found, raw_found):
             found.add("override")
     if "conversation_ask" in found:
         found.discard("conversation_ask")
@@ -1842,8 +1842,18 @@ def _unit_cues(raw: str, plain: str, undone: tuple[str, ...]) -> list[str]:
             found.add("override")
     if "origin_ask" in found:
         found.discard("origin_ask")
-        if _origin_ask_counts(plain, found, raw_found | set(undone)):
+        if _origin_ask_counts(plain, found, raw_found):
             found.add("override")
+
+
+def _unit_cues(raw: str, plain: str, undone: tuple[str, ...]) -> list[str]:
+    """Which cues a unit carries, in :data:`_CUE_ORDER` then ``action_request``, ``delimiter``,
+    ``hidden_text``: a mentioned (not used) override is dropped, a verb-first sentence counts
+    as an imperative to the model, an action plus a target is an action request, and hidden
+    text counts whether the raw form shows it or undoing the obfuscation did."""
+    found = _plain_kinds(plain)
+    raw_found = _RAW.kinds(raw)
+    _conditional_overrides(plain, found, raw_found | set(undone))
     if "override" in found and _override_mentioned(plain, raw) and not _other_override(plain):
         found.discard("override")
     if "exfil_request" in found and (
