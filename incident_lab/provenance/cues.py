@@ -316,7 +316,13 @@ _OVERRIDE_MORE = (
     rf"|\b{_VERBS_MORE}\b[^.\n]{{0,30}}(?:\bdo (?:theachtaireacht|leid) chorais\b"
     r"|\bteachdaireachd (?:siostam|an t-siostaim) agad\b|\b(?:umyalezo|umbhalo|wombhalo|umyalo)"
     r" wesistimu yakho\b|\b(?:kerkes|mesazh|udhezim)\w{0,3} (?:tende|tend|tuaj) te sistemit\b)"
+    # the reader placed in developer mode, as English's "you are in developer mode"
+    # (:data:`_DEV_MODE_ON`): "tha thu ann am modh leasachaidh", "usebenza kwimodi yonjiniyela"
+    r"|\btha (?:thu|sibh)\b[^.\n]{0,20}\bmh?odh leasachaidh\b"
+    r"|\busebenza (?:kwimodi|kumodi|ngemodi|emodini) yonjiniyela\b"
 )
+#: Role claims, as English's "test pipeline": Irish "píblíne tástála" (any mutation).
+_ROLE_MORE = r"\b(?:bp|ph|p)ibline tastala\b"
 #: Addressed to the model: "in / at the end of your answer".
 _ADDRESSED_MORE = (
     r"\b(?:i|ag deireadh|ag tus) (?:do|bhur) fhreagra\b"
@@ -1370,7 +1376,7 @@ _PLAIN = _Matcher(
         "imperative_to_model": "|".join(
             (_EN_IMPERATIVE, _DE, _FR, _ES, _IT, _PT, _IMPERATIVE_MORE, _IMPERATIVE_IB)
         ),
-        "role_claim": f"{_EN_ROLE}|{_ROLE_IB}",
+        "role_claim": f"{_EN_ROLE}|{_ROLE_IB}|{_ROLE_MORE}",
         "verb_start": _VERB_START,
         "action": _ACTION_PATTERN,
         "target": _TARGET_PATTERN,
@@ -1442,7 +1448,7 @@ def _plain_memo(text: str) -> str | None:
 
 
 _SCRIPTS = _Matcher({"override": _OVERRIDE_SCRIPTS})
-_ROLE_CLAIM = re2.compile(f"(?im){_EN_ROLE_CLAIM}|{_ROLE_IB}")
+_ROLE_CLAIM = re2.compile(f"(?im){_EN_ROLE_CLAIM}|{_ROLE_IB}|{_ROLE_MORE}")
 
 
 def claims_a_role(text: str) -> bool:
