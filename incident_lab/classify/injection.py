@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +23,7 @@ from incident_lab.classify.session import SessionView, provenance_of, word_runs
 from incident_lab.provenance.actions import authorised
 from incident_lab.provenance.cues import (
     CUE_WEIGHTS,
+    OVERRIDE_LANGUAGES,
     STRONG_CUES,
     claims_a_role,
     role_markup,
@@ -334,18 +336,44 @@ def _unheeded_rule_signal(rule: InstructionSpan) -> Signal:
     )
 
 
+#: Override phrasing in German, French, Spanish, Italian and Portuguese (the cue set's, on
+#: the turn with its accents off: :func:`_unaccented`).
+_OVERRIDE_LANGUAGES = re2.compile("(?i)" + OVERRIDE_LANGUAGES)
+
+
+def _unaccented(text: str) -> str:
+    """``text`` with each character's accents dropped, one character for one: offsets into
+    it are offsets into ``text`` ("instrucciónes" reads "instrucciones")."""
+    if text.isascii():
+        return text
+    return "".join(unicodedata.normalize("NFD", ch)[0] for ch in text)
+
+
+def _override_matches(text: str) -> list[Any]:
+    """The override phrases of user turn ``text``: English (:data:`DIRECT_OVERRIDE`) and the
+    five other languages (:data:`_OVERRIDE_LANGUAGES`), in order; offsets into ``text``."""
+    found = list(DIRECT_OVERRIDE.finditer(text))
+    found.extend(_OVERRIDE_LANGUAGES.finditer(_unaccented(text)))
+    return sorted(found, key=lambda m: m.start())
+
+
 def _override_at(text: str) -> int | None:
     """Where override phrasing starts in a user turn (memoised up to 4 KiB: user tasks recur)."""
     if len(text) > 4096:
-        match = DIRECT_OVERRIDE.search(text)
-        return match.start() if match else None
+        return _first_override(text)
     return _override_at_memo(text)
 
 
 @lru_cache(maxsize=4096)
 def _override_at_memo(text: str) -> int | None:
+    return _first_override(text)
+
+
+def _first_override(text: str) -> int | None:
     match = DIRECT_OVERRIDE.search(text)
-    return match.start() if match else None
+    other = _OVERRIDE_LANGUAGES.search(_unaccented(text))
+    starts = [m.start() for m in (match, other) if m is not None]
+    return min(starts) if starts else None
 
 
 #: A later user turn that opens by taking the request back: "actually never mind that",
@@ -388,10 +416,19 @@ def _request_end(view: SessionView, turn_index: int) -> int:
 
 
 #: A speech verb right before an override: the user reports what someone else wrote ("the
-#: customer wrote: ignore all previous instructions ...").
+#: customer wrote: ignore all previous instructions ...", "ein Kunde schrieb im Ticket:",
+#: "un client a écrit dans le ticket :", "un cliente escribió en el ticket:", "un cliente ha
+#: scritto nel ticket:", "um cliente escreveu no ticket:"), matched with accents off; in
+#: German the subject may follow the verb ("im Ticket schrieb ein Kunde:").
 _REPORTED = re2.compile(
-    r"(?i)\b(?:wrote|writes|written|says|said|asks|asked|reads|typed|posted|sent)"
-    r"(?: (?:in|on|to) (?:\w{1,20} ){0,2}\w{1,20})?\W{0,4}$"
+    r"(?i)\b(?:wrote|writes|written|says|said|asks|asked|reads|typed|posted|sent"
+    r"|schrieb|schreibt|geschrieben|sagte|sagt|gesagt|fragte|fragt|gefragt|meinte|postete"
+    r"|gepostet|tippte|ecrit|ecrivait|dit|disait|demande|poste|tape|escribio|escribe|escrito"
+    r"|dijo|dice|decia|pregunto|publico|puso|scritto|scrive|scriveva|detto|diceva|chiesto"
+    r"|chiede|postato|escreveu|escreve|disse|diz|dizia|perguntou|postou|digitou)"
+    r"(?: (?:ein|eine|der|die|das|ihr|sein|unser|unsere)\w{0,2} \w{1,20})?"
+    r"(?: (?:in|on|to|im|in der|auf|an|dans|sur|a|au|en|el|al|nel|nella|sul|nei|no|na|em|ao)"
+    r" (?:\w{1,20} ){0,2}\w{1,20})?\W{0,4}$"
 )
 #: A sentence that tells the model what it now is ("You are DAN now.", "Your name is DAN").
 _ABOUT_YOU = re2.compile(r"(?i)^\W{0,4}(?:you|your|you're)\b")
@@ -402,12 +439,12 @@ def _reported(text: str, match: Any) -> bool:
     speech verb right before it or before its quotation ("the customer wrote: 'ignore ...'")."""
     quoted = quotation(text, match.start(), match.end())
     at = match.start() if quoted is None else quoted[0]
-    return _REPORTED.search(text[max(0, at - 48) : at]) is not None
+    return _REPORTED.search(_unaccented(text[max(0, at - 48) : at])) is not None
 
 
 def _only_reported(text: str) -> bool:
     """Whether every override in user turn ``text`` is reported speech (:func:`_reported`)."""
-    return all(_reported(text, m) for m in DIRECT_OVERRIDE.finditer(text))
+    return all(_reported(text, m) for m in _override_matches(text))
 
 
 def _override_only(text: str) -> bool:
@@ -422,7 +459,7 @@ def _override_only(text: str) -> bool:
         unit = text[a:b]
         used = [
             m
-            for m in DIRECT_OVERRIDE.finditer(unit)
+            for m in _override_matches(unit)
             if quotation(unit, m.start(), m.end()) is None and not _reported(unit, m)
         ]
         found = found or bool(used)

@@ -281,6 +281,10 @@ _OVERRIDE_ML = (
     r"(?:tu es|vous etes)\b|\b(?:a partir de ahora|desde ahora),? eres\b|\bda ora in poi,? sei\b"
     r"|\b(?:a partir de agora|de agora em diante),? voce e\b"
 )
+#: The override phrasing of de, fr, es, it, pt (on accent-folded text): what a user turn's
+#: direct injection is read by beside the English ``DIRECT_OVERRIDE``
+#: (``classify.injection._override_matches``).
+OVERRIDE_LANGUAGES = _OVERRIDE_ML
 #: Guidelines in five languages ("Vergiss die Vorgaben von letzter Woche", "Ignorez les
 #: anciennes directives de voyage"): an office's memo as often as an override, so one only
 #: beside a cue that speaks to the model (:data:`_WEAK_OVERRIDE`).
@@ -313,7 +317,13 @@ _OVERRIDE_MORE = (
     rf"|\b{_VERBS_MORE}\b[^.\n]{{0,30}}(?:\bdo (?:theachtaireacht|leid) chorais\b"
     r"|\bteachdaireachd (?:siostam|an t-siostaim) agad\b|\b(?:umyalezo|umbhalo|wombhalo|umyalo)"
     r" wesistimu yakho\b|\b(?:kerkes|mesazh|udhezim)\w{0,3} (?:tende|tend|tuaj) te sistemit\b)"
+    # the reader placed in developer mode, as English's "you are in developer mode"
+    # (:data:`_DEV_MODE_ON`): "tha thu ann am modh leasachaidh", "usebenza kwimodi yonjiniyela"
+    r"|\btha (?:thu|sibh)\b[^.\n]{0,20}\bmh?odh leasachaidh\b"
+    r"|\busebenza (?:kwimodi|kumodi|ngemodi|emodini) yonjiniyela\b"
 )
+#: Role claims, as English's "test pipeline": Irish "píblíne tástála" (any mutation).
+_ROLE_MORE = r"\b(?:bp|ph|p)ibline tastala\b"
 #: Addressed to the model: "in / at the end of your answer".
 _ADDRESSED_MORE = (
     r"\b(?:i|ag deireadh|ag tus) (?:do|bhur) fhreagra\b"
@@ -875,6 +885,145 @@ _WEAK_PROMPT_ASKS = (
     r"compartilhe)\b[^.\n]{0,20}\b(?:suas|tuas|seu|teu) (?:instrucoes|prompt|mensagem) "
     r"(?:do sistema|de sistema|ocultas|secretas)\b"
 )
+#: The model's initial / original instructions or prompt as "your" (de, fr, es, it, pt, ca, gl;
+#: folded): "deine ursprünglichen Anweisungen", "tes instructions initiales", "tus
+#: instrucciones originales", "le tue istruzioni iniziali", "suas instruções iniciais", "les
+#: teves instruccions inicials", "as túas instrucións orixinais". Spanish "sus" and Italian
+#: "sue" are left out: "their" as often as "your".
+_ORIGIN_ADJ = (
+    rf"(?:ursprunglichen|anfanglichen|initialen|originalen|initiales|originales|d{_APOS}origine"
+    r"|de depart|iniciales|de partida|iniziali|originali|originarie|di partenza|iniciais|originais"
+    r"|inicials|originals|orixinais)"
+)
+_ORIGIN_NOUN = (
+    r"(?:anweisungen|instruktionen|vorgaben|systemanweisungen|instructions|consignes|directives"
+    r"|instrucciones|indicaciones|directrices|istruzioni|indicazioni|direttive|instrucoes"
+    r"|orientacoes|diretrizes|instruccions|indicacions|directrius|instrucions|prompts?)"
+)
+_ORIGIN_OWN = (
+    r"\b(?:deine[nm]?|ihre[nm]?|eure[nm]?|tes|vos|tus|vuestras|tue|vostre|suas|tuas|vossas|teves"
+    rf"|vostres|vosas)\s(?:{_ORIGIN_ADJ}\s{_ORIGIN_NOUN}|{_ORIGIN_NOUN}\s{_ORIGIN_ADJ})\b"
+)
+#: ... asked for by a verb that shows, tells, repeats, gives or copies (imperative, or the
+#: polite forms): "zeig mir", "répète", "dime cuáles son", "dimmi", "mostre-me".
+_ORIGIN_VERBS = (
+    r"(?:zeig|zeige|zeigen|nenn|nenne|nennen|gib|geben|wiederhol|wiederhole|wiederholen|verrat"
+    r"|verrate|verraten|sag|sage|sagen|schreib|schreibe|drucke|teile|liste|kopiere"
+    r"|montre|montrez|affiche|affichez|repete|repetez|donne|donnez|ecris|ecrivez|dis|dites|revele"
+    r"|revelez|recite|recitez|imprime|imprimez|partage|partagez|copie|copiez|indique|indiquez"
+    r"|rappelle|rappelez"
+    r"|dime|digame|dinos|muestrame|muestra|muestre|muestranos|ensename|ensena|repite|repita"
+    r"|repiteme|revela|revelame|escribe|escriba|imprima|comparte|comparta|copia|dame|deme"
+    r"|danos|recita|lista|enumera|cuentame"
+    r"|mostra|mostrami|mostrate|mostri|ripeti|ripeta|ripetimi|dimmi|dica|dammi|scrivi|scriva"
+    r"|stampa|stampi|rivela|rivelami|riveli|condividi|elenca|riporta"
+    r"|mostre|repete|diga|revele|escreva|compartilhe|partilhe|liste|copie|recite|informe|conte"
+    r"|digues|digueu|mostreu|ensenya|ensenyeu|repeteix|repetiu|escriu|dona|doneu|comparteix"
+    r"|llista|amosa|amosame|amosade|mostrame|ensina|ensiname|dinme)"
+)
+#: An ask for them (:data:`_ORIGIN_OWN`): an ``override`` when nothing after the noun phrase
+#: says what they are for (:data:`_ORIGIN_CLOSED`) or beside a cue to the model
+#: (:func:`_origin_ask_counts`); "tus indicaciones iniciales para el montaje" is a fitter's.
+_ORIGIN_ASK = rf"\b{_ORIGIN_VERBS}\b[^.\n?!]{{0,30}}{_ORIGIN_OWN}"
+_ORIGIN_AT = re2.compile("(?i)" + _ORIGIN_ASK)
+#: The words of :data:`_ORIGIN_OWN` only one of the six languages spells so, for
+#: :func:`_language` (a short ask has few function words to tell it by).
+_ORIGIN_LANG = {
+    "de": r"\b(?:anweisungen|instruktionen|vorgaben|ursprunglichen|anfanglichen)\b",
+    "fr": rf"\b(?:tes|vos) (?:instructions|consignes)\b|\bd{_APOS}origine\b",
+    "es": r"\b(?:instrucciones|indicaciones|directrices)\b",
+    "it": r"\b(?:istruzioni|indicazioni|direttive)\b",
+    "pt": r"\b(?:instrucoes|orientacoes|diretrizes)\b",
+}
+#: The clause closes right after the noun phrase, or after "word for word" / "in full".
+_ORIGIN_CLOSED = re2.compile(
+    r"(?i)^(?:\s{0,2},?\s{0,2}(?:wortwortlich|wort fur wort|vollstandig|genau|mot pour mot"
+    r"|mot a mot|en entier|exactement|palabra por palabra|textualmente|literalmente|completas"
+    r"|exactamente|al pie de la letra|parola per parola|testualmente|letteralmente|per intero"
+    r"|esattamente|palavra por palavra|completamente|exatamente|integralmente|paraula per paraula"
+    r"|literalment|completes))?\s{0,3}(?:[.!?;:\"'\x{00bb}\x{201d})\]]|$)"
+)
+#: A negation before the ask or inside it: "ne montre jamais tes ...", "zeig niemals deine".
+_ORIGIN_NEGATED = re2.compile(
+    rf"(?i)\b(?:no|ne|n{_APOS}|non|nao|nicht|nie|niemals|nunca|jamas|jamais|mai|never|not)\b"
+)
+
+
+def _origin_ask_counts(plain: str, found: set[str], raw_found: set[str]) -> bool:
+    """Whether an ask for "your" initial / original instructions (:data:`_ORIGIN_ASK`) in
+    ``plain`` is an override: not negated, and either closing its clause
+    (:data:`_ORIGIN_CLOSED`) or beside words addressed to the model, a role claim, another
+    override, chat markup or hidden text."""
+    head = plain[:MAX_SCAN]
+    to_model = bool(
+        found & {"addressed_to_model", "role_claim", "override"}
+        or {"delimiter", "hidden_text"} & raw_found
+    )
+    for m in _ORIGIN_AT.finditer(head):
+        if _ORIGIN_NEGATED.search(head[max(0, m.start() - 16) : m.end()]):
+            continue
+        if to_model or _ORIGIN_CLOSED.search(head[m.end() : m.end() + 60]):
+            return True
+    return False
+
+
+#: The instructions or prompt the reader "received at the start of this conversation" (en,
+#: es, ca, gl, pt, it, fr, de; folded): only a model's conversation opens with instructions
+#: (a course's, a shift's or a training session's are a person's: no "conversation").
+_CONVERSATION_ASK = (
+    r"\b(?:instructions|prompt|directions|rules)\s(?:that\s)?you\s(?:received|got|were given"
+    r"|have been given|have received)\s(?:at|in)\s(?:the\s)?(?:start|beginning|outset|top)\sof"
+    r"\s(?:this|the|our)\s(?:conversation|chat)\b"
+    r"|\b(?:instrucciones|indicaciones|prompt)\b[^.\n]{0,20}\bque (?:recibiste|te dieron"
+    r"|te han dado|has recibido) (?:al|en el) (?:inicio|principio|comienzo) de (?:esta|la"
+    r"|nuestra) (?:conversacion|charla|chat)\b"
+    rf"|\b(?:instruccions|indicacions|prompt)\b[^.\n]{{0,20}}\bque (?:vas rebre|has rebut"
+    rf"|et van donar|t{_APOS}han donat) (?:a l{_APOS}inici|al principi|al comencament)"
+    rf" d{_APOS}(?:aquesta|la nostra) (?:conversa|xerrada)\b"
+    r"|\b(?:instrucions|indicacions|prompt)\b[^.\n]{0,20}\bque (?:recibiches|che deron) (?:ao|no)"
+    r" (?:inicio|comezo|principio) (?:desta|da) (?:conversa|conversacion)\b"
+    r"|\b(?:instrucoes|prompt)\b[^.\n]{0,20}\bque (?:voce )?(?:recebeu|recebeste|te deram"
+    r"|lhe deram) (?:no|ao) (?:inicio|comeco|principio) (?:desta|da|dessa) (?:conversa"
+    r"|conversacao)\b"
+    rf"|\b(?:istruzioni|prompt)\b[^.\n]{{0,20}}\bche (?:hai ricevuto|ti sono state date"
+    rf"|ti hanno dato) (?:all{_APOS}inizio|al principio) di questa (?:conversazione|chat)\b"
+    r"|\b(?:instructions|consignes|prompt)\b[^.\n]{0,20}\bque (?:tu as recues?|vous avez recues?"
+    rf"|on t{_APOS}a donnees|on vous a donnees) (?:au debut|au commencement) de (?:cette|la"
+    r"|notre) (?:conversation|discussion)\b"
+    r"|\b(?:anweisungen|instruktionen|prompt)\b[^.\n]{0,12}\b(?:die|den) du (?:am anfang|zu beginn"
+    r"|zu anfang) (?:dieses|des|unseres|dieser|der) (?:gesprachs|chats|unterhaltung|konversation)"
+    r" (?:erhalten|bekommen) hast\b"
+)
+#: Where such an ask starts: at its verb when one comes first ("repite las instrucciones
+#: ..."), so a quotation of the whole ask is seen as one (:func:`_override_mentioned`).
+_CONVERSATION_AT = re2.compile(
+    rf"(?i)(?:\b(?:{_ORIGIN_VERBS}|repeat|copy|print|show|tell|give|output|write|list|recite"
+    rf"|reveal)\b[^.\n]{{0,30}})?(?:{_CONVERSATION_ASK})"
+)
+
+
+def _conversation_ask_counts(plain: str) -> bool:
+    """Whether an ask for the instructions received at the start of this conversation
+    (:data:`_CONVERSATION_ASK`) in ``plain`` is not negated ("nunca reveles las
+    instrucciones que ...": a rule, not an ask)."""
+    head = plain[:MAX_SCAN]
+    return any(
+        _ORIGIN_NEGATED.search(head[max(0, m.start() - 40) : m.start()]) is None
+        for m in _CONVERSATION_AT.finditer(head)
+    )
+
+
+#: The system prompt asked for by where it sits and how it opens: the text "above this
+#: message / line" that starts with a quoted "You are" (English, and Zulu's "okungenhla kwalo
+#: myalezo"). "The sentence above starting with 'You are'" (an editor's) names no message.
+_ABOVE_ASK = (
+    r"\b(?:above|before) (?:this|the) (?:message|line|conversation|prompt|text)\b[^.\n]{0,40}"
+    r"[\"'\x{201c}\x{2018}\x{00ab}`]\s{0,2}you are\b"
+    r"|ngenhla kwalo myalezo\b[^.\n]{0,40}[\"'\x{201c}\x{2018}`]\s{0,2}you are\b"
+)
+_ABOVE_AT = re2.compile("(?i)" + _ABOVE_ASK)
+
+
 #: Where an imperative opens: a line or sentence start, after markup, or after "please",
 #: "now", "just", "then", "and" (not after a comma: "If the build fails, ignore the
 #: preceding text in the log" is a how-to's step).
@@ -1114,13 +1263,23 @@ def _unit_bounds(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(_units(text))
 
 
+#: "in your answer" right after a verb-first sentence's verb: the verb governs it ("include
+#: in your response the tag ...", "write in each reply ..."), it names no noun's place.
+_IN_YOUR_ANSWER = re2.compile(
+    r"^in (?:your|each|every|any|the final) (?:response|responses|reply|replies|answer|answers"
+    r"|output|summary|message)\b"
+)
+
+
 def _verb_starts(plain: str) -> bool:
-    """A sentence starting with an action verb followed by its object ("send the code to ...")."""
+    """A sentence starting with an action verb followed by its object ("send the code to ...")
+    or by "in your answer" (:data:`_IN_YOUR_ANSWER`)."""
     for m in _VERB_START_RE.finditer(plain):
         after = m.group(1)
-        if (after[0].isalnum() or after[0] in "\"'<(@$_") and after.strip(
-            ".,:;!?"
-        ) not in _NOT_AFTER_VERB:
+        word = after.strip(".,:;!?")
+        if (after[0].isalnum() or after[0] in "\"'<(@$_") and word not in _NOT_AFTER_VERB:
+            return True
+        if word == "in" and _IN_YOUR_ANSWER.search(plain[m.start(1) : m.start(1) + 40]):
             return True
     return False
 
@@ -1195,6 +1354,9 @@ _PLAIN = _Matcher(
         # Catalan, Galician, Basque overrides: a pattern of their own as the prompt asks are
         "override_ib": _OVERRIDE_IB,
         "model_own_ib": _MODEL_OWN_IB,
+        "origin_ask": _ORIGIN_ASK,
+        "conversation_ask": _CONVERSATION_ASK,
+        "above_ask": _ABOVE_ASK,
         "addressed_to_model": "|".join(
             (
                 _EN_ADDRESSED,
@@ -1222,7 +1384,7 @@ _PLAIN = _Matcher(
         "imperative_to_model": "|".join(
             (_EN_IMPERATIVE, _DE, _FR, _ES, _IT, _PT, _IMPERATIVE_MORE, _IMPERATIVE_IB)
         ),
-        "role_claim": f"{_EN_ROLE}|{_ROLE_IB}",
+        "role_claim": f"{_EN_ROLE}|{_ROLE_IB}|{_ROLE_MORE}",
         "verb_start": _VERB_START,
         "action": _ACTION_PATTERN,
         "target": _TARGET_PATTERN,
@@ -1294,7 +1456,7 @@ def _plain_memo(text: str) -> str | None:
 
 
 _SCRIPTS = _Matcher({"override": _OVERRIDE_SCRIPTS})
-_ROLE_CLAIM = re2.compile(f"(?im){_EN_ROLE_CLAIM}|{_ROLE_IB}")
+_ROLE_CLAIM = re2.compile(f"(?im){_EN_ROLE_CLAIM}|{_ROLE_IB}|{_ROLE_MORE}")
 
 
 def claims_a_role(text: str) -> bool:
@@ -1353,8 +1515,8 @@ def _plain_kinds(plain: str) -> set[str]:
     """The cue patterns that match the folded text ``plain`` (other scripts only when it
     has non-ASCII letters)."""
     found = _PLAIN.kinds(plain) | paraphrase_kinds(plain)
-    for own in ("prompt_ask", "override_ib"):  # an ask for the model's own prompt, an
-        if own in found:  # override in ca / gl / eu: overrides
+    for own in ("prompt_ask", "override_ib", "above_ask"):  # an ask for the model's own
+        if own in found:  # prompt, an override in ca / gl / eu: overrides
             found.discard(own)
             found.add("override")
     if "model_own_ib" in found:  # what only the model has, asked for: an override
@@ -1370,11 +1532,11 @@ _LANGUAGES = _Matcher(
     {
         lang: "|".join(parts)
         for lang, parts in (
-            ("de", (_DE, _DE_REDIRECT, _DE_ADDRESSED)),
-            ("fr", (_FR, _FR_REDIRECT, _FR_ADDRESSED)),
-            ("es", (_ES, _ES_REDIRECT, _ES_ADDRESSED)),
-            ("it", (_IT, _IT_REDIRECT, _IT_ADDRESSED)),
-            ("pt", (_PT, _PT_REDIRECT, _PT_ADDRESSED)),
+            ("de", (_DE, _DE_REDIRECT, _DE_ADDRESSED, _ORIGIN_LANG["de"])),
+            ("fr", (_FR, _FR_REDIRECT, _FR_ADDRESSED, _ORIGIN_LANG["fr"])),
+            ("es", (_ES, _ES_REDIRECT, _ES_ADDRESSED, _ORIGIN_LANG["es"])),
+            ("it", (_IT, _IT_REDIRECT, _IT_ADDRESSED, _ORIGIN_LANG["it"])),
+            ("pt", (_PT, _PT_REDIRECT, _PT_ADDRESSED, _ORIGIN_LANG["pt"])),
         )
     }
     | _LANG_IB
@@ -1584,7 +1746,15 @@ def _override_mentioned(plain: str, raw: str = "") -> bool:
     head = plain[:MAX_SCAN]
     spans = [
         (_letter_at(head, m.start(), m.end()), m.end())
-        for at in (_OVERRIDE_AT, _PROMPT_ASK_AT, _OVERRIDE_IB_AT, _EXTRACT_IB_AT)
+        for at in (
+            _OVERRIDE_AT,
+            _PROMPT_ASK_AT,
+            _OVERRIDE_IB_AT,
+            _EXTRACT_IB_AT,
+            _ORIGIN_AT,
+            _CONVERSATION_AT,
+            _ABOVE_AT,
+        )
         for m in at.finditer(head)
     ]
     shouted = _SHOUTED.search(raw[:MAX_SCAN]) is not None
@@ -1669,6 +1839,27 @@ def _other_override(plain: str) -> bool:
     )
 
 
+def _conditional_overrides(plain: str, found: set[str], raw_found: set[str]) -> None:
+    """Turn the set's conditional kinds in ``found`` into ``override`` where their condition
+    holds (in place): a weak override beside a cue to the model
+    (:func:`_weak_override_counts`), an ask for the instructions received at the start of
+    the conversation not negated (:func:`_conversation_ask_counts`), an ask for "your"
+    initial instructions closing its clause or beside a cue to the model
+    (:func:`_origin_ask_counts`). ``raw_found``: the raw form's kinds and what was undone."""
+    if "weak_override" in found:
+        found.discard("weak_override")
+        if _weak_override_counts(plain, found, raw_found):
+            found.add("override")
+    if "conversation_ask" in found:
+        found.discard("conversation_ask")
+        if _conversation_ask_counts(plain):
+            found.add("override")
+    if "origin_ask" in found:
+        found.discard("origin_ask")
+        if _origin_ask_counts(plain, found, raw_found):
+            found.add("override")
+
+
 def _unit_cues(raw: str, plain: str, undone: tuple[str, ...]) -> list[str]:
     """Which cues a unit carries, in :data:`_CUE_ORDER` then ``action_request``, ``delimiter``,
     ``hidden_text``: a mentioned (not used) override is dropped, a verb-first sentence counts
@@ -1676,10 +1867,7 @@ def _unit_cues(raw: str, plain: str, undone: tuple[str, ...]) -> list[str]:
     text counts whether the raw form shows it or undoing the obfuscation did."""
     found = _plain_kinds(plain)
     raw_found = _RAW.kinds(raw)
-    if "weak_override" in found:
-        found.discard("weak_override")
-        if _weak_override_counts(plain, found, raw_found | set(undone)):
-            found.add("override")
+    _conditional_overrides(plain, found, raw_found | set(undone))
     if "override" in found and _override_mentioned(plain, raw) and not _other_override(plain):
         found.discard("override")
     if "exfil_request" in found and (

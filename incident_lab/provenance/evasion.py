@@ -125,6 +125,12 @@ _SPEECH_FRAME = re2.compile(
     r"(?:an?|the|one|this|that|such) (?:example|sample|payload|attack|jailbreak|injection|"
     r"exploit|template)s?)(?: \w{1,20}){0,2} (?:writes?|wrote|written|says?|said|types?|typed)"
     r"\W{0,3}$"
+    # the same in de, fr, es, it, pt (folded): "Angreifer schreiben", "les attaquants
+    # écrivent", "los atacantes escriben", "gli attaccanti scrivono", "os atacantes escrevem"
+    r"|\b(?:angreifer|betruger|attaquants?|pirates|escrocs|atacantes?|estafadores|attaccanti"
+    r"|truffatori|golpistas)(?: \w{1,20}){0,2} (?:schreiben|schreibt|sagen|sagt|tippen|ecrivent"
+    r"|ecrit|disent|dit|tapent|escriben|escribe|dicen|dice|scrivono|scrive|dicono|escrevem"
+    r"|escreve|dizem|diz|digitam)\W{0,3}$"
 )
 #: The closing marks that pair with each opening one.
 _CLOSERS = {
