@@ -319,17 +319,20 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NOT_LETTERS = re.compile(r"[^a-z0-9]+")
 
 
-def tool_words(tool: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def tool_words(tool: str) -> tuple[str, ...]:
     """The words of a tool's name in any of its spellings: ``send_money``, ``sendMoney``,
     ``SendMoney``, ``send-money`` and "Send Money" are all ``["send", "money"]``."""
-    return [w for w in _NOT_LETTERS.split(_CAMEL.sub(" ", tool).lower()) if w]
+    return tuple(w for w in _NOT_LETTERS.split(_CAMEL.sub(" ", tool).lower()) if w)
 
 
+@lru_cache(maxsize=4096)
 def tool_key(tool: str) -> str:
     """One key for all spellings of a tool's name (:func:`tool_words` joined by ``_``)."""
     return "_".join(tool_words(tool))
 
 
+@lru_cache(maxsize=4096)
 def spellings(tool: str) -> tuple[str, ...]:
     """A tool's name lower case, and for a name of several words also its snake and joined
     spellings (``KeyRotation``: ``keyrotation``, ``key_rotation``). The spaced one ("key
@@ -342,5 +345,11 @@ def spellings(tool: str) -> tuple[str, ...]:
 
 
 def tool_spellings(names: Iterable[str]) -> tuple[str, ...]:
-    """The spellings (:func:`spellings`) of each of ``names``, to look for in text."""
+    """The spellings (:func:`spellings`) of each of ``names``, to look for in text
+    (memoised: the sessions of one agent share its tools)."""
+    return _spellings_of(tuple(names))
+
+
+@lru_cache(maxsize=256)
+def _spellings_of(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f for n in names for f in spellings(n)))
