@@ -488,8 +488,8 @@ _READ_TASK = re.compile(
 #: ... and one that hands the content's requests to the agent to handle ("answer the next
 #: customer ticket", "reply to my e-mails"): what the content asks for is the job.
 _HANDLE_TASK = re.compile(
-    r"\b(?:answer|reply to|respond to|handle|process|resolve|work through|deal with)\b"
-    r"[^.\n]{0,40}\b(?:tickets?|e-?mails?|messages?|requests?|queue|inbox|issues?|customers?)\b",
+    r"\b(?:answer|reply to|respond to|handle|process)\b"
+    r"[^.\n]{0,40}\b(?:tickets?|e-?mails?|messages?|requests?|queue|inbox|customers?)\b",
     re.IGNORECASE,
 )
 
@@ -499,7 +499,7 @@ def _content_task(session: _Session, i: int) -> str:
     the agent (:data:`_HANDLE_TASK`, or the task itself: :func:`_delegated`), ``"read"`` when they ask to read it for them
     (:data:`_READ_TASK`), else ``""``."""
     user = "\n".join(session.text(u) for u in session.user if u < i)
-    if _HANDLE_TASK.search(user) or _delegated(session, i):
+    if _delegated(session, i):
         return "handle"
     return "read" if _READ_TASK.search(user) else ""
 
@@ -1585,8 +1585,14 @@ def _hands_over_memo(text: str) -> bool:
 
 
 def _delegated(session: _Session, before: int | None = None) -> bool:
-    """True when the user's turns (before step ``before``) hand the task over to content."""
-    return any(_hands_over(session.text(u)) for u in session.user if before is None or u < before)
+    """True when the user's turns (before step ``before``) hand the task over to content:
+    follow it (:func:`_hands_over`), or handle what it asks ("answer the next customer
+    ticket", "reply to my e-mails": :data:`_HANDLE_TASK`)."""
+    return any(
+        _hands_over(session.text(u)) or _HANDLE_TASK.search(session.text(u)) is not None
+        for u in session.user
+        if before is None or u < before
+    )
 
 
 def _sanctioned(session: _Session, spans: tuple[InstructionSpan, ...]) -> set[int]:
