@@ -352,69 +352,77 @@ def _tool_request_score(score: float, cues: tuple[str, ...]) -> float:
 def _tool_requests(session: _Session, found: list[InstructionSpan]) -> None:
     """Add the cue ``tool_request`` (:mod:`~incident_lab.provenance.tools`) to the span over
     each untrusted unit that asks for one of the session's tools by name, or make that unit
-    a span of its own."""
+    a span of its own; with ``tool_directive`` where it directs the model to a tool
+    (:func:`_directed_tools`, filed for :func:`_tool_chooser`)."""
     if not session.tool_names:
         return
     for i in session.untrusted:
         text = session.text(i)
-        if not text:
-            continue
-        named = named_tools(text, session.tool_spellings, session.lower(i))
-        if not named:
-            continue
-        task = _content_task(session, i)
-        index = _StepSpans(found, i)
-        offsets = [at for at, _name in named]
-        user = "\n".join(session.text(u) for u in session.user if u < i)
-        decided: dict[str, tuple[str, ...]] = {}  # unit text -> the tools it directs to
-        for x, y, _tool in tool_request_units(text, session.units(i), named):
-            unit = text[x:y]
-            keys = decided.get(unit)
-            if keys is not None and keys and index.overlapping(x, y) is None:
-                continue  # the same directive again: its first span stands for it
-            if keys is None:
-                inside = named[bisect.bisect_left(offsets, x) : bisect.bisect_left(offsets, y)]
-                keys = decided[unit] = (
-                    ()
-                    if task == "handle"
-                    else _directed_tools(session, i, user, unit, [(a - x, n) for a, n in inside])
-                )
-                for key in keys:
-                    session.directives.setdefault(key, []).append((i, x))
-            directed = bool(keys)
-            extra = (
-                ("tool_request", "tool_directive") if directed and not task else ("tool_request",)
+        named = named_tools(text, session.tool_spellings, session.lower(i)) if text else []
+        if named:
+            _step_tool_requests(session, found, i, named)
+
+
+def _step_tool_requests(
+    session: _Session, found: list[InstructionSpan], i: int, named: list[tuple[int, str]]
+) -> None:
+    """:func:`_tool_requests` for untrusted step ``i`` (``named``: the tool names in it)."""
+    text = session.text(i)
+    task = _content_task(session, i)
+    index = _StepSpans(found, i)
+    offsets = [at for at, _name in named]
+    user = "\n".join(session.text(u) for u in session.user if u < i)
+    decided: dict[str, tuple[str, ...]] = {}  # unit text -> the tools it directs to
+    for x, y, _tool in tool_request_units(text, session.units(i), named):
+        unit = text[x:y]
+        keys = decided.get(unit)
+        if keys and index.overlapping(x, y) is None:
+            continue  # the same directive again: its first span stands for it
+        if keys is None:
+            inside = named[bisect.bisect_left(offsets, x) : bisect.bisect_left(offsets, y)]
+            keys = decided[unit] = (
+                ()
+                if task == "handle"
+                else _directed_tools(session, i, user, unit, [(a - x, n) for a, n in inside])
             )
-            k = index.overlapping(x, y)
-            if k is not None:
-                sp = found[k]
-                if "tool_request" in sp.cues:
-                    continue
-                start, end = min(sp.start, x), max(sp.end, y)
-                index.move(k, start, end)
-                found[k] = dataclasses.replace(
-                    sp,
-                    start=start,
-                    end=end,
-                    text=text[start:end],
-                    cues=(*sp.cues, *extra),
-                    score=_tool_request_score(sp.score, (*sp.cues, *extra[1:])),
-                )
-                continue
-            if len(extra) > 1:
-                x = _with_asked_task(session, index, i, x)
-            index.add(len(found), x, y)
-            found.append(
-                _unit_span(
-                    session,
-                    i,
-                    x,
-                    y,
-                    extra,
-                    _tool_directive_score if len(extra) > 1 else _tool_request_score,
-                    request_language,
-                )
-            )
+            for key in keys:
+                session.directives.setdefault(key, []).append((i, x))
+        extra = ("tool_request", "tool_directive") if keys and not task else ("tool_request",)
+        k = index.overlapping(x, y)
+        if k is not None:
+            _add_tool_request(found, index, k, text, x, y, extra)
+            continue
+        if len(extra) > 1:
+            x = _with_asked_task(session, index, i, x)
+        index.add(len(found), x, y)
+        score = _tool_directive_score if len(extra) > 1 else _tool_request_score
+        found.append(_unit_span(session, i, x, y, extra, score, request_language))
+
+
+def _add_tool_request(
+    found: list[InstructionSpan],
+    index: _StepSpans,
+    k: int,
+    text: str,
+    x: int,
+    y: int,
+    extra: tuple[str, ...],
+) -> None:
+    """Span ``k`` takes in the unit ``[x, y)`` that asks for a tool, with the cues ``extra``
+    (unless it already holds a tool request)."""
+    sp = found[k]
+    if "tool_request" in sp.cues:
+        return
+    start, end = min(sp.start, x), max(sp.end, y)
+    index.move(k, start, end)
+    found[k] = dataclasses.replace(
+        sp,
+        start=start,
+        end=end,
+        text=text[start:end],
+        cues=(*sp.cues, *extra),
+        score=_tool_request_score(sp.score, (*sp.cues, *extra[1:])),
+    )
 
 
 class _StepSpans:
