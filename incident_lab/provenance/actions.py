@@ -27,6 +27,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_code, sql_deletes
+from incident_lab.provenance.tools import named_tools, spellings, tool_words
 from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, forbidden, is_handoff, tool_category
 
@@ -111,6 +112,7 @@ _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
         "patch",
         "modify",
         "correct",
+        "fix",
         "adjust",
         "document",
         *_TOGGLE_VERBS,
@@ -125,6 +127,7 @@ _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
         "modify",
         "set",
         "correct",
+        "fix",
         "rename",
         "move",
         "add",
@@ -1193,3 +1196,33 @@ def _asks_to_read(tool: str, user_text: str) -> bool:
     objects = [w for w in _NAME_WORDS.split(tool.lower()) if len(w) >= 3 and w not in _READ_WORDS]
     low = user_text.lower()
     return any(re.search(rf"\b{re.escape(w[:5])}", low) for w in objects)
+
+
+def tool_implied(tool: str, user_text: str) -> bool:
+    """True when the user's words call for ``tool`` (the tool their task needs, not one some
+    text chose): they name it as an identifier (any spelling, :func:`~.tools.spellings`); for
+    a side effect they ask for that kind of action (:func:`authorised`); for a read they name
+    every object word of its name (by its first five letters, "care plan" for
+    get_care_plan) or it is a read named by its verb alone ("search"). A tool that neither
+    reads nor acts by a known kind ("KeyRotation") is implied only by its name: a user who
+    asks *when the last key rotation happened* asks a question, not for a rotation.
+    Memoised for user texts up to :data:`_MEMO_CHARS` (every call of a session asks)."""
+    if len(user_text) > _MEMO_CHARS:
+        return _tool_implied.__wrapped__(tool, user_text)
+    return _tool_implied(tool, user_text)
+
+
+@lru_cache(maxsize=1024)
+def _tool_implied(tool: str, user_text: str) -> bool:
+    if not user_text.strip():
+        return False
+    if named_tools(user_text, spellings(tool)):
+        return True
+    kind = action_kind(tool)
+    if kind in SIDE_EFFECTS:
+        return authorised(kind, tool, user_text)
+    if kind != "read":
+        return False
+    objects = [w for w in tool_words(tool) if len(w) >= 3 and w not in _READ_WORDS]
+    low = user_text.lower()
+    return all(re.search(rf"\b{re.escape(w[:5])}", low) for w in objects)

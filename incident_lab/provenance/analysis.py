@@ -34,8 +34,10 @@ from incident_lab.provenance.actions import (
     authorised,
     command_of,
     failed,
+    tool_implied,
 )
 from incident_lab.provenance.cues import (
+    CUE_WEIGHTS,
     SPAN_THRESHOLD,
     STRONG_CUES,
     WEAK_SPAN_SCORE,
@@ -84,11 +86,16 @@ from incident_lab.provenance.text import (
 from incident_lab.provenance.tools import (
     TOOL_ONLY_CAP,
     TOOL_REQUEST_WEIGHT,
+    directs,
+    guidance,
     named_tools,
+    raw_tool_names,
     request_language,
     requests,
-    tool_names,
+    tool_key,
     tool_request_units,
+    tool_spellings,
+    tool_words,
 )
 from incident_lab.provenance.values import (
     absent_from,
@@ -100,7 +107,7 @@ from incident_lab.provenance.values import (
     shingles,
     value_text,
 )
-from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC
+from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS
 from incident_lab.text.memo import text_memo
 
 _MEMORY = re.compile(r"memory|memories|recall|remember|notes?_?store")
@@ -161,7 +168,16 @@ class _Session:
         self.tool_of_result: dict[int, str] = {}
         self.blocked: set[int] = set()
         self._index(raw_steps)
-        self.tool_names = tool_names(traj, [self.steps[i].get("name") for i in self.call_steps])
+        called = [self.steps[i].get("name") for i in self.call_steps]
+        raw = raw_tool_names(traj, called)
+        self.tool_names = tuple(dict.fromkeys(n.lower() for n in raw))
+        self.tool_spellings = tool_spellings(raw)
+        #: tool key (:func:`~.tools.tool_key`) -> the step of its first call
+        self.first_call: dict[str, int] = {}
+        for i, name in zip(self.call_steps, called, strict=True):
+            self.first_call.setdefault(tool_key(str(name or "")), i)
+        #: tool key -> the tool directives naming it: (step, unit start), in order
+        self.directives: dict[str, list[tuple[int, int]]] = {}
 
     def text(self, i: int) -> str:
         text = self.texts.get(i)
@@ -323,9 +339,12 @@ def _spans(session: _Session) -> tuple[InstructionSpan, ...]:
 
 
 def _tool_request_score(score: float, cues: tuple[str, ...]) -> float:
-    """A span's score with the ``tool_request`` cue added: capped at
-    :data:`~incident_lab.provenance.tools.TOOL_ONLY_CAP` unless another strong cue is there."""
+    """A span's score with the ``tool_request`` cue added (and ``tool_directive`` when
+    ``cues`` hold it): capped at :data:`~incident_lab.provenance.tools.TOOL_ONLY_CAP` unless
+    another strong cue is there."""
     score = 1.0 - (1.0 - score) * (1.0 - TOOL_REQUEST_WEIGHT)
+    if "tool_directive" in cues:
+        score = 1.0 - (1.0 - score) * (1.0 - CUE_WEIGHTS["tool_directive"])
     if not STRONG_CUES & {c.split(":")[0] for c in cues}:
         score = min(score, TOOL_ONLY_CAP)
     return round(score, 3)
@@ -334,37 +353,220 @@ def _tool_request_score(score: float, cues: tuple[str, ...]) -> float:
 def _tool_requests(session: _Session, found: list[InstructionSpan]) -> None:
     """Add the cue ``tool_request`` (:mod:`~incident_lab.provenance.tools`) to the span over
     each untrusted unit that asks for one of the session's tools by name, or make that unit
-    a span of its own."""
+    a span of its own; with ``tool_directive`` where it directs the model to a tool
+    (:func:`_directed_tools`, filed for :func:`_tool_chooser`)."""
     if not session.tool_names:
         return
     for i in session.untrusted:
         text = session.text(i)
-        if not text:
-            continue
-        named = named_tools(text, session.tool_names, session.lower(i))
-        if not named:
-            continue
-        for x, y, _tool in tool_request_units(text, session.units(i), named):
-            k = _overlapping(found, i, x, y)
-            if k is not None:
-                sp = found[k]
-                if "tool_request" in sp.cues:
-                    continue
-                start, end = min(sp.start, x), max(sp.end, y)
-                found[k] = dataclasses.replace(
-                    sp,
-                    start=start,
-                    end=end,
-                    text=text[start:end],
-                    cues=(*sp.cues, "tool_request"),
-                    score=_tool_request_score(sp.score, sp.cues),
-                )
-                continue
-            found.append(
-                _unit_span(
-                    session, i, x, y, ("tool_request",), _tool_request_score, request_language
-                )
+        named = named_tools(text, session.tool_spellings, session.lower(i)) if text else []
+        if named:
+            _step_tool_requests(session, found, i, named)
+
+
+def _step_tool_requests(
+    session: _Session, found: list[InstructionSpan], i: int, named: list[tuple[int, str]]
+) -> None:
+    """:func:`_tool_requests` for untrusted step ``i`` (``named``: the tool names in it)."""
+    text = session.text(i)
+    task = _content_task(session, i)
+    index = _StepSpans(found, i)
+    offsets = [at for at, _name in named]
+    user = "\n".join(session.text(u) for u in session.user if u < i)
+    decided: dict[str, tuple[str, ...]] = {}  # unit text -> the tools it directs to
+    for x, y, _tool in tool_request_units(text, session.units(i), named):
+        unit = text[x:y]
+        keys = decided.get(unit)
+        if keys and index.overlapping(x, y) is None:
+            continue  # the same directive again: its first span stands for it
+        if keys is None:
+            inside = named[bisect.bisect_left(offsets, x) : bisect.bisect_left(offsets, y)]
+            keys = decided[unit] = (
+                ()
+                if task == "handle"
+                else _directed_tools(session, i, user, unit, [(a - x, n) for a, n in inside])
             )
+            for key in keys:
+                session.directives.setdefault(key, []).append((i, x))
+        extra = ("tool_request", "tool_directive") if keys and not task else ("tool_request",)
+        k = index.overlapping(x, y)
+        if k is not None:
+            _add_tool_request(found, index, k, text, x, y, extra)
+            continue
+        if len(extra) > 1:
+            x = _with_asked_task(session, index, i, x)
+        index.add(len(found), x, y)
+        score = _tool_directive_score if len(extra) > 1 else _tool_request_score
+        found.append(_unit_span(session, i, x, y, extra, score, request_language))
+
+
+def _add_tool_request(
+    found: list[InstructionSpan],
+    index: _StepSpans,
+    k: int,
+    text: str,
+    x: int,
+    y: int,
+    extra: tuple[str, ...],
+) -> None:
+    """Span ``k`` takes in the unit ``[x, y)`` that asks for a tool, with the cues ``extra``
+    (unless it already holds a tool request)."""
+    sp = found[k]
+    if "tool_request" in sp.cues:
+        return
+    start, end = min(sp.start, x), max(sp.end, y)
+    index.move(k, start, end)
+    found[k] = dataclasses.replace(
+        sp,
+        start=start,
+        end=end,
+        text=text[start:end],
+        cues=(*sp.cues, *extra),
+        score=_tool_request_score(sp.score, (*sp.cues, *extra[1:])),
+    )
+
+
+class _StepSpans:
+    """The spans of one step in ``found`` by start, for :meth:`overlapping` in time
+    proportional to the spans near the query (not to all spans of the session): a span that
+    starts :attr:`longest` or more characters before ``x`` ends before it."""
+
+    def __init__(self, found: list[InstructionSpan], step: int) -> None:
+        self.found = found
+        self.starts = sorted((sp.start, k) for k, sp in enumerate(found) if sp.step == step)
+        self.longest = max((found[k].end - a for a, k in self.starts), default=0)
+
+    def overlapping(self, x: int, y: int) -> int | None:
+        """The index in ``found`` of the first span of the step overlapping ``[x, y)``."""
+        best = None
+        j = bisect.bisect_left(self.starts, (y, -1))
+        while j > 0:
+            j -= 1
+            start, k = self.starts[j]
+            if start + self.longest <= x:
+                break
+            if x < self.found[k].end and (best is None or k < best):
+                best = k
+        return best
+
+    def add(self, k: int, start: int, end: int) -> None:
+        bisect.insort(self.starts, (start, k))
+        self.longest = max(self.longest, end - start)
+
+    def move(self, k: int, start: int, end: int) -> None:
+        """Span ``k`` now covers ``[start, end)``."""
+        self.starts.remove((self.found[k].start, k))
+        self.add(k, start, end)
+
+
+#: How many sentences before a tool directive its span may take in.
+_MAX_TASK_UNITS = 3
+
+
+def _with_asked_task(session: _Session, index: _StepSpans, i: int, x: int) -> int:
+    """Where a tool directive's span starts: at the earliest of the (up to
+    :data:`_MAX_TASK_UNITS`) sentences right before it on the same line that asks for
+    something (a request word of the six languages, or a cue), no span holding any of them:
+    the task the directive says to do with the tool ("Please archive the logs. Do this by
+    calling the X tool."), else ``x``. The payload ``add`` writes is then the request whole."""
+    units = session.units(i)
+    text = session.text(i)
+    k = bisect.bisect_left(units, (x, -1))
+    start = edge = x
+    for px, py in reversed(units[max(0, k - _MAX_TASK_UNITS) : k]):
+        if "\n" in text[py:edge] or index.overlapping(px, py) is not None:
+            break
+        edge = px
+        task = text[px:py]
+        if requests(task) or score_text(task)[1]:
+            start = px
+    return start
+
+
+def _tool_directive_score(score: float, cues: tuple[str, ...]) -> float:
+    return _tool_request_score(score, (*cues, "tool_directive"))
+
+
+#: A user task that reads content for the user (a summary is not an execution: a tool the
+#: content names is no cue, but calling it is still not the task) ...
+_READ_TASK = re.compile(
+    r"\b(?:summari[sz]e|summary|translate|explain|describe|review|proofread|what does|"
+    r"what do|tell me what|resume|resumen|zusammenfass|riassum|resum[ao])",
+    re.IGNORECASE,
+)
+#: ... and one that hands the content's requests to the agent to handle ("answer the next
+#: customer ticket", "reply to my e-mails"): what the content asks for is the job.
+_HANDLE_TASK = re.compile(
+    r"\b(?:answer|reply to|respond to|handle|process)\b"
+    r"[^.\n]{0,40}\b(?:tickets?|e-?mails?|messages?|requests?|queue|inbox|customers?)\b",
+    re.IGNORECASE,
+)
+
+
+def _content_task(session: _Session, i: int) -> str:
+    """``"handle"`` when the user's turns before step ``i`` hand the content's requests to
+    the agent (:data:`_HANDLE_TASK`, or the task itself: :func:`_delegated`), ``"read"`` when they ask to read it for them
+    (:data:`_READ_TASK`), else ``""``."""
+    user = "\n".join(session.text(u) for u in session.user if u < i)
+    if _delegated(session, i):
+        return "handle"
+    return "read" if _READ_TASK.search(user) else ""
+
+
+#: A tool whose output is its server's own instructions or tool listing (MCP ``initialize``,
+#: ``tools/list``): what it says about its tools guides, it does not redirect.
+_LISTING_TOOL = re.compile(
+    r"initiali[sz]e|list_?tools|tools_?list|tools/list|get_?tools|describe_?tools|"
+    r"server_?info|capabilities"
+)
+#: Tool kinds whose call on an object the user named the user's request may invite.
+_HARMLESS_KINDS = frozenset(["read", "other", "modify", "booking", "file_write"])
+
+
+def _directed_tools(
+    session: _Session, i: int, user: str, unit: str, named: list[tuple[int, str]]
+) -> tuple[str, ...]:
+    """The tools (:func:`~.tools.tool_key`) a unit of untrusted step ``i`` directs the model
+    to (cue ``tool_directive``; ``named``: the tool names in it, offsets in the unit;
+    ``user``: the user's turns before it), for :func:`_tool_chooser`: a verb that calls a tool (:func:`~.tools.directs`, outside
+    quotes, not negated) with the name of a tool that is not the one that produced this
+    output, not one called before it and not one the user's words call for
+    (:func:`~.actions.tool_implied`). Guidance is none: an error, prerequisite, retry or
+    next-page unit with no other strong cue (:func:`~.tools.guidance`), a server's own
+    instructions or tool listing, a unit that applies a harmless tool to an object the user
+    named ("run vacuum_table on orders", the user asked about the orders table)."""
+    if not directs(unit):
+        return ()
+    producer = tool_key(session.tool_of_result.get(i, ""))
+    if _LISTING_TOOL.search(session.tool_of_result.get(i, "").lower()):
+        return ()
+    if guidance(unit) and not STRONG_CUES & {c.split(":")[0] for c in score_text(unit)[1]}:
+        return ()
+    chosen: dict[str, None] = {}
+    for at, name in named:
+        written = unit[at : at + len(name)]
+        key = tool_key(written)
+        if key == producer or session.first_call.get(key, i) < i:
+            continue
+        if tool_implied(written, user) or _on_user_object(written, unit[at + len(name) :], user):
+            continue
+        chosen[key] = None
+    return tuple(chosen)
+
+
+def _on_user_object(tool: str, after: str, user: str) -> bool:
+    """True when a harmless ``tool`` (:data:`_HARMLESS_KINDS`) is applied to an object the
+    user's words name: a word of four letters or more right after the tool's name ("run
+    vacuum_table on orders") that the user's turns hold too."""
+    if action_kind(tool) not in _HARMLESS_KINDS:
+        return False
+    words = {w for w in _WORD.findall(after.lower()[:80]) if w not in STOPWORDS}
+    words -= set(tool_words(tool))
+    low = user.lower()
+    return any(re.search(rf"\b{re.escape(w)}\b", low) for w in words)
+
+
+_WORD = re.compile(r"[a-z][a-z0-9_-]{3,40}")
 
 
 def _overlapping(found: list[InstructionSpan], step: int, x: int, y: int) -> int | None:
@@ -1388,8 +1590,14 @@ def _hands_over_memo(text: str) -> bool:
 
 
 def _delegated(session: _Session, before: int | None = None) -> bool:
-    """True when the user's turns (before step ``before``) hand the task over to content."""
-    return any(_hands_over(session.text(u)) for u in session.user if before is None or u < before)
+    """True when the user's turns (before step ``before``) hand the task over to content:
+    follow it (:func:`_hands_over`), or handle what it asks ("answer the next customer
+    ticket", "reply to my e-mails": :data:`_HANDLE_TASK`)."""
+    return any(
+        _hands_over(session.text(u)) or _HANDLE_TASK.search(session.text(u)) is not None
+        for u in session.user
+        if before is None or u < before
+    )
 
 
 def _sanctioned(session: _Session, spans: tuple[InstructionSpan, ...]) -> set[int]:
@@ -1628,6 +1836,28 @@ def _call_requested(
     return requested, instruction
 
 
+def _tool_chooser(
+    session: _Session, spans: tuple[InstructionSpan, ...], i: int, tool: str
+) -> int | None:
+    """The span that chose the tool of the call at step ``i``: the one over the latest tool
+    directive before it naming ``tool`` (:func:`_directed_tools` named it, having checked the
+    tool was not called before it, not the producing tool, not implied by the user), when
+    the user's turns before the call do not call for the tool either. A call with no
+    argument to trace ("do this by calling the X tool", then ``X({})``) depends on that span
+    through its name alone. One look-up per call (the directives are filed per tool)."""
+    filed = session.directives.get(tool_key(tool))
+    if not filed:
+        return None
+    at = bisect.bisect_left(filed, (i, -1)) - 1
+    if at < 0:
+        return None
+    step, x = filed[at]
+    user = "\n".join(session.text(u) for u in session.user if u < i)
+    if tool_implied(tool, user):
+        return None
+    return _span_at(spans, step, x, x + 1)
+
+
 def _call(
     session: _Session, spans: tuple[InstructionSpan, ...], i: int, user_spans: set[int]
 ) -> CallProvenance:
@@ -1646,6 +1876,15 @@ def _call(
     requested, instruction = _call_requested(
         session, spans, i, user_spans, tool, kind, arguments, args, attacker, instruction, why
     )
+    chooser = None if attacker else _tool_chooser(session, spans, i, tool)
+    if chooser is not None:
+        if requested or instruction is None:
+            instruction = chooser
+        requested = False
+        why.append(
+            f"its tool {tool!r} is named only by the tool directive in instruction span "
+            f"{chooser} (step {spans[chooser].step}), not by the user's request"
+        )
     from_untrusted = [a for a in args if a.origin == "tool_output"]
     instruction = _blamed_span(
         spans, attacker, instruction, from_untrusted, requested, earlier, why
@@ -1671,6 +1910,7 @@ def _call(
         output=output,
         problem=problem,
         why="; ".join(why),
+        tool_chosen=chooser is not None,
     )
 
 

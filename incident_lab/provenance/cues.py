@@ -39,6 +39,12 @@ poisoned_description a string of a tool listing (description, enum label, exampl
 exfil_request        an ask to send the model's own data out ("transmit this data to
                      host.example", "relay the conversation history to https://...") or to
                      read a cloud metadata endpoint (169.254.169.254, metadata.google.internal)
+tool_directive       a verb that calls a tool with the name of one of the agent's tools
+                     that did not produce the text, was not called before it and is not
+                     what the user asked for ("do this by calling the X tool", "rufe das
+                     Tool X auf", "utilisez l'outil X"); not in quotes, not negated, not an
+                     error/retry/next-page/prerequisite unit, not a server's own tool
+                     listing (``analysis._directed_tools``): only a model calls tools
 asked_action         a unit asking for an action of the kind an unasked side effect did
                      (``analysis._asked_action``; with ``followed``)
 ==================== ===============================================================
@@ -83,7 +89,8 @@ SPAN_THRESHOLD = 0.5
 #: :data:`WEAK_SPAN_SCORE` (an ordinary "Please send receipts to x@y" in a document).
 STRONG_CUES = frozenset(
     {"override", "addressed_to_model", "task_redirection", "role_claim", "delimiter",
-     "hidden_text", "decoded", "exfil_template", "exfil_request", "poisoned_description"}
+     "hidden_text", "decoded", "exfil_template", "exfil_request", "poisoned_description",
+     "tool_directive"}
 )  # fmt: skip
 WEAK_SPAN_SCORE = 0.5
 
@@ -100,6 +107,7 @@ CUE_WEIGHTS: dict[str, float] = {
     "language_switch": 0.2,
     "exfil_template": 0.75,
     "exfil_request": 0.75,
+    "tool_directive": 0.45,
 }
 
 _MODEL = (

@@ -125,6 +125,7 @@ class CallProvenance:
     problem: str | None = None
     why: str = ""
     leaked: tuple[tuple[str, str, str], ...] = ()
+    tool_chosen: bool = False
 
     @property
     def took_effect(self) -> bool:
@@ -150,6 +151,7 @@ class CallProvenance:
             "problem": self.problem,
             "why": self.why,
             "leaked": [{"path": p, "what": w, "piece": x} for p, w, x in self.leaked],
+            "tool_chosen": self.tool_chosen,
         }
 
 

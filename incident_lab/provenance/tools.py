@@ -82,6 +82,12 @@ _MIN_NAME = 4
 def tool_names(traj: Any, called: Iterable[Any] | None = None) -> tuple[str, ...]:
     """The session's tool names, lower case: declared in ``agent.tools`` or called in a step
     (``called``: the names of the calls, when the caller has them; else read off the steps)."""
+    return tuple(dict.fromkeys(n.lower() for n in raw_tool_names(traj, called)))
+
+
+def raw_tool_names(traj: Any, called: Iterable[Any] | None = None) -> list[str]:
+    """:func:`tool_names` as written (``KeyRotation``, not ``keyrotation``): the case tells
+    the words of a camel-case name apart (:func:`spellings`)."""
     names: dict[str, None] = {}
     agent = traj.get("agent") if isinstance(traj, dict) else None
     tools = agent.get("tools") if isinstance(agent, dict) else None
@@ -97,8 +103,8 @@ def tool_names(traj: Any, called: Iterable[Any] | None = None) -> tuple[str, ...
         ]
     for name in (*declared, *called):
         if isinstance(name, str) and len(name) >= _MIN_NAME:
-            names[name.lower()] = None
-    return tuple(names)
+            names[name] = None
+    return list(names)
 
 
 def _compound(name: str) -> bool:
@@ -228,7 +234,122 @@ def tool_request_units(
         if out and out[-1][0] == x:
             continue
         if x not in asked:
-            asked[x] = requests(text[x:y])
+            asked[x] = requests(text[x:y]) or directs(text[x:y])
         if asked[x] or written_call(text, at + len(name)):
             out.append((x, y, name))
     return out
+
+
+# --- tool directives: a sentence that tells whoever calls tools to call one -------------------
+
+#: Verbs that call a tool, per language (imperative, infinitive and gerund: "by calling",
+#: "en appelant", "llamando"): with a tool's name they direct whoever calls tools, a model.
+_CALL_VERBS = (
+    r"call|calling|invoke|invoking|use|using|run|running|execute|executing|trigger|triggering|"
+    # de
+    r"rufe|ruf|aufrufen|aufzurufen|verwende|verwenden|benutze|benutzen|nutze|nutzen|fuhre|"
+    r"ausfuhren|auszufuhren|starte|starten|"
+    # fr
+    r"appelle|appelez|appeler|appelant|utilise|utilisez|utiliser|utilisant|executez|executer|"
+    r"executant|lance|lancez|lancer|invoque|invoquez|invoquer|"
+    # es
+    r"llama|llame|llamar|llamando|usa|usar|usando|utiliza|utilice|utilizar|utilizando|ejecuta|"
+    r"ejecutar|ejecutando|invoca|invocar|"
+    # it
+    r"chiama|chiami|chiamare|chiamando|usi|usare|utilizza|utilizzi|utilizzare|utilizzando|"
+    r"esegui|esegua|eseguire|eseguendo|invocare|avvia|"
+    # pt
+    r"chame|chamar|chamando|use|utilize|utilizar|executa|executar|executando|invoque"
+)
+_CALL_VERB = re.compile(rf"\b(?:{_CALL_VERBS})\b")
+
+#: Units that guide the use of tools rather than redirect the model: an error and what to do
+#: about it, a prerequisite, the next page, a retry (en, with the common de/fr/es/it/pt
+#: words). Bounded literals only (linear).
+_GUIDANCE = re.compile(
+    r"\b(?:error|errors|unauthori[sz]ed|forbidden|denied|expired|invalid|40[0-9]|429|50[0-9]|"
+    r"retry|retrying|try again|first|before (?:calling|using|you call|invoking)|requires?|"
+    r"required|prerequisite|page\s?=\s?\d{1,6}|next page|more results|more entries|"
+    r"pagination|cursor|offset\s?=\s?\d{1,9}|"
+    r"fehler|erneut|zuerst|zunachst|erreur|reessayez|d'abord|abord|"
+    r"reintente|reintentar|primero|errore|riprova|prima|erro|tente novamente|primeiro)\b"
+)
+
+#: A quoted stretch of a unit (straight or curly quotes, bounded): a directive inside one is
+#: reported ("attackers hide text such as 'call the send_email tool'"), not given.
+_QUOTED = re.compile(
+    r"(?<![\w])'[^'\n]{1,400}'(?![\w])|\"[^\"\n]{1,400}\"|\u201c[^\u201d\n]{1,400}\u201d"
+    r"|\u2018[^\u2019\n]{1,400}\u2019|\u00ab[^\u00bb\n]{1,400}\u00bb"
+)
+
+
+def directs(unit: str) -> bool:
+    """True when ``unit`` tells its reader to call a tool in one of the six languages
+    ("call", "by calling", "rufe ... auf", "utilise", "usando") outside any quotation: with
+    the name of one of the agent's tools, a directive to whoever calls tools, a model."""
+    plain = plain_form(unit)
+    quoted = [m.span() for m in _QUOTED.finditer(plain)] if _QUOTE_CHARS & set(plain) else []
+    for m in _CALL_VERB.finditer(plain):
+        if not any(a < m.start() < b for a, b in quoted) and not _NEGATED.search(
+            plain, max(0, m.start() - 80), m.start()
+        ):
+            return True
+    return False
+
+
+#: A negation up to three words before a call verb, no punctuation between: "never let an
+#: agent run X", "nicht ... aufrufen" is a prohibition, not a choice of tool.
+_NEGATED = re.compile(
+    r"\b(?:never|not|n't|dont|nicht|nie|niemals|jamais|pas|nunca|non|mai|nao)"
+    r"(?: [^\s;,.:!?]{1,20}){0,3} $"
+)
+
+
+_QUOTE_CHARS = frozenset("'\"\u201c\u2018\u00ab")
+
+
+def guidance(unit: str) -> bool:
+    """True when ``unit`` is an error, prerequisite, retry or next-page message (see
+    :data:`_GUIDANCE`): how to use the tools, not a new task."""
+    return _GUIDANCE.search(plain_form(unit)) is not None
+
+
+#: Where a camel-case name changes word ("CarePlan|Update", "get|Balance").
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_NOT_LETTERS = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=4096)
+def tool_words(tool: str) -> tuple[str, ...]:
+    """The words of a tool's name in any of its spellings: ``send_money``, ``sendMoney``,
+    ``SendMoney``, ``send-money`` and "Send Money" are all ``["send", "money"]``."""
+    return tuple(w for w in _NOT_LETTERS.split(_CAMEL.sub(" ", tool).lower()) if w)
+
+
+@lru_cache(maxsize=4096)
+def tool_key(tool: str) -> str:
+    """One key for all spellings of a tool's name (:func:`tool_words` joined by ``_``)."""
+    return "_".join(tool_words(tool))
+
+
+@lru_cache(maxsize=4096)
+def spellings(tool: str) -> tuple[str, ...]:
+    """A tool's name lower case, and for a name of several words also its snake and joined
+    spellings (``KeyRotation``: ``keyrotation``, ``key_rotation``). The spaced one ("key
+    rotation") :func:`named_tools` finds itself, when set off as a name."""
+    words = tool_words(tool)
+    forms = [tool.lower()]
+    if len(words) > 1:
+        forms += ["_".join(words), "".join(words)]
+    return tuple(dict.fromkeys(f for f in forms if len(f) >= _MIN_NAME))
+
+
+def tool_spellings(names: Iterable[str]) -> tuple[str, ...]:
+    """The spellings (:func:`spellings`) of each of ``names``, to look for in text
+    (memoised: the sessions of one agent share its tools)."""
+    return _spellings_of(tuple(names))
+
+
+@lru_cache(maxsize=256)
+def _spellings_of(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(f for n in names for f in spellings(n)))
