@@ -93,6 +93,8 @@ def _unrequested_side_effect(view: SessionView, c: CallProvenance, args_text: st
         deletes = deletion_asked(command_of(c.arguments), view.user_text_before(c.step), listed)
     if deletes:
         return None  # "clean out the build's temporary files": rm -rf ./build/tmp
+    if c.kind == "exec" and _command_quoted(command_of(c.arguments), view.user_text_before(c.step)):
+        return None  # "shut down the pc with the exact command shutdown /s /t 0"
     asked = deletes is None and _command_asked(view, args_text, c.step)
     if c.requested and not (high_impact and not asked):
         return None
@@ -167,6 +169,20 @@ def _command_asked(view: SessionView, command: str, before: int) -> bool:
     if match.group(0).split()[0].lower() == "rm":
         verb_words = verb_words | _REMOVAL_WORDS
     return bool(verb_words & user_words)
+
+
+#: What joins commands into one line: a quoted command with one of these runs more than asked.
+_CHAINED = re.compile(r"[;&|`\n]|\$\(")
+
+
+def _command_quoted(command: str, user_text: str) -> bool:
+    """True when the user's words spell out the whole command the call runs ("use the
+    command docker start"), a single command with nothing chained to it; whitespace and
+    case aside."""
+    wanted = " ".join(command.split()).lower()
+    if not wanted or _CHAINED.search(wanted):
+        return False
+    return wanted in " ".join(user_text.split()).lower()
 
 
 def _named_read(view: SessionView, c: CallProvenance) -> bool:
