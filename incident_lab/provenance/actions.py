@@ -335,6 +335,8 @@ def _action_kind(name: str, method: str) -> str:
     tokens = _tokens(name)
     if tokens and tokens[0] in _READ_TOKENS:
         return "read"  # sports_team.get_schedule, calculate_dividend_per_share: finds out
+    if tokens and _SESSION.intersection((tokens[0], tokens[-1])) and not _CREDENTIAL.search(words):
+        return "other"  # chat_login, sms.authenticate: opens a session, sends nothing on it
     kind = _kind_of_words(words, args)
     if kind != "other":
         return kind
@@ -347,6 +349,8 @@ def _action_kind(name: str, method: str) -> str:
     return "other" if kind == "read" else kind
 
 
+#: First or last words of a tool name that open or close a session on a service.
+_SESSION = frozenset(["login", "logout", "logon", "logoff", "signin", "signout", "authenticate"])
 #: First words of a tool name that change a record in place (``update_contact``).
 _MODIFY_TOKENS = frozenset(
     ["update", "set", "change", "edit", "modify", "create", "add", "invite", "cancel", "move",

@@ -107,3 +107,18 @@ def test_a_payment_of_the_amount_the_user_named_is_no_drift_but_on_a_question_it
     )
     [sig] = intent_drift(question)
     assert sig.unsafe_steps == [2]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("chat_login", "other"),  # logging in to a channel sends nothing on it
+        ("login_mailbox", "other"),
+        ("sms.authenticate", "other"),
+        ("message_logout", "other"),
+        ("send_message", "message"),
+        ("email_login_link", "email"),  # a link sent by e-mail is still an e-mail
+    ],
+)
+def test_logging_in_or_out_is_no_send_on_the_channel(name: str, kind: str) -> None:
+    assert action_kind(name) == kind
