@@ -90,8 +90,25 @@ def test_unit_bounds_are_cut_once_per_text_and_equal_the_plain_cut() -> None:
             got = cues.unit_bounds(text)
             assert got == cues._units(text) and isinstance(got, list)
             got.append((0, 0))  # the caller's own list: the memo is not touched
-    info = cues._unit_bounds.cache_info()
+    info = cues._unit_offsets.cache_info()
     assert info.misses == len(set(texts)) and info.hits >= len(texts)
-    assert cues._unit_bounds in cues._memo_functions()
+    assert cues._unit_offsets in cues._memo_functions()
     cues.score_units(texts[-1])
-    assert cues._unit_bounds.cache_info().misses == info.misses  # score_units reuses the cut
+    assert cues._unit_offsets.cache_info().misses == info.misses  # score_units reuses the cut
+
+
+def test_the_units_memo_holds_offsets_not_tuples_of_ints() -> None:
+    """A text of one-character lines has as many units as characters: the memo keeps each
+    cut as a flat array of 4-byte offsets (tuples of int objects held ~40 times the
+    text's size; 2,064 such texts kept 490 MB)."""
+    clear_memo()
+    texts = [("a.\n" * 1363) + "%05d" % i for i in range(256)]
+    tracemalloc.start()
+    for text in texts:
+        cues.unit_bounds(text)
+    held, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    clear_memo()
+    per_text = held / len(texts)
+    # 1,364 units = 10.9 KB of offsets (+ the 4 KB key); the tuples took ~220 KB a text
+    assert per_text < 24_000, f"{per_text:.0f} bytes held per 4 KB text"
