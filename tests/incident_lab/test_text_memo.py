@@ -102,7 +102,7 @@ def test_the_units_memo_holds_offsets_not_tuples_of_ints() -> None:
     cut as a flat array of 4-byte offsets (tuples of int objects held ~40 times the
     text's size; 2,064 such texts kept 490 MB)."""
     clear_memo()
-    texts = [("a.\n" * 1363) + "%05d" % i for i in range(256)]
+    texts = [("a.\n" * 1363) + f"{i:05d}" for i in range(256)]
     tracemalloc.start()
     for text in texts:
         cues.unit_bounds(text)
