@@ -26,7 +26,6 @@ import shlex
 from collections.abc import Callable
 from functools import lru_cache
 
-from incident_lab.provenance.objects import asked_by_object
 from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_code, sql_deletes
 from incident_lab.provenance.tools import named_tools, spellings, tool_words
 from incident_lab.provenance.values import leaves
@@ -421,8 +420,6 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
         )
     if kind == "payment" and _SENDS_AMOUNT.search(user_text):
         return True  # "send $125 to Alex", "a transfer of $122 to John"
-    if asked_by_object(kind, _tokens(name), user_text):
-        return True  # "secure travel insurance for this flight": purchase_insurance
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
