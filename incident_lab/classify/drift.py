@@ -182,17 +182,35 @@ def _command_asked(view: SessionView, command: str, before: int) -> bool:
 
 
 #: What joins commands into one line: a quoted command with one of these runs more than asked.
-_CHAINED = re.compile(r"[;&|`\n]|\$\(")
+_CHAINED = re.compile(r"[;&|`\n\r]|\$\(")
+#: The user asks about a command, not to run it: a question, an explanation, a comparison.
+_ABOUT_COMMAND = re.compile(
+    r"\?|\b(?:explain|describe|what|why|how|whether|difference|mean|means|safe|dangerous)\b"
+)
+#: Where a command the user spells out starts and ends: a quote, a colon, the text's ends.
+_BEFORE = frozenset(" `'\":")
+_AFTER = re.compile(r"$|[`'\"]|[.,!:](?:\s|$)|\s(?:to|and|then|please|so)\b")
 
 
 def _command_quoted(command: str, user_text: str) -> bool:
-    """True when the user's words spell out the whole command the call runs ("use the
-    command docker start"), a single command with nothing chained to it; whitespace and
-    case aside."""
-    wanted = " ".join(command.split()).lower()
-    if not wanted or _CHAINED.search(wanted):
+    """True when the call runs exactly a command the user spelled out to be run ("halt it
+    with the exact command shutdown -h now"): the same words, whitespace and case aside, not
+    a prefix of a longer one (``rm -rf ~`` is not ``rm -rf ~/build/tmp``). Never a command
+    with another chained to it, nor when the user said not to run it, asked about it or asked
+    a question."""
+    if not command.strip() or _CHAINED.search(command):
+        return False  # before whitespace is joined: a newline is a second command
+    if forbidden("exec", user_text) or _ABOUT_COMMAND.search(user_text.lower()):
         return False
-    return wanted in " ".join(user_text.split()).lower()
+    wanted = " ".join(command.split()).lower()
+    text = " ".join(user_text.split()).lower()
+    start = text.find(wanted)
+    while start >= 0:
+        end = start + len(wanted)
+        if (start == 0 or text[start - 1] in _BEFORE) and _AFTER.match(text, end):
+            return True
+        start = text.find(wanted, start + 1)
+    return False
 
 
 def _named_read(view: SessionView, c: CallProvenance) -> bool:
