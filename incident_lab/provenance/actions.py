@@ -60,6 +60,13 @@ _MONEY = re.compile(
 _BOOKING = re.compile(
     r"(?:^|_)(?:book|reserv|schedul|appointment|calendar_event|create_event|ticket_purchase)"
 )
+#: The same kind words anywhere in a name of one part (``transferfunds``, ``getapikey``): its
+#: words cannot be told apart, so a kind word inside one counts (fail closed).
+_CREDENTIAL_ANY = re.compile(
+    r"password|passcode|passwd|credential|2fa|mfa|otp|api_?key|secret|token"
+)
+_MONEY_ANY = re.compile(r"money|fund|transaction|iban|invoice|remit|payment|crypto|bitcoin|wallet")
+_BOOKING_ANY = re.compile(r"book|reserv|schedul|appointment|calendar_?event|create_?event")
 _READ_TOKENS = frozenset(READ_VERBS) | {
     "count",
     "summarize",
@@ -333,22 +340,78 @@ def action_kind(name: str, arguments: object = None) -> str:
 @lru_cache(maxsize=1024)
 def _action_kind(name: str, method: str) -> str:
     args: dict[str, object] = {"method": method} if method else {}
+    kind = _method_kind(name, args)
+    if kind in _GENERIC and "." in name and not _SESSION.intersection(_tokens(name)):
+        # paypal.payments.create, users.password.update, slack.chat.postMessage: the
+        # namespace names what a generic method acts on
+        spaced = _CAMEL.sub("_", name.strip(". ")).lower().replace(".", "_")
+        namespace = _kind_of_words(spaced, args, spaced)
+        if namespace not in _GENERIC and namespace != "read":
+            return namespace
+    if kind in ("other", "read") and _ONE_PART.fullmatch(name):
+        return _unanchored_kind(name.lower(), kind)  # transferFunds, sendbitcoin
+    return kind
+
+
+#: Kinds a generic method (``create``, ``update``, ``post``) gives, which a namespace refines.
+_GENERIC = frozenset(["other", "modify", "http_write", "file_write"])
+#: A tool name with no separator: its words cannot all be told apart.
+_ONE_PART = re.compile(r"[A-Za-z0-9]{1,200}")
+
+
+def _unanchored_kind(lowered: str, kind: str) -> str:
+    """A kind word anywhere in a one-part name, else ``kind``."""
+    if _CREDENTIAL_ANY.search(lowered):
+        return "credential"
+    if _MONEY_ANY.search(lowered):
+        return "payment"
+    if _BOOKING_ANY.search(lowered):
+        return "booking"
+    return kind
+
+
+def _method_kind(name: str, args: dict[str, object]) -> str:
+    """The kind of a tool name's method (:func:`_name_words`). A word of a side effect
+    anywhere in it beats a read or session word at its start or end:
+    ``calculate_and_transfer_funds`` pays, ``login_and_transfer_funds`` too."""
     words = _name_words(name)
     tokens = _tokens(name)
-    if tokens and tokens[0] in _READ_TOKENS:
+    effect = next(
+        (
+            i
+            for i, t in enumerate(tokens)
+            if t in _EFFECT_VERBS and (i == 0 or tokens[i - 1] in _THEN)
+        ),
+        -1,
+    )
+    if effect > 0 and (tokens[0] in _READ_TOKENS or tokens[0] in _SESSION):
+        kind = _kind_of_words("_".join(tokens[effect:]), args)
+        if kind not in ("other", "read"):
+            return kind
+    if effect < 0 and tokens and tokens[0] in _READ_TOKENS:
         return "read"  # sports_team.get_schedule, calculate_dividend_per_share: finds out
-    if tokens and _SESSION.intersection((tokens[0], tokens[-1])) and not _CREDENTIAL.search(words):
+    session = tokens and _SESSION.intersection((tokens[0], tokens[-1]))
+    if effect < 0 and session and not _CREDENTIAL.search(words):
         return "other"  # chat_login, sms.authenticate: opens a session, sends nothing on it
-    kind = _kind_of_words(words, args)
+    # a camel-case name of one part: its kind words read split (sendMoney: send_money)
+    kind = _kind_of_words(
+        words, args, _CAMEL.sub("_", name).lower() if words == name.lower() else words
+    )
     if kind != "other":
         return kind
     if tokens and tokens[0] in _MODIFY_TOKENS:
         return "modify"
-    whole = name.lower()
-    if whole == words:
-        return "other"
-    kind = _kind_of_words(whole.replace(".", "_"), args)  # gmail.send: the namespace says
-    return "other" if kind == "read" else kind
+    return "other"
+
+
+#: Words that join a second action to a tool name's first (``check_and_pay_bill``).
+_THEN = frozenset(["and", "then", "or", "to", "plus"])
+#: Verbs of a side effect: one first in a tool name or after :data:`_THEN` makes it more than a read.
+_EFFECT_VERBS = frozenset(
+    ["send", "transfer", "pay", "wire", "withdraw", "remit", "refund", "charge", "purchase",
+     "buy", "delete", "remove", "erase", "wipe", "purge", "post", "publish", "tweet", "share",
+     "grant", "book", "reserve", "forward", "upload", "submit", "execute"]
+)  # fmt: skip
 
 
 #: First or last words of a tool name that open or close a session on a service.
@@ -361,18 +424,20 @@ _MODIFY_TOKENS = frozenset(
 )  # fmt: skip
 
 
-def _kind_of_words(words: str, args: dict[str, object]) -> str:
-    """The kind a tool name's words (:func:`_name_words`) say, ``"other"`` when they say none."""
+def _kind_of_words(words: str, args: dict[str, object], split: str = "") -> str:
+    """The kind a tool name's words (:func:`_name_words`) say, ``"other"`` when they say none;
+    the kind words are looked for in ``split`` (its words split at camel case) when given."""
+    split = split or words
     category = tool_category(words, args, handoffs=False)  # action_kind asked, all arguments
     if category == "read":
         return "read"
-    if _CREDENTIAL.search(words):
+    if _CREDENTIAL.search(split):
         return "credential"
     if category != "other":
         return category
-    if _MONEY.search(words):
+    if _MONEY.search(split):
         return "payment"
-    if _BOOKING.search(words):
+    if _BOOKING.search(split):
         return "booking"
     return "other"
 
