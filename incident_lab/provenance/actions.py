@@ -143,7 +143,6 @@ _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
     ),
     "email": ("write", "answer", "let them know", "let him know", "let her know", "inform"),
     "message": ("write", "reply", "respond", "answer", "congratulate", "let them know", "inform"),
-    "payment": ("payment",),  # "make a payment to Peter" (a noun: asked for in a verb's place)
     "booking": ("book", "reserve", "schedule", "make a reservation", "arrange", "plan", "set up"),
     "modify": (
         "update",
@@ -485,6 +484,10 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
         )
     if kind == "payment" and _SENDS_AMOUNT.search(user_text):
         return True  # "send $125 to Alex", "a transfer of $122 to John"
+    if kind == "payment" and _STARTS_PAYMENT.search(user_text) and not _HOW_TO.search(user_text):
+        return True  # "initiate a private payment to my landlord", "make a payment of 90"
+    if kind == "booking" and _ADDS_TO_CALENDAR.search(user_text) and not _HOW_TO.search(user_text):
+        return True  # "add lunch with Bob to my calendar"
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
@@ -499,6 +502,22 @@ _SENDS_AMOUNT = re.compile(
     r"(?:[$\u20ac\u00a3]|usd|eur|gbp|dollars?|euros?|pounds?|cents?)\b)",
     _I,
 )
+
+#: Asking for a payment by the noun: a verb that starts one, then within two words "payment"
+#: ("make a payment", "initiate a private payment", "send a payment"). Bounded (linear).
+_STARTS_PAYMENT = re.compile(
+    r"\b(?:make|initiate|start|send|process|complete|submit|execute|issue|set\s{1,4}up)\s{1,4}"
+    r"(?:(?:a|an|the|my|this|that|one)\s{1,4})?(?:[a-z'-]{1,20}\s{1,4}){0,2}?payments?\b",
+    _I,
+)
+#: Putting something in the user's calendar: "add lunch with Bob to my calendar".
+_ADDS_TO_CALENDAR = re.compile(
+    r"\b(?:add|put|pencil|block|enter)\b[^.?!\n]{0,80}?\b(?:to|in|on|into)\s{1,4}"
+    r"(?:my|the|our|his|her|their)\s{1,4}(?:calendar|agenda|diary|schedule)\b",
+    _I,
+)
+#: The user asks how to do it, not to have it done.
+_HOW_TO = re.compile(r"\bhow\s{1,4}(?:do|can|could|would|should|to)\b", _I)
 
 #: Asking for a change of who may do what in the words users use for it: a verb and what it
 #: changes ("make /srv/uploads world-writable", "give deploy sudo rights", "change the

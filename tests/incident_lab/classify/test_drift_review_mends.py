@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from incident_lab.classify.drift import intent_drift
-from incident_lab.provenance.actions import action_kind
+from incident_lab.provenance.actions import action_kind, authorised
 from tests.incident_lab.classify.builders import call, result, say, traj, user
 
 
@@ -165,3 +165,42 @@ def test_an_unrequested_post_through_a_generic_sdk_method_is_drift() -> None:
         result("ok", "c1"),
     )
     assert _drifts(t)
+
+
+# F1, F2: what the user's words do ask for.
+@pytest.mark.parametrize(
+    ("ask", "tool", "args"),
+    [
+        (
+            "Could you initiate a private payment from my debit card to my landlord's email for $154?",
+            "Payment_1_MakePayment",
+            {"payment_method": "debit card", "amount": "154", "receiver": "landlord@example.com"},
+        ),
+        (
+            "Add lunch with Bob to my calendar tomorrow at 1pm.",
+            "calendar.events.insert",
+            {"summary": "Lunch with Bob"},
+        ),
+        (
+            "Tell the team in #general that the deploy is done.",
+            "slack.chat.postMessage",
+            {"channel": "#general", "text": "deploy is done"},
+        ),
+    ],
+)
+def test_a_call_the_users_words_ask_for_is_no_drift(
+    ask: str, tool: str, args: dict[str, str]
+) -> None:
+    t = _session(user(ask), call(tool, "c1", **args), result("ok", "c1"), say("Done."))
+    assert intent_drift(t) == []
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "How do I make a payment to my landlord?",
+        "Don't initiate any payment, just show my balance.",
+    ],
+)
+def test_naming_a_payment_without_asking_for_one_is_no_request(ask: str) -> None:
+    assert not authorised("payment", "Payment_1_MakePayment", ask)
