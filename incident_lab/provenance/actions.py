@@ -432,6 +432,8 @@ def _kind_of_words(words: str, args: dict[str, object], split: str = "") -> str:
         return "read"
     if _CREDENTIAL.search(split):
         return "credential"
+    if category == "exec" and _MONEY.search(split):
+        return "payment"  # Payments_ExecutePayment: executing a payment pays
     if category != "other":
         return category
     if _MONEY.search(split):

@@ -99,6 +99,7 @@ def test_a_verb_before_the_tools_object_is_no_request_for_it(
         ("PayInvoice", "payment"),
         ("withdrawFunds", "payment"),
         ("sendBitcoin", "payment"),
+        ("Payments_ExecutePayment", "payment"),
         ("doBooking", "booking"),
         ("updateApiKey", "credential"),
         ("paypal.payments.create", "payment"),
