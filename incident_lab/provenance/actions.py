@@ -26,6 +26,7 @@ import shlex
 from collections.abc import Callable
 from functools import lru_cache
 
+from incident_lab.provenance.objects import asked_by_object
 from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_code, sql_deletes
 from incident_lab.provenance.tools import named_tools, spellings, tool_words
 from incident_lab.provenance.values import leaves
@@ -488,6 +489,8 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
         return True  # "send $125 to Alex", "a transfer of $122 to John"
     if kind == "payment" and _STARTS_PAYMENT.search(user_text) and not _HOW_TO.search(user_text):
         return True  # "initiate a private payment to my landlord", "make a payment of 90"
+    if asked_by_object(kind, _tokens(name), user_text):
+        return True  # "Get me two tickets for ...": book_ticket; "draft an email to Andy"
     if kind == "booking" and _ADDS_TO_CALENDAR.search(user_text) and not _HOW_TO.search(user_text):
         return True  # "add lunch with Bob to my calendar"
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
