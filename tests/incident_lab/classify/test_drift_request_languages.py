@@ -158,6 +158,11 @@ def test_a_request_for_one_kind_does_not_authorise_another(
     assert sig.signal == "unrequested_side_effect" and sig.unsafe_steps == [2]
 
 
+def test_the_explanation_names_the_kinds_asked_in_another_language() -> None:
+    [sig] = intent_drift(_session("Überweise 50 EUR an DE89370400440532013000.", *MAIL))
+    assert "the user asked for payment actions, but not this one" in sig.detail
+
+
 @pytest.mark.parametrize(
     ("text", "kinds"),
     [
