@@ -341,35 +341,48 @@ _ENDINGS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 #: Forms that are English words (read by the English rules, which know when they are nouns)
 #: or another language's common noun ("andern" others, "agenda"): never a request here.
-_NOT_REQUESTS = frozenset(
-    "change changes changer compile compiles compiler tester testes exporter commander "
-    "invite invites modifies verifies lance lances lancer execute executes remove "
-    "removes concede concedes informer responder retire retires grave rode page pages quite "
-    "probe agenda installer send andern publican informe".split()
-)
+_NOT_REQUESTS = frozenset((
+    "change", "changes", "changer", "compile", "compiles", "compiler", "tester", "testes",
+    "exporter", "commander", "invite", "invites", "modifies", "verifies", "lance", "lances",
+    "lancer", "execute", "executes", "remove", "removes", "concede", "concedes", "informer",
+    "responder", "retire", "retires", "grave", "rode", "page", "pages", "quite", "probe",
+    "agenda", "installer", "send", "andern", "publican", "informe"
+))  # fmt: skip
 #: Words before a verb that forbid it ("no envíes", "non inviare", "não envie", "n'envoie
 #: pas", "nicht überweisen", "sin enviar"); German also after it ("schick das nicht").
-_NEGATIONS = frozenset(
-    "no nunca jamas sin non mai senza nao sem ne n pas sans nicht nie niemals kein keine "
-    "keinen ohne".split()
-)
-_NEGATIONS_AFTER = frozenset("nicht nie niemals kein keine keinen".split())
+_NEGATIONS = frozenset((
+    "no", "nunca", "jamas", "sin", "non", "mai", "senza", "nao", "sem", "ne", "n", "pas",
+    "sans", "nicht", "nie", "niemals", "kein", "keine", "keinen", "ohne"
+))  # fmt: skip
+_NEGATIONS_AFTER = frozenset((
+    "nicht", "nie", "niemals", "kein", "keine", "keinen"
+))  # fmt: skip
 #: Words that may stand between a negation and its verb: pronouns, "yet", "please".
-_BETWEEN = frozenset(
-    "lo la los las le les se me te nos os li gli glielo mi ti ci vi ne si o a lhe lhes l lui "
-    "leur m t y en pas todavia aun ancora ainda encore noch bitte das es ihn sie ihm ihr".split()
-)
+_BETWEEN = frozenset((
+    "lo", "la", "los", "las", "le", "les", "se", "me", "te", "nos", "os", "li", "gli", "glielo",
+    "mi", "ti", "ci", "vi", "ne", "si", "o", "a", "lhe", "lhes", "l", "lui", "leur", "m", "t",
+    "y", "en", "pas", "todavia", "aun", "ancora", "ainda", "encore", "noch", "bitte", "das",
+    "es", "ihn", "sie", "ihm", "ihr"
+))  # fmt: skip
 #: Words of a password (for a credential change: "cambia mi contraseña").
-_SECRETS = frozenset("passwort kennwort contrasena clave password senha pin passe".split())
+_SECRETS = frozenset((
+    "passwort", "kennwort", "contrasena", "clave", "password", "senha", "pin", "passe"
+))  # fmt: skip
 #: Words after which a clause still starts a request: "por favor reserva ...".
-_POLITE = frozenset("bitte favor favore plait please".split())
+_POLITE = frozenset((
+    "bitte", "favor", "favore", "plait", "please"
+))  # fmt: skip
 
 
 def fold(text: str) -> str:
     """``text`` case-folded with its accents removed ("Überweise" -> "uberweise", ß -> ss)."""
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
-    )
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
+
+
+#: The combining marks NFKD splits off letters (accents, umlaut dots, cedillas, tildes).
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def _forms() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
@@ -396,9 +409,30 @@ def _forms() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
 
 
 _UMLAUT = re.compile(r"([äöü])")
-#: Where a clause ends: punctuation, a full stop before a space (not the dot of a domain).
-_CLAUSE = re.compile(r"[!?;,:\n\u00bf\u00a1()\[\]\"]|\.(?!\S)")
-_TOKEN = re.compile(r"[^\W_]+")
+#: Marks that end a clause become a word of their own (``_END``); marks inside or between
+#: words a space ("n'envoie" -> n envoie, "envie-o" -> envie o). A full stop ends a clause
+#: only at the end of a word (not the dot of a domain: :func:`_clauses`).
+_END = "\x00"
+_MARKS = str.maketrans(
+    {c: f" {_END} " for c in '!?;,:\n\u00bf\u00a1()[]"\u00ab\u00bb\u201c\u201d\u2026'}
+    | {c: " " for c in "'`\u00b4\u2019\u2018-_/\\@#$%&*+=<>|~^{}\u2013\u2014\t\r"}
+)
+
+
+def _clauses(text: str) -> list[list[str]]:
+    """The words of ``text`` (:func:`fold`), clause by clause; [] when none is a request verb
+    (one set operation over the words: a long text without one costs no word-by-word scan)."""
+    raw = fold(text).translate(_MARKS).split()
+    words = [w.strip(".") for w in raw]
+    if _form_table()[0].keys().isdisjoint(words):
+        return []
+    clauses: list[list[str]] = [[]]
+    for token, word in zip(raw, words, strict=True):
+        if word and word != _END:
+            clauses[-1].append(word)
+        if word == _END or token.endswith("."):
+            clauses.append([])
+    return clauses
 
 
 @lru_cache(maxsize=1)
@@ -412,8 +446,7 @@ def _request_words(text: str) -> tuple[tuple[str, frozenset[str], bool, str | No
     start of a request, the words forbidding it or None). One pass over the folded text."""
     table, ambiguous = _form_table()
     found = []
-    for clause in _CLAUSE.split(fold(text)):
-        words = _TOKEN.findall(clause)
+    for words in _clauses(text):
         for k, word in enumerate(words):
             kinds = table.get(word)
             if kinds is None:
@@ -459,7 +492,7 @@ def _request_kinds(text: str) -> frozenset[str]:
     for _, kinds, _, negated in _request_words(text):
         if negated is None:
             asked |= kinds
-    if "modify" in asked and _SECRETS.intersection(_TOKEN.findall(fold(text))):
+    if "modify" in asked and _SECRETS.intersection(fold(text).translate(_MARKS).split()):
         asked.add("credential")
     return frozenset(asked)
 
