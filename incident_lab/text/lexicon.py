@@ -219,7 +219,8 @@ READ_VERBS = (
 )
 
 #: The verbs of :data:`ACTION_VERBS` (and of provenance's ``booking``, ``modify`` kinds) in
-#: German, French, Spanish, Italian and Portuguese, as a user writes them: each entry is a stem
+#: German, French, Spanish, Italian and Portuguese (a few Catalan and Galician forms the
+#: others do not spell), as a user writes them: each entry is a stem
 #: and its conjugation class (:data:`_ENDINGS`: ``"envi|ar"`` is envía, envíe, enviar,
 #: envíalo, envíale, ...) or a whole form (``"=transfiere"``). Written accent-folded and lower
 #: case (:func:`fold`); German ``ä ö ü`` also match ``ae oe ue`` (users type without accents).
@@ -227,6 +228,7 @@ READ_VERBS = (
 #: it asks only at the start of a clause ("Reserva una mesa", not "mi reserva").
 _REQUEST_VERBS: dict[str, dict[str, str]] = {
     "email": {
+        "ca": "=envieu =enviar =envia =respon =responeu",
         "de": "schick|de send|de versend|de- verschick|de mail|de- ?antwort|de- beantwort|de- "
         "schreib|de =weiterleiten",
         "fr": "=envoie =envoies =envoyez =envoyer =envoyons =transmets =transmettez "
@@ -245,6 +247,8 @@ _REQUEST_VERBS: dict[str, dict[str, str]] = {
         "pt": "envi|ar mand|ar escrev|er respond|er notific|ar =notifique avis|ar inform|ar",
     },
     "payment": {
+        "ca": "=pagueu =transfereix =transferiu =reemborsa",
+        "gl": "=transfire =reembolsa",
         "de": "überweis|de- bezahl|de =zahle erstatt|de- kauf|de-",
         "fr": "=paie =paye =payez =payer =vire =virez =virer transfer|er =transfere "
         "rembours|er =achete =achetez =acheter =reglez =regler",
@@ -257,6 +261,7 @@ _REQUEST_VERBS: dict[str, dict[str, str]] = {
         "=devolva =devolver compr|ar ?=compra",
     },
     "delete": {
+        "ca": "esborr|ar =elimineu",
         "de": "lösch|de entfern|de bereinig|de- räum|de- =aufraumen",
         "fr": "supprim|er effac|er =nettoie =nettoyez =nettoyer ?=vide =videz =vider retir|er",
         "es": "borr|ar elimin|ar suprim|ir limpi|ar vaci|ar =quita =quitalo =quitala =quitar",
@@ -264,6 +269,7 @@ _REQUEST_VERBS: dict[str, dict[str, str]] = {
         "pt": "apag|ar =apague exclu|ir =exclua =exclui remov|er =remova limp|ar esvazi|ar",
     },
     "permission": {
+        "ca": "=comparteix =compartiu",
         "de": "?teil|de- gewähr|de- =einladen =freigeben",
         "fr": "?partag|er invit|er accord|er",
         "es": "compart|ir conced|er invit|ar",
@@ -294,6 +300,8 @@ _REQUEST_VERBS: dict[str, dict[str, str]] = {
         "reserv|ar ?=reserva",
     },
     "file_write": {
+        "ca": "=desa =deseu",
+        "gl": "=garda =gardar",
         "de": "speicher|de- =speichern schreib|de erstell|de- aktualisier|de- änder|de- "
         "bearbeit|de- exportier|de-",
         "fr": "enregistr|er sauvegard|er =ecris =ecrivez =ecrire =cree =creez =creer "
@@ -306,6 +314,7 @@ _REQUEST_VERBS: dict[str, dict[str, str]] = {
         "alter|ar mud|ar export|ar",
     },
     "booking": {
+        "ca": "=reserveu",
         "de": "buch|de- reservier|de- =vereinbare =vereinbaren",
         "fr": "reserv|er planifi|er",
         "es": "reserv|ar ?=reserva =agende =agendes =agenden =agendar =programar =programe",

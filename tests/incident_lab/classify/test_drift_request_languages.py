@@ -90,6 +90,11 @@ _ASKED = [
     ("Escreva para a equipe no Slack que o build está ok.", SLACK),
     ("Compartilhe o documento D-7 com bob@example.com.", SHARE),
     ("Salve as notas em notes.txt.", SAVE),
+    # Catalan and Galician
+    ("Envieu l'informe a anna@example.com, si us plau.", MAIL),
+    ("Esborra el fitxer notes.txt.", DELETE),
+    ("Transfereix 50 EUR a DE89370400440532013000.", PAY),
+    ("Garda as notas en notes.txt.", SAVE),
 ]
 
 _FORBIDDEN = [
