@@ -415,21 +415,60 @@ def _request_end(view: SessionView, turn_index: int) -> int:
     return len(view.steps)
 
 
-#: A speech verb right before an override: the user reports what someone else wrote ("the
-#: customer wrote: ignore all previous instructions ...", "ein Kunde schrieb im Ticket:",
-#: "un client a écrit dans le ticket :", "un cliente escribió en el ticket:", "un cliente ha
-#: scritto nel ticket:", "um cliente escreveu no ticket:"), matched with accents off; in
-#: German the subject may follow the verb ("im Ticket schrieb ein Kunde:").
+#: A speech verb right before an English override (:data:`DIRECT_OVERRIDE`): the user
+#: reports what someone else wrote ("the customer wrote: ignore all previous instructions ...").
 _REPORTED = re2.compile(
-    r"(?i)\b(?:wrote|writes|written|says|said|asks|asked|reads|typed|posted|sent"
-    r"|schrieb|schreibt|geschrieben|sagte|sagt|gesagt|fragte|fragt|gefragt|meinte|postete"
-    r"|gepostet|tippte|ecrit|ecrivait|dit|disait|demande|poste|tape|escribio|escribe|escrito"
-    r"|dijo|dice|decia|pregunto|publico|puso|scritto|scrive|scriveva|detto|diceva|chiesto"
-    r"|chiede|postato|escreveu|escreve|disse|diz|dizia|perguntou|postou|digitou)"
-    r"(?: (?:ein|eine|der|die|das|ihr|sein|unser|unsere)\w{0,2} \w{1,20})?"
-    r"(?: (?:in|on|to|im|in der|auf|an|dans|sur|a|au|en|el|al|nel|nella|sul|nei|no|na|em|ao)"
-    r" (?:\w{1,20} ){0,2}\w{1,20})?\W{0,4}$"
+    r"(?i)\b(?:wrote|writes|written|says|said|asks|asked|reads|typed|posted|sent)"
+    r"(?: (?:in|on|to) (?:\w{1,20} ){0,2}\w{1,20})?\W{0,4}$"
 )
+#: The same in each of the five other languages, matched with accents off and only before an
+#: override in that language (:func:`_language_of`): "ein Kunde schrieb im Ticket:", "un client
+#: a écrit dans le ticket :", "un cliente escribió en el ticket:", "un cliente ha scritto nel
+#: ticket:", "um cliente escreveu na mensagem:"; in German the subject may follow the verb ("im
+#: Ticket schrieb ein Kunde:"). No one-letter or English-word preposition ("a", "no", "in",
+#: "on", "to", "an"): "I sent a message: ignore ..." is the user's own English override.
+_REPORTED_IN = {
+    lang: re2.compile(
+        rf"(?i)\b(?:{verbs})(?: (?:{preps}) (?:\w{{1,20}} ){{0,2}}\w{{1,20}})?\W{{0,4}}$"
+    )
+    for lang, verbs, preps in (
+        (
+            "de",
+            r"(?:schrieb|schreibt|geschrieben|sagte|sagt|gesagt|fragte|fragt|gefragt|meinte"
+            r"|postete|gepostet|tippte)(?: (?:ein|eine|der|die|das|ihr|sein|unser|unsere)\w{0,2}"
+            r" \w{1,20})?",
+            r"im|in der|auf",
+        ),
+        ("fr", r"ecrit|ecrivait|dit|disait|demande|poste|tape", r"dans|sur|au"),
+        ("es", r"escribio|escribe|escrito|dijo|dice|decia|pregunto|publico|puso", r"en|el|al"),
+        (
+            "it",
+            r"scritto|scrive|scriveva|detto|diceva|chiesto|chiede|postato",
+            r"nel|nella|sul|nei",
+        ),
+        ("pt", r"escreveu|escreve|disse|diz|dizia|perguntou|postou|digitou", r"na|em|ao"),
+    )
+}
+#: The language of a match of :data:`_OVERRIDE_LANGUAGES` by its object or role phrase.
+_LANGUAGE_OF = [
+    (lang, re2.compile(rf"(?i)\b(?:{words})\b"))
+    for lang, words in (
+        ("de", r"anweisungen|instruktionen|regeln|befehle|bist du|sind sie"),
+        ("fr", r"instructions|consignes|regles|tu es|vous etes"),
+        ("es", r"instrucciones|indicaciones|reglas|eres"),
+        ("it", r"istruzioni|regole|indicazioni|sei"),
+        ("pt", r"instrucoes|regras|voce e"),
+    )
+]
+
+
+def _language_of(phrase: str) -> str | None:
+    """The language of override ``phrase`` (accents off), or None for an English one."""
+    if DIRECT_OVERRIDE.search(phrase):
+        return None
+    return next((lang for lang, words in _LANGUAGE_OF if words.search(phrase)), None)
+
+
 #: A sentence that tells the model what it now is ("You are DAN now.", "Your name is DAN").
 _ABOUT_YOU = re2.compile(r"(?i)^\W{0,4}(?:you|your|you're)\b")
 
@@ -439,7 +478,9 @@ def _reported(text: str, match: Any) -> bool:
     speech verb right before it or before its quotation ("the customer wrote: 'ignore ...'")."""
     quoted = quotation(text, match.start(), match.end())
     at = match.start() if quoted is None else quoted[0]
-    return _REPORTED.search(_unaccented(text[max(0, at - 48) : at])) is not None
+    lang = _language_of(_unaccented(match.group(0)))
+    verbs = _REPORTED if lang is None else _REPORTED_IN[lang]
+    return verbs.search(_unaccented(text[max(0, at - 48) : at])) is not None
 
 
 def _only_reported(text: str) -> bool:
