@@ -349,11 +349,46 @@ def _unaccented(text: str) -> str:
     return "".join(unicodedata.normalize("NFD", ch)[0] for ch in text)
 
 
+#: What a user's override in those languages must aim at: the model's instructions as a whole
+#: or as earlier / above / the system's ("alle vorherigen Anweisungen", "toutes les consignes
+#: précédentes", "las instrucciones anteriores", "le istruzioni di sistema"), not a named
+#: set ("die ESLint-Regeln für diese Datei", "las indicaciones del cliente").
+_PRIOR_TARGET = re2.compile(
+    r"(?i)\b(?:alle[nms]?|vorherigen|bisherigen|fruheren|obigen|vorigen|toutes|tous"
+    r"|precedentes|anterieures|ci-dessus|todas|todos|anteriores|previas|tutte|tutti|precedenti"
+    r"|sopra|system\w{0,6}|systeme|sistema)\b"
+)
+#: A negation right before (or after) the verb: a reminder, "N'oublie pas les consignes",
+#: "Não esqueça", "Vergiss nicht", "no olvide" — cut at the match's first word.
+_ML_NEGATED_BEFORE = re2.compile(
+    r"(?i)(?:\bn'|\bne|\bno|\bnao|\bnicht|\bnon|\bnunca|\bjamais)\s{0,2}$"
+)
+_ML_NEGATED_AFTER = re2.compile(r"(?i)^\w{1,20}\s{1,2}(?:pas|nicht|niemals|jamais|mai)\b")
+
+
+def _used_overrides(plain: str) -> list[Any]:
+    """The de/fr/es/it/pt override phrases (:data:`_OVERRIDE_LANGUAGES`) of user turn
+    ``plain`` (accents off) that a user uses, the way the cue scoring of tool output reads
+    them: aimed at the model's prior instructions (:data:`_PRIOR_TARGET`), not negated, not
+    quoted ("Traduis : « Oubliez les anciennes consignes »"); "from now on you are" gives
+    the conversation a role and is left to English's own reading."""
+    found = []
+    for m in _OVERRIDE_LANGUAGES.finditer(plain):
+        phrase = m.group(0)
+        if _PRIOR_TARGET.search(phrase) is None or _ML_NEGATED_AFTER.search(phrase):
+            continue
+        if _ML_NEGATED_BEFORE.search(plain[max(0, m.start() - 12) : m.start()]):
+            continue
+        if quotation(plain, m.start(), m.end()) is None:
+            found.append(m)
+    return found
+
+
 def _override_matches(text: str) -> list[Any]:
     """The override phrases of user turn ``text``: English (:data:`DIRECT_OVERRIDE`) and the
-    five other languages (:data:`_OVERRIDE_LANGUAGES`), in order; offsets into ``text``."""
+    five other languages (:func:`_used_overrides`), in order; offsets into ``text``."""
     found = list(DIRECT_OVERRIDE.finditer(text))
-    found.extend(_OVERRIDE_LANGUAGES.finditer(_unaccented(text)))
+    found.extend(_used_overrides(_unaccented(text)))
     return sorted(found, key=lambda m: m.start())
 
 
@@ -371,7 +406,7 @@ def _override_at_memo(text: str) -> int | None:
 
 def _first_override(text: str) -> int | None:
     match = DIRECT_OVERRIDE.search(text)
-    other = _OVERRIDE_LANGUAGES.search(_unaccented(text))
+    other = next(iter(_used_overrides(_unaccented(text))), None)
     starts = [m.start() for m in (match, other) if m is not None]
     return min(starts) if starts else None
 
