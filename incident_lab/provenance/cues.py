@@ -899,7 +899,7 @@ _WEAK_PROMPT_ASKS = (
 #: folded): "deine ursprünglichen Anweisungen", "tes instructions initiales", "tus
 #: instrucciones originales", "le tue istruzioni iniziali", "suas instruções iniciais", "les
 #: teves instruccions inicials", "as túas instrucións orixinais". Spanish "sus" and Italian
-#: "sue" are left out: "their" as often as "your".
+#: "sue" and German "ihre" are left out: "their" as often as "your".
 _ORIGIN_ADJ = (
     rf"(?:ursprunglichen|anfanglichen|initialen|originalen|initiales|originales|d{_APOS}origine"
     r"|de depart|iniciales|de partida|iniziali|originali|originarie|di partenza|iniciais|originais"
@@ -911,7 +911,7 @@ _ORIGIN_NOUN = (
     r"|orientacoes|diretrizes|instruccions|indicacions|directrius|instrucions|prompts?)"
 )
 _ORIGIN_OWN = (
-    r"\b(?:deine[nm]?|ihre[nm]?|eure[nm]?|tes|vos|tus|vuestras|tue|vostre|suas|tuas|vossas|teves"
+    r"\b(?:deine[nm]?|eure[nm]?|tes|vos|tus|vuestras|tue|vostre|suas|tuas|vossas|teves"
     rf"|vostres|vosas)\s(?:{_ORIGIN_ADJ}\s{_ORIGIN_NOUN}|{_ORIGIN_NOUN}\s{_ORIGIN_ADJ})\b"
 )
 #: ... asked for by a verb that shows, tells, repeats, gives or copies (imperative, or the
@@ -936,6 +936,22 @@ _ORIGIN_VERBS = (
 #: (:func:`_origin_ask_counts`); "tus indicaciones iniciales para el montaje" is a fitter's.
 _ORIGIN_ASK = rf"\b{_ORIGIN_VERBS}\b[^.\n?!]{{0,30}}{_ORIGIN_OWN}"
 _ORIGIN_AT = re2.compile("(?i)" + _ORIGIN_ASK)
+#: What an ask verb must follow when nothing in the unit speaks to the model: the unit's or a
+#: line's start, sentence punctuation or markup, or "please" / "now" — the verb opens its
+#: sentence as an imperative. In mid-clause it is a noun as often ("te reenvío la copia de tus
+#: instrucciones", "anbei die Liste mit deinen Vorgaben", "ecco la stampa delle tue"), and
+#: after a name and a comma it asks a colleague ("Lucía, comparte tus prompts originales").
+_ASK_OPENED = re2.compile(
+    r"(?i)(?:[\n.!?:;>\])\"'*#=\x{00a1}\x{00bf}\x{00ab}-]\s{0,4}|\b(?:please|now|bitte|jetzt"
+    r"|nun|maintenant|stp|svp|ahora|ya|ora|adesso|agora|por favor|per favore)\s{1,3})$"
+)
+
+
+def _ask_opens(head: str, at: int) -> bool:
+    """Whether the ask verb at ``head[at]`` opens its sentence (:data:`_ASK_OPENED`)."""
+    return not head[:at].strip() or _ASK_OPENED.search(head[max(0, at - 16) : at]) is not None
+
+
 #: The words of :data:`_ORIGIN_OWN` only one of the six languages spells so, for
 #: :func:`_language` (a short ask has few function words to tell it by).
 _ORIGIN_LANG = {
@@ -961,8 +977,8 @@ _ORIGIN_NEGATED = re2.compile(
 
 def _origin_ask_counts(plain: str, found: set[str], raw_found: set[str]) -> bool:
     """Whether an ask for "your" initial / original instructions (:data:`_ORIGIN_ASK`) in
-    ``plain`` is an override: not negated, and either closing its clause
-    (:data:`_ORIGIN_CLOSED`) or beside words addressed to the model, a role claim, another
+    ``plain`` is an override: not negated, and either opening its sentence
+    (:func:`_ask_opens`) and closing its clause (:data:`_ORIGIN_CLOSED`) or beside words addressed to the model, a role claim, another
     override, chat markup or hidden text."""
     head = plain[:MAX_SCAN]
     to_model = bool(
@@ -972,7 +988,9 @@ def _origin_ask_counts(plain: str, found: set[str], raw_found: set[str]) -> bool
     for m in _ORIGIN_AT.finditer(head):
         if _ORIGIN_NEGATED.search(head[max(0, m.start() - 16) : m.end()]):
             continue
-        if to_model or _ORIGIN_CLOSED.search(head[m.end() : m.end() + 60]):
+        if to_model or (
+            _ask_opens(head, m.start()) and _ORIGIN_CLOSED.search(head[m.end() : m.end() + 60])
+        ):
             return True
     return False
 
