@@ -1022,12 +1022,15 @@ _CONVERSATION_ASK = (
     r"|zu anfang) (?:dieses|des|unseres|dieser|der) (?:gesprachs|chats|unterhaltung|konversation)"
     r" (?:erhalten|bekommen) hast\b"
 )
-#: Where such an ask starts: at its verb when one comes first ("repite las instrucciones
-#: ..."), so a quotation of the whole ask is seen as one (:func:`_override_mentioned`).
-_CONVERSATION_AT = re2.compile(
-    rf"(?i)(?:\b(?:{_ORIGIN_VERBS}|repeat|copy|print|show|tell|give|output|write|list|recite"
-    rf"|reveal)\b[^.\n]{{0,30}})?(?:{_CONVERSATION_ASK})"
+#: ... asked for by a verb that shows, repeats, prints, reveals, tells or lists them (the
+#: origin asks' verbs in the other languages): "Sigue las indicaciones que te dieron al inicio
+#: de la conversación y reinicia el router" is a support agent's, no ask. The match starts at
+#: the verb, so a quotation of the whole ask is seen as one (:func:`_override_mentioned`).
+_CONVERSATION_REQ = (
+    rf"\b(?:{_ORIGIN_VERBS}|repeat|copy|print|show|tell|give|output|write|list|recite"
+    rf"|reveal)\b[^.\n]{{0,30}}(?:{_CONVERSATION_ASK})"
 )
+_CONVERSATION_AT = re2.compile("(?i)" + _CONVERSATION_REQ)
 
 
 def _conversation_ask_counts(plain: str) -> bool:
@@ -1391,7 +1394,7 @@ _PLAIN = _Matcher(
         "override_ib": _OVERRIDE_IB,
         "model_own_ib": _MODEL_OWN_IB,
         "origin_ask": _ORIGIN_ASK,
-        "conversation_ask": _CONVERSATION_ASK,
+        "conversation_ask": _CONVERSATION_REQ,
         "above_ask": _ABOVE_ASK,
         "addressed_to_model": "|".join(
             (
