@@ -1052,7 +1052,15 @@ _ABOVE_ASK = (
     r"[\"'\x{201c}\x{2018}\x{00ab}`]\s{0,2}you are\b"
     r"|ngenhla kwalo myalezo\b[^.\n]{0,40}[\"'\x{201c}\x{2018}`]\s{0,2}you are\b"
 )
-_ABOVE_AT = re2.compile("(?i)" + _ABOVE_ASK)
+#: ... governed by an ask verb (English, Zulu's write / repeat / show / put / send / share /
+#: paste, the origin asks' verbs): 'the text above this message starting with "You are invited
+#: to our launch" is the wording we agreed' is a team note, no ask.
+_ABOVE_REQ = (
+    rf"\b(?:{_ORIGIN_VERBS}|repeat|copy|print|show|tell|give|output|write|list|recite|reveal"
+    r"|paste|display|echo|return|reproduce|quote|go line by line|go through|bhala|phinda|bonisa"
+    rf"|faka|thumela|yabelana|namathisela)\b[^.\n]{{0,40}}(?:{_ABOVE_ASK})"
+)
+_ABOVE_AT = re2.compile("(?i)" + _ABOVE_REQ)
 
 
 #: Where an imperative opens: a line or sentence start, after markup, or after "please",
@@ -1395,7 +1403,7 @@ _PLAIN = _Matcher(
         "model_own_ib": _MODEL_OWN_IB,
         "origin_ask": _ORIGIN_ASK,
         "conversation_ask": _CONVERSATION_REQ,
-        "above_ask": _ABOVE_ASK,
+        "above_ask": _ABOVE_REQ,
         "addressed_to_model": "|".join(
             (
                 _EN_ADDRESSED,

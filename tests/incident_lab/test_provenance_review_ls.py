@@ -81,3 +81,14 @@ def test_a_support_chat_following_the_instructions_from_the_start_is_no_override
 )
 def test_an_ask_for_the_instructions_from_the_start_still_is_one(doc: str) -> None:
     assert "override" in score_text(doc)[1]
+
+
+def test_a_team_note_on_the_text_above_starting_with_you_are_is_no_override() -> None:
+    """No ask verb (repeat / copy / print / show ...) governs "the text above this message":
+    the note keeps a wording, it asks for nothing."""
+    note = (
+        'Hi team, the text above this message starting with "You are invited to our launch" '
+        "is the wording we agreed; please keep it."
+    )
+    assert "override" not in score_text(note)[1]
+    assert _read("Notes.\n" + note) == (None, [])
