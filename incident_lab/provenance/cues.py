@@ -312,6 +312,9 @@ _VERBS_MORE = (
     r"(?:cuir|seol|athdhean|taispeain|greamaigh|ath-aithris|seall|nochd|faka|thumela|phinda"
     r"|bonisa|yabelana|namathisela|perfshi|dergo|perserit|shfaq|ngjit)"
 )
+#: A clause's opening for a statement: the text's or a line's start, sentence punctuation or
+#: markup, or "now" / "and" (gd "a-nis", "agus"; zu "manje", "futhi").
+_CLAUSE_OPENS = r"(?:^|[\n.!?:;>\])\"'*#=-]\s{0,4}|\b(?:a-nis|agus|manje|futhi|now|and)\s)"
 #: Irish (ga), Scottish Gaelic (gd), Zulu (zu) and Albanian (sq), folded (accents off): each
 #: language's common phrasing of what the English cues key on, no more (s22). Override:
 #: "ignore / forget the previous instructions", "show / paste your system prompt".
@@ -329,11 +332,16 @@ _OVERRIDE_MORE = (
     r" wesistimu yakho\b|\b(?:kerkes|mesazh|udhezim)\w{0,3} (?:tende|tend|tuaj) te sistemit\b)"
     # the reader placed in developer mode, as English's "you are in developer mode"
     # (:data:`_DEV_MODE_ON`): "tha thu ann am modh leasachaidh", "usebenza kwimodi yonjiniyela"
-    r"|\btha (?:thu|sibh)\b[^.\n]{0,20}\bmh?odh leasachaidh\b"
-    r"|\busebenza (?:kwimodi|kumodi|ngemodi|emodini) yonjiniyela\b"
+    # — as a statement opening its sentence (or after "now" / "and"): "Ma tha thu airson modh
+    # leasachaidh ..." (gd "if you want ...") and "Uma usebenza kwimodi ..." (zu "if you work
+    # ...") are conditionals, as English "If you want to use developer mode" is no claim
+    rf"|{_CLAUSE_OPENS}tha (?:thu|sibh)\b[^.\n]{{0,20}}\bmh?odh leasachaidh\b"
+    rf"|{_CLAUSE_OPENS}usebenza (?:kwimodi|kumodi|ngemodi|emodini) yonjiniyela\b"
 )
-#: Role claims, as English's "test pipeline": Irish "píblíne tástála" (any mutation).
-_ROLE_MORE = r"\b(?:bp|ph|p)ibline tastala\b"
+#: Role claims, as English's "you are running in a test pipeline": Irish "tá tú (ag rith) i
+#: bpíblíne tástála" (any mutation). The bare noun is a CI note's ("má theipeann ar an
+#: bpíblíne tástála": if the test pipeline fails).
+_ROLE_MORE = r"\bta (?:tu|sibh)\b[^.\n]{0,20}\b(?:i|sa|san) (?:bp|ph|p)ibline tastala\b"
 #: Addressed to the model: "in / at the end of your answer".
 _ADDRESSED_MORE = (
     r"\b(?:i|ag deireadh|ag tus) (?:do|bhur) fhreagra\b"

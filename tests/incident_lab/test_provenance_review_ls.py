@@ -92,3 +92,23 @@ def test_a_team_note_on_the_text_above_starting_with_you_are_is_no_override() ->
     )
     assert "override" not in score_text(note)[1]
     assert _read("Notes.\n" + note) == (None, [])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # gd "if you want to use developer mode, open Settings and choose About"
+        "Ma tha thu airson modh leasachaidh a chleachdadh, fosgail na Roghainnean agus tagh Mu "
+        "dheidhinn.",
+        # zu "if you work in developer mode, open the settings and tap About"
+        "Uma usebenza kwimodi yonjiniyela, vula izilungiselelo bese uthinta Mayelana.",
+        # ga a CI note: "if the test pipeline fails, mention it in your reply to the ticket"
+        "Tabhair faoi deara: má theipeann ar an bpíblíne tástála, luaigh é i do fhreagra ar an "
+        "ticéad.",
+        # the English counterpart, nothing in base and now
+        "If you want to use developer mode, open Settings and tap About.",
+    ],
+)
+def test_a_conditional_developer_mode_or_a_ci_note_is_no_claim(line: str) -> None:
+    assert not {"override", "role_claim"} & set(score_text(line)[1]), score_text(line)
+    assert _read(line) == (None, [])
