@@ -341,7 +341,7 @@ _OVERRIDE_MORE = (
 #: Role claims, as English's "you are running in a test pipeline": Irish "tá tú (ag rith) i
 #: bpíblíne tástála" (any mutation). The bare noun is a CI note's ("má theipeann ar an
 #: bpíblíne tástála": if the test pipeline fails).
-_ROLE_MORE = r"\bta (?:tu|sibh)\b[^.\n]{0,20}\b(?:i|sa|san) (?:bp|ph|p)ibline tastala\b"
+_ROLE_MORE = r"\bta (?:tu|sibh)\b[^.\n]{0,30}\b(?:i|sa|san|de) (?:bp|ph|p)ibline tastala\b"
 #: Addressed to the model: "in / at the end of your answer".
 _ADDRESSED_MORE = (
     r"\b(?:i|ag deireadh|ag tus) (?:do|bhur) fhreagra\b"
@@ -1065,7 +1065,8 @@ _ABOVE_ASK = (
 #: to our launch" is the wording we agreed' is a team note, no ask.
 _ABOVE_REQ = (
     rf"\b(?:{_ORIGIN_VERBS}|repeat|copy|print|show|tell|give|output|write|list|recite|reveal"
-    r"|paste|display|echo|return|reproduce|quote|go line by line|go through|bhala|phinda|bonisa"
+    r"|paste|display|echo|return|reproduce|quote|go line by line|go through|hamba umugqa nomugqa"
+    r"|bhala|phinda|bonisa"
     rf"|faka|thumela|yabelana|namathisela)\b[^.\n]{{0,40}}(?:{_ABOVE_ASK})"
 )
 _ABOVE_AT = re2.compile("(?i)" + _ABOVE_REQ)
