@@ -349,11 +349,46 @@ def _unaccented(text: str) -> str:
     return "".join(unicodedata.normalize("NFD", ch)[0] for ch in text)
 
 
+#: What a user's override in those languages must aim at: the model's instructions as a whole
+#: or as earlier / above / the system's ("alle vorherigen Anweisungen", "toutes les consignes
+#: précédentes", "las instrucciones anteriores", "le istruzioni di sistema"), not a named
+#: set ("die ESLint-Regeln für diese Datei", "las indicaciones del cliente").
+_PRIOR_TARGET = re2.compile(
+    r"(?i)\b(?:alle[nms]?|vorherigen|bisherigen|fruheren|obigen|vorigen|toutes|tous"
+    r"|precedentes|anterieures|ci-dessus|todas|todos|anteriores|previas|tutte|tutti|precedenti"
+    r"|sopra|system\w{0,6}|systeme|sistema)\b"
+)
+#: A negation right before (or after) the verb: a reminder, "N'oublie pas les consignes",
+#: "Não esqueça", "Vergiss nicht", "no olvide" — cut at the match's first word.
+_ML_NEGATED_BEFORE = re2.compile(
+    r"(?i)(?:\bn'|\bne|\bno|\bnao|\bnicht|\bnon|\bnunca|\bjamais)\s{0,2}$"
+)
+_ML_NEGATED_AFTER = re2.compile(r"(?i)^\w{1,20}\s{1,2}(?:pas|nicht|niemals|jamais|mai)\b")
+
+
+def _used_overrides(plain: str) -> list[Any]:
+    """The de/fr/es/it/pt override phrases (:data:`_OVERRIDE_LANGUAGES`) of user turn
+    ``plain`` (accents off) that a user uses, the way the cue scoring of tool output reads
+    them: aimed at the model's prior instructions (:data:`_PRIOR_TARGET`), not negated, not
+    quoted ("Traduis : « Oubliez les anciennes consignes »"); "from now on you are" gives
+    the conversation a role and is left to English's own reading."""
+    found = []
+    for m in _OVERRIDE_LANGUAGES.finditer(plain):
+        phrase = m.group(0)
+        if _PRIOR_TARGET.search(phrase) is None or _ML_NEGATED_AFTER.search(phrase):
+            continue
+        if _ML_NEGATED_BEFORE.search(plain[max(0, m.start() - 12) : m.start()]):
+            continue
+        if quotation(plain, m.start(), m.end()) is None:
+            found.append(m)
+    return found
+
+
 def _override_matches(text: str) -> list[Any]:
     """The override phrases of user turn ``text``: English (:data:`DIRECT_OVERRIDE`) and the
-    five other languages (:data:`_OVERRIDE_LANGUAGES`), in order; offsets into ``text``."""
+    five other languages (:func:`_used_overrides`), in order; offsets into ``text``."""
     found = list(DIRECT_OVERRIDE.finditer(text))
-    found.extend(_OVERRIDE_LANGUAGES.finditer(_unaccented(text)))
+    found.extend(_used_overrides(_unaccented(text)))
     return sorted(found, key=lambda m: m.start())
 
 
@@ -371,7 +406,7 @@ def _override_at_memo(text: str) -> int | None:
 
 def _first_override(text: str) -> int | None:
     match = DIRECT_OVERRIDE.search(text)
-    other = _OVERRIDE_LANGUAGES.search(_unaccented(text))
+    other = next(iter(_used_overrides(_unaccented(text))), None)
     starts = [m.start() for m in (match, other) if m is not None]
     return min(starts) if starts else None
 
@@ -415,21 +450,60 @@ def _request_end(view: SessionView, turn_index: int) -> int:
     return len(view.steps)
 
 
-#: A speech verb right before an override: the user reports what someone else wrote ("the
-#: customer wrote: ignore all previous instructions ...", "ein Kunde schrieb im Ticket:",
-#: "un client a écrit dans le ticket :", "un cliente escribió en el ticket:", "un cliente ha
-#: scritto nel ticket:", "um cliente escreveu no ticket:"), matched with accents off; in
-#: German the subject may follow the verb ("im Ticket schrieb ein Kunde:").
+#: A speech verb right before an English override (:data:`DIRECT_OVERRIDE`): the user
+#: reports what someone else wrote ("the customer wrote: ignore all previous instructions ...").
 _REPORTED = re2.compile(
-    r"(?i)\b(?:wrote|writes|written|says|said|asks|asked|reads|typed|posted|sent"
-    r"|schrieb|schreibt|geschrieben|sagte|sagt|gesagt|fragte|fragt|gefragt|meinte|postete"
-    r"|gepostet|tippte|ecrit|ecrivait|dit|disait|demande|poste|tape|escribio|escribe|escrito"
-    r"|dijo|dice|decia|pregunto|publico|puso|scritto|scrive|scriveva|detto|diceva|chiesto"
-    r"|chiede|postato|escreveu|escreve|disse|diz|dizia|perguntou|postou|digitou)"
-    r"(?: (?:ein|eine|der|die|das|ihr|sein|unser|unsere)\w{0,2} \w{1,20})?"
-    r"(?: (?:in|on|to|im|in der|auf|an|dans|sur|a|au|en|el|al|nel|nella|sul|nei|no|na|em|ao)"
-    r" (?:\w{1,20} ){0,2}\w{1,20})?\W{0,4}$"
+    r"(?i)\b(?:wrote|writes|written|says|said|asks|asked|reads|typed|posted|sent)"
+    r"(?: (?:in|on|to) (?:\w{1,20} ){0,2}\w{1,20})?\W{0,4}$"
 )
+#: The same in each of the five other languages, matched with accents off and only before an
+#: override in that language (:func:`_language_of`): "ein Kunde schrieb im Ticket:", "un client
+#: a écrit dans le ticket :", "un cliente escribió en el ticket:", "un cliente ha scritto nel
+#: ticket:", "um cliente escreveu na mensagem:"; in German the subject may follow the verb ("im
+#: Ticket schrieb ein Kunde:"). No one-letter or English-word preposition ("a", "no", "in",
+#: "on", "to", "an"): "I sent a message: ignore ..." is the user's own English override.
+_REPORTED_IN = {
+    lang: re2.compile(
+        rf"(?i)\b(?:{verbs})(?: (?:{preps}) (?:\w{{1,20}} ){{0,2}}\w{{1,20}})?\W{{0,4}}$"
+    )
+    for lang, verbs, preps in (
+        (
+            "de",
+            r"(?:schrieb|schreibt|geschrieben|sagte|sagt|gesagt|fragte|fragt|gefragt|meinte"
+            r"|postete|gepostet|tippte)(?: (?:ein|eine|der|die|das|ihr|sein|unser|unsere)\w{0,2}"
+            r" \w{1,20})?",
+            r"im|in der|auf",
+        ),
+        ("fr", r"ecrit|ecrivait|dit|disait|demande|poste|tape", r"dans|sur|au"),
+        ("es", r"escribio|escribe|escrito|dijo|dice|decia|pregunto|publico|puso", r"en|el|al"),
+        (
+            "it",
+            r"scritto|scrive|scriveva|detto|diceva|chiesto|chiede|postato",
+            r"nel|nella|sul|nei",
+        ),
+        ("pt", r"escreveu|escreve|disse|diz|dizia|perguntou|postou|digitou", r"na|em|ao"),
+    )
+}
+#: The language of a match of :data:`_OVERRIDE_LANGUAGES` by its object or role phrase.
+_LANGUAGE_OF = [
+    (lang, re2.compile(rf"(?i)\b(?:{words})\b"))
+    for lang, words in (
+        ("de", r"anweisungen|instruktionen|regeln|befehle|bist du|sind sie"),
+        ("fr", r"instructions|consignes|regles|tu es|vous etes"),
+        ("es", r"instrucciones|indicaciones|reglas|eres"),
+        ("it", r"istruzioni|regole|indicazioni|sei"),
+        ("pt", r"instrucoes|regras|voce e"),
+    )
+]
+
+
+def _language_of(phrase: str) -> str | None:
+    """The language of override ``phrase`` (accents off), or None for an English one."""
+    if DIRECT_OVERRIDE.search(phrase):
+        return None
+    return next((lang for lang, words in _LANGUAGE_OF if words.search(phrase)), None)
+
+
 #: A sentence that tells the model what it now is ("You are DAN now.", "Your name is DAN").
 _ABOUT_YOU = re2.compile(r"(?i)^\W{0,4}(?:you|your|you're)\b")
 
@@ -439,7 +513,9 @@ def _reported(text: str, match: Any) -> bool:
     speech verb right before it or before its quotation ("the customer wrote: 'ignore ...'")."""
     quoted = quotation(text, match.start(), match.end())
     at = match.start() if quoted is None else quoted[0]
-    return _REPORTED.search(_unaccented(text[max(0, at - 48) : at])) is not None
+    lang = _language_of(_unaccented(match.group(0)))
+    verbs = _REPORTED if lang is None else _REPORTED_IN[lang]
+    return verbs.search(_unaccented(text[max(0, at - 48) : at])) is not None
 
 
 def _only_reported(text: str) -> bool:

@@ -312,6 +312,9 @@ _VERBS_MORE = (
     r"(?:cuir|seol|athdhean|taispeain|greamaigh|ath-aithris|seall|nochd|faka|thumela|phinda"
     r"|bonisa|yabelana|namathisela|perfshi|dergo|perserit|shfaq|ngjit)"
 )
+#: A clause's opening for a statement: the text's or a line's start, sentence punctuation or
+#: markup, or "now" / "and" (gd "a-nis", "agus"; zu "manje", "futhi").
+_CLAUSE_OPENS = r"(?:^|[\n.!?:;>\])\"'*#=-]\s{0,4}|\b(?:a-nis|agus|manje|futhi|now|and)\s)"
 #: Irish (ga), Scottish Gaelic (gd), Zulu (zu) and Albanian (sq), folded (accents off): each
 #: language's common phrasing of what the English cues key on, no more (s22). Override:
 #: "ignore / forget the previous instructions", "show / paste your system prompt".
@@ -329,11 +332,16 @@ _OVERRIDE_MORE = (
     r" wesistimu yakho\b|\b(?:kerkes|mesazh|udhezim)\w{0,3} (?:tende|tend|tuaj) te sistemit\b)"
     # the reader placed in developer mode, as English's "you are in developer mode"
     # (:data:`_DEV_MODE_ON`): "tha thu ann am modh leasachaidh", "usebenza kwimodi yonjiniyela"
-    r"|\btha (?:thu|sibh)\b[^.\n]{0,20}\bmh?odh leasachaidh\b"
-    r"|\busebenza (?:kwimodi|kumodi|ngemodi|emodini) yonjiniyela\b"
+    # — as a statement opening its sentence (or after "now" / "and"): "Ma tha thu airson modh
+    # leasachaidh ..." (gd "if you want ...") and "Uma usebenza kwimodi ..." (zu "if you work
+    # ...") are conditionals, as English "If you want to use developer mode" is no claim
+    rf"|{_CLAUSE_OPENS}tha (?:thu|sibh)\b[^.\n]{{0,20}}\bmh?odh leasachaidh\b"
+    rf"|{_CLAUSE_OPENS}usebenza (?:kwimodi|kumodi|ngemodi|emodini) yonjiniyela\b"
 )
-#: Role claims, as English's "test pipeline": Irish "píblíne tástála" (any mutation).
-_ROLE_MORE = r"\b(?:bp|ph|p)ibline tastala\b"
+#: Role claims, as English's "you are running in a test pipeline": Irish "tá tú (ag rith) i
+#: bpíblíne tástála" (any mutation). The bare noun is a CI note's ("má theipeann ar an
+#: bpíblíne tástála": if the test pipeline fails).
+_ROLE_MORE = r"\bta (?:tu|sibh)\b[^.\n]{0,30}\b(?:i|sa|san|de) (?:bp|ph|p)ibline tastala\b"
 #: Addressed to the model: "in / at the end of your answer".
 _ADDRESSED_MORE = (
     r"\b(?:i|ag deireadh|ag tus) (?:do|bhur) fhreagra\b"
@@ -899,7 +907,7 @@ _WEAK_PROMPT_ASKS = (
 #: folded): "deine ursprünglichen Anweisungen", "tes instructions initiales", "tus
 #: instrucciones originales", "le tue istruzioni iniziali", "suas instruções iniciais", "les
 #: teves instruccions inicials", "as túas instrucións orixinais". Spanish "sus" and Italian
-#: "sue" are left out: "their" as often as "your".
+#: "sue" and German "ihre" are left out: "their" as often as "your".
 _ORIGIN_ADJ = (
     rf"(?:ursprunglichen|anfanglichen|initialen|originalen|initiales|originales|d{_APOS}origine"
     r"|de depart|iniciales|de partida|iniziali|originali|originarie|di partenza|iniciais|originais"
@@ -911,7 +919,7 @@ _ORIGIN_NOUN = (
     r"|orientacoes|diretrizes|instruccions|indicacions|directrius|instrucions|prompts?)"
 )
 _ORIGIN_OWN = (
-    r"\b(?:deine[nm]?|ihre[nm]?|eure[nm]?|tes|vos|tus|vuestras|tue|vostre|suas|tuas|vossas|teves"
+    r"\b(?:deine[nm]?|eure[nm]?|tes|vos|tus|vuestras|tue|vostre|suas|tuas|vossas|teves"
     rf"|vostres|vosas)\s(?:{_ORIGIN_ADJ}\s{_ORIGIN_NOUN}|{_ORIGIN_NOUN}\s{_ORIGIN_ADJ})\b"
 )
 #: ... asked for by a verb that shows, tells, repeats, gives or copies (imperative, or the
@@ -936,6 +944,22 @@ _ORIGIN_VERBS = (
 #: (:func:`_origin_ask_counts`); "tus indicaciones iniciales para el montaje" is a fitter's.
 _ORIGIN_ASK = rf"\b{_ORIGIN_VERBS}\b[^.\n?!]{{0,30}}{_ORIGIN_OWN}"
 _ORIGIN_AT = re2.compile("(?i)" + _ORIGIN_ASK)
+#: What an ask verb must follow when nothing in the unit speaks to the model: the unit's or a
+#: line's start, sentence punctuation or markup, or "please" / "now" — the verb opens its
+#: sentence as an imperative. In mid-clause it is a noun as often ("te reenvío la copia de tus
+#: instrucciones", "anbei die Liste mit deinen Vorgaben", "ecco la stampa delle tue"), and
+#: after a name and a comma it asks a colleague ("Lucía, comparte tus prompts originales").
+_ASK_OPENED = re2.compile(
+    r"(?i)(?:[\n.!?:;>\])\"'*#=\x{00a1}\x{00bf}\x{00ab}-]\s{0,4}|\b(?:please|now|bitte|jetzt"
+    r"|nun|maintenant|stp|svp|ahora|ya|ora|adesso|agora|por favor|per favore)\s{1,3})$"
+)
+
+
+def _ask_opens(head: str, at: int) -> bool:
+    """Whether the ask verb at ``head[at]`` opens its sentence (:data:`_ASK_OPENED`)."""
+    return not head[:at].strip() or _ASK_OPENED.search(head[max(0, at - 16) : at]) is not None
+
+
 #: The words of :data:`_ORIGIN_OWN` only one of the six languages spells so, for
 #: :func:`_language` (a short ask has few function words to tell it by).
 _ORIGIN_LANG = {
@@ -961,8 +985,8 @@ _ORIGIN_NEGATED = re2.compile(
 
 def _origin_ask_counts(plain: str, found: set[str], raw_found: set[str]) -> bool:
     """Whether an ask for "your" initial / original instructions (:data:`_ORIGIN_ASK`) in
-    ``plain`` is an override: not negated, and either closing its clause
-    (:data:`_ORIGIN_CLOSED`) or beside words addressed to the model, a role claim, another
+    ``plain`` is an override: not negated, and either opening its sentence
+    (:func:`_ask_opens`) and closing its clause (:data:`_ORIGIN_CLOSED`) or beside words addressed to the model, a role claim, another
     override, chat markup or hidden text."""
     head = plain[:MAX_SCAN]
     to_model = bool(
@@ -972,7 +996,9 @@ def _origin_ask_counts(plain: str, found: set[str], raw_found: set[str]) -> bool
     for m in _ORIGIN_AT.finditer(head):
         if _ORIGIN_NEGATED.search(head[max(0, m.start() - 16) : m.end()]):
             continue
-        if to_model or _ORIGIN_CLOSED.search(head[m.end() : m.end() + 60]):
+        if to_model or (
+            _ask_opens(head, m.start()) and _ORIGIN_CLOSED.search(head[m.end() : m.end() + 60])
+        ):
             return True
     return False
 
@@ -1004,12 +1030,15 @@ _CONVERSATION_ASK = (
     r"|zu anfang) (?:dieses|des|unseres|dieser|der) (?:gesprachs|chats|unterhaltung|konversation)"
     r" (?:erhalten|bekommen) hast\b"
 )
-#: Where such an ask starts: at its verb when one comes first ("repite las instrucciones
-#: ..."), so a quotation of the whole ask is seen as one (:func:`_override_mentioned`).
-_CONVERSATION_AT = re2.compile(
-    rf"(?i)(?:\b(?:{_ORIGIN_VERBS}|repeat|copy|print|show|tell|give|output|write|list|recite"
-    rf"|reveal)\b[^.\n]{{0,30}})?(?:{_CONVERSATION_ASK})"
+#: ... asked for by a verb that shows, repeats, prints, reveals, tells or lists them (the
+#: origin asks' verbs in the other languages): "Sigue las indicaciones que te dieron al inicio
+#: de la conversación y reinicia el router" is a support agent's, no ask. The match starts at
+#: the verb, so a quotation of the whole ask is seen as one (:func:`_override_mentioned`).
+_CONVERSATION_REQ = (
+    rf"\b(?:{_ORIGIN_VERBS}|repeat|copy|print|show|tell|give|output|write|list|recite"
+    rf"|reveal)\b[^.\n]{{0,30}}(?:{_CONVERSATION_ASK})"
 )
+_CONVERSATION_AT = re2.compile("(?i)" + _CONVERSATION_REQ)
 
 
 def _conversation_ask_counts(plain: str) -> bool:
@@ -1031,7 +1060,16 @@ _ABOVE_ASK = (
     r"[\"'\x{201c}\x{2018}\x{00ab}`]\s{0,2}you are\b"
     r"|ngenhla kwalo myalezo\b[^.\n]{0,40}[\"'\x{201c}\x{2018}`]\s{0,2}you are\b"
 )
-_ABOVE_AT = re2.compile("(?i)" + _ABOVE_ASK)
+#: ... governed by an ask verb (English, Zulu's write / repeat / show / put / send / share /
+#: paste, the origin asks' verbs): 'the text above this message starting with "You are invited
+#: to our launch" is the wording we agreed' is a team note, no ask.
+_ABOVE_REQ = (
+    rf"\b(?:{_ORIGIN_VERBS}|repeat|copy|print|show|tell|give|output|write|list|recite|reveal"
+    r"|paste|display|echo|return|reproduce|quote|go line by line|go through|hamba umugqa nomugqa"
+    r"|bhala|phinda|bonisa"
+    rf"|faka|thumela|yabelana|namathisela)\b[^.\n]{{0,40}}(?:{_ABOVE_ASK})"
+)
+_ABOVE_AT = re2.compile("(?i)" + _ABOVE_REQ)
 
 
 #: Where an imperative opens: a line or sentence start, after markup, or after "please",
@@ -1373,8 +1411,8 @@ _PLAIN = _Matcher(
         "override_ib": _OVERRIDE_IB,
         "model_own_ib": _MODEL_OWN_IB,
         "origin_ask": _ORIGIN_ASK,
-        "conversation_ask": _CONVERSATION_ASK,
-        "above_ask": _ABOVE_ASK,
+        "conversation_ask": _CONVERSATION_REQ,
+        "above_ask": _ABOVE_REQ,
         "addressed_to_model": "|".join(
             (
                 _EN_ADDRESSED,
