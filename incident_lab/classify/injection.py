@@ -356,7 +356,28 @@ def _unaccented(text: str) -> str:
 _PRIOR_TARGET = re2.compile(
     r"(?i)\b(?:alle[nms]?|vorherigen|bisherigen|fruheren|obigen|vorigen|toutes|tous"
     r"|precedentes|anterieures|ci-dessus|todas|todos|anteriores|previas|tutte|tutti|precedenti"
-    r"|sopra|system\w{0,6}|systeme|sistema)\b"
+    r"|sopra|system\w{0,6}|systeme|sistema"
+    # the model's own: "deine Anweisungen", "tes consignes", "tus instrucciones", "le tue
+    # istruzioni", "suas instruções", "que te dieron", "qu'on t'a donné"
+    r"|deine[nmrs]?|dein|tes|tus|tue|tuoi|tuas|teus|suas|seus|vos|votre|que te|qu'on t'a)\b"
+)
+#: How far past the override's noun its target may stand: "Ignorez les instructions
+#: précédentes", "Ignora las instrucciones que te dieron" (the match ends at the noun).
+_TARGET_REACH = 32
+#: A role phrase ("A partir de ahora eres …", "Ab jetzt bist du …") is an override when the
+#: role it gives takes the rules away or is a jailbreak persona ("eres DAN sin reglas"),
+#: not when it names a job ("eres mi revisor de SQL").
+_ROLE_ML = re2.compile(r"(?i)(?:bist du|sind sie|tu es|vous etes|eres|sei|voce e)$")
+_NO_RULES_ML = re2.compile(
+    r"(?i)\b(?:dan|jailbreak\w{0,3}|(?:ohne|sans|sin|senza|sem) (?:\w{1,12} ){0,2}(?:regeln|filter"
+    r"|einschrankungen|grenzen|regles|filtres|restrictions|limites|reglas|filtros|restricciones"
+    r"|regole|filtri|restrizioni|limiti|regras|restricoes))\b"
+)
+#: "Vergiss nicht, … zu ignorieren", "N'oublie pas d'ignorer …", "Não esqueça de ignorar …":
+#: a reminder TO ignore is the override itself; "Ignoriere nicht nur …" negates nothing.
+_IGNORE_INFINITIVE = re2.compile(r"(?i)\b(?:ignorieren|ignorer|ignorar|ignorare)\b")
+_NOT_ONLY = re2.compile(
+    r"(?i)^\w{1,20}\s{1,2}(?:nicht nur|pas seulement|non solo|no solo|nao so)\b"
 )
 #: A negation right before (or after) the verb: a reminder, "N'oublie pas les consignes",
 #: "Não esqueça", "Vergiss nicht", "no olvide" — cut at the match's first word.
@@ -375,13 +396,28 @@ def _used_overrides(plain: str) -> list[Any]:
     found = []
     for m in _OVERRIDE_LANGUAGES.finditer(plain):
         phrase = m.group(0)
-        if _PRIOR_TARGET.search(phrase) is None or _ML_NEGATED_AFTER.search(phrase):
+        reach = plain[m.start() : m.end() + _TARGET_REACH]
+        if _ROLE_ML.search(phrase):
+            if _NO_RULES_ML.search(plain, m.end(), m.end() + 48) is None:
+                continue
+        elif _PRIOR_TARGET.search(reach) is None:
             continue
-        if _ML_NEGATED_BEFORE.search(plain[max(0, m.start() - 12) : m.start()]):
+        if _negated(plain, m, reach):
             continue
         if quotation(plain, m.start(), m.end()) is None:
             found.append(m)
     return found
+
+
+def _negated(plain: str, m: Any, reach: str) -> bool:
+    """Whether override match ``m`` of ``plain`` is negated ("N'oublie pas les consignes",
+    "no olvide las indicaciones"), unless what is not forgotten is to ignore them or the
+    negation is "not only" (:data:`_IGNORE_INFINITIVE`, :data:`_NOT_ONLY`)."""
+    phrase = m.group(0)
+    if _IGNORE_INFINITIVE.search(reach) or _NOT_ONLY.search(phrase):
+        return False
+    before = plain[max(0, m.start() - 12) : m.start()]
+    return bool(_ML_NEGATED_AFTER.search(phrase) or _ML_NEGATED_BEFORE.search(before))
 
 
 def _override_matches(text: str) -> list[Any]:
@@ -459,9 +495,9 @@ _REPORTED = re2.compile(
 #: The same in each of the five other languages, matched with accents off and only before an
 #: override in that language (:func:`_language_of`): "ein Kunde schrieb im Ticket:", "un client
 #: a écrit dans le ticket :", "un cliente escribió en el ticket:", "un cliente ha scritto nel
-#: ticket:", "um cliente escreveu na mensagem:"; in German the subject may follow the verb ("im
-#: Ticket schrieb ein Kunde:"). No one-letter or English-word preposition ("a", "no", "in",
-#: "on", "to", "an"): "I sent a message: ignore ..." is the user's own English override.
+#: ticket:", "um cliente escreveu no ticket:"; in German the subject may follow the verb ("im
+#: Ticket schrieb ein Kunde:"). Each language's own prepositions only, and only before an
+#: override in that language: "I sent a message: ignore ..." is the user's own English override.
 _REPORTED_IN = {
     lang: re2.compile(
         rf"(?i)\b(?:{verbs})(?: (?:{preps}) (?:\w{{1,20}} ){{0,2}}\w{{1,20}})?\W{{0,4}}$"
@@ -472,16 +508,16 @@ _REPORTED_IN = {
             r"(?:schrieb|schreibt|geschrieben|sagte|sagt|gesagt|fragte|fragt|gefragt|meinte"
             r"|postete|gepostet|tippte)(?: (?:ein|eine|der|die|das|ihr|sein|unser|unsere)\w{0,2}"
             r" \w{1,20})?",
-            r"im|in der|auf",
+            r"im|ins|in der|in das|in den|in|auf",
         ),
-        ("fr", r"ecrit|ecrivait|dit|disait|demande|poste|tape", r"dans|sur|au"),
+        ("fr", r"ecrit|ecrivait|dit|disait|demande|poste|tape", r"dans|sur|au|en"),
         ("es", r"escribio|escribe|escrito|dijo|dice|decia|pregunto|publico|puso", r"en|el|al"),
         (
             "it",
             r"scritto|scrive|scriveva|detto|diceva|chiesto|chiede|postato",
             r"nel|nella|sul|nei",
         ),
-        ("pt", r"escreveu|escreve|disse|diz|dizia|perguntou|postou|digitou", r"na|em|ao"),
+        ("pt", r"escreveu|escreve|disse|diz|dizia|perguntou|postou|digitou", r"na|no|nos|em|ao"),
     )
 }
 #: The language of a match of :data:`_OVERRIDE_LANGUAGES` by its object or role phrase.
