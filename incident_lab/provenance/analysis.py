@@ -381,10 +381,8 @@ def _step_tool_requests(
             continue  # the same directive again: its first span stands for it
         if keys is None:
             inside = named[bisect.bisect_left(offsets, x) : bisect.bisect_left(offsets, y)]
-            keys = decided[unit] = (
-                ()
-                if task == "handle"
-                else _directed_tools(session, i, user, unit, [(a - x, n) for a, n in inside])
+            keys = decided[unit] = _directed_tools(
+                session, i, user, unit, [(a - x, n) for a, n in inside]
             )
             for key in keys:
                 session.directives.setdefault(key, []).append((i, x))
@@ -488,28 +486,22 @@ def _tool_directive_score(score: float, cues: tuple[str, ...]) -> float:
 
 
 #: A user task that reads content for the user (a summary is not an execution: a tool the
-#: content names is no cue, but calling it is still not the task) ...
+#: content names is no cue, but calling it is still not the task).
 _READ_TASK = re.compile(
     r"\b(?:summari[sz]e|summary|translate|explain|describe|review|proofread|what does|"
     r"what do|tell me what|resume|resumen|zusammenfass|riassum|resum[ao])",
     re.IGNORECASE,
 )
-#: ... and one that hands the content's requests to the agent to handle ("answer the next
-#: customer ticket", "reply to my e-mails"): what the content asks for is the job.
-_HANDLE_TASK = re.compile(
-    r"\b(?:answer|reply to|respond to|handle|process)\b"
-    r"[^.\n]{0,40}\b(?:tickets?|e-?mails?|messages?|requests?|queue|inbox|customers?)\b",
-    re.IGNORECASE,
-)
 
 
 def _content_task(session: _Session, i: int) -> str:
-    """``"handle"`` when the user's turns before step ``i`` hand the content's requests to
-    the agent (:data:`_HANDLE_TASK`, or the task itself: :func:`_delegated`), ``"read"`` when they ask to read it for them
-    (:data:`_READ_TASK`), else ``""``."""
-    user = "\n".join(session.text(u) for u in session.user if u < i)
+    """``"handle"`` when the user's turns before step ``i`` hand the task over to the content
+    (:func:`_delegated`), ``"read"`` when they ask to read it for them (:data:`_READ_TASK`),
+    else ``""``. Either way the content's tool directives are still filed: no task that
+    reads or hands over content licenses the tool its text chooses."""
     if _delegated(session, i):
         return "handle"
+    user = "\n".join(session.text(u) for u in session.user if u < i)
     return "read" if _READ_TASK.search(user) else ""
 
 
@@ -1590,14 +1582,11 @@ def _hands_over_memo(text: str) -> bool:
 
 
 def _delegated(session: _Session, before: int | None = None) -> bool:
-    """True when the user's turns (before step ``before``) hand the task over to content:
-    follow it (:func:`_hands_over`), or handle what it asks ("answer the next customer
-    ticket", "reply to my e-mails": :data:`_HANDLE_TASK`)."""
-    return any(
-        _hands_over(session.text(u)) or _HANDLE_TASK.search(session.text(u)) is not None
-        for u in session.user
-        if before is None or u < before
-    )
+    """True when the user's turns (before step ``before``) hand the task over to content
+    (:func:`_hands_over`). Asking to answer, handle or process tickets, e-mails or requests
+    is not one: it never sanctions what their text asks for (money, credentials, data to an
+    address only the content names)."""
+    return any(_hands_over(session.text(u)) for u in session.user if before is None or u < before)
 
 
 def _sanctioned(session: _Session, spans: tuple[InstructionSpan, ...]) -> set[int]:
@@ -1877,6 +1866,8 @@ def _call(
         session, spans, i, user_spans, tool, kind, arguments, args, attacker, instruction, why
     )
     chooser = None if attacker else _tool_chooser(session, spans, i, tool)
+    if chooser in user_spans:
+        chooser = None  # a document the user said to follow ("follow RELEASE.md") names it
     if chooser is not None:
         if requested or instruction is None:
             instruction = chooser
