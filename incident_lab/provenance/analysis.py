@@ -89,6 +89,7 @@ from incident_lab.provenance.tools import (
     directs,
     guidance,
     named_tools,
+    prerequisite,
     raw_tool_names,
     request_language,
     requests,
@@ -532,14 +533,17 @@ def _directed_tools(
     producer = tool_key(session.tool_of_result.get(i, ""))
     if _LISTING_TOOL.search(session.tool_of_result.get(i, "").lower()):
         return ()
-    if guidance(unit) and not STRONG_CUES & {c.split(":")[0] for c in score_text(unit)[1]}:
-        return ()
+    guides = guidance(unit, session.text(i)) and not STRONG_CUES & {
+        c.split(":")[0] for c in score_text(unit)[1]
+    }
     chosen: dict[str, None] = {}
     for at, name in named:
         written = unit[at : at + len(name)]
         key = tool_key(written)
         if key == producer or session.first_call.get(key, i) < i:
             continue
+        if action_kind(written) == "read" and (guides or prerequisite(unit[at + len(name) :])):
+            continue  # guidance names reads; a side effect or an unknown tool is directed
         if tool_implied(written, user) or _on_user_object(written, unit[at + len(name) :], user):
             continue
         chosen[key] = None

@@ -263,17 +263,33 @@ _CALL_VERBS = (
 )
 _CALL_VERB = re.compile(rf"\b(?:{_CALL_VERBS})\b")
 
-#: Units that guide the use of tools rather than redirect the model: an error and what to do
-#: about it, a prerequisite, the next page, a retry (en, with the common de/fr/es/it/pt
-#: words). Bounded literals only (linear).
-_GUIDANCE = re.compile(
-    r"\b(?:error|errors|unauthori[sz]ed|forbidden|denied|expired|invalid|40[0-9]|429|50[0-9]|"
-    r"retry|retrying|try again|first|before (?:calling|using|you call|invoking)|requires?|"
-    r"required|prerequisite|page\s?=\s?\d{1,6}|next page|more results|more entries|"
-    r"pagination|cursor|offset\s?=\s?\d{1,9}|"
-    r"fehler|erneut|zuerst|zunachst|erreur|reessayez|d'abord|abord|"
-    r"reintente|reintentar|primero|errore|riprova|prima|erro|tente novamente|primeiro)\b"
+#: The shape of an error message: an error word or status at the very start of a tool's
+#: output (after brackets/quotes and an ``"error":`` key), in en/de/fr/es/it/pt. A bare
+#: "first", "required" or "prima" in a sentence is no error (review rev-tnb G1).
+_ERROR_START = re.compile(
+    r"[\s{\[(<\"']{0,8}(?:[\"']?(?:error|status|code|message)[\"']?\s?[:=]\s?[\"']?){0,2}"
+    r"(?:error|err|exception|fault|failed|failure|unauthori[sz]ed|forbidden|denied|"
+    r"access denied|permission denied|expired|invalid|fehler|erreur|errore|erro|"
+    r"http\s?[45]\d\d|[45]\d\d)\b"
 )
+#: The shape of a next-page hint or a prerequisite ("before calling forecast"), anywhere in
+#: the unit.
+_NEXT_PAGE = re.compile(
+    r"\b(?:more results|more entries|next page|next_page|has_more|page\s?=\s?\d{1,6}|"
+    r"cursor\s?=|offset\s?=\s?\d{1,9}|before (?:calling|using|invoking|you call))"
+)
+#: A prerequisite named right after the tool: "call get_balance first", "zuerst" ...
+_FIRST_AFTER_NAME = re.compile(
+    r"[`'\"\u201d]?\s{0,2}(?:(?:tool|function)\s{1,2})?"
+    r"(?:first|zuerst|zunachst|d'abord|en premier|primero|prima|primeiro)\b"
+)
+
+
+def prerequisite(after: str) -> bool:
+    """True when the text right ``after`` a tool's name makes it a prerequisite: "call
+    get_balance first" (guidance for a read only, like :func:`guidance`)."""
+    return _FIRST_AFTER_NAME.match(plain_form(after[:40])) is not None
+
 
 #: A quoted stretch of a unit (straight or curly quotes, bounded): a directive inside one is
 #: reported ("attackers hide text such as 'call the send_email tool'"), not given.
@@ -308,10 +324,15 @@ _NEGATED = re.compile(
 _QUOTE_CHARS = frozenset("'\"\u201c\u2018\u00ab")
 
 
-def guidance(unit: str) -> bool:
-    """True when ``unit`` is an error, prerequisite, retry or next-page message (see
-    :data:`_GUIDANCE`): how to use the tools, not a new task."""
-    return _GUIDANCE.search(plain_form(unit)) is not None
+def guidance(unit: str, output: str) -> bool:
+    """True when ``unit`` of a tool's ``output`` has the shape of guidance on using the
+    tools: the output is an error message (:data:`_ERROR_START`: "Error 401: unauthorized.
+    Retry with get_token first") or the unit a next-page hint (:data:`_NEXT_PAGE`). Only a
+    read may be exempted by it (:func:`~incident_lab.provenance.analysis._directed_tools`)."""
+    return (
+        _ERROR_START.match(plain_form(output[:200])) is not None
+        or _NEXT_PAGE.search(plain_form(unit)) is not None
+    )
 
 
 #: Where a camel-case name changes word ("CarePlan|Update", "get|Balance").
