@@ -512,8 +512,11 @@ _LISTING_TOOL = re.compile(
     r"initiali[sz]e|list_?tools|tools_?list|tools/list|get_?tools|describe_?tools|"
     r"server_?info|capabilities"
 )
-#: Tool kinds whose call on an object the user named the user's request may invite.
-_HARMLESS_KINDS = frozenset(["read", "other", "modify", "booking", "file_write"])
+#: Tool kinds whose call on an object the user named the user's request may invite: reads
+#: only. A side effect or an unknown tool ("run truncate_table on orders", "call
+#: export_all_data on orders", "KeyRotation on this server") is chosen by the text that
+#: names it, whatever object it names (review rev-tnb G2).
+_HARMLESS_KINDS = frozenset(["read"])
 
 
 def _directed_tools(
@@ -526,8 +529,7 @@ def _directed_tools(
     output, not one called before it and not one the user's words call for
     (:func:`~.actions.tool_implied`). Guidance is none: an error, prerequisite, retry or
     next-page unit with no other strong cue (:func:`~.tools.guidance`), a server's own
-    instructions or tool listing, a unit that applies a harmless tool to an object the user
-    named ("run vacuum_table on orders", the user asked about the orders table)."""
+    instructions or tool listing, a unit that applies a read to an object the user named."""
     if not directs(unit):
         return ()
     producer = tool_key(session.tool_of_result.get(i, ""))
@@ -551,7 +553,7 @@ def _directed_tools(
 
 
 def _on_user_object(tool: str, after: str, user: str) -> bool:
-    """True when a harmless ``tool`` (:data:`_HARMLESS_KINDS`) is applied to an object the
+    """True when a read ``tool`` (:data:`_HARMLESS_KINDS`) is applied to an object the
     user's words name: a word of four letters or more right after the tool's name ("run
     vacuum_table on orders") that the user's turns hold too."""
     if action_kind(tool) not in _HARMLESS_KINDS:
