@@ -507,11 +507,10 @@ def _content_task(session: _Session, i: int) -> str:
 
 
 #: A tool whose output is its server's own instructions or tool listing (MCP ``initialize``,
-#: ``tools/list``): what it says about its tools guides, it does not redirect.
-_LISTING_TOOL = re.compile(
-    r"initiali[sz]e|list_?tools|tools_?list|tools/list|get_?tools|describe_?tools|"
-    r"server_?info|capabilities"
-)
+#: ``tools/list``), by its whole key (:func:`~.tools.tool_key`): list_tools, tools_list,
+#: mcp_list_tools, initialize, mcp_initialize, not any name holding "capabilities"
+#: (review rev-tnb G3). What it says about its reads guides; nothing else is exempt.
+_LISTING_TOOL = re.compile(r"(?:mcp_)?(?:initiali[sz]e|list_tools|tools_list)")
 #: Tool kinds whose call on an object the user named the user's request may invite: reads
 #: only. A side effect or an unknown tool ("run truncate_table on orders", "call
 #: export_all_data on orders", "KeyRotation on this server") is chosen by the text that
@@ -533,11 +532,10 @@ def _directed_tools(
     if not directs(unit):
         return ()
     producer = tool_key(session.tool_of_result.get(i, ""))
-    if _LISTING_TOOL.search(session.tool_of_result.get(i, "").lower()):
-        return ()
-    guides = guidance(unit, session.text(i)) and not STRONG_CUES & {
-        c.split(":")[0] for c in score_text(unit)[1]
-    }
+    guides = _LISTING_TOOL.fullmatch(producer) is not None or (
+        guidance(unit, session.text(i))
+        and not STRONG_CUES & {c.split(":")[0] for c in score_text(unit)[1]}
+    )
     chosen: dict[str, None] = {}
     for at, name in named:
         written = unit[at : at + len(name)]
