@@ -306,11 +306,16 @@ def directs(unit: str) -> bool:
     plain = plain_form(unit)
     quoted = [m.span() for m in _QUOTED.finditer(plain)] if _QUOTE_CHARS & set(plain) else []
     for m in _CALL_VERB.finditer(plain):
-        if not any(a < m.start() < b for a, b in quoted) and not _NEGATED.search(
-            plain, max(0, m.start() - 80), m.start()
-        ):
+        if not any(a < m.start() < b for a, b in quoted) and not _negated(plain, m.start()):
             return True
     return False
+
+
+def _negated(plain: str, at: int) -> bool:
+    """True when a negation (:data:`_NEGATED`) governs the call verb at ``at``, unless it
+    negates forgetting or hesitating ("do not forget to invoke X", "vergiss nicht")."""
+    neg = _NEGATED.search(plain, max(0, at - 80), at)
+    return neg is not None and _ENCOURAGED.search(plain, max(0, neg.start() - 12), at) is None
 
 
 #: A negation up to three words before a call verb, no punctuation between: "never let an
@@ -318,6 +323,15 @@ def directs(unit: str) -> bool:
 _NEGATED = re.compile(
     r"\b(?:never|not|n't|dont|nicht|nie|niemals|jamais|pas|nunca|non|mai|nao)"
     r"(?: [^\s;,.:!?]{1,20}){0,3} $"
+)
+
+
+#: What a negation in front of a call verb may negate and still ask for the call: "do not
+#: forget to", "don't hesitate to", "never fail to", "ne pas oublier de", "no olvides",
+#: "non dimenticare", "nao se esqueca", "vergiss nicht" (review rev-tnb G4). Bounded.
+_ENCOURAGED = re.compile(
+    r"\b(?:forget|hesitate|fail|oubli\w{0,4}|olvid\w{0,4}|dimentic\w{0,6}|esquec\w{0,4}|"
+    r"vergiss\w{0,2}|vergessen|zogern|zogere)\b"
 )
 
 
