@@ -177,8 +177,7 @@ def _named(text: str, names: tuple[str, ...], low: str | None) -> list[tuple[int
     if len(low) != len(text):  # "İ".lower() is two characters: offsets must be text's
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     found = [(at, name) for name in names if name in low for at in _occurrences(low, text, name)]
-    for name in names:
-        words = _SEPARATORS.sub(" ", name)
+    for words, name in {_SEPARATORS.sub(" ", n): n for n in reversed(names)}.items():
         if words != name and words in low:
             found += [(at, name) for at in _occurrences(low, text, words, marked_only=True)]
     return sorted(found)
@@ -369,13 +368,14 @@ def tool_key(tool: str) -> str:
 
 @lru_cache(maxsize=4096)
 def spellings(tool: str) -> tuple[str, ...]:
-    """A tool's name lower case, and for a name of several words also its snake and joined
-    spellings (``KeyRotation``: ``keyrotation``, ``key_rotation``). The spaced one ("key
-    rotation") :func:`named_tools` finds itself, when set off as a name."""
+    """A tool's name lower case, and for a name of several words also its snake, joined,
+    kebab and dotted spellings (``KeyRotation``: ``keyrotation``, ``key_rotation``,
+    ``key-rotation``, ``key.rotation``). The spaced one ("key rotation") :func:`named_tools`
+    finds itself, when set off as a name."""
     words = tool_words(tool)
     forms = [tool.lower()]
     if len(words) > 1:
-        forms += ["_".join(words), "".join(words)]
+        forms += ["_".join(words), "".join(words), "-".join(words), ".".join(words)]
     return tuple(dict.fromkeys(f for f in forms if len(f) >= _MIN_NAME))
 
 
