@@ -260,7 +260,10 @@ _CALL_VERBS = (
     # pt
     r"chame|chamar|chamando|use|utilize|utilizar|executa|executar|executando|invoque"
 )
-_CALL_VERB = re.compile(rf"\b(?:{_CALL_VERBS})\b")
+#: "Do this via / through / with the X tool" (review rev-tnb G6): the means of a task the
+#: model is to do. Bounded gap (linear).
+_DO_VIA = r"do (?:this|that|it|so)(?: [^\s;,.:!?]{1,20}){0,2} (?:via|through|with)"
+_CALL_VERB = re.compile(rf"\b(?:{_CALL_VERBS}|{_DO_VIA})\b")
 
 #: The shape of an error message: an error word or status at the very start of a tool's
 #: output (after brackets/quotes and an ``"error":`` key), in en/de/fr/es/it/pt. A bare
