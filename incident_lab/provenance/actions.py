@@ -324,7 +324,7 @@ def _verbs_for(kind: str, name: str) -> list[str]:
         verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
     if _MEMORY_TOOL.intersection(tokens):  # "remember that I want X" asks for write_memory
         verbs += list(_REMEMBER_VERBS)
-    if kind != "file_write" and not _FILE_OBJECTS.intersection(tool_words(name)):
+    if kind == "modify" and not _FILE_OBJECTS.intersection(tool_words(name)):
         verbs = [v for v in verbs if v != "fix"]  # a fix is an edit of a file, nothing else
     return verbs
 

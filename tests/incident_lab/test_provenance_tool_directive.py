@@ -758,3 +758,18 @@ def test_the_review_fixes_regexes_are_linear_on_100kb() -> None:
     """The do-this-via verb, the not-forgetting negation, the guidance shapes: linear."""
     small, large = _cpu_directive_checks(50_000), _cpu_directive_checks(100_000)
     assert large < 3.0 * small + 0.05, (small, large)
+
+
+def test_fix_as_a_noun_still_asks_for_the_commit_command() -> None:
+    """The file-edit rule for "fix" is for modify tools only: "commit the date-parsing fix"
+    asks for the shell's git commit (an exec), as before (firedrill benign session)."""
+    t = traj(
+        user("Show me the latest audit-log entries, then commit the date-parsing fix."),
+        call("shell", "1", command="tail -n 50 audit.log"),
+        result("ok", "1"),
+        call("shell", "2", command="git commit -am 'Fix date parsing in the invoice importer'"),
+        result("[main 1a2b3c] Fix date parsing", "2"),
+        say("Committed."),
+        tools=_tools("shell"),
+    )
+    assert classify_trajectory(t).top is None
