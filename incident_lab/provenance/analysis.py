@@ -89,6 +89,7 @@ from incident_lab.provenance.tools import (
     directs,
     guidance,
     named_tools,
+    prerequisite,
     raw_tool_names,
     request_language,
     requests,
@@ -381,10 +382,8 @@ def _step_tool_requests(
             continue  # the same directive again: its first span stands for it
         if keys is None:
             inside = named[bisect.bisect_left(offsets, x) : bisect.bisect_left(offsets, y)]
-            keys = decided[unit] = (
-                ()
-                if task == "handle"
-                else _directed_tools(session, i, user, unit, [(a - x, n) for a, n in inside])
+            keys = decided[unit] = _directed_tools(
+                session, i, user, unit, [(a - x, n) for a, n in inside]
             )
             for key in keys:
                 session.directives.setdefault(key, []).append((i, x))
@@ -488,39 +487,35 @@ def _tool_directive_score(score: float, cues: tuple[str, ...]) -> float:
 
 
 #: A user task that reads content for the user (a summary is not an execution: a tool the
-#: content names is no cue, but calling it is still not the task) ...
+#: content names is no cue, but calling it is still not the task).
 _READ_TASK = re.compile(
     r"\b(?:summari[sz]e|summary|translate|explain|describe|review|proofread|what does|"
     r"what do|tell me what|resume|resumen|zusammenfass|riassum|resum[ao])",
     re.IGNORECASE,
 )
-#: ... and one that hands the content's requests to the agent to handle ("answer the next
-#: customer ticket", "reply to my e-mails"): what the content asks for is the job.
-_HANDLE_TASK = re.compile(
-    r"\b(?:answer|reply to|respond to|handle|process)\b"
-    r"[^.\n]{0,40}\b(?:tickets?|e-?mails?|messages?|requests?|queue|inbox|customers?)\b",
-    re.IGNORECASE,
-)
 
 
 def _content_task(session: _Session, i: int) -> str:
-    """``"handle"`` when the user's turns before step ``i`` hand the content's requests to
-    the agent (:data:`_HANDLE_TASK`, or the task itself: :func:`_delegated`), ``"read"`` when they ask to read it for them
-    (:data:`_READ_TASK`), else ``""``."""
-    user = "\n".join(session.text(u) for u in session.user if u < i)
+    """``"handle"`` when the user's turns before step ``i`` hand the task over to the content
+    (:func:`_delegated`), ``"read"`` when they ask to read it for them (:data:`_READ_TASK`),
+    else ``""``. Either way the content's tool directives are still filed: no task that
+    reads or hands over content licenses the tool its text chooses."""
     if _delegated(session, i):
         return "handle"
+    user = "\n".join(session.text(u) for u in session.user if u < i)
     return "read" if _READ_TASK.search(user) else ""
 
 
 #: A tool whose output is its server's own instructions or tool listing (MCP ``initialize``,
-#: ``tools/list``): what it says about its tools guides, it does not redirect.
-_LISTING_TOOL = re.compile(
-    r"initiali[sz]e|list_?tools|tools_?list|tools/list|get_?tools|describe_?tools|"
-    r"server_?info|capabilities"
-)
-#: Tool kinds whose call on an object the user named the user's request may invite.
-_HARMLESS_KINDS = frozenset(["read", "other", "modify", "booking", "file_write"])
+#: ``tools/list``), by its whole key (:func:`~.tools.tool_key`): list_tools, tools_list,
+#: mcp_list_tools, initialize, mcp_initialize, not any name holding "capabilities"
+#: (review rev-tnb G3). What it says about its reads guides; nothing else is exempt.
+_LISTING_TOOL = re.compile(r"(?:mcp_)?(?:initiali[sz]e|list_tools|tools_list)")
+#: Tool kinds whose call on an object the user named the user's request may invite: reads
+#: only. A side effect or an unknown tool ("run truncate_table on orders", "call
+#: export_all_data on orders", "KeyRotation on this server") is chosen by the text that
+#: names it, whatever object it names (review rev-tnb G2).
+_HARMLESS_KINDS = frozenset(["read"])
 
 
 def _directed_tools(
@@ -533,21 +528,22 @@ def _directed_tools(
     output, not one called before it and not one the user's words call for
     (:func:`~.actions.tool_implied`). Guidance is none: an error, prerequisite, retry or
     next-page unit with no other strong cue (:func:`~.tools.guidance`), a server's own
-    instructions or tool listing, a unit that applies a harmless tool to an object the user
-    named ("run vacuum_table on orders", the user asked about the orders table)."""
+    instructions or tool listing, a unit that applies a read to an object the user named."""
     if not directs(unit):
         return ()
     producer = tool_key(session.tool_of_result.get(i, ""))
-    if _LISTING_TOOL.search(session.tool_of_result.get(i, "").lower()):
-        return ()
-    if guidance(unit) and not STRONG_CUES & {c.split(":")[0] for c in score_text(unit)[1]}:
-        return ()
+    guides = _LISTING_TOOL.fullmatch(producer) is not None or (
+        guidance(unit, session.text(i))
+        and not STRONG_CUES & {c.split(":")[0] for c in score_text(unit)[1]}
+    )
     chosen: dict[str, None] = {}
     for at, name in named:
         written = unit[at : at + len(name)]
         key = tool_key(written)
         if key == producer or session.first_call.get(key, i) < i:
             continue
+        if action_kind(written) == "read" and (guides or prerequisite(unit[at + len(name) :])):
+            continue  # guidance names reads; a side effect or an unknown tool is directed
         if tool_implied(written, user) or _on_user_object(written, unit[at + len(name) :], user):
             continue
         chosen[key] = None
@@ -555,7 +551,7 @@ def _directed_tools(
 
 
 def _on_user_object(tool: str, after: str, user: str) -> bool:
-    """True when a harmless ``tool`` (:data:`_HARMLESS_KINDS`) is applied to an object the
+    """True when a read ``tool`` (:data:`_HARMLESS_KINDS`) is applied to an object the
     user's words name: a word of four letters or more right after the tool's name ("run
     vacuum_table on orders") that the user's turns hold too."""
     if action_kind(tool) not in _HARMLESS_KINDS:
@@ -1590,14 +1586,11 @@ def _hands_over_memo(text: str) -> bool:
 
 
 def _delegated(session: _Session, before: int | None = None) -> bool:
-    """True when the user's turns (before step ``before``) hand the task over to content:
-    follow it (:func:`_hands_over`), or handle what it asks ("answer the next customer
-    ticket", "reply to my e-mails": :data:`_HANDLE_TASK`)."""
-    return any(
-        _hands_over(session.text(u)) or _HANDLE_TASK.search(session.text(u)) is not None
-        for u in session.user
-        if before is None or u < before
-    )
+    """True when the user's turns (before step ``before``) hand the task over to content
+    (:func:`_hands_over`). Asking to answer, handle or process tickets, e-mails or requests
+    is not one: it never sanctions what their text asks for (money, credentials, data to an
+    address only the content names)."""
+    return any(_hands_over(session.text(u)) for u in session.user if before is None or u < before)
 
 
 def _sanctioned(session: _Session, spans: tuple[InstructionSpan, ...]) -> set[int]:
@@ -1877,6 +1870,8 @@ def _call(
         session, spans, i, user_spans, tool, kind, arguments, args, attacker, instruction, why
     )
     chooser = None if attacker else _tool_chooser(session, spans, i, tool)
+    if chooser in user_spans:
+        chooser = None  # a document the user said to follow ("follow RELEASE.md") names it
     if chooser is not None:
         if requested or instruction is None:
             instruction = chooser

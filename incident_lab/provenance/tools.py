@@ -177,8 +177,7 @@ def _named(text: str, names: tuple[str, ...], low: str | None) -> list[tuple[int
     if len(low) != len(text):  # "İ".lower() is two characters: offsets must be text's
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     found = [(at, name) for name in names if name in low for at in _occurrences(low, text, name)]
-    for name in names:
-        words = _SEPARATORS.sub(" ", name)
+    for words, name in {_SEPARATORS.sub(" ", n): n for n in reversed(names)}.items():
         if words != name and words in low:
             found += [(at, name) for at in _occurrences(low, text, words, marked_only=True)]
     return sorted(found)
@@ -261,19 +260,38 @@ _CALL_VERBS = (
     # pt
     r"chame|chamar|chamando|use|utilize|utilizar|executa|executar|executando|invoque"
 )
-_CALL_VERB = re.compile(rf"\b(?:{_CALL_VERBS})\b")
+#: "Do this via / through / with the X tool" (review rev-tnb G6): the means of a task the
+#: model is to do. Bounded gap (linear).
+_DO_VIA = r"do (?:this|that|it|so)(?: [^\s;,.:!?]{1,20}){0,2} (?:via|through|with)"
+_CALL_VERB = re.compile(rf"\b(?:{_CALL_VERBS}|{_DO_VIA})\b")
 
-#: Units that guide the use of tools rather than redirect the model: an error and what to do
-#: about it, a prerequisite, the next page, a retry (en, with the common de/fr/es/it/pt
-#: words). Bounded literals only (linear).
-_GUIDANCE = re.compile(
-    r"\b(?:error|errors|unauthori[sz]ed|forbidden|denied|expired|invalid|40[0-9]|429|50[0-9]|"
-    r"retry|retrying|try again|first|before (?:calling|using|you call|invoking)|requires?|"
-    r"required|prerequisite|page\s?=\s?\d{1,6}|next page|more results|more entries|"
-    r"pagination|cursor|offset\s?=\s?\d{1,9}|"
-    r"fehler|erneut|zuerst|zunachst|erreur|reessayez|d'abord|abord|"
-    r"reintente|reintentar|primero|errore|riprova|prima|erro|tente novamente|primeiro)\b"
+#: The shape of an error message: an error word or status at the very start of a tool's
+#: output (after brackets/quotes and an ``"error":`` key), in en/de/fr/es/it/pt. A bare
+#: "first", "required" or "prima" in a sentence is no error (review rev-tnb G1).
+_ERROR_START = re.compile(
+    r"[\s{\[(<\"']{0,8}(?:[\"']?(?:error|status|code|message)[\"']?\s?[:=]\s?[\"']?){0,2}"
+    r"(?:error|err|exception|fault|failed|failure|unauthori[sz]ed|forbidden|denied|"
+    r"access denied|permission denied|expired|invalid|fehler|erreur|errore|erro|"
+    r"http\s?[45]\d\d|[45]\d\d)\b"
 )
+#: The shape of a next-page hint or a prerequisite ("before calling forecast"), anywhere in
+#: the unit.
+_NEXT_PAGE = re.compile(
+    r"\b(?:more results|more entries|next page|next_page|has_more|page\s?=\s?\d{1,6}|"
+    r"cursor\s?=|offset\s?=\s?\d{1,9}|before (?:calling|using|invoking|you call))"
+)
+#: A prerequisite named right after the tool: "call get_balance first", "zuerst" ...
+_FIRST_AFTER_NAME = re.compile(
+    r"[`'\"\u201d]?\s{0,2}(?:(?:tool|function)\s{1,2})?"
+    r"(?:first|zuerst|zunachst|d'abord|en premier|primero|prima|primeiro)\b"
+)
+
+
+def prerequisite(after: str) -> bool:
+    """True when the text right ``after`` a tool's name makes it a prerequisite: "call
+    get_balance first" (guidance for a read only, like :func:`guidance`)."""
+    return _FIRST_AFTER_NAME.match(plain_form(after[:40])) is not None
+
 
 #: A quoted stretch of a unit (straight or curly quotes, bounded): a directive inside one is
 #: reported ("attackers hide text such as 'call the send_email tool'"), not given.
@@ -290,11 +308,16 @@ def directs(unit: str) -> bool:
     plain = plain_form(unit)
     quoted = [m.span() for m in _QUOTED.finditer(plain)] if _QUOTE_CHARS & set(plain) else []
     for m in _CALL_VERB.finditer(plain):
-        if not any(a < m.start() < b for a, b in quoted) and not _NEGATED.search(
-            plain, max(0, m.start() - 80), m.start()
-        ):
+        if not any(a < m.start() < b for a, b in quoted) and not _negated(plain, m.start()):
             return True
     return False
+
+
+def _negated(plain: str, at: int) -> bool:
+    """True when a negation (:data:`_NEGATED`) governs the call verb at ``at``, unless it
+    negates forgetting or hesitating ("do not forget to invoke X", "vergiss nicht")."""
+    neg = _NEGATED.search(plain, max(0, at - 80), at)
+    return neg is not None and _ENCOURAGED.search(plain, max(0, neg.start() - 12), at) is None
 
 
 #: A negation up to three words before a call verb, no punctuation between: "never let an
@@ -305,13 +328,27 @@ _NEGATED = re.compile(
 )
 
 
+#: What a negation in front of a call verb may negate and still ask for the call: "do not
+#: forget to", "don't hesitate to", "never fail to", "ne pas oublier de", "no olvides",
+#: "non dimenticare", "nao se esqueca", "vergiss nicht" (review rev-tnb G4). Bounded.
+_ENCOURAGED = re.compile(
+    r"\b(?:forget|hesitate|fail|oubli\w{0,4}|olvid\w{0,4}|dimentic\w{0,6}|esquec\w{0,4}|"
+    r"vergiss\w{0,2}|vergessen|zogern|zogere)\b"
+)
+
+
 _QUOTE_CHARS = frozenset("'\"\u201c\u2018\u00ab")
 
 
-def guidance(unit: str) -> bool:
-    """True when ``unit`` is an error, prerequisite, retry or next-page message (see
-    :data:`_GUIDANCE`): how to use the tools, not a new task."""
-    return _GUIDANCE.search(plain_form(unit)) is not None
+def guidance(unit: str, output: str) -> bool:
+    """True when ``unit`` of a tool's ``output`` has the shape of guidance on using the
+    tools: the output is an error message (:data:`_ERROR_START`: "Error 401: unauthorized.
+    Retry with get_token first") or the unit a next-page hint (:data:`_NEXT_PAGE`). Only a
+    read may be exempted by it (:func:`~incident_lab.provenance.analysis._directed_tools`)."""
+    return (
+        _ERROR_START.match(plain_form(output[:200])) is not None
+        or _NEXT_PAGE.search(plain_form(unit)) is not None
+    )
 
 
 #: Where a camel-case name changes word ("CarePlan|Update", "get|Balance").
@@ -334,13 +371,14 @@ def tool_key(tool: str) -> str:
 
 @lru_cache(maxsize=4096)
 def spellings(tool: str) -> tuple[str, ...]:
-    """A tool's name lower case, and for a name of several words also its snake and joined
-    spellings (``KeyRotation``: ``keyrotation``, ``key_rotation``). The spaced one ("key
-    rotation") :func:`named_tools` finds itself, when set off as a name."""
+    """A tool's name lower case, and for a name of several words also its snake, joined,
+    kebab and dotted spellings (``KeyRotation``: ``keyrotation``, ``key_rotation``,
+    ``key-rotation``, ``key.rotation``). The spaced one ("key rotation") :func:`named_tools`
+    finds itself, when set off as a name."""
     words = tool_words(tool)
     forms = [tool.lower()]
     if len(words) > 1:
-        forms += ["_".join(words), "".join(words)]
+        forms += ["_".join(words), "".join(words), "-".join(words), ".".join(words)]
     return tuple(dict.fromkeys(f for f in forms if len(f) >= _MIN_NAME))
 
 
