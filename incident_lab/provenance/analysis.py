@@ -93,6 +93,7 @@ from incident_lab.provenance.tools import (
     raw_tool_names,
     request_language,
     requests,
+    spellings,
     tool_key,
     tool_request_units,
     tool_spellings,
@@ -173,6 +174,12 @@ class _Session:
         raw = raw_tool_names(traj, called)
         self.tool_names = tuple(dict.fromkeys(n.lower() for n in raw))
         self.tool_spellings = tool_spellings(raw)
+        #: each spelling (:func:`~.tools.spellings`) -> the session tool it spells, so that a
+        #: text's "keyrotation" is filed under the tool KeyRotation (key "key_rotation")
+        self.tool_of_spelling: dict[str, str] = {}
+        for name in raw:
+            for form in spellings(name):
+                self.tool_of_spelling.setdefault(form, name)
         #: tool key (:func:`~.tools.tool_key`) -> the step of its first call
         self.first_call: dict[str, int] = {}
         for i, name in zip(self.call_steps, called, strict=True):
@@ -538,7 +545,7 @@ def _directed_tools(
     )
     chosen: dict[str, None] = {}
     for at, name in named:
-        written = unit[at : at + len(name)]
+        written = session.tool_of_spelling.get(name, unit[at : at + len(name)])
         key = tool_key(written)
         if key == producer or session.first_call.get(key, i) < i:
             continue
