@@ -86,11 +86,14 @@ from incident_lab.provenance.text import (
 from incident_lab.provenance.tools import (
     TOOL_ONLY_CAP,
     TOOL_REQUEST_WEIGHT,
+    describes,
     directs,
     guidance,
+    hands_over,
     named_tools,
     prerequisite,
     raw_tool_names,
+    related,
     request_language,
     requests,
     spellings,
@@ -109,7 +112,13 @@ from incident_lab.provenance.values import (
     shingles,
     value_text,
 )
-from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS
+from incident_lab.text.lexicon import (
+    ACTION_VERBS,
+    DESTRUCTIVE,
+    OUTBOUND_COMMAND,
+    REMOTE_EXEC,
+    STOPWORDS,
+)
 from incident_lab.text.memo import text_memo
 
 _MEMORY = re.compile(r"memory|memories|recall|remember|notes?_?store")
@@ -381,20 +390,22 @@ def _step_tool_requests(
     index = _StepSpans(found, i)
     offsets = [at for at, _name in named]
     user = "\n".join(session.text(u) for u in session.user if u < i)
-    decided: dict[str, tuple[str, ...]] = {}  # unit text -> the tools it directs to
+    # unit text -> the tools it directs to, and whether it is a cue of its own
+    decided: dict[str, tuple[tuple[str, ...], bool]] = {}
     for x, y, _tool in tool_request_units(text, session.units(i), named):
         unit = text[x:y]
-        keys = decided.get(unit)
+        keys, cue = decided.get(unit, ((), False))
         if keys and index.overlapping(x, y) is None:
             continue  # the same directive again: its first span stands for it
-        if keys is None:
+        if unit not in decided:
             inside = named[bisect.bisect_left(offsets, x) : bisect.bisect_left(offsets, y)]
-            keys = decided[unit] = _directed_tools(
-                session, i, user, unit, [(a - x, n) for a, n in inside]
+            before = _line_before(session, i, x)
+            keys, cue = decided[unit] = _directed_tools(
+                session, i, user, (unit, before), [(a - x, n) for a, n in inside]
             )
             for key in keys:
                 session.directives.setdefault(key, []).append((i, x))
-        extra = ("tool_request", "tool_directive") if keys and not task else ("tool_request",)
+        extra = ("tool_request", "tool_directive") if cue and not task else ("tool_request",)
         k = index.overlapping(x, y)
         if k is not None:
             _add_tool_request(found, index, k, text, x, y, extra)
@@ -525,9 +536,48 @@ _LISTING_TOOL = re.compile(r"(?:mcp_)?(?:initiali[sz]e|list_tools|tools_list)")
 _HARMLESS_KINDS = frozenset(["read"])
 
 
+def _line_before(session: _Session, i: int, x: int) -> str:
+    """The (up to :data:`_MAX_TASK_UNITS`) sentences of step ``i`` right before offset ``x``
+    on its line: the request a "do this by calling X" hands to the tool."""
+    units = session.units(i)
+    text = session.text(i)
+    k = bisect.bisect_left(units, (x, -1))
+    start = x
+    for px, _py in reversed(units[max(0, k - _MAX_TASK_UNITS) : k]):
+        if "\n" in text[px:start]:
+            break
+        start = px
+    return text[start:x]
+
+
+#: Kinds of tool a directive chooses whatever it is about: money, a message or e-mail out,
+#: a deletion, a credential, a permission (review rev-tnf F1: these stay findings whatever
+#: the text says; other kinds are chosen only by a directive that departs from the task).
+_CHOSEN_ALWAYS = frozenset(["payment", "email", "message", "delete", "credential", "permission"])
+
+
+def _acts_on_its_own(tool: str) -> bool:
+    """True when a tool of no known kind is named for a destructive or outbound act
+    (:data:`~incident_lab.text.lexicon.DESTRUCTIVE`: ``truncate_table``; or its first word a
+    verb of :data:`_OWN_ACT_KINDS` in :data:`~incident_lab.text.lexicon.ACTION_VERBS`:
+    ``export_all_data``):
+    chosen by the text that names it even on the user's object (review rev-tnb G2)."""
+    words = tool_words(tool)
+    if not words:
+        return False
+    if DESTRUCTIVE.search(" ".join(words)):
+        return True
+    return any(words[0] in ACTION_VERBS.get(k, ()) for k in _OWN_ACT_KINDS)
+
+
+#: The verb kinds of :func:`_acts_on_its_own`: what ends or leaves (not a command run, which
+#: "deploy" or "build" is).
+_OWN_ACT_KINDS = (*_CHOSEN_ALWAYS, "file_write", "http_write")
+
+
 def _directed_tools(
-    session: _Session, i: int, user: str, unit: str, named: list[tuple[int, str]]
-) -> tuple[str, ...]:
+    session: _Session, i: int, user: str, unit_before: tuple[str, str], named: list[tuple[int, str]]
+) -> tuple[tuple[str, ...], bool]:
     """The tools (:func:`~.tools.tool_key`) a unit of untrusted step ``i`` directs the model
     to (cue ``tool_directive``; ``named``: the tool names in it, offsets in the unit;
     ``user``: the user's turns before it), for :func:`_tool_chooser`: a verb that calls a tool (:func:`~.tools.directs`, outside
@@ -535,26 +585,47 @@ def _directed_tools(
     output, not one called before it and not one the user's words call for
     (:func:`~.actions.tool_implied`). Guidance is none: an error, prerequisite, retry or
     next-page unit with no other strong cue (:func:`~.tools.guidance`), a server's own
-    instructions or tool listing, a unit that applies a read to an object the user named."""
+    instructions or tool listing, a unit that applies a read to an object the user named.
+    Nor is a unit about the user's task (:func:`~.tools.related`, review rev-tnf F1: help,
+    a runbook, a planner naming the tool for what the user asked) unless the tool's kind is
+    one of :data:`_CHOSEN_ALWAYS` or :func:`_acts_on_its_own`, or the unit (with the
+    sentences before it, ``unit_before``) holds another strong cue.
+
+    Also returns whether the unit is a cue ``tool_directive`` of its own (a near miss when
+    no call follows, review rev-tnf F3): another strong cue, or a chosen tool that departs
+    from the task or acts on its own, named by a request rather than described by its
+    purpose (:func:`~.tools.describes`: "To X, use Y", "use Y to X")."""
+    unit, before = unit_before
     if not directs(unit):
-        return ()
+        return (), False
     producer = tool_key(session.tool_of_result.get(i, ""))
+    strong = bool(STRONG_CUES & {c.split(":")[0] for c in score_text(f"{before}{unit}")[1]})
     guides = _LISTING_TOOL.fullmatch(producer) is not None or (
-        guidance(unit, session.text(i))
-        and not STRONG_CUES & {c.split(":")[0] for c in score_text(unit)[1]}
+        guidance(unit, session.text(i)) and not strong
     )
     chosen: dict[str, None] = {}
+    cue = False
     for at, name in named:
         written = session.tool_of_spelling.get(name, unit[at : at + len(name)])
         key = tool_key(written)
         if key == producer or session.first_call.get(key, i) < i:
             continue
-        if action_kind(written) == "read" and (guides or prerequisite(unit[at + len(name) :])):
+        kind = action_kind(written)
+        if kind == "read" and (guides or prerequisite(unit[at + len(name) :])):
             continue  # guidance names reads; a side effect or an unknown tool is directed
         if tool_implied(written, user) or _on_user_object(written, unit[at + len(name) :], user):
             continue
+        departs = not related(unit, before, written, user)
+        always = kind in _CHOSEN_ALWAYS or _acts_on_its_own(written)
+        if not (departs or strong or always):
+            continue  # the text says which tool does what the user asked
         chosen[key] = None
-    return tuple(chosen)
+        # a near miss of its own: a request addressed to the model, not a description of
+        # what the tool is for ("To X, use Y", "use Y to X"), for a tool that departs from
+        # the task or acts on its own
+        described = not hands_over(unit) and describes(unit[:at], unit[at + len(name) :])
+        cue = cue or strong or ((departs or always) and not described)
+    return tuple(chosen), cue
 
 
 def _on_user_object(tool: str, after: str, user: str) -> bool:
