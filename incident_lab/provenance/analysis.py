@@ -80,6 +80,7 @@ from incident_lab.provenance.text import (
     MAX_SCAN,
     guess_language,
     language_switch,
+    plain_form,
     readable,
     text_of_step,
 )
@@ -1924,9 +1925,40 @@ def _tool_chooser(
         return None
     step, x = filed[at]
     user = "\n".join(session.text(u) for u in session.user if u < i)
-    if tool_implied(tool, user):
+    if tool_implied(tool, user) or _confirmed(session, tool, step, i):
         return None
     return _span_at(spans, step, x, x + 1)
+
+
+#: A user's reply that says yes to what the assistant proposed, at its start (en, de, fr,
+#: es, it, pt): "Yes, go ahead.", "ok do it", "Sí, adelante", "Oui, vas-y". Literals only.
+_CONFIRMS = re.compile(
+    r"\W{0,3}(?:yes|yeah|yep|sure|ok|okay|go ahead|do it|please do|sounds good|approved?|"
+    r"confirm(?:ed)?|ja|jawohl|mach das|oui|vas-y|allez-y|d'accord|si|claro|adelante|hazlo|"
+    r"procede|certo|vai|fallo|procedi|sim|pode|faca)\b"
+)
+
+
+def _confirmed(session: _Session, tool: str, after: int, before: int) -> bool:
+    """True when, between the directive at step ``after`` and the call at ``before``, an
+    assistant turn named ``tool`` ("The runbook says to use rotate_logs. Shall I?") and the
+    user's next turn said yes to it: the user asked for the call (review rev-tnf F2)."""
+    forms = spellings(tool)
+    lo = bisect.bisect_right(session.assistant, after)
+    hi = bisect.bisect_left(session.assistant, before)
+    for a in session.assistant[lo:hi]:
+        if not named_tools(session.text(a), forms):
+            continue
+        u = bisect.bisect_right(session.user, a)
+        if u < len(session.user) and session.user[u] < before:
+            reply = plain_form(session.text(session.user[u])[:200])
+            if _CONFIRMS.match(reply) and not _REFUSES.search(reply):
+                return True
+    return False
+
+
+#: A "no" in the user's reply ("No, don't", "ok, but not now") undoes a yes.
+_REFUSES = re.compile(r"\b(?:no|not|don't|dont|never|nein|nicht|non|pas|nao|wait|stop)\b")
 
 
 def _call(
