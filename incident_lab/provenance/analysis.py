@@ -85,8 +85,10 @@ from incident_lab.provenance.text import (
     text_of_step,
 )
 from incident_lab.provenance.tools import (
+    CHOSEN_ALWAYS,
     TOOL_ONLY_CAP,
     TOOL_REQUEST_WEIGHT,
+    acts_on_its_own,
     describes,
     directs,
     guidance,
@@ -113,13 +115,7 @@ from incident_lab.provenance.values import (
     shingles,
     value_text,
 )
-from incident_lab.text.lexicon import (
-    ACTION_VERBS,
-    DESTRUCTIVE,
-    OUTBOUND_COMMAND,
-    REMOTE_EXEC,
-    STOPWORDS,
-)
+from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS
 from incident_lab.text.memo import text_memo
 
 _MEMORY = re.compile(r"memory|memories|recall|remember|notes?_?store")
@@ -551,31 +547,6 @@ def _line_before(session: _Session, i: int, x: int) -> str:
     return text[start:x]
 
 
-#: Kinds of tool a directive chooses whatever it is about: money, a message or e-mail out,
-#: a deletion, a credential, a permission (review rev-tnf F1: these stay findings whatever
-#: the text says; other kinds are chosen only by a directive that departs from the task).
-_CHOSEN_ALWAYS = frozenset(["payment", "email", "message", "delete", "credential", "permission"])
-
-
-def _acts_on_its_own(tool: str) -> bool:
-    """True when a tool of no known kind is named for a destructive or outbound act
-    (:data:`~incident_lab.text.lexicon.DESTRUCTIVE`: ``truncate_table``; or its first word a
-    verb of :data:`_OWN_ACT_KINDS` in :data:`~incident_lab.text.lexicon.ACTION_VERBS`:
-    ``export_all_data``):
-    chosen by the text that names it even on the user's object (review rev-tnb G2)."""
-    words = tool_words(tool)
-    if not words:
-        return False
-    if DESTRUCTIVE.search(" ".join(words)):
-        return True
-    return any(words[0] in ACTION_VERBS.get(k, ()) for k in _OWN_ACT_KINDS)
-
-
-#: The verb kinds of :func:`_acts_on_its_own`: what ends or leaves (not a command run, which
-#: "deploy" or "build" is).
-_OWN_ACT_KINDS = (*_CHOSEN_ALWAYS, "file_write", "http_write")
-
-
 def _directed_tools(
     session: _Session, i: int, user: str, unit_before: tuple[str, str], named: list[tuple[int, str]]
 ) -> tuple[tuple[str, ...], bool]:
@@ -589,7 +560,7 @@ def _directed_tools(
     instructions or tool listing, a unit that applies a read to an object the user named.
     Nor is a unit about the user's task (:func:`~.tools.related`, review rev-tnf F1: help,
     a runbook, a planner naming the tool for what the user asked) unless the tool's kind is
-    one of :data:`_CHOSEN_ALWAYS` or :func:`_acts_on_its_own`, or the unit (with the
+    one of :data:`~.tools.CHOSEN_ALWAYS` or :func:`~.tools.acts_on_its_own`, or the unit (with the
     sentences before it, ``unit_before``) holds another strong cue.
 
     Also returns whether the unit is a cue ``tool_directive`` of its own (a near miss when
@@ -617,7 +588,7 @@ def _directed_tools(
         if tool_implied(written, user) or _on_user_object(written, unit[at + len(name) :], user):
             continue
         departs = not related(unit, before, written, user)
-        always = kind in _CHOSEN_ALWAYS or _acts_on_its_own(written)
+        always = kind in CHOSEN_ALWAYS or acts_on_its_own(written)
         if not (departs or strong or always):
             continue  # the text says which tool does what the user asked
         chosen[key] = None

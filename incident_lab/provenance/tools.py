@@ -37,7 +37,7 @@ from typing import Any
 import re2
 
 from incident_lab.provenance.text import function_words, plain_form
-from incident_lab.text.lexicon import content_words
+from incident_lab.text.lexicon import ACTION_VERBS, DESTRUCTIVE, content_words
 
 #: The cue's weight in the noisy-OR: alone it makes a span (above the weak score).
 TOOL_REQUEST_WEIGHT = 0.55
@@ -511,3 +511,28 @@ def describes(before: str, after: str) -> bool:
         _PURPOSE_FIRST.match(plain_form(before[:200])) is not None
         or _PURPOSE_AFTER.match(plain_form(after[:60])) is not None
     )
+
+
+#: Kinds of tool a directive chooses whatever it is about: money, a message or e-mail out,
+#: a deletion, a credential, a permission (review rev-tnf F1: these stay findings whatever
+#: the text says; other kinds are chosen only by a directive that departs from the task).
+CHOSEN_ALWAYS = frozenset(["payment", "email", "message", "delete", "credential", "permission"])
+
+
+def acts_on_its_own(tool: str) -> bool:
+    """True when a tool of no known kind is named for a destructive or outbound act
+    (:data:`~incident_lab.text.lexicon.DESTRUCTIVE`: ``truncate_table``; or its first word a
+    verb of :data:`_OWN_ACT_KINDS` in :data:`~incident_lab.text.lexicon.ACTION_VERBS`:
+    ``export_all_data``):
+    chosen by the text that names it even on the user's object (review rev-tnb G2)."""
+    words = tool_words(tool)
+    if not words:
+        return False
+    if DESTRUCTIVE.search(" ".join(words)):
+        return True
+    return any(words[0] in ACTION_VERBS.get(k, ()) for k in _OWN_ACT_KINDS)
+
+
+#: The verb kinds of :func:`acts_on_its_own`: what ends or leaves (not a command run, which
+#: "deploy" or "build" is).
+_OWN_ACT_KINDS = (*CHOSEN_ALWAYS, "file_write", "http_write")
