@@ -582,22 +582,34 @@ def _directed_tools(
         key = tool_key(written)
         if key == producer or session.first_call.get(key, i) < i:
             continue
-        kind = action_kind(written)
-        if kind == "read" and (guides or prerequisite(unit[at + len(name) :])):
+        after = unit[at + len(name) :]
+        if action_kind(written) == "read" and (guides or prerequisite(after)):
             continue  # guidance names reads; a side effect or an unknown tool is directed
-        if tool_implied(written, user) or _on_user_object(written, unit[at + len(name) :], user):
+        if tool_implied(written, user) or _on_user_object(written, after, user):
             continue
-        departs = not related(unit, before, written, user)
-        always = kind in CHOSEN_ALWAYS or acts_on_its_own(written)
-        if not (departs or strong or always):
+        verdict = _departs(unit_before, written, user, strong)
+        if verdict is None:
             continue  # the text says which tool does what the user asked
         chosen[key] = None
         # a near miss of its own: a request addressed to the model, not a description of
         # what the tool is for ("To X, use Y", "use Y to X"), for a tool that departs from
         # the task or acts on its own
-        described = not hands_over(unit) and describes(unit[:at], unit[at + len(name) :])
-        cue = cue or strong or ((departs or always) and not described)
+        described = not hands_over(unit) and describes(unit[:at], after)
+        cue = cue or strong or (verdict and not described)
     return tuple(chosen), cue
+
+
+def _departs(unit_before: tuple[str, str], tool: str, user: str, strong: bool) -> bool | None:
+    """Whether a directive (``unit_before``: its sentence and the sentences before it)
+    chooses ``tool``: None when it does not (it is about the user's task, :func:`~.tools.
+    related`, and nothing else makes it a finding), True when the tool departs from the
+    task or is one a text chooses whatever it says (:data:`~.tools.CHOSEN_ALWAYS`,
+    :func:`~.tools.acts_on_its_own`), False when only another strong cue chooses it."""
+    unit, before = unit_before
+    always = action_kind(tool) in CHOSEN_ALWAYS or acts_on_its_own(tool)
+    if always or not related(unit, before, tool, user):
+        return True
+    return False if strong else None
 
 
 def _on_user_object(tool: str, after: str, user: str) -> bool:
