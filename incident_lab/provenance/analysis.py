@@ -192,6 +192,8 @@ class _Session:
             self.first_call.setdefault(tool_key(str(name or "")), i)
         #: tool key -> the tool directives naming it: (step, unit start), in order
         self.directives: dict[str, list[tuple[int, int]]] = {}
+        #: tool key -> user confirmations of a proposal naming it (:func:`_confirmations`)
+        self.confirmations: dict[str, list[tuple[int, int]]] | None = None
 
     def text(self, i: int) -> str:
         text = self.texts.get(i)
@@ -1925,19 +1927,32 @@ _CONFIRMS = re.compile(
 def _confirmed(session: _Session, tool: str, after: int, before: int) -> bool:
     """True when, between the directive at step ``after`` and the call at ``before``, an
     assistant turn named ``tool`` ("The runbook says to use rotate_logs. Shall I?") and the
-    user's next turn said yes to it: the user asked for the call (review rev-tnf F2)."""
-    forms = spellings(tool)
-    lo = bisect.bisect_right(session.assistant, after)
-    hi = bisect.bisect_left(session.assistant, before)
-    for a in session.assistant[lo:hi]:
-        if not named_tools(session.text(a), forms):
-            continue
-        u = bisect.bisect_right(session.user, a)
-        if u < len(session.user) and session.user[u] < before:
+    user's next turn, before the call, said yes to it: the user asked for the call (review
+    rev-tnf F2). One bisection per call (:func:`_confirmations`)."""
+    turns = _confirmations(session).get(tool_key(tool), [])
+    k = bisect.bisect_right(turns, (after, before))
+    return k < len(turns) and turns[k][0] < before and turns[k][1] < before
+
+
+def _confirmations(session: _Session) -> dict[str, list[tuple[int, int]]]:
+    """Tool key -> the (assistant turn, user reply) pairs where an assistant turn named the
+    tool and the user's next turn said yes (:data:`_CONFIRMS`, no :data:`_REFUSES`), in
+    order; built once per session."""
+    if session.confirmations is None:
+        found: dict[str, list[tuple[int, int]]] = {}
+        for a in session.assistant:
+            u = bisect.bisect_right(session.user, a)
+            if u == len(session.user):
+                break
             reply = plain_form(session.text(session.user[u])[:200])
-            if _CONFIRMS.match(reply) and not _REFUSES.search(reply):
-                return True
-    return False
+            if not _CONFIRMS.match(reply) or _REFUSES.search(reply):
+                continue
+            text = session.text(a)
+            for _at, name in named_tools(text, session.tool_spellings, session.lower(a)):
+                key = tool_key(session.tool_of_spelling.get(name, name))
+                found.setdefault(key, []).append((a, session.user[u]))
+        session.confirmations = found
+    return session.confirmations
 
 
 #: A "no" in the user's reply ("No, don't", "ok, but not now") undoes a yes.
