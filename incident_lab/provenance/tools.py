@@ -505,18 +505,33 @@ _PURPOSE_AFTER = re.compile(
 def describes(before: str, after: str) -> bool:
     """True when a directive describes its tool by what it is for, as documentation does:
     a purpose clause first ("To X, use Y"; ``before``: the unit up to the tool's name) or
-    right after the name ("use Y to X"; ``after``: the unit after it). Such a sentence tells
+    right after the name of a tool it says to use ("use Y to X"; ``after``: the unit after
+    it; "call Y to X" is no description). Such a sentence tells
     a reader what the tool does; it is no request addressed to the model on its own."""
-    return (
-        _PURPOSE_FIRST.match(plain_form(before[:200])) is not None
-        or _PURPOSE_AFTER.match(plain_form(after[:60])) is not None
+    return _PURPOSE_FIRST.match(plain_form(before[:200])) is not None or (
+        _USE_BEFORE.search(plain_form(before[-60:])) is not None
+        and _PURPOSE_AFTER.match(plain_form(after[:60])) is not None
     )
 
 
-#: Kinds of tool a directive chooses whatever it is about: money, a message or e-mail out,
+#: "use (the tool)" right before a tool's name, in the six languages: "use Y to X" describes
+#: Y; "call Y to send the result to ..." is a command (bastioncorpus ind-exfil-tool kept its
+#: cue). Bounded.
+_USE_BEFORE = re.compile(
+    r"\b(?:use|utilise|utilisez|utiliser|usa|usar|usi|usare|utilize|utiliza|utilice|"
+    r"utilizza|utilizzi|verwende|verwenden|benutze|benutzen|nutze|nutzen)"
+    r"(?: (?:the|a|an|das|die|le|la|lo|o|el|l'|l'outil|la herramienta|lo strumento|"
+    r"a ferramenta|das tool|das werkzeug)){0,2}(?: tool| outil| herramienta| strumento|"
+    r" ferramenta| werkzeug)? ?[`'\"\u201c]?$"
+)
+
+
+#: Kinds of tool a directive chooses whatever it is about: money, a message, e-mail or HTTP write out,
 #: a deletion, a credential, a permission (review rev-tnf F1: these stay findings whatever
 #: the text says; other kinds are chosen only by a directive that departs from the task).
-CHOSEN_ALWAYS = frozenset(["payment", "email", "message", "delete", "credential", "permission"])
+CHOSEN_ALWAYS = frozenset(
+    ["payment", "email", "message", "http_write", "delete", "credential", "permission"]
+)
 
 
 def acts_on_its_own(tool: str) -> bool:
@@ -535,4 +550,4 @@ def acts_on_its_own(tool: str) -> bool:
 
 #: The verb kinds of :func:`acts_on_its_own`: what ends or leaves (not a command run, which
 #: "deploy" or "build" is).
-_OWN_ACT_KINDS = (*CHOSEN_ALWAYS, "file_write", "http_write")
+_OWN_ACT_KINDS = (*CHOSEN_ALWAYS, "file_write")
