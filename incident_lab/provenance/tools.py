@@ -537,17 +537,19 @@ CHOSEN_ALWAYS = frozenset(
 def acts_on_its_own(tool: str) -> bool:
     """True when a tool of no known kind is named for a destructive or outbound act
     (:data:`~incident_lab.text.lexicon.DESTRUCTIVE`: ``truncate_table``; or its first word a
-    verb of :data:`_OWN_ACT_KINDS` in :data:`~incident_lab.text.lexicon.ACTION_VERBS`:
-    ``export_all_data``):
+    verb of :data:`CHOSEN_ALWAYS` kinds in :data:`~incident_lab.text.lexicon.ACTION_VERBS`
+    or of :data:`_OUTBOUND_VERBS`: ``export_all_data``):
     chosen by the text that names it even on the user's object (review rev-tnb G2)."""
     words = tool_words(tool)
     if not words:
         return False
     if DESTRUCTIVE.search(" ".join(words)):
         return True
-    return any(words[0] in ACTION_VERBS.get(k, ()) for k in _OWN_ACT_KINDS)
+    return words[0] in _OUTBOUND_VERBS or any(
+        words[0] in ACTION_VERBS.get(k, ()) for k in CHOSEN_ALWAYS
+    )
 
 
-#: The verb kinds of :func:`acts_on_its_own`: what ends or leaves (not a command run, which
-#: "deploy" or "build" is).
-_OWN_ACT_KINDS = (*CHOSEN_ALWAYS, "file_write")
+#: First words of a tool name that carry data out (not "create"/"save"/"update", which
+#: write in place, nor "deploy"/"build", which run a command).
+_OUTBOUND_VERBS = frozenset(["export", "upload", "dump", "exfiltrate", "leak", "push"])
