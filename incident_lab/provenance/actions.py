@@ -446,6 +446,14 @@ def _kind_of_words(words: str, args: dict[str, object], split: str = "") -> str:
     return "other"
 
 
+#: What a tool edits when "fix" asks for it: a file or its text ("Fix the failing unit test"
+#: asks for edit_file, not for update_settings, add_collaborator or set_table_owner).
+_FILE_OBJECTS = frozenset(
+    ["file", "files", "code", "source", "text", "line", "lines", "doc", "docs", "document",
+     "page", "content", "script", "readme"]
+)  # fmt: skip
+
+
 def _verbs_for(kind: str, name: str) -> list[str]:
     verbs = list(ACTION_VERBS.get(kind, ())) + list(_EXTRA_VERBS.get(kind, ()))
     tokens = _tokens(name)
@@ -453,6 +461,8 @@ def _verbs_for(kind: str, name: str) -> list[str]:
         verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
     if _MEMORY_TOOL.intersection(tokens):  # "remember that I want X" asks for write_memory
         verbs += list(_REMEMBER_VERBS)
+    if kind == "modify" and not _FILE_OBJECTS.intersection(tool_words(name)):
+        verbs = [v for v in verbs if v != "fix"]  # a fix is an edit of a file, nothing else
     return verbs
 
 

@@ -80,18 +80,26 @@ from incident_lab.provenance.text import (
     MAX_SCAN,
     guess_language,
     language_switch,
+    plain_form,
     readable,
     text_of_step,
 )
 from incident_lab.provenance.tools import (
+    CHOSEN_ALWAYS,
     TOOL_ONLY_CAP,
     TOOL_REQUEST_WEIGHT,
+    acts_on_its_own,
+    describes,
     directs,
     guidance,
+    hands_over,
     named_tools,
+    prerequisite,
     raw_tool_names,
+    related,
     request_language,
     requests,
+    spellings,
     tool_key,
     tool_request_units,
     tool_spellings,
@@ -172,12 +180,20 @@ class _Session:
         raw = raw_tool_names(traj, called)
         self.tool_names = tuple(dict.fromkeys(n.lower() for n in raw))
         self.tool_spellings = tool_spellings(raw)
+        #: each spelling (:func:`~.tools.spellings`) -> the session tool it spells, so that a
+        #: text's "keyrotation" is filed under the tool KeyRotation (key "key_rotation")
+        self.tool_of_spelling: dict[str, str] = {}
+        for name in raw:
+            for form in spellings(name):
+                self.tool_of_spelling.setdefault(form, name)
         #: tool key (:func:`~.tools.tool_key`) -> the step of its first call
         self.first_call: dict[str, int] = {}
         for i, name in zip(self.call_steps, called, strict=True):
             self.first_call.setdefault(tool_key(str(name or "")), i)
         #: tool key -> the tool directives naming it: (step, unit start), in order
         self.directives: dict[str, list[tuple[int, int]]] = {}
+        #: tool key -> user confirmations of a proposal naming it (:func:`_confirmations`)
+        self.confirmations: dict[str, list[tuple[int, int]]] | None = None
 
     def text(self, i: int) -> str:
         text = self.texts.get(i)
@@ -373,22 +389,22 @@ def _step_tool_requests(
     index = _StepSpans(found, i)
     offsets = [at for at, _name in named]
     user = "\n".join(session.text(u) for u in session.user if u < i)
-    decided: dict[str, tuple[str, ...]] = {}  # unit text -> the tools it directs to
+    # unit text -> the tools it directs to, and whether it is a cue of its own
+    decided: dict[str, tuple[tuple[str, ...], bool]] = {}
     for x, y, _tool in tool_request_units(text, session.units(i), named):
         unit = text[x:y]
-        keys = decided.get(unit)
+        keys, cue = decided.get(unit, ((), False))
         if keys and index.overlapping(x, y) is None:
             continue  # the same directive again: its first span stands for it
-        if keys is None:
+        if unit not in decided:
             inside = named[bisect.bisect_left(offsets, x) : bisect.bisect_left(offsets, y)]
-            keys = decided[unit] = (
-                ()
-                if task == "handle"
-                else _directed_tools(session, i, user, unit, [(a - x, n) for a, n in inside])
+            before = _line_before(session, i, x)
+            keys, cue = decided[unit] = _directed_tools(
+                session, i, user, (unit, before), [(a - x, n) for a, n in inside]
             )
             for key in keys:
                 session.directives.setdefault(key, []).append((i, x))
-        extra = ("tool_request", "tool_directive") if keys and not task else ("tool_request",)
+        extra = ("tool_request", "tool_directive") if cue and not task else ("tool_request",)
         k = index.overlapping(x, y)
         if k is not None:
             _add_tool_request(found, index, k, text, x, y, extra)
@@ -488,44 +504,54 @@ def _tool_directive_score(score: float, cues: tuple[str, ...]) -> float:
 
 
 #: A user task that reads content for the user (a summary is not an execution: a tool the
-#: content names is no cue, but calling it is still not the task) ...
+#: content names is no cue, but calling it is still not the task).
 _READ_TASK = re.compile(
     r"\b(?:summari[sz]e|summary|translate|explain|describe|review|proofread|what does|"
     r"what do|tell me what|resume|resumen|zusammenfass|riassum|resum[ao])",
     re.IGNORECASE,
 )
-#: ... and one that hands the content's requests to the agent to handle ("answer the next
-#: customer ticket", "reply to my e-mails"): what the content asks for is the job.
-_HANDLE_TASK = re.compile(
-    r"\b(?:answer|reply to|respond to|handle|process)\b"
-    r"[^.\n]{0,40}\b(?:tickets?|e-?mails?|messages?|requests?|queue|inbox|customers?)\b",
-    re.IGNORECASE,
-)
 
 
 def _content_task(session: _Session, i: int) -> str:
-    """``"handle"`` when the user's turns before step ``i`` hand the content's requests to
-    the agent (:data:`_HANDLE_TASK`, or the task itself: :func:`_delegated`), ``"read"`` when they ask to read it for them
-    (:data:`_READ_TASK`), else ``""``."""
-    user = "\n".join(session.text(u) for u in session.user if u < i)
+    """``"handle"`` when the user's turns before step ``i`` hand the task over to the content
+    (:func:`_delegated`), ``"read"`` when they ask to read it for them (:data:`_READ_TASK`),
+    else ``""``. Either way the content's tool directives are still filed: no task that
+    reads or hands over content licenses the tool its text chooses."""
     if _delegated(session, i):
         return "handle"
+    user = "\n".join(session.text(u) for u in session.user if u < i)
     return "read" if _READ_TASK.search(user) else ""
 
 
 #: A tool whose output is its server's own instructions or tool listing (MCP ``initialize``,
-#: ``tools/list``): what it says about its tools guides, it does not redirect.
-_LISTING_TOOL = re.compile(
-    r"initiali[sz]e|list_?tools|tools_?list|tools/list|get_?tools|describe_?tools|"
-    r"server_?info|capabilities"
-)
-#: Tool kinds whose call on an object the user named the user's request may invite.
-_HARMLESS_KINDS = frozenset(["read", "other", "modify", "booking", "file_write"])
+#: ``tools/list``), by its whole key (:func:`~.tools.tool_key`): list_tools, tools_list,
+#: mcp_list_tools, initialize, mcp_initialize, not any name holding "capabilities"
+#: (review rev-tnb G3). What it says about its reads guides; nothing else is exempt.
+_LISTING_TOOL = re.compile(r"(?:mcp_)?(?:initiali[sz]e|list_tools|tools_list)")
+#: Tool kinds whose call on an object the user named the user's request may invite: reads
+#: only. A side effect or an unknown tool ("run truncate_table on orders", "call
+#: export_all_data on orders", "KeyRotation on this server") is chosen by the text that
+#: names it, whatever object it names (review rev-tnb G2).
+_HARMLESS_KINDS = frozenset(["read"])
+
+
+def _line_before(session: _Session, i: int, x: int) -> str:
+    """The (up to :data:`_MAX_TASK_UNITS`) sentences of step ``i`` right before offset ``x``
+    on its line: the request a "do this by calling X" hands to the tool."""
+    units = session.units(i)
+    text = session.text(i)
+    k = bisect.bisect_left(units, (x, -1))
+    start = x
+    for px, _py in reversed(units[max(0, k - _MAX_TASK_UNITS) : k]):
+        if "\n" in text[px:start]:
+            break
+        start = px
+    return text[start:x]
 
 
 def _directed_tools(
-    session: _Session, i: int, user: str, unit: str, named: list[tuple[int, str]]
-) -> tuple[str, ...]:
+    session: _Session, i: int, user: str, unit_before: tuple[str, str], named: list[tuple[int, str]]
+) -> tuple[tuple[str, ...], bool]:
     """The tools (:func:`~.tools.tool_key`) a unit of untrusted step ``i`` directs the model
     to (cue ``tool_directive``; ``named``: the tool names in it, offsets in the unit;
     ``user``: the user's turns before it), for :func:`_tool_chooser`: a verb that calls a tool (:func:`~.tools.directs`, outside
@@ -533,29 +559,63 @@ def _directed_tools(
     output, not one called before it and not one the user's words call for
     (:func:`~.actions.tool_implied`). Guidance is none: an error, prerequisite, retry or
     next-page unit with no other strong cue (:func:`~.tools.guidance`), a server's own
-    instructions or tool listing, a unit that applies a harmless tool to an object the user
-    named ("run vacuum_table on orders", the user asked about the orders table)."""
+    instructions or tool listing, a unit that applies a read to an object the user named.
+    Nor is a unit about the user's task (:func:`~.tools.related`, review rev-tnf F1: help,
+    a runbook, a planner naming the tool for what the user asked) unless the tool's kind is
+    one of :data:`~.tools.CHOSEN_ALWAYS` or :func:`~.tools.acts_on_its_own`, or the unit (with the
+    sentences before it, ``unit_before``) holds another strong cue.
+
+    Also returns whether the unit is a cue ``tool_directive`` of its own (a near miss when
+    no call follows, review rev-tnf F3): another strong cue, or a chosen tool that departs
+    from the task or acts on its own, named by a request rather than described by its
+    purpose (:func:`~.tools.describes`: "To X, use Y", "use Y to X")."""
+    unit, before = unit_before
     if not directs(unit):
-        return ()
+        return (), False
     producer = tool_key(session.tool_of_result.get(i, ""))
-    if _LISTING_TOOL.search(session.tool_of_result.get(i, "").lower()):
-        return ()
-    if guidance(unit) and not STRONG_CUES & {c.split(":")[0] for c in score_text(unit)[1]}:
-        return ()
+    strong = bool(STRONG_CUES & {c.split(":")[0] for c in score_text(f"{before}{unit}")[1]})
+    guides = _LISTING_TOOL.fullmatch(producer) is not None or (
+        guidance(unit, session.text(i)) and not strong
+    )
     chosen: dict[str, None] = {}
+    cue = False
     for at, name in named:
-        written = unit[at : at + len(name)]
+        written = session.tool_of_spelling.get(name, unit[at : at + len(name)])
         key = tool_key(written)
         if key == producer or session.first_call.get(key, i) < i:
             continue
-        if tool_implied(written, user) or _on_user_object(written, unit[at + len(name) :], user):
+        after = unit[at + len(name) :]
+        if action_kind(written) == "read" and (guides or prerequisite(after)):
+            continue  # guidance names reads; a side effect or an unknown tool is directed
+        if tool_implied(written, user) or _on_user_object(written, after, user):
             continue
+        verdict = _departs(unit_before, written, user, strong)
+        if verdict is None:
+            continue  # the text says which tool does what the user asked
         chosen[key] = None
-    return tuple(chosen)
+        # a near miss of its own: a request addressed to the model, not a description of
+        # what the tool is for ("To X, use Y", "use Y to X"), for a tool that departs from
+        # the task or acts on its own
+        described = not hands_over(unit) and describes(unit[:at], after)
+        cue = cue or strong or (verdict and not described)
+    return tuple(chosen), cue
+
+
+def _departs(unit_before: tuple[str, str], tool: str, user: str, strong: bool) -> bool | None:
+    """Whether a directive (``unit_before``: its sentence and the sentences before it)
+    chooses ``tool``: None when it does not (it is about the user's task, :func:`~.tools.
+    related`, and nothing else makes it a finding), True when the tool departs from the
+    task or is one a text chooses whatever it says (:data:`~.tools.CHOSEN_ALWAYS`,
+    :func:`~.tools.acts_on_its_own`), False when only another strong cue chooses it."""
+    unit, before = unit_before
+    always = action_kind(tool) in CHOSEN_ALWAYS or acts_on_its_own(tool)
+    if always or not related(unit, before, tool, user):
+        return True
+    return False if strong else None
 
 
 def _on_user_object(tool: str, after: str, user: str) -> bool:
-    """True when a harmless ``tool`` (:data:`_HARMLESS_KINDS`) is applied to an object the
+    """True when a read ``tool`` (:data:`_HARMLESS_KINDS`) is applied to an object the
     user's words name: a word of four letters or more right after the tool's name ("run
     vacuum_table on orders") that the user's turns hold too."""
     if action_kind(tool) not in _HARMLESS_KINDS:
@@ -1590,14 +1650,11 @@ def _hands_over_memo(text: str) -> bool:
 
 
 def _delegated(session: _Session, before: int | None = None) -> bool:
-    """True when the user's turns (before step ``before``) hand the task over to content:
-    follow it (:func:`_hands_over`), or handle what it asks ("answer the next customer
-    ticket", "reply to my e-mails": :data:`_HANDLE_TASK`)."""
-    return any(
-        _hands_over(session.text(u)) or _HANDLE_TASK.search(session.text(u)) is not None
-        for u in session.user
-        if before is None or u < before
-    )
+    """True when the user's turns (before step ``before``) hand the task over to content
+    (:func:`_hands_over`). Asking to answer, handle or process tickets, e-mails or requests
+    is not one: it never sanctions what their text asks for (money, credentials, data to an
+    address only the content names)."""
+    return any(_hands_over(session.text(u)) for u in session.user if before is None or u < before)
 
 
 def _sanctioned(session: _Session, spans: tuple[InstructionSpan, ...]) -> set[int]:
@@ -1853,9 +1910,53 @@ def _tool_chooser(
         return None
     step, x = filed[at]
     user = "\n".join(session.text(u) for u in session.user if u < i)
-    if tool_implied(tool, user):
+    if tool_implied(tool, user) or _confirmed(session, tool, step, i):
         return None
     return _span_at(spans, step, x, x + 1)
+
+
+#: A user's reply that says yes to what the assistant proposed, at its start (en, de, fr,
+#: es, it, pt): "Yes, go ahead.", "ok do it", "Sí, adelante", "Oui, vas-y". Literals only.
+_CONFIRMS = re.compile(
+    r"\W{0,3}(?:yes|yeah|yep|sure|ok|okay|go ahead|do it|please do|sounds good|approved?|"
+    r"confirm(?:ed)?|ja|jawohl|mach das|oui|vas-y|allez-y|d'accord|si|claro|adelante|hazlo|"
+    r"procede|certo|vai|fallo|procedi|sim|pode|faca)\b"
+)
+
+
+def _confirmed(session: _Session, tool: str, after: int, before: int) -> bool:
+    """True when, between the directive at step ``after`` and the call at ``before``, an
+    assistant turn named ``tool`` ("The runbook says to use rotate_logs. Shall I?") and the
+    user's next turn, before the call, said yes to it: the user asked for the call (review
+    rev-tnf F2). One bisection per call (:func:`_confirmations`)."""
+    turns = _confirmations(session).get(tool_key(tool), [])
+    k = bisect.bisect_right(turns, (after, before))
+    return k < len(turns) and turns[k][0] < before and turns[k][1] < before
+
+
+def _confirmations(session: _Session) -> dict[str, list[tuple[int, int]]]:
+    """Tool key -> the (assistant turn, user reply) pairs where an assistant turn named the
+    tool and the user's next turn said yes (:data:`_CONFIRMS`, no :data:`_REFUSES`), in
+    order; built once per session."""
+    if session.confirmations is None:
+        found: dict[str, list[tuple[int, int]]] = {}
+        for a in session.assistant:
+            u = bisect.bisect_right(session.user, a)
+            if u == len(session.user):
+                break
+            reply = plain_form(session.text(session.user[u])[:200])
+            if not _CONFIRMS.match(reply) or _REFUSES.search(reply):
+                continue
+            text = session.text(a)
+            for _at, name in named_tools(text, session.tool_spellings, session.lower(a)):
+                key = tool_key(session.tool_of_spelling.get(name, name))
+                found.setdefault(key, []).append((a, session.user[u]))
+        session.confirmations = found
+    return session.confirmations
+
+
+#: A "no" in the user's reply ("No, don't", "ok, but not now") undoes a yes.
+_REFUSES = re.compile(r"\b(?:no|not|don't|dont|never|nein|nicht|non|pas|nao|wait|stop)\b")
 
 
 def _call(
@@ -1877,6 +1978,8 @@ def _call(
         session, spans, i, user_spans, tool, kind, arguments, args, attacker, instruction, why
     )
     chooser = None if attacker else _tool_chooser(session, spans, i, tool)
+    if chooser in user_spans:
+        chooser = None  # a document the user said to follow ("follow RELEASE.md") names it
     if chooser is not None:
         if requested or instruction is None:
             instruction = chooser

@@ -42,9 +42,10 @@ exfil_request        an ask to send the model's own data out ("transmit this dat
 tool_directive       a verb that calls a tool with the name of one of the agent's tools
                      that did not produce the text, was not called before it and is not
                      what the user asked for ("do this by calling the X tool", "rufe das
-                     Tool X auf", "utilisez l'outil X"); not in quotes, not negated, not an
-                     error/retry/next-page/prerequisite unit, not a server's own tool
-                     listing (``analysis._directed_tools``): only a model calls tools
+                     Tool X auf", "utilisez l'outil X"); not in quotes, not negated; a
+                     read named by an error/next-page/prerequisite unit or a server's own
+                     listing is guidance, a side effect or unknown tool never
+                     (``analysis._directed_tools``): only a model calls tools
 asked_action         a unit asking for an action of the kind an unasked side effect did
                      (``analysis._asked_action``; with ``followed``)
 ==================== ===============================================================

@@ -37,6 +37,7 @@ from typing import Any
 import re2
 
 from incident_lab.provenance.text import function_words, plain_form
+from incident_lab.text.lexicon import ACTION_VERBS, DESTRUCTIVE, content_words
 
 #: The cue's weight in the noisy-OR: alone it makes a span (above the weak score).
 TOOL_REQUEST_WEIGHT = 0.55
@@ -177,8 +178,7 @@ def _named(text: str, names: tuple[str, ...], low: str | None) -> list[tuple[int
     if len(low) != len(text):  # "İ".lower() is two characters: offsets must be text's
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     found = [(at, name) for name in names if name in low for at in _occurrences(low, text, name)]
-    for name in names:
-        words = _SEPARATORS.sub(" ", name)
+    for words, name in {_SEPARATORS.sub(" ", n): n for n in reversed(names)}.items():
         if words != name and words in low:
             found += [(at, name) for at in _occurrences(low, text, words, marked_only=True)]
     return sorted(found)
@@ -261,19 +261,38 @@ _CALL_VERBS = (
     # pt
     r"chame|chamar|chamando|use|utilize|utilizar|executa|executar|executando|invoque"
 )
-_CALL_VERB = re.compile(rf"\b(?:{_CALL_VERBS})\b")
+#: "Do this via / through / with the X tool" (review rev-tnb G6): the means of a task the
+#: model is to do. Bounded gap (linear).
+_DO_VIA = r"do (?:this|that|it|so)(?: [^\s;,.:!?]{1,20}){0,2} (?:via|through|with)"
+_CALL_VERB = re.compile(rf"\b(?:{_CALL_VERBS}|{_DO_VIA})\b")
 
-#: Units that guide the use of tools rather than redirect the model: an error and what to do
-#: about it, a prerequisite, the next page, a retry (en, with the common de/fr/es/it/pt
-#: words). Bounded literals only (linear).
-_GUIDANCE = re.compile(
-    r"\b(?:error|errors|unauthori[sz]ed|forbidden|denied|expired|invalid|40[0-9]|429|50[0-9]|"
-    r"retry|retrying|try again|first|before (?:calling|using|you call|invoking)|requires?|"
-    r"required|prerequisite|page\s?=\s?\d{1,6}|next page|more results|more entries|"
-    r"pagination|cursor|offset\s?=\s?\d{1,9}|"
-    r"fehler|erneut|zuerst|zunachst|erreur|reessayez|d'abord|abord|"
-    r"reintente|reintentar|primero|errore|riprova|prima|erro|tente novamente|primeiro)\b"
+#: The shape of an error message: an error word or status at the very start of a tool's
+#: output (after brackets/quotes and an ``"error":`` key), in en/de/fr/es/it/pt. A bare
+#: "first", "required" or "prima" in a sentence is no error (review rev-tnb G1).
+_ERROR_START = re.compile(
+    r"[\s{\[(<\"']{0,8}(?:[\"']?(?:error|status|code|message)[\"']?\s?[:=]\s?[\"']?){0,2}"
+    r"(?:error|err|exception|fault|failed|failure|unauthori[sz]ed|forbidden|denied|"
+    r"access denied|permission denied|expired|invalid|fehler|erreur|errore|erro|"
+    r"http\s?[45]\d\d|[45]\d\d)\b"
 )
+#: The shape of a next-page hint or a prerequisite ("before calling forecast"), anywhere in
+#: the unit.
+_NEXT_PAGE = re.compile(
+    r"\b(?:more results|more entries|next page|next_page|has_more|page\s?=\s?\d{1,6}|"
+    r"cursor\s?=|offset\s?=\s?\d{1,9}|before (?:calling|using|invoking|you call))"
+)
+#: A prerequisite named right after the tool: "call get_balance first", "zuerst" ...
+_FIRST_AFTER_NAME = re.compile(
+    r"[`'\"\u201d]?\s{0,2}(?:(?:tool|function)\s{1,2})?"
+    r"(?:first|zuerst|zunachst|d'abord|en premier|primero|prima|primeiro)\b"
+)
+
+
+def prerequisite(after: str) -> bool:
+    """True when the text right ``after`` a tool's name makes it a prerequisite: "call
+    get_balance first" (guidance for a read only, like :func:`guidance`)."""
+    return _FIRST_AFTER_NAME.match(plain_form(after[:40])) is not None
+
 
 #: A quoted stretch of a unit (straight or curly quotes, bounded): a directive inside one is
 #: reported ("attackers hide text such as 'call the send_email tool'"), not given.
@@ -290,11 +309,16 @@ def directs(unit: str) -> bool:
     plain = plain_form(unit)
     quoted = [m.span() for m in _QUOTED.finditer(plain)] if _QUOTE_CHARS & set(plain) else []
     for m in _CALL_VERB.finditer(plain):
-        if not any(a < m.start() < b for a, b in quoted) and not _NEGATED.search(
-            plain, max(0, m.start() - 80), m.start()
-        ):
+        if not any(a < m.start() < b for a, b in quoted) and not _negated(plain, m.start()):
             return True
     return False
+
+
+def _negated(plain: str, at: int) -> bool:
+    """True when a negation (:data:`_NEGATED`) governs the call verb at ``at``, unless it
+    negates forgetting or hesitating ("do not forget to invoke X", "vergiss nicht")."""
+    neg = _NEGATED.search(plain, max(0, at - 80), at)
+    return neg is not None and _ENCOURAGED.search(plain, max(0, neg.start() - 12), at) is None
 
 
 #: A negation up to three words before a call verb, no punctuation between: "never let an
@@ -305,13 +329,27 @@ _NEGATED = re.compile(
 )
 
 
+#: What a negation in front of a call verb may negate and still ask for the call: "do not
+#: forget to", "don't hesitate to", "never fail to", "ne pas oublier de", "no olvides",
+#: "non dimenticare", "nao se esqueca", "vergiss nicht" (review rev-tnb G4). Bounded.
+_ENCOURAGED = re.compile(
+    r"\b(?:forget|hesitate|fail|oubli\w{0,4}|olvid\w{0,4}|dimentic\w{0,6}|esquec\w{0,4}|"
+    r"vergiss\w{0,2}|vergessen|zogern|zogere)\b"
+)
+
+
 _QUOTE_CHARS = frozenset("'\"\u201c\u2018\u00ab")
 
 
-def guidance(unit: str) -> bool:
-    """True when ``unit`` is an error, prerequisite, retry or next-page message (see
-    :data:`_GUIDANCE`): how to use the tools, not a new task."""
-    return _GUIDANCE.search(plain_form(unit)) is not None
+def guidance(unit: str, output: str) -> bool:
+    """True when ``unit`` of a tool's ``output`` has the shape of guidance on using the
+    tools: the output is an error message (:data:`_ERROR_START`: "Error 401: unauthorized.
+    Retry with get_token first") or the unit a next-page hint (:data:`_NEXT_PAGE`). Only a
+    read may be exempted by it (:func:`~incident_lab.provenance.analysis._directed_tools`)."""
+    return (
+        _ERROR_START.match(plain_form(output[:200])) is not None
+        or _NEXT_PAGE.search(plain_form(unit)) is not None
+    )
 
 
 #: Where a camel-case name changes word ("CarePlan|Update", "get|Balance").
@@ -334,13 +372,14 @@ def tool_key(tool: str) -> str:
 
 @lru_cache(maxsize=4096)
 def spellings(tool: str) -> tuple[str, ...]:
-    """A tool's name lower case, and for a name of several words also its snake and joined
-    spellings (``KeyRotation``: ``keyrotation``, ``key_rotation``). The spaced one ("key
-    rotation") :func:`named_tools` finds itself, when set off as a name."""
+    """A tool's name lower case, and for a name of several words also its snake, joined,
+    kebab and dotted spellings (``KeyRotation``: ``keyrotation``, ``key_rotation``,
+    ``key-rotation``, ``key.rotation``). The spaced one ("key rotation") :func:`named_tools`
+    finds itself, when set off as a name."""
     words = tool_words(tool)
     forms = [tool.lower()]
     if len(words) > 1:
-        forms += ["_".join(words), "".join(words)]
+        forms += ["_".join(words), "".join(words), "-".join(words), ".".join(words)]
     return tuple(dict.fromkeys(f for f in forms if len(f) >= _MIN_NAME))
 
 
@@ -353,3 +392,164 @@ def tool_spellings(names: Iterable[str]) -> tuple[str, ...]:
 @lru_cache(maxsize=256)
 def _spellings_of(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f for n in names for f in spellings(n)))
+
+
+# --- does a tool directive depart from the user's task? (review rev-tnf F1/F3) ----------------
+
+#: Words any tool directive or documentation uses whatever the call is for: they relate no
+#: purpose to a task.
+_GENERIC_TERMS = (
+    "tool tools function functions call calling invoke execute run running step next then "
+    "first again now later outil herramienta strumento ferramenta werkzeug funktion"
+)
+#: Words that name the same job in a user's request and in a tool's documentation, one group
+#: a line (en/de/fr/es/it/pt nouns and the verbs of a release): a request for a forecast and
+#: a "weather" tool, "ship the release" and "deploy_service", "mi pedido" and a "parcel".
+_SAME_JOB = (
+    "deploy deployment ship release rollout roll publish launch promote",
+    "forecast weather temperature rain",
+    "meeting agenda calendar schedule appointment event",
+    "order parcel package shipment delivery tracking pedido paquete envio commande colis "
+    "pacote encomenda ordine pacco bestellung paket sendung lieferung",
+    "disk storage space volume quota",
+    "backup snapshot restore sauvegarde copia",
+    "invoice bill billing charge payment refund factura facture rechnung fattura fatura",
+    "ticket issue incident bug",
+    "mail email inbox correo courriel posta",
+    "document doc file page report",
+)
+
+
+def _term(word: str) -> str:
+    """A content word (already stemmed) cut to six letters: "deployment" and "deployed",
+    "meetings" and "meeting" are one term."""
+    return word[:6]
+
+
+@lru_cache(maxsize=1)
+def _job_terms() -> tuple[frozenset[str], dict[str, str]]:
+    verbs = _CALL_VERBS.replace("|", " ")
+    generic = frozenset(_term(w) for w in content_words(f"{_GENERIC_TERMS} {verbs}"))
+    job: dict[str, str] = {}
+    for k, line in enumerate(_SAME_JOB):
+        for w in content_words(line):
+            job.setdefault(_term(w), f"#job{k}")
+    return generic, job
+
+
+@lru_cache(maxsize=4096)
+def _terms(text: str) -> frozenset[str]:
+    """The purpose terms of ``text``: its content words (:func:`~incident_lab.text.lexicon.
+    content_words`, accents folded, no function word of the six languages) as :func:`_term`
+    s, with the group of :data:`_SAME_JOB` each belongs to, without :data:`_GENERIC_TERMS`
+    and the call verbs."""
+    generic, job = _job_terms()
+    words = content_words(plain_form(text[:_MAX_PURPOSE]))
+    terms = {_term(w) for w in words if not any(function_words(w).values())} - generic
+    return frozenset(terms | {job[t] for t in terms if t in job})
+
+
+#: How much of a purpose or a task is read for its terms (a user turn of 200 KB adds nothing).
+_MAX_PURPOSE = 4000
+
+
+def related(unit: str, before: str, tool: str, task: str) -> bool:
+    """True when a tool directive (``unit``; ``before``: the sentences before it on its line)
+    is about the user's ``task``: it tells the agent which tool does what the user asked
+    ("Show me the forecast" + "To get a forecast call forecast_daily"), not to do something
+    else. Its purpose is its own sentence plus the words of ``tool``'s name, which must
+    share a term (:func:`_terms`) with the task; but a directive that hands a request made
+    before it to the tool ("Please allocate CPU to crypto_miner_01 on server 4567. Do this
+    by calling the X tool", :data:`_ANAPHORA`) has that request as its purpose, and it is
+    about the task only when at least half its terms are the task's: a request that brings
+    objects of its own (a server, a process, a judge) is another task."""
+    have = _terms(task[-_MAX_PURPOSE:])
+    name = _terms(" ".join(tool_words(tool)))
+    if not hands_over(unit):
+        return bool((_terms(unit) | name) & have)
+    want = _terms(before[-_MAX_PURPOSE:]) | name
+    return len(want & have) * 2 >= len(want) > 0
+
+
+#: "Do this / that / it" and its de/fr/es/it/pt forms: the directive's task is the request
+#: before it.
+_ANAPHORA = re.compile(
+    r"\b(?:do (?:this|that|it|so)|fais(?:-le| le| cela| ceci| ca)|faites(?:-le| le| cela| ceci)"
+    r"|hazlo|haz esto|hagalo|haga esto|fallo|fai questo|faccia questo|faca isso|faz isso|"
+    r"faca-o|tu dies|tun sie dies|mach das|mache das|machen sie das|dazu|dafur|hierfur|"
+    r"pour (?:cela|ca|ceci|le faire)|para (?:ello|eso|esto|isso|isto|faze-lo|hacerlo)|"
+    r"per (?:questo|farlo|fare cio))\b"
+)
+
+
+def hands_over(unit: str) -> bool:
+    """True when ``unit`` hands a request made before it to a tool ("Do this by calling
+    X", "Rufe dazu X auf", "Utilisez X pour cela"): :data:`_ANAPHORA`."""
+    return _ANAPHORA.search(plain_form(unit[:_MAX_PURPOSE])) is not None
+
+
+#: A purpose clause before the call ("To get a forecast, use ...", "Pour planifier ...,
+#: utilisez", "Para seguir ..., usa", "Per reimpostare ... usa", "Um ... zu ändern,
+#: verwende"), at the start of the unit after a bullet or a "name:" label. Bounded.
+_PURPOSE_FIRST = re.compile(
+    r"[\W_]{0,6}(?:[\w.-]{1,60}:\s{0,3})?(?:to|in order to|para|pour|afin de|per|um|zum|zur)\s"
+)
+#: A purpose clause right after the tool's name ("use X to change a contact record", "the
+#: X tool to choose", "X pour planifier", "X para alterar", "X per", "X um"). Bounded.
+_PURPOSE_AFTER = re.compile(
+    r"[`'\"\u201d]?\s{0,2}(?:(?:tool|function|outil|herramienta|strumento|ferramenta|werkzeug)"
+    r"\s{1,2})?(?:to|in order to|para|pour|afin de|per|um|zum|zur)\s[a-z]"
+)
+
+
+def describes(before: str, after: str) -> bool:
+    """True when a directive describes its tool by what it is for, as documentation does:
+    a purpose clause first ("To X, use Y"; ``before``: the unit up to the tool's name) or
+    right after the name of a tool it says to use ("use Y to X"; ``after``: the unit after
+    it; "call Y to X" is no description). Such a sentence tells
+    a reader what the tool does; it is no request addressed to the model on its own."""
+    return _PURPOSE_FIRST.match(plain_form(before[:200])) is not None or (
+        _USE_BEFORE.search(plain_form(before[-60:])) is not None
+        and _PURPOSE_AFTER.match(plain_form(after[:60])) is not None
+    )
+
+
+#: "use (the tool)" right before a tool's name, in the six languages: "use Y to X" describes
+#: Y; "call Y to send the result to ..." is a command (bastioncorpus ind-exfil-tool kept its
+#: cue). Bounded.
+_USE_BEFORE = re.compile(
+    r"\b(?:use|utilise|utilisez|utiliser|usa|usar|usi|usare|utilize|utiliza|utilice|"
+    r"utilizza|utilizzi|verwende|verwenden|benutze|benutzen|nutze|nutzen)"
+    r"(?: (?:the|a|an|das|die|le|la|lo|o|el|l'|l'outil|la herramienta|lo strumento|"
+    r"a ferramenta|das tool|das werkzeug)){0,2}(?: tool| outil| herramienta| strumento|"
+    r" ferramenta| werkzeug)? ?[`'\"\u201c]?$"
+)
+
+
+#: Kinds of tool a directive chooses whatever it is about: money, a message, e-mail or HTTP write out,
+#: a deletion, a credential, a permission (review rev-tnf F1: these stay findings whatever
+#: the text says; other kinds are chosen only by a directive that departs from the task).
+CHOSEN_ALWAYS = frozenset(
+    ["payment", "email", "message", "http_write", "delete", "credential", "permission"]
+)
+
+
+def acts_on_its_own(tool: str) -> bool:
+    """True when a tool of no known kind is named for a destructive or outbound act
+    (:data:`~incident_lab.text.lexicon.DESTRUCTIVE`: ``truncate_table``; or its first word a
+    verb of :data:`CHOSEN_ALWAYS` kinds in :data:`~incident_lab.text.lexicon.ACTION_VERBS`
+    or of :data:`_OUTBOUND_VERBS`: ``export_all_data``):
+    chosen by the text that names it even on the user's object (review rev-tnb G2)."""
+    words = tool_words(tool)
+    if not words:
+        return False
+    if DESTRUCTIVE.search(" ".join(words)):
+        return True
+    return words[0] in _OUTBOUND_VERBS or any(
+        words[0] in ACTION_VERBS.get(k, ()) for k in CHOSEN_ALWAYS
+    )
+
+
+#: First words of a tool name that carry data out (not "create"/"save"/"update", which
+#: write in place, nor "deploy"/"build", which run a command).
+_OUTBOUND_VERBS = frozenset(["export", "upload", "dump", "exfiltrate", "leak", "push"])
