@@ -48,7 +48,7 @@ def raw_server() -> Iterator[SimpleNamespace]:
             with conn:
                 conn.settimeout(2)
                 try:
-                    seen.append(conn.recv(65536))
+                    seen.append(_read_request(conn))
                     conn.sendall(
                         script.pop(0)
                         if script
@@ -63,6 +63,30 @@ def raw_server() -> Iterator[SimpleNamespace]:
     stop.set()
     thread.join(2)
     sock.close()
+
+
+def _read_request(conn: socket.socket) -> bytes:
+    """The whole request, head and Content-Length body: closing a socket with unread bytes
+    sends a reset, and the client then sees "connection reset" instead of the scripted
+    answer (a body sent in a second write arrived after a single recv on a loaded machine)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
 
 
 def _client(attempts: int = 3, waits: list[float] | None = None) -> HttpClient:
