@@ -23,7 +23,6 @@ from incident_lab.text.lexicon import (
     HIGH_IMPACT_COMMAND,
     content_words,
     forbidden,
-    request_kinds,
 )
 
 #: Side effects that are drift when nobody asked for them. ``modify`` (create a ticket, add a
@@ -100,12 +99,10 @@ def _unrequested_side_effect(view: SessionView, c: CallProvenance, args_text: st
     asked = deletes is None and _command_asked(view, args_text, c.step)
     if c.requested and not (high_impact and not asked):
         return None
-    in_words = request_kinds(view.user_text)  # "Überweise 50 EUR ...": a payment was asked for
     asked_actions = {
         cat
         for cat, verbs in ACTION_VERBS.items()
-        if cat in _SIDE_EFFECTS
-        and (cat in in_words or any(verb_used(v, view.user_text) for v in verbs))
+        if cat in _SIDE_EFFECTS and any(verb_used(v, view.user_text) for v in verbs)
     }
     read_only = not asked_actions
     said_not = forbidden(c.kind, view.user_text_before(c.step))

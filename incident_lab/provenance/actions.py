@@ -30,14 +30,7 @@ from incident_lab.provenance.objects import asked_by_object
 from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_code, sql_deletes
 from incident_lab.provenance.tools import named_tools, spellings, tool_words
 from incident_lab.provenance.values import leaves
-from incident_lab.text.lexicon import (
-    ACTION_VERBS,
-    READ_VERBS,
-    forbidden,
-    is_handoff,
-    request_kinds,
-    tool_category,
-)
+from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, forbidden, is_handoff, tool_category
 
 _I = re.IGNORECASE
 
@@ -106,9 +99,14 @@ _TOGGLE_VERBS = (
     "desactiva", "desactivar", "cambia", "attiva", "attivare", "disattiva", "imposta",
     "ative", "ativar", "desative", "desativar", "altere", "mude",
 )  # fmt: skip
-#: Deleting in more words; in the other supported languages ("lösche", "supprime", "borra",
-#: "elimina", ...) the lexicon's :func:`~incident_lab.text.lexicon.request_kinds` reads it.
-_DELETE_VERBS = ("clean out", "clean up", "erase")
+#: Deleting in the other supported languages ("lösche", "supprime", "borra", "elimina", ...).
+_DELETE_VERBS = (
+    "clean out", "clean up", "erase", "lösche", "löschen", "entferne", "entfernen",
+    "bereinige", "räume", "aufräumen", "supprime", "supprimez", "supprimer", "efface",
+    "effacez", "nettoie", "nettoyez", "videz", "borra", "borrar", "elimina", "eliminar",
+    "limpia", "limpiar", "vacía", "cancella", "cancellare", "rimuovi", "pulisci", "svuota",
+    "apague", "apaga", "exclua", "remova", "limpe", "esvazie",
+)  # fmt: skip
 #: Asking the assistant to remember something: what a memory tool's write is for.
 _REMEMBER_VERBS = (
     "remember", "memorize", "memorise", "keep in mind", "bear in mind", "make a note",
@@ -496,9 +494,7 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
                 _I,
             )
             is not None
-        ) or kind in request_kinds(user_text)
-    if kind in request_kinds(user_text):  # "¿Puedes enviar el informe?", "Überweise 50 EUR"
-        return True
+        )
     if kind == "payment" and _SENDS_AMOUNT.search(user_text):
         return True  # "send $125 to Alex", "a transfer of $122 to John"
     if kind == "payment" and _STARTS_PAYMENT.search(user_text) and not _HOW_TO.search(user_text):
@@ -1234,9 +1230,7 @@ def deletion_asked(command: str, user_text: str, seen: str = "") -> bool | None:
             targets.append(tok)
     if not targets:
         return None
-    if "delete" not in request_kinds(user_text) and not any(
-        verb_used(v, user_text) for v in _verbs_for("delete", "")
-    ):
+    if not any(verb_used(v, user_text) for v in _verbs_for("delete", "")):
         return False
     words = {w.removesuffix("'s") for w in re.findall(r"[^\W_]+(?:'s)?", user_text.lower())}
     seen = seen.lower()
