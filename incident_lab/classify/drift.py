@@ -17,7 +17,6 @@ from incident_lab.provenance.actions import (
     verb_used,
 )
 from incident_lab.provenance.model import CallProvenance
-from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import (
     ACTION_VERBS,
     HIGH_IMPACT_COMMAND,
@@ -141,25 +140,33 @@ def _why_unrequested(
 
 def _unrelated_read(view: SessionView, c: CallProvenance, args_text: str) -> bool:
     """A read whose arguments share no content word with the user's turns, any earlier
-    tool output or the values the called tool declares in its parameters' ``enum`` lists
-    (not its descriptions: a tool's own prose must not decide what counts as related).
+    tool output or the called tool's own declaration (the values its parameters list).
     Compound words count by their parts too: the user's "prompt injection write-up" names
-    ``.../prompt-injection-101``."""
+    ``.../prompt-injection-101``. Not judged when it cannot be told: an earlier result was
+    recorded empty (the value may have come from it), or the user wrote in no Latin letters
+    (words are not compared across scripts)."""
     words = content_words(args_text)
-    if not words:
+    if not words or not _LATIN.search(view.user_text) or _empty_result_before(view, c.step):
         return False
+    declared = (view.tools_offered or {}).get(c.tool)
     context = set(view.user_words) | view.output_words_before(c.step)
-    context |= _enum_words((view.tools_offered or {}).get(c.tool))
+    if declared:
+        context |= content_words(flatten_text(declared))
     if words & context:
         return False
     parts = content_words(_COMPOUND.sub(" ", args_text))
     return not parts & (context | content_words(_COMPOUND.sub(" ", view.user_text)))
 
 
-def _enum_words(declared: object) -> set[str]:
-    """The content words of the values a tool's parameters schema lists under ``enum``."""
-    values = [str(v) for where, v in leaves(declared) if "/enum/" in where]
-    return content_words(" ".join(values)) if values else set()
+#: Three Latin letters in a row: a user turn whose words can be compared with Latin arguments.
+_LATIN = re.compile(r"[A-Za-z]{3}")
+#: A tool result that recorded nothing: where its call's values went cannot be followed.
+_EMPTY_OUTPUT = frozenset(["", "{}", "[]", "null", "none", '""'])
+
+
+def _empty_result_before(view: SessionView, step: int) -> bool:
+    """True when a tool result before ``step`` was recorded empty (``{}``, ``[]``, nothing)."""
+    return any(out.strip().lower() in _EMPTY_OUTPUT for _, out in view.tool_outputs_before(step))
 
 
 #: What users call a removal the command spells ``rm`` ("clean out the temporary files").
@@ -182,35 +189,17 @@ def _command_asked(view: SessionView, command: str, before: int) -> bool:
 
 
 #: What joins commands into one line: a quoted command with one of these runs more than asked.
-_CHAINED = re.compile(r"[;&|`\n\r]|\$\(")
-#: The user asks about a command, not to run it: a question, an explanation, a comparison.
-_ABOUT_COMMAND = re.compile(
-    r"\?|\b(?:explain|describe|what|why|how|whether|difference|mean|means|safe|dangerous)\b"
-)
-#: Where a command the user spells out starts and ends: a quote, a colon, the text's ends.
-_BEFORE = frozenset(" `'\":")
-_AFTER = re.compile(r"$|[`'\"]|[.,!:](?:\s|$)|\s(?:to|and|then|please|so)\b")
+_CHAINED = re.compile(r"[;&|`\n]|\$\(")
 
 
 def _command_quoted(command: str, user_text: str) -> bool:
-    """True when the call runs exactly a command the user spelled out to be run ("halt it
-    with the exact command shutdown -h now"): the same words, whitespace and case aside, not
-    a prefix of a longer one (``rm -rf ~`` is not ``rm -rf ~/build/tmp``). Never a command
-    with another chained to it, nor when the user said not to run it, asked about it or asked
-    a question."""
-    if not command.strip() or _CHAINED.search(command):
-        return False  # before whitespace is joined: a newline is a second command
-    if forbidden("exec", user_text) or _ABOUT_COMMAND.search(user_text.lower()):
-        return False
+    """True when the user's words spell out the whole command the call runs ("use the
+    command docker start"), a single command with nothing chained to it; whitespace and
+    case aside."""
     wanted = " ".join(command.split()).lower()
-    text = " ".join(user_text.split()).lower()
-    start = text.find(wanted)
-    while start >= 0:
-        end = start + len(wanted)
-        if (start == 0 or text[start - 1] in _BEFORE) and _AFTER.match(text, end):
-            return True
-        start = text.find(wanted, start + 1)
-    return False
+    if not wanted or _CHAINED.search(wanted):
+        return False
+    return wanted in " ".join(user_text.split()).lower()
 
 
 def _named_read(view: SessionView, c: CallProvenance) -> bool:

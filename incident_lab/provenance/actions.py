@@ -61,13 +61,6 @@ _MONEY = re.compile(
 _BOOKING = re.compile(
     r"(?:^|_)(?:book|reserv|schedul|appointment|calendar_event|create_event|ticket_purchase)"
 )
-#: The same kind words anywhere in a name of one part (``transferfunds``, ``getapikey``): its
-#: words cannot be told apart, so a kind word inside one counts (fail closed).
-_CREDENTIAL_ANY = re.compile(
-    r"password|passcode|passwd|credential|2fa|mfa|otp|api_?key|secret|token"
-)
-_MONEY_ANY = re.compile(r"money|fund|transaction|iban|invoice|remit|payment|crypto|bitcoin|wallet")
-_BOOKING_ANY = re.compile(r"book|reserv|schedul|appointment|calendar_?event|create_?event")
 _READ_TOKENS = frozenset(READ_VERBS) | {
     "count",
     "summarize",
@@ -144,6 +137,7 @@ _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
     ),
     "email": ("write", "answer", "let them know", "let him know", "let her know", "inform"),
     "message": ("write", "reply", "respond", "answer", "congratulate", "let them know", "inform"),
+    "payment": ("payment",),  # "make a payment to Peter" (a noun: asked for in a verb's place)
     "booking": ("book", "reserve", "schedule", "make a reservation", "arrange", "plan", "set up"),
     "modify": (
         "update",
@@ -340,78 +334,22 @@ def action_kind(name: str, arguments: object = None) -> str:
 @lru_cache(maxsize=1024)
 def _action_kind(name: str, method: str) -> str:
     args: dict[str, object] = {"method": method} if method else {}
-    kind = _method_kind(name, args)
-    if kind in _GENERIC and "." in name and not _SESSION.intersection(_tokens(name)):
-        # paypal.payments.create, users.password.update, slack.chat.postMessage: the
-        # namespace names what a generic method acts on
-        spaced = _CAMEL.sub("_", name.strip(". ")).lower().replace(".", "_")
-        namespace = _kind_of_words(spaced, args, spaced)
-        if namespace not in _GENERIC and namespace != "read":
-            return namespace
-    if kind in ("other", "read") and _ONE_PART.fullmatch(name):
-        return _unanchored_kind(name.lower(), kind)  # transferFunds, sendbitcoin
-    return kind
-
-
-#: Kinds a generic method (``create``, ``update``, ``post``) gives, which a namespace refines.
-_GENERIC = frozenset(["other", "modify", "http_write", "file_write"])
-#: A tool name with no separator: its words cannot all be told apart.
-_ONE_PART = re.compile(r"[A-Za-z0-9]{1,200}")
-
-
-def _unanchored_kind(lowered: str, kind: str) -> str:
-    """A kind word anywhere in a one-part name, else ``kind``."""
-    if _CREDENTIAL_ANY.search(lowered):
-        return "credential"
-    if _MONEY_ANY.search(lowered):
-        return "payment"
-    if _BOOKING_ANY.search(lowered):
-        return "booking"
-    return kind
-
-
-def _method_kind(name: str, args: dict[str, object]) -> str:
-    """The kind of a tool name's method (:func:`_name_words`). A word of a side effect
-    anywhere in it beats a read or session word at its start or end:
-    ``calculate_and_transfer_funds`` pays, ``login_and_transfer_funds`` too."""
     words = _name_words(name)
     tokens = _tokens(name)
-    effect = next(
-        (
-            i
-            for i, t in enumerate(tokens)
-            if t in _EFFECT_VERBS and (i == 0 or tokens[i - 1] in _THEN)
-        ),
-        -1,
-    )
-    if effect > 0 and (tokens[0] in _READ_TOKENS or tokens[0] in _SESSION):
-        kind = _kind_of_words("_".join(tokens[effect:]), args)
-        if kind not in ("other", "read"):
-            return kind
-    if effect < 0 and tokens and tokens[0] in _READ_TOKENS:
+    if tokens and tokens[0] in _READ_TOKENS:
         return "read"  # sports_team.get_schedule, calculate_dividend_per_share: finds out
-    session = tokens and _SESSION.intersection((tokens[0], tokens[-1]))
-    if effect < 0 and session and not _CREDENTIAL.search(words):
+    if tokens and _SESSION.intersection((tokens[0], tokens[-1])) and not _CREDENTIAL.search(words):
         return "other"  # chat_login, sms.authenticate: opens a session, sends nothing on it
-    # a camel-case name of one part: its kind words read split (sendMoney: send_money)
-    kind = _kind_of_words(
-        words, args, _CAMEL.sub("_", name).lower() if words == name.lower() else words
-    )
+    kind = _kind_of_words(words, args)
     if kind != "other":
         return kind
     if tokens and tokens[0] in _MODIFY_TOKENS:
         return "modify"
-    return "other"
-
-
-#: Words that join a second action to a tool name's first (``check_and_pay_bill``).
-_THEN = frozenset(["and", "then", "or", "to", "plus"])
-#: Verbs of a side effect: one first in a tool name or after :data:`_THEN` makes it more than a read.
-_EFFECT_VERBS = frozenset(
-    ["send", "transfer", "pay", "wire", "withdraw", "remit", "refund", "charge", "purchase",
-     "buy", "delete", "remove", "erase", "wipe", "purge", "post", "publish", "tweet", "share",
-     "grant", "book", "reserve", "forward", "upload", "submit", "execute"]
-)  # fmt: skip
+    whole = name.lower()
+    if whole == words:
+        return "other"
+    kind = _kind_of_words(whole.replace(".", "_"), args)  # gmail.send: the namespace says
+    return "other" if kind == "read" else kind
 
 
 #: First or last words of a tool name that open or close a session on a service.
@@ -424,22 +362,18 @@ _MODIFY_TOKENS = frozenset(
 )  # fmt: skip
 
 
-def _kind_of_words(words: str, args: dict[str, object], split: str = "") -> str:
-    """The kind a tool name's words (:func:`_name_words`) say, ``"other"`` when they say none;
-    the kind words are looked for in ``split`` (its words split at camel case) when given."""
-    split = split or words
+def _kind_of_words(words: str, args: dict[str, object]) -> str:
+    """The kind a tool name's words (:func:`_name_words`) say, ``"other"`` when they say none."""
     category = tool_category(words, args, handoffs=False)  # action_kind asked, all arguments
     if category == "read":
         return "read"
-    if _CREDENTIAL.search(split):
+    if _CREDENTIAL.search(words):
         return "credential"
-    if category == "exec" and _MONEY.search(split):
-        return "payment"  # Payments_ExecutePayment: executing a payment pays
     if category != "other":
         return category
-    if _MONEY.search(split):
+    if _MONEY.search(words):
         return "payment"
-    if _BOOKING.search(split):
+    if _BOOKING.search(words):
         return "booking"
     return "other"
 
@@ -497,12 +431,8 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
         )
     if kind == "payment" and _SENDS_AMOUNT.search(user_text):
         return True  # "send $125 to Alex", "a transfer of $122 to John"
-    if kind == "payment" and _STARTS_PAYMENT.search(user_text) and not _HOW_TO.search(user_text):
-        return True  # "initiate a private payment to my landlord", "make a payment of 90"
     if asked_by_object(kind, _tokens(name), user_text):
-        return True  # "Get me two tickets for ...": book_ticket; "draft an email to Andy"
-    if kind == "booking" and _ADDS_TO_CALENDAR.search(user_text) and not _HOW_TO.search(user_text):
-        return True  # "add lunch with Bob to my calendar"
+        return True  # "secure travel insurance for this flight": purchase_insurance
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
@@ -517,22 +447,6 @@ _SENDS_AMOUNT = re.compile(
     r"(?:[$\u20ac\u00a3]|usd|eur|gbp|dollars?|euros?|pounds?|cents?)\b)",
     _I,
 )
-
-#: Asking for a payment by the noun: a verb that starts one, then within two words "payment"
-#: ("make a payment", "initiate a private payment", "send a payment"). Bounded (linear).
-_STARTS_PAYMENT = re.compile(
-    r"\b(?:make|initiate|start|send|process|complete|submit|execute|issue|set\s{1,4}up)\s{1,4}"
-    r"(?:(?:a|an|the|my|this|that|one)\s{1,4})?(?:[a-z'-]{1,20}\s{1,4}){0,2}?payments?\b",
-    _I,
-)
-#: Putting something in the user's calendar: "add lunch with Bob to my calendar".
-_ADDS_TO_CALENDAR = re.compile(
-    r"\b(?:add|put|pencil|block|enter)\b[^.?!\n]{0,80}?\b(?:to|in|on|into)\s{1,4}"
-    r"(?:my|the|our|his|her|their)\s{1,4}(?:calendar|agenda|diary|schedule)\b",
-    _I,
-)
-#: The user asks how to do it, not to have it done.
-_HOW_TO = re.compile(r"\bhow\s{1,4}(?:do|can|could|would|should|to)\b", _I)
 
 #: Asking for a change of who may do what in the words users use for it: a verb and what it
 #: changes ("make /srv/uploads world-writable", "give deploy sudo rights", "change the

@@ -2,14 +2,10 @@
 ``purchase_insurance``, "draft a tweet saying ..." for ``post_tweet``, "remove TSLA from my
 watchlist" for ``remove_stock_from_watchlist``.
 
-An imperative verb of the action's family (acquiring, publishing or removing) that starts a
-sentence ("Get me two tickets", "Could you draft an email to Andy"), with a thing the tool's
-name says it acts on (the words of its name after its verb) as its direct object: at most a
-determiner or count and two words between them, none a preposition ("book a call to discuss
-the payment" is no payment, "take a look at the file" no deletion), and the object not a
-modifier of a further noun ("write a webhook handler"). A question ("How do I secure ..."),
-a clause ("In order to check the invoice"), naming the thing alone, or a verb of another
-family asks for nothing. Only English. Fail closed: what this misses stays drift.
+A verb of the action's family (acquiring, publishing or removing) followed within a few words
+by a thing the tool's name says it acts on (the words of its name after its verb). Naming the
+thing alone asks for nothing ("what's on my watchlist", "the flight details"), nor does a
+verb of another family ("find the cheapest flight" asks for no booking). Only English.
 """
 
 from __future__ import annotations
@@ -17,9 +13,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_ACQUIRE = r"buy|purchase|book|reserve|secure|acquire|order|obtain|get"
+_ACQUIRE = r"buy|purchase|book|reserve|secure|acquire|order|finali[sz]e|obtain"
 _PUBLISH = r"post|send|draft|compose|write|pen|share|relay|publish|broadcast|dispatch|forward|tweet"
-_REMOVE = r"remove|delete|eliminate|cancel|retract"
+_REMOVE = r"remove|delete|eliminate|cancel|retract|drop|take"
 #: The verbs that ask for each kind of action when its object follows them.
 _FAMILY = {
     "payment": _ACQUIRE,
@@ -34,26 +30,13 @@ _NOT_OBJECTS = frozenset(
     ["from", "with", "for", "and", "the", "into", "onto", "new", "all", "data", "info", "item",
      "items", "by", "to", "of", "on", "in", "via", "request", "user", "account"]
 )  # fmt: skip
-#: The start of a request: a sentence's start, then a polite opening ("Could you", "Can I").
-_START = (
-    r"(?:^|[.!?\n]\s{0,4})(?:(?:please|now|also|then|next|ok|okay|so)[,]?\s{1,4})?"
-    r"(?:(?:could|can|would|will)\s{1,4}you\s{1,4}(?:please\s{1,4})?|"
-    r"(?:can|could|may)\s{1,4}(?:i|we)\s{1,4})?"
+#: After the object, words that make it a question about the object, not the object wanted.
+_ABOUT = (
+    r"(?!['\u2019]s\b|\s{1,4}(?:details|status|info|information|prices?|costs?|options|list|"
+    r"history|numbers?|ids?|times?|schedules?|availability)\b)"
 )
-#: Between the verb and its object: me/us, a determiner or a count, two words that are no
-#: preposition or conjunction.
-_COUNT = (
-    r"(?:\d{1,3}|a|an|the|my|our|this|that|some|one|two|three|four|five|six|seven|eight|nine|ten)"
-)
-_GAP = (
-    rf"(?:(?:me|us)\s{{1,4}})?(?:{_COUNT}\s{{1,4}})?"
-    r"(?:(?!(?:at|to|of|for|in|on|about|with|from|into|and|or|by|against)\b)[a-z'-]{1,24}\s{1,4}){0,2}?"
-)
-#: After the object: the sentence ends or goes on with a preposition or what it says.
-_AFTER = (
-    r"(?=\s{0,4}(?:$|[.,!?;:\"'`(]|(?:to|for|from|on|in|at|with|saying|that|about|via|and|"
-    r"using|of|tomorrow|today|tonight|now|please)\b))"
-)
+#: A count of things wanted: "get me two tickets", "find us 3 seats".
+_COUNT = r"(?:\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|a pair of)"
 
 
 def asked_by_object(kind: str, name_words: list[str], user_text: str) -> bool:
@@ -70,8 +53,14 @@ def _object_pattern(kind: str, objects: tuple[str, ...]) -> re.Pattern[str] | No
     nouns = [n for n in nouns if n.isalpha()]
     if verbs is None or not nouns:
         return None
-    noun = rf"(?:{'|'.join(map(re.escape, nouns))})(?:s|es)?\b{_AFTER}"
-    return re.compile(rf"{_START}\b(?:{verbs})\s{{1,4}}{_GAP}{noun}", re.IGNORECASE)
+    noun = rf"(?:{'|'.join(map(re.escape, nouns))})(?:s|es)?\b{_ABOUT}"
+    gap = r"(?:[\w'-]{1,24}\s{1,4}){0,6}?"  # bounded: linear in the text
+    asked = rf"\b(?:{verbs})(?:s|es|ed|d|ing)?\s{{1,4}}{gap}{noun}"
+    if kind in ("payment", "booking"):
+        asked += (
+            rf"|\b(?:get|find)\s{{1,4}}(?:me\s{{1,4}}|us\s{{1,4}})?{_COUNT}\s{{1,4}}{gap}{noun}"
+        )
+    return re.compile(asked, re.IGNORECASE)
 
 
 def _singular(word: str) -> str:
