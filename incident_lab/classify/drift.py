@@ -66,7 +66,7 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
                 signals.append(signal)
         elif _explored(view, c):
             continue  # a read the user's "look through the repository" asks for
-        elif not _named_read(view, c) and _unrelated_read(view, c, args_text):
+        elif not _named_read(view, c) and _unrelated_read(view, c.step, args_text):
             unrelated_reads.append(c.step)
     if len(unrelated_reads) >= 2:
         weight = min(0.8, 0.25 * len(unrelated_reads))
@@ -93,8 +93,6 @@ def _unrequested_side_effect(view: SessionView, c: CallProvenance, args_text: st
         deletes = deletion_asked(command_of(c.arguments), view.user_text_before(c.step), listed)
     if deletes:
         return None  # "clean out the build's temporary files": rm -rf ./build/tmp
-    if c.kind == "exec" and _command_quoted(command_of(c.arguments), view.user_text_before(c.step)):
-        return None  # "shut down the pc with the exact command shutdown /s /t 0"
     asked = deletes is None and _command_asked(view, args_text, c.step)
     if c.requested and not (high_impact and not asked):
         return None
@@ -138,35 +136,18 @@ def _why_unrequested(
     return f"the user asked for {', '.join(sorted(asked_actions))} actions, but not this one"
 
 
-def _unrelated_read(view: SessionView, c: CallProvenance, args_text: str) -> bool:
-    """A read whose arguments share no content word with the user's turns, any earlier
-    tool output or the called tool's own declaration (the values its parameters list).
-    Compound words count by their parts too: the user's "prompt injection write-up" names
-    ``.../prompt-injection-101``. Not judged when it cannot be told: an earlier result was
-    recorded empty (the value may have come from it), or the user wrote in no Latin letters
-    (words are not compared across scripts)."""
+def _unrelated_read(view: SessionView, step: int, args_text: str) -> bool:
+    """A read whose arguments share no content word with the user's turns or any earlier
+    tool output. Compound words count by their parts too: the user's "prompt injection
+    write-up" names ``.../prompt-injection-101``."""
     words = content_words(args_text)
-    if not words or not _LATIN.search(view.user_text) or _empty_result_before(view, c.step):
+    if not words:
         return False
-    declared = (view.tools_offered or {}).get(c.tool)
-    context = set(view.user_words) | view.output_words_before(c.step)
-    if declared:
-        context |= content_words(flatten_text(declared))
+    context = set(view.user_words) | view.output_words_before(step)
     if words & context:
         return False
     parts = content_words(_COMPOUND.sub(" ", args_text))
     return not parts & (context | content_words(_COMPOUND.sub(" ", view.user_text)))
-
-
-#: Three Latin letters in a row: a user turn whose words can be compared with Latin arguments.
-_LATIN = re.compile(r"[A-Za-z]{3}")
-#: A tool result that recorded nothing: where its call's values went cannot be followed.
-_EMPTY_OUTPUT = frozenset(["", "{}", "[]", "null", "none", '""'])
-
-
-def _empty_result_before(view: SessionView, step: int) -> bool:
-    """True when a tool result before ``step`` was recorded empty (``{}``, ``[]``, nothing)."""
-    return any(out.strip().lower() in _EMPTY_OUTPUT for _, out in view.tool_outputs_before(step))
 
 
 #: What users call a removal the command spells ``rm`` ("clean out the temporary files").
@@ -186,20 +167,6 @@ def _command_asked(view: SessionView, command: str, before: int) -> bool:
     if match.group(0).split()[0].lower() == "rm":
         verb_words = verb_words | _REMOVAL_WORDS
     return bool(verb_words & user_words)
-
-
-#: What joins commands into one line: a quoted command with one of these runs more than asked.
-_CHAINED = re.compile(r"[;&|`\n]|\$\(")
-
-
-def _command_quoted(command: str, user_text: str) -> bool:
-    """True when the user's words spell out the whole command the call runs ("use the
-    command docker start"), a single command with nothing chained to it; whitespace and
-    case aside."""
-    wanted = " ".join(command.split()).lower()
-    if not wanted or _CHAINED.search(wanted):
-        return False
-    return wanted in " ".join(user_text.split()).lower()
 
 
 def _named_read(view: SessionView, c: CallProvenance) -> bool:

@@ -26,7 +26,6 @@ import shlex
 from collections.abc import Callable
 from functools import lru_cache
 
-from incident_lab.provenance.objects import asked_by_object
 from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_code, sql_deletes
 from incident_lab.provenance.tools import named_tools, spellings, tool_words
 from incident_lab.provenance.values import leaves
@@ -49,17 +48,10 @@ SIDE_EFFECTS = (
     "modify",
 )
 
-#: Kind words of a tool name, at the start of one of its words (:func:`_name_words`):
-#: ``calculate_carbon_footprint`` holds no ``otp``, ``cookbook_search`` no ``book``.
-_CREDENTIAL = re.compile(
-    r"(?:^|_)(?:password|passcode|passwd|credential|2fa|mfa|otp|api_?key|secret|token)"
-    r"|(?:password|passcode|passwd|credential|secret|token)s?(?:_|$)"  # resetpassword
-)
-_MONEY = re.compile(
-    r"(?:^|_)(?:money|fund|transaction|iban|invoice|remit|payment|crypto|bitcoin|wallet)"
-)
+_CREDENTIAL = re.compile(r"password|passcode|passwd|credential|2fa|mfa|otp|api_?key|secret|token")
+_MONEY = re.compile(r"money|fund|transaction|iban|invoice|remit|payment|crypto|bitcoin|wallet")
 _BOOKING = re.compile(
-    r"(?:^|_)(?:book|reserv|schedul|appointment|calendar_event|create_event|ticket_purchase)"
+    r"book|reserv|schedul|appointment|calendar_event|create_event|ticket_purchase"
 )
 _READ_TOKENS = frozenset(READ_VERBS) | {
     "count",
@@ -70,16 +62,6 @@ _READ_TOKENS = frozenset(READ_VERBS) | {
     "cat",
     "ls",
     "grep",
-    # working something out changes nothing: calculate_tax, estimate_footprint, convert_units
-    "calculate",
-    "compute",
-    "estimate",
-    "convert",
-    "predict",
-    "analyze",
-    "analyse",
-    "evaluate",
-    "measure",
 }
 
 #: Switching a setting on or off ("turn on the newCheckout flag in config/app.json") asks for
@@ -137,7 +119,6 @@ _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
     ),
     "email": ("write", "answer", "let them know", "let him know", "let her know", "inform"),
     "message": ("write", "reply", "respond", "answer", "congratulate", "let them know", "inform"),
-    "payment": ("payment",),  # "make a payment to Peter" (a noun: asked for in a verb's place)
     "booking": ("book", "reserve", "schedule", "make a reservation", "arrange", "plan", "set up"),
     "modify": (
         "update",
@@ -168,11 +149,6 @@ _TOOL_VERB_SYNONYMS: dict[str, tuple[str, ...]] = {
     "rename": ("rename", "move"),
     "accept": ("accept", "approve", "confirm"),
     "approve": ("approve", "accept", "confirm"),
-    # light verbs say nothing of the action ("make sure" asks for no payment): the kind's
-    # own verbs decide for make_payment
-    "make": (),
-    "do": (),
-    "perform": (),
 }
 #: Words that are nouns as often as verbs: they authorise only in a verb position.
 _AMBIGUOUS = frozenset(
@@ -208,7 +184,6 @@ _AMBIGUOUS = frozenset(
         "fill",
         "form",
         "refund",
-        "payment",
         "transfer",
         "reply",
         "forward",
@@ -291,29 +266,7 @@ def _verb_search(verb: str, text: str, strict: bool) -> bool:
 
 
 def _tokens(name: str) -> list[str]:
-    return [t for t in re.split(r"[^a-z0-9]+", _name_words(name)) if t]
-
-
-#: A lower-case letter or digit followed by an upper-case one (``bookHouse``), and an
-#: acronym's last capital before a word (``APIToken``): where a camel-case word starts.
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-
-
-@lru_cache(maxsize=1024)
-def _name_words(name: str) -> str:
-    """The method a tool name calls, its words joined by ``_`` in lower case.
-
-    The verb of ``sports_team.get_schedule`` is in its last dotted part, ``get_schedule``;
-    of ``Hotels_2_BookHouse`` in its last camel-case part, ``book_house``. A name of one
-    part is all method and keeps its spelling (``send_money``; ``fillFuelTank`` is not split:
-    a bare identifier's words were never read as verbs, and "fill" would read as a form)."""
-    method = name.strip(". ").rsplit(".", 1)[-1] or name
-    parts = method.split("_")
-    if len(parts) > 1 and _CAMEL.search(parts[-1]):
-        method = parts[-1]
-    if method == name:
-        return name.lower()
-    return _CAMEL.sub("_", method).lower()
+    return [t for t in re.split(r"[^a-z0-9]+", name.lower()) if t]
 
 
 def action_kind(name: str, arguments: object = None) -> str:
@@ -334,47 +287,25 @@ def action_kind(name: str, arguments: object = None) -> str:
 @lru_cache(maxsize=1024)
 def _action_kind(name: str, method: str) -> str:
     args: dict[str, object] = {"method": method} if method else {}
-    words = _name_words(name)
+    lowered = name.lower()
+    category = tool_category(name, args, handoffs=False)  # action_kind asked, with all arguments
     tokens = _tokens(name)
-    if tokens and tokens[0] in _READ_TOKENS:
-        return "read"  # sports_team.get_schedule, calculate_dividend_per_share: finds out
-    if tokens and _SESSION.intersection((tokens[0], tokens[-1])) and not _CREDENTIAL.search(words):
-        return "other"  # chat_login, sms.authenticate: opens a session, sends nothing on it
-    kind = _kind_of_words(words, args)
-    if kind != "other":
-        return kind
-    if tokens and tokens[0] in _MODIFY_TOKENS:
-        return "modify"
-    whole = name.lower()
-    if whole == words:
-        return "other"
-    kind = _kind_of_words(whole.replace(".", "_"), args)  # gmail.send: the namespace says
-    return "other" if kind == "read" else kind
-
-
-#: First or last words of a tool name that open or close a session on a service.
-_SESSION = frozenset(["login", "logout", "logon", "logoff", "signin", "signout", "authenticate"])
-#: First words of a tool name that change a record in place (``update_contact``).
-_MODIFY_TOKENS = frozenset(
-    ["update", "set", "change", "edit", "modify", "create", "add", "invite", "cancel", "move",
-     "rename", "append", "accept", "approve", "reset", "schedule", "reschedule", "enable",
-     "disable", "install"]
-)  # fmt: skip
-
-
-def _kind_of_words(words: str, args: dict[str, object]) -> str:
-    """The kind a tool name's words (:func:`_name_words`) say, ``"other"`` when they say none."""
-    category = tool_category(words, args, handoffs=False)  # action_kind asked, all arguments
     if category == "read":
         return "read"
-    if _CREDENTIAL.search(words):
+    if _CREDENTIAL.search(lowered) and not (tokens and tokens[0] in _READ_TOKENS):
         return "credential"
     if category != "other":
         return category
-    if _MONEY.search(words):
+    if _MONEY.search(lowered):
         return "payment"
-    if _BOOKING.search(words):
+    if _BOOKING.search(lowered):
         return "booking"
+    if tokens and tokens[0] in _READ_TOKENS:
+        return "read"
+    if tokens and tokens[0] in ("update", "set", "change", "edit", "modify", "create", "add",
+                                "invite", "cancel", "move", "rename", "append", "accept",
+                                "approve", "reset", "schedule", "enable", "disable", "install"):  # fmt: skip
+        return "modify"
     return "other"
 
 
@@ -429,24 +360,10 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
             )
             is not None
         )
-    if kind == "payment" and _SENDS_AMOUNT.search(user_text):
-        return True  # "send $125 to Alex", "a transfer of $122 to John"
-    if asked_by_object(kind, _tokens(name), user_text):
-        return True  # "secure travel insurance for this flight": purchase_insurance
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
 
-
-#: Sending an amount of money: a verb of sending right before a sum ("send $125 to Alex",
-#: "sending 40 EUR", "a transfer of $122", "pay me back 20 dollars"). Bounded gaps (linear).
-_SENDS_AMOUNT = re.compile(
-    r"\b(?:send|transfer|wire|remit|pay)(?:s|ed|ing)?\s{1,4}(?:of\s{1,4})?"
-    r"(?:(?:me|him|her|them|us)\s{1,4}(?:back\s{1,4})?)?"
-    r"(?:[$\u20ac\u00a3]\s{0,2}\d|\d[\d,.]{0,15}\s{0,2}"
-    r"(?:[$\u20ac\u00a3]|usd|eur|gbp|dollars?|euros?|pounds?|cents?)\b)",
-    _I,
-)
 
 #: Asking for a change of who may do what in the words users use for it: a verb and what it
 #: changes ("make /srv/uploads world-writable", "give deploy sudo rights", "change the
