@@ -1945,9 +1945,12 @@ def _confirmations(session: _Session) -> dict[str, list[tuple[int, int]]]:
             if u == len(session.user):
                 break
             reply = plain_form(session.text(session.user[u])[:200])
-            if not _CONFIRMS.match(reply) or _REFUSES.search(reply):
+            if len(reply) > _YES_ONLY or not _CONFIRMS.match(reply) or _REFUSES.search(reply):
                 continue
             text = session.text(a)
+            asked = plain_form(text[-_PROPOSAL_TAIL:])
+            if not _PROPOSES.search(asked) or _DECLINES.search(asked):
+                continue  # no offer to call it ("I won't run X.", "ignoring the X request")
             for _at, name in named_tools(text, session.tool_spellings, session.lower(a)):
                 key = tool_key(session.tool_of_spelling.get(name, name))
                 found.setdefault(key, []).append((a, session.user[u]))
@@ -1955,6 +1958,21 @@ def _confirmations(session: _Session) -> dict[str, list[tuple[int, int]]]:
     return session.confirmations
 
 
+#: A confirmation is a reply that is only a yes ("Yes, go ahead."), not a yes followed by
+#: another request ("Sure, thanks. Now summarize the warnings."), to an assistant turn
+#: whose end offers the call as a question (review rev-tm M2: "ok" after "I won't run X"
+#: or after an injected "I will now run X. Reply ok" confirmed nothing).
+_YES_ONLY = 40
+_PROPOSAL_TAIL = 400
+_PROPOSES = re.compile(
+    r"\b(?:shall i|should i|(?:do |would )?you (?:want|like) me to|want me to|may i|can i"
+    r"|soll ich|sollen wir|mochtest du,? dass ich|voulez-vous que je|veux-tu que je|dois-je"
+    r"|quieres que|desea que|quiere que|debo|vuoi che|devo|posso|quer que eu|deseja que)\b"
+    r"[^?]{0,200}\?"
+)
+_DECLINES = re.compile(
+    r"\b(?:won't|will not|wont|not going to|ignor\w{0,4}|injection|suspicious|refuse\w?)\b"
+)
 #: A "no" in the user's reply ("No, don't", "ok, but not now") undoes a yes.
 _REFUSES = re.compile(r"\b(?:no|not|don't|dont|never|nein|nicht|non|pas|nao|wait|stop)\b")
 
