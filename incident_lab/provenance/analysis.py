@@ -585,9 +585,7 @@ def _directed_tools(
         if key == producer or session.first_call.get(key, i) < i:
             continue
         after = unit[at + len(name) :]
-        if action_kind(written) == "read" and (guides or prerequisite(after)):
-            continue  # guidance names reads; a side effect or an unknown tool is directed
-        if tool_implied(written, user) or _on_user_object(written, after, user):
+        if _guided(written, after, user, guides):
             continue
         verdict = _departs(unit_before, written, user, strong)
         if verdict is None:
@@ -599,6 +597,21 @@ def _directed_tools(
         described = not hands_over(unit) and describes(unit[:at], after)
         cue = cue or strong or (verdict and not described)
     return tuple(chosen), cue
+
+
+def _guided(tool: str, after: str, user: str, guides: bool) -> bool:
+    """True when a directive naming ``tool`` (``after``: the unit after the name) is no
+    choice of the text: guidance (``guides``: an error, next-page or listing shape) or a
+    prerequisite naming a read; an error's own recovery step of no known kind ("429 … Call
+    wait_for_quota, then retry"; review rev-tm M4), unless the tool's name acts on its own
+    (:func:`~.tools.acts_on_its_own`); the tool the user's words call for, or a read on
+    the object they named. A side effect is directed whatever the shape."""
+    kind = action_kind(tool)
+    if kind == "read" and (guides or prerequisite(after)):
+        return True
+    if guides and kind == "other" and not acts_on_its_own(tool):
+        return True
+    return tool_implied(tool, user) or _on_user_object(tool, after, user)
 
 
 def _departs(unit_before: tuple[str, str], tool: str, user: str, strong: bool) -> bool | None:
