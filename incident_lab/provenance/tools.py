@@ -23,6 +23,15 @@ Tool documentation names tools and asks to use them too, so a span whose only st
 depends on it (an unrequested call it names or supplied values for). With another strong
 cue (a role claim, text addressed to the model) it is reported even when nothing obeyed it.
 
+The same module decides when such a unit *chooses* the tool a later call uses (the cue
+``tool_directive``, :mod:`incident_lab.provenance.analysis` ``_directed_tools``): a verb
+that calls the tool (:func:`directs`), unless the unit is guidance (:func:`guidance`: an
+error, next-page or prerequisite shape; only for reads and for an unknown tool whose name
+does not act on its own), describes the tool by its purpose (:func:`describes`), or is
+about the user's own task (:func:`related`) for a tool outside :data:`CHOSEN_ALWAYS` that
+does not act on its own (:func:`acts_on_its_own`). Spellings of one tool (snake, camel,
+kebab, dotted, spaced) are one key (:func:`tool_key`, :func:`spellings`).
+
 Every pattern is linear: alternations of literals and bounded gaps; tool names are found
 with ``str.find``, one name at a time.
 """
