@@ -433,11 +433,14 @@ def _cpu_analyse(size: int, calls: int = 30) -> float:
 
 
 def test_directive_search_is_linear_in_the_output_and_the_calls() -> None:
-    """One pass per output and one look-up per call: double the output, about double the
-    time (the reverted round was quadratic: 20x slower on 100-200 KB of directives)."""
-    small, large = _cpu_analyse(50_000), _cpu_analyse(100_000)
-    assert large < 3.0 * small + 0.05, (small, large)
-    assert _cpu_analyse(100_000, calls=120) < 2.0 * large + 0.05
+    """One pass per output and one look-up per call: four times the output, about four
+    times the time (the reverted round was quadratic: 20x slower on 100-200 KB of
+    directives; quadratic is 16x here). The bound leaves room for a loaded machine: a
+    doubling measured 2.3-2.8x here, with fixed costs and the collector, and 4.4x once
+    under a full xdist run."""
+    small, large = _cpu_analyse(50_000), _cpu_analyse(200_000)
+    assert large < 8.0 * small + 0.1, (small, large)
+    assert _cpu_analyse(200_000, calls=120) < 2.0 * large + 0.1
 
 
 def test_contributing_steps_in_a_coding_task_are_guidance() -> None:
@@ -757,9 +760,10 @@ def _cpu_directive_checks(size: int) -> float:
 
 
 def test_the_review_fixes_regexes_are_linear_on_100kb() -> None:
-    """The do-this-via verb, the not-forgetting negation, the guidance shapes: linear."""
-    small, large = _cpu_directive_checks(50_000), _cpu_directive_checks(100_000)
-    assert large < 3.0 * small + 0.05, (small, large)
+    """The do-this-via verb, the not-forgetting negation, the guidance shapes: linear (four
+    times the text, about four times the time; quadratic would be sixteen)."""
+    small, large = _cpu_directive_checks(50_000), _cpu_directive_checks(200_000)
+    assert large < 8.0 * small + 0.1, (small, large)
 
 
 def test_fix_as_a_noun_still_asks_for_the_commit_command() -> None:
