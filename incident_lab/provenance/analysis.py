@@ -194,12 +194,22 @@ class _Session:
         self.directives: dict[str, list[tuple[int, int]]] = {}
         #: tool key -> user confirmations of a proposal naming it (:func:`_confirmations`)
         self.confirmations: dict[str, list[tuple[int, int]]] | None = None
+        self._user_before: tuple[int, str] = (0, "")
 
     def text(self, i: int) -> str:
         text = self.texts.get(i)
         if text is None:
             text = self.texts[i] = text_of_step(self.steps[i])[:MAX_SCAN]
         return text
+
+    def user_before(self, i: int) -> str:
+        """The user's turns before step ``i``, one per line. The last answer is kept (the
+        steps are read in order, so the calls after one user turn share it): joining afresh
+        for every call, directive and leak check was quadratic in a long conversation."""
+        n = bisect.bisect_left(self.user, i)
+        if n != self._user_before[0] or n == 0:
+            self._user_before = (n, "\n".join(self.text(u) for u in self.user[:n]))
+        return self._user_before[1]
 
     def listing(self, i: int) -> str:
         """Step ``i``'s text up to :data:`~.leaks.MAX_LISTING` when it may be a tool listing
@@ -388,7 +398,7 @@ def _step_tool_requests(
     task = _content_task(session, i)
     index = _StepSpans(found, i)
     offsets = [at for at, _name in named]
-    user = "\n".join(session.text(u) for u in session.user if u < i)
+    user = session.user_before(i)
     # unit text -> the tools it directs to, and whether it is a cue of its own
     decided: dict[str, tuple[tuple[str, ...], bool]] = {}
     for x, y, _tool in tool_request_units(text, session.units(i), named):
@@ -519,7 +529,7 @@ def _content_task(session: _Session, i: int) -> str:
     reads or hands over content licenses the tool its text chooses."""
     if _delegated(session, i):
         return "handle"
-    user = "\n".join(session.text(u) for u in session.user if u < i)
+    user = session.user_before(i)
     return "read" if _READ_TASK.search(user) else ""
 
 
@@ -1786,7 +1796,7 @@ def _requested(
     why: list[str],
 ) -> bool:
     """Whether the user asked for the call; appends the reason when not to ``why``."""
-    user_text = "\n".join(session.text(u) for u in session.user if u < i)
+    user_text = session.user_before(i)
     targets = [a for a in attacker if _is_target(a)]
     if targets or (attacker and kind not in SIDE_EFFECTS):
         why.append(
@@ -1894,7 +1904,7 @@ def _call_requested(
         and kind == "exec"
         and action_asked(
             arguments,
-            "\n".join(session.text(u) for u in session.user if u < i),
+            session.user_before(i),
             tuple(
                 (spans[k].text, session.text(spans[k].step))
                 for k in _strong_earlier(spans, i, user_spans)
@@ -1922,7 +1932,7 @@ def _tool_chooser(
     if at < 0:
         return None
     step, x = filed[at]
-    user = "\n".join(session.text(u) for u in session.user if u < i)
+    user = session.user_before(i)
     if tool_implied(tool, user) or _confirmed(session, tool, step, i):
         return None
     return _span_at(spans, step, x, x + 1)
@@ -2239,7 +2249,7 @@ def _asked_test_run(
     if kind != "exec":
         return False
     injected = [s.text for k, s in enumerate(spans) if k not in user_spans and _strong(s)]
-    user = "\n".join(session.text(u) for u in session.user if u < i)
+    user = session.user_before(i)
     return user_test_run(command_of(arguments), user, injected)
 
 
