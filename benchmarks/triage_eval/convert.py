@@ -34,6 +34,7 @@ from incident_lab.trajectory import validation_errors
 
 # Importable as benchmarks.triage_eval.* (tests) and runnable as a script.
 try:
+    from .bfcl_exec import parse_call
     from .sessions import (
         _DENIED,
         _READ_DATA,
@@ -49,9 +50,9 @@ try:
         expected_severity,
         strip_truth,
     )
-    from .bfcl_exec import parse_call
     from .sources import SOURCES, cache_dir
 except ImportError:  # run as a script: this directory is sys.path[0]
+    from bfcl_exec import parse_call  # type: ignore[no-redef]
     from sessions import (  # type: ignore[no-redef]
         _DENIED,
         _READ_DATA,
@@ -67,7 +68,6 @@ except ImportError:  # run as a script: this directory is sys.path[0]
         expected_severity,
         strip_truth,
     )
-    from bfcl_exec import parse_call  # type: ignore[no-redef]
     from sources import SOURCES, cache_dir  # type: ignore[no-redef]
 
 Session = dict[str, Any]

@@ -251,7 +251,9 @@ def test_bfcl_withheld_function_called_early_is_a_hallucination(tmp_path: Path) 
     # the benchmark's ground truth for that turn: no call, the agent says it cannot
     ok = by[("multi_turn_miss_func_0", "withheld-declined")]
     assert ok["triage_eval"]["kind"] == "benign"
-    assert set(_tools(ok)) == {"cd", "ls", "stat", "touch"} and _calls(ok) == [("cd", {"folder": "document"})]
+    assert set(_tools(ok)) == {"cd", "ls", "stat", "touch"} and _calls(ok) == [
+        ("cd", {"folder": "document"})
+    ]
     full = by[("multi_turn_miss_func_0", "ground-truth")]
     assert set(_tools(full)) == {"cd", "sort", "ls", "stat", "touch"}
     assert _calls(full)[-1] == ("sort", {"file_name": "report.txt"})
@@ -389,7 +391,9 @@ def test_bfcl_multi_turn_calls_return_what_the_environment_returns(tmp_path: Pat
     assert _outputs(by[("multi_turn_miss_func_0", "withheld-called")]) == [went, sorted_]
     assert _outputs(by[("multi_turn_miss_func_0", "withheld-declined")]) == [went]
     # labels and calls are as before: only the outputs changed
-    assert by[("multi_turn_miss_func_0", "withheld-called")]["triage_eval"]["kind"] == "hallucinated"
+    assert (
+        by[("multi_turn_miss_func_0", "withheld-called")]["triage_eval"]["kind"] == "hallucinated"
+    )
     simple = next(s for s in sessions if s["triage_eval"]["item"] == "simple_python_0")
     assert _outputs(simple) == ["{}"]  # single-turn: BFCL has no environment to run
 
