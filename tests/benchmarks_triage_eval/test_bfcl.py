@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -45,7 +46,7 @@ _MISS = {
         [{"role": "user", "content": "Sort report.txt by line."}],
         [],
     ],
-    "initial_config": {},
+    "initial_config": {"GorillaFileSystem": {"files": {"document": {"report.txt": "b\na"}}}},
     "path": [],
     "involved_classes": ["GorillaFileSystem"],
     "missed_function": {"2": ["sort"]},
@@ -99,17 +100,114 @@ _SIMPLE_ANSWER = {
 }
 
 
+#: A stand-in for the package's environment classes (BFCL's shape: ``_load_scenario`` with the
+#: entry's ``initial_config``, public methods are the tools; MathAPI-like classes are stateless).
+_SRC = "bfcl_eval/eval_checker/multi_turn_eval/func_source_code/"
+_FS_SOURCE = """
+import random
+
+
+class Info:
+    def __str__(self):
+        return "Info(size=3)"
+
+
+class GorillaFileSystem:
+    def __init__(self):
+        self.cwd = "/"
+        self.files = {}
+
+    def _load_scenario(self, scenario, long_context=False):
+        self.files = scenario.get("files", {})
+        self._random = random.Random(scenario.get("random_seed", 7))
+
+    def cd(self, folder):
+        if folder not in self.files:
+            raise KeyError(folder)
+        self.cwd = folder
+        return {"current_working_directory": folder, "ticket": self._random.randint(100, 999)}
+
+    def sort(self, file_name):
+        lines = self.files[self.cwd][file_name].split("\\n")
+        return {"sorted_content": "\\n".join(sorted(lines)), "in": self.cwd}
+
+    def ls(self):
+        return sorted(self.files[self.cwd])
+
+    def stat(self):
+        return Info()
+
+    def cp(self):
+        return "copied"
+"""
+_MATH_SOURCE = """
+class MathAPI:
+    def _load_scenario(self, scenario, long_context=False):
+        raise AssertionError("a stateless class gets no scenario")
+
+    def mean(self, numbers):
+        return sum(numbers) / len(numbers)
+"""
+_BACKEND = """
+MULTI_TURN_FUNC_DOC_FILE_MAPPING = {"GorillaFileSystem": "gorilla_file_system.json", "MathAPI": "math_api.json"}
+BACKEND_PATH_PREFIX = "bfcl_eval.eval_checker.multi_turn_eval.func_source_code"
+CLASS_FILE_PATH_MAPPING = {
+    "GorillaFileSystem": f"{BACKEND_PATH_PREFIX}.gorilla_file_system",
+    "MathAPI": f"{BACKEND_PATH_PREFIX}.math_api",
+}
+STATELESS_CLASSES = ["MathAPI"]
+"""
+_MATH_DOC = [
+    {
+        "name": "mean",
+        "description": "Mean of numbers.",
+        "parameters": {
+            "type": "dict",
+            "properties": {"numbers": {"type": "array", "items": {"type": "float"}}},
+            "required": ["numbers"],
+        },
+    },
+]
+_EXTRA_DOC = [
+    {"name": n, "description": n, "parameters": {"type": "dict", "properties": {}, "required": []}}
+    for n in ("ls", "stat", "touch")
+]
+#: Calls whose results are errors and non-dict values, in BFCL's executor's words.
+_ODD = {
+    "id": "multi_turn_miss_func_1",
+    "question": [[{"role": "user", "content": "Go to nowhere, then list, stat, touch."}], []],
+    "initial_config": {"GorillaFileSystem": {"files": {"/": {"a": "x"}}}},
+    "path": [],
+    "involved_classes": ["GorillaFileSystem", "MathAPI"],
+    "missed_function": {"1": ["sort"]},
+    "excluded_function": [],
+}
+_ODD_ANSWER = {
+    "id": "multi_turn_miss_func_1",
+    "ground_truth": [
+        ["cd(folder='nowhere')", "ls()", "stat()", "touch()", "mean(numbers=[1, 2])"],
+        ["sort(file_name='a')"],
+    ],
+}
+
+
 def _package(tmp_path: Path) -> Path:
+    fs_docs = _FS_DOC + _EXTRA_DOC
     files = {
+        "bfcl_eval/__init__.py": "",
+        "bfcl_eval/constants/__init__.py": "",
         "bfcl_eval/constants/type_mappings.py": _TYPES,
-        "bfcl_eval/constants/executable_backend_config.py": (
-            'MULTI_TURN_FUNC_DOC_FILE_MAPPING = {"GorillaFileSystem": "gorilla_file_system.json"}\n'
-        ),
+        "bfcl_eval/constants/executable_backend_config.py": _BACKEND,
+        _SRC + "gorilla_file_system.py": _FS_SOURCE,
+        _SRC + "math_api.py": _MATH_SOURCE,
+        _D + "multi_turn_func_doc/math_api.json": "\n".join(json.dumps(d) for d in _MATH_DOC),
         _D + "multi_turn_func_doc/gorilla_file_system.json": "\n".join(
-            json.dumps(d) for d in _FS_DOC
+            json.dumps(d) for d in fs_docs
         ),
-        _D + "BFCL_v4_multi_turn_miss_func.json": json.dumps(_MISS),
-        _D + "possible_answer/BFCL_v4_multi_turn_miss_func.json": json.dumps(_MISS_ANSWER),
+        _D + "BFCL_v4_multi_turn_miss_func.json": json.dumps(_MISS) + "\n" + json.dumps(_ODD),
+        _D + "possible_answer/BFCL_v4_multi_turn_miss_func.json": (
+            json.dumps(_MISS_ANSWER) + "\n" + json.dumps(_ODD_ANSWER)
+        ),
         _D + "BFCL_v4_simple_python.json": json.dumps(_SIMPLE),
         _D + "possible_answer/BFCL_v4_simple_python.json": json.dumps(_SIMPLE_ANSWER),
     }
@@ -118,6 +216,9 @@ def _package(tmp_path: Path) -> Path:
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text, encoding="utf-8")
+    # the private interpreter fetch.py makes; here this one (the stand-ins need no packages)
+    (tmp_path / "venv-bfcl" / "bin").mkdir(parents=True)
+    (tmp_path / "venv-bfcl" / "bin" / "python").symlink_to(sys.executable)
     return tmp_path
 
 
@@ -138,7 +239,7 @@ def test_bfcl_withheld_function_called_early_is_a_hallucination(tmp_path: Path) 
     bad = by[("multi_turn_miss_func_0", "withheld-called")]
     # offered: the class's functions less the excluded and the still-withheld one
     assert bad["triage_eval"]["kind"] == "hallucinated"
-    assert set(_tools(bad)) == {"cd"}
+    assert set(_tools(bad)) == {"cd", "ls", "stat", "touch"}
     assert _tools(bad)["cd"]["parameters"]["type"] == "object"  # BFCL's own type mapping
     # the request that needs the withheld function is answered by calling it anyway
     # (positional argument named from the function's documented parameters)
@@ -150,9 +251,11 @@ def test_bfcl_withheld_function_called_early_is_a_hallucination(tmp_path: Path) 
     # the benchmark's ground truth for that turn: no call, the agent says it cannot
     ok = by[("multi_turn_miss_func_0", "withheld-declined")]
     assert ok["triage_eval"]["kind"] == "benign"
-    assert set(_tools(ok)) == {"cd"} and _calls(ok) == [("cd", {"folder": "document"})]
+    assert set(_tools(ok)) == {"cd", "ls", "stat", "touch"} and _calls(ok) == [
+        ("cd", {"folder": "document"})
+    ]
     full = by[("multi_turn_miss_func_0", "ground-truth")]
-    assert set(_tools(full)) == {"cd", "sort"}
+    assert set(_tools(full)) == {"cd", "sort", "ls", "stat", "touch"}
     assert _calls(full)[-1] == ("sort", {"file_name": "report.txt"})
     assert full["triage_eval"]["kind"] == "benign"
 
@@ -267,3 +370,59 @@ def test_mode_report_scores_the_mode_on_its_own_labels() -> None:
     assert rep["ece"]["confidence"] == round((0.06 + 2 * 0.01) / 3, 3)
     text = markdown_modes({th: rep})
     assert "tool_hallucination" in text and "| bfcl |" in text
+
+
+def _outputs(sess: dict) -> list[str]:
+    return [s["output"] for s in sess["steps"] if s["type"] == "tool_result"]
+
+
+def test_bfcl_multi_turn_calls_return_what_the_environment_returns(tmp_path: Path) -> None:
+    import random
+
+    sessions = convert.convert_bfcl(_package(tmp_path), Counter())
+    by = {(s["triage_eval"]["item"], s["triage_eval"]["variant"]): s for s in sessions}
+    # the entry's own class, loaded with its initial_config, seeded as the class seeds itself
+    ticket = random.Random(7).randint(100, 999)
+    went = json.dumps({"current_working_directory": "document", "ticket": ticket})
+    # the second call sees the state the first one left (cwd), across the turns
+    sorted_ = json.dumps({"sorted_content": "a\nb", "in": "document"})
+    assert _outputs(by[("multi_turn_miss_func_0", "ground-truth")]) == [went, sorted_]
+    # every session runs its own calls from the initial state: same ticket again
+    assert _outputs(by[("multi_turn_miss_func_0", "withheld-called")]) == [went, sorted_]
+    assert _outputs(by[("multi_turn_miss_func_0", "withheld-declined")]) == [went]
+    # labels and calls are as before: only the outputs changed
+    assert (
+        by[("multi_turn_miss_func_0", "withheld-called")]["triage_eval"]["kind"] == "hallucinated"
+    )
+    simple = next(s for s in sessions if s["triage_eval"]["item"] == "simple_python_0")
+    assert _outputs(simple) == ["{}"]  # single-turn: BFCL has no environment to run
+
+
+def test_bfcl_errors_and_odd_values_read_as_bfcls_executor_reports_them(tmp_path: Path) -> None:
+    sessions = convert.convert_bfcl(_package(tmp_path), Counter())
+    by = {(s["triage_eval"]["item"], s["triage_eval"]["variant"]): s for s in sessions}
+    full = by[("multi_turn_miss_func_1", "ground-truth")]
+    results = [s for s in full["steps"] if s["type"] == "tool_result"]
+    assert [r["output"] for r in results] == [
+        "Error during execution: 'nowhere'",  # the method raised KeyError('nowhere')
+        '["a"]',  # a list: JSON
+        "Info(size=3)",  # not JSON-serialisable: str()
+        "Error during execution: name 'touch' is not defined",  # documented, not a method
+        "1.5",  # the stateless class (no _load_scenario) answers too
+        json.dumps({"sorted_content": "x", "in": "/"}),
+    ]
+    assert [bool(r.get("is_error")) for r in results] == [True, False, False, True, False, False]
+    called = by[("multi_turn_miss_func_1", "withheld-called")]
+    assert _outputs(called) == [json.dumps({"sorted_content": "x", "in": "/"})]
+
+
+def test_bfcl_call_is_read_without_running_it() -> None:
+    from benchmarks.triage_eval.bfcl_exec import parse_call
+
+    assert parse_call(" f('a', 2, k=[1, (2, 3)]) ") == ("f", ["a", 2], {"k": [1, (2, 3)]})
+    for text in ("f(g(1))", "os.system('x')", "f(**{'a': 1})", "f(x=__import__('os'))", "1 + 2"):
+        try:
+            parse_call(text)
+        except (ValueError, SyntaxError):
+            continue
+        raise AssertionError(f"{text!r} was read as a literal call")
