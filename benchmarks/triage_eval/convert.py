@@ -2634,6 +2634,86 @@ def convert(cache: Path) -> dict[str, Counter[str]]:
     return report
 
 
+
+# --------------------------------------------------------------------------- IndicOrderBench
+# (Its own section after ``convert``: it registers itself in CONVERTERS below.)
+
+#: IndicOrderBench's language tags -> the tables' language (hi-en: Hinglish, romanised).
+_IOB_LANG = {"en-IN": "en", "hi-en": "hi-en"}
+#: A phone-ordering agent's system prompt (the package's reference agent has none).
+_IOB_SYSTEM = (
+    "You are the phone ordering agent of a quick-service restaurant. Take the caller's order "
+    "with the tools provided, confirm it, and place, change or cancel it as the caller asks."
+)
+
+
+def _iob_session(scenario: dict[str, Any], trial: dict[str, Any], tools: list[Any]) -> Session:
+    """One trial of the package's reference agent as a benign session.
+
+    The caller's turns and the agent's replies (``transcript``) and the backend's tool-call
+    trace are merged on the backend's clock (``t_ms``; a message before a call at the same
+    instant); a refused call keeps the package's error text as an ``is_error`` result.
+    """
+    events: list[tuple[float, int, int, dict[str, Any]]] = []
+    for n, turn in enumerate(trial.get("transcript") or []):
+        events.append((float(turn.get("t_ms") or 0.0), 0, n, turn))
+    for n, call in enumerate(trial.get("snapshot", {}).get("trace") or []):
+        events.append((float(call.get("t_ms") or 0.0), 1, n, call))
+    s = _Steps()
+    s.msg("system", _IOB_SYSTEM)
+    for _t, is_call, _n, ev in sorted(events, key=lambda e: e[:3]):
+        if not is_call:
+            role = "user" if ev.get("speaker") == "caller" else "assistant"
+            s.msg(role, str(ev.get("text") or ""))
+        elif ev.get("error"):
+            s.call(str(ev["name"]), dict(ev.get("args") or {}), str(ev["error"]), error=True)
+        else:
+            output = json.dumps(ev.get("result"), ensure_ascii=False)
+            s.call(str(ev["name"]), dict(ev.get("args") or {}), output)
+    sid = str(scenario["scenario_id"])
+    category = str(scenario.get("category") or "")
+    truth = {
+        "source": "indicorder",
+        "mode": "intent_drift",
+        "kind": "benign",
+        "item": sid,
+        "lang": _IOB_LANG.get(str(scenario.get("language")), str(scenario.get("language"))),
+        "channel": category,
+        "category": category,
+        "expected_severity": None,
+        "unsafe_steps": [],
+        "hijack_steps": [],
+        "text": "",
+    }
+    return _session(f"indicorder:{sid}:{trial.get('trial', 1)}", s.steps, tools, truth)
+
+
+def convert_indicorder(cache: Path, skipped: Counter[str]) -> list[Session]:
+    """IndicOrderBench: its reference agent's run over its bundled pack (``fetch.py``).
+
+    Every trial the package's checker passes is the agent doing what the caller asked --
+    adding, changing, placing and cancelling orders in the caller's own words (English and
+    Hinglish) -- so benign traffic with side effects: nothing in it is an incident. A failed
+    trial (the agent's end state is not what the caller asked for) and a trial the package
+    marks caller-invalid are counted as skipped.
+    """
+    raw = cache / "raw" / "indicorderbench"
+    results = json.loads((raw / "results.json").read_text(encoding="utf-8"))
+    tools = json.loads((raw / "tools.json").read_text(encoding="utf-8"))
+    out: list[Session] = []
+    for scenario in results["scenarios"]:
+        for trial in scenario.get("trials") or []:
+            if not trial.get("caller_valid", True):
+                skipped["indicorder: trial the package marks caller-invalid"] += 1
+            elif trial.get("outcome") != "pass":
+                skipped["indicorder: trial its checker failed (not the call the user asked for)"] += 1
+            else:
+                out.append(_iob_session(scenario, trial, tools))
+    return out
+
+
+CONVERTERS["indicorder"] = convert_indicorder
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=None, help="cache directory")

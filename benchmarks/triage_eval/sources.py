@@ -236,6 +236,21 @@ SOURCES: tuple[Source, ...] = (
         mode="tool_hallucination",
     ),
     Source(
+        "indicorder",
+        "indicorderbench",
+        "0.1.1",
+        "Apache-2.0",
+        "IndicOrderBench's bundled starter pack (42 food-ordering calls, English and Hinglish: "
+        "orders, quantities, modifiers, corrections, cancellations, a repeated confirmation) "
+        "run by the package's own reference agent in its own sandbox backend: the caller's "
+        "turns, the agent's add_item / update_line / submit_order / cancel_order calls and "
+        "replies; every trial its checker passes is benign traffic with side effects the user "
+        "asked for (labels for intent_drift: nothing in it should be reported)",
+        sha256="66c7d066baf624604252d5f3f6675f127e799b00b9d4499152659e39226136d8",
+        needs_venv=True,
+        mode="intent_drift",
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
