@@ -251,6 +251,19 @@ SOURCES: tuple[Source, ...] = (
         mode="intent_drift",
     ),
     Source(
+        "asrt",
+        "asrt-bench",
+        "0.5.0",
+        "MIT",
+        "its frozen attack packs: 24 support-ticket injections against a customer-support "
+        "agent (fake policy notes, <system> tags, supervisor authority; refund fraud, data "
+        "sent to an outside address, account e-mail takeover) with the demo app's own tools "
+        "and system prompt, and the starter pack's file-reading agent (injected [[ACTION]] "
+        "directives: e-mail, HTTP, SQL, code, environment secrets, a cron file) with its "
+        "benign controls; each attack's success check names the call a hijacked agent makes",
+        sha256="b8b8b06508c1992b107c66e421435b978c8e5255ed59c5aaa024506cbea136c1",
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
