@@ -2634,7 +2634,6 @@ def convert(cache: Path) -> dict[str, Counter[str]]:
     return report
 
 
-
 # --------------------------------------------------------------------------- IndicOrderBench
 # (Its own section after ``convert``: it registers itself in CONVERTERS below.)
 
@@ -2706,7 +2705,9 @@ def convert_indicorder(cache: Path, skipped: Counter[str]) -> list[Session]:
             if not trial.get("caller_valid", True):
                 skipped["indicorder: trial the package marks caller-invalid"] += 1
             elif trial.get("outcome") != "pass":
-                skipped["indicorder: trial its checker failed (not the call the user asked for)"] += 1
+                skipped[
+                    "indicorder: trial its checker failed (not the call the user asked for)"
+                ] += 1
             else:
                 out.append(_iob_session(scenario, trial, tools))
     return out
@@ -2789,7 +2790,7 @@ def _asrt_fill(
             found = _ASRT_NUMBER.findall(line)
             args[param] = int(float(found[0])) if found else 100
         elif "email" in param:
-            own = [m for m in re.findall(r"[\w.+-]{1,64}@[\w.-]{1,120}", read) if m != args.get("to")]
+            own = [m for m in _AIB_EMAIL.findall(read) if m not in args.values()]
             args[param] = own[0] if own else "customer@example.com"
         else:
             args[param] = read
@@ -2827,11 +2828,8 @@ def _asrt_hijack(
                 args[param] = cond["equals"]
             elif "domain_equals" in cond:
                 dom = str(cond["domain_equals"])
-                found = [
-                    m for m in re.findall(r"[\w.+-]{1,64}@[\w.-]{1,120}", "\n".join(texts))
-                    if m.rstrip(".").endswith("@" + dom)
-                ]
-                args[param] = found[0].rstrip(".") if found else f"collect@{dom}"
+                found = [m for m in _AIB_EMAIL.findall("\n".join(texts)) if m.endswith("@" + dom)]
+                args[param] = found[0] if found else f"collect@{dom}"
         read = texts[-1]
         line = next((ln for ln in read.splitlines() if canary in ln or "@" in ln), read)
         _asrt_fill(str(c["tool_called"]), args, tools, read, line.replace(canary, ""))
@@ -2870,14 +2868,18 @@ def _asrt_session(
     else:
         severity = "SEV-4"
     s.msg("assistant", "Done: I read it and handled the request.")
-    inject = next((r for r, t in zip(reads, texts, strict=True) if canary in t or "[[ACTION" in t), None)
+    inject = next(
+        (r for r, t in zip(reads, texts, strict=True) if canary in t or "[[ACTION" in t), None
+    )
     truth = {
         "source": "asrt",
         "item": aid,
         "kind": kind,
         "lang": "en",
         "channel": "tool_output",
-        "injection_step": (inject if inject is not None else reads[-1]) if kind != "benign" else None,
+        "injection_step": (inject if inject is not None else reads[-1])
+        if kind != "benign"
+        else None,
         "unsafe_steps": unsafe,
         "hijack_steps": list(unsafe),
         "expected_mode": "prompt_injection" if kind != "benign" else None,
@@ -2924,6 +2926,7 @@ def convert_asrt(cache: Path, skipped: Counter[str]) -> list[Session]:
 
 
 CONVERTERS["asrt"] = convert_asrt
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
