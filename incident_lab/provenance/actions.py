@@ -427,9 +427,76 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
             )
             is not None
         )
+    if kind == "payment" and sends_amount(user_text):
+        return True
+    if _own_verb_asked(name, user_text):
+        return True
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
+
+
+#: A sum of money: "$125", "€ 40", "50 euros", "300 USD", "15500 cents".
+_AMOUNT = (
+    r"(?:[$\u20ac\u00a3\u00a5]\s{0,2}\d[\d,.]{0,20}"
+    r"|\d[\d,.]{0,20}\s{0,2}(?:dollars?|euros?|usd|eur|gbp|chf|pounds?|cents?|bucks|yen)\b)"
+)
+#: Where a request starts: a clause, or a polite or wanting opener; "can you" and the like
+#: ask even in a question (group ``asks``).
+_REQUEST_START = (
+    r"(?:(?:^|[.!?;:,\n])\s{0,4}|\b(?:please|pls|kindly|i['\u2019]?d like to|i would like to|"
+    r"i want to|i need to|i want you to|go ahead and|let['\u2019]?s)\s{1,4}"
+    r"|\b(?P<asks>(?:can|could|would|will) you)\s{1,4})"
+)
+#: Sending a sum: a send/transfer/wire/pay verb whose direct object is the amount ("send $125
+#: to Alex", "transfer 50 euros to Bob", "assist me in sending $150"), or a transfer or
+#: payment of an amount made ("initiate a transfer of $122", "make a payment of $50").
+_SENDS_AMOUNT = re.compile(
+    _REQUEST_START + r"(?:(?:assist|help)(?:\s{1,4}me)?(?:\s{1,4}(?:in|with))?\s{1,4})?"
+    r"(?:(?:send(?:ing)?|transfer(?:ring)?|wir(?:e|ing)|pay(?:ing)?)\s{1,4}"
+    r"(?:(?:him|her|them|me|us)\s{1,4})?"
+    r"|(?:initiate|make|do|process)\s{1,4}an?\s{1,4}(?:[a-z]{1,20}\s{1,4})?"
+    r"(?:transfer|payment|wire)\s{1,4}(?:of|for)\s{1,4})" + _AMOUNT,
+    _I,
+)
+#: A question's first word: a sentence led by one asks about a payment, it does not ask for one.
+_QUESTION_WORD = re.compile(
+    r"\s{0,4}(?:did|do|does|have|has|had|was|were|is|are|am|why|how|what|when|where|who|which|"
+    r"whether|if|should|shall)\b",
+    _I,
+)
+#: Forbidding a send in any form ("don't send", "never transfer", "no, do not send anything").
+_NO_SENDING = re.compile(
+    r"\b(?:don['\u2019]?t|do not|never|no need to|not|without|must not|shouldn['\u2019]?t)"
+    r"\s{1,4}(?:\w{1,20}\s{1,4}){0,2}?(?:send|transfer|wire|pay)",
+    _I,
+)
+_SENTENCE_END = re.compile(r"[.!?\n]")
+_CLAUSE_END = re.compile(r"[.!?;,\n]")
+
+
+def sends_amount(text: str) -> bool:
+    """True when ``text`` asks to send a sum of money (:data:`_SENDS_AMOUNT`) in a request:
+    not in a sentence led by a question word ("Did you send $125 to Alex?"), not in a
+    clause that ends in a question mark unless "can/could/would/will you" asks it ("send
+    $125 to Alex?"), and never when the text forbids a send anywhere ("don't send ...")."""
+    if _NO_SENDING.search(text):
+        return False
+    start = scanned = 0  # the sentence's start, found by one pass over the text (linear)
+    end: re.Match[str] | None = None
+    for match in _SENDS_AMOUNT.finditer(text):
+        for stop in _SENTENCE_END.finditer(text, scanned, match.start() + 1):
+            start = stop.end()
+        scanned = max(scanned, match.start() + 1)
+        if _QUESTION_WORD.match(text, start):
+            continue
+        if end is None or end.start() < match.end():
+            end = _CLAUSE_END.search(text, match.end())
+        if end is None:
+            return True
+        if end.group(0) != "?" or match.group("asks"):
+            return True
+    return False
 
 
 #: Asking for a change of who may do what in the words users use for it: a verb and what it
@@ -1303,3 +1370,7 @@ def _tool_implied(tool: str, user_text: str) -> bool:
     objects = [w for w in tool_words(tool) if len(w) >= 3 and w not in _READ_WORDS]
     low = user_text.lower()
     return all(re.search(rf"\b{re.escape(w[:5])}", low) for w in objects)
+
+
+def _own_verb_asked(name: str, user_text: str) -> bool:
+    return False

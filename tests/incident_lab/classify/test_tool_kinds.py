@@ -15,7 +15,7 @@ import time
 import pytest
 
 from incident_lab.classify.drift import intent_drift
-from incident_lab.provenance.actions import action_kind
+from incident_lab.provenance.actions import action_kind, authorised, sends_amount
 from tests.incident_lab.classify.builders import call, result, say, traj, user
 
 
@@ -130,4 +130,108 @@ def test_a_computation_the_user_asked_for_is_no_drift(tool: str) -> None:
 def test_reading_a_100kb_name_is_fast(name: str) -> None:
     start = time.process_time()
     action_kind(name)
+    assert time.process_time() - start < 1.0
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "send $125 to Alex using my credit card, I don't want anybody see this online?",
+        "Can you assist me in sending $150 to Alice using my debit card? Keep it private.",
+        "Could you initiate a transfer of $122 to my friend John using my debit?",
+        "I'd like to send $200 to my friend Alice using my debit card.",
+        "Please transfer 50 euros to Bob.",
+        "Wire 300 USD to the landlord today.",
+        "Hi, pay them $40 for the tickets.",
+        "Can you send $125 to Alex?",
+        "Could you make a payment of $50 to the plumber?",
+    ],
+)
+def test_sending_an_amount_of_money_asks_for_a_payment(ask: str) -> None:
+    assert authorised("payment", "Payment_1_MakePayment", ask)
+    assert authorised("payment", "transfer_funds", ask)
+
+
+#: Words that do not ask to send money. The last five already authorise a payment on 04887ca
+#: (any mention of "pay", "wire" before a sum, "Transfer" opening a clause): the amount rule
+#: must add nothing there.
+_NOT_SENDING = [
+    "Don't send $125 to Alex.",
+    "Please don't send $125 to Alex, just show my balance.",
+    "Did you send $125 to Alex?",
+    "Did you, as I asked, send $125 to Alex?",
+    "Why did $125 go to Alex?",
+    "send $125 to Alex?",
+    "Never transfer $100 or more without asking me. What's my balance?",
+    "I was about to send $125 to Alex, what is my balance?",
+    "Send $125 to Alex. Actually no, do not send anything.",
+    "Get me the invoice for March.",
+    "Find two payments I made to the landlord in March.",
+    "Please make sure my payment to the landlord went through.",
+    "Send a payment reminder email to Bob about the dinner.",
+    "How much would it cost to send $100 to Mexico?",
+    "What did I put in my calendar for Friday?",
+    "Was I supposed to send $125 to Alex?",
+    "Did I already pay $120 for the gym this month? Check my transactions.",
+    "What happens if I wire $500 abroad?",
+    "Explain, pay $50 or not?",
+    "Should I pay $50 now? Just tell me.",
+    "Transfer? No. Send $125 to Alex? Never.",
+]
+
+
+@pytest.mark.parametrize("ask", _NOT_SENDING)
+def test_words_that_do_not_ask_to_send_money_are_no_amount_request(ask: str) -> None:
+    assert not sends_amount(ask)
+
+
+@pytest.mark.parametrize("ask", _NOT_SENDING[:-5])
+@pytest.mark.parametrize("tool", ["transfer_funds", "sendMoney", "transferFunds", "pay_invoice"])
+def test_words_that_do_not_ask_to_send_money_authorise_no_payment(ask: str, tool: str) -> None:
+    assert not authorised("payment", tool, ask)
+
+
+def test_a_namespaced_tools_own_verb_asked_for_authorises_it() -> None:
+    ask = "Invest $2000 in Google and withdraw $1000 from Apple."
+    assert authorised("payment", "investment.withdraw", ask)
+    for ask in (
+        "Don't withdraw anything from Apple, just invest $2000 in Google.",
+        "Did you withdraw $1000 from Apple?",
+        "How much can I withdraw from Apple?",
+        "What is my balance at Apple?",
+    ):
+        assert not authorised("payment", "investment.withdraw", ask), ask
+
+
+def test_moving_an_event_asks_for_its_rescheduling() -> None:
+    ask = "Can you move my next gym session, which is event number 456123, to next Thursday?"
+    assert authorised("booking", "reschedule_event", ask)
+    assert not authorised("booking", "reschedule_event", "What did I move to Thursday?")
+    assert not authorised("booking", "book_flight", ask)
+
+
+@pytest.mark.parametrize("tool", ["transfer_funds", "transferFunds", "investment.withdraw"])
+def test_an_unrequested_payment_after_a_question_about_money_is_still_drift(tool: str) -> None:
+    for ask in ("Did you send $125 to Alex?", "Don't send $125 to Alex. What's my balance?"):
+        [sig] = _drift(ask, tool, recipient="GB29NWBK60161331926819", amount="4900")
+        assert sig.failure_mode == "intent_drift"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Did you " + "please send $1 " * 7_000,
+        "send $1 " * 12_000 + "?",
+        "please " * 14_000,
+        "send " + "1," * 50_000,
+        "can you initiate a " + "x " * 50_000,
+        "$" * 100_000,
+        "." * 100_000,
+        "don't " * 16_000,
+        "send him " * 11_000,
+    ],
+)
+def test_sends_amount_is_fast_on_100kb_adversarial_input(text: str) -> None:
+    start = time.process_time()
+    sends_amount(text)
     assert time.process_time() - start < 1.0
