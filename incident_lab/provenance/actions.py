@@ -157,6 +157,11 @@ _TOOL_VERB_SYNONYMS: dict[str, tuple[str, ...]] = {
     "accept": ("accept", "approve", "confirm"),
     "approve": ("approve", "accept", "confirm"),
 }
+#: More words for a tool's own verb, asked for only in a request that no negation governs
+#: (:func:`_own_verb_asked`): "move my gym session to Thursday" asks for ``reschedule_event``.
+_OWN_VERB_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "reschedule": ("reschedule", "move", "postpone"),
+}
 #: Words that are nouns as often as verbs: they authorise only in a verb position.
 _AMBIGUOUS = frozenset(
     [
@@ -429,7 +434,7 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
         )
     if kind == "payment" and sends_amount(user_text):
         return True
-    if _own_verb_asked(name, user_text):
+    if _own_verb_asked(kind, name, user_text):
         return True
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
@@ -466,10 +471,9 @@ _QUESTION_WORD = re.compile(
     _I,
 )
 #: Forbidding a send in any form ("don't send", "never transfer", "no, do not send anything").
+_NEGATION = r"\b(?:don['\u2019]?t|do not|never|no need to|not|without|must not|shouldn['\u2019]?t)"
 _NO_SENDING = re.compile(
-    r"\b(?:don['\u2019]?t|do not|never|no need to|not|without|must not|shouldn['\u2019]?t)"
-    r"\s{1,4}(?:\w{1,20}\s{1,4}){0,2}?(?:send|transfer|wire|pay)",
-    _I,
+    _NEGATION + r"\s{1,4}(?:\w{1,20}\s{1,4}){0,2}?(?:send|transfer|wire|pay)", _I
 )
 _SENTENCE_END = re.compile(r"[.!?\n]")
 _CLAUSE_END = re.compile(r"[.!?;,\n]")
@@ -480,11 +484,16 @@ def sends_amount(text: str) -> bool:
     not in a sentence led by a question word ("Did you send $125 to Alex?"), not in a
     clause that ends in a question mark unless "can/could/would/will you" asks it ("send
     $125 to Alex?"), and never when the text forbids a send anywhere ("don't send ...")."""
-    if _NO_SENDING.search(text):
-        return False
-    start = scanned = 0  # the sentence's start, found by one pass over the text (linear)
+    return not _NO_SENDING.search(text) and _requested(_SENDS_AMOUNT, text)
+
+
+def _requested(pattern: re.Pattern[str], text: str) -> bool:
+    """True when a match of ``pattern`` (whose group ``asks`` marks "can you") is a request:
+    its sentence is not led by a question word, and its clause does not end in a question
+    mark unless "can you" asks it. One pass over the text (linear)."""
+    start = scanned = 0  # the sentence's start
     end: re.Match[str] | None = None
-    for match in _SENDS_AMOUNT.finditer(text):
+    for match in pattern.finditer(text):
         for stop in _SENTENCE_END.finditer(text, scanned, match.start() + 1):
             start = stop.end()
         scanned = max(scanned, match.start() + 1)
@@ -497,6 +506,34 @@ def sends_amount(text: str) -> bool:
         if end.group(0) != "?" or match.group("asks"):
             return True
     return False
+
+
+#: A request's start for a tool's own verb: as :data:`_REQUEST_START`, or after "and"/"then"
+#: ("Invest $2000 in Google and withdraw $1000 from Apple").
+_VERB_START = _REQUEST_START[:-1] + r"|\b(?:and|then|also)\s{1,4})"
+
+
+def _own_verb_asked(kind: str, name: str, user_text: str) -> bool:
+    """True when the user asks, in a request (:func:`_requested`), for the verb that names the
+    tool's action: the first word of its name's last segment (``investment.withdraw``,
+    ``reschedule_event``) or one of its synonyms (:data:`_TOOL_VERB_SYNONYMS`: "move" for
+    ``reschedule``), when that verb alone names an action of ``kind`` (a generic
+    ``create``/``update``/``execute`` names no payment). Never when a negation governs one
+    of the verbs ("don't withdraw anything")."""
+    words = tool_words(_NAMESPACE.split(name)[-1])
+    if not words or _action_kind(words[0], "") != kind:
+        return False
+    verbs = _OWN_VERB_SYNONYMS.get(words[0]) or _TOOL_VERB_SYNONYMS.get(words[0], (words[0],))
+    negated, asked = _own_verb_patterns(verbs)
+    return not negated.search(user_text) and _requested(asked, user_text)
+
+
+@lru_cache(maxsize=256)
+def _own_verb_patterns(verbs: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    alternatives = "|".join(re.escape(v).replace(r"\ ", r"\s{1,4}") for v in verbs)
+    inflected = rf"(?:{alternatives})(?:s|es|ed|d|ing)?\b"
+    negated = re.compile(rf"{_NEGATION}\s{{1,4}}(?:\w{{1,20}}\s{{1,4}}){{0,2}}?{inflected}", _I)
+    return negated, re.compile(rf"{_VERB_START}{inflected}{_NOT_VERB}", _I)
 
 
 #: Asking for a change of who may do what in the words users use for it: a verb and what it
@@ -1370,7 +1407,3 @@ def _tool_implied(tool: str, user_text: str) -> bool:
     objects = [w for w in tool_words(tool) if len(w) >= 3 and w not in _READ_WORDS]
     low = user_text.lower()
     return all(re.search(rf"\b{re.escape(w[:5])}", low) for w in objects)
-
-
-def _own_verb_asked(name: str, user_text: str) -> bool:
-    return False

@@ -199,14 +199,30 @@ def test_a_namespaced_tools_own_verb_asked_for_authorises_it() -> None:
         "Did you withdraw $1000 from Apple?",
         "How much can I withdraw from Apple?",
         "What is my balance at Apple?",
+        "Should I withdraw $1000 from Apple?",
+        "Invest $2000 in Google and never withdraw from Apple.",
     ):
         assert not authorised("payment", "investment.withdraw", ask), ask
+
+
+@pytest.mark.parametrize(
+    "tool", ["paypal.payments.create", "bank.transfers.execute", "payments.v2.send"]
+)
+def test_a_generic_sdk_verb_asked_for_authorises_no_payment(tool: str) -> None:
+    for ask in ("Please create a summary of my account.", "Can you execute the report query?"):
+        assert not authorised("payment", tool, ask), ask
 
 
 def test_moving_an_event_asks_for_its_rescheduling() -> None:
     ask = "Can you move my next gym session, which is event number 456123, to next Thursday?"
     assert authorised("booking", "reschedule_event", ask)
-    assert not authorised("booking", "reschedule_event", "What did I move to Thursday?")
+    for ask in (
+        "What did I move to Thursday?",
+        "Don't move my gym session to Thursday, just list my events.",
+        "Did you move my gym session?",
+        "Move my gym session to Thursday?",
+    ):
+        assert not authorised("booking", "reschedule_event", ask), ask
     assert not authorised("booking", "book_flight", ask)
 
 
@@ -234,4 +250,20 @@ def test_an_unrequested_payment_after_a_question_about_money_is_still_drift(tool
 def test_sends_amount_is_fast_on_100kb_adversarial_input(text: str) -> None:
     start = time.process_time()
     sends_amount(text)
+    assert time.process_time() - start < 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Did you " + "and withdraw " * 7_000,
+        "and move my " * 8_000 + "?",
+        "not " + "x " * 50_000 + "withdraw",
+        "then " * 20_000,
+    ],
+)
+def test_the_own_verb_rule_is_fast_on_100kb_adversarial_input(text: str) -> None:
+    start = time.process_time()
+    authorised("payment", "investment.withdraw", text)
+    authorised("booking", "reschedule_event", text)
     assert time.process_time() - start < 1.0
