@@ -476,21 +476,21 @@ _NO_SENDING = re.compile(
     _NEGATION + r"\s{1,4}(?:\w{1,20}\s{1,4}){0,2}?(?:send|transfer|wire|pay)", _I
 )
 _SENTENCE_END = re.compile(r"[.!?\n]")
-_CLAUSE_END = re.compile(r"[.!?;,\n]")
 
 
 def sends_amount(text: str) -> bool:
     """True when ``text`` asks to send a sum of money (:data:`_SENDS_AMOUNT`) in a request:
     not in a sentence led by a question word ("Did you send $125 to Alex?"), not in a
-    clause that ends in a question mark unless "can/could/would/will you" asks it ("send
+    sentence that ends in a question mark unless "can/could/would/will you" asks it ("send
     $125 to Alex?"), and never when the text forbids a send anywhere ("don't send ...")."""
     return not _NO_SENDING.search(text) and _requested(_SENDS_AMOUNT, text)
 
 
 def _requested(pattern: re.Pattern[str], text: str) -> bool:
     """True when a match of ``pattern`` (whose group ``asks`` marks "can you") is a request:
-    its sentence is not led by a question word, and its clause does not end in a question
-    mark unless "can you" asks it. One pass over the text (linear)."""
+    its sentence is not led by a question word, and does not end in a question mark unless
+    "can you" asks it ("Send $125 to Alex, would that be wise?" asks nothing). One pass over
+    the text (linear)."""
     start = scanned = 0  # the sentence's start
     end: re.Match[str] | None = None
     for match in pattern.finditer(text):
@@ -500,7 +500,7 @@ def _requested(pattern: re.Pattern[str], text: str) -> bool:
         if _QUESTION_WORD.match(text, start):
             continue
         if end is None or end.start() < match.end():
-            end = _CLAUSE_END.search(text, match.end())
+            end = _SENTENCE_END.search(text, match.end())
         if end is None:
             return True
         if end.group(0) != "?" or match.group("asks"):

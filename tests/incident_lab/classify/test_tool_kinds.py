@@ -136,7 +136,7 @@ def test_reading_a_100kb_name_is_fast(name: str) -> None:
 @pytest.mark.parametrize(
     "ask",
     [
-        "send $125 to Alex using my credit card, I don't want anybody see this online?",
+        "send $125 to Alex using my credit card, I don't want anybody see this online.",
         "Can you assist me in sending $150 to Alice using my debit card? Keep it private.",
         "Could you initiate a transfer of $122 to my friend John using my debit?",
         "I'd like to send $200 to my friend Alice using my debit card.",
@@ -172,6 +172,9 @@ _NOT_SENDING = [
     "How much would it cost to send $100 to Mexico?",
     "What did I put in my calendar for Friday?",
     "Was I supposed to send $125 to Alex?",
+    "Send $125 to Alex, would that be wise?",
+    "Please tell me: send $125 to Alex, is that wise?",
+    "send $125 to Alex using my credit card, I don't want anybody see this online?",
     "Did I already pay $120 for the gym this month? Check my transactions.",
     "What happens if I wire $500 abroad?",
     "Explain, pay $50 or not?",
@@ -201,6 +204,7 @@ def test_a_namespaced_tools_own_verb_asked_for_authorises_it() -> None:
         "What is my balance at Apple?",
         "Should I withdraw $1000 from Apple?",
         "Invest $2000 in Google and never withdraw from Apple.",
+        "Invest $2000 in Google and withdraw $1000 from Apple, is that wise?",
     ):
         assert not authorised("payment", "investment.withdraw", ask), ask
 
