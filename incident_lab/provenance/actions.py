@@ -516,14 +516,14 @@ _VERB_START = _REQUEST_START[:-1] + r"|\b(?:and|then|also)\s{1,4})"
 def _own_verb_asked(kind: str, name: str, user_text: str) -> bool:
     """True when the user asks, in a request (:func:`_requested`), for the verb that names the
     tool's action: the first word of its name's last segment (``investment.withdraw``,
-    ``reschedule_event``) or one of its synonyms (:data:`_TOOL_VERB_SYNONYMS`: "move" for
-    ``reschedule``), when that verb alone names an action of ``kind`` (a generic
+    ``reschedule_event``) or one of its few synonyms (:data:`_OWN_VERB_SYNONYMS`: "move"
+    for ``reschedule``; not the broad :data:`_TOOL_VERB_SYNONYMS`), when that verb alone names an action of ``kind`` (a generic
     ``create``/``update``/``execute`` names no payment). Never when a negation governs one
     of the verbs ("don't withdraw anything")."""
     words = tool_words(_NAMESPACE.split(name)[-1])
     if not words or _action_kind(words[0], "") != kind:
         return False
-    verbs = _OWN_VERB_SYNONYMS.get(words[0]) or _TOOL_VERB_SYNONYMS.get(words[0], (words[0],))
+    verbs = _OWN_VERB_SYNONYMS.get(words[0], (words[0],))
     negated, asked = _own_verb_patterns(verbs)
     return not negated.search(user_text) and _requested(asked, user_text)
 
