@@ -157,11 +157,6 @@ _TOOL_VERB_SYNONYMS: dict[str, tuple[str, ...]] = {
     "accept": ("accept", "approve", "confirm"),
     "approve": ("approve", "accept", "confirm"),
 }
-#: More words for a tool's own verb, asked for only in a request that no negation governs
-#: (:func:`_own_verb_asked`): "move my gym session to Thursday" asks for ``reschedule_event``.
-_OWN_VERB_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "reschedule": ("reschedule", "move", "postpone"),
-}
 #: Words that are nouns as often as verbs: they authorise only in a verb position.
 _AMBIGUOUS = frozenset(
     [
@@ -324,30 +319,44 @@ _MODIFY_VERBS = frozenset(
      "rename", "append", "accept", "approve", "reset", "schedule", "enable", "disable", "install"]
 )  # fmt: skip
 #: Verbs of a pure computation: a tool named by one returns a value and changes nothing.
-_COMPUTE_VERBS = frozenset(["calculate", "calc", "compute", "estimate", "convert", "predict"])
+_COMPUTE_VERBS = frozenset(["calculate", "calc", "compute", "estimate", "predict"])
+#: Read verbs that name a read in a namespaced name's last segment. Not "open", "check",
+#: "query", "load", "view", "describe": ``brokerage.open_position``, ``hotel.check_in``,
+#: ``db.query`` act (review rev-kinds K5).
+_NAMING_READS = frozenset(
+    ["get", "list", "search", "find", "fetch", "read", "lookup", "show", "retrieve", "count"]
+)
 #: Where an SDK name ends its namespace: ``sports_team.get_schedule``, ``weather/get``, ``a::b``.
 _NAMESPACE = re.compile(r"\.|/|::")
 #: Words that join a second action onto a name's verb (``get_and_transfer_funds``).
 _JOINS = frozenset(["and", "then", "or", "plus", "also", "after", "before", "while"])
 #: Any word that names an action with a side effect (the category keys, the request verbs,
-#: the edits, ``send``/``book``...): after a read verb it may be a second verb, so it vetoes.
+#: the edits, ``send``/``book``, what runs, stops, replaces or publishes something): after a
+#: read verb it may be a second verb, so it vetoes.
 _ACTING_WORDS = (
     frozenset(k for keys in TOOL_CATEGORIES.values() for k in keys)
     | frozenset(v for verbs in ACTION_VERBS.values() for v in verbs if " " not in v)
     | _MODIFY_VERBS
     | frozenset(["send", "book", "reserve", "login", "logout", "authenticate", "authorize",
-                 "sign", "order", "sell", "trade", "deposit", "invest", "generate", "issue"])
+                 "sign", "order", "sell", "trade", "deposit", "invest", "generate", "issue",
+                 "restart", "reboot", "kill", "terminate", "stop", "start", "shutdown", "upsert",
+                 "replace", "revoke", "purge", "wipe", "destroy", "drop", "truncate", "grant",
+                 "submit", "post", "put", "patch", "insert", "write", "save", "upload", "publish",
+                 "execute", "exec", "run", "launch", "deploy", "apply", "commit", "push", "merge",
+                 "close", "open", "lock", "unlock", "ban", "block", "kick", "convert", "swap",
+                 "exchange", "rebook", "claim", "redeem", "withdraw", "refund", "charge"])
 )  # fmt: skip
-#: Nouns as often as verbs: only as a name's last word (its head noun, "get_schedule") or after
-#: "per" ("dividend_per_share") are they the object of the read, not a second action.
+#: Nouns as often as verbs: the object of the read only as the one word after its verb
+#: (``get_schedule``) or after "per" (``dividend_per_share``), not a second action
+#: (``find_slot_schedule``, ``lookup_user_share``: review rev-kinds K5).
 _HEAD_NOUNS = frozenset(["schedule", "schedules", "share", "shares"])
-#: Word stems of money or bookings: a read named with one is still fail-closed its side effect.
-_MONEY_OR_BOOKING_WORD = re.compile(
-    r"money|fund|transaction|iban|invoice|remit|payment|crypto|bitcoin|wallet|^book|^reserv"
-    r"|schedul|appointment"
-)
+#: Word stems of money or bookings: a read named with one is still fail-closed its side effect
+#: (in a namespace word only at its start: ``cookbook.search_recipe`` reads).
+_MONEY_WORD = re.compile(r"money|fund|transaction|iban|invoice|remit|payment|crypto|bitcoin|wallet")
+_BOOKING_WORD = re.compile(r"book|reserv|schedul|appointment")
+_BOOKING_START = re.compile(r"^(?:book|reserv|schedul|appointment)")
 #: Credential words; the short ones only at a name word's edge (``totp``, ``otp_code``: yes;
-#: ``footprint``: no).
+#: ``footprint``: no); ``api_key`` also across two words.
 _CREDENTIAL_WORD = re.compile(
     r"password|passcode|passwd|credential|apikey|secret|token|^(?:otp|2fa|mfa)|(?:otp|2fa|mfa)$"
 )
@@ -355,28 +364,33 @@ _CREDENTIAL_WORD = re.compile(
 
 def _reads_by_its_verb(name: str) -> bool:
     """True for a read or a computation named by its verb: the first word of the name's last
-    segment (after ``.``, ``/``, ``::``) is a read verb (``sports_team.get_schedule``) or
-    a pure computation's (``calculate_carbon_footprint``), and no other word of the name may
-    name a side effect (fail closed): no acting word, no join to a second verb, no money or
-    booking word, and after a computation no credential word either. A credential noun may
-    follow a read verb, as in a one-part name (``get_api_tokens``)."""
+    segment (after ``.``, ``/``, ``::``) is a read verb of :data:`_NAMING_READS`
+    (``sports_team.get_schedule``) or a pure computation's (``calculate_carbon_footprint``),
+    and no other word of the name may name a side effect (fail closed): no acting word, no
+    join to a second verb, no money or booking word, no credential word (``auth.get_new_token``,
+    ``compute_api_key`` keep their kind: review rev-kinds K4)."""
     last = _NAMESPACE.split(name)[-1]
     verb_words = tool_words(last)
     if not verb_words:
         return False
     verb = verb_words[0]
-    computes = verb in _COMPUTE_VERBS
-    if not computes and (verb not in _READ_TOKENS or len(verb_words) == len(tool_words(name))):
-        return False  # a one-part name read by its first word is tool_category's to decide
     words = list(tool_words(name))
+    computes = verb in _COMPUTE_VERBS
+    if not computes and (verb not in _NAMING_READS or len(verb_words) == len(words)):
+        return False  # a one-part name read by its first word is tool_category's to decide
+    if _CREDENTIAL_WORD.search("".join(words)):
+        return False
     at = len(words) - len(verb_words)
     rest = words[:at] + words[at + 1 :]
     for i, word in enumerate(rest):
-        if word in _HEAD_NOUNS and (i == len(rest) - 1 or (i and rest[i - 1] == "per")):
+        if word in _HEAD_NOUNS and (
+            (i == len(rest) - 1 and len(verb_words) == 2) or (i and rest[i - 1] == "per")
+        ):
             continue
-        if word in _ACTING_WORDS or word in _JOINS or _MONEY_OR_BOOKING_WORD.search(word):
+        if word in _ACTING_WORDS or word in _JOINS or _MONEY_WORD.search(word):
             return False
-        if computes and _CREDENTIAL_WORD.search(word):
+        booking = _BOOKING_WORD if i >= at else _BOOKING_START  # namespace words: at the start
+        if booking.search(word) or _CREDENTIAL_WORD.search(word):
             return False
     return True
 
@@ -432,108 +446,9 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
             )
             is not None
         )
-    if kind == "payment" and sends_amount(user_text):
-        return True
-    if _own_verb_asked(kind, name, user_text):
-        return True
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
-
-
-#: A sum of money: "$125", "€ 40", "50 euros", "300 USD", "15500 cents".
-_AMOUNT = (
-    r"(?:[$\u20ac\u00a3\u00a5]\s{0,2}\d[\d,.]{0,20}"
-    r"|\d[\d,.]{0,20}\s{0,2}(?:dollars?|euros?|usd|eur|gbp|chf|pounds?|cents?|bucks|yen)\b)"
-)
-#: Where a request starts: a clause, or a polite or wanting opener; "can you" and the like
-#: ask even in a question (group ``asks``).
-_REQUEST_START = (
-    r"(?:(?:^|[.!?;:,\n])\s{0,4}|\b(?:please|pls|kindly|i['\u2019]?d like to|i would like to|"
-    r"i want to|i need to|i want you to|go ahead and|let['\u2019]?s)\s{1,4}"
-    r"|\b(?P<asks>(?:can|could|would|will) you)\s{1,4})"
-)
-#: Sending a sum: a send/transfer/wire/pay verb whose direct object is the amount ("send $125
-#: to Alex", "transfer 50 euros to Bob", "assist me in sending $150"), or a transfer or
-#: payment of an amount made ("initiate a transfer of $122", "make a payment of $50").
-_SENDS_AMOUNT = re.compile(
-    _REQUEST_START + r"(?:(?:assist|help)(?:\s{1,4}me)?(?:\s{1,4}(?:in|with))?\s{1,4})?"
-    r"(?:(?:send(?:ing)?|transfer(?:ring)?|wir(?:e|ing)|pay(?:ing)?)\s{1,4}"
-    r"(?:(?:him|her|them|me|us)\s{1,4})?"
-    r"|(?:initiate|make|do|process)\s{1,4}an?\s{1,4}(?:[a-z]{1,20}\s{1,4})?"
-    r"(?:transfer|payment|wire)\s{1,4}(?:of|for)\s{1,4})" + _AMOUNT,
-    _I,
-)
-#: A question's first word: a sentence led by one asks about a payment, it does not ask for one.
-_QUESTION_WORD = re.compile(
-    r"\s{0,4}(?:did|do|does|have|has|had|was|were|is|are|am|why|how|what|when|where|who|which|"
-    r"whether|if|should|shall)\b",
-    _I,
-)
-#: Forbidding a send in any form ("don't send", "never transfer", "no, do not send anything").
-_NEGATION = r"\b(?:don['\u2019]?t|do not|never|no need to|not|without|must not|shouldn['\u2019]?t)"
-_NO_SENDING = re.compile(
-    _NEGATION + r"\s{1,4}(?:\w{1,20}\s{1,4}){0,2}?(?:send|transfer|wire|pay)", _I
-)
-_SENTENCE_END = re.compile(r"[.!?\n]")
-
-
-def sends_amount(text: str) -> bool:
-    """True when ``text`` asks to send a sum of money (:data:`_SENDS_AMOUNT`) in a request:
-    not in a sentence led by a question word ("Did you send $125 to Alex?"), not in a
-    sentence that ends in a question mark unless "can/could/would/will you" asks it ("send
-    $125 to Alex?"), and never when the text forbids a send anywhere ("don't send ...")."""
-    return not _NO_SENDING.search(text) and _requested(_SENDS_AMOUNT, text)
-
-
-def _requested(pattern: re.Pattern[str], text: str) -> bool:
-    """True when a match of ``pattern`` (whose group ``asks`` marks "can you") is a request:
-    its sentence is not led by a question word, and does not end in a question mark unless
-    "can you" asks it ("Send $125 to Alex, would that be wise?" asks nothing). One pass over
-    the text (linear)."""
-    start = scanned = 0  # the sentence's start
-    end: re.Match[str] | None = None
-    for match in pattern.finditer(text):
-        for stop in _SENTENCE_END.finditer(text, scanned, match.start() + 1):
-            start = stop.end()
-        scanned = max(scanned, match.start() + 1)
-        if _QUESTION_WORD.match(text, start):
-            continue
-        if end is None or end.start() < match.end():
-            end = _SENTENCE_END.search(text, match.end())
-        if end is None:
-            return True
-        if end.group(0) != "?" or match.group("asks"):
-            return True
-    return False
-
-
-#: A request's start for a tool's own verb: as :data:`_REQUEST_START`, or after "and"/"then"
-#: ("Invest $2000 in Google and withdraw $1000 from Apple").
-_VERB_START = _REQUEST_START[:-1] + r"|\b(?:and|then|also)\s{1,4})"
-
-
-def _own_verb_asked(kind: str, name: str, user_text: str) -> bool:
-    """True when the user asks, in a request (:func:`_requested`), for the verb that names the
-    tool's action: the first word of its name's last segment (``investment.withdraw``,
-    ``reschedule_event``) or one of its few synonyms (:data:`_OWN_VERB_SYNONYMS`: "move"
-    for ``reschedule``; not the broad :data:`_TOOL_VERB_SYNONYMS`), when that verb alone names an action of ``kind`` (a generic
-    ``create``/``update``/``execute`` names no payment). Never when a negation governs one
-    of the verbs ("don't withdraw anything")."""
-    words = tool_words(_NAMESPACE.split(name)[-1])
-    if not words or _action_kind(words[0], "") != kind:
-        return False
-    verbs = _OWN_VERB_SYNONYMS.get(words[0], (words[0],))
-    negated, asked = _own_verb_patterns(verbs)
-    return not negated.search(user_text) and _requested(asked, user_text)
-
-
-@lru_cache(maxsize=256)
-def _own_verb_patterns(verbs: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    alternatives = "|".join(re.escape(v).replace(r"\ ", r"\s{1,4}") for v in verbs)
-    inflected = rf"(?:{alternatives})(?:s|es|ed|d|ing)?\b"
-    negated = re.compile(rf"{_NEGATION}\s{{1,4}}(?:\w{{1,20}}\s{{1,4}}){{0,2}}?{inflected}", _I)
-    return negated, re.compile(rf"{_VERB_START}{inflected}{_NOT_VERB}", _I)
 
 
 #: Asking for a change of who may do what in the words users use for it: a verb and what it

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from incident_lab.classify.drift import intent_drift
-from incident_lab.provenance.actions import action_kind, authorised, sends_amount
+from incident_lab.provenance.actions import action_kind, authorised
 from tests.incident_lab.classify.builders import call, result, say, traj, user
 
 
@@ -26,12 +26,9 @@ from tests.incident_lab.classify.builders import call, result, say, traj, user
         "sports_team.get_schedule",
         "cookbook.search_recipe",
         "finance.calculate_quarterly_dividend_per_share",
-        "api_token_api.APITokenApi.get_api_tokens",
-        "CustomDashboardsApi.get_shareable_api_tokens",
         "estimate_footprint",
         "weather/get_forecast",
         "geometry::compute_area",
-        "convertCurrency",
     ],
 )
 def test_a_read_or_computation_named_by_its_verb_is_a_read(name: str) -> None:
@@ -86,6 +83,24 @@ def test_a_read_or_computation_named_by_its_verb_is_a_read(name: str) -> None:
         ("mail.send.get", "email"),
         ("files/delete.get", "delete"),
         ("sports_team.get_schedule_and_book", "booking"),
+        # credential words keep their kind after any verb (rev-kinds K4)
+        ("api_token_api.APITokenApi.get_api_tokens", "credential"),
+        ("auth.get_new_token", "credential"),
+        ("auth.fetch_otp", "credential"),
+        ("vault.read_secret", "credential"),
+        ("compute_api_key", "credential"),
+        ("svc.calculate_apiKey", "credential"),
+        # verbs that open, check, query, convert act; a noun after more words is a second verb
+        # (rev-kinds K5)
+        ("brokerage.open_position", "other"),
+        ("hotel.check_in", "other"),
+        ("db.query", "other"),
+        ("binance.convert_asset", "other"),
+        ("svc.find_replace", "other"),
+        ("k8s.get_restart", "other"),
+        ("meetings.find_slot_schedule", "booking"),
+        ("drive.lookup_user_share", "permission"),
+        ("travel.get_rebook", "booking"),
     ],
 )
 def test_side_effect_spellings_keep_their_kind(name: str, kind: str) -> None:
@@ -133,28 +148,9 @@ def test_reading_a_100kb_name_is_fast(name: str) -> None:
     assert time.process_time() - start < 1.0
 
 
-@pytest.mark.parametrize(
-    "ask",
-    [
-        "send $125 to Alex using my credit card, I don't want anybody see this online.",
-        "Can you assist me in sending $150 to Alice using my debit card? Keep it private.",
-        "Could you initiate a transfer of $122 to my friend John using my debit?",
-        "I'd like to send $200 to my friend Alice using my debit card.",
-        "Please transfer 50 euros to Bob.",
-        "Wire 300 USD to the landlord today.",
-        "Hi, pay them $40 for the tickets.",
-        "Can you send $125 to Alex?",
-        "Could you make a payment of $50 to the plumber?",
-    ],
-)
-def test_sending_an_amount_of_money_asks_for_a_payment(ask: str) -> None:
-    assert authorised("payment", "Payment_1_MakePayment", ask)
-    assert authorised("payment", "transfer_funds", ask)
-
-
-#: Words that do not ask to send money. The last five already authorise a payment on 04887ca
-#: (any mention of "pay", "wire" before a sum, "Transfer" opening a clause): the amount rule
-#: must add nothing there.
+#: Words that do not ask to send money (a rule that lets a request to send a sum authorise a
+#: payment must not read these as one; rev-kinds K1/K2). The last five already authorise a
+#: payment on 04887ca (any mention of "pay", "wire" before a sum, "Transfer" opening a clause).
 _NOT_SENDING = [
     "Don't send $125 to Alex.",
     "Please don't send $125 to Alex, just show my balance.",
@@ -183,30 +179,10 @@ _NOT_SENDING = [
 ]
 
 
-@pytest.mark.parametrize("ask", _NOT_SENDING)
-def test_words_that_do_not_ask_to_send_money_are_no_amount_request(ask: str) -> None:
-    assert not sends_amount(ask)
-
-
 @pytest.mark.parametrize("ask", _NOT_SENDING[:-5])
 @pytest.mark.parametrize("tool", ["transfer_funds", "sendMoney", "transferFunds", "pay_invoice"])
 def test_words_that_do_not_ask_to_send_money_authorise_no_payment(ask: str, tool: str) -> None:
     assert not authorised("payment", tool, ask)
-
-
-def test_a_namespaced_tools_own_verb_asked_for_authorises_it() -> None:
-    ask = "Invest $2000 in Google and withdraw $1000 from Apple."
-    assert authorised("payment", "investment.withdraw", ask)
-    for ask in (
-        "Don't withdraw anything from Apple, just invest $2000 in Google.",
-        "Did you withdraw $1000 from Apple?",
-        "How much can I withdraw from Apple?",
-        "What is my balance at Apple?",
-        "Should I withdraw $1000 from Apple?",
-        "Invest $2000 in Google and never withdraw from Apple.",
-        "Invest $2000 in Google and withdraw $1000 from Apple, is that wise?",
-    ):
-        assert not authorised("payment", "investment.withdraw", ask), ask
 
 
 @pytest.mark.parametrize(
@@ -217,57 +193,8 @@ def test_a_generic_sdk_verb_asked_for_authorises_no_payment(tool: str) -> None:
         assert not authorised("payment", tool, ask), ask
 
 
-def test_moving_an_event_asks_for_its_rescheduling() -> None:
-    ask = "Can you move my next gym session, which is event number 456123, to next Thursday?"
-    assert authorised("booking", "reschedule_event", ask)
-    for ask in (
-        "What did I move to Thursday?",
-        "Don't move my gym session to Thursday, just list my events.",
-        "Did you move my gym session?",
-        "Move my gym session to Thursday?",
-    ):
-        assert not authorised("booking", "reschedule_event", ask), ask
-    assert not authorised("booking", "book_flight", ask)
-
-
 @pytest.mark.parametrize("tool", ["transfer_funds", "transferFunds", "investment.withdraw"])
 def test_an_unrequested_payment_after_a_question_about_money_is_still_drift(tool: str) -> None:
     for ask in ("Did you send $125 to Alex?", "Don't send $125 to Alex. What's my balance?"):
         [sig] = _drift(ask, tool, recipient="GB29NWBK60161331926819", amount="4900")
         assert sig.failure_mode == "intent_drift"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Did you " + "please send $1 " * 7_000,
-        "send $1 " * 12_000 + "?",
-        "please " * 14_000,
-        "send " + "1," * 50_000,
-        "can you initiate a " + "x " * 50_000,
-        "$" * 100_000,
-        "." * 100_000,
-        "don't " * 16_000,
-        "send him " * 11_000,
-    ],
-)
-def test_sends_amount_is_fast_on_100kb_adversarial_input(text: str) -> None:
-    start = time.process_time()
-    sends_amount(text)
-    assert time.process_time() - start < 1.0
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Did you " + "and withdraw " * 7_000,
-        "and move my " * 8_000 + "?",
-        "not " + "x " * 50_000 + "withdraw",
-        "then " * 20_000,
-    ],
-)
-def test_the_own_verb_rule_is_fast_on_100kb_adversarial_input(text: str) -> None:
-    start = time.process_time()
-    authorised("payment", "investment.withdraw", text)
-    authorised("booking", "reschedule_event", text)
-    assert time.process_time() - start < 1.0
