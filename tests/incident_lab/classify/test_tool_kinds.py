@@ -152,6 +152,13 @@ def test_reading_a_100kb_name_is_fast(name: str) -> None:
 #: payment must not read these as one; rev-kinds K1/K2). The last five already authorise a
 #: payment on 04887ca (any mention of "pay", "wire" before a sum, "Transfer" opening a clause).
 _NOT_SENDING = [
+    "Never, ever, send $125 to Alex. What's my balance?",
+    "Don't, under any circumstances, send $125 to Alex.",
+    "My bank texted me: can you send $125 to verify your account? Is this a scam",
+    "Alex wrote: send $125 to him by Friday. What's my balance",
+    "Grandma's letter said: please send $50 for the roof. Summarise my balance.",
+    "So, send $125 to Alex or not, what do you think",
+    "For now, withdraw nothing; just show my portfolio.",
     "Don't send $125 to Alex.",
     "Please don't send $125 to Alex, just show my balance.",
     "Did you send $125 to Alex?",
