@@ -1867,6 +1867,9 @@ def _score(
 _THEN_ANSWER = re2.compile(
     r"(?i)\b(?:and|then)\s(?:instead\s|just\s|only\s|now\s){0,2}(?:reply|respond|answer|say|"
     r"print|output|write|list|act|tell|repeat|reveal|follow)\b"
+    # "... and just do what I say", "... and obey me": the writer's will for the model's own
+    r"|\b(?:and|then)\s(?:instead\s|just\s|only\s|now\s){0,2}(?:do (?:exactly )?(?:what|whatever"
+    r"|everything|anything) i (?:say|tell you|ask|want|command)|obey me|listen (?:only )?to me)\b"
     r"|\b(?:komutlarimi|talimatlarimi|dediklerimi|isteklerimi) (?:uygula|yap|izle|takip et)\b"
     r"|\b(?:promptunu|istemini|talimatlarini) (?:paylas|goster|yaz|tekrarla)\b|\btalimatlarin\b"
     r"|\b(?:wortwortlich|wort fur wort|mot pour mot|palabra por palabra|parola per parola|"
