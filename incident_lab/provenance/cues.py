@@ -1144,6 +1144,49 @@ _JAILBREAK = (
     r"|\bsem (?:restricoes|limites|regras|filtros|censura)\b"
 )
 
+#: The model's instructions taken over without the words "ignore previous instructions"
+#: (issue 10, s24), each an ``override`` on its own (:data:`_TAKEOVER`): what a memo, a
+#: README or an account e-mail says in the same words is left out family by family.
+#: Rules said to be lifted ...
+_LIFTED = (
+    r"(?:no longer (?:apply|exist|count)|don'?t (?:apply|exist|count)(?: any ?more)?"
+    r"|do not (?:apply|exist|count)(?: any ?more)?|(?:are|is|have been|has been) (?:now )?"
+    r"(?:lifted|suspended|void|null and void|revoked|cancell?ed|switched off|turned off|off|gone"
+    r"|removed|disabled))"
+)
+#: ... in a game or pretence the reader is invited to ("let's play a game where the previous
+#: rules no longer apply"; a memo's "the previous rules no longer apply" invites no one), or
+#: "your" rules, instructions or safety settings (not "your restrictions / filters": an
+#: account's or a mailbox's are lifted and disabled too); an answer asked for without safety
+#: or ethical guidelines; the informal "your" rules of de, fr, es, it, pt (a memo's are
+#: "die alten Regeln", "les anciennes règles").
+_RULES_LIFTED = (
+    r"\blet(?:'s| us) (?:play (?:a game|pretend)|pretend|imagine|roleplay|role-play"
+    r"|do a (?:roleplay|role-play))\b[^.!?\n]{0,60}\b(?:rules|restrictions|limits|limitations"
+    rf"|guidelines|filters|safeguards|guardrails|policies|ethics)\s{_LIFTED}\b"
+    r"|\byour\s(?:(?:previous|prior|original|earlier|usual|current|old)\s)?(?:rules|instructions"
+    r"|guidelines|safeguards|guardrails|programming|(?:safety|content|ethical)\s(?:rules|guidelines"
+    rf"|filters|polic(?:y|ies)|protocols|restrictions))\s{_LIFTED}\b"
+    r"|(?:^|[.!?:;,>\])\"'*#=-]\s{0,4}|\b(?:please|now|just|then|and|so)\s{1,3})"
+    r"(?:respond|answer|reply|write|speak|talk|output)\w{0,3}(?: freely)? without (?:any |your )?"
+    r"(?:safety|ethical|content|moral) (?:guidelines|rules|filters|restrictions|polic(?:y|ies)"
+    r"|constraints|limits|guardrails)\b"
+    r"|\bdeine (?:regeln|richtlinien|vorgaben|anweisungen|einschrankungen|sicherheitsrichtlinien)"
+    r" gelten (?:ab sofort |jetzt |ab jetzt |hier )?nicht(?: mehr)?\b"
+    r"|\btes (?:regles|consignes|instructions|restrictions|directives) (?:ne s'appliquent plus"
+    r"|n'existent plus|ne comptent plus|sont (?:levees|suspendues|annulees|desactivees))"
+    r"|\btus (?:reglas|instrucciones|restricciones|directrices) (?:ya no (?:se aplican|aplican"
+    r"|existen|cuentan)|(?:estan|han sido) (?:suspendidas|anuladas|desactivadas))"
+    r"|\ble tue (?:regole|istruzioni|restrizioni|linee guida) non (?:valgono|si applicano"
+    r"|esistono|contano) piu\b"
+    r"|\b(?:tuas|suas) (?:regras|instrucoes|restricoes|diretrizes) (?:ja )?nao (?:se aplicam"
+    r"|valem|existem|contam) mais\b"
+)
+_TAKEOVER = _RULES_LIFTED
+#: Where each takeover is (for :func:`_override_mentioned`: quoted or negated, it is talked
+#: about).
+_TAKEOVER_AT = re2.compile("(?im)" + _TAKEOVER)
+
 #: What only the model holds whoever names it: the conversation, its system prompt.
 _MODEL_DATA = r"(?:conversation|chat|system prompt|(?:chat|conversation|message) history)"
 #: What the model holds only as "your": its context, session, memory, the secrets it can
@@ -1414,6 +1457,7 @@ _PLAIN = _Matcher(
         "origin_ask": _ORIGIN_ASK,
         "conversation_ask": _CONVERSATION_REQ,
         "above_ask": _ABOVE_REQ,
+        "takeover": _TAKEOVER,
         "addressed_to_model": "|".join(
             (
                 _EN_ADDRESSED,
@@ -1572,7 +1616,7 @@ def _plain_kinds(plain: str) -> set[str]:
     """The cue patterns that match the folded text ``plain`` (other scripts only when it
     has non-ASCII letters)."""
     found = _PLAIN.kinds(plain) | paraphrase_kinds(plain)
-    for own in ("prompt_ask", "override_ib", "above_ask"):  # an ask for the model's own
+    for own in ("prompt_ask", "override_ib", "above_ask", "takeover"):  # an ask for the model's own
         if own in found:  # prompt, an override in ca / gl / eu: overrides
             found.discard(own)
             found.add("override")
@@ -1811,6 +1855,7 @@ def _override_mentioned(plain: str, raw: str = "") -> bool:
             _ORIGIN_AT,
             _CONVERSATION_AT,
             _ABOVE_AT,
+            _TAKEOVER_AT,
         )
         for m in at.finditer(head)
     ]
