@@ -1182,7 +1182,31 @@ _RULES_LIFTED = (
     r"|\b(?:tuas|suas) (?:regras|instrucoes|restricoes|diretrizes) (?:ja )?nao (?:se aplicam"
     r"|valem|existem|contam) mais\b"
 )
-_TAKEOVER = _RULES_LIFTED
+#: What a model is told to serve instead: anything the writer asks, without question.
+_OBEY_ANY = (
+    r"(?:\b(?:anything|everything|whatever) (?:i|we|the user) (?:request|ask|say|want|command"
+    r"|tell you)\b|\bwithout (?:question|questioning|hesitation|refusal|refusing|checking"
+    r"|restrictions|limits)\b)"
+)
+#: The model's goal replaced: "your real objective is ..., not your stated goal" (a coach's
+#: "your true goal in the interview is ..." contrasts nothing it was given); "change your goal
+#: to ..." towards serving anything the writer asks (an app's "change your goal to 10,000
+#: steps" is not); every request of the writer's to be obeyed without checking.
+_GOAL_REPLACED = (
+    r"\byour (?:real|true|actual|hidden|secret) (?:objective|goal|task|purpose|mission|job)\b"
+    r"[^.!?\n]{0,80}\b(?:not|instead of|rather than) (?:your|the) (?:(?:stated|given|assigned"
+    r"|original|official|apparent|supposed|visible|current) (?:goal|task|objective|purpose"
+    r"|mission|instructions?|job)|(?:goal|task|objective|purpose|mission|instructions?|job) "
+    r"(?:you were|you've been|you have been) (?:given|assigned))\b"
+    r"|\b(?:change|set|update|switch|reset)\syour\s(?:goal|objective|purpose|mission|directive"
+    rf"|instructions|programming)\sto\b[^.!?\n]{{0,60}}{_OBEY_ANY}"
+    r"|\byou (?:should|must|will|shall|need to|have to|are to)(?: now)? (?:comply with|obey"
+    r"|follow|fulfil+|execute|carry out|do) (?:all|every|any|each)(?: of)? (?:my |the )?"
+    r"(?:requests?|commands?|orders?|instructions?)\b[^.!?\n]{0,30}\bwithout (?:checking"
+    r"|question(?:ing)?|hesitation|hesitating|verification|verifying|refusing|refusal"
+    r"|exception)\b"
+)
+_TAKEOVER = "|".join((_RULES_LIFTED, _GOAL_REPLACED))
 #: Where each takeover is (for :func:`_override_mentioned`: quoted or negated, it is talked
 #: about).
 _TAKEOVER_AT = re2.compile("(?im)" + _TAKEOVER)
