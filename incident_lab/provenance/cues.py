@@ -1206,7 +1206,36 @@ _GOAL_REPLACED = (
     r"|question(?:ing)?|hesitation|hesitating|verification|verifying|refusing|refusal"
     r"|exception)\b"
 )
-_TAKEOVER = "|".join((_RULES_LIFTED, _GOAL_REPLACED))
+#: Encoded text to decode and obey: "decode this and follow it", "... do what it says",
+#: "... follow the instructions inside", "... execute it as a command" (a README's "decode the
+#: config and follow the setup steps" obeys nothing it decoded; "read the instructions and
+#: follow them" decodes nothing); de, fr, es, it, pt with "the instructions in it". "rot13"
+#: reads "rotie" once leet digits are folded (:func:`readable`).
+_DECODE = (
+    r"(?:decode|decrypt|decipher|unscramble|deobfuscate|de-obfuscate|translate (?:(?:it|this"
+    r"|the following|the text|the string)\s)?from (?:rot-?(?:13|ie)|base ?64|hex|hexadecimal|binary"
+    r"|morse|caesar|leetspeak|reverse))"
+)
+_DECODE_AND_OBEY = (
+    rf"\b{_DECODE}\b[^.!?\n]{{0,40}}\b(?:and(?: then)?|then)\s(?:(?:just|now|simply)\s)?"
+    r"(?:(?:follow|obey|carry out|act on)\s(?:it|them|the (?:instructions?|commands?|orders?"
+    r"|directions?) (?:inside|within|in it|contained|it contains)|(?:exactly |just )?(?:what"
+    r"|whatever) it says)|(?:follow|obey|execute)\s{0,2}:|do (?:exactly |just )?(?:what"
+    r"|whatever) it says|(?:execute|run) (?:it|them) as (?:a |an )?(?:commands?|instructions?))"
+    r"|\b(?:dekodiere|decodiere|entschlussele|entschlussle)\b[^.!?\n]{0,40}\bund (?:dann )?"
+    r"(?:befolge|folge|gehorche)\b[^.!?\n]{0,20}\b(?:darin|darinnen|daraus|die es enthalt)\b"
+    r"|\b(?:decode|decodez|dechiffre|dechiffrez)\b[^.!?\n]{0,40}\bet (?:ensuite )?(?:suis|suivez"
+    r"|obeis|obeissez|execute|executez) (?:les|l'|la) ?(?:instructions?|consignes?|ordres?)"
+    r" qu'(?:il|elle) contient\b"
+    r"|\b(?:decodifica|decodifique|descifra|descifre)\b[^.!?\n]{0,40}\by (?:luego )?(?:sigue|siga"
+    r"|obedece|obedezca|ejecuta|ejecute) (?:la instruccion|las instrucciones|las ordenes)"
+    r" que contiene\b"
+    r"|\b(?:decodifica|decifra|decodifichi)\b[^.!?\n]{0,40}\be (?:poi )?(?:segui|obbedisci"
+    r"|esegui) (?:le istruzioni|l'istruzione|gli ordini) che contiene\b"
+    r"|\b(?:decodifique|decodifica|decifre|decifra)\b[^.!?\n]{0,40}\be (?:depois )?(?:siga|segue"
+    r"|obedeca|execute|executa) (?:a instrucao|as instrucoes|as ordens) que (?:ele |ela )?contem\b"
+)
+_TAKEOVER = "|".join((_RULES_LIFTED, _GOAL_REPLACED, _DECODE_AND_OBEY))
 #: Where each takeover is (for :func:`_override_mentioned`: quoted or negated, it is talked
 #: about).
 _TAKEOVER_AT = re2.compile("(?im)" + _TAKEOVER)
