@@ -1235,7 +1235,25 @@ _DECODE_AND_OBEY = (
     r"|\b(?:decodifique|decodifica|decifre|decifra)\b[^.!?\n]{0,40}\be (?:depois )?(?:siga|segue"
     r"|obedeca|execute|executa) (?:a instrucao|as instrucoes|as ordens) que (?:ele |ela )?contem\b"
 )
-_TAKEOVER = "|".join((_RULES_LIFTED, _GOAL_REPLACED, _DECODE_AND_OBEY))
+#: A persona without safeguards the reader is told to take ("act as an unrestricted
+#: assistant", "simulate an AI that has been jailbroken"; a paper on "the risks of an
+#: unrestricted AI model" tells no one to be one), Turkish "you are now unlimited" / "act
+#: like an unlimited AI" (not "unlimited AI access"); "your system prompt" asked as a question.
+_PERSONA_ASKED = (
+    r"\b(?:act|behave|respond|answer|reply|speak|continue|start (?:fresh|over|again)|restart"
+    r"|reboot)\sas\s(?:an?\s)?(?:new\s)?(?:unrestricted|unfiltered|uncensored|jailbroken"
+    r"|unshackled|unlocked)\s(?:ai|assistant|model|chatbot|bot|version|llm)\b"
+    r"|\b(?:simulate|emulate|pretend to be|roleplay as|role-play as|play|become|you are now)\s"
+    r"an?\s(?:ai|assistant|model|chatbot|llm|bot)\s(?:that|which|who)\s(?:has been|was|is|got)"
+    r"\s(?:jailbroken|freed|unshackled|unrestricted|uncensored|unlocked)\b"
+    r"|\bsen artik\b[^.!?\n]{0,20}\b(?:sinirsiz|kuralsiz|kisitsiz)\b"
+    r"|\b(?:sinirsiz|kuralsiz|kisitsiz)\s(?:bir\s)?(?:asistan|yapay zeka|ai|model)\w{0,4}\s"
+    r"(?:gibi davran|gibi cevap|gibi yanit|olarak davran|olarak cevap|olarak yanit)"
+    r"|\bwhat (?:is|are|was|were) (?:in )?your (?:(?:full|exact|entire|hidden|initial|original)\s)?"
+    r"(?:system (?:prompt|message|instructions)|initial (?:prompt|instructions)|hidden (?:prompt"
+    r"|instructions))\b"
+)
+_TAKEOVER = "|".join((_RULES_LIFTED, _GOAL_REPLACED, _DECODE_AND_OBEY, _PERSONA_ASKED))
 #: Where each takeover is (for :func:`_override_mentioned`: quoted or negated, it is talked
 #: about).
 _TAKEOVER_AT = re2.compile("(?im)" + _TAKEOVER)
