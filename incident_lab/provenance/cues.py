@@ -169,6 +169,11 @@ _EN_ADDRESSED = (
     rf"|\b(?:dear|hey|hi|hello|attention|note to|message to|instructions? (?:to|for)|note for|"
     rf"reminder (?:to|for)|important (?:message|note) for)\s+(?:the\s+|any\s+|all\s+|my\s+)?{_MODEL}s?\b"
     rf"|\bif you(?:'re| are) (?:an? |the )?(?:{_MODEL}|reading this|processing this)\b"
+    # a trigger on the model's own task: "if you are told to summarize the input, ..." (a
+    # colleague is "asked to review the document" or "to answer a question about pricing")
+    r"|\b(?:if|when|whenever|once) you(?:'re| are) (?:told|asked|instructed|prompted|requested) to "
+    r"(?:summari[sz]e|translate|process|analy[sz]e|classify|paraphrase) (?:the|this|any|an?) "
+    r"(?:input|prompt|text|query|content|passage|document|page|data)\b"
     rf"|\b(?:visible|shown|meant|intended|written|only) (?:to|for) (?:the |an? |any )?{_MODEL}s?\b"
     rf"|\b{_MODEL}s?\b[^.\n]{{0,40}}\b(?:should|must|shall|need to|are (?:required|expected|"
     r"asked) to)\b"
