@@ -1258,7 +1258,36 @@ _PERSONA_ASKED = (
     r"(?:system (?:prompt|message|instructions)|initial (?:prompt|instructions)|hidden (?:prompt"
     r"|instructions))\b"
 )
-_TAKEOVER = "|".join((_RULES_LIFTED, _GOAL_REPLACED, _DECODE_AND_OBEY, _PERSONA_ASKED))
+#: "Ignore everything above and do what I say" in de, fr, es, it, pt, ca, gl (folded): both
+#: halves, as English needs the second half beside its bare "ignore the above"
+#: (:data:`_THEN_ANSWER`): "ignora lo anterior, adjunté el archivo equivocado" is an e-mail's.
+_ABOVE_THEN_OBEY = (
+    r"\b(?:ignoriere|vergiss|ignorieren sie|vergessen sie)\s(?:alles\s)?(?:das\s)?(?:obige|oben"
+    r" stehende|vorherige|bisherige|bisher gesagte|davor)\b[^.!?\n]{0,20}\bund (?:tu|mach|machen"
+    r" sie|tun sie) (?:(?:nur|einfach|ab jetzt),?\s)?(?:was|alles,? was) ich (?:sage|will|dir sage"
+    r"|verlange)\b"
+    r"|\b(?:ignore|ignorez|oublie|oubliez)\s(?:tout\s)?(?:ce qui precede|ce qui est au-dessus"
+    r"|tout ce qu'on t'a dit)\b[^.!?\n]{0,20}\bet (?:fais|faites) (?:juste |simplement |seulement )?"
+    r"(?:ce que|tout ce que) je (?:dis|te dis|demande|veux)\b"
+    r"|\b(?:ignora|olvida|ignore|olvide)\s(?:todo\s)?(?:lo anterior|lo de arriba|lo que te"
+    r" (?:dijeron|han dicho))\b[^.!?\n]{0,20}\by (?:haz|has|haga) (?:solo |simplemente |solamente )?"
+    r"(?:lo que|todo lo que) (?:yo )?(?:te )?(?:digo|diga|pido|mando)\b"
+    r"|\b(?:ignora|dimentica|ignori|dimentichi)\s(?:tutto\s)?(?:quanto sopra|cio che precede"
+    r"|quello sopra|quanto detto finora)\b[^.!?\n]{0,20}\be (?:fai|fa'|faccia) (?:solo "
+    r"|semplicemente )?(?:quello che|cio che|tutto quello che) (?:ti )?(?:dico|chiedo)\b"
+    r"|\b(?:ignore|ignora|esqueca|esquece)\s(?:tudo\s)?(?:o que esta acima|o acima|o anterior"
+    r"|o que te disseram)\b[^.!?\n]{0,20}\be (?:faca|faz) (?:apenas |so |somente )?(?:o que"
+    r"|tudo o que) (?:eu )?(?:te )?(?:digo|mando|peco)\b"
+    r"|\b(?:ignora|oblida|ignoreu|oblideu)\s(?:tot\s)?(?:l'anterior|el que hi ha a dalt"
+    r"|el que t'han dit)\b[^.!?\n]{0,20}\bi (?:fes|feu) (?:nomes |simplement )?(?:el que"
+    r"|tot el que) (?:et )?(?:dic|demano|mano)\b"
+    r"|\b(?:ignora|esquece)\s(?:todo\s)?(?:o anterior|o de arriba|o que che dixeron)\b"
+    r"[^.!?\n]{0,20}\be (?:fai|faga) (?:so |soamente )?(?:o que|todo o que) (?:che )?(?:digo"
+    r"|pido|mando)\b"
+)
+_TAKEOVER = "|".join(
+    (_RULES_LIFTED, _GOAL_REPLACED, _DECODE_AND_OBEY, _PERSONA_ASKED, _ABOVE_THEN_OBEY)
+)
 #: Where each takeover is (for :func:`_override_mentioned`: quoted or negated, it is talked
 #: about).
 _TAKEOVER_AT = re2.compile("(?im)" + _TAKEOVER)
