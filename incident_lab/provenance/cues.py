@@ -1285,8 +1285,42 @@ _ABOVE_THEN_OBEY = (
     r"[^.!?\n]{0,20}\be (?:fai|faga) (?:so |soamente )?(?:o que|todo o que) (?:che )?(?:digo"
     r"|pido|mando)\b"
 )
+#: Every order of the writer's to be obeyed without question (:data:`_GOAL_REPLACED`'s last
+#: branch) in de, fr, es, it, pt, ca, gl, folded; informal "you" ("Sie" / "vous" / "usted"
+#: are a contract's and a manager's too, and "without question" is asked of a model).
+_OBEY_ALL_ML = (
+    r"\b(?:du musst|du sollst|du wirst) (?:ab (?:jetzt|sofort) )?(?:alle|jede|jeden) (?:meine[rn]? )?"
+    r"(?:anweisungen|befehle|anfragen|bitten|auftrage|wunsche)\b[^.!?\n]{0,30}\bohne (?:zu )?"
+    r"(?:hinterfragen|nachfragen|nachzufragen|zogern|prufen|zu prufen|ruckfrage|widerspruch)\b"
+    r"|\btu dois (?:obeir a|executer|suivre|accepter) (?:toutes|chacune de|tous) (?:mes|les) "
+    r"(?:demandes|ordres|instructions|requetes|commandes)\b[^.!?\n]{0,30}\bsans (?:discuter"
+    r"|hesiter|verifier|poser de questions?|broncher|condition)\b"
+    r"|\b(?:debes|tienes que|vas a) (?:obedecer|cumplir|seguir|ejecutar|aceptar) (?:todas|cada una"
+    r" de|cualquiera de) (?:mis|las) (?:ordenes|peticiones|instrucciones|solicitudes)\b"
+    r"[^.!?\n]{0,30}\bsin (?:cuestionar\w{0,4}|rechistar|dudar|comprobar\w{0,4}|verificar\w{0,4}"
+    r"|preguntar|excepcion)"
+    r"|\bdevi (?:obbedire a|eseguire|seguire|accettare) (?:tutte|tutti|ogni) (?:le mie |i miei )?"
+    r"(?:richieste|ordini|istruzioni|comandi)\b[^.!?\n]{0,30}\bsenza (?:discutere|esitare"
+    r"|verificare|fare domande|controllare|obiezioni)\b"
+    r"|\b(?:voce deve|deves|tens de|tem que) (?:obedecer|cumprir|seguir|executar|aceitar) (?:a )?"
+    r"(?:todas|qualquer uma) (?:as minhas|as|minhas) (?:ordens|solicitacoes|instrucoes|pedidos)\b"
+    r"[^.!?\n]{0,30}\bsem (?:questionar\w{0,4}|hesitar|verificar|perguntar|checar)"
+    r"|\b(?:has d'|hauras d'|has de )(?:obeir|complir|seguir|executar|acceptar) (?:totes|qualsevol"
+    r" de) (?:les meves|les) (?:ordres|peticions|instruccions)\b[^.!?\n]{0,30}\bsense (?:questionar"
+    r"\w{0,4}|dubtar|comprovar\w{0,4}|verificar\w{0,4}|preguntar)"
+    r"|\b(?:debes|tes que) (?:obedecer|cumprir|seguir|executar|aceptar) (?:todas|calquera das) "
+    r"(?:as minas|as) (?:ordes|peticions|instrucions)\b[^.!?\n]{0,30}\bsen (?:cuestionar\w{0,4}"
+    r"|dubidar|comprobar\w{0,4}|verificar\w{0,4}|preguntar)"
+)
 _TAKEOVER = "|".join(
-    (_RULES_LIFTED, _GOAL_REPLACED, _DECODE_AND_OBEY, _PERSONA_ASKED, _ABOVE_THEN_OBEY)
+    (
+        _RULES_LIFTED,
+        _GOAL_REPLACED,
+        _OBEY_ALL_ML,
+        _DECODE_AND_OBEY,
+        _PERSONA_ASKED,
+        _ABOVE_THEN_OBEY,
+    )
 )
 #: Where each takeover is (for :func:`_override_mentioned`: quoted or negated, it is talked
 #: about).
