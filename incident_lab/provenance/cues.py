@@ -1243,7 +1243,8 @@ _DECODE_AND_OBEY = (
 #: A persona without safeguards the reader is told to take ("act as an unrestricted
 #: assistant", "simulate an AI that has been jailbroken"; a paper on "the risks of an
 #: unrestricted AI model" tells no one to be one), Turkish "you are now unlimited" / "act
-#: like an unlimited AI" (not "unlimited AI access"); "your system prompt" asked as a question.
+#: like an unlimited AI" (not "unlimited AI access"), "suppose there are no restrictions",
+#: "role-play without rules"; "your system prompt" asked as a question.
 _PERSONA_ASKED = (
     r"\b(?:act|behave|respond|answer|reply|speak|continue|start (?:fresh|over|again)|restart"
     r"|reboot)\sas\s(?:an?\s)?(?:new\s)?(?:unrestricted|unfiltered|uncensored|jailbroken"
@@ -1254,6 +1255,11 @@ _PERSONA_ASKED = (
     r"|\bsen artik\b[^.!?\n]{0,20}\b(?:sinirsiz|kuralsiz|kisitsiz)\b"
     r"|\b(?:sinirsiz|kuralsiz|kisitsiz)\s(?:bir\s)?(?:asistan|yapay zeka|ai|model)\w{0,4}\s"
     r"(?:gibi davran|gibi cevap|gibi yanit|olarak davran|olarak cevap|olarak yanit)"
+    # Turkish "suppose there are no restrictions" (a frame, as :mod:`.evasion`'s pretexts), "role-
+    # play / answer without rules" (not "a game is not played without rules")
+    r"|\b(?:diyelim ki|varsayalim ki|farz et(?:elim)?(?: ki)?|hayal et(?: ki)?)\b[^.!?\n]{0,30}"
+    r"\bhicbir (?:kisit|kisitlama|kural|sinir|filtre)\w{0,4} (?:yok|olmadan)\b"
+    r"|\bkurallar olmadan (?:rol yap|cevap ver|yanit ver|yanitla|konus|davran|anlat)"
     r"|\bwhat (?:is|are|was|were) (?:in )?your (?:(?:full|exact|entire|hidden|initial|original)\s)?"
     r"(?:system (?:prompt|message|instructions)|initial (?:prompt|instructions)|hidden (?:prompt"
     r"|instructions))\b"
