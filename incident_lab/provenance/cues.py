@@ -312,6 +312,33 @@ _OVERRIDE_ML_GUIDELINES = (
     r"|\b(?:ignore|ignora|esqueca|esquece)\b[^.\n]{0,40}\bdiretrizes\b"
 )
 
+#: A trigger on the model's own task, as English's "if you are told to summarize the input"
+#: (:data:`_EN_ADDRESSED`), in de, fr, es, it, pt, ca, gl (folded): summarise, translate,
+#: process, analyse or classify the text / content / document / input (a colleague is asked
+#: to review a document or answer a customer).
+_TRIGGER_ML = (
+    r"\bwenn du (?:gebeten|aufgefordert|angewiesen) wirst,? (?:den|diesen|die|diese|das|dieses)"
+    r" (?:text|eingabe|inhalt|dokument|seite|prompt|anfrage)\w{0,2} (?:zusammenzufassen"
+    r"|zu ubersetzen|zu verarbeiten|zu analysieren|zu klassifizieren)\b"
+    r"|\bsi (?:on te demande|tu dois|on t'ordonne) de (?:resumer|traduire|traiter|analyser"
+    r"|classer) (?:le |ce |la |cette |l')(?:texte|contenu|document|page|entree|requete|prompt)\b"
+    r"|\bsi te (?:piden|pide|dicen|ordenan|indican|solicitan) (?:que )?(?:resumas|traduzcas"
+    r"|proceses|analices|clasifiques|resumir|traducir|procesar|analizar|clasificar) (?:el|este|la"
+    r"|esta|cualquier) (?:texto|contenido|documento|pagina|entrada|consulta|prompt)\b"
+    r"|\bse ti (?:viene chiesto|chiedono|dicono|ordinano) di (?:riassumere|tradurre|elaborare"
+    r"|analizzare|classificare) (?:il |questo |la |questa |l')(?:testo|contenuto|documento"
+    r"|pagina|input|prompt|richiesta)\b"
+    r"|\bse (?:te|lhe) (?:pedirem|pedir|disserem|mandarem|solicitarem) (?:para |que )?(?:resumir"
+    r"|traduzir|processar|analisar|classificar|resumas|traduzas) (?:o|este|a|esta|qualquer)"
+    r" (?:texto|conteudo|documento|pagina|entrada|prompt|consulta)\b"
+    r"|\bsi et (?:demanen|diuen|ordenen) (?:que )?(?:resumeixis|tradueixis|processis|analitzis"
+    r"|resumir|traduir|processar|analitzar) (?:el|aquest|la|aquesta) (?:text|contingut|document"
+    r"|pagina|entrada|prompt)\b"
+    r"|\bse che (?:piden|din|ordenan) (?:que )?(?:resumas|traduzas|proceses|analices|resumir"
+    r"|traducir|procesar|analizar) (?:o|este|a|esta) (?:texto|contido|documento|paxina|entrada"
+    r"|prompt)\b"
+)
+
 #: The imperatives of include / put / send / repeat / show / share / paste in Irish, Scottish
 #: Gaelic, Zulu and Albanian (folded), the languages below.
 _VERBS_MORE = (
@@ -1613,6 +1640,7 @@ _PLAIN = _Matcher(
                 _PT_ADDRESSED,
                 _ADDRESSED_MORE,
                 _ADDRESSED_IB,
+                _TRIGGER_ML,
             )
         ),
         "task_redirection": "|".join(
