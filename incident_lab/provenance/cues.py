@@ -1190,8 +1190,8 @@ _LIFTED = (
 #: rules no longer apply"; a memo's "the previous rules no longer apply" invites no one), or
 #: "your" rules, instructions or safety settings (not "your restrictions / filters": an
 #: account's or a mailbox's are lifted and disabled too); an answer asked for without safety
-#: or ethical guidelines; the informal "your" rules of de, fr, es, it, pt (a memo's are
-#: "die alten Regeln", "les anciennes règles").
+#: or ethical guidelines; the informal "your" rules of de, fr, es, it, pt, ca, gl, eu (a
+#: memo's are "die alten Regeln", "les anciennes règles").
 _RULES_LIFTED = (
     r"\blet(?:'s| us) (?:play (?:a game|pretend)|pretend|imagine|roleplay|role-play"
     r"|do a (?:roleplay|role-play))\b[^.!?\n]{0,60}\b(?:rules|restrictions|limits|limitations"
@@ -1213,6 +1213,14 @@ _RULES_LIFTED = (
     r"|esistono|contano) piu\b"
     r"|\b(?:tuas|suas) (?:regras|instrucoes|restricoes|diretrizes) (?:ja )?nao (?:se aplicam"
     r"|valem|existem|contam) mais\b"
+    # ca, gl, eu: "les teves regles ja no s'apliquen", "as túas regras xa non se aplican",
+    # "zure arauak ez dira aplikatzen (gehiago)"
+    r"|\b(?:les teves|les vostres) (?:regles|instruccions|restriccions|directrius) ja no"
+    r" (?:s'apliquen|compten|existeixen|valen)\b"
+    r"|\b(?:as tuas|as vosas) (?:regras|instrucions|restricions|directrices) xa non (?:se aplican"
+    r"|contan|existen|valen)\b"
+    r"|\bzure (?:arau|argibide|jarraibide|murriztapen)\w{0,4} ez (?:dira|dute) (?:aplikatzen"
+    r"|balio)\b"
 )
 #: What a model is told to serve instead: anything the writer asks, without question.
 _OBEY_ANY = (
