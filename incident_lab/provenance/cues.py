@@ -1368,6 +1368,72 @@ _OBEY_ALL_ML = (
     r"(?:as minas|as) (?:ordes|peticions|instrucions)\b[^.!?\n]{0,30}\bsen (?:cuestionar\w{0,4}"
     r"|dubidar|comprobar\w{0,4}|verificar\w{0,4}|preguntar)"
 )
+#: "Disregard / discard / skip / set aside / stop following" the model's instructions in es,
+#: pt, it, fr, de, ca, gl (folded), as English's :data:`_OVERRIDE_PARAPHRASE` (the plain
+#: "ignore / forget" of :data:`_OVERRIDE_ML` and :data:`_OVERRIDE_IB`): the object is "your /
+#: all (your)" rules or instructions, or ones that were "previous / original / the system's /
+#: safety" ones ("omite las reglas de formato de la tabla" is a style guide's). Per language:
+#: the verbs, the owner in front, the rule nouns, the qualifier after.
+_DROP_RULES_PARTS = (
+    (
+        r"haz caso omiso de|haga caso omiso de|hagan caso omiso de|descarta|descarte|omite|omita"
+        r"|pasa por alto|pase por alto|deja de lado|deje de lado|saltate|saltese|prescinde de"
+        r"|prescinda de|no hagas caso (?:a|de)|no sigas|deja de seguir|deje de seguir|desobedece"
+        r"|desobedezca|anula|anule",
+        r"tus|todas (?:tus|las)",
+        r"instrucciones|indicaciones|reglas|directrices|normas|pautas|restricciones|politicas",
+        r"anteriores|previas|originales|iniciales|de arriba|del sistema|de seguridad",
+    ),
+    (
+        r"desconsidere|desconsidera|descarte|descarta|omita|omite|pule|pula|deixe de lado|deixa de"
+        r" lado|nao siga|pare de seguir|para de seguir|deixe de seguir|deixa de seguir|desobedeca"
+        r"|anule|anula",
+        r"suas|tuas|todas as(?: suas| tuas)?",
+        r"instrucoes|orientacoes|regras|diretrizes|normas|restricoes|politicas",
+        r"anteriores|previas|originais|iniciais|acima|do sistema|de seguranca",
+    ),
+    (
+        r"non considerare|trascura|tralascia|scarta|ometti|salta|metti da parte|lascia perdere"
+        r"|non seguire|smetti di seguire|disattendi|disobbedisci a",
+        r"le tue|tutte le(?: tue)?",
+        r"istruzioni|indicazioni|regole|linee guida|direttive|norme|restrizioni|politiche",
+        r"precedenti|anteriori|originali|iniziali|di sistema|del sistema|di sicurezza|qui sopra",
+    ),
+    (
+        r"ne tiens pas compte (?:de|des)|ne tenez pas compte (?:de|des)|fais abstraction (?:de|des)"
+        r"|faites abstraction (?:de|des)|ecarte|ecartez|laisse de cote|laissez de cote|omets|omettez"
+        r"|passe outre|passez outre|ne suis plus|ne suivez plus|arrete de suivre|arretez de suivre"
+        r"|cesse de suivre",
+        r"tes|vos|toutes (?:tes|vos|les)",
+        r"instructions|consignes|regles|directives|restrictions|politiques",
+        r"precedentes|anterieures|ci-dessus|initiales|originales|du systeme|de securite",
+    ),
+    (
+        r"verwirf|verwerfe|verwerfen sie|ubergehe|ubergehen sie|uberspringe|uberspringen sie",
+        r"deine|alle|samtliche",
+        r"anweisungen|instruktionen|regeln|vorgaben|richtlinien|befehle",
+        r"von vorhin|des systems",
+    ),
+    (
+        r"descarta|descarteu|omet|ometeu|deixa de banda|deixeu de banda|deixa de seguir"
+        r"|deixeu de seguir|no segueixis|no seguiu|desobeeix",
+        r"les teves|les vostres|totes les(?: teves| vostres)?",
+        r"instruccions|indicacions|regles|directrius|normes|restriccions|politiques",
+        r"anteriors|previes|originals|inicials|del sistema|de seguretat",
+    ),
+    (
+        r"descarta|descartade|omite|omitide|deixa de lado|deixade de lado|deixa de seguir"
+        r"|non sigas|desobedece",
+        r"as tuas|as vosas|todas as(?: tuas| vosas)?",
+        r"instrucions|indicacions|regras|directrices|normas|restricions|politicas",
+        r"anteriores|previas|orixinais|iniciais|do sistema|de seguridade",
+    ),
+)
+_DROP_RULES_ML = "|".join(
+    rf"\b(?:{verbs})\b[^.!?\n]{{0,20}}\b(?:(?:{owner})\s(?:\w+\s)?(?:{nouns})\b"
+    rf"|(?:las|los|as|os|le|les|die|the)\s(?:{nouns})\s(?:{after})\b)"
+    for verbs, owner, nouns, after in _DROP_RULES_PARTS
+)
 _TAKEOVER = "|".join(
     (
         _RULES_LIFTED,
@@ -1376,6 +1442,7 @@ _TAKEOVER = "|".join(
         _DECODE_AND_OBEY,
         _PERSONA_ASKED,
         _ABOVE_THEN_OBEY,
+        _DROP_RULES_ML,
     )
 )
 #: Where each takeover is (for :func:`_override_mentioned`: quoted or negated, it is talked
