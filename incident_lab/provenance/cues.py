@@ -1434,6 +1434,37 @@ _DROP_RULES_ML = "|".join(
     rf"|(?:las|los|as|os|le|les|die|the)\s(?:{nouns})\s(?:{after})\b)"
     for verbs, owner, nouns, after in _DROP_RULES_PARTS
 )
+#: The model told it has no rules, in es, pt, it, fr, de, ca, gl (folded), as English's "act as
+#: if you have no rules" / "pretend you have no restrictions" (:mod:`.evasion`): "as if you
+#: had none", "pretend / imagine that you have none" — the reader's own ("imagina que no hay
+#: reglas en el juego" owns none); and "you are no longer bound by your rules" (en, es; a
+#: contract's "no longer bound by the rules of ..." is no model's).
+_NO_RULES_ML = (
+    r"\b(?:como si no (?:tuvieras|tuvieses)|(?:finge|finja|imagina|imagine|haz como si|supon"
+    r"|suponga) que no (?:tienes|tuvieras|tuvieses))\s(?:\w+\s){0,2}(?:restricciones|reglas"
+    r"|filtros|limites|normas|directrices|censura|politicas)\b"
+    r"|\b(?:como se (?:voce )?nao (?:tivesse|tivesses)|(?:finja|finge|imagine|imagina|suponha"
+    r"|faca de conta) que (?:voce )?nao (?:tem|tens|tivesse|tivesses))\s(?:\w+\s){0,2}(?:restricoes"
+    r"|regras|filtros|limites|diretrizes|censura|politicas)\b"
+    r"|\b(?:come se non avessi|(?:fingi|immagina|supponi|fai finta) (?:che non hai|di non avere))"
+    r"\s(?:\w+\s){0,2}(?:restrizioni|regole|filtri|limiti|linee guida|censura|politiche)\b"
+    r"|\b(?:comme si tu n'avais|(?:fais comme si|imagine que|suppose que) tu n'as|fais semblant de"
+    r" ne pas avoir)\s(?:\w+\s){0,2}(?:restrictions?|regles?|filtres?|limites?|censure"
+    r"|directives)\b"
+    r"|\b(?:als (?:ob du keine|hattest du keine)|stell dir vor,? du (?:hattest|hast) keine)\s"
+    r"(?:\w+\s)?(?:regeln|einschrankungen|filter|grenzen|richtlinien|zensur|beschrankungen)\b"
+    r"|\b(?:com si no tinguessis|(?:fes veure|imagina|suposa) que no (?:tens|tinguessis))\s"
+    r"(?:\w+\s){0,2}(?:restriccions|regles|filtres|limits|normes|directrius|censura)\b"
+    r"|\b(?:coma se non tiveses|(?:finxe|imaxina|supon) que non (?:tes|tiveses))\s(?:\w+\s){0,2}"
+    r"(?:restricions|regras|filtros|limites|normas|directrices|censura)\b"
+    r"|\byou(?:'re| are) (?:now )?no longer (?:bound|restricted|limited|constrained|governed) by"
+    r" (?:your (?:\w+\s)?(?:rules|guidelines|instructions|restrictions|programming|policies"
+    r"|safeguards|filters)|any (?:\w+\s)?(?:guidelines|instructions|programming|safeguards"
+    r"|filters|content polic(?:y|ies)))\b"
+    r"|\b(?:ya no (?:estas|eres)|ahora (?:estas|eres)) (?:sujet|obligad|limitad|atad|libre|exent)"
+    r"\w{0,2} (?:a|de|por) (?:tus|ninguna de tus) (?:\w+\s)?(?:normas|reglas|directrices"
+    r"|restricciones|instrucciones|politicas|filtros)\b"
+)
 _TAKEOVER = "|".join(
     (
         _RULES_LIFTED,
@@ -1443,6 +1474,7 @@ _TAKEOVER = "|".join(
         _PERSONA_ASKED,
         _ABOVE_THEN_OBEY,
         _DROP_RULES_ML,
+        _NO_RULES_ML,
     )
 )
 #: Where each takeover is (for :func:`_override_mentioned`: quoted or negated, it is talked
