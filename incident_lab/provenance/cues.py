@@ -1477,9 +1477,6 @@ _TAKEOVER = "|".join(
         _NO_RULES_ML,
     )
 )
-#: Where each takeover is (for :func:`_override_mentioned`: quoted or negated, it is talked
-#: about).
-_TAKEOVER_AT = re2.compile("(?im)" + _TAKEOVER)
 
 #: What only the model holds whoever names it: the conversation, its system prompt.
 _MODEL_DATA = r"(?:conversation|chat|system prompt|(?:chat|conversation|message) history)"
@@ -1981,6 +1978,9 @@ def _unit_score_memo(
 
 #: Where each override phrase is (only run when the set says one occurs).
 _OVERRIDE_AT = re2.compile("(?im)" + _OVERRIDE_ANY + "|" + _WEAK_OVERRIDE, _BIG)
+#: Where each takeover is (:data:`_TAKEOVER`, for :func:`_override_mentioned`: quoted or
+#: negated, it is talked about); as long as the override alternation, so with its DFA memory.
+_TAKEOVER_AT = re2.compile("(?im)" + _TAKEOVER, _BIG)
 _PROMPT_ASK_AT = re2.compile("(?im)" + _PROMPT_ASKS + "|" + _WEAK_PROMPT_ASKS)
 _OVERRIDE_IB_AT = re2.compile("(?im)" + _OVERRIDE_IB)
 _EXTRACT_IB_AT = re2.compile("(?im)" + _EXTRACT_IB)
