@@ -170,10 +170,11 @@ _EN_ADDRESSED = (
     rf"reminder (?:to|for)|important (?:message|note) for)\s+(?:the\s+|any\s+|all\s+|my\s+)?{_MODEL}s?\b"
     rf"|\bif you(?:'re| are) (?:an? |the )?(?:{_MODEL}|reading this|processing this)\b"
     # a trigger on the model's own task: "if you are told to summarize the input, ..." (a
-    # colleague is "asked to review the document" or "to answer a question about pricing")
+    # colleague is "asked to review the document", a translator "to translate this document",
+    # a student "to summarise the text": only a model's task has an input or a prompt)
     r"|\b(?:if|when|whenever|once) you(?:'re| are) (?:told|asked|instructed|prompted|requested) to "
     r"(?:summari[sz]e|translate|process|analy[sz]e|classify|paraphrase) (?:the|this|any|an?) "
-    r"(?:input|prompt|text|query|content|passage|document|page|data)\b"
+    r"(?:input|prompt|user'?s? (?:input|message|request|question))\b"
     rf"|\b(?:visible|shown|meant|intended|written|only) (?:to|for) (?:the |an? |any )?{_MODEL}s?\b"
     rf"|\b{_MODEL}s?\b[^.\n]{{0,40}}\b(?:should|must|shall|need to|are (?:required|expected|"
     r"asked) to)\b"
@@ -314,29 +315,26 @@ _OVERRIDE_ML_GUIDELINES = (
 
 #: A trigger on the model's own task, as English's "if you are told to summarize the input"
 #: (:data:`_EN_ADDRESSED`), in de, fr, es, it, pt, ca, gl (folded): summarise, translate,
-#: process, analyse or classify the text / content / document / input (a colleague is asked
-#: to review a document or answer a customer).
+#: process, analyse or classify the input / the prompt (a colleague is asked to review a
+#: document, a student to summarise a text, a translator to translate it).
 _TRIGGER_ML = (
     r"\bwenn du (?:gebeten|aufgefordert|angewiesen) wirst,? (?:den|diesen|die|diese|das|dieses)"
-    r" (?:text|eingabe|inhalt|dokument|seite|prompt|anfrage)\w{0,2} (?:zusammenzufassen"
+    r" (?:eingabe|prompt)\w{0,2} (?:zusammenzufassen"
     r"|zu ubersetzen|zu verarbeiten|zu analysieren|zu klassifizieren)\b"
     r"|\bsi (?:on te demande|tu dois|on t'ordonne) de (?:resumer|traduire|traiter|analyser"
-    r"|classer) (?:le |ce |la |cette |l')(?:texte|contenu|document|page|entree|requete|prompt)\b"
+    r"|classer) (?:le |ce |la |cette |l')(?:entree|prompt)\b"
     r"|\bsi te (?:piden|pide|dicen|ordenan|indican|solicitan) (?:que )?(?:resumas|traduzcas"
     r"|proceses|analices|clasifiques|resumir|traducir|procesar|analizar|clasificar) (?:el|este|la"
-    r"|esta|cualquier) (?:texto|contenido|documento|pagina|entrada|consulta|prompt)\b"
+    r"|esta|cualquier) (?:entrada|prompt)\b"
     r"|\bse ti (?:viene chiesto|chiedono|dicono|ordinano) di (?:riassumere|tradurre|elaborare"
-    r"|analizzare|classificare) (?:il |questo |la |questa |l')(?:testo|contenuto|documento"
-    r"|pagina|input|prompt|richiesta)\b"
+    r"|analizzare|classificare) (?:il |questo |la |questa |l')(?:input|prompt)\b"
     r"|\bse (?:te|lhe) (?:pedirem|pedir|disserem|mandarem|solicitarem) (?:para |que )?(?:resumir"
     r"|traduzir|processar|analisar|classificar|resumas|traduzas) (?:o|este|a|esta|qualquer)"
-    r" (?:texto|conteudo|documento|pagina|entrada|prompt|consulta)\b"
+    r" (?:entrada|prompt)\b"
     r"|\bsi et (?:demanen|diuen|ordenen) (?:que )?(?:resumeixis|tradueixis|processis|analitzis"
-    r"|resumir|traduir|processar|analitzar) (?:el|aquest|la|aquesta) (?:text|contingut|document"
-    r"|pagina|entrada|prompt)\b"
+    r"|resumir|traduir|processar|analitzar) (?:el|aquest|la|aquesta) (?:entrada|prompt)\b"
     r"|\bse che (?:piden|din|ordenan) (?:que )?(?:resumas|traduzas|proceses|analices|resumir"
-    r"|traducir|procesar|analizar) (?:o|este|a|esta) (?:texto|contido|documento|paxina|entrada"
-    r"|prompt)\b"
+    r"|traducir|procesar|analizar) (?:o|este|a|esta) (?:entrada|prompt)\b"
 )
 
 #: The imperatives of include / put / send / repeat / show / share / paste in Irish, Scottish
@@ -1180,16 +1178,21 @@ _JAILBREAK = (
 #: (issue 10, s24), each an ``override`` on its own (:data:`_TAKEOVER`): what a memo, a
 #: README or an account e-mail says in the same words is left out family by family.
 #: Rules said to be lifted ...
-_LIFTED = (
+_NO_LONGER = (
     r"(?:no longer (?:apply|exist|count)|don'?t (?:apply|exist|count)(?: any ?more)?"
     r"|do not (?:apply|exist|count)(?: any ?more)?|(?:are|is|have been|has been) (?:now )?"
-    r"(?:lifted|suspended|void|null and void|revoked|cancell?ed|switched off|turned off|off|gone"
-    r"|removed|disabled))"
+    r"(?:void|null and void|lifted))"
+)
+_LIFTED = (
+    rf"(?:{_NO_LONGER}|(?:are|is|have been|has been) (?:now )?(?:suspended|switched off"
+    r"|turned off|off|gone|removed|disabled))"
 )
 #: ... in a game or pretence the reader is invited to ("let's play a game where the previous
 #: rules no longer apply"; a memo's "the previous rules no longer apply" invites no one), or
-#: "your" rules, instructions or safety settings (not "your restrictions / filters": an
-#: account's or a mailbox's are lifted and disabled too); an answer asked for without safety
+#: "your" rules, instructions or safety settings that no longer apply or are void (not "your
+#: restrictions / filters": an account's or a mailbox's are lifted and disabled too; nor
+#: "cancelled", "suspended", "disabled": a bank's instructions and a mail client's rules
+#: are); an answer asked for without safety
 #: or ethical guidelines; the informal "your" rules of de, fr, es, it, pt, ca, gl, eu (a
 #: memo's are "die alten Regeln", "les anciennes règles").
 _RULES_LIFTED = (
@@ -1198,7 +1201,7 @@ _RULES_LIFTED = (
     rf"|guidelines|filters|safeguards|guardrails|policies|ethics)\s{_LIFTED}\b"
     r"|\byour\s(?:(?:previous|prior|original|earlier|usual|current|old)\s)?(?:rules|instructions"
     r"|guidelines|safeguards|guardrails|programming|(?:safety|content|ethical)\s(?:rules|guidelines"
-    rf"|filters|polic(?:y|ies)|protocols|restrictions))\s{_LIFTED}\b"
+    rf"|filters|polic(?:y|ies)|protocols|restrictions))\s{_NO_LONGER}\b"
     r"|(?:^|[.!?:;,>\])\"'*#=-]\s{0,4}|\b(?:please|now|just|then|and|so)\s{1,3})"
     r"(?:respond|answer|reply|write|speak|talk|output)\w{0,3}(?: freely)? without (?:any |your )?"
     r"(?:safety|ethical|content|moral) (?:guidelines|rules|filters|restrictions|polic(?:y|ies)"
@@ -1231,7 +1234,8 @@ _OBEY_ANY = (
 #: The model's goal replaced: "your real objective is ..., not your stated goal" (a coach's
 #: "your true goal in the interview is ..." contrasts nothing it was given); "change your goal
 #: to ..." towards serving anything the writer asks (an app's "change your goal to 10,000
-#: steps" is not); every request of the writer's to be obeyed without checking.
+#: steps" is not); every request of the writer's own ("my", "I give") to be obeyed without
+#: checking (a site's "you must follow all instructions without exception" is a rule's).
 _GOAL_REPLACED = (
     r"\byour (?:real|true|actual|hidden|secret) (?:objective|goal|task|purpose|mission|job)\b"
     r"[^.!?\n]{0,80}\b(?:not|instead of|rather than) (?:your|the) (?:(?:stated|given|assigned"
@@ -1241,10 +1245,10 @@ _GOAL_REPLACED = (
     r"|\b(?:change|set|update|switch|reset)\syour\s(?:goal|objective|purpose|mission|directive"
     rf"|instructions|programming)\sto\b[^.!?\n]{{0,60}}{_OBEY_ANY}"
     r"|\byou (?:should|must|will|shall|need to|have to|are to)(?: now)? (?:comply with|obey"
-    r"|follow|fulfil+|execute|carry out|do) (?:all|every|any|each)(?: of)? (?:my |the )?"
-    r"(?:requests?|commands?|orders?|instructions?)\b[^.!?\n]{0,30}\bwithout (?:checking"
-    r"|question(?:ing)?|hesitation|hesitating|verification|verifying|refusing|refusal"
-    r"|exception)\b"
+    r"|follow|fulfil+|execute|carry out|do) (?:all|every|any|each)(?: of)? (?:my (?:requests?"
+    r"|commands?|orders?|instructions?)|(?:requests?|commands?|orders?|instructions?) (?:i|we)"
+    r" (?:give|send|make|issue|type))\b[^.!?\n]{0,30}\bwithout (?:checking|question(?:ing)?"
+    r"|hesitation|hesitating|verification|verifying|refusing|refusal)\b"
 )
 #: Encoded text to decode and obey: "decode this and follow it", "... do what it says",
 #: "... follow the instructions inside", "... execute it as a command" (a README's "decode the
@@ -1281,12 +1285,12 @@ _DECODE_AND_OBEY = (
 #: like an unlimited AI" (not "unlimited AI access"), "suppose there are no restrictions",
 #: "role-play without rules"; "your system prompt" asked as a question.
 _PERSONA_ASKED = (
-    r"\b(?:act|behave|respond|answer|reply|speak|continue|start (?:fresh|over|again)|restart"
-    r"|reboot)\sas\s(?:an?\s)?(?:new\s)?(?:unrestricted|unfiltered|uncensored|jailbroken"
-    r"|unshackled|unlocked)\s(?:ai|assistant|model|chatbot|bot|version|llm)\b"
+    r"\b(?:act|behave|respond|answer|reply|speak|continue|start (?:fresh|over|again))\sas\s"
+    r"(?:an?\s)?(?:new\s)?(?:unrestricted|unfiltered|uncensored|jailbroken|unshackled)\s(?:ai"
+    r"|assistant|model|chatbot|bot|version|llm)\b"
     r"|\b(?:simulate|emulate|pretend to be|roleplay as|role-play as|play|become|you are now)\s"
     r"an?\s(?:ai|assistant|model|chatbot|llm|bot)\s(?:that|which|who)\s(?:has been|was|is|got)"
-    r"\s(?:jailbroken|freed|unshackled|unrestricted|uncensored|unlocked)\b"
+    r"\s(?:jailbroken|freed|unshackled|unrestricted|uncensored)\b"
     r"|\bsen artik\b[^.!?\n]{0,20}\b(?:sinirsiz|kuralsiz|kisitsiz)\b"
     r"|\b(?:sinirsiz|kuralsiz|kisitsiz)\s(?:bir\s)?(?:asistan|yapay zeka|ai|model)\w{0,4}\s"
     r"(?:gibi davran|gibi cevap|gibi yanit|olarak davran|olarak cevap|olarak yanit)"
@@ -1341,31 +1345,33 @@ _ABOVE_THEN_OBEY = (
     r"[^.!?\n]{0,20}\be (?:fai|faga) (?:so |soamente )?(?:o que|todo o que) (?:che )?(?:digo"
     r"|pido|mando)\b"
 )
-#: Every order of the writer's to be obeyed without question (:data:`_GOAL_REPLACED`'s last
-#: branch) in de, fr, es, it, pt, ca, gl, folded; informal "you" ("Sie" / "vous" / "usted"
-#: are a contract's and a manager's too, and "without question" is asked of a model).
+#: Every order of the writer's own ("my") to be obeyed without question (:data:`_GOAL_REPLACED`'s
+#: last branch) in de, fr, es, it, pt, ca, gl, folded; informal "you" ("Sie" / "vous" /
+#: "usted" are a contract's and a manager's too; "all the instructions without exception"
+#: a safety briefing's).
 _OBEY_ALL_ML = (
-    r"\b(?:du musst|du sollst|du wirst) (?:ab (?:jetzt|sofort) )?(?:alle|jede|jeden) (?:meine[rn]? )?"
+    r"\b(?:du musst|du sollst|du wirst) (?:ab (?:jetzt|sofort) )?(?:alle|jede|jeden) meine[rn]? "
     r"(?:anweisungen|befehle|anfragen|bitten|auftrage|wunsche)\b[^.!?\n]{0,30}\bohne (?:zu )?"
     r"(?:hinterfragen|nachfragen|nachzufragen|zogern|prufen|zu prufen|ruckfrage|widerspruch)\b"
-    r"|\btu dois (?:obeir a|executer|suivre|accepter) (?:toutes|chacune de|tous) (?:mes|les) "
+    r"|\btu dois (?:obeir a|executer|suivre|accepter) (?:toutes|chacune de|tous) mes "
     r"(?:demandes|ordres|instructions|requetes|commandes)\b[^.!?\n]{0,30}\bsans (?:discuter"
-    r"|hesiter|verifier|poser de questions?|broncher|condition)\b"
+    r"|hesiter|verifier|poser de questions?|broncher)\b"
     r"|\b(?:debes|tienes que|vas a) (?:obedecer|cumplir|seguir|ejecutar|aceptar) (?:todas|cada una"
-    r" de|cualquiera de) (?:mis|las) (?:ordenes|peticiones|instrucciones|solicitudes)\b"
+    r" de|cualquiera de) mis (?:ordenes|peticiones|instrucciones|solicitudes)\b"
     r"[^.!?\n]{0,30}\bsin (?:cuestionar\w{0,4}|rechistar|dudar|comprobar\w{0,4}|verificar\w{0,4}"
-    r"|preguntar|excepcion)"
-    r"|\bdevi (?:obbedire a|eseguire|seguire|accettare) (?:tutte|tutti|ogni) (?:le mie |i miei )?"
+    r"|preguntar)"
+    r"|\bdevi (?:obbedire a|eseguire|seguire|accettare) (?:tutte|tutti|ogni) (?:le mie|i miei) "
     r"(?:richieste|ordini|istruzioni|comandi)\b[^.!?\n]{0,30}\bsenza (?:discutere|esitare"
-    r"|verificare|fare domande|controllare|obiezioni)\b"
+    r"|verificare|fare domande|controllare)\b"
     r"|\b(?:voce deve|deves|tens de|tem que) (?:obedecer|cumprir|seguir|executar|aceitar) (?:a )?"
-    r"(?:todas|qualquer uma) (?:as minhas|as|minhas) (?:ordens|solicitacoes|instrucoes|pedidos)\b"
+    r"(?:todas|qualquer uma) (?:as minhas|minhas|das minhas) (?:ordens|solicitacoes|instrucoes"
+    r"|pedidos)\b"
     r"[^.!?\n]{0,30}\bsem (?:questionar\w{0,4}|hesitar|verificar|perguntar|checar)"
     r"|\b(?:has d'|hauras d'|has de )(?:obeir|complir|seguir|executar|acceptar) (?:totes|qualsevol"
-    r" de) (?:les meves|les) (?:ordres|peticions|instruccions)\b[^.!?\n]{0,30}\bsense (?:questionar"
+    r" de) les meves (?:ordres|peticions|instruccions)\b[^.!?\n]{0,30}\bsense (?:questionar"
     r"\w{0,4}|dubtar|comprovar\w{0,4}|verificar\w{0,4}|preguntar)"
     r"|\b(?:debes|tes que) (?:obedecer|cumprir|seguir|executar|aceptar) (?:todas|calquera das) "
-    r"(?:as minas|as) (?:ordes|peticions|instrucions)\b[^.!?\n]{0,30}\bsen (?:cuestionar\w{0,4}"
+    r"as minas (?:ordes|peticions|instrucions)\b[^.!?\n]{0,30}\bsen (?:cuestionar\w{0,4}"
     r"|dubidar|comprobar\w{0,4}|verificar\w{0,4}|preguntar)"
 )
 #: "Disregard / discard / skip / set aside / stop following" the model's instructions in es,
@@ -1379,15 +1385,14 @@ _DROP_RULES_PARTS = (
         r"haz caso omiso de|haga caso omiso de|hagan caso omiso de|descarta|descarte|omite|omita"
         r"|pasa por alto|pase por alto|deja de lado|deje de lado|saltate|saltese|prescinde de"
         r"|prescinda de|no hagas caso (?:a|de)|no sigas|deja de seguir|deje de seguir|desobedece"
-        r"|desobedezca|anula|anule",
+        r"|desobedezca",
         r"tus|todas (?:tus|las)",
         r"instrucciones|indicaciones|reglas|directrices|normas|pautas|restricciones|politicas",
         r"anteriores|previas|originales|iniciales|de arriba|del sistema|de seguridad",
     ),
     (
         r"desconsidere|desconsidera|descarte|descarta|omita|omite|pule|pula|deixe de lado|deixa de"
-        r" lado|nao siga|pare de seguir|para de seguir|deixe de seguir|deixa de seguir|desobedeca"
-        r"|anule|anula",
+        r" lado|nao siga|pare de seguir|para de seguir|deixe de seguir|deixa de seguir|desobedeca",
         r"suas|tuas|todas as(?: suas| tuas)?",
         r"instrucoes|orientacoes|regras|diretrizes|normas|restricoes|politicas",
         r"anteriores|previas|originais|iniciais|acima|do sistema|de seguranca",
@@ -1442,21 +1447,21 @@ _DROP_RULES_ML = "|".join(
 _NO_RULES_ML = (
     r"\b(?:como si no (?:tuvieras|tuvieses)|(?:finge|finja|imagina|imagine|haz como si|supon"
     r"|suponga) que no (?:tienes|tuvieras|tuvieses))\s(?:\w+\s){0,2}(?:restricciones|reglas"
-    r"|filtros|limites|normas|directrices|censura|politicas)\b"
+    r"|filtros|normas|directrices|censura|politicas)\b"
     r"|\b(?:como se (?:voce )?nao (?:tivesse|tivesses)|(?:finja|finge|imagine|imagina|suponha"
     r"|faca de conta) que (?:voce )?nao (?:tem|tens|tivesse|tivesses))\s(?:\w+\s){0,2}(?:restricoes"
-    r"|regras|filtros|limites|diretrizes|censura|politicas)\b"
+    r"|regras|filtros|diretrizes|censura|politicas)\b"
     r"|\b(?:come se non avessi|(?:fingi|immagina|supponi|fai finta) (?:che non hai|di non avere))"
-    r"\s(?:\w+\s){0,2}(?:restrizioni|regole|filtri|limiti|linee guida|censura|politiche)\b"
+    r"\s(?:\w+\s){0,2}(?:restrizioni|regole|filtri|linee guida|censura|politiche)\b"
     r"|\b(?:comme si tu n'avais|(?:fais comme si|imagine que|suppose que) tu n'as|fais semblant de"
-    r" ne pas avoir)\s(?:\w+\s){0,2}(?:restrictions?|regles?|filtres?|limites?|censure"
+    r" ne pas avoir)\s(?:\w+\s){0,2}(?:restrictions?|regles?|filtres?|censure"
     r"|directives)\b"
     r"|\b(?:als (?:ob du keine|hattest du keine)|stell dir vor,? du (?:hattest|hast) keine)\s"
-    r"(?:\w+\s)?(?:regeln|einschrankungen|filter|grenzen|richtlinien|zensur|beschrankungen)\b"
+    r"(?:\w+\s)?(?:regeln|einschrankungen|filter|richtlinien|zensur|beschrankungen)\b"
     r"|\b(?:com si no tinguessis|(?:fes veure|imagina|suposa) que no (?:tens|tinguessis))\s"
-    r"(?:\w+\s){0,2}(?:restriccions|regles|filtres|limits|normes|directrius|censura)\b"
+    r"(?:\w+\s){0,2}(?:restriccions|regles|filtres|normes|directrius|censura)\b"
     r"|\b(?:coma se non tiveses|(?:finxe|imaxina|supon) que non (?:tes|tiveses))\s(?:\w+\s){0,2}"
-    r"(?:restricions|regras|filtros|limites|normas|directrices|censura)\b"
+    r"(?:restricions|regras|filtros|normas|directrices|censura)\b"
     r"|\byou(?:'re| are) (?:now )?no longer (?:bound|restricted|limited|constrained|governed) by"
     r" (?:your (?:\w+\s)?(?:rules|guidelines|instructions|restrictions|programming|policies"
     r"|safeguards|filters)|any (?:\w+\s)?(?:guidelines|instructions|programming|safeguards"
