@@ -1926,6 +1926,19 @@ def _plain_kinds(plain: str) -> set[str]:
     return found
 
 
+def _has_plain_kind(plain: str) -> bool:
+    """``bool(_plain_kinds(plain))``: the paraphrase reading (dearer than the set's pass) only
+    when the set finds no kind that stays one (every kind but ``model_own_ib`` does)."""
+    found = _PLAIN.kinds(plain)
+    own = "model_own_ib" in found
+    found.discard("model_own_ib")
+    if found or paraphrase_kinds(plain):
+        return True
+    if own and _EXTRACT_IB_AT.search(plain[:MAX_SCAN]):
+        return True
+    return not plain.isascii() and bool(_SCRIPTS.kinds(plain))
+
+
 _LANGUAGES = _Matcher(
     {
         lang: "|".join(parts)
@@ -2349,7 +2362,7 @@ def score_units(text: str) -> list[Unit]:
         and not ciphers
         and not rot
         and not disguised
-        and not _plain_kinds(whole)
+        and not _has_plain_kind(whole)
         and not _RAW.kinds(text)
     ):
         return []
