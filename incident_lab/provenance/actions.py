@@ -203,6 +203,7 @@ _AMBIGUOUS = frozenset(
         "note",
         "call",
         "document",
+        "issue",
     ]
 )
 _PRE = (
