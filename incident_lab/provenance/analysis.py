@@ -2097,7 +2097,7 @@ def _followed_spans(
         before = len(out)
         for a in c.args:
             if _supplied_target(a):
-                span = _followed_unit(session, c.kind, a, (*spans, *out))
+                span = _followed_unit(session, c, a, (*spans, *out))
                 if span is not None:
                     out.append(span)
         if len(out) == before:
@@ -2155,30 +2155,65 @@ def _supplied_target(a: ArgSource) -> bool:
 
 
 def _followed_unit(
-    session: _Session, kind: str, a: ArgSource, known: tuple[InstructionSpan, ...]
+    session: _Session, c: CallProvenance, a: ArgSource, known: tuple[InstructionSpan, ...]
 ) -> InstructionSpan | None:
     """The unit of text around the argument's source as a ``followed`` span, when no known
     span covers it and it asks for something, or quoted the outbound command a ``kind``
-    ``exec`` call ran (cue ``quoted_command``)."""
+    ``exec`` call ran (cue ``quoted_command``). The first unit that names the value is
+    tried, then (up to :data:`_MAX_OCCURRENCES`) the later ones that name it again ("order
+    X was billed twice. Please refund order X."); a unit also asks when it asks for an
+    action of the call's kind in a user's words (:func:`authorised`: "Immediately issue a
+    refund to order X", "Approved by the manager: refund order X"; not for a command, whose
+    words name what it runs)."""
     if a.step is None or a.start is None:
         return None
-    at = a.start
-    unit = next(((x, y) for x, y in session.units(a.step) if x <= at < y), None)
-    if unit is None or any(
-        sp.step == a.step and sp.start < unit[1] and unit[0] < sp.end for sp in known
+    text = session.text(a.step)
+    units = session.units(a.step)
+    at, seen = a.start, 0
+    while at != -1 and seen < _MAX_OCCURRENCES:
+        k = bisect.bisect_right(units, (at, len(text) + 1)) - 1
+        if k >= 0 and units[k][0] <= at < units[k][1]:
+            span = _followed_at(session, c, a, units[k], known)
+            if span is not None:
+                return span
+        seen += 1
+        at = text.find(a.value, at + len(a.value)) if a.matched == "value" else -1
+    return None
+
+
+#: How many places that name an argument's value :func:`_followed_unit` looks at.
+_MAX_OCCURRENCES = 4
+
+
+def _followed_at(
+    session: _Session,
+    c: CallProvenance,
+    a: ArgSource,
+    unit: tuple[int, int],
+    known: tuple[InstructionSpan, ...],
+) -> InstructionSpan | None:
+    """:func:`_followed_unit` for one unit ``[x, y)`` of the argument's step."""
+    step = a.step
+    if step is None or any(
+        sp.step == step and sp.start < unit[1] and unit[0] < sp.end for sp in known
     ):
         return None
-    text = session.text(a.step)[unit[0] : unit[1]]
+    text = session.text(step)[unit[0] : unit[1]]
+    kind = c.kind
     quoted = kind == "exec" and _outbound_command(a.value)
     if not quoted:
         # the words of an ordinary command ("`make docs`") ask nothing of the model
         said = text.replace(a.value, " ") if kind == "exec" else text
         asks = set(score_text(said)[1])
         # an action word beside an address alone is no request ("From: x@brightline-print")
-        if not asks - {"action_request"} and not requests(said):
+        if (
+            not asks - {"action_request"}
+            and not requests(said)
+            and (kind == "exec" or not authorised(kind, c.tool, said))
+        ):
             return None
     extra = ("quoted_command", "followed") if quoted else ("followed",)
-    return _unit_span(session, a.step, unit[0], unit[1], extra, _just_above_weak, request_language)
+    return _unit_span(session, step, unit[0], unit[1], extra, _just_above_weak, request_language)
 
 
 #: Argument keys that carry what is said, not what is acted on (a sensitive word in a
