@@ -2131,13 +2131,37 @@ def _asked_action(
         for x, y in reversed(session.units(j)):
             if any(sp.step == j and sp.start < y and x < sp.end for sp in known):
                 continue
-            unit = text[x:y]
-            if not authorised(c.kind, c.tool, unit):
+            unit = _prose(text[x:y])
+            if not unit or not authorised(c.kind, c.tool, unit):
                 continue
             if score_text(unit)[1] or requests(unit) or starts_with_verb(unit):
                 extra = ("followed", "asked_action")
                 return [_unit_span(session, j, x, y, extra, _just_above_weak, request_language)]
     return []
+
+
+#: A string field of a record reads as a sentence from this many words on ("Open", "Buy",
+#: "refund_requested" are values, not requests).
+_PROSE_WORDS = 3
+
+
+def _prose(unit: str) -> str:
+    """The part of a unit that can ask anything: the unit itself, or, for a structured
+    record (a JSON object or array that parses: ``{"id": 12446, "status": "Open"}``), its
+    string fields of :data:`_PROSE_WORDS` words or more, one a line (a forged note inside a
+    record still asks). Fields and values are data, not sentences addressed to anyone."""
+    body = unit.strip()
+    if not body or body[0] not in "{[" or body[-1] not in "}]" or len(body) > _MEMO_CHARS:
+        return unit
+    try:
+        record = json.loads(body)
+    except ValueError:
+        return unit
+    if not isinstance(record, dict | list):
+        return unit
+    return "\n".join(
+        v for _path, v in leaves(record) if isinstance(v, str) and len(v.split()) >= _PROSE_WORDS
+    )
 
 
 def _supplied_target(a: ArgSource) -> bool:
@@ -2198,7 +2222,7 @@ def _followed_at(
         sp.step == step and sp.start < unit[1] and unit[0] < sp.end for sp in known
     ):
         return None
-    text = session.text(step)[unit[0] : unit[1]]
+    text = _prose(session.text(step)[unit[0] : unit[1]])
     kind = c.kind
     quoted = kind == "exec" and _outbound_command(a.value)
     if not quoted:
