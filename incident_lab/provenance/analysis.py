@@ -2086,6 +2086,10 @@ def _followed_spans(
     ``quoted_command``."""
     out: list[InstructionSpan] = []
     for c in calls:
+        spelled = _spelled_out_call(session, c, (*spans, *out))
+        if spelled is not None:
+            out.append(spelled)
+            continue
         if _unasked_own_action(session, c):
             out.extend(_asked_action(session, c, (*spans, *out)))
             continue
@@ -2103,6 +2107,59 @@ def _followed_spans(
         if len(out) == before:
             out.extend(_followed_sensitive(session, c, (*spans, *out)))
     return tuple(out)
+
+
+def _spelled_out_call(
+    session: _Session, c: CallProvenance, known: tuple[InstructionSpan, ...]
+) -> InstructionSpan | None:
+    """The span of a call spelled out in untrusted text and made as written: one unit of a
+    tool output names the call's tool (not the tool that wrote it) and holds every value of
+    the call, copied whole (``[[ACTION {"tool": "read_env", "args": {"key": ...}}]]``, a JSON
+    line, any wrapper), and no known span covers it. The text chose the tool and all its
+    values, as a ``tool_directive`` in words does: cues ``tool_request``, ``tool_directive``
+    and ``followed``. Not when the user's turns before the call call for the tool
+    (:func:`tool_implied`), ask for what a read reads (:func:`asks_to_read`), or ask for
+    the side effect (the call is requested)."""
+    if (
+        c.instruction is not None
+        or c.blocked
+        or not c.args
+        or (c.kind in SIDE_EFFECTS and c.requested)
+    ):
+        return None
+    first = c.args[0]
+    step, at = first.step, first.start
+    if step is None or at is None or step not in session.untrusted:
+        return None
+    unit = next(((x, y) for x, y in session.units(step) if x <= at < y), None)
+    if unit is None or not all(_copied_into(a, step, unit) for a in c.args):
+        return None
+    if tool_key(session.tool_of_result.get(step, "")) == tool_key(c.tool) or any(
+        sp.step == step and sp.start < unit[1] and unit[0] < sp.end for sp in known
+    ):
+        return None
+    text = session.text(step)[unit[0] : unit[1]]
+    if not any(tool_key(n) == tool_key(c.tool) for _at, n in named_tools(text, (c.tool,))):
+        return None
+    user = session.user_before(c.step)
+    if tool_implied(c.tool, user.lower()) or asks_to_read(c.tool, user.lower()):
+        return None
+    extra = ("tool_request", "tool_directive", "followed")
+    return _unit_span(
+        session, step, unit[0], unit[1], extra, _tool_directive_score, request_language
+    )
+
+
+def _copied_into(a: ArgSource, step: int, unit: tuple[int, int]) -> bool:
+    """An argument whose whole value was copied from inside ``unit`` of ``step``."""
+    return (
+        a.origin == "tool_output"
+        and a.matched == "value"
+        and a.in_instruction is None
+        and a.step == step
+        and a.start is not None
+        and unit[0] <= a.start < unit[1]
+    )
 
 
 def _unasked_own_action(session: _Session, c: CallProvenance) -> bool:
