@@ -2113,41 +2113,56 @@ def _spelled_out_call(
     session: _Session, c: CallProvenance, known: tuple[InstructionSpan, ...]
 ) -> InstructionSpan | None:
     """The span of a call spelled out in untrusted text and made as written: one unit of a
-    tool output names the call's tool (not the tool that wrote it) and holds every value of
-    the call, copied whole (``[[ACTION {"tool": "read_env", "args": {"key": ...}}]]``, a JSON
-    line, any wrapper), and no known span covers it. The text chose the tool and all its
+    tool output holds a call in a machine's notation (a JSON object, in any wrapper:
+    ``[[ACTION {"tool": "read_env", "args": {"key": ...}}]]``) whose fields name the call's
+    tool (not the tool that wrote the output) and hold every value of the call, each copied
+    whole from that unit, and no known span covers it. The text chose the tool and all its
     values, as a ``tool_directive`` in words does: cues ``tool_request``, ``tool_directive``
     and ``followed``. Not when the user's turns before the call call for the tool
     (:func:`tool_implied`), ask for what a read reads (:func:`asks_to_read`), or ask for
-    the side effect (the call is requested)."""
-    if (
-        c.instruction is not None
-        or c.blocked
-        or not c.args
-        or (c.kind in SIDE_EFFECTS and c.requested)
-    ):
+    the side effect (the call is requested). Prose that names a tool and its values
+    ("on Monday send_money moved 500 to ...") is no such object."""
+    if c.instruction is not None or c.blocked or not c.args:
         return None
-    first = c.args[0]
-    step, at = first.step, first.start
+    if c.kind in SIDE_EFFECTS and c.requested:
+        return None
+    step, at = c.args[0].step, c.args[0].start
     if step is None or at is None or step not in session.untrusted:
         return None
-    unit = next(((x, y) for x, y in session.units(step) if x <= at < y), None)
-    if unit is None or not all(_copied_into(a, step, unit) for a in c.args):
+    units = session.units(step)
+    k = bisect.bisect_right(units, (at, len(session.text(step)) + 1)) - 1
+    if k < 0 or not units[k][0] <= at < units[k][1]:
+        return None
+    x, y = units[k]
+    if not all(_copied_into(a, step, (x, y)) for a in c.args):
         return None
     if tool_key(session.tool_of_result.get(step, "")) == tool_key(c.tool) or any(
-        sp.step == step and sp.start < unit[1] and unit[0] < sp.end for sp in known
+        sp.step == step and sp.start < y and x < sp.end for sp in known
     ):
         return None
-    text = session.text(step)[unit[0] : unit[1]]
-    if not any(tool_key(n) == tool_key(c.tool) for _at, n in named_tools(text, (c.tool,))):
+    if not _call_object(session.text(step)[x:y], c.tool, [a.value for a in c.args]):
         return None
-    user = session.user_before(c.step)
-    if tool_implied(c.tool, user.lower()) or asks_to_read(c.tool, user.lower()):
+    user = session.user_before(c.step).lower()
+    if tool_implied(c.tool, user) or asks_to_read(c.tool, user):
         return None
     extra = ("tool_request", "tool_directive", "followed")
-    return _unit_span(
-        session, step, unit[0], unit[1], extra, _tool_directive_score, request_language
-    )
+    return _unit_span(session, step, x, y, extra, _tool_directive_score, request_language)
+
+
+def _call_object(unit: str, tool: str, values: list[str]) -> bool:
+    """True when ``unit`` holds a JSON object (from its first ``{`` to its last ``}``) with
+    a string field that is ``tool`` and a field for each of ``values`` (as text)."""
+    start, end = unit.find("{"), unit.rfind("}")
+    if start == -1 or end <= start or end - start > _MEMO_CHARS:
+        return False
+    try:
+        record = json.loads(unit[start : end + 1])
+    except ValueError:
+        return False
+    if not isinstance(record, dict):
+        return False
+    fields = {value_text(v) for _path, v in leaves(record)}
+    return tool in fields and all(v in fields for v in values)
 
 
 def _copied_into(a: ArgSource, step: int, unit: tuple[int, int]) -> bool:
