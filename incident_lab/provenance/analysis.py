@@ -2116,7 +2116,8 @@ def _spelled_out_call(
     tool output holds a call in a machine's notation (a JSON object, in any wrapper:
     ``[[ACTION {"tool": "read_env", "args": {"key": ...}}]]``) whose fields name the call's
     tool (not the tool that wrote the output) and hold every value of the call, each copied
-    whole from that unit, and no known span covers it. The text chose the tool and all its
+    whole from that unit, but those the model chose itself (a body it wrote), and no known
+    span covers it. The text chose the tool and all its
     values, as a ``tool_directive`` in words does: cues ``tool_request``, ``tool_directive``
     and ``followed``. Not when the user's turns before the call call for the tool
     (:func:`tool_implied`), ask for what a read reads (:func:`asks_to_read`), or ask for
@@ -2134,13 +2135,14 @@ def _spelled_out_call(
     if k < 0 or not units[k][0] <= at < units[k][1]:
         return None
     x, y = units[k]
-    if not all(_copied_into(a, step, (x, y)) for a in c.args):
+    if not all(_copied_into(a, step, (x, y)) or a.origin == "model" for a in c.args):
         return None
     if tool_key(session.tool_of_result.get(step, "")) == tool_key(c.tool) or any(
         sp.step == step and sp.start < y and x < sp.end for sp in known
     ):
         return None
-    if not _call_object(session.text(step)[x:y], c.tool, [a.value for a in c.args]):
+    copied = [a.value for a in c.args if a.origin != "model"]
+    if not _call_object(session.text(step)[x:y], c.tool, copied):
         return None
     user = session.user_before(c.step).lower()
     if tool_implied(c.tool, user) or asks_to_read(c.tool, user):
@@ -2213,8 +2215,8 @@ def _asked_action(
 
 
 #: A string field of a record reads as a sentence from this many words on ("Open", "Buy",
-#: "refund_requested" are values, not requests).
-_PROSE_WORDS = 3
+#: "refund_requested" are values, not requests; "Refund QX-40917" asks).
+_PROSE_WORDS = 2
 
 
 def _prose(unit: str) -> str:
