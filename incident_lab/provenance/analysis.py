@@ -2117,18 +2117,38 @@ def _spelled_out_call(
     ``[[ACTION {"tool": "read_env", "args": {"key": ...}}]]``) whose fields name the call's
     tool (not the tool that wrote the output) and hold every value of the call, each copied
     whole from that unit, but those the model chose itself (a body it wrote), and no known
-    span covers it. The text chose the tool and all its
-    values, as a ``tool_directive`` in words does: cues ``tool_request``, ``tool_directive``
+    span covers it. The text chose the tool and its values, as a ``tool_directive`` in
+    words does: cues ``tool_request``, ``tool_directive``
     and ``followed``. Not when the user's turns before the call call for the tool
     (:func:`tool_implied`), ask for what a read reads (:func:`asks_to_read`), or ask for
     the side effect (the call is requested). Prose that names a tool and its values
     ("on Monday send_money moved 500 to ...") is no such object."""
-    if c.instruction is not None or c.blocked or not c.args:
+    if c.instruction is not None or c.blocked or (c.kind in SIDE_EFFECTS and c.requested):
         return None
-    if c.kind in SIDE_EFFECTS and c.requested:
+    found = _spelled_unit(session, c)
+    if found is None:
         return None
-    step, at = c.args[0].step, c.args[0].start
-    if step is None or at is None or step not in session.untrusted:
+    step, x, y = found
+    if tool_key(session.tool_of_result.get(step, "")) == tool_key(c.tool) or any(
+        sp.step == step and sp.start < y and x < sp.end for sp in known
+    ):
+        return None
+    user = session.user_before(c.step).lower()
+    if tool_implied(c.tool, user) or asks_to_read(c.tool, user):
+        return None
+    extra = ("tool_request", "tool_directive", "followed")
+    return _unit_span(session, step, x, y, extra, _tool_directive_score, request_language)
+
+
+def _spelled_unit(session: _Session, c: CallProvenance) -> tuple[int, int, int] | None:
+    """``(step, start, end)`` of the unit of untrusted text every value of the call that
+    the model did not choose was copied from, when that unit holds the call as a JSON
+    object (:func:`_call_object`)."""
+    first = next((a for a in c.args if a.origin != "model"), None)
+    if first is None or first.step is None or first.start is None:
+        return None
+    step, at = first.step, first.start
+    if step not in session.untrusted:
         return None
     units = session.units(step)
     k = bisect.bisect_right(units, (at, len(session.text(step)) + 1)) - 1
@@ -2137,18 +2157,10 @@ def _spelled_out_call(
     x, y = units[k]
     if not all(_copied_into(a, step, (x, y)) or a.origin == "model" for a in c.args):
         return None
-    if tool_key(session.tool_of_result.get(step, "")) == tool_key(c.tool) or any(
-        sp.step == step and sp.start < y and x < sp.end for sp in known
-    ):
-        return None
     copied = [a.value for a in c.args if a.origin != "model"]
     if not _call_object(session.text(step)[x:y], c.tool, copied):
         return None
-    user = session.user_before(c.step).lower()
-    if tool_implied(c.tool, user) or asks_to_read(c.tool, user):
-        return None
-    extra = ("tool_request", "tool_directive", "followed")
-    return _unit_span(session, step, x, y, extra, _tool_directive_score, request_language)
+    return step, x, y
 
 
 def _call_object(unit: str, tool: str, values: list[str]) -> bool:
