@@ -210,6 +210,7 @@ _AMBIGUOUS = frozenset(
         "note",
         "call",
         "document",
+        "issue",
     ]
 )
 _PRE = (

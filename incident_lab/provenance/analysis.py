@@ -2086,6 +2086,10 @@ def _followed_spans(
     ``quoted_command``."""
     out: list[InstructionSpan] = []
     for c in calls:
+        spelled = _spelled_out_call(session, c, (*spans, *out))
+        if spelled is not None:
+            out.append(spelled)
+            continue
         if _unasked_own_action(session, c):
             out.extend(_asked_action(session, c, (*spans, *out)))
             continue
@@ -2097,12 +2101,94 @@ def _followed_spans(
         before = len(out)
         for a in c.args:
             if _supplied_target(a):
-                span = _followed_unit(session, c.kind, a, (*spans, *out))
+                span = _followed_unit(session, c, a, (*spans, *out))
                 if span is not None:
                     out.append(span)
         if len(out) == before:
             out.extend(_followed_sensitive(session, c, (*spans, *out)))
     return tuple(out)
+
+
+def _spelled_out_call(
+    session: _Session, c: CallProvenance, known: tuple[InstructionSpan, ...]
+) -> InstructionSpan | None:
+    """The span of a call spelled out in untrusted text and made as written: one unit of a
+    tool output holds a call in a machine's notation (a JSON object, in any wrapper:
+    ``[[ACTION {"tool": "read_env", "args": {"key": ...}}]]``) whose fields name the call's
+    tool (not the tool that wrote the output) and hold every value of the call, each copied
+    whole from that unit, but those the model chose itself (a body it wrote), and no known
+    span covers it. The text chose the tool and its values, as a ``tool_directive`` in
+    words does: cues ``tool_request``, ``tool_directive``
+    and ``followed``. Not when the user's turns before the call call for the tool
+    (:func:`tool_implied`), ask for what a read reads (:func:`asks_to_read`), or ask for
+    the side effect (the call is requested). Prose that names a tool and its values
+    ("on Monday send_money moved 500 to ...") is no such object."""
+    if c.instruction is not None or c.blocked or (c.kind in SIDE_EFFECTS and c.requested):
+        return None
+    found = _spelled_unit(session, c)
+    if found is None:
+        return None
+    step, x, y = found
+    if tool_key(session.tool_of_result.get(step, "")) == tool_key(c.tool) or any(
+        sp.step == step and sp.start < y and x < sp.end for sp in known
+    ):
+        return None
+    user = session.user_before(c.step).lower()
+    if tool_implied(c.tool, user) or asks_to_read(c.tool, user):
+        return None
+    extra = ("tool_request", "tool_directive", "followed")
+    return _unit_span(session, step, x, y, extra, _tool_directive_score, request_language)
+
+
+def _spelled_unit(session: _Session, c: CallProvenance) -> tuple[int, int, int] | None:
+    """``(step, start, end)`` of the unit of untrusted text every value of the call that
+    the model did not choose was copied from, when that unit holds the call as a JSON
+    object (:func:`_call_object`)."""
+    first = next((a for a in c.args if a.origin != "model"), None)
+    if first is None or first.step is None or first.start is None:
+        return None
+    step, at = first.step, first.start
+    if step not in session.untrusted:
+        return None
+    units = session.units(step)
+    k = bisect.bisect_right(units, (at, len(session.text(step)) + 1)) - 1
+    if k < 0 or not units[k][0] <= at < units[k][1]:
+        return None
+    x, y = units[k]
+    if not all(_copied_into(a, step, (x, y)) or a.origin == "model" for a in c.args):
+        return None
+    copied = [a.value for a in c.args if a.origin != "model"]
+    if not _call_object(session.text(step)[x:y], c.tool, copied):
+        return None
+    return step, x, y
+
+
+def _call_object(unit: str, tool: str, values: list[str]) -> bool:
+    """True when ``unit`` holds a JSON object (from its first ``{`` to its last ``}``) with
+    a string field that is ``tool`` and a field for each of ``values`` (as text)."""
+    start, end = unit.find("{"), unit.rfind("}")
+    if start == -1 or end <= start or end - start > _MEMO_CHARS:
+        return False
+    try:
+        record = json.loads(unit[start : end + 1])
+    except ValueError:
+        return False
+    if not isinstance(record, dict):
+        return False
+    fields = {value_text(v) for _path, v in leaves(record)}
+    return tool in fields and all(v in fields for v in values)
+
+
+def _copied_into(a: ArgSource, step: int, unit: tuple[int, int]) -> bool:
+    """An argument whose whole value was copied from inside ``unit`` of ``step``."""
+    return (
+        a.origin == "tool_output"
+        and a.matched == "value"
+        and a.in_instruction is None
+        and a.step == step
+        and a.start is not None
+        and unit[0] <= a.start < unit[1]
+    )
 
 
 def _unasked_own_action(session: _Session, c: CallProvenance) -> bool:
@@ -2131,13 +2217,37 @@ def _asked_action(
         for x, y in reversed(session.units(j)):
             if any(sp.step == j and sp.start < y and x < sp.end for sp in known):
                 continue
-            unit = text[x:y]
-            if not authorised(c.kind, c.tool, unit):
+            unit = _prose(text[x:y])
+            if not unit or not authorised(c.kind, c.tool, unit):
                 continue
             if score_text(unit)[1] or requests(unit) or starts_with_verb(unit):
                 extra = ("followed", "asked_action")
                 return [_unit_span(session, j, x, y, extra, _just_above_weak, request_language)]
     return []
+
+
+#: A string field of a record reads as a sentence from this many words on ("Open", "Buy",
+#: "refund_requested" are values, not requests; "Refund QX-40917" asks).
+_PROSE_WORDS = 2
+
+
+def _prose(unit: str) -> str:
+    """The part of a unit that can ask anything: the unit itself, or, for a structured
+    record (a JSON object or array that parses: ``{"id": 12446, "status": "Open"}``), its
+    string fields of :data:`_PROSE_WORDS` words or more, one a line (a forged note inside a
+    record still asks). Fields and values are data, not sentences addressed to anyone."""
+    body = unit.strip()
+    if not body or body[0] not in "{[" or body[-1] not in "}]" or len(body) > _MEMO_CHARS:
+        return unit
+    try:
+        record = json.loads(body)
+    except ValueError:
+        return unit
+    if not isinstance(record, dict | list):
+        return unit
+    return "\n".join(
+        v for _path, v in leaves(record) if isinstance(v, str) and len(v.split()) >= _PROSE_WORDS
+    )
 
 
 def _supplied_target(a: ArgSource) -> bool:
@@ -2155,30 +2265,65 @@ def _supplied_target(a: ArgSource) -> bool:
 
 
 def _followed_unit(
-    session: _Session, kind: str, a: ArgSource, known: tuple[InstructionSpan, ...]
+    session: _Session, c: CallProvenance, a: ArgSource, known: tuple[InstructionSpan, ...]
 ) -> InstructionSpan | None:
     """The unit of text around the argument's source as a ``followed`` span, when no known
     span covers it and it asks for something, or quoted the outbound command a ``kind``
-    ``exec`` call ran (cue ``quoted_command``)."""
+    ``exec`` call ran (cue ``quoted_command``). The first unit that names the value is
+    tried, then (up to :data:`_MAX_OCCURRENCES`) the later ones that name it again ("order
+    X was billed twice. Please refund order X."); a unit also asks when it asks for an
+    action of the call's kind in a user's words (:func:`authorised`: "Immediately issue a
+    refund to order X", "Approved by the manager: refund order X"; not for a command, whose
+    words name what it runs)."""
     if a.step is None or a.start is None:
         return None
-    at = a.start
-    unit = next(((x, y) for x, y in session.units(a.step) if x <= at < y), None)
-    if unit is None or any(
-        sp.step == a.step and sp.start < unit[1] and unit[0] < sp.end for sp in known
+    text = session.text(a.step)
+    units = session.units(a.step)
+    at, seen = a.start, 0
+    while at != -1 and seen < _MAX_OCCURRENCES:
+        k = bisect.bisect_right(units, (at, len(text) + 1)) - 1
+        if k >= 0 and units[k][0] <= at < units[k][1]:
+            span = _followed_at(session, c, a, units[k], known)
+            if span is not None:
+                return span
+        seen += 1
+        at = text.find(a.value, at + len(a.value)) if a.matched == "value" else -1
+    return None
+
+
+#: How many places that name an argument's value :func:`_followed_unit` looks at.
+_MAX_OCCURRENCES = 4
+
+
+def _followed_at(
+    session: _Session,
+    c: CallProvenance,
+    a: ArgSource,
+    unit: tuple[int, int],
+    known: tuple[InstructionSpan, ...],
+) -> InstructionSpan | None:
+    """:func:`_followed_unit` for one unit ``[x, y)`` of the argument's step."""
+    step = a.step
+    if step is None or any(
+        sp.step == step and sp.start < unit[1] and unit[0] < sp.end for sp in known
     ):
         return None
-    text = session.text(a.step)[unit[0] : unit[1]]
+    text = _prose(session.text(step)[unit[0] : unit[1]])
+    kind = c.kind
     quoted = kind == "exec" and _outbound_command(a.value)
     if not quoted:
         # the words of an ordinary command ("`make docs`") ask nothing of the model
         said = text.replace(a.value, " ") if kind == "exec" else text
         asks = set(score_text(said)[1])
         # an action word beside an address alone is no request ("From: x@brightline-print")
-        if not asks - {"action_request"} and not requests(said):
+        if (
+            not asks - {"action_request"}
+            and not requests(said)
+            and (kind == "exec" or not authorised(kind, c.tool, said))
+        ):
             return None
     extra = ("quoted_command", "followed") if quoted else ("followed",)
-    return _unit_span(session, a.step, unit[0], unit[1], extra, _just_above_weak, request_language)
+    return _unit_span(session, step, unit[0], unit[1], extra, _just_above_weak, request_language)
 
 
 #: Argument keys that carry what is said, not what is acted on (a sensitive word in a
