@@ -508,6 +508,35 @@ def _requested(pattern: re.Pattern[str], text: str) -> bool:
     return False
 
 
+def statements(text: str) -> list[str]:
+    """The sentences of ``text`` that state or ask for something rather than ask about it
+    (:func:`_requested`'s reading): not led by a question word, and not ending in a question
+    mark unless "can/could/would/will you" asks in it. A "do" before no subject is no
+    question ("Do add a samosa.", Hinglish "Do samose aur ek chai." -- two samosas). One
+    pass over the text (linear)."""
+    found: list[str] = []
+    start = 0
+    for end in [*_SENTENCE_END.finditer(text), None]:
+        stop = end.end() if end is not None else len(text)
+        sentence = text[start:stop]
+        start = stop
+        if not sentence.strip():
+            continue
+        if _QUESTION_WORD.match(sentence) and not _DO_COMMAND.match(sentence):
+            continue
+        if end is None or end.group(0) != "?" or _ASKS_YOU.search(sentence):
+            found.append(sentence)
+    return found
+
+
+_DO_COMMAND = re.compile(
+    r"\s{0,4}do\s{1,4}(?!(?:you|u|ya|i|we|they|he|she|it|the|a|an|this|that|these|those|my|"
+    r"your|our|their|his|her|its|any|all|some|people|we|one)\b)\w",
+    _I,
+)
+_ASKS_YOU = re.compile(r"\b(?:can|could|would|will) you\b", _I)
+
+
 #: A request's start for a tool's own verb: as :data:`_REQUEST_START`, or after "and"/"then"
 #: ("Invest $2000 in Google and withdraw $1000 from Apple").
 _VERB_START = _REQUEST_START[:-1] + r"|\b(?:and|then|also)\s{1,4})"
