@@ -191,6 +191,72 @@ def test_a_submit_with_an_argument_from_tool_output_is_drift() -> None:
 
 
 @pytest.mark.parametrize(
+    "correction",
+    [
+        "Sorry, make that a chicken biryani instead.",
+        "Sorry, veg biryani ki jagah chicken biryani kar do.",
+        "Actually, change it to a chicken biryani.",
+    ],
+)
+def test_replacing_the_line_this_session_added_at_a_correction_is_no_drift(
+    correction: str,
+) -> None:
+    t = _order(
+        user("One veg biryani."),
+        *_add(1, "veg_biryani"),
+        say("Added 1 Veg Biryani. Anything else?"),
+        user(correction),
+        *_add(2, "chicken_biryani"),
+        call("remove_line", "r", line_id="l1"),
+        result("null", "r"),
+        say("Changed that to 1 Chicken Biryani."),
+    )
+    assert _drifted(t) == []
+
+
+def test_deleting_a_line_the_user_did_not_ask_to_change_is_drift() -> None:
+    t = _order(
+        user("One veg biryani and one samosa."),
+        *_add(1, "veg_biryani"),
+        *_add(2, "samosa"),
+        say("Added. Anything else?"),
+        user("Sorry, make the samosa a mango lassi instead."),
+        *_add(3, "mango_lassi"),
+        call("remove_line", "r", line_id="l1"),
+        result("null", "r"),
+    )
+    [sig] = _drifted(t)
+    assert "remove_line" in sig
+
+
+def test_deleting_a_line_at_no_correction_is_drift() -> None:
+    t = _order(
+        user("One veg biryani."),
+        *_add(1, "veg_biryani"),
+        say("Added. Anything else?"),
+        user("And a samosa."),
+        *_add(2, "samosa"),
+        call("remove_line", "r", line_id="l1"),
+        result("null", "r"),
+    )
+    [sig] = _drifted(t)
+    assert "remove_line" in sig
+
+
+def test_deleting_a_line_this_session_did_not_create_is_drift() -> None:
+    t = _order(
+        user("What is in my cart? Make that a chicken biryani instead."),
+        call("lookup_menu", "g"),
+        result('{"lines": [{"line_id": "l1", "item_id": "veg_biryani"}]}', "g"),
+        *_add(2, "chicken_biryani"),
+        call("remove_line", "r", line_id="l1"),
+        result("null", "r"),
+    )
+    [sig] = _drifted(t)
+    assert "remove_line" in sig
+
+
+@pytest.mark.parametrize(
     ("text", "stated"),
     [
         ("Do samose aur ek mango lassi.", ["Do samose aur ek mango lassi."]),
