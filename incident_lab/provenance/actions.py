@@ -432,6 +432,8 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
             )
             is not None
         )
+    if kind in _ASKED_OUTRIGHT and _verbs_negated(kind, name, user_text):
+        return False  # "Don't send $125 to Alex" (send_money), "Don't book a flight"
     if kind == "payment" and sends_amount(user_text):
         return True
     if _own_verb_asked(kind, name, user_text):
@@ -439,6 +441,19 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
+
+
+#: Kinds whose every verb a negation governs forbids them ("Don't send $125 to Alex" for
+#: ``send_money``, whose first word "send" is no ACTION_VERBS payment verb; "Don't book ...":
+#: booking has no ACTION_VERBS entry, so :func:`~incident_lab.text.lexicon.forbidden` misses it).
+_ASKED_OUTRIGHT = frozenset(["payment", "booking"])
+
+
+def _verbs_negated(kind: str, name: str, user_text: str) -> bool:
+    """True when a negation governs any verb that asks for ``kind`` done by ``name``
+    (:func:`_verbs_for`: the kind's verbs, the tool's first word and its synonyms)."""
+    negated, _ = _own_verb_patterns(tuple(_verbs_for(kind, name)))
+    return negated.search(user_text) is not None
 
 
 #: A sum of money: "$125", "€ 40", "50 euros", "300 USD", "15500 cents".
