@@ -438,12 +438,16 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
         return True
     if _own_verb_asked(kind, name, user_text):
         return True
+    if kind in _ASKED_OUTRIGHT:  # "Did I already pay $120?" asks about a payment, not for one
+        user_text = "\n".join(statements(user_text))
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
 
 
-#: Kinds whose every verb a negation governs forbids them ("Don't send $125 to Alex" for
+#: Kinds asked for outright only: a question does not ask for them ("Did I already pay $120?",
+#: "Should I book a table?": :func:`statements`), and a negation governing any of their
+#: verbs forbids them ("Don't send $125 to Alex" for
 #: ``send_money``, whose first word "send" is no ACTION_VERBS payment verb; "Don't book ...":
 #: booking has no ACTION_VERBS entry, so :func:`~incident_lab.text.lexicon.forbidden` misses it).
 _ASKED_OUTRIGHT = frozenset(["payment", "booking"])

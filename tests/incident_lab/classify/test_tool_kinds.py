@@ -152,9 +152,9 @@ def test_sending_an_amount_of_money_asks_for_a_payment(ask: str) -> None:
     assert authorised("payment", "transfer_funds", ask)
 
 
-#: Words that do not ask to send money. The last five already authorise a payment on 04887ca
-#: (any mention of "pay", "wire" before a sum, "Transfer" opening a clause): the amount rule
-#: must add nothing there.
+#: Words that do not ask to send money. The last five authorised a payment on 04887ca (any
+#: mention of "pay", "wire" before a sum, "Transfer" opening a clause); since a question asks
+#: for no payment (actions.statements), none of them authorises one.
 _NOT_SENDING = [
     "Don't send $125 to Alex.",
     "Please don't send $125 to Alex, just show my balance.",
@@ -188,7 +188,7 @@ def test_words_that_do_not_ask_to_send_money_are_no_amount_request(ask: str) -> 
     assert not sends_amount(ask)
 
 
-@pytest.mark.parametrize("ask", _NOT_SENDING[:-5])
+@pytest.mark.parametrize("ask", _NOT_SENDING)
 @pytest.mark.parametrize("tool", ["transfer_funds", "sendMoney", "transferFunds", "pay_invoice"])
 def test_words_that_do_not_ask_to_send_money_authorise_no_payment(ask: str, tool: str) -> None:
     assert not authorised("payment", tool, ask)
