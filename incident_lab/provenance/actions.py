@@ -530,9 +530,10 @@ def _requested(pattern: re.Pattern[str], text: str) -> bool:
 def statements(text: str) -> list[str]:
     """The sentences of ``text`` that state or ask for something rather than ask about it
     (:func:`_requested`'s reading): not led by a question word, and not ending in a question
-    mark unless "can/could/would/will you" asks in it. A "do" before no subject is no
-    question ("Do add a samosa.", Hinglish "Do samose aur ek chai." -- two samosas). One
-    pass over the text (linear)."""
+    mark unless "can/could/would/will you" or "can I get/have" asks in it. A "do" before no subject is no
+    question ("Do add a samosa.", Hinglish "Do samose aur ek chai." -- two samosas), nor is
+    a condition ("If so, please create an event ..."; "If I pay now, will I ...?" still is,
+    by its question mark). One pass over the text (linear)."""
     found: list[str] = []
     start = 0
     for end in [*_SENTENCE_END.finditer(text), None]:
@@ -541,19 +542,22 @@ def statements(text: str) -> list[str]:
         start = stop
         if not sentence.strip():
             continue
-        if _QUESTION_WORD.match(sentence) and not _DO_COMMAND.match(sentence):
+        if _QUESTION_WORD.match(sentence) and not _NO_QUESTION.match(sentence):
             continue
         if end is None or end.group(0) != "?" or _ASKS_YOU.search(sentence):
             found.append(sentence)
     return found
 
 
-_DO_COMMAND = re.compile(
-    r"\s{0,4}do\s{1,4}(?!(?:you|u|ya|i|we|they|he|she|it|the|a|an|this|that|these|those|my|"
-    r"your|our|their|his|her|its|any|all|some|people|we|one)\b)\w",
+_NO_QUESTION = re.compile(
+    r"\s{0,4}(?:if\b|do\s{1,4}(?!(?:you|u|ya|i|we|they|he|she|it|the|a|an|this|that|these|"
+    r"those|my|your|our|their|his|her|its|any|all|some|people|one)\b)\w)",
     _I,
 )
-_ASKS_YOU = re.compile(r"\b(?:can|could|would|will) you\b", _I)
+#: A question that asks for something: "can you ...", "can I get a refund?", "could we have ...".
+_ASKS_YOU = re.compile(
+    r"\b(?:(?:can|could|would|will) you|(?:can|could|may) (?:i|we) (?:get|have|receive))\b", _I
+)
 
 
 #: A request's start for a tool's own verb: as :data:`_REQUEST_START`, or after "and"/"then"
@@ -580,7 +584,11 @@ def _own_verb_asked(kind: str, name: str, user_text: str) -> bool:
 def _own_verb_patterns(verbs: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
     alternatives = "|".join(re.escape(v).replace(r"\ ", r"\s{1,4}") for v in verbs)
     inflected = rf"(?:{alternatives})(?:s|es|ed|d|ing)?\b"
-    negated = re.compile(rf"{_NEGATION}\s{{1,4}}(?:\w{{1,20}}\s{{1,4}}){{0,2}}?{inflected}", _I)
+    negated = re.compile(
+        rf"{_NEGATION}(?!\s{{1,4}}(?:forget|hesitate|fail)\b)\s{{1,4}}(?:\w{{1,20}}\s{{1,4}}){{0,2}}?"
+        + inflected,
+        _I,
+    )
     return negated, re.compile(rf"{_VERB_START}{inflected}{_NOT_VERB}", _I)
 
 
