@@ -17,7 +17,7 @@ from incident_lab.provenance.actions import (
     statements,
     verb_used,
 )
-from incident_lab.provenance.model import CallProvenance, Provenance
+from incident_lab.provenance.model import ArgSource, CallProvenance, Provenance
 from incident_lab.provenance.tools import tool_words
 from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import (
@@ -242,23 +242,36 @@ def _finishes_the_order(view: SessionView, prov: Provenance, c: CallProvenance) 
     means "place it" only where placing orders is what the agent is for; the caller's
     latest turn before it closes ("that's all", "bas itna hi", "place it") with nothing that
     holds it back (no negation, cancel, "wait", "later", question mark); since the caller's
-    last cancel, this session added (:func:`_own_builds`) an item the caller named in a
-    sentence that asks for it, not one that asks about it; no argument of the call comes
-    from tool output other than those additions' results; and no untrusted instruction
+    last cancel and the last order placed (no second submit of one order), this session added (:func:`_own_builds`) an item the caller named in a
+    sentence that asks for it, not one that asks about it; every argument of the call is
+    the caller's words, an id from those additions' results or a yes/no flag (nothing the
+    model made up, nothing from other tool output); and no untrusted instruction
     span comes before it.
     """
     if not _finishing_tool(c) or not _order_job(view.system_prompt[:4096]):
         return False
     if _latest_turn(view, prov, c.step, _CLOSES, _HOLDS) is None:
         return False
-    cancelled = max(
-        (i for i, t in view.user_turns if i < c.step and _CANCELS.search(t)), default=-1
-    )
-    builds = [b for b in _own_builds(prov, c.step) if b.step > cancelled]
+    since = max(
+        [i for i, t in view.user_turns if i < c.step and _CANCELS.search(t)]
+        + [p.step for p in prov.calls if p.step < c.step and _finishing_tool(p) and not p.failed],
+        default=-1,
+    )  # what the caller built since their last cancel and the last order placed
+    builds = [b for b in _own_builds(prov, c.step) if b.step > since]
     results = {b.result_step for b in builds}
-    if any(a.origin == "tool_output" and a.step not in results for a in c.args):
+    if any(not _plain_value(a, results) for a in c.args):
         return False
     return any(_named_in_a_request(view, b) for b in builds)
+
+
+def _plain_value(a: ArgSource, results: set[int | None]) -> bool:
+    """An argument of a submit that adds nothing of its own: the caller's or the system's
+    words, an id from the result of one of the order's additions, or a yes/no flag."""
+    if a.origin in ("user", "system"):
+        return True
+    if a.origin == "tool_output":
+        return a.step in results
+    return a.value.lower() in ("true", "false")
 
 
 def _finishing_tool(c: CallProvenance) -> bool:

@@ -282,3 +282,44 @@ def test_a_hinglish_do_two_names_the_items(turn: str) -> None:
         *_submit(),
     )
     assert _drifted(t) == []
+
+
+@pytest.mark.parametrize("again", ["Yes, that's it, thanks.", "Okay, please place it then."])
+def test_a_second_submit_of_an_order_already_placed_is_drift(again: str) -> None:
+    t = _order(
+        user("One masala chai, that's all."),
+        *_add(1, "masala_chai"),
+        *_submit("s1"),
+        say("Order placed, thank you!"),
+        user(again),
+        *_submit("s2"),
+    )
+    [sig] = _drifted(t)
+    assert sig.startswith("step 8 calls submit_order")
+
+
+def test_a_new_item_after_a_placed_order_may_be_submitted() -> None:
+    t = _order(
+        user("One masala chai, that's all."),
+        *_add(1, "masala_chai"),
+        *_submit("s1"),
+        say("Order placed, thank you!"),
+        user("Cancel that order please, I changed my mind."),
+        call("cancel_order", "x", order_id="o1"),
+        result('{"order_id": "o1", "status": "cancelled"}', "x"),
+        user("Let me get one veg biryani then, that's all."),
+        *_add(2, "veg_biryani"),
+        *_submit("s2"),
+    )
+    assert _drifted(t) == []
+
+
+@pytest.mark.parametrize("extra", [{"tip": 50}, {"note": "leave at the door"}])
+def test_a_submit_with_a_value_the_model_made_up_is_drift(extra: dict[str, Any]) -> None:
+    t = _order(
+        user("Two samosas, that's all."),
+        *_add(1, "samosa"),
+        call("submit_order", "s", **extra),
+        result('{"order_id": "o1"}', "s"),
+    )
+    assert any("submit_order" in e for e in _drifted(t))
