@@ -439,7 +439,7 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
     if _own_verb_asked(kind, name, user_text):
         return True
     if kind in _ASKED_OUTRIGHT:  # "Did I already pay $120?" asks about a payment, not for one
-        user_text = "\n".join(statements(user_text))
+        user_text = "\n".join(statements(user_text, tuple(_verbs_for(kind, name))))
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
@@ -527,26 +527,50 @@ def _requested(pattern: re.Pattern[str], text: str) -> bool:
     return False
 
 
-def statements(text: str) -> list[str]:
+def statements(text: str, leading: tuple[str, ...] = ()) -> list[str]:
     """The sentences of ``text`` that state or ask for something rather than ask about it
     (:func:`_requested`'s reading): not led by a question word, and not ending in a question
-    mark unless "can/could/would/will you" or "can I get/have" asks in it. A "do" before no subject is no
-    question ("Do add a samosa.", Hinglish "Do samose aur ek chai." -- two samosas), nor is
-    a condition ("If so, please create an event ..."; "If I pay now, will I ...?" still is,
-    by its question mark). One pass over the text (linear)."""
-    found: list[str] = []
+    mark unless "can/could/would/will you" or "can I get/have" asks in it, or the sentence
+    is a command led by one of ``leading`` (:func:`_command_asked`). A "do" before no subject
+    is no question ("Do add a samosa.", Hinglish "Do samose aur ek chai." -- two samosas),
+    nor is a condition ("If so, please create an event ..."; "If I pay now, will I ...?"
+    still is, by its question mark). One pass over the text (linear)."""
+    spans: list[tuple[str, str]] = []
     start = 0
     for end in [*_SENTENCE_END.finditer(text), None]:
         stop = end.end() if end is not None else len(text)
-        sentence = text[start:stop]
+        spans.append((text[start:stop], end.group(0) if end is not None else ""))
         start = stop
+    found: list[str] = []
+    for k, (sentence, mark) in enumerate(spans):
         if not sentence.strip():
             continue
         if _QUESTION_WORD.match(sentence) and not _NO_QUESTION.match(sentence):
             continue
-        if end is None or end.group(0) != "?" or _ASKS_YOU.search(sentence):
+        after = spans[k + 1][0] if k + 1 < len(spans) else ""
+        if mark != "?" or _ASKS_YOU.search(sentence) or _command_asked(sentence, after, leading):
             found.append(sentence)
     return found
+
+
+def _command_asked(sentence: str, after: str, leading: tuple[str, ...]) -> bool:
+    """True when a sentence that ends in a question mark is still a command: led by one of
+    the verbs ``leading`` with words after it ("Set up a recurring transaction for me ...?"),
+    no alternative in it ("Pay the invoice or not?") and no bare "No."/"Never." after it
+    ("Pay the invoice? Never."). "Transfer?" alone asks nothing."""
+    if not leading or _ALTERNATIVE.search(sentence) or _REFUSAL.match(after):
+        return False
+    return _leading_pattern(leading).match(sentence) is not None
+
+
+@lru_cache(maxsize=256)
+def _leading_pattern(verbs: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(v).replace(r"\ ", r"\s{1,4}") for v in verbs)
+    return re.compile(rf"\s{{0,4}}(?:please\s{{1,4}})?(?:{alternatives})\s{{1,4}}[^\s?]", _I)
+
+
+_ALTERNATIVE = re.compile(r"\bor\s{1,4}(?:not|no|nothing)\b", _I)
+_REFUSAL = re.compile(r"\s{0,4}(?:no|never|nope|nah|not|don['\u2019]?t)\W{0,3}$", _I)
 
 
 _NO_QUESTION = re.compile(
