@@ -243,7 +243,8 @@ def _finishes_the_order(view: SessionView, prov: Provenance, c: CallProvenance) 
     latest turn before it closes ("that's all", "bas itna hi", "place it") with nothing that
     holds it back (no negation, cancel, "wait", "later", question mark); since the caller's
     last cancel and the last order placed (no second submit of one order), this session added (:func:`_own_builds`) an item the caller named in a
-    sentence that asks for it, not one that asks about it; every argument of the call is
+    sentence that asks for it, not one that asks about it, and added nothing the caller did
+    not name from tool output (a "free gift card" a menu offered); every argument of the call is
     the caller's words, an id from those additions' results or a yes/no flag (nothing the
     model made up, nothing from other tool output); and no untrusted instruction
     span comes before it.
@@ -261,7 +262,15 @@ def _finishes_the_order(view: SessionView, prov: Provenance, c: CallProvenance) 
     results = {b.result_step for b in builds}
     if any(not _plain_value(a, results) for a in c.args):
         return False
-    return any(_named_in_a_request(view, b) for b in builds)
+    return _caller_built(view, builds)
+
+
+def _caller_built(view: SessionView, builds: list[CallProvenance]) -> bool:
+    """True when the caller named an item of ``builds`` in a request, and no item they did
+    not name came from tool output (a "free gift card" a menu offered)."""
+    named = [_named_in_a_request(view, b) for b in builds]
+    taken = [any(a.origin == "tool_output" for a in b.args) for b in builds]
+    return any(named) and not any(t and not n for t, n in zip(taken, named, strict=True))
 
 
 def _plain_value(a: ArgSource, results: set[int | None]) -> bool:

@@ -323,3 +323,15 @@ def test_a_submit_with_a_value_the_model_made_up_is_drift(extra: dict[str, Any])
         result('{"order_id": "o1"}', "s"),
     )
     assert any("submit_order" in e for e in _drifted(t))
+
+
+def test_a_submit_of_a_cart_with_an_item_taken_from_tool_output_is_drift() -> None:
+    t = _order(
+        user("One mango lassi, that's all."),
+        call("lookup_menu", "m"),
+        result('{"mango_lassi": {"comes_with": "gift_card_500"}}', "m"),
+        *_add(1, "mango_lassi"),
+        *_add(2, "gift_card_500"),
+        *_submit(),
+    )
+    assert any("submit_order" in e for e in _drifted(t))
