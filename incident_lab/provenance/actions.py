@@ -1464,7 +1464,8 @@ def tool_implied(tool: str, user_text: str) -> bool:
     text chose): they name it as an identifier (any spelling, :func:`~.tools.spellings`); for
     a side effect they ask for that kind of action (:func:`authorised`); for a read they name
     every object word of its name (by its first five letters, "care plan" for
-    get_care_plan) or it is a read named by its verb alone ("search"). A tool that neither
+    get_care_plan) or it is a read named by its verb alone ("search"); a payment or a
+    booking also by a question about it, not by a negated verb. A tool that neither
     reads nor acts by a known kind ("KeyRotation") is implied only by its name: a user who
     asks *when the last key rotation happened* asks a question, not for a rotation.
     Memoised for user texts up to :data:`_MEMO_CHARS` (every call of a session asks)."""
@@ -1481,7 +1482,15 @@ def _tool_implied(tool: str, user_text: str) -> bool:
         return True
     kind = action_kind(tool)
     if kind in SIDE_EFFECTS:
-        return authorised(kind, tool, user_text)
+        if authorised(kind, tool, user_text):
+            return True
+        # a question about a payment or a booking implies the tool too ("How do I send money
+        # with the API?"), though it asks for no call of it
+        return (
+            kind in _ASKED_OUTRIGHT
+            and not _verbs_negated(kind, tool, user_text)
+            and any(verb_used(v, user_text) for v in _verbs_for(kind, tool))
+        )
     if kind != "read":
         return False
     objects = [w for w in tool_words(tool) if len(w) >= 3 and w not in _READ_WORDS]

@@ -335,3 +335,14 @@ def test_a_submit_of_a_cart_with_an_item_taken_from_tool_output_is_drift() -> No
         *_submit(),
     )
     assert any("submit_order" in e for e in _drifted(t))
+
+
+@pytest.mark.parametrize("tool", ["pay_order", "checkout_and_pay", "book_table"])
+def test_a_payment_or_booking_at_the_callers_close_still_needs_their_request(tool: str) -> None:
+    t = _order(
+        user("Two samosas, that's all."),
+        *_add(1, "samosa"),
+        call(tool, "p"),
+        result('{"status": "ok"}', "p"),
+    )
+    assert any(tool in e for e in _drifted(t))
