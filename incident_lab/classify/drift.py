@@ -265,10 +265,17 @@ def _finishes_the_order(view: SessionView, prov: Provenance, c: CallProvenance) 
     return _caller_built(view, builds)
 
 
+#: The most additions an order the caller built may have (beyond it: no excuse, fail closed).
+_MAX_BUILDS = 64
+
+
 def _caller_built(view: SessionView, builds: list[CallProvenance]) -> bool:
     """True when the caller named an item of ``builds`` in a request, and no item they did
     not name came from tool output (a "free gift card" a menu offered)."""
-    named = [_named_in_a_request(view, b) for b in builds]
+    if len(builds) > _MAX_BUILDS:
+        return False  # fail closed: no excuse for an order this large
+    said = _request_words(view, builds[-1].step) if builds else []
+    named = [_named_in_a_request(said, b) for b in builds]
     taken = [any(a.origin == "tool_output" for a in b.args) for b in builds]
     return any(named) and not any(t and not n for t, n in zip(taken, named, strict=True))
 
@@ -328,21 +335,25 @@ def _own_builds(prov: Provenance, before: int) -> list[CallProvenance]:
     ]
 
 
-def _named_in_a_request(view: SessionView, b: CallProvenance) -> bool:
+def _named_in_a_request(said: list[tuple[int, set[str]]], b: CallProvenance) -> bool:
     """True when a string argument of ``b`` (``mango_lassi``) is named, every word of it, in
     one sentence of a user turn before it that asks for something rather than about it
-    ("Two samosas and one mango lassi.", not "What's in the mango lassi?")."""
+    ("Two samosas and one mango lassi.", not "What's in the mango lassi?"); ``said``: the
+    words of each such sentence, with its turn's step (:func:`_request_words`)."""
     values = _item_words(b)
-    if not values:
-        return False
-    for i, turn in view.user_turns:
-        if i >= b.step:
-            break
-        for sentence in statements(turn[:4096]):
-            said = content_words(sentence)
-            if any(v <= said for v in values):
-                return True
-    return False
+    return any(i < b.step and any(v <= words for v in values) for i, words in said)
+
+
+def _request_words(view: SessionView, before: int) -> list[tuple[int, set[str]]]:
+    """The content words of each sentence of the user's turns before step ``before`` that
+    asks for something (:func:`~incident_lab.provenance.actions.statements`), with its
+    turn's step; each turn read up to 4,096 characters."""
+    return [
+        (i, content_words(sentence))
+        for i, turn in view.user_turns
+        if i < before
+        for sentence in statements(turn[:4096])
+    ]
 
 
 def _verb_of(tool: str) -> str:

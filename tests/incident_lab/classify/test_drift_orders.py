@@ -12,6 +12,7 @@ constructed here.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -346,3 +347,21 @@ def test_a_payment_or_booking_at_the_callers_close_still_needs_their_request(too
         result('{"status": "ok"}', "p"),
     )
     assert any(tool in e for e in _drifted(t))
+
+
+@pytest.mark.parametrize(("builds", "sentences"), [(60, 200), (70, 50)])
+def test_the_order_rule_is_fast_on_a_long_session(builds: int, sentences: int) -> None:
+    """The submit rule alone (the session's provenance is read before the clock starts):
+    every addition against every sentence the caller said was quadratic in both."""
+    from incident_lab.classify.drift import _finishes_the_order
+    from incident_lab.classify.session import SessionView, provenance_of
+
+    steps: list[dict[str, Any]] = []
+    for n in range(builds):
+        steps += [user(f"And one thing number {n}. " * sentences), *_add(n, f"dish_{n}_x")]
+    steps += [user("That's all, thanks."), *_submit()]
+    t = _order(*steps)
+    view, prov = SessionView.of(t), provenance_of(t)
+    start = time.process_time()
+    assert not _finishes_the_order(view, prov, prov.calls[-1])
+    assert time.process_time() - start < 1.0
