@@ -112,6 +112,7 @@ from incident_lab.provenance.values import (
     find_value,
     find_value_memo,
     leaves,
+    leaves_complete,
     shingles,
     value_text,
 )
@@ -2171,7 +2172,7 @@ def _call_object(unit: str, tool: str, values: list[str]) -> bool:
         return False
     try:
         record = json.loads(unit[start : end + 1])
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     if not isinstance(record, dict):
         return False
@@ -2241,10 +2242,10 @@ def _prose(unit: str) -> str:
         return unit
     try:
         record = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # deeper than the parser goes: read as text
         return unit
-    if not isinstance(record, dict | list):
-        return unit
+    if not isinstance(record, dict | list) or not leaves_complete(record):
+        return unit  # a record the bounded walk cuts short is read whole, as text
     return "\n".join(
         v for _path, v in leaves(record) if isinstance(v, str) and len(v.split()) >= _PROSE_WORDS
     )

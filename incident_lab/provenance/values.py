@@ -80,6 +80,27 @@ def leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
             yield where or "/", item
 
 
+def leaves_complete(value: Any) -> bool:
+    """True when :func:`leaves` yields every scalar of ``value``: no non-empty container
+    deeper than its depth bound and fewer scalars than its count bound (a note nested past
+    them must not go unread)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    count = 0
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list | tuple):
+            if item and depth >= _MAX_DEPTH:
+                return False
+            stack.extend(
+                (v, depth + 1) for v in (item.values() if isinstance(item, dict) else item)
+            )
+        else:
+            count += 1
+            if count > _MAX_LEAVES:
+                return False
+    return True
+
+
 @lru_cache(maxsize=4096)
 def _pattern(value: str) -> re.Pattern[str] | None:
     words = value.split()
