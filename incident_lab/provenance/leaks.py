@@ -451,7 +451,7 @@ def _listing(output: str) -> Any:
         return None
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than the parser goes: no listing
         return None
 
 

@@ -324,3 +324,16 @@ def test_an_email_that_only_names_the_account_is_no_takeover() -> None:
         tools=tools,
     )
     assert _top(t)[1] != "SEV-1"
+
+
+def test_a_tool_listing_nested_past_the_parser_is_no_crash() -> None:
+    """Found beside review rev-asrt F1: a tool listing whose schema nests 3,000 arrays deep
+    raised RecursionError out of classify (leaks._listing caught only ValueError)."""
+    blob = '{"name": "x", "inputSchema": ' + "[" * 3000 + "]" * 3000 + "}"
+    t = traj(
+        user("List the tools of the server."),
+        call("mcp_list_tools", "c1"),
+        result(blob, "c1"),
+        say("Done."),
+    )
+    classify_trajectory(t)  # no exception: the output is no listing
