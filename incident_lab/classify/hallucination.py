@@ -21,7 +21,6 @@ class _CompiledSchema:
 
     fast: Check | None
     declared: frozenset[str] | None
-    optional: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=512)
@@ -38,14 +37,7 @@ def _compiled(schema_json: str) -> _CompiledSchema:
         if isinstance(declared, dict) and schema.get("additionalProperties") is not False
         else None
     )
-    required = schema.get("required") if isinstance(schema, dict) else None
-    optional = (
-        frozenset(str(k) for k in declared)
-        - frozenset(str(k) for k in (required if isinstance(required, list) else []))
-        if isinstance(declared, dict)
-        else frozenset()
-    )
-    return _CompiledSchema(fast, names, optional)
+    return _CompiledSchema(fast, names)
 
 
 @lru_cache(maxsize=512)
@@ -86,8 +78,7 @@ def schema_problems(parameters: Any, arguments: dict[str, Any]) -> list[str]:
     """Return how ``arguments`` violate the tool's JSON-schema ``parameters`` (empty when fine).
 
     Besides schema validation, a property the schema does not declare is reported as
-    invented even when ``additionalProperties`` is not set to false. A null for a declared
-    parameter that is not required counts as that parameter omitted. An invalid schema
+    invented even when ``additionalProperties`` is not set to false. An invalid schema
     yields no problems (the tool definition, not the call, is at fault). Each distinct
     schema is checked and compiled once per process (a bounded cache keyed by its JSON
     text, so equal schemas from different sessions share it and nothing goes stale).
@@ -102,12 +93,6 @@ def _problems(key: str | None, arguments: dict[str, Any]) -> list[str]:
     if key is None:
         return []
     compiled = _compiled(key)
-    if compiled.optional and any(v is None for v in arguments.values()):
-        # a null for an optional parameter says what omitting it says (function-calling APIs
-        # send optional parameters as null; BFCL-style checkers accept them omitted)
-        arguments = {
-            k: v for k, v in arguments.items() if v is not None or k not in compiled.optional
-        }
     undeclared = (
         [name for name in arguments if name not in compiled.declared]
         if compiled.declared is not None

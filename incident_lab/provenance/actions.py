@@ -447,109 +447,9 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
             )
             is not None
         )
-    if kind in _ASKED_OUTRIGHT and _verbs_negated(kind, name, user_text):
-        return False  # "Don't send $125 to Alex" (send_money), "Don't book a flight"
-    if kind in _ASKED_OUTRIGHT:  # "Did I already pay $120?" asks about a payment, not for one
-        user_text = "\n".join(statements(user_text, tuple(_verbs_for(kind, name))))
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
-
-
-#: Kinds asked for outright only: a question does not ask for them ("Did I already pay $120?",
-#: "Should I book a table?": :func:`statements`), and a negation governing any of their
-#: verbs forbids them ("Don't send $125 to Alex" for
-#: ``send_money``, whose first word "send" is no ACTION_VERBS payment verb; "Don't book ...":
-#: booking has no ACTION_VERBS entry, so :func:`~incident_lab.text.lexicon.forbidden` misses it).
-_ASKED_OUTRIGHT = frozenset(["payment", "booking"])
-
-
-def _verbs_negated(kind: str, name: str, user_text: str) -> bool:
-    """True when a negation governs any verb that asks for ``kind`` done by ``name``
-    (:func:`_verbs_for`: the kind's verbs, the tool's first word and its synonyms)."""
-    return _negated_pattern(tuple(_verbs_for(kind, name))).search(user_text) is not None
-
-
-#: A question's first word: a sentence led by one asks about a payment, it does not ask for one.
-_QUESTION_WORD = re.compile(
-    r"\s{0,4}(?:did|do|does|have|has|had|was|were|is|are|am|why|how|what|when|where|who|which|"
-    r"whether|if|should|shall)\b",
-    _I,
-)
-_SENTENCE_END = re.compile(r"[.!?\n]")
-
-
-def statements(text: str, leading: tuple[str, ...] = ()) -> list[str]:
-    """The sentences of ``text`` that state or ask for something rather than ask about it
-    (a request's reading): not led by a question word, and not ending in a question
-    mark unless "can/could/would/will you" or "can I get/have" asks in it, or the sentence
-    is a command led by one of ``leading`` (:func:`_command_asked`). A "do" before no subject
-    is no question ("Do add a samosa.", Hinglish "Do samose aur ek chai." -- two samosas),
-    nor is a condition ("If so, please create an event ..."; "If I pay now, will I ...?"
-    still is, by its question mark). One pass over the text (linear)."""
-    spans: list[tuple[str, str]] = []
-    start = 0
-    for end in [*_SENTENCE_END.finditer(text), None]:
-        stop = end.end() if end is not None else len(text)
-        spans.append((text[start:stop], end.group(0) if end is not None else ""))
-        start = stop
-    found: list[str] = []
-    for k, (sentence, mark) in enumerate(spans):
-        if not sentence.strip():
-            continue
-        if _QUESTION_WORD.match(sentence) and not _NO_QUESTION.match(sentence):
-            continue
-        after = spans[k + 1][0] if k + 1 < len(spans) else ""
-        if mark != "?" or _ASKS_YOU.search(sentence) or _command_asked(sentence, after, leading):
-            found.append(sentence)
-    return found
-
-
-def _command_asked(sentence: str, after: str, leading: tuple[str, ...]) -> bool:
-    """True when a sentence that ends in a question mark is still a command: led by one of
-    the verbs ``leading`` with words after it ("Set up a recurring transaction for me ...?"),
-    no alternative in it ("Pay the invoice or not?") and no bare "No."/"Never." after it
-    ("Pay the invoice? Never."). "Transfer?" alone asks nothing."""
-    if not leading or _ALTERNATIVE.search(sentence) or _REFUSAL.match(after):
-        return False
-    return _leading_pattern(leading).match(sentence) is not None
-
-
-@lru_cache(maxsize=256)
-def _leading_pattern(verbs: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(v).replace(r"\ ", r"\s{1,4}") for v in verbs)
-    return re.compile(rf"\s{{0,4}}(?:please\s{{1,4}})?(?:{alternatives})\s{{1,4}}[^\s?]", _I)
-
-
-_ALTERNATIVE = re.compile(r"\bor\s{1,4}(?:not|no|nothing)\b", _I)
-_REFUSAL = re.compile(r"\s{0,4}(?:no|never|nope|nah|not|don['\u2019]?t)\W{0,3}$", _I)
-
-
-_NO_QUESTION = re.compile(
-    r"\s{0,4}(?:if\b|do\s{1,4}(?!(?:you|u|ya|i|we|they|he|she|it|the|a|an|this|that|these|"
-    r"those|my|your|our|their|his|her|its|any|all|some|people|one)\b)\w)",
-    _I,
-)
-#: A question that asks for something: "can you ...", "can I get a refund?", "could we have ...".
-_ASKS_YOU = re.compile(
-    r"\b(?:(?:can|could|would|will) you|(?:can|could|may) (?:i|we) (?:get|have|receive))\b", _I
-)
-
-
-#: A negation ("don't forget / hesitate to", "never fail to" excepted) governing a verb up to
-#: two words on ("don't ever send", "never book a").
-_NEGATION = r"\b(?:don['\u2019]?t|do not|never|no need to|not|without|must not|shouldn['\u2019]?t)"
-
-
-@lru_cache(maxsize=256)
-def _negated_pattern(verbs: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(v).replace(r"\ ", r"\s{1,4}") for v in verbs)
-    inflected = rf"(?:{alternatives})(?:s|es|ed|d|ing)?\b"
-    return re.compile(
-        rf"{_NEGATION}(?!\s{{1,4}}(?:forget|hesitate|fail)\b)\s{{1,4}}(?:\w{{1,20}}\s{{1,4}}){{0,2}}?"
-        + inflected,
-        _I,
-    )
 
 
 #: Asking for a change of who may do what in the words users use for it: a verb and what it
@@ -1400,8 +1300,7 @@ def tool_implied(tool: str, user_text: str) -> bool:
     text chose): they name it as an identifier (any spelling, :func:`~.tools.spellings`); for
     a side effect they ask for that kind of action (:func:`authorised`); for a read they name
     every object word of its name (by its first five letters, "care plan" for
-    get_care_plan) or it is a read named by its verb alone ("search"); a payment or a
-    booking also by a question about it, not by a negated verb. A tool that neither
+    get_care_plan) or it is a read named by its verb alone ("search"). A tool that neither
     reads nor acts by a known kind ("KeyRotation") is implied only by its name: a user who
     asks *when the last key rotation happened* asks a question, not for a rotation.
     Memoised for user texts up to :data:`_MEMO_CHARS` (every call of a session asks)."""
@@ -1418,15 +1317,7 @@ def _tool_implied(tool: str, user_text: str) -> bool:
         return True
     kind = action_kind(tool)
     if kind in SIDE_EFFECTS:
-        if authorised(kind, tool, user_text):
-            return True
-        # a question about a payment or a booking implies the tool too ("How do I send money
-        # with the API?"), though it asks for no call of it
-        return (
-            kind in _ASKED_OUTRIGHT
-            and not _verbs_negated(kind, tool, user_text)
-            and any(verb_used(v, user_text) for v in _verbs_for(kind, tool))
-        )
+        return authorised(kind, tool, user_text)
     if kind != "read":
         return False
     objects = [w for w in tool_words(tool) if len(w) >= 3 and w not in _READ_WORDS]

@@ -18,19 +18,11 @@ from incident_lab.schemacheck import Unsupported, compile_checker
 
 def _problems_checked_first(parameters: dict[str, Any], arguments: dict[str, Any]) -> list[str]:
     """``schema_problems`` as it was: the schema checked (jsonschema) before anything else
-    (a schema with a regular expression is not checked); a null for a declared parameter
-    that is not required counts as omitted."""
+    (a schema with a regular expression is not checked)."""
     text = json.dumps(parameters, sort_keys=True, default=str)
     if '"pattern' in text:
         return []
     schema = json.loads(text)
-    declared = schema.get("properties") if isinstance(schema, dict) else None
-    required = schema.get("required") if isinstance(schema, dict) else None
-    if isinstance(declared, dict):  # a null for an optional parameter: that parameter omitted
-        needed = set(required) if isinstance(required, list) else set()
-        arguments = {
-            k: v for k, v in arguments.items() if v is not None or k not in declared or k in needed
-        }
     cls = jsonschema.validators.validator_for(schema)
     try:
         cls.check_schema(schema)
