@@ -787,7 +787,9 @@ def test_naming_objects_in_a_long_text_keeps_no_copy_of_its_names() -> None:
                 f"{base} run {run} turn {k}: make /srv/uploads world-writable",
             )
 
-    assert least_cpu_seconds(fifty_texts) < 0.5
+    # 0.38-0.55 s today (5 MB read with every memo cold); the bug kept a copy of every
+    # prefix of every name and took 1.65 s on an idle machine.
+    assert least_cpu_seconds(fifty_texts) < 1.0
 
 
 @pytest.mark.parametrize(
