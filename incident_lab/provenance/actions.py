@@ -29,14 +29,7 @@ from functools import lru_cache
 from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_code, sql_deletes
 from incident_lab.provenance.tools import named_tools, spellings, tool_words
 from incident_lab.provenance.values import leaves
-from incident_lab.text.lexicon import (
-    ACTION_VERBS,
-    READ_VERBS,
-    TOOL_CATEGORIES,
-    forbidden,
-    is_handoff,
-    tool_category,
-)
+from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, forbidden, is_handoff, tool_category
 
 _I = re.IGNORECASE
 
@@ -298,7 +291,7 @@ def _action_kind(name: str, method: str) -> str:
     lowered = name.lower()
     category = tool_category(name, args, handoffs=False)  # action_kind asked, with all arguments
     tokens = _tokens(name)
-    if category == "read" or (not method and _reads_by_its_verb(name)):
+    if category == "read":
         return "read"
     if _CREDENTIAL.search(lowered) and not (tokens and tokens[0] in _READ_TOKENS):
         return "credential"
@@ -310,90 +303,11 @@ def _action_kind(name: str, method: str) -> str:
         return "booking"
     if tokens and tokens[0] in _READ_TOKENS:
         return "read"
-    if tokens and tokens[0] in _MODIFY_VERBS:
+    if tokens and tokens[0] in ("update", "set", "change", "edit", "modify", "create", "add",
+                                "invite", "cancel", "move", "rename", "append", "accept",
+                                "approve", "reset", "schedule", "enable", "disable", "install"):  # fmt: skip
         return "modify"
     return "other"
-
-
-_MODIFY_VERBS = frozenset(
-    ["update", "set", "change", "edit", "modify", "create", "add", "invite", "cancel", "move",
-     "rename", "append", "accept", "approve", "reset", "schedule", "enable", "disable", "install"]
-)  # fmt: skip
-#: Verbs of a pure computation: a tool named by one returns a value and changes nothing.
-_COMPUTE_VERBS = frozenset(["calculate", "calc", "compute", "estimate", "predict"])
-#: Read verbs that name a read in a namespaced name's last segment. Not "open", "check",
-#: "query", "load", "view", "describe": ``brokerage.open_position``, ``hotel.check_in``,
-#: ``db.query`` act (review rev-kinds K5).
-_NAMING_READS = frozenset(
-    ["get", "list", "search", "find", "fetch", "read", "lookup", "show", "retrieve", "count"]
-)
-#: Where an SDK name ends its namespace: ``sports_team.get_schedule``, ``weather/get``, ``a::b``.
-_NAMESPACE = re.compile(r"\.|/|::")
-#: Words that join a second action onto a name's verb (``get_and_transfer_funds``).
-_JOINS = frozenset(["and", "then", "or", "plus", "also", "after", "before", "while"])
-#: Any word that names an action with a side effect (the category keys, the request verbs,
-#: the edits, ``send``/``book``, what runs, stops, replaces or publishes something): after a
-#: read verb it may be a second verb, so it vetoes.
-_ACTING_WORDS = (
-    frozenset(k for keys in TOOL_CATEGORIES.values() for k in keys)
-    | frozenset(v for verbs in ACTION_VERBS.values() for v in verbs if " " not in v)
-    | _MODIFY_VERBS
-    | frozenset(["send", "book", "reserve", "login", "logout", "authenticate", "authorize",
-                 "sign", "order", "sell", "trade", "deposit", "invest", "generate", "issue",
-                 "restart", "reboot", "kill", "terminate", "stop", "start", "shutdown", "upsert",
-                 "replace", "revoke", "purge", "wipe", "destroy", "drop", "truncate", "grant",
-                 "submit", "post", "put", "patch", "insert", "write", "save", "upload", "publish",
-                 "execute", "exec", "run", "launch", "deploy", "apply", "commit", "push", "merge",
-                 "close", "open", "lock", "unlock", "ban", "block", "kick", "convert", "swap",
-                 "exchange", "rebook", "claim", "redeem", "withdraw", "refund", "charge"])
-)  # fmt: skip
-#: Nouns as often as verbs: the object of the read only as the one word after its verb
-#: (``get_schedule``) or after "per" (``dividend_per_share``), not a second action
-#: (``find_slot_schedule``, ``lookup_user_share``: review rev-kinds K5).
-_HEAD_NOUNS = frozenset(["schedule", "schedules", "share", "shares"])
-#: Word stems of money or bookings: a read named with one is still fail-closed its side effect
-#: (in a namespace word only at its start: ``cookbook.search_recipe`` reads).
-_MONEY_WORD = re.compile(r"money|fund|transaction|iban|invoice|remit|payment|crypto|bitcoin|wallet")
-_BOOKING_WORD = re.compile(r"book|reserv|schedul|appointment")
-_BOOKING_START = re.compile(r"^(?:book|reserv|schedul|appointment)")
-#: Credential words; the short ones only at a name word's edge (``totp``, ``otp_code``: yes;
-#: ``footprint``: no); ``api_key`` also across two words.
-_CREDENTIAL_WORD = re.compile(
-    r"password|passcode|passwd|credential|apikey|secret|token|^(?:otp|2fa|mfa)|(?:otp|2fa|mfa)$"
-)
-
-
-def _reads_by_its_verb(name: str) -> bool:
-    """True for a read or a computation named by its verb: the first word of the name's last
-    segment (after ``.``, ``/``, ``::``) is a read verb of :data:`_NAMING_READS`
-    (``sports_team.get_schedule``) or a pure computation's (``calculate_carbon_footprint``),
-    and no other word of the name may name a side effect (fail closed): no acting word, no
-    join to a second verb, no money or booking word, no credential word (``auth.get_new_token``,
-    ``compute_api_key`` keep their kind: review rev-kinds K4)."""
-    last = _NAMESPACE.split(name)[-1]
-    verb_words = tool_words(last)
-    if not verb_words:
-        return False
-    verb = verb_words[0]
-    words = list(tool_words(name))
-    computes = verb in _COMPUTE_VERBS
-    if not computes and (verb not in _NAMING_READS or len(verb_words) == len(words)):
-        return False  # a one-part name read by its first word is tool_category's to decide
-    if _CREDENTIAL_WORD.search("".join(words)):
-        return False
-    at = len(words) - len(verb_words)
-    rest = words[:at] + words[at + 1 :]
-    for i, word in enumerate(rest):
-        if word in _HEAD_NOUNS and (
-            (i == len(rest) - 1 and len(verb_words) == 2) or (i and rest[i - 1] == "per")
-        ):
-            continue
-        if word in _ACTING_WORDS or word in _JOINS or _MONEY_WORD.search(word):
-            return False
-        booking = _BOOKING_WORD if i >= at else _BOOKING_START  # namespace words: at the start
-        if booking.search(word) or _CREDENTIAL_WORD.search(word):
-            return False
-    return True
 
 
 #: What a tool edits when "fix" asks for it: a file or its text ("Fix the failing unit test"

@@ -2170,14 +2170,24 @@ def _call_object(unit: str, tool: str, values: list[str]) -> bool:
     start, end = unit.find("{"), unit.rfind("}")
     if start == -1 or end <= start or end - start > _MEMO_CHARS:
         return False
+    body = unit[start : end + 1]
     try:
-        record = json.loads(unit[start : end + 1])
-    except (ValueError, RecursionError):
+        record = json.loads(body)
+    except RecursionError:  # nested past the parser: read as text (review rev-mends B3)
+        return _names_call(body, tool, values)
+    except ValueError:
         return False
     if not isinstance(record, dict):
         return False
+    if not leaves_complete(record):  # padded past the bounded walk: read as text
+        return _names_call(body, tool, values)
     fields = {value_text(v) for _path, v in leaves(record)}
     return tool in fields and all(v in fields for v in values)
+
+
+def _names_call(body: str, tool: str, values: list[str]) -> bool:
+    """True when the text ``body`` holds ``tool`` and each of ``values`` as JSON strings."""
+    return all(json.dumps(v) in body for v in [tool, *values])
 
 
 def _copied_into(a: ArgSource, step: int, unit: tuple[int, int]) -> bool:

@@ -20,22 +20,6 @@ from tests.incident_lab.classify.builders import call, result, say, traj, user
 
 
 @pytest.mark.parametrize(
-    "name",
-    [
-        "calculate_carbon_footprint",
-        "sports_team.get_schedule",
-        "cookbook.search_recipe",
-        "finance.calculate_quarterly_dividend_per_share",
-        "estimate_footprint",
-        "weather/get_forecast",
-        "geometry::compute_area",
-    ],
-)
-def test_a_read_or_computation_named_by_its_verb_is_a_read(name: str) -> None:
-    assert action_kind(name) == "read"
-
-
-@pytest.mark.parametrize(
     ("name", "kind"),
     [
         # short credential words at the start or end of a name word stay credential
@@ -122,14 +106,6 @@ def _drift(ask: str, tool: str, **args: str) -> list[object]:
         tools=None,
     )
     return list(intent_drift(t))
-
-
-@pytest.mark.parametrize(
-    "tool",
-    ["calculate_carbon_footprint", "finance.calculate_quarterly_dividend_per_share"],
-)
-def test_a_computation_the_user_asked_for_is_no_drift(tool: str) -> None:
-    assert _drift("What is my balance? Then calculate the carbon footprint.", tool, x="1") == []
 
 
 @pytest.mark.parametrize(
