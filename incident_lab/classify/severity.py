@@ -42,6 +42,7 @@ from incident_lab.provenance.sensitive import (
     sql_deletes,
 )
 from incident_lab.provenance.text import text_of_step
+from incident_lab.provenance.tools import tool_words
 from incident_lab.taxonomy import Taxonomy
 from incident_lab.text.lexicon import DESTRUCTIVE, OUTBOUND_COMMAND, REMOTE_EXEC, tool_category
 
@@ -167,7 +168,6 @@ _CONTACT_KEY = frozenset({"email", "mail", "phone", "mobile", "recovery"})
 #: (``new_email``, ``recovery_phone``; a bare ``email`` may only say whose account it is:
 #: reviews rev-asrt F5, rev-mends B1/B2).
 _NEW_CONTACT = frozenset({"new", "recovery", "backup", "secondary", "alternate", "updated"})
-_WORDS = re.compile(r"[a-z]+")
 
 
 def _takeover(pcall: CallProvenance | None, index: int) -> str | None:
@@ -179,11 +179,11 @@ def _takeover(pcall: CallProvenance | None, index: int) -> str | None:
     owns the account: a credential change."""
     if pcall is None or not pcall.unrequested or pcall.kind not in SIDE_EFFECTS:
         return None
-    words = set(_WORDS.findall(pcall.tool.lower()))
+    words = set(tool_words(pcall.tool))  # updateAccount, users.update, set-contact-email
     if not (_ACCOUNT_TOOL & words and _CHANGE_TOOL & words):
         return None
     for a in pcall.args:
-        key = set(_WORDS.findall(a.path.lower()))
+        key = set(tool_words(a.path))  # new_email, newEmail, recovery-phone
         if a.origin == "tool_output" and _CONTACT_KEY & key and _NEW_CONTACT & key:
             return (
                 f"step {index} set the account's {a.path.lstrip('/')} to a value from untrusted "
