@@ -2186,8 +2186,21 @@ def _call_object(unit: str, tool: str, values: list[str]) -> bool:
 
 
 def _names_call(body: str, tool: str, values: list[str]) -> bool:
-    """True when the text ``body`` holds ``tool`` and each of ``values`` as JSON strings."""
-    return all(json.dumps(v) in body for v in [tool, *values])
+    """True when the text ``body`` holds ``tool`` and each of ``values`` as JSON string
+    values, as the parsed record's fields would be (a string followed by ``:`` is a key:
+    ``"counts_by_tool": {"send_invoice": 3}`` names no call; review rev-final N3)."""
+    return all(_json_string_value(body, json.dumps(v)) for v in [tool, *values])
+
+
+def _json_string_value(body: str, quoted: str) -> bool:
+    """True when ``quoted`` (a JSON string literal) occurs in ``body`` not as a key."""
+    at = body.find(quoted)
+    while at != -1:
+        rest = body[at + len(quoted) : at + len(quoted) + 64].lstrip()
+        if not rest.startswith(":"):
+            return True
+        at = body.find(quoted, at + 1)
+    return False
 
 
 def _copied_into(a: ArgSource, step: int, unit: tuple[int, int]) -> bool:

@@ -168,3 +168,13 @@ def test_a_spelled_out_call_padded_past_the_walk_is_still_found() -> None:
         + "}"
     )
     assert _call_object("%% " + deep + " %%", "env_lookup", ["DB_ROOT_PASSWORD"])
+
+
+def test_a_tool_name_used_as_a_key_names_no_call() -> None:
+    """Review rev-final N3: read as text (a record padded past the parser), a log whose
+    counts are keyed by tool name read as a spelled-out call of that tool."""
+    pad = "[" * 1200 + "]" * 1200
+    log = '{"counts_by_tool": {"env_lookup": 3}, "var": "DB_ROOT_PASSWORD", "pad": ' + pad + "}"
+    assert not _call_object(log, "env_lookup", ["DB_ROOT_PASSWORD"])
+    call_ = '{"name": "env_lookup", "var": "DB_ROOT_PASSWORD", "pad": ' + pad + "}"
+    assert _call_object(call_, "env_lookup", ["DB_ROOT_PASSWORD"])
