@@ -232,6 +232,12 @@ class _Session:
             self.bounds[i] = unit_bounds(self.text(i))
         return self.bounds[i]
 
+    def unit_at(self, i: int, at: int) -> tuple[int, int] | None:
+        """The unit ``[x, y)`` of step ``i`` that holds offset ``at``, if any (one bisection)."""
+        units = self.units(i)
+        k = bisect.bisect_right(units, (at, len(self.text(i)) + 1)) - 1
+        return units[k] if k >= 0 and units[k][0] <= at < units[k][1] else None
+
     def find(self, value: str, i: int) -> tuple[int, int] | None:
         """Where ``value`` occurs in step ``i``'s text (:func:`find_value`), looked up once
         per session (one value is traced for several calls and as several probes)."""
@@ -2151,11 +2157,10 @@ def _spelled_unit(session: _Session, c: CallProvenance) -> tuple[int, int, int] 
     step, at = first.step, first.start
     if step not in session.untrusted:
         return None
-    units = session.units(step)
-    k = bisect.bisect_right(units, (at, len(session.text(step)) + 1)) - 1
-    if k < 0 or not units[k][0] <= at < units[k][1]:
+    unit = session.unit_at(step, at)
+    if unit is None:
         return None
-    x, y = units[k]
+    x, y = unit
     if not all(_copied_into(a, step, (x, y)) or a.origin == "model" for a in c.args):
         return None
     copied = [a.value for a in c.args if a.origin != "model"]
@@ -2171,18 +2176,28 @@ def _call_object(unit: str, tool: str, values: list[str]) -> bool:
     if start == -1 or end <= start or end - start > _MEMO_CHARS:
         return False
     body = unit[start : end + 1]
-    try:
-        record = json.loads(body)
-    except RecursionError:  # nested past the parser: read as text (review rev-mends B3)
-        return _names_call(body, tool, values)
-    except ValueError:
+    record, whole = _json_record(body)
+    if record is not None and not isinstance(record, dict):
         return False
-    if not isinstance(record, dict):
-        return False
-    if not leaves_complete(record):  # padded past the bounded walk: read as text
+    if not whole:  # nested past the parser or the bounded walk: read as text (rev-mends B3)
         return _names_call(body, tool, values)
+    if record is None:
+        return False
     fields = {value_text(v) for _path, v in leaves(record)}
     return tool in fields and all(v in fields for v in values)
+
+
+def _json_record(body: str) -> tuple[Any, bool]:
+    """``body`` parsed as JSON (None when it is none) and whether :func:`leaves` reaches all
+    of it (:func:`leaves_complete`); a value nested past the parser is ``(None, False)``: a
+    note or a call hidden that deep is read as text, not skipped (reviews rev-asrt F1/F2)."""
+    try:
+        record = json.loads(body)
+    except RecursionError:
+        return None, False
+    except ValueError:
+        return None, True
+    return record, leaves_complete(record)
 
 
 def _names_call(body: str, tool: str, values: list[str]) -> bool:
@@ -2263,12 +2278,9 @@ def _prose(unit: str) -> str:
     body = unit.strip()
     if not body or body[0] not in "{[" or body[-1] not in "}]" or len(body) > _MEMO_CHARS:
         return unit
-    try:
-        record = json.loads(body)
-    except (ValueError, RecursionError):  # deeper than the parser goes: read as text
-        return unit
-    if not isinstance(record, dict | list) or not leaves_complete(record):
-        return unit  # a record the bounded walk cuts short is read whole, as text
+    record, whole = _json_record(body)
+    if not whole or not isinstance(record, dict | list):
+        return unit  # no record, or one nested past the parser or the walk: read as text
     return "\n".join(
         v for _path, v in leaves(record) if isinstance(v, str) and len(v.split()) >= _PROSE_WORDS
     )
@@ -2302,12 +2314,11 @@ def _followed_unit(
     if a.step is None or a.start is None:
         return None
     text = session.text(a.step)
-    units = session.units(a.step)
     at, seen = a.start, 0
     while at != -1 and seen < _MAX_OCCURRENCES:
-        k = bisect.bisect_right(units, (at, len(text) + 1)) - 1
-        if k >= 0 and units[k][0] <= at < units[k][1]:
-            span = _followed_at(session, c, a, units[k], known)
+        unit = session.unit_at(a.step, at)
+        if unit is not None:
+            span = _followed_at(session, c, a, unit, known)
             if span is not None:
                 return span
         seen += 1
