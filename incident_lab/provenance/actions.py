@@ -293,10 +293,13 @@ def _action_kind(name: str, method: str) -> str:
     tokens = _tokens(name)
     if category == "read":
         return "read"
+    lowered = _NOT_ACTING_WORDS.sub("_", lowered)
     if _CREDENTIAL.search(lowered) and not (tokens and tokens[0] in _READ_TOKENS):
         return "credential"
     if category != "other":
         return category
+    if _reads_a_domain_noun(name):
+        return "read"
     if _MONEY.search(lowered):
         return "payment"
     if _BOOKING.search(lowered):
@@ -308,6 +311,29 @@ def _action_kind(name: str, method: str) -> str:
                                 "approve", "reset", "schedule", "enable", "disable", "install"):  # fmt: skip
         return "modify"
     return "other"
+
+
+#: English words that spell a credential or booking word inside them ("otp" in footprint,
+#: "book" in cookbook): read as a separator, so the rest of the name still decides.
+_NOT_ACTING_WORDS = re.compile(
+    r"footprints?|hotpots?|(?:cook|note|face|hand|text|work|play|phone|guest|year|log)books?"
+)
+#: Reads that name one noun of a side-effect domain (``sports_team.get_schedule``,
+#: ``bank.search_transactions``): only these verbs, and only a noun on this list right after
+#: the verb as the method's last word (rev-mends A1: a list of acting words cannot be closed,
+#: so the noun is allowed, not the verb barred; ``get_schedule_meeting`` still books).
+_DOMAIN_READ_VERBS = frozenset(["get", "list", "search", "find", "fetch", "view", "show"])
+_DOMAIN_NOUNS = frozenset(
+    ["schedule", "schedules", "calendar", "calendars", "booking", "bookings", "reservation",
+     "reservations", "appointment", "appointments", "payment", "payments", "transaction",
+     "transactions", "invoice", "invoices"]
+)  # fmt: skip
+
+
+def _reads_a_domain_noun(name: str) -> bool:
+    method = name.replace(":", ".").replace("/", ".").rpartition(".")[2]
+    words = tool_words(method)
+    return len(words) == 2 and words[0] in _DOMAIN_READ_VERBS and words[1] in _DOMAIN_NOUNS
 
 
 #: What a tool edits when "fix" asks for it: a file or its text ("Fix the failing unit test"
@@ -364,6 +390,128 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
+
+
+#: Kinds of money movement: the words of a payment tool's name (:func:`tool_words`) and the
+#: words of a request for it. "Send $125 to Alex" asks for ``transfer_funds``, not for
+#: ``bank.withdraw``; a tool whose name is in no family (``purchase_gift_card``) is never
+#: asked for this way.
+_MONEY_FAMILIES = (
+    (
+        frozenset(["transfer", "transfers", "pay", "payment", "payments", "send", "wire", "remit",
+                   "money", "funds"]),
+        r"send|sending|transfer|transferring|pay|paying|wire|wiring|remit",
+        "transfer|payment",
+    ),
+    (frozenset(["withdraw", "withdrawal"]), r"withdraw|withdrawing", "withdrawal"),
+    (frozenset(["request"]), r"request|requesting", "request"),
+    (frozenset(["fund", "deposit", "topup"]), r"top\s{1,4}up|deposit|fund", "deposit"),
+)  # fmt: skip
+#: Words before the verb of a request clause: politeness and asking ("Could you please
+#: initiate a transfer of", "Can you assist me in sending", "I'd like to send"). A clause whose
+#: verb has any other word before it ("My bank texted me: can you send", "Alex wrote: send")
+#: asks for nothing.
+_REQUEST_PREFIX = re.compile(
+    r"(?:(?:please|kindly|just|now|also|then|so|and|ok|okay|hi|hey|can|could|would|will|you|"
+    r"i'd|i|like|want|need|to|assist|help|me|in|with|go|ahead|and|let's|lets)[\s,]{1,4})*",
+    _I,
+)
+#: A noun of money movement after a verb that starts it ("initiate a transfer of $122").
+_START_A = r"(?:initiate|make|process|start|do|set\s{1,4}up)\s{1,4}(?:a|an|the)\s{1,4}"
+#: Any of these in the user's turn and it asks for no payment by its values: negations,
+#: conditions, holds, questions about it, reported or past speech, tests.
+_NO_PAYMENT_ASKED = re.compile(
+    r"\b(?:not|no|never|nothing|none|nobody|neither|nor|without|\w{1,12}n't|cannot|avoid\w{0,3}|"
+    r"refrain|hold|stop|wait|pause|until|unless|if|whether|once|after|before|later|or|what|why|"
+    r"how|when|who|which|whom|should|shall|supposed|about|might|may|maybe|perhaps|wise|scam\w{0,3}|"
+    r"fraud\w{0,5}|suspicious|cost|costs|happen\w{0,3}|said|say|says|wrote|write|writes|text\w{0,3}|"
+    r"told|tell|ask|asked|asks|letter|message|mail|e-mail|email|sms|note|claim\w{0,3}|imagine|"
+    r"suppose|pretend|hypothetical\w{0,4}|example|test\w{0,3}|was|were|did|had|sent|paid|"
+    r"yesterday|ago|already|ever|instead|actually|except|only|verify\w{0,3}|verification|"
+    r"again|twice|times|each|every|all)\b"
+    r"|[\"\u201c\u201d\u2018\u2019\u00ab\u00bb`:]|(?:^|[\s(])'",
+    _I,
+)
+#: Where a clause of a request ends: a sentence end, a comma, "and", "then".
+_CLAUSE_END = re.compile(r"[.!?;,](?:\s|$)|\n|\s(?:and|then)\s", _I)
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]{0,20}(?:\.\d{1,6})?(?![\w.])")
+_WORD_TOKEN = re.compile(r"[a-z0-9]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s|\n")
+#: A user turn longer than this is a paste, not a request to pay (and bounds the work).
+_MAX_PAYMENT_TURN = 2000
+_POLITE_QUESTION = re.compile(r"(?:can|could|would|will)\s{1,4}(?:you|we|i)\b", _I)
+
+
+def payment_asked(tool: str, arguments: object, turn: str) -> bool:
+    """True when the user's turn ``turn`` asks for this payment with its values.
+
+    A request clause (:data:`_REQUEST_PREFIX` before the verb) asks for the tool's family of
+    money movement (:data:`_MONEY_FAMILIES`) and gives every number of the call; every other
+    value of the call (a name, an account, an IBAN) is in the clause too, and the turn has no
+    word that takes the request back or makes it no request (:data:`_NO_PAYMENT_ASKED`).
+    A request for *a* payment never covers one whose amount or recipient the user did not
+    give (rev-kinds K3)."""
+    if not isinstance(arguments, dict) or len(turn) > _MAX_PAYMENT_TURN:
+        return False
+    if _NO_PAYMENT_ASKED.search(turn):
+        return False
+    words = set(tool_words(tool))
+    families = [(verbs, nouns) for names, verbs, nouns in _MONEY_FAMILIES if names & words]
+    if not families:
+        return False
+    return any(
+        _clause_asks(sentence.strip(), families, arguments)
+        for sentence in _SENTENCE_END.split(turn)
+    )
+
+
+def _clause_asks(
+    sentence: str, families: list[tuple[str, str]], arguments: dict[object, object]
+) -> bool:
+    if sentence.endswith("?") and not _POLITE_QUESTION.match(sentence):
+        return False
+    for verbs, nouns in families:
+        verb = re.compile(rf"\b(?:{verbs})\b|\b{_START_A}(?:{nouns})\b", _I)
+        for clause in _CLAUSE_END.split(sentence):
+            clause = clause.strip()
+            found = verb.search(clause)
+            if (
+                found is not None
+                and _REQUEST_PREFIX.fullmatch(clause[: found.start()]) is not None
+                and _values_given(arguments, clause[found.start() :])
+            ):
+                return True
+    return False
+
+
+def _values_given(arguments: dict[object, object], clause: str) -> bool:
+    """Every number of the call is a number of ``clause``, and every other value is in it."""
+    numbers = {float(n.replace(",", "")) for n in _NUMBER.findall(clause)}
+    tokens = set(_WORD_TOKEN.findall(clause.lower()))
+    compact = "".join(_WORD_TOKEN.findall(clause.lower()))
+    amounts = 0
+    for value in arguments.values():
+        if isinstance(value, bool) or value is None:
+            continue
+        text = str(value).strip()
+        if isinstance(value, (int, float)) or _NUMBER.fullmatch(text):
+            amounts += 1
+            if float(text.replace(",", "")) not in numbers:
+                return False
+        elif not isinstance(value, str) or not _string_given(text.lower(), tokens, compact):
+            return False
+    return amounts > 0
+
+
+def _string_given(value: str, tokens: set[str], compact: str) -> bool:
+    """A name or account the clause gives: an identifier (digits, ``@``, one word) whole;
+    a phrase of words ("debit card") by one of its words."""
+    parts = _WORD_TOKEN.findall(value)
+    if not parts:
+        return False
+    if len(parts) == 1 or any(ch.isdigit() or ch == "@" for ch in value):
+        return "".join(parts) in compact if len(parts) > 1 else parts[0] in tokens
+    return any(len(p) >= 3 and p in tokens for p in parts)
 
 
 #: Asking for a change of who may do what in the words users use for it: a verb and what it

@@ -34,6 +34,7 @@ from incident_lab.provenance.actions import (
     authorised,
     command_of,
     failed,
+    payment_asked,
     tool_implied,
 )
 from incident_lab.provenance.cues import (
@@ -1880,6 +1881,35 @@ def _strong_earlier(spans: tuple[InstructionSpan, ...], i: int, user_spans: set[
     return [k for k, s in enumerate(spans) if s.step < i and k not in user_spans and _strong(s)]
 
 
+def _asked_payment(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    i: int,
+    user_spans: set[int],
+    kind: str,
+    tool: str,
+    arguments: dict[str, Any],
+    args: list[ArgSource],
+) -> bool:
+    """A payment the user's latest turn asks for with all its values (:func:`payment_asked`),
+    in a session where no untrusted span could have asked for it and no value came from
+    tool output or names the payee since that turn: "Send $125 to Alex." never covers the
+    IBAN a contact card then gives, nor a payment to "Alex" after a note on Alex's account."""
+    if kind != "payment" or any(a.origin == "tool_output" for a in args):
+        return False
+    if _strong_earlier(spans, i, user_spans):
+        return False
+    n = bisect.bisect_left(session.user, i)
+    if n == 0:
+        return False
+    turn = session.user[n - 1]
+    names = [str(v).lower() for v in arguments.values() if isinstance(v, str) and v.strip()]
+    for step in range(turn + 1, i):  # a contact card or note naming the payee may redirect it
+        if step not in session.user and any(v in session.text(step).lower() for v in names):
+            return False
+    return payment_asked(tool, arguments, session.text(turn))
+
+
 def _call_requested(
     session: _Session,
     spans: tuple[InstructionSpan, ...],
@@ -1905,6 +1935,11 @@ def _call_requested(
     elif not requested and _asked_test_run(session, spans, i, kind, arguments, user_spans):
         requested = True
         why.append("a test run the user's task about tests implies")
+    elif not requested and _asked_payment(
+        session, spans, i, user_spans, kind, tool, arguments, args
+    ):
+        requested = True
+        why.append("the user's latest turn asks for this payment and gives its values")
     elif (
         not requested
         and not attacker

@@ -351,7 +351,9 @@ def tool_category(
         return "read"
     if handoffs and is_handoff(name, args):
         return "other"
-    for token in tokens:  # the verb usually comes first: delete_email deletes, send_email sends
+    for k, token in enumerate(tokens):  # the verb usually comes first: delete_email deletes
+        if k and tokens[k - 1] == "per":
+            continue  # a unit ("dividend_per_share"), not what the tool does
         for category, keys in TOOL_CATEGORIES.items():
             if token in keys:
                 return category

@@ -91,6 +91,59 @@ def test_side_effect_spellings_keep_their_kind(name: str, kind: str) -> None:
     assert action_kind(name) == kind
 
 
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        # a credential abbreviation inside an English word is none ("otp" in footprint)
+        ("calculate_carbon_footprint", "other"),
+        ("CalculateFootprint", "other"),
+        # a booking word inside a compound noun is none ("book" in cookbook)
+        ("cookbook.search_recipe", "other"),
+        ("notebook.get_page", "other"),
+        # a read verb and one noun of a side-effect domain: a read of that noun
+        ("sports_team.get_schedule", "read"),
+        ("get_schedule", "read"),
+        ("calendar.list_appointments", "read"),
+        ("bank.search_transactions", "read"),
+        ("billing.find_invoices", "read"),
+        # "per share" is a unit, not a share of access
+        ("finance.calculate_quarterly_dividend_per_share", "other"),
+        ("calculate_dividend_per_share", "other"),
+    ],
+)
+def test_names_that_only_name_a_side_effect_domain_do_not_act(name: str, kind: str) -> None:
+    assert action_kind(name) == kind
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("calculate_footprint_otp", "credential"),
+        ("footprint.reset_password", "credential"),
+        ("getFootprintOtp", "credential"),
+        ("facebook.book_ad", "booking"),
+        ("cookbook.book_table", "booking"),
+        ("notebook.schedule_meeting", "booking"),
+        ("calendar.get_schedule_meeting", "booking"),
+        ("sports_team.get_schedule_and_book", "booking"),
+        ("meetings.find_slot_schedule", "booking"),
+        ("travel.get_rebook", "booking"),
+        ("schedule.get", "booking"),
+        ("bank.get_transfer", "payment"),
+        ("drive.get_share", "permission"),
+        ("calculate_share_price", "permission"),
+        ("share_per_user", "permission"),
+        ("pay_per_view", "payment"),
+        ("transfer_per_share", "payment"),
+        ("wallet.get_drain", "payment"),
+        ("bank.get_payments_send", "payment"),
+        ("bank.open_payments", "payment"),
+    ],
+)
+def test_a_side_effect_next_to_a_domain_noun_keeps_its_kind(name: str, kind: str) -> None:
+    assert action_kind(name) == kind
+
+
 def test_an_http_method_still_decides_a_namespaced_api_read() -> None:
     assert action_kind("api_token_api.APITokenApi.get_api_tokens", {"method": "POST"}) != "read"
 
