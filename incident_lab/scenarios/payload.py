@@ -483,9 +483,7 @@ def payload_from_dependency(
 _BLANK_LINE = re.compile(r"\n[ \t]{0,40}\n")
 
 
-def _taken_value(
-    prov: Any, unsafe: list[int], step: int, content: str
-) -> tuple[int, int] | None:
+def _taken_value(prov: Any, unsafe: list[int], step: int, content: str) -> tuple[int, int] | None:
     """``(start, end)`` in ``content`` (the output of ``step``) of the first target an unsafe
     call took from it whole (an order id, an address, a path: not a body the call forwarded,
     which is the host's data), as the provenance view placed it; None when none did."""
