@@ -514,8 +514,8 @@ def _paragraph(content: str, start: int, end: int) -> tuple[int, int]:
     a = 0
     for m in _BLANK_LINE.finditer(content, 0, start):
         a = m.end()
-    m = _BLANK_LINE.search(content, end)
-    return _strip(content, a, m.start() if m else len(content))
+    after = _BLANK_LINE.search(content, end)
+    return _strip(content, a, after.start() if after else len(content))
 
 
 def payload_from_turn(turns: list[dict[str, Any]], index: int) -> PayloadCandidate | None:
