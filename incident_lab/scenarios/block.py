@@ -50,8 +50,11 @@ _ENCLOSE_LIMIT = 4000
 
 #: Where a block ends inside a line: a markup tag, an escaped line break, a serialised
 #: value's closing quote, a blank line.
+_TAG = r"</?[a-z][a-z0-9-]{0,20}(?:\s[^<>\n=]{0,200}=[^<>\n]{0,200}|\s{1,4}[a-z-]{1,20})?\s{0,4}/?>"
+#: (A tag named between two words of a sentence, "inside <script> tags so ...", is text: a
+#: letter and a space before it, a space and a lower-case letter after.)
 _HARD = re.compile(
-    r"</?[a-z][a-z0-9-]{0,20}(?:\s[^<>\n=]{0,200}=[^<>\n]{0,200}|\s{1,4}[a-z-]{1,20})?\s{0,4}/?>"
+    rf"(?<![^\W\d_] ){_TAG}|{_TAG}(?! [^\W\d_A-Z])"
     r"|<!--|-->|(?<![\"'`])\\n|\\n(?![\"'`])|[\"'](?=[ \t]{0,4}[,}\]])"
     r"|[\"'][\w .-]{1,40}[\"'][ \t]{0,4}:[ \t]{0,4}[\"']?|\n[ \t]{0,40}\n"
 )
