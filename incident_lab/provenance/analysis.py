@@ -1642,8 +1642,9 @@ _DELEGATION = re.compile(
 )
 #: Cues ordinary task content does not carry: a delegated-to text with them is still an attack.
 _ATTACK_CUES = frozenset(
-    {"override", "hidden_text", "addressed_to_model", "decoded", "language_switch"}
-)
+    {"override", "hidden_text", "addressed_to_model", "decoded", "language_switch",
+     "unnamed_destination"}
+)  # fmt: skip
 
 
 #: A question ("What do we do on June 13 according to the file?") hands nothing over.
@@ -2165,7 +2166,9 @@ def _spelled_out_call(
     (:func:`tool_implied`), ask for what a read reads (:func:`asks_to_read`), or ask for
     the side effect (the call is requested). Prose that names a tool and its values
     ("on Monday send_money moved 500 to ...") is no such object."""
-    if c.instruction is not None or c.blocked or (c.kind in SIDE_EFFECTS and c.requested):
+    if c.instruction is not None or c.blocked:
+        return None
+    if c.kind in SIDE_EFFECTS and c.requested and not _handed_over_to(session, c):
         return None
     found = _spelled_unit(session, c)
     if found is None:
@@ -2178,8 +2181,27 @@ def _spelled_out_call(
     user = session.user_before(c.step).lower()
     if tool_implied(c.tool, user) or asks_to_read(c.tool, user):
         return None
-    extra = ("tool_request", "tool_directive", "followed")
+    extra: tuple[str, ...] = ("tool_request", "tool_directive", "followed")
+    if c.kind in SIDE_EFFECTS and c.requested:
+        extra = (*extra, "unnamed_destination")  # handed over, sent where only it says
     return _unit_span(session, step, x, y, extra, _tool_directive_score, request_language)
+
+
+def _handed_over_to(session: _Session, c: CallProvenance) -> bool:
+    """True when the side effect ``c`` is requested only because the user handed the task
+    to content ("compute the totals it describes"), not in words for its kind, and a value
+    it copied from untrusted content sends to an address (a URL, a host, an e-mail address)
+    that no user turn names: handing a task over sanctions the content's task, not data sent
+    where only the content says."""
+    user = session.user_before(c.step)
+    if authorised(c.kind, c.tool, user):
+        return False
+    low = user.lower()
+    for a in c.args:
+        places = addresses(a.value) if a.origin == "tool_output" else []
+        if places and not any(p in low for p in places):  # a URL's host named is named
+            return True
+    return False
 
 
 def _spelled_unit(session: _Session, c: CallProvenance) -> tuple[int, int, int] | None:
@@ -2196,19 +2218,81 @@ def _spelled_unit(session: _Session, c: CallProvenance) -> tuple[int, int, int] 
     if unit is None:
         return None
     x, y = unit
+    text = session.text(step)
+    found = _enclosing_object(text, at)
+    if found is not None:  # an object longer than a unit is read whole (review rev-final N1)
+        x, y = min(x, found[0]), max(y, found[1])
     if not all(_copied_into(a, step, (x, y)) or a.origin == "model" for a in c.args):
         return None
     copied = [a.value for a in c.args if a.origin != "model"]
-    if not _call_object(session.text(step)[x:y], c.tool, copied):
+    if not _call_object(text[x:y], c.tool, copied):
         return None
     return step, x, y
+
+
+#: Longest JSON object read as one spelled-out call (a longer one is no call's notation).
+_MAX_OBJECT = 16384
+
+
+def _string_end(text: str, quote: int, stop: int) -> int:
+    """Offset just past the JSON string literal opening at ``quote`` (its closing quote not
+    escaped by an odd run of backslashes), or -1 when it does not close before ``stop``.
+    Each character is looked at a bounded number of times: linear."""
+    j = quote + 1
+    while True:
+        j = text.find('"', j, stop)
+        if j == -1:
+            return -1
+        k = j
+        while k > quote + 1 and text[k - 1] == "\\":
+            k -= 1
+        if (j - k) % 2 == 0:
+            return j + 1
+        j += 1
+
+
+def _enclosing_object(text: str, at: int) -> tuple[int, int] | None:
+    """``(start, end)`` of the outermost JSON object that holds offset ``at``, its opening
+    brace on ``at``'s line, read in one pass over at most :data:`_MAX_OBJECT` characters
+    before ``at`` and twice that in all (strings skipped: a brace inside a value does not
+    count); None when there is none or it does not close in that reach. A unit of text is
+    cut at a fixed length; an object is not."""
+    lo = text.rfind("\n", max(0, at - _MAX_OBJECT), at) + 1 or max(0, at - _MAX_OBJECT)
+    stop = min(len(text), lo + 2 * _MAX_OBJECT)
+    opened: list[int] = []
+    outer, i = -1, lo
+    while i < stop:
+        q = text.find('"', i, stop)
+        for m in _BRACE.finditer(text, i, stop if q == -1 else q):
+            if outer == -1 and m.start() >= at:
+                if not opened:
+                    return None
+                outer = opened[0]
+            if m.group() == "{":
+                opened.append(m.start())
+            elif opened:
+                opened.pop()
+                if outer != -1 and not opened:
+                    return outer, m.end()
+        end = -1 if q == -1 else _string_end(text, q, stop)
+        if end == -1:
+            return None
+        if outer == -1 and end > at:  # ``at`` lies before this string's end
+            if not opened:
+                return None
+            outer = opened[0]
+        i = end
+    return None
+
+
+_BRACE = re.compile(r"[{}]")
 
 
 def _call_object(unit: str, tool: str, values: list[str]) -> bool:
     """True when ``unit`` holds a JSON object (from its first ``{`` to its last ``}``) with
     a string field that is ``tool`` and a field for each of ``values`` (as text)."""
     start, end = unit.find("{"), unit.rfind("}")
-    if start == -1 or end <= start or end - start > _MEMO_CHARS:
+    if start == -1 or end <= start or end - start > _MAX_OBJECT:
         return False
     body = unit[start : end + 1]
     record, whole = _json_record(body)
@@ -2236,21 +2320,53 @@ def _json_record(body: str) -> tuple[Any, bool]:
 
 
 def _names_call(body: str, tool: str, values: list[str]) -> bool:
-    """True when the text ``body`` holds ``tool`` and each of ``values`` as JSON string
-    values, as the parsed record's fields would be (a string followed by ``:`` is a key:
-    ``"counts_by_tool": {"send_invoice": 3}`` names no call; review rev-final N3)."""
-    return all(_json_string_value(body, json.dumps(v)) for v in [tool, *values])
+    """True when the text ``body`` holds ``tool`` and each of ``values`` as JSON values, as
+    the parsed record's fields would be: a string decoded (raw non-ASCII, ``\\u`` escapes),
+    a bare number as its text; a string followed by ``:`` is a key, no value
+    (``"counts_by_tool": {"send_invoice": 3}`` names no call; reviews rev-final N2, N3)."""
+    wanted = {tool, *values}
+    return _scalar_fields(body, wanted) == wanted
 
 
-def _json_string_value(body: str, quoted: str) -> bool:
-    """True when ``quoted`` (a JSON string literal) occurs in ``body`` not as a key."""
-    at = body.find(quoted)
-    while at != -1:
-        rest = body[at + len(quoted) : at + len(quoted) + 64].lstrip()
-        if not rest.startswith(":"):
-            return True
-        at = body.find(quoted, at + 1)
-    return False
+#: A JSON number outside strings, and the colon after it when it is a key.
+_NUMBER = re.compile(
+    r"(?<![\w.-])(-?\d{1,40}(?:\.\d{1,40})?(?:[eE][+-]?\d{1,4})?)(?![\w.])([ \t\r\n]{0,64}:)?"
+)
+
+
+def _scalar_fields(body: str, wanted: set[str]) -> set[str]:
+    """Those of ``wanted`` that are the text of a string or number JSON value in ``body``
+    that is not a key (as :func:`~incident_lab.provenance.values.value_text` gives the
+    parsed one), read in one pass with no parser: a record nested past the parser still has
+    its values read."""
+    found: set[str] = set()
+    i, n = 0, len(body)
+    while i < n:
+        q = body.find('"', i)
+        for number, colon in _NUMBER.findall(body, i, n if q == -1 else q):
+            if colon:
+                continue
+            if not number.lstrip("-").isdigit():  # 9e2, 900.0: as parsed
+                number = value_text(json.loads(number)) or number
+            if number in wanted:
+                found.add(number)
+        end = -1 if q == -1 else _string_end(body, q, n)
+        if end == -1:
+            break
+        if not _is_key(body, end):
+            try:
+                text = str(json.loads(body[q:end]))
+            except ValueError:
+                text = ""  # a lone surrogate or a raw control character: no value
+            if text in wanted:
+                found.add(text)
+        i = end
+    return found
+
+
+def _is_key(body: str, end: int) -> bool:
+    """True when the token ending at ``end`` is followed by ``:`` (a key)."""
+    return body[end : end + 64].lstrip().startswith(":")
 
 
 def _copied_into(a: ArgSource, step: int, unit: tuple[int, int]) -> bool:

@@ -442,8 +442,8 @@ def payload_from_dependency(
     ``same_turn`` (an indirect injection), the tool outputs the agent read in the unsafe
     step's turn, the one with the strongest instruction span first. Of that output: the
     injected block of its strongest instruction span (the provenance view's), else the block
-    around the copied text, else all of it: never the user's turn, which only asked for the
-    task.
+    around the copied text, else the paragraph an unsafe call took a value from, else all
+    of it: never the user's turn, which only asked for the task.
     """
     copied = copied or {}
     for j, reason in _dependencies(prov, steps, unsafe, copied, same_turn):
@@ -469,9 +469,53 @@ def payload_from_dependency(
                 a, b = injected_block(content, at, at + len(text))
                 reason += f"; the block that holds {text[:40]!r}"
                 break
+        else:
+            value = _taken_value(prov, unsafe, j, content)
+            if value is not None:
+                a, b = _paragraph(content, *value)
+                reason += "; the paragraph the value came from"
         why = f"{head}: {reason}"
         return PayloadCandidate(content[a:b], "fixture", location[1], a, score, "dependency", why)
     return None
+
+
+#: A blank line: where a paragraph ends.
+_BLANK_LINE = re.compile(r"\n[ \t]{0,40}\n")
+
+
+def _taken_value(prov: Any, unsafe: list[int], step: int, content: str) -> tuple[int, int] | None:
+    """``(start, end)`` in ``content`` (the output of ``step``) of the first target an unsafe
+    call took from it whole (an order id, an address, a path: not a body the call forwarded,
+    which is the host's data), as the provenance view placed it; None when none did."""
+    from incident_lab.provenance.analysis import _supplied_target
+
+    for i in sorted(unsafe):
+        call = prov.call_at(i)
+        for arg in call.args if call is not None else ():
+            value = str(arg.value)
+            at = arg.start
+            if (
+                arg.step == step
+                and arg.matched == "value"
+                and isinstance(at, int)
+                and 0 < len(value.strip()) <= VALUE_LIMIT
+                and _supplied_target(arg)
+                and content[at : at + len(value)] == value
+            ):
+                return at, at + len(value)
+    return None
+
+
+def _paragraph(content: str, start: int, end: int) -> tuple[int, int]:
+    """``(a, b)``, stripped: the paragraph (text between blank lines) that holds
+    ``content[start:end]``. An injection appended to a host text ("Subject: ... Hi, my
+    parcel is late.", then a note) is set off by a blank line; a text with none is one
+    paragraph."""
+    a = 0
+    for m in _BLANK_LINE.finditer(content, 0, start):
+        a = m.end()
+    after = _BLANK_LINE.search(content, end)
+    return _strip(content, a, after.start() if after else len(content))
 
 
 def payload_from_turn(turns: list[dict[str, Any]], index: int) -> PayloadCandidate | None:
