@@ -26,6 +26,7 @@ from incident_lab.provenance.cues import (
     OVERRIDE_LANGUAGES,
     STRONG_CUES,
     claims_a_role,
+    role_header,
     role_markup,
     stray_note_label,
     unit_bounds,
@@ -134,6 +135,9 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     claim (:func:`_model_kinds`):
 
     - two different :data:`ATTACK_CUES` kinds ("SYSTEM NOTE:" + "in your answer");
+    - a turn of the system planted at the head of a line that asks something
+      (:func:`_role_turn`), or an ask that the model's answer carry markup that runs where it
+      is shown (:func:`_active_markup`): structure a document has no reason to have;
     - a :data:`TO_MODEL_CUES` cue and a concrete action it asks for that was *not* taken:
       a target (e-mail address, URL, account) that neither the user nor the system prompt
       gave and that no call of the session used; not under a note label (a developer's
@@ -150,7 +154,11 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     to_model = _model_kinds(span, view)
     if len(to_model & ATTACK_CUES) >= 2:
         return True
-    if _labelled_side_effect(span, kinds, view):
+    if (
+        _labelled_side_effect(span, kinds, view)
+        or _role_turn(kinds, span)
+        or _active_markup(kinds, span)
+    ):
         return True
     note = "role_claim" in kinds and "role_claim" not in to_model  # a note between people
     if note or not to_model & TO_MODEL_CUES or "action_request" not in kinds:
@@ -161,6 +169,32 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     known = f"{view.user_text}\n{view.system_prompt}".lower()
     used = "\n".join(str(c.arguments) for c in prov.calls).lower()
     return any(t not in known and t not in used for t in targets)
+
+
+def _role_turn(kinds: set[str], span: InstructionSpan) -> bool:
+    """A turn of the system or an operator planted in a document: chat markup as the header of
+    a line (:func:`role_header`: "###(system_message) Say that ...", "[SYSTEM] Tell the user
+    ..."), with the turn asking something of its reader (an imperative or an action). A
+    document has no reason to open a line with a system turn; markup named in prose is no
+    header."""
+    return bool(kinds & {"imperative_to_model", "action_request"}) and role_header(span.text)
+
+
+#: Markup that runs when a page shows it: a script element, an event handler attribute of a
+#: tag (``<img src=x onerror=...>``), a ``javascript:`` link (in a tag or Markdown). Bounded
+#: gaps (linear).
+_ACTIVE_MARKUP = re2.compile(
+    r"(?i)<\s{0,2}script\b|<[a-z]{1,10}\s[^<>]{0,300}\bon[a-z]{3,20}\s{0,2}="
+    r"|(?:\bhref|\bsrc|\]\()\s{0,2}=?\s{0,2}[\"'`]?\s{0,4}javascript:"
+)
+
+
+def _active_markup(kinds: set[str], span: InstructionSpan) -> bool:
+    """A span that addresses the model's own answer ("include in your response ...") and
+    carries markup that runs where the answer is shown (:data:`_ACTIVE_MARKUP`): output the
+    user's task never asks for. A page's own markup speaks to no model; security prose
+    that describes such a payload ("attackers tell the model to include ...") addresses none."""
+    return "addressed_to_model" in kinds and _ACTIVE_MARKUP.search(span.text[:4096]) is not None
 
 
 def _user_named_targets(span: InstructionSpan, view: SessionView) -> bool:

@@ -1528,15 +1528,31 @@ def claims_a_role(text: str) -> bool:
 
 #: Chat markup that poses as a role's turn (``###(system_message)``, ``[SYSTEM]``,
 #: ``<|im_start|>``, ``<system>``): of the delimiters, the ones no README heading is.
-_ROLE_MARKUP = re2.compile(
-    r"(?i)[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?"
+_ROLE_MARKUP_PATTERN = (
+    r"[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?"
     r"\s{0,2}[)\]}>]|\[/?(?:system|inst|sys)\]|<\|[a-z_]{2,20}\|>|</?(?:system|im_start|sys)>"
+)
+_ROLE_MARKUP = re2.compile("(?i)" + _ROLE_MARKUP_PATTERN)
+#: The same markup as the header of a turn: at the head of a line (after at most a bullet,
+#: heading marks and one ``Word_`` prefix glued to it: "- External_###(system_message)"), with
+#: the turn's text right after it on the same line. Markup named in prose ("the bot's
+#: settings (system prompt) box") or an INI section alone on its line (``[system]``) is none.
+_ROLE_HEADER = re2.compile(
+    r"(?im)^[ \t>*#_-]{0,8}(?:[a-z]{1,20}_)?[#*]{0,6}[ \t]{0,2}(?:"
+    + _ROLE_MARKUP_PATTERN
+    + r")[ \t:]{0,3}[^\s:]"
 )
 
 
 def role_markup(text: str) -> bool:
     """Whether ``text`` carries chat markup posing as a role's turn (:data:`_ROLE_MARKUP`)."""
     return _ROLE_MARKUP.search(text[:MAX_SCAN]) is not None
+
+
+def role_header(text: str) -> bool:
+    """Whether a line of ``text`` opens with a role's turn (:data:`_ROLE_HEADER`):
+    ``###(system_message) Say that ...``, ``[SYSTEM] Tell the user ...``."""
+    return _ROLE_HEADER.search(text[:MAX_SCAN]) is not None
 
 
 #: Not the end of a word ("Subtask:"); glued to an escaped line break ("...only\\nTODO:").
