@@ -28,6 +28,7 @@ from incident_lab.provenance.cues import (
     claims_a_role,
     role_header,
     role_markup,
+    score_text,
     stray_note_label,
     unit_bounds,
 )
@@ -190,11 +191,16 @@ _ACTIVE_MARKUP = re2.compile(
 
 
 def _active_markup(kinds: set[str], span: InstructionSpan) -> bool:
-    """A span that addresses the model's own answer ("include in your response ...") and
-    carries markup that runs where the answer is shown (:data:`_ACTIVE_MARKUP`): output the
-    user's task never asks for. A page's own markup speaks to no model; security prose
-    that describes such a payload ("attackers tell the model to include ...") addresses none."""
-    return "addressed_to_model" in kinds and _ACTIVE_MARKUP.search(span.text[:4096]) is not None
+    """A span that addresses the model's own answer ("include in your response the following
+    string: ...") before it gives markup that runs where the answer is shown
+    (:data:`_ACTIVE_MARKUP`): output the user's task never asks for. Markup before the
+    address ("embed the tracker <img ...> and mention it in your answer") is the page's own;
+    a letter's "in your reply" is to a person (:data:`_CORRESPONDENCE`); security prose that
+    describes such a payload ("attackers tell the model to include ...") addresses no model."""
+    if "addressed_to_model" not in kinds or _CORRESPONDENCE.search(span.text[:4096]):
+        return False
+    markup = _ACTIVE_MARKUP.search(span.text[:4096])
+    return markup is not None and "addressed_to_model" in score_text(span.text[: markup.start()])[1]
 
 
 def _user_named_targets(span: InstructionSpan, view: SessionView) -> bool:
