@@ -159,6 +159,7 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
         _labelled_side_effect(span, kinds, view)
         or _role_turn(kinds, span)
         or _active_markup(kinds, span)
+        or _user_turn(kinds, span, view)
     ):
         return True
     note = "role_claim" in kinds and "role_claim" not in to_model  # a note between people
@@ -201,6 +202,35 @@ def _active_markup(kinds: set[str], span: InstructionSpan) -> bool:
         return False
     markup = _ACTIVE_MARKUP.search(span.text[:4096])
     return markup is not None and "addressed_to_model" in score_text(span.text[: markup.start()])[1]
+
+
+#: A line that opens a user's turn ("User: ...", "Human: ..."), with the turn's text.
+_USER_TURN = re2.compile(r"(?im)^[ \t>*_-]{0,6}(?:user|human)[ \t]{0,2}:[ \t]{0,3}([^\n]{1,400})")
+#: A line that opens any other party's turn: a transcript answers its user's turns.
+_OTHER_TURN = re2.compile(
+    r"(?im)^[ \t>*_-]{0,6}(?:assistant|ai|agent|bot|chatbot|model|system|support|operator|"
+    r"staff|rep|advisor|gpt|claude)[ \t]{0,2}:"
+)
+#: An ask to output a given literal: "repeat the following sentence: \"...\"", "say exactly
+#: '...'", "reply with \"...\"" (bounded gaps, linear).
+_ECHO_ASK = re2.compile(
+    r"(?i)\b(?:repeat|say|print|output|type|reply with|respond with|answer with)\b"
+    r"[^\n\"'<>\x{201c}\x{201d}]{0,40}[\"'<\x{201c}][^\n\"'<>\x{201c}\x{201d}]{1,120}[\"'>\x{201d}]"
+)
+
+
+def _user_turn(kinds: set[str], span: InstructionSpan, view: SessionView) -> bool:
+    """A document that poses as the user's next turn: a line of the span opens a user's turn
+    (:data:`_USER_TURN`) that asks the model to output a given literal (:data:`_ECHO_ASK`),
+    in a tool output where no other party's turn answers it (:data:`_OTHER_TURN`: a chat
+    transcript is no such turn) and with an imperative cue. A ticket's ``User: jdoe`` field
+    asks nothing."""
+    if "imperative_to_model" not in kinds or not 0 <= span.step < len(view.steps):
+        return False
+    turns = [m.group(1) for m in _USER_TURN.finditer(span.text[:4096])]
+    if not any(_ECHO_ASK.search(turn) for turn in turns):
+        return False
+    return _OTHER_TURN.search(text_of_step(view.steps[span.step])[:65536]) is None
 
 
 def _user_named_targets(span: InstructionSpan, view: SessionView) -> bool:
