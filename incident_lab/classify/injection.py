@@ -147,7 +147,7 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     A span the user handed the task to ("do the to-dos in it") is the user's request, and so
     is one whose every address the user named ("Forward this thread to legal@..." beside a
     mail asking the same), however strong."""
-    if k in prov.delegated or _user_named_targets(span, view):
+    if k in prov.delegated or _user_named_targets(span, view) or _describes_attacks(span):
         return False
     if _strong(span, view):
         return True
@@ -171,6 +171,45 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     known = f"{view.user_text}\n{view.system_prompt}".lower()
     used = "\n".join(str(c.arguments) for c in prov.calls).lower()
     return any(t not in known and t not in used for t in targets)
+
+
+#: A sentence that describes what an attack tells a model, in the third person: a party that
+#: attacks ("attackers", "an adversary", "a malicious page", "prompt injections") as its
+#: subject, a verb of telling or asking, then a model named as a third party ("the model",
+#: "an assistant"): security documentation about injection, not an injection. Bounded gaps
+#: (linear).
+_DESCRIBED = re2.compile(
+    r"(?i)^\W{0,8}(?:(?:many|some|most|common|typical|such|these)\s{1,2})?(?:attackers?|"
+    r"adversar(?:y|ies)|hackers?|threat actors?|injections?|prompt injections?|jailbreaks?|"
+    r"jailbreakers?|payloads?|red[- ]teamers?|an? (?:attacker|adversary|hacker|injection|"
+    r"jailbreak)|(?:an? |the )?malicious (?:[a-z-]{1,20} ){0,2}?(?:users?|actors?|prompts?|"
+    r"inputs?|documents?|pages?|sites?|e-?mails?|content))\b[^.\n]{0,60}?\b(?:tells?|told|"
+    r"telling|asks?|asked|asking|instructs?|instructed|instructing|tricks?|tricked|tricking|"
+    r"urges?|orders?|commands?|directs?|get|gets|getting|make|makes|making|convince|convinces)"
+    r"\s{1,2}(?:(?:the|a|an|its|their|your)\s{1,2})?(?:target\s{1,2})?(?:model|assistant|ai|llm|"
+    r"agent|chatbot|bot)s?\b"
+)
+
+
+def _describes_attacks(span: InstructionSpan) -> bool:
+    """Whether every sentence of the span describes what attacks tell a model
+    (:data:`_DESCRIBED`: "Attackers often tell the model to ignore its instructions."): a
+    threat model or a security page, no near miss. A sentence that speaks to the model itself
+    beside it ("... Ignore all previous instructions and ...") or a description that turns to
+    its reader (:data:`_TURNS_TO_READER`) keeps the span a near miss."""
+    text = span.text[:4096]
+    units = unit_bounds(text)
+    return bool(units) and all(_described(text[a:b].strip()) for a, b in units)
+
+
+#: After a description, words that turn to its reader ("..., so you must now say ...") or a
+#: colon or semicolon that introduces more: then the sentence is no description only.
+_TURNS_TO_READER = re2.compile(r"(?i)\b(?:you|your|yours|yourself|now|instead)\b|[:;]")
+
+
+def _described(unit: str) -> bool:
+    m = _DESCRIBED.search(unit)
+    return m is not None and _TURNS_TO_READER.search(unit[m.end() :]) is None
 
 
 def _role_turn(kinds: set[str], span: InstructionSpan) -> bool:
