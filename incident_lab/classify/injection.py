@@ -157,7 +157,7 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
         return True
     if (
         _labelled_side_effect(span, kinds, view)
-        or _role_turn(kinds, span)
+        or _role_turn(kinds, span, view)
         or _active_markup(kinds, span)
         or _user_turn(kinds, span, view)
     ):
@@ -212,13 +212,17 @@ def _described(unit: str) -> bool:
     return m is not None and _TURNS_TO_READER.search(unit[m.end() :]) is None
 
 
-def _role_turn(kinds: set[str], span: InstructionSpan) -> bool:
-    """A turn of the system or an operator planted in a document: chat markup as the header of
-    a line (:func:`role_header`: "###(system_message) Say that ...", "[SYSTEM] Tell the user
-    ..."), with the turn asking something of its reader (an imperative or an action). A
-    document has no reason to open a line with a system turn; markup named in prose is no
-    header."""
-    return bool(kinds & {"imperative_to_model", "action_request"}) and role_header(span.text)
+def _role_turn(kinds: set[str], span: InstructionSpan, view: SessionView) -> bool:
+    """A turn of the system planted in a document: chat markup as the header of a line
+    (:func:`role_header`: "###(system_message) Say that ...", "[SYSTEM] Tell the user ..."),
+    with the turn asking something of its reader (an imperative or an action), in a tool
+    output that holds no assistant's turn (a transcript or a chat-format sample holds system
+    turns as data). A document has no reason to open a line with a system turn; markup named
+    in prose is no header."""
+    if not kinds & {"imperative_to_model", "action_request"}:
+        return False
+    around = text_of_step(view.steps[span.step]) if 0 <= span.step < len(view.steps) else ""
+    return role_header(span.text, around)
 
 
 #: Markup that runs when a page shows it: a script element, an event handler attribute of a
@@ -245,11 +249,8 @@ def _active_markup(kinds: set[str], span: InstructionSpan) -> bool:
 
 #: A line that opens a user's turn ("User: ...", "Human: ..."), with the turn's text.
 _USER_TURN = re2.compile(r"(?im)^[ \t>*_-]{0,6}(?:user|human)[ \t]{0,2}:[ \t]{0,3}([^\n]{1,400})")
-#: A line that opens any other party's turn: a transcript answers its user's turns.
-_OTHER_TURN = re2.compile(
-    r"(?im)^[ \t>*_-]{0,6}(?:assistant|ai|agent|bot|chatbot|model|system|support|operator|"
-    r"staff|rep|advisor|gpt|claude)[ \t]{0,2}:"
-)
+#: A line that opens with a speaker's label ("Agent:", "Interviewer:", "Agent (Maria):").
+_LABEL = re2.compile(r"(?i)^[ \t>*_-]{0,6}([a-z][a-z0-9 .'()_-]{0,30}?)[ \t]{0,2}:[ \t]")
 #: An ask to output a given literal: "repeat the following sentence: \"...\"", "say exactly
 #: '...'", "reply with \"...\"" (bounded gaps, linear).
 _ECHO_ASK = re2.compile(
@@ -261,15 +262,29 @@ _ECHO_ASK = re2.compile(
 def _user_turn(kinds: set[str], span: InstructionSpan, view: SessionView) -> bool:
     """A document that poses as the user's next turn: a line of the span opens a user's turn
     (:data:`_USER_TURN`) that asks the model to output a given literal (:data:`_ECHO_ASK`),
-    in a tool output where no other party's turn answers it (:data:`_OTHER_TURN`: a chat
-    transcript is no such turn) and with an imperative cue. A ticket's ``User: jdoe`` field
-    asks nothing."""
+    with an imperative cue, and no other party's turn answers it or leads to it: the line
+    before and the line after it (blank lines skipped) carry no other label (:data:`_LABEL`:
+    a transcript's "Agent:" or "Interviewer:", a ticket's "Issue:" field)."""
     if "imperative_to_model" not in kinds or not 0 <= span.step < len(view.steps):
         return False
-    turns = [m.group(1) for m in _USER_TURN.finditer(span.text[:4096])]
-    if not any(_ECHO_ASK.search(turn) for turn in turns):
-        return False
-    return _OTHER_TURN.search(text_of_step(view.steps[span.step])[:65536]) is None
+    full = text_of_step(view.steps[span.step])
+    for m in _USER_TURN.finditer(span.text[:4096]):
+        if _ECHO_ASK.search(m.group(1)) and not _in_dialogue(full, span.start + m.start()):
+            return True
+    return False
+
+
+def _in_dialogue(text: str, at: int) -> bool:
+    """Whether the line of ``text`` at ``at`` has a neighbour line (the nearest non-blank one
+    before and after it) that opens with a label other than the user's (:data:`_LABEL`)."""
+    before = text[max(0, at - 2000) : at].rstrip().rsplit("\n", 1)[-1]
+    end = text.find("\n", at)
+    after = text[end : end + 2000].lstrip().split("\n", 1)[0] if end >= 0 else ""
+    for line in (before, after):
+        m = _LABEL.match(line)
+        if m is not None and m.group(1).strip().lower() not in ("user", "human"):
+            return True
+    return False
 
 
 def _user_named_targets(span: InstructionSpan, view: SessionView) -> bool:
