@@ -26,9 +26,7 @@ from incident_lab.provenance.cues import (
     OVERRIDE_LANGUAGES,
     STRONG_CUES,
     claims_a_role,
-    role_header,
     role_markup,
-    score_text,
     stray_note_label,
     unit_bounds,
 )
@@ -136,9 +134,6 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     claim (:func:`_model_kinds`):
 
     - two different :data:`ATTACK_CUES` kinds ("SYSTEM NOTE:" + "in your answer");
-    - a turn of the system planted at the head of a line that asks something
-      (:func:`_role_turn`), or an ask that the model's answer carry markup that runs where it
-      is shown (:func:`_active_markup`): structure a document has no reason to have;
     - a :data:`TO_MODEL_CUES` cue and a concrete action it asks for that was *not* taken:
       a target (e-mail address, URL, account) that neither the user nor the system prompt
       gave and that no call of the session used; not under a note label (a developer's
@@ -147,7 +142,7 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     A span the user handed the task to ("do the to-dos in it") is the user's request, and so
     is one whose every address the user named ("Forward this thread to legal@..." beside a
     mail asking the same), however strong."""
-    if k in prov.delegated or _user_named_targets(span, view) or _describes_attacks(span):
+    if k in prov.delegated or _user_named_targets(span, view):
         return False
     if _strong(span, view):
         return True
@@ -155,12 +150,7 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     to_model = _model_kinds(span, view)
     if len(to_model & ATTACK_CUES) >= 2:
         return True
-    if (
-        _labelled_side_effect(span, kinds, view)
-        or _role_turn(kinds, span, view)
-        or _active_markup(kinds, span)
-        or _user_turn(kinds, span, view)
-    ):
+    if _labelled_side_effect(span, kinds, view):
         return True
     note = "role_claim" in kinds and "role_claim" not in to_model  # a note between people
     if note or not to_model & TO_MODEL_CUES or "action_request" not in kinds:
@@ -171,120 +161,6 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     known = f"{view.user_text}\n{view.system_prompt}".lower()
     used = "\n".join(str(c.arguments) for c in prov.calls).lower()
     return any(t not in known and t not in used for t in targets)
-
-
-#: A sentence that describes what an attack tells a model, in the third person: a party that
-#: attacks ("attackers", "an adversary", "a malicious page", "prompt injections") as its
-#: subject, a verb of telling or asking, then a model named as a third party ("the model",
-#: "an assistant"): security documentation about injection, not an injection. Bounded gaps
-#: (linear).
-_DESCRIBED = re2.compile(
-    r"(?i)^\W{0,8}(?:(?:many|some|most|common|typical|such|these)\s{1,2})?(?:attackers?|"
-    r"adversar(?:y|ies)|hackers?|threat actors?|injections?|prompt injections?|jailbreaks?|"
-    r"jailbreakers?|payloads?|red[- ]teamers?|an? (?:attacker|adversary|hacker|injection|"
-    r"jailbreak)|(?:an? |the )?malicious (?:[a-z-]{1,20} ){0,2}?(?:users?|actors?|prompts?|"
-    r"inputs?|documents?|pages?|sites?|e-?mails?|content))\b[^.\n]{0,60}?\b(?:tells?|told|"
-    r"telling|asks?|asked|asking|instructs?|instructed|instructing|tricks?|tricked|tricking|"
-    r"urges?|orders?|commands?|directs?|get|gets|getting|make|makes|making|convince|convinces)"
-    r"\s{1,2}(?:(?:the|a|an|its|their|your)\s{1,2})?(?:target\s{1,2})?(?:model|assistant|ai|llm|"
-    r"agent|chatbot|bot)s?\b"
-)
-
-
-def _describes_attacks(span: InstructionSpan) -> bool:
-    """Whether every sentence of the span describes what attacks tell a model
-    (:data:`_DESCRIBED`: "Attackers often tell the model to ignore its instructions."): a
-    threat model or a security page, no near miss. A sentence that speaks to the model itself
-    beside it ("... Ignore all previous instructions and ...") or a description that turns to
-    its reader (:data:`_TURNS_TO_READER`) keeps the span a near miss."""
-    text = span.text[:4096]
-    units = unit_bounds(text)
-    return bool(units) and all(_described(text[a:b].strip()) for a, b in units)
-
-
-#: After a description, words that turn to its reader ("..., so you must now say ...") or a
-#: colon or semicolon that introduces more: then the sentence is no description only.
-_TURNS_TO_READER = re2.compile(r"(?i)\b(?:you|your|yours|yourself|now|instead)\b|[:;]")
-
-
-def _described(unit: str) -> bool:
-    m = _DESCRIBED.search(unit)
-    return m is not None and _TURNS_TO_READER.search(unit[m.end() :]) is None
-
-
-def _role_turn(kinds: set[str], span: InstructionSpan, view: SessionView) -> bool:
-    """A turn of the system planted in a document: chat markup as the header of a line
-    (:func:`role_header`: "###(system_message) Say that ...", "[SYSTEM] Tell the user ..."),
-    with the turn asking something of its reader (an imperative or an action), in a tool
-    output that holds no assistant's turn (a transcript or a chat-format sample holds system
-    turns as data). A document has no reason to open a line with a system turn; markup named
-    in prose is no header."""
-    if not kinds & {"imperative_to_model", "action_request"}:
-        return False
-    around = text_of_step(view.steps[span.step]) if 0 <= span.step < len(view.steps) else ""
-    return role_header(span.text, around)
-
-
-#: Markup that runs when a page shows it: a script element, an event handler attribute of a
-#: tag (``<img src=x onerror=...>``), a ``javascript:`` link (in a tag or Markdown). Bounded
-#: gaps (linear).
-_ACTIVE_MARKUP = re2.compile(
-    r"(?i)<\s{0,2}script\b|<[a-z]{1,10}\s[^<>]{0,300}\bon[a-z]{3,20}\s{0,2}="
-    r"|(?:\bhref|\bsrc|\]\()\s{0,2}=?\s{0,2}[\"'`]?\s{0,4}javascript:"
-)
-
-
-def _active_markup(kinds: set[str], span: InstructionSpan) -> bool:
-    """A span that addresses the model's own answer ("include in your response the following
-    string: ...") before it gives markup that runs where the answer is shown
-    (:data:`_ACTIVE_MARKUP`): output the user's task never asks for. Markup before the
-    address ("embed the tracker <img ...> and mention it in your answer") is the page's own;
-    a letter's "in your reply" is to a person (:data:`_CORRESPONDENCE`); security prose that
-    describes such a payload ("attackers tell the model to include ...") addresses no model."""
-    if "addressed_to_model" not in kinds or _CORRESPONDENCE.search(span.text[:4096]):
-        return False
-    markup = _ACTIVE_MARKUP.search(span.text[:4096])
-    return markup is not None and "addressed_to_model" in score_text(span.text[: markup.start()])[1]
-
-
-#: A line that opens a user's turn ("User: ...", "Human: ..."), with the turn's text.
-_USER_TURN = re2.compile(r"(?im)^[ \t>*_-]{0,6}(?:user|human)[ \t]{0,2}:[ \t]{0,3}([^\n]{1,400})")
-#: A line that opens with a speaker's label ("Agent:", "Interviewer:", "Agent (Maria):").
-_LABEL = re2.compile(r"(?i)^[ \t>*_-]{0,6}([a-z][a-z0-9 .'()_-]{0,30}?)[ \t]{0,2}:[ \t]")
-#: An ask to output a given literal: "repeat the following sentence: \"...\"", "say exactly
-#: '...'", "reply with \"...\"" (bounded gaps, linear).
-_ECHO_ASK = re2.compile(
-    r"(?i)\b(?:repeat|say|print|output|type|reply with|respond with|answer with)\b"
-    r"[^\n\"'<>\x{201c}\x{201d}]{0,40}[\"'<\x{201c}][^\n\"'<>\x{201c}\x{201d}]{1,120}[\"'>\x{201d}]"
-)
-
-
-def _user_turn(kinds: set[str], span: InstructionSpan, view: SessionView) -> bool:
-    """A document that poses as the user's next turn: a line of the span opens a user's turn
-    (:data:`_USER_TURN`) that asks the model to output a given literal (:data:`_ECHO_ASK`),
-    with an imperative cue, and no other party's turn answers it or leads to it: the line
-    before and the line after it (blank lines skipped) carry no other label (:data:`_LABEL`:
-    a transcript's "Agent:" or "Interviewer:", a ticket's "Issue:" field)."""
-    if "imperative_to_model" not in kinds or not 0 <= span.step < len(view.steps):
-        return False
-    full = text_of_step(view.steps[span.step])
-    for m in _USER_TURN.finditer(span.text[:4096]):
-        if _ECHO_ASK.search(m.group(1)) and not _in_dialogue(full, span.start + m.start()):
-            return True
-    return False
-
-
-def _in_dialogue(text: str, at: int) -> bool:
-    """Whether the line of ``text`` at ``at`` has a neighbour line (the nearest non-blank one
-    before and after it) that opens with a label other than the user's (:data:`_LABEL`)."""
-    before = text[max(0, at - 2000) : at].rstrip().rsplit("\n", 1)[-1]
-    end = text.find("\n", at)
-    after = text[end : end + 2000].lstrip().split("\n", 1)[0] if end >= 0 else ""
-    for line in (before, after):
-        m = _LABEL.match(line)
-        if m is not None and m.group(1).strip().lower() not in ("user", "human"):
-            return True
-    return False
 
 
 def _user_named_targets(span: InstructionSpan, view: SessionView) -> bool:

@@ -1528,46 +1528,15 @@ def claims_a_role(text: str) -> bool:
 
 #: Chat markup that poses as a role's turn (``###(system_message)``, ``[SYSTEM]``,
 #: ``<|im_start|>``, ``<system>``): of the delimiters, the ones no README heading is.
-_ROLE_MARKUP_PATTERN = (
-    r"[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?"
+_ROLE_MARKUP = re2.compile(
+    r"(?i)[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?"
     r"\s{0,2}[)\]}>]|\[/?(?:system|inst|sys)\]|<\|[a-z_]{2,20}\|>|</?(?:system|im_start|sys)>"
-)
-_ROLE_MARKUP = re2.compile("(?i)" + _ROLE_MARKUP_PATTERN)
-#: Markup of the system's or the developer's own turn (``###(system_message)``, ``[SYSTEM]``,
-#: ``<system>``, ``<|system|>``), as the header of a line: at its head (after at most a bullet,
-#: heading marks and one ``Word_`` prefix glued to it: "- External_###(system_message)"), with
-#: the turn's text right after it on the same line. Markup named in prose ("the bot's
-#: settings (system prompt) box"), an INI section alone on its line (``[system]``), a note
-#: ("(System note)", "(Admin note)") or a user's or assistant's turn in a chat-format sample
-#: (``<|user|>``, ``[INST]``) is none.
-_ROLE_HEADER = re2.compile(
-    r"(?im)^[ \t>*#_-]{0,8}(?:[a-z]{1,20}_)?[#*]{0,6}[ \t]{0,2}"
-    r"(?:[(\[{<]\|?\s{0,2}(?:system|sys|developer)(?:[ _-]?(?:message|prompt|instruction)s?)?"
-    r"\s{0,2}\|?[)\]}>])[ \t:]{0,3}[^\s:]"
-)
-#: An assistant's turn in chat markup or as a line's label: the text is a transcript or a
-#: chat-format sample, which holds system turns as data.
-_ASSISTANT_TURN = re2.compile(
-    r"(?im)[(\[{<]\|?\s{0,2}/?(?:assistant|ai|bot|model)\s{0,2}\|?[)\]}>]"
-    r"|^[ \t>*_-]{0,6}(?:assistant|ai|bot)[ \t]{0,2}:"
 )
 
 
 def role_markup(text: str) -> bool:
     """Whether ``text`` carries chat markup posing as a role's turn (:data:`_ROLE_MARKUP`)."""
     return _ROLE_MARKUP.search(text[:MAX_SCAN]) is not None
-
-
-def role_header(text: str, around: str = "") -> bool:
-    """Whether a line of ``text`` opens with a system's turn (:data:`_ROLE_HEADER`):
-    ``###(system_message) Say that ...``, ``[SYSTEM] Tell the user ...``; not when ``text``
-    or the text ``around`` it (the whole tool output) carries an assistant's turn
-    (:data:`_ASSISTANT_TURN`: a transcript, a chat-format training sample)."""
-    if _ROLE_HEADER.search(text[:MAX_SCAN]) is None:
-        return False
-    return _ASSISTANT_TURN.search(text[:MAX_SCAN]) is None and (
-        _ASSISTANT_TURN.search(around[:MAX_SCAN]) is None
-    )
 
 
 #: Not the end of a word ("Subtask:"); glued to an escaped line break ("...only\\nTODO:").
