@@ -1642,9 +1642,8 @@ _DELEGATION = re.compile(
 )
 #: Cues ordinary task content does not carry: a delegated-to text with them is still an attack.
 _ATTACK_CUES = frozenset(
-    {"override", "hidden_text", "addressed_to_model", "decoded", "language_switch",
-     "unnamed_destination"}
-)  # fmt: skip
+    {"override", "hidden_text", "addressed_to_model", "decoded", "language_switch"}
+)
 
 
 #: A question ("What do we do on June 13 according to the file?") hands nothing over.
@@ -2166,9 +2165,7 @@ def _spelled_out_call(
     (:func:`tool_implied`), ask for what a read reads (:func:`asks_to_read`), or ask for
     the side effect (the call is requested). Prose that names a tool and its values
     ("on Monday send_money moved 500 to ...") is no such object."""
-    if c.instruction is not None or c.blocked:
-        return None
-    if c.kind in SIDE_EFFECTS and c.requested and not _handed_over_to(session, c):
+    if c.instruction is not None or c.blocked or (c.kind in SIDE_EFFECTS and c.requested):
         return None
     found = _spelled_unit(session, c)
     if found is None:
@@ -2181,27 +2178,8 @@ def _spelled_out_call(
     user = session.user_before(c.step).lower()
     if tool_implied(c.tool, user) or asks_to_read(c.tool, user):
         return None
-    extra: tuple[str, ...] = ("tool_request", "tool_directive", "followed")
-    if c.kind in SIDE_EFFECTS and c.requested:
-        extra = (*extra, "unnamed_destination")  # handed over, sent where only it says
+    extra = ("tool_request", "tool_directive", "followed")
     return _unit_span(session, step, x, y, extra, _tool_directive_score, request_language)
-
-
-def _handed_over_to(session: _Session, c: CallProvenance) -> bool:
-    """True when the side effect ``c`` is requested only because the user handed the task
-    to content ("compute the totals it describes"), not in words for its kind, and a value
-    it copied from untrusted content sends to an address (a URL, a host, an e-mail address)
-    that no user turn names: handing a task over sanctions the content's task, not data sent
-    where only the content says."""
-    user = session.user_before(c.step)
-    if authorised(c.kind, c.tool, user):
-        return False
-    low = user.lower()
-    for a in c.args:
-        places = addresses(a.value) if a.origin == "tool_output" else []
-        if places and not any(p in low for p in places):  # a URL's host named is named
-            return True
-    return False
 
 
 def _spelled_unit(session: _Session, c: CallProvenance) -> tuple[int, int, int] | None:
