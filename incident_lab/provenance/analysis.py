@@ -2306,9 +2306,11 @@ def _names_call(body: str, tool: str, values: list[str]) -> bool:
     return _scalar_fields(body, wanted) == wanted
 
 
-#: A JSON number outside strings, and the colon after it when it is a key.
+#: A JSON number outside strings (JSON's grammar: no leading zero, so ``01.5`` and ``09.30``
+#: are none), and the colon after it when it is a key.
 _NUMBER = re.compile(
-    r"(?<![\w.-])(-?\d{1,40}(?:\.\d{1,40})?(?:[eE][+-]?\d{1,4})?)(?![\w.])([ \t\r\n]{0,64}:)?"
+    r"(?<![\w.-])(-?(?:0|[1-9]\d{0,39})(?:\.\d{1,40})?(?:[eE][+-]?\d{1,4})?)(?![\w.])"
+    r"([ \t\r\n]{0,64}:)?"
 )
 
 
@@ -2325,7 +2327,10 @@ def _scalar_fields(body: str, wanted: set[str]) -> set[str]:
             if colon:
                 continue
             if not number.lstrip("-").isdigit():  # 9e2, 900.0: as parsed
-                number = value_text(json.loads(number)) or number
+                try:
+                    number = value_text(json.loads(number)) or number
+                except ValueError:  # the grammar above is JSON's; never raise out of here
+                    continue
             if number in wanted:
                 found.add(number)
         end = -1 if q == -1 else _string_end(body, q, n)
