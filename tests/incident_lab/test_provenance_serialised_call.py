@@ -438,3 +438,52 @@ def test_add_does_not_raise_on_a_leading_zero_number_after_a_deep_pad() -> None:
     assert not classify_trajectory(t).to_dict().get("detector_errors")
     scenario, _ = scenario_from_trajectory(t, redact=False)
     assert scenario["payload"]["text"]
+
+
+def _listing_session(n_calls: int, size: int = 400) -> dict[str, Any]:
+    """Review rev-payload P1 (perf2.py): a 14 KB one-line JSON listing and ``n_calls`` reads
+    each copying one id from it."""
+    items = [{"id": f"REC-{i:06d}", "note": "a"} for i in range(size)]
+    tools = [
+        {"name": "get_records", "parameters": {"type": "object", "properties": {"q": {}}}},
+        {"name": "get_record", "parameters": {"type": "object", "properties": {"id": {}}}},
+    ]
+    steps = [
+        user("List the records and open each one."),
+        call("get_records", "c0", q="all"),
+        result("Results:\n" + json.dumps({"items": items}), "c0"),
+    ]
+    for k in range(n_calls):
+        rec = f"REC-{(k * 37) % size:06d}"
+        steps += [call("get_record", f"c{k + 1}", id=rec), result('{"ok": true}', f"c{k + 1}")]
+    return traj(*steps, say("Done."), tools=tools)
+
+
+def test_the_enclosing_object_is_read_once_per_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review rev-payload P1: every call copying a value from the same listing rescanned
+    and reparsed the whole enclosing object (1,000 calls over 14 KB: 0.34 s -> 4.76 s)."""
+    from incident_lab.provenance import analysis
+
+    counts = {"scan": 0, "parse": 0}
+    scan, parse = analysis._enclosing_object, analysis._json_record
+
+    def counted_scan(text: str, at: int) -> tuple[int, int] | None:
+        counts["scan"] += 1
+        return scan(text, at)
+
+    def counted_parse(body: str) -> tuple[Any, bool]:
+        counts["parse"] += 1
+        return parse(body)
+
+    monkeypatch.setattr(analysis, "_enclosing_object", counted_scan)
+    monkeypatch.setattr(analysis, "_json_record", counted_parse)
+    t = _listing_session(60)
+    assert classify_trajectory(t).to_dict()["top"] is None
+    assert counts["scan"] <= 2 and counts["parse"] <= 2, counts
+
+
+def test_many_calls_over_one_listing_stay_fast() -> None:
+    t = _listing_session(1000)
+    began = time.process_time()
+    assert classify_trajectory(t).to_dict()["top"] is None
+    assert time.process_time() - began < 2.0
