@@ -196,6 +196,12 @@ class _Session:
         self.directives: dict[str, list[tuple[int, int]]] = {}
         #: tool key -> user confirmations of a proposal naming it (:func:`_confirmations`)
         self.confirmations: dict[str, list[tuple[int, int]]] | None = None
+        #: (step, scan start) -> the JSON objects :func:`_enclosing_object` found from that
+        #: start, sorted; (step, first ``{``, last ``}``) -> that object's values as text
+        #: (:func:`_object_fields`): each is scanned and read once per session, not once per
+        #: call that copied a value from it (review rev-payload P1)
+        self.objects: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        self.object_fields: dict[tuple[int, int, int], frozenset[str] | None] = {}
         self._user_before: tuple[int, str] = (0, "")
 
     def text(self, i: int) -> str:
@@ -1642,9 +1648,8 @@ _DELEGATION = re.compile(
 )
 #: Cues ordinary task content does not carry: a delegated-to text with them is still an attack.
 _ATTACK_CUES = frozenset(
-    {"override", "hidden_text", "addressed_to_model", "decoded", "language_switch",
-     "unnamed_destination"}
-)  # fmt: skip
+    {"override", "hidden_text", "addressed_to_model", "decoded", "language_switch"}
+)
 
 
 #: A question ("What do we do on June 13 according to the file?") hands nothing over.
@@ -2166,9 +2171,7 @@ def _spelled_out_call(
     (:func:`tool_implied`), ask for what a read reads (:func:`asks_to_read`), or ask for
     the side effect (the call is requested). Prose that names a tool and its values
     ("on Monday send_money moved 500 to ...") is no such object."""
-    if c.instruction is not None or c.blocked:
-        return None
-    if c.kind in SIDE_EFFECTS and c.requested and not _handed_over_to(session, c):
+    if c.instruction is not None or c.blocked or (c.kind in SIDE_EFFECTS and c.requested):
         return None
     found = _spelled_unit(session, c)
     if found is None:
@@ -2181,27 +2184,8 @@ def _spelled_out_call(
     user = session.user_before(c.step).lower()
     if tool_implied(c.tool, user) or asks_to_read(c.tool, user):
         return None
-    extra: tuple[str, ...] = ("tool_request", "tool_directive", "followed")
-    if c.kind in SIDE_EFFECTS and c.requested:
-        extra = (*extra, "unnamed_destination")  # handed over, sent where only it says
+    extra = ("tool_request", "tool_directive", "followed")
     return _unit_span(session, step, x, y, extra, _tool_directive_score, request_language)
-
-
-def _handed_over_to(session: _Session, c: CallProvenance) -> bool:
-    """True when the side effect ``c`` is requested only because the user handed the task
-    to content ("compute the totals it describes"), not in words for its kind, and a value
-    it copied from untrusted content sends to an address (a URL, a host, an e-mail address)
-    that no user turn names: handing a task over sanctions the content's task, not data sent
-    where only the content says."""
-    user = session.user_before(c.step)
-    if authorised(c.kind, c.tool, user):
-        return False
-    low = user.lower()
-    for a in c.args:
-        places = addresses(a.value) if a.origin == "tool_output" else []
-        if places and not any(p in low for p in places):  # a URL's host named is named
-            return True
-    return False
 
 
 def _spelled_unit(session: _Session, c: CallProvenance) -> tuple[int, int, int] | None:
@@ -2219,15 +2203,37 @@ def _spelled_unit(session: _Session, c: CallProvenance) -> tuple[int, int, int] 
         return None
     x, y = unit
     text = session.text(step)
-    found = _enclosing_object(text, at)
+    found = _object_around(session, step, at)
     if found is not None:  # an object longer than a unit is read whole (review rev-final N1)
         x, y = min(x, found[0]), max(y, found[1])
     if not all(_copied_into(a, step, (x, y)) or a.origin == "model" for a in c.args):
         return None
+    body = _object_body(text, x, y)
+    if body is None:
+        return None
+    key = (step, *body)
+    fields = session.object_fields.get(key, _UNSEEN)
+    if fields is _UNSEEN:
+        fields = session.object_fields[key] = _object_fields(text[body[0] : body[1]])
     copied = [a.value for a in c.args if a.origin != "model"]
-    if not _call_object(text[x:y], c.tool, copied):
+    if not _names_tool(fields, c.tool, copied):
         return None
     return step, x, y
+
+
+def _object_around(session: _Session, step: int, at: int) -> tuple[int, int] | None:
+    """:func:`_enclosing_object` of step ``step``'s text at ``at``, scanned once per object:
+    the scan from one start cuts the text into the same outermost objects whatever offset
+    it looks for, so an object found from that start holds every later offset inside it."""
+    text = session.text(step)
+    seen = session.objects.setdefault((step, _scan_start(text, at)), [])
+    k = bisect.bisect_left(seen, (at, -1)) - 1  # the last object opening before ``at``
+    if k >= 0 and at < seen[k][1]:
+        return seen[k]
+    found = _enclosing_object(text, at)
+    if found is not None:
+        bisect.insort(seen, found)
+    return found
 
 
 #: Longest JSON object read as one spelled-out call (a longer one is no call's notation).
@@ -2257,7 +2263,7 @@ def _enclosing_object(text: str, at: int) -> tuple[int, int] | None:
     before ``at`` and twice that in all (strings skipped: a brace inside a value does not
     count); None when there is none or it does not close in that reach. A unit of text is
     cut at a fixed length; an object is not."""
-    lo = text.rfind("\n", max(0, at - _MAX_OBJECT), at) + 1 or max(0, at - _MAX_OBJECT)
+    lo = _scan_start(text, at)
     stop = min(len(text), lo + 2 * _MAX_OBJECT)
     opened: list[int] = []
     outer, i = -1, lo
@@ -2285,25 +2291,51 @@ def _enclosing_object(text: str, at: int) -> tuple[int, int] | None:
     return None
 
 
+def _scan_start(text: str, at: int) -> int:
+    """Where :func:`_enclosing_object` starts its scan for ``at``: the start of ``at``'s
+    line, at most :data:`_MAX_OBJECT` characters back."""
+    return text.rfind("\n", max(0, at - _MAX_OBJECT), at) + 1 or max(0, at - _MAX_OBJECT)
+
+
 _BRACE = re.compile(r"[{}]")
 
 
 def _call_object(unit: str, tool: str, values: list[str]) -> bool:
     """True when ``unit`` holds a JSON object (from its first ``{`` to its last ``}``) with
     a string field that is ``tool`` and a field for each of ``values`` (as text)."""
-    start, end = unit.find("{"), unit.rfind("}")
-    if start == -1 or end <= start or end - start > _MAX_OBJECT:
+    body = _object_body(unit, 0, len(unit))
+    if body is None:
         return False
-    body = unit[start : end + 1]
+    return _names_tool(_object_fields(unit[body[0] : body[1]]), tool, values)
+
+
+def _object_body(text: str, x: int, y: int) -> tuple[int, int] | None:
+    """``(start, end)`` from the first ``{`` of ``text[x:y]`` to just past its last ``}``,
+    when there are both and the object is at most :data:`_MAX_OBJECT` long."""
+    start, end = text.find("{", x, y), text.rfind("}", x, y)
+    if start == -1 or end <= start or end - start > _MAX_OBJECT:
+        return None
+    return start, end + 1
+
+
+def _names_tool(fields: frozenset[str] | None, tool: str, values: list[str]) -> bool:
+    """True when an object's ``fields`` (:func:`_object_fields`) hold a string field that is
+    ``tool`` and a field for each of ``values``."""
+    return fields is not None and tool in fields and all(v in fields for v in values)
+
+
+def _object_fields(body: str) -> frozenset[str] | None:
+    """The values (as text) of the JSON object ``body``, None when it is no object: parsed,
+    or read as text when nested past the parser or the bounded walk (rev-mends B3)."""
     record, whole = _json_record(body)
     if record is not None and not isinstance(record, dict):
-        return False
-    if not whole:  # nested past the parser or the bounded walk: read as text (rev-mends B3)
-        return _names_call(body, tool, values)
+        return None
+    if not whole:
+        return frozenset(_scalar_fields(body))
     if record is None:
-        return False
-    fields = {value_text(v) for _path, v in leaves(record)}
-    return tool in fields and all(v in fields for v in values)
+        return None
+    texts = (value_text(v) for _path, v in leaves(record))
+    return frozenset(t for t in texts if t is not None)
 
 
 def _json_record(body: str) -> tuple[Any, bool]:
@@ -2319,26 +2351,21 @@ def _json_record(body: str) -> tuple[Any, bool]:
     return record, leaves_complete(record)
 
 
-def _names_call(body: str, tool: str, values: list[str]) -> bool:
-    """True when the text ``body`` holds ``tool`` and each of ``values`` as JSON values, as
-    the parsed record's fields would be: a string decoded (raw non-ASCII, ``\\u`` escapes),
-    a bare number as its text; a string followed by ``:`` is a key, no value
-    (``"counts_by_tool": {"send_invoice": 3}`` names no call; reviews rev-final N2, N3)."""
-    wanted = {tool, *values}
-    return _scalar_fields(body, wanted) == wanted
-
-
-#: A JSON number outside strings, and the colon after it when it is a key.
+#: A JSON number outside strings (JSON's grammar: no leading zero, so ``01.5`` and ``09.30``
+#: are none), and the colon after it when it is a key.
 _NUMBER = re.compile(
-    r"(?<![\w.-])(-?\d{1,40}(?:\.\d{1,40})?(?:[eE][+-]?\d{1,4})?)(?![\w.])([ \t\r\n]{0,64}:)?"
+    r"(?<![\w.-])(-?(?:0|[1-9]\d{0,39})(?:\.\d{1,40})?(?:[eE][+-]?\d{1,4})?)(?![\w.])"
+    r"([ \t\r\n]{0,64}:)?"
 )
 
 
-def _scalar_fields(body: str, wanted: set[str]) -> set[str]:
-    """Those of ``wanted`` that are the text of a string or number JSON value in ``body``
-    that is not a key (as :func:`~incident_lab.provenance.values.value_text` gives the
-    parsed one), read in one pass with no parser: a record nested past the parser still has
-    its values read."""
+def _scalar_fields(body: str) -> set[str]:
+    """The text of each string or number JSON value in ``body`` that is not a key, as the
+    parsed record's fields would be (:func:`~incident_lab.provenance.values.value_text`):
+    a string decoded (raw non-ASCII, ``\\u`` escapes), a bare number as its text; a string
+    followed by ``:`` is a key, no value (``"counts_by_tool": {"send_invoice": 3}`` names
+    no call; reviews rev-final N2, N3). Read in one pass with no parser: a record nested
+    past the parser still has its values read."""
     found: set[str] = set()
     i, n = 0, len(body)
     while i < n:
@@ -2347,9 +2374,11 @@ def _scalar_fields(body: str, wanted: set[str]) -> set[str]:
             if colon:
                 continue
             if not number.lstrip("-").isdigit():  # 9e2, 900.0: as parsed
-                number = value_text(json.loads(number)) or number
-            if number in wanted:
-                found.add(number)
+                try:
+                    number = value_text(json.loads(number)) or number
+                except ValueError:  # the grammar above is JSON's; never raise out of here
+                    continue
+            found.add(number)
         end = -1 if q == -1 else _string_end(body, q, n)
         if end == -1:
             break
@@ -2358,8 +2387,7 @@ def _scalar_fields(body: str, wanted: set[str]) -> set[str]:
                 text = str(json.loads(body[q:end]))
             except ValueError:
                 text = ""  # a lone surrogate or a raw control character: no value
-            if text in wanted:
-                found.add(text)
+            found.add(text)
         i = end
     return found
 

@@ -396,16 +396,28 @@ def _lead_in(content: str, left: int, start: int, end: int) -> int:
 _NOTE_LABEL = re.compile(r"\[[^\[\]\n]{1,60}\]|[^\W\d_][^\n:\[\]]{0,58}:(?=[ \t])")
 #: Most words a note's label has (more is a sentence that happens to end in a colon).
 _LABEL_WORDS = 8
+#: A label that names itself a note, a notice or a message, an automation's or the
+#: system's, or names its sender ("[Automated system note]", "Note from billing team:",
+#: "URGENT (from supervisor J. Reed):", "Nova instrução do sistema:"), in the cue languages;
+#: a field's name ("Subject:", "From:", "Betreff:", "[1]") does not.
+_NOTE_NAME = re.compile(
+    r"(?i)\b(?:note|notice|memo|message|alert|bulletin|automated|automatic|auto|system|bot|"
+    r"sistema|syst[eè]me|nota|notiz|hinweis|nachricht|mensaje|messaggio|mensagem|aviso|avviso|"
+    r"automatisch|automatique|autom[aá]tic[oa])\b"
+    r"|\bfrom[ \t]{1,3}[^\W\d_]"
+)
 
 
 def _note_head(content: str, left: int, at: int) -> int | None:
     """Where a labelled note starts when the span's sentence (at ``at``) sits in one: the
     block opens with a label (:data:`_NOTE_LABEL`) at most :data:`LEAD_LIMIT` characters
-    before it and no sentence between speaks in person (a customer's "Update: I still have
-    not got my parcel." is theirs). The label introduces all of its paragraph, so the note
-    is the payload from its label on ("[Automated desk note] Dispute check: CLEARED. ...
-    Agent: please complete the refund."), not the one sentence the agent followed. None when
-    the block opens with no label."""
+    before it that poses as a note's (:func:`_poses_as_note`) and no sentence between speaks
+    in person (a customer's "Update: I still have not got my parcel." is theirs). The label
+    introduces all of its paragraph, so the note is the payload from its label on
+    ("[Automated desk note] Dispute check: CLEARED. ... Agent: please complete the
+    refund."), not the one sentence the agent followed. None when the block opens with no
+    such label: a mail's or a ticket's field ("Subject:", "Betreff:", "Description:",
+    "Update:", "[1]") heads the host's own text (review rev-payload N1)."""
     while left < at and content[left].isspace():
         left += 1
     if left >= at or at - left > LEAD_LIMIT:
@@ -413,7 +425,27 @@ def _note_head(content: str, left: int, at: int) -> int | None:
     label = _NOTE_LABEL.match(content, left, at)
     if label is None or len(label.group(0).split()) > _LABEL_WORDS:
         return None
+    stop = _SENTENCE.search(content, label.end(), at)
+    own = content[label.end() : stop.end() if stop else at]
+    if not _poses_as_note(label.group(0), own):
+        return None
     return None if _in_person(content[left:at]) else left
+
+
+def _poses_as_note(label: str, own: str) -> bool:
+    """True when ``label`` poses as a party's, the system's or an automation's note: it
+    claims a role (:func:`~incident_lab.provenance.cues.claims_a_role`: "SYSTEM:"), is a
+    role's markup, names a note or its sender (:data:`_NOTE_NAME`), or is a banner in
+    capitals of two words or more ("ESCALATION POLICY:", not a field's one-word name); or
+    when the rest of its own sentence ``own`` carries an instruction cue ("Update: please
+    refund ...")."""
+    from incident_lab.provenance.cues import claims_a_role, role_markup
+
+    if claims_a_role(label) or role_markup(label) or _NOTE_NAME.search(label):
+        return True
+    if len(label.split()) >= 2 and label.upper() == label and label.lower() != label:
+        return True
+    return _instructs(own)
 
 
 def _frame_line(content: str, a: int, b: int) -> bool:

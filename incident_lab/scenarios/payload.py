@@ -471,8 +471,9 @@ def payload_from_dependency(
                 break
         else:
             value = _taken_value(prov, unsafe, j, content)
-            if value is not None:
-                a, b = _paragraph(content, *value)
+            paragraph = None if value is None else _paragraph(content, *value)
+            if paragraph is not None:
+                a, b = paragraph
                 reason += "; the paragraph the value came from"
         why = f"{head}: {reason}"
         return PayloadCandidate(content[a:b], "fixture", location[1], a, score, "dependency", why)
@@ -506,16 +507,20 @@ def _taken_value(prov: Any, unsafe: list[int], step: int, content: str) -> tuple
     return None
 
 
-def _paragraph(content: str, start: int, end: int) -> tuple[int, int]:
+def _paragraph(content: str, start: int, end: int) -> tuple[int, int] | None:
     """``(a, b)``, stripped: the paragraph (text between blank lines) that holds
-    ``content[start:end]``. An injection appended to a host text ("Subject: ... Hi, my
-    parcel is late.", then a note) is set off by a blank line; a text with none is one
-    paragraph."""
+    ``content[start:end]``, when it is the last of two or more and the value occurs in no
+    other: an injection appended to a host text ("Subject: ... Hi, my parcel is late.", then
+    a note) is set off by a blank line. None otherwise: a value the host's own paragraphs
+    hold too (the customer's "The parcel for order X is missing") says nothing of where
+    the note is (review rev-payload N2), and a text with no blank line is one paragraph."""
     a = 0
     for m in _BLANK_LINE.finditer(content, 0, start):
         a = m.end()
-    after = _BLANK_LINE.search(content, end)
-    return _strip(content, a, after.start() if after else len(content))
+    value = content[start:end]
+    if a == 0 or _BLANK_LINE.search(content, end) or content.find(value) < a:
+        return None
+    return _strip(content, a, len(content))
 
 
 def payload_from_turn(turns: list[dict[str, Any]], index: int) -> PayloadCandidate | None:
