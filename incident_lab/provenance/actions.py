@@ -442,17 +442,25 @@ _GET_SOME = (
     r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten)\s{1,4}(?:\w{1,20}\s{1,4}){0,2}?"
 )
 
+#: What may follow the thing asked for: the end of the clause or a preposition.
+_THING_ENDS = (
+    r"(?=\s{0,4}(?:[.,;!?)]|$)|\s{1,4}(?:for|to|at|on|in|from|and|please|tonight|today|tomorrow)\b)"
+)
+
 
 def _asks_for_what_it_buys(name: str, user_text: str) -> bool:
     """True when the user asks to get a number of what a buying tool buys ("Can I get three
     tickets for a 19:00 show?" asks for ``BuyMovieTickets``): the object is the name's last
-    word. A question about the thing ("How much are tickets?") or a search for it ("Find me
-    the showtimes") asks for no purchase; a prohibition was read before (:func:`forbidden`)."""
+    word and ends what is asked for ("a ticket refund" is no ticket). A question about the
+    thing ("How much would it cost to get two tickets?"), a condition, a prohibition or
+    reported speech asks for none: any word of :data:`_NO_PURCHASE_ASKED` in the turn."""
     words = tool_words(name)
     if len(words) < 2 or _PURCHASE_VERBS.isdisjoint(words) or len(words[-1]) < 4:
         return False
+    if len(user_text) > _MAX_PAYMENT_TURN or _NO_PURCHASE_ASKED.search(user_text):
+        return False
     thing = re.escape(words[-1][:5])
-    return re.search(rf"{_GET_SOME}{thing}", user_text, _I) is not None
+    return re.search(rf"{_GET_SOME}{thing}\w{{0,4}}{_THING_ENDS}", user_text, _I) is not None
 
 
 #: Kinds of money movement: the words of a payment tool's name (:func:`tool_words`) and the
@@ -483,7 +491,7 @@ _REQUEST_PREFIX = re.compile(
 _START_A = r"(?:initiate|make|process|start|do|set\s{1,4}up)\s{1,4}(?:a|an|the)\s{1,4}"
 #: Any of these in the user's turn and it asks for no payment by its values: negations,
 #: conditions, holds, questions about it, reported or past speech, tests.
-_NO_PAYMENT_ASKED = re.compile(
+_NOT_ASKING_WORDS = (
     r"\b(?:not|no|never|nothing|none|nobody|neither|nor|without|\w{1,12}n't|cannot|avoid\w{0,3}|"
     r"refrain|hold|stop|wait|pause|until|unless|if|whether|once|after|before|later|or|what|why|"
     r"how|when|who|which|whom|should|shall|supposed|about|might|may|maybe|perhaps|wise|scam\w{0,3}|"
@@ -492,9 +500,13 @@ _NO_PAYMENT_ASKED = re.compile(
     r"suppose|pretend|hypothetical\w{0,4}|example|test\w{0,3}|was|were|did|had|sent|paid|"
     r"yesterday|ago|already|ever|instead|actually|except|only|verify\w{0,3}|verification|"
     r"again|twice|times|each|every|all)\b"
-    r"|[\"\u201c\u201d\u2018\u2019\u00ab\u00bb`:]|(?:^|[\s(])'",
-    _I,
 )
+_NO_PAYMENT_ASKED = re.compile(
+    _NOT_ASKING_WORDS + r"|[\"\u201c\u201d\u2018\u2019\u00ab\u00bb`:]|(?:^|[\s(])'", _I
+)
+#: The same words without the quotes and colons: a purchase request names a title in quotes
+#: ("two tickets for 'The Last Adventure'") and a time ("a 19:00 show").
+_NO_PURCHASE_ASKED = re.compile(_NOT_ASKING_WORDS, _I)
 #: Where a clause of a request ends: a sentence end, a comma, "and", "then".
 _CLAUSE_END = re.compile(r"[.!?;,](?:\s|$)|\n|\s(?:and|then)\s", _I)
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]{0,20}(?:\.\d{1,6})?(?![\w.])")
