@@ -287,6 +287,11 @@ def action_kind(name: str, arguments: object = None) -> str:
 
 @lru_cache(maxsize=1024)
 def _action_kind(name: str, method: str) -> str:
+    rest = _after_reads(_tokens(name))
+    if rest:  # get_and_delete_file, readThenSendEmail: the action after the read decides
+        kind = _action_kind("_".join(rest), method)
+        if kind in SIDE_EFFECTS:
+            return kind
     args: dict[str, object] = {"method": method} if method else {}
     category = tool_category(name, args, handoffs=False)  # action_kind asked, with all arguments
     tokens = _tokens(name)
@@ -312,6 +317,15 @@ def _action_kind(name: str, method: str) -> str:
                                 "approve", "reset", "schedule", "enable", "disable", "install"):  # fmt: skip
         return "modify"
     return "other"
+
+
+def _after_reads(tokens: list[str]) -> list[str]:
+    """The words after the leading reads joined by "and"/"then" (``get_and_delete_file``:
+    ``["delete", "file"]``), or ``[]`` when the name opens with none."""
+    i = 0
+    while i + 2 < len(tokens) and tokens[i] in _READ_TOKENS and tokens[i + 1] in ("and", "then"):
+        i += 2
+    return tokens[i:] if i else []
 
 
 def _glued_read_verb(name: str, tokens: list[str]) -> bool:

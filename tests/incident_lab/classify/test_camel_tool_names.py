@@ -352,3 +352,23 @@ def test_reading_a_100kb_purchase_request_is_fast(text: str) -> None:
     start = time.process_time()
     authorised("payment", "Movies_1_BuyMovieTickets", text)
     assert time.process_time() - start < 1.0
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("getAndDeleteFile", "delete"),
+        ("get_and_delete_file", "delete"),
+        ("readThenSendEmail", "email"),
+        ("search_and_book_flight", "booking"),
+        ("fetchAndShareDocument", "permission"),
+        ("list_and_get_files", "read"),
+        ("getHTTPResponse", "read"),
+        ("getEmailAttachment", "read"),
+        ("get_and_" * 20_000 + "delete", "delete"),
+    ],
+)
+def test_a_read_verb_then_an_action_is_the_action(name: str, kind: str) -> None:
+    """Splitting ``getAndDeleteFile`` must not make it a read (it was "other" unsplit, and a
+    read is guided by a quiet "Note: call X first."): the action after "and"/"then" decides."""
+    assert action_kind(name) == kind
