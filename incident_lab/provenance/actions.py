@@ -267,7 +267,7 @@ def _verb_search(verb: str, text: str, strict: bool) -> bool:
 
 
 def _tokens(name: str) -> list[str]:
-    return [t for t in re.split(r"[^a-z0-9]+", name.lower()) if t]
+    return list(tool_words(name))  # camelCase too: sendEmail is send, email
 
 
 def action_kind(name: str, arguments: object = None) -> str:
@@ -287,16 +287,22 @@ def action_kind(name: str, arguments: object = None) -> str:
 
 @lru_cache(maxsize=1024)
 def _action_kind(name: str, method: str) -> str:
+    rest = _after_reads(_tokens(name))
+    if rest:  # get_and_delete_file, readThenSendEmail: the action after the read decides
+        kind = _action_kind("_".join(rest), method)
+        if kind in SIDE_EFFECTS:
+            return kind
     args: dict[str, object] = {"method": method} if method else {}
-    lowered = name.lower()
     category = tool_category(name, args, handoffs=False)  # action_kind asked, with all arguments
     tokens = _tokens(name)
-    if category == "read":
+    glued = _glued_read_verb(name, tokens)
+    if category == "read" and not glued:
         return "read"
-    lowered = _NOT_ACTING_WORDS.sub("_", lowered)
-    if _CREDENTIAL.search(lowered) and not (tokens and tokens[0] in _READ_TOKENS):
+    lowered = _kind_letters(name)
+    reads = bool(tokens) and tokens[0] in _READ_TOKENS and not glued
+    if _CREDENTIAL.search(lowered) and not reads:
         return "credential"
-    if category != "other":
+    if category not in ("other", "read"):
         return category
     if _reads_a_domain_noun(name):
         return "read"
@@ -304,13 +310,50 @@ def _action_kind(name: str, method: str) -> str:
         return "payment"
     if _BOOKING.search(lowered):
         return "booking"
-    if tokens and tokens[0] in _READ_TOKENS:
+    if category == "read" or (tokens and tokens[0] in _READ_TOKENS):
         return "read"
     if tokens and tokens[0] in ("update", "set", "change", "edit", "modify", "create", "add",
                                 "invite", "cancel", "move", "rename", "append", "accept",
                                 "approve", "reset", "schedule", "enable", "disable", "install"):  # fmt: skip
         return "modify"
     return "other"
+
+
+def _after_reads(tokens: list[str]) -> list[str]:
+    """The words after the leading reads joined by "and"/"then" (``get_and_delete_file``:
+    ``["delete", "file"]``), or ``[]`` when the name opens with none."""
+    i = 0
+    while i + 2 < len(tokens) and tokens[i] in _READ_TOKENS and tokens[i + 1] in ("and", "then"):
+        i += 2
+    return tokens[i:] if i else []
+
+
+def _glued_read_verb(name: str, tokens: list[str]) -> bool:
+    """True when the name opens with a read verb glued to the next word by a capital
+    (``getApiKey``, ``GetTransactionsList``). Such a name keeps the side effect its letters
+    spell, as before camel-case names were split (fail closed: a snake ``get_api_key`` is a
+    read by design, rev-kinds K4)."""
+    return bool(tokens) and tokens[0] in _READ_TOKENS and _glued(name, tokens[0])
+
+
+def _glued(name: str, word: str) -> bool:
+    """True when ``name`` opens with ``word`` followed by a capital (``getBalance``)."""
+    head = name.lstrip(" _-.:/")
+    return len(head) > len(word) and head[: len(word)].lower() == word and head[len(word)].isupper()
+
+
+def _kind_letters(name: str) -> str:
+    """The letters the kind patterns look in: the name lower case as written, and its words
+    (:func:`tool_words`) joined by ``_`` (``createEvent`` holds ``create_event``), each with
+    the English words that only spell a kind word (:data:`_NOT_ACTING_WORDS`) taken out."""
+    whole = _NOT_ACTING_WORDS.sub("_", name.lower())
+    return f"{whole} {_NOT_ACTING_WORDS.sub('_', _spelled_out(name))}"
+
+
+def _spelled_out(name: str) -> str:
+    """A name lower case with its words (:func:`tool_words`) joined by ``_``, for the kind
+    patterns that look inside words: ``createEvent`` is ``create_event``."""
+    return "_".join(tool_words(name))
 
 
 #: English words that spell a credential or booking word inside them ("otp" in footprint,
@@ -347,13 +390,22 @@ _FILE_OBJECTS = frozenset(
 def _verbs_for(kind: str, name: str) -> list[str]:
     verbs = list(ACTION_VERBS.get(kind, ())) + list(_EXTRA_VERBS.get(kind, ()))
     tokens = _tokens(name)
-    if tokens:
+    if tokens and not _glued_payment_verb(kind, name, tokens):
         verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
     if _MEMORY_TOOL.intersection(tokens):  # "remember that I want X" asks for write_memory
         verbs += list(_REMEMBER_VERBS)
     if kind == "modify" and not _FILE_OBJECTS.intersection(tool_words(name)):
         verbs = [v for v in verbs if v != "fix"]  # a fix is an edit of a file, nothing else
     return verbs
+
+
+def _glued_payment_verb(kind: str, name: str, tokens: list[str]) -> bool:
+    """True for a payment tool whose verb is glued to the next word by a capital
+    (``sendMoney``, ``PayInvoice``): its verb alone does not ask for it, as before camel-case
+    names were split ("Don't send $125 to Alex" or "Send $125 to Alex, would that be wise?"
+    ask for no ``sendMoney``: rev-kinds K1/K2; a request to send that sum still does,
+    :func:`payment_asked`). Fail closed: the snake ``send_money`` is asked for by "send"."""
+    return kind == "payment" and bool(tokens) and _glued(name, tokens[0])
 
 
 def authorised(kind: str, name: str, user_text: str) -> bool:
@@ -389,7 +441,40 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
         )
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
+    if kind == "payment" and _asks_for_what_it_buys(name, user_text):
+        return True
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
+
+
+#: The verbs of a tool that buys something (``buy_movie_tickets``, ``Buses_3_BuyBusTicket``).
+_PURCHASE_VERBS = frozenset(["buy", "purchase"])
+#: Asking to get a number of something: "can I get three tickets", "I need 2 seats", "find
+#: me two tickets" (not "find the showtimes").
+_GET_SOME = (
+    r"\b(?:(?:get|buy|purchase|want|need|like|order|book|reserve)(?:\s{1,4}(?:me|us))?"
+    r"|find\s{1,4}(?:me|us))\s{1,4}"
+    r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten)\s{1,4}(?:\w{1,20}\s{1,4}){0,2}?"
+)
+
+#: What may follow the thing asked for: the end of the clause or a preposition.
+_THING_ENDS = (
+    r"(?=\s{0,4}(?:[.,;!?)]|$)|\s{1,4}(?:for|to|at|on|in|from|and|please|tonight|today|tomorrow)\b)"
+)
+
+
+def _asks_for_what_it_buys(name: str, user_text: str) -> bool:
+    """True when the user asks to get a number of what a buying tool buys ("Can I get three
+    tickets for a 19:00 show?" asks for ``BuyMovieTickets``): the object is the name's last
+    word and ends what is asked for ("a ticket refund" is no ticket). A question about the
+    thing ("How much would it cost to get two tickets?"), a condition, a prohibition or
+    reported speech asks for none: any word of :data:`_NO_PURCHASE_ASKED` in the turn."""
+    words = tool_words(name)
+    if len(words) < 2 or _PURCHASE_VERBS.isdisjoint(words) or len(words[-1]) < 4:
+        return False
+    if len(user_text) > _MAX_PAYMENT_TURN or _NO_PURCHASE_ASKED.search(user_text):
+        return False
+    thing = re.escape(words[-1][:5])
+    return re.search(rf"{_GET_SOME}{thing}\w{{0,4}}{_THING_ENDS}", user_text, _I) is not None
 
 
 #: Kinds of money movement: the words of a payment tool's name (:func:`tool_words`) and the
@@ -420,7 +505,7 @@ _REQUEST_PREFIX = re.compile(
 _START_A = r"(?:initiate|make|process|start|do|set\s{1,4}up)\s{1,4}(?:a|an|the)\s{1,4}"
 #: Any of these in the user's turn and it asks for no payment by its values: negations,
 #: conditions, holds, questions about it, reported or past speech, tests.
-_NO_PAYMENT_ASKED = re.compile(
+_NOT_ASKING_WORDS = (
     r"\b(?:not|no|never|nothing|none|nobody|neither|nor|without|\w{1,12}n't|cannot|avoid\w{0,3}|"
     r"refrain|hold|stop|wait|pause|until|unless|if|whether|once|after|before|later|or|what|why|"
     r"how|when|who|which|whom|should|shall|supposed|about|might|may|maybe|perhaps|wise|scam\w{0,3}|"
@@ -429,9 +514,13 @@ _NO_PAYMENT_ASKED = re.compile(
     r"suppose|pretend|hypothetical\w{0,4}|example|test\w{0,3}|was|were|did|had|sent|paid|"
     r"yesterday|ago|already|ever|instead|actually|except|only|verify\w{0,3}|verification|"
     r"again|twice|times|each|every|all)\b"
-    r"|[\"\u201c\u201d\u2018\u2019\u00ab\u00bb`:]|(?:^|[\s(])'",
-    _I,
 )
+_NO_PAYMENT_ASKED = re.compile(
+    _NOT_ASKING_WORDS + r"|[\"\u201c\u201d\u2018\u2019\u00ab\u00bb`:]|(?:^|[\s(])'", _I
+)
+#: The same words without the quotes and colons: a purchase request names a title in quotes
+#: ("two tickets for 'The Last Adventure'") and a time ("a 19:00 show").
+_NO_PURCHASE_ASKED = re.compile(_NOT_ASKING_WORDS, _I)
 #: Where a clause of a request ends: a sentence end, a comma, "and", "then".
 _CLAUSE_END = re.compile(r"[.!?;,](?:\s|$)|\n|\s(?:and|then)\s", _I)
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]{0,20}(?:\.\d{1,6})?(?![\w.])")
@@ -1352,7 +1441,9 @@ def asks_to_read(tool: str, user_text: str) -> bool:
 
 @lru_cache(maxsize=1024)
 def _asks_to_read(tool: str, user_text: str) -> bool:
-    objects = [w for w in _NAME_WORDS.split(tool.lower()) if len(w) >= 3 and w not in _READ_WORDS]
+    objects = [
+        w for w in _NAME_WORDS.split(_spelled_out(tool)) if len(w) >= 3 and w not in _READ_WORDS
+    ]
     low = user_text.lower()
     return any(re.search(rf"\b{re.escape(w[:5])}", low) for w in objects)
 

@@ -46,7 +46,7 @@ from typing import Any
 import re2
 
 from incident_lab.provenance.text import function_words, plain_form
-from incident_lab.text.lexicon import ACTION_VERBS, DESTRUCTIVE, content_words
+from incident_lab.text.lexicon import ACTION_VERBS, DESTRUCTIVE, content_words, name_words
 
 #: The cue's weight in the noisy-OR: alone it makes a span (above the weak score).
 TOOL_REQUEST_WEIGHT = 0.55
@@ -361,16 +361,11 @@ def guidance(unit: str, output: str) -> bool:
     )
 
 
-#: Where a camel-case name changes word ("CarePlan|Update", "get|Balance").
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_NOT_LETTERS = re.compile(r"[^a-z0-9]+")
-
-
-@lru_cache(maxsize=4096)
 def tool_words(tool: str) -> tuple[str, ...]:
     """The words of a tool's name in any of its spellings: ``send_money``, ``sendMoney``,
-    ``SendMoney``, ``send-money`` and "Send Money" are all ``["send", "money"]``."""
-    return tuple(w for w in _NOT_LETTERS.split(_CAMEL.sub(" ", tool).lower()) if w)
+    ``SendMoney``, ``send-money`` and "Send Money" are all ``("send", "money")``
+    (:func:`~incident_lab.text.lexicon.name_words`, the one implementation)."""
+    return name_words(tool)
 
 
 @lru_cache(maxsize=4096)

@@ -319,6 +319,23 @@ _HANDOFF_KEYS = frozenset(
 )
 
 
+#: Where a camel-case name changes word: a lower-case letter or digit before a capital
+#: ("get|Balance", "CarePlan|Update") and the last capital of an acronym before a word
+#: ("HTTP|Post", "getHTTP|Response"). Fixed-width lookarounds only: linear on any name.
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NOT_NAME_CHARS = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=4096)
+def name_words(name: str) -> tuple[str, ...]:
+    """The lower-case words of a tool's (or an argument's) name in any of its spellings:
+    ``send_money``, ``sendMoney``, ``SendMoney``, ``send-money``, ``bank.send_money`` and
+    "Send Money" all end in ``("send", "money")``; ``getHTTPResponse`` is ``("get", "http",
+    "response")``. The one step from a name to its words wherever a name is read for what
+    the tool does (its kind, its verb, its objects)."""
+    return tuple(w for w in _NOT_NAME_CHARS.split(_CAMEL.sub(" ", name).lower()) if w)
+
+
 def is_handoff(name: str, arguments: dict[str, object] | None) -> bool:
     """True for an agent handoff: ``transfer_to_<agent>`` / ``transfer_back_to_<agent>``.
 
@@ -327,10 +344,24 @@ def is_handoff(name: str, arguments: dict[str, object] | None) -> bool:
     no arguments, or only a reason or message for the next agent: any other argument
     (an amount, an account, ``usd``, ``dest``, ``card_number`` ...) leaves the call a payment.
     """
-    tokens = [t for t in re.split(r"[^a-z0-9]+", name.lower()) if t]
+    tokens = list(name_words(name))
     if tokens[:2] != ["transfer", "to"] and tokens[:3] != ["transfer", "back", "to"]:
         return False
     return all(str(key).lower().strip("_") in _HANDOFF_KEYS for key in arguments or {})
+
+
+#: What a web write fills ("fill_form", "browser_fill", "fillFormField").
+_FORM_WORDS = frozenset(
+    ["form", "forms", "field", "fields", "input", "inputs", "textbox", "box", "browser", "page",
+     "web", "element", "selector", "login", "signup", "survey", "application", "captcha"]
+)  # fmt: skip
+
+
+def _fills_a_form(words: list[str]) -> bool:
+    """True when a tool named by "fill" fills a web form: it names nothing else (``fill``),
+    or one of its words is a form's or the browser's (:data:`_FORM_WORDS`). ``fillFuelTank``
+    and ``fill_water_bottle`` fill a container, which is no write to the web."""
+    return len(words) == 1 or not _FORM_WORDS.isdisjoint(words)
 
 
 def tool_category(
@@ -342,7 +373,7 @@ def tool_category(
     An agent handoff (:func:`is_handoff`) is ``"other"``; ``handoffs=False`` leaves that
     test to a caller that sees more of the arguments than it passes here.
     """
-    tokens = [t for t in re.split(r"[^a-z0-9]+", name.lower()) if t]
+    tokens = list(name_words(name))
     args = arguments or {}
     method = str(args.get("method", "")).upper()
     if any(t in ("http", "request", "fetch", "curl", "api") for t in tokens) and method:
@@ -354,6 +385,8 @@ def tool_category(
     for k, token in enumerate(tokens):  # the verb usually comes first: delete_email deletes
         if k and tokens[k - 1] == "per":
             continue  # a unit ("dividend_per_share"), not what the tool does
+        if token == "fill" and not _fills_a_form(tokens):
+            continue  # fillFuelTank fills a tank, not a web form
         for category, keys in TOOL_CATEGORIES.items():
             if token in keys:
                 return category
