@@ -477,6 +477,8 @@ _POLITE_QUESTION = re.compile(r"(?:can|could|would|will)\s{1,4}you\b", _I)
 #: Argument names whose value is the sum, and the words of a name for a payment method.
 _AMOUNT_KEYS = frozenset(["amount", "sum", "total", "value", "price"])
 _METHOD_NOUNS = frozenset(["card", "account"])
+_LINKS = frozenset(["to", "from", "into", "via", "using"])
+_DETERMINERS = frozenset(["my", "the", "our", "his", "her", "their", "a", "an"])
 
 
 def payment_asked(tool: str, arguments: object, turn: str) -> bool:
@@ -617,7 +619,23 @@ def _string_given(value: str, key_words: set[str], tokens: list[str], currency: 
     if "method" in key_words:
         parts = [p for p in parts if p not in _METHOD_NOUNS]
     n = len(parts)
-    return n > 0 and any(tokens[k : k + n] == parts for k in range(len(tokens) - n + 1))
+    return n > 0 and any(
+        tokens[k : k + n] == parts and _after_a_link(tokens, k) for k in range(len(tokens) - n + 1)
+    )
+
+
+def _after_a_link(tokens: list[str], k: int) -> bool:
+    """The phrase at ``tokens[k]`` is where the money goes or comes from: right after "to",
+    "from", "into", "via" or "using", with at most a determiner and one word between ("to my
+    friend John", "using my debit"). A name elsewhere in the clause ("to Alex for Mallory's
+    birthday") is no payee."""
+    start = max(0, k - 3)
+    before = tokens[start:k]
+    for j in range(len(before) - 1, -1, -1):
+        if before[j] in _LINKS:
+            between = before[j + 1 :]
+            return len([w for w in between if w not in _DETERMINERS]) <= 1
+    return False
 
 
 #: Asking for a change of who may do what in the words users use for it: a verb and what it
