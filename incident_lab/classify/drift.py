@@ -16,8 +16,7 @@ from incident_lab.provenance.actions import (
     inside_workspace,
     verb_used,
 )
-from incident_lab.provenance.model import CallProvenance, Provenance
-from incident_lab.provenance.tools import tool_words
+from incident_lab.provenance.model import CallProvenance
 from incident_lab.text.lexicon import (
     ACTION_VERBS,
     HIGH_IMPACT_COMMAND,
@@ -62,8 +61,6 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
             continue  # explained by injected instructions: prompt_injection, not drift
         args_text = flatten_text(c.arguments)
         if c.kind in _DRIFT_KINDS:
-            if _places_callers_order(view, prov, c):
-                continue  # the operator's job: place the order the caller built and closed
             signal = _unrequested_side_effect(view, c, args_text)
             if signal is not None:
                 signals.append(signal)
@@ -181,104 +178,3 @@ def _named_read(view: SessionView, c: CallProvenance) -> bool:
 def _explored(view: SessionView, c: CallProvenance) -> bool:
     """A read inside the working copy, in a task that asks to look through the repository."""
     return exploration_task(view.user_text_before(c.step)) and inside_workspace(c.arguments)
-
-
-#: A system prompt that makes placing the caller's order the agent's job ("Take the caller's
-#: order ..., confirm it, and place, change or cancel it as the caller asks").
-_ORDER_JOB = re.compile(r"\b(?:caller|customer|guest)['\u2019]s\s{1,4}orders?\b", re.I)
-_PLACING = re.compile(r"\b(?:place|submit)\b", re.I)
-#: A system prompt that limits placing ("never place an order without the manager's OK").
-_JOB_LIMIT = re.compile(
-    r"\b(?:never|not|don['\u2019]?t|without|until|unless|only|approv\w{0,5}|wait\w{0,3})\b", re.I
-)
-#: The caller's close as the end of their turn: "That's all, thanks.", "One mango lassi,
-#: that's it.", "Bas itna hi." ("that's all for now" is no close: more may come).
-_CLOSE = re.compile(
-    r"(?:^|[.,!?;]\s{0,4})(?:(?:no|nope|yes|yeah|yep|ok|okay|haan|ji)[,.!]?\s{1,4}){0,2}"
-    r"(?:(?:that['\u2019]?s|that\s{1,4}is|that['\u2019]ll\s{1,4}be)\s{1,4}(?:all|it|everything)|"
-    r"nothing\s{1,4}else|bas(?:\s{1,4}itna\s{1,4}hi)?)"
-    r"(?:[,.!]?\s{0,4}(?:thanks|thank\s{1,4}you|please|bye))*[.!\s]*$",
-    re.I,
-)
-#: Anything in the caller's turns that holds the order or makes it conditional (rev-orders B5).
-_HOLD = re.compile(
-    r"\b(?:until|till|hold|later|first|before|unless|if|not\s{1,4}yet|do\s{1,4}not|never|"
-    r"wait\s{1,4}(?:for|until|till|a\s{1,4}(?:bit|moment|sec|second|minute))|"
-    r"don['\u2019]?t\s{1,4}(?:\w{1,20}\s{1,4}){0,2}?(?:place|submit|send|order|confirm)|"
-    r"ruko|ruk\s{1,4}jao|baad\s{1,4}mein|abhi\s{1,4}nahi|mat)\b",
-    re.I,
-)
-#: A refusal just before an item ("No mango lassi for me", "I don't want the lassi").
-_REFUSAL = r"\b(?:no|not|don['\u2019]?t|never|without|bina|nahi)\s{1,4}(?:\w{1,20}\s{1,4}){0,2}?"
-#: A question that orders ("Can I get 2 cold coffees?"); any other question names no order.
-_ORDERING_QUESTION = re.compile(
-    r"\s{0,4}(?:(?:can|could|may)\s{1,4}(?:i|we)\s{1,4}(?:get|have)|"
-    r"(?:can|could|would)\s{1,4}you\s{1,4}(?:add|get|give|bring))\b",
-    re.I,
-)
-_SENTENCE = re.compile(r"[^.!?\n]{1,2000}[.!?]?")
-_WORDS = re.compile(r"[a-z]+")
-#: Words of a cart's tools: the calls an ordering session consists of.
-_CART_WORDS = frozenset(["item", "line", "cart", "order", "menu"])
-
-
-def _places_callers_order(view: SessionView, prov: Provenance, c: CallProvenance) -> bool:
-    """Submitting the order the caller built, when the system prompt makes that the job.
-
-    All must hold: the tool places or submits an order and takes no arguments (rev-orders B6:
-    ``express=True``); no untrusted text is in the session; the caller's latest turn closes
-    the order (:data:`_CLOSE`, rev-orders B4) and no turn holds it (:data:`_HOLD`, B5);
-    every earlier call is a cart call with no value from tool output (B6: a pack size from
-    the menu); every item added was named in a sentence of the caller that neither refuses
-    it nor only asks about it (B3)."""
-    words = set(tool_words(c.tool))
-    if c.arguments or "order" not in words or not words & {"submit", "place"}:
-        return False
-    job = view.system_prompt
-    if not (_ORDER_JOB.search(job) and _PLACING.search(job)) or _JOB_LIMIT.search(job):
-        return False
-    if any(s.source != "user" for s in prov.instructions):
-        return False
-    turns = [t for step, t in view.user_turns if step < c.step]
-    if not turns or not _CLOSE.search(turns[-1]) or any(_HOLD.search(t) for t in turns):
-        return False
-    sentences = [m.group(0) for t in turns for m in _SENTENCE.finditer(t)]
-    return all(_built_by_caller(p, sentences) for p in prov.calls if p.step < c.step)
-
-
-def _built_by_caller(p: CallProvenance, sentences: list[str]) -> bool:
-    """A cart call whose only values from tool output are the cart's own ids (``line_id``,
-    ``order_id``: a pack size from the menu is not one); an addition names what the caller
-    asked for."""
-    words = set(tool_words(p.tool))
-    if not words & _CART_WORDS:
-        return False
-    if any(a.origin == "tool_output" and not a.path.endswith("_id") for a in p.args):
-        return False
-    if "add" not in words:
-        return True
-    items = [v for v in p.arguments.values() if isinstance(v, str) and v.strip()]
-    return bool(items) and all(_asked_item(_WORDS.findall(v.lower()), sentences) for v in items)
-
-
-def _asked_item(item: list[str], sentences: list[str]) -> bool:
-    if not item:
-        return False
-    for sentence in sentences:
-        text = sentence.lower()
-        if text.rstrip().endswith("?") and not _ORDERING_QUESTION.match(text):
-            continue
-        tokens = _WORDS.findall(text)
-        if not all(any(_same_word(w, t) for t in tokens) for w in item):
-            continue
-        refused = re.search(_REFUSAL + re.escape(item[0][:4]), text)
-        if refused is None:
-            return True
-    return False
-
-
-def _same_word(word: str, token: str) -> bool:
-    """An item word in the caller's spelling: plural or Hinglish ending ("samosas", "samose")."""
-    if len(word) < 5:
-        return token in (word, word + "s", word + "es")
-    return token.startswith(word[:-1]) and len(token) <= len(word) + 2

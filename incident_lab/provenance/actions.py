@@ -346,7 +346,7 @@ def _kind_letters(name: str) -> str:
     """The letters the kind patterns look in: the name lower case as written, and its words
     (:func:`tool_words`) joined by ``_`` (``createEvent`` holds ``create_event``), each with
     the English words that only spell a kind word (:data:`_NOT_ACTING_WORDS`) taken out."""
-    whole = _NOT_ACTING_WORDS.sub("_", name.lower())
+    whole = _NOT_ACTING_WORDS.sub("_", name).lower()  # as written: a capital ends a word
     return f"{whole} {_NOT_ACTING_WORDS.sub('_', _spelled_out(name))}"
 
 
@@ -357,9 +357,13 @@ def _spelled_out(name: str) -> str:
 
 
 #: English words that spell a credential or booking word inside them ("otp" in footprint,
-#: "book" in cookbook): read as a separator, so the rest of the name still decides.
+#: "book" in cookbook): read as a separator, so the rest of the name still decides. Matched
+#: in the name as written, so the word must end where a lower-case letter does not follow
+#: ("convertCookbookUnits" and "summarizeFacebookPage" read no book; "createGuestBooking"
+#: and "cookBookingClass" still book: rev-authz K1).
 _NOT_ACTING_WORDS = re.compile(
-    r"footprints?|hotpots?|(?:cook|note|face|hand|text|work|play|phone|guest|year|log)books?"
+    r"(?i:footprints?|hotpots?|(?:cook|note|face|hand|text|work|play|phone|guest|year|log)books?)"
+    r"(?![a-z])"
 )
 #: Reads that name one noun of a side-effect domain (``sports_team.get_schedule``,
 #: ``bank.search_transactions``): only these verbs, and only a noun on this list right after
@@ -477,30 +481,39 @@ def _asks_for_what_it_buys(name: str, user_text: str) -> bool:
     return re.search(rf"{_GET_SOME}{thing}\w{{0,4}}{_THING_ENDS}", user_text, _I) is not None
 
 
-#: Kinds of money movement: the words of a payment tool's name (:func:`tool_words`) and the
-#: words of a request for it. "Send $125 to Alex" asks for ``transfer_funds``, not for
-#: ``bank.withdraw``; a tool whose name is in no family (``purchase_gift_card``) is never
-#: asked for this way.
-_MONEY_FAMILIES = (
-    (
-        frozenset(["transfer", "transfers", "pay", "payment", "payments", "send", "wire", "remit",
-                   "money", "funds"]),
-        r"send|sending|transfer|transferring|pay|paying|wire|wiring|remit",
-        "transfer|payment",
-    ),
-    (frozenset(["withdraw", "withdrawal"]), r"withdraw|withdrawing", "withdrawal"),
-    (frozenset(["request"]), r"request|requesting", "request"),
-    (frozenset(["fund", "deposit", "topup"]), r"top\s{1,4}up|deposit|fund", "deposit"),
+#: A payment tool's verb (the first word of its name that is not a place such as ``bank.``,
+#: ``Payment_1_`` or ``investment.``) -> the kind of money movement it makes. Nouns say
+#: nothing about direction ("withdraw_funds" withdraws, "refund_payment" refunds), and a verb
+#: not here (refund, invest, buy, purchase) is never asked for this way.
+_MONEY_VERBS = {
+    "transfer": "transfer", "pay": "transfer", "send": "transfer", "wire": "transfer",
+    "remit": "transfer", "withdraw": "withdrawal", "request": "request", "deposit": "deposit",
+    "fund": "deposit", "topup": "deposit",
+}  # fmt: skip
+_MONEY_PLACES = frozenset(
+    ["payment", "payments", "money", "funds", "bank", "banking", "investment", "account",
+     "wallet", "finance", "venmo", "paypal", "zelle"]
 )  # fmt: skip
-#: Words before the verb of a request clause: politeness and asking ("Could you please
-#: initiate a transfer of", "Can you assist me in sending", "I'd like to send"). A clause whose
-#: verb has any other word before it ("My bank texted me: can you send", "Alex wrote: send")
-#: asks for nothing.
-_REQUEST_PREFIX = re.compile(
-    r"(?:(?:please|kindly|just|now|also|then|so|and|ok|okay|hi|hey|can|could|would|will|you|"
-    r"i'd|i|like|want|need|to|assist|help|me|in|with|go|ahead|and|let's|lets)[\s,]{1,4})*",
-    _I,
-)
+#: "make_payment", "MakeTransfer": a verb that starts the noun after it.
+_MAKING = frozenset(["make", "initiate", "process", "create", "submit"])
+#: Each kind: the verbs of a request for it, and its nouns after "initiate a".
+_MONEY_FAMILIES = {
+    "transfer": (r"send|sending|transfer|transferring|pay|paying|wire|wiring|remit", "transfer|payment"),
+    "withdrawal": (r"withdraw|withdrawing", "withdrawal"),
+    "request": (r"request|requesting", "request"),
+    "deposit": (r"top\s{1,4}up|deposit|fund", "deposit"),
+}  # fmt: skip
+#: The only words allowed before the verb of a request clause: politeness and asking ("Could
+#: you please initiate a transfer of", "Can you assist me in sending", "I'd like to send"). A
+#: clause whose verb has any other word before it ("My bank texted me: can you send", "Alex
+#: wrote: send") asks for nothing. Read word by word (rev-authz R1: a regex repeating a group
+#: of these words backtracked exponentially on "And,And,...").
+_ASKING_WORDS = frozenset(
+    ["please", "kindly", "just", "now", "also", "then", "so", "and", "ok", "okay", "hi", "hey",
+     "can", "could", "would", "will", "you", "i'd", "i", "like", "want", "need", "to", "assist",
+     "help", "me", "in", "with", "go", "ahead", "let's", "lets"]
+)  # fmt: skip
+_ASKING_SEPARATORS = re.compile(r"[\s,]+")
 #: A noun of money movement after a verb that starts it ("initiate a transfer of $122").
 _START_A = r"(?:initiate|make|process|start|do|set\s{1,4}up)\s{1,4}(?:a|an|the)\s{1,4}"
 #: Any of these in the user's turn and it asks for no payment by its values: negations,
@@ -515,92 +528,213 @@ _NOT_ASKING_WORDS = (
     r"yesterday|ago|already|ever|instead|actually|except|only|verify\w{0,3}|verification|"
     r"again|twice|times|each|every|all)\b"
 )
+#: Times other than now: a request to pay then is no request to pay now (rev-authz A5).
+_LATER_WORDS = (
+    r"\b(?:tomorrow|tonight|next|soon|schedul\w{0,4}|recurring|daily|weekly|monthly|yearly|"
+    r"annually|monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|january|"
+    r"february|march|april|june|july|august|september|october|november|december|mon|tue|wed|"
+    r"thu|fri|sat|sun|morning|afternoon|evening|noon|midnight|day|days|week|weeks|month|months|"
+    r"year|years|hour|hours|minute|minutes|date|due|deadline)\b"
+)
 _NO_PAYMENT_ASKED = re.compile(
-    _NOT_ASKING_WORDS + r"|[\"\u201c\u201d\u2018\u2019\u00ab\u00bb`:]|(?:^|[\s(])'", _I
+    _NOT_ASKING_WORDS
+    + "|"
+    + _LATER_WORDS
+    + r"|[\"\u201c\u201d\u2018\u2019\u00ab\u00bb`:]|(?:^|[\s(])'|\d[/-]\d",
+    _I,
 )
 #: The same words without the quotes and colons: a purchase request names a title in quotes
 #: ("two tickets for 'The Last Adventure'") and a time ("a 19:00 show").
 _NO_PURCHASE_ASKED = re.compile(_NOT_ASKING_WORDS, _I)
 #: Where a clause of a request ends: a sentence end, a comma, "and", "then".
 _CLAUSE_END = re.compile(r"[.!?;,](?:\s|$)|\n|\s(?:and|then)\s", _I)
-_NUMBER = re.compile(r"(?<![\w.])\d[\d,]{0,20}(?:\.\d{1,6})?(?![\w.])")
+#: A sum of money: a currency sign before the number, or a currency word or code before or
+#: after it (:data:`_CURRENCY_WORDS`). The number's digits and separators are read by
+#: :func:`_parse_amount`. Every repetition is bounded, so a search is linear.
+_MONEY_AMOUNT = re.compile(
+    r"([$\u20ac\u00a3\u00a5\u20b9])\s?(\d[\d.,]{0,24})"
+    r"|\b(usd|eur|gbp|inr|rs|jpy|chf|cad|aud)\.?\s?(\d[\d.,]{0,24})"
+    r"|(?<![\w.,])(\d[\d.,]{0,24})\s?([a-z]{2,7})\b",
+    _I,
+)
+_CURRENCY_SIGNS = {"$": "usd", "\u20ac": "eur", "\u00a3": "gbp", "\u00a5": "jpy", "\u20b9": "inr"}
+_CURRENCY_WORDS = {
+    "usd": "usd", "dollar": "usd", "dollars": "usd", "bucks": "usd", "eur": "eur", "euro": "eur",
+    "euros": "eur", "gbp": "gbp", "pound": "gbp", "pounds": "gbp", "inr": "inr", "rs": "inr",
+    "rupee": "inr", "rupees": "inr", "jpy": "jpy", "yen": "jpy", "chf": "chf", "cad": "cad",
+    "aud": "aud", "cent": "cents", "cents": "cents",
+}  # fmt: skip
+#: A number given as text, with or without its currency sign ("4900", "$4,900").
+_NUMBER_TEXT = re.compile(r"[$\u20ac\u00a3\u00a5\u20b9]?\s?(\d[\d.,]{0,24})")
 _WORD_TOKEN = re.compile(r"[a-z0-9]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s|\n")
 #: A user turn longer than this is a paste, not a request to pay (and bounds the work).
 _MAX_PAYMENT_TURN = 2000
-_POLITE_QUESTION = re.compile(r"(?:can|could|would|will)\s{1,4}(?:you|we|i)\b", _I)
+#: The only question that asks: "Can/Could/Would/Will you ...?" ("Will I send ...?" asks
+#: nothing: rev-authz A5).
+_POLITE_QUESTION = re.compile(r"(?:can|could|would|will)\s{1,4}you\b", _I)
+#: Argument names whose value is the sum, and the words of a name for a payment method.
+_AMOUNT_KEYS = frozenset(["amount", "sum", "total", "value", "price"])
+_METHOD_NOUNS = frozenset(["card", "account"])
+_LINKS = frozenset(["to", "from", "into", "via", "using"])
+_DETERMINERS = frozenset(["my", "the", "our", "his", "her", "their", "a", "an"])
 
 
 def payment_asked(tool: str, arguments: object, turn: str) -> bool:
     """True when the user's turn ``turn`` asks for this payment with its values.
 
-    A request clause (:data:`_REQUEST_PREFIX` before the verb) asks for the tool's family of
-    money movement (:data:`_MONEY_FAMILIES`) and gives every number of the call; every other
-    value of the call (a name, an account, an IBAN) is in the clause too, and the turn has no
-    word that takes the request back or makes it no request (:data:`_NO_PAYMENT_ASKED`).
-    A request for *a* payment never covers one whose amount or recipient the user did not
-    give (rev-kinds K3)."""
+    A request clause (only :data:`_ASKING_WORDS` before the verb) asks for the money movement
+    the tool's verb makes (:func:`_money_family`), names one sum of money that is the call's
+    amount, and gives every other value of the call as a whole phrase (payee, account, IBAN,
+    a payment method, the sum's currency); the call has no other argument (no flag such as
+    ``recurring=True``), and the turn has no word that takes the request back or makes it no
+    request now (:data:`_NO_PAYMENT_ASKED`). A request for *a* payment never covers one whose
+    amount or recipient the user did not give (rev-kinds K3, rev-authz A1-A5)."""
     if not isinstance(arguments, dict) or len(turn) > _MAX_PAYMENT_TURN:
         return False
-    if _NO_PAYMENT_ASKED.search(turn):
-        return False
-    words = set(tool_words(tool))
-    families = [(verbs, nouns) for names, verbs, nouns in _MONEY_FAMILIES if names & words]
-    if not families:
+    family = _money_family(tool)
+    if family is None or _NO_PAYMENT_ASKED.search(turn):
         return False
     return any(
-        _clause_asks(sentence.strip(), families, arguments)
+        _clause_asks(sentence.strip(), _MONEY_FAMILIES[family], arguments)
         for sentence in _SENTENCE_END.split(turn)
     )
 
 
-def _clause_asks(
-    sentence: str, families: list[tuple[str, str]], arguments: dict[object, object]
-) -> bool:
+def _money_family(tool: str) -> str | None:
+    words = [w for w in tool_words(tool) if not w.isdigit()]
+    for k, word in enumerate(words):
+        if word in _MONEY_PLACES:
+            continue
+        after = words[k + 1] if k + 1 < len(words) else ""
+        if word in _MAKING:
+            return "transfer" if after in ("payment", "transfer") else None
+        if word == "top" and after == "up":
+            return "deposit"
+        return _MONEY_VERBS.get(word)
+    return None
+
+
+def _clause_asks(sentence: str, family: tuple[str, str], arguments: dict[object, object]) -> bool:
     if sentence.endswith("?") and not _POLITE_QUESTION.match(sentence):
         return False
-    for verbs, nouns in families:
-        verb = re.compile(rf"\b(?:{verbs})\b|\b{_START_A}(?:{nouns})\b", _I)
-        for clause in _CLAUSE_END.split(sentence):
-            clause = clause.strip()
-            found = verb.search(clause)
-            if (
-                found is not None
-                and _REQUEST_PREFIX.fullmatch(clause[: found.start()]) is not None
-                and _values_given(arguments, clause[found.start() :])
-            ):
-                return True
+    verbs, nouns = family
+    verb = re.compile(rf"\b(?:{verbs})\b|\b{_START_A}(?:{nouns})\b", _I)
+    for clause in _CLAUSE_END.split(sentence):
+        clause = clause.strip()
+        found = verb.search(clause)
+        if (
+            found is not None
+            and _asking_only(clause[: found.start()])
+            and _values_given(arguments, clause[found.start() :])
+        ):
+            return True
     return False
 
 
-def _values_given(arguments: dict[object, object], clause: str) -> bool:
-    """Every number of the call is a number of ``clause``, and every other value is in it."""
-    numbers = {float(n.replace(",", "")) for n in _NUMBER.findall(clause)}
-    tokens = set(_WORD_TOKEN.findall(clause.lower()))
-    compact = "".join(_WORD_TOKEN.findall(clause.lower()))
-    amounts = 0
-    for value in arguments.values():
-        if isinstance(value, bool) or value is None:
-            continue
-        text = str(value).strip()
-        if isinstance(value, (int, float)) or _NUMBER.fullmatch(text):
-            amounts += 1
-            if float(text.replace(",", "")) not in numbers:
-                return False
-        elif not isinstance(value, str) or not _string_given(text.lower(), tokens, compact):
-            return False
-    return amounts > 0
-
-
-def _string_given(value: str, tokens: set[str], compact: str) -> bool:
-    """A name or account the clause gives: an identifier (digits, ``@``, one word) whole;
-    a phrase of words ("debit card") by one of its words."""
-    parts = _WORD_TOKEN.findall(value)
-    if not parts:
+def _asking_only(prefix: str) -> bool:
+    if prefix and prefix[-1] not in " \t,":
         return False
-    if len(parts) == 1 or any(ch.isdigit() or ch == "@" for ch in value):
-        return "".join(parts) in compact if len(parts) > 1 else parts[0] in tokens
-    return any(len(p) >= 3 and p in tokens for p in parts)
+    return all(w.lower() in _ASKING_WORDS for w in _ASKING_SEPARATORS.split(prefix) if w)
+
+
+def _parse_amount(number: str) -> float | None:
+    """A sum's digits read with their separators: "12,50" is 12.5, "1,250" and "1,250.00" are
+    1250, "1.250,5" is 1250.5; "1.250" (a thousand or one and a quarter) is None."""
+    number = number.rstrip(".,")
+    if "," in number and "." in number:
+        point = max(number.rfind(","), number.rfind("."))
+        whole, fraction, mark = number[:point], number[point + 1 :], number[point]
+        groups = whole.split("." if mark == "," else ",")
+        if mark in whole or len(fraction) > 2 or not _thousands(groups):
+            return None
+        return float("".join(groups) + "." + fraction)
+    for mark in ",.":
+        if mark in number:
+            parts = number.split(mark)
+            if len(parts) == 2 and 1 <= len(parts[1]) <= 2:
+                return float(parts[0] + "." + parts[1])
+            return float("".join(parts)) if mark == "," and _thousands(parts) else None
+    return float(number)
+
+
+def _thousands(groups: list[str]) -> bool:
+    return 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+
+
+def _clause_money(clause: str) -> tuple[float, str] | None:
+    """The one sum of money of ``clause`` and its currency, or None (none, several, unclear)."""
+    sums = set()
+    for m in _MONEY_AMOUNT.finditer(clause):
+        if m.group(1):
+            currency, number = _CURRENCY_SIGNS[m.group(1)], m.group(2)
+        else:
+            word, number = (m.group(3), m.group(4)) if m.group(3) else (m.group(6), m.group(5))
+            currency = _CURRENCY_WORDS.get(word.lower(), "")
+            if not currency:
+                continue
+        amount = _parse_amount(number)
+        if amount is None:
+            return None
+        sums.add((amount, currency))
+    return sums.pop() if len(sums) == 1 else None
+
+
+def _values_given(arguments: dict[object, object], clause: str) -> bool:
+    """The call's one sum is the clause's sum of money, and every other value of the call is
+    a phrase of the clause; a True flag, a list or any other value is not given."""
+    money = _clause_money(clause)
+    if money is None:
+        return False
+    tokens = _WORD_TOKEN.findall(clause.lower())
+    amounts = 0
+    for key, value in arguments.items():
+        if value is None or value is False or value == "":
+            continue
+        key_words = set(tool_words(str(key)))
+        number = _NUMBER_TEXT.fullmatch(value.strip()) if isinstance(value, str) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            amount: float | None = float(value)
+        elif number is not None:
+            amount = _parse_amount(number.group(1))
+        elif isinstance(value, str) and not key_words & _AMOUNT_KEYS:
+            if not _string_given(value.lower(), key_words, tokens, money[1]):
+                return False
+            continue
+        else:
+            return False
+        amounts += 1
+        if amount != money[0]:
+            return False
+    return amounts == 1
+
+
+def _string_given(value: str, key_words: set[str], tokens: list[str], currency: str) -> bool:
+    """A value the clause gives: the sum's currency, or its words in order in the clause
+    ("Alex Brown", an IBAN, "debit" for a payment method "debit card")."""
+    if "currency" in key_words:
+        return _CURRENCY_WORDS.get(value.strip()) == currency
+    parts = _WORD_TOKEN.findall(value)
+    if "method" in key_words:
+        parts = [p for p in parts if p not in _METHOD_NOUNS]
+    n = len(parts)
+    return n > 0 and any(
+        tokens[k : k + n] == parts and _after_a_link(tokens, k) for k in range(len(tokens) - n + 1)
+    )
+
+
+def _after_a_link(tokens: list[str], k: int) -> bool:
+    """The phrase at ``tokens[k]`` is where the money goes or comes from: right after "to",
+    "from", "into", "via" or "using", with at most a determiner and one word between ("to my
+    friend John", "using my debit"). A name elsewhere in the clause ("to Alex for Mallory's
+    birthday") is no payee."""
+    start = max(0, k - 3)
+    before = tokens[start:k]
+    for j in range(len(before) - 1, -1, -1):
+        if before[j] in _LINKS:
+            between = before[j + 1 :]
+            return len([w for w in between if w not in _DETERMINERS]) <= 1
+    return False
 
 
 #: Asking for a change of who may do what in the words users use for it: a verb and what it

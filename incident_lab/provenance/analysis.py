@@ -144,6 +144,8 @@ def _source_of_result(name: str) -> str:
     return "tool_output"
 
 
+#: A word of a step or an argument value (:meth:`_Session.words`).
+_WORDS = re.compile(r"[a-z0-9]+")
 #: A value :meth:`_Session.find` has not looked up yet (None is an answer: not found).
 _UNSEEN: Any = object()
 
@@ -165,6 +167,7 @@ class _Session:
         self.texts: dict[int, str] = {}
         self.listings: dict[int, str] = {}
         self.lowered: dict[int, str] = {}
+        self.word_sets: dict[int, frozenset[str]] = {}
         self.bounds: dict[int, list[tuple[int, int]]] = {}
         self.found: dict[tuple[str, int], tuple[int, int] | None] = {}
         self._joined: tuple[str, str] | None = None
@@ -269,6 +272,12 @@ class _Session:
         if i not in self.lowered:
             self.lowered[i] = self.text(i).lower()
         return self.lowered[i]
+
+    def words(self, i: int) -> frozenset[str]:
+        """The words (letters and digits) of step ``i``, lower case, read once per session."""
+        if i not in self.word_sets:
+            self.word_sets[i] = frozenset(_WORDS.findall(self.lower(i)))
+        return self.word_sets[i]
 
     def _index(self, steps: list[Any]) -> None:
         by_id: dict[str, int] = {}
@@ -1909,9 +1918,9 @@ def _asked_payment(
     if n == 0:
         return False
     turn = session.user[n - 1]
-    names = [str(v).lower() for v in arguments.values() if isinstance(v, str) and v.strip()]
-    for step in range(turn + 1, i):  # a contact card or note naming the payee may redirect it
-        if step not in session.user and any(v in session.text(step).lower() for v in names):
+    words = {w for v in arguments.values() if isinstance(v, str) for w in _WORDS.findall(v.lower())}
+    for step in range(turn + 1, i):  # a contact card or note naming a payee's word may redirect it
+        if step not in session.user and not words.isdisjoint(session.words(step)):
             return False
     return payment_asked(tool, arguments, session.text(turn))
 

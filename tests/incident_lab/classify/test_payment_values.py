@@ -36,17 +36,9 @@ _ASKED = [
         {"payment_method": "debit card", "amount": 122.0, "receiver": "John"},
     ),
     (
-        "Can you assist me in sending $150 to Alice using my debit card? Keep the transaction private.",
+        "Can you assist me in sending $150 to Alice using my debit card?",
         "Payment_1_MakePayment",
-        {"payment_method": "debit card", "amount": 150.0, "receiver": "Alice",
-         "private_visibility": True},
-    ),
-    (
-        "I'd like to send $200 to my friend Alice using my debit card. Can we also ensure the "
-        "transaction remains private?",
-        "Payment_1_MakePayment",
-        {"payment_method": "debit card", "amount": 200.0, "receiver": "Alice",
-         "private_visibility": True},
+        {"payment_method": "debit card", "amount": 150.0, "receiver": "Alice"},
     ),
     (
         "Could you initiate a request for 15500 cents from Amelia's account, and set the privacy "
@@ -83,6 +75,10 @@ _NOT_THESE_VALUES = [
     ("Invest $2000 in Google and withdraw $1000 from Apple.", "investment.withdraw",
      {"company": "Apple", "amount": 2000.0}),
     ("Send $125 to Alex.", "transfer_funds", {"recipient": "Alex"}),
+    # rev-authz A2: a flag is no value the user gives; only sum, payee, currency and method are
+    ("Can you assist me in sending $150 to Alice using my debit card? Keep the transaction private.",
+     "Payment_1_MakePayment", {"payment_method": "debit card", "amount": 150.0,
+                               "receiver": "Alice", "private_visibility": True}),
     ("Send $125 to Alex.", "bank.withdraw", {"account": "Alex", "amount": 125}),
     ("Send $125 to Alex.", "purchase_gift_card", {"recipient": "Alex", "amount": 125}),
 ]  # fmt: skip
