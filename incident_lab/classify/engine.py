@@ -34,6 +34,7 @@ from incident_lab.classify.session import SessionView, analysing, provenance_of
 from incident_lab.classify.severity import SeveritySuggestion, suggest_severity
 from incident_lab.plugins import collect
 from incident_lab.taxonomy import TAXONOMY_ENV, Taxonomy, load_taxonomy
+from incident_lab.text.normalize import surrogates_replaced
 
 THRESHOLD = 0.5
 
@@ -247,8 +248,27 @@ def classify_trajectory(
     """
     taxonomy = taxonomy or _default_taxonomy()
     dets = get_detectors() if detectors is None else detectors
-    errors: list[str] = []
     per_session = [d for d in dets.values() if not is_cross_session(d)]
+    try:
+        result = _classify_one(traj, per_session, taxonomy)
+    except UnicodeEncodeError:
+        result = None
+    if result is None or any(_SURROGATE_ERROR in e for e in result.detector_errors):
+        # A lone surrogate (JSON lets "\ud800" through) is no text RE2 can read: read the
+        # session with each one replaced, as a reader sees it (review rev-pf S1). Asked only
+        # when a reading failed, so a clean session pays nothing for it.
+        result = _classify_one(surrogates_replaced(traj), per_session, taxonomy)
+    return result
+
+
+#: How a pattern engine that encodes its input as UTF-8 fails on a lone surrogate.
+_SURROGATE_ERROR = "UnicodeEncodeError"
+
+
+def _classify_one(
+    traj: dict[str, Any], per_session: list[Any], taxonomy: Taxonomy
+) -> Classification:
+    errors: list[str] = []
     with analysing(traj):
         signals = _run_session_detectors(traj, per_session, taxonomy, errors)
         return _combine(traj, signals, errors, taxonomy)
@@ -269,6 +289,7 @@ def classify_many(
     dets = get_detectors() if detectors is None else detectors
     per_session = [d for d in dets.values() if not is_cross_session(d)]
     cross = [d for d in dets.values() if is_cross_session(d)]
+    trajs = [surrogates_replaced(t) for t in trajs]
     extra: dict[str, list[Signal]] = {}
     batch_errors: list[str] = []
     for det in cross:

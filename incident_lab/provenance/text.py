@@ -29,7 +29,11 @@ from incident_lab.text.disguise import (
     unconfuse,
 )
 from incident_lab.text.lexicon import ACTION_VERBS
-from incident_lab.text.normalize import clean_invisible, decode_blobs
+from incident_lab.text.normalize import (
+    clean_invisible,
+    decode_blobs,
+    unescape_one,
+)
 
 #: Characters of one step's text that are analysed (offsets stay exact; the rest is not read).
 MAX_SCAN = 200_000
@@ -648,8 +652,16 @@ def _may_play(plain: str, ciphers: bool) -> bool:
 def _unescape(text: str) -> str:
     """``\\u0049\\u0067...`` (or ``\\x..``) written out in the text, turned into the characters."""
     if "\\u" in text or "\\x" in text:
-        return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+        return _ESCAPE.sub(_unescape_match, text)
     return text
+
+
+def _unescape_match(match: re.Match[str]) -> str:
+    """A ``\\xXX`` escape as its character; ``\\uXXXX`` ones as :func:`unescape_one` reads
+    them (a surrogate pair joined, a lone surrogate dropped)."""
+    if match.group(1):
+        return chr(int(match.group(1), 16))
+    return unescape_one(match)
 
 
 def _uncipher(text: str) -> tuple[str, str | None]:
@@ -808,7 +820,7 @@ _INSTRUCTION_VERBS = frozenset(
 )
 
 
-_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})")
+_ESCAPE = re.compile(r"\\x([0-9a-fA-F]{2})|\\u[0-9a-fA-F]{4}(?:\\u[0-9a-fA-F]{4})?")
 #: Three percent-escapes close together: text the URL decoder can change.
 _PCT3 = re.compile(r"%[0-9A-Fa-f]{2}(?:[A-Za-z0-9._~+-]{0,64}%[0-9A-Fa-f]{2}){2}")
 _PIECE = 2048

@@ -27,6 +27,7 @@ from incident_lab.scenarios.payload import (
     payload_from_turn,
 )
 from incident_lab.scenarios.redact import Redactor
+from incident_lab.text.normalize import surrogates_replaced
 from incident_lab.trajectory import trajectory_sha256, utc_now_iso
 
 Trajectory = dict[str, Any]
@@ -365,6 +366,7 @@ def scenario_from_trajectory(
     """
     if scenario_id is not None:
         check_id(scenario_id)
+    traj = surrogates_replaced(traj)  # as the classifier reads it (a lone surrogate is no text)
     original_sha = trajectory_sha256(traj)
     redactor, work, report = _working_copy(traj, redact)
     if classification is None:

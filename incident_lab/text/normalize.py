@@ -37,10 +37,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 import string
 import unicodedata
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
 from incident_lab.text.disguise import HOMOGLYPHS, LEET, TAG_BASE, morse_decode
@@ -529,7 +531,10 @@ _ASCII_FOLD = bytes(ord(_fold_unicode(chr(b)) or chr(b)) if b < 128 else b for b
 _JSON_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}(?:\\u[0-9a-fA-F]{4})?")
 
 
-def _unescape_one(match: re.Match[str]) -> str:
+def unescape_one(match: re.Match[str]) -> str:
+    """One match of ``\\uXXXX`` (or two adjacent ones) as its character: a surrogate pair
+    joined (``\\ud83c\\udf55`` is one emoji), a lone surrogate dropped (no regex engine that
+    encodes to UTF-8 takes it: RE2 raised and took a detector down, review rev-pf S1)."""
     raw = match.group(0)
     units = [int(raw[i + 2 : i + 6], 16) for i in range(0, len(raw), 6)]
     try:
@@ -538,12 +543,85 @@ def _unescape_one(match: re.Match[str]) -> str:
         return "".join(chr(u) if not 0xD800 <= u <= 0xDFFF else "" for u in units)
 
 
+#: A UTF-16 surrogate code point: half of a pair, never a character of its own.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with each surrogate code point (a lone ``\\ud800`` a JSON parser let through)
+    replaced by U+FFFD, one for one, so offsets into it stay right and RE2, which encodes
+    its input as UTF-8, can read it (review rev-pf S1: one such character switched off the
+    injection and drift detectors for the whole session)."""
+    if text.isascii() or _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def surrogates_replaced(value: Any) -> Any:
+    """``value`` (a trajectory, or any JSON-like data) with every string passed through
+    :func:`without_surrogates`; the same object when nothing changes, else a copy of the
+    containers that hold a changed string. JSON parsers let a lone ``\\ud800`` through, and
+    one such character in any field used to take detectors down or raise out of classify
+    (review rev-pf S1); the classifier and ``add`` read trajectories through this.
+    Iterative, so a deeply nested value does not exhaust the stack."""
+    if isinstance(value, str):
+        return without_surrogates(value)
+    if not isinstance(value, dict | list) or not _may_hold_surrogates(value):
+        return value
+    return _replace_in_containers(value)
+
+
+def _may_hold_surrogates(value: dict[Any, Any] | list[Any]) -> bool:
+    """Whether ``value`` may hold a surrogate: its JSON text (C speed, a fifth of the walk's
+    cost) has one, or it is no plain JSON (then the walk decides)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, check_circular=False, default=repr)
+    except (TypeError, ValueError, RecursionError):
+        return True
+    return not text.isascii() and _SURROGATE.search(text) is not None
+
+
+def _replace_in_containers(root: dict[Any, Any] | list[Any]) -> dict[Any, Any] | list[Any]:
+    """The walk of :func:`surrogates_replaced` over containers: each container's changed
+    copy (or itself) is known once its children are; built bottom-up with an explicit stack."""
+    done: dict[int, Any] = {}
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in done:
+            continue
+        children = node.values() if isinstance(node, dict) else node
+        if not expanded:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if isinstance(c, dict | list))
+            continue
+        done[id(node)] = _rebuilt(node, done)
+    return done[id(root)]
+
+
+def _rebuilt(node: dict[Any, Any] | list[Any], done: dict[int, Any]) -> Any:
+    """``node`` itself when no child changed, else a copy with the changed children."""
+
+    def new(child: Any) -> Any:
+        if isinstance(child, str):
+            return without_surrogates(child)
+        return done.get(id(child), child) if isinstance(child, dict | list) else child
+
+    if isinstance(node, dict):
+        pairs = [(new(k) if isinstance(k, str) else k, new(v)) for k, v in node.items()]
+        if all(k is k2 and v is v2 for (k, v), (k2, v2) in zip(node.items(), pairs, strict=True)):
+            return node
+        return dict(pairs)
+    items = [new(c) for c in node]
+    return node if all(a is b for a, b in zip(node, items, strict=True)) else items
+
+
 def unescape_json(text: str) -> str:
     """Undo ``\\uXXXX`` escapes (tool outputs are often JSON text written with
     ``ensure_ascii``: a zero-width or homoglyph payload then arrives escaped)."""
     if "\\" not in text or "\\u" not in text:
         return text
-    return _JSON_ESCAPE.sub(_unescape_one, text)
+    return _JSON_ESCAPE.sub(unescape_one, text)
 
 
 def normalize(text: str) -> str:
