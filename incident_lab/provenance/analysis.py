@@ -199,11 +199,11 @@ class _Session:
         self.directives: dict[str, list[tuple[int, int]]] = {}
         #: tool key -> user confirmations of a proposal naming it (:func:`_confirmations`)
         self.confirmations: dict[str, list[tuple[int, int]]] | None = None
-        #: (step, scan start) -> the JSON objects :func:`_enclosing_object` found from that
-        #: start, sorted; (step, first ``{``, last ``}``) -> that object's values as text
-        #: (:func:`_object_fields`): each is scanned and read once per session, not once per
-        #: call that copied a value from it (review rev-payload P1)
-        self.objects: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        #: step -> the JSON objects found in its text (:func:`_object_in`); (step, first
+        #: ``{``, last ``}``) -> that object's values as text (:func:`_object_fields`): each
+        #: is scanned and read once per session, not once per call that copied a value from
+        #: it (reviews rev-payload P1, rev-pf P1)
+        self.objects: dict[int, _StepObjects] = {}
         self.object_fields: dict[tuple[int, int, int], frozenset[str] | None] = {}
         self._user_before: tuple[int, str] = (0, "")
 
@@ -2231,18 +2231,128 @@ def _spelled_unit(session: _Session, c: CallProvenance) -> tuple[int, int, int] 
 
 
 def _object_around(session: _Session, step: int, at: int) -> tuple[int, int] | None:
-    """:func:`_enclosing_object` of step ``step``'s text at ``at``, scanned once per object:
-    the scan from one start cuts the text into the same outermost objects whatever offset
-    it looks for, so an object found from that start holds every later offset inside it."""
-    text = session.text(step)
-    seen = session.objects.setdefault((step, _scan_start(text, at)), [])
-    k = bisect.bisect_left(seen, (at, -1)) - 1  # the last object opening before ``at``
-    if k >= 0 and at < seen[k][1]:
-        return seen[k]
-    found = _enclosing_object(text, at)
-    if found is not None:
-        bisect.insort(seen, found)
-    return found
+    """:func:`_enclosing_object` of step ``step``'s text at ``at``, scanned once per session
+    (:func:`_object_in`)."""
+    memo = session.objects.get(step)
+    if memo is None:
+        memo = session.objects[step] = _StepObjects()
+    return _object_in(memo, session.text(step), at)
+
+
+class _StepObjects:
+    """What :func:`_object_in` learnt of one text: the objects found from each scan start
+    that opens a line, and the lexings (:class:`_Lexing`) of each line longer than
+    :data:`_MAX_OBJECT`, by the line's start."""
+
+    __slots__ = ("found", "lexings")
+
+    def __init__(self) -> None:
+        self.found: dict[int, list[tuple[int, int]]] = {}
+        self.lexings: dict[int, list[_Lexing]] = {}
+
+
+class _Lexing:
+    """The strings and the braces outside them that :func:`_enclosing_object`'s scan sees
+    from ``start`` up to ``stop``: ``quotes``/``ends`` are each string's opening quote and
+    the offset past its closing one (past ``stop`` when it does not close); ``opens`` are
+    the ``{`` in order, ``closes`` the offset of each one's ``}`` (-1: none before
+    ``stop``), ``parents`` the index of the ``{`` around it (-1: none after ``start``)."""
+
+    __slots__ = ("closes", "ends", "opens", "parents", "quotes", "start", "stop")
+
+    def __init__(self, text: str, start: int, stop: int) -> None:
+        self.start, self.stop = start, stop
+        self.quotes: list[int] = []
+        self.ends: list[int] = []
+        self.opens: list[int] = []
+        self.closes: list[int] = []
+        self.parents: list[int] = []
+        stack: list[int] = []
+        i = start
+        while i < stop:
+            q = text.find('"', i, stop)
+            for m in _BRACE.finditer(text, i, stop if q == -1 else q):
+                if m.group() == "{":
+                    self.parents.append(stack[-1] if stack else -1)
+                    stack.append(len(self.opens))
+                    self.opens.append(m.start())
+                    self.closes.append(-1)
+                elif stack:
+                    self.closes[stack.pop()] = m.start()
+            if q == -1:
+                return
+            end = _string_end(text, q, stop)
+            self.quotes.append(q)
+            self.ends.append(stop + 1 if end == -1 else end)
+            if end == -1:
+                return
+            i = end
+
+    def serves(self, lo: int, stop: int) -> bool:
+        """True when a scan from ``lo`` to ``stop`` sees the same strings as this one: it
+        starts no later, reaches no less far, and ``lo`` lies in no string of it (the
+        scan from ``lo`` then opens its first string at this one's next string)."""
+        k = bisect.bisect_left(self.quotes, lo) - 1
+        return self.start <= lo and stop <= self.stop and (k < 0 or self.ends[k] <= lo)
+
+    def outermost(self, lo: int, at: int, stop: int) -> tuple[int, int] | None:
+        """The outermost object opening at or after ``lo`` before ``at`` and closing at or
+        after ``at`` (what the scan from ``lo`` returns: its braces match as here), if it
+        closes before ``stop``. Walks only the ``{`` around ``at``."""
+        opens, closes, parents = self.opens, self.closes, self.parents
+        p = bisect.bisect_left(opens, at) - 1  # the last ``{`` before ``at``
+        while p >= 0 and opens[p] >= lo and -1 < closes[p] < at:
+            p = parents[p]
+        if p < 0 or opens[p] < lo:
+            return None
+        while parents[p] >= 0 and opens[parents[p]] >= lo:
+            p = parents[p]
+        return None if closes[p] == -1 or closes[p] >= stop else (opens[p], closes[p] + 1)
+
+
+#: Lexings kept per long line: one from its start, one out of phase (from inside its first
+#: string), two more; past that a call scans on its own (:func:`_enclosing_object`).
+_MAX_LEXINGS = 4
+
+
+def _object_in(memo: _StepObjects, text: str, at: int) -> tuple[int, int] | None:
+    """:func:`_enclosing_object` of ``text`` at ``at``, scanned once per object or line.
+    The scan from one start cuts the text into the same outermost objects whatever offset
+    it looks for, so an object found from a line's start holds every later offset inside
+    it. On a line longer than :data:`_MAX_OBJECT` the scan starts at ``at`` minus that, a
+    new start for each offset, and the line's outermost object is often too long to be
+    kept (review rev-pf P1): such a line is lexed once instead, and a
+    scan starting outside that lexing's strings sees its strings and braces, so its answer
+    is read from it by bisection."""
+    lo = _scan_start(text, at)
+    line = text.rfind("\n", 0, lo) + 1
+    end = text.find("\n", lo)
+    end = len(text) if end == -1 else end
+    if end - line <= _MAX_OBJECT:
+        seen = memo.found.setdefault(lo, [])
+        k = bisect.bisect_left(seen, (at, -1)) - 1  # the last object opening before ``at``
+        if k >= 0 and at < seen[k][1]:
+            return seen[k]
+        found = _enclosing_object(text, at)
+        if found is not None:
+            bisect.insort(seen, found)
+        return found
+    stop = min(len(text), lo + 2 * _MAX_OBJECT)
+    lexings = memo.lexings.setdefault(line, [])
+    lexing = next((x for x in lexings if x.serves(lo, stop)), None)
+    if lexing is None and len(lexings) < _MAX_LEXINGS:
+        start = lo  # a scan's own start serves it
+        if not lexings:
+            start = line
+        elif len(lexings) == 1 and lexings[0].quotes and lexings[0].quotes[0] < lo:
+            start = lexings[0].quotes[0] + 1  # out of phase: from inside the first string
+        lexing = _Lexing(text, start, min(len(text), end + 2 * _MAX_OBJECT))
+        lexings.append(lexing)
+        if not lexing.serves(lo, stop):
+            lexing = None
+    if lexing is None:
+        return _enclosing_object(text, at)
+    return lexing.outermost(lo, at, stop)
 
 
 #: Longest JSON object read as one spelled-out call (a longer one is no call's notation).

@@ -401,11 +401,34 @@ _LABEL_WORDS = 8
 #: "URGENT (from supervisor J. Reed):", "Nova instrução do sistema:"), in the cue languages;
 #: a field's name ("Subject:", "From:", "Betreff:", "[1]") does not.
 _NOTE_NAME = re.compile(
-    r"(?i)\b(?:note|notice|memo|message|alert|bulletin|automated|automatic|auto|system|bot|"
+    r"(?i)\b(?:notes?|notif\w{0,20}|notice|memo|message|alert|bulletin|automated|automatic|auto|"
+    r"system|bot|"
     r"sistema|syst[eè]me|nota|notiz|hinweis|nachricht|mensaje|messaggio|mensagem|aviso|avviso|"
     r"automatisch|automatique|autom[aá]tic[oa])\b"
     r"|\bfrom[ \t]{1,3}[^\W\d_]"
 )
+
+
+#: A bracketed tag that is the host's, not a note's label: it holds a number (a ticket's, a
+#: page's, a date, a time) or names a log level or a mail's or a ticket's field ("[TICKET
+#: 3310]", "[2026-05-03 12:00:01 WARN]", "[EXTERNAL EMAIL]", "[Attachment: a.pdf]").
+_HOST_TAG = re.compile(
+    r"\d|(?i:\b(?:debug|info|warn|warning|error|fatal|trace|external|spam|phishing|"
+    r"attachment|attached|image|photo|quoted|draft|redacted|translated|forwarded|fwd|ticket|"
+    r"case|page)\b)|[:/@.]"
+)
+
+
+def _titled_tag(tag: str) -> bool:
+    """True when a bracketed tag's text is a title of two words or more, one capitalised
+    ("Verified by Compliance", "Internal review"): a note's label, not a lower-case aside
+    ("see below", "docs") or a one-word tag."""
+    words = tag.split()
+    return (
+        len(words) >= 2
+        and all(w.replace("-", "").replace("'", "").isalpha() or w == "&" for w in words)
+        and any(w[0].isupper() for w in words)
+    )
 
 
 def _note_head(content: str, left: int, at: int) -> int | None:
@@ -436,12 +459,21 @@ def _poses_as_note(label: str, own: str) -> bool:
     """True when ``label`` poses as a party's, the system's or an automation's note: it
     claims a role (:func:`~incident_lab.provenance.cues.claims_a_role`: "SYSTEM:"), is a
     role's markup, names a note or its sender (:data:`_NOTE_NAME`), or is a banner in
-    capitals of two words or more ("ESCALATION POLICY:", not a field's one-word name); or
-    when the rest of its own sentence ``own`` carries an instruction cue ("Update: please
-    refund ...")."""
+    capitals of two words or more ("ESCALATION POLICY:", not a field's one-word name); a
+    bracketed tag poses as one when it names a note or is a title (:func:`_titled_tag`:
+    "[Verified by Compliance]"), never when it is the host's (:data:`_HOST_TAG`: "[TICKET
+    3310]", a log line's time and level; review rev-pf N1); or when the rest of its own
+    sentence ``own`` carries an instruction cue ("Update: please refund ...")."""
     from incident_lab.provenance.cues import claims_a_role, role_markup
 
-    if claims_a_role(label) or role_markup(label) or _NOTE_NAME.search(label):
+    if claims_a_role(label) or role_markup(label):
+        return True
+    if label.startswith("["):
+        if _HOST_TAG.search(label):
+            return _instructs(own)
+        if _NOTE_NAME.search(label) or _titled_tag(label[1:-1]):
+            return True
+    elif _NOTE_NAME.search(label):
         return True
     if len(label.split()) >= 2 and label.upper() == label and label.lower() != label:
         return True
