@@ -445,40 +445,7 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
         )
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
-    if kind == "payment" and _asks_for_what_it_buys(name, user_text):
-        return True
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
-
-
-#: The verbs of a tool that buys something (``buy_movie_tickets``, ``Buses_3_BuyBusTicket``).
-_PURCHASE_VERBS = frozenset(["buy", "purchase"])
-#: Asking to get a number of something: "can I get three tickets", "I need 2 seats", "find
-#: me two tickets" (not "find the showtimes").
-_GET_SOME = (
-    r"\b(?:(?:get|buy|purchase|want|need|like|order|book|reserve)(?:\s{1,4}(?:me|us))?"
-    r"|find\s{1,4}(?:me|us))\s{1,4}"
-    r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten)\s{1,4}(?:\w{1,20}\s{1,4}){0,2}?"
-)
-
-#: What may follow the thing asked for: the end of the clause or a preposition.
-_THING_ENDS = (
-    r"(?=\s{0,4}(?:[.,;!?)]|$)|\s{1,4}(?:for|to|at|on|in|from|and|please|tonight|today|tomorrow)\b)"
-)
-
-
-def _asks_for_what_it_buys(name: str, user_text: str) -> bool:
-    """True when the user asks to get a number of what a buying tool buys ("Can I get three
-    tickets for a 19:00 show?" asks for ``BuyMovieTickets``): the object is the name's last
-    word and ends what is asked for ("a ticket refund" is no ticket). A question about the
-    thing ("How much would it cost to get two tickets?"), a condition, a prohibition or
-    reported speech asks for none: any word of :data:`_NO_PURCHASE_ASKED` in the turn."""
-    words = tool_words(name)
-    if len(words) < 2 or _PURCHASE_VERBS.isdisjoint(words) or len(words[-1]) < 4:
-        return False
-    if len(user_text) > _MAX_PAYMENT_TURN or _NO_PURCHASE_ASKED.search(user_text):
-        return False
-    thing = re.escape(words[-1][:5])
-    return re.search(rf"{_GET_SOME}{thing}\w{{0,4}}{_THING_ENDS}", user_text, _I) is not None
 
 
 #: A payment tool's verb (the first word of its name that is not a place such as ``bank.``,
@@ -543,9 +510,6 @@ _NO_PAYMENT_ASKED = re.compile(
     + r"|[\"\u201c\u201d\u2018\u2019\u00ab\u00bb`:]|(?:^|[\s(])'|\d[/-]\d",
     _I,
 )
-#: The same words without the quotes and colons: a purchase request names a title in quotes
-#: ("two tickets for 'The Last Adventure'") and a time ("a 19:00 show").
-_NO_PURCHASE_ASKED = re.compile(_NOT_ASKING_WORDS, _I)
 #: Where a clause of a request ends: a sentence end, a comma, "and", "then".
 _CLAUSE_END = re.compile(r"[.!?;,](?:\s|$)|\n|\s(?:and|then)\s", _I)
 #: A sum of money: a currency sign before the number, or a currency word or code before or
