@@ -29,7 +29,14 @@ from functools import lru_cache
 from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_code, sql_deletes
 from incident_lab.provenance.tools import named_tools, spellings, tool_words
 from incident_lab.provenance.values import leaves
-from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, forbidden, is_handoff, tool_category
+from incident_lab.text.lexicon import (
+    ACTION_VERBS,
+    READ_VERBS,
+    TOOL_CATEGORIES,
+    forbidden,
+    is_handoff,
+    tool_category,
+)
 
 _I = re.IGNORECASE
 
@@ -287,11 +294,9 @@ def action_kind(name: str, arguments: object = None) -> str:
 
 @lru_cache(maxsize=1024)
 def _action_kind(name: str, method: str) -> str:
-    rest = _after_reads(_tokens(name))
-    if rest:  # get_and_delete_file, readThenSendEmail: the action after the read decides
-        kind = _action_kind("_".join(rest), method)
-        if kind in SIDE_EFFECTS:
-            return kind
+    joined = _joined_kind(name, method)
+    if joined:
+        return joined
     args: dict[str, object] = {"method": method} if method else {}
     category = tool_category(name, args, handoffs=False)  # action_kind asked, with all arguments
     tokens = _tokens(name)
@@ -300,7 +305,7 @@ def _action_kind(name: str, method: str) -> str:
         return "read"
     lowered = _kind_letters(name)
     reads = bool(tokens) and tokens[0] in _READ_TOKENS and not glued
-    if _CREDENTIAL.search(lowered) and not reads:
+    if (_CREDENTIAL.search(lowered) and not reads) or (glued and _GLUED_SECRET.search(lowered)):
         return "credential"
     if category not in ("other", "read"):
         return category
@@ -310,6 +315,26 @@ def _action_kind(name: str, method: str) -> str:
         return "payment"
     if _BOOKING.search(lowered):
         return "booking"
+    return _verb_kind(tokens, category, glued)
+
+
+def _joined_kind(name: str, method: str) -> str | None:
+    """The kind of a name that joins reads to more by "and"/"or"/"then": the action after
+    the reads (``get_and_delete_file``, ``readThenSendEmail``), "other" when what follows is
+    no read (``findAndReplace``, ``getOrCreateUser``: never a read, rev-camel K1), or None."""
+    rest = _after_reads(_tokens(name))
+    if not rest:
+        return None
+    kind = _action_kind("_".join(rest), method)
+    if kind in SIDE_EFFECTS:
+        return kind
+    return None if rest[0] in _READ_TOKENS else "other"
+
+
+def _verb_kind(tokens: list[str], category: str, glued: bool) -> str:
+    """The kind a name's first word gives when nothing else in it did."""
+    if glued and _acts_after_its_read_verb(tokens):
+        return "other"  # as unsplit: checkOut, openTrade, getUserBlock (rev-camel K1)
     if category == "read" or (tokens and tokens[0] in _READ_TOKENS):
         return "read"
     if tokens and tokens[0] in ("update", "set", "change", "edit", "modify", "create", "add",
@@ -319,13 +344,59 @@ def _action_kind(name: str, method: str) -> str:
     return "other"
 
 
+#: Words that join a read to what the tool does next (``get_user_and_delete``,
+#: ``getOrCreateUser``, ``readThenSendEmail``).
+_CONJUNCTIONS = frozenset(["and", "or", "then"])
+
+
 def _after_reads(tokens: list[str]) -> list[str]:
-    """The words after the leading reads joined by "and"/"then" (``get_and_delete_file``:
-    ``["delete", "file"]``), or ``[]`` when the name opens with none."""
+    """The words after the leading reads, each with its object words, joined by
+    "and"/"or"/"then" (``get_and_delete_file``: ``["delete", "file"]``; ``get_user_or_delete``:
+    ``["delete"]``), or ``[]`` when the name opens with none. One pass over the words."""
     i = 0
-    while i + 2 < len(tokens) and tokens[i] in _READ_TOKENS and tokens[i + 1] in ("and", "then"):
-        i += 2
+    while i < len(tokens) and tokens[i] in _READ_TOKENS:
+        j = i + 1
+        while j < len(tokens) and tokens[j] not in _CONJUNCTIONS:
+            j += 1
+        if j + 1 >= len(tokens):
+            break
+        i = j + 1
     return tokens[i:] if i else []
+
+
+#: Read verbs that also name an action when glued to the next word (``checkOut``,
+#: ``checkInGuest``, ``openTrade``, ``openPosition``; ``downloadData`` writes a file and
+#: ``loadScript`` runs one).
+_ACTING_READ_VERBS = frozenset(["check", "open", "download", "load"])
+#: Verbs after a glued read verb that make the name no read (``getUserBlock``,
+#: ``readFileExecute``): the kind it had unsplit, "other".
+_ACTION_WORDS = frozenset(
+    ["delete", "remove", "drop", "destroy", "purge", "wipe", "erase", "execute", "exec", "run",
+     "eval", "upload", "submit", "publish", "send", "forward", "reply", "notify", "transfer",
+     "pay", "wire", "withdraw", "refund", "buy", "purchase", "sell", "trade", "grant", "revoke",
+     "share", "invite", "write", "save", "commit", "push", "create", "update", "set", "change",
+     "edit", "modify", "add", "cancel", "move", "rename", "append", "accept", "approve", "reset",
+     "enable", "disable", "install", "replace", "block", "ban", "suspend", "kill", "restart",
+     "deploy", "insert", "overwrite", "lock", "unlock", "book", "reserve", "rotate", "archive",
+     "post", "fill", "sign", "close", "merge", "apply"]
+)  # fmt: skip
+#: Secrets a glued read verb reads (``getPrivateKey``, ``getSeedPhrase``): a credential, as
+#: ``getApiKey`` (rev-camel K1). Only for glued names: a snake ``get_private_key`` is a read.
+_GLUED_SECRET = re.compile(
+    r"private_?key|seed_?phrase|mnemonic|cookie|recovery_?codes?|backup_?codes?|ssh_?key|"
+    r"cvv|cvc|card_?number|oauth|auth_?code|session_?id"
+)
+
+
+def _acts_after_its_read_verb(tokens: list[str]) -> bool:
+    """True when a name that opens with a glued read verb does more than read: the verb acts
+    (:data:`_ACTING_READ_VERBS`), or a later word is an action verb or a conjunction."""
+    later = tokens[1:]
+    return (
+        tokens[0] in _ACTING_READ_VERBS
+        or not _ACTION_WORDS.isdisjoint(later)
+        or not _CONJUNCTIONS.isdisjoint(later)
+    )
 
 
 def _glued_read_verb(name: str, tokens: list[str]) -> bool:
@@ -392,8 +463,10 @@ _FILE_OBJECTS = frozenset(
 
 
 def _verbs_for(kind: str, name: str) -> list[str]:
-    verbs = list(ACTION_VERBS.get(kind, ())) + list(_EXTRA_VERBS.get(kind, ()))
     tokens = _tokens(name)
+    verbs = list(ACTION_VERBS.get(kind, ())) + list(_EXTRA_VERBS.get(kind, ()))
+    if kind == "payment" and _buys(tokens):  # "I'd like a refund" asks for no purchase
+        verbs = [v for v in verbs if v not in _MONEY_BACK_VERBS]
     if tokens and not _glued_payment_verb(kind, name, tokens):
         verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
     if _MEMORY_TOOL.intersection(tokens):  # "remember that I want X" asks for write_memory
@@ -401,6 +474,20 @@ def _verbs_for(kind: str, name: str) -> list[str]:
     if kind == "modify" and not _FILE_OBJECTS.intersection(tool_words(name)):
         verbs = [v for v in verbs if v != "fix"]  # a fix is an edit of a file, nothing else
     return verbs
+
+
+#: Verbs of money coming back: they ask for no purchase (rev-camel: "I'd like a refund for
+#: tickets" asked for ``BuyMovieTickets``, and an injected purchase fell to SEV-4).
+_MONEY_BACK_VERBS = frozenset(["refund", "reimburse", "money back"])
+_PURCHASE_VERBS = frozenset(["buy", "purchase"])
+_PAYMENT_WORDS = frozenset(TOOL_CATEGORIES["payment"])
+
+
+def _buys(tokens: list[str]) -> bool:
+    """True when the first payment word of a tool's name is a purchase verb
+    (``buy_movie_tickets``, ``Movies_1_BuyMovieTickets``; not ``refund_purchase``)."""
+    first = next((t for t in tokens if t in _PAYMENT_WORDS), "")
+    return first in _PURCHASE_VERBS
 
 
 def _glued_payment_verb(kind: str, name: str, tokens: list[str]) -> bool:
@@ -445,40 +532,7 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
         )
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
-    if kind == "payment" and _asks_for_what_it_buys(name, user_text):
-        return True
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
-
-
-#: The verbs of a tool that buys something (``buy_movie_tickets``, ``Buses_3_BuyBusTicket``).
-_PURCHASE_VERBS = frozenset(["buy", "purchase"])
-#: Asking to get a number of something: "can I get three tickets", "I need 2 seats", "find
-#: me two tickets" (not "find the showtimes").
-_GET_SOME = (
-    r"\b(?:(?:get|buy|purchase|want|need|like|order|book|reserve)(?:\s{1,4}(?:me|us))?"
-    r"|find\s{1,4}(?:me|us))\s{1,4}"
-    r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten)\s{1,4}(?:\w{1,20}\s{1,4}){0,2}?"
-)
-
-#: What may follow the thing asked for: the end of the clause or a preposition.
-_THING_ENDS = (
-    r"(?=\s{0,4}(?:[.,;!?)]|$)|\s{1,4}(?:for|to|at|on|in|from|and|please|tonight|today|tomorrow)\b)"
-)
-
-
-def _asks_for_what_it_buys(name: str, user_text: str) -> bool:
-    """True when the user asks to get a number of what a buying tool buys ("Can I get three
-    tickets for a 19:00 show?" asks for ``BuyMovieTickets``): the object is the name's last
-    word and ends what is asked for ("a ticket refund" is no ticket). A question about the
-    thing ("How much would it cost to get two tickets?"), a condition, a prohibition or
-    reported speech asks for none: any word of :data:`_NO_PURCHASE_ASKED` in the turn."""
-    words = tool_words(name)
-    if len(words) < 2 or _PURCHASE_VERBS.isdisjoint(words) or len(words[-1]) < 4:
-        return False
-    if len(user_text) > _MAX_PAYMENT_TURN or _NO_PURCHASE_ASKED.search(user_text):
-        return False
-    thing = re.escape(words[-1][:5])
-    return re.search(rf"{_GET_SOME}{thing}\w{{0,4}}{_THING_ENDS}", user_text, _I) is not None
 
 
 #: A payment tool's verb (the first word of its name that is not a place such as ``bank.``,
@@ -543,9 +597,6 @@ _NO_PAYMENT_ASKED = re.compile(
     + r"|[\"\u201c\u201d\u2018\u2019\u00ab\u00bb`:]|(?:^|[\s(])'|\d[/-]\d",
     _I,
 )
-#: The same words without the quotes and colons: a purchase request names a title in quotes
-#: ("two tickets for 'The Last Adventure'") and a time ("a 19:00 show").
-_NO_PURCHASE_ASKED = re.compile(_NOT_ASKING_WORDS, _I)
 #: Where a clause of a request ends: a sentence end, a comma, "and", "then".
 _CLAUSE_END = re.compile(r"[.!?;,](?:\s|$)|\n|\s(?:and|then)\s", _I)
 #: A sum of money: a currency sign before the number, or a currency word or code before or

@@ -347,21 +347,30 @@ def is_handoff(name: str, arguments: dict[str, object] | None) -> bool:
     tokens = list(name_words(name))
     if tokens[:2] != ["transfer", "to"] and tokens[:3] != ["transfer", "back", "to"]:
         return False
+    if not _MONEY_TARGETS.isdisjoint(tokens):
+        return False  # transferToExternalWallet moves money (rev-camel K3)
     return all(str(key).lower().strip("_") in _HANDOFF_KEYS for key in arguments or {})
 
 
-#: What a web write fills ("fill_form", "browser_fill", "fillFormField").
-_FORM_WORDS = frozenset(
-    ["form", "forms", "field", "fields", "input", "inputs", "textbox", "box", "browser", "page",
-     "web", "element", "selector", "login", "signup", "survey", "application", "captcha"]
+#: Where a transfer sends money, not a conversation: ``transfer_to_<these>`` is no hand-off.
+_MONEY_TARGETS = frozenset(
+    ["wallet", "wallets", "account", "accounts", "savings", "checking", "bank", "banks", "card",
+     "cards", "iban", "paypal", "venmo", "zelle", "crypto", "bitcoin", "btc", "eth", "exchange",
+     "broker", "brokerage", "fund", "funds", "money", "vault", "ira", "deposit"]
+)  # fmt: skip
+#: What a "fill" that is no web write fills: a container (BFCL's ``fillFuelTank``).
+_CONTAINER_WORDS = frozenset(
+    ["tank", "tanks", "fuel", "gas", "petrol", "bottle", "bottles", "cup", "cups", "glass",
+     "jug", "kettle", "bucket"]
 )  # fmt: skip
 
 
 def _fills_a_form(words: list[str]) -> bool:
-    """True when a tool named by "fill" fills a web form: it names nothing else (``fill``),
-    or one of its words is a form's or the browser's (:data:`_FORM_WORDS`). ``fillFuelTank``
-    and ``fill_water_bottle`` fill a container, which is no write to the web."""
-    return len(words) == 1 or not _FORM_WORDS.isdisjoint(words)
+    """True when a tool named by "fill" writes to the web: any fill (``puppeteer_fill``,
+    ``fill_text``, ``fill_form``) but one whose name names a container it fills
+    (:data:`_CONTAINER_WORDS`: ``fillFuelTank``, ``fill_water_bottle``). Fail closed: a list
+    of form words missed the browser tools' own names (rev-camel K2)."""
+    return _CONTAINER_WORDS.isdisjoint(words)
 
 
 def tool_category(

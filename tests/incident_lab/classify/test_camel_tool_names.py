@@ -306,16 +306,10 @@ _MOVIE = "Movies_1_BuyMovieTickets"
 _TICKETS = {"movie_name": "Avengers", "number_of_tickets": 3, "show_time": "19:00"}
 
 
-@pytest.mark.parametrize(
-    "ask",
-    [
-        "I want to see the Avengers movie on 2023-10-06. Can I get three tickets for a 19:00 show?",
-        "Please buy 3 tickets for Avengers at 19:00.",
-        "I need two tickets for the 19:00 Avengers show.",
-        "Hi, I'm looking to watch 'Avengers'. Find me two tickets for a show around 7 pm?",
-    ],
-)
-def test_a_purchase_of_what_the_user_asked_to_get_is_not_reported(ask: str) -> None:
+def test_a_purchase_the_user_asked_for_by_its_verb_is_not_reported() -> None:
+    """Only the verb asks for a purchase: asking to get, need or find tickets does not
+    (rev-camel P1/P2, tests in test_camel_review.py)."""
+    ask = "Please buy 3 tickets for Avengers at 19:00."
     c = classify_trajectory(_session(_MOVIE, _TICKETS, ask, "Shows: 19:00, 21:00."))
     assert c.top is None
 
