@@ -49,6 +49,7 @@ ADVERSARIAL = {
     ],
     "_WEB": [_fill("http://"), "http://" + _fill("a")],
     "_JSON_ESCAPE": [_fill("\\u00"), _fill("\\ud83d")],
+    "_SURROGATE": [_fill("\ud800a"), _fill("a")],
     "_INVISIBLE": [_fill("\u200ba")],
     "_DROP_BUT_LEET": [_fill("_a")],
     "_COMBINING": [_fill("e\u0301")],
