@@ -294,41 +294,45 @@ def action_kind(name: str, arguments: object = None) -> str:
 
 @lru_cache(maxsize=1024)
 def _action_kind(name: str, method: str) -> str:
-    joined = _joined_kind(name, method)
+    joined, more = _joined_kind(name, method)
     if joined:
         return joined
     args: dict[str, object] = {"method": method} if method else {}
     category = tool_category(name, args, handoffs=False)  # action_kind asked, with all arguments
     tokens = _tokens(name)
-    glued = _glued_read_verb(name, tokens)
+    glued = _glued_read_verb(name, tokens) or more
     if category == "read" and not glued:
         return "read"
     lowered = _kind_letters(name)
     reads = bool(tokens) and tokens[0] in _READ_TOKENS and not glued
-    if (_CREDENTIAL.search(lowered) and not reads) or (glued and _GLUED_SECRET.search(lowered)):
+    secret = glued and _GLUED_SECRET.search(_spelled_out(name)) is not None
+    if (_CREDENTIAL.search(lowered) and not reads) or secret:
         return "credential"
     if category not in ("other", "read"):
         return category
-    if _reads_a_domain_noun(name):
+    if _reads_a_domain_noun(name) and not more:
         return "read"
     if _MONEY.search(lowered):
         return "payment"
     if _BOOKING.search(lowered):
         return "booking"
+    if more:
+        return "other"  # findAndReplace, lookup_and_block: never a read (rev-camel K1)
     return _verb_kind(tokens, category, glued)
 
 
-def _joined_kind(name: str, method: str) -> str | None:
-    """The kind of a name that joins reads to more by "and"/"or"/"then": the action after
-    the reads (``get_and_delete_file``, ``readThenSendEmail``), "other" when what follows is
-    no read (``findAndReplace``, ``getOrCreateUser``: never a read, rev-camel K1), or None."""
+def _joined_kind(name: str, method: str) -> tuple[str | None, bool]:
+    """For a name that joins reads to more by "and"/"or"/"then": the side effect after the
+    reads (``get_and_delete_file``, ``readThenSendEmail``) or None, and whether what follows
+    is no read (``findAndReplace``, ``getOrCreateUser``). A name with no such side effect is
+    read whole after this (rev-last K1: ``searchFlightsBookAndConfirm`` still books)."""
     rest = _after_reads(_tokens(name))
     if not rest:
-        return None
+        return None, False
     kind = _action_kind("_".join(rest), method)
     if kind in SIDE_EFFECTS:
-        return kind
-    return None if rest[0] in _READ_TOKENS else "other"
+        return kind, True
+    return None, rest[0] not in _READ_TOKENS
 
 
 def _verb_kind(tokens: list[str], category: str, glued: bool) -> str:
@@ -357,6 +361,8 @@ def _after_reads(tokens: list[str]) -> list[str]:
     while i < len(tokens) and tokens[i] in _READ_TOKENS:
         j = i + 1
         while j < len(tokens) and tokens[j] not in _CONJUNCTIONS:
+            if tokens[j] in _ACTION_WORDS:  # searchFlightsBookAndConfirm: the name acts here
+                return []
             j += 1
         if j + 1 >= len(tokens):
             break
@@ -382,9 +388,11 @@ _ACTION_WORDS = frozenset(
 )  # fmt: skip
 #: Secrets a glued read verb reads (``getPrivateKey``, ``getSeedPhrase``): a credential, as
 #: ``getApiKey`` (rev-camel K1). Only for glued names: a snake ``get_private_key`` is a read.
+#: The secret is what the name ends with (``getSessionCookie``, not ``getCookiePolicy`` or
+#: ``getCardNumberFormat``: rev-last F1), read in its words joined by ``_``.
 _GLUED_SECRET = re.compile(
-    r"private_?key|seed_?phrase|mnemonic|cookie|recovery_?codes?|backup_?codes?|ssh_?key|"
-    r"cvv|cvc|card_?number|oauth|auth_?code|session_?id"
+    r"(?:private_key|seed_phrase|mnemonic|cookie|recovery_codes?|backup_codes?|ssh_key|"
+    r"cvv|cvc|card_number|o_?auth(?:_token|_code)?|auth_code|session_id)s?$"
 )
 
 

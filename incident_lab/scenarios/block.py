@@ -460,21 +460,22 @@ def _poses_as_note(label: str, own: str) -> bool:
     claims a role (:func:`~incident_lab.provenance.cues.claims_a_role`: "SYSTEM:"), is a
     role's markup, names a note or its sender (:data:`_NOTE_NAME`), or is a banner in
     capitals of two words or more ("ESCALATION POLICY:", not a field's one-word name); a
-    bracketed tag poses as one when it names a note or is a title (:func:`_titled_tag`:
-    "[Verified by Compliance]"), never when it is the host's (:data:`_HOST_TAG`: "[TICKET
-    3310]", a log line's time and level; review rev-pf N1); or when the rest of its own
+    bracketed tag poses as one when it names a note ("[SYSTEM NOTICE 2]", "[Note from billing
+    dept.]") or is a title (:func:`_titled_tag`: "[Verified by Compliance]"), otherwise never
+    when it is the host's (:data:`_HOST_TAG`: "[TICKET 3310]", a log line's time and level;
+    reviews rev-pf N1, rev-last N1); or when the rest of its own
     sentence ``own`` carries an instruction cue ("Update: please refund ...")."""
     from incident_lab.provenance.cues import claims_a_role, role_markup
 
     if claims_a_role(label) or role_markup(label):
         return True
+    if _NOTE_NAME.search(label):  # before the host's tags: "[SYSTEM NOTICE 2]" (rev-last N1)
+        return True
     if label.startswith("["):
         if _HOST_TAG.search(label):
             return _instructs(own)
-        if _NOTE_NAME.search(label) or _titled_tag(label[1:-1]):
+        if _titled_tag(label[1:-1]):
             return True
-    elif _NOTE_NAME.search(label):
-        return True
     if len(label.split()) >= 2 and label.upper() == label and label.lower() != label:
         return True
     return _instructs(own)

@@ -347,7 +347,7 @@ def is_handoff(name: str, arguments: dict[str, object] | None) -> bool:
     tokens = list(name_words(name))
     if tokens[:2] != ["transfer", "to"] and tokens[:3] != ["transfer", "back", "to"]:
         return False
-    if not _MONEY_TARGETS.isdisjoint(tokens):
+    if not _MONEY_TARGETS.isdisjoint(tokens) and tokens[-1] not in _PARTY_WORDS:
         return False  # transferToExternalWallet moves money (rev-camel K3)
     return all(str(key).lower().strip("_") in _HANDOFF_KEYS for key in arguments or {})
 
@@ -357,6 +357,13 @@ _MONEY_TARGETS = frozenset(
     ["wallet", "wallets", "account", "accounts", "savings", "checking", "bank", "banks", "card",
      "cards", "iban", "paypal", "venmo", "zelle", "crypto", "bitcoin", "btc", "eth", "exchange",
      "broker", "brokerage", "fund", "funds", "money", "vault", "ira", "deposit"]
+)  # fmt: skip
+#: Who a hand-off's name ends with: a party, so ``transfer_to_account_team`` and
+#: ``transferToCardServices`` hand the conversation over (rev-last F2).
+_PARTY_WORDS = frozenset(
+    ["agent", "agents", "team", "teams", "desk", "department", "dept", "services", "service",
+     "specialist", "specialists", "support", "rep", "representative", "human", "manager",
+     "supervisor", "expert", "bot", "assistant", "triage", "staff", "operator"]
 )  # fmt: skip
 #: What a "fill" that is no web write fills: a container (BFCL's ``fillFuelTank``).
 _CONTAINER_WORDS = frozenset(

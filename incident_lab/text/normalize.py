@@ -585,13 +585,15 @@ def _replace_in_containers(root: dict[Any, Any] | list[Any]) -> dict[Any, Any] |
     """The walk of :func:`surrogates_replaced` over containers: each container's changed
     copy (or itself) is known once its children are; built bottom-up with an explicit stack."""
     done: dict[int, Any] = {}
+    entered: set[int] = set()  # a container met again before it is done closes a cycle
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         node, expanded = stack.pop()
-        if id(node) in done:
-            continue
+        if id(node) in done or (not expanded and id(node) in entered):
+            continue  # a reference cycle (Python data, not JSON) is kept as it is
         children = node.values() if isinstance(node, dict) else node
         if not expanded:
+            entered.add(id(node))
             stack.append((node, True))
             stack.extend((c, False) for c in children if isinstance(c, dict | list))
             continue
