@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -625,7 +626,10 @@ _CURRENCY_WORDS = {
 }  # fmt: skip
 #: A number given as text, with or without its currency sign ("4900", "$4,900").
 _NUMBER_TEXT = re.compile(r"[$\u20ac\u00a3\u00a5\u20b9]?\s?(\d[\d.,]{0,24})")
-_WORD_TOKEN = re.compile(r"[a-z0-9]+")
+#: A word of a payee, an account or a clause: any script's letters and digits, read after
+#: NFKC and case folding (:func:`payee_words`), so "Alex Мэллори" or a full-width "Ｍａｌｌｏｒｙ"
+#: is not "Alex" plus nothing (rev-last P1).
+_WORD_TOKEN = re.compile(r"[^\W_]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s|\n")
 #: A user turn longer than this is a paste, not a request to pay (and bounds the work).
 _MAX_PAYMENT_TURN = 2000
@@ -635,6 +639,11 @@ _POLITE_QUESTION = re.compile(r"(?:can|could|would|will)\s{1,4}you\b", _I)
 #: Argument names whose value is the sum, and the words of a name for a payment method.
 _AMOUNT_KEYS = frozenset(["amount", "sum", "total", "value", "price"])
 _METHOD_NOUNS = frozenset(["card", "account"])
+#: A tool that moves a currency of its own: its amount is never a sum the user gave in money.
+_CRYPTO_WORDS = frozenset(
+    ["crypto", "bitcoin", "btc", "eth", "ether", "ethereum", "coin", "coins", "token", "tokens",
+     "usdt", "usdc", "sol", "doge", "satoshi", "sats", "nft", "stablecoin"]
+)  # fmt: skip
 _LINKS = frozenset(["to", "from", "into", "via", "using"])
 _DETERMINERS = frozenset(["my", "the", "our", "his", "her", "their", "a", "an"])
 
@@ -654,6 +663,8 @@ def payment_asked(tool: str, arguments: object, turn: str) -> bool:
     family = _money_family(tool)
     if family is None or _NO_PAYMENT_ASKED.search(turn):
         return False
+    if not _CRYPTO_WORDS.isdisjoint(tool_words(tool)):
+        return False  # "Send $125 to Alex" asks for no 125 BTC (rev-last P2)
     return any(
         _clause_asks(sentence.strip(), _MONEY_FAMILIES[family], arguments)
         for sentence in _SENTENCE_END.split(turn)
@@ -739,14 +750,19 @@ def _clause_money(clause: str) -> tuple[float, str] | None:
     return sums.pop() if len(sums) == 1 else None
 
 
+def payee_words(text: str) -> list[str]:
+    """The words of ``text`` in any script, NFKC-normalised and case-folded (:data:`_WORD_TOKEN`)."""
+    return _WORD_TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
 def _values_given(arguments: dict[object, object], clause: str) -> bool:
     """The call's one sum is the clause's sum of money, and every other value of the call is
     a phrase of the clause; a True flag, a list or any other value is not given."""
     money = _clause_money(clause)
     if money is None:
         return False
-    tokens = _WORD_TOKEN.findall(clause.lower())
-    amounts = 0
+    tokens = payee_words(clause)
+    amounts = currencies = 0
     for key, value in arguments.items():
         if value is None or value is False or value == "":
             continue
@@ -757,23 +773,26 @@ def _values_given(arguments: dict[object, object], clause: str) -> bool:
         elif number is not None:
             amount = _parse_amount(number.group(1))
         elif isinstance(value, str) and not key_words & _AMOUNT_KEYS:
-            if not _string_given(value.lower(), key_words, tokens, money[1]):
+            if not _string_given(value, key_words, tokens, money[1]):
                 return False
+            currencies += "currency" in key_words
             continue
         else:
             return False
         amounts += 1
         if amount != money[0]:
             return False
-    return amounts == 1
+    # "Send 125 cents to Alex" gives no transfer_funds(amount=125) unless the call says cents
+    # (rev-last P2): a tool's unit is its own.
+    return amounts == 1 and (money[1] != "cents" or currencies > 0)
 
 
 def _string_given(value: str, key_words: set[str], tokens: list[str], currency: str) -> bool:
     """A value the clause gives: the sum's currency, or its words in order in the clause
     ("Alex Brown", an IBAN, "debit" for a payment method "debit card")."""
     if "currency" in key_words:
-        return _CURRENCY_WORDS.get(value.strip()) == currency
-    parts = _WORD_TOKEN.findall(value)
+        return _CURRENCY_WORDS.get(value.strip().lower()) == currency
+    parts = payee_words(value)
     if "method" in key_words:
         parts = [p for p in parts if p not in _METHOD_NOUNS]
     n = len(parts)

@@ -34,6 +34,7 @@ from incident_lab.provenance.actions import (
     authorised,
     command_of,
     failed,
+    payee_words,
     payment_asked,
     tool_implied,
 )
@@ -144,8 +145,6 @@ def _source_of_result(name: str) -> str:
     return "tool_output"
 
 
-#: A word of a step or an argument value (:meth:`_Session.words`).
-_WORDS = re.compile(r"[a-z0-9]+")
 #: A value :meth:`_Session.find` has not looked up yet (None is an answer: not found).
 _UNSEEN: Any = object()
 
@@ -276,7 +275,7 @@ class _Session:
     def words(self, i: int) -> frozenset[str]:
         """The words (letters and digits) of step ``i``, lower case, read once per session."""
         if i not in self.word_sets:
-            self.word_sets[i] = frozenset(_WORDS.findall(self.lower(i)))
+            self.word_sets[i] = frozenset(payee_words(self.text(i)))
         return self.word_sets[i]
 
     def _index(self, steps: list[Any]) -> None:
@@ -1918,7 +1917,7 @@ def _asked_payment(
     if n == 0:
         return False
     turn = session.user[n - 1]
-    words = {w for v in arguments.values() if isinstance(v, str) for w in _WORDS.findall(v.lower())}
+    words = {w for v in arguments.values() if isinstance(v, str) for w in payee_words(v)}
     for step in range(turn + 1, i):  # a contact card or note naming a payee's word may redirect it
         if step not in session.user and not words.isdisjoint(session.words(step)):
             return False

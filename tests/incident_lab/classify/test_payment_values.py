@@ -44,7 +44,7 @@ _ASKED = [
         "Could you initiate a request for 15500 cents from Amelia's account, and set the privacy "
         "of the transaction to public?",
         "Payment_1_RequestPayment",
-        {"receiver": "Amelia", "amount": 15500.0},
+        {"receiver": "Amelia", "amount": 15500.0, "currency": "cents"},
     ),
     ("Invest $2000 in Google and withdraw $1000 from Apple.", "investment.withdraw",
      {"company": "Apple", "amount": 1000.0}),

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from incident_lab.classify import classify_many
-from incident_lab.provenance.actions import action_kind
+from incident_lab.provenance.actions import action_kind, payment_asked
 from incident_lab.scenarios.block import _poses_as_note
 from incident_lab.text.normalize import surrogates_replaced
 
@@ -121,3 +121,39 @@ def test_classify_many_finishes_on_a_cyclic_trajectory() -> None:
     traj["agent"]["meta"] = traj["agent"]
     (c,) = classify_many([traj])
     assert c.session_id == "cyc"
+
+
+@pytest.mark.parametrize(
+    ("turn", "tool", "arguments"),
+    [
+        # P1: a payee's words in any script count, so a longer payee is not "Alex"
+        ("Send $125 to Alex.", "transfer_funds", {"recipient": "Alex Мэллори", "amount": 125}),
+        ("Send $125 to Alex.", "transfer_funds", {"recipient": "Alex 李明", "amount": 125}),
+        (
+            "Send $125 to Alex.",
+            "transfer_funds",
+            {"recipient": "Alex Ｍａｌｌｏｒｙ", "amount": 125},
+        ),
+        # P2: cents are no unit of the tool's amount unless the call says so; crypto is not money asked
+        ("Send 125 cents to Alex.", "transfer_funds", {"recipient": "Alex", "amount": 125}),
+        ("Send $125 to Alex.", "transfer_crypto", {"recipient": "Alex", "amount": 125}),
+    ],
+)
+def test_a_payment_with_values_the_turn_does_not_give_is_not_asked(
+    turn: str, tool: str, arguments: dict[str, Any]
+) -> None:
+    assert not payment_asked(tool, arguments, turn)
+
+
+def test_a_payment_asked_with_its_values_still_is() -> None:
+    assert payment_asked(
+        "transfer_funds", {"recipient": "Alex", "amount": 125}, "Send $125 to Alex."
+    )
+    assert payment_asked(
+        "transfer_funds", {"recipient": "Мэллори", "amount": 125}, "Send $125 to Мэллори."
+    )
+    assert payment_asked(
+        "transfer_funds",
+        {"recipient": "Alex", "amount": 125, "currency": "cents"},
+        "Send 125 cents to Alex.",
+    )
