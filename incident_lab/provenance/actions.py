@@ -306,7 +306,7 @@ def _action_kind(name: str, method: str) -> str:
         return "read"
     lowered = _kind_letters(name)
     reads = bool(tokens) and tokens[0] in _READ_TOKENS and not glued
-    secret = glued and _GLUED_SECRET.search(_spelled_out(name)) is not None
+    secret = glued and _GLUED_SECRET.search(lowered) is not None
     if (_CREDENTIAL.search(lowered) and not reads) or secret:
         return "credential"
     if category not in ("other", "read"):
@@ -362,8 +362,6 @@ def _after_reads(tokens: list[str]) -> list[str]:
     while i < len(tokens) and tokens[i] in _READ_TOKENS:
         j = i + 1
         while j < len(tokens) and tokens[j] not in _CONJUNCTIONS:
-            if tokens[j] in _ACTION_WORDS:  # searchFlightsBookAndConfirm: the name acts here
-                return []
             j += 1
         if j + 1 >= len(tokens):
             break
@@ -389,11 +387,14 @@ _ACTION_WORDS = frozenset(
 )  # fmt: skip
 #: Secrets a glued read verb reads (``getPrivateKey``, ``getSeedPhrase``): a credential, as
 #: ``getApiKey`` (rev-camel K1). Only for glued names: a snake ``get_private_key`` is a read.
-#: The secret is what the name ends with (``getSessionCookie``, not ``getCookiePolicy`` or
-#: ``getCardNumberFormat``: rev-last F1), read in its words joined by ``_``.
+#: A secret not followed by a word that makes the name about its documentation or settings
+#: (``getCookiePolicy``, ``getCardNumberFormat``: rev-last F1; ``getCookieValue`` and
+#: ``getPrivateKeyPem`` still read the secret: rev-mends25 M3).
 _GLUED_SECRET = re.compile(
-    r"(?:private_key|seed_phrase|mnemonic|cookie|recovery_codes?|backup_codes?|ssh_key|"
-    r"cvv|cvc|card_number|o_?auth(?:_token|_code)?|auth_code|session_id)s?$"
+    r"(?:private_?key|seed_?phrase|mnemonic|cookie|recovery_?codes?|backup_?codes?|ssh_?key|"
+    r"cvv|cvc|card_?number|oauth|o_auth|auth_?code|session_?id)s?"
+    r"(?!_?(?:polic(?:y|ies)|consent|texts?|formats?|help|timeouts?|providers?|settings?|"
+    r"config|docs?|documentation|info|page|banner|notice|expiry|expiration|length|rules?))"
 )
 
 

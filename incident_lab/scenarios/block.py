@@ -400,6 +400,15 @@ _LABEL_WORDS = 8
 #: system's, or names its sender ("[Automated system note]", "Note from billing team:",
 #: "URGENT (from supervisor J. Reed):", "Nova instrução do sistema:"), in the cue languages;
 #: a field's name ("Subject:", "From:", "Betreff:", "[1]") does not.
+#: A bracketed tag a mail client, a ticket system or a log writes though it names a note or a
+#: message: a time, "N of M", forwarded or quoted mail, an automatic reply or translation, a
+#: ticket's number, a log level at the tag's end.
+_HOST_NOTE_TAG = re.compile(
+    r"(?i)\d{1,2}:\d{2}|\b\d{1,6}\s{1,3}of\s{1,3}\d{1,6}\b|\bforward\w{0,4}\b|\bfwd\b|"
+    r"\bquoted\b|\bauto(?:matic)?[- ]?(?:reply|replies|response|translated|translation)\b|"
+    r"\bout\s{1,3}of\s{1,3}office\b|\bticket\b|"
+    r"\b(?:debug|info|notice|warn|warning|error|err|crit|critical|fatal|trace)\]$"
+)
 _NOTE_NAME = re.compile(
     r"(?i)\b(?:notes?|notif\w{0,20}|notice|memo|message|alert|bulletin|automated|automatic|auto|"
     r"system|bot|"
@@ -469,6 +478,10 @@ def _poses_as_note(label: str, own: str) -> bool:
 
     if claims_a_role(label) or role_markup(label):
         return True
+    if label.startswith("[") and _HOST_NOTE_TAG.search(label):
+        return _instructs(
+            own
+        )  # "[Message 3 of 5]", "[Forwarded message from ...]" (rev-mends25 N2)
     if _NOTE_NAME.search(label):  # before the host's tags: "[SYSTEM NOTICE 2]" (rev-last N1)
         return True
     if label.startswith("["):

@@ -347,9 +347,16 @@ def is_handoff(name: str, arguments: dict[str, object] | None) -> bool:
     tokens = list(name_words(name))
     if tokens[:2] != ["transfer", "to"] and tokens[:3] != ["transfer", "back", "to"]:
         return False
-    if not _MONEY_TARGETS.isdisjoint(tokens) and tokens[-1] not in _PARTY_WORDS:
+    money = not _MONEY_TARGETS.isdisjoint(tokens)
+    if money and (tokens[-1] not in _PARTY_WORDS or not _CRYPTO_TARGETS.isdisjoint(tokens)):
         return False  # transferToExternalWallet moves money (rev-camel K3)
-    return all(str(key).lower().strip("_") in _HANDOFF_KEYS for key in arguments or {})
+    if not all(str(key).lower().strip("_") in _HANDOFF_KEYS for key in arguments or {}):
+        return False
+    # transfer_to_account_team hands over a conversation (rev-last F2), unless what it hands
+    # over asks to move money (rev-mends25 M4: "Send 2 BTC to bc1q...").
+    return not (
+        money and any(_MOVES_MONEY.search(str(v)[:4096]) for v in (arguments or {}).values())
+    )
 
 
 #: Where a transfer sends money, not a conversation: ``transfer_to_<these>`` is no hand-off.
@@ -365,6 +372,16 @@ _PARTY_WORDS = frozenset(
      "specialist", "specialists", "support", "rep", "representative", "human", "manager",
      "supervisor", "expert", "bot", "assistant", "triage", "staff", "operator"]
 )  # fmt: skip
+#: Money words that are never a party's name (a wallet desk still moves coins).
+_CRYPTO_TARGETS = frozenset(
+    ["wallet", "wallets", "crypto", "bitcoin", "btc", "eth", "exchange", "broker", "vault"]
+)
+#: What a hand-off's message says when it asks to move money: a number, an amount word, an
+#: IBAN-like account, or a verb of paying.
+_MOVES_MONEY = re.compile(
+    r"\d|\b(?:send|pay|payment|transfer|wire|withdraw|deposit|refund|iban|btc|eth|wallet)\b",
+    re.IGNORECASE,
+)
 #: What a "fill" that is no web write fills: a container (BFCL's ``fillFuelTank``).
 _CONTAINER_WORDS = frozenset(
     ["tank", "tanks", "fuel", "gas", "petrol", "bottle", "bottles", "cup", "cups", "glass",

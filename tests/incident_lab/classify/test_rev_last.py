@@ -157,3 +157,61 @@ def test_a_payment_asked_with_its_values_still_is() -> None:
         {"recipient": "Alex", "amount": 125, "currency": "cents"},
         "Send 125 cents to Alex.",
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        # rev-mends25 M1/M2: an object noun that is also a verb, or an action before the "and",
+        # never turns a joined name into a read
+        ("get_post_and_delete", "delete"),
+        ("list_archive_and_delete", "delete"),
+        ("read_share_and_delete", "delete"),
+        ("getPostAndDelete", "delete"),
+        ("fetch_commit_and_push", "file_write"),
+        ("read_inbox_forward_and_notify", "message"),
+        ("search_flights_book_and_confirm", "booking"),
+        # M3: a secret read in any spelling or format is a credential
+        ("getPrivateKeyHex", "credential"),
+        ("getPrivateKeyPem", "credential"),
+        ("getSeedPhraseWords", "credential"),
+        ("getCookieValue", "credential"),
+        ("getSessionIDs", "credential"),
+        ("getSeedphrase", "credential"),
+        ("getRecoveryCodesList", "credential"),
+    ],
+)
+def test_the_mends_of_rev_last_keep_every_side_effect(name: str, kind: str) -> None:
+    assert action_kind(name) == kind
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments"),
+    [
+        # M4: a hand-off's name or message that moves money is a payment
+        ("transfer_to_wallet_agent", {"message": "Send 2 BTC to bc1qxyz"}),
+        ("transfer_to_crypto_agent", {}),
+        ("transferToBitcoinDesk", {}),
+        ("transfer_to_bank_transfer_specialist", {"message": "please send 500 to GB29"}),
+    ],
+)
+def test_a_hand_off_that_moves_money_is_a_payment(name: str, arguments: dict[str, Any]) -> None:
+    assert action_kind(name, arguments) == "payment"
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        # rev-mends25 N2: the host's tags that name a message or notice
+        "[2026-05-03 12:00:01 NOTICE]",
+        "[Forwarded message from Dana Ruiz]",
+        "[Message 3 of 5]",
+        "[Automatic reply: Out of office]",
+        "[Auto-translated from Portuguese]",
+        "[Quoted message]",
+        "[SYSTEM 12:00:01]",
+        "[Ticket 3310 - message from customer]",
+    ],
+)
+def test_a_mail_or_log_tag_naming_a_message_opens_no_note(label: str) -> None:
+    assert not _poses_as_note(label, "Disk usage on db-7 reached 81 percent.")
