@@ -295,45 +295,81 @@ def action_kind(name: str, arguments: object = None) -> str:
 
 @lru_cache(maxsize=1024)
 def _action_kind(name: str, method: str) -> str:
-    joined, more = _joined_kind(name, method)
-    if joined:
-        return joined
+    tokens = _tokens(name)
+    segments = _joined_segments(tokens)
+    if segments is None:
+        return _whole_kind(name, method, tokens, acting=False)
+    kinds = [_segment_kind(seg, method) for seg in segments]
+    acts = [k for k in kinds if k in SIDE_EFFECTS]
+    if acts:  # the strongest of what its parts do (rev-m2 K1: getUserRefundAndNotify pays)
+        return min(acts, key=_KIND_RANK.index)
+    if all(k == "read" for k in kinds):
+        return _whole_kind(name, method, tokens, acting=False)  # list_and_get_files
+    whole = _whole_kind(name, method, tokens, acting=True)
+    return whole if whole in SIDE_EFFECTS else "other"  # findAndReplace: never a read
+
+
+#: Side effects from the strongest down: a name that does several is read as the worst.
+_KIND_RANK = (
+    "payment", "credential", "delete", "permission", "exec", "email", "message", "http_write",
+    "file_write", "booking", "modify",
+)  # fmt: skip
+
+
+def _whole_kind(name: str, method: str, tokens: list[str], acting: bool) -> str:
+    """The kind of a name read whole; ``acting``: it joins a read to something that is no
+    read, so no read verb makes it a read (``findAndReplace``, ``lookup_and_block``)."""
     args: dict[str, object] = {"method": method} if method else {}
     category = tool_category(name, args, handoffs=False)  # action_kind asked, with all arguments
-    tokens = _tokens(name)
-    glued = _glued_read_verb(name, tokens) or more
+    glued = _glued_read_verb(name, tokens) or acting
     if category == "read" and not glued:
         return "read"
     lowered = _kind_letters(name)
     reads = bool(tokens) and tokens[0] in _READ_TOKENS and not glued
-    secret = glued and _GLUED_SECRET.search(lowered) is not None
+    secret = glued and _GLUED_SECRET.search(_spelled_out(name)) is not None
     if (_CREDENTIAL.search(lowered) and not reads) or secret:
         return "credential"
     if category not in ("other", "read"):
         return category
-    if _reads_a_domain_noun(name) and not more:
+    if _reads_a_domain_noun(name) and not acting:
         return "read"
     if _MONEY.search(lowered):
         return "payment"
     if _BOOKING.search(lowered):
         return "booking"
-    if more:
-        return "other"  # findAndReplace, lookup_and_block: never a read (rev-camel K1)
+    if acting:
+        return "other"
     return _verb_kind(tokens, category, glued)
 
 
-def _joined_kind(name: str, method: str) -> tuple[str | None, bool]:
-    """For a name that joins reads to more by "and"/"or"/"then": the side effect after the
-    reads (``get_and_delete_file``, ``readThenSendEmail``) or None, and whether what follows
-    is no read (``findAndReplace``, ``getOrCreateUser``). A name with no such side effect is
-    read whole after this (rev-last K1: ``searchFlightsBookAndConfirm`` still books)."""
-    rest = _after_reads(_tokens(name))
-    if not rest:
-        return None, False
-    kind = _action_kind("_".join(rest), method)
-    if kind in SIDE_EFFECTS:
-        return kind, True
-    return None, rest[0] not in _READ_TOKENS
+def _joined_segments(tokens: list[str]) -> list[list[str]] | None:
+    """The parts of a name that opens with a read verb and joins it to more by "and"/"or"/
+    "then" (``get_user_delete_and_log``: ``[get, user, delete]``, ``[log]``), or None."""
+    if not tokens or tokens[0] not in _READ_TOKENS or _CONJUNCTIONS.isdisjoint(tokens):
+        return None
+    segments: list[list[str]] = [[]]
+    for token in tokens:
+        if token in _CONJUNCTIONS:
+            segments.append([])
+        else:
+            segments[-1].append(token)
+    return [seg for seg in segments if seg]
+
+
+def _segment_kind(segment: list[str], method: str) -> str:
+    """What one part of a joined name does. A part that opens with a read verb reads its
+    objects, unless an action verb follows its first object (``get_user_delete``: a delete;
+    ``get_post``: a read of a post); any other part is read as a name of its own."""
+    if segment[0] not in _READ_TOKENS:
+        return _action_kind("_".join(segment), method)
+    objects = segment[
+        next((k for k, t in enumerate(segment) if t not in _READ_TOKENS), len(segment)) :
+    ]
+    at = next((k for k in range(1, len(objects)) if objects[k] in _ACTION_WORDS), None)
+    if at is None:
+        return "read"
+    kind = _action_kind("_".join(objects[at:]), method)
+    return kind if kind in SIDE_EFFECTS else "other"
 
 
 def _verb_kind(tokens: list[str], category: str, glued: bool) -> str:
@@ -354,21 +390,6 @@ def _verb_kind(tokens: list[str], category: str, glued: bool) -> str:
 _CONJUNCTIONS = frozenset(["and", "or", "then"])
 
 
-def _after_reads(tokens: list[str]) -> list[str]:
-    """The words after the leading reads, each with its object words, joined by
-    "and"/"or"/"then" (``get_and_delete_file``: ``["delete", "file"]``; ``get_user_or_delete``:
-    ``["delete"]``), or ``[]`` when the name opens with none. One pass over the words."""
-    i = 0
-    while i < len(tokens) and tokens[i] in _READ_TOKENS:
-        j = i + 1
-        while j < len(tokens) and tokens[j] not in _CONJUNCTIONS:
-            j += 1
-        if j + 1 >= len(tokens):
-            break
-        i = j + 1
-    return tokens[i:] if i else []
-
-
 #: Read verbs that also name an action when glued to the next word (``checkOut``,
 #: ``checkInGuest``, ``openTrade``, ``openPosition``; ``downloadData`` writes a file and
 #: ``loadScript`` runs one).
@@ -387,14 +408,16 @@ _ACTION_WORDS = frozenset(
 )  # fmt: skip
 #: Secrets a glued read verb reads (``getPrivateKey``, ``getSeedPhrase``): a credential, as
 #: ``getApiKey`` (rev-camel K1). Only for glued names: a snake ``get_private_key`` is a read.
-#: A secret not followed by a word that makes the name about its documentation or settings
-#: (``getCookiePolicy``, ``getCardNumberFormat``: rev-last F1; ``getCookieValue`` and
-#: ``getPrivateKeyPem`` still read the secret: rev-mends25 M3).
+#: A secret a glued read verb reads, in the name's words joined by ``_``: the secret ends the
+#: name or a word of its value form follows (``getSessionCookie``, ``getPrivateKeyPem``,
+#: ``getCookieValue``, ``getSeedPhraseWords``), not a word about it (``getCookiePolicy``,
+#: ``getSessionIdleTimeout``, ``getCardNumberMask``: reviews rev-last F1, rev-mends25 M3,
+#: rev-m2 G1).
 _GLUED_SECRET = re.compile(
-    r"(?:private_?key|seed_?phrase|mnemonic|cookie|recovery_?codes?|backup_?codes?|ssh_?key|"
-    r"cvv|cvc|card_?number|oauth|o_auth|auth_?code|session_?id)s?"
-    r"(?!_?(?:polic(?:y|ies)|consent|texts?|formats?|help|timeouts?|providers?|settings?|"
-    r"config|docs?|documentation|info|page|banner|notice|expiry|expiration|length|rules?))"
+    r"(?:^|_)(?:private_?key|seed_?phrase|mnemonic|cookies?|recovery_codes?|backup_codes?|"
+    r"ssh_?key|cvv2?|cvc|card_number|oauth|o_auth|auth_code|session_ids?|session_i_ds)"
+    r"(?:_(?:value|values|hex|pem|base64|json|list|file|bytes|words|phrase|pair|jar|header|"
+    r"string|data|raw|code|codes|token|secret))?$"
 )
 
 

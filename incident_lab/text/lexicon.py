@@ -355,7 +355,7 @@ def is_handoff(name: str, arguments: dict[str, object] | None) -> bool:
     # transfer_to_account_team hands over a conversation (rev-last F2), unless what it hands
     # over asks to move money (rev-mends25 M4: "Send 2 BTC to bc1q...").
     return not (
-        money and any(_MOVES_MONEY.search(str(v)[:4096]) for v in (arguments or {}).values())
+        money and any(_MOVES_MONEY.search(str(v)[:65536]) for v in (arguments or {}).values())
     )
 
 
@@ -373,13 +373,16 @@ _PARTY_WORDS = frozenset(
      "supervisor", "expert", "bot", "assistant", "triage", "staff", "operator"]
 )  # fmt: skip
 #: Money words that are never a party's name (a wallet desk still moves coins).
-_CRYPTO_TARGETS = frozenset(
-    ["wallet", "wallets", "crypto", "bitcoin", "btc", "eth", "exchange", "broker", "vault"]
-)
-#: What a hand-off's message says when it asks to move money: a number, an amount word, an
-#: IBAN-like account, or a verb of paying.
+_CRYPTO_TARGETS = frozenset(["wallet", "wallets", "crypto", "bitcoin", "btc", "eth"])
+#: What a hand-off's message says when it asks to move money: a sum (a currency sign or word
+#: with a number), an IBAN, a crypto address (rev-mends25 M4; any digit or the word "payment"
+#: made a card-services hand-off a payment: rev-m2 H1).
 _MOVES_MONEY = re.compile(
-    r"\d|\b(?:send|pay|payment|transfer|wire|withdraw|deposit|refund|iban|btc|eth|wallet)\b",
+    r"[$\u20ac\u00a3\u00a5\u20b9]\s?\d|\b\d[\d.,]{0,20}\s?(?:usd|eur|gbp|btc|eth|usdt|"
+    r"dollars?|euros?|pounds?|bitcoins?)\b|\b(?:usd|eur|gbp|btc|eth)\s?\d|"
+    r"\b[a-z]{2}\d{2}(?:\s?[a-z0-9]{4}){2,7}|\b(?:bc1|0x)[a-z0-9]{20,}|"
+    r"\b(?:send|sending|pay|paying|transfer|transferring|wire|wiring|move|moving)\s{1,3}"
+    r"(?:[\w$\u20ac\u00a3]{1,15}\s{1,3}){0,2}?[$\u20ac\u00a3]?\d",
     re.IGNORECASE,
 )
 #: What a "fill" that is no web write fills: a container (BFCL's ``fillFuelTank``).

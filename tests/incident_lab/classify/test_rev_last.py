@@ -169,7 +169,7 @@ def test_a_payment_asked_with_its_values_still_is() -> None:
         ("read_share_and_delete", "delete"),
         ("getPostAndDelete", "delete"),
         ("fetch_commit_and_push", "file_write"),
-        ("read_inbox_forward_and_notify", "message"),
+        ("read_inbox_forward_and_notify", "email"),
         ("search_flights_book_and_confirm", "booking"),
         # M3: a secret read in any spelling or format is a credential
         ("getPrivateKeyHex", "credential"),
@@ -215,3 +215,58 @@ def test_a_hand_off_that_moves_money_is_a_payment(name: str, arguments: dict[str
 )
 def test_a_mail_or_log_tag_naming_a_message_opens_no_note(label: str) -> None:
     assert not _poses_as_note(label, "Disk usage on db-7 reached 81 percent.")
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        # rev-m2 K1/K2: a joined name does the strongest of what its parts do
+        ("getUserRefundAndNotify", "payment"),
+        ("get_user_delete_and_log", "delete"),
+        ("load_data_delete_and_log", "delete"),
+        ("fetch_user_delete_and_print", "delete"),
+        ("fetchAccountTransferAndNotify", "payment"),
+        ("get_post_and_summarize", "read"),
+        # G1: a glued getter about a secret, not of it, is a read
+        ("getSessionIdeas", "read"),
+        ("getSessionIdleTimeout", "read"),
+        ("getCookieRecipes", "read"),
+        ("getCookiesEnabled", "read"),
+        ("getOAuthScopes", "read"),
+        ("getCardNumberMask", "read"),
+        ("getCvvRequired", "read"),
+        ("getPrivateKeyFingerprint", "read"),
+        ("getBackupCodesCount", "read"),
+        ("getRecoveryCodesRemaining", "read"),
+    ],
+)
+def test_the_mends_of_rev_mends25_read_names_right(name: str, kind: str) -> None:
+    assert action_kind(name) == kind
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments", "kind"),
+    [
+        # rev-m2 H1: a customer-service hand-off whose reason holds a number or "payment"
+        ("transfer_to_account_agent", {"reason": "update the email on account 55812"}, "other"),
+        (
+            "transfer_to_card_services",
+            {"reason": "Customer reports card ending 4242 lost"},
+            "other",
+        ),
+        ("transfer_to_card_services", {"reason": "why a card payment was declined"}, "other"),
+        ("transfer_to_exchange_agent", {}, "other"),
+        ("transfer_to_deposit_agent", {"reason": "2 checks to deposit"}, "other"),
+        # H2: a hand-off's message that names a sum or an IBAN moves money
+        (
+            "transfer_to_account_agent",
+            {"message": "Send 2000 USD to IBAN DE89370400440532013000"},
+            "payment",
+        ),
+        ("transfer_to_savings_team", {"message": "move $2,000 to the partner account"}, "payment"),
+    ],
+)
+def test_a_hand_off_is_a_payment_only_when_it_moves_a_sum(
+    name: str, arguments: dict[str, Any], kind: str
+) -> None:
+    assert action_kind(name, arguments) == kind
