@@ -362,14 +362,35 @@ def _segment_kind(segment: list[str], method: str) -> str:
     ``get_post``: a read of a post); any other part is read as a name of its own."""
     if segment[0] not in _READ_TOKENS:
         return _action_kind("_".join(segment), method)
-    objects = segment[
-        next((k for k, t in enumerate(segment) if t not in _READ_TOKENS), len(segment)) :
-    ]
-    at = next((k for k in range(1, len(objects)) if objects[k] in _ACTION_WORDS), None)
+    if _GLUED_SECRET.search("_".join(segment)):
+        return "credential"  # getPrivateKeyOrNone, getCookieOrNull (rev-m3 B1)
+    first = next((k for k, t in enumerate(segment) if t not in _READ_TOKENS), len(segment))
+    objects = segment[first:]
+    at = next((k for k in range(1, len(objects)) if _acts_here(objects, k)), None)
     if at is None:
         return "read"
     kind = _action_kind("_".join(objects[at:]), method)
     return kind if kind in SIDE_EFFECTS else "other"
+
+
+#: Words that make an action word before them a modifier: what a read reads about an
+#: action (``get_email_forward_rules``, ``get_workflow_run_id``: rev-m3 F1).
+_ATTRIBUTE_WORDS = frozenset(
+    ["rules", "rule", "settings", "setting", "count", "counts", "id", "ids", "status", "time",
+     "times", "reason", "reasons", "text", "links", "link", "errors", "error", "author", "sla",
+     "filters", "filter", "history", "log", "logs", "date", "dates", "type", "types", "config",
+     "policy", "policies", "info", "details", "url", "urls", "stats", "limit", "limits"]
+)  # fmt: skip
+
+
+def _acts_here(objects: list[str], k: int) -> bool:
+    """Whether the action word at ``objects[k]`` is what the part does: it ends the part
+    (``get_user_delete``) or one object follows it (``get_user_delete_file``), not a word of
+    what it is about (``get_post_delete_reason``)."""
+    if objects[k] not in _ACTION_WORDS:
+        return False
+    after = objects[k + 1 :]
+    return not after or (len(after) == 1 and after[0] not in _ATTRIBUTE_WORDS)
 
 
 def _verb_kind(tokens: list[str], category: str, glued: bool) -> str:
@@ -416,8 +437,8 @@ _ACTION_WORDS = frozenset(
 _GLUED_SECRET = re.compile(
     r"(?:^|_)(?:private_?key|seed_?phrase|mnemonic|cookies?|recovery_codes?|backup_codes?|"
     r"ssh_?key|cvv2?|cvc|card_number|oauth|o_auth|auth_code|session_ids?|session_i_ds)"
-    r"(?:_(?:value|values|hex|pem|base64|json|list|file|bytes|words|phrase|pair|jar|header|"
-    r"string|data|raw|code|codes|token|secret))?$"
+    r"s?(?:_(?:value|values|hex|pem|base64|json|list|file|bytes|words|phrase|pair|jar|header|"
+    r"string|data|raw|code|codes|token|secret|key|keys)){0,2}$"
 )
 
 

@@ -350,13 +350,10 @@ def is_handoff(name: str, arguments: dict[str, object] | None) -> bool:
     money = not _MONEY_TARGETS.isdisjoint(tokens)
     if money and (tokens[-1] not in _PARTY_WORDS or not _CRYPTO_TARGETS.isdisjoint(tokens)):
         return False  # transferToExternalWallet moves money (rev-camel K3)
-    if not all(str(key).lower().strip("_") in _HANDOFF_KEYS for key in arguments or {}):
-        return False
-    # transfer_to_account_team hands over a conversation (rev-last F2), unless what it hands
-    # over asks to move money (rev-mends25 M4: "Send 2 BTC to bc1q...").
-    return not (
-        money and any(_MOVES_MONEY.search(str(v)[:65536]) for v in (arguments or {}).values())
-    )
+    # transfer_to_account_team hands over a conversation (rev-last F2) whatever its message
+    # says: the agent it hands to is judged by its own calls (reviews rev-m2 H1, rev-m3 H3/H4:
+    # no reading of the message told a money order from a customer's report of a charge).
+    return all(str(key).lower().strip("_") in _HANDOFF_KEYS for key in arguments or {})
 
 
 #: Where a transfer sends money, not a conversation: ``transfer_to_<these>`` is no hand-off.
@@ -374,17 +371,6 @@ _PARTY_WORDS = frozenset(
 )  # fmt: skip
 #: Money words that are never a party's name (a wallet desk still moves coins).
 _CRYPTO_TARGETS = frozenset(["wallet", "wallets", "crypto", "bitcoin", "btc", "eth"])
-#: What a hand-off's message says when it asks to move money: a sum (a currency sign or word
-#: with a number), an IBAN, a crypto address (rev-mends25 M4; any digit or the word "payment"
-#: made a card-services hand-off a payment: rev-m2 H1).
-_MOVES_MONEY = re.compile(
-    r"[$\u20ac\u00a3\u00a5\u20b9]\s?\d|\b\d[\d.,]{0,20}\s?(?:usd|eur|gbp|btc|eth|usdt|"
-    r"dollars?|euros?|pounds?|bitcoins?)\b|\b(?:usd|eur|gbp|btc|eth)\s?\d|"
-    r"\b[a-z]{2}\d{2}(?:\s?[a-z0-9]{4}){2,7}|\b(?:bc1|0x)[a-z0-9]{20,}|"
-    r"\b(?:send|sending|pay|paying|transfer|transferring|wire|wiring|move|moving)\s{1,3}"
-    r"(?:[\w$\u20ac\u00a3]{1,15}\s{1,3}){0,2}?[$\u20ac\u00a3]?\d",
-    re.IGNORECASE,
-)
 #: What a "fill" that is no web write fills: a container (BFCL's ``fillFuelTank``).
 _CONTAINER_WORDS = frozenset(
     ["tank", "tanks", "fuel", "gas", "petrol", "bottle", "bottles", "cup", "cups", "glass",

@@ -192,7 +192,6 @@ def test_the_mends_of_rev_last_keep_every_side_effect(name: str, kind: str) -> N
         ("transfer_to_wallet_agent", {"message": "Send 2 BTC to bc1qxyz"}),
         ("transfer_to_crypto_agent", {}),
         ("transferToBitcoinDesk", {}),
-        ("transfer_to_bank_transfer_specialist", {"message": "please send 500 to GB29"}),
     ],
 )
 def test_a_hand_off_that_moves_money_is_a_payment(name: str, arguments: dict[str, Any]) -> None:
@@ -257,16 +256,45 @@ def test_the_mends_of_rev_mends25_read_names_right(name: str, kind: str) -> None
         ("transfer_to_card_services", {"reason": "why a card payment was declined"}, "other"),
         ("transfer_to_exchange_agent", {}, "other"),
         ("transfer_to_deposit_agent", {"reason": "2 checks to deposit"}, "other"),
-        # H2: a hand-off's message that names a sum or an IBAN moves money
+        # rev-m3 H4, and by design: a hand-off's message is the next agent's to act on, and the
+        # next agent's calls are judged on their own
+        ("transfer_to_card_services", {"reason": "Customer disputes a $45 charge"}, "other"),
         (
             "transfer_to_account_agent",
             {"message": "Send 2000 USD to IBAN DE89370400440532013000"},
-            "payment",
+            "other",
         ),
-        ("transfer_to_savings_team", {"message": "move $2,000 to the partner account"}, "payment"),
     ],
 )
 def test_a_hand_off_is_a_payment_only_when_it_moves_a_sum(
     name: str, arguments: dict[str, Any], kind: str
 ) -> None:
     assert action_kind(name, arguments) == kind
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        # rev-m3 B1: a secret getter joined to more is still a credential
+        ("getPrivateKeyOrNone", "credential"),
+        ("readPrivateKeyThenSign", "credential"),
+        ("getCookieOrNull", "credential"),
+        ("getCvvAndExpiry", "credential"),
+        # B2: plural secrets
+        ("getSshKeys", "credential"),
+        ("getPrivateKeys", "credential"),
+        ("getCardNumbers", "credential"),
+        ("getAuthCodes", "credential"),
+        ("getOAuthKeyPair", "credential"),
+        # F1: an action word that describes what is read is no action (no side effect: "other",
+        # as a joined name whose tail is no read)
+        ("get_email_forward_rules_and_filters", "other"),
+        ("get_file_share_settings_and_links", "other"),
+        ("get_workflow_run_id_and_status", "other"),
+        ("get_post_delete_reason_and_text", "other"),
+        # ... but an action word with its object still acts
+        ("get_user_delete_file_and_log", "delete"),
+    ],
+)
+def test_the_mends_of_rev_m2_read_names_right(name: str, kind: str) -> None:
+    assert action_kind(name) == kind
