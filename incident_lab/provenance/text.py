@@ -657,7 +657,7 @@ def _unescape(text: str) -> str:
 
 
 def _unescape_match(match: re.Match[str]) -> str:
-    """A ``\\xXX`` escape as its character; ``\\uXXXX`` ones as :func:`unescape_one` reads
+    """A ``\\x41`` escape as its character; ``\\u0041`` ones as :func:`unescape_one` reads
     them (a surrogate pair joined, a lone surrogate dropped)."""
     if match.group(1):
         return chr(int(match.group(1), 16))

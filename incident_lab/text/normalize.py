@@ -532,9 +532,10 @@ _JSON_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}(?:\\u[0-9a-fA-F]{4})?")
 
 
 def unescape_one(match: re.Match[str]) -> str:
-    """One match of ``\\uXXXX`` (or two adjacent ones) as its character: a surrogate pair
-    joined (``\\ud83c\\udf55`` is one emoji), a lone surrogate dropped (no regex engine that
-    encodes to UTF-8 takes it: RE2 raised and took a detector down, review rev-pf S1)."""
+    """One match of a ``\\u0041``-style escape (or two adjacent ones) as its character: a
+    surrogate pair joined (``\\ud83c\\udf55`` is one emoji), a lone surrogate dropped (no
+    regex engine that encodes to UTF-8 takes it: RE2 raised and took a detector down, review
+    rev-pf S1)."""
     raw = match.group(0)
     units = [int(raw[i + 2 : i + 6], 16) for i in range(0, len(raw), 6)]
     try:
