@@ -57,11 +57,12 @@ def _level(t: dict[str, Any]) -> tuple[str | None, str, str]:
     [
         ("steal_customer_data", "steal"),  # snake, the act its leading verb
         ("exfiltrateRecords", "exfiltrate"),  # camel verb
+        ("vault.steal_documents", "steal"),  # the verb leading the last dotted part
         ("PayrollFraud", "fraud"),  # the act the name's head noun
         ("vault.identity_theft", "theft"),  # dotted
         ("ransomware-deployment", "ransomware"),  # kebab, malware and its deployment
         ("DeployRansomware", "ransomware"),
-        ("ServerCrash", "crash"),
+        ("ServerCrash", "server crash"),
         ("SessionHijack", "hijack"),
         ("hijack_dns_records", "hijack"),
         ("bribe_official", "bribe"),
@@ -72,16 +73,17 @@ def _level(t: dict[str, Any]) -> tuple[str | None, str, str]:
         ("PipelineSabotage", "sabotage"),
         ("MaliciousFirmwareUpdate", "malicious update"),
         ("MaliciousBrowserExtension", "malicious extension"),
-        ("DatabaseAttack", "attack"),
+        ("DatabaseAttack", "database attack"),
         ("ConfidentialDataDisclosure", "confidential disclosure"),
         ("DataExfiltration", "exfiltration"),
-        ("PatientRecordsLeak", "leak"),
+        ("PatientRecordsLeak", "records leak"),
     ],
 )
 def test_a_name_that_names_a_harmful_act_is_active_harm(tool: str, words: str) -> None:
     top, level, reason = _level(_session(tool))
     assert (top, level) == ("prompt_injection", "SEV-1"), reason
-    assert words in reason and tool in reason
+    assert f"called {tool}, a tool named for a harmful act" in reason
+    assert reason.endswith(f"({words}): active harm")
 
 
 @pytest.mark.parametrize(
@@ -102,7 +104,9 @@ def test_a_description_that_names_a_harmful_act_is_active_harm(
 ) -> None:
     top, level, reason = _level(_session(tool, description))
     assert (top, level) == ("prompt_injection", "SEV-1"), reason
-    assert words in reason and "description" in reason
+    assert reason.endswith(
+        f"whose declared description names a harmful act ({words!r}): active harm"
+    )
 
 
 @pytest.mark.parametrize(
