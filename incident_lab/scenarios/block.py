@@ -58,6 +58,59 @@ _HARD = re.compile(
     r"|<!--|-->|(?<![\"'`])\\n|\\n(?![\"'`])|[\"'](?=[ \t]{0,4}[,}\]])"
     r"|[\"'][\w .-]{1,40}[\"'][ \t]{0,4}:[ \t]{0,4}[\"']?|\n[ \t]{0,40}\n"
 )
+#: Most characters between an inline tag or quote and its closing one.
+_INLINE_SPAN = 80
+
+
+def _inline(content: str, m: re.Match[str]) -> bool:
+    """True when the hard boundary ``m`` closes what a sentence opened inline: the closing
+    tag of a tag pair the sentence names (``<id></id>.``), or the quote closing a quoted
+    word in prose (``with '\\n', then``), not a serialised value's end."""
+    text = m.group(0)
+    lo = max(0, m.start() - _INLINE_SPAN)
+    if text.startswith("</"):
+        name = text[2:].split(">")[0].strip()
+        at = content.rfind(f"<{name}>", lo, m.start())
+        return at > 1 and content[at - 1] == " " and content[at - 2].isalpha()
+    if text.startswith("<") and text.endswith(">") and not text.startswith("<!"):
+        # an opening tag a sentence names, closed right after it ("the markers <id></id>.")
+        name = text[1:].split(">")[0].split()[0] if len(text) > 2 else ""
+        at = m.start()
+        return (
+            at > 1
+            and content[at - 1] == " "
+            and content[at - 2].isalpha()
+            and content.find(f"</{name}>", m.end(), m.end() + _INLINE_SPAN) != -1
+        )
+    if len(text) == 1 and text in "\"'":
+        at = content.rfind(text, lo, m.start())
+        return (
+            at > 1
+            and content[at - 1] == " "
+            and content[at - 2].isalpha()
+            and "\n" not in content[at : m.start()]
+        )
+    return False
+
+
+def _hard_search(content: str, lo: int, hi: int) -> re.Match[str] | None:
+    """The first hard boundary in ``content[lo:hi]`` (:data:`_HARD`) that is not inline."""
+    for m in _HARD.finditer(content, lo, hi):
+        if not _inline(content, m):
+            return m
+    return None
+
+
+def _hard_last(content: str, lo: int, hi: int) -> int:
+    """The end of the last hard boundary in ``content[lo:hi]`` that is not inline (``lo``
+    when none)."""
+    last = lo
+    for m in _HARD.finditer(content, lo, hi):
+        if not _inline(content, m):
+            last = m.end()
+    return last
+
+
 #: A line that starts a field of serialised data or a list item.
 _FIELD = re.compile(r"[ \t]{0,40}(?:-[ \t]|[\"']?[\w.-]{1,40}[\"']?[ \t]{0,4}:(?:[ \t]|$))")
 #: A line that starts with a lower-case key: a field of serialised data, not prose.
@@ -102,6 +155,12 @@ _ADDRESSED = re.compile(
     r"du\s{1,3}(?:bist|hast|musst|sollst|wirst)|vous\s{1,3}(?:êtes|avez|devez)|"
     r"tu\s{1,3}(?:es|as|dois|sei|hai|devi)|(?:tú\s{1,3})?(?:eres|tienes|debes)|"
     r"você\s{1,3}(?:é|tem|deve))\b"
+)
+#: A line that reports what the reader did ("You have successfully archived the ledgers.",
+#: "You've updated 3 records"): a tool's own output before an appended ask, not the attack
+#: telling the model what it is.
+_REPORTS = re.compile(
+    r"[\W_]{0,4}(?i:you(?:'ve|\s{1,3}have))\s{1,3}(?:[a-z]{2,20}ly\s{1,3})?[a-z]{2,20}ed\b"
 )
 #: Words too common to tie two sentences together.
 _COMMON_TEXT = (
@@ -148,7 +207,17 @@ def _wrapped(prev: str, line: str) -> bool:
     if tail[-1] in _STOPS:
         return False
     head = line.lstrip()[:1]
-    return tail[-1] == "," or (head.isalpha() and not head.isupper()) or head in _OPEN_QUOTES
+    return (
+        tail[-1] == ","
+        or (head.isalpha() and not head.isupper())
+        or head in _OPEN_QUOTES
+        or _ACRONYM_ON.match(line) is not None
+    )
+
+
+#: A line that goes on with an acronym and then lower case ("API keys, tokens, ..."): the
+#: sentence wrapped before a word that is always written in capitals.
+_ACRONYM_ON = re.compile(r"[ \t]{0,40}[A-Z]{2,6}s? [a-z]")
 
 
 _STOPS = frozenset(".!?;)]}>|`\u3002\uff01\uff1f")
@@ -199,7 +268,7 @@ def _lines_before(content: str, la: int, start: int, end: int) -> int:
     while la > 0 and content[la - 1] == "\n":
         pa = content.rfind("\n", 0, la - 1) + 1
         line = content[pa : la - 1]
-        if start - pa > LEAD_LIMIT or _HARD.search(line) or _FRAME.fullmatch(line):
+        if start - pa > LEAD_LIMIT or _hard_search(line, 0, len(line)) or _FRAME.fullmatch(line):
             break
         if _FIELD.match(line) or _DATA_KEY.match(content, la):
             break  # fields of structured data ("- id_: '7'", "notes: '...'")
@@ -229,7 +298,7 @@ def _lines_after(content: str, lb: int, start: int, end: int) -> int:
         line = content[lb + 1 : nb]
         if nb - end > TAIL_LIMIT or not line.strip() or _FIELD.match(line):
             break
-        cut = _HARD.search(line)
+        cut = _hard_search(line, 0, len(line))
         text = line[: cut.start()] if cut else line
         if _SIGN_OFF.match(text.lstrip()) or not (
             _instructs(text, lines=True) or (_refers_back(text, words=3) and _stems(text) & topic)
@@ -276,7 +345,7 @@ def _leads_into(before: str, after: str, lines: bool = False) -> bool:
     head = after.lstrip(" \t\"'([*-")
     return bool(
         (not lines and (head[:1].islower() or _CONTINUES.match(head)))
-        or _ADDRESSED.match(before)
+        or (_ADDRESSED.match(before) and not (lines and _REPORTS.match(before)))
         or _FORWARD.search(before)
         or _instructs(before, lines)
     )
@@ -327,6 +396,31 @@ def _in_person(sentence: str) -> bool:
     """True when ``sentence``'s writer speaks in person or it names the model
     (:data:`_IN_PERSON`)."""
     return _IN_PERSON.search(sentence) is not None
+
+
+#: Most words of a short opener before an ask (:func:`_opener`).
+_OPENER_WORDS = 3
+_OPENER_WORD = re.compile(r"[^\W_]{1,40}")
+#: A greeting or thanks that opens a host's message, in the cue languages.
+_GREETING = re.compile(
+    r"[\W_]{0,4}(?i:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening)|thanks|"
+    r"thank you|hallo|guten tag|bonjour|salut|merci|danke|hola|buenos días|gracias|ciao|"
+    r"buongiorno|grazie|olá|oi|bom dia|obrigad[oa])\b"
+)
+
+
+def _opener(sentence: str) -> bool:
+    """True when ``sentence`` is a short opener that sets up an ask to the model: a status,
+    a mode or a pretext of at most :data:`_OPENER_WORDS` words ("Debugging error.", "Safety
+    mode OFF.", "Just testing."), with no number (an order's, a date: the host's record)
+    and no greeting, thanks or sign-off (the host's message)."""
+    words = _OPENER_WORD.findall(sentence)
+    return (
+        0 < len(words) <= _OPENER_WORDS
+        and not any(c.isdigit() for c in sentence)
+        and _GREETING.match(sentence) is None
+        and _SIGN_OFF.match(sentence.lstrip()) is None
+    )
 
 
 def _coheres(before: str, after: str) -> bool:
@@ -383,7 +477,7 @@ def _lead_in(content: str, left: int, start: int, end: int) -> int:
             at = committed = prev
             tentative = 0
         elif tentative < _COHERENT_LEAD and (
-            (strong and _in_person(before)) or _coheres(before, after)
+            (strong and (_in_person(before) or _opener(before))) or _coheres(before, after)
         ):
             at, tentative = prev, tentative + 1
         else:
@@ -550,9 +644,7 @@ def _left_edge(content: str, la: int, start: int, end: int) -> tuple[int, str]:
     """Where the block starts in its lines (from ``la``) before the span at ``start``, and
     the quote its field's value opens with ("" if none)."""
     # Hard boundaries inside the lines, outside the span itself.
-    left = la
-    for m in _HARD.finditer(content, la, start):
-        left = m.end()
+    left = _hard_last(content, la, start)
     # A field's key and opening quote are not the payload; neither is the closing quote.
     while left < start and content[left] in " \t":
         left += 1
@@ -566,7 +658,7 @@ def _left_edge(content: str, la: int, start: int, end: int) -> tuple[int, str]:
 def _right_edge(content: str, start: int, end: int, lb: int) -> int:
     """Where the block ends in its lines (up to ``lb``) after the span ``start:end``: at a
     hard boundary, within ``TAIL_LIMIT`` of the span, and before a sign-off."""
-    hard = _HARD.search(content, end, lb)
+    hard = _hard_search(content, end, lb)
     right = hard.start() if hard is not None else lb
     if right - end > TAIL_LIMIT:
         cut = [m.end() for m in _SENTENCE.finditer(content, end, end + TAIL_LIMIT)]

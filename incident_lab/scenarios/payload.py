@@ -150,7 +150,63 @@ def _block_at(content: str, text: str, at: Any) -> tuple[int, int] | None:
     end = start + len(stripped)
     closed = _close_block(content, start, end)
     if closed is not None:
-        return start, closed  # a span that opens a delimited block
+        inner = _inside_host_markup(content, start, closed)
+        return inner if inner is not None else (start, closed)  # a delimited block
+    return injected_block(content, start, end)
+
+
+#: A run of text between markup tags.
+_BETWEEN_TAGS = re.compile(r"[^<>]{1,4000}")
+#: Text of an element and its closing tag: ``<h1>Rates</h1>``'s "Rates</h1>".
+_ELEMENT_TEXT = re.compile(r"[^<>\s][^<>]{0,400}</[A-Za-z][\w-]{0,40}\s{0,4}>")
+
+
+def _inside_host_markup(content: str, start: int, end: int) -> tuple[int, int] | None:
+    """The injected block inside a span that a page's own markup grew over (``<html><body>
+    <h1>Rates</h1><p>...</p><div>Ignore ...</div></body></html>``): the block around its
+    strongest cue-carrying unit, when the span holds another element with text of its own
+    besides that block (the host's heading, paragraph). None when it holds none: the
+    delimiters wrap the attack alone (``<div>Ignore ...</div>``, ``<INFORMATION> ...
+    </INFORMATION>``), and the delimited block is the payload."""
+    from incident_lab.provenance.cues import score_text, score_units
+
+    # units are sentences, which markup does not cut: each unit's text between tags is
+    # scored on its own
+    best: tuple[float, int, int] | None = None
+    for u in score_units(content):
+        if u.cues and start <= u.start and u.end <= end:
+            for m in _BETWEEN_TAGS.finditer(content, u.start, u.end):
+                score = score_text(m.group(0))[0]
+                if score > 0 and (best is None or score > best[0]):
+                    best = (score, m.start(), m.end())
+    if best is None:
+        return None
+    a, b = _innermost_element(content, start, end, best[1], best[2])
+    close = content.rfind("</", start, end)  # the wrapper's own closing tag
+    if _ELEMENT_TEXT.search(content, start, a) or _ELEMENT_TEXT.search(content, b, close):
+        return a, b
+    return None
+
+
+#: An opening markup tag and its name.
+_START_TAG = re.compile(r"<([A-Za-z][\w-]{0,40})(?:\s[^<>]{0,400})?>")
+
+
+def _innermost_element(content: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
+    """``(a, b)``, stripped: the text inside the innermost element in ``content[lo:hi]`` that
+    encloses ``content[start:end]`` (markup inside it, an anchor the attack asks to be
+    output, stays in); the injected block around it when the outermost one (``lo``) is the
+    innermost."""
+    opens = list(_START_TAG.finditer(content, lo, start))
+    for m in reversed(opens[-64:]):
+        closing = f"</{m.group(1)}"
+        if m.start() == lo:
+            break
+        if content.find(closing, m.end(), start) != -1:
+            continue  # closed before the text: not around it
+        at = content.find(closing, end, hi)
+        if at != -1:
+            return _strip(content, m.end(), at)
     return injected_block(content, start, end)
 
 
@@ -166,9 +222,11 @@ _Part = tuple[int, int, str]
 def _parts_in(prov: Any, step: int, content: str, unsafe: Collection[int]) -> list[_Part]:
     """The other parts of the injection in step ``step``, as ``(start, end, text)``: the
     values the unrequested calls at the ``unsafe`` steps copied from it whole (a recipient,
-    an IBAN, a URL: a value in no instruction span too), and its instruction spans that
+    an IBAN, a URL: a value in no instruction span too; not content such as a body, which
+    is the host's text the attack sent away), and its instruction spans that
     carry a cue only text aimed at a model has (not a plain "send receipts to x@y" of the
     host's own)."""
+    from incident_lab.provenance.analysis import _is_target
     from incident_lab.provenance.cues import STRONG_CUES
     from incident_lab.provenance.model import UNTRUSTED_SOURCES
 
@@ -181,6 +239,7 @@ def _parts_in(prov: Any, step: int, content: str, unsafe: Collection[int]) -> li
                 and arg.origin in UNTRUSTED_SOURCES
                 and arg.matched == "value"
                 and 0 < len(value.strip()) <= VALUE_LIMIT
+                and _is_target(arg)  # not the host's text a body forwarded
             ):
                 found.append(_placed(content, value, arg.start))
     for index, span in enumerate(getattr(prov, "instructions", ())):
