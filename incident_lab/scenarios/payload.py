@@ -181,7 +181,7 @@ def _inside_host_markup(content: str, start: int, end: int) -> tuple[int, int] |
                     best = (score, m.start(), m.end())
     if best is None:
         return None
-    a, b = _innermost_element(content, start, end, best[1], best[2])
+    a, b = _element_around(content, start, end, best[1], best[2])
     close = content.rfind("</", start, end)  # the wrapper's own closing tag
     if _ELEMENT_TEXT.search(content, start, a) or _ELEMENT_TEXT.search(content, b, close):
         return a, b
@@ -192,22 +192,32 @@ def _inside_host_markup(content: str, start: int, end: int) -> tuple[int, int] |
 _START_TAG = re.compile(r"<([A-Za-z][\w-]{0,40})(?:\s[^<>]{0,400})?>")
 
 
-def _innermost_element(content: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
-    """``(a, b)``, stripped: the text inside the innermost element in ``content[lo:hi]`` that
-    encloses ``content[start:end]`` (markup inside it, an anchor the attack asks to be
-    output, stays in); the injected block around it when the outermost one (``lo``) is the
-    innermost."""
-    opens = list(_START_TAG.finditer(content, lo, start))
-    for m in reversed(opens[-64:]):
-        closing = f"</{m.group(1)}"
+def _element_around(content: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
+    """``(a, b)``, stripped: the text inside the element in ``content[lo:hi]`` that encloses
+    ``content[start:end]`` and nothing of the host's: the innermost one, then out over each
+    that holds no other element with text of its own (``<div>From the wiki: <span
+    style="display:none">ASK</span></div>``: the div; markup inside, an anchor the attack
+    asks to be output, stays in). The injected block around the text when only the outermost
+    one (``lo``) encloses it."""
+    found: tuple[int, int, int, int] | None = None  # inner start, end; outer start, end
+    for m in reversed(list(_START_TAG.finditer(content, lo, start))[-64:]):
         if m.start() == lo:
             break
+        closing = f"</{m.group(1)}"
         if content.find(closing, m.end(), start) != -1:
             continue  # closed before the text: not around it
         at = content.find(closing, end, hi)
-        if at != -1:
-            return _strip(content, m.end(), at)
-    return injected_block(content, start, end)
+        if at == -1:
+            continue
+        if found is not None and (
+            _ELEMENT_TEXT.search(content, m.end(), found[2])
+            or _ELEMENT_TEXT.search(content, found[3], at)
+        ):
+            break  # it holds the host's own elements too
+        found = (m.end(), at, m.start(), content.find(">", at) + 1)
+    if found is None:
+        return injected_block(content, start, end)
+    return _strip(content, found[0], found[1])
 
 
 #: How far from the payload a part's own text may start and still be looked at: its block
