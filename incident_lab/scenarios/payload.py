@@ -21,7 +21,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from incident_lab.scenarios.block import injected_block
+from incident_lab.scenarios.block import COMMENT_LINE, LEAD_LIMIT, injected_block
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +151,16 @@ def _block_at(content: str, text: str, at: Any) -> tuple[int, int] | None:
     closed = _close_block(content, start, end)
     if closed is not None:
         inner = _inside_host_markup(content, start, closed)
-        return inner if inner is not None else (start, closed)  # a delimited block
+        if inner is not None:
+            return inner
+        line = content.rfind("\n", 0, start) + 1
+        if (
+            start - line <= LEAD_LIMIT
+            and "\n" not in content[start:closed]
+            and COMMENT_LINE.match(content, line)
+        ):
+            return line, closed  # a delimited block in a comment line: the whole line
+        return start, closed  # a delimited block
     return injected_block(content, start, end)
 
 
@@ -342,7 +351,7 @@ def payload_from_provenance(
     unsafe = unsafe or (first_unsafe,)
     spans = prov.instructions
     for index, reason in _links(prov, first_unsafe):
-        if 0 <= index < len(spans):
+        if 0 <= index < len(spans) and not _host_step(prov, index):
             span = spans[index]
             why = (
                 f"instruction span {index} in the {span.source} at step {span.step} "
@@ -351,7 +360,7 @@ def payload_from_provenance(
             found = _span_candidate(span, steps, turns, fixtures, "provenance", why, prov, unsafe)
             if found is not None:
                 return found
-    before = [s for s in spans if s.step < first_unsafe]
+    before = [s for k, s in enumerate(spans) if s.step < first_unsafe and not _host_step(prov, k)]
     sources = _value_steps(prov, unsafe)
     if sources:
         # the content the unsafe calls took their values from, not a span elsewhere
@@ -365,6 +374,23 @@ def payload_from_provenance(
         if found is not None:
             return found
     return None
+
+
+def _host_step(prov: Any, index: int) -> bool:
+    """True when instruction span ``index`` is a step of the host's own that the user's task
+    called for: it carries no cue only text aimed at a model has, and a call the user asked
+    for follows it ("Steps: run pytest tests/test_route.py." in the issue the user asked to
+    fix). It is not where the attack is; an injection beside it with no cue of its own is
+    in the output the span sits in (the payload falls back to it)."""
+    from incident_lab.provenance.cues import STRONG_CUES
+
+    span = prov.instructions[index]
+    if any(c.split(":")[0] in STRONG_CUES for c in span.cues):
+        return False
+    return any(
+        c.instruction == index and c.requested and not c.unrequested
+        for c in getattr(prov, "calls", ())
+    )
 
 
 def _value_steps(prov: Any, unsafe: Collection[int]) -> set[int]:
@@ -526,7 +552,11 @@ def payload_from_dependency(
         if a >= b:
             continue
         head = f"no instruction span is tied to the unsafe step; the tool output at step {j}"
-        for span in sorted(prov.instructions_in(j), key=lambda sp: -sp.score):
+        own = [k for k, sp in enumerate(prov.instructions) if sp.step == j]
+        for k in sorted(own, key=lambda k: -prov.instructions[k].score):
+            span = prov.instructions[k]
+            if _host_step(prov, k):
+                continue
             why = f"{head}: {reason}; its instruction span (cues: {', '.join(span.cues)})"
             found = _span_candidate(span, steps, turns, fixtures, "dependency", why, prov, unsafe)
             if found is not None:
