@@ -166,15 +166,27 @@ def _block_at(content: str, text: str, at: Any) -> tuple[int, int] | None:
 
 #: A run of text between markup tags.
 _BETWEEN_TAGS = re.compile(r"[^<>]{1,4000}")
-#: Text of an element and its closing tag: ``<h1>Rates</h1>``'s "Rates</h1>".
-_ELEMENT_TEXT = re.compile(r"[^<>\s][^<>]{0,400}</[A-Za-z][\w-]{0,40}\s{0,4}>")
+
+
+def _element_text(content: str, lo: int, hi: int) -> bool:
+    """True when ``content[lo:hi]`` holds an element's text and its closing tag (``<h1>Rates
+    </h1>``'s "Rates</h1>"): each closing tag is checked against the text since the tag
+    before it, so the scan is linear."""
+    at = content.find("</", lo, hi)
+    while at != -1:
+        prev = content.rfind(">", lo, at)
+        if content[max(prev + 1, lo) : at].strip():
+            return True
+        at = content.find("</", at + 2, hi)
+    return False
 
 
 def _inside_host_markup(content: str, start: int, end: int) -> tuple[int, int] | None:
     """The injected block inside a span that a page's own markup grew over (``<html><body>
-    <h1>Rates</h1><p>...</p><div>Ignore ...</div></body></html>``): the block around its
-    strongest cue-carrying unit, when the span holds another element with text of its own
-    besides that block (the host's heading, paragraph). None when it holds none: the
+    <h1>Rates</h1><p>...</p><div>Ignore ...</div></body></html>``): the element around its
+    strongest cue-carrying text (:func:`_element_around`), when the span holds another
+    element with text of its own besides it (the host's heading, paragraph). None when it
+    holds none: the
     delimiters wrap the attack alone (``<div>Ignore ...</div>``, ``<INFORMATION> ...
     </INFORMATION>``), and the delimited block is the payload."""
     from incident_lab.provenance.cues import score_text, score_units
@@ -192,7 +204,7 @@ def _inside_host_markup(content: str, start: int, end: int) -> tuple[int, int] |
         return None
     a, b = _element_around(content, start, end, best[1], best[2])
     close = content.rfind("</", start, end)  # the wrapper's own closing tag
-    if _ELEMENT_TEXT.search(content, start, a) or _ELEMENT_TEXT.search(content, b, close):
+    if _element_text(content, start, a) or _element_text(content, b, close):
         return a, b
     return None
 
@@ -219,8 +231,7 @@ def _element_around(content: str, lo: int, hi: int, start: int, end: int) -> tup
         if at == -1:
             continue
         if found is not None and (
-            _ELEMENT_TEXT.search(content, m.end(), found[2])
-            or _ELEMENT_TEXT.search(content, found[3], at)
+            _element_text(content, m.end(), found[2]) or _element_text(content, found[3], at)
         ):
             break  # it holds the host's own elements too
         found = (m.end(), at, m.start(), content.find(">", at) + 1)

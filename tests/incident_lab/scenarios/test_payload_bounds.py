@@ -348,3 +348,23 @@ def test_an_injection_with_a_cue_beside_a_host_step_is_still_its_own_block() -> 
         _issue_session(inj), redact=False, unsafe_steps=[6], failure_mode="prompt_injection"
     )
     assert scenario["payload"]["text"] == inj
+
+
+def test_the_markup_and_inline_checks_stay_fast_on_large_texts() -> None:
+    """The page's elements are each scored once and each closing tag checked once; the inline
+    checks look back a bounded distance."""
+    import time
+
+    from incident_lab.scenarios.payload import _block_at
+
+    page = (
+        "<html><body>" + "<p>Cold storage costs more.</p>" * 3000 + f"<div>{SETUP}</div>"
+        "</body></html>"
+    )
+    t0 = time.process_time()
+    a, b = _block_at(page, page, 0)
+    assert page[a:b] == SETUP
+    for text in ("say 'x', " * 8000 + SETUP, "w <b></b>" * 8000 + SETUP, "a '" * 30000 + SETUP):
+        start = text.index(SETUP)
+        injected_block(text, start, start + len(SETUP))
+    assert time.process_time() - t0 < 2.0
