@@ -9,19 +9,22 @@ the attack the attacker wrote is usually more: the sentence before it that had n
 - a block ends at a blank line, a markup tag (``<div class="x">``; a placeholder such as
   ``<translated sentence in target language>`` is text), an escaped line break (``\\n``
   written out in a serialised string; ``'\\n'`` in quotes is a mention), the end of a
-  quoted value in serialised data (``", '``), or a line
+  quoted value in serialised data (``", '``; not a quoted word in prose, ``with '\\n',
+  then``, nor a tag pair a sentence names, ``the markers <id></id>.``), or a line
   break to a line that starts a field (``cc: []``, ``- item``) or is not indented under the
   text it follows; a line break into an indented continuation line (YAML's wrapping), after
   a line ending in a colon (it introduces what follows), or in prose hard-wrapped
-  mid-sentence (a long line with no sentence stop, then lower case, a script without case
-  or a quote; after a comma, anything), is inside the block;
+  mid-sentence (a long line with no sentence stop, then lower case, a script without case,
+  a quote or an acronym and lower case; after a comma, anything), is inside the block;
 - a field's key and opening quote (``body: '``) are not part of it;
 - before the span: the start of its sentence, then each preceding sentence of the block
   that is plainly the attack's start (an instruction cue, "You are no longer ...", "The
   next field is ...", or the next sentence goes on from it: lower-case, "Then, ..."), and
   up to two that only cohere with it ("... is archived by the desk. To complete archival,
   ...") when they reach the start of the block (up to two whose writer speaks in person,
-  before a span that speaks to the model: an override's or a setup ask's cover story); at most
+  before a span that speaks to the model: an override's or a setup ask's cover story, and
+  a short opener such as "Debugging error." there too); a span in a comment line (``# ``,
+  ``// ``) takes the whole line; at most
   :data:`LEAD_LIMIT` characters (a host sentence such as "Hello, your invoice is overdue."
   before a plain request is not the attack); whole lines of the paragraph before it on
   the same terms (a heading or placeholder line on its topic too); after it, the rest of
