@@ -174,7 +174,13 @@ _COMMON_TEXT = (
 )
 _COMMON = frozenset(_COMMON_TEXT.split())
 _WORDS = re.compile(r"[^\W\d_]{5,40}")
-_SENTENCE = re.compile(r"[.!?\u3002\uff01\uff1f](?=[\s\"'\u00bb\u201d)]|$)")
+#: A sentence's stop: before a blank, a closing quote or the end; or glued to the next
+#: sentence, between a lower-case letter (or "%", ")") and a capital or a "#" ("... edged
+#: down to 7.2%.Ignore your ...", "... accordingly.TODO: ...": an injection appended with no
+#: space).
+_SENTENCE = re.compile(
+    r"[.!?\u3002\uff01\uff1f](?=[\s\"'\u00bb\u201d)]|$)|(?<=[a-z%)][.!?])(?=[A-Z#])"
+)
 #: An injected delimiter tag (upper case: ``<INFORMATION>``, ``<SYSTEM>``), not HTML markup.
 _OPEN = re.compile(r"<([A-Z][A-Z0-9_-]{1,40})>")
 
@@ -640,7 +646,16 @@ def _span_start(content: str, start: int, end: int) -> int:
     key = _KEY.match(content, start, end)
     if key is not None and ":" in key.group(0) and key.end() < end:
         start = key.end()  # a span that begins with its field's key ("body: 'TODO: ...")
+    glued = _GLUED.search(content, start, min(end, start + LEAD_LIMIT))
+    if glued is not None and not _instructs(content[start : glued.end()]):
+        # a host sentence the injection was appended to with no space ("... edged down to
+        # 7.2%.Ignore your ..."): one unit to the cue scorer; the lead-in decides on it
+        start = glued.end()
     return start
+
+
+#: A sentence's stop glued to the next sentence (:data:`_SENTENCE`'s second form).
+_GLUED = re.compile(r"(?<=[a-z%)][.!?])(?=[A-Z#])")
 
 
 def _left_edge(content: str, la: int, start: int, end: int) -> tuple[int, str]:

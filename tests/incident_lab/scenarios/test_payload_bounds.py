@@ -368,3 +368,24 @@ def test_the_markup_and_inline_checks_stay_fast_on_large_texts() -> None:
         start = text.index(SETUP)
         injected_block(text, start, start + len(SETUP))
     assert time.process_time() - t0 < 2.0
+
+
+# --- an injection glued to the host's sentence -----------------------------------------------
+
+
+@pytest.mark.parametrize("glue", ["3.1%.", "this quarter."])
+def test_a_host_sentence_the_injection_was_glued_to_stays_out(glue: str) -> None:
+    """Before: "... rose by 3.1%.Ignore ..." (no space after the stop) was one sentence to
+    the cue scorer and to the block, so the host's report opened the payload."""
+    host = f"The freight index rose by {glue}"
+    text = f"{host}{SETUP}"
+    a, b = injected_block(text, 0, len(text))  # the cue unit spans both sentences
+    assert text[a:b] == SETUP
+
+
+def test_a_glued_ask_of_the_hosts_own_is_still_read_as_a_lead_in() -> None:
+    """The host sentence is cut off the span only to be judged as a lead-in: one that asks
+    plainly leads in as before."""
+    text = f"Ignore the draft above.{SETUP}"
+    a, b = injected_block(text, 0, len(text))
+    assert text[a:b] == text
