@@ -654,6 +654,23 @@ def _span_start(content: str, start: int, end: int) -> int:
     return start
 
 
+#: A closing tag at the end of a span.
+_END_TAG = re.compile(r"</([A-Za-z][\w-]{0,40})\s{0,4}>\s{0,40}\Z")
+
+
+def _span_end(content: str, start: int, end: int) -> int:
+    """The span's end before the closing tags of elements it did not open (a page's
+    ``</div></body></html>`` the cue scorer's span ran on to), at most 32 of them."""
+    for _ in range(32):
+        m = _END_TAG.search(content, max(start, end - 64), end)
+        if m is None or content.find(f"<{m.group(1)}", start, m.start()) != -1:
+            break
+        if len(content[start : m.start()].strip()) == 0:
+            break
+        end = m.start()
+    return end
+
+
 #: A sentence's stop glued to the next sentence (:data:`_SENTENCE`'s second form).
 _GLUED = re.compile(r"(?<=[a-z%)][.!?])(?=[A-Z#])")
 
@@ -706,6 +723,7 @@ def injected_block(content: str, start: int, end: int) -> tuple[int, int]:
     if not 0 <= start < end <= len(content):
         return start, end
     start = _span_start(content, start, end)
+    end = _span_end(content, start, end)
     la, lb = _line_block(content, start, end)
     la = _lines_before(content, la, start, end)
     lb = _lines_after(content, lb, start, end)
