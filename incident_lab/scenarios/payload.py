@@ -256,7 +256,6 @@ def _parts_in(prov: Any, step: int, content: str, unsafe: Collection[int]) -> li
     is the host's text the attack sent away), and its instruction spans that
     carry a cue only text aimed at a model has (not a plain "send receipts to x@y" of the
     host's own)."""
-    from incident_lab.provenance.analysis import _is_target
     from incident_lab.provenance.cues import STRONG_CUES
     from incident_lab.provenance.model import UNTRUSTED_SOURCES
 
@@ -269,7 +268,7 @@ def _parts_in(prov: Any, step: int, content: str, unsafe: Collection[int]) -> li
                 and arg.origin in UNTRUSTED_SOURCES
                 and arg.matched == "value"
                 and 0 < len(value.strip()) <= VALUE_LIMIT
-                and _is_target(arg)  # not the host's text a body forwarded
+                and not _carries_content(arg)  # not the host's text a body forwarded
             ):
                 found.append(_placed(content, value, arg.start))
     for index, span in enumerate(getattr(prov, "instructions", ())):
@@ -277,6 +276,16 @@ def _parts_in(prov: Any, step: int, content: str, unsafe: Collection[int]) -> li
         if span.step == step and strong and index not in prov.delegated:
             found.append(_placed(content, str(span.text), span.start))
     return [part for part in found if part[0] >= 0]
+
+
+def _carries_content(arg: Any) -> bool:
+    """True when the argument's name says it carries content (a body, a message, a text),
+    not where the action goes: what it holds is the data the call sent, whatever addresses
+    it names (a forwarded mail's "From: ..." header)."""
+    from incident_lab.provenance.analysis import _CONTENT_WORDS, _KEY_SPLIT, _TARGET_WORDS
+
+    words = set(_KEY_SPLIT.split(str(arg.path).lower()))
+    return bool(words & _CONTENT_WORDS) and not words & _TARGET_WORDS
 
 
 def _placed(content: str, text: str, at: Any) -> _Part:
