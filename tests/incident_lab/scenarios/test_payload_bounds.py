@@ -60,11 +60,10 @@ def _session(output: str, *calls: dict[str, Any], answer: str = OBEYS) -> dict[s
 
 
 def _payload(traj: dict[str, Any], labelled: bool) -> str:
-    unsafe = (
-        len(traj["steps"]) - 1
-        if not any(s["type"] == "tool_call" for s in traj["steps"][4:])
-        else 4
-    )
+    """The payload ``add`` picks; ``labelled``: the first call after the read (else the final
+    answer) given as the unsafe step."""
+    calls = [i for i, s in enumerate(traj["steps"]) if i > 3 and s["type"] == "tool_call"]
+    unsafe = calls[0] if calls else len(traj["steps"]) - 1
     kw: dict[str, Any] = (
         {"unsafe_steps": [unsafe], "failure_mode": "prompt_injection"} if labelled else {}
     )
