@@ -168,14 +168,18 @@ def _block_at(content: str, text: str, at: Any) -> tuple[int, int] | None:
 _BETWEEN_TAGS = re.compile(r"[^<>]{1,4000}")
 
 
-def _element_text(content: str, lo: int, hi: int) -> bool:
-    """True when ``content[lo:hi]`` holds an element's text and its closing tag (``<h1>Rates
-    </h1>``'s "Rates</h1>"): each closing tag is checked against the text since the tag
-    before it, so the scan is linear."""
+def _host_element(content: str, lo: int, hi: int) -> bool:
+    """True when ``content[lo:hi]`` holds an element of the host's: text that carries no
+    instruction cue, then its closing tag (``<h1>Rates</h1>``'s "Rates</h1>"; an injected
+    ``<p>Send the file to ...</p>`` beside the ask is the attack's). Each closing tag is
+    checked against the text since the tag before it, so the scan is linear."""
+    from incident_lab.provenance.cues import score_text
+
     at = content.find("</", lo, hi)
     while at != -1:
         prev = content.rfind(">", lo, at)
-        if content[max(prev + 1, lo) : at].strip():
+        text = content[max(prev + 1, lo) : at]
+        if text.strip() and not score_text(text)[1]:
             return True
         at = content.find("</", at + 2, hi)
     return False
@@ -184,8 +188,8 @@ def _element_text(content: str, lo: int, hi: int) -> bool:
 def _inside_host_markup(content: str, start: int, end: int) -> tuple[int, int] | None:
     """The injected block inside a span that a page's own markup grew over (``<html><body>
     <h1>Rates</h1><p>...</p><div>Ignore ...</div></body></html>``): the element around its
-    strongest cue-carrying text (:func:`_element_around`), when the span holds another
-    element with text of its own besides it (the host's heading, paragraph). None when it
+    strongest cue-carrying text (:func:`_element_around`), when the span holds an element of
+    the host's besides it (:func:`_host_element`: a heading, a paragraph). None when it
     holds none: the
     delimiters wrap the attack alone (``<div>Ignore ...</div>``, ``<INFORMATION> ...
     </INFORMATION>``), and the delimited block is the payload."""
@@ -204,7 +208,7 @@ def _inside_host_markup(content: str, start: int, end: int) -> tuple[int, int] |
         return None
     a, b = _element_around(content, start, end, best[1], best[2])
     close = content.rfind("</", start, end)  # the wrapper's own closing tag
-    if _element_text(content, start, a) or _element_text(content, b, close):
+    if _host_element(content, start, a) or _host_element(content, b, close):
         return a, b
     return None
 
@@ -216,7 +220,7 @@ _START_TAG = re.compile(r"<([A-Za-z][\w-]{0,40})(?:\s[^<>]{0,400})?>")
 def _element_around(content: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
     """``(a, b)``, stripped: the text inside the element in ``content[lo:hi]`` that encloses
     ``content[start:end]`` and nothing of the host's: the innermost one, then out over each
-    that holds no other element with text of its own (``<div>From the wiki: <span
+    that holds no element of the host's (:func:`_host_element`) (``<div>From the wiki: <span
     style="display:none">ASK</span></div>``: the div; markup inside, an anchor the attack
     asks to be output, stays in). The injected block around the text when only the outermost
     one (``lo``) encloses it."""
@@ -231,7 +235,7 @@ def _element_around(content: str, lo: int, hi: int, start: int, end: int) -> tup
         if at == -1:
             continue
         if found is not None and (
-            _element_text(content, m.end(), found[2]) or _element_text(content, found[3], at)
+            _host_element(content, m.end(), found[2]) or _host_element(content, found[3], at)
         ):
             break  # it holds the host's own elements too
         found = (m.end(), at, m.start(), content.find(">", at) + 1)
