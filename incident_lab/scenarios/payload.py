@@ -21,7 +21,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from incident_lab.scenarios.block import COMMENT_LINE, LEAD_LIMIT, injected_block
+from incident_lab.scenarios.block import LEAD_LIMIT, comment_line, injected_block
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +157,7 @@ def _block_at(content: str, text: str, at: Any) -> tuple[int, int] | None:
         if (
             start - line <= LEAD_LIMIT
             and "\n" not in content[start:closed]
-            and COMMENT_LINE.match(content, line)
+            and comment_line(content, line)
         ):
             return line, closed  # a delimited block in a comment line: the whole line
         return start, closed  # a delimited block
