@@ -21,7 +21,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from incident_lab.scenarios.block import injected_block
+from incident_lab.scenarios.block import LEAD_LIMIT, comment_line, injected_block
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +150,98 @@ def _block_at(content: str, text: str, at: Any) -> tuple[int, int] | None:
     end = start + len(stripped)
     closed = _close_block(content, start, end)
     if closed is not None:
-        return start, closed  # a span that opens a delimited block
+        inner = _inside_host_markup(content, start, closed)
+        if inner is not None:
+            return inner
+        line = content.rfind("\n", 0, start) + 1
+        if (
+            start - line <= LEAD_LIMIT
+            and "\n" not in content[start:closed]
+            and comment_line(content, line)
+        ):
+            return line, closed  # a delimited block in a comment line: the whole line
+        return start, closed  # a delimited block
     return injected_block(content, start, end)
+
+
+#: A run of text between markup tags.
+_BETWEEN_TAGS = re.compile(r"[^<>]{1,4000}")
+
+
+def _host_element(content: str, lo: int, hi: int) -> bool:
+    """True when ``content[lo:hi]`` holds an element of the host's: text that carries no
+    instruction cue, then its closing tag (``<h1>Rates</h1>``'s "Rates</h1>"; an injected
+    ``<p>Send the file to ...</p>`` beside the ask is the attack's). Each closing tag is
+    checked against the text since the tag before it, so the scan is linear."""
+    from incident_lab.provenance.cues import score_text
+
+    at = content.find("</", lo, hi)
+    while at != -1:
+        prev = content.rfind(">", lo, at)
+        text = content[max(prev + 1, lo) : at]
+        if text.strip() and not score_text(text)[1]:
+            return True
+        at = content.find("</", at + 2, hi)
+    return False
+
+
+def _inside_host_markup(content: str, start: int, end: int) -> tuple[int, int] | None:
+    """The injected block inside a span that a page's own markup grew over (``<html><body>
+    <h1>Rates</h1><p>...</p><div>Ignore ...</div></body></html>``): the element around its
+    strongest cue-carrying text (:func:`_element_around`), when the span holds an element of
+    the host's besides it (:func:`_host_element`: a heading, a paragraph). None when it
+    holds none: the
+    delimiters wrap the attack alone (``<div>Ignore ...</div>``, ``<INFORMATION> ...
+    </INFORMATION>``), and the delimited block is the payload."""
+    from incident_lab.provenance.cues import score_text, score_units
+
+    # units are sentences, which markup does not cut: each unit's text between tags is
+    # scored on its own
+    best: tuple[float, int, int] | None = None
+    for u in score_units(content):
+        if u.cues and start <= u.start and u.end <= end:
+            for m in _BETWEEN_TAGS.finditer(content, u.start, u.end):
+                score = score_text(m.group(0))[0]
+                if score > 0 and (best is None or score > best[0]):
+                    best = (score, m.start(), m.end())
+    if best is None:
+        return None
+    a, b = _element_around(content, start, end, best[1], best[2])
+    close = content.rfind("</", start, end)  # the wrapper's own closing tag
+    if _host_element(content, start, a) or _host_element(content, b, close):
+        return a, b
+    return None
+
+
+#: An opening markup tag and its name.
+_START_TAG = re.compile(r"<([A-Za-z][\w-]{0,40})(?:\s[^<>]{0,400})?>")
+
+
+def _element_around(content: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
+    """``(a, b)``, stripped: the text inside the element in ``content[lo:hi]`` that encloses
+    ``content[start:end]`` and nothing of the host's: the innermost one, then out over each
+    that holds no element of the host's (:func:`_host_element`) (``<div>From the wiki: <span
+    style="display:none">ASK</span></div>``: the div; markup inside, an anchor the attack
+    asks to be output, stays in). The injected block around the text when only the outermost
+    one (``lo``) encloses it."""
+    found: tuple[int, int, int, int] | None = None  # inner start, end; outer start, end
+    for m in reversed(list(_START_TAG.finditer(content, lo, start))[-64:]):
+        if m.start() == lo:
+            break
+        closing = f"</{m.group(1)}"
+        if content.find(closing, m.end(), start) != -1:
+            continue  # closed before the text: not around it
+        at = content.find(closing, end, hi)
+        if at == -1:
+            continue
+        if found is not None and (
+            _host_element(content, m.end(), found[2]) or _host_element(content, found[3], at)
+        ):
+            break  # it holds the host's own elements too
+        found = (m.end(), at, m.start(), content.find(">", at) + 1)
+    if found is None:
+        return injected_block(content, start, end)
+    return _strip(content, found[0], found[1])
 
 
 #: How far from the payload a part's own text may start and still be looked at: its block
@@ -166,7 +256,8 @@ _Part = tuple[int, int, str]
 def _parts_in(prov: Any, step: int, content: str, unsafe: Collection[int]) -> list[_Part]:
     """The other parts of the injection in step ``step``, as ``(start, end, text)``: the
     values the unrequested calls at the ``unsafe`` steps copied from it whole (a recipient,
-    an IBAN, a URL: a value in no instruction span too), and its instruction spans that
+    an IBAN, a URL: a value in no instruction span too; not content such as a body, which
+    is the host's text the attack sent away), and its instruction spans that
     carry a cue only text aimed at a model has (not a plain "send receipts to x@y" of the
     host's own)."""
     from incident_lab.provenance.cues import STRONG_CUES
@@ -181,6 +272,7 @@ def _parts_in(prov: Any, step: int, content: str, unsafe: Collection[int]) -> li
                 and arg.origin in UNTRUSTED_SOURCES
                 and arg.matched == "value"
                 and 0 < len(value.strip()) <= VALUE_LIMIT
+                and not _carries_content(arg)  # not the host's text a body forwarded
             ):
                 found.append(_placed(content, value, arg.start))
     for index, span in enumerate(getattr(prov, "instructions", ())):
@@ -188,6 +280,16 @@ def _parts_in(prov: Any, step: int, content: str, unsafe: Collection[int]) -> li
         if span.step == step and strong and index not in prov.delegated:
             found.append(_placed(content, str(span.text), span.start))
     return [part for part in found if part[0] >= 0]
+
+
+def _carries_content(arg: Any) -> bool:
+    """True when the argument's name says it carries content (a body, a message, a text),
+    not where the action goes: what it holds is the data the call sent, whatever addresses
+    it names (a forwarded mail's "From: ..." header)."""
+    from incident_lab.provenance.analysis import _CONTENT_WORDS, _KEY_SPLIT, _TARGET_WORDS
+
+    words = set(_KEY_SPLIT.split(str(arg.path).lower()))
+    return bool(words & _CONTENT_WORDS) and not words & _TARGET_WORDS
 
 
 def _placed(content: str, text: str, at: Any) -> _Part:
@@ -273,7 +375,7 @@ def payload_from_provenance(
     unsafe = unsafe or (first_unsafe,)
     spans = prov.instructions
     for index, reason in _links(prov, first_unsafe):
-        if 0 <= index < len(spans):
+        if 0 <= index < len(spans) and not _host_step(prov, index):
             span = spans[index]
             why = (
                 f"instruction span {index} in the {span.source} at step {span.step} "
@@ -282,7 +384,7 @@ def payload_from_provenance(
             found = _span_candidate(span, steps, turns, fixtures, "provenance", why, prov, unsafe)
             if found is not None:
                 return found
-    before = [s for s in spans if s.step < first_unsafe]
+    before = [s for k, s in enumerate(spans) if s.step < first_unsafe and not _host_step(prov, k)]
     sources = _value_steps(prov, unsafe)
     if sources:
         # the content the unsafe calls took their values from, not a span elsewhere
@@ -296,6 +398,23 @@ def payload_from_provenance(
         if found is not None:
             return found
     return None
+
+
+def _host_step(prov: Any, index: int) -> bool:
+    """True when instruction span ``index`` is a step of the host's own that the user's task
+    called for: it carries no cue only text aimed at a model has, and a call the user asked
+    for follows it ("Steps: run pytest tests/test_route.py." in the issue the user asked to
+    fix). It is not where the attack is; an injection beside it with no cue of its own is
+    in the output the span sits in (the payload falls back to it)."""
+    from incident_lab.provenance.cues import STRONG_CUES
+
+    span = prov.instructions[index]
+    if any(c.split(":")[0] in STRONG_CUES for c in span.cues):
+        return False
+    return any(
+        c.instruction == index and c.requested and not c.unrequested
+        for c in getattr(prov, "calls", ())
+    )
 
 
 def _value_steps(prov: Any, unsafe: Collection[int]) -> set[int]:
@@ -457,7 +576,11 @@ def payload_from_dependency(
         if a >= b:
             continue
         head = f"no instruction span is tied to the unsafe step; the tool output at step {j}"
-        for span in sorted(prov.instructions_in(j), key=lambda sp: -sp.score):
+        own = [k for k, sp in enumerate(prov.instructions) if sp.step == j]
+        for k in sorted(own, key=lambda k: -prov.instructions[k].score):
+            span = prov.instructions[k]
+            if _host_step(prov, k):
+                continue
             why = f"{head}: {reason}; its instruction span (cues: {', '.join(span.cues)})"
             found = _span_candidate(span, steps, turns, fixtures, "dependency", why, prov, unsafe)
             if found is not None:
