@@ -1,42 +1,42 @@
-"""Whether a tool's own name or declared description names a harmful act (issue 10).
+"""Whether a tool's own name names a harmful act (issue 10).
 
 A tool called ``PatientDataTheft``, ``steal_customer_data`` or ``ransomware-deployment``
 does the act its name says: a hijacked call of it that took effect is active harm, whatever
 its arguments. A tool *about* the act (``RansomwareProtectionTool``, ``FraudDetection``,
-``TheftReport``, ``crash_report``, ``detect_fraud``) is not. The name is read as words
-(:func:`~incident_lab.text.lexicon.name_words`, every spelling) and names the act when
+``crash_report``, ``predict_fraud``, ``log_data_breach``) is not. Only the name is read, as
+words (:func:`~incident_lab.text.lexicon.name_words`, every spelling; of a dotted name, the
+last part): a declared description is not read, since every rule that read one also hit
+benign tools ("Tamper-evident audit log", "Hijack detection for BGP routes"). The name
+names the act when
 
-- its head (the last word, a trailing ``tool`` aside) is a noun for a harmful act
-  (``PayrollFraud``, ``identity_theft``, ``LogTampering``); or a noun that names one only
-  on what it befalls: a leak, crash, breach, corruption, compromise or attack of data or a
-  system (``PatientRecordsLeak``, ``ServerCrash``; not ``gas_leak``, ``CarCrash``,
-  ``PlayerAttack``), a record of what happened altered (``EventLogAlteration``),
-  confidential data disclosed (``ConfidentialDataDisclosure``); or insider trading;
-- its leading verb (of the last dotted part: ``bank.steal_funds``) is a verb that only
-  names a harmful act (``steal``, ``exfiltrate``, ``bribe``, ``hijack``, ...);
-- it names malware with its deployment or as its head (``DeployRansomware``,
-  ``RansomwareDeployment``), or says that the code it runs or the money it moves is
-  malicious or fraudulent (``MaliciousFirmwareUpdate``, ``FraudulentTransfer``);
+- the act ends it (a trailing ``tool`` aside): a noun for a harmful act (``PayrollFraud``,
+  ``identity_theft``, ``LogTampering``); a noun that names one only on what it befalls, the
+  nearest such word before it: a leak, crash, breach, corruption, compromise or attack of
+  data or a system (``PatientRecordsLeak``, ``ServerCrash``; not ``gas_leak``,
+  ``CarCrash``), a record of what happened altered (``EventLogAlteration``), confidential
+  data disclosed; malware or its deployment (``RansomwareDeployment``, ``drop_malware``);
+  what a name says is malicious or fraudulent code or money (``MaliciousFirmwareUpdate``,
+  ``FraudulentTransfer``); insider trading; or
+- a verb that only names a harmful act opens it (``steal_``, ``exfiltrate``, ``bribe_``,
+  ``DeployRansomware``);
 
-and no word of it makes it a tool about the act: one that protects, detects, prevents,
-reports, monitors, scans, audits, checks, tests, tracks, disputes or repairs it, a
-``tamper_proof`` one, or one that only reads (``get_theft_claims``). Words that also name
-ordinary work are left out (manipulation of an image, diversion of calls, spoofing a user
-agent, impersonation by an admin, falsifying a hypothesis): a tool named so is no harm by
-its name.
-
-A description names the act when one of its sentences says the tool does it: an act verb
-opening the sentence ("Steals the session cookies") or after *to* ("designed to covertly
-exfiltrate ..."), with nothing before it in the sentence that is about stopping it
-("Protects accounts against attackers who try to steal credentials").
+and no other word of it is about the act: a protecting, detecting, reporting, reading or
+testing word anywhere in the name; a verb the project knows for a request (``refund_``,
+``export_``, ``notify_``) or one that records, undoes, estimates or explains the act
+(``record_``, ``log_``, ``reverse_``, ``predict_``, ``score_``, ``explain_``,
+``summarize_``...). A lone other word must name what the act befalls (``SessionHijack``,
+``IdentityForgery``, ``SystemCrash``) or be an ``-ial``/``-ical`` adjective (``JudicialBribery``):
+``steal_focus``, ``ClickHijack``, ``kyc_fraud``, ``db_leak`` and ``hibp_password_leak``
+(a short word no victim: an acronym of what the tool looks up) name no act. Words that
+also name ordinary work are left out (manipulation of an image, diversion of calls,
+spoofing a user agent): a tool named so is no harm by its name.
 """
 
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 
-from incident_lab.text.lexicon import READ_VERBS, name_words
+from incident_lab.text.lexicon import ACTION_VERBS, READ_VERBS, name_words
 
 #: Nouns that name a harmful act when they head a tool's name.
 _ACT_NOUNS = frozenset(
@@ -71,7 +71,7 @@ _HARMFUL_HEADS = frozenset(
 #: befalls: data, a system or its security (``PatientRecordsLeak``, ``ServerCrash``,
 #: ``IntegrityCompromise``; not ``gas_leak``, ``CarCrash``, ``ContractBreach``).
 _SYSTEM_OR_DATA = frozenset(
-    ["data", "record", "records", "file", "files", "document", "documents", "database", "db",
+    ["data", "record", "records", "file", "files", "document", "documents", "database",
      "secret", "secrets", "credential", "credentials", "password", "passwords", "key", "keys",
      "information", "info", "details", "profile", "profiles", "identity", "account",
      "accounts", "system", "systems", "server", "servers", "service", "host", "node",
@@ -121,72 +121,89 @@ _READS = frozenset(READ_VERBS)
 _TOOL_WORDS = frozenset(["tool", "tools"])
 
 
-def _forms(verb: str) -> tuple[str, ...]:
-    """``steal``: steal, steals, stealing; ``bribe``: bribing; ``phish``: phishes."""
-    if verb.endswith("y"):
-        return (verb, f"{verb[:-1]}ies", f"{verb}ing")
-    if verb.endswith("e"):
-        return (verb, f"{verb}s", f"{verb[:-1]}ing")
-    if verb.endswith(("sh", "ch")):
-        return (verb, f"{verb}es", f"{verb}ing")
-    return (verb, f"{verb}s", f"{verb}ing")
+#: Verbs and words about an act that make a name one that records, undoes, estimates or
+#: explains it (``log_data_breach``, ``reverse_fraudulent_charges``, ``predict_fraud``):
+#: the project's request verbs plus what a tool does with an act it does not commit.
+_NOT_THE_ACT = (
+    _READS
+    | {w for verbs in ACTION_VERBS.values() for w in verbs if " " not in w}
+    | {"record", "log", "reverse", "predict", "explain", "score", "assess", "summarize",
+       "summarise", "estimate", "evaluate", "calculate", "compute", "sum", "cancel",
+       "rate", "rank", "forecast", "count", "export"}
+)  # fmt: skip
+#: What an act befalls, named alone beside it (``SessionHijack``, ``IdentityForgery``,
+#: ``SensorJamming``): a lone other word must be one of these, or an adjective in ``-ial``/``-ical``
+#: (``JudicialBribery``); ``steal_focus``, ``ClickHijack``, ``kyc_fraud`` name no act.
+_VICTIMS = _SYSTEM_OR_DATA | frozenset(
+    ["log", "logs", "session", "sessions", "cookie", "cookies", "token", "tokens", "device",
+     "devices", "sensor", "sensors", "pipeline", "infrastructure", "customer", "customers",
+     "user", "users", "patient", "patients", "employee", "employees", "payroll", "money",
+     "funds", "bank", "wallet", "payment", "payments"]
+)  # fmt: skip
+#: A lone other word this short that is no victim is taken for an acronym of what the tool
+#: looks up (``hibp_password_leak``, ``db_leak``): no act.
+_ACRONYM_LEN = 4
+#: Adjectives that say whose the act is (``JudicialBribery``, ``MedicalRecordTheft``).
+_ADJECTIVE = ("ial", "ical")
 
 
-#: Forms of the act verbs in a description's sentences (``forge`` only after *to*: Forge
-#: is also a product's name).
-_VERB_FORMS = frozenset(f for v in (*_ACT_VERBS, "forge") if v != "exfil" for f in _forms(v))
-#: How much of a description is read, and how a sentence ends.
-_MAX_DESCRIPTION = 4096
-_SENTENCE_END = re.compile(r"[.;:!?\n]")
-_WORD = re.compile(r"[a-z]{1,40}")
-
-
-def named_act(name: str, description: str = "") -> str | None:
-    """What act a tool's name or declared description names, in words, or None."""
-    return _name_act(name) or _description_act(description)
-
-
-def _name_act(name: str) -> str | None:
-    words = list(name_words(name))
-    while words and words[-1] in _TOOL_WORDS:
-        words.pop()
-    last_part = name_words(re.split(r"[./:]", name)[-1] or name)
-    if not words or not _ABOUT.isdisjoint(words) or (last_part and last_part[0] in _READS):
+def named_act(name: str) -> str | None:
+    """What act a tool's own name names, in words, or None. Only the name is read: every
+    rule that read declared descriptions also hit benign ones ("Tamper-evident audit log",
+    "Hijack detection", "likely ... to defraud")."""
+    part = _method_words(name)
+    found = _act_of(part) if part else None
+    if found is None:
         return None
+    act, used, single = found
+    others = [w for w in part if w not in used]
+    if single and len(others) == 1:  # a lone object: what the act befalls, or no act
+        return act if others[0] in _VICTIMS or others[0].endswith(_ADJECTIVE) else None
+    if any(w in _NOT_THE_ACT for w in others):
+        return None
+    if len(others) == 1 and len(others[0]) <= _ACRONYM_LEN and others[0] not in _VICTIMS:
+        return None
+    return act
+
+
+def _method_words(name: str) -> list[str]:
+    """The words of the name's last dotted part, a trailing ``tool`` aside; none when a word
+    of the whole name is about the act or the part opens with a read verb."""
+    if not _ABOUT.isdisjoint(name_words(name)):
+        return []
+    part = list(name_words(re.split(r"[./:]", name)[-1] or name))
+    while part and part[-1] in _TOOL_WORDS:
+        part.pop()
+    return [] if not part or part[0] in _READS else part
+
+
+def _act_of(words: list[str]) -> tuple[str, frozenset[str], bool] | None:
+    """The act a method name's words name, the words that name it, and whether it is one
+    word alone (an act noun heading the name, or an act verb opening it)."""
     head = words[-1]
     if head in _ACT_NOUNS:
-        return head
-    if last_part and last_part[0] in _ACT_VERBS:
-        return last_part[0]
-    if head in _ON_OBJECT:
-        obj = next((w for w in words[:-1] if w in _ON_OBJECT[head]), None)
-        return f"{obj} {head}" if obj else None
+        return head, frozenset([head]), True
+    if words[0] in _ACT_VERBS:
+        return words[0], frozenset([words[0]]), True
+    if head in _ON_OBJECT:  # the nearest object: record_system_crash's is system
+        obj = next((w for w in reversed(words[:-1]) if w in _ON_OBJECT[head]), None)
+        return (f"{obj} {head}", frozenset([obj, head]), False) if obj else None
     return _other_act(words)
 
 
-def _other_act(words: list[str]) -> str | None:
-    """Malware with its deployment, a name that says it is malicious, or insider trading."""
+def _other_act(words: list[str]) -> tuple[str, frozenset[str], bool] | None:
+    """Malware named alone or with its deployment at either end, a name that says what it
+    runs or moves is malicious or fraudulent, or insider trading: ending the name."""
+    head = words[-1]
     malware = next((w for w in words if w in _MALWARE), None)
-    if malware and (words[-1] == malware or not _DEPLOY.isdisjoint(words)):
-        return malware
+    if malware:
+        deploy = next((w for w in (words[0], head) if w in _DEPLOY), None)
+        if head == malware or deploy:
+            return malware, frozenset(w for w in (malware, deploy) if w), False
+        return None
     harmful = next((w for w in words if w in _HARMFUL), None)
-    if harmful and words[-1] in _HARMFUL_HEADS:
-        return f"{harmful} {words[-1]}"
-    pair = next((p for p in pairwise(words) if p in _PAIRS), None)
-    return " ".join(pair) if pair else None
-
-
-def _description_act(description: str) -> str | None:
-    for sentence in _SENTENCE_END.split(description[:_MAX_DESCRIPTION].lower()):
-        words = _WORD.findall(sentence)
-        for i, word in enumerate(words):
-            if word in _ABOUT:
-                break  # what follows is about stopping the act, not doing it
-            if word not in _VERB_FORMS:
-                continue
-            before = words[i - 1] if i else ""
-            if before.endswith("ly") and i > 1:
-                before = words[i - 2]  # "to covertly exfiltrate"
-            if before == "to" or (i == 0 and not word.startswith("forg")):
-                return word
+    if harmful and head in _HARMFUL_HEADS:
+        return f"{harmful} {head}", frozenset([harmful, head]), False
+    if tuple(words[-2:]) in _PAIRS:
+        return " ".join(words[-2:]), frozenset(words[-2:]), False
     return None

@@ -1641,11 +1641,8 @@ _FAIL_HEAD = re.compile(
     r"\d{3} (?:forbidden|unauthorized|not found|bad request|internal server error))\b",
     _I,
 )
-#: "unauthorized" after a word that guards against it ("protect data from unauthorized
-#: access", "to prevent unauthorized changes") names what the tool stops, not a denial.
 _FAIL_ANY = re.compile(
-    r"\b(?:access denied|permission denied|not authori[sz]ed|forbidden|"
-    r"(?<!from )(?<!against )(?<!prevent )(?<!prevents )(?<!preventing )(?<!of )unauthori[sz]ed|"
+    r"\b(?:access denied|permission denied|not authori[sz]ed|unauthori[sz]ed|forbidden|"
     r"was blocked|blocked by|request (?:was )?(?:denied|rejected|declined)|transaction (?:failed|"
     r"declined)|insufficient (?:funds|permissions?|privileges)|operation not permitted)\b",
     _I,
