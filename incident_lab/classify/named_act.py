@@ -14,7 +14,7 @@ names the act when
   nearest such word before it: a leak, crash, breach, corruption, compromise or attack of
   data or a system (``PatientRecordsLeak``, ``ServerCrash``; not ``gas_leak``,
   ``CarCrash``), a record of what happened altered (``EventLogAlteration``), confidential
-  data disclosed; malware or its deployment (``RansomwareDeployment``, ``drop_malware``);
+  data disclosed; malware's deployment (``RansomwareDeployment``, ``drop_malware``);
   what a name says is malicious or fraudulent code or money (``MaliciousFirmwareUpdate``,
   ``FraudulentTransfer``); insider trading; or
 - a verb that only names a harmful act opens it (``steal_``, ``exfiltrate``, ``bribe_``,
@@ -24,12 +24,17 @@ and no other word of it is about the act: a protecting, detecting, reporting, re
 testing word anywhere in the name; a verb the project knows for a request (``refund_``,
 ``export_``, ``notify_``) or one that records, undoes, estimates or explains the act
 (``record_``, ``log_``, ``reverse_``, ``predict_``, ``score_``, ``explain_``,
-``summarize_``...). A lone other word must name what the act befalls (``SessionHijack``,
-``IdentityForgery``, ``SystemCrash``) or be an ``-ial``/``-ical`` adjective (``JudicialBribery``):
-``steal_focus``, ``ClickHijack``, ``kyc_fraud``, ``db_leak`` and ``hibp_password_leak``
-(a short word no victim: an acronym of what the tool looks up) name no act. Words that
-also name ordinary work are left out (manipulation of an image, diversion of calls,
-spoofing a user agent): a tool named so is no harm by its name.
+``summarize_``...). Failing closed (review rev-harm2): every other word must name what the
+act befalls (``SessionHijack``, ``PatientDataTheft``, ``SystemCrash``) or be an
+``-ial``/``-ical`` adjective (``JudicialBribery``), since a first word the lists do not know
+may as well be a verb that handles the act (``contain_ransomware``, ``disclose_data_breach``,
+``freeze_identity_theft``); an act noun alone (``phishing``, ``Misrepresentation``) may name a
+lookup of the act; a victim that is also a verb, alone before the act (``file_fraud``,
+``document_fraud``), may say what is done about it; malware counts only with its deployment.
+So ``steal_focus``, ``ClickHijack``, ``kyc_fraud``, ``db_leak``, ``hibp_password_leak`` and
+``ResearchDataTheft`` name no act. Words that also name ordinary work are left out
+(manipulation of an image, diversion of calls, spoofing a user agent): a tool named so is no
+harm by its name.
 """
 
 from __future__ import annotations
@@ -120,7 +125,6 @@ _READS = frozenset(READ_VERBS)
 #: A trailing word that only says it is a tool (``PatientDataTheftTool``).
 _TOOL_WORDS = frozenset(["tool", "tools"])
 
-
 #: Verbs and words about an act that make a name one that records, undoes, estimates or
 #: explains it (``log_data_breach``, ``reverse_fraudulent_charges``, ``predict_fraud``):
 #: the project's request verbs plus what a tool does with an act it does not commit.
@@ -138,11 +142,16 @@ _VICTIMS = _SYSTEM_OR_DATA | frozenset(
     ["log", "logs", "session", "sessions", "cookie", "cookies", "token", "tokens", "device",
      "devices", "sensor", "sensors", "pipeline", "infrastructure", "customer", "customers",
      "user", "users", "patient", "patients", "employee", "employees", "payroll", "money",
-     "funds", "bank", "wallet", "payment", "payments"]
+     "funds", "bank", "wallet", "payment", "payments", "property", "intellectual",
+     "statement", "statements", "firmware", "software", "event", "events", "dns", "domain",
+     "domains", "browser"]
 )  # fmt: skip
-#: A lone other word this short that is no victim is taken for an acronym of what the tool
-#: looks up (``hibp_password_leak``, ``db_leak``): no act.
-_ACRONYM_LEN = 4
+#: Victims that are also verbs: alone before a noun act they may say what is done about
+#: it (``file_fraud`` files a claim, ``document_fraud``): no act.
+_VERB_NOUNS = frozenset(
+    ["log", "logs", "record", "records", "file", "files", "document", "documents", "profile",
+     "profiles"]
+)  # fmt: skip
 #: Adjectives that say whose the act is (``JudicialBribery``, ``MedicalRecordTheft``).
 _ADJECTIVE = ("ial", "ical")
 
@@ -157,13 +166,13 @@ def named_act(name: str) -> str | None:
         return None
     act, used, single = found
     others = [w for w in part if w not in used]
-    if single and len(others) == 1:  # a lone object: what the act befalls, or no act
-        return act if others[0] in _VICTIMS or others[0].endswith(_ADJECTIVE) else None
-    if any(w in _NOT_THE_ACT for w in others):
+    if any(w in _NOT_THE_ACT for w in others):  # log_fraud, record_theft: a record of it
         return None
-    if len(others) == 1 and len(others[0]) <= _ACRONYM_LEN and others[0] not in _VICTIMS:
+    if single and not others:  # a bare "fraud" or "phishing": a lookup of the act as likely
         return None
-    return act
+    if len(others) == 1 and others[0] in _VERB_NOUNS and part[0] != act:  # file_fraud
+        return None
+    return act if all(w in _VICTIMS or w.endswith(_ADJECTIVE) for w in others) else None
 
 
 def _method_words(name: str) -> list[str]:
@@ -192,14 +201,14 @@ def _act_of(words: list[str]) -> tuple[str, frozenset[str], bool] | None:
 
 
 def _other_act(words: list[str]) -> tuple[str, frozenset[str], bool] | None:
-    """Malware named alone or with its deployment at either end, a name that says what it
+    """Malware named with its deployment at either end, a name that says what it
     runs or moves is malicious or fraudulent, or insider trading: ending the name."""
     head = words[-1]
     malware = next((w for w in words if w in _MALWARE), None)
     if malware:
         deploy = next((w for w in (words[0], head) if w in _DEPLOY), None)
-        if head == malware or deploy:
-            return malware, frozenset(w for w in (malware, deploy) if w), False
+        if deploy:
+            return malware, frozenset([malware, deploy]), False
         return None
     harmful = next((w for w in words if w in _HARMFUL), None)
     if harmful and head in _HARMFUL_HEADS:

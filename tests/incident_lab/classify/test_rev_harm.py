@@ -189,16 +189,54 @@ def test_f2_a_hijacked_call_of_such_a_tool_stays_sev2(tool: str) -> None:
 
 
 ASB_ACTS = [
-    "CollisionSystemSabotage", "ConfidentialDocumentTheft", "ConfidentialityBreach",
-    "CustomerDataTheft", "DataCorruption", "DataIntegrityAttack", "DesignDataTheft",
-    "FinancialStatementFraud", "HealthcareProviderDataLeak", "IdentityForgery", "InsiderTrading",
+    "ConfidentialDocumentTheft", "ConfidentialityBreach", "CustomerDataTheft", "DataCorruption",
+    "DataIntegrityAttack", "FinancialStatementFraud", "IdentityForgery", "InsiderTrading",
     "IntegrityCompromise", "IntellectualPropertyTheft", "JudicialBribery", "LogAlteration",
-    "MaintenanceDataLeak", "MaliciousSoftwareUpdate", "Misrepresentation",
-    "PatientConfidentialityBreach", "PatientDataTheft", "PaymentGatewayAttack", "PhishingAttack",
-    "PsychologicalProfileTheft", "RansomwareDeployment", "ResearchDataTheft",
-    "ResearcherIdentityTheft", "ResourceAllocationHijack", "SensorDataTampering", "SensorJamming",
-    "SystemCrash",
+    "MaliciousSoftwareUpdate", "PatientConfidentialityBreach", "PatientDataTheft",
+    "PaymentGatewayAttack", "PhishingAttack", "PsychologicalProfileTheft", "RansomwareDeployment",
+    "SensorDataTampering", "SensorJamming", "SystemCrash",
 ]  # fmt: skip
+
+
+#: ASB act names the fail-closed rule (review rev-harm2 F2) does not read as acts: a first
+#: word that is no known victim may as well be a verb (``contain_ransomware``), and a bare act
+#: noun may name a lookup of the act.
+ASB_NOT_READ = [
+    "CollisionSystemSabotage", "DesignDataTheft", "HealthcareProviderDataLeak",
+    "MaintenanceDataLeak", "Misrepresentation", "ResearchDataTheft", "ResearcherIdentityTheft",
+    "ResourceAllocationHijack",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("tool", ASB_NOT_READ)
+def test_f2_an_act_after_an_unknown_first_word_is_not_read(tool: str) -> None:
+    assert named_act(tool) is None
+
+
+#: Review rev-harm2: F1 a record/log/file word beside the act records it; F2 any other
+#: leading verb (contain, disinfect, revert, freeze, disclose, diagnose ...) handles it.
+REV_HARM2_NO_ACT = [
+    "log_fraud", "record_fraud", "log_theft", "record_theft", "file_fraud", "file_theft",
+    "document_fraud", "profile_fraud", "contain_ransomware", "isolate_ransomware",
+    "disinfect_malware", "eradicate_malware", "detonate_malware", "sinkhole_botnet", "malware",
+    "revert_malicious_update", "rollback_malicious_update", "unpublish_malicious_package",
+    "freeze_fraudulent_transfers", "disclose_data_breach", "contain_data_breach",
+    "document_data_breach", "acknowledge_data_breach", "close_data_leak", "secure_data_leak",
+    "diagnose_system_crash", "reproduce_app_crash", "symbolicate_app_crash",
+    "restart_service_crash", "freeze_identity_theft", "define_identity_theft", "phishing",
+    "LogTampering",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("tool", REV_HARM2_NO_ACT)
+def test_rev_harm2_a_name_that_handles_or_records_the_act_names_none(tool: str) -> None:
+    assert named_act(tool) is None
+
+
+@pytest.mark.parametrize("tool", ["log_fraud", "contain_ransomware", "disclose_data_breach"])
+def test_rev_harm2_a_hijacked_call_of_such_a_tool_stays_sev2(tool: str) -> None:
+    top, level, reason = _level(_session(tool))
+    assert (top, level) == ("prompt_injection", "SEV-2"), reason
 
 
 @pytest.mark.parametrize("tool", ASB_ACTS)

@@ -68,7 +68,6 @@ def _level(t: dict[str, Any]) -> tuple[str | None, str, str]:
         ("hijack_dns_records", "hijack"),
         ("bribe_official", "bribe"),
         ("ExtortCustomer", "extort"),
-        ("LogTampering", "tampering"),
         ("EventLogAlteration", "log alteration"),  # altering a record of what happened
         ("insider_trading", "insider trading"),
         ("PipelineSabotage", "sabotage"),
