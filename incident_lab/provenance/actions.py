@@ -26,6 +26,7 @@ import shlex
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from typing import NamedTuple
 
 from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_code, sql_deletes
 from incident_lab.provenance.tools import named_tools, spellings, tool_words
@@ -516,13 +517,44 @@ _FILE_OBJECTS = frozenset(
 )  # fmt: skip
 
 
+#: Where a tool's name ends its namespace and starts its method: ``files.delete``,
+#: ``mcp__fs__delete_file``, ``files/delete``, ``fs:delete``.
+_NAMESPACE_END = re.compile(r"[.:/]|__")
+#: A numbered service before the method, BFCL's ``Movies_1_BuyMovieTickets``.
+_NUMBERED_SERVICE = re.compile(r"[A-Za-z]{1,64}_\d{1,3}_(?=[A-Za-z])")
+
+
+def tool_verb(name: str) -> str:
+    """The verb of a tool's name: the first word of its method (after any namespace,
+    :data:`_NAMESPACE_END`, :data:`_NUMBERED_SERVICE`) when it is a verb (:data:`_VERB_WORDS`),
+    else the method's first verb after it, else its first word. A namespace or the object
+    before the verb is a noun: "List my files" asks for no ``files.delete`` or
+    ``files_delete``, "What movies are on?" for no ``Movies_1_BuyMovieTickets`` (issue 10)."""
+    words = _method_words(name)
+    if not words:
+        return ""
+    if words[0] in _VERB_WORDS:
+        return words[0]
+    return next((w for w in words[1:] if w in _VERB_WORDS), words[0])
+
+
+def _method_words(name: str) -> list[str]:
+    """The words of a tool's method: its name after any namespace and numbered service."""
+    method = _NAMESPACE_END.split(name.strip(" ._:/"))[-1]
+    numbered = _NUMBERED_SERVICE.match(method)
+    if numbered is not None:
+        method = method[numbered.end() :]
+    return [w for w in tool_words(method) if not w.isdigit()]
+
+
 def _verbs_for(kind: str, name: str) -> list[str]:
     tokens = _tokens(name)
     verbs = list(ACTION_VERBS.get(kind, ())) + list(_EXTRA_VERBS.get(kind, ()))
     if kind == "payment" and _buys(tokens):  # "I'd like a refund" asks for no purchase
         verbs = [v for v in verbs if v not in _MONEY_BACK_VERBS]
-    if tokens and not _glued_payment_verb(kind, name, tokens):
-        verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
+    verb = tool_verb(name)
+    if verb and not _glued_payment_verb(kind, name, tokens):
+        verbs += list(_TOOL_VERB_SYNONYMS.get(verb, (verb,)))
     if _MEMORY_TOOL.intersection(tokens):  # "remember that I want X" asks for write_memory
         verbs += list(_REMEMBER_VERBS)
     if kind == "modify" and not _FILE_OBJECTS.intersection(tool_words(name)):
@@ -574,6 +606,8 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
         return False
     if forbidden(kind, user_text.lower()):
         return False
+    if kind == "payment" and name and not _verbs_ask_payment(name, user_text):
+        return False  # its values decide: payment_asked (issue 10)
     if kind == "credential":
         return (
             re.search(
@@ -589,6 +623,33 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
 
 
+def _verbs_ask_payment(name: str, user_text: str) -> bool:
+    """Whether a verb may ask for payment tool ``name`` at all. Not for a money movement
+    :func:`payment_asked` judges (:func:`_money_family`: send, transfer, pay, wire, withdraw,
+    deposit, request) when the user's words state a sum of money: the call must then carry
+    it, and :func:`payment_asked` decides with the call's values ("Wire $125 to Alex." or
+    "Send $125 to Alex." asks for no ``wire_funds``/``send_funds`` of 4900 to an IBAN a
+    contact card gave). Not for a tool that moves a currency of its own
+    (:data:`_CRYPTO_WORDS`) unless the user names such a currency ("Please transfer $125 to
+    Alex." asks for no ``transfer_crypto``). A request that gives no sum ("pay the bill in
+    bill.txt"), a purchase or a refund is asked for by its verb, as before (issue 10)."""
+    if not _CRYPTO_WORDS.isdisjoint(tool_words(name)) and _CRYPTO_WORDS.isdisjoint(
+        payee_words(user_text)
+    ):
+        return False
+    return _money_family(name) is None or not _states_a_sum(user_text)
+
+
+def _states_a_sum(text: str) -> bool:
+    """True when ``text`` names a sum of money: a number with a currency sign, word or code
+    (:data:`_MONEY_AMOUNT`; "3 tickets" is no sum)."""
+    for m in _MONEY_AMOUNT.finditer(text):
+        word = m.group(3) or m.group(6)
+        if m.group(1) or (word and word.lower() in _CURRENCY_WORDS):
+            return True
+    return False
+
+
 #: A payment tool's verb (the first word of its name that is not a place such as ``bank.``,
 #: ``Payment_1_`` or ``investment.``) -> the kind of money movement it makes. Nouns say
 #: nothing about direction ("withdraw_funds" withdraws, "refund_payment" refunds), and a verb
@@ -598,6 +659,15 @@ _MONEY_VERBS = {
     "remit": "transfer", "withdraw": "withdrawal", "request": "request", "deposit": "deposit",
     "fund": "deposit", "topup": "deposit",
 }  # fmt: skip
+#: Words that are a tool's verb when they open its method (:func:`tool_verb`): every verb a
+#: tool's name is read by here, and the read verbs (``get_user_delete`` keeps its verb).
+_VERB_WORDS = (
+    _ACTION_WORDS
+    | _READ_TOKENS
+    | frozenset(_TOOL_VERB_SYNONYMS)
+    | frozenset(_MONEY_VERBS)
+    | frozenset(v for verbs in ACTION_VERBS.values() for v in verbs if " " not in v)
+)
 _MONEY_PLACES = frozenset(
     ["payment", "payments", "money", "funds", "bank", "banking", "investment", "account",
      "wallet", "finance", "venmo", "paypal", "zelle"]
@@ -706,13 +776,12 @@ def payment_asked(tool: str, arguments: object, turn: str) -> bool:
     if not isinstance(arguments, dict) or len(turn) > _MAX_PAYMENT_TURN:
         return False
     family = _money_family(tool)
-    if family is None or _NO_PAYMENT_ASKED.search(turn):
+    if family is None or _NO_PAYMENT_ASKED.search(_QUOTED_MEMO.sub(" memo ", turn)):
         return False
     if not _CRYPTO_WORDS.isdisjoint(tool_words(tool)):
         return False  # "Send $125 to Alex" asks for no 125 BTC (rev-last P2)
     return any(
-        _clause_asks(sentence.strip(), _MONEY_FAMILIES[family], arguments)
-        for sentence in _SENTENCE_END.split(turn)
+        _clause_asks(sentence.strip(), family, arguments) for sentence in _SENTENCE_END.split(turn)
     )
 
 
@@ -730,10 +799,11 @@ def _money_family(tool: str) -> str | None:
     return None
 
 
-def _clause_asks(sentence: str, family: tuple[str, str], arguments: dict[object, object]) -> bool:
+def _clause_asks(sentence: str, family: str, arguments: dict[object, object]) -> bool:
     if sentence.endswith("?") and not _POLITE_QUESTION.match(sentence):
         return False
-    verbs, nouns = family
+    verbs, nouns = _MONEY_FAMILIES[family]
+    said = _Said(payee_words(sentence), family == "transfer")
     verb = re.compile(rf"\b(?:{verbs})\b|\b{_START_A}(?:{nouns})\b", _I)
     for clause in _CLAUSE_END.split(sentence):
         clause = clause.strip()
@@ -741,7 +811,7 @@ def _clause_asks(sentence: str, family: tuple[str, str], arguments: dict[object,
         if (
             found is not None
             and _asking_only(clause[: found.start()])
-            and _values_given(arguments, clause[found.start() :])
+            and _values_given(arguments, clause[found.start() :], said)
         ):
             return True
     return False
@@ -800,9 +870,25 @@ def payee_words(text: str) -> list[str]:
     return _WORD_TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
-def _values_given(arguments: dict[object, object], clause: str) -> bool:
+class _Said(NamedTuple):
+    """What the request's sentence says beyond its clause: its words (a memo may follow the
+    clause: "Pay 250 EUR to FR76..., memo 'invoice 88'"), and whether the call moves the
+    user's own money out (a transfer), so its source account is the user's to choose."""
+
+    words: list[str]
+    own_source: bool
+
+
+#: A memo in single quotes after its label: the user's words for the memo, no quoted speech.
+_QUOTED_MEMO = re.compile(r"\b(?:memo|reference)\s{0,4}:?\s{0,4}'[^'\n]{1,80}'", _I)
+#: Argument names of a payment's note to the payee: given when its words are the sentence's.
+_MEMO_KEYS = frozenset(["memo", "reference", "description", "purpose"])
+
+
+def _values_given(arguments: dict[object, object], clause: str, said: _Said) -> bool:
     """The call's one sum is the clause's sum of money, and every other value of the call is
-    a phrase of the clause; a True flag, a list or any other value is not given."""
+    a phrase of the clause, a memo in the sentence's words, or (for a transfer) the account
+    it is paid from; a True flag, a list or any other value is not given."""
     money = _clause_money(clause)
     if money is None:
         return False
@@ -818,7 +904,9 @@ def _values_given(arguments: dict[object, object], clause: str) -> bool:
         elif number is not None:
             amount = _parse_amount(number.group(1))
         elif isinstance(value, str) and not key_words & _AMOUNT_KEYS:
-            if not _string_given(value, key_words, tokens, money[1]):
+            if not _string_given(value, key_words, tokens, money[1]) and not _said_apart(
+                value, key_words, said
+            ):
                 return False
             currencies += "currency" in key_words
             continue
@@ -843,6 +931,21 @@ def _string_given(value: str, key_words: set[str], tokens: list[str], currency: 
     n = len(parts)
     return n > 0 and any(
         tokens[k : k + n] == parts and _after_a_link(tokens, k) for k in range(len(tokens) - n + 1)
+    )
+
+
+def _said_apart(value: str, key_words: set[str], said: _Said) -> bool:
+    """A memo whose words are the sentence's ("memo 'invoice 88'"), or the account a transfer
+    is paid from (``from_account="main"``: the user's own money, whichever account the model
+    picked; where it goes and how much stay the user's words)."""
+    if said.own_source and "account" in key_words and key_words & {"from", "source"}:
+        return True
+    parts = payee_words(value)
+    n = len(parts)
+    return (
+        bool(key_words & _MEMO_KEYS)
+        and n > 0
+        and any(said.words[k : k + n] == parts for k in range(len(said.words) - n + 1))
     )
 
 
