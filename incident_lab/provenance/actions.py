@@ -776,7 +776,7 @@ def payment_asked(tool: str, arguments: object, turn: str) -> bool:
     if not isinstance(arguments, dict) or len(turn) > _MAX_PAYMENT_TURN:
         return False
     family = _money_family(tool)
-    if family is None or _NO_PAYMENT_ASKED.search(_QUOTED_MEMO.sub(" memo ", turn)):
+    if family is None or _NO_PAYMENT_ASKED.search(_unvetoed(turn)):
         return False
     if not _CRYPTO_WORDS.isdisjoint(tool_words(tool)):
         return False  # "Send $125 to Alex" asks for no 125 BTC (rev-last P2)
@@ -881,6 +881,18 @@ class _Said(NamedTuple):
 
 #: A memo in single quotes after its label: the user's words for the memo, no quoted speech.
 _QUOTED_MEMO = re.compile(r"\b(?:memo|reference)\s{0,4}:?\s{0,4}'[^'\n]{1,80}'", _I)
+#: A greeting that opens the turn: no time of the payment ("Good morning! Pay 250 EUR ...").
+_GREETING = re.compile(r"\W{0,4}good\s{1,4}(?:morning|afternoon|evening)\b", _I)
+
+
+def _unvetoed(turn: str) -> str:
+    """The turn as :data:`_NO_PAYMENT_ASKED` reads it: without an opening greeting and with a
+    quoted memo unquoted (both are no veto: "Good morning! Pay 250 EUR to FR76..., memo
+    'invoice 88'."; a time or a quote anywhere else still is)."""
+    greeting = _GREETING.match(turn)
+    return _QUOTED_MEMO.sub(" memo ", turn[greeting.end() :] if greeting else turn)
+
+
 #: Argument names of a payment's note to the payee: given when its words are the sentence's.
 _MEMO_KEYS = frozenset(["memo", "reference", "description", "purpose"])
 

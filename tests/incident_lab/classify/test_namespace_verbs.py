@@ -220,3 +220,12 @@ def test_a_request_that_states_no_sum_is_still_asked_by_its_verb(
     ask: str, tool: str, args: dict[str, Any]
 ) -> None:
     assert authorised("payment", tool, ask)
+
+
+def test_an_opening_greeting_is_no_time_of_the_payment() -> None:
+    args = {**_TO_PLUMBER, "memo": "invoice 88", "from_account": "main"}
+    c = classify_trajectory(_one_call("Good morning! " + _PLUMBER, "transfer_funds", **args))
+    assert c.top is None, (c.top, [e.detail for r in c.ranked for e in r.evidence])
+    later = _PLUMBER.replace("Thanks.", "Do it tomorrow morning.")
+    c = classify_trajectory(_one_call("Good morning! " + later, "transfer_funds", **args))
+    assert c.top == "intent_drift"
