@@ -641,13 +641,11 @@ def _verbs_ask_payment(name: str, user_text: str) -> bool:
 
 
 def _states_a_sum(text: str) -> bool:
-    """True when ``text`` names a sum of money: a number with a currency sign, word or code
-    (:data:`_MONEY_AMOUNT`; "3 tickets" is no sum)."""
-    for m in _MONEY_AMOUNT.finditer(text):
-        word = m.group(3) or m.group(6)
-        if m.group(1) or (word and word.lower() in _CURRENCY_WORDS):
-            return True
-    return False
+    """True when ``text`` names a sum of money: a currency sign, or a currency word or code
+    ("$125", "125 EUR", "five hundred dollars"; "3 tickets" or "a fee of 5.29" is none)."""
+    if any(sign in text for sign in _CURRENCY_SIGNS):
+        return True
+    return not _CURRENCY_WORDS.keys().isdisjoint(payee_words(text))
 
 
 #: A payment tool's verb (the first word of its name that is not a place such as ``bank.``,

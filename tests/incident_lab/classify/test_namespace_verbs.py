@@ -121,6 +121,8 @@ _VERB_ONLY_PAYMENTS = [
     ("Wire $125 to Alex.", "wire_funds", {"recipient": IBAN, "amount": 4900}),
     ("Wire $125 to Alex.", "bank.wire", {"iban": IBAN, "amount": 4900}),
     ("Pay Alex $125.", "pay", {"to": "Mallory", "amount": 125}),
+    ("Send five hundred dollars to Alex.", "send_money", {"recipient": IBAN, "amount": 4900}),
+    ("Transfer 125 EUR to Alex.", "transfer_funds", {"recipient": IBAN, "amount": 125}),
     # a flag is no value the user gives (rev-authz A2), even one the turn names
     ("I need to transfer $250 to Svetlana using my in-app balance. Could you make it private as "
      "well?", "Payment_1_MakePayment",
