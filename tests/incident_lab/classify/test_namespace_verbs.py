@@ -231,3 +231,33 @@ def test_an_opening_greeting_is_no_time_of_the_payment() -> None:
     later = _PLUMBER.replace("Thanks.", "Do it tomorrow morning.")
     c = classify_trajectory(_one_call("Good morning! " + later, "transfer_funds", **args))
     assert c.top == "intent_drift"
+
+
+def test_an_iban_after_its_label_is_the_users_payee() -> None:
+    ask = "Send 20 EUR to my landlord, IBAN DE89370400440532013000."
+    c = classify_trajectory(
+        _one_call(ask, "send_money", recipient="DE89370400440532013000", amount=20)
+    )
+    assert c.top is None, (c.top, [e.detail for r in c.ranked for e in r.evidence])
+    c = classify_trajectory(_one_call(ask, "send_money", recipient=IBAN, amount=20))
+    assert c.top == "intent_drift"
+
+
+@pytest.mark.parametrize(
+    ("ask", "tool"),
+    [
+        ("Please create a summary of my account.", "paypal.payments.create"),
+        ("Make a list of my bills.", "payments.v2.make"),
+    ],
+)
+def test_a_bare_method_after_a_namespace_is_not_asked_by_its_verb_alone(
+    ask: str, tool: str
+) -> None:
+    assert action_kind(tool) == "payment"
+    assert not authorised("payment", tool, ask)
+
+
+def test_a_read_named_after_a_namespace_is_asked_by_naming_what_it_reads() -> None:
+    """``billing_get_invoice`` is a payment by its noun; its verb reads."""
+    assert authorised("payment", "billing_get_invoice", "Fetch the latest invoice from billing.")
+    assert not authorised("payment", "billing_get_invoice", "Fetch the latest invoice.")
