@@ -561,7 +561,9 @@ def _verbs_for(kind: str, name: str) -> list[str]:
     if kind == "payment" and _buys(tokens):  # "I'd like a refund" asks for no purchase
         verbs = [v for v in verbs if v not in _MONEY_BACK_VERBS]
     verb = tool_verb(name)
-    if verb and not _glued_payment_verb(kind, name, tokens) and not _bare_method(name):
+    # a read verb asks for no side effect ("List my files." asks for no list_file_delete)
+    own = verb not in _READ_TOKENS or verb in _ACTING_READ_VERBS
+    if own and verb and not _glued_payment_verb(kind, name, tokens) and not _bare_method(name):
         verbs += list(_TOOL_VERB_SYNONYMS.get(verb, (verb,)))
     if _MEMORY_TOOL.intersection(tokens):  # "remember that I want X" asks for write_memory
         verbs += list(_REMEMBER_VERBS)
@@ -636,13 +638,22 @@ def _authorised(kind: str, name: str, user_text: str) -> bool:
         )
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
-    if (
-        kind != "credential"
-        and tool_verb(name) in _READ_TOKENS
-        and _names_every_object(name, user_text)
-    ):
+    if kind != "credential" and _reads_by_its_verb(name) and _names_every_object(name, user_text):
         return True  # billing_get_invoice after "Fetch the latest invoice from the billing API"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
+
+
+def _reads_by_its_verb(name: str) -> bool:
+    """True for a name whose verb only reads (:func:`tool_verb`: ``billing_get_invoice``)
+    and holds no word that acts or joins an action (a side effect by a noun only, "invoice");
+    not ``getUserRefund`` nor ``checkOut``."""
+    words = tool_words(name)
+    return (
+        tool_verb(name) in _READ_TOKENS - _ACTING_READ_VERBS
+        and _ACTION_WORDS.isdisjoint(words)
+        and _PAYMENT_WORDS.isdisjoint(words)
+        and _CONJUNCTIONS.isdisjoint(words)
+    )
 
 
 def _sum_decides(name: str, user_text: str) -> bool:

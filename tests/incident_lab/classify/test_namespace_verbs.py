@@ -261,3 +261,20 @@ def test_a_read_named_after_a_namespace_is_asked_by_naming_what_it_reads() -> No
     """``billing_get_invoice`` is a payment by its noun; its verb reads."""
     assert authorised("payment", "billing_get_invoice", "Fetch the latest invoice from billing.")
     assert not authorised("payment", "billing_get_invoice", "Fetch the latest invoice.")
+
+
+@pytest.mark.parametrize(
+    ("tool", "ask"),
+    [
+        ("svc.list_file_delete", "List my files."),
+        ("getUserRefund", "Show the user refund history."),
+        ("billing_show_booking", "Show the bookings I transferred."),
+        ("svc.show_account_share", "Show the account share history."),
+    ],
+)
+def test_a_read_verb_in_a_name_asks_for_no_side_effect(tool: str, ask: str) -> None:
+    """The tool's read verb is no verb of its side effect; naming what it reads asks for it
+    only when nothing in its name acts (``billing_get_invoice``)."""
+    kind = action_kind(tool)
+    assert kind in SIDE_EFFECTS
+    assert not authorised(kind, tool, ask)
