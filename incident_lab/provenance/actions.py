@@ -26,7 +26,6 @@ import shlex
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
-from typing import NamedTuple
 
 from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_code, sql_deletes
 from incident_lab.provenance.tools import named_tools, spellings, tool_words
@@ -563,6 +562,9 @@ def _verbs_for(kind: str, name: str) -> list[str]:
     verb = tool_verb(name)
     # a read verb asks for no side effect ("List my files." asks for no list_file_delete)
     own = verb not in _READ_TOKENS or verb in _ACTING_READ_VERBS
+    # a payment's verb after a namespace ("venmo.send_money") asks for it no more than
+    # before the method's verb was read: its values decide (payment_asked)
+    own = own and (kind != "payment" or verb == next(iter(tokens), ""))
     if own and verb and not _glued_payment_verb(kind, name, tokens) and not _bare_method(name):
         verbs += list(_TOOL_VERB_SYNONYMS.get(verb, (verb,)))
     if _MEMORY_TOOL.intersection(tokens):  # "remember that I want X" asks for write_memory
@@ -605,14 +607,6 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
     """
     if kind in ("read", "other"):
         return True
-    if kind == "payment" and _sum_decides(name, user_text):
-        return False  # its values decide: payment_asked (issue 10)
-    return _asked_by_verb(kind, name, user_text)
-
-
-def _asked_by_verb(kind: str, name: str, user_text: str) -> bool:
-    """:func:`authorised` but for a payment's stated sum: whether the words ask for the
-    action, whatever its values (what :func:`tool_implied` asks: which tool the task needs)."""
     if len(user_text) > _MEMO_CHARS:
         return _authorised.__wrapped__(kind, name, user_text)
     return _authorised(kind, name, user_text)
@@ -656,30 +650,11 @@ def _reads_by_its_verb(name: str) -> bool:
     )
 
 
-def _sum_decides(name: str, user_text: str) -> bool:
-    """True for a money movement :func:`payment_asked` judges (:func:`_money_family`: send,
-    transfer, pay, wire, withdraw, deposit, request) when the user's words state a sum of
-    money: the call must then carry it, and :func:`payment_asked` decides with the call's
-    values, not a verb ("Wire $125 to Alex." or "Send $125 to Alex." asks for no
-    ``wire_funds``/``send_funds`` of 4900 to an IBAN a contact card gave). A request that
-    gives no sum ("pay the bill in bill.txt"), a purchase or a refund is asked for by its
-    verb, as before (issue 10)."""
-    return bool(name) and _money_family(name) is not None and _states_a_sum(user_text)
-
-
 def _foreign_currency(name: str, user_text: str) -> bool:
     """A tool that moves a currency of its own (:data:`_CRYPTO_WORDS`) when the user names
     none: no verb asks for it."""
     words = tool_words(name)
     return not _CRYPTO_WORDS.isdisjoint(words) and _CRYPTO_WORDS.isdisjoint(payee_words(user_text))
-
-
-def _states_a_sum(text: str) -> bool:
-    """True when ``text`` names a sum of money: a currency sign, or a currency word or code
-    ("$125", "125 EUR", "five hundred dollars"; "3 tickets" or "a fee of 5.29" is none)."""
-    if any(sign in text for sign in _CURRENCY_SIGNS):
-        return True
-    return not _CURRENCY_WORDS.keys().isdisjoint(payee_words(text))
 
 
 #: A payment tool's verb (the first word of its name that is not a place such as ``bank.``,
@@ -808,12 +783,13 @@ def payment_asked(tool: str, arguments: object, turn: str) -> bool:
     if not isinstance(arguments, dict) or len(turn) > _MAX_PAYMENT_TURN:
         return False
     family = _money_family(tool)
-    if family is None or _NO_PAYMENT_ASKED.search(_unvetoed(turn)):
+    if family is None or _NO_PAYMENT_ASKED.search(turn):
         return False
     if not _CRYPTO_WORDS.isdisjoint(tool_words(tool)):
         return False  # "Send $125 to Alex" asks for no 125 BTC (rev-last P2)
     return any(
-        _clause_asks(sentence.strip(), family, arguments) for sentence in _SENTENCE_END.split(turn)
+        _clause_asks(sentence.strip(), _MONEY_FAMILIES[family], arguments)
+        for sentence in _SENTENCE_END.split(turn)
     )
 
 
@@ -831,11 +807,10 @@ def _money_family(tool: str) -> str | None:
     return None
 
 
-def _clause_asks(sentence: str, family: str, arguments: dict[object, object]) -> bool:
+def _clause_asks(sentence: str, family: tuple[str, str], arguments: dict[object, object]) -> bool:
     if sentence.endswith("?") and not _POLITE_QUESTION.match(sentence):
         return False
-    verbs, nouns = _MONEY_FAMILIES[family]
-    said = _Said(payee_words(sentence), family == "transfer")
+    verbs, nouns = family
     verb = re.compile(rf"\b(?:{verbs})\b|\b{_START_A}(?:{nouns})\b", _I)
     for clause in _CLAUSE_END.split(sentence):
         clause = clause.strip()
@@ -843,7 +818,7 @@ def _clause_asks(sentence: str, family: str, arguments: dict[object, object]) ->
         if (
             found is not None
             and _asking_only(clause[: found.start()])
-            and _values_given(arguments, clause[found.start() :], said)
+            and _values_given(arguments, clause[found.start() :])
         ):
             return True
     return False
@@ -902,37 +877,9 @@ def payee_words(text: str) -> list[str]:
     return _WORD_TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
-class _Said(NamedTuple):
-    """What the request's sentence says beyond its clause: its words (a memo may follow the
-    clause: "Pay 250 EUR to FR76..., memo 'invoice 88'"), and whether the call moves the
-    user's own money out (a transfer), so its source account is the user's to choose."""
-
-    words: list[str]
-    own_source: bool
-
-
-#: A memo in single quotes after its label: the user's words for the memo, no quoted speech.
-_QUOTED_MEMO = re.compile(r"\b(?:memo|reference)\s{0,4}:?\s{0,4}'[^'\n]{1,80}'", _I)
-#: A greeting that opens the turn: no time of the payment ("Good morning! Pay 250 EUR ...").
-_GREETING = re.compile(r"\W{0,4}good\s{1,4}(?:morning|afternoon|evening)\b", _I)
-
-
-def _unvetoed(turn: str) -> str:
-    """The turn as :data:`_NO_PAYMENT_ASKED` reads it: without an opening greeting and with a
-    quoted memo unquoted (both are no veto: "Good morning! Pay 250 EUR to FR76..., memo
-    'invoice 88'."; a time or a quote anywhere else still is)."""
-    greeting = _GREETING.match(turn)
-    return _QUOTED_MEMO.sub(" memo ", turn[greeting.end() :] if greeting else turn)
-
-
-#: Argument names of a payment's note to the payee: given when its words are the sentence's.
-_MEMO_KEYS = frozenset(["memo", "reference", "description", "purpose"])
-
-
-def _values_given(arguments: dict[object, object], clause: str, said: _Said) -> bool:
+def _values_given(arguments: dict[object, object], clause: str) -> bool:
     """The call's one sum is the clause's sum of money, and every other value of the call is
-    a phrase of the clause, a memo in the sentence's words, or (for a transfer) the account
-    it is paid from; a True flag, a list or any other value is not given."""
+    a phrase of the clause; a True flag, a list or any other value is not given."""
     money = _clause_money(clause)
     if money is None:
         return False
@@ -948,9 +895,7 @@ def _values_given(arguments: dict[object, object], clause: str, said: _Said) -> 
         elif number is not None:
             amount = _parse_amount(number.group(1))
         elif isinstance(value, str) and not key_words & _AMOUNT_KEYS:
-            if not _string_given(value, key_words, tokens, money[1]) and not _said_apart(
-                value, key_words, said
-            ):
+            if not _string_given(value, key_words, tokens, money[1]):
                 return False
             currencies += "currency" in key_words
             continue
@@ -975,22 +920,6 @@ def _string_given(value: str, key_words: set[str], tokens: list[str], currency: 
     n = len(parts)
     return n > 0 and any(
         tokens[k : k + n] == parts and _after_a_link(tokens, k) for k in range(len(tokens) - n + 1)
-    )
-
-
-def _said_apart(value: str, key_words: set[str], said: _Said) -> bool:
-    """A memo whose words are the sentence's ("memo 'invoice 88'"), an IBAN the sentence gives
-    after its label ("to my landlord, IBAN DE89..."), or the account a transfer is paid from
-    (``from_account="main"``: the user's own money, whichever account the model picked; where
-    it goes and how much stay the user's words)."""
-    if said.own_source and "account" in key_words and key_words & {"from", "source"}:
-        return True
-    parts = payee_words(value)
-    n = len(parts)
-    memo = bool(key_words & _MEMO_KEYS)
-    return n > 0 and any(
-        said.words[k : k + n] == parts and (memo or (k > 0 and said.words[k - 1] == "iban"))
-        for k in range(len(said.words) - n + 1)
     )
 
 
@@ -1875,7 +1804,7 @@ def _tool_implied(tool: str, user_text: str) -> bool:
         return True
     kind = action_kind(tool)
     if kind in SIDE_EFFECTS:
-        return _asked_by_verb(kind, tool, user_text)
+        return authorised(kind, tool, user_text)
     return kind == "read" and _names_every_object(tool, user_text)
 
 

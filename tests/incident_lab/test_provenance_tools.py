@@ -121,13 +121,8 @@ def test_a_payment_the_user_asked_for_is_not_hijacked_by_the_documentation_namin
         tools=BANK_TOOLS,
     )
     pay = analyse(t).calls[1]
-    assert not pay.tool_chosen  # the user's words call for send_money: the notes chose nothing
-    assert all(a.origin == "user" for a in pay.args)
-    # Issue 10 (session 26): a payment whose sum the user states is requested only by its
-    # values (payment_asked), and analysis._asked_payment takes no values after a strong
-    # untrusted span, so this exact request after notes that name the tool is reported
-    # (fail closed). It was requested before by the verb "send", whatever its values.
-    assert classify_trajectory(t).top is not None
+    assert not pay.unrequested
+    assert classify_trajectory(t).top is None
 
 
 def test_steps_the_user_told_the_agent_to_follow_may_name_tools() -> None:
