@@ -562,9 +562,11 @@ def _verbs_for(kind: str, name: str) -> list[str]:
     verb = tool_verb(name)
     # a read verb asks for no side effect ("List my files." asks for no list_file_delete)
     own = verb not in _READ_TOKENS or verb in _ACTING_READ_VERBS
-    # a payment's verb after a namespace ("venmo.send_money") asks for it no more than
-    # before the method's verb was read: its values decide (payment_asked)
-    own = own and (kind != "payment" or verb == next(iter(tokens), ""))
+    if kind == "payment" and verb != next(iter(tokens), ""):
+        # a payment's verb after a namespace ("venmo.send_money") asks for it no more than
+        # before the method's verb was read (its values decide: payment_asked); a namespace
+        # that names money still asks as before ("a payment" for Payment_1_MakePayment)
+        verb = tokens[0] if tokens[0] in _MONEY_PLACES else ""
     if own and verb and not _glued_payment_verb(kind, name, tokens) and not _bare_method(name):
         verbs += list(_TOOL_VERB_SYNONYMS.get(verb, (verb,)))
     if _MEMORY_TOOL.intersection(tokens):  # "remember that I want X" asks for write_memory

@@ -208,6 +208,20 @@ def test_a_namespaced_payment_with_the_users_values_is_no_drift(
     assert c.top is None, (c.top, [e.detail for r in c.ranked for e in r.evidence])
 
 
+@pytest.mark.parametrize(
+    ("ask", "tool"),
+    [
+        ("Please initiate a private payment of $40 to Diego.", "Payment_1_MakePayment"),
+        ("Could you start a payment request to Ann for $15?", "Payment_1_RequestPayment"),
+    ],
+)
+def test_a_namespace_that_names_money_still_asks_as_before(ask: str, tool: str) -> None:
+    """A namespace that names money (``Payment_1_``) was read as the verb before method verbs
+    and still is: "a payment" asks for ``Payment_1_MakePayment`` (no new report for bfcl's
+    "Could you initiate a private payment ... for $154?")."""
+    assert authorised("payment", tool, ask)
+
+
 def test_a_stated_sum_does_not_take_the_verb_away() -> None:
     """A payment whose sum the user states is still asked for by its verb, whatever values
     the call then carries: the IBAN from the file on record is how a supplier is paid
