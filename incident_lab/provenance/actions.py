@@ -38,6 +38,7 @@ from incident_lab.text.lexicon import (
     is_handoff,
     tool_category,
 )
+from incident_lab.text.memo import short_text_memo
 
 _I = re.IGNORECASE
 
@@ -247,27 +248,17 @@ def _verb_pattern(verb: str, strict: bool = True) -> re.Pattern[str]:
     )
 
 
+#: Texts up to this length have their answers memoised (a long paste is not kept).
+_MEMO_CHARS = 4096
+
+
+@short_text_memo(maxsize=8192, text_at=1, chars=_MEMO_CHARS)
 def verb_used(verb: str, text: str, strict: bool = True) -> bool:
     """True when ``verb`` is used as a verb in ``text`` (see the module docstring).
 
     With ``strict=False`` any mention counts ("the tests are slow" asks to run tests).
     Memoised: detectors ask about the same user text for every call of a session.
     """
-    if len(text) > _MEMO_CHARS:
-        return _verb_search(verb, text, strict)
-    return _verb_used(verb, text, strict)
-
-
-#: Texts up to this length have their answers memoised (a long paste is not kept).
-_MEMO_CHARS = 4096
-
-
-@lru_cache(maxsize=8192)
-def _verb_used(verb: str, text: str, strict: bool) -> bool:
-    return _verb_search(verb, text, strict)
-
-
-def _verb_search(verb: str, text: str, strict: bool) -> bool:
     words = verb.split()
     if words and text.isascii() and verb.isascii() and words[0].lower() not in text.lower():
         return False  # every form of the pattern spells the verb's first word (any case)
@@ -599,6 +590,7 @@ def _glued_payment_verb(kind: str, name: str, tokens: list[str]) -> bool:
     return kind == "payment" and bool(tokens) and _glued(name, tokens[0])
 
 
+@short_text_memo(maxsize=1024, chars=_MEMO_CHARS)
 def authorised(kind: str, name: str, user_text: str) -> bool:
     """True when the user's words ask for an action of ``kind`` done by tool ``name``.
 
@@ -609,13 +601,6 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
     """
     if kind in ("read", "other"):
         return True
-    if len(user_text) > _MEMO_CHARS:
-        return _authorised.__wrapped__(kind, name, user_text)
-    return _authorised(kind, name, user_text)
-
-
-@lru_cache(maxsize=1024)
-def _authorised(kind: str, name: str, user_text: str) -> bool:
     if not user_text.strip():
         return False
     if forbidden(kind, user_text.lower()):
@@ -1766,17 +1751,11 @@ _READ_WORDS = frozenset(
 _NAME_WORDS = re.compile(r"[^a-z]+")
 
 
+@short_text_memo(maxsize=1024, chars=_MEMO_CHARS)
 def asks_to_read(tool: str, user_text: str) -> bool:
     """True when ``user_text`` names what ``tool`` reads: a word of its name beyond the read
     verbs, by its first five letters ("balance" for get_balance, "files" for read_file).
     Memoised for user texts up to :data:`_MEMO_CHARS` (every read of a session asks)."""
-    if len(user_text) > _MEMO_CHARS:
-        return _asks_to_read.__wrapped__(tool, user_text)
-    return _asks_to_read(tool, user_text)
-
-
-@lru_cache(maxsize=1024)
-def _asks_to_read(tool: str, user_text: str) -> bool:
     objects = [
         w for w in _NAME_WORDS.split(_spelled_out(tool)) if len(w) >= 3 and w not in _READ_WORDS
     ]
@@ -1784,6 +1763,7 @@ def _asks_to_read(tool: str, user_text: str) -> bool:
     return any(re.search(rf"\b{re.escape(w[:5])}", low) for w in objects)
 
 
+@short_text_memo(maxsize=1024, chars=_MEMO_CHARS)
 def tool_implied(tool: str, user_text: str) -> bool:
     """True when the user's words call for ``tool`` (the tool their task needs, not one some
     text chose): they name it as an identifier (any spelling, :func:`~.tools.spellings`); for
@@ -1793,13 +1773,6 @@ def tool_implied(tool: str, user_text: str) -> bool:
     reads nor acts by a known kind ("KeyRotation") is implied only by its name: a user who
     asks *when the last key rotation happened* asks a question, not for a rotation.
     Memoised for user texts up to :data:`_MEMO_CHARS` (every call of a session asks)."""
-    if len(user_text) > _MEMO_CHARS:
-        return _tool_implied.__wrapped__(tool, user_text)
-    return _tool_implied(tool, user_text)
-
-
-@lru_cache(maxsize=1024)
-def _tool_implied(tool: str, user_text: str) -> bool:
     if not user_text.strip():
         return False
     if named_tools(user_text, spellings(tool)):

@@ -15,7 +15,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Generic, NamedTuple, TypeVar
+from typing import Generic, NamedTuple, ParamSpec, TypeVar
 
 R = TypeVar("R")
 
@@ -95,5 +95,47 @@ def text_memo(
 
     def wrap(fn: Callable[[str], R]) -> TextMemo[R]:
         return TextMemo(fn, maxsize, short_chars, long_size)
+
+    return wrap
+
+
+P = ParamSpec("P")
+
+
+class ShortTextMemo(Generic[P, R]):
+    """``fn`` memoised with ``functools.lru_cache`` while its text argument (the positional
+    argument ``text_at``) is at most ``chars`` long; a long paste is computed on every call
+    and never kept, and so is a call with keyword arguments. Looks like an ``lru_cache`` to
+    the code that clears memos (``cache_clear``, ``cache_info``, ``__wrapped__``, the name
+    and module of ``fn``)."""
+
+    def __init__(self, fn: Callable[P, R], maxsize: int, text_at: int, chars: int) -> None:
+        self.__wrapped__ = fn
+        self.__name__ = fn.__name__
+        self.__qualname__ = fn.__qualname__
+        self.__module__ = fn.__module__
+        self.__doc__ = fn.__doc__
+        self._cached = lru_cache(maxsize=maxsize)(fn)
+        self._text_at = text_at
+        self._chars = chars
+        self.cache_clear = self._cached.cache_clear
+        self.cache_info = self._cached.cache_info
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        text = args[self._text_at] if args else None
+        if kwargs or not isinstance(text, str) or len(text) > self._chars:
+            return self.__wrapped__(*args, **kwargs)
+        return self._cached(*args)
+
+
+def short_text_memo(
+    maxsize: int, text_at: int = -1, chars: int = 4096
+) -> Callable[[Callable[P, R]], ShortTextMemo[P, R]]:
+    """Decorator: memoise a pure function of several arguments, one of them a text, with
+    :class:`ShortTextMemo`: the questions detectors ask about a user turn ("did the user ask
+    for this call?") recur for every call of a session, and a long paste is not kept."""
+
+    def wrap(fn: Callable[P, R]) -> ShortTextMemo[P, R]:
+        return ShortTextMemo(fn, maxsize, text_at, chars)
 
     return wrap

@@ -5,10 +5,11 @@ from __future__ import annotations
 import gc
 import random
 import tracemalloc
+from typing import Any
 
 from incident_lab.classify.session import clear_memo
 from incident_lab.provenance import analysis, cues
-from incident_lab.text.memo import text_memo
+from incident_lab.text.memo import ShortTextMemo, short_text_memo, text_memo
 
 
 def _random_text(rng: random.Random, n: int) -> str:
@@ -112,3 +113,60 @@ def test_the_units_memo_holds_offsets_not_tuples_of_ints() -> None:
     per_text = held / len(texts)
     # 1,364 units = 10.9 KB of offsets (+ the 4 KB key); the tuples took ~220 KB a text
     assert per_text < 24_000, f"{per_text:.0f} bytes held per 4 KB text"
+
+
+def _counting_memo() -> tuple[list[tuple[str, str]], ShortTextMemo[[str, str], int]]:
+    seen: list[tuple[str, str]] = []
+
+    @short_text_memo(maxsize=8, chars=10)
+    def ask(word: str, text: str) -> int:
+        seen.append((word, text))
+        return text.count(word)
+
+    return seen, ask
+
+
+def test_a_short_text_is_answered_once() -> None:
+    seen, ask = _counting_memo()
+    assert [ask("a", "banana"), ask("a", "banana")] == [3, 3]
+    assert seen == [("a", "banana")]
+    assert ask.cache_info().hits == 1
+
+
+def test_a_long_text_is_computed_every_time_and_never_kept() -> None:
+    seen, ask = _counting_memo()
+    long = "a" * 11
+    assert [ask("a", long), ask("a", long)] == [11, 11]
+    assert len(seen) == 2
+    assert ask.cache_info().currsize == 0
+
+
+def test_a_keyword_call_is_not_memoised_and_gets_the_same_answer() -> None:
+    seen, ask = _counting_memo()
+    by_keyword: Any = ask  # the memo's declared parameters are positional
+    assert by_keyword("a", text="banana") == ask("a", "banana") == 3
+    assert len(seen) == 2
+
+
+def test_the_text_argument_is_chosen_by_position() -> None:
+    seen: list[str] = []
+
+    @short_text_memo(maxsize=8, text_at=0, chars=3)
+    def first(text: str, flag: bool = True) -> str:
+        seen.append(text)
+        return text
+
+    first("abcd", True)
+    first("abcd", True)  # over the bound at position 0: not kept
+    first("ab", False)
+    first("ab", False)
+    assert seen == ["abcd", "abcd", "ab"]
+
+
+def test_the_provenance_clear_memo_clears_the_user_turn_questions() -> None:
+    from incident_lab.provenance import actions
+
+    actions.authorised("email", "send_email", "send the mail to bob")
+    assert actions.authorised.cache_info().currsize >= 1
+    clear_memo()
+    assert actions.authorised.cache_info().currsize == 0
