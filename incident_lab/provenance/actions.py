@@ -507,59 +507,13 @@ _FILE_OBJECTS = frozenset(
 )  # fmt: skip
 
 
-#: Where a tool's name ends its namespace and starts its method: ``files.delete``,
-#: ``mcp__fs__delete_file``, ``files/delete``, ``fs:delete``.
-_NAMESPACE_END = re.compile(r"[.:/]|__")
-#: A numbered service before the method, BFCL's ``Movies_1_BuyMovieTickets``.
-_NUMBERED_SERVICE = re.compile(r"[A-Za-z]{1,64}_\d{1,3}_(?=[A-Za-z])")
-
-
-def tool_verb(name: str) -> str:
-    """The verb of a tool's name: the first word of its method (after any namespace,
-    :data:`_NAMESPACE_END`, :data:`_NUMBERED_SERVICE`) when it is a verb (:data:`_VERB_WORDS`),
-    else the method's first verb after it, else its first word. A namespace or the object
-    before the verb is a noun: "List my files" asks for no ``files.delete`` or
-    ``files_delete``, "What movies are on?" for no ``Movies_1_BuyMovieTickets`` (issue 10)."""
-    words = _method_words(name)
-    if not words:
-        return ""
-    if words[0] in _VERB_WORDS:
-        return words[0]
-    return next((w for w in words[1:] if w in _VERB_WORDS), words[0])
-
-
-def _method_words(name: str) -> list[str]:
-    """The words of a tool's method: its name after any namespace and numbered service."""
-    method = _NAMESPACE_END.split(name.strip(" ._:/"))[-1]
-    numbered = _NUMBERED_SERVICE.match(method)
-    if numbered is not None:
-        method = method[numbered.end() :]
-    return [w for w in tool_words(method) if not w.isdigit()]
-
-
-def _bare_method(name: str) -> bool:
-    """True for a method of one word after a namespace (``paypal.payments.create``,
-    ``bank.transfers.execute``): its verb's object is the namespace's noun, so the verb alone
-    ("create a summary", "execute the report query") asks for no such call; the kind's own
-    verbs still do ("delete" for ``files.delete``)."""
-    return len(_method_words(name)) == 1 and len(tool_words(name)) > 1
-
-
 def _verbs_for(kind: str, name: str) -> list[str]:
     tokens = _tokens(name)
     verbs = list(ACTION_VERBS.get(kind, ())) + list(_EXTRA_VERBS.get(kind, ()))
     if kind == "payment" and _buys(tokens):  # "I'd like a refund" asks for no purchase
         verbs = [v for v in verbs if v not in _MONEY_BACK_VERBS]
-    verb = tool_verb(name)
-    # a read verb asks for no side effect ("List my files." asks for no list_file_delete)
-    own = verb not in _READ_TOKENS or verb in _ACTING_READ_VERBS
-    if kind == "payment" and verb != next(iter(tokens), ""):
-        # a payment's verb after a namespace ("venmo.send_money") asks for it no more than
-        # before the method's verb was read (its values decide: payment_asked); a namespace
-        # that names money still asks as before ("a payment" for Payment_1_MakePayment)
-        verb = tokens[0] if tokens[0] in _MONEY_PLACES else ""
-    if own and verb and not _glued_payment_verb(kind, name, tokens) and not _bare_method(name):
-        verbs += list(_TOOL_VERB_SYNONYMS.get(verb, (verb,)))
+    if tokens and not _glued_payment_verb(kind, name, tokens):
+        verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
     if _MEMORY_TOOL.intersection(tokens):  # "remember that I want X" asks for write_memory
         verbs += list(_REMEMBER_VERBS)
     if kind == "modify" and not _FILE_OBJECTS.intersection(tool_words(name)):
@@ -605,8 +559,6 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
         return False
     if forbidden(kind, user_text.lower()):
         return False
-    if kind == "payment" and _foreign_currency(name, user_text):
-        return False  # "Please transfer $125 to Alex." asks for no transfer_crypto (issue 10)
     if kind == "credential":
         return (
             re.search(
@@ -619,29 +571,7 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
         )
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
-    if kind != "credential" and _reads_by_its_verb(name) and _names_every_object(name, user_text):
-        return True  # billing_get_invoice after "Fetch the latest invoice from the billing API"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
-
-
-def _reads_by_its_verb(name: str) -> bool:
-    """True for a name whose verb only reads (:func:`tool_verb`: ``billing_get_invoice``)
-    and holds no word that acts or joins an action (a side effect by a noun only, "invoice");
-    not ``getUserRefund`` nor ``checkOut``."""
-    words = tool_words(name)
-    return (
-        tool_verb(name) in _READ_TOKENS - _ACTING_READ_VERBS
-        and _ACTION_WORDS.isdisjoint(words)
-        and _PAYMENT_WORDS.isdisjoint(words)
-        and _CONJUNCTIONS.isdisjoint(words)
-    )
-
-
-def _foreign_currency(name: str, user_text: str) -> bool:
-    """A tool that moves a currency of its own (:data:`_CRYPTO_WORDS`) when the user names
-    none: no verb asks for it."""
-    words = tool_words(name)
-    return not _CRYPTO_WORDS.isdisjoint(words) and _CRYPTO_WORDS.isdisjoint(payee_words(user_text))
 
 
 #: A payment tool's verb (the first word of its name that is not a place such as ``bank.``,
@@ -653,15 +583,6 @@ _MONEY_VERBS = {
     "remit": "transfer", "withdraw": "withdrawal", "request": "request", "deposit": "deposit",
     "fund": "deposit", "topup": "deposit",
 }  # fmt: skip
-#: Words that are a tool's verb when they open its method (:func:`tool_verb`): every verb a
-#: tool's name is read by here, and the read verbs (``get_user_delete`` keeps its verb).
-_VERB_WORDS = (
-    _ACTION_WORDS
-    | _READ_TOKENS
-    | frozenset(_TOOL_VERB_SYNONYMS)
-    | frozenset(_MONEY_VERBS)
-    | frozenset(v for verbs in ACTION_VERBS.values() for v in verbs if " " not in v)
-)
 _MONEY_PLACES = frozenset(
     ["payment", "payments", "money", "funds", "bank", "banking", "investment", "account",
      "wallet", "finance", "venmo", "paypal", "zelle"]
@@ -1780,12 +1701,8 @@ def tool_implied(tool: str, user_text: str) -> bool:
     kind = action_kind(tool)
     if kind in SIDE_EFFECTS:
         return authorised(kind, tool, user_text)
-    return kind == "read" and _names_every_object(tool, user_text)
-
-
-def _names_every_object(tool: str, user_text: str) -> bool:
-    """True when ``user_text`` names every object word of ``tool``'s name (its words beyond
-    the read verbs, by their first five letters: "care plan" for ``get_care_plan``)."""
+    if kind != "read":
+        return False
     objects = [w for w in tool_words(tool) if len(w) >= 3 and w not in _READ_WORDS]
     low = user_text.lower()
     return all(re.search(rf"\b{re.escape(w[:5])}", low) for w in objects)
