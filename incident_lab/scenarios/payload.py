@@ -253,11 +253,15 @@ _REACH = JOIN_GAP + 1000
 _Part = tuple[int, int, str]
 
 
-def _parts_in(prov: Any, step: int, content: str, unsafe: Collection[int]) -> list[_Part]:
+def _parts_in(
+    prov: Any, step: int, content: str, unsafe: Collection[int], before: int = -1
+) -> list[_Part]:
     """The other parts of the injection in step ``step``, as ``(start, end, text)``: the
     values the unrequested calls at the ``unsafe`` steps copied from it whole (a recipient,
-    an IBAN, a URL: a value in no instruction span too; not content such as a body, which
-    is the host's text the attack sent away), and its instruction spans that
+    an IBAN, a URL: a value in no instruction span too; not content such as a body that
+    ends before ``before``, the payload's start, and names no address, IBAN or URL: the
+    host's text the attack sent away; a body after the ask, or one with an IBAN, may be
+    the attacker's own), and its instruction spans that
     carry a cue only text aimed at a model has (not a plain "send receipts to x@y" of the
     host's own)."""
     from incident_lab.provenance.cues import STRONG_CUES
@@ -272,14 +276,20 @@ def _parts_in(prov: Any, step: int, content: str, unsafe: Collection[int]) -> li
                 and arg.origin in UNTRUSTED_SOURCES
                 and arg.matched == "value"
                 and 0 < len(value.strip()) <= VALUE_LIMIT
-                and not _carries_content(arg)  # not the host's text a body forwarded
             ):
-                found.append(_placed(content, value, arg.start))
+                part = _placed(content, value, arg.start)
+                if _carries_content(arg) and part[1] <= before and not _ADDRESS.search(value):
+                    continue  # the host's text a body forwarded
+                found.append(part)
     for index, span in enumerate(getattr(prov, "instructions", ())):
         strong = any(c.split(":")[0] in STRONG_CUES for c in span.cues)
         if span.step == step and strong and index not in prov.delegated:
             found.append(_placed(content, str(span.text), span.start))
     return [part for part in found if part[0] >= 0]
+
+
+#: An address, a URL or an IBAN in a value: where an attack sends things or money.
+_ADDRESS = re.compile(r"@|://|\bwww\.|\b[A-Z]{2}\d{2}[ ]?[A-Z0-9]{4}")
 
 
 def _carries_content(arg: Any) -> bool:
@@ -352,7 +362,9 @@ def _span_candidate(
     if location[0] == "turn" and len(content) <= TURN_WHOLE_LIMIT:
         start, end = _strip(content, 0, len(content))  # a direct injection: all the sender's
     elif prov is not None:
-        start, end = _joined(content, start, end, _parts_in(prov, span.step, content, unsafe))
+        start, end = _joined(
+            content, start, end, _parts_in(prov, span.step, content, unsafe, start)
+        )
     return PayloadCandidate(
         content[start:end], location[0], location[1], start, float(span.score), method, why
     )
