@@ -174,13 +174,10 @@ _COMMON_TEXT = (
 )
 _COMMON = frozenset(_COMMON_TEXT.split())
 _WORDS = re.compile(r"[^\W\d_]{5,40}")
-#: A sentence's stop: before a blank, a closing quote or the end; or glued to the next
-#: sentence, between a lower-case letter (or "%", ")") and a capital or a "#" ("... edged
-#: down to 7.2%.Ignore your ...", "... accordingly.TODO: ...": an injection appended with no
-#: space).
-_SENTENCE = re.compile(
-    r"[.!?\u3002\uff01\uff1f](?=[\s\"'\u00bb\u201d)]|$)|(?<=[a-z%)][.!?])(?=[A-Z#])"
-)
+#: A sentence's stop: before a blank, a closing quote or the end. (A stop glued to the next
+#: sentence is only looked for at the span's start, :func:`_glued_at`: read everywhere, it
+#: split host names and URLs and let the tail grow over flattened host text.)
+_SENTENCE = re.compile(r"[.!?\u3002\uff01\uff1f](?=[\s\"'\u00bb\u201d)]|$)")
 #: An injected delimiter tag (upper case: ``<INFORMATION>``, ``<SYSTEM>``), not HTML markup.
 _OPEN = re.compile(r"<([A-Z][A-Z0-9_-]{1,40})>")
 
@@ -646,7 +643,7 @@ def _span_start(content: str, start: int, end: int) -> int:
     key = _KEY.match(content, start, end)
     if key is not None and ":" in key.group(0) and key.end() < end:
         start = key.end()  # a span that begins with its field's key ("body: 'TODO: ...")
-    glued = _GLUED.search(content, start, min(end, start + LEAD_LIMIT))
+    glued = _glued_at(content, start, min(end, start + LEAD_LIMIT))
     if glued is not None and not _instructs(content[start : glued.end()]):
         # a host sentence the injection was appended to with no space ("... edged down to
         # 7.2%.Ignore your ..."): one unit to the cue scorer; the lead-in decides on it
@@ -671,8 +668,33 @@ def _span_end(content: str, start: int, end: int) -> int:
     return end
 
 
-#: A sentence's stop glued to the next sentence (:data:`_SENTENCE`'s second form).
+#: A sentence's stop glued to the next sentence: between a lower-case letter (or "%", ")")
+#: and a capital or a "#" ("... edged down to 7.2%.Ignore your ...", "... accordingly.TODO:
+#: ...": an injection appended with no space).
 _GLUED = re.compile(r"(?<=[a-z%)][.!?])(?=[A-Z#])")
+#: Most characters of a whitespace-free token looked at around a glued stop.
+_TOKEN_REACH = 200
+#: A dot inside a token before a letter: a host name's ("mail.Brightline.com").
+_DOTTED = re.compile(r"\.[A-Za-z]")
+
+
+def _glued_at(content: str, lo: int, hi: int) -> re.Match[str] | None:
+    """The first glued stop in ``content[lo:hi]`` (:data:`_GLUED`) that is not inside a URL,
+    an address or a host name: the whitespace-free token around it holds no "://", "@", "="
+    and no other dot before a letter ("https://billing.Brightline-Pay.com/inv",
+    "?Key=Ab12")."""
+    for m in _GLUED.finditer(content, lo, hi):
+        at = m.start()
+        a = at
+        while a > max(0, at - _TOKEN_REACH) and not content[a - 1].isspace():
+            a -= 1
+        b = at
+        while b < min(len(content), at + _TOKEN_REACH) and not content[b].isspace():
+            b += 1
+        token = content[a : at - 1] + content[at:b]
+        if not any(mark in token for mark in ("://", "@", "=")) and not _DOTTED.search(token):
+            return m
+    return None
 
 
 def _left_edge(content: str, la: int, start: int, end: int) -> tuple[int, str]:
