@@ -421,11 +421,35 @@ def _host_step(prov: Any, index: int) -> bool:
     from incident_lab.provenance.cues import STRONG_CUES
 
     span = prov.instructions[index]
-    if any(c.split(":")[0] in STRONG_CUES for c in span.cues):
+    if any(c.split(":")[0] in STRONG_CUES for c in span.cues) or _attack_linked(prov, index):
         return False
     return any(
         c.instruction == index and c.requested and not c.unrequested
         for c in getattr(prov, "calls", ())
+    )
+
+
+def _attack_linked(prov: Any, index: int) -> bool:
+    """True when instruction span ``index`` is tied to anything the attack did: a call the
+    user did not ask for or an obedient answer that echoes it came from it, or a call copied
+    a value from its text into a call the user did not ask for (an attacker value: a recipient, a URL)."""
+    span = prov.instructions[index]
+    lo, hi = getattr(span, "start", None), getattr(span, "end", None)
+    for call in getattr(prov, "calls", ()):
+        if call.instruction == index and (call.unrequested or not call.requested):
+            return True
+        if call.requested and not call.unrequested:
+            continue  # the user's own call (the pytest run a host step led to)
+        for arg in (*call.attacker_values, *call.args):
+            if arg.in_instruction == index:
+                return True
+            inside = isinstance(lo, int) and isinstance(hi, int) and isinstance(arg.start, int)
+            if inside and arg.step == span.step and lo <= arg.start < hi:
+                return True
+    # a bare "I will follow the new instructions" names nothing of the span's: it is pinned
+    # on the only span there is, and the injection may be beside it (the output is kept)
+    return any(
+        a.instruction == index and a.kind != "compliance" for a in getattr(prov, "obedient", ())
     )
 
 
