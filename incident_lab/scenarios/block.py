@@ -14,8 +14,8 @@ the attack the attacker wrote is usually more: the sentence before it that had n
   break to a line that starts a field (``cc: []``, ``- item``) or is not indented under the
   text it follows; a line break into an indented continuation line (YAML's wrapping), after
   a line ending in a colon (it introduces what follows), or in prose hard-wrapped
-  mid-sentence (a long line with no sentence stop, then lower case, a script without case,
-  a quote or an acronym and lower case; after a comma, anything), is inside the block;
+  mid-sentence (a long line with no sentence stop, then lower case, a script without case
+  or a quote; after a comma, anything), is inside the block;
 - a field's key and opening quote (``body: '``) are not part of it;
 - before the span: the start of its sentence, then each preceding sentence of the block
   that is plainly the attack's start (an instruction cue, "You are no longer ...", "The
@@ -213,17 +213,7 @@ def _wrapped(prev: str, line: str) -> bool:
     if tail[-1] in _STOPS:
         return False
     head = line.lstrip()[:1]
-    return (
-        tail[-1] == ","
-        or (head.isalpha() and not head.isupper())
-        or head in _OPEN_QUOTES
-        or _ACRONYM_ON.match(line) is not None
-    )
-
-
-#: A line that goes on with an acronym and then lower case ("API keys, tokens, ..."): the
-#: sentence wrapped before a word that is always written in capitals.
-_ACRONYM_ON = re.compile(r"[ \t]{0,40}[A-Z]{2,6}s? [a-z]")
+    return tail[-1] == "," or (head.isalpha() and not head.isupper()) or head in _OPEN_QUOTES
 
 
 _STOPS = frozenset(".!?;)]}>|`\u3002\uff01\uff1f")
