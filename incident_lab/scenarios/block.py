@@ -22,8 +22,7 @@ the attack the attacker wrote is usually more: the sentence before it that had n
   next field is ...", or the next sentence goes on from it: lower-case, "Then, ..."), and
   up to two that only cohere with it ("... is archived by the desk. To complete archival,
   ...") when they reach the start of the block (up to two whose writer speaks in person,
-  before a span that speaks to the model: an override's or a setup ask's cover story, and
-  a short opener such as "Debugging error." there too); a span in a comment line (``# ``,
+  before a span that speaks to the model: an override's or a setup ask's cover story); a span in a comment line (``# ``,
   ``// ``) takes the whole line; at most
   :data:`LEAD_LIMIT` characters (a host sentence such as "Hello, your invoice is overdue."
   before a plain request is not the attack); whole lines of the paragraph before it on
@@ -394,31 +393,6 @@ def _in_person(sentence: str) -> bool:
     return _IN_PERSON.search(sentence) is not None
 
 
-#: Most words of a short opener before an ask (:func:`_opener`).
-_OPENER_WORDS = 3
-_OPENER_WORD = re.compile(r"[^\W_]{1,40}")
-#: A greeting or thanks that opens a host's message, in the cue languages.
-_GREETING = re.compile(
-    r"[\W_]{0,4}(?i:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening)|thanks|"
-    r"thank you|hallo|guten tag|bonjour|salut|merci|danke|hola|buenos días|gracias|ciao|"
-    r"buongiorno|grazie|olá|oi|bom dia|obrigad[oa])\b"
-)
-
-
-def _opener(sentence: str) -> bool:
-    """True when ``sentence`` is a short opener that sets up an ask to the model: a status,
-    a mode or a pretext of at most :data:`_OPENER_WORDS` words ("Debugging error.", "Safety
-    mode OFF.", "Just testing."), with no number (an order's, a date: the host's record)
-    and no greeting, thanks or sign-off (the host's message)."""
-    words = _OPENER_WORD.findall(sentence)
-    return (
-        0 < len(words) <= _OPENER_WORDS
-        and not any(c.isdigit() for c in sentence)
-        and _GREETING.match(sentence) is None
-        and _SIGN_OFF.match(sentence.lstrip()) is None
-    )
-
-
 def _coheres(before: str, after: str) -> bool:
     """True when ``after`` is about what ``before`` says: it refers back to it, or the two
     share a content word ("... is archived by the records desk." / "To complete archival,
@@ -473,7 +447,7 @@ def _lead_in(content: str, left: int, start: int, end: int) -> int:
             at = committed = prev
             tentative = 0
         elif tentative < _COHERENT_LEAD and (
-            (strong and (_in_person(before) or _opener(before))) or _coheres(before, after)
+            (strong and _in_person(before)) or _coheres(before, after)
         ):
             at, tentative = prev, tentative + 1
         else:
