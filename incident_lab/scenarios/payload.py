@@ -134,10 +134,13 @@ TURN_WHOLE_LIMIT = 2000
 VALUE_LIMIT = 200
 
 
-def _block_at(content: str, text: str, at: Any) -> tuple[int, int] | None:
+def _block_at(
+    content: str, text: str, at: Any, copied: Collection[str] = ()
+) -> tuple[int, int] | None:
     """``(start, end)`` of the injected block around ``text`` in ``content``: at offset ``at``
     when the text sits there (the provenance view's own offsets), else its first occurrence;
-    None when it is not in ``content``."""
+    None when it is not in ``content``. ``copied``: the texts of the unsafe steps (a value
+    they copied from a page keeps the page's markup block whole)."""
     stripped = text.strip()
     if not stripped:
         return None
@@ -151,7 +154,7 @@ def _block_at(content: str, text: str, at: Any) -> tuple[int, int] | None:
     closed = _close_block(content, start, end)
     if closed is not None:
         inner = _inside_host_markup(content, start, closed)
-        if inner is not None:
+        if inner is not None and not _copied_outside(content, start, closed, inner, copied):
             return inner
         line = content.rfind("\n", 0, start) + 1
         if (
@@ -162,6 +165,27 @@ def _block_at(content: str, text: str, at: Any) -> tuple[int, int] | None:
             return line, closed  # a delimited block in a comment line: the whole line
         return start, closed  # a delimited block
     return injected_block(content, start, end)
+
+
+#: A whitespace-free run that may be a value (a URL, an address, an IBAN).
+_VALUE_TOKEN = re.compile(r"[^\s<>\"'()\[\]]{1,400}")
+
+
+def _copied_outside(
+    content: str, lo: int, hi: int, inner: tuple[int, int], copied: Collection[str]
+) -> bool:
+    """True when a value (:data:`_ADDRESS`: a URL, an e-mail, an IBAN) in ``content[lo:hi]``
+    but outside ``inner`` is in one of the ``copied`` texts (an unsafe call's arguments, an
+    answer): the element around the ask is then not the whole attack, and the markup block
+    stays the payload (a URL the call posted to in another element of the page)."""
+    if not copied:
+        return False
+    for a, b in ((lo, inner[0]), (inner[1], hi)):
+        for m in _VALUE_TOKEN.finditer(content, a, b):
+            value = m.group(0).strip(".,;:!?")
+            if len(value) > 4 and _ADDRESS.search(value) and any(value in t for t in copied):
+                return True
+    return False
 
 
 #: A run of text between markup tags.
@@ -217,6 +241,18 @@ def _inside_host_markup(content: str, start: int, end: int) -> tuple[int, int] |
 _START_TAG = re.compile(r"<([A-Za-z][\w-]{0,40})(?:\s[^<>]{0,400})?>")
 
 
+def _closing_tag(content: str, name: str, lo: int, hi: int) -> int:
+    """Where the first closing tag of ``name`` in ``content[lo:hi]`` starts, its whole name
+    (``</p>``, not ``</pre>``); -1 when none."""
+    at = content.find(f"</{name}", lo, hi)
+    while at != -1:
+        after = at + 2 + len(name)
+        if after >= len(content) or content[after] in ">/ \t\r\n":
+            return at
+        at = content.find(f"</{name}", at + 2, hi)
+    return -1
+
+
 def _element_around(content: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
     """``(a, b)``, stripped: the text inside the element in ``content[lo:hi]`` that encloses
     ``content[start:end]`` and nothing of the host's: the innermost one, then out over each
@@ -228,10 +264,9 @@ def _element_around(content: str, lo: int, hi: int, start: int, end: int) -> tup
     for m in reversed(list(_START_TAG.finditer(content, lo, start))[-64:]):
         if m.start() == lo:
             break
-        closing = f"</{m.group(1)}"
-        if content.find(closing, m.end(), start) != -1:
+        if _closing_tag(content, m.group(1), m.end(), start) != -1:
             continue  # closed before the text: not around it
-        at = content.find(closing, end, hi)
+        at = _closing_tag(content, m.group(1), end, hi)
         if at == -1:
             continue
         if found is not None and (
@@ -355,7 +390,11 @@ def _span_candidate(
     if location is None:
         return None
     content = _content(location, turns, fixtures)
-    block = _block_at(content, str(span.text), getattr(span, "start", None))
+    from incident_lab.provenance.text import text_of_step
+
+    answers = {a.step for a in getattr(prov, "obedient", ())}
+    copied = [text_of_step(steps[i]) for i in {*unsafe, *answers} if 0 <= i < len(steps)]
+    block = _block_at(content, str(span.text), getattr(span, "start", None), copied)
     if block is None:
         return None
     start, end = block
