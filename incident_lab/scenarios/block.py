@@ -619,12 +619,24 @@ def _span_start(content: str, start: int, end: int) -> int:
 _END_TAG = re.compile(r"</([A-Za-z][\w-]{0,40})\s{0,4}>\s{0,40}\Z")
 
 
+def _opens(content: str, name: str, lo: int, hi: int) -> bool:
+    """True when ``content[lo:hi]`` holds an opening tag of ``name``, its whole name (``<b>``,
+    not ``<body>``)."""
+    at = content.find(f"<{name}", lo, hi)
+    while at != -1:
+        after = at + 1 + len(name)
+        if after >= len(content) or content[after] in ">/ \t\r\n":
+            return True
+        at = content.find(f"<{name}", at + 1, hi)
+    return False
+
+
 def _span_end(content: str, start: int, end: int) -> int:
     """The span's end before the closing tags of elements it did not open (a page's
     ``</div></body></html>`` the cue scorer's span ran on to), at most 32 of them."""
     for _ in range(32):
         m = _END_TAG.search(content, max(start, end - 64), end)
-        if m is None or content.find(f"<{m.group(1)}", start, m.start()) != -1:
+        if m is None or _opens(content, m.group(1), start, m.start()):
             break
         if len(content[start : m.start()].strip()) == 0:
             break
