@@ -686,7 +686,7 @@ def _left_edge(content: str, la: int, start: int, end: int) -> tuple[int, str]:
     if key is not None and key.end() <= start:
         left, quote = key.end(), key.group(1)
     line = content.rfind("\n", 0, start) + 1
-    if line == left and start - line <= LEAD_LIMIT and comment_line(content, line):
+    if line == left and start - line <= LEAD_LIMIT and comment_line(content, line, start):
         return line, quote  # the whole comment line the span sits in
     return _lead_in(content, left, start, end), quote
 
@@ -696,11 +696,25 @@ def _left_edge(content: str, la: int, start: int, end: int) -> tuple[int, str]:
 COMMENT_LINE = re.compile(r"[ \t]{0,8}(?:#{1,6}|//)[ \t]{1,4}\S")
 
 
-def comment_line(content: str, line: int) -> bool:
-    """True when the line starting at ``line`` is a comment of a code or config file: a
-    :data:`COMMENT_LINE` next to another comment or a data line ("request_timeout: 30"). A
+#: A value in a comment before the span: a number, an address, a URL (the host's record:
+#: "ticket OPS-4471 (owner dana@acme.example)").
+_RECORD = re.compile(r"\d|@|://")
+
+
+def comment_line(content: str, line: int, start: int) -> bool:
+    """True when the line starting at ``line`` is a comment of a code or config file whose
+    text before the span at ``start`` is the attack's: a :data:`COMMENT_LINE` next to
+    another comment or a data line ("request_timeout: 30"), with nothing before the span
+    but the marker and text that carries a cue or holds no number, address or URL (a
+    host's "Timeout agreed in ticket OPS-4471 (owner dana@acme.example)." stays out). A
     markdown heading among prose ("# Weekly update: ...") is not: its title is the host's."""
-    if not COMMENT_LINE.match(content, line):
+    from incident_lab.provenance.cues import score_text
+
+    marker = COMMENT_LINE.match(content, line)
+    if marker is None:
+        return False
+    before = content[marker.end() - 1 : start]
+    if _RECORD.search(before) and not score_text(before)[1]:
         return False
     prev = content.rfind("\n", 0, max(0, line - 1)) + 1 if line > 0 else -1
     nxt = content.find("\n", line)

@@ -160,7 +160,7 @@ def _block_at(
         if (
             start - line <= LEAD_LIMIT
             and "\n" not in content[start:closed]
-            and comment_line(content, line)
+            and comment_line(content, line, start)
         ):
             return line, closed  # a delimited block in a comment line: the whole line
         return start, closed  # a delimited block
