@@ -72,17 +72,23 @@ def _inline(content: str, m: re.Match[str]) -> bool:
     lo = max(0, m.start() - _INLINE_SPAN)
     if text.startswith("</"):
         name = text[2:].split(">")[0].strip()
-        at = content.rfind(f"<{name}>", lo, m.start())
-        return at > 1 and content[at - 1] == " " and content[at - 2].isalpha()
+        at = m.start() - len(name) - 2  # the empty pair's opening tag ("<id></id>")
+        return (
+            at > 1
+            and content.startswith(f"<{name}>", at)
+            and content[at - 1] == " "
+            and content[at - 2].isalpha()
+        )
     if text.startswith("<") and text.endswith(">") and not text.startswith("<!"):
-        # an opening tag a sentence names, closed right after it ("the markers <id></id>.")
+        # an opening tag a sentence names, closed right after it ("the markers <id></id>.";
+        # a pair with text inside, "<b>bold</b>", is markup)
         name = text[1:].split(">")[0].split()[0] if len(text) > 2 else ""
         at = m.start()
         return (
             at > 1
             and content[at - 1] == " "
             and content[at - 2].isalpha()
-            and content.find(f"</{name}>", m.end(), m.end() + _INLINE_SPAN) != -1
+            and content.startswith(f"</{name}>", m.end())
         )
     if len(text) == 1 and text in "\"'":
         at = content.rfind(text, lo, m.start())
@@ -650,6 +656,8 @@ def _span_end(content: str, start: int, end: int) -> int:
 _GLUED = re.compile(r"(?<=[a-z%)][.!?])(?=[A-Z#])")
 #: Most characters of a whitespace-free token looked at around a glued stop.
 _TOKEN_REACH = 200
+#: A file name's extension after a glued stop ("invoice.PDF holds ...").
+_EXTENSION = re.compile(r"[A-Z0-9]{1,5}(?=[\s,;)]|$)")
 #: A dot inside a token before a letter: a host name's ("mail.Brightline.com").
 _DOTTED = re.compile(r"\.[A-Za-z]")
 
@@ -668,7 +676,9 @@ def _glued_at(content: str, lo: int, hi: int) -> re.Match[str] | None:
         while b < min(len(content), at + _TOKEN_REACH) and not content[b].isspace():
             b += 1
         token = content[a : at - 1] + content[at:b]
-        if not any(mark in token for mark in ("://", "@", "=")) and not _DOTTED.search(token):
+        if _EXTENSION.match(content, at) is None and not (
+            any(mark in token for mark in ("://", "@", "=")) or _DOTTED.search(token)
+        ):
             return m
     return None
 
