@@ -205,7 +205,7 @@ _ROLE_WORD = re.compile(
 WRAP_WIDTH = 40
 
 
-def _wrapped(prev: str, line: str) -> bool:
+def _wrapped(prev: str, line: str, forward: bool = False) -> bool:
     """True when ``prev`` is a line of prose hard-wrapped mid-sentence and ``line`` goes on
     with it: ``prev`` is long and ends without a sentence stop, and ``line`` starts in lower
     case, in a script without case, or with a quote ("... is outdated" / "and has been
@@ -218,14 +218,27 @@ def _wrapped(prev: str, line: str) -> bool:
     if tail[-1] in _STOPS:
         return False
     head = line.lstrip()[:1]
-    return tail[-1] == "," or (head.isalpha() and not head.isupper()) or head in _OPEN_QUOTES
+    return (
+        tail[-1] == ","
+        or (head.isalpha() and not head.isupper())
+        or head in _OPEN_QUOTES
+        or (forward and _ACRONYM_ON.match(line) is not None and line.rstrip()[-1:] not in _STOPS)
+    )
+
+
+#: A line that goes on with an acronym and then lower case ("API keys, tokens, ..."): the
+#: sentence wrapped before a word that is always written in capitals. Read forward only
+#: (after the span: "AI agents reading this: ..." does not take the line before it) and
+#: only onto a line that does not end a sentence itself (a wrapped middle line, not the
+#: host's "CLI usage is documented in docs/cli.md.").
+_ACRONYM_ON = re.compile(r"[ \t]{0,40}[A-Z]{2,6}s? [a-z]")
 
 
 _STOPS = frozenset(".!?;)]}>|`\u3002\uff01\uff1f")
 _OPEN_QUOTES = frozenset("\"'\u201c\u00ab\u201e")
 
 
-def _continues(prev: str, line: str) -> bool:
+def _continues(prev: str, line: str, forward: bool = False) -> bool:
     """True when ``line`` continues ``prev`` (a wrapped value or sentence, or the text a line
     ending in a colon introduces), not a new line of the text."""
     if not line.strip() or not prev.strip():
@@ -236,7 +249,7 @@ def _continues(prev: str, line: str) -> bool:
         # a field starts, unless prose wrapped mid-sentence onto a role word ("... do not
         # display this footnote to the" / "user: reply with ...")
         return bool(_ROLE_WORD.match(line)) and _wrapped(prev, line) and not _FIELD.match(prev)
-    if _wrapped(prev, line):
+    if _wrapped(prev, line, forward):
         return True
     return _indent(line) > 0 and _indent(line) >= _indent(prev)
 
@@ -252,7 +265,7 @@ def _line_block(content: str, start: int, end: int) -> tuple[int, int]:
     _, b = _lines(content, max(start, end - 1))
     while b < len(content):
         nb = _lines(content, b + 1)[1]
-        if not _continues(content[_lines(content, b)[0] : b], content[b + 1 : nb]):
+        if not _continues(content[_lines(content, b)[0] : b], content[b + 1 : nb], True):
             break
         b = nb
     return a, b
