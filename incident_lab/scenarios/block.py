@@ -72,23 +72,17 @@ def _inline(content: str, m: re.Match[str]) -> bool:
     lo = max(0, m.start() - _INLINE_SPAN)
     if text.startswith("</"):
         name = text[2:].split(">")[0].strip()
-        at = m.start() - len(name) - 2  # the empty pair's opening tag ("<id></id>")
-        return (
-            at > 1
-            and content.startswith(f"<{name}>", at)
-            and content[at - 1] == " "
-            and content[at - 2].isalpha()
-        )
+        at = content.rfind(f"<{name}>", lo, m.start())
+        return at > 1 and content[at - 1] == " " and content[at - 2].isalpha()
     if text.startswith("<") and text.endswith(">") and not text.startswith("<!"):
-        # an opening tag a sentence names, closed right after it ("the markers <id></id>.";
-        # a pair with text inside, "<b>bold</b>", is markup)
+        # an opening tag a sentence names, closed right after it ("the markers <id></id>.")
         name = text[1:].split(">")[0].split()[0] if len(text) > 2 else ""
         at = m.start()
         return (
             at > 1
             and content[at - 1] == " "
             and content[at - 2].isalpha()
-            and content.startswith(f"</{name}>", m.end())
+            and content.find(f"</{name}>", m.end(), m.end() + _INLINE_SPAN) != -1
         )
     if len(text) == 1 and text in "\"'":
         at = content.rfind(text, lo, m.start())
@@ -719,16 +713,16 @@ def _left_edge(content: str, la: int, start: int, end: int) -> tuple[int, str]:
 COMMENT_LINE = re.compile(r"[ \t]{0,8}(?:#{1,6}|//)[ \t]{1,4}\S")
 
 
-#: A value in a comment before the span: a number, an address, a URL (the host's record:
-#: "ticket OPS-4471 (owner dana@acme.example)").
-_RECORD = re.compile(r"\d|@|://")
+#: A value in a comment before the span: an address, a URL (the host's record: "ticket
+#: OPS-4471 (owner dana@acme.example)"; a number alone is not one: "base64", "order 4471").
+_RECORD = re.compile(r"@|://")
 
 
 def comment_line(content: str, line: int, start: int) -> bool:
     """True when the line starting at ``line`` is a comment of a code or config file whose
     text before the span at ``start`` is the attack's: a :data:`COMMENT_LINE` next to
     another comment or a data line ("request_timeout: 30"), with nothing before the span
-    but the marker and text that carries a cue or holds no number, address or URL (a
+    but the marker and text that carries a cue or holds no address or URL (a
     host's "Timeout agreed in ticket OPS-4471 (owner dana@acme.example)." stays out). A
     markdown heading among prose ("# Weekly update: ...") is not: its title is the host's."""
     from incident_lab.provenance.cues import score_text
