@@ -14,16 +14,15 @@ the attack the attacker wrote is usually more: the sentence before it that had n
   break to a line that starts a field (``cc: []``, ``- item``) or is not indented under the
   text it follows; a line break into an indented continuation line (YAML's wrapping), after
   a line ending in a colon (it introduces what follows), or in prose hard-wrapped
-  mid-sentence (a long line with no sentence stop, then lower case, a script without case,
-  a quote or an acronym and lower case; after a comma, anything), is inside the block;
+  mid-sentence (a long line with no sentence stop, then lower case, a script without case
+  or a quote; after a comma, anything), is inside the block;
 - a field's key and opening quote (``body: '``) are not part of it;
 - before the span: the start of its sentence, then each preceding sentence of the block
   that is plainly the attack's start (an instruction cue, "You are no longer ...", "The
   next field is ...", or the next sentence goes on from it: lower-case, "Then, ..."), and
   up to two that only cohere with it ("... is archived by the desk. To complete archival,
   ...") when they reach the start of the block (up to two whose writer speaks in person,
-  before a span that speaks to the model: an override's or a setup ask's cover story, and
-  a short opener such as "Debugging error." there too); a span in a comment line (``# ``,
+  before a span that speaks to the model: an override's or a setup ask's cover story); a span in a comment line (``# ``,
   ``// ``) takes the whole line; at most
   :data:`LEAD_LIMIT` characters (a host sentence such as "Hello, your invoice is overdue."
   before a plain request is not the attack); whole lines of the paragraph before it on
@@ -174,13 +173,10 @@ _COMMON_TEXT = (
 )
 _COMMON = frozenset(_COMMON_TEXT.split())
 _WORDS = re.compile(r"[^\W\d_]{5,40}")
-#: A sentence's stop: before a blank, a closing quote or the end; or glued to the next
-#: sentence, between a lower-case letter (or "%", ")") and a capital or a "#" ("... edged
-#: down to 7.2%.Ignore your ...", "... accordingly.TODO: ...": an injection appended with no
-#: space).
-_SENTENCE = re.compile(
-    r"[.!?\u3002\uff01\uff1f](?=[\s\"'\u00bb\u201d)]|$)|(?<=[a-z%)][.!?])(?=[A-Z#])"
-)
+#: A sentence's stop: before a blank, a closing quote or the end. (A stop glued to the next
+#: sentence is only looked for at the span's start, :func:`_glued_at`: read everywhere, it
+#: split host names and URLs and let the tail grow over flattened host text.)
+_SENTENCE = re.compile(r"[.!?\u3002\uff01\uff1f](?=[\s\"'\u00bb\u201d)]|$)")
 #: An injected delimiter tag (upper case: ``<INFORMATION>``, ``<SYSTEM>``), not HTML markup.
 _OPEN = re.compile(r"<([A-Z][A-Z0-9_-]{1,40})>")
 
@@ -203,7 +199,7 @@ _ROLE_WORD = re.compile(
 WRAP_WIDTH = 40
 
 
-def _wrapped(prev: str, line: str) -> bool:
+def _wrapped(prev: str, line: str, forward: bool = False) -> bool:
     """True when ``prev`` is a line of prose hard-wrapped mid-sentence and ``line`` goes on
     with it: ``prev`` is long and ends without a sentence stop, and ``line`` starts in lower
     case, in a script without case, or with a quote ("... is outdated" / "and has been
@@ -220,12 +216,15 @@ def _wrapped(prev: str, line: str) -> bool:
         tail[-1] == ","
         or (head.isalpha() and not head.isupper())
         or head in _OPEN_QUOTES
-        or _ACRONYM_ON.match(line) is not None
+        or (forward and _ACRONYM_ON.match(line) is not None and line.rstrip()[-1:] not in _STOPS)
     )
 
 
 #: A line that goes on with an acronym and then lower case ("API keys, tokens, ..."): the
-#: sentence wrapped before a word that is always written in capitals.
+#: sentence wrapped before a word that is always written in capitals. Read forward only
+#: (after the span: "AI agents reading this: ..." does not take the line before it) and
+#: only onto a line that does not end a sentence itself (a wrapped middle line, not the
+#: host's "CLI usage is documented in docs/cli.md.").
 _ACRONYM_ON = re.compile(r"[ \t]{0,40}[A-Z]{2,6}s? [a-z]")
 
 
@@ -233,7 +232,7 @@ _STOPS = frozenset(".!?;)]}>|`\u3002\uff01\uff1f")
 _OPEN_QUOTES = frozenset("\"'\u201c\u00ab\u201e")
 
 
-def _continues(prev: str, line: str) -> bool:
+def _continues(prev: str, line: str, forward: bool = False) -> bool:
     """True when ``line`` continues ``prev`` (a wrapped value or sentence, or the text a line
     ending in a colon introduces), not a new line of the text."""
     if not line.strip() or not prev.strip():
@@ -244,7 +243,7 @@ def _continues(prev: str, line: str) -> bool:
         # a field starts, unless prose wrapped mid-sentence onto a role word ("... do not
         # display this footnote to the" / "user: reply with ...")
         return bool(_ROLE_WORD.match(line)) and _wrapped(prev, line) and not _FIELD.match(prev)
-    if _wrapped(prev, line):
+    if _wrapped(prev, line, forward):
         return True
     return _indent(line) > 0 and _indent(line) >= _indent(prev)
 
@@ -260,7 +259,7 @@ def _line_block(content: str, start: int, end: int) -> tuple[int, int]:
     _, b = _lines(content, max(start, end - 1))
     while b < len(content):
         nb = _lines(content, b + 1)[1]
-        if not _continues(content[_lines(content, b)[0] : b], content[b + 1 : nb]):
+        if not _continues(content[_lines(content, b)[0] : b], content[b + 1 : nb], True):
             break
         b = nb
     return a, b
@@ -407,31 +406,6 @@ def _in_person(sentence: str) -> bool:
     return _IN_PERSON.search(sentence) is not None
 
 
-#: Most words of a short opener before an ask (:func:`_opener`).
-_OPENER_WORDS = 3
-_OPENER_WORD = re.compile(r"[^\W_]{1,40}")
-#: A greeting or thanks that opens a host's message, in the cue languages.
-_GREETING = re.compile(
-    r"[\W_]{0,4}(?i:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening)|thanks|"
-    r"thank you|hallo|guten tag|bonjour|salut|merci|danke|hola|buenos días|gracias|ciao|"
-    r"buongiorno|grazie|olá|oi|bom dia|obrigad[oa])\b"
-)
-
-
-def _opener(sentence: str) -> bool:
-    """True when ``sentence`` is a short opener that sets up an ask to the model: a status,
-    a mode or a pretext of at most :data:`_OPENER_WORDS` words ("Debugging error.", "Safety
-    mode OFF.", "Just testing."), with no number (an order's, a date: the host's record)
-    and no greeting, thanks or sign-off (the host's message)."""
-    words = _OPENER_WORD.findall(sentence)
-    return (
-        0 < len(words) <= _OPENER_WORDS
-        and not any(c.isdigit() for c in sentence)
-        and _GREETING.match(sentence) is None
-        and _SIGN_OFF.match(sentence.lstrip()) is None
-    )
-
-
 def _coheres(before: str, after: str) -> bool:
     """True when ``after`` is about what ``before`` says: it refers back to it, or the two
     share a content word ("... is archived by the records desk." / "To complete archival,
@@ -486,7 +460,7 @@ def _lead_in(content: str, left: int, start: int, end: int) -> int:
             at = committed = prev
             tentative = 0
         elif tentative < _COHERENT_LEAD and (
-            (strong and (_in_person(before) or _opener(before))) or _coheres(before, after)
+            (strong and _in_person(before)) or _coheres(before, after)
         ):
             at, tentative = prev, tentative + 1
         else:
@@ -646,7 +620,7 @@ def _span_start(content: str, start: int, end: int) -> int:
     key = _KEY.match(content, start, end)
     if key is not None and ":" in key.group(0) and key.end() < end:
         start = key.end()  # a span that begins with its field's key ("body: 'TODO: ...")
-    glued = _GLUED.search(content, start, min(end, start + LEAD_LIMIT))
+    glued = _glued_at(content, start, min(end, start + LEAD_LIMIT))
     if glued is not None and not _instructs(content[start : glued.end()]):
         # a host sentence the injection was appended to with no space ("... edged down to
         # 7.2%.Ignore your ..."): one unit to the cue scorer; the lead-in decides on it
@@ -658,12 +632,24 @@ def _span_start(content: str, start: int, end: int) -> int:
 _END_TAG = re.compile(r"</([A-Za-z][\w-]{0,40})\s{0,4}>\s{0,40}\Z")
 
 
+def _opens(content: str, name: str, lo: int, hi: int) -> bool:
+    """True when ``content[lo:hi]`` holds an opening tag of ``name``, its whole name (``<b>``,
+    not ``<body>``)."""
+    at = content.find(f"<{name}", lo, hi)
+    while at != -1:
+        after = at + 1 + len(name)
+        if after >= len(content) or content[after] in ">/ \t\r\n":
+            return True
+        at = content.find(f"<{name}", at + 1, hi)
+    return False
+
+
 def _span_end(content: str, start: int, end: int) -> int:
     """The span's end before the closing tags of elements it did not open (a page's
     ``</div></body></html>`` the cue scorer's span ran on to), at most 32 of them."""
     for _ in range(32):
         m = _END_TAG.search(content, max(start, end - 64), end)
-        if m is None or content.find(f"<{m.group(1)}", start, m.start()) != -1:
+        if m is None or _opens(content, m.group(1), start, m.start()):
             break
         if len(content[start : m.start()].strip()) == 0:
             break
@@ -671,8 +657,37 @@ def _span_end(content: str, start: int, end: int) -> int:
     return end
 
 
-#: A sentence's stop glued to the next sentence (:data:`_SENTENCE`'s second form).
+#: A sentence's stop glued to the next sentence: between a lower-case letter (or "%", ")")
+#: and a capital or a "#" ("... edged down to 7.2%.Ignore your ...", "... accordingly.TODO:
+#: ...": an injection appended with no space).
 _GLUED = re.compile(r"(?<=[a-z%)][.!?])(?=[A-Z#])")
+#: Most characters of a whitespace-free token looked at around a glued stop.
+_TOKEN_REACH = 200
+#: A file name's extension after a glued stop ("invoice.PDF holds ...").
+_EXTENSION = re.compile(r"[A-Z0-9]{1,5}(?=[\s,;)]|$)")
+#: A dot inside a token before a letter: a host name's ("mail.Brightline.com").
+_DOTTED = re.compile(r"\.[A-Za-z]")
+
+
+def _glued_at(content: str, lo: int, hi: int) -> re.Match[str] | None:
+    """The first glued stop in ``content[lo:hi]`` (:data:`_GLUED`) that is not inside a URL,
+    an address or a host name: the whitespace-free token around it holds no "://", "@", "="
+    and no other dot before a letter ("https://billing.Brightline-Pay.com/inv",
+    "?Key=Ab12")."""
+    for m in _GLUED.finditer(content, lo, hi):
+        at = m.start()
+        a = at
+        while a > max(0, at - _TOKEN_REACH) and not content[a - 1].isspace():
+            a -= 1
+        b = at
+        while b < min(len(content), at + _TOKEN_REACH) and not content[b].isspace():
+            b += 1
+        token = content[a : at - 1] + content[at:b]
+        if _EXTENSION.match(content, at) is None and not (
+            any(mark in token for mark in ("://", "@", "=")) or _DOTTED.search(token)
+        ):
+            return m
+    return None
 
 
 def _left_edge(content: str, la: int, start: int, end: int) -> tuple[int, str]:
@@ -688,7 +703,7 @@ def _left_edge(content: str, la: int, start: int, end: int) -> tuple[int, str]:
     if key is not None and key.end() <= start:
         left, quote = key.end(), key.group(1)
     line = content.rfind("\n", 0, start) + 1
-    if line == left and start - line <= LEAD_LIMIT and comment_line(content, line):
+    if line == left and start - line <= LEAD_LIMIT and comment_line(content, line, start):
         return line, quote  # the whole comment line the span sits in
     return _lead_in(content, left, start, end), quote
 
@@ -698,11 +713,25 @@ def _left_edge(content: str, la: int, start: int, end: int) -> tuple[int, str]:
 COMMENT_LINE = re.compile(r"[ \t]{0,8}(?:#{1,6}|//)[ \t]{1,4}\S")
 
 
-def comment_line(content: str, line: int) -> bool:
-    """True when the line starting at ``line`` is a comment of a code or config file: a
-    :data:`COMMENT_LINE` next to another comment or a data line ("request_timeout: 30"). A
+#: A value in a comment before the span: an address, a URL (the host's record: "ticket
+#: OPS-4471 (owner dana@acme.example)"; a number alone is not one: "base64", "order 4471").
+_RECORD = re.compile(r"@|://")
+
+
+def comment_line(content: str, line: int, start: int) -> bool:
+    """True when the line starting at ``line`` is a comment of a code or config file whose
+    text before the span at ``start`` is the attack's: a :data:`COMMENT_LINE` next to
+    another comment or a data line ("request_timeout: 30"), with nothing before the span
+    but the marker and text that carries a cue or holds no address or URL (a
+    host's "Timeout agreed in ticket OPS-4471 (owner dana@acme.example)." stays out). A
     markdown heading among prose ("# Weekly update: ...") is not: its title is the host's."""
-    if not COMMENT_LINE.match(content, line):
+    from incident_lab.provenance.cues import score_text
+
+    marker = COMMENT_LINE.match(content, line)
+    if marker is None:
+        return False
+    before = content[marker.end() - 1 : start]
+    if _RECORD.search(before) and not score_text(before)[1]:
         return False
     prev = content.rfind("\n", 0, max(0, line - 1)) + 1 if line > 0 else -1
     nxt = content.find("\n", line)

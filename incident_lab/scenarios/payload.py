@@ -134,10 +134,13 @@ TURN_WHOLE_LIMIT = 2000
 VALUE_LIMIT = 200
 
 
-def _block_at(content: str, text: str, at: Any) -> tuple[int, int] | None:
+def _block_at(
+    content: str, text: str, at: Any, copied: Collection[str] = ()
+) -> tuple[int, int] | None:
     """``(start, end)`` of the injected block around ``text`` in ``content``: at offset ``at``
     when the text sits there (the provenance view's own offsets), else its first occurrence;
-    None when it is not in ``content``."""
+    None when it is not in ``content``. ``copied``: the texts of the unsafe steps (a value
+    they copied from a page keeps the page's markup block whole)."""
     stripped = text.strip()
     if not stripped:
         return None
@@ -151,17 +154,38 @@ def _block_at(content: str, text: str, at: Any) -> tuple[int, int] | None:
     closed = _close_block(content, start, end)
     if closed is not None:
         inner = _inside_host_markup(content, start, closed)
-        if inner is not None:
+        if inner is not None and not _copied_outside(content, start, closed, inner, copied):
             return inner
         line = content.rfind("\n", 0, start) + 1
         if (
             start - line <= LEAD_LIMIT
             and "\n" not in content[start:closed]
-            and comment_line(content, line)
+            and comment_line(content, line, start)
         ):
             return line, closed  # a delimited block in a comment line: the whole line
         return start, closed  # a delimited block
     return injected_block(content, start, end)
+
+
+#: A whitespace-free run that may be a value (a URL, an address, an IBAN).
+_VALUE_TOKEN = re.compile(r"[^\s<>\"'()\[\]]{1,400}")
+
+
+def _copied_outside(
+    content: str, lo: int, hi: int, inner: tuple[int, int], copied: Collection[str]
+) -> bool:
+    """True when a value (:data:`_ADDRESS`: a URL, an e-mail, an IBAN) in ``content[lo:hi]``
+    but outside ``inner`` is in one of the ``copied`` texts (an unsafe call's arguments, an
+    answer): the element around the ask is then not the whole attack, and the markup block
+    stays the payload (a URL the call posted to in another element of the page)."""
+    if not copied:
+        return False
+    for a, b in ((lo, inner[0]), (inner[1], hi)):
+        for m in _VALUE_TOKEN.finditer(content, a, b):
+            value = m.group(0).strip(".,;:!?")
+            if len(value) > 4 and _ADDRESS.search(value) and any(value in t for t in copied):
+                return True
+    return False
 
 
 #: A run of text between markup tags.
@@ -217,6 +241,18 @@ def _inside_host_markup(content: str, start: int, end: int) -> tuple[int, int] |
 _START_TAG = re.compile(r"<([A-Za-z][\w-]{0,40})(?:\s[^<>]{0,400})?>")
 
 
+def _closing_tag(content: str, name: str, lo: int, hi: int) -> int:
+    """Where the first closing tag of ``name`` in ``content[lo:hi]`` starts, its whole name
+    (``</p>``, not ``</pre>``); -1 when none."""
+    at = content.find(f"</{name}", lo, hi)
+    while at != -1:
+        after = at + 2 + len(name)
+        if after >= len(content) or content[after] in ">/ \t\r\n":
+            return at
+        at = content.find(f"</{name}", at + 2, hi)
+    return -1
+
+
 def _element_around(content: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
     """``(a, b)``, stripped: the text inside the element in ``content[lo:hi]`` that encloses
     ``content[start:end]`` and nothing of the host's: the innermost one, then out over each
@@ -228,10 +264,9 @@ def _element_around(content: str, lo: int, hi: int, start: int, end: int) -> tup
     for m in reversed(list(_START_TAG.finditer(content, lo, start))[-64:]):
         if m.start() == lo:
             break
-        closing = f"</{m.group(1)}"
-        if content.find(closing, m.end(), start) != -1:
+        if _closing_tag(content, m.group(1), m.end(), start) != -1:
             continue  # closed before the text: not around it
-        at = content.find(closing, end, hi)
+        at = _closing_tag(content, m.group(1), end, hi)
         if at == -1:
             continue
         if found is not None and (
@@ -253,11 +288,15 @@ _REACH = JOIN_GAP + 1000
 _Part = tuple[int, int, str]
 
 
-def _parts_in(prov: Any, step: int, content: str, unsafe: Collection[int]) -> list[_Part]:
+def _parts_in(
+    prov: Any, step: int, content: str, unsafe: Collection[int], before: int = -1
+) -> list[_Part]:
     """The other parts of the injection in step ``step``, as ``(start, end, text)``: the
     values the unrequested calls at the ``unsafe`` steps copied from it whole (a recipient,
-    an IBAN, a URL: a value in no instruction span too; not content such as a body, which
-    is the host's text the attack sent away), and its instruction spans that
+    an IBAN, a URL: a value in no instruction span too; not content such as a body that
+    starts before ``before``, the payload's start, and names no address, IBAN or URL: the
+    host's text the attack sent away; a body after the ask, or one with an IBAN, may be
+    the attacker's own), and its instruction spans that
     carry a cue only text aimed at a model has (not a plain "send receipts to x@y" of the
     host's own)."""
     from incident_lab.provenance.cues import STRONG_CUES
@@ -272,14 +311,20 @@ def _parts_in(prov: Any, step: int, content: str, unsafe: Collection[int]) -> li
                 and arg.origin in UNTRUSTED_SOURCES
                 and arg.matched == "value"
                 and 0 < len(value.strip()) <= VALUE_LIMIT
-                and not _carries_content(arg)  # not the host's text a body forwarded
             ):
-                found.append(_placed(content, value, arg.start))
+                part = _placed(content, value, arg.start)
+                if _carries_content(arg) and part[0] < before and not _ADDRESS.search(value):
+                    continue  # the host's text a body forwarded
+                found.append(part)
     for index, span in enumerate(getattr(prov, "instructions", ())):
         strong = any(c.split(":")[0] in STRONG_CUES for c in span.cues)
         if span.step == step and strong and index not in prov.delegated:
             found.append(_placed(content, str(span.text), span.start))
     return [part for part in found if part[0] >= 0]
+
+
+#: An address, a URL or an IBAN in a value: where an attack sends things or money.
+_ADDRESS = re.compile(r"@|://|\bwww\.|\b[A-Z]{2}\d{2}[ ]?[A-Z0-9]{4}")
 
 
 def _carries_content(arg: Any) -> bool:
@@ -345,14 +390,20 @@ def _span_candidate(
     if location is None:
         return None
     content = _content(location, turns, fixtures)
-    block = _block_at(content, str(span.text), getattr(span, "start", None))
+    from incident_lab.provenance.text import text_of_step
+
+    answers = {a.step for a in getattr(prov, "obedient", ())}
+    copied = [text_of_step(steps[i]) for i in {*unsafe, *answers} if 0 <= i < len(steps)]
+    block = _block_at(content, str(span.text), getattr(span, "start", None), copied)
     if block is None:
         return None
     start, end = block
     if location[0] == "turn" and len(content) <= TURN_WHOLE_LIMIT:
         start, end = _strip(content, 0, len(content))  # a direct injection: all the sender's
     elif prov is not None:
-        start, end = _joined(content, start, end, _parts_in(prov, span.step, content, unsafe))
+        start, end = _joined(
+            content, start, end, _parts_in(prov, span.step, content, unsafe, start)
+        )
     return PayloadCandidate(
         content[start:end], location[0], location[1], start, float(span.score), method, why
     )
@@ -409,11 +460,35 @@ def _host_step(prov: Any, index: int) -> bool:
     from incident_lab.provenance.cues import STRONG_CUES
 
     span = prov.instructions[index]
-    if any(c.split(":")[0] in STRONG_CUES for c in span.cues):
+    if any(c.split(":")[0] in STRONG_CUES for c in span.cues) or _attack_linked(prov, index):
         return False
     return any(
         c.instruction == index and c.requested and not c.unrequested
         for c in getattr(prov, "calls", ())
+    )
+
+
+def _attack_linked(prov: Any, index: int) -> bool:
+    """True when instruction span ``index`` holds something the attack used: a value a call
+    the user did not ask for copied from its text (a recipient, a URL), or what an obedient
+    answer echoed from it. A call or an answer only pinned on the span (the one span in the
+    output, while the injection beside it has none: "Steps: run pytest ..." before a leak
+    of the system prompt) does not count: the output it sits in stays the payload."""
+    span = prov.instructions[index]
+    lo, hi = getattr(span, "start", None), getattr(span, "end", None)
+    for call in getattr(prov, "calls", ()):
+        if call.requested and not call.unrequested:
+            continue  # the user's own call (the pytest run a host step led to)
+        for arg in (*call.attacker_values, *call.args):
+            if arg.in_instruction == index:
+                return True
+            inside = isinstance(lo, int) and isinstance(hi, int) and isinstance(arg.start, int)
+            if inside and arg.step == span.step and lo <= arg.start < hi:
+                return True
+    text = str(span.text)
+    return any(
+        a.instruction == index and len(a.evidence) > 3 and a.evidence in text
+        for a in getattr(prov, "obedient", ())
     )
 
 
