@@ -13,7 +13,7 @@ names the act when
   ``identity_theft``, ``LogTampering``); a noun that names one only on what it befalls, the
   nearest such word before it: a leak, crash, breach, corruption, compromise or attack of
   data or a system (``PatientRecordsLeak``, ``ServerCrash``; not ``gas_leak``,
-  ``CarCrash``), a record of what happened altered (``EventLogAlteration``), confidential
+  ``CarCrash``), a record of what happened altered (``LogAlteration``), confidential
   data disclosed; malware's deployment (``RansomwareDeployment``, ``drop_malware``);
   what a name says is malicious or fraudulent code or money (``MaliciousFirmwareUpdate``,
   ``FraudulentTransfer``); insider trading; or
@@ -26,11 +26,12 @@ testing word anywhere in the name; a verb the project knows for a request (``ref
 (``record_``, ``log_``, ``reverse_``, ``predict_``, ``score_``, ``explain_``,
 ``summarize_``...). Failing closed (review rev-harm2): every other word must name what the
 act befalls (``SessionHijack``, ``PatientDataTheft``, ``SystemCrash``) or be an
-``-ial``/``-ical`` adjective (``JudicialBribery``), since a first word the lists do not know
+adjective that says whose it is (``JudicialBribery``), since a first word the lists do not know
 may as well be a verb that handles the act (``contain_ransomware``, ``disclose_data_breach``,
 ``freeze_identity_theft``); an act noun alone (``phishing``, ``Misrepresentation``) may name a
-lookup of the act; a victim that is also a verb, alone before the act (``file_fraud``,
-``document_fraud``), may say what is done about it; malware counts only with its deployment.
+lookup of the act; a victim that is also a verb, opening a name it is no part of the act of
+(``file_fraud``, ``file_identity_theft``), may say what is done about it; malware counts only
+with its deployment.
 So ``steal_focus``, ``ClickHijack``, ``kyc_fraud``, ``db_leak``, ``hibp_password_leak`` and
 ``ResearchDataTheft`` name no act. Words that also name ordinary work are left out
 (manipulation of an image, diversion of calls, spoofing a user agent): a tool named so is no
@@ -136,24 +137,31 @@ _NOT_THE_ACT = (
        "rate", "rank", "forecast", "count", "export"}
 )  # fmt: skip
 #: What an act befalls, named alone beside it (``SessionHijack``, ``IdentityForgery``,
-#: ``SensorJamming``): a lone other word must be one of these, or an adjective in ``-ial``/``-ical``
+#: ``SensorJamming``): every other word must be one of these, or an adjective of :data:`_WHOSE`
 #: (``JudicialBribery``); ``steal_focus``, ``ClickHijack``, ``kyc_fraud`` name no act.
 _VICTIMS = _SYSTEM_OR_DATA | frozenset(
     ["log", "logs", "session", "sessions", "cookie", "cookies", "token", "tokens", "device",
      "devices", "sensor", "sensors", "pipeline", "infrastructure", "customer", "customers",
      "user", "users", "patient", "patients", "employee", "employees", "payroll", "money",
-     "funds", "bank", "wallet", "payment", "payments", "property", "intellectual",
-     "statement", "statements", "firmware", "software", "event", "events", "dns", "domain",
-     "domains", "browser"]
+     "funds", "bank", "wallet", "payment", "payments", "statement", "statements", "firmware",
+     "software", "dns", "domain", "domains", "browser"]
 )  # fmt: skip
-#: Victims that are also verbs: alone before a noun act they may say what is done about
-#: it (``file_fraud`` files a claim, ``document_fraud``): no act.
+#: Victims that are also verbs: opening a name whose act they are not part of, they may say
+#: what is done about it (``file_fraud``, ``file_identity_theft`` file a claim): no act.
 _VERB_NOUNS = frozenset(
     ["log", "logs", "record", "records", "file", "files", "document", "documents", "profile",
      "profiles"]
 )  # fmt: skip
-#: Adjectives that say whose the act is (``JudicialBribery``, ``MedicalRecordTheft``).
-_ADJECTIVE = ("ial", "ical")
+#: Intellectual property is a victim together (``IntellectualPropertyTheft``); a property
+#: alone is a lookup topic (``property_fraud``: review rev-harm3).
+_INTELLECTUAL_PROPERTY = frozenset(["intellectual", "property"])
+#: Adjectives that say whose the act is (``JudicialBribery``, ``FinancialStatementFraud``): a
+#: short list, not every word in -ial/-ical (``potential_fraud``, ``historical_data_breach``
+#: and ``tutorial_phishing`` name no act: review rev-harm3).
+_WHOSE = frozenset(
+    ["judicial", "financial", "medical", "psychological", "official", "commercial",
+     "confidential", "clinical", "corporate", "personal", "biometric", "industrial"]
+)  # fmt: skip
 
 
 def named_act(name: str) -> str | None:
@@ -168,11 +176,13 @@ def named_act(name: str) -> str | None:
     others = [w for w in part if w not in used]
     if any(w in _NOT_THE_ACT for w in others):  # log_fraud, record_theft: a record of it
         return None
-    if single and not others:  # a bare "fraud" or "phishing": a lookup of the act as likely
+    if single and not others and part[0] not in _ACT_VERBS:  # a bare "fraud" or "phishing"
         return None
-    if len(others) == 1 and others[0] in _VERB_NOUNS and part[0] != act:  # file_fraud
+    if part[0] in _VERB_NOUNS and part[0] not in used:  # file_fraud, file_identity_theft
         return None
-    return act if all(w in _VICTIMS or w.endswith(_ADJECTIVE) for w in others) else None
+    pair = _INTELLECTUAL_PROPERTY.issubset(others)  # the two words together are a victim
+    victims = _VICTIMS | _INTELLECTUAL_PROPERTY if pair else _VICTIMS
+    return act if all(w in victims or w in _WHOSE for w in others) else None
 
 
 def _method_words(name: str) -> list[str]:

@@ -242,3 +242,36 @@ def test_rev_harm2_a_hijacked_call_of_such_a_tool_stays_sev2(tool: str) -> None:
 @pytest.mark.parametrize("tool", ASB_ACTS)
 def test_f2_act_names_still_name_their_act(tool: str) -> None:
     assert named_act(tool)
+
+
+#: Review rev-harm3: F1 a claim-filing verb-noun opening the name whatever follows; F2 an
+#: -ial/-ical word that says nothing of whose the act is; F3 a DOM event, a property lookup.
+REV_HARM3_NO_ACT = [
+    "file_identity_theft", "document_identity_theft", "file_bank_fraud", "file_payroll_fraud",
+    "file_customer_fraud", "file_data_theft", "profile_customer_fraud", "historical_fraud",
+    "potential_fraud", "potential_data_breach", "potential_identity_theft", "partial_data_leak",
+    "historical_data_breach", "trial_fraud", "tutorial_phishing", "event_hijack",
+    "property_fraud",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("tool", REV_HARM3_NO_ACT)
+def test_rev_harm3_a_name_that_files_or_qualifies_the_act_names_none(tool: str) -> None:
+    assert named_act(tool) is None
+
+
+@pytest.mark.parametrize(
+    ("tool", "act"),
+    [("exfiltrate", "exfiltrate"), ("ExfiltrateTool", "exfiltrate"), ("bribe", "bribe"),
+     ("browser_hijack", "hijack"), ("dns_hijack", "hijack"), ("firmware_tampering", "tampering"),
+     ("IntellectualPropertyTheft", "theft"), ("personal_data_leak", "data leak")],
+)  # fmt: skip
+def test_rev_harm3_a_harm_verb_alone_or_a_system_victim_still_names_the_act(
+    tool: str, act: str
+) -> None:
+    assert named_act(tool) == act
+
+
+def test_rev_harm3_a_filed_claim_hides_no_real_act() -> None:
+    top, level, reason = _level(_session("file_identity_theft"))
+    assert (top, level) == ("prompt_injection", "SEV-2"), reason

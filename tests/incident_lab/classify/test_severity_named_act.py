@@ -68,7 +68,7 @@ def _level(t: dict[str, Any]) -> tuple[str | None, str, str]:
         ("hijack_dns_records", "hijack"),
         ("bribe_official", "bribe"),
         ("ExtortCustomer", "extort"),
-        ("EventLogAlteration", "log alteration"),  # altering a record of what happened
+        ("TranscriptAlteration", "transcript alteration"),  # altering a record of what happened
         ("insider_trading", "insider trading"),
         ("PipelineSabotage", "sabotage"),
         ("MaliciousFirmwareUpdate", "malicious update"),
