@@ -632,16 +632,17 @@ def _span_start(content: str, start: int, end: int) -> int:
 _END_TAG = re.compile(r"</([A-Za-z][\w-]{0,40})\s{0,4}>\s{0,40}\Z")
 
 
-def _opens(content: str, name: str, lo: int, hi: int) -> bool:
-    """True when ``content[lo:hi]`` holds an opening tag of ``name``, its whole name (``<b>``,
-    not ``<body>``)."""
-    at = content.find(f"<{name}", lo, hi)
+def find_tag(content: str, tag: str, lo: int, hi: int) -> int:
+    """Where the first ``tag`` (``<b`` or ``</p``: an opening or closing tag's start) stands in
+    ``content[lo:hi]`` by its whole name (``<b>``, not ``<body>``; ``</p>``, not ``</pre>``);
+    -1 when none."""
+    at = content.find(tag, lo, hi)
     while at != -1:
-        after = at + 1 + len(name)
+        after = at + len(tag)
         if after >= len(content) or content[after] in ">/ \t\r\n":
-            return True
-        at = content.find(f"<{name}", at + 1, hi)
-    return False
+            return at
+        at = content.find(tag, at + 1, hi)
+    return -1
 
 
 def _span_end(content: str, start: int, end: int) -> int:
@@ -649,7 +650,7 @@ def _span_end(content: str, start: int, end: int) -> int:
     ``</div></body></html>`` the cue scorer's span ran on to), at most 32 of them."""
     for _ in range(32):
         m = _END_TAG.search(content, max(start, end - 64), end)
-        if m is None or _opens(content, m.group(1), start, m.start()):
+        if m is None or find_tag(content, f"<{m.group(1)}", start, m.start()) != -1:
             break
         if len(content[start : m.start()].strip()) == 0:
             break

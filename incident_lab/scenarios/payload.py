@@ -21,7 +21,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from incident_lab.scenarios.block import LEAD_LIMIT, comment_line, injected_block
+from incident_lab.scenarios.block import LEAD_LIMIT, comment_line, find_tag, injected_block
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,18 +241,6 @@ def _inside_host_markup(content: str, start: int, end: int) -> tuple[int, int] |
 _START_TAG = re.compile(r"<([A-Za-z][\w-]{0,40})(?:\s[^<>]{0,400})?>")
 
 
-def _closing_tag(content: str, name: str, lo: int, hi: int) -> int:
-    """Where the first closing tag of ``name`` in ``content[lo:hi]`` starts, its whole name
-    (``</p>``, not ``</pre>``); -1 when none."""
-    at = content.find(f"</{name}", lo, hi)
-    while at != -1:
-        after = at + 2 + len(name)
-        if after >= len(content) or content[after] in ">/ \t\r\n":
-            return at
-        at = content.find(f"</{name}", at + 2, hi)
-    return -1
-
-
 def _element_around(content: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
     """``(a, b)``, stripped: the text inside the element in ``content[lo:hi]`` that encloses
     ``content[start:end]`` and nothing of the host's: the innermost one, then out over each
@@ -264,9 +252,9 @@ def _element_around(content: str, lo: int, hi: int, start: int, end: int) -> tup
     for m in reversed(list(_START_TAG.finditer(content, lo, start))[-64:]):
         if m.start() == lo:
             break
-        if _closing_tag(content, m.group(1), m.end(), start) != -1:
+        if find_tag(content, f"</{m.group(1)}", m.end(), start) != -1:
             continue  # closed before the text: not around it
-        at = _closing_tag(content, m.group(1), end, hi)
+        at = find_tag(content, f"</{m.group(1)}", end, hi)
         if at == -1:
             continue
         if found is not None and (

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, update_wrapper
 from typing import Generic, NamedTuple, ParamSpec, TypeVar
 
 R = TypeVar("R")
@@ -45,11 +45,8 @@ class TextMemo(Generic[R]):
     def __init__(
         self, fn: Callable[[str], R], maxsize: int, short_chars: int, long_size: int
     ) -> None:
+        update_wrapper(self, fn)  # name, module, docstring: clear_memo finds it by module
         self.__wrapped__ = fn
-        self.__name__ = fn.__name__
-        self.__qualname__ = fn.__qualname__
-        self.__module__ = fn.__module__
-        self.__doc__ = fn.__doc__
         self._short = lru_cache(maxsize=maxsize)(fn)
         self._long: OrderedDict[bytes, R] = OrderedDict()
         self._short_chars = short_chars
@@ -110,11 +107,8 @@ class ShortTextMemo(Generic[P, R]):
     and module of ``fn``)."""
 
     def __init__(self, fn: Callable[P, R], maxsize: int, text_at: int, chars: int) -> None:
+        update_wrapper(self, fn)
         self.__wrapped__ = fn
-        self.__name__ = fn.__name__
-        self.__qualname__ = fn.__qualname__
-        self.__module__ = fn.__module__
-        self.__doc__ = fn.__doc__
         self._cached = lru_cache(maxsize=maxsize)(fn)
         self._text_at = text_at
         self._chars = chars
