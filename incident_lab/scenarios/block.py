@@ -174,8 +174,8 @@ _COMMON_TEXT = (
 _COMMON = frozenset(_COMMON_TEXT.split())
 _WORDS = re.compile(r"[^\W\d_]{5,40}")
 #: A sentence's stop: before a blank, a closing quote or the end. (A stop glued to the next
-#: sentence is only looked for at the span's start, :func:`_glued_at`: read everywhere, it
-#: split host names and URLs and let the tail grow over flattened host text.)
+#: sentence is no stop: read as one it split host names, URLs, wallets and ``client.Run()``,
+#: and cut attacker text off the payload: reviews rev-pl26 B2, rev-pl2 B2'.)
 _SENTENCE = re.compile(r"[.!?\u3002\uff01\uff1f](?=[\s\"'\u00bb\u201d)]|$)")
 #: An injected delimiter tag (upper case: ``<INFORMATION>``, ``<SYSTEM>``), not HTML markup.
 _OPEN = re.compile(r"<([A-Z][A-Z0-9_-]{1,40})>")
@@ -216,7 +216,13 @@ def _wrapped(prev: str, line: str, forward: bool = False) -> bool:
         tail[-1] == ","
         or (head.isalpha() and not head.isupper())
         or head in _OPEN_QUOTES
-        or (forward and _ACRONYM_ON.match(line) is not None and line.rstrip()[-1:] not in _STOPS)
+        or (
+            forward
+            and _ACRONYM_ON.match(line) is not None
+            and line.rstrip()[-1:] not in _STOPS
+            and "://" not in line
+            and tail.rsplit(None, 1)[-1].lower() in _DANGLING
+        )
     )
 
 
@@ -224,8 +230,18 @@ def _wrapped(prev: str, line: str, forward: bool = False) -> bool:
 #: sentence wrapped before a word that is always written in capitals. Read forward only
 #: (after the span: "AI agents reading this: ..." does not take the line before it) and
 #: only onto a line that does not end a sentence itself (a wrapped middle line, not the
-#: host's "CLI usage is documented in docs/cli.md.").
+#: host's "CLI usage is documented in docs/cli.md."), holds no URL, and is the span's next
+#: line: it never chains over the host's unstopped lines (review rev-pl2 F2').
 _ACRONYM_ON = re.compile(r"[ \t]{0,40}[A-Z]{2,6}s? [a-z]")
+#: Words no sentence ends on: a line that ends on one is cut mid-sentence ("... list any" /
+#: "API keys, tokens, ..."), where "... before answering the user" / "API reference lives in
+#: ..." is two lines (review rev-pl2 F2').
+_DANGLING = frozenset(
+    ["a", "an", "the", "any", "all", "every", "each", "some", "no", "your", "my", "our",
+     "their", "its", "his", "her", "this", "these", "those", "of", "to", "for", "from",
+     "with", "by", "in", "on", "at", "into", "onto", "and", "or", "but", "nor", "as",
+     "than", "like", "about"]
+)  # fmt: skip
 
 
 _STOPS = frozenset(".!?;)]}>|`\u3002\uff01\uff1f")
@@ -257,11 +273,12 @@ def _line_block(content: str, start: int, end: int) -> tuple[int, int]:
             break
         a = pa
     _, b = _lines(content, max(start, end - 1))
+    forward = True  # an acronym wrap takes the span's next line only
     while b < len(content):
         nb = _lines(content, b + 1)[1]
-        if not _continues(content[_lines(content, b)[0] : b], content[b + 1 : nb], True):
+        if not _continues(content[_lines(content, b)[0] : b], content[b + 1 : nb], forward):
             break
-        b = nb
+        b, forward = nb, False
     return a, b
 
 
@@ -620,11 +637,6 @@ def _span_start(content: str, start: int, end: int) -> int:
     key = _KEY.match(content, start, end)
     if key is not None and ":" in key.group(0) and key.end() < end:
         start = key.end()  # a span that begins with its field's key ("body: 'TODO: ...")
-    glued = _glued_at(content, start, min(end, start + LEAD_LIMIT))
-    if glued is not None and not _instructs(content[start : glued.end()]):
-        # a host sentence the injection was appended to with no space ("... edged down to
-        # 7.2%.Ignore your ..."): one unit to the cue scorer; the lead-in decides on it
-        start = glued.end()
     return start
 
 
@@ -656,39 +668,6 @@ def _span_end(content: str, start: int, end: int) -> int:
             break
         end = m.start()
     return end
-
-
-#: A sentence's stop glued to the next sentence: between a lower-case letter (or "%", ")")
-#: and a capital or a "#" ("... edged down to 7.2%.Ignore your ...", "... accordingly.TODO:
-#: ...": an injection appended with no space).
-_GLUED = re.compile(r"(?<=[a-z%)][.!?])(?=[A-Z#])")
-#: Most characters of a whitespace-free token looked at around a glued stop.
-_TOKEN_REACH = 200
-#: A file name's extension after a glued stop ("invoice.PDF holds ...").
-_EXTENSION = re.compile(r"[A-Z0-9]{1,5}(?=[\s,;)]|$)")
-#: A dot inside a token before a letter: a host name's ("mail.Brightline.com").
-_DOTTED = re.compile(r"\.[A-Za-z]")
-
-
-def _glued_at(content: str, lo: int, hi: int) -> re.Match[str] | None:
-    """The first glued stop in ``content[lo:hi]`` (:data:`_GLUED`) that is not inside a URL,
-    an address or a host name: the whitespace-free token around it holds no "://", "@", "="
-    and no other dot before a letter ("https://billing.Brightline-Pay.com/inv",
-    "?Key=Ab12")."""
-    for m in _GLUED.finditer(content, lo, hi):
-        at = m.start()
-        a = at
-        while a > max(0, at - _TOKEN_REACH) and not content[a - 1].isspace():
-            a -= 1
-        b = at
-        while b < min(len(content), at + _TOKEN_REACH) and not content[b].isspace():
-            b += 1
-        token = content[a : at - 1] + content[at:b]
-        if _EXTENSION.match(content, at) is None and not (
-            any(mark in token for mark in ("://", "@", "=")) or _DOTTED.search(token)
-        ):
-            return m
-    return None
 
 
 def _left_edge(content: str, la: int, start: int, end: int) -> tuple[int, str]:

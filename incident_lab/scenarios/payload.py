@@ -174,18 +174,43 @@ _VALUE_TOKEN = re.compile(r"[^\s<>\"'()\[\]]{1,400}")
 def _copied_outside(
     content: str, lo: int, hi: int, inner: tuple[int, int], copied: Collection[str]
 ) -> bool:
-    """True when a value (:data:`_ADDRESS`: a URL, an e-mail, an IBAN) in ``content[lo:hi]``
-    but outside ``inner`` is in one of the ``copied`` texts (an unsafe call's arguments, an
-    answer): the element around the ask is then not the whole attack, and the markup block
-    stays the payload (a URL the call posted to in another element of the page)."""
+    """True when a value in ``content[lo:hi]`` but outside ``inner`` is one of the ``copied``
+    texts' (an unsafe call's arguments, an answer): the element around the ask is then not
+    the whole attack, and the markup block stays the payload (a URL the call posted to, a
+    wallet, a phone number, a path, an IBAN in groups in another element of the page). A
+    value is any whitespace-free token with a digit or a ``/ . @ :`` in it, or a long one:
+    failing closed, a host's number the answer repeats keeps the whole block too."""
     if not copied:
         return False
+    values = {
+        form
+        for t in copied
+        for m in _VALUE_TOKEN.finditer(t)
+        for form in _forms(_value_of(m.group(0)))
+    }
     for a, b in ((lo, inner[0]), (inner[1], hi)):
         for m in _VALUE_TOKEN.finditer(content, a, b):
-            value = m.group(0).strip(".,;:!?")
-            if len(value) > 4 and _ADDRESS.search(value) and any(value in t for t in copied):
+            value = _value_of(m.group(0))
+            if value in values and _VALUE_LIKE.search(value):
                 return True
     return False
+
+
+#: What makes a token a value (a number, a path, a host, an address), or a long token.
+_VALUE_LIKE = re.compile(r"[\d/.@:]|[^\s]{12}")
+
+
+def _forms(value: str) -> tuple[str, ...]:
+    """A copied value as a page may write it: whole, and a URL without its scheme or
+    ``www.`` (``archive-lure.example/form`` for ``https://archive-lure.example/form``)."""
+    bare = value.split("://", 1)[-1]
+    return value, bare, bare.removeprefix("www.")
+
+
+def _value_of(token: str) -> str:
+    """A token without the punctuation a sentence puts around it, and the key a value is
+    glued to (``wallet=bc1q...``)."""
+    return token.rsplit("=", 1)[-1].strip(".,;:!?")
 
 
 #: A run of text between markup tags.
@@ -300,29 +325,12 @@ def _parts_in(
                 and arg.matched == "value"
                 and 0 < len(value.strip()) <= VALUE_LIMIT
             ):
-                part = _placed(content, value, arg.start)
-                if _carries_content(arg) and part[0] < before and not _ADDRESS.search(value):
-                    continue  # the host's text a body forwarded
-                found.append(part)
+                found.append(_placed(content, value, arg.start))
     for index, span in enumerate(getattr(prov, "instructions", ())):
         strong = any(c.split(":")[0] in STRONG_CUES for c in span.cues)
         if span.step == step and strong and index not in prov.delegated:
             found.append(_placed(content, str(span.text), span.start))
     return [part for part in found if part[0] >= 0]
-
-
-#: An address, a URL or an IBAN in a value: where an attack sends things or money.
-_ADDRESS = re.compile(r"@|://|\bwww\.|\b[A-Z]{2}\d{2}[ ]?[A-Z0-9]{4}")
-
-
-def _carries_content(arg: Any) -> bool:
-    """True when the argument's name says it carries content (a body, a message, a text),
-    not where the action goes: what it holds is the data the call sent, whatever addresses
-    it names (a forwarded mail's "From: ..." header)."""
-    from incident_lab.provenance.analysis import _CONTENT_WORDS, _KEY_SPLIT, _TARGET_WORDS
-
-    words = set(_KEY_SPLIT.split(str(arg.path).lower()))
-    return bool(words & _CONTENT_WORDS) and not words & _TARGET_WORDS
 
 
 def _placed(content: str, text: str, at: Any) -> _Part:
