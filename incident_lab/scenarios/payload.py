@@ -167,50 +167,56 @@ def _block_at(
     return injected_block(content, start, end)
 
 
-#: A whitespace-free run that may be a value (a URL, an address, an IBAN).
-_VALUE_TOKEN = re.compile(r"[^\s<>\"'()\[\]]{1,400}")
+#: A whitespace-free run of a copied text that may be a value (a URL, an address, an IBAN),
+#: quotes of any script and brackets around it left out.
+_VALUE_TOKEN = re.compile(r"[^\s<>\"'`()\[\]\u201c\u201d\u2018\u2019\u00ab\u00bb]{1,400}")
+#: What a page may put between a value's characters or around it: spaces, hyphens, quotes.
+_SQUEEZE = re.compile(r"[\s\-\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb]+")
+#: What makes a token a value (a number, a path, a host, an address), or a long token.
+_VALUE_LIKE = re.compile(r"[\d/.@:]|[^\s]{12}")
+#: Copied values checked before the markup block is kept whole anyway (failing closed).
+_MAX_COPIED_VALUES = 200
 
 
 def _copied_outside(
     content: str, lo: int, hi: int, inner: tuple[int, int], copied: Collection[str]
 ) -> bool:
-    """True when a value in ``content[lo:hi]`` but outside ``inner`` is one of the ``copied``
-    texts' (an unsafe call's arguments, an answer): the element around the ask is then not
-    the whole attack, and the markup block stays the payload (a URL the call posted to, a
-    wallet, a phone number, a path, an IBAN in groups in another element of the page). A
-    value is any whitespace-free token with a digit or a ``/ . @ :`` in it, or a long one:
-    failing closed, a host's number the answer repeats keeps the whole block too."""
+    """True when a value one of the ``copied`` texts holds (an unsafe call's arguments, an
+    answer) stands in ``content[lo:hi]`` outside ``inner``: the element around the ask is
+    then not the whole attack, and the markup block stays the payload (a URL the call posted
+    to, a wallet, a phone number, a path, an IBAN in groups in another element of the page).
+    Compared without case, spaces, hyphens and quotes, as a part of the page's text
+    (``mailto:drop@...``, ``wallet:bc1q...``, "GB33 BUKB 2020 ..." for ``GB33BUKB2020...``).
+    A value is a token with a digit or a ``/ . @ :`` in it, or a long one; failing closed, a
+    host's number the call repeats keeps the whole block too, and so do too many values to
+    check (review rev-pl3 B3'')."""
     if not copied:
         return False
-    values = {
-        form
-        for t in copied
-        for m in _VALUE_TOKEN.finditer(t)
-        for form in _forms(_value_of(m.group(0)))
-    }
-    for a, b in ((lo, inner[0]), (inner[1], hi)):
-        for m in _VALUE_TOKEN.finditer(content, a, b):
-            value = _value_of(m.group(0))
-            if value in values and _VALUE_LIKE.search(value):
-                return True
+    outside = _squeezed(f"{content[lo : inner[0]]}\n{content[inner[1] : hi]}")
+    seen: set[str] = set()
+    for text in copied:
+        for m in _VALUE_TOKEN.finditer(text):
+            for form in _forms(m.group(0)):
+                value = _squeezed(form).strip(".,;:!?/")
+                if len(value) < 4 or value in seen or not _VALUE_LIKE.search(value):
+                    continue
+                seen.add(value)
+                if len(seen) > _MAX_COPIED_VALUES or value in outside:
+                    return True
     return False
 
 
-#: What makes a token a value (a number, a path, a host, an address), or a long token.
-_VALUE_LIKE = re.compile(r"[\d/.@:]|[^\s]{12}")
+def _squeezed(text: str) -> str:
+    """``text`` lower-cased without spaces, hyphens and quotes."""
+    return _SQUEEZE.sub("", text.lower())
 
 
 def _forms(value: str) -> tuple[str, ...]:
-    """A copied value as a page may write it: whole, and a URL without its scheme or
-    ``www.`` (``archive-lure.example/form`` for ``https://archive-lure.example/form``)."""
-    bare = value.split("://", 1)[-1]
-    return value, bare, bare.removeprefix("www.")
-
-
-def _value_of(token: str) -> str:
-    """A token without the punctuation a sentence puts around it, and the key a value is
-    glued to (``wallet=bc1q...``)."""
-    return token.rsplit("=", 1)[-1].strip(".,;:!?")
+    """A copied value as a page may write it: whole; a URL without its scheme or ``www.``
+    (``archive-lure.example/form`` for ``https://archive-lure.example/form``); the value a
+    key is glued to (``wallet=bc1q...``, ``wallet:bc1q...``)."""
+    bare = value.split("://", 1)[-1].removeprefix("www.")
+    return value, bare, value.rsplit("=", 1)[-1], bare.rsplit(":", 1)[-1]
 
 
 #: A run of text between markup tags.

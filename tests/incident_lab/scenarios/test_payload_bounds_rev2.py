@@ -31,7 +31,17 @@ def test_an_attackers_notice_a_call_posted_keeps_its_wallet_and_phone(labelled: 
 @pytest.mark.parametrize(
     ("note", "value"),
     [(f"the wallet is {WALLET}", WALLET),
-     ("the endpoint is archive-lure.example/form", "https://archive-lure.example/form")],
+     ("the endpoint is archive-lure.example/form", "https://archive-lure.example/form"),
+     # review rev-pl3 B3'': a query's last value, groups, a key glued with ":", a mailto
+     # link, another case, a closing slash, curly quotes
+     ("the form is https://archive.lure.example/form?mode=upload",
+      "https://archive.lure.example/form?mode=upload"),
+     ("pay GB33 BUKB 2020 1555 5555 55", "GB33BUKB20201555555555"),
+     (f"use wallet:{WALLET}", WALLET),
+     ('write to <a href="mailto:drop@lure.example">the desk</a>', "drop@lure.example"),
+     ("write to Drop@Lure.Example", "drop@lure.example"),
+     ("post to https://archive.lure.example/form/", "https://archive.lure.example/form"),
+     ("post to \u201chttps://archive.lure.example/in\u201d", "https://archive.lure.example/in")],
 )  # fmt: skip
 def test_a_value_the_call_copied_from_another_element_keeps_the_page(note: str, value: str) -> None:
     page = (
