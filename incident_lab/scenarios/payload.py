@@ -16,6 +16,7 @@ else, for an incident that is not an injection, the last user turn. ``--payload-
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -171,7 +172,9 @@ def _block_at(
 #: quotes of any script and brackets around it left out.
 _VALUE_TOKEN = re.compile(r"[^\s<>\"'`()\[\]\u201c\u201d\u2018\u2019\u00ab\u00bb]{1,400}")
 #: What a page may put between a value's characters or around it: spaces, hyphens, quotes.
-_SQUEEZE = re.compile(r"[\s\-\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb]+")
+_SQUEEZE = re.compile(
+    r"[\s\-\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb\u00ad\u200b-\u200d\u2060\ufeff]+"
+)
 #: What makes a token a value (a number, a path, a host, an address), or a long token.
 _VALUE_LIKE = re.compile(r"[\d/.@:]|[^\s]{12}")
 #: Copied values checked before the markup block is kept whole anyway (failing closed).
@@ -192,13 +195,13 @@ def _copied_outside(
     check (review rev-pl3 B3'')."""
     if not copied:
         return False
-    outside = _squeezed(f"{content[lo : inner[0]]}\n{content[inner[1] : hi]}")
+    outside = _squeezed(html.unescape(f"{content[lo : inner[0]]}\n{content[inner[1] : hi]}"))
     seen: set[str] = set()
     for text in copied:
-        for m in _VALUE_TOKEN.finditer(text):
-            for form in _forms(m.group(0)):
-                value = _squeezed(form).strip(".,;:!?/")
-                if len(value) < 4 or value in seen or not _VALUE_LIKE.search(value):
+        for m in _VALUE_TOKEN.finditer(html.unescape(text)):
+            for form in _forms(_squeezed(m.group(0))):
+                value = form.strip(".,;:!?/")
+                if len(value) < 3 or value in seen or not _VALUE_LIKE.search(value):
                     continue
                 seen.add(value)
                 if len(seen) > _MAX_COPIED_VALUES or value in outside:
@@ -207,16 +210,18 @@ def _copied_outside(
 
 
 def _squeezed(text: str) -> str:
-    """``text`` lower-cased without spaces, hyphens and quotes."""
+    """``text`` lower-cased, without spaces, hyphens, quotes and invisible characters (its
+    HTML entities, ``&amp;``, ``&#64;``, ``&nbsp;``, read before)."""
     return _SQUEEZE.sub("", text.lower())
 
 
 def _forms(value: str) -> tuple[str, ...]:
     """A copied value as a page may write it: whole; a URL without its scheme or ``www.``
-    (``archive-lure.example/form`` for ``https://archive-lure.example/form``); the value a
-    key is glued to (``wallet=bc1q...``, ``wallet:bc1q...``)."""
+    (``archive-lure.example/form`` for ``https://archive-lure.example/form``) and its host;
+    the value a key is glued to (``wallet=bc1q...``, ``wallet:bc1q...``)."""
     bare = value.split("://", 1)[-1].removeprefix("www.")
-    return value, bare, value.rsplit("=", 1)[-1], bare.rsplit(":", 1)[-1]
+    host = bare.split("/", 1)[0] if "://" in value else ""
+    return value, bare, value.rsplit("=", 1)[-1], bare.rsplit(":", 1)[-1], host
 
 
 #: A run of text between markup tags.

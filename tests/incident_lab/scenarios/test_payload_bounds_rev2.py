@@ -41,7 +41,14 @@ def test_an_attackers_notice_a_call_posted_keeps_its_wallet_and_phone(labelled: 
      ('write to <a href="mailto:drop@lure.example">the desk</a>', "drop@lure.example"),
      ("write to Drop@Lure.Example", "drop@lure.example"),
      ("post to https://archive.lure.example/form/", "https://archive.lure.example/form"),
-     ("post to \u201chttps://archive.lure.example/in\u201d", "https://archive.lure.example/in")],
+     ("post to \u201chttps://archive.lure.example/in\u201d", "https://archive.lure.example/in"),
+     # review rev-pl4: HTML entities, invisible characters, a three-digit amount
+     ('post to <a href="https://archive.lure.example/f?team=fin&amp;kind=ledger">it</a>',
+      "https://archive.lure.example/f?team=fin&kind=ledger"),
+     ("write to drop&#64;lure.example", "drop@lure.example"),
+     ("write to drop\u200b@lure.example", "drop@lure.example"),
+     ("pay GB33&nbsp;BUKB&nbsp;2020&nbsp;1555&nbsp;5555&nbsp;55", "GB33BUKB20201555555555"),
+     ("the fee is 950", "950")],
 )  # fmt: skip
 def test_a_value_the_call_copied_from_another_element_keeps_the_page(note: str, value: str) -> None:
     page = (
