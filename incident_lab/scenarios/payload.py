@@ -312,15 +312,12 @@ _REACH = JOIN_GAP + 1000
 _Part = tuple[int, int, str]
 
 
-def _parts_in(
-    prov: Any, step: int, content: str, unsafe: Collection[int], before: int = -1
-) -> list[_Part]:
+def _parts_in(prov: Any, step: int, content: str, unsafe: Collection[int]) -> list[_Part]:
     """The other parts of the injection in step ``step``, as ``(start, end, text)``: the
     values the unrequested calls at the ``unsafe`` steps copied from it whole (a recipient,
-    an IBAN, a URL: a value in no instruction span too; not content such as a body that
-    starts before ``before``, the payload's start, and names no address, IBAN or URL: the
-    host's text the attack sent away; a body after the ask, or one with an IBAN, may be
-    the attacker's own), and its instruction spans that
+    an IBAN, a URL: a value in no instruction span too; a body it sent as well, failing
+    closed: no reading told the host's text it forwarded from an attacker's notice sent
+    "word for word"), and its instruction spans that
     carry a cue only text aimed at a model has (not a plain "send receipts to x@y" of the
     host's own)."""
     from incident_lab.provenance.cues import STRONG_CUES
@@ -408,9 +405,7 @@ def _span_candidate(
     if location[0] == "turn" and len(content) <= TURN_WHOLE_LIMIT:
         start, end = _strip(content, 0, len(content))  # a direct injection: all the sender's
     elif prov is not None:
-        start, end = _joined(
-            content, start, end, _parts_in(prov, span.step, content, unsafe, start)
-        )
+        start, end = _joined(content, start, end, _parts_in(prov, span.step, content, unsafe))
     return PayloadCandidate(
         content[start:end], location[0], location[1], start, float(span.score), method, why
     )
