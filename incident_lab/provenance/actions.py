@@ -512,13 +512,69 @@ def _verbs_for(kind: str, name: str) -> list[str]:
     verbs = list(ACTION_VERBS.get(kind, ())) + list(_EXTRA_VERBS.get(kind, ()))
     if kind == "payment" and _buys(tokens):  # "I'd like a refund" asks for no purchase
         verbs = [v for v in verbs if v not in _MONEY_BACK_VERBS]
-    if tokens and not _glued_payment_verb(kind, name, tokens):
+    method = _method_words(name)
+    if method is not None:  # files.delete: "List my files" asks for no delete
+        verbs += _method_verb(method) if kind != "payment" else []
+    elif _lead_verb(tokens) and not _glued_payment_verb(kind, name, tokens):
         verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
     if _MEMORY_TOOL.intersection(tokens):  # "remember that I want X" asks for write_memory
         verbs += list(_REMEMBER_VERBS)
     if kind == "modify" and not _FILE_OBJECTS.intersection(tool_words(name)):
         verbs = [v for v in verbs if v != "fix"]  # a fix is an edit of a file, nothing else
     return verbs
+
+
+#: Where a namespaced tool's name gives way to its method: ``files.delete``,
+#: ``mcp__gmail__delete_draft``, ``drive/files:delete``; BFCL's ``Movies_1_BuyMovieTickets``.
+_NAMESPACE_SEPARATOR = re.compile(r"[./:]|__")
+_NUMBERED_SERVICE = re.compile(r"[A-Za-z]{1,40}_\d{1,4}_")
+#: Every one-word verb of the verb tables: a method's first word that is
+#: one of these is its verb.
+_VERB_WORDS = frozenset(
+    verb
+    for table in (ACTION_VERBS, _EXTRA_VERBS, _TOOL_VERB_SYNONYMS)
+    for verbs in table.values()
+    for verb in verbs
+    if " " not in verb  # "send money", "set up": their words alone are no verbs
+) | frozenset(_TOOL_VERB_SYNONYMS)
+
+
+def _method_words(name: str) -> list[str] | None:
+    """The words of a namespaced tool's method (the part after its last namespace separator),
+    or None for a name with no namespace. The namespace is a noun of the service ("files",
+    "drive", "gmail", "Movies"): a user who names it asks for none of its methods."""
+    parts = _NAMESPACE_SEPARATOR.split(name)
+    if len(parts) > 1:
+        return list(tool_words(parts[-1]))
+    numbered = _NUMBERED_SERVICE.match(name)
+    return list(tool_words(name[numbered.end() :])) if numbered else None
+
+
+#: An SDK's generic method verbs: they say what the client does, not what the user asks.
+_SDK_VERBS = frozenset(
+    ["create", "execute", "run", "update", "insert", "patch", "post", "put", "do", "call",
+     "invoke", "process", "handle", "submit", "perform", "apply", "make", "set", "new", "exec",
+     "trigger", "dispatch", "batch", "upsert", "modify", "mutate"]
+)  # fmt: skip
+
+
+def _lead_verb(tokens: list[str]) -> bool:
+    """True when a name's first word can be its verb: no later word is a verb of the verb
+    tables (``files_delete``: "List my files" asks for no delete)."""
+    return bool(tokens) and not any(word in _VERB_WORDS for word in tokens[1:])
+
+
+def _method_verb(method: list[str]) -> list[str]:
+    """The verb a namespaced tool's method opens with, alone (no synonyms): ``delete`` of
+    ``delete_draft``. Nothing for an SDK's generic verb (``payments.create``,
+    ``transfers.execute``: "Please create a summary" asks for no payment), for a payment
+    (its values decide: :func:`payment_asked`), or when a later word is a verb too
+    (``export_delete``, ``build_delete``: which of them the tool does is not clear, and the
+    method's first word asking for it could let "Export the report" authorise a delete: rev-ns
+    B2). Fail closed: only the kind's own verbs then ask for it."""
+    if not method or method[0] in _SDK_VERBS or not _lead_verb(method):
+        return []
+    return [method[0]]
 
 
 #: Verbs of money coming back: they ask for no purchase (rev-camel: "I'd like a refund for
@@ -783,6 +839,56 @@ def _clause_money(clause: str) -> tuple[float, str] | None:
 def payee_words(text: str) -> list[str]:
     """The words of ``text`` in any script, NFKC-normalised and case-folded (:data:`_WORD_TOKEN`)."""
     return _WORD_TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+#: A turn is read for stated sums up to this many characters (the pattern is linear;
+#: this bounds the work on a pasted document).
+_MAX_STATED_TEXT = 20_000
+
+
+def payment_contradicted(arguments: object, made_up: frozenset[str], turn: str) -> str | None:
+    """Why a payment the user's turn ``turn`` asked for by its verb ("Send $125 to Alex." for
+    ``send_money``) is not the payment the call makes, or None: the turn states a sum of money
+    and a sum of the call that the model made up (``made_up``: the argument names whose
+    value came from nowhere) is none of the turn's. A turn that states no sum leaves the sum
+    to the agent ("Pay my rent."); a sum from tool output is not compared here (the bill's
+    amount); nor is the payee: an agent's own record of "the supplier account on file" is
+    no contradiction."""
+    if not isinstance(arguments, dict) or not made_up:
+        return None
+    sums = _stated_sums(turn[:_MAX_STATED_TEXT])
+    if not sums:
+        return None
+    for key, value in arguments.items():
+        if str(key) in made_up and set(tool_words(str(key))) & _AMOUNT_KEYS:
+            amount = _amount_of(value)
+            if amount is not None and amount not in sums:
+                return f"its {key}={value!r} is no sum that turn states"
+    return None
+
+
+def _stated_sums(text: str) -> set[float]:
+    """Every sum of money ``text`` states (a currency sign, word or code with a number)."""
+    sums = set()
+    for m in _MONEY_AMOUNT.finditer(text):
+        if m.group(1):
+            number = m.group(2)
+        else:
+            word, number = (m.group(3), m.group(4)) if m.group(3) else (m.group(6), m.group(5))
+            if word.lower() not in _CURRENCY_WORDS:
+                continue
+        amount = _parse_amount(number)
+        if amount is not None:
+            sums.add(amount)
+    return sums
+
+
+def _amount_of(value: object) -> float | None:
+    """A call's sum as a number: an int or float, or a number given as text ("4900", "$4,900")."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    number = _NUMBER_TEXT.fullmatch(value.strip()) if isinstance(value, str) else None
+    return _parse_amount(number.group(1)) if number is not None else None
 
 
 def _values_given(arguments: dict[object, object], clause: str) -> bool:

@@ -36,6 +36,7 @@ from incident_lab.provenance.actions import (
     failed,
     payee_words,
     payment_asked,
+    payment_contradicted,
     tool_implied,
 )
 from incident_lab.provenance.cues import (
@@ -1924,6 +1925,24 @@ def _asked_payment(
     return payment_asked(tool, arguments, session.text(turn))
 
 
+def _contradicted_payment(
+    session: _Session, i: int, tool: str, arguments: dict[str, Any], args: list[ArgSource]
+) -> str | None:
+    """Why the payment at step ``i``, asked for by its verb, is not the one the user's latest
+    turn before it asks for (:func:`payment_contradicted`), or None. An earlier turn is not
+    read: its sum may belong to another request ("buy 50 shares at $320", then "deposit ten
+    times OMEG's price")."""
+    made_up = frozenset(a.path[1:] for a in args if a.origin == "model" and a.path.count("/") == 1)
+    n = bisect.bisect_left(session.user, i)
+    if not made_up or n == 0:
+        return None
+    turn = session.text(session.user[n - 1])
+    if not authorised("payment", tool, turn):
+        return None
+    why = payment_contradicted(arguments, made_up, turn)
+    return None if why is None else f"the user's latest turn asks for a payment, but {why}"
+
+
 def _call_requested(
     session: _Session,
     spans: tuple[InstructionSpan, ...],
@@ -1942,6 +1961,11 @@ def _call_requested(
     unrequested (blamed on that value's span unless one already is); a test run a user turn
     about tests implies makes it requested. Appends the reasons to ``why``."""
     requested = _requested(session, i, tool, kind, attacker, instruction, why)
+    if requested and kind == "payment":
+        contradiction = _contradicted_payment(session, i, tool, arguments, args)
+        if contradiction is not None:
+            requested = False
+            why.append(contradiction)
     sensitive = _sensitive_untrusted(session, spans, args, kind, user_spans, why)
     if sensitive is not None:
         requested = False
