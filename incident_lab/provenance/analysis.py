@@ -119,7 +119,7 @@ from incident_lab.provenance.values import (
     shingles,
     value_text,
 )
-from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS
+from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS, forbidden
 from incident_lab.text.memo import text_memo
 
 _MEMORY = re.compile(r"memory|memories|recall|remember|notes?_?store")
@@ -1829,13 +1829,42 @@ def _requested(
         )
         return False
     if kind in SIDE_EFFECTS:
-        requested = authorised(kind, tool, user_text) or (
-            _delegated(session, i) and instruction is None
-        )
+        asking = _open_requests(session, i, kind)
+        requested = (
+            asking is not None
+            and authorised(kind, tool, asking)
+            and (asking == user_text or not forbidden(kind, user_text.lower()))
+        ) or (_delegated(session, i) and instruction is None)
         if not requested:
             why.append(f"no user turn before it asks for {kind!r} actions")
         return requested
     return True
+
+
+def _open_requests(session: _Session, i: int, kind: str) -> str | None:
+    """The user's turns that can still ask for a ``kind`` call at step ``i``, one per line: the
+    latest turn before it, and each earlier turn whose request was still open when the next
+    turn came (no ``kind`` call between the two: a clarifying exchange). A request that was
+    done asks for no more ("Email Bob the Q3 report.", sent, then "Now summarize my inbox"
+    asks for no second e-mail: review redteam s27 #1). None when no user turn precedes it."""
+    n = bisect.bisect_left(session.user, i)
+    if n == 0:
+        return None
+    turns = [session.user[n - 1]]
+    for k in range(n - 2, -1, -1):
+        start, end = session.user[k], session.user[k + 1]
+        lo = bisect.bisect_right(session.call_steps, start)
+        hi = bisect.bisect_left(session.call_steps, end)
+        if not any(_kind_at(session, c) == kind for c in session.call_steps[lo:hi]):
+            turns.append(session.user[k])
+    if len(turns) == n:
+        return session.user_before(i)
+    return "\n".join(session.text(u) for u in reversed(turns))
+
+
+def _kind_at(session: _Session, i: int) -> str:
+    step = session.steps[i]
+    return action_kind(str(step.get("name") or ""), step.get("arguments"))
 
 
 def _blamed_span(
