@@ -528,8 +528,8 @@ def _verbs_for(kind: str, name: str) -> list[str]:
 #: ``mcp__gmail__delete_draft``, ``drive/files:delete``; BFCL's ``Movies_1_BuyMovieTickets``.
 _NAMESPACE_SEPARATOR = re.compile(r"[./:]|__")
 _NUMBERED_SERVICE = re.compile(r"[A-Za-z]{1,40}_\d{1,4}_")
-#: Every one-word verb of the verb tables: a method's first word that is
-#: one of these is its verb.
+#: Every one-word verb of the verb tables: a namespaced method's first word is its verb only
+#: when it is one of these (``code_eval``'s "code", a version "v2" are no verbs: rev-authz27 F2).
 _VERB_WORDS = frozenset(
     verb
     for table in (ACTION_VERBS, _EXTRA_VERBS, _TOOL_VERB_SYNONYMS)
@@ -537,6 +537,22 @@ _VERB_WORDS = frozenset(
     for verb in verbs
     if " " not in verb  # "send money", "set up": their words alone are no verbs
 ) | frozenset(_TOOL_VERB_SYNONYMS)
+#: Verbs of an effect that are no everyday nouns: one of these after a name's first word makes
+#: that word no verb of the name (``files_delete``, ``export_delete``, ``cluster_destroy``),
+#: where a noun of the verb tables (email, access, charge, order, message) does not
+#: (``archive_email`` is archived: rev-authz27 F1).
+_EFFECT_VERBS = frozenset(
+    ["delete", "remove", "erase", "purge", "wipe", "destroy", "kill", "terminate", "revoke",
+     "cancel", "drop", "truncate", "send", "forward", "pay", "wire", "refund", "withdraw",
+     "share", "grant", "invite", "publish", "push", "deploy", "upload", "execute", "exec",
+     "eval", "install", "reset", "rotate", "disable", "overwrite", "merge", "transfer"]
+)  # fmt: skip
+#: A trailing part of a name that is a version, channel or file suffix, not the method
+#: (``repos.delete.v2``, ``drive.files.delete:latest``, ``gmail.send.beta``, ``delete_file.py``).
+_VERSION_PART = re.compile(
+    r"v?\d[\w]{0,20}|latest|stable|beta|alpha|preview|experimental|next|dev|py|js|ts|json",
+    _I,
+)
 
 
 def _method_words(name: str) -> list[str] | None:
@@ -544,6 +560,8 @@ def _method_words(name: str) -> list[str] | None:
     or None for a name with no namespace. The namespace is a noun of the service ("files",
     "drive", "gmail", "Movies"): a user who names it asks for none of its methods."""
     parts = _NAMESPACE_SEPARATOR.split(name)
+    while len(parts) > 1 and _VERSION_PART.fullmatch(parts[-1]):
+        parts.pop()
     if len(parts) > 1:
         return list(tool_words(parts[-1]))
     numbered = _NUMBERED_SERVICE.match(name)
@@ -559,20 +577,23 @@ _SDK_VERBS = frozenset(
 
 
 def _lead_verb(tokens: list[str]) -> bool:
-    """True when a name's first word can be its verb: no later word is a verb of the verb
-    tables (``files_delete``: "List my files" asks for no delete)."""
-    return bool(tokens) and not any(word in _VERB_WORDS for word in tokens[1:])
+    """True when a name's first word can be its verb: no later word is a verb of an effect
+    (``files_delete``: "List my files" asks for no delete)."""
+    return bool(tokens) and _EFFECT_VERBS.isdisjoint(tokens[1:])
 
 
 def _method_verb(method: list[str]) -> list[str]:
-    """The verb a namespaced tool's method opens with, alone (no synonyms): ``delete`` of
-    ``delete_draft``. Nothing for an SDK's generic verb (``payments.create``,
-    ``transfers.execute``: "Please create a summary" asks for no payment), for a payment
-    (its values decide: :func:`payment_asked`), or when a later word is a verb too
-    (``export_delete``, ``build_delete``: which of them the tool does is not clear, and the
+    """The verb a namespaced tool's method opens with, alone (no synonyms; a payment's values
+    decide instead, :func:`payment_asked`): ``delete`` of
+    ``delete_draft``. Nothing when that word is no verb of the tables (``code_eval``), for an
+    SDK's generic verb (``payments.create``, ``transfers.execute``: "Please create a summary"
+    asks for no payment), or when a later word is a verb of an effect (``export_delete``,
+    ``build_delete``: which of them the tool does is not clear, and the
     method's first word asking for it could let "Export the report" authorise a delete: rev-ns
     B2). Fail closed: only the kind's own verbs then ask for it."""
-    if not method or method[0] in _SDK_VERBS or not _lead_verb(method):
+    if not method or method[0] not in _VERB_WORDS or method[0] in _SDK_VERBS:
+        return []
+    if not _lead_verb(method):
         return []
     return [method[0]]
 
@@ -841,45 +862,70 @@ def payee_words(text: str) -> list[str]:
     return _WORD_TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
-#: A turn is read for stated sums up to this many characters (the pattern is linear;
-#: this bounds the work on a pasted document).
-_MAX_STATED_TEXT = 20_000
+#: Words of a sum worked out from the stated one (shares, arithmetic, units, schedules,
+#: conversions): a turn with any of them states no sum the call must equal (rev-authz27 F3:
+#: "send him his half", "$20 plus a $5 tip", "10% of", "$1.5k", "50 cents", "for a year").
+_WORKED_OUT = re.compile(
+    r"%|\d\s?(?:k|m|mm|bn)\b|\b(?:percent|plus|minus|less|half|halves|split|share|each|per|tip|"
+    r"fees?|tax|taxes|vat|times|twice|thirds?|quarters?|instal+ments?|upfront|months?|years?|"
+    r"weeks?|interest|convert\w{0,5}|cents?|total|sum|left|remaining|balance|owes?|owed|"
+    r"deduct\w{0,4}|subtract\w{0,4}|round\w{0,4}|exchange|rate|worth|equivalent)\b",
+    _I,
+)
 
 
-def payment_contradicted(arguments: object, made_up: frozenset[str], turn: str) -> str | None:
+def payment_contradicted(
+    tool: str, arguments: object, made_up: frozenset[str], turn: str
+) -> str | None:
     """Why a payment the user's turn ``turn`` asked for by its verb ("Send $125 to Alex." for
-    ``send_money``) is not the payment the call makes, or None: the turn states a sum of money
-    and a sum of the call that the model made up (``made_up``: the argument names whose
-    value came from nowhere) is none of the turn's. A turn that states no sum leaves the sum
-    to the agent ("Pay my rent."); a sum from tool output is not compared here (the bill's
-    amount); nor is the payee: an agent's own record of "the supplier account on file" is
-    no contradiction."""
-    if not isinstance(arguments, dict) or not made_up:
+    ``send_money``) is not the payment the call makes, or None.
+
+    Only a plain request is compared: the one sum of money of the turn, stated in a clause
+    asking for this kind of money movement (:data:`_MONEY_FAMILIES`), in a turn with no word of a sum
+    worked out from it (:data:`_WORKED_OUT`). A sum of the call that the model made up
+    (``made_up``: the argument names whose value came from nowhere, named for a sum:
+    ``amount``, ``total_amount``; not ``total_tickets``) must be that sum, or that sum in
+    minor units. A turn that states no sum leaves the sum to the agent ("Pay my rent."); a
+    sum from tool output (the bill's amount), a converted currency and the payee are not
+    compared (an agent's record of "the supplier account on file" is no contradiction)."""
+    if not isinstance(arguments, dict) or not made_up or len(turn) > _MAX_PAYMENT_TURN:
         return None
-    sums = _stated_sums(turn[:_MAX_STATED_TEXT])
-    if not sums:
+    family = _money_family(tool)
+    if family is None or _WORKED_OUT.search(turn):
         return None
+    sums = _governed_sums(turn, _MONEY_FAMILIES[family])
+    if len(sums) != 1 or _clause_money(turn) != next(iter(sums)):
+        return None  # the turn states another sum too ("the $120 bill and the $80 bill")
+    stated, currency = sums.pop()
     for key, value in arguments.items():
-        if str(key) in made_up and set(tool_words(str(key))) & _AMOUNT_KEYS:
+        key_words = tool_words(str(key))
+        converted = isinstance(value, str) and (
+            _CURRENCY_WORDS.get(value.strip().lower(), currency) != currency
+        )
+        if "currency" in key_words and converted:
+            return None  # "Send €100" paid as 108.42 USD
+    for key, value in arguments.items():
+        key_words = tool_words(str(key))
+        if str(key) in made_up and key_words and key_words[-1] in _AMOUNT_KEYS:
             amount = _amount_of(value)
-            if amount is not None and amount not in sums:
-                return f"its {key}={value!r} is no sum that turn states"
+            if amount is not None and amount not in (stated, round(stated * 100, 2)):
+                return f"its {key}={value!r} is not the {stated:g} that turn asks to send"
     return None
 
 
-def _stated_sums(text: str) -> set[float]:
-    """Every sum of money ``text`` states (a currency sign, word or code with a number)."""
+def _governed_sums(turn: str, family: tuple[str, str]) -> set[tuple[float, str]]:
+    """The sums of money (with their currency) of the clauses of ``turn`` that ask for a
+    money movement of ``family`` (its verb, or "initiate a <noun>"), read as
+    :func:`_clause_money` reads them."""
+    verbs, nouns = family
+    verb = re.compile(rf"\b(?:{verbs})\b|\b{_START_A}(?:{nouns})\b", _I)
     sums = set()
-    for m in _MONEY_AMOUNT.finditer(text):
-        if m.group(1):
-            number = m.group(2)
-        else:
-            word, number = (m.group(3), m.group(4)) if m.group(3) else (m.group(6), m.group(5))
-            if word.lower() not in _CURRENCY_WORDS:
-                continue
-        amount = _parse_amount(number)
-        if amount is not None:
-            sums.add(amount)
+    for sentence in _SENTENCE_END.split(turn):
+        for clause in _CLAUSE_END.split(sentence):
+            found = verb.search(clause)
+            money = _clause_money(clause[found.start() :]) if found is not None else None
+            if money is not None:
+                sums.add(money)
     return sums
 
 

@@ -1968,7 +1968,7 @@ def _contradicted_payment(
     turn = session.text(session.user[n - 1])
     if not authorised("payment", tool, turn):
         return None
-    why = payment_contradicted(arguments, made_up, turn)
+    why = payment_contradicted(tool, arguments, made_up, turn)
     return None if why is None else f"the user's latest turn asks for a payment, but {why}"
 
 

