@@ -268,6 +268,19 @@ SOURCES: tuple[Source, ...] = (
         sha256="b8b8b06508c1992b107c66e421435b978c8e5255ed59c5aaa024506cbea136c1",
     ),
     Source(
+        "mcpstress",
+        "mcp-stress-test",
+        "1.0.3",
+        "MIT",
+        "its MCP attack-pattern corpus (patterns/data: tools, payloads, profiles, cases; "
+        "MCPTox / Unit42 / CyberArk / OWASP-MCP templates): 20 clean tool definitions, 51 "
+        "payloads poisoning a tool description, a parameter description or an error result "
+        "(exfiltration, credential theft, e-mail CC hijack, SQL / path tampering, SSRF, XSS, "
+        "sandbox escape, supply chain, transport injection), 18 cases with the user's query; "
+        "the clean listing with each case's query is the benign control",
+        sha256="d2a01698c0d93e8adcd1ac7a659dbe7dcde000f1342600d7b7d54d1da6abc1ec",
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
