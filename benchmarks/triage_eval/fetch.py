@@ -174,8 +174,30 @@ def _indicorder_run(src: Source, cache: Path) -> None:
     (out / "tools.json").write_text(specs, encoding="utf-8")
 
 
+def _tau2_dump(src: Source, cache: Path) -> None:
+    """tau2's ground-truth actions run in its own environments (``tau2_dump.py``, in
+    ``CACHE/venv-tau2`` with the pinned runtime, the package from its unpacked wheel; a
+    fixed hash seed and time zone) into ``CACHE/raw/tau2/<domain>.json``."""
+    out = cache / "raw" / "tau2"
+    if (out / ".complete").exists():
+        return
+    _runtime_venv(src, cache)
+    py = cache / f"venv-{src.name}" / "bin" / "python"
+    root = cache / "unpacked" / f"{src.package}-{src.version}"
+    try:
+        subprocess.run(
+            [str(py), "-s", str(_HERE / "tau2_dump.py"), str(root), str(out)],
+            check=True,
+            stdout=subprocess.DEVNULL,  # the package's tools print; the dump is in files
+            env={"PYTHONHASHSEED": "0", "TZ": "UTC", "PATH": "/usr/bin:/bin"},
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise SystemExit(f"fetch: tau2_dump.py failed ({exc})") from None
+    (out / ".complete").write_text("ok\n")
+
+
 #: What a ``needs_venv`` source runs after its package is unpacked.
-_VENV_STEPS = {"agentdojo": _agentdojo_dump, "indicorder": _indicorder_run}
+_VENV_STEPS = {"agentdojo": _agentdojo_dump, "indicorder": _indicorder_run, "tau2": _tau2_dump}
 
 
 def fetch(cache: Path) -> dict[str, dict[str, str]]:
