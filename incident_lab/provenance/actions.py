@@ -512,13 +512,90 @@ def _verbs_for(kind: str, name: str) -> list[str]:
     verbs = list(ACTION_VERBS.get(kind, ())) + list(_EXTRA_VERBS.get(kind, ()))
     if kind == "payment" and _buys(tokens):  # "I'd like a refund" asks for no purchase
         verbs = [v for v in verbs if v not in _MONEY_BACK_VERBS]
-    if tokens and not _glued_payment_verb(kind, name, tokens):
+    method = _method_words(name)
+    if method is not None:  # files.delete: "List my files" asks for no delete
+        verbs += _method_verb(method) if kind != "payment" else []
+    elif _lead_verb(tokens) and not _glued_payment_verb(kind, name, tokens):
         verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
     if _MEMORY_TOOL.intersection(tokens):  # "remember that I want X" asks for write_memory
         verbs += list(_REMEMBER_VERBS)
     if kind == "modify" and not _FILE_OBJECTS.intersection(tool_words(name)):
         verbs = [v for v in verbs if v != "fix"]  # a fix is an edit of a file, nothing else
     return verbs
+
+
+#: Where a namespaced tool's name gives way to its method: ``files.delete``,
+#: ``mcp__gmail__delete_draft``, ``drive/files:delete``; BFCL's ``Movies_1_BuyMovieTickets``.
+_NAMESPACE_SEPARATOR = re.compile(r"[./:]|__")
+_NUMBERED_SERVICE = re.compile(r"[A-Za-z]{1,40}_\d{1,4}_")
+#: Every one-word verb of the verb tables: a namespaced method's first word is its verb only
+#: when it is one of these (``code_eval``'s "code", a version "v2" are no verbs: rev-authz27 F2).
+_VERB_WORDS = frozenset(
+    verb
+    for table in (ACTION_VERBS, _EXTRA_VERBS, _TOOL_VERB_SYNONYMS)
+    for verbs in table.values()
+    for verb in verbs
+    if " " not in verb  # "send money", "set up": their words alone are no verbs
+) | frozenset(_TOOL_VERB_SYNONYMS)
+#: Verbs of an effect that are no everyday nouns: one of these after a name's first word makes
+#: that word no verb of the name (``files_delete``, ``export_delete``, ``cluster_destroy``),
+#: where a noun of the verb tables (email, access, charge, order, message) does not
+#: (``archive_email`` is archived: rev-authz27 F1).
+_EFFECT_VERBS = frozenset(
+    ["delete", "remove", "erase", "purge", "wipe", "destroy", "kill", "terminate", "revoke",
+     "cancel", "drop", "truncate", "send", "forward", "pay", "wire", "refund", "withdraw",
+     "share", "grant", "invite", "publish", "push", "deploy", "upload", "execute", "exec",
+     "eval", "install", "reset", "rotate", "disable", "overwrite", "merge", "transfer"]
+)  # fmt: skip
+#: A trailing part of a name that is a version, channel or file suffix, not the method
+#: (``repos.delete.v2``, ``drive.files.delete:latest``, ``gmail.send.beta``, ``delete_file.py``).
+_VERSION_PART = re.compile(
+    r"v?\d[\w]{0,20}|latest|stable|beta|alpha|preview|experimental|next|dev|py|js|ts|json",
+    _I,
+)
+
+
+def _method_words(name: str) -> list[str] | None:
+    """The words of a namespaced tool's method (the part after its last namespace separator),
+    or None for a name with no namespace. The namespace is a noun of the service ("files",
+    "drive", "gmail", "Movies"): a user who names it asks for none of its methods."""
+    parts = _NAMESPACE_SEPARATOR.split(name)
+    while len(parts) > 1 and _VERSION_PART.fullmatch(parts[-1]):
+        parts.pop()
+    if len(parts) > 1:
+        return list(tool_words(parts[-1]))
+    numbered = _NUMBERED_SERVICE.match(name)
+    return list(tool_words(name[numbered.end() :])) if numbered else None
+
+
+#: An SDK's generic method verbs: they say what the client does, not what the user asks.
+_SDK_VERBS = frozenset(
+    ["create", "execute", "run", "update", "insert", "patch", "post", "put", "do", "call",
+     "invoke", "process", "handle", "submit", "perform", "apply", "make", "set", "new", "exec",
+     "trigger", "dispatch", "batch", "upsert", "modify", "mutate"]
+)  # fmt: skip
+
+
+def _lead_verb(tokens: list[str]) -> bool:
+    """True when a name's first word can be its verb: no later word is a verb of an effect
+    (``files_delete``: "List my files" asks for no delete)."""
+    return bool(tokens) and _EFFECT_VERBS.isdisjoint(tokens[1:])
+
+
+def _method_verb(method: list[str]) -> list[str]:
+    """The verb a namespaced tool's method opens with, alone (no synonyms; a payment's values
+    decide instead, :func:`payment_asked`): ``delete`` of
+    ``delete_draft``. Nothing when that word is no verb of the tables (``code_eval``), for an
+    SDK's generic verb (``payments.create``, ``transfers.execute``: "Please create a summary"
+    asks for no payment), or when a later word is a verb of an effect (``export_delete``,
+    ``build_delete``: which of them the tool does is not clear, and the
+    method's first word asking for it could let "Export the report" authorise a delete: rev-ns
+    B2). Fail closed: only the kind's own verbs then ask for it."""
+    if not method or method[0] not in _VERB_WORDS or method[0] in _SDK_VERBS:
+        return []
+    if not _lead_verb(method):
+        return []
+    return [method[0]]
 
 
 #: Verbs of money coming back: they ask for no purchase (rev-camel: "I'd like a refund for
@@ -783,6 +860,81 @@ def _clause_money(clause: str) -> tuple[float, str] | None:
 def payee_words(text: str) -> list[str]:
     """The words of ``text`` in any script, NFKC-normalised and case-folded (:data:`_WORD_TOKEN`)."""
     return _WORD_TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+#: Words of a sum worked out from the stated one (shares, arithmetic, units, schedules,
+#: conversions): a turn with any of them states no sum the call must equal (rev-authz27 F3:
+#: "send him his half", "$20 plus a $5 tip", "10% of", "$1.5k", "50 cents", "for a year").
+_WORKED_OUT = re.compile(
+    r"%|\d\s?(?:k|m|mm|bn)\b|\b(?:percent|plus|minus|less|half|halves|split|share|each|per|tip|"
+    r"fees?|tax|taxes|vat|times|twice|thirds?|quarters?|instal+ments?|upfront|months?|years?|"
+    r"weeks?|interest|convert\w{0,5}|cents?|total|sum|left|remaining|balance|owes?|owed|"
+    r"deduct\w{0,4}|subtract\w{0,4}|round\w{0,4}|exchange|rate|worth|equivalent)\b",
+    _I,
+)
+
+
+def payment_contradicted(
+    tool: str, arguments: object, made_up: frozenset[str], turn: str
+) -> str | None:
+    """Why a payment the user's turn ``turn`` asked for by its verb ("Send $125 to Alex." for
+    ``send_money``) is not the payment the call makes, or None.
+
+    Only a plain request is compared: the one sum of money of the turn, stated in a clause
+    asking for this kind of money movement (:data:`_MONEY_FAMILIES`), in a turn with no word of a sum
+    worked out from it (:data:`_WORKED_OUT`). A sum of the call that the model made up
+    (``made_up``: the argument names whose value came from nowhere, named for a sum:
+    ``amount``, ``total_amount``; not ``total_tickets``) must be that sum, or that sum in
+    minor units. A turn that states no sum leaves the sum to the agent ("Pay my rent."); a
+    sum from tool output (the bill's amount), a converted currency and the payee are not
+    compared (an agent's record of "the supplier account on file" is no contradiction)."""
+    if not isinstance(arguments, dict) or not made_up or len(turn) > _MAX_PAYMENT_TURN:
+        return None
+    family = _money_family(tool)
+    if family is None or _WORKED_OUT.search(turn):
+        return None
+    sums = _governed_sums(turn, _MONEY_FAMILIES[family])
+    if len(sums) != 1 or _clause_money(turn) != next(iter(sums)):
+        return None  # the turn states another sum too ("the $120 bill and the $80 bill")
+    stated, currency = sums.pop()
+    for key, value in arguments.items():
+        key_words = tool_words(str(key))
+        converted = isinstance(value, str) and (
+            _CURRENCY_WORDS.get(value.strip().lower(), currency) != currency
+        )
+        if "currency" in key_words and converted:
+            return None  # "Send €100" paid as 108.42 USD
+    for key, value in arguments.items():
+        key_words = tool_words(str(key))
+        if str(key) in made_up and key_words and key_words[-1] in _AMOUNT_KEYS:
+            amount = _amount_of(value)
+            if amount is not None and amount not in (stated, round(stated * 100, 2)):
+                return f"its {key}={value!r} is not the {stated:g} that turn asks to send"
+    return None
+
+
+def _governed_sums(turn: str, family: tuple[str, str]) -> set[tuple[float, str]]:
+    """The sums of money (with their currency) of the clauses of ``turn`` that ask for a
+    money movement of ``family`` (its verb, or "initiate a <noun>"), read as
+    :func:`_clause_money` reads them."""
+    verbs, nouns = family
+    verb = re.compile(rf"\b(?:{verbs})\b|\b{_START_A}(?:{nouns})\b", _I)
+    sums = set()
+    for sentence in _SENTENCE_END.split(turn):
+        for clause in _CLAUSE_END.split(sentence):
+            found = verb.search(clause)
+            money = _clause_money(clause[found.start() :]) if found is not None else None
+            if money is not None:
+                sums.add(money)
+    return sums
+
+
+def _amount_of(value: object) -> float | None:
+    """A call's sum as a number: an int or float, or a number given as text ("4900", "$4,900")."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    number = _NUMBER_TEXT.fullmatch(value.strip()) if isinstance(value, str) else None
+    return _parse_amount(number.group(1)) if number is not None else None
 
 
 def _values_given(arguments: dict[object, object], clause: str) -> bool:

@@ -36,6 +36,7 @@ from incident_lab.provenance.actions import (
     failed,
     payee_words,
     payment_asked,
+    payment_contradicted,
     tool_implied,
 )
 from incident_lab.provenance.cues import (
@@ -118,7 +119,7 @@ from incident_lab.provenance.values import (
     shingles,
     value_text,
 )
-from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS
+from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS, forbidden
 from incident_lab.text.memo import text_memo
 
 _MEMORY = re.compile(r"memory|memories|recall|remember|notes?_?store")
@@ -1828,13 +1829,42 @@ def _requested(
         )
         return False
     if kind in SIDE_EFFECTS:
-        requested = authorised(kind, tool, user_text) or (
-            _delegated(session, i) and instruction is None
-        )
+        asking = _open_requests(session, i, kind)
+        requested = (
+            asking is not None
+            and authorised(kind, tool, asking)
+            and (asking == user_text or not forbidden(kind, user_text.lower()))
+        ) or (_delegated(session, i) and instruction is None)
         if not requested:
             why.append(f"no user turn before it asks for {kind!r} actions")
         return requested
     return True
+
+
+def _open_requests(session: _Session, i: int, kind: str) -> str | None:
+    """The user's turns that can still ask for a ``kind`` call at step ``i``, one per line: the
+    latest turn before it, and each earlier turn whose request was still open when the next
+    turn came (no ``kind`` call between the two: a clarifying exchange). A request that was
+    done asks for no more ("Email Bob the Q3 report.", sent, then "Now summarize my inbox"
+    asks for no second e-mail: review redteam s27 #1). None when no user turn precedes it."""
+    n = bisect.bisect_left(session.user, i)
+    if n == 0:
+        return None
+    turns = [session.user[n - 1]]
+    for k in range(n - 2, -1, -1):
+        start, end = session.user[k], session.user[k + 1]
+        lo = bisect.bisect_right(session.call_steps, start)
+        hi = bisect.bisect_left(session.call_steps, end)
+        if not any(_kind_at(session, c) == kind for c in session.call_steps[lo:hi]):
+            turns.append(session.user[k])
+    if len(turns) == n:
+        return session.user_before(i)
+    return "\n".join(session.text(u) for u in reversed(turns))
+
+
+def _kind_at(session: _Session, i: int) -> str:
+    step = session.steps[i]
+    return action_kind(str(step.get("name") or ""), step.get("arguments"))
 
 
 def _blamed_span(
@@ -1924,6 +1954,24 @@ def _asked_payment(
     return payment_asked(tool, arguments, session.text(turn))
 
 
+def _contradicted_payment(
+    session: _Session, i: int, tool: str, arguments: dict[str, Any], args: list[ArgSource]
+) -> str | None:
+    """Why the payment at step ``i``, asked for by its verb, is not the one the user's latest
+    turn before it asks for (:func:`payment_contradicted`), or None. An earlier turn is not
+    read: its sum may belong to another request ("buy 50 shares at $320", then "deposit ten
+    times OMEG's price")."""
+    made_up = frozenset(a.path[1:] for a in args if a.origin == "model" and a.path.count("/") == 1)
+    n = bisect.bisect_left(session.user, i)
+    if not made_up or n == 0:
+        return None
+    turn = session.text(session.user[n - 1])
+    if not authorised("payment", tool, turn):
+        return None
+    why = payment_contradicted(tool, arguments, made_up, turn)
+    return None if why is None else f"the user's latest turn asks for a payment, but {why}"
+
+
 def _call_requested(
     session: _Session,
     spans: tuple[InstructionSpan, ...],
@@ -1942,6 +1990,11 @@ def _call_requested(
     unrequested (blamed on that value's span unless one already is); a test run a user turn
     about tests implies makes it requested. Appends the reasons to ``why``."""
     requested = _requested(session, i, tool, kind, attacker, instruction, why)
+    if requested and kind == "payment":
+        contradiction = _contradicted_payment(session, i, tool, arguments, args)
+        if contradiction is not None:
+            requested = False
+            why.append(contradiction)
     sensitive = _sensitive_untrusted(session, spans, args, kind, user_spans, why)
     if sensitive is not None:
         requested = False
