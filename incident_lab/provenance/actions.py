@@ -102,6 +102,41 @@ _REMEMBER_VERBS = (
 #: Tool-name words of a memory store (``write_memory``, ``remember_fact``).
 _MEMORY_TOOL = frozenset(["memory", "memories", "memorize", "memorise", "remember"])
 
+#: Requests to send a mail or a message in German, French, Spanish, Italian and Portuguese
+#: (imperatives and infinitives: "Schick Bob den Bericht", "Envoie le rapport à Bob", "Envía
+#: el informe", "Invia il rapporto", "Envie o relatório"; replies, forwards, writing to).
+_SEND_VERBS_INTL = (
+    "schick", "schicke", "schicken", "sende", "senden", "maile", "mailen", "antworte",
+    "antworten", "leite", "weiterleiten", "schreib", "schreibe", "schreiben",
+    "envoie", "envoyez", "envoyer", "réponds", "répondez", "répondre", "transfère",
+    "transférez", "écris", "écrivez", "écrire",
+    "envía", "envia", "envíe", "enviar", "manda", "mande", "mandar", "responde", "responda",
+    "responder", "reenvía", "reenvia", "escribe", "escriba", "escribir",
+    "invia", "inviare", "invii", "mandare", "rispondi", "rispondere", "inoltra", "scrivi",
+    "scrivere",
+    "envie", "encaminhe", "escreva", "escreve", "escrever",
+)  # fmt: skip
+#: Requests to pay, transfer or buy in the same five languages ("Überweise 125 € an Alex",
+#: "Vire 125 € à Alex", "Transfiere", "Paga 125 euro", "Transfira"; "Kauf", "Compra").
+_PAY_VERBS_INTL = (
+    "überweise", "überweisen", "zahle", "zahlen", "bezahle", "bezahlen", "kauf", "kaufe",
+    "kaufen", "vire", "virez", "virer", "paie", "paye", "payez", "payer", "transfère",
+    "transférez", "transférer", "achète", "achetez", "acheter", "transfiere", "transfiera",
+    "transferir", "paga", "pague", "pagar", "compra", "compre", "comprar", "bonifica",
+    "trasferisci", "trasferire", "pagare", "comprare", "acquista", "acquistare", "transfira",
+    "transfere",
+)  # fmt: skip
+#: Requests to share, and to book, in the same five languages.
+_SHARE_VERBS_INTL = (
+    "teile", "teilen", "freigeben", "partage", "partagez", "partager", "comparte", "comparta",
+    "compartir", "condividi", "condividere", "compartilhe", "compartilha", "compartilhar",
+    "partilhe",
+)  # fmt: skip
+_BOOK_VERBS_INTL = (
+    "buche", "buchen", "reserviere", "reservieren", "réserve", "réservez", "réserver",
+    "reserva", "reserve", "reservar", "prenota", "prenotare", "agende", "agendar",
+)  # fmt: skip
+
 _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
     "exec": ("set up", "setup", "install", "configure", "bootstrap", "reproduce", "benchmark"),
     "delete": _DELETE_VERBS,
@@ -126,9 +161,37 @@ _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
         "document",
         *_TOGGLE_VERBS,
     ),
-    "email": ("write", "answer", "let them know", "let him know", "let her know", "inform"),
-    "message": ("write", "reply", "respond", "answer", "congratulate", "let them know", "inform"),
-    "booking": ("book", "reserve", "schedule", "make a reservation", "arrange", "plan", "set up"),
+    "email": (
+        "write",
+        "answer",
+        "let them know",
+        "let him know",
+        "let her know",
+        "inform",
+        *_SEND_VERBS_INTL,
+    ),
+    "message": (
+        "write",
+        "reply",
+        "respond",
+        "answer",
+        "congratulate",
+        "let them know",
+        "inform",
+        *_SEND_VERBS_INTL,
+    ),
+    "payment": _PAY_VERBS_INTL,
+    "permission": _SHARE_VERBS_INTL,
+    "booking": (
+        "book",
+        "reserve",
+        "schedule",
+        "make a reservation",
+        "arrange",
+        "plan",
+        "set up",
+        *_BOOK_VERBS_INTL,
+    ),
     "modify": (
         "update",
         "change",
@@ -149,7 +212,19 @@ _TOOL_VERB_SYNONYMS: dict[str, tuple[str, ...]] = {
     "add": ("add", "create", "include", "put"),
     "schedule": ("schedule", "book", "set up", "plan", "arrange", "create"),
     "cancel": ("cancel", "call off", "delete", "remove"),
-    "update": ("update", "change", "edit", "modify", "set", "correct", "fix"),
+    "update": (
+        "update",
+        "change",
+        "edit",
+        "modify",
+        "set",
+        "correct",
+        "fix",
+        "upgrade",
+        "downgrade",
+    ),
+    "modify": ("modify", "change", "update", "edit", "switch", "upgrade", "downgrade"),
+    "change": ("change", "update", "modify", "edit", "switch", "upgrade", "downgrade"),
     "reserve": ("reserve", "book"),
     "book": ("book", "reserve"),
     "append": ("append", "add", "write"),
@@ -639,8 +714,12 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
     if kind == "credential":
         return (
             re.search(
-                r"\b(?:change|reset|update|set|rotate|modify|new)\b[^.\n]{0,40}"
-                r"\b(?:password|passcode|pin|credentials?|2fa|mfa|key|token)s?\b",
+                r"\b(?:change|reset|update|set|rotate|modify|new|ändere|ändern|setze|"
+                r"zurücksetzen|neues|réinitialise\w{0,3}|modifie\w{0,3}|change\w{0,2}|"
+                r"nouveau|restablece\w{0,2}|restablecer|cambia\w{0,2}|nueva|reimposta\w{0,2}|"
+                r"nuova|redefin\w{0,4}|altere|alterar|troque|mude|nova)\b[^.\n]{0,40}"
+                r"\b(?:password|passcode|pin|credentials?|2fa|mfa|key|token|passwort|kennwort|"
+                r"mot de passe|contraseña|clave|senha)s?\b",
                 user_text,
                 _I,
             )
