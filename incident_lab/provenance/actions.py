@@ -405,9 +405,9 @@ def _whole_kind(name: str, method: str, tokens: list[str], acting: bool) -> str:
         return "booking"
     if acting:
         return "other"
-    verb_words = _method_words(name)
-    if verb_words and verb_words[0] not in _READ_TOKENS:  # users.update: an update
-        tokens = verb_words
+    method = _method_words(name)
+    if method and method[0] not in _READ_TOKENS:  # users.update: an update (reads: above)
+        tokens = method
     return _verb_kind(tokens, category, glued)
 
 
