@@ -405,9 +405,6 @@ def _whole_kind(name: str, method: str, tokens: list[str], acting: bool) -> str:
         return "booking"
     if acting:
         return "other"
-    method = _method_words(name)
-    if method and method[0] not in _READ_TOKENS:  # users.update: an update (reads: above)
-        tokens = method
     return _verb_kind(tokens, category, glued)
 
 
@@ -597,7 +594,7 @@ def _verbs_for(kind: str, name: str) -> list[str]:
         verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
     if _MEMORY_TOOL.intersection(tokens):  # "remember that I want X" asks for write_memory
         verbs += list(_REMEMBER_VERBS)
-    if kind in ("modify", "permission") and not _FILE_OBJECTS.intersection(tool_words(name)):
+    if kind == "modify" and not _FILE_OBJECTS.intersection(tool_words(name)):
         verbs = [v for v in verbs if v != "fix"]  # a fix is an edit of a file, nothing else
     return verbs
 

@@ -85,7 +85,7 @@ TOOL_CATEGORIES: dict[str, tuple[str, ...]] = {
         "purchase",
         "buy",
     ),
-    "delete": ("delete", "remove", "drop", "destroy", "purge", "wipe", "erase", "terminate"),
+    "delete": ("delete", "remove", "drop", "destroy", "purge", "wipe", "erase"),
     "permission": ("grant", "permission", "role", "share", "invite", "acl", "access"),
     "exec": (
         "exec",
@@ -404,22 +404,12 @@ def tool_category(
         return "read"
     if handoffs and is_handoff(name, args):
         return "other"
-    plural = not any(t in READ_VERBS for t in tokens)  # messages.list names no message sent
     for k, token in enumerate(tokens):  # the verb usually comes first: delete_email deletes
         if k and tokens[k - 1] == "per":
             continue  # a unit ("dividend_per_share"), not what the tool does
         if token == "fill" and not _fills_a_form(tokens):
             continue  # fillFuelTank fills a tank, not a web form
         for category, keys in TOOL_CATEGORIES.items():
-            if token in keys or (plural and _singular(token) in keys):
+            if token in keys:
                 return category
     return "other"
-
-
-def _singular(token: str) -> str:
-    """A REST resource's plural read as its noun (``messages``, ``payouts``, ``permissions``,
-    ``charges``: ``users.messages.send``, ``stripe.payouts.create``); any other word as is.
-    Not in a name with a read verb: ``messages.list`` lists them."""
-    if len(token) > 4 and token.endswith("s") and not token.endswith("ss"):
-        return token[:-1]
-    return token
