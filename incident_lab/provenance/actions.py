@@ -102,6 +102,31 @@ _REMEMBER_VERBS = (
 #: Tool-name words of a memory store (``write_memory``, ``remember_fact``).
 _MEMORY_TOOL = frozenset(["memory", "memories", "memorize", "memorise", "remember"])
 
+#: Requests to send a mail or a message in German, French, Spanish, Italian and Portuguese
+#: (imperatives and infinitives: "Schick Bob den Bericht", "Envoie le rapport à Bob", "Envía
+#: el informe", "Invia il rapporto", "Envie o relatório"; replies, forwards, writing to).
+_SEND_VERBS_INTL = (
+    "schick", "schicke", "schicken", "sende", "senden", "maile", "mailen", "antworte",
+    "weiterleiten", "schreib", "schreibe",
+    "envoie", "envoyez", "envoyer", "réponds", "répondez", "répondre", "transfère",
+    "transférez", "écris", "écrivez", "écrire",
+    "envía", "envia", "envíe", "enviar", "mande", "mandar", "responda",
+    "responder", "reenvía", "reenvia", "escribe", "escriba", "escribir",
+    "inviare", "invii", "mandare", "rispondi", "rispondere", "inoltra", "scrivi",
+    "scrivere",
+    "envie", "encaminhe", "escreva", "escrever",
+)  # fmt: skip
+#: Requests to share, and to book, in the same five languages.
+_SHARE_VERBS_INTL = (
+    "freigeben", "partagez", "partager", "comparte", "comparta",
+    "compartir", "condividi", "condividere", "compartilhe", "compartilha", "compartilhar",
+    "partilhe",
+)  # fmt: skip
+_BOOK_VERBS_INTL = (
+    "buche", "buchen", "reserviere", "reservieren", "réserve", "réservez", "réserver",
+    "reserve", "reservar", "prenota", "prenotare", "agende", "agendar",
+)  # fmt: skip
+
 _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
     "exec": ("set up", "setup", "install", "configure", "bootstrap", "reproduce", "benchmark"),
     "delete": _DELETE_VERBS,
@@ -126,9 +151,42 @@ _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
         "document",
         *_TOGGLE_VERBS,
     ),
-    "email": ("write", "answer", "let them know", "let him know", "let her know", "inform"),
-    "message": ("write", "reply", "respond", "answer", "congratulate", "let them know", "inform"),
-    "booking": ("book", "reserve", "schedule", "make a reservation", "arrange", "plan", "set up"),
+    "email": (
+        "write",
+        "resend",
+        "follow up",
+        "follow-up",
+        "answer",
+        "let them know",
+        "let him know",
+        "let her know",
+        "inform",
+        *_SEND_VERBS_INTL,
+    ),
+    "message": (
+        "write",
+        "resend",
+        "follow up",
+        "follow-up",
+        "reply",
+        "respond",
+        "answer",
+        "congratulate",
+        "let them know",
+        "inform",
+        *_SEND_VERBS_INTL,
+    ),
+    "permission": _SHARE_VERBS_INTL,
+    "booking": (
+        "book",
+        "reserve",
+        "schedule",
+        "make a reservation",
+        "arrange",
+        "plan",
+        "set up",
+        *_BOOK_VERBS_INTL,
+    ),
     "modify": (
         "update",
         "change",
@@ -149,7 +207,19 @@ _TOOL_VERB_SYNONYMS: dict[str, tuple[str, ...]] = {
     "add": ("add", "create", "include", "put"),
     "schedule": ("schedule", "book", "set up", "plan", "arrange", "create"),
     "cancel": ("cancel", "call off", "delete", "remove"),
-    "update": ("update", "change", "edit", "modify", "set", "correct", "fix"),
+    "update": (
+        "update",
+        "change",
+        "edit",
+        "modify",
+        "set",
+        "correct",
+        "fix",
+        "upgrade",
+        "downgrade",
+    ),
+    "modify": ("modify", "change", "update", "edit", "switch", "upgrade", "downgrade"),
+    "change": ("change", "update", "modify", "edit", "switch", "upgrade", "downgrade"),
     "reserve": ("reserve", "book"),
     "book": ("book", "reserve"),
     "append": ("append", "add", "write"),
@@ -507,16 +577,26 @@ _FILE_OBJECTS = frozenset(
 )  # fmt: skip
 
 
+#: The kinds an upgrade, a downgrade or a switch asks for (a cabin, a plan, a setting), and
+#: those words: never a permission, payment or e-mail tool (review rev-kinds27 B3).
+_CHANGED_KINDS = frozenset(["modify", "booking"])
+_CHANGE_ONLY = frozenset(["upgrade", "downgrade", "switch"])
+
+
 def _verbs_for(kind: str, name: str) -> list[str]:
     tokens = _tokens(name)
     verbs = list(ACTION_VERBS.get(kind, ())) + list(_EXTRA_VERBS.get(kind, ()))
     if kind == "payment" and _buys(tokens):  # "I'd like a refund" asks for no purchase
         verbs = [v for v in verbs if v not in _MONEY_BACK_VERBS]
+    # change_payment_method: what it changes decides, not "change" (rev-kinds27 B3)
+    changes = bool(tokens) and tokens[0] in ("modify", "change") and kind not in _CHANGED_KINDS
     method = _method_words(name)
     if method is not None:  # files.delete: "List my files" asks for no delete
         verbs += _method_verb(method) if kind != "payment" else []
-    elif _lead_verb(tokens) and not _glued_payment_verb(kind, name, tokens):
+    elif _lead_verb(tokens, kind) and not changes and not _glued_payment_verb(kind, name, tokens):
         verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
+    if kind not in _CHANGED_KINDS:  # "upgrade the CRM" asks for no modify_user_role
+        verbs = [v for v in verbs if v not in _CHANGE_ONLY]
     if _MEMORY_TOOL.intersection(tokens):  # "remember that I want X" asks for write_memory
         verbs += list(_REMEMBER_VERBS)
     if kind == "modify" and not _FILE_OBJECTS.intersection(tool_words(name)):
@@ -576,10 +656,29 @@ _SDK_VERBS = frozenset(
 )  # fmt: skip
 
 
-def _lead_verb(tokens: list[str]) -> bool:
+def _lead_verb(tokens: list[str], kind: str = "") -> bool:
     """True when a name's first word can be its verb: no later word is a verb of an effect
-    (``files_delete``: "List my files" asks for no delete)."""
-    return bool(tokens) and _EFFECT_VERBS.isdisjoint(tokens[1:])
+    (``files_delete``: "List my files" asks for no delete), and a read verb first is followed
+    by no word of the kind the tool is (``find_and_buy_tickets``, ``fetch_and_email_report``,
+    ``check_balance_and_charge``: "Find me two tickets" asks for no purchase: rev-authz27b G4)."""
+    if not tokens or not _EFFECT_VERBS.isdisjoint(tokens[1:]):
+        return False
+    return tokens[0] not in _READ_TOKENS or _KIND_WORDS.get(kind, frozenset()).isdisjoint(
+        tokens[1:]
+    )
+
+
+#: Each kind's one-word verbs and tool-name words (:data:`ACTION_VERBS`, :data:`_EXTRA_VERBS`,
+#: :data:`TOOL_CATEGORIES`).
+_KIND_WORDS = {
+    kind: frozenset(
+        w
+        for table in (ACTION_VERBS, _EXTRA_VERBS, TOOL_CATEGORIES)
+        for w in table.get(kind, ())
+        if " " not in w
+    )
+    for kind in SIDE_EFFECTS
+}
 
 
 def _method_verb(method: list[str]) -> list[str]:
@@ -591,7 +690,7 @@ def _method_verb(method: list[str]) -> list[str]:
     ``build_delete``: which of them the tool does is not clear, and the
     method's first word asking for it could let "Export the report" authorise a delete: rev-ns
     B2). Fail closed: only the kind's own verbs then ask for it."""
-    if not method or method[0] not in _VERB_WORDS or method[0] in _SDK_VERBS:
+    if not method or method[0] not in _VERB_WORDS | _EFFECT_VERBS or method[0] in _SDK_VERBS:
         return []
     if not _lead_verb(method):
         return []
@@ -639,8 +738,12 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
     if kind == "credential":
         return (
             re.search(
-                r"\b(?:change|reset|update|set|rotate|modify|new)\b[^.\n]{0,40}"
-                r"\b(?:password|passcode|pin|credentials?|2fa|mfa|key|token)s?\b",
+                r"\b(?:change|reset|update|set|rotate|modify|new|ändere|ändern|setze|"
+                r"zurücksetzen|réinitialise\w{0,3}|modifie\w{0,3}|change\w{0,2}|"
+                r"restablece\w{0,2}|restablecer|cambia\w{0,2}|reimposta\w{0,2}|"
+                r"redefin\w{0,4}|altere|alterar|troque|mude)\b[^.\n]{0,40}"
+                r"\b(?:password|passcode|pin|credentials?|2fa|mfa|key|token|passwort|kennwort|"
+                r"mot de passe|contraseña|senha)s?\b",
                 user_text,
                 _I,
             )
@@ -866,10 +969,10 @@ def payee_words(text: str) -> list[str]:
 #: conversions): a turn with any of them states no sum the call must equal (rev-authz27 F3:
 #: "send him his half", "$20 plus a $5 tip", "10% of", "$1.5k", "50 cents", "for a year").
 _WORKED_OUT = re.compile(
-    r"%|\d\s?(?:k|m|mm|bn)\b|\b(?:percent|plus|minus|less|half|halves|split|share|each|per|tip|"
-    r"fees?|tax|taxes|vat|times|twice|thirds?|quarters?|instal+ments?|upfront|months?|years?|"
-    r"weeks?|interest|convert\w{0,5}|cents?|total|sum|left|remaining|balance|owes?|owed|"
-    r"deduct\w{0,4}|subtract\w{0,4}|round\w{0,4}|exchange|rate|worth|equivalent)\b",
+    r"%|\d\s?(?:k|m|mm|bn)\b|/\s?(?:mo|month|year|yr|week|day)\b|\b(?:percent|plus|minus|half|share|"
+    r"halves|split|each|per|tip|tips|fee|fees|tax|taxes|vat|times|twice|thirds?|quarters?|"
+    r"instal+ments?|upfront|interest|convert\w{0,5}|cents?|deduct\w{0,4}|subtract\w{0,4}|"
+    r"rounded|exchange)\b",
     _I,
 )
 
@@ -898,19 +1001,39 @@ def payment_contradicted(
         return None  # the turn states another sum too ("the $120 bill and the $80 bill")
     stated, currency = sums.pop()
     for key, value in arguments.items():
-        key_words = tool_words(str(key))
+        key_words = set(tool_words(str(key)))
         converted = isinstance(value, str) and (
             _CURRENCY_WORDS.get(value.strip().lower(), currency) != currency
         )
-        if "currency" in key_words and converted:
-            return None  # "Send €100" paid as 108.42 USD
-    for key, value in arguments.items():
-        key_words = tool_words(str(key))
-        if str(key) in made_up and key_words and key_words[-1] in _AMOUNT_KEYS:
-            amount = _amount_of(value)
-            if amount is not None and amount not in (stated, round(stated * 100, 2)):
-                return f"its {key}={value!r} is not the {stated:g} that turn asks to send"
+        if (key_words & _CURRENCY_KEYS and converted) or any(
+            _CURRENCY_WORDS.get(w, currency) != currency for w in key_words
+        ):
+            return None  # "Send €100" paid as 108.42 USD, or as usd_amount
+    key = _principal_amount(arguments)
+    if key is None or key not in made_up:
+        return None
+    amount = _amount_of(arguments[key])
+    if amount is not None and amount not in (stated, round(stated * 100, 2)):
+        return f"its {key}={arguments[key]!r} is not the {stated:g} that turn asks to send"
     return None
+
+
+#: Argument names of a sum's currency.
+_CURRENCY_KEYS = frozenset(["currency", "ccy", "cur", "curr"])
+
+
+def _principal_amount(arguments: dict[object, object]) -> str | None:
+    """The argument that holds the sum sent: ``amount`` itself, else the one argument whose
+    name ends in a word for a sum (``total_amount``; not ``fee_amount`` beside ``amount``,
+    rev-authz27b G6), or None when there are several."""
+    keys = [
+        str(k)
+        for k in arguments
+        if tool_words(str(k))[-1:] and tool_words(str(k))[-1] in _AMOUNT_KEYS
+    ]
+    if "amount" in keys:
+        return "amount"
+    return keys[0] if len(keys) == 1 else None
 
 
 def _governed_sums(turn: str, family: tuple[str, str]) -> set[tuple[float, str]]:
@@ -979,8 +1102,15 @@ def _string_given(value: str, key_words: set[str], tokens: list[str], currency: 
         parts = [p for p in parts if p not in _METHOD_NOUNS]
     n = len(parts)
     return n > 0 and any(
-        tokens[k : k + n] == parts and _after_a_link(tokens, k) for k in range(len(tokens) - n + 1)
+        tokens[k : k + n] == parts and (_after_a_link(tokens, k) or _first_object(tokens, k, n))
+        for k in range(len(tokens) - n + 1)
     )
+
+
+def _first_object(tokens: list[str], k: int, n: int) -> bool:
+    """The phrase at ``tokens[k:k+n]`` comes right after the request's verb and right before
+    its sum: the payee of "Send Alex $125" (rev-authz27b G6c, redteam #11)."""
+    return k == 1 and k + n < len(tokens) and tokens[k + n][:1].isdigit()
 
 
 def _after_a_link(tokens: list[str], k: int) -> bool:
