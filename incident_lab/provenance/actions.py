@@ -127,6 +127,9 @@ _BOOK_VERBS_INTL = (
     "reserve", "reservar", "prenota", "prenotare", "agende", "agendar",
 )  # fmt: skip
 
+#: The verbs of a change to something that exists: they ask for a modify tool, and for an
+#: ``update_``/``modify_``/``change_`` tool by its name.
+_CHANGE_VERBS = ("update", "change", "edit", "modify", "set", "correct", "fix")
 _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
     "exec": ("set up", "setup", "install", "configure", "bootstrap", "reproduce", "benchmark"),
     "delete": _DELETE_VERBS,
@@ -187,19 +190,7 @@ _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
         "set up",
         *_BOOK_VERBS_INTL,
     ),
-    "modify": (
-        "update",
-        "change",
-        "edit",
-        "modify",
-        "set",
-        "correct",
-        "fix",
-        "rename",
-        "move",
-        "add",
-        *_TOGGLE_VERBS,
-    ),
+    "modify": (*_CHANGE_VERBS, "rename", "move", "add", *_TOGGLE_VERBS),
 }
 _TOOL_VERB_SYNONYMS: dict[str, tuple[str, ...]] = {
     "invite": ("invite", "add"),
@@ -207,19 +198,9 @@ _TOOL_VERB_SYNONYMS: dict[str, tuple[str, ...]] = {
     "add": ("add", "create", "include", "put"),
     "schedule": ("schedule", "book", "set up", "plan", "arrange", "create"),
     "cancel": ("cancel", "call off", "delete", "remove"),
-    "update": (
-        "update",
-        "change",
-        "edit",
-        "modify",
-        "set",
-        "correct",
-        "fix",
-        "upgrade",
-        "downgrade",
-    ),
-    "modify": ("modify", "change", "update", "edit", "switch", "upgrade", "downgrade"),
-    "change": ("change", "update", "modify", "edit", "switch", "upgrade", "downgrade"),
+    "update": (*_CHANGE_VERBS, "upgrade", "downgrade"),
+    "modify": (*_CHANGE_VERBS, "switch", "upgrade", "downgrade"),
+    "change": (*_CHANGE_VERBS, "switch", "upgrade", "downgrade"),
     "reserve": ("reserve", "book"),
     "book": ("book", "reserve"),
     "append": ("append", "add", "write"),
