@@ -103,18 +103,19 @@ _REMEMBER_VERBS = (
 _MEMORY_TOOL = frozenset(["memory", "memories", "memorize", "memorise", "remember"])
 
 #: Requests to send a mail or a message in German, French, Spanish, Italian and Portuguese
-#: (imperatives and infinitives: "Schick Bob den Bericht", "Envoie le rapport à Bob", "Envía
-#: el informe", "Invia il rapporto", "Envie o relatório"; replies, forwards, writing to).
+#: (imperatives and infinitives: "Schick Bob den Bericht", "Envoie le rapport à Bob", "Envíe
+#: el informe", "Inviare il rapporto"; replies, forwards, writing to). Not a form that is also
+#: a third person or a noun ("envía", "escribe", "invia", "Antworten", "envie": reviews
+#: rev-kinds27 B1, rev-final27 H6), nor one whose negation is common ("Ne transfère pas").
 _SEND_VERBS_INTL = (
     "schick", "schicke", "schicken", "sende", "senden", "maile", "mailen", "antworte",
     "weiterleiten", "schreib", "schreibe",
-    "envoie", "envoyez", "envoyer", "réponds", "répondez", "répondre", "transfère",
-    "transférez", "écris", "écrivez", "écrire",
-    "envía", "envia", "envíe", "enviar", "mande", "mandar", "responda",
-    "responder", "reenvía", "reenvia", "escribe", "escriba", "escribir",
-    "inviare", "invii", "mandare", "rispondi", "rispondere", "inoltra", "scrivi",
+    "envoie", "envoyez", "envoyer", "réponds", "répondez", "répondre", "écris", "écrivez", "écrire",
+    "envíe", "enviar", "mande", "mandar", "responda",
+    "responder", "reenvía", "reenvia", "escriba", "escribir",
+    "inviare", "mandare", "rispondi", "rispondere", "inoltra", "scrivi",
     "scrivere",
-    "envie", "encaminhe", "escreva", "escrever",
+    "encaminhe", "escreva", "escrever",
 )  # fmt: skip
 #: Requests to share, and to book, in the same five languages.
 _SHARE_VERBS_INTL = (
@@ -123,8 +124,8 @@ _SHARE_VERBS_INTL = (
     "partilhe",
 )  # fmt: skip
 _BOOK_VERBS_INTL = (
-    "buche", "buchen", "reserviere", "reservieren", "réserve", "réservez", "réserver",
-    "reserve", "reservar", "prenota", "prenotare", "agende", "agendar",
+    "buchen", "reserviere", "reservieren", "réservez", "réserver",
+    "reservar", "prenota", "prenotare", "agende", "agendar",
 )  # fmt: skip
 
 #: The verbs of a change to something that exists: they ask for a modify tool, and for an
@@ -569,12 +570,10 @@ def _verbs_for(kind: str, name: str) -> list[str]:
     verbs = list(ACTION_VERBS.get(kind, ())) + list(_EXTRA_VERBS.get(kind, ()))
     if kind == "payment" and _buys(tokens):  # "I'd like a refund" asks for no purchase
         verbs = [v for v in verbs if v not in _MONEY_BACK_VERBS]
-    # change_payment_method: what it changes decides, not "change" (rev-kinds27 B3)
-    changes = bool(tokens) and tokens[0] in ("modify", "change") and kind not in _CHANGED_KINDS
     method = _method_words(name)
     if method is not None:  # files.delete: "List my files" asks for no delete
         verbs += _method_verb(method) if kind != "payment" else []
-    elif _lead_verb(tokens, kind) and not changes and not _glued_payment_verb(kind, name, tokens):
+    elif _lead_verb(tokens, kind) and not _glued_payment_verb(kind, name, tokens):
         verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
     if kind not in _CHANGED_KINDS:  # "upgrade the CRM" asks for no modify_user_role
         verbs = [v for v in verbs if v not in _CHANGE_ONLY]
@@ -660,6 +659,15 @@ _KIND_WORDS = {
     )
     for kind in SIDE_EFFECTS
 }
+
+
+def names_an_action(text: str) -> bool:
+    """True when ``text`` has a word that asks for something: a read verb or a verb of the
+    verb tables ("Oops, I meant: just summarize my inbox" asks anew; "Sorry, I meant the Q4
+    report" puts the last request right)."""
+    return any(
+        w in _READ_TOKENS or w in _VERB_WORDS or w in _EFFECT_VERBS for w in payee_words(text)
+    )
 
 
 def _method_verb(method: list[str]) -> list[str]:
@@ -981,22 +989,43 @@ def payment_contradicted(
     if len(sums) != 1 or _clause_money(turn) != next(iter(sums)):
         return None  # the turn states another sum too ("the $120 bill and the $80 bill")
     stated, currency = sums.pop()
-    for key, value in arguments.items():
-        key_words = set(tool_words(str(key)))
-        converted = isinstance(value, str) and (
-            _CURRENCY_WORDS.get(value.strip().lower(), currency) != currency
-        )
-        if (key_words & _CURRENCY_KEYS and converted) or any(
-            _CURRENCY_WORDS.get(w, currency) != currency for w in key_words
-        ):
-            return None  # "Send €100" paid as 108.42 USD, or as usd_amount
     key = _principal_amount(arguments)
-    if key is None or key not in made_up:
+    if _converted(arguments, key, currency):
         return None
-    amount = _amount_of(arguments[key])
-    if amount is not None and amount not in (stated, round(stated * 100, 2)):
-        return f"its {key}={arguments[key]!r} is not the {stated:g} that turn asks to send"
+    for name, value in arguments.items():
+        words = tool_words(str(name))
+        if str(name) not in made_up or not words or words[-1] not in _AMOUNT_KEYS:
+            continue
+        amount = _amount_of(value)
+        if amount is None or amount in (stated, round(stated * 100, 2)):
+            continue
+        if str(name) == key or amount > stated * _FEE_SHARE:
+            return f"its {name}={value!r} is not the {stated:g} that turn asks to send"
     return None
+
+
+def _converted(arguments: dict[object, object], key: str | None, currency: str) -> bool:
+    """True when the call pays in another currency than the turn's sum: a currency argument
+    naming another ("Send €100" paid with currency="USD"), or the principal sum named for
+    one (``usd_amount``). Another argument's name (``fee_cents``) says nothing about it."""
+    for other, value in arguments.items():
+        named = not set(tool_words(str(other))).isdisjoint(_CURRENCY_KEYS)
+        if named and _currency_of(value, currency) != currency:
+            return True
+    words = tool_words(key) if key is not None else []
+    return any(_CURRENCY_WORDS.get(w, currency) != currency for w in words)
+
+
+def _currency_of(value: object, default: str) -> str:
+    """The currency a value names (``"USD"``, ``"euro"``), or ``default``."""
+    return (
+        _CURRENCY_WORDS.get(value.strip().lower(), default) if isinstance(value, str) else default
+    )
+
+
+#: A sum beside the one sent (a fee, a tip, a total with its fee) is at most this share of
+#: it: "Send $125 to Alex" with total_amount=4900 is no fee (rev-final27 H4).
+_FEE_SHARE = 1.1
 
 
 #: Argument names of a sum's currency.
@@ -1004,17 +1033,18 @@ _CURRENCY_KEYS = frozenset(["currency", "ccy", "cur", "curr"])
 
 
 def _principal_amount(arguments: dict[object, object]) -> str | None:
-    """The argument that holds the sum sent: ``amount`` itself, else the one argument whose
-    name ends in a word for a sum (``total_amount``; not ``fee_amount`` beside ``amount``,
-    rev-authz27b G6), or None when there are several."""
-    keys = [
-        str(k)
-        for k in arguments
-        if tool_words(str(k))[-1:] and tool_words(str(k))[-1] in _AMOUNT_KEYS
-    ]
-    if "amount" in keys:
-        return "amount"
-    return keys[0] if len(keys) == 1 else None
+    """The argument that holds the sum sent: ``amount`` itself, else the one argument named
+    only by a word for a sum (``total``, ``value``), else the one whose name ends in such a
+    word (``total_amount``); None when that is not one argument (rev-authz27b G6)."""
+    names = [str(k) for k in arguments]
+    ending = [k for k in names if tool_words(k)[-1:] and tool_words(k)[-1] in _AMOUNT_KEYS]
+    whole = [k for k in ending if len(tool_words(k)) == 1]
+    for group in (["amount"] if "amount" in names else [], whole, ending):
+        if len(group) == 1:
+            return group[0]
+        if group:
+            return None
+    return None
 
 
 def _governed_sums(turn: str, family: tuple[str, str]) -> set[tuple[float, str]]:
