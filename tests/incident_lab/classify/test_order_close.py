@@ -71,7 +71,9 @@ _CLOSED = {
     ),
     "modifier no": _order(
         user("One paneer wrap with no onion, please."),
-        *_add(1, "paneer_wrap"),
+        *_step(
+            "add_item", {"line_id": "l1"}, item_id="paneer_wrap", quantity=1, modifiers=["no_onion"]
+        ),
         say("Anything else?"),
         user("That's all, thanks."),
         *_submit(),
@@ -123,11 +125,17 @@ _CLOSED = {
     ),
     "modifiers named": _order(
         user("A mango lassi with less sugar."),
-        *_step("add_item", {"line_id": "l1"}, item_id="mango_lassi", quantity=1,
-               modifiers=["less_sugar"]),
+        *_step(
+            "add_item",
+            {"line_id": "l1"},
+            item_id="mango_lassi",
+            quantity=1,
+            modifiers=["less_sugar"],
+        ),
         user("And a masala chai, no sugar."),
-        *_step("add_item", {"line_id": "l2"}, item_id="masala_chai", quantity=1,
-               modifiers=["no_sugar"]),
+        *_step(
+            "add_item", {"line_id": "l2"}, item_id="masala_chai", quantity=1, modifiers=["no_sugar"]
+        ),
         user("That's all, thanks."),
         *_submit(),
     ),
@@ -253,7 +261,9 @@ def test_b1_a_deletion_of_an_id_the_cart_returned_stays_drift() -> None:
     assert any("delete_account" in e.detail for r in c.ranked for e in r.evidence)
 
 
-def _cart(*steps: dict[str, Any], last: str = "That's all, thanks.", **submit: Any) -> dict[str, Any]:
+def _cart(
+    *steps: dict[str, Any], last: str = "That's all, thanks.", **submit: Any
+) -> dict[str, Any]:
     return _order(*steps, say("Anything else?"), user(last), *_submit(**submit))
 
 
