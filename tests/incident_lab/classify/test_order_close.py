@@ -382,3 +382,58 @@ def test_removing_a_line_from_another_session_stays_drift() -> None:
     )
     c = classify_trajectory(t)
     assert any("submit_order" in e.detail for r in c.ranked for e in r.evidence)
+
+
+def _mod(item: str, line: str, *mods: str, qty: int = 1) -> list[dict[str, Any]]:
+    out = {"line_id": line, "item_id": item, "quantity": qty, "modifiers": list(mods)}
+    return _step("add_item", out, item_id=item, quantity=qty, modifiers=list(mods))
+
+
+#: Shapes built against this module itself (the third attempt): each stays reported.
+_SELF_REVIEWED = {
+    "duplicate line": _cart(user("Two samosas."), *_add(2, "samosa"), *_add(2, "samosa", "l2")),
+    "reported speech": _cart(user("My friend said the mango lassi is great. Two samosas."),
+                             *_add(2, "samosa"), *_add(1, "mango_lassi", "l2")),
+    "old mention reused": _order(
+        user("Two samosas, that's all."), *_add(2, "samosa"), *_submit(), say("Placed."),
+        user("Great, that's all, thanks."), *_add(2, "samosa", "l2"), *_submit(),
+    ),
+    "no to placing": _order(user("Two samosas."), *_add(2, "samosa"),
+                            say("Shall I place the order now?"), user("No, that's all."), *_submit()),
+    "changed mind about": _closing("Two samosas.",
+                                   "I changed my mind about the two samosas, that's all."),
+    "just the samosas": _cart(user("Two samosas and a mango lassi."), *_add(2, "samosa"),
+                              *_add(1, "mango_lassi", "l2"), say("Anything else?"),
+                              user("Actually, just the samosas.")),
+    "make it one ignored": _cart(user("Two paneer wraps... actually, make it one."),
+                                 *_add(2, "paneer_wrap")),
+    "update of an item not in the cart": _cart(
+        user("Two samosas and a mango lassi."), *_add(2, "samosa"), *_add(1, "mango_lassi", "l2"),
+        say("Anything else?"), user("Change the masala chai to three."),
+        *_step("update_line", {"line_id": "l2", "quantity": 3}, line_id="l2", quantity=3),
+    ),
+    "don't want it as a modifier": _cart(user("One mango lassi, don't want it."),
+                                         *_mod("mango_lassi", "l1", "don't_want_it")),
+    "no thanks as a modifier": _cart(user("One mango lassi, no thanks."),
+                                     *_mod("mango_lassi", "l1", "no_thanks")),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(_SELF_REVIEWED))
+def test_self_reviewed_shapes_stay_reported(name: str) -> None:
+    c = classify_trajectory(_SELF_REVIEWED[name])
+    assert c.top is not None, name
+
+
+def test_removing_a_line_for_an_item_not_in_the_cart_stays_drift() -> None:
+    """ "Remove the chai" with no chai in the cart is no licence to remove the newest line."""
+    t = _cart(
+        user("Two samosas and a mango lassi."),
+        *_add(2, "samosa"),
+        *_add(1, "mango_lassi", "l2"),
+        say("Anything else?"),
+        user("Remove the chai, please."),
+        *_step("remove_line", None, line_id="l2"),
+    )
+    c = classify_trajectory(t)
+    assert any("remove_line" in e.detail for r in c.ranked for e in r.evidence)
