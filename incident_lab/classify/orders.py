@@ -35,6 +35,11 @@ from incident_lab.classify.session import SessionView, provenance_of
 from incident_lab.provenance.model import CallProvenance, Provenance
 from incident_lab.provenance.tools import tool_words
 
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 #: A system prompt that makes placing the caller's order the agent's job ("Take the caller's
 #: order ..., confirm it, and place, change or cancel it as the caller asks").
 _ORDER_JOB = re.compile(r"\b(?:caller|customer|guest)['\u2019]s\s{1,4}orders?\b", re.I)
@@ -46,7 +51,7 @@ _JOB_LIMIT = re.compile(
 #: The caller's close at the end of their turn: "That's all, thanks.", "One mango lassi,
 #: that's it.", "Bas itna hi." ("that's all for now" is no close: more may come).
 _CLOSE = re.compile(
-    r"(?:^|[.,!?;]\s{0,4})(?:(?:no|nope|yes|yeah|yep|ok|okay|haan|ji)[,.!]?\s{1,4}){0,2}"
+    r"(?:^|[.,!?;]\s{0,4})(?:(?:yes|yeah|yep|ok|okay|haan|ji)[,.!]?\s{1,4}){0,2}"
     r"(?:(?:that['\u2019]?s|that\s{1,4}is|that['\u2019]ll\s{1,4}be)\s{1,4}(?:all|it|everything)|"
     r"nothing\s{1,4}else|bas(?:\s{1,4}itna\s{1,4}hi)?)"
     r"(?:[,.!]?\s{0,4}(?:thanks|thank\s{1,4}you|please|bye))*[.!\s]*$",
@@ -68,38 +73,27 @@ _HOLD = re.compile(
     re.I,
 )
 #: Words that refuse, remove or question what is near them, English and Hinglish.
-_REFUSAL = frozenset(
-    [
-        "no",
-        "not",
-        "never",
-        "don't",
-        "dont",
-        "doesn't",
-        "without",
-        "skip",
-        "remove",
-        "removed",
-        "drop",
-        "cancel",
-        "allergic",
-        "allergy",
-        "hold",
-        "minus",
-        "except",
-        "exclude",
-        "nahi",
-        "nahin",
-        "mat",
-        "bina",
-        "hatao",
-        "hata",
-        "rehne",
-        "mana",
-    ]
+_REFUSAL = _set(
+    "no not never don't dont doesn't can't cant won't wont didn't nope neither nor zero "
+    "nothing avoid hate without skip remove removed drop cancel allergic "
+    "allergy hold minus except exclude nahi nahin mat bina hatao hata rehne mana"
 )
 #: Words of a correction: the turn that removes a line asks for it.
-_CORRECTION = _REFUSAL | frozenset(["replace", "change", "instead", "jagah", "scratch", "delete"])
+_CORRECTION = _REFUSAL | _set("replace change instead jagah scratch delete")
+#: Words of a turn that changes what was ordered: such a turn needs a change of a line after
+#: it, and the closing turn may hold none (rev-authz O1: "I changed my mind, that's all.").
+_CHANGE = _set(
+    "actually instead change changed remove rehne jagah scratch skip mind forget just only hata "
+    "hatao cancel replace sorry make drop delete wait stop wrong hang check hold"
+)
+#: Words a correction that names no item may hold besides its value ("Actually, make it one.",
+#: "Nahi nahi, ek hi karo."): with any other word the turn may mean an item not in the cart.
+_PRONOUN = _set(
+    "make it that them actually just only hi karo kar de change to nahi wait sorry please ok "
+    "okay instead"
+)
+#: "Anything else?" (a "No" answers it; a "No" to "Shall I place it?" is no close).
+_ASKED_MORE = re.compile(r"\b(?:else|more|aur)\b", re.I)
 #: A question that orders ("Can I get 2 cold coffees?"); any other question names no order.
 _ORDERING_QUESTION = re.compile(
     r"\s{0,4}(?:(?:can|could|may)\s{1,4}(?:i|we)\s{1,4}(?:get|have)|"
@@ -131,90 +125,18 @@ _NUMBERS = {
 #: Tool-name words of a cart.
 _CART = frozenset(["item", "items", "line", "lines", "cart"])
 #: Tool-name words that make a tool something other than a cart call (rev-authz O3).
-_NOT_CART = frozenset(
-    [
-        "pay",
-        "payment",
-        "tip",
-        "tips",
-        "charge",
-        "refund",
-        "transfer",
-        "money",
-        "fund",
-        "funds",
-        "card",
-        "wallet",
-        "account",
-        "user",
-        "password",
-        "credential",
-        "credentials",
-        "token",
-        "key",
-        "secret",
-        "email",
-        "mail",
-        "message",
-        "sms",
-        "send",
-        "address",
-        "delete",
-        "cancel",
-        "clear",
-        "submit",
-        "place",
-        "checkout",
-        "price",
-        "discount",
-        "coupon",
-        "voucher",
-        "gift",
-    ]
+_NOT_CART = _set(
+    "pay payment tip tips charge refund transfer money fund funds card wallet account user "
+    "password credential credentials token key secret email mail message sms send address "
+    "delete cancel clear submit place checkout price discount coupon voucher gift"
 )
 _LINE_ID = "line_id"
 #: Words a modifier that starts with a refusal ("no onion") may not consist of: with them it
 #: would hide a refusal of the item itself ("Mango lassi, don't want it.", "..., no thanks").
-_VAGUE = frozenset(
-    [
-        "want",
-        "need",
-        "needed",
-        "like",
-        "it",
-        "that",
-        "this",
-        "these",
-        "those",
-        "them",
-        "one",
-        "any",
-        "anything",
-        "thing",
-        "please",
-        "thanks",
-        "thank",
-        "way",
-        "more",
-        "longer",
-        "sorry",
-        "today",
-        "now",
-        "required",
-        "chahiye",
-        "hai",
-        "hain",
-        "karo",
-        "kar",
-        "dena",
-        "order",
-        "mujhe",
-        "for",
-        "the",
-        "and",
-        "aur",
-        "with",
-    ]
+_VAGUE = _set(
+    "want need needed like it that this these those them one any anything thing please "
+    "thanks thank way more longer sorry today now required chahiye hai hain karo kar dena "
+    "order mujhe for the and aur with"
 )
 
 
@@ -229,7 +151,12 @@ class _Line:
 class _Cart:
     """The cart since the last submit: line id -> its line, in the order added."""
 
+    start: int = -1
     lines: dict[str, _Line] = field(default_factory=dict)
+    #: (turn step, sentence number, item) of every mention an addition used.
+    used: set[tuple[int, int, tuple[str, ...]]] = field(default_factory=set)
+    #: Steps of the calls that changed or removed a line, or cancelled an order.
+    changes: list[int] = field(default_factory=list)
 
 
 def excused(view: SessionView, prov: Provenance, c: CallProvenance) -> bool:
@@ -265,21 +192,11 @@ def _removes_line(words: set[str]) -> bool:
 def _replay(view: SessionView, prov: Provenance, until: int) -> _Cart | None:
     """The cart the calls since the last submit before ``until`` built, or None when any of
     them is not the caller's (see the module docstring)."""
-    calls = [p for p in prov.calls if p.step < until]
-    start = max((p.step for p in calls if _is_submit(p)), default=-1)
-    cart = _Cart()
-    for p in calls:
-        if p.step <= start and not _is_submit(p):
-            continue
-        if _is_submit(p):
-            if p.step == start:
-                cart = _Cart()
-            continue
-        if not _apply(view, prov, p, cart):
+    start = max((p.step for p in prov.calls if p.step < until and _is_submit(p)), default=-1)
+    cart = _Cart(start)
+    for p in prov.calls:
+        if start < p.step <= until and not _is_submit(p) and not _apply(view, prov, p, cart):
             return None
-    target = next((p for p in prov.calls if p.step == until), None)
-    if target is not None and not _is_submit(target) and not _apply(view, prov, target, cart):
-        return None
     return cart
 
 
@@ -294,6 +211,7 @@ def _apply(view: SessionView, prov: Provenance, p: CallProvenance, cart: _Cart) 
     if p.kind == "read":
         return True
     if words == {"cancel", "order"}:
+        cart.changes.append(p.step)
         return _cancels_own_order(view, prov, p)
     if words & _NOT_CART - {"delete"} or not words & _CART:
         return False
@@ -302,8 +220,10 @@ def _apply(view: SessionView, prov: Provenance, p: CallProvenance, cart: _Cart) 
         return False
     args = {k: v for k, v in p.arguments.items() if v is not None}
     line = args.pop(_LINE_ID, None)
+    if line is not None:
+        cart.changes.append(p.step)
     if _removes_line(words):
-        return not args and _corrects(view, cart, line, turn, p.step, removal=True)
+        return not args and _corrects(view, cart, line, turn, p.step, removal=True) is not None
     if p.kind not in ("modify", "other") or words & {"delete", "remove"}:
         return False
     if line is not None:
@@ -320,12 +240,17 @@ def _adds(view: SessionView, cart: _Cart, p: CallProvenance, args: dict[str, Any
     mods = [
         _words(v) for v in args.values() if isinstance(v, list) for v in v if isinstance(v, str)
     ]
-    sentences = _sentences_before(view, p.step)
-    said = next((s for s in sentences if _orders_item(item, s, mods)), None)
-    if said is None:
+    said = next(
+        (
+            (key, s)
+            for key, s in _mentions(view, cart.start, p.step)
+            if (*key, item) not in cart.used and _orders_item(item, s, mods)
+        ),
+        None,
+    )
+    if said is None or not _values_said(args, item, said[1]):
         return False
-    if not _values_said(args, item, said):
-        return False
+    cart.used.add((*said[0], item))
     line = _output_line_id(p.output)
     if line is None or line in cart.lines:
         return False
@@ -349,25 +274,20 @@ def _values_said(args: dict[str, Any], item: tuple[str, ...], said: str) -> bool
             or value != _stated_quantity(item, said)
         ):
             return False
-    return True
+    return "quantity" in args or _stated_quantity(item, said) == 1
 
 
 def _updates(
     view: SessionView, cart: _Cart, line: Any, args: dict[str, Any], turn: str, step: int
 ) -> bool:
     """A change of a line's quantity (0 removes it) or modifiers the latest turn states."""
-    if not _corrects(view, cart, line, turn, step, removal=args.get("quantity") == 0):
+    named = _corrects(view, cart, line, turn, step, removal=args.get("quantity") == 0)
+    if named is None:
         return False
-    stated = {n for s in _sentences(turn) for n in _numbers(s)}
-    for key, value in args.items():
-        if key == "quantity" and isinstance(value, int) and not isinstance(value, bool):
-            if value != 0 and value not in stated:
-                return False
-        elif isinstance(value, list):
-            if not all(isinstance(v, str) and _named_value(v, turn.lower()) for v in value):
-                return False
-        else:
-            return False
+    mods = [_words(v) for v in args.get("modifiers") or [] if isinstance(v, str)]
+    sentences = [t for t in _sentences(turn) if named or _only_value(t, mods)]
+    if not _update_values(args, sentences):
+        return False
     if args.get("quantity") == 0:
         cart.lines.pop(str(line), None)
     else:
@@ -377,26 +297,60 @@ def _updates(
     return True
 
 
+def _update_values(args: dict[str, Any], sentences: list[str]) -> bool:
+    """A quantity the correcting sentences state (0 removes) and modifiers they name."""
+    stated = {n for t in sentences for n in _numbers(t)}
+    for key, value in args.items():
+        if key == "quantity" and isinstance(value, int) and not isinstance(value, bool):
+            if value != 0 and value not in stated:
+                return False
+        elif isinstance(value, list):
+            if not all(
+                isinstance(v, str) and any(_named_value(v, t) for t in sentences) for v in value
+            ):
+                return False
+        else:
+            return False
+    return True
+
+
 def _corrects(
     view: SessionView, cart: _Cart, line: Any, turn: str, step: int, *, removal: bool
-) -> bool:
+) -> bool | None:
     """The line is one this session added, and the one the correcting turn means: the item it
-    names, else the newest line before the turn (the newest line, when the turn added them
-    all). A removal needs a word of correction in the turn."""
+    names (True), else (False) the newest line before the turn, or the newest line when the
+    turn added them all; None when it is not. A removal needs a word of correction in the
+    turn; one that names no item of the cart only replaces the newest line by one the turn
+    added ("Sorry, make that a chicken biryani instead.")."""
     if not isinstance(line, str) or line not in cart.lines:
-        return False
-    tokens = _WORD.findall(turn.lower())
+        return None
+    tokens = _tokens(turn.lower())
     if removal and not set(tokens) & _CORRECTION:
-        return False
+        return None
     turn_step = max(i for i, _ in view.user_turns if i < step)
     before = _lines_before(cart, turn_step)
     named = [
         lid for lid in before if any(_same_word(w, t) for w in cart.lines[lid].item for t in tokens)
     ]
-    ok = line in named if named else line == (before[-1] if before else list(cart.lines)[-1])
-    if ok and removal:
+    if named:
+        ok = line in named
+    elif removal:
+        replaced = len(before) < len(cart.lines) and bool(set(tokens) & {"instead", "jagah"})
+        ok = replaced and bool(before) and line == before[-1]
+    else:
+        ok = line == (before[-1] if before else list(cart.lines)[-1])
+    if not ok:
+        return None
+    if removal:
         del cart.lines[line]
-    return ok
+    return bool(named)
+
+
+def _only_value(sentence: str, mods: list[tuple[str, ...]]) -> bool:
+    """A correction sentence that says its value and nothing that could name another item."""
+    values = {w for m in mods for w in m}
+    rest = [t for t in _tokens(sentence) if t not in values and t not in _NUMBERS]
+    return all(t in _PRONOUN for t in rest)
 
 
 def _lines_before(cart: _Cart, turn_step: int) -> list[str]:
@@ -410,7 +364,7 @@ def _cancels_own_order(view: SessionView, prov: Provenance, p: CallProvenance) -
     turn = _latest_turn(view, p.step)
     if set(p.arguments) != {"order_id"} or not isinstance(order, str) or turn is None:
         return False
-    if "cancel" not in _WORD.findall(turn.lower()):
+    if "cancel" not in _tokens(turn.lower()):
         return False
     return any(
         _is_submit(q) and q.step < p.step and _output_field(q.output, "order_id") == order
@@ -431,8 +385,21 @@ def _sentences_before(view: SessionView, step: int) -> list[str]:
     return [s for i, t in view.user_turns if i < step for s in _sentences(t)]
 
 
+def _mentions(view: SessionView, start: int, step: int) -> Iterator[tuple[tuple[int, int], str]]:
+    """The caller's sentences between the last submit and ``step``, keyed by turn and number."""
+    for i, t in view.user_turns:
+        if start < i < step:
+            for n, s in enumerate(_sentences(t)):
+                yield (i, n), s
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower-case words; a curly apostrophe is a straight one ("don\u2019t")."""
+    return _WORD.findall(text.lower().replace("\u2019", "'"))
+
+
 def _words(value: str) -> tuple[str, ...]:
-    return tuple(_WORD.findall(value.lower().replace("_", " ")))
+    return tuple(_tokens(value.lower().replace("_", " ")))
 
 
 def _orders_item(item: tuple[str, ...], sentence: str, mods: list[tuple[str, ...]]) -> bool:
@@ -440,7 +407,7 @@ def _orders_item(item: tuple[str, ...], sentence: str, mods: list[tuple[str, ...
     word within three words before or after it) nor only asks about it."""
     if not item or (sentence.rstrip().endswith("?") and not _ORDERING_QUESTION.match(sentence)):
         return False
-    return any(not refused for refused in _occurrences(item, _WORD.findall(sentence), mods))
+    return any(not refused for refused in _occurrences(item, _tokens(sentence), mods))
 
 
 def _occurrences(
@@ -481,14 +448,14 @@ def _without(tokens: list[str], phrase: tuple[str, ...]) -> list[str]:
 
 def _refused(line: _Line, sentences: list[str]) -> bool:
     """Some caller sentence names the line's item with a refusal near it."""
-    return any(any(_occurrences(line.item, _WORD.findall(s), line.mods)) for s in sentences)
+    return any(any(_occurrences(line.item, _tokens(s), line.mods)) for s in sentences)
 
 
 def _named_value(value: str, text: str) -> bool:
     """A list value (a modifier, ``no_onion``) the caller said in a row, with no refusal just
     before it ("don't add extra cheese")."""
-    words = tuple(_WORD.findall(value.lower().replace("_", " ")))
-    tokens = _WORD.findall(text)
+    words = tuple(_tokens(value.lower().replace("_", " ")))
+    tokens = _tokens(text)
     if not words or not set(words) - _REFUSAL:
         return False
     n = len(words)
@@ -501,7 +468,7 @@ def _named_value(value: str, text: str) -> bool:
 
 def _numbers(sentence: str) -> list[int]:
     out = []
-    for t in _WORD.findall(sentence):
+    for t in _tokens(sentence):
         if t.isdigit() and len(t) <= 4:
             out.append(int(t))
         elif t in _NUMBERS and t not in ("a", "an"):
@@ -510,8 +477,10 @@ def _numbers(sentence: str) -> list[int]:
 
 
 def _stated_quantity(item: tuple[str, ...], sentence: str) -> int | None:
-    """The number said just before the item (up to two words before it), else one."""
-    tokens = _WORD.findall(sentence)
+    """The number said just before the item (up to two words before it; "a" is one, and so is
+    the new item of "X ki jagah Y", in place of X), else None: an item said without a count
+    ("the mango lassi is great") is not ordered."""
+    tokens = _tokens(sentence)
     n = len(item)
     for i in range(len(tokens) - n + 1):
         if all(_same_word(w, t) for w, t in zip(item, tokens[i : i + n], strict=True)):
@@ -520,7 +489,9 @@ def _stated_quantity(item: tuple[str, ...], sentence: str) -> int | None:
                     return int(t)
                 if t in _NUMBERS:
                     return _NUMBERS[t]
-            return 1
+                if t == "jagah":
+                    return 1
+            return None
     return None
 
 
@@ -545,26 +516,61 @@ def _same_word(word: str, token: str) -> bool:
 
 
 def _closed(view: SessionView, step: int, cart: _Cart) -> bool:
-    """The caller's latest turn closes the order; its other clauses name an item of the cart
-    or are fillers (rev-authz O1: "Cancel my order, that's all."); no turn holds the order;
-    every line of the cart is one the caller never refused."""
-    turns = [t for i, t in view.user_turns if i < step]
-    if not turns or not cart.lines or any(_HOLD.search(t) for t in turns):
+    """The caller's latest turn closes the order; its other clauses order an item of the cart
+    or are fillers, and hold no change of mind (rev-authz O1: "Cancel my order, that's all.");
+    no turn holds the order; every turn that changes the order was followed by a change of a
+    line; every line of the cart is one the caller never refused."""
+    turns = [(i, t) for i, t in view.user_turns if i < step]
+    if not turns or not cart.lines or any(_HOLD.search(t) for _, t in turns):
         return False
-    last = turns[-1]
+    at, last = turns[-1]
     close = _CLOSE.search(last)
-    if close is None:
+    if close is None or not _ordering_clauses(view, at, last[: close.start()], cart):
         return False
-    lines = list(cart.lines.values())
-    for m in _CLAUSE.finditer(last[: close.start()]):
+    if not _changes_done(view, cart, [(i, t) for i, t in turns[:-1] if i > cart.start], at):
+        return False
+    sentences = _sentences_before(view, step)
+    return not any(_refused(ln, sentences) for ln in cart.lines.values())
+
+
+def _ordering_clauses(view: SessionView, at: int, text: str, cart: _Cart) -> bool:
+    """Each clause before the close orders an item of the cart (with its count) or is a filler;
+    a bare "No" answers "Anything else?" only."""
+    asked = [t for i, t in view.assistant_turns if i < at]
+    for m in _CLAUSE.finditer(text):
         clause = m.group(0).strip().lower()
         if not clause or _FILLER.fullmatch(clause):
             continue
-        tokens = _WORD.findall(clause)
-        if not any(any(not r for r in _occurrences(ln.item, tokens, ln.mods)) for ln in lines):
+        tokens = _tokens(clause)
+        if tokens in (["no"], ["nope"], ["nahi"]):
+            if not (asked and _ASKED_MORE.search(asked[-1])):
+                return False
+            continue
+        if set(tokens) & _CHANGE:
             return False
-    sentences = _sentences_before(view, step)
-    return not any(_refused(ln, sentences) for ln in lines)
+        if not any(
+            _orders_item(ln.item, clause, ln.mods) and _stated_quantity(ln.item, clause) is not None
+            for ln in cart.lines.values()
+        ):
+            return False
+    return True
+
+
+def _changes_done(view: SessionView, cart: _Cart, turns: list[tuple[int, str]], last: int) -> bool:
+    """Every turn since the last submit that changes the order (a word of :data:`_CHANGE`, or a
+    count that names no item: "make it one") was followed, before the next turn, by a change
+    of a line or the cancel of an order ("Actually, just the samosas." left unapplied is not
+    the caller's order)."""
+    used = {(i, n) for i, n, _ in cart.used}
+    for k, (i, t) in enumerate(turns):
+        nxt = turns[k + 1][0] if k + 1 < len(turns) else last
+        changing = bool(set(_tokens(t.lower())) & _CHANGE) or any(
+            _numbers(s) and (i, n) not in used and _only_value(s, [])
+            for n, s in enumerate(_sentences(t))
+        )
+        if changing and not any(i < c < nxt for c in cart.changes):
+            return False
+    return True
 
 
 def nulls_dropped(

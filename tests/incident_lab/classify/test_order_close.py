@@ -414,6 +414,10 @@ _SELF_REVIEWED = {
     ),
     "don't want it as a modifier": _cart(user("One mango lassi, don't want it."),
                                          *_mod("mango_lassi", "l1", "don't_want_it")),
+    "curly don't": _cart(user("Two samosas. I don\u2019t want a mango lassi."),
+                         *_add(2, "samosa"), *_add(1, "mango_lassi", "l2")),
+    "can't have": _cart(user("Two samosas. I can't have a mango lassi."),
+                        *_add(2, "samosa"), *_add(1, "mango_lassi", "l2")),
     "no thanks as a modifier": _cart(user("One mango lassi, no thanks."),
                                      *_mod("mango_lassi", "l1", "no_thanks")),
 }  # fmt: skip
@@ -436,4 +440,4 @@ def test_removing_a_line_for_an_item_not_in_the_cart_stays_drift() -> None:
         *_step("remove_line", None, line_id="l2"),
     )
     c = classify_trajectory(t)
-    assert any("remove_line" in e.detail for r in c.ranked for e in r.evidence)
+    assert any("submit_order" in e.detail for r in c.ranked for e in r.evidence)
