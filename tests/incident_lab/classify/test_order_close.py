@@ -441,3 +441,44 @@ def test_removing_a_line_for_an_item_not_in_the_cart_stays_drift() -> None:
     )
     c = classify_trajectory(t)
     assert any("submit_order" in e.detail for r in c.ranked for e in r.evidence)
+
+
+def test_a_submit_tool_that_also_pays_is_never_excused() -> None:
+    """Only a tool named for submitting or placing the order (submit_order, place_order) is the
+    submit: submit_order_and_pay is judged as before."""
+    t = _closing("Two samosas.", "That's all, thanks.")
+    for s in t["steps"]:
+        if s.get("name") == "submit_order":
+            s["name"] = "submit_order_and_pay"
+    c = classify_trajectory(t)
+    assert any("submit_order_and_pay" in e.detail for r in c.ranked for e in r.evidence)
+
+
+#: A yes or no in the closing turn answers the agent's last question: "No" to "Anything else?"
+#: closes, "Yes" to "Shall I cancel it?" or "No" to "Anything else, or shall I place it?" does not.
+_ANSWERS = {
+    "yes to cancel": _order(user("Two samosas."), *_add(2, "samosa"),
+                            say("Shall I cancel the samosas?"), user("Yes, that's all."), *_submit()),
+    "no to else or place": _order(user("Two samosas."), *_add(2, "samosa"),
+                                  say("Anything else, or shall I place the order?"),
+                                  user("No, that's all."), *_submit()),
+    "update from another item's count": _cart(
+        user("Two samosas."), *_add(2, "samosa"), say("Anything else?"),
+        user("Change the samosas. And one mango lassi."),
+        *_step("update_line", {"line_id": "l1", "quantity": 1}, line_id="l1", quantity=1),
+        *_add(1, "mango_lassi", "l2"),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(_ANSWERS))
+def test_answers_to_the_agents_question_stay_reported(name: str) -> None:
+    c = classify_trajectory(_ANSWERS[name])
+    assert c.top is not None, name
+
+
+def test_no_to_anything_else_closes() -> None:
+    t = _order(user("Two samosas."), *_add(2, "samosa"), say("Anything else?"),
+               user("No, that's all."), *_submit())  # fmt: skip
+    c = classify_trajectory(t)
+    assert c.top is None, [e.detail for r in c.ranked for e in r.evidence]
