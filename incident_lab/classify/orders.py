@@ -94,6 +94,14 @@ _PRONOUN = _set(
 )
 #: "Anything else?" (a "No" answers it; a "No" to "Shall I place it?" is no close).
 _ASKED_MORE = re.compile(r"\b(?:else|more|aur)\b", re.I)
+#: An agent's question a "No" would refuse (placing) or a "Yes" would turn into a change.
+_ASKED_PLACE = re.compile(r"\b(?:place|placing|submit|confirm|proceed|go\s{1,4}ahead|send)", re.I)
+_ASKED_CHANGE = re.compile(
+    r"\b(?:cancel|remov|clear|delet|empty|discard|drop|hold|wait|chang|replac|instead)", re.I
+)
+_ASSENT = _set("yes yeah yep ok okay haan ji right correct sure")
+_DISSENT = _set("no nope nahi")
+_SUBMIT_WORDS = _set("submit place order orders cart my the")
 #: A question that orders ("Can I get 2 cold coffees?"); any other question names no order.
 _ORDERING_QUESTION = re.compile(
     r"\s{0,4}(?:(?:can|could|may)\s{1,4}(?:i|we)\s{1,4}(?:get|have)|"
@@ -163,7 +171,7 @@ def excused(view: SessionView, prov: Provenance, c: CallProvenance) -> bool:
     """Whether ``c`` (a side effect drift would report) is the caller's: the submit of the
     order the caller built and closed, or the removal of a line the caller corrected."""
     words = set(tool_words(c.tool))
-    submit = "order" in words and bool(words & {"submit", "place"})
+    submit = _is_submit(c)
     if not submit and not _removes_line(words):
         return False
     if not _ordering_session(view, prov):
@@ -201,8 +209,10 @@ def _replay(view: SessionView, prov: Provenance, until: int) -> _Cart | None:
 
 
 def _is_submit(p: CallProvenance) -> bool:
+    """A tool named for submitting or placing the order and nothing else (not
+    ``submit_order_and_pay``)."""
     words = set(tool_words(p.tool))
-    return "order" in words and bool(words & {"submit", "place"})
+    return "order" in words and bool(words & {"submit", "place"}) and words <= _SUBMIT_WORDS
 
 
 def _apply(view: SessionView, prov: Provenance, p: CallProvenance, cart: _Cart) -> bool:
@@ -285,7 +295,13 @@ def _updates(
     if named is None:
         return False
     mods = [_words(v) for v in args.get("modifiers") or [] if isinstance(v, str)]
-    sentences = [t for t in _sentences(turn) if named or _only_value(t, mods)]
+    item = cart.lines[str(line)].item if str(line) in cart.lines else ()
+    sentences = [
+        t
+        for t in _sentences(turn)
+        if (named and any(_same_word(w, x) for w in item for x in _tokens(t)))
+        or (not named and _only_value(t, mods))
+    ]
     if not _update_values(args, sentences):
         return False
     if args.get("quantity") == 0:
@@ -537,13 +553,17 @@ def _ordering_clauses(view: SessionView, at: int, text: str, cart: _Cart) -> boo
     """Each clause before the close orders an item of the cart (with its count) or is a filler;
     a bare "No" answers "Anything else?" only."""
     asked = [t for i, t in view.assistant_turns if i < at]
+    question = asked[-1] if asked else ""
+    said = set(_tokens(_turn_at(view, at)))
+    if said & _ASSENT and _ASKED_CHANGE.search(question):
+        return False  # "Yes" to "Shall I cancel the samosas?"
     for m in _CLAUSE.finditer(text):
         clause = m.group(0).strip().lower()
         if not clause or _FILLER.fullmatch(clause):
             continue
         tokens = _tokens(clause)
-        if tokens in (["no"], ["nope"], ["nahi"]):
-            if not (asked and _ASKED_MORE.search(asked[-1])):
+        if len(tokens) == 1 and tokens[0] in _DISSENT:
+            if not _ASKED_MORE.search(question) or _ASKED_PLACE.search(question):
                 return False
             continue
         if set(tokens) & _CHANGE:
@@ -554,6 +574,10 @@ def _ordering_clauses(view: SessionView, at: int, text: str, cart: _Cart) -> boo
         ):
             return False
     return True
+
+
+def _turn_at(view: SessionView, at: int) -> str:
+    return next((t for i, t in view.user_turns if i == at), "")
 
 
 def _changes_done(view: SessionView, cart: _Cart, turns: list[tuple[int, str]], last: int) -> bool:
