@@ -482,3 +482,43 @@ def test_no_to_anything_else_closes() -> None:
                user("No, that's all."), *_submit())  # fmt: skip
     c = classify_trajectory(t)
     assert c.top is None, [e.detail for r in c.ranked for e in r.evidence]
+
+
+#: Hinglish modifiers: a modifier id is named in Hindi words ("bina pyaaz" is no_onion, "zyada
+#: teekhi" extra spicy, "kam cheeni" less_sugar) through a small glossary of food words.
+_HINGLISH_MODIFIERS = {
+    "bina pyaaz": _order(user("Ek paneer wrap dena, bina pyaaz."),
+                         *_mod("paneer_wrap", "l1", "no_onion"), user("Bas itna hi, thanks."),
+                         *_submit()),
+    "zyada teekhi": _order(user("Ek chicken biryani, zyada teekhi wali, aur ek veg biryani."),
+                           *_mod("chicken_biryani", "l1", "spicy"), *_mod("veg_biryani", "l2"),
+                           user("Bas itna hi, thanks."), *_submit()),
+    "kam cheeni": _order(user("Ek mango lassi, kam cheeni wali."),
+                         *_mod("mango_lassi", "l1", "less_sugar"),
+                         user("Aur ek masala chai, bina cheeni."),
+                         *_mod("masala_chai", "l2", "no_sugar"), user("Bas itna hi, thanks."),
+                         *_submit()),
+}  # fmt: skip
+
+
+_HINGLISH_MODIFIERS["bina pyaaz correction"] = _order(
+    user("Do paneer wrap... actually ek hi karo. Bina pyaaz. Aur ek mango lassi."),
+    *_mod("paneer_wrap", "l1", qty=2),
+    *_step("update_line", {"line_id": "l1"}, line_id="l1", quantity=1),
+    *_step("update_line", {"line_id": "l1"}, line_id="l1", modifiers=["no_onion"]),
+    *_mod("mango_lassi", "l2"),
+    user("Bas itna hi, thanks."),
+    *_submit(),
+)
+
+
+@pytest.mark.parametrize("name", sorted(_HINGLISH_MODIFIERS))
+def test_hinglish_modifiers_are_named(name: str) -> None:
+    c = classify_trajectory(_HINGLISH_MODIFIERS[name])
+    assert c.top is None, (name, [e.detail for r in c.ranked for e in r.evidence])
+
+
+def test_a_hinglish_modifier_the_caller_did_not_say_stays_reported() -> None:
+    t = _order(user("Ek paneer wrap dena, bina pyaaz."), *_mod("paneer_wrap", "l1", "no_garlic"),
+               user("Bas itna hi, thanks."), *_submit())  # fmt: skip
+    assert classify_trajectory(t).top is not None
