@@ -101,6 +101,23 @@ _ASKED_CHANGE = re.compile(
 )
 _ASSENT = _set("yes yeah yep ok okay haan ji right correct sure")
 _DISSENT = _set("no nope nahi")
+#: Hindi (romanised) words of food and its modifiers, in English: a modifier id is in English.
+_GLOSS = {
+    hindi: english
+    for english, words in {
+        "spicy": "teekha teekhi teekhe tikha tikhi",
+        "chilli": "mirchi mirch",
+        "onion": "pyaaz pyaz",
+        "garlic": "lehsun lahsun",
+        "sugar": "cheeni chini",
+        "salt": "namak",
+        "ice": "barf baraf",
+        "less": "kam",
+        "extra": "zyada zyaada jyada",
+        "no": "bina",
+    }.items()
+    for hindi in words.split()
+}
 _SUBMIT_WORDS = _set("submit place order orders cart my the")
 #: A question that orders ("Can I get 2 cold coffees?"); any other question names no order.
 _ORDERING_QUESTION = re.compile(
@@ -365,7 +382,7 @@ def _corrects(
 def _only_value(sentence: str, mods: list[tuple[str, ...]]) -> bool:
     """A correction sentence that says its value and nothing that could name another item."""
     values = {w for m in mods for w in m}
-    rest = [t for t in _tokens(sentence) if t not in values and t not in _NUMBERS]
+    rest = [t for t in _tokens(sentence) if _GLOSS.get(t, t) not in values and t not in _NUMBERS]
     return all(t in _PRONOUN for t in rest)
 
 
@@ -457,7 +474,7 @@ def _without(tokens: list[str], phrase: tuple[str, ...]) -> list[str]:
     """``tokens`` with the first place ``phrase`` is said in a row taken out."""
     n = len(phrase)
     for j in range(len(tokens) - n + 1):
-        if tuple(tokens[j : j + n]) == phrase:
+        if tuple(_GLOSS.get(t, t) for t in tokens[j : j + n]) == phrase:
             return tokens[:j] + tokens[j + n :]
     return tokens
 
@@ -468,10 +485,11 @@ def _refused(line: _Line, sentences: list[str]) -> bool:
 
 
 def _named_value(value: str, text: str) -> bool:
-    """A list value (a modifier, ``no_onion``) the caller said in a row, with no refusal just
-    before it ("don't add extra cheese")."""
+    """A list value (a modifier, ``no_onion``) the caller said in a row, in English or in the
+    Hindi words of :data:`_GLOSS` ("bina pyaaz"), with no refusal just before it ("don't add
+    extra cheese")."""
     words = tuple(_tokens(value.lower().replace("_", " ")))
-    tokens = _tokens(text)
+    tokens = [_GLOSS.get(t, t) for t in _tokens(text)]
     if not words or not set(words) - _REFUSAL:
         return False
     n = len(words)
