@@ -29,6 +29,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from incident_lab.classify.session import SessionView, provenance_of
@@ -193,12 +194,10 @@ def excused(view: SessionView, prov: Provenance, c: CallProvenance) -> bool:
         return False
     if not _ordering_session(view, prov):
         return False
-    cart = _replay(view, prov, c.step)
-    if cart is None:
-        return False
+    verdict = _replay(view, prov).get(c.step)
     if not submit:
-        return True  # the removal was checked by the replay
-    return not c.arguments and _closed(view, c.step, cart)
+        return verdict is True  # the removal was checked by the replay
+    return isinstance(verdict, _Cart) and not c.arguments and _closed(view, c.step, verdict)
 
 
 def _ordering_session(view: SessionView, prov: Provenance) -> bool:
@@ -214,15 +213,29 @@ def _removes_line(words: set[str]) -> bool:
     return bool(words & {"remove", "delete"}) and bool(words & _CART)
 
 
-def _replay(view: SessionView, prov: Provenance, until: int) -> _Cart | None:
-    """The cart the calls since the last submit before ``until`` built, or None when any of
-    them is not the caller's (see the module docstring)."""
-    start = max((p.step for p in prov.calls if p.step < until and _is_submit(p)), default=-1)
-    cart = _Cart(start)
-    for p in prov.calls:
-        if start < p.step <= until and not _is_submit(p) and not _apply(view, prov, p, cart):
-            return None
-    return cart
+#: The last session's replay (one pass per session, shared by drift and hallucination; the
+#: key is the Provenance object itself, held here, so no other session can match it).
+_MEMO: list[tuple[Provenance, dict[int, bool | _Cart | None]]] = []
+
+
+def _replay(view: SessionView, prov: Provenance) -> dict[int, bool | _Cart | None]:
+    """One pass over the session's calls: for a submit, the cart the calls since the last
+    submit built (None when any of them is not the caller's); for any other call, whether it
+    and every call before it since the last submit is the caller's (see the module
+    docstring)."""
+    if _MEMO and _MEMO[0][0] is prov:
+        return _MEMO[0][1]
+    out: dict[int, bool | _Cart | None] = {}
+    cart, broken = _Cart(), False
+    for p in sorted(prov.calls, key=lambda q: q.step):
+        if _is_submit(p):
+            out[p.step] = None if broken else cart
+            cart, broken = _Cart(p.step), False
+            continue
+        broken = broken or not _apply(view, prov, p, cart)
+        out[p.step] = not broken
+    _MEMO[:] = [(prov, out)]
+    return out
 
 
 def _is_submit(p: CallProvenance) -> bool:
@@ -264,6 +277,8 @@ def _adds(view: SessionView, cart: _Cart, p: CallProvenance, args: dict[str, Any
     if len(items) != 1:
         return False
     item = _words(items[0])
+    if not item:
+        return False
     mods = [
         _words(v) for v in args.values() if isinstance(v, list) for v in v if isinstance(v, str)
     ]
@@ -271,7 +286,7 @@ def _adds(view: SessionView, cart: _Cart, p: CallProvenance, args: dict[str, Any
         (
             (key, s)
             for key, s in _mentions(view, cart.start, p.step)
-            if (*key, item) not in cart.used and _orders_item(item, s, mods)
+            if item[0][:-1] in s and (*key, item) not in cart.used and _orders_item(item, s, mods)
         ),
         None,
     )
@@ -411,7 +426,12 @@ def _latest_turn(view: SessionView, step: int) -> str | None:
 
 
 def _sentences(text: str) -> list[str]:
-    return [m.group(0).lower() for m in _SENTENCE.finditer(text)]
+    return list(_sentences_memo(text))
+
+
+@lru_cache(maxsize=1024)
+def _sentences_memo(text: str) -> tuple[str, ...]:
+    return tuple(m.group(0).lower() for m in _SENTENCE.finditer(text))
 
 
 def _sentences_before(view: SessionView, step: int) -> list[str]:
@@ -428,7 +448,12 @@ def _mentions(view: SessionView, start: int, step: int) -> Iterator[tuple[tuple[
 
 def _tokens(text: str) -> list[str]:
     """Lower-case words; a curly apostrophe is a straight one ("don\u2019t")."""
-    return _WORD.findall(text.lower().replace("\u2019", "'"))
+    return list(_tokens_memo(text))
+
+
+@lru_cache(maxsize=4096)
+def _tokens_memo(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text.lower().replace("\u2019", "'")))
 
 
 def _words(value: str) -> tuple[str, ...]:
@@ -564,7 +589,8 @@ def _closed(view: SessionView, step: int, cart: _Cart) -> bool:
     if not _changes_done(view, cart, [(i, t) for i, t in turns[:-1] if i > cart.start], at):
         return False
     sentences = _sentences_before(view, step)
-    return not any(_refused(ln, sentences) for ln in cart.lines.values())
+    distinct = {(ln.item, tuple(ln.mods)): ln for ln in cart.lines.values()}
+    return not any(_refused(ln, sentences) for ln in distinct.values())
 
 
 def _ordering_clauses(view: SessionView, at: int, text: str, cart: _Cart) -> bool:
@@ -635,6 +661,6 @@ def nulls_dropped(
     c = next((p for p in prov.calls if p.step == step), None)
     if c is None or _LINE_ID not in c.arguments or not _ordering_session(view, prov):
         return None
-    if _replay(view, prov, step) is None:
+    if _replay(view, prov).get(step) is not True:
         return None
     return {k: v for k, v in arguments.items() if not (v is None and k in optional)}
