@@ -541,3 +541,25 @@ def test_many_corrections_are_replayed_once() -> None:
     began = time.process_time()
     classify_trajectory(t)
     assert time.process_time() - began < 6.0
+
+
+#: An item said with a count in a sentence that does not order it: paying with it, or what
+#: someone had or said (it stays reported).
+_NOT_ORDERED = {
+    "pay with a gift card": _cart(user("Two samosas. I'll pay with a gift card."),
+                                  *_add(2, "samosa"), *_add(1, "gift_card", "l2")),
+    "friend had one": _cart(user("Two samosas. My friend had a mango lassi yesterday."),
+                            *_add(2, "samosa"), *_add(1, "mango_lassi", "l2")),
+    "cancel of the own order for an item": _order(
+        user("Two samosas, that's all."), *_add(2, "samosa"), *_submit(), say("Placed."),
+        user("One mango lassi. Cancel the samosa."),
+        *_step("cancel_order", {"order_id": "o1", "status": "cancelled"}, order_id="o1"),
+        *_add(1, "mango_lassi", "l2"), say("Anything else?"), user("That's all."), *_submit(),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(_NOT_ORDERED))
+def test_an_item_said_but_not_ordered_stays_reported(name: str) -> None:
+    c = classify_trajectory(_NOT_ORDERED[name])
+    assert c.top is not None, name
