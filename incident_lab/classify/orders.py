@@ -73,10 +73,12 @@ _HOLD = re.compile(
     r"ruko|ruk\s{1,4}jao|baad\s{1,4}mein|abhi\s{1,4}nahi|mat)\b",
     re.I,
 )
-#: Words that refuse, remove or question what is near them, English and Hinglish.
+#: Words that refuse, remove or question what is near them, English and Hinglish, and words
+#: of a sentence that names an item without ordering it (paying with it, what someone had).
 _REFUSAL = _set(
     "no not never don't dont doesn't can't cant won't wont didn't nope neither nor zero "
-    "nothing avoid hate without skip remove removed drop cancel allergic "
+    "nothing avoid hate without skip remove removed drop cancel allergic pay paying paid "
+    "payment use using had ate tried drank said says told yesterday last "
     "allergy hold minus except exclude nahi nahin mat bina hatao hata rehne mana"
 )
 #: Words of a correction: the turn that removes a line asks for it.
@@ -412,7 +414,7 @@ def _cancels_own_order(view: SessionView, prov: Provenance, p: CallProvenance) -
     turn = _latest_turn(view, p.step)
     if set(p.arguments) != {"order_id"} or not isinstance(order, str) or turn is None:
         return False
-    if "cancel" not in _tokens(turn.lower()):
+    if not {"cancel", "order"} <= set(_tokens(turn)):
         return False
     return any(
         _is_submit(q) and q.step < p.step and _output_field(q.output, "order_id") == order
