@@ -130,6 +130,7 @@ _ORDERING_QUESTION = re.compile(
 )
 _SENTENCE = re.compile(r"[^.!?\n]{1,2000}[.!?]?")
 _CLAUSE = re.compile(r"[^.!?\n,;]{1,2000}")
+_CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:and|but|or|aur|par|lekin)\b", re.I)
 _WORD = re.compile(r"[a-z0-9']{1,40}")
 #: Spoken numbers, English and Hindi; "a"/"an" is one.
 _NUMBERS = {
@@ -467,24 +468,44 @@ def _orders_item(item: tuple[str, ...], sentence: str, mods: list[tuple[str, ...
     word within three words before or after it) nor only asks about it."""
     if not item or (sentence.rstrip().endswith("?") and not _ORDERING_QUESTION.match(sentence)):
         return False
-    return any(not refused for refused in _occurrences(item, _tokens(sentence), mods))
+    return any(not refused for refused in _occurrences(item, sentence, mods))
 
 
-def _occurrences(
-    item: tuple[str, ...], tokens: list[str], mods: list[tuple[str, ...]]
-) -> Iterator[bool]:
-    """For each place the item's words are named in a row: whether a refusal is near it.
-    A modifier of the line said right after the item ("paneer wrap with no onion") is not a
-    refusal of the item when it names a thing of its own (:func:`_maskable`)."""
+def _occurrences(item: tuple[str, ...], text: str, mods: list[tuple[str, ...]]) -> Iterator[bool]:
+    """For each place the item's words are named in a row: whether a refusal is near it
+    (within three words, across commas) or anywhere in its clause ("One mango lassi is what
+    I really don't want."). A modifier of the line said after the item ("paneer wrap with no
+    onion") is not a refusal of the item when it names a thing of its own (:func:`_maskable`)."""
+    tokens, clause = _clause_tokens(text)
     n = len(item)
     masks = [m for m in mods if _maskable(m, item)]
     for i in range(len(tokens) - n + 1):
         if all(_same_word(w, t) for w, t in zip(item, tokens[i : i + n], strict=True)):
-            after = tokens[i + n : i + n + 8]
+            end = i + n
+            while end < len(tokens) and clause[end] == clause[i]:
+                end += 1
+            begin = i
+            while begin > 0 and clause[begin - 1] == clause[i]:
+                begin -= 1
+            window, after = list(tokens[i + n : i + n + 8]), list(tokens[i + n : end])
             for m in masks:
-                after = _without(after[:4], m) + after[4:]
-            near = tokens[max(0, i - 3) : i] + after[:3]
-            yield bool(set(near) & _REFUSAL)
+                window = _without(window[:4], m) + window[4:]
+                after = _without(after, m)
+            near = set(tokens[max(0, i - 3) : i]) | set(tokens[begin:i]) | set(window[:3])
+            yield bool((near | set(after)) & _REFUSAL)
+
+
+@lru_cache(maxsize=4096)
+def _clause_tokens(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The words of ``text`` (no conjunctions) and, for each, the number of its clause
+    (clauses end at , ; : and at "and", "but", "or", "aur", "par", "lekin")."""
+    tokens: list[str] = []
+    clause: list[int] = []
+    for k, piece in enumerate(_CLAUSE_BREAK.split(text)):
+        words = _tokens(piece)
+        tokens += words
+        clause += [k] * len(words)
+    return tuple(tokens), tuple(clause)
 
 
 def _maskable(mod: tuple[str, ...], item: tuple[str, ...]) -> bool:
@@ -508,7 +529,7 @@ def _without(tokens: list[str], phrase: tuple[str, ...]) -> list[str]:
 
 def _refused(line: _Line, sentences: list[str]) -> bool:
     """Some caller sentence names the line's item with a refusal near it."""
-    return any(any(_occurrences(line.item, _tokens(s), line.mods)) for s in sentences)
+    return any(any(_occurrences(line.item, s, line.mods)) for s in sentences)
 
 
 def _named_value(value: str, text: str) -> bool:
