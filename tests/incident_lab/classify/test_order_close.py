@@ -603,3 +603,17 @@ _FAR_REFUSALS = {
 def test_a_refusal_in_the_items_clause_stays_reported(name: str) -> None:
     c = classify_trajectory(_FAR_REFUSALS[name])
     assert c.top is not None, name
+
+
+def test_an_empty_update_does_not_apply_a_correction() -> None:
+    """'Actually, just the samosas.' answered by update_line(l1) with no values leaves the
+    lassi in the cart: no change was made."""
+    t = _cart(
+        user("Two samosas and a mango lassi."),
+        *_add(2, "samosa"),
+        *_add(1, "mango_lassi", "l2"),
+        say("Anything else?"),
+        user("Actually, just the samosas."),
+        *_step("update_line", {"line_id": "l1"}, line_id="l1"),
+    )
+    assert classify_trajectory(t).top is not None
