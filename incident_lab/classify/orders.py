@@ -325,7 +325,10 @@ def _values_said(args: dict[str, Any], item: tuple[str, ...], said: str) -> bool
 def _updates(
     view: SessionView, cart: _Cart, line: Any, args: dict[str, Any], turn: str, step: int
 ) -> bool:
-    """A change of a line's quantity (0 removes it) or modifiers the latest turn states."""
+    """A change of a line's quantity (0 removes it) or modifiers the latest turn states (an
+    update with no value changes nothing and applies no correction)."""
+    if not args:
+        return False
     named = _corrects(view, cart, line, turn, step, removal=args.get("quantity") == 0)
     if named is None:
         return False
