@@ -11,16 +11,27 @@ intent drift, only when every condition below holds; otherwise the call is judge
 - every call since the last submit is a read, an addition or change of a cart line, a removal
   of a line this session added, or the cancel of an order this session submitted; a tool of a
   payment, tip, delete, credential or message word is none of these (:data:`_NOT_CART`);
-- every line left at the submit holds an item the caller named in a sentence that neither
-  refuses it (before or after the item, English and Hinglish: :data:`_REFUSAL`) nor only asks
-  about it, in the quantity stated before it (none stated: one), with each list value (a
-  modifier) named by the caller; no caller sentence before the submit refuses the item;
+- every addition holds one item the caller ordered in a sentence since the last submit: the
+  item's words with a count just before them ("two", "a", "ek", digits), the sentence not a
+  question (bar "Can I get ..."), no refusal near the item or in its clause, before or after
+  it (English and Hinglish, paying with it or what someone had: :data:`_REFUSAL`); each
+  mention serves one addition; the quantity equals the count (omitted: the count is one);
+  each list value (a modifier) is said in the sentence, in English or the Hindi food words
+  of :data:`_GLOSS`; no caller sentence before the submit refuses an item left in the cart;
 - an update or removal targets a line this session added: the item the correcting turn names,
-  or, when it names none, the newest line (rev-orders B1: the wrong line);
-- the caller's latest turn ends in a close (:data:`_CLOSE`) and every other clause of it names
-  an item of the cart or is a filler ("Yes, that's right."): a cancel, a change of mind, a
-  hold or frustration in the closing turn is no close (rev-authz O1); no turn holds the order
-  (:data:`_HOLD`, rev-orders B5); the submit takes no arguments (rev-orders B6).
+  or, when it names none, the newest line (rev-orders B1: the wrong line) -- an update then
+  takes its value only from a sentence that says nothing else ("Actually, make it one."), a
+  removal only replaces the newest line by one the turn added ("... instead"); a turn that
+  changes the order (:data:`_CHANGE`) is followed by such a change before the next turn;
+- the caller's latest turn ends in a close (:data:`_CLOSE`) and every other clause of it orders
+  an item of the cart or is a filler ("Yes, that's right."), with no word of a change: a
+  cancel, a change of mind, a hold or frustration in the closing turn is no close (rev-authz
+  O1); a "Yes" after the agent asked about a change, or a bare "No" to anything but "Anything
+  else?", is none either; no turn holds the order (:data:`_HOLD`, rev-orders B5); the submit
+  is a tool named only for submitting or placing the order and takes no arguments (B6).
+
+A null for a parameter the schema makes optional, in such a change of a line, is the
+parameter left unchanged (:func:`nulls_dropped`, for the tool_hallucination detector).
 """
 
 from __future__ import annotations
