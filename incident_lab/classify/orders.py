@@ -237,8 +237,9 @@ def _replay(view: SessionView, prov: Provenance) -> dict[int, bool | _Cart | Non
     submit built (None when any of them is not the caller's); for any other call, whether it
     and every call before it since the last submit is the caller's (see the module
     docstring)."""
-    if _MEMO and _MEMO[0][0] is prov:
-        return _MEMO[0][1]
+    last = _MEMO[-1] if _MEMO else None  # one read: another thread may replace the entry
+    if last is not None and last[0] is prov:
+        return last[1]
     out: dict[int, bool | _Cart | None] = {}
     cart, broken = _Cart(), False
     for p in sorted(prov.calls, key=lambda q: q.step):
