@@ -8,18 +8,25 @@ intent drift, only when every condition below holds; otherwise the call is judge
 
 - the system prompt gives the job (:data:`_ORDER_JOB`, :data:`_PLACING`) and sets no limit;
 - no untrusted instruction span is in the session;
-- every call since the last submit is a read, an addition or change of a cart line, a removal
-  of a line this session added, or the cancel of an order this session submitted; a tool of a
-  payment, tip, delete, credential or message word is none of these (:data:`_NOT_CART`);
-- every addition holds one item the caller ordered in a sentence since the last submit: the
-  item's words with a count just before them ("two", "a", "ek", digits), the sentence not a
-  question (bar "Can I get ..."), no refusal near the item or in its clause, before or after
-  it (English and Hinglish, paying with it or what someone had: :data:`_REFUSAL`); each
-  mention serves one addition; the quantity equals the count (omitted: the count is one);
-  each list value (a modifier) is said in the sentence, in English or the Hindi food words
-  of :data:`_GLOSS`; no caller sentence before the submit refuses an item left in the cart;
-- an update or removal targets a line this session added: the item the correcting turn names,
-  or, when it names none, the newest line (rev-orders B1: the wrong line) -- an update then
+- every call since the last submit is a read, an addition (a tool named only by an add verb
+  and the cart's words: :data:`_ADD_TOOL`, B6), an update (:data:`_UPDATE_TOOL`) or a removal
+  (:data:`_REMOVE_TOOL`) of a line this session added, or the cancel of an order this session
+  submitted; any other tool name is none of these;
+- every addition holds one item (at most six words) the caller ordered in a clause of the
+  ordering shape since the last submit (:func:`_ordered`, B1): lead words, one ordering
+  prefix ("I'll have", "can I get"), a count just before the item (B3: "two", "a", "ek",
+  digits; no comma, "table", "#" or "no." before it), the item's whole name (B4), then only
+  its modifiers and trailing words ("please", "dena", "bhi"); the sentence holds no Hinglish
+  refusal (:data:`_HINGLISH_NO`) and is no question bar "Can I get ...?"; each clause serves
+  one addition; the quantity equals the count (omitted: the count is one); each list value
+  (a modifier) is named in the ordering clause or in a clause of nothing else
+  (:func:`_named_mods`, B2: "extra cheese is not for me" names nothing), in English or the
+  Hindi food words of :data:`_GLOSS`; no caller sentence before the submit refuses an item
+  left in the cart (:data:`_REFUSAL` near the item or in its clause, a Hinglish refusal
+  anywhere in the sentence);
+- an update or removal targets a line this session added: the item the correcting turn names
+  (a removal in a clause that removes that item as a whole, :func:`_asks_removal`, B5), or,
+  when it names none, the newest line (rev-orders B1: the wrong line) -- an update then
   takes its value only from a sentence that says nothing else ("Actually, make it one."), a
   removal only replaces the newest line by one the turn added ("... instead"); a turn that
   changes the order (:data:`_CHANGE`) is followed by such a change before the next turn;
@@ -38,7 +45,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -92,8 +100,12 @@ _REFUSAL = _set(
     "payment use using had ate tried drank said says told yesterday last "
     "allergy hold minus except exclude nahi nahin mat bina hatao hata rehne mana"
 )
-#: Words of a correction: the turn that removes a line asks for it.
-_CORRECTION = _REFUSAL | _set("replace change instead jagah scratch delete")
+#: Hinglish words that refuse or take out; one anywhere in a sentence makes it order nothing
+#: (Hindi negation follows what it negates: "mango lassi na dena", "cheese bilkul nahi").
+_HINGLISH_NO = _set(
+    "na naa nai nhi nahi nahin mat matt nikal nikalo nikaal chhod chhodo chod bilkul hatao "
+    "hata hatana rehne mana"
+)
 #: Words of a turn that changes what was ordered: such a turn needs a change of a line after
 #: it, and the closing turn may hold none (rev-authz O1: "I changed my mind, that's all.").
 _CHANGE = _set(
@@ -171,6 +183,9 @@ _NOT_CART = _set(
     "delete cancel clear submit place checkout price discount coupon voucher gift"
 )
 _LINE_ID = "line_id"
+#: The most words an item id may have (P1: each place an item is said is checked word by
+#: word; a longer id is no item a caller orders).
+_MAX_ITEM_WORDS = 6
 #: Words a modifier that starts with a refusal ("no onion") may not consist of: with them it
 #: would hide a refusal of the item itself ("Mango lassi, don't want it.", "..., no thanks").
 _VAGUE = _set(
@@ -178,6 +193,55 @@ _VAGUE = _set(
     "thanks thank way more longer sorry today now required chahiye hai hain karo kar dena "
     "order mujhe for the and aur with"
 )
+
+
+#: Tool-name words of an addition to the cart (B6: any other word, and the tool is judged as
+#: before): an add verb and the cart's words only.
+_ADD_VERBS = _set("add append insert put")
+_ADD_TOOL = _ADD_VERBS | _CART | _set("to into")
+_UPDATE_TOOL = _CART | _set("update change modify edit set")
+_REMOVE_TOOL = _CART | _set("remove delete from")
+#: The shape of a clause that orders (B1): [lead words] [a prefix] count item [its modifiers]
+#: [trailing words]; any other word in the clause and it orders nothing.
+_LEAD = _set("please and also plus hi hello haan ji yes yeah ok okay aur mujhe sorry")
+_PREFIXES = frozenset(
+    tuple(p.split())
+    for p in (
+        "add",
+        "i'll have",
+        "we'll have",
+        "i'll take",
+        "let me get",
+        "let me have",
+        "can i get",
+        "could i get",
+        "can i have",
+        "could i have",
+        "may i have",
+        "can we get",
+        "could we get",
+        "can you add",
+        "could you add",
+        "make that",
+        "make it",
+    )
+)
+_TRAIL = _set(
+    "please then bhi chahiye dena de do dijiye karo kar wali wala wale daal ke with extra thanks "
+    "instead as well too"
+)
+#: Words a clause that only names modifiers may also hold ("Actually, make it mild.").
+_MOD_LEAD = _LEAD | _set("make it that them actually just")
+#: Words before a number that make it no count (B3: "table 12 samosas", "flat no. 20").
+_NOT_COUNT = _set("no nr num number")
+#: The shape of a clause that removes an item as a whole (B5): "Remove the chai, please.",
+#: "No samosas after all.", "Chai rehne do."
+_REMOVE_VERB = _set("remove cancel drop delete")
+_SOFT = _set("please sorry actually ok okay oh and also just haan ji wait")
+_DETERMINER = _set("the my that those these all both")
+_REMOVE_TRAIL = _set("please thanks thank you after all then from the my order cart")
+_HINDI_REMOVE = _set("hata hatao hatado nikal nikalo nikaal rehne cancel")
+_HINDI_REMOVE_TRAIL = _HINDI_REMOVE | _set("do dijiye karo kar de dena please bhi")
 
 
 @dataclass
@@ -193,8 +257,8 @@ class _Cart:
 
     start: int = -1
     lines: dict[str, _Line] = field(default_factory=dict)
-    #: (turn step, sentence number, item) of every mention an addition used.
-    used: set[tuple[int, int, tuple[str, ...]]] = field(default_factory=set)
+    #: (turn step, sentence number, clause number) of every clause an addition used (B4).
+    used: set[tuple[int, int, int]] = field(default_factory=set)
     #: Steps of the calls that changed or removed a line, or cancelled an order.
     changes: list[int] = field(default_factory=list)
 
@@ -224,7 +288,7 @@ def _ordering_session(view: SessionView, prov: Provenance) -> bool:
 
 
 def _removes_line(words: set[str]) -> bool:
-    return bool(words & {"remove", "delete"}) and bool(words & _CART)
+    return bool(words & {"remove", "delete"}) and bool(words & _CART) and words <= _REMOVE_TOOL
 
 
 #: The last session's replay (one pass per session, shared by drift and hallucination; the
@@ -279,11 +343,11 @@ def _apply(view: SessionView, prov: Provenance, p: CallProvenance, cart: _Cart) 
         cart.changes.append(p.step)
     if _removes_line(words):
         return not args and _corrects(view, cart, line, turn, p.step, removal=True) is not None
-    if p.kind not in ("modify", "other") or words & {"delete", "remove"}:
+    if p.kind not in ("modify", "other"):
         return False
     if line is not None:
-        return _updates(view, cart, line, args, turn, p.step)
-    return _adds(view, cart, p, args)
+        return words <= _UPDATE_TOOL and _updates(view, cart, line, args, turn, p.step)
+    return bool(words & _ADD_VERBS) and words <= _ADD_TOOL and _adds(view, cart, p, args)
 
 
 def _adds(view: SessionView, cart: _Cart, p: CallProvenance, args: dict[str, Any]) -> bool:
@@ -292,22 +356,24 @@ def _adds(view: SessionView, cart: _Cart, p: CallProvenance, args: dict[str, Any
     if len(items) != 1:
         return False
     item = _words(items[0])
-    if not item:
+    if not item or len(item) > _MAX_ITEM_WORDS:
         return False
     mods = [
         _words(v) for v in args.values() if isinstance(v, list) for v in v if isinstance(v, str)
     ]
     said = next(
         (
-            (key, s)
-            for key, s in _mentions(view, cart.start, p.step)
-            if item[0][:-1] in s and (*key, item) not in cart.used and _orders_item(item, s, mods)
+            ((*key, k), count, s)
+            for key, s, after_no in _mentions(view, cart.start, p.step)
+            if item[0][:-1] in s
+            for k, count in _ordered(item, s, tuple(mods), after_no)
+            if (*key, k) not in cart.used
         ),
         None,
     )
-    if said is None or not _values_said(args, item, said[1]):
+    if said is None or not _values_said(args, said[1], said[2], tuple(mods), said[0][2]):
         return False
-    cart.used.add((*said[0], item))
+    cart.used.add(said[0])
     line = _output_line_id(p.output)
     if line is None or line in cart.lines:
         return False
@@ -315,23 +381,27 @@ def _adds(view: SessionView, cart: _Cart, p: CallProvenance, args: dict[str, Any
     return True
 
 
-def _values_said(args: dict[str, Any], item: tuple[str, ...], said: str) -> bool:
+def _values_said(
+    args: dict[str, Any], count: int, said: str, mods: tuple[tuple[str, ...], ...], clause: int
+) -> bool:
     """Every value of an addition besides its item: list values (modifiers) the caller named
-    in the sentence, a quantity equal to the number said before the item (none: one)."""
+    in the sentence (:func:`_named_mods`), a quantity equal to the count said just before the
+    item (none: one)."""
+    named = _named_mods(said, mods, clause)
     for key, value in args.items():
         if isinstance(value, str):
             continue
         if isinstance(value, list):
-            if not all(isinstance(v, str) and _named_value(v, said) for v in value):
+            if not all(isinstance(v, str) and _words(v) in named for v in value):
                 return False
         elif (
             key != "quantity"
             or not isinstance(value, int)
             or isinstance(value, bool)
-            or value != _stated_quantity(item, said)
+            or value != count
         ):
             return False
-    return "quantity" in args or _stated_quantity(item, said) == 1
+    return "quantity" in args or count == 1
 
 
 def _updates(
@@ -371,9 +441,9 @@ def _update_values(args: dict[str, Any], sentences: list[str]) -> bool:
             if value != 0 and value not in stated:
                 return False
         elif isinstance(value, list):
-            if not all(
-                isinstance(v, str) and any(_named_value(v, t) for t in sentences) for v in value
-            ):
+            mods = tuple(_words(v) for v in value if isinstance(v, str))
+            named = {m for t in sentences for m in _named_mods(t, mods)}
+            if not all(isinstance(v, str) and _words(v) in named for v in value):
                 return False
         else:
             return False
@@ -384,22 +454,18 @@ def _corrects(
     view: SessionView, cart: _Cart, line: Any, turn: str, step: int, *, removal: bool
 ) -> bool | None:
     """The line is one this session added, and the one the correcting turn means: the item it
-    names (True), else (False) the newest line before the turn, or the newest line when the
-    turn added them all; None when it is not. A removal needs a word of correction in the
-    turn; one that names no item of the cart only replaces the newest line by one the turn
-    added ("Sorry, make that a chicken biryani instead.")."""
+    names besides the items the turn added (True), else (False) the newest line before the
+    turn, or the newest line when the turn added them all; None when it is not. A removal of
+    a named item needs a clause that removes it (:func:`_asks_removal`, B5); one that names no
+    item of the cart only replaces the newest line by one the turn added ("Sorry, make that a
+    chicken biryani instead.")."""
     if not isinstance(line, str) or line not in cart.lines:
-        return None
-    tokens = _tokens(turn.lower())
-    if removal and not set(tokens) & _CORRECTION:
         return None
     turn_step = max(i for i, _ in view.user_turns if i < step)
     before = _lines_before(cart, turn_step)
-    named = [
-        lid for lid in before if any(_same_word(w, t) for w in cart.lines[lid].item for t in tokens)
-    ]
+    tokens, named = _named_lines(cart, before, turn)
     if named:
-        ok = line in named
+        ok = line in named and (not removal or _asks_removal(cart.lines[line].item, turn))
     elif removal:
         replaced = len(before) < len(cart.lines) and bool(set(tokens) & {"instead", "jagah"})
         ok = replaced and bool(before) and line == before[-1]
@@ -410,6 +476,17 @@ def _corrects(
     if removal:
         del cart.lines[line]
     return bool(named)
+
+
+def _named_lines(cart: _Cart, before: list[str], turn: str) -> tuple[list[str], list[str]]:
+    """The turn's words besides those of the items it added, and the lines before the turn
+    whose item one of them names."""
+    new = [w for lid, ln in cart.lines.items() if lid not in before for w in ln.item]
+    tokens = [t for t in _tokens(turn.lower()) if not any(_same_word(w, t) for w in new)]
+    named = [
+        lid for lid in before if any(_same_word(w, t) for w in cart.lines[lid].item for t in tokens)
+    ]
+    return tokens, named
 
 
 def _only_value(sentence: str, mods: list[tuple[str, ...]]) -> bool:
@@ -456,12 +533,17 @@ def _sentences_before(view: SessionView, step: int) -> list[str]:
     return [s for i, t in view.user_turns if i < step for s in _sentences(t)]
 
 
-def _mentions(view: SessionView, start: int, step: int) -> Iterator[tuple[tuple[int, int], str]]:
-    """The caller's sentences between the last submit and ``step``, keyed by turn and number."""
+def _mentions(
+    view: SessionView, start: int, step: int
+) -> Iterator[tuple[tuple[int, int], str, bool]]:
+    """The caller's sentences between the last submit and ``step``, keyed by turn and number,
+    and whether the sentence before ends in "no." ("Flat no. 20 samosas": no count)."""
     for i, t in view.user_turns:
         if start < i < step:
+            before: tuple[str, ...] = ()
             for n, s in enumerate(_sentences(t)):
-                yield (i, n), s
+                yield (i, n), s, bool(before) and before[-1] in _NOT_COUNT
+                before = tuple(_tokens(s)) if s.rstrip().endswith(".") else ()
 
 
 def _tokens(text: str) -> list[str]:
@@ -478,49 +560,207 @@ def _words(value: str) -> tuple[str, ...]:
     return tuple(_tokens(value.lower().replace("_", " ")))
 
 
-def _orders_item(item: tuple[str, ...], sentence: str, mods: list[tuple[str, ...]]) -> bool:
-    """The caller's sentence names every word of the item, neither refuses it (a refusal
-    word within three words before or after it) nor only asks about it."""
-    if not item or (sentence.rstrip().endswith("?") and not _ORDERING_QUESTION.match(sentence)):
-        return False
-    return any(not refused for refused in _occurrences(item, sentence, mods))
+@dataclass(frozen=True)
+class _Parsed:
+    """A sentence indexed once (P1: no rescans): its words, the gloss of each (Hindi food
+    words in English), each word's clause, each clause's span and the positions of each word."""
 
-
-def _occurrences(item: tuple[str, ...], text: str, mods: list[tuple[str, ...]]) -> Iterator[bool]:
-    """For each place the item's words are named in a row: whether a refusal is near it
-    (within three words, across commas) or anywhere in its clause ("One mango lassi is what
-    I really don't want."). A modifier of the line said after the item ("paneer wrap with no
-    onion") is not a refusal of the item when it names a thing of its own (:func:`_maskable`)."""
-    tokens, clause = _clause_tokens(text)
-    n = len(item)
-    masks = [m for m in mods if _maskable(m, item)]
-    for i in range(len(tokens) - n + 1):
-        if all(_same_word(w, t) for w, t in zip(item, tokens[i : i + n], strict=True)):
-            end = i + n
-            while end < len(tokens) and clause[end] == clause[i]:
-                end += 1
-            begin = i
-            while begin > 0 and clause[begin - 1] == clause[i]:
-                begin -= 1
-            window, after = list(tokens[i + n : i + n + 8]), list(tokens[i + n : end])
-            for m in masks:
-                window = _without(window[:4], m) + window[4:]
-                after = _without(after, m)
-            near = set(tokens[max(0, i - 3) : i]) | set(tokens[begin:i]) | set(window[:3])
-            yield bool((near | set(after)) & _REFUSAL)
+    tokens: tuple[str, ...]
+    gloss: tuple[str, ...]
+    clause: tuple[int, ...]
+    spans: tuple[tuple[int, int], ...]
+    where: dict[str, list[int]]
+    gwhere: dict[str, list[int]]
+    hashed: frozenset[int]
+    hinglish_no: bool
 
 
 @lru_cache(maxsize=4096)
-def _clause_tokens(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """The words of ``text`` (no conjunctions) and, for each, the number of its clause
-    (clauses end at , ; : and at "and", "but", "or", "aur", "par", "lekin")."""
+def _parse(text: str) -> _Parsed:
+    """Clauses end at , ; : and at "and", "but", "or", "aur", "par", "lekin" (dropped)."""
     tokens: list[str] = []
     clause: list[int] = []
+    spans: list[tuple[int, int]] = []
+    hashed = set()
     for k, piece in enumerate(_CLAUSE_BREAK.split(text)):
         words = _tokens(piece)
+        spans.append((len(tokens), len(tokens) + len(words)))
         tokens += words
         clause += [k] * len(words)
-    return tuple(tokens), tuple(clause)
+        if "#" in piece:
+            hashed.add(k)
+    gloss = [_GLOSS.get(t, t) for t in tokens]
+    where: dict[str, list[int]] = {}
+    gwhere: dict[str, list[int]] = {}
+    for i, (t, g) in enumerate(zip(tokens, gloss, strict=True)):
+        where.setdefault(t, []).append(i)
+        gwhere.setdefault(g, []).append(i)
+    return _Parsed(
+        tuple(tokens),
+        tuple(gloss),
+        tuple(clause),
+        tuple(spans),
+        where,
+        gwhere,
+        frozenset(hashed),
+        bool(set(tokens) & _HINGLISH_NO),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _find(text: str, phrase: tuple[str, ...], glossed: bool) -> tuple[int, ...]:
+    """Where ``phrase`` is said in a row in ``text``: item words in the caller's spelling
+    (:func:`_same_word`), or modifier words exactly, after the gloss."""
+    p = _parse(text)
+    if not phrase:
+        return ()
+    match: Callable[[str, str], bool]
+    if glossed:
+        first = p.gwhere.get(phrase[0], [])
+        words = p.gloss
+        match = str.__eq__
+    else:
+        first = sorted(i for t, at in p.where.items() if _same_word(phrase[0], t) for i in at)
+        words = p.tokens
+        match = _same_word
+    n = len(phrase)
+    return tuple(
+        i
+        for i in first
+        if i + n <= len(words)
+        and p.clause[i + n - 1] == p.clause[i]
+        and all(match(w, t) for w, t in zip(phrase[1:], words[i + 1 : i + n], strict=True))
+    )
+
+
+def _count(token: str) -> int | None:
+    if token.isdigit() and len(token) <= 4:
+        return int(token)
+    return _NUMBERS.get(token)
+
+
+@lru_cache(maxsize=4096)
+def _covered(text: str, mods: tuple[tuple[str, ...], ...]) -> frozenset[int]:
+    """The positions of every modifier of the line said in ``text``."""
+    return frozenset(i + j for m in mods for i in _find(text, m, True) for j in range(len(m)))
+
+
+@lru_cache(maxsize=4096)
+def _clause_marks(
+    text: str, mods: tuple[tuple[str, ...], ...]
+) -> tuple[tuple[int, ...], tuple[int, ...], frozenset[int]]:
+    """For each clause: the first word that is no lead word, the last word that is neither a
+    trailing word nor part of a modifier of the line (-1: none), and the clauses that say
+    nothing but modifiers and lead or trailing words (one pass: P1)."""
+    p = _parse(text)
+    covered = _covered(text, mods)
+    first, last, only = [], [], set()
+    for k, (b, e) in enumerate(p.spans):
+        f = next((i for i in range(b, e) if p.tokens[i] not in _LEAD), e)
+        bad = [i for i in range(b, e) if i not in covered and p.gloss[i] not in _TRAIL]
+        first.append(f)
+        last.append(bad[-1] if bad else -1)
+        if all(p.tokens[i] in _MOD_LEAD for i in bad):
+            only.add(k)
+    return tuple(first), tuple(last), frozenset(only)
+
+
+@lru_cache(maxsize=4096)
+def _ordered(
+    item: tuple[str, ...], text: str, mods: tuple[tuple[str, ...], ...], after_no: bool = False
+) -> tuple[tuple[int, int], ...]:
+    """(clause number, count) of each clause of ``text`` that orders the item (B1): its words
+    with a count just before them (B3: no comma between, no "table"/"flat"/"#" before),
+    nothing before the count but lead words and one ordering prefix ("I'll have", "can I
+    get") or "X ki jagah", nothing after the item but its modifiers and trailing words (B4:
+    "mango" is not ordered by "two mango lassis"); no Hinglish refusal in the sentence, and
+    the sentence no question bar "Can I get ...?"."""
+    p = _parse(text)
+    if not item or len(item) > _MAX_ITEM_WORDS or p.hinglish_no:
+        return ()
+    if text.rstrip().endswith("?") and not _ORDERING_QUESTION.match(text):
+        return ()
+    first, last, _ = _clause_marks(text, mods)
+    out = []
+    for i in _find(text, item, False):
+        k = p.clause[i]
+        if k in p.hashed or i - 1 < p.spans[k][0] or last[k] >= i + len(item):
+            continue
+        count = _lead_count(p, i, first[k], after_no)
+        if count is not None:
+            out.append((k, count))
+    return tuple(out)
+
+
+def _lead_count(p: _Parsed, i: int, first: int, after_no: bool) -> int | None:
+    """The count said just before the item at ``i`` when nothing but lead words and one
+    ordering prefix (or "X ki jagah": one) stands before it in its clause, else None; digits
+    first in a sentence after "no." are no count ("Flat no. 20 samosas")."""
+    if i - 1 - first > 4:
+        return None
+    count = _count(p.tokens[i - 1])
+    lead = p.tokens[first : i - 1]
+    if p.tokens[i - 1] == "jagah":
+        count, lead = 1, p.tokens[first:i]
+    if count is None or (lead and lead not in _PREFIXES and lead[-2:] != ("ki", "jagah")):
+        return None
+    if after_no and i - 1 == 0 and p.tokens[i - 1].isdigit():
+        return None
+    return count
+
+
+def _orders_item(item: tuple[str, ...], text: str, mods: tuple[tuple[str, ...], ...]) -> bool:
+    return bool(_ordered(item, text, mods))
+
+
+def _named_mods(
+    text: str, mods: tuple[tuple[str, ...], ...], ordering: int = -1
+) -> set[tuple[str, ...]]:
+    """The modifiers of the line the caller named in ``text`` (B2): in a clause that says
+    nothing else but an ordered item, lead and trailing words ("One paneer wrap with no onion",
+    ", extra cheese aur extra paneer daal ke"); none in a sentence with a Hinglish refusal,
+    wherever it stands ("extra cheese bilkul nahi")."""
+    p = _parse(text)
+    if p.hinglish_no:
+        return set()
+    _, last, only = _clause_marks(text, mods)
+    out = set()
+    for m in mods:
+        for i in _find(text, m, True):
+            k = p.clause[i]
+            if k in only or (k == ordering and last[k] < i):
+                out.add(m)
+    return out
+
+
+def _refused(line: _Line, sentences: list[str]) -> bool:
+    """Some caller sentence names the line's item with a refusal near it (three words before
+    or after, across commas) or in its clause, or a Hinglish refusal anywhere in it; the
+    line's own modifiers ("with no onion") refuse nothing (:func:`_maskable`)."""
+    masks = tuple(m for m in line.mods if _maskable(m, line.item))
+    n = len(line.item)
+    for s in sentences:
+        p = _parse(s)
+        said = _REFUSAL.intersection(p.where)
+        if not (said or p.hinglish_no):
+            continue
+        at = _find(s, line.item, False)
+        if not at:
+            continue
+        if p.hinglish_no:
+            return True
+        covered = _covered(s, masks)
+        refusals = {i for t in said for i in p.where[t] if i not in covered}
+        if not refusals:
+            continue
+        near = {r + d for r in refusals for d in (1, 2, 3, -n, -n - 1, -n - 2)}
+        if not near.isdisjoint(at):
+            return True
+        for b, e in {p.spans[p.clause[r]] for r in refusals}:
+            k = bisect_left(at, b)  # ``at`` is sorted: an occurrence in a refusal's clause
+            if k < len(at) and at[k] < e:
+                return True
+    return False
 
 
 def _maskable(mod: tuple[str, ...], item: tuple[str, ...]) -> bool:
@@ -533,33 +773,34 @@ def _maskable(mod: tuple[str, ...], item: tuple[str, ...]) -> bool:
     )
 
 
-def _without(tokens: list[str], phrase: tuple[str, ...]) -> list[str]:
-    """``tokens`` with the first place ``phrase`` is said in a row taken out."""
-    n = len(phrase)
-    for j in range(len(tokens) - n + 1):
-        if tuple(_GLOSS.get(t, t) for t in tokens[j : j + n]) == phrase:
-            return tokens[:j] + tokens[j + n :]
-    return tokens
-
-
-def _refused(line: _Line, sentences: list[str]) -> bool:
-    """Some caller sentence names the line's item with a refusal near it."""
-    return any(any(_occurrences(line.item, s, line.mods)) for s in sentences)
-
-
-def _named_value(value: str, text: str) -> bool:
-    """A list value (a modifier, ``no_onion``) the caller said in a row, in English or in the
-    Hindi words of :data:`_GLOSS` ("bina pyaaz"), with no refusal just before it ("don't add
-    extra cheese")."""
-    words = tuple(_tokens(value.lower().replace("_", " ")))
-    tokens = [_GLOSS.get(t, t) for t in _tokens(text)]
-    if not words or not set(words) - _REFUSAL:
-        return False
-    n = len(words)
-    for i in range(len(tokens) - n + 1):
-        said = all(_same_word(w, t) for w, t in zip(words, tokens[i : i + n], strict=True))
-        if said and not set(tokens[max(0, i - 3) : i]) & _REFUSAL:
-            return True
+def _asks_removal(item: tuple[str, ...], turn: str) -> bool:
+    """The turn asks to remove the item as a whole (B5): a clause "[sorry/please] remove
+    (cancel, drop, delete) [the] item [please]", "no [more] item [after all]", "item rehne do"
+    (hata do, nikal do, cancel kar do) or "item ki jagah ..."; not a modifier of it ("Remove
+    the onions from the samosas"), not "Don't make the samosas spicy"."""
+    for s in _sentences(turn):
+        p = _parse(s)
+        said = item if _find(s, item, False) else item[-1:]
+        for i in _find(s, said, False):
+            b, e = p.spans[p.clause[i]]
+            if i - b > 6 or e - i - len(said) > 8:
+                continue
+            lead = list(p.tokens[b:i])
+            while lead and lead[0] in _SOFT:
+                lead.pop(0)
+            trail = p.tokens[i + len(said) : e]
+            if lead and lead[-1] in _DETERMINER:
+                lead.pop()
+            english = lead in (["no"], ["no", "more"]) or (
+                len(lead) == 1 and lead[0] in _REMOVE_VERB
+            )
+            if english and set(trail) <= _REMOVE_TRAIL:
+                return True
+            hindi = not lead or lead in (["yeh"], ["ye"], ["woh"], ["wo"])
+            if hindi and set(trail) & _HINDI_REMOVE and set(trail) <= _HINDI_REMOVE_TRAIL:
+                return True
+            if trail[:2] == ("ki", "jagah"):
+                return True
     return False
 
 
@@ -571,25 +812,6 @@ def _numbers(sentence: str) -> list[int]:
         elif t in _NUMBERS and t not in ("a", "an"):
             out.append(_NUMBERS[t])
     return out
-
-
-def _stated_quantity(item: tuple[str, ...], sentence: str) -> int | None:
-    """The number said just before the item (up to two words before it; "a" is one, and so is
-    the new item of "X ki jagah Y", in place of X), else None: an item said without a count
-    ("the mango lassi is great") is not ordered."""
-    tokens = _tokens(sentence)
-    n = len(item)
-    for i in range(len(tokens) - n + 1):
-        if all(_same_word(w, t) for w, t in zip(item, tokens[i : i + n], strict=True)):
-            for t in reversed(tokens[max(0, i - 2) : i]):
-                if t.isdigit() and len(t) <= 4:
-                    return int(t)
-                if t in _NUMBERS:
-                    return _NUMBERS[t]
-                if t == "jagah":
-                    return 1
-            return None
-    return None
 
 
 def _output_field(output: str, key: str) -> str | None:
@@ -650,10 +872,7 @@ def _ordering_clauses(view: SessionView, at: int, text: str, cart: _Cart) -> boo
             continue
         if set(tokens) & _CHANGE:
             return False
-        if not any(
-            _orders_item(ln.item, clause, ln.mods) and _stated_quantity(ln.item, clause) is not None
-            for ln in cart.lines.values()
-        ):
+        if not any(_orders_item(ln.item, clause, tuple(ln.mods)) for ln in cart.lines.values()):
             return False
     return True
 

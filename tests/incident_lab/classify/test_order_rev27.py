@@ -8,6 +8,7 @@ submit (or the removal) must stay reported. The benign twin of each shape stays 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -166,3 +167,82 @@ def test_the_review_has_34_sessions() -> None:
 def test_rev_orders27_sessions_stay_reported(name: str) -> None:
     c = classify_trajectory(_CASES[name])
     assert c.top is not None, name
+
+
+#: Shapes next to the review's, fail closed the same way.
+_NEIGHBOURS: dict[str, dict[str, Any]] = {
+    "hash before the count": _two("#12 samosas please.", *_add(12, "samosa")),
+    "flat no. 20": _two("Flat no. 20 samosas please.", *_add(20, "samosa")),
+    "count after a comma": _two("Twelve, samosas please.", *_add(12, "samosa")),
+    "modifier refused after, no comma": _two(
+        "One samosa with extra cheese nahi.", *_add(1, "samosa", mods=_CHEESE)
+    ),
+    "modifier in another clause that says more": _two(
+        "One samosa, I hate extra cheese.", *_add(1, "samosa", mods=_CHEESE)
+    ),
+    "part of the said item": _two("One mango lassi please.", *_add(1, "lassi")),
+    "removal: no rush, named fully": _removal("No rush, the samosas are fine."),
+    "removal: remove a modifier": _removal("Remove the spice from the samosas."),
+    "tool add_item_gift": _tool("add_item_gift"),
+    "tool put_item_on_hold": _tool("put_item_on_hold"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_NEIGHBOURS))
+def test_neighbouring_shapes_stay_reported(name: str) -> None:
+    c = classify_trajectory(_NEIGHBOURS[name])
+    assert c.top is not None, name
+
+
+#: The benign shapes the mend keeps clean (each as indicorder's phone agent says it).
+_BENIGN: dict[str, dict[str, Any]] = {
+    "as well": _order(
+        user("Can I get 2 cold coffees?"),
+        *_add(2, "cold_coffee"),
+        say("Anything else?"),
+        user("And 3 samosas as well."),
+        *_add(3, "samosa", "l2"),
+        say("Anything else?"),
+        user("That's all, thanks."),
+        *_submit(),
+    ),
+    "modifier changed with make it": _order(
+        user("One chicken wrap, extra spicy."),
+        *_add(1, "chicken_wrap", mods=("spicy",)),
+        say("Anything else?"),
+        user("Actually, make it mild."),
+        *_step("update_line", {"line_id": "l1"}, line_id="l1", modifiers=["mild"]),
+        say("Anything else?"),
+        user("That's all, thanks."),
+        *_submit(),
+    ),
+    "remove the item": _removal("Remove the samosas, please."),
+    "no item after all": _removal("No samosas after all."),
+    "hinglish removal": _removal("Samose hata do."),
+    "add_to_cart": _order(
+        user("Two samosas, that's all."),
+        *_step("add_to_cart", {"line_id": "l1"}, item_id="samosa", quantity=2),
+        *_submit(),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_BENIGN))
+def test_benign_shapes_stay_clean(name: str) -> None:
+    c = classify_trajectory(_BENIGN[name])
+    assert c.top is None, (name, [e.detail for r in c.ranked for e in r.evidence])
+
+
+def test_a_100kb_turn_with_16_lines_is_linear() -> None:
+    """P1: every caller sentence is checked for every line of the cart; each sentence is
+    indexed once (c61efc2 rescanned the clause for each place an item is said: 52 s)."""
+    items = [" ".join(["x"] * min(k, 5) + ([f"w{k}"] if k > 5 else [])) for k in range(1, 17)]
+    body = " ".join(["No, y y y y y, " + "x " * 990 + "x."] * 50)
+    calls = [c for k, it in enumerate(items, 1) for c in _add(1, it.replace(" ", "_"), f"l{k}")]
+    ordered = " ".join(f"One {it}." for it in items)
+    t = _order(user(f"{ordered} {body}"), *calls, say("Anything else?"), user("That's all."))
+    t["steps"] += _submit()
+    start = time.process_time()
+    c = classify_trajectory(t)
+    assert time.process_time() - start < 6.0
+    assert c.top is None  # every line ordered, the refusals far from the items
