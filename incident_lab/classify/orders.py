@@ -721,7 +721,7 @@ def _named_mods(
     ", extra cheese aur extra paneer daal ke"); none in a sentence with a Hinglish refusal,
     wherever it stands ("extra cheese bilkul nahi")."""
     p = _parse(text)
-    if p.hinglish_no:
+    if p.hinglish_no or (text.rstrip().endswith("?") and not _ORDERING_QUESTION.match(text)):
         return set()
     _, last, only = _clause_marks(text, mods)
     out = set()
@@ -734,32 +734,37 @@ def _named_mods(
 
 
 def _refused(line: _Line, sentences: list[str]) -> bool:
-    """Some caller sentence names the line's item with a refusal near it (three words before
-    or after, across commas) or in its clause, or a Hinglish refusal anywhere in it; the
-    line's own modifiers ("with no onion") refuse nothing (:func:`_maskable`)."""
+    """Some caller sentence names the line's item, or a modifier of it that is no refusal
+    itself ("extra cheese", not "no onion"), with a refusal near it (three words before or
+    after, across commas) or in its clause, or a Hinglish refusal anywhere in it; the line's
+    own modifiers ("with no onion") refuse nothing (:func:`_maskable`)."""
     masks = tuple(m for m in line.mods if _maskable(m, line.item))
-    n = len(line.item)
-    for s in sentences:
-        p = _parse(s)
-        said = _REFUSAL.intersection(p.where)
-        if not (said or p.hinglish_no):
-            continue
-        at = _find(s, line.item, False)
-        if not at:
-            continue
-        if p.hinglish_no:
+    said = [(line.item, False)] + [(m, True) for m in line.mods if m and m[0] not in _REFUSAL]
+    return any(_said_refused(s, w, g, masks) for s in sentences for w, g in said)
+
+
+def _said_refused(
+    s: str, phrase: tuple[str, ...], glossed: bool, masks: tuple[tuple[str, ...], ...]
+) -> bool:
+    p = _parse(s)
+    said = _REFUSAL.intersection(p.where)
+    if not (said or p.hinglish_no):
+        return False
+    at = _find(s, phrase, glossed)
+    if not at:
+        return False
+    if p.hinglish_no:
+        return True
+    covered = _covered(s, masks)
+    refusals = {i for t in said for i in p.where[t] if i not in covered}
+    n = len(phrase)
+    near = {r + d for r in refusals for d in (1, 2, 3, -n, -n - 1, -n - 2)}
+    if not near.isdisjoint(at):
+        return True
+    for b, e in {p.spans[p.clause[r]] for r in refusals}:
+        k = bisect_left(at, b)  # ``at`` is sorted: an occurrence in a refusal's clause
+        if k < len(at) and at[k] < e:
             return True
-        covered = _covered(s, masks)
-        refusals = {i for t in said for i in p.where[t] if i not in covered}
-        if not refusals:
-            continue
-        near = {r + d for r in refusals for d in (1, 2, 3, -n, -n - 1, -n - 2)}
-        if not near.isdisjoint(at):
-            return True
-        for b, e in {p.spans[p.clause[r]] for r in refusals}:
-            k = bisect_left(at, b)  # ``at`` is sorted: an occurrence in a refusal's clause
-            if k < len(at) and at[k] < e:
-                return True
     return False
 
 
@@ -799,7 +804,7 @@ def _asks_removal(item: tuple[str, ...], turn: str) -> bool:
             hindi = not lead or lead in (["yeh"], ["ye"], ["woh"], ["wo"])
             if hindi and set(trail) & _HINDI_REMOVE and set(trail) <= _HINDI_REMOVE_TRAIL:
                 return True
-            if trail[:2] == ("ki", "jagah"):
+            if hindi and trail[:2] == ("ki", "jagah"):
                 return True
     return False
 
@@ -849,7 +854,7 @@ def _closed(view: SessionView, step: int, cart: _Cart) -> bool:
     if not _changes_done(view, cart, [(i, t) for i, t in turns[:-1] if i > cart.start], at):
         return False
     sentences = _sentences_before(view, step)
-    distinct = {(ln.item, tuple(ln.mods)): ln for ln in cart.lines.values()}
+    distinct = {(ln.item, tuple(ln.mods)): ln for ln in cart.lines.values()}  # P1
     return not any(_refused(ln, sentences) for ln in distinct.values())
 
 

@@ -246,3 +246,22 @@ def test_a_100kb_turn_with_16_lines_is_linear() -> None:
     c = classify_trajectory(t)
     assert time.process_time() - start < 6.0
     assert c.top is None  # every line ordered, the refusals far from the items
+
+
+def test_a_modifier_refused_in_a_later_sentence_stays_reported() -> None:
+    t = _two("One samosa, extra cheese. No extra cheese.", *_add(1, "samosa", mods=_CHEESE))
+    assert classify_trajectory(t).top is not None
+
+
+def test_a_modifier_asked_about_is_not_named() -> None:
+    t = _order(
+        user("Two samosas."),
+        *_add(2, "samosa"),
+        say("Anything else?"),
+        user("Extra cheese?"),
+        *_step("update_line", {"line_id": "l1"}, line_id="l1", modifiers=["extra_cheese"]),
+        say("Anything else?"),
+        user("That's all, thanks."),
+        *_submit(),
+    )
+    assert classify_trajectory(t).top is not None
