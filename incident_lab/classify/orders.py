@@ -887,20 +887,34 @@ def _turn_at(view: SessionView, at: int) -> str:
 
 
 def _changes_done(view: SessionView, cart: _Cart, turns: list[tuple[int, str]], last: int) -> bool:
-    """Every turn since the last submit that changes the order (a word of :data:`_CHANGE`, or a
-    count that names no item: "make it one") was followed, before the next turn, by a change
+    """Every turn since the last submit that changes the order (a word of :data:`_CHANGE`, a
+    count that names no item: "make it one", or a refusal in a sentence that names no item of
+    the cart: "One mango lassi. Nahi chahiye.") was followed, before the next turn, by a change
     of a line or the cancel of an order ("Actually, just the samosas." left unapplied is not
     the caller's order)."""
     used = {(i, n) for i, n, _ in cart.used}
+    mods = tuple({m for ln in cart.lines.values() for m in ln.mods})
     for k, (i, t) in enumerate(turns):
         nxt = turns[k + 1][0] if k + 1 < len(turns) else last
         changing = bool(set(_tokens(t.lower())) & _CHANGE) or any(
-            _numbers(s) and (i, n) not in used and _only_value(s, [])
+            (_numbers(s) and (i, n) not in used and _only_value(s, []))
+            or _bare_refusal(s, cart, mods)
             for n, s in enumerate(_sentences(t))
         )
         if changing and not any(i < c < nxt for c in cart.changes):
             return False
     return True
+
+
+def _bare_refusal(s: str, cart: _Cart, mods: tuple[tuple[str, ...], ...]) -> bool:
+    """A refusal in a sentence that names no item of the cart and is not a modifier of a line
+    ("No onion.", "Bina pyaaz.")."""
+    p = _parse(s)
+    said = (_REFUSAL | _HINGLISH_NO).intersection(p.where)
+    if not said or any(_find(s, ln.item, False) for ln in cart.lines.values()):
+        return False
+    covered = _covered(s, mods)
+    return any(i not in covered for t in said for i in p.where[t])
 
 
 def nulls_dropped(

@@ -265,3 +265,11 @@ def test_a_modifier_asked_about_is_not_named() -> None:
         *_submit(),
     )
     assert classify_trajectory(t).top is not None
+
+
+@pytest.mark.parametrize(
+    "refusal", ["Nahi chahiye.", "Don't want it.", "Mat dena.", "No, not that."]
+)
+def test_a_refusal_in_a_sentence_naming_no_item_stays_reported(refusal: str) -> None:
+    t = _two(f"One mango lassi. {refusal}", *_add(1, "mango_lassi"))
+    assert classify_trajectory(t).top is not None
