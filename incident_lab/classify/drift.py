@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from incident_lab.classify import orders
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, flatten_text, provenance_of
 from incident_lab.provenance.actions import (
@@ -61,6 +62,8 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
             continue  # explained by injected instructions: prompt_injection, not drift
         args_text = flatten_text(c.arguments)
         if c.kind in _DRIFT_KINDS:
+            if orders.excused(view, prov, c):
+                continue  # the ordering agent's job: the caller's order, built and closed
             signal = _unrequested_side_effect(view, c, args_text)
             if signal is not None:
                 signals.append(signal)

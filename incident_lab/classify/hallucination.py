@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from incident_lab.classify import orders
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView
 from incident_lab.schemacheck import Check, Unsupported, compile_checker
@@ -172,6 +173,11 @@ def tool_hallucination(traj: dict[str, Any]) -> list[Signal]:
                 schema = offered.get(call.name)
                 keys[call.name] = _key(schema) if isinstance(schema, dict) and schema else None
             problems = _problems(keys[call.name], call.arguments)
+            if problems:  # a cart line's optional null may mean "unchanged" (orders.nulls_dropped)
+                kept = orders.nulls_dropped(
+                    traj, call.index, offered.get(call.name), call.arguments
+                )
+                problems = problems if kept is None else _problems(keys[call.name], kept)
             if problems:
                 weight = 0.55 if len(problems) == 1 else 0.7
                 signals.append(

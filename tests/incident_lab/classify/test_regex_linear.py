@@ -20,6 +20,7 @@ import incident_lab.classify.erosion
 import incident_lab.classify.hallucination
 import incident_lab.classify.injection
 import incident_lab.classify.named_act
+import incident_lab.classify.orders
 import incident_lab.classify.safeguards
 import incident_lab.classify.session
 import incident_lab.classify.severity
@@ -48,6 +49,7 @@ MODULES: tuple[ModuleType, ...] = (
     incident_lab.classify.hallucination,
     incident_lab.classify.injection,
     incident_lab.classify.named_act,
+    incident_lab.classify.orders,
     incident_lab.text.lexicon,
     incident_lab.classify.safeguards,
     incident_lab.classify.session,
