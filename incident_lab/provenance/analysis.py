@@ -1888,8 +1888,10 @@ def _done_calls(session: _Session) -> dict[str, list[int]]:
 def _continues(session: _Session, n: int, kind: str, tool: str, last: int) -> bool:
     """True when user turn ``session.user[n]`` only continues the request that the ``kind``
     call at step ``last`` served: a correction that names no action, or a yes (no
-    :data:`_REFUSES`) to the assistant's closing question when that question asks for this
-    kind of action, or for a retry after that call failed."""
+    :data:`_REFUSES`) to an assistant proposal naming ``tool`` (:func:`_confirmed`), or to
+    the assistant's closing question when that question asks for this kind of action, when
+    it only asks to proceed after a sentence that does (:data:`_PROCEED`), or when it asks
+    to retry a call that failed."""
     turn = session.user[n]
     reply = plain_form(session.text(turn)[:200])
     if _REFUSES.search(reply):
