@@ -429,6 +429,15 @@ def poisoned_strings(output: str) -> list[str]:
     return out
 
 
+def listing_strings(output: str) -> list[str]:
+    """Every string of every tool entry of a tool listing (names, descriptions, parameter
+    descriptions, examples, defaults), each once; ``[]`` for anything but a listing."""
+    data = _listing(output)
+    if data is None:
+        return []
+    return list(dict.fromkeys(text for entry in _entries(data) for text in _strings(entry)))
+
+
 def _field_strings(schema: Any) -> list[tuple[str, str]]:
     """``(parameter, string)`` for every string of a schema: those under ``properties``
     with the parameter they describe, the rest with ``""``."""
