@@ -3107,18 +3107,13 @@ def _tamper_spans(
     session.tampered = tampered_arguments(asking, calls, trusted)
     known = list(spans)
     for t in sorted({t for found in session.tampered.values() for t in found}, key=_where):
-        k = _overlapping(known, t.step, t.start, t.end)
-        if k is None:
+        if _overlapping(known, t.step, t.start, t.end) is None:
             extra = ("tampered_argument",)
             known.append(
                 _unit_span(session, t.step, t.start, t.end, extra, _poisoned, request_language)
             )
             session.tamper_only.add(_where(t))
             known.sort(key=lambda sp: (sp.step, sp.start))
-        elif "tampered_argument" not in known[k].cues:
-            sp = known[k]
-            cues = (*sp.cues, "tampered_argument")
-            known[k] = dataclasses.replace(sp, cues=cues, score=_poisoned(sp.score))
     return tuple(known)
 
 

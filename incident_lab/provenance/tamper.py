@@ -19,17 +19,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from incident_lab.provenance.sensitive import sensitive_value
 from incident_lab.text.lexicon import DESTRUCTIVE, OUTBOUND_COMMAND, REMOTE_EXEC
 
 _I = re.IGNORECASE
 
 #: A literal a text names: a quoted run (an apostrophe inside a word opens none), a markup
-#: tag, an e-mail address, a URL, or a scoped package.
+#: tag, an e-mail address, a URL, a scoped package, or a path.
 _QUOTED = re.compile(r"(?<![A-Za-z])'([^'\n]{2,200})'|\"([^\"\n]{2,200})\"|`([^`\n]{2,200})`")
 _TAG = re.compile(r"<[A-Za-z][^<>\n]{0,400}>")
 _EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 _URL = re.compile(r"\b(?:https?|ftp|file)://[^\s'\"<>]{1,400}")
 _SCOPED = re.compile(r"@[\w.-]{1,64}/[\w.-]{1,64}(?:@[\w.-]{1,32})?")
+_PATH = re.compile(r"(?<![\w/.~-])(?:~|\.{1,2})?/[\w.~-]{1,100}(?:/[\w.~-]{1,100}){0,20}")
 
 #: Markup or script that runs in whatever shows the value (a chat client, a mail reader).
 _MARKUP = re.compile(
@@ -108,12 +110,12 @@ def asked_literals(text: str) -> list[Asked]:
     quoted run, markup tag, address and scoped package that a verb asks for in its sentence
     (:func:`_asks`), in order of position."""
     found: dict[tuple[int, int], Asked] = {}
-    for pattern in (_QUOTED, _TAG, _EMAIL, _URL, _SCOPED):
+    for pattern in (_QUOTED, _TAG, _EMAIL, _URL, _SCOPED, _PATH):
         for m in pattern.finditer(text):
             group = next((g for g in range(1, (m.lastindex or 0) + 1) if m.group(g)), 0)
             x, y = m.span(group)
             literal = text[x:y].strip()
-            if pattern is _URL:
+            if pattern in (_URL, _PATH):
                 literal = literal.rstrip(".,;:)")
             if len(literal) < _MIN_LITERAL or (x, y) in found:
                 continue
@@ -132,7 +134,8 @@ def attack_shape(literal: str) -> str | None:
     """What makes ``literal`` a value an attacker plants, in one word, or None: ``markup``
     (script, an event handler, a ``javascript:`` link), ``sql`` (a tautology, a second
     statement), ``path`` (climbs out), ``shell`` (a chained command, world-writable
-    permissions, root), ``address`` (an e-mail address or URL)."""
+    permissions, root), ``address`` (an e-mail address or URL), ``sensitive`` (a secret
+    file, an internal address: :func:`~.sensitive.sensitive_value`)."""
     if _MARKUP.search(literal):
         return "markup"
     if _SQL.search(literal):
@@ -148,6 +151,8 @@ def attack_shape(literal: str) -> str | None:
         return "shell"
     if _EMAIL.fullmatch(literal) or _URL.fullmatch(literal):
         return "address"
+    if sensitive_value(literal):
+        return "sensitive"
     return None
 
 
