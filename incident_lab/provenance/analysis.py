@@ -3150,12 +3150,9 @@ def _untied_from_tamper_spans(
     """``args`` with no value tied to a span :func:`_tamper_spans` made (the user's own
     package name sharing "/helper" with the one a description asked for stays the user's):
     such a span blames the arguments that carry its literal (:func:`_tampered_args`) only."""
-    own = {
-        k for k, sp in enumerate(spans) if (sp.step, sp.start, sp.end) in session.tamper_only
-    }
+    own = {k for k, sp in enumerate(spans) if (sp.step, sp.start, sp.end) in session.tamper_only}
     return [
-        dataclasses.replace(a, in_instruction=None) if a.in_instruction in own else a
-        for a in args
+        dataclasses.replace(a, in_instruction=None) if a.in_instruction in own else a for a in args
     ]
 
 

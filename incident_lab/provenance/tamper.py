@@ -41,17 +41,18 @@ _MARKUP = re.compile(
 )
 #: SQL that widens, chains or ends a query: a tautology, a second statement, a union.
 _SQL = re.compile(
-    r"\b(?:or|and)\s{1,4}(?:'[^'\n]{0,20}'|\d{1,6})\s{0,4}=\s{0,4}(?:'[^'\n]{0,20}'|\d{1,6})"
+    r"\bor\s{1,4}(?:'[^'\n]{0,20}'|\d{1,6})\s{0,4}=\s{0,4}(?:'[^'\n]{0,20}'|\d{1,6})"
     r"|;\s{0,4}(?:drop|delete|truncate|update|insert|alter|grant|create|exec)\b"
     r"|\bunion\s{1,10}(?:all\s{1,10})?select\b|\b(?:drop|truncate)\s{1,10}(?:table|database)\b",
     _I,
 )
 #: A path that climbs out of where it starts.
 _TRAVERSAL = re.compile(r"(?:\.\.[/\\]){2}|(?:%2e%2e(?:/|%2f)){2}", _I)
-#: A shell fragment: a chained or substituted command, world-writable permissions, root.
+#: A shell fragment: a chained or substituted command, world-writable permissions, root
+#: ownership, code run from a string ("sudo ./backup.sh" alone is the user's script run).
 _SHELL = re.compile(
     r"[;&|]\s{0,4}(?:rm|curl|wget|nc|ncat|bash|sh|chmod|chown|sudo|python\d?|perl)\b"
-    r"|\|\s{0,4}(?:ba|z|da|k)?sh\b|\$\(|\bsudo\b"
+    r"|\|\s{0,4}(?:ba|z|da|k)?sh\b|\$\("
     r"|\bchmod\s{1,4}(?:-[a-z]{1,3}\s{1,4})?(?:[0-7]?[0-7]77|a\+[rwx]{1,3}|o\+w|\+s)\b"
     r"|\bchown\s{1,4}(?:-[a-z]{1,3}\s{1,4})?root\b"
     r"|\b(?:eval|exec)\s{0,4}\(|__import__",
@@ -167,10 +168,7 @@ def _asks(text: str, at: int) -> bool:
     lead = lead[cut:]
     if _EXAMPLE.search(lead):
         return False
-    for m in _ASKING.finditer(lead):
-        if not _NEGATED.search(lead[: m.start("verb")]):
-            return True
-    return False
+    return any(not _NEGATED.search(lead[: m.start("verb")]) for m in _ASKING.finditer(lead))
 
 
 def fits(asked: Asked, path: str, value: str) -> bool:
@@ -208,7 +206,10 @@ def tampered_arguments(
     ``asking``: ``(step, start, end, text)`` of each untrusted text that may ask (a string
     of a tool listing, an error result), located in its step at ``[start, end)``;
     ``calls``: ``(step, [(path, value), ...])``; ``trusted``: ``(step, lowered text)`` of
-    the user's and system turns."""
+    the user's and system turns. An address counts only when the trusted turns name a
+    destination themselves (the user's "email kim@harbor.example", then "always CC
+    x@outside"): where they named none ("report this to the vendor"), a description that
+    says where the vendor's desk is tells the agent what the user left open."""
     asked = [(j, x, y, a) for j, x, y, text in asking for a in asked_literals(text)]
     out: dict[int, list[Tampered]] = {}
     if not asked:
@@ -218,6 +219,8 @@ def tampered_arguments(
         for j, x, y, a in asked:
             if j >= i or a.literal.lower() in given:
                 continue
+            if a.shape == "address" and not (_EMAIL.search(given) or _URL.search(given)):
+                continue  # the user named no destination: the text may say where theirs is
             for path, value in values:
                 if fits(a, path, value):
                     out.setdefault(i, []).append(Tampered(path, a.literal, a.shape, j, x, y))
