@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import re2
+
 from incident_lab.provenance.sensitive import sensitive_value
 from incident_lab.text.lexicon import DESTRUCTIVE, OUTBOUND_COMMAND, REMOTE_EXEC
 
@@ -46,8 +48,10 @@ _SQL = re.compile(
     r"|\bunion\s{1,10}(?:all\s{1,10})?select\b|\b(?:drop|truncate)\s{1,10}(?:table|database)\b",
     _I,
 )
-#: A path that climbs out of where it starts.
-_TRAVERSAL = re.compile(r"(?:\.\.[/\\]){2}|(?:%2e%2e(?:/|%2f)){2}", _I)
+#: A prefix that only climbs out of where a path starts ("../../../"); a path that climbs
+#: to a named place ("../../shared/") is one a description may document (one that climbs
+#: to a secret or system file is :func:`~.sensitive.sensitive_value`'s).
+_TRAVERSAL = re.compile(r"(?:\.\.[/\\]){2,30}|(?:%2e%2e(?:/|%2f)){2,30}", _I)
 #: A shell fragment: a chained or substituted command, world-writable permissions, root
 #: ownership, code run from a string ("sudo ./backup.sh" alone is the user's script run).
 _SHELL = re.compile(
@@ -134,14 +138,14 @@ def _package_like(literal: str) -> bool:
 def attack_shape(literal: str) -> str | None:
     """What makes ``literal`` a value an attacker plants, in one word, or None: ``markup``
     (script, an event handler, a ``javascript:`` link), ``sql`` (a tautology, a second
-    statement), ``path`` (climbs out), ``shell`` (a chained command, world-writable
+    statement), ``path`` (a bare climbing prefix), ``shell`` (a chained command, world-writable
     permissions, root), ``address`` (an e-mail address or URL), ``sensitive`` (a secret
     file, an internal address: :func:`~.sensitive.sensitive_value`)."""
     if _MARKUP.search(literal):
         return "markup"
     if _SQL.search(literal):
         return "sql"
-    if _TRAVERSAL.search(literal):
+    if _TRAVERSAL.fullmatch(literal):
         return "path"
     if (
         _SHELL.search(literal)
@@ -171,14 +175,29 @@ def _asks(text: str, at: int) -> bool:
     return any(not _NEGATED.search(lead[: m.start("verb")]) for m in _ASKING.finditer(lead))
 
 
-def fits(asked: Asked, path: str, value: str) -> bool:
-    """True when argument ``path`` with ``value`` carries the asked literal: the literal is
-    in the value, and a package-like literal only in an argument that names a package."""
-    if asked.literal.lower() not in value.lower():
+def _literal_set(literals: list[str]) -> re2.Set:
+    """An RE2 set of the (lowered) literals: one pass over a value names every literal it
+    holds, however many a text asked for (review-proofing a listing padded with thousands)."""
+    options = re2.Options()
+    options.max_mem = _SET_MEMORY
+    found = re2.Set.SearchSet(options)
+    for literal in literals:
+        found.Add(re2.escape(literal))
+    found.Compile()
+    return found
+
+
+#: DFA memory of :func:`_literal_set` (thousands of literals fit in far less).
+_SET_MEMORY = 64 << 20
+
+
+def _fits(literal: str, shape: str, path: str, value: str) -> bool:
+    """True when argument ``path`` with ``value`` (both lowered) carries the asked
+    ``literal`` (lowered): the literal is in the value, and a package-like literal only in
+    an argument that names a package."""
+    if literal not in value:
         return False
-    if asked.shape == "package":
-        return bool(set(_KEY_SPLIT.split(path.lower())) & _PACKAGE_KEYS)
-    return True
+    return shape != "package" or bool(set(_KEY_SPLIT.split(path)) & _PACKAGE_KEYS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,19 +229,34 @@ def tampered_arguments(
     destination themselves (the user's "email kim@harbor.example", then "always CC
     x@outside"): where they named none ("report this to the vendor"), a description that
     says where the vendor's desk is tells the agent what the user left open."""
-    asked = [(j, x, y, a) for j, x, y, text in asking for a in asked_literals(text)]
+    asked: dict[str, list[tuple[int, int, int, Asked]]] = {}
+    for j, x, y, text in asking:
+        for a in asked_literals(text):
+            asked.setdefault(a.literal.lower(), []).append((j, x, y, a))
     out: dict[int, list[Tampered]] = {}
     if not asked:
         return out
-    for i, values in calls:
-        given = "\n".join(text for step, text in trusted if step < i)
-        for j, x, y, a in asked:
-            if j >= i or a.literal.lower() in given:
-                continue
-            if a.shape == "address" and not (_EMAIL.search(given) or _URL.search(given)):
-                continue  # the user named no destination: the text may say where theirs is
-            for path, value in values:
-                if fits(a, path, value):
+    keys = list(asked)
+    found_in = _literal_set(keys)
+    given, destination, k = "", False, 0
+    for i, values in sorted(calls):
+        while k < len(trusted) and trusted[k][0] < i:  # the trusted turns before the call
+            text = trusted[k][1]
+            given += "\n" + text
+            destination = destination or bool(_EMAIL.search(text) or _URL.search(text))
+            k += 1
+        done: set[str] = set()
+        for path, value in values:
+            low = value.lower()
+            for n in found_in.Match(low) or ():  # the asked literals this value holds
+                literal = keys[n]
+                where = next((p for p in asked[literal] if p[0] < i), None)
+                if literal in done or where is None or literal in given:
+                    continue
+                j, x, y, a = where
+                if a.shape == "address" and not destination:
+                    continue  # the user named no destination: the text may say where theirs is
+                if _fits(literal, a.shape, path.lower(), low):
+                    done.add(literal)
                     out.setdefault(i, []).append(Tampered(path, a.literal, a.shape, j, x, y))
-                    break
     return out
