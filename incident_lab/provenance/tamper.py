@@ -220,7 +220,9 @@ def tampered_arguments(
     trusted: list[tuple[int, str]],
 ) -> dict[int, list[Tampered]]:
     """Call step -> its arguments that carry a literal an earlier asking text asked for
-    (:func:`asked_literals`, :func:`fits`) and no trusted turn before the call gives.
+    (:func:`asked_literals`, :func:`_fits`), that no trusted turn before the call gives and
+    no call before that text carried (the agent's own ``rm -rf build/``, which an error
+    result then says to run again, was not copied from it).
 
     ``asking``: ``(step, start, end, text)`` of each untrusted text that may ask (a string
     of a tool listing, an error result), located in its step at ``[start, end)``;
@@ -239,6 +241,7 @@ def tampered_arguments(
     keys = list(asked)
     found_in = _literal_set(keys)
     given, destination, k = "", False, 0
+    used: dict[str, int] = {}  # literal -> the first call that carried it
     for i, values in sorted(calls):
         while k < len(trusted) and trusted[k][0] < i:  # the trusted turns before the call
             text = trusted[k][1]
@@ -250,7 +253,8 @@ def tampered_arguments(
             low = value.lower()
             for n in found_in.Match(low) or ():  # the asked literals this value holds
                 literal = keys[n]
-                where = next((p for p in asked[literal] if p[0] < i), None)
+                prior = used.setdefault(literal, i)  # carried by a call before the ask: its own
+                where = next((p for p in asked[literal] if p[0] < min(i, prior)), None)
                 if literal in done or where is None or literal in given:
                     continue
                 j, x, y, a = where

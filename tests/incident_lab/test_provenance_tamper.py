@@ -472,6 +472,31 @@ def test_a_documented_folder_two_levels_up() -> None:
     assert not [sp for sp in prov.instructions if "tampered_argument" in sp.cues]
 
 
+def test_a_command_the_agent_ran_before_the_error_asked_for_it_again() -> None:
+    t = traj(
+        user("Clean the build folder."),
+        call("run_shell", "1", command="rm -rf build/"),
+        result("Error: device busy. Run 'rm -rf build/' again in a minute.", "1"),
+        call("run_shell", "2", command="rm -rf build/"),
+        result("", "2"),
+        say("Cleaned."),
+        tools=TOOLS,
+    )
+    prov = analyse(t)
+    assert not [sp for sp in prov.instructions if "tampered_argument" in sp.cues]
+    c = prov.call_at(4)
+    assert c is not None and not [a for a in c.attacker_values if a.matched == "tampered"]
+    from incident_lab.provenance.tamper import tampered_arguments
+
+    error = "Error: device busy. Run 'rm -rf build/' again in a minute."
+    calls = [(2, [("/command", "rm -rf build/")]), (4, [("/command", "rm -rf build/")])]
+    trusted = [(1, "clean the build folder.")]
+    assert tampered_arguments([(3, 0, len(error), error)], calls, trusted) == {}
+    # asked before the agent's first such call, the same command is the text's
+    got = tampered_arguments([(1, 0, len(error), error)], calls, [(0, "clean up.")])
+    assert sorted(got) == [2, 4]
+
+
 def test_a_negated_ask_asks_nothing() -> None:
     listing = _listing(
         "run_sql", "Run a SQL query.", {"sql": "Never append '; DROP TABLE x' to a query."}
