@@ -429,13 +429,19 @@ def poisoned_strings(output: str) -> list[str]:
     return out
 
 
-def listing_strings(output: str) -> list[str]:
+def listing_strings(output: str) -> dict[str, frozenset[str]]:
     """Every string of every tool entry of a tool listing (names, descriptions, parameter
-    descriptions, examples, defaults), each once; ``[]`` for anything but a listing."""
+    descriptions, examples, defaults), each once, in order, with the names of the tools
+    whose entry holds it; empty for anything but a listing."""
     data = _listing(output)
     if data is None:
-        return []
-    return list(dict.fromkeys(text for entry in _entries(data) for text in _strings(entry)))
+        return {}
+    out: dict[str, frozenset[str]] = {}
+    for entry in _entries(data):
+        name = frozenset([entry["name"]])
+        for text in _strings(entry):
+            out[text] = out.get(text, frozenset()) | name
+    return out
 
 
 def _field_strings(schema: Any) -> list[tuple[str, str]]:

@@ -17,7 +17,9 @@ looked for in a value as a plain substring.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import re2
 
@@ -35,10 +37,16 @@ _URL = re.compile(r"\b(?:https?|ftp|file)://[^\s'\"<>]{1,400}")
 _SCOPED = re.compile(r"@[\w.-]{1,64}/[\w.-]{1,64}(?:@[\w.-]{1,32})?")
 _PATH = re.compile(r"(?<![\w/.~-])(?:~|\.{1,2})?/[\w.~-]{1,100}(?:/[\w.~-]{1,100}){0,20}")
 
-#: Markup or script that runs in whatever shows the value (a chat client, a mail reader).
+#: Markup or script that runs in whatever shows the value (a chat client, a mail reader):
+#: a script tag, an event handler inside a tag (``<svg/onload=``, ``<img src=x onerror=``,
+#: not ``?onboarding=1`` or ``online = true``), a tag that embeds a ``data:`` URL, a script
+#: URL. A page's structure and style (``<body>``, ``<style>``, ``<form>``, ``<link>``)
+#: run nothing.
 _MARKUP = re.compile(
-    r"<\s{0,4}(?:script|iframe|svg|img|object|embed|frame|meta|base|form|math|video|audio|"
-    r"body|link|style)\b|\bon[a-z]{3,24}\s{0,4}=|\b(?:javascript|vbscript):|data:text/html",
+    r"<\s{0,4}script\b"
+    r"|<\s{0,4}[a-z][a-z0-9]{0,15}\b[^<>\n]{0,400}?[\s/\"']on[a-z]{3,24}\s{0,4}="
+    r"|<\s{0,4}(?:svg|img|iframe|frame|object|embed)\b[^<>\n]{0,400}?\bdata:"
+    r"|\b(?:javascript|vbscript):|data:text/html",
     _I,
 )
 #: SQL that widens, chains or ends a query: a tautology, a second statement, a union.
@@ -52,13 +60,13 @@ _SQL = re.compile(
 #: to a named place ("../../shared/") is one a description may document (one that climbs
 #: to a secret or system file is :func:`~.sensitive.sensitive_value`'s).
 _TRAVERSAL = re.compile(r"(?:\.\.[/\\]){2,30}|(?:%2e%2e(?:/|%2f)){2,30}", _I)
-#: A shell fragment: a chained or substituted command, world-writable permissions, root
-#: ownership, code run from a string ("sudo ./backup.sh" alone is the user's script run).
+#: A shell fragment: a chained or substituted command, world-writable or setuid
+#: permissions, code run from a string ("sudo ./backup.sh" alone is the user's script run;
+#: "chmod a+x gradlew" and "chown root:root app.service" are ordinary remediation hints).
 _SHELL = re.compile(
     r"[;&|]\s{0,4}(?:rm|curl|wget|nc|ncat|bash|sh|chmod|chown|sudo|python\d?|perl)\b"
     r"|\|\s{0,4}(?:ba|z|da|k)?sh\b|\$\("
-    r"|\bchmod\s{1,4}(?:-[a-z]{1,3}\s{1,4})?(?:[0-7]?[0-7]77|a\+[rwx]{1,3}|o\+w|\+s)\b"
-    r"|\bchown\s{1,4}(?:-[a-z]{1,3}\s{1,4})?root\b"
+    r"|\bchmod\s{1,4}(?:-[a-z]{1,3}\s{1,4})?(?:[0-7]?[0-7]77|o\+w|\+s)\b"
     r"|\b(?:eval|exec)\s{0,4}\(|__import__",
     _I,
 )
@@ -70,6 +78,11 @@ _PACKAGE_KEYS = frozenset(
      "library", "gem", "crate", "server"]
 )  # fmt: skip
 _KEY_SPLIT = re.compile(r"[^a-z]+")
+#: Argument names that say where a call sends: only there is an asked address the text's.
+_DESTINATION_KEYS = frozenset(
+    ["to", "cc", "bcc", "recipient", "recipients", "url", "uri", "endpoint", "endpoints",
+     "webhook", "webhooks", "destination"]
+)  # fmt: skip
 
 #: A verb that asks for a value to be put somewhere or a command to be run, where a clause
 #: starts (after "always", "please", "need to" ...): "Append ...", "always CC ...", "Run ...".
@@ -214,10 +227,68 @@ class Tampered:
     end: int
 
 
+def _host(literal: str) -> str:
+    """The (lowered) host of an address literal: an e-mail's domain, a URL's host."""
+    if "://" not in literal:
+        return literal.rpartition("@")[2].lower()
+    try:
+        return (urlsplit(literal).hostname or "").lower()
+    except ValueError:  # "http://[x": no host anybody owns
+        return ""
+
+
+def _hosts(text: str) -> set[str]:
+    """The hosts of the addresses and URLs ``text`` names."""
+    return {_host(m.group()) for m in (*_EMAIL.finditer(text), *_URL.finditer(text))} - {""}
+
+
+def _own_host(host: str, own: set[str]) -> bool:
+    return any(host == h or host.endswith("." + h) for h in own)
+
+
+class _Trusted:
+    """What the trusted turns before a call gave: their text, whether they named a
+    destination, and the hosts they named (the user's own)."""
+
+    def __init__(self, trusted: list[tuple[int, str]]) -> None:
+        self.trusted = trusted
+        self.given = ""
+        self.destination = False
+        self.own: set[str] = set()
+        self.k = 0
+
+    def until(self, i: int) -> None:
+        """Take in the trusted turns before step ``i``."""
+        for step, text in self.trusted[self.k :]:
+            if step >= i:
+                break
+            self.given += "\n" + text
+            self.destination = self.destination or bool(_EMAIL.search(text) or _URL.search(text))
+            self.own |= _hosts(text)
+            self.k += 1
+
+    def address_counts(self, literal: str, path: str, documented: bool) -> bool:
+        """True when an asked address ``literal`` (lowered) in argument ``path`` is the
+        text's doing: the trusted turns named a destination themselves (where they named
+        none, "report this to the vendor", a description that says where the vendor's desk
+        is tells the agent what the user left open), the argument says where the call sends
+        (:data:`_DESTINATION_KEYS`; a link in a message's text sends nothing), the host is
+        not one the trusted turns name (the user's own domain), and it is not a URL the
+        listing documents for the very tool the call uses (``documented``: "Use
+        https://api.x/v1/ as the base URL")."""
+        if not self.destination or not set(_KEY_SPLIT.split(path.lower())) & _DESTINATION_KEYS:
+            return False
+        if documented and "://" in literal:
+            return False
+        return not _own_host(_host(literal), self.own)
+
+
 def tampered_arguments(
     asking: list[tuple[int, int, int, str]],
     calls: list[tuple[int, list[tuple[str, str]]]],
     trusted: list[tuple[int, str]],
+    owners: Mapping[tuple[int, int, int], frozenset[str]] | None = None,
+    tools: Mapping[int, str] | None = None,
 ) -> dict[int, list[Tampered]]:
     """Call step -> its arguments that carry a literal an earlier asking text asked for
     (:func:`asked_literals`, :func:`_fits`), that no trusted turn before the call gives and
@@ -227,10 +298,12 @@ def tampered_arguments(
     ``asking``: ``(step, start, end, text)`` of each untrusted text that may ask (a string
     of a tool listing, an error result), located in its step at ``[start, end)``;
     ``calls``: ``(step, [(path, value), ...])``; ``trusted``: ``(step, lowered text)`` of
-    the user's and system turns. An address counts only when the trusted turns name a
-    destination themselves (the user's "email kim@harbor.example", then "always CC
-    x@outside"): where they named none ("report this to the vendor"), a description that
-    says where the vendor's desk is tells the agent what the user left open."""
+    the user's and system turns; ``owners``: ``(step, start, end)`` of a listing's string ->
+    the tools whose entry holds it; ``tools``: call step -> its tool (in the same spelling).
+    An address counts only when the trusted turns name a destination themselves (the user's
+    "email kim@harbor.example", then "always CC x@outside"), in a destination argument,
+    outside the user's own domains, and not as the tool's own documented URL
+    (:meth:`_Trusted.address_counts`)."""
     asked: dict[str, list[tuple[int, int, int, Asked]]] = {}
     for j, x, y, text in asking:
         for a in asked_literals(text):
@@ -240,14 +313,10 @@ def tampered_arguments(
         return out
     keys = list(asked)
     found_in = _literal_set(keys)
-    given, destination, k = "", False, 0
+    seen = _Trusted(trusted)
     used: dict[str, int] = {}  # literal -> the first call that carried it
     for i, values in sorted(calls):
-        while k < len(trusted) and trusted[k][0] < i:  # the trusted turns before the call
-            text = trusted[k][1]
-            given += "\n" + text
-            destination = destination or bool(_EMAIL.search(text) or _URL.search(text))
-            k += 1
+        seen.until(i)
         done: set[str] = set()
         for path, value in values:
             low = value.lower()
@@ -255,11 +324,12 @@ def tampered_arguments(
                 literal = keys[n]
                 prior = used.setdefault(literal, i)  # carried by a call before the ask: its own
                 where = next((p for p in asked[literal] if p[0] < min(i, prior)), None)
-                if literal in done or where is None or literal in given:
+                if literal in done or where is None or literal in seen.given:
                     continue
                 j, x, y, a = where
-                if a.shape == "address" and not destination:
-                    continue  # the user named no destination: the text may say where theirs is
+                documented = (tools or {}).get(i, "") in (owners or {}).get((j, x, y), ())
+                if a.shape == "address" and not seen.address_counts(literal, path, documented):
+                    continue
                 if _fits(literal, a.shape, path.lower(), low):
                     done.add(literal)
                     out.setdefault(i, []).append(Tampered(path, a.literal, a.shape, j, x, y))
