@@ -78,10 +78,13 @@ _PACKAGE_KEYS = frozenset(
      "library", "gem", "crate", "server"]
 )  # fmt: skip
 _KEY_SPLIT = re.compile(r"[^a-z]+")
-#: Argument names that say where a call sends: only there is an asked address the text's.
+_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+#: Argument names that say where a call sends: only there is an asked address the text's
+#: (each word of a name: ``cc_list``, ``toRecipients``, ``webhookUrl``).
 _DESTINATION_KEYS = frozenset(
     ["to", "cc", "bcc", "recipient", "recipients", "url", "uri", "endpoint", "endpoints",
-     "webhook", "webhooks", "destination"]
+     "webhook", "webhooks", "destination", "callback", "email", "emails", "forward",
+     "redirect"]
 )  # fmt: skip
 
 #: A verb that asks for a value to be put somewhere or a command to be run, where a clause
@@ -276,7 +279,8 @@ class _Trusted:
         not one the trusted turns name (the user's own domain), and it is not a URL the
         listing documents for the very tool the call uses (``documented``: "Use
         https://api.x/v1/ as the base URL")."""
-        if not self.destination or not set(_KEY_SPLIT.split(path.lower())) & _DESTINATION_KEYS:
+        words = set(_KEY_SPLIT.split(_HUMP.sub("_", path).lower()))
+        if not self.destination or not words & _DESTINATION_KEYS:
             return False
         if documented and "://" in literal:
             return False

@@ -627,6 +627,9 @@ def test_an_address_counts_in_a_destination_argument_only() -> None:
     cc = [(2, [("/to", "kim@harbor.example"), ("/cc", "audit@ledger-watch.example")])]
     got = tampered_arguments([(1, 0, len(ask), ask)], cc, trusted)
     assert [(t.path, t.literal) for t in got[2]] == [("/cc", "audit@ledger-watch.example")]
+    for path in ("/ccRecipients/0/emailAddress/address", "/cc_list/1", "/webhookUrl"):
+        calls = [(2, [(path, "audit@ledger-watch.example")])]
+        assert sorted(tampered_arguments([(1, 0, len(ask), ask)], calls, trusted)) == [2], path
 
 
 @pytest.mark.parametrize(
