@@ -429,6 +429,21 @@ def poisoned_strings(output: str) -> list[str]:
     return out
 
 
+def listing_strings(output: str) -> dict[str, frozenset[str]]:
+    """Every string of every tool entry of a tool listing (names, descriptions, parameter
+    descriptions, examples, defaults), each once, in order, with the names of the tools
+    whose entry holds it; empty for anything but a listing."""
+    data = _listing(output)
+    if data is None:
+        return {}
+    out: dict[str, frozenset[str]] = {}
+    for entry in _entries(data):
+        name = frozenset([entry["name"]])
+        for text in _strings(entry):
+            out[text] = out.get(text, frozenset()) | name
+    return out
+
+
 def _field_strings(schema: Any) -> list[tuple[str, str]]:
     """``(parameter, string)`` for every string of a schema: those under ``properties``
     with the parameter they describe, the rest with ``""``."""

@@ -64,9 +64,11 @@ class ArgSource:
         end: End of that span.
         source: The kind of the supplying step (``tool_output``, ``memory``,
             ``retrieved``, ``agent``, ``user``, ``system``) or None.
-        matched: What matched: ``value``, ``anchor:<text>``, ``shingle``, or ``decoded``
+        matched: What matched: ``value``, ``anchor:<text>``, ``shingle``, ``decoded``
             (found only in the decoded text of an encoded instruction span; located at
-            the whole span).
+            the whole span), or ``tampered`` (an attacker value only: ``value`` is the
+            literal a tool listing or error result asked for, carried inside the
+            argument; located at the text that asked: :mod:`.tamper`).
         in_instruction: Index into ``Provenance.instructions`` when the match lies in
             an instruction span.
     """

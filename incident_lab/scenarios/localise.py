@@ -270,7 +270,10 @@ def _in_injected_block(arg: Any, prov: Any, traj: Trajectory) -> bool:
     spans = [
         sp
         for k, sp in enumerate(prov.instructions)
-        if sp.step == arg.step and sp.source != "user" and _injected_span(k, arg, prov)
+        if sp.step == arg.step
+        and sp.source != "user"
+        and "tampered_argument" not in getattr(sp, "cues", ())  # it stands for its values only
+        and _injected_span(k, arg, prov)
     ]
     if not spans:
         return False
