@@ -48,12 +48,18 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from incident_lab.classify.session import SessionView, provenance_of
 from incident_lab.provenance.model import CallProvenance, Provenance
 from incident_lab.provenance.tools import tool_words
+from incident_lab.text.memo import short_text_memo, text_memo
+
+#: Texts up to this length are memoised by themselves, longer ones by a digest (at most
+#: :data:`_LONG_MEMO` of them) or not at all: no caller's 100 KB turn is kept whole
+#: (:mod:`incident_lab.text.memo`).
+_MEMO_CHARS = 4096
+_LONG_MEMO = 64
 
 
 def _set(words: str) -> frozenset[str]:
@@ -524,7 +530,7 @@ def _sentences(text: str) -> list[str]:
     return list(_sentences_memo(text))
 
 
-@lru_cache(maxsize=1024)
+@text_memo(maxsize=1024, short_chars=_MEMO_CHARS, long_size=_LONG_MEMO)
 def _sentences_memo(text: str) -> tuple[str, ...]:
     return tuple(m.group(0).lower() for m in _SENTENCE.finditer(text))
 
@@ -551,7 +557,7 @@ def _tokens(text: str) -> list[str]:
     return list(_tokens_memo(text))
 
 
-@lru_cache(maxsize=4096)
+@text_memo(maxsize=4096, short_chars=_MEMO_CHARS, long_size=_LONG_MEMO)
 def _tokens_memo(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.lower().replace("\u2019", "'")))
 
@@ -575,7 +581,7 @@ class _Parsed:
     hinglish_no: bool
 
 
-@lru_cache(maxsize=4096)
+@text_memo(maxsize=4096, short_chars=_MEMO_CHARS, long_size=_LONG_MEMO)
 def _parse(text: str) -> _Parsed:
     """Clauses end at , ; : and at "and", "but", "or", "aur", "par", "lekin" (dropped)."""
     tokens: list[str] = []
@@ -607,7 +613,7 @@ def _parse(text: str) -> _Parsed:
     )
 
 
-@lru_cache(maxsize=4096)
+@short_text_memo(maxsize=4096, text_at=0, chars=_MEMO_CHARS)
 def _find(text: str, phrase: tuple[str, ...], glossed: bool) -> tuple[int, ...]:
     """Where ``phrase`` is said in a row in ``text``: item words in the caller's spelling
     (:func:`_same_word`), or modifier words exactly, after the gloss."""
@@ -639,13 +645,13 @@ def _count(token: str) -> int | None:
     return _NUMBERS.get(token)
 
 
-@lru_cache(maxsize=4096)
+@short_text_memo(maxsize=4096, text_at=0, chars=_MEMO_CHARS)
 def _covered(text: str, mods: tuple[tuple[str, ...], ...]) -> frozenset[int]:
     """The positions of every modifier of the line said in ``text``."""
     return frozenset(i + j for m in mods for i in _find(text, m, True) for j in range(len(m)))
 
 
-@lru_cache(maxsize=4096)
+@short_text_memo(maxsize=4096, text_at=0, chars=_MEMO_CHARS)
 def _clause_marks(
     text: str, mods: tuple[tuple[str, ...], ...]
 ) -> tuple[tuple[int, ...], tuple[int, ...], frozenset[int]]:
@@ -665,7 +671,7 @@ def _clause_marks(
     return tuple(first), tuple(last), frozenset(only)
 
 
-@lru_cache(maxsize=4096)
+@short_text_memo(maxsize=4096, text_at=1, chars=_MEMO_CHARS)
 def _ordered(
     item: tuple[str, ...], text: str, mods: tuple[tuple[str, ...], ...], after_no: bool = False
 ) -> tuple[tuple[int, int], ...]:
