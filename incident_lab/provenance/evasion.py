@@ -463,15 +463,16 @@ _PIECES = re2.compile(r"\w\s{0,2}[+|*~]\s{0,2}\w")
 _GLUED = re2.compile(r"[A-Za-z]{14,}")
 
 
-#: E-mail addresses: their ``@`` is no leet letter.
-_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+#: An e-mail address (bounded, linear): here their ``@`` is no leet letter; the tampering
+#: rule (:mod:`.tamper`) finds the addresses a text asks for with it.
+EMAIL_ADDRESS = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 
 
 def _any_disguise(text: str) -> bool:
     """A cheap first look: could any line of ``text`` be disguised? (A plain injection,
     the common case, is then not located line by line.)"""
     if "@" in text:
-        text = _EMAIL.sub(" ", text)
+        text = EMAIL_ADDRESS.sub(" ", text)
     return bool(
         "&#" in text
         or not text.isascii()
@@ -488,7 +489,7 @@ def _disguised(raw: str) -> bool:
     HTML entities, words cut into pieces or one per line, one glued word, flipped case.
     Punctuation alone ("forget: all above prices") is no disguise."""
     if "@" in raw:
-        raw = _EMAIL.sub(" ", raw)
+        raw = EMAIL_ADDRESS.sub(" ", raw)
     return bool(
         "&#" in raw
         or not raw.isascii()
@@ -519,7 +520,7 @@ def _match_disguised(raw: str, core: str, words: str) -> bool:
             return True
         raw = html.unescape(raw)
     if "@" in raw:
-        raw = _EMAIL.sub(" ", raw)
+        raw = EMAIL_ADDRESS.sub(" ", raw)
     return bool(
         any(not ch.isascii() and unicodedata.category(ch)[0] in "LMC" for ch in raw)
         or _one_word_lines(raw)

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import re2
 
+from incident_lab.provenance.evasion import EMAIL_ADDRESS as _EMAIL
 from incident_lab.provenance.sensitive import sensitive_value
 from incident_lab.text.lexicon import DESTRUCTIVE, OUTBOUND_COMMAND, REMOTE_EXEC
 
@@ -32,7 +33,6 @@ _I = re.IGNORECASE
 #: tag, an e-mail address, a URL, a scoped package, or a path.
 _QUOTED = re.compile(r"(?<![A-Za-z])'([^'\n]{2,200})'|\"([^\"\n]{2,200})\"|`([^`\n]{2,200})`")
 _TAG = re.compile(r"<[A-Za-z][^<>\n]{0,400}>")
-_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 _URL = re.compile(r"\b(?:https?|ftp|file)://[^\s'\"<>]{1,400}")
 _SCOPED = re.compile(r"@[\w.-]{1,64}/[\w.-]{1,64}(?:@[\w.-]{1,32})?")
 _PATH = re.compile(r"(?<![\w/.~-])(?:~|\.{1,2})?/[\w.~-]{1,100}(?:/[\w.~-]{1,100}){0,20}")
