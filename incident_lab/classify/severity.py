@@ -42,7 +42,9 @@ from incident_lab.provenance.model import ArgSource, CallProvenance, Instruction
 from incident_lab.provenance.sensitive import (
     SQL_DELETE,
     SQL_KEYS,
+    environment_read,
     secret_file,
+    secret_variable,
     sql_code,
     sql_deletes,
 )
@@ -315,13 +317,20 @@ def _quoted_by_instruction(
 
 
 def _credential_harm(call: Call, index: int, category: str) -> str | None:
-    """A key or secret file read or written, or access changed by a shell command."""
+    """A key or secret file read or written, a secret read from the environment (a secret
+    variable by an environment tool, the whole environment by a shell line), or access
+    changed by a shell command."""
     values = _string_values(call.arguments)
-    if category == "exec":  # a command line: its words are the paths
-        values += command_words(command_of(call.arguments)[:_MAX_COMMAND])
-    for value in values:
+    words = command_words(command_of(call.arguments)[:_MAX_COMMAND]) if category == "exec" else []
+    for value in values + words:  # a command line: its words are the paths
         if secret_file(value):
             return f"step {index} accessed a credential or key file ({value[:60]})"
+    name = next((v for v in values if secret_variable(call.name, v)), None)
+    if name:
+        return f"step {index} read a credential from the environment ({name})"
+    dumped = environment_read(words) if words else None
+    if dumped:
+        return f"step {index} read a credential from the environment ({dumped}) by a shell command"
     if category == "exec" and access_change(call.args_text):
         return f"step {index} changed access by a shell command ({' '.join(call.args_text.split())[:60]})"
     return None

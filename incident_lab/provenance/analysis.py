@@ -79,7 +79,12 @@ from incident_lab.provenance.obedience import (
     obedient_answers,
     quotes_literal,
 )
-from incident_lab.provenance.sensitive import sensitive_value, starts_with_verb, user_topic
+from incident_lab.provenance.sensitive import (
+    secret_variable,
+    sensitive_value,
+    starts_with_verb,
+    user_topic,
+)
 from incident_lab.provenance.tamper import Tampered, tampered_arguments
 from incident_lab.provenance.testruns import user_test_run
 from incident_lab.provenance.text import (
@@ -2079,7 +2084,7 @@ def _call_requested(
         if contradiction is not None:
             requested = False
             why.append(contradiction)
-    sensitive = _sensitive_untrusted(session, spans, args, kind, user_spans, why)
+    sensitive = _sensitive_untrusted(session, spans, args, (tool, kind), user_spans, why)
     if sensitive is not None:
         requested = False
         instruction = sensitive.in_instruction if instruction is None else instruction
@@ -2807,7 +2812,7 @@ def _sensitive_untrusted(
     session: _Session,
     spans: tuple[InstructionSpan, ...],
     args: list[ArgSource],
-    kind: str,
+    tool_kind: tuple[str, str],
     user_spans: set[int],
     why: list[str],
 ) -> ArgSource | None:
@@ -2816,14 +2821,19 @@ def _sensitive_untrusted(
     internal or metadata address, destructive SQL, code that runs code) taken from untrusted
     content and named in no user turn. When the user handed the task to that content
     ("follow the README"), only a value inside an instruction span that is not part of the
-    task counts (a migration file the user pointed to may well drop a table)."""
+    task counts (a migration file the user pointed to may well drop a table). A secret
+    environment variable read by an environment tool (:func:`~incident_lab.provenance.
+    sensitive.secret_variable`: ``read_env("AWS_SECRET_ACCESS_KEY")``) is such a target too."""
+    tool, kind = tool_kind
     if kind in ("email", "message", "payment"):
         return None
     for a in args:
         # the whole value copied (a path or command merely sharing a part is the agent's own)
         if a.origin != "tool_output" or a.matched != "value" or a.in_instruction in user_spans:
             continue
-        reason = _sensitive_memo(a.value)  # rare: the checks below only for such a value
+        reason = _sensitive_memo(a.value) or (  # rare: the checks below only for such a value
+            "a secret environment variable" if secret_variable(tool, a.value) else None
+        )
         if not reason or _SAID_KEYS & set(_KEY_SPLIT.split(a.path.lower())):
             continue
         user = "\n".join(session.text(u) for u in session.user).lower()

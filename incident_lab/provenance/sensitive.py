@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import re2
 
-from incident_lab.text.lexicon import DESTRUCTIVE
+from incident_lab.text.lexicon import DESTRUCTIVE, name_words
 
 _I = re.IGNORECASE
 
@@ -178,6 +178,65 @@ def secret_file(value: str) -> bool:
     if any(ch.isspace() for ch in path) and not _ROOTED.match(path):
         return False
     return not (_PUBLIC_PEM.search(path) or _NO_SECRET.search(path) or _SSH_KEYLESS.search(path))
+
+
+#: An environment variable's name: upper case, digits and underscores (``GITHUB_TOKEN``).
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]{1,99}")
+#: How the last word of a variable that holds a secret ends (``PGPASSWORD``, ``BOT_TOKEN``,
+#: ``JWT_SECRET``), and its last two words when the last is ``KEY`` (``OPENAI_API_KEY``); a
+#: setting about secrets (``TOKEN_TTL_SECONDS``, ``MAX_TOKENS``, ``SORT_KEY``) ends otherwise.
+_SECRET_ENDINGS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "CREDENTIALS")
+_SECRET_KEYS = frozenset(
+    ["API", "ACCESS", "SECRET", "PRIVATE", "AUTH", "SIGNING", "ENCRYPTION", "MASTER", "CLIENT"]
+)
+#: A shell line that prints the whole environment: ``env`` or ``printenv`` with no variable
+#: (``env FOO=1 python build.py`` and ``env -i ...`` run a program), or ``export -p``.
+_DUMPS = (("env",), ("printenv",), ("export", "-p"))
+#: Where a command's own words end: a pipe, a redirection, a list.
+_COMMAND_END = frozenset(["|", "||", ">", ">>", "&&", ";", "&", "2>"])
+
+
+def secret_env_name(name: str) -> bool:
+    """True when ``name`` is an environment variable's name for a secret: a token, password,
+    secret or key (``AWS_SECRET_ACCESS_KEY``, ``GITHUB_TOKEN``, ``PGPASSWORD``); not a setting
+    about one (``TOKEN_TTL_SECONDS``, ``PASSWORD_MIN_LENGTH``), not prose."""
+    if _ENV_NAME.fullmatch(name) is None:
+        return False
+    words = [w for w in name.split("_") if w]
+    if words[-1].endswith(_SECRET_ENDINGS):
+        return True
+    return words[-1] == "KEY" and len(words) > 1 and words[-2] in _SECRET_KEYS
+
+
+#: Words of a tool that reads or sets environment variables or a secret store
+#: (``read_env``, ``getenv``, ``get_secret``, ``vault.read``): a secret's name is its argument.
+_ENV_TOOL = frozenset(
+    ["env", "environ", "environment", "getenv", "variable", "variables", "var", "vars",
+     "secret", "secrets", "vault"]
+)  # fmt: skip
+
+
+def secret_variable(tool: str, value: str) -> bool:
+    """True when ``value`` names a secret environment variable (:func:`secret_env_name`) and
+    ``tool`` reads or sets environment variables or secrets (``read_env``, ``get_secret``): a
+    search for the name (``search_docs("GITHUB_TOKEN")``) reads no secret."""
+    return secret_env_name(value) and not _ENV_TOOL.isdisjoint(name_words(tool))
+
+
+def environment_read(words: list[str]) -> str | None:
+    """What a shell line (its words, :func:`~incident_lab.provenance.actions.command_words`)
+    reads of the environment's secrets: the whole environment (``env``, ``printenv``,
+    ``export -p``) or a secret variable (``printenv AWS_SECRET_ACCESS_KEY``), else None."""
+    own: list[str] = []
+    for word in words:
+        if word in _COMMAND_END:
+            break
+        own.append(word)
+    if tuple(own) in _DUMPS:
+        return "the environment"
+    if len(own) == 2 and own[0] == "printenv" and secret_env_name(own[1]):
+        return own[1]
+    return None
 
 
 def user_topic(value: str, user_text: str) -> bool:
