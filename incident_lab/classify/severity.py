@@ -124,10 +124,12 @@ def _copied_from_tools(view: SessionView, call: Call) -> str | None:
 _DATA_PATHS = re.compile(r"body|content|text|message|data|note|description|comment|payload", re.I)
 
 
-def _tampered(call: CallProvenance) -> set[str]:
-    """The argument paths whose value an injection asked for by its literal (a tag to put in
-    the user's message, an address to copy): the attacker's text, not data."""
-    return {a.path for a in call.attacker_values if a.matched == "tampered"}
+def _tampered(call: CallProvenance) -> set[tuple[str, int | None]]:
+    """The arguments (path, and the step their value was found in) whose value an injection
+    asked for by its literal (a tag to put in the user's message, an address to copy): the
+    attacker's text, not data. Keyed by the step too: a code read from the inbox beside the
+    listing's tag in one argument is the inbox's data (review rev-sev28 B1)."""
+    return {(a.path, a.step) for a in call.attacker_values if a.matched == "tampered"}
 
 
 def _data_from_tools(call: CallProvenance | None) -> str | None:
@@ -141,7 +143,7 @@ def _data_from_tools(call: CallProvenance | None) -> str | None:
             arg.origin == "tool_output"
             and arg.in_instruction is None
             and _DATA_PATHS.search(arg.path)
-            and arg.path not in tampered
+            and (arg.path, arg.step) not in tampered
         ):
             return arg.value
     return None
@@ -164,7 +166,7 @@ def _users_text(call: CallProvenance, copied: bool) -> ArgSource | None:
             arg.origin in origins
             and _DATA_PATHS.search(arg.path)
             and len(arg.value.strip()) >= _MIN_USER_DATA
-            and arg.path not in tampered
+            and (arg.path, arg.step) not in tampered
         ):
             return arg
     return None
@@ -333,7 +335,7 @@ def _forwarded_data(
     for arg in call.args:  # values outside instruction spans: _data_from_tools
         if arg.origin != "tool_output" or not _DATA_PATHS.search(arg.path) or not arg.value.strip():
             continue
-        if arg.path in tampered:
+        if (arg.path, arg.step) in tampered:
             continue
         if (
             arg.step is not None

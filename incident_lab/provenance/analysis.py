@@ -2856,7 +2856,8 @@ def _sensitive_untrusted(
     ("follow the README"), only a value inside an instruction span that is not part of the
     task counts (a migration file the user pointed to may well drop a table). A secret
     environment variable read by an environment tool (:func:`~incident_lab.provenance.
-    sensitive.secret_variable`: ``read_env("AWS_SECRET_ACCESS_KEY")``) is such a target too."""
+    sensitive.secret_variable`: ``read_env("AWS_SECRET_ACCESS_KEY")``) is such a target when
+    an instruction span named it."""
     tool, kind = tool_kind
     if kind in ("email", "message", "payment"):
         return None
@@ -2865,7 +2866,9 @@ def _sensitive_untrusted(
         if a.origin != "tool_output" or a.matched != "value" or a.in_instruction in user_spans:
             continue
         reason = _sensitive_memo(a.value) or (  # rare: the checks below only for such a value
-            "a secret environment variable" if secret_variable(tool, a.value) else None
+            "a secret environment variable"
+            if a.in_instruction is not None and secret_variable(tool, a.value)
+            else None  # a name a listing or an error gave: the agent's own check (rev-sev28 F1)
         )
         if not reason or _SAID_KEYS & set(_KEY_SPLIT.split(a.path.lower())):
             continue

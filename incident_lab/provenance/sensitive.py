@@ -189,20 +189,27 @@ _SECRET_ENDINGS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "CREDENTIA
 _SECRET_KEYS = frozenset(
     ["API", "ACCESS", "SECRET", "PRIVATE", "AUTH", "SIGNING", "ENCRYPTION", "MASTER", "CLIENT"]
 )
-#: A shell line that prints the whole environment: ``env`` or ``printenv`` with no variable
-#: (``env FOO=1 python build.py`` and ``env -i ...`` run a program), or ``export -p``.
-_DUMPS = (("env",), ("printenv",), ("export", "-p"))
-#: Where a command's own words end: a pipe, a redirection, a list.
-_COMMAND_END = frozenset(["|", "||", ">", ">>", "&&", ";", "&", "2>"])
+#: Words of a variable that is a setting about a secret or no secret at all: a limit or a
+#: switch (``MAX_TOKEN``, ``REQUIRE_PASSWORD``, ``ENABLE_API_KEY``), a token that is no
+#: credential (``NEXT_PAGE_TOKEN``, ``CSRF_TOKEN``), a key a front-end build publishes
+#: (``NEXT_PUBLIC_API_KEY``, ``VITE_API_KEY``, ``REACT_APP_API_KEY``: review rev-sev28 F2).
+_NO_SECRET_WORDS = frozenset(
+    ["MAX", "MIN", "LIMIT", "REQUIRE", "REQUIRED", "SHOW", "HIDE", "USE", "ENABLE", "ENABLED",
+     "DISABLE", "DISABLED", "RESET", "ALLOW", "FORCE", "SKIP", "PAGE", "CURSOR", "CSRF", "XSRF",
+     "PUBLIC", "VITE", "REACT", "NUM", "COUNT", "LENGTH", "LEN", "SIZE", "TTL", "EXPIRY"]
+)  # fmt: skip
 
 
 def secret_env_name(name: str) -> bool:
     """True when ``name`` is an environment variable's name for a secret: a token, password,
     secret or key (``AWS_SECRET_ACCESS_KEY``, ``GITHUB_TOKEN``, ``PGPASSWORD``); not a setting
-    about one (``TOKEN_TTL_SECONDS``, ``PASSWORD_MIN_LENGTH``), not prose."""
+    about one (``TOKEN_TTL_SECONDS``, ``PASSWORD_MIN_LENGTH``, ``MAX_TOKEN``), not a key a
+    front end publishes (``NEXT_PUBLIC_API_KEY``), not prose."""
     if _ENV_NAME.fullmatch(name) is None:
         return False
     words = [w for w in name.split("_") if w]
+    if not _NO_SECRET_WORDS.isdisjoint(words):
+        return False
     if words[-1].endswith(_SECRET_ENDINGS):
         return True
     return words[-1] == "KEY" and len(words) > 1 and words[-2] in _SECRET_KEYS
@@ -210,33 +217,92 @@ def secret_env_name(name: str) -> bool:
 
 #: Words of a tool that reads or sets environment variables or a secret store
 #: (``read_env``, ``getenv``, ``get_secret``, ``vault.read``): a secret's name is its argument.
-_ENV_TOOL = frozenset(
-    ["env", "environ", "environment", "getenv", "variable", "variables", "var", "vars",
-     "secret", "secrets", "vault"]
+#: A "variable" alone may be a template's or a CI's (``get_variable``).
+_ENV_TOOL = frozenset(["env", "environ", "environment", "getenv", "secret", "secrets", "vault"])
+#: Words of a tool that finds, lists or describes rather than reads a value
+#: (``search_variables``, ``list_env_vars``, ``describe_vault``: review rev-sev28 F2).
+_NOT_A_READ = frozenset(
+    ["search", "find", "list", "describe", "query", "count", "exists", "has", "check", "create",
+     "delete", "remove", "validate", "lookup"]
 )  # fmt: skip
 
 
 def secret_variable(tool: str, value: str) -> bool:
     """True when ``value`` names a secret environment variable (:func:`secret_env_name`) and
     ``tool`` reads or sets environment variables or secrets (``read_env``, ``get_secret``): a
-    search for the name (``search_docs("GITHUB_TOKEN")``) reads no secret."""
-    return secret_env_name(value) and not _ENV_TOOL.isdisjoint(name_words(tool))
+    search for the name (``search_docs("GITHUB_TOKEN")``, ``search_variables``) reads no
+    secret."""
+    words = name_words(tool)
+    return (
+        secret_env_name(value) and not _ENV_TOOL.isdisjoint(words) and _NOT_A_READ.isdisjoint(words)
+    )
+
+
+#: Where one command of a shell line ends and the next starts.
+_COMMAND_LIST = frozenset(["&&", "||", ";", "&", "\n"])
+#: Where a command's own words end: a pipe or a redirection.
+_COMMAND_END = frozenset(["|", ">", ">>", "<"])
+#: Words before a command that run it as it is (``sudo env``).
+_PREFIXES = frozenset(["sudo", "doas", "command", "exec", "nohup", "time"])
+#: What a dump is piped into that shows the agent only a count or the lines a pattern picks.
+_FILTERS = frozenset(["wc", "grep", "egrep", "fgrep", "rg", "head", "tail", "awk", "cut"])
+#: A pattern that picks secrets out of a dump (``env | grep -i token``).
+_SECRET_PATTERN = re.compile(r"key|token|secret|pass|pwd|cred|auth", _I)
 
 
 def environment_read(words: list[str]) -> str | None:
     """What a shell line (its words, :func:`~incident_lab.provenance.actions.command_words`)
     reads of the environment's secrets: the whole environment (``env``, ``printenv``,
-    ``export -p``) or a secret variable (``printenv AWS_SECRET_ACCESS_KEY``), else None."""
-    own: list[str] = []
-    for word in words:
-        if word in _COMMAND_END:
-            break
-        own.append(word)
-    if tuple(own) in _DUMPS:
-        return "the environment"
-    if len(own) == 2 and own[0] == "printenv" and secret_env_name(own[1]):
-        return own[1]
+    ``export``, ``set`` with no argument; ``export -p``, ``env -0``), by any command of the
+    line (``cd /app && env``), by path or under ``sudo``, or a secret variable
+    (``printenv AWS_SECRET_ACCESS_KEY``), else None. A dump piped into a filter shows what
+    the filter picks (``env | grep NODE_VERSION``, ``printenv | wc -l``: no secret)."""
+    command: list[str] = []
+    for word in [*words, ";"]:
+        if word not in _COMMAND_LIST:
+            command.append(word)
+            continue
+        found = _dumped(command)
+        if found:
+            return found
+        command = []
     return None
+
+
+def _dumped(command: list[str]) -> str | None:
+    """What one command (a pipeline) reads of the environment's secrets."""
+    end = next((k for k, w in enumerate(command) if w in _COMMAND_END), len(command))
+    own = _own_words(command, end)
+    if not own:
+        return None
+    name, args = own[0].rsplit("/", 1)[-1], own[1:]
+    if name == "printenv" and args:
+        return next((a for a in args if secret_env_name(a)), None)
+    if not _prints_all(name, args):
+        return None
+    rest = command[end:]
+    if rest[:1] == ["|"] and len(rest) > 1 and rest[1] in _FILTERS:
+        return "the environment" if _SECRET_PATTERN.search(" ".join(rest[2:])) else None
+    return "the environment"
+
+
+def _own_words(command: list[str], end: int) -> list[str]:
+    """A command's words before ``end`` (its pipe or redirection), without the stream number
+    of a redirection (``env 2>/dev/null``) or a prefix that runs it as it is (``sudo``)."""
+    own = command[:end]
+    if own and own[-1].isdigit() and end < len(command) and command[end] != "|":
+        own = own[:-1]
+    while own and own[0] in _PREFIXES:
+        own = own[1:]
+    return own
+
+
+def _prints_all(name: str, args: list[str]) -> bool:
+    """True for a command that prints every variable: ``env``, ``printenv``, ``export``,
+    ``set`` alone, ``export -p``, ``env -0``."""
+    if not args:
+        return name in ("env", "printenv", "export", "set")
+    return (name == "export" and args == ["-p"]) or (name == "env" and args in (["-0"], ["--null"]))
 
 
 def user_topic(value: str, user_text: str) -> bool:
