@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from incident_lab.readers import otel_agents_sdk
+from incident_lab.readers import otel_agents_sdk, otel_pydantic_ai
 from incident_lab.readers.mapping import (
     as_dict,
     as_list,
@@ -80,6 +80,30 @@ def join_log(span: dict[str, Any], log: dict[str, Any]) -> None:
     for key, value in log["attrs"].items():
         if key.startswith("gen_ai.") and key != "gen_ai.event.content":
             span["attrs"].setdefault(key, value)
+
+
+def attribute_events(span: dict[str, Any]) -> list[dict[str, Any]]:
+    """The per-message GenAI events a span carries as one JSON array attribute, ``events``.
+
+    pydantic-ai's legacy data format 1 (``event_mode="attributes"``, the Logfire way)
+    writes each event as an object with its name under ``event.name`` and its body
+    fields beside it. Only objects naming a per-message GenAI event are taken (as span
+    events: ``{"name", "time", "attrs"}``); any other ``events`` attribute gives none, and
+    so does a span that has such events of its own (they are read instead, never both).
+    """
+    if any(_is_message_event(event["name"]) for event in span["events"]):
+        return []
+    found: list[dict[str, Any]] = []
+    for item in as_list(json_attr(span["attrs"].get("events"))):
+        name = as_dict(item).get("event.name")
+        if _is_message_event(name):
+            attrs = {k: v for k, v in item.items() if k != "event.name"}
+            found.append({"name": name, "time": None, "attrs": attrs})
+    return found
+
+
+def _is_message_event(name: Any) -> bool:
+    return name in LEGACY_EVENTS or name == "gen_ai.choice"
 
 
 def has_content(steps: list[dict[str, Any]]) -> bool:
@@ -294,7 +318,7 @@ def _add_event_steps(
     ``gen_ai.choice`` events past index 0 are the first choice's alternatives."""
     chosen: list[dict[str, Any]] = []
     others: list[Any] = []
-    for event in span["events"]:
+    for event in span["events"] + attribute_events(span):
         if event["name"] == "gen_ai.choice" and _choice_index(event) not in (None, 0):
             others.append(_choice_message(event))
         elif event["name"] in LEGACY_EVENTS or event["name"] == "gen_ai.choice":
@@ -314,7 +338,7 @@ def _add_tool_steps(
     outputs: list[dict[str, Any]],
 ) -> None:
     """An ``execute_tool`` span's call (at its start) and result or error (at its end)."""
-    attrs = span["attrs"]
+    attrs = otel_pydantic_ai.tool_attrs(span)
     name = str_or_none(attrs.get("gen_ai.tool.name")) or "unknown_tool"
     call_id = _clean_id(attrs.get("gen_ai.tool.call.id"))
     call = tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start
@@ -326,12 +350,24 @@ def _add_tool_steps(
     if recorded is not None or failed:
         output = output_text(json_attr(recorded)) if recorded is not None else ""
         if failed and not output:
-            output = str(status.get("message") or attrs.get("error.type") or "error")
+            output = status.get("message") or _exception_text(span)
+            output = str(output or attrs.get("error.type") or "error")
         result = {"type": "tool_result", "call_id": call_id, "name": name, "output": output}
         result |= {"is_error": failed} | end
         outputs.append(result)
     if call_id is None:
         call[_RESULT] = result
+
+
+def _exception_text(span: dict[str, Any]) -> str:
+    """``type: message`` of the span's first ``exception`` event (OTel's record of what was
+    raised: the only record of a tool's error when the span has no status message)."""
+    for event in span["events"]:
+        if event["name"] == "exception":
+            attrs = event["attrs"]
+            parts = (str_or_none(attrs.get(k)) for k in ("exception.type", "exception.message"))
+            return ": ".join(p for p in parts if p)
+    return ""
 
 
 def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[str, Any]]]]:
