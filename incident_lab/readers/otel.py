@@ -55,6 +55,7 @@ from incident_lab.readers.otel_steps import (
     attribute_events,
     join_log,
     json_attr,
+    lend_details,
     operation,
     session_steps,
 )
@@ -83,6 +84,7 @@ _MAPPED = {
     "gen_ai.tool.call.arguments",
     "gen_ai.tool.call.result",
     "gen_ai.tool.description",
+    "gen_ai.tool.json_schema",
     "gen_ai.input.messages",
     "gen_ai.output.messages",
     "gen_ai.system_instructions",
@@ -170,6 +172,8 @@ def _join_logs(
     """Attach each GenAI log record of one trace to its span; spans are made for records
     that have none. ``items`` are ``(input position, span or log record)``."""
     spans = [item for _seq, item in items if "span" not in item]
+    for member in spans:
+        lend_details(member)
     index = {(s["trace"], s["id"]): s for s in spans}
     rejects: list[tuple[int, Record]] = []
     for seq, log in items:
@@ -266,7 +270,9 @@ def _tools(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for span in members:
         name = str_or_none(span["attrs"].get("gen_ai.tool.name"))
         if operation(span) == "execute_tool" and name and name not in tools:
-            tools[name] = tool_entry(name, span["attrs"].get("gen_ai.tool.description"))
+            description = span["attrs"].get("gen_ai.tool.description")
+            schema = json_attr(span["attrs"].get("gen_ai.tool.json_schema"))  # Strands
+            tools[name] = tool_entry(name, description, schema)
     return list(tools.values())
 
 

@@ -12,10 +12,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from incident_lab.readers import otel_agents_sdk, otel_pydantic_ai
+from incident_lab.readers import otel_agents_sdk, otel_pydantic_ai, otel_strands
 from incident_lab.readers.mapping import (
     as_dict,
     as_list,
+    converse_text,
     nanos_to_rfc3339,
     output_text,
     str_or_none,
@@ -80,6 +81,21 @@ def join_log(span: dict[str, Any], log: dict[str, Any]) -> None:
     for key, value in log["attrs"].items():
         if key.startswith("gen_ai.") and key != "gen_ai.event.content":
             span["attrs"].setdefault(key, value)
+
+
+#: The event of the newer conventions holding a call's messages as attributes.
+DETAILS_EVENT = "gen_ai.client.inference.operation.details"
+
+
+def lend_details(span: dict[str, Any]) -> None:
+    """Give the span the ``gen_ai.*`` attributes of its ``gen_ai.client.inference.operation.details``
+    span events where it has none (Strands writes its content that way: as span events,
+    not log records); the first event with a key wins, as for log records."""
+    for event in span["events"]:
+        if event["name"] == DETAILS_EVENT:
+            for key, value in event["attrs"].items():
+                if key.startswith("gen_ai."):
+                    span["attrs"].setdefault(key, value)
 
 
 def attribute_events(span: dict[str, Any]) -> list[dict[str, Any]]:
@@ -207,7 +223,8 @@ def _response_text(response: Any) -> tuple[str, bool]:
         ((key, value),) = response.items()
         if key in ("result", "output", "error"):
             return output_text(value), key == "error"
-    return output_text(response), False
+    text = converse_text(response)  # Strands: the tool's content blocks
+    return (output_text(response) if text is None else text), False
 
 
 def _clean_id(value: Any) -> str | None:
@@ -251,11 +268,12 @@ def _choice_message(event: dict[str, Any]) -> dict[str, Any]:
 
 def _openai_like(msg: dict[str, Any], stamp: dict[str, str]) -> list[dict[str, Any]]:
     """Steps from an older-convention message (OpenAI-like ``content`` + ``tool_calls``)."""
-    text, _others = text_of(msg.get("content"))
+    text, others = text_of(msg.get("content"))
     role = msg.get("role")
-    if role == "tool":
+    if role == "tool":  # a JSON output (decoded from its string) is kept whole, as JSON
+        output = output_text(msg.get("content")) if others else text
         return [
-            {"type": "tool_result", "call_id": _clean_id(msg.get("id")), "output": text} | stamp
+            {"type": "tool_result", "call_id": _clean_id(msg.get("id")), "output": output} | stamp
         ]
     steps: list[dict[str, Any]] = []
     calls = as_list(msg.get("tool_calls"))
@@ -318,7 +336,7 @@ def _add_event_steps(
     ``gen_ai.choice`` events past index 0 are the first choice's alternatives."""
     chosen: list[dict[str, Any]] = []
     others: list[Any] = []
-    for event in span["events"] + attribute_events(span):
+    for event in otel_strands.events(span, operation(span)) + attribute_events(span):
         if event["name"] == "gen_ai.choice" and _choice_index(event) not in (None, 0):
             others.append(_choice_message(event))
         elif event["name"] in LEGACY_EVENTS or event["name"] == "gen_ai.choice":
@@ -338,13 +356,14 @@ def _add_tool_steps(
     outputs: list[dict[str, Any]],
 ) -> None:
     """An ``execute_tool`` span's call (at its start) and result or error (at its end)."""
-    attrs = otel_pydantic_ai.tool_attrs(span)
+    attrs, errored = otel_strands.tool_attrs(span, otel_pydantic_ai.tool_attrs(span))
     name = str_or_none(attrs.get("gen_ai.tool.name")) or "unknown_tool"
     call_id = _clean_id(attrs.get("gen_ai.tool.call.id"))
     call = tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start
     calls.append(call)
     status = span["status"]
-    failed = status.get("code") in (2, "2", "STATUS_CODE_ERROR") or "error.type" in attrs
+    failed = errored or status.get("code") in (2, "2", "STATUS_CODE_ERROR")
+    failed = failed or "error.type" in attrs
     recorded = attrs.get("gen_ai.tool.call.result")
     result: dict[str, Any] | None = None
     if recorded is not None or failed:
@@ -378,7 +397,10 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
     end = {"timestamp": t} if (t := nanos_to_rfc3339(span["end"])) else {}
     inputs: list[dict[str, Any]] = []
     outputs: list[dict[str, Any]] = []
-    if otel_agents_sdk.is_agent_summary(span.get("scope"), operation(span)):
+    skip = otel_strands.skipped(span, operation(span))
+    if skip == "all":
+        return []
+    if skip == "messages" or otel_agents_sdk.is_agent_summary(span.get("scope"), operation(span)):
         attrs = {}
     for message in as_list(json_attr(attrs.get("gen_ai.input.messages"))):
         inputs.extend(_parts_steps(message, {}))
@@ -399,6 +421,8 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
     calls: list[dict[str, Any]] = []
     if operation(span) == "execute_tool":
         _add_tool_steps(span, start, end, calls, outputs)
+    if skip == "outputs":
+        outputs = []
     return [
         (span["start"], 0, "input", inputs),
         (span["start"], 0, "tool", calls),
