@@ -86,8 +86,10 @@ def _result_text(result: dict[str, Any]) -> str:
 
 
 def _message(blocks: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-    """``(OpenAI-like message, tool results)`` of Converse blocks, or None when a block
-    is neither text, toolUse nor toolResult (then the event is read as it is)."""
+    """``(OpenAI-like message, tool results)`` of Converse blocks, or None when none is a
+    text, toolUse or toolResult block (then the event is read as it is). Other blocks
+    (images, reasoning) are not read, as the per-message events of other
+    instrumentations' non-text parts are not."""
     texts: list[str] = []
     calls: list[dict[str, Any]] = []
     results: list[dict[str, Any]] = []
@@ -101,8 +103,8 @@ def _message(blocks: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[st
             results.append(
                 {"role": "tool", "id": result.get("toolUseId"), "content": _result_text(result)}
             )
-        else:
-            return None
+    if not (texts or calls or results):
+        return None
     message: dict[str, Any] = {"content": "\n".join(texts)}
     if calls:
         message["tool_calls"] = calls

