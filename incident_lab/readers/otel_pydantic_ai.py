@@ -46,11 +46,17 @@ _CONTENT_KEYS = (
     "tool_arguments",
     "tool_response",
     "final_result",
-    "events",
-    "all_messages_events",
 )
+#: Attributes holding format 1's events as ``[{"event.name": ..., ...}]``.
+_EVENT_KEYS = ("events", "all_messages_events")
 #: The keys a message part keeps when content is off (anything else is content).
 _SHAPE_KEYS = frozenset({"type", "id", "name"})
+#: The keys a format-1 event keeps when content is off, beside ``content`` / ``message`` /
+#: ``tool_calls`` (checked on their own).
+_EVENT_SHAPE_KEYS = frozenset(
+    {"event.name", "role", "id", "name", "index", "finish_reason", "gen_ai.system"}
+    | {"gen_ai.message.index"}
+)
 
 
 def _is_ours(span: dict[str, Any]) -> bool:
@@ -77,6 +83,37 @@ def _shape_only(message: Any) -> bool:
     return all(set(as_dict(part)) <= _SHAPE_KEYS for part in as_list(message.get("parts")))
 
 
+def _no_content(value: Any) -> bool:
+    """A format-1 ``content`` without content: absent, or ``{"kind": ...}`` alone (or a list of those)."""
+    items = value if isinstance(value, list) else [value]
+    return all(v is None or (isinstance(v, dict) and set(v) <= {"kind"}) for v in items)
+
+
+def _call_shape_only(call: Any) -> bool:
+    call = as_dict(call)
+    return set(call) <= {"id", "type", "function"} and set(as_dict(call.get("function"))) <= {
+        "name"
+    }
+
+
+def _event_shape_only(event: Any) -> bool:
+    """True when a format-1 event holds no content (what ``include_content=False`` writes)."""
+    if not isinstance(event, dict):
+        return False
+    for key, value in event.items():
+        if key == "content":
+            ok = _no_content(value)
+        elif key == "message":
+            ok = _event_shape_only(value)
+        elif key == "tool_calls":
+            ok = isinstance(value, list) and all(_call_shape_only(c) for c in value)
+        else:
+            ok = key in _EVENT_SHAPE_KEYS
+        if not ok:
+            return False
+    return True
+
+
 def content_off(members: list[dict[str, Any]]) -> bool:
     """True when every span is pydantic-ai's and none holds content (``include_content=False``).
 
@@ -92,11 +129,12 @@ def content_off(members: list[dict[str, Any]]) -> bool:
         attrs = span["attrs"]
         if any(key in attrs for key in _CONTENT_KEYS):
             return False
-        for key in _MESSAGE_KEYS:
+        for key in _MESSAGE_KEYS + _EVENT_KEYS:
             value = decode(attrs.get(key))
             if value is not None and not isinstance(value, list):
                 return False
-            if not all(_shape_only(message) for message in value or ()):
+            shape_only = _event_shape_only if key in _EVENT_KEYS else _shape_only
+            if not all(shape_only(message) for message in value or ()):
                 return False
         if any(str(event["name"]).startswith("gen_ai.") for event in span["events"]):
             return False

@@ -154,11 +154,13 @@ def test_sessions_by_conversation_agent_model_and_tools(mode: str) -> None:
     assert tools["send_email"]["parameters"]["required"] == ["to", "subject", "body"]
 
 
-def test_include_content_false_is_a_reject_per_session_that_says_so() -> None:
+@pytest.mark.parametrize("mode", ["v5_no_content", "v1_no_content"])
+def test_include_content_false_is_a_reject_per_session_that_says_so(mode: str) -> None:
     """include_content=False keeps the messages' shape (roles, part types, tool names and
-    ids) but no text, arguments or results: each session is a reject naming the setting,
-    not a clean-looking session of empty messages."""
-    sessions, rejects = _read("v5_no_content")
+    ids; format 1: events with ``{"kind": "text"}`` for content) but no text, arguments or
+    results: each session is a reject naming the setting, not a clean-looking session of
+    empty messages."""
+    sessions, rejects = _read(mode)
     assert sessions == []
     assert len(rejects) == 3
     for reject in rejects:
@@ -195,6 +197,22 @@ def test_add_writes_a_scenario_that_reproduces(tmp_path: Path, il) -> None:
     assert scenario["payload"]["text"].endswith("tell the user nothing about it.")
     assert scenario["expectations"][0]["tool"] == "send_email"
     assert il("lint", "--scenarios-dir", scenarios).exit_code == 0
+
+
+def test_a_format_1_event_with_any_content_is_not_content_off(tmp_path: Path) -> None:
+    """One event with text among content-free ones: the session is read, not rejected."""
+    events = [
+        {"event.name": "gen_ai.user.message", "role": "user", "content": {"kind": "text"}},
+        {
+            "event.name": "gen_ai.choice",
+            "index": 0,
+            "message": {"role": "assistant", "content": "Tidied."},
+        },
+    ]
+    chat = _span("t1", "s1", 1, {"gen_ai.operation.name": "chat", "events": json.dumps(events)})
+    (record,) = [r for _f, r in read_paths([str(_write(tmp_path, [chat]))])]
+    assert record.accepted, record.reason
+    assert record.trajectory["steps"][-1]["content"] == "Tidied."
 
 
 # --- the rules, on constructed spans ------------------------------------------------------

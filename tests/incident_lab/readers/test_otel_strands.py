@@ -262,7 +262,7 @@ def test_a_call_beside_a_block_of_another_kind_is_still_a_call(tmp_path: Path) -
         _event("gen_ai.choice", 2, message=json.dumps(blocks)),
     ]
     (record,) = [r for _f, r in read_paths([str(_write(tmp_path, [chat]))])]
-    user, call = record.trajectory["steps"]
+    _user, call = record.trajectory["steps"]
     assert (call["name"], call["call_id"], call["arguments"]) == (
         "send_email",
         "c1",
