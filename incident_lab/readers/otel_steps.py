@@ -421,8 +421,6 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
     calls: list[dict[str, Any]] = []
     if operation(span) == "execute_tool":
         _add_tool_steps(span, start, end, calls, outputs)
-    if skip == "outputs":
-        outputs = []
     return [
         (span["start"], 0, "input", inputs),
         (span["start"], 0, "tool", calls),

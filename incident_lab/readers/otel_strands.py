@@ -14,8 +14,10 @@ reader maps (a tool message per ``toolResult``, ``tool_calls`` per ``toolUse``).
   ``gen_ai.tool.status`` (``error``) as the result's error.
 - ``execute_event_loop_cycle`` spans repeat the chat spans' history (with its latest
   conventions as span attributes, the last message overwrites the input: a tool result
-  placed at the cycle's start) and ``invoke_agent`` spans repeat the first input and
-  the final answer (with a trailing newline): :func:`skipped` says what is not read.
+  placed at the cycle's start) and ``invoke_agent`` spans repeat the system prompt, the
+  call's new user turn only (placed after the system prompt, not after the earlier
+  turns, when a later call continues the history) and the final answer (with a
+  trailing newline): :func:`skipped` says what is not read. The chat spans hold it all.
 """
 
 from __future__ import annotations
@@ -36,14 +38,14 @@ def ours(span: dict[str, Any]) -> bool:
 
 
 def skipped(span: dict[str, Any], operation: str) -> str | None:
-    """What of a Strands span is not read: ``"all"`` of an event-loop cycle span, the
-    ``"outputs"`` of an agent span, the ``"messages"`` of a tool span (they restate its
-    call and result, read by :func:`tool_attrs`); None for any other span."""
+    """What of a Strands span is not read: ``"all"`` of an event-loop cycle or agent span,
+    the ``"messages"`` of a tool span (they restate its call and result, read by
+    :func:`tool_attrs`); None for any other span."""
     if not ours(span):
         return None
     return {
         "execute_event_loop_cycle": "all",
-        "invoke_agent": "outputs",
+        "invoke_agent": "all",
         "execute_tool": "messages",
     }.get(operation)
 

@@ -91,6 +91,29 @@ def test_each_call_reads_as_strands_recorded_it(mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_the_second_turn_joins_the_first_by_history(mode: str) -> None:
+    """Strands sets no conversation id: the second call's trace (its chat history starts
+    with the whole first call) is stitched to the first; its user turn is placed after
+    the first answer, once (the invoke_agent span, which holds only the new turn, is not
+    read)."""
+    traj = _sessions(mode)["inbox"]
+    assert traj["x_otel"]["grouped_by"] == "history"
+    assert len(traj["x_otel"]["trace_ids"]) == 2
+    users = [s["content"] for s in traj["steps"] if s["type"] == "message" and s["role"] == "user"]
+    assert users == ["Summarise the newest email in my inbox.", "Thanks. Which folder was that in?"]
+    assert observed_steps(traj)[-3:] == [
+        (
+            "message",
+            "assistant",
+            None,
+            "The newest email is invoice 4471 from billing@vendor.example.",
+        ),
+        ("message", "user", None, "Thanks. Which folder was that in?"),
+        ("message", "assistant", None, "It was in your inbox."),
+    ]
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_agent_and_tools(mode: str) -> None:
     traj = _sessions(mode)["inbox"]
     assert traj["agent"]["name"] == "MailPilot"
