@@ -61,6 +61,29 @@ def output_text(value: Any) -> str:
     return compact_json(value)
 
 
+def converse_text(value: Any) -> str | None:
+    """The text of a list of Bedrock-Converse content blocks, or None when it is not one.
+
+    Strands (and Bedrock) write a tool's output as ``[{"text": ...}, {"json": ...}]``:
+    each item a single-key object. Texts are joined with newlines, ``json`` blocks as
+    canonical JSON; any other shape (an empty list, another key, a second key) is None,
+    and the caller keeps the value as it is.
+    """
+    if not isinstance(value, list) or not value:
+        return None
+    texts: list[str] = []
+    for block in value:
+        if not isinstance(block, dict) or len(block) != 1:
+            return None
+        if isinstance(block.get("text"), str):
+            texts.append(block["text"])
+        elif "json" in block:
+            texts.append(compact_json(block["json"]))
+        else:
+            return None
+    return "\n".join(texts)
+
+
 def text_of(content: Any) -> tuple[str, list[Any]]:
     """Flatten chat ``content`` into ``(text, other_parts)``.
 

@@ -39,7 +39,7 @@ from functools import partial
 from typing import Any
 
 from incident_lab.hookspecs import hookimpl
-from incident_lab.readers import otel_agents_sdk
+from incident_lab.readers import otel_agents_sdk, otel_pydantic_ai
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
 from incident_lab.readers.mapping import (
     as_dict,
@@ -52,8 +52,10 @@ from incident_lab.readers.mapping import (
 from incident_lab.readers.otel_steps import (
     CONTENT_OFF,
     LEGACY_EVENTS,
+    attribute_events,
     join_log,
     json_attr,
+    lend_details,
     operation,
     session_steps,
 )
@@ -82,6 +84,7 @@ _MAPPED = {
     "gen_ai.tool.call.arguments",
     "gen_ai.tool.call.result",
     "gen_ai.tool.description",
+    "gen_ai.tool.json_schema",
     "gen_ai.input.messages",
     "gen_ai.output.messages",
     "gen_ai.system_instructions",
@@ -169,6 +172,8 @@ def _join_logs(
     """Attach each GenAI log record of one trace to its span; spans are made for records
     that have none. ``items`` are ``(input position, span or log record)``."""
     spans = [item for _seq, item in items if "span" not in item]
+    for member in spans:
+        lend_details(member)
     index = {(s["trace"], s["id"]): s for s in spans}
     rejects: list[tuple[int, Record]] = []
     for seq, log in items:
@@ -265,7 +270,9 @@ def _tools(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for span in members:
         name = str_or_none(span["attrs"].get("gen_ai.tool.name"))
         if operation(span) == "execute_tool" and name and name not in tools:
-            tools[name] = tool_entry(name, span["attrs"].get("gen_ai.tool.description"))
+            description = span["attrs"].get("gen_ai.tool.description")
+            schema = json_attr(span["attrs"].get("gen_ai.tool.json_schema"))  # Strands
+            tools[name] = tool_entry(name, description, schema)
     return list(tools.values())
 
 
@@ -291,9 +298,10 @@ def _build(
     path, line = first["path"], first["line"]
     extra = {t: n for k in stitched for t, n in others.pop(k, ())}
     entry = f"{kind} {sid}"
-    if otel_agents_sdk.content_off(members):
-        reason = f"{kind} {sid!r}: {len(members)} GenAI span(s) and no message content: "
-        return Record(path, line, reason=reason + otel_agents_sdk.CONTENT_OFF, entry=entry)
+    for module in (otel_agents_sdk, otel_pydantic_ai):
+        if module.content_off(members):
+            reason = f"{kind} {sid!r}: {len(members)} GenAI span(s) and no message content: "
+            return Record(path, line, reason=reason + module.CONTENT_OFF, entry=entry)
     traj = session_trajectory(
         (path, line), sid, kind, members, session_steps, ("GenAI", CONTENT_OFF)
     )
@@ -332,6 +340,11 @@ def _build(
     return finish(traj, fmt=_FMT, path=path, line=line, entry=entry)
 
 
+def _mapped(span: dict[str, Any]) -> set[str] | frozenset[str]:
+    """The attributes read into steps (an ``events`` attribute too when it held GenAI events)."""
+    return _MAPPED | {"events"} if attribute_events(span) else _MAPPED
+
+
 def _span_summary(s: dict[str, Any]) -> dict[str, Any]:
     summary = {
         "trace_id": s["trace"],
@@ -344,7 +357,7 @@ def _span_summary(s: dict[str, Any]) -> dict[str, Any]:
         "status": s["status"] or None,
         "scope": s["scope"] or None,
         "line": s["line"],
-        "attributes": {k: v for k, v in s["attrs"].items() if k not in _MAPPED} or None,
+        "attributes": {k: v for k, v in s["attrs"].items() if k not in _mapped(s)} or None,
         "events": [
             e
             for e in s["events"]

@@ -12,10 +12,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from incident_lab.readers import otel_agents_sdk
+from incident_lab.readers import otel_agents_sdk, otel_pydantic_ai, otel_strands
 from incident_lab.readers.mapping import (
     as_dict,
     as_list,
+    converse_text,
     nanos_to_rfc3339,
     output_text,
     str_or_none,
@@ -80,6 +81,45 @@ def join_log(span: dict[str, Any], log: dict[str, Any]) -> None:
     for key, value in log["attrs"].items():
         if key.startswith("gen_ai.") and key != "gen_ai.event.content":
             span["attrs"].setdefault(key, value)
+
+
+#: The event of the newer conventions holding a call's messages as attributes.
+DETAILS_EVENT = "gen_ai.client.inference.operation.details"
+
+
+def lend_details(span: dict[str, Any]) -> None:
+    """Give the span the ``gen_ai.*`` attributes of its ``gen_ai.client.inference.operation.details``
+    span events where it has none (Strands writes its content that way: as span events,
+    not log records); the first event with a key wins, as for log records."""
+    for event in span["events"]:
+        if event["name"] == DETAILS_EVENT:
+            for key, value in event["attrs"].items():
+                if key.startswith("gen_ai."):
+                    span["attrs"].setdefault(key, value)
+
+
+def attribute_events(span: dict[str, Any]) -> list[dict[str, Any]]:
+    """The per-message GenAI events a span carries as one JSON array attribute, ``events``.
+
+    pydantic-ai's legacy data format 1 (``event_mode="attributes"``, the Logfire way)
+    writes each event as an object with its name under ``event.name`` and its body
+    fields beside it. Only objects naming a per-message GenAI event are taken (as span
+    events: ``{"name", "time", "attrs"}``); any other ``events`` attribute gives none, and
+    so does a span that has such events of its own (they are read instead, never both).
+    """
+    if any(_is_message_event(event["name"]) for event in span["events"]):
+        return []
+    found: list[dict[str, Any]] = []
+    for item in as_list(json_attr(span["attrs"].get("events"))):
+        name = as_dict(item).get("event.name")
+        if _is_message_event(name):
+            attrs = {k: v for k, v in item.items() if k != "event.name"}
+            found.append({"name": name, "time": None, "attrs": attrs})
+    return found
+
+
+def _is_message_event(name: Any) -> bool:
+    return name in LEGACY_EVENTS or name == "gen_ai.choice"
 
 
 def has_content(steps: list[dict[str, Any]]) -> bool:
@@ -183,7 +223,8 @@ def _response_text(response: Any) -> tuple[str, bool]:
         ((key, value),) = response.items()
         if key in ("result", "output", "error"):
             return output_text(value), key == "error"
-    return output_text(response), False
+    text = converse_text(response)  # Strands: the tool's content blocks
+    return (output_text(response) if text is None else text), False
 
 
 def _clean_id(value: Any) -> str | None:
@@ -227,11 +268,12 @@ def _choice_message(event: dict[str, Any]) -> dict[str, Any]:
 
 def _openai_like(msg: dict[str, Any], stamp: dict[str, str]) -> list[dict[str, Any]]:
     """Steps from an older-convention message (OpenAI-like ``content`` + ``tool_calls``)."""
-    text, _others = text_of(msg.get("content"))
+    text, others = text_of(msg.get("content"))
     role = msg.get("role")
-    if role == "tool":
+    if role == "tool":  # a JSON output (decoded from its string) is kept whole, as JSON
+        output = output_text(msg.get("content")) if others else text
         return [
-            {"type": "tool_result", "call_id": _clean_id(msg.get("id")), "output": text} | stamp
+            {"type": "tool_result", "call_id": _clean_id(msg.get("id")), "output": output} | stamp
         ]
     steps: list[dict[str, Any]] = []
     calls = as_list(msg.get("tool_calls"))
@@ -294,7 +336,7 @@ def _add_event_steps(
     ``gen_ai.choice`` events past index 0 are the first choice's alternatives."""
     chosen: list[dict[str, Any]] = []
     others: list[Any] = []
-    for event in span["events"]:
+    for event in otel_strands.events(span, operation(span)) + attribute_events(span):
         if event["name"] == "gen_ai.choice" and _choice_index(event) not in (None, 0):
             others.append(_choice_message(event))
         elif event["name"] in LEGACY_EVENTS or event["name"] == "gen_ai.choice":
@@ -314,24 +356,37 @@ def _add_tool_steps(
     outputs: list[dict[str, Any]],
 ) -> None:
     """An ``execute_tool`` span's call (at its start) and result or error (at its end)."""
-    attrs = span["attrs"]
+    attrs, errored = otel_strands.tool_attrs(span, otel_pydantic_ai.tool_attrs(span))
     name = str_or_none(attrs.get("gen_ai.tool.name")) or "unknown_tool"
     call_id = _clean_id(attrs.get("gen_ai.tool.call.id"))
     call = tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start
     calls.append(call)
     status = span["status"]
-    failed = status.get("code") in (2, "2", "STATUS_CODE_ERROR") or "error.type" in attrs
+    failed = errored or status.get("code") in (2, "2", "STATUS_CODE_ERROR")
+    failed = failed or "error.type" in attrs
     recorded = attrs.get("gen_ai.tool.call.result")
     result: dict[str, Any] | None = None
     if recorded is not None or failed:
         output = output_text(json_attr(recorded)) if recorded is not None else ""
         if failed and not output:
-            output = str(status.get("message") or attrs.get("error.type") or "error")
+            output = status.get("message") or _exception_text(span)
+            output = str(output or attrs.get("error.type") or "error")
         result = {"type": "tool_result", "call_id": call_id, "name": name, "output": output}
         result |= {"is_error": failed} | end
         outputs.append(result)
     if call_id is None:
         call[_RESULT] = result
+
+
+def _exception_text(span: dict[str, Any]) -> str:
+    """``type: message`` of the span's first ``exception`` event (OTel's record of what was
+    raised: the only record of a tool's error when the span has no status message)."""
+    for event in span["events"]:
+        if event["name"] == "exception":
+            attrs = event["attrs"]
+            parts = (str_or_none(attrs.get(k)) for k in ("exception.type", "exception.message"))
+            return ": ".join(p for p in parts if p)
+    return ""
 
 
 def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[str, Any]]]]:
@@ -342,7 +397,10 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
     end = {"timestamp": t} if (t := nanos_to_rfc3339(span["end"])) else {}
     inputs: list[dict[str, Any]] = []
     outputs: list[dict[str, Any]] = []
-    if otel_agents_sdk.is_agent_summary(span.get("scope"), operation(span)):
+    skip = otel_strands.skipped(span, operation(span))
+    if skip == "all":
+        return []
+    if skip == "messages" or otel_agents_sdk.is_agent_summary(span.get("scope"), operation(span)):
         attrs = {}
     for message in as_list(json_attr(attrs.get("gen_ai.input.messages"))):
         inputs.extend(_parts_steps(message, {}))
