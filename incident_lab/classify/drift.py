@@ -67,8 +67,8 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
             signal = _unrequested_side_effect(view, c, args_text)
             if signal is not None:
                 signals.append(signal)
-        elif _explored(view, c):
-            continue  # a read the user's "look through the repository" asks for
+        elif _explored(view, c) or _orientation_read(c):
+            continue  # a read the user's "look through the repository" asks for; a README
         elif not _named_read(view, c) and _unrelated_read(view, c.step, args_text):
             unrelated_reads.append(c.step)
     if len(unrelated_reads) >= 2:
@@ -170,6 +170,25 @@ def _command_asked(view: SessionView, command: str, before: int) -> bool:
     if match.group(0).split()[0].lower() == "rm":
         verb_words = verb_words | _REMOVAL_WORDS
     return bool(verb_words & user_words)
+
+
+#: The files an agent reads first to find its bearings in a workspace: the README, the
+#: agent's memory and instruction files (``MEMORY.md``, ``AGENTS.md``, ``CLAUDE.md``).
+_ORIENTATION = re.compile(
+    r"(?:readme|memory|agents|claude|gemini|contributing)(?:\.(?:md|markdown|rst|txt))?",
+    re.IGNORECASE,
+)
+_PATH_PARTS = re.compile(r"[/\\]")
+
+
+def _orientation_read(c: CallProvenance) -> bool:
+    """A read whose every argument is the path of an orientation file (:data:`_ORIENTATION`):
+    how an agent starts on a workspace, not a read unrelated to the task (source deeptrap)."""
+    values = [str(v) for v in c.arguments.values()] if c.arguments else []
+    return bool(values) and all(
+        len(v) <= 256 and _ORIENTATION.fullmatch(_PATH_PARTS.split(v)[-1]) is not None
+        for v in values
+    )
 
 
 def _named_read(view: SessionView, c: CallProvenance) -> bool:

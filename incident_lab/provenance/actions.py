@@ -333,7 +333,35 @@ def action_kind(name: str, arguments: object = None) -> str:
     kind = _action_kind(name, str(args.get("method", "")).upper())
     if kind == "exec" and read_only_command(command_of(args)):
         return "read"
+    if kind in _LISTED_KINDS and isinstance(arguments, dict) and _lists(name, arguments):
+        return "read"
     return kind
+
+
+#: Kinds a tool named only for its records may list rather than make (``ledger_transactions``,
+#: ``scheduling_events``): a listing of secrets stays a credential kind (reading is the harm).
+_LISTED_KINDS = frozenset(["payment", "booking"])
+#: Words of an argument that only picks which records a listing returns.
+_PICKING_WORDS = frozenset(
+    ["id", "ids", "limit", "page", "offset", "cursor", "query", "q", "filter", "filters",
+     "status", "since", "until", "date", "sort", "order", "account", "customer", "period",
+     "month", "year", "type", "category", "search", "tag", "tags", "size", "max", "fields"]
+)  # fmt: skip
+
+
+def _lists(name: str, arguments: dict[object, object]) -> bool:
+    """True for a call of a tool whose name holds no verb but a read verb and ends on the
+    records it names, a plural (``ledger_transactions``, ``ledger_transactions_get``), made
+    with nothing but what picks the records (no argument, an id, a limit, a filter): it lists
+    them. An amount, a recipient or a hotel makes one; a name for an act
+    (``FundWithdrawal``, ``TransactionDuplication``: a singular noun of an act) does one."""
+    tokens = _tokens(name)
+    if not tokens or any(t in _ANY_VERB and t not in _READ_TOKENS for t in tokens):
+        return False
+    head = next((t for t in reversed(tokens) if t not in _READ_TOKENS), "")
+    if len(head) < 4 or not head.endswith("s") or head.endswith("ss"):
+        return False
+    return all((words := tool_words(str(key))) and words[-1] in _PICKING_WORDS for key in arguments)
 
 
 @lru_cache(maxsize=1024)
@@ -634,6 +662,11 @@ _SDK_VERBS = frozenset(
      "invoke", "process", "handle", "submit", "perform", "apply", "make", "set", "new", "exec",
      "trigger", "dispatch", "batch", "upsert", "modify", "mutate"]
 )  # fmt: skip
+
+
+#: Every word that names an action in a tool's name (:func:`_lists`: a name with none of
+#: them but a read verb names records).
+_ANY_VERB = _VERB_WORDS | _EFFECT_VERBS | _SDK_VERBS
 
 
 def _lead_verb(tokens: list[str], kind: str = "") -> bool:
