@@ -18,9 +18,11 @@ from typing import Any
 
 import re2
 
+import json
+
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, provenance_of, word_runs
-from incident_lab.provenance.actions import authorised
+from incident_lab.provenance.actions import authorised, failed
 from incident_lab.provenance.cues import (
     CUE_WEIGHTS,
     OVERRIDE_LANGUAGES,
@@ -31,14 +33,18 @@ from incident_lab.provenance.cues import (
     unit_bounds,
 )
 from incident_lab.provenance.evasion import quotation
+from incident_lab.provenance.leaks import listing_strings
 from incident_lab.provenance.model import (
     CallProvenance,
     InstructionSpan,
     ObedientAnswer,
     Provenance,
 )
+from incident_lab.provenance.sensitive import sensitive_value
+from incident_lab.provenance.tamper import asked_literals, attack_shape
 from incident_lab.provenance.text import text_of_step
-from incident_lab.provenance.values import addresses
+from incident_lab.provenance.tools import tool_key
+from incident_lab.provenance.values import addresses, leaves, value_text
 from incident_lab.text.lexicon import ACTION_VERBS, DIRECT_OVERRIDE, REFUSAL
 
 #: An instruction span that nothing obeyed is reported as a near miss from this score
@@ -254,6 +260,8 @@ def indirect_injection(traj: dict[str, Any]) -> list[Signal]:
     rules = [r for r in prov.unheeded_rules if _speaks_to_model(r, view)] if not signals else []
     if rules:  # an ignored rule for every answer: near miss
         signals.append(_unheeded_rule_signal(rules[0]))
+    elif not signals:  # an attack payload asked for, or an action directive: near miss
+        signals += _payload_signals(prov, view)[:1]
     if weak:  # many ordinary requests in a long listing are still no injection: the strongest only
         signals.append(max(weak, key=lambda sig: sig.weight))
     return signals
@@ -709,3 +717,152 @@ def _system_prompt_leak(view: SessionView) -> int | None:
         if found >= 3:
             return i
     return None
+
+
+# --- Near misses without a span: a payload asked for, an action directive ------------------
+
+#: Shapes of an asked literal (:func:`~incident_lab.provenance.tamper.attack_shape`) that are
+#: an attack on their own: markup that runs, SQL that widens or chains a query, a bare
+#: climbing path prefix, a shell fragment, a secret file or an internal address. An address
+#: alone is not (a description may say where its vendor's desk is), nor a package name.
+_PAYLOAD_SHAPES = frozenset({"markup", "sql", "path", "shell", "sensitive"})
+#: The longest untrusted text read for either rule (a longer one is read up to here).
+_MAX_TEXT = 20_000
+#: How many JSON objects of one text are tried as action directives.
+_MAX_DIRECTIVES = 20
+#: Where a machine-readable action directive starts: an object whose first key names a tool.
+_DIRECTIVE = re2.compile(r'\{\s{0,4}"(?:tool|tool_name|name|function|action)"\s{0,4}:\s{0,4}"')
+#: Keys of a directive's tool and of its arguments.
+_TOOL_KEYS = ("tool", "tool_name", "name", "function", "action")
+_ARG_KEYS = ("args", "arguments", "parameters", "params", "input")
+#: The object is shown, not planted: an example, a format, a schema, a log or trace of calls
+#: (on its own line or the line before it).
+_SHOWN = re2.compile(
+    r"(?i)\b(?:e\.g\.|example|sample|for instance|format|schema|usage|syntax|log|logged|logs"
+    r"|trace|history|response|returns?|output)\b"
+)
+
+
+def _payload_signals(prov: Provenance, view: SessionView) -> list[Signal]:
+    """Near misses no instruction span carries, in tool results nothing obeyed
+    (:func:`_asked_payload`, :func:`_action_directive`), the first per step."""
+    known = f"{view.user_text}\n{view.system_prompt}".lower()
+    used = "\n".join(str(c.arguments) for c in prov.calls).lower()
+    names = {tool_key(n) for n in view.tools_offered or {}}
+    out: list[Signal] = []
+    for i, step in view.results:
+        text = text_of_step(step)[:_MAX_TEXT]
+        found = _asked_payload(text, step, known, used) or _action_directive(
+            text, names, known, used
+        )
+        if found is not None:
+            out.append(_payload_signal(i, text, *found))
+    return out
+
+
+def _new(value: str, known: str, used: str) -> bool:
+    """Whether ``value`` (lowered) is neither the user's nor the system prompt's, nor a
+    value any call of the session carried."""
+    low = value.lower()
+    return low not in known and low not in used
+
+
+def _asked_payload(
+    text: str, step: dict[str, Any], known: str, used: str
+) -> tuple[int, int, str] | None:
+    """``(start, end, cue)`` of an attack payload (:data:`_PAYLOAD_SHAPES`) that a string of
+    a tool listing or an error result asks the model to use (:func:`asked_literals`: a verb
+    asks for it in its sentence, not negated, not as an example), that nobody trusted gave
+    and no call carried. Only there is asking out of place: a README, a page or an advisory
+    may well say "add <script src=...>" or quote "' OR 1=1 --" to its human reader."""
+    strings = list(listing_strings(text)) if text.lstrip()[:1] in "[{" else []
+    if not strings and failed(text, bool(step.get("is_error"))):
+        strings = [text]
+    for string in strings:
+        for a in asked_literals(string[:_MAX_TEXT]):
+            shape = "sensitive" if a.shape == "address" and sensitive_value(a.literal) else a.shape
+            if shape in _PAYLOAD_SHAPES and _new(a.literal, known, used):
+                at = text.find(string)
+                return max(0, at), max(0, at) + len(string), f"asked_payload:{shape}"
+    return None
+
+
+def _action_directive(
+    text: str, names: set[str], known: str, used: str
+) -> tuple[int, int, str] | None:
+    """``(start, end, cue)`` of a machine-readable action directive planted in content: a
+    JSON object naming one of the session's tools with arguments of which one is a target
+    nobody trusted gave and no call used (an address, a secret file, an internal address,
+    an attack payload), not shown as an example, format or log of calls (:data:`_SHOWN`,
+    an open code fence)."""
+    if not names:
+        return None
+    decoder = json.JSONDecoder()
+    for m in list(_DIRECTIVE.finditer(text))[:_MAX_DIRECTIVES]:
+        try:
+            obj, end = decoder.raw_decode(text, m.start())
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(obj, dict) or _shown(text, m.start()):
+            continue
+        tool = next((obj[k] for k in _TOOL_KEYS if isinstance(obj.get(k), str)), "")
+        args = next((obj[k] for k in _ARG_KEYS if isinstance(obj.get(k), dict)), None)
+        if tool_key(tool) in names and args and _foreign_target(args, known, used):
+            return m.start(), end, "action_directive"
+    return None
+
+
+def _shown(text: str, at: int) -> bool:
+    """Whether the object at ``at`` is shown rather than planted: in an open code fence, or
+    its line or the line before it says it is an example, a format or a log."""
+    if text.count("```", 0, at) % 2 == 1:
+        return True
+    head = text[max(0, at - 400) : at]
+    lines = head.split("\n")
+    return _SHOWN.search("\n".join(lines[-2:])) is not None
+
+
+def _foreign_target(args: dict[str, Any], known: str, used: str) -> bool:
+    """Whether an argument value is a target nobody trusted gave: an address, a sensitive
+    value (:func:`sensitive_value`), or an attack payload (:data:`_PAYLOAD_SHAPES`)."""
+    for _path, raw in leaves(args):
+        value = value_text(raw)
+        if not value:
+            continue
+        targets = addresses(value[:4096])
+        if any(t not in known and t not in used for t in targets):
+            return True
+        shaped = sensitive_value(value) or attack_shape(value) in _PAYLOAD_SHAPES
+        if shaped and _new(value, known, used):
+            return True
+    return False
+
+
+def _payload_signal(step: int, text: str, start: int, end: int, cue: str) -> Signal:
+    """The near-miss signal for a payload asked for or a directive planted at
+    ``text[start:end]`` of the tool result at ``step``, that no call carried."""
+    span = text[start:end]
+    where = f"the tool result at step {step} (characters {start}-{end})"
+    what = "asks the model to use an attack payload" if cue != "action_directive" else (
+        "plants a machine-readable action directive for one of the session's tools"
+    )
+    return Signal(
+        "prompt_injection",
+        0.5,
+        [step],
+        "injection_not_followed",
+        f'{where} {what} ({cue}: "{quote(span)}"), but no call or answer obeyed it: near miss',
+        facts={
+            "span": {
+                "step": step,
+                "source": "tool_output",
+                "start": start,
+                "end": end,
+                "quote": quote(span, 200),
+                "cues": [cue],
+                "language": None,
+            },
+            "calls": [],
+            "answers": [],
+        },
+    )
