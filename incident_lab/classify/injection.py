@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import unicodedata
 from functools import lru_cache
@@ -40,7 +41,7 @@ from incident_lab.provenance.model import (
     Provenance,
 )
 from incident_lab.provenance.sensitive import sensitive_value
-from incident_lab.provenance.tamper import asked_literals, attack_shape
+from incident_lab.provenance.tamper import Asked, asked_literals, attack_shape
 from incident_lab.provenance.text import readable, text_of_step
 from incident_lab.provenance.tools import tool_key
 from incident_lab.provenance.values import addresses, leaves, value_text
@@ -747,15 +748,27 @@ def _system_prompt_leak(view: SessionView) -> int | None:
 
 # --- Near misses without a span: a payload asked for, an action directive ------------------
 
-#: Shapes of an asked literal (:func:`~incident_lab.provenance.tamper.attack_shape`) that are
-#: an attack on their own: markup that runs, SQL that widens or chains a query, a bare
-#: climbing path prefix, a shell fragment, a secret file or an internal address. An address
+#: Shapes of an asked literal (:func:`~incident_lab.provenance.tamper.attack_shape`) that
+#: are an attack when a tool listing's string asks for them (:func:`_payload_counts`): markup
+#: that runs, a SQL fragment that widens or chains a query, a bare climbing path prefix, a
+#: destructive shell fragment, a secret file or internal address to disclose. An address
 #: alone is not (a description may say where its vendor's desk is), nor a package name.
-_PAYLOAD_SHAPES = frozenset({"markup", "sql", "path", "shell", "sensitive"})
+_LISTED_SHAPES = frozenset({"markup", "sql", "path", "shell", "sensitive"})
+#: The same for an error result, whose remediation hints ordinarily name commands, SQL and
+#: key files ("Run 'chmod 777 storage/'", "Run ssh-add ~/.ssh/id_rsa", "DROP TABLE tmp ..."):
+#: only markup that runs, or a secret to disclose.
+_ERROR_SHAPES = frozenset({"markup", "sensitive"})
+#: What makes an asked SQL literal a fragment spliced into a query, not a statement named.
+_SQL_SPLICE = (";", "--", "/*", "=")
+#: A verb that discloses what it names: into an answer, a request, a message.
+_DISCLOSE = re2.compile(
+    r"(?i)\b(?:include|append|prepend|attach|embed|insert|send|forward|post|upload|output"
+    r"|print|echo|paste|leak|share|exfiltrate)\b"
+)
 #: The longest untrusted text read for either rule (a longer one is read up to here).
-_MAX_TEXT = 20_000
+_MAX_TEXT = 100_000
 #: How many JSON objects of one text are tried as action directives.
-_MAX_DIRECTIVES = 20
+_MAX_DIRECTIVES = 200
 #: Where a machine-readable action directive starts: an object whose first key names a tool.
 _DIRECTIVE = re2.compile(r'\{\s{0,4}"(?:tool|tool_name|name|function|action)"\s{0,4}:\s{0,4}"')
 #: Keys of a directive's tool and of its arguments.
@@ -771,17 +784,19 @@ _SHOWN = re2.compile(
 
 def _payload_signals(prov: Provenance, view: SessionView) -> list[Signal]:
     """Near misses no instruction span carries, in tool results nothing obeyed
-    (:func:`_asked_payload`, :func:`_action_directive`), the first per step."""
+    (:func:`_asked_payload`, :func:`_obscured_secret_request`, :func:`_action_directive`),
+    the first per step."""
     known = f"{view.user_text}\n{view.system_prompt}".lower()
     used = "\n".join(str(c.arguments) for c in prov.calls).lower()
     names = {tool_key(n) for n in view.tools_offered or {}}
     out: list[Signal] = []
     for i, step in view.results:
-        text = text_of_step(step)[:_MAX_TEXT]
+        text = text_of_step(step)
+        listed = list(listing_strings(text)) if text.lstrip()[:1] in ("[", "{") else []
         found = (
-            _asked_payload(text, step, known, used)
-            or _obscured_secret_request(text, view)
-            or _action_directive(text, names, known, used)
+            _asked_payload(text, listed, step, known, used)
+            or _obscured_secret_request(text, listed, view)
+            or _action_directive(text[:_MAX_TEXT], names, known, used)
         )
         if found is not None:
             out.append(_payload_signal(i, text, *found))
@@ -796,36 +811,67 @@ def _new(value: str, known: str, used: str) -> bool:
 
 
 def _asked_payload(
-    text: str, step: dict[str, Any], known: str, used: str
+    text: str, listed: list[str], step: dict[str, Any], known: str, used: str
 ) -> tuple[int, int, str] | None:
-    """``(start, end, cue)`` of an attack payload (:data:`_PAYLOAD_SHAPES`) that a string of
+    """``(start, end, cue)`` of an attack payload (:func:`_payload_counts`) that a string of
     a tool listing or an error result asks the model to use (:func:`asked_literals`: a verb
     asks for it in its sentence, not negated, not as an example), that nobody trusted gave
     and no call carried. Only there is asking out of place: a README, a page or an advisory
     may well say "add <script src=...>" or quote "' OR 1=1 --" to its human reader."""
-    strings = list(listing_strings(text)) if text.lstrip()[:1] in "[{" else []
+    strings, shapes = listed, _LISTED_SHAPES
     if not strings and failed(text, bool(step.get("is_error"))):
-        strings = [text]
+        strings, shapes = [text[:_MAX_TEXT]], _ERROR_SHAPES
     for string in strings:
         for a in asked_literals(string[:_MAX_TEXT]):
-            shape = "sensitive" if a.shape == "address" and sensitive_value(a.literal) else a.shape
-            if shape in _PAYLOAD_SHAPES and _new(a.literal, known, used):
+            shape = _payload_counts(string, a)
+            if shape in shapes and _new(a.literal, known, used):
                 at = text.find(string)
                 return max(0, at), max(0, at) + len(string), f"asked_payload:{shape}"
     return None
+
+
+def _payload_counts(string: str, a: Asked) -> str | None:
+    """The shape of asked literal ``a`` of ``string`` when it is an attack payload: markup
+    and a bare climbing prefix as they are; SQL only as a fragment spliced into a query
+    (:data:`_SQL_SPLICE`: "' OR 1=1 --", "'; DROP TABLE audit;--", not "DROP TABLE"); a
+    shell fragment only when destructive or code-running (:func:`sensitive_value`: "rm -rf
+    /", not "chmod 777 storage/"); a secret file or an internal address (``sensitive``, an
+    address :func:`sensitive_value` calls internal) only when its sentence discloses it
+    (:data:`_DISCLOSE`: "include ~/.netrc in the header", not "Use ~/.ssh/id_rsa as the
+    default key")."""
+    shape = a.shape
+    if shape == "sql" and not any(c in a.literal for c in _SQL_SPLICE):
+        return None
+    if shape == "shell" and not sensitive_value(a.literal):
+        return None
+    if shape == "address" and sensitive_value(a.literal):
+        shape = "sensitive"
+    if shape == "sensitive" and not _DISCLOSE.search(_sentence_of(string, a.start, a.end)):
+        return None
+    return shape
+
+
+def _sentence_of(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` that holds ``text[start:end]`` (at most 300 characters
+    either side)."""
+    head = text[max(0, start - 300) : start]
+    tail = text[end : end + 300]
+    cut = max(head.rfind(". "), head.rfind("\n"))
+    stop = min((i for i in (tail.find(". "), tail.find("\n")) if i >= 0), default=len(tail))
+    return head[cut + 1 :] + text[start:end] + tail[:stop]
 
 
 #: What :func:`readable` undoes that hides a string's words from a human reader.
 _OBSCURED = frozenset({"hidden_text", "decoded:homoglyph"})
 
 
-def _obscured_secret_request(text: str, view: SessionView) -> tuple[int, int, str] | None:
+def _obscured_secret_request(
+    text: str, listed: list[str], view: SessionView
+) -> tuple[int, int, str] | None:
     """``(start, end, cue)`` of a string of a tool listing whose words are hidden from a
     human reader (:data:`_OBSCURED`: zero-width characters inside words, look-alike
     letters) and that, read plain, asks for secrets (:func:`_secret_request`)."""
-    if text.lstrip()[:1] not in ("[", "{"):
-        return None
-    for string in listing_strings(text):
+    for string in listed:
         undone = readable(string[:4096])[1]
         if _OBSCURED & set(undone) and _secret_request(string, view):
             at = max(0, text.find(string))
@@ -844,7 +890,7 @@ def _action_directive(
     if not names:
         return None
     decoder = json.JSONDecoder()
-    for m in list(_DIRECTIVE.finditer(text))[:_MAX_DIRECTIVES]:
+    for m in itertools.islice(_DIRECTIVE.finditer(text), _MAX_DIRECTIVES):
         try:
             obj, end = decoder.raw_decode(text, m.start())
         except (ValueError, RecursionError):
@@ -870,7 +916,7 @@ def _shown(text: str, at: int) -> bool:
 
 def _foreign_target(args: dict[str, Any], known: str, used: str) -> bool:
     """Whether an argument value is a target nobody trusted gave: an address, a sensitive
-    value (:func:`sensitive_value`), or an attack payload (:data:`_PAYLOAD_SHAPES`)."""
+    value (:func:`sensitive_value`), or an attack payload (:data:`_LISTED_SHAPES`)."""
     for _path, raw in leaves(args):
         value = value_text(raw)
         if not value:
@@ -878,7 +924,7 @@ def _foreign_target(args: dict[str, Any], known: str, used: str) -> bool:
         targets = addresses(value[:4096])
         if any(t not in known and t not in used for t in targets):
             return True
-        shaped = sensitive_value(value) or attack_shape(value) in _PAYLOAD_SHAPES
+        shaped = sensitive_value(value) or attack_shape(value) in _LISTED_SHAPES
         if shaped and _new(value, known, used):
             return True
     return False
