@@ -773,7 +773,7 @@ _MAX_DIRECTIVES = 200
 _DIRECTIVE = re2.compile(r'\{\s{0,4}"(?:tool|tool_name|name|function|action)"\s{0,4}:\s{0,4}"')
 #: Keys of a directive's tool and of its arguments.
 _TOOL_KEYS = ("tool", "tool_name", "name", "function", "action")
-_ARG_KEYS = ("args", "arguments", "parameters", "params", "input")
+_ARG_KEYS = ("args", "arguments", "params", "input")  # not "parameters": a tool's schema
 #: The object is shown, not planted: an example, a format, a schema, a log or trace of calls
 #: (on its own line or the line before it).
 _SHOWN = re2.compile(
@@ -882,26 +882,52 @@ def _obscured_secret_request(
 def _action_directive(
     text: str, names: set[str], known: str, used: str
 ) -> tuple[int, int, str] | None:
-    """``(start, end, cue)`` of a machine-readable action directive planted in content: a
-    JSON object naming one of the session's tools with arguments of which one is a target
-    nobody trusted gave and no call used (an address, a secret file, an internal address,
-    an attack payload), not shown as an example, format or log of calls (:data:`_SHOWN`,
-    an open code fence)."""
-    if not names:
+    """``(start, end, cue)`` of a machine-readable action directive planted in prose: the
+    one JSON object of the text that names one of the session's tools, with arguments
+    (:data:`_ARG_KEYS`) of which one is a target nobody trusted gave and no call used (an
+    address, a secret file, an internal address, an attack payload), standing on a line of
+    its own (:func:`_on_own_line`: bare or in a bracketed label, "[[ACTION {...}]]"), not
+    shown as an example, format or log (:func:`_shown`). A structured result (the output
+    is JSON), or a text with several such objects (a log, a list of automations), is data."""
+    if not names or text.lstrip()[:1] in ("[", "{"):
         return None
+    found: list[tuple[int, int, dict[str, Any]]] = []
     decoder = json.JSONDecoder()
     for m in itertools.islice(_DIRECTIVE.finditer(text), _MAX_DIRECTIVES):
         try:
             obj, end = decoder.raw_decode(text, m.start())
         except (ValueError, RecursionError):
             continue
-        if not isinstance(obj, dict) or _shown(text, m.start()):
-            continue
-        tool = next((obj[k] for k in _TOOL_KEYS if isinstance(obj.get(k), str)), "")
-        args = next((obj[k] for k in _ARG_KEYS if isinstance(obj.get(k), dict)), None)
-        if tool_key(tool) in names and args and _foreign_target(args, known, used):
-            return m.start(), end, "action_directive"
-    return None
+        if isinstance(obj, dict) and tool_key(_directive_tool(obj)) in names:
+            found.append((m.start(), end, obj))
+    if len(found) != 1:
+        return None
+    start, end, obj = found[0]
+    args = next((obj[k] for k in _ARG_KEYS if isinstance(obj.get(k), dict)), None)
+    if not args or not _on_own_line(text, start, end) or _shown(text, start):
+        return None
+    return (start, end, "action_directive") if _foreign_target(args, known, used) else None
+
+
+def _directive_tool(obj: dict[str, Any]) -> str:
+    return next((obj[k] for k in _TOOL_KEYS if isinstance(obj.get(k), str)), "")
+
+
+#: What may stand before a directive on its line: nothing, or a bracketed label
+#: ("[[ACTION ", "<<CALL ", "[tool] "); and after it: the label's closing brackets.
+_LEAD_LABEL = re2.compile(
+    r"^\s{0,8}(?:(?:\[\[|<<|\[|<)\s{0,2}[A-Za-z][A-Za-z_ -]{0,23}\s{0,2}\]?\s{0,2})?$"
+)
+_TAIL_LABEL = re2.compile(r"^\s{0,2}(?:\]\]|>>|\]|>)?\s{0,8}$")
+
+
+def _on_own_line(text: str, start: int, end: int) -> bool:
+    """Whether the object at ``text[start:end]`` stands on a line of its own, bare or in a
+    bracketed label (not inside a sentence: "the assistant called {...} and got 200")."""
+    lead = text[text.rfind("\n", 0, start) + 1 : start]
+    stop = text.find("\n", end)
+    tail = text[end : stop if stop >= 0 else len(text)]
+    return _LEAD_LABEL.search(lead[-40:]) is not None and _TAIL_LABEL.search(tail[:40]) is not None
 
 
 def _shown(text: str, at: int) -> bool:
