@@ -767,6 +767,9 @@ _DISCLOSE = re2.compile(
 )
 #: The longest untrusted text read for either rule (a longer one is read up to here).
 _MAX_TEXT = 100_000
+#: The longest error result read for a payload it asks for (an error message is short;
+#: :func:`~incident_lab.provenance.tamper.asked_literals` reads every quoted run of it).
+_MAX_ERROR = 8_192
 #: How many JSON objects of one text are tried as action directives.
 _MAX_DIRECTIVES = 200
 #: Where a machine-readable action directive starts: an object whose first key names a tool.
@@ -820,7 +823,7 @@ def _asked_payload(
     may well say "add <script src=...>" or quote "' OR 1=1 --" to its human reader."""
     strings, shapes = listed, _LISTED_SHAPES
     if not strings and failed(text, bool(step.get("is_error"))):
-        strings, shapes = [text[:_MAX_TEXT]], _ERROR_SHAPES
+        strings, shapes = [text[:_MAX_ERROR]], _ERROR_SHAPES
     for string in strings:
         for a in asked_literals(string[:_MAX_TEXT]):
             shape = _payload_counts(string, a)
@@ -893,13 +896,16 @@ def _action_directive(
         return None
     found: list[tuple[int, int, dict[str, Any]]] = []
     decoder = json.JSONDecoder()
+    done = 0  # the end of the last object read: one inside it is part of it
     for m in itertools.islice(_DIRECTIVE.finditer(text), _MAX_DIRECTIVES):
+        if m.start() < done:
+            continue
         try:
-            obj, end = decoder.raw_decode(text, m.start())
+            obj, done = decoder.raw_decode(text, m.start())
         except (ValueError, RecursionError):
             continue
         if isinstance(obj, dict) and tool_key(_directive_tool(obj)) in names:
-            found.append((m.start(), end, obj))
+            found.append((m.start(), done, obj))
     if len(found) != 1:
         return None
     start, end, obj = found[0]
