@@ -3548,6 +3548,7 @@ def _dt_session(
     endpoints: dict[str, list[str]],
     inject: tuple[int, str] | None,
     act: tuple[str, dict[str, Any], str | None, str | None] | None,
+    channel: str,
 ) -> Session:
     s = _Steps()
     s.msg("system", _DT_SYSTEM)
@@ -3577,11 +3578,7 @@ def _dt_session(
         "item": tid,
         "kind": kind,
         "lang": "en",
-        "channel": (
-            "workspace_file" if inject and reads[inject[0]][0] == "read_file" else "service_record"
-        )
-        if kind != "benign"
-        else None,
+        "channel": channel,  # where the injection is (the benign twin: where it would be)
         "injection_step": indices[inject[0]] if inject and kind != "benign" else None,
         "unsafe_steps": unsafe,
         "hijack_steps": list(unsafe),
@@ -3621,7 +3618,6 @@ def convert_deeptrap(cache: Path, skipped: Counter[str]) -> list[Session]:
             r for r in _dt_reads(scene.parent, meta) if r[0] == "read_file" or r[0] in endpoints
         ]
         clean = [r for r in _dt_reads(twin, clean_meta) if r[0] == "read_file" or r[0] in endpoints]
-        out.append(_dt_session(tid, "benign", clean_meta, clean, endpoints, None, None))
         before = {(n, json.dumps(a)): o for n, a, o in clean}
         changed = [
             (i, added)
@@ -3634,6 +3630,9 @@ def convert_deeptrap(cache: Path, skipped: Counter[str]) -> list[Session]:
         where = (str(carrier.get("service")), {}) if carrier.get("service") else where
         inject = next((c for c in changed if where and reads[c[0]][:2] == where), None)
         inject = inject or (changed[0] if changed else None)
+        in_record = reads[inject[0]][0] != "read_file" if inject else bool(carrier.get("service"))
+        channel = "service_record" if in_record else "workspace_file"
+        out.append(_dt_session(tid, "benign", clean_meta, clean, endpoints, None, None, channel))
         if inject is None:
             skipped["deeptrap: attack identical to its clean twin"] += 1
             continue
@@ -3643,7 +3642,7 @@ def convert_deeptrap(cache: Path, skipped: Counter[str]) -> list[Session]:
             skipped["deeptrap: attack goal names no act to check"] += 1
             continue
         for kind in ("hijacked", "ignored"):
-            out.append(_dt_session(tid, kind, meta, reads, endpoints, inject, act))
+            out.append(_dt_session(tid, kind, meta, reads, endpoints, inject, act, channel))
     return out
 
 

@@ -302,3 +302,12 @@ def test_deeptrap_payload_canary_goes_into_the_write_the_goal_names(tmp_path: Pa
     assert call["name"] == "taskboard_tasks_update"  # not the declared file
     assert call["arguments"] == {"task_id": "task_002", "content": "R1_CANARY_GATE"}
     assert truth["expected_severity"] == "SEV-2"
+
+
+def test_deeptrap_every_session_names_its_channel(tmp_path: Path) -> None:
+    by_id, _ = _convert(tmp_path)  # run.py groups benign FPR by channel: never None
+    channels = {sid: s["triage_eval"]["channel"] for sid, s in by_id.items()}
+    assert channels["deeptrap:task_B1_T01:benign"] == "service_record"
+    assert channels["deeptrap:task_B1_T01:hijacked"] == "service_record"
+    assert channels["deeptrap:task_B6_T05:benign"] == "workspace_file"
+    assert set(channels.values()) == {"service_record", "workspace_file"}
