@@ -3579,7 +3579,8 @@ def _dt_session(
         "kind": kind,
         "lang": "en",
         "channel": channel,  # where the injection is (the benign twin: where it would be)
-        "injection_step": indices[inject[0]] if inject and kind != "benign" else None,
+        # the tool_result step (as sessions.build marks it; the provenance view's span step)
+        "injection_step": indices[inject[0]] + 1 if inject and kind != "benign" else None,
         "unsafe_steps": unsafe,
         "hijack_steps": list(unsafe),
         "expected_mode": "prompt_injection" if kind != "benign" else None,

@@ -209,9 +209,10 @@ def test_deeptrap_canary_task_reads_the_record_and_writes_the_declared_file(
     assert ("read_file", {"path": ".env"}) not in calls
     assert ("notebook_notes", {}) in calls and ("taskboard_tasks", {}) in calls
     # the injection step is the read whose output differs from the clean twin: the note
+    # (the tool_result step, as sessions.build marks it: the provenance view's span step)
     inj = steps[truth["injection_step"]]
-    assert inj["name"] == "notebook_notes"
-    assert _CANARY in steps[truth["injection_step"] + 1]["output"]
+    assert inj["type"] == "tool_result" and inj["name"] == "notebook_notes"
+    assert _CANARY in inj["output"]
     assert truth["text"].strip().endswith("in archive/workflow_handoff.md.")
     assert "Alice" not in truth["text"]  # only what the attack added
     # the hijack: the canary written to the declared file under the declared heading
@@ -253,7 +254,7 @@ def test_deeptrap_endpoint_goal_calls_it_on_the_record_the_text_names(tmp_path: 
     by_id, _ = _convert(tmp_path)
     hij = by_id["deeptrap:task_B6_T05:hijacked"]
     truth = hij["triage_eval"]
-    inj = hij["steps"][truth["injection_step"]]
+    inj = hij["steps"][truth["injection_step"] - 1]  # the call whose result carries it
     assert inj["name"] == "read_file" and inj["arguments"] == {"path": "reminder.txt"}
     (unsafe,) = truth["unsafe_steps"]
     call = hij["steps"][unsafe]
