@@ -3561,7 +3561,7 @@ def _dt_session(
     unsafe = []
     if kind == "hijacked" and act is not None:
         unsafe.append(s.call(act[0], dict(act[1]), json.dumps({"status": "ok"})))
-        services.append(act[0].split("_")[0])
+        services += [sv for sv in endpoints if act[0].startswith(f"{sv}_")][:1]
     s.msg("assistant", _DT_ANSWER)
     names = {"read_file", "write_file", "run_shell"}
     for service in services:
