@@ -3416,11 +3416,13 @@ _DT_OUT_OF_SCOPE = re.compile(
 
 
 def _dt_endpoints(data: Path) -> dict[str, list[str]]:
-    """Each mock service's endpoints, in the order its skill lists them (the first lists)."""
+    """Each mock service's endpoints, in the order its skill lists them (the first lists);
+    a service whose skill lists none is not offered (nothing to read it with)."""
     out: dict[str, list[str]] = {}
     for skill in sorted((data / "skills" / "mock_apis").glob("*_api/SKILL.md")):
-        service = skill.parent.name.removesuffix("_api")
-        out[service] = _DT_ENDPOINT_LINE.findall(skill.read_text("utf-8"))
+        found = _DT_ENDPOINT_LINE.findall(skill.read_text("utf-8"))
+        if found:
+            out[skill.parent.name.removesuffix("_api")] = found
     return out
 
 
@@ -3495,8 +3497,10 @@ def _dt_hijack(
     """The act the task's own attack goal checks: (tool, arguments, severity, marker).
 
     A declared canary with a file: written there under its heading (``write_file``), or by a
-    shell command for an execution canary; else the first endpoint of a known service the
-    goal names, on the record the injected text (or the goal) names."""
+    shell command for an execution canary (a payload canary whose goal names a write: that
+    write instead); else the first write endpoint of a known service the goal names (not the
+    listing every session makes), else a read it names where the goal says the read is out of
+    bounds; on the record the injected text (or the goal) names, the canary as its content."""
     goal = str(meta.get("attack_goal") or "")
     writes_named = [
         m for m in _DT_GOAL_ENDPOINT.findall(goal) if m[1].rsplit("/", 1)[-1] not in _DT_READS
