@@ -313,6 +313,19 @@ SOURCES: tuple[Source, ...] = (
         ),
     ),
     Source(
+        "deeptrap",
+        "deeptrap",
+        "0.1.0",
+        "MIT",
+        "ActBench's 300 workspace-agent tasks (ZJUICSR; README, brief and mock business "
+        "services: mailbox, taskboard, notebook, ticketing, ledger, customer records, ...) "
+        "whose workspace files or service records carry an unsafe instruction, each with its "
+        "clean twin (the same task without it: benign look-alikes); the hijacked agent does "
+        "what the task's own attack goal checks (its canary written to the declared file, "
+        "the endpoint the goal names called)",
+        sha256="77106b2714d2c96b77fcd14cd55dbdd0a7c960bb6660405751aedfac2180c0d4",
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
