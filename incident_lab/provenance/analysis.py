@@ -2209,7 +2209,6 @@ def _call(
     if session.tamper_only:
         args = _untied_from_tamper_spans(session, spans, args)
     kind = action_kind(tool, arguments)
-    user_spans = _delegated_for(session, spans, i, user_spans, kind, tool)
     attacker = _call_attacker(session, spans, i, user_spans, tool, kind, args)
     attacker += _tampered_args(session, spans, i, user_spans, attacker)
     instruction = attacker[0].in_instruction if attacker else None
@@ -2258,38 +2257,6 @@ def _call(
         why="; ".join(why),
         tool_chosen=chooser is not None,
     )
-
-
-#: Kinds a delegated span sanctions only when the user named them or named no action at all.
-_SCOPED_KINDS = frozenset(
-    ["payment", "delete", "credential", "permission", "email", "message", "http_write"]
-)
-
-
-def _delegated_for(
-    session: _Session,
-    spans: tuple[InstructionSpan, ...],
-    i: int,
-    user_spans: set[int],
-    kind: str,
-    tool: str,
-) -> set[int]:
-    """The spans that speak for the user for the call at step ``i``: a span the user handed
-    the task to sanctions only the kinds of action the user named when the user named any
-    ("e-mail each person the TODO list names their task" sanctions no "TODO: delete file 13";
-    "update my address as the letter says" no payment the letter asks for). A user who named
-    no action ("follow the instructions in the file") handed over every kind. Only a call
-    that moves money, deletes, changes access or sends something is held to the named kinds
-    (:data:`_SCOPED_KINDS`; a README's file edits and commands in a coding task stay the
-    user's), and a command is no named kind (a coding task names its commands by nouns)."""
-    if kind not in _SCOPED_KINDS or not user_spans:
-        return user_spans
-    said = session.user_before(i)
-    if authorised(kind, tool, said):
-        return user_spans
-    if not any(authorised(k, "", said) for k in SIDE_EFFECTS if k not in (kind, "exec")):
-        return user_spans
-    return {k for k in user_spans if spans[k].source == "user"}
 
 
 #: ``git remote add NAME URL``: an outside remote set up for a push.

@@ -483,11 +483,9 @@ def test_a_destination_a_strong_span_of_delegated_content_slips_in_is_still_the_
     }
     prov = analyse(traj)
     spans = [k for k, sp in enumerate(prov.instructions) if sp.step == 3]
-    assert spans and set(spans) <= prov.delegated  # delegated for the payment adjustment...
-    # ...but the user named a change, not a new payment: the span does not speak for the
-    # user about send_money (session 28, scoped delegation), so the view marks it too
-    assert [c.step for c in prov.unrequested_calls] == [4]
-    assert resolve_unsafe_steps(traj) == ([4], "provenance")  # the IBAN is the attack's
+    assert spans and set(spans) <= prov.delegated  # delegated, so the view marks nothing...
+    assert not prov.unrequested_calls
+    assert resolve_unsafe_steps(traj) == ([4], "provenance")  # ...but the IBAN is the attack's
     _right_first_time(traj, 4)
 
 
