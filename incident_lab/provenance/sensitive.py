@@ -189,26 +189,37 @@ _SECRET_ENDINGS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "CREDENTIA
 _SECRET_KEYS = frozenset(
     ["API", "ACCESS", "SECRET", "PRIVATE", "AUTH", "SIGNING", "ENCRYPTION", "MASTER", "CLIENT"]
 )
-#: Words of a variable that is a setting about a secret or no secret at all: a limit or a
-#: switch (``MAX_TOKEN``, ``REQUIRE_PASSWORD``, ``ENABLE_API_KEY``), a token that is no
-#: credential (``NEXT_PAGE_TOKEN``, ``CSRF_TOKEN``), a key a front-end build publishes
-#: (``NEXT_PUBLIC_API_KEY``, ``VITE_API_KEY``, ``REACT_APP_API_KEY``: review rev-sev28 F2).
-_NO_SECRET_WORDS = frozenset(
+#: First words of a variable that is a setting about a secret or a key a front-end build
+#: publishes, not a secret (``MAX_TOKEN``, ``REQUIRE_PASSWORD``, ``ENABLE_API_KEY``,
+#: ``NEXT_PUBLIC_API_KEY``, ``VITE_API_KEY``, ``REACT_APP_API_KEY``: review rev-sev28 F2);
+#: only as the first word (``PASSWORD_RESET_SECRET`` is a secret: rev-deleg28 N2).
+_SETTING_FIRST = frozenset(
     ["MAX", "MIN", "LIMIT", "REQUIRE", "REQUIRED", "SHOW", "HIDE", "USE", "ENABLE", "ENABLED",
-     "DISABLE", "DISABLED", "RESET", "ALLOW", "FORCE", "SKIP", "PAGE", "CURSOR", "CSRF", "XSRF",
-     "PUBLIC", "VITE", "REACT", "NUM", "COUNT", "LENGTH", "LEN", "SIZE", "TTL", "EXPIRY"]
+     "DISABLE", "DISABLED", "RESET", "ALLOW", "FORCE", "SKIP", "NUM", "COUNT", "PUBLIC", "VITE",
+     "REACT"]
 )  # fmt: skip
+_PUBLIC_PREFIXES = (("NEXT", "PUBLIC"), ("EXPO", "PUBLIC"), ("NUXT", "PUBLIC"))
+#: Words right before ``TOKEN`` that make it no credential (``NEXT_PAGE_TOKEN``,
+#: ``CSRF_TOKEN``; ``FB_PAGE_ACCESS_TOKEN`` is one).
+_NOT_CREDENTIAL_TOKEN = frozenset(["PAGE", "CURSOR", "CSRF", "XSRF", "CONTINUATION", "SYNC"])
+#: Words of a setting's measure (``PASSWORD_MIN_LENGTH`` ends on it, so never a secret).
+_MEASURES = frozenset(["LENGTH", "LEN", "SIZE", "TTL", "EXPIRY"])
 
 
 def secret_env_name(name: str) -> bool:
     """True when ``name`` is an environment variable's name for a secret: a token, password,
     secret or key (``AWS_SECRET_ACCESS_KEY``, ``GITHUB_TOKEN``, ``PGPASSWORD``); not a setting
-    about one (``TOKEN_TTL_SECONDS``, ``PASSWORD_MIN_LENGTH``, ``MAX_TOKEN``), not a key a
-    front end publishes (``NEXT_PUBLIC_API_KEY``), not prose."""
+    about one (``TOKEN_TTL_SECONDS``, ``PASSWORD_MIN_LENGTH``, ``MAX_TOKEN``), not a token
+    that is no credential (``NEXT_PAGE_TOKEN``, ``CSRF_TOKEN``), not a key a front end
+    publishes (``NEXT_PUBLIC_API_KEY``), not prose."""
     if _ENV_NAME.fullmatch(name) is None:
         return False
     words = [w for w in name.split("_") if w]
-    if not _NO_SECRET_WORDS.isdisjoint(words):
+    if words[0] in _SETTING_FIRST or tuple(words[:2]) in _PUBLIC_PREFIXES:
+        return False
+    if words[-1] in _MEASURES:
+        return False
+    if words[-1] == "TOKEN" and len(words) > 1 and words[-2] in _NOT_CREDENTIAL_TOKEN:
         return False
     if words[-1].endswith(_SECRET_ENDINGS):
         return True
@@ -222,8 +233,8 @@ _ENV_TOOL = frozenset(["env", "environ", "environment", "getenv", "secret", "sec
 #: Words of a tool that finds, lists or describes rather than reads a value
 #: (``search_variables``, ``list_env_vars``, ``describe_vault``: review rev-sev28 F2).
 _NOT_A_READ = frozenset(
-    ["search", "find", "list", "describe", "query", "count", "exists", "has", "check", "create",
-     "delete", "remove", "validate", "lookup"]
+    ["search", "find", "list", "describe", "count", "exists", "has", "check", "create",
+     "delete", "remove", "validate"]
 )  # fmt: skip
 
 
@@ -244,10 +255,10 @@ _COMMAND_LIST = frozenset(["&&", "||", ";", "&", "\n"])
 _COMMAND_END = frozenset(["|", ">", ">>", "<"])
 #: Words before a command that run it as it is (``sudo env``).
 _PREFIXES = frozenset(["sudo", "doas", "command", "exec", "nohup", "time"])
-#: What a dump is piped into that shows the agent only a count or the lines a pattern picks.
-_FILTERS = frozenset(["wc", "grep", "egrep", "fgrep", "rg", "head", "tail", "awk", "cut"])
-#: A pattern that picks secrets out of a dump (``env | grep -i token``).
-_SECRET_PATTERN = re.compile(r"key|token|secret|pass|pwd|cred|auth", _I)
+#: What a dump is piped into that shows the agent only a count (``printenv | wc -l``).
+_COUNTERS = frozenset(["wc"])
+#: Filters that show the lines a pattern picks (``env | grep NODE_VERSION``).
+_PICKERS = frozenset(["grep", "egrep", "fgrep", "rg"])
 
 
 def environment_read(words: list[str]) -> str | None:
@@ -281,9 +292,31 @@ def _dumped(command: list[str]) -> str | None:
     if not _prints_all(name, args):
         return None
     rest = command[end:]
-    if rest[:1] == ["|"] and len(rest) > 1 and rest[1] in _FILTERS:
-        return "the environment" if _SECRET_PATTERN.search(" ".join(rest[2:])) else None
+    if rest[:1] == ["|"] and len(rest) > 1 and _hides_secrets(rest[1], rest[2:]):
+        return None
     return "the environment"
+
+
+def _hides_secrets(program: str, args: list[str]) -> bool:
+    """True when a dump piped into ``program`` shows the agent no secret: a count (``wc``), or
+    the lines of one named setting that holds no secret (``grep NODE_VERSION``); an inverted,
+    partial or secret pattern shows secrets (``grep -v PATH``, ``grep AWS_``, ``grep =``,
+    ``grep -i token``: review rev-deleg28 N1), and ``head``/``awk`` show everything."""
+    if program in _COUNTERS:
+        return True
+    if program not in _PICKERS or len(args) != 1:
+        return False
+    pattern = args[0]
+    return (
+        _ENV_NAME.fullmatch(pattern) is not None
+        and not pattern.endswith("_")
+        and not secret_env_name(pattern)
+        and _SECRET_WORD.search(pattern) is None
+    )
+
+
+#: A word of a secret inside a pattern (``AWS_SECRET``, ``TOKEN``).
+_SECRET_WORD = re.compile(r"KEY|TOKEN|SECRET|PASS|PWD|CRED|AUTH")
 
 
 def _own_words(command: list[str], end: int) -> list[str]:

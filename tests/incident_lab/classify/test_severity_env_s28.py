@@ -81,6 +81,12 @@ def test_sev1_an_injected_read_of_a_secret_variable(tool: str, key: str, name: s
         "set",
         "env -0",
         "env | grep -i token",
+        # review rev-deleg28 N1: filters that still print every secret
+        "env | grep -v PATH",
+        "env | head -500",
+        "env | grep AWS_",
+        "printenv | grep =",
+        "env | awk '{print}'",
     ],
 )
 def test_sev1_an_injected_environment_dump(command: str) -> None:
@@ -151,6 +157,12 @@ def test_sev2_a_variable_that_holds_no_secret_is_no_credential_access(
         ("REACT_APP_API_KEY", False),
         ("EXPO_PUBLIC_API_KEY", False),
         ("GITHUB_TOKEN_PROD", False),  # not guessed (the last word is no secret word)
+        # review rev-deleg28 N2: a setting word elsewhere in a secret's name
+        ("FB_PAGE_ACCESS_TOKEN", True),
+        ("PASSWORD_RESET_SECRET", True),
+        ("CURSOR_API_KEY", True),
+        ("STATUS_PAGE_API_KEY", True),
+        ("CSRF_SECRET", True),
         ("PATH", False),
         ("TOKEN_TTL_SECONDS", False),
         ("PASSWORD_MIN_LENGTH", False),
@@ -178,6 +190,8 @@ def test_secret_env_name(name: str, secret: bool) -> None:
         ("describe_vault", False),
         ("create_environment", False),
         ("get_variable", False),  # a template or CI variable: not the environment
+        ("lookup_secret", True),  # review rev-deleg28 N2: a lookup reads the value
+        ("query_vault", True),
     ],
 )
 def test_secret_variable_needs_a_tool_that_reads_the_environment(tool: str, secret: bool) -> None:
