@@ -23,9 +23,16 @@ spans, unit scores, readable forms, ...); the process is warmed by one untimed p
 (imports, compiled patterns, RE2's lazily built automata), whose time is printed as the
 first pass.
 
+Two checkouts in one sitting (``--against DIR``): the realistic set only, timed in fresh
+processes that import ``incident_lab`` from this checkout and from ``DIR`` in turn (``--rounds``
+rounds, the order swapped every round so neither tree always runs first on a shared, noisy
+machine); each process makes one untimed pass and ``--runs`` timed cold passes. Printed: each
+tree's median sessions/s and CPU seconds per pass over all its timed passes, and the ratio.
+
 Usage::
 
     python benchmarks/bench_classify.py [--seed N] [--repeat N] [--runs N] [--cache DIR]
+    python benchmarks/bench_classify.py --against /tmp/base-export [--rounds N] [--runs N]
 """
 
 from __future__ import annotations
@@ -33,8 +40,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -105,6 +115,73 @@ def report(label: str, n: int, first: float, times: list[float]) -> str:
     )
 
 
+#: The timing a child process runs (:func:`compare`): only ``classify_trajectory`` and
+#: ``clear_memo`` of the checkout under test are imported, so an older checkout can be timed.
+_CHILD = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import incident_lab
+from incident_lab.classify import classify_trajectory
+from incident_lab.classify.session import clear_memo
+with open(sys.argv[2], encoding="utf-8") as fh:
+    sessions = json.load(fh)
+times = []
+for _ in range(int(sys.argv[3]) + 1):
+    clear_memo()
+    start = time.process_time()
+    for t in sessions:
+        classify_trajectory(t)
+    times.append(time.process_time() - start)
+print(json.dumps({"module": incident_lab.__file__, "times": times[1:]}))
+"""
+
+
+def _child_times(tree: Path, sessions_file: Path, runs: int) -> list[float]:
+    """CPU seconds of ``runs`` cold passes over the sessions in a fresh process that imports
+    ``incident_lab`` from ``tree`` (checked: a tree that is not imported is an error)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(tree), str(sessions_file), str(runs)],
+        env=env,
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    if not Path(found["module"]).resolve().is_relative_to(tree.resolve()):
+        raise SystemExit(f"bench_classify: {tree} imported incident_lab from {found['module']}")
+    return [float(t) for t in found["times"]]
+
+
+def compare(sessions: list[dict[str, Any]], other: Path, rounds: int, runs: int) -> list[str]:
+    """Time this checkout and ``other`` on ``sessions``, alternated (see the module
+    docstring); the lines to print."""
+    here = Path(__file__).resolve().parent.parent
+    trees = {"this": here, "other": other.resolve()}
+    times: dict[str, list[float]] = {"this": [], "other": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        sessions_file = Path(tmp) / "sessions.json"
+        sessions_file.write_text(json.dumps(sessions), "utf-8")
+        for k in range(rounds):
+            order = ("this", "other") if k % 2 == 0 else ("other", "this")
+            for name in order:
+                times[name] += _child_times(trees[name], sessions_file, runs)
+    n = len(sessions)
+    lines = []
+    for name in ("this", "other"):
+        ts = times[name]
+        median = statistics.median(ts)
+        lines.append(
+            f"{name} ({trees[name]}): {n / median:,.0f} sessions/s, {median:.3f} CPU s per pass "
+            f"(median of {len(ts)} passes in {rounds} processes; passes "
+            f"{n / max(ts):,.0f}-{n / min(ts):,.0f}/s)"
+        )
+    ratio = statistics.median(times["other"]) / statistics.median(times["this"])
+    lines.append(f"this / other throughput: {ratio:.3f}")
+    return lines
+
+
 def main() -> None:
     """Run the evaluation and the timing."""
     parser = argparse.ArgumentParser(description="classify evaluation and throughput")
@@ -114,7 +191,19 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=5, help="timed runs (the median is reported)")
     parser.add_argument("--cache", type=Path, default=None, help="triage-eval cache directory")
+    parser.add_argument(
+        "--against", type=Path, default=None, help="time the realistic set against this checkout"
+    )
+    parser.add_argument("--rounds", type=int, default=6, help="--against: processes per tree")
     args = parser.parse_args()
+    if args.against is not None:
+        found = realistic_set(args.cache or cache_dir())
+        if found is None:
+            raise SystemExit(f"bench_classify: {', '.join(REALISTIC)} not in the triage-eval cache")
+        print(f"realistic corpus: {found[1]}")
+        for line in compare(found[0], args.against, args.rounds, args.runs):
+            print(line)
+        return
 
     realistic = realistic_set(args.cache or cache_dir())
     if realistic is not None:  # timed first: a fresh process, as the first-pass figure says
