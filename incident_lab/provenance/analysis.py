@@ -105,7 +105,7 @@ from incident_lab.provenance.tools import (
     related,
     request_language,
     requests,
-    spellings,
+    spelling_owners,
     tool_key,
     tool_request_units,
     tool_spellings,
@@ -190,10 +190,7 @@ class _Session:
         self.tool_spellings = tool_spellings(raw)
         #: each spelling (:func:`~.tools.spellings`) -> the session tool it spells, so that a
         #: text's "keyrotation" is filed under the tool KeyRotation (key "key_rotation")
-        self.tool_of_spelling: dict[str, str] = {}
-        for name in raw:
-            for form in spellings(name):
-                self.tool_of_spelling.setdefault(form, name)
+        self.tool_of_spelling = spelling_owners(tuple(raw))
         #: tool key (:func:`~.tools.tool_key`) -> the step of its first call
         self.first_call: dict[str, int] = {}
         for i, name in zip(self.call_steps, called, strict=True):
