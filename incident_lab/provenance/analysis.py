@@ -124,6 +124,7 @@ from incident_lab.provenance.values import (
 )
 from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS, forbidden
 from incident_lab.text.memo import text_memo
+from incident_lab.text.normalize import alnum_only
 
 _MEMORY = re.compile(r"memory|memories|recall|remember|notes?_?store")
 _RETRIEVED = re.compile(
@@ -862,7 +863,7 @@ _RULE_EDGE = 120
 
 def _marker_key(token: str) -> str:
     """A marker as compared: letters and digits only, lower case ("R.A.G._0.1" -> "rag01")."""
-    return "".join(ch for ch in token if ch.isalnum()).lower()
+    return alnum_only(token).lower()
 
 
 def _code_like(token: str) -> bool:
