@@ -102,3 +102,18 @@ def test_marker_key_keeps_what_isalnum_keeps_on_every_code_point() -> None:
     by_char = "".join(ch for ch in every if ch.isalnum()).lower()
     assert analysis._marker_key(every) == by_char
     assert analysis._marker_key("R.A.G._0.1") == "rag01"
+
+
+def test_needs_work_search_stops_at_the_first_hit_and_finds_one_match_in_dense_text() -> None:
+    """The readable fast path's yes/no test (``text._NEEDS_WORK_ASCII``) reads an ASCII text
+    up to its first hit, not on to its end (a tool output with an id near its top was
+    scanned whole, then scanned back for the match's start: 3x the time on the realistic
+    set's outputs); over a text dense with hits it is still one match, not one per hit."""
+    from incident_lab.provenance import text as ptext
+
+    tail = "plain words and nothing else here " * 3000
+    found = ptext._NEEDS_WORK_ASCII.search("order ab1 " + tail)
+    assert found is not None and found.end() <= len("order ab1")
+    assert ptext._NEEDS_WORK_ASCII.search(tail) is None
+    assert ptext._NEEDS_WORK_ASCII.search(tail + " ab1") is not None
+    assert sum(1 for _ in ptext._NEEDS_WORK_ASCII.finditer("a@" * 50_000)) == 1
