@@ -272,11 +272,12 @@ class SessionView:
 
     def output_words_before(self, index: int) -> set[str]:
         """The content words of every tool result before step ``index``
-        (:func:`~incident_lab.text.lexicon.content_words`; each output is read once per view)."""
+        (:func:`~incident_lab.text.lexicon.content_words`; each output is read once per view,
+        and a short one once per text: the sessions of one suite read the same outputs)."""
         words: set[str] = set()
         for i, output in self.tool_outputs_before(index):
             if i not in self._output_words:
-                self._output_words[i] = content_words(output)
+                self._output_words[i] = _content_words(output)
             words |= self._output_words[i]
         return words
 

@@ -107,6 +107,8 @@ def _copied_from_tools(view: SessionView, call: Call) -> str | None:
     """
     words = call.args_text.lower().split()
     grams = {" ".join(words[i : i + 6]) for i in range(len(words) - 5)}
+    # a run starts with a gram's first word (words hold no space): only there is one joined
+    firsts = set(words[: max(0, len(words) - 5)])
     items = _copied_items(call)
     if not grams and not items:
         return None
@@ -114,7 +116,8 @@ def _copied_from_tools(view: SessionView, call: Call) -> str | None:
         if other.index >= call.index or not other.output:
             continue
         out = other.output.lower().split()
-        if sum(1 for i in range(len(out) - 5) if " ".join(out[i : i + 6]) in grams) >= 2:
+        runs = (i for i in range(len(out) - 5) if out[i] in firsts)
+        if sum(1 for i in runs if " ".join(out[i : i + 6]) in grams) >= 2:
             return other.name
         if sum(1 for item in items if item in other.output) >= 3:
             return other.name

@@ -39,6 +39,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from incident_lab.pii._checks import RESERVED_DOMAINS
@@ -95,14 +96,17 @@ def _candidates(k: Kind, text: str) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-def _spans(text: str, want_surrogates: bool = False) -> list[tuple[int, int, Kind]]:
+def _spans(
+    text: str, want_surrogates: bool = False, kinds: tuple[Kind, ...] = KINDS
+) -> list[tuple[int, int, Kind]]:
     """Non-overlapping ``(start, end, kind)``; an earlier kind in the table wins.
 
     Real values by default; with ``want_surrogates`` the surrogates (and reserved values).
+    ``kinds``: the table, or a head of it (:func:`_head_for`).
     """
     starts: list[int] = []
     taken: list[tuple[int, int, Kind, bool]] = []
-    for k in KINDS:
+    for k in kinds:
         for start, end in _candidates(k, text):
             i = bisect.bisect_right(starts, start)
             if i and taken[i - 1][1] > start:  # overlaps the span before
@@ -115,11 +119,28 @@ def _spans(text: str, want_surrogates: bool = False) -> list[tuple[int, int, Kin
     return [(a, b, k) for a, b, k, surrogate in taken if surrogate is want_surrogates]
 
 
-def find(text: str) -> list[Finding]:
-    """Return every secret or personal value in ``text`` (surrogates excluded), in order."""
+def find(text: str, categories: frozenset[str] | None = None) -> list[Finding]:
+    """Return every secret or personal value in ``text`` (surrogates excluded), in order;
+    with ``categories``, only the values of those categories (:data:`CATEGORIES`)."""
     if not text:
         return []
-    return [Finding(k.name, a, b) for a, b, k in _spans(text)]
+    if categories is None:
+        return [Finding(k.name, a, b) for a, b, k in _spans(text)]
+    return [
+        Finding(k.name, a, b)
+        for a, b, k in _spans(text, kinds=_head_for(frozenset(categories)))
+        if k.category in categories
+    ]
+
+
+@lru_cache(maxsize=64)
+def _head_for(categories: frozenset[str]) -> tuple[Kind, ...]:
+    """The table up to its last kind of one of ``categories``: a later kind never takes a
+    span from an earlier one (an earlier kind wins an overlap), so what the rest of the
+    table finds is only dropped (credentials, which open the table, are found without
+    scanning for e-mail addresses, phone numbers and IPs)."""
+    last = max((i for i, k in enumerate(KINDS) if k.category in categories), default=-1)
+    return KINDS[: last + 1]
 
 
 _SECRET_KEY = re.compile(
@@ -180,7 +201,7 @@ def sensitive_kinds(text: str, categories: frozenset[str] = SENSITIVE_CATEGORIES
     By default credentials, financial data and identity numbers; pass ``categories`` to
     include contact data or network addresses.
     """
-    return sorted({f.kind for f in find(text) if _BY_NAME[f.kind].category in categories})
+    return sorted({f.kind for f in find(text, categories)})
 
 
 def is_surrogate(kind_name: str, value: str) -> bool:

@@ -110,7 +110,7 @@ from incident_lab.provenance.tools import (
     related,
     request_language,
     requests,
-    spellings,
+    spelling_owners,
     tool_key,
     tool_request_units,
     tool_spellings,
@@ -129,6 +129,7 @@ from incident_lab.provenance.values import (
 )
 from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS, forbidden
 from incident_lab.text.memo import text_memo
+from incident_lab.text.normalize import alnum_only
 
 _MEMORY = re.compile(r"memory|memories|recall|remember|notes?_?store")
 _RETRIEVED = re.compile(
@@ -195,10 +196,7 @@ class _Session:
         self.tool_spellings = tool_spellings(raw)
         #: each spelling (:func:`~.tools.spellings`) -> the session tool it spells, so that a
         #: text's "keyrotation" is filed under the tool KeyRotation (key "key_rotation")
-        self.tool_of_spelling: dict[str, str] = {}
-        for name in raw:
-            for form in spellings(name):
-                self.tool_of_spelling.setdefault(form, name)
+        self.tool_of_spelling = spelling_owners(tuple(raw))
         #: tool key (:func:`~.tools.tool_key`) -> the step of its first call
         self.first_call: dict[str, int] = {}
         for i, name in zip(self.call_steps, called, strict=True):
@@ -870,7 +868,7 @@ _RULE_EDGE = 120
 
 def _marker_key(token: str) -> str:
     """A marker as compared: letters and digits only, lower case ("R.A.G._0.1" -> "rag01")."""
-    return "".join(ch for ch in token if ch.isalnum()).lower()
+    return alnum_only(token).lower()
 
 
 def _code_like(token: str) -> bool:

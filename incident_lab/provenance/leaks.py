@@ -259,11 +259,10 @@ def _credentials(value: str) -> tuple[tuple[str, str], ...]:
 
 def _found(value: str) -> tuple[tuple[str, str], ...]:
     """``(kind, piece)`` of the credential material in ``value``."""
-    return tuple(
-        (f.kind, value[f.start : f.end])
-        for f in pii.find(value)
-        if pii.kind(f.kind).category == "credential"
-    )
+    return tuple((f.kind, value[f.start : f.end]) for f in pii.find(value, _CREDENTIAL))
+
+
+_CREDENTIAL = frozenset({"credential"})
 
 
 @lru_cache(maxsize=256)

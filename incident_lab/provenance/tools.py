@@ -39,8 +39,9 @@ with ``str.find``, one name at a time.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 import re2
@@ -396,6 +397,19 @@ def tool_spellings(names: Iterable[str]) -> tuple[str, ...]:
 @lru_cache(maxsize=256)
 def _spellings_of(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f for n in names for f in spellings(n)))
+
+
+@lru_cache(maxsize=256)
+def spelling_owners(names: tuple[str, ...]) -> Mapping[str, str]:
+    """Each spelling (:func:`spellings`) of ``names`` -> the first of them it spells, so that
+    a text's "keyrotation" is filed under the tool KeyRotation. Memoised on the names (the
+    sessions of one agent share its tools; an AgentDojo suite's 70 tools were re-spelt for
+    each of its sessions); read-only, as every session holding the same tools shares it."""
+    owners: dict[str, str] = {}
+    for name in names:
+        for form in spellings(name):
+            owners.setdefault(form, name)
+    return MappingProxyType(owners)
 
 
 # --- does a tool directive depart from the user's task? (review rev-tnf F1/F3) ----------------

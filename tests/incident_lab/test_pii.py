@@ -320,3 +320,36 @@ def test_phone_length_and_ipv6_validation(text: str, found: bool) -> None:
     """Phones need 7-15 digits; an IPv6 candidate must parse and have two groups."""
     kinds = {f.kind for f in find(text)} & {"PHONE", "IPV6"}
     assert bool(kinds) is found
+
+
+#: Pieces that overlap across categories: a URL's password is also an address's local part,
+#: a secret value holds an address, a phone number's digits.
+_OVERLAPS = [
+    "see https://bob:hunter2secret@example-corp.org/x",
+    "password: bob.jones@corp.io",
+    "login secret: 4155552671x",
+    " ",
+    "\n",
+    *(text for text, _ in SAMPLES.values()),
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_OVERLAPS), max_size=6))
+def test_find_by_category_equals_the_whole_table_filtered(pieces: list[str]) -> None:
+    """``find(text, categories)`` (which reads the table only up to its last kind of those
+    categories: speed) answers what the whole table's findings of those categories are:
+    a kind that loses an overlap to an earlier kind of another category is not reported."""
+    text = " ".join(pieces)
+    whole = find(text)
+    for cats in (*({c} for c in pii.CATEGORIES), pii.SENSITIVE_CATEGORIES):
+        wanted = frozenset(cats)
+        assert find(text, wanted) == [f for f in whole if pii.kind(f.kind).category in wanted]
+
+
+def test_an_address_inside_a_credential_is_no_contact_finding() -> None:
+    """The URL's password wins the overlap (credentials come first in the table): asking for
+    contact data alone does not report the address the password's text also spells."""
+    text = "see https://bob:hunter2secret@example-corp.org/x"
+    assert [f.kind for f in find(text)] == ["URL_PASSWORD"]
+    assert find(text, frozenset({"contact"})) == []
