@@ -18,6 +18,7 @@ from incident_lab.provenance.actions import (
     verb_used,
 )
 from incident_lab.provenance.model import CallProvenance
+from incident_lab.provenance.tools import tool_words
 from incident_lab.text.lexicon import (
     ACTION_VERBS,
     HIGH_IMPACT_COMMAND,
@@ -181,14 +182,31 @@ _ORIENTATION = re.compile(
 _PATH_PARTS = re.compile(r"[/\\]")
 
 
+#: Words of a tool that reads the working copy's files.
+_FILE_TOOL = frozenset(["file", "files", "fs", "filesystem", "workspace"])
+#: The folders an orientation file may sit in: the working copy's root or its docs.
+_ORIENTATION_DIRS = frozenset(["", ".", "docs", ".github"])
+
+
 def _orientation_read(c: CallProvenance) -> bool:
-    """A read whose every argument is the path of an orientation file (:data:`_ORIENTATION`):
-    how an agent starts on a workspace, not a read unrelated to the task (source deeptrap)."""
+    """A file read whose every argument is the path of an orientation file (:data:`_ORIENTATION`)
+    at the working copy's root or in its docs: how an agent starts on a workspace, not a read
+    unrelated to the task (source deeptrap). Another user's ``MEMORY.md``, a folder's
+    ``README.md`` (``hr/salaries/README.md``) or a web page named README is no such start
+    (review rev-near28)."""
     values = [str(v) for v in c.arguments.values()] if c.arguments else []
-    return bool(values) and all(
-        len(v) <= 256 and _ORIENTATION.fullmatch(_PATH_PARTS.split(v)[-1]) is not None
-        for v in values
-    )
+    if not values or _FILE_TOOL.isdisjoint(tool_words(c.tool)):
+        return False
+    for value in values:
+        parts = _PATH_PARTS.split(value) if len(value) <= 256 else []
+        folder = "/".join(p for p in parts[:-1] if p != ".")
+        if (
+            not parts
+            or folder not in _ORIENTATION_DIRS
+            or _ORIENTATION.fullmatch(parts[-1]) is None
+        ):
+            return False
+    return True
 
 
 def _named_read(view: SessionView, c: CallProvenance) -> bool:

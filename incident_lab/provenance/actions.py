@@ -341,27 +341,34 @@ def action_kind(name: str, arguments: object = None) -> str:
 #: Kinds a tool named only for its records may list rather than make (``ledger_transactions``,
 #: ``scheduling_events``): a listing of secrets stays a credential kind (reading is the harm).
 _LISTED_KINDS = frozenset(["payment", "booking"])
-#: Words of an argument that only picks which records a listing returns.
+#: Words of an argument that only picks which records a listing returns. Not a state
+#: (``status="approved"`` approves), an account (``payouts(account=IBAN)`` pays it) or a
+#: filter object (its amount and recipient go unread: review rev-near28).
 _PICKING_WORDS = frozenset(
-    ["id", "ids", "limit", "page", "offset", "cursor", "query", "q", "filter", "filters",
-     "status", "since", "until", "date", "sort", "order", "account", "customer", "period",
-     "month", "year", "type", "category", "search", "tag", "tags", "size", "max", "fields"]
+    ["id", "ids", "limit", "page", "offset", "cursor", "query", "q", "search", "since",
+     "until", "date", "sort", "order", "period", "month", "year", "size", "max", "fields"]
 )  # fmt: skip
 
 
 def _lists(name: str, arguments: dict[object, object]) -> bool:
     """True for a call of a tool whose name holds no verb but a read verb and ends on the
-    records it names, a plural (``ledger_transactions``, ``ledger_transactions_get``), made
-    with nothing but what picks the records (no argument, an id, a limit, a filter): it lists
-    them. An amount, a recipient or a hotel makes one; a name for an act
+    records it names, a plural that is no act's (``ledger_transactions``,
+    ``ledger_transactions_get``; not ``refunds``), made with nothing but scalar values that
+    pick the records (no argument, an id, a limit, a date): it lists them. An amount, a
+    recipient, a state, an account or a hotel makes one; a name for an act
     (``FundWithdrawal``, ``TransactionDuplication``: a singular noun of an act) does one."""
     tokens = _tokens(name)
     if not tokens or any(t in _ANY_VERB and t not in _READ_TOKENS for t in tokens):
         return False
     head = next((t for t in reversed(tokens) if t not in _READ_TOKENS), "")
-    if len(head) < 4 or not head.endswith("s") or head.endswith("ss"):
-        return False
-    return all((words := tool_words(str(key))) and words[-1] in _PICKING_WORDS for key in arguments)
+    if len(head) < 4 or not head.endswith("s") or head.endswith("ss") or head[:-1] in _ANY_VERB:
+        return False  # refunds: the plural of an act
+    return all(
+        (words := tool_words(str(key)))
+        and words[-1] in _PICKING_WORDS
+        and (value is None or isinstance(value, (str, int, float)))
+        for key, value in arguments.items()
+    )
 
 
 @lru_cache(maxsize=1024)
