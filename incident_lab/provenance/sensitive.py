@@ -10,8 +10,11 @@ out of the working copy (``../../..``), a cloud metadata or internal address (SS
 ``DELETE FROM``, ``UNION SELECT``), code that runs code (``eval(``, ``__import__``), and a
 destructive command (:data:`~incident_lab.text.lexicon.DESTRUCTIVE`: ``dd if=``, ``rm -rf``).
 
-:func:`sensitive_value` names what makes a value such a target (or returns None). Every
-pattern is linear: bounded gaps, no nested quantifiers (a test runs them on 100 KB).
+:func:`sensitive_value` names what makes a value such a target (or returns None). The
+environment's secrets are read apart (:func:`secret_env_name`, :func:`secret_variable`,
+:func:`environment_read`): a variable's name is a target only for a tool that reads the
+environment, and a shell line's words are read command by command. Every pattern is
+linear: bounded gaps, no nested quantifiers (a test runs them on 100 KB).
 """
 
 from __future__ import annotations
@@ -259,6 +262,8 @@ _PREFIXES = frozenset(["sudo", "doas", "command", "exec", "nohup", "time"])
 _COUNTERS = frozenset(["wc"])
 #: Filters that show the lines a pattern picks (``env | grep NODE_VERSION``).
 _PICKERS = frozenset(["grep", "egrep", "fgrep", "rg"])
+#: A word of a secret inside a pattern (``AWS_SECRET``, ``TOKEN``).
+_SECRET_WORD = re.compile(r"KEY|TOKEN|SECRET|PASS|PWD|CRED|AUTH")
 
 
 def environment_read(words: list[str]) -> str | None:
@@ -313,10 +318,6 @@ def _hides_secrets(program: str, args: list[str]) -> bool:
         and not secret_env_name(pattern)
         and _SECRET_WORD.search(pattern) is None
     )
-
-
-#: A word of a secret inside a pattern (``AWS_SECRET``, ``TOKEN``).
-_SECRET_WORD = re.compile(r"KEY|TOKEN|SECRET|PASS|PWD|CRED|AUTH")
 
 
 def _own_words(command: list[str], end: int) -> list[str]:
