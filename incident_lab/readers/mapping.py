@@ -61,6 +61,16 @@ def output_text(value: Any) -> str:
     return compact_json(value)
 
 
+def json_attr(value: Any) -> Any:
+    """Decode a structured attribute. Attributes holding structures arrive as JSON strings or as decoded arrays/maps."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
 def converse_text(value: Any) -> str | None:
     """The text of a list of Bedrock-Converse content blocks, or None when it is not one.
 

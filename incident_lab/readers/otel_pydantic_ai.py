@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from incident_lab.readers.mapping import as_dict, as_list
+from incident_lab.readers.mapping import as_dict, as_list, json_attr
 
 #: The instrumentation scope pydantic-ai writes its spans under.
 SCOPE = "pydantic-ai"
@@ -121,8 +121,6 @@ def content_off(members: list[dict[str, Any]]) -> bool:
     message part with a key beyond type, id and name, or any ``gen_ai.*`` event means
     content was recorded.
     """
-    from incident_lab.readers.otel_steps import json_attr as decode
-
     if not members or not all(_is_ours(span) for span in members):
         return False
     for span in members:
@@ -130,7 +128,7 @@ def content_off(members: list[dict[str, Any]]) -> bool:
         if any(key in attrs for key in _CONTENT_KEYS):
             return False
         for key in _MESSAGE_KEYS + _EVENT_KEYS:
-            value = decode(attrs.get(key))
+            value = json_attr(attrs.get(key))
             if value is not None and not isinstance(value, list):
                 return False
             shape_only = _event_shape_only if key in _EVENT_KEYS else _shape_only

@@ -7,7 +7,6 @@ repeating the history that every chat span carries again.
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +16,7 @@ from incident_lab.readers.mapping import (
     as_dict,
     as_list,
     converse_text,
+    json_attr,
     nanos_to_rfc3339,
     output_text,
     str_or_none,
@@ -48,16 +48,6 @@ _ROLES = {"system": "system", "developer": "system", "user": "user", "assistant"
 
 class SpanMappingError(Exception):
     """A span cannot be mapped into steps (the message names why)."""
-
-
-def json_attr(value: Any) -> Any:
-    """Decode a structured attribute. Attributes holding structures arrive as JSON strings or as decoded arrays/maps."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
 
 
 def join_log(span: dict[str, Any], log: dict[str, Any]) -> None:

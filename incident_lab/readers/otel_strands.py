@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from incident_lab.readers.mapping import as_dict, converse_text, str_or_none
+from incident_lab.readers.mapping import as_dict, converse_text, json_attr, str_or_none
 
 #: The instrumentation scope Strands writes its spans under.
 SCOPE = "strands.telemetry.tracer"
@@ -50,18 +50,9 @@ def skipped(span: dict[str, Any], operation: str) -> str | None:
     }.get(operation)
 
 
-def _decoded(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 def _blocks(value: Any) -> list[dict[str, Any]] | None:
     """The content blocks of a Converse message body, or None when it is not one."""
-    blocks = _decoded(value)
+    blocks = json_attr(value)
     if not isinstance(blocks, list) or not blocks:
         return None
     if not all(isinstance(b, dict) and len(b) == 1 for b in blocks):
@@ -150,7 +141,7 @@ def events(span: dict[str, Any], operation: str) -> list[dict[str, Any]]:
 
 def _response(messages: Any) -> Any:
     """The ``response`` of the first ``tool_call_response`` part of a tool span's output."""
-    for message in _decoded(messages) if isinstance(_decoded(messages), list) else ():
+    for message in json_attr(messages) if isinstance(json_attr(messages), list) else ():
         for part in as_dict(message).get("parts") or ():
             if as_dict(part).get("type") == "tool_call_response" and "response" in part:
                 return part["response"]
@@ -173,7 +164,7 @@ def tool_attrs(span: dict[str, Any], attrs: dict[str, Any]) -> tuple[dict[str, A
         elif event["name"] == "gen_ai.choice" and "gen_ai.tool.call.result" not in attrs:
             extra["gen_ai.tool.call.result"] = body.get("message")
     result = extra.get("gen_ai.tool.call.result", attrs.get("gen_ai.tool.call.result"))
-    text = converse_text(_decoded(result)) if result is not None else None
+    text = converse_text(json_attr(result)) if result is not None else None
     if text is not None:
         extra["gen_ai.tool.call.result"] = text
     return attrs | extra, attrs.get("gen_ai.tool.status") == "error"
