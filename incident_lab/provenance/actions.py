@@ -373,11 +373,12 @@ def _lists(name: str, arguments: dict[object, object]) -> bool:
 
 #: Words of a tool that removes what it names, and of one that sends: a mail or chat tool
 #: with the first and none of the second deletes (``gmail.delete_message``, ``email_delete``,
-#: ``trash_message``; ``forward_and_delete_email`` sends too, and stays a mail tool).
+#: ``trash_message``, ``mcp__gmail__delete_draft``; ``forward_and_delete_email`` sends too,
+#: and stays a mail tool).
 _REMOVING = frozenset(["delete", "remove", "erase", "purge", "wipe", "destroy", "trash", "discard",
                        "expunge"])  # fmt: skip
-_SENDING = frozenset(["send", "forward", "reply", "post", "share", "compose", "draft", "write",
-                      "publish", "notify", "invite"])  # fmt: skip
+_SENDING = frozenset(["send", "forward", "reply", "post", "share", "publish", "notify",
+                      "invite"])  # fmt: skip
 
 
 @lru_cache(maxsize=1024)

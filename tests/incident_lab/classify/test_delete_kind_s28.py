@@ -26,6 +26,7 @@ from tests.incident_lab.classify.builders import call, result, say, user
         ("outlook.mail.delete", "delete"),
         ("trash_message", "delete"),
         ("gmail.trash", "delete"),
+        ("mcp__gmail__delete_draft", "delete"),  # a draft is what it removes
         # no deletion: the mail kinds stay
         ("gmail.send", "email"),
         ("send_email", "email"),
