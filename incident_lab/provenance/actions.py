@@ -371,27 +371,8 @@ def _lists(name: str, arguments: dict[object, object]) -> bool:
     )
 
 
-#: Words of a tool that removes what it names, and of one that sends: a mail or chat tool
-#: with the first and none of the second deletes (``gmail.delete_message``, ``email_delete``,
-#: ``trash_message``, ``mcp__gmail__delete_draft``; ``forward_and_delete_email`` sends too,
-#: and stays a mail tool).
-_REMOVING = frozenset(["delete", "remove", "erase", "purge", "wipe", "destroy", "trash", "discard",
-                       "expunge"])  # fmt: skip
-_SENDING = frozenset(["send", "forward", "reply", "post", "share", "publish", "notify",
-                      "invite"])  # fmt: skip
-
-
 @lru_cache(maxsize=1024)
 def _action_kind(name: str, method: str) -> str:
-    kind = _named_kind(name, method)
-    if kind in ("email", "message"):
-        tokens = set(_tokens(name))
-        if tokens & _REMOVING and not tokens & _SENDING:
-            return "delete"  # red-team s27: gmail.delete_message was a message
-    return kind
-
-
-def _named_kind(name: str, method: str) -> str:
     tokens = _tokens(name)
     segments = _joined_segments(tokens)
     if segments is None:
