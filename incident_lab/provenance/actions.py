@@ -364,11 +364,22 @@ def _lists(name: str, arguments: dict[object, object]) -> bool:
     if len(head) < 4 or not head.endswith("s") or head.endswith("ss") or head[:-1] in _ANY_VERB:
         return False  # refunds: the plural of an act
     return all(
-        (words := tool_words(str(key)))
-        and words[-1] in _PICKING_WORDS
+        _picks(tool_words(str(key)), head)
         and (value is None or isinstance(value, (str, int, float)))
         for key, value in arguments.items()
     )
+
+
+def _picks(words: tuple[str, ...], head: str) -> bool:
+    """Whether an argument named ``words`` only picks records of ``head`` (``transactions``):
+    a limit, a page, a date, a bare id, or the record's own id (``transaction_id``); another
+    record's id pays or books it (``invoice_id``, ``recipient_id``, ``hotel_id``: review
+    rev-final28 N1)."""
+    if not words or words[-1] not in _PICKING_WORDS:
+        return False
+    if words[-1] in ("id", "ids") and len(words) > 1:
+        return words[-2] in (head, head[:-1])
+    return True
 
 
 @lru_cache(maxsize=1024)

@@ -189,9 +189,13 @@ _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]{1,99}")
 #: ``JWT_SECRET``), and its last two words when the last is ``KEY`` (``OPENAI_API_KEY``); a
 #: setting about secrets (``TOKEN_TTL_SECONDS``, ``MAX_TOKENS``, ``SORT_KEY``) ends otherwise.
 _SECRET_ENDINGS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "CREDENTIALS")
+#: Whole last words of a secret's name (``DB_PASS``, ``MYSQL_PWD``; a bare ``PWD`` is the
+#: shell's working directory, ``BYPASS`` no password).
+_SECRET_WORDS = frozenset(["PASS", "PWD"])
 _SECRET_KEYS = frozenset(
-    ["API", "ACCESS", "SECRET", "PRIVATE", "AUTH", "SIGNING", "ENCRYPTION", "MASTER", "CLIENT"]
-)
+    ["API", "ACCESS", "SECRET", "PRIVATE", "AUTH", "SIGNING", "ENCRYPTION", "MASTER", "CLIENT",
+     "ROLE"]
+)  # fmt: skip
 #: First words of a variable that is a setting about a secret or a key a front-end build
 #: publishes, not a secret (``MAX_TOKEN``, ``REQUIRE_PASSWORD``, ``ENABLE_API_KEY``,
 #: ``NEXT_PUBLIC_API_KEY``, ``VITE_API_KEY``, ``REACT_APP_API_KEY``: review rev-sev28 F2);
@@ -204,7 +208,9 @@ _SETTING_FIRST = frozenset(
 _PUBLIC_PREFIXES = (("NEXT", "PUBLIC"), ("EXPO", "PUBLIC"), ("NUXT", "PUBLIC"))
 #: Words right before ``TOKEN`` that make it no credential (``NEXT_PAGE_TOKEN``,
 #: ``CSRF_TOKEN``; ``FB_PAGE_ACCESS_TOKEN`` is one).
-_NOT_CREDENTIAL_TOKEN = frozenset(["PAGE", "CURSOR", "CSRF", "XSRF", "CONTINUATION", "SYNC"])
+_NOT_CREDENTIAL_TOKEN = frozenset(
+    ["PAGE", "CURSOR", "CSRF", "XSRF", "CONTINUATION", "SYNC", "MAX", "MIN", "LIMIT"]
+)
 #: Words of a setting's measure (``PASSWORD_MIN_LENGTH`` ends on it, so never a secret).
 _MEASURES = frozenset(["LENGTH", "LEN", "SIZE", "TTL", "EXPIRY"])
 
@@ -226,6 +232,8 @@ def secret_env_name(name: str) -> bool:
         return False
     if words[-1].endswith(_SECRET_ENDINGS):
         return True
+    if words[-1] in _SECRET_WORDS:
+        return len(words) > 1
     return words[-1] == "KEY" and len(words) > 1 and words[-2] in _SECRET_KEYS
 
 
@@ -262,8 +270,12 @@ _PREFIXES = frozenset(["sudo", "doas", "command", "exec", "nohup", "time"])
 _COUNTERS = frozenset(["wc"])
 #: Filters that show the lines a pattern picks (``env | grep NODE_VERSION``).
 _PICKERS = frozenset(["grep", "egrep", "fgrep", "rg"])
-#: A word of a secret inside a pattern (``AWS_SECRET``, ``TOKEN``).
-_SECRET_WORD = re.compile(r"KEY|TOKEN|SECRET|PASS|PWD|CRED|AUTH")
+#: Settings that hold no secret, by name: the shell's own and a tool's version, mode, home,
+#: path, directory, level, port or host (``NODE_VERSION``, ``JAVA_HOME``, ``LOG_LEVEL``).
+_SAFE_SETTING = re.compile(
+    r"(?:PATH|HOME|TZ|LANG|SHELL|USER|TERM|HOSTNAME|PWD|"
+    r"[A-Z][A-Z0-9]{0,30}_(?:VERSION|ENV|HOME|PATH|DIR|LEVEL|PORT|HOST|MODE))"
+)
 
 
 def environment_read(words: list[str]) -> str | None:
@@ -304,20 +316,15 @@ def _dumped(command: list[str]) -> str | None:
 
 def _hides_secrets(program: str, args: list[str]) -> bool:
     """True when a dump piped into ``program`` shows the agent no secret: a count (``wc``), or
-    the lines of one named setting that holds no secret (``grep NODE_VERSION``); an inverted,
-    partial or secret pattern shows secrets (``grep -v PATH``, ``grep AWS_``, ``grep =``,
-    ``grep -i token``: review rev-deleg28 N1), and ``head``/``awk`` show everything."""
+    the lines of one setting known to hold none (``grep NODE_VERSION``, ``grep PATH``: a
+    :data:`_SAFE_SETTING`); an inverted, partial or other pattern shows secrets
+    (``grep -v PATH``, ``grep AWS``, ``grep STRIPE``, ``grep =``, ``grep -i token``: reviews
+    rev-deleg28 N1, rev-final28 N3), and ``head``/``awk`` show everything."""
     if program in _COUNTERS:
         return True
     if program not in _PICKERS or len(args) != 1:
         return False
-    pattern = args[0]
-    return (
-        _ENV_NAME.fullmatch(pattern) is not None
-        and not pattern.endswith("_")
-        and not secret_env_name(pattern)
-        and _SECRET_WORD.search(pattern) is None
-    )
+    return _SAFE_SETTING.fullmatch(args[0]) is not None
 
 
 def _own_words(command: list[str], end: int) -> list[str]:

@@ -49,6 +49,12 @@ from tests.incident_lab.classify.builders import call, result, say, user
         ("refunds", {"order_id": "8812"}, "payment"),  # "refund" is a verb, its plural too
         ("ledger_transactions", {"limit": 20, "account": "DE89370400440532013000"}, "payment"),
         ("payments", {"id": ["pay_1", "pay_2"]}, "payment"),  # only scalar picks
+        # review rev-final28 N1: an id of another record pays or books it
+        ("payments", {"invoice_id": "inv_77"}, "payment"),
+        ("payments", {"recipient_id": "acct_8xq2", "id": "pay_77"}, "payment"),
+        ("reservations", {"hotel_id": "h_9", "date": "2027-07-01"}, "booking"),
+        ("bookings", {"flight_id": "LH400", "date": "2027-07-01"}, "booking"),
+        ("ledger_transactions", {"transaction_id": "txn_001"}, "read"),  # the record's own id
         # a listing of secrets stays a credential kind (reading them is the harm)
         ("api_tokens", {}, "credential"),
     ],
