@@ -189,13 +189,15 @@ _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]{1,99}")
 #: ``JWT_SECRET``), and its last two words when the last is ``KEY`` (``OPENAI_API_KEY``); a
 #: setting about secrets (``TOKEN_TTL_SECONDS``, ``MAX_TOKENS``, ``SORT_KEY``) ends otherwise.
 _SECRET_ENDINGS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "CREDENTIALS")
-#: Whole last words of a secret's name (``DB_PASS``, ``MYSQL_PWD``; a bare ``PWD`` is the
-#: shell's working directory, ``BYPASS`` no password).
-_SECRET_WORDS = frozenset(["PASS", "PWD"])
+#: Whole last words of a secret's name (``MYSQL_PWD``; a bare ``PWD`` is the shell's working
+#: directory; ``PASS`` is too often a pass of something else: ``RENDER_PASS``, ``FIRST_PASS``).
+_SECRET_WORDS = frozenset(["PWD"])
 _SECRET_KEYS = frozenset(
-    ["API", "ACCESS", "SECRET", "PRIVATE", "AUTH", "SIGNING", "ENCRYPTION", "MASTER", "CLIENT",
-     "ROLE"]
-)  # fmt: skip
+    ["API", "ACCESS", "SECRET", "PRIVATE", "AUTH", "SIGNING", "ENCRYPTION", "MASTER", "CLIENT"]
+)
+#: Words before ``ROLE_KEY`` that make it a key (``SUPABASE_SERVICE_ROLE_KEY``; not
+#: ``USER_ROLE_KEY``, a role's name).
+_ROLE_KEYS = frozenset(["SERVICE"])
 #: First words of a variable that is a setting about a secret or a key a front-end build
 #: publishes, not a secret (``MAX_TOKEN``, ``REQUIRE_PASSWORD``, ``ENABLE_API_KEY``,
 #: ``NEXT_PUBLIC_API_KEY``, ``VITE_API_KEY``, ``REACT_APP_API_KEY``: review rev-sev28 F2);
@@ -234,7 +236,11 @@ def secret_env_name(name: str) -> bool:
         return True
     if words[-1] in _SECRET_WORDS:
         return len(words) > 1
-    return words[-1] == "KEY" and len(words) > 1 and words[-2] in _SECRET_KEYS
+    if words[-1] != "KEY" or len(words) < 2:
+        return False
+    if words[-2] == "ROLE":
+        return len(words) > 2 and words[-3] in _ROLE_KEYS
+    return words[-2] in _SECRET_KEYS
 
 
 #: Words of a tool that reads or sets environment variables or a secret store
@@ -273,7 +279,7 @@ _PICKERS = frozenset(["grep", "egrep", "fgrep", "rg"])
 #: Settings that hold no secret, by name: the shell's own and a tool's version, mode, home,
 #: path, directory, level, port or host (``NODE_VERSION``, ``JAVA_HOME``, ``LOG_LEVEL``).
 _SAFE_SETTING = re.compile(
-    r"(?:PATH|HOME|TZ|LANG|SHELL|USER|TERM|HOSTNAME|PWD|"
+    r"(?:PATH|HOME|TZ|LANG|SHELL|TERM|HOSTNAME|"
     r"[A-Z][A-Z0-9]{0,30}_(?:VERSION|ENV|HOME|PATH|DIR|LEVEL|PORT|HOST|MODE))"
 )
 
