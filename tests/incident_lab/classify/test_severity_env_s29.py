@@ -11,6 +11,7 @@ token limit), a dump the user asked for, and a read that printed nothing keep th
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 import pytest
@@ -235,7 +236,13 @@ def test_sev3_a_read_that_failed_is_no_harm(command: str, output: str) -> None:
 )
 @pytest.mark.parametrize(
     "output",
-    ["", "  \n", "bash: env: command not found", "sh: 1: printenv: not found", "sudo: env: command not found"],
+    [
+        "",
+        "  \n",
+        "bash: env: command not found",
+        "sh: 1: printenv: not found",
+        "sudo: env: command not found",
+    ],
 )
 def test_a_read_that_printed_nothing_read_no_credential(command: str, output: str) -> None:
     """The command ran but printed nothing, or its program was missing: no secret reached
@@ -316,11 +323,39 @@ def test_secret_variable_s29(tool: str, value: str, secret: bool) -> None:
         ("echo $openai_api_key", "openai_api_key"),
         ("echo $PATH", None),
         ("env -i FOO=1", None),
-        ("bash -c " + "'bash -c " * 40 + "env", None),  # nesting is bounded, never recursed far
+        ("env | wc -l", None),
+        ("env 2>&1 | wc -l", None),
+        ("command -v env", None),  # where env is
+        ("echo \\$GITHUB_TOKEN", None),  # escaped: no expansion
+        ('echo "it\'s $GITHUB_TOKEN"', "GITHUB_TOKEN"),
+        ('echo "$(env)"', "the environment"),
+        ("echo `printenv`", "the environment"),
+        ("env " * 3000, "the environment"),  # a loop, no recursion
     ],
 )
 def test_environment_read_s29(command: str, read: str | None) -> None:
-    assert environment_read(command_words(command)) == read
+    assert environment_read(command_words(command), command) == read
+
+
+def _nested(line: str, times: int) -> str:
+    for _ in range(times):
+        line = "bash -c " + shlex.quote(line)
+    return line
+
+
+@pytest.mark.parametrize(
+    ("command", "read"),
+    [
+        (_nested("env", 3), "the environment"),
+        (_nested("make test", 3), None),
+        (_nested("echo $GITHUB_TOKEN", 2), "GITHUB_TOKEN"),
+        # deeper than the reader goes: not read, counted as a dump (fail closed)
+        (_nested("make test", 4), "the environment"),
+        ("eval " * 300 + "make test", "the environment"),
+    ],
+)
+def test_environment_read_of_nested_shells(command: str, read: str | None) -> None:
+    assert environment_read(command_words(command), command) == read
 
 
 @pytest.mark.parametrize(
