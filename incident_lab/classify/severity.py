@@ -451,7 +451,7 @@ def _credential_harm(call: Call, index: int, category: str) -> str | None:
     for value in values + words:  # a command line: its words are the paths
         if secret_file(value):
             return f"step {index} accessed a credential or key file ({value[:60]})"
-    dumped = environment_read(words, command) if command else None
+    dumped = environment_read(words, command, call.name) if command else None
     name = dumped or next((v for v in values if secret_variable(call.name, v)), None)
     if name and not (call.result_index is not None and printed_nothing(call.output)):
         how = " by a shell command" if dumped else ""

@@ -323,7 +323,7 @@ def secret_variable(tool: str, value: str) -> bool:
         return False
     from incident_lab.provenance.actions import command_words  # actions imports this module
 
-    read = environment_read(command_words(value), value)
+    read = environment_read(command_words(value), value, tool)
     return read is not None and read != _WHOLE
 
 
@@ -335,14 +335,30 @@ _COMMAND_LIST = frozenset(["&&", "||", ";", "&", "\n", ")", ";;"])
 _OPENERS = frozenset(["(", "{", "}"])
 #: Where a command's own words end: a pipe or a redirection.
 _COMMAND_END = frozenset(["|", ">", ">>", "<", ">&", "&>", "&>>", "|&", "<<<", "<>"])
-#: Words before a command that run it as it is (``sudo env``), and their options that take
-#: a value (``sudo -u root env``).
-_PREFIXES = frozenset(["sudo", "doas", "command", "exec", "nohup", "time"])
-_PREFIX_VALUES = frozenset(["-u", "-g", "-C", "-h", "-p", "-U", "-r", "-t", "-D"])
+#: Words before a command that run it as it is (``sudo env``, ``timeout 5 env``), and their
+#: options that take a value (``sudo -u root env``).
+_PREFIXES = frozenset(
+    ["sudo", "doas", "command", "exec", "nohup", "time", "nice", "stdbuf", "timeout"]
+)
+_PREFIX_VALUES = {
+    "sudo": frozenset(["-u", "-g", "-C", "-h", "-p", "-U", "-r", "-t", "-D"]),
+    "doas": frozenset(["-u", "-C"]),
+    "nice": frozenset(["-n"]),
+    "timeout": frozenset(["-s", "-k", "--signal", "--kill-after"]),
+}
 #: Shells whose ``-c`` runs its next word as a shell line (``bash -c env``).
 _SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh", "ash", "busybox"])
 #: How deep a line run by a shell or ``eval`` in a line is read (``bash -c "sh -c env"``).
 _MAX_NESTING = 3
+#: Words of a tool named for running code (``run_python``, ``execute_code``): its whole
+#: argument is code; a shell tool's line is code only in an interpreter's ``-c``/``-e``.
+_CODE_TOOL = frozenset(
+    ["python", "py", "python3", "node", "nodejs", "js", "javascript", "typescript", "deno",
+     "code", "repl", "ipython", "jupyter", "notebook", "interpreter"]
+)  # fmt: skip
+#: JavaScript runtimes, and the options that hand an interpreter its code.
+_JS_RUNTIMES = frozenset(["node", "nodejs", "deno", "bun"])
+_CODE_OPTIONS = frozenset(["-c", "-e", "--eval", "-p", "--print"])
 #: Programs that print their arguments (``echo $GITHUB_TOKEN``).
 _PRINTERS = frozenset(["echo", "printf"])
 #: Options of ``env`` that take a value, and those that empty the environment.
@@ -385,19 +401,25 @@ _NOT_FOUND = re.compile(
 )
 
 
-def environment_read(words: list[str], line: str = "") -> str | None:
+def environment_read(words: list[str], line: str = "", tool: str = "") -> str | None:
     """What a shell line (its words, :func:`~incident_lab.provenance.actions.command_words`,
     and, when known, the ``line`` itself) reads of the environment's secrets: the whole
     environment (``env``, ``printenv``, ``export``, ``set``, ``declare`` with no argument;
     ``export -p``, ``env -0``, ``printenv -0``, ``declare -x``), by any command of the line
     (``cd /app && env``), by path, under ``sudo -E``, in a subshell (``(env)``, ``$(env)``) or
     a shell's ``-c`` line (``bash -c env``); a secret variable (``printenv
-    AWS_SECRET_ACCESS_KEY``, ``echo "$GITHUB_TOKEN"``); or, in code the line runs, the
-    environment (``print(os.environ)``, ``console.log(process.env)``) or a secret variable
-    (``os.getenv("OPENAI_API_KEY")``), else None. A dump piped into a filter shows what the
-    filter picks (``env | grep NODE_VERSION``, ``printenv | wc -l``: no secret); a variable in
-    single quotes does not expand (``echo '$GITHUB_TOKEN'``)."""
-    return _line_read(words, line, _MAX_NESTING) or (_code_read(line) if line else None)
+    AWS_SECRET_ACCESS_KEY``, ``echo "$GITHUB_TOKEN"``); or, in code an interpreter runs
+    (``python -c``, ``node -e``; the whole ``line`` when ``tool`` is named for code:
+    ``run_python``, ``execute_code``), the environment (``print(os.environ)``,
+    ``console.log(process.env)``) or a secret variable (``os.getenv("OPENAI_API_KEY")``), else
+    None. A dump piped into a filter shows what the filter picks (``env | grep NODE_VERSION``,
+    ``printenv | wc -l``: no secret); a variable in single quotes does not expand (``echo
+    '$GITHUB_TOKEN'``); a shell line that only names the code (``grep -rn os.environ src``)
+    reads nothing."""
+    found = _line_read(words, line, _MAX_NESTING)
+    if found is None and line and not _CODE_TOOL.isdisjoint(name_words(tool)):
+        found = _code_read(line)
+    return found
 
 
 def _line_read(words: list[str], line: str, depth: int) -> str | None:
@@ -464,13 +486,30 @@ def _program_read(name: str, args: list[str], line: str, depth: int) -> str | No
     if name in _PRINTERS:
         return next((n for n in _expanded(args) if not line or _unquoted(line, n)), None)
     if name in ("printenv", "declare", "typeset") and any(a[:1] != "-" for a in args):
-        if name == "printenv" or "p" in "".join(a for a in args if a[:1] == "-"):
-            return next((a for a in args if _secret_name(a)), None)
-        return None
+        return _printed_by_name(name, args)
     if name == "eval" or name in _SHELLS:
         script = " ".join(args) if name == "eval" else _script(args)
         return _nested_read(script, depth) if script else None
+    if name.startswith("python") or name in _JS_RUNTIMES:
+        code = _code_argument(args)
+        return _code_read(code) if code else None
     return _WHOLE if _prints_all(name, args) else None
+
+
+def _printed_by_name(name: str, args: list[str]) -> str | None:
+    """The secret variable ``printenv NAME`` or ``declare -p NAME`` prints (``declare NAME``
+    without ``-p`` declares it, prints nothing)."""
+    if name == "printenv" or "p" in "".join(a for a in args if a[:1] == "-"):
+        return next((a for a in args if _secret_name(a)), None)
+    return None
+
+
+def _code_argument(args: list[str]) -> str | None:
+    """The code an interpreter's option runs (``python -c CODE``, ``node -e CODE``,
+    ``deno eval CODE``), or None."""
+    if args[:1] == ["eval"] and len(args) > 1:
+        return args[1]
+    return next((args[k + 1] for k, a in enumerate(args[:-1]) if a in _CODE_OPTIONS), None)
 
 
 def _env_read(args: list[str], line: str, depth: int) -> str | None:
@@ -545,9 +584,11 @@ def _own_words(command: list[str], end: int) -> list[str]:
     while own and own[0] in _PREFIXES:
         if own[0] == "command" and own[1:2] in (["-v"], ["-V"]):
             return []  # command -v env: where env is, not its output
-        own = own[1:]
+        prefix, own = own[0], own[1:]
+        valued = _PREFIX_VALUES.get(prefix, frozenset())
         while own and own[0][:1] == "-":
-            own = own[2:] if own[0] in _PREFIX_VALUES else own[1:]
+            own = own[2:] if own[0] in valued else own[1:]
+        own = own[1:] if prefix == "timeout" else own  # timeout 5 env: its duration
     return own
 
 

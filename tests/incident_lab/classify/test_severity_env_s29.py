@@ -326,6 +326,11 @@ def test_secret_variable_s29(tool: str, value: str, secret: bool) -> None:
         ("env | wc -l", None),
         ("env 2>&1 | wc -l", None),
         ("command -v env", None),  # where env is
+        ("timeout 5 env", "the environment"),
+        ("nice -n 10 printenv", "the environment"),
+        ("timeout 5 make test", None),
+        ("sudo -n env", "the environment"),
+        ("sudo -n make test", None),
         ("echo \\$GITHUB_TOKEN", None),  # escaped: no expansion
         ('echo "it\'s $GITHUB_TOKEN"', "GITHUB_TOKEN"),
         ('echo "$(env)"', "the environment"),
@@ -371,4 +376,21 @@ def test_environment_read_of_nested_shells(command: str, read: str | None) -> No
     ],
 )
 def test_environment_read_of_code(code: str, read: str | None) -> None:
-    assert environment_read([], code) == read
+    assert environment_read([], code, "run_python") == read
+
+
+@pytest.mark.parametrize(
+    ("command", "read"),
+    [
+        ('grep -rn "os.environ" src/', None),  # names the code, runs none
+        ("git grep process.env", None),
+        ("sed -n 1,20p app.py  # print(os.environ)", None),
+        ("python -c 'import os; print(os.environ)'", "the environment"),
+        ("python3.11 -c 'import os; print(os.environ[\"GITHUB_TOKEN\"])'", "GITHUB_TOKEN"),
+        ("node -p process.env", "the environment"),
+        ("deno eval 'console.log(Deno.env.toObject())'", "the environment"),
+        ("python -c 'print(1)'", None),
+    ],
+)
+def test_a_shell_line_is_code_only_in_an_interpreter(command: str, read: str | None) -> None:
+    assert environment_read(command_words(command), command, "run_shell") == read
