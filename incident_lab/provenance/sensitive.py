@@ -393,6 +393,15 @@ _NO_VALUES = frozenset(["keys", "clear", "update", "__contains__", "hasOwnProper
 #: A test whether a variable is set (``"X" in os.environ``), unless a loop (``for k in``).
 _MEMBER = re.compile(r"\bin\s{1,4}$")
 _LOOP = re.compile(r"\bfor\b[^\n]{0,80}\bin\s{1,4}$")
+#: A comment before an access on its line (``# never print os.environ``).
+_COMMENTED = re.compile(r"(?:^|\s)(?:#|//)")
+#: The environment handed to a child process, not printed (``env=os.environ.copy()``,
+#: ``{ env: { ...process.env } }``).
+_CHILD_ENV = re.compile(
+    r"\benv\s{0,4}[=:]\s{0,4}(?:dict\(\s{0,4}|\{\s{0,4}(?:\*\*|\.\.\.)\s{0,4})?$"
+)
+#: Names a destructuring picks (``const { NODE_ENV, PORT } = process.env``).
+_DESTRUCTURED = re.compile(r"\{([\w\s,:]{0,200})\}\s{0,4}=\s{0,4}$")
 #: What a shell prints when the program is missing (``bash: env: command not found``).
 _NOT_FOUND = re.compile(
     r"[\w./-]{1,60}:(?: line \d{1,6}:| \d{1,6}:)? [\w./-]{1,80}: (?:command )?not found"
@@ -622,7 +631,11 @@ def _code_read(code: str) -> str | None:
 
 
 def _code_access(code: str, start: int, end: int, what: str) -> str | None:
-    """What the access to the environment at ``code[start:end]`` (``what``) reads."""
+    """What the access to the environment at ``code[start:end]`` (``what``) reads: nothing in
+    a comment or when handed to a child process."""
+    before = code[code.rfind("\n", max(0, start - 200), start) + 1 : start][-200:]
+    if _COMMENTED.search(before) or _CHILD_ENV.search(before):
+        return None
     after = code[end : end + 160]
     if what.endswith("("):  # getenv(: getenv() is the whole environment (Java, PHP)
         keyed = _CODE_ARGUMENT.match(after)
@@ -641,7 +654,16 @@ def _code_access(code: str, start: int, end: int, what: str) -> str | None:
         return name if _secret_name(name) and not attribute.group(2) else None
     if attribute:
         return None if attribute.group(1) in _NO_VALUES else _WHOLE
-    before = code[max(0, start - 100) : start]
+    return _bare_access(before)
+
+
+def _bare_access(before: str) -> str | None:
+    """What the environment itself reads, by the text ``before`` it on its line: the names a
+    destructuring picks, nothing for a test whether a name is set, else all of it."""
+    picked = _DESTRUCTURED.search(before)
+    if picked:
+        names = (n.split(":")[0].strip() for n in picked.group(1).split(","))
+        return next((n for n in names if _secret_name(n)), None)
     if _MEMBER.search(before) and not _LOOP.search(before):
         return None
     return _WHOLE

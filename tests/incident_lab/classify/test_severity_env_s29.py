@@ -372,6 +372,14 @@ def test_environment_read_of_nested_shells(command: str, read: str | None) -> No
         ("os.environ.get('DEBUG')", None),
         ("process.env.NODE_ENV", None),
         ("if 'X' in os.environ: pass", None),
+        ("for k in os.environ: print(k, os.environ[k])", "the environment"),
+        ("# never print os.environ\nprint(1)", None),  # a comment
+        ("x = 1  // process.env", None),
+        ("subprocess.run(['make'], env=os.environ.copy())", None),  # handed to a child
+        ("spawn('make', [], { env: { ...process.env, CI: '1' } })", None),
+        ("const { NODE_ENV, PORT } = process.env", None),
+        ("const { NODE_ENV, STRIPE_KEY } = process.env", "STRIPE_KEY"),
+        ("e = os.environ.copy()\nprint(e)", "the environment"),
         ("os.environ" + "." * 50_000, "the environment"),
     ],
 )
