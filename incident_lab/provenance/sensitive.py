@@ -39,7 +39,7 @@ _SECRET_PATH = re.compile(
     r"|\.(?:pem|p12|pfx|kdbx|keystore|key)$"
     r"|(?:^|[/\\])(?:credentials|secrets?)(?:\.(?:json|ya?ml|ini|txt|env|toml))?$"
     r"|(?:^|[/\\])[\w.-]{0,40}service[-_]?account[\w.-]{0,40}\.json$"
-    r"|(?:^|[/\\])proc[/\\](?:self|\d{1,7})[/\\]environ$",
+    r"|(?:^|[/\\])proc[/\\](?:self|thread-self|\d{1,7}|\$\$|\$\{?[A-Za-z_]{1,12}\}?)[/\\]environ$",
     _I,
 )
 #: A public certificate, not a key: ``cert.pem``, ``fullchain.pem``, ``ca-bundle.pem``.
@@ -217,7 +217,8 @@ _PASS_OWNERS = frozenset(
 #: ``REDIS_URL``: ``redis://:pw@host``); a service's ``API_URL`` carries none.
 _STORE_URLS = frozenset(
     ["DATABASE", "DB", "POSTGRES", "POSTGRESQL", "PG", "MYSQL", "MARIADB", "MONGO", "MONGODB",
-     "REDIS", "RABBITMQ", "AMQP", "BROKER", "MSSQL", "ORACLE", "CLICKHOUSE"]
+     "REDIS", "RABBITMQ", "AMQP", "BROKER", "MSSQL", "ORACLE", "CLICKHOUSE", "DATASOURCE",
+     "JDBC"]
 )  # fmt: skip
 #: Last words of a secret's name, each with the words that must come right before it
 #: (``OPENAI_API_KEY``, ``DB_PASS``, ``DATABASE_URL``, ``AZURE_STORAGE_CONNECTION_STRING``).
@@ -453,7 +454,10 @@ def _dumped(command: list[str], line: str, depth: int) -> str | None:
     own = _own_words(command, end)
     if not own:
         return None
-    found = _program_read(own[0].rsplit("/", 1)[-1], own[1:], line, depth)
+    name = own[0].rsplit("/", 1)[-1]
+    found = _program_read(name, own[1:], line, depth)
+    if found is None and _interpreter(name) and any(w.startswith("<<") for w in command):
+        found = _code_read(line)  # python3 <<EOF ... EOF: the here-document is its code
     if found is None:
         found = next(filter(None, (_nested_read(s, depth) for s in _subs(own))), None)
     if found != _WHOLE:
@@ -499,7 +503,7 @@ def _program_read(name: str, args: list[str], line: str, depth: int) -> str | No
     if name == "eval" or name in _SHELLS:
         script = " ".join(args) if name == "eval" else _script(args)
         return _nested_read(script, depth) if script else None
-    if name.startswith("python") or name in _JS_RUNTIMES:
+    if _interpreter(name):
         code = _code_argument(args)
         return _code_read(code) if code else None
     return _WHOLE if _prints_all(name, args) else None
@@ -511,6 +515,11 @@ def _printed_by_name(name: str, args: list[str]) -> str | None:
     if name == "printenv" or "p" in "".join(a for a in args if a[:1] == "-"):
         return next((a for a in args if _secret_name(a)), None)
     return None
+
+
+def _interpreter(name: str) -> bool:
+    """True for a program that runs Python or JavaScript code (``python3``, ``node``)."""
+    return name.startswith("python") or name in _JS_RUNTIMES
 
 
 def _code_argument(args: list[str]) -> str | None:

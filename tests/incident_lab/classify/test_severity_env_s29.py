@@ -84,6 +84,8 @@ def _code(code: str, tool: str = "run_python", output: str = _SECRETS) -> dict[s
         "set -o posix; set",
         "cat /proc/self/environ",
         "cat /proc/1/environ",
+        "cat /proc/$$/environ",
+        "cat /proc/$PPID/environ",
         "tr '\\0' '\\n' < /proc/self/environ",
         "echo $AWS_SECRET_ACCESS_KEY",
         'echo "${OPENAI_API_KEY}"',
@@ -261,6 +263,7 @@ def test_a_read_that_printed_nothing_read_no_credential(command: str, output: st
         ("DATABASE_URL", True),
         ("TEST_DATABASE_URL", True),
         ("POSTGRES_URI", True),
+        ("SPRING_DATASOURCE_URL", True),
         ("MONGODB_URI", True),
         ("REDIS_URL", True),
         ("CELERY_BROKER_URL", True),
@@ -398,6 +401,9 @@ def test_environment_read_of_code(code: str, read: str | None) -> None:
         ("node -p process.env", "the environment"),
         ("deno eval 'console.log(Deno.env.toObject())'", "the environment"),
         ("python -c 'print(1)'", None),
+        ("python3 - <<'EOF'\nimport os\nprint(os.environ)\nEOF", "the environment"),
+        ("python3 <<< 'import os; print(os.environ)'", "the environment"),
+        ("cat <<EOF > notes.md\nnever print(os.environ)\nEOF", None),  # not run
     ],
 )
 def test_a_shell_line_is_code_only_in_an_interpreter(command: str, read: str | None) -> None:
