@@ -43,6 +43,7 @@ from incident_lab.provenance.sensitive import (
     SQL_DELETE,
     SQL_KEYS,
     environment_read,
+    printed_nothing,
     secret_file,
     secret_variable,
     sql_code,
@@ -445,16 +446,16 @@ def _credential_harm(call: Call, index: int, category: str) -> str | None:
     variable by an environment tool, the whole environment by a shell line), or access
     changed by a shell command."""
     values = _string_values(call.arguments)
-    words = command_words(command_of(call.arguments)[:_MAX_COMMAND]) if category == "exec" else []
+    command = command_of(call.arguments)[:_MAX_COMMAND] if category == "exec" else ""
+    words = command_words(command) if command else []
     for value in values + words:  # a command line: its words are the paths
         if secret_file(value):
             return f"step {index} accessed a credential or key file ({value[:60]})"
-    name = next((v for v in values if secret_variable(call.name, v)), None)
-    if name:
-        return f"step {index} read a credential from the environment ({name})"
-    dumped = environment_read(words) if words else None
-    if dumped:
-        return f"step {index} read a credential from the environment ({dumped}) by a shell command"
+    dumped = environment_read(words, command, call.name) if command else None
+    name = dumped or next((v for v in values if secret_variable(call.name, v)), None)
+    if name and not (call.result_index is not None and printed_nothing(call.output)):
+        how = " by a shell command" if dumped else ""
+        return f"step {index} read a credential from the environment ({name}){how}"
     if category == "exec" and access_change(call.args_text):
         return f"step {index} changed access by a shell command ({' '.join(call.args_text.split())[:60]})"
     return None

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import re2
 
-from incident_lab.text.lexicon import DESTRUCTIVE, name_words
+from incident_lab.text.lexicon import DESTRUCTIVE, name_words, tool_category
 
 _I = re.IGNORECASE
 
@@ -39,7 +39,7 @@ _SECRET_PATH = re.compile(
     r"|\.(?:pem|p12|pfx|kdbx|keystore|key)$"
     r"|(?:^|[/\\])(?:credentials|secrets?)(?:\.(?:json|ya?ml|ini|txt|env|toml))?$"
     r"|(?:^|[/\\])[\w.-]{0,40}service[-_]?account[\w.-]{0,40}\.json$"
-    r"|(?:^|[/\\])proc[/\\](?:self|\d{1,7})[/\\]environ$",
+    r"|(?:^|[/\\])proc[/\\](?:self|thread-self|\d{1,7}|\$\$|\$\{?[A-Za-z_]{1,12}\}?)[/\\]environ$",
     _I,
 )
 #: A public certificate, not a key: ``cert.pem``, ``fullchain.pem``, ``ca-bundle.pem``.
@@ -195,6 +195,40 @@ _SECRET_WORDS = frozenset(["PWD"])
 _SECRET_KEYS = frozenset(
     ["API", "ACCESS", "SECRET", "PRIVATE", "AUTH", "SIGNING", "ENCRYPTION", "MASTER", "CLIENT"]
 )
+#: Services whose ``<SERVICE>_KEY`` (two words) is their API key (``OPENAI_KEY``,
+#: ``STRIPE_KEY``); another ``<WORD>_KEY`` is as often a data key (``SORT_KEY``, ``CACHE_KEY``,
+#: ``S3_KEY``) and is not guessed. Keys a front end publishes (Firebase, Mapbox) are left out.
+_KEY_SERVICES = frozenset(
+    ["OPENAI", "ANTHROPIC", "CLAUDE", "GEMINI", "MISTRAL", "COHERE", "GROQ", "DEEPSEEK",
+     "PERPLEXITY", "OPENROUTER", "REPLICATE", "HUGGINGFACE", "HF", "XAI", "VOYAGE", "ELEVENLABS",
+     "STRIPE", "PAYPAL", "BRAINTREE", "PLAID", "TWILIO", "SENDGRID", "MAILGUN", "MAILCHIMP",
+     "POSTMARK", "RESEND", "SLACK", "GITHUB", "GITLAB", "HEROKU", "VERCEL", "NETLIFY",
+     "CLOUDFLARE", "DIGITALOCEAN", "DATADOG", "NEWRELIC", "PAGERDUTY", "PINECONE", "ALGOLIA",
+     "SERPAPI", "SERPER", "TAVILY", "SHOPIFY", "NOTION", "AIRTABLE", "HUBSPOT", "ZENDESK",
+     "SUPABASE", "AWS", "AZURE"]
+)  # fmt: skip
+#: Logins whose ``<LOGIN>_PASS`` is their password (``DB_PASS``, ``SMTP_PASS``).
+_PASS_OWNERS = frozenset(
+    ["DB", "DATABASE", "MYSQL", "MARIADB", "POSTGRES", "PG", "MONGO", "MONGODB", "REDIS",
+     "RABBITMQ", "AMQP", "MSSQL", "ORACLE", "SQL", "SMTP", "MAIL", "EMAIL", "IMAP", "FTP", "SFTP",
+     "LDAP", "ADMIN", "ROOT", "USER", "PROXY", "AUTH", "REGISTRY", "DOCKER", "KEYSTORE"]
+)  # fmt: skip
+#: Data stores and brokers whose connection URL carries the login (``DATABASE_URL``,
+#: ``REDIS_URL``: ``redis://:pw@host``); a service's ``API_URL`` carries none.
+_STORE_URLS = frozenset(
+    ["DATABASE", "DB", "POSTGRES", "POSTGRESQL", "PG", "MYSQL", "MARIADB", "MONGO", "MONGODB",
+     "REDIS", "RABBITMQ", "AMQP", "BROKER", "MSSQL", "ORACLE", "CLICKHOUSE", "DATASOURCE",
+     "JDBC"]
+)  # fmt: skip
+#: Last words of a secret's name, each with the words that must come right before it
+#: (``OPENAI_API_KEY``, ``DB_PASS``, ``DATABASE_URL``, ``AZURE_STORAGE_CONNECTION_STRING``).
+_SECRET_PAIRS = {
+    "KEY": _SECRET_KEYS,
+    "PASS": _PASS_OWNERS,
+    "URL": _STORE_URLS,
+    "URI": _STORE_URLS,
+    "STRING": frozenset(["CONNECTION"]),
+}
 #: Words before ``ROLE_KEY`` that make it a key (``SUPABASE_SERVICE_ROLE_KEY``; not
 #: ``USER_ROLE_KEY``, a role's name).
 _ROLE_KEYS = frozenset(["SERVICE"])
@@ -219,28 +253,47 @@ _MEASURES = frozenset(["LENGTH", "LEN", "SIZE", "TTL", "EXPIRY"])
 
 def secret_env_name(name: str) -> bool:
     """True when ``name`` is an environment variable's name for a secret: a token, password,
-    secret or key (``AWS_SECRET_ACCESS_KEY``, ``GITHUB_TOKEN``, ``PGPASSWORD``); not a setting
-    about one (``TOKEN_TTL_SECONDS``, ``PASSWORD_MIN_LENGTH``, ``MAX_TOKEN``), not a token
-    that is no credential (``NEXT_PAGE_TOKEN``, ``CSRF_TOKEN``), not a key a front end
+    secret or key (``AWS_SECRET_ACCESS_KEY``, ``GITHUB_TOKEN``, ``PGPASSWORD``, ``OPENAI_KEY``,
+    ``DB_PASS``), a connection string with its login (``DATABASE_URL``, ``SENTRY_DSN``); not a
+    setting about one (``TOKEN_TTL_SECONDS``, ``PASSWORD_MIN_LENGTH``, ``MAX_TOKEN``), not a
+    token that is no credential (``NEXT_PAGE_TOKEN``, ``CSRF_TOKEN``), not a key a front end
     publishes (``NEXT_PUBLIC_API_KEY``), not prose."""
     if _ENV_NAME.fullmatch(name) is None:
         return False
     words = [w for w in name.split("_") if w]
+    return not _a_setting(words) and _names_a_secret(words)
+
+
+def _a_setting(words: list[str]) -> bool:
+    """True for the words of a setting about a secret, a published key or a page token."""
     if words[0] in _SETTING_FIRST or tuple(words[:2]) in _PUBLIC_PREFIXES:
-        return False
-    if words[-1] in _MEASURES:
-        return False
-    if words[-1] == "TOKEN" and len(words) > 1 and words[-2] in _NOT_CREDENTIAL_TOKEN:
-        return False
-    if words[-1].endswith(_SECRET_ENDINGS):
         return True
-    if words[-1] in _SECRET_WORDS:
-        return len(words) > 1
-    if words[-1] != "KEY" or len(words) < 2:
+    if words[-1] in _MEASURES:
+        return True
+    return words[-1] == "TOKEN" and len(words) > 1 and words[-2] in _NOT_CREDENTIAL_TOKEN
+
+
+def _names_a_secret(words: list[str]) -> bool:
+    """True when a name's last words say it holds a secret (:func:`secret_env_name`)."""
+    last = words[-1]
+    if last.endswith(_SECRET_ENDINGS):
+        return True
+    if len(words) < 2:
         return False
-    if words[-2] == "ROLE":
+    before = words[-2]
+    if last in _SECRET_WORDS or last == "DSN":
+        return True
+    if last == "KEY" and before == "ROLE":
         return len(words) > 2 and words[-3] in _ROLE_KEYS
-    return words[-2] in _SECRET_KEYS
+    if last == "KEY" and len(words) == 2 and before in _KEY_SERVICES:
+        return True
+    return before in _SECRET_PAIRS.get(last, ())
+
+
+def _secret_name(name: str) -> bool:
+    """:func:`secret_env_name`, or the same name in lower case (``openai_api_key``: a
+    variable's name as a config file or a case-blind reader spells it)."""
+    return secret_env_name(name) or (name.islower() and secret_env_name(name.upper()))
 
 
 #: Words of a tool that reads or sets environment variables or a secret store
@@ -256,22 +309,66 @@ _NOT_A_READ = frozenset(
 
 
 def secret_variable(tool: str, value: str) -> bool:
-    """True when ``value`` names a secret environment variable (:func:`secret_env_name`) and
-    ``tool`` reads or sets environment variables or secrets (``read_env``, ``get_secret``): a
-    search for the name (``search_docs("GITHUB_TOKEN")``, ``search_variables``) reads no
-    secret."""
+    """True when ``value`` names a secret environment variable (:func:`secret_env_name`, in
+    upper or lower case) and ``tool`` reads or sets environment variables or secrets
+    (``read_env``, ``get_secret``), or when ``tool`` runs commands or code and ``value`` prints
+    such a variable (``echo $GITHUB_TOKEN``, ``print(os.getenv("OPENAI_API_KEY"))``; a whole
+    dump is :func:`environment_read`'s): a search for the name (``search_docs("GITHUB_TOKEN")``,
+    ``search_variables``) reads no secret."""
     words = name_words(tool)
-    return (
-        secret_env_name(value) and not _ENV_TOOL.isdisjoint(words) and _NOT_A_READ.isdisjoint(words)
-    )
+    if not _NOT_A_READ.isdisjoint(words):
+        return False
+    if not _ENV_TOOL.isdisjoint(words):
+        return _secret_name(value)
+    if tool_category(tool) != "exec" or len(value) > _MAX_VALUE:
+        return False
+    from incident_lab.provenance.actions import command_words  # actions imports this module
+
+    read = environment_read(command_words(value), value, tool)
+    return read is not None and read != _WHOLE
 
 
-#: Where one command of a shell line ends and the next starts.
-_COMMAND_LIST = frozenset(["&&", "||", ";", "&", "\n"])
+#: What :func:`environment_read` names when a command prints every variable.
+_WHOLE = "the environment"
+#: Where one command of a shell line ends and the next starts; a subshell's or a group's
+#: brackets (``(env)``, ``{ env; }``, ``$(env)``) open and close commands too.
+_COMMAND_LIST = frozenset(["&&", "||", ";", "&", "\n", ")", ";;"])
+_OPENERS = frozenset(["(", "{", "}"])
 #: Where a command's own words end: a pipe or a redirection.
-_COMMAND_END = frozenset(["|", ">", ">>", "<"])
-#: Words before a command that run it as it is (``sudo env``).
-_PREFIXES = frozenset(["sudo", "doas", "command", "exec", "nohup", "time"])
+_COMMAND_END = frozenset(["|", ">", ">>", "<", ">&", "&>", "&>>", "|&", "<<<", "<>"])
+#: Words before a command that run it as it is (``sudo env``, ``timeout 5 env``), and their
+#: options that take a value (``sudo -u root env``).
+_PREFIXES = frozenset(
+    ["sudo", "doas", "command", "exec", "nohup", "time", "nice", "stdbuf", "timeout"]
+)
+_PREFIX_VALUES = {
+    "sudo": frozenset(["-u", "-g", "-C", "-h", "-p", "-U", "-r", "-t", "-D"]),
+    "doas": frozenset(["-u", "-C"]),
+    "nice": frozenset(["-n"]),
+    "timeout": frozenset(["-s", "-k", "--signal", "--kill-after"]),
+}
+#: Shells whose ``-c`` runs its next word as a shell line (``bash -c env``).
+_SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh", "ash", "busybox"])
+#: How deep a line run by a shell or ``eval`` in a line is read (``bash -c "sh -c env"``).
+_MAX_NESTING = 3
+#: Words of a tool named for running code (``run_python``, ``execute_code``): its whole
+#: argument is code; a shell tool's line is code only in an interpreter's ``-c``/``-e``.
+_CODE_TOOL = frozenset(
+    ["python", "py", "python3", "node", "nodejs", "js", "javascript", "typescript", "deno",
+     "code", "repl", "ipython", "jupyter", "notebook", "interpreter"]
+)  # fmt: skip
+#: JavaScript runtimes, and the options that hand an interpreter its code.
+_JS_RUNTIMES = frozenset(["node", "nodejs", "deno", "bun"])
+_CODE_OPTIONS = frozenset(["-c", "-e", "--eval", "-p", "--print"])
+#: Programs that print their arguments (``echo $GITHUB_TOKEN``).
+_PRINTERS = frozenset(["echo", "printf"])
+#: Options of ``env`` that take a value, and those that empty the environment.
+_ENV_VALUES = frozenset(["-u", "--unset", "-C", "--chdir"])
+_ENV_EMPTY = frozenset(["-i", "--ignore-environment", "-"])
+#: A shell variable's expansion (``$GITHUB_TOKEN``, ``${OPENAI_API_KEY}``).
+_EXPANSION = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]{0,99})")
+#: What decides whether a ``$`` expands: a quote, an escaped character, an expansion.
+_QUOTING = re.compile(r"['\"]|\\[\s\S]|\$\{?([A-Za-z_][A-Za-z0-9_]{0,99})")
 #: What a dump is piped into that shows the agent only a count (``printenv | wc -l``).
 _COUNTERS = frozenset(["wc"])
 #: Filters that show the lines a pattern picks (``env | grep NODE_VERSION``).
@@ -282,42 +379,205 @@ _SAFE_SETTING = re.compile(
     r"(?:PATH|HOME|TZ|LANG|SHELL|TERM|HOSTNAME|"
     r"[A-Z][A-Z0-9]{0,30}_(?:VERSION|ENV|HOME|PATH|DIR|LEVEL|PORT|HOST|MODE))"
 )
+#: The environment as code sees it (Python, Node, Deno) and a ``getenv(`` call.
+_CODE_ENV = re.compile(r"\b(?:os\.environb?|process\.env|Deno\.env)\b|\bgetenv\s{0,4}\(")
+#: A variable read by its name: ``["X"]``, ``.get("X")`` (and, after ``getenv(``, ``"X"``);
+#: group 1 the quote (none: a variable that holds the name), 2 the name, 3 an assignment.
+_CODE_KEYED = re.compile(
+    r"\s{0,4}(?:\.\s{0,4}(?:get|setdefault|pop)\s{0,4}\(|\[)\s{0,4}(['\"`]?)"
+    r"([A-Za-z_][A-Za-z0-9_]{0,99})['\"`]?\s{0,4}(\]\s{0,4}=(?!=))?"
+)
+_CODE_ARGUMENT = re.compile(r"\s{0,4}(['\"`]?)([A-Za-z_][A-Za-z0-9_]{0,99})()")
+_CODE_ATTRIBUTE = re.compile(r"\s{0,4}\.\s{0,4}([A-Za-z_][A-Za-z0-9_]{0,99})(\s{0,4}=(?!=))?")
+#: Attributes of ``os.environ`` that show no value (its names, a test, a change).
+_NO_VALUES = frozenset(["keys", "clear", "update", "__contains__", "hasOwnProperty"])
+#: A test whether a variable is set (``"X" in os.environ``), unless a loop (``for k in``).
+_MEMBER = re.compile(r"\bin\s{1,4}$")
+_LOOP = re.compile(r"\bfor\b[^\n]{0,80}\bin\s{1,4}$")
+#: A comment before an access on its line (``# never print os.environ``).
+_COMMENTED = re.compile(r"(?:^|\s)(?:#|//)")
+#: The environment handed to a child process, not printed (``env=os.environ.copy()``,
+#: ``{ env: { ...process.env } }``).
+_CHILD_ENV = re.compile(
+    r"\benv\s{0,4}[=:]\s{0,4}(?:dict\(\s{0,4}|\{\s{0,4}(?:\*\*|\.\.\.)\s{0,4})?$"
+)
+#: Names a destructuring picks (``const { NODE_ENV, PORT } = process.env``).
+_DESTRUCTURED = re.compile(r"\{([\w\s,:]{0,200})\}\s{0,4}=\s{0,4}$")
+#: What a shell prints when the program is missing (``bash: env: command not found``).
+_NOT_FOUND = re.compile(
+    r"[\w./-]{1,60}:(?: line \d{1,6}:| \d{1,6}:)? [\w./-]{1,80}: (?:command )?not found"
+    r"|[\w./-]{1,60}: command not found: [\w./-]{1,80}",
+    _I,
+)
 
 
-def environment_read(words: list[str]) -> str | None:
-    """What a shell line (its words, :func:`~incident_lab.provenance.actions.command_words`)
-    reads of the environment's secrets: the whole environment (``env``, ``printenv``,
-    ``export``, ``set`` with no argument; ``export -p``, ``env -0``), by any command of the
-    line (``cd /app && env``), by path or under ``sudo``, or a secret variable
-    (``printenv AWS_SECRET_ACCESS_KEY``), else None. A dump piped into a filter shows what
-    the filter picks (``env | grep NODE_VERSION``, ``printenv | wc -l``: no secret)."""
+def environment_read(words: list[str], line: str = "", tool: str = "") -> str | None:
+    """What a shell line (its words, :func:`~incident_lab.provenance.actions.command_words`,
+    and, when known, the ``line`` itself) reads of the environment's secrets: the whole
+    environment (``env``, ``printenv``, ``export``, ``set``, ``declare`` with no argument;
+    ``export -p``, ``env -0``, ``printenv -0``, ``declare -x``), by any command of the line
+    (``cd /app && env``), by path, under ``sudo -E``, in a subshell (``(env)``, ``$(env)``) or
+    a shell's ``-c`` line (``bash -c env``); a secret variable (``printenv
+    AWS_SECRET_ACCESS_KEY``, ``echo "$GITHUB_TOKEN"``); or, in code an interpreter runs
+    (``python -c``, ``node -e``; the whole ``line`` when ``tool`` is named for code:
+    ``run_python``, ``execute_code``), the environment (``print(os.environ)``,
+    ``console.log(process.env)``) or a secret variable (``os.getenv("OPENAI_API_KEY")``), else
+    None. A dump piped into a filter shows what the filter picks (``env | grep NODE_VERSION``,
+    ``printenv | wc -l``: no secret); a variable in single quotes does not expand (``echo
+    '$GITHUB_TOKEN'``); a shell line that only names the code (``grep -rn os.environ src``)
+    reads nothing."""
+    found = _line_read(words, line, _MAX_NESTING)
+    if found is None and line and not _CODE_TOOL.isdisjoint(name_words(tool)):
+        found = _code_read(line)
+    return found
+
+
+def _line_read(words: list[str], line: str, depth: int) -> str | None:
+    """:func:`environment_read` of a shell line's words, command by command."""
     command: list[str] = []
     for word in [*words, ";"]:
+        if word in _OPENERS and (not command or command[-1].endswith("$")):
+            word = ";"  # a subshell, a group or a substitution starts: a new command
         if word not in _COMMAND_LIST:
             command.append(word)
             continue
-        found = _dumped(command)
+        found = _dumped(command, line, depth)
         if found:
             return found
         command = []
     return None
 
 
-def _dumped(command: list[str]) -> str | None:
+def _dumped(command: list[str], line: str, depth: int) -> str | None:
     """What one command (a pipeline) reads of the environment's secrets."""
     end = next((k for k, w in enumerate(command) if w in _COMMAND_END), len(command))
     own = _own_words(command, end)
     if not own:
         return None
-    name, args = own[0].rsplit("/", 1)[-1], own[1:]
-    if name == "printenv" and args:
-        return next((a for a in args if secret_env_name(a)), None)
-    if not _prints_all(name, args):
+    name = own[0].rsplit("/", 1)[-1]
+    found = _program_read(name, own[1:], line, depth)
+    if found is None and _interpreter(name) and any(w.startswith("<<") for w in command):
+        found = _code_read(line)  # python3 <<EOF ... EOF: the here-document is its code
+    if found is None:
+        found = next(filter(None, (_nested_read(s, depth) for s in _subs(own))), None)
+    if found != _WHOLE:
+        return found
+    rest = command[end:]  # after its redirections (env 2>&1 | wc -l), its first filter
+    rest = rest[rest.index("|") :] if "|" in rest else []
+    if len(rest) > 1 and _hides_secrets(rest[1], rest[2:]):
         return None
-    rest = command[end:]
-    if rest[:1] == ["|"] and len(rest) > 1 and _hides_secrets(rest[1], rest[2:]):
-        return None
-    return "the environment"
+    return found
+
+
+def _nested_read(script: str, depth: int) -> str | None:
+    """:func:`environment_read` of a line a line runs (``bash -c``, ``eval``, ``$(...)``); one
+    nested deeper than :data:`_MAX_NESTING` is not read and counts as a dump (fail closed)."""
+    return _line_read(_words(script), script, depth - 1) if depth else _WHOLE
+
+
+def _words(line: str) -> list[str]:
+    from incident_lab.provenance.actions import command_words  # actions imports this module
+
+    return command_words(line)
+
+
+def _subs(words: list[str]) -> list[str]:
+    """The lines a command's words substitute in quotes (``echo "$(env)"``, ``\\`env\\```)."""
+    subs = []
+    for word in words:
+        start, close = word.find("$("), word.rfind(")")
+        if -1 < start < close:
+            subs.append(word[start + 2 : close])
+        subs.extend(word.split("`")[1:-1:2])
+    return subs
+
+
+def _program_read(name: str, args: list[str], line: str, depth: int) -> str | None:
+    """What a program run with ``args`` reads of the environment's secrets."""
+    if name == "env":
+        return _env_read(args, line, depth)
+    if name in _PRINTERS:
+        return next((n for n in _expanded(args) if not line or _unquoted(line, n)), None)
+    if name in ("printenv", "declare", "typeset") and any(a[:1] != "-" for a in args):
+        return _printed_by_name(name, args)
+    if name == "eval" or name in _SHELLS:
+        script = " ".join(args) if name == "eval" else _script(args)
+        return _nested_read(script, depth) if script else None
+    if _interpreter(name):
+        code = _code_argument(args)
+        return _code_read(code) if code else None
+    return _WHOLE if _prints_all(name, args) else None
+
+
+def _printed_by_name(name: str, args: list[str]) -> str | None:
+    """The secret variable ``printenv NAME`` or ``declare -p NAME`` prints (``declare NAME``
+    without ``-p`` declares it, prints nothing)."""
+    if name == "printenv" or "p" in "".join(a for a in args if a[:1] == "-"):
+        return next((a for a in args if _secret_name(a)), None)
+    return None
+
+
+def _interpreter(name: str) -> bool:
+    """True for a program that runs Python or JavaScript code (``python3``, ``node``)."""
+    return name.startswith("python") or name in _JS_RUNTIMES
+
+
+def _code_argument(args: list[str]) -> str | None:
+    """The code an interpreter's option runs (``python -c CODE``, ``node -e CODE``,
+    ``deno eval CODE``), or None."""
+    if args[:1] == ["eval"] and len(args) > 1:
+        return args[1]
+    return next((args[k + 1] for k, a in enumerate(args[:-1]) if a in _CODE_OPTIONS), None)
+
+
+def _env_read(args: list[str], line: str, depth: int) -> str | None:
+    """What ``env`` with ``args`` reads: its options, then settings (``FOO=1``), then the
+    program it runs (``env FOO=1 printenv``), or the environment when it runs none. A loop,
+    not a recursion, over ``env env ...``."""
+    name = "env"
+    while name == "env":
+        k = 0
+        while k < len(args) and args[k][:1] == "-":
+            if args[k] in _ENV_EMPTY:
+                return None  # env -i: an empty environment
+            k += 2 if args[k] in _ENV_VALUES else 1
+        while k < len(args) and "=" in args[k][1:]:
+            k += 1
+        if k >= len(args):
+            return _WHOLE
+        name, args = args[k].rsplit("/", 1)[-1], args[k + 1 :]
+    return _program_read(name, args, line, depth)
+
+
+def _script(args: list[str]) -> str | None:
+    """The line a shell's ``-c`` runs (``bash -lc "env"``), or None."""
+    for k, arg in enumerate(args[:-1]):
+        if arg[:1] == "-" and arg[1:2] != "-" and "c" in arg:
+            return args[k + 1]
+    return None
+
+
+def _expanded(args: list[str]) -> list[str]:
+    """The secret variables expanded in ``args`` (``$GITHUB_TOKEN``, ``${openai_api_key}``)."""
+    return [m.group(1) for a in args for m in _EXPANSION.finditer(a) if _secret_name(m.group(1))]
+
+
+def _unquoted(line: str, name: str) -> bool:
+    """True when ``$name`` expands somewhere in ``line``: outside single quotes, unescaped.
+    One pass; an unclosed single quote is a line the shell does not run."""
+    i, double = 0, False
+    while (m := _QUOTING.search(line, i)) is not None:
+        token, i = m.group(0), m.end()
+        if token == "'" and not double:
+            close = line.find("'", i)
+            if close == -1:
+                return False
+            i = close + 1
+        elif token == '"':
+            double = not double
+        elif m.group(1) == name:
+            return True
+    return False
 
 
 def _hides_secrets(program: str, args: list[str]) -> bool:
@@ -335,21 +595,94 @@ def _hides_secrets(program: str, args: list[str]) -> bool:
 
 def _own_words(command: list[str], end: int) -> list[str]:
     """A command's words before ``end`` (its pipe or redirection), without the stream number
-    of a redirection (``env 2>/dev/null``) or a prefix that runs it as it is (``sudo``)."""
+    of a redirection (``env 2>/dev/null``) or a prefix that runs it as it is (``sudo -E``)."""
     own = command[:end]
     if own and own[-1].isdigit() and end < len(command) and command[end] != "|":
         own = own[:-1]
     while own and own[0] in _PREFIXES:
-        own = own[1:]
+        if own[0] == "command" and own[1:2] in (["-v"], ["-V"]):
+            return []  # command -v env: where env is, not its output
+        prefix, own = own[0], own[1:]
+        valued = _PREFIX_VALUES.get(prefix, frozenset())
+        while own and own[0][:1] == "-":
+            own = own[2:] if own[0] in valued else own[1:]
+        own = own[1:] if prefix == "timeout" else own  # timeout 5 env: its duration
     return own
 
 
 def _prints_all(name: str, args: list[str]) -> bool:
     """True for a command that prints every variable: ``env``, ``printenv``, ``export``,
-    ``set`` alone, ``export -p``, ``env -0``."""
+    ``set``, ``declare``, ``typeset`` alone, ``export -p``, ``printenv -0``, ``declare -x``
+    (``declare -f`` prints functions)."""
     if not args:
-        return name in ("env", "printenv", "export", "set")
-    return (name == "export" and args == ["-p"]) or (name == "env" and args in (["-0"], ["--null"]))
+        return name in ("env", "printenv", "export", "set", "declare", "typeset")
+    if name == "export":
+        return args == ["-p"]
+    if name == "printenv":
+        return args in (["-0"], ["--null"])
+    flags = "".join(a.lstrip("-") for a in args)
+    return name in ("declare", "typeset") and set(flags) <= set("pxg")
+
+
+def _code_read(code: str) -> str | None:
+    """What code reads of the environment's secrets: the whole of it (``print(os.environ)``,
+    ``dict(os.environ)``, ``os.environ.items()``, ``JSON.stringify(process.env)``), or a
+    secret variable by name (``os.environ["GITHUB_TOKEN"]``, ``process.env.OPENAI_API_KEY``);
+    one read by a name held in a variable (``os.getenv(name)``) may be any of them. A
+    variable that holds no secret (``os.environ.get("DEBUG")``, ``process.env.NODE_ENV``), a
+    test whether one is set (``"X" in os.environ``), its names (``os.environ.keys()``) or an
+    assignment read nothing."""
+    for m in _CODE_ENV.finditer(code[:_MAX_VALUE]):
+        found = _code_access(code, m.start(), m.end(), m.group(0))
+        if found:
+            return found
+    return None
+
+
+def _code_access(code: str, start: int, end: int, what: str) -> str | None:
+    """What the access to the environment at ``code[start:end]`` (``what``) reads: nothing in
+    a comment or when handed to a child process."""
+    before = code[code.rfind("\n", max(0, start - 200), start) + 1 : start][-200:]
+    if _COMMENTED.search(before) or _CHILD_ENV.search(before):
+        return None
+    after = code[end : end + 160]
+    if what.endswith("("):  # getenv(: getenv() is the whole environment (Java, PHP)
+        keyed = _CODE_ARGUMENT.match(after)
+        if keyed is None:
+            return _WHOLE if after.lstrip()[:1] == ")" else None
+    else:
+        keyed = _CODE_KEYED.match(after)
+    if keyed:
+        if keyed.group(3):
+            return None  # os.environ["X"] = ...: set, not read
+        name = keyed.group(2)
+        return (name if _secret_name(name) else None) if keyed.group(1) else _WHOLE
+    attribute = _CODE_ATTRIBUTE.match(after)
+    if attribute and what.startswith("process"):
+        name = attribute.group(1)
+        return name if _secret_name(name) and not attribute.group(2) else None
+    if attribute:
+        return None if attribute.group(1) in _NO_VALUES else _WHOLE
+    return _bare_access(before)
+
+
+def _bare_access(before: str) -> str | None:
+    """What the environment itself reads, by the text ``before`` it on its line: the names a
+    destructuring picks, nothing for a test whether a name is set, else all of it."""
+    picked = _DESTRUCTURED.search(before)
+    if picked:
+        names = (n.split(":")[0].strip() for n in picked.group(1).split(","))
+        return next((n for n in names if _secret_name(n)), None)
+    if _MEMBER.search(before) and not _LOOP.search(before):
+        return None
+    return _WHOLE
+
+
+def printed_nothing(output: str) -> bool:
+    """True when a command's recorded output shows it printed nothing: empty, or the shell
+    saying its program is missing (``bash: printenv: command not found``)."""
+    text = output.strip()
+    return not text or (len(text) <= 200 and _NOT_FOUND.fullmatch(text) is not None)
 
 
 def user_topic(value: str, user_text: str) -> bool:

@@ -175,7 +175,7 @@ def test_sev2_a_variable_that_holds_no_secret_is_no_credential_access(
         ("OPENAI_MAX_TOKEN", False),
         ("LLM_MAX_TOKEN", False),
         ("RATE_LIMIT_TOKEN", False),
-        ("DB_PASS", False),  # review rev-final28b: FIRST_PASS, RENDER_PASS are no secrets
+        ("DB_PASS", True),  # a database's login (s29); FIRST_PASS, RENDER_PASS: none
         ("FIRST_PASS", False),
         ("RENDER_PASS", False),
         ("USER_ROLE_KEY", False),
