@@ -48,6 +48,8 @@ CONTENT_OFF = (
 )
 _PLACEHOLDER = "<not specified>"
 _ELIDED = "<elided>"
+#: Gemini content roles; any other (``function``, none) is read as a tool's, not the user's.
+_ROLES = {"user": "user", "model": "assistant"}
 _PREFIX = "gcp.vertex.agent."
 #: Attributes that only exist when content was recorded (after :func:`lend_legacy`).
 _CONTENT_KEYS = (
@@ -87,12 +89,14 @@ def _part(part: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _message(content: Any) -> dict[str, Any] | None:
-    """A Gemini ``Content`` (``role`` user/model) as a GenAI message."""
+    """A Gemini ``Content`` as a GenAI message: ``user`` and ``model`` as the user's and the
+    assistant's, function responses only or any other role as a tool's (text of unknown
+    origin is never taken for the user's)."""
     content = as_dict(content)
     parts = [p for p in (_part(as_dict(x)) for x in as_list(content.get("parts"))) if p]
     if not parts:
         return None
-    role = "assistant" if content.get("role") == "model" else "user"
+    role = _ROLES.get(str(content.get("role")), "tool")
     if all(p["type"] == "tool_call_response" for p in parts):
         role = "tool"
     return {"role": role, "parts": parts}

@@ -453,26 +453,40 @@ class CallIndex:
     def adopt(self, call: dict[str, Any]) -> None:
         """Give a tool span's call with no id the id of the model's call it ran.
 
-        That is the earliest call with the same name and arguments (the same name, for
-        a span that recorded no arguments), an id, no result yet and no tool span of its
-        own (a call is taken off the index once adopted); the span's result takes the id
-        too.
+        That is the earliest call with the same name and arguments, an id, no result yet
+        and no tool span of its own (a call is taken off the index once adopted); for a
+        span that recorded no arguments, the one such call of its name (none when
+        several wait: which of them failed is not known). The span's result takes the
+        id too.
         """
         if _RESULT not in call:
             return
         result = call.pop(_RESULT)
         if call.pop(_ANY_ARGUMENTS, False):
-            queue = self.by_name.get(call["name"], deque())
+            ident = self._only_open(call["name"])
         else:
-            queue = self.waiting.get(_signature(call), deque())
+            ident = self._earliest_open(self.waiting.get(_signature(call), deque()))
+        if ident is None:
+            return
+        self.adopted.add(ident)
+        call["call_id"] = ident
+        if result is not None:
+            result["call_id"] = ident
+
+    def _is_open(self, ident: str) -> bool:
+        return ident not in self.answered and ident not in self.adopted
+
+    def _earliest_open(self, queue: deque[str]) -> str | None:
         while queue:
             ident = queue.popleft()
-            if ident not in self.answered and ident not in self.adopted:
-                self.adopted.add(ident)
-                call["call_id"] = ident
-                if result is not None:
-                    result["call_id"] = ident
-                return
+            if self._is_open(ident):
+                return ident
+        return None
+
+    def _only_open(self, name: str) -> str | None:
+        waiting = deque(i for i in self.by_name.get(name, ()) if self._is_open(i))
+        self.by_name[name] = waiting
+        return waiting[0] if len(waiting) == 1 else None
 
 
 def _signature(call: dict[str, Any]) -> str:
