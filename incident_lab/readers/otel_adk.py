@@ -22,9 +22,10 @@ they are read as any other. What is ADK's own:
   read as a failed result (:func:`tool_attrs`), as in a ``tool_call_response`` part.
 - A failed tool span's call id is ``<not specified>``: it is no id (the span's call is
   then the model's call of that name and arguments).
-- With content capture off, schema 1 still logs its per-message events (``gen_ai.user.message``,
-  …, ``gen_ai.choice``) with ``<elided>`` as their content: they are not messages
-  (:func:`elided`).
+- Schema 1 also logs per-message events (``gen_ai.system.message``, ``gen_ai.user.message``,
+  ``gen_ai.choice``) whose content is a Gemini ``Content``, or ``<elided>`` with content
+  capture off (not a message): :func:`absorb` reads them as the span's GenAI attributes
+  where its ``call_llm`` content is not there already.
 - Without content, every span still has tool names and call ids: such a session is a
   reject that says so (:func:`content_off`), not a session of calls without arguments.
 """
@@ -187,10 +188,46 @@ def fuller_tools(span: dict[str, Any], key: str, value: Any) -> bool:
     return _no_parameters(span["attrs"][key]) and not _no_parameters(value)
 
 
-def elided(log: dict[str, Any], body: Any) -> bool:
-    """True for an ADK per-message log record whose content is ``<elided>`` (what it logs
-    with content capture off): not a message."""
-    return ours(log) and as_dict(body).get("content") == _ELIDED
+def _append(attrs: dict[str, Any], key: str, message: dict[str, Any]) -> None:
+    messages = as_list(json_attr(attrs.get(key)))
+    attrs[key] = json.dumps([*messages, message])
+
+
+def absorb(span: dict[str, Any], log: dict[str, Any], body: Any) -> bool:
+    """True when an ADK per-message log record (schema 1) is read here, not as an event.
+
+    Its content is ``<elided>`` with content capture off (dropped: not a message), the
+    system prompt's text, or a Gemini ``Content`` (``parts`` with ``text``,
+    ``function_call``, ``function_response``): those are added to the span's
+    ``gen_ai.system_instructions`` / ``gen_ai.input.messages`` / ``gen_ai.output.messages``
+    (a ``gen_ai.choice`` the latter, as the assistant's; an input's role is its content's:
+    ADK logs each content of the request as a ``gen_ai.user.message``), unless the span had that attribute before its
+    records (its ``call_llm`` content, :func:`lend_legacy`, which they repeat).
+    """
+    if not ours(log):
+        return False
+    content = as_dict(body).get("content") if isinstance(body, dict) else None
+    if content == _ELIDED:
+        return True
+    message: dict[str, Any] | None = None
+    if isinstance(content, str) and log["name"] == "gen_ai.system.message":
+        key, message = "gen_ai.system_instructions", {"type": "text", "content": content}
+    elif isinstance(content, dict):
+        key = (
+            "gen_ai.output.messages" if log["name"] == "gen_ai.choice" else "gen_ai.input.messages"
+        )
+        message = _message(content)
+        if message is not None and log["name"] == "gen_ai.choice":
+            message["role"] = "assistant"  # the model's answer, whatever role it claims
+    if message is None:
+        return False
+    built = span.setdefault("adk_from_logs", [])
+    if key in span["attrs"] and key not in built:
+        return True
+    if key not in built:
+        built.append(key)
+    _append(span["attrs"], key, message)
+    return True
 
 
 def content_off(members: list[dict[str, Any]]) -> bool:

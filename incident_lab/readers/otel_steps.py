@@ -67,7 +67,7 @@ def join_log(span: dict[str, Any], log: dict[str, Any]) -> None:
         span["end"] = max(span["end"], log["time"])
     name = log["name"]
     body = json_attr(log["body"])
-    if (name in LEGACY_EVENTS or name == "gen_ai.choice") and not otel_adk.elided(log, body):
+    if (name in LEGACY_EVENTS or name == "gen_ai.choice") and not otel_adk.absorb(span, log, body):
         attrs = (body if isinstance(body, dict) else {"content": body}) | log["attrs"]
         span["events"].append({"name": name, "time": log["time"], "attrs": attrs})
     for key, value in log["attrs"].items():
