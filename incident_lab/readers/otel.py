@@ -39,7 +39,7 @@ from functools import partial
 from typing import Any
 
 from incident_lab.hookspecs import hookimpl
-from incident_lab.readers import otel_agents_sdk, otel_pydantic_ai
+from incident_lab.readers import otel_adk, otel_agents_sdk, otel_pydantic_ai, otel_vercel
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
 from incident_lab.readers.mapping import (
     as_dict,
@@ -174,6 +174,8 @@ def _join_logs(
     spans = [item for _seq, item in items if "span" not in item]
     for member in spans:
         lend_details(member)
+    otel_adk.lend_legacy(spans)
+    otel_vercel.lend(spans)
     index = {(s["trace"], s["id"]): s for s in spans}
     rejects: list[tuple[int, Record]] = []
     for seq, log in items:
@@ -298,7 +300,7 @@ def _build(
     path, line = first["path"], first["line"]
     extra = {t: n for k in stitched for t, n in others.pop(k, ())}
     entry = f"{kind} {sid}"
-    for module in (otel_agents_sdk, otel_pydantic_ai):
+    for module in (otel_agents_sdk, otel_pydantic_ai, otel_adk, otel_vercel):
         if module.content_off(members):
             reason = f"{kind} {sid!r}: {len(members)} GenAI span(s) and no message content: "
             return Record(path, line, reason=reason + module.CONTENT_OFF, entry=entry)

@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from incident_lab.readers import otel_agents_sdk, otel_pydantic_ai, otel_strands
+from incident_lab.readers import otel_adk, otel_agents_sdk, otel_pydantic_ai, otel_strands
 from incident_lab.readers.mapping import (
     as_dict,
     as_list,
@@ -43,6 +43,8 @@ LEGACY_EVENTS = {
 }
 #: Private link from a tool span's call without an id to its result (see :class:`CallIndex`).
 _RESULT = "_span_result"
+#: Private mark of a tool span's call whose arguments were not recorded (see :class:`CallIndex`).
+_ANY_ARGUMENTS = "_span_without_arguments"
 _ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 
 
@@ -65,11 +67,13 @@ def join_log(span: dict[str, Any], log: dict[str, Any]) -> None:
         span["end"] = max(span["end"], log["time"])
     name = log["name"]
     body = json_attr(log["body"])
-    if name in LEGACY_EVENTS or name == "gen_ai.choice":
+    if (name in LEGACY_EVENTS or name == "gen_ai.choice") and not otel_adk.absorb(span, log, body):
         attrs = (body if isinstance(body, dict) else {"content": body}) | log["attrs"]
         span["events"].append({"name": name, "time": log["time"], "attrs": attrs})
     for key, value in log["attrs"].items():
-        if key.startswith("gen_ai.") and key != "gen_ai.event.content":
+        if otel_adk.fuller_tools(span, key, value):
+            span["attrs"][key] = value
+        elif key.startswith("gen_ai.") and key != "gen_ai.event.content":
             span["attrs"].setdefault(key, value)
 
 
@@ -347,12 +351,13 @@ def _add_tool_steps(
 ) -> None:
     """An ``execute_tool`` span's call (at its start) and result or error (at its end)."""
     attrs, errored = otel_strands.tool_attrs(span, otel_pydantic_ai.tool_attrs(span))
+    attrs, adk_error = otel_adk.tool_attrs(span, attrs)
     name = str_or_none(attrs.get("gen_ai.tool.name")) or "unknown_tool"
     call_id = _clean_id(attrs.get("gen_ai.tool.call.id"))
     call = tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start
     calls.append(call)
     status = span["status"]
-    failed = errored or status.get("code") in (2, "2", "STATUS_CODE_ERROR")
+    failed = errored or adk_error or status.get("code") in (2, "2", "STATUS_CODE_ERROR")
     failed = failed or "error.type" in attrs
     recorded = attrs.get("gen_ai.tool.call.result")
     result: dict[str, Any] | None = None
@@ -366,6 +371,8 @@ def _add_tool_steps(
         outputs.append(result)
     if call_id is None:
         call[_RESULT] = result
+        if otel_adk.ours(span) and "gen_ai.tool.call.arguments" not in attrs:
+            call[_ANY_ARGUMENTS] = True  # ADK's EVENT_ONLY: content in log records only
 
 
 def _exception_text(span: dict[str, Any]) -> str:
@@ -428,7 +435,9 @@ class CallIndex:
 
     def __init__(self) -> None:
         self.waiting: dict[str, deque[str]] = {}
+        self.by_name: dict[str, deque[str]] = {}
         self.answered: set[str] = set()
+        self.adopted: set[str] = set()
 
     def note(self, step: dict[str, Any]) -> None:
         """Record a step that joined the session."""
@@ -437,6 +446,7 @@ class CallIndex:
             return
         if step["type"] == "tool_call":
             self.waiting.setdefault(_signature(step), deque()).append(ident)
+            self.by_name.setdefault(step["name"], deque()).append(ident)
         elif step["type"] == "tool_result":
             self.answered.add(ident)
 
@@ -444,20 +454,39 @@ class CallIndex:
         """Give a tool span's call with no id the id of the model's call it ran.
 
         That is the earliest call with the same name and arguments, an id, no result yet
-        and no tool span of its own (a call is taken off the index once adopted); the
-        span's result takes the id too.
+        and no tool span of its own (a call is taken off the index once adopted); for a
+        span that recorded no arguments, the one such call of its name (none when
+        several wait: which of them failed is not known). The span's result takes the
+        id too.
         """
         if _RESULT not in call:
             return
         result = call.pop(_RESULT)
-        queue = self.waiting.get(_signature(call), deque())
+        if call.pop(_ANY_ARGUMENTS, False):
+            ident = self._only_open(call["name"])
+        else:
+            ident = self._earliest_open(self.waiting.get(_signature(call), deque()))
+        if ident is None:
+            return
+        self.adopted.add(ident)
+        call["call_id"] = ident
+        if result is not None:
+            result["call_id"] = ident
+
+    def _is_open(self, ident: str) -> bool:
+        return ident not in self.answered and ident not in self.adopted
+
+    def _earliest_open(self, queue: deque[str]) -> str | None:
         while queue:
             ident = queue.popleft()
-            if ident not in self.answered:
-                call["call_id"] = ident
-                if result is not None:
-                    result["call_id"] = ident
-                return
+            if self._is_open(ident):
+                return ident
+        return None
+
+    def _only_open(self, name: str) -> str | None:
+        waiting = deque(i for i in self.by_name.get(name, ()) if self._is_open(i))
+        self.by_name[name] = waiting
+        return waiting[0] if len(waiting) == 1 else None
 
 
 def _signature(call: dict[str, Any]) -> str:

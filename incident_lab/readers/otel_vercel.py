@@ -1,0 +1,165 @@
+"""What the Vercel AI SDK (npm ``ai``) writes in its own OpenTelemetry spans.
+
+With ``experimental_telemetry: { isEnabled: true }`` the SDK traces each call (scope
+``ai``; every span has ``ai.operationId``): an outer ``ai.generateText`` /
+``ai.streamText`` span, a ``….doGenerate`` / ``….doStream`` span per model call and an
+``ai.toolCall`` span per tool run. Its content is in its own attributes, not the GenAI
+conventions; :func:`lend` gives each span the GenAI attributes they stand for (never
+over one it has):
+
+- a model call's ``ai.prompt.messages`` (the SDK's messages: ``system`` text,
+  ``user`` / ``assistant`` / ``tool`` parts ``text``, ``tool-call``, ``tool-result``)
+  as ``gen_ai.input.messages``; ``ai.prompt.tools`` (one JSON string per tool) as
+  ``gen_ai.tool.definitions``; ``ai.response.text`` and ``ai.response.toolCalls`` as
+  ``gen_ai.output.messages``. A ``tool-result`` whose output is ``error-text`` /
+  ``error-json`` / ``execution-denied`` is a failed result. Other parts (reasoning,
+  files) are not read; text under a role other than system/user/assistant is a tool's.
+- an ``ai.toolCall`` span as an ``execute_tool`` span: ``ai.toolCall.name`` / ``.id`` /
+  ``.args`` / ``.result``; a tool that threw has an error status (its message is the
+  result).
+- the outer spans repeat the first prompt and the last answer and carry no ``gen_ai.*``
+  attribute: they are not read.
+
+``recordInputs: false`` / ``recordOutputs: false`` drop the content attributes: a session
+of such spans is a reject that says so (:func:`content_off`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from incident_lab.readers.mapping import as_dict, as_list, json_attr, str_or_none
+
+#: The instrumentation scope the AI SDK writes its spans under.
+SCOPE = "ai"
+#: The second half of the reject for a session recorded without content.
+CONTENT_OFF = (
+    "content capture was off when it was recorded: the AI SDK's experimental_telemetry had "
+    "recordInputs: false and/or recordOutputs: false, which drop the prompts, tool "
+    "arguments, results and answers; leave both at their default (true) where it runs"
+)
+_ROLES = frozenset({"system", "user", "assistant", "tool"})
+_FAILED = frozenset({"error-text", "error-json", "execution-denied"})
+#: Attributes that only exist when content was recorded.
+_CONTENT_KEYS = (
+    "ai.prompt.messages",
+    "ai.response.text",
+    "ai.response.toolCalls",
+    "ai.toolCall.args",
+    "ai.toolCall.result",
+)
+
+
+def ours(span: dict[str, Any]) -> bool:
+    """True for a span of the AI SDK's tracer."""
+    return as_dict(span.get("scope")).get("name") == SCOPE and "ai.operationId" in span["attrs"]
+
+
+def _response(output: Any) -> dict[str, Any]:
+    """A ``tool-result`` part's output as ``{"result": value}`` or ``{"error": value}``."""
+    output = as_dict(output)
+    kind = output.get("type")
+    value = output.get("value", output.get("reason", kind))
+    return {"error" if kind in _FAILED else "result": value}
+
+
+def _part(part: Any) -> dict[str, Any] | None:
+    part = as_dict(part)
+    kind = part.get("type")
+    if kind == "text" and isinstance(part.get("text"), str):
+        return {"type": "text", "content": part["text"]}
+    if kind == "tool-call":
+        args = json_attr(part.get("input"))
+        return {"type": "tool_call", "id": part.get("toolCallId"), "name": part.get("toolName")} | {
+            "arguments": {} if args is None else args
+        }
+    if kind == "tool-result":
+        return {"type": "tool_call_response", "id": part.get("toolCallId")} | {
+            "response": _response(part.get("output"))
+        }
+    return None
+
+
+def _message(message: Any) -> dict[str, Any] | None:
+    message = as_dict(message)
+    content = message.get("content")
+    if isinstance(content, str):
+        parts = [{"type": "text", "content": content}] if content else []
+    else:
+        parts = [p for p in (_part(x) for x in as_list(content)) if p]
+    if not parts:
+        return None
+    role = message.get("role")
+    return {"role": role if role in _ROLES else "tool", "parts": parts}
+
+
+def _tools(value: Any) -> list[dict[str, Any]]:
+    found = []
+    for item in as_list(json_attr(value)):
+        tool = as_dict(json_attr(item))
+        if str_or_none(tool.get("name")):
+            entry = {"name": tool["name"], "description": tool.get("description")}
+            found.append(entry | {"parameters": tool.get("inputSchema")})
+    return found
+
+
+def _answer(attrs: dict[str, Any]) -> dict[str, Any] | None:
+    parts: list[dict[str, Any]] = []
+    text = attrs.get("ai.response.text")
+    if isinstance(text, str) and text:
+        parts.append({"type": "text", "content": text})
+    for call in as_list(json_attr(attrs.get("ai.response.toolCalls"))):
+        found = _part(as_dict(call) | {"type": "tool-call"})
+        if found and str_or_none(found.get("name")):
+            parts.append(found)
+    return {"role": "assistant", "parts": parts} if parts else None
+
+
+def _model_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    messages = [
+        m for m in (_message(x) for x in as_list(json_attr(attrs.get("ai.prompt.messages")))) if m
+    ]
+    if messages:
+        out["gen_ai.input.messages"] = json.dumps(messages)
+    if tools := _tools(attrs.get("ai.prompt.tools")):
+        out["gen_ai.tool.definitions"] = json.dumps(tools)
+    if answer := _answer(attrs):
+        out["gen_ai.output.messages"] = json.dumps([answer])
+    return out
+
+
+def _tool_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"gen_ai.operation.name": "execute_tool"}
+    for key, name in (("name", "name"), ("id", "call.id"), ("args", "call.arguments")):
+        if f"ai.toolCall.{key}" in attrs:
+            out[f"gen_ai.tool.{name}"] = attrs[f"ai.toolCall.{key}"]
+    if "ai.toolCall.result" in attrs:
+        out["gen_ai.tool.call.result"] = json_attr(attrs["ai.toolCall.result"])
+    return out
+
+
+def lend(spans: list[dict[str, Any]]) -> None:
+    """Give the AI SDK's model-call and tool spans the GenAI attributes their own stand
+    for, where they have none."""
+    for span in spans:
+        if not ours(span):
+            continue
+        attrs = span["attrs"]
+        found = _tool_attrs(attrs) if "ai.toolCall.name" in attrs else _model_attrs(attrs)
+        for key, value in found.items():
+            attrs.setdefault(key, value)
+
+
+def content_off(members: list[dict[str, Any]]) -> bool:
+    """True when every span is the AI SDK's and none holds content; fails towards
+    "content present" (any content attribute, any ``gen_ai.*`` event)."""
+    if not members or not all(ours(span) for span in members):
+        return False
+    for span in members:
+        if any(key in span["attrs"] for key in _CONTENT_KEYS):
+            return False
+        if any(str(event["name"]).startswith("gen_ai.") for event in span["events"]):
+            return False
+    return True
