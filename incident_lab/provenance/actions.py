@@ -330,12 +330,72 @@ def action_kind(name: str, arguments: object = None) -> str:
     args = arguments if isinstance(arguments, dict) else {}
     if is_handoff(name, args):
         return "other"
-    kind = _action_kind(name, str(args.get("method", "")).upper())
+    method = str(args.get("method", "")).upper()
+    kind = _action_kind(name, method)
+    if kind == "http_write":
+        return _request_kind(method, args)
+    if kind == "other":
+        kind = _sdk_kind(name, args)
     if kind == "exec" and read_only_command(command_of(args)):
         return "read"
     if kind in _LISTED_KINDS and isinstance(arguments, dict) and _lists(name, arguments):
         return "read"
     return kind
+
+
+#: A write request's path words name what it does (``POST /v1/transfers`` pays,
+#: ``POST /v1/messages`` sends), for these kinds only: a POST to ``/oauth/token`` logs in and
+#: changes no credential. Where the path is: the first of these arguments.
+_PATH_KINDS = frozenset(["payment", "delete", "email", "message"])
+_PATH_KEYS = ("url", "endpoint", "path", "uri", "route", "resource")
+_URL_HOST = re.compile(r"[a-z][a-z0-9+.-]{0,20}://[^/?#]{0,253}", _I)
+_PATH_WORD = re.compile(r"[a-z]{2,40}", _I)
+
+
+def _request_kind(method: str, args: dict[object, object]) -> str:
+    """The kind of an HTTP write: a ``DELETE`` deletes; a write whose path names a payment,
+    a delete, a mail or a message (``/v1/transfers``, ``/v1/charges``, ``/users/7/delete``)
+    is that, unless a read verb is in the path (``/payments/search``); else ``http_write``."""
+    if method == "DELETE":
+        return "delete"
+    path = next((v for k in _PATH_KEYS if isinstance(v := args.get(k), str)), "")
+    path = _URL_HOST.sub("", path[:_MAX_COMMAND], count=1).split("?", 1)[0]
+    words = [w.lower() for w in _PATH_WORD.findall(path)]
+    if any(w in _READ_TOKENS for w in words):
+        return "http_write"
+    kinds = [_action_kind(_singular(w), "") for w in words]
+    acts = [k for k in kinds if k in _PATH_KINDS]
+    return min(acts, key=_KIND_RANK.index) if acts else "http_write"
+
+
+def _singular(word: str) -> str:
+    """``charges`` -> ``charge``: a plural's last ``s`` off (not ``address``, not ``gas``)."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+#: Arguments that hold where a send goes: an address there makes a bare send an e-mail.
+_ADDRESS_KEYS = frozenset(["to", "recipient", "recipients", "email", "cc", "bcc", "address"])
+
+
+def _sdk_kind(name: str, args: dict[object, object]) -> str:
+    """The kind of an SDK-shaped name no other rule gave one: a collection's read method
+    (``stripe_charges_list``) reads; a verb on a plural record is that record's kind
+    (``stripe_charges_create`` pays, ``twilio_messages_create`` sends a message); a bare
+    ``send`` (``sendgrid_send``) sends an e-mail when an address argument holds an ``@``,
+    else a message."""
+    tokens = _tokens(name)
+    if not tokens:
+        return "other"
+    if tokens[-1] in _READ_TOKENS and all(t in _READ_TOKENS or t not in _ANY_VERB for t in tokens):
+        return "read"
+    if not _ANY_VERB.isdisjoint(tokens):
+        kind = _action_kind("_".join(_singular(t) for t in tokens), "")
+        if kind in SIDE_EFFECTS:
+            return kind
+    if "send" in tokens:
+        to = [v for k, v in args.items() if str(k).lower() in _ADDRESS_KEYS]
+        return "email" if any("@" in v for _, v in leaves(to) if isinstance(v, str)) else "message"
+    return "other"
 
 
 #: Kinds a tool named only for its records may list rather than make (``ledger_transactions``,
@@ -382,8 +442,58 @@ def _picks(words: tuple[str, ...], head: str) -> bool:
     return True
 
 
+#: Words that remove what a tool names, and the records a mail, chat or calendar tool removes:
+#: a name whose verb is the first and whose object is the second deletes whatever its product
+#: namespace (``gmail.delete_message``, ``slack.chat.delete``, ``trash_message``: red-team s29),
+#: not one that removes a label, a pin, a recipient or lists the trash (review rev-del28 F2).
+_REMOVING = frozenset(
+    ["delete", "remove", "erase", "purge", "wipe", "destroy", "trash", "discard", "expunge"]
+)
+_RECORDS = frozenset(
+    ["message", "messages", "mail", "mails", "email", "emails", "thread", "threads", "chat",
+     "chats", "conversation", "conversations", "draft", "drafts", "post", "posts", "reply",
+     "replies", "dm", "dms", "event", "events", "meeting", "meetings", "appointment",
+     "appointments", "invite", "invites", "invitation", "invitations", "reminder", "reminders"]
+)  # fmt: skip
+#: A mail or chat service's words before a method that is not split off (``Gmail_DeleteMessage``).
+_SERVICE_WORDS = frozenset(TOOL_CATEGORIES["email"]) | frozenset(TOOL_CATEGORIES["message"])
+#: Kinds whose records a delete of them removes (``delete_email`` was a delete already).
+_RECORD_KINDS = frozenset(["email", "message", "delete"])
+
+
+@lru_cache(maxsize=1024)
+def _deletes_a_record(name: str) -> bool:
+    """True when a tool's verb removes (:data:`_REMOVING`) and what it removes is a message or
+    an event (:data:`_RECORDS`): the words after the verb up to an "and", or with none, the
+    namespace word before it (``slack.chat.delete``). The verb must open the method, or the
+    name after its service words: ``gmail.list_trash``, ``restore_from_trash`` do not delete."""
+    tokens = _tokens(name)
+    method = _method_words(name)
+    if method is None:
+        lead = next((k for k, w in enumerate(tokens) if w not in _SERVICE_WORDS), len(tokens))
+        method = tokens[lead:]
+    before = tokens[: len(tokens) - len(method)]
+    if not method or method[0] not in _REMOVING:
+        return False
+    clause = method[1:]
+    for k, word in enumerate(clause):
+        if word in _CONJUNCTIONS:
+            clause = clause[:k]
+            break
+    if clause:
+        return all(w in _RECORDS for w in clause)
+    return bool(before) and (before[-1] in _RECORDS or before[-1] in _SERVICE_WORDS)
+
+
 @lru_cache(maxsize=1024)
 def _action_kind(name: str, method: str) -> str:
+    kind = _named_kind(name, method)
+    if kind in _RECORD_KINDS and _deletes_a_record(name):
+        return "delete"  # a delete ranks above a mail it also sends (_KIND_RANK)
+    return kind
+
+
+def _named_kind(name: str, method: str) -> str:
     tokens = _tokens(name)
     segments = _joined_segments(tokens)
     if segments is None:
@@ -621,12 +731,43 @@ def _verbs_for(kind: str, name: str) -> list[str]:
         verbs += _method_verb(method) if kind != "payment" else []
     elif _lead_verb(tokens, kind) and not _glued_payment_verb(kind, name, tokens):
         verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
+    if kind == "delete":
+        verbs = _delete_verbs(name, verbs)
     if kind not in _CHANGED_KINDS:  # "upgrade the CRM" asks for no modify_user_role
         verbs = [v for v in verbs if v not in _CHANGE_ONLY]
     if _MEMORY_TOOL.intersection(tokens):  # "remember that I want X" asks for write_memory
         verbs += list(_REMEMBER_VERBS)
     if kind == "modify" and not _FILE_OBJECTS.intersection(tool_words(name)):
         verbs = [v for v in verbs if v != "fix"]  # a fix is an edit of a file, nothing else
+    return verbs
+
+
+#: Words that ask to put away or tidy, not to delete (review rev-del28 B1): "archive" asks for
+#: no delete at all; these ask for none of a message or an event ("Clean up my inbox").
+_CLEANING_VERBS = frozenset(
+    ["archive", "clean", "clear", "tidy", "clean out", "clean up", "bereinige", "räume",
+     "aufräumen", "nettoie", "nettoyez", "videz", "limpia", "limpiar", "vacía", "pulisci",
+     "svuota", "limpe", "esvazie"]
+)  # fmt: skip
+#: Words that take back a message that was sent ("Unsend the message I posted in #general").
+_UNSEND_VERBS = ("unsend", "retract", "take back", "trash")
+#: Words that call off an event: they ask for its delete ("Cancel my 3pm meeting").
+_CALL_OFF_VERBS = ("cancel", "call off")
+_EVENT_WORDS = frozenset(
+    ["event", "events", "meeting", "meetings", "appointment", "appointments", "invite", "invites",
+     "invitation", "invitations", "reminder", "reminders", "calendar"]
+)  # fmt: skip
+
+
+def _delete_verbs(name: str, verbs: list[str]) -> list[str]:
+    """The verbs that ask for a delete by ``name``: never "archive"; for a message or an
+    event (:func:`_deletes_a_record`), no word of tidying up either, but "unsend"/"retract";
+    for an event, "cancel" too."""
+    if not _deletes_a_record(name):
+        return [v for v in verbs if v != "archive"]
+    verbs = [v for v in verbs if v not in _CLEANING_VERBS] + list(_UNSEND_VERBS)
+    if not _EVENT_WORDS.isdisjoint(_tokens(name)):
+        verbs += _CALL_OFF_VERBS
     return verbs
 
 
