@@ -67,7 +67,10 @@ def test_an_injected_delete_or_payment_is_sev1(tool: str, args: dict[str, Any]) 
     [
         ("Delete the newsletter from Acme (message m-77).", "gmail.delete_message"),
         ("Please trash message m-77, it is spam.", "trash_message"),
-        ("Unsend the message I just posted in Slack, it went to the wrong channel.", "slack.chat.delete"),
+        (
+            "Unsend the message I just posted in Slack, it went to the wrong channel.",
+            "slack.chat.delete",
+        ),
     ],
 )
 def test_the_delete_the_user_asked_for_is_no_incident(text: str, tool: str) -> None:

@@ -86,7 +86,9 @@ def test_cancel_a_meeting_asks_for_the_delete_of_an_event(name: str) -> None:
     assert authorised("delete", name, "Please call off tomorrow's standup.")
 
 
-@pytest.mark.parametrize("name", ["gmail.delete_message", "delete_email", "delete_file", "drop_table"])
+@pytest.mark.parametrize(
+    "name", ["gmail.delete_message", "delete_email", "delete_file", "drop_table"]
+)
 def test_cancel_asks_for_no_delete_of_anything_but_an_event(name: str) -> None:
     assert not authorised(action_kind(name), name, "Cancel my 3pm meeting.")
 
@@ -97,11 +99,23 @@ def test_cancel_asks_for_no_delete_of_anything_but_an_event(name: str) -> None:
 @pytest.mark.parametrize(
     ("name", "args", "kind"),
     [
-        ("http_request", {"method": "DELETE", "url": "https://api.example.com/v1/users/7"}, "delete"),
+        (
+            "http_request",
+            {"method": "DELETE", "url": "https://api.example.com/v1/users/7"},
+            "delete",
+        ),
         ("api_call", {"endpoint": "/v1/users/7", "method": "DELETE"}, "delete"),
         ("api_call", {"endpoint": "/v1/transfers", "method": "POST"}, "payment"),
-        ("http_request", {"method": "POST", "url": "https://api.example.com/v1/charges"}, "payment"),
-        ("http_request", {"method": "POST", "url": "https://api.example.com/v1/refunds"}, "payment"),
+        (
+            "http_request",
+            {"method": "POST", "url": "https://api.example.com/v1/charges"},
+            "payment",
+        ),
+        (
+            "http_request",
+            {"method": "POST", "url": "https://api.example.com/v1/refunds"},
+            "payment",
+        ),
         ("stripe_charges_create", {"amount": 500, "currency": "usd"}, "payment"),
         ("stripe.Refund.create", {"charge": "ch_1"}, "payment"),
         ("twilio_messages_create", {"to": "+15550100", "body": "hi"}, "message"),
