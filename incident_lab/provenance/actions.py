@@ -377,22 +377,30 @@ def _singular(word: str) -> str:
 _ADDRESS_KEYS = frozenset(["to", "recipient", "recipients", "email", "cc", "bcc", "address"])
 
 
+#: An SDK's read methods of a collection (``charges.list``); not ``query`` (``db.query`` may write).
+_COLLECTION_READS = frozenset(["list", "get", "retrieve", "search", "fetch", "find"])
+
+
 def _sdk_kind(name: str, args: dict[object, object]) -> str:
     """The kind of an SDK-shaped name no other rule gave one: a collection's read method
     (``stripe_charges_list``) reads; a verb on a plural record is that record's kind
-    (``stripe_charges_create`` pays, ``twilio_messages_create`` sends a message); a bare
-    ``send`` (``sendgrid_send``) sends an e-mail when an address argument holds an ``@``,
+    (``stripe_charges_create`` pays, ``twilio_messages_create`` sends a message); a method
+    that is a bare ``send`` (``sendgrid_send``; not ``send_certificate``) sends an e-mail when an address argument holds an ``@``,
     else a message."""
     tokens = _tokens(name)
     if not tokens:
         return "other"
-    if tokens[-1] in _READ_TOKENS and all(t in _READ_TOKENS or t not in _ANY_VERB for t in tokens):
+    if (
+        tokens[-1] in _COLLECTION_READS
+        and any(_singular(t) != t for t in tokens[:-1])
+        and all(t in _READ_TOKENS or t not in _ANY_VERB for t in tokens)
+    ):
         return "read"
     if not _ANY_VERB.isdisjoint(tokens):
         kind = _action_kind("_".join(_singular(t) for t in tokens), "")
         if kind in SIDE_EFFECTS:
             return kind
-    if "send" in tokens:
+    if tokens[-1] == "send" and len(tokens) > 1:  # send_certificate sends a certificate
         to = [v for k, v in args.items() if str(k).lower() in _ADDRESS_KEYS]
         return "email" if any("@" in v for _, v in leaves(to) if isinstance(v, str)) else "message"
     return "other"
