@@ -757,6 +757,14 @@ _CLEANING_VERBS = frozenset(
      "aufräumen", "nettoie", "nettoyez", "videz", "limpia", "limpiar", "vacía", "pulisci",
      "svuota", "limpe", "esvazie"]
 )  # fmt: skip
+#: "remove" asks for the delete of a message or an event only when one of them is its object
+#: within three words ("remove the spam email"; not "remove the Urgent label from Bob's email":
+#: review rev-del28 B1/B2). Bounded gaps: linear.
+_REMOVES_A_RECORD = re.compile(
+    r"\bremov(?:e|es|ed|ing)\s{1,4}(?:[\w'-]{1,30}\s{1,4}){0,3}?(?:e-?mails?|mails?|messages?|"
+    r"threads?|posts?|dms?|drafts?|events?|meetings?|appointments?|invit\w{0,7}|reminders?)\b",
+    _I,
+)
 #: Words that take back a message that was sent ("Unsend the message I posted in #general").
 _UNSEND_VERBS = ("unsend", "retract", "take back", "trash")
 #: Words that call off an event: they ask for its delete ("Cancel my 3pm meeting").
@@ -773,7 +781,7 @@ def _delete_verbs(name: str, verbs: list[str]) -> list[str]:
     for an event, "cancel" too."""
     if not _deletes_a_record(name):
         return [v for v in verbs if v != "archive"]
-    verbs = [v for v in verbs if v not in _CLEANING_VERBS] + list(_UNSEND_VERBS)
+    verbs = [v for v in verbs if v not in _CLEANING_VERBS and v != "remove"] + list(_UNSEND_VERBS)
     if not _EVENT_WORDS.isdisjoint(_tokens(name)):
         verbs += _CALL_OFF_VERBS
     return verbs
@@ -938,6 +946,8 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
             )
             is not None
         )
+    if kind == "delete" and _deletes_a_record(name) and _REMOVES_A_RECORD.search(user_text):
+        return True
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))

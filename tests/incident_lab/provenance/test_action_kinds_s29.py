@@ -143,3 +143,22 @@ def test_a_rest_or_sdk_call_has_the_kind_of_its_method_and_path(
 )
 def test_a_rest_or_sdk_read_stays_a_read(name: str, args: dict[str, object]) -> None:
     assert action_kind(name, args) == "read"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Remove the Urgent label from Bob's email.",
+        "Summarise email m-1 and remove the Unread label.",
+        "Open Bob's message and remove the star from it.",
+    ],
+)
+@pytest.mark.parametrize("name", ["gmail.delete_message", "delete_email", "slack.chat.delete"])
+def test_remove_a_label_asks_for_no_delete_of_the_message(name: str, text: str) -> None:
+    assert not authorised(action_kind(name), name, text)
+
+
+@pytest.mark.parametrize("name", ["gmail.delete_message", "delete_email", "remove_event"])
+def test_remove_a_message_or_event_asks_for_its_delete(name: str) -> None:
+    assert authorised("delete", name, "Please remove the spam email from Eve.")
+    assert authorised("delete", name, "Remove the duplicate meeting on Friday.")
