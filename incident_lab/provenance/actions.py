@@ -336,8 +336,9 @@ def action_kind(name: str, arguments: object = None) -> str:
         return _request_kind(method, args)
     if kind == "other":
         kind = _sdk_kind(name, args)
-    if kind == "exec" and read_only_command(command_of(args)):
-        return "read"
+    if kind == "exec":
+        command = command_of(args)
+        return "read" if read_only_command(command) else command_kind(command)
     if kind in _LISTED_KINDS and isinstance(arguments, dict) and _lists(name, arguments):
         return "read"
     return kind
@@ -735,7 +736,9 @@ def _verbs_for(kind: str, name: str) -> list[str]:
     if kind == "payment" and _buys(tokens):  # "I'd like a refund" asks for no purchase
         verbs = [v for v in verbs if v not in _MONEY_BACK_VERBS]
     method = _method_words(name)
-    if method is not None:  # files.delete: "List my files" asks for no delete
+    if kind != "exec" and tool_category(name) == "exec":  # bash's command deletes: no "run"
+        verbs += list(_COMMAND_VERBS.get(kind, ()))
+    elif method is not None:  # files.delete: "List my files" asks for no delete
         verbs += _method_verb(method) if kind != "payment" else []
     elif _lead_verb(tokens, kind) and not _glued_payment_verb(kind, name, tokens):
         verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
@@ -765,6 +768,14 @@ _REMOVES_A_RECORD = re.compile(
     r"threads?|posts?|dms?|drafts?|events?|meetings?|appointments?|invit\w{0,7}|reminders?)\b",
     _I,
 )
+#: Words of the deletes infrastructure tools do ("Run terraform destroy on staging").
+_TEAR_DOWN_VERBS = (
+    "destroy", "tear down", "terminate", "uninstall", "deprovision", "decommission",
+    "force-push", "force push",
+)  # fmt: skip
+#: What asks for what a shell command does (:func:`command_kind`) beyond its kind's verbs:
+#: never the shell tool's own verb ("Run the tests" asks for no ``aws s3 rm``).
+_COMMAND_VERBS: dict[str, tuple[str, ...]] = {"http_write": ("sync", "copy", "back up", "deploy")}
 #: Words that take back a message that was sent ("Unsend the message I posted in #general").
 _UNSEND_VERBS = ("unsend", "retract", "take back", "trash")
 #: Words that call off an event: they ask for its delete ("Cancel my 3pm meeting").
@@ -780,7 +791,7 @@ def _delete_verbs(name: str, verbs: list[str]) -> list[str]:
     event (:func:`_deletes_a_record`), no word of tidying up either, but "unsend"/"retract";
     for an event, "cancel" too."""
     if not _deletes_a_record(name):
-        return [v for v in verbs if v != "archive"]
+        return [v for v in verbs if v != "archive"] + list(_TEAR_DOWN_VERBS)
     verbs = [v for v in verbs if v not in _CLEANING_VERBS and v != "remove"] + list(_UNSEND_VERBS)
     if not _EVENT_WORDS.isdisjoint(_tokens(name)):
         verbs += _CALL_OFF_VERBS
@@ -2002,6 +2013,101 @@ def _git_lists(sub: str, after: list[str], options: set[str]) -> bool:
     if sub == "tag":
         return not after or bool(options & {"-l", "--list"})
     return not options & _GIT_WRITE_OPTIONS and all(a.startswith("-") for a in after)
+
+
+#: Command-line tools of a cloud or of infrastructure: a subcommand word among their first
+#: words says what they do (``aws s3 rm``, ``gcloud compute instances delete``,
+#: ``terraform destroy``, ``gh repo delete``, ``kubectl delete``).
+_INFRA_CLIS = _CLOUD_CLIS | frozenset(
+    ["kubectl", "oc", "helm", "terraform", "tofu", "pulumi", "gsutil", "eksctl", "flyctl"]
+)
+#: How many words after the program may hold the subcommand (``gcloud iam service-accounts
+#: keys delete``): a later word is a name or a value (``kubectl logs delete-job`` reads).
+_SUBCOMMAND_WORDS = 5
+_CLI_DELETE = re.compile(
+    r"(?:delete|rm|rb|remove|destroy|terminate|purge|uninstall|deprovision)(?:-[\w-]{1,40})?"
+    r"|apps:destroy|[\w-]{1,40}:(?:delete|destroy|remove)",
+)
+#: Parts of a subcommand that make a secret (``iam create-access-key``, ``create secret``).
+_MAKING_WORDS = frozenset(["create", "reset", "rotate", "generate", "new", "add", "regenerate"])
+_SECRET_WORDS = frozenset(
+    ["key", "keys", "secret", "secrets", "credential", "credentials", "token", "tokens",
+     "password", "passwords", "login"]
+)  # fmt: skip
+#: Subcommands that copy to a place (``aws s3 cp FILE s3://b``, ``gsutil rsync DIR gs://b``).
+_COPYING_SUBCOMMANDS = frozenset(["cp", "sync", "mv", "rsync", "upload", "upload-batch"])
+_REMOTE_PLACE = re.compile(r"(?:s3|gs|az|abfss?|wasbs?|https?|ftp|sftp|r2)://", _I)
+#: ``git push`` options that throw away what the remote holds.
+_FORCE_PUSH = frozenset(
+    ["--force", "-f", "--force-with-lease", "--delete", "-d", "--mirror", "--prune"]
+)
+_CURL_METHOD = re.compile(r"-X\s{0,4}DELETE\b|--request(?:\s{1,4}|=)DELETE\b")
+
+
+def command_kind(command: str) -> str:
+    """What a shell line does, by the strongest of its commands (:data:`_KIND_RANK`):
+    ``delete`` for a cloud or infrastructure CLI's delete (``aws s3 rm``, ``kubectl delete``,
+    ``terraform destroy``, ``gh repo delete``), a force push and ``curl -X DELETE``;
+    ``credential`` for one that makes a key or secret (``aws iam create-access-key``,
+    ``kubectl create secret``); ``http_write`` for a copy of local files to a cloud
+    address (``aws s3 cp data.csv s3://bucket/``); ``exec`` otherwise (a line past
+    :data:`_MAX_COMMAND` characters too: the severity patterns read all of it)."""
+    if len(command) > _MAX_COMMAND:
+        return "exec"
+    kinds = [_simple_kind(ws) for line in command.splitlines() for ws in _simple_commands(line)]
+    acts = [k for k in kinds if k != "exec"]
+    return min(acts, key=_KIND_RANK.index) if acts else "exec"
+
+
+#: Programs that run the command their later words spell (``xargs kubectl delete pod``,
+#: ``timeout 60 terraform destroy``), and shells that run their ``-c`` string.
+_WRAPPERS = frozenset(["xargs", "timeout", "watch", "nice", "time", "exec", "command", "stdbuf"])
+_SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh"])
+
+
+def _simple_kind(words: list[str], depth: int = 0) -> str:
+    """The kind of one simple command (:func:`command_kind`)."""
+    if not words or depth > 2:
+        return "exec"
+    program = words[0].rsplit("/", 1)[-1]
+    plain = [w for w in words[1:] if not w.startswith("-")]
+    if program in _SHELLS and "-c" in words[1:-1]:
+        return command_kind(words[words.index("-c") + 1]) if depth < 2 else "exec"
+    if program in _WRAPPERS:
+        inner = next((k for k, w in enumerate(words) if k and _runs_a_known(w)), None)
+        return _simple_kind(words[inner:], depth + 1) if inner is not None else "exec"
+    if program == "curl":
+        return "delete" if _CURL_METHOD.search(" ".join(words)) else "exec"
+    if program == "git":
+        pushes = plain[:1] == ["push"]
+        forced = _FORCE_PUSH.intersection(words) or any(w[:1] in ("+", ":") for w in plain[1:])
+        return "delete" if pushes and forced else "exec"
+    if program not in _INFRA_CLIS:
+        return "exec"
+    head = plain[:_SUBCOMMAND_WORDS]
+    for k, word in enumerate(head):
+        if _CLOUD_READ.fullmatch(word):
+            head = head[:k]  # kubectl logs delete-job: a read of a job named so
+            break
+    if program == "terraform" and "-destroy" in words:
+        return "delete"
+    if any(_CLI_DELETE.fullmatch(w) for w in head):
+        return "delete"
+    parts = {p for w in head for p in w.split("-")}
+    if parts & _MAKING_WORDS and parts & _SECRET_WORDS:
+        return "credential"
+    copy = next((k for k, w in enumerate(plain) if w in _COPYING_SUBCOMMANDS), None)
+    if copy is not None and len(plain) > copy + 2:
+        sources, target = plain[copy + 1 : -1], plain[-1]
+        if _REMOTE_PLACE.match(target) and sources:
+            return "http_write"  # to a bucket, from a file or another bucket
+    return "exec"
+
+
+def _runs_a_known(word: str) -> bool:
+    """True for a program :func:`_simple_kind` reads the subcommand of."""
+    program = word.rsplit("/", 1)[-1]
+    return program in _INFRA_CLIS or program in ("git", "curl")
 
 
 #: Commands that delete files: their targets are what the user must have asked to delete.
