@@ -2054,7 +2054,13 @@ def command_kind(command: str) -> str:
     :data:`_MAX_COMMAND` characters too: the severity patterns read all of it)."""
     if len(command) > _MAX_COMMAND:
         return "exec"
-    kinds = [_simple_kind(ws) for line in command.splitlines() for ws in _simple_commands(line)]
+    return _line_kind(command, 0)
+
+
+def _line_kind(command: str, depth: int) -> str:
+    kinds = [
+        _simple_kind(ws, depth) for line in command.splitlines() for ws in _simple_commands(line)
+    ]
     acts = [k for k in kinds if k != "exec"]
     return min(acts, key=_KIND_RANK.index) if acts else "exec"
 
@@ -2066,41 +2072,52 @@ _SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh"])
 
 
 def _simple_kind(words: list[str], depth: int = 0) -> str:
-    """The kind of one simple command (:func:`command_kind`)."""
+    """The kind of one simple command (:func:`command_kind`); ``depth``: how many wrappers
+    and shells it sits in (at most two are opened)."""
     if not words or depth > 2:
         return "exec"
     program = words[0].rsplit("/", 1)[-1]
-    plain = [w for w in words[1:] if not w.startswith("-")]
     if program in _SHELLS and "-c" in words[1:-1]:
-        return command_kind(words[words.index("-c") + 1]) if depth < 2 else "exec"
+        return _line_kind(words[words.index("-c") + 1], depth + 1)
     if program in _WRAPPERS:
         inner = next((k for k, w in enumerate(words) if k and _runs_a_known(w)), None)
         return _simple_kind(words[inner:], depth + 1) if inner is not None else "exec"
+    return _program_kind(program, words)
+
+
+def _program_kind(program: str, words: list[str]) -> str:
+    """:func:`_simple_kind` of a command that runs ``program`` itself."""
     if program == "curl":
         return "delete" if _CURL_METHOD.search(" ".join(words)) else "exec"
+    plain = [w for w in words[1:] if not w.startswith("-")]
     if program == "git":
         pushes = plain[:1] == ["push"]
         forced = _FORCE_PUSH.intersection(words) or any(w[:1] in ("+", ":") for w in plain[1:])
         return "delete" if pushes and forced else "exec"
     if program not in _INFRA_CLIS:
         return "exec"
+    if program == "terraform" and "-destroy" in words:
+        return "delete"
+    return _cli_kind(plain)
+
+
+def _cli_kind(plain: list[str]) -> str:
+    """The kind of a cloud or infrastructure CLI's command by its words that are no options:
+    a delete subcommand among the first :data:`_SUBCOMMAND_WORDS` before any read word, a
+    subcommand that makes a secret, or a copy whose target is a cloud address."""
     head = plain[:_SUBCOMMAND_WORDS]
     for k, word in enumerate(head):
         if _CLOUD_READ.fullmatch(word):
             head = head[:k]  # kubectl logs delete-job: a read of a job named so
             break
-    if program == "terraform" and "-destroy" in words:
-        return "delete"
     if any(_CLI_DELETE.fullmatch(w) for w in head):
         return "delete"
     parts = {p for w in head for p in w.split("-")}
     if parts & _MAKING_WORDS and parts & _SECRET_WORDS:
         return "credential"
     copy = next((k for k, w in enumerate(plain) if w in _COPYING_SUBCOMMANDS), None)
-    if copy is not None and len(plain) > copy + 2:
-        sources, target = plain[copy + 1 : -1], plain[-1]
-        if _REMOTE_PLACE.match(target) and sources:
-            return "http_write"  # to a bucket, from a file or another bucket
+    if copy is not None and len(plain) > copy + 2 and _REMOTE_PLACE.match(plain[-1]):
+        return "http_write"  # to a bucket, from a file or another bucket
     return "exec"
 
 
