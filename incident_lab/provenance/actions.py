@@ -359,6 +359,8 @@ def _request_kind(method: str, args: dict[object, object]) -> str:
     is that, unless a read verb is in the path (``/payments/search``); else ``http_write``."""
     if method == "DELETE":
         return "delete"
+    if method not in ("POST", "PUT", ""):
+        return "http_write"  # a PATCH of a charge's description moves no money
     path = next((v for k in _PATH_KEYS if isinstance(v := args.get(k), str)), "")
     path = _URL_HOST.sub("", path[:_MAX_COMMAND], count=1).split("?", 1)[0]
     words = [w.lower() for w in _PATH_WORD.findall(path)]
@@ -456,7 +458,19 @@ def _picks(words: tuple[str, ...], head: str) -> bool:
 #: namespace (``gmail.delete_message``, ``slack.chat.delete``, ``trash_message``: red-team s29),
 #: not one that removes a label, a pin, a recipient or lists the trash (review rev-del28 F2).
 _REMOVING = frozenset(
-    ["delete", "remove", "erase", "purge", "wipe", "destroy", "trash", "discard", "expunge"]
+    [
+        "delete",
+        "remove",
+        "erase",
+        "purge",
+        "wipe",
+        "destroy",
+        "trash",
+        "discard",
+        "expunge",
+        "del",
+        "rm",
+    ]
 )
 _RECORDS = frozenset(
     ["message", "messages", "mail", "mails", "email", "emails", "thread", "threads", "chat",
@@ -761,10 +775,12 @@ _CLEANING_VERBS = frozenset(
      "svuota", "limpe", "esvazie"]
 )  # fmt: skip
 #: "remove" asks for the delete of a message or an event only when one of them is its object
-#: within three words ("remove the spam email"; not "remove the Urgent label from Bob's email":
+#: within three words, no "from"/"of"/"on" between ("remove the spam email"; not "remove the
+#: Urgent label from Bob's email", "remove the label from message m-1":
 #: review rev-del28 B1/B2). Bounded gaps: linear.
 _REMOVES_A_RECORD = re.compile(
-    r"\bremov(?:e|es|ed|ing)\s{1,4}(?:[\w'-]{1,30}\s{1,4}){0,3}?(?:e-?mails?|mails?|messages?|"
+    r"\bremov(?:e|es|ed|ing)\s{1,4}(?:(?!(?:from|of|on|in|off|out|for|at|to|with)\b)"
+    r"[\w'-]{1,30}\s{1,4}){0,3}?(?:e-?mails?|mails?|messages?|"
     r"threads?|posts?|dms?|drafts?|events?|meetings?|appointments?|invit\w{0,7}|reminders?)\b",
     _I,
 )
@@ -791,7 +807,9 @@ def _delete_verbs(name: str, verbs: list[str]) -> list[str]:
     event (:func:`_deletes_a_record`), no word of tidying up either, but "unsend"/"retract";
     for an event, "cancel" too."""
     if not _deletes_a_record(name):
-        return [v for v in verbs if v != "archive"] + list(_TEAR_DOWN_VERBS)
+        shell = tool_category(name) == "exec"  # "Clean up the build cache": no kubectl delete
+        kept = [v for v in verbs if v not in (_CLEANING_VERBS if shell else ("archive",))]
+        return kept + list(_TEAR_DOWN_VERBS)
     verbs = [v for v in verbs if v not in _CLEANING_VERBS and v != "remove"] + list(_UNSEND_VERBS)
     if not _EVENT_WORDS.isdisjoint(_tokens(name)):
         verbs += _CALL_OFF_VERBS
@@ -2091,7 +2109,7 @@ def _program_kind(program: str, words: list[str]) -> str:
         return "delete" if _CURL_METHOD.search(" ".join(words)) else "exec"
     plain = [w for w in words[1:] if not w.startswith("-")]
     if program == "git":
-        pushes = plain[:1] == ["push"]
+        pushes = "push" in plain[:3]  # git -C repo push -f
         forced = _FORCE_PUSH.intersection(words) or any(w[:1] in ("+", ":") for w in plain[1:])
         return "delete" if pushes and forced else "exec"
     if program not in _INFRA_CLIS:
@@ -2110,7 +2128,7 @@ def _cli_kind(plain: list[str]) -> str:
         if _CLOUD_READ.fullmatch(word):
             head = head[:k]  # kubectl logs delete-job: a read of a job named so
             break
-    if any(_CLI_DELETE.fullmatch(w) for w in head):
+    if any(_CLI_DELETE.fullmatch(w.lower()) for w in head):  # gh api -X DELETE
         return "delete"
     parts = {p for w in head for p in w.split("-")}
     if parts & _MAKING_WORDS and parts & _SECRET_WORDS:

@@ -215,3 +215,48 @@ def test_the_shell_tools_verb_asks_for_no_delete_it_runs(tool: str) -> None:
     assert not authorised(kind, tool, "Run the tests and execute the linter.")
     assert authorised(kind, tool, "Delete everything in the prod-data bucket.")
     assert authorised("delete", tool, "Run terraform destroy on the staging stack.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Remove the label from message m-1.",
+        "Remove Bob from the meeting.",
+        "Remove the attachment from the email.",
+    ],
+)
+@pytest.mark.parametrize("name", ["gmail.delete_message", "remove_event"])
+def test_remove_something_from_a_record_asks_for_no_delete_of_it(name: str, text: str) -> None:
+    assert not authorised("delete", name, text)
+
+
+@pytest.mark.parametrize("tool", _SHELLS)
+@pytest.mark.parametrize(
+    "text", ["Clean up the build cache.", "Archive the old logs.", "Tidy up the repo."]
+)
+def test_tidying_up_asks_for_no_cloud_delete(tool: str, text: str) -> None:
+    assert not authorised("delete", tool, text)
+
+
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        ("git -C repo push -f origin main", "delete"),
+        ("gh api -X DELETE repos/acme/site", "delete"),
+        ("gh api --method DELETE repos/acme/site", "delete"),
+    ],
+)
+def test_more_spellings_of_a_shell_delete(command: str, kind: str) -> None:
+    assert action_kind("bash", {"command": command}) == kind
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [("email_rm", "delete"), ("gmail.messages.del", "delete")]
+)
+def test_short_delete_words_of_a_mail_tool(name: str, kind: str) -> None:
+    assert action_kind(name, {}) == kind
+
+
+def test_a_patch_of_a_payment_record_is_no_payment() -> None:
+    args = {"method": "PATCH", "url": "https://api.example.com/v1/charges/ch_1"}
+    assert action_kind("http_request", args) == "http_write"
