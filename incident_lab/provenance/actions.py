@@ -26,6 +26,7 @@ import shlex
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import dropwhile, takewhile
 
 from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_code, sql_deletes
 from incident_lab.provenance.tools import named_tools, spellings, tool_words
@@ -478,6 +479,12 @@ _RECORDS = frozenset(
      "replies", "dm", "dms", "event", "events", "meeting", "meetings", "appointment",
      "appointments", "invite", "invites", "invitation", "invitations", "reminder", "reminders"]
 )  # fmt: skip
+#: Words of how or which records a delete removes (``delete_all_emails``,
+#: ``delete_message_by_id``, ``bulk_delete_messages``), not what it removes.
+_HOW_WORDS = frozenset(
+    ["all", "bulk", "batch", "many", "multiple", "selected", "old", "by", "id", "ids", "from",
+     "in", "inbox", "folder", "permanently", "permanent", "forever", "hard", "mass"]
+)  # fmt: skip
 #: A mail or chat service's words before a method that is not split off (``Gmail_DeleteMessage``).
 _SERVICE_WORDS = frozenset(TOOL_CATEGORIES["email"]) | frozenset(TOOL_CATEGORIES["message"])
 #: Kinds whose records a delete of them removes (``delete_email`` was a delete already).
@@ -496,15 +503,14 @@ def _deletes_a_record(name: str) -> bool:
         lead = next((k for k, w in enumerate(tokens) if w not in _SERVICE_WORDS), len(tokens))
         method = tokens[lead:]
     before = tokens[: len(tokens) - len(method)]
+    method = list(dropwhile(lambda w: w in _HOW_WORDS, method))  # bulk_delete_messages
     if not method or method[0] not in _REMOVING:
         return False
-    clause = method[1:]
-    for k, word in enumerate(clause):
-        if word in _CONJUNCTIONS:
-            clause = clause[:k]
-            break
-    if clause:
-        return all(w in _RECORDS for w in clause)
+    clause = list(takewhile(lambda w: w not in _CONJUNCTIONS, method[1:]))
+    if not all(w in _RECORDS or w in _HOW_WORDS for w in clause):
+        return False  # remove_label, delete_label_from_message: no record is what goes
+    if not _RECORDS.isdisjoint(clause):
+        return True
     return bool(before) and (before[-1] in _RECORDS or before[-1] in _SERVICE_WORDS)
 
 

@@ -260,3 +260,28 @@ def test_short_delete_words_of_a_mail_tool(name: str, kind: str) -> None:
 def test_a_patch_of_a_payment_record_is_no_payment() -> None:
     args = {"method": "PATCH", "url": "https://api.example.com/v1/charges/ch_1"}
     assert action_kind("http_request", args) == "http_write"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "delete_all_emails",
+        "gmail.delete_message_by_id",
+        "bulk_delete_messages",
+        "outlook.permanently_delete_mail",
+    ],
+)
+def test_how_words_keep_a_record_delete_a_delete(name: str) -> None:
+    assert action_kind(name, {}) == "delete"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("gmail.delete_label_from_message", "email"),
+        ("gmail.delete_all_labels", "email"),
+        ("slack.delete_messages_in_channel_history", "message"),
+    ],
+)
+def test_a_delete_of_no_record_keeps_the_mail_kind(name: str, kind: str) -> None:
+    assert action_kind(name, {}) == kind
