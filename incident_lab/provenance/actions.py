@@ -26,6 +26,7 @@ import shlex
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import dropwhile, takewhile
 
 from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_code, sql_deletes
 from incident_lab.provenance.tools import named_tools, spellings, tool_words
@@ -330,12 +331,83 @@ def action_kind(name: str, arguments: object = None) -> str:
     args = arguments if isinstance(arguments, dict) else {}
     if is_handoff(name, args):
         return "other"
-    kind = _action_kind(name, str(args.get("method", "")).upper())
-    if kind == "exec" and read_only_command(command_of(args)):
-        return "read"
+    method = str(args.get("method", "")).upper()
+    kind = _action_kind(name, method)
+    if kind == "http_write":
+        return _request_kind(method, args)
+    if kind == "other":
+        kind = _sdk_kind(name, args)
+    if kind == "exec":
+        command = command_of(args)
+        return "read" if read_only_command(command) else command_kind(command)
     if kind in _LISTED_KINDS and isinstance(arguments, dict) and _lists(name, arguments):
         return "read"
     return kind
+
+
+#: A write request's path words name what it does (``POST /v1/transfers`` pays,
+#: ``POST /v1/messages`` sends), for these kinds only: a POST to ``/oauth/token`` logs in and
+#: changes no credential. Where the path is: the first of these arguments.
+_PATH_KINDS = frozenset(["payment", "delete", "email", "message"])
+_PATH_KEYS = ("url", "endpoint", "path", "uri", "route", "resource")
+_URL_HOST = re.compile(r"[a-z][a-z0-9+.-]{0,20}://[^/?#]{0,253}", _I)
+_PATH_WORD = re.compile(r"[a-z]{2,40}", _I)
+
+
+def _request_kind(method: str, args: dict[object, object]) -> str:
+    """The kind of an HTTP write: a ``DELETE`` deletes; a write whose path names a payment,
+    a delete, a mail or a message (``/v1/transfers``, ``/v1/charges``, ``/users/7/delete``)
+    is that, unless a read verb is in the path (``/payments/search``); else ``http_write``."""
+    if method == "DELETE":
+        return "delete"
+    if method not in ("POST", "PUT", ""):
+        return "http_write"  # a PATCH of a charge's description moves no money
+    path = next((v for k in _PATH_KEYS if isinstance(v := args.get(k), str)), "")
+    path = _URL_HOST.sub("", path[:_MAX_COMMAND], count=1).split("?", 1)[0]
+    words = [w.lower() for w in _PATH_WORD.findall(path)]
+    if any(w in _READ_TOKENS for w in words):
+        return "http_write"
+    kinds = [_action_kind(_singular(w), "") for w in words]
+    acts = [k for k in kinds if k in _PATH_KINDS]
+    return min(acts, key=_KIND_RANK.index) if acts else "http_write"
+
+
+def _singular(word: str) -> str:
+    """``charges`` -> ``charge``: a plural's last ``s`` off (not ``address``, not ``gas``)."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+#: Arguments that hold where a send goes: an address there makes a bare send an e-mail.
+_ADDRESS_KEYS = frozenset(["to", "recipient", "recipients", "email", "cc", "bcc", "address"])
+
+
+#: An SDK's read methods of a collection (``charges.list``); not ``query`` (``db.query`` may write).
+_COLLECTION_READS = frozenset(["list", "get", "retrieve", "search", "fetch", "find"])
+
+
+def _sdk_kind(name: str, args: dict[object, object]) -> str:
+    """The kind of an SDK-shaped name no other rule gave one: a collection's read method
+    (``stripe_charges_list``) reads; a verb on a plural record is that record's kind
+    (``stripe_charges_create`` pays, ``twilio_messages_create`` sends a message); a method
+    that is a bare ``send`` (``sendgrid_send``; not ``send_certificate``) sends an e-mail when an address argument holds an ``@``,
+    else a message."""
+    tokens = _tokens(name)
+    if not tokens:
+        return "other"
+    if (
+        tokens[-1] in _COLLECTION_READS
+        and any(_singular(t) != t for t in tokens[:-1])
+        and all(t in _READ_TOKENS or t not in _ANY_VERB for t in tokens)
+    ):
+        return "read"
+    if not _ANY_VERB.isdisjoint(tokens):
+        kind = _action_kind("_".join(_singular(t) for t in tokens), "")
+        if kind in SIDE_EFFECTS:
+            return kind
+    if tokens[-1] == "send" and len(tokens) > 1:  # send_certificate sends a certificate
+        to = [v for k, v in args.items() if str(k).lower() in _ADDRESS_KEYS]
+        return "email" if any("@" in v for _, v in leaves(to) if isinstance(v, str)) else "message"
+    return "other"
 
 
 #: Kinds a tool named only for its records may list rather than make (``ledger_transactions``,
@@ -382,8 +454,75 @@ def _picks(words: tuple[str, ...], head: str) -> bool:
     return True
 
 
+#: Words that remove what a tool names, and the records a mail, chat or calendar tool removes:
+#: a name whose verb is the first and whose object is the second deletes whatever its product
+#: namespace (``gmail.delete_message``, ``slack.chat.delete``, ``trash_message``: red-team s29),
+#: not one that removes a label, a pin, a recipient or lists the trash (review rev-del28 F2).
+_REMOVING = frozenset(
+    [
+        "delete",
+        "remove",
+        "erase",
+        "purge",
+        "wipe",
+        "destroy",
+        "trash",
+        "discard",
+        "expunge",
+        "del",
+        "rm",
+    ]
+)
+_RECORDS = frozenset(
+    ["message", "messages", "mail", "mails", "email", "emails", "thread", "threads", "chat",
+     "chats", "conversation", "conversations", "draft", "drafts", "post", "posts", "reply",
+     "replies", "dm", "dms", "event", "events", "meeting", "meetings", "appointment",
+     "appointments", "invite", "invites", "invitation", "invitations", "reminder", "reminders"]
+)  # fmt: skip
+#: Words of how or which records a delete removes (``delete_all_emails``,
+#: ``delete_message_by_id``, ``bulk_delete_messages``), not what it removes.
+_HOW_WORDS = frozenset(
+    ["all", "bulk", "batch", "many", "multiple", "selected", "old", "by", "id", "ids", "from",
+     "in", "inbox", "folder", "permanently", "permanent", "forever", "hard", "mass"]
+)  # fmt: skip
+#: A mail or chat service's words before a method that is not split off (``Gmail_DeleteMessage``).
+_SERVICE_WORDS = frozenset(TOOL_CATEGORIES["email"]) | frozenset(TOOL_CATEGORIES["message"])
+#: Kinds whose records a delete of them removes (``delete_email`` was a delete already).
+_RECORD_KINDS = frozenset(["email", "message", "delete"])
+
+
+@lru_cache(maxsize=1024)
+def _deletes_a_record(name: str) -> bool:
+    """True when a tool's verb removes (:data:`_REMOVING`) and what it removes is a message or
+    an event (:data:`_RECORDS`): the words after the verb up to an "and", or with none, the
+    namespace word before it (``slack.chat.delete``). The verb must open the method, or the
+    name after its service words: ``gmail.list_trash``, ``restore_from_trash`` do not delete."""
+    tokens = _tokens(name)
+    method = _method_words(name)
+    if method is None:
+        lead = next((k for k, w in enumerate(tokens) if w not in _SERVICE_WORDS), len(tokens))
+        method = tokens[lead:]
+    before = tokens[: len(tokens) - len(method)]
+    method = list(dropwhile(lambda w: w in _HOW_WORDS, method))  # bulk_delete_messages
+    if not method or method[0] not in _REMOVING:
+        return False
+    clause = list(takewhile(lambda w: w not in _CONJUNCTIONS, method[1:]))
+    if not all(w in _RECORDS or w in _HOW_WORDS for w in clause):
+        return False  # remove_label, delete_label_from_message: no record is what goes
+    if not _RECORDS.isdisjoint(clause):
+        return True
+    return bool(before) and (before[-1] in _RECORDS or before[-1] in _SERVICE_WORDS)
+
+
 @lru_cache(maxsize=1024)
 def _action_kind(name: str, method: str) -> str:
+    kind = _named_kind(name, method)
+    if kind in _RECORD_KINDS and _deletes_a_record(name):
+        return "delete"  # a delete ranks above a mail it also sends (_KIND_RANK)
+    return kind
+
+
+def _named_kind(name: str, method: str) -> str:
     tokens = _tokens(name)
     segments = _joined_segments(tokens)
     if segments is None:
@@ -617,16 +756,69 @@ def _verbs_for(kind: str, name: str) -> list[str]:
     if kind == "payment" and _buys(tokens):  # "I'd like a refund" asks for no purchase
         verbs = [v for v in verbs if v not in _MONEY_BACK_VERBS]
     method = _method_words(name)
-    if method is not None:  # files.delete: "List my files" asks for no delete
+    if kind != "exec" and tool_category(name) == "exec":  # bash's command deletes: no "run"
+        verbs += list(_COMMAND_VERBS.get(kind, ()))
+    elif method is not None:  # files.delete: "List my files" asks for no delete
         verbs += _method_verb(method) if kind != "payment" else []
     elif _lead_verb(tokens, kind) and not _glued_payment_verb(kind, name, tokens):
         verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
+    if kind == "delete":
+        verbs = _delete_verbs(name, verbs)
     if kind not in _CHANGED_KINDS:  # "upgrade the CRM" asks for no modify_user_role
         verbs = [v for v in verbs if v not in _CHANGE_ONLY]
     if _MEMORY_TOOL.intersection(tokens):  # "remember that I want X" asks for write_memory
         verbs += list(_REMEMBER_VERBS)
     if kind == "modify" and not _FILE_OBJECTS.intersection(tool_words(name)):
         verbs = [v for v in verbs if v != "fix"]  # a fix is an edit of a file, nothing else
+    return verbs
+
+
+#: Words that ask to put away or tidy, not to delete (review rev-del28 B1): "archive" asks for
+#: no delete at all; these ask for none of a message or an event ("Clean up my inbox").
+_CLEANING_VERBS = frozenset(
+    ["archive", "clean", "clear", "tidy", "clean out", "clean up", "bereinige", "räume",
+     "aufräumen", "nettoie", "nettoyez", "videz", "limpia", "limpiar", "vacía", "pulisci",
+     "svuota", "limpe", "esvazie"]
+)  # fmt: skip
+#: "remove" asks for the delete of a message or an event only when one of them is its object
+#: within three words, no "from"/"of"/"on" between ("remove the spam email"; not "remove the
+#: Urgent label from Bob's email", "remove the label from message m-1":
+#: review rev-del28 B1/B2). Bounded gaps: linear.
+_REMOVES_A_RECORD = re.compile(
+    r"\bremov(?:e|es|ed|ing)\s{1,4}(?:(?!(?:from|of|on|in|off|out|for|at|to|with)\b)"
+    r"[\w'-]{1,30}\s{1,4}){0,3}?(?:e-?mails?|mails?|messages?|"
+    r"threads?|posts?|dms?|drafts?|events?|meetings?|appointments?|invit\w{0,7}|reminders?)\b",
+    _I,
+)
+#: Words of the deletes infrastructure tools do ("Run terraform destroy on staging").
+_TEAR_DOWN_VERBS = (
+    "destroy", "tear down", "terminate", "uninstall", "deprovision", "decommission",
+    "force-push", "force push",
+)  # fmt: skip
+#: What asks for what a shell command does (:func:`command_kind`) beyond its kind's verbs:
+#: never the shell tool's own verb ("Run the tests" asks for no ``aws s3 rm``).
+_COMMAND_VERBS: dict[str, tuple[str, ...]] = {"http_write": ("sync", "copy", "back up", "deploy")}
+#: Words that take back a message that was sent ("Unsend the message I posted in #general").
+_UNSEND_VERBS = ("unsend", "retract", "take back", "trash")
+#: Words that call off an event: they ask for its delete ("Cancel my 3pm meeting").
+_CALL_OFF_VERBS = ("cancel", "call off")
+_EVENT_WORDS = frozenset(
+    ["event", "events", "meeting", "meetings", "appointment", "appointments", "invite", "invites",
+     "invitation", "invitations", "reminder", "reminders", "calendar"]
+)  # fmt: skip
+
+
+def _delete_verbs(name: str, verbs: list[str]) -> list[str]:
+    """The verbs that ask for a delete by ``name``: never "archive"; for a message or an
+    event (:func:`_deletes_a_record`), no word of tidying up either, but "unsend"/"retract";
+    for an event, "cancel" too."""
+    if not _deletes_a_record(name):
+        shell = tool_category(name) == "exec"  # "Clean up the build cache": no kubectl delete
+        kept = [v for v in verbs if v not in (_CLEANING_VERBS if shell else ("archive",))]
+        return kept + list(_TEAR_DOWN_VERBS)
+    verbs = [v for v in verbs if v not in _CLEANING_VERBS and v != "remove"] + list(_UNSEND_VERBS)
+    if not _EVENT_WORDS.isdisjoint(_tokens(name)):
+        verbs += _CALL_OFF_VERBS
     return verbs
 
 
@@ -789,6 +981,8 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
             )
             is not None
         )
+    if kind == "delete" and _deletes_a_record(name) and _REMOVES_A_RECORD.search(user_text):
+        return True
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
@@ -1843,6 +2037,118 @@ def _git_lists(sub: str, after: list[str], options: set[str]) -> bool:
     if sub == "tag":
         return not after or bool(options & {"-l", "--list"})
     return not options & _GIT_WRITE_OPTIONS and all(a.startswith("-") for a in after)
+
+
+#: Command-line tools of a cloud or of infrastructure: a subcommand word among their first
+#: words says what they do (``aws s3 rm``, ``gcloud compute instances delete``,
+#: ``terraform destroy``, ``gh repo delete``, ``kubectl delete``).
+_INFRA_CLIS = _CLOUD_CLIS | frozenset(
+    ["kubectl", "oc", "helm", "terraform", "tofu", "pulumi", "gsutil", "eksctl", "flyctl"]
+)
+#: How many words after the program may hold the subcommand (``gcloud iam service-accounts
+#: keys delete``): a later word is a name or a value (``kubectl logs delete-job`` reads).
+_SUBCOMMAND_WORDS = 5
+_CLI_DELETE = re.compile(
+    r"(?:delete|rm|rb|remove|destroy|terminate|purge|uninstall|deprovision)(?:-[\w-]{1,40})?"
+    r"|apps:destroy|[\w-]{1,40}:(?:delete|destroy|remove)",
+)
+#: Parts of a subcommand that make a secret (``iam create-access-key``, ``create secret``).
+_MAKING_WORDS = frozenset(["create", "reset", "rotate", "generate", "new", "add", "regenerate"])
+_SECRET_WORDS = frozenset(
+    ["key", "keys", "secret", "secrets", "credential", "credentials", "token", "tokens",
+     "password", "passwords", "login"]
+)  # fmt: skip
+#: Subcommands that copy to a place (``aws s3 cp FILE s3://b``, ``gsutil rsync DIR gs://b``).
+_COPYING_SUBCOMMANDS = frozenset(["cp", "sync", "mv", "rsync", "upload", "upload-batch"])
+_REMOTE_PLACE = re.compile(r"(?:s3|gs|az|abfss?|wasbs?|https?|ftp|sftp|r2)://", _I)
+#: ``git push`` options that throw away what the remote holds.
+_FORCE_PUSH = frozenset(
+    ["--force", "-f", "--force-with-lease", "--delete", "-d", "--mirror", "--prune"]
+)
+_CURL_METHOD = re.compile(r"-X\s{0,4}DELETE\b|--request(?:\s{1,4}|=)DELETE\b")
+
+
+def command_kind(command: str) -> str:
+    """What a shell line does, by the strongest of its commands (:data:`_KIND_RANK`):
+    ``delete`` for a cloud or infrastructure CLI's delete (``aws s3 rm``, ``kubectl delete``,
+    ``terraform destroy``, ``gh repo delete``), a force push and ``curl -X DELETE``;
+    ``credential`` for one that makes a key or secret (``aws iam create-access-key``,
+    ``kubectl create secret``); ``http_write`` for a copy of local files to a cloud
+    address (``aws s3 cp data.csv s3://bucket/``); ``exec`` otherwise (a line past
+    :data:`_MAX_COMMAND` characters too: the severity patterns read all of it)."""
+    if len(command) > _MAX_COMMAND:
+        return "exec"
+    return _line_kind(command, 0)
+
+
+def _line_kind(command: str, depth: int) -> str:
+    kinds = [
+        _simple_kind(ws, depth) for line in command.splitlines() for ws in _simple_commands(line)
+    ]
+    acts = [k for k in kinds if k != "exec"]
+    return min(acts, key=_KIND_RANK.index) if acts else "exec"
+
+
+#: Programs that run the command their later words spell (``xargs kubectl delete pod``,
+#: ``timeout 60 terraform destroy``), and shells that run their ``-c`` string.
+_WRAPPERS = frozenset(["xargs", "timeout", "watch", "nice", "time", "exec", "command", "stdbuf"])
+_SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh"])
+
+
+def _simple_kind(words: list[str], depth: int = 0) -> str:
+    """The kind of one simple command (:func:`command_kind`); ``depth``: how many wrappers
+    and shells it sits in (at most two are opened)."""
+    if not words or depth > 2:
+        return "exec"
+    program = words[0].rsplit("/", 1)[-1]
+    if program in _SHELLS and "-c" in words[1:-1]:
+        return _line_kind(words[words.index("-c") + 1], depth + 1)
+    if program in _WRAPPERS:
+        inner = next((k for k, w in enumerate(words) if k and _runs_a_known(w)), None)
+        return _simple_kind(words[inner:], depth + 1) if inner is not None else "exec"
+    return _program_kind(program, words)
+
+
+def _program_kind(program: str, words: list[str]) -> str:
+    """:func:`_simple_kind` of a command that runs ``program`` itself."""
+    if program == "curl":
+        return "delete" if _CURL_METHOD.search(" ".join(words)) else "exec"
+    plain = [w for w in words[1:] if not w.startswith("-")]
+    if program == "git":
+        pushes = "push" in plain[:3]  # git -C repo push -f
+        forced = _FORCE_PUSH.intersection(words) or any(w[:1] in ("+", ":") for w in plain[1:])
+        return "delete" if pushes and forced else "exec"
+    if program not in _INFRA_CLIS:
+        return "exec"
+    if program == "terraform" and "-destroy" in words:
+        return "delete"
+    return _cli_kind(plain)
+
+
+def _cli_kind(plain: list[str]) -> str:
+    """The kind of a cloud or infrastructure CLI's command by its words that are no options:
+    a delete subcommand among the first :data:`_SUBCOMMAND_WORDS` before any read word, a
+    subcommand that makes a secret, or a copy whose target is a cloud address."""
+    head = plain[:_SUBCOMMAND_WORDS]
+    for k, word in enumerate(head):
+        if _CLOUD_READ.fullmatch(word):
+            head = head[:k]  # kubectl logs delete-job: a read of a job named so
+            break
+    if any(_CLI_DELETE.fullmatch(w.lower()) for w in head):  # gh api -X DELETE
+        return "delete"
+    parts = {p for w in head for p in w.split("-")}
+    if parts & _MAKING_WORDS and parts & _SECRET_WORDS:
+        return "credential"
+    copy = next((k for k, w in enumerate(plain) if w in _COPYING_SUBCOMMANDS), None)
+    if copy is not None and len(plain) > copy + 2 and _REMOTE_PLACE.match(plain[-1]):
+        return "http_write"  # to a bucket, from a file or another bucket
+    return "exec"
+
+
+def _runs_a_known(word: str) -> bool:
+    """True for a program :func:`_simple_kind` reads the subcommand of."""
+    program = word.rsplit("/", 1)[-1]
+    return program in _INFRA_CLIS or program in ("git", "curl")
 
 
 #: Commands that delete files: their targets are what the user must have asked to delete.
