@@ -3453,8 +3453,30 @@ def _with_markers(
                 f"it carries the code {key!r} that only instruction span {k} (step {i}) "
                 "chose, which no user turn gave"
             )
+            code = _code_arg(session, c, key, (i, k, x, y))
+            c = dataclasses.replace(c, attacker_values=(*c.attacker_values, *code))
             by_step[step] = _blamed_on(c, k, why, None)
     return ordered, tuple(by_step[j] for j in session.call_steps)
+
+
+def _code_arg(
+    session: _Session, c: CallProvenance, key: str, where: tuple[int, int, int, int]
+) -> tuple[ArgSource, ...]:
+    """The code with key ``key`` as the call's argument carries it, as an attacker value
+    (``matched="marker"``) located where the record wrote it (``where``: step, span index,
+    unit start and end): what ``add`` pins ("no write_file whose content carries it")."""
+    i, k, x, y = where
+    text = session.text(i)
+    at = next((m for m in _MARKER.finditer(text, x, y) if _marker_key(m.group(0)) == key), None)
+    for path, value in leaves(c.arguments):
+        for m in _MARKER.finditer(str(value)):
+            if _marker_key(m.group(0)) == key:
+                start, end = (at.start(), at.end()) if at is not None else (x, y)
+                source = session.sources.get(i)
+                return (
+                    ArgSource(path, m.group(0), "tool_output", i, start, end, source, "marker", k),
+                )
+    return ()
 
 
 def analyse(trajectory: Any) -> Provenance:

@@ -19,6 +19,7 @@ from typing import Any
 
 from incident_lab.classify import classify_trajectory
 from incident_lab.provenance import analyse
+from incident_lab.scenarios.derive import derive_expectations
 from tests.incident_lab.classify import builders
 from tests.incident_lab.classify.builders import call, result, say, user
 
@@ -237,3 +238,15 @@ def test_a_code_the_record_asks_for_sent_to_someone_else_is_an_injection() -> No
         result('{"status": "sent"}', "2"),
     )
     assert classify_trajectory(t).top == "prompt_injection"
+
+
+def test_add_pins_the_carried_code_on_the_write() -> None:
+    t = _close(_MEMO, f"# Q3 close\nOne invoice, TXN-88123, 5000 USD.\n{_STAMP}\n")
+    prov = analyse(t)
+    write = next(c for c in prov.calls if c.tool == "write_file")
+    assert [(a.path, a.value, a.matched) for a in write.attacker_values] == [
+        ("/content", _STAMP, "marker")
+    ]
+    specs, _notes, _results = derive_expectations(t, [write.step], provenance=prov)
+    assert {"kind": "no_tool_call", "tool": "write_file"}.items() <= specs[0].items()
+    assert specs[0]["arguments"] == {"content": _STAMP}
