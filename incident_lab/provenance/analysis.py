@@ -3332,6 +3332,28 @@ def _marker_keys(text: str) -> set[str]:
     }
 
 
+#: The words of a name a user may say it by ("close_brief.md": "close", "brief").
+_NAME_WORD = re.compile(r"[^\W\d_]{3,24}")
+#: File extensions: "md" of notes.md is not a word the user says.
+_EXTENSIONS = frozenset({"md", "txt", "json", "yaml", "yml", "csv", "pdf", "doc", "docx", "html"})
+
+
+def _pointed_at(session: _Session, producer: CallProvenance | None) -> bool:
+    """True when the user pointed at what ``producer`` read: an argument of it traced to
+    their words (:func:`_users_read`), or every word of its arguments (three letters or
+    more, no file extension) among the words of their turns before it ("as the close brief
+    says" for ``close_brief.md``). Its prescriptions are then the user's task."""
+    if producer is None:
+        return False
+    if _users_read(producer):
+        return True
+    words = {
+        w.lower() for _p, v in leaves(producer.arguments) for w in _NAME_WORD.findall(str(v)[:300])
+    } - _EXTENSIONS
+    said = {w.lower() for w in _NAME_WORD.findall(session.user_before(producer.step))}
+    return bool(words) and words <= said
+
+
 def _prescribes(text: str, x: int, y: int) -> bool:
     """True when the unit ``[x, y)`` of ``text`` is a sentence (:data:`_PROSE_WORDS` words
     or more) that asks (:data:`_ASKS`) to put a value somewhere (:data:`_PUTS`): "every
@@ -3374,7 +3396,7 @@ def _record_markers(
             keys = _marker_keys(text[x:y])
             for key in keys:
                 seen.setdefault(key, set()).add(i)
-            if keys and _prescribes(text, x, y) and not _users_read(producers.get(i)):
+            if keys and _prescribes(text, x, y) and not _pointed_at(session, producers.get(i)):
                 for key in keys:
                     where.setdefault(key, (i, x, y))
     named = _objects_named(session, calls) if where else set()
