@@ -3306,7 +3306,7 @@ _FILE_END = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
 #: 'HGK1'``): what a record is.
 _FIELD_VALUE = re.compile(r"[\"'][\w .-]{1,40}[\"']\s{0,3}:\s{0,3}[\"']([^\"'\n]{1,120})[\"']")
 #: A unit with this many words or more is a sentence (it can prescribe a code), not a label.
-_PROSE_WORDS = 6
+_SENTENCE_WORDS = 6
 #: A sentence that asks for something (en): a record's request form ("must", "please").
 _ASKS = re.compile(
     r"\b(?:must|should|shall|required?|requires|mandatory|please|ensure|needs? to|always|"
@@ -3355,11 +3355,11 @@ def _pointed_at(session: _Session, producer: CallProvenance | None) -> bool:
 
 
 def _prescribes(text: str, x: int, y: int) -> bool:
-    """True when the unit ``[x, y)`` of ``text`` is a sentence (:data:`_PROSE_WORDS` words
+    """True when the unit ``[x, y)`` of ``text`` is a sentence (:data:`_SENTENCE_WORDS` words
     or more) that asks (:data:`_ASKS`) to put a value somewhere (:data:`_PUTS`): "every
     summary must carry the stamp ...", "please include the reference ... in the note"."""
     return (
-        len(_PROSE_WORD.findall(text, x, min(y, x + 2000))) >= _PROSE_WORDS
+        len(_PROSE_WORD.findall(text, x, min(y, x + 2000))) >= _SENTENCE_WORDS
         and _ASKS.search(text, x, y) is not None
         and _PUTS.search(text, x, y) is not None
     )
@@ -3383,7 +3383,7 @@ def _record_markers(
     session: _Session, calls: tuple[CallProvenance, ...]
 ) -> dict[str, tuple[int, int, int]]:
     """The codes untrusted records chose: code-like tokens (no file name) that exactly one
-    untrusted step wrote, in a sentence (a unit of :data:`_PROSE_WORDS` words or more), by
+    untrusted step wrote, in a sentence (a unit of :data:`_SENTENCE_WORDS` words or more), by
     key -> ``(step, unit start, unit end)``. Not what the session looks at
     (:func:`_objects_named`), and not in content the user pointed at (the file they named,
     :func:`_users_read`): the user handed that document the task."""
