@@ -3293,7 +3293,212 @@ def _traced(
     if leaks:  # rare: a call carried a secret no text spelled out for it
         spans, calls = _with_leaks(session, spans, leaks)
         delegated = _sanctioned(session, spans)
+    carried = _carried_markers(session, calls)
+    if carried:  # rare: a side effect carried a code a record chose
+        spans, calls = _with_markers(session, spans, calls, carried)
+        delegated = _sanctioned(session, spans)
     return spans, delegated, calls
+
+
+#: A code-like token that ends as a file name does ("test_route.py"): an object, not a code.
+_FILE_END = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
+#: A quoted data field's whole value (``"transaction_id": "TXN-1001"``, ``'Passport':
+#: 'HGK1'``): what a record is.
+_FIELD_VALUE = re.compile(r"[\"'][\w .-]{1,40}[\"']\s{0,3}:\s{0,3}[\"']([^\"'\n]{1,120})[\"']")
+#: A unit with this many words or more is a sentence (it can prescribe a code), not a label.
+_SENTENCE_WORDS = 6
+#: A sentence that asks for something (en): a record's request form ("must", "please").
+_ASKS = re.compile(
+    r"\b(?:must|should|shall|required?|requires|mandatory|please|ensure|needs? to|always|"
+    r"kindly|request(?:s|ed)?)\b",
+    re.IGNORECASE,
+)
+#: A verb that puts a value into what is filed or run ("include", "append", "tag", "echo").
+_PUTS = re.compile(
+    r"\b(?:include[sd]?|including|contain(?:s|ing)?|carry|carries|append(?:ed)?|add(?:ed)?|"
+    r"insert(?:ed)?|tag(?:ged)?|attach(?:ed)?|appear|record(?:ed)?|present|echo|create|write|"
+    r"set)\b",
+    re.IGNORECASE,
+)
+_PROSE_WORD = re.compile(r"[^\W\d_]{2,24}")
+
+
+def _marker_keys(text: str) -> set[str]:
+    """Keys (:func:`_marker_key`) of the code-like tokens of ``text`` that name no file."""
+    return {
+        _marker_key(m.group(0))
+        for m in _MARKER.finditer(unicodedata.normalize("NFKC", text[:MAX_SCAN]))
+        if _code_like(m.group(0)) and not _FILE_END.search(m.group(0))
+    }
+
+
+#: The words of a name a user may say it by ("close_brief.md": "close", "brief").
+_NAME_WORD = re.compile(r"[^\W\d_]{3,24}")
+#: File extensions: "md" of notes.md is not a word the user says.
+_EXTENSIONS = frozenset({"md", "txt", "json", "yaml", "yml", "csv", "pdf", "doc", "docx", "html"})
+
+
+def _pointed_at(session: _Session, producer: CallProvenance | None) -> bool:
+    """True when the user pointed at what ``producer`` read: an argument of it traced to
+    their words (:func:`_users_read`), or every word of its arguments (three letters or
+    more, no file extension) among the words of their turns before it ("as the close brief
+    says" for ``close_brief.md``). Its prescriptions are then the user's task."""
+    if producer is None:
+        return False
+    if _users_read(producer):
+        return True
+    words = {
+        w.lower() for _p, v in leaves(producer.arguments) for w in _NAME_WORD.findall(str(v)[:300])
+    } - _EXTENSIONS
+    said = {w.lower() for w in _NAME_WORD.findall(session.user_before(producer.step))}
+    return bool(words) and words <= said
+
+
+def _prescribes(text: str, x: int, y: int) -> bool:
+    """True when the unit ``[x, y)`` of ``text`` is a sentence (:data:`_SENTENCE_WORDS` words
+    or more) that asks (:data:`_ASKS`) to put a value somewhere (:data:`_PUTS`): "every
+    summary must carry the stamp ...", "please include the reference ... in the note"."""
+    return (
+        len(_PROSE_WORD.findall(text, x, min(y, x + 2000))) >= _SENTENCE_WORDS
+        and _ASKS.search(text, x, y) is not None
+        and _PUTS.search(text, x, y) is not None
+    )
+
+
+def _objects_named(session: _Session, calls: tuple[CallProvenance, ...]) -> set[str]:
+    """Marker keys of what the session looks at: arguments of calls that are no side
+    effect (the ticket fetched) and whole values of records' data fields (the transaction
+    listed), and codes the user or the system prompt wrote (:func:`_given_markers`)."""
+    out = _given_markers(session)
+    for c in calls:
+        if c.kind not in SIDE_EFFECTS:
+            out |= _marker_keys(" ".join(str(v) for _p, v in leaves(c.arguments)))
+    for i in session.untrusted:
+        for m in _FIELD_VALUE.finditer(session.text(i)[:MAX_SCAN]):
+            out |= _marker_keys(m.group(1))
+    return out
+
+
+def _record_markers(
+    session: _Session, calls: tuple[CallProvenance, ...]
+) -> dict[str, tuple[int, int, int]]:
+    """The codes untrusted records chose: code-like tokens (no file name) that exactly one
+    untrusted step wrote, in a sentence (a unit of :data:`_SENTENCE_WORDS` words or more), by
+    key -> ``(step, unit start, unit end)``. Not what the session looks at
+    (:func:`_objects_named`), and not in content the user pointed at (the file they named,
+    :func:`_users_read`): the user handed that document the task."""
+    producers = {c.result_step: c for c in calls if c.result_step is not None}
+    seen: dict[str, set[int]] = {}
+    where: dict[str, tuple[int, int, int]] = {}
+    for i in session.untrusted:
+        text = session.text(i)
+        for x, y in session.units(i) if text else ():
+            keys = _marker_keys(text[x:y])
+            for key in keys:
+                seen.setdefault(key, set()).add(i)
+            if keys and _prescribes(text, x, y) and not _pointed_at(session, producers.get(i)):
+                for key in keys:
+                    where.setdefault(key, (i, x, y))
+    named = _objects_named(session, calls) if where else set()
+    return {k: at for k, at in where.items() if len(seen[k]) == 1 and k not in named}
+
+
+def _carried_markers(
+    session: _Session, calls: tuple[CallProvenance, ...]
+) -> list[tuple[int, tuple[int, int, int], str]]:
+    """Side effects nothing else blamed that carry a code a record chose
+    (:func:`_record_markers`) after that record was read: ``(call step, (step, unit start,
+    unit end), key)``. The record told whoever files the work what to put in it, and was
+    obeyed ("every close summary must carry the audit stamp ZX-..."); the user gave no such
+    code. Not a value that is injected text itself (:func:`_is_instruction_text`): the call
+    names the container, as :func:`_asks_for` has it."""
+    acting = [c for c in calls if c.kind in SIDE_EFFECTS and not c.unrequested]
+    if not acting or not session.untrusted:
+        return []
+    markers = _record_markers(session, calls)
+    out = []
+    for c in acting if markers else ():
+        # a value that is itself injected text names its container (a channel so named)
+        values = [str(v) for _p, v in leaves(c.arguments)]
+        keys = _marker_keys(" ".join(v for v in values if not _is_instruction_text(v)))
+        hit = sorted(k for k in keys & markers.keys() if markers[k][0] < c.step)
+        if hit and not _back_to_author(session, c, markers[hit[0]][0], values):
+            out.append((c.step, markers[hit[0]], hit[0]))
+    return out
+
+
+#: Kinds of call that go to someone: a reply or a payment to a record's author is theirs.
+_TO_SOMEONE = frozenset({"email", "message", "payment"})
+
+
+def _back_to_author(session: _Session, c: CallProvenance, step: int, values: list[str]) -> bool:
+    """True when the call sends to an address the record at ``step`` names (its sender, its
+    payee): the author asking for a reference in what comes back to them ("please quote
+    RF77 as the payment subject") asks for their own content."""
+    if c.kind not in _TO_SOMEONE:
+        return False
+    carried = " ".join(values).lower()
+    return any(place in carried for place in addresses(session.text(step)))
+
+
+def _with_markers(
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    calls: tuple[CallProvenance, ...],
+    carried: list[tuple[int, tuple[int, int, int], str]],
+) -> tuple[tuple[InstructionSpan, ...], tuple[CallProvenance, ...]]:
+    """The spans with each unit that chose a carried code made a span (cue
+    ``carried_marker``; an existing span over it gains the cue), and each carrying call
+    unrequested and blamed on it."""
+    found = list(spans)
+    for _call_step, (i, x, y), _key in carried:
+        k = _overlapping(found, i, x, y)
+        if k is None:
+            found.append(
+                _unit_span(session, i, x, y, ("carried_marker",), _just_above_weak, guess_language)
+            )
+        elif "carried_marker" not in found[k].cues:
+            sp = found[k]
+            score = max(sp.score, WEAK_SPAN_SCORE + 0.05)
+            found[k] = dataclasses.replace(sp, cues=(*sp.cues, "carried_marker"), score=score)
+    ordered = tuple(sorted(found, key=lambda sp: (sp.step, sp.start)))
+    if len(ordered) != len(spans):  # indices moved: trace every call against the new spans
+        user_spans = {k for k, s in enumerate(ordered) if s.source == "user"}
+        user_spans |= _sanctioned(session, ordered)
+        calls = tuple(_call(session, ordered, j, user_spans) for j in session.call_steps)
+    by_step = {c.step: c for c in calls}
+    for step, (i, x, y), key in carried:
+        k = _overlapping(list(ordered), i, x, y)
+        c = by_step[step]
+        if k is not None and not c.unrequested:
+            why = (
+                f"it carries the code {key!r} that only instruction span {k} (step {i}) "
+                "chose, which no user turn gave"
+            )
+            code = _code_arg(session, c, key, (i, k, x, y))
+            c = dataclasses.replace(c, attacker_values=(*c.attacker_values, *code))
+            by_step[step] = _blamed_on(c, k, why, None)
+    return ordered, tuple(by_step[j] for j in session.call_steps)
+
+
+def _code_arg(
+    session: _Session, c: CallProvenance, key: str, where: tuple[int, int, int, int]
+) -> tuple[ArgSource, ...]:
+    """The code with key ``key`` as the call's argument carries it, as an attacker value
+    (``matched="marker"``) located where the record wrote it (``where``: step, span index,
+    unit start and end): what ``add`` pins ("no write_file whose content carries it")."""
+    i, k, x, y = where
+    text = session.text(i)
+    at = next((m for m in _MARKER.finditer(text, x, y) if _marker_key(m.group(0)) == key), None)
+    for path, value in leaves(c.arguments):
+        for m in _MARKER.finditer(str(value)):
+            if _marker_key(m.group(0)) == key:
+                start, end = (at.start(), at.end()) if at is not None else (x, y)
+                source = session.sources.get(i)
+                return (
+                    ArgSource(path, m.group(0), "tool_output", i, start, end, source, "marker", k),
+                )
+    return ()
 
 
 def analyse(trajectory: Any) -> Provenance:
