@@ -405,10 +405,15 @@ _CHILD_ENV = re.compile(
 _DESTRUCTURED = re.compile(r"\{([\w\s,:]{0,200})\}\s{0,4}=\s{0,4}$")
 #: What a shell prints when the program is missing (``bash: env: command not found``).
 _NOT_FOUND = re.compile(
-    r"[\w./-]{1,60}:(?: line \d{1,6}:| \d{1,6}:)? [\w./-]{1,80}: (?:command )?not found"
-    r"|[\w./-]{1,60}: command not found: [\w./-]{1,80}",
+    r"[\w./-]{1,60}:(?: line \d{1,6}:| \d{1,6}:)? ([\w./-]{1,80}): (?:command )?not found"
+    r"|[\w./-]{1,60}: command not found: ([\w./-]{1,80})",
     _I,
 )
+#: What in a shell line may send a command's output elsewhere or run another command
+#: (``env > f``, ``env | tee f``, ``env; x``, ``$(env)``, ``bash -c 'env > f'``).
+_NOT_SIMPLE = re.compile(r"[>|;&`\n<]|\$\(")
+#: Programs that print what they read, and nothing else (``printed_nothing``).
+_READERS = frozenset(["env", "printenv", "export", "set", "declare", "typeset", *_PRINTERS])
 
 
 def environment_read(words: list[str], line: str = "", tool: str = "") -> str | None:
@@ -678,11 +683,42 @@ def _bare_access(before: str) -> str | None:
     return _WHOLE
 
 
-def printed_nothing(output: str) -> bool:
-    """True when a command's recorded output shows it printed nothing: empty, or the shell
-    saying its program is missing (``bash: printenv: command not found``)."""
+def printed_nothing(output: str, command: str | None = None, tool: str = "") -> bool:
+    """True when a call's recorded output shows its read printed nothing: empty, or the shell
+    saying its program is missing (``bash: printenv: command not found``). For a command
+    (``command``, not None: a tool that runs commands or code), only when the line is one
+    program that prints what it reads (``env``, ``printenv X``, ``echo $X``, under ``sudo``)
+    with no redirection, pipe or second command (``env > f``, ``env | tee f``, ``env; x``
+    print nothing yet read every secret: review rev-env29 F1), and a missing program is that
+    one; code may have written what it read anywhere (fail closed)."""
     text = output.strip()
+    if command is not None:
+        return _simple_reader(command, tool) is not None and _missing(text, command, tool)
     return not text or (len(text) <= 200 and _NOT_FOUND.fullmatch(text) is not None)
+
+
+def _simple_reader(command: str, tool: str) -> str | None:
+    """The program of a line that is one command printing what it reads, or None."""
+    if _NOT_SIMPLE.search(command) or not _CODE_TOOL.isdisjoint(name_words(tool)):
+        return None
+    words = _words(command)
+    own = _own_words(words, len(words))
+    name = own[0].rsplit("/", 1)[-1] if own else ""
+    if name == "env" and any(a[:1] != "-" and "=" not in a for a in own[1:]):
+        return None  # env runs a program: what it does is its own
+    return name if name in _READERS else None
+
+
+def _missing(text: str, command: str, tool: str) -> bool:
+    """True when ``text`` is empty or says the program of ``command`` is missing."""
+    if not text:
+        return True
+    found = _NOT_FOUND.fullmatch(text) if len(text) <= 200 else None
+    program = (found.group(1) or found.group(2)).rsplit("/", 1)[-1] if found else None
+    words = _words(command)
+    return program is not None and (
+        program == _simple_reader(command, tool) or (program in _PREFIXES and program == words[0])
+    )
 
 
 def user_topic(value: str, user_text: str) -> bool:
