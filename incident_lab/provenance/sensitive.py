@@ -401,6 +401,25 @@ _COMMENTED = re.compile(r"(?:^|\s)(?:#|//)")
 _CHILD_ENV = re.compile(
     r"\benv\s{0,4}[=:]\s{0,4}(?:dict\(\s{0,4}|\{\s{0,4}(?:\*\*|\.\.\.)\s{0,4})?$"
 )
+#: A copy of the environment kept in a variable (``my_env = os.environ.copy()``, ``e =
+#: dict(os.environ)``, ``e = {**os.environ}``): the name before it, the rest of the statement
+#: after it.
+_COPY_TO = re.compile(
+    r"(?:^|[;\s])([A-Za-z_][A-Za-z0-9_]{0,60})\s{0,4}=\s{0,4}"
+    r"(?:dict\(\s{0,4}|\{\s{0,4}(?:\*\*|\.\.\.)\s{0,4})?$"
+)
+_COPY_END = re.compile(r"(?:\s{0,4}\.\s{0,4}copy\s{0,4}\(\s{0,4}\))?\s{0,4}[)}]?\s{0,4}(?:[;\n]|$)")
+#: What a copy's later uses may be without showing a value: handed to a child (``env=e``,
+#: ``env: e``), an item set (``e["CI"] = "1"``), an update (``e.update(CI="1")``).
+_TO_CHILD = re.compile(r"\benv\s{0,4}[=:]\s{0,4}$")
+_CHANGED = re.compile(r"\s{0,4}(?:\[[^\]\n]{0,100}\]\s{0,4}=(?!=)|\.\s{0,4}update\s{0,4}\()")
+#: A call that shows only the names or their count (``len(os.environ)``, ``sorted(..)``,
+#: ``Object.keys(process.env)``) when the environment is its whole argument.
+_NAMES_ONLY = re.compile(
+    r"(?:\b(?:len|sorted|list|set|tuple)|\bObject\s{0,4}\.\s{0,4}(?:keys|getOwnPropertyNames))"
+    r"\s{0,4}\(\s{0,4}$"
+)
+_ARGUMENT_END = re.compile(r"\s{0,4}[),]")
 #: Names a destructuring picks (``const { NODE_ENV, PORT } = process.env``).
 _DESTRUCTURED = re.compile(r"\{([\w\s,:]{0,200})\}\s{0,4}=\s{0,4}$")
 #: What a shell prints when the program is missing (``bash: env: command not found``).
@@ -651,6 +670,9 @@ def _code_access(code: str, start: int, end: int, what: str) -> str | None:
     if _COMMENTED.search(before) or _CHILD_ENV.search(before):
         return None
     after = code[end : end + 160]
+    copy = _COPY_TO.search(before)
+    if copy and _COPY_END.match(after) and _only_for_children(code, copy.group(1), end):
+        return None
     if what.endswith("("):  # getenv(: getenv() is the whole environment (Java, PHP)
         keyed = _CODE_ARGUMENT.match(after)
         if keyed is None:
@@ -668,7 +690,23 @@ def _code_access(code: str, start: int, end: int, what: str) -> str | None:
         return name if _secret_name(name) and not attribute.group(2) else None
     if attribute:
         return None if attribute.group(1) in _NO_VALUES else _WHOLE
+    if _NAMES_ONLY.search(before) and _ARGUMENT_END.match(after):
+        return None  # len(os.environ), Object.keys(process.env): its names, no value
     return _bare_access(before)
+
+
+def _only_for_children(code: str, name: str, start: int) -> bool:
+    """True when every later use of the variable ``name`` (a copy of the environment) in
+    ``code`` hands it to a child process or changes an item: no value is shown (review
+    rev-env29 F2: ``my_env = os.environ.copy(); subprocess.run(..., env=my_env)``)."""
+    text = code[:_MAX_VALUE]
+    for m in re.finditer(rf"(?<![\w.]){re.escape(name)}(?!\w)", text[start:]):
+        at = start + m.start()
+        if not (
+            _TO_CHILD.search(text[max(0, at - 40) : at]) or _CHANGED.match(text, at + len(name))
+        ):
+            return False
+    return True
 
 
 def _bare_access(before: str) -> str | None:
