@@ -366,9 +366,14 @@ _PRINTERS = frozenset(["echo", "printf"])
 _ENV_VALUES = frozenset(["-u", "--unset", "-C", "--chdir"])
 _ENV_EMPTY = frozenset(["-i", "--ignore-environment", "-"])
 #: A shell variable's expansion (``$GITHUB_TOKEN``, ``${OPENAI_API_KEY}``).
-_EXPANSION = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]{0,99})")
+#: ``${X:+word}`` and ``${X+word}`` print the word, not the value (a test whether X is set:
+#: review rev-env29 F3); a name is group 1 (in braces) or 2.
+_VALUE_EXPANSION = (
+    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]{0,99})(?![A-Za-z0-9_]|:?\+)|([A-Za-z_][A-Za-z0-9_]{0,99}))"
+)
+_EXPANSION = re.compile(_VALUE_EXPANSION)
 #: What decides whether a ``$`` expands: a quote, an escaped character, an expansion.
-_QUOTING = re.compile(r"['\"]|\\[\s\S]|\$\{?([A-Za-z_][A-Za-z0-9_]{0,99})")
+_QUOTING = re.compile(r"['\"]|\\[\s\S]|" + _VALUE_EXPANSION)
 #: What a dump is piped into that shows the agent only a count (``printenv | wc -l``).
 _COUNTERS = frozenset(["wc"])
 #: Filters that show the lines a pattern picks (``env | grep NODE_VERSION``).
@@ -420,6 +425,12 @@ _NAMES_ONLY = re.compile(
     r"\s{0,4}\(\s{0,4}$"
 )
 _ARGUMENT_END = re.compile(r"\s{0,4}[),]")
+#: A test whether a variable is set, around its read (``assert os.environ.get("X"), "m"``,
+#: ``if os.getenv("X"):``, ``if not os.environ.get("X")``): the value is not shown.
+_CHECK_BEFORE = re.compile(
+    r"(?:^|[\s(])(?:assert|if|elif|while|not)\s{1,4}(?:os\s{0,4}\.\s{0,4})?$"
+)
+_CHECK_AFTER = re.compile(r"['\"]?\s{0,4}[\])]\s{0,4}(?:[,:)\n]|(?:and|or|is)\b)")
 #: Names a destructuring picks (``const { NODE_ENV, PORT } = process.env``).
 _DESTRUCTURED = re.compile(r"\{([\w\s,:]{0,200})\}\s{0,4}=\s{0,4}$")
 #: What a shell prints when the program is missing (``bash: env: command not found``).
@@ -583,7 +594,8 @@ def _script(args: list[str]) -> str | None:
 
 def _expanded(args: list[str]) -> list[str]:
     """The secret variables expanded in ``args`` (``$GITHUB_TOKEN``, ``${openai_api_key}``)."""
-    return [m.group(1) for a in args for m in _EXPANSION.finditer(a) if _secret_name(m.group(1))]
+    names = (m.group(1) or m.group(2) for a in args for m in _EXPANSION.finditer(a))
+    return [n for n in names if _secret_name(n)]
 
 
 def _unquoted(line: str, name: str) -> bool:
@@ -599,7 +611,7 @@ def _unquoted(line: str, name: str) -> bool:
             i = close + 1
         elif token == '"':
             double = not double
-        elif m.group(1) == name:
+        elif (m.group(1) or m.group(2)) == name:
             return True
     return False
 
@@ -683,7 +695,10 @@ def _code_access(code: str, start: int, end: int, what: str) -> str | None:
         if keyed.group(3):
             return None  # os.environ["X"] = ...: set, not read
         name = keyed.group(2)
-        return (name if _secret_name(name) else None) if keyed.group(1) else _WHOLE
+        if not keyed.group(1):
+            return _WHOLE
+        checked = _CHECK_BEFORE.search(before) and _CHECK_AFTER.match(after, keyed.end())
+        return name if _secret_name(name) and not checked else None
     attribute = _CODE_ATTRIBUTE.match(after)
     if attribute and what.startswith("process"):
         name = attribute.group(1)
