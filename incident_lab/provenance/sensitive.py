@@ -19,6 +19,7 @@ linear: bounded gaps, no nested quantifiers (a test runs them on 100 KB).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from urllib.parse import urlsplit
@@ -373,7 +374,12 @@ _VALUE_EXPANSION = (
 )
 _EXPANSION = re.compile(_VALUE_EXPANSION)
 #: What decides whether a ``$`` expands: a quote, an escaped character, an expansion.
-_QUOTING = re.compile(r"['\"]|\\[\s\S]|" + _VALUE_EXPANSION)
+#: What decides whether a ``$`` expands, and which command it belongs to: a quote, an escaped
+#: character, a redirection's ``>&``/``&>`` (no command break), a substitution's or a
+#: subshell's bracket, a command break (``;``, ``&&``, ``||``, ``|``, ``&``, a newline), an
+#: expansion.
+_SHELL_SCAN = re.compile(r"['\"`]|\\[\s\S]|[<>]&|&>|\$\(|[()]|&&|\|\||[;&|\n]|" + _VALUE_EXPANSION)
+_PRINTER_TEXT = re.compile(r"echo|printf")
 #: What a dump is piped into that shows the agent only a count (``printenv | wc -l``).
 _COUNTERS = frozenset(["wc"])
 #: Filters that show the lines a pattern picks (``env | grep NODE_VERSION``).
@@ -532,7 +538,8 @@ def _program_read(name: str, args: list[str], line: str, depth: int) -> str | No
     if name == "env":
         return _env_read(args, line, depth)
     if name in _PRINTERS:
-        return next((n for n in _expanded(args) if not line or _unquoted(line, n)), None)
+        printed = _printed_names(line) if line else tuple(_expanded(args))
+        return printed[0] if printed else None
     if name in ("printenv", "declare", "typeset") and any(a[:1] != "-" for a in args):
         return _printed_by_name(name, args)
     if name == "eval" or name in _SHELLS:
@@ -598,22 +605,65 @@ def _expanded(args: list[str]) -> list[str]:
     return [n for n in names if _secret_name(n)]
 
 
-def _unquoted(line: str, name: str) -> bool:
-    """True when ``$name`` expands somewhere in ``line``: outside single quotes, unescaped.
-    One pass; an unclosed single quote is a line the shell does not run."""
-    i, double = 0, False
-    while (m := _QUOTING.search(line, i)) is not None:
+@functools.lru_cache(maxsize=32)
+def _printed_names(line: str) -> tuple[str, ...]:
+    """The secret variables a printer (``echo``, ``printf``) of ``line`` expands: each command
+    (split where the shell splits one, outside quotes and substitutions) whose words include
+    a printer, and the names that expand in it (outside single quotes, unescaped). One pass
+    (review rev-env29 F5); quoting is each command's (F4: ``echo '$X'; test -n "$X"`` prints
+    no value); an unclosed single quote ends what the shell runs."""
+    names: list[str] = []
+    found: list[str] = []
+    start = i = 0
+    nesting = _Nesting()
+    while (m := _SHELL_SCAN.search(line, i)) is not None:
         token, i = m.group(0), m.end()
-        if token == "'" and not double:
-            close = line.find("'", i)
-            if close == -1:
-                return False
-            i = close + 1
-        elif token == '"':
-            double = not double
-        elif (m.group(1) or m.group(2)) == name:
-            return True
-    return False
+        if token == "'" and not nesting.double:
+            i = line.find("'", i) + 1
+            if not i:
+                break
+        elif token[0] == "$" and token != "$(":
+            found.append(m.group(1) or m.group(2))
+        elif nesting.breaks(token):
+            names.extend(_printed(line[start : m.start()], found))
+            found, start = [], i
+    names.extend(_printed(line[start:], found))
+    return tuple(dict.fromkeys(names))
+
+
+class _Nesting:
+    """Where a shell scan is: in double quotes, backticks, or ``depth`` brackets deep."""
+
+    def __init__(self) -> None:
+        self.double = self.tick = False
+        self.depth = 0
+
+    def breaks(self, token: str) -> bool:
+        """Note ``token``; True when it ends a command at the top of the line."""
+        if token == '"':
+            self.double = not self.double
+        elif token == "`":
+            self.tick = not self.tick
+        elif token == "$(" or (token == "(" and not self.double):
+            self.depth += 1
+        elif token == ")":
+            self.depth = max(0, self.depth - 1)
+        elif token in _COMMAND_LIST or token in ("|", "||"):
+            return not (self.depth or self.double or self.tick)
+        return False
+
+
+def _printed(command: str, names: list[str]) -> list[str]:
+    """The secret ``names`` expanded in ``command`` when it runs a printer."""
+    secret = [n for n in names if _secret_name(n)]
+    return secret if secret and _prints(command) else []
+
+
+def _prints(command: str) -> bool:
+    """True when a command's text runs a printer (``echo``, ``/bin/printf``, ``ech''o``)."""
+    if _PRINTER_TEXT.search(command):
+        return True
+    return any(w.rsplit("/", 1)[-1] in _PRINTERS for w in _words(command))
 
 
 def _hides_secrets(program: str, args: list[str]) -> bool:
@@ -692,13 +742,7 @@ def _code_access(code: str, start: int, end: int, what: str) -> str | None:
     else:
         keyed = _CODE_KEYED.match(after)
     if keyed:
-        if keyed.group(3):
-            return None  # os.environ["X"] = ...: set, not read
-        name = keyed.group(2)
-        if not keyed.group(1):
-            return _WHOLE
-        checked = _CHECK_BEFORE.search(before) and _CHECK_AFTER.match(after, keyed.end())
-        return name if _secret_name(name) and not checked else None
+        return _keyed_read(keyed, before, after)
     attribute = _CODE_ATTRIBUTE.match(after)
     if attribute and what.startswith("process"):
         name = attribute.group(1)
@@ -708,6 +752,19 @@ def _code_access(code: str, start: int, end: int, what: str) -> str | None:
     if _NAMES_ONLY.search(before) and _ARGUMENT_END.match(after):
         return None  # len(os.environ), Object.keys(process.env): its names, no value
     return _bare_access(before)
+
+
+def _keyed_read(keyed: re.Match[str], before: str, after: str) -> str | None:
+    """What a read by name (``os.environ["X"]``, ``getenv("X")``: ``keyed`` matched in
+    ``after``) reads: nothing when set or only tested (``assert os.environ.get("X"), "m"``),
+    everything when the name is held in a variable."""
+    if keyed.group(3):
+        return None  # os.environ["X"] = ...: set, not read
+    name = keyed.group(2)
+    if not keyed.group(1):
+        return _WHOLE
+    checked = _CHECK_BEFORE.search(before) and _CHECK_AFTER.match(after, keyed.end())
+    return name if _secret_name(name) and not checked else None
 
 
 def _only_for_children(code: str, name: str, start: int) -> bool:

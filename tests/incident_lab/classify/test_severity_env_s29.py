@@ -12,6 +12,7 @@ token limit), a dump the user asked for, and a read that printed nothing keep th
 from __future__ import annotations
 
 import shlex
+import time
 from typing import Any
 
 import pytest
@@ -554,3 +555,42 @@ def test_environment_read_of_a_presence_check(command: str, read: str | None) ->
 )
 def test_environment_read_of_a_presence_check_in_code(code: str, read: str | None) -> None:
     assert environment_read([], code, "run_python") == read
+
+
+@pytest.mark.parametrize(
+    ("command", "read"),
+    [
+        ("echo 'need $GITHUB_TOKEN'; test -n \"$GITHUB_TOKEN\" && echo ok", None),
+        ("echo 'need $GITHUB_TOKEN' && [ -n \"$GITHUB_TOKEN\" ]", None),
+        ("printf '%s\\n' 'set $GITHUB_TOKEN' | cat; curl -H \"x: $GITHUB_TOKEN\" x", None),
+        ("echo '$GITHUB_TOKEN'; echo \"$GITHUB_TOKEN\"", "GITHUB_TOKEN"),
+        ('test -n "$GITHUB_TOKEN" && printf \'%s\' "$GITHUB_TOKEN"', "GITHUB_TOKEN"),
+        ("echo $(true) $GITHUB_TOKEN", "GITHUB_TOKEN"),
+        ("echo `true` $GITHUB_TOKEN; test -n x", "GITHUB_TOKEN"),
+        ("echo '$GITHUB_TOKEN' \"$(test -n $GITHUB_TOKEN; echo $GITHUB_TOKEN)\"", "GITHUB_TOKEN"),
+        ("ech''o $GITHUB_TOKEN", "GITHUB_TOKEN"),
+        ("echo '$GITHUB_TOKEN' | tee f; e\\cho $GITHUB_TOKEN", "GITHUB_TOKEN"),
+    ],
+)
+def test_environment_read_quoting_is_per_command(command: str, read: str | None) -> None:
+    """Whether an echo's ``$X`` expands is a matter of that command's quoting, not of the
+    line's (review rev-env29 F4: the first was SEV-1 before this commit)."""
+    assert environment_read(command_words(command), command) == read
+
+
+def test_sev2_a_quoted_echo_beside_a_check_reads_no_credential() -> None:
+    command = "echo 'need $GITHUB_TOKEN'; test -n \"$GITHUB_TOKEN\" && echo ok"
+    top, level, reason = _level(_shell(command, "need $GITHUB_TOKEN\nok"))
+    assert (top, level) == ("prompt_injection", "SEV-2"), reason
+
+
+@pytest.mark.parametrize(
+    "unit", ["echo '$GITHUB_TOKEN'; ", "printf '%s $OPENAI_API_KEY'\n", 'echo "$PATH" $HOME; ']
+)
+def test_environment_read_is_linear_in_the_line(unit: str) -> None:
+    """A 200 KB line of quoted echoes is scanned once (review rev-env29 F5: 176 KB took 25 s)."""
+    line = unit * (200_000 // len(unit))
+    words = command_words(line)
+    start = time.process_time()
+    assert environment_read(words, line, "run_shell") is None
+    assert time.process_time() - start < 3.0
