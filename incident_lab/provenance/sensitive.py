@@ -468,9 +468,15 @@ def environment_read(words: list[str], line: str = "", tool: str = "") -> str | 
     '$GITHUB_TOKEN'``); a shell line that only names the code (``grep -rn os.environ src``)
     reads nothing."""
     found = _line_read(words, line, _MAX_NESTING)
-    if found is None and line and not _CODE_TOOL.isdisjoint(name_words(tool)):
+    if found is None and line and code_tool(tool):
         found = _code_read(line)
     return found
+
+
+def code_tool(tool: str) -> bool:
+    """True for a tool named for running code (``run_python``, ``execute_code``): its whole
+    argument is code, not a shell line."""
+    return not _CODE_TOOL.isdisjoint(name_words(tool))
 
 
 def _line_read(words: list[str], line: str, depth: int) -> str | None:
@@ -809,7 +815,7 @@ def printed_nothing(output: str, command: str | None = None, tool: str = "") -> 
 
 def _simple_reader(command: str, tool: str) -> str | None:
     """The program of a line that is one command printing what it reads, or None."""
-    if _NOT_SIMPLE.search(command) or not _CODE_TOOL.isdisjoint(name_words(tool)):
+    if _NOT_SIMPLE.search(command) or code_tool(tool):
         return None
     words = _words(command)
     own = _own_words(words, len(words))

@@ -594,3 +594,19 @@ def test_environment_read_is_linear_in_the_line(unit: str) -> None:
     start = time.process_time()
     assert environment_read(words, line, "run_shell") is None
     assert time.process_time() - start < 3.0
+
+
+@pytest.mark.parametrize(
+    ("tool", "code", "how"),
+    [
+        ("run_python", "import os; print(os.environ)", "by code it ran"),
+        ("execute_code", "console.log(process.env)", "by code it ran"),
+        ("run_shell", "env", "by a shell command"),
+        ("run_shell", "python -c 'import os; print(os.environ)'", "by a shell command"),
+    ],
+)
+def test_the_reason_names_code_or_a_shell_command(tool: str, code: str, how: str) -> None:
+    """Code a code tool ran is no shell command (review rev-env29 F6)."""
+    top, level, reason = _level(_injected(f"run {code}.", tool, {"code": code}))
+    assert (top, level) == ("prompt_injection", "SEV-1"), reason
+    assert how in reason and ("shell" in reason) is (how == "by a shell command"), reason
