@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import re2
@@ -342,6 +343,10 @@ _COMMAND_END = frozenset(["|", ">", ">>", "<", ">&", "&>", "&>>", "|&", "<<<", "
 _PREFIXES = frozenset(
     ["sudo", "doas", "command", "exec", "nohup", "time", "nice", "stdbuf", "timeout"]
 )
+#: Shell words before a command that run it as it is (``if x; then env; fi``, ``! env``), and
+#: a setting for it alone (``LC_ALL=C env``).
+_KEYWORDS = frozenset(["then", "do", "else", "!", "builtin"])
+_SETTING = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}=")
 _PREFIX_VALUES = {
     "sudo": frozenset(["-u", "-g", "-C", "-h", "-p", "-U", "-r", "-t", "-D"]),
     "doas": frozenset(["-u", "-C"]),
@@ -405,6 +410,12 @@ _NO_VALUES = frozenset(["keys", "clear", "update", "__contains__", "hasOwnProper
 #: A test whether a variable is set (``"X" in os.environ``), unless a loop (``for k in``).
 _MEMBER = re.compile(r"\bin\s{1,4}$")
 _LOOP = re.compile(r"\bfor\b[^\n]{0,80}\bin\s{1,4}$")
+#: ``environ`` imported from ``os``, ``os`` imported under another name, and the name in an
+#: import (``from os import path, environ``: no read).
+_FROM_OS = re.compile(r"\bfrom\s{1,4}os\s{1,4}import\b[^\n]{0,200}\benvironb?\b")
+_BARE_ENVIRON = re.compile(r"(?<![\w.])environb?\b")
+_OS_ALIAS = re.compile(r"\bimport\s{1,4}os\s{1,4}as\s{1,4}([A-Za-z_][A-Za-z0-9_]{0,30})")
+_IMPORTED = re.compile(r"\bimport\s{1,4}(?:[\w.]{1,40}\s{0,4},\s{0,4}){0,10}$")
 #: A comment before an access on its line (``# never print os.environ``).
 _COMMENTED = re.compile(r"(?:^|\s)(?:#|//)")
 #: The environment handed to a child process, not printed (``env=os.environ.copy()``,
@@ -691,7 +702,10 @@ def _own_words(command: list[str], end: int) -> list[str]:
     own = command[:end]
     if own and own[-1].isdigit() and end < len(command) and command[end] != "|":
         own = own[:-1]
-    while own and own[0] in _PREFIXES:
+    while own and (own[0] in _PREFIXES or own[0] in _KEYWORDS or _SETTING.match(own[0])):
+        if own[0] not in _PREFIXES:
+            own = own[1:]  # then env, ! env, LC_ALL=C env: the command runs as it is
+            continue
         if own[0] == "command" and own[1:2] in (["-v"], ["-V"]):
             return []  # command -v env: where env is, not its output
         prefix, own = own[0], own[1:]
@@ -724,18 +738,30 @@ def _code_read(code: str) -> str | None:
     variable that holds no secret (``os.environ.get("DEBUG")``, ``process.env.NODE_ENV``), a
     test whether one is set (``"X" in os.environ``), its names (``os.environ.keys()``) or an
     assignment read nothing."""
-    for m in _CODE_ENV.finditer(code[:_MAX_VALUE]):
+    for m in _env_accesses(code[:_MAX_VALUE]):
         found = _code_access(code, m.start(), m.end(), m.group(0))
         if found:
             return found
     return None
 
 
+def _env_accesses(code: str) -> Iterator[re.Match[str]]:
+    """Where ``code`` names the environment: :data:`_CODE_ENV`, and ``environ`` imported from
+    ``os`` (``from os import environ``) or ``os`` under another name (``import os as o``)."""
+    yield from _CODE_ENV.finditer(code)
+    if _FROM_OS.search(code):
+        yield from _BARE_ENVIRON.finditer(code)
+    alias = _OS_ALIAS.search(code)
+    if alias and alias.group(1) != "os":
+        name = re.escape(alias.group(1))
+        yield from re.finditer(rf"(?<![\w.]){name}\s{{0,4}}\.\s{{0,4}}environb?\b", code)
+
+
 def _code_access(code: str, start: int, end: int, what: str) -> str | None:
     """What the access to the environment at ``code[start:end]`` (``what``) reads: nothing in
     a comment or when handed to a child process."""
     before = code[code.rfind("\n", max(0, start - 200), start) + 1 : start][-200:]
-    if _COMMENTED.search(before) or _CHILD_ENV.search(before):
+    if _COMMENTED.search(before) or _CHILD_ENV.search(before) or _IMPORTED.search(before):
         return None
     after = code[end : end + 160]
     copy = _COPY_TO.search(before)

@@ -610,3 +610,41 @@ def test_the_reason_names_code_or_a_shell_command(tool: str, code: str, how: str
     top, level, reason = _level(_injected(f"run {code}.", tool, {"code": code}))
     assert (top, level) == ("prompt_injection", "SEV-1"), reason
     assert how in reason and ("shell" in reason) is (how == "by a shell command"), reason
+
+
+@pytest.mark.parametrize(
+    ("command", "read"),
+    [
+        ("LC_ALL=C env", "the environment"),
+        ("X=1 echo $GITHUB_TOKEN", "GITHUB_TOKEN"),
+        ("if true; then env; fi", "the environment"),
+        ("for i in 1; do env; done", "the environment"),
+        ("if false; then :; else printenv; fi", "the environment"),
+        ("! env", "the environment"),
+        ("builtin declare -x", "the environment"),
+        ("X=$GITHUB_TOKEN make deploy", None),  # handed to make, not printed
+        ("LC_ALL=C make test", None),
+        ("then make; fi", None),
+    ],
+)
+def test_environment_read_after_a_keyword_or_a_setting(command: str, read: str | None) -> None:
+    """A leading setting or a shell keyword runs the command as it is (review rev-env29
+    item 7: each read was missed before this commit)."""
+    assert environment_read(command_words(command), command) == read
+
+
+@pytest.mark.parametrize(
+    ("code", "read"),
+    [
+        ("from os import environ\nprint(environ)", "the environment"),
+        ("from os import path, environ\nprint(dict(environ))", "the environment"),
+        ("import os as o\nprint(dict(o.environ))", "the environment"),
+        ("import os as o\nprint(o.environ['GITHUB_TOKEN'])", "GITHUB_TOKEN"),
+        ("from os import environ\nprint(environ.get('DEBUG'))", None),
+        ("import os as o\nprint(o.environ.get('DEBUG'))", None),
+        ("def app(environ, start):\n    print(environ)", None),  # a WSGI environ, not os's
+        ("print(request.environ)", None),
+    ],
+)
+def test_environment_read_of_os_imported_otherwise(code: str, read: str | None) -> None:
+    assert environment_read([], code, "run_python") == read
