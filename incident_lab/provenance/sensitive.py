@@ -845,7 +845,7 @@ def _simple_reader(command: str, tool: str) -> str | None:
         return None
     words = _words(command)
     own = _own_words(words, len(words))
-    name = own[0].rsplit("/", 1)[-1] if own else ""
+    name = own[0].rsplit("/", 1)[-1] if own and "nohup" not in words else ""  # nohup.out
     if name == "env" and any(a[:1] != "-" and "=" not in a for a in own[1:]):
         return None  # env runs a program: what it does is its own
     return name if name in _READERS else None

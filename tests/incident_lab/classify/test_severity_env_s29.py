@@ -430,6 +430,7 @@ def test_a_shell_line_is_code_only_in_an_interpreter(command: str, read: str | N
         ("env; nosuchcmd", "bash: line 1: nosuchcmd: command not found"),
         ("printenv", "bash: nosuchcmd: command not found"),  # not the reader that is missing
         ("bash -c 'env > /tmp/e'", ""),
+        ("nohup env", ""),  # nohup writes the output to nohup.out
     ],
 )
 def test_sev1_a_read_written_elsewhere_still_read_the_credentials(
