@@ -628,7 +628,8 @@ def _printed_names(line: str) -> tuple[str, ...]:
     (split where the shell splits one, outside quotes and substitutions) whose words include
     a printer, and the names that expand in it (outside single quotes, unescaped). One pass
     (review rev-env29 F5); quoting is each command's (F4: ``echo '$X'; test -n "$X"`` prints
-    no value); an unclosed single quote ends what the shell runs."""
+    no value); an unclosed single quote, which may be one nested where the scan does not
+    follow (``"$(echo "'")"``), quotes nothing (fail closed)."""
     names: list[str] = []
     found: list[str] = []
     start = i = 0
@@ -636,9 +637,7 @@ def _printed_names(line: str) -> tuple[str, ...]:
     while (m := _SHELL_SCAN.search(line, i)) is not None:
         token, i = m.group(0), m.end()
         if token == "'" and not nesting.double:
-            i = line.find("'", i) + 1
-            if not i:
-                break
+            i = line.find("'", i) + 1 or i  # unclosed: no quote (fail closed)
         elif token[0] == "$" and token != "$(":
             found.append(m.group(1) or m.group(2))
         elif nesting.breaks(token):

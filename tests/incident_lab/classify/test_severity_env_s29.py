@@ -571,6 +571,8 @@ def test_environment_read_of_a_presence_check_in_code(code: str, read: str | Non
         ("echo '$GITHUB_TOKEN' \"$(test -n $GITHUB_TOKEN; echo $GITHUB_TOKEN)\"", "GITHUB_TOKEN"),
         ("ech''o $GITHUB_TOKEN", "GITHUB_TOKEN"),
         ("echo '$GITHUB_TOKEN' | tee f; e\\cho $GITHUB_TOKEN", "GITHUB_TOKEN"),
+        # quotes nested in a substitution the scan does not follow: a stray ' is no quote
+        ('echo "$(echo "\'")" $GITHUB_TOKEN', "GITHUB_TOKEN"),
     ],
 )
 def test_environment_read_quoting_is_per_command(command: str, read: str | None) -> None:
