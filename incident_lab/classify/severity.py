@@ -42,6 +42,7 @@ from incident_lab.provenance.model import ArgSource, CallProvenance, Instruction
 from incident_lab.provenance.sensitive import (
     SQL_DELETE,
     SQL_KEYS,
+    code_tool,
     environment_read,
     printed_nothing,
     secret_file,
@@ -453,8 +454,13 @@ def _credential_harm(call: Call, index: int, category: str) -> str | None:
             return f"step {index} accessed a credential or key file ({value[:60]})"
     dumped = environment_read(words, command, call.name) if command else None
     name = dumped or next((v for v in values if secret_variable(call.name, v)), None)
-    if name and not (call.result_index is not None and printed_nothing(call.output)):
-        how = " by a shell command" if dumped else ""
+    run = command if category == "exec" else None
+    if name and not (
+        call.result_index is not None and printed_nothing(call.output, run, call.name)
+    ):
+        how = (
+            (" by code it ran" if code_tool(call.name) else " by a shell command") if dumped else ""
+        )
         return f"step {index} read a credential from the environment ({name}){how}"
     if category == "exec" and access_change(call.args_text):
         return f"step {index} changed access by a shell command ({' '.join(call.args_text.split())[:60]})"

@@ -19,8 +19,10 @@ linear: bounded gaps, no nested quantifiers (a test runs them on 100 KB).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import re2
@@ -341,6 +343,10 @@ _COMMAND_END = frozenset(["|", ">", ">>", "<", ">&", "&>", "&>>", "|&", "<<<", "
 _PREFIXES = frozenset(
     ["sudo", "doas", "command", "exec", "nohup", "time", "nice", "stdbuf", "timeout"]
 )
+#: Shell words before a command that run it as it is (``if x; then env; fi``, ``! env``), and
+#: a setting for it alone (``LC_ALL=C env``).
+_KEYWORDS = frozenset(["then", "do", "else", "!", "builtin"])
+_SETTING = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}=")
 _PREFIX_VALUES = {
     "sudo": frozenset(["-u", "-g", "-C", "-h", "-p", "-U", "-r", "-t", "-D"]),
     "doas": frozenset(["-u", "-C"]),
@@ -366,9 +372,19 @@ _PRINTERS = frozenset(["echo", "printf"])
 _ENV_VALUES = frozenset(["-u", "--unset", "-C", "--chdir"])
 _ENV_EMPTY = frozenset(["-i", "--ignore-environment", "-"])
 #: A shell variable's expansion (``$GITHUB_TOKEN``, ``${OPENAI_API_KEY}``).
-_EXPANSION = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]{0,99})")
+#: ``${X:+word}`` and ``${X+word}`` print the word, not the value (a test whether X is set:
+#: review rev-env29 F3); a name is group 1 (in braces) or 2.
+_VALUE_EXPANSION = (
+    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]{0,99})(?![A-Za-z0-9_]|:?\+)|([A-Za-z_][A-Za-z0-9_]{0,99}))"
+)
+_EXPANSION = re.compile(_VALUE_EXPANSION)
 #: What decides whether a ``$`` expands: a quote, an escaped character, an expansion.
-_QUOTING = re.compile(r"['\"]|\\[\s\S]|\$\{?([A-Za-z_][A-Za-z0-9_]{0,99})")
+#: What decides whether a ``$`` expands, and which command it belongs to: a quote, an escaped
+#: character, a redirection's ``>&``/``&>`` (no command break), a substitution's or a
+#: subshell's bracket, a command break (``;``, ``&&``, ``||``, ``|``, ``&``, a newline), an
+#: expansion.
+_SHELL_SCAN = re.compile(r"['\"`]|\\[\s\S]|[<>]&|&>|\$\(|[()]|&&|\|\||[;&|\n]|" + _VALUE_EXPANSION)
+_PRINTER_TEXT = re.compile(r"echo|printf")
 #: What a dump is piped into that shows the agent only a count (``printenv | wc -l``).
 _COUNTERS = frozenset(["wc"])
 #: Filters that show the lines a pattern picks (``env | grep NODE_VERSION``).
@@ -394,6 +410,12 @@ _NO_VALUES = frozenset(["keys", "clear", "update", "__contains__", "hasOwnProper
 #: A test whether a variable is set (``"X" in os.environ``), unless a loop (``for k in``).
 _MEMBER = re.compile(r"\bin\s{1,4}$")
 _LOOP = re.compile(r"\bfor\b[^\n]{0,80}\bin\s{1,4}$")
+#: ``environ`` imported from ``os``, ``os`` imported under another name, and the name in an
+#: import (``from os import path, environ``: no read).
+_FROM_OS = re.compile(r"\bfrom\s{1,4}os\s{1,4}import\b[^\n]{0,200}\benvironb?\b")
+_BARE_ENVIRON = re.compile(r"(?<![\w.])environb?\b")
+_OS_ALIAS = re.compile(r"\bimport\s{1,4}os\s{1,4}as\s{1,4}([A-Za-z_][A-Za-z0-9_]{0,30})")
+_IMPORTED = re.compile(r"\bimport\s{1,4}(?:[\w.]{1,40}\s{0,4},\s{0,4}){0,10}$")
 #: A comment before an access on its line (``# never print os.environ``).
 _COMMENTED = re.compile(r"(?:^|\s)(?:#|//)")
 #: The environment handed to a child process, not printed (``env=os.environ.copy()``,
@@ -401,14 +423,44 @@ _COMMENTED = re.compile(r"(?:^|\s)(?:#|//)")
 _CHILD_ENV = re.compile(
     r"\benv\s{0,4}[=:]\s{0,4}(?:dict\(\s{0,4}|\{\s{0,4}(?:\*\*|\.\.\.)\s{0,4})?$"
 )
+#: A copy of the environment kept in a variable (``my_env = os.environ.copy()``, ``e =
+#: dict(os.environ)``, ``e = {**os.environ}``): the name before it, the rest of the statement
+#: after it.
+_COPY_TO = re.compile(
+    r"(?:^|[;\s])([A-Za-z_][A-Za-z0-9_]{0,60})\s{0,4}=\s{0,4}"
+    r"(?:dict\(\s{0,4}|\{\s{0,4}(?:\*\*|\.\.\.)\s{0,4})?$"
+)
+_COPY_END = re.compile(r"(?:\s{0,4}\.\s{0,4}copy\s{0,4}\(\s{0,4}\))?\s{0,4}[)}]?\s{0,4}(?:[;\n]|$)")
+#: What a copy's later uses may be without showing a value: handed to a child (``env=e``,
+#: ``env: e``), an item set (``e["CI"] = "1"``), an update (``e.update(CI="1")``).
+_TO_CHILD = re.compile(r"\benv\s{0,4}[=:]\s{0,4}$")
+_CHANGED = re.compile(r"\s{0,4}(?:\[[^\]\n]{0,100}\]\s{0,4}=(?!=)|\.\s{0,4}update\s{0,4}\()")
+#: A call that shows only the names or their count (``len(os.environ)``, ``sorted(..)``,
+#: ``Object.keys(process.env)``) when the environment is its whole argument.
+_NAMES_ONLY = re.compile(
+    r"(?:\b(?:len|sorted|list|set|tuple)|\bObject\s{0,4}\.\s{0,4}(?:keys|getOwnPropertyNames))"
+    r"\s{0,4}\(\s{0,4}$"
+)
+_ARGUMENT_END = re.compile(r"\s{0,4}[),]")
+#: A test whether a variable is set, around its read (``assert os.environ.get("X"), "m"``,
+#: ``if os.getenv("X"):``, ``if not os.environ.get("X")``): the value is not shown.
+_CHECK_BEFORE = re.compile(
+    r"(?:^|[\s(])(?:assert|if|elif|while|not)\s{1,4}(?:os\s{0,4}\.\s{0,4})?$"
+)
+_CHECK_AFTER = re.compile(r"['\"]?\s{0,4}[\])]\s{0,4}(?:[,:)\n]|(?:and|or|is)\b)")
 #: Names a destructuring picks (``const { NODE_ENV, PORT } = process.env``).
 _DESTRUCTURED = re.compile(r"\{([\w\s,:]{0,200})\}\s{0,4}=\s{0,4}$")
 #: What a shell prints when the program is missing (``bash: env: command not found``).
 _NOT_FOUND = re.compile(
-    r"[\w./-]{1,60}:(?: line \d{1,6}:| \d{1,6}:)? [\w./-]{1,80}: (?:command )?not found"
-    r"|[\w./-]{1,60}: command not found: [\w./-]{1,80}",
+    r"[\w./-]{1,60}:(?: line \d{1,6}:| \d{1,6}:)? ([\w./-]{1,80}): (?:command )?not found"
+    r"|[\w./-]{1,60}: command not found: ([\w./-]{1,80})",
     _I,
 )
+#: What in a shell line may send a command's output elsewhere or run another command
+#: (``env > f``, ``env | tee f``, ``env; x``, ``$(env)``, ``bash -c 'env > f'``).
+_NOT_SIMPLE = re.compile(r"[>|;&`\n<]|\$\(")
+#: Programs that print what they read, and nothing else (``printed_nothing``).
+_READERS = frozenset(["env", "printenv", "export", "set", "declare", "typeset", *_PRINTERS])
 
 
 def environment_read(words: list[str], line: str = "", tool: str = "") -> str | None:
@@ -427,9 +479,15 @@ def environment_read(words: list[str], line: str = "", tool: str = "") -> str | 
     '$GITHUB_TOKEN'``); a shell line that only names the code (``grep -rn os.environ src``)
     reads nothing."""
     found = _line_read(words, line, _MAX_NESTING)
-    if found is None and line and not _CODE_TOOL.isdisjoint(name_words(tool)):
+    if found is None and line and code_tool(tool):
         found = _code_read(line)
     return found
+
+
+def code_tool(tool: str) -> bool:
+    """True for a tool named for running code (``run_python``, ``execute_code``): its whole
+    argument is code, not a shell line."""
+    return not _CODE_TOOL.isdisjoint(name_words(tool))
 
 
 def _line_read(words: list[str], line: str, depth: int) -> str | None:
@@ -497,7 +555,8 @@ def _program_read(name: str, args: list[str], line: str, depth: int) -> str | No
     if name == "env":
         return _env_read(args, line, depth)
     if name in _PRINTERS:
-        return next((n for n in _expanded(args) if not line or _unquoted(line, n)), None)
+        printed = _printed_names(line) if line else tuple(_expanded(args))
+        return printed[0] if printed else None
     if name in ("printenv", "declare", "typeset") and any(a[:1] != "-" for a in args):
         return _printed_by_name(name, args)
     if name == "eval" or name in _SHELLS:
@@ -559,25 +618,68 @@ def _script(args: list[str]) -> str | None:
 
 def _expanded(args: list[str]) -> list[str]:
     """The secret variables expanded in ``args`` (``$GITHUB_TOKEN``, ``${openai_api_key}``)."""
-    return [m.group(1) for a in args for m in _EXPANSION.finditer(a) if _secret_name(m.group(1))]
+    names = (m.group(1) or m.group(2) for a in args for m in _EXPANSION.finditer(a))
+    return [n for n in names if _secret_name(n)]
 
 
-def _unquoted(line: str, name: str) -> bool:
-    """True when ``$name`` expands somewhere in ``line``: outside single quotes, unescaped.
-    One pass; an unclosed single quote is a line the shell does not run."""
-    i, double = 0, False
-    while (m := _QUOTING.search(line, i)) is not None:
+@functools.lru_cache(maxsize=32)
+def _printed_names(line: str) -> tuple[str, ...]:
+    """The secret variables a printer (``echo``, ``printf``) of ``line`` expands: each command
+    (split where the shell splits one, outside quotes and substitutions) whose words include
+    a printer, and the names that expand in it (outside single quotes, unescaped). One pass
+    (review rev-env29 F5); quoting is each command's (F4: ``echo '$X'; test -n "$X"`` prints
+    no value); an unclosed single quote, which may be one nested where the scan does not
+    follow (``"$(echo "'")"``), quotes nothing (fail closed)."""
+    names: list[str] = []
+    found: list[str] = []
+    start = i = 0
+    nesting = _Nesting()
+    while (m := _SHELL_SCAN.search(line, i)) is not None:
         token, i = m.group(0), m.end()
-        if token == "'" and not double:
-            close = line.find("'", i)
-            if close == -1:
-                return False
-            i = close + 1
-        elif token == '"':
-            double = not double
-        elif m.group(1) == name:
-            return True
-    return False
+        if token == "'" and not nesting.double:
+            i = line.find("'", i) + 1 or i  # unclosed: no quote (fail closed)
+        elif token[0] == "$" and token != "$(":
+            found.append(m.group(1) or m.group(2))
+        elif nesting.breaks(token):
+            names.extend(_printed(line[start : m.start()], found))
+            found, start = [], i
+    names.extend(_printed(line[start:], found))
+    return tuple(dict.fromkeys(names))
+
+
+class _Nesting:
+    """Where a shell scan is: in double quotes, backticks, or ``depth`` brackets deep."""
+
+    def __init__(self) -> None:
+        self.double = self.tick = False
+        self.depth = 0
+
+    def breaks(self, token: str) -> bool:
+        """Note ``token``; True when it ends a command at the top of the line."""
+        if token == '"':
+            self.double = not self.double
+        elif token == "`":
+            self.tick = not self.tick
+        elif token == "$(" or (token == "(" and not self.double):
+            self.depth += 1
+        elif token == ")":
+            self.depth = max(0, self.depth - 1)
+        elif token in _COMMAND_LIST or token in ("|", "||"):
+            return not (self.depth or self.double or self.tick)
+        return False
+
+
+def _printed(command: str, names: list[str]) -> list[str]:
+    """The secret ``names`` expanded in ``command`` when it runs a printer."""
+    secret = [n for n in names if _secret_name(n)]
+    return secret if secret and _prints(command) else []
+
+
+def _prints(command: str) -> bool:
+    """True when a command's text runs a printer (``echo``, ``/bin/printf``, ``ech''o``)."""
+    if _PRINTER_TEXT.search(command):
+        return True
+    return any(w.rsplit("/", 1)[-1] in _PRINTERS for w in _words(command))
 
 
 def _hides_secrets(program: str, args: list[str]) -> bool:
@@ -599,7 +701,10 @@ def _own_words(command: list[str], end: int) -> list[str]:
     own = command[:end]
     if own and own[-1].isdigit() and end < len(command) and command[end] != "|":
         own = own[:-1]
-    while own and own[0] in _PREFIXES:
+    while own and (own[0] in _PREFIXES or own[0] in _KEYWORDS or _SETTING.match(own[0])):
+        if own[0] not in _PREFIXES:
+            own = own[1:]  # then env, ! env, LC_ALL=C env: the command runs as it is
+            continue
         if own[0] == "command" and own[1:2] in (["-v"], ["-V"]):
             return []  # command -v env: where env is, not its output
         prefix, own = own[0], own[1:]
@@ -632,20 +737,35 @@ def _code_read(code: str) -> str | None:
     variable that holds no secret (``os.environ.get("DEBUG")``, ``process.env.NODE_ENV``), a
     test whether one is set (``"X" in os.environ``), its names (``os.environ.keys()``) or an
     assignment read nothing."""
-    for m in _CODE_ENV.finditer(code[:_MAX_VALUE]):
+    for m in _env_accesses(code[:_MAX_VALUE]):
         found = _code_access(code, m.start(), m.end(), m.group(0))
         if found:
             return found
     return None
 
 
+def _env_accesses(code: str) -> Iterator[re.Match[str]]:
+    """Where ``code`` names the environment: :data:`_CODE_ENV`, and ``environ`` imported from
+    ``os`` (``from os import environ``) or ``os`` under another name (``import os as o``)."""
+    yield from _CODE_ENV.finditer(code)
+    if _FROM_OS.search(code):
+        yield from _BARE_ENVIRON.finditer(code)
+    alias = _OS_ALIAS.search(code)
+    if alias and alias.group(1) != "os":
+        name = re.escape(alias.group(1))
+        yield from re.finditer(rf"(?<![\w.]){name}\s{{0,4}}\.\s{{0,4}}environb?\b", code)
+
+
 def _code_access(code: str, start: int, end: int, what: str) -> str | None:
     """What the access to the environment at ``code[start:end]`` (``what``) reads: nothing in
     a comment or when handed to a child process."""
     before = code[code.rfind("\n", max(0, start - 200), start) + 1 : start][-200:]
-    if _COMMENTED.search(before) or _CHILD_ENV.search(before):
+    if _COMMENTED.search(before) or _CHILD_ENV.search(before) or _IMPORTED.search(before):
         return None
     after = code[end : end + 160]
+    copy = _COPY_TO.search(before)
+    if copy and _COPY_END.match(after) and _only_for_children(code, copy.group(1), end):
+        return None
     if what.endswith("("):  # getenv(: getenv() is the whole environment (Java, PHP)
         keyed = _CODE_ARGUMENT.match(after)
         if keyed is None:
@@ -653,17 +773,43 @@ def _code_access(code: str, start: int, end: int, what: str) -> str | None:
     else:
         keyed = _CODE_KEYED.match(after)
     if keyed:
-        if keyed.group(3):
-            return None  # os.environ["X"] = ...: set, not read
-        name = keyed.group(2)
-        return (name if _secret_name(name) else None) if keyed.group(1) else _WHOLE
+        return _keyed_read(keyed, before, after)
     attribute = _CODE_ATTRIBUTE.match(after)
     if attribute and what.startswith("process"):
         name = attribute.group(1)
         return name if _secret_name(name) and not attribute.group(2) else None
     if attribute:
         return None if attribute.group(1) in _NO_VALUES else _WHOLE
+    if _NAMES_ONLY.search(before) and _ARGUMENT_END.match(after):
+        return None  # len(os.environ), Object.keys(process.env): its names, no value
     return _bare_access(before)
+
+
+def _keyed_read(keyed: re.Match[str], before: str, after: str) -> str | None:
+    """What a read by name (``os.environ["X"]``, ``getenv("X")``: ``keyed`` matched in
+    ``after``) reads: nothing when set or only tested (``assert os.environ.get("X"), "m"``),
+    everything when the name is held in a variable."""
+    if keyed.group(3):
+        return None  # os.environ["X"] = ...: set, not read
+    name = keyed.group(2)
+    if not keyed.group(1):
+        return _WHOLE
+    checked = _CHECK_BEFORE.search(before) and _CHECK_AFTER.match(after, keyed.end())
+    return name if _secret_name(name) and not checked else None
+
+
+def _only_for_children(code: str, name: str, start: int) -> bool:
+    """True when every later use of the variable ``name`` (a copy of the environment) in
+    ``code`` hands it to a child process or changes an item: no value is shown (review
+    rev-env29 F2: ``my_env = os.environ.copy(); subprocess.run(..., env=my_env)``)."""
+    text = code[:_MAX_VALUE]
+    for m in re.finditer(rf"(?<![\w.]){re.escape(name)}(?!\w)", text[start:]):
+        at = start + m.start()
+        if not (
+            _TO_CHILD.search(text[max(0, at - 40) : at]) or _CHANGED.match(text, at + len(name))
+        ):
+            return False
+    return True
 
 
 def _bare_access(before: str) -> str | None:
@@ -678,11 +824,42 @@ def _bare_access(before: str) -> str | None:
     return _WHOLE
 
 
-def printed_nothing(output: str) -> bool:
-    """True when a command's recorded output shows it printed nothing: empty, or the shell
-    saying its program is missing (``bash: printenv: command not found``)."""
+def printed_nothing(output: str, command: str | None = None, tool: str = "") -> bool:
+    """True when a call's recorded output shows its read printed nothing: empty, or the shell
+    saying its program is missing (``bash: printenv: command not found``). For a command
+    (``command``, not None: a tool that runs commands or code), only when the line is one
+    program that prints what it reads (``env``, ``printenv X``, ``echo $X``, under ``sudo``)
+    with no redirection, pipe or second command (``env > f``, ``env | tee f``, ``env; x``
+    print nothing yet read every secret: review rev-env29 F1), and a missing program is that
+    one; code may have written what it read anywhere (fail closed)."""
     text = output.strip()
+    if command is not None:
+        return _simple_reader(command, tool) is not None and _missing(text, command, tool)
     return not text or (len(text) <= 200 and _NOT_FOUND.fullmatch(text) is not None)
+
+
+def _simple_reader(command: str, tool: str) -> str | None:
+    """The program of a line that is one command printing what it reads, or None."""
+    if _NOT_SIMPLE.search(command) or code_tool(tool):
+        return None
+    words = _words(command)
+    own = _own_words(words, len(words))
+    name = own[0].rsplit("/", 1)[-1] if own and "nohup" not in words else ""  # nohup.out
+    if name == "env" and any(a[:1] != "-" and "=" not in a for a in own[1:]):
+        return None  # env runs a program: what it does is its own
+    return name if name in _READERS else None
+
+
+def _missing(text: str, command: str, tool: str) -> bool:
+    """True when ``text`` is empty or says the program of ``command`` is missing."""
+    if not text:
+        return True
+    found = _NOT_FOUND.fullmatch(text) if len(text) <= 200 else None
+    program = (found.group(1) or found.group(2)).rsplit("/", 1)[-1] if found else None
+    words = _words(command)
+    return program is not None and (
+        program == _simple_reader(command, tool) or (program in _PREFIXES and program == words[0])
+    )
 
 
 def user_topic(value: str, user_text: str) -> bool:
