@@ -52,6 +52,11 @@ _ELIDED = "<elided>"
 #: Gemini content roles; any other (``function``, none) is read as a tool's, not the user's.
 _ROLES = {"user": "user", "model": "assistant"}
 _PREFIX = "gcp.vertex.agent."
+#: How ADK opens another agent's turns relayed to the current agent as a ``role='user'``
+#: Content (flows/llm_flows/context/_fencing.py: a preamble part, then each turn fenced as
+#: ``[agent] said:`` / ``called tool`` / ``tool returned result:``), and its quote fence.
+_RELAY_PREAMBLE = "For context:"
+_RELAY_FENCE = "<<<BEGIN_QUOTED_AGENT_CONTENT>>>"
 #: Attributes that only exist when content was recorded (after :func:`lend_legacy`).
 _CONTENT_KEYS = (
     "gen_ai.input.messages",
@@ -91,8 +96,8 @@ def _part(part: dict[str, Any]) -> dict[str, Any] | None:
 
 def _message(content: Any) -> dict[str, Any] | None:
     """A Gemini ``Content`` as a GenAI message: ``user`` and ``model`` as the user's and the
-    assistant's, function responses only or any other role as a tool's (text of unknown
-    origin is never taken for the user's)."""
+    assistant's, function responses only, another agent's relayed turns (:func:`relayed`)
+    or any other role as a tool's (text of unknown origin is never taken for the user's)."""
     content = as_dict(content)
     parts = [p for p in (_part(as_dict(x)) for x in as_list(content.get("parts"))) if p]
     if not parts:
@@ -100,7 +105,30 @@ def _message(content: Any) -> dict[str, Any] | None:
     role = _ROLES.get(str(content.get("role")), "tool")
     if all(p["type"] == "tool_call_response" for p in parts):
         role = "tool"
+    if role == "user" and relayed([p["content"] for p in parts if p["type"] == "text"]):
+        role = "tool"  # another agent's turns, relayed by ADK: not the user speaking
     return {"role": role, "parts": parts}
+
+
+def relayed(texts: list[str]) -> bool:
+    """True when a user-role message's text parts are another agent's turns as ADK relays
+    them: a ``For context:`` part followed by others, or ADK's quote fence anywhere (ADK
+    elides the fence from what it quotes, so it is never the quoted agent's own)."""
+    if any(_RELAY_FENCE in text for text in texts):
+        return True
+    return len(texts) > 1 and texts[0].lstrip().startswith(_RELAY_PREAMBLE)
+
+
+def untrusted_relay(span: dict[str, Any], message: Any) -> Any:
+    """An ADK span's GenAI input message, as a tool's (another agent's: untrusted) when it
+    is a user-role relay (:func:`relayed`); any other message as it is."""
+    if not ours(span) or not isinstance(message, dict) or message.get("role") != "user":
+        return message
+    parts = [as_dict(p) for p in as_list(message.get("parts"))]
+    texts = [
+        p["content"] for p in parts if p.get("type") == "text" and isinstance(p.get("content"), str)
+    ]
+    return message | {"role": "tool"} if relayed(texts) else message
 
 
 def _tools(config: dict[str, Any]) -> list[dict[str, Any]]:
