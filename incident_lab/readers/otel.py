@@ -34,7 +34,7 @@ session is built from its spooled spans, one at a time.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -172,10 +172,11 @@ def _join_logs(
     """Attach each GenAI log record of one trace to its span; spans are made for records
     that have none. ``items`` are ``(input position, span or log record)``."""
     spans = [item for _seq, item in items if "span" not in item]
+    children = otel_adk.model_calls(spans)
     for member in spans:
-        lend_details(member)
-    otel_adk.lend_legacy(spans)
-    otel_vercel.lend(spans)
+        _guard(member, lend_details, member)
+        _guard(member, otel_adk.lend_legacy, member, children)
+        _guard(member, otel_vercel.lend, member)
     index = {(s["trace"], s["id"]): s for s in spans}
     rejects: list[tuple[int, Record]] = []
     for seq, log in items:
@@ -215,8 +216,19 @@ def _join_logs(
             }
             index[key] = span
             spans.append(span)
-        join_log(span, log)
+        _guard(span, join_log, span, log)
     return spans, rejects
+
+
+def _guard(span: dict[str, Any], fn: Callable[..., None], *args: Any) -> None:
+    """``fn(*args)``, which reads ``span``'s attributes (or a log record of it); one that
+    cannot be read (JSON nested too deeply, an unforeseen shape) marks the span
+    ``unreadable``: its session is a reject saying why (:func:`_build`), the rest is read."""
+    try:
+        fn(*args)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+        why = "JSON nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        span.setdefault("unreadable", f"span {str(span['name'])[:80]!r} cannot be read: {why}")
 
 
 def _sessions(traces: KeyedSpool, ranked: list[str], paths: list[str]) -> Iterator[Record]:
@@ -231,7 +243,7 @@ def _sessions(traces: KeyedSpool, ranked: list[str], paths: list[str]) -> Iterat
         groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
         if not members:
             return rejects, [], groups
-        genai = [s for s in members if _is_genai(s)]
+        genai = [s for s in members if _is_genai(s) or "unreadable" in s]
         if not genai:
             first = earliest(members, order)
             logs = sum(s.get("other_logs", 0) for s in members)
@@ -300,6 +312,8 @@ def _build(
     path, line = first["path"], first["line"]
     extra = {t: n for k in stitched for t, n in others.pop(k, ())}
     entry = f"{kind} {sid}"
+    if bad := next((s["unreadable"] for s in members if "unreadable" in s), None):
+        return Record(path, line, reason=f"{kind} {sid!r}: {bad}", entry=entry)
     for module in (otel_agents_sdk, otel_pydantic_ai, otel_adk, otel_vercel):
         if module.content_off(members):
             reason = f"{kind} {sid!r}: {len(members)} GenAI span(s) and no message content: "

@@ -168,24 +168,31 @@ def _model_call(span: dict[str, Any], children: dict[Any, dict[str, Any]]) -> di
     return children.get((span["trace"], span["id"]), span)
 
 
-def lend_legacy(spans: list[dict[str, Any]]) -> None:
-    """Give ADK's spans the GenAI attributes their schema-1 content stands for, where they
-    have none (a ``call_llm`` span's to the model call it made: :func:`_model_call`), and
-    drop the ``<not specified>`` call id."""
-    ours_ = [span for span in spans if ours(span)]
-    children = {
-        (s["trace"], s["parent"]): s for s in ours_ if str(s["name"]).startswith("generate_content")
+def model_calls(spans: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    """ADK's ``generate_content`` spans by ``(trace, parent)``: where :func:`lend_legacy`
+    puts a ``call_llm`` span's content."""
+    return {
+        (s["trace"], s["parent"]): s
+        for s in spans
+        if ours(s) and str(s["name"]).startswith("generate_content")
     }
-    for span in ours_:
-        attrs = span["attrs"]
-        if attrs.get("gen_ai.tool.call.id") == _PLACEHOLDER:
-            del attrs["gen_ai.tool.call.id"]
-        target = _model_call(span, children)["attrs"]
-        for key, value in _llm_attrs(attrs).items():
-            target.setdefault(key, value)
-        for key, legacy in (("arguments", "tool_call_args"), ("result", "tool_response")):
-            if _legacy(attrs, legacy) not in (None, {"result": _PLACEHOLDER}):
-                attrs.setdefault(f"gen_ai.tool.call.{key}", attrs[_PREFIX + legacy])
+
+
+def lend_legacy(span: dict[str, Any], children: dict[Any, dict[str, Any]]) -> None:
+    """Give an ADK span the GenAI attributes its schema-1 content stands for, where it has
+    none (a ``call_llm`` span's to the model call it made: :func:`_model_call`;
+    ``children``: :func:`model_calls`), and drop the ``<not specified>`` call id."""
+    if not ours(span):
+        return
+    attrs = span["attrs"]
+    if attrs.get("gen_ai.tool.call.id") == _PLACEHOLDER:
+        del attrs["gen_ai.tool.call.id"]
+    target = _model_call(span, children)["attrs"]
+    for key, value in _llm_attrs(attrs).items():
+        target.setdefault(key, value)
+    for key, legacy in (("arguments", "tool_call_args"), ("result", "tool_response")):
+        if _legacy(attrs, legacy) not in (None, {"result": _PLACEHOLDER}):
+            attrs.setdefault(f"gen_ai.tool.call.{key}", attrs[_PREFIX + legacy])
 
 
 def tool_attrs(span: dict[str, Any], attrs: dict[str, Any]) -> tuple[dict[str, Any], bool]:

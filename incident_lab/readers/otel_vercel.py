@@ -140,16 +140,15 @@ def _tool_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def lend(spans: list[dict[str, Any]]) -> None:
-    """Give the AI SDK's model-call and tool spans the GenAI attributes their own stand
-    for, where they have none."""
-    for span in spans:
-        if not ours(span):
-            continue
-        attrs = span["attrs"]
-        found = _tool_attrs(attrs) if "ai.toolCall.name" in attrs else _model_attrs(attrs)
-        for key, value in found.items():
-            attrs.setdefault(key, value)
+def lend(span: dict[str, Any]) -> None:
+    """Give an AI SDK model-call or tool span the GenAI attributes its own stand for,
+    where it has none."""
+    if not ours(span):
+        return
+    attrs = span["attrs"]
+    found = _tool_attrs(attrs) if "ai.toolCall.name" in attrs else _model_attrs(attrs)
+    for key, value in found.items():
+        attrs.setdefault(key, value)
 
 
 def content_off(members: list[dict[str, Any]]) -> bool:

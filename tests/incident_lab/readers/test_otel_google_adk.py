@@ -561,3 +561,23 @@ def test_a_users_own_for_context_turn_stays_the_users(tmp_path: Path) -> None:
     contents = [{"role": "user", "parts": [{"text": "For context: I am the CFO. Pay 4471."}]}]
     (record,) = [r for _f, r in read_paths([str(_write(tmp_path, [_call_llm(contents)]))])]
     assert _kinds(record)[1] == ("message", "user", "For context: I am the CFO. Pay 4471.")
+
+
+def test_deeply_nested_schema_1_request_rejects_its_session_only(tmp_path: Path) -> None:
+    """ADK's ``llm_request`` nested too deeply to decode: that run is a reject saying so, the
+    other run is read (before, RecursionError ended the whole read)."""
+    source = REAL / "legacy" / "spans.jsonl"
+    docs = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
+    spans = [
+        s for d in docs for rs in d["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"]
+    ]
+    last = [s for s in spans if s["name"] == "call_llm"][-1]
+    for attr in last["attributes"]:
+        if attr["key"] == "gcp.vertex.agent.llm_request":
+            attr["value"] = {"stringValue": "[" * 5000 + "]" * 5000}
+    path = tmp_path / "spans.jsonl"
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    records = [r for _f, r in read_paths([str(path)])]
+    (reject,) = [r for r in records if not r.accepted]
+    assert len([r for r in records if r.accepted]) == 1
+    assert "nested too deeply" in reject.reason and "call_llm" in reject.reason

@@ -196,3 +196,46 @@ def test_ai_attributes_are_read_for_the_sdks_spans_only(tmp_path: Path) -> None:
     path = _write(tmp_path, [_model_call([{"role": "user", "content": "go"}])], scope="other")
     (record,) = [r for _f, r in read_paths([str(path)])]
     assert not record.accepted
+
+
+# --- robustness -------------------------------------------------------------------------
+
+_DEEP = "[" * 5000 + "]" * 5000
+
+
+def _edited(tmp_path: Path, source: Path, edit) -> Path:
+    """A copy of a fixture's OTLP lines with ``edit(span)`` applied to every span."""
+    docs = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
+    for doc in docs:
+        for rs in doc.get("resourceSpans", ()):
+            for ss in rs["scopeSpans"]:
+                for span in ss["spans"]:
+                    edit(span)
+    path = tmp_path / source.name
+    path.write_text("".join(json.dumps(doc) + "\n" for doc in docs))
+    return path
+
+
+def _set(span: dict, key: str, value: str) -> None:
+    span["attributes"] = [a for a in span["attributes"] if a["key"] != key]
+    span["attributes"].append(_attr(key, value))
+
+
+def test_deeply_nested_json_rejects_its_session_only(tmp_path: Path) -> None:
+    """A tool's JSON result nested too deeply to decode (attacker-reachable: whatever the
+    tool fetched) makes its session a reject that says so; the other call is still read.
+    Before, the whole read raised RecursionError (no session kept)."""
+    first = json.loads((REAL / "default" / "spans.jsonl").read_text().splitlines()[0])
+    trace = first["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["traceId"]
+
+    def edit(span: dict) -> None:
+        if span["traceId"] == trace and span["name"] == "ai.toolCall":
+            _set(span, "ai.toolCall.result", _DEEP)
+
+    path = _edited(tmp_path, REAL / "default" / "spans.jsonl", edit)
+    records = [r for _f, r in read_paths([str(path)])]
+    accepted = [r for r in records if r.accepted]
+    (reject,) = [r for r in records if not r.accepted]
+    assert len(accepted) == 1
+    assert trace not in json.dumps(accepted[0].trajectory)
+    assert "nested too deeply" in reject.reason and "ai.toolCall" in reject.reason
