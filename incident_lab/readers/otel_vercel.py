@@ -91,6 +91,10 @@ def _message(message: Any) -> dict[str, Any] | None:
     if not parts:
         return None
     role = message.get("role")
+    if not isinstance(role, str | None):
+        raise ValueError(
+            f"ai.prompt.messages: a message role is a {type(role).__name__}, not a string"
+        )
     return {"role": role if role in _ROLES else "tool", "parts": parts}
 
 

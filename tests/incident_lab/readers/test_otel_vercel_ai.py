@@ -239,3 +239,16 @@ def test_deeply_nested_json_rejects_its_session_only(tmp_path: Path) -> None:
     assert len(accepted) == 1
     assert trace not in json.dumps(accepted[0].trajectory)
     assert "nested too deeply" in reject.reason and "ai.toolCall" in reject.reason
+
+
+def test_a_message_role_that_is_not_a_string_is_a_reject(tmp_path: Path) -> None:
+    """``"role": ["user"]`` is no role: a reject that names it (before: TypeError, the CLI's
+    internal error, exit 4, no bundle); another trace in the file is still read."""
+    bad = _model_call([{"role": ["user"], "content": "hello"}])
+    good = _model_call([{"role": "user", "content": "hi"}])
+    good["traceId"], good["spanId"] = "t2", "s9"
+    records = [r for _f, r in read_paths([str(_write(tmp_path, [bad, good]))])]
+    (reject,) = [r for r in records if not r.accepted]
+    assert "ai.prompt.messages" in reject.reason and "role" in reject.reason
+    assert "list" in reject.reason
+    assert [r.accepted for r in records].count(True) == 1
