@@ -173,10 +173,11 @@ def _join_logs(
     that have none. ``items`` are ``(input position, span or log record)``."""
     spans = [item for _seq, item in items if "span" not in item]
     children = otel_adk.model_calls(spans)
+    outer, ran = otel_vercel.ran_in(spans)
     for member in spans:
         _guard(member, lend_details, member)
         _guard(member, otel_adk.lend_legacy, member, children)
-        _guard(member, otel_vercel.lend, member)
+        _guard(member, otel_vercel.lend, member, outer, ran)
     index = {(s["trace"], s["id"]): s for s in spans}
     rejects: list[tuple[int, Record]] = []
     for seq, log in items:

@@ -17,8 +17,9 @@ over one it has):
 - an ``ai.toolCall`` span as an ``execute_tool`` span: ``ai.toolCall.name`` / ``.id`` /
   ``.args`` / ``.result``; a tool that threw has an error status (its message is the
   result).
-- the outer spans repeat the first prompt and the last answer and carry no ``gen_ai.*``
-  attribute: they are not read.
+- the outer ``ai.generateText`` / ``ai.streamText`` spans repeat the first prompt and
+  the last step's tool calls and text (ai 6.0.333 writes them there): their model-call
+  spans are read instead; an outer span is read only when none of those is in the input.
 
 ``recordInputs: false`` / ``recordOutputs: false`` drop the content attributes: a session
 of such spans is a reject that says so (:func:`content_off`).
@@ -108,19 +109,21 @@ def _tools(value: Any) -> list[dict[str, Any]]:
     return found
 
 
-def _answer(attrs: dict[str, Any]) -> dict[str, Any] | None:
+def _answer(attrs: dict[str, Any], ran: frozenset[Any]) -> dict[str, Any] | None:
+    """The model's answer; a tool call that has an ``ai.toolCall`` span (its id in ``ran``)
+    is that span's call, not read twice."""
     parts: list[dict[str, Any]] = []
     text = attrs.get("ai.response.text")
     if isinstance(text, str) and text:
         parts.append({"type": "text", "content": text})
     for call in as_list(json_attr(attrs.get("ai.response.toolCalls"))):
         found = _part(as_dict(call) | {"type": "tool-call"})
-        if found and str_or_none(found.get("name")):
+        if found and str_or_none(found.get("name")) and found.get("id") not in ran:
             parts.append(found)
     return {"role": "assistant", "parts": parts} if parts else None
 
 
-def _model_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+def _model_attrs(attrs: dict[str, Any], ran: frozenset[Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     messages = [
         m for m in (_message(x) for x in as_list(json_attr(attrs.get("ai.prompt.messages")))) if m
@@ -129,7 +132,7 @@ def _model_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
         out["gen_ai.input.messages"] = json.dumps(messages)
     if tools := _tools(attrs.get("ai.prompt.tools")):
         out["gen_ai.tool.definitions"] = json.dumps(tools)
-    if answer := _answer(attrs):
+    if answer := _answer(attrs, ran):
         out["gen_ai.output.messages"] = json.dumps([answer])
     return out
 
@@ -144,13 +147,40 @@ def _tool_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def lend(span: dict[str, Any]) -> None:
+def _model_call(span: dict[str, Any]) -> bool:
+    return str(span["attrs"].get("ai.operationId")).endswith((".doGenerate", ".doStream"))
+
+
+def ran_in(spans: list[dict[str, Any]]) -> tuple[set[tuple[Any, Any]], dict[Any, frozenset[Any]]]:
+    """What :func:`lend` needs to know of a trace's spans: ``(trace, id)`` of the outer
+    spans that are the parent of an AI SDK model-call span (their calls are read from
+    those), and the call ids of each trace's ``ai.toolCall`` spans."""
+    outer = {(s["trace"], s["parent"]) for s in spans if ours(s) and _model_call(s)}
+    ran: dict[Any, set[Any]] = {}
+    for span in spans:
+        if ours(span) and "ai.toolCall.id" in span["attrs"]:
+            ran.setdefault(span["trace"], set()).add(span["attrs"]["ai.toolCall.id"])
+    return outer, {
+        trace: frozenset(i for i in ids if isinstance(i, str)) for trace, ids in ran.items()
+    }
+
+
+def lend(span: dict[str, Any], outer: set[tuple[Any, Any]], ran: dict[Any, frozenset[Any]]) -> None:
     """Give an AI SDK model-call or tool span the GenAI attributes its own stand for,
-    where it has none."""
-    if not ours(span):
+    where it has none (``outer``, ``ran``: :func:`ran_in`).
+
+    An outer span repeats its last step's tool calls and text: it is read only when none
+    of its model-call spans is in the input. A model call's tool call that has an
+    ``ai.toolCall`` span is read from that span only (the SDK's span times are whole
+    milliseconds at the start: a tool span can seem to start before the model call that
+    asked for it ends, and the call would be read again after its own result)."""
+    if not ours(span) or (span["trace"], span["id"]) in outer:
         return
     attrs = span["attrs"]
-    found = _tool_attrs(attrs) if "ai.toolCall.name" in attrs else _model_attrs(attrs)
+    if "ai.toolCall.name" in attrs:
+        found = _tool_attrs(attrs)
+    else:
+        found = _model_attrs(attrs, ran.get(span["trace"], frozenset()))
     for key, value in found.items():
         attrs.setdefault(key, value)
 

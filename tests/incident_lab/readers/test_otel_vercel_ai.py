@@ -57,7 +57,7 @@ def _sessions() -> dict[str, dict]:
     return by_user
 
 
-@pytest.mark.parametrize("mode", ["default", "no_content"])
+@pytest.mark.parametrize("mode", ["default", "no_content", "one_step"])
 def test_detected_as_otel(mode: str) -> None:
     assert detect_format(str(REAL / mode / "spans.jsonl")) == "otel"
 
@@ -83,6 +83,41 @@ def test_each_call_reads_as_the_sdk_recorded_it() -> None:
     assert (failed["output"], failed["is_error"]) == ("mailbox is read-only for this account", True)
     ok = [s for s in sessions["inbox"]["steps"] if s["type"] == "tool_result"]
     assert not any(s.get("is_error") for s in ok)
+
+
+def test_a_run_stopped_by_step_count_reads_each_call_once() -> None:
+    """``one_step`` (the SDK's default ``stopWhen``: one step) and ``stepCountIs(2)``: the
+    run ends after a tool step, and the outer ``ai.generateText`` span repeats that step's
+    tool calls; each call is read once, from its model-call span (before: a second copy
+    of the call after its own result, unanswered)."""
+    sessions, rejects = _read("one_step")
+    record = json.loads((REAL / "one_step" / "steps.json").read_text())
+    assert rejects == [] and len(sessions) == 2
+    head = [
+        ("message", "system", None, SYSTEM),
+        ("message", "user", None, "Summarise the newest email in my inbox."),
+    ]
+    for traj, run in zip(sessions, ("one_step", "two_steps"), strict=True):
+        assert observed_steps(traj) == head + _expected(record[run]["messages"])
+
+
+def test_the_outer_span_is_read_only_without_model_call_spans(tmp_path: Path) -> None:
+    """An outer span whose answer differs from its model call's is not a second answer; an
+    outer span alone (its model-call spans not exported) is read."""
+    inner = _model_call([{"role": "user", "content": "go"}])
+    inner["parentSpanId"] = "s0"
+    inner["attributes"].append(_attr("ai.response.text", "inner answer"))
+    outer = _span("t1", "s0", 0, {"ai.operationId": "ai.generateText"})
+    outer["attributes"].append(_attr("ai.response.text", "outer answer"))
+    outer["attributes"].append(_attr("gen_ai.system", "p"))
+    records = [r for _f, r in read_paths([str(_write(tmp_path, [outer, inner]))])]
+    assert [observed_steps(r.trajectory) for r in records] == [
+        [("message", "user", None, "go"), ("message", "assistant", None, "inner answer")]
+    ]
+    alone = [r for _f, r in read_paths([str(_write(tmp_path, [outer]))])]
+    assert [observed_steps(r.trajectory) for r in alone] == [
+        [("message", "assistant", None, "outer answer")]
+    ]
 
 
 def test_each_call_is_one_trace_and_tools_are_the_sdks() -> None:
