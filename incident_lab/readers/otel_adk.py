@@ -169,13 +169,12 @@ def _model_call(span: dict[str, Any], children: dict[Any, dict[str, Any]]) -> di
 
 
 def model_calls(spans: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
-    """ADK's ``generate_content`` spans by ``(trace, parent)``: where :func:`lend_legacy`
-    puts a ``call_llm`` span's content."""
-    return {
-        (s["trace"], s["parent"]): s
-        for s in spans
-        if ours(s) and str(s["name"]).startswith("generate_content")
-    }
+    """``generate_content`` spans by ``(trace, parent)``: where :func:`lend_legacy` puts a
+    ``call_llm`` span's content. Of any scope: with a Gemini model and
+    opentelemetry-instrumentation-google-genai installed, ADK leaves that span to the
+    instrumentation (ADK's own wins when both are there)."""
+    found = [s for s in spans if str(s["name"]).startswith("generate_content")]
+    return {(s["trace"], s["parent"]): s for s in sorted(found, key=ours)}
 
 
 def lend_legacy(span: dict[str, Any], children: dict[Any, dict[str, Any]]) -> None:

@@ -581,3 +581,30 @@ def test_deeply_nested_schema_1_request_rejects_its_session_only(tmp_path: Path)
     (reject,) = [r for r in records if not r.accepted]
     assert len([r for r in records if r.accepted]) == 1
     assert "nested too deeply" in reject.reason and "call_llm" in reject.reason
+
+
+def test_schema_1_content_goes_to_a_generate_content_child_of_another_scope(
+    tmp_path: Path,
+) -> None:
+    """With a Gemini agent and opentelemetry-instrumentation-google-genai installed, ADK
+    leaves the ``generate_content`` span to that instrumentation (another scope): the
+    ``call_llm`` content is read there too, so each run reads as with ADK's own child
+    (before: on ``call_llm``, which ends after its tools: each call came again after its
+    own result)."""
+    docs = [json.loads(line) for line in _files("legacy")[0].read_text().splitlines() if line]
+    for doc in docs:
+        for rs in doc.get("resourceSpans", ()):
+            moved = []
+            for ss in rs["scopeSpans"]:
+                moved += [s for s in ss["spans"] if s["name"].startswith("generate_content")]
+                ss["spans"] = [
+                    s for s in ss["spans"] if not s["name"].startswith("generate_content")
+                ]
+            if moved:
+                scope = {"name": "opentelemetry.instrumentation.google_genai", "version": "0.7b0"}
+                rs["scopeSpans"].append({"scope": scope, "spans": moved})
+    path = tmp_path / "spans.jsonl"
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    foreign = [r.trajectory for _f, r in read_paths([str(path), str(_files("legacy")[1])])]
+    own, _rejects = _read("legacy")
+    assert [observed_steps(t) for t in foreign] == [observed_steps(t) for t in own]
