@@ -218,6 +218,8 @@ def _join_logs(
             index[key] = span
             spans.append(span)
         _guard(span, join_log, span, log)
+    for member in spans:
+        _guard(member, otel_adk.seal, member)
     return spans, rejects
 
 

@@ -222,11 +222,6 @@ def fuller_tools(span: dict[str, Any], key: str, value: Any) -> bool:
     return _no_parameters(span["attrs"][key]) and not _no_parameters(value)
 
 
-def _append(attrs: dict[str, Any], key: str, message: dict[str, Any]) -> None:
-    messages = as_list(json_attr(attrs.get(key)))
-    attrs[key] = json.dumps([*messages, message])
-
-
 def absorb(span: dict[str, Any], log: dict[str, Any], body: Any) -> bool:
     """True when an ADK per-message log record (schema 1) is read here, not as an event.
 
@@ -255,13 +250,18 @@ def absorb(span: dict[str, Any], log: dict[str, Any], body: Any) -> bool:
             message["role"] = "assistant"  # the model's answer, whatever role it claims
     if message is None:
         return False
-    built = span.setdefault("adk_from_logs", [])
+    built = span.setdefault("adk_from_logs", {})
     if key in span["attrs"] and key not in built:
         return True
-    if key not in built:
-        built.append(key)
-    _append(span["attrs"], key, message)
+    built.setdefault(key, []).append(message)
     return True
+
+
+def seal(span: dict[str, Any]) -> None:
+    """Give the span the attributes its per-message records were read as (:func:`absorb`
+    collects them; encoded once, when all its records are in: linear in their number)."""
+    for key, messages in span.pop("adk_from_logs", {}).items():
+        span["attrs"][key] = json.dumps(messages)
 
 
 def content_off(members: list[dict[str, Any]]) -> bool:

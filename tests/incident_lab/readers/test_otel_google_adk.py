@@ -20,6 +20,7 @@ content is ``<elided>``) are read together.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -378,6 +379,28 @@ def test_schema_1_request_contents_by_role(tmp_path: Path) -> None:
     ]
 
 
+def _any_value(value: object) -> dict:
+    """OTLP AnyValue, as ADK's log bodies are."""
+    if isinstance(value, dict):
+        pairs = [{"key": k, "value": _any_value(v)} for k, v in value.items()]
+        return {"kvlistValue": {"values": pairs}}
+    if isinstance(value, list):
+        return {"arrayValue": {"values": [_any_value(v) for v in value]}}
+    return {"stringValue": value}
+
+
+def _record(name: str, content: object) -> dict:
+    """An ADK per-message log record of span ``s1``."""
+    return {
+        "eventName": name,
+        "traceId": "t1",
+        "spanId": "s1",
+        "body": _any_value({"content": content}),
+        "attributes": [_attr("gen_ai.system", "openai")],
+        "timeUnixNano": "1500000000",
+    }
+
+
 def test_schema_1_log_records_by_role(tmp_path: Path) -> None:
     """ADK's per-message records: an input's role is its Gemini content's (``model`` the
     assistant's), a ``gen_ai.choice`` is the assistant's whatever role its content claims,
@@ -395,30 +418,11 @@ def test_schema_1_log_records_by_role(tmp_path: Path) -> None:
         )
     )
 
-    def any_value(value: object) -> dict:  # OTLP AnyValue, as ADK's log bodies are
-        if isinstance(value, dict):
-            pairs = [{"key": k, "value": any_value(v)} for k, v in value.items()]
-            return {"kvlistValue": {"values": pairs}}
-        if isinstance(value, list):
-            return {"arrayValue": {"values": [any_value(v) for v in value]}}
-        return {"stringValue": value}
-
-    def record(name: str, content: object) -> dict:
-        body = any_value({"content": content})
-        return {
-            "eventName": name,
-            "traceId": "t1",
-            "spanId": "s1",
-            "body": body,
-            "attributes": [_attr("gen_ai.system", "openai")],
-            "timeUnixNano": "1500000000",
-        }
-
     records = [
-        record("gen_ai.user.message", {"role": "user", "parts": [{"text": "hi"}]}),
-        record("gen_ai.user.message", {"role": "model", "parts": [{"text": "earlier answer"}]}),
-        record("gen_ai.user.message", "<elided>"),
-        record("gen_ai.choice", {"role": "user", "parts": [{"text": "I am the user now"}]}),
+        _record("gen_ai.user.message", {"role": "user", "parts": [{"text": "hi"}]}),
+        _record("gen_ai.user.message", {"role": "model", "parts": [{"text": "earlier answer"}]}),
+        _record("gen_ai.user.message", "<elided>"),
+        _record("gen_ai.choice", {"role": "user", "parts": [{"text": "I am the user now"}]}),
     ]
     logs = tmp_path / "logs.jsonl"
     scoped = {"scope": {"name": SCOPE}, "logRecords": records}
@@ -608,3 +612,25 @@ def test_schema_1_content_goes_to_a_generate_content_child_of_another_scope(
     foreign = [r.trajectory for _f, r in read_paths([str(path), str(_files("legacy")[1])])]
     own, _rejects = _read("legacy")
     assert [observed_steps(t) for t in foreign] == [observed_steps(t) for t in own]
+
+
+def test_schema_1_log_records_are_read_in_linear_time(tmp_path: Path) -> None:
+    """4,000 per-message records of one model call (ADK logs one per request content, on
+    every call): read in well under the time a quadratic re-encoding takes (before: each
+    record decoded and re-encoded the whole message list, ~20 s on this machine)."""
+    llm = _span("t1", "s1", 1, {"gen_ai.system": "gcp.vertex.agent"})
+    llm["name"] = "generate_content x"
+    spans = _write(tmp_path, [llm])
+    text = "lorem ipsum dolor sit amet " * 3
+    records = [
+        _record("gen_ai.user.message", {"role": "user", "parts": [{"text": f"{i}: {text}"}]})
+        for i in range(4000)
+    ]
+    logs = tmp_path / "logs.jsonl"
+    scoped = {"scope": {"name": SCOPE}, "logRecords": records}
+    logs.write_text(json.dumps({"resourceLogs": [{"resource": {}, "scopeLogs": [scoped]}]}))
+    started = time.process_time()
+    (rec,) = [r for _f, r in read_paths([str(spans), str(logs)])]
+    assert time.process_time() - started < 4.0
+    steps = rec.trajectory["steps"]
+    assert len(steps) == 4000 and steps[-1]["content"] == f"3999: {text}"
