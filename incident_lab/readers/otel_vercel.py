@@ -21,8 +21,10 @@ over one it has):
   the last step's tool calls and text (ai 6.0.333 writes them there): their model-call
   spans are read instead; an outer span is read only when none of those is in the input.
 
-``recordInputs: false`` / ``recordOutputs: false`` drop the content attributes: a session
-of such spans is a reject that says so (:func:`content_off`).
+``recordInputs: false`` drops ``ai.prompt*`` (no system prompt or user turn),
+``recordOutputs: false`` ``ai.response.*`` content and ``ai.toolCall.args`` / ``.result``
+(every call's arguments): a session recorded with either is a reject that says so
+(:func:`content_off`), not a session without its prompts or arguments.
 """
 
 from __future__ import annotations
@@ -37,19 +39,23 @@ SCOPE = "ai"
 #: The second half of the reject for a session recorded without content.
 CONTENT_OFF = (
     "content capture was off when it was recorded: the AI SDK's experimental_telemetry had "
-    "recordInputs: false and/or recordOutputs: false, which drop the prompts, tool "
-    "arguments, results and answers; leave both at their default (true) where it runs"
+    "recordInputs: false (drops the prompts: no system prompt or user turn) and/or "
+    "recordOutputs: false (drops the answers, tool arguments and results); leave both at "
+    "their default (true) where it runs"
 )
 _ROLES = frozenset({"system", "user", "assistant", "tool"})
 _FAILED = frozenset({"error-text", "error-json", "execution-denied"})
-#: Attributes that only exist when content was recorded.
-_CONTENT_KEYS = (
-    "ai.prompt.messages",
+#: Attributes that only exist when inputs (``recordInputs``) were recorded.
+_INPUT_KEYS = ("ai.prompt.messages", "ai.prompt")
+#: Attributes that only exist when outputs (``recordOutputs``) were recorded.
+_OUTPUT_KEYS = (
     "ai.response.text",
     "ai.response.toolCalls",
     "ai.toolCall.args",
     "ai.toolCall.result",
 )
+#: What a model call that answered has whatever is recorded.
+_ANSWERED = "ai.response.finishReason"
 
 
 def ours(span: dict[str, Any]) -> bool:
@@ -186,13 +192,18 @@ def lend(span: dict[str, Any], outer: set[tuple[Any, Any]], ran: dict[Any, froze
 
 
 def content_off(members: list[dict[str, Any]]) -> bool:
-    """True when every span is the AI SDK's and none holds content; fails towards
-    "content present" (any content attribute, any ``gen_ai.*`` event)."""
+    """True when every span is the AI SDK's and either switch was off: no span holds
+    content, or a model call answered (``ai.response.finishReason``) and no span holds its
+    inputs, or none its outputs. Fails towards "content present" (any ``gen_ai.*``
+    event, a session without an answered model call)."""
     if not members or not all(ours(span) for span in members):
         return False
-    for span in members:
-        if any(key in span["attrs"] for key in _CONTENT_KEYS):
-            return False
-        if any(str(event["name"]).startswith("gen_ai.") for event in span["events"]):
-            return False
-    return True
+    if any(
+        str(event["name"]).startswith("gen_ai.") for span in members for event in span["events"]
+    ):
+        return False
+    keys = {key for span in members for key in span["attrs"]}
+    inputs, outputs = keys.intersection(_INPUT_KEYS), keys.intersection(_OUTPUT_KEYS)
+    if not inputs and not outputs:
+        return True
+    return _ANSWERED in keys and not (inputs and outputs)

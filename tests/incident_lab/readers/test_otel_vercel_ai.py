@@ -6,7 +6,8 @@ Fixtures: tests/fixtures/vercel_ai/<mode>/spans.jsonl (made by make_fixture.mjs 
 the SDK's own record, ``result.response.messages``). Two calls, one trace each: the inbox
 incident, and a tool that throws (the SDK hands the model an error result, the model
 answers). ``default`` records content; ``no_content`` has ``recordInputs: false,
-recordOutputs: false``.
+recordOutputs: false``, ``no_inputs`` / ``no_outputs`` one of them. ``one_step``: the inbox
+call with the SDK's default ``stopWhen`` (one step), then with ``stepCountIs(2)``.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def _sessions() -> dict[str, dict]:
     return by_user
 
 
-@pytest.mark.parametrize("mode", ["default", "no_content", "one_step"])
+@pytest.mark.parametrize("mode", ["default", "no_content", "one_step", "no_inputs", "no_outputs"])
 def test_detected_as_otel(mode: str) -> None:
     assert detect_format(str(REAL / mode / "spans.jsonl")) == "otel"
 
@@ -132,11 +133,16 @@ def test_each_call_is_one_trace_and_tools_are_the_sdks() -> None:
     assert not any(t.get("inferred") or t.get("parameters_inferred") for t in tools.values())
 
 
-def test_content_off_is_a_reject_that_says_so() -> None:
-    sessions, rejects = _read("no_content")
+@pytest.mark.parametrize("mode", ["no_content", "no_inputs", "no_outputs"])
+def test_content_off_is_a_reject_that_says_so(mode: str) -> None:
+    """Either switch alone is a reject too (before, ``no_inputs`` was accepted with no
+    system prompt or user turn, ``no_outputs`` with every tool call's arguments ``{}``:
+    the SDK drops ``ai.prompt*``, or ``ai.response.*`` and ``ai.toolCall.args/result``)."""
+    sessions, rejects = _read(mode)
     assert sessions == []
     assert len(rejects) == 2
     assert all("recordInputs: false" in r.reason for r in rejects)
+    assert all("recordOutputs: false" in r.reason for r in rejects)
 
 
 def test_classify_finds_the_injection_and_the_send_to_the_attacker(tmp_path: Path, il) -> None:
