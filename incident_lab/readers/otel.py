@@ -303,6 +303,17 @@ def _first(members: list[dict[str, Any]], *keys: str, last: bool = False) -> str
     return None
 
 
+def _not_read(members: list[dict[str, Any]]) -> str | None:
+    """Why a session is a reject before its steps are read: a span that cannot be read
+    (:func:`_guard`), or content capture off in a tool's own spans; else None."""
+    if bad := next((s["unreadable"] for s in members if "unreadable" in s), None):
+        return str(bad)
+    for module in (otel_agents_sdk, otel_pydantic_ai, otel_adk, otel_vercel):
+        if module.content_off(members):
+            return f"{len(members)} GenAI span(s) and no message content: {module.CONTENT_OFF}"
+    return None
+
+
 def _build(
     first: dict[str, Any],
     kind: str,
@@ -315,12 +326,8 @@ def _build(
     path, line = first["path"], first["line"]
     extra = {t: n for k in stitched for t, n in others.pop(k, ())}
     entry = f"{kind} {sid}"
-    if bad := next((s["unreadable"] for s in members if "unreadable" in s), None):
-        return Record(path, line, reason=f"{kind} {sid!r}: {bad}", entry=entry)
-    for module in (otel_agents_sdk, otel_pydantic_ai, otel_adk, otel_vercel):
-        if module.content_off(members):
-            reason = f"{kind} {sid!r}: {len(members)} GenAI span(s) and no message content: "
-            return Record(path, line, reason=reason + module.CONTENT_OFF, entry=entry)
+    if reason := _not_read(members):
+        return Record(path, line, reason=f"{kind} {sid!r}: {reason}", entry=entry)
     traj = session_trajectory(
         (path, line), sid, kind, members, session_steps, ("GenAI", CONTENT_OFF)
     )
