@@ -485,6 +485,38 @@ def test_add_from_the_spans_file_alone(tmp_path: Path, il, mode: str) -> None:
 
 # --- another agent's turns, relayed by ADK as user-role content ---------------------------
 
+
+@pytest.mark.parametrize("mode", ["multi_agent", "multi_agent_legacy"])
+def test_a_sub_agents_relayed_turns_are_not_the_users(mode: str) -> None:
+    """Real ADK, two agents (make_fixture.py ``multi_agent``): MailPilot hands over to
+    InboxReader, which reads the injected inbox and hands back; ADK relays InboxReader's
+    call and result to MailPilot as ``role='user'`` content. The only user turn is the
+    user's; the relayed result (the injection) is a tool's output (before: each relayed
+    part was read as the user speaking)."""
+    (traj,) = _read(mode)[0]
+    users = [s["content"] for s in traj["steps"] if s.get("role") == "user"]
+    assert users == ["Summarise the newest email in my inbox."]
+    relayed = [
+        s["output"]
+        for s in traj["steps"]
+        if s["type"] == "tool_result" and "[InboxReader] `read_inbox` tool returned" in s["output"]
+    ]
+    assert relayed and all("IMPORTANT SYSTEM NOTE" in text for text in relayed)
+
+
+@pytest.mark.parametrize("mode", ["multi_agent", "multi_agent_legacy"])
+def test_classify_finds_the_injection_a_sub_agent_relayed(tmp_path: Path, il, mode: str) -> None:
+    out = tmp_path / "b"
+    assert il("snapshot", "--from", *_files(mode), "--out", out).exit_code == 0
+    result = il("classify", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads(result.stdout)
+    assert row["ranked"][0]["failure_mode"] == "prompt_injection"
+    calls = row["ranked"][0]["evidence"][0]["facts"]["calls"]
+    (sent,) = [c for c in calls if c["tool"] == "send_email"]
+    assert sent["attacker_values"] == {"/to": "exfil@attacker.example"}
+
+
 #: What google-adk 2.13.0 writes before another agent's relayed turns
 #: (flows/llm_flows/context/_fencing.py ``OTHER_AGENT_CONTEXT_PREAMBLE``), and its fences.
 _PREAMBLE = (
