@@ -34,7 +34,7 @@ session is built from its spooled spans, one at a time.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -172,10 +172,12 @@ def _join_logs(
     """Attach each GenAI log record of one trace to its span; spans are made for records
     that have none. ``items`` are ``(input position, span or log record)``."""
     spans = [item for _seq, item in items if "span" not in item]
+    children = otel_adk.model_calls(spans)
+    outer, ran = otel_vercel.ran_in(spans)
     for member in spans:
-        lend_details(member)
-    otel_adk.lend_legacy(spans)
-    otel_vercel.lend(spans)
+        _guard(member, lend_details, member)
+        _guard(member, otel_adk.lend_legacy, member, children)
+        _guard(member, otel_vercel.lend, member, outer, ran)
     index = {(s["trace"], s["id"]): s for s in spans}
     rejects: list[tuple[int, Record]] = []
     for seq, log in items:
@@ -215,8 +217,21 @@ def _join_logs(
             }
             index[key] = span
             spans.append(span)
-        join_log(span, log)
+        _guard(span, join_log, span, log)
+    for member in spans:
+        _guard(member, otel_adk.seal, member)
     return spans, rejects
+
+
+def _guard(span: dict[str, Any], fn: Callable[..., None], *args: Any) -> None:
+    """``fn(*args)``, which reads ``span``'s attributes (or a log record of it); one that
+    cannot be read (JSON nested too deeply, an unforeseen shape) marks the span
+    ``unreadable``: its session is a reject saying why (:func:`_build`), the rest is read."""
+    try:
+        fn(*args)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+        why = "JSON nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        span.setdefault("unreadable", f"span {str(span['name'])[:80]!r} cannot be read: {why}")
 
 
 def _sessions(traces: KeyedSpool, ranked: list[str], paths: list[str]) -> Iterator[Record]:
@@ -231,7 +246,7 @@ def _sessions(traces: KeyedSpool, ranked: list[str], paths: list[str]) -> Iterat
         groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
         if not members:
             return rejects, [], groups
-        genai = [s for s in members if _is_genai(s)]
+        genai = [s for s in members if _is_genai(s) or "unreadable" in s]
         if not genai:
             first = earliest(members, order)
             logs = sum(s.get("other_logs", 0) for s in members)
@@ -288,6 +303,17 @@ def _first(members: list[dict[str, Any]], *keys: str, last: bool = False) -> str
     return None
 
 
+def _not_read(members: list[dict[str, Any]]) -> str | None:
+    """Why a session is a reject before its steps are read: a span that cannot be read
+    (:func:`_guard`), or content capture off in a tool's own spans; else None."""
+    if bad := next((s["unreadable"] for s in members if "unreadable" in s), None):
+        return str(bad)
+    for module in (otel_agents_sdk, otel_pydantic_ai, otel_adk, otel_vercel):
+        if module.content_off(members):
+            return f"{len(members)} GenAI span(s) and no message content: {module.CONTENT_OFF}"
+    return None
+
+
 def _build(
     first: dict[str, Any],
     kind: str,
@@ -300,10 +326,8 @@ def _build(
     path, line = first["path"], first["line"]
     extra = {t: n for k in stitched for t, n in others.pop(k, ())}
     entry = f"{kind} {sid}"
-    for module in (otel_agents_sdk, otel_pydantic_ai, otel_adk, otel_vercel):
-        if module.content_off(members):
-            reason = f"{kind} {sid!r}: {len(members)} GenAI span(s) and no message content: "
-            return Record(path, line, reason=reason + module.CONTENT_OFF, entry=entry)
+    if reason := _not_read(members):
+        return Record(path, line, reason=f"{kind} {sid!r}: {reason}", entry=entry)
     traj = session_trajectory(
         (path, line), sid, kind, members, session_steps, ("GenAI", CONTENT_OFF)
     )

@@ -52,6 +52,11 @@ _ELIDED = "<elided>"
 #: Gemini content roles; any other (``function``, none) is read as a tool's, not the user's.
 _ROLES = {"user": "user", "model": "assistant"}
 _PREFIX = "gcp.vertex.agent."
+#: How ADK opens another agent's turns relayed to the current agent as a ``role='user'``
+#: Content (flows/llm_flows/context/_fencing.py: a preamble part, then each turn fenced as
+#: ``[agent] said:`` / ``called tool`` / ``tool returned result:``), and its quote fence.
+_RELAY_PREAMBLE = "For context:"
+_RELAY_FENCE = "<<<BEGIN_QUOTED_AGENT_CONTENT>>>"
 #: Attributes that only exist when content was recorded (after :func:`lend_legacy`).
 _CONTENT_KEYS = (
     "gen_ai.input.messages",
@@ -91,8 +96,8 @@ def _part(part: dict[str, Any]) -> dict[str, Any] | None:
 
 def _message(content: Any) -> dict[str, Any] | None:
     """A Gemini ``Content`` as a GenAI message: ``user`` and ``model`` as the user's and the
-    assistant's, function responses only or any other role as a tool's (text of unknown
-    origin is never taken for the user's)."""
+    assistant's, function responses only, another agent's relayed turns (:func:`relayed`)
+    or any other role as a tool's (text of unknown origin is never taken for the user's)."""
     content = as_dict(content)
     parts = [p for p in (_part(as_dict(x)) for x in as_list(content.get("parts"))) if p]
     if not parts:
@@ -100,7 +105,30 @@ def _message(content: Any) -> dict[str, Any] | None:
     role = _ROLES.get(str(content.get("role")), "tool")
     if all(p["type"] == "tool_call_response" for p in parts):
         role = "tool"
+    if role == "user" and relayed([p["content"] for p in parts if p["type"] == "text"]):
+        role = "tool"  # another agent's turns, relayed by ADK: not the user speaking
     return {"role": role, "parts": parts}
+
+
+def relayed(texts: list[str]) -> bool:
+    """True when a user-role message's text parts are another agent's turns as ADK relays
+    them: a ``For context:`` part followed by others, or ADK's quote fence anywhere (ADK
+    elides the fence from what it quotes, so it is never the quoted agent's own)."""
+    if any(_RELAY_FENCE in text for text in texts):
+        return True
+    return len(texts) > 1 and texts[0].lstrip().startswith(_RELAY_PREAMBLE)
+
+
+def untrusted_relay(span: dict[str, Any], message: Any) -> Any:
+    """An ADK span's GenAI input message, as a tool's (another agent's: untrusted) when it
+    is a user-role relay (:func:`relayed`); any other message as it is."""
+    if not ours(span) or not isinstance(message, dict) or message.get("role") != "user":
+        return message
+    parts = [as_dict(p) for p in as_list(message.get("parts"))]
+    texts = [
+        p["content"] for p in parts if p.get("type") == "text" and isinstance(p.get("content"), str)
+    ]
+    return message | {"role": "tool"} if relayed(texts) else message
 
 
 def _tools(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -140,24 +168,30 @@ def _model_call(span: dict[str, Any], children: dict[Any, dict[str, Any]]) -> di
     return children.get((span["trace"], span["id"]), span)
 
 
-def lend_legacy(spans: list[dict[str, Any]]) -> None:
-    """Give ADK's spans the GenAI attributes their schema-1 content stands for, where they
-    have none (a ``call_llm`` span's to the model call it made: :func:`_model_call`), and
-    drop the ``<not specified>`` call id."""
-    ours_ = [span for span in spans if ours(span)]
-    children = {
-        (s["trace"], s["parent"]): s for s in ours_ if str(s["name"]).startswith("generate_content")
-    }
-    for span in ours_:
-        attrs = span["attrs"]
-        if attrs.get("gen_ai.tool.call.id") == _PLACEHOLDER:
-            del attrs["gen_ai.tool.call.id"]
-        target = _model_call(span, children)["attrs"]
-        for key, value in _llm_attrs(attrs).items():
-            target.setdefault(key, value)
-        for key, legacy in (("arguments", "tool_call_args"), ("result", "tool_response")):
-            if _legacy(attrs, legacy) not in (None, {"result": _PLACEHOLDER}):
-                attrs.setdefault(f"gen_ai.tool.call.{key}", attrs[_PREFIX + legacy])
+def model_calls(spans: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    """``generate_content`` spans by ``(trace, parent)``: where :func:`lend_legacy` puts a
+    ``call_llm`` span's content. Of any scope: with a Gemini model and
+    opentelemetry-instrumentation-google-genai installed, ADK leaves that span to the
+    instrumentation (ADK's own wins when both are there)."""
+    found = [s for s in spans if str(s["name"]).startswith("generate_content")]
+    return {(s["trace"], s["parent"]): s for s in sorted(found, key=ours)}
+
+
+def lend_legacy(span: dict[str, Any], children: dict[Any, dict[str, Any]]) -> None:
+    """Give an ADK span the GenAI attributes its schema-1 content stands for, where it has
+    none (a ``call_llm`` span's to the model call it made: :func:`_model_call`;
+    ``children``: :func:`model_calls`), and drop the ``<not specified>`` call id."""
+    if not ours(span):
+        return
+    attrs = span["attrs"]
+    if attrs.get("gen_ai.tool.call.id") == _PLACEHOLDER:
+        del attrs["gen_ai.tool.call.id"]
+    target = _model_call(span, children)["attrs"]
+    for key, value in _llm_attrs(attrs).items():
+        target.setdefault(key, value)
+    for key, legacy in (("arguments", "tool_call_args"), ("result", "tool_response")):
+        if _legacy(attrs, legacy) not in (None, {"result": _PLACEHOLDER}):
+            attrs.setdefault(f"gen_ai.tool.call.{key}", attrs[_PREFIX + legacy])
 
 
 def tool_attrs(span: dict[str, Any], attrs: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -188,11 +222,6 @@ def fuller_tools(span: dict[str, Any], key: str, value: Any) -> bool:
     return _no_parameters(span["attrs"][key]) and not _no_parameters(value)
 
 
-def _append(attrs: dict[str, Any], key: str, message: dict[str, Any]) -> None:
-    messages = as_list(json_attr(attrs.get(key)))
-    attrs[key] = json.dumps([*messages, message])
-
-
 def absorb(span: dict[str, Any], log: dict[str, Any], body: Any) -> bool:
     """True when an ADK per-message log record (schema 1) is read here, not as an event.
 
@@ -221,13 +250,18 @@ def absorb(span: dict[str, Any], log: dict[str, Any], body: Any) -> bool:
             message["role"] = "assistant"  # the model's answer, whatever role it claims
     if message is None:
         return False
-    built = span.setdefault("adk_from_logs", [])
+    built = span.setdefault("adk_from_logs", {})
     if key in span["attrs"] and key not in built:
         return True
-    if key not in built:
-        built.append(key)
-    _append(span["attrs"], key, message)
+    built.setdefault(key, []).append(message)
     return True
+
+
+def seal(span: dict[str, Any]) -> None:
+    """Give the span the attributes its per-message records were read as (:func:`absorb`
+    collects them; encoded once, when all its records are in: linear in their number)."""
+    for key, messages in span.pop("adk_from_logs", {}).items():
+        span["attrs"][key] = json.dumps(messages)
 
 
 def content_off(members: list[dict[str, Any]]) -> bool:

@@ -400,7 +400,7 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
     if skip == "messages" or otel_agents_sdk.is_agent_summary(span.get("scope"), operation(span)):
         attrs = {}
     for message in as_list(json_attr(attrs.get("gen_ai.input.messages"))):
-        inputs.extend(_parts_steps(message, {}))
+        inputs.extend(_parts_steps(otel_adk.untrusted_relay(span, message), {}))
     system = json_attr(attrs.get("gen_ai.system_instructions"))
     if system:
         text, _ = text_of(system)

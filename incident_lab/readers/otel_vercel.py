@@ -17,11 +17,14 @@ over one it has):
 - an ``ai.toolCall`` span as an ``execute_tool`` span: ``ai.toolCall.name`` / ``.id`` /
   ``.args`` / ``.result``; a tool that threw has an error status (its message is the
   result).
-- the outer spans repeat the first prompt and the last answer and carry no ``gen_ai.*``
-  attribute: they are not read.
+- the outer ``ai.generateText`` / ``ai.streamText`` spans repeat the first prompt and
+  the last step's tool calls and text (ai 6.0.333 writes them there): their model-call
+  spans are read instead; an outer span is read only when none of those is in the input.
 
-``recordInputs: false`` / ``recordOutputs: false`` drop the content attributes: a session
-of such spans is a reject that says so (:func:`content_off`).
+``recordInputs: false`` drops ``ai.prompt*`` (no system prompt or user turn),
+``recordOutputs: false`` ``ai.response.*`` content and ``ai.toolCall.args`` / ``.result``
+(every call's arguments): a session recorded with either is a reject that says so
+(:func:`content_off`), not a session without its prompts or arguments.
 """
 
 from __future__ import annotations
@@ -36,19 +39,23 @@ SCOPE = "ai"
 #: The second half of the reject for a session recorded without content.
 CONTENT_OFF = (
     "content capture was off when it was recorded: the AI SDK's experimental_telemetry had "
-    "recordInputs: false and/or recordOutputs: false, which drop the prompts, tool "
-    "arguments, results and answers; leave both at their default (true) where it runs"
+    "recordInputs: false (drops the prompts: no system prompt or user turn) and/or "
+    "recordOutputs: false (drops the answers, tool arguments and results); leave both at "
+    "their default (true) where it runs"
 )
 _ROLES = frozenset({"system", "user", "assistant", "tool"})
 _FAILED = frozenset({"error-text", "error-json", "execution-denied"})
-#: Attributes that only exist when content was recorded.
-_CONTENT_KEYS = (
-    "ai.prompt.messages",
+#: Attributes that only exist when inputs (``recordInputs``) were recorded.
+_INPUT_KEYS = ("ai.prompt.messages", "ai.prompt")
+#: Attributes that only exist when outputs (``recordOutputs``) were recorded.
+_OUTPUT_KEYS = (
     "ai.response.text",
     "ai.response.toolCalls",
     "ai.toolCall.args",
     "ai.toolCall.result",
 )
+#: What a model call that answered has whatever is recorded.
+_ANSWERED = "ai.response.finishReason"
 
 
 def ours(span: dict[str, Any]) -> bool:
@@ -91,6 +98,10 @@ def _message(message: Any) -> dict[str, Any] | None:
     if not parts:
         return None
     role = message.get("role")
+    if not isinstance(role, str | None):
+        raise ValueError(
+            f"ai.prompt.messages: a message role is a {type(role).__name__}, not a string"
+        )
     return {"role": role if role in _ROLES else "tool", "parts": parts}
 
 
@@ -104,19 +115,21 @@ def _tools(value: Any) -> list[dict[str, Any]]:
     return found
 
 
-def _answer(attrs: dict[str, Any]) -> dict[str, Any] | None:
+def _answer(attrs: dict[str, Any], ran: frozenset[Any]) -> dict[str, Any] | None:
+    """The model's answer; a tool call that has an ``ai.toolCall`` span (its id in ``ran``)
+    is that span's call, not read twice."""
     parts: list[dict[str, Any]] = []
     text = attrs.get("ai.response.text")
     if isinstance(text, str) and text:
         parts.append({"type": "text", "content": text})
     for call in as_list(json_attr(attrs.get("ai.response.toolCalls"))):
         found = _part(as_dict(call) | {"type": "tool-call"})
-        if found and str_or_none(found.get("name")):
+        if found and str_or_none(found.get("name")) and found.get("id") not in ran:
             parts.append(found)
     return {"role": "assistant", "parts": parts} if parts else None
 
 
-def _model_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+def _model_attrs(attrs: dict[str, Any], ran: frozenset[Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     messages = [
         m for m in (_message(x) for x in as_list(json_attr(attrs.get("ai.prompt.messages")))) if m
@@ -125,7 +138,7 @@ def _model_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
         out["gen_ai.input.messages"] = json.dumps(messages)
     if tools := _tools(attrs.get("ai.prompt.tools")):
         out["gen_ai.tool.definitions"] = json.dumps(tools)
-    if answer := _answer(attrs):
+    if answer := _answer(attrs, ran):
         out["gen_ai.output.messages"] = json.dumps([answer])
     return out
 
@@ -140,26 +153,57 @@ def _tool_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def lend(spans: list[dict[str, Any]]) -> None:
-    """Give the AI SDK's model-call and tool spans the GenAI attributes their own stand
-    for, where they have none."""
+def _model_call(span: dict[str, Any]) -> bool:
+    return str(span["attrs"].get("ai.operationId")).endswith((".doGenerate", ".doStream"))
+
+
+def ran_in(spans: list[dict[str, Any]]) -> tuple[set[tuple[Any, Any]], dict[Any, frozenset[Any]]]:
+    """What :func:`lend` needs to know of a trace's spans: ``(trace, id)`` of the outer
+    spans that are the parent of an AI SDK model-call span (their calls are read from
+    those), and the call ids of each trace's ``ai.toolCall`` spans."""
+    outer = {(s["trace"], s["parent"]) for s in spans if ours(s) and _model_call(s)}
+    ran: dict[Any, set[Any]] = {}
     for span in spans:
-        if not ours(span):
-            continue
-        attrs = span["attrs"]
-        found = _tool_attrs(attrs) if "ai.toolCall.name" in attrs else _model_attrs(attrs)
-        for key, value in found.items():
-            attrs.setdefault(key, value)
+        if ours(span) and "ai.toolCall.id" in span["attrs"]:
+            ran.setdefault(span["trace"], set()).add(span["attrs"]["ai.toolCall.id"])
+    return outer, {
+        trace: frozenset(i for i in ids if isinstance(i, str)) for trace, ids in ran.items()
+    }
+
+
+def lend(span: dict[str, Any], outer: set[tuple[Any, Any]], ran: dict[Any, frozenset[Any]]) -> None:
+    """Give an AI SDK model-call or tool span the GenAI attributes its own stand for,
+    where it has none (``outer``, ``ran``: :func:`ran_in`).
+
+    An outer span repeats its last step's tool calls and text: it is read only when none
+    of its model-call spans is in the input. A model call's tool call that has an
+    ``ai.toolCall`` span is read from that span only (the SDK's span times are whole
+    milliseconds at the start: a tool span can seem to start before the model call that
+    asked for it ends, and the call would be read again after its own result)."""
+    if not ours(span) or (span["trace"], span["id"]) in outer:
+        return
+    attrs = span["attrs"]
+    if "ai.toolCall.name" in attrs:
+        found = _tool_attrs(attrs)
+    else:
+        found = _model_attrs(attrs, ran.get(span["trace"], frozenset()))
+    for key, value in found.items():
+        attrs.setdefault(key, value)
 
 
 def content_off(members: list[dict[str, Any]]) -> bool:
-    """True when every span is the AI SDK's and none holds content; fails towards
-    "content present" (any content attribute, any ``gen_ai.*`` event)."""
+    """True when every span is the AI SDK's and either switch was off: no span holds
+    content, or a model call answered (``ai.response.finishReason``) and no span holds its
+    inputs, or none its outputs. Fails towards "content present" (any ``gen_ai.*``
+    event, a session without an answered model call)."""
     if not members or not all(ours(span) for span in members):
         return False
-    for span in members:
-        if any(key in span["attrs"] for key in _CONTENT_KEYS):
-            return False
-        if any(str(event["name"]).startswith("gen_ai.") for event in span["events"]):
-            return False
-    return True
+    if any(
+        str(event["name"]).startswith("gen_ai.") for span in members for event in span["events"]
+    ):
+        return False
+    keys = {key for span in members for key in span["attrs"]}
+    inputs, outputs = keys.intersection(_INPUT_KEYS), keys.intersection(_OUTPUT_KEYS)
+    if not inputs and not outputs:
+        return True
+    return _ANSWERED in keys and not (inputs and outputs)

@@ -6,7 +6,8 @@ Fixtures: tests/fixtures/vercel_ai/<mode>/spans.jsonl (made by make_fixture.mjs 
 the SDK's own record, ``result.response.messages``). Two calls, one trace each: the inbox
 incident, and a tool that throws (the SDK hands the model an error result, the model
 answers). ``default`` records content; ``no_content`` has ``recordInputs: false,
-recordOutputs: false``.
+recordOutputs: false``, ``no_inputs`` / ``no_outputs`` one of them. ``one_step``: the inbox
+call with the SDK's default ``stopWhen`` (one step), then with ``stepCountIs(2)``.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def _sessions() -> dict[str, dict]:
     return by_user
 
 
-@pytest.mark.parametrize("mode", ["default", "no_content"])
+@pytest.mark.parametrize("mode", ["default", "no_content", "one_step", "no_inputs", "no_outputs"])
 def test_detected_as_otel(mode: str) -> None:
     assert detect_format(str(REAL / mode / "spans.jsonl")) == "otel"
 
@@ -85,6 +86,41 @@ def test_each_call_reads_as_the_sdk_recorded_it() -> None:
     assert not any(s.get("is_error") for s in ok)
 
 
+def test_a_run_stopped_by_step_count_reads_each_call_once() -> None:
+    """``one_step`` (the SDK's default ``stopWhen``: one step) and ``stepCountIs(2)``: the
+    run ends after a tool step, and the outer ``ai.generateText`` span repeats that step's
+    tool calls; each call is read once, from its model-call span (before: a second copy
+    of the call after its own result, unanswered)."""
+    sessions, rejects = _read("one_step")
+    record = json.loads((REAL / "one_step" / "steps.json").read_text())
+    assert rejects == [] and len(sessions) == 2
+    head = [
+        ("message", "system", None, SYSTEM),
+        ("message", "user", None, "Summarise the newest email in my inbox."),
+    ]
+    for traj, run in zip(sessions, ("one_step", "two_steps"), strict=True):
+        assert observed_steps(traj) == head + _expected(record[run]["messages"])
+
+
+def test_the_outer_span_is_read_only_without_model_call_spans(tmp_path: Path) -> None:
+    """An outer span whose answer differs from its model call's is not a second answer; an
+    outer span alone (its model-call spans not exported) is read."""
+    inner = _model_call([{"role": "user", "content": "go"}])
+    inner["parentSpanId"] = "s0"
+    inner["attributes"].append(_attr("ai.response.text", "inner answer"))
+    outer = _span("t1", "s0", 0, {"ai.operationId": "ai.generateText"})
+    outer["attributes"].append(_attr("ai.response.text", "outer answer"))
+    outer["attributes"].append(_attr("gen_ai.system", "p"))
+    records = [r for _f, r in read_paths([str(_write(tmp_path, [outer, inner]))])]
+    assert [observed_steps(r.trajectory) for r in records] == [
+        [("message", "user", None, "go"), ("message", "assistant", None, "inner answer")]
+    ]
+    alone = [r for _f, r in read_paths([str(_write(tmp_path, [outer]))])]
+    assert [observed_steps(r.trajectory) for r in alone] == [
+        [("message", "assistant", None, "outer answer")]
+    ]
+
+
 def test_each_call_is_one_trace_and_tools_are_the_sdks() -> None:
     traj = _sessions()["inbox"]
     assert traj["x_otel"]["grouped_by"] == "trace"
@@ -97,11 +133,16 @@ def test_each_call_is_one_trace_and_tools_are_the_sdks() -> None:
     assert not any(t.get("inferred") or t.get("parameters_inferred") for t in tools.values())
 
 
-def test_content_off_is_a_reject_that_says_so() -> None:
-    sessions, rejects = _read("no_content")
+@pytest.mark.parametrize("mode", ["no_content", "no_inputs", "no_outputs"])
+def test_content_off_is_a_reject_that_says_so(mode: str) -> None:
+    """Either switch alone is a reject too (before, ``no_inputs`` was accepted with no
+    system prompt or user turn, ``no_outputs`` with every tool call's arguments ``{}``:
+    the SDK drops ``ai.prompt*``, or ``ai.response.*`` and ``ai.toolCall.args/result``)."""
+    sessions, rejects = _read(mode)
     assert sessions == []
     assert len(rejects) == 2
     assert all("recordInputs: false" in r.reason for r in rejects)
+    assert all("recordOutputs: false" in r.reason for r in rejects)
 
 
 def test_classify_finds_the_injection_and_the_send_to_the_attacker(tmp_path: Path, il) -> None:
@@ -196,3 +237,59 @@ def test_ai_attributes_are_read_for_the_sdks_spans_only(tmp_path: Path) -> None:
     path = _write(tmp_path, [_model_call([{"role": "user", "content": "go"}])], scope="other")
     (record,) = [r for _f, r in read_paths([str(path)])]
     assert not record.accepted
+
+
+# --- robustness -------------------------------------------------------------------------
+
+_DEEP = "[" * 5000 + "]" * 5000
+
+
+def _edited(tmp_path: Path, source: Path, edit) -> Path:
+    """A copy of a fixture's OTLP lines with ``edit(span)`` applied to every span."""
+    docs = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
+    for doc in docs:
+        for rs in doc.get("resourceSpans", ()):
+            for ss in rs["scopeSpans"]:
+                for span in ss["spans"]:
+                    edit(span)
+    path = tmp_path / source.name
+    path.write_text("".join(json.dumps(doc) + "\n" for doc in docs))
+    return path
+
+
+def _set(span: dict, key: str, value: str) -> None:
+    span["attributes"] = [a for a in span["attributes"] if a["key"] != key]
+    span["attributes"].append(_attr(key, value))
+
+
+def test_deeply_nested_json_rejects_its_session_only(tmp_path: Path) -> None:
+    """A tool's JSON result nested too deeply to decode (attacker-reachable: whatever the
+    tool fetched) makes its session a reject that says so; the other call is still read.
+    Before, the whole read raised RecursionError (no session kept)."""
+    first = json.loads((REAL / "default" / "spans.jsonl").read_text().splitlines()[0])
+    trace = first["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["traceId"]
+
+    def edit(span: dict) -> None:
+        if span["traceId"] == trace and span["name"] == "ai.toolCall":
+            _set(span, "ai.toolCall.result", _DEEP)
+
+    path = _edited(tmp_path, REAL / "default" / "spans.jsonl", edit)
+    records = [r for _f, r in read_paths([str(path)])]
+    accepted = [r for r in records if r.accepted]
+    (reject,) = [r for r in records if not r.accepted]
+    assert len(accepted) == 1
+    assert trace not in json.dumps(accepted[0].trajectory)
+    assert "nested too deeply" in reject.reason and "ai.toolCall" in reject.reason
+
+
+def test_a_message_role_that_is_not_a_string_is_a_reject(tmp_path: Path) -> None:
+    """``"role": ["user"]`` is no role: a reject that names it (before: TypeError, the CLI's
+    internal error, exit 4, no bundle); another trace in the file is still read."""
+    bad = _model_call([{"role": ["user"], "content": "hello"}])
+    good = _model_call([{"role": "user", "content": "hi"}])
+    good["traceId"], good["spanId"] = "t2", "s9"
+    records = [r for _f, r in read_paths([str(_write(tmp_path, [bad, good]))])]
+    (reject,) = [r for r in records if not r.accepted]
+    assert "ai.prompt.messages" in reject.reason and "role" in reject.reason
+    assert "list" in reject.reason
+    assert [r.accepted for r in records].count(True) == 1
