@@ -34,6 +34,7 @@ from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import (
     ACTION_VERBS,
     READ_VERBS,
+    STOPWORDS,
     TOOL_CATEGORIES,
     forbidden,
     is_handoff,
@@ -2082,11 +2083,23 @@ def command_kind(command: str) -> str:
 
 
 def _line_kind(command: str, depth: int) -> str:
-    kinds = [
-        _simple_kind(ws, depth) for line in command.splitlines() for ws in _simple_commands(line)
-    ]
+    kinds = [_program_kind(_program(ws), ws) for ws in _line_commands(command, depth)]
     acts = [k for k in kinds if k != "exec"]
     return min(acts, key=_KIND_RANK.index) if acts else "exec"
+
+
+def _line_commands(command: str, depth: int) -> list[list[str]]:
+    """The simple commands a shell line runs, those its wrappers and shells run in their place."""
+    return [
+        inner
+        for line in command.splitlines()
+        for ws in _simple_commands(line)
+        for inner in _inner_commands(ws, depth)
+    ]
+
+
+def _program(words: list[str]) -> str:
+    return words[0].rsplit("/", 1)[-1]
 
 
 #: Programs that run the command their later words spell (``xargs kubectl delete pod``,
@@ -2095,22 +2108,23 @@ _WRAPPERS = frozenset(["xargs", "timeout", "watch", "nice", "time", "exec", "com
 _SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh"])
 
 
-def _simple_kind(words: list[str], depth: int = 0) -> str:
-    """The kind of one simple command (:func:`command_kind`); ``depth``: how many wrappers
-    and shells it sits in (at most two are opened)."""
+def _inner_commands(words: list[str], depth: int) -> list[list[str]]:
+    """The commands one simple command runs (:func:`command_kind`): itself, or what its
+    wrapper or shell runs; ``depth``: how many wrappers and shells it sits in (at most two
+    are opened)."""
     if not words or depth > 2:
-        return "exec"
-    program = words[0].rsplit("/", 1)[-1]
+        return []
+    program = _program(words)
     if program in _SHELLS and "-c" in words[1:-1]:
-        return _line_kind(words[words.index("-c") + 1], depth + 1)
+        return _line_commands(words[words.index("-c") + 1], depth + 1)
     if program in _WRAPPERS:
         inner = next((k for k, w in enumerate(words) if k and _runs_a_known(w)), None)
-        return _simple_kind(words[inner:], depth + 1) if inner is not None else "exec"
-    return _program_kind(program, words)
+        return _inner_commands(words[inner:], depth + 1) if inner is not None else []
+    return [words]
 
 
 def _program_kind(program: str, words: list[str]) -> str:
-    """:func:`_simple_kind` of a command that runs ``program`` itself."""
+    """The kind of a simple command that runs ``program`` itself (:func:`command_kind`)."""
     if program == "curl":
         return "delete" if _CURL_METHOD.search(" ".join(words)) else "exec"
     plain = [w for w in words[1:] if not w.startswith("-")]
@@ -2122,10 +2136,15 @@ def _program_kind(program: str, words: list[str]) -> str:
         return "exec"
     if program == "terraform" and "-destroy" in words:
         return "delete"
-    return _cli_kind(plain)
+    return _cli_kind(plain, program)
 
 
-def _cli_kind(plain: list[str]) -> str:
+#: CLIs whose operations are one hyphenated word (``aws s3api delete-bucket``, ``az storage
+#: blob delete-batch``); elsewhere ``delete-handler`` is a name (``helm install delete-handler``).
+_OPERATION_CLIS = frozenset(["aws", "az"])
+
+
+def _cli_kind(plain: list[str], program: str) -> str:
     """The kind of a cloud or infrastructure CLI's command by its words that are no options:
     a delete subcommand among the first :data:`_SUBCOMMAND_WORDS` before any read word, a
     subcommand that makes a secret, or a copy whose target is a cloud address."""
@@ -2134,7 +2153,7 @@ def _cli_kind(plain: list[str]) -> str:
         if _CLOUD_READ.fullmatch(word):
             head = head[:k]  # kubectl logs delete-job: a read of a job named so
             break
-    if any(_CLI_DELETE.fullmatch(w.lower()) for w in head):  # gh api -X DELETE
+    if any(_cli_delete(w, program) for w in head):  # gh api -X DELETE
         return "delete"
     parts = {p for w in head for p in w.split("-")}
     if parts & _MAKING_WORDS and parts & _SECRET_WORDS:
@@ -2145,8 +2164,72 @@ def _cli_kind(plain: list[str]) -> str:
     return "exec"
 
 
+def _cli_delete(word: str, program: str) -> bool:
+    """True for a delete subcommand word of ``program`` (review rev-kinds29 F2: not the
+    resource named ``remove-bg`` in ``kubectl rollout restart deployment remove-bg``)."""
+    low = word.lower()
+    if not _CLI_DELETE.fullmatch(low):
+        return False
+    return program in _OPERATION_CLIS or "-" not in low.split(":", 1)[0]
+
+
+def cli_deletion_asked(command: str, user_text: str) -> bool | None:
+    """Whether the user asked for the deletes of a shell line's cloud and infrastructure CLIs,
+    force pushes and ``curl -X DELETE`` (:func:`command_kind`); None when it does none. As
+    for ``rm`` (:func:`deletion_asked`): a delete verb, and every word that names what goes
+    (``kubectl delete ns prod``: ns, prod) named by the user's words, or the line's text
+    quoted; with no such word (``terraform destroy``), the program named (review
+    rev-kinds29 B1: "Delete the temp files" asks for no ``kubectl delete ns prod``)."""
+    if len(command) > _MAX_COMMAND:
+        return None
+    deleting = [
+        ws for ws in _line_commands(command, 0) if _program_kind(_program(ws), ws) == "delete"
+    ]
+    if not deleting:
+        return None
+    if not any(verb_used(v, user_text) for v in _verbs_for("delete", "")):
+        return False
+    words = {w.removesuffix("'s") for w in re.findall(r"[^\W_]+(?:'s)?", user_text.lower())}
+    return all(
+        _cli_target_named(t, words, user_text) for ws in deleting for t in _deleted_words(ws)
+    )
+
+
+def _deleted_words(words: list[str]) -> list[str]:
+    """What a delete command names as what goes: its words that are no option and no delete
+    subcommand (``kubectl delete ns prod``: ns, prod), with none its program and subcommand
+    (``terraform destroy``); of a push, "push", "force" when forced and the branch (not the
+    remote)."""
+    plain = [w for w in words[1:] if not w.startswith("-")]
+    program = _program(words)
+    if program == "git":
+        after = plain[plain.index("push") + 1 :] if "push" in plain else []
+        flags = [_PUSH_FLAG_WORDS.get(w, w.lstrip("-")) for w in words if w in _FORCE_PUSH]
+        forced = ["force"] if any(w.startswith("+") for w in after) else []
+        return ["push", *flags, *forced, *after[1:]]
+    named = [w for w in plain if not _CLI_DELETE.fullmatch(w.lower())]
+    if "-destroy" in words:  # terraform apply -destroy
+        return [program, "destroy", *named]
+    return named or [program, *plain]
+
+
+#: The word a user says for a push option that throws away what the remote holds.
+_PUSH_FLAG_WORDS = {"-f": "force", "--force-with-lease": "force", "-d": "delete"}
+
+
+def _cli_target_named(target: str, words: set[str], user_text: str) -> bool:
+    """True when the user's words name ``target`` of a CLI delete (:func:`cli_deletion_asked`):
+    a cloud address quoted whole (``s3://prod-data``), else as ``rm``'s targets are named;
+    never a word such as "all" (``kubectl delete all --all``: "Delete all the temp files")."""
+    low = target.lower()
+    if "://" in low:
+        return _named(target, user_text)
+    pieces = [p for p in re.split(r"[/.:_=-]+", low) if p]
+    return bool(pieces) and STOPWORDS.isdisjoint(pieces) and _target_named(target, words, "")
+
+
 def _runs_a_known(word: str) -> bool:
-    """True for a program :func:`_simple_kind` reads the subcommand of."""
+    """True for a program :func:`_program_kind` reads the subcommand of."""
     program = word.rsplit("/", 1)[-1]
     return program in _INFRA_CLIS or program in ("git", "curl")
 
