@@ -355,6 +355,11 @@ _URL_HOST = re.compile(r"[a-z][a-z0-9+.-]{0,20}://[^/?#]{0,253}", _I)
 _PATH_WORD = re.compile(r"[a-z]{2,40}", _I)
 
 
+#: Path words of a request that only tries what an act would do (``/v1/invoices/preview``
+#: pays nothing: review rev-kinds29 F3).
+_TRIAL_WORDS = frozenset(["preview", "estimate", "simulate", "validate", "quote", "upcoming"])
+
+
 def _request_kind(method: str, args: dict[object, object]) -> str:
     """The kind of an HTTP write: a ``DELETE`` deletes; a write whose path names a payment,
     a delete, a mail or a message (``/v1/transfers``, ``/v1/charges``, ``/users/7/delete``)
@@ -366,7 +371,7 @@ def _request_kind(method: str, args: dict[object, object]) -> str:
     path = next((v for k in _PATH_KEYS if isinstance(v := args.get(k), str)), "")
     path = _URL_HOST.sub("", path[:_MAX_COMMAND], count=1).split("?", 1)[0]
     words = [w.lower() for w in _PATH_WORD.findall(path)]
-    if any(w in _READ_TOKENS for w in words):
+    if any(w in _READ_TOKENS or w in _TRIAL_WORDS for w in words):
         return "http_write"
     kinds = [_action_kind(_singular(w), "") for w in words]
     acts = [k for k in kinds if k in _PATH_KINDS]
@@ -982,6 +987,11 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
             )
             is not None
         )
+    # a request's method or path words (picked by whoever wrote the URL) only raise its kind:
+    # it is asked for no more easily than a write (review rev-kinds29 B2)
+    request = kind != "http_write" and _action_kind(name, "POST") == "http_write"
+    if request and not authorised("http_write", name, user_text):
+        return False
     if kind == "delete" and _deletes_a_record(name) and _REMOVES_A_RECORD.search(user_text):
         return True
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
