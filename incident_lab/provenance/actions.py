@@ -786,12 +786,14 @@ _CLEANING_VERBS = frozenset(
      "aufräumen", "nettoie", "nettoyez", "videz", "limpia", "limpiar", "vacía", "pulisci",
      "svuota", "limpe", "esvazie"]
 )  # fmt: skip
-#: "remove" asks for the delete of a message or an event only when one of them is its object
-#: within three words, no "from"/"of"/"on" between ("remove the spam email"; not "remove the
-#: Urgent label from Bob's email", "remove the label from message m-1":
-#: review rev-del28 B1/B2). Bounded gaps: linear.
+#: "remove" ("retract", "take back") asks for the delete of a message or an event only when
+#: one of them is its object within three words, no "from"/"of"/"on" between ("remove the
+#: spam email"; not "remove the Urgent label from Bob's email", "remove the label from
+#: message m-1": review rev-del28 B1/B2; "Retract my last Slack message", not "I take back
+#: what I said": rev-kinds29 B4). Bounded gaps: linear.
 _REMOVES_A_RECORD = re.compile(
-    r"\bremov(?:e|es|ed|ing)\s{1,4}(?:(?!(?:from|of|on|in|off|out|for|at|to|with)\b)"
+    r"\b(?:remov(?:e|es|ed|ing)|retract(?:s|ed|ing)?|take\s{1,4}back)\s{1,4}"
+    r"(?:(?!(?:from|of|on|in|off|out|for|at|to|with)\b)"
     r"[\w'-]{1,30}\s{1,4}){0,3}?(?:e-?mails?|mails?|messages?|"
     r"threads?|posts?|dms?|drafts?|events?|meetings?|appointments?|invit\w{0,7}|reminders?)\b",
     _I,
@@ -804,28 +806,42 @@ _TEAR_DOWN_VERBS = (
 #: What asks for what a shell command does (:func:`command_kind`) beyond its kind's verbs:
 #: never the shell tool's own verb ("Run the tests" asks for no ``aws s3 rm``).
 _COMMAND_VERBS: dict[str, tuple[str, ...]] = {"http_write": ("sync", "copy", "back up", "deploy")}
-#: Words that take back a message that was sent ("Unsend the message I posted in #general").
-_UNSEND_VERBS = ("unsend", "retract", "take back", "trash")
-#: Words that call off an event: they ask for its delete ("Cancel my 3pm meeting").
-_CALL_OFF_VERBS = ("cancel", "call off")
+#: Words that take back a message that was sent ("Unsend the message I posted in #general"):
+#: not "trash", a noun too ("Restore the invoice email from the trash"), nor "retract"/"take
+#: back" with no object ("I take back what I said"), nor "cancel", which names no event
+#: ("Cancel my Netflix subscription": review rev-kinds29 B3/B4).
+_UNSEND_VERBS = ("unsend",)
+#: "remove ... from my calendar" asks for the delete of an event (review rev-kinds29 F1).
+#: Bounded gaps: linear.
+_REMOVES_FROM_CALENDAR = re.compile(
+    r"\bremov(?:e|es|ed|ing)\s{1,4}(?:[\w'-]{1,30}\s{1,4}){0,3}?from\s{1,4}"
+    r"(?:(?:my|the|our|your)\s{1,4})?calendar\b",
+    _I,
+)
 _EVENT_WORDS = frozenset(
     ["event", "events", "meeting", "meetings", "appointment", "appointments", "invite", "invites",
      "invitation", "invitations", "reminder", "reminders", "calendar"]
 )  # fmt: skip
 
 
+def _removes_a_record(name: str, user_text: str) -> bool:
+    """True when "remove" has a record of ``name`` as its object ("remove the spam email";
+    for an event's tool, "remove the 3pm from my calendar" too)."""
+    if _REMOVES_A_RECORD.search(user_text):
+        return True
+    return not _EVENT_WORDS.isdisjoint(_tokens(name)) and bool(
+        _REMOVES_FROM_CALENDAR.search(user_text)
+    )
+
+
 def _delete_verbs(name: str, verbs: list[str]) -> list[str]:
     """The verbs that ask for a delete by ``name``: never "archive"; for a message or an
-    event (:func:`_deletes_a_record`), no word of tidying up either, but "unsend"/"retract";
-    for an event, "cancel" too."""
+    event (:func:`_deletes_a_record`), no word of tidying up either, but "unsend"."""
     if not _deletes_a_record(name):
         shell = tool_category(name) == "exec"  # "Clean up the build cache": no kubectl delete
         kept = [v for v in verbs if v not in (_CLEANING_VERBS if shell else ("archive",))]
         return kept + list(_TEAR_DOWN_VERBS)
-    verbs = [v for v in verbs if v not in _CLEANING_VERBS and v != "remove"] + list(_UNSEND_VERBS)
-    if not _EVENT_WORDS.isdisjoint(_tokens(name)):
-        verbs += _CALL_OFF_VERBS
-    return verbs
+    return [v for v in verbs if v not in _CLEANING_VERBS and v != "remove"] + list(_UNSEND_VERBS)
 
 
 #: Where a namespaced tool's name gives way to its method: ``files.delete``,
@@ -992,7 +1008,7 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
     request = kind != "http_write" and _action_kind(name, "POST") == "http_write"
     if request and not authorised("http_write", name, user_text):
         return False
-    if kind == "delete" and _deletes_a_record(name) and _REMOVES_A_RECORD.search(user_text):
+    if kind == "delete" and _deletes_a_record(name) and _removes_a_record(name, user_text):
         return True
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
