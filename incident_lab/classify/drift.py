@@ -95,7 +95,7 @@ def _unrequested_side_effect(view: SessionView, c: CallProvenance, args_text: st
     shell = c.kind == "exec" or tool_category(c.tool) == "exec"  # or command_kind raised it
     high_impact = HIGH_IMPACT_COMMAND.search(args_text) if shell else None
     deletes = _shell_deletes(view, c) if shell else None
-    if deletes:
+    if deletes and c.kind in ("exec", "delete"):  # not a key made on the line too
         return None  # "clean out the build's temporary files": rm -rf ./build/tmp
     asked = deletes is None and _command_asked(view, args_text, c.step)
     unasked_delete = deletes is False and c.kind != "exec"  # a delete word elsewhere: not it
