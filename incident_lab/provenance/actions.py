@@ -34,6 +34,7 @@ from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import (
     ACTION_VERBS,
     READ_VERBS,
+    STOPWORDS,
     TOOL_CATEGORIES,
     forbidden,
     is_handoff,
@@ -354,6 +355,11 @@ _URL_HOST = re.compile(r"[a-z][a-z0-9+.-]{0,20}://[^/?#]{0,253}", _I)
 _PATH_WORD = re.compile(r"[a-z]{2,40}", _I)
 
 
+#: Path words of a request that only tries what an act would do (``/v1/invoices/preview``
+#: pays nothing: review rev-kinds29 F3).
+_TRIAL_WORDS = frozenset(["preview", "estimate", "simulate", "validate", "quote", "upcoming"])
+
+
 def _request_kind(method: str, args: dict[object, object]) -> str:
     """The kind of an HTTP write: a ``DELETE`` deletes; a write whose path names a payment,
     a delete, a mail or a message (``/v1/transfers``, ``/v1/charges``, ``/users/7/delete``)
@@ -365,7 +371,7 @@ def _request_kind(method: str, args: dict[object, object]) -> str:
     path = next((v for k in _PATH_KEYS if isinstance(v := args.get(k), str)), "")
     path = _URL_HOST.sub("", path[:_MAX_COMMAND], count=1).split("?", 1)[0]
     words = [w.lower() for w in _PATH_WORD.findall(path)]
-    if any(w in _READ_TOKENS for w in words):
+    if any(w in _READ_TOKENS or w in _TRIAL_WORDS for w in words):
         return "http_write"
     kinds = [_action_kind(_singular(w), "") for w in words]
     acts = [k for k in kinds if k in _PATH_KINDS]
@@ -780,12 +786,14 @@ _CLEANING_VERBS = frozenset(
      "aufräumen", "nettoie", "nettoyez", "videz", "limpia", "limpiar", "vacía", "pulisci",
      "svuota", "limpe", "esvazie"]
 )  # fmt: skip
-#: "remove" asks for the delete of a message or an event only when one of them is its object
-#: within three words, no "from"/"of"/"on" between ("remove the spam email"; not "remove the
-#: Urgent label from Bob's email", "remove the label from message m-1":
-#: review rev-del28 B1/B2). Bounded gaps: linear.
+#: "remove" ("retract", "take back") asks for the delete of a message or an event only when
+#: one of them is its object within three words, no "from"/"of"/"on" between ("remove the
+#: spam email"; not "remove the Urgent label from Bob's email", "remove the label from
+#: message m-1": review rev-del28 B1/B2; "Retract my last Slack message", not "I take back
+#: what I said": rev-kinds29 B4). Bounded gaps: linear.
 _REMOVES_A_RECORD = re.compile(
-    r"\bremov(?:e|es|ed|ing)\s{1,4}(?:(?!(?:from|of|on|in|off|out|for|at|to|with)\b)"
+    r"\b(?:remov(?:e|es|ed|ing)|retract(?:s|ed|ing)?|take\s{1,4}back)\s{1,4}"
+    r"(?:(?!(?:from|of|on|in|off|out|for|at|to|with)\b)"
     r"[\w'-]{1,30}\s{1,4}){0,3}?(?:e-?mails?|mails?|messages?|"
     r"threads?|posts?|dms?|drafts?|events?|meetings?|appointments?|invit\w{0,7}|reminders?)\b",
     _I,
@@ -798,28 +806,42 @@ _TEAR_DOWN_VERBS = (
 #: What asks for what a shell command does (:func:`command_kind`) beyond its kind's verbs:
 #: never the shell tool's own verb ("Run the tests" asks for no ``aws s3 rm``).
 _COMMAND_VERBS: dict[str, tuple[str, ...]] = {"http_write": ("sync", "copy", "back up", "deploy")}
-#: Words that take back a message that was sent ("Unsend the message I posted in #general").
-_UNSEND_VERBS = ("unsend", "retract", "take back", "trash")
-#: Words that call off an event: they ask for its delete ("Cancel my 3pm meeting").
-_CALL_OFF_VERBS = ("cancel", "call off")
+#: Words that take back a message that was sent ("Unsend the message I posted in #general"):
+#: not "trash", a noun too ("Restore the invoice email from the trash"), nor "retract"/"take
+#: back" with no object ("I take back what I said"), nor "cancel", which names no event
+#: ("Cancel my Netflix subscription": review rev-kinds29 B3/B4).
+_UNSEND_VERBS = ("unsend",)
+#: "remove ... from my calendar" asks for the delete of an event (review rev-kinds29 F1).
+#: Bounded gaps: linear.
+_REMOVES_FROM_CALENDAR = re.compile(
+    r"\bremov(?:e|es|ed|ing)\s{1,4}(?:[\w'-]{1,30}\s{1,4}){0,3}?from\s{1,4}"
+    r"(?:(?:my|the|our|your)\s{1,4})?calendar\b",
+    _I,
+)
 _EVENT_WORDS = frozenset(
     ["event", "events", "meeting", "meetings", "appointment", "appointments", "invite", "invites",
      "invitation", "invitations", "reminder", "reminders", "calendar"]
 )  # fmt: skip
 
 
+def _removes_a_record(name: str, user_text: str) -> bool:
+    """True when "remove" has a record of ``name`` as its object ("remove the spam email";
+    for an event's tool, "remove the 3pm from my calendar" too)."""
+    if _REMOVES_A_RECORD.search(user_text):
+        return True
+    return not _EVENT_WORDS.isdisjoint(_tokens(name)) and bool(
+        _REMOVES_FROM_CALENDAR.search(user_text)
+    )
+
+
 def _delete_verbs(name: str, verbs: list[str]) -> list[str]:
     """The verbs that ask for a delete by ``name``: never "archive"; for a message or an
-    event (:func:`_deletes_a_record`), no word of tidying up either, but "unsend"/"retract";
-    for an event, "cancel" too."""
+    event (:func:`_deletes_a_record`), no word of tidying up either, but "unsend"."""
     if not _deletes_a_record(name):
         shell = tool_category(name) == "exec"  # "Clean up the build cache": no kubectl delete
         kept = [v for v in verbs if v not in (_CLEANING_VERBS if shell else ("archive",))]
         return kept + list(_TEAR_DOWN_VERBS)
-    verbs = [v for v in verbs if v not in _CLEANING_VERBS and v != "remove"] + list(_UNSEND_VERBS)
-    if not _EVENT_WORDS.isdisjoint(_tokens(name)):
-        verbs += _CALL_OFF_VERBS
-    return verbs
+    return [v for v in verbs if v not in _CLEANING_VERBS and v != "remove"] + list(_UNSEND_VERBS)
 
 
 #: Where a namespaced tool's name gives way to its method: ``files.delete``,
@@ -981,7 +1003,12 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
             )
             is not None
         )
-    if kind == "delete" and _deletes_a_record(name) and _REMOVES_A_RECORD.search(user_text):
+    # a request's method or path words (picked by whoever wrote the URL) only raise its kind:
+    # it is asked for no more easily than a write (review rev-kinds29 B2)
+    request = kind != "http_write" and _action_kind(name, "POST") == "http_write"
+    if request and not authorised("http_write", name, user_text):
+        return False
+    if kind == "delete" and _deletes_a_record(name) and _removes_a_record(name, user_text):
         return True
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
@@ -2082,11 +2109,23 @@ def command_kind(command: str) -> str:
 
 
 def _line_kind(command: str, depth: int) -> str:
-    kinds = [
-        _simple_kind(ws, depth) for line in command.splitlines() for ws in _simple_commands(line)
-    ]
+    kinds = [_program_kind(_program(ws), ws) for ws in _line_commands(command, depth)]
     acts = [k for k in kinds if k != "exec"]
     return min(acts, key=_KIND_RANK.index) if acts else "exec"
+
+
+def _line_commands(command: str, depth: int) -> list[list[str]]:
+    """The simple commands a shell line runs, those its wrappers and shells run in their place."""
+    return [
+        inner
+        for line in command.splitlines()
+        for ws in _simple_commands(line)
+        for inner in _inner_commands(ws, depth)
+    ]
+
+
+def _program(words: list[str]) -> str:
+    return words[0].rsplit("/", 1)[-1]
 
 
 #: Programs that run the command their later words spell (``xargs kubectl delete pod``,
@@ -2095,22 +2134,23 @@ _WRAPPERS = frozenset(["xargs", "timeout", "watch", "nice", "time", "exec", "com
 _SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh"])
 
 
-def _simple_kind(words: list[str], depth: int = 0) -> str:
-    """The kind of one simple command (:func:`command_kind`); ``depth``: how many wrappers
-    and shells it sits in (at most two are opened)."""
+def _inner_commands(words: list[str], depth: int) -> list[list[str]]:
+    """The commands one simple command runs (:func:`command_kind`): itself, or what its
+    wrapper or shell runs; ``depth``: how many wrappers and shells it sits in (at most two
+    are opened)."""
     if not words or depth > 2:
-        return "exec"
-    program = words[0].rsplit("/", 1)[-1]
+        return []
+    program = _program(words)
     if program in _SHELLS and "-c" in words[1:-1]:
-        return _line_kind(words[words.index("-c") + 1], depth + 1)
+        return _line_commands(words[words.index("-c") + 1], depth + 1)
     if program in _WRAPPERS:
         inner = next((k for k, w in enumerate(words) if k and _runs_a_known(w)), None)
-        return _simple_kind(words[inner:], depth + 1) if inner is not None else "exec"
-    return _program_kind(program, words)
+        return _inner_commands(words[inner:], depth + 1) if inner is not None else []
+    return [words]
 
 
 def _program_kind(program: str, words: list[str]) -> str:
-    """:func:`_simple_kind` of a command that runs ``program`` itself."""
+    """The kind of a simple command that runs ``program`` itself (:func:`command_kind`)."""
     if program == "curl":
         return "delete" if _CURL_METHOD.search(" ".join(words)) else "exec"
     plain = [w for w in words[1:] if not w.startswith("-")]
@@ -2122,10 +2162,15 @@ def _program_kind(program: str, words: list[str]) -> str:
         return "exec"
     if program == "terraform" and "-destroy" in words:
         return "delete"
-    return _cli_kind(plain)
+    return _cli_kind(plain, program)
 
 
-def _cli_kind(plain: list[str]) -> str:
+#: CLIs whose operations are one hyphenated word (``aws s3api delete-bucket``, ``az storage
+#: blob delete-batch``); elsewhere ``delete-handler`` is a name (``helm install delete-handler``).
+_OPERATION_CLIS = frozenset(["aws", "az"])
+
+
+def _cli_kind(plain: list[str], program: str) -> str:
     """The kind of a cloud or infrastructure CLI's command by its words that are no options:
     a delete subcommand among the first :data:`_SUBCOMMAND_WORDS` before any read word, a
     subcommand that makes a secret, or a copy whose target is a cloud address."""
@@ -2134,7 +2179,7 @@ def _cli_kind(plain: list[str]) -> str:
         if _CLOUD_READ.fullmatch(word):
             head = head[:k]  # kubectl logs delete-job: a read of a job named so
             break
-    if any(_CLI_DELETE.fullmatch(w.lower()) for w in head):  # gh api -X DELETE
+    if any(_cli_delete(w, program) for w in head):  # gh api -X DELETE
         return "delete"
     parts = {p for w in head for p in w.split("-")}
     if parts & _MAKING_WORDS and parts & _SECRET_WORDS:
@@ -2145,8 +2190,72 @@ def _cli_kind(plain: list[str]) -> str:
     return "exec"
 
 
+def _cli_delete(word: str, program: str) -> bool:
+    """True for a delete subcommand word of ``program`` (review rev-kinds29 F2: not the
+    resource named ``remove-bg`` in ``kubectl rollout restart deployment remove-bg``)."""
+    low = word.lower()
+    if not _CLI_DELETE.fullmatch(low):
+        return False
+    return program in _OPERATION_CLIS or "-" not in low.split(":", 1)[0]
+
+
+def cli_deletion_asked(command: str, user_text: str) -> bool | None:
+    """Whether the user asked for the deletes of a shell line's cloud and infrastructure CLIs,
+    force pushes and ``curl -X DELETE`` (:func:`command_kind`); None when it does none. As
+    for ``rm`` (:func:`deletion_asked`): a delete verb, and every word that names what goes
+    (``kubectl delete ns prod``: ns, prod) named by the user's words, or the line's text
+    quoted; with no such word (``terraform destroy``), the program named (review
+    rev-kinds29 B1: "Delete the temp files" asks for no ``kubectl delete ns prod``)."""
+    if len(command) > _MAX_COMMAND:
+        return None
+    deleting = [
+        ws for ws in _line_commands(command, 0) if _program_kind(_program(ws), ws) == "delete"
+    ]
+    if not deleting:
+        return None
+    if not any(verb_used(v, user_text) for v in _verbs_for("delete", "")):
+        return False
+    words = {w.removesuffix("'s") for w in re.findall(r"[^\W_]+(?:'s)?", user_text.lower())}
+    return all(
+        _cli_target_named(t, words, user_text) for ws in deleting for t in _deleted_words(ws)
+    )
+
+
+def _deleted_words(words: list[str]) -> list[str]:
+    """What a delete command names as what goes: its words that are no option and no delete
+    subcommand (``kubectl delete ns prod``: ns, prod), with none its program and subcommand
+    (``terraform destroy``); of a push, "push", "force" when forced and the branch (not the
+    remote)."""
+    plain = [w for w in words[1:] if not w.startswith("-")]
+    program = _program(words)
+    if program == "git":
+        after = plain[plain.index("push") + 1 :] if "push" in plain else []
+        flags = [_PUSH_FLAG_WORDS.get(w, w.lstrip("-")) for w in words if w in _FORCE_PUSH]
+        forced = ["force"] if any(w.startswith("+") for w in after) else []
+        return ["push", *flags, *forced, *after[1:]]
+    named = [w for w in plain if not _CLI_DELETE.fullmatch(w.lower())]
+    if "-destroy" in words:  # terraform apply -destroy
+        return [program, "destroy", *named]
+    return named or [program, *plain]
+
+
+#: The word a user says for a push option that throws away what the remote holds.
+_PUSH_FLAG_WORDS = {"-f": "force", "--force-with-lease": "force", "-d": "delete"}
+
+
+def _cli_target_named(target: str, words: set[str], user_text: str) -> bool:
+    """True when the user's words name ``target`` of a CLI delete (:func:`cli_deletion_asked`):
+    a cloud address quoted whole (``s3://prod-data``), else as ``rm``'s targets are named;
+    never a word such as "all" (``kubectl delete all --all``: "Delete all the temp files")."""
+    low = target.lower()
+    if "://" in low:
+        return _named(target, user_text)
+    pieces = [p for p in re.split(r"[/.:_=-]+", low) if p]
+    return bool(pieces) and STOPWORDS.isdisjoint(pieces) and _target_named(target, words, "")
+
+
 def _runs_a_known(word: str) -> bool:
-    """True for a program :func:`_simple_kind` reads the subcommand of."""
+    """True for a program :func:`_program_kind` reads the subcommand of."""
     program = word.rsplit("/", 1)[-1]
     return program in _INFRA_CLIS or program in ("git", "curl")
 

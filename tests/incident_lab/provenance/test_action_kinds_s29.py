@@ -69,7 +69,6 @@ def test_archive_or_clean_up_asks_for_no_delete_of_a_message(name: str, text: st
     ("name", "text"),
     [
         ("gmail.delete_message", "Delete the newsletter from Acme."),
-        ("gmail.messages.trash", "Trash the newsletter from Acme."),
         ("delete_email", "Please remove the spam email from Eve."),
         ("slack.chat.delete", "Unsend the message I just posted in Slack, wrong channel."),
         ("slack.chat.delete", "Retract my last Slack message in #general."),
@@ -81,9 +80,27 @@ def test_a_delete_verb_asks_for_the_delete_of_a_message(name: str, text: str) ->
 
 
 @pytest.mark.parametrize("name", ["delete_event", "calendar.delete_event", "remove_event"])
-def test_cancel_a_meeting_asks_for_the_delete_of_an_event(name: str) -> None:
-    assert authorised("delete", name, "Cancel my 3pm meeting.")
-    assert authorised("delete", name, "Please call off tomorrow's standup.")
+def test_cancel_a_meeting_asks_for_no_event_delete(name: str) -> None:
+    # "cancel" names no event: "Cancel my Netflix subscription" must not delete the board
+    # meeting (review rev-kinds29 B3); fail closed, as on the base.
+    assert not authorised("delete", name, "Cancel my 3pm meeting.")
+    assert not authorised("delete", name, "Please call off tomorrow's standup.")
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("gmail.delete_message", "Restore the invoice email from the trash."),
+        ("gmail.delete_message", "Move the Acme email to trash."),
+        ("gmail.delete_message", "I take back what I said about Q2."),
+        ("gmail.messages.trash", "Restore the invoice email from the trash."),
+        ("calendar.delete_event", "Take out the trash reminder? no, just list today's meetings."),
+    ],
+)
+def test_trash_as_a_noun_or_take_back_with_no_message_asks_for_no_delete(
+    name: str, text: str
+) -> None:
+    assert not authorised(action_kind(name), name, text)
 
 
 @pytest.mark.parametrize(
