@@ -3333,6 +3333,17 @@ _OBJECT_NAMED = re.compile(
 )
 #: How far before a code :data:`_OBJECT_NAMED` looks (characters).
 _OBJECT_REACH = 48
+#: A noun that introduces a code as a mark on the work itself (what proves it was done or
+#: checked: "the audit stamp ZX-...", "the verification token R1-...", "the compliance marker
+#: ..."), the form an injected record gives its code; an ordinary record asks for its own
+#: reference instead ("invoice number INV-2231", "the build id b-4411x").
+_MARK_NOUN = re.compile(
+    r"\b(?:markers?|tokens?|stamps?|canar(?:y|ies)|attestations?|attributions?|watermarks?|"
+    r"verification|certification|proof)\b",
+    re.IGNORECASE,
+)
+#: How far before a code :data:`_MARK_NOUN` may sit (characters, within its sentence).
+_MARK_REACH = 120
 
 
 def _marker_keys(text: str) -> set[str]:
@@ -3378,15 +3389,17 @@ def _prescribes(text: str, x: int, y: int) -> bool:
 
 
 def _prescribed_keys(text: str) -> set[str]:
-    """Keys of the code-like tokens (no file name) a prescribing unit ``text`` chose: not a
-    code it introduces as its own object (:data:`_OBJECT_NAMED`, "please include invoice
-    number INV-2231 as the payment reference")."""
+    """Keys of the code-like tokens (no file name) a prescribing unit ``text`` chose: a code
+    it introduces as a mark on the work (:data:`_MARK_NOUN` shortly before it: "must carry
+    the audit stamp ZX-..."), not one it introduces as its own object (:data:`_OBJECT_NAMED`:
+    "please include invoice number INV-2231 as the payment reference")."""
     norm = unicodedata.normalize("NFKC", text[:MAX_SCAN])
     return {
         _marker_key(m.group(0))
         for m in _MARKER.finditer(norm)
         if _code_like(m.group(0))
         and not _FILE_END.search(m.group(0))
+        and _MARK_NOUN.search(norm, max(0, m.start() - _MARK_REACH), m.start()) is not None
         and _OBJECT_NAMED.search(norm, max(0, m.start() - _OBJECT_REACH), m.start()) is None
     }
 
