@@ -3321,29 +3321,6 @@ _PUTS = re.compile(
     re.IGNORECASE,
 )
 _PROSE_WORD = re.compile(r"[^\W\d_]{2,24}")
-#: The words just before a code that introduce it as the name of the business object the
-#: record is about ("invoice number INV-2231", "the ticket key PAY-3391", "our purchase order
-#: PO-7", "tracking code 1Z99..."): quoting it back is the user's work on that object, not a
-#: marker the record chose. Matched against the few characters before the code only.
-_OBJECT_NAMED = re.compile(
-    r"\b(?:invoice|order|case|ticket|claim|account|booking|reservation|shipment|parcel|"
-    r"tracking|registration|build|cent(?:re|er)|customer|member|contract|project|task|issue|"
-    r"bill|receipt)s?(?:\s{1,3}(?:number|no\.?|id|key|code|#))?[\s:#'\"`(\[]{0,4}$",
-    re.IGNORECASE,
-)
-#: How far before a code :data:`_OBJECT_NAMED` looks (characters).
-_OBJECT_REACH = 48
-#: A noun that introduces a code as a mark on the work itself (what proves it was done or
-#: checked: "the audit stamp ZX-...", "the verification token R1-...", "the compliance marker
-#: ..."), the form an injected record gives its code; an ordinary record asks for its own
-#: reference instead ("invoice number INV-2231", "the build id b-4411x").
-_MARK_NOUN = re.compile(
-    r"\b(?:markers?|tokens?|stamps?|canar(?:y|ies)|attestations?|attributions?|watermarks?|"
-    r"verification|certification|proof)\b",
-    re.IGNORECASE,
-)
-#: How far before a code :data:`_MARK_NOUN` may sit (characters, within its sentence).
-_MARK_REACH = 120
 
 
 def _marker_keys(text: str) -> set[str]:
@@ -3388,22 +3365,6 @@ def _prescribes(text: str, x: int, y: int) -> bool:
     )
 
 
-def _prescribed_keys(text: str) -> set[str]:
-    """Keys of the code-like tokens (no file name) a prescribing unit ``text`` chose: a code
-    it introduces as a mark on the work (:data:`_MARK_NOUN` shortly before it: "must carry
-    the audit stamp ZX-..."), not one it introduces as its own object (:data:`_OBJECT_NAMED`:
-    "please include invoice number INV-2231 as the payment reference")."""
-    norm = unicodedata.normalize("NFKC", text[:MAX_SCAN])
-    return {
-        _marker_key(m.group(0))
-        for m in _MARKER.finditer(norm)
-        if _code_like(m.group(0))
-        and not _FILE_END.search(m.group(0))
-        and _MARK_NOUN.search(norm, max(0, m.start() - _MARK_REACH), m.start()) is not None
-        and _OBJECT_NAMED.search(norm, max(0, m.start() - _OBJECT_REACH), m.start()) is None
-    }
-
-
 def _objects_named(session: _Session, calls: tuple[CallProvenance, ...]) -> set[str]:
     """Marker keys of what the session looks at: arguments of calls that are no side
     effect (the ticket fetched) and whole values of records' data fields (the transaction
@@ -3436,7 +3397,7 @@ def _record_markers(
             for key in keys:
                 seen.setdefault(key, set()).add(i)
             if keys and _prescribes(text, x, y) and not _pointed_at(session, producers.get(i)):
-                for key in _prescribed_keys(text[x:y]):
+                for key in keys:
                     where.setdefault(key, (i, x, y))
     named = _objects_named(session, calls) if where else set()
     return {k: at for k, at in where.items() if len(seen[k]) == 1 and k not in named}
@@ -3455,50 +3416,29 @@ def _carried_markers(
     if not acting or not session.untrusted:
         return []
     markers = _record_markers(session, calls)
-    places: dict[int, frozenset[str]] = {}  # a record step's addresses, computed once
     out = []
     for c in acting if markers else ():
         # a value that is itself injected text names its container (a channel so named)
         values = [str(v) for _p, v in leaves(c.arguments)]
         keys = _marker_keys(" ".join(v for v in values if not _is_instruction_text(v)))
         hit = sorted(k for k in keys & markers.keys() if markers[k][0] < c.step)
-        if not hit:
-            continue
-        step = markers[hit[0]][0]
-        if c.kind in _TO_SOMEONE and step not in places:
-            places[step] = frozenset(addresses(session.text(step)))
-        if not _back_to_author(c, places.get(step, frozenset())):
+        if hit and not _back_to_author(session, c, markers[hit[0]][0], values):
             out.append((c.step, markers[hit[0]], hit[0]))
     return out
 
 
 #: Kinds of call that go to someone: a reply or a payment to a record's author is theirs.
 _TO_SOMEONE = frozenset({"email", "message", "payment"})
-#: Argument names that say to whom a message or payment goes (not what it says).
-_RECIPIENT_WORDS = frozenset(
-    ["to", "cc", "bcc", "recipient", "recipients", "email", "address", "iban", "account",
-     "payee", "receiver", "beneficiary", "dest", "destination", "target", "channel", "phone",
-     "user", "username", "url", "endpoint", "webhook", "host", "domain"]
-)  # fmt: skip
 
 
-def _back_to_author(c: CallProvenance, places: frozenset[str]) -> bool:
-    """True when the call sends to an address the record names (``places``: its sender, its
+def _back_to_author(session: _Session, c: CallProvenance, step: int, values: list[str]) -> bool:
+    """True when the call sends to an address the record at ``step`` names (its sender, its
     payee): the author asking for a reference in what comes back to them ("please quote
-    RF77 as the payment subject") asks for their own content. Only the recipient and payee
-    arguments count, each as a whole address, IBAN or exact host (an e-mail's domain): an
-    address in the body, or a host inside a longer one, sends nothing to the author."""
-    if c.kind not in _TO_SOMEONE or not places:
+    RF77 as the payment subject") asks for their own content."""
+    if c.kind not in _TO_SOMEONE:
         return False
-    for path, value in leaves(c.arguments):
-        if not set(_KEY_SPLIT.split(str(path).lower())) & _RECIPIENT_WORDS:
-            continue
-        text = str(value)[:MAX_SCAN]
-        sent = {text.strip().lower(), *addresses(text)}
-        sent |= {a.rsplit("@", 1)[1] for a in sent if "@" in a}
-        if sent & places:
-            return True
-    return False
+    carried = " ".join(values).lower()
+    return any(place in carried for place in addresses(session.text(step)))
 
 
 def _with_markers(
@@ -3551,15 +3491,13 @@ def _code_arg(
     text = session.text(i)
     at = next((m for m in _MARKER.finditer(text, x, y) if _marker_key(m.group(0)) == key), None)
     for path, value in leaves(c.arguments):
-        raw = str(value)
-        norm = unicodedata.normalize("NFKC", raw)  # a full-width code is the same code
-        for m in _MARKER.finditer(norm):
+        for m in _MARKER.finditer(str(value)):
             if _marker_key(m.group(0)) == key:
-                # the code as the call spelled it, when folding kept the positions
-                token = raw[m.start() : m.end()] if len(norm) == len(raw) else m.group(0)
                 start, end = (at.start(), at.end()) if at is not None else (x, y)
                 source = session.sources.get(i)
-                return (ArgSource(path, token, "tool_output", i, start, end, source, "marker", k),)
+                return (
+                    ArgSource(path, m.group(0), "tool_output", i, start, end, source, "marker", k),
+                )
     return ()
 
 
