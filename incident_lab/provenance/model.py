@@ -68,9 +68,7 @@ class ArgSource:
             (found only in the decoded text of an encoded instruction span; located at
             the whole span), or ``tampered`` (an attacker value only: ``value`` is the
             literal a tool listing or error result asked for, carried inside the
-            argument; located at the text that asked: :mod:`.tamper`), or ``marker``
-            (an attacker value only: a code a record prescribed, as the argument carries
-            it; located where the record wrote it).
+            argument; located at the text that asked: :mod:`.tamper`).
         in_instruction: Index into ``Provenance.instructions`` when the match lies in
             an instruction span.
     """
