@@ -863,20 +863,9 @@ def _to_child(code: str, at: int) -> bool:
     one), whose command is written out and cannot show what it is handed
     (:data:`_SHOWING_CHILD`: not ``subprocess.run(['printenv'], env=os.environ)``, nor a
     shell, nor a command held in a variable). Linear: one pass over a bounded window."""
-    start = max(0, at - _CALL_WINDOW)
-    stack: list[tuple[str, int]] = []  # open bracket, where (-1: not a child call's)
-    for m in _CALL_TOKEN.finditer(code, start, at):
-        tok = m.group(0)
-        if tok in "([{":
-            child = tok == "(" and _CHILD_CALL.search(code, max(start, m.start() - 60), m.start())
-            stack.append((tok, m.start() if child else -1))
-        elif tok in ")]}" and stack:
-            stack.pop()
-    if stack and stack[-1][0] == "{" and len(stack) > 1:
-        stack.pop()  # spawn(cmd, args, {env: X}): the options object of the call
-    if not stack or stack[-1][0] != "(" or stack[-1][1] < 0:
+    opened = _child_call_at(code, at)
+    if opened < 0:
         return False
-    opened = stack[-1][1]
     strings, depth, end = [], 0, at
     for m in _CALL_TOKEN.finditer(code, opened, at + _CALL_WINDOW):
         tok, end = m.group(0), m.end()
@@ -888,6 +877,24 @@ def _to_child(code: str, at: int) -> bool:
     if not strings or _SHELL_TRUE.search(code, opened, end):
         return False  # subprocess.run(cmd, env=...): which child is not written out
     return not any(_SHOWING_CHILD.search(s) for s in strings)
+
+
+def _child_call_at(code: str, at: int) -> int:
+    """Where the ``(`` of the child-starting call (:data:`_CHILD_CALL`) whose argument list
+    ``code[at]`` stands in directly is (or in an object that is one of its arguments); -1
+    when it stands in no such call. Brackets inside string literals are not counted."""
+    start = max(0, at - _CALL_WINDOW)
+    stack: list[tuple[str, int]] = []  # open bracket, where (-1: not a child call's)
+    for m in _CALL_TOKEN.finditer(code, start, at):
+        tok = m.group(0)
+        if tok in "([{":
+            child = tok == "(" and _CHILD_CALL.search(code, max(start, m.start() - 60), m.start())
+            stack.append((tok, m.start() if child else -1))
+        elif tok in ")]}" and stack:
+            stack.pop()
+    if len(stack) > 1 and stack[-1][0] == "{":
+        stack.pop()  # spawn(cmd, args, {env: X}): the options object of the call
+    return stack[-1][1] if stack and stack[-1][0] == "(" else -1
 
 
 def _bare_access(before: str) -> str | None:
