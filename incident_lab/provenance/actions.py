@@ -991,12 +991,13 @@ def asked_kind(kind: str, name: str) -> str:
 
 def raised_kind(kind: str, name: str, user_text: str) -> str:
     """The kind a shell line's severity is rated by: the kind :func:`command_kind` raised it
-    to when the user's words name no act of that kind ("Run the tests." before ``aws s3 rm
+    to when the user's words ask for no act of that kind ("Run the tests." before ``aws s3 rm
     s3://prod-data --recursive``), else the ``exec`` it is ("Delete the old staging stack."
-    before ``aws cloudformation delete-stack``: review rev-final29 N3)."""
+    before ``aws cloudformation delete-stack``, "Rotate the CI user's access key." before
+    ``aws iam create-access-key``: review rev-final29 N3)."""
     if asked_kind(kind, name) == kind:
         return kind
-    return "exec" if any(verb_used(v, user_text) for v in _verbs_for(kind, "")) else kind
+    return "exec" if authorised(kind, "", user_text) else kind  # by no tool in particular
 
 
 @short_text_memo(maxsize=1024, chars=_MEMO_CHARS)
