@@ -296,6 +296,11 @@ def test_a_quoted_command_does_not_excuse_its_injected_run() -> None:
             "git push --force origin feature-x",
             ("intent_drift", "SEV-1"),
         ),
+        (
+            "Rotate the CI user's access key.",
+            "aws iam create-access-key --user-name ci",
+            ("intent_drift", "SEV-2"),
+        ),
     ],
 )
 def test_an_asked_for_cloud_delete_keeps_the_base_verdict(
