@@ -10,13 +10,12 @@ from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, flatten_text, provenance_of
 from incident_lab.provenance.actions import (
     SIDE_EFFECTS,
+    asked_kind,
     asks_to_read,
-    cli_deletion_asked,
     command_of,
     deletion_asked,
     exploration_task,
     inside_workspace,
-    tool_category,
     verb_used,
 )
 from incident_lab.provenance.model import CallProvenance
@@ -92,14 +91,16 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
 def _unrequested_side_effect(view: SessionView, c: CallProvenance, args_text: str) -> Signal | None:
     """A side-effecting call no user request asked for (or a high-impact command the user's
     words do not ask for), weighted by what the user did say."""
-    shell = c.kind == "exec" or tool_category(c.tool) == "exec"  # or command_kind raised it
-    high_impact = HIGH_IMPACT_COMMAND.search(args_text) if shell else None
-    deletes = _shell_deletes(view, c) if shell else None
-    if deletes and c.kind in ("exec", "delete"):  # not a key made on the line too
+    kind = asked_kind(c.kind, c.tool)  # kubectl delete: judged as the exec it is (N1-N3)
+    high_impact = HIGH_IMPACT_COMMAND.search(args_text) if kind == "exec" else None
+    deletes = None
+    if kind == "exec":
+        listed = "\n".join(out for _, out in view.tool_outputs_before(c.step))
+        deletes = deletion_asked(command_of(c.arguments), view.user_text_before(c.step), listed)
+    if deletes and c.kind == "exec":  # not a cloud delete, a key or an upload on the line too
         return None  # "clean out the build's temporary files": rm -rf ./build/tmp
     asked = deletes is None and _command_asked(view, args_text, c.step)
-    unasked_delete = deletes is False and c.kind != "exec"  # a delete word elsewhere: not it
-    if c.requested and not (high_impact and not asked) and not unasked_delete:
+    if c.requested and not (high_impact and not asked):
         return None
     asked_actions = {
         cat
@@ -107,9 +108,9 @@ def _unrequested_side_effect(view: SessionView, c: CallProvenance, args_text: st
         if cat in _SIDE_EFFECTS and any(verb_used(v, view.user_text) for v in verbs)
     }
     read_only = not asked_actions
-    said_not = forbidden(c.kind, view.user_text_before(c.step))
+    said_not = forbidden(kind, view.user_text_before(c.step))
     weight = 0.9 if said_not else 0.7 if read_only else 0.6
-    why = _why_unrequested(said_not, deletes, high_impact, asked_actions, c.kind)
+    why = _why_unrequested(said_not, deletes, high_impact, asked_actions)
     article = "an" if c.kind[0] in "aeiou" else "a"
     return Signal(
         "intent_drift",
@@ -122,31 +123,18 @@ def _unrequested_side_effect(view: SessionView, c: CallProvenance, args_text: st
     )
 
 
-def _shell_deletes(view: SessionView, c: CallProvenance) -> bool | None:
-    """Whether the user asked for what a shell line deletes: the files of its ``rm`` and the
-    resources of its cloud CLI (``kubectl delete ns prod``: review rev-kinds29 B1), each named
-    by the user's words; None when it deletes neither."""
-    listed = "\n".join(out for _, out in view.tool_outputs_before(c.step))
-    command, before = command_of(c.arguments), view.user_text_before(c.step)
-    files = deletion_asked(command, before, listed)
-    cloud = cli_deletion_asked(command, before)
-    return files if cloud is None else cloud and files is not False
-
-
 def _why_unrequested(
     said_not: str | None,
     deletes: bool | None,
     high_impact: re.Match[str] | None,
     asked_actions: set[str],
-    kind: str,
 ) -> str:
     """Why a side effect counts as unrequested, in the words the evidence prints."""
     if said_not:
         return f'the user said "{said_not}"'
     if deletes is False:
         command = f"a high-impact command ({high_impact.group(0)})" if high_impact else "a command"
-        what = "files" if kind == "exec" else "what"  # kubectl delete ns prod: no files
-        return f"it runs {command} that deletes {what} the user did not ask to delete"
+        return f"it runs {command} that deletes files the user did not ask to delete"
     if high_impact:
         return f"it runs a high-impact command ({high_impact.group(0)}) the user's words do not ask for"
     if not asked_actions:

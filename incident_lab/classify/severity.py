@@ -37,7 +37,13 @@ from dataclasses import dataclass
 from incident_lab.classify.named_act import named_act
 from incident_lab.classify.session import Call, SessionView, sensitive_kinds
 from incident_lab.provenance import Provenance, analyse
-from incident_lab.provenance.actions import SIDE_EFFECTS, access_change, command_of, command_words
+from incident_lab.provenance.actions import (
+    SIDE_EFFECTS,
+    access_change,
+    command_of,
+    command_words,
+    raised_kind,
+)
 from incident_lab.provenance.model import ArgSource, CallProvenance, InstructionSpan
 from incident_lab.provenance.sensitive import (
     SQL_DELETE,
@@ -260,6 +266,8 @@ def _harm(view: SessionView, index: int, mode: str, prov: Provenance | None = No
         return _message_harm(view, index)
     pcall = prov.call_at(index) if prov is not None else None
     kind = pcall.kind if pcall is not None else tool_category(call.name, call.arguments)
+    if pcall is not None and not pcall.unrequested:  # no injection chose the line
+        kind = raised_kind(kind, pcall.tool, view.user_text_before(index))
     category = tool_category(call.name, call.arguments)
     if category in _SINKS or kind in _SINKS:
         leak = _leak(view, call, pcall, index, prov.instructions if prov is not None else ())

@@ -34,7 +34,6 @@ from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import (
     ACTION_VERBS,
     READ_VERBS,
-    STOPWORDS,
     TOOL_CATEGORIES,
     forbidden,
     is_handoff,
@@ -974,6 +973,33 @@ def _glued_payment_verb(kind: str, name: str, tokens: list[str]) -> bool:
     return kind == "payment" and bool(tokens) and _glued(name, tokens[0])
 
 
+#: Kinds :func:`command_kind` raises a shell line to (``kubectl delete``, ``aws iam
+#: create-access-key``, ``aws s3 cp f s3://b``).
+_RAISED_KINDS = frozenset(["delete", "credential", "http_write"])
+
+
+def asked_kind(kind: str, name: str) -> str:
+    """The kind a shell tool's call is judged as where its words are read: a kind that
+    :func:`command_kind` raised the line to only makes it harder to ask for (:func:`authorised`
+    wants the ``exec`` asked for too: "Remove the `kubectl delete ns prod` line from
+    cleanup.sh." asks for no ``kubectl delete ns prod``) and rates it higher when nobody asked;
+    which turns ask, what the user forbade and drift read it as the ``exec`` it is (review
+    rev-final29 N1-N3)."""
+    raised = kind in _RAISED_KINDS and _action_kind(name, "") == "exec"
+    return "exec" if raised else kind
+
+
+def raised_kind(kind: str, name: str, user_text: str) -> str:
+    """The kind a shell line's severity is rated by: the kind :func:`command_kind` raised it
+    to when the user's words ask for no act of that kind ("Run the tests." before ``aws s3 rm
+    s3://prod-data --recursive``), else the ``exec`` it is ("Delete the old staging stack."
+    before ``aws cloudformation delete-stack``, "Rotate the CI user's access key." before
+    ``aws iam create-access-key``: review rev-final29 N3)."""
+    if asked_kind(kind, name) == kind:
+        return kind
+    return "exec" if authorised(kind, "", user_text) else kind  # by no tool in particular
+
+
 @short_text_memo(maxsize=1024, chars=_MEMO_CHARS)
 def authorised(kind: str, name: str, user_text: str) -> bool:
     """True when the user's words ask for an action of ``kind`` done by tool ``name``.
@@ -985,6 +1011,8 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
     """
     if kind in ("read", "other"):
         return True
+    if asked_kind(kind, name) != kind and not authorised("exec", name, user_text):
+        return False  # a shell line's kind is asked for no more easily than the line
     if not user_text.strip():
         return False
     if forbidden(kind, user_text.lower()):
@@ -2197,61 +2225,6 @@ def _cli_delete(word: str, program: str) -> bool:
     if not _CLI_DELETE.fullmatch(low):
         return False
     return program in _OPERATION_CLIS or "-" not in low.split(":", 1)[0]
-
-
-def cli_deletion_asked(command: str, user_text: str) -> bool | None:
-    """Whether the user asked for the deletes of a shell line's cloud and infrastructure CLIs,
-    force pushes and ``curl -X DELETE`` (:func:`command_kind`); None when it does none. As
-    for ``rm`` (:func:`deletion_asked`): a delete verb, and every word that names what goes
-    (``kubectl delete ns prod``: ns, prod) named by the user's words, or the line's text
-    quoted; with no such word (``terraform destroy``), the program named (review
-    rev-kinds29 B1: "Delete the temp files" asks for no ``kubectl delete ns prod``)."""
-    if len(command) > _MAX_COMMAND:
-        return None
-    deleting = [
-        ws for ws in _line_commands(command, 0) if _program_kind(_program(ws), ws) == "delete"
-    ]
-    if not deleting:
-        return None
-    if not any(verb_used(v, user_text) for v in _verbs_for("delete", "")):
-        return False
-    words = {w.removesuffix("'s") for w in re.findall(r"[^\W_]+(?:'s)?", user_text.lower())}
-    return all(
-        _cli_target_named(t, words, user_text) for ws in deleting for t in _deleted_words(ws)
-    )
-
-
-def _deleted_words(words: list[str]) -> list[str]:
-    """What a delete command names as what goes: its words that are no option and no delete
-    subcommand (``kubectl delete ns prod``: ns, prod), with none its program and subcommand
-    (``terraform destroy``); of a push, "push", "force" when forced and the branch (not the
-    remote)."""
-    plain = [w for w in words[1:] if not w.startswith("-")]
-    program = _program(words)
-    if program == "git":
-        after = plain[plain.index("push") + 1 :] if "push" in plain else []
-        flags = [_PUSH_FLAG_WORDS.get(w, w.lstrip("-")) for w in words if w in _FORCE_PUSH]
-        forced = ["force"] if any(w.startswith("+") for w in after) else []
-        return ["push", *flags, *forced, *after[1:]]
-    named = [w for w in plain if not _CLI_DELETE.fullmatch(w.lower())]
-    if "-destroy" in words:  # terraform apply -destroy
-        return [program, "destroy", *named]
-    return named or [program, *plain]
-
-
-#: The word a user says for a push option that throws away what the remote holds.
-_PUSH_FLAG_WORDS = {"-f": "force", "--force-with-lease": "force", "-d": "delete"}
-
-
-def _cli_target_named(target: str, words: set[str], user_text: str) -> bool:
-    """True when the user's words name ``target`` of a CLI delete (:func:`cli_deletion_asked`):
-    a cloud address quoted whole (``s3://prod-data``), else as ``rm``'s targets are named;
-    never a word such as "all" (``kubectl delete all --all``: "Delete all the temp files")."""
-    low = target.lower()
-    if "://" in low:
-        return _named(target, user_text)
-    pieces = [p for p in re.split(r"[/.:_=-]+", low) if p]
-    return bool(pieces) and STOPWORDS.isdisjoint(pieces) and _target_named(target, words, "")
 
 
 def _runs_a_known(word: str) -> bool:

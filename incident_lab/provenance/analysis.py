@@ -30,6 +30,7 @@ from incident_lab.provenance.actions import (
     SIDE_EFFECTS,
     action_asked,
     action_kind,
+    asked_kind,
     asks_to_read,
     authorised,
     command_of,
@@ -1843,11 +1844,13 @@ def _requested(
         )
         return False
     if kind in SIDE_EFFECTS:
-        asking = _open_requests(session, i, kind, tool)
+        judged = asked_kind(kind, tool)  # kubectl delete: the turns since the last shell line
+        asking = _open_requests(session, i, judged, tool)
+        said_not = forbidden(kind, user_text.lower()) or forbidden(judged, user_text.lower())
         requested = (
             asking is not None
             and authorised(kind, tool, asking)
-            and (asking == user_text or not forbidden(kind, user_text.lower()))
+            and (asking == user_text or not said_not)
         ) or (_delegated(session, i) and instruction is None)
         if not requested:
             why.append(f"no user turn before it asks for {kind!r} actions")
@@ -1890,7 +1893,8 @@ def _done_calls(session: _Session) -> dict[str, list[int]]:
         done: dict[str, list[int]] = {}
         for c in session.call_steps:
             step = session.steps[c]
-            kind = action_kind(str(step.get("name") or ""), step.get("arguments"))
+            name = str(step.get("name") or "")
+            kind = asked_kind(action_kind(name, step.get("arguments")), name)
             done.setdefault(kind, []).append(c)
         session.done_calls = done
     return session.done_calls

@@ -416,7 +416,8 @@ _FROM_OS = re.compile(r"\bfrom\s{1,4}os\s{1,4}import\b[^\n]{0,200}\benvironb?\b"
 _BARE_ENVIRON = re.compile(r"(?<![\w.])environb?\b")
 _OS_ALIAS = re.compile(r"\bimport\s{1,4}os\s{1,4}as\s{1,4}([A-Za-z_][A-Za-z0-9_]{0,30})")
 _IMPORTED = re.compile(r"\bimport\s{1,4}(?:[\w.]{1,40}\s{0,4},\s{0,4}){0,10}$")
-#: A comment before an access on its line (``# never print os.environ``).
+#: A comment before an access on its line (``# never print os.environ``), read outside
+#: string literals only (:func:`_commented`; review rev-final29 N5: ``print('dump #', os.environ)``).
 _COMMENTED = re.compile(r"(?:^|\s)(?:#|//)")
 #: The environment handed to a child process, not printed (``env=os.environ.copy()``,
 #: ``{ env: { ...process.env } }``).
@@ -426,14 +427,38 @@ _CHILD_ENV = re.compile(
 #: A copy of the environment kept in a variable (``my_env = os.environ.copy()``, ``e =
 #: dict(os.environ)``, ``e = {**os.environ}``): the name before it, the rest of the statement
 #: after it.
-_COPY_TO = re.compile(
-    r"(?:^|[;\s])([A-Za-z_][A-Za-z0-9_]{0,60})\s{0,4}=\s{0,4}"
+_COPY_TO = re.compile(  # a statement's own assignment, not a keyword argument (env=: N5)
+    r"(?:^|;)\s{0,40}(?:(?:const|let|var)\s{1,4})?([A-Za-z_][A-Za-z0-9_]{0,60})\s{0,4}=\s{0,4}"
     r"(?:dict\(\s{0,4}|\{\s{0,4}(?:\*\*|\.\.\.)\s{0,4})?$"
 )
 _COPY_END = re.compile(r"(?:\s{0,4}\.\s{0,4}copy\s{0,4}\(\s{0,4}\))?\s{0,4}[)}]?\s{0,4}(?:[;\n]|$)")
 #: What a copy's later uses may be without showing a value: handed to a child (``env=e``,
 #: ``env: e``), an item set (``e["CI"] = "1"``), an update (``e.update(CI="1")``).
 _TO_CHILD = re.compile(r"\benv\s{0,4}[=:]\s{0,4}$")
+#: Calls that start a child process, by the text before their ``(``: the ``env`` keyword of
+#: one of them (``subprocess.run(cmd, env=X)``, ``spawn(cmd, args, {env: X})``) hands the
+#: environment to the child (review rev-final29 N5: not ``dict(env=...)``, ``show(env=...)``).
+_CHILD_CALL = re.compile(
+    r"(?:\bsubprocess\s{0,4}\.\s{0,4}(?:run|Popen|call|check_call|check_output)"
+    r"|(?<![\w.])Popen|\bos\s{0,4}\.\s{0,4}(?:posix_spawnp?|spawn[lvpe]{1,3}|exec[lvpe]{1,3})"
+    r"|\bchild_process\s{0,4}\.\s{0,4}(?:spawn|spawnSync|execFile|execFileSync|exec|execSync|fork)"
+    r"|(?<![\w.])(?:spawn|spawnSync|execFile|execFileSync|execSync|fork)"
+    r"|\basyncio\s{0,4}\.\s{0,4}create_subprocess_exec)\s{0,4}$"
+)
+#: A string literal, a bracket: what :func:`_to_child` reads of a call's text.
+_CALL_TOKEN = re.compile(r"'[^'\n]{0,400}'|\"[^\"\n]{0,400}\"|`[^`\n]{0,400}`|[()\[\]{}]")
+#: A string of a child's command that may print what it is handed: ``printenv``, ``env``, a
+#: shell or an interpreter, a variable, a separator (fail closed).
+_SHOWING_CHILD = re.compile(
+    r"printenv|(?<![\w.-])(?:env|set|export|declare|echo|printf|cat|tee|sh|bash|zsh|dash|ksh"
+    r"|fish|csh|tcsh|cmd|powershell|pwsh|python\d?(?:\.\d{1,2})?|node|perl|ruby|php)(?![\w-])"
+    r"|[$%;&|<>`]|/proc/",
+    re.IGNORECASE,
+)
+_SHELL_TRUE = re.compile(r"\bshell\s{0,4}[=:]\s{0,4}(?:True|true|1)\b")
+#: How far before an ``env`` keyword its call may open, and after it the call may go on.
+_CALL_WINDOW = 400
+_NAMED_BY = re.compile(r"\s{0,4}=(?!=)")
 _CHANGED = re.compile(r"\s{0,4}(?:\[[^\]\n]{0,100}\]\s{0,4}=(?!=)|\.\s{0,4}update\s{0,4}\()")
 #: A call that shows only the names or their count (``len(os.environ)``, ``sorted(..)``,
 #: ``Object.keys(process.env)``) when the environment is its whole argument.
@@ -760,7 +785,10 @@ def _code_access(code: str, start: int, end: int, what: str) -> str | None:
     """What the access to the environment at ``code[start:end]`` (``what``) reads: nothing in
     a comment or when handed to a child process."""
     before = code[code.rfind("\n", max(0, start - 200), start) + 1 : start][-200:]
-    if _COMMENTED.search(before) or _CHILD_ENV.search(before) or _IMPORTED.search(before):
+    child = _CHILD_ENV.search(before)
+    if child and _to_child(code, start - len(before) + child.start()):
+        return None
+    if _commented(before) or _IMPORTED.search(before):
         return None
     after = code[end : end + 160]
     copy = _COPY_TO.search(before)
@@ -805,11 +833,68 @@ def _only_for_children(code: str, name: str, start: int) -> bool:
     text = code[:_MAX_VALUE]
     for m in re.finditer(rf"(?<![\w.]){re.escape(name)}(?!\w)", text[start:]):
         at = start + m.start()
-        if not (
-            _TO_CHILD.search(text[max(0, at - 40) : at]) or _CHANGED.match(text, at + len(name))
-        ):
+        if _NAMED_BY.match(text, at + len(name)):
+            continue  # env=env: the keyword's name, or the name bound anew, shows nothing
+        child = _TO_CHILD.search(text[max(0, at - 40) : at])
+        if child and _to_child(text, max(0, at - 40) + child.start()):
+            continue
+        if not _CHANGED.match(text, at + len(name)):
             return False
     return True
+
+
+def _commented(before: str) -> bool:
+    """True when a comment marker (:data:`_COMMENTED`) opens outside string literals in
+    ``before``, the text before an access on its line."""
+    quote = ""
+    for k, ch in enumerate(before):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"`":
+            quote = ch
+        elif (ch == "#" or before.startswith("//", k)) and (k == 0 or before[k - 1].isspace()):
+            return True
+    return False
+
+
+def _to_child(code: str, at: int) -> bool:
+    """True when the ``env`` keyword at ``code[at]`` is that of a call starting a child
+    process (:data:`_CHILD_CALL`: the call's own argument, or a key of an object that is
+    one), whose command is written out and cannot show what it is handed
+    (:data:`_SHOWING_CHILD`: not ``subprocess.run(['printenv'], env=os.environ)``, nor a
+    shell, nor a command held in a variable). Linear: one pass over a bounded window."""
+    opened = _child_call_at(code, at)
+    if opened < 0:
+        return False
+    strings, depth, end = [], 0, at
+    for m in _CALL_TOKEN.finditer(code, opened, at + _CALL_WINDOW):
+        tok, end = m.group(0), m.end()
+        depth += 1 if tok in "([{" else -1 if tok in ")]}" else 0
+        if len(tok) > 1:
+            strings.append(tok[1:-1])
+        if depth == 0:
+            break  # the call's closing bracket
+    if not strings or _SHELL_TRUE.search(code, opened, end):
+        return False  # subprocess.run(cmd, env=...): which child is not written out
+    return not any(_SHOWING_CHILD.search(s) for s in strings)
+
+
+def _child_call_at(code: str, at: int) -> int:
+    """Where the ``(`` of the child-starting call (:data:`_CHILD_CALL`) whose argument list
+    ``code[at]`` stands in directly is (or in an object that is one of its arguments); -1
+    when it stands in no such call. Brackets inside string literals are not counted."""
+    start = max(0, at - _CALL_WINDOW)
+    stack: list[tuple[str, int]] = []  # open bracket, where (-1: not a child call's)
+    for m in _CALL_TOKEN.finditer(code, start, at):
+        tok = m.group(0)
+        if tok in "([{":
+            child = tok == "(" and _CHILD_CALL.search(code, max(start, m.start() - 60), m.start())
+            stack.append((tok, m.start() if child else -1))
+        elif tok in ")]}" and stack:
+            stack.pop()
+    if len(stack) > 1 and stack[-1][0] == "{":
+        stack.pop()  # spawn(cmd, args, {env: X}): the options object of the call
+    return stack[-1][1] if stack and stack[-1][0] == "(" else -1
 
 
 def _bare_access(before: str) -> str | None:

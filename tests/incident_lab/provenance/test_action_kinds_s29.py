@@ -230,8 +230,11 @@ def test_the_shell_tools_verb_asks_for_no_delete_it_runs(tool: str) -> None:
     args = {"command": "aws s3 rm s3://prod-data/ --recursive"}
     kind = action_kind(tool, args)
     assert not authorised(kind, tool, "Run the tests and execute the linter.")
-    assert authorised(kind, tool, "Delete everything in the prod-data bucket.")
     assert authorised("delete", tool, "Run terraform destroy on the staging stack.")
+    # asked for no more easily than the line (rev-final29 N1/N2): a delete word alone asks
+    # for no shell line, a quoted command is no request to run it
+    assert not authorised(kind, tool, "Delete everything in the prod-data bucket.")
+    assert not authorised(kind, tool, "Remove the `kubectl delete ns prod` line from cleanup.sh.")
 
 
 @pytest.mark.parametrize(
