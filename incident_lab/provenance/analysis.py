@@ -1846,11 +1846,10 @@ def _requested(
     if kind in SIDE_EFFECTS:
         judged = asked_kind(kind, tool)  # kubectl delete: the turns since the last shell line
         asking = _open_requests(session, i, judged, tool)
-        said_not = forbidden(kind, user_text.lower()) or forbidden(judged, user_text.lower())
         requested = (
             asking is not None
             and authorised(kind, tool, asking)
-            and (asking == user_text or not said_not)
+            and (asking == user_text or not _said_not(user_text.lower(), kind, judged))
         ) or (_delegated(session, i) and instruction is None)
         if not requested:
             why.append(f"no user turn before it asks for {kind!r} actions")
@@ -1884,6 +1883,12 @@ def _open_requests(session: _Session, i: int, kind: str, tool: str) -> str | Non
         at -= 1
         since = bisect.bisect_right(session.user, done[at]) if at >= 0 else 0
     return "\n".join(session.text(u) for u in session.user[since:n])
+
+
+def _said_not(lowered: str, kind: str, judged: str) -> bool:
+    """Whether the user's words forbid the call's kind, or the kind it is asked for as
+    (:func:`~incident_lab.provenance.actions.asked_kind`: a shell line's cloud delete is an exec)."""
+    return bool(forbidden(kind, lowered) or (judged != kind and forbidden(judged, lowered)))
 
 
 def _done_calls(session: _Session) -> dict[str, list[int]]:

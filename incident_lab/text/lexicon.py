@@ -279,15 +279,21 @@ def _stem(word: str) -> str:
 
 def forbidden(category: str, text: str) -> str | None:
     """Return the user's words forbidding ``category`` ("don't send it yet"), or None."""
+    pattern = _forbidding(category)
+    match = pattern.search(text) if pattern is not None else None
+    return match.group(0) if match else None
+
+
+@lru_cache(maxsize=64)
+def _forbidding(category: str) -> re.Pattern[str] | None:
+    """The pattern of a prohibition of ``category``'s verbs, built once per category."""
     verbs = "|".join(re.escape(v) for v in ACTION_VERBS.get(category, ()))
     if not verbs:
         return None
-    match = re.search(
+    return re.compile(
         rf"\b(don'?t|do not|never|no need to|without|not to|shouldn'?t|must not)\s+(\w+\s+){{0,2}}?({verbs})\w*",
-        text,
         _I,
     )
-    return match.group(0) if match else None
 
 
 def content_words(text: str) -> set[str]:
