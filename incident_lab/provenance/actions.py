@@ -1036,11 +1036,56 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
     request = kind != "http_write" and _action_kind(name, "POST") == "http_write"
     if request and not authorised("http_write", name, user_text):
         return False
+    verbs = _verbs_for(kind, name)
+    if _negated(tuple(verbs), user_text):
+        return False  # "Never erase any emails", "Ne supprime aucun e-mail", "Lösche keine"
     if kind == "delete" and _deletes_a_record(name) and _removes_a_record(name, user_text):
         return True
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
-    return any(verb_used(v, user_text, strict) for v in _verbs_for(kind, name))
+    return any(verb_used(v, user_text, strict) for v in verbs)
+
+
+#: A word that negates the verb after it (up to two words later: "do not ever delete",
+#: "ne supprime", "non cancellare", "não apague", "nicht löschen") ...
+_NEGATING = (
+    r"don'?t|do not|never|no need to|without|not to|shouldn'?t|must not|ne|non|não|nao|nunca|"
+    r"jamais|nicht|nie|niemals|kein|keine"
+)
+#: ... or the verb before it ("supprime aucun", "efface pas", "lösche keine").
+_NEGATED_AFTER = (
+    r"pas|aucun|aucune|jamais|rien|kein|keine|keinen|keinem|keiner|keines|nicht|nie|niemals|"
+    r"nada|nenhum|nenhuma|niente|nulla|nessun|nessuna"
+)
+
+
+@lru_cache(maxsize=256)
+def _negation(verbs: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for a prohibition of any of ``verbs``, in the supported languages."""
+    words = "|".join(re.escape(v) for v in sorted(set(verbs), key=len, reverse=True) if v)
+    if not words:
+        return None
+    return re.compile(
+        rf"(?:\b(?:{_NEGATING})\s+(?:[^\W\d_]+\s+){{0,2}}?(?:{words})\w*"
+        rf"|(?:^|(?<=\W))n'(?:{words})\w*"
+        rf"|\b(?:{words})\w*\s+(?:{_NEGATED_AFTER})\b)",
+        _I,
+    )
+
+
+#: A negation that asks all the same: "don't forget to add", "never fail to send",
+#: "n'oublie pas de", "non dimenticare di", "não esqueça de", "no olvides".
+_ASKS_ALL_THE_SAME = re.compile(r"forget|fail|hesitate|oubli|dimentic|esque|olvid|vergiss", _I)
+
+
+def _negated(verbs: tuple[str, ...], user_text: str) -> bool:
+    """Whether the user's words forbid the act by one of its verbs in any supported
+    language; :func:`~incident_lab.text.lexicon.forbidden` reads only English and
+    :data:`~incident_lab.text.lexicon.ACTION_VERBS`."""
+    pattern = _negation(verbs)
+    if pattern is None:
+        return False
+    return any(_ASKS_ALL_THE_SAME.search(m.group(0)) is None for m in pattern.finditer(user_text))
 
 
 #: A payment tool's verb (the first word of its name that is not a place such as ``bank.``,
