@@ -24,6 +24,15 @@ __all__ = ["finish"]
 RAW_ARGUMENTS_KEY = "_raw"
 #: Prefix of the reject reason when a reader met a shape its mapping did not expect.
 MAPPING_BUG = "reader could not map this record"
+#: The OpenTelemetry GenAI attributes that exist only when content was recorded: a span
+#: with none of them was written with content capture off.
+GENAI_CONTENT_KEYS = (
+    "gen_ai.input.messages",
+    "gen_ai.output.messages",
+    "gen_ai.system_instructions",
+    "gen_ai.tool.call.arguments",
+    "gen_ai.tool.call.result",
+)
 _TEXT_PART_TYPES = {"text", "input_text", "output_text"}
 T = TypeVar("T")
 

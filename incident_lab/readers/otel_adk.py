@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from incident_lab.readers.mapping import as_dict, as_list, json_attr
+from incident_lab.readers.mapping import GENAI_CONTENT_KEYS, as_dict, as_list, json_attr
 
 #: The instrumentation scope ADK writes its spans under.
 SCOPE = "gcp.vertex.agent"
@@ -57,14 +57,6 @@ _PREFIX = "gcp.vertex.agent."
 #: ``[agent] said:`` / ``called tool`` / ``tool returned result:``), and its quote fence.
 _RELAY_PREAMBLE = "For context:"
 _RELAY_FENCE = "<<<BEGIN_QUOTED_AGENT_CONTENT>>>"
-#: Attributes that only exist when content was recorded (after :func:`lend_legacy`).
-_CONTENT_KEYS = (
-    "gen_ai.input.messages",
-    "gen_ai.output.messages",
-    "gen_ai.system_instructions",
-    "gen_ai.tool.call.arguments",
-    "gen_ai.tool.call.result",
-)
 
 
 def ours(span: dict[str, Any]) -> bool:
@@ -270,7 +262,7 @@ def content_off(members: list[dict[str, Any]]) -> bool:
     if not members or not all(ours(span) for span in members):
         return False
     for span in members:
-        if any(span["attrs"].get(key) not in (None, "", "{}") for key in _CONTENT_KEYS):
+        if any(span["attrs"].get(key) not in (None, "", "{}") for key in GENAI_CONTENT_KEYS):
             return False
         if any(str(event["name"]).startswith("gen_ai.") for event in span["events"]):
             return False

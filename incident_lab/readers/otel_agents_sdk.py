@@ -29,7 +29,7 @@ import json
 import tokenize
 from typing import Any
 
-from incident_lab.readers.mapping import as_dict, str_or_none
+from incident_lab.readers.mapping import GENAI_CONTENT_KEYS, as_dict, str_or_none
 
 #: The instrumentation scope whose output texts may be reprs.
 SCOPE = "opentelemetry.instrumentation.openai_agents"
@@ -39,14 +39,6 @@ CONTENT_OFF = (
     "agents-v2 writes no content with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT="
     "event_only, no_content or false (it emits no events); set it to span_only or "
     "span_and_event (its default) where the agent runs"
-)
-#: Attributes that hold content when capture is on.
-_CONTENT_KEYS = (
-    "gen_ai.input.messages",
-    "gen_ai.output.messages",
-    "gen_ai.system_instructions",
-    "gen_ai.tool.call.arguments",
-    "gen_ai.tool.call.result",
 )
 #: The agent name the instrumentation puts on chat and tool spans when none is configured.
 _DEFAULT_AGENT = "OpenAI Agent"
@@ -98,7 +90,7 @@ def content_off(members: list[dict[str, Any]]) -> bool:
 
 
 def _holds_content(span: dict[str, Any]) -> bool:
-    return any(k in span["attrs"] for k in _CONTENT_KEYS) or any(
+    return any(k in span["attrs"] for k in GENAI_CONTENT_KEYS) or any(
         str(event["name"]).startswith("gen_ai.") for event in span["events"]
     )
 
