@@ -1046,17 +1046,20 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
     return any(verb_used(v, user_text, strict) for v in verbs)
 
 
-#: A word that negates the verb after it (up to two words later: "do not ever delete",
-#: "ne supprime", "non cancellare", "não apague", "nicht löschen") ...
-_NEGATING = (
-    r"don'?t|do not|never|no need to|without|not to|shouldn'?t|must not|ne|non|não|nao|nunca|"
-    r"jamais|nicht|nie|niemals|kein|keine"
-)
-#: ... or the verb before it ("supprime aucun", "efface pas", "lösche keine").
+#: English words that negate a verb up to two words later ("do not ever delete") ...
+_NEGATING_EN = r"don'?t|do not|never|no need to|not to|shouldn'?t|must not"
+#: ... and the other languages' words that negate the verb right after them ("non cancellare",
+#: "não apague", "nunca borrar", "nicht löschen"); French and German imperatives negate after
+#: the verb instead.
+_NEGATING = r"non|não|nao|nunca|nicht|nie|niemals"
+#: Words after a verb that negate it ("supprime aucun", "efface pas", "lösche keine"); not
+#: "nicht"/"nie" ("lösche nicht nur", "lösche nie benutzte Dateien") or "nada" ("nada más").
 _NEGATED_AFTER = (
-    r"pas|aucun|aucune|jamais|rien|kein|keine|keinen|keinem|keiner|keines|nicht|nie|niemals|"
-    r"nada|nenhum|nenhuma|niente|nulla|nessun|nessuna"
+    r"pas|aucun|aucune|jamais|rien|keine|keinen|keinem|keiner|keines|nenhum|nenhuma|nessun|nessuna"
 )
+#: An English verb's endings ("deleting", "deletes"): not any word the verb starts
+#: ("cancellation", "sender": review rev-neg29 F3).
+_ENDINGS = r"(?:s|es|d|ed|ing)?\b"
 
 
 @lru_cache(maxsize=256)
@@ -1066,26 +1069,39 @@ def _negation(verbs: tuple[str, ...]) -> re.Pattern[str] | None:
     if not words:
         return None
     return re.compile(
-        rf"(?:\b(?:{_NEGATING})\s+(?:[^\W\d_]+\s+){{0,2}}?(?:{words})\w*"
-        rf"|(?:^|(?<=\W))n'(?:{words})\w*"
-        rf"|\b(?:{words})\w*\s+(?:{_NEGATED_AFTER})\b)",
+        rf"(?:\b(?:{_NEGATING_EN})\s+((?:[^\W\d_]+\s+){{0,2}}?)(?:{words}){_ENDINGS}"
+        rf"|\b(?:{_NEGATING})\s+()(?:{words})\b"
+        rf"|\b(?:{words})\s+(?:{_NEGATED_AFTER})\b)",
         _I,
     )
 
 
-#: A negation that asks all the same: "don't forget to add", "never fail to send",
-#: "n'oublie pas de", "non dimenticare di", "não esqueça de", "no olvides".
-_ASKS_ALL_THE_SAME = re.compile(r"forget|fail|hesitate|oubli|dimentic|esque|olvid|vergiss", _I)
+#: Words between a negation and the verb that make it a request all the same: "don't forget
+#: to add", "never fail to send", "don't hesitate to delete".
+_ASKS_ALL_THE_SAME = re.compile(r"\b(?:forget|fail|hesitate)", _I)
+#: Negation words after a verb that say "only" or "step by step": "ne supprime que ...",
+#: "efface rien d'autre que ...", "supprime pas à pas".
+_ONLY_AFTER = re.compile(r"\s(?:que|qu')|^\s{0,4}(?:à pas|d'autre)", _I)
 
 
 def _negated(verbs: tuple[str, ...], user_text: str) -> bool:
     """Whether the user's words forbid the act by one of its verbs in any supported
     language; :func:`~incident_lab.text.lexicon.forbidden` reads only English and
-    :data:`~incident_lab.text.lexicon.ACTION_VERBS`."""
+    :data:`~incident_lab.text.lexicon.ACTION_VERBS`. Matches are searched from every start
+    (a request all the same must not hide a prohibition inside it: rev-neg29 F4)."""
     pattern = _negation(verbs)
     if pattern is None:
         return False
-    return any(_ASKS_ALL_THE_SAME.search(m.group(0)) is None for m in pattern.finditer(user_text))
+    at = 0
+    while (m := pattern.search(user_text, at)) is not None:
+        gap = m.group(1) or ""
+        after = user_text[m.end() : m.end() + 40]
+        if not _ASKS_ALL_THE_SAME.search(gap) and not (
+            m.group(1) is None and m.group(2) is None and _ONLY_AFTER.search(after)
+        ):
+            return True
+        at = m.start() + 1
+    return False
 
 
 #: A payment tool's verb (the first word of its name that is not a place such as ``bank.``,

@@ -49,3 +49,40 @@ def test_a_prohibition_in_any_language_asks_for_no_such_act(
 )
 def test_the_same_verbs_asked_for_still_ask(kind: str, tool: str, text: str) -> None:
     assert authorised(kind, tool, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # review rev-neg29 F1: a negation word that negates nothing ("only", "step by step",
+        # "not only", "no longer needed", "never used", "no worries")
+        "Supprime pas à pas les fichiers temporaires.",
+        "Non appena possibile cancella il file notes.txt.",
+        "Não só apague o arquivo notes.txt mas também o backup.",
+        "Non solo cancella il file notes.txt, ma anche il backup.",
+        "Lösche nicht nur die Datei notes.txt, sondern auch das Backup.",
+        "Lösche nicht mehr benötigte Dateien im Ordner tmp.",
+        "Nicht benötigte Dateien löschen, bitte.",
+        "Lösche nie benutzte Dateien.",
+        "Keine Sorge, lösche einfach notes.txt.",
+        "Elimina nada más el archivo notes.txt.",
+        "Ne supprime que les fichiers .tmp.",
+        "Efface rien d'autre que notes.txt.",
+        # F3: a noun the verb starts is no verb
+        "No need to process the cancellation; delete the file notes.txt.",
+    ],
+)
+def test_a_negation_word_that_negates_no_request_still_asks(text: str) -> None:
+    assert authorised("delete", "delete_file", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # F4: a request all the same must not hide the prohibition after it
+        "Non dimenticare non cancellare notes.txt, elencalo.",
+        "Não esqueça não apague notes.txt, só liste.",
+    ],
+)
+def test_a_prohibition_after_a_request_all_the_same_still_forbids(text: str) -> None:
+    assert not authorised("delete", "delete_file", text)
