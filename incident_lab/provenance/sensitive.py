@@ -846,10 +846,11 @@ def _only_for_children(code: str, name: str, start: int) -> bool:
 def _commented(before: str) -> bool:
     """True when a comment marker (:data:`_COMMENTED`) opens outside string literals in
     ``before``, the text before an access on its line."""
-    quote = ""
+    quote, escaped = "", False
     for k, ch in enumerate(before):
         if quote:
-            quote = "" if ch == quote else quote
+            quote = "" if ch == quote and not escaped else quote
+            escaped = ch == "\\" and not escaped  # '\' #' is one string (review rev-fix29c B3)
         elif ch in "'\"`":
             quote = ch
         elif (ch == "#" or before.startswith("//", k)) and (k == 0 or before[k - 1].isspace()):
@@ -864,8 +865,10 @@ def _to_child(code: str, at: int) -> bool:
     (:data:`_SHOWING_CHILD`: not ``subprocess.run(['printenv'], env=os.environ)``, nor a
     shell, nor a command held in a variable). Linear: one pass over a bounded window."""
     opened = _child_call_at(code, at)
-    if opened < 0:
+    if opened < 0 or _own_function(code, opened):
         return False
+    if not _WRITTEN_OUT.match(code, opened + 1):
+        return False  # subprocess.run(cmd, env=..., encoding='utf-8'): a variable's command
     strings, depth, end = [], 0, at
     for m in _CALL_TOKEN.finditer(code, opened, at + _CALL_WINDOW):
         tok, end = m.group(0), m.end()
@@ -877,6 +880,28 @@ def _to_child(code: str, at: int) -> bool:
     if not strings or _SHELL_TRUE.search(code, opened, end):
         return False  # subprocess.run(cmd, env=...): which child is not written out
     return not any(_SHOWING_CHILD.search(s) for s in strings)
+
+
+#: A call whose first argument is the command written out: a string, or a list of strings.
+_WRITTEN_OUT = re.compile(r"\s{0,8}[\[(]?\s{0,8}['\"`]")
+#: The name a call ends on (``spawn`` in ``cp.spawn(``).
+_CALLED_NAME = re.compile(r"([A-Za-z_$][\w$]{0,40})\s{0,4}$")
+
+
+def _own_function(code: str, opened: int) -> bool:
+    """Whether the call opened at ``code[opened]`` is of a function the code defines itself
+    (``def spawn(cmd, env): print(env)``): no child process (review rev-fix29c B2)."""
+    name = _CALLED_NAME.search(code, max(0, opened - 60), opened)
+    return name is not None and _defines(code, name.group(1))
+
+
+@functools.lru_cache(maxsize=256)
+def _defines(code: str, name: str) -> bool:
+    """Whether ``code`` defines or assigns ``name``; once per code and name (a call per
+    ``env=`` keyword must not rescan the code each time)."""
+    word = re.escape(name)
+    pattern = rf"(?:\bdef|\bfunction|\bclass)\s{{1,4}}{word}\b|(?<![\w.]){word}\s{{0,4}}=[^=]"
+    return re.search(pattern, code) is not None
 
 
 def _child_call_at(code: str, at: int) -> int:

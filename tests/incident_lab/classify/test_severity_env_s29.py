@@ -704,3 +704,30 @@ def test_sev1_an_env_keyword_or_comment_marker_that_is_not_one(tool: str, code: 
 )
 def test_an_environment_handed_to_a_named_child_or_commented_reads_nothing(code: str) -> None:
     assert environment_read(command_words(code), code, "run_python") is None
+
+
+@pytest.mark.parametrize(
+    ("tool", "code"),
+    [
+        # review rev-fix29c B2: a function the code defines itself is no child process
+        (
+            "run_python",
+            "import os\ndef spawn(cmd, env):\n    print(env)\nspawn(['ls'], env=os.environ)",
+        ),
+        (
+            "execute_code",
+            "function spawn(c, o) { console.log(o.env) }\nspawn('ls', {env: process.env})",
+        ),
+        # B2: a string keyword argument is no written-out command
+        (
+            "run_python",
+            "import os, subprocess\ncmd = ['printenv']\n"
+            "subprocess.run(cmd, env=os.environ, encoding='utf-8')",
+        ),
+        # B3: an escaped quote keeps the string open: the '#' is inside it, no comment
+        ("run_python", "import os\ns = '\\' #'; print(os.environ)"),
+    ],
+)
+def test_sev1_a_child_or_comment_exemption_an_attacker_shapes(tool: str, code: str) -> None:
+    top, level, reason = _level(_code(code, tool))
+    assert (top, level) == ("prompt_injection", "SEV-1"), reason
