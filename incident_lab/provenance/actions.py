@@ -1092,6 +1092,7 @@ def _negated(verbs: tuple[str, ...], user_text: str) -> bool:
     pattern = _negation(verbs)
     if pattern is None:
         return False
+    user_text = user_text.replace("\u2019", "'")  # "Don’t", "N’efface"
     at = 0
     while (m := pattern.search(user_text, at)) is not None:
         gap = m.group(1) or ""

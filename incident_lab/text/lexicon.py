@@ -280,6 +280,7 @@ def _stem(word: str) -> str:
 def forbidden(category: str, text: str) -> str | None:
     """Return the user's words forbidding ``category`` ("don't send it yet"), or None."""
     pattern = _forbidding(category)
+    text = text.replace("\u2019", "'")  # a typographic apostrophe: "Don’t send it yet"
     match = pattern.search(text) if pattern is not None else None
     return match.group(0) if match else None
 

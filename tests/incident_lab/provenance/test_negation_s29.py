@@ -86,3 +86,15 @@ def test_a_negation_word_that_negates_no_request_still_asks(text: str) -> None:
 )
 def test_a_prohibition_after_a_request_all_the_same_still_forbids(text: str) -> None:
     assert not authorised("delete", "delete_file", text)
+
+
+@pytest.mark.parametrize(
+    ("kind", "tool", "text"),
+    [
+        # review rev-neg29 F5: a typographic apostrophe is an apostrophe
+        ("delete", "delete_file", "Don\u2019t delete notes.txt, just list it."),
+        ("email", "send_email", "Don\u2019t send the draft yet, show it to me."),
+    ],
+)
+def test_a_typographic_apostrophe_still_forbids(kind: str, tool: str, text: str) -> None:
+    assert not authorised(kind, tool, text)
