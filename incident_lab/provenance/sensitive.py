@@ -416,9 +416,6 @@ _FROM_OS = re.compile(r"\bfrom\s{1,4}os\s{1,4}import\b[^\n]{0,200}\benvironb?\b"
 _BARE_ENVIRON = re.compile(r"(?<![\w.])environb?\b")
 _OS_ALIAS = re.compile(r"\bimport\s{1,4}os\s{1,4}as\s{1,4}([A-Za-z_][A-Za-z0-9_]{0,30})")
 _IMPORTED = re.compile(r"\bimport\s{1,4}(?:[\w.]{1,40}\s{0,4},\s{0,4}){0,10}$")
-#: A comment before an access on its line (``# never print os.environ``), read outside
-#: string literals only (:func:`_commented`; review rev-final29 N5: ``print('dump #', os.environ)``).
-_COMMENTED = re.compile(r"(?:^|\s)(?:#|//)")
 #: The environment handed to a child process, not printed (``env=os.environ.copy()``,
 #: ``{ env: { ...process.env } }``).
 _CHILD_ENV = re.compile(
@@ -844,8 +841,9 @@ def _only_for_children(code: str, name: str, start: int) -> bool:
 
 
 def _commented(before: str) -> bool:
-    """True when a comment marker (:data:`_COMMENTED`) opens outside string literals in
-    ``before``, the text before an access on its line."""
+    """True when a comment marker (``#`` or ``//`` at the line's start or after a space) opens
+    outside string literals in ``before``, the text before an access on its line (``# never
+    print os.environ``; review rev-final29 N5: not ``print('dump #', os.environ)``)."""
     quote, escaped = "", False
     for k, ch in enumerate(before):
         if quote:
