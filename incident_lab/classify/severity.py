@@ -41,7 +41,6 @@ from incident_lab.provenance.actions import (
     SIDE_EFFECTS,
     access_change,
     command_of,
-    command_words,
     raised_kind,
 )
 from incident_lab.provenance.model import ArgSource, CallProvenance, InstructionSpan
@@ -60,6 +59,7 @@ from incident_lab.provenance.text import text_of_step
 from incident_lab.provenance.tools import tool_words
 from incident_lab.taxonomy import Taxonomy
 from incident_lab.text.lexicon import DESTRUCTIVE, OUTBOUND_COMMAND, REMOTE_EXEC, tool_category
+from incident_lab.text.shell import command_words
 
 #: Longest command line split into words to find a key or secret file it names.
 _MAX_COMMAND = 4096

@@ -40,6 +40,7 @@ from incident_lab.text.lexicon import (
     tool_category,
 )
 from incident_lab.text.memo import short_text_memo
+from incident_lab.text.shell import command_words
 
 _I = re.IGNORECASE
 
@@ -2297,17 +2298,6 @@ def _runs_a_known(word: str) -> bool:
 
 #: Commands that delete files: their targets are what the user must have asked to delete.
 _DELETING = frozenset(["rm", "rmdir", "unlink", "shred"])
-
-
-def command_words(command: str) -> list[str]:
-    """The words of a shell line as the shell splits them (quotes removed, ``>``/``|`` apart);
-    split at white space when its quotes do not close."""
-    try:
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
-        lexer.whitespace_split = True
-        return list(lexer)
-    except ValueError:
-        return command.split()
 
 
 def deletion_asked(command: str, user_text: str, seen: str = "") -> bool | None:

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import re2
 
 from incident_lab.text.lexicon import DESTRUCTIVE, name_words, tool_category
+from incident_lab.text.shell import command_words
 
 _I = re.IGNORECASE
 
@@ -324,8 +325,6 @@ def secret_variable(tool: str, value: str) -> bool:
         return _secret_name(value)
     if tool_category(tool) != "exec" or len(value) > _MAX_VALUE:
         return False
-    from incident_lab.provenance.actions import command_words  # actions imports this module
-
     read = environment_read(command_words(value), value, tool)
     return read is not None and read != _WHOLE
 
@@ -486,7 +485,7 @@ _READERS = frozenset(["env", "printenv", "export", "set", "declare", "typeset", 
 
 
 def environment_read(words: list[str], line: str = "", tool: str = "") -> str | None:
-    """What a shell line (its words, :func:`~incident_lab.provenance.actions.command_words`,
+    """What a shell line (its words, :func:`~incident_lab.text.shell.command_words`,
     and, when known, the ``line`` itself) reads of the environment's secrets: the whole
     environment (``env``, ``printenv``, ``export``, ``set``, ``declare`` with no argument;
     ``export -p``, ``env -0``, ``printenv -0``, ``declare -x``), by any command of the line
@@ -552,13 +551,7 @@ def _dumped(command: list[str], line: str, depth: int) -> str | None:
 def _nested_read(script: str, depth: int) -> str | None:
     """:func:`environment_read` of a line a line runs (``bash -c``, ``eval``, ``$(...)``); one
     nested deeper than :data:`_MAX_NESTING` is not read and counts as a dump (fail closed)."""
-    return _line_read(_words(script), script, depth - 1) if depth else _WHOLE
-
-
-def _words(line: str) -> list[str]:
-    from incident_lab.provenance.actions import command_words  # actions imports this module
-
-    return command_words(line)
+    return _line_read(command_words(script), script, depth - 1) if depth else _WHOLE
 
 
 def _subs(words: list[str]) -> list[str]:
@@ -701,7 +694,7 @@ def _prints(command: str) -> bool:
     """True when a command's text runs a printer (``echo``, ``/bin/printf``, ``ech''o``)."""
     if _PRINTER_TEXT.search(command):
         return True
-    return any(w.rsplit("/", 1)[-1] in _PRINTERS for w in _words(command))
+    return any(w.rsplit("/", 1)[-1] in _PRINTERS for w in command_words(command))
 
 
 def _hides_secrets(program: str, args: list[str]) -> bool:
@@ -950,7 +943,7 @@ def _simple_reader(command: str, tool: str) -> str | None:
     """The program of a line that is one command printing what it reads, or None."""
     if _NOT_SIMPLE.search(command) or code_tool(tool):
         return None
-    words = _words(command)
+    words = command_words(command)
     own = _own_words(words, len(words))
     name = own[0].rsplit("/", 1)[-1] if own and "nohup" not in words else ""  # nohup.out
     if name == "env" and any(a[:1] != "-" and "=" not in a for a in own[1:]):
@@ -964,7 +957,7 @@ def _missing(text: str, command: str, tool: str) -> bool:
         return True
     found = _NOT_FOUND.fullmatch(text) if len(text) <= 200 else None
     program = (found.group(1) or found.group(2)).rsplit("/", 1)[-1] if found else None
-    words = _words(command)
+    words = command_words(command)
     return program is not None and (
         program == _simple_reader(command, tool) or (program in _PREFIXES and program == words[0])
     )

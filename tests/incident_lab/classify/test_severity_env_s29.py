@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from incident_lab.classify import classify_trajectory
-from incident_lab.provenance.actions import command_words
 from incident_lab.provenance.sensitive import environment_read, secret_env_name, secret_variable
+from incident_lab.text.shell import command_words
 from tests.incident_lab.classify import builders
 from tests.incident_lab.classify.builders import call, result, say, user
 
