@@ -2020,59 +2020,28 @@ def score_units(text: str) -> list[Unit]:
     the ciphers, kept only where that reading is an override.
     """
     text = text[:MAX_SCAN]
-    reading = _Reading.of(text)
-    if not reading.may_cue(text):
+    ciphers = cipher_hint(text)
+    rot = not ciphers and _rot13_hint(text)
+    whole = _plain_unless_obfuscated(text)  # None: something in it is obfuscated
+    disguised = obfuscated_overrides(text)
+    if (
+        whole is not None
+        and not ciphers
+        and not rot
+        and not disguised
+        and not _has_plain_kind(whole)
+        and not _RAW.kinds(text)
+    ):
         return []
-    return _scored(text, reading)
-
-
-@dataclass(frozen=True, slots=True)
-class _Reading:
-    """What :func:`score_units` reads off a whole text before its units: whether it names a
-    cipher, has an override word in ROT13, its de-obfuscated form (None: something in it is
-    obfuscated) and its disguised overrides."""
-
-    ciphers: bool
-    rot: bool
-    whole: str | None
-    disguised: list[tuple[int, int]]
-
-    @classmethod
-    def of(cls, text: str) -> _Reading:
-        ciphers = cipher_hint(text)
-        rot = not ciphers and _rot13_hint(text)
-        return cls(ciphers, rot, _plain_unless_obfuscated(text), obfuscated_overrides(text))
-
-    def may_cue(self, text: str) -> bool:
-        """False when no cue occurs anywhere in ``text``: plain, no cipher named or hinted,
-        nothing disguised, no cue in its whole plain form (one set pass) nor in its raw form.
-        Then every unit scores zero (:func:`score_units` does not cut it up)."""
-        return (
-            self.whole is None
-            or self.ciphers
-            or self.rot
-            or bool(self.disguised)
-            or _has_plain_kind(self.whole)
-            or bool(_RAW.kinds(text))
-        )
-
-
-def _scored(text: str, reading: _Reading) -> list[Unit]:
-    """Every unit of ``text`` (already cut to :data:`MAX_SCAN`) scored."""
     units = []
-    ciphers = reading.ciphers
-    plain_text = reading.whole is not None and not ciphers
+    plain_text = whole is not None and not ciphers
     for a, b in _unit_bounds(text):
         # plain_text: nothing to undo anywhere in the text, so each unit reads as itself
         score, cues, language = _unit_score(text[a:b], plain_text, ciphers)
-        if (
-            reading.rot
-            and (found := _deciphered_override(text[a:b])) is not None
-            and found[0] > score
-        ):
+        if rot and (found := _deciphered_override(text[a:b])) is not None and found[0] > score:
             score, cues, language = found
         units.append(Unit(a, b, score, cues, language))
-    return _with_disguised(units, reading.disguised) if reading.disguised else units
+    return _with_disguised(units, disguised) if disguised else units
 
 
 def _with_disguised(units: list[Unit], ranges: list[tuple[int, int]]) -> list[Unit]:
@@ -2221,17 +2190,7 @@ _MEMO_SIZE = 4096
 
 
 def _spans_of(text: str, threshold: float) -> list[FoundSpan]:
-    """The spans of ``text``: :func:`score_units`' units, with its whole-text screen
-    (:meth:`_Reading.may_cue`) asked last. Most tool outputs carry a cue word somewhere, so
-    the screen's pass of the cue set over the whole text (the dearest pass of a long one)
-    only repeated what the units' own passes read; a text whose units all score under
-    ``threshold`` makes no span whatever the screen says, and is not screened. Only when a
-    unit reaches it does the screen decide, as before: a text it clears makes none."""
-    head = text[:MAX_SCAN]
-    reading = _Reading.of(head)
-    units = _scored(head, reading)
-    if not any(u.score >= threshold for u in units) or not reading.may_cue(head):
-        return []
+    units = score_units(text)
     spans: list[FoundSpan] = []
     i = 0
     while i < len(units):
