@@ -30,6 +30,8 @@ from typing import Any
 
 import re2
 
+from incident_lab.text.literals import WordLists
+
 # ---- paraphrased overrides (plain, folded form) -------------------------------------------
 
 _RULES = (
@@ -236,6 +238,11 @@ def _persona_pretext(plain: str) -> bool:
     """A persona pretext told to the model: see :data:`_PERSONA_STORY`, :data:`_PERSONA_ADDRESSED`."""
     if not any(map(plain.__contains__, _PERSONA_WORDS)):
         return False
+    return _persona_told(plain)
+
+
+def _persona_told(plain: str) -> bool:
+    """:func:`_persona_pretext` once one of :data:`_PERSONA_WORDS` is known to occur."""
     if any(not quoted_mention(plain, m.start(), m.end()) for m in _PERSONA_STORY.finditer(plain)):
         return True
     if any(_spelled_out(plain, m) for m in _STANDS_FOR.finditer(plain)):
@@ -316,31 +323,43 @@ _PARAPHRASE_WORDS = (
 
 
 def _pretext(plain: str) -> bool:
-    """A pretext that takes the model's rules away (:data:`_PRETEXT`), not quoted as a mention."""
-    if not any(word in plain for word in _FRAME_WORDS):
-        return False
+    """A pretext that takes the model's rules away (:data:`_PRETEXT`), not quoted as a mention
+    (asked only when one of :data:`_FRAME_WORDS` occurs)."""
     return any(not quoted_mention(plain, m.start(), m.end()) for m in _PRETEXT.finditer(plain))
+
+
+#: The first looks of :func:`paraphrase_kinds`, all in one pass over the text.
+_FIRST_LOOKS = WordLists(
+    paraphrase=_PARAPHRASE_WORDS,
+    persona=_PERSONA_WORDS,
+    frame=_FRAME_WORDS,
+    template=("](", "<img"),
+)
 
 
 def paraphrase_kinds(plain: str) -> set[str]:
     """``{"override"}`` when the folded text ``plain`` carries a paraphrased override, and
     ``exfil_template`` for a markdown image/link or ``<img>`` whose URL has a template
     placeholder in its query (``![x](https://host/log?d={{chat}})``) named for the
-    conversation or a secret: written for a model to fill in, never for a person."""
+    conversation or a secret: written for a model to fill in, never for a person.
+
+    Each rule runs only where its first look's words occur (:data:`_FIRST_LOOKS`: the word
+    lists of :data:`_PARAPHRASE`, the persona patterns and :data:`_PRETEXT`, read at once)."""
+    looks = _FIRST_LOOKS.found(plain)
     found = (
         {"override"}
         if (
-            any(word in plain for word in _PARAPHRASE_WORDS)
+            "paraphrase" in looks
             and (
                 _PARAPHRASE.search(plain)
                 or any(_told_to_model(plain, m.start()) for m in _ADDRESSED_EN.finditer(plain))
             )
         )
-        or _persona_pretext(plain)
-        or _pretext(plain)
+        or ("persona" in looks and _persona_told(plain))
+        or ("frame" in looks and _pretext(plain))
         else set()
     )
-    if ("](" in plain or "<img" in plain) and any(
+    if "template" in looks and any(
         _secret_placeholder(next(g for g in m.groups() if g is not None))
         for m in _EXFIL_TEMPLATE.finditer(plain)
     ):

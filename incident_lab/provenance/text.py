@@ -363,8 +363,20 @@ _LANGS_OF: dict[str, tuple[str, ...]] = {
 
 def function_words(text: str) -> dict[str, int]:
     """How many function words of each language (``en de fr es it pt``) ``text`` has."""
+    return function_word_counts(word_counts(text))
+
+
+def word_counts(text: str) -> Counter[str]:
+    """The words of ``text`` (lower case, outer punctuation stripped) with their counts, as
+    :func:`function_words` reads them."""
+    return Counter(w.strip(".,:;!?\"'()") for w in text.lower().split())
+
+
+def function_word_counts(words: Counter[str]) -> dict[str, int]:
+    """:func:`function_words` of a text whose :func:`word_counts` are ``words`` (a caller that
+    reads the same words for other lists too counts them once)."""
     counts = {lang: 0 for lang in _STOP}
-    for w, n in Counter(w.strip(".,:;!?\"'()") for w in text.lower().split()).items():
+    for w, n in words.items():
         for lang in _LANGS_OF.get(w, ()):
             counts[lang] += n
     return counts
