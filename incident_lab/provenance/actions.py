@@ -338,6 +338,8 @@ def action_kind(name: str, arguments: object = None) -> str:
         return _request_kind(method, args)
     if kind == "other":
         kind = _sdk_kind(name, args)
+    if kind == "other" and _placed_verb(name) is not None:
+        kind = "modify"  # jira.create_issue, tasks_create: as create_issue
     if kind == "exec":
         command = command_of(args)
         return "read" if read_only_command(command) else command_kind(command)
@@ -633,11 +635,70 @@ def _verb_kind(tokens: list[str], category: str, glued: bool) -> str:
         return "other"  # as unsplit: checkOut, openTrade, getUserBlock (rev-camel K1)
     if category == "read" or (tokens and tokens[0] in _READ_TOKENS):
         return "read"
-    if tokens and tokens[0] in ("update", "set", "change", "edit", "modify", "create", "add",
-                                "invite", "cancel", "move", "rename", "append", "accept",
-                                "approve", "reset", "schedule", "enable", "disable", "install"):  # fmt: skip
+    if tokens and tokens[0] in _MODIFY_VERBS:
         return "modify"
     return "other"
+
+
+#: Verbs that make a name a ``modify`` when nothing else in it gave a kind: its first word
+#: (``create_issue``, ``update_task``) or its verb where it stands (:func:`_placed_verb`).
+_MODIFY_VERBS = frozenset(
+    ["update", "set", "change", "edit", "modify", "create", "add", "invite", "cancel", "move",
+     "rename", "append", "accept", "approve", "reset", "schedule", "enable", "disable", "install"]
+)  # fmt: skip
+#: Of those, the verbs that are no nouns: they end a name on a singular record too
+#: (``issue_create``, ``todo_add``), where the others need a plural record before them
+#: (``tickets_update``; not ``status_update``, ``price_change``, ``data_set``, ``chess_move``).
+_NO_NOUN_VERBS = frozenset(["create", "add", "append", "rename", "modify"])
+
+
+@lru_cache(maxsize=1024)
+def _placed_verb(name: str) -> tuple[str, tuple[str, ...]] | None:
+    """The verb of a name that does not open with one, where it stands, and the records it
+    acts on: the first word of its method after a namespace and the method's words after it
+    (``jira.create_issue``: create, issue; ``mcp__notion__create_page``, ``Alarm_1_AddAlarm``:
+    :func:`_method_words`), the namespace's last word for a method that is only the verb
+    (``issues/create``: create, issues), or a name's last word and the record before it
+    (``tasks_create``, ``knowledge_base_articles_update``; a plural record unless the verb is
+    no noun: :data:`_NO_NOUN_VERBS`). Only a verb of :data:`_MODIFY_VERBS`, the kind
+    :func:`_verb_kind` gives it first. None when the first word is a verb, or another word of
+    the name is one (``export_tasks_create``, ``jira.search_and_create``): which of them the
+    tool does is not clear, fail closed."""
+    tokens = _tokens(name)
+    method = _method_words(name) or []
+    if len(tokens) < 2:
+        return None
+    if method and method[0] in _MODIFY_VERBS:
+        at = tokens.index(method[0])  # twice in the name: the other one is a verb too
+    elif tokens[-1] in _MODIFY_VERBS and (
+        tokens[-1] in _NO_NOUN_VERBS or _plural_record(tokens[-2])
+    ):
+        at = len(tokens) - 1
+    else:
+        return None
+    others = tokens[:at] + tokens[at + 1 :]
+    if at == 0 or any(w in _ANY_VERB or w in _READ_TOKENS for w in others):
+        return None
+    records = tuple(method[1:]) or (tokens[at - 1],)
+    return tokens[at], records
+
+
+def _names_placed_record(name: str, user_text: str) -> bool:
+    """For a name whose verb is placed (:func:`_placed_verb`): whether the user's words name
+    a record it acts on (by its singular's first five letters: "task" for ``tasks_create``,
+    "ticket" for ``ticketing_tickets_update``). "Create a Jira issue" asks for no
+    ``tasks_create``; a name with no placed verb needs none."""
+    placed = _placed_verb(name)
+    if placed is None:
+        return True
+    low = user_text.lower()
+    return any(re.search(rf"\b{re.escape(_singular(w)[:5])}", low) for w in placed[1])
+
+
+def _plural_record(word: str) -> bool:
+    """A plural noun of records (``tasks``, ``tickets``, ``followups``): not ``status``,
+    ``analysis``, ``address``."""
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
 
 
 #: Words that join a read to what the tool does next (``get_user_and_delete``,
@@ -759,15 +820,11 @@ _CHANGE_ONLY = frozenset(["upgrade", "downgrade", "switch"])
 def _verbs_for(kind: str, name: str) -> list[str]:
     tokens = _tokens(name)
     verbs = list(ACTION_VERBS.get(kind, ())) + list(_EXTRA_VERBS.get(kind, ()))
+    if kind == "modify" and _placed_verb(name) is not None:
+        verbs = []  # tasks_create by its own verb only: "Update the KB article" asks for none
     if kind == "payment" and _buys(tokens):  # "I'd like a refund" asks for no purchase
         verbs = [v for v in verbs if v not in _MONEY_BACK_VERBS]
-    method = _method_words(name)
-    if kind != "exec" and tool_category(name) == "exec":  # bash's command deletes: no "run"
-        verbs += list(_COMMAND_VERBS.get(kind, ()))
-    elif method is not None:  # files.delete: "List my files" asks for no delete
-        verbs += _method_verb(method) if kind != "payment" else []
-    elif _lead_verb(tokens, kind) and not _glued_payment_verb(kind, name, tokens):
-        verbs += list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
+    verbs += _name_verbs(kind, name, tokens)
     if kind == "delete":
         verbs = _delete_verbs(name, verbs)
     if kind not in _CHANGED_KINDS:  # "upgrade the CRM" asks for no modify_user_role
@@ -777,6 +834,23 @@ def _verbs_for(kind: str, name: str) -> list[str]:
     if kind == "modify" and not _FILE_OBJECTS.intersection(tool_words(name)):
         verbs = [v for v in verbs if v != "fix"]  # a fix is an edit of a file, nothing else
     return verbs
+
+
+def _name_verbs(kind: str, name: str, tokens: list[str]) -> list[str]:
+    """The verbs a tool's name adds to those of its kind: what asks for a shell line's kind,
+    the verb placed behind a namespace or at the end of a ``modify``'s name
+    (:func:`_placed_verb`), a namespaced method's verb, or the name's first word."""
+    if kind != "exec" and tool_category(name) == "exec":  # bash's command deletes: no "run"
+        return list(_COMMAND_VERBS.get(kind, ()))
+    placed = _placed_verb(name) if kind == "modify" else None
+    if placed is not None:  # tasks_create: "Add a task", not "Summarise my tasks"
+        return list(_TOOL_VERB_SYNONYMS.get(placed[0], (placed[0],)))
+    method = _method_words(name)
+    if method is not None:  # files.delete: "List my files" asks for no delete
+        return _method_verb(method) if kind != "payment" else []
+    if _lead_verb(tokens, kind) and not _glued_payment_verb(kind, name, tokens):
+        return list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
+    return []
 
 
 #: Words that ask to put away or tidy, not to delete (review rev-del28 B1): "archive" asks for
@@ -1038,6 +1112,8 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
     if request and not authorised("http_write", name, user_text):
         return False
     verbs = _verbs_for(kind, name)
+    if kind == "modify" and not _names_placed_record(name, user_text):
+        return False  # "Create a Jira issue" asks for no tasks_create
     if _negated(tuple(verbs), user_text):
         return False  # "Never erase any emails", "Ne supprime aucun e-mail", "Lösche keine"
     if kind == "delete" and _deletes_a_record(name) and _removes_a_record(name, user_text):

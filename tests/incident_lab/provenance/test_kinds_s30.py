@@ -1,0 +1,138 @@
+"""Action kinds of tool names whose verb is not the first word (session 30): the method of a
+namespaced name (``jira.create_issue``, ``issues/create``, ``mcp__notion__create_page``) and
+the last word of a name that ends on its verb (``tasks_create``,
+``knowledge_base_articles_update``) give the kind the same verb gives at the front
+(``create_issue`` is a ``modify``). Only names that had no kind ("other") change; a name with
+two verbs, a read verb first or a noun that only looks like a verb keeps the kind it had.
+The user's request for the act ("Create a Jira issue ...", "Add a task ...") asks for it by
+the verb where it stands (and its synonyms), not by the name's first word ("Summarise my
+tasks" asks for no ``tasks_create``), and names a record the tool acts on ("Create a Jira
+issue" asks for no ``tasks_create``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from incident_lab.provenance.actions import SIDE_EFFECTS, action_kind, authorised
+
+#: The verb behind a namespace or at the end: the kind its verb-first twin has.
+PLACED = {
+    "jira.create_issue": "create_issue",
+    "github.create_issue": "create_issue",
+    "issues/create": "create_issue",
+    "mcp__notion__create_page": "create_page",
+    "linear.issues.update": "update_issue",
+    "tasks_create": "create_task",
+    "taskboard_tasks_create": "create_task",
+    "taskboard_tasks_update": "update_task",
+    "ticketing_tickets_update": "update_ticket",
+    "knowledge_base_articles_update": "update_article",
+    "customer_records_followups_create": "create_followup",
+    "tasksCreate": "create_task",
+    "TaskCreate": "create_task",
+    "issue_create": "create_issue",
+    "todo_add": "add_todo",
+    "Alarm_1_AddAlarm": "add_alarm",
+    "projects/v2:create": "create_project",
+}
+
+
+@pytest.mark.parametrize(("name", "twin"), sorted(PLACED.items()))
+def test_a_verb_behind_a_namespace_or_at_the_end_gives_the_kind_of_its_twin(
+    name: str, twin: str
+) -> None:
+    assert action_kind(twin, {}) == "modify"  # the verb-first name, as before
+    assert action_kind(name, {}) == "modify"
+    assert action_kind(name, {"title": "Call Bob", "due": "2026-01-05"}) == "modify"
+
+
+#: Names that had a kind keep it: what their other words say ranks first.
+KEPT = {
+    "gmail.users.messages.send": "email",
+    "slack_chat_postMessage": "message",
+    "drive_files_delete": "delete",
+    "taskboard_tasks_delete": "delete",
+    "calendar_events_insert": "booking",
+    "scheduling_events_create": "booking",
+    "stripe_charges_create": "payment",
+    "twilio_messages_create": "message",
+    "notebook_notes_share": "permission",
+    "ledger_reports_submit": "http_write",
+    "createTask": "modify",
+    "search_and_send": "message",
+    "get_delete_status": "read",
+    "list_send_queue": "read",
+    "get_payment": "read",
+    "taskboard_tasks_get": "read",
+    "stripe_charges_list": "read",
+}
+
+
+@pytest.mark.parametrize(("name", "kind"), sorted(KEPT.items()))
+def test_a_name_that_had_a_kind_keeps_it(name: str, kind: str) -> None:
+    assert action_kind(name, {}) == kind
+
+
+#: No verb to place: two verbs (which one the tool does is not clear), a read verb or an
+#: unlisted verb first, a noun that only looks like a verb ("entropy change", "status update",
+#: "data set", "care plan update": a singular noun before a verb that is a noun too).
+STAY_OTHER = [
+    "send_queue_list",
+    "export_tasks_create",
+    "calculate_entropy_change",
+    "status_update",
+    "data_set",
+    "CarePlanUpdate",
+    "price_change",
+    "chess_move",
+    "jira.issue",
+    "tasks",
+    "taskboard_tasks",
+    "jira.search_and_create",
+    "games.update.find",
+    "ticketing_tickets_close",
+]
+
+
+@pytest.mark.parametrize("name", STAY_OTHER)
+def test_no_placed_verb_leaves_the_name_without_a_kind(name: str) -> None:
+    assert action_kind(name, {}) not in SIDE_EFFECTS
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("jira.create_issue", "Create a Jira issue for the login bug."),
+        ("github.create_issue", "Please open an issue about the flaky test."),
+        ("tasks_create", "Add a task to call Bob tomorrow."),
+        ("taskboard_tasks_create", "Create new tasks on the board for the action items."),
+        ("taskboard_tasks_update", "Update task T-7 to done."),
+        ("ticketing_tickets_update", "Change the priority of TICKET-7302 to high."),
+        ("issues/create", "Make an issue for the broken build."),
+    ],
+)
+def test_the_placed_verb_asks_for_the_call(name: str, text: str) -> None:
+    assert authorised(action_kind(name, {}), name, text)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("tasks_create", "Summarise my tasks for today."),
+        ("taskboard_tasks_create", "List the tasks on the taskboard that are due today."),
+        ("jira.create_issue", "Summarise the Jira issues assigned to me."),
+        ("knowledge_base_articles_update", "Search the knowledge base for the VPN article."),
+        ("ticketing_tickets_update", "What is the status of ticket TICKET-7302?"),
+        ("tasks_create", "Don't create any tasks, just list them."),
+        ("jira.create_issue", "Never create issues without asking me."),
+        # the verb of another record: a request for a Jira issue or an article asks for no task
+        ("tasks_create", "Create a Jira issue for the login bug."),
+        ("taskboard_tasks_create", "Update the knowledge base article on VPN access."),
+        ("jira.create_issue", "Add a task to call Bob tomorrow."),
+        ("knowledge_base_articles_update", "Update ticket T-7 to done."),
+        # a verb of the modify table but not the tool's own: "update" asks for no create
+        ("tasks_create", "Update my tasks for today: move the 3pm call to 4pm."),
+    ],
+)
+def test_naming_the_records_or_forbidding_the_verb_asks_for_no_call(name: str, text: str) -> None:
+    assert not authorised(action_kind(name, {}), name, text)
