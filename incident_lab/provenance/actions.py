@@ -677,10 +677,17 @@ def _placed_verb(name: str) -> tuple[str, tuple[str, ...]] | None:
     else:
         return None
     others = tokens[:at] + tokens[at + 1 :]
-    if at == 0 or any(w in _ANY_VERB or w in _READ_TOKENS for w in others):
+    if at == 0 or any(_acts_otherwise(w) for w in others):
         return None
-    records = tuple(method[1:]) or (tokens[at - 1],)
-    return tokens[at], records
+    records = tuple(w for w in method[1:] if len(w) > 2 and w not in _HOW_WORDS)
+    return tokens[at], records or (tokens[at - 1],)
+
+
+def _acts_otherwise(word: str) -> bool:
+    """A word of a name that is a verb of another kind than a modify (``export``, ``search``,
+    ``send``): with it in the name, which verb the tool does is not clear. A second modify
+    verb is none (``mcp__github__create_or_update_file``)."""
+    return (word in _ANY_VERB or word in _READ_TOKENS) and word not in _MODIFY_VERBS
 
 
 def _names_placed_record(name: str, user_text: str) -> bool:

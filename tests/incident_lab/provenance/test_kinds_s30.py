@@ -34,6 +34,8 @@ PLACED = {
     "todo_add": "add_todo",
     "Alarm_1_AddAlarm": "add_alarm",
     "projects/v2:create": "create_project",
+    "mcp__github__create_or_update_file": "create_or_update_file",
+    "jira.create_issue_by_id": "create_issue_by_id",
 }
 
 
@@ -109,6 +111,7 @@ def test_no_placed_verb_leaves_the_name_without_a_kind(name: str) -> None:
         ("taskboard_tasks_update", "Update task T-7 to done."),
         ("ticketing_tickets_update", "Change the priority of TICKET-7302 to high."),
         ("issues/create", "Make an issue for the broken build."),
+        ("jira.create_issue_by_id", "Create a Jira issue for the login bug."),
     ],
 )
 def test_the_placed_verb_asks_for_the_call(name: str, text: str) -> None:
@@ -132,6 +135,8 @@ def test_the_placed_verb_asks_for_the_call(name: str, text: str) -> None:
         ("knowledge_base_articles_update", "Update ticket T-7 to done."),
         # a verb of the modify table but not the tool's own: "update" asks for no create
         ("tasks_create", "Update my tasks for today: move the 3pm call to 4pm."),
+        # a word of how it picks the record is none of it ("by", "id": review the by-id case)
+        ("jira.create_issue_by_id", "Create a Jira ticket by Friday, id in the email."),
     ],
 )
 def test_naming_the_records_or_forbidding_the_verb_asks_for_no_call(name: str, text: str) -> None:
