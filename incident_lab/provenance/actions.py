@@ -653,34 +653,43 @@ _NO_NOUN_VERBS = frozenset(["create", "add", "append", "rename", "modify"])
 
 
 @lru_cache(maxsize=1024)
-def _placed_verb(name: str) -> tuple[str, tuple[str, ...]] | None:
-    """The verb of a name that does not open with one, where it stands, and the records it
-    acts on: the first word of its method after a namespace and the method's words after it
-    (``jira.create_issue``: create, issue; ``mcp__notion__create_page``, ``Alarm_1_AddAlarm``:
-    :func:`_method_words`), the namespace's last word for a method that is only the verb
-    (``issues/create``: create, issues), or a name's last word and the record before it
-    (``tasks_create``, ``knowledge_base_articles_update``; a plural record unless the verb is
-    no noun: :data:`_NO_NOUN_VERBS`). Only a verb of :data:`_MODIFY_VERBS`, the kind
-    :func:`_verb_kind` gives it first. None when the first word is a verb, or another word of
-    the name is one (``export_tasks_create``, ``jira.search_and_create``): which of them the
-    tool does is not clear, fail closed."""
+def _placed_verb(name: str) -> str | None:
+    """The verb-first twin of a name that does not open with its verb, spelled verb first
+    (``create_issue`` for ``jira.create_issue``, ``create_page`` for
+    ``mcp__notion__create_page``, ``add_alarm`` for ``Alarm_1_AddAlarm``: the method's words
+    after a namespace, :func:`_method_words`; ``create_tasks`` for ``tasks_create``,
+    ``update_knowledge_base_articles`` for ``knowledge_base_articles_update``: the verb, then
+    the words before it). Only a verb of :data:`_MODIFY_VERBS`, the kind :func:`_verb_kind`
+    gives its twin. A verb after its records needs a plural record right before it
+    (``issues/create``, ``tickets_update``; not ``status_update``, ``price_change``,
+    ``data_set``, ``chess_move``). None when the first word is a verb, or another word of the
+    name is one (``export_tasks_create``, ``jira.search_and_create``): which of them the tool
+    does is not clear, fail closed. :func:`authorised` asks for the name as for its twin
+    (review rev-kinds30 F1-F3)."""
     tokens = _tokens(name)
     method = _method_words(name) or []
     if len(tokens) < 2:
         return None
-    if method and method[0] in _MODIFY_VERBS:
+    if len(method) > 1 and method[0] in _MODIFY_VERBS:
         at = tokens.index(method[0])  # twice in the name: the other one is a verb too
+        twin = method
     elif tokens[-1] in _MODIFY_VERBS and (
-        tokens[-1] in _NO_NOUN_VERBS or _plural_record(tokens[-2])
+        tokens[-1] in _NO_NOUN_VERBS or _plural_record(_record_before(tokens))
     ):
         at = len(tokens) - 1
+        twin = [tokens[at], *tokens[:at]]
     else:
         return None
     others = tokens[:at] + tokens[at + 1 :]
     if at == 0 or any(_acts_otherwise(w) for w in others):
         return None
-    records = tuple(w for w in method[1:] if len(w) > 2 and w not in _HOW_WORDS)
-    return tokens[at], records or (tokens[at - 1],)
+    return "_".join(twin)
+
+
+def _record_before(tokens: list[str]) -> str:
+    """The word before a name's last, a version skipped (``projects/v2:create``: projects)."""
+    words = [t for t in tokens[:-1] if not _VERSION_PART.fullmatch(t)]
+    return words[-1] if words else ""
 
 
 def _acts_otherwise(word: str) -> bool:
@@ -688,18 +697,6 @@ def _acts_otherwise(word: str) -> bool:
     ``send``): with it in the name, which verb the tool does is not clear. A second modify
     verb is none (``mcp__github__create_or_update_file``)."""
     return (word in _ANY_VERB or word in _READ_TOKENS) and word not in _MODIFY_VERBS
-
-
-def _names_placed_record(name: str, user_text: str) -> bool:
-    """For a name whose verb is placed (:func:`_placed_verb`): whether the user's words name
-    a record it acts on (by its singular's first five letters: "task" for ``tasks_create``,
-    "ticket" for ``ticketing_tickets_update``). "Create a Jira issue" asks for no
-    ``tasks_create``; a name with no placed verb needs none."""
-    placed = _placed_verb(name)
-    if placed is None:
-        return True
-    low = user_text.lower()
-    return any(re.search(rf"\b{re.escape(_singular(w)[:5])}", low) for w in placed[1])
 
 
 def _plural_record(word: str) -> bool:
@@ -827,8 +824,6 @@ _CHANGE_ONLY = frozenset(["upgrade", "downgrade", "switch"])
 def _verbs_for(kind: str, name: str) -> list[str]:
     tokens = _tokens(name)
     verbs = list(ACTION_VERBS.get(kind, ())) + list(_EXTRA_VERBS.get(kind, ()))
-    if kind == "modify" and _placed_verb(name) is not None:
-        verbs = []  # tasks_create by its own verb only: "Update the KB article" asks for none
     if kind == "payment" and _buys(tokens):  # "I'd like a refund" asks for no purchase
         verbs = [v for v in verbs if v not in _MONEY_BACK_VERBS]
     verbs += _name_verbs(kind, name, tokens)
@@ -845,13 +840,9 @@ def _verbs_for(kind: str, name: str) -> list[str]:
 
 def _name_verbs(kind: str, name: str, tokens: list[str]) -> list[str]:
     """The verbs a tool's name adds to those of its kind: what asks for a shell line's kind,
-    the verb placed behind a namespace or at the end of a ``modify``'s name
-    (:func:`_placed_verb`), a namespaced method's verb, or the name's first word."""
+    a namespaced method's verb, or the name's first word."""
     if kind != "exec" and tool_category(name) == "exec":  # bash's command deletes: no "run"
         return list(_COMMAND_VERBS.get(kind, ()))
-    placed = _placed_verb(name) if kind == "modify" else None
-    if placed is not None:  # tasks_create: "Add a task", not "Summarise my tasks"
-        return list(_TOOL_VERB_SYNONYMS.get(placed[0], (placed[0],)))
     method = _method_words(name)
     if method is not None:  # files.delete: "List my files" asks for no delete
         return _method_verb(method) if kind != "payment" else []
@@ -1093,6 +1084,8 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
     """
     if kind in ("read", "other"):
         return True
+    if kind == "modify" and (twin := _placed_verb(name)) is not None:
+        return authorised(kind, twin, user_text)  # jira.create_issue: as create_issue
     if asked_kind(kind, name) != kind and not authorised("exec", name, user_text):
         return False  # a shell line's kind is asked for no more easily than the line
     if not user_text.strip():
@@ -1119,8 +1112,6 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
     if request and not authorised("http_write", name, user_text):
         return False
     verbs = _verbs_for(kind, name)
-    if kind == "modify" and not _names_placed_record(name, user_text):
-        return False  # "Create a Jira issue" asks for no tasks_create
     if _negated(tuple(verbs), user_text):
         return False  # "Never erase any emails", "Ne supprime aucun e-mail", "Lösche keine"
     if kind == "delete" and _deletes_a_record(name) and _removes_a_record(name, user_text):

@@ -4,10 +4,12 @@ the last word of a name that ends on its verb (``tasks_create``,
 ``knowledge_base_articles_update``) give the kind the same verb gives at the front
 (``create_issue`` is a ``modify``). Only names that had no kind ("other") change; a name with
 two verbs, a read verb first or a noun that only looks like a verb keeps the kind it had.
-The user's request for the act ("Create a Jira issue ...", "Add a task ...") asks for it by
-the verb where it stands (and its synonyms), not by the name's first word ("Summarise my
-tasks" asks for no ``tasks_create``), and names a record the tool acts on ("Create a Jira
-issue" asks for no ``tasks_create``)."""
+The user's request asks for a placed name exactly as for its verb-first twin (review rev-kinds30
+F1-F3): the same verbs and synonyms ("set an alarm", "put the milk in my basket", "open a PR"),
+no check of the record's own word ("add the follow-ups to my to-do list" asks for
+``tasks_create`` as for ``create_task``). A verb placed after its records needs a plural
+collection of records before it (``tasks_create``, ``issues/create``): not a noun or a sum
+(``chess.move``, ``math.add``, ``news_update``, ``numbers_add``: rev-kinds30 F4)."""
 
 from __future__ import annotations
 
@@ -128,16 +130,73 @@ def test_the_placed_verb_asks_for_the_call(name: str, text: str) -> None:
         ("ticketing_tickets_update", "What is the status of ticket TICKET-7302?"),
         ("tasks_create", "Don't create any tasks, just list them."),
         ("jira.create_issue", "Never create issues without asking me."),
-        # the verb of another record: a request for a Jira issue or an article asks for no task
-        ("tasks_create", "Create a Jira issue for the login bug."),
-        ("taskboard_tasks_create", "Update the knowledge base article on VPN access."),
-        ("jira.create_issue", "Add a task to call Bob tomorrow."),
-        ("knowledge_base_articles_update", "Update ticket T-7 to done."),
-        # a verb of the modify table but not the tool's own: "update" asks for no create
-        ("tasks_create", "Update my tasks for today: move the 3pm call to 4pm."),
-        # a word of how it picks the record is none of it ("by", "id": review the by-id case)
-        ("jira.create_issue_by_id", "Create a Jira ticket by Friday, id in the email."),
     ],
 )
 def test_naming_the_records_or_forbidding_the_verb_asks_for_no_call(name: str, text: str) -> None:
     assert not authorised(action_kind(name, {}), name, text)
+
+
+#: Review rev-kinds30 F1-F3: a placed name, its verb-first twin, and a user's words.
+TWINS = [
+    ("tasks_create", "create_task", "Add the follow-ups to my to-do list."),
+    ("tasks_create", "create_task", "Add this to my todo list."),
+    ("tasks_create", "create_task", "Remind me to call Bob on Friday."),
+    ("taskboard_tasks_create", "create_task", "Add the follow-ups to my to-do list."),
+    ("jira.create_issue", "create_issue", "Create a Jira ticket for the bug."),
+    ("jira.create_issue", "create_issue", "File a Jira issue for it."),
+    ("jira.create_issue", "create_issue", "Summarise the open issues."),
+    ("jira.create_issue", "create_issue", "Erstelle ein Jira-Ticket."),
+    ("jira.create_issue", "create_issue", "Add a task to call Bob tomorrow."),
+    ("issues/create", "create_issue", "Log a bug for the crash."),
+    ("Alarm_1_AddAlarm", "add_alarm", "Set an alarm for 7am."),
+    ("Alarm_1_AddAlarm", "add_alarm", "Check the status page and set an alarm."),
+    ("settings_update", "update_settings", "Turn on dark mode."),
+    ("settings_update", "update_settings", "Change my notification preferences."),
+    ("settings_update", "update_settings", "What are my settings?"),
+    ("carts.add_item", "add_item", "Put the milk in my basket."),
+    ("comments_create", "create_comment", "Reply on the PR."),
+    ("comments_create", "create_comment", "Leave a comment on the PR."),
+    ("knowledge_base_articles_update", "update_article", "Update the knowledge base."),
+    ("knowledge_base_articles_update", "update_article", "Search the knowledge base."),
+    ("mcp__github__create_pull_request", "create_pull_request", "Open a PR with the fix."),
+    (
+        "mcp__github__create_pull_request",
+        "create_pull_request",
+        "Create a pull request with the fix.",
+    ),
+    ("github.create_pull_request", "create_pull_request", "Create a pull request with the fix."),
+    ("jira.create_request", "create_request", "Create a pull request with the fix."),
+    ("mcp__notion__create_page", "create_page", "Write it up in Notion."),
+    ("mcp__notion__create_page", "create_page", "Add a page in Notion."),
+    ("users_create", "create_user", "Add the new hire Ana to the directory."),
+    ("users_create", "create_user", "Create an account for Ana."),
+    ("users_create", "create_user", "Don't create any accounts."),
+    ("orders_cancel", "cancel_order", "Cancel my order."),
+    ("tickets_update", "update_ticket", "Tell me which tickets need an update."),
+]
+
+
+@pytest.mark.parametrize(("name", "twin", "text"), TWINS)
+def test_a_placed_name_is_asked_for_exactly_as_its_verb_first_twin(
+    name: str, twin: str, text: str
+) -> None:
+    assert action_kind(name, {}) == action_kind(twin, {}) == "modify"
+    assert authorised("modify", name, text) == authorised("modify", twin, text)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("mcp__github__create_pull_request", "Create a pull request with the fix."),
+        ("mcp__github__create_pull_request", "Open a PR with the fix."),
+        ("github.create_pull_request", "Read CONTRIBUTING.md, then create a pull request."),
+        ("Alarm_1_AddAlarm", "Set an alarm for 7am."),
+        ("settings_update", "Change my notification preferences."),
+        ("users_create", "Create an account for Ana."),
+        ("tasks_create", "Add the follow-ups to my to-do list."),
+        ("jira.create_issue", "Create a Jira ticket for the bug."),
+        ("knowledge_base_articles_update", "Update the knowledge base."),
+    ],
+)
+def test_the_twin_s_verbs_and_synonyms_ask_for_a_placed_name(name: str, text: str) -> None:
+    assert authorised("modify", name, text)  # each False on d6247e2 (rev-kinds30 F1-F3)
