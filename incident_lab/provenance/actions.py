@@ -646,10 +646,30 @@ _MODIFY_VERBS = frozenset(
     ["update", "set", "change", "edit", "modify", "create", "add", "invite", "cancel", "move",
      "rename", "append", "accept", "approve", "reset", "schedule", "enable", "disable", "install"]
 )  # fmt: skip
-#: Of those, the verbs that are no nouns: they end a name on a singular record too
-#: (``issue_create``, ``todo_add``), where the others need a plural record before them
-#: (``tickets_update``; not ``status_update``, ``price_change``, ``data_set``, ``chess_move``).
-_NO_NOUN_VERBS = frozenset(["create", "add", "append", "rename", "modify"])
+#: Of those, the verbs that may stand after the records they act on (``tasks_create``,
+#: ``issues/create``, ``tickets_update``): not those with a sense of their own there, where
+#: they need their record after them (``add_alarm``, ``move_event``): "add" sums
+#: (``numbers_add``, ``math.add``, ``days_add``), "move" is a game's move (``chess.move``),
+#: "set", "change", "schedule", "reset" and "install" are nouns too (``data_sets``,
+#: ``price_change``, ``games_schedule``, review rev-kinds30 F4).
+_AFTER_RECORD_VERBS = _MODIFY_VERBS - {
+    "add",
+    "move",
+    "set",
+    "change",
+    "schedule",
+    "reset",
+    "install",
+}
+#: Plural-looking nouns of figures and reports, not of records a tool keeps: "news update",
+#: "sales update", "results update" name a report (review rev-kinds30 F4). With the ``-ics``
+#: nouns (``metrics``, ``analytics``, :func:`_plural_record`).
+_NOT_RECORDS = frozenset(
+    ["news", "series", "species", "sales", "earnings", "savings", "results", "stats", "scores",
+     "standings", "rankings", "ratings", "headlines", "highlights", "odds", "numbers", "figures",
+     "totals", "prices", "rates", "weights", "values", "vectors", "matrices", "days", "hours",
+     "minutes", "seconds", "weeks", "months", "years", "dates", "times"]
+)  # fmt: skip
 
 
 @lru_cache(maxsize=1024)
@@ -660,9 +680,9 @@ def _placed_verb(name: str) -> str | None:
     after a namespace, :func:`_method_words`; ``create_tasks`` for ``tasks_create``,
     ``update_knowledge_base_articles`` for ``knowledge_base_articles_update``: the verb, then
     the words before it). Only a verb of :data:`_MODIFY_VERBS`, the kind :func:`_verb_kind`
-    gives its twin. A verb after its records needs a plural record right before it
-    (``issues/create``, ``tickets_update``; not ``status_update``, ``price_change``,
-    ``data_set``, ``chess_move``). None when the first word is a verb, or another word of the
+    gives its twin. A verb after its records (:data:`_AFTER_RECORD_VERBS`) needs a plural
+    record right before it, as a collection's method (``issues/create``, ``tickets_update``;
+    not ``status_update``, ``todo_add``, ``chess.move``, ``uuid.create``, ``news_update``). None when the first word is a verb, or another word of the
     name is one (``export_tasks_create``, ``jira.search_and_create``): which of them the tool
     does is not clear, fail closed. :func:`authorised` asks for the name as for its twin
     (review rev-kinds30 F1-F3)."""
@@ -673,9 +693,7 @@ def _placed_verb(name: str) -> str | None:
     if len(method) > 1 and method[0] in _MODIFY_VERBS:
         at = tokens.index(method[0])  # twice in the name: the other one is a verb too
         twin = method
-    elif tokens[-1] in _MODIFY_VERBS and (
-        tokens[-1] in _NO_NOUN_VERBS or _plural_record(_record_before(tokens))
-    ):
+    elif tokens[-1] in _AFTER_RECORD_VERBS and _plural_record(_record_before(tokens)):
         at = len(tokens) - 1
         twin = [tokens[at], *tokens[:at]]
     else:
@@ -701,8 +719,13 @@ def _acts_otherwise(word: str) -> bool:
 
 def _plural_record(word: str) -> bool:
     """A plural noun of records (``tasks``, ``tickets``, ``followups``): not ``status``,
-    ``analysis``, ``address``."""
-    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+    ``analysis``, ``address``, ``metrics``, nor one of :data:`_NOT_RECORDS` (``news``)."""
+    return (
+        len(word) > 3
+        and word.endswith("s")
+        and not word.endswith(("ss", "us", "is", "ics"))
+        and word not in _NOT_RECORDS
+    )
 
 
 #: Words that join a read to what the tool does next (``get_user_and_delete``,
