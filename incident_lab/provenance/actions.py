@@ -338,7 +338,7 @@ def action_kind(name: str, arguments: object = None) -> str:
         return _request_kind(method, args)
     if kind == "other":
         kind = _sdk_kind(name, args)
-    if kind == "other" and _placed_verb(name) is not None:
+    if kind == "other" and _verb_first_twin(name) is not None:
         kind = "modify"  # jira.create_issue, tasks_create: as create_issue
     if kind == "exec":
         command = command_of(args)
@@ -641,7 +641,7 @@ def _verb_kind(tokens: list[str], category: str, glued: bool) -> str:
 
 
 #: Verbs that make a name a ``modify`` when nothing else in it gave a kind: its first word
-#: (``create_issue``, ``update_task``) or its verb where it stands (:func:`_placed_verb`).
+#: (``create_issue``, ``update_task``) or its verb where it stands (:func:`_verb_first_twin`).
 _MODIFY_VERBS = frozenset(
     ["update", "set", "change", "edit", "modify", "create", "add", "invite", "cancel", "move",
      "rename", "append", "accept", "approve", "reset", "schedule", "enable", "disable", "install"]
@@ -673,7 +673,7 @@ _NOT_RECORDS = frozenset(
 
 
 @lru_cache(maxsize=1024)
-def _placed_verb(name: str) -> str | None:
+def _verb_first_twin(name: str) -> str | None:
     """The verb-first twin of a name that does not open with its verb, spelled verb first
     (``create_issue`` for ``jira.create_issue``, ``create_page`` for
     ``mcp__notion__create_page``, ``add_alarm`` for ``Alarm_1_AddAlarm``: the method's words
@@ -1107,7 +1107,7 @@ def authorised(kind: str, name: str, user_text: str) -> bool:
     """
     if kind in ("read", "other"):
         return True
-    if kind == "modify" and (twin := _placed_verb(name)) is not None:
+    if kind == "modify" and (twin := _verb_first_twin(name)) is not None:
         return authorised(kind, twin, user_text)  # jira.create_issue: as create_issue
     if asked_kind(kind, name) != kind and not authorised("exec", name, user_text):
         return False  # a shell line's kind is asked for no more easily than the line
