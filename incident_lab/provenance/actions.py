@@ -652,15 +652,9 @@ _MODIFY_VERBS = frozenset(
 #: (``numbers_add``, ``math.add``, ``days_add``), "move" is a game's move (``chess.move``),
 #: "set", "change", "schedule", "reset" and "install" are nouns too (``data_sets``,
 #: ``price_change``, ``games_schedule``, review rev-kinds30 F4).
-_AFTER_RECORD_VERBS = _MODIFY_VERBS - {
-    "add",
-    "move",
-    "set",
-    "change",
-    "schedule",
-    "reset",
-    "install",
-}
+_AFTER_RECORD_VERBS = _MODIFY_VERBS - frozenset(
+    ["add", "move", "set", "change", "schedule", "reset", "install"]
+)
 #: Plural-looking nouns of figures and reports, not of records a tool keeps: "news update",
 #: "sales update", "results update" name a report (review rev-kinds30 F4). With the ``-ics``
 #: nouns (``metrics``, ``analytics``, :func:`_plural_record`).
@@ -682,10 +676,11 @@ def _verb_first_twin(name: str) -> str | None:
     the words before it). Only a verb of :data:`_MODIFY_VERBS`, the kind :func:`_verb_kind`
     gives its twin. A verb after its records (:data:`_AFTER_RECORD_VERBS`) needs a plural
     record right before it, as a collection's method (``issues/create``, ``tickets_update``;
-    not ``status_update``, ``todo_add``, ``chess.move``, ``uuid.create``, ``news_update``). None when the first word is a verb, or another word of the
-    name is one (``export_tasks_create``, ``jira.search_and_create``): which of them the tool
-    does is not clear, fail closed. :func:`authorised` asks for the name as for its twin
-    (review rev-kinds30 F1-F3)."""
+    not ``status_update``, ``todo_add``, ``chess.move``, ``uuid.create``, ``news_update``).
+    None when the first word is a verb, or another word of the name is one
+    (``export_tasks_create``, ``jira.search_and_create``): which of them the tool does is not
+    clear, fail closed. :func:`authorised` asks for the name as for its twin (review
+    rev-kinds30 F1-F3)."""
     tokens = _tokens(name)
     method = _method_words(name) or []
     if len(tokens) < 2:
