@@ -228,3 +228,25 @@ def test_a_placed_name_is_asked_for_exactly_as_its_verb_first_twin(
 )
 def test_the_twin_s_verbs_and_synonyms_ask_for_a_placed_name(name: str, text: str) -> None:
     assert authorised("modify", name, text)  # each False on d6247e2 (rev-kinds30 F1-F3)
+
+
+#: A shell tool whose name reads as a web request too (review rev-kinds30b, recursion.py): its
+#: line's check asked for the request's, and the request's for the line's, without end.
+SHELL_REQUESTS = [
+    "bash.create_request",
+    "shell.update_request",
+    "terminal.approve_request",
+    "exec.create_pull_request",
+    "bash.create_pull_request",
+    "http.update_command",
+    "api.update_command",
+]
+
+
+@pytest.mark.parametrize("name", SHELL_REQUESTS)
+def test_a_shell_tool_named_as_a_request_is_asked_for_as_both(name: str) -> None:
+    assert action_kind(name, {}) == "exec"  # RecursionError below on h-kinds30b and main
+    assert not authorised("exec", name, "Run the tests.")  # no write was asked for
+    assert not authorised("exec", name, "Summarise the README.")
+    assert not authorised("exec", name, "Don't run anything; submit the form.")
+    assert authorised("exec", name, "Run the deploy script and submit the request.")
