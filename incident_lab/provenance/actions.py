@@ -655,15 +655,23 @@ _MODIFY_VERBS = frozenset(
 _AFTER_RECORD_VERBS = _MODIFY_VERBS - frozenset(
     ["add", "move", "set", "change", "schedule", "reset", "install"]
 )
-#: Plural-looking nouns of figures and reports, not of records a tool keeps: "news update",
-#: "sales update", "results update" name a report (review rev-kinds30 F4). With the ``-ics``
-#: nouns (``metrics``, ``analytics``, :func:`_plural_record`).
-_NOT_RECORDS = frozenset(
-    ["news", "series", "species", "sales", "earnings", "savings", "results", "stats", "scores",
-     "standings", "rankings", "ratings", "headlines", "highlights", "odds", "numbers", "figures",
-     "totals", "prices", "rates", "weights", "values", "vectors", "matrices", "days", "hours",
-     "minutes", "seconds", "weeks", "months", "years", "dates", "times"]
-)  # fmt: skip
+#: Plural nouns of the records a tool keeps for its users, a verb after which acts on one
+#: (``tasks_create``, ``issues/create``, ``knowledge_base_articles_update``): work items,
+#: documents, people, code, orders, settings, and the mail, chat and calendar
+#: :data:`_RECORDS`. Not what a service computes, finds or reports (``moderations_create``,
+#: ``embeddings_create``, ``forecasts_create``, ``searches_create``, ``market_trends_update``,
+#: ``news_update``): a noun not on this list places no verb, fail closed (reviews rev-kinds30
+#: F4, rev-kinds30b B).
+_KEPT_RECORDS = frozenset(
+    ["tasks", "todos", "subtasks", "tickets", "issues", "bugs", "projects", "milestones",
+     "boards", "cards", "followups", "comments", "notes", "articles", "pages", "documents",
+     "docs", "files", "folders", "records", "entries", "users", "accounts", "profiles",
+     "contacts", "customers", "leads", "deals", "members", "groups", "usergroups", "repos",
+     "repositories", "branches", "pulls", "releases", "labels", "orders", "products",
+     "subscriptions", "invoices", "bookings", "reservations", "campaigns", "settings",
+     "preferences", "calendars", "alarms", "containers", "deployments", "functions", "policies",
+     "buckets", "databases", "spreadsheets", "sheets", "playlists"]
+) | frozenset(w for w in _RECORDS if w.endswith("s"))  # fmt: skip
 
 
 @lru_cache(maxsize=1024)
@@ -675,8 +683,9 @@ def _verb_first_twin(name: str) -> str | None:
     ``update_knowledge_base_articles`` for ``knowledge_base_articles_update``: the verb, then
     the words before it). Only a verb of :data:`_MODIFY_VERBS`, the kind :func:`_verb_kind`
     gives its twin. A verb after its records (:data:`_AFTER_RECORD_VERBS`) needs a plural
-    record right before it, as a collection's method (``issues/create``, ``tickets_update``;
-    not ``status_update``, ``todo_add``, ``chess.move``, ``uuid.create``, ``news_update``).
+    record a tool keeps (:data:`_KEPT_RECORDS`) right before it, as a collection's method
+    (``issues/create``, ``tickets_update``; not ``status_update``, ``todo_add``,
+    ``chess.move``, ``uuid.create``, ``news_update``, ``moderations_create``).
     None when the first word is a verb, or another word of the name is one
     (``export_tasks_create``, ``jira.search_and_create``): which of them the tool does is not
     clear, fail closed. :func:`authorised` asks for the name as for its twin (review
@@ -688,7 +697,7 @@ def _verb_first_twin(name: str) -> str | None:
     if len(method) > 1 and method[0] in _MODIFY_VERBS:
         at = tokens.index(method[0])  # twice in the name: the other one is a verb too
         twin = method
-    elif tokens[-1] in _AFTER_RECORD_VERBS and _plural_record(_record_before(tokens)):
+    elif tokens[-1] in _AFTER_RECORD_VERBS and _record_before(tokens) in _KEPT_RECORDS:
         at = len(tokens) - 1
         twin = [tokens[at], *tokens[:at]]
     else:
@@ -710,17 +719,6 @@ def _acts_otherwise(word: str) -> bool:
     ``send``): with it in the name, which verb the tool does is not clear. A second modify
     verb is none (``mcp__github__create_or_update_file``)."""
     return (word in _ANY_VERB or word in _READ_TOKENS) and word not in _MODIFY_VERBS
-
-
-def _plural_record(word: str) -> bool:
-    """A plural noun of records (``tasks``, ``tickets``, ``followups``): not ``status``,
-    ``analysis``, ``address``, ``metrics``, nor one of :data:`_NOT_RECORDS` (``news``)."""
-    return (
-        len(word) > 3
-        and word.endswith("s")
-        and not word.endswith(("ss", "us", "is", "ics"))
-        and word not in _NOT_RECORDS
-    )
 
 
 #: Words that join a read to what the tool does next (``get_user_and_delete``,

@@ -250,3 +250,65 @@ def test_a_shell_tool_named_as_a_request_is_asked_for_as_both(name: str) -> None
     assert not authorised("exec", name, "Summarise the README.")
     assert not authorised("exec", name, "Don't run anything; submit the form.")
     assert authorised("exec", name, "Run the deploy script and submit the request.")
+
+
+#: Review rev-kinds30b B: a verb after what a service computes, finds or reports (a moderation,
+#: an embedding, a forecast, a search, the market's trends) makes nothing a user keeps.
+COMPUTED = [
+    "moderations_create",
+    "openai.moderations.create",
+    "embeddings_create",
+    "openai.embeddings.create",
+    "completions_create",
+    "responses_create",
+    "audio_transcriptions_create",
+    "translations_create",
+    "summaries_create",
+    "predictions_create",
+    "analyses_create",
+    "forecasts_create",
+    "estimates_create",
+    "calculations_create",
+    "conversions_create",
+    "simulations_create",
+    "previews_create",
+    "searches_create",
+    "queries_create",
+    "insights_create",
+    "market_trends_update",
+    "flight_delays_update",
+    "covid_cases_update",
+    "weather_forecasts_update",
+    "trending_topics_update",
+    "images_create",
+]
+
+
+@pytest.mark.parametrize("name", COMPUTED)
+def test_a_verb_after_what_a_service_computes_or_reports_places_none(name: str) -> None:
+    assert action_kind(name, {}) not in SIDE_EFFECTS  # modify on h-kinds30b
+
+
+#: Records a tool keeps, behind a namespace or not: the verb after them stays placed.
+KEPT_RECORDS = [
+    "mcp__github__pulls_create",
+    "github.pulls.create",
+    "mcp__trello__cards_create",
+    "mcp__hubspot__crm_contacts_update",
+    "notion.pages.update",
+    "confluence.pages.create",
+    "tasks_update",
+    "comments_create",
+    "notes_create",
+    "documents_update",
+    "projects_update",
+    "orders_cancel",
+    "accounts_update",
+    "leads_create",
+    "records_update",
+]
+
+
+@pytest.mark.parametrize("name", KEPT_RECORDS)
+def test_a_verb_after_records_a_tool_keeps_is_still_placed(name: str) -> None:
+    assert action_kind(name, {}) == "modify"
