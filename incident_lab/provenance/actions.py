@@ -657,8 +657,9 @@ _AFTER_RECORD_VERBS = _MODIFY_VERBS - frozenset(
 )
 #: Plural nouns of the records a tool keeps for its users, a verb after which acts on one
 #: (``tasks_create``, ``issues/create``, ``knowledge_base_articles_update``): work items,
-#: documents, people, code, orders, settings, and the mail, chat and calendar
-#: :data:`_RECORDS`. Not what a service computes, finds or reports (``moderations_create``,
+#: documents, people, code, orders, settings, what guards or routes an account
+#: (``keys_create``, ``forwarding_rules_create``, ``webhooks_create``), and the mail, chat
+#: and calendar :data:`_RECORDS`. Not what a service computes, finds or reports (``moderations_create``,
 #: ``embeddings_create``, ``forecasts_create``, ``searches_create``, ``market_trends_update``,
 #: ``news_update``): a noun not on this list places no verb, fail closed (reviews rev-kinds30
 #: F4, rev-kinds30b B).
@@ -670,7 +671,9 @@ _KEPT_RECORDS = frozenset(
      "repositories", "branches", "pulls", "releases", "labels", "orders", "products",
      "subscriptions", "invoices", "bookings", "reservations", "campaigns", "settings",
      "preferences", "calendars", "alarms", "containers", "deployments", "functions", "policies",
-     "buckets", "databases", "spreadsheets", "sheets", "playlists"]
+     "buckets", "databases", "spreadsheets", "sheets", "playlists", "keys", "tokens", "secrets",
+     "webhooks", "hooks", "rules", "filters", "addresses", "admins", "collaborators", "devices",
+     "features", "flags", "scripts", "crontabs"]
 ) | frozenset(w for w in _RECORDS if w.endswith("s"))  # fmt: skip
 
 

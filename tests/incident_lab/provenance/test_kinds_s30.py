@@ -306,6 +306,10 @@ KEPT_RECORDS = [
     "accounts_update",
     "leads_create",
     "records_update",
+    "keys_create",
+    "forwarding_rules_create",
+    "filters_create",
+    "crontabs_update",
 ]
 
 
