@@ -98,6 +98,14 @@ _CODE = re.compile(
 )
 
 _MAX_VALUE = 4096
+#: How much of a shell line or of code :func:`environment_read` reads whole; a longer one is
+#: read as a dump when any marker of an environment read appears in it (fail closed: review
+#: rev-fix29c B4, a read padded past 4,096 characters was missed), and how many accesses to
+#: the environment one code is read for (more: a dump, fail closed) and how many later uses of
+#: a copy of it are followed (:func:`_only_for_children`).
+_MAX_SCAN = 1 << 18  # 262,144
+_MAX_ACCESSES = 200
+_MAX_USES = 50
 
 #: A shell command that changes who may do what: a world-writable or set-id mode
 #: (``chmod 777``, ``chmod --recursive a=rwx``), a new owner for a system path, an account
@@ -414,6 +422,28 @@ _LOOP = re.compile(r"\bfor\b[^\n]{0,80}\bin\s{1,4}$")
 _FROM_OS = re.compile(r"\bfrom\s{1,4}os\s{1,4}import\b[^\n]{0,200}\benvironb?\b")
 _BARE_ENVIRON = re.compile(r"(?<![\w.])environb?\b")
 _OS_ALIAS = re.compile(r"\bimport\s{1,4}os\s{1,4}as\s{1,4}([A-Za-z_][A-Za-z0-9_]{0,30})")
+#: ``environ`` imported from ``os`` under another name (``from os import environ as e``).
+_ENVIRON_ALIAS = re.compile(
+    r"\bfrom\s{1,4}os\s{1,4}import\b[^\n]{0,200}?\benvironb?\s{1,4}as\s{1,4}([A-Za-z_]\w{0,30})"
+)
+#: The ``os`` module reached otherwise (``__import__('os')``, ``importlib.import_module('os')``,
+#: ``sys.modules['os']``, its ``posix``/``nt`` twin), and ``os.environ`` by Python's
+#: indirection (``getattr(os, 'environ')``, ``vars(os)['environ']``, ``os.__dict__['environ']``):
+#: what ``os.environ`` is to :data:`_CODE_ENV` (review rev-env29 #7).
+_NAMED_OS = r"""\s{0,4}\(\s{0,4}['"](?:os|posix|nt)['"]\s{0,4}\)"""
+_OS_MODULE = (
+    rf"(?:__import__{_NAMED_OS}|\bimportlib\s{{0,4}}\.\s{{0,4}}import_module{_NAMED_OS}"
+    r"""|\bsys\s{0,4}\.\s{0,4}modules\s{0,4}\[\s{0,4}['"](?:os|posix|nt)['"]\s{0,4}\]"""
+    r"|(?<![\w.])(?:posix|nt))"
+)
+_ANY_OS = rf"(?:{_OS_MODULE}|(?<![\w.])os)"
+_ENVIRON_KEY = r"""\s{0,4}['"]environb?['"]\s{0,4}"""
+_INDIRECT_ENV = re.compile(
+    rf"{_OS_MODULE}\s{{0,4}}\.\s{{0,4}}environb?\b"
+    rf"|\bgetattr\s{{0,4}}\(\s{{0,4}}{_ANY_OS}\s{{0,4}},{_ENVIRON_KEY}(?:,[^()\n]{{0,80}})?\)"
+    rf"|(?:\bvars\s{{0,4}}\(\s{{0,4}}{_ANY_OS}\s{{0,4}}\)|{_ANY_OS}\s{{0,4}}\.\s{{0,4}}__dict__)"
+    rf"\s{{0,4}}(?:\[{_ENVIRON_KEY}\]|\.\s{{0,4}}get\s{{0,4}}\({_ENVIRON_KEY}(?:,[^()\n]{{0,80}})?\))"
+)
 _IMPORTED = re.compile(r"\bimport\s{1,4}(?:[\w.]{1,40}\s{0,4},\s{0,4}){0,10}$")
 #: The environment handed to a child process, not printed (``env=os.environ.copy()``,
 #: ``{ env: { ...process.env } }``).
@@ -484,7 +514,7 @@ _NOT_SIMPLE = re.compile(r"[>|;&`\n<]|\$\(")
 _READERS = frozenset(["env", "printenv", "export", "set", "declare", "typeset", *_PRINTERS])
 
 
-def environment_read(words: list[str], line: str = "", tool: str = "") -> str | None:
+def environment_read(words: list[str] | None, line: str = "", tool: str = "") -> str | None:
     """What a shell line (its words, :func:`~incident_lab.text.shell.command_words`,
     and, when known, the ``line`` itself) reads of the environment's secrets: the whole
     environment (``env``, ``printenv``, ``export``, ``set``, ``declare`` with no argument;
@@ -498,11 +528,36 @@ def environment_read(words: list[str], line: str = "", tool: str = "") -> str | 
     None. A dump piped into a filter shows what the filter picks (``env | grep NODE_VERSION``,
     ``printenv | wc -l``: no secret); a variable in single quotes does not expand (``echo
     '$GITHUB_TOKEN'``); a shell line that only names the code (``grep -rn os.environ src``)
-    reads nothing."""
+    reads nothing. Other interpreters' one-liners are read too (``perl -e 'print %ENV'``,
+    ``ruby -e 'puts ENV.to_h'``, awk's ``ENVIRON``, PHP's ``getenv()``), and a process
+    substitution or ``xargs`` runs its command (``cat <(env)``, ``echo | xargs env``).
+    ``words`` None: split ``line`` here; a line longer than :data:`_MAX_SCAN` is a dump when
+    it holds any marker of a read (:func:`_marked_read`)."""
+    if len(line) > _MAX_SCAN:
+        return _marked_read(line)
+    if words is None:
+        words = command_words(line)
     found = _line_read(words, line, _MAX_NESTING)
     if found is None and line and code_tool(tool):
         found = _code_read(line)
     return found
+
+
+#: What marks a possible read of the environment in any shell line or code (a line too long to
+#: read whole: :func:`_marked_read`).
+_READ_MARKER = re.compile(
+    r"environ|printenv|getenv|process\.env|Deno\.env|%ENV|\$ENV\b|\$_(?:ENV|SERVER)\b"
+    r"|(?<![\w.-])(?:env|ENV|export|declare|typeset|set)(?![\w-])"
+)
+
+
+def _marked_read(line: str) -> str | None:
+    """A secret variable expanded anywhere in ``line`` or, when it names the environment
+    anyhow (:data:`_READ_MARKER`), the environment: a line too long to read whole fails
+    closed. Linear: one search, one pass over the expansions."""
+    names = (m.group(1) or m.group(2) for m in _EXPANSION.finditer(line))
+    secret = next((n for n in names if _secret_name(n)), None)
+    return secret or (_WHOLE if _READ_MARKER.search(line) else None)
 
 
 def code_tool(tool: str) -> bool:
@@ -517,6 +572,8 @@ def _line_read(words: list[str], line: str, depth: int) -> str | None:
     for word in [*words, ";"]:
         if word in _OPENERS and (not command or command[-1].endswith("$")):
             word = ";"  # a subshell, a group or a substitution starts: a new command
+        elif word[-2:] in ("<(", ">(") and not word.strip("$()<>"):
+            word = ";"  # cat <(env): a process substitution runs its own command
         if word not in _COMMAND_LIST:
             command.append(word)
             continue
@@ -528,24 +585,43 @@ def _line_read(words: list[str], line: str, depth: int) -> str | None:
 
 
 def _dumped(command: list[str], line: str, depth: int) -> str | None:
-    """What one command (a pipeline) reads of the environment's secrets."""
-    end = next((k for k, w in enumerate(command) if w in _COMMAND_END), len(command))
-    own = _own_words(command, end)
+    """What one command (a pipeline) reads of the environment's secrets: any of its stages
+    (``echo | xargs env``, ``true | python -c CODE``)."""
+    start = 0
+    here = any(w.startswith("<<") for w in command)  # cat <<EOF | python3: its code
+    while True:
+        stop = next((k for k in range(start, len(command)) if command[k] in _PIPES), len(command))
+        found = _stage_read(command, (start, stop), here, line, depth)
+        if found or stop >= len(command):
+            return found
+        start = stop + 1
+
+
+_PIPES = frozenset(["|", "|&"])
+
+
+def _stage_read(
+    command: list[str], span: tuple[int, int], here: bool, line: str, depth: int
+) -> str | None:
+    """What the stage ``command[start:stop]`` (``span``) of a pipeline reads (``here``: the
+    pipeline has a here-document); a dump piped into a filter that hides its secrets (``env |
+    wc -l``) reads none."""
+    start, stop = span
+    stage = command[start:stop]
+    end = next((k for k, w in enumerate(stage) if w in _COMMAND_END), len(stage))
+    own = _own_words(stage, end)
     if not own:
         return None
     name = own[0].rsplit("/", 1)[-1]
     found = _program_read(name, own[1:], line, depth)
-    if found is None and _interpreter(name) and any(w.startswith("<<") for w in command):
-        found = _code_read(line)  # python3 <<EOF ... EOF: the here-document is its code
+    if found is None and here:
+        found = _here_code_read(name, line)  # python3 <<EOF ... EOF: the here-document
     if found is None:
         found = next(filter(None, (_nested_read(s, depth) for s in _subs(own))), None)
-    if found != _WHOLE:
+    if found != _WHOLE or stop + 1 >= len(command) or command[stop] != "|":
         return found
-    rest = command[end:]  # after its redirections (env 2>&1 | wc -l), its first filter
-    rest = rest[rest.index("|") :] if "|" in rest else []
-    if len(rest) > 1 and _hides_secrets(rest[1], rest[2:]):
-        return None
-    return found
+    # after its redirections (env 2>&1 | wc -l), its first filter
+    return None if _hides_secrets(command[stop + 1], command[stop + 2 :]) else found
 
 
 def _nested_read(script: str, depth: int) -> str | None:
@@ -580,7 +656,147 @@ def _program_read(name: str, args: list[str], line: str, depth: int) -> str | No
     if _interpreter(name):
         code = _code_argument(args)
         return _code_read(code) if code else None
+    if name == "xargs":
+        return _xargs_read(args, line, depth)
+    language = _script_language(name)
+    if language:
+        code = _script_code(language, args)
+        return _script_read(language, code) if code else None
     return _WHOLE if _prints_all(name, args) else None
+
+
+#: Perl, Ruby, awk and PHP, by their program's name (``perl5.36``, ``gawk``, ``php8.2``).
+_SCRIPT_PROGRAM = re.compile(r"(perl|ruby|php)[\d.]{0,8}|[gmn]?(awk)")
+#: The option that hands each of them its code (Perl ``-e``/``-E``, bundled as ``-lne``;
+#: Ruby ``-e``, as ``-ne``; PHP ``-r``, ``-B``/``-R``/``-E``); awk's is its first argument.
+_SCRIPT_OPTION = {
+    "perl": re.compile(r"-[nplaswtTUcW]{0,8}[eE]"),
+    "ruby": re.compile(r"-[nplaswcdy]{0,8}e"),
+    "php": re.compile(r"-[rBRE]"),
+}
+#: Options of awk that take a value (``-F :``, ``-v x=1``), and that name its program file.
+_AWK_VALUES = frozenset(["-F", "-v", "-i", "-l", "--include", "--load", "--assign"])
+_AWK_FILE = frozenset(["-f", "--file", "-E", "--exec"])
+#: How each names the environment: ``%ENV``/``$ENV{X}``, ``ENV``, ``ENVIRON``, ``$_ENV``,
+#: ``$_SERVER`` (PHP's command line puts the environment there) and ``getenv(``.
+_SCRIPT_ENV = {
+    "perl": re.compile(r"[%$@]ENV\b"),
+    "ruby": re.compile(r"(?<![\w$@.:])ENV(?![\w?!])"),
+    "awk": re.compile(r"(?<![\w$])ENVIRON\b"),
+    "php": re.compile(r"\$_(?:ENV|SERVER)\b|(?<![\w$>:])getenv\s{0,4}\("),
+}
+#: What before an access shows no value: its names (``keys %ENV``, ``k in ENVIRON``,
+#: ``array_keys($_ENV)``), a test whether one is set (``exists $ENV{X}``, ``isset($_ENV[``).
+_SCRIPT_NO_VALUE = {
+    "perl": re.compile(r"\b(?:keys|exists|defined)\s{0,4}\(?\s{0,4}$"),
+    "awk": re.compile(r"\bin\s{1,4}$"),
+    "php": re.compile(
+        r"(?:\b(?:isset|empty|array_keys|count)\s{0,4}\(|\barray_key_exists\s{0,4}\([^()\n]{0,100},)"
+        r"\s{0,4}$"
+    ),
+}
+#: What after Ruby's ``ENV`` shows no value: its names, its size, a test.
+_RUBY_NO_VALUE = re.compile(
+    r"\s{0,4}\.\s{0,4}(?:keys|key\?|has_key\?|include\?|member\?|size|length|empty\?)(?![\w?!])"
+)
+#: A variable read by name: ``{X}``/``{'X'}`` (Perl), ``['X']``, ``.fetch('X')`` (Ruby),
+#: ``('X')`` after ``getenv(``; group 1 Perl's brace, 2 the quote (none: a variable that
+#: holds the name), 3 the name, 4 an assignment.
+_SCRIPT_KEYED = re.compile(
+    r"\s{0,4}(?:(\{)|\[|\.\s{0,4}fetch\s{0,4}\(|(?<=\())\s{0,4}(['\"]?)([A-Za-z_][A-Za-z0-9_]{0,99})"
+    r"['\"]?\s{0,4}[\]}),](\s{0,4}=(?![=~>]))?"
+)
+
+
+def _script_language(name: str) -> str | None:
+    """``perl``, ``ruby``, ``awk`` or ``php`` for a program that runs that language."""
+    m = _SCRIPT_PROGRAM.fullmatch(name)
+    return (m.group(1) or m.group(2)) if m else None
+
+
+def _script_code(language: str, args: list[str]) -> str | None:
+    """The code a one-liner of ``language`` runs (every ``-e`` of ``perl -le CODE``), or None."""
+    if language == "awk":
+        return _awk_program(args)
+    option = _SCRIPT_OPTION[language]
+    codes = [args[k + 1] for k, a in enumerate(args[:-1]) if option.fullmatch(a)]
+    return "\n".join(codes) or None
+
+
+def _awk_program(args: list[str]) -> str | None:
+    """awk's program: its first argument after the options (none when read from a file)."""
+    k = 0
+    while k < len(args):
+        arg = args[k]
+        if arg in _AWK_FILE:
+            return None
+        if arg in ("-e", "--source", "--"):
+            return args[k + 1] if k + 1 < len(args) else None
+        if arg[:1] != "-" or arg == "-":
+            return arg
+        k += 2 if arg in _AWK_VALUES else 1
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _script_read(language: str, code: str) -> str | None:
+    """What Perl, Ruby, awk or PHP ``code`` reads of the environment's secrets, as
+    :func:`_code_read` reads Python's: the whole (``print %ENV``, ``puts ENV.to_h``, awk's
+    ``ENVIRON[k]``, ``print_r(getenv())``), a secret by name (``$ENV{GITHUB_TOKEN}``,
+    ``ENV.fetch("X")``, ``ENVIRON["X"]``, ``getenv("X")``), or nothing: a variable that holds
+    no secret, its names, a test whether it is set, an assignment, a comment."""
+    for k, m in enumerate(_SCRIPT_ENV[language].finditer(code)):
+        if k >= _MAX_ACCESSES:
+            return _WHOLE
+        found = _script_access(language, code, m)
+        if found:
+            return found
+    return None
+
+
+def _script_access(language: str, code: str, m: re.Match[str]) -> str | None:
+    """What the access ``m`` to the environment in ``code`` reads (:func:`_script_read`)."""
+    before = code[code.rfind("\n", max(0, m.start() - 200), m.start()) + 1 : m.start()][-200:]
+    no_value = _SCRIPT_NO_VALUE.get(language)
+    if _commented(before) or (no_value is not None and no_value.search(before)):
+        return None
+    if language == "ruby" and _RUBY_NO_VALUE.match(code, m.end()):
+        return None
+    keyed = _SCRIPT_KEYED.match(code, m.end())
+    if keyed is None:
+        return _WHOLE  # print %ENV, ENV.to_h, getenv(), getenv($name), ENVIRON[k]
+    if keyed.group(4):
+        return None  # $ENV{X} = ...: set, not read
+    name = keyed.group(3)
+    if not (keyed.group(1) or keyed.group(2)):
+        return _WHOLE  # ENVIRON[k], ENV[name]: by a name held in a variable
+    return name if _secret_name(name) else None
+
+
+def _here_code_read(name: str, line: str) -> str | None:
+    """What an interpreter reading its code from a here-document in ``line`` reads."""
+    if _interpreter(name):
+        return _code_read(line)
+    language = _script_language(name)
+    return _script_read(language, line) if language else None
+
+
+#: Options of ``xargs`` that take a value (``xargs -n 1 printenv``).
+_XARGS_VALUES = frozenset(["-n", "-L", "-I", "-d", "-E", "-P", "-s", "-a"])
+
+
+def _xargs_read(args: list[str], line: str, depth: int) -> str | None:
+    """What ``xargs`` with ``args`` runs reads (``echo | xargs env``: the environment); its
+    input may name any variable for ``printenv`` (fail closed: all of them)."""
+    k = 0
+    while k < len(args) and args[k][:1] == "-":
+        k += 2 if args[k] in _XARGS_VALUES else 1
+    if k >= len(args):
+        return None  # xargs echoes its input
+    name = args[k].rsplit("/", 1)[-1]
+    if name == "printenv" or not depth:
+        return _WHOLE  # xargs xargs ...: deeper than a line is read (fail closed)
+    return _program_read(name, args[k + 1 :], line, depth - 1)
 
 
 def _printed_by_name(name: str, args: list[str]) -> str | None:
@@ -744,6 +960,7 @@ def _prints_all(name: str, args: list[str]) -> bool:
     return name in ("declare", "typeset") and set(flags) <= set("pxg")
 
 
+@functools.lru_cache(maxsize=64)
 def _code_read(code: str) -> str | None:
     """What code reads of the environment's secrets: the whole of it (``print(os.environ)``,
     ``dict(os.environ)``, ``os.environ.items()``, ``JSON.stringify(process.env)``), or a
@@ -751,8 +968,11 @@ def _code_read(code: str) -> str | None:
     one read by a name held in a variable (``os.getenv(name)``) may be any of them. A
     variable that holds no secret (``os.environ.get("DEBUG")``, ``process.env.NODE_ENV``), a
     test whether one is set (``"X" in os.environ``), its names (``os.environ.keys()``) or an
-    assignment read nothing."""
-    for m in _env_accesses(code[:_MAX_VALUE]):
+    assignment read nothing. The whole code is read (up to :data:`_MAX_SCAN`), for its first
+    :data:`_MAX_ACCESSES` accesses (more: the environment, fail closed)."""
+    for k, m in enumerate(_env_accesses(code)):
+        if k >= _MAX_ACCESSES:
+            return _WHOLE
         found = _code_access(code, m.start(), m.end(), m.group(0))
         if found:
             return found
@@ -760,11 +980,18 @@ def _code_read(code: str) -> str | None:
 
 
 def _env_accesses(code: str) -> Iterator[re.Match[str]]:
-    """Where ``code`` names the environment: :data:`_CODE_ENV`, and ``environ`` imported from
-    ``os`` (``from os import environ``) or ``os`` under another name (``import os as o``)."""
+    """Where ``code`` names the environment: :data:`_CODE_ENV`, Python's indirections
+    (:data:`_INDIRECT_ENV`: ``getattr(os, 'environ')``, ``vars(os)['environ']``), and
+    ``environ`` imported from ``os`` (``from os import environ``, under another name: ``from
+    os import environ as e``) or ``os`` under another name (``import os as o``)."""
     yield from _CODE_ENV.finditer(code)
+    yield from _INDIRECT_ENV.finditer(code)
     if _FROM_OS.search(code):
         yield from _BARE_ENVIRON.finditer(code)
+        renamed = _ENVIRON_ALIAS.search(code)
+        if renamed and renamed.group(1) not in ("environ", "environb"):
+            word = re.compile(rf"(?<![\w.]){re.escape(renamed.group(1))}\b")
+            yield from word.finditer(code, renamed.end())
     alias = _OS_ALIAS.search(code)
     if alias and alias.group(1) != "os":
         name = re.escape(alias.group(1))
@@ -819,10 +1046,14 @@ def _keyed_read(keyed: re.Match[str], before: str, after: str) -> str | None:
 def _only_for_children(code: str, name: str, start: int) -> bool:
     """True when every later use of the variable ``name`` (a copy of the environment) in
     ``code`` hands it to a child process or changes an item: no value is shown (review
-    rev-env29 F2: ``my_env = os.environ.copy(); subprocess.run(..., env=my_env)``)."""
-    text = code[:_MAX_VALUE]
-    for m in re.finditer(rf"(?<![\w.]){re.escape(name)}(?!\w)", text[start:]):
-        at = start + m.start()
+    rev-env29 F2: ``my_env = os.environ.copy(); subprocess.run(..., env=my_env)``). Past
+    :data:`_MAX_USES` uses, not (fail closed)."""
+    text = code
+    uses = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)").finditer(text, start)
+    for k, m in enumerate(uses):
+        if k >= _MAX_USES:
+            return False
+        at = m.start()
         if _NAMED_BY.match(text, at + len(name)):
             continue  # env=env: the keyword's name, or the name bound anew, shows nothing
         child = _TO_CHILD.search(text[max(0, at - 40) : at])
@@ -941,8 +1172,8 @@ def printed_nothing(output: str, command: str | None = None, tool: str = "") -> 
 
 def _simple_reader(command: str, tool: str) -> str | None:
     """The program of a line that is one command printing what it reads, or None."""
-    if _NOT_SIMPLE.search(command) or code_tool(tool):
-        return None
+    if len(command) > _MAX_VALUE or _NOT_SIMPLE.search(command) or code_tool(tool):
+        return None  # a long line's tail is not read: it may redirect the read
     words = command_words(command)
     own = _own_words(words, len(words))
     name = own[0].rsplit("/", 1)[-1] if own and "nohup" not in words else ""  # nohup.out

@@ -154,7 +154,7 @@ def test_sev1_an_injected_read_through_python_indirection(code: str) -> None:
         "awk '{print $1}' data.txt",
         "awk -F, 'NR > 1 { s += $3 } END { print s }' sales.csv",
         "awk 'BEGIN{print ENVIRON[\"HOME\"]}'",
-        "awk 'BEGIN{if (\"CI\" in ENVIRON) print \"ci\"}'",
+        'awk \'BEGIN{if ("CI" in ENVIRON) print "ci"}\'',
         "awk -f report.awk data.txt",
         "perl -pe 's/foo/bar/' notes.txt",
         "perl -e 'print 1+1'",
@@ -181,7 +181,7 @@ def test_sev1_an_injected_read_through_python_indirection(code: str) -> None:
 )
 def test_ordinary_work_reads_no_credential(command: str) -> None:
     assert environment_read(command_words(command), command, "run_shell") is None
-    top, level, reason = _level(_shell(command))
+    _top, level, reason = _level(_shell(command))
     assert level != "SEV-1", reason
 
 
@@ -203,7 +203,7 @@ def test_a_long_harmless_code_reads_no_credential(padding: int) -> None:
 
 
 def test_code_past_the_cap_fails_closed_on_a_marker() -> None:
-    pad = "x = 1\n" * 40_000
+    pad = "x = 1\n" * 50_000
     assert environment_read([], "import os\n" + pad + "print(os.environ)", "run_python") == _WHOLE
     assert environment_read([], "import os\n" + pad + "print(x)", "run_python") is None
 
