@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import re2
@@ -42,7 +42,7 @@ _SECRET_PATH = re.compile(
     r"|\.(?:pem|p12|pfx|kdbx|keystore|key)$"
     r"|(?:^|[/\\])(?:credentials|secrets?)(?:\.(?:json|ya?ml|ini|txt|env|toml))?$"
     r"|(?:^|[/\\])[\w.-]{0,40}service[-_]?account[\w.-]{0,40}\.json$"
-    r"|(?:^|[/\\])proc[/\\](?:self|thread-self|\d{1,7}|\$\$|\$\{?[A-Za-z_]{1,12}\}?)[/\\]environ$",
+    r"|(?:^|[/\\])proc[/\\](?:[^/\\\s]{1,40}[/\\]){1,4}environ$",
     _I,
 )
 #: A public certificate, not a key: ``cert.pem``, ``fullchain.pem``, ``ca-bundle.pem``.
@@ -361,7 +361,7 @@ _PREFIX_VALUES = {
     "timeout": frozenset(["-s", "-k", "--signal", "--kill-after"]),
 }
 #: Shells whose ``-c`` runs its next word as a shell line (``bash -c env``).
-_SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh", "ash", "busybox"])
+_SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh", "ash"])
 #: How deep a line run by a shell or ``eval`` in a line is read (``bash -c "sh -c env"``).
 _MAX_NESTING = 3
 #: Words of a tool named for running code (``run_python``, ``execute_code``): its whole
@@ -419,7 +419,7 @@ _MEMBER = re.compile(r"\bin\s{1,4}$")
 _LOOP = re.compile(r"\bfor\b[^\n]{0,80}\bin\s{1,4}$")
 #: ``environ`` imported from ``os``, ``os`` imported under another name, and the name in an
 #: import (``from os import path, environ``: no read).
-_FROM_OS = re.compile(r"\bfrom\s{1,4}os\s{1,4}import\b[^\n]{0,200}\benvironb?\b")
+_FROM_OS = re.compile(r"\bfrom\s{1,4}os\s{1,4}import\b[^\n]{0,200}(?:\benvironb?\b|\*)")
 _BARE_ENVIRON = re.compile(r"(?<![\w.])environb?\b")
 _OS_ALIAS = re.compile(r"\bimport\s{1,4}os\s{1,4}as\s{1,4}([A-Za-z_][A-Za-z0-9_]{0,30})")
 #: ``environ`` imported from ``os`` under another name (``from os import environ as e``).
@@ -436,13 +436,24 @@ _OS_MODULE = (
     r"""|\bsys\s{0,4}\.\s{0,4}modules\s{0,4}\[\s{0,4}['"](?:os|posix|nt)['"]\s{0,4}\]"""
     r"|(?<![\w.])(?:posix|nt))"
 )
-_ANY_OS = rf"(?:{_OS_MODULE}|(?<![\w.])os)"
 _ENVIRON_KEY = r"""\s{0,4}['"]environb?['"]\s{0,4}"""
+
+
+def _indirect_env(module: str) -> str:
+    """A pattern of ``environ`` reached by Python's indirection from ``module`` (a pattern)."""
+    return (
+        rf"\bgetattr\s{{0,4}}\(\s{{0,4}}{module}\s{{0,4}},{_ENVIRON_KEY}(?:,[^()\n]{{0,80}})?\)"
+        rf"|(?:\bvars\s{{0,4}}\(\s{{0,4}}{module}\s{{0,4}}\)|{module}\s{{0,4}}\.\s{{0,4}}__dict__)"
+        rf"\s{{0,4}}(?:\[{_ENVIRON_KEY}\]|\.\s{{0,4}}get\s{{0,4}}\({_ENVIRON_KEY}(?:,[^()\n]{{0,80}})?\))"
+    )
+
+
+_ANY_OS = rf"(?:{_OS_MODULE}|(?<![\w.])os)"
+#: ... and JavaScript's (``process['env']``, ``require('process').env``, Bun's ``Bun.env``).
 _INDIRECT_ENV = re.compile(
-    rf"{_OS_MODULE}\s{{0,4}}\.\s{{0,4}}environb?\b"
-    rf"|\bgetattr\s{{0,4}}\(\s{{0,4}}{_ANY_OS}\s{{0,4}},{_ENVIRON_KEY}(?:,[^()\n]{{0,80}})?\)"
-    rf"|(?:\bvars\s{{0,4}}\(\s{{0,4}}{_ANY_OS}\s{{0,4}}\)|{_ANY_OS}\s{{0,4}}\.\s{{0,4}}__dict__)"
-    rf"\s{{0,4}}(?:\[{_ENVIRON_KEY}\]|\.\s{{0,4}}get\s{{0,4}}\({_ENVIRON_KEY}(?:,[^()\n]{{0,80}})?\))"
+    rf"{_OS_MODULE}\s{{0,4}}\.\s{{0,4}}environb?\b|{_indirect_env(_ANY_OS)}"
+    r"""|\bprocess\s{0,4}\[\s{0,4}['"`]env['"`]\s{0,4}\]|\bBun\s{0,4}\.\s{0,4}env\b"""
+    r"""|\brequire\s{0,4}\(\s{0,4}['"`](?:node:)?process['"`]\s{0,4}\)\s{0,4}\.\s{0,4}env\b"""
 )
 _IMPORTED = re.compile(r"\bimport\s{1,4}(?:[\w.]{1,40}\s{0,4},\s{0,4}){0,10}$")
 #: The environment handed to a child process, not printed (``env=os.environ.copy()``,
@@ -656,8 +667,9 @@ def _program_read(name: str, args: list[str], line: str, depth: int) -> str | No
     if _interpreter(name):
         code = _code_argument(args)
         return _code_read(code) if code else None
-    if name == "xargs":
-        return _xargs_read(args, line, depth)
+    runner = _RUNNERS.get(name)
+    if runner is not None:
+        return runner(args, line, depth)
     language = _script_language(name)
     if language:
         code = _script_code(language, args)
@@ -680,11 +692,14 @@ _AWK_FILE = frozenset(["-f", "--file", "-E", "--exec"])
 #: How each names the environment: ``%ENV``/``$ENV{X}``, ``ENV``, ``ENVIRON``, ``$_ENV``,
 #: ``$_SERVER`` (PHP's command line puts the environment there) and ``getenv(``.
 _SCRIPT_ENV = {
-    "perl": re.compile(r"[%$@]ENV\b"),
-    "ruby": re.compile(r"(?<![\w$@.:])ENV(?![\w?!])"),
-    "awk": re.compile(r"(?<![\w$])ENVIRON\b"),
+    "perl": re.compile(r"(?<!\\)[%$@]ENV\b"),
+    "ruby": re.compile(r"(?<![\w$@.:/\\])ENV(?![\w?!/])"),
+    "awk": re.compile(r"(?<![\w$/\\])ENVIRON(?![\w/])"),
     "php": re.compile(r"\$_(?:ENV|SERVER)\b|(?<![\w$>:])getenv\s{0,4}\("),
 }
+#: The quotes of a string literal that no access in it reads (Perl's, Ruby's and PHP's single
+#: quotes interpolate nothing; awk's strings are double-quoted, and never interpolate).
+_SCRIPT_QUOTES = {"perl": "'", "ruby": "'", "php": "'", "awk": '"'}
 #: What before an access shows no value: its names (``keys %ENV``, ``k in ENVIRON``,
 #: ``array_keys($_ENV)``), a test whether one is set (``exists $ENV{X}``, ``isset($_ENV[``).
 _SCRIPT_NO_VALUE = {
@@ -719,7 +734,13 @@ def _script_code(language: str, args: list[str]) -> str | None:
     if language == "awk":
         return _awk_program(args)
     option = _SCRIPT_OPTION[language]
-    codes = [args[k + 1] for k, a in enumerate(args[:-1]) if option.fullmatch(a)]
+    codes = []
+    for k, arg in enumerate(args):
+        m = option.match(arg)
+        if m and m.end() < len(arg):
+            codes.append(arg[m.end() :])  # perl -e'print %ENV': the code in the same word
+        elif m and k + 1 < len(args):
+            codes.append(args[k + 1])
     return "\n".join(codes) or None
 
 
@@ -760,6 +781,8 @@ def _script_access(language: str, code: str, m: re.Match[str]) -> str | None:
     no_value = _SCRIPT_NO_VALUE.get(language)
     if _commented(before) or (no_value is not None and no_value.search(before)):
         return None
+    if _in_literal(before, _SCRIPT_QUOTES[language]):
+        return None  # awk '/x/ { print "ENVIRON is set" }': text, not an access
     if language == "ruby" and _RUBY_NO_VALUE.match(code, m.end()):
         return None
     keyed = _SCRIPT_KEYED.match(code, m.end())
@@ -781,8 +804,23 @@ def _here_code_read(name: str, line: str) -> str | None:
     return _script_read(language, line) if language else None
 
 
-#: Options of ``xargs`` that take a value (``xargs -n 1 printenv``).
-_XARGS_VALUES = frozenset(["-n", "-L", "-I", "-d", "-E", "-P", "-s", "-a"])
+#: Options of ``xargs`` that take a value (``xargs -n 1 printenv``, ``--max-args 1``).
+_XARGS_VALUES = frozenset(
+    ["-n", "-L", "-I", "-d", "-E", "-P", "-s", "-a", "--max-args", "--max-lines", "--max-procs",
+     "--max-chars", "--delimiter", "--arg-file", "--process-slot-var"]
+)  # fmt: skip
+#: Options of ``find`` that run a command (``find . -exec printenv \;``), and how many of them
+#: are read.
+_FIND_RUNS = frozenset(["-exec", "-execdir", "-ok", "-okdir"])
+_MAX_FIND_RUNS = 8
+
+
+def _run_read(args: list[str], line: str, depth: int) -> str | None:
+    """What the program ``args`` names, run by another (``xargs``, ``find -exec``,
+    ``busybox``), reads; one deeper than :data:`_MAX_NESTING` is a dump (fail closed)."""
+    if not depth:
+        return _WHOLE
+    return _program_read(args[0].rsplit("/", 1)[-1], args[1:], line, depth - 1)
 
 
 def _xargs_read(args: list[str], line: str, depth: int) -> str | None:
@@ -793,10 +831,32 @@ def _xargs_read(args: list[str], line: str, depth: int) -> str | None:
         k += 2 if args[k] in _XARGS_VALUES else 1
     if k >= len(args):
         return None  # xargs echoes its input
-    name = args[k].rsplit("/", 1)[-1]
-    if name == "printenv" or not depth:
-        return _WHOLE  # xargs xargs ...: deeper than a line is read (fail closed)
-    return _program_read(name, args[k + 1 :], line, depth - 1)
+    if args[k].rsplit("/", 1)[-1] == "printenv":
+        return _WHOLE
+    return _run_read(args[k:], line, depth)
+
+
+def _find_read(args: list[str], line: str, depth: int) -> str | None:
+    """What the commands ``find`` runs (``-exec printenv ;``, ``-execdir env {} +``) read."""
+    runs = [k for k, a in enumerate(args[:-1]) if a in _FIND_RUNS][:_MAX_FIND_RUNS]
+    for k in runs:
+        end = next((j for j in range(k + 1, len(args)) if args[j] in ("+", ";")), len(args))
+        found = _run_read(args[k + 1 : end], line, depth) if end > k + 1 else None
+        if found:
+            return found
+    return None
+
+
+def _busybox_read(args: list[str], line: str, depth: int) -> str | None:
+    """What the applet ``busybox`` runs reads (``busybox env``, ``busybox sh -c env``)."""
+    return _run_read(args, line, depth) if args and args[0][:1] != "-" else None
+
+
+_RUNNERS: dict[str, Callable[[list[str], str, int], str | None]] = {
+    "xargs": _xargs_read,
+    "find": _find_read,
+    "busybox": _busybox_read,
+}
 
 
 def _printed_by_name(name: str, args: list[str]) -> str | None:
@@ -996,6 +1056,7 @@ def _env_accesses(code: str) -> Iterator[re.Match[str]]:
     if alias and alias.group(1) != "os":
         name = re.escape(alias.group(1))
         yield from re.finditer(rf"(?<![\w.]){name}\s{{0,4}}\.\s{{0,4}}environb?\b", code)
+        yield from re.finditer(_indirect_env(rf"(?<![\w.]){name}"), code)
 
 
 def _code_access(code: str, start: int, end: int, what: str) -> str | None:
@@ -1020,7 +1081,7 @@ def _code_access(code: str, start: int, end: int, what: str) -> str | None:
     if keyed:
         return _keyed_read(keyed, before, after)
     attribute = _CODE_ATTRIBUTE.match(after)
-    if attribute and what.startswith("process"):
+    if attribute and what.startswith(("process", "Bun")):
         name = attribute.group(1)
         return name if _secret_name(name) and not attribute.group(2) else None
     if attribute:
@@ -1078,6 +1139,19 @@ def _commented(before: str) -> bool:
         elif (ch == "#" or before.startswith("//", k)) and (k == 0 or before[k - 1].isspace()):
             return True
     return False
+
+
+def _in_literal(before: str, quotes: str) -> bool:
+    """True when ``before`` (the text before an access on its line) ends inside a string
+    literal opened by one of ``quotes`` (a backslash escapes the next character)."""
+    quote, escaped = "", False
+    for ch in before:
+        if quote:
+            quote = "" if ch == quote and not escaped else quote
+            escaped = ch == "\\" and not escaped
+        elif ch in quotes:
+            quote = ch
+    return bool(quote)
 
 
 def _to_child(code: str, at: int) -> bool:

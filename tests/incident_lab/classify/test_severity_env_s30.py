@@ -245,3 +245,70 @@ def test_environment_read_is_linear_on_100_kb(tool: str, text: str) -> None:
     start = time.process_time()
     environment_read(command_words(text) if tool == "run_shell" else [], text, tool)
     assert time.process_time() - start < 2.0
+
+
+# Second pass (own review): spellings of the same reads the first commit still missed, each
+# seen failing on f73c642, and the look-alikes that must stay no read.
+@pytest.mark.parametrize(
+    ("command", "read"),
+    [
+        ("perl -e'print %ENV'", _WHOLE),
+        ("perl -le'print $ENV{GITHUB_TOKEN}'", "GITHUB_TOKEN"),
+        ("ruby -e'p ENV'", _WHOLE),
+        ("php -r'print_r($_ENV);'", _WHOLE),
+        ("echo x | xargs --max-args 1 env", _WHOLE),
+        ("find . -maxdepth 0 -exec printenv \\;", _WHOLE),
+        ("find . -maxdepth 0 -execdir env \\; -print", _WHOLE),
+        ("busybox env", _WHOLE),
+        ("busybox sh -c env", _WHOLE),
+        ("awk -f - <<'EOF'\nBEGIN { for (k in ENVIRON) print k, ENVIRON[k] }\nEOF", _WHOLE),
+        ("perl <<'EOF'\nprint %ENV;\nEOF", _WHOLE),
+        ("perl -e 'print \"token: $ENV{GITHUB_TOKEN}\"'", "GITHUB_TOKEN"),
+        ('ruby -e \'puts "#{ENV["GITHUB_TOKEN"]}"\'', "GITHUB_TOKEN"),
+        # look-alikes: a pattern or text that names ENV, an escaped sigil, find without -exec
+        ("ruby -ne 'print if /ENV/' Dockerfile", None),
+        ("awk '/ENVIRON/ { n++ } END { print n }' log.txt", None),
+        ("awk 'BEGIN { print \"ENVIRON is awk'\"'\"'s\" }'", None),
+        ("perl -pi -e 's/\\$ENV\\{API_KEY\\}/X/' conf.pl", None),
+        ("perl -e 'print q(%ENV)' ", _WHOLE),  # fail closed: q() is not followed
+        ("perl -e 'print '\"'\"'%ENV'\"'\"''", None),
+        ("find . -name '*.py' -exec wc -l {} +", None),
+        ("busybox ls", None),
+    ],
+)
+def test_environment_read_second_pass(command: str, read: str | None) -> None:
+    assert environment_read(command_words(command), command, "run_shell") == read
+
+
+@pytest.mark.parametrize(
+    ("code", "read"),
+    [
+        ("import os as o\nprint(getattr(o, 'environ'))", _WHOLE),
+        ("import os as o\nprint(vars(o)['environ'])", _WHOLE),
+        ("from os import *\nprint(environ)", _WHOLE),
+        ("console.log(process['env'])", _WHOLE),
+        ("console.log(process['env'].GITHUB_TOKEN)", "GITHUB_TOKEN"),
+        ("console.log(require('process').env)", _WHOLE),
+        ("console.log(Bun.env)", _WHOLE),
+        ("console.log(Bun.env.OPENAI_API_KEY)", "OPENAI_API_KEY"),
+        ("console.log(process['env'].NODE_ENV)", None),
+        ("console.log(Bun.env.PORT)", None),
+        ("from os import *\nprint(path.join('a', 'b'))", None),
+    ],
+)
+def test_environment_read_second_pass_in_code(code: str, read: str | None) -> None:
+    assert environment_read([], code, "run_python") == read
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/proc/*/environ",
+        "/proc/self/task/1234/environ",
+        "/proc/[0-9]*/environ",
+        "/proc/$BASHPID/environ",
+    ],
+)
+def test_sev1_a_process_environment_file_by_any_path(path: str) -> None:
+    top, level, reason = _level(_shell(f"cat {path}"))
+    assert (top, level) == ("prompt_injection", "SEV-1"), reason
