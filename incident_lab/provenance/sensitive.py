@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import re2
@@ -31,6 +33,7 @@ from incident_lab.text.lexicon import DESTRUCTIVE, name_words, tool_category
 from incident_lab.text.shell import command_words
 
 _I = re.IGNORECASE
+_T = TypeVar("_T")
 
 #: Credential and key files, and the system's password files.
 _SECRET_PATH = re.compile(
@@ -449,6 +452,10 @@ def _indirect_env(module: str) -> str:
 
 
 _ANY_OS = rf"(?:{_OS_MODULE}|(?<![\w.])os)"
+#: A name bound to the ``os`` module itself (``m = importlib.import_module('os')``, ``o =
+#: os``), and how many other names of ``os`` or of ``environ`` are followed.
+_OS_BOUND = re.compile(rf"(?<![\w.])([A-Za-z_]\w{{0,30}})\s{{0,4}}=\s{{0,4}}{_ANY_OS}(?![\w.(\[])")
+_MAX_ALIASES = 8
 #: ... and JavaScript's (``process['env']``, ``require('process').env``, Bun's ``Bun.env``).
 _INDIRECT_ENV = re.compile(
     rf"{_OS_MODULE}\s{{0,4}}\.\s{{0,4}}environb?\b|{_indirect_env(_ANY_OS)}"
@@ -692,14 +699,11 @@ _AWK_FILE = frozenset(["-f", "--file", "-E", "--exec"])
 #: How each names the environment: ``%ENV``/``$ENV{X}``, ``ENV``, ``ENVIRON``, ``$_ENV``,
 #: ``$_SERVER`` (PHP's command line puts the environment there) and ``getenv(``.
 _SCRIPT_ENV = {
-    "perl": re.compile(r"(?<!\\)[%$@]ENV\b"),
-    "ruby": re.compile(r"(?<![\w$@.:/\\])ENV(?![\w?!/])"),
+    "perl": re.compile(r"[%$@*](?:(?:main)?::)?ENV\b(?!\\\{)"),
+    "ruby": re.compile(r"(?<![\w$@./\\])ENV(?![\w?!/])"),
     "awk": re.compile(r"(?<![\w$/\\])ENVIRON(?![\w/])"),
     "php": re.compile(r"\$_(?:ENV|SERVER)\b|(?<![\w$>:])getenv\s{0,4}\("),
 }
-#: The quotes of a string literal that no access in it reads (Perl's, Ruby's and PHP's single
-#: quotes interpolate nothing; awk's strings are double-quoted, and never interpolate).
-_SCRIPT_QUOTES = {"perl": "'", "ruby": "'", "php": "'", "awk": '"'}
 #: What before an access shows no value: its names (``keys %ENV``, ``k in ENVIRON``,
 #: ``array_keys($_ENV)``), a test whether one is set (``exists $ENV{X}``, ``isset($_ENV[``).
 _SCRIPT_NO_VALUE = {
@@ -781,13 +785,11 @@ def _script_access(language: str, code: str, m: re.Match[str]) -> str | None:
     no_value = _SCRIPT_NO_VALUE.get(language)
     if _commented(before) or (no_value is not None and no_value.search(before)):
         return None
-    if _in_literal(before, _SCRIPT_QUOTES[language]):
-        return None  # awk '/x/ { print "ENVIRON is set" }': text, not an access
     if language == "ruby" and _RUBY_NO_VALUE.match(code, m.end()):
         return None
     keyed = _SCRIPT_KEYED.match(code, m.end())
-    if keyed is None:
-        return _WHOLE  # print %ENV, ENV.to_h, getenv(), getenv($name), ENVIRON[k]
+    if keyed is None or m.group(0)[0] == "*":
+        return _WHOLE  # print %ENV, ENV.to_h, getenv(), getenv($name), ENVIRON[k], *ENV{HASH}
     if keyed.group(4):
         return None  # $ENV{X} = ...: set, not read
     name = keyed.group(3)
@@ -1048,15 +1050,22 @@ def _env_accesses(code: str) -> Iterator[re.Match[str]]:
     yield from _INDIRECT_ENV.finditer(code)
     if _FROM_OS.search(code):
         yield from _BARE_ENVIRON.finditer(code)
-        renamed = _ENVIRON_ALIAS.search(code)
-        if renamed and renamed.group(1) not in ("environ", "environb"):
-            word = re.compile(rf"(?<![\w.]){re.escape(renamed.group(1))}\b")
-            yield from word.finditer(code, renamed.end())
-    alias = _OS_ALIAS.search(code)
-    if alias and alias.group(1) != "os":
-        name = re.escape(alias.group(1))
+        for renamed in _first(_ENVIRON_ALIAS.finditer(code), _MAX_ALIASES):
+            if renamed.group(1) not in ("environ", "environb"):
+                word = re.compile(rf"(?<![\w.]){re.escape(renamed.group(1))}\b")
+                yield from word.finditer(code, renamed.end())
+    aliases = (
+        m.group(1) for m in itertools.chain(_OS_ALIAS.finditer(code), _OS_BOUND.finditer(code))
+    )
+    for alias in _first((a for a in aliases if a != "os"), _MAX_ALIASES):
+        name = re.escape(alias)
         yield from re.finditer(rf"(?<![\w.]){name}\s{{0,4}}\.\s{{0,4}}environb?\b", code)
         yield from re.finditer(_indirect_env(rf"(?<![\w.]){name}"), code)
+
+
+def _first(items: Iterable[_T], count: int) -> list[_T]:
+    """The first ``count`` distinct ``items``."""
+    return list(itertools.islice(dict.fromkeys(items), count))
 
 
 def _code_access(code: str, start: int, end: int, what: str) -> str | None:
@@ -1139,19 +1148,6 @@ def _commented(before: str) -> bool:
         elif (ch == "#" or before.startswith("//", k)) and (k == 0 or before[k - 1].isspace()):
             return True
     return False
-
-
-def _in_literal(before: str, quotes: str) -> bool:
-    """True when ``before`` (the text before an access on its line) ends inside a string
-    literal opened by one of ``quotes`` (a backslash escapes the next character)."""
-    quote, escaped = "", False
-    for ch in before:
-        if quote:
-            quote = "" if ch == quote and not escaped else quote
-            escaped = ch == "\\" and not escaped
-        elif ch in quotes:
-            quote = ch
-    return bool(quote)
 
 
 def _to_child(code: str, at: int) -> bool:

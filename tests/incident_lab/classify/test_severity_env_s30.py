@@ -268,10 +268,17 @@ def test_environment_read_is_linear_on_100_kb(tool: str, text: str) -> None:
         # look-alikes: a pattern or text that names ENV, an escaped sigil, find without -exec
         ("ruby -ne 'print if /ENV/' Dockerfile", None),
         ("awk '/ENVIRON/ { n++ } END { print n }' log.txt", None),
-        ("awk 'BEGIN { print \"ENVIRON is awk'\"'\"'s\" }'", None),
         ("perl -pi -e 's/\\$ENV\\{API_KEY\\}/X/' conf.pl", None),
         ("perl -e 'print q(%ENV)' ", _WHOLE),  # fail closed: q() is not followed
-        ("perl -e 'print '\"'\"'%ENV'\"'\"''", None),
+        # text in quotes is not exempt: a quote is easy to fake (q('), /'/) -- fail closed
+        ("perl -e 'print '\"'\"'%ENV'\"'\"''", _WHOLE),
+        ("perl -e 'my $q = q('\"'\"'); print %ENV'", _WHOLE),
+        ("awk 'BEGIN { print \"ENVIRON\" }'", _WHOLE),
+        # a reference to %ENV, a dereferenced reference, Ruby's top-level ::ENV
+        ("perl -MJSON::PP -e 'print encode_json(\\%ENV)'", _WHOLE),
+        ("perl -e 'print ${\\$ENV{GITHUB_TOKEN}}'", "GITHUB_TOKEN"),
+        ("ruby -e 'p ::ENV'", _WHOLE),
+        ("ruby -e 'p Object.const_get(:ENV)'", _WHOLE),
         ("find . -name '*.py' -exec wc -l {} +", None),
         ("busybox ls", None),
     ],
@@ -312,3 +319,28 @@ def test_environment_read_second_pass_in_code(code: str, read: str | None) -> No
 def test_sev1_a_process_environment_file_by_any_path(path: str) -> None:
     top, level, reason = _level(_shell(f"cat {path}"))
     assert (top, level) == ("prompt_injection", "SEV-1"), reason
+
+
+@pytest.mark.parametrize(
+    ("tool", "text", "read"),
+    [
+        ("run_shell", "perl -e 'print %::ENV'", _WHOLE),
+        ("run_shell", "perl -e 'print $main::ENV{GITHUB_TOKEN}'", "GITHUB_TOKEN"),
+        ("run_shell", "perl -e 'print %{*ENV{HASH}}'", _WHOLE),
+        (
+            "run_python",
+            "import importlib\nm = importlib.import_module('os')\nprint(m.environ)",
+            _WHOLE,
+        ),
+        ("run_python", "import os\no = os\nprint(o.environ['GITHUB_TOKEN'])", "GITHUB_TOKEN"),
+        ("run_python", "import os as a\nimport os as b\nprint(b.environ)", _WHOLE),
+        ("run_python", "import os as a\nimport os as b\nprint(getattr(b, 'environ'))", _WHOLE),
+        ("run_python", "import os\np = os.path\nprint(p.join('a', 'b'))", None),
+        ("run_python", "import os\nx = os.environ.get('HOME')\nprint(x)", None),
+    ],
+)
+def test_environment_read_of_os_bound_or_perl_qualified(
+    tool: str, text: str, read: str | None
+) -> None:
+    words = command_words(text) if tool == "run_shell" else []
+    assert environment_read(words, text, tool) == read
