@@ -638,8 +638,10 @@ def _stage_read(
         found = next(filter(None, (_nested_read(s, depth) for s in _subs(own))), None)
     if found != _WHOLE or stop + 1 >= len(command) or command[stop] != "|":
         return found
-    # after its redirections (env 2>&1 | wc -l), its first filter
-    return None if _hides_secrets(command[stop + 1], command[stop + 2 :]) else found
+    # after its redirections (env 2>&1 | wc -l), its first filter; one argument, alone in the
+    # rest of the line, is all _hides_secrets reads: two words of it (a slice of the whole
+    # rest per stage was quadratic, review rev-env30 #1)
+    return None if _hides_secrets(command[stop + 1], command[stop + 2 : stop + 4]) else found
 
 
 def _nested_read(script: str, depth: int) -> str | None:
