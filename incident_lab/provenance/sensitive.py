@@ -109,6 +109,10 @@ _MAX_VALUE = 4096
 _MAX_SCAN = 1 << 18  # 262,144
 _MAX_ACCESSES = 200
 _MAX_USES = 50
+#: How many copies of the environment one code is followed for (:func:`_only_for_children`
+#: scans the rest of the code per copy); a later copy counts as a read (fail closed: review
+#: rev-env30 #2, 199 copies x 245 KB took 1.2 s).
+_MAX_COPIES = 8
 
 #: A shell command that changes who may do what: a world-writable or set-id mode
 #: (``chmod 777``, ``chmod --recursive a=rwx``), a new owner for a system path, an account
@@ -1034,10 +1038,11 @@ def _code_read(code: str) -> str | None:
     test whether one is set (``"X" in os.environ``), its names (``os.environ.keys()``) or an
     assignment read nothing. The whole code is read (up to :data:`_MAX_SCAN`), for its first
     :data:`_MAX_ACCESSES` accesses (more: the environment, fail closed)."""
+    copies = [0]  # how many copies were followed (:data:`_MAX_COPIES`)
     for k, m in enumerate(_env_accesses(code)):
         if k >= _MAX_ACCESSES:
             return _WHOLE
-        found = _code_access(code, m.start(), m.end(), m.group(0))
+        found = _code_access(code, (m.start(), m.end()), m.group(0), copies)
         if found:
             return found
     return None
@@ -1070,9 +1075,11 @@ def _first(items: Iterable[_T], count: int) -> list[_T]:
     return list(itertools.islice(dict.fromkeys(items), count))
 
 
-def _code_access(code: str, start: int, end: int, what: str) -> str | None:
-    """What the access to the environment at ``code[start:end]`` (``what``) reads: nothing in
-    a comment or when handed to a child process."""
+def _code_access(code: str, span: tuple[int, int], what: str, copies: list[int]) -> str | None:
+    """What the access to the environment at ``code[start:end]`` (``span``, ``what``) reads:
+    nothing in a comment or when handed to a child process (a copy handed on: only for the
+    first :data:`_MAX_COPIES` copies, counted in ``copies``)."""
+    start, end = span
     before = code[code.rfind("\n", max(0, start - 200), start) + 1 : start][-200:]
     child = _CHILD_ENV.search(before)
     if child and _to_child(code, start - len(before) + child.start()):
@@ -1081,8 +1088,10 @@ def _code_access(code: str, start: int, end: int, what: str) -> str | None:
         return None
     after = code[end : end + 160]
     copy = _COPY_TO.search(before)
-    if copy and _COPY_END.match(after) and _only_for_children(code, copy.group(1), end):
-        return None
+    if copy and _COPY_END.match(after):
+        copies[0] += 1
+        if copies[0] <= _MAX_COPIES and _only_for_children(code, copy.group(1), end):
+            return None
     if what.endswith("("):  # getenv(: getenv() is the whole environment (Java, PHP)
         keyed = _CODE_ARGUMENT.match(after)
         if keyed is None:

@@ -347,3 +347,17 @@ def test_environment_read_of_os_bound_or_perl_qualified(
 ) -> None:
     words = command_words(text) if tool == "run_shell" else []
     assert environment_read(words, text, tool) == read
+
+
+def test_copies_of_the_environment_are_followed_in_bounded_work() -> None:
+    """Review rev-env30 #2: each ``eK = os.environ.copy()`` rescanned the rest of the code
+    (199 copies x 245 KB: 1.2 s). Only the first copies are followed; past them a copy counts
+    as a read (fail closed)."""
+    code = "import os\n" + "".join(f"e{k} = os.environ.copy()\n" for k in range(199))
+    start = time.process_time()
+    read = environment_read([], code + "x = 1\n" * 40000, "run_python")
+    assert time.process_time() - start < 0.5
+    assert read == _WHOLE
+    child = "subprocess.run(['make'], env=e{k})\n"
+    few = "".join(f"e{k} = os.environ.copy()\n" + child.format(k=k) for k in range(4))
+    assert environment_read([], "import os, subprocess\n" + few, "run_python") is None
