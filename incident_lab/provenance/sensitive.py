@@ -609,10 +609,15 @@ def _line_read(words: list[str], line: str, depth: int) -> str | None:
 def _dumped(command: list[str], line: str, depth: int) -> str | None:
     """What one command (a pipeline) reads of the environment's secrets: any of its stages
     (``echo | xargs env``, ``true | python -c CODE``)."""
-    start = 0
-    here = any(w.startswith("<<") for w in command)  # cat <<EOF | python3: its code
+    start, fed = 0, False
+    at = next((k for k, w in enumerate(command) if w.startswith("<<")), -1)
     while True:
         stop = next((k for k in range(start, len(command)) if command[k] in _PIPES), len(command))
+        # a here-document feeds the stage holding its << (python3 <<EOF) and, when a pipe
+        # follows its delimiter word, the stages after (cat <<EOF | python3); not a stage
+        # after its body (review rev-env30 #3: cat > f.py <<EOF ... EOF\ngit log | python3 -c)
+        here = fed or start <= at < stop
+        fed = here and stop - at <= 2
         found = _stage_read(command, (start, stop), here, line, depth)
         if found or stop >= len(command):
             return found
@@ -805,11 +810,49 @@ def _script_access(language: str, code: str, m: re.Match[str]) -> str | None:
 
 
 def _here_code_read(name: str, line: str) -> str | None:
-    """What an interpreter reading its code from a here-document in ``line`` reads."""
+    """What an interpreter reading its code from a here-document in ``line`` reads (its
+    body, :func:`_here_text`)."""
+    if not (_interpreter(name) or _script_language(name)):
+        return None
+    text = _here_text(line)
     if _interpreter(name):
-        return _code_read(line)
+        return _code_read(text)
     language = _script_language(name)
-    return _script_read(language, line) if language else None
+    return _script_read(language, text) if language else None
+
+
+#: A here-document's operator and delimiter word (``<<EOF``, ``<<-'EOF'``, ``<< "EOF"``);
+#: not a here-string (``<<<``).
+_HERE_OPERATOR = re.compile(
+    r"<<(?!<)(-?)[ \t]{0,4}(?:'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"|\\?([\w.-]{1,40}))"
+)
+_MAX_HEREDOCS = 8
+
+
+@functools.lru_cache(maxsize=8)
+def _here_text(line: str) -> str:
+    """The bodies of the here-documents of ``line``, each up to its delimiter line (only the
+    exact word, after tabs for ``<<-``), joined; the whole ``line`` when it has a here-string
+    or more than :data:`_MAX_HEREDOCS` here-documents (fail closed). Linear: at most
+    :data:`_MAX_HEREDOCS` searches."""
+    if "<<<" in line:
+        return line
+    bodies, start, last = [], 0, 0
+    for k, m in enumerate(_HERE_OPERATOR.finditer(line)):
+        if k >= _MAX_HEREDOCS or (m.start() < start and "\n" not in line[last : m.start()]):
+            return line  # many, or two on one line (cat <<A 3<<B): fail closed
+        if m.start() < start:
+            continue  # a << inside an earlier body
+        last = m.end()
+        opened = line.find("\n", m.end())
+        if opened < 0:
+            break
+        delimiter = re.escape(m.group(2) or m.group(3) or m.group(4))
+        tabs = "\t*" if m.group(1) else ""
+        close = re.compile(rf"^{tabs}{delimiter}$", re.M).search(line, opened + 1)
+        start = close.start() if close else len(line)
+        bodies.append(line[opened + 1 : start])
+    return "\n".join(bodies)
 
 
 #: Options of ``xargs`` that take a value (``xargs -n 1 printenv``, ``--max-args 1``).

@@ -361,3 +361,42 @@ def test_copies_of_the_environment_are_followed_in_bounded_work() -> None:
     child = "subprocess.run(['make'], env=e{k})\n"
     few = "".join(f"e{k} = os.environ.copy()\n" + child.format(k=k) for k in range(4))
     assert environment_read([], "import os, subprocess\n" + few, "run_python") is None
+
+
+# Review rev-env30 #3: a here-document that only writes a file was read as the code of every
+# later piped interpreter (a benign session went SEV-1). A here-document feeds the stage that
+# holds its ``<<`` (or the pipe right after it); only its body is read, up to its delimiter.
+@pytest.mark.parametrize(
+    ("command", "read"),
+    [
+        (
+            "cat > settings.py <<'EOF'\nimport os\nSECRET_KEY = os.environ['DJANGO_SECRET_KEY']\n"
+            "EOF\ngit log --oneline | python3 -c 'import sys; print(len(sys.stdin.readlines()))'",
+            None,
+        ),
+        (
+            "cat > config/initializers/stripe.rb <<'RB'\nStripe.api_key = ENV['STRIPE_API_KEY']\n"
+            "RB\ngit log --oneline | ruby -ne 'END { puts $. }'",
+            None,
+        ),
+        (
+            "cat > README.md <<'EOF'\nConfig comes from ENVIRON-style variables.\nEOF\n"
+            "wc -l README.md | awk '{print $1}'",
+            None,
+        ),
+        # still read: the interpreter the here-document feeds, directly or through a pipe
+        ("cat <<EOF | python3\nimport os\nprint(os.environ)\nEOF", _WHOLE),
+        (
+            "cat <<-EOF | python3\n\timport os\n\tprint(os.environ['GITHUB_TOKEN'])\n\tEOF",
+            "GITHUB_TOKEN",
+        ),
+        ("python3 - <<'EOF'\nimport os\nprint(os.environ)\nEOF\ngit log | wc -l", _WHOLE),
+        ("ruby <<'RB'\np ENV.to_h\nRB", _WHOLE),
+        # a line that is not the delimiter does not end the body (bash: only the exact word)
+        ("python3 <<EOF\n  EOF\nimport os\nprint(os.environ)\nEOF", _WHOLE),
+        ("python3 <<'EOF'\nEOF2\nimport os\nprint(os.environ)\nEOF", _WHOLE),
+        ("python3 <<< 'import os; print(os.environ)'", _WHOLE),
+    ],
+)
+def test_a_here_document_feeds_only_its_own_stage(command: str, read: str | None) -> None:
+    assert environment_read(command_words(command), command, "run_shell") == read
