@@ -691,7 +691,7 @@ def _program_read(name: str, args: list[str], line: str, depth: int) -> str | No
     language = _script_language(name)
     if language:
         code = _script_code(language, args)
-        return _script_read(language, code) if code else None
+        return _script_read(language, code, _reads_input(language, args)) if code else None
     return _WHOLE if _prints_all(name, args) else None
 
 
@@ -774,8 +774,79 @@ def _awk_program(args: list[str]) -> str | None:
     return None
 
 
+def _reads_input(language: str, args: list[str]) -> bool:
+    """True when a one-liner reads input lines: Perl or Ruby with ``-n``/``-p`` (bundled:
+    ``-lne``, ``-pi``), awk with a file operand after its program."""
+    if language in ("perl", "ruby"):
+        return any(_INPUT_OPTION.fullmatch(a) for a in args)
+    if language != "awk":
+        return False
+    program = _awk_program(args)
+    rest = args[args.index(program) + 1 :] if program in args else []
+    return any(a[:1] != "-" and "=" not in a for a in rest)
+
+
+#: Perl's or Ruby's option bundle that loops over input (``-ne``, ``-lne``, ``-pi``, ``-p``).
+_INPUT_OPTION = re.compile(r"-[a-zA-Z]{0,8}[np][a-zA-Z]{0,8}")
+#: What in a one-liner may fake or hide a quote or a pattern: a single quote, a backtick, a
+#: quote-like operator (``q()``, ``qq{}``, ``m{}``, ``s///``, ``tr``, Ruby ``%q()``/``%w[]``),
+#: a here-document, code in a pattern (``(?{``), Perl's ``@{[`` / ``${\`` interpolation, a
+#: character or variable that is a quote (``?"``, ``$"``, ``$/``, ``$#``).
+_LITERAL_HAZARD = re.compile(
+    r"['`]|<<|\(\?\??\{|[@$]\{|\b(?:q[qwrx]?|m|s|tr|y)\s{0,4}[^\w\s]"
+    r"|%[qQwWrRisI]?[^\w\s%$@]|[?$][\"/#]"
+)
+#: A plain string (Ruby's ``#{...}`` without quotes or braces inside) and a pattern.
+_STRING_LITERAL = re.compile(r'"(?:[^"\\#]|\\.|#(?!\{)|#\{[^"{}\n]{0,200}\}){0,4000}"')
+_PATTERN_LITERAL = re.compile(r"/(?:[^/\\\n]|\\.){0,4000}/")
+#: What may stand before a pattern (not a division): an operator, a bracket, a keyword.
+_BEFORE_PATTERN = re.compile(
+    r"(?:^|[(,;{}!~&|=]|\b(?:if|unless|and|or|not|split|grep|when))\s{0,8}$"
+)
+_LITERAL_START = re.compile(r'[/"#]')
+
+
+@functools.lru_cache(maxsize=16)
+def _literal_spans(code: str) -> tuple[tuple[int, int], ...] | None:
+    """Where ``code`` has plain strings and patterns, or None when a quote may be faked
+    (:data:`_LITERAL_HAZARD`, a comment, a ``/`` that may be a division, an unclosed
+    literal): fail closed. Linear: one pass, each literal matched once."""
+    if _LITERAL_HAZARD.search(code):
+        return None
+    spans, pos = [], 0
+    while (m := _LITERAL_START.search(code, pos)) is not None:
+        at = m.start()
+        if m.group(0) == "#":
+            return None
+        if m.group(0) == "/" and not _BEFORE_PATTERN.search(code[max(0, at - 40) : at]):
+            return None
+        literal = (_STRING_LITERAL if m.group(0) == '"' else _PATTERN_LITERAL).match(code, at)
+        if literal is None:
+            return None
+        spans.append(literal.span())
+        pos = literal.end()
+    return tuple(spans)
+
+
+def _quoted_text(language: str, code: str, m: re.Match[str]) -> bool:
+    """True when the access ``m`` lies in a plain string or pattern (:func:`_literal_spans`)
+    where it cannot interpolate: Perl's ``%ENV``/``*ENV`` or an escaped ``\\$ENV``, awk's
+    ``ENVIRON``, Ruby's ``ENV`` outside ``#{...}`` (review rev-env30 #4)."""
+    spans = _literal_spans(code)
+    at = m.start()
+    span = next((sp for sp in spans or () if sp[0] < at < sp[1]), None)
+    if span is None:
+        return False
+    if language == "perl":
+        slashes = at - len(code[span[0] : at].rstrip("\\")) - span[0]
+        return m.group(0)[0] in "%*" or slashes % 2 == 1  # "\\$ENV{X}" interpolates
+    if language == "ruby":
+        return code.rfind("#{", span[0], at) <= code.rfind("}", span[0], at)
+    return language == "awk"
+
+
 @functools.lru_cache(maxsize=64)
-def _script_read(language: str, code: str) -> str | None:
+def _script_read(language: str, code: str, reads_input: bool = False) -> str | None:
     """What Perl, Ruby, awk or PHP ``code`` reads of the environment's secrets, as
     :func:`_code_read` reads Python's: the whole (``print %ENV``, ``puts ENV.to_h``, awk's
     ``ENVIRON[k]``, ``print_r(getenv())``), a secret by name (``$ENV{GITHUB_TOKEN}``,
@@ -784,6 +855,8 @@ def _script_read(language: str, code: str) -> str | None:
     for k, m in enumerate(_SCRIPT_ENV[language].finditer(code)):
         if k >= _MAX_ACCESSES:
             return _WHOLE
+        if reads_input and _quoted_text(language, code, m):
+            continue  # perl -ne 'print if /%ENV/' f: a search for the word (rev-env30 #4)
         found = _script_access(language, code, m)
         if found:
             return found

@@ -400,3 +400,36 @@ def test_copies_of_the_environment_are_followed_in_bounded_work() -> None:
 )
 def test_a_here_document_feeds_only_its_own_stage(command: str, read: str | None) -> None:
     assert environment_read(command_words(command), command, "run_shell") == read
+
+
+# Review rev-env30 #4: searching files FOR the word was read as a read. Rule chosen: a marker
+# inside a plain string or /.../ pattern is text when the one-liner reads input (perl/ruby -n
+# or -p, awk with a file operand) and it cannot interpolate (Perl %ENV, an escaped \$ENV;
+# awk and Ruby outside #{...}); any construct that could fake a quote (', `, q(), %q(), <<,
+# #, (?{, a /.../ that may be a division) turns the exemption off for the whole one-liner.
+@pytest.mark.parametrize(
+    ("command", "read"),
+    [
+        ('ruby -ne \'puts "#{$.}: #{$_}" if $_.include?("ENV[")\' config/deploy.rb', None),
+        ("perl -ne 'print \"$ARGV:$.: $_\" if /%ENV|\\$ENV/' lib/App.pm", None),
+        ('awk \'index($0, "ENVIRON") { print FILENAME ": " $0 }\' main.awk', None),
+        ("awk '/ENVIRON\\[/ { n++ } END { print n }' main.awk", None),
+        # still read: the same words as code, interpolated, or behind a quote that may be fake
+        ("perl -ne 'print \"$ENV{GITHUB_TOKEN}\" if /x/' f", "GITHUB_TOKEN"),
+        ("perl -ne 'print if /$ENV{GITHUB_TOKEN}/' f", "GITHUB_TOKEN"),
+        ("perl -ne 'print \"\\\\$ENV{GITHUB_TOKEN}\" if /x/' f", "GITHUB_TOKEN"),
+        ("perl -ne 'print \"\\$ENV{GITHUB_TOKEN}\" if /x/' f", None),
+        ('perl -ne \'print %ENV if /"/; print ""\' f', _WHOLE),
+        ("perl -ne 'print 1 / 2; print %ENV; /\"/' f", _WHOLE),
+        ("perl -ne 'print q(\") . %ENV . q(\")' f", _WHOLE),
+        ('perl -ne \'print "@{[ "x" . %ENV . "y" ]}"\' f', _WHOLE),
+        ("perl -ne '# \"\nprint %ENV; # \"' f", _WHOLE),
+        ("ruby -ne 'puts \"#{ENV[k]}\"' f", _WHOLE),
+        ("ruby -ne 'puts %q(\") + ENV.to_h.to_s + %q(\")' f", _WHOLE),
+        ("awk 'BEGIN { print \"ENVIRON\" }'", _WHOLE),  # no input: as before, fail closed
+        ('awk \'{ print "x" ENVIRON["GITHUB_TOKEN"] "y" }\' f', "GITHUB_TOKEN"),
+        ('awk \'{ print $1 / 2 " " ENVIRON["GITHUB_TOKEN"] "/" }\' f', "GITHUB_TOKEN"),
+    ],
+)
+def test_a_search_for_the_word_in_input_is_no_read(command: str, read: str | None) -> None:
+    assert environment_read(command_words(command), command, "run_shell") == read
