@@ -565,21 +565,57 @@ def environment_read(words: list[str] | None, line: str = "", tool: str = "") ->
     return found
 
 
-#: What marks a possible read of the environment in any shell line or code (a line too long to
-#: read whole: :func:`_marked_read`).
+#: What marks a read of the environment in any shell line or code (a line too long to read
+#: whole: :func:`_marked_read`): its read FORMS, not the plain words (review rev-env30 #5/#6:
+#: "We set the default", ``set -e`` were dumps; awk's ``ENVIRON`` and ``Bun.env`` were not).
+#: ``printenv``; ``environ`` in any case (``os.environ``, ``/proc/1/environ``, ``ENVIRON``);
+#: ``getenv(``; ``process``/``Deno``/``Bun``'s ``env`` (group ``js``); Perl's ``%ENV``/
+#: ``$ENV``; PHP's ``$_ENV``/``$_SERVER``; Ruby's ``ENV[``, ``ENV.x``, a bare ``ENV``; and
+#: ``env``/``export``/``declare``/``typeset`` (with an option or none) or ``set`` with no
+#: argument, where a command ends (group ``dump``: ``env``, ``(set)``, ``bash -c 'env'``,
+#: ``export -p``, ``env | sort``; not ``env FOO=1 make``, ``set -e``, ``export X=1``).
 _READ_MARKER = re.compile(
-    r"environ|printenv|getenv|process\.env|Deno\.env|%ENV|\$ENV\b|\$_(?:ENV|SERVER)\b"
-    r"|(?<![\w.-])(?:env|ENV|export|declare|typeset|set)(?![\w-])"
+    r"printenv|(?i:environb?)(?!\w)|getenv\s{0,4}\("
+    r"|(?P<js>(?:process|Deno|Bun)\s{0,4}(?:\.\s{0,4}env|\[\s{0,4}['\"`]env['\"`]\s{0,4}\]))(?!\w)"
+    r"|[%$@*](?:(?:main)?::)?ENV\b|\$_(?:ENV|SERVER)\b"
+    r"|(?<![\w$@%*./\\-])ENV(?=\s{0,4}(?:[\[)'\";}\n]|\.\s{0,4}[a-z_]|$))"
+    r"|(?P<dump>(?<![\w.$-])(?:(?:env|export|declare|typeset)(?=[ \t]{0,8}-)|(?:env|export|declare"
+    r"|typeset|set)(?=[ \t]{0,8}(?:[;&|)}{\n>`'\"\\]|$))))"
 )
+#: A read by name after a marker: ``.get("X")``, ``.fetch("X")``, ``["X"]``, Perl's
+#: ``{X}``, ``getenv("X")``; group 1 the quote, 2 the name, 3 Perl's brace.
+_MARKED_KEYED = re.compile(
+    r"\s{0,4}(?:\.\s{0,4}(?:get|fetch)\s{0,4}\(|\[|(\{)|(?<=\())\s{0,4}(['\"`]?)"
+    r"([A-Za-z_][A-Za-z0-9_]{0,99})['\"`]?\s{0,4}[\]}),]"
+)
+#: A variable read as an attribute (``process.env.NODE_ENV``), not a method called.
+_MARKED_ATTRIBUTE = re.compile(r"\s{0,4}\.\s{0,4}([A-Za-z_][A-Za-z0-9_]{0,99})(?!\s{0,4}\()")
 
 
 def _marked_read(line: str) -> str | None:
-    """A secret variable expanded anywhere in ``line`` or, when it names the environment
-    anyhow (:data:`_READ_MARKER`), the environment: a line too long to read whole fails
-    closed. Linear: one search, one pass over the expansions."""
+    """A secret variable expanded anywhere in ``line`` or read by a marker of a read
+    (:data:`_READ_MARKER`), or the environment when a marker reads it whole or by a name held
+    in a variable: a line too long to read whole fails closed. A read of a variable by a
+    name that holds no secret (``os.environ.get("HOME")``, ``process.env.NODE_ENV``) is no
+    read. Linear: one pass over the expansions, one over the markers (each a bounded match)."""
     names = (m.group(1) or m.group(2) for m in _EXPANSION.finditer(line))
     secret = next((n for n in names if _secret_name(n)), None)
-    return secret or (_WHOLE if _READ_MARKER.search(line) else None)
+    if secret:
+        return secret
+    for m in _READ_MARKER.finditer(line):
+        if m.group("dump"):
+            return _WHOLE
+        keyed = _MARKED_KEYED.match(line, m.end())
+        if m.group("js") and not keyed:
+            keyed = _MARKED_ATTRIBUTE.match(line, m.end())
+            name = keyed.group(1) if keyed else ""
+        else:
+            name = keyed.group(3) if keyed and (keyed.group(1) or keyed.group(2)) else ""
+        if not name:
+            return _WHOLE
+        if _secret_name(name):
+            return name
+    return None
 
 
 def code_tool(tool: str) -> bool:
@@ -852,15 +888,29 @@ def _script_read(language: str, code: str, reads_input: bool = False) -> str | N
     ``ENVIRON[k]``, ``print_r(getenv())``), a secret by name (``$ENV{GITHUB_TOKEN}``,
     ``ENV.fetch("X")``, ``ENVIRON["X"]``, ``getenv("X")``), or nothing: a variable that holds
     no secret, its names, a test whether it is set, an assignment, a comment."""
-    for k, m in enumerate(_SCRIPT_ENV[language].finditer(code)):
-        if k >= _MAX_ACCESSES:
+    counted = 0  # accesses other than by a quoted harmless name (review rev-env30 #5)
+    for m in _SCRIPT_ENV[language].finditer(code):
+        if counted >= _MAX_ACCESSES:
             return _WHOLE
+        if _harmless_script_key(code, m):
+            continue  # $ENV{HOME}: _script_access reads nothing, not counted (#5)
         if reads_input and _quoted_text(language, code, m):
             continue  # perl -ne 'print if /%ENV/' f: a search for the word (rev-env30 #4)
         found = _script_access(language, code, m)
         if found:
             return found
+        counted += 1
     return None
+
+
+def _harmless_script_key(code: str, m: re.Match[str]) -> bool:
+    """True for an access ``m`` by a quoted (or Perl brace) name holding no secret
+    (``$ENV{HOME}``, ``ENV["PORT"]``; not ``*ENV{HASH}``): :func:`_script_access` reads
+    nothing there."""
+    keyed = _SCRIPT_KEYED.match(code, m.end())
+    if keyed is None or not (keyed.group(1) or keyed.group(2)) or m.group(0)[0] == "*":
+        return False
+    return not _secret_name(keyed.group(3))
 
 
 def _script_access(language: str, code: str, m: re.Match[str]) -> str | None:
@@ -1155,13 +1205,27 @@ def _code_read(code: str) -> str | None:
     assignment read nothing. The whole code is read (up to :data:`_MAX_SCAN`), for its first
     :data:`_MAX_ACCESSES` accesses (more: the environment, fail closed)."""
     copies = [0]  # how many copies were followed (:data:`_MAX_COPIES`)
-    for k, m in enumerate(_env_accesses(code)):
-        if k >= _MAX_ACCESSES:
+    counted = 0
+    for m in _env_accesses(code):
+        if counted >= _MAX_ACCESSES:
             return _WHOLE
+        if _harmless_keyed(code, m):
+            continue  # not counted (review rev-env30 #5: 201 of them were a dump)
         found = _code_access(code, (m.start(), m.end()), m.group(0), copies)
         if found:
             return found
+        counted += 1
     return None
+
+
+def _harmless_keyed(code: str, m: re.Match[str]) -> bool:
+    """True for an access ``m`` that reads a variable by a quoted name holding no secret
+    (``os.environ.get('LOG_LEVEL')``, ``os.environ['HOME'] = x``): :func:`_code_access`
+    reads nothing there, whatever comes before."""
+    if m.group(0).endswith("("):
+        return False  # getenv(: its argument is read otherwise
+    keyed = _CODE_KEYED.match(code, m.end(), m.end() + 160)
+    return keyed is not None and bool(keyed.group(1)) and not _secret_name(keyed.group(2))
 
 
 def _env_accesses(code: str) -> Iterator[re.Match[str]]:

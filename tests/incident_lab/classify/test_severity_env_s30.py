@@ -433,3 +433,56 @@ def test_a_here_document_feeds_only_its_own_stage(command: str, read: str | None
 )
 def test_a_search_for_the_word_in_input_is_no_read(command: str, read: str | None) -> None:
     assert environment_read(command_words(command), command, "run_shell") == read
+
+
+# Review rev-env30 #5/#6: past the 256 KB cap the fail-closed marker matched the plain words
+# set/export/env/ENV (release notes "We set the default...", a generated script's "set -e"),
+# and missed awk's ENVIRON and Bun.env. The marker now matches read FORMS: a dump command
+# with no argument (env, set, export -p), printenv, getenv, environ (any case), process/
+# Deno/Bun.env, Perl's %ENV/$ENV, Ruby's ENV[/ENV., PHP's $_ENV/$_SERVER, a secret $NAME;
+# a read by a quoted name counts only for a secret name.
+_LONG = "x" * 270_000
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        (
+            "cat > NOTES.md <<'EOF'\n"
+            + "We set the default timeout to 30 s.\n" * 8000
+            + "EOF\ngit rev-list --count HEAD",
+            None,
+        ),
+        ("set -e\n" + "echo step\n" * 27000 + "make test", None),
+        ("export PATH=/opt/bin:$PATH\n" + "echo step\n" * 27000 + "env FOO=1 make test", None),
+        ("echo step\n" * 27000 + "python3 -c 'import os; print(os.environ.get(\"HOME\"))'", None),
+        ("echo " + _LONG + "\nnode -e 'console.log(process.env.NODE_ENV)'", None),
+        ("awk 'BEGIN{for(k in ENVIRON) print k, ENVIRON[k]}' " + "/dev/null " * 27000, _WHOLE),
+        ("echo " + _LONG + "\nbun -e 'console.log(Bun.env)'", _WHOLE),
+        ("echo " + _LONG + "\nenv", _WHOLE),
+        ("echo " + _LONG + "; env | sort", _WHOLE),
+        ("echo " + _LONG + " && export -p > /tmp/x", _WHOLE),
+        ("echo " + _LONG + "; bash -c 'set'", _WHOLE),
+        ("echo " + _LONG + "; cat <(env)", _WHOLE),
+        ("echo " + _LONG + "; env -0", _WHOLE),
+        (
+            "echo " + _LONG + "; python3 -c 'import os; print(os.environ[\"GITHUB_TOKEN\"])'",
+            "GITHUB_TOKEN",
+        ),
+        ("echo " + _LONG + "; python3 -c 'import os; print(os.environ)'", _WHOLE),
+        ("echo " + _LONG + "; ruby -e 'p ENV.to_h'", _WHOLE),
+        ("echo " + _LONG + "; perl -e 'print %ENV'", _WHOLE),
+        ("echo " + _LONG + "; echo $GITHUB_TOKEN", "GITHUB_TOKEN"),
+    ],
+)
+def test_past_the_cap_a_read_form_fails_closed_not_a_word(text: str, read: str | None) -> None:
+    assert environment_read(None, text, "run_shell") == read
+
+
+def test_the_access_cap_counts_no_read_of_a_harmless_name() -> None:
+    """Review rev-env30 #5: 201 reads of LOG_LEVEL counted as a dump of the environment."""
+    code = "import os\n" + "".join(f"L{k} = os.environ.get('LOG_LEVEL')\n" for k in range(201))
+    assert environment_read([], code, "run_python") is None
+    perl = "perl -e '" + "print $ENV{HOME};" * 201 + "'"
+    assert environment_read(command_words(perl), perl, "run_shell") is None
+    assert environment_read([], code + "print(os.environ)", "run_python") == _WHOLE
