@@ -107,6 +107,9 @@ _MAX_VALUE = 4096
 #: the environment one code is read for (more: a dump, fail closed) and how many later uses of
 #: a copy of it are followed (:func:`_only_for_children`).
 _MAX_SCAN = 1 << 18  # 262,144
+#: How much of a command line its words are read in (secret files: the same length as the
+#: environment reads, review rev-env30 #7).
+COMMAND_SCAN = _MAX_SCAN
 _MAX_ACCESSES = 200
 _MAX_USES = 50
 #: How many copies of the environment one code is followed for (:func:`_only_for_children`

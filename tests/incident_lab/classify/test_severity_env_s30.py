@@ -486,3 +486,18 @@ def test_the_access_cap_counts_no_read_of_a_harmless_name() -> None:
     perl = "perl -e '" + "print $ENV{HOME};" * 201 + "'"
     assert environment_read(command_words(perl), perl, "run_shell") is None
     assert environment_read([], code + "print(os.environ)", "run_python") == _WHOLE
+
+
+# Review rev-env30 #7: a secret FILE was looked for in the first 4,096 characters only (the
+# short twin was SEV-1); the words are read as far as the environment reads are.
+@pytest.mark.parametrize(
+    "command",
+    [
+        ": " + "x" * 4100 + "; cat ~/.aws/credentials",
+        ": " + "x" * 4100 + "; cat /proc/self/environ",
+        "true " + "a " * 50_000 + "&& cat ~/.ssh/id_rsa",
+    ],
+)
+def test_sev1_a_secret_file_past_the_old_scan_limit(command: str) -> None:
+    top, level, reason = _level(_shell(command))
+    assert (top, level) == ("prompt_injection", "SEV-1"), reason
