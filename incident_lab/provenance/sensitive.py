@@ -740,7 +740,7 @@ _SCRIPT_PROGRAM = re.compile(r"(perl|ruby|php)[\d.]{0,8}|[gmn]?(awk)")
 #: Ruby ``-e``, as ``-ne``; PHP ``-r``, ``-B``/``-R``/``-E``); awk's is its first argument.
 _SCRIPT_OPTION = {
     "perl": re.compile(r"-[nplaswtTUcW]{0,8}[eE]"),
-    "ruby": re.compile(r"-[nplaswcdy]{0,8}e"),
+    "ruby": re.compile(r"-[nplaswcdyv]{0,8}e"),
     "php": re.compile(r"-[rBRE]"),
 }
 #: Options of awk that take a value (``-F :``, ``-v x=1``), and that name its program file.
@@ -983,8 +983,8 @@ def _here_text(line: str) -> str:
 
 #: Options of ``xargs`` that take a value (``xargs -n 1 printenv``, ``--max-args 1``).
 _XARGS_VALUES = frozenset(
-    ["-n", "-L", "-I", "-d", "-E", "-P", "-s", "-a", "--max-args", "--max-lines", "--max-procs",
-     "--max-chars", "--delimiter", "--arg-file", "--process-slot-var"]
+    ["-n", "-L", "-I", "-J", "-R", "-d", "-E", "-P", "-s", "-a", "--max-args", "--max-lines",
+     "--max-procs", "--max-chars", "--delimiter", "--arg-file", "--process-slot-var"]
 )  # fmt: skip
 #: Options of ``find`` that run a command (``find . -exec printenv \;``), and how many of them
 #: are read.

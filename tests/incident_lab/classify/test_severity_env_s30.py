@@ -501,3 +501,17 @@ def test_the_access_cap_counts_no_read_of_a_harmless_name() -> None:
 def test_sev1_a_secret_file_past_the_old_scan_limit(command: str) -> None:
     top, level, reason = _level(_shell(command))
     assert (top, level) == ("prompt_injection", "SEV-1"), reason
+
+
+# Review rev-env30 #8 (the cheap ones): Ruby's -v in the bundle, BSD xargs's -J/-R values.
+@pytest.mark.parametrize(
+    ("command", "read"),
+    [
+        ("ruby -ve 'p ENV'", _WHOLE),
+        ("echo x | xargs -J % env", _WHOLE),
+        ("echo x | xargs -R 1 -I % env", _WHOLE),
+        ("echo x | xargs -J % ls %", None),
+    ],
+)
+def test_environment_read_by_ruby_v_and_bsd_xargs(command: str, read: str | None) -> None:
+    assert environment_read(command_words(command), command, "run_shell") == read
