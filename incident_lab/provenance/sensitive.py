@@ -1270,11 +1270,8 @@ def _code_access(code: str, span: tuple[int, int], what: str, copies: list[int])
     if _commented(before) or _IMPORTED.search(before):
         return None
     after = code[end : end + 160]
-    copy = _COPY_TO.search(before)
-    if copy and _COPY_END.match(after):
-        copies[0] += 1
-        if copies[0] <= _MAX_COPIES and _only_for_children(code, copy.group(1), end):
-            return None
+    if _copied_for_children(code, (before, after), end, copies):
+        return None
     if what.endswith("("):  # getenv(: getenv() is the whole environment (Java, PHP)
         keyed = _CODE_ARGUMENT.match(after)
         if keyed is None:
@@ -1292,6 +1289,17 @@ def _code_access(code: str, span: tuple[int, int], what: str, copies: list[int])
     if _NAMES_ONLY.search(before) and _ARGUMENT_END.match(after):
         return None  # len(os.environ), Object.keys(process.env): its names, no value
     return _bare_access(before)
+
+
+def _copied_for_children(code: str, around: tuple[str, str], end: int, copies: list[int]) -> bool:
+    """True when the access ending at ``code[end]`` (``around``: its line's text before it,
+    the text after) is copied into a variable only handed to children (:func:`_only_for_children`),
+    for the first :data:`_MAX_COPIES` copies (``copies`` counts them; review rev-env30 #2)."""
+    copy = _COPY_TO.search(around[0])
+    if copy is None or not _COPY_END.match(around[1]):
+        return False
+    copies[0] += 1
+    return copies[0] <= _MAX_COPIES and _only_for_children(code, copy.group(1), end)
 
 
 def _keyed_read(keyed: re.Match[str], before: str, after: str) -> str | None:
