@@ -585,6 +585,15 @@ _READ_MARKER = re.compile(
     r"|(?P<dump>(?<![\w.$-])(?:(?:env|export|declare|typeset)(?=[ \t]{0,8}-)|(?:env|export|declare"
     r"|typeset|set)(?=[ \t]{0,8}(?:[;&|)}{\n>`'\"\\]|$))))"
 )
+#: What stands before a command (:func:`_marked_read`'s dump words): a line's start, a
+#: command break, a bracket or quote that opens a command (``$(``, ``<(``, ``bash -c 'env'``),
+#: a path (``/usr/bin/env``), or a program that runs the next (``sudo -E``, ``timeout 5``,
+#: ``xargs``, ``-exec``), with up to 3 of its own words.
+_COMMAND_POSITION = re.compile(
+    r"(?:^|[\n;&|({`'\"]|\b(?:sudo|doas|timeout|nice|stdbuf|ionice|setsid|nohup|time|exec|xargs"
+    r"|command|builtin|busybox|chroot|strace|script|watch|su|parallel|env|then|do|else)"
+    r"(?:[ \t]{1,4}[^\s;&|]{1,30}){0,3}|-c|-exec|-execdir)[ \t]{0,8}(?:[\w.-]{0,20}/){0,4}$"
+)
 #: A read by name after a marker: ``.get("X")``, ``.fetch("X")``, ``["X"]``, Perl's
 #: ``{X}``, ``getenv("X")``; group 1 the quote, 2 the name, 3 Perl's brace.
 _MARKED_KEYED = re.compile(
@@ -607,7 +616,9 @@ def _marked_read(line: str) -> str | None:
         return secret
     for m in _READ_MARKER.finditer(line):
         if m.group("dump"):
-            return _WHOLE
+            if _COMMAND_POSITION.search(line, max(0, m.start() - 120), m.start()):
+                return _WHOLE
+            continue  # "notes about the staging env": a word of prose
         keyed = _MARKED_KEYED.match(line, m.end())
         if m.group("js") and not keyed:
             keyed = _MARKED_ATTRIBUTE.match(line, m.end())
