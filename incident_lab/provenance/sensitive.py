@@ -660,14 +660,14 @@ def _dumped(command: list[str], line: str, depth: int) -> str | None:
     """What one command (a pipeline) reads of the environment's secrets: any of its stages
     (``echo | xargs env``, ``true | python -c CODE``)."""
     start, fed = 0, False
-    at = next((k for k, w in enumerate(command) if w.startswith("<<")), -1)
     while True:
         stop = next((k for k in range(start, len(command)) if command[k] in _PIPES), len(command))
         # a here-document feeds the stage holding its << (python3 <<EOF) and, when a pipe
-        # follows its delimiter word, the stages after (cat <<EOF | python3); not a stage
-        # after its body (review rev-env30 #3: cat > f.py <<EOF ... EOF\ngit log | python3 -c)
-        here = fed or start <= at < stop
-        fed = here and stop - at <= 2
+        # follows its delimiter word, the stages after (cat <<EOF | grep x | python3); not a
+        # stage after its body (review rev-env30 #3: cat > f.py <<EOF ... EOF\ngit log | python3 -c)
+        at = next((k for k in range(stop - 1, start - 1, -1) if command[k][:2] == "<<"), -1)
+        here = fed or at >= 0
+        fed = fed or (at >= 0 and stop - at <= 2)
         found = _stage_read(command, (start, stop), here, line, depth)
         if found or stop >= len(command):
             return found

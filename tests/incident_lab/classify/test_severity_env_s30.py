@@ -392,6 +392,8 @@ def test_copies_of_the_environment_are_followed_in_bounded_work() -> None:
         ),
         ("python3 - <<'EOF'\nimport os\nprint(os.environ)\nEOF\ngit log | wc -l", _WHOLE),
         ("ruby <<'RB'\np ENV.to_h\nRB", _WHOLE),
+        ("cat <<A | grep -v x | python3 <<B\nx\nA\nimport os\nprint(os.environ)\nB", _WHOLE),
+        ("cat <<EOF | grep -v x | python3\nimport os\nprint(os.environ)\nEOF", _WHOLE),
         # a line that is not the delimiter does not end the body (bash: only the exact word)
         ("python3 <<EOF\n  EOF\nimport os\nprint(os.environ)\nEOF", _WHOLE),
         ("python3 <<'EOF'\nEOF2\nimport os\nprint(os.environ)\nEOF", _WHOLE),
