@@ -843,7 +843,7 @@ _INPUT_OPTION = re.compile(r"-[a-zA-Z]{0,8}[np][a-zA-Z]{0,8}")
 #: a here-document, code in a pattern (``(?{``), Perl's ``@{[`` / ``${\`` interpolation, a
 #: character or variable that is a quote (``?"``, ``$"``, ``$/``, ``$#``).
 _LITERAL_HAZARD = re.compile(
-    r"['`]|<<|\(\?\??\{|[@$]\{|\b(?:q[qwrx]?|m|s|tr|y)\s{0,4}[^\w\s]"
+    r"['`]|<<|\(\?\??\{|[@$]\{|\b(?:q[qwrx]?|m|s|tr|y)(?:\s{0,4}[^\w\s]|\s{1,4}\w)"
     r"|%[qQwWrRisI]?[^\w\s%$@]|[?$][\"/#]"
 )
 #: A plain string (Ruby's ``#{...}`` without quotes or braces inside) and a pattern.
@@ -854,6 +854,12 @@ _BEFORE_PATTERN = re.compile(
     r"(?:^|[(,;{}!~&|=]|\b(?:if|unless|and|or|not|split|grep|when))\s{0,8}$"
 )
 _LITERAL_START = re.compile(r'[/"#]')
+
+
+def _open_bracket(pattern: str) -> bool:
+    """True when a pattern's last ``[`` is left open (``/[/``: the ``/`` may be in it)."""
+    last = pattern.rfind("[")
+    return last >= 0 and "]" not in pattern[last:]
 
 
 @functools.lru_cache(maxsize=16)
@@ -871,8 +877,8 @@ def _literal_spans(code: str) -> tuple[tuple[int, int], ...] | None:
         if m.group(0) == "/" and not _BEFORE_PATTERN.search(code[max(0, at - 40) : at]):
             return None
         literal = (_STRING_LITERAL if m.group(0) == '"' else _PATTERN_LITERAL).match(code, at)
-        if literal is None:
-            return None
+        if literal is None or (m.group(0) == "/" and _open_bracket(literal.group(0))):
+            return None  # unclosed, or a / in a bracket that may not end it (/[/]"/)
         spans.append(literal.span())
         pos = literal.end()
     return tuple(spans)

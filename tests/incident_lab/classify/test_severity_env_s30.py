@@ -427,6 +427,8 @@ def test_a_here_document_feeds_only_its_own_stage(command: str, read: str | None
         ('perl -ne \'print "@{[ "x" . %ENV . "y" ]}"\' f', _WHOLE),
         ("perl -ne '# \"\nprint %ENV; # \"' f", _WHOLE),
         ("ruby -ne 'puts \"#{ENV[k]}\"' f", _WHOLE),
+        ("perl -ne 'print if /[/]\"/; print %ENV; \"/' f", _WHOLE),
+        ("perl -ne 'print q x\"x . %ENV . q x\"x' f", _WHOLE),
         ("ruby -ne 'puts %q(\") + ENV.to_h.to_s + %q(\")' f", _WHOLE),
         ("awk 'BEGIN { print \"ENVIRON\" }'", _WHOLE),  # no input: as before, fail closed
         ('awk \'{ print "x" ENVIRON["GITHUB_TOKEN"] "y" }\' f', "GITHUB_TOKEN"),
