@@ -19,6 +19,7 @@ linear: bounded gaps, no nested quantifiers (a test runs them on 100 KB).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import ipaddress
 import itertools
@@ -890,7 +891,8 @@ def _quoted_text(language: str, code: str, m: re.Match[str]) -> bool:
     ``ENVIRON``, Ruby's ``ENV`` outside ``#{...}`` (review rev-env30 #4)."""
     spans = _literal_spans(code)
     at = m.start()
-    span = next((sp for sp in spans or () if sp[0] < at < sp[1]), None)
+    k = bisect.bisect_left(spans or (), (at, -1)) - 1  # the last span starting before ``at``
+    span = spans[k] if spans and k >= 0 and at < spans[k][1] else None
     if span is None:
         return False
     if language == "perl":
@@ -915,6 +917,7 @@ def _script_read(language: str, code: str, reads_input: bool = False) -> str | N
         if _harmless_script_key(code, m):
             continue  # $ENV{HOME}: _script_access reads nothing, not counted (#5)
         if reads_input and _quoted_text(language, code, m):
+            counted += 1  # counted: N quoted accesses stay bounded work (rev-env30b #1)
             continue  # perl -ne 'print if /%ENV/' f: a search for the word (rev-env30 #4)
         found = _script_access(language, code, m)
         if found:
