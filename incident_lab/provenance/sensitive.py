@@ -842,17 +842,20 @@ _INPUT_OPTION = re.compile(r"-[a-zA-Z]{0,8}[np][a-zA-Z]{0,8}")
 #: What in a one-liner may fake or hide a quote or a pattern: a single quote, a backtick, a
 #: quote-like operator (``q()``, ``qq{}``, ``m{}``, ``s///``, ``tr``, Ruby ``%q()``/``%w[]``),
 #: a here-document, code in a pattern (``(?{``), Perl's ``@{[`` / ``${\`` interpolation, a
-#: character or variable that is a quote (``?"``, ``$"``, ``$/``, ``$#``).
+#: character or variable that is a quote (``?"``, ``$"``, ``$/``, ``$#``); a string that may
+#: run as code (``eval "print %ENV"``, ``instance_eval``, ``const_get("ENV")``, ``send``,
+#: Perl's ``do``, Ruby's ``Kernel.``; review rev-env30b #2).
 _LITERAL_HAZARD = re.compile(
     r"['`]|<<|\(\?\??\{|[@$]\{|\b(?:q[qwrx]?|m|s|tr|y)(?:\s{0,4}[^\w\s]|\s{1,4}\w)"
-    r"|%[qQwWrRisI]?[^\w\s%$@]|[?$][\"/#]"
+    r"|%[qQwWrRisI]?[^\w\s%$@]|[?$][\"/#]|(?:\b|_)(?:eval|send|const_get|do)(?:\b|_)|\bKernel\b"
 )
 #: A plain string (Ruby's ``#{...}`` without quotes or braces inside) and a pattern.
 _STRING_LITERAL = re.compile(r'"(?:[^"\\#]|\\.|#(?!\{)|#\{[^"{}\n]{0,200}\}){0,4000}"')
 _PATTERN_LITERAL = re.compile(r"/(?:[^/\\\n]|\\.){0,4000}/")
-#: What may stand before a pattern (not a division): an operator, a bracket, a keyword.
+#: What may stand before a pattern (not a division): an operator, an opening bracket, a
+#: keyword; not ``}`` (``$h{a} / 2``, ``sum{|v| v} / 2`` divide; review rev-env30b #3).
 _BEFORE_PATTERN = re.compile(
-    r"(?:^|[(,;{}!~&|=]|\b(?:if|unless|and|or|not|split|grep|when))\s{0,8}$"
+    r"(?:^|[(,;{!~&|=]|\b(?:if|unless|and|or|not|split|grep|when))\s{0,8}$"
 )
 _LITERAL_START = re.compile(r'[/"#]')
 

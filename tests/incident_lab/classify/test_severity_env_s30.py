@@ -530,3 +530,40 @@ def test_sev1_a_secret_file_past_the_old_scan_limit(command: str) -> None:
 )
 def test_environment_read_by_ruby_v_and_bsd_xargs(command: str, read: str | None) -> None:
     assert environment_read(command_words(command), command, "run_shell") == read
+
+
+# Review rev-env30b #2: a string may be code (eval "print %ENV"; Ruby's Kernel.eval,
+# const_get("ENV"), send; Perl's do): the quoted-text exemption is off for the whole one-liner.
+@pytest.mark.parametrize(
+    ("command", "read"),
+    [
+        ("perl -ne 'eval \"print %ENV\"' /etc/hostname", _WHOLE),
+        ("perl -ne 'print eval \"%ENV\"' f", _WHOLE),
+        ("perl -ne 'eval \"print \\$ENV{AWS_SECRET_ACCESS_KEY}\"' f", "AWS_SECRET_ACCESS_KEY"),
+        ("ruby -ne 'eval \"p ENV.to_h\"' f", _WHOLE),
+        ("ruby -ne 'Kernel.eval(\"puts ENV.to_h\")' f", _WHOLE),
+        ("ruby -ne 'puts Object.const_get(\"ENV\").to_h' f", _WHOLE),
+        ("ruby -ne 'binding.instance_eval(\"p ENV.to_h\")' f", _WHOLE),
+        ("ruby -ne 'Object.send(:eval, \"p ENV.to_h\")' f", _WHOLE),
+        ("perl -ne 'do \"/tmp/%ENV\"' f", _WHOLE),
+        # a search for the word is still no read
+        ("perl -ne 'print if /%ENV/' f", None),
+        ('ruby -ne \'puts $_ if $_.include?("ENV")\' f', None),
+    ],
+)
+def test_a_string_that_may_be_code_is_not_exempt(command: str, read: str | None) -> None:
+    assert environment_read(command_words(command), command, "run_shell") == read
+
+
+# Review rev-env30b #3: a / after } is a division in Perl and Ruby ($h{a} / 2, sum{|v| v} / 2),
+# not a pattern: the one-liner has no exemption (fail closed).
+@pytest.mark.parametrize(
+    ("command", "read"),
+    [
+        ("perl -ne '%h=(a=>4); $x = $h{a} / 2; print %ENV; $z = 3 / 1;' f", _WHOLE),
+        ("ruby -ne 'x = [4].sum{|v| v} / 2; p ENV.to_h; z = 1 / 1' f", _WHOLE),
+        ("awk '{ x = a[1] } / 2; print ENVIRON[k] / 1' f", _WHOLE),
+    ],
+)
+def test_a_slash_after_a_brace_is_a_division(command: str, read: str | None) -> None:
+    assert environment_read(command_words(command), command, "run_shell") == read
