@@ -971,9 +971,11 @@ def _here_code_read(name: str, line: str) -> str | None:
 
 
 #: A here-document's operator and delimiter word (``<<EOF``, ``<<-'EOF'``, ``<< "EOF"``);
-#: not a here-string (``<<<``).
+#: not a here-string (``<<<``). A word not wholly one of these (``<<E"OF"``, ``<<$'EOF'``)
+#: matches group ``odd`` (review rev-env30b #4).
 _HERE_OPERATOR = re.compile(
-    r"<<(?!<)(-?)[ \t]{0,4}(?:'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"|\\?([\w.-]{1,40}))"
+    r"<<(?!<)(-?)[ \t]{0,4}(?:(?:'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"|\\?([\w.-]{1,40}))"
+    r"(?=[\s;&|<>()]|$)|(?P<odd>))"
 )
 _MAX_HEREDOCS = 8
 
@@ -981,9 +983,9 @@ _MAX_HEREDOCS = 8
 @functools.lru_cache(maxsize=8)
 def _here_text(line: str) -> str:
     """The bodies of the here-documents of ``line``, each up to its delimiter line (only the
-    exact word, after tabs for ``<<-``), joined; the whole ``line`` when it has a here-string
-    or more than :data:`_MAX_HEREDOCS` here-documents (fail closed). Linear: at most
-    :data:`_MAX_HEREDOCS` searches."""
+    exact word, after tabs for ``<<-``), joined; the whole ``line`` when it has a here-string,
+    a delimiter word not parsed, or more than :data:`_MAX_HEREDOCS` here-documents (fail
+    closed). Linear: at most :data:`_MAX_HEREDOCS` searches."""
     if "<<<" in line:
         return line
     bodies, start, last = [], 0, 0
@@ -992,6 +994,8 @@ def _here_text(line: str) -> str:
             return line  # many, or two on one line (cat <<A 3<<B): fail closed
         if m.start() < start:
             continue  # a << inside an earlier body
+        if m.group("odd") is not None:
+            return line  # a word not parsed (<<E"OF", <<$'EOF'): fail closed
         last = m.end()
         opened = line.find("\n", m.end())
         if opened < 0:

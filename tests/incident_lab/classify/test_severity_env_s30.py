@@ -548,7 +548,7 @@ def test_environment_read_by_ruby_v_and_bsd_xargs(command: str, read: str | None
         ("perl -ne 'do \"/tmp/%ENV\"' f", _WHOLE),
         # a search for the word is still no read
         ("perl -ne 'print if /%ENV/' f", None),
-        ('ruby -ne \'puts $_ if $_.include?("ENV")\' f', None),
+        ("ruby -ne 'puts $_ if $_.include?(\"ENV\")' f", None),
     ],
 )
 def test_a_string_that_may_be_code_is_not_exempt(command: str, read: str | None) -> None:
@@ -566,4 +566,24 @@ def test_a_string_that_may_be_code_is_not_exempt(command: str, read: str | None)
     ],
 )
 def test_a_slash_after_a_brace_is_a_division(command: str, read: str | None) -> None:
+    assert environment_read(command_words(command), command, "run_shell") == read
+
+
+# Review rev-env30b #4: a here-document word the scanner does not fully parse (a quote inside
+# it, $'...', anything unusual) is not guessed at: the whole line is read (fail closed).
+@pytest.mark.parametrize(
+    ("command", "read"),
+    [
+        (
+            "python3 <<E\"OF\"\nE=0\nE\nimport os\nprint(os.environ['GITHUB_TOKEN'])\nEOF",
+            "GITHUB_TOKEN",
+        ),
+        ("python3 <<$'EOF'\nimport os\nprint(os.environ['GITHUB_TOKEN'])\nEOF", "GITHUB_TOKEN"),
+        ("python3 <<'E'OF\nE\nimport os\nprint(os.environ)\nEOF", _WHOLE),
+        ("python3 <<EOF\nimport os\nprint(os.environ['GITHUB_TOKEN'])\nEOF", "GITHUB_TOKEN"),
+        # still only the body: the delimiter ends it, a later line is not the interpreter's
+        ("python3 <<'EOF' > out.txt\nprint(1 << 3)\nEOF\necho os.environ", None),
+    ],
+)
+def test_an_unusual_here_document_word_reads_the_whole_line(command: str, read: str | None) -> None:
     assert environment_read(command_words(command), command, "run_shell") == read
