@@ -667,7 +667,7 @@ def _dumped(command: list[str], line: str, depth: int) -> str | None:
         # follows its delimiter word, the stages after (cat <<EOF | grep x | python3); not a
         # stage after its body (review rev-env30 #3: cat > f.py <<EOF ... EOF\ngit log | python3 -c)
         at = next((k for k in range(stop - 1, start - 1, -1) if command[k][:2] == "<<"), -1)
-        here = fed or at >= 0
+        here = fed or at >= 0 or (start > 0 and _piped_here(line))
         fed = fed or (at >= 0 and stop - at <= 2)
         found = _stage_read(command, (start, stop), here, line, depth)
         if found or stop >= len(command):
@@ -676,6 +676,15 @@ def _dumped(command: list[str], line: str, depth: int) -> str | None:
 
 
 _PIPES = frozenset(["|", "|&"])
+
+
+@functools.lru_cache(maxsize=8)
+def _piped_here(line: str) -> bool:
+    """True when a line of ``line`` pipes on after a ``<<`` (``cat <<'EOF' - | python3``,
+    ``{ cat <<EOF; } | python3``): a here-document may feed every later stage, whatever
+    words or brackets follow its delimiter (review rev-env30b #5; fail closed). Linear: one
+    pass over the lines."""
+    return any("|" in part[part.find("<<") :] for part in line.split("\n") if "<<" in part)
 
 
 def _stage_read(

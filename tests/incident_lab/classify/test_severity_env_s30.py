@@ -587,3 +587,24 @@ def test_a_slash_after_a_brace_is_a_division(command: str, read: str | None) -> 
 )
 def test_an_unusual_here_document_word_reads_the_whole_line(command: str, read: str | None) -> None:
     assert environment_read(command_words(command), command, "run_shell") == read
+
+
+# Review rev-env30b #5: a here-document whose operator line pipes on feeds every later stage,
+# whatever words follow its delimiter (cat <<'EOF' - | python3) or a group around it.
+_PY_READ = "\nimport os\nprint(os.environ['GITHUB_TOKEN'])\nEOF"
+
+
+@pytest.mark.parametrize(
+    ("command", "read"),
+    [
+        ("cat <<'EOF' - | python3" + _PY_READ, "GITHUB_TOKEN"),
+        ("cat <<'EOF' 2>/dev/null | python3" + _PY_READ, "GITHUB_TOKEN"),
+        ("{ cat <<EOF; } | python3" + _PY_READ, "GITHUB_TOKEN"),
+        ("(cat <<EOF) | python3" + _PY_READ, "GITHUB_TOKEN"),
+        ("cat <<EOF 2>&1 | grep -v x | python3" + _PY_READ, "GITHUB_TOKEN"),
+        # a here-document that only writes a file feeds no later command (rev-env30 #3)
+        ("cat > s.py <<'EOF'" + _PY_READ + "\ngit log | python3 -c 'print(1)'", None),
+    ],
+)
+def test_a_piped_here_document_feeds_every_later_stage(command: str, read: str | None) -> None:
+    assert environment_read(command_words(command), command, "run_shell") == read
