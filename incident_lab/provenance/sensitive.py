@@ -589,11 +589,11 @@ _READ_MARKER = re.compile(
 #: What stands before a command (:func:`_marked_read`'s dump words): a line's start, a
 #: command break, a bracket or quote that opens a command (``$(``, ``<(``, ``bash -c 'env'``),
 #: a path (``/usr/bin/env``), or a program that runs the next (``sudo -E``, ``timeout 5``,
-#: ``xargs``, ``-exec``), with up to 3 of its own words.
+#: ``xargs``, ``-exec``, ``eval``), with up to 3 of its own words; a backslash (``\env``).
 _COMMAND_POSITION = re.compile(
     r"(?:^|[\n;&|({`'\"]|\b(?:sudo|doas|timeout|nice|stdbuf|ionice|setsid|nohup|time|exec|xargs"
-    r"|command|builtin|busybox|chroot|strace|script|watch|su|parallel|env|then|do|else)"
-    r"(?:[ \t]{1,4}[^\s;&|]{1,30}){0,3}|-c|-exec|-execdir)[ \t]{0,8}(?:[\w.-]{0,20}/){0,4}$"
+    r"|command|builtin|busybox|chroot|strace|script|watch|su|parallel|env|then|do|else|eval)"
+    r"(?:[ \t]{1,4}[^\s;&|]{1,30}){0,3}|-c|-exec|-execdir)[ \t]{0,8}(?:[\w.-]{0,20}/){0,4}\\?$"
 )
 #: A read by name after a marker: ``.get("X")``, ``.fetch("X")``, ``["X"]``, Perl's
 #: ``{X}``, ``getenv("X")``; group 1 the quote, 2 the name, 3 Perl's brace.
@@ -601,8 +601,9 @@ _MARKED_KEYED = re.compile(
     r"\s{0,4}(?:\.\s{0,4}(?:get|fetch)\s{0,4}\(|\[|(\{)|(?<=\())\s{0,4}(['\"`]?)"
     r"([A-Za-z_][A-Za-z0-9_]{0,99})['\"`]?\s{0,4}[\]}),]"
 )
-#: A variable read as an attribute (``process.env.NODE_ENV``), not a method called.
-_MARKED_ATTRIBUTE = re.compile(r"\s{0,4}\.\s{0,4}([A-Za-z_][A-Za-z0-9_]{0,99})(?!\s{0,4}\()")
+#: A variable read as an attribute (``process.env.NODE_ENV``), not a method called (the
+#: whole name: ``toObject(`` is no attribute ``toObjec``, review rev-env30b #6).
+_MARKED_ATTRIBUTE = re.compile(r"\s{0,4}\.\s{0,4}([A-Za-z_][A-Za-z0-9_]{0,99})(?!\w|\s{0,4}\()")
 
 
 def _marked_read(line: str) -> str | None:

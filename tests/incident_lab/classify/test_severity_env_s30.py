@@ -608,3 +608,20 @@ _PY_READ = "\nimport os\nprint(os.environ['GITHUB_TOKEN'])\nEOF"
 )
 def test_a_piped_here_document_feeds_every_later_stage(command: str, read: str | None) -> None:
     assert environment_read(command_words(command), command, "run_shell") == read
+
+
+# Review rev-env30b #6: past the cap, a method called on the js environment (toObject(),
+# valueOf(), toJSON()) is the whole of it; eval env and an escaped \env are at command position.
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("deno eval 'console.log(Deno.env.toObject())'\n: " + _LONG, _WHOLE),
+        ("node -e 'console.log(process.env.valueOf())'\n: " + _LONG, _WHOLE),
+        ("bun -e 'console.log(Bun.env.toJSON())'\n: " + _LONG, _WHOLE),
+        ("echo " + _LONG + "; eval env", _WHOLE),
+        ("echo " + _LONG + "\ntrue && \\env", _WHOLE),
+        ("echo " + _LONG + "\nnode -e 'console.log(process.env.NODE_ENV)'", None),
+    ],
+)
+def test_past_the_cap_a_method_call_or_eval_env_fails_closed(text: str, read: str | None) -> None:
+    assert environment_read(None, text, "run_shell") == read
