@@ -11,6 +11,7 @@ scan. Each was SEV-2 (the twin ``printenv`` SEV-1) before this file's commit. Or
 
 from __future__ import annotations
 
+import shlex
 import time
 
 import pytest
@@ -625,3 +626,29 @@ def test_a_piped_here_document_feeds_every_later_stage(command: str, read: str |
 )
 def test_past_the_cap_a_method_call_or_eval_env_fails_closed(text: str, read: str | None) -> None:
     assert environment_read(None, text, "run_shell") == read
+
+
+def _shlex_words(command: str) -> list[str]:
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    return list(lexer)
+
+
+# Review rev-env30b #7: one 256 KB word took 0.76 s in shlex; a line with no quote, escape,
+# comment or operator splits at blanks alone, the same words.
+@pytest.mark.parametrize(
+    "line",
+    [
+        "echo " + "a" * 262_000,
+        "ls -la /tmp\n\tgit  status\r\n",
+        "echo a\u00a0b\x0bc\x0cd\u2003e",
+        "",
+        "  \n ",
+        "cat ~/.aws/credentials x=1 *.py $HOME ${X} a,b {a} [x] ! ? % @ + ^ ~",
+    ],
+)
+def test_command_words_of_a_plain_line_are_quick_and_the_same(line: str) -> None:
+    start = time.process_time()
+    words = command_words(line)
+    assert time.process_time() - start < 0.1
+    assert words == _shlex_words(line)
