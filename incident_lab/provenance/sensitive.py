@@ -576,15 +576,16 @@ def environment_read(words: list[str] | None, line: str = "", tool: str = "") ->
 #: ``getenv(``; ``process``/``Deno``/``Bun``'s ``env`` (group ``js``); Perl's ``%ENV``/
 #: ``$ENV``; PHP's ``$_ENV``/``$_SERVER``; Ruby's ``ENV[``, ``ENV.x``, a bare ``ENV``; and
 #: ``env``/``export``/``declare``/``typeset`` (with an option or none) or ``set`` with no
-#: argument, where a command ends (group ``dump``: ``env``, ``(set)``, ``bash -c 'env'``,
-#: ``export -p``, ``env | sort``; not ``env FOO=1 make``, ``set -e``, ``export X=1``).
+#: argument, where a command ends or a comment starts (group ``dump``: ``env``, ``(set)``,
+#: ``env # x``, ``bash -c 'env'``, ``export -p``, ``env | sort``; not ``env FOO=1 make``,
+#: ``set -e``, ``export X=1``).
 _READ_MARKER = re.compile(
     r"printenv|(?i:environb?)(?!\w)|getenv\s{0,4}\("
     r"|(?P<js>(?:process|Deno|Bun)\s{0,4}(?:\.\s{0,4}env|\[\s{0,4}['\"`]env['\"`]\s{0,4}\]))(?!\w)"
     r"|[%$@*](?:(?:main)?::)?ENV\b|\$_(?:ENV|SERVER)\b"
     r"|(?<![\w$@%*./\\-])ENV(?=\s{0,4}(?:[\[)'\";}\n]|\.\s{0,4}[a-z_]|$))"
     r"|(?P<dump>(?<![\w.$-])(?:(?:env|export|declare|typeset)(?=[ \t]{0,8}-)|(?:env|export|declare"
-    r"|typeset|set)(?=[ \t]{0,8}(?:[;&|)}{\n>`'\"\\]|$))))"
+    r"|typeset|set)(?=[ \t]{0,8}(?:[;&|)}{\n>`'\"\\#]|$))))"
 )
 #: What stands before a command (:func:`_marked_read`'s dump words): a line's start, a
 #: command break, a bracket or quote that opens a command (``$(``, ``<(``, ``bash -c 'env'``),

@@ -621,6 +621,8 @@ def test_a_piped_here_document_feeds_every_later_stage(command: str, read: str |
         ("bun -e 'console.log(Bun.env.toJSON())'\n: " + _LONG, _WHOLE),
         ("echo " + _LONG + "; eval env", _WHOLE),
         ("echo " + _LONG + "\ntrue && \\env", _WHOLE),
+        ("eval env " + "# pad " * 50_000, _WHOLE),  # a comment follows the dump
+        ("true && \\env " + "# pad " * 50_000, _WHOLE),
         ("echo " + _LONG + "\nnode -e 'console.log(process.env.NODE_ENV)'", None),
     ],
 )
