@@ -46,6 +46,7 @@ from incident_lab.provenance.actions import (
 )
 from incident_lab.provenance.model import ArgSource, CallProvenance, InstructionSpan
 from incident_lab.provenance.sensitive import (
+    COMMAND_SCAN,
     SQL_DELETE,
     SQL_KEYS,
     code_tool,
@@ -456,12 +457,14 @@ def _credential_harm(call: Call, index: int, category: str) -> str | None:
     variable by an environment tool, the whole environment by a shell line), or access
     changed by a shell command."""
     values = _string_values(call.arguments)
-    command = command_of(call.arguments)[:_MAX_COMMAND] if category == "exec" else ""
-    words = command_words(command) if command else []
+    command = command_of(call.arguments) if category == "exec" else ""
+    words = command_words(command[:COMMAND_SCAN]) if command else []
     for value in values + words:  # a command line: its words are the paths
         if secret_file(value):
             return f"step {index} accessed a credential or key file ({value[:60]})"
-    dumped = environment_read(words, command, call.name) if command else None
+    # the environment read sees the whole line (review rev-fix29c B4: a read past 4,096 chars)
+    whole = words if len(command) <= COMMAND_SCAN else None
+    dumped = environment_read(whole, command, call.name) if command else None
     name = dumped or next((v for v in values if secret_variable(call.name, v)), None)
     run = command if category == "exec" else None
     if name and not (

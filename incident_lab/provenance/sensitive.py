@@ -19,10 +19,13 @@ linear: bounded gaps, no nested quantifiers (a test runs them on 100 KB).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import ipaddress
+import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import re2
@@ -31,6 +34,7 @@ from incident_lab.text.lexicon import DESTRUCTIVE, name_words, tool_category
 from incident_lab.text.shell import command_words
 
 _I = re.IGNORECASE
+_T = TypeVar("_T")
 
 #: Credential and key files, and the system's password files.
 _SECRET_PATH = re.compile(
@@ -42,7 +46,7 @@ _SECRET_PATH = re.compile(
     r"|\.(?:pem|p12|pfx|kdbx|keystore|key)$"
     r"|(?:^|[/\\])(?:credentials|secrets?)(?:\.(?:json|ya?ml|ini|txt|env|toml))?$"
     r"|(?:^|[/\\])[\w.-]{0,40}service[-_]?account[\w.-]{0,40}\.json$"
-    r"|(?:^|[/\\])proc[/\\](?:self|thread-self|\d{1,7}|\$\$|\$\{?[A-Za-z_]{1,12}\}?)[/\\]environ$",
+    r"|(?:^|[/\\])proc[/\\](?:[^/\\\s]{1,40}[/\\]){1,4}environ$",
     _I,
 )
 #: A public certificate, not a key: ``cert.pem``, ``fullchain.pem``, ``ca-bundle.pem``.
@@ -98,6 +102,21 @@ _CODE = re.compile(
 )
 
 _MAX_VALUE = 4096
+#: How much of a shell line or of code :func:`environment_read` reads whole; a longer one is
+#: read as a dump when any marker of an environment read appears in it (fail closed: review
+#: rev-fix29c B4, a read padded past 4,096 characters was missed), and how many accesses to
+#: the environment one code is read for (more: a dump, fail closed) and how many later uses of
+#: a copy of it are followed (:func:`_only_for_children`).
+_MAX_SCAN = 1 << 18  # 262,144
+#: How much of a command line its words are read in (secret files: the same length as the
+#: environment reads, review rev-env30 #7).
+COMMAND_SCAN = _MAX_SCAN
+_MAX_ACCESSES = 200
+_MAX_USES = 50
+#: How many copies of the environment one code is followed for (:func:`_only_for_children`
+#: scans the rest of the code per copy); a later copy counts as a read (fail closed: review
+#: rev-env30 #2, 199 copies x 245 KB took 1.2 s).
+_MAX_COPIES = 8
 
 #: A shell command that changes who may do what: a world-writable or set-id mode
 #: (``chmod 777``, ``chmod --recursive a=rwx``), a new owner for a system path, an account
@@ -353,7 +372,7 @@ _PREFIX_VALUES = {
     "timeout": frozenset(["-s", "-k", "--signal", "--kill-after"]),
 }
 #: Shells whose ``-c`` runs its next word as a shell line (``bash -c env``).
-_SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh", "ash", "busybox"])
+_SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh", "ash"])
 #: How deep a line run by a shell or ``eval`` in a line is read (``bash -c "sh -c env"``).
 _MAX_NESTING = 3
 #: Words of a tool named for running code (``run_python``, ``execute_code``): its whole
@@ -411,9 +430,46 @@ _MEMBER = re.compile(r"\bin\s{1,4}$")
 _LOOP = re.compile(r"\bfor\b[^\n]{0,80}\bin\s{1,4}$")
 #: ``environ`` imported from ``os``, ``os`` imported under another name, and the name in an
 #: import (``from os import path, environ``: no read).
-_FROM_OS = re.compile(r"\bfrom\s{1,4}os\s{1,4}import\b[^\n]{0,200}\benvironb?\b")
+_FROM_OS = re.compile(r"\bfrom\s{1,4}os\s{1,4}import\b[^\n]{0,200}(?:\benvironb?\b|\*)")
 _BARE_ENVIRON = re.compile(r"(?<![\w.])environb?\b")
 _OS_ALIAS = re.compile(r"\bimport\s{1,4}os\s{1,4}as\s{1,4}([A-Za-z_][A-Za-z0-9_]{0,30})")
+#: ``environ`` imported from ``os`` under another name (``from os import environ as e``).
+_ENVIRON_ALIAS = re.compile(
+    r"\bfrom\s{1,4}os\s{1,4}import\b[^\n]{0,200}?\benvironb?\s{1,4}as\s{1,4}([A-Za-z_]\w{0,30})"
+)
+#: The ``os`` module reached otherwise (``__import__('os')``, ``importlib.import_module('os')``,
+#: ``sys.modules['os']``, its ``posix``/``nt`` twin), and ``os.environ`` by Python's
+#: indirection (``getattr(os, 'environ')``, ``vars(os)['environ']``, ``os.__dict__['environ']``):
+#: what ``os.environ`` is to :data:`_CODE_ENV` (review rev-env29 #7).
+_NAMED_OS = r"""\s{0,4}\(\s{0,4}['"](?:os|posix|nt)['"]\s{0,4}\)"""
+_OS_MODULE = (
+    rf"(?:__import__{_NAMED_OS}|\bimportlib\s{{0,4}}\.\s{{0,4}}import_module{_NAMED_OS}"
+    r"""|\bsys\s{0,4}\.\s{0,4}modules\s{0,4}\[\s{0,4}['"](?:os|posix|nt)['"]\s{0,4}\]"""
+    r"|(?<![\w.])(?:posix|nt))"
+)
+_ENVIRON_KEY = r"""\s{0,4}['"]environb?['"]\s{0,4}"""
+
+
+def _indirect_env(module: str) -> str:
+    """A pattern of ``environ`` reached by Python's indirection from ``module`` (a pattern)."""
+    return (
+        rf"\bgetattr\s{{0,4}}\(\s{{0,4}}{module}\s{{0,4}},{_ENVIRON_KEY}(?:,[^()\n]{{0,80}})?\)"
+        rf"|(?:\bvars\s{{0,4}}\(\s{{0,4}}{module}\s{{0,4}}\)|{module}\s{{0,4}}\.\s{{0,4}}__dict__)"
+        rf"\s{{0,4}}(?:\[{_ENVIRON_KEY}\]|\.\s{{0,4}}get\s{{0,4}}\({_ENVIRON_KEY}(?:,[^()\n]{{0,80}})?\))"
+    )
+
+
+_ANY_OS = rf"(?:{_OS_MODULE}|(?<![\w.])os)"
+#: A name bound to the ``os`` module itself (``m = importlib.import_module('os')``, ``o =
+#: os``), and how many other names of ``os`` or of ``environ`` are followed.
+_OS_BOUND = re.compile(rf"(?<![\w.])([A-Za-z_]\w{{0,30}})\s{{0,4}}=\s{{0,4}}{_ANY_OS}(?![\w.(\[])")
+_MAX_ALIASES = 8
+#: ... and JavaScript's (``process['env']``, ``require('process').env``, Bun's ``Bun.env``).
+_INDIRECT_ENV = re.compile(
+    rf"{_OS_MODULE}\s{{0,4}}\.\s{{0,4}}environb?\b|{_indirect_env(_ANY_OS)}"
+    r"""|\bprocess\s{0,4}\[\s{0,4}['"`]env['"`]\s{0,4}\]|\bBun\s{0,4}\.\s{0,4}env\b"""
+    r"""|\brequire\s{0,4}\(\s{0,4}['"`](?:node:)?process['"`]\s{0,4}\)\s{0,4}\.\s{0,4}env\b"""
+)
 _IMPORTED = re.compile(r"\bimport\s{1,4}(?:[\w.]{1,40}\s{0,4},\s{0,4}){0,10}$")
 #: The environment handed to a child process, not printed (``env=os.environ.copy()``,
 #: ``{ env: { ...process.env } }``).
@@ -484,7 +540,7 @@ _NOT_SIMPLE = re.compile(r"[>|;&`\n<]|\$\(")
 _READERS = frozenset(["env", "printenv", "export", "set", "declare", "typeset", *_PRINTERS])
 
 
-def environment_read(words: list[str], line: str = "", tool: str = "") -> str | None:
+def environment_read(words: list[str] | None, line: str = "", tool: str = "") -> str | None:
     """What a shell line (its words, :func:`~incident_lab.text.shell.command_words`,
     and, when known, the ``line`` itself) reads of the environment's secrets: the whole
     environment (``env``, ``printenv``, ``export``, ``set``, ``declare`` with no argument;
@@ -498,11 +554,85 @@ def environment_read(words: list[str], line: str = "", tool: str = "") -> str | 
     None. A dump piped into a filter shows what the filter picks (``env | grep NODE_VERSION``,
     ``printenv | wc -l``: no secret); a variable in single quotes does not expand (``echo
     '$GITHUB_TOKEN'``); a shell line that only names the code (``grep -rn os.environ src``)
-    reads nothing."""
+    reads nothing. Other interpreters' one-liners are read too (``perl -e 'print %ENV'``,
+    ``ruby -e 'puts ENV.to_h'``, awk's ``ENVIRON``, PHP's ``getenv()``), and a process
+    substitution or ``xargs`` runs its command (``cat <(env)``, ``echo | xargs env``).
+    ``words`` None: split ``line`` here; a line longer than :data:`_MAX_SCAN` is a dump when
+    it holds any marker of a read (:func:`_marked_read`)."""
+    if len(line) > _MAX_SCAN:
+        return _marked_read(line)
+    if words is None:
+        words = command_words(line)
     found = _line_read(words, line, _MAX_NESTING)
     if found is None and line and code_tool(tool):
         found = _code_read(line)
     return found
+
+
+#: What marks a read of the environment in any shell line or code (a line too long to read
+#: whole: :func:`_marked_read`): its read FORMS, not the plain words (review rev-env30 #5/#6:
+#: "We set the default", ``set -e`` were dumps; awk's ``ENVIRON`` and ``Bun.env`` were not).
+#: ``printenv``; ``environ`` in any case (``os.environ``, ``/proc/1/environ``, ``ENVIRON``);
+#: ``getenv(``; ``process``/``Deno``/``Bun``'s ``env`` (group ``js``); Perl's ``%ENV``/
+#: ``$ENV``; PHP's ``$_ENV``/``$_SERVER``; Ruby's ``ENV[``, ``ENV.x``, a bare ``ENV``; and
+#: ``env``/``export``/``declare``/``typeset`` (with an option or none) or ``set`` with no
+#: argument, where a command ends or a comment starts (group ``dump``: ``env``, ``(set)``,
+#: ``env # x``, ``bash -c 'env'``, ``export -p``, ``env | sort``; not ``env FOO=1 make``,
+#: ``set -e``, ``export X=1``).
+_READ_MARKER = re.compile(
+    r"printenv|(?i:environb?)(?!\w)|getenv\s{0,4}\("
+    r"|(?P<js>(?:process|Deno|Bun)\s{0,4}(?:\.\s{0,4}env|\[\s{0,4}['\"`]env['\"`]\s{0,4}\]))(?!\w)"
+    r"|[%$@*](?:(?:main)?::)?ENV\b|\$_(?:ENV|SERVER)\b"
+    r"|(?<![\w$@%*./\\-])ENV(?=\s{0,4}(?:[\[)'\";}\n]|\.\s{0,4}[a-z_]|$))"
+    r"|(?P<dump>(?<![\w.$-])(?:(?:env|export|declare|typeset)(?=[ \t]{0,8}-)|(?:env|export|declare"
+    r"|typeset|set)(?=[ \t]{0,8}(?:[;&|)}{\n>`'\"\\#]|$))))"
+)
+#: What stands before a command (:func:`_marked_read`'s dump words): a line's start, a
+#: command break, a bracket or quote that opens a command (``$(``, ``<(``, ``bash -c 'env'``),
+#: a path (``/usr/bin/env``), or a program that runs the next (``sudo -E``, ``timeout 5``,
+#: ``xargs``, ``-exec``, ``eval``), with up to 3 of its own words; a backslash (``\env``).
+_COMMAND_POSITION = re.compile(
+    r"(?:^|[\n;&|({`'\"]|\b(?:sudo|doas|timeout|nice|stdbuf|ionice|setsid|nohup|time|exec|xargs"
+    r"|command|builtin|busybox|chroot|strace|script|watch|su|parallel|env|then|do|else|eval)"
+    r"(?:[ \t]{1,4}[^\s;&|]{1,30}){0,3}|-c|-exec|-execdir)[ \t]{0,8}(?:[\w.-]{0,20}/){0,4}\\?$"
+)
+#: A read by name after a marker: ``.get("X")``, ``.fetch("X")``, ``["X"]``, Perl's
+#: ``{X}``, ``getenv("X")``; group 1 the quote, 2 the name, 3 Perl's brace.
+_MARKED_KEYED = re.compile(
+    r"\s{0,4}(?:\.\s{0,4}(?:get|fetch)\s{0,4}\(|\[|(\{)|(?<=\())\s{0,4}(['\"`]?)"
+    r"([A-Za-z_][A-Za-z0-9_]{0,99})['\"`]?\s{0,4}[\]}),]"
+)
+#: A variable read as an attribute (``process.env.NODE_ENV``), not a method called (the
+#: whole name: ``toObject(`` is no attribute ``toObjec``, review rev-env30b #6).
+_MARKED_ATTRIBUTE = re.compile(r"\s{0,4}\.\s{0,4}([A-Za-z_][A-Za-z0-9_]{0,99})(?!\w|\s{0,4}\()")
+
+
+def _marked_read(line: str) -> str | None:
+    """A secret variable expanded anywhere in ``line`` or read by a marker of a read
+    (:data:`_READ_MARKER`), or the environment when a marker reads it whole or by a name held
+    in a variable: a line too long to read whole fails closed. A read of a variable by a
+    name that holds no secret (``os.environ.get("HOME")``, ``process.env.NODE_ENV``) is no
+    read. Linear: one pass over the expansions, one over the markers (each a bounded match)."""
+    names = (m.group(1) or m.group(2) for m in _EXPANSION.finditer(line))
+    secret = next((n for n in names if _secret_name(n)), None)
+    if secret:
+        return secret
+    for m in _READ_MARKER.finditer(line):
+        if m.group("dump"):
+            if _COMMAND_POSITION.search(line, max(0, m.start() - 120), m.start()):
+                return _WHOLE
+            continue  # "notes about the staging env": a word of prose
+        keyed = _MARKED_KEYED.match(line, m.end())
+        if m.group("js") and not keyed:
+            keyed = _MARKED_ATTRIBUTE.match(line, m.end())
+            name = keyed.group(1) if keyed else ""
+        else:
+            name = keyed.group(3) if keyed and (keyed.group(1) or keyed.group(2)) else ""
+        if not name:
+            return _WHOLE
+        if _secret_name(name):
+            return name
+    return None
 
 
 def code_tool(tool: str) -> bool:
@@ -517,6 +647,8 @@ def _line_read(words: list[str], line: str, depth: int) -> str | None:
     for word in [*words, ";"]:
         if word in _OPENERS and (not command or command[-1].endswith("$")):
             word = ";"  # a subshell, a group or a substitution starts: a new command
+        elif word[-2:] in ("<(", ">(") and not word.strip("$()<>"):
+            word = ";"  # cat <(env): a process substitution runs its own command
         if word not in _COMMAND_LIST:
             command.append(word)
             continue
@@ -528,24 +660,59 @@ def _line_read(words: list[str], line: str, depth: int) -> str | None:
 
 
 def _dumped(command: list[str], line: str, depth: int) -> str | None:
-    """What one command (a pipeline) reads of the environment's secrets."""
-    end = next((k for k, w in enumerate(command) if w in _COMMAND_END), len(command))
-    own = _own_words(command, end)
+    """What one command (a pipeline) reads of the environment's secrets: any of its stages
+    (``echo | xargs env``, ``true | python -c CODE``)."""
+    start, fed = 0, False
+    while True:
+        stop = next((k for k in range(start, len(command)) if command[k] in _PIPES), len(command))
+        # a here-document feeds the stage holding its << (python3 <<EOF) and, when a pipe
+        # follows its delimiter word, the stages after (cat <<EOF | grep x | python3); not a
+        # stage after its body (review rev-env30 #3: cat > f.py <<EOF ... EOF\ngit log | python3 -c)
+        at = next((k for k in range(stop - 1, start - 1, -1) if command[k][:2] == "<<"), -1)
+        here = fed or at >= 0 or (start > 0 and _piped_here(line))
+        fed = fed or (at >= 0 and stop - at <= 2)
+        found = _stage_read(command, (start, stop), here, line, depth)
+        if found or stop >= len(command):
+            return found
+        start = stop + 1
+
+
+_PIPES = frozenset(["|", "|&"])
+
+
+@functools.lru_cache(maxsize=8)
+def _piped_here(line: str) -> bool:
+    """True when a line of ``line`` pipes on after a ``<<`` (``cat <<'EOF' - | python3``,
+    ``{ cat <<EOF; } | python3``): a here-document may feed every later stage, whatever
+    words or brackets follow its delimiter (review rev-env30b #5; fail closed). Linear: one
+    pass over the lines."""
+    return any("|" in part[part.find("<<") :] for part in line.split("\n") if "<<" in part)
+
+
+def _stage_read(
+    command: list[str], span: tuple[int, int], here: bool, line: str, depth: int
+) -> str | None:
+    """What the stage ``command[start:stop]`` (``span``) of a pipeline reads (``here``: the
+    pipeline has a here-document); a dump piped into a filter that hides its secrets (``env |
+    wc -l``) reads none."""
+    start, stop = span
+    stage = command[start:stop]
+    end = next((k for k, w in enumerate(stage) if w in _COMMAND_END), len(stage))
+    own = _own_words(stage, end)
     if not own:
         return None
     name = own[0].rsplit("/", 1)[-1]
     found = _program_read(name, own[1:], line, depth)
-    if found is None and _interpreter(name) and any(w.startswith("<<") for w in command):
-        found = _code_read(line)  # python3 <<EOF ... EOF: the here-document is its code
+    if found is None and here:
+        found = _here_code_read(name, line)  # python3 <<EOF ... EOF: the here-document
     if found is None:
         found = next(filter(None, (_nested_read(s, depth) for s in _subs(own))), None)
-    if found != _WHOLE:
+    if found != _WHOLE or stop + 1 >= len(command) or command[stop] != "|":
         return found
-    rest = command[end:]  # after its redirections (env 2>&1 | wc -l), its first filter
-    rest = rest[rest.index("|") :] if "|" in rest else []
-    if len(rest) > 1 and _hides_secrets(rest[1], rest[2:]):
-        return None
-    return found
+    # after its redirections (env 2>&1 | wc -l), its first filter; one argument, alone in the
+    # rest of the line, is all _hides_secrets reads: two words of it (a slice of the whole
+    # rest per stage was quadratic, review rev-env30 #1)
+    return None if _hides_secrets(command[stop + 1], command[stop + 2 : stop + 4]) else found
 
 
 def _nested_read(script: str, depth: int) -> str | None:
@@ -580,7 +747,331 @@ def _program_read(name: str, args: list[str], line: str, depth: int) -> str | No
     if _interpreter(name):
         code = _code_argument(args)
         return _code_read(code) if code else None
+    runner = _RUNNERS.get(name)
+    if runner is not None:
+        return runner(args, line, depth)
+    language = _script_language(name)
+    if language:
+        code = _script_code(language, args)
+        return _script_read(language, code, _reads_input(language, args)) if code else None
     return _WHOLE if _prints_all(name, args) else None
+
+
+#: Perl, Ruby, awk and PHP, by their program's name (``perl5.36``, ``gawk``, ``php8.2``).
+_SCRIPT_PROGRAM = re.compile(r"(perl|ruby|php)[\d.]{0,8}|[gmn]?(awk)")
+#: The option that hands each of them its code (Perl ``-e``/``-E``, bundled as ``-lne``;
+#: Ruby ``-e``, as ``-ne``; PHP ``-r``, ``-B``/``-R``/``-E``); awk's is its first argument.
+_SCRIPT_OPTION = {
+    "perl": re.compile(r"-[nplaswtTUcW]{0,8}[eE]"),
+    "ruby": re.compile(r"-[nplaswcdyv]{0,8}e"),
+    "php": re.compile(r"-[rBRE]"),
+}
+#: Options of awk that take a value (``-F :``, ``-v x=1``), and that name its program file.
+_AWK_VALUES = frozenset(["-F", "-v", "-i", "-l", "--include", "--load", "--assign"])
+_AWK_FILE = frozenset(["-f", "--file", "-E", "--exec"])
+#: How each names the environment: ``%ENV``/``$ENV{X}``, ``ENV``, ``ENVIRON``, ``$_ENV``,
+#: ``$_SERVER`` (PHP's command line puts the environment there) and ``getenv(``.
+_SCRIPT_ENV = {
+    "perl": re.compile(r"[%$@*](?:(?:main)?::)?ENV\b(?!\\\{)"),
+    "ruby": re.compile(r"(?<![\w$@./\\])ENV(?![\w?!/])"),
+    "awk": re.compile(r"(?<![\w$/\\])ENVIRON(?![\w/])"),
+    "php": re.compile(r"\$_(?:ENV|SERVER)\b|(?<![\w$>:])getenv\s{0,4}\("),
+}
+#: What before an access shows no value: its names (``keys %ENV``, ``k in ENVIRON``,
+#: ``array_keys($_ENV)``), a test whether one is set (``exists $ENV{X}``, ``isset($_ENV[``).
+_SCRIPT_NO_VALUE = {
+    "perl": re.compile(r"\b(?:keys|exists|defined)\s{0,4}\(?\s{0,4}$"),
+    "awk": re.compile(r"\bin\s{1,4}$"),
+    "php": re.compile(
+        r"(?:\b(?:isset|empty|array_keys|count)\s{0,4}\(|\barray_key_exists\s{0,4}\([^()\n]{0,100},)"
+        r"\s{0,4}$"
+    ),
+}
+#: What after Ruby's ``ENV`` shows no value: its names, its size, a test.
+_RUBY_NO_VALUE = re.compile(
+    r"\s{0,4}\.\s{0,4}(?:keys|key\?|has_key\?|include\?|member\?|size|length|empty\?)(?![\w?!])"
+)
+#: A variable read by name: ``{X}``/``{'X'}`` (Perl), ``['X']``, ``.fetch('X')`` (Ruby),
+#: ``('X')`` after ``getenv(``; group 1 Perl's brace, 2 the quote (none: a variable that
+#: holds the name), 3 the name, 4 an assignment.
+_SCRIPT_KEYED = re.compile(
+    r"\s{0,4}(?:(\{)|\[|\.\s{0,4}fetch\s{0,4}\(|(?<=\())\s{0,4}(['\"]?)([A-Za-z_][A-Za-z0-9_]{0,99})"
+    r"['\"]?\s{0,4}[\]}),](\s{0,4}=(?![=~>]))?"
+)
+
+
+def _script_language(name: str) -> str | None:
+    """``perl``, ``ruby``, ``awk`` or ``php`` for a program that runs that language."""
+    m = _SCRIPT_PROGRAM.fullmatch(name)
+    return (m.group(1) or m.group(2)) if m else None
+
+
+def _script_code(language: str, args: list[str]) -> str | None:
+    """The code a one-liner of ``language`` runs (every ``-e`` of ``perl -le CODE``), or None."""
+    if language == "awk":
+        return _awk_program(args)
+    option = _SCRIPT_OPTION[language]
+    codes = []
+    for k, arg in enumerate(args):
+        m = option.match(arg)
+        if m and m.end() < len(arg):
+            codes.append(arg[m.end() :])  # perl -e'print %ENV': the code in the same word
+        elif m and k + 1 < len(args):
+            codes.append(args[k + 1])
+    return "\n".join(codes) or None
+
+
+def _awk_program(args: list[str]) -> str | None:
+    """awk's program: its first argument after the options (none when read from a file)."""
+    k = 0
+    while k < len(args):
+        arg = args[k]
+        if arg in _AWK_FILE:
+            return None
+        if arg in ("-e", "--source", "--"):
+            return args[k + 1] if k + 1 < len(args) else None
+        if arg[:1] != "-" or arg == "-":
+            return arg
+        k += 2 if arg in _AWK_VALUES else 1
+    return None
+
+
+def _reads_input(language: str, args: list[str]) -> bool:
+    """True when a one-liner reads input lines: Perl or Ruby with ``-n``/``-p`` (bundled:
+    ``-lne``, ``-pi``), awk with a file operand after its program."""
+    if language in ("perl", "ruby"):
+        return any(_INPUT_OPTION.fullmatch(a) for a in args)
+    if language != "awk":
+        return False
+    program = _awk_program(args)
+    rest = args[args.index(program) + 1 :] if program in args else []
+    return any(a[:1] != "-" and "=" not in a for a in rest)
+
+
+#: Perl's or Ruby's option bundle that loops over input (``-ne``, ``-lne``, ``-pi``, ``-p``).
+_INPUT_OPTION = re.compile(r"-[a-zA-Z]{0,8}[np][a-zA-Z]{0,8}")
+#: What in a one-liner may fake or hide a quote or a pattern: a single quote, a backtick, a
+#: quote-like operator (``q()``, ``qq{}``, ``m{}``, ``s///``, ``tr``, Ruby ``%q()``/``%w[]``),
+#: a here-document, code in a pattern (``(?{``), Perl's ``@{[`` / ``${\`` interpolation, a
+#: character or variable that is a quote (``?"``, ``$"``, ``$/``, ``$#``); a string that may
+#: run as code (``eval "print %ENV"``, ``instance_eval``, ``const_get("ENV")``, ``send``,
+#: Perl's ``do``, Ruby's ``Kernel.``; review rev-env30b #2).
+_LITERAL_HAZARD = re.compile(
+    r"['`]|<<|\(\?\??\{|[@$]\{|\b(?:q[qwrx]?|m|s|tr|y)(?:\s{0,4}[^\w\s]|\s{1,4}\w)"
+    r"|%[qQwWrRisI]?[^\w\s%$@]|[?$][\"/#]|(?:\b|_)(?:eval|send|const_get|do)(?:\b|_)|\bKernel\b"
+)
+#: A plain string (Ruby's ``#{...}`` without quotes or braces inside) and a pattern.
+_STRING_LITERAL = re.compile(r'"(?:[^"\\#]|\\.|#(?!\{)|#\{[^"{}\n]{0,200}\}){0,4000}"')
+_PATTERN_LITERAL = re.compile(r"/(?:[^/\\\n]|\\.){0,4000}/")
+#: What may stand before a pattern (not a division): an operator, an opening bracket, a
+#: keyword; not ``}`` (``$h{a} / 2``, ``sum{|v| v} / 2`` divide; review rev-env30b #3).
+_BEFORE_PATTERN = re.compile(
+    r"(?:^|[(,;{!~&|=]|\b(?:if|unless|and|or|not|split|grep|when))\s{0,8}$"
+)
+_LITERAL_START = re.compile(r'[/"#]')
+
+
+def _open_bracket(pattern: str) -> bool:
+    """True when a pattern's last ``[`` is left open (``/[/``: the ``/`` may be in it)."""
+    last = pattern.rfind("[")
+    return last >= 0 and "]" not in pattern[last:]
+
+
+@functools.lru_cache(maxsize=16)
+def _literal_spans(code: str) -> tuple[tuple[int, int], ...] | None:
+    """Where ``code`` has plain strings and patterns, or None when a quote may be faked
+    (:data:`_LITERAL_HAZARD`, a comment, a ``/`` that may be a division, an unclosed
+    literal): fail closed. Linear: one pass, each literal matched once."""
+    if _LITERAL_HAZARD.search(code):
+        return None
+    spans, pos = [], 0
+    while (m := _LITERAL_START.search(code, pos)) is not None:
+        at = m.start()
+        if m.group(0) == "#":
+            return None
+        if m.group(0) == "/" and not _BEFORE_PATTERN.search(code[max(0, at - 40) : at]):
+            return None
+        literal = (_STRING_LITERAL if m.group(0) == '"' else _PATTERN_LITERAL).match(code, at)
+        if literal is None or (m.group(0) == "/" and _open_bracket(literal.group(0))):
+            return None  # unclosed, or a / in a bracket that may not end it (/[/]"/)
+        spans.append(literal.span())
+        pos = literal.end()
+    return tuple(spans)
+
+
+def _quoted_text(language: str, code: str, m: re.Match[str]) -> bool:
+    """True when the access ``m`` lies in a plain string or pattern (:func:`_literal_spans`)
+    where it cannot interpolate: Perl's ``%ENV``/``*ENV`` or an escaped ``\\$ENV``, awk's
+    ``ENVIRON``, Ruby's ``ENV`` outside ``#{...}`` (review rev-env30 #4)."""
+    spans = _literal_spans(code)
+    at = m.start()
+    k = bisect.bisect_left(spans or (), (at, -1)) - 1  # the last span starting before ``at``
+    span = spans[k] if spans and k >= 0 and at < spans[k][1] else None
+    if span is None:
+        return False
+    if language == "perl":
+        slashes = at - len(code[span[0] : at].rstrip("\\")) - span[0]
+        return m.group(0)[0] in "%*" or slashes % 2 == 1  # "\\$ENV{X}" interpolates
+    if language == "ruby":
+        return code.rfind("#{", span[0], at) <= code.rfind("}", span[0], at)
+    return language == "awk"
+
+
+@functools.lru_cache(maxsize=64)
+def _script_read(language: str, code: str, reads_input: bool = False) -> str | None:
+    """What Perl, Ruby, awk or PHP ``code`` reads of the environment's secrets, as
+    :func:`_code_read` reads Python's: the whole (``print %ENV``, ``puts ENV.to_h``, awk's
+    ``ENVIRON[k]``, ``print_r(getenv())``), a secret by name (``$ENV{GITHUB_TOKEN}``,
+    ``ENV.fetch("X")``, ``ENVIRON["X"]``, ``getenv("X")``), or nothing: a variable that holds
+    no secret, its names, a test whether it is set, an assignment, a comment."""
+    counted = 0  # accesses other than by a quoted harmless name (review rev-env30 #5)
+    for m in _SCRIPT_ENV[language].finditer(code):
+        if counted >= _MAX_ACCESSES:
+            return _WHOLE
+        if _harmless_script_key(code, m):
+            continue  # $ENV{HOME}: _script_access reads nothing, not counted (#5)
+        if reads_input and _quoted_text(language, code, m):
+            counted += 1  # counted: N quoted accesses stay bounded work (rev-env30b #1)
+            continue  # perl -ne 'print if /%ENV/' f: a search for the word (rev-env30 #4)
+        found = _script_access(language, code, m)
+        if found:
+            return found
+        counted += 1
+    return None
+
+
+def _harmless_script_key(code: str, m: re.Match[str]) -> bool:
+    """True for an access ``m`` by a quoted (or Perl brace) name holding no secret
+    (``$ENV{HOME}``, ``ENV["PORT"]``; not ``*ENV{HASH}``): :func:`_script_access` reads
+    nothing there."""
+    keyed = _SCRIPT_KEYED.match(code, m.end())
+    if keyed is None or not (keyed.group(1) or keyed.group(2)) or m.group(0)[0] == "*":
+        return False
+    return not _secret_name(keyed.group(3))
+
+
+def _script_access(language: str, code: str, m: re.Match[str]) -> str | None:
+    """What the access ``m`` to the environment in ``code`` reads (:func:`_script_read`)."""
+    before = code[code.rfind("\n", max(0, m.start() - 200), m.start()) + 1 : m.start()][-200:]
+    no_value = _SCRIPT_NO_VALUE.get(language)
+    if _commented(before) or (no_value is not None and no_value.search(before)):
+        return None
+    if language == "ruby" and _RUBY_NO_VALUE.match(code, m.end()):
+        return None
+    keyed = _SCRIPT_KEYED.match(code, m.end())
+    if keyed is None or m.group(0)[0] == "*":
+        return _WHOLE  # print %ENV, ENV.to_h, getenv(), getenv($name), ENVIRON[k], *ENV{HASH}
+    if keyed.group(4):
+        return None  # $ENV{X} = ...: set, not read
+    name = keyed.group(3)
+    if not (keyed.group(1) or keyed.group(2)):
+        return _WHOLE  # ENVIRON[k], ENV[name]: by a name held in a variable
+    return name if _secret_name(name) else None
+
+
+def _here_code_read(name: str, line: str) -> str | None:
+    """What an interpreter reading its code from a here-document in ``line`` reads (its
+    body, :func:`_here_text`)."""
+    if not (_interpreter(name) or _script_language(name)):
+        return None
+    text = _here_text(line)
+    if _interpreter(name):
+        return _code_read(text)
+    language = _script_language(name)
+    return _script_read(language, text) if language else None
+
+
+#: A here-document's operator and delimiter word (``<<EOF``, ``<<-'EOF'``, ``<< "EOF"``);
+#: not a here-string (``<<<``). A word not wholly one of these (``<<E"OF"``, ``<<$'EOF'``)
+#: matches group ``odd`` (review rev-env30b #4).
+_HERE_OPERATOR = re.compile(
+    r"<<(?!<)(-?)[ \t]{0,4}(?:(?:'([^'\n]{1,40})'|\"([^\"\n]{1,40})\"|\\?([\w.-]{1,40}))"
+    r"(?=[\s;&|<>()]|$)|(?P<odd>))"
+)
+_MAX_HEREDOCS = 8
+
+
+@functools.lru_cache(maxsize=8)
+def _here_text(line: str) -> str:
+    """The bodies of the here-documents of ``line``, each up to its delimiter line (only the
+    exact word, after tabs for ``<<-``), joined; the whole ``line`` when it has a here-string,
+    a delimiter word not parsed, or more than :data:`_MAX_HEREDOCS` here-documents (fail
+    closed). Linear: at most :data:`_MAX_HEREDOCS` searches."""
+    if "<<<" in line:
+        return line
+    bodies, start, last = [], 0, 0
+    for k, m in enumerate(_HERE_OPERATOR.finditer(line)):
+        if k >= _MAX_HEREDOCS or (m.start() < start and "\n" not in line[last : m.start()]):
+            return line  # many, or two on one line (cat <<A 3<<B): fail closed
+        if m.start() < start:
+            continue  # a << inside an earlier body
+        if m.group("odd") is not None:
+            return line  # a word not parsed (<<E"OF", <<$'EOF'): fail closed
+        last = m.end()
+        opened = line.find("\n", m.end())
+        if opened < 0:
+            break
+        delimiter = re.escape(m.group(2) or m.group(3) or m.group(4))
+        tabs = "\t*" if m.group(1) else ""
+        close = re.compile(rf"^{tabs}{delimiter}$", re.M).search(line, opened + 1)
+        start = close.start() if close else len(line)
+        bodies.append(line[opened + 1 : start])
+    return "\n".join(bodies)
+
+
+#: Options of ``xargs`` that take a value (``xargs -n 1 printenv``, ``--max-args 1``).
+_XARGS_VALUES = frozenset(
+    ["-n", "-L", "-I", "-J", "-R", "-d", "-E", "-P", "-s", "-a", "--max-args", "--max-lines",
+     "--max-procs", "--max-chars", "--delimiter", "--arg-file", "--process-slot-var"]
+)  # fmt: skip
+#: Options of ``find`` that run a command (``find . -exec printenv \;``), and how many of them
+#: are read.
+_FIND_RUNS = frozenset(["-exec", "-execdir", "-ok", "-okdir"])
+_MAX_FIND_RUNS = 8
+
+
+def _run_read(args: list[str], line: str, depth: int) -> str | None:
+    """What the program ``args`` names, run by another (``xargs``, ``find -exec``,
+    ``busybox``), reads; one deeper than :data:`_MAX_NESTING` is a dump (fail closed)."""
+    if not depth:
+        return _WHOLE
+    return _program_read(args[0].rsplit("/", 1)[-1], args[1:], line, depth - 1)
+
+
+def _xargs_read(args: list[str], line: str, depth: int) -> str | None:
+    """What ``xargs`` with ``args`` runs reads (``echo | xargs env``: the environment); its
+    input may name any variable for ``printenv`` (fail closed: all of them)."""
+    k = 0
+    while k < len(args) and args[k][:1] == "-":
+        k += 2 if args[k] in _XARGS_VALUES else 1
+    if k >= len(args):
+        return None  # xargs echoes its input
+    if args[k].rsplit("/", 1)[-1] == "printenv":
+        return _WHOLE
+    return _run_read(args[k:], line, depth)
+
+
+def _find_read(args: list[str], line: str, depth: int) -> str | None:
+    """What the commands ``find`` runs (``-exec printenv ;``, ``-execdir env {} +``) read."""
+    runs = [k for k, a in enumerate(args[:-1]) if a in _FIND_RUNS][:_MAX_FIND_RUNS]
+    for k in runs:
+        end = next((j for j in range(k + 1, len(args)) if args[j] in ("+", ";")), len(args))
+        found = _run_read(args[k + 1 : end], line, depth) if end > k + 1 else None
+        if found:
+            return found
+    return None
+
+
+def _busybox_read(args: list[str], line: str, depth: int) -> str | None:
+    """What the applet ``busybox`` runs reads (``busybox env``, ``busybox sh -c env``)."""
+    return _run_read(args, line, depth) if args and args[0][:1] != "-" else None
+
+
+_RUNNERS: dict[str, Callable[[list[str], str, int], str | None]] = {
+    "xargs": _xargs_read,
+    "find": _find_read,
+    "busybox": _busybox_read,
+}
 
 
 def _printed_by_name(name: str, args: list[str]) -> str | None:
@@ -744,6 +1235,7 @@ def _prints_all(name: str, args: list[str]) -> bool:
     return name in ("declare", "typeset") and set(flags) <= set("pxg")
 
 
+@functools.lru_cache(maxsize=64)
 def _code_read(code: str) -> str | None:
     """What code reads of the environment's secrets: the whole of it (``print(os.environ)``,
     ``dict(os.environ)``, ``os.environ.items()``, ``JSON.stringify(process.env)``), or a
@@ -751,29 +1243,64 @@ def _code_read(code: str) -> str | None:
     one read by a name held in a variable (``os.getenv(name)``) may be any of them. A
     variable that holds no secret (``os.environ.get("DEBUG")``, ``process.env.NODE_ENV``), a
     test whether one is set (``"X" in os.environ``), its names (``os.environ.keys()``) or an
-    assignment read nothing."""
-    for m in _env_accesses(code[:_MAX_VALUE]):
-        found = _code_access(code, m.start(), m.end(), m.group(0))
+    assignment read nothing. The whole code is read (up to :data:`_MAX_SCAN`), for its first
+    :data:`_MAX_ACCESSES` accesses (more: the environment, fail closed)."""
+    copies = [0]  # how many copies were followed (:data:`_MAX_COPIES`)
+    counted = 0
+    for m in _env_accesses(code):
+        if counted >= _MAX_ACCESSES:
+            return _WHOLE
+        if _harmless_keyed(code, m):
+            continue  # not counted (review rev-env30 #5: 201 of them were a dump)
+        found = _code_access(code, (m.start(), m.end()), m.group(0), copies)
         if found:
             return found
+        counted += 1
     return None
 
 
+def _harmless_keyed(code: str, m: re.Match[str]) -> bool:
+    """True for an access ``m`` that reads a variable by a quoted name holding no secret
+    (``os.environ.get('LOG_LEVEL')``, ``os.environ['HOME'] = x``): :func:`_code_access`
+    reads nothing there, whatever comes before."""
+    if m.group(0).endswith("("):
+        return False  # getenv(: its argument is read otherwise
+    keyed = _CODE_KEYED.match(code, m.end(), m.end() + 160)
+    return keyed is not None and bool(keyed.group(1)) and not _secret_name(keyed.group(2))
+
+
 def _env_accesses(code: str) -> Iterator[re.Match[str]]:
-    """Where ``code`` names the environment: :data:`_CODE_ENV`, and ``environ`` imported from
-    ``os`` (``from os import environ``) or ``os`` under another name (``import os as o``)."""
+    """Where ``code`` names the environment: :data:`_CODE_ENV`, Python's indirections
+    (:data:`_INDIRECT_ENV`: ``getattr(os, 'environ')``, ``vars(os)['environ']``), and
+    ``environ`` imported from ``os`` (``from os import environ``, under another name: ``from
+    os import environ as e``) or ``os`` under another name (``import os as o``)."""
     yield from _CODE_ENV.finditer(code)
+    yield from _INDIRECT_ENV.finditer(code)
     if _FROM_OS.search(code):
         yield from _BARE_ENVIRON.finditer(code)
-    alias = _OS_ALIAS.search(code)
-    if alias and alias.group(1) != "os":
-        name = re.escape(alias.group(1))
+        for renamed in _first(_ENVIRON_ALIAS.finditer(code), _MAX_ALIASES):
+            if renamed.group(1) not in ("environ", "environb"):
+                word = re.compile(rf"(?<![\w.]){re.escape(renamed.group(1))}\b")
+                yield from word.finditer(code, renamed.end())
+    aliases = (
+        m.group(1) for m in itertools.chain(_OS_ALIAS.finditer(code), _OS_BOUND.finditer(code))
+    )
+    for alias in _first((a for a in aliases if a != "os"), _MAX_ALIASES):
+        name = re.escape(alias)
         yield from re.finditer(rf"(?<![\w.]){name}\s{{0,4}}\.\s{{0,4}}environb?\b", code)
+        yield from re.finditer(_indirect_env(rf"(?<![\w.]){name}"), code)
 
 
-def _code_access(code: str, start: int, end: int, what: str) -> str | None:
-    """What the access to the environment at ``code[start:end]`` (``what``) reads: nothing in
-    a comment or when handed to a child process."""
+def _first(items: Iterable[_T], count: int) -> list[_T]:
+    """The first ``count`` distinct ``items``."""
+    return list(itertools.islice(dict.fromkeys(items), count))
+
+
+def _code_access(code: str, span: tuple[int, int], what: str, copies: list[int]) -> str | None:
+    """What the access to the environment at ``code[start:end]`` (``span``, ``what``) reads:
+    nothing in a comment or when handed to a child process (a copy handed on: only for the
+    first :data:`_MAX_COPIES` copies, counted in ``copies``)."""
+    start, end = span
     before = code[code.rfind("\n", max(0, start - 200), start) + 1 : start][-200:]
     child = _CHILD_ENV.search(before)
     if child and _to_child(code, start - len(before) + child.start()):
@@ -781,8 +1308,7 @@ def _code_access(code: str, start: int, end: int, what: str) -> str | None:
     if _commented(before) or _IMPORTED.search(before):
         return None
     after = code[end : end + 160]
-    copy = _COPY_TO.search(before)
-    if copy and _COPY_END.match(after) and _only_for_children(code, copy.group(1), end):
+    if _copied_for_children(code, (before, after), end, copies):
         return None
     if what.endswith("("):  # getenv(: getenv() is the whole environment (Java, PHP)
         keyed = _CODE_ARGUMENT.match(after)
@@ -793,7 +1319,7 @@ def _code_access(code: str, start: int, end: int, what: str) -> str | None:
     if keyed:
         return _keyed_read(keyed, before, after)
     attribute = _CODE_ATTRIBUTE.match(after)
-    if attribute and what.startswith("process"):
+    if attribute and what.startswith(("process", "Bun")):
         name = attribute.group(1)
         return name if _secret_name(name) and not attribute.group(2) else None
     if attribute:
@@ -801,6 +1327,17 @@ def _code_access(code: str, start: int, end: int, what: str) -> str | None:
     if _NAMES_ONLY.search(before) and _ARGUMENT_END.match(after):
         return None  # len(os.environ), Object.keys(process.env): its names, no value
     return _bare_access(before)
+
+
+def _copied_for_children(code: str, around: tuple[str, str], end: int, copies: list[int]) -> bool:
+    """True when the access ending at ``code[end]`` (``around``: its line's text before it,
+    the text after) is copied into a variable only handed to children (:func:`_only_for_children`),
+    for the first :data:`_MAX_COPIES` copies (``copies`` counts them; review rev-env30 #2)."""
+    copy = _COPY_TO.search(around[0])
+    if copy is None or not _COPY_END.match(around[1]):
+        return False
+    copies[0] += 1
+    return copies[0] <= _MAX_COPIES and _only_for_children(code, copy.group(1), end)
 
 
 def _keyed_read(keyed: re.Match[str], before: str, after: str) -> str | None:
@@ -819,10 +1356,14 @@ def _keyed_read(keyed: re.Match[str], before: str, after: str) -> str | None:
 def _only_for_children(code: str, name: str, start: int) -> bool:
     """True when every later use of the variable ``name`` (a copy of the environment) in
     ``code`` hands it to a child process or changes an item: no value is shown (review
-    rev-env29 F2: ``my_env = os.environ.copy(); subprocess.run(..., env=my_env)``)."""
-    text = code[:_MAX_VALUE]
-    for m in re.finditer(rf"(?<![\w.]){re.escape(name)}(?!\w)", text[start:]):
-        at = start + m.start()
+    rev-env29 F2: ``my_env = os.environ.copy(); subprocess.run(..., env=my_env)``). Past
+    :data:`_MAX_USES` uses, not (fail closed)."""
+    text = code
+    uses = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)").finditer(text, start)
+    for k, m in enumerate(uses):
+        if k >= _MAX_USES:
+            return False
+        at = m.start()
         if _NAMED_BY.match(text, at + len(name)):
             continue  # env=env: the keyword's name, or the name bound anew, shows nothing
         child = _TO_CHILD.search(text[max(0, at - 40) : at])
@@ -941,8 +1482,8 @@ def printed_nothing(output: str, command: str | None = None, tool: str = "") -> 
 
 def _simple_reader(command: str, tool: str) -> str | None:
     """The program of a line that is one command printing what it reads, or None."""
-    if _NOT_SIMPLE.search(command) or code_tool(tool):
-        return None
+    if len(command) > _MAX_VALUE or _NOT_SIMPLE.search(command) or code_tool(tool):
+        return None  # a long line's tail is not read: it may redirect the read
     words = command_words(command)
     own = _own_words(words, len(words))
     name = own[0].rsplit("/", 1)[-1] if own and "nohup" not in words else ""  # nohup.out
