@@ -393,6 +393,32 @@ def _fills_a_form(words: list[str]) -> bool:
     return _CONTAINER_WORDS.isdisjoint(words)
 
 
+#: Services and channels a tool name may open with before its verb (``slack_list_channels``,
+#: ``gmail_search``, ``mcp__outlook__get_mail``): names, not verbs, so the verb after them says
+#: what the tool does.
+_CHANNEL_WORDS = frozenset(
+    ["mcp", "email", "mail", "gmail", "outlook", "smtp", "slack", "sms", "message", "messages",
+     "chat", "teams", "whatsapp", "dm"]
+)  # fmt: skip
+#: The words of :data:`TOOL_CATEGORIES` that name an act, not a channel (``forward``, ``post``).
+_ACT_WORDS = frozenset(w for keys in TOOL_CATEGORIES.values() for w in keys) - _CHANNEL_WORDS
+
+
+def _channel_read(tokens: list[str]) -> bool:
+    """True for a name whose channel words lead to a read verb and that names no act after
+    it: ``slack_list_channels``, ``gmail_search``, ``mcp__slack__slack_get_users`` read;
+    ``slack_post_message``, ``gmail_read_and_forward`` do not (the official Slack MCP server's
+    reads were ``message`` sends, so "Summarise #general" made listing the channels drift)."""
+    head = 0
+    while head < len(tokens) and tokens[head] in _CHANNEL_WORDS:
+        head += 1
+    return (
+        0 < head < len(tokens)
+        and tokens[head] in READ_VERBS
+        and _ACT_WORDS.isdisjoint(tokens[head + 1 :])
+    )
+
+
 def tool_category(
     name: str, arguments: dict[str, object] | None = None, *, handoffs: bool = True
 ) -> str:
@@ -408,6 +434,8 @@ def tool_category(
     if any(t in ("http", "request", "fetch", "curl", "api") for t in tokens) and method:
         return "read" if method in ("GET", "HEAD") else "http_write"
     if tokens and tokens[0] in READ_VERBS:
+        return "read"
+    if _channel_read(tokens):
         return "read"
     if handoffs and is_handoff(name, args):
         return "other"
