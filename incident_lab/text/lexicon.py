@@ -395,27 +395,44 @@ def _fills_a_form(words: list[str]) -> bool:
 
 #: Services and channels a tool name may open with before its verb (``slack_list_channels``,
 #: ``gmail_search``, ``mcp__outlook__get_mail``): names, not verbs, so the verb after them says
-#: what the tool does.
+#: what the tool does. ``mcp`` only before one of them (``mcp_get_api_key`` is no channel).
 _CHANNEL_WORDS = frozenset(
-    ["mcp", "email", "mail", "gmail", "outlook", "smtp", "slack", "sms", "message", "messages",
-     "chat", "teams", "whatsapp", "dm"]
+    ["email", "mail", "gmail", "outlook", "smtp", "slack", "sms", "message", "messages", "chat",
+     "teams", "whatsapp", "dm"]
 )  # fmt: skip
-#: The words of :data:`TOOL_CATEGORIES` that name an act, not a channel (``forward``, ``post``).
-_ACT_WORDS = frozenset(w for keys in TOOL_CATEGORIES.values() for w in keys) - _CHANNEL_WORDS
+#: What a channel read may name after its verb: the channel's own records.
+_CHANNEL_OBJECTS = frozenset(
+    ["message", "messages", "mail", "mails", "email", "emails", "chat", "chats"]
+)
+#: Words after the read verb that make the name more than a read: a joined act (``and``,
+#: ``then``), any act verb or sink word (``send``, ``text``, ``dm``, ``trash``), a secret
+#: (``slack_get_token`` stays the credential read it was). Reviews rev-chan30 B1/B2.
+_NOT_ONLY_A_READ = (
+    frozenset(w for verbs in ACTION_VERBS.values() for w in verbs if " " not in w)
+    | frozenset(w for keys in TOOL_CATEGORIES.values() for w in keys)
+    | frozenset(
+        ["and", "or", "then", "plus", "also", "after", "before", "trash", "archive", "move",
+         "update", "create", "broadcast", "deliver", "dispatch", "transmit", "set", "add", "mark",
+         "key", "keys", "token", "tokens", "secret", "secrets", "password", "passwords",
+         "credential", "credentials", "oauth", "apikey", "auth"]
+    )
+) - _CHANNEL_OBJECTS  # fmt: skip
 
 
 def _channel_read(tokens: list[str]) -> bool:
-    """True for a name whose channel words lead to a read verb and that names no act after
-    it: ``slack_list_channels``, ``gmail_search``, ``mcp__slack__slack_get_users`` read;
-    ``slack_post_message``, ``gmail_read_and_forward`` do not (the official Slack MCP server's
+    """True for a name whose channel words lead to a read verb and that names nothing but
+    the read after it: ``slack_list_channels``, ``gmail_search``, ``mcp__slack__slack_get_users``,
+    ``mcp__gmail__list_messages`` read; ``slack_post_message``, ``gmail_search_and_send``,
+    ``message_read_receipt_send``, ``slack_get_token`` do not (the official Slack MCP server's
     reads were ``message`` sends, so "Summarise #general" made listing the channels drift)."""
-    head = 0
+    head = 1 if tokens[:1] == ["mcp"] and tokens[1:2] and tokens[1] in _CHANNEL_WORDS else 0
+    start = head
     while head < len(tokens) and tokens[head] in _CHANNEL_WORDS:
         head += 1
     return (
-        0 < head < len(tokens)
+        start < head < len(tokens)
         and tokens[head] in READ_VERBS
-        and _ACT_WORDS.isdisjoint(tokens[head + 1 :])
+        and _NOT_ONLY_A_READ.isdisjoint(tokens[head + 1 :])
     )
 
 

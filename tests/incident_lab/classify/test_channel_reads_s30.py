@@ -29,6 +29,7 @@ from incident_lab.text.lexicon import tool_category
         "teams_list_channels",
         "chat_list",
         "message_read",
+        "SlackListChannels",
     ],
 )
 def test_a_channel_then_a_read_verb_is_a_read(name: str) -> None:
@@ -50,6 +51,35 @@ def test_a_channel_then_a_read_verb_is_a_read(name: str) -> None:
         ("slack_get_and_post", "message"),
         ("slack", "message"),  # a channel and no verb: as before
         ("send_email", "email"),
+        # review rev-chan30 B1: a send (or any act) after the read keeps the act
+        ("slack_get_and_send", "message"),
+        ("slack_list_and_send_message", "message"),
+        ("sms_list_and_send", "message"),
+        ("slack_lookup_user_and_dm", "message"),
+        ("slack_read_and_message_user", "message"),
+        ("teams_find_and_message", "message"),
+        ("whatsapp_get_and_broadcast", "message"),
+        ("message_read_receipt_send", "message"),
+        ("dm_view_and_send", "message"),
+        ("sms_lookup_and_text", "message"),
+        ("gmail_search_and_send", "email"),
+        ("gmailSearchAndSend", "email"),
+        ("mcp__gmail__search_and_send", "email"),
+        ("email_get_and_send", "email"),
+        ("email_read_then_send_to", "email"),
+        ("gmail_fetch_and_email", "email"),
+        ("email_read_and_respond", "email"),
+        ("email_get_and_cc", "email"),
+        ("gmail_get_and_trash", "email"),
+        # review rev-chan30 B2: a secret read keeps its credential kind; mcp is no channel
+        ("mcp_get_api_key", "credential"),
+        ("mcpGetSecret", "credential"),
+        ("mcp_read_credentials", "credential"),
+        ("mcp_fetch_password", "credential"),
+        ("slack_get_token", "credential"),
+        ("gmail_get_oauth_token", "credential"),
+        ("mcp_fetch_url", "other"),
+        ("mcp_list_tools", "other"),
     ],
 )
 def test_a_channel_name_that_acts_keeps_its_act(name: str, kind: str) -> None:
