@@ -1357,18 +1357,17 @@ def _only_for_children(code: str, name: str, start: int) -> bool:
     ``code`` hands it to a child process or changes an item: no value is shown (review
     rev-env29 F2: ``my_env = os.environ.copy(); subprocess.run(..., env=my_env)``). Past
     :data:`_MAX_USES` uses, not (fail closed)."""
-    text = code
-    uses = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)").finditer(text, start)
+    uses = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)").finditer(code, start)
     for k, m in enumerate(uses):
         if k >= _MAX_USES:
             return False
         at = m.start()
-        if _NAMED_BY.match(text, at + len(name)):
+        if _NAMED_BY.match(code, at + len(name)):
             continue  # env=env: the keyword's name, or the name bound anew, shows nothing
-        child = _TO_CHILD.search(text[max(0, at - 40) : at])
-        if child and _to_child(text, max(0, at - 40) + child.start()):
+        child = _TO_CHILD.search(code[max(0, at - 40) : at])
+        if child and _to_child(code, max(0, at - 40) + child.start()):
             continue
-        if not _CHANGED.match(text, at + len(name)):
+        if not _CHANGED.match(code, at + len(name)):
             return False
     return True
 
