@@ -971,13 +971,10 @@ def _script_access(language: str, code: str, m: re.Match[str]) -> str | None:
 def _here_code_read(name: str, line: str) -> str | None:
     """What an interpreter reading its code from a here-document in ``line`` reads (its
     body, :func:`_here_text`)."""
-    if not (_interpreter(name) or _script_language(name)):
-        return None
-    text = _here_text(line)
     if _interpreter(name):
-        return _code_read(text)
+        return _code_read(_here_text(line))
     language = _script_language(name)
-    return _script_read(language, text) if language else None
+    return _script_read(language, _here_text(line)) if language else None
 
 
 #: A here-document's operator and delimiter word (``<<EOF``, ``<<-'EOF'``, ``<< "EOF"``);
