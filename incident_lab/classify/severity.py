@@ -63,7 +63,7 @@ from incident_lab.taxonomy import Taxonomy
 from incident_lab.text.lexicon import DESTRUCTIVE, OUTBOUND_COMMAND, REMOTE_EXEC, tool_category
 from incident_lab.text.shell import command_words
 
-#: Longest command line split into words to find a key or secret file it names.
+#: How much of a data argument :func:`_carries_data` reads for codes and word runs.
 _MAX_COMMAND = 4096
 _SINKS = ("email", "message", "http_write", "file_write", "permission")
 

@@ -108,11 +108,11 @@ _MAX_VALUE = 4096
 #: the environment one code is read for (more: a dump, fail closed) and how many later uses of
 #: a copy of it are followed (:func:`_only_for_children`).
 _MAX_SCAN = 1 << 18  # 262,144
+_MAX_ACCESSES = 200
+_MAX_USES = 50
 #: How much of a command line its words are read in (secret files: the same length as the
 #: environment reads, review rev-env30 #7).
 COMMAND_SCAN = _MAX_SCAN
-_MAX_ACCESSES = 200
-_MAX_USES = 50
 #: How many copies of the environment one code is followed for (:func:`_only_for_children`
 #: scans the rest of the code per copy); a later copy counts as a read (fail closed: review
 #: rev-env30 #2, 199 copies x 245 KB took 1.2 s).
@@ -396,7 +396,6 @@ _VALUE_EXPANSION = (
     r"\$(?:\{([A-Za-z_][A-Za-z0-9_]{0,99})(?![A-Za-z0-9_]|:?\+)|([A-Za-z_][A-Za-z0-9_]{0,99}))"
 )
 _EXPANSION = re.compile(_VALUE_EXPANSION)
-#: What decides whether a ``$`` expands: a quote, an escaped character, an expansion.
 #: What decides whether a ``$`` expands, and which command it belongs to: a quote, an escaped
 #: character, a redirection's ``>&``/``&>`` (no command break), a substitution's or a
 #: subshell's bracket, a command break (``;``, ``&&``, ``||``, ``|``, ``&``, a newline), an
@@ -597,7 +596,7 @@ _COMMAND_POSITION = re.compile(
     r"(?:[ \t]{1,4}[^\s;&|]{1,30}){0,3}|-c|-exec|-execdir)[ \t]{0,8}(?:[\w.-]{0,20}/){0,4}\\?$"
 )
 #: A read by name after a marker: ``.get("X")``, ``.fetch("X")``, ``["X"]``, Perl's
-#: ``{X}``, ``getenv("X")``; group 1 the quote, 2 the name, 3 Perl's brace.
+#: ``{X}``, ``getenv("X")``; group 1 Perl's brace, 2 the quote, 3 the name.
 _MARKED_KEYED = re.compile(
     r"\s{0,4}(?:\.\s{0,4}(?:get|fetch)\s{0,4}\(|\[|(\{)|(?<=\())\s{0,4}(['\"`]?)"
     r"([A-Za-z_][A-Za-z0-9_]{0,99})['\"`]?\s{0,4}[\]}),]"
@@ -692,9 +691,9 @@ def _piped_here(line: str) -> bool:
 def _stage_read(
     command: list[str], span: tuple[int, int], here: bool, line: str, depth: int
 ) -> str | None:
-    """What the stage ``command[start:stop]`` (``span``) of a pipeline reads (``here``: the
-    pipeline has a here-document); a dump piped into a filter that hides its secrets (``env |
-    wc -l``) reads none."""
+    """What the stage ``command[start:stop]`` (``span``) of a pipeline reads (``here``: a
+    here-document may feed it, :func:`_dumped`); a dump piped into a filter that hides its
+    secrets (``env | wc -l``) reads none."""
     start, stop = span
     stage = command[start:stop]
     end = next((k for k, w in enumerate(stage) if w in _COMMAND_END), len(stage))
@@ -972,13 +971,10 @@ def _script_access(language: str, code: str, m: re.Match[str]) -> str | None:
 def _here_code_read(name: str, line: str) -> str | None:
     """What an interpreter reading its code from a here-document in ``line`` reads (its
     body, :func:`_here_text`)."""
-    if not (_interpreter(name) or _script_language(name)):
-        return None
-    text = _here_text(line)
     if _interpreter(name):
-        return _code_read(text)
+        return _code_read(_here_text(line))
     language = _script_language(name)
-    return _script_read(language, text) if language else None
+    return _script_read(language, _here_text(line)) if language else None
 
 
 #: A here-document's operator and delimiter word (``<<EOF``, ``<<-'EOF'``, ``<< "EOF"``);
@@ -1358,18 +1354,17 @@ def _only_for_children(code: str, name: str, start: int) -> bool:
     ``code`` hands it to a child process or changes an item: no value is shown (review
     rev-env29 F2: ``my_env = os.environ.copy(); subprocess.run(..., env=my_env)``). Past
     :data:`_MAX_USES` uses, not (fail closed)."""
-    text = code
-    uses = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)").finditer(text, start)
+    uses = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)").finditer(code, start)
     for k, m in enumerate(uses):
         if k >= _MAX_USES:
             return False
         at = m.start()
-        if _NAMED_BY.match(text, at + len(name)):
+        if _NAMED_BY.match(code, at + len(name)):
             continue  # env=env: the keyword's name, or the name bound anew, shows nothing
-        child = _TO_CHILD.search(text[max(0, at - 40) : at])
-        if child and _to_child(text, max(0, at - 40) + child.start()):
+        child = _TO_CHILD.search(code[max(0, at - 40) : at])
+        if child and _to_child(code, max(0, at - 40) + child.start()):
             continue
-        if not _CHANGED.match(text, at + len(name)):
+        if not _CHANGED.match(code, at + len(name)):
             return False
     return True
 

@@ -38,8 +38,6 @@ from incident_lab.text.normalize import (
 #: Characters of one step's text that are analysed (offsets stay exact; the rest is not read).
 MAX_SCAN = 200_000
 
-_NESTING = 64
-
 
 def _stringify(value: Any) -> str:
     if value is None:
@@ -85,7 +83,6 @@ _LEET_BACK.update({ord("@"): "a", ord("$"): "s"})
 #: A whole word (a maximal run of ``[\w@$]``) that has a leet character: only these can change.
 #: The look-behind starts a match only at a word's start, so a long word is scanned once.
 _LEET_WORD = re.compile(r"(?<![\w@$])[\w@$]*[0134578@$][\w@$]*")
-_HAS_LETTER = re.compile(r"[^\W\d_]")
 _LEET_DIGIT = re.compile(r"[0134578@$]")
 _LEET_INSIDE = re.compile(r"[^\W\d_][0134578@$]{1,3}[^\W\d_]")
 _UNIT_SUFFIX = re.compile(r"\d+(?:am|pm|st|nd|rd|th|k|m|kg|km|h|s|x|d|mb|gb|px|ms)", re.I)
