@@ -436,21 +436,6 @@ def _channel_read(tokens: list[str]) -> bool:
     )
 
 
-def _served_by_a_channel(tokens: list[str]) -> str | None:
-    """An MCP tool of a channel's server (``mcp__slack__conversations_history``,
-    ``mcp__slack__channels_list``) is what its own name says, not a send because the server
-    is Slack: ``"read"`` with a read verb, else ``"other"``; None (judged as before) when its
-    own name names an act, a sink or a secret (``mcp__slack__conversations_add_message``)."""
-    if len(tokens) < 3 or tokens[0] != "mcp" or tokens[1] not in _CHANNEL_WORDS:
-        return None
-    own = tokens[2:]
-    if not _NOT_ONLY_A_READ.isdisjoint(own) or not _CHANNEL_WORDS.isdisjoint(
-        set(own) - _CHANNEL_OBJECTS
-    ):
-        return None
-    return "read" if any(t in READ_VERBS for t in own) else "other"
-
-
 def tool_category(
     name: str, arguments: dict[str, object] | None = None, *, handoffs: bool = True
 ) -> str:
@@ -469,8 +454,6 @@ def tool_category(
         return "read"
     if _channel_read(tokens):
         return "read"
-    if (served := _served_by_a_channel(tokens)) is not None:
-        return served
     if handoffs and is_handoff(name, args):
         return "other"
     for k, token in enumerate(tokens):  # the verb usually comes first: delete_email deletes
