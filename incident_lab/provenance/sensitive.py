@@ -24,8 +24,7 @@ import functools
 import ipaddress
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import re2
@@ -34,7 +33,6 @@ from incident_lab.text.lexicon import DESTRUCTIVE, name_words, tool_category
 from incident_lab.text.shell import command_words
 
 _I = re.IGNORECASE
-_T = TypeVar("_T")
 
 #: Credential and key files, and the system's password files.
 _SECRET_PATH = re.compile(
@@ -1049,7 +1047,9 @@ def _xargs_read(args: list[str], line: str, depth: int) -> str | None:
 
 def _find_read(args: list[str], line: str, depth: int) -> str | None:
     """What the commands ``find`` runs (``-exec printenv ;``, ``-execdir env {} +``) read."""
-    runs = [k for k, a in enumerate(args[:-1]) if a in _FIND_RUNS][:_MAX_FIND_RUNS]
+    runs = [k for k, a in enumerate(args[:-1]) if a in _FIND_RUNS]
+    if len(runs) > _MAX_FIND_RUNS:
+        return _WHOLE  # more than it follows: fail closed (whole-diff read of s30)
     for k in runs:
         end = next((j for j in range(k + 1, len(args)) if args[j] in ("+", ";")), len(args))
         found = _run_read(args[k + 1 : end], line, depth) if end > k + 1 else None
@@ -1241,6 +1241,8 @@ def _code_read(code: str) -> str | None:
     test whether one is set (``"X" in os.environ``), its names (``os.environ.keys()``) or an
     assignment read nothing. The whole code is read (up to :data:`_MAX_SCAN`), for its first
     :data:`_MAX_ACCESSES` accesses (more: the environment, fail closed)."""
+    if _past_the_alias_cap(code):
+        return _WHOLE  # more names for os or environ than are followed: fail closed
     copies = [0]  # how many copies were followed (:data:`_MAX_COPIES`)
     counted = 0
     for m in _env_accesses(code):
@@ -1274,22 +1276,39 @@ def _env_accesses(code: str) -> Iterator[re.Match[str]]:
     yield from _INDIRECT_ENV.finditer(code)
     if _FROM_OS.search(code):
         yield from _BARE_ENVIRON.finditer(code)
-        for renamed in _first(_ENVIRON_ALIAS.finditer(code), _MAX_ALIASES):
-            if renamed.group(1) not in ("environ", "environb"):
-                word = re.compile(rf"(?<![\w.]){re.escape(renamed.group(1))}\b")
-                yield from word.finditer(code, renamed.end())
-    aliases = (
-        m.group(1) for m in itertools.chain(_OS_ALIAS.finditer(code), _OS_BOUND.finditer(code))
-    )
-    for alias in _first((a for a in aliases if a != "os"), _MAX_ALIASES):
+        for name, end in list(_environ_names(code).items())[:_MAX_ALIASES]:
+            word = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
+            yield from word.finditer(code, end)
+    for alias in _os_names(code)[:_MAX_ALIASES]:
         name = re.escape(alias)
         yield from re.finditer(rf"(?<![\w.]){name}\s{{0,4}}\.\s{{0,4}}environb?\b", code)
         yield from re.finditer(_indirect_env(rf"(?<![\w.]){name}"), code)
 
 
-def _first(items: Iterable[_T], count: int) -> list[_T]:
-    """The first ``count`` distinct ``items``."""
-    return list(itertools.islice(dict.fromkeys(items), count))
+def _environ_names(code: str) -> dict[str, int]:
+    """The names ``environ`` is imported under (``from os import environ as e``), each with
+    where its first import ends."""
+    names: dict[str, int] = {}
+    for m in _ENVIRON_ALIAS.finditer(code):
+        if m.group(1) not in ("environ", "environb"):
+            names.setdefault(m.group(1), m.end())
+    return names
+
+
+def _os_names(code: str) -> list[str]:
+    """The names ``os`` goes by besides its own (``import os as o``, ``o = importlib.import_module('os')``)."""
+    found = (
+        m.group(1) for m in itertools.chain(_OS_ALIAS.finditer(code), _OS_BOUND.finditer(code))
+    )
+    return list(dict.fromkeys(a for a in found if a != "os"))
+
+
+def _past_the_alias_cap(code: str) -> bool:
+    """True when ``code`` calls ``os`` or ``environ`` by more names than :data:`_MAX_ALIASES`
+    (the ninth would not be followed: whole-diff read of s30)."""
+    return len(_os_names(code)) > _MAX_ALIASES or (
+        _FROM_OS.search(code) is not None and len(_environ_names(code)) > _MAX_ALIASES
+    )
 
 
 def _code_access(code: str, span: tuple[int, int], what: str, copies: list[int]) -> str | None:
