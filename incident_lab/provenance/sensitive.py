@@ -641,6 +641,10 @@ def code_tool(tool: str) -> bool:
 def _line_read(words: list[str], line: str, depth: int) -> str | None:
     """:func:`environment_read` of a shell line's words, command by command."""
     command: list[str] = []
+    # a find whose run a ";" ended: the ";" may have been find's own "\;" (the words do not
+    # tell), so the next command is also read as that find's continuation (whole-diff read of
+    # s30: find . -exec true \; -exec printenv \;); bounded by _MAX_FIND_RUNS (fail closed)
+    carried: list[str] = []
     for word in [*words, ";"]:
         if word in _OPENERS and (not command or command[-1].endswith("$")):
             word = ";"  # a subshell, a group or a substitution starts: a new command
@@ -650,10 +654,21 @@ def _line_read(words: list[str], line: str, depth: int) -> str | None:
             command.append(word)
             continue
         found = _dumped(command, line, depth)
+        if not found and carried:
+            found = _dumped([*carried, *command], line, depth)
         if found:
             return found
+        carried = [*carried, *command, ";"] if word == ";" and _runs_in_find(command) else []
         command = []
     return None
+
+
+def _runs_in_find(command: list[str]) -> bool:
+    """True for a command that is ``find`` running a command (``-exec``, ``-ok``) or a run
+    carried on from one."""
+    return not _FIND_RUNS.isdisjoint(command) and (
+        command[0] in _FIND_RUNS or any(w.rsplit("/", 1)[-1] == "find" for w in command)
+    )
 
 
 def _dumped(command: list[str], line: str, depth: int) -> str | None:

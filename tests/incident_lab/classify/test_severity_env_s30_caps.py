@@ -41,3 +41,27 @@ def test_names_for_the_environment_past_the_alias_cap_fail_closed(code: str) -> 
 def test_a_few_names_for_os_that_read_nothing_are_no_read() -> None:
     code = "".join(f"import os as a{k}\n" for k in range(3)) + "print(a1.getcwd())\n"
     assert environment_read([], code, "run_python") is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "find . -exec true \\; -exec printenv \\;",
+        "find . -type f -exec grep -q x {} \\; -exec sh -c env \\;",
+        "find . -exec true {} ; env",  # the shell runs env after find: read either way
+    ],
+)
+def test_a_find_run_after_an_escaped_semicolon_is_read(line: str) -> None:
+    assert _shell(line) == _WHOLE
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "find . -name '*.py' -exec grep -l foo {} \\;",
+        "find . -exec true \\; -exec ls -l {} \\;",
+        "find . -type f -exec chmod 644 {} \\; -print",
+    ],
+)
+def test_ordinary_find_runs_read_nothing(line: str) -> None:
+    assert _shell(line) is None
