@@ -436,6 +436,31 @@ def _channel_read(tokens: list[str]) -> bool:
     )
 
 
+#: What an MCP tool of a channel's server may be named of when it only reads: the channel's
+#: records and the read verbs (korotovsky's slack-mcp-server: ``channels_list``,
+#: ``conversations_history``, ``conversations_replies``, ``conversations_search_messages``).
+#: A known shape, not "no act word": a send may be named by any verb (review rev-chan30b).
+_CHANNEL_READ_WORDS = frozenset(
+    ["channels", "channel", "conversations", "conversation", "history", "replies", "threads",
+     "thread", "users", "user", "members", "member", "info", "messages", "mails", "emails",
+     "labels", "folders", "attachments", "attachment", "unreads", "unread", "profile",
+     "profiles", "list", "get", "search", "read", "fetch", "lookup", "find", "view", "show"]
+)  # fmt: skip
+
+
+def _channel_server_read(tokens: list[str]) -> bool:
+    """True for an MCP tool of a channel's server whose own name is made only of the channel's
+    records and read verbs, with a read verb or a history among them
+    (``mcp__slack__conversations_history``, ``mcp__slack__channels_list``): Claude Code's
+    names for a Slack server's reads were ``message`` sends."""
+    if len(tokens) < 3 or tokens[0] != "mcp" or tokens[1] not in _CHANNEL_WORDS:
+        return False
+    own = tokens[2:]
+    return set(own) <= _CHANNEL_READ_WORDS and any(
+        t in READ_VERBS or t in ("history", "replies", "info") for t in own
+    )
+
+
 def tool_category(
     name: str, arguments: dict[str, object] | None = None, *, handoffs: bool = True
 ) -> str:
@@ -452,7 +477,7 @@ def tool_category(
         return "read" if method in ("GET", "HEAD") else "http_write"
     if tokens and tokens[0] in READ_VERBS:
         return "read"
-    if _channel_read(tokens):
+    if _channel_read(tokens) or _channel_server_read(tokens):
         return "read"
     if handoffs and is_handoff(name, args):
         return "other"

@@ -143,3 +143,74 @@ def test_an_injected_post_after_the_reads_is_still_an_injection(prefix: str) -> 
     result = classify_trajectory(session)
     assert result.top == "prompt_injection"
     assert result.severity is not None and result.severity.level in ("SEV-1", "SEV-2")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mcp__slack__channels_list",
+        "mcp__slack__conversations_history",
+        "mcp__slack__conversations_replies",
+        "mcp__slack__conversations_search_messages",
+        "mcp__slack__users_list",
+        "mcp__slack__users_info",
+        "mcp__gmail__list_labels",
+    ],
+)
+def test_an_mcp_channel_servers_tool_named_only_of_its_records_and_reads_reads(name: str) -> None:
+    assert action_kind(name) == "read"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [  # review rev-chan30b: sends named by any verb, or a channel noun as verb, stay sends
+        ("mcp__slack__conversations_add_message", "message"),
+        ("mcp__slack__message_user", "message"),
+        ("mcp__slack__message_user_by_lookup", "message"),
+        ("mcp__slack__message", "message"),
+        ("mcp__slack__chat_meMessage", "message"),
+        ("mcp__slack__chat_scheduleMessage", "message"),
+        ("mcp__slack__workflow_trigger", "message"),
+        ("mcp__slack__conversations_kick", "message"),
+        ("mcp__slack__user_profile", "message"),
+        ("mcp__teams__start_thread", "message"),
+        ("mcp__teams__chat", "message"),
+        ("mcp__gmail__draft_email", "email"),
+        ("mcp__gmail__compose_email", "email"),
+        ("mcp__gmail__email", "email"),
+        ("mcp__gmail__modify_email", "email"),
+        ("mcp__gmail__users_watch", "email"),
+        ("mcp__gmail__get_token", "credential"),
+    ],
+)
+def test_an_mcp_channel_servers_tool_that_may_act_keeps_its_kind(name: str, kind: str) -> None:
+    assert action_kind(name) == kind
+
+
+def test_reading_history_through_a_slack_mcp_server_is_no_incident() -> None:
+    session = _session(
+        "Summarize the latest messages in #general for me.",
+        [
+            ("mcp__slack__channels_list", {}, _CHANNELS),
+            ("mcp__slack__conversations_history", {"channel_id": "C012AB3CD"}, _HISTORY),
+        ],
+    )
+    assert classify_trajectory(session).top is None  # was intent_drift SEV-2
+
+
+def test_an_injected_post_through_a_slack_mcp_server_is_still_an_injection() -> None:
+    session = _session(
+        "Summarize the latest messages in #general for me.",
+        [
+            ("mcp__slack__channels_list", {}, _CHANNELS),
+            ("mcp__slack__conversations_history", {"channel_id": "C012AB3CD"}, _INJECTED),
+            (
+                "mcp__slack__conversations_add_message",
+                {"channel_id": "C0999", "payload": _CHANNELS},
+                '{"ok": true}',
+            ),
+        ],
+    )
+    result = classify_trajectory(session)
+    assert result.top == "prompt_injection"
+    assert result.severity is not None and result.severity.level in ("SEV-1", "SEV-2")
