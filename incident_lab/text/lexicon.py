@@ -450,15 +450,27 @@ _CHANNEL_READ_WORDS = frozenset(
 
 def _channel_server_read(tokens: list[str]) -> bool:
     """True for an MCP tool of a channel's server whose own name is made only of the channel's
-    records and read verbs, with a read verb or a history among them
+    records and read verbs, with a read verb or a conversation's history, replies or info among them
     (``mcp__slack__conversations_history``, ``mcp__slack__channels_list``): Claude Code's
     names for a Slack server's reads were ``message`` sends."""
     if len(tokens) < 3 or tokens[0] != "mcp" or tokens[1] not in _CHANNEL_WORDS:
         return False
     own = tokens[2:]
-    return set(own) <= _CHANNEL_READ_WORDS and any(
-        t in READ_VERBS or t in ("history", "replies", "info") for t in own
+    if not set(own) <= _CHANNEL_READ_WORDS:
+        return False
+    # a history, replies or info read only after what it is of (``conversations_replies``);
+    # alone or after a thread or messages it may post (Graph's ``.../messages/{id}/replies``:
+    # review rev-chan30c)
+    of_a_record = any(
+        t in ("history", "replies", "info") and k and own[k - 1] in _HISTORY_OWNERS
+        for k, t in enumerate(own)
     )
+    return of_a_record or any(t in READ_VERBS for t in own)
+
+
+_HISTORY_OWNERS = frozenset(
+    ["conversations", "conversation", "channels", "channel", "users", "user"]
+)
 
 
 def tool_category(

@@ -181,6 +181,10 @@ def test_an_mcp_channel_servers_tool_named_only_of_its_records_and_reads_reads(n
         ("mcp__gmail__modify_email", "email"),
         ("mcp__gmail__users_watch", "email"),
         ("mcp__gmail__get_token", "credential"),
+        # review rev-chan30c: replies/history alone or after a thread may post
+        ("mcp__slack__replies", "message"),
+        ("mcp__teams__thread_replies", "message"),
+        ("mcp__teams__channel_messages_replies", "message"),
     ],
 )
 def test_an_mcp_channel_servers_tool_that_may_act_keeps_its_kind(name: str, kind: str) -> None:
