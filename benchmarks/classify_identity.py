@@ -58,7 +58,10 @@ def corpus(cache: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def _digest(
-    results: list[Any], dump: list[str] | None = None, errors: list[str] | None = None, where: str = ""
+    results: list[Any],
+    dump: list[str] | None = None,
+    errors: list[str] | None = None,
+    where: str = "",
 ) -> str:
     h = hashlib.sha256()
     for c in results:

@@ -220,6 +220,11 @@ def _gate(workdir: Path, target: str, name: str) -> dict[str, Any]:
 
 
 def _pick_incident(classifications: list[Any]) -> Any:
+    crashed = [f"{c.session_id}: {e}" for c in classifications for e in c.detector_errors]
+    if crashed:  # the example log's classification is known: a crash is no result
+        raise CheckFailed(
+            f"{len(crashed)} detector error(s) classifying the example log; first: {crashed[0]}"
+        )
     flagged = [c for c in classifications if c.incident]
     if not flagged:
         raise CheckFailed("the classifier found no incident in the example log")

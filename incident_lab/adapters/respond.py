@@ -213,6 +213,14 @@ def _classify(bundle: Path, prompt: Prompter, result: RespondResult) -> dict[str
         )
     )
     prompt.say(f"   {len(trajs)} sessions classified; {len(flagged)} flagged")
+    crashed = [c for c in results if c.detector_errors]
+    if crashed:  # a failed detector says nothing: its sessions may be missing from the flagged
+        prompt.say(
+            f"   detector error(s) in {len(crashed)} of {len(results)} session(s): the flagged "
+            "list and suggestions may miss what they would have found"
+        )
+        for c in crashed[:3]:
+            prompt.say(f"   detector error: {c.session_id}: {c.detector_errors[0]}"[:300])
     suggested = derive_record(bundle)["suggestions"]
     _say_suggestions(prompt, suggested, flagged)
     taxonomy = load_taxonomy()

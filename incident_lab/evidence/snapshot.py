@@ -69,19 +69,22 @@ _EDGE_SHARE = 10
 _EDGE_CLASSIFY_MAX = 100
 
 
-def _classified_edge(objs: list[dict[str, Any]]) -> list[str]:
+def _classified_edge(objs: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
     """``session: mode SEV-1`` for the edge sessions the classifier rates SEV-1 (active
-    harm; lower levels are too common in ordinary traffic to mean an attack is cut)."""
+    harm; lower levels are too common in ordinary traffic to mean an attack is cut), and
+    ``session: detector: error`` for each edge session where a detector raised."""
     if not objs:
-        return []
+        return [], []
     from incident_lab.classify import classify_many
 
-    out = []
+    out, crashed = [], []
     for c in classify_many(objs):
         level = c.severity.level if c.severity else None
         if c.top and level == "SEV-1":
             out.append(f"{c.session_id}: {c.top} {level}")
-    return out
+        if c.detector_errors:
+            crashed.append(f"{c.session_id}: {c.detector_errors[0]}")
+    return out, crashed
 
 
 def _edge_warning(at_edge: int, flagged: int, edge: int, kept: int, starts: list[Any]) -> str:
@@ -177,7 +180,13 @@ class _Collection:
             self.warnings.append(_edge_warning(at_edge, flagged, edge, len(kept), starts))
             return
         # Production logs rarely label anything: ask the classifier about the edge only.
-        suspicious = _classified_edge(edge_objs)
+        suspicious, crashed = _classified_edge(edge_objs)
+        if crashed:
+            self.warnings.append(
+                f"the classifier's detectors failed on {len(crashed)} of the {len(edge_objs)} "
+                f"oldest sessions kept by --last (e.g. {' '.join(crashed[0].splitlines())[:300]}): "
+                "the edge check may have missed an incident there"
+            )
         if suspicious:
             self.warnings.append(
                 f"the classifier rates {len(suspicious)} of the {len(edge_objs)} oldest sessions "

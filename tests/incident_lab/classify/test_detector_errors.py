@@ -155,7 +155,69 @@ def test_add_without_a_detector_error_still_exits_0(
 ) -> None:
     """Guard against a blanket exit 5: a clean classification is no partial result."""
     src = _write_jsonl(tmp_path / "log.jsonl", _sessions())
-    code, _, err = _run(
-        capsys, "add", "--from", str(src), "--scenarios-dir", str(tmp_path / "lib")
-    )
+    code, _, err = _run(capsys, "add", "--from", str(src), "--scenarios-dir", str(tmp_path / "lib"))
     assert code == 0 and "detector error" not in err
+
+
+@pytest.mark.usefixtures("fresh_plugins")
+def test_snapshot_edge_check_warns_when_a_detector_failed(tmp_path: Path) -> None:
+    """snapshot --last asks the classifier about the oldest kept sessions: a detector that
+    raised there is a warning (the edge check may have missed an incident), not silence."""
+    from incident_lab.evidence import take_snapshot
+    from incident_lab.example.traffic import generate_log
+
+    generate_log(tmp_path / "raw.jsonl", sessions=12, incidents=0, seed=3)
+    rows = [json.loads(x) for x in (tmp_path / "raw.jsonl").read_text().splitlines()]
+    for r in rows:
+        r.pop("labels", None)
+    rows.sort(key=lambda r: r["started_at"])
+    log = _write_jsonl(tmp_path / "log.jsonl", rows)
+    assert take_snapshot([log], last=10, out=tmp_path / "a").summary["warnings"] == []
+    get_plugin_manager().register(_Crashing(), name="crashing")
+    warnings = take_snapshot([log], last=10, out=tmp_path / "b").summary["warnings"]
+    oldest = rows[2]["session_id"]
+    assert warnings == [
+        "the classifier's detectors failed on 1 of the 1 oldest sessions kept by --last "
+        f"(e.g. {oldest}: crashing_rule: RuntimeError: kaput on {oldest}): the edge check "
+        "may have missed an incident there"
+    ]
+
+
+@pytest.mark.usefixtures("fresh_plugins")
+def test_demo_does_not_hold_when_a_detector_failed() -> None:
+    from incident_lab.classify import classify_many
+    from incident_lab.demo import _pick_incident
+    from incident_lab.errors import CheckFailed
+
+    found = classify_many(_sessions())
+    assert _pick_incident(found).session_id == "attack"
+    get_plugin_manager().register(_Crashing(), name="crashing")
+    with pytest.raises(
+        CheckFailed, match=r"2 detector error.*first: attack: crashing_rule: RuntimeError"
+    ):
+        _pick_incident(classify_many(_sessions()))
+
+
+@pytest.mark.usefixtures("fresh_plugins")
+def test_respond_says_which_detectors_failed(tmp_path: Path) -> None:
+    from incident_lab.adapters.config import load_config
+    from incident_lab.adapters.respond import Prompter, respond
+    from incident_lab.example.traffic import generate_log
+
+    log = tmp_path / "prod.jsonl"
+    generate_log(log, sessions=12, incidents=1, seed=11)
+    get_plugin_manager().register(_Crashing(), name="crashing")
+    lines: list[str] = []
+    prompt = Prompter(
+        say=lines.append, confirm=lambda q, d: True, choose=lambda q, o, d: d, assume_yes=True
+    )
+    respond(
+        [str(log)],
+        config=load_config(None),
+        prompt=prompt,
+        out=tmp_path / "inc",
+        scenarios_dir=tmp_path / "sc",
+    )
+    said = [line for line in lines if "detector error" in line]
+    assert said[0].startswith("   detector error(s) in 12 of 12 session(s)")
+    assert "crashing_rule: RuntimeError: kaput on" in said[1]
