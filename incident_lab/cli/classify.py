@@ -50,7 +50,7 @@ def _read(
     return trajs, rejects, seen
 
 
-def detector_errors(results: list[Classification]) -> list[str]:
+def _detector_errors(results: list[Classification]) -> list[str]:
     """``SESSION: DETECTOR: ExceptionType: message`` for every detector that failed."""
     return [f"{c.session_id}: {err}" for c in results for err in c.detector_errors]
 
@@ -59,7 +59,7 @@ def _partial(rejects: list[str], results: list[Classification]) -> str | None:
     """List the rejected records and the detector errors on stderr; the PartialResult
     message when there was either (a crashed detector's silence is no "no finding")."""
     echo_listed("rejected", rejects)
-    crashed = detector_errors(results)
+    crashed = _detector_errors(results)
     echo_listed("detector error", crashed)
     parts = []
     if rejects:
