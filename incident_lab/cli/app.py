@@ -88,13 +88,13 @@ _MAX_LISTED_CHARS = 500
 
 
 def echo_listed(prefix: str, lines: list[str]) -> None:
-    """Print ``PREFIX: line`` on stderr, one line each (newlines folded, long ones cut),
-    for the first :data:`MAX_LISTED` lines, then ``PREFIX: … and N more``."""
+    """Print ``PREFIX: line`` on stderr, one printable line each (:func:`quote`: line
+    breaks folded, control characters blanked, long ones cut), for the first
+    :data:`MAX_LISTED` lines, then ``PREFIX: … and N more``."""
+    from incident_lab.text import quote
+
     for line in lines[:MAX_LISTED]:
-        text = " ".join(line.splitlines())
-        if len(text) > _MAX_LISTED_CHARS:
-            text = text[: _MAX_LISTED_CHARS - 1] + "…"
-        click.echo(f"{prefix}: {text}", err=True)
+        click.echo(f"{prefix}: {quote(line, _MAX_LISTED_CHARS)}", err=True)
     if len(lines) > MAX_LISTED:
         click.echo(f"{prefix}: … and {len(lines) - MAX_LISTED} more", err=True)
 

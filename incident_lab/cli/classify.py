@@ -10,10 +10,11 @@ from typing import Any
 import click
 
 from incident_lab.classify import Classification, classify_many
-from incident_lab.classify.followup import write_classification
+from incident_lab.classify.followup import detector_error_lines, write_classification
 from incident_lab.cli.app import echo_json, echo_listed, json_option, progress_enabled
 from incident_lab.errors import IncidentLabError, InputError, PartialResult, UsageError
 from incident_lab.readers import read_paths
+from incident_lab.text import quote
 
 
 def _bundle_dir(path: Path) -> Path | None:
@@ -50,16 +51,11 @@ def _read(
     return trajs, rejects, seen
 
 
-def _detector_errors(results: list[Classification]) -> list[str]:
-    """``SESSION: DETECTOR: ExceptionType: message`` for every detector that failed."""
-    return [f"{c.session_id}: {err}" for c in results for err in c.detector_errors]
-
-
 def _partial(rejects: list[str], results: list[Classification]) -> str | None:
     """List the rejected records and the detector errors on stderr; the PartialResult
     message when there was either (a crashed detector's silence is no "no finding")."""
     echo_listed("rejected", rejects)
-    crashed = _detector_errors(results)
+    crashed = detector_error_lines([(c.session_id, c.detector_errors) for c in results])
     echo_listed("detector error", crashed)
     parts = []
     if rejects:
@@ -131,7 +127,7 @@ def render_classification(c: Classification, top_k: int = 3) -> list[str]:
             steps = ",".join(map(str, sig.steps)) or "-"
             lines.append(f"       step {steps}: {sig.signal} — {sig.detail}")
     for err in c.detector_errors:
-        lines.append(f"  detector error: {err}")
+        lines.append(f"  detector error: {quote(err, 500)}")
     return lines
 
 

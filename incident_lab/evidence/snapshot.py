@@ -69,10 +69,12 @@ _EDGE_SHARE = 10
 _EDGE_CLASSIFY_MAX = 100
 
 
-def _classified_edge(objs: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+def _classified_edge(
+    objs: list[dict[str, Any]],
+) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """``session: mode SEV-1`` for the edge sessions the classifier rates SEV-1 (active
     harm; lower levels are too common in ordinary traffic to mean an attack is cut), and
-    ``session: detector: error`` for each edge session where a detector raised."""
+    ``(session, its detector errors)`` for each edge session where a detector raised."""
     if not objs:
         return [], []
     from incident_lab.classify import classify_many
@@ -83,7 +85,7 @@ def _classified_edge(objs: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
         if c.top and level == "SEV-1":
             out.append(f"{c.session_id}: {c.top} {level}")
         if c.detector_errors:
-            crashed.append(f"{c.session_id}: {c.detector_errors[0]}")
+            crashed.append((c.session_id, c.detector_errors))
     return out, crashed
 
 
@@ -182,9 +184,13 @@ class _Collection:
         # Production logs rarely label anything: ask the classifier about the edge only.
         suspicious, crashed = _classified_edge(edge_objs)
         if crashed:
+            from incident_lab.classify.followup import detector_error_lines
+            from incident_lab.text import quote
+
+            first = quote(detector_error_lines(crashed)[0], 300)  # a batch error is one line
             self.warnings.append(
                 f"the classifier's detectors failed on {len(crashed)} of the {len(edge_objs)} "
-                f"oldest sessions kept by --last (e.g. {' '.join(crashed[0].splitlines())[:300]}): "
+                f"oldest sessions kept by --last (e.g. {first}): "
                 "the edge check may have missed an incident there"
             )
         if suspicious:

@@ -7,7 +7,6 @@ a failure midway leaves nothing half-written.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,7 +106,7 @@ def bundle_classifications(path: Path) -> dict[str, dict[str, Any]] | None:
     A bundle's trajectories are sealed by its manifest, so a classification made of them
     by the same classifier is still true: ``add`` need not pay for a second run.
     """
-    from incident_lab import __version__
+    from incident_lab.classify.followup import read_classification
 
     folder = path if path.is_dir() else path.parent
     if (
@@ -116,20 +115,10 @@ def bundle_classifications(path: Path) -> dict[str, dict[str, Any]] | None:
         or not (folder / "manifest.json").is_file()
     ):
         return None
-    try:
-        doc = json.loads((folder / "followup" / "classification.json").read_text("utf-8"))
-    except (OSError, ValueError):
+    sessions = read_classification(folder, this_version=True)  # damaged: exit 3, naming it
+    if sessions is None:
         return None
-    if not isinstance(doc, dict) or doc.get("tool_version") != __version__:
-        return None
-    sessions = doc.get("sessions")
-    if not isinstance(sessions, list):
-        return None
-    return {
-        str(c["session_id"]): c
-        for c in sessions
-        if isinstance(c, dict) and c.get("session_id") is not None
-    }
+    return {str(c["session_id"]): c for c in sessions if c.get("session_id") is not None}
 
 
 def _read_sessions(path: Path, fmt: str | None) -> tuple[list[dict[str, Any]], list[str]]:

@@ -110,10 +110,11 @@ def select_session(
 
 def detector_errors_of(classification: dict[str, Any] | None) -> list[str]:
     """``SESSION: DETECTOR: ExceptionType: message`` for each detector that failed on the
-    session of ``classification`` (a ``Classification.to_dict()``)."""
+    session of ``classification`` (a ``Classification.to_dict()``, or one read back by
+    :func:`~incident_lab.classify.followup.read_classification`, which checks the shape)."""
     found = (classification or {}).get("detector_errors") or []
     sid = (classification or {}).get("session_id")
-    return [f"{sid}: {err}" for err in found if isinstance(err, str)]
+    return [f"{sid}: {err}" for err in found]
 
 
 def _named_session(sessions: list[Trajectory], session_id: str) -> Trajectory:
