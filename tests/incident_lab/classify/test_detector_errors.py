@@ -437,3 +437,16 @@ def test_report_names_a_detector_error_and_exits_5(
     assert "report written" in err
     md = (tmp_path / "r" / "report.md").read_text("utf-8")
     assert "Detector error" in md and "RecursionError" in md
+
+
+def test_a_shared_error_says_all_only_when_every_session_has_it() -> None:
+    """'all N sessions' counts every session classified, not only those with an error."""
+    from incident_lab.classify.followup import detector_error_lines
+
+    assert detector_error_lines([("a", ["d: E: x"]), ("b", ["d: E: x"]), ("c", [])]) == [
+        "d: E: x (2 sessions)"
+    ]
+    assert detector_error_lines([("a", ["d: E: x", "e: E: y"]), ("b", ["d: E: x"])]) == [
+        "d: E: x (all 2 sessions)",
+        "a: e: E: y",
+    ]
