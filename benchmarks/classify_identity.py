@@ -14,6 +14,9 @@ must agree: a memo that changed an answer would show here. The script re-runs it
 ``PYTHONHASHSEED=0`` so that anything decided by the iteration order of a set of strings is
 the same in both checkouts.
 
+A detector that raised during any classification is named on stderr (the first few) and
+the script exits 1: its silence must not be pinned as the identity.
+
 Usage::
 
     python benchmarks/classify_identity.py [--cache DIR] [--verbose] [--dump OUT.jsonl] [--any-seed]
@@ -54,9 +57,16 @@ def corpus(cache: Path) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def _digest(results: list[Any], dump: list[str] | None = None) -> str:
+def _digest(
+    results: list[Any],
+    dump: list[str] | None = None,
+    errors: list[str] | None = None,
+    where: str = "",
+) -> str:
     h = hashlib.sha256()
     for c in results:
+        if errors is not None:
+            errors.extend(f"{where}: {c.session_id}: {e}" for e in c.detector_errors)
         line = json.dumps(c.to_dict(), sort_keys=True, ensure_ascii=True)
         h.update(line.encode())
         h.update(b"\n")
@@ -66,18 +76,23 @@ def _digest(results: list[Any], dump: list[str] | None = None) -> str:
 
 
 def digests(
-    sessions: dict[str, list[dict[str, Any]]], dump: list[str] | None = None
+    sessions: dict[str, list[dict[str, Any]]],
+    dump: list[str] | None = None,
+    errors: list[str] | None = None,
 ) -> dict[str, str]:
     """``{"<source>/<mode>": sha256}`` for every source and mode, plus ``"all"``.
 
     ``dump``: a list that receives every classification's JSON line, in order.
+    ``errors``: a list that receives ``SOURCE/MODE: SESSION: DETECTOR: Type: message`` for
+    every detector that raised (its findings are missing from the digest).
     """
     out: dict[str, str] = {}
     clear_memo()
     for name, trajs in sessions.items():
-        out[f"{name}/single"] = _digest([classify_trajectory(t) for t in trajs], dump)
+        single = [classify_trajectory(t) for t in trajs]
+        out[f"{name}/single"] = _digest(single, dump, errors, f"{name}/single")
     for name, trajs in sessions.items():
-        batch = _digest(classify_many(trajs), dump)
+        batch = _digest(classify_many(trajs), dump, errors, f"{name}/batch")
         clear_memo()
         cold = _digest(classify_many(trajs))
         if cold != batch:
@@ -91,6 +106,8 @@ def digests(
 #: String hashing is seeded per process; a fixed seed makes set-order ties reproducible, so
 #: two checkouts are compared on the same footing (``--any-seed`` keeps the process's own).
 HASH_SEED = "0"
+#: How many detector errors are named when some occurred.
+_MAX_NAMED = 5
 
 
 def main() -> None:
@@ -110,7 +127,8 @@ def main() -> None:
     args = parser.parse_args()
     sessions = corpus(args.cache or cache_dir())
     lines: list[str] | None = [] if args.dump else None
-    found = digests(sessions, lines)
+    errors: list[str] = []
+    found = digests(sessions, lines, errors)
     if args.dump and lines is not None:
         args.dump.write_text("".join(f"{line}\n" for line in lines), "utf-8")
     total = sum(len(v) for v in sessions.values())
@@ -123,6 +141,12 @@ def main() -> None:
         f"classify identity digest ({total} sessions, single + batch, "
         f"PYTHONHASHSEED={seed}): {found['all']}"
     )
+    print(f"detector errors: {len(errors)}")
+    if errors:
+        for line in errors[:_MAX_NAMED]:
+            print(f"detector error: {' '.join(line.splitlines())[:300]}", file=sys.stderr)
+        # A detector that raised says nothing: the digest would pin its silence as identity.
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -220,6 +220,15 @@ def _gate(workdir: Path, target: str, name: str) -> dict[str, Any]:
 
 
 def _pick_incident(classifications: list[Any]) -> Any:
+    from incident_lab.classify.followup import detector_error_lines
+    from incident_lab.text import quote
+
+    crashed = detector_error_lines([(c.session_id, c.detector_errors) for c in classifications])
+    if crashed:  # the example log's classification is known: a crash is no result
+        raise CheckFailed(
+            f"{len(crashed)} detector error(s) classifying the example log; "
+            f"first: {quote(crashed[0], 300)}"
+        )
     flagged = [c for c in classifications if c.incident]
     if not flagged:
         raise CheckFailed("the classifier found no incident in the example log")

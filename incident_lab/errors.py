@@ -11,6 +11,7 @@ a hint (what to run next) and a documented exit code::
     ├── CheckFailed                     exit 6  verify / lint / confirm found problems
     ├── ExternalError                   exit 4  a subprocess, endpoint or target failed
     └── PartialResult                   exit 5  work done, but some records were rejected
+                                                (or a classifier detector raised)
 
 The gate's verdict codes (0 OK, 1 WARN, 2 BLOCK) are not errors and are produced
 by ``regression_suite run`` only, so an error can never look like a verdict.
@@ -106,6 +107,7 @@ class ExternalError(IncidentLabError):
 
 
 class PartialResult(IncidentLabError):
-    """The work was done, but some input records were rejected."""
+    """The work was done, but some input records were rejected (or, for ``classify`` and
+    ``add``, a classifier detector raised on a session, which may then miss a finding)."""
 
     exit_code = EXIT_PARTIAL

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pytest
 
+from incident_lab import __version__
 from tests.conftest import invoke_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,6 +239,17 @@ BUNDLES: dict[str, Maker] = {
     "classification_deep": _bundle_damage(_write("followup/classification.json", DEEP)),
     "classification_wrong": _bundle_damage(
         _write("followup/classification.json", b'{"sessions": 5}')
+    ),
+    "classification_detector_errors": _bundle_damage(
+        _write(
+            "followup/classification.json",
+            json.dumps(
+                {
+                    "tool_version": __version__,
+                    "sessions": [{"session_id": "x", "detector_errors": 5}],
+                }
+            ).encode(),
+        )
     ),
     "metrics_deep": _bundle_damage(_write("metrics.json", DEEP)),
     "a_file_not_a_dir": _file("bundle.json", b"{}"),
@@ -589,15 +601,17 @@ SPECIAL: list[tuple[str, str, Argv]] = [
     ),
 ]
 
-_FOLLOWUP = ("classification_deep", "classification_wrong", "metrics_deep", "timeline_garbage")
+_CLASSIFICATION = ("classification_deep", "classification_wrong", "classification_detector_errors")
+_FOLLOWUP = (*_CLASSIFICATION, "metrics_deep", "timeline_garbage")
 _MANIFEST = tuple(k for k in BUNDLES if k.startswith("manifest_"))
 _SUITES = ("suite_malformed", "suite_wrong_types", "suite_symlink_out", "suites_dir_symlink_out")
 
 #: Exit 0 is right: the command never reads the damaged part (checked: it is not opened).
 NOT_READ: dict[tuple[str, str], tuple[str, ...]] = {
-    ("verify", "bundle"): ("classification_deep", "classification_wrong"),  # follow-up: listed only
+    ("verify", "bundle"): _CLASSIFICATION,  # follow-up: listed only
     ("classify", "bundle"): _MANIFEST + _FOLLOWUP,  # reads trajectories.jsonl, rewrites the rest
-    ("add", "bundle"): _MANIFEST + _FOLLOWUP,  # reads trajectories.jsonl only
+    # reads trajectories.jsonl and (to reuse it) followup/classification.json, never the rest
+    ("add", "bundle"): (*_MANIFEST, "metrics_deep", "timeline_garbage"),
     ("ticket", "bundle"): ("trajectories_malformed", "trajectories_deep", "trajectories_fifo"),
     ("blast-radius", "bundle"): ("timeline_garbage", "metrics_deep"),
     **{(c, "library"): _SUITES for c in ("show", "tag", "variants")},

@@ -103,6 +103,7 @@ def classify_all(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             c = classify_trajectory(strip_truth(traj))
             top, sev = c.top, (c.severity.level if c.severity else None)
             conf, unsafe, err = _pi_conf(c), list(c.unsafe_steps), None
+            crashed = list(c.detector_errors)
             scores = {r.failure_mode: r.score for r in c.ranked}
             confs = {r.failure_mode: r.confidence for r in c.ranked}
             top_conf = next((r.confidence for r in c.ranked if r.failure_mode == c.top), None)
@@ -114,7 +115,7 @@ def classify_all(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             )
         except Exception as exc:  # a crash is a result too: counted, never hidden
             top, sev, conf, unsafe, top_conf, top_score = None, None, 0.0, [], None, None
-            scores, confs = {}, {}
+            scores, confs, crashed = {}, {}, []
             err, evidence = f"{type(exc).__name__}: {exc}", None
         rows.append(
             {
@@ -137,6 +138,7 @@ def classify_all(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "",
                 ),
                 "error": err,
+                "detector_errors": crashed,
                 "session_id": traj["session_id"],
             }
         )
@@ -187,6 +189,8 @@ def classify_metrics(rows: list[dict[str, Any]], threshold: float | None = None)
         ),
         "ignored_above_sev4": sum(1 for r in ign if r["top"] and r["severity"] in _SEVERE),
         "crashes": sum(1 for r in rows if r["error"]),
+        # a detector that raised: the session's classification lacks its findings
+        "sessions_with_detector_errors": sum(1 for r in rows if r.get("detector_errors")),
     }
     langs: dict[str, list[bool]] = defaultdict(list)
     chans: dict[str, list[bool]] = defaultdict(list)
@@ -649,6 +653,15 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def markdown_detector_errors(sources: dict[str, dict[str, Any]]) -> str:
+    """One line: sessions per source where a detector raised (0 expected: a crashed
+    detector's silence reads as a miss or as a clean benign session)."""
+    counts = ", ".join(
+        f"{name} {m.get('sessions_with_detector_errors', 0)}" for name, m in sources.items()
+    )
+    return f"Sessions with detector errors (0 expected): {counts}"
+
+
 def markdown(report: dict[str, Any]) -> str:
     """The report as markdown tables (per source, LOSO, languages, reliability)."""
     lines = [
@@ -683,6 +696,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"| {_fmt(c['recall'])} | {_fmt(c['fpr'])} | {_fmt(c['severity_agreement'])} "
         "| – | – | – | – | – |"
     )
+    lines += ["", markdown_detector_errors({**report["sources"], "classify_eval": c})]
     lines += [
         "",
         "Leave-one-source-out (prompt_injection confidence threshold chosen on the other "

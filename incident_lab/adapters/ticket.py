@@ -264,23 +264,11 @@ def _evidence_lines(root: Path, sessions: list[dict[str, Any]]) -> list[str]:
     ``followup/classification.json`` (none when the bundle was not classified).
 
     Raises:
-        InputError: the classification file is not a list of session objects.
+        InputError: the classification file is damaged (the one reader's checks).
     """
-    class_path = root / "followup" / "classification.json"
-    classification = _read_json(class_path)
-    if classification is None:
-        return []
-    if not (
-        isinstance(classification, dict)
-        and isinstance(classification.get("sessions"), list)
-        and all(isinstance(c, dict) for c in classification["sessions"])
-    ):
-        raise InputError(
-            "not a classification (sessions must be a list of objects)",
-            path=str(class_path),
-            hint="run 'incident_lab classify' on the bundle again",
-        )
-    by_id = {str(c.get("session_id")): c for c in classification.get("sessions") or []}
+    from incident_lab.classify.followup import read_classification
+
+    by_id = {str(c.get("session_id")): c for c in read_classification(root) or []}
     lines = []
     for s in sessions[:_SHOWN]:
         c = by_id.get(str(s["session_id"])) or {}

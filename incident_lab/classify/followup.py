@@ -46,15 +46,17 @@ def write_classification(bundle: Path, results: list[Classification], source: Pa
     return out
 
 
-def read_classification(bundle: Path) -> list[dict[str, Any]] | None:
-    """The sessions of ``BUNDLE/followup/classification.json``; None when there is none.
+def read_classification(bundle: Path, *, this_version: bool = False) -> list[dict[str, Any]] | None:
+    """The sessions of ``BUNDLE/followup/classification.json``; None when there is none
+    (or, with ``this_version``, when another version of the tool wrote it).
 
     Read through the input gate (a FIFO or device is refused without blocking) and
     checked for shape, so a damaged file is one error naming it, never a crash later.
 
     Raises:
         InputError: unreadable, too large, not UTF-8 JSON, or not a classification
-            (``sessions`` must be a list of objects); exit 3.
+            (``sessions`` must be a list of objects, a session's ``detector_errors`` a
+            list of strings); exit 3.
     """
     path = bundle / "followup" / "classification.json"
     if not path.exists() and not path.is_symlink():
@@ -74,4 +76,33 @@ def read_classification(bundle: Path) -> list[dict[str, Any]] | None:
         raise InputError(
             "not a classification (sessions must be a list of objects)", path=str(path), hint=hint
         )
+    for k, session in enumerate(sessions):
+        errors = session.get("detector_errors", [])
+        if not isinstance(errors, list) or not all(isinstance(e, str) for e in errors):
+            raise InputError(
+                f"not a classification (session {k}: detector_errors must be a list of strings)",
+                path=str(path),
+                hint=hint,
+            )
+    if this_version and (not isinstance(doc, dict) or doc.get("tool_version") != __version__):
+        return None
     return sessions
+
+
+def detector_error_lines(found: list[tuple[str, list[str]]]) -> list[str]:
+    """One line per distinct detector error among ``(session id, detector_errors)`` pairs:
+    ``SESSION: DETECTOR: Type: message`` when it hit one session, else ``DETECTOR: Type:
+    message (N sessions)`` or ``(all N sessions)`` -- a batch detector's error is copied
+    into every session and must not crowd out the others. In order of first appearance."""
+    hits: dict[str, list[str]] = {}
+    for sid, errors in found:
+        for err in errors:
+            hits.setdefault(err, []).append(sid)
+    lines = []
+    for err, sids in hits.items():
+        if len(sids) == 1:
+            lines.append(f"{sids[0]}: {err}")
+        else:
+            every = "all " if len(sids) == len(found) else ""
+            lines.append(f"{err} ({every}{len(sids)} sessions)")
+    return lines

@@ -39,6 +39,7 @@ from incident_lab.provenance.model import (
 )
 from incident_lab.provenance.text import text_of_step
 from incident_lab.provenance.values import addresses
+from incident_lab.text import quote
 from incident_lab.text.lexicon import ACTION_VERBS, DIRECT_OVERRIDE, REFUSAL
 
 #: An instruction span that nothing obeyed is reported as a near miss from this score
@@ -49,15 +50,6 @@ NEAR_MISS_SCORE = 0.7
 #: people, "please send the receipts to ..."): context for the reader only, below any
 #: threshold a user would pick, so it never raises prompt_injection on its own.
 WEAK_CONTEXT_WEIGHT = 0.02
-
-
-def quote(text: str, limit: int = 90) -> str:
-    """One printable line of at most ``limit`` characters from ``text``."""
-    head = text[: limit * 3]
-    snippet = " ".join(head.split())  # whitespace (newlines, tabs) is not printable either
-    if not snippet.isprintable():  # zero-width and control characters: blank them too
-        snippet = " ".join("".join(ch if ch.isprintable() else " " for ch in head).split())
-    return snippet[:limit] + ("…" if len(snippet) > limit else "")
 
 
 #: Evidence that a span speaks to the model rather than to a person: words addressed to it

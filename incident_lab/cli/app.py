@@ -81,6 +81,24 @@ def echo_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
 
 
+#: At most this many lines of one kind (rejected records, detector errors) go to stderr.
+MAX_LISTED = 10
+#: A listed line longer than this is cut (an exception's message can be a whole document).
+_MAX_LISTED_CHARS = 500
+
+
+def echo_listed(prefix: str, lines: list[str]) -> None:
+    """Print ``PREFIX: line`` on stderr, one printable line each (:func:`quote`: line
+    breaks folded, control characters blanked, long ones cut), for the first
+    :data:`MAX_LISTED` lines, then ``PREFIX: … and N more``."""
+    from incident_lab.text import quote
+
+    for line in lines[:MAX_LISTED]:
+        click.echo(f"{prefix}: {quote(line, _MAX_LISTED_CHARS)}", err=True)
+    if len(lines) > MAX_LISTED:
+        click.echo(f"{prefix}: … and {len(lines) - MAX_LISTED} more", err=True)
+
+
 def progress_enabled() -> bool:
     """True when progress should be drawn: stderr is a terminal and CI is not set."""
     return sys.stderr.isatty() and not os.environ.get("CI")

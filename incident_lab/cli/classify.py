@@ -10,12 +10,11 @@ from typing import Any
 import click
 
 from incident_lab.classify import Classification, classify_many
-from incident_lab.classify.followup import write_classification
-from incident_lab.cli.app import echo_json, json_option, progress_enabled
+from incident_lab.classify.followup import detector_error_lines, write_classification
+from incident_lab.cli.app import echo_json, echo_listed, json_option, progress_enabled
 from incident_lab.errors import IncidentLabError, InputError, PartialResult, UsageError
 from incident_lab.readers import read_paths
-
-_MAX_REJECT_LINES = 10
+from incident_lab.text import quote
 
 
 def _bundle_dir(path: Path) -> Path | None:
@@ -50,6 +49,24 @@ def _read(
             where = f"{record.path}:{record.line}" if record.line else record.path
             rejects.append(f"{where}: {record.reason}")
     return trajs, rejects, seen
+
+
+def _partial(rejects: list[str], results: list[Classification]) -> str | None:
+    """List the rejected records and the detector errors on stderr; the PartialResult
+    message when there was either (a crashed detector's silence is no "no finding")."""
+    echo_listed("rejected", rejects)
+    crashed = detector_error_lines([(c.session_id, c.detector_errors) for c in results])
+    echo_listed("detector error", crashed)
+    parts = []
+    if rejects:
+        parts.append(f"{len(rejects)} input record(s) rejected, {len(results)} classified")
+    if crashed:
+        sessions = sum(1 for c in results if c.detector_errors)
+        parts.append(
+            f"detector error(s) in {sessions} of {len(results)} session(s): "
+            "their classification may miss what the failed detectors would have found"
+        )
+    return "; ".join(parts) or None
 
 
 def _rank(c: Classification) -> int:
@@ -110,7 +127,7 @@ def render_classification(c: Classification, top_k: int = 3) -> list[str]:
             steps = ",".join(map(str, sig.steps)) or "-"
             lines.append(f"       step {steps}: {sig.signal} — {sig.detail}")
     for err in c.detector_errors:
-        lines.append(f"  detector error: {err}")
+        lines.append(f"  detector error: {quote(err, 500)}")
     return lines
 
 
@@ -184,8 +201,9 @@ def classify(
     log a reader understands. A summary comes first (sessions per failure mode and
     severity, the most severe sessions), then each session; --flagged and
     --min-severity keep only the incidents. For a bundle, the result of a full run is
-    also written to BUNDLE/followup/classification.json. Rejected input records are
-    listed on stderr and the exit code is 5.
+    also written to BUNDLE/followup/classification.json. Rejected input records and
+    detectors that raised (the session may then miss a finding) are listed on stderr
+    and the exit code is 5.
 
     \b
     Example:
@@ -232,14 +250,10 @@ def classify(
     _show(results, flagged=flagged, min_severity=min_severity, as_json=as_json, top_k=top_k)
     n_flagged = sum(1 for c in results if c.incident)
     click.echo(f"classified {len(results)} session(s): {n_flagged} with incident signals", err=True)
-    if rejects:
-        for line in rejects[:_MAX_REJECT_LINES]:
-            click.echo(f"rejected: {line}", err=True)
-        more = len(rejects) - _MAX_REJECT_LINES
-        if more > 0:
-            click.echo(f"rejected: … and {more} more", err=True)
+    problem = _partial(rejects, results)
+    if problem:
         raise PartialResult(
-            f"{len(rejects)} input record(s) rejected, {len(trajs)} classified",
+            problem,
             path=str(source),
-            hint="the rejected lines are listed above",
+            hint="the rejected lines and detector errors are listed above",
         )

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from incident_lab.cli.app import echo_json, json_option, scenarios_dir_option
-from incident_lab.errors import InputError
+from incident_lab.cli.app import echo_json, echo_listed, json_option, scenarios_dir_option
+from incident_lab.errors import InputError, PartialResult
 
 
 @click.command()
@@ -73,3 +73,12 @@ def report(
             f"blast radius {s['blast_risk']}, gate {s['gate_verdict']}"
         )
         click.echo("written: " + ", ".join(str(p) for p in paths))
+    crashed = doc["classification"]["detector_errors"]
+    echo_listed("detector error", crashed)
+    if crashed:  # as classify: a crashed detector's silence is no "no incident"
+        raise PartialResult(
+            f"report written, but a classifier detector raised ({len(crashed)} detector "
+            "error(s)): its status and classification may miss a finding",
+            path=str(bundle),
+            hint="the detector errors are listed above and in the report's classification",
+        )

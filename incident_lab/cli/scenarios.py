@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from incident_lab.cli.app import echo_json, json_option, scenarios_dir_option
+from incident_lab.cli.app import echo_json, echo_listed, json_option, scenarios_dir_option
 from incident_lab.errors import (
     CheckFailed,
     IncidentLabError,
@@ -208,9 +208,22 @@ def add(
             else f" (gate it: incident_lab tag {result.scenario_id} --status gated)"
         )
         click.echo(f"  status:       {status}{gate_hint}")
+    echo_listed("detector error", result.detector_errors)
+    done = "scenario unchanged" if result.status == "unchanged" else "scenario written"
+    if result.detector_errors:
+        raise PartialResult(
+            f"{done}, but the classifier's detectors failed "
+            f"({len(result.detector_errors)} detector error(s)): the session chosen, its "
+            "suggested taxonomy or unsafe steps may be wrong"
+            + (f"; {result.rejected} input record(s) were rejected" if result.rejected else ""),
+            path=str(from_),
+            hint="check the scenario (incident_lab show ID) before gating it; --session, "
+            "--unsafe-step, --failure-mode and --severity set those choices yourself (add "
+            "still classifies the session, so the exit stays 5 while a detector fails)",
+        )
     if result.rejected:
         raise PartialResult(
-            f"scenario written, but {result.rejected} input record(s) were rejected",
+            f"{done}, but {result.rejected} input record(s) were rejected",
             path=str(from_),
             hint="run 'incident_lab snapshot' on the source to see rejects.jsonl",
         )

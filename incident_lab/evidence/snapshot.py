@@ -69,19 +69,23 @@ _EDGE_SHARE = 10
 _EDGE_CLASSIFY_MAX = 100
 
 
-def _classified_edge(objs: list[dict[str, Any]]) -> list[str]:
+def _classified_edge(
+    objs: list[dict[str, Any]],
+) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """``session: mode SEV-1`` for the edge sessions the classifier rates SEV-1 (active
-    harm; lower levels are too common in ordinary traffic to mean an attack is cut)."""
+    harm; lower levels are too common in ordinary traffic to mean an attack is cut), and
+    ``(session, its detector errors)`` for every edge session (most lists are empty)."""
     if not objs:
-        return []
+        return [], []
     from incident_lab.classify import classify_many
 
-    out = []
+    out, crashed = [], []
     for c in classify_many(objs):
         level = c.severity.level if c.severity else None
         if c.top and level == "SEV-1":
             out.append(f"{c.session_id}: {c.top} {level}")
-    return out
+        crashed.append((c.session_id, c.detector_errors))
+    return out, crashed
 
 
 def _edge_warning(at_edge: int, flagged: int, edge: int, kept: int, starts: list[Any]) -> str:
@@ -177,7 +181,18 @@ class _Collection:
             self.warnings.append(_edge_warning(at_edge, flagged, edge, len(kept), starts))
             return
         # Production logs rarely label anything: ask the classifier about the edge only.
-        suspicious = _classified_edge(edge_objs)
+        suspicious, errors = _classified_edge(edge_objs)
+        crashed = [sid for sid, found in errors if found]
+        if crashed:
+            from incident_lab.classify.followup import detector_error_lines
+            from incident_lab.text import quote
+
+            first = quote(detector_error_lines(errors)[0], 300)  # a batch error is one line
+            self.warnings.append(
+                f"the classifier's detectors failed on {len(crashed)} of the {len(edge_objs)} "
+                f"oldest sessions kept by --last (e.g. {first}): "
+                "the edge check may have missed an incident there"
+            )
         if suspicious:
             self.warnings.append(
                 f"the classifier rates {len(suspicious)} of the {len(edge_objs)} oldest sessions "

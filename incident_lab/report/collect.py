@@ -66,6 +66,19 @@ def _classification(bundle: Path, trajs: list[dict[str, Any]]) -> tuple[dict[str
     }, "computed now (no followup/classification.json)"
 
 
+def _detector_errors(classification: dict[str, Any] | None) -> list[str]:
+    """Each distinct detector error over every session classified (not only the incident's:
+    a detector that raised may be why a session is not flagged), as ``classify`` lists them."""
+    from incident_lab.classify.followup import detector_error_lines
+
+    return detector_error_lines(
+        [
+            (str(s.get("session_id")), s.get("detector_errors") or [])
+            for s in (classification or {}).get("sessions") or []
+        ]
+    )
+
+
 def _activity(trajs: list[dict[str, Any]]) -> dict[str, Any]:
     """Tool calls and safeguard decisions per minute (by step timestamp, else session start)."""
     calls: Counter[str] = Counter()
@@ -271,7 +284,11 @@ def collect_report(
         "activity": _activity(trajs),
         "timeline": {"events": events, "phases": phase_durations(events)},
         "rejects": _rejects(bundle.path),
-        "classification": {"source": class_source, "sessions": sessions},
+        "classification": {
+            "source": class_source,
+            "sessions": sessions,
+            "detector_errors": _detector_errors(classification),
+        },
         "blast_radius": blast,
         "incident_record": record,
         "scenarios": scen,

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from incident_lab.report.rootcause import PLACEHOLDER
 from incident_lab.report.svg import bar_chart, figure, line_chart
+from incident_lab.text import quote as one_line
 
 #: ``(id, title)`` of every section, in page order.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -204,6 +205,11 @@ def _metrics(doc: dict[str, Any]) -> str:
 def _classification(doc: dict[str, Any]) -> str:
     c = doc["classification"]
     parts = [f"<p class=muted>Source: {escape(c['source'])}</p>"]
+    if c.get("detector_errors"):  # a detector that raised: a session may miss a finding
+        parts.append(
+            "<p>A classifier detector raised: a session may miss what it would have found.</p>"
+        )
+        parts.append(_table(["Detector error"], [[one_line(e, 300)] for e in c["detector_errors"]]))
     for s in c["sessions"]:
         sev = s.get("severity") or {}
         parts.append(

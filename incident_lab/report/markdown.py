@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from incident_lab.report.rootcause import PLACEHOLDER
+from incident_lab.text import quote
 
 
 def _cell(value: Any) -> str:
@@ -115,6 +116,10 @@ def _metrics(doc: dict[str, Any]) -> list[str]:
 def _classification(doc: dict[str, Any]) -> list[str]:
     """Per session: its top failure modes and their evidence."""
     out = ["## Classification", "", f"Source: {doc['classification']['source']}", ""]
+    errors = doc["classification"].get("detector_errors") or []
+    if errors:  # a detector that raised: a session may miss a finding (exit 5)
+        out += ["A classifier detector raised: a session may miss what it would have found.", ""]
+        out += _table(["Detector error"], [[quote(e, 300)] for e in errors])
     for c in doc["classification"]["sessions"]:
         sev = c.get("severity") or {}
         out += [

@@ -7,7 +7,6 @@ a failure midway leaves nothing half-written.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from incident_lab.scenarios.io import (
     scenario_path,
 )
 from incident_lab.scenarios.reproduce import explain, scenario_problems, two_sided
-from incident_lab.scenarios.selection import coordination_of, select_session
+from incident_lab.scenarios.selection import coordination_of, detector_errors_of, select_session
 from incident_lab.trajectory import validation_errors
 
 STATUSES = ("draft", "gated", "retired")
@@ -47,6 +46,8 @@ class AddResult:
         rejected: Input records the reader rejected.
         messages: Notes for the user (session choice, dropped expectations, ...).
         reproduction: Each expectation's result against the recording.
+        detector_errors: ``SESSION: DETECTOR: ...`` for every detector that failed on a
+            session ``add`` classified (to choose it, or for its taxonomy and unsafe steps).
     """
 
     scenario_id: str
@@ -58,6 +59,7 @@ class AddResult:
     rejected: int = 0
     messages: list[str] = field(default_factory=list)
     reproduction: list[dict[str, Any]] = field(default_factory=list)
+    detector_errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON summary ``add --json`` prints."""
@@ -75,6 +77,7 @@ class AddResult:
             "expectations": self.scenario.get("expectations", []),
             "reproduction": self.reproduction,
             "messages": self.messages,
+            "detector_errors": self.detector_errors,
         }
 
 
@@ -103,7 +106,7 @@ def bundle_classifications(path: Path) -> dict[str, dict[str, Any]] | None:
     A bundle's trajectories are sealed by its manifest, so a classification made of them
     by the same classifier is still true: ``add`` need not pay for a second run.
     """
-    from incident_lab import __version__
+    from incident_lab.classify.followup import read_classification
 
     folder = path if path.is_dir() else path.parent
     if (
@@ -112,20 +115,10 @@ def bundle_classifications(path: Path) -> dict[str, dict[str, Any]] | None:
         or not (folder / "manifest.json").is_file()
     ):
         return None
-    try:
-        doc = json.loads((folder / "followup" / "classification.json").read_text("utf-8"))
-    except (OSError, ValueError):
+    sessions = read_classification(folder, this_version=True)  # damaged: exit 3, naming it
+    if sessions is None:
         return None
-    if not isinstance(doc, dict) or doc.get("tool_version") != __version__:
-        return None
-    sessions = doc.get("sessions")
-    if not isinstance(sessions, list):
-        return None
-    return {
-        str(c["session_id"]): c
-        for c in sessions
-        if isinstance(c, dict) and c.get("session_id") is not None
-    }
+    return {str(c["session_id"]): c for c in sessions if c.get("session_id") is not None}
 
 
 def _read_sessions(path: Path, fmt: str | None) -> tuple[list[dict[str, Any]], list[str]]:
@@ -195,8 +188,13 @@ def add_from_path(
     messages = [f"{len(rejects)} input record(s) rejected, e.g. {rejects[0]}"] if rejects else []
     messages.extend(_duplicate_warnings(sessions))
     classified = bundle_classifications(source)
+    crashed: list[str] = []
     chosen, classification, note = select_session(
-        sessions, session, unsafe_steps=build_kwargs.get("unsafe_steps"), known=classified
+        sessions,
+        session,
+        unsafe_steps=build_kwargs.get("unsafe_steps"),
+        known=classified,
+        errors=crashed,
     )
     if note:
         messages.append(note)
@@ -208,6 +206,8 @@ def add_from_path(
         classification = (classified or {}).get(str(chosen.get("session_id"))) or classification_of(
             chosen
         )
+        crashed.extend(detector_errors_of(classification))
+    crashed = list(dict.fromkeys(crashed))
     scenario, report = scenario_from_trajectory(
         chosen, provenance=provenance, tags=tags, classification=classification, **build_kwargs
     )
@@ -238,6 +238,7 @@ def add_from_path(
                         f"this trajectory is already in the library as {known_doc.get('id')}",
                     ],
                     results,
+                    crashed,
                 )
             if target.exists():
                 raise UsageError(
@@ -257,6 +258,7 @@ def add_from_path(
         len(rejects),
         messages,
         results,
+        crashed,
     )
 
 

@@ -69,11 +69,14 @@ def select_session(
     *,
     unsafe_steps: list[int] | None = None,
     known: dict[str, dict[str, Any]] | None = None,
+    errors: list[str] | None = None,
 ) -> tuple[Trajectory, dict[str, Any] | None, str | None]:
     """Pick the session to turn into a scenario.
 
     ``known`` maps session ids to classifications already made (a bundle's
     ``followup/classification.json``); those sessions are not classified again.
+    ``errors`` receives ``SESSION: DETECTOR: ...`` for every detector that failed on a
+    session the choice looked at (:func:`detector_errors_of`).
 
     Returns:
         ``(trajectory, classification or None, note for the user or None)``.
@@ -94,14 +97,24 @@ def select_session(
 
     def classified(traj: Trajectory) -> dict[str, Any] | None:
         sid = str(traj.get("session_id"))
-        if known is not None and sid in known:
-            return known[sid]
-        return classification_of(traj)
+        found = known[sid] if known is not None and sid in known else classification_of(traj)
+        if errors is not None:
+            errors.extend(detector_errors_of(found))
+        return found
 
     flagged = _flagged(sessions, classified)
     if len(flagged) == 1:
         return flagged[0][0], flagged[0][1], None
     return _most_severe(flagged, classified)
+
+
+def detector_errors_of(classification: dict[str, Any] | None) -> list[str]:
+    """``SESSION: DETECTOR: ExceptionType: message`` for each detector that failed on the
+    session of ``classification`` (a ``Classification.to_dict()``, or one read back by
+    :func:`~incident_lab.classify.followup.read_classification`, which checks the shape)."""
+    found = (classification or {}).get("detector_errors") or []
+    sid = (classification or {}).get("session_id")
+    return [f"{sid}: {err}" for err in found]
 
 
 def _named_session(sessions: list[Trajectory], session_id: str) -> Trajectory:

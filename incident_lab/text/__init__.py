@@ -6,5 +6,17 @@
 :mod:`~incident_lab.text.lexicon` (the classifier's word lists),
 :mod:`~incident_lab.text.literals` (which of a few word lists occur in a text, in one pass)
 and :mod:`~incident_lab.text.shell` (a shell line's words). They import nothing
-above them, so every layer can use them.
+above them, so every layer can use them. :func:`quote` makes untrusted text one
+printable line (for evidence, and for the terminal).
 """
+
+
+def quote(text: str, limit: int = 90) -> str:
+    """One printable line of at most ``limit`` characters from ``text``: line breaks and
+    other whitespace folded to one space, every character ``str.isprintable`` rejects
+    (ESC, BEL, BS, zero-width ones) blanked, so no control sequence reaches a terminal."""
+    head = text[: limit * 3]
+    snippet = " ".join(head.split())  # whitespace (newlines, tabs) is not printable either
+    if not snippet.isprintable():  # zero-width and control characters: blank them too
+        snippet = " ".join("".join(ch if ch.isprintable() else " " for ch in head).split())
+    return snippet[:limit] + ("…" if len(snippet) > limit else "")
