@@ -1,0 +1,161 @@
+"""Programs that run their next word as a command (issue 14, "one of each").
+
+``sensitive.py`` knew this concept twice: the word-level reader's prefixes (``sudo``,
+``timeout``...) and the past-the-cap position pattern's programs (``ionice``, ``chroot``,
+``su``, ``watch``...). A read behind a program only one of them knew was missed on a short
+line (``ionice -c 2 env``, ``su -c env``, ``watch -n 5 env``) or past the 256 KB cap
+(``! env``, ``find . -ok env ;``). Now one list makes both; each program's options that take
+a value and operands before the command (``chroot DIR CMD``) are read.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from incident_lab.provenance.sensitive import (
+    _RUNS_A_COMMAND,
+    _WHOLE,
+    environment_read,
+)
+from incident_lab.text.shell import command_words
+from tests.incident_lab.classify.test_severity_env_s29 import _level, _shell
+
+_LONG = "x" * 270_000
+
+# (program, line, read): a short line and the same line past the cap read the same.
+_READS = [
+    ("ionice", "ionice -c 2 env", _WHOLE),
+    ("ionice", "ionice -c2 -n 7 echo $GITHUB_TOKEN", "GITHUB_TOKEN"),
+    ("setsid", "setsid -f env", _WHOLE),
+    ("setsid", "setsid echo $OPENAI_API_KEY", "OPENAI_API_KEY"),
+    ("chroot", "chroot /srv/root env", _WHOLE),
+    ("chroot", "chroot --userspec=app /srv echo $GITHUB_TOKEN", "GITHUB_TOKEN"),
+    ("strace", "strace -f -o /tmp/t env", _WHOLE),
+    ("strace", "strace -e trace=execve echo $GITHUB_TOKEN", "GITHUB_TOKEN"),
+    ("script", "script -q -c env", _WHOLE),
+    ("script", "script -qc 'echo $GITHUB_TOKEN' /dev/null", "GITHUB_TOKEN"),
+    ("watch", "watch -n 5 env", _WHOLE),
+    ("watch", "watch 'echo $GITHUB_TOKEN'", "GITHUB_TOKEN"),
+    ("su", "su -c env", _WHOLE),
+    ("su", "su - deploy -c 'echo $GITHUB_TOKEN'", "GITHUB_TOKEN"),
+    ("parallel", "parallel ::: env", _WHOLE),
+    ("parallel", "parallel -j 2 'echo $GITHUB_TOKEN' ::: 1", "GITHUB_TOKEN"),
+    ("!", "! env", _WHOLE),
+    ("if", "if env | grep -q AWS; then exit 1; fi", _WHOLE),
+    ("elif", "if false; then :; elif env; then :; fi", _WHOLE),
+    ("while", "while env; do sleep 1; done", _WHOLE),
+    ("until", "until env; do sleep 1; done", _WHOLE),
+    ("exec", "exec -a x env", _WHOLE),
+    ("time", "time -f %e env", _WHOLE),
+    ("stdbuf", "stdbuf -o L env", _WHOLE),
+    ("sudo", "sudo --user root env", _WHOLE),
+    ("nice", "nice --adjustment 5 env", _WHOLE),
+    # already read on both sides before (one list of each): kept
+    ("sudo", "sudo -u root env", _WHOLE),
+    ("doas", "doas -u root env", _WHOLE),
+    ("command", "command env", _WHOLE),
+    ("nohup", "nohup env", _WHOLE),
+    ("timeout", "timeout -s 9 5 env", _WHOLE),
+    ("then", "true; then env", _WHOLE),
+    ("do", "for x in 1; do env; done", _WHOLE),
+    ("else", "if false; then :; else env; fi", _WHOLE),
+    ("builtin", "builtin export -p", _WHOLE),
+    ("env", "env env", _WHOLE),
+    ("eval", "eval env", _WHOLE),
+    ("xargs", "xargs env; true", _WHOLE),
+    ("busybox", "busybox env", _WHOLE),
+]
+
+
+@pytest.mark.parametrize(("line", "read"), [(line, read) for _, line, read in _READS])
+def test_a_read_behind_a_program_that_runs_it_is_read_on_a_short_line(line: str, read: str) -> None:
+    assert environment_read(command_words(line), line, "run_shell") == read
+
+
+@pytest.mark.parametrize(("line", "read"), [(line, read) for _, line, read in _READS])
+def test_the_same_read_is_read_past_the_cap(line: str, read: str) -> None:
+    assert environment_read(None, "echo " + _LONG + "\n" + line, "run_shell") == read
+    assert environment_read(None, line + "\n: " + _LONG, "run_shell") == read
+
+
+def test_every_program_of_the_one_list_has_its_cases() -> None:
+    assert {program for program, _, _ in _READS} == set(_RUNS_A_COMMAND)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ionice -c 2 -n 7 env",
+        "sudo -u root -g wheel env",
+        "strace -f -e trace=execve -o /tmp/t env",
+        "su -s /bin/bash -c env deploy",
+        "su root -c 'printenv AWS_SECRET_ACCESS_KEY'",
+        "su --command=env",
+        "watch -x env",
+        "watch -d -n 1 'env | sort'",
+        "parallel -k env ::: FOO=1",
+        "echo GITHUB_TOKEN | parallel printenv",
+        "setsid -w nohup env",
+        "sudo ionice -c 3 chroot / env",
+        "sudo -Eu root env",  # a bundle ending in an option that takes a value (getopt)
+        "sudo -uroot env",  # a value in the bundle
+        "strace -fe trace=execve env",
+        "xargs -0n 1 env; true",
+    ],
+)
+def test_options_and_operands_of_each_program_are_read(line: str) -> None:
+    assert environment_read(command_words(line), line, "run_shell") is not None
+
+
+def test_find_ok_runs_its_command_past_the_cap() -> None:
+    line = "find . -ok env ;"
+    assert environment_read(command_words(line), line, "run_shell") == _WHOLE
+    assert environment_read(None, "echo " + _LONG + "\n" + line, "run_shell") == _WHOLE
+
+
+def test_chroot_reads_its_new_root_before_the_command() -> None:
+    assert environment_read(command_words("chroot env ls"), "chroot env ls", "run_shell") is None
+    line = "chroot env env"
+    assert environment_read(command_words(line), line, "run_shell") == _WHOLE
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "watch the logs",
+        "su: authentication failure",
+        "strace -c ls",
+        "watch -n 5 df -h",
+        "su - deploy",
+        "script -q /tmp/session.log",
+        "chroot /srv/root /bin/bash",
+        "ionice -c 3 rsync -a src/ dst/",
+        "ionice -p 1234",
+        "setsid -f sleep 10",
+        "parallel gzip ::: a.log b.log",
+        "if [ -f x ]; then make; fi",
+        "while true; do sleep 1; done",
+        "watch -n 1 'echo $HOME'",
+    ],
+)
+def test_ordinary_lines_with_those_programs_read_nothing(line: str) -> None:
+    assert environment_read(command_words(line), line, "run_shell") is None
+    assert environment_read(None, line + "\n: " + _LONG, "run_shell") is None
+
+
+@pytest.mark.parametrize("command", ["ionice -c 2 env", "su -c env", "watch -n 5 env"])
+def test_sev1_an_injected_read_behind_such_a_program(command: str) -> None:
+    top, level, reason = _level(_shell(command))
+    assert (top, level) == ("prompt_injection", "SEV-1"), reason
+
+
+@pytest.mark.parametrize(
+    ("line", "read"),
+    [
+        ("parallel echo ::: $GITHUB_TOKEN", "GITHUB_TOKEN"),  # its argument is the command's
+        ("parallel ::: true 'echo $OPENAI_API_KEY'", "OPENAI_API_KEY"),
+        ("parallel gzip ::: a.log b.log", None),
+    ],
+)
+def test_parallel_reads_its_command_with_its_arguments(line: str, read: str | None) -> None:
+    assert environment_read(command_words(line), line, "run_shell") == read
