@@ -387,15 +387,22 @@ _PREFIXES = frozenset(_OPTION_VALUES) - {"xargs", "watch", "parallel"}
 #: How many operands a prefix reads before its command (``timeout 5 env``, ``chroot /srv env``).
 _PREFIX_OPERANDS = {"timeout": 1, "chroot": 1}
 #: Shell words before a command that run it as it is (``if x; then env; fi``, ``! env``), and
-#: a setting for it alone (``LC_ALL=C env``).
-_KEYWORDS = frozenset(["then", "do", "else", "!", "builtin", "if", "elif", "while", "until"])
+#: a setting for it alone (``LC_ALL=C env``). ``if``/``elif``/``while``/``until`` are none of
+#: them on a short line: ``if printenv X >/dev/null`` tests whether X is set (review
+#: rev-prefix31 F2).
+_KEYWORDS = frozenset(["then", "do", "else", "!", "builtin"])
+#: Shell words that start a command and run the next (``if env; then``, ``! env``): past the
+#: cap they stand before a command only where they start one, after a line start or a command
+#: break, not after a word of prose ("check if the variable is set": review rev-prefix31 F1).
+_STARTERS = frozenset(["if", "elif", "while", "until", "!"])
 _SETTING = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}=")
 #: Programs that run a command or a shell line their words name, read by what they run
 #: (:func:`_program_read`): ``env env``, ``eval env``, ``xargs env``, ``busybox env``,
 #: ``su -c env``, ``script -c env``, ``watch env``, ``parallel ::: env``.
 _LINE_RUNNERS = frozenset(["env", "eval", "xargs", "busybox", "su", "script", "watch", "parallel"])
-#: Every word that runs the next as a command: past the cap, :data:`_COMMAND_POSITION`'s.
-_RUNS_A_COMMAND = _PREFIXES | _KEYWORDS | _LINE_RUNNERS
+#: Every word that runs the next as a command: past the cap, :data:`_COMMAND_POSITION`'s
+#: after any word (the :data:`_STARTERS` only where a command starts).
+_RUNS_A_COMMAND = _PREFIXES | (_KEYWORDS - _STARTERS) | _LINE_RUNNERS
 #: Options of ``find`` that run a command (``find . -exec printenv \;``), and how many of them
 #: are read.
 _FIND_RUNS = frozenset(["-exec", "-execdir", "-ok", "-okdir"])
@@ -618,11 +625,14 @@ _READ_MARKER = re.compile(
 #: What stands before a command (:func:`_marked_read`'s dump words): a line's start, a
 #: command break, a bracket or quote that opens a command (``$(``, ``<(``, ``bash -c 'env'``),
 #: a path (``/usr/bin/env``), or a program that runs the next (:data:`_RUNS_A_COMMAND`:
-#: ``sudo -E``, ``timeout 5``, ``xargs``, ``eval``; find's ``-exec``), with up to 4 of its own
-#: words; a backslash (``\env``).
+#: ``sudo -E``, ``timeout 5``, ``xargs``, ``eval``; find's ``-exec``), with up to 3 of its own
+#: words (4 let prose in: "do not ever commit the env"), or :data:`_STARTERS` (up to 61) where a
+#: command starts (``; if ! env``); a backslash (``\env``).
 _COMMAND_POSITION = re.compile(
     r"(?:^|[\n;&|({`'\"]|(?<!\w)(?:" + "|".join(map(re.escape, sorted(_RUNS_A_COMMAND))) + ")"
-    r"(?:[ \t]{1,4}[^\s;&|]{1,30}){0,4}|-c|" + "|".join(sorted(_FIND_RUNS)) + ")"
+    r"(?:[ \t]{1,4}[^\s;&|]{1,30}){0,3}|-c|" + "|".join(sorted(_FIND_RUNS)) + "|"
+    r"(?:^|[\n;&|(])[ \t]{0,8}(?:" + "|".join(map(re.escape, sorted(_STARTERS))) + ")"
+    r"(?:[ \t]{1,8}(?:" + "|".join(map(re.escape, sorted(_STARTERS))) + ")){0,60}(?=[ \t]))"
     r"[ \t]{0,8}(?:[\w.-]{0,20}/){0,4}\\?$"
 )
 #: A read by name after a marker: ``.get("X")``, ``.fetch("X")``, ``["X"]``, Perl's
@@ -1270,28 +1280,34 @@ def _own_words(command: list[str], end: int) -> list[str]:
     own = command[:end]
     if own and own[-1].isdigit() and end < len(command) and command[end] != "|":
         own = own[:-1]
-    while own and (own[0] in _PREFIXES or own[0] in _KEYWORDS or _SETTING.match(own[0])):
-        if own[0] not in _PREFIXES:
-            own = own[1:]  # then env, ! env, LC_ALL=C env: the command runs as it is
+    k = 0  # walked by index: a copy of the rest per prefix is quadratic (rev-prefix31 F3)
+    while k < len(own) and (own[k] in _PREFIXES or own[k] in _KEYWORDS or _SETTING.match(own[k])):
+        if own[k] not in _PREFIXES:
+            k += 1  # then env, ! env, LC_ALL=C env: the command runs as it is
             continue
-        if own[0] == "command" and own[1:2] in (["-v"], ["-V"]):
+        if own[k] == "command" and own[k + 1 : k + 2] in (["-v"], ["-V"]):
             return []  # command -v env: where env is, not its output
-        prefix, own = own[0], _after_options(own[0], own[1:])
-        own = own[_PREFIX_OPERANDS.get(prefix, 0) :]  # timeout 5 env, chroot /srv env
-    return own
+        prefix, k = own[k], _options_end(own[k], own, k + 1)
+        k += _PREFIX_OPERANDS.get(prefix, 0)  # timeout 5 env, chroot /srv env
+    return own[k:]
 
 
 def _after_options(program: str, args: list[str]) -> list[str]:
-    """``args`` of ``program`` after its options (:data:`_OPTION_VALUES`: ``-u root``; as
-    getopt reads a bundle, ``-Eu root`` ends in one that takes the next word, ``-uroot`` not)."""
+    """``args`` of ``program`` after its options (:func:`_options_end`)."""
+    return args[_options_end(program, args, 0) :]
+
+
+def _options_end(program: str, args: list[str], k: int) -> int:
+    """Where the options of ``program`` that start at ``args[k]`` end (:data:`_OPTION_VALUES`:
+    ``-u root``; as getopt reads a bundle, ``-Eu root`` ends in one that takes the next word,
+    ``-uroot`` not)."""
     valued = _OPTION_VALUES.get(program, frozenset())
-    k = 0
     while k < len(args) and args[k][:1] == "-":
         arg = args[k]
         bundle = "" if arg[:2] == "--" else arg[1:]
         first = next((j for j, ch in enumerate(bundle) if "-" + ch in valued), -1)
         k += 2 if arg in valued or (len(bundle) > 1 and first == len(bundle) - 1) else 1
-    return args[k:]
+    return k
 
 
 def _prints_all(name: str, args: list[str]) -> bool:
