@@ -358,9 +358,10 @@ _COMMAND_END = frozenset(["|", ">", ">>", "<", ">&", "&>", "&>>", "|&", "<<<", "
 #: a read behind them is that read), and the one table of options that take a value, for
 #: these and the runners of :data:`_LINE_RUNNERS` that skip options (``sudo -u root env``).
 _OPTION_VALUES = {
-    "sudo": frozenset(["-u", "-g", "-C", "-h", "-p", "-U", "-r", "-t", "-D", "-R", "--user",
-                       "--group", "--close-from", "--host", "--prompt", "--other-user",
-                       "--role", "--type", "--chdir", "--chroot"]),
+    "sudo": frozenset(["-u", "-g", "-C", "-h", "-p", "-U", "-r", "-t", "-D", "-R", "-T", "-a",
+                       "-c", "--user", "--group", "--close-from", "--host", "--prompt",
+                       "--other-user", "--role", "--type", "--chdir", "--chroot",
+                       "--command-timeout", "--auth-type", "--login-class"]),
     "doas": frozenset(["-u", "-C"]),
     "command": frozenset(), "exec": frozenset(["-a"]), "nohup": frozenset(),
     "time": frozenset(["-f", "-o", "--format", "--output"]),
@@ -381,7 +382,13 @@ _OPTION_VALUES = {
                            "-L", "--max-lines", "-d", "--delimiter", "-E", "-I", "-a",
                            "--arg-file", "--colsep", "-C", "--timeout", "--delay", "--joblog",
                            "--results", "--tmpdir", "--workdir", "--wd", "--retries", "--halt",
-                           "--memfree", "--load", "--nice", "--tagstring", "--env"]),
+                           "--memfree", "--load", "--nice", "--tagstring", "--env", "--slf",
+                           "--sshloginfile", "--bf", "--basefile", "--block", "--block-size",
+                           "--return", "--trc", "--transferfile", "--tf", "--header", "--id",
+                           "--sshdelay", "--termseq", "--ssh", "--profile", "-J", "--rpl",
+                           "--arg-sep", "--arg-file-sep", "--recstart", "--recend", "--filter",
+                           "--group-by", "--limit", "--memsuspend", "--compress-program",
+                           "--decompress-program", "--sql", "--sqlmaster", "--sqlworker"]),
 }  # fmt: skip
 _PREFIXES = frozenset(_OPTION_VALUES) - {"xargs", "watch", "parallel"}
 #: How many operands a prefix reads before its command (``timeout 5 env``, ``chroot /srv env``).

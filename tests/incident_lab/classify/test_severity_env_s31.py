@@ -187,6 +187,17 @@ def test_a_check_whether_a_variable_is_set_is_no_credential_read(
         "sudo -uroot env",  # a value in the bundle
         "strace -fe trace=execve env",
         "xargs -0n 1 env; true",
+        # review rev-prefix31 F5: options that take a value the table missed
+        "sudo -T 60 env",
+        "sudo --command-timeout 60 env",
+        "sudo -c default env",
+        "sudo -a pam env",
+        "parallel --slf hosts env ::: FOO=1",
+        "parallel --sshloginfile hosts env ::: FOO=1",
+        "parallel --bf x env ::: FOO=1",
+        "parallel --block 10M --pipe env",
+        "parallel --return out.txt env ::: FOO=1",
+        "parallel --header : env ::: FOO=1",
     ],
 )
 def test_options_and_operands_of_each_program_are_read(line: str) -> None:
