@@ -1133,16 +1133,13 @@ def _watch_read(args: list[str], line: str, depth: int) -> str | None:
 
 def _parallel_read(args: list[str], line: str, depth: int) -> str | None:
     """What GNU ``parallel`` runs reads: its command (the words before ``:::``) with its
-    arguments as a shell line, or, with none or a replacement string for one (``{}``,
-    ``{1}``), each argument after ``:::`` as one; ``printenv`` may be fed any name (all of
-    them)."""
+    arguments as a shell line, or, with none, each argument after ``:::`` as one; ``printenv``
+    may be fed any name (all of them)."""
     rest = _after_options("parallel", args)
     end = next((k for k, a in enumerate(rest) if a.startswith(":::")), len(rest))
     if end and rest[0].rsplit("/", 1)[-1] == "printenv":
         return _WHOLE
-    lines = [" ".join(a for a in rest if a[:3] != ":::")] if end else []
-    if not end or rest[0][:1] == "{":  # parallel ::: env, parallel {} ::: env
-        lines += rest[end + 1 :]
+    lines = [" ".join(a for a in rest if a[:3] != ":::")] if end else rest[1:]
     return next(filter(None, (_nested_read(s, depth) for s in lines)), None)
 
 
