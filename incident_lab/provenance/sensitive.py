@@ -634,11 +634,12 @@ _READ_MARKER = re.compile(
 #: a path (``/usr/bin/env``), or a program that runs the next (:data:`_RUNS_A_COMMAND`:
 #: ``sudo -E``, ``timeout 5``, ``xargs``, ``eval``; find's ``-exec``), with up to 3 of its own
 #: words (4 let prose in: "do not ever commit the env"), or :data:`_STARTERS` (up to 61) where a
-#: command starts (``; if ! env``); a backslash (``\env``).
+#: command starts: a line's start, ``;``, ``&&`` or ``||`` (``; if ! env``; not "(if set)" or a
+#: table's "| if set |": review rev-prefix31b N1); a backslash (``\env``).
 _COMMAND_POSITION = re.compile(
     r"(?:^|[\n;&|({`'\"]|(?<!\w)(?:" + "|".join(map(re.escape, sorted(_RUNS_A_COMMAND))) + ")"
     r"(?:[ \t]{1,4}[^\s;&|]{1,30}){0,3}|-c|" + "|".join(sorted(_FIND_RUNS)) + "|"
-    r"(?:^|[\n;&|(])[ \t]{0,8}(?:" + "|".join(map(re.escape, sorted(_STARTERS))) + ")"
+    r"(?:^|[\n;]|&&|\|\|)[ \t]{0,8}(?:" + "|".join(map(re.escape, sorted(_STARTERS))) + ")"
     r"(?:[ \t]{1,8}(?:" + "|".join(map(re.escape, sorted(_STARTERS))) + ")){0,60}(?=[ \t]))"
     r"[ \t]{0,8}(?:[\w.-]{0,20}/){0,4}\\?$"
 )

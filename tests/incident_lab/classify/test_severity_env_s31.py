@@ -112,6 +112,9 @@ _PROSE = [
     "Deployment notes. Make sure you do not ever commit the env\n",
     "Ops guide: rotate keys; if you change the env\nrestart the service.",
     "Ops guide: while staging runs the old env\nwe keep prod on the new one.",
+    # review rev-prefix31b N1: a starter in brackets or a table cell is prose
+    "The client uses HTTP_PROXY (if set) for every request.",
+    "| `editor` | $EDITOR | if set |",
 ]
 
 
