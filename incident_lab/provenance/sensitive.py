@@ -354,21 +354,66 @@ _COMMAND_LIST = frozenset(["&&", "||", ";", "&", "\n", ")", ";;"])
 _OPENERS = frozenset(["(", "{", "}"])
 #: Where a command's own words end: a pipe or a redirection.
 _COMMAND_END = frozenset(["|", ">", ">>", "<", ">&", "&>", "&>>", "|&", "<<<", "<>"])
-#: Words before a command that run it as it is (``sudo env``, ``timeout 5 env``), and their
-#: options that take a value (``sudo -u root env``).
-_PREFIXES = frozenset(
-    ["sudo", "doas", "command", "exec", "nohup", "time", "nice", "stdbuf", "timeout"]
-)
-#: Shell words before a command that run it as it is (``if x; then env; fi``, ``! env``), and
-#: a setting for it alone (``LC_ALL=C env``).
-_KEYWORDS = frozenset(["then", "do", "else", "!", "builtin"])
-_SETTING = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}=")
-_PREFIX_VALUES = {
-    "sudo": frozenset(["-u", "-g", "-C", "-h", "-p", "-U", "-r", "-t", "-D"]),
+#: Programs that run a command as it is (``sudo env``, ``ionice -c 2 env``, ``chroot /srv env``:
+#: a read behind them is that read), and the one table of options that take a value, for
+#: these and the runners of :data:`_LINE_RUNNERS` that skip options (``sudo -u root env``).
+_OPTION_VALUES = {
+    "sudo": frozenset(["-u", "-g", "-C", "-h", "-p", "-U", "-r", "-t", "-D", "-R", "-T", "-a",
+                       "-c", "--user", "--group", "--close-from", "--host", "--prompt",
+                       "--other-user", "--role", "--type", "--chdir", "--chroot",
+                       "--command-timeout", "--auth-type", "--login-class"]),
     "doas": frozenset(["-u", "-C"]),
-    "nice": frozenset(["-n"]),
+    "command": frozenset(), "exec": frozenset(["-a"]), "nohup": frozenset(),
+    "time": frozenset(["-f", "-o", "--format", "--output"]),
+    "nice": frozenset(["-n", "--adjustment"]),
+    "stdbuf": frozenset(["-i", "-o", "-e", "--input", "--output", "--error"]),
     "timeout": frozenset(["-s", "-k", "--signal", "--kill-after"]),
-}
+    "ionice": frozenset(["-c", "-n", "-p", "-P", "-u", "--class", "--classdata", "--pid",
+                         "--pgid", "--uid"]),
+    "setsid": frozenset(),
+    "chroot": frozenset(["--userspec", "--groups"]),
+    "strace": frozenset(["-a", "-b", "-e", "-E", "-I", "-o", "-O", "-p", "-P", "-s", "-S",
+                         "-u", "-U", "-X"]),
+    "xargs": frozenset(["-n", "-L", "-I", "-J", "-R", "-d", "-E", "-P", "-s", "-a", "--max-args",
+                        "--max-lines", "--max-procs", "--max-chars", "--delimiter", "--arg-file",
+                        "--process-slot-var"]),
+    "watch": frozenset(["-n", "--interval", "-q", "--equexit"]),
+    "parallel": frozenset(["-j", "--jobs", "-P", "-S", "--sshlogin", "-n", "--max-args", "-N",
+                           "-L", "--max-lines", "-d", "--delimiter", "-E", "-I", "-a",
+                           "--arg-file", "--colsep", "-C", "--timeout", "--delay", "--joblog",
+                           "--results", "--tmpdir", "--workdir", "--wd", "--retries", "--halt",
+                           "--memfree", "--load", "--nice", "--tagstring", "--env", "--slf",
+                           "--sshloginfile", "--bf", "--basefile", "--block", "--block-size",
+                           "--return", "--trc", "--transferfile", "--tf", "--header", "--id",
+                           "--sshdelay", "--termseq", "--ssh", "--profile", "-J", "--rpl",
+                           "--arg-sep", "--arg-file-sep", "--recstart", "--recend", "--filter",
+                           "--group-by", "--limit", "--memsuspend", "--compress-program",
+                           "--decompress-program", "--sql", "--sqlmaster", "--sqlworker"]),
+}  # fmt: skip
+_PREFIXES = frozenset(_OPTION_VALUES) - {"xargs", "watch", "parallel"}
+#: How many operands a prefix reads before its command (``timeout 5 env``, ``chroot /srv env``).
+_PREFIX_OPERANDS = {"timeout": 1, "chroot": 1}
+#: Shell words before a command that run it as it is (``if x; then env; fi``, ``! env``), and
+#: a setting for it alone (``LC_ALL=C env``). ``if``/``elif``/``while``/``until`` are none of
+#: them on a short line: ``if printenv X >/dev/null`` tests whether X is set (review
+#: rev-prefix31 F2).
+_KEYWORDS = frozenset(["then", "do", "else", "!", "builtin"])
+#: Shell words that start a command and run the next (``if env; then``, ``! env``): past the
+#: cap they stand before a command only where they start one, after a line start or a command
+#: break, not after a word of prose ("check if the variable is set": review rev-prefix31 F1).
+_STARTERS = frozenset(["if", "elif", "while", "until", "!"])
+_SETTING = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}=")
+#: Programs that run a command or a shell line their words name, read by what they run
+#: (:func:`_program_read`): ``env env``, ``eval env``, ``xargs env``, ``busybox env``,
+#: ``su -c env``, ``script -c env``, ``watch env``, ``parallel ::: env``.
+_LINE_RUNNERS = frozenset(["env", "eval", "xargs", "busybox", "su", "script", "watch", "parallel"])
+#: Every word that runs the next as a command: past the cap, :data:`_COMMAND_POSITION`'s
+#: after any word (the :data:`_STARTERS` only where a command starts).
+_RUNS_A_COMMAND = _PREFIXES | (_KEYWORDS - _STARTERS) | _LINE_RUNNERS
+#: Options of ``find`` that run a command (``find . -exec printenv \;``), and how many of them
+#: are read.
+_FIND_RUNS = frozenset(["-exec", "-execdir", "-ok", "-okdir"])
+_MAX_FIND_RUNS = 8
 #: Shells whose ``-c`` runs its next word as a shell line (``bash -c env``).
 _SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh", "ash"])
 #: How deep a line run by a shell or ``eval`` in a line is read (``bash -c "sh -c env"``).
@@ -586,12 +631,17 @@ _READ_MARKER = re.compile(
 )
 #: What stands before a command (:func:`_marked_read`'s dump words): a line's start, a
 #: command break, a bracket or quote that opens a command (``$(``, ``<(``, ``bash -c 'env'``),
-#: a path (``/usr/bin/env``), or a program that runs the next (``sudo -E``, ``timeout 5``,
-#: ``xargs``, ``-exec``, ``eval``), with up to 3 of its own words; a backslash (``\env``).
+#: a path (``/usr/bin/env``), or a program that runs the next (:data:`_RUNS_A_COMMAND`:
+#: ``sudo -E``, ``timeout 5``, ``xargs``, ``eval``; find's ``-exec``), with up to 3 of its own
+#: words (4 let prose in: "do not ever commit the env"), or :data:`_STARTERS` (up to 61) where a
+#: command starts: a line's start, ``;``, ``&&`` or ``||`` (``; if ! env``; not "(if set)" or a
+#: table's "| if set |": review rev-prefix31b N1); a backslash (``\env``).
 _COMMAND_POSITION = re.compile(
-    r"(?:^|[\n;&|({`'\"]|\b(?:sudo|doas|timeout|nice|stdbuf|ionice|setsid|nohup|time|exec|xargs"
-    r"|command|builtin|busybox|chroot|strace|script|watch|su|parallel|env|then|do|else|eval)"
-    r"(?:[ \t]{1,4}[^\s;&|]{1,30}){0,3}|-c|-exec|-execdir)[ \t]{0,8}(?:[\w.-]{0,20}/){0,4}\\?$"
+    r"(?:^|[\n;&|({`'\"]|(?<!\w)(?:" + "|".join(map(re.escape, sorted(_RUNS_A_COMMAND))) + ")"
+    r"(?:[ \t]{1,4}[^\s;&|]{1,30}){0,3}|-c|" + "|".join(sorted(_FIND_RUNS)) + "|"
+    r"(?:^|[\n;]|&&|\|\|)[ \t]{0,8}(?:" + "|".join(map(re.escape, sorted(_STARTERS))) + ")"
+    r"(?:[ \t]{1,8}(?:" + "|".join(map(re.escape, sorted(_STARTERS))) + ")){0,60}(?=[ \t]))"
+    r"[ \t]{0,8}(?:[\w.-]{0,20}/){0,4}\\?$"
 )
 #: A read by name after a marker: ``.get("X")``, ``.fetch("X")``, ``["X"]``, Perl's
 #: ``{X}``, ``getenv("X")``; group 1 Perl's brace, 2 the quote, 3 the name.
@@ -1028,17 +1078,6 @@ def _here_text(line: str) -> str:
     return "\n".join(bodies)
 
 
-#: Options of ``xargs`` that take a value (``xargs -n 1 printenv``, ``--max-args 1``).
-_XARGS_VALUES = frozenset(
-    ["-n", "-L", "-I", "-J", "-R", "-d", "-E", "-P", "-s", "-a", "--max-args", "--max-lines",
-     "--max-procs", "--max-chars", "--delimiter", "--arg-file", "--process-slot-var"]
-)  # fmt: skip
-#: Options of ``find`` that run a command (``find . -exec printenv \;``), and how many of them
-#: are read.
-_FIND_RUNS = frozenset(["-exec", "-execdir", "-ok", "-okdir"])
-_MAX_FIND_RUNS = 8
-
-
 def _run_read(args: list[str], line: str, depth: int) -> str | None:
     """What the program ``args`` names, run by another (``xargs``, ``find -exec``,
     ``busybox``), reads; one deeper than :data:`_MAX_NESTING` is a dump (fail closed)."""
@@ -1050,14 +1089,12 @@ def _run_read(args: list[str], line: str, depth: int) -> str | None:
 def _xargs_read(args: list[str], line: str, depth: int) -> str | None:
     """What ``xargs`` with ``args`` runs reads (``echo | xargs env``: the environment); its
     input may name any variable for ``printenv`` (fail closed: all of them)."""
-    k = 0
-    while k < len(args) and args[k][:1] == "-":
-        k += 2 if args[k] in _XARGS_VALUES else 1
-    if k >= len(args):
+    args = _after_options("xargs", args)
+    if not args:
         return None  # xargs echoes its input
-    if args[k].rsplit("/", 1)[-1] == "printenv":
+    if args[0].rsplit("/", 1)[-1] == "printenv":
         return _WHOLE
-    return _run_read(args[k:], line, depth)
+    return _run_read(args, line, depth)
 
 
 def _find_read(args: list[str], line: str, depth: int) -> str | None:
@@ -1078,10 +1115,43 @@ def _busybox_read(args: list[str], line: str, depth: int) -> str | None:
     return _run_read(args, line, depth) if args and args[0][:1] != "-" else None
 
 
+def _command_option_read(args: list[str], line: str, depth: int) -> str | None:
+    """What the shell line ``su`` or ``script`` runs reads (``-c LINE``, ``--command=LINE``,
+    ``-C``/``--session-command``); none: a session, no read."""
+    script = _script(args)
+    for k, arg in enumerate(args):
+        option, _, value = arg.partition("=")
+        if option in ("--command", "--session-command", "-C"):
+            script = value or (args[k + 1] if k + 1 < len(args) else "")
+    return _nested_read(script, depth) if script else None
+
+
+def _watch_read(args: list[str], line: str, depth: int) -> str | None:
+    """What ``watch`` runs reads: its operands, joined as the shell line it runs."""
+    rest = _after_options("watch", args)
+    return _nested_read(" ".join(rest), depth) if rest else None
+
+
+def _parallel_read(args: list[str], line: str, depth: int) -> str | None:
+    """What GNU ``parallel`` runs reads: its command (the words before ``:::``) with its
+    arguments as a shell line, or, with none, each argument after ``:::`` as one; ``printenv``
+    may be fed any name (all of them)."""
+    rest = _after_options("parallel", args)
+    end = next((k for k, a in enumerate(rest) if a.startswith(":::")), len(rest))
+    if end and rest[0].rsplit("/", 1)[-1] == "printenv":
+        return _WHOLE
+    lines = [" ".join(a for a in rest if a[:3] != ":::")] if end else rest[1:]
+    return next(filter(None, (_nested_read(s, depth) for s in lines)), None)
+
+
 _RUNNERS: dict[str, Callable[[list[str], str, int], str | None]] = {
     "xargs": _xargs_read,
     "find": _find_read,
     "busybox": _busybox_read,
+    "su": _command_option_read,
+    "script": _command_option_read,
+    "watch": _watch_read,
+    "parallel": _parallel_read,
 }
 
 
@@ -1218,18 +1288,34 @@ def _own_words(command: list[str], end: int) -> list[str]:
     own = command[:end]
     if own and own[-1].isdigit() and end < len(command) and command[end] != "|":
         own = own[:-1]
-    while own and (own[0] in _PREFIXES or own[0] in _KEYWORDS or _SETTING.match(own[0])):
-        if own[0] not in _PREFIXES:
-            own = own[1:]  # then env, ! env, LC_ALL=C env: the command runs as it is
+    k = 0  # walked by index: a copy of the rest per prefix is quadratic (rev-prefix31 F3)
+    while k < len(own) and (own[k] in _PREFIXES or own[k] in _KEYWORDS or _SETTING.match(own[k])):
+        if own[k] not in _PREFIXES:
+            k += 1  # then env, ! env, LC_ALL=C env: the command runs as it is
             continue
-        if own[0] == "command" and own[1:2] in (["-v"], ["-V"]):
+        if own[k] == "command" and own[k + 1 : k + 2] in (["-v"], ["-V"]):
             return []  # command -v env: where env is, not its output
-        prefix, own = own[0], own[1:]
-        valued = _PREFIX_VALUES.get(prefix, frozenset())
-        while own and own[0][:1] == "-":
-            own = own[2:] if own[0] in valued else own[1:]
-        own = own[1:] if prefix == "timeout" else own  # timeout 5 env: its duration
-    return own
+        prefix, k = own[k], _options_end(own[k], own, k + 1)
+        k += _PREFIX_OPERANDS.get(prefix, 0)  # timeout 5 env, chroot /srv env
+    return own[k:]
+
+
+def _after_options(program: str, args: list[str]) -> list[str]:
+    """``args`` of ``program`` after its options (:func:`_options_end`)."""
+    return args[_options_end(program, args, 0) :]
+
+
+def _options_end(program: str, args: list[str], k: int) -> int:
+    """Where the options of ``program`` that start at ``args[k]`` end (:data:`_OPTION_VALUES`:
+    ``-u root``; as getopt reads a bundle, ``-Eu root`` ends in one that takes the next word,
+    ``-uroot`` not)."""
+    valued = _OPTION_VALUES.get(program, frozenset())
+    while k < len(args) and args[k][:1] == "-":
+        arg = args[k]
+        bundle = "" if arg[:2] == "--" else arg[1:]
+        first = next((j for j, ch in enumerate(bundle) if "-" + ch in valued), -1)
+        k += 2 if arg in valued or (len(bundle) > 1 and first == len(bundle) - 1) else 1
+    return k
 
 
 def _prints_all(name: str, args: list[str]) -> bool:

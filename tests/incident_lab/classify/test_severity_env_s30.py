@@ -248,6 +248,15 @@ def test_a_long_line_that_only_reads_then_redirects_is_not_printed_nothing() -> 
         ("run_shell", "ruby -ne '" + '"ENV" ' * 17000 + "' f"),
         ("run_shell", "awk '{" + '"ENVIRON" ' * 10000 + "}' f"),
         ("run_shell", "perl -ne '" + "/%ENV/;" * 14000 + "' f"),
+        # review rev-prefix31 F3: each prefix word copied the rest of the words (0.5-1.3 s)
+        ("run_shell", "if " * 33333 + "env"),
+        ("run_shell", "! " * 50000 + "env"),
+        ("run_shell", "do " * 33333 + "env"),
+        ("run_shell", "sudo -E " * 12500 + "env"),
+        ("run_shell", "sudo -Eu r " * 9090 + "env"),
+        ("run_shell", "chroot / " * 11111 + "env"),
+        ("run_shell", "timeout 1 " * 10000 + "env"),
+        ("run_shell", "LC_ALL=C " * 11111 + "env"),
     ],
 )
 def test_environment_read_is_linear_on_100_kb(tool: str, text: str) -> None:
