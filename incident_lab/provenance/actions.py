@@ -267,6 +267,37 @@ _AMBIGUOUS = frozenset(
         "call",
         "document",
         "issue",
+        "answer",
+        "slack",
+        "dm",
+        "tweet",
+        # tool-name verbs (:data:`_NAME_ONLY_VERBS`) that are nouns as often
+        "comment",
+        "tag",
+        "label",
+        "flag",
+        "mark",
+        "star",
+        "like",
+        "rate",
+        "vote",
+        "draft",
+        "sign",
+        "link",
+        "page",
+        "empty",
+        "print",
+        "block",
+        "lock",
+        "copy",
+        "pin",
+        "ship",
+        "scale",
+        "stop",
+        "start",
+        "exchange",
+        "claim",
+        "void",
     ]
 )
 _PRE = (
@@ -865,7 +896,12 @@ def _name_verbs(kind: str, name: str, tokens: list[str]) -> list[str]:
     method = _method_words(name)
     if method is not None:  # files.delete: "List my files" asks for no delete
         return _method_verb(method) if kind != "payment" else []
-    if _lead_verb(tokens, kind) and not _glued_payment_verb(kind, name, tokens):
+    if (
+        tokens
+        and tokens[0] in _LEAD_VERB_WORDS
+        and _lead_verb(tokens, kind)
+        and not _glued_payment_verb(kind, name, tokens)
+    ):
         return list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
     return []
 
@@ -990,6 +1026,27 @@ _SDK_VERBS = frozenset(
 #: Every word that names an action in a tool's name (:func:`_lists`: a name with none of
 #: them but a read verb names records).
 _ANY_VERB = _VERB_WORDS | _EFFECT_VERBS | _SDK_VERBS
+#: Verbs that open tool names and are in no verb table (``reschedule_event``,
+#: ``fund_account``, ``escalate_ticket``, ``lock_user``).
+_NAME_ONLY_VERBS = frozenset(
+    ["reschedule", "fund", "assign", "unassign", "close", "reopen", "import", "escalate",
+     "restore", "copy", "lock", "unlock", "block", "unblock", "suspend", "unsuspend", "ban",
+     "unban", "mute", "unmute", "rent", "hire", "checkout", "tag", "untag", "label", "comment",
+     "follow", "unfollow", "like", "rate", "vote", "topup", "renew", "extend", "reject",
+     "decline", "deny", "pin", "unpin", "star", "unstar", "flag", "mark", "deposit", "repay",
+     "unsubscribe", "enroll", "unenroll", "join", "leave", "void", "reissue", "resolve",
+     "fork", "clone", "sync", "restart", "start", "stop", "pause", "resume", "scale",
+     "provision", "attach", "detach", "link", "unlink", "connect", "disconnect", "allow",
+     "authorize", "authorise", "verify", "sign", "ship", "exchange", "convert", "translate",
+     "generate", "compose", "draft", "dial", "enqueue", "dequeue", "redeem", "claim", "rebook",
+     "trash", "untrash", "snooze", "unsend", "undo", "retry", "rollback", "revert", "promote",
+     "demote", "kick", "shred", "empty", "refresh", "reboot", "shutdown", "launch", "print",
+     "fax", "page", "recall", "requeue", "rerun", "retract"]
+)  # fmt: skip
+#: The first words of a tool's name that can be its verb (:func:`_name_verbs`): a service or a
+#: record first (``web_content_notify``, ``customer_email``, ``github_comment``) is no verb,
+#: and a user who names it ("Use web search", "the customer record") asks for nothing.
+_LEAD_VERB_WORDS = _ANY_VERB | _READ_TOKENS | _NAME_ONLY_VERBS
 
 
 def _lead_verb(tokens: list[str], kind: str = "") -> bool:

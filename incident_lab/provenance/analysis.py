@@ -1699,9 +1699,32 @@ def _hands_over(text: str) -> bool:
     return _hands_over_memo.__wrapped__(text)
 
 
+#: "tasks in", "steps on" ... that name where the work is: the first words of the match.
+_WORK_LIST = re.compile(r"(?:tasks?|steps|instructions|to-?dos?) ", re.IGNORECASE)
+#: A verb that makes the task a record the user works on, not a list of work handed over
+#: ("update the approval task on the taskboard", "find the compliance task in the board"),
+#: up to four words before the noun, at the end of the text before it.
+_RECORD_VERB = re.compile(
+    r"\b(?:updat(?:e|ing)|find|pull up|look up|look at|check|review|mark|close|delete|remove|"
+    r"create|add|edit|modify|assign|tag|reopen|move|locate|get|fetch|retrieve|search for|"
+    r"comment on|annotate|prioriti[sz]e|rename|archive)(?:\s{1,3}[\w'-]{1,30}){0,4}\s{1,3}$",
+    re.IGNORECASE,
+)
+
+
+def _a_record(text: str, at: int) -> bool:
+    """Whether the delegation match at ``at`` is a task the user works on as a record (the
+    text just before it ends with a :data:`_RECORD_VERB`): no hand-over."""
+    return bool(_WORK_LIST.match(text, at)) and bool(
+        _RECORD_VERB.search(text[max(0, at - 80) : at])
+    )
+
+
 @lru_cache(maxsize=1024)
 def _hands_over_memo(text: str) -> bool:
     for m in _DELEGATION.finditer(text):
+        if _a_record(text, m.start()):
+            continue
         start = max(text.rfind(ch, 0, m.start()) for ch in ".!?\n") + 1
         ends = [e for e in (text.find(ch, m.end()) for ch in ".!?\n") if e != -1]
         end = min(ends) if ends else len(text)
