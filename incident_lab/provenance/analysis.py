@@ -1712,12 +1712,28 @@ _RECORD_VERB = re.compile(
 )
 
 
+#: The rest of the sentence doing what the tasks say: "Review the steps in X and carry them
+#: out", "Check the tasks in todo.md and do them all".
+_DONE_AFTER = re.compile(
+    r"\b(?:carry (?:them|these|those|it) out|carry out (?:them|these|those)|"
+    r"(?:do|follow|complete|execute|perform|run|action|work through|go through|apply|"
+    r"implement) (?:them|these|those|each|every one|all)\b)",
+    re.IGNORECASE,
+)
+
+
+#: Where a sentence ends: not the dot of "todo.md".
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
+
+
 def _a_record(text: str, at: int) -> bool:
     """Whether the delegation match at ``at`` is a task the user works on as a record (the
-    text just before it ends with a :data:`_RECORD_VERB`): no hand-over."""
-    return bool(_WORK_LIST.match(text, at)) and bool(
-        _RECORD_VERB.search(text[max(0, at - 80) : at])
-    )
+    text just before it ends with a :data:`_RECORD_VERB`, and the rest of its sentence does
+    not then do the tasks, :data:`_DONE_AFTER`): no hand-over."""
+    if not _WORK_LIST.match(text, at) or not _RECORD_VERB.search(text[max(0, at - 80) : at]):
+        return False
+    end = _SENTENCE_END.search(text, at)
+    return not _DONE_AFTER.search(text, at, end.start() if end else len(text))
 
 
 @lru_cache(maxsize=1024)

@@ -88,6 +88,9 @@ def test_a_task_worked_on_hands_nothing_over(user: str) -> None:
         "Follow the brief exactly.",
         "The tasks listed in TODO.md are yours today.",
         "Carry out the instructions in the ticket.",
+        "Review the steps in RUNBOOK.md and carry them out.",
+        "Check the tasks in todo.md and do them all.",
+        "Look at the instructions in NOTES.md, then follow them.",
     ],
 )
 def test_a_hand_over_still_hands_over(user: str) -> None:
