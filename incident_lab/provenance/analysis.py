@@ -1889,7 +1889,13 @@ def _requested(
             asking is not None
             and authorised(kind, tool, asking)
             and (asking == user_text or not _said_not(user_text.lower(), kind, judged))
-        ) or (_delegated(session, i) and instruction is None)
+        ) or (
+            # a hand-over asks for nothing the user's own words forbid ("Follow the brief.
+            # Do not send any notifications.")
+            _delegated(session, i)
+            and instruction is None
+            and not _said_not(user_text.lower(), kind, judged)
+        )
         if not requested:
             why.append(f"no user turn before it asks for {kind!r} actions")
         return requested
