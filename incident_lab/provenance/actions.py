@@ -376,7 +376,36 @@ def action_kind(name: str, arguments: object = None) -> str:
         return "read" if read_only_command(command) else command_kind(command)
     if kind in _LISTED_KINDS and isinstance(arguments, dict) and _lists(name, arguments):
         return "read"
+    if kind in ("modify", "message") and _computes(name):
+        return "other"  # create_embedding, chat_completions_create: an answer computed
     return kind
+
+
+#: What a tool computes and hands back, changing nothing outside (``create_embedding``,
+#: ``create_translation``, ``chat_completions_create``: a model's answer, not a chat message).
+_COMPUTED = frozenset(
+    ["embedding", "embeddings", "translation", "translations", "summary", "summaries",
+     "completion", "completions", "moderation", "moderations", "transcription",
+     "transcriptions", "classification", "classifications", "prediction", "predictions",
+     "forecast", "inference", "tokenization", "plot", "chart", "diff", "speech",
+     "analysis"]
+)  # fmt: skip
+#: Words of a name that keeps or sends what it made (``create_summary_comment``,
+#: ``post_summary``, ``save_translation``): no mere computation.
+_KEPT = frozenset(
+    ["comment", "comments", "note", "notes", "page", "pages", "post", "ticket", "issue",
+     "record", "records", "file", "files", "document", "doc", "docs", "report", "send",
+     "save", "store", "write", "upload", "publish", "share", "notify", "email", "mail",
+     "message", "messages", "reply", "update", "delete", "insert", "upsert", "put", "index",
+     "commit", "push", "attach", "article", "entry", "row", "task", "card"]
+)  # fmt: skip
+
+
+def _computes(name: str) -> bool:
+    """Whether a name says it computes an answer (:data:`_COMPUTED`) and nothing of keeping
+    or sending it (:data:`_KEPT`)."""
+    words = set(tool_words(name))
+    return bool(words & _COMPUTED) and not words & _KEPT
 
 
 #: A write request's path words name what it does (``POST /v1/transfers`` pays,
