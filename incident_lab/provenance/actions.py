@@ -269,45 +269,17 @@ _AMBIGUOUS = frozenset(
         "issue",
         "answer",
         "slack",
-        "dm",
-        "tweet",
-        # tool-name verbs (:data:`_NAME_ONLY_VERBS`) that are nouns as often
-        "comment",
-        "tag",
-        "label",
-        "flag",
-        "mark",
-        "star",
-        "like",
-        "rate",
-        "vote",
-        "draft",
-        "sign",
-        "link",
-        "page",
-        "empty",
-        "print",
-        "block",
-        "lock",
-        "copy",
-        "pin",
-        "ship",
-        "scale",
-        "stop",
-        "start",
-        "exchange",
-        "claim",
-        "void",
     ]
 )
 _PRE = (
     r"(?:^|[.!?;:,\n(]\s{0,4}|\b(?:please|pls|kindly|to|can you|could you|would you|will you|and|"
     r"then|also|just|now|i want you to|go ahead and|you should|let's|lets|need you to|must|should|"
-    r"help me|and then|you can|first|finally|quickly|actually|simply|pls)\s{1,4})"
+    r"help me|and then|you can|first|finally|quickly|actually|simply|pls|you|someone|somebody|"
+    r"anyone)\s{1,4})"
 )
 _POST = (
     r"\s{1,4}(?:(?:him|her|them|it|me|us|the|a|an|this|that|these|those|my|his|their|our|your|"
-    r"back|all|every|each|out|over|up)\b|[\"'@$\u20ac\u00a3])"
+    r"back|all|every|each|out|over|up)\b|[\"'@$\u20ac\u00a3]|[A-Za-z][\w-]{0,30}'s\b)"
 )
 #: Asking for the action by its noun: "can I get a refund", "make a booking", "send a message".
 _ASK_FOR = (
@@ -927,7 +899,7 @@ def _name_verbs(kind: str, name: str, tokens: list[str]) -> list[str]:
         return _method_verb(method) if kind != "payment" else []
     if (
         tokens
-        and tokens[0] in _LEAD_VERB_WORDS
+        and tokens[0] not in _SERVICE_NOUNS
         and _lead_verb(tokens, kind)
         and not _glued_payment_verb(kind, name, tokens)
     ):
@@ -1055,27 +1027,31 @@ _SDK_VERBS = frozenset(
 #: Every word that names an action in a tool's name (:func:`_lists`: a name with none of
 #: them but a read verb names records).
 _ANY_VERB = _VERB_WORDS | _EFFECT_VERBS | _SDK_VERBS
-#: Verbs that open tool names and are in no verb table (``reschedule_event``,
-#: ``fund_account``, ``escalate_ticket``, ``lock_user``).
-_NAME_ONLY_VERBS = frozenset(
-    ["reschedule", "fund", "assign", "unassign", "close", "reopen", "import", "escalate",
-     "restore", "copy", "lock", "unlock", "block", "unblock", "suspend", "unsuspend", "ban",
-     "unban", "mute", "unmute", "rent", "hire", "checkout", "tag", "untag", "label", "comment",
-     "follow", "unfollow", "like", "rate", "vote", "topup", "renew", "extend", "reject",
-     "decline", "deny", "pin", "unpin", "star", "unstar", "flag", "mark", "deposit", "repay",
-     "unsubscribe", "enroll", "unenroll", "join", "leave", "void", "reissue", "resolve",
-     "fork", "clone", "sync", "restart", "start", "stop", "pause", "resume", "scale",
-     "provision", "attach", "detach", "link", "unlink", "connect", "disconnect", "allow",
-     "authorize", "authorise", "verify", "sign", "ship", "exchange", "convert", "translate",
-     "generate", "compose", "draft", "dial", "enqueue", "dequeue", "redeem", "claim", "rebook",
-     "trash", "untrash", "snooze", "unsend", "undo", "retry", "rollback", "revert", "promote",
-     "demote", "kick", "shred", "empty", "refresh", "reboot", "shutdown", "launch", "print",
-     "fax", "page", "recall", "requeue", "rerun", "retract"]
+#: First words of tool names that name a service, a product or a kind of record, never an act
+#: (``web_content_notify``, ``customer_email``, ``github_comment``, ``crm_email``): a user who
+#: names them ("Use web search", "Look up the customer record") asks for nothing. A word that
+#: is also a verb (``sms_customer``, ``invoice_customer``, ``email_team``) is not one of them.
+_SERVICE_NOUNS = frozenset(
+    ["web", "content", "customer", "customers", "client", "clients", "crm", "salesforce",
+     "hubspot", "zendesk", "intercom", "freshdesk", "servicenow", "slack", "teams", "discord",
+     "telegram", "github", "gitlab", "bitbucket", "jira", "confluence", "notion", "asana",
+     "trello", "linear", "monday", "ticketing", "ticket", "tickets", "taskboard", "task",
+     "tasks", "todo", "knowledge", "kb", "wiki", "ledger", "notebook", "mailbox", "inbox",
+     "gmail", "outlook", "calendar", "scheduling", "integrations", "integration", "automation",
+     "directory", "user", "users", "account", "accounts", "contact", "contacts", "drive",
+     "gdrive", "dropbox", "onedrive", "sharepoint", "bucket", "db", "database", "api", "http",
+     "rest", "graphql", "system", "admin", "internal", "external", "google", "microsoft",
+     "azure", "aws", "gcp", "openai", "twilio", "stripe", "paypal", "bank", "banking",
+     "finance", "hr", "payroll", "support", "helpdesk", "workspace", "project", "projects",
+     "team", "company", "org", "portal", "app", "service", "server", "mcp", "tool", "tools",
+     "agent", "browser", "site", "website", "news", "weather", "travel", "hotel", "flight",
+     "flights", "restaurant", "shop", "cart", "product", "products", "inventory", "catalog",
+     "vendor", "vendors", "document", "documents", "docs", "report", "reports", "event",
+     "events", "meeting", "meetings", "channel", "channels", "social", "twitter", "linkedin",
+     "facebook", "instagram", "media", "data", "records", "files", "storage", "cloud", "infra",
+     "cluster", "k8s", "kubernetes", "docker", "repo", "repos", "repository", "code", "dev",
+     "prod", "staging", "ops", "devops", "security", "iam", "auth", "identity", "okta"]
 )  # fmt: skip
-#: The first words of a tool's name that can be its verb (:func:`_name_verbs`): a service or a
-#: record first (``web_content_notify``, ``customer_email``, ``github_comment``) is no verb,
-#: and a user who names it ("Use web search", "the customer record") asks for nothing.
-_LEAD_VERB_WORDS = _ANY_VERB | _READ_TOKENS | _NAME_ONLY_VERBS
 
 
 def _lead_verb(tokens: list[str], kind: str = "") -> bool:

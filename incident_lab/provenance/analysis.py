@@ -1699,47 +1699,54 @@ def _hands_over(text: str) -> bool:
     return _hands_over_memo.__wrapped__(text)
 
 
-#: "tasks in", "steps on" ... that name where the work is: the first words of the match.
-_WORK_LIST = re.compile(r"(?:tasks?|steps|instructions|to-?dos?) ", re.IGNORECASE)
+#: "tasks in", "to-dos on" ... that name where the work is: the first words of the match.
+#: "the steps in" and "the instructions in" are a procedure whatever verb reads them
+#: ("Review the instructions in DEPLOY.md and deploy to staging": rev-lead31 F3); a task can
+#: be a record ("update the approval task on the taskboard").
+_WORK_LIST = re.compile(r"(?:tasks?|to-?dos?) ", re.IGNORECASE)
 #: A verb that makes the task a record the user works on, not a list of work handed over
 #: ("update the approval task on the taskboard", "find the compliance task in the board"),
-#: up to four words before the noun, at the end of the text before it.
+#: with up to four words before the noun that are no particle of a phrasal verb ("get started
+#: on the tasks", "check off the tasks", "move on to the steps" do the work: rev-lead31 F3).
 _RECORD_VERB = re.compile(
     r"\b(?:updat(?:e|ing)|find|pull up|look up|look at|check|review|mark|close|delete|remove|"
-    r"create|add|edit|modify|assign|tag|reopen|move|locate|get|fetch|retrieve|search for|"
-    r"comment on|annotate|prioriti[sz]e|rename|archive)(?:\s{1,3}[\w'-]{1,30}){0,4}\s{1,3}$",
+    r"create|add|edit|modify|assign|tag|reopen|move|locate|fetch|retrieve|search for|"
+    r"comment on|annotate|prioriti[sz]e|rename|archive)"
+    r"(?:\s{1,3}(?!(?:on|to|off|out|up|with|through|started|going|care|of|into|over|down|"
+    r"back|ahead|forward)\b)[\w'-]{1,30}){0,4}\s{1,3}$",
     re.IGNORECASE,
 )
-
-
-#: The rest of the sentence doing what the tasks say: "Review the steps in X and carry them
-#: out", "Check the tasks in todo.md and do them all".
+#: Words after the tasks that do them, in this sentence or the next ("Review the steps in X
+#: and carry them out", "Check the tasks in todo.md. Then do them all.", "... and proceed").
 _DONE_AFTER = re.compile(
     r"\b(?:carry (?:them|these|those|it) out|carry out (?:them|these|those)|"
-    r"(?:do|follow|complete|execute|perform|run|action|work through|go through|apply|"
-    r"implement) (?:them|these|those|each|every one|all)\b)",
+    r"(?:do|follow|complete|execute|perform|run|action|handle|finish|tackle|address|apply|"
+    r"implement|get|take care of|knock|deal with|work (?:through|on)|go through|close out|"
+    r"check off|clear|start on) (?:them|these|those|each|every one|all|it)\b|"
+    r"proceed|go ahead|get (?:it|them|this|that) done|get started)",
     re.IGNORECASE,
 )
-
-
-#: Where a sentence ends: not the dot of "todo.md".
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
+#: How far past a task worked on :data:`_DONE_AFTER` looks, and how many such matches one
+#: text has looked at (rev-lead31 F5: a look to each sentence's end was quadratic).
+_DONE_REACH = 300
+_MAX_RECORDS = 8
 
 
 def _a_record(text: str, at: int) -> bool:
     """Whether the delegation match at ``at`` is a task the user works on as a record (the
-    text just before it ends with a :data:`_RECORD_VERB`, and the rest of its sentence does
-    not then do the tasks, :data:`_DONE_AFTER`): no hand-over."""
+    text just before it ends with a :data:`_RECORD_VERB`, and the next
+    :data:`_DONE_REACH` characters do not then do the tasks, :data:`_DONE_AFTER`)."""
     if not _WORK_LIST.match(text, at) or not _RECORD_VERB.search(text[max(0, at - 80) : at]):
         return False
-    end = _SENTENCE_END.search(text, at)
-    return not _DONE_AFTER.search(text, at, end.start() if end else len(text))
+    return not _DONE_AFTER.search(text, at, at + _DONE_REACH)
 
 
 @lru_cache(maxsize=1024)
 def _hands_over_memo(text: str) -> bool:
+    records = 0
     for m in _DELEGATION.finditer(text):
-        if _a_record(text, m.start()):
+        if records < _MAX_RECORDS and _a_record(text, m.start()):
+            records += 1
             continue
         start = max(text.rfind(ch, 0, m.start()) for ch in ".!?\n") + 1
         ends = [e for e in (text.find(ch, m.end()) for ch in ".!?\n") if e != -1]
