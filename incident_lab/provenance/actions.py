@@ -267,19 +267,17 @@ _AMBIGUOUS = frozenset(
         "call",
         "document",
         "issue",
-        "answer",
         "slack",
     ]
 )
 _PRE = (
     r"(?:^|[.!?;:,\n(]\s{0,4}|\b(?:please|pls|kindly|to|can you|could you|would you|will you|and|"
     r"then|also|just|now|i want you to|go ahead and|you should|let's|lets|need you to|must|should|"
-    r"help me|and then|you can|first|finally|quickly|actually|simply|pls|you|someone|somebody|"
-    r"anyone)\s{1,4})"
+    r"help me|and then|you can|first|finally|quickly|actually|simply|pls)\s{1,4})"
 )
 _POST = (
     r"\s{1,4}(?:(?:him|her|them|it|me|us|the|a|an|this|that|these|those|my|his|their|our|your|"
-    r"back|all|every|each|out|over|up)\b|[\"'@$\u20ac\u00a3]|[A-Za-z][\w-]{0,30}'s\b)"
+    r"back|all|every|each|out|over|up)\b|[\"'@$\u20ac\u00a3])"
 )
 #: Asking for the action by its noun: "can I get a refund", "make a booking", "send a message".
 _ASK_FOR = (
@@ -319,7 +317,24 @@ def verb_used(verb: str, text: str, strict: bool = True) -> bool:
     words = verb.split()
     if words and text.isascii() and verb.isascii() and words[0].lower() not in text.lower():
         return False  # every form of the pattern spells the verb's first word (any case)
+    if strict and verb in _NOUN_AFTER_DETERMINER:
+        return any(
+            not _DETERMINED.search(text, max(0, m.start() - 40), m.start())
+            for m in _verb_pattern(verb, strict).finditer(text)
+        )
     return _verb_pattern(verb, strict).search(text) is not None
+
+
+#: Verbs whose bare form is a noun after a determiner or an adjective ("with a clear, concise
+#: answer", "in your final answer"); any other use is the verb ("Answer Bob", "make sure you
+#: answer Bob's email", "needs answering": review rev-lead31 F4, rev-lead31b G1/G4).
+_NOUN_AFTER_DETERMINER = frozenset(["answer"])
+_DETERMINED = re.compile(
+    r"\b(?:a|an|the|your|my|our|their|his|her|its|final|concise|clear|short|brief|direct|"
+    r"full|complete|detailed|quick|correct|right|wrong|one-word|same|first|best|good|"
+    r"verified|written)(?:[\s,]{1,3}[\w-]{1,20}){0,2}[\s,]{1,3}$",
+    _I,
+)
 
 
 def _tokens(name: str) -> list[str]:
@@ -362,22 +377,21 @@ _COMPUTED = frozenset(
      "forecast", "inference", "tokenization", "plot", "chart", "diff", "speech",
      "analysis"]
 )  # fmt: skip
-#: Words of a name that keeps or sends what it made (``create_summary_comment``,
-#: ``post_summary``, ``save_translation``): no mere computation.
-_KEPT = frozenset(
-    ["comment", "comments", "note", "notes", "page", "pages", "post", "ticket", "issue",
-     "record", "records", "file", "files", "document", "doc", "docs", "report", "send",
-     "save", "store", "write", "upload", "publish", "share", "notify", "email", "mail",
-     "message", "messages", "reply", "update", "delete", "insert", "upsert", "put", "index",
-     "commit", "push", "attach", "article", "entry", "row", "task", "card"]
+#: The other words a computing tool's name may have: the verb that makes the answer, the
+#: client's path (``openai.chat.completions.create``).
+_COMPUTING = frozenset(
+    ["create", "generate", "compute", "make", "get", "run", "new", "request", "openai",
+     "anthropic", "azure", "client", "api", "v1", "v2", "chat", "text", "audio"]
 )  # fmt: skip
 
 
 def _computes(name: str) -> bool:
-    """Whether a name says it computes an answer (:data:`_COMPUTED`) and nothing of keeping
-    or sending it (:data:`_KEPT`)."""
+    """Whether a name says it computes an answer (:data:`_COMPUTED`) and nothing else: every
+    other word is a verb of making it or a word of the client's path (:data:`_COMPUTING`).
+    Any other word keeps the kind (``sms_summary``, ``create_case_summary``,
+    ``set_forecast``: review rev-lead31b G2)."""
     words = set(tool_words(name))
-    return bool(words & _COMPUTED) and not words & _KEPT
+    return bool(words & _COMPUTED) and words - _COMPUTED <= _COMPUTING
 
 
 #: A write request's path words name what it does (``POST /v1/transfers`` pays,
@@ -1037,11 +1051,11 @@ _SERVICE_NOUNS = frozenset(
      "telegram", "github", "gitlab", "bitbucket", "jira", "confluence", "notion", "asana",
      "trello", "linear", "monday", "ticketing", "ticket", "tickets", "taskboard", "task",
      "tasks", "todo", "knowledge", "kb", "wiki", "ledger", "notebook", "mailbox", "inbox",
-     "gmail", "outlook", "calendar", "scheduling", "integrations", "integration", "automation",
+     "calendar", "scheduling", "integrations", "integration", "automation",
      "directory", "user", "users", "account", "accounts", "contact", "contacts", "drive",
      "gdrive", "dropbox", "onedrive", "sharepoint", "bucket", "db", "database", "api", "http",
      "rest", "graphql", "system", "admin", "internal", "external", "google", "microsoft",
-     "azure", "aws", "gcp", "openai", "twilio", "stripe", "paypal", "bank", "banking",
+     "azure", "aws", "gcp", "openai", "twilio", "stripe", "bank", "banking",
      "finance", "hr", "payroll", "support", "helpdesk", "workspace", "project", "projects",
      "team", "company", "org", "portal", "app", "service", "server", "mcp", "tool", "tools",
      "agent", "browser", "site", "website", "news", "weather", "travel", "hotel", "flight",
