@@ -320,6 +320,7 @@ def verb_used(verb: str, text: str, strict: bool = True) -> bool:
     if strict and verb in _NOUN_AFTER_DETERMINER:
         return any(
             not _DETERMINED.search(text, max(0, m.start() - 40), m.start())
+            or _GIVEN.search(text, max(0, m.start() - 60), m.start())
             for m in _verb_pattern(verb, strict).finditer(text)
         )
     return _verb_pattern(verb, strict).search(text) is not None
@@ -329,6 +330,9 @@ def verb_used(verb: str, text: str, strict: bool = True) -> bool:
 #: answer", "in your final answer"); any other use is the verb ("Answer Bob", "make sure you
 #: answer Bob's email", "needs answering": review rev-lead31 F4, rev-lead31b G1/G4).
 _NOUN_AFTER_DETERMINER = frozenset(["answer"])
+#: An answer given to someone ("Give Bob a quick answer"): a reply asked for by its noun
+#: (review rev-lead31c).
+_GIVEN = re.compile(r"\b(?:give|giving|get back to)\s{1,3}(?:[\w'-]{1,30}\s{1,3}){1,4}$", _I)
 _DETERMINED = re.compile(
     r"\b(?:a|an|the|your|my|our|their|his|her|its|final|concise|clear|short|brief|direct|"
     r"full|complete|detailed|quick|correct|right|wrong|one-word|same|first|best|good|"
