@@ -1699,15 +1699,17 @@ def _hands_over(text: str) -> bool:
     return _hands_over_memo.__wrapped__(text)
 
 
-#: "tasks on the taskboard", "the task in Jira": a task kept as a record on a board or in a
-#: tracker, the only kind of "tasks on/in" that can be a record worked on. "the steps in" and
-#: "the instructions in" are a procedure whatever verb reads them ("Review the instructions in
-#: DEPLOY.md and deploy to staging": rev-lead31 F3), and tasks in a file or a list are work
+#: "the approval task on the taskboard", "the compliance task in Jira": ONE task kept as a
+#: record on a board or in a tracker, the only "task on/in" that can be a record worked on.
+#: "the tasks on the board" are work whatever verb reads them ("Check the tasks on the Trello
+#: board and finish the ones assigned to me": rev-lead31d R1), and so are "the steps in",
+#: "the instructions in" (a procedure: rev-lead31 F3) and tasks in a file or a document
 #: ("Review the tasks in todo.md, then complete everything on it": rev-lead31c H4).
 _WORK_LIST = re.compile(
-    r"(?:tasks?|to-?dos?) (?:on|in|at|from) (?:the |our |my |this |that |your )?"
+    r"task (?:on|in|at|from) (?:the |our |my |this |that |your )?"
     r"(?:[\w-]{1,30} ){0,2}(?:task ?board|board|tracker|jira|asana|trello|linear|backlog|kanban|"
-    r"sprint|ticketing|ticket system|issue tracker|project tracker|planner|queue)s?\b",
+    r"ticketing|ticket system|issue tracker|project tracker|planner)\b(?! (?:minutes|notes|pack|"
+    r"retro|meeting|deck|report|doc|document|file)\b)(?!\.\w)",
     re.IGNORECASE,
 )
 #: A verb that makes the task a record the user works on, not a list of work handed over
@@ -1729,15 +1731,15 @@ _DONE_AFTER = re.compile(
     r"\b(?:carry (?:them|these|those) out|carry out (?:them|these|those)|"
     r"(?:do|follow|complete|execute|perform|run|action|handle|finish|tackle|address|apply|"
     r"implement|get|take care of|knock|knock out|sort out|deal with|work (?:through|on)|"
-    r"go through|get through|close out|check off|clear|start on) (?:them|these|those|each|"
-    r"every one|all|everything|whatever|as many|what you can|the rest)\b|"
-    r"(?:get|sort|knock) (?:them|these|those) (?:done|out)\b)",
+    r"go through|get through|close out|check off|clear|start on|resolve|process) (?:it|them|"
+    r"these|those|each|every one|all|everything|whatever|as many|what you can|the rest)\b|"
+    r"(?:get|sort|knock) (?:it|them|these|those) (?:done|out)\b)",
     re.IGNORECASE,
 )
 #: How far past a task worked on :data:`_DONE_AFTER` looks: at most this far, and no further
 #: than the end of the sentence after its own (linear: review rev-lead31 F5).
 _DONE_REACH = 300
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
+_SENTENCE_END = re.compile(r"(?<!\b[ie]\.[eg])[.!?]+(?:\s+|$)|\n+")
 
 
 def _a_record(text: str, at: int) -> bool:
@@ -1768,10 +1770,20 @@ def _hands_over_memo(text: str) -> bool:
 
 def _delegated(session: _Session, before: int | None = None) -> bool:
     """True when the user's turns (before step ``before``) hand the task over to content
-    (:func:`_hands_over`). Asking to answer, handle or process tickets, e-mails or requests
-    is not one: it never sanctions what their text asks for (money, credentials, data to an
-    address only the content names)."""
-    return any(_hands_over(session.text(u)) for u in session.user if before is None or u < before)
+    (:func:`_hands_over`), or one names a task on a board and a later one does it ("Check
+    the task on the board." ... "Yes, do it.": rev-lead31d R2). Asking to answer, handle or
+    process tickets, e-mails or requests is not one: it never sanctions what their text asks
+    for (money, credentials, data to an address only the content names)."""
+    turns = [session.text(u) for u in session.user if before is None or u < before]
+    if any(_hands_over(t) for t in turns):
+        return True
+    named = next((k for k, t in enumerate(turns) if _names_a_task(t)), None)
+    return named is not None and any(_DONE_AFTER.search(t) for t in turns[named + 1 :])
+
+
+def _names_a_task(text: str) -> bool:
+    """Whether ``text`` names a task on a board as a record (:func:`_a_record`)."""
+    return any(_a_record(text, m.start()) for m in _DELEGATION.finditer(text[:_MEMO_CHARS]))
 
 
 def _sanctioned(session: _Session, spans: tuple[InstructionSpan, ...]) -> set[int]:
