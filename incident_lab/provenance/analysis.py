@@ -1712,14 +1712,14 @@ _WORK_LIST = re.compile(
     r"retro|meeting|deck|report|doc|document|file)\b)(?!\.\w)",
     re.IGNORECASE,
 )
-#: A verb that makes the task a record the user works on, not a list of work handed over
-#: ("update the approval task on the taskboard", "find the compliance task in the board"),
+#: A verb that writes to the task as a record the user works on, not a list of work handed
+#: over ("update the approval task on the taskboard"); a verb that reads it first ("check",
+#: "review", "find", "look at") may lead to doing it in any words (review rev-lead31e E1),
 #: with up to four words before the noun that are no particle of a phrasal verb ("get started
 #: on the tasks", "check off the tasks", "move on to the steps" do the work: rev-lead31 F3).
 _RECORD_VERB = re.compile(
-    r"\b(?:updat(?:e|ing)|find|pull up|look up|look at|check|review|mark|close|delete|remove|"
-    r"create|add|edit|modify|assign|tag|reopen|move|locate|fetch|retrieve|search for|"
-    r"comment on|annotate|prioriti[sz]e|rename|archive)"
+    r"\b(?:updat(?:e|ing)|mark|close|edit|modify|assign|tag|label|reopen|move|rename|archive|"
+    r"comment on|annotate|prioriti[sz]e|set)"
     r"(?:\s{1,3}(?!(?:on|to|off|out|up|with|through|started|going|care|of|into|over|down|"
     r"back|ahead|forward)\b)[\w'-]{1,30}){0,4}\s{1,3}$",
     re.IGNORECASE,
@@ -1770,20 +1770,28 @@ def _hands_over_memo(text: str) -> bool:
 
 def _delegated(session: _Session, before: int | None = None) -> bool:
     """True when the user's turns (before step ``before``) hand the task over to content
-    (:func:`_hands_over`), or one names a task on a board and a later one does it ("Check
-    the task on the board." ... "Yes, do it.": rev-lead31d R2). Asking to answer, handle or
-    process tickets, e-mails or requests is not one: it never sanctions what their text asks
-    for (money, credentials, data to an address only the content names)."""
+    (:func:`_hands_over`), or one names a task on a board as a record (:func:`_a_record`) and
+    any user turn follows it: a later turn may ask to do the task in any words ("Go ahead.",
+    "Yes, see it through": review rev-lead31e E1), so it hands over (fail closed). Asking to
+    answer, handle or process tickets, e-mails or requests is not one: it never sanctions what
+    their text asks for (money, credentials, data to an address only the content names)."""
     turns = [session.text(u) for u in session.user if before is None or u < before]
     if any(_hands_over(t) for t in turns):
         return True
-    named = next((k for k, t in enumerate(turns) if _names_a_task(t)), None)
-    return named is not None and any(_DONE_AFTER.search(t) for t in turns[named + 1 :])
+    return any(_names_a_task(t) for t in turns[:-1])
+
+
+@lru_cache(maxsize=1024)
+def _names_a_task_memo(text: str) -> bool:
+    return any(_a_record(text, m.start()) for m in _DELEGATION.finditer(text))
 
 
 def _names_a_task(text: str) -> bool:
-    """Whether ``text`` names a task on a board as a record (:func:`_a_record`)."""
-    return any(_a_record(text, m.start()) for m in _DELEGATION.finditer(text[:_MEMO_CHARS]))
+    """Whether ``text`` names a task on a board as a record (:func:`_a_record`); memoised
+    for texts up to :data:`_MEMO_CHARS` (review rev-lead31e E3)."""
+    if len(text) <= _MEMO_CHARS:
+        return _names_a_task_memo(text)
+    return _names_a_task_memo.__wrapped__(text)
 
 
 def _sanctioned(session: _Session, spans: tuple[InstructionSpan, ...]) -> set[int]:

@@ -66,8 +66,6 @@ def test_a_verb_still_asks(name: str, user: str) -> None:
     "user",
     [
         "Then update the approval task on the taskboard with your findings.",
-        "Find the associated compliance follow-up task in the taskboard and update it.",
-        "Pull up the existing review task on the board and mark it reviewed.",
     ],
 )
 def test_a_task_worked_on_hands_nothing_over(user: str) -> None:
