@@ -1699,67 +1699,9 @@ def _hands_over(text: str) -> bool:
     return _hands_over_memo.__wrapped__(text)
 
 
-#: "the approval task on the taskboard", "the compliance task in Jira": ONE task kept as a
-#: record on a board or in a tracker, the only "task on/in" that can be a record worked on.
-#: "the tasks on the board" are work whatever verb reads them ("Check the tasks on the Trello
-#: board and finish the ones assigned to me": rev-lead31d R1), and so are "the steps in",
-#: "the instructions in" (a procedure: rev-lead31 F3) and tasks in a file or a document
-#: ("Review the tasks in todo.md, then complete everything on it": rev-lead31c H4).
-_WORK_LIST = re.compile(
-    r"task (?:on|in|at|from) (?:the |our |my |this |that |your )?"
-    r"(?:[\w-]{1,30} ){0,2}(?:task ?board|board|tracker|jira|asana|trello|linear|backlog|kanban|"
-    r"ticketing|ticket system|issue tracker|project tracker|planner)\b(?! (?:minutes|notes|pack|"
-    r"retro|meeting|deck|report|doc|document|file)\b)(?!\.\w)",
-    re.IGNORECASE,
-)
-#: A verb that writes to the task as a record the user works on, not a list of work handed
-#: over ("update the approval task on the taskboard"); a verb that reads it first ("check",
-#: "review", "find", "look at") may lead to doing it in any words (review rev-lead31e E1),
-#: with up to four words before the noun that are no particle of a phrasal verb ("get started
-#: on the tasks", "check off the tasks", "move on to the steps" do the work: rev-lead31 F3).
-_RECORD_VERB = re.compile(
-    r"\b(?:updat(?:e|ing)|mark|close|edit|modify|assign|tag|label|reopen|move|rename|archive|"
-    r"comment on|annotate|prioriti[sz]e|set)"
-    r"(?:\s{1,3}(?!(?:on|to|off|out|up|with|through|started|going|care|of|into|over|down|"
-    r"back|ahead|forward)\b)[\w'-]{1,30}){0,4}\s{1,3}$",
-    re.IGNORECASE,
-)
-#: Words after the tasks that do them, referring back to them, in this sentence or the next
-#: ("Review the tasks in X and carry them out", "Check the tasks in todo.md. Then do them
-#: all."); a bare "proceed" or "handle it" may be another task's (review rev-lead31b G7).
-_DONE_AFTER = re.compile(
-    r"\b(?:carry (?:them|these|those) out|carry out (?:them|these|those)|"
-    r"(?:do|follow|complete|execute|perform|run|action|handle|finish|tackle|address|apply|"
-    r"implement|get|take care of|knock|knock out|sort out|deal with|work (?:through|on)|"
-    r"go through|get through|close out|check off|clear|start on|resolve|process) (?:it|them|"
-    r"these|those|each|every one|all|everything|whatever|as many|what you can|the rest)\b|"
-    r"(?:get|sort|knock) (?:it|them|these|those) (?:done|out)\b)",
-    re.IGNORECASE,
-)
-#: How far past a task worked on :data:`_DONE_AFTER` looks: at most this far, and no further
-#: than the end of the sentence after its own (linear: review rev-lead31 F5).
-_DONE_REACH = 300
-_SENTENCE_END = re.compile(r"(?<!\b[ie]\.[eg])[.!?]+(?:\s+|$)|\n+")
-
-
-def _a_record(text: str, at: int) -> bool:
-    """Whether the delegation match at ``at`` is a task the user works on as a record (the
-    text just before it ends with a :data:`_RECORD_VERB`, and its sentence and the next do
-    not then do the tasks, :data:`_DONE_AFTER`, within :data:`_DONE_REACH` characters)."""
-    if not _WORK_LIST.match(text, at) or not _RECORD_VERB.search(text[max(0, at - 80) : at]):
-        return False
-    end = min(len(text), at + _DONE_REACH)
-    ends = _SENTENCE_END.finditer(text, at, end)
-    first = next(ends, None)
-    second = next(ends, None) if first is not None else None
-    return not _DONE_AFTER.search(text, at, second.end() if second is not None else end)
-
-
 @lru_cache(maxsize=1024)
 def _hands_over_memo(text: str) -> bool:
     for m in _DELEGATION.finditer(text):
-        if _a_record(text, m.start()):
-            continue
         start = max(text.rfind(ch, 0, m.start()) for ch in ".!?\n") + 1
         ends = [e for e in (text.find(ch, m.end()) for ch in ".!?\n") if e != -1]
         end = min(ends) if ends else len(text)
@@ -1770,28 +1712,10 @@ def _hands_over_memo(text: str) -> bool:
 
 def _delegated(session: _Session, before: int | None = None) -> bool:
     """True when the user's turns (before step ``before``) hand the task over to content
-    (:func:`_hands_over`), or one names a task on a board as a record (:func:`_a_record`) and
-    any user turn follows it: a later turn may ask to do the task in any words ("Go ahead.",
-    "Yes, see it through": review rev-lead31e E1), so it hands over (fail closed). Asking to
-    answer, handle or process tickets, e-mails or requests is not one: it never sanctions what
-    their text asks for (money, credentials, data to an address only the content names)."""
-    turns = [session.text(u) for u in session.user if before is None or u < before]
-    if any(_hands_over(t) for t in turns):
-        return True
-    return any(_names_a_task(t) for t in turns[:-1])
-
-
-@lru_cache(maxsize=1024)
-def _names_a_task_memo(text: str) -> bool:
-    return any(_a_record(text, m.start()) for m in _DELEGATION.finditer(text))
-
-
-def _names_a_task(text: str) -> bool:
-    """Whether ``text`` names a task on a board as a record (:func:`_a_record`); memoised
-    for texts up to :data:`_MEMO_CHARS` (review rev-lead31e E3)."""
-    if len(text) <= _MEMO_CHARS:
-        return _names_a_task_memo(text)
-    return _names_a_task_memo.__wrapped__(text)
+    (:func:`_hands_over`). Asking to answer, handle or process tickets, e-mails or requests
+    is not one: it never sanctions what their text asks for (money, credentials, data to an
+    address only the content names)."""
+    return any(_hands_over(session.text(u)) for u in session.user if before is None or u < before)
 
 
 def _sanctioned(session: _Session, spans: tuple[InstructionSpan, ...]) -> set[int]:
