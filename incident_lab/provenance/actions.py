@@ -267,6 +267,7 @@ _AMBIGUOUS = frozenset(
         "call",
         "document",
         "issue",
+        "slack",
     ]
 )
 _PRE = (
@@ -316,7 +317,28 @@ def verb_used(verb: str, text: str, strict: bool = True) -> bool:
     words = verb.split()
     if words and text.isascii() and verb.isascii() and words[0].lower() not in text.lower():
         return False  # every form of the pattern spells the verb's first word (any case)
+    if strict and verb in _NOUN_AFTER_DETERMINER:
+        return any(
+            not _DETERMINED.search(text, max(0, m.start() - 40), m.start())
+            or _GIVEN.search(text, max(0, m.start() - 60), m.start())
+            for m in _verb_pattern(verb, strict).finditer(text)
+        )
     return _verb_pattern(verb, strict).search(text) is not None
+
+
+#: Verbs whose bare form is a noun after a determiner or an adjective ("with a clear, concise
+#: answer", "in your final answer"); any other use is the verb ("Answer Bob", "make sure you
+#: answer Bob's email", "needs answering": review rev-lead31 F4, rev-lead31b G1/G4).
+_NOUN_AFTER_DETERMINER = frozenset(["answer"])
+#: An answer given to someone ("Give Bob a quick answer"): a reply asked for by its noun
+#: (review rev-lead31c).
+_GIVEN = re.compile(r"\b(?:give|giving|get back to)\s{1,3}(?:[\w'-]{1,30}\s{1,3}){1,4}$", _I)
+_DETERMINED = re.compile(
+    r"\b(?:a|an|the|your|my|our|their|his|her|its|final|concise|clear|short|brief|direct|"
+    r"full|complete|detailed|quick|correct|right|wrong|one-word|same|first|best|good|"
+    r"verified|written)(?:[\s,]{1,3}[\w-]{1,20}){0,2}[\s,]{1,3}$",
+    _I,
+)
 
 
 def _tokens(name: str) -> list[str]:
@@ -345,7 +367,35 @@ def action_kind(name: str, arguments: object = None) -> str:
         return "read" if read_only_command(command) else command_kind(command)
     if kind in _LISTED_KINDS and isinstance(arguments, dict) and _lists(name, arguments):
         return "read"
+    if kind in ("modify", "message") and _computes(name):
+        return "other"  # create_embedding, chat_completions_create: an answer computed
     return kind
+
+
+#: What a tool computes and hands back, changing nothing outside (``create_embedding``,
+#: ``create_translation``, ``chat_completions_create``: a model's answer, not a chat message).
+_COMPUTED = frozenset(
+    ["embedding", "embeddings", "translation", "translations", "summary", "summaries",
+     "completion", "completions", "moderation", "moderations", "transcription",
+     "transcriptions", "classification", "classifications", "prediction", "predictions",
+     "forecast", "inference", "tokenization", "plot", "chart", "diff", "speech",
+     "analysis"]
+)  # fmt: skip
+#: The other words a computing tool's name may have: the verb that makes the answer, the
+#: client's path (``openai.chat.completions.create``).
+_COMPUTING = frozenset(
+    ["create", "generate", "compute", "make", "get", "run", "new", "request", "openai",
+     "anthropic", "azure", "client", "api", "v1", "v2", "chat", "text", "audio"]
+)  # fmt: skip
+
+
+def _computes(name: str) -> bool:
+    """Whether a name says it computes an answer (:data:`_COMPUTED`) and nothing else: every
+    other word is a verb of making it or a word of the client's path (:data:`_COMPUTING`).
+    Any other word keeps the kind (``sms_summary``, ``create_case_summary``,
+    ``set_forecast``: review rev-lead31b G2)."""
+    words = set(tool_words(name))
+    return bool(words & _COMPUTED) and words - _COMPUTED <= _COMPUTING
 
 
 #: A write request's path words name what it does (``POST /v1/transfers`` pays,
@@ -865,7 +915,12 @@ def _name_verbs(kind: str, name: str, tokens: list[str]) -> list[str]:
     method = _method_words(name)
     if method is not None:  # files.delete: "List my files" asks for no delete
         return _method_verb(method) if kind != "payment" else []
-    if _lead_verb(tokens, kind) and not _glued_payment_verb(kind, name, tokens):
+    if (
+        tokens
+        and tokens[0] not in _SERVICE_NOUNS
+        and _lead_verb(tokens, kind)
+        and not _glued_payment_verb(kind, name, tokens)
+    ):
         return list(_TOOL_VERB_SYNONYMS.get(tokens[0], (tokens[0],)))
     return []
 
@@ -990,6 +1045,31 @@ _SDK_VERBS = frozenset(
 #: Every word that names an action in a tool's name (:func:`_lists`: a name with none of
 #: them but a read verb names records).
 _ANY_VERB = _VERB_WORDS | _EFFECT_VERBS | _SDK_VERBS
+#: First words of tool names that name a service, a product or a kind of record, never an act
+#: (``web_content_notify``, ``customer_email``, ``github_comment``, ``crm_email``): a user who
+#: names them ("Use web search", "Look up the customer record") asks for nothing. A word that
+#: is also a verb (``sms_customer``, ``invoice_customer``, ``email_team``) is not one of them.
+_SERVICE_NOUNS = frozenset(
+    ["web", "content", "customer", "customers", "client", "clients", "crm", "salesforce",
+     "hubspot", "zendesk", "intercom", "freshdesk", "servicenow", "slack", "teams", "discord",
+     "telegram", "github", "gitlab", "bitbucket", "jira", "confluence", "notion", "asana",
+     "trello", "linear", "monday", "ticketing", "ticket", "tickets", "taskboard", "task",
+     "tasks", "todo", "knowledge", "kb", "wiki", "ledger", "notebook", "mailbox", "inbox",
+     "calendar", "scheduling", "integrations", "integration", "automation",
+     "directory", "user", "users", "account", "accounts", "contact", "contacts", "drive",
+     "gdrive", "dropbox", "onedrive", "sharepoint", "bucket", "db", "database", "api", "http",
+     "rest", "graphql", "system", "admin", "internal", "external", "google", "microsoft",
+     "azure", "aws", "gcp", "openai", "twilio", "stripe", "bank", "banking",
+     "finance", "hr", "payroll", "support", "helpdesk", "workspace", "project", "projects",
+     "team", "company", "org", "portal", "app", "service", "server", "mcp", "tool", "tools",
+     "agent", "browser", "site", "website", "news", "weather", "travel", "hotel", "flight",
+     "flights", "restaurant", "cart", "product", "products", "inventory", "catalog",
+     "vendor", "vendors", "document", "documents", "docs", "event",
+     "events", "meeting", "meetings", "channel", "channels", "social", "twitter", "linkedin",
+     "facebook", "instagram", "media", "data", "records", "files", "storage", "cloud", "infra",
+     "cluster", "k8s", "kubernetes", "docker", "repo", "repos", "repository", "code", "dev",
+     "prod", "staging", "ops", "devops", "security", "iam", "auth", "identity", "okta"]
+)  # fmt: skip
 
 
 def _lead_verb(tokens: list[str], kind: str = "") -> bool:
