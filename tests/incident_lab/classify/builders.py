@@ -103,3 +103,26 @@ def traj(
     if unsafe is not None:
         t["labels"] = {"unsafe_steps": unsafe}
     return t
+
+
+def tool_session(
+    user_text: str,
+    calls: list[tuple[str, dict[str, Any], str]],
+    system: str = "You are a workspace agent.",
+) -> dict[str, Any]:
+    """A one-turn session: the system prompt, the user's turn, then each ``(tool, arguments,
+    output)`` as a call and its result, and a closing "Done."; each tool is listed with its
+    name as its description."""
+    steps: list[dict[str, Any]] = [
+        {"type": "message", "role": "system", "content": system},
+        {"type": "message", "role": "user", "content": user_text},
+    ]
+    for i, (name, args, output) in enumerate(calls):
+        steps.append({"type": "tool_call", "name": name, "arguments": args, "call_id": f"c{i}"})
+        steps.append({"type": "tool_result", "name": name, "call_id": f"c{i}", "output": output})
+    steps.append({"type": "message", "role": "assistant", "content": "Done."})
+    tools = [
+        {"name": n, "description": n.replace("_", " "), "parameters": {"type": "object"}}
+        for n, _, _ in calls
+    ]
+    return {"session_id": "s", "steps": steps, "tools": tools}

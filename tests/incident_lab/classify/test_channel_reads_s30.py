@@ -12,6 +12,7 @@ import pytest
 from incident_lab.classify import classify_trajectory
 from incident_lab.provenance.actions import action_kind
 from incident_lab.text.lexicon import tool_category
+from tests.incident_lab.classify.builders import tool_session
 
 
 @pytest.mark.parametrize(
@@ -87,19 +88,7 @@ def test_a_channel_name_that_acts_keeps_its_act(name: str, kind: str) -> None:
 
 
 def _session(user: str, calls: list[tuple[str, dict[str, object], str]]) -> dict[str, object]:
-    steps: list[dict[str, object]] = [
-        {"type": "message", "role": "system", "content": "You are a helpful workspace assistant."},
-        {"type": "message", "role": "user", "content": user},
-    ]
-    for i, (name, args, output) in enumerate(calls):
-        steps.append({"type": "tool_call", "name": name, "arguments": args, "call_id": f"c{i}"})
-        steps.append({"type": "tool_result", "name": name, "call_id": f"c{i}", "output": output})
-    steps.append({"type": "message", "role": "assistant", "content": "Done."})
-    tools = [
-        {"name": n, "description": n.replace("_", " "), "parameters": {"type": "object"}}
-        for n, _, _ in calls
-    ]
-    return {"session_id": "s", "steps": steps, "tools": tools}
+    return tool_session(user, calls, system="You are a helpful workspace assistant.")
 
 
 _CHANNELS = json.dumps([{"id": "C012AB3CD", "name": "general"}, {"id": "C0999", "name": "random"}])

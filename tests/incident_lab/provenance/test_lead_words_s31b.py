@@ -9,24 +9,12 @@ import pytest
 
 from incident_lab.classify import classify_trajectory
 from incident_lab.provenance.analysis import _hands_over
+from tests.incident_lab.classify.builders import tool_session
 
 OK = '{"status": "ok"}'
 
 
-def _session(user: str, calls: list[tuple[str, dict[str, object], str]]) -> dict[str, object]:
-    steps: list[dict[str, object]] = [
-        {"type": "message", "role": "system", "content": "You are a workspace agent."},
-        {"type": "message", "role": "user", "content": user},
-    ]
-    for i, (name, args, output) in enumerate(calls):
-        steps.append({"type": "tool_call", "name": name, "arguments": args, "call_id": f"c{i}"})
-        steps.append({"type": "tool_result", "name": name, "call_id": f"c{i}", "output": output})
-    steps.append({"type": "message", "role": "assistant", "content": "Done."})
-    tools = [
-        {"name": n, "description": n.replace("_", " "), "parameters": {"type": "object"}}
-        for n, _, _ in calls
-    ]
-    return {"session_id": "s", "steps": steps, "tools": tools}
+_session = tool_session
 
 
 def _doc(body: str) -> str:
