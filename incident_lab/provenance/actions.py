@@ -28,7 +28,13 @@ from collections.abc import Callable
 from functools import lru_cache
 from itertools import dropwhile, takewhile
 
-from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_code, sql_deletes
+from incident_lab.provenance.sensitive import (
+    ACCESS_COMMAND,
+    SQL_KEYS,
+    program_words,
+    sql_code,
+    sql_deletes,
+)
 from incident_lab.provenance.tools import named_tools, spellings, tool_words
 from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import (
@@ -1833,8 +1839,6 @@ _PASSWORD_LINE = re.compile(r"(?:^|[\s'\"])([A-Za-z_][\w.-]{0,31}):(?!/)")
 _ACCESS_PROGRAMS = frozenset(
     ["chmod", "chown", "chgrp", "usermod", "gpasswd", "useradd", "adduser", "passwd"]
 )
-#: Words before a program that only run it (``sudo chmod ...``).
-_RUNNERS = frozenset(["sudo", "doas", "env", "nohup"])
 
 
 def action_objects(arguments: object, performed: str) -> list[str]:
@@ -1858,15 +1862,16 @@ def action_objects(arguments: object, performed: str) -> list[str]:
 
 
 def _simple_commands(command: str) -> list[list[str]]:
-    """The words of each simple command of a shell line, without ``sudo``/``env`` or a
-    ``NAME=value`` setting before the program."""
+    """The words of each simple command of a shell line from its program on
+    (:func:`~incident_lab.provenance.sensitive.program_words`: without ``sudo -u root``,
+    ``timeout 5``, ``env FOO=1`` or a ``NAME=value`` setting before it)."""
     out: list[list[str]] = [[]]
     for word in command_words(command):
         if word in _SEPARATORS or (word and all(ch in "();<>|&" for ch in word)):
             out.append([])
-        elif out[-1] or not (word in _RUNNERS or word.startswith("-") or "=" in word):
+        else:
             out[-1].append(word)
-    return out
+    return [program_words(words) for words in out]
 
 
 def _named(obj: str, user_text: str) -> bool:
