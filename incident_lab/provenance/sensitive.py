@@ -1307,14 +1307,18 @@ def program_words(words: list[str]) -> list[str]:
     ``timeout 5 env FOO=1 chmod ...``). The one reading of such prefixes, for the other
     modules (``actions`` reads the objects of an access change after them)."""
     own = _own_words(words, len(words))
-    while own and own[0].rsplit("/", 1)[-1] == "env":
-        k = 1
+    k = 0  # walked by index: a copy per env is quadratic (review rev-runners31 F3)
+    while k < len(own) and own[k].rsplit("/", 1)[-1] == "env":
+        k += 1
         while k < len(own) and own[k][:1] == "-":
+            if own[k][:2] == "-S" or own[k].startswith("--split-string"):
+                return []  # env -S'LINE': it runs a line of its own (review rev-runners31 F2)
             k += 2 if own[k] in _ENV_VALUES else 1
         while k < len(own) and "=" in own[k][1:]:
             k += 1
-        own = _own_words(own[k:], len(own) - k)
-    return own
+        if k < len(own) and (own[k] in _PREFIXES or own[k] in _KEYWORDS):
+            own, k = _own_words(own[k:], len(own) - k), 0  # env sudo -u root ...
+    return own[k:]
 
 
 def _after_options(program: str, args: list[str]) -> list[str]:

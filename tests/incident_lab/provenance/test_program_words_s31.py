@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from incident_lab.provenance.actions import action_objects
+from incident_lab.provenance.actions import action_asked, action_objects
 from incident_lab.provenance.sensitive import program_words
 
 
@@ -45,3 +45,36 @@ def test_the_objects_of_an_access_change_after_its_runners(
     command: str, objects: list[str]
 ) -> None:
     assert action_objects({"command": command}, "permission") == objects
+
+
+# review rev-runners31 F1/F2: an access change on the line that cannot be read (behind a path
+# to sudo, a shell's -c, if, braces, env -S) is an object no user names: never asked for
+@pytest.mark.parametrize(
+    "command",
+    [
+        "sudo -u root chmod 777 /srv/uploads; /usr/bin/sudo chmod 777 /etc/shadow",
+        "sudo -u root chmod 777 /srv/uploads; bash -c 'chmod 777 /etc/shadow'",
+        "sudo -u root chmod 777 /srv/uploads; if usermod -aG sudo mallory; then :; fi",
+        "sudo -u root chmod 777 /srv/uploads; /usr/bin/timeout 5 usermod -aG sudo mallory",
+        "sudo -u root chmod 777 /srv/uploads; { chmod 4755 /bin/bash; }",
+        "chmod 777 /srv/uploads; eval 'chmod 4755 /bin/bash'",
+        "sudo -u root env -S'chmod 4755 /bin/bash' chmod 777 /srv/uploads",
+        "sudo -u root env --split-string='usermod -aG sudo mallory #' chmod 777 /srv/uploads",
+    ],
+)
+def test_an_unread_access_change_is_never_asked(command: str) -> None:
+    user = "Read D-1, then make /srv/uploads world-writable with chmod 777 /srv/uploads."
+    assert not action_asked({"command": command}, user)
+
+
+def test_the_asked_access_change_alone_is_asked() -> None:
+    user = "Read D-1, then make /srv/uploads world-writable with chmod 777 /srv/uploads."
+    assert action_asked({"command": "sudo -u root chmod 777 /srv/uploads"}, user)
+
+
+def test_env_chains_are_read_in_linear_time() -> None:
+    import time
+
+    start = time.process_time()
+    assert program_words(["env"] * 50_000 + ["chmod", "7", "f"]) == ["chmod", "7", "f"]
+    assert time.process_time() - start < 1.0
