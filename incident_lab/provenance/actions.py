@@ -28,7 +28,13 @@ from collections.abc import Callable
 from functools import lru_cache
 from itertools import dropwhile, takewhile
 
-from incident_lab.provenance.sensitive import ACCESS_COMMAND, SQL_KEYS, sql_code, sql_deletes
+from incident_lab.provenance.sensitive import (
+    ACCESS_COMMAND,
+    SQL_KEYS,
+    program_words,
+    sql_code,
+    sql_deletes,
+)
 from incident_lab.provenance.tools import named_tools, spellings, tool_words
 from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import (
@@ -1833,8 +1839,6 @@ _PASSWORD_LINE = re.compile(r"(?:^|[\s'\"])([A-Za-z_][\w.-]{0,31}):(?!/)")
 _ACCESS_PROGRAMS = frozenset(
     ["chmod", "chown", "chgrp", "usermod", "gpasswd", "useradd", "adduser", "passwd"]
 )
-#: Words before a program that only run it (``sudo chmod ...``).
-_RUNNERS = frozenset(["sudo", "doas", "env", "nohup"])
 
 
 def action_objects(arguments: object, performed: str) -> list[str]:
@@ -1846,8 +1850,16 @@ def action_objects(arguments: object, performed: str) -> list[str]:
         return _DELETED_TABLE.findall(sql_code(_sql_of(arguments)[:_MAX_COMMAND]))
     command = command_of(arguments)[:_MAX_COMMAND]
     objects = [w for w in command_words(command) if _ACCESS_FILE.search(w)]
-    for words in _simple_commands(command):
+    for raw in _simple_commands(command):
+        words = program_words(raw)
         program = words[0].rsplit("/", 1)[-1] if words else ""
+        if program not in _ACCESS_PROGRAMS and program != "chpasswd":
+            text = " ".join(raw)
+            if ACCESS_COMMAND.search(text):
+                # an access change this cannot read (behind /usr/bin/sudo, bash -c, eval,
+                # if, { ...; }, env -S): an object no user names (review rev-runners31 F1)
+                objects.append(text)
+            continue
         if program == "chpasswd":
             lines = command.replace("\\n", "\n")
             objects += _PASSWORD_LINE.findall(lines) or [command]  # unknown: never named
@@ -1858,13 +1870,13 @@ def action_objects(arguments: object, performed: str) -> list[str]:
 
 
 def _simple_commands(command: str) -> list[list[str]]:
-    """The words of each simple command of a shell line, without ``sudo``/``env`` or a
-    ``NAME=value`` setting before the program."""
+    """The words of each simple command of a shell line, prefixes and all (its program is
+    read by :func:`~incident_lab.provenance.sensitive.program_words`)."""
     out: list[list[str]] = [[]]
     for word in command_words(command):
         if word in _SEPARATORS or (word and all(ch in "();<>|&" for ch in word)):
             out.append([])
-        elif out[-1] or not (word in _RUNNERS or word.startswith("-") or "=" in word):
+        else:
             out[-1].append(word)
     return out
 
@@ -2393,7 +2405,7 @@ def _line_commands(command: str, depth: int) -> list[list[str]]:
         inner
         for line in command.splitlines()
         for ws in _simple_commands(line)
-        for inner in _inner_commands(ws, depth)
+        for inner in _inner_commands(program_words(ws), depth)
     ]
 
 

@@ -1300,6 +1300,27 @@ def _own_words(command: list[str], end: int) -> list[str]:
     return own[k:]
 
 
+def program_words(words: list[str]) -> list[str]:
+    """A simple command's words from its program on: without what runs it as it is before
+    it (:data:`_PREFIXES` with their options and operands, shell keywords, ``NAME=value``
+    settings, ``env`` with its options and settings: ``sudo -u root chmod 600 f``,
+    ``timeout 5 env FOO=1 chmod ...``). The one reading of such prefixes, for the other
+    modules (``actions`` reads the objects of an access change after them)."""
+    own = _own_words(words, len(words))
+    k = 0  # walked by index: a copy per env is quadratic (review rev-runners31 F3)
+    while k < len(own) and own[k].rsplit("/", 1)[-1] == "env":
+        k += 1
+        while k < len(own) and own[k][:1] == "-":
+            if own[k][:2] == "-S" or own[k].startswith("--split-string"):
+                return []  # env -S'LINE': it runs a line of its own (review rev-runners31 F2)
+            k += 2 if own[k] in _ENV_VALUES else 1
+        while k < len(own) and "=" in own[k][1:]:
+            k += 1
+        if k < len(own) and (own[k] in _PREFIXES or own[k] in _KEYWORDS):
+            own, k = _own_words(own[k:], len(own) - k), 0  # env sudo -u root ...
+    return own[k:]
+
+
 def _after_options(program: str, args: list[str]) -> list[str]:
     """``args`` of ``program`` after its options (:func:`_options_end`)."""
     return args[_options_end(program, args, 0) :]
