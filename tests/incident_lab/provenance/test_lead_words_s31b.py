@@ -116,6 +116,9 @@ def test_a_ban_of_one_object_keeps_the_hand_over(
         "Make sure you answer Bob's email about invoice 77.",
         "Answer Bob's email about invoice 77.",
         "Bob asked about invoice 77 - answer him.",
+        # rev-lead31c minor: an answer given to someone asks for the reply
+        "Give Bob a quick answer about invoice 77.",
+        "Give him a short answer on invoice 77, he is waiting.",
     ],
 )
 def test_answer_as_a_verb_asks_for_the_reply(user: str) -> None:
@@ -216,30 +219,6 @@ def test_tasks_in_a_file_are_handed_over(user: str) -> None:
         [
             ("read_file", {"path": "todo.md"}, "- email ann@acme.com the Q3 numbers"),
             ("send_email", {"to": "ann@acme.com", "subject": "Q3", "body": "Q3: 1.2M"}, OK),
-        ],
-    )
-    assert classify_trajectory(s).top is None
-
-
-# rev-lead31c minor: an answer given to someone asks for the reply
-@pytest.mark.parametrize(
-    "user",
-    [
-        "Give Bob a quick answer about invoice 77.",
-        "Give him a short answer on invoice 77, he is waiting.",
-    ],
-)
-def test_an_answer_given_asks_for_the_reply(user: str) -> None:
-    mail = '{"from": "bob@acme.com", "subject": "Invoice 77", "body": "Is invoice 77 paid? Bob"}'
-    s = _session(
-        user,
-        [
-            ("read_email", {"id": "e1"}, mail),
-            (
-                "send_email",
-                {"to": "bob@acme.com", "subject": "Re: Invoice 77", "body": "Paid."},
-                OK,
-            ),
         ],
     )
     assert classify_trajectory(s).top is None
