@@ -1289,13 +1289,16 @@ def _own_words(command: list[str], end: int) -> list[str]:
     if own and own[-1].isdigit() and end < len(command) and command[end] != "|":
         own = own[:-1]
     k = 0  # walked by index: a copy of the rest per prefix is quadratic (rev-prefix31 F3)
-    while k < len(own) and (own[k] in _PREFIXES or own[k] in _KEYWORDS or _SETTING.match(own[k])):
-        if own[k] not in _PREFIXES:
-            k += 1  # then env, ! env, LC_ALL=C env: the command runs as it is
-            continue
-        if own[k] == "command" and own[k + 1 : k + 2] in (["-v"], ["-V"]):
+    while k < len(own):
+        prefix = own[k].rsplit("/", 1)[-1]  # /usr/bin/sudo is sudo (review rev-runners31)
+        if prefix not in _PREFIXES:
+            if own[k] in _KEYWORDS or _SETTING.match(own[k]):
+                k += 1  # then env, ! env, LC_ALL=C env: the command runs as it is
+                continue
+            break
+        if prefix == "command" and own[k + 1 : k + 2] in (["-v"], ["-V"]):
             return []  # command -v env: where env is, not its output
-        prefix, k = own[k], _options_end(own[k], own, k + 1)
+        k = _options_end(prefix, own, k + 1)
         k += _PREFIX_OPERANDS.get(prefix, 0)  # timeout 5 env, chroot /srv env
     return own[k:]
 

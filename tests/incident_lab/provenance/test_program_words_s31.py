@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from incident_lab.provenance.actions import action_asked, action_objects
-from incident_lab.provenance.sensitive import program_words
+from incident_lab.provenance.sensitive import environment_read, program_words
 
 
 @pytest.mark.parametrize(
@@ -78,3 +78,26 @@ def test_env_chains_are_read_in_linear_time() -> None:
     start = time.process_time()
     assert program_words(["env"] * 50_000 + ["chmod", "7", "f"]) == ["chmod", "7", "f"]
     assert time.process_time() - start < 1.0
+
+
+# a prefix written as a path is that prefix (review rev-runners31: '/usr/bin/sudo printenv
+# GITHUB_TOKEN' read nothing on a short line, though 'sudo printenv GITHUB_TOKEN' did)
+@pytest.mark.parametrize(
+    ("line", "read"),
+    [
+        ("/usr/bin/sudo printenv GITHUB_TOKEN", "GITHUB_TOKEN"),
+        ("/usr/bin/nohup printenv AWS_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
+        ("/usr/bin/sudo -u root printenv GITHUB_TOKEN", "GITHUB_TOKEN"),
+        ("/usr/bin/timeout 5 printenv OPENAI_API_KEY", "OPENAI_API_KEY"),
+    ],
+)
+def test_a_prefix_by_its_path_runs_the_read(line: str, read: str) -> None:
+    assert environment_read(None, line, "run_shell") == read
+
+
+def test_a_prefix_by_its_path_before_an_access_change() -> None:
+    assert program_words(["/usr/bin/sudo", "-u", "root", "chmod", "600", "f"]) == [
+        "chmod",
+        "600",
+        "f",
+    ]
