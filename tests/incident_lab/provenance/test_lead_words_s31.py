@@ -71,7 +71,7 @@ def test_a_verb_still_asks(name: str, user: str) -> None:
         "Work through the instructions in NOTES.md.",
         "See the steps in the runbook and proceed.",
         "Follow the brief exactly.",
-        "The tasks listed in TODO.md are yours today.",
+        "The tasks listed in todo.md are yours today.",
         "Carry out the instructions in the ticket.",
         "Review the steps in RUNBOOK.md and carry them out.",
         "Check the tasks in todo.md and do them all.",
