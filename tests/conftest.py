@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from hypothesis import settings
 
 from incident_lab.plugins import reset_plugin_manager
+from tests.timing import pytest_pyfunc_call as pytest_pyfunc_call  # CPU bounds, run cold again
 
 REPO = Path(__file__).resolve().parent.parent
 
