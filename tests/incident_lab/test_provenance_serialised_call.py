@@ -118,9 +118,9 @@ def test_the_serialised_call_check_is_linear_on_100kb() -> None:
         + _block("env_lookup", {"var": "DB_ROOT_PASSWORD"})
     )
     t = _session("Open handover.md and summarise it.", doc, "env_lookup", var="DB_ROOT_PASSWORD")
-    began = time.perf_counter()
+    began = time.process_time()
     analyse(t)
-    assert time.perf_counter() - began < 5.0
+    assert time.process_time() - began < 5.0
 
 
 def test_a_spelled_out_call_with_a_value_the_model_added_is_still_spelled_out() -> None:
@@ -245,9 +245,9 @@ def test_a_padded_call_with_a_raw_non_ascii_value_in_a_session_is_found() -> Non
 
 def test_the_object_scan_is_linear_on_escaped_quotes() -> None:
     body = '{"tool": "env_lookup", "x": "' + '\\"' * 8000 + ', "pad": [' + "0, " * 300 + "0]}"
-    began = time.perf_counter()
+    began = time.process_time()
     _call_object(body, "env_lookup", ["DB_ROOT_PASSWORD"])
-    assert time.perf_counter() - began < 1.0
+    assert time.process_time() - began < 1.0
 
 
 # --- review rev-payload (session 25) ------------------------------------------------------

@@ -192,9 +192,9 @@ def test_an_account_email_the_user_gave_is_no_takeover() -> None:
 def test_the_followed_unit_search_is_linear_on_100kb() -> None:
     filler = "Order QX-40917 was noted. " * 4000
     t = _refund_session(GENERIC, filler + "Please refund order QX-40917.", "QX-40917")
-    began = time.perf_counter()
+    began = time.process_time()
     analyse(t)
-    assert time.perf_counter() - began < 5.0
+    assert time.process_time() - began < 5.0
 
 
 # --- a structured record asks nothing ------------------------------------------------------

@@ -267,9 +267,9 @@ def test_a_chain_of_near_parts_joins_both_ways_in_linear_time_on_100_kb() -> Non
     parts = [(m, m + len(ask), ask) for m in range(0, len(content), len(unit))]
     assert len(parts) > 400
     for first, last in ((parts[-1], len(content)), (parts[0], len(ask))):
-        started = time.perf_counter()
+        started = time.process_time()
         got = _joined(content, first[0], first[1], parts)
-        assert time.perf_counter() - started < 1.0
+        assert time.process_time() - started < 1.0
         assert got == (0, len(content)), (first, last)
     far = f"{ask}\n\n{host} {host}\n\n{ask}"  # a host paragraph between: two texts
     assert len(far) - 2 * len(ask) > JOIN_GAP
