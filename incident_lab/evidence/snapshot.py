@@ -53,7 +53,7 @@ from incident_lab.evidence.timeline import (
 from incident_lab.evidence.validation import trajectory_problems
 from incident_lab.readers import detect_format, expand_sources, get_readers
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
-from incident_lab.trajectory import SCHEMA_VERSION, to_rfc3339
+from incident_lab.trajectory import SCHEMA_VERSION, parse_timestamp, to_rfc3339
 
 ProgressCallback = Callable[[int, int], None]
 _INCIDENT_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
@@ -92,9 +92,9 @@ def _edge_warning(at_edge: int, flagged: int, edge: int, kept: int, starts: list
     """The --last edge warning, with a --since that doubles the window back in time."""
     since = "a time before the first incident"
     try:
-        oldest, newest = (datetime.fromisoformat(str(t).replace("Z", "+00:00")) for t in starts)
+        oldest, newest = (parse_timestamp(str(t)) for t in starts)
         since = to_rfc3339(oldest - (newest - oldest))
-    except (TypeError, ValueError):
+    except (ValueError, OverflowError):  # no time, or twice the span reaches before year 1
         pass
     return (
         f"{at_edge} of the {flagged} flagged-looking session(s) kept by --last are among its "

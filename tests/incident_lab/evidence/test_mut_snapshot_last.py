@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from incident_lab.evidence import take_snapshot
 
 from .conftest import make_session, read_jsonl, write_jsonl
@@ -254,3 +256,48 @@ def test_a_record_too_deep_to_validate_is_a_reject_with_its_excerpt(tmp_path: Pa
                 "source": str(log),
             }
         ]
+
+
+def test_a_line_nested_beyond_both_parsers_inside_the_window_is_a_reject_and_the_window_goes_on(
+    tmp_path: Path,
+) -> None:
+    """--last keeps a line neither orjson nor the stdlib can parse (100,000 levels) as the
+    reject it is, with its line number, and still keeps the sessions after it."""
+    deep = make_session(0)
+    deep["x_deep"] = "DEEP"
+    line = json.dumps(deep).replace('"DEEP"', "[" * 100_000 + "]" * 100_000).encode()
+    rest = [json.dumps(make_session(i)).encode() for i in (1, 2)]
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b"\n".join([line, *rest]) + b"\n")
+    result = take_snapshot([log], fmt="native", last=5, out=tmp_path / "b", now=NOW)
+    assert result.summary["counts"] == {"read": 3, "accepted": 2, "rejected": 1, "filtered_out": 0}
+    (row,) = read_jsonl(result.bundle / "rejects.jsonl")
+    assert (row["line"], row["source"], row["excerpt"]) == (1, str(log), line[:200].decode())
+    assert row["reason"].startswith("malformed JSON: nested too deeply")
+    kept = read_jsonl(result.bundle / "trajectories.jsonl")
+    assert [t["session_id"] for t in kept] == ["sess-0001", "sess-0002"]
+
+
+@pytest.mark.parametrize(
+    ("oldest", "newest", "since"),
+    [
+        # an offset is RFC 3339 too: the span is 10 s, so 10 s before the oldest
+        ("2026-02-01T12:00:00Z", "2026-02-01T13:00:10+01:00", "2026-02-01T11:59:50Z"),
+        # doubling the span back would reach before year 1: the warning still comes
+        ("0001-01-02T00:00:00Z", "9999-01-01T00:00:00Z", "a time before the first incident"),
+    ],
+)
+def test_the_edge_warnings_since_doubles_the_window_back_or_says_so(
+    tmp_path: Path, oldest: str, newest: str, since: str
+) -> None:
+    log = _flag_log(tmp_path / "log.jsonl", {0}, 2)
+    rows = read_jsonl(log)
+    rows[0]["started_at"], rows[1]["started_at"] = oldest, newest
+    gone = {**rows[0], "session_id": "gone", "started_at": "0001-01-01T00:00:00Z"}
+    log = write_jsonl(tmp_path / "log2.jsonl", [*rows, gone])
+    result = take_snapshot([log], last=2, out=tmp_path / "b", now=NOW)
+    assert result.exit_code == 0, result.summary
+    assert result.summary["warnings"] == [
+        "1 of the 1 flagged-looking session(s) kept by --last are among its 1 oldest of 2: "
+        f"more may sit just before the window; re-run with --since {since} (or a larger --last)"
+    ]
