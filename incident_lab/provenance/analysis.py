@@ -1945,7 +1945,9 @@ _PROCEED = re.compile(
 
 
 #: An e-mail address or a URL in a reply: a value, not a word of a request.
-_ADDRESS = re.compile(r"\S{1,256}@\S{1,256}|\S{1,16}://\S{1,2048}")
+#: Read from a word's start only: a bounded run tried at every offset of a long word
+#: (``\S{1,256}@``) costs up to 256 steps a character.
+_ADDRESS = re.compile(r"(?<!\S)(?:[^\s@]{0,255}@\S{1,256}|[^\s:]{1,16}://\S{1,2048})")
 #: The assistant asking to try a failed call again.
 _RETRY = re.compile(r"\b(?:retry|try (?:it |that )?again|try once more|resend|re-send)\b")
 
