@@ -89,18 +89,23 @@ def _classified_edge(
 
 
 def _edge_warning(at_edge: int, flagged: int, edge: int, kept: int, starts: list[Any]) -> str:
-    """The --last edge warning, with a --since that doubles the window back in time."""
+    """The --last edge warning for sessions that look flagged (labels, verdicts)."""
+    return (
+        f"{at_edge} of the {flagged} flagged-looking session(s) kept by --last are among its "
+        f"{edge} oldest of {kept}: {_edge_advice(starts)}"
+    )
+
+
+def _edge_advice(starts: list[Any]) -> str:
+    """What an edge warning advises, with a --since that doubles the window back in time
+    (``starts``: the oldest and the newest kept session's start times)."""
     since = "a time before the first incident"
     try:
         oldest, newest = (parse_timestamp(str(t)) for t in starts)
         since = to_rfc3339(oldest - (newest - oldest))
     except (ValueError, OverflowError):  # no time, or twice the span reaches before year 1
         pass
-    return (
-        f"{at_edge} of the {flagged} flagged-looking session(s) kept by --last are among its "
-        f"{edge} oldest of {kept}: more may sit just before the window; "
-        f"re-run with --since {since} (or a larger --last)"
-    )
+    return f"more may sit just before the window; re-run with --since {since} (or a larger --last)"
 
 
 @dataclass
@@ -196,8 +201,7 @@ class _Collection:
         if suspicious:
             self.warnings.append(
                 f"the classifier rates {len(suspicious)} of the {len(edge_objs)} oldest sessions "
-                f"kept by --last SEV-1 (e.g. {suspicious[0]}): "
-                + _edge_warning(0, 0, edge, len(kept), starts).split(": ", 1)[1]
+                f"kept by --last SEV-1 (e.g. {suspicious[0]}): {_edge_advice(starts)}"
             )
 
     def keep(self, cand: Candidate, *, native: bool) -> None:

@@ -301,3 +301,51 @@ def test_the_edge_warnings_since_doubles_the_window_back_or_says_so(
         "1 of the 1 flagged-looking session(s) kept by --last are among its 1 oldest of 2: "
         f"more may sit just before the window; re-run with --since {since} (or a larger --last)"
     ]
+
+
+def test_a_native_70_bit_integer_inside_the_window_is_written_as_the_integer(
+    tmp_path: Path,
+) -> None:
+    """orjson reads 2**70 as a float: the window re-reads such a line with the stdlib, as a
+    run without --last does, and writes the integer."""
+    session = make_session(1)
+    session["x_big"] = BIG
+    log = write_jsonl(tmp_path / "log.jsonl", [make_session(0), session])
+    full = take_snapshot([log], out=tmp_path / "all", now=NOW)
+    result = take_snapshot([log], last=1, out=tmp_path / "b", now=NOW)
+    written = (result.bundle / "trajectories.jsonl").read_bytes()
+    assert b'"x_big":1180591620717411303424' in written
+    assert written == (full.bundle / "trajectories.jsonl").read_bytes().splitlines(True)[1]
+
+
+def test_a_window_line_the_stdlib_cannot_read_again_is_a_reject_and_the_window_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window keeps raw bytes and parses them again when it is written out. A line
+    read at the scan that overflows the stack on that second read (a deeper stack there)
+    is a reject naming its line, and the lines after it are still kept."""
+    import incident_lab.evidence.snapshot as snapshot
+
+    deep = make_session(1)
+    deep["x_note"] = "overflows on the second read"
+    log = write_jsonl(tmp_path / "log.jsonl", [make_session(0), deep, make_session(2)])
+
+    class _Json:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(json, name)
+
+        @staticmethod
+        def loads(raw: bytes | str) -> Any:
+            if b"second read" in (raw if isinstance(raw, bytes) else raw.encode()):
+                raise RecursionError
+            return json.loads(raw)
+
+    monkeypatch.setattr(snapshot, "json", _Json())
+    monkeypatch.setattr(snapshot, "fast_loads", lambda raw: snapshot.MISSING)
+    result = take_snapshot([log], last=5, out=tmp_path / "b", now=NOW)
+    assert result.summary["counts"] == {"read": 3, "accepted": 2, "rejected": 1, "filtered_out": 0}
+    (row,) = read_jsonl(result.bundle / "rejects.jsonl")
+    assert (row["line"], row["source"]) == (2, str(log))
+    assert row["reason"].startswith("malformed JSON: nested too deeply")
+    kept = read_jsonl(result.bundle / "trajectories.jsonl")
+    assert [t["session_id"] for t in kept] == ["sess-0000", "sess-0002"]
