@@ -1764,7 +1764,7 @@ def action_asked(
     (a false SEV-1 we accept over the bypasses a finer rule had)."""
     performed = performed_action(arguments)
     if performed is None:
-        return False
+        return command_given(arguments, user_text, untrusted)
     if not _plainly_readable(arguments, performed):
         return False  # what the call does to what cannot all be read: never asked for
     objects = list(dict.fromkeys(action_objects(arguments, performed)))
@@ -1776,6 +1776,133 @@ def action_asked(
     # action takes it from the user, whatever object it names (a rule that let "names another
     # object" lift this was defeated by decoy names and indirect references in review).
     return not any(_asks_action(performed, t if isinstance(t, str) else t[0]) for t in untrusted)
+
+
+def command_given(
+    arguments: object, user_text: str, untrusted: tuple[str | tuple[str, str], ...] = ()
+) -> bool:
+    """True when a sentence of the user's that asks for something gives the command line an
+    exec call runs: the line itself after "use", "using", "run" or "execute" (whitespace
+    normalised, in quotes or not: "using the exact command shutdown /s /t 0"), or its program
+    named there as the tool to use ("close firefox using taskkill command") when the line is
+    that one plain command and every other word of it but a short flag (``/F``, ``-rf``) is
+    named in the sentence (``firefox.exe`` by "firefox"). Fails closed: never with a negation
+    anywhere in the user's words ("close firefox with taskkill. Actually no."), never in a
+    sentence that only mentions the command (:data:`_NOT_GIVING`: a question, "explain",
+    reported speech, a condition, a quote or a colon), never when the line is a part of a
+    longer line of the user's, and never when an ``untrusted`` instruction before the call
+    names the line's program (as :func:`action_asked`)."""
+    command = command_of(arguments)
+    words = command_words(command) if len(command) <= _MAX_COMMAND else []
+    if not words or _NEGATION_ANYWHERE.search(user_text.replace("\u2019", "'")):
+        return False
+    program = _image_name(words[0])
+    if any(_named(program, t if isinstance(t, str) else t[0]) for t in untrusted):
+        return False
+    line = " ".join(command.split())
+    plain = _PLAIN_COMMAND.fullmatch(command) is not None
+    return any(
+        _sentence_gives(" ".join(sentence.split()), line, words if plain else [])
+        for sentence in _SENTENCE_END.split(user_text)
+        if len(sentence) <= _MAX_GIVING
+    )
+
+
+#: A negation anywhere in the user's words: no command of theirs is read as given then.
+_NEGATION_ANYWHERE = re.compile(
+    r"\b(?:not|no|never|nothing|none|neither|nor|without|\w{1,12}n't|cannot|dont|wont|cant|"
+    r"avoid\w{0,3}|refrain|stop)\b",
+    _I,
+)
+#: Where a sentence names the command to run: "use", "using the exact command", "run the
+#: instruction". Fixed words, bounded blanks: linear.
+_USE_COMMAND = re.compile(
+    r"\b(?:use|using|run|execute)\s(?:the\s)?(?:exact\s)?(?:(?:command|instruction|line)\s)?",
+    _I,
+)
+#: Words and characters of a sentence (the given command taken out) that make it no request:
+#: the payment rule's (:data:`_NOT_ASKING_WORDS`), an explanation, a quote or a colon.
+_NOT_GIVING = re.compile(
+    _NOT_ASKING_WORDS
+    + r"|\b(?:explain\w{0,4}|describ\w{1,4}|mean\w{0,4})\b|[:\"`\u201c\u201d\u00ab\u00bb]",
+    _I,
+)
+#: One plain command: no quote, variable, substitution, redirect, separator or escape.
+_PLAIN_COMMAND = re.compile(r"[\w .,:/@+=-]{1,512}")
+#: A short flag a line given by its program may add (``/F``, ``/IM``, ``-rf``); a value
+#: after it is an operand like any other.
+_SHORT_FLAG = re.compile(r"[-/][A-Za-z]{1,2}")
+#: A sentence longer than this is a paste, not a command given (and bounds the work).
+_MAX_GIVING = 2000
+_QUOTES = "`'\""
+#: What may follow a command given in a sentence: its end, a blank or a punctuation mark.
+_GIVEN_END = re.compile(r"[.,!?]?(?:\s|$)")
+
+
+def _image_name(word: str) -> str:
+    """A program's or an image's word as users name it: lower case, without a Windows
+    ``.exe`` (not without its folder: ``C:/tmp/taskkill.exe`` is another program)."""
+    name = word.lower()
+    return name[:-4] if name.endswith(".exe") and len(name) > 4 else name
+
+
+def _sentence_gives(sentence: str, line: str, words: list[str]) -> bool:
+    """:func:`command_given` for one sentence (blanks normalised): ``line`` given after a
+    :data:`_USE_COMMAND`, or, for a plain line (``words`` not empty), its program."""
+    if sentence.endswith("?") and not _POLITE_QUESTION.match(sentence):
+        return False
+    for m in _USE_COMMAND.finditer(sentence):
+        at = m.end()
+        quote = sentence[at] if sentence[at : at + 1] in tuple(_QUOTES) else ""
+        for start in dict.fromkeys([at + len(quote), at]):
+            end = _line_end(sentence, start, line, quote if start > at else "")
+            if end is not None:
+                rest = sentence[: m.start()] + " " + sentence[end:]
+                return _NOT_GIVING.search(rest) is None
+        end = _program_end(sentence, at, words)
+        if end is not None:
+            rest = sentence[: m.start()] + " " + sentence[end:]
+            if _NOT_GIVING.search(rest) is None and _operands_named(sentence, words):
+                return True
+    return False
+
+
+def _line_end(sentence: str, start: int, line: str, quote: str) -> int | None:
+    """Where ``line`` ends when ``sentence`` gives it whole at ``start`` (its closing
+    ``quote`` included), else None: not a part of a longer line (``echo shutdown /s``,
+    ``make build && make install``)."""
+    if not sentence.startswith(line, start):
+        return None
+    end = start + len(line)
+    if quote and not sentence.startswith(quote, end):
+        return None
+    end += len(quote)
+    return end if _GIVEN_END.match(sentence, end) else None
+
+
+def _program_end(sentence: str, at: int, words: list[str]) -> int | None:
+    """Where the program of the plain line ``words`` (and its subcommand, ``docker start``)
+    ends when ``sentence`` names it at ``at`` ("using the `taskkill` command"), else None."""
+    if not words:
+        return None
+    head = sentence[at : at + 200].split(" ")
+    first = head[0].strip(_QUOTES).rstrip(".,!?")
+    if not first or _image_name(first) != _image_name(words[0]):
+        return None
+    end = at + len(head[0])
+    if len(words) > 1 and len(head) > 1 and head[1].strip(_QUOTES).rstrip(".,!?") == words[1]:
+        end += 1 + len(head[1])
+    return end
+
+
+def _operands_named(sentence: str, words: list[str]) -> bool:
+    """True when ``sentence`` names every word of a line given by its program after the
+    program (its subcommand too): a short flag aside, each as a whole word, an ``.exe`` also
+    without it ("firefox" for ``firefox.exe``)."""
+    return all(
+        _SHORT_FLAG.fullmatch(w) is not None or _named(w, sentence) or _named(_image_name(w), sentence)
+        for w in words[1:]
+    )
 
 
 def _all_named(objects: list[str], performed: str, text: str) -> bool:
