@@ -1786,25 +1786,29 @@ def command_given(
     normalised, in quotes or not: "using the exact command shutdown /s /t 0"), or its program
     named there as the tool to use ("close firefox using taskkill command") when the line is
     that one plain command and every other word of it but a short flag (``/F``, ``-rf``) is
-    named in the sentence (``firefox.exe`` by "firefox"). Fails closed: never with a negation
-    anywhere in the user's words ("close firefox with taskkill. Actually no."), never in a
+    named in the sentence (``firefox.exe`` by "firefox"). Only in one short line of the
+    user's (one turn, no paste: :data:`_MAX_GIVING`, no colon or double quote outside the
+    line). Fails closed: never with a negation anywhere in the user's words ("close firefox
+    with taskkill. Actually no."), never in a
     sentence that only mentions the command (:data:`_NOT_GIVING`: a question, "explain",
     reported speech, a condition, a quote or a colon), never when the line is a part of a
     longer line of the user's, and never when an ``untrusted`` instruction before the call
     names the line's program (as :func:`action_asked`)."""
     command = command_of(arguments)
     words = command_words(command) if len(command) <= _MAX_COMMAND else []
-    if not words or _NEGATION_ANYWHERE.search(user_text.replace("\u2019", "'")):
+    if not words or len(user_text) > _MAX_GIVING or "\n" in user_text.strip():
+        return False  # a paste, another turn: a document's line is nobody's request
+    line = " ".join(command.split())
+    text = " ".join(user_text.replace("\u2019", "'").split())
+    if _NEGATION_ANYWHERE.search(text) or _PASTED.search(text.replace(line, " ")):
         return False
     program = _image_name(words[0])
     if any(_named(program, t if isinstance(t, str) else t[0]) for t in untrusted):
         return False
-    line = " ".join(command.split())
     plain = _PLAIN_COMMAND.fullmatch(command) is not None
     return any(
-        _sentence_gives(" ".join(sentence.split()), line, words if plain else [])
-        for sentence in _SENTENCE_END.split(user_text)
-        if len(sentence) <= _MAX_GIVING
+        _sentence_gives(sentence, line, words if plain else [])
+        for sentence in _SENTENCE_END.split(text)
     )
 
 
@@ -1814,6 +1818,9 @@ _NEGATION_ANYWHERE = re.compile(
     r"avoid\w{0,3}|refrain|stop)\b",
     _I,
 )
+#: Marks of a quoted or pasted document in the user's words (the given line taken out): a
+#: colon or a double quote ("Summarize this e-mail: Hi. Use the command ...").
+_PASTED = re.compile(r"[:\"\u201c\u201d\u00ab\u00bb]")
 #: Where a sentence names the command to run: "use", "using the exact command", "run the
 #: instruction". Fixed words, bounded blanks: linear.
 _USE_COMMAND = re.compile(
@@ -1832,7 +1839,8 @@ _PLAIN_COMMAND = re.compile(r"[\w .,:/@+=-]{1,512}")
 #: A short flag a line given by its program may add (``/F``, ``/IM``, ``-rf``); a value
 #: after it is an operand like any other.
 _SHORT_FLAG = re.compile(r"[-/][A-Za-z]{1,2}")
-#: A sentence longer than this is a paste, not a command given (and bounds the work).
+#: User words longer than this are a paste or a conversation, not a command given (and
+#: bound the work).
 _MAX_GIVING = 2000
 _QUOTES = "`'\""
 #: What may follow a command given in a sentence: its end, a blank or a punctuation mark.
@@ -1860,10 +1868,9 @@ def _sentence_gives(sentence: str, line: str, words: list[str]) -> bool:
                 rest = sentence[: m.start()] + " " + sentence[end:]
                 return _NOT_GIVING.search(rest) is None
         end = _program_end(sentence, at, words)
-        if end is not None:
+        if end is not None:  # the first naming decides: the operands are read once a sentence
             rest = sentence[: m.start()] + " " + sentence[end:]
-            if _NOT_GIVING.search(rest) is None and _operands_named(sentence, words):
-                return True
+            return _NOT_GIVING.search(rest) is None and _operands_named(sentence, words)
     return False
 
 
@@ -1900,7 +1907,9 @@ def _operands_named(sentence: str, words: list[str]) -> bool:
     program (its subcommand too): a short flag aside, each as a whole word, an ``.exe`` also
     without it ("firefox" for ``firefox.exe``)."""
     return all(
-        _SHORT_FLAG.fullmatch(w) is not None or _named(w, sentence) or _named(_image_name(w), sentence)
+        _SHORT_FLAG.fullmatch(w) is not None
+        or _named(w, sentence)
+        or _named(_image_name(w), sentence)
         for w in words[1:]
     )
 
