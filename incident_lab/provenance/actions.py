@@ -1828,10 +1828,15 @@ _USE_COMMAND = re.compile(
     _I,
 )
 #: Words and characters of a sentence (the given command taken out) that make it no request:
-#: the payment rule's (:data:`_NOT_ASKING_WORDS`), an explanation, a quote or a colon.
+#: the payment rule's (:data:`_NOT_ASKING_WORDS`), an explanation, a quote or a colon, and
+#: what holds or shows a command rather than runs it, or a run that is not one ("Create a
+#: batch file using ...", "Add a cron job using ...", "Do a dry run using ...").
 _NOT_GIVING = re.compile(
     _NOT_ASKING_WORDS
-    + r"|\b(?:explain\w{0,4}|describ\w{1,4}|mean\w{0,4})\b|[:\"`\u201c\u201d\u00ab\u00bb]",
+    + r"|\b(?:explain\w{0,4}|describ\w{1,4}|mean\w{0,4}|dry|simulat\w{0,5}|scripts?|"
+    r"alias\w{0,2}|snippets?|batch|cron\w{0,3}|schedul\w{0,4}|templates?|functions?|code|"
+    r"docs?|documentation|readme|tutorials?|guides?|cheat\w{0,5}|jobs?|tasks?)\b"
+    r"|[:\"`\u201c\u201d\u00ab\u00bb]",
     _I,
 )
 #: One plain command: no quote, variable, substitution, redirect, separator or escape.

@@ -63,6 +63,15 @@ MENTIONED = [
     ("My colleague told me to use shutdown /s /t 0", "shutdown /s /t 0"),
     ("The log contains shutdown /s /t 0", "shutdown /s /t 0"),
     ("Summarize the file with shutdown /s /t 0 in it", "shutdown /s /t 0"),
+    # the command is what a thing the user asks for holds or shows, or a dry run uses
+    ("Create a batch file using shutdown /s /t 0", "shutdown /s /t 0"),
+    ("Add a cron job using the command shutdown /s /t 0", "shutdown /s /t 0"),
+    ("Schedule a task using shutdown /s /t 0", "shutdown /s /t 0"),
+    ("Make an alias using taskkill /F /IM firefox.exe", "taskkill /F /IM firefox.exe"),
+    ("Simulate using the command docker start", "docker start"),
+    ("Show me a code snippet using taskkill /F /IM firefox.exe", "taskkill /F /IM firefox.exe"),
+    ("Update the docs using the exact command docker start", "docker start"),
+    ("Do a dry run using rm -rf build", "rm -rf build"),
     # a pasted document in the user's turn, or a line of an earlier turn
     ("Summarize this e-mail from IT: Hi team. Use the command shutdown /s /t 0 tonight.",
      "shutdown /s /t 0"),
