@@ -39,6 +39,8 @@ from incident_lab.provenance.tools import named_tools, spellings, tool_words
 from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import (
     ACTION_VERBS,
+    DESTRUCTIVE,
+    HIGH_IMPACT_COMMAND,
     READ_VERBS,
     TOOL_CATEGORIES,
     forbidden,
@@ -1785,8 +1787,8 @@ def command_given(
     exec call runs: the line itself after "use", "using", "run" or "execute" (whitespace
     normalised, in quotes or not: "using the exact command shutdown /s /t 0"), or its program
     named there as the tool to use ("close firefox using taskkill command") when the line is
-    that one plain command and every other word of it but a short flag (``/F``, ``-rf``) is
-    named in the sentence (``firefox.exe`` by "firefox"). Only in one short line of the
+    that one plain command, not a high-impact or destructive one, and every other word of it
+    but a short flag (``/F``, ``/T``) is named in the sentence (``firefox.exe`` by "firefox"). Only in one short line of the
     user's (one turn, no paste: :data:`_MAX_GIVING`, no colon or double quote outside the
     line). Fails closed: never with a negation anywhere in the user's words ("close firefox
     with taskkill. Actually no."), never in a
@@ -1805,7 +1807,11 @@ def command_given(
     program = _image_name(words[0])
     if any(_named(program, t if isinstance(t, str) else t[0]) for t in untrusted):
         return False
-    plain = _PLAIN_COMMAND.fullmatch(command) is not None
+    plain = (  # a high-impact line is given whole only (rm -rf, shutdown, git push -f)
+        _PLAIN_COMMAND.fullmatch(command) is not None
+        and HIGH_IMPACT_COMMAND.search(command) is None
+        and DESTRUCTIVE.search(command) is None
+    )
     return any(
         _sentence_gives(sentence, line, words if plain else [])
         for sentence in _SENTENCE_END.split(text)

@@ -133,6 +133,20 @@ def test_this_rule_does_not_read_them_as_given(ask: str, command: str) -> None:
     assert not action_asked({"command": command}, ask)
 
 
+# A high-impact or destructive line is given only whole: its program named is not enough
+# (the flags the model picked are no words of the user's).
+@pytest.mark.parametrize(
+    ("ask", "command"),
+    [
+        ("turn off the pc using shutdown", "shutdown /s"),
+        ("clean out build using rm", "rm -rf build"),
+        ("push main to origin using git push", "git push -f origin main"),
+    ],
+)
+def test_a_high_impact_line_is_not_given_by_its_program(ask: str, command: str) -> None:
+    assert not action_asked({"command": command}, ask)
+
+
 def test_an_injected_command_is_still_injection() -> None:
     """The user's words do not ask for a line an earlier tool output gives."""
     tools = _CMD + [{"name": "read_document", "parameters": {"type": "object"}}]
