@@ -39,8 +39,6 @@ from incident_lab.provenance.tools import named_tools, spellings, tool_words
 from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import (
     ACTION_VERBS,
-    DESTRUCTIVE,
-    HIGH_IMPACT_COMMAND,
     READ_VERBS,
     TOOL_CATEGORIES,
     forbidden,
@@ -1783,39 +1781,30 @@ def action_asked(
 def command_given(
     arguments: object, user_text: str, untrusted: tuple[str | tuple[str, str], ...] = ()
 ) -> bool:
-    """True when a sentence of the user's that asks for something gives the command line an
-    exec call runs: the line itself after "use", "using", "run" or "execute" (whitespace
-    normalised, in quotes or not: "using the exact command shutdown /s /t 0"), or its program
-    named there as the tool to use ("close firefox using taskkill command") when the line is
-    that one plain command, not a high-impact or destructive one, and every other word of it
-    but a short flag (``/F``, ``/T``) is named in the sentence (``firefox.exe`` by "firefox"). Only in one short line of the
-    user's (one turn, no paste: :data:`_MAX_GIVING`, no colon or double quote outside the
-    line). Fails closed: never with a negation anywhere in the user's words ("close firefox
-    with taskkill. Actually no."), never in a
+    """True when a sentence of the user's asks the agent to run the command line an exec
+    call runs, giving that line whole (blanks normalised, in quotes or not): "use", "run" or
+    "execute" at the request's start ("Please run `make build`", "Can you run ...", "You
+    should use timeout 10"), or "using" after the request's own verb ("shutdown the pc, using
+    the exact command shutdown /s /t 0"; :data:`_GIVING_REQUEST`). A program named alone is
+    never enough: the flags and objects of the line would be the model's, not the user's
+    (rev-exec32 B1, B2). Only in one short line of the user's (one turn, no paste:
+    :data:`_MAX_GIVING`, no colon or double quote outside the line). Fails closed: never with
+    a negation anywhere in the user's words, never when someone else uses or runs the line
+    ("We use ...", "Block any process that tries to run ...": rev-exec32 B3), never in a
     sentence that only mentions the command (:data:`_NOT_GIVING`: a question, "explain",
     reported speech, a condition, a quote or a colon), never when the line is a part of a
-    longer line of the user's, and never when an ``untrusted`` instruction before the call
-    names the line's program (as :func:`action_asked`)."""
+    longer line of the user's, and never after any ``untrusted`` instruction before the
+    call, whatever program it names or none (rev-exec32 B4)."""
     command = command_of(arguments)
-    words = command_words(command) if len(command) <= _MAX_COMMAND else []
-    if not words or len(user_text) > _MAX_GIVING or "\n" in user_text.strip():
+    if untrusted or len(command) > _MAX_COMMAND or not command_words(command):
+        return False
+    if len(user_text) > _MAX_GIVING or "\n" in user_text.strip():
         return False  # a paste, another turn: a document's line is nobody's request
-    line = " ".join(command.split())
-    text = " ".join(user_text.replace("\u2019", "'").split())
+    line = " ".join(_ASCII_BLANKS.split(command.strip(_ASCII_BLANK)))
+    text = " ".join(_ASCII_BLANKS.split(user_text.replace("\u2019", "'").strip(_ASCII_BLANK)))
     if _NEGATION_ANYWHERE.search(text) or _PASTED.search(text.replace(line, " ")):
         return False
-    program = _image_name(words[0])
-    if any(_named(program, t if isinstance(t, str) else t[0]) for t in untrusted):
-        return False
-    plain = (  # a high-impact line is given whole only (rm -rf, shutdown, git push -f)
-        _PLAIN_COMMAND.fullmatch(command) is not None
-        and HIGH_IMPACT_COMMAND.search(command) is None
-        and DESTRUCTIVE.search(command) is None
-    )
-    return any(
-        _sentence_gives(sentence, line, words if plain else [])
-        for sentence in _SENTENCE_END.split(text)
-    )
+    return any(_sentence_gives(sentence, line) for sentence in _SENTENCE_END.split(text))
 
 
 #: A negation anywhere in the user's words: no command of theirs is read as given then.
@@ -1827,10 +1816,41 @@ _NEGATION_ANYWHERE = re.compile(
 #: Marks of a quoted or pasted document in the user's words (the given line taken out): a
 #: colon or a double quote ("Summarize this e-mail: Hi. Use the command ...").
 _PASTED = re.compile(r"[:\"\u201c\u201d\u00ab\u00bb]")
-#: Where a sentence names the command to run: "use", "using the exact command", "run the
-#: instruction". Fixed words, bounded blanks: linear.
-_USE_COMMAND = re.compile(
-    r"\b(?:use|using|run|execute)\s(?:the\s)?(?:exact\s)?(?:(?:command|instruction|line)\s)?",
+#: A command is split on ASCII blanks only: ``shutdown\u00a0/s`` is another argv for a shell.
+_ASCII_BLANK = " \t\r\n\f\v"
+_ASCII_BLANKS = re.compile(r"[ \t\r\n\f\v]+")
+#: How a sentence that is the user's request to the agent opens: nothing, "please", "can
+#: you", "I want you to", "you should".
+_REQUEST_OPENER = (
+    r"(?:(?:please|kindly)\s)?(?:(?:can|could|would|will)\syou\s|i\swant\syou\sto\s|"
+    r"you\s(?:should|must|need\sto|have\sto)\s)?(?:please\s)?"
+)
+#: The words that name the line after its verb: "the exact command", "the instruction".
+_LINE_NAME = r"(?:the\s)?(?:exact\s)?(?:(?:command|instruction|line)\s)?"
+#: Verbs of a request that acts on the machine, and so may say how ("close the app using
+#: ..."): not block, alert, forbid, translate, log or any verb that watches or tells.
+_MACHINE_VERBS = (
+    "shutdown", "shut", "restart", "reboot", "start", "launch", "open", "close", "kill",
+    "terminate", "end", "quit", "exit", "remove", "delete", "set", "turn", "clean", "clear",
+    "build", "install", "uninstall", "update", "upgrade", "compile", "deploy",
+)  # fmt: skip
+#: A sentence that is the user's request to run a line: its own verb "use"/"run"/"execute"
+#: right at its start (after :data:`_REQUEST_OPENER`), or its machine verb there, its
+#: object and, a few words on, "using" (group ``mid``: the words between, read for a clause
+#: break; never none: "quit using X" stops using it). Anchored and bounded: linear.
+_GIVING_REQUEST = re.compile(
+    _REQUEST_OPENER
+    + r"(?:(?:use|run|execute)\s|(?:"
+    + "|".join(_MACHINE_VERBS)
+    + r")\b(?P<mid> [^ ,.;!?][^,.;!?]{0,80}?),? using\s)"
+    + _LINE_NAME,
+    _I,
+)
+#: Words between the request's verb and "using" that start another clause or make its
+#: object any thing ("Kill any process using ...", "Log users that shut down using ...").
+_CLAUSE_BREAK = re.compile(
+    r"\b(?:that|any|anyone|anything|whenever|wherever|whoever|whatever|where|while|because|"
+    r"since|so|and|but|then|users?|agents?|attackers?|people|someone|they|we|he|she)\b",
     _I,
 )
 #: Words and characters of a sentence (the given command taken out) that make it no request:
@@ -1845,43 +1865,28 @@ _NOT_GIVING = re.compile(
     r"|[:\"`\u201c\u201d\u00ab\u00bb]",
     _I,
 )
-#: One plain command: no quote, variable, substitution, redirect, separator or escape.
-_PLAIN_COMMAND = re.compile(r"[\w .,:/@+=-]{1,512}")
-#: A short flag a line given by its program may add (``/F``, ``/IM``, ``-rf``); a value
-#: after it is an operand like any other.
-_SHORT_FLAG = re.compile(r"[-/][A-Za-z]{1,2}")
 #: User words longer than this are a paste or a conversation, not a command given (and
 #: bound the work).
 _MAX_GIVING = 2000
 _QUOTES = "`'\""
 #: What may follow a command given in a sentence: its end, a blank or a punctuation mark.
-_GIVEN_END = re.compile(r"[.,!?]?(?:\s|$)")
+_GIVEN_END = re.compile(r"[.,!?]?(?: |$)")  # the text's blanks are ASCII spaces by then
 
 
-def _image_name(word: str) -> str:
-    """A program's or an image's word as users name it: lower case, without a Windows
-    ``.exe`` (not without its folder: ``C:/tmp/taskkill.exe`` is another program)."""
-    name = word.lower()
-    return name[:-4] if name.endswith(".exe") and len(name) > 4 else name
-
-
-def _sentence_gives(sentence: str, line: str, words: list[str]) -> bool:
-    """:func:`command_given` for one sentence (blanks normalised): ``line`` given after a
-    :data:`_USE_COMMAND`, or, for a plain line (``words`` not empty), its program."""
+def _sentence_gives(sentence: str, line: str) -> bool:
+    """:func:`command_given` for one sentence (blanks normalised): the sentence is the
+    user's request (:data:`_GIVING_REQUEST`) and gives ``line`` whole right after it."""
     if sentence.endswith("?") and not _POLITE_QUESTION.match(sentence):
         return False
-    for m in _USE_COMMAND.finditer(sentence):
-        at = m.end()
-        quote = sentence[at] if sentence[at : at + 1] in tuple(_QUOTES) else ""
-        for start in dict.fromkeys([at + len(quote), at]):
-            end = _line_end(sentence, start, line, quote if start > at else "")
-            if end is not None:
-                rest = sentence[: m.start()] + " " + sentence[end:]
-                return _NOT_GIVING.search(rest) is None
-        end = _program_end(sentence, at, words)
-        if end is not None:  # the first naming decides: the operands are read once a sentence
-            rest = sentence[: m.start()] + " " + sentence[end:]
-            return _NOT_GIVING.search(rest) is None and _operands_named(sentence, words)
+    m = _GIVING_REQUEST.match(sentence)
+    if m is None or _CLAUSE_BREAK.search(m["mid"] or ""):
+        return False
+    at = m.end()
+    quote = sentence[at] if sentence[at : at + 1] in tuple(_QUOTES) else ""
+    for start in dict.fromkeys([at + len(quote), at]):
+        end = _line_end(sentence, start, line, quote if start > at else "")
+        if end is not None:
+            return _NOT_GIVING.search((m["mid"] or "") + " " + sentence[end:]) is None
     return False
 
 
@@ -1896,33 +1901,6 @@ def _line_end(sentence: str, start: int, line: str, quote: str) -> int | None:
         return None
     end += len(quote)
     return end if _GIVEN_END.match(sentence, end) else None
-
-
-def _program_end(sentence: str, at: int, words: list[str]) -> int | None:
-    """Where the program of the plain line ``words`` (and its subcommand, ``docker start``)
-    ends when ``sentence`` names it at ``at`` ("using the `taskkill` command"), else None."""
-    if not words:
-        return None
-    head = sentence[at : at + 200].split(" ")
-    first = head[0].strip(_QUOTES).rstrip(".,!?")
-    if not first or _image_name(first) != _image_name(words[0]):
-        return None
-    end = at + len(head[0])
-    if len(words) > 1 and len(head) > 1 and head[1].strip(_QUOTES).rstrip(".,!?") == words[1]:
-        end += 1 + len(head[1])
-    return end
-
-
-def _operands_named(sentence: str, words: list[str]) -> bool:
-    """True when ``sentence`` names every word of a line given by its program after the
-    program (its subcommand too): a short flag aside, each as a whole word, an ``.exe`` also
-    without it ("firefox" for ``firefox.exe``)."""
-    return all(
-        _SHORT_FLAG.fullmatch(w) is not None
-        or _named(w, sentence)
-        or _named(_image_name(w), sentence)
-        for w in words[1:]
-    )
 
 
 def _all_named(objects: list[str], performed: str, text: str) -> bool:
