@@ -1856,12 +1856,13 @@ _CLAUSE_BREAK = re.compile(
 #: Words and characters of a sentence (the given command taken out) that make it no request:
 #: the payment rule's (:data:`_NOT_ASKING_WORDS`), an explanation, a quote or a colon, and
 #: what holds or shows a command rather than runs it, or a run that is not one ("Create a
-#: batch file using ...", "Add a cron job using ...", "Do a dry run using ...").
+#: batch file using ...", "Set up a hook using ...", "Do a dry run using ...").
 _NOT_GIVING = re.compile(
     _NOT_ASKING_WORDS
     + r"|\b(?:explain\w{0,4}|describ\w{1,4}|mean\w{0,4}|dry|simulat\w{0,5}|scripts?|"
     r"alias\w{0,2}|snippets?|batch|cron\w{0,3}|schedul\w{0,4}|templates?|functions?|code|"
-    r"docs?|documentation|readme|tutorials?|guides?|cheat\w{0,5}|jobs?|tasks?)\b"
+    r"docs?|documentation|readme|tutorials?|guides?|cheat\w{0,5}|jobs?|tasks?|hooks?|rules?|"
+    r"polic(?:y|ies)|triggers?|macros?|handlers?)\b"
     r"|[:\"`\u201c\u201d\u00ab\u00bb]",
     _I,
 )
@@ -1869,8 +1870,10 @@ _NOT_GIVING = re.compile(
 #: bound the work).
 _MAX_GIVING = 2000
 _QUOTES = "`'\""
-#: What may follow a command given in a sentence: its end, a blank or a punctuation mark.
-_GIVEN_END = re.compile(r"[.,!?]?(?: |$)")  # the text's blanks are ASCII spaces by then
+#: What may follow a command given in a sentence: its end, a blank or a punctuation mark,
+#: never a shell operator that makes it a part of a longer line ("run X && curl ..."); the
+#: text's blanks are ASCII spaces by then.
+_GIVEN_END = re.compile(r"[.,!?]?(?: (?![;&|<>(`$])|$)")
 
 
 def _sentence_gives(sentence: str, line: str) -> bool:
