@@ -1798,6 +1798,8 @@ def command_given(
     command = command_of(arguments)
     if untrusted or len(command) > _MAX_COMMAND or not command_words(command):
         return False
+    if not isinstance(arguments, dict) or len(arguments) != 1:
+        return False  # a host, a directory, an environment the user never named (rev-exec32b N4)
     if len(user_text) > _MAX_GIVING or "\n" in user_text.strip():
         return False  # a paste, another turn: a document's line is nobody's request
     line = " ".join(_ASCII_BLANKS.split(command.strip(_ASCII_BLANK)))
@@ -1870,10 +1872,11 @@ _NOT_GIVING = re.compile(
 #: bound the work).
 _MAX_GIVING = 2000
 _QUOTES = "`'\""
-#: What may follow a command given in a sentence: its end, a blank or a punctuation mark,
-#: never a shell operator that makes it a part of a longer line ("run X && curl ..."); the
-#: text's blanks are ASCII spaces by then.
-_GIVEN_END = re.compile(r"[.,!?]?(?: (?![;&|<>(`$])|$)")
+#: What may follow a command given in a sentence: only the sentence's end. Any word after it
+#: may be the user's own flag or target the call dropped ("Use git reset --hard origin/main"
+#: gives no ``git reset --hard``), a condition ("in emergencies") or where the line is to be
+#: written ("as the title of the ticket"): rev-exec32b N1, N2.
+_GIVEN_END = re.compile(r"[.!?]?$")
 
 
 def _sentence_gives(sentence: str, line: str) -> bool:
