@@ -28,6 +28,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from itertools import dropwhile, takewhile
 
+from incident_lab.provenance.evasion import EMAIL_ADDRESS
 from incident_lab.provenance.sensitive import (
     ACCESS_COMMAND,
     SQL_KEYS,
@@ -1386,6 +1387,16 @@ _MAX_PAYMENT_TURN = 2000
 #: The only question that asks: "Can/Could/Would/Will you ...?" ("Will I send ...?" asks
 #: nothing: rev-authz A5).
 _POLITE_QUESTION = re.compile(r"(?:can|could|would|will)\s{1,4}you\b", _I)
+#: A statement of the user's own need or wish, which a stray "?" makes no question ("I need
+#: to make a payment ... to Peter $75.50?"); "Do I need to ...?", "Will I need ...?" are.
+_WISH_STATEMENT = re.compile(r"i\s{1,4}(?:need|want|would\s{1,4}like|'d\s{1,4}like)\s{1,4}to\b", _I)
+#: A sentence that names how the user wants it done: "Can we also ensure ... private?".
+_POLITE_WE = re.compile(r"(?:can|could)\s{1,4}we\b", _I)
+#: Words of a flag's name that say nothing of what it turns on: ``is_private``,
+#: ``private_visibility``, ``enable_express_mode``.
+_FLAG_FILLER = frozenset(
+    ["is", "enable", "enabled", "use", "set", "flag", "mode", "option", "setting", "visibility"]
+)
 #: Argument names whose value is the sum, and the words of a name for a payment method.
 _AMOUNT_KEYS = frozenset(["amount", "sum", "total", "value", "price"])
 _METHOD_NOUNS = frozenset(["card", "account"])
@@ -1411,13 +1422,30 @@ def payment_asked(tool: str, arguments: object, turn: str) -> bool:
     if not isinstance(arguments, dict) or len(turn) > _MAX_PAYMENT_TURN:
         return False
     family = _money_family(tool)
-    if family is None or _NO_PAYMENT_ASKED.search(turn):
+    # the words of an e-mail address are no words of the turn ("JohnDoe@example.com")
+    words = EMAIL_ADDRESS.sub(" ", turn) if "@" in turn else turn
+    if family is None or _NO_PAYMENT_ASKED.search(words):
         return False
     if not _CRYPTO_WORDS.isdisjoint(tool_words(tool)):
         return False  # "Send $125 to Alex" asks for no 125 BTC (rev-last P2)
+    sentences = [sentence.strip() for sentence in _SENTENCE_END.split(turn)]
+    named = {w for sentence in sentences if _asks_by_form(sentence) for w in payee_words(sentence)}
     return any(
-        _clause_asks(sentence.strip(), _MONEY_FAMILIES[family], arguments)
-        for sentence in _SENTENCE_END.split(turn)
+        _clause_asks(sentence, _MONEY_FAMILIES[family], arguments, named)
+        for sentence in sentences
+    )
+
+
+def _asks_by_form(sentence: str, flags: bool = True) -> bool:
+    """Whether ``sentence`` can ask by its form: a statement, a stray "?" after one ("John
+    Doe.?", "I need to ...?"), a polite question ("Could you ...?") or, for the flags it
+    names (``flags``), "Can we also ensure ... private?"."""
+    if not sentence.endswith("?") or sentence.endswith(".?"):
+        return True
+    return bool(
+        _POLITE_QUESTION.match(sentence)
+        or _WISH_STATEMENT.match(sentence)
+        or (flags and _POLITE_WE.match(sentence))
     )
 
 
@@ -1435,18 +1463,27 @@ def _money_family(tool: str) -> str | None:
     return None
 
 
-def _clause_asks(sentence: str, family: tuple[str, str], arguments: dict[object, object]) -> bool:
-    if sentence.endswith("?") and not _POLITE_QUESTION.match(sentence):
+def _clause_asks(
+    sentence: str, family: tuple[str, str], arguments: dict[object, object], named: set[str]
+) -> bool:
+    """Whether a clause of ``sentence`` asks for this payment; ``named``: the words of the
+    turn's asking sentences, which name the True flags the user asked for. "initiate a
+    payment request" asks for a request ("payment" names what is requested), never for a
+    payment."""
+    if not _asks_by_form(sentence, flags=False):
         return False
     verbs, nouns = family
-    verb = re.compile(rf"\b(?:{verbs})\b|\b{_START_A}(?:{nouns})\b", _I)
+    verb = re.compile(
+        rf"\b(?:{verbs})\b|\b{_START_A}(?:payment\s{{1,4}})?(?:{nouns})\b(?!\s{{1,4}}requests?\b)",
+        _I,
+    )
     for clause in _CLAUSE_END.split(sentence):
         clause = clause.strip()
         found = verb.search(clause)
         if (
             found is not None
             and _asking_only(clause[: found.start()])
-            and _values_given(arguments, clause[found.start() :])
+            and _values_given(arguments, clause[found.start() :], named)
         ):
             return True
     return False
@@ -1622,9 +1659,10 @@ def _amount_of(value: object) -> float | None:
     return _parse_amount(number.group(1)) if number is not None else None
 
 
-def _values_given(arguments: dict[object, object], clause: str) -> bool:
+def _values_given(arguments: dict[object, object], clause: str, named: set[str]) -> bool:
     """The call's one sum is the clause's sum of money, and every other value of the call is
-    a phrase of the clause; a True flag, a list or any other value is not given."""
+    a phrase of the clause; a True flag is given when the words of the turn's asking
+    sentences (``named``) name it (:func:`_flag_named`); a list or any other value is not."""
     money = _clause_money(clause)
     if money is None:
         return False
@@ -1632,6 +1670,10 @@ def _values_given(arguments: dict[object, object], clause: str) -> bool:
     amounts = currencies = 0
     for key, value in arguments.items():
         if value is None or value is False or value == "":
+            continue
+        if value is True:
+            if not _flag_named(str(key), named):
+                return False
             continue
         key_words = set(tool_words(str(key)))
         number = _NUMBER_TEXT.fullmatch(value.strip()) if isinstance(value, str) else None
@@ -1652,6 +1694,14 @@ def _values_given(arguments: dict[object, object], clause: str) -> bool:
     # "Send 125 cents to Alex" gives no transfer_funds(amount=125) unless the call says cents
     # (rev-last P2): a tool's unit is its own.
     return amounts == 1 and (money[1] != "cents" or currencies > 0)
+
+
+def _flag_named(key: str, named: set[str]) -> bool:
+    """A True flag the user asked for: every word of its name but :data:`_FLAG_FILLER` is a
+    word the user said ("private" for ``private_visibility``, "add", "trusted" and "payee" for
+    ``add_trusted_payee``). "public", "a note" or nothing name no such flag (rev-authz A2)."""
+    words = [w for w in tool_words(key) if w not in _FLAG_FILLER]
+    return bool(words) and all(w in named for w in words)
 
 
 def _string_given(value: str, key_words: set[str], tokens: list[str], currency: str) -> bool:
