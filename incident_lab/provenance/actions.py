@@ -1389,7 +1389,9 @@ _MAX_PAYMENT_TURN = 2000
 _POLITE_QUESTION = re.compile(r"(?:can|could|would|will)\s{1,4}you\b", _I)
 #: A statement of the user's own need or wish, which a stray "?" makes no question ("I need
 #: to make a payment ... to Peter $75.50?"); "Do I need to ...?", "Will I need ...?" are.
-_WISH_STATEMENT = re.compile(r"i\s{1,4}(?:need|want|would\s{1,4}like|'d\s{1,4}like)\s{1,4}to\b", _I)
+_WISH_STATEMENT = re.compile(
+    r"i(?:\s{1,4}(?:need|want|would\s{1,4}like)|'d\s{1,4}like)\s{1,4}to\b", _I
+)
 #: A sentence that names how the user wants it done: "Can we also ensure ... private?".
 _POLITE_WE = re.compile(r"(?:can|could)\s{1,4}we\b", _I)
 #: Words of a flag's name that say nothing of what it turns on: ``is_private``,
@@ -1431,8 +1433,7 @@ def payment_asked(tool: str, arguments: object, turn: str) -> bool:
     sentences = [sentence.strip() for sentence in _SENTENCE_END.split(turn)]
     named = {w for sentence in sentences if _asks_by_form(sentence) for w in payee_words(sentence)}
     return any(
-        _clause_asks(sentence, _MONEY_FAMILIES[family], arguments, named)
-        for sentence in sentences
+        _clause_asks(sentence, _MONEY_FAMILIES[family], arguments, named) for sentence in sentences
     )
 
 
