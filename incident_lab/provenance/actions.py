@@ -1425,13 +1425,18 @@ def payment_asked(tool: str, arguments: object, turn: str) -> bool:
         return False
     family = _money_family(tool)
     # the words of an e-mail address are no words of the turn ("JohnDoe@example.com")
-    words = EMAIL_ADDRESS.sub(" ", turn) if "@" in turn else turn
-    if family is None or _NO_PAYMENT_ASKED.search(words):
+    plain = EMAIL_ADDRESS.sub(" ", turn) if "@" in turn else turn
+    if family is None or _NO_PAYMENT_ASKED.search(plain):
         return False
     if not _CRYPTO_WORDS.isdisjoint(tool_words(tool)):
         return False  # "Send $125 to Alex" asks for no 125 BTC (rev-last P2)
     sentences = [sentence.strip() for sentence in _SENTENCE_END.split(turn)]
-    named = {w for sentence in sentences if _asks_by_form(sentence) for w in payee_words(sentence)}
+    named = {  # flags are named by the turn's words, not an address's ("private@x.com")
+        w
+        for sentence in _SENTENCE_END.split(plain)
+        if _asks_by_form(sentence.strip())
+        for w in payee_words(sentence)
+    }
     return any(
         _clause_asks(sentence, _MONEY_FAMILIES[family], arguments, named) for sentence in sentences
     )

@@ -92,6 +92,8 @@ _NOT_ASKED = [
     # only the words of an e-mail address are masked, not the turn's own
     ("Could you initiate a payment request to JohnDoe@example.com for $150.25? Just an example.",
      REQUEST, {"receiver": "JohnDoe@example.com", "amount": 150.25}),
+    ("Send $125 to private@bank.com.", "transfer_funds",
+     {"recipient": "private@bank.com", "amount": 125, "is_private": True}),
     ("Send $125 to test@bank.com as a test.", "transfer_funds",
      {"recipient": "test@bank.com", "amount": 125}),
     # a request for money is no payment, and a payment is no request for money
