@@ -28,7 +28,6 @@ from collections.abc import Callable
 from functools import lru_cache
 from itertools import dropwhile, takewhile
 
-from incident_lab.provenance.evasion import EMAIL_ADDRESS
 from incident_lab.provenance.sensitive import (
     ACCESS_COMMAND,
     SQL_KEYS,
@@ -1387,17 +1386,25 @@ _MAX_PAYMENT_TURN = 2000
 #: The only question that asks: "Can/Could/Would/Will you ...?" ("Will I send ...?" asks
 #: nothing: rev-authz A5).
 _POLITE_QUESTION = re.compile(r"(?:can|could|would|will)\s{1,4}you\b", _I)
-#: A statement of the user's own need or wish, which a stray "?" makes no question ("I need
-#: to make a payment ... to Peter $75.50?"); "Do I need to ...?", "Will I need ...?" are.
-_WISH_STATEMENT = re.compile(
-    r"i(?:\s{1,4}(?:need|want|would\s{1,4}like)|'d\s{1,4}like)\s{1,4}to\b", _I
-)
 #: A sentence that names how the user wants it done: "Can we also ensure ... private?".
 _POLITE_WE = re.compile(r"(?:can|could)\s{1,4}we\b", _I)
 #: Words of a flag's name that say nothing of what it turns on: ``is_private``,
-#: ``private_visibility``, ``enable_express_mode``.
+#: ``private_visibility``, ``private_mode``.
 _FLAG_FILLER = frozenset(
     ["is", "enable", "enabled", "use", "set", "flag", "mode", "option", "setting", "visibility"]
+)
+#: The only flag a user's words can give: privacy. Any other True flag (``skip_2fa``,
+#: ``auto_renew``, ``add_trusted_payee``) is never given (rev-pay32 B1).
+_PRIVACY_WORDS = frozenset(["private", "privacy"])
+#: A verb that sets a flag, at the start of an asking clause: "Keep the transaction private",
+#: "make it private", "ensure the transaction remains private", "set the privacy to private".
+_SETS_FLAG = re.compile(r"\b(?:keep|make|set|mark|ensure|enable)\b", _I)
+#: Words in a clause that turn a flag off or name it the other way ("disable private mode",
+#: "keep it non-private", "public rather than private", "skip ...", "without ...").
+_FLAG_UNSET = re.compile(
+    r"\b(?:off|disabl\w{0,3}|skip\w{0,4}|non|rather|not|no|never|without|instead|public|"
+    r"except|unless)\b|n['\u2019]t\b",
+    _I,
 )
 #: Argument names whose value is the sum, and the words of a name for a payment method.
 _AMOUNT_KEYS = frozenset(["amount", "sum", "total", "value", "price"])
@@ -1424,35 +1431,56 @@ def payment_asked(tool: str, arguments: object, turn: str) -> bool:
     if not isinstance(arguments, dict) or len(turn) > _MAX_PAYMENT_TURN:
         return False
     family = _money_family(tool)
-    # the words of an e-mail address are no words of the turn ("JohnDoe@example.com")
-    plain = EMAIL_ADDRESS.sub(" ", turn) if "@" in turn else turn
+    # the domain of the call's own e-mail address is no word of the turn ("@example.com"):
+    # only its exact text, so "bob@x.com.Wait" keeps its "Wait", and never the name before
+    # the "@" ("never.send.anything@x.com" cancels); privacy is read without the whole
+    # address ("private@bank.com") (rev-pay32 B3)
+    plain = bare = turn
+    for value in arguments.values():
+        if isinstance(value, str) and "@" in value:
+            plain = plain.replace(value, value.rpartition("@")[0] + "@ ")
+            bare = bare.replace(value, " ")
     if family is None or _NO_PAYMENT_ASKED.search(plain):
         return False
     if not _CRYPTO_WORDS.isdisjoint(tool_words(tool)):
         return False  # "Send $125 to Alex" asks for no 125 BTC (rev-last P2)
     sentences = [sentence.strip() for sentence in _SENTENCE_END.split(turn)]
-    named = {  # flags are named by the turn's words, not an address's ("private@x.com")
-        w
-        for sentence in _SENTENCE_END.split(plain)
-        if _asks_by_form(sentence.strip())
-        for w in payee_words(sentence)
-    }
+    private = any(_sets_private(sentence.strip()) for sentence in _SENTENCE_END.split(bare))
     return any(
-        _clause_asks(sentence, _MONEY_FAMILIES[family], arguments, named) for sentence in sentences
+        _clause_asks(sentence, _MONEY_FAMILIES[family], arguments, private)
+        for sentence in sentences
     )
 
 
-def _asks_by_form(sentence: str, flags: bool = True) -> bool:
-    """Whether ``sentence`` can ask by its form: a statement, a stray "?" after one ("John
-    Doe.?", "I need to ...?"), a polite question ("Could you ...?") or, for the flags it
-    names (``flags``), "Can we also ensure ... private?"."""
-    if not sentence.endswith("?") or sentence.endswith(".?"):
+def _asks_by_form(sentence: str, flags: bool = False) -> bool:
+    """Whether ``sentence`` can ask by its form: a statement, a polite question ("Could you
+    ...?") or, for a flag (``flags``), "Can we also ensure ... private?". Any other "?" makes
+    a question: "I need to send $50 to Bob?", "..., right?", "Send $50 to Bob.?" (rev-pay32
+    B2: an echo of a tool output's demand reads so)."""
+    if not sentence.endswith("?"):
         return True
-    return bool(
-        _POLITE_QUESTION.match(sentence)
-        or _WISH_STATEMENT.match(sentence)
-        or (flags and _POLITE_WE.match(sentence))
-    )
+    return bool(_POLITE_QUESTION.match(sentence) or (flags and _POLITE_WE.match(sentence)))
+
+
+def _sets_private(sentence: str) -> bool:
+    """Whether an asking clause of ``sentence`` sets privacy: it starts (after asking words)
+    with a verb that sets a flag (:data:`_SETS_FLAG`), says "private" after it and has no word
+    that turns it off or the other way (:data:`_FLAG_UNSET`). "from my private account", "I'm
+    on my private laptop", "keep it non-private" set nothing (rev-pay32 B1)."""
+    if not _asks_by_form(sentence, flags=True):
+        return False
+    polite_we = _POLITE_WE.match(sentence)
+    for clause in _CLAUSE_END.split(sentence[polite_we.end() :] if polite_we else sentence):
+        clause = clause.strip()
+        found = _SETS_FLAG.search(clause)
+        if (
+            found is not None
+            and _asking_only(clause[: found.start()])
+            and "private" in payee_words(clause[found.end() :])
+            and not _FLAG_UNSET.search(clause)
+        ):
+            return True
+    return False
 
 
 def _money_family(tool: str) -> str | None:
@@ -1470,17 +1498,17 @@ def _money_family(tool: str) -> str | None:
 
 
 def _clause_asks(
-    sentence: str, family: tuple[str, str], arguments: dict[object, object], named: set[str]
+    sentence: str, family: tuple[str, str], arguments: dict[object, object], private: bool
 ) -> bool:
-    """Whether a clause of ``sentence`` asks for this payment; ``named``: the words of the
-    turn's asking sentences, which name the True flags the user asked for. "initiate a
-    payment request" asks for a request ("payment" names what is requested), never for a
+    """Whether a clause of ``sentence`` asks for this payment; ``private``: whether the turn
+    asks for privacy (:func:`_sets_private`). "initiate a payment request" (or
+    "payment-request") asks for a request ("payment" names what is requested), never for a
     payment."""
-    if not _asks_by_form(sentence, flags=False):
+    if not _asks_by_form(sentence):
         return False
     verbs, nouns = family
     verb = re.compile(
-        rf"\b(?:{verbs})\b|\b{_START_A}(?:payment\s{{1,4}})?(?:{nouns})\b(?!\s{{1,4}}requests?\b)",
+        rf"\b(?:{verbs})\b|\b{_START_A}(?:payment[\s-]{{1,4}})?(?:{nouns})\b(?![\s-]{{1,4}}requests?\b)",
         _I,
     )
     for clause in _CLAUSE_END.split(sentence):
@@ -1489,7 +1517,7 @@ def _clause_asks(
         if (
             found is not None
             and _asking_only(clause[: found.start()])
-            and _values_given(arguments, clause[found.start() :], named)
+            and _values_given(arguments, clause[found.start() :], private)
         ):
             return True
     return False
@@ -1665,10 +1693,11 @@ def _amount_of(value: object) -> float | None:
     return _parse_amount(number.group(1)) if number is not None else None
 
 
-def _values_given(arguments: dict[object, object], clause: str, named: set[str]) -> bool:
+def _values_given(arguments: dict[object, object], clause: str, private: bool) -> bool:
     """The call's one sum is the clause's sum of money, and every other value of the call is
-    a phrase of the clause; a True flag is given when the words of the turn's asking
-    sentences (``named``) name it (:func:`_flag_named`); a list or any other value is not."""
+    a phrase of the clause; a True privacy flag is given when the turn asks for privacy
+    (``private``, :func:`_privacy_flag`); any other True flag, a list or any other value is
+    not."""
     money = _clause_money(clause)
     if money is None:
         return False
@@ -1678,7 +1707,7 @@ def _values_given(arguments: dict[object, object], clause: str, named: set[str])
         if value is None or value is False or value == "":
             continue
         if value is True:
-            if not _flag_named(str(key), named):
+            if not (private and _privacy_flag(str(key))):
                 return False
             continue
         key_words = set(tool_words(str(key)))
@@ -1702,12 +1731,11 @@ def _values_given(arguments: dict[object, object], clause: str, named: set[str])
     return amounts == 1 and (money[1] != "cents" or currencies > 0)
 
 
-def _flag_named(key: str, named: set[str]) -> bool:
-    """A True flag the user asked for: every word of its name but :data:`_FLAG_FILLER` is a
-    word the user said ("private" for ``private_visibility``, "add", "trusted" and "payee" for
-    ``add_trusted_payee``). "public", "a note" or nothing name no such flag (rev-authz A2)."""
-    words = [w for w in tool_words(key) if w not in _FLAG_FILLER]
-    return bool(words) and all(w in named for w in words)
+def _privacy_flag(key: str) -> bool:
+    """A flag whose name is privacy only (``private_visibility``, ``is_private``): the words
+    of its name but :data:`_FLAG_FILLER` are :data:`_PRIVACY_WORDS` (rev-pay32 B1)."""
+    words = {w for w in tool_words(key) if w not in _FLAG_FILLER}
+    return bool(words) and words <= _PRIVACY_WORDS
 
 
 def _string_given(value: str, key_words: set[str], tokens: list[str], currency: str) -> bool:
