@@ -1464,9 +1464,10 @@ def _asks_by_form(sentence: str, flags: bool = False) -> bool:
 
 def _sets_private(sentence: str) -> bool:
     """Whether an asking clause of ``sentence`` sets privacy: it starts (after asking words)
-    with a verb that sets a flag (:data:`_SETS_FLAG`), says "private" after it and has no word
-    that turns it off or the other way (:data:`_FLAG_UNSET`). "from my private account", "I'm
-    on my private laptop", "keep it non-private" set nothing (rev-pay32 B1)."""
+    with a verb that sets a flag (:data:`_SETS_FLAG`), ends with "private" (asking words such
+    as "please" aside) and has no word that turns it off or the other way
+    (:data:`_FLAG_UNSET`). "from my private account", "I'm on my private laptop", "keep
+    private keys safe", "keep it non-private" set nothing (rev-pay32 B1)."""
     if not _asks_by_form(sentence, flags=True):
         return False
     polite_we = _POLITE_WE.match(sentence)
@@ -1476,11 +1477,18 @@ def _sets_private(sentence: str) -> bool:
         if (
             found is not None
             and _asking_only(clause[: found.start()])
-            and "private" in payee_words(clause[found.end() :])
+            and _ends_private(clause[found.end() :])
             and not _FLAG_UNSET.search(clause)
         ):
             return True
     return False
+
+
+def _ends_private(text: str) -> bool:
+    """Whether the last word of ``text`` but asking words ("please") is "private": what the
+    verb sets ("the transaction private"), not a thing in another sense ("private keys")."""
+    words = list(dropwhile(lambda w: w in _ASKING_WORDS, reversed(payee_words(text))))
+    return bool(words) and words[0] == "private"
 
 
 def _money_family(tool: str) -> str | None:
