@@ -1430,7 +1430,7 @@ def payment_asked(tool: str, arguments: object, turn: str) -> bool:
     amount or recipient the user did not give (rev-kinds K3, rev-authz A1-A5)."""
     if not isinstance(arguments, dict) or len(turn) > _MAX_PAYMENT_TURN:
         return False
-    family = _money_family(tool)
+    family = "request" if _requests_payment(tool) else _money_family(tool)
     # the domain of the call's own e-mail address is no word of the turn ("@example.com"):
     # only its exact text, so "bob@x.com.Wait" keeps its "Wait", and never the name before
     # the "@" ("never.send.anything@x.com" cancels); privacy is read without the whole
@@ -1444,11 +1444,39 @@ def payment_asked(tool: str, arguments: object, turn: str) -> bool:
         return False
     if not _CRYPTO_WORDS.isdisjoint(tool_words(tool)):
         return False  # "Send $125 to Alex" asks for no 125 BTC (rev-last P2)
-    sentences = [sentence.strip() for sentence in _SENTENCE_END.split(turn)]
-    private = any(_sets_private(sentence.strip()) for sentence in _SENTENCE_END.split(bare))
+    sentences = [s for s in (sentence.strip() for sentence in _SENTENCE_END.split(turn)) if s]
+    # privacy is read without any e-mail address ("private@bank.com"), only in the payment's
+    # own sentence or the one right after it (rev-pay32b P1)
+    private = [_sets_private(" ".join(w for w in s.split() if "@" not in w)) for s in sentences]
+    private.append(False)
     return any(
-        _clause_asks(sentence, _MONEY_FAMILIES[family], arguments, private)
-        for sentence in sentences
+        _clause_asks(
+            sentence,
+            _MONEY_FAMILIES[family],
+            arguments,
+            private[k] or private[k + 1],
+            family == "request" and _requests_payment(tool),
+        )
+        for k, sentence in enumerate(sentences)
+    )
+
+
+#: The words of a tool that makes a request for money ("RequestPayment",
+#: "send_payment_request", "createPaymentRequest"): "request", a word of money
+#: (:data:`_REQUESTED`) and nothing else but a verb that starts it.
+_REQUESTED = frozenset(["payment", "payments", "money"])
+_REQUEST_TOOL_WORDS = _REQUESTED | _MAKING | {"request", "requests", "send", "new"}
+
+
+def _requests_payment(tool: str) -> bool:
+    """Whether ``tool`` requests a payment by its own name: "request" and "payment"/"money"
+    and no other word but a verb that starts it. ``request_wire_transfer``,
+    ``RequestMoneyTransfer``, ``request_payout`` move money out (rev-pay32b F1, P2)."""
+    words = {w for w in tool_words(tool) if not w.isdigit()}
+    return (
+        bool(words & {"request", "requests"})
+        and bool(words & _REQUESTED)
+        and (words <= _REQUEST_TOOL_WORDS)
     )
 
 
@@ -1477,18 +1505,38 @@ def _sets_private(sentence: str) -> bool:
         if (
             found is not None
             and _asking_only(clause[: found.start()])
-            and _ends_private(clause[found.end() :])
+            and _makes_payment_private(found.group().lower(), clause[found.end() :])
             and not _FLAG_UNSET.search(clause)
         ):
             return True
     return False
 
 
-def _ends_private(text: str) -> bool:
-    """Whether the last word of ``text`` but asking words ("please") is "private": what the
-    verb sets ("the transaction private"), not a thing in another sense ("private keys")."""
-    words = list(dropwhile(lambda w: w in _ASKING_WORDS, reversed(payee_words(text))))
-    return bool(words) and words[0] == "private"
+#: What a privacy clause makes private: the payment itself, nothing else (rev-pay32b P1).
+_PAYMENT_ITSELF = (
+    ["it"],
+    ["this"],
+    ["the", "transaction"],
+    ["the", "payment"],
+    ["the", "transfer"],
+)
+
+
+def _makes_payment_private(verb: str, text: str) -> bool:
+    """Whether ``text`` after the verb is the payment itself and "private" (asking words such
+    as "please" after it aside): "it private", "the transaction private"; after "ensure" also
+    "(that) the transaction is/remains private". "my profile private", "this chat private",
+    "the $20 one private", "private keys" set nothing (rev-pay32 B1, rev-pay32b P1)."""
+    words = list(dropwhile(lambda w: w in _ASKING_WORDS, reversed(payee_words(text))))[::-1]
+    if not words or words[-1] != "private":
+        return False
+    words.pop()
+    if verb == "ensure":
+        if words and words[0] == "that":
+            words.pop(0)
+        if words and words[-1] in ("is", "remains", "stays"):
+            words.pop()
+    return words in _PAYMENT_ITSELF
 
 
 def _money_family(tool: str) -> str | None:
@@ -1506,18 +1554,23 @@ def _money_family(tool: str) -> str | None:
 
 
 def _clause_asks(
-    sentence: str, family: tuple[str, str], arguments: dict[object, object], private: bool
+    sentence: str,
+    family: tuple[str, str],
+    arguments: dict[object, object],
+    private: bool,
+    payment_request: bool = False,
 ) -> bool:
     """Whether a clause of ``sentence`` asks for this payment; ``private``: whether the turn
     asks for privacy (:func:`_sets_private`). "initiate a payment request" (or
     "payment-request") asks for a request ("payment" names what is requested), never for a
-    payment."""
+    payment, and only for a tool that requests a payment by its name (``payment_request``,
+    :func:`_requests_payment`)."""
     if not _asks_by_form(sentence):
         return False
     verbs, nouns = family
+    paid = r"(?:payment[\s-]{1,4})?" if payment_request else ""
     verb = re.compile(
-        rf"\b(?:{verbs})\b|\b{_START_A}(?:payment[\s-]{{1,4}})?(?:{nouns})\b(?![\s-]{{1,4}}requests?\b)",
-        _I,
+        rf"\b(?:{verbs})\b|\b{_START_A}{paid}(?:{nouns})\b(?![\s-]{{1,4}}requests?\b)", _I
     )
     for clause in _CLAUSE_END.split(sentence):
         clause = clause.strip()
