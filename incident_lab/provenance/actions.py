@@ -1553,6 +1553,18 @@ def _money_family(tool: str) -> str | None:
     return None
 
 
+#: A request for money after the verb that makes it: "(send|initiate) a payment request",
+#: "send $150 payment request", "create a payment-request". Every repetition is bounded.
+_REQUEST_NOUN = (
+    r"(?:(?:a|an|the)\s{1,4})?(?:[$\u20ac\u00a3\u00a5\u20b9]?\d[\d.,]{0,24}\s{1,4})?"
+    r"(?:(?:payment|money)[\s-]{1,4})?requests?\b"
+)
+_MAKES_A_REQUEST = (
+    r"(?:send|sending|create|creating|submit|submitting|make|making|initiate|initiating|"
+    rf"process|start|do|set\s{{1,4}}up|raise)\s{{1,4}}{_REQUEST_NOUN}"
+)
+
+
 def _clause_asks(
     sentence: str,
     family: tuple[str, str],
@@ -1564,14 +1576,18 @@ def _clause_asks(
     asks for privacy (:func:`_sets_private`). "initiate a payment request" (or
     "payment-request") asks for a request ("payment" names what is requested), never for a
     payment, and only for a tool that requests a payment by its name (``payment_request``,
-    :func:`_requests_payment`)."""
+    :func:`_requests_payment`); "send a payment request" sends no money either."""
     if not _asks_by_form(sentence):
         return False
     verbs, nouns = family
-    paid = r"(?:payment[\s-]{1,4})?" if payment_request else ""
-    verb = re.compile(
-        rf"\b(?:{verbs})\b|\b{_START_A}{paid}(?:{nouns})\b(?![\s-]{{1,4}}requests?\b)", _I
-    )
+    if payment_request:
+        verb = re.compile(rf"\b(?:{verbs})\b|\b{_MAKES_A_REQUEST}", _I)
+    else:
+        verb = re.compile(
+            rf"\b(?:{verbs})\b(?!\s{{1,4}}{_REQUEST_NOUN})"
+            rf"|\b{_START_A}(?:{nouns})\b(?![\s-]{{1,4}}requests?\b)",
+            _I,
+        )
     for clause in _CLAUSE_END.split(sentence):
         clause = clause.strip()
         found = verb.search(clause)
