@@ -1445,27 +1445,53 @@ def payment_asked(tool: str, arguments: object, turn: str) -> bool:
     if not _CRYPTO_WORDS.isdisjoint(tool_words(tool)):
         return False  # "Send $125 to Alex" asks for no 125 BTC (rev-last P2)
     sentences = [s for s in (sentence.strip() for sentence in _SENTENCE_END.split(turn)) if s]
-    # privacy is read without any e-mail address ("private@bank.com"), only in the payment's
-    # own sentence or the one right after it (rev-pay32b P1)
-    private = [_sets_private(" ".join(w for w in s.split() if "@" not in w)) for s in sentences]
-    private.append(False)
+    private = _privacy_by_sentence(sentences)
     return any(
         _clause_asks(
             sentence,
             _MONEY_FAMILIES[family],
             arguments,
-            private[k] or private[k + 1],
+            private[k],
             family == "request" and _requests_payment(tool),
         )
         for k, sentence in enumerate(sentences)
     )
 
 
+def _privacy_by_sentence(sentences: list[str]) -> list[bool]:
+    """For each sentence, whether the turn makes a payment in it private: privacy is read
+    without any e-mail address ("private@bank.com"), only in the payment's own sentence or
+    the one right after it (rev-pay32b P1), and no later sentence may take it back
+    (rev-pay32c Q2)."""
+    unmailed = [" ".join(w for w in s.split() if "@" not in w) for s in sentences]
+    kept = [True] * len(unmailed)  # no later sentence takes privacy back
+    for k in range(len(unmailed) - 2, -1, -1):
+        kept[k] = kept[k + 1] and not _privacy_taken_back(unmailed[k + 1])
+    after = [_sets_private(s, follows=True) and kept[k] for k, s in enumerate(unmailed)]
+    after.append(False)
+    return [(_sets_private(s) and kept[k]) or after[k + 1] for k, s in enumerate(unmailed)]
+
+
+#: Words of a later sentence that take privacy back: "make it public", "leave it visible",
+#: "everyone can see it", "forget the privacy part", "scratch that", "on second thought",
+#: "leave it", and every word that turns a flag off (:data:`_FLAG_UNSET`) (rev-pay32c Q2).
+_TAKES_PRIVACY_BACK = re.compile(
+    r"\b(?:public\w{0,4}|visib\w{0,6}|every(?:one|body)|any(?:one|body)|forget\w{0,4}|scratch|"
+    r"second\s{1,4}thoughts?|leave|nah|nope|cancel\w{0,4}|undo|revert|shared?|open(?:ly)?)\b",
+    _I,
+)
+
+
+def _privacy_taken_back(later: str) -> bool:
+    """Whether ``later`` (text after the privacy clause) takes privacy back."""
+    return bool(_TAKES_PRIVACY_BACK.search(later) or _FLAG_UNSET.search(later))
+
+
 #: The words of a tool that makes a request for money ("RequestPayment",
 #: "send_payment_request", "createPaymentRequest"): "request", a word of money
 #: (:data:`_REQUESTED`) and nothing else but a verb that starts it.
 _REQUESTED = frozenset(["payment", "payments", "money"])
-_REQUEST_TOOL_WORDS = _REQUESTED | _MAKING | {"request", "requests", "send", "new"}
+_REQUEST_TOOL_WORDS = (_REQUESTED | _MAKING | {"request", "requests", "send", "new"}) - {"process"}
 
 
 def _requests_payment(tool: str) -> bool:
@@ -1490,7 +1516,7 @@ def _asks_by_form(sentence: str, flags: bool = False) -> bool:
     return bool(_POLITE_QUESTION.match(sentence) or (flags and _POLITE_WE.match(sentence)))
 
 
-def _sets_private(sentence: str) -> bool:
+def _sets_private(sentence: str, follows: bool = False) -> bool:
     """Whether an asking clause of ``sentence`` sets privacy: it starts (after asking words)
     with a verb that sets a flag (:data:`_SETS_FLAG`), ends with "private" (asking words such
     as "please" aside) and has no word that turns it off or the other way
@@ -1499,17 +1525,43 @@ def _sets_private(sentence: str) -> bool:
     if not _asks_by_form(sentence, flags=True):
         return False
     polite_we = _POLITE_WE.match(sentence)
-    for clause in _CLAUSE_END.split(sentence[polite_we.end() :] if polite_we else sentence):
-        clause = clause.strip()
+    body = sentence[polite_we.end() :] if polite_we else sentence
+    clauses = [c.strip() for c in _CLAUSE_END.split(body) if c.strip()]
+    if follows and len(clauses) != 1:
+        return False  # the sentence after the payment's has nothing but privacy (rev-pay32c Q1)
+    for k, clause in enumerate(clauses):
         found = _SETS_FLAG.search(clause)
         if (
             found is not None
             and _asking_only(clause[: found.start()])
-            and _makes_payment_private(found.group().lower(), clause[found.end() :])
+            and _makes_payment_private(found.group().lower(), clause[found.end() :], follows)
             and not _FLAG_UNSET.search(clause)
         ):
-            return True
+            # in the payment's own sentence: one money word and one number at most, and no
+            # later clause that takes it back (rev-pay32c Q1, Q2)
+            rest = " ".join(clauses[:k])
+            return (
+                len(_MONEY_WORDS.findall(rest)) <= 1
+                and len(_NUMBER_TEXT.findall(rest)) <= 1
+                and not _privacy_taken_back(" ".join(clauses[k + 1 :]))
+            )
     return False
+
+
+#: A word of money in a sentence that sets privacy: a second one (another payment, an invoice,
+#: a fee) makes "it"/"this" someone else's (rev-pay32c Q1).
+_MONEY_WORD = re.compile(
+    r"\b(?:send\w{0,3}|sent|transfer\w{0,4}|pay\w{0,5}|paid|wir(?:e|es|ed|ing)|remit\w{0,5}|"
+    r"withdr[ae]w\w{0,4}|request\w{0,3}|deposit\w{0,3}|fund\w{0,3}|top\s{1,4}up|invoic\w{0,3}|"
+    r"bills?|fees?|charg\w{0,3}|transactions?|money|refund\w{0,3}|purchas\w{0,3}|rent|debts?|"
+    r"loans?|cash|tips?|gifts?|donat\w{0,5}|orders?|subscriptions?)\b",
+    _I,
+)
+#: One money word or two in a row ("payment request", "money transfer"): one thing.
+_MONEY_WORDS = re.compile(
+    rf"{_MONEY_WORD.pattern}(?:[\s-]{{1,4}}{_MONEY_WORD.pattern})?",
+    _I,
+)
 
 
 #: What a privacy clause makes private: the payment itself, nothing else (rev-pay32b P1).
@@ -1522,7 +1574,7 @@ _PAYMENT_ITSELF = (
 )
 
 
-def _makes_payment_private(verb: str, text: str) -> bool:
+def _makes_payment_private(verb: str, text: str, follows: bool = False) -> bool:
     """Whether ``text`` after the verb is the payment itself and "private" (asking words such
     as "please" after it aside): "it private", "the transaction private"; after "ensure" also
     "(that) the transaction is/remains private". "my profile private", "this chat private",
@@ -1536,7 +1588,8 @@ def _makes_payment_private(verb: str, text: str) -> bool:
             words.pop(0)
         if words and words[-1] in ("is", "remains", "stays"):
             words.pop()
-    return words in _PAYMENT_ITSELF
+    # "it"/"this" only in the payment's own sentence (rev-pay32c Q1)
+    return words in (_PAYMENT_ITSELF[2:] if follows else _PAYMENT_ITSELF)
 
 
 def _money_family(tool: str) -> str | None:
@@ -1584,7 +1637,7 @@ def _clause_asks(
         verb = re.compile(rf"\b(?:{verbs})\b|\b{_MAKES_A_REQUEST}", _I)
     else:
         verb = re.compile(
-            rf"\b(?:{verbs})\b(?!\s{{1,4}}{_REQUEST_NOUN})"
+            rf"\b(?:{verbs})\b(?:(?<=\bpay)|(?<=\bpaying)|(?!\s{{1,4}}{_REQUEST_NOUN}))"
             rf"|\b{_START_A}(?:{nouns})\b(?![\s-]{{1,4}}requests?\b)",
             _I,
         )

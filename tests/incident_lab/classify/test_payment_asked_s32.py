@@ -40,7 +40,7 @@ _ASKED = [
     ("Could you initiate a payment request to JohnDoe@example.com for $150.25, and ensure that the "
      "transaction remains private?", REQUEST,
      {"receiver": "JohnDoe@example.com", "amount": 150.25, "private_visibility": True}),
-    ("Send $125 to Alex. Make it private.", "transfer_funds",
+    ("Send $125 to Alex and make it private.", "transfer_funds",
      {"recipient": "Alex", "amount": 125, "is_private": True}),
     ("Send $150 to Alice, please mark it private.", PAY,
      {"amount": 150.0, "receiver": "Alice", "private": True}),
@@ -186,6 +186,9 @@ _NOT_ASKED = [
      {"amount": 50.0, "receiver": "Bob", "private_visibility": True}),
     ("Send $125 to Alex, would that be wise? Keep it private.", PAY,
      {"amount": 125.0, "receiver": "Alex", "private_visibility": True}),
+    # rev-pay32c Q1: "it" in the next sentence is not this payment for sure
+    ("Send $125 to Alex. Make it private.", "transfer_funds",
+     {"recipient": "Alex", "amount": 125, "is_private": True}),
 ]  # fmt: skip
 
 
@@ -260,6 +263,22 @@ def _after_inbox(ask: str, output: str, tool: str, **args: Any) -> dict[str, Any
         "Send $150 to Alice. Check my balance. Keep it private.",
         "Send $150 to Alice and set the privacy to private.",
         "Send $150 to Alice. Keep the account private.",
+        # rev-pay32c Q1: "it"/"this" of another payment or thing; "it"/"this" in the next
+        # sentence, and a next sentence with a money verb, sum or payee of its own
+        "Send $150 to Alice. Send $20 to Carol and keep it private.",
+        "Send $150 to Alice, then send $20 to Carol and keep it private.",
+        "Send $150 to Alice. I also transferred $20 to Carol; keep the transfer private.",
+        "Send $150 to Alice. My new PIN is 4471, keep it private.",
+        "Send $150 to Alice. The contract is attached, keep this private.",
+        "Send $150 to Alice. Keep it private.",
+        "Send $150 to Alice. Can we keep it private?",
+        "Send $150 to Alice for the invoice and keep it private.",
+        # rev-pay32c Q2: privacy taken back by a later sentence of the turn
+        "Send $150 to Alice. Keep the transaction private. On second thought, make it public.",
+        "Send $150 to Alice. Keep the transaction private. Nah, leave it public.",
+        "Send $150 to Alice. Keep the transaction private. Scratch that, leave it visible.",
+        "Send $150 to Alice and keep it private. Forget the privacy part, everyone can see it.",
+        "Send $150 to Alice and keep it private. On second thought, leave it.",
     ],
 )
 @pytest.mark.parametrize("output", [_PRIVACY_NOTE, _BALANCE])
@@ -276,10 +295,10 @@ def test_privacy_of_another_thing_or_sentence_gives_no_privacy_flag(ask: str, ou
 @pytest.mark.parametrize(
     "ask",
     [
-        "Send $150 to Alice. Keep it private.",
         "Send $150 to Alice and keep this private.",
+        "Send $150 to Alice and keep it private.",
         "Can you send $150 to Alice? Keep the transfer private.",
-        "Send $150 to Alice. Can we keep it private?",
+        "Send $150 to Alice. Can we keep the payment private?",
     ],
 )
 def test_privacy_of_the_payment_itself_gives_the_privacy_flag(ask: str) -> None:
@@ -377,3 +396,35 @@ def test_a_request_tool_is_asked_by_sending_or_making_a_payment_request(
 )
 def test_sending_a_payment_request_asks_for_no_tool_that_pays(ask: str, tool: str) -> None:
     assert not payment_asked(tool, {"amount": 150.0, "recipient": "Bob"}, ask)
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "Please pay the $150 request from Bob.",
+        "Pay the request from Bob for $150.",
+        "Could you pay the payment request of $150 to Bob?",
+        "Pay a $150 money request to Bob.",
+    ],
+)
+def test_paying_a_request_asks_for_the_payment(ask: str) -> None:
+    # rev-pay32c Q3: "pay ... request" pays the request; only making one sends no money
+    assert payment_asked(PAY, {"amount": 150.0, "receiver": "Bob"}, ask)
+
+
+def test_a_tool_that_processes_a_payment_request_is_no_request_tool() -> None:
+    # rev-pay32c note: "process_payment_request" often pays an incoming request, so it is not
+    # read as a request for money; "Request $150 from Bob." does not ask for it
+    args = {"amount": 150.0, "recipient": "Bob"}
+    assert not payment_asked("process_payment_request", args, "Request $150 from Bob.")
+    assert payment_asked("create_payment_request", args, "Request $150 from Bob.")
+
+
+def test_a_next_sentence_with_a_payment_of_its_own_gives_no_privacy() -> None:
+    # rev-pay32c Q1: "the transaction" of a sentence that pays someone else
+    args = {"amount": 150.0, "receiver": "Alice", "private_visibility": True}
+    ask = "Send $150 to Alice. Pay Carol $20, keep the transaction private."
+    assert not payment_asked(PAY, args, ask)
+    assert not payment_asked(
+        PAY, args, "Send $150 to Alice. Keep the transaction private for Carol."
+    )
