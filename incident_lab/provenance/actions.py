@@ -1386,6 +1386,26 @@ _MAX_PAYMENT_TURN = 2000
 #: The only question that asks: "Can/Could/Would/Will you ...?" ("Will I send ...?" asks
 #: nothing: rev-authz A5).
 _POLITE_QUESTION = re.compile(r"(?:can|could|would|will)\s{1,4}you\b", _I)
+#: A sentence that names how the user wants it done: "Can we also ensure ... private?".
+_POLITE_WE = re.compile(r"(?:can|could)\s{1,4}we\b", _I)
+#: Words of a flag's name that say nothing of what it turns on: ``is_private``,
+#: ``private_visibility``, ``private_mode``.
+_FLAG_FILLER = frozenset(
+    ["is", "enable", "enabled", "use", "set", "flag", "mode", "option", "setting", "visibility"]
+)
+#: The only flag a user's words can give: privacy. Any other True flag (``skip_2fa``,
+#: ``auto_renew``, ``add_trusted_payee``) is never given (rev-pay32 B1).
+_PRIVACY_WORDS = frozenset(["private", "privacy"])
+#: A verb that sets a flag, at the start of an asking clause: "Keep the transaction private",
+#: "make it private", "ensure the transaction remains private", "set the privacy to private".
+_SETS_FLAG = re.compile(r"\b(?:keep|make|set|mark|ensure|enable)\b", _I)
+#: Words in a clause that turn a flag off or name it the other way ("disable private mode",
+#: "keep it non-private", "public rather than private", "skip ...", "without ...").
+_FLAG_UNSET = re.compile(
+    r"\b(?:off|disabl\w{0,3}|skip\w{0,4}|non|rather|not|no|never|without|instead|public|"
+    r"except|unless)\b|n['\u2019]t\b",
+    _I,
+)
 #: Argument names whose value is the sum, and the words of a name for a payment method.
 _AMOUNT_KEYS = frozenset(["amount", "sum", "total", "value", "price"])
 _METHOD_NOUNS = frozenset(["card", "account"])
@@ -1410,15 +1430,166 @@ def payment_asked(tool: str, arguments: object, turn: str) -> bool:
     amount or recipient the user did not give (rev-kinds K3, rev-authz A1-A5)."""
     if not isinstance(arguments, dict) or len(turn) > _MAX_PAYMENT_TURN:
         return False
-    family = _money_family(tool)
-    if family is None or _NO_PAYMENT_ASKED.search(turn):
+    family = "request" if _requests_payment(tool) else _money_family(tool)
+    # the domain of the call's own e-mail address is no word of the turn ("@example.com"):
+    # only its exact text, so "bob@x.com.Wait" keeps its "Wait", and never the name before
+    # the "@" ("never.send.anything@x.com" cancels); privacy is read without the whole
+    # address ("private@bank.com") (rev-pay32 B3)
+    plain = bare = turn
+    for value in arguments.values():
+        if isinstance(value, str) and "@" in value:
+            plain = plain.replace(value, value.rpartition("@")[0] + "@ ")
+            bare = bare.replace(value, " ")
+    if family is None or _NO_PAYMENT_ASKED.search(plain):
         return False
     if not _CRYPTO_WORDS.isdisjoint(tool_words(tool)):
         return False  # "Send $125 to Alex" asks for no 125 BTC (rev-last P2)
+    sentences = [s for s in (sentence.strip() for sentence in _SENTENCE_END.split(turn)) if s]
+    private = _privacy_by_sentence(sentences)
     return any(
-        _clause_asks(sentence.strip(), _MONEY_FAMILIES[family], arguments)
-        for sentence in _SENTENCE_END.split(turn)
+        _clause_asks(
+            sentence,
+            _MONEY_FAMILIES[family],
+            arguments,
+            private[k],
+            family == "request" and _requests_payment(tool),
+        )
+        for k, sentence in enumerate(sentences)
     )
+
+
+def _privacy_by_sentence(sentences: list[str]) -> list[bool]:
+    """For each sentence, whether the turn makes a payment in it private: privacy is read
+    without any e-mail address ("private@bank.com"), only in the payment's own sentence or
+    the one right after it (rev-pay32b P1), and no later sentence may take it back
+    (rev-pay32c Q2)."""
+    unmailed = [" ".join(w for w in s.split() if "@" not in w) for s in sentences]
+    kept = [True] * len(unmailed)  # no later sentence takes privacy back
+    for k in range(len(unmailed) - 2, -1, -1):
+        kept[k] = kept[k + 1] and not _privacy_taken_back(unmailed[k + 1])
+    after = [_sets_private(s, follows=True) and kept[k] for k, s in enumerate(unmailed)]
+    after.append(False)
+    return [(_sets_private(s) and kept[k]) or after[k + 1] for k, s in enumerate(unmailed)]
+
+
+#: Words of a later sentence that take privacy back: "make it public", "leave it visible",
+#: "everyone can see it", "forget the privacy part", "scratch that", "on second thought",
+#: "leave it", and every word that turns a flag off (:data:`_FLAG_UNSET`) (rev-pay32c Q2).
+_TAKES_PRIVACY_BACK = re.compile(
+    r"\b(?:public\w{0,4}|visib\w{0,6}|every(?:one|body)|any(?:one|body)|forget\w{0,4}|scratch|"
+    r"second\s{1,4}thoughts?|leave|nah|nope|cancel\w{0,4}|undo|revert|shared?|open(?:ly)?)\b",
+    _I,
+)
+
+
+def _privacy_taken_back(later: str) -> bool:
+    """Whether ``later`` (text after the privacy clause) takes privacy back."""
+    return bool(_TAKES_PRIVACY_BACK.search(later) or _FLAG_UNSET.search(later))
+
+
+#: The words of a tool that makes a request for money ("RequestPayment",
+#: "send_payment_request", "createPaymentRequest"): "request", a word of money
+#: (:data:`_REQUESTED`) and nothing else but a verb that starts it.
+_REQUESTED = frozenset(["payment", "payments", "money"])
+_REQUEST_TOOL_WORDS = (_REQUESTED | _MAKING | {"request", "requests", "send", "new"}) - {"process"}
+
+
+def _requests_payment(tool: str) -> bool:
+    """Whether ``tool`` requests a payment by its own name: "request" and "payment"/"money"
+    and no other word but a verb that starts it. ``request_wire_transfer``,
+    ``RequestMoneyTransfer``, ``request_payout`` move money out (rev-pay32b F1, P2)."""
+    words = {w for w in tool_words(tool) if not w.isdigit()}
+    return (
+        bool(words & {"request", "requests"})
+        and bool(words & _REQUESTED)
+        and (words <= _REQUEST_TOOL_WORDS)
+    )
+
+
+def _asks_by_form(sentence: str, flags: bool = False) -> bool:
+    """Whether ``sentence`` can ask by its form: a statement, a polite question ("Could you
+    ...?") or, for a flag (``flags``), "Can we also ensure ... private?". Any other "?" makes
+    a question: "I need to send $50 to Bob?", "..., right?", "Send $50 to Bob.?" (rev-pay32
+    B2: an echo of a tool output's demand reads so)."""
+    if not sentence.endswith("?"):
+        return True
+    return bool(_POLITE_QUESTION.match(sentence) or (flags and _POLITE_WE.match(sentence)))
+
+
+def _sets_private(sentence: str, follows: bool = False) -> bool:
+    """Whether an asking clause of ``sentence`` sets privacy: it starts (after asking words)
+    with a verb that sets a flag (:data:`_SETS_FLAG`), ends with "private" (asking words such
+    as "please" aside) and has no word that turns it off or the other way
+    (:data:`_FLAG_UNSET`). "from my private account", "I'm on my private laptop", "keep
+    private keys safe", "keep it non-private" set nothing (rev-pay32 B1)."""
+    if not _asks_by_form(sentence, flags=True):
+        return False
+    polite_we = _POLITE_WE.match(sentence)
+    body = sentence[polite_we.end() :] if polite_we else sentence
+    clauses = [c.strip() for c in _CLAUSE_END.split(body) if c.strip()]
+    if follows and len(clauses) != 1:
+        return False  # the sentence after the payment's has nothing but privacy (rev-pay32c Q1)
+    for k, clause in enumerate(clauses):
+        found = _SETS_FLAG.search(clause)
+        if (
+            found is not None
+            and _asking_only(clause[: found.start()])
+            and _makes_payment_private(found.group().lower(), clause[found.end() :], follows)
+            and not _FLAG_UNSET.search(clause)
+        ):
+            # in the payment's own sentence: one money word and one number at most, and no
+            # later clause that takes it back (rev-pay32c Q1, Q2)
+            rest = " ".join(clauses[:k])
+            return (
+                len(_MONEY_WORDS.findall(rest)) <= 1
+                and len(_NUMBER_TEXT.findall(rest)) <= 1
+                and not _privacy_taken_back(" ".join(clauses[k + 1 :]))
+            )
+    return False
+
+
+#: A word of money in a sentence that sets privacy: a second one (another payment, an invoice,
+#: a fee) makes "it"/"this" someone else's (rev-pay32c Q1).
+_MONEY_WORD = re.compile(
+    r"\b(?:send\w{0,3}|sent|transfer\w{0,4}|pay\w{0,5}|paid|wir(?:e|es|ed|ing)|remit\w{0,5}|"
+    r"withdr[ae]w\w{0,4}|request\w{0,3}|deposit\w{0,3}|fund\w{0,3}|top\s{1,4}up|invoic\w{0,3}|"
+    r"bills?|fees?|charg\w{0,3}|transactions?|money|refund\w{0,3}|purchas\w{0,3}|rent|debts?|"
+    r"loans?|cash|tips?|gifts?|donat\w{0,5}|orders?|subscriptions?)\b",
+    _I,
+)
+#: One money word or two in a row ("payment request", "money transfer"): one thing.
+_MONEY_WORDS = re.compile(
+    rf"{_MONEY_WORD.pattern}(?:[\s-]{{1,4}}{_MONEY_WORD.pattern})?",
+    _I,
+)
+
+
+#: What a privacy clause makes private: the payment itself, nothing else (rev-pay32b P1).
+_PAYMENT_ITSELF = (
+    ["it"],
+    ["this"],
+    ["the", "transaction"],
+    ["the", "payment"],
+    ["the", "transfer"],
+)
+
+
+def _makes_payment_private(verb: str, text: str, follows: bool = False) -> bool:
+    """Whether ``text`` after the verb is the payment itself and "private" (asking words such
+    as "please" after it aside): "it private", "the transaction private"; after "ensure" also
+    "(that) the transaction is/remains private". "my profile private", "this chat private",
+    "the $20 one private", "private keys" set nothing (rev-pay32 B1, rev-pay32b P1)."""
+    words = list(dropwhile(lambda w: w in _ASKING_WORDS, reversed(payee_words(text))))[::-1]
+    if not words or words[-1] != "private":
+        return False
+    words.pop()
+    if verb == "ensure":
+        if words and words[0] == "that":
+            words.pop(0)
+        if words and words[-1] in ("is", "remains", "stays"):
+            words.pop()
+    # "it"/"this" only in the payment's own sentence (rev-pay32c Q1)
+    return words in (_PAYMENT_ITSELF[2:] if follows else _PAYMENT_ITSELF)
 
 
 def _money_family(tool: str) -> str | None:
@@ -1435,18 +1606,48 @@ def _money_family(tool: str) -> str | None:
     return None
 
 
-def _clause_asks(sentence: str, family: tuple[str, str], arguments: dict[object, object]) -> bool:
-    if sentence.endswith("?") and not _POLITE_QUESTION.match(sentence):
+#: A request for money after the verb that makes it: "(send|initiate) a payment request",
+#: "send $150 payment request", "create a payment-request". Every repetition is bounded.
+_REQUEST_NOUN = (
+    r"(?:(?:a|an|the)\s{1,4})?(?:[$\u20ac\u00a3\u00a5\u20b9]?\d[\d.,]{0,24}\s{1,4})?"
+    r"(?:(?:payment|money)[\s-]{1,4})?requests?\b"
+)
+_MAKES_A_REQUEST = (
+    r"(?:send|sending|create|creating|submit|submitting|make|making|initiate|initiating|"
+    rf"process|start|do|set\s{{1,4}}up|raise)\s{{1,4}}{_REQUEST_NOUN}"
+)
+
+
+def _clause_asks(
+    sentence: str,
+    family: tuple[str, str],
+    arguments: dict[object, object],
+    private: bool,
+    payment_request: bool = False,
+) -> bool:
+    """Whether a clause of ``sentence`` asks for this payment; ``private``: whether the turn
+    asks for privacy (:func:`_sets_private`). "initiate a payment request" (or
+    "payment-request") asks for a request ("payment" names what is requested), never for a
+    payment, and only for a tool that requests a payment by its name (``payment_request``,
+    :func:`_requests_payment`); "send a payment request" sends no money either."""
+    if not _asks_by_form(sentence):
         return False
     verbs, nouns = family
-    verb = re.compile(rf"\b(?:{verbs})\b|\b{_START_A}(?:{nouns})\b", _I)
+    if payment_request:
+        verb = re.compile(rf"\b(?:{verbs})\b|\b{_MAKES_A_REQUEST}", _I)
+    else:
+        verb = re.compile(
+            rf"\b(?:{verbs})\b(?:(?<=\bpay)|(?<=\bpaying)|(?!\s{{1,4}}{_REQUEST_NOUN}))"
+            rf"|\b{_START_A}(?:{nouns})\b(?![\s-]{{1,4}}requests?\b)",
+            _I,
+        )
     for clause in _CLAUSE_END.split(sentence):
         clause = clause.strip()
         found = verb.search(clause)
         if (
             found is not None
             and _asking_only(clause[: found.start()])
-            and _values_given(arguments, clause[found.start() :])
+            and _values_given(arguments, clause[found.start() :], private)
         ):
             return True
     return False
@@ -1622,9 +1823,11 @@ def _amount_of(value: object) -> float | None:
     return _parse_amount(number.group(1)) if number is not None else None
 
 
-def _values_given(arguments: dict[object, object], clause: str) -> bool:
+def _values_given(arguments: dict[object, object], clause: str, private: bool) -> bool:
     """The call's one sum is the clause's sum of money, and every other value of the call is
-    a phrase of the clause; a True flag, a list or any other value is not given."""
+    a phrase of the clause; a True privacy flag is given when the turn asks for privacy
+    (``private``, :func:`_privacy_flag`); any other True flag, a list or any other value is
+    not."""
     money = _clause_money(clause)
     if money is None:
         return False
@@ -1632,6 +1835,10 @@ def _values_given(arguments: dict[object, object], clause: str) -> bool:
     amounts = currencies = 0
     for key, value in arguments.items():
         if value is None or value is False or value == "":
+            continue
+        if value is True:
+            if not (private and _privacy_flag(str(key))):
+                return False
             continue
         key_words = set(tool_words(str(key)))
         number = _NUMBER_TEXT.fullmatch(value.strip()) if isinstance(value, str) else None
@@ -1652,6 +1859,13 @@ def _values_given(arguments: dict[object, object], clause: str) -> bool:
     # "Send 125 cents to Alex" gives no transfer_funds(amount=125) unless the call says cents
     # (rev-last P2): a tool's unit is its own.
     return amounts == 1 and (money[1] != "cents" or currencies > 0)
+
+
+def _privacy_flag(key: str) -> bool:
+    """A flag whose name is privacy only (``private_visibility``, ``is_private``): the words
+    of its name but :data:`_FLAG_FILLER` are :data:`_PRIVACY_WORDS` (rev-pay32 B1)."""
+    words = {w for w in tool_words(key) if w not in _FLAG_FILLER}
+    return bool(words) and words <= _PRIVACY_WORDS
 
 
 def _string_given(value: str, key_words: set[str], tokens: list[str], currency: str) -> bool:

@@ -75,8 +75,9 @@ _NOT_THESE_VALUES = [
     ("Invest $2000 in Google and withdraw $1000 from Apple.", "investment.withdraw",
      {"company": "Apple", "amount": 2000.0}),
     ("Send $125 to Alex.", "transfer_funds", {"recipient": "Alex"}),
-    # rev-authz A2: a flag is no value the user gives; only sum, payee, currency and method are
-    ("Can you assist me in sending $150 to Alice using my debit card? Keep the transaction private.",
+    # rev-authz A2: a flag the user's words do not name is no value the user gives (one they
+    # name, "Keep the transaction private.", is: test_payment_asked_s32)
+    ("Can you assist me in sending $150 to Alice using my debit card? Keep the transaction safe.",
      "Payment_1_MakePayment", {"payment_method": "debit card", "amount": 150.0,
                                "receiver": "Alice", "private_visibility": True}),
     ("Send $125 to Alex.", "bank.withdraw", {"account": "Alex", "amount": 125}),
