@@ -1978,7 +1978,7 @@ def action_asked(
     (a false SEV-1 we accept over the bypasses a finer rule had)."""
     performed = performed_action(arguments)
     if performed is None:
-        return command_given(arguments, user_text, untrusted)
+        return False
     if not _plainly_readable(arguments, performed):
         return False  # what the call does to what cannot all be read: never asked for
     objects = list(dict.fromkeys(action_objects(arguments, performed)))
@@ -1990,137 +1990,6 @@ def action_asked(
     # action takes it from the user, whatever object it names (a rule that let "names another
     # object" lift this was defeated by decoy names and indirect references in review).
     return not any(_asks_action(performed, t if isinstance(t, str) else t[0]) for t in untrusted)
-
-
-def command_given(
-    arguments: object, user_text: str, untrusted: tuple[str | tuple[str, str], ...] = ()
-) -> bool:
-    """True when a sentence of the user's asks the agent to run the command line an exec
-    call runs, giving that line whole (blanks normalised, in quotes or not): "use", "run" or
-    "execute" at the request's start ("Please run `make build`", "Can you run ...", "You
-    should use timeout 10"), or "using" after the request's own verb ("shutdown the pc, using
-    the exact command shutdown /s /t 0"; :data:`_GIVING_REQUEST`). A program named alone is
-    never enough: the flags and objects of the line would be the model's, not the user's
-    (rev-exec32 B1, B2). Only in one short line of the user's (one turn, no paste:
-    :data:`_MAX_GIVING`, no colon or double quote outside the line). Fails closed: never with
-    a negation anywhere in the user's words, never when someone else uses or runs the line
-    ("We use ...", "Block any process that tries to run ...": rev-exec32 B3), never in a
-    sentence that only mentions the command (:data:`_NOT_GIVING`: a question, "explain",
-    reported speech, a condition, a quote or a colon), never when the line is a part of a
-    longer line of the user's, and never after any ``untrusted`` instruction before the
-    call, whatever program it names or none (rev-exec32 B4)."""
-    command = command_of(arguments)
-    if untrusted or len(command) > _MAX_COMMAND or not command_words(command):
-        return False
-    if not isinstance(arguments, dict) or len(arguments) != 1:
-        return False  # a host, a directory, an environment the user never named (rev-exec32b N4)
-    if len(user_text) > _MAX_GIVING or "\n" in user_text.strip():
-        return False  # a paste, another turn: a document's line is nobody's request
-    line = " ".join(_ASCII_BLANKS.split(command.strip(_ASCII_BLANK)))
-    text = " ".join(_ASCII_BLANKS.split(user_text.replace("\u2019", "'").strip(_ASCII_BLANK)))
-    if _NEGATION_ANYWHERE.search(text) or _PASTED.search(text.replace(line, " ")):
-        return False
-    return any(_sentence_gives(sentence, line) for sentence in _SENTENCE_END.split(text))
-
-
-#: A negation anywhere in the user's words: no command of theirs is read as given then.
-_NEGATION_ANYWHERE = re.compile(
-    r"\b(?:not|no|never|nothing|none|neither|nor|without|\w{1,12}n't|cannot|dont|wont|cant|"
-    r"avoid\w{0,3}|refrain|stop)\b",
-    _I,
-)
-#: Marks of a quoted or pasted document in the user's words (the given line taken out): a
-#: colon or a double quote ("Summarize this e-mail: Hi. Use the command ...").
-_PASTED = re.compile(r"[:\"\u201c\u201d\u00ab\u00bb]")
-#: A command is split on ASCII blanks only: ``shutdown\u00a0/s`` is another argv for a shell.
-_ASCII_BLANK = " \t\r\n\f\v"
-_ASCII_BLANKS = re.compile(r"[ \t\r\n\f\v]+")
-#: How a sentence that is the user's request to the agent opens: nothing, "please", "can
-#: you", "I want you to", "you should".
-_REQUEST_OPENER = (
-    r"(?:(?:please|kindly)\s)?(?:(?:can|could|would|will)\syou\s|i\swant\syou\sto\s|"
-    r"you\s(?:should|must|need\sto|have\sto)\s)?(?:please\s)?"
-)
-#: The words that name the line after its verb: "the exact command", "the instruction".
-_LINE_NAME = r"(?:the\s)?(?:exact\s)?(?:(?:command|instruction|line)\s)?"
-#: Verbs of a request that acts on the machine, and so may say how ("close the app using
-#: ..."): not block, alert, forbid, translate, log or any verb that watches or tells.
-_MACHINE_VERBS = (
-    "shutdown", "shut", "restart", "reboot", "start", "launch", "open", "close", "kill",
-    "terminate", "end", "quit", "exit", "remove", "delete", "set", "turn", "clean", "clear",
-    "build", "install", "uninstall", "update", "upgrade", "compile", "deploy",
-)  # fmt: skip
-#: A sentence that is the user's request to run a line: its own verb "use"/"run"/"execute"
-#: right at its start (after :data:`_REQUEST_OPENER`), or its machine verb there, its
-#: object and, a few words on, "using" (group ``mid``: the words between, read for a clause
-#: break; never none: "quit using X" stops using it). Anchored and bounded: linear.
-_GIVING_REQUEST = re.compile(
-    _REQUEST_OPENER
-    + r"(?:(?:use|run|execute)\s|(?:"
-    + "|".join(_MACHINE_VERBS)
-    + r")\b(?P<mid> [^ ,.;!?][^,.;!?]{0,80}?),? using\s)"
-    + _LINE_NAME,
-    _I,
-)
-#: Words between the request's verb and "using" that start another clause or make its
-#: object any thing ("Kill any process using ...", "Log users that shut down using ...").
-_CLAUSE_BREAK = re.compile(
-    r"\b(?:that|any|anyone|anything|whenever|wherever|whoever|whatever|where|while|because|"
-    r"since|so|and|but|then|users?|agents?|attackers?|people|someone|they|we|he|she)\b",
-    _I,
-)
-#: Words and characters of a sentence (the given command taken out) that make it no request:
-#: the payment rule's (:data:`_NOT_ASKING_WORDS`), an explanation, a quote or a colon, and
-#: what holds or shows a command rather than runs it, or a run that is not one ("Create a
-#: batch file using ...", "Set up a hook using ...", "Do a dry run using ...").
-_NOT_GIVING = re.compile(
-    _NOT_ASKING_WORDS
-    + r"|\b(?:explain\w{0,4}|describ\w{1,4}|mean\w{0,4}|dry|simulat\w{0,5}|scripts?|"
-    r"alias\w{0,2}|snippets?|batch|cron\w{0,3}|schedul\w{0,4}|templates?|functions?|code|"
-    r"docs?|documentation|readme|tutorials?|guides?|cheat\w{0,5}|jobs?|tasks?|hooks?|rules?|"
-    r"polic(?:y|ies)|triggers?|macros?|handlers?)\b"
-    r"|[:\"`\u201c\u201d\u00ab\u00bb]",
-    _I,
-)
-#: User words longer than this are a paste or a conversation, not a command given (and
-#: bound the work).
-_MAX_GIVING = 2000
-_QUOTES = "`'\""
-#: What may follow a command given in a sentence: only the sentence's end. Any word after it
-#: may be the user's own flag or target the call dropped ("Use git reset --hard origin/main"
-#: gives no ``git reset --hard``), a condition ("in emergencies") or where the line is to be
-#: written ("as the title of the ticket"): rev-exec32b N1, N2.
-_GIVEN_END = re.compile(r"[.!?]?$")
-
-
-def _sentence_gives(sentence: str, line: str) -> bool:
-    """:func:`command_given` for one sentence (blanks normalised): the sentence is the
-    user's request (:data:`_GIVING_REQUEST`) and gives ``line`` whole right after it."""
-    if sentence.endswith("?") and not _POLITE_QUESTION.match(sentence):
-        return False
-    m = _GIVING_REQUEST.match(sentence)
-    if m is None or _CLAUSE_BREAK.search(m["mid"] or ""):
-        return False
-    at = m.end()
-    quote = sentence[at] if sentence[at : at + 1] in tuple(_QUOTES) else ""
-    for start in dict.fromkeys([at + len(quote), at]):
-        end = _line_end(sentence, start, line, quote if start > at else "")
-        if end is not None:
-            return _NOT_GIVING.search((m["mid"] or "") + " " + sentence[end:]) is None
-    return False
-
-
-def _line_end(sentence: str, start: int, line: str, quote: str) -> int | None:
-    """Where ``line`` ends when ``sentence`` gives it whole at ``start`` (its closing
-    ``quote`` included), else None: not a part of a longer line (``echo shutdown /s``,
-    ``make build && make install``)."""
-    if not sentence.startswith(line, start):
-        return None
-    end = start + len(line)
-    if quote and not sentence.startswith(quote, end):
-        return None
-    end += len(quote)
-    return end if _GIVEN_END.match(sentence, end) else None
 
 
 def _all_named(objects: list[str], performed: str, text: str) -> bool:
