@@ -8,16 +8,18 @@ core contention, a collector pass, a virtual machine's stolen time: a CI run mea
 runs: a slow implementation is slow every time, a busy machine only sometimes.
 
 Two ways to get there: :func:`least_cpu_seconds` inside a test, or the
-:func:`pytest_pyfunc_call` hook (installed by ``tests/conftest.py``), which runs a test
-whose ``time.process_time()`` bound failed again before it fails.
+:func:`pytest_pyfunc_call` hook (installed by ``tests/conftest.py``), which runs a test of a
+module that measures CPU time again, cold, before it fails.
 """
 
 from __future__ import annotations
 
-import inspect
+import functools
 import linecache
+import sys
 import time
 from collections.abc import Callable, Generator
+from pathlib import Path
 from types import TracebackType
 
 import pytest
@@ -40,9 +42,12 @@ def least_cpu_seconds(work: Callable[[int], object], runs: int = 3) -> float:
     return best
 
 
-def cpu_bound_failed(error: AssertionError) -> bool:
-    """Whether ``error`` is a failed CPU-time bound: an ``assert`` in the test's own code
-    that reads ``time.process_time()`` or a measure of this module."""
+def cpu_bound_failed(error: AssertionError, module_file: str) -> bool:
+    """Whether ``error`` may be a failed CPU-time bound: pytest's message or the failing
+    line reads ``time.process_time()`` or a measure of this module, or the test's module
+    measures CPU time at all (a bound written as ``assert took < 0.5`` or inside a helper
+    names neither). A deterministic failure of such a module fails on every run, so it is
+    only slower to report."""
     if "process_time" in str(error):  # pytest's rewritten message names the call
         return True
     trace: TracebackType | None = error.__traceback__
@@ -50,32 +55,86 @@ def cpu_bound_failed(error: AssertionError) -> bool:
     while trace is not None:
         last = trace
         trace = trace.tb_next
-    if last is None:
+    if last is not None:
+        line = linecache.getline(last.tb_frame.f_code.co_filename, last.tb_lineno)
+        if "process_time" in line or "cpu_seconds" in line:
+            return True
+    return _measures_cpu(module_file)
+
+
+@functools.cache
+def _measures_cpu(module_file: str) -> bool:
+    try:
+        text = Path(module_file).read_text("utf-8")
+    except OSError:
         return False
-    line = linecache.getline(last.tb_frame.f_code.co_filename, last.tb_lineno).lstrip()
-    return line.startswith("assert") and ("process_time" in line or "cpu_seconds" in line)
+    return "process_time" in text or "cpu_seconds" in text
+
+
+#: Memos kept on purpose between runs: compiled patterns built from a word, a value or a
+#: tool list, never from a session's text (``incident_lab.provenance.cues.PATTERN_CACHES``
+#: and every cache named for a pattern).
+def _keeps_patterns(module: str, name: str) -> bool:
+    from incident_lab.provenance.cues import PATTERN_CACHES
+
+    return "pattern" in name.lower() or f"{module.rsplit('.', 1)[-1]}.{name}" in PATTERN_CACHES
+
+
+def clear_text_memos() -> int:
+    """Forget every bounded memo of incident_lab and regression_suite (per-text results:
+    ``functools.lru_cache`` with a size and :class:`incident_lab.text.memo.TextMemo`), as a
+    first run in a new process finds them; unbounded caches (a schema, the detectors, a
+    loaded config) and compiled patterns stay. Returns how many memos were cleared."""
+    from incident_lab.classify.session import clear_memo
+
+    clear_memo()  # also the provenance analysis' own dictionaries
+    cleared = 0
+    for module_name, module in list(sys.modules.items()):
+        if not module_name.startswith(("incident_lab", "regression_suite")) or module is None:
+            continue
+        for name, value in list(vars(module).items()):
+            info = getattr(value, "cache_info", None)
+            if isinstance(value, type) or not callable(info):
+                continue
+            if info().maxsize is None or _keeps_patterns(module_name, name):
+                continue
+            value.cache_clear()
+            cleared += 1
+    return cleared
+
+
+#: What a run again may raise and still be a failed run, not the test's outcome: a pytest
+#: ``fail``/``skip``/``xfail`` there must not replace the first run's failure.
+_RUN_AGAIN_FAILED = (
+    Exception,
+    pytest.fail.Exception,
+    pytest.skip.Exception,
+    pytest.xfail.Exception,
+)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, object]:
-    """Run a test whose CPU-time bound failed up to :data:`CPU_RETRIES` more times, each
-    after classify's per-text memos are cleared (a retry must be as cold as the first
-    run, not measured from the memo it filled). The test passes only if one whole run
-    passes; otherwise the first failure is reported. Any other failure fails at once."""
+    """Run a test whose CPU-time bound failed (:func:`cpu_bound_failed`) up to
+    :data:`CPU_RETRIES` more times, each after every per-text memo is cleared
+    (:func:`clear_text_memos`: a run again must be as cold as the first, not measured from
+    the memo the first run filled). The test passes only if one whole run passes, and then
+    records how many runs it took (``user_properties`` ``cpu_bound_runs``, so a bound that
+    drifts up is visible); otherwise the first failure is reported. Any other failure
+    fails at once. A run again reuses the first run's fixtures (their values, tmp_path)."""
     try:
         return (yield)
     except AssertionError as first:
-        if inspect.iscoroutinefunction(pyfuncitem.obj) or not cpu_bound_failed(first):
+        if not cpu_bound_failed(first, str(pyfuncitem.path)):
             raise
-        from incident_lab.classify.session import clear_memo
-
         names = pyfuncitem._fixtureinfo.argnames
         arguments = {name: pyfuncitem.funcargs[name] for name in names}
-        for _ in range(CPU_RETRIES):
-            clear_memo()
+        for run in range(2, CPU_RETRIES + 2):
+            clear_text_memos()
             try:
                 pyfuncitem.obj(**arguments)
-            except Exception:  # a run again that fails in any way is a failed run
+            except _RUN_AGAIN_FAILED:
                 continue
+            pyfuncitem.user_properties.append(("cpu_bound_runs", run))
             return True
         raise
