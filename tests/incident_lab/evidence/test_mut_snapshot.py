@@ -13,6 +13,7 @@ import pytest
 
 from incident_lab.errors import CheckFailed, InputError, UsageError
 from incident_lab.evidence import take_snapshot
+from incident_lab.evidence.manifest import collector
 from incident_lab.evidence.signing import generate_keypair, load_public_key
 from incident_lab.evidence.timeline import check_timeline, event_digest, record_event
 from incident_lab.evidence.verify import verify_bundle
@@ -81,6 +82,14 @@ def test_a_pre_snapshot_timeline_is_adopted_and_continued(tmp_path: Path) -> Non
     assert events[:2] == [first, second]
     snap = events[2]
     assert (snap["seq"], snap["prev_sha256"], snap["action"]) == (2, second["sha256"], "snapshot")
+    # who collected, when, into which bundle: the event answers it on its own, in these fields
+    fields = "action actor bundle details incident_id prev_sha256 seq sha256 time"
+    assert sorted(snap) == fields.split()
+    assert (snap["actor"], snap["time"], snap["bundle"]) == (
+        collector(),
+        "2026-02-01T13:00:00Z",
+        "inc",
+    )
     assert snap["sha256"] == event_digest(snap)
     assert check_timeline((bundle / "timeline.jsonl").read_bytes(), first["sha256"])[1] == []
     assert verify_bundle(bundle).ok
