@@ -199,15 +199,22 @@ def test_demo_does_not_hold_when_a_detector_failed() -> None:
         _pick_incident(classify_many(_sessions()))
 
 
-@pytest.mark.usefixtures("fresh_plugins")
-def test_respond_says_which_detectors_failed(tmp_path: Path) -> None:
-    from incident_lab.adapters.config import load_config
-    from incident_lab.adapters.respond import Prompter, respond
+def _production_log(tmp_path: Path) -> Path:
+    """A 12-session production log with one incident (what respond reads)."""
     from incident_lab.example.traffic import generate_log
 
     log = tmp_path / "prod.jsonl"
     generate_log(log, sessions=12, incidents=1, seed=11)
-    get_plugin_manager().register(_Crashing(), name="crashing")
+    return log
+
+
+def _respond_lines(tmp_path: Path, log: Path, plugin: object, name: str) -> list[str]:
+    """What ``respond`` says over ``log`` with ``plugin`` registered, answering every
+    question with its default."""
+    from incident_lab.adapters.config import load_config
+    from incident_lab.adapters.respond import Prompter, respond
+
+    get_plugin_manager().register(plugin, name=name)
     lines: list[str] = []
     prompt = Prompter(
         say=lines.append, confirm=lambda q, d: True, choose=lambda q, o, d: d, assume_yes=True
@@ -219,6 +226,12 @@ def test_respond_says_which_detectors_failed(tmp_path: Path) -> None:
         out=tmp_path / "inc",
         scenarios_dir=tmp_path / "sc",
     )
+    return lines
+
+
+@pytest.mark.usefixtures("fresh_plugins")
+def test_respond_says_which_detectors_failed(tmp_path: Path) -> None:
+    lines = _respond_lines(tmp_path, _production_log(tmp_path), _Crashing(), "crashing")
     said = [line for line in lines if "detector error" in line]
     assert said[0].startswith("   detector error(s) in 12 of 12 session(s)")
     assert "crashing_rule: RuntimeError: kaput on" in said[1]
@@ -301,27 +314,11 @@ def test_detector_errors_reach_the_terminal_printable(
 def test_respond_snapshot_and_demo_print_detector_errors_on_one_printable_line(
     tmp_path: Path,
 ) -> None:
-    from incident_lab.adapters.config import load_config
-    from incident_lab.adapters.respond import Prompter, respond
     from incident_lab.classify import classify_many
     from incident_lab.demo import _pick_incident
     from incident_lab.errors import CheckFailed
-    from incident_lab.example.traffic import generate_log
 
-    log = tmp_path / "prod.jsonl"
-    generate_log(log, sessions=12, incidents=1, seed=11)
-    get_plugin_manager().register(_Hostile(), name="hostile")
-    lines: list[str] = []
-    prompt = Prompter(
-        say=lines.append, confirm=lambda q, d: True, choose=lambda q, o, d: d, assume_yes=True
-    )
-    respond(
-        [str(log)],
-        config=load_config(None),
-        prompt=prompt,
-        out=tmp_path / "inc",
-        scenarios_dir=tmp_path / "sc",
-    )
+    lines = _respond_lines(tmp_path, _production_log(tmp_path), _Hostile(), "hostile")
     said = [line for line in lines if "hostile_rule" in line]
     assert said and all("\n" not in line for line in said)
     _no_control("".join(said))
@@ -373,25 +370,9 @@ def test_an_error_repeated_per_session_is_listed_once_with_its_count(
 
 @pytest.mark.usefixtures("fresh_plugins")
 def test_respond_names_a_late_distinct_error_after_a_batch_one(tmp_path: Path) -> None:
-    from incident_lab.adapters.config import load_config
-    from incident_lab.adapters.respond import Prompter, respond
-    from incident_lab.example.traffic import generate_log
-
-    log = tmp_path / "prod.jsonl"
-    generate_log(log, sessions=12, incidents=1, seed=11)
+    log = _production_log(tmp_path)
     late = json.loads(log.read_text("utf-8").splitlines()[-1])["session_id"]
-    get_plugin_manager().register(_Batch(late), name="batch")
-    lines: list[str] = []
-    prompt = Prompter(
-        say=lines.append, confirm=lambda q, d: True, choose=lambda q, o, d: d, assume_yes=True
-    )
-    respond(
-        [str(log)],
-        config=load_config(None),
-        prompt=prompt,
-        out=tmp_path / "inc",
-        scenarios_dir=tmp_path / "sc",
-    )
+    lines = _respond_lines(tmp_path, log, _Batch(late), "batch")
     said = [line for line in lines if line.startswith("   detector error: ")]
     assert said == [
         "   detector error: batch_rule: RuntimeError: batch index out of range (all 12 sessions)",
