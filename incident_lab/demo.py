@@ -220,10 +220,10 @@ def _gate(workdir: Path, target: str, name: str) -> dict[str, Any]:
 
 
 def _pick_incident(classifications: list[Any]) -> Any:
-    from incident_lab.classify.followup import detector_error_lines
+    from incident_lab.classify.followup import classification_errors
     from incident_lab.text import quote
 
-    crashed = detector_error_lines([(c.session_id, c.detector_errors) for c in classifications])
+    crashed = classification_errors(classifications)
     if crashed:  # the example log's classification is known: a crash is no result
         raise CheckFailed(
             f"{len(crashed)} detector error(s) classifying the example log; "

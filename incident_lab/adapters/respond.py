@@ -17,7 +17,7 @@ from typing import Any
 
 from incident_lab.adapters.config import Config
 from incident_lab.adapters.contain import ACTIONS, actor_name, record_event, run_action
-from incident_lab.classify.followup import detector_error_lines
+from incident_lab.classify.followup import classification_errors
 from incident_lab.errors import EXIT_USAGE, ExternalError, IncidentLabError
 from incident_lab.incident_record import SEVERITY_ORDER
 from incident_lab.report.phases import PHASES
@@ -221,7 +221,7 @@ def _classify(bundle: Path, prompt: Prompter, result: RespondResult) -> dict[str
             f"   detector error(s) in {len(crashed)} of {len(results)} session(s): the flagged "
             "list and suggestions may miss what they would have found"
         )
-        lines = detector_error_lines([(c.session_id, c.detector_errors) for c in results])
+        lines = classification_errors(results)
         for line in lines[:3]:  # a batch detector's error is one line, not one per session
             prompt.say(f"   detector error: {quote(line, 300)}")
     suggested = derive_record(bundle)["suggestions"]

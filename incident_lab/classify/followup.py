@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,3 +107,8 @@ def detector_error_lines(found: list[tuple[str, list[str]]]) -> list[str]:
             every = "all " if len(sids) == len(found) else ""
             lines.append(f"{err} ({every}{len(sids)} sessions)")
     return lines
+
+
+def classification_errors(results: Iterable[Classification]) -> list[str]:
+    """:func:`detector_error_lines` over classifications (every session's errors)."""
+    return detector_error_lines([(c.session_id, c.detector_errors) for c in results])

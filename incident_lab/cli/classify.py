@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from incident_lab.classify import Classification, classify_many
-from incident_lab.classify.followup import detector_error_lines, write_classification
+from incident_lab.classify.followup import classification_errors, write_classification
 from incident_lab.cli.app import echo_json, echo_listed, json_option, progress_enabled
 from incident_lab.errors import IncidentLabError, InputError, PartialResult, UsageError
 from incident_lab.readers import read_paths
@@ -55,7 +55,7 @@ def _partial(rejects: list[str], results: list[Classification]) -> str | None:
     """List the rejected records and the detector errors on stderr; the PartialResult
     message when there was either (a crashed detector's silence is no "no finding")."""
     echo_listed("rejected", rejects)
-    crashed = detector_error_lines([(c.session_id, c.detector_errors) for c in results])
+    crashed = classification_errors(results)
     echo_listed("detector error", crashed)
     parts = []
     if rejects:
