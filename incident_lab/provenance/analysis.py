@@ -883,6 +883,12 @@ def _code_like(token: str) -> bool:
     return token.upper() == token and sum(ch.isupper() for ch in token) >= 8
 
 
+def code_markers(text: str) -> list[str]:
+    """The code-like tokens of ``text`` (:func:`_code_like`), as written, in order: what an
+    answer rule can prescribe and an injection can plant ("R1_CANARY_029B", "REF-2231")."""
+    return [m.group(0) for m in _MARKER.finditer(text) if _code_like(m.group(0))]
+
+
 def _prescribed_markers(text: str, start: int, end: int) -> set[str]:
     """The markers a rule span prescribes (keys of :func:`_marker_key`): code-like tokens in
     it, and the value of any data field of ``text`` it names. When the span has none, the
@@ -925,9 +931,7 @@ def _fields_memo(text: str) -> dict[str, frozenset[str]]:
         keys = found.setdefault(name, set()) if len(name) >= 3 else None
         if keys is not None:
             value = m.group(2).strip()
-            keys.update(
-                _marker_key(t.group(0)) for t in _MARKER.finditer(value) if _code_like(t.group(0))
-            )
+            keys.update(_marker_key(t) for t in code_markers(value))
     return {name: frozenset(keys) for name, keys in found.items()}
 
 
@@ -962,7 +966,7 @@ def _markers_named(text: str, window: str) -> set[str]:
     """Code-like tokens in ``window``, and those in the values of the fields of ``text``
     whose names ``window`` mentions (looked up by the names the window holds)."""
     window = unicodedata.normalize("NFKC", window)
-    keys = {_marker_key(m.group(0)) for m in _MARKER.finditer(window) if _code_like(m.group(0))}
+    keys = {_marker_key(m) for m in code_markers(window)}
     fields = _field_markers(text)
     if fields:
         for name in _names_in(window.lower()):

@@ -20,6 +20,7 @@ from incident_lab.scenarios.io import DEFAULT_MAX_STEPS, SCHEMA_VERSION, check_i
 from incident_lab.scenarios.localise import resolve_unsafe_steps
 from incident_lab.scenarios.payload import (
     PayloadCandidate,
+    carried_markers,
     payload_at_step,
     payload_from_dependency,
     payload_from_provenance,
@@ -217,6 +218,8 @@ def _choose_payload(
         for i in unsafe:
             if i not in copied and (t := copied_text(work, i, prov_view, "")) is not None:
                 copied[i] = t
+        for i, (_, marker) in carried_markers(prov_view, steps, unsafe).items():
+            copied.setdefault(i, marker)  # a code a call carries, planted by one output
         found = payload_from_dependency(prov_view, steps, turns, fixtures, unsafe, copied=copied)
         if found is not None:
             return found

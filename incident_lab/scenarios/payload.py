@@ -427,7 +427,8 @@ def payload_from_provenance(
     """
     unsafe = unsafe or (first_unsafe,)
     spans = prov.instructions
-    for index, reason in _links(prov, first_unsafe):
+    markers = carried_markers(prov, steps, unsafe)
+    for index, reason in _links(prov, first_unsafe, markers):
         if 0 <= index < len(spans) and not _host_step(prov, index):
             span = spans[index]
             why = (
@@ -438,9 +439,10 @@ def payload_from_provenance(
             if found is not None:
                 return found
     before = [s for k, s in enumerate(spans) if s.step < first_unsafe and not _host_step(prov, k)]
-    sources = _value_steps(prov, unsafe)
+    sources = _value_steps(prov, unsafe) or {j for j, _ in markers.values()}
     if sources:
-        # the content the unsafe calls took their values from, not a span elsewhere
+        # the content the unsafe calls took their destinations (else planted markers) from,
+        # not a span elsewhere
         before = [s for s in before if s.step in sources]
     for span in sorted(before, key=lambda s: -s.score):
         why = (
@@ -494,6 +496,58 @@ def _attack_linked(prov: Any, index: int) -> bool:
     )
 
 
+#: At most this many characters of one argument or output are searched for a carried marker.
+_MARKER_SCAN = 20_000
+
+
+def carried_markers(
+    prov: Any, steps: list[dict[str, Any]], unsafe: Collection[int]
+) -> dict[int, tuple[int, str]]:
+    """Call step -> ``(tool-result step, marker)`` for each unsafe call that carries, inside a
+    longer text argument ("## Handoff\n\nR1_CANARY_029B"), a code-like token (a digit or an
+    underscore with letters: :func:`~incident_lab.provenance.analysis.code_markers`) that no
+    user or system turn wrote and that exactly one untrusted output before the call holds
+    (in any case): the content that planted it, as an address the call sends to names
+    where the attack is. A token the whole argument is (an order id, a task id the call
+    acts on) is a target, not a planted marker; one that several outputs hold is left out."""
+    from incident_lab.provenance.analysis import code_markers
+    from incident_lab.provenance.model import UNTRUSTED_SOURCES
+
+    sources: dict[int, str] = getattr(prov, "sources", None) or {}
+    found: dict[int, tuple[int, str]] = {}
+    for i in sorted(unsafe):
+        call = prov.call_at(i)
+        if call is None:
+            continue
+        trusted = " ".join(
+            str(steps[j].get("content") or "")
+            for j in range(min(i, len(steps)))
+            if sources.get(j) in ("user", "system")
+        ).casefold()
+        outputs = [
+            (j, str(steps[j].get("output") or "")[:_MARKER_SCAN].casefold())
+            for j in range(min(i, len(steps)))
+            if sources.get(j) in UNTRUSTED_SOURCES and steps[j].get("type") == "tool_result"
+        ]
+        # an argument copied whole from an output depends on it already (its own link)
+        written = (a.value for a in call.args if a.origin not in UNTRUSTED_SOURCES)
+        for text in (v for v in written if isinstance(v, str)):
+            for token in code_markers(text[:_MARKER_SCAN]):
+                key = token.casefold()
+                if key == text.strip().casefold() or key in trusted:
+                    continue
+                holders = [j for j, out in outputs if key in out]
+                if len(holders) == 1:
+                    j = holders[0]
+                    spelled = re.search(re.escape(token), str(steps[j].get("output")), re.I)
+                    if spelled is not None:  # as the output spells it
+                        found[i] = (j, spelled.group(0))
+                        break
+            if i in found:
+                break
+    return found
+
+
 def _value_steps(prov: Any, unsafe: Collection[int]) -> set[int]:
     """The untrusted steps the calls at the ``unsafe`` steps took a destination from (an
     e-mail address, a URL, an IBAN: where the attack sends things). Data a call carries (a
@@ -515,16 +569,32 @@ def _value_steps(prov: Any, unsafe: Collection[int]) -> set[int]:
     return found
 
 
-def _links(prov: Any, first_unsafe: int) -> list[tuple[int, str]]:
+def _links(
+    prov: Any, first_unsafe: int, markers: dict[int, tuple[int, str]] | None = None
+) -> list[tuple[int, str]]:
     """``(instruction span index, why)`` the provenance view ties to an unsafe step: the first
     unsafe step's links first, then by step. A call's "does what it asks" link to a span in
     another step than every untrusted destination of the call came from is left out: the
     destinations say where the attack is (an ask for the model's setup in a page read
-    before is not the mail that supplied the recipient)."""
+    before is not the mail that supplied the recipient). With no destination, a marker the
+    call carries (``markers``: :func:`carried_markers`) does the same for a span with no
+    strong cue (the brief's own "Create a follow-up note ..." step is not the memo that
+    planted the code the note carries)."""
+    from incident_lab.provenance.cues import STRONG_CUES
+
     spans = prov.instructions
     links: list[tuple[int, int, str]] = []
     for call in prov.unrequested_calls:
         sources = _value_steps(prov, (call.step,))
+        planted = (markers or {}).get(call.step)
+        if (
+            not sources
+            and planted is not None
+            and call.instruction is not None
+            and 0 <= call.instruction < len(spans)
+            and not any(c.split(":")[0] in STRONG_CUES for c in spans[call.instruction].cues)
+        ):
+            sources = {planted[0]}
         if call.instruction is not None and (
             not sources
             or not 0 <= call.instruction < len(spans)
@@ -579,20 +649,20 @@ def _dependencies(
     deps: list[tuple[int, str]] = []
     for i in sorted(unsafe):
         call = prov.call_at(i)
-        for arg in call.args if call is not None else ():
-            if arg.origin in UNTRUSTED_SOURCES and arg.step is not None:
-                deps.append(
-                    (arg.step, f"the {call.tool} call at step {i} takes {arg.path} from it")
-                )
-        text = copied.get(i)
+        text = copied.get(i)  # what the step repeats says where it came from, first
         for j in range(min(i, len(steps)) - 1, -1, -1):
             if (
                 text
                 and steps[j].get("type") == "tool_result"
                 and text in str(steps[j].get("output"))
             ):
-                deps.append((j, f"the answer at step {i} repeats {text[:40]!r} from it"))
+                deps.append((j, f"step {i} repeats {text[:40]!r} from it"))
                 break
+        for arg in call.args if call is not None else ():
+            if arg.origin in UNTRUSTED_SOURCES and arg.step is not None:
+                deps.append(
+                    (arg.step, f"the {call.tool} call at step {i} takes {arg.path} from it")
+                )
     if same_turn and unsafe:
         first = min(unsafe)
         last_user = max(
@@ -666,8 +736,10 @@ def payload_from_dependency(
         for text in copied.values():
             at = content.find(text) if text else -1
             if at >= 0:
-                a, b = injected_block(content, at, at + len(text))
-                reason += f"; the block that holds {text[:40]!r}"
+                inner = _json_string(content, at, at + len(text))
+                # a record's field is what its writer wrote, whole; else the block around
+                a, b = inner or injected_block(content, at, at + len(text))
+                reason += f"; the {'field' if inner else 'block'} that holds {text[:40]!r}"
                 break
         else:
             value = _taken_value(prov, unsafe, j, content)
@@ -678,6 +750,41 @@ def payload_from_dependency(
         why = f"{head}: {reason}"
         return PayloadCandidate(content[a:b], "fixture", location[1], a, score, "dependency", why)
     return None
+
+
+#: How far from a value :func:`_json_string` looks for the quotes around it.
+_JSON_REACH = 4_000
+
+
+def _json_string(content: str, lo: int, hi: int) -> tuple[int, int] | None:
+    """``(start, end)`` of the inside of the JSON string value that holds ``content[lo:hi]``
+    (a record's field in a listing: ``"memo": "... R1_CODE ..."``), or None when the text
+    does not sit in one: the nearest unescaped quotes on either side, on its line, the
+    left one after ``:``, ``[`` or ``,`` and the right one before ``,``, ``}`` or ``]``.
+    Reads at most :data:`_JSON_REACH` characters each way."""
+    left = lo - 1
+    while left >= max(0, lo - _JSON_REACH) and content[left] not in '"\n':
+        left -= 1
+    right = hi
+    while right < min(len(content), hi + _JSON_REACH) and content[right] not in '"\n':
+        right += 1
+    if not (left >= 0 and right < len(content) and content[left] == content[right] == '"'):
+        return None
+    if _escaped(content, left) or _escaped(content, right):
+        return None  # an escaped quote inside the value: its edges are further out
+    before = content[max(0, left - 40) : left].rstrip()
+    after = content[right + 1 : right + 41].lstrip()
+    if before[-1:] not in (":", "[", ",") or after[:1] not in (",", "}", "]", ""):
+        return None
+    return left + 1, right
+
+
+def _escaped(content: str, at: int) -> bool:
+    """Whether the character at ``at`` is escaped by an odd run of backslashes."""
+    run = 0
+    while at - run - 1 >= 0 and content[at - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
 
 
 #: A blank line: where a paragraph ends.
