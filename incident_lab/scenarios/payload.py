@@ -496,8 +496,10 @@ def _attack_linked(prov: Any, index: int) -> bool:
     )
 
 
-#: At most this many characters of one argument or output are searched for a carried marker.
+#: At most this many characters of one argument or output are searched for a carried marker,
+#: and at most this many distinct tokens of one call are looked up (each in every output read).
 _MARKER_SCAN = 20_000
+_MARKER_TOKENS = 32
 
 
 def carried_markers(
@@ -531,11 +533,15 @@ def carried_markers(
         ]
         # an argument copied whole from an output depends on it already (its own link)
         written = (a.value for a in call.args if a.origin not in UNTRUSTED_SOURCES)
+        seen: set[str] = set()
         for text in (v for v in written if isinstance(v, str)):
             for token in code_markers(text[:_MARKER_SCAN]):
                 key = token.casefold()
-                if key == text.strip().casefold() or key in trusted:
+                if key in seen or key == text.strip().casefold() or key in trusted:
                     continue
+                seen.add(key)
+                if len(seen) > _MARKER_TOKENS:
+                    break
                 holders = [j for j, out in outputs if key in out]
                 if len(holders) == 1:
                     j = holders[0]

@@ -128,3 +128,27 @@ def test_a_code_the_whole_argument_is_is_a_target_not_a_planted_marker() -> None
     assert carried_markers(analyse(traj), traj["steps"], [6]) == {}
     planted = _session()
     assert carried_markers(analyse(planted), planted["steps"], [6]) == {6: (5, CODE)}
+
+
+def test_a_long_argument_of_codes_is_read_in_bounded_time() -> None:
+    """Thousands of distinct codes in the call's text, each looked up in every output read
+    (40 of 20,000 characters here): only the first few are, so it stays well under a second
+    (the CPU bound holds on a busy machine too: tests/timing.py)."""
+    import time
+
+    codes = " ".join(f"ZQ{n:05d}_X" for n in range(3000))
+    traj = _session(content=codes)
+    filler = "filler text without codes " * 800
+    extra = []
+    for n in range(40):
+        extra += [
+            {"type": "tool_call", "name": "read_file", "arguments": {"path": f"f{n}.md"},
+             "call_id": f"r{n}"},
+            {"type": "tool_result", "call_id": f"r{n}", "name": "read_file", "output": filler},
+        ]  # fmt: skip
+    traj["steps"][6:6] = extra
+    write = 6 + len(extra)
+    prov = analyse(traj)
+    start = time.process_time()
+    carried_markers(prov, traj["steps"], [write])
+    assert time.process_time() - start < 0.5
