@@ -496,10 +496,12 @@ def _attack_linked(prov: Any, index: int) -> bool:
     )
 
 
-#: At most this many characters of one argument or output are searched for a carried marker,
-#: and at most this many distinct tokens of one call are looked up (each in every output read).
+#: At most this many characters of one argument are read for codes, and at most this many
+#: distinct codes of one call are looked up (each in every output read before it).
 _MARKER_SCAN = 20_000
 _MARKER_TOKENS = 32
+#: At most this many places of one code in one output are looked at.
+_MARKER_HITS = 64
 
 
 def carried_markers(
@@ -508,50 +510,145 @@ def carried_markers(
     """Call step -> ``(tool-result step, marker)`` for each unsafe call that carries, inside a
     longer text argument ("## Handoff\n\nR1_CANARY_029B"), a code-like token (a digit or an
     underscore with letters: :func:`~incident_lab.provenance.analysis.code_markers`) that no
-    user or system turn wrote and that exactly one untrusted output before the call holds
-    (in any case): the content that planted it, as an address the call sends to names
-    where the attack is. A token the whole argument is (an order id, a task id the call
-    acts on) is a target, not a planted marker; one that several outputs hold is left out."""
-    from incident_lab.provenance.analysis import code_markers
+    user or system turn wrote and that exactly one untrusted output before the call holds, as
+    a token of its own (in any case): the content that planted it, as an address the call
+    sends to names where the attack is.
+
+    Not a planted marker: a token the whole argument is (an order id the call acts on), one
+    that several outputs hold, and one that stands in its output only as a data value (the
+    whole of a JSON string, a side of a ``NAME=VALUE`` line: a record's id, a key a config
+    file holds, which the call carries as data; review rev-marker33 H1, M). The first
+    :data:`_MARKER_TOKENS` distinct codes of a call are looked at, whatever they are."""
     from incident_lab.provenance.model import UNTRUSTED_SOURCES
 
-    sources: dict[int, str] = getattr(prov, "sources", None) or {}
+    given, read = _codes_given_and_outputs(prov, steps)
     found: dict[int, tuple[int, str]] = {}
     for i in sorted(unsafe):
         call = prov.call_at(i)
         if call is None:
             continue
-        trusted = " ".join(
-            str(steps[j].get("content") or "")
-            for j in range(min(i, len(steps)))
-            if sources.get(j) in ("user", "system")
-        ).casefold()
-        outputs = [
-            (j, str(steps[j].get("output") or "")[:_MARKER_SCAN].casefold())
-            for j in range(min(i, len(steps)))
-            if sources.get(j) in UNTRUSTED_SOURCES and steps[j].get("type") == "tool_result"
-        ]
         # an argument copied whole from an output depends on it already (its own link)
-        written = (a.value for a in call.args if a.origin not in UNTRUSTED_SOURCES)
-        seen: set[str] = set()
-        for text in (v for v in written if isinstance(v, str)):
-            for token in code_markers(text[:_MARKER_SCAN]):
-                key = token.casefold()
-                if key in seen or key == text.strip().casefold() or key in trusted:
-                    continue
-                seen.add(key)
-                if len(seen) > _MARKER_TOKENS:
-                    break
-                holders = [j for j, out in outputs if key in out]
-                if len(holders) == 1:
-                    j = holders[0]
-                    spelled = re.search(re.escape(token), str(steps[j].get("output")), re.I)
-                    if spelled is not None:  # as the output spells it
-                        found[i] = (j, spelled.group(0))
-                        break
-            if i in found:
-                break
+        written = [a.value for a in call.args if a.origin not in UNTRUSTED_SOURCES]
+        planted = _first_planted(
+            [v for v in written if isinstance(v, str)],
+            set().union(*(keys for j, keys in given if j < i)),
+            [(j, out, folded) for j, out, folded in read if j < i],
+        )
+        if planted is not None:
+            found[i] = planted
     return found
+
+
+def _codes_given_and_outputs(
+    prov: Any, steps: list[dict[str, Any]]
+) -> tuple[list[tuple[int, set[str]]], list[tuple[int, str, str]]]:
+    """The codes each user or system turn wrote (step, folded codes), and each untrusted
+    tool output (step, text, folded text): read once for all the unsafe calls."""
+    from incident_lab.provenance.analysis import code_markers
+    from incident_lab.provenance.model import UNTRUSTED_SOURCES
+
+    sources: dict[int, str] = getattr(prov, "sources", None) or {}
+    given = [
+        (j, {t.casefold() for t in code_markers(str(steps[j].get("content") or ""))})
+        for j in range(len(steps))
+        if sources.get(j) in ("user", "system")
+    ]
+    read = [
+        (j, out, out.casefold())
+        for j in range(len(steps))
+        if sources.get(j) in UNTRUSTED_SOURCES and steps[j].get("type") == "tool_result"
+        for out in (str(steps[j].get("output") or ""),)
+    ]
+    return given, read
+
+
+def _first_planted(
+    texts: list[str], trusted: set[str], outputs: list[tuple[int, str, str]]
+) -> tuple[int, str] | None:
+    """The first of the first :data:`_MARKER_TOKENS` distinct codes of ``texts`` (a call's
+    written arguments) that is not a whole text nor ``trusted`` and that one of ``outputs``
+    planted (:func:`_planted`)."""
+    from incident_lab.provenance.analysis import code_markers
+
+    seen: set[str] = set()
+    for text in texts:
+        whole = text.strip().casefold()
+        for token in code_markers(text[:_MARKER_SCAN]):
+            key = token.casefold()
+            if key in seen:
+                continue
+            seen.add(key)
+            if len(seen) > _MARKER_TOKENS:
+                return None
+            if key != whole and key not in trusted:
+                planted = _planted(token, key, outputs)
+                if planted is not None:
+                    return planted
+    return None
+
+
+def _planted(token: str, key: str, outputs: list[tuple[int, str, str]]) -> tuple[int, str] | None:
+    """``(step, token as written there)`` of the one output of ``outputs`` (step, text, folded
+    text) that holds ``token`` as a token of its own, not only as a data value; None when
+    none or several hold it."""
+    holders = [
+        (j, hits)
+        for j, out, folded in outputs
+        if key in folded and (hits := _token_hits(out, token))
+    ]
+    if len(holders) != 1:
+        return None
+    j, hits = holders[0]
+    out = next(o for k, o, _ in outputs if k == j)
+    if all(_data_value(out, x, y) for x, y in hits):
+        return None
+    x, y = hits[0]
+    return j, out[x:y]
+
+
+def _token_hits(text: str, token: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each place ``text`` holds ``token`` (in any case) as a token of its
+    own: no letter, digit or ``_`` next to it, nor a ``.``/``-`` joining another one (a JSON
+    escape such as ``\\n`` before it is an edge). The first :data:`_MARKER_HITS` only."""
+    hits = []
+    for m in re.finditer(re.escape(token), text, re.I):
+        x, y = m.span()
+        left = text[max(0, x - 2) : x]
+        right = text[y : y + 2]
+        joined_left = (
+            left[-1:].isalnum()
+            or left[-1:] == "_"
+            or (left[-1:] in (".", "-") and (left[:1].isalnum() or left[:1] == "_"))
+        )
+        escaped = len(left) == 2 and left[0] == "\\" and left[1] in "nrt"
+        joined_right = (
+            right[:1].isalnum()
+            or right[:1] == "_"
+            or (right[:1] in (".", "-") and (right[1:].isalnum() or right[1:] == "_"))
+        )
+        if (escaped or not joined_left) and not joined_right:
+            hits.append((x, y))
+            if len(hits) >= _MARKER_HITS:
+                break
+    return hits
+
+
+#: A ``NAME=VALUE`` line (a config or environment file's).
+_ASSIGNMENT = re.compile(
+    r"[ \t]{0,40}[A-Za-z_][\w.-]{0,80}[ \t]{0,3}=[ \t]{0,3}\S{1,300}[ \t]{0,40}"
+)
+
+
+def _data_value(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` stands there as a data value: the whole of a JSON string
+    (``"id": "txn_001"``) or on a ``NAME=VALUE`` line."""
+    inner = _json_string(text, start, end)
+    if inner is not None and text[inner[0] : inner[1]].strip() == text[start:end]:
+        return True
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    return _ASSIGNMENT.fullmatch(line) is not None
 
 
 def _value_steps(prov: Any, unsafe: Collection[int]) -> set[int]:
@@ -655,7 +752,12 @@ def _dependencies(
     deps: list[tuple[int, str]] = []
     for i in sorted(unsafe):
         call = prov.call_at(i)
-        text = copied.get(i)  # what the step repeats says where it came from, first
+        for arg in call.args if call is not None else ():
+            if arg.origin in UNTRUSTED_SOURCES and arg.step is not None:
+                deps.append(
+                    (arg.step, f"the {call.tool} call at step {i} takes {arg.path} from it")
+                )
+        text = copied.get(i)
         for j in range(min(i, len(steps)) - 1, -1, -1):
             if (
                 text
@@ -664,11 +766,6 @@ def _dependencies(
             ):
                 deps.append((j, f"step {i} repeats {text[:40]!r} from it"))
                 break
-        for arg in call.args if call is not None else ():
-            if arg.origin in UNTRUSTED_SOURCES and arg.step is not None:
-                deps.append(
-                    (arg.step, f"the {call.tool} call at step {i} takes {arg.path} from it")
-                )
     if same_turn and unsafe:
         first = min(unsafe)
         last_user = max(
