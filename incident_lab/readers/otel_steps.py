@@ -45,7 +45,15 @@ LEGACY_EVENTS = {
 _RESULT = "_span_result"
 #: Private mark of a tool span's call whose arguments were not recorded (see :class:`CallIndex`).
 _ANY_ARGUMENTS = "_span_without_arguments"
-_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
+#: Message roles as trajectory roles. ``model`` is Gemini's role for the model's turns,
+#: which opentelemetry-instrumentation-vertexai (2.2b0) writes as it is.
+_ROLES = {
+    "system": "system",
+    "developer": "system",
+    "user": "user",
+    "assistant": "assistant",
+    "model": "assistant",
+}
 
 
 class SpanMappingError(Exception):

@@ -1,11 +1,15 @@
 """The otel reader on what the official opentelemetry-instrumentation-google-genai 1.3b0
-records for google-genai 2.34.0 chats with automatic function calling.
+records for google-genai 2.34.0 chats with automatic function calling, and what the
+official opentelemetry-instrumentation-vertexai 2.2b0 records for the same chats through
+google-cloud-aiplatform 2.7.0's ``vertexai`` SDK.
 
-Fixtures: tests/fixtures/otel_google_genai/<mode>/ (traces.jsonl, logs.jsonl), made by
-make_fixture.py there with CAPTURE_MESSAGE_CONTENT=SPAN_ONLY / EVENT_ONLY;
-conversation.json is the SDK's own history of each chat. Gemini wraps a function's
-return value as {"result": ...} and its exception as {"error": ...}; the instrumentation
-records Python-function tools with "parameters": null.
+Fixtures: tests/fixtures/otel_google_genai/<mode>/ and tests/fixtures/otel_vertexai/<mode>/
+(traces.jsonl, logs.jsonl), made by make_fixture.py there with
+CAPTURE_MESSAGE_CONTENT=SPAN_ONLY / EVENT_ONLY; conversation.json is the SDK's own history
+of each chat. Gemini wraps a function's return value as {"result": ...} and its exception
+as {"error": ...}; the google-genai instrumentation records Python-function tools with
+"parameters": null, the Vertex AI one records no tool definitions and keeps Gemini's
+role "model" for the model's messages.
 """
 
 from __future__ import annotations
@@ -17,12 +21,19 @@ import pytest
 
 from incident_lab.readers import read_paths
 
-REAL = Path(__file__).resolve().parents[2] / "fixtures" / "otel_google_genai"
-MODES = ["span_only", "event_only"]
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FOLDERS = {
+    "span_only": FIXTURES / "otel_google_genai" / "span_only",
+    "event_only": FIXTURES / "otel_google_genai" / "event_only",
+    "vertexai_span_only": FIXTURES / "otel_vertexai" / "span_only",
+    "vertexai_event_only": FIXTURES / "otel_vertexai" / "event_only",
+}
+MODES = list(FOLDERS)
+GOOGLE_GENAI = ["span_only", "event_only"]
 
 
 def _sessions(mode: str) -> list[dict]:
-    files = [str(p) for p in sorted((REAL / mode).glob("*.jsonl"))]
+    files = [str(p) for p in sorted(FOLDERS[mode].glob("*.jsonl"))]
     records = [r for _fmt, r in read_paths(files)]
     assert [r.reason for r in records if not r.accepted] == []
     return [r.trajectory for r in records]
@@ -62,7 +73,7 @@ def _steps(traj: dict) -> list[tuple]:
 def test_each_chat_reads_as_the_sdk_recorded_it(mode: str) -> None:
     """Each chat one session, every step once; a function's output is its value (not the
     {"result": ...} wrapper), a function that raised is an error result."""
-    chats = json.loads((REAL / mode / "conversation.json").read_text())
+    chats = json.loads((FOLDERS[mode] / "conversation.json").read_text())
     sessions = _sessions(mode)
     assert [_steps(t) for t in sessions] == [_sdk_steps(chat) for chat in chats]
     inbox = sessions[0]["steps"][3]
@@ -75,7 +86,7 @@ def test_each_chat_reads_as_the_sdk_recorded_it(mode: str) -> None:
     )
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", GOOGLE_GENAI)
 def test_tool_definitions_without_a_schema_get_one_from_the_calls(mode: str) -> None:
     """Recorded definitions keep their description; their missing parameter schema is
     inferred from the calls (parameters_inferred), the tool itself is not inferred."""
@@ -88,10 +99,20 @@ def test_tool_definitions_without_a_schema_get_one_from_the_calls(mode: str) -> 
     assert "parameters" not in tools["delete_drafts"]  # never called in this chat
 
 
-def test_classify_finds_the_injection(tmp_path: Path, il) -> None:
+@pytest.mark.parametrize("mode", ["vertexai_span_only", "vertexai_event_only"])
+def test_vertexai_records_no_tool_definitions(mode: str) -> None:
+    """The tools the model called are offered, inferred from the calls (no description)."""
+    tools = {t["name"]: t for t in _sessions(mode)[0]["agent"]["tools"]}
+    assert set(tools) == {"read_inbox", "send_email"}
+    assert tools["send_email"]["inferred"] is True
+    assert sorted(tools["send_email"]["parameters"]["required"]) == ["body", "subject", "to"]
+
+
+@pytest.mark.parametrize("mode", ["span_only", "vertexai_span_only"])
+def test_classify_finds_the_injection(tmp_path: Path, il, mode: str) -> None:
     """snapshot (traces + logs): 2 read = 2 accepted; classify: prompt_injection first."""
     out = tmp_path / "b"
-    files = [a for p in sorted((REAL / "span_only").glob("*.jsonl")) for a in ("--from", p)]
+    files = [a for p in sorted(FOLDERS[mode].glob("*.jsonl")) for a in ("--from", p)]
     result = il("snapshot", *files, "--out", out)
     assert result.exit_code == 0, result.stderr
     counts = json.loads((out / "manifest.json").read_text())["counts"]
