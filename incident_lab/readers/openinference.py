@@ -32,6 +32,7 @@ from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
 from incident_lab.readers.mapping import (
     as_dict,
     finish,
+    langchain_tool_message,
     nanos_to_rfc3339,
     output_text,
     str_or_none,
@@ -244,11 +245,9 @@ def _tool_message(attrs: dict[str, Any]) -> dict[str, Any] | None:
     if not (isinstance(value, str) and value.startswith('{"type": "tool"')):
         return None
     try:
-        parsed = json.loads(value)
+        return langchain_tool_message(json.loads(value))
     except ValueError:
         return None
-    data = as_dict(as_dict(parsed).get("data"))
-    return data if parsed.get("type") == "tool" and "content" in data else None
 
 
 def _is_handoff(span: dict[str, Any]) -> bool:

@@ -11,7 +11,13 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from incident_lab.readers import otel_adk, otel_agents_sdk, otel_pydantic_ai, otel_strands
+from incident_lab.readers import (
+    otel_adk,
+    otel_agents_sdk,
+    otel_langchain,
+    otel_pydantic_ai,
+    otel_strands,
+)
 from incident_lab.readers.mapping import (
     as_dict,
     as_list,
@@ -360,12 +366,14 @@ def _add_tool_steps(
     """An ``execute_tool`` span's call (at its start) and result or error (at its end)."""
     attrs, errored = otel_strands.tool_attrs(span, otel_pydantic_ai.tool_attrs(span))
     attrs, adk_error = otel_adk.tool_attrs(span, attrs)
+    attrs, langchain_error = otel_langchain.tool_attrs(span, attrs)
     name = str_or_none(attrs.get("gen_ai.tool.name")) or "unknown_tool"
     call_id = _clean_id(attrs.get("gen_ai.tool.call.id"))
     call = tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start
     calls.append(call)
     status = span["status"]
-    failed = errored or adk_error or status.get("code") in (2, "2", "STATUS_CODE_ERROR")
+    failed = errored or adk_error or langchain_error
+    failed = failed or status.get("code") in (2, "2", "STATUS_CODE_ERROR")
     failed = failed or "error.type" in attrs
     recorded = attrs.get("gen_ai.tool.call.result")
     result: dict[str, Any] | None = None
