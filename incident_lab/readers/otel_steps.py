@@ -274,17 +274,35 @@ def _choice_message(event: dict[str, Any]) -> dict[str, Any]:
     return {"role": "assistant", **msg}
 
 
+def _gemini_calls(content: Any) -> list[dict[str, Any]]:
+    """The Gemini ``function_call`` parts of a message's content as OpenAI-like tool calls.
+
+    opentelemetry-instrumentation-vertexai's default events write a message's content as
+    Gemini parts (``{"function_call": {"name", "args"}}``, ``{"text": ...}``) and the
+    calls of a history message without ids; the id is the one it makes up for the same
+    call in its ``gen_ai.choice`` event (beside the message), its ``gen_ai.tool.message``
+    and ``gen_ai.input.messages``: the function's name and the index of its part.
+    """
+    calls: list[dict[str, Any]] = []
+    for index, part in enumerate(as_list(content)):
+        call = as_dict(as_dict(part).get("function_call"))
+        name = str_or_none(call.get("name"))
+        if name:
+            function = {"name": name, "arguments": call.get("args")}
+            calls.append({"id": f"{name}_{index}", "function": function})
+    return calls
+
+
 def _openai_like(msg: dict[str, Any], stamp: dict[str, str]) -> list[dict[str, Any]]:
     """Steps from an older-convention message (OpenAI-like ``content`` + ``tool_calls``)."""
     text, others = text_of(msg.get("content"))
     role = msg.get("role")
     if role == "tool":  # a JSON output (decoded from its string) is kept whole, as JSON
-        output = output_text(msg.get("content")) if others else text
-        return [
-            {"type": "tool_result", "call_id": _clean_id(msg.get("id")), "output": output} | stamp
-        ]
+        output, failed = _response_text(msg.get("content")) if others else (text, False)
+        result = {"type": "tool_result", "call_id": _clean_id(msg.get("id")), "output": output}
+        return [result | ({"is_error": True} if failed else {}) | stamp]
     steps: list[dict[str, Any]] = []
-    calls = as_list(msg.get("tool_calls"))
+    calls = as_list(msg.get("tool_calls")) or _gemini_calls(msg.get("content"))
     if text or not calls:
         steps.append(
             {"type": "message", "role": _ROLES.get(str(role), "user"), "content": text} | stamp

@@ -5,7 +5,8 @@ google-cloud-aiplatform 2.7.0's ``vertexai`` SDK.
 
 Fixtures: tests/fixtures/otel_google_genai/<mode>/ and tests/fixtures/otel_vertexai/<mode>/
 (traces.jsonl, logs.jsonl), made by make_fixture.py there with
-CAPTURE_MESSAGE_CONTENT=SPAN_ONLY / EVENT_ONLY; conversation.json is the SDK's own history
+CAPTURE_MESSAGE_CONTENT=SPAN_ONLY / EVENT_ONLY (and, for Vertex AI, =true without the
+semconv opt-in: per-message log records holding Gemini parts); conversation.json is the SDK's own history
 of each chat. Gemini wraps a function's return value as {"result": ...} and its exception
 as {"error": ...}; the google-genai instrumentation records Python-function tools with
 "parameters": null, the Vertex AI one records no tool definitions and keeps Gemini's
@@ -27,6 +28,7 @@ FOLDERS = {
     "event_only": FIXTURES / "otel_google_genai" / "event_only",
     "vertexai_span_only": FIXTURES / "otel_vertexai" / "span_only",
     "vertexai_event_only": FIXTURES / "otel_vertexai" / "event_only",
+    "vertexai_capture_true": FIXTURES / "otel_vertexai" / "capture_true",
 }
 MODES = list(FOLDERS)
 GOOGLE_GENAI = ["span_only", "event_only"]
@@ -99,7 +101,9 @@ def test_tool_definitions_without_a_schema_get_one_from_the_calls(mode: str) -> 
     assert "parameters" not in tools["delete_drafts"]  # never called in this chat
 
 
-@pytest.mark.parametrize("mode", ["vertexai_span_only", "vertexai_event_only"])
+@pytest.mark.parametrize(
+    "mode", ["vertexai_span_only", "vertexai_event_only", "vertexai_capture_true"]
+)
 def test_vertexai_records_no_tool_definitions(mode: str) -> None:
     """The tools the model called are offered, inferred from the calls (no description)."""
     tools = {t["name"]: t for t in _sessions(mode)[0]["agent"]["tools"]}
