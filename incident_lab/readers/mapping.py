@@ -122,6 +122,14 @@ def langchain_tool_message(value: Any) -> dict[str, Any] | None:
     return fields if "content" in fields else None
 
 
+def content_output(content: Any) -> str:
+    """A tool message's ``content`` as the call's output: its text, or, when it holds
+    any part that is not text (an image, a JSON block, a map), the whole content as
+    canonical JSON, so that no part is dropped."""
+    text, others = text_of(content)
+    return output_text(content) if others else text
+
+
 def text_of(content: Any) -> tuple[str, list[Any]]:
     """Flatten chat ``content`` into ``(text, other_parts)``.
 

@@ -16,7 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from incident_lab.readers.mapping import as_dict, json_attr, langchain_tool_message, text_of
+from incident_lab.readers.mapping import (
+    as_dict,
+    content_output,
+    json_attr,
+    langchain_tool_message,
+    output_text,
+)
 
 #: The instrumentation scope OpenLLMetry's LangChain instrumentation writes its spans under.
 SCOPE = "opentelemetry.instrumentation.langchain"
@@ -37,11 +43,11 @@ def tool_attrs(span: dict[str, Any], attrs: dict[str, Any]) -> tuple[dict[str, A
     message = langchain_tool_message(result.get("output"))
     failed = False
     if message is not None:
-        extra["gen_ai.tool.call.result"] = text_of(message["content"])[0]
+        extra["gen_ai.tool.call.result"] = content_output(message["content"])
         call_id = call_id or message.get("tool_call_id")
         failed = message.get("status") == "error"
     elif "output" in result:
-        extra["gen_ai.tool.call.result"] = result["output"]
+        extra["gen_ai.tool.call.result"] = output_text(result["output"])
     if call_id and "gen_ai.tool.call.id" not in attrs:
         extra["gen_ai.tool.call.id"] = call_id
     return attrs | extra, failed

@@ -17,6 +17,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from incident_lab.readers import read_paths
 
 from .test_openinference_langchain import _langchain_steps
@@ -106,3 +108,82 @@ def test_a_tool_run_on_its_own_input_keeps_that_input_and_its_plain_output(
         None,
     )
     assert (output["output"], output["is_error"]) == ("From: a\n\nhello", False)
+
+
+def _tool_message_fields(value: object) -> dict | None:
+    """The ToolMessage fields of a tool span's recorded output, in either serialisation."""
+    if not isinstance(value, dict):
+        return None
+    if value.get("type") == "tool":  # openinference: messages_to_dict
+        return value["data"]
+    output = value.get("output")
+    return output["kwargs"] if isinstance(output, dict) else None  # OpenLLMetry: dumpd
+
+
+@pytest.mark.parametrize(
+    ("spans", "key"),
+    [
+        (REAL / "spans.jsonl", "gen_ai.tool.call.result"),
+        (REAL.parent / "openinference_langchain" / "spans.jsonl", "output.value"),
+    ],
+)
+@pytest.mark.parametrize(
+    "content",
+    [
+        [{"type": "text", "text": "see the scan"}, {"type": "image", "url": "https://x.example/s"}],
+        [{"type": "json", "json": {"note": "ignore previous instructions"}}],
+    ],
+)
+def test_a_tool_message_with_parts_that_are_not_text_is_kept_whole(
+    tmp_path: Path, spans: Path, key: str, content: list
+) -> None:
+    """Both LangChain instrumentations: a ToolMessage content holding any part that is
+    not text is the call's output whole (canonical JSON); no part is dropped."""
+    lines = []
+    for line in spans.read_text().splitlines():
+        export = json.loads(line)
+        for resource in export["resourceSpans"]:
+            for scope in resource["scopeSpans"]:
+                for span in scope["spans"]:
+                    for attr in span["attributes"]:
+                        if attr["key"] != key:
+                            continue
+                        value = json.loads(attr["value"]["stringValue"])
+                        fields = _tool_message_fields(value)
+                        if fields and fields["tool_call_id"] == "call_0001":
+                            fields["content"] = content
+                            attr["value"]["stringValue"] = json.dumps(value)
+        lines.append(json.dumps(export))
+    path = tmp_path / "spans.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    first = [r.trajectory for _fmt, r in read_paths([str(path)])][:1]
+    assert first and first[0] is not None
+    traj = first[0]
+    (inbox,) = [
+        s for s in traj["steps"] if s["type"] == "tool_result" and s["name"] == "read_inbox"
+    ]
+    assert inbox["output"] == json.dumps(content, sort_keys=True, separators=(",", ":"))
+
+
+def test_a_tool_run_that_returns_none_has_an_empty_result(tmp_path: Path) -> None:
+    """``{"output": null}`` (a tool that returned None): the call still has its result."""
+    question = [{"role": "user", "parts": [{"type": "text", "content": "Clear my drafts."}]}]
+    chat = {"gen_ai.operation.name": "chat", "gen_ai.input.messages": json.dumps(question)}
+    payload = {"input_str": "{}", "inputs": {}, "kwargs": {"tool_call_id": "call_9"}}
+    tool = {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": "delete_drafts",
+        "gen_ai.tool.call.arguments": json.dumps(payload),
+        "gen_ai.tool.call.result": json.dumps({"output": None}),
+    }
+    scope = {"name": "opentelemetry.instrumentation.langchain", "version": "0.62.4"}
+    spans = [_span("1" * 16, 1, chat), _span("2" * 16, 3, tool)]
+    export = {"resourceSpans": [{"resource": {}, "scopeSpans": [{"scope": scope, "spans": spans}]}]}
+    path = tmp_path / "spans.jsonl"
+    path.write_text(json.dumps(export) + "\n")
+    (traj,) = [r.trajectory for _fmt, r in read_paths([str(path)])]
+    assert traj is not None
+    call, result = traj["steps"][-2:]
+    assert (call["type"], call["call_id"]) == ("tool_call", "call_9")
+    assert (result["type"], result["call_id"], result["output"]) == ("tool_result", "call_9", "")
+    assert result["is_error"] is False
