@@ -17,10 +17,12 @@ from incident_lab.readers import (
     otel_langchain,
     otel_pydantic_ai,
     otel_strands,
+    otel_vertexai,
 )
 from incident_lab.readers.mapping import (
     as_dict,
     as_list,
+    content_output,
     converse_text,
     json_attr,
     nanos_to_rfc3339,
@@ -191,9 +193,8 @@ def _parts_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
                 | stamp
             )
         elif ptype == "tool_call_response":
-            output, failed = _response_text(part.get("response", part.get("result")))
-            result = {"type": "tool_result", "call_id": _clean_id(part.get("id")), "output": output}
-            calls.append(result | ({"is_error": True} if failed else {}) | stamp)
+            response = part.get("response", part.get("result"))
+            calls.append(_response_step(part.get("id"), response, stamp))
         else:
             leftover.append(part)
     if role == "tool":
@@ -219,6 +220,13 @@ def _repeats_a_response(text: str, leftover: list[Any], calls: list[dict[str, An
     return not leftover and any(c["type"] == "tool_result" and c["output"] == text for c in calls)
 
 
+def _response_step(call_id: Any, response: Any, stamp: dict[str, str]) -> dict[str, Any]:
+    """The result step of a recorded function response (see :func:`_response_text`)."""
+    output, failed = _response_text(response)
+    result = {"type": "tool_result", "call_id": _clean_id(call_id), "output": output}
+    return result | ({"is_error": True} if failed else {}) | stamp
+
+
 def _response_text(response: Any) -> tuple[str, bool]:
     """A tool response's text and whether it is an error.
 
@@ -240,8 +248,14 @@ def _clean_id(value: Any) -> str | None:
     return text.strip() if text else None
 
 
-def _legacy_steps(event: dict[str, Any], stamp: dict[str, str]) -> tuple[str, list[dict[str, Any]]]:
-    """Map an older event-based GenAI span event to ``("input"|"output", steps)``."""
+def _legacy_steps(
+    span: dict[str, Any], event: dict[str, Any], stamp: dict[str, str]
+) -> tuple[str, list[dict[str, Any]]]:
+    """Map an older event-based GenAI span event to ``("input"|"output", steps)``.
+
+    A tool message's content is its output as recorded, except a Vertex AI function
+    response (:func:`otel_vertexai.structured_response`), read as a
+    ``tool_call_response`` part is."""
     attrs = dict(event["attrs"])
     body = json_attr(attrs.pop("gen_ai.event.content", None))
     if isinstance(body, dict):
@@ -250,6 +264,8 @@ def _legacy_steps(event: dict[str, Any], stamp: dict[str, str]) -> tuple[str, li
     if name == "gen_ai.choice":
         return "output", _openai_like(_choice_message(event), stamp)
     role = LEGACY_EVENTS[name]
+    if role == "tool" and otel_vertexai.structured_response(span, attrs.get("content")):
+        return "input", [_response_step(attrs.get("id"), attrs["content"], stamp)]
     msg = {"role": role, "content": json_attr(attrs.get("content")), "id": attrs.get("id")}
     msg["tool_calls"] = json_attr(attrs.get("tool_calls"))
     return "input", _openai_like(msg, stamp)
@@ -280,8 +296,9 @@ def _gemini_calls(content: Any) -> list[dict[str, Any]]:
     opentelemetry-instrumentation-vertexai's default events write a message's content as
     Gemini parts (``{"function_call": {"name", "args"}}``, ``{"text": ...}``) and the
     calls of a history message without ids; the id is the one it makes up for the same
-    call in its ``gen_ai.choice`` event (beside the message), its ``gen_ai.tool.message``
-    and ``gen_ai.input.messages``: the function's name and the index of its part.
+    call in its ``gen_ai.choice`` event and ``gen_ai.input.messages``: the function's
+    name and the index of its part among all the message's parts (its responses' ids
+    count otherwise: :func:`otel_vertexai.pair_responses` pairs them).
     """
     calls: list[dict[str, Any]] = []
     for index, part in enumerate(as_list(content)):
@@ -295,12 +312,13 @@ def _gemini_calls(content: Any) -> list[dict[str, Any]]:
 
 def _openai_like(msg: dict[str, Any], stamp: dict[str, str]) -> list[dict[str, Any]]:
     """Steps from an older-convention message (OpenAI-like ``content`` + ``tool_calls``)."""
-    text, others = text_of(msg.get("content"))
     role = msg.get("role")
     if role == "tool":  # a JSON output (decoded from its string) is kept whole, as JSON
-        output, failed = _response_text(msg.get("content")) if others else (text, False)
-        result = {"type": "tool_result", "call_id": _clean_id(msg.get("id")), "output": output}
-        return [result | ({"is_error": True} if failed else {}) | stamp]
+        output = content_output(msg.get("content"))
+        return [
+            {"type": "tool_result", "call_id": _clean_id(msg.get("id")), "output": output} | stamp
+        ]
+    text, _ = text_of(msg.get("content"))
     steps: list[dict[str, Any]] = []
     calls = as_list(msg.get("tool_calls")) or _gemini_calls(msg.get("content"))
     if text or not calls:
@@ -366,7 +384,7 @@ def _add_event_steps(
         if event["name"] == "gen_ai.choice" and _choice_index(event) not in (None, 0):
             others.append(_choice_message(event))
         elif event["name"] in LEGACY_EVENTS or event["name"] == "gen_ai.choice":
-            kind, steps = _legacy_steps(event, {})
+            kind, steps = _legacy_steps(span, event, {})
             if kind == "input":
                 inputs.extend(steps)
             else:
@@ -449,6 +467,8 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
             with_alternatives(_parts_steps(choices[0], end), choices[1:], end, _parts_steps)
         )
     _add_event_steps(span, end, inputs, outputs)
+    if otel_vertexai.ours(span):
+        otel_vertexai.pair_responses(inputs)
     calls: list[dict[str, Any]] = []
     if operation(span) == "execute_tool":
         _add_tool_steps(span, start, end, calls, outputs)
