@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -158,11 +159,14 @@ def test_vertexai_responses_pair_with_their_calls_after_model_text(tmp_path: Pat
     """Span attributes (span_only): a call's id counts all the model turn's parts
     (read_inbox_1, read_inbox_2 after the text), a response's the user turn's
     (read_inbox_0, read_inbox_1): the k-th response answers the k-th call."""
-    model = {"role": "model", "parts": [{"type": "text", "content": "Let me check."}]}
+    model: dict[str, Any] = {
+        "role": "model",
+        "parts": [{"type": "text", "content": "Let me check."}],
+    }
     for index, folder in ((1, "inbox"), (2, "spam")):
         call = {"type": "tool_call", "name": "read_inbox", "arguments": {"folder": folder}}
         model["parts"].append(call | {"id": f"read_inbox_{index}"})
-    answers = {"role": "user", "parts": []}
+    answers: dict[str, Any] = {"role": "user", "parts": []}
     for index, text in enumerate(["INBOX: lunch at 1", INJECTION]):
         answer = {"type": "tool_call_response", "response": {"result": text}}
         answers["parts"].append(answer | {"id": f"read_inbox_{index}"})
@@ -203,7 +207,7 @@ def test_vertexai_log_records_pair_responses_with_their_calls(tmp_path: Path) ->
     """The default per-message log records: the calls are Gemini parts of the
     ``gen_ai.assistant.message`` (ids read_inbox_1, read_inbox_2 after the text), each
     ``gen_ai.tool.message`` counts only the function responses (read_inbox_0, _1)."""
-    parts = [{"text": "Let me check."}]
+    parts: list[dict[str, Any]] = [{"text": "Let me check."}]
     parts += [
         {"function_call": {"name": "read_inbox", "args": {"folder": f}}} for f in ("inbox", "spam")
     ]
