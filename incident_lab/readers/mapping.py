@@ -124,10 +124,15 @@ def langchain_tool_message(value: Any) -> dict[str, Any] | None:
 
 def content_output(content: Any) -> str:
     """A tool message's ``content`` as the call's output: its text, or, when it holds
-    any part that is not text (an image, a JSON block, a map), the whole content as
-    canonical JSON, so that no part is dropped."""
+    any part that is not text (an image, a JSON block, a map, a part with keys beside its
+    text), the whole content as canonical JSON, so that no part is dropped."""
+    if isinstance(content, dict):
+        return output_text(content)
     text, others = text_of(content)
-    return output_text(content) if others else text
+    loose = isinstance(content, list) and any(
+        isinstance(p, dict) and "type" not in p and set(p) - {"text", "content"} for p in content
+    )
+    return output_text(content) if others or loose else text
 
 
 def text_of(content: Any) -> tuple[str, list[Any]]:
