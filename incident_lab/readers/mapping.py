@@ -103,6 +103,38 @@ def converse_text(value: Any) -> str | None:
     return "\n".join(texts)
 
 
+def langchain_tool_message(value: Any) -> dict[str, Any] | None:
+    """The fields (``content``, ``tool_call_id``, ``status``, ...) of a LangChain
+    ``ToolMessage`` in either of LangChain's serialisations, or None for anything else.
+
+    ``messages_to_dict`` writes ``{"type": "tool", "data": {...}}`` (what
+    openinference-instrumentation-langchain records); ``dumpd`` writes
+    ``{"lc": 1, "type": "constructor", "id": [..., "ToolMessage"], "kwargs": {...}}``
+    (what OpenLLMetry's opentelemetry-instrumentation-langchain records).
+    """
+    value = as_dict(value)
+    if value.get("type") == "tool":
+        fields = as_dict(value.get("data"))
+    elif value.get("lc") == 1 and as_list(value.get("id"))[-1:] == ["ToolMessage"]:
+        fields = as_dict(value.get("kwargs"))
+    else:
+        return None
+    return fields if "content" in fields else None
+
+
+def content_output(content: Any) -> str:
+    """A tool message's ``content`` as the call's output: its text, or, when it holds
+    any part that is not text (an image, a JSON block, a map, a part with keys beside its
+    text), the whole content as canonical JSON, so that no part is dropped."""
+    if isinstance(content, dict):
+        return output_text(content)
+    text, others = text_of(content)
+    loose = isinstance(content, list) and any(
+        isinstance(p, dict) and "type" not in p and set(p) - {"text", "content"} for p in content
+    )
+    return output_text(content) if others or loose else text
+
+
 def text_of(content: Any) -> tuple[str, list[Any]]:
     """Flatten chat ``content`` into ``(text, other_parts)``.
 

@@ -31,11 +31,12 @@ from incident_lab.hookspecs import hookimpl
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
 from incident_lab.readers.mapping import (
     as_dict,
+    content_output,
     finish,
+    langchain_tool_message,
     nanos_to_rfc3339,
     output_text,
     str_or_none,
-    text_of,
     tool_call_step,
     tool_entry,
 )
@@ -209,7 +210,7 @@ def _timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[str, 
         failed = span["status"].get("code") in (2, "2", "STATUS_CODE_ERROR")
         if "output.value" in attrs or failed:
             reply = _tool_message(attrs)
-            output = text_of(reply["content"])[0] if reply else ""
+            output = content_output(reply["content"]) if reply else ""
             output = output or output_text(attrs.get("output.value"))
             failed = failed or bool(reply and reply.get("status") == "error")
             if failed and not output:
@@ -244,11 +245,9 @@ def _tool_message(attrs: dict[str, Any]) -> dict[str, Any] | None:
     if not (isinstance(value, str) and value.startswith('{"type": "tool"')):
         return None
     try:
-        parsed = json.loads(value)
+        return langchain_tool_message(json.loads(value))
     except ValueError:
         return None
-    data = as_dict(as_dict(parsed).get("data"))
-    return data if parsed.get("type") == "tool" and "content" in data else None
 
 
 def _is_handoff(span: dict[str, Any]) -> bool:

@@ -11,10 +11,18 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from incident_lab.readers import otel_adk, otel_agents_sdk, otel_pydantic_ai, otel_strands
+from incident_lab.readers import (
+    otel_adk,
+    otel_agents_sdk,
+    otel_langchain,
+    otel_pydantic_ai,
+    otel_strands,
+    otel_vertexai,
+)
 from incident_lab.readers.mapping import (
     as_dict,
     as_list,
+    content_output,
     converse_text,
     json_attr,
     nanos_to_rfc3339,
@@ -45,7 +53,15 @@ LEGACY_EVENTS = {
 _RESULT = "_span_result"
 #: Private mark of a tool span's call whose arguments were not recorded (see :class:`CallIndex`).
 _ANY_ARGUMENTS = "_span_without_arguments"
-_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
+#: Message roles as trajectory roles. ``model`` is Gemini's role for the model's turns,
+#: which opentelemetry-instrumentation-vertexai (2.2b0) writes as it is.
+_ROLES = {
+    "system": "system",
+    "developer": "system",
+    "user": "user",
+    "assistant": "assistant",
+    "model": "assistant",
+}
 
 
 class SpanMappingError(Exception):
@@ -177,9 +193,8 @@ def _parts_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
                 | stamp
             )
         elif ptype == "tool_call_response":
-            output, failed = _response_text(part.get("response", part.get("result")))
-            result = {"type": "tool_result", "call_id": _clean_id(part.get("id")), "output": output}
-            calls.append(result | ({"is_error": True} if failed else {}) | stamp)
+            response = part.get("response", part.get("result"))
+            calls.append(_response_step(part.get("id"), response, stamp))
         else:
             leftover.append(part)
     if role == "tool":
@@ -205,6 +220,13 @@ def _repeats_a_response(text: str, leftover: list[Any], calls: list[dict[str, An
     return not leftover and any(c["type"] == "tool_result" and c["output"] == text for c in calls)
 
 
+def _response_step(call_id: Any, response: Any, stamp: dict[str, str]) -> dict[str, Any]:
+    """The result step of a recorded function response (see :func:`_response_text`)."""
+    output, failed = _response_text(response)
+    result = {"type": "tool_result", "call_id": _clean_id(call_id), "output": output}
+    return result | ({"is_error": True} if failed else {}) | stamp
+
+
 def _response_text(response: Any) -> tuple[str, bool]:
     """A tool response's text and whether it is an error.
 
@@ -226,8 +248,14 @@ def _clean_id(value: Any) -> str | None:
     return text.strip() if text else None
 
 
-def _legacy_steps(event: dict[str, Any], stamp: dict[str, str]) -> tuple[str, list[dict[str, Any]]]:
-    """Map an older event-based GenAI span event to ``("input"|"output", steps)``."""
+def _legacy_steps(
+    span: dict[str, Any], event: dict[str, Any], stamp: dict[str, str]
+) -> tuple[str, list[dict[str, Any]]]:
+    """Map an older event-based GenAI span event to ``("input"|"output", steps)``.
+
+    A tool message's content is its output as recorded, except a Vertex AI function
+    response (:func:`otel_vertexai.structured_response`), read as a
+    ``tool_call_response`` part is."""
     attrs = dict(event["attrs"])
     body = json_attr(attrs.pop("gen_ai.event.content", None))
     if isinstance(body, dict):
@@ -236,6 +264,8 @@ def _legacy_steps(event: dict[str, Any], stamp: dict[str, str]) -> tuple[str, li
     if name == "gen_ai.choice":
         return "output", _openai_like(_choice_message(event), stamp)
     role = LEGACY_EVENTS[name]
+    if role == "tool" and otel_vertexai.structured_response(span, attrs.get("content")):
+        return "input", [_response_step(attrs.get("id"), attrs["content"], stamp)]
     msg = {"role": role, "content": json_attr(attrs.get("content")), "id": attrs.get("id")}
     msg["tool_calls"] = json_attr(attrs.get("tool_calls"))
     return "input", _openai_like(msg, stamp)
@@ -260,17 +290,37 @@ def _choice_message(event: dict[str, Any]) -> dict[str, Any]:
     return {"role": "assistant", **msg}
 
 
+def _gemini_calls(content: Any) -> list[dict[str, Any]]:
+    """The Gemini ``function_call`` parts of a message's content as OpenAI-like tool calls.
+
+    opentelemetry-instrumentation-vertexai's default events write a message's content as
+    Gemini parts (``{"function_call": {"name", "args"}}``, ``{"text": ...}``) and the
+    calls of a history message without ids; the id is the one it makes up for the same
+    call in its ``gen_ai.choice`` event and ``gen_ai.input.messages``: the function's
+    name and the index of its part among all the message's parts (its responses' ids
+    count otherwise: :func:`otel_vertexai.pair_responses` pairs them).
+    """
+    calls: list[dict[str, Any]] = []
+    for index, part in enumerate(as_list(content)):
+        call = as_dict(as_dict(part).get("function_call"))
+        name = str_or_none(call.get("name"))
+        if name:
+            function = {"name": name, "arguments": call.get("args")}
+            calls.append({"id": f"{name}_{index}", "function": function})
+    return calls
+
+
 def _openai_like(msg: dict[str, Any], stamp: dict[str, str]) -> list[dict[str, Any]]:
     """Steps from an older-convention message (OpenAI-like ``content`` + ``tool_calls``)."""
-    text, others = text_of(msg.get("content"))
     role = msg.get("role")
     if role == "tool":  # a JSON output (decoded from its string) is kept whole, as JSON
-        output = output_text(msg.get("content")) if others else text
+        output = content_output(msg.get("content"))
         return [
             {"type": "tool_result", "call_id": _clean_id(msg.get("id")), "output": output} | stamp
         ]
+    text, _ = text_of(msg.get("content"))
     steps: list[dict[str, Any]] = []
-    calls = as_list(msg.get("tool_calls"))
+    calls = as_list(msg.get("tool_calls")) or _gemini_calls(msg.get("content"))
     if text or not calls:
         steps.append(
             {"type": "message", "role": _ROLES.get(str(role), "user"), "content": text} | stamp
@@ -334,7 +384,7 @@ def _add_event_steps(
         if event["name"] == "gen_ai.choice" and _choice_index(event) not in (None, 0):
             others.append(_choice_message(event))
         elif event["name"] in LEGACY_EVENTS or event["name"] == "gen_ai.choice":
-            kind, steps = _legacy_steps(event, {})
+            kind, steps = _legacy_steps(span, event, {})
             if kind == "input":
                 inputs.extend(steps)
             else:
@@ -352,12 +402,14 @@ def _add_tool_steps(
     """An ``execute_tool`` span's call (at its start) and result or error (at its end)."""
     attrs, errored = otel_strands.tool_attrs(span, otel_pydantic_ai.tool_attrs(span))
     attrs, adk_error = otel_adk.tool_attrs(span, attrs)
+    attrs, langchain_error = otel_langchain.tool_attrs(span, attrs)
     name = str_or_none(attrs.get("gen_ai.tool.name")) or "unknown_tool"
     call_id = _clean_id(attrs.get("gen_ai.tool.call.id"))
     call = tool_call_step(name, attrs.get("gen_ai.tool.call.arguments"), call_id) | start
     calls.append(call)
     status = span["status"]
-    failed = errored or adk_error or status.get("code") in (2, "2", "STATUS_CODE_ERROR")
+    failed = errored or adk_error or langchain_error
+    failed = failed or status.get("code") in (2, "2", "STATUS_CODE_ERROR")
     failed = failed or "error.type" in attrs
     recorded = attrs.get("gen_ai.tool.call.result")
     result: dict[str, Any] | None = None
@@ -415,6 +467,8 @@ def span_timeline(span: dict[str, Any]) -> list[tuple[int, int, str, list[dict[s
             with_alternatives(_parts_steps(choices[0], end), choices[1:], end, _parts_steps)
         )
     _add_event_steps(span, end, inputs, outputs)
+    if otel_vertexai.ours(span):
+        otel_vertexai.pair_responses(inputs)
     calls: list[dict[str, Any]] = []
     if operation(span) == "execute_tool":
         _add_tool_steps(span, start, end, calls, outputs)

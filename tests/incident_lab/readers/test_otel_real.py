@@ -142,6 +142,38 @@ def test_a_conversation_split_over_several_files_is_one_session(tmp_path: Path) 
     assert [r.accepted for r in alone] == [False]
 
 
+@pytest.mark.parametrize("output", ['{"error": null}', '{"result": "none"}', '[{"json": 1}]'])
+def test_a_tool_output_that_reads_as_json_is_kept_as_recorded(tmp_path: Path, output: str) -> None:
+    """openai-v2 records the application's tool message text: one that happens to be
+    JSON shaped like a Gemini function response is that text (compact), not unwrapped,
+    and ``{"error": null}`` is no failed call."""
+    mode = "v2.1b0_capture_true"
+    shutil.copy(REAL / mode / "traces.jsonl", tmp_path / "traces.jsonl")
+    lines = []
+    for line in (REAL / mode / "logs.jsonl").read_text().splitlines():
+        export = json.loads(line)
+        for resource in export["resourceLogs"]:
+            for scope in resource["scopeLogs"]:
+                for record in scope["logRecords"]:
+                    names = [a["value"] for a in record["attributes"] if a["key"] == "event.name"]
+                    if names == [{"stringValue": "gen_ai.tool.message"}]:
+                        _set_body(record, "content", output)
+        lines.append(json.dumps(export))
+    (tmp_path / "logs.jsonl").write_text("\n".join(lines) + "\n")
+    sessions, rejects = _read([str(tmp_path)])
+    assert not rejects
+    results = [s for s in sessions[0]["steps"] if s["type"] == "tool_result"]
+    compact = json.dumps(json.loads(output), separators=(",", ":"))
+    assert [(r["output"], r.get("is_error", False)) for r in results] == [(compact, False)] * 2
+
+
+def _set_body(record: dict, key: str, text: str) -> None:
+    """Set ``key`` of a log record's map body to the string ``text``."""
+    for pair in record["body"]["kvlistValue"]["values"]:
+        if pair["key"] == key:
+            pair["value"] = {"stringValue": text}
+
+
 def test_log_records_that_are_not_genai_and_have_no_span_are_rejected(tmp_path: Path) -> None:
     """An application log line in the logs file is a reject; a GenAI one without span is read."""
     log = {
