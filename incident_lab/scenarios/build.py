@@ -200,7 +200,10 @@ def _choose_payload(
         return payload_from_text(text, turns, fixtures)
     if payload_step is not None:
         return payload_at_step(payload_step, prov_view, steps, turns, fixtures)
-    found = payload_from_provenance(prov_view, steps, turns, fixtures, first_unsafe, unsafe or ())
+    markers = carried_markers(prov_view, steps, unsafe or [first_unsafe])
+    found = payload_from_provenance(
+        prov_view, steps, turns, fixtures, first_unsafe, unsafe or (), markers
+    )
     if found is not None:
         return found
     if indirect:
@@ -218,9 +221,9 @@ def _choose_payload(
         for i in unsafe:
             if i not in copied and (t := copied_text(work, i, prov_view, "")) is not None:
                 copied[i] = t
-        for i, (_, marker) in carried_markers(prov_view, steps, unsafe).items():
-            copied.setdefault(i, marker)  # a code a call carries, planted by one output
-        found = payload_from_dependency(prov_view, steps, turns, fixtures, unsafe, copied=copied)
+        found = payload_from_dependency(
+            prov_view, steps, turns, fixtures, unsafe, copied=copied, planted=markers
+        )
         if found is not None:
             return found
     pre_turns, _ = replay_parts(work, before=first_unsafe + 1)

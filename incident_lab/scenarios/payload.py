@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -418,16 +418,19 @@ def payload_from_provenance(
     fixtures: list[dict[str, Any]],
     first_unsafe: int,
     unsafe: Collection[int] = (),
+    markers: dict[int, tuple[int, str]] | None = None,
 ) -> PayloadCandidate | None:
     """The instruction span that supplied the unsafe step's instruction or values, whole.
 
     Order: the span the first unsafe call or obedient answer depends on (provenance links
     them); else the span an attacker value was taken from; else the highest-scoring
-    instruction span before the first unsafe step. None when there is no span.
+    instruction span before the first unsafe step. None when there is no span. A span of
+    the document the user handed the task to is passed over for the output that planted a
+    code an unsafe call carries (``markers``: :func:`carried_markers`, found when None).
     """
     unsafe = unsafe or (first_unsafe,)
     spans = prov.instructions
-    markers = carried_markers(prov, steps, unsafe)
+    markers = carried_markers(prov, steps, unsafe) if markers is None else markers
     for index, reason in _links(prov, first_unsafe, markers):
         if 0 <= index < len(spans) and not _host_step(prov, index):
             span = spans[index]
@@ -438,13 +441,7 @@ def payload_from_provenance(
             found = _span_candidate(span, steps, turns, fixtures, "provenance", why, prov, unsafe)
             if found is not None:
                 return found
-    before = [s for k, s in enumerate(spans) if s.step < first_unsafe and not _host_step(prov, k)]
-    sources = _value_steps(prov, unsafe) or {j for j, _ in markers.values()}
-    if sources:
-        # the content the unsafe calls took their destinations (else planted markers) from,
-        # not a span elsewhere
-        before = [s for s in before if s.step in sources]
-    for span in sorted(before, key=lambda s: -s.score):
+    for span in sorted(_spans_before(prov, first_unsafe, unsafe, markers), key=lambda s: -s.score):
         why = (
             f"the strongest instruction span before the unsafe step: {span.source} at step "
             f"{span.step} (cues: {', '.join(span.cues) or 'none'}, score {span.score:.2f})"
@@ -453,6 +450,25 @@ def payload_from_provenance(
         if found is not None:
             return found
     return None
+
+
+def _spans_before(
+    prov: Any, first_unsafe: int, unsafe: Collection[int], markers: dict[int, tuple[int, str]]
+) -> list[Any]:
+    """The instruction spans before the first unsafe step that can be the payload: not the
+    host's own steps; only those in the content the unsafe calls took a destination from,
+    when they did; else none of the document the user handed the task to but in an output
+    that planted a code a call carries (``markers``)."""
+    spans = prov.instructions
+    keep = [k for k, s in enumerate(spans) if s.step < first_unsafe and not _host_step(prov, k)]
+    sources = _value_steps(prov, unsafe)
+    if sources:
+        # the content the unsafe calls took their destinations from, not a span elsewhere
+        keep = [k for k in keep if spans[k].step in sources]
+    elif markers:
+        planted = {j for j, _ in markers.values()}
+        keep = [k for k in keep if spans[k].step in planted or k not in prov.delegated]
+    return [spans[k] for k in keep]
 
 
 def _host_step(prov: Any, index: int) -> bool:
@@ -515,59 +531,91 @@ def carried_markers(
     sends to names where the attack is.
 
     Not a planted marker: a token the whole argument is (an order id the call acts on), one
-    that several outputs hold, and one that stands in its output only as a data value (the
-    whole of a JSON string, a side of a ``NAME=VALUE`` line: a record's id, a key a config
-    file holds, which the call carries as data; review rev-marker33 H1, M). The first
+    that several outputs hold, and one that stands in its output only as data: the whole of
+    a JSON string, a side of a ``NAME=VALUE`` line, or a secret or personal value the
+    :mod:`incident_lab.pii` table finds there (a record's id, a leaked key, a passport
+    number the call carries as data: reviews rev-marker33 H1, rev-marker33b H1'). The first
     :data:`_MARKER_TOKENS` distinct codes of a call are looked at, whatever they are."""
+    from incident_lab.provenance.analysis import code_markers
     from incident_lab.provenance.model import UNTRUSTED_SOURCES
 
-    given, read = _codes_given_and_outputs(prov, steps)
+    sources: dict[int, str] = getattr(prov, "sources", None) or {}
+    outputs = _Outputs(
+        (j, str(steps[j].get("output") or ""))
+        for j in range(len(steps))
+        if sources.get(j) in UNTRUSTED_SOURCES and steps[j].get("type") == "tool_result"
+    )
+    trusted: set[str] = set()
+    told = 0  # the steps before it whose codes ``trusted`` holds
     found: dict[int, tuple[int, str]] = {}
     for i in sorted(unsafe):
         call = prov.call_at(i)
         if call is None:
             continue
+        for j in range(told, min(i, len(steps))):
+            if sources.get(j) in ("user", "system"):
+                trusted.update(
+                    t.casefold() for t in code_markers(str(steps[j].get("content") or ""))
+                )
+        told = max(told, min(i, len(steps)))
         # an argument copied whole from an output depends on it already (its own link)
         written = [a.value for a in call.args if a.origin not in UNTRUSTED_SOURCES]
-        planted = _first_planted(
-            [v for v in written if isinstance(v, str)],
-            set().union(*(keys for j, keys in given if j < i)),
-            [(j, out, folded) for j, out, folded in read if j < i],
-        )
+        planted = _first_planted([v for v in written if isinstance(v, str)], trusted, outputs, i)
         if planted is not None:
             found[i] = planted
     return found
 
 
-def _codes_given_and_outputs(
-    prov: Any, steps: list[dict[str, Any]]
-) -> tuple[list[tuple[int, set[str]]], list[tuple[int, str, str]]]:
-    """The codes each user or system turn wrote (step, folded codes), and each untrusted
-    tool output (step, text, folded text): read once for all the unsafe calls."""
-    from incident_lab.provenance.analysis import code_markers
-    from incident_lab.provenance.model import UNTRUSTED_SOURCES
+class _Outputs:
+    """The untrusted tool outputs of a session, each folded to lower case once, when first
+    looked in, and the verdict for each (output, code) kept: several unsafe calls carry the
+    same codes."""
 
-    sources: dict[int, str] = getattr(prov, "sources", None) or {}
-    given = [
-        (j, {t.casefold() for t in code_markers(str(steps[j].get("content") or ""))})
-        for j in range(len(steps))
-        if sources.get(j) in ("user", "system")
-    ]
-    read = [
-        (j, out, out.casefold())
-        for j in range(len(steps))
-        if sources.get(j) in UNTRUSTED_SOURCES and steps[j].get("type") == "tool_result"
-        for out in (str(steps[j].get("output") or ""),)
-    ]
-    return given, read
+    def __init__(self, outputs: Iterator[tuple[int, str]]) -> None:
+        self.texts = dict(outputs)
+        self.folded: dict[int, str] = {}
+        self.verdicts: dict[tuple[int, str], tuple[int, int] | None] = {}
+
+    def holder(self, token: str, key: str, before: int) -> tuple[int, str] | None:
+        """``(step, token as written there)`` of the one output before step ``before`` that
+        holds ``token`` as a token of its own, not only as data; None when none or several
+        hold it."""
+        held = [
+            (j, at)
+            for j in self.texts
+            if j < before and (at := self._place(j, token, key)) is not None
+        ]
+        if len(held) != 1:
+            return None
+        j, (x, y) = held[0]
+        if (x, y) == (-1, -1):
+            return None  # it holds the code only as data
+        return j, self.texts[j][x:y]
+
+    def _place(self, j: int, token: str, key: str) -> tuple[int, int] | None:
+        """Where output ``j`` first holds ``token`` as a planted code, ``(-1, -1)`` when it
+        holds it only as data, None when not at all."""
+        if (j, key) not in self.verdicts:
+            folded = self.folded.get(j)
+            if folded is None:
+                folded = self.folded[j] = self.texts[j].translate(_ASCII_LOWER)
+            verdict = None
+            if key in folded:
+                hits = _token_hits(self.texts[j], token, folded)
+                if hits:
+                    verdict = next(
+                        ((x, y) for x, y in hits if not _data_value(self.texts[j], x, y)), (-1, -1)
+                    )
+            self.verdicts[(j, key)] = verdict
+        return self.verdicts[(j, key)]
 
 
 def _first_planted(
-    texts: list[str], trusted: set[str], outputs: list[tuple[int, str, str]]
+    texts: list[str], trusted: set[str], outputs: _Outputs, before: int
 ) -> tuple[int, str] | None:
     """The first of the first :data:`_MARKER_TOKENS` distinct codes of ``texts`` (a call's
-    written arguments) that is not a whole text nor ``trusted`` and that one of ``outputs``
-    planted (:func:`_planted`)."""
+    written arguments) that is not a whole text nor ``trusted`` and that one output before
+    step ``before`` planted (:meth:`_Outputs.holder`)."""
     from incident_lab.provenance.analysis import code_markers
 
     seen: set[str] = set()
@@ -581,74 +629,98 @@ def _first_planted(
             if len(seen) > _MARKER_TOKENS:
                 return None
             if key != whole and key not in trusted:
-                planted = _planted(token, key, outputs)
+                planted = outputs.holder(token, key, before)
                 if planted is not None:
                     return planted
     return None
 
 
-def _planted(token: str, key: str, outputs: list[tuple[int, str, str]]) -> tuple[int, str] | None:
-    """``(step, token as written there)`` of the one output of ``outputs`` (step, text, folded
-    text) that holds ``token`` as a token of its own, not only as a data value; None when
-    none or several hold it."""
-    holders = [
-        (j, hits)
-        for j, out, folded in outputs
-        if key in folded and (hits := _token_hits(out, token))
-    ]
-    if len(holders) != 1:
-        return None
-    j, hits = holders[0]
-    out = next(o for k, o, _ in outputs if k == j)
-    if all(_data_value(out, x, y) for x, y in hits):
-        return None
-    x, y = hits[0]
-    return j, out[x:y]
+#: ASCII capitals to lower case, nothing else: a text folded with it keeps its length, so a
+#: place found in the folded text is the same place in the text (codes are ASCII).
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def _token_hits(text: str, token: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of each place ``text`` holds ``token`` (in any case) as a token of its
-    own: no letter, digit or ``_`` next to it, nor a ``.``/``-`` joining another one (a JSON
-    escape such as ``\\n`` before it is an edge). The first :data:`_MARKER_HITS` only."""
+def _token_hits(text: str, token: str, folded: str | None = None) -> list[tuple[int, int]]:
+    """``(start, end)`` of each place ``text`` holds the code ``token`` (ASCII, in any case)
+    as a token of its own: no letter, digit or ``_`` next to it, nor a ``.``/``-`` joining
+    another one (a JSON escape such as ``\\n`` before it is an edge). Of the first
+    :data:`_MARKER_HITS` places it occurs at all; ``folded`` is ``text`` through
+    :data:`_ASCII_LOWER`, when the caller has it."""
+    folded = text.translate(_ASCII_LOWER) if folded is None else folded
+    key = token.translate(_ASCII_LOWER)
     hits = []
-    for m in re.finditer(re.escape(token), text, re.I):
-        x, y = m.span()
-        left = text[max(0, x - 2) : x]
-        right = text[y : y + 2]
-        joined_left = (
-            left[-1:].isalnum()
-            or left[-1:] == "_"
-            or (left[-1:] in (".", "-") and (left[:1].isalnum() or left[:1] == "_"))
-        )
-        escaped = len(left) == 2 and left[0] == "\\" and left[1] in "nrt"
-        joined_right = (
-            right[:1].isalnum()
-            or right[:1] == "_"
-            or (right[:1] in (".", "-") and (right[1:].isalnum() or right[1:] == "_"))
-        )
-        if (escaped or not joined_left) and not joined_right:
+    at = folded.find(key)
+    for _ in range(_MARKER_HITS):
+        if at < 0:
+            break
+        x, y = at, at + len(key)
+        if _own_token(text, x, y):
             hits.append((x, y))
-            if len(hits) >= _MARKER_HITS:
-                break
+        at = folded.find(key, at + 1)
     return hits
+
+
+def _own_token(text: str, x: int, y: int) -> bool:
+    """Whether ``text[x:y]`` is a token of its own (see :func:`_token_hits`)."""
+    left = text[max(0, x - 2) : x]
+    right = text[y : y + 2]
+    joined_left = (
+        left[-1:].isalnum()
+        or left[-1:] == "_"
+        or (left[-1:] in (".", "-") and (left[:1].isalnum() or left[:1] == "_"))
+    )
+    escaped = len(left) == 2 and left[0] == "\\" and left[1] in "nrt"
+    joined_right = (
+        right[:1].isalnum()
+        or right[:1] == "_"
+        or (right[:1] in (".", "-") and (right[1:].isalnum() or right[1:] == "_"))
+    )
+    return (escaped or not joined_left) and not joined_right
 
 
 #: A ``NAME=VALUE`` line (a config or environment file's).
 _ASSIGNMENT = re.compile(
     r"[ \t]{0,40}[A-Za-z_][\w.-]{0,80}[ \t]{0,3}=[ \t]{0,3}\S{1,300}[ \t]{0,40}"
 )
+#: The longest line :data:`_ASSIGNMENT` can match.
+_ASSIGNMENT_LINE = 470
+
+
+def _assignment_line(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` sits on a ``NAME=VALUE`` line; a line longer than any
+    such line is not read (a megabyte of JSON on one line costs no copy)."""
+    reach = max(0, start - _ASSIGNMENT_LINE)
+    line_start = text.rfind("\n", reach, start) + 1
+    if line_start == 0 and reach > 0:
+        return False
+    line_end = text.find("\n", end, end + _ASSIGNMENT_LINE)
+    if line_end < 0:
+        if len(text) > end + _ASSIGNMENT_LINE:
+            return False
+        line_end = len(text)
+    return _ASSIGNMENT.fullmatch(text, line_start, line_end) is not None
+
+
+#: How far around a code :func:`_data_value` asks the pii table for a value over it.
+_PII_REACH = 120
 
 
 def _data_value(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` stands there as a data value: the whole of a JSON string
-    (``"id": "txn_001"``) or on a ``NAME=VALUE`` line."""
+    """Whether ``text[start:end]`` stands there as data: the whole of a JSON string
+    (``"id": "txn_001"``), on a ``NAME=VALUE`` line, or inside a secret or personal value
+    the :mod:`incident_lab.pii` table finds (a key in YAML, a passport number)."""
+    from incident_lab import pii
+
     inner = _json_string(text, start, end)
     if inner is not None and text[inner[0] : inner[1]].strip() == text[start:end]:
         return True
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line = text[line_start : len(text) if line_end < 0 else line_end]
-    return _ASSIGNMENT.fullmatch(line) is not None
+    if _assignment_line(text, start, end):
+        return True
+    lo, hi = max(0, start - _PII_REACH), min(len(text), end + _PII_REACH)
+    return any(
+        f.start + lo < end and f.end + lo > start
+        for f in pii.find(text[lo:hi], pii.SENSITIVE_CATEGORIES)
+    )
 
 
 def _value_steps(prov: Any, unsafe: Collection[int]) -> set[int]:
@@ -679,12 +751,11 @@ def _links(
     unsafe step's links first, then by step. A call's "does what it asks" link to a span in
     another step than every untrusted destination of the call came from is left out: the
     destinations say where the attack is (an ask for the model's setup in a page read
-    before is not the mail that supplied the recipient). With no destination, a marker the
-    call carries (``markers``: :func:`carried_markers`) does the same for a span with no
-    strong cue (the brief's own "Create a follow-up note ..." step is not the memo that
-    planted the code the note carries)."""
-    from incident_lab.provenance.cues import STRONG_CUES
-
+    before is not the mail that supplied the recipient). With no destination, a code the
+    call carries (``markers``: :func:`carried_markers`) does the same for a span of the
+    document the user handed the task to (the brief's own "log a follow-up note" step is
+    not the memo that planted the code the note carries; a span the user did not hand the
+    task to keeps its link: review rev-marker33b H3)."""
     spans = prov.instructions
     links: list[tuple[int, int, str]] = []
     for call in prov.unrequested_calls:
@@ -694,8 +765,7 @@ def _links(
             not sources
             and planted is not None
             and call.instruction is not None
-            and 0 <= call.instruction < len(spans)
-            and not any(c.split(":")[0] in STRONG_CUES for c in spans[call.instruction].cues)
+            and call.instruction in prov.delegated
         ):
             sources = {planted[0]}
         if call.instruction is not None and (
@@ -745,6 +815,7 @@ def _dependencies(
     unsafe: list[int],
     copied: dict[int, str],
     same_turn: bool,
+    planted: dict[int, tuple[int, str]] | None = None,
 ) -> list[tuple[int, str]]:
     """``(tool-result step, why)`` the unsafe steps depended on, most direct first."""
     from incident_lab.provenance.model import UNTRUSTED_SOURCES
@@ -757,15 +828,7 @@ def _dependencies(
                 deps.append(
                     (arg.step, f"the {call.tool} call at step {i} takes {arg.path} from it")
                 )
-        text = copied.get(i)
-        for j in range(min(i, len(steps)) - 1, -1, -1):
-            if (
-                text
-                and steps[j].get("type") == "tool_result"
-                and text in str(steps[j].get("output"))
-            ):
-                deps.append((j, f"step {i} repeats {text[:40]!r} from it"))
-                break
+        deps.extend(_repeated_from(steps, i, copied.get(i), (planted or {}).get(i)))
     if same_turn and unsafe:
         first = min(unsafe)
         last_user = max(
@@ -794,6 +857,23 @@ def _dependencies(
     return deps
 
 
+def _repeated_from(
+    steps: list[dict[str, Any]], i: int, text: str | None, planted: tuple[int, str] | None
+) -> list[tuple[int, str]]:
+    """``(tool-result step, why)`` of the output step ``i`` repeats ``text`` from (the
+    latest before it), and of the one that planted the code it carries (``planted``)."""
+    deps: list[tuple[int, str]] = []
+    for j in range(min(i, len(steps)) - 1, -1, -1):
+        if text and steps[j].get("type") == "tool_result" and text in str(steps[j].get("output")):
+            deps.append((j, f"step {i} repeats {text[:40]!r} from it"))
+            break
+    if planted is not None:
+        deps.append(
+            (planted[0], f"the call at step {i} carries {planted[1][:40]!r}, planted there")
+        )
+    return deps
+
+
 def payload_from_dependency(
     prov: Any,
     steps: list[dict[str, Any]],
@@ -803,6 +883,7 @@ def payload_from_dependency(
     *,
     copied: dict[int, str] | None = None,
     same_turn: bool = True,
+    planted: dict[int, tuple[int, str]] | None = None,
 ) -> PayloadCandidate | None:
     """The untrusted content the unsafe steps depended on, when no span is tied to them.
 
@@ -813,9 +894,13 @@ def payload_from_dependency(
     injected block of its strongest instruction span (the provenance view's), else the block
     around the copied text, else the paragraph an unsafe call took a value from, else all
     of it: never the user's turn, which only asked for the task.
+    A code an unsafe call carries that an output planted (``planted``: call step ->
+    ``(output step, code)``, :func:`carried_markers`) counts as text the step copied
+    from that output, at the place the output plants it.
     """
     copied = copied or {}
-    for j, reason in _dependencies(prov, steps, unsafe, copied, same_turn):
+    planted = planted or {}
+    for j, reason in _dependencies(prov, steps, unsafe, copied, same_turn, planted):
         if not 0 <= j < len(steps):
             continue
         location = _location_of_step(steps, j)
@@ -836,14 +921,10 @@ def payload_from_dependency(
             if found is not None:
                 return found
         score = 0.0
-        for text in copied.values():
-            at = content.find(text) if text else -1
-            if at >= 0:
-                inner = _json_string(content, at, at + len(text))
-                # a record's field is what its writer wrote, whole; else the block around
-                a, b = inner or injected_block(content, at, at + len(text))
-                reason += f"; the {'field' if inner else 'block'} that holds {text[:40]!r}"
-                break
+        held = _holding_block(content, copied, [c for h, c in planted.values() if h == j])
+        if held is not None:
+            a, b, where = held
+            reason += where
         else:
             value = _taken_value(prov, unsafe, j, content)
             paragraph = None if value is None else _paragraph(content, *value)
@@ -853,6 +934,28 @@ def payload_from_dependency(
         why = f"{head}: {reason}"
         return PayloadCandidate(content[a:b], "fixture", location[1], a, score, "dependency", why)
     return None
+
+
+def _holding_block(
+    content: str, copied: dict[int, str], codes: list[str]
+) -> tuple[int, int, str] | None:
+    """``(start, end, why)`` of the part of ``content`` that holds the first text an answer
+    copied from it, else the first code it planted (:func:`_planted_at`): the JSON string
+    field around it, whole (its writer wrote it), else the injected block around it."""
+    places = [(text, content.find(text) if text else -1) for text in copied.values()]
+    places += [(code, _planted_at(content, code)) for code in codes]
+    for text, at in places:
+        if at >= 0:
+            inner = _json_string(content, at, at + len(text))
+            a, b = inner or injected_block(content, at, at + len(text))
+            return a, b, f"; the {'field' if inner else 'block'} that holds {text[:40]!r}"
+    return None
+
+
+def _planted_at(content: str, code: str) -> int:
+    """Where ``content`` first holds ``code`` as a token of its own and not as data
+    (:func:`_token_hits`, :func:`_data_value`), -1 when nowhere."""
+    return next((x for x, y in _token_hits(content, code) if not _data_value(content, x, y)), -1)
 
 
 #: How far from a value :func:`_json_string` looks for the quotes around it.
@@ -865,13 +968,18 @@ def _json_string(content: str, lo: int, hi: int) -> tuple[int, int] | None:
     does not sit in one: the nearest unescaped quotes on either side, on its line, the
     left one after ``:``, ``[`` or ``,`` and the right one before ``,``, ``}`` or ``]``.
     Reads at most :data:`_JSON_REACH` characters each way."""
-    left = lo - 1
-    while left >= max(0, lo - _JSON_REACH) and content[left] not in '"\n':
-        left -= 1
-    right = hi
-    while right < min(len(content), hi + _JSON_REACH) and content[right] not in '"\n':
-        right += 1
-    if not (left >= 0 and right < len(content) and content[left] == content[right] == '"'):
+    reach = max(0, lo - _JSON_REACH)
+    left = max(content.rfind('"', reach, lo), content.rfind("\n", reach, lo))
+    ends = [
+        at
+        for at in (
+            content.find('"', hi, hi + _JSON_REACH),
+            content.find("\n", hi, hi + _JSON_REACH),
+        )
+        if at >= 0
+    ]
+    right = min(ends) if ends else -1
+    if not (left >= 0 and right >= 0 and content[left] == content[right] == '"'):
         return None
     if _escaped(content, left) or _escaped(content, right):
         return None  # an escaped quote inside the value: its edges are further out
