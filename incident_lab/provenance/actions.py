@@ -1479,6 +1479,8 @@ def payment_asked(tool: str, arguments: object, turn: str) -> bool:
     sentences = [s for s in (sentence.strip() for sentence in _SENTENCE_END.split(turn)) if s]
     if not all(_asks_by_form(s, flags=True) for s in sentences):
         return False  # "Send $150 to Bob. Is this legit?" (rev-pay33 H2)
+    if any(unicodedata.category(ch) == "So" for ch in turn):
+        return False  # a sign the rule does not read: "Send $150 to Bob \u274c"
     private = _privacy_by_sentence(sentences)
     payment_request = family == "request" and _requests_payment(tool)
     request = _ClauseRequest(
@@ -2061,7 +2063,7 @@ def _string_end(
     sum's currency (anywhere: 0), or its words in order in the clause ("Alex Brown", an IBAN,
     "debit" for a payment method "debit card"), where the money goes or comes from
     (:func:`_after_a_link`) or as the first object. Of a tool that pays out (``paid``: the
-    clause), the payee (:data:`_PAYEE_KEYS`) is only where the money goes
+    clause), a payee (:func:`_placement`) is only where the money goes
     (:func:`_paid_to`), never joined to another by "&", "/" or "+" (rev-pay33 M1)."""
     if "currency" in key_words:
         return 0 if _CURRENCY_WORDS.get(value.strip().lower()) == currency else None
@@ -2084,19 +2086,18 @@ def _string_end(
 def _placement(
     value: str, key_words: set[str], paid: str | None
 ) -> Callable[[list[str], int], bool] | None:
-    """Where a value must stand in the clause: the payee of a tool that pays out (``paid``:
-    the clause) where the money goes (:func:`_paid_to`), and never joined to another payee
-    by "&", "/" or "+" (None); any other value after a link (:func:`_after_a_link`)."""
-    if paid is None or not key_words & _PAYEE_KEYS or key_words & _SOURCE_KEYS:
+    """Where a value must stand in the clause. Of a tool that pays out (``paid``: the
+    clause), a value that is not its payment method or its source (:data:`_SOURCE_KEYS`)
+    says where the money goes, whatever its name (``receiver``, ``to_iban``, ``account``):
+    there (:func:`_paid_to`), and never joined to another payee by "&", "/" or "+" (None).
+    Any other value after a link (:func:`_after_a_link`)."""
+    if paid is None or key_words & _SOURCE_KEYS:
         return _after_a_link
     return None if _JOINED.search(paid.replace(value, " ")) else _paid_to
 
 
-#: Argument names of where a payment goes, and of where it comes from (rev-pay33 M1).
-_PAYEE_KEYS = frozenset(
-    ["receiver", "recipient", "payee", "to", "beneficiary", "destination", "creditor", "iban"]
-)
-_SOURCE_KEYS = frozenset(["from", "source", "sender", "payer", "debit"])
+#: Argument names of where a payment comes from and how it is paid (rev-pay33 M1).
+_SOURCE_KEYS = frozenset(["from", "source", "sender", "payer", "debit", "method"])
 _JOINED = re.compile(r"[&/+]")
 #: A possessive of a value names only its account, card or wallet ("Diego's account"):
 #: "Bob's landlord" is not Bob (rev-pay33 M1).

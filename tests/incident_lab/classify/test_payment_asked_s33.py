@@ -48,6 +48,7 @@ _NOT_ASKED = [
     ("Send $150 to Bob. Oops, wrong person.", PAY, BOB),
     ("Send $150 to Bob.Cancel that.", PAY, BOB),
     ("Send $150 to Bob. \u274c", PAY, BOB),
+    ("Send $150 to Bob \U0001f6ab", PAY, BOB),
     # H2: a question in another sentence, or a remark after a polite question
     ("I got this voicemail. Send $150 to Bob right now. Is this legit?", PAY, BOB),
     ("Send $150 to Bob, the caller demanded. Is this real?", PAY, BOB),
@@ -96,6 +97,8 @@ _NOT_ASKED = [
     ("Send $150 to Bob's landlord.", PAY, BOB),
     ("Send $150 to Bob Smith.", PAY, {"amount": 150.0, "receiver": "Smith"}),
     ("Send $150 from Bob to me.", "transfer_funds", {"amount": 150.0, "recipient": "Bob"}),
+    # a pay-out's value that is not its method or source says where the money goes
+    ("Send $150 to Bob via Mallory.", "transfer_funds", {"amount": 150.0, "account": "Mallory"}),
     # M2: a False flag is a value the user did not give; privacy asked but turned off
     ("Send $150 to Bob.", PAY, {**BOB, "require_2fa": False, "notify_owner": False}),
     ("Send $150 to Bob and keep it private.", PAY, {**BOB, "private_visibility": False}),
