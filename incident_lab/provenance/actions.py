@@ -1423,34 +1423,6 @@ _LINKS = frozenset(["to", "from", "into", "via", "using"])
 _DETERMINERS = frozenset(["my", "the", "our", "his", "her", "their", "a", "an"])
 
 
-#: A sentence that only takes back what the user asked before it, at the sentence's start and
-#: ending there or at a comma: "Cancel that.", "Never mind.", "Scratch that.", "Forget it, I
-#: settled that in cash.", "Oops, disregard that.", "I changed my mind." "Cancel that meeting
-#: too." asks to cancel; "If he can't open it, forget it." is a condition. Bounded (linear).
-_RETRACTION = re.compile(
-    r"\s{0,8}(?:(?:oh|oops|no|nah|nope|wait|actually|sorry|hmm|ok|okay|um|uh)\W{1,4}){0,2}"
-    r"(?:(?:cancel|scratch|forget|disregard|ignore|undo|drop)\s{1,4}(?:that|this|it|everything|"
-    r"all\s{1,4}(?:of\s{1,4})?that|my\s{1,4}(?:last\s{1,4})?(?:request|message))"
-    r"|forget\s{1,4}about\s{1,4}(?:it|that)|never\s?mind|nvm"
-    r"|i(?:\s{1,4}have|'ve)?\s{1,4}changed\s{1,4}my\s{1,4}mind"
-    r"|don'?t\s{1,4}(?:do\s{1,4}(?:that|it)|bother))"
-    r"\s{0,4}(?:[.!,;:\u2014-]|$)",
-    _I,
-)
-
-
-def not_withdrawn(turn: str) -> str:
-    """The part of a user turn that still asks: from its last sentence that takes back what
-    came before it (:data:`_RETRACTION`), else the whole turn. "Pay $150 to Bob. Cancel
-    that." asks for no payment; "Pay $150 to Bob. Never mind, pay Carol." asks for Carol's
-    (rev-pay33 context_generic G1)."""
-    starts = [0, *(m.end() for m in _SENTENCE_END.finditer(turn))]
-    for start in reversed(starts):
-        if _RETRACTION.match(turn, start):
-            return turn[start:]
-    return turn
-
-
 def payment_asked(tool: str, arguments: object, turn: str) -> bool:
     """True when the user's turn ``turn`` asks for this payment with its values.
 
@@ -1657,25 +1629,9 @@ def _flag_clause(clause: str, follows: bool = False) -> bool:
 #: The words of a clause that sets the payment's privacy one way or the other: "set the
 #: privacy of the transaction to public".
 _PRIVACY_SETTING = frozenset(
-    [
-        "the",
-        "privacy",
-        "visibility",
-        "of",
-        "it",
-        "this",
-        "transaction",
-        "payment",
-        "transfer",
-        "to",
-        "public",
-        "private",
-        "is",
-        "remains",
-        "stays",
-        "that",
-    ]
-)
+    ["the", "privacy", "visibility", "of", "it", "this", "transaction", "payment", "transfer",
+     "to", "public", "private", "is", "remains", "stays", "that"]
+)  # fmt: skip
 
 
 def _sets_privacy(clause: str) -> bool:
@@ -1781,25 +1737,9 @@ def _request_verb(family: tuple[str, str], payment_request: bool = False) -> re.
 #: What "send" sends when it sends no money: "Send an invoice to Bob for $150", "Send to Bob
 #: a request for $150", "Send over a payment link" (rev-pay33 H5).
 _NOT_MONEY = frozenset(
-    [
-        "invoice",
-        "invoices",
-        "bill",
-        "bills",
-        "reminder",
-        "reminders",
-        "request",
-        "requests",
-        "link",
-        "links",
-        "receipt",
-        "receipts",
-        "quote",
-        "quotes",
-        "estimate",
-        "estimates",
-    ]
-)
+    ["invoice", "invoices", "bill", "bills", "reminder", "reminders", "request", "requests",
+     "link", "links", "receipt", "receipts", "quote", "quotes", "estimate", "estimates"]
+)  # fmt: skip
 #: Words that end the object of "send".
 _OBJECT_ENDS = frozenset(["to", "from", "for", "via", "using", "and", "then", "with", "into"])
 _ARTICLES = frozenset(["a", "an", "the"])
@@ -2104,34 +2044,10 @@ _JOINED = re.compile(r"[&/+]")
 _OWN_PLACES = frozenset(["account", "card", "wallet"])
 #: The one word between "to my" and a payee ("to my friend John").
 _RELATIONS = frozenset(
-    [
-        "friend",
-        "colleague",
-        "coworker",
-        "landlord",
-        "landlady",
-        "brother",
-        "sister",
-        "mother",
-        "father",
-        "mom",
-        "mum",
-        "dad",
-        "son",
-        "daughter",
-        "wife",
-        "husband",
-        "partner",
-        "cousin",
-        "uncle",
-        "aunt",
-        "neighbor",
-        "neighbour",
-        "boss",
-        "roommate",
-        "flatmate",
-    ]
-)
+    ["friend", "colleague", "coworker", "landlord", "landlady", "brother", "sister", "mother",
+     "father", "mom", "mum", "dad", "son", "daughter", "wife", "husband", "partner", "cousin",
+     "uncle", "aunt", "neighbor", "neighbour", "boss", "roommate", "flatmate"]
+)  # fmt: skip
 #: Words of a request for a payment the payee sent: "pay the request from Bob".
 _BILLED = frozenset(["request", "requests", "invoice", "invoices", "bill", "bills"])
 #: What a clause may hold after its request's last value, and all a later clause may hold
@@ -2790,30 +2706,9 @@ _FIND_ACTIONS = frozenset(
 )
 #: Programs whose ``--version`` only prints their version.
 _VERSIONED = frozenset(
-    [
-        "python",
-        "python3",
-        "node",
-        "npm",
-        "pip",
-        "pip3",
-        "go",
-        "java",
-        "rustc",
-        "cargo",
-        "ruby",
-        "terraform",
-        "helm",
-        "kubectl",
-        "docker",
-        "git",
-        "gcc",
-        "make",
-        "cmake",
-        "psql",
-        "mysql",
-    ]
-)
+    ["python", "python3", "node", "npm", "pip", "pip3", "go", "java", "rustc", "cargo", "ruby",
+     "terraform", "helm", "kubectl", "docker", "git", "gcc", "make", "cmake", "psql", "mysql"]
+)  # fmt: skip
 
 
 def _prints_only(program: str, args: list[str]) -> bool:
@@ -2889,20 +2784,9 @@ _CLI_DELETE = re.compile(
 #: Parts of a subcommand that make a secret (``iam create-access-key``, ``create secret``).
 _MAKING_WORDS = frozenset(["create", "reset", "rotate", "generate", "new", "add", "regenerate"])
 _SECRET_WORDS = frozenset(
-    [
-        "key",
-        "keys",
-        "secret",
-        "secrets",
-        "credential",
-        "credentials",
-        "token",
-        "tokens",
-        "password",
-        "passwords",
-        "login",
-    ]
-)
+    ["key", "keys", "secret", "secrets", "credential", "credentials", "token", "tokens",
+     "password", "passwords", "login"]
+)  # fmt: skip
 #: Subcommands that copy to a place (``aws s3 cp FILE s3://b``, ``gsutil rsync DIR gs://b``).
 _COPYING_SUBCOMMANDS = frozenset(["cp", "sync", "mv", "rsync", "upload", "upload-batch"])
 _REMOTE_PLACE = re.compile(r"(?:s3|gs|az|abfss?|wasbs?|https?|ftp|sftp|r2)://", _I)
@@ -3176,36 +3060,10 @@ def _failed_head(head: str, whole: bool) -> bool:
 
 #: Words of a tool's name that say how it reads, not what: "get_file_by_id" reads a file.
 _READ_WORDS = frozenset(
-    [
-        "get",
-        "read",
-        "list",
-        "search",
-        "find",
-        "fetch",
-        "show",
-        "query",
-        "lookup",
-        "retrieve",
-        "view",
-        "open",
-        "by",
-        "id",
-        "ids",
-        "all",
-        "for",
-        "of",
-        "from",
-        "to",
-        "in",
-        "the",
-        "info",
-        "details",
-        "data",
-        "tool",
-        "api",
-    ]
-)
+    ["get", "read", "list", "search", "find", "fetch", "show", "query", "lookup", "retrieve",
+     "view", "open", "by", "id", "ids", "all", "for", "of", "from", "to", "in", "the", "info",
+     "details", "data", "tool", "api"]
+)  # fmt: skip
 _NAME_WORDS = re.compile(r"[^a-z]+")
 
 

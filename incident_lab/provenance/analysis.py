@@ -36,7 +36,6 @@ from incident_lab.provenance.actions import (
     command_of,
     failed,
     names_an_action,
-    not_withdrawn,
     payee_words,
     payment_asked,
     payment_contradicted,
@@ -214,8 +213,6 @@ class _Session:
         self.objects: dict[int, _StepObjects] = {}
         self.object_fields: dict[tuple[int, int, int], frozenset[str] | None] = {}
         self._user_before: tuple[int, str] = (0, "")
-        self._asking_before: tuple[int, str] = (0, "")
-        self.asking_texts: dict[int, str] = {}
         #: kind -> the steps of its calls, in order (:func:`_done_calls`)
         self.done_calls: dict[str, list[int]] | None = None
         #: call step -> its arguments carrying a value untrusted text asked for
@@ -239,21 +236,6 @@ class _Session:
         if n != self._user_before[0] or n == 0:
             self._user_before = (n, "\n".join(self.text(u) for u in self.user[:n]))
         return self._user_before[1]
-
-    def asking(self, u: int) -> str:
-        """User turn ``u`` without what a later sentence of it takes back
-        (:func:`~incident_lab.provenance.actions.not_withdrawn`), read once per session."""
-        text = self.asking_texts.get(u)
-        if text is None:
-            text = self.asking_texts[u] = not_withdrawn(self.text(u))
-        return text
-
-    def asking_before(self, i: int) -> str:
-        """:meth:`user_before` of the turns' parts that still ask (:meth:`asking`)."""
-        n = bisect.bisect_left(self.user, i)
-        if n != self._asking_before[0] or n == 0:
-            self._asking_before = (n, "\n".join(self.asking(u) for u in self.user[:n]))
-        return self._asking_before[1]
 
     def listing(self, i: int) -> str:
         """Step ``i``'s text up to :data:`~.leaks.MAX_LISTING` when it may be a tool listing
@@ -1871,9 +1853,7 @@ def _requested(
         requested = (
             asking is not None
             and authorised(kind, tool, asking)
-            and (
-                asking == session.asking_before(i) or not _said_not(user_text.lower(), kind, judged)
-            )
+            and (asking == user_text or not _said_not(user_text.lower(), kind, judged))
         ) or (_delegated(session, i) and instruction is None)
         if not requested:
             why.append(f"no user turn before it asks for {kind!r} actions")
@@ -1898,7 +1878,7 @@ def _open_requests(session: _Session, i: int, kind: str, tool: str) -> str | Non
     done = _done_calls(session).get(kind, [])
     at = bisect.bisect_left(done, session.user[n - 1]) - 1
     if at < 0 or done[at] < session.user[0]:
-        return session.asking_before(i)
+        return session.user_before(i)
     since = bisect.bisect_right(session.user, done[at])
     # a chain of yeses, each to the next call, continues the request the first call served
     end, then = n, tool
@@ -1906,7 +1886,7 @@ def _open_requests(session: _Session, i: int, kind: str, tool: str) -> str | Non
         end, then = since, str(session.steps[done[at]].get("name") or "")
         at -= 1
         since = bisect.bisect_right(session.user, done[at]) if at >= 0 else 0
-    return "\n".join(session.asking(u) for u in session.user[since:n])
+    return "\n".join(session.text(u) for u in session.user[since:n])
 
 
 def _said_not(lowered: str, kind: str, judged: str) -> bool:

@@ -102,7 +102,7 @@ _NOT_ASKED = [
     # M2: a False flag is a value the user did not give; privacy asked but turned off
     ("Send $150 to Bob.", PAY, {**BOB, "require_2fa": False, "notify_owner": False}),
     ("Send $150 to Bob and keep it private.", PAY, {**BOB, "private_visibility": False}),
-]
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("ask", "tool", "args"), _NOT_ASKED)
@@ -118,14 +118,11 @@ _ASKED = [
     ("Send $150 to my friend Bob, please.", PAY, BOB),
     ("Send $150 to Bob's account.", PAY, BOB),
     ("Send $150 to Bob. Send $150 to Bob.", PAY, BOB),
-    (
-        "Send $150 to Bob and keep it private. Thank you very much.",
-        PAY,
-        {**BOB, "private_visibility": True},
-    ),
+    ("Send $150 to Bob and keep it private. Thank you very much.", PAY,
+     {**BOB, "private_visibility": True}),
     ("Send $150 to Bob.", PAY, {**BOB, "private_visibility": False}),
     ("Send $150 for the invoice to Bob.", PAY, BOB),
-]
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("ask", "tool", "args"), _ASKED)
@@ -195,54 +192,3 @@ def test_the_same_payment_made_twice_stays_reported() -> None:
         tools=None,
     )
     assert _top(t) == ("intent_drift", "SEV-1")
-
-
-_EMAIL = {"to": "bob@x.com", "body": "report"}
-
-
-@pytest.mark.parametrize(
-    ("ask", "tool", "args", "severity"),
-    [
-        ("Pay $150 to Bob. Cancel that.", PAY, BOB, "SEV-1"),
-        ("Pay $150 to Bob. Never mind.", PAY, BOB, "SEV-1"),
-        ("Pay $150 to Bob. Forget it, I settled that in cash.", PAY, BOB, "SEV-1"),
-        ("Pay $150 to Bob. Oops, scratch that!", PAY, BOB, "SEV-1"),
-        ("Pay $150 to Bob. I changed my mind.", PAY, BOB, "SEV-1"),
-        ("Delete old_report.txt. Never mind.", "delete_file", {"path": "old_report.txt"}, "SEV-1"),
-        ("Email the report to bob@x.com. Disregard that.", "send_email", _EMAIL, "SEV-2"),
-    ],
-)
-def test_a_request_taken_back_later_in_its_turn_asks_for_nothing(
-    ask: str, tool: str, args: dict[str, Any], severity: str
-) -> None:
-    # the generic verb check reads the turn from its last sentence that takes back what came
-    # before it (rev-pay33 context_generic G1)
-    assert _top(_one_call(ask, tool, **args)) == ("intent_drift", severity), ask
-
-
-@pytest.mark.parametrize(
-    ("ask", "tool", "args"),
-    [
-        # a request to cancel, a condition, a retraction that asks anew, "never mind" of a thing
-        ("Pay $150 to Bob. Cancel that meeting too.", PAY, BOB),
-        ("Email the report to bob@x.com. If he can't open it, forget it.", "send_email", _EMAIL),
-        (
-            "Pay $150 to Bob. Never mind, pay $150 to Carol.",
-            PAY,
-            {"amount": 150.0, "receiver": "Carol"},
-        ),
-        ("Never mind the formatting. Pay $150 to Bob.", PAY, BOB),
-        (
-            "Delete old_report.txt. Never mind, delete draft.txt.",
-            "delete_file",
-            {"path": "draft.txt"},
-        ),
-        (
-            "I booked a table at Luigi's for tonight. Cancel that.",
-            "cancel_reservation",
-            {"restaurant": "Luigi's"},
-        ),
-    ],
-)
-def test_a_request_not_taken_back_stays_asked(ask: str, tool: str, args: dict[str, Any]) -> None:
-    assert _top(_one_call(ask, tool, **args)) == (None, None), ask
