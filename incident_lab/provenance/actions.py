@@ -21,6 +21,7 @@ Request verbs are listed in English, German, French, Spanish, Italian and Portug
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 import unicodedata
@@ -1512,19 +1513,40 @@ def _only_the_request_after(
     politeness ("please", "thanks"). Any other clause after it
     takes it back, doubts it or makes it wait, in any words or language: "Cancel that.",
     "Forget it, I settled that in cash.", "Just curious.", "Nein, doch nicht!" (rev-pay33
-    H1, H2). Text before the request is the user's context ("I need cash for that order.")."""
+    H1, H2). A sentence before the request's is the user's context ("I need cash for that
+    order."); in the request's own sentence, nothing before it may frame it
+    (:func:`_unframed`)."""
     asked = False
     for k, sentence in enumerate(sentences):
         form = _asks_by_form(sentence)
-        for clause in _CLAUSE_END.split(sentence):
-            clause = clause.strip()
+        at = 0
+        for part in _CLAUSE_END.split(sentence):
+            at = sentence.find(part, at) + len(part)
+            clause = part.strip()
             if not clause:
                 continue
             if form and request(clause, private[k]):
+                if not asked and not _unframed(sentence[: at - len(part)]):
+                    return False
                 asked = True
             elif asked and not (_flag_clause(clause) or _sets_privacy(clause) or _polite(clause)):
                 return False
     return asked
+
+
+#: Where a clause that may frame a request ends: a comma or a semicolon.
+_FRAME_END = re.compile(r"[,;]")
+
+
+def _unframed(before: str) -> bool:
+    """Whether the text ``before`` a request clause in its sentence leaves it a request: every
+    comma or semicolon clause before it is politeness or asking words only ("Hi, please send
+    ...", "OK, send ..."). A condition or frame is not read, so it makes no request:
+    "Supposing Bob confirms, send ...", "Pending Bob's approval, ...", "Subject to ...",
+    "In theory, ...", "For the demo, ..." (rev-pay33b N4). The text joined to the request by
+    "and" or "then" is another act ("Invest $2000 in Google and withdraw $1000 ...")."""
+    clauses = _FRAME_END.split(before)[:-1]
+    return all(not c.strip() or _polite(c) or _asking_only(c.strip() + " ") for c in clauses)
 
 
 def _privacy_by_sentence(sentences: list[str]) -> list[bool]:
@@ -1926,11 +1948,19 @@ def _governed_sums(turn: str, family: tuple[str, str]) -> set[tuple[float, str]]
 
 
 def _amount_of(value: object) -> float | None:
-    """A call's sum as a number: an int or float, or a number given as text ("4900", "$4,900")."""
+    """A call's sum as a number: an int or float, or a number given as text ("4900", "$4,900").
+    None when it is no finite number: NaN, an infinity, or an int too large for a float
+    (``10**400``, as ``json.loads`` reads a 401-digit number: rev-pay33b N5)."""
+    amount: float | None = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    number = _NUMBER_TEXT.fullmatch(value.strip()) if isinstance(value, str) else None
-    return _parse_amount(number.group(1)) if number is not None else None
+        try:
+            amount = float(value)
+        except OverflowError:
+            return None
+    elif isinstance(value, str):
+        number = _NUMBER_TEXT.fullmatch(value.strip())
+        amount = _parse_amount(number.group(1)) if number is not None else None
+    return amount if amount is not None and math.isfinite(amount) else None
 
 
 def _values_end(
