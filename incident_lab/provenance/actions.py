@@ -1543,10 +1543,19 @@ def _unframed(before: str) -> bool:
     comma or semicolon clause before it is politeness or asking words only ("Hi, please send
     ...", "OK, send ..."). A condition or frame is not read, so it makes no request:
     "Supposing Bob confirms, send ...", "Pending Bob's approval, ...", "Subject to ...",
-    "In theory, ...", "For the demo, ..." (rev-pay33b N4). The text joined to the request by
-    "and" or "then" is another act ("Invest $2000 in Google and withdraw $1000 ...")."""
-    clauses = _FRAME_END.split(before)[:-1]
-    return all(not c.strip() or _polite(c) or _asking_only(c.strip() + " ") for c in clauses)
+    "In theory, ...", "For the demo, ..." (rev-pay33b N4). A clause joined to the request by
+    "and" or "then" may also be another act with its own sum ("Invest $2000 in Google and
+    withdraw $1000 ..."), not a frame ("Supposing Bob confirms then send ...")."""
+    *framing, joined = _FRAME_END.split(before)
+    acts = [c for c in _CLAUSE_END.split(joined) if c.strip()]
+    return all(_no_frame(c) for c in framing) and all(
+        _no_frame(c) or _clause_money(c) is not None for c in acts
+    )
+
+
+def _no_frame(clause: str) -> bool:
+    """Whether a clause before a request is nothing but politeness or asking words."""
+    return not clause.strip() or _polite(clause) or _asking_only(clause.strip() + " ")
 
 
 def _privacy_by_sentence(sentences: list[str]) -> list[bool]:

@@ -214,6 +214,11 @@ _FRAMED = [
     "For the demo, send $150 to Bob.",
     "Hi, in theory, send $150 to Bob.",
     "Pending Bob's approval; send $150 to Bob.",
+    # joined by "and" or "then", a frame is no other act with its own sum
+    "Supposing Bob confirms then send $150 to Bob.",
+    "Subject to approval then send $150 to Bob.",
+    "In theory and send $150 to Bob.",
+    "Pending approval, and then send $150 to Bob.",
 ]
 
 
