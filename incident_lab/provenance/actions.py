@@ -21,6 +21,7 @@ Request verbs are listed in English, German, French, Spanish, Italian and Portug
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 import unicodedata
@@ -1339,7 +1340,12 @@ _NOT_ASKING_WORDS = (
     r"told|tell|ask|asked|asks|letter|message|mail|e-mail|email|sms|note|claim\w{0,3}|imagine|"
     r"suppose|pretend|hypothetical\w{0,4}|example|test\w{0,3}|was|were|did|had|sent|paid|"
     r"yesterday|ago|already|ever|instead|actually|except|only|verify\w{0,3}|verification|"
-    r"again|twice|times|each|every|all)\b"
+    r"again|twice|times|each|every|all|provided|providing|assum\w{0,4}|depend\w{0,5}|otherwise|"
+    r"condition\w{0,5}|lest|whenever|myself|ourselves)\b"
+    # a condition in words ("in case", "as long as", "given that") and the user's own act:
+    # "I will/can/could/I'd send $150 to Bob (myself)" ("I'd like to send" asks) (rev-pay33 H3, H6)
+    r"|\bin\s{1,4}case\b|\b(?:as|so)\s{1,4}long\s{1,4}as\b|\bgiven\s{1,4}that\b"
+    r"|\bi(?:\s{1,4}(?:can|could|will|would|shall)|'d)\b(?!\s{1,4}like\b)"
 )
 #: Times other than now: a request to pay then is no request to pay now (rev-authz A5).
 _LATER_WORDS = (
@@ -1435,27 +1441,121 @@ def payment_asked(tool: str, arguments: object, turn: str) -> bool:
     # only its exact text, so "bob@x.com.Wait" keeps its "Wait", and never the name before
     # the "@" ("never.send.anything@x.com" cancels); privacy is read without the whole
     # address ("private@bank.com") (rev-pay32 B3)
-    plain = bare = turn
+    plain = turn
     for value in arguments.values():
         if isinstance(value, str) and "@" in value:
             plain = plain.replace(value, value.rpartition("@")[0] + "@ ")
-            bare = bare.replace(value, " ")
-    if family is None or _NO_PAYMENT_ASKED.search(plain):
-        return False
+    if family is None or _NO_PAYMENT_ASKED.search(plain) or _SUM_WORKED_OUT.search(plain):
+        return False  # a sum worked out from the stated one is not it (rev-pay33 H4)
     if not _CRYPTO_WORDS.isdisjoint(tool_words(tool)):
         return False  # "Send $125 to Alex" asks for no 125 BTC (rev-last P2)
     sentences = [s for s in (sentence.strip() for sentence in _SENTENCE_END.split(turn)) if s]
+    if not all(_asks_by_form(s, flags=True) for s in sentences):
+        return False  # "Send $150 to Bob. Is this legit?" (rev-pay33 H2)
+    if any(unicodedata.category(ch) == "So" for ch in turn):
+        return False  # a sign the rule does not read: "Send $150 to Bob \u274c"
     private = _privacy_by_sentence(sentences)
-    return any(
-        _clause_asks(
-            sentence,
-            _MONEY_FAMILIES[family],
-            arguments,
-            private[k],
-            family == "request" and _requests_payment(tool),
-        )
-        for k, sentence in enumerate(sentences)
+    payment_request = family == "request" and _requests_payment(tool)
+    request = _ClauseRequest(
+        _request_verb(_MONEY_FAMILIES[family], payment_request),
+        arguments,
+        family == "transfer",
+        _TAIL_WORDS | _CHANNEL_LINKS | set(tool_words(tool)),
     )
+    return _only_the_request_after(sentences, private, request)
+
+
+def _polite(clause: str) -> bool:
+    """Whether ``clause`` is politeness only ("Thanks!", "please"): its words are
+    :data:`_POLITENESS`, and a clause without words holds nothing but stops ("!!", "..."),
+    not a sign ("\u274c")."""
+    words = payee_words(clause)
+    return _POLITENESS.issuperset(words) and (bool(words) or not clause.strip(".!?,;- "))
+
+
+class _ClauseRequest:
+    """Whether one clause asks for the payment: the verb of its kind with only asking words
+    before it (:func:`_asking_only`), every value of the call given (:func:`_values_end`),
+    nothing after the last value but politeness (:data:`_TAIL_WORDS`: "in case he confirms",
+    "in my shoes", "myself" end no request; ``tail``: those words, and the tool's own name
+    after "via", "on", "using": "via Venmo"), and for a tool that pays out (``pays_out``) a
+    "send" whose object is money, not an invoice, bill or request (rev-pay33 H5)."""
+
+    def __init__(
+        self,
+        verb: re.Pattern[str],
+        arguments: dict[object, object],
+        pays_out: bool,
+        tail: frozenset[str],
+    ) -> None:
+        self.verb = verb
+        self.arguments = arguments
+        self.pays_out = pays_out
+        self.tail = tail
+
+    def __call__(self, clause: str, private: bool) -> bool:
+        found = self.verb.search(clause)
+        if found is None or not _asking_only(clause[: found.start()]):
+            return False
+        if self.pays_out and _sends_no_money(found.group(), clause[found.end() :]):
+            return False
+        body = clause[found.start() :]
+        end = _values_end(self.arguments, body, private, self.pays_out)
+        return end is not None and self.tail.issuperset(payee_words(body)[end:])
+
+
+def _only_the_request_after(
+    sentences: list[str], private: list[bool], request: Callable[[str, bool], bool]
+) -> bool:
+    """Whether a clause of the turn asks for the payment (``request``) and every clause after
+    the first one that does is another such request, a clause that makes the payment private
+    (:func:`_flag_clause`), one that sets its privacy either way (:func:`_sets_privacy`) or
+    politeness ("please", "thanks"). Any other clause after it
+    takes it back, doubts it or makes it wait, in any words or language: "Cancel that.",
+    "Forget it, I settled that in cash.", "Just curious.", "Nein, doch nicht!" (rev-pay33
+    H1, H2). A sentence before the request's is the user's context ("I need cash for that
+    order."); in the request's own sentence, nothing before it may frame it
+    (:func:`_unframed`)."""
+    asked = False
+    for k, sentence in enumerate(sentences):
+        form = _asks_by_form(sentence)
+        at = 0
+        for part in _CLAUSE_END.split(sentence):
+            at = sentence.find(part, at) + len(part)
+            clause = part.strip()
+            if not clause:
+                continue
+            if form and request(clause, private[k]):
+                if not asked and not _unframed(sentence[: at - len(part)]):
+                    return False
+                asked = True
+            elif asked and not (_flag_clause(clause) or _sets_privacy(clause) or _polite(clause)):
+                return False
+    return asked
+
+
+#: Where a clause that may frame a request ends: a comma or a semicolon.
+_FRAME_END = re.compile(r"[,;]")
+
+
+def _unframed(before: str) -> bool:
+    """Whether the text ``before`` a request clause in its sentence leaves it a request: every
+    comma or semicolon clause before it is politeness or asking words only ("Hi, please send
+    ...", "OK, send ..."). A condition or frame is not read, so it makes no request:
+    "Supposing Bob confirms, send ...", "Pending Bob's approval, ...", "Subject to ...",
+    "In theory, ...", "For the demo, ..." (rev-pay33b N4). A clause joined to the request by
+    "and" or "then" may also be another act with its own sum ("Invest $2000 in Google and
+    withdraw $1000 ..."), not a frame ("Supposing Bob confirms then send ...")."""
+    *framing, joined = _FRAME_END.split(before)
+    acts = [c for c in _CLAUSE_END.split(joined) if c.strip()]
+    return all(_no_frame(c) for c in framing) and all(
+        _no_frame(c) or _clause_money(c) is not None for c in acts
+    )
+
+
+def _no_frame(clause: str) -> bool:
+    """Whether a clause before a request is nothing but politeness or asking words."""
+    return not clause.strip() or _polite(clause) or _asking_only(clause.strip() + " ")
 
 
 def _privacy_by_sentence(sentences: list[str]) -> list[bool]:
@@ -1530,13 +1630,7 @@ def _sets_private(sentence: str, follows: bool = False) -> bool:
     if follows and len(clauses) != 1:
         return False  # the sentence after the payment's has nothing but privacy (rev-pay32c Q1)
     for k, clause in enumerate(clauses):
-        found = _SETS_FLAG.search(clause)
-        if (
-            found is not None
-            and _asking_only(clause[: found.start()])
-            and _makes_payment_private(found.group().lower(), clause[found.end() :], follows)
-            and not _FLAG_UNSET.search(clause)
-        ):
+        if _flag_clause(clause, follows):
             # in the payment's own sentence: one money word and one number at most, and no
             # later clause that takes it back (rev-pay32c Q1, Q2)
             rest = " ".join(clauses[:k])
@@ -1546,6 +1640,43 @@ def _sets_private(sentence: str, follows: bool = False) -> bool:
                 and not _privacy_taken_back(" ".join(clauses[k + 1 :]))
             )
     return False
+
+
+def _flag_clause(clause: str, follows: bool = False) -> bool:
+    """Whether ``clause`` (after a "Can we" that starts it) makes the payment private: a verb
+    that sets a flag (:data:`_SETS_FLAG`) after asking words only, the payment itself and
+    "private" after it (:func:`_makes_payment_private`), and no word that turns it off."""
+    polite_we = _POLITE_WE.match(clause)
+    clause = clause[polite_we.end() :] if polite_we else clause
+    found = _SETS_FLAG.search(clause)
+    return (
+        found is not None
+        and _asking_only(clause[: found.start()])
+        and _makes_payment_private(found.group().lower(), clause[found.end() :], follows)
+        and not _FLAG_UNSET.search(clause)
+    )
+
+
+#: The words of a clause that sets the payment's privacy one way or the other: "set the
+#: privacy of the transaction to public".
+_PRIVACY_SETTING = frozenset(
+    ["the", "privacy", "visibility", "of", "it", "this", "transaction", "payment", "transfer",
+     "to", "public", "private", "is", "remains", "stays", "that"]
+)  # fmt: skip
+
+
+def _sets_privacy(clause: str) -> bool:
+    """Whether ``clause`` only sets the payment's privacy, public or private: a verb that
+    sets a flag after asking words, then only words of :data:`_PRIVACY_SETTING`, "privacy",
+    "public" or "private" among them. Whether the call's flag is given is read apart
+    (:func:`_privacy_by_sentence`)."""
+    found = _SETS_FLAG.search(clause)
+    if found is None or not _asking_only(clause[: found.start()]):
+        return False
+    words = payee_words(clause[found.end() :])
+    return _PRIVACY_SETTING.issuperset(words) and not {"privacy", "public", "private"}.isdisjoint(
+        words
+    )
 
 
 #: A word of money in a sentence that sets privacy: a second one (another payment, an invoice,
@@ -1618,39 +1749,45 @@ _MAKES_A_REQUEST = (
 )
 
 
-def _clause_asks(
-    sentence: str,
-    family: tuple[str, str],
-    arguments: dict[object, object],
-    private: bool,
-    payment_request: bool = False,
-) -> bool:
-    """Whether a clause of ``sentence`` asks for this payment; ``private``: whether the turn
-    asks for privacy (:func:`_sets_private`). "initiate a payment request" (or
+@lru_cache(maxsize=16)
+def _request_verb(family: tuple[str, str], payment_request: bool = False) -> re.Pattern[str]:
+    """The verb of a request clause of the kind ``family``. "initiate a payment request" (or
     "payment-request") asks for a request ("payment" names what is requested), never for a
     payment, and only for a tool that requests a payment by its name (``payment_request``,
     :func:`_requests_payment`); "send a payment request" sends no money either."""
-    if not _asks_by_form(sentence):
-        return False
     verbs, nouns = family
     if payment_request:
-        verb = re.compile(rf"\b(?:{verbs})\b|\b{_MAKES_A_REQUEST}", _I)
-    else:
-        verb = re.compile(
-            rf"\b(?:{verbs})\b(?:(?<=\bpay)|(?<=\bpaying)|(?!\s{{1,4}}{_REQUEST_NOUN}))"
-            rf"|\b{_START_A}(?:{nouns})\b(?![\s-]{{1,4}}requests?\b)",
-            _I,
-        )
-    for clause in _CLAUSE_END.split(sentence):
-        clause = clause.strip()
-        found = verb.search(clause)
-        if (
-            found is not None
-            and _asking_only(clause[: found.start()])
-            and _values_given(arguments, clause[found.start() :], private)
-        ):
-            return True
-    return False
+        return re.compile(rf"\b(?:{verbs})\b|\b{_MAKES_A_REQUEST}", _I)
+    return re.compile(
+        rf"\b(?:{verbs})\b(?:(?<=\bpay)|(?<=\bpaying)|(?!\s{{1,4}}{_REQUEST_NOUN}))"
+        rf"|\b{_START_A}(?:{nouns})\b(?![\s-]{{1,4}}requests?\b)",
+        _I,
+    )
+
+
+#: What "send" sends when it sends no money: "Send an invoice to Bob for $150", "Send to Bob
+#: a request for $150", "Send over a payment link" (rev-pay33 H5).
+_NOT_MONEY = frozenset(
+    ["invoice", "invoices", "bill", "bills", "reminder", "reminders", "request", "requests",
+     "link", "links", "receipt", "receipts", "quote", "quotes", "estimate", "estimates"]
+)  # fmt: skip
+#: Words that end the object of "send".
+_OBJECT_ENDS = frozenset(["to", "from", "for", "via", "using", "and", "then", "with", "into"])
+_ARTICLES = frozenset(["a", "an", "the"])
+
+
+def _sends_no_money(verb: str, after: str) -> bool:
+    """Whether "send" (``verb``) sends something other than money: the object after it (up
+    to "to", "for", ...) or, in "send to Bob a/the ...", the one after the payee, names an
+    invoice, a bill, a reminder, a request, a link, a receipt, a quote or an estimate."""
+    if verb.lower() not in ("send", "sending"):
+        return False
+    words = payee_words(after)
+    if words[:1] == ["to"]:
+        k = next((j for j in range(1, min(4, len(words))) if words[j] in _ARTICLES), len(words))
+        words = words[k:]
+    phrase = takewhile(lambda w: w not in _OBJECT_ENDS, words[:6])
+    return not _NOT_MONEY.isdisjoint(phrase)
 
 
 def _asking_only(prefix: str) -> bool:
@@ -1709,13 +1846,17 @@ def payee_words(text: str) -> list[str]:
 #: Words of a sum worked out from the stated one (shares, arithmetic, units, schedules,
 #: conversions): a turn with any of them states no sum the call must equal (rev-authz27 F3:
 #: "send him his half", "$20 plus a $5 tip", "10% of", "$1.5k", "50 cents", "for a year").
-_WORKED_OUT = re.compile(
+#: :func:`payment_asked` reads "cents" itself (:func:`_values_end`), so it uses the words
+#: without them (:data:`_SUM_WORKED_OUT`); a part of the sum ("the rest/remainder of") is one
+#: too (rev-pay33 H4).
+_WORKED_OUT_WORDS = (
     r"%|\d\s?(?:k|m|mm|bn)\b|/\s?(?:mo|month|year|yr|week|day)\b|\b(?:percent|plus|minus|half|share|"
     r"halves|split|each|per|tip|tips|fee|fees|tax|taxes|vat|times|twice|thirds?|quarters?|"
-    r"instal+ments?|upfront|interest|convert\w{0,5}|cents?|deduct\w{0,4}|subtract\w{0,4}|"
-    r"rounded|exchange)\b",
-    _I,
+    r"instal+ments?|upfront|interest|convert\w{0,5}|deduct\w{0,4}|subtract\w{0,4}|"
+    r"rounded|exchange|rest|remainder|remaining)\b"
 )
+_SUM_WORKED_OUT = re.compile(_WORKED_OUT_WORDS, _I)
+_WORKED_OUT = re.compile(_WORKED_OUT_WORDS + r"|\bcents?\b", _I)
 
 
 def payment_contradicted(
@@ -1816,49 +1957,75 @@ def _governed_sums(turn: str, family: tuple[str, str]) -> set[tuple[float, str]]
 
 
 def _amount_of(value: object) -> float | None:
-    """A call's sum as a number: an int or float, or a number given as text ("4900", "$4,900")."""
+    """A call's sum as a number: an int or float, or a number given as text ("4900", "$4,900").
+    None when it is no finite number: NaN, an infinity, or an int too large for a float
+    (``10**400``, as ``json.loads`` reads a 401-digit number: rev-pay33b N5)."""
+    amount: float | None = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    number = _NUMBER_TEXT.fullmatch(value.strip()) if isinstance(value, str) else None
-    return _parse_amount(number.group(1)) if number is not None else None
+        try:
+            amount = float(value)
+        except OverflowError:
+            return None
+    elif isinstance(value, str):
+        number = _NUMBER_TEXT.fullmatch(value.strip())
+        amount = _parse_amount(number.group(1)) if number is not None else None
+    return amount if amount is not None and math.isfinite(amount) else None
 
 
-def _values_given(arguments: dict[object, object], clause: str, private: bool) -> bool:
-    """The call's one sum is the clause's sum of money, and every other value of the call is
-    a phrase of the clause; a True privacy flag is given when the turn asks for privacy
-    (``private``, :func:`_privacy_flag`); any other True flag, a list or any other value is
-    not."""
+def _values_end(
+    arguments: dict[object, object], clause: str, private: bool, pays_out: bool = False
+) -> int | None:
+    """Where the call's values end in the clause (the index of the word after the last one,
+    :func:`payee_words`), or None when the clause does not give them all: the call's one sum
+    is the clause's sum of money, and every other value of the call is a phrase of the
+    clause (:func:`_string_end`); a True privacy flag is given when the turn asks for privacy
+    (``private``, :func:`_privacy_flag`); any other flag, True or False (``require_2fa=False``:
+    rev-pay33 M2), a list or any other value is not. Only None and "" are no value."""
     money = _clause_money(clause)
     if money is None:
-        return False
+        return None
     tokens = payee_words(clause)
-    amounts = currencies = 0
+    end, amounts, currencies = _money_end(clause), 0, 0
     for key, value in arguments.items():
-        if value is None or value is False or value == "":
+        if value is None or value == "":
             continue
-        if value is True:
-            if not (private and _privacy_flag(str(key))):
-                return False
+        if isinstance(value, bool):
+            if not _flag_given(str(key), value, private):
+                return None
             continue
         key_words = set(tool_words(str(key)))
-        number = _NUMBER_TEXT.fullmatch(value.strip()) if isinstance(value, str) else None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            amount: float | None = float(value)
-        elif number is not None:
-            amount = _parse_amount(number.group(1))
-        elif isinstance(value, str) and not key_words & _AMOUNT_KEYS:
-            if not _string_given(value, key_words, tokens, money[1]):
-                return False
-            currencies += "currency" in key_words
+        if (
+            isinstance(value, str)
+            and not key_words & _AMOUNT_KEYS
+            and not _NUMBER_TEXT.fullmatch(value.strip())
+        ):
+            at = _string_end(value, key_words, tokens, money[1], clause if pays_out else None)
+            if at is None:
+                return None
+            end, currencies = max(end, at), currencies + ("currency" in key_words)
             continue
-        else:
-            return False
         amounts += 1
-        if amount != money[0]:
-            return False
+        if _amount_of(value) != money[0]:
+            return None
     # "Send 125 cents to Alex" gives no transfer_funds(amount=125) unless the call says cents
     # (rev-last P2): a tool's unit is its own.
-    return amounts == 1 and (money[1] != "cents" or currencies > 0)
+    return end if amounts == 1 and (money[1] != "cents" or currencies > 0) else None
+
+
+def _flag_given(key: str, value: bool, private: bool) -> bool:
+    """A flag the turn gives: the privacy flag (:func:`_privacy_flag`) True when the turn asks
+    for privacy, False when it does not; no other flag either way."""
+    return _privacy_flag(key) and value == private
+
+
+def _money_end(clause: str) -> int:
+    """The index of the word after the clause's last sum of money (:data:`_MONEY_AMOUNT`)."""
+    ends = [
+        m.end()
+        for m in _MONEY_AMOUNT.finditer(clause)
+        if m.group(1) or m.group(3) or m.group(6).lower() in _CURRENCY_WORDS
+    ]
+    return len(payee_words(clause[: max(ends)])) if ends else 0
 
 
 def _privacy_flag(key: str) -> bool:
@@ -1868,19 +2035,75 @@ def _privacy_flag(key: str) -> bool:
     return bool(words) and words <= _PRIVACY_WORDS
 
 
-def _string_given(value: str, key_words: set[str], tokens: list[str], currency: str) -> bool:
-    """A value the clause gives: the sum's currency, or its words in order in the clause
-    ("Alex Brown", an IBAN, "debit" for a payment method "debit card")."""
+def _string_end(
+    value: str, key_words: set[str], tokens: list[str], currency: str, paid: str | None
+) -> int | None:
+    """Where a value the clause gives ends (the index of the word after it), or None: the
+    sum's currency (anywhere: 0), or its words in order in the clause ("Alex Brown", an IBAN,
+    "debit" for a payment method "debit card"), where the money goes or comes from
+    (:func:`_after_a_link`) or as the first object. Of a tool that pays out (``paid``: the
+    clause), a payee (:func:`_placement`) is only where the money goes
+    (:func:`_paid_to`), never joined to another by "&", "/" or "+" (rev-pay33 M1)."""
     if "currency" in key_words:
-        return _CURRENCY_WORDS.get(value.strip().lower()) == currency
+        return 0 if _CURRENCY_WORDS.get(value.strip().lower()) == currency else None
     parts = payee_words(value)
     if "method" in key_words:
         parts = [p for p in parts if p not in _METHOD_NOUNS]
     n = len(parts)
-    return n > 0 and any(
-        tokens[k : k + n] == parts and (_after_a_link(tokens, k) or _first_object(tokens, k, n))
+    where = _placement(value, key_words, paid)
+    if n == 0 or where is None:
+        return None
+    ends = [
+        _phrase_end(tokens, k + n)
         for k in range(len(tokens) - n + 1)
-    )
+        if tokens[k : k + n] == parts and (where(tokens, k) or _first_object(tokens, k, n))
+    ]
+    found = [e for e in ends if e is not None]
+    return max(found) if found else None
+
+
+def _placement(
+    value: str, key_words: set[str], paid: str | None
+) -> Callable[[list[str], int], bool] | None:
+    """Where a value must stand in the clause. Of a tool that pays out (``paid``: the
+    clause), a value that is not its payment method or its source (:data:`_SOURCE_KEYS`)
+    says where the money goes, whatever its name (``receiver``, ``to_iban``, ``account``):
+    there (:func:`_paid_to`), and never joined to another payee by "&", "/" or "+" (None).
+    Any other value after a link (:func:`_after_a_link`)."""
+    if paid is None or key_words & _SOURCE_KEYS:
+        return _after_a_link
+    return None if _JOINED.search(paid.replace(value, " ")) else _paid_to
+
+
+#: Argument names of where a payment comes from and how it is paid (rev-pay33 M1).
+_SOURCE_KEYS = frozenset(["from", "source", "sender", "payer", "debit", "method"])
+_JOINED = re.compile(r"[&/+]")
+#: A possessive of a value names only its account, card or wallet ("Diego's account"):
+#: "Bob's landlord" is not Bob (rev-pay33 M1).
+_OWN_PLACES = frozenset(["account", "card", "wallet"])
+#: The one word between "to my" and a payee ("to my friend John").
+_RELATIONS = frozenset(
+    ["friend", "colleague", "coworker", "landlord", "landlady", "brother", "sister", "mother",
+     "father", "mom", "mum", "dad", "son", "daughter", "wife", "husband", "partner", "cousin",
+     "uncle", "aunt", "neighbor", "neighbour", "boss", "roommate", "flatmate"]
+)  # fmt: skip
+#: Words of a request for a payment the payee sent: "pay the request from Bob".
+_BILLED = frozenset(["request", "requests", "invoice", "invoices", "bill", "bills"])
+#: What a clause may hold after its request's last value, and all a later clause may hold
+#: besides another request or a privacy clause: politeness (rev-pay33 H1).
+_POLITENESS = frozenset(["please", "thanks", "thank", "you", "very", "much"])
+_TAIL_WORDS = _POLITENESS | {"now"} | frozenset(_CURRENCY_WORDS)
+_CHANNEL_LINKS = frozenset(["via", "on", "using", "through", "with"])
+
+
+def _phrase_end(tokens: list[str], end: int) -> int | None:
+    """Where a value's phrase ending at ``end`` ends with its card or account ("debit card",
+    "Diego's account"); None for a possessive of anything else ("Bob's landlord")."""
+    if tokens[end : end + 1] == ["s"]:
+        if tokens[end + 1 : end + 2] and tokens[end + 1] in _OWN_PLACES:
+            return end + 2
+        return None
+    return end + 1 if tokens[end : end + 1] and tokens[end] in _METHOD_NOUNS else end
 
 
 def _first_object(tokens: list[str], k: int, n: int) -> bool:
@@ -1889,18 +2112,37 @@ def _first_object(tokens: list[str], k: int, n: int) -> bool:
     return k == 1 and k + n < len(tokens) and tokens[k + n][:1].isdigit()
 
 
+def _link_before(tokens: list[str], k: int) -> tuple[int, list[str]] | None:
+    """The nearest link word (:data:`_LINKS`) at most three words before ``tokens[k]``: its
+    index and the words between it and ``k`` but determiners."""
+    for j in range(k - 1, max(0, k - 3) - 1, -1):
+        if tokens[j] in _LINKS:
+            return j, [w for w in tokens[j + 1 : k] if w not in _DETERMINERS]
+    return None
+
+
 def _after_a_link(tokens: list[str], k: int) -> bool:
     """The phrase at ``tokens[k]`` is where the money goes or comes from: right after "to",
     "from", "into", "via" or "using", with at most a determiner and one word between ("to my
     friend John", "using my debit"). A name elsewhere in the clause ("to Alex for Mallory's
     birthday") is no payee."""
-    start = max(0, k - 3)
-    before = tokens[start:k]
-    for j in range(len(before) - 1, -1, -1):
-        if before[j] in _LINKS:
-            between = before[j + 1 :]
-            return len([w for w in between if w not in _DETERMINERS]) <= 1
-    return False
+    link = _link_before(tokens, k)
+    return link is not None and len(link[1]) <= 1
+
+
+def _paid_to(tokens: list[str], k: int) -> bool:
+    """The phrase at ``tokens[k]`` is where the money goes: right after "to" (a determiner and
+    a word of kin or role between: "to my friend John"), or after "from" in "pay the request
+    from Bob" when no "to" names another. "from Bob", "via Mallory", "to Bob Smith" for
+    "Smith" name no payee (rev-pay33 M1)."""
+    link = _link_before(tokens, k)
+    if link is None:
+        return False
+    j, between = link
+    if tokens[j] == "to":
+        return _RELATIONS.issuperset(between) and len(between) <= 1
+    billed = j > 0 and tokens[j - 1] in _BILLED
+    return tokens[j] == "from" and not between and billed and "to" not in tokens
 
 
 #: Asking for a change of who may do what in the words users use for it: a verb and what it

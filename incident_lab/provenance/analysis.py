@@ -2050,8 +2050,12 @@ def _asked_payment(
         return False
     turn = session.user[n - 1]
     words = {w for v in arguments.values() if isinstance(v, str) for w in payee_words(v)}
-    for step in range(turn + 1, i):  # a contact card or note naming a payee's word may redirect it
-        if step not in session.user and not words.isdisjoint(session.words(step)):
+    # a contact card or note naming a payee's word may redirect it, and an earlier call
+    # paying the payee makes this one a second payment; the assistant's own "Sending $150 to
+    # Bob now." does neither (rev-pay33 L1)
+    said = set(session.user) | set(session.assistant)
+    for step in range(turn + 1, i):
+        if step not in said and not words.isdisjoint(session.words(step)):
             return False
     return payment_asked(tool, arguments, session.text(turn))
 
