@@ -518,6 +518,9 @@ _MARKER_SCAN = 20_000
 _MARKER_TOKENS = 32
 #: At most this many places of one code in one output are looked at.
 _MARKER_HITS = 64
+#: At most this many distinct codes of a session's calls are looked up in its outputs (each
+#: costs a scan of every output read before its call: review rev-marker33c, 200 calls).
+_MARKER_SESSION = 8 * _MARKER_TOKENS
 
 
 def carried_markers(
@@ -569,17 +572,21 @@ def carried_markers(
 class _Outputs:
     """The untrusted tool outputs of a session, each folded to lower case once, when first
     looked in, and the verdict for each (output, code) kept: several unsafe calls carry the
-    same codes."""
+    same codes. At most :data:`_MARKER_SESSION` distinct codes are looked up."""
 
     def __init__(self, outputs: Iterator[tuple[int, str]]) -> None:
         self.texts = dict(outputs)
         self.folded: dict[int, str] = {}
         self.verdicts: dict[tuple[int, str], tuple[int, int] | None] = {}
+        self.asked: set[str] = set()
 
     def holder(self, token: str, key: str, before: int) -> tuple[int, str] | None:
         """``(step, token as written there)`` of the one output before step ``before`` that
         holds ``token`` as a token of its own, not only as data; None when none or several
         hold it."""
+        self.asked.add(key)
+        if len(self.asked) > _MARKER_SESSION:
+            return None  # the session's budget of codes is spent
         held = [
             (j, at)
             for j in self.texts

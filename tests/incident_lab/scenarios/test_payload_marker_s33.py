@@ -372,3 +372,26 @@ def test_a_long_output_of_codes_held_as_data_is_read_in_bounded_time() -> None:
     start = time.process_time()
     assert carried_markers(prov, traj["steps"], [6]) == {}
     assert time.process_time() - start < 0.5
+
+
+def test_the_codes_of_many_calls_are_looked_up_within_one_budget() -> None:
+    """Review rev-marker33c (speed4): 100 writes each carry 32 codes no output holds, after a
+    4 MB log; each code cost a scan of the log (calls x codes x size). A session looks up at
+    most a fixed number of codes."""
+    import time
+
+    traj = _session()
+    traj["steps"][5]["output"] = "lorem ipsum dolor sit amet consectetur adipiscing elit\n" * 70_000
+    write = traj["steps"][6]
+    writes = []
+    for k in range(100):
+        step = json.loads(json.dumps(write))
+        step["call_id"] = f"w{k}"
+        step["arguments"]["content"] = "Tags: " + " ".join(f"QX{k:04d}{m:02d}_Z" for m in range(32))
+        writes += [step, {"type": "tool_result", "call_id": f"w{k}", "name": "write_file",
+                          "output": '{"status": "ok"}'}]  # fmt: skip
+    traj["steps"][6:8] = writes
+    prov = analyse(traj)
+    start = time.process_time()
+    assert carried_markers(prov, traj["steps"], list(range(6, 6 + 2 * 100, 2))) == {}
+    assert time.process_time() - start < 0.5
