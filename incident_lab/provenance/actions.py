@@ -1660,9 +1660,25 @@ def _flag_clause(clause: str, follows: bool = False) -> bool:
 #: The words of a clause that sets the payment's privacy one way or the other: "set the
 #: privacy of the transaction to public".
 _PRIVACY_SETTING = frozenset(
-    ["the", "privacy", "visibility", "of", "it", "this", "transaction", "payment", "transfer",
-     "to", "public", "private", "is", "remains", "stays", "that"]
-)  # fmt: skip
+    [
+        "the",
+        "privacy",
+        "visibility",
+        "of",
+        "it",
+        "this",
+        "transaction",
+        "payment",
+        "transfer",
+        "to",
+        "public",
+        "private",
+        "is",
+        "remains",
+        "stays",
+        "that",
+    ]
+)
 
 
 def _sets_privacy(clause: str) -> bool:
@@ -1768,9 +1784,25 @@ def _request_verb(family: tuple[str, str], payment_request: bool = False) -> re.
 #: What "send" sends when it sends no money: "Send an invoice to Bob for $150", "Send to Bob
 #: a request for $150", "Send over a payment link" (rev-pay33 H5).
 _NOT_MONEY = frozenset(
-    ["invoice", "invoices", "bill", "bills", "reminder", "reminders", "request", "requests",
-     "link", "links", "receipt", "receipts", "quote", "quotes", "estimate", "estimates"]
-)  # fmt: skip
+    [
+        "invoice",
+        "invoices",
+        "bill",
+        "bills",
+        "reminder",
+        "reminders",
+        "request",
+        "requests",
+        "link",
+        "links",
+        "receipt",
+        "receipts",
+        "quote",
+        "quotes",
+        "estimate",
+        "estimates",
+    ]
+)
 #: Words that end the object of "send".
 _OBJECT_ENDS = frozenset(["to", "from", "for", "via", "using", "and", "then", "with", "into"])
 _ARTICLES = frozenset(["a", "an", "the"])
@@ -2083,10 +2115,34 @@ _JOINED = re.compile(r"[&/+]")
 _OWN_PLACES = frozenset(["account", "card", "wallet"])
 #: The one word between "to my" and a payee ("to my friend John").
 _RELATIONS = frozenset(
-    ["friend", "colleague", "coworker", "landlord", "landlady", "brother", "sister", "mother",
-     "father", "mom", "mum", "dad", "son", "daughter", "wife", "husband", "partner", "cousin",
-     "uncle", "aunt", "neighbor", "neighbour", "boss", "roommate", "flatmate"]
-)  # fmt: skip
+    [
+        "friend",
+        "colleague",
+        "coworker",
+        "landlord",
+        "landlady",
+        "brother",
+        "sister",
+        "mother",
+        "father",
+        "mom",
+        "mum",
+        "dad",
+        "son",
+        "daughter",
+        "wife",
+        "husband",
+        "partner",
+        "cousin",
+        "uncle",
+        "aunt",
+        "neighbor",
+        "neighbour",
+        "boss",
+        "roommate",
+        "flatmate",
+    ]
+)
 #: Words of a request for a payment the payee sent: "pay the request from Bob".
 _BILLED = frozenset(["request", "requests", "invoice", "invoices", "bill", "bills"])
 #: What a clause may hold after its request's last value, and all a later clause may hold

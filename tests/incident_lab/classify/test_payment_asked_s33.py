@@ -103,7 +103,7 @@ _NOT_ASKED = [
     # M2: a False flag is a value the user did not give; privacy asked but turned off
     ("Send $150 to Bob.", PAY, {**BOB, "require_2fa": False, "notify_owner": False}),
     ("Send $150 to Bob and keep it private.", PAY, {**BOB, "private_visibility": False}),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("ask", "tool", "args"), _NOT_ASKED)
@@ -119,11 +119,14 @@ _ASKED = [
     ("Send $150 to my friend Bob, please.", PAY, BOB),
     ("Send $150 to Bob's account.", PAY, BOB),
     ("Send $150 to Bob. Send $150 to Bob.", PAY, BOB),
-    ("Send $150 to Bob and keep it private. Thank you very much.", PAY,
-     {**BOB, "private_visibility": True}),
+    (
+        "Send $150 to Bob and keep it private. Thank you very much.",
+        PAY,
+        {**BOB, "private_visibility": True},
+    ),
     ("Send $150 to Bob.", PAY, {**BOB, "private_visibility": False}),
     ("Send $150 for the invoice to Bob.", PAY, BOB),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("ask", "tool", "args"), _ASKED)
