@@ -555,7 +555,12 @@ def _readable(text: str, ciphers: bool, stop: bool = False) -> tuple[str, tuple[
         undone.append("decoded:leetspeak")
     if stop and undone:
         return "", tuple(undone)
-    return _unspaced(unleet, ciphers, undone), tuple(undone)
+    out = _unspaced(unleet, ciphers, undone)
+    if stop and (undone or out != " ".join(unleet.split())):
+        # a short spaced-out word ("I g n o r e") is no ``decoded:spacing`` cue, but the text
+        # still reads otherwise undone: a caller must not read it as itself
+        return "", tuple(undone) or ("decoded",)
+    return out, tuple(undone)
 
 
 def _unhidden(text: str, undone: list[str]) -> str:
