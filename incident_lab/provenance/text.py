@@ -666,10 +666,17 @@ def _may_play(plain: str, ciphers: bool) -> bool:
 
 
 def _unescape(text: str) -> str:
-    """``\\u0049\\u0067...`` (or ``\\x..``) written out in the text, turned into the characters."""
+    """``\\u0049\\u0067...`` (or ``\\x..``) written out in the text, turned into the characters;
+    an escape escaped again (``\\\\u0049``: a JSON string holding the escape, as a tool
+    listing serialises a description) read the same."""
     if "\\u" in text or "\\x" in text:
-        return _ESCAPE.sub(_unescape_match, text)
+        return _ESCAPE.sub(_unescape_match, _ESCAPED_TWICE.sub("\\\\", text))
     return text
+
+
+#: Backslashes before an escape's ``u``/``x`` and its hex digits: the escape escaped again.
+#: Tried from a run's first backslash only, so a long run that is no escape costs its length once.
+_ESCAPED_TWICE = re.compile(r"(?<!\\)\\{2,}(?=[ux][0-9a-fA-F]{2})")
 
 
 def _unescape_match(match: re.Match[str]) -> str:

@@ -53,6 +53,8 @@ ADVERSARIAL = {
     "_INVISIBLE": [_fill("\u200ba")],
     "_DROP_BUT_LEET": [_fill("_a")],
     "_COMBINING": [_fill("e\u0301")],
+    "_RLO_RUN": [_fill("\u202ea"), _fill("\u202e"), _fill("a\u202e\n")],
+    "_RTL_LETTER": [_fill("a")],
 }
 GATES = {"_RUN16": [_fill("A" * 15 + "!")], "_BITS": [_fill("0000000 ")], "_CODES": [_fill(". /")]}
 
