@@ -844,10 +844,8 @@ _INSTRUCTION_VERBS = frozenset(
 
 
 _ESCAPE = re.compile(r"\\x([0-9a-fA-F]{2})|\\u[0-9a-fA-F]{4}(?:\\u[0-9a-fA-F]{4})?")
-#: Three percent-escapes close together: text the URL decoder can change.
-_PCT3 = re.compile(r"%[0-9A-Fa-f]{2}(?:[A-Za-z0-9._~+-]{0,64}%[0-9A-Fa-f]{2}){2}")
+#: The size of the pieces :func:`_decode` reads a long text in.
 _PIECE = 2048
-_PCT_PIECE = 256
 
 
 def _pieces(text: str, size: int) -> list[str]:
@@ -863,22 +861,14 @@ def _pieces(text: str, size: int) -> list[str]:
 
 
 def _decode(text: str) -> str:
-    """:func:`~incident_lab.text.normalize.decode_blobs` in bounded pieces.
-
-    The normaliser's percent-decoding pattern backtracks quadratically over long runs of
-    URL characters when a ``%`` is present, so text with ``%`` but nothing it could decode
-    is passed with the ``%`` blanked out, and text with real escapes in short pieces:
-    the cost stays linear in the text's length.
-    """
-    if len(text) <= _PCT_PIECE:
+    """:func:`~incident_lab.text.normalize.decode_blobs` in bounded pieces (cut at whitespace
+    where possible, so a blob is decoded whole). The normaliser's patterns are linear (its
+    percent-decoding one starts only where a run of URL characters starts); the pieces
+    bound the work each decoded blob adds. A ``%`` is read as it is: blanking it, as this
+    did while that pattern was quadratic, broke base85 blobs, whose alphabet has it."""
+    if len(text) <= _PIECE:
         return decode_blobs(text)
-    if "%" in text and _PCT3.search(text) is None:
-        # Nothing percent-encoded: decode with the '%' blanked, and when nothing else
-        # decoded either, the text is unchanged ("grew by 20%" is not an encoding).
-        blanked = text.replace("%", " ")
-        decoded = _decode_in_pieces(blanked, _PIECE)
-        return text if decoded == blanked else decoded
-    return _decode_in_pieces(text, _PCT_PIECE if "%" in text else _PIECE)
+    return _decode_in_pieces(text, _PIECE)
 
 
 def _decode_in_pieces(text: str, size: int) -> str:
