@@ -39,10 +39,15 @@ from typing import Any
 
 # Importable as benchmarks.triage_eval.* (tests) and runnable as a script.
 try:
-    from .sessions import counterfactual, strip_truth
+    from .sessions import WRAPS, counterfactual, strip_truth, wrap_outputs
     from .sources import MODE_OF, NAMES, SEALED, cache_dir
 except ImportError:  # run as a script: this directory is sys.path[0]
-    from sessions import counterfactual, strip_truth  # type: ignore[no-redef]
+    from sessions import (  # type: ignore[no-redef]
+        WRAPS,
+        counterfactual,
+        strip_truth,
+        wrap_outputs,
+    )
     from sources import MODE_OF, NAMES, SEALED, cache_dir  # type: ignore[no-redef]
 
 _REPO = Path(__file__).resolve().parents[2]
@@ -665,7 +670,8 @@ def markdown_detector_errors(sources: dict[str, dict[str, Any]]) -> str:
 def markdown(report: dict[str, Any]) -> str:
     """The report as markdown tables (per source, LOSO, languages, reliability)."""
     lines = [
-        f"### triage_eval — {report['label']} ({report['commit']})",
+        f"### triage_eval — {report['label']} ({report['commit']})"
+        + (f", tool outputs written as {report['wrap']}" if report.get("wrap") else ""),
         "",
         f"classify throughput: {report['classify_sessions_per_second']} sessions/s "
         "(one process, each session on its own, includes the scoring loop)",
@@ -926,10 +932,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, default=None, help="write the full results here")
     parser.add_argument("--examples", type=Path, default=None, help="write failure examples here")
+    parser.add_argument(
+        "--wrap",
+        choices=sorted(WRAPS),
+        default=None,
+        help="write every text tool output as another log source would (an MCP result, a JSON "
+        "string, a JSON record) before anything reads it: the answers should not change",
+    )
     args = parser.parse_args(argv)
     cache = args.cache or cache_dir()
     started = time.perf_counter()
     data = _load(cache)
+    if args.wrap:
+        data = {n: [wrap_outputs(t, args.wrap) for t in ts] for n, ts in data.items()}
     rows_by_source = {}
     classify_seconds = 0.0
     for name, sessions in data.items():
@@ -960,6 +975,7 @@ def main(argv: list[str] | None = None) -> int:
     all_rows = [r for rows in rows_by_source.values() for r in rows]
     report = {
         "label": args.label,
+        "wrap": args.wrap,
         "commit": _commit(),
         "manifest": json.loads((cache / "manifest.json").read_text()),
         "sources": {n: classify_metrics(rows) for n, rows in rows_by_source.items()},

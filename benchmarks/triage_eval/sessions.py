@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import json
 import re
 import urllib.parse
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ __all__ = [
     "derive_hijack",
     "expected_severity",
     "strip_truth",
+    "wrap_outputs",
 ]
 
 SYSTEM = (
@@ -505,6 +507,30 @@ def build(
 def strip_truth(traj: dict[str, Any]) -> dict[str, Any]:
     """The session as production would log it: no ground truth, no labels."""
     return {k: v for k, v in traj.items() if k not in ("triage_eval", "labels")}
+
+
+#: How a log may hand a tool's text result over (``run.py --wrap``): as an MCP
+#: ``CallToolResult``, as a JSON string, or inside a JSON record, each written by
+#: ``json.dumps`` with its defaults (``ensure_ascii``: non-ASCII as ``\\u`` escapes), as chat
+#: APIs, MCP clients and the OpenTelemetry instrumentations write them.
+WRAPS = {
+    "mcp": lambda text: json.dumps({"content": [{"type": "text", "text": text}], "isError": False}),
+    "json": json.dumps,
+    "record": lambda text: json.dumps({"result": text}),
+}
+
+
+def wrap_outputs(traj: dict[str, Any], how: str) -> dict[str, Any]:
+    """The session with each text tool output written as :data:`WRAPS` ``[how]`` does: the
+    same session as another log source would record it (the same answer is expected)."""
+    wrap = WRAPS[how]
+    steps = [
+        {**s, "output": wrap(s["output"])}
+        if s.get("type") == "tool_result" and isinstance(s.get("output"), str)
+        else s
+        for s in traj.get("steps") or []
+    ]
+    return {**traj, "steps": steps}
 
 
 def counterfactual(recording: dict[str, Any], unsafe_steps: list[int]) -> dict[str, Any]:

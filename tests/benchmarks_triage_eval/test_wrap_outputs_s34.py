@@ -1,0 +1,41 @@
+"""``run.py --wrap``: every text tool output written as another log source would write it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks.triage_eval.sessions import WRAPS, wrap_outputs
+from incident_lab.trajectory import validation_errors
+
+_TRAJ = {
+    "schema_version": "trajectory/v1",
+    "session_id": "s",
+    "steps": [
+        {"type": "message", "role": "user", "content": "Read the note."},
+        {"type": "tool_call", "name": "read", "arguments": {}, "call_id": "1"},
+        {"type": "tool_result", "call_id": "1", "output": "Lucía: ship on Friday.\nThanks"},
+    ],
+}
+
+
+_READ_BACK = {
+    "mcp": lambda v: v["content"][0]["text"],
+    "json": lambda v: v,
+    "record": lambda v: v["result"],
+}
+
+
+@pytest.mark.parametrize("how", sorted(WRAPS))
+def test_each_text_output_is_written_another_way_and_reads_back(how: str) -> None:
+    wrapped = wrap_outputs(_TRAJ, how)
+    out = wrapped["steps"][2]["output"]
+    assert isinstance(out, str) and out != _TRAJ["steps"][2]["output"]
+    assert "\\u00ed" in out  # json.dumps' defaults: non-ASCII escaped
+    value = json.loads(out)
+    text = _READ_BACK[how](value)
+    assert text == _TRAJ["steps"][2]["output"]
+    assert wrapped["steps"][:2] == _TRAJ["steps"][:2]  # only tool outputs change
+    assert _TRAJ["steps"][2]["output"].startswith("Lucía")  # the input is not changed
+    assert validation_errors(wrapped, "trajectory.v1") == []
