@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from incident_lab import pii
 from incident_lab.provenance import Provenance, analyse
 from incident_lab.provenance.cues import clear_memo as clear_provenance_memo
+from incident_lab.provenance.text import output_text
 from incident_lab.text.lexicon import (
     content_words,
 )
@@ -230,7 +231,7 @@ class SessionView:
         if match is None or match.result_index is not None:
             return
         match.result_index = i
-        match.output = str(step.get("output", ""))
+        match.output = output_text(step.get("output", ""))
         match.is_error = bool(step.get("is_error"))
         if match in self._pending:
             self._pending.remove(match)

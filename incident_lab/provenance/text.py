@@ -60,8 +60,8 @@ def text_of_step(step: Any) -> str:
     """Return the text of one trajectory step that offsets refer to.
 
     A message's ``content`` (a list of ``{"text": ...}`` parts is joined by newlines),
-    a tool result's ``output``, a tool call's ``arguments`` as compact JSON (keys
-    sorted), nothing for a safeguard. Bytes are decoded as UTF-8 (bad bytes become
+    a tool result's output as read (:func:`output_text`), a tool call's ``arguments`` as
+    compact JSON (keys sorted), nothing for a safeguard. Bytes are decoded as UTF-8 (bad bytes become
     U+FFFD); other values become JSON. Never raises.
     """
     if not isinstance(step, dict):
@@ -70,10 +70,103 @@ def text_of_step(step: Any) -> str:
     if kind == "message":
         return _stringify(step.get("content"))
     if kind == "tool_result":
-        return _stringify(step.get("output"))
+        return output_text(step.get("output"))
     if kind == "tool_call":
         return _stringify(step.get("arguments"))
     return ""
+
+
+#: A tool output written as a JSON document is parsed up to this many characters; a longer
+#: one is read as it is written.
+_JSON_READ_LIMIT = 2_000_000
+#: Keys an MCP ``CallToolResult`` has beside its ``content`` parts.
+_TOOL_RESULT_KEYS = frozenset(["content", "isError", "structuredContent", "_meta"])
+#: A ``\\uXXXX``, ``\\n``, ``\\r`` or ``\\t`` escape in JSON text (its backslash not itself
+#: escaped: an even run of backslashes before it, taken from the run's start: linear).
+_JSON_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\(?:u([0-9a-fA-F]{4})|([nrt]))")
+_CONTROL = {"n": "\n", "r": "\r", "t": "\t"}
+
+
+def output_text(value: Any) -> str:
+    """A tool result's output as a reader (the model) reads it, the same text however a
+    log wrote the result. What the tool returned as text is that text: an MCP
+    ``CallToolResult`` or a list of ``{"type": "text", "text": ...}`` parts (their texts
+    joined by newlines), or a JSON string, whether stored parsed or as JSON text. A JSON
+    object or array (written as text, or stored parsed: then as compact JSON, keys sorted)
+    stays JSON in its layout, so records read as records (``analysis._prose``), but its
+    strings read as their characters (:func:`_readable_json`): a line break in a record's
+    field is a line break, an ``ensure_ascii`` escape of "é" is "é", no obfuscation.
+    Anything else is :func:`_stringify`'s text."""
+    if isinstance(value, str):
+        parsed = _json_document(value)
+        if parsed is None:
+            return value
+        text = _text_of(parsed[0])
+        return text if text is not None else _readable_json(value)
+    text = _text_of(value)
+    if text is not None:
+        return text
+    written = _stringify(value)
+    return _readable_json(written) if isinstance(value, dict | list) else written
+
+
+def _text_of(value: Any) -> str | None:
+    """The text a tool returned, when it returned text (see :func:`output_text`)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and value and set(value) <= _TOOL_RESULT_KEYS:
+        value = value.get("content")
+    if not isinstance(value, list) or not value:
+        return None
+    texts = [p.get("text") if isinstance(p, dict) else None for p in value]
+    if not all(isinstance(t, str) for t in texts):
+        return None
+    return "\n".join(texts)  # type: ignore[arg-type]
+
+
+def _json_document(text: str) -> tuple[Any] | None:
+    """``(value,)`` when ``text`` is one JSON object, array or string; None otherwise (or
+    when it is too long or nested too deep to parse)."""
+    head = text[:64].lstrip()
+    if not head or head[0] not in '{["' or len(text) > _JSON_READ_LIMIT:
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return (value,) if isinstance(value, dict | list | str) else None
+
+
+def _readable_json(text: str) -> str:
+    """JSON ``text`` with the escapes inside its strings that a reader reads as characters
+    written as them: ``\\n``, ``\\r``, ``\\t`` and ``\\uXXXX`` of a printable character (a
+    surrogate pair joined). Escapes of quotes, backslashes and other control or format
+    characters stay, so the text parses to the same value with ``json.loads(...,
+    strict=False)`` (which takes a raw line break inside a string)."""
+    if "\\" not in text:
+        return text
+    return _JSON_ESCAPE.sub(_unescape_printable, _SURROGATE_PAIR.sub(_pair, text))
+
+
+#: Two ``\\uXXXX`` escapes that are one UTF-16 surrogate pair.
+_SURROGATE_PAIR = re.compile(
+    r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE
+)
+
+
+def _pair(match: re.Match[str]) -> str:
+    high, low = int(match.group(2), 16), int(match.group(3), 16)
+    char = chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+    return match.group(1) + char if char.isprintable() else match.group(0)
+
+
+def _unescape_printable(match: re.Match[str]) -> str:
+    if match.group(3):
+        return match.group(1) + _CONTROL[match.group(3)]
+    char = chr(int(match.group(2), 16))
+    if char in '"\\' or not char.isprintable() or 0xD800 <= ord(char) <= 0xDFFF:
+        return match.group(0)
+    return match.group(1) + char
 
 
 # ---- de-obfuscation ----------------------------------------------------------------------
