@@ -82,9 +82,12 @@ def _literal_prefix(marker: str) -> str | None:
 
 def _markers(span: InstructionSpan) -> list[str]:
     echoed = "echoed" in span.cues
-    if len(span.text) > _MEMO_CHARS:
-        return list(_markers_of.__wrapped__(span.text, echoed))
-    return list(_markers_of(span.text, echoed))
+    # a span inside a JSON string keeps its quotes escaped (\"Haha\"): what it asks to say
+    # is between the quotes
+    text = span.text.replace('\\"', '"') if '\\"' in span.text else span.text
+    if len(text) > _MEMO_CHARS:
+        return list(_markers_of.__wrapped__(text, echoed))
+    return list(_markers_of(text, echoed))
 
 
 #: Span texts up to this length have their markers memoised.

@@ -121,6 +121,13 @@ def test_an_echo_of_an_injected_page_is_found_inside_an_mcp_result() -> None:
     assert _incident(_echo(_mcp(_PAGE))) == ("prompt_injection", "SEV-2")
 
 
+def test_an_echo_is_found_when_the_page_sits_in_a_json_record() -> None:
+    """The record keeps the page's quotes escaped (``\\"Totally pwned!\\"``): what the span
+    asks to say is still the text between them."""
+    assert '\\"Totally' in output_text(_record(_PAGE))
+    assert _incident(_echo(_record(_PAGE))) == ("prompt_injection", "SEV-2")
+
+
 def test_content_sent_out_is_recognised_whatever_the_output_is_wrapped_in() -> None:
     assert _incident(_sent(_README)) == ("prompt_injection", "SEV-1")
     assert _incident(_sent(_mcp(_README))) == ("prompt_injection", "SEV-1")
