@@ -33,27 +33,45 @@ from incident_lab.text.normalize import (
     clean_invisible,
     decode_blobs,
     unescape_one,
+    without_surrogates,
 )
 
 #: Characters of one step's text that are analysed (offsets stay exact; the rest is not read).
 MAX_SCAN = 200_000
 
 
-def _stringify(value: Any) -> str:
+def _stringify(value: Any, parts: bool = True) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value).decode("utf-8", errors="replace")
-    if isinstance(value, list) and all(isinstance(p, dict) for p in value):
-        parts = [p.get("text") for p in value]
-        if parts and all(isinstance(p, str) for p in parts):
-            return "\n".join(parts)  # type: ignore[arg-type,unused-ignore]
+    if parts and (joined := _part_texts(value, strict=False)) is not None:
+        return joined
     try:
         return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     except (TypeError, ValueError, RecursionError):
         return str(value)[:MAX_SCAN]
+
+
+#: The keys of a content part that is only text (MCP's ``TextContent``, the chat APIs').
+_TEXT_PART_KEYS = frozenset(["type", "text", "annotations", "_meta"])
+
+
+def _part_texts(value: Any, strict: bool) -> str | None:
+    """The texts of a list of content parts joined by newlines: parts with a string
+    ``text`` (a message's content); with ``strict``, parts that are text and nothing else
+    (``"type": "text"``, no key a reader would see beside it: a tool's output). None when
+    ``value`` is no such list."""
+    if not isinstance(value, list) or not value or not all(isinstance(p, dict) for p in value):
+        return None
+    if strict and not all(p.get("type") == "text" and p.keys() <= _TEXT_PART_KEYS for p in value):
+        return None
+    texts = [p.get("text") for p in value]
+    if not all(isinstance(t, str) for t in texts):
+        return None
+    return "\n".join(texts)  # type: ignore[arg-type,unused-ignore]
 
 
 def text_of_step(step: Any) -> str:
@@ -79,8 +97,9 @@ def text_of_step(step: Any) -> str:
 #: A tool output written as a JSON document is parsed up to this many characters; a longer
 #: one is read as it is written.
 _JSON_READ_LIMIT = 2_000_000
-#: Keys an MCP ``CallToolResult`` has beside its ``content`` parts.
-_TOOL_RESULT_KEYS = frozenset(["content", "isError", "structuredContent", "_meta"])
+#: The keys of an MCP ``CallToolResult`` that is its text blocks and nothing else
+#: (``structuredContent`` or ``_meta`` beside them: the record is kept whole).
+_TOOL_RESULT_KEYS = frozenset(["content", "isError"])
 #: A ``\\uXXXX``, ``\\n``, ``\\r`` or ``\\t`` escape in JSON text (its backslash not itself
 #: escaped: an even run of backslashes before it, taken from the run's start: linear).
 _JSON_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\(?:u([0-9a-fA-F]{4})|([nrt]))")
@@ -90,38 +109,47 @@ _CONTROL = {"n": "\n", "r": "\r", "t": "\t"}
 def output_text(value: Any) -> str:
     """A tool result's output as a reader (the model) reads it, the same text however a
     log wrote the result. What the tool returned as text is that text: an MCP
-    ``CallToolResult`` or a list of ``{"type": "text", "text": ...}`` parts (their texts
-    joined by newlines), or a JSON string, whether stored parsed or as JSON text. A JSON
-    object or array (written as text, or stored parsed: then as compact JSON, keys sorted)
-    stays JSON in its layout, so records read as records (``analysis._prose``), but its
-    strings read as their characters (:func:`_readable_json`): a line break in a record's
-    field is a line break, an ``ensure_ascii`` escape of "é" is "é", no obfuscation.
-    Anything else is :func:`_stringify`'s text."""
+    ``CallToolResult`` of text blocks only (``content`` and ``isError``, each block
+    ``"type": "text"`` and nothing a reader would see beside its text) or such a list of
+    blocks, their texts joined by newlines, or a JSON string (a JSON string holding JSON is
+    read again, up to :data:`_JSON_LEVELS` levels), whether stored parsed or as JSON text.
+    Any other JSON object or array (written as text, or stored parsed: then as compact JSON,
+    keys sorted) stays JSON in its layout, every key kept, so records read as records
+    (``analysis._prose``), but its strings read as their characters
+    (:func:`_readable_json`): a line break in a record's field is a line break, an
+    ``ensure_ascii`` escape of "é" is "é", no obfuscation. A lone surrogate a decoded string
+    holds is U+FFFD (:func:`~incident_lab.text.normalize.without_surrogates`: the pattern
+    engine cannot read it). Anything else is :func:`_stringify`'s text."""
+    return _output_text(value, 0)
+
+
+#: How many times a JSON string holding JSON is read again.
+_JSON_LEVELS = 3
+
+
+def _output_text(value: Any, level: int) -> str:
     if isinstance(value, str):
-        parsed = _json_document(value)
+        parsed = _json_document(value) if level < _JSON_LEVELS else None
         if parsed is None:
             return value
-        text = _text_of(parsed[0])
-        return text if text is not None else _readable_json(value)
-    text = _text_of(value)
+        inner = parsed[0]
+        if isinstance(inner, str):
+            return _output_text(without_surrogates(inner), level + 1)
+        text = _tool_text(inner)
+        return without_surrogates(text) if text is not None else _readable_json(value)
+    text = _tool_text(value)
     if text is not None:
-        return text
-    written = _stringify(value)
+        return without_surrogates(text)
+    written = _stringify(value, parts=False)
     return _readable_json(written) if isinstance(value, dict | list) else written
 
 
-def _text_of(value: Any) -> str | None:
-    """The text a tool returned, when it returned text (see :func:`output_text`)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and value and set(value) <= _TOOL_RESULT_KEYS:
+def _tool_text(value: Any) -> str | None:
+    """The text blocks of a tool's result (see :func:`output_text`), joined; None when it
+    returned anything else."""
+    if isinstance(value, dict) and value.keys() <= _TOOL_RESULT_KEYS:
         value = value.get("content")
-    if not isinstance(value, list) or not value:
-        return None
-    texts = [p.get("text") if isinstance(p, dict) else None for p in value]
-    if not all(isinstance(t, str) for t in texts):
-        return None
-    return "\n".join(texts)  # type: ignore[arg-type]
+    return _part_texts(value, strict=True)
 
 
 def _json_document(text: str) -> tuple[Any] | None:
