@@ -55,8 +55,20 @@ def _stringify(value: Any, parts: bool = True) -> str:
         return str(value)[:MAX_SCAN]
 
 
-#: The keys of a content part that is only text (MCP's ``TextContent``, the chat APIs').
-_TEXT_PART_KEYS = frozenset(["type", "text", "annotations", "_meta"])
+#: The keys of a content part that is only text (MCP's ``TextContent``, the chat APIs'), and
+#: of the annotations it may carry (MCP's: who it is for, how important, when it changed).
+_TEXT_PART_KEYS = frozenset(["type", "text", "annotations"])
+_ANNOTATION_KEYS = frozenset(["audience", "priority", "lastModified"])
+
+
+def _text_block(part: dict[str, Any]) -> bool:
+    """A content part that is text and nothing a reader would see beside it: no key but
+    ``type`` (``"text"``), ``text`` and MCP's annotations (rev-json34b N1: a ``note`` in
+    ``annotations`` or a part's ``_meta`` was dropped)."""
+    if part.get("type") != "text" or not part.keys() <= _TEXT_PART_KEYS:
+        return False
+    notes = part.get("annotations", {})
+    return isinstance(notes, dict) and notes.keys() <= _ANNOTATION_KEYS
 
 
 def _part_texts(value: Any, strict: bool) -> str | None:
@@ -66,7 +78,7 @@ def _part_texts(value: Any, strict: bool) -> str | None:
     ``value`` is no such list."""
     if not isinstance(value, list) or not value or not all(isinstance(p, dict) for p in value):
         return None
-    if strict and not all(p.get("type") == "text" and p.keys() <= _TEXT_PART_KEYS for p in value):
+    if strict and not all(_text_block(p) for p in value):
         return None
     texts = [p.get("text") for p in value]
     if not all(isinstance(t, str) for t in texts):
@@ -78,7 +90,7 @@ def text_of_step(step: Any) -> str:
     """Return the text of one trajectory step that offsets refer to.
 
     A message's ``content`` (a list of ``{"text": ...}`` parts is joined by newlines),
-    a tool result's output as read (:func:`output_text`), a tool call's ``arguments`` as
+    a tool result's output as read (:func:`output_as_read`), a tool call's ``arguments`` as
     compact JSON (keys sorted), nothing for a safeguard. Bytes are decoded as UTF-8 (bad bytes become
     U+FFFD); other values become JSON. Never raises.
     """
@@ -88,7 +100,7 @@ def text_of_step(step: Any) -> str:
     if kind == "message":
         return _stringify(step.get("content"))
     if kind == "tool_result":
-        return output_text(step.get("output"))
+        return output_as_read(step.get("output"))
     if kind == "tool_call":
         return _stringify(step.get("arguments"))
     return ""
@@ -106,7 +118,7 @@ _JSON_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\(?:u([0-9a-fA-F]{4})|([nrt]))")
 _CONTROL = {"n": "\n", "r": "\r", "t": "\t"}
 
 
-def output_text(value: Any) -> str:
+def output_as_read(value: Any) -> str:
     """A tool result's output as a reader (the model) reads it, the same text however a
     log wrote the result. What the tool returned as text is that text: an MCP
     ``CallToolResult`` of text blocks only (``content`` and ``isError``, each block
@@ -120,21 +132,21 @@ def output_text(value: Any) -> str:
     ``ensure_ascii`` escape of "é" is "é", no obfuscation. A lone surrogate a decoded string
     holds is U+FFFD (:func:`~incident_lab.text.normalize.without_surrogates`: the pattern
     engine cannot read it). Anything else is :func:`_stringify`'s text."""
-    return _output_text(value, 0)
+    return _output_as_read(value, 0)
 
 
 #: How many times a JSON string holding JSON is read again.
 _JSON_LEVELS = 3
 
 
-def _output_text(value: Any, level: int) -> str:
+def _output_as_read(value: Any, level: int) -> str:
     if isinstance(value, str):
         parsed = _json_document(value) if level < _JSON_LEVELS else None
         if parsed is None:
             return value
         inner = parsed[0]
         if isinstance(inner, str):
-            return _output_text(without_surrogates(inner), level + 1)
+            return _output_as_read(without_surrogates(inner), level + 1)
         text = _tool_text(inner)
         return without_surrogates(text) if text is not None else _readable_json(value)
     text = _tool_text(value)
@@ -145,9 +157,11 @@ def _output_text(value: Any, level: int) -> str:
 
 
 def _tool_text(value: Any) -> str | None:
-    """The text blocks of a tool's result (see :func:`output_text`), joined; None when it
+    """The text blocks of a tool's result (see :func:`output_as_read`), joined; None when it
     returned anything else."""
     if isinstance(value, dict) and value.keys() <= _TOOL_RESULT_KEYS:
+        if not isinstance(value.get("isError", False), bool):
+            return None  # an isError that is no flag is something to read
         value = value.get("content")
     return _part_texts(value, strict=True)
 
