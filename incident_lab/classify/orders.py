@@ -827,7 +827,7 @@ def _numbers(sentence: str) -> list[int]:
 
 def _output_field(output: str, key: str) -> str | None:
     try:
-        data = json.loads(output)
+        data = json.loads(output, strict=False)
     except ValueError:
         return None
     value = data.get(key) if isinstance(data, dict) else None

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from incident_lab import pii
 from incident_lab.provenance import Provenance, analyse
 from incident_lab.provenance.cues import clear_memo as clear_provenance_memo
+from incident_lab.provenance.text import output_as_read
 from incident_lab.text.lexicon import (
     content_words,
 )
@@ -178,6 +179,7 @@ class SessionView:
         self.safeguards: list[tuple[int, dict[str, Any]]] = []
         self._by_id: dict[str, Call] = {}
         self._pending: list[Call] = []
+        self._read_outputs: dict[int, str] = {}  # step -> its output as read (output_as_read)
         for i, step in enumerate(self.steps):
             add = self._STEP_KINDS.get(str(step.get("type")))
             if add is not None:
@@ -230,7 +232,7 @@ class SessionView:
         if match is None or match.result_index is not None:
             return
         match.result_index = i
-        match.output = str(step.get("output", ""))
+        match.output = self._read_outputs[i] = output_as_read(step.get("output", ""))
         match.is_error = bool(step.get("is_error"))
         if match in self._pending:
             self._pending.remove(match)
@@ -283,8 +285,17 @@ class SessionView:
         return not (call is not None and call.blocked)
 
     def tool_outputs_before(self, index: int) -> list[tuple[int, str]]:
-        """Return ``(step, output)`` of every tool result before step ``index``."""
-        return [(i, str(s.get("output", ""))) for i, s in self.results if i < index]
+        """Return ``(step, output)`` of every tool result before step ``index``, each output
+        as read (:func:`~incident_lab.provenance.text.output_as_read`: the text every offset
+        into it refers to), read once per view."""
+        out = []
+        for i, s in self.results:
+            if i >= index:
+                break
+            if i not in self._read_outputs:
+                self._read_outputs[i] = output_as_read(s.get("output", ""))
+            out.append((i, self._read_outputs[i]))
+        return out
 
     def output_words_before(self, index: int) -> set[str]:
         """The content words of every tool result before step ``index``

@@ -2623,7 +2623,7 @@ def _json_record(body: str) -> tuple[Any, bool]:
     of it (:func:`leaves_complete`); a value nested past the parser is ``(None, False)``: a
     note or a call hidden that deep is read as text, not skipped (reviews rev-asrt F1/F2)."""
     try:
-        record = json.loads(body)
+        record = json.loads(body, strict=False)  # a record field's line break, as read
     except RecursionError:
         return None, False
     except ValueError:
@@ -2664,7 +2664,7 @@ def _scalar_fields(body: str) -> set[str]:
             break
         if not _is_key(body, end):
             try:
-                text = str(json.loads(body[q:end]))
+                text = str(json.loads(body[q:end], strict=False))
             except ValueError:
                 text = ""  # a lone surrogate or a raw control character: no value
             found.add(text)

@@ -464,7 +464,7 @@ def _listing(output: str) -> Any:
     if not any(f'"{k}"' in text for k in _SCHEMA_KEYS):
         return None
     try:
-        return json.loads(text)
+        return json.loads(text, strict=False)
     except (ValueError, RecursionError):  # nested deeper than the parser goes: no listing
         return None
 

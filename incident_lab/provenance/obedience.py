@@ -80,11 +80,18 @@ def _literal_prefix(marker: str) -> str | None:
     return marker[: m.start()]
 
 
+#: A JSON-escaped quote: an odd run of backslashes before it, taken from the run's start.
+_ESCAPED_QUOTE = re.compile(r'(?<!\\)((?:\\\\)*)\\"')
+
+
 def _markers(span: InstructionSpan) -> list[str]:
     echoed = "echoed" in span.cues
-    if len(span.text) > _MEMO_CHARS:
-        return list(_markers_of.__wrapped__(span.text, echoed))
-    return list(_markers_of(span.text, echoed))
+    # a span inside a JSON string keeps its quotes escaped (\"Haha\"): what it asks to say
+    # is between the quotes (a backslash escaped itself, \\", stays)
+    text = _ESCAPED_QUOTE.sub(r'\1"', span.text) if '\\"' in span.text else span.text
+    if len(text) > _MEMO_CHARS:
+        return list(_markers_of.__wrapped__(text, echoed))
+    return list(_markers_of(text, echoed))
 
 
 #: Span texts up to this length have their markers memoised.

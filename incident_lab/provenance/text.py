@@ -33,35 +33,65 @@ from incident_lab.text.normalize import (
     clean_invisible,
     decode_blobs,
     unescape_one,
+    without_surrogates,
 )
 
 #: Characters of one step's text that are analysed (offsets stay exact; the rest is not read).
 MAX_SCAN = 200_000
 
 
-def _stringify(value: Any) -> str:
+def _stringify(value: Any, parts: bool = True) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value).decode("utf-8", errors="replace")
-    if isinstance(value, list) and all(isinstance(p, dict) for p in value):
-        parts = [p.get("text") for p in value]
-        if parts and all(isinstance(p, str) for p in parts):
-            return "\n".join(parts)  # type: ignore[arg-type,unused-ignore]
+    if parts and (joined := _part_texts(value, strict=False)) is not None:
+        return joined
     try:
         return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     except (TypeError, ValueError, RecursionError):
         return str(value)[:MAX_SCAN]
 
 
+#: The keys of a content part that is only text (MCP's ``TextContent``, the chat APIs'), and
+#: of the annotations it may carry (MCP's: who it is for, how important, when it changed).
+_TEXT_PART_KEYS = frozenset(["type", "text", "annotations"])
+_ANNOTATION_KEYS = frozenset(["audience", "priority", "lastModified"])
+
+
+def _text_block(part: dict[str, Any]) -> bool:
+    """A content part that is text and nothing a reader would see beside it: no key but
+    ``type`` (``"text"``), ``text`` and MCP's annotations (rev-json34b N1: a ``note`` in
+    ``annotations`` or a part's ``_meta`` was dropped)."""
+    if part.get("type") != "text" or not part.keys() <= _TEXT_PART_KEYS:
+        return False
+    notes = part.get("annotations", {})
+    return isinstance(notes, dict) and notes.keys() <= _ANNOTATION_KEYS
+
+
+def _part_texts(value: Any, strict: bool) -> str | None:
+    """The texts of a list of content parts joined by newlines: parts with a string
+    ``text`` (a message's content); with ``strict``, parts that are text and nothing else
+    (``"type": "text"``, no key a reader would see beside it: a tool's output). None when
+    ``value`` is no such list."""
+    if not isinstance(value, list) or not value or not all(isinstance(p, dict) for p in value):
+        return None
+    if strict and not all(_text_block(p) for p in value):
+        return None
+    texts = [p.get("text") for p in value]
+    if not all(isinstance(t, str) for t in texts):
+        return None
+    return "\n".join(texts)  # type: ignore[arg-type,unused-ignore]
+
+
 def text_of_step(step: Any) -> str:
     """Return the text of one trajectory step that offsets refer to.
 
     A message's ``content`` (a list of ``{"text": ...}`` parts is joined by newlines),
-    a tool result's ``output``, a tool call's ``arguments`` as compact JSON (keys
-    sorted), nothing for a safeguard. Bytes are decoded as UTF-8 (bad bytes become
+    a tool result's output as read (:func:`output_as_read`), a tool call's ``arguments`` as
+    compact JSON (keys sorted), nothing for a safeguard. Bytes are decoded as UTF-8 (bad bytes become
     U+FFFD); other values become JSON. Never raises.
     """
     if not isinstance(step, dict):
@@ -70,10 +100,115 @@ def text_of_step(step: Any) -> str:
     if kind == "message":
         return _stringify(step.get("content"))
     if kind == "tool_result":
-        return _stringify(step.get("output"))
+        return output_as_read(step.get("output"))
     if kind == "tool_call":
         return _stringify(step.get("arguments"))
     return ""
+
+
+#: A tool output written as a JSON document is parsed up to this many characters; a longer
+#: one is read as it is written.
+_JSON_READ_LIMIT = 2_000_000
+#: The keys of an MCP ``CallToolResult`` that is its text blocks and nothing else
+#: (``structuredContent`` or ``_meta`` beside them: the record is kept whole).
+_TOOL_RESULT_KEYS = frozenset(["content", "isError"])
+#: A ``\\uXXXX``, ``\\n``, ``\\r`` or ``\\t`` escape in JSON text (its backslash not itself
+#: escaped: an even run of backslashes before it, taken from the run's start: linear).
+_JSON_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\(?:u([0-9a-fA-F]{4})|([nrt]))")
+_CONTROL = {"n": "\n", "r": "\r", "t": "\t"}
+
+
+def output_as_read(value: Any) -> str:
+    """A tool result's output as a reader (the model) reads it, the same text however a
+    log wrote the result. What the tool returned as text is that text: an MCP
+    ``CallToolResult`` of text blocks only (``content`` and ``isError``, each block
+    ``"type": "text"`` and nothing a reader would see beside its text) or such a list of
+    blocks, their texts joined by newlines, or a JSON string (a JSON string holding JSON is
+    read again, up to :data:`_JSON_LEVELS` levels), whether stored parsed or as JSON text.
+    Any other JSON object or array (written as text, or stored parsed: then as compact JSON,
+    keys sorted) stays JSON in its layout, every key kept, so records read as records
+    (``analysis._prose``), but its strings read as their characters
+    (:func:`_readable_json`): a line break in a record's field is a line break, an
+    ``ensure_ascii`` escape of "é" is "é", no obfuscation. A lone surrogate a decoded string
+    holds is U+FFFD (:func:`~incident_lab.text.normalize.without_surrogates`: the pattern
+    engine cannot read it). Anything else is :func:`_stringify`'s text."""
+    return _output_as_read(value, 0)
+
+
+#: How many times a JSON string holding JSON is read again.
+_JSON_LEVELS = 3
+
+
+def _output_as_read(value: Any, level: int) -> str:
+    if isinstance(value, str):
+        parsed = _json_document(value) if level < _JSON_LEVELS else None
+        if parsed is None:
+            return value
+        inner = parsed[0]
+        if isinstance(inner, str):
+            return _output_as_read(without_surrogates(inner), level + 1)
+        text = _tool_text(inner)
+        return without_surrogates(text) if text is not None else _readable_json(value)
+    text = _tool_text(value)
+    if text is not None:
+        return without_surrogates(text)
+    written = _stringify(value, parts=False)
+    return _readable_json(written) if isinstance(value, dict | list) else written
+
+
+def _tool_text(value: Any) -> str | None:
+    """The text blocks of a tool's result (see :func:`output_as_read`), joined; None when it
+    returned anything else."""
+    if isinstance(value, dict) and value.keys() <= _TOOL_RESULT_KEYS:
+        if not isinstance(value.get("isError", False), bool):
+            return None  # an isError that is no flag is something to read
+        value = value.get("content")
+    return _part_texts(value, strict=True)
+
+
+def _json_document(text: str) -> tuple[Any] | None:
+    """``(value,)`` when ``text`` is one JSON object, array or string; None otherwise (or
+    when it is too long or nested too deep to parse)."""
+    head = text[:64].lstrip()
+    if not head or head[0] not in '{["' or len(text) > _JSON_READ_LIMIT:
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return (value,) if isinstance(value, dict | list | str) else None
+
+
+def _readable_json(text: str) -> str:
+    """JSON ``text`` with the escapes inside its strings that a reader reads as characters
+    written as them: ``\\n``, ``\\r``, ``\\t`` and ``\\uXXXX`` of a printable character (a
+    surrogate pair joined). Escapes of quotes, backslashes and other control or format
+    characters stay, so the text parses to the same value with ``json.loads(...,
+    strict=False)`` (which takes a raw line break inside a string)."""
+    if "\\" not in text:
+        return text
+    return _JSON_ESCAPE.sub(_unescape_printable, _SURROGATE_PAIR.sub(_pair, text))
+
+
+#: Two ``\\uXXXX`` escapes that are one UTF-16 surrogate pair.
+_SURROGATE_PAIR = re.compile(
+    r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE
+)
+
+
+def _pair(match: re.Match[str]) -> str:
+    high, low = int(match.group(2), 16), int(match.group(3), 16)
+    char = chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+    return match.group(1) + char if char.isprintable() else match.group(0)
+
+
+def _unescape_printable(match: re.Match[str]) -> str:
+    if match.group(3):
+        return match.group(1) + _CONTROL[match.group(3)]
+    char = chr(int(match.group(2), 16))
+    if char in '"\\' or not char.isprintable() or 0xD800 <= ord(char) <= 0xDFFF:
+        return match.group(0)
+    return match.group(1) + char
 
 
 # ---- de-obfuscation ----------------------------------------------------------------------

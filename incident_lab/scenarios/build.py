@@ -61,6 +61,8 @@ def replay_parts(
     the nearest earlier call of the same name). With ``before``, only steps before that
     index are taken.
     """
+    from incident_lab.provenance.text import output_as_read
+
     steps = (traj.get("steps") or [])[:before]
     turns: list[dict[str, Any]] = []
     fixtures: list[dict[str, Any]] = []
@@ -85,7 +87,7 @@ def replay_parts(
                 {
                     "tool": str((call or {}).get("name") or step.get("name") or "unknown"),
                     "arguments": copy.deepcopy((call or {}).get("arguments") or {}),
-                    "output": str(step.get("output", "")),
+                    "output": output_as_read(step.get("output", "")),
                     "is_error": bool(step.get("is_error", False)),
                 }
             )

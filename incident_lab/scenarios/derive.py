@@ -76,9 +76,13 @@ def _user_text(traj: Trajectory, before: int) -> str:
 
 
 def _tool_text(traj: Trajectory, before: int) -> str:
+    from incident_lab.provenance.text import output_as_read
+
     steps = traj.get("steps") or []
     return "\n".join(
-        str(s.get("output", "")) for s in steps[:before] if s.get("type") == "tool_result"
+        output_as_read(s.get("output", ""))
+        for s in steps[:before]
+        if s.get("type") == "tool_result"
     )
 
 
@@ -619,6 +623,8 @@ def _trusted_before(steps: list[Any], i: int) -> str:
 def _copy_tiers(steps: list[Any], i: int, prov: Any, payload: str) -> list[list[str]]:
     """The texts an answer at step ``i`` may copy from, most telling first: the untrusted
     instruction spans before it, the payload, every tool output before it."""
+    from incident_lab.provenance.text import output_as_read
+
     tiers: list[list[str]] = []
     if prov is not None:
         tiers.append(
@@ -626,7 +632,9 @@ def _copy_tiers(steps: list[Any], i: int, prov: Any, payload: str) -> list[list[
         )
     if payload:
         tiers.append([payload])
-    tiers.append([str(s.get("output", "")) for s in steps[:i] if s.get("type") == "tool_result"])
+    tiers.append(
+        [output_as_read(s.get("output", "")) for s in steps[:i] if s.get("type") == "tool_result"]
+    )
     return tiers
 
 

@@ -541,10 +541,11 @@ def carried_markers(
     :data:`_MARKER_TOKENS` distinct codes of a call are looked at, whatever they are."""
     from incident_lab.provenance.analysis import code_markers
     from incident_lab.provenance.model import UNTRUSTED_SOURCES
+    from incident_lab.provenance.text import text_of_step
 
     sources: dict[int, str] = getattr(prov, "sources", None) or {}
     outputs = _Outputs(
-        (j, str(steps[j].get("output") or ""))
+        (j, text_of_step(steps[j]))
         for j in range(len(steps))
         if sources.get(j) in UNTRUSTED_SOURCES and steps[j].get("type") == "tool_result"
     )
@@ -826,6 +827,7 @@ def _dependencies(
 ) -> list[tuple[int, str]]:
     """``(tool-result step, why)`` the unsafe steps depended on, most direct first."""
     from incident_lab.provenance.model import UNTRUSTED_SOURCES
+    from incident_lab.provenance.text import text_of_step
 
     deps: list[tuple[int, str]] = []
     for i in sorted(unsafe):
@@ -854,7 +856,7 @@ def _dependencies(
             key=lambda j: (
                 -max((sp.score for sp in prov.instructions_in(j)), default=0.0),
                 _is_action_result(prov, steps, j),
-                -len(str(steps[j].get("output") or "")),
+                -len(text_of_step(steps[j])),
             )
         )
         deps.extend(
@@ -869,9 +871,11 @@ def _repeated_from(
 ) -> list[tuple[int, str]]:
     """``(tool-result step, why)`` of the output step ``i`` repeats ``text`` from (the
     latest before it), and of the one that planted the code it carries (``planted``)."""
+    from incident_lab.provenance.text import text_of_step
+
     deps: list[tuple[int, str]] = []
     for j in range(min(i, len(steps)) - 1, -1, -1):
-        if text and steps[j].get("type") == "tool_result" and text in str(steps[j].get("output")):
+        if text and steps[j].get("type") == "tool_result" and text in text_of_step(steps[j]):
             deps.append((j, f"step {i} repeats {text[:40]!r} from it"))
             break
     if planted is not None:
