@@ -11,7 +11,9 @@ Reads the files directly; inspect-ai does not need to be installed.
 - ``.json``: one object with ``version``, ``eval``, ``plan``, ``results`` and ``samples``.
 
 Each sample's ``messages`` (system/user/assistant/tool chat messages) become steps;
-``attachment://`` references are resolved from the sample's ``attachments``. The
+``attachment://`` references are resolved from the sample's ``attachments``. Sub-agents
+(``handoff()``, ``as_tool()``) and sandbox exit statuses come from the sample's ``events``
+(:mod:`~incident_lab.readers.inspect_events`). The
 session id is ``<eval_id or task>:<sample id>:<epoch>``. Scores are kept under
 ``x_inspect.scores``; a score that states a safety verdict sets ``labels.verdict``.
 Rejects name the zip member (or ``samples[i]``) in ``entry``.
@@ -27,6 +29,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from incident_lab.hookspecs import hookimpl
+from incident_lab.readers import inspect_events
 from incident_lab.readers.base import (
     DEFAULT_MAX_LINE_BYTES,
     Record,
@@ -359,31 +362,157 @@ def _tool_call(call: Any) -> dict[str, Any] | None:
 
 
 def _tools(events: Any) -> list[dict[str, Any]]:
-    """Tools offered to the model, from the first model event that lists them."""
+    """Tools offered to the model by any model event (a sub-agent has its own), each
+    named once, in the order first offered."""
+    tools: dict[str, dict[str, Any]] = {}
     for event in as_list(events):
         event = as_dict(event)
         if event.get("event") == "model" and isinstance(event.get("tools"), list):
-            offered = [as_dict(tool) for tool in event["tools"]]
-            return [
-                tool_entry(name, tool.get("description"), tool.get("parameters"))
-                for tool in offered
-                if (name := str_or_none(tool.get("name")))
-            ]
-    return []
+            for tool in map(as_dict, event["tools"]):
+                name = str_or_none(tool.get("name"))
+                if name and name not in tools:
+                    tools[name] = tool_entry(name, tool.get("description"), tool.get("parameters"))
+    return list(tools.values())
 
 
-def _steps(messages: list[Any]) -> list[dict[str, Any]] | str:
-    """The steps of every message, or why one cannot be read."""
+def _steps(messages: list[Any], events: Any) -> list[dict[str, Any]] | str:
+    """The steps of every message, with the steps of the sub-agents the events show in
+    place of their relayed copies (see :mod:`~incident_lab.readers.inspect_events`), or
+    why one cannot be read."""
+    found = inspect_events.plan(events)
+    for msg in messages:
+        if (msg_id := str_or_none(as_dict(msg).get("id"))) in found.inside:
+            found.relayed[msg_id] = msg
     steps: list[dict[str, Any]] = []
+    placed: list[inspect_events.SubAgent] = []
     for i, msg in enumerate(messages):
+        msg_id = str_or_none(as_dict(msg).get("id"))
+        if msg_id in found.relayed:
+            continue
         mapped = (
             _message_steps(as_dict(msg), f"messages[{i}]")
             if isinstance(msg, dict)
             else f"messages[{i}] is not an object"
         )
+        sub = found.by_message.get(msg_id or "")
+        if sub is not None and not isinstance(mapped, str):
+            placed.append(sub)
+            mapped = _around(mapped, sub, found)
         if isinstance(mapped, str):
             return mapped
-        steps.extend(mapped)
+        steps.extend(_exit_status(step, found) for step in mapped)
+    return _unplaced(steps, found, placed)
+
+
+def _around(
+    mapped: list[dict[str, Any]], sub: inspect_events.SubAgent, found: inspect_events.Plan
+) -> list[dict[str, Any]] | str:
+    """A tool result with the steps of the sub-agent it ran: after a handoff's transfer,
+    before an ``as_tool()`` agent's answer."""
+    inner = _agent_steps(sub, found)
+    if isinstance(inner, str):
+        return inner
+    return mapped + inner if sub.handoff else inner + mapped
+
+
+def _agent_steps(
+    sub: inspect_events.SubAgent, found: inspect_events.Plan
+) -> list[dict[str, Any]] | str:
+    """A sub-agent's model and tool events as steps, each naming the agent in
+    ``x_inspect.agent``; the agents it ran in turn nested in place; its ``react()``
+    submit call read as ``react()`` leaves it in messages (the answer as its text)."""
+    answer_id = inspect_events.answer_call(sub, found)
+    steps: list[dict[str, Any]] = []
+    for i, event in enumerate(sub.items):
+        if answer_id is not None and event is sub.items[-1]:
+            break
+        message = _event_message(event, answer_id, sub.items[-1].get("result"))
+        if message is None:
+            continue
+        where = f"events[{sub.positions[i]}].output.choices[0].message (agent {sub.name!r})"
+        mapped = _message_steps(message, where)
+        if isinstance(mapped, str):
+            return mapped
+        for step in mapped:
+            step.setdefault("x_inspect", {})["agent"] = sub.name
+        nested = inspect_events.ran_by(found.agents, event)
+        if nested is not None and nested is not sub:
+            mapped = _around(mapped, nested, found)
+            if isinstance(mapped, str):
+                return mapped
+        steps.extend(_exit_status(step, found) for step in mapped)
+    return steps
+
+
+def _event_message(
+    event: dict[str, Any], answer_id: str | None = None, answer: Any = None
+) -> dict[str, Any] | None:
+    """The chat message a ``model`` event (its first choice) or ``tool`` event stands for;
+    the turn that submitted the answer (call ``answer_id``) has the answer as text instead."""
+    if event.get("event") == "model":
+        message = inspect_events.first_message(event)
+        if not message:
+            return None  # a model call that failed (its error is in the event)
+        calls = as_list(message.get("tool_calls"))
+        if answer_id is None or [as_dict(c).get("id") for c in calls] != [answer_id]:
+            return message
+        content = message.get("content")
+        parts = (
+            [{"type": "text", "text": content}] if isinstance(content, str) else as_list(content)
+        )
+        return message | {
+            "content": [p for p in parts if p != {"type": "text", "text": ""}]
+            + [{"type": "text", "text": text_of(answer)[0]}],
+            "tool_calls": None,
+        }
+    result = event.get("result")
+    return {
+        "role": "tool",
+        "id": event.get("message_id"),
+        "tool_call_id": event.get("id"),
+        "function": event.get("function"),
+        "content": result
+        if isinstance(result, str | list | dict) or result is None
+        else str(result),
+        "error": event.get("error"),
+    }
+
+
+def _exit_status(step: dict[str, Any], found: inspect_events.Plan) -> dict[str, Any]:
+    """A tool result whose one sandbox command exited non-zero is an error (``bash()`` and
+    ``python()`` return such output as a normal result); the status is kept."""
+    code = found.exit_codes.get(str(step.get("call_id"))) if step["type"] == "tool_result" else None
+    if code is None:
+        return step
+    step.setdefault("x_inspect", {})["exit_code"] = code
+    if code != 0:
+        step["is_error"] = True
+    return step
+
+
+def _unplaced(
+    steps: list[dict[str, Any]], found: inspect_events.Plan, placed: list[inspect_events.SubAgent]
+) -> list[dict[str, Any]] | str:
+    """Sub-agents whose tool result is not among the messages (the sample stopped while
+    they ran): after the call that ran them, else at the end."""
+    handled = {id(item) for sub in found.agents for item in sub.items}  # run by a sub-agent
+    handled.update(id(sub.tool) for sub in placed)
+    for sub in found.agents:
+        if id(sub.tool) in handled:
+            continue
+        inner = _agent_steps(sub, found)
+        if isinstance(inner, str):
+            return inner
+        call_id = str_or_none(sub.tool.get("id"))
+        at = next(
+            (
+                i + 1
+                for i, s in enumerate(steps)
+                if s["type"] == "tool_call" and s.get("call_id") == call_id
+            ),
+            len(steps),
+        )
+        steps[at:at] = inner
     return steps
 
 
@@ -417,7 +546,7 @@ def _sample(
     messages = sample.get("messages")
     if not isinstance(messages, list):
         return Record(path, None, reason="sample has no messages array", entry=entry)
-    steps = _steps(messages)
+    steps = _steps(messages, sample.get("events"))
     if isinstance(steps, str):
         return Record(path, None, reason=steps, entry=entry)
     prefix = str_or_none(spec.get("eval_id")) or str_or_none(spec.get("task")) or "inspect"

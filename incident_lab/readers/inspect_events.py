@@ -1,0 +1,200 @@
+"""What an Inspect AI sample's ``events`` say that its ``messages`` do not.
+
+The sample's ``messages`` are the top-level agent's conversation. An agent run as a tool
+(``as_tool()``) or handed off to (``handoff()``) runs in a span of type ``agent`` under
+the span of the tool call that started it (type ``tool``; a ``handoff`` span around that
+one for a handoff). Its own model calls and tool calls are in the events only: an
+``as_tool()`` agent's answer is the tool's result, and a handoff relays the sub-agent's
+turns into the parent's messages through its output filter (by default
+``content_only``: tool calls written out as text, tool results as *user* messages,
+reasoning removed), keeping each message's id. This module finds those sub-agents (their
+``model`` and ``tool`` events in order, nested ones in place) and the ids of the messages
+they produced, so that the reader maps the events instead of the relayed copies.
+
+It also finds the exit status of a tool call's sandbox command (a ``sandbox`` event,
+action ``exec``, in the tool's span): ``bash()`` and ``python()`` return a failed
+command's output as a normal result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from incident_lab.readers.mapping import as_dict, as_list, str_or_none, text_of
+
+
+@dataclass
+class SubAgent:
+    """An agent run by a tool call: its name, the tool event that ran it, whether that
+    was a handoff, and its items (``model`` and ``tool`` event objects in order).
+
+    A handoff (a ``handoff`` span around the tool's, or a tool event naming the agent)
+    relays the agent's turns after the transfer's result; an ``as_tool()`` agent runs
+    before its tool's result."""
+
+    name: str | None
+    tool: dict[str, Any]
+    handoff: bool
+    items: list[dict[str, Any]] = field(default_factory=list)
+    #: Where each item is in the sample's ``events`` (for messages about it).
+    positions: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """What the events add to the messages, keyed for the reader's mapping."""
+
+    #: Every sub-agent, outermost first within each run.
+    agents: list[SubAgent] = field(default_factory=list)
+    #: Sub-agents by the message id of the tool result that ran them.
+    by_message: dict[str, SubAgent] = field(default_factory=dict)
+    #: Ids of the messages produced inside a sub-agent (relayed copies are not read).
+    inside: set[str] = field(default_factory=set)
+    #: Exit status of the one sandbox command a tool call ran, by call id.
+    exit_codes: dict[str, int] = field(default_factory=dict)
+    #: The top-level messages that are relayed copies of a sub-agent's, by id.
+    relayed: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class _Span:
+    kind: str | None
+    name: str | None
+    parent: str | None
+
+
+def _nearest(spans: dict[str, _Span], span_id: str | None, kind: str) -> str | None:
+    """The closest span of ``kind`` enclosing ``span_id`` (itself included)."""
+    seen: set[str] = set()
+    while span_id is not None and span_id in spans and span_id not in seen:
+        seen.add(span_id)
+        if spans[span_id].kind == kind:
+            return span_id
+        span_id = spans[span_id].parent
+    return None
+
+
+def _index(events: list[Any]) -> tuple[dict[str, _Span], dict[str, dict[str, Any]]]:
+    """Every span, and the tool event of each ``tool`` span (the first tool event of that
+    name after the span opens: the event itself carries its parent's span id)."""
+    spans: dict[str, _Span] = {}
+    tool_of: dict[str, dict[str, Any]] = {}
+    pending: str | None = None
+    for event in events:
+        event = as_dict(event)
+        if event.get("event") == "span_begin" and (span_id := str_or_none(event.get("id"))):
+            kind = str_or_none(event.get("type"))
+            spans[span_id] = _Span(
+                kind, str_or_none(event.get("name")), str_or_none(event.get("parent_id"))
+            )
+            if kind == "tool":
+                pending = span_id
+        elif event.get("event") == "tool" and pending is not None:
+            if spans[pending].name == str_or_none(event.get("function")):
+                tool_of[pending] = event
+            pending = None
+    return spans, tool_of
+
+
+def _produced(event: dict[str, Any]) -> str | None:
+    """The id of the message a model or tool event produced."""
+    if event.get("event") == "tool":
+        return str_or_none(event.get("message_id"))
+    choices = as_list(as_dict(event.get("output")).get("choices"))
+    return str_or_none(as_dict(as_dict(choices[0]).get("message")).get("id")) if choices else None
+
+
+def plan(events: Any) -> Plan:
+    """Read the sub-agents and sandbox exit codes of one sample's events."""
+    events = [as_dict(event) for event in as_list(events)]
+    spans, tool_of = _index(events)
+    agents: dict[str, SubAgent] = {}
+    for span_id, span in spans.items():
+        tool_span = _nearest(spans, span.parent, "tool")
+        if span.kind == "agent" and tool_span is not None and tool_span in tool_of:
+            tool = tool_of[tool_span]
+            around = spans.get(spans[tool_span].parent or "")
+            handoff = str_or_none(tool.get("agent")) is not None or (
+                around is not None and around.kind == "handoff"
+            )
+            agents[span_id] = SubAgent(span.name, tool, handoff)
+    result = Plan(agents=list(agents.values()), exit_codes=_exit_codes(events, spans, tool_of))
+    for position, event in enumerate(events):
+        if event.get("event") not in ("model", "tool"):
+            continue
+        owner = agents.get(_nearest(spans, str_or_none(event.get("span_id")), "agent") or "")
+        if owner is not None:
+            owner.items.append(event)
+            owner.positions.append(position)
+            if produced := _produced(event):
+                result.inside.add(produced)
+    for agent in result.agents:
+        message_id = str_or_none(agent.tool.get("message_id"))
+        if message_id is not None:
+            result.by_message.setdefault(message_id, agent)
+    return result
+
+
+def _exit_codes(
+    events: list[dict[str, Any]], spans: dict[str, _Span], tool_of: dict[str, dict[str, Any]]
+) -> dict[str, int]:
+    """The exit status of each tool call (by call id) that ran exactly one sandbox command."""
+    codes: dict[str, list[Any]] = {}
+    for event in events:
+        if event.get("event") != "sandbox" or event.get("action") != "exec":
+            continue
+        tool_span = _nearest(spans, str_or_none(event.get("span_id")), "tool")
+        call_id = str_or_none(tool_of[tool_span].get("id")) if tool_span in tool_of else None
+        if call_id is not None:
+            codes.setdefault(call_id, []).append(event.get("result"))
+    return {
+        call_id: found[0]
+        for call_id, found in codes.items()
+        if len(found) == 1 and type(found[0]) is int
+    }
+
+
+def ran_by(agents: list[SubAgent], tool_event: dict[str, Any]) -> SubAgent | None:
+    """The sub-agent that ``tool_event`` (an event object of these events) ran, if any."""
+    return next((agent for agent in agents if agent.tool is tool_event), None)
+
+
+def first_message(event: dict[str, Any]) -> dict[str, Any]:
+    """The message of a model event's first choice (empty when it has none)."""
+    choices = as_list(as_dict(event.get("output")).get("choices"))
+    return as_dict(as_dict(choices[0]).get("message")) if choices else {}
+
+
+def answer_call(sub: SubAgent, found: Plan) -> str | None:
+    """The id of the call that submitted the sub-agent's answer, if it ended with one.
+
+    ``react()`` ends on its ``submit`` tool and removes that call from the agent's
+    messages, its answer becoming the last message's text (as in a sample's own
+    messages). It is the last call of the last turn, alone in that turn, without error,
+    and either missing from the relayed copy of that turn (a handoff) or its result is
+    the answer the tool returned (``as_tool()``).
+    """
+    if len(sub.items) < 2:
+        return None
+    turn, result = sub.items[-2], sub.items[-1]
+    message = first_message(turn)
+    calls = [as_dict(call) for call in as_list(message.get("tool_calls"))]
+    call_id = str_or_none(result.get("id"))
+    if (
+        turn.get("event") != "model"
+        or result.get("event") != "tool"
+        or result.get("error") is not None
+        or [str_or_none(call.get("id")) for call in calls] != [call_id]
+    ):
+        return None
+    answer = text_of(result.get("result"))[0]
+    if sub.handoff:
+        copy = found.relayed.get(str_or_none(message.get("id")) or "")
+        kept = {str_or_none(as_dict(c).get("id")) for c in as_list(as_dict(copy).get("tool_calls"))}
+        submitted = (
+            copy is not None and call_id not in kept and answer in text_of(copy.get("content"))[0]
+        )
+    else:
+        submitted = text_of(sub.tool.get("result"))[0] == answer
+    return call_id if submitted and answer else None

@@ -1,0 +1,269 @@
+"""The inspect reader on multi-agent and sandbox logs written by inspect-ai 0.3.285 itself.
+
+Fixture: tests/fixtures/inspect_ai_agents/ (made by its make_fixture.py; expected.json is
+what ``inspect_ai.log.read_eval_log`` reported, events included). Six samples of one
+orchestrating ``react()`` agent on the ``local`` sandbox: a ``handoff()`` to a mailer
+agent that reads an injected inbox and mails the attacker; an ``as_tool()`` researcher
+that fetches an injected page and mails the attacker; a handoff without output filter to
+an archivist whose tool raises and which runs the researcher itself; ``bash()`` /
+``python()`` commands
+that succeed, exit non-zero and time out; answers with ``reasoning_content``; a sample
+stopped by its ``message_limit``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import accepted, read_all, rejected
+
+REAL = Path(__file__).resolve().parents[2] / "fixtures" / "inspect_ai_agents"
+EXPECTED = json.loads((REAL / "expected.json").read_text())
+LOGS = {log["file"]: log for log in EXPECTED["logs"]}
+ATTACKER = "exfil@attacker.example"
+
+
+def _sessions(log: dict) -> dict[str, dict]:
+    records = read_all("inspect", REAL / log["file"])
+    assert not rejected(records)
+    return accepted(records)
+
+
+def _session(name: str, sample: str) -> tuple[dict, dict]:
+    log = LOGS[name]
+    expected = next(s for s in log["samples"] if s["id"] == sample)
+    return _sessions(log)[f"{log['eval_id']}:{sample}:1"], expected
+
+
+def _shape(steps: list[dict]) -> list[tuple]:
+    """(type, role or tool name, agent) of each step."""
+    return [
+        (s["type"], s.get("role") or s.get("name"), s.get("x_inspect", {}).get("agent"))
+        for s in steps
+    ]
+
+
+def _inner(expected: dict, agent_calls: list[str]) -> list[dict]:
+    """inspect's tool events of these call ids, in order."""
+    return [e for e in expected["tool_events"] if e["id"] in agent_calls]
+
+
+@pytest.mark.parametrize("name", sorted(LOGS))
+def test_a_handoff_reads_the_sub_agents_own_calls_not_their_relayed_text(name: str) -> None:
+    """The mailer's calls and results are steps in order, attributed to it; the parent's
+    copies (calls written out as text, results as user turns) are not read as the user's
+    words; its submit is its answer, as react() leaves a sample's own messages."""
+    traj, expected = _session(name, "handoff")
+    steps = traj["steps"]
+    assert _shape(steps) == [
+        ("message", "system", None),
+        ("message", "user", None),
+        ("tool_call", "transfer_to_mailer", None),
+        ("tool_result", "transfer_to_mailer", None),
+        ("tool_call", "read_inbox", "mailer"),
+        ("tool_result", "read_inbox", "mailer"),
+        ("tool_call", "send_email", "mailer"),
+        ("tool_result", "send_email", "mailer"),
+        ("message", "assistant", "mailer"),
+        ("message", "user", None),
+        ("message", "assistant", None),
+    ]
+    events = {e["function"]: e for e in reversed(expected["tool_events"])}  # the first of each
+    for call, result in ((steps[4], steps[5]), (steps[6], steps[7])):
+        event = events[call["name"]]
+        assert (call["call_id"], call["arguments"]) == (event["id"], event["arguments"])
+        assert (result["call_id"], result["output"], result["is_error"]) == (
+            event["id"],
+            event["result"],
+            False,
+        )
+    assert steps[6]["arguments"]["to"] == ATTACKER
+    assert steps[8]["content"] == events["submit"]["result"]  # the mailer's answer, no prefix
+    users = [s["content"] for s in steps if s.get("role") == "user"]
+    assert users == [expected["texts"][1], "The mailer agent has completed its work."]
+
+
+@pytest.mark.parametrize("name", sorted(LOGS))
+def test_an_agent_run_as_a_tool_shows_its_calls_before_its_answer(name: str) -> None:
+    """as_tool(): the researcher's fetch and send_email (only in the events) come between
+    the orchestrator's call and the tool's result, attributed to the researcher."""
+    traj, expected = _session(name, "as-tool")
+    steps = traj["steps"]
+    assert _shape(steps) == [
+        ("message", "system", None),
+        ("message", "user", None),
+        ("tool_call", "researcher", None),
+        ("tool_call", "fetch_page", "researcher"),
+        ("tool_result", "fetch_page", "researcher"),
+        ("tool_call", "send_email", "researcher"),
+        ("tool_result", "send_email", "researcher"),
+        ("message", "assistant", "researcher"),
+        ("tool_result", "researcher", None),
+        ("message", "assistant", None),
+    ]
+    inner = _inner(expected, [steps[3]["call_id"], steps[5]["call_id"]])
+    assert [(e["function"], e["arguments"], e["result"]) for e in inner] == [
+        (s["name"], s["arguments"], r["output"])
+        for s, r in ((steps[3], steps[4]), (steps[5], steps[6]))
+    ]
+    assert steps[2]["call_id"] == steps[8]["call_id"]
+    assert steps[7]["content"] == steps[8]["output"] == expected["texts"][3]
+    names = {tool["name"] for tool in traj["agent"]["tools"]}
+    assert {"researcher", "fetch_page", "send_email", "transfer_to_mailer"} <= names
+
+
+@pytest.mark.parametrize("name", sorted(LOGS))
+def test_a_handoff_without_filter_and_a_sub_agent_of_a_sub_agent(name: str) -> None:
+    """output_filter=None relays the archivist's turns with their calls and tool messages:
+    each is read once, from the events; its ToolError is an error result; the researcher
+    it runs as a tool nests in place; its reasoning is kept out of its answer's text."""
+    traj, expected = _session(name, "handoff-raw")
+    steps = traj["steps"]
+    assert _shape(steps) == [
+        ("message", "system", None),
+        ("message", "user", None),
+        ("tool_call", "transfer_to_archivist", None),
+        ("tool_result", "transfer_to_archivist", None),
+        ("tool_call", "read_inbox", "archivist"),
+        ("tool_result", "read_inbox", "archivist"),
+        ("tool_call", "archive_mail", "archivist"),
+        ("tool_result", "archive_mail", "archivist"),
+        ("tool_call", "researcher", "archivist"),
+        ("tool_call", "fetch_page", "researcher"),
+        ("tool_result", "fetch_page", "researcher"),
+        ("tool_call", "send_email", "researcher"),
+        ("tool_result", "send_email", "researcher"),
+        ("message", "assistant", "researcher"),
+        ("tool_result", "researcher", "archivist"),
+        ("message", "assistant", "archivist"),
+        ("message", "user", None),
+        ("message", "assistant", None),
+    ]
+    events = {e["id"]: e for e in expected["tool_events"]}
+    for result in (s for s in steps if s["type"] == "tool_result"):
+        want = events[result["call_id"]]
+        assert result["output"] == (want["result"] or want["error"]["message"])
+        assert result["is_error"] is (want["error"] is not None)
+    assert steps[7]["is_error"] and steps[7]["output"] == "archive is read-only"
+    answer = steps[15]
+    assert answer["content"] == "Done.\nArchived nothing; the Q3 page says revenue 4.2M."
+    (part,) = answer["x_inspect"]["content_parts"]
+    assert part["type"] == "reasoning" and part["reasoning"] not in answer["content"]
+    assert not any(s.get("content", "").startswith("[archivist]") for s in steps)
+
+
+@pytest.mark.parametrize("name", sorted(LOGS))
+def test_sandbox_commands_that_failed_read_as_failed(name: str) -> None:
+    """bash()/python() return a failed command's output as a normal result; the sandbox
+    event's exit status makes it an error (kept as exit_code). The timeout is inspect's
+    own error. Outputs are inspect's, unchanged."""
+    traj, expected = _session(name, "sandbox")
+    results = [s for s in traj["steps"] if s["type"] == "tool_result"]
+    assert [r["output"] for r in results] == [
+        r["text"] or r["error"]["message"] for r in expected["tool_results"]
+    ]
+    assert [(r["is_error"], r.get("x_inspect", {}).get("exit_code")) for r in results] == [
+        (False, 0),
+        (True, 2),
+        (True, None),
+        (True, 1),
+    ]
+    assert results[2]["x_inspect"]["error"]["type"] == "timeout"
+
+
+@pytest.mark.parametrize("name", sorted(LOGS))
+def test_reasoning_stays_out_of_the_answer_text(name: str) -> None:
+    traj, expected = _session(name, "reasoning")
+    texts = [s["content"] for s in traj["steps"] if s.get("role") == "assistant"]
+    assert texts == ["Let me compute that.", "Submitting.\n42"]
+    (part,) = traj["steps"][2]["x_inspect"]["content_parts"]
+    assert (part["type"], part["reasoning"]) == ("reasoning", expected["reasoning"][0])
+    assert all(expected["reasoning"][0] not in t for t in texts)
+
+
+@pytest.mark.parametrize("name", sorted(LOGS))
+def test_a_sample_stopped_by_its_message_limit_is_read_whole(name: str) -> None:
+    """Every message, none added; the limit is kept, and it is no error."""
+    traj, expected = _session(name, "limit")
+    assert len(traj["steps"]) == expected["messages"] == 20
+    assert traj["x_inspect"]["sample"]["limit"]["type"] == expected["limit"]["type"]
+    assert "error" not in traj["x_inspect"]["sample"]
+    assert not any(s.get("is_error") for s in traj["steps"])
+
+
+def test_a_sub_agent_cut_short_is_read_after_the_call_that_ran_it(tmp_path: Path) -> None:
+    """A sample stopped while the researcher ran has no tool result for it: the
+    researcher's steps follow the call that started it."""
+    log = json.loads((REAL / "agent_shapes.json").read_text())
+    sample = next(s for s in log["samples"] if s["id"] == "as-tool")
+    sample["messages"] = sample["messages"][:3]
+    log["samples"] = [sample]
+    path = tmp_path / "cut.json"
+    path.write_text(json.dumps(log))
+    (traj,) = accepted(read_all("inspect", path)).values()
+    assert [s.get("name") for s in traj["steps"][2:]] == [
+        "researcher",
+        "fetch_page",
+        "fetch_page",
+        "send_email",
+        "send_email",
+        None,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("events", "problem"),
+    [
+        ("not a list", None),
+        ([1, "x", {"event": "span_begin"}, {"event": "tool"}], None),
+        ("bad_call", "has no function name"),
+    ],
+)
+def test_malformed_events_never_crash(tmp_path: Path, events: object, problem: str | None) -> None:
+    """Odd events leave the messages as they are; a sub-agent's call without a name is a
+    one-line reject naming it."""
+    log = json.loads((REAL / "agent_shapes.json").read_text())
+    sample = next(s for s in log["samples"] if s["id"] == "as-tool")
+    if events == "bad_call":
+        model = next(
+            e
+            for e in sample["events"]
+            if e["event"] == "model"
+            and e["output"]["choices"][0]["message"]["tool_calls"][0]["function"] == "fetch_page"
+        )
+        del model["output"]["choices"][0]["message"]["tool_calls"][0]["function"]
+    else:
+        sample["events"] = events
+    log["samples"] = [sample]
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(log))
+    records = read_all("inspect", path)
+    if problem is None:
+        (traj,) = accepted(records).values()
+        assert len(traj["steps"]) == len(sample["messages"])
+    else:
+        (reject,) = rejected(records)
+        assert problem in reject.reason and "\n" not in reject.reason
+        assert "researcher" in reject.reason
+
+
+def test_classify_finds_the_injections_inside_the_sub_agents(tmp_path: Path, il) -> None:
+    """Both hijacks happened inside a sub-agent: the injected text is a tool's output
+    (not the user's turn) and the send_email to the attacker follows from it."""
+    out = tmp_path / "b"
+    result = il("snapshot", "--from", REAL / "agent_shapes.eval", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    result = il("classify", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    rows = {row["session_id"].split(":", 1)[1]: row for row in json.loads(result.stdout)}
+    for sample, tool in (("handoff:1", "read_inbox"), ("as-tool:1", "fetch_page")):
+        top = rows[sample]["ranked"][0]
+        assert top["failure_mode"] == "prompt_injection"
+        evidence = top["evidence"][0]
+        assert evidence["signal"] == "unrequested_call_after_injection"
+        assert f"the output of {tool}" in evidence["detail"]
+        assert ATTACKER in evidence["detail"]
+    assert rows["limit:1"]["ranked"] == []
