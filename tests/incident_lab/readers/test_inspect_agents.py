@@ -1,11 +1,12 @@
 """The inspect reader on multi-agent and sandbox logs written by inspect-ai 0.3.285 itself.
 
 Fixture: tests/fixtures/inspect_ai_agents/ (made by its make_fixture.py; expected.json is
-what ``inspect_ai.log.read_eval_log`` reported, events included). Six samples of one
+what ``inspect_ai.log.read_eval_log`` reported, events included). Seven samples of one
 orchestrating ``react()`` agent on the ``local`` sandbox: a ``handoff()`` to a mailer
 agent that reads an injected inbox and mails the attacker; an ``as_tool()`` researcher
 that fetches an injected page and mails the attacker; a handoff without output filter to
-an archivist whose tool raises and which runs the researcher itself; ``bash()`` /
+an archivist whose tool raises and which runs the researcher itself; two researchers in
+one turn; ``bash()`` /
 ``python()`` commands
 that succeed, exit non-zero and time out; answers with ``reasoning_content``; a sample
 stopped by its ``message_limit``.
@@ -113,6 +114,46 @@ def test_an_agent_run_as_a_tool_shows_its_calls_before_its_answer(name: str) -> 
     assert steps[7]["content"] == steps[8]["output"] == expected["texts"][3]
     names = {tool["name"] for tool in traj["agent"]["tools"]}
     assert {"researcher", "fetch_page", "send_email", "transfer_to_mailer"} <= names
+
+
+@pytest.mark.parametrize("name", sorted(LOGS))
+def test_two_agents_run_as_tools_in_one_turn_each_before_its_own_result(name: str) -> None:
+    """Two researcher calls in one turn run concurrently (their events interleave): each
+    one's steps come just before its own result, the hijacked one's send_email with it."""
+    traj, expected = _session(name, "parallel")
+    steps = traj["steps"]
+    assert _shape(steps) == [
+        ("message", "system", None),
+        ("message", "user", None),
+        ("tool_call", "researcher", None),
+        ("tool_call", "researcher", None),
+        ("tool_call", "fetch_page", "researcher"),
+        ("tool_result", "fetch_page", "researcher"),
+        ("tool_call", "send_email", "researcher"),
+        ("tool_result", "send_email", "researcher"),
+        ("message", "assistant", "researcher"),
+        ("tool_result", "researcher", None),
+        ("tool_call", "fetch_page", "researcher"),
+        ("tool_result", "fetch_page", "researcher"),
+        ("message", "assistant", "researcher"),
+        ("tool_result", "researcher", None),
+        ("message", "assistant", None),
+    ]
+    q3, q4 = steps[2], steps[3]
+    assert (steps[4]["arguments"]["url"], steps[9]["call_id"]) == (
+        q3["arguments"]["input"][10:],
+        q3["call_id"],
+    )
+    assert (steps[10]["arguments"]["url"], steps[13]["call_id"]) == (
+        q4["arguments"]["input"][10:],
+        q4["call_id"],
+    )
+    results = {r["tool_call_id"]: r["text"] for r in expected["tool_results"]}
+    assert [steps[9]["output"], steps[13]["output"]] == [
+        results[q3["call_id"]],
+        results[q4["call_id"]],
+    ]
+    assert [steps[8]["content"], steps[12]["content"]] == [steps[9]["output"], steps[13]["output"]]
 
 
 @pytest.mark.parametrize("name", sorted(LOGS))
@@ -259,7 +300,12 @@ def test_classify_finds_the_injections_inside_the_sub_agents(tmp_path: Path, il)
     result = il("classify", out, "--json")
     assert result.exit_code == 0, result.stderr
     rows = {row["session_id"].split(":", 1)[1]: row for row in json.loads(result.stdout)}
-    for sample, tool in (("handoff:1", "read_inbox"), ("as-tool:1", "fetch_page")):
+    for sample, tool in (
+        ("handoff:1", "read_inbox"),
+        ("as-tool:1", "fetch_page"),
+        ("parallel:1", "fetch_page"),
+        ("handoff-raw:1", "fetch_page"),
+    ):
         top = rows[sample]["ranked"][0]
         assert top["failure_mode"] == "prompt_injection"
         evidence = top["evidence"][0]
