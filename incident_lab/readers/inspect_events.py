@@ -49,6 +49,8 @@ class Plan:
     agents: list[SubAgent] = field(default_factory=list)
     #: Sub-agents by the message id of the tool result that ran them.
     by_message: dict[str, SubAgent] = field(default_factory=dict)
+    #: Sub-agents by the identity (``id()``) of the tool event object that ran them.
+    by_tool: dict[int, SubAgent] = field(default_factory=dict)
     #: Ids of the messages produced inside a sub-agent (relayed copies are not read).
     inside: set[str] = field(default_factory=set)
     #: Exit status of the one sandbox command a tool call ran, by call id.
@@ -130,6 +132,7 @@ def plan(events: Any) -> Plan:
             if produced := _produced(event):
                 result.inside.add(produced)
     for agent in result.agents:
+        result.by_tool.setdefault(id(agent.tool), agent)
         message_id = str_or_none(agent.tool.get("message_id"))
         if message_id is not None:
             result.by_message.setdefault(message_id, agent)
@@ -153,11 +156,6 @@ def _exit_codes(
         for call_id, found in codes.items()
         if len(found) == 1 and type(found[0]) is int
     }
-
-
-def ran_by(agents: list[SubAgent], tool_event: dict[str, Any]) -> SubAgent | None:
-    """The sub-agent that ``tool_event`` (an event object of these events) ran, if any."""
-    return next((agent for agent in agents if agent.tool is tool_event), None)
 
 
 def first_message(event: dict[str, Any]) -> dict[str, Any]:

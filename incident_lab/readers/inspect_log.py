@@ -405,18 +405,22 @@ def _steps(messages: list[Any], events: Any) -> list[dict[str, Any]] | str:
 
 
 def _around(
-    mapped: list[dict[str, Any]], sub: inspect_events.SubAgent, found: inspect_events.Plan
+    mapped: list[dict[str, Any]],
+    sub: inspect_events.SubAgent,
+    found: inspect_events.Plan,
+    running: tuple[int, ...] = (),
 ) -> list[dict[str, Any]] | str:
     """A tool result with the steps of the sub-agent it ran: after a handoff's transfer,
-    before an ``as_tool()`` agent's answer."""
-    inner = _agent_steps(sub, found)
+    before an ``as_tool()`` agent's answer. ``running``: the agents it runs within (a
+    log whose spans run an agent within itself reads that agent once)."""
+    inner = _agent_steps(sub, found, running)
     if isinstance(inner, str):
         return inner
     return mapped + inner if sub.handoff else inner + mapped
 
 
 def _agent_steps(
-    sub: inspect_events.SubAgent, found: inspect_events.Plan
+    sub: inspect_events.SubAgent, found: inspect_events.Plan, running: tuple[int, ...] = ()
 ) -> list[dict[str, Any]] | str:
     """A sub-agent's model and tool events as steps, each naming the agent in
     ``x_inspect.agent``; the agents it ran in turn nested in place; its ``react()``
@@ -435,9 +439,9 @@ def _agent_steps(
             return mapped
         for step in mapped:
             step.setdefault("x_inspect", {})["agent"] = sub.name
-        nested = inspect_events.ran_by(found.agents, event)
-        if nested is not None and nested is not sub:
-            mapped = _around(mapped, nested, found)
+        nested = found.by_tool.get(id(event))
+        if nested is not None and id(nested) not in (*running, id(sub)):
+            mapped = _around(mapped, nested, found, (*running, id(sub)))
             if isinstance(mapped, str):
                 return mapped
         steps.extend(_exit_status(step, found) for step in mapped)
@@ -481,7 +485,8 @@ def _event_message(
 def _exit_status(step: dict[str, Any], found: inspect_events.Plan) -> dict[str, Any]:
     """A tool result whose one sandbox command exited non-zero is an error (``bash()`` and
     ``python()`` return such output as a normal result); the status is kept."""
-    code = found.exit_codes.get(str(step.get("call_id"))) if step["type"] == "tool_result" else None
+    call_id = step.get("call_id") if step["type"] == "tool_result" else None
+    code = found.exit_codes.get(call_id) if isinstance(call_id, str) else None
     if code is None:
         return step
     step.setdefault("x_inspect", {})["exit_code"] = code

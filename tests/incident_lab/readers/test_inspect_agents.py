@@ -260,6 +260,7 @@ def test_a_sub_agent_cut_short_is_read_after_the_call_that_ran_it(tmp_path: Path
     [
         ("not a list", None),
         ([1, "x", {"event": "span_begin"}, {"event": "tool"}], None),
+        ("cycle", None),
         ("bad_call", "has no function name"),
     ],
 )
@@ -276,6 +277,15 @@ def test_malformed_events_never_crash(tmp_path: Path, events: object, problem: s
             and e["output"]["choices"][0]["message"]["tool_calls"][0]["function"] == "fetch_page"
         )
         del model["output"]["choices"][0]["message"]["tool_calls"][0]["function"]
+    elif events == "cycle":  # agent a runs b, which runs a (spans that are each other's parents)
+        sample["events"] = [
+            {"event": "span_begin", "id": "ta", "type": "tool", "name": "run_a", "parent_id": "b"},
+            {"event": "tool", "id": "ca", "function": "run_a", "span_id": "b", "result": "x"},
+            {"event": "span_begin", "id": "a", "type": "agent", "name": "a", "parent_id": "ta"},
+            {"event": "span_begin", "id": "tb", "type": "tool", "name": "run_b", "parent_id": "a"},
+            {"event": "tool", "id": "cb", "function": "run_b", "span_id": "a", "result": "y"},
+            {"event": "span_begin", "id": "b", "type": "agent", "name": "b", "parent_id": "tb"},
+        ]
     else:
         sample["events"] = events
     log["samples"] = [sample]
