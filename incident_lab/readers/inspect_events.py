@@ -12,8 +12,9 @@ reasoning removed), keeping each message's id. This module finds those sub-agent
 they produced, so that the reader maps the events instead of the relayed copies.
 
 It also finds the exit status of a tool call's sandbox command (a ``sandbox`` event,
-action ``exec``, in the tool's span): ``bash()`` and ``python()`` return a failed
-command's output as a normal result.
+action ``exec``, in the tool's span): ``bash()`` and ``python()`` return a command's
+output whatever its status, which the reader keeps as data (a non-zero status is no
+failure to inspect).
 """
 
 from __future__ import annotations

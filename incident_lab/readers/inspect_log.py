@@ -483,15 +483,14 @@ def _event_message(
 
 
 def _exit_status(step: dict[str, Any], found: inspect_events.Plan) -> dict[str, Any]:
-    """A tool result whose one sandbox command exited non-zero is an error (``bash()`` and
-    ``python()`` return such output as a normal result); the status is kept."""
+    """A tool result keeps the exit status of its one sandbox command as data. It does not
+    make the result an error: a non-zero status is no failure to inspect (``grep`` with
+    no match, ``test``, ``diff``, or a command that did its harm and then exited 1), and
+    inspect's own errors (a timeout) are already the result's ``error``."""
     call_id = step.get("call_id") if step["type"] == "tool_result" else None
     code = found.exit_codes.get(call_id) if isinstance(call_id, str) else None
-    if code is None:
-        return step
-    step.setdefault("x_inspect", {})["exit_code"] = code
-    if code != 0:
-        step["is_error"] = True
+    if code is not None:
+        step.setdefault("x_inspect", {})["exit_code"] = code
     return step
 
 
