@@ -48,10 +48,11 @@ class Plan:
 
     #: Every sub-agent, outermost first within each run.
     agents: list[SubAgent] = field(default_factory=list)
-    #: Sub-agents by the message id of the tool result that ran them.
-    by_message: dict[str, SubAgent] = field(default_factory=dict)
+    #: Sub-agents by the message id of the tool result that ran them (a tool may run
+    #: several agents in turn: in the order they ran).
+    by_message: dict[str, list[SubAgent]] = field(default_factory=dict)
     #: Sub-agents by the identity (``id()``) of the tool event object that ran them.
-    by_tool: dict[int, SubAgent] = field(default_factory=dict)
+    by_tool: dict[int, list[SubAgent]] = field(default_factory=dict)
     #: Ids of the messages produced inside a sub-agent (relayed copies are not read).
     inside: set[str] = field(default_factory=set)
     #: Exit status of the one sandbox command a tool call ran, by call id.
@@ -133,10 +134,10 @@ def plan(events: Any) -> Plan:
             if produced := _produced(event):
                 result.inside.add(produced)
     for agent in result.agents:
-        result.by_tool.setdefault(id(agent.tool), agent)
+        result.by_tool.setdefault(id(agent.tool), []).append(agent)
         message_id = str_or_none(agent.tool.get("message_id"))
         if message_id is not None:
-            result.by_message.setdefault(message_id, agent)
+            result.by_message.setdefault(message_id, []).append(agent)
     return result
 
 

@@ -394,10 +394,10 @@ def _steps(messages: list[Any], events: Any) -> list[dict[str, Any]] | str:
             if isinstance(msg, dict)
             else f"messages[{i}] is not an object"
         )
-        sub = found.by_message.get(msg_id or "")
-        if sub is not None and not isinstance(mapped, str):
-            placed.append(sub)
-            mapped = _around(mapped, sub, found)
+        subs = found.by_message.get(msg_id or "", [])
+        if subs and not isinstance(mapped, str):
+            placed.extend(subs)
+            mapped = _around(mapped, subs, found)
         if isinstance(mapped, str):
             return mapped
         steps.extend(_exit_status(step, found) for step in mapped)
@@ -406,17 +406,22 @@ def _steps(messages: list[Any], events: Any) -> list[dict[str, Any]] | str:
 
 def _around(
     mapped: list[dict[str, Any]],
-    sub: inspect_events.SubAgent,
+    subs: list[inspect_events.SubAgent],
     found: inspect_events.Plan,
     running: tuple[int, ...] = (),
 ) -> list[dict[str, Any]] | str:
-    """A tool result with the steps of the sub-agent it ran: after a handoff's transfer,
-    before an ``as_tool()`` agent's answer. ``running``: the agents it runs within (a
-    log whose spans run an agent within itself reads that agent once)."""
-    inner = _agent_steps(sub, found, running)
-    if isinstance(inner, str):
-        return inner
-    return mapped + inner if sub.handoff else inner + mapped
+    """A tool result with the steps of the sub-agents it ran, each in the order they ran:
+    after a handoff's transfer, before an ``as_tool()`` (or any other) agent's answer.
+    ``running``: the agents it runs within (a log whose spans run an agent within itself
+    reads that agent once)."""
+    before: list[dict[str, Any]] = []
+    after: list[dict[str, Any]] = []
+    for sub in subs:
+        inner = _agent_steps(sub, found, running)
+        if isinstance(inner, str):
+            return inner
+        (after if sub.handoff else before).extend(inner)
+    return before + mapped + after
 
 
 def _agent_steps(
@@ -439,9 +444,10 @@ def _agent_steps(
             return mapped
         for step in mapped:
             step.setdefault("x_inspect", {})["agent"] = sub.name
-        nested = found.by_tool.get(id(event))
-        if nested is not None and id(nested) not in (*running, id(sub)):
-            mapped = _around(mapped, nested, found, (*running, id(sub)))
+        within = (*running, id(sub))
+        nested = [n for n in found.by_tool.get(id(event), []) if id(n) not in within]
+        if nested:
+            mapped = _around(mapped, nested, found, within)
             if isinstance(mapped, str):
                 return mapped
         steps.extend(_exit_status(step, found) for step in mapped)
@@ -498,26 +504,28 @@ def _unplaced(
     steps: list[dict[str, Any]], found: inspect_events.Plan, placed: list[inspect_events.SubAgent]
 ) -> list[dict[str, Any]] | str:
     """Sub-agents whose tool result is not among the messages (the sample stopped while
-    they ran): after the call that ran them, else at the end."""
+    they ran): after the call that ran them (the first call of that id), in the order
+    they ran, else at the end."""
     handled = {id(item) for sub in found.agents for item in sub.items}  # run by a sub-agent
-    handled.update(id(sub.tool) for sub in placed)
+    handled.update(id(sub) for sub in placed)
+    by_call: dict[str | None, list[dict[str, Any]]] = {}
     for sub in found.agents:
-        if id(sub.tool) in handled:
+        if id(sub) in handled or id(sub.tool) in handled:
             continue
         inner = _agent_steps(sub, found)
         if isinstance(inner, str):
             return inner
-        call_id = str_or_none(sub.tool.get("id"))
-        at = next(
-            (
-                i + 1
-                for i, s in enumerate(steps)
-                if s["type"] == "tool_call" and s.get("call_id") == call_id
-            ),
-            len(steps),
-        )
-        steps[at:at] = inner
-    return steps
+        by_call.setdefault(str_or_none(sub.tool.get("id")), []).extend(inner)
+    if not by_call:
+        return steps
+    out: list[dict[str, Any]] = []
+    for step in steps:
+        out.append(step)
+        if step["type"] == "tool_call":
+            out.extend(by_call.pop(step.get("call_id"), []))
+    for inner in by_call.values():
+        out.extend(inner)
+    return out
 
 
 def _agent(spec: dict[str, Any], sample: dict[str, Any]) -> dict[str, Any]:

@@ -17,9 +17,7 @@ sample.
 
 from __future__ import annotations
 
-import copy
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -363,3 +361,56 @@ def test_classify_finds_the_injections_inside_the_sub_agents(tmp_path: Path, il)
         assert ATTACKER in evidence["detail"]
     assert rows["limit:1"]["ranked"] == []
 
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_a_tool_that_runs_two_agents_keeps_both(name: str) -> None:
+    """A custom tool run()s the researcher and then a clerk: both agents' steps come
+    before the tool's result, in order; every tool event inspect logged is read once."""
+    traj, expected = _session(name, "twoagents")
+    steps = traj["steps"]
+    assert _shape(steps) == [
+        ("message", "system", None),
+        ("message", "user", None),
+        ("tool_call", "committee", None),
+        ("tool_call", "fetch_page", "researcher"),
+        ("tool_result", "fetch_page", "researcher"),
+        ("tool_call", "send_email", "researcher"),
+        ("tool_result", "send_email", "researcher"),
+        ("tool_call", "submit", "researcher"),
+        ("tool_result", "submit", "researcher"),
+        ("tool_call", "note", "clerk"),
+        ("tool_result", "note", "clerk"),
+        ("tool_call", "submit", "clerk"),
+        ("tool_result", "submit", "clerk"),
+        ("tool_result", "committee", None),
+        ("message", "assistant", None),
+    ]
+    results = [(s["call_id"], s["output"]) for s in steps if s["type"] == "tool_result"]
+    *logged, answer = [(e["id"], e["result"]) for e in expected["tool_events"]]
+    assert answer[1] == steps[-1]["content"] == "Done."  # the orchestrator's own submit
+    assert logged[0][0] == steps[2]["call_id"]  # the committee's event opens its span
+    assert results == logged[1:] + logged[:1]
+
+
+def test_two_agents_of_a_call_cut_short_follow_it_in_the_order_they_ran(tmp_path: Path) -> None:
+    """The sample stopped before the committee's result: the researcher's steps, then
+    the clerk's, follow the call that ran them."""
+    log = json.loads((REAL / "agent_more.json").read_text())
+    sample = next(s for s in log["samples"] if s["id"] == "twoagents")
+    sample["messages"] = sample["messages"][:3]
+    path = tmp_path / "cut.json"
+    path.write_text(json.dumps(log | {"samples": [sample]}))
+    (traj,) = accepted(read_all("inspect", path)).values()
+    assert [(s.get("name"), s.get("x_inspect", {}).get("agent")) for s in traj["steps"][2:]] == [
+        ("committee", None),
+        ("fetch_page", "researcher"),
+        ("fetch_page", "researcher"),
+        ("send_email", "researcher"),
+        ("send_email", "researcher"),
+        ("submit", "researcher"),
+        ("submit", "researcher"),
+        ("note", "clerk"),
+        ("note", "clerk"),
+        ("submit", "clerk"),
+        ("submit", "clerk"),
+    ]
