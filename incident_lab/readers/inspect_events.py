@@ -57,6 +57,8 @@ class Plan:
     inside: set[str] = field(default_factory=set)
     #: Exit status of the one sandbox command a tool call ran, by call id.
     exit_codes: dict[str, int] = field(default_factory=dict)
+    #: Sub-agent tool events (by ``id()``) that stopped the sample: no result to read.
+    stopped: set[int] = field(default_factory=set)
     #: The top-level messages that are relayed copies of a sub-agent's, by id.
     relayed: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -109,8 +111,21 @@ def _produced(event: dict[str, Any]) -> str | None:
     return str_or_none(as_dict(as_dict(choices[0]).get("message")).get("id")) if choices else None
 
 
-def plan(events: Any) -> Plan:
-    """Read the sub-agents and sandbox exit codes of one sample's events."""
+def _stopped(event: dict[str, Any], last: bool, errored: bool) -> bool:
+    """Whether a tool event is a call that stopped the sample: no error and an empty
+    result, and inspect says it failed (a hard error, the sample's own) or it is the
+    sample's last tool event in a sample that errored."""
+    return (
+        event.get("event") == "tool"
+        and event.get("error") is None
+        and not text_of(event.get("result"))[0]
+        and (event.get("failed") is True or (errored and last))
+    )
+
+
+def plan(events: Any, errored: bool = False) -> Plan:
+    """Read the sub-agents and sandbox exit codes of one sample's events (``errored``:
+    the sample stopped on an error)."""
     events = [as_dict(event) for event in as_list(events)]
     spans, tool_of = _index(events)
     agents: dict[str, SubAgent] = {}
@@ -124,6 +139,7 @@ def plan(events: Any) -> Plan:
             )
             agents[span_id] = SubAgent(span.name, tool, handoff)
     result = Plan(agents=list(agents.values()), exit_codes=_exit_codes(events, spans, tool_of))
+    last = max((i for i, event in enumerate(events) if event.get("event") == "tool"), default=-1)
     for position, event in enumerate(events):
         if event.get("event") not in ("model", "tool"):
             continue
@@ -131,6 +147,8 @@ def plan(events: Any) -> Plan:
         if owner is not None:
             owner.items.append(event)
             owner.positions.append(position)
+            if _stopped(event, position == last, errored):
+                result.stopped.add(id(event))
             if produced := _produced(event):
                 result.inside.add(produced)
     for agent in result.agents:

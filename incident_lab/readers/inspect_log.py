@@ -375,11 +375,11 @@ def _tools(events: Any) -> list[dict[str, Any]]:
     return list(tools.values())
 
 
-def _steps(messages: list[Any], events: Any) -> list[dict[str, Any]] | str:
+def _steps(messages: list[Any], events: Any, errored: bool) -> list[dict[str, Any]] | str:
     """The steps of every message, with the steps of the sub-agents the events show in
     place of their relayed copies (see :mod:`~incident_lab.readers.inspect_events`), or
     why one cannot be read."""
-    found = inspect_events.plan(events)
+    found = inspect_events.plan(events, errored)
     for msg in messages:
         if (msg_id := str_or_none(as_dict(msg).get("id"))) in found.inside:
             found.relayed[msg_id] = msg
@@ -435,15 +435,9 @@ def _agent_steps(
     for i, event in enumerate(sub.items):
         if answer_id is not None and event is sub.items[-1]:
             break
-        message = _event_message(event, answer_id, sub.items[-1].get("result"))
-        if message is None:
-            continue
-        where = f"events[{sub.positions[i]}].output.choices[0].message (agent {sub.name!r})"
-        mapped = _message_steps(message, where)
+        mapped = _item_steps(sub, i, answer_id, found)
         if isinstance(mapped, str):
             return mapped
-        for step in mapped:
-            step.setdefault("x_inspect", {})["agent"] = sub.name
         within = (*running, id(sub))
         nested = [n for n in found.by_tool.get(id(event), []) if id(n) not in within]
         if nested:
@@ -452,6 +446,27 @@ def _agent_steps(
                 return mapped
         steps.extend(_exit_status(step, found) for step in mapped)
     return steps
+
+
+def _item_steps(
+    sub: inspect_events.SubAgent, i: int, answer_id: str | None, found: inspect_events.Plan
+) -> list[dict[str, Any]] | str:
+    """The steps of a sub-agent's ``i``-th event, each naming the agent. A tool call that
+    stopped the sample has no result step: it stays where it stopped, as at the top level
+    (no invented result; the sample's error is kept)."""
+    event = sub.items[i]
+    if id(event) in found.stopped:
+        return []
+    message = _event_message(event, answer_id, sub.items[-1].get("result"))
+    if message is None:
+        return []
+    where = f"events[{sub.positions[i]}].output.choices[0].message (agent {sub.name!r})"
+    mapped = _message_steps(message, where)
+    if isinstance(mapped, str):
+        return mapped
+    for step in mapped:
+        step.setdefault("x_inspect", {})["agent"] = sub.name
+    return mapped
 
 
 def _event_message(
@@ -558,7 +573,7 @@ def _sample(
     messages = sample.get("messages")
     if not isinstance(messages, list):
         return Record(path, None, reason="sample has no messages array", entry=entry)
-    steps = _steps(messages, sample.get("events"))
+    steps = _steps(messages, sample.get("events"), bool(sample.get("error")))
     if isinstance(steps, str):
         return Record(path, None, reason=steps, entry=entry)
     prefix = str_or_none(spec.get("eval_id")) or str_or_none(spec.get("task")) or "inspect"

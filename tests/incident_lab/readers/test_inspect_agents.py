@@ -414,3 +414,19 @@ def test_two_agents_of_a_call_cut_short_follow_it_in_the_order_they_ran(tmp_path
         ("submit", "clerk"),
         ("submit", "clerk"),
     ]
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_a_sub_agent_tool_that_crashed_the_sample_gets_no_result(name: str) -> None:
+    """The crasher's boom raised: the sample errored, and inspect's tool event has an
+    empty result and no error. As at the top level, the call stays where it stopped with
+    no invented result, and the sample's error is kept."""
+    traj, expected = _session(name, "errsub")
+    assert expected["error"] and "sub-agent tool crashed" in expected["error"]
+    assert _shape(traj["steps"]) == [
+        ("message", "system", None),
+        ("message", "user", None),
+        ("tool_call", "crasher", None),
+        ("tool_call", "boom", "crasher"),
+    ]
+    assert "sub-agent tool crashed" in json.dumps(traj["x_inspect"]["sample"]["error"])
