@@ -17,7 +17,9 @@ sample.
 
 from __future__ import annotations
 
+import copy
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -430,3 +432,29 @@ def test_a_sub_agent_tool_that_crashed_the_sample_gets_no_result(name: str) -> N
         ("tool_call", "boom", "crasher"),
     ]
     assert "sub-agent tool crashed" in json.dumps(traj["x_inspect"]["sample"]["error"])
+
+
+def test_ten_thousand_nested_spans_read_in_linear_time(tmp_path: Path) -> None:
+    """10,000 spans each inside the one before, the sample's own spans under the
+    deepest: the sub-agents read as without them, in well under a second of CPU per
+    thousand spans (a walk to the root per span takes minutes)."""
+    log = json.loads((REAL / "agent_shapes.json").read_text())
+    sample = next(s for s in log["samples"] if s["id"] == "handoff-raw")
+    plain, deep = tmp_path / "plain.json", tmp_path / "deep.json"
+    plain.write_text(json.dumps(log | {"samples": [sample]}))
+    nested = copy.deepcopy(sample)
+    chain = [
+        {"event": "span_begin", "id": f"d{k}", "parent_id": f"d{k - 1}" if k else None}
+        | {"type": "solver", "name": "step"}
+        for k in range(10_000)
+    ]
+    for event in nested["events"]:
+        if event["event"] == "span_begin" and not event.get("parent_id"):
+            event["parent_id"] = "d9999"
+    nested["events"] = chain + nested["events"]
+    deep.write_text(json.dumps(log | {"samples": [nested]}))
+    ((want,),) = [list(accepted(read_all("inspect", plain)).values())]
+    start = time.process_time()
+    ((got,),) = [list(accepted(read_all("inspect", deep)).values())]
+    assert time.process_time() - start < 2.0
+    assert got["steps"] == want["steps"]
