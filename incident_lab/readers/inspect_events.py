@@ -184,6 +184,34 @@ def plan(events: Any, errored: bool = False) -> Plan:
     return result
 
 
+def drop_unmatched_handoffs(found: Plan, messages: list[Any]) -> None:
+    """Without message ids on every message, a handed-off agent none of whose messages is
+    found among them (its relayed copies cannot be told apart) is read from the messages
+    only, as they are, with the agents it ran: one reading, not the copies and the
+    events both. With every id present, such an agent's turns were filtered out of the
+    messages and the events are their only record."""
+    ids = [str_or_none(as_dict(message).get("id")) for message in messages]
+    if all(ids):
+        return
+    present = set(ids)
+    dropped: set[int] = set()  # the agents not read from the events, and their items
+    for sub in found.agents:  # outermost first
+        unmatched = sub.handoff and not any(_produced(item) in present for item in sub.items)
+        if unmatched or id(sub.tool) in dropped:
+            dropped.add(id(sub))
+            dropped.update(id(item) for item in sub.items)
+    if not dropped:
+        return
+    found.agents = [sub for sub in found.agents if id(sub) not in dropped]
+    found.by_tool = {
+        key: [sub for sub in subs if id(sub) not in dropped] for key, subs in found.by_tool.items()
+    }
+    found.by_message = {
+        key: [sub for sub in subs if id(sub) not in dropped]
+        for key, subs in found.by_message.items()
+    }
+
+
 def _exit_codes(
     events: list[dict[str, Any]],
     tool_near: dict[str, str | None],

@@ -380,6 +380,7 @@ def _steps(messages: list[Any], events: Any, errored: bool) -> list[dict[str, An
     place of their relayed copies (see :mod:`~incident_lab.readers.inspect_events`), or
     why one cannot be read."""
     found = inspect_events.plan(events, errored)
+    inspect_events.drop_unmatched_handoffs(found, messages)
     for msg in messages:
         if (msg_id := str_or_none(as_dict(msg).get("id"))) in found.inside:
             found.relayed[msg_id] = msg

@@ -458,3 +458,22 @@ def test_ten_thousand_nested_spans_read_in_linear_time(tmp_path: Path) -> None:
     ((got,),) = [list(accepted(read_all("inspect", deep)).values())]
     assert time.process_time() - start < 2.0
     assert got["steps"] == want["steps"]
+
+
+@pytest.mark.parametrize("sample_id", ["handoff", "handoff-raw"])
+def test_a_handoff_whose_messages_have_no_ids_is_read_once(tmp_path: Path, sample_id: str) -> None:
+    """Without message ids (another writer, a hand-made log) the relayed copies of a
+    handed-off agent's turns cannot be told apart: its turns are read once, from the
+    messages, not from the messages and from the events."""
+    log = json.loads((REAL / "agent_shapes.json").read_text())
+    sample = next(s for s in log["samples"] if s["id"] == sample_id)
+    for message in sample["messages"]:
+        del message["id"]
+    path = tmp_path / "noids.json"
+    path.write_text(json.dumps(log | {"samples": [sample]}))
+    (traj,) = accepted(read_all("inspect", path)).values()
+    steps = traj["steps"]
+    inbox = next(e["result"] for e in sample["events"] if e.get("function") == "read_inbox")
+    assert sum(inbox in (s.get("content") or s.get("output") or "") for s in steps) == 1
+    calls = [s["call_id"] for s in steps if s["type"] == "tool_call"]
+    assert len(calls) == len(set(calls))
