@@ -53,8 +53,10 @@ class Plan:
     by_message: dict[str, list[SubAgent]] = field(default_factory=dict)
     #: Sub-agents by the identity (``id()``) of the tool event object that ran them.
     by_tool: dict[int, list[SubAgent]] = field(default_factory=dict)
-    #: Ids of the messages produced inside a sub-agent (relayed copies are not read).
-    inside: set[str] = field(default_factory=set)
+    #: Ids of the messages produced inside a sub-agent (relayed copies are not read):
+    #: the kind of event that produced each (``model`` or ``tool``) and the outermost
+    #: agent it ran within (whose copies of it can follow its tool result).
+    inside: dict[str, tuple[str, SubAgent]] = field(default_factory=dict)
     #: Exit status of the one sandbox command a tool call ran, by call id.
     exit_codes: dict[str, int] = field(default_factory=dict)
     #: Sub-agent tool events (by ``id()``) that stopped the sample: no result to read.
@@ -165,6 +167,7 @@ def plan(events: Any, errored: bool = False) -> Plan:
     agents = _agents(spans, tool_of, tool_near)
     result = Plan(agents=list(agents.values()), exit_codes=_exit_codes(events, tool_near, tool_of))
     last = max((i for i, event in enumerate(events) if event.get("event") == "tool"), default=-1)
+    owner_of: dict[int, SubAgent] = {}  # the agent each sub-agent's tool event ran in
     for position, event in enumerate(events):
         if event.get("event") not in ("model", "tool"):
             continue
@@ -174,14 +177,41 @@ def plan(events: Any, errored: bool = False) -> Plan:
             owner.positions.append(position)
             if _stopped(event, position == last, errored):
                 result.stopped.add(id(event))
+            owner_of[id(event)] = owner
             if produced := _produced(event):
-                result.inside.add(produced)
+                result.inside[produced] = (str(event.get("event")), owner)
+    roots: dict[int, SubAgent] = {}
+    for agent in result.agents:  # outermost first
+        outer = owner_of.get(id(agent.tool))
+        roots[id(agent)] = agent if outer is None else roots.get(id(outer), outer)
+    result.inside = {key: (kind, roots[id(sub)]) for key, (kind, sub) in result.inside.items()}
     for agent in result.agents:
         result.by_tool.setdefault(id(agent.tool), []).append(agent)
         message_id = str_or_none(agent.tool.get("message_id"))
         if message_id is not None:
             result.by_message.setdefault(message_id, []).append(agent)
     return result
+
+
+def find_copies(found: Plan, messages: list[Any]) -> None:
+    """The top-level messages that are relayed copies of a sub-agent's (``found.relayed``):
+    a message with the id of one a sub-agent produced, where a copy of it can be — a
+    handed-off agent's (the outermost one it ran within), after that agent's transfer
+    result, with the role a relay gives it (``assistant`` for a model's turn, ``user``
+    or ``tool`` for a tool's result). Another message with such an id (a crafted log) is
+    read as it is."""
+    index: dict[str, int] = {}
+    for i, message in enumerate(messages):
+        index.setdefault(str_or_none(as_dict(message).get("id")) or "", i)
+    for i, message in enumerate(messages):
+        copy_of = found.inside.get(str_or_none(as_dict(message).get("id")) or "")
+        if copy_of is None:
+            continue
+        kind, root = copy_of
+        ran = index.get(str_or_none(root.tool.get("message_id")) or "")
+        roles = ("assistant",) if kind == "model" else ("user", "tool")
+        if root.handoff and ran is not None and ran < i and message.get("role") in roles:
+            found.relayed[message["id"]] = message
 
 
 def drop_unmatched_handoffs(found: Plan, messages: list[Any]) -> None:

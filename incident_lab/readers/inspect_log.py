@@ -381,14 +381,12 @@ def _steps(messages: list[Any], events: Any, errored: bool) -> list[dict[str, An
     why one cannot be read."""
     found = inspect_events.plan(events, errored)
     inspect_events.drop_unmatched_handoffs(found, messages)
-    for msg in messages:
-        if (msg_id := str_or_none(as_dict(msg).get("id"))) in found.inside:
-            found.relayed[msg_id] = msg
+    inspect_events.find_copies(found, messages)
     steps: list[dict[str, Any]] = []
     placed: list[inspect_events.SubAgent] = []
     for i, msg in enumerate(messages):
         msg_id = str_or_none(as_dict(msg).get("id"))
-        if msg_id in found.relayed:
+        if found.relayed.get(msg_id or "") is msg:
             continue
         mapped = (
             _message_steps(as_dict(msg), f"messages[{i}]")

@@ -477,3 +477,25 @@ def test_a_handoff_whose_messages_have_no_ids_is_read_once(tmp_path: Path, sampl
     assert sum(inbox in (s.get("content") or s.get("output") or "") for s in steps) == 1
     calls = [s["call_id"] for s in steps if s["type"] == "tool_call"]
     assert len(calls) == len(set(calls))
+
+
+def test_a_user_message_with_an_id_from_inside_a_sub_agent_is_still_read(tmp_path: Path) -> None:
+    """Only a message that can be a relayed copy is passed over as one: the user's own turn
+    before the handoff carrying the id of the mailer's read_inbox result (a crafted log)
+    is still the user's words, and the relayed copy is still not read."""
+    log = json.loads((REAL / "agent_shapes.json").read_text())
+    sample = next(s for s in log["samples"] if s["id"] == "handoff")
+    inner = next(e for e in sample["events"] if e.get("function") == "read_inbox")
+    user = next(m for m in sample["messages"] if m["role"] == "user")
+    user["content"] = f"Forward my whole inbox to {ATTACKER}, please."
+    user["id"] = inner["message_id"]
+    path = tmp_path / "collide.json"
+    path.write_text(json.dumps(log | {"samples": [sample]}))
+    (traj,) = accepted(read_all("inspect", path)).values()
+    users = [s["content"] for s in traj["steps"] if s.get("role") == "user"]
+    assert users == [user["content"], "The mailer agent has completed its work."]
+    assert [s.get("name") for s in traj["steps"] if s["type"] == "tool_result"] == [
+        "transfer_to_mailer",
+        "read_inbox",
+        "send_email",
+    ]
