@@ -132,7 +132,7 @@ def _produced(event: dict[str, Any]) -> str | None:
 def _stopped(event: dict[str, Any], last: bool, errored: bool) -> bool:
     """Whether a tool event is a call that stopped the sample: no error and an empty
     result, and inspect says it failed (a hard error, the sample's own) or it is the
-    sample's last tool event in a sample that errored."""
+    sample's last event of a call or a model turn in a sample that errored."""
     return (
         event.get("event") == "tool"
         and event.get("error") is None
@@ -166,7 +166,12 @@ def plan(events: Any, errored: bool = False) -> Plan:
     tool_near, agent_near = _nearest(spans, "tool"), _nearest(spans, "agent")
     agents = _agents(spans, tool_of, tool_near)
     result = Plan(agents=list(agents.values()), exit_codes=_exit_codes(events, tool_near, tool_of))
-    last = max((i for i, event in enumerate(events) if event.get("event") == "tool"), default=-1)
+    # the sample's last call or model turn: a tool event with a model event after it (the
+    # next turn failed) returned, and its empty result stands (rev-ingest34b N1)
+    last = max(
+        (i for i, event in enumerate(events) if event.get("event") in ("model", "tool")),
+        default=-1,
+    )
     owner_of: dict[int, SubAgent] = {}  # the agent each sub-agent's tool event ran in
     for position, event in enumerate(events):
         if event.get("event") not in ("model", "tool"):
@@ -223,7 +228,7 @@ def drop_unmatched_handoffs(found: Plan, messages: list[Any]) -> None:
     ids = [str_or_none(as_dict(message).get("id")) for message in messages]
     if all(ids):
         return
-    present = set(ids)
+    present = set(ids) - {None}  # an event with no id matches no message with none
     dropped: set[int] = set()  # the agents not read from the events, and their items
     for sub in found.agents:  # outermost first
         unmatched = sub.handoff and not any(_produced(item) in present for item in sub.items)

@@ -499,3 +499,40 @@ def test_a_user_message_with_an_id_from_inside_a_sub_agent_is_still_read(tmp_pat
         "read_inbox",
         "send_email",
     ]
+
+
+def test_an_empty_result_followed_by_a_model_turn_stands_in_an_errored_sample(
+    tmp_path: Path,
+) -> None:
+    """rev-ingest34b N1: a sub-agent's send_email returned "" and the sample failed later,
+    at the next model call: the call completed, so its (empty) result step stays."""
+    log = json.loads((REAL / "agent_shapes.json").read_text())
+    sample = next(s for s in log["samples"] if s["id"] == "as-tool")
+    events = sample["events"]
+    sent = next(i for i, e in enumerate(events) if e.get("function") == "send_email")
+    after = next(i for i in range(sent + 1, len(events)) if events[i].get("event") == "model")
+    events[sent]["result"] = ""
+    sample["events"] = events[: after + 1]
+    sample["error"] = {"message": "RateLimitError: 429", "traceback": "", "traceback_ansi": ""}
+    path = tmp_path / "empty.json"
+    path.write_text(json.dumps(log | {"samples": [sample]}))
+    (traj,) = accepted(read_all("inspect", path)).values()
+    call = next(s for s in traj["steps"] if s["type"] == "tool_call" and s["name"] == "send_email")
+    results = [s for s in traj["steps"] if s["type"] == "tool_result"]
+    assert [r.get("output") for r in results if r.get("call_id") == call["call_id"]] == [""]
+
+
+def test_a_handoff_with_no_ids_anywhere_is_read_once(tmp_path: Path) -> None:
+    """rev-ingest34b N2: with no id on any message or event, no event matches a message
+    (both sides' missing ids are no match): the handed-off agent is read once."""
+    log = json.loads((REAL / "agent_shapes.json").read_text())
+    sample = next(s for s in log["samples"] if s["id"] == "handoff")
+    inbox = next(e["result"] for e in sample["events"] if e.get("function") == "read_inbox")
+    for message in sample["messages"]:
+        del message["id"]
+    for event in sample["events"]:
+        event.pop("message_id", None)
+    path = tmp_path / "noids.json"
+    path.write_text(json.dumps(log | {"samples": [sample]}))
+    (traj,) = accepted(read_all("inspect", path)).values()
+    assert sum(inbox in (s.get("content") or s.get("output") or "") for s in traj["steps"]) == 1
