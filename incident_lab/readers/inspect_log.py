@@ -11,7 +11,9 @@ Reads the files directly; inspect-ai does not need to be installed.
 - ``.json``: one object with ``version``, ``eval``, ``plan``, ``results`` and ``samples``.
 
 Each sample's ``messages`` (system/user/assistant/tool chat messages) become steps;
-``attachment://`` references are resolved from the sample's ``attachments``. The
+``attachment://`` references are resolved from the sample's ``attachments``. Sub-agents
+(``handoff()``, ``as_tool()``) and sandbox exit statuses come from the sample's ``events``
+(:mod:`~incident_lab.readers.inspect_events`). The
 session id is ``<eval_id or task>:<sample id>:<epoch>``. Scores are kept under
 ``x_inspect.scores``; a score that states a safety verdict sets ``labels.verdict``.
 Rejects name the zip member (or ``samples[i]``) in ``entry``.
@@ -27,6 +29,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from incident_lab.hookspecs import hookimpl
+from incident_lab.readers import inspect_events
 from incident_lab.readers.base import (
     DEFAULT_MAX_LINE_BYTES,
     Record,
@@ -359,32 +362,184 @@ def _tool_call(call: Any) -> dict[str, Any] | None:
 
 
 def _tools(events: Any) -> list[dict[str, Any]]:
-    """Tools offered to the model, from the first model event that lists them."""
+    """Tools offered to the model by any model event (a sub-agent has its own), each
+    named once, in the order first offered."""
+    tools: dict[str, dict[str, Any]] = {}
     for event in as_list(events):
         event = as_dict(event)
         if event.get("event") == "model" and isinstance(event.get("tools"), list):
-            offered = [as_dict(tool) for tool in event["tools"]]
-            return [
-                tool_entry(name, tool.get("description"), tool.get("parameters"))
-                for tool in offered
-                if (name := str_or_none(tool.get("name")))
-            ]
-    return []
+            for tool in map(as_dict, event["tools"]):
+                name = str_or_none(tool.get("name"))
+                if name and name not in tools:
+                    tools[name] = tool_entry(name, tool.get("description"), tool.get("parameters"))
+    return list(tools.values())
 
 
-def _steps(messages: list[Any]) -> list[dict[str, Any]] | str:
-    """The steps of every message, or why one cannot be read."""
+def _steps(messages: list[Any], events: Any, errored: bool) -> list[dict[str, Any]] | str:
+    """The steps of every message, with the steps of the sub-agents the events show in
+    place of their relayed copies (see :mod:`~incident_lab.readers.inspect_events`), or
+    why one cannot be read."""
+    found = inspect_events.plan(events, errored)
+    inspect_events.drop_unmatched_handoffs(found, messages)
+    inspect_events.find_copies(found, messages)
     steps: list[dict[str, Any]] = []
+    placed: list[inspect_events.SubAgent] = []
     for i, msg in enumerate(messages):
+        msg_id = str_or_none(as_dict(msg).get("id"))
+        if found.relayed.get(msg_id or "") is msg:
+            continue
         mapped = (
             _message_steps(as_dict(msg), f"messages[{i}]")
             if isinstance(msg, dict)
             else f"messages[{i}] is not an object"
         )
+        subs = found.by_message.get(msg_id or "", [])
+        if subs and not isinstance(mapped, str):
+            placed.extend(subs)
+            mapped = _around(mapped, subs, found)
         if isinstance(mapped, str):
             return mapped
-        steps.extend(mapped)
+        steps.extend(_exit_status(step, found) for step in mapped)
+    return _unplaced(steps, found, placed)
+
+
+def _around(
+    mapped: list[dict[str, Any]],
+    subs: list[inspect_events.SubAgent],
+    found: inspect_events.Plan,
+    running: tuple[int, ...] = (),
+) -> list[dict[str, Any]] | str:
+    """A tool result with the steps of the sub-agents it ran, each in the order they ran:
+    after a handoff's transfer, before an ``as_tool()`` (or any other) agent's answer.
+    ``running``: the agents it runs within (a log whose spans run an agent within itself
+    reads that agent once)."""
+    before: list[dict[str, Any]] = []
+    after: list[dict[str, Any]] = []
+    for sub in subs:
+        inner = _agent_steps(sub, found, running)
+        if isinstance(inner, str):
+            return inner
+        (after if sub.handoff else before).extend(inner)
+    return before + mapped + after
+
+
+def _agent_steps(
+    sub: inspect_events.SubAgent, found: inspect_events.Plan, running: tuple[int, ...] = ()
+) -> list[dict[str, Any]] | str:
+    """A sub-agent's model and tool events as steps, each naming the agent in
+    ``x_inspect.agent``; the agents it ran in turn nested in place; its ``react()``
+    submit call read as ``react()`` leaves it in messages (the answer as its text)."""
+    answer_id = inspect_events.answer_call(sub, found)
+    steps: list[dict[str, Any]] = []
+    for i, event in enumerate(sub.items):
+        if answer_id is not None and event is sub.items[-1]:
+            break
+        mapped = _item_steps(sub, i, answer_id, found)
+        if isinstance(mapped, str):
+            return mapped
+        within = (*running, id(sub))
+        nested = [n for n in found.by_tool.get(id(event), []) if id(n) not in within]
+        if nested:
+            mapped = _around(mapped, nested, found, within)
+            if isinstance(mapped, str):
+                return mapped
+        steps.extend(_exit_status(step, found) for step in mapped)
     return steps
+
+
+def _item_steps(
+    sub: inspect_events.SubAgent, i: int, answer_id: str | None, found: inspect_events.Plan
+) -> list[dict[str, Any]] | str:
+    """The steps of a sub-agent's ``i``-th event, each naming the agent. A tool call that
+    stopped the sample has no result step: it stays where it stopped, as at the top level
+    (no invented result; the sample's error is kept)."""
+    event = sub.items[i]
+    if id(event) in found.stopped:
+        return []
+    message = _event_message(event, answer_id, sub.items[-1].get("result"))
+    if message is None:
+        return []
+    where = f"events[{sub.positions[i]}].output.choices[0].message (agent {sub.name!r})"
+    mapped = _message_steps(message, where)
+    if isinstance(mapped, str):
+        return mapped
+    for step in mapped:
+        step.setdefault("x_inspect", {})["agent"] = sub.name
+    return mapped
+
+
+def _event_message(
+    event: dict[str, Any], answer_id: str | None = None, answer: Any = None
+) -> dict[str, Any] | None:
+    """The chat message a ``model`` event (its first choice) or ``tool`` event stands for;
+    the turn that submitted the answer (call ``answer_id``) has the answer as text instead."""
+    if event.get("event") == "model":
+        message = inspect_events.first_message(event)
+        if not message:
+            return None  # a model call that failed (its error is in the event)
+        calls = as_list(message.get("tool_calls"))
+        if answer_id is None or [as_dict(c).get("id") for c in calls] != [answer_id]:
+            return message
+        content = message.get("content")
+        parts = (
+            [{"type": "text", "text": content}] if isinstance(content, str) else as_list(content)
+        )
+        return message | {
+            "content": [p for p in parts if p != {"type": "text", "text": ""}]
+            + [{"type": "text", "text": text_of(answer)[0]}],
+            "tool_calls": None,
+        }
+    result = event.get("result")
+    return {
+        "role": "tool",
+        "id": event.get("message_id"),
+        "tool_call_id": event.get("id"),
+        "function": event.get("function"),
+        "content": result
+        if isinstance(result, str | list | dict) or result is None
+        else str(result),
+        "error": event.get("error"),
+    }
+
+
+def _exit_status(step: dict[str, Any], found: inspect_events.Plan) -> dict[str, Any]:
+    """A tool result keeps the exit status of its one sandbox command as data. It does not
+    make the result an error: a non-zero status is no failure to inspect (``grep`` with
+    no match, ``test``, ``diff``, or a command that did its harm and then exited 1), and
+    inspect's own errors (a timeout) are already the result's ``error``."""
+    call_id = step.get("call_id") if step["type"] == "tool_result" else None
+    code = found.exit_codes.get(call_id) if isinstance(call_id, str) else None
+    if code is not None:
+        step.setdefault("x_inspect", {})["exit_code"] = code
+    return step
+
+
+def _unplaced(
+    steps: list[dict[str, Any]], found: inspect_events.Plan, placed: list[inspect_events.SubAgent]
+) -> list[dict[str, Any]] | str:
+    """Sub-agents whose tool result is not among the messages (the sample stopped while
+    they ran): after the call that ran them (the first call of that id), in the order
+    they ran, else at the end."""
+    handled = {id(item) for sub in found.agents for item in sub.items}  # run by a sub-agent
+    handled.update(id(sub) for sub in placed)
+    by_call: dict[str | None, list[dict[str, Any]]] = {}
+    for sub in found.agents:
+        if id(sub) in handled or id(sub.tool) in handled:
+            continue
+        inner = _agent_steps(sub, found)
+        if isinstance(inner, str):
+            return inner
+        by_call.setdefault(str_or_none(sub.tool.get("id")), []).extend(inner)
+    if not by_call:
+        return steps
+    out: list[dict[str, Any]] = []
+    for step in steps:
+        out.append(step)
+        if step["type"] == "tool_call":
+            out.extend(by_call.pop(step.get("call_id"), []))
+    for inner in by_call.values():
+        out.extend(inner)
+    return out
 
 
 def _agent(spec: dict[str, Any], sample: dict[str, Any]) -> dict[str, Any]:
@@ -417,7 +572,7 @@ def _sample(
     messages = sample.get("messages")
     if not isinstance(messages, list):
         return Record(path, None, reason="sample has no messages array", entry=entry)
-    steps = _steps(messages)
+    steps = _steps(messages, sample.get("events"), bool(sample.get("error")))
     if isinstance(steps, str):
         return Record(path, None, reason=steps, entry=entry)
     prefix = str_or_none(spec.get("eval_id")) or str_or_none(spec.get("task")) or "inspect"
