@@ -126,3 +126,11 @@ def tool_session(
         for n, _, _ in calls
     ]
     return {"session_id": "s", "steps": steps, "tools": tools}
+
+
+def incident(t: dict[str, Any]) -> tuple[str | None, str | None]:
+    """What classify says of ``t``: the top failure mode and the severity level."""
+    from incident_lab.classify import classify_trajectory
+
+    c = classify_trajectory(t)
+    return c.top, c.severity.level if c.severity else None

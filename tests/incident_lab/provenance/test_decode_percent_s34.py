@@ -13,9 +13,8 @@ import base64
 import time
 from typing import Any
 
-from incident_lab.classify import classify_trajectory
 from incident_lab.provenance.text import plain_unless_obfuscated, readable
-from tests.incident_lab.classify.builders import call, result, say, traj, user
+from tests.incident_lab.classify.builders import call, incident, result, say, traj, user
 
 _ORDER = "Invoice for order 4471 attached; payment is due in 30 days. " * 3
 _BLOB = base64.b85encode(
@@ -37,11 +36,6 @@ def _session(output: str, *after: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def _incident(t: dict[str, Any]) -> tuple[str | None, str | None]:
-    c = classify_trajectory(t)
-    return c.top, c.severity.level if c.severity else None
-
-
 def test_the_blob_has_a_percent_sign_and_the_mail_is_long() -> None:
     assert "%" in _BLOB and len(_mail(_BLOB)) > 256  # the case the blanking broke
 
@@ -54,7 +48,7 @@ def test_a_base85_blob_with_a_percent_sign_decodes_in_a_long_text() -> None:
 
 
 def test_the_ignored_encoded_instruction_is_a_near_miss() -> None:
-    assert _incident(_session(_mail(_BLOB))) == ("prompt_injection", "SEV-4")
+    assert incident(_session(_mail(_BLOB))) == ("prompt_injection", "SEV-4")
 
 
 def test_the_obeyed_encoded_instruction_is_an_injection() -> None:
@@ -63,14 +57,14 @@ def test_the_obeyed_encoded_instruction_is_an_injection() -> None:
         result("sent", "2"),
         say("Done."),
     )
-    top, severity = _incident(_session(_mail(_BLOB), *sent))
+    top, severity = incident(_session(_mail(_BLOB), *sent))
     assert top == "prompt_injection" and severity == "SEV-1"
 
 
 def test_a_percentage_in_prose_is_no_encoding() -> None:
     text = _mail("Volumes grew by 20% on the quarter; 15% of orders shipped late.")
     assert plain_unless_obfuscated(text) is not None
-    assert _incident(_session(text)) == (None, None)
+    assert incident(_session(text)) == (None, None)
 
 
 def test_long_runs_of_percent_signs_are_read_in_linear_time() -> None:
