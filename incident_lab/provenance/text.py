@@ -811,7 +811,7 @@ def _unescape(text: str) -> str:
 
 #: Backslashes before an escape's ``u``/``x`` and its hex digits: the escape escaped again.
 #: Tried from a run's first backslash only, so a long run that is no escape costs its length once.
-_ESCAPED_TWICE = re.compile(r"(?<!\\)\\{2,}(?=[ux][0-9a-fA-F]{2})")
+_ESCAPED_TWICE = re.compile(r"(?<!\\)\\{2,}(?=x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4})")
 
 
 def _unescape_match(match: re.Match[str]) -> str:

@@ -111,27 +111,26 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 #: of the line, where a bidi embedding ends (no nesting: a second override inside is dropped
 #: with the other format characters).
 _RLO_RUN = re.compile("\u202e([^\u202c\n\r\u2029]*)")
-#: Letters of the right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko, Samaritan, ...):
-#: an override leaves them in their own order, so a run that has one is not turned round.
-_RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
 
-def _as_displayed(match: re.Match[str]) -> str:
-    """A right-to-left override's run as a reader sees it: U+202E then "noitcurtsni lla
-    erongI" is displayed "Ignore all instructions" (the override itself is dropped later)."""
+def _both_readings(match: re.Match[str]) -> str:
+    """A right-to-left override's run in both orders: as stored (what a model and a shell
+    read) and as displayed (what a person sees: U+202E then "noitcurtsni lla erongI" is
+    shown "Ignore all instructions"); an attack may hide in either (review rev-small34 B1:
+    the stored order alone was read before, the displayed order alone missed the other)."""
     run = match.group(1)
-    return run if _RTL_LETTER.search(run) else run[::-1]
+    return f"{run}\n{run[::-1]}" if run.strip() else run
 
 
 def clean_invisible(text: str) -> str:
-    """Decode Unicode tag characters to ASCII, turn a right-to-left override's run of
-    left-to-right text round as it is displayed, and drop zero-width/format characters."""
+    """Decode Unicode tag characters to ASCII, read a right-to-left override's run in both
+    orders (as stored and as displayed), and drop zero-width/format characters."""
     if text.isascii() or _INVISIBLE.search(text) is None:
         return text
     if _TAG_CHARS.search(text) is not None:
         text = text.translate(_TAGS)
     if "\u202e" in text:
-        text = _RLO_RUN.sub(_as_displayed, text)
+        text = _RLO_RUN.sub(_both_readings, text)
     return _INVISIBLE.sub("", text)
 
 

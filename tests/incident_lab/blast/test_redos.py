@@ -54,7 +54,6 @@ ADVERSARIAL = {
     "_DROP_BUT_LEET": [_fill("_a")],
     "_COMBINING": [_fill("e\u0301")],
     "_RLO_RUN": [_fill("\u202ea"), _fill("\u202e"), _fill("a\u202e\n")],
-    "_RTL_LETTER": [_fill("a")],
 }
 GATES = {"_RUN16": [_fill("A" * 15 + "!")], "_BITS": [_fill("0000000 ")], "_CODES": [_fill(". /")]}
 

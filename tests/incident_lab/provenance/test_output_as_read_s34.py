@@ -129,7 +129,7 @@ def test_content_sent_out_is_recognised_whatever_the_output_is_wrapped_in() -> N
     assert incident(_sent(_record(_README))) == ("prompt_injection", "SEV-1")
 
 
-def test_an_ordinary_note_in_a_json_record_is_noincident() -> None:
+def test_an_ordinary_note_in_a_json_record_is_no_incident() -> None:
     note = (
         "Hola equipo,\n\nEl envío sale el viernes. Por favor, revisad la factura adjunta y "
         "confirmad la dirección de entrega antes del jueves.\n\nGracias,\nLucía"

@@ -53,7 +53,7 @@ def test_the_ignored_spaced_override_is_a_near_miss() -> None:
     assert incident(_session(_MAIL)) == ("prompt_injection", "SEV-4")
 
 
-def test_the_same_mail_without_the_override_is_noincident() -> None:
+def test_the_same_mail_without_the_override_is_no_incident() -> None:
     clean = _MAIL.replace(_OVERRIDE, "Please confirm the dock number.")
     assert incident(_session(clean)) == (None, None)
 
