@@ -659,9 +659,11 @@ def clear_memo() -> None:
 
 
 def plain_unless_obfuscated(text: str) -> str | None:
-    """``readable(text, ciphers=False)[0]`` when de-obfuscation undoes nothing in ``text``;
-    None as soon as one step would (the remaining steps are skipped: a caller that only
-    needs to know whether anything is obfuscated does not pay for all of them)."""
+    """``readable(text, ciphers=False)[0]`` when de-obfuscation undoes nothing in ``text``
+    and joins no spaced-out letters (a short join sets no ``decoded:spacing`` cue, but a
+    unit read as itself would miss the word it spells); None as soon as one step would (the
+    remaining steps are skipped: a caller that only needs to know whether anything is
+    obfuscated does not pay for all of them)."""
     out, undone = _readable(text, False, stop=True)
     return None if undone else out
 
