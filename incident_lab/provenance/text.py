@@ -112,7 +112,7 @@ _JSON_READ_LIMIT = 2_000_000
 #: The keys of an MCP ``CallToolResult`` that is its text blocks and nothing else
 #: (``structuredContent`` or ``_meta`` beside them: the record is kept whole).
 _TOOL_RESULT_KEYS = frozenset(["content", "isError"])
-#: A ``\\uXXXX``, ``\\n``, ``\\r`` or ``\\t`` escape in JSON text (its backslash not itself
+#: A ``\\uHHHH``, ``\\n``, ``\\r`` or ``\\t`` escape in JSON text (its backslash not itself
 #: escaped: an even run of backslashes before it, taken from the run's start: linear).
 _JSON_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\(?:u([0-9a-fA-F]{4})|([nrt]))")
 _CONTROL = {"n": "\n", "r": "\r", "t": "\t"}
@@ -181,7 +181,7 @@ def _json_document(text: str) -> tuple[Any] | None:
 
 def _readable_json(text: str) -> str:
     """JSON ``text`` with the escapes inside its strings that a reader reads as characters
-    written as them: ``\\n``, ``\\r``, ``\\t`` and ``\\uXXXX`` of a printable character (a
+    written as them: ``\\n``, ``\\r``, ``\\t`` and ``\\uHHHH`` of a printable character (a
     surrogate pair joined). Escapes of quotes, backslashes and other control or format
     characters stay, so the text parses to the same value with ``json.loads(...,
     strict=False)`` (which takes a raw line break inside a string)."""
@@ -190,7 +190,7 @@ def _readable_json(text: str) -> str:
     return _JSON_ESCAPE.sub(_unescape_printable, _SURROGATE_PAIR.sub(_pair, text))
 
 
-#: Two ``\\uXXXX`` escapes that are one UTF-16 surrogate pair.
+#: Two ``\\uHHHH`` escapes that are one UTF-16 surrogate pair.
 _SURROGATE_PAIR = re.compile(
     r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE
 )
