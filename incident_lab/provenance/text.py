@@ -114,7 +114,11 @@ _JSON_READ_LIMIT = 2_000_000
 _TOOL_RESULT_KEYS = frozenset(["content", "isError"])
 #: A ``\\uHHHH``, ``\\n``, ``\\r`` or ``\\t`` escape in JSON text (its backslash not itself
 #: escaped: an even run of backslashes before it, taken from the run's start: linear).
-_JSON_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\(?:u([0-9a-fA-F]{4})|([nrt]))")
+#: A low surrogate's escape right after a ``\\u`` one is taken with it (a pair is one
+#: character), in the same single pass.
+_JSON_ESCAPE = re.compile(
+    r"(?<!\\)((?:\\\\)*)\\(?:u([0-9a-fA-F]{4})(?:\\u([dD][c-fC-F][0-9a-fA-F]{2}))?|([nrt]))"
+)
 _CONTROL = {"n": "\n", "r": "\r", "t": "\t"}
 
 
@@ -132,6 +136,18 @@ def output_as_read(value: Any) -> str:
     ``ensure_ascii`` escape of "é" is "é", no obfuscation. A lone surrogate a decoded string
     holds is U+FFFD (:func:`~incident_lab.text.normalize.without_surrogates`: the pattern
     engine cannot read it). Anything else is :func:`_stringify`'s text."""
+    if isinstance(value, str) and len(value) <= _READ_MEMO_CHARS:
+        return _read_memo(value)  # the session view and the provenance view both read it
+    return _output_as_read(value, 0)
+
+
+#: Outputs up to this length have their reading memoised (a JSON output is parsed once per
+#: classification, not once per view; the same page read in many sessions, once).
+_READ_MEMO_CHARS = 65_536
+
+
+@lru_cache(maxsize=512)
+def _read_memo(value: str) -> str:
     return _output_as_read(value, 0)
 
 
@@ -187,28 +203,30 @@ def _readable_json(text: str) -> str:
     strict=False)`` (which takes a raw line break inside a string)."""
     if "\\" not in text:
         return text
-    return _JSON_ESCAPE.sub(_unescape_printable, _SURROGATE_PAIR.sub(_pair, text))
-
-
-#: Two ``\\uHHHH`` escapes that are one UTF-16 surrogate pair.
-_SURROGATE_PAIR = re.compile(
-    r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE
-)
-
-
-def _pair(match: re.Match[str]) -> str:
-    high, low = int(match.group(2), 16), int(match.group(3), 16)
-    char = chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
-    return match.group(1) + char if char.isprintable() else match.group(0)
+    return _JSON_ESCAPE.sub(_unescape_printable, text)
 
 
 def _unescape_printable(match: re.Match[str]) -> str:
-    if match.group(3):
-        return match.group(1) + _CONTROL[match.group(3)]
-    char = chr(int(match.group(2), 16))
-    if char in '"\\' or not char.isprintable() or 0xD800 <= ord(char) <= 0xDFFF:
-        return match.group(0)
-    return match.group(1) + char
+    before, code, low, control = match.groups()
+    if control:
+        return before + _CONTROL[control]
+    unit = int(code, 16)
+    escape = match.group(0)[len(before) :]
+    if low is None:
+        return before + _printable(unit, escape)
+    if 0xD800 <= unit <= 0xDBFF:  # a surrogate pair: one character
+        char = chr(0x10000 + ((unit - 0xD800) << 10) + (int(low, 16) - 0xDC00))
+        return before + char if char.isprintable() else match.group(0)
+    return before + _printable(unit, escape[:6]) + escape[6:]  # the low one alone stays
+
+
+def _printable(unit: int, escape: str) -> str:
+    """The character of one ``\\uHHHH`` escape, or the escape itself for a quote, a
+    backslash, a control or format character, or half of a surrogate pair."""
+    char = chr(unit)
+    if char in '"\\' or not char.isprintable() or 0xD800 <= unit <= 0xDFFF:
+        return escape
+    return char
 
 
 # ---- de-obfuscation ----------------------------------------------------------------------
@@ -651,8 +669,10 @@ def _readable_memo(text: str, ciphers: bool) -> tuple[str, tuple[str, ...]]:
 
 
 def clear_memo() -> None:
-    """Forget the memoised readable forms and user languages (benchmarks measure cold runs)."""
+    """Forget the memoised readable forms, output readings and user languages (benchmarks
+    measure cold runs)."""
     _readable_memo.cache_clear()
+    _read_memo.cache_clear()
     _user_language.cache_clear()
     _guess_language.cache_clear()
     _language_switch_memo.cache_clear()
