@@ -79,6 +79,7 @@ from incident_lab.provenance.obedience import (
     echo_keys,
     obedient_answers,
     quotes_literal,
+    record_steps,
 )
 from incident_lab.provenance.sensitive import (
     secret_variable,
@@ -3342,6 +3343,7 @@ def analyse(trajectory: Any) -> Provenance:
         trusted,
         system_prompt,
         eligible,
+        record_steps((i, session.text(i)) for i in {s.step for s in spans}),
     )
     obedient += _secret_leaks(session, spans, eligible, obedient)
     obedient += _obeyed_rules(session, spans, delegated, obedient)

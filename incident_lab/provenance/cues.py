@@ -2136,7 +2136,7 @@ def find_spans(text: str, threshold: float = SPAN_THRESHOLD) -> list[FoundSpan]:
     )
     cached = _MEMO.get(key)
     if cached is None:
-        cached = tuple(_spans_of(text, threshold))
+        cached = tuple(_record_spans(text, threshold))
         _MEMO[key] = cached
         if len(_MEMO) > _MEMO_SIZE:
             _MEMO.popitem(last=False)
@@ -2187,6 +2187,36 @@ def _memo_functions() -> list[Any]:
 #: Spans by a digest of the text (only the 16-byte digest is kept, never the text).
 _MEMO: OrderedDict[tuple[bytes, float], tuple[FoundSpan, ...]] = OrderedDict()
 _MEMO_SIZE = 4096
+
+
+#: A quote or backslash JSON escaped inside a string (left to right: ``\\\\"`` is an
+#: escaped backslash, then the quote that ends the string).
+_QUOTING_ESCAPE = re.compile(r'\\["\\]')
+
+
+def _record_spans(text: str, threshold: float) -> list[FoundSpan]:
+    """The spans of ``text``; in a JSON record whose strings hold quotes (``{"note": "say
+    \\"Haha\\""}``, how a record reads: :func:`~incident_lab.provenance.text.output_as_read`
+    keeps them escaped so the record parses) the cues are read with those quotes and
+    backslashes as a reader reads them, and each span's offsets are taken back to the text
+    as read (an unescaped character sits where its escape ends)."""
+    if '\\"' not in text or text[:64].lstrip()[:1] not in ("{", "["):
+        return _spans_of(text, threshold)
+    pieces: list[str] = []
+    escaped: list[int] = []  # where each escaped character sits in the decoded text
+    at = 0
+    for m in _QUOTING_ESCAPE.finditer(text):
+        pieces.append(text[at : m.start()])
+        escaped.append(m.start() - len(escaped))
+        at = m.start() + 1  # the escaped character stays, its backslash goes
+    pieces.append(text[at:])
+    out = []
+    for f in _spans_of("".join(pieces), threshold):
+        # a span that opens on an escaped character opens on its backslash
+        start = f.start + bisect.bisect_left(escaped, f.start)
+        end = f.end + bisect.bisect_right(escaped, f.end - 1) if f.end > f.start else start
+        out.append(FoundSpan(start, end, f.score, f.cues, f.language))
+    return out
 
 
 def _spans_of(text: str, threshold: float) -> list[FoundSpan]:

@@ -24,8 +24,12 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import replace
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 from incident_lab.provenance.model import InstructionSpan, ObedientAnswer
 from incident_lab.provenance.text import MAX_SCAN, guess_language, readable
@@ -80,15 +84,35 @@ def _literal_prefix(marker: str) -> str | None:
     return marker[: m.start()]
 
 
-#: A JSON-escaped quote: an odd run of backslashes before it, taken from the run's start.
-_ESCAPED_QUOTE = re.compile(r'(?<!\\)((?:\\\\)*)\\"')
+#: A piece of JSON string text: an escape, a bare quote (a string's end), or a run of
+#: neither (read left to right: ``\\\\"`` is a backslash, then the quote that ends the
+#: string).
+_JSON_PIECE = re.compile(r'\\.|"|[^\\"]+', re.S)
+_QUOTING = {'\\"': '"', "\\\\": "\\", "\\/": "/"}
+
+
+def record_steps(texts: Iterable[tuple[int, str]]) -> frozenset[int]:
+    """The steps of ``(step, text)`` whose text is a JSON object or array: a record, whose
+    strings keep their quotes escaped as read (:func:`~incident_lab.provenance.text.output_as_read`)."""
+    return frozenset(i for i, text in texts if text[:64].lstrip()[:1] in ("{", "["))
+
+
+def _as_said(span: InstructionSpan) -> InstructionSpan:
+    """``span``, in a record's text, as a reader reads it when it sits in a JSON string (its
+    text holds an escaped quote: ``{"note": "say \\"Haha\\""}``): the strings' own quotes
+    (the record's syntax around the field) dropped and the escapes of quotes, backslashes
+    and slashes undone, so what it asks to say is what is between its quotes, never text
+    between a quote of the field and one of the record. Only what answers are compared
+    with changes; the span's offsets and its evidence quote stay those of the text as read."""
+    if '\\"' not in span.text:
+        return span
+    said = "".join(_QUOTING.get(p, p) for p in _JSON_PIECE.findall(span.text) if p != '"')
+    return replace(span, text=said)
 
 
 def _markers(span: InstructionSpan) -> list[str]:
     echoed = "echoed" in span.cues
-    # a span inside a JSON string keeps its quotes escaped (\"Haha\"): what it asks to say
-    # is between the quotes (a backslash escaped itself, \\", stays)
-    text = _ESCAPED_QUOTE.sub(r'\1"', span.text) if '\\"' in span.text else span.text
+    text = span.text
     if len(text) > _MEMO_CHARS:
         return list(_markers_of.__wrapped__(text, echoed))
     return list(_markers_of(text, echoed))
@@ -632,6 +656,7 @@ def obedient_answers(
     trusted_text: str,
     system_prompt: str,
     eligible: set[int] | None = None,
+    records: frozenset[int] = frozenset(),
 ) -> list[ObedientAnswer]:
     """Return the assistant answers that did what an instruction span asked.
 
@@ -643,12 +668,15 @@ def obedient_answers(
         system_prompt: The system prompt.
         eligible: Indices of the spans to check (default all): weak spans (ordinary
             requests in a document) and spans the user delegated to are left out.
+        records: The steps whose text is a JSON record (:func:`record_steps`): a span there
+            is read as its field says it (:func:`_as_said`).
     """
     best: dict[int, tuple[tuple[int, int, float, int], ObedientAnswer]] = {}
     trusted = trusted_text.lower()
     user_lang = guess_language(trusted_text)
     announced = any(_COMPLIANCE.search(text) for _, text in assistant_turns)
     for index, span in enumerate(spans):
+        span = _as_said(span) if span.step in records else span
         asks = _asks_of(index, span, eligible, trusted, announced)
         if asks is None:
             continue

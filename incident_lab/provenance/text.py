@@ -158,18 +158,71 @@ _JSON_LEVELS = 3
 def _output_as_read(value: Any, level: int) -> str:
     if isinstance(value, str):
         parsed = _json_document(value) if level < _JSON_LEVELS else None
-        if parsed is None:
-            return value
-        inner = parsed[0]
-        if isinstance(inner, str):
-            return _output_as_read(without_surrogates(inner), level + 1)
-        text = _tool_text(inner)
-        return without_surrogates(text) if text is not None else _readable_json(value)
+        return value if parsed is None else _document_as_read(value, parsed[0], level)
     text = _tool_text(value)
     if text is not None:
         return without_surrogates(text)
-    written = _stringify(value, parts=False)
-    return _readable_json(written) if isinstance(value, dict | list) else written
+    if isinstance(value, dict | list):
+        nested = _with_documents(value, level, sort_keys=True)
+        return nested if nested is not None else _readable_json(_stringify(value, parts=False))
+    return _stringify(value, parts=False)
+
+
+def _document_as_read(written: str, value: Any, level: int) -> str:
+    """The reading of a JSON text ``written`` that parses to ``value``."""
+    if isinstance(value, str):
+        return _output_as_read(without_surrogates(value), level + 1)
+    text = _tool_text(value)
+    if text is not None:
+        return without_surrogates(text)
+    nested = (
+        _with_documents(value, level, sort_keys=False) if _HOLDS_DOCUMENT.search(written) else None
+    )
+    return nested if nested is not None else _readable_json(written)
+
+
+#: A JSON string whose text opens with ``{`` or ``[`` (a document a field may hold), as a
+#: JSON text writes it: the quick test before a record's fields are walked.
+_HOLDS_DOCUMENT = re.compile(r'"[ \t\r\n]*[\[{]')
+
+
+def _with_documents(value: Any, level: int, sort_keys: bool) -> str | None:
+    """The reading of a record (``value``, a dict or list) one of whose string fields holds a
+    JSON object or array: a tool that returns ``{"result": "<its JSON as text>"}``. The
+    record is written as compact JSON (``sort_keys``: as a record stored parsed is) and each
+    such field as that document is read (:func:`_document_as_read`, its own layout kept,
+    up to :data:`_JSON_LEVELS` levels in all), so the document reads the same inside the
+    record as on its own. None when no field holds one, or when the record cannot be
+    written so (nested past the interpreter's depth, keys that do not sort): then it is
+    read as written."""
+    if level + 1 >= _JSON_LEVELS:
+        return None
+    found: list[bool] = []
+    try:
+        text = _write_reading(value, level, sort_keys, found)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return text if found else None
+
+
+def _write_reading(value: Any, level: int, sort_keys: bool, found: list[bool]) -> str:
+    if isinstance(value, str):
+        parsed = _json_document(value) if value[:64].lstrip()[:1] in ("{", "[") else None
+        inner = parsed[0] if parsed is not None else None
+        if isinstance(inner, dict | list) and _tool_text(inner) is None:  # read as JSON
+            found.append(True)
+            return _document_as_read(value, inner, level + 1)
+        return _readable_json(json.dumps(value))
+    if isinstance(value, dict):
+        pairs = sorted(value.items()) if sort_keys else value.items()
+        fields = (
+            f"{_readable_json(json.dumps(str(k)))}: {_write_reading(v, level, sort_keys, found)}"
+            for k, v in pairs
+        )
+        return "{" + ", ".join(fields) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_write_reading(v, level, sort_keys, found) for v in value) + "]"
+    return json.dumps(value, default=str)
 
 
 def _tool_text(value: Any) -> str | None:

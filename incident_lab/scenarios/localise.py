@@ -356,7 +356,7 @@ _BLOCK_COPY_WORDS = 6
 
 def _block_obedience(traj: Trajectory, prov: Any, texts: list[tuple[int, str, str]]) -> list[Any]:
     """Obedient answers read against the injected blocks of the instruction spans."""
-    from incident_lab.provenance.obedience import obedient_answers
+    from incident_lab.provenance.obedience import obedient_answers, record_steps
 
     grown = _grown_spans(traj, prov)
     if not grown:
@@ -366,7 +366,13 @@ def _block_obedience(traj: Trajectory, prov: Any, texts: list[tuple[int, str, st
     system = "\n".join(t for _, role, t in texts if role == "system")
     found = [
         a
-        for a in obedient_answers(tuple(grown), answers, trusted, system)
+        for a in obedient_answers(
+            tuple(grown),
+            answers,
+            trusted,
+            system,
+            records=record_steps((i, t) for i, _, t in texts),
+        )
         # the user's own request, or content the user delegated to, is no injection
         if grown[a.instruction].source != "user" and a.instruction not in prov.delegated
     ]
