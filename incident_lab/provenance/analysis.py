@@ -886,8 +886,20 @@ def _code_like(token: str) -> bool:
 
 def code_markers(text: str) -> list[str]:
     """The code-like tokens of ``text`` (:func:`_code_like`), as written, in order: what an
-    answer rule can prescribe and an injection can plant ("R1_CANARY_029B", "REF-2231")."""
-    return [m.group(0) for m in _MARKER.finditer(text) if _code_like(m.group(0))]
+    answer rule can prescribe and an injection can plant ("R1_CANARY_029B", "REF-2231");
+    not a tag's name (:func:`_tag_name`)."""
+    return [
+        m.group(0)
+        for m in _MARKER.finditer(text)
+        if _code_like(m.group(0)) and not _tag_name(text, m.start(), m.end())
+    ]
+
+
+def _tag_name(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` names a markup tag (``<tool_result>``, ``</search_hit
+    id=2>``): markup a reader does not see, no code anyone prescribes or plants."""
+    opens = text[max(0, start - 2) : start]
+    return (opens.endswith("<") or opens == "</") and text[end : end + 1] in (">", " ", "/", "")
 
 
 def _prescribed_markers(text: str, start: int, end: int) -> set[str]:

@@ -2100,13 +2100,62 @@ def _wrap(text: str, start: int, end: int) -> tuple[int, int]:
         between = text.find(_COMMENT_CLOSE, c_open + 4, start)
         if c_close != -1 and between == -1:
             start, end = c_open, c_close + 3
+    core = _before_tags(text, start, end)  # "...pwned!</div></body></html>": "...pwned!"
     for m in _TAG_OPEN.finditer(text, lo, start + 1):
         name = m.group(1) or m.group(2)
         closing = f"</{name}>" if m.group(1) else f"[/{name}]"
-        close_at = text.lower().find(closing.lower(), end - len(closing), end + 400)
-        if close_at != -1:
+        close_at = text.lower().find(closing.lower(), core - len(closing), end + 400)
+        if close_at != -1 and not _envelope(text, m.start(), close_at + len(closing)):
             return min(start, m.start()), max(end, close_at + len(closing))
     return start, end
+
+
+def envelope(text: str) -> tuple[int, int] | None:
+    """``(start, end)`` of the outermost tag pair that is ``text``'s envelope (see
+    :func:`_envelope`: a page's ``<html>``, a log's ``<tool_result>``), or None."""
+    m = _TAG_OPEN.search(text, 0, _ENVELOPE_EDGE)
+    if m is None:
+        return None
+    closing = f"</{m.group(1)}>" if m.group(1) else f"[/{m.group(2)}]"
+    tail = max(m.end(), len(text) - _ENVELOPE_EDGE - len(closing))
+    close_at = text[tail:].lower().rfind(closing.lower())
+    if close_at == -1:
+        return None
+    end = tail + close_at + len(closing)
+    return (m.start(), end) if _envelope(text, m.start(), end) else None
+
+
+def _before_tags(text: str, start: int, end: int) -> int:
+    """Where the run of tags that closes ``text[start:end]`` begins (at most
+    :data:`_ENVELOPE_EDGE` characters back): the end of what the span says."""
+    at = end
+    floor = max(start, end - _ENVELOPE_EDGE)
+    while at > floor and text[at - 1] == ">":
+        opens = text.rfind("<", floor, at - 1)
+        if opens == -1 or at - opens > 82 or "\n" in text[opens:at] or ">" in text[opens : at - 1]:
+            break
+        at = opens
+    return at
+
+
+#: What may stand outside a text's envelope: white space and tags (``<html><body>``).
+_OUTSIDE_ENVELOPE = re.compile(r"(?:\s|<[^<>\n]{1,80}>)*")
+#: How far from the text's ends an envelope's tags may sit.
+_ENVELOPE_EDGE = 200
+
+
+def _envelope(text: str, opens: int, closes: int) -> bool:
+    """Whether the tag pair ``text[opens:closes]`` is the text's envelope: nothing but white
+    space and tags before its opening tag and after its closing one (a log or a tool that
+    writes its result as ``<tool_result>...</tool_result>``, a page's ``<html>``). The
+    whole text is no injected block: a span inside it is not widened to it, nor taken
+    for delimited."""
+    if opens > _ENVELOPE_EDGE or len(text) - closes > _ENVELOPE_EDGE:
+        return False
+    return (
+        _OUTSIDE_ENVELOPE.fullmatch(text, 0, opens) is not None
+        and _OUTSIDE_ENVELOPE.fullmatch(text, closes) is not None
+    )
 
 
 def _strong_unit(unit: Unit) -> bool:

@@ -152,6 +152,7 @@ def _block_at(
     if start < 0:
         return None
     end = start + len(stripped)
+    start, end = _page_around(content, start, end, copied)
     closed = _close_block(content, start, end)
     if closed is not None:
         inner = _inside_host_markup(content, start, closed)
@@ -166,6 +167,23 @@ def _block_at(
             return line, closed  # a delimited block in a comment line: the whole line
         return start, closed  # a delimited block
     return injected_block(content, start, end)
+
+
+def _page_around(content: str, start: int, end: int, copied: Collection[str]) -> tuple[int, int]:
+    """``[start, end)``, or the page around it (the text's envelope:
+    :func:`~incident_lab.provenance.cues.envelope`) when a value the unsafe steps copied
+    stands in the page outside it: the ask in one element and the address it names in
+    another are one attack, and the page's markup block is the payload (then narrowed to the
+    element around the ask by :func:`_inside_host_markup` when nothing was copied from
+    outside it)."""
+    from incident_lab.provenance.cues import envelope
+
+    page = envelope(content) if copied else None
+    if page is None or not (page[0] <= start and end <= page[1]) or page == (start, end):
+        return start, end
+    return (
+        page if _copied_outside(content, page[0], page[1], (start, end), copied) else (start, end)
+    )
 
 
 #: A whitespace-free run of a copied text that may be a value (a URL, an address, an IBAN),
