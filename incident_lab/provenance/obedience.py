@@ -97,16 +97,18 @@ def record_steps(texts: Iterable[tuple[int, str]]) -> frozenset[int]:
     return frozenset(i for i, text in texts if text[:64].lstrip()[:1] in ("{", "["))
 
 
-def _as_said(span: InstructionSpan) -> InstructionSpan:
-    """``span``, in a record's text, as a reader reads it when it sits in a JSON string (its
-    text holds an escaped quote: ``{"note": "say \\"Haha\\""}``): the strings' own quotes
-    (the record's syntax around the field) dropped and the escapes of quotes, backslashes
-    and slashes undone, so what it asks to say is what is between its quotes, never text
-    between a quote of the field and one of the record. Only what answers are compared
-    with changes; the span's offsets and its evidence quote stay those of the text as read."""
+def _as_said(span: InstructionSpan, record: bool) -> InstructionSpan:
+    """``span`` as a reader reads it when its text holds an escaped quote (it sits in a
+    JSON string: ``say \\"Haha\\"``): the escapes of quotes, backslashes and slashes
+    undone, so what it asks to say is what is between its quotes; in a record's text
+    (``record``: ``{"note": "say \\"Haha\\""}``) the strings' own quotes (the record's
+    syntax around the field) dropped too, never text between a quote of the field and one
+    of the record. Only what answers are compared with changes; the span's offsets and its
+    evidence quote stay those of the text as read."""
     if '\\"' not in span.text:
         return span
-    said = "".join(_QUOTING.get(p, p) for p in _JSON_PIECE.findall(span.text) if p != '"')
+    pieces = _JSON_PIECE.findall(span.text)
+    said = "".join(_QUOTING.get(p, p) for p in pieces if not (record and p == '"'))
     return replace(span, text=said)
 
 
@@ -669,14 +671,14 @@ def obedient_answers(
         eligible: Indices of the spans to check (default all): weak spans (ordinary
             requests in a document) and spans the user delegated to are left out.
         records: The steps whose text is a JSON record (:func:`record_steps`): a span there
-            is read as its field says it (:func:`_as_said`).
+            is read as its field says it, the record's own quotes left out (:func:`_as_said`).
     """
     best: dict[int, tuple[tuple[int, int, float, int], ObedientAnswer]] = {}
     trusted = trusted_text.lower()
     user_lang = guess_language(trusted_text)
     announced = any(_COMPLIANCE.search(text) for _, text in assistant_turns)
     for index, span in enumerate(spans):
-        span = _as_said(span) if span.step in records else span
+        span = _as_said(span, span.step in records)
         asks = _asks_of(index, span, eligible, trusted, announced)
         if asks is None:
             continue

@@ -151,8 +151,9 @@ def _read_memo(value: str) -> str:
     return _output_as_read(value, 0)
 
 
-#: How many times a JSON string holding JSON is read again.
-_JSON_LEVELS = 3
+#: How many times JSON held in a JSON string (the whole output, or a record's field) is
+#: read again: a log's record around a tool's record around a listing is three.
+_JSON_LEVELS = 5
 
 
 def _output_as_read(value: Any, level: int) -> str:
@@ -160,6 +161,8 @@ def _output_as_read(value: Any, level: int) -> str:
         parsed = _json_document(value) if level < _JSON_LEVELS else None
         return value if parsed is None else _document_as_read(value, parsed[0], level)
     text = _tool_text(value)
+    if text is None:
+        text = _lines_of(value)
     if text is not None:
         return without_surrogates(text)
     if isinstance(value, dict | list):
@@ -172,6 +175,9 @@ def _document_as_read(written: str, value: Any, level: int) -> str:
     """The reading of a JSON text ``written`` that parses to ``value``."""
     if isinstance(value, str):
         return _output_as_read(without_surrogates(value), level + 1)
+    lines = _lines_of(value)
+    if lines is not None:
+        return lines
     text = _tool_text(value)
     if text is not None:
         return without_surrogates(text)
@@ -181,9 +187,10 @@ def _document_as_read(written: str, value: Any, level: int) -> str:
     return nested if nested is not None else _readable_json(written)
 
 
-#: A JSON string whose text opens with ``{`` or ``[`` (a document a field may hold), as a
-#: JSON text writes it: the quick test before a record's fields are walked.
-_HOLDS_DOCUMENT = re.compile(r'"[ \t\r\n]*[\[{]')
+#: A JSON string whose text opens with ``{`` or ``[`` (a document a field may hold), white
+#: space or its escapes before it, as a JSON text writes it: the quick test before a
+#: record's fields are walked.
+_HOLDS_DOCUMENT = re.compile(r'"(?:[ \t\r\n]|\\[nrt])*[\[{]')
 
 
 def _with_documents(value: Any, level: int, sort_keys: bool) -> str | None:
@@ -209,6 +216,10 @@ def _write_reading(value: Any, level: int, sort_keys: bool, found: list[bool]) -
     if isinstance(value, str):
         parsed = _json_document(value) if value[:64].lstrip()[:1] in ("{", "[") else None
         inner = parsed[0] if parsed is not None else None
+        lines = _lines_of(inner)
+        if lines is not None:  # pieces of a text: the field holds that text
+            found.append(True)
+            return _readable_json(json.dumps(lines))
         if isinstance(inner, dict | list) and _tool_text(inner) is None:  # read as JSON
             found.append(True)
             return _document_as_read(value, inner, level + 1)
@@ -223,6 +234,15 @@ def _write_reading(value: Any, level: int, sort_keys: bool, found: list[bool]) -
     if isinstance(value, list):
         return "[" + ", ".join(_write_reading(v, level, sort_keys, found) for v in value) + "]"
     return json.dumps(value, default=str)
+
+
+def _lines_of(value: Any) -> str | None:
+    """The strings of a JSON array of strings, one a line: the pieces a retrieval or
+    chunking tool returns (``["First paragraph.", "Second one."]``) are text, read as
+    the page they were cut from; None for anything else."""
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return without_surrogates("\n".join(value))
+    return None
 
 
 def _tool_text(value: Any) -> str | None:
