@@ -141,6 +141,23 @@ def output_as_read(value: Any) -> str:
     return _output_as_read(value, 0)
 
 
+def output_as_served(value: Any) -> str:
+    """What a replayed tool serves for a recorded output that holds no payload: the tool's
+    text when it returned text (an MCP result's text blocks, a JSON string: as read), else
+    the output as recorded (a record or a list as its JSON, stored parsed as compact JSON,
+    keys sorted), so an agent under test that parses its tool's result parses what it
+    parsed when the session was recorded (review rev-rec35b R1: a list of strings was
+    served as lines, a field's JSON text as an object)."""
+    if isinstance(value, str):
+        parsed = _json_document(value)
+        if parsed is None or (not isinstance(parsed[0], str) and _tool_text(parsed[0]) is None):
+            return value
+        return output_as_read(value)
+    if _tool_text(value) is not None:
+        return output_as_read(value)
+    return _stringify(value, parts=False)
+
+
 #: Outputs up to this length have their reading memoised (a JSON output is parsed once per
 #: classification, not once per view; the same page read in many sessions, once).
 _READ_MEMO_CHARS = 65_536
@@ -239,10 +256,21 @@ def _write_reading(value: Any, level: int, sort_keys: bool, found: list[bool]) -
 def _lines_of(value: Any) -> str | None:
     """The strings of a JSON array of strings, one a line: the pieces a retrieval or
     chunking tool returns (``["First paragraph.", "Second one."]``) are text, read as
-    the page they were cut from; None for anything else."""
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        return without_surrogates("\n".join(value))
-    return None
+    the page they were cut from; None for anything else, and for a list one of whose
+    strings is itself a JSON record (read as JSON, its documents read in place)."""
+    if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+        return None
+    if any(_holds_record(v) for v in value):
+        return None  # a piece that is a record or a listing is read as one (rev-rec35b R2)
+    return without_surrogates("\n".join(value))
+
+
+def _holds_record(text: str) -> bool:
+    """Whether ``text`` is a JSON object or array."""
+    if text[:64].lstrip()[:1] not in ("{", "["):
+        return False
+    parsed = _json_document(text)
+    return parsed is not None and isinstance(parsed[0], dict | list)
 
 
 def _tool_text(value: Any) -> str | None:

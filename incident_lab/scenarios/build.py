@@ -53,16 +53,19 @@ def classification_of(traj: Trajectory) -> dict[str, Any] | None:
 
 
 def replay_parts(
-    traj: Trajectory, before: int | None = None
+    traj: Trajectory, before: int | None = None, served: bool = False
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Return ``(turns, fixtures)``: user turns in order and every recorded tool output.
 
     A fixture pairs a tool result with the call that produced it (by ``call_id``, or
     the nearest earlier call of the same name). With ``before``, only steps before that
-    index are taken.
+    index are taken. Each output is as read (the text the payload's offsets refer to:
+    :func:`~incident_lab.provenance.text.output_as_read`), or with ``served`` as a replayed
+    tool serves it (:func:`~incident_lab.provenance.text.output_as_served`).
     """
-    from incident_lab.provenance.text import output_as_read
+    from incident_lab.provenance.text import output_as_read, output_as_served
 
+    output_of = output_as_served if served else output_as_read
     steps = (traj.get("steps") or [])[:before]
     turns: list[dict[str, Any]] = []
     fixtures: list[dict[str, Any]] = []
@@ -87,7 +90,7 @@ def replay_parts(
                 {
                     "tool": str((call or {}).get("name") or step.get("name") or "unknown"),
                     "arguments": copy.deepcopy((call or {}).get("arguments") or {}),
-                    "output": output_as_read(step.get("output", "")),
+                    "output": output_of(step.get("output", "")),
                     "is_error": bool(step.get("is_error", False)),
                 }
             )
@@ -230,6 +233,17 @@ def _choose_payload(
             return found
     pre_turns, _ = replay_parts(work, before=first_unsafe + 1)
     return payload_from_turn(turns, max(len(pre_turns) - 1, 0))
+
+
+def _served(
+    work: Trajectory, fixtures: list[dict[str, Any]], candidate: Any
+) -> list[dict[str, Any]]:
+    """The replay's fixtures: the one that holds the payload as read (its offsets point
+    there, and the variants rewrite it), every other as the tool served it when the session
+    was recorded (:func:`replay_parts` with ``served``)."""
+    held = candidate.index if candidate is not None and candidate.kind == "fixture" else None
+    _, served = replay_parts(work, served=True)
+    return [read if i == held else served[i] for i, read in enumerate(fixtures)]
 
 
 def _depends_on_untrusted(prov_view: Any, unsafe: list[int]) -> bool:
@@ -411,6 +425,7 @@ def scenario_from_trajectory(
         or _depends_on_untrusted(prov_view, unsafe),
     )
     payload = candidate.to_dict() if candidate is not None else None
+    fixtures = _served(work, fixtures, candidate)
     expectations, notes = _expectations(
         work,
         unsafe,
