@@ -2101,13 +2101,26 @@ def _wrap(text: str, start: int, end: int) -> tuple[int, int]:
         if c_close != -1 and between == -1:
             start, end = c_open, c_close + 3
     core = _before_tags(text, start, end)  # "...pwned!</div></body></html>": "...pwned!"
-    for m in _TAG_OPEN.finditer(text, lo, start + 1):
+    around = None  # the innermost element around the span: its delimiter, not the list's
+    for m in _TAG_OPEN.finditer(text, lo, start + 80):  # a tag may open the span itself
+        if m.start() > start:
+            break
         name = m.group(1) or m.group(2)
         closing = f"</{name}>" if m.group(1) else f"[/{name}]"
-        close_at = text.lower().find(closing.lower(), core - len(closing), end + 400)
-        if close_at != -1 and not _envelope(text, m.start(), close_at + len(closing)):
-            return min(start, m.start()), max(end, close_at + len(closing))
-    return start, end
+        tag = _closing_tag(closing)
+        if tag.search(text, m.end(), start):
+            continue  # a sibling element, closed before the span opens
+        found = tag.search(text, max(0, core - len(closing)), end + 400)
+        if found and not _envelope(text, m.start(), found.end()):
+            around = min(start, m.start()), max(end, found.end())
+    return around or (start, end)
+
+
+@lru_cache(maxsize=256)
+def _closing_tag(closing: str) -> re.Pattern[str]:
+    """``closing`` found whatever its case, at the text's own offsets (``lower()`` would
+    shift them past an "İ", which lower-cases to two characters: rev-env35 M2)."""
+    return re.compile(re.escape(closing), re.IGNORECASE)
 
 
 def envelope(text: str) -> tuple[int, int] | None:
@@ -2118,11 +2131,8 @@ def envelope(text: str) -> tuple[int, int] | None:
         return None
     closing = f"</{m.group(1)}>" if m.group(1) else f"[/{m.group(2)}]"
     tail = max(m.end(), len(text) - _ENVELOPE_EDGE - len(closing))
-    close_at = text[tail:].lower().rfind(closing.lower())
-    if close_at == -1:
-        return None
-    end = tail + close_at + len(closing)
-    return (m.start(), end) if _envelope(text, m.start(), end) else None
+    end = max((f.end() for f in _closing_tag(closing).finditer(text, tail)), default=-1)
+    return (m.start(), end) if end != -1 and _envelope(text, m.start(), end) else None
 
 
 def _before_tags(text: str, start: int, end: int) -> int:
@@ -2140,6 +2150,9 @@ def _before_tags(text: str, start: int, end: int) -> int:
 
 #: What may stand outside a text's envelope: white space and tags (``<html><body>``).
 _OUTSIDE_ENVELOPE = re.compile(r"(?:\s|<[^<>\n]{1,80}>)*")
+#: A tag no markup writes, an attacker's delimiter: upper case (``<MESSAGE_FOR_AGENT>``,
+#: ``<IMPORTANT>``) or in brackets (``[TASK]``).
+_SHOUTED_TAG = re.compile(r"<[A-Z][A-Z0-9_-]{1,40}[\s>]|\[[A-Za-z_]{2,20}\]")
 #: How far from the text's ends an envelope's tags may sit.
 _ENVELOPE_EDGE = 200
 
@@ -2152,6 +2165,8 @@ def _envelope(text: str, opens: int, closes: int) -> bool:
     for delimited."""
     if opens > _ENVELOPE_EDGE or len(text) - closes > _ENVELOPE_EDGE:
         return False
+    if _SHOUTED_TAG.match(text, opens):
+        return False  # <MESSAGE_FOR_AGENT>, [TASK]: an attacker's delimiter, no markup's
     return (
         _OUTSIDE_ENVELOPE.fullmatch(text, 0, opens) is not None
         and _OUTSIDE_ENVELOPE.fullmatch(text, closes) is not None
@@ -2211,7 +2226,13 @@ def clear_memo() -> None:
 #: ``module.function`` names of the provenance caches that hold compiled patterns (built
 #: from a verb, a value or a tool list, not from a session's text): kept by clear_memo.
 PATTERN_CACHES = frozenset(
-    {"values._pattern", "actions._verb_pattern", "tools._any_name", "analysis._source_of_result"}
+    {
+        "values._pattern",
+        "actions._verb_pattern",
+        "tools._any_name",
+        "analysis._source_of_result",
+        "cues._closing_tag",
+    }
 )
 
 

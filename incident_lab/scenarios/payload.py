@@ -169,9 +169,13 @@ def _block_at(
     return injected_block(content, start, end)
 
 
+#: A web page's outer tag, what its envelope opens with.
+_PAGE_TAG = re.compile(r"<(?:html|body)\b", re.IGNORECASE)
+
+
 def _page_around(content: str, start: int, end: int, copied: Collection[str]) -> tuple[int, int]:
-    """``[start, end)``, or the page around it (the text's envelope:
-    :func:`~incident_lab.provenance.cues.envelope`) when a value the unsafe steps copied
+    """``[start, end)``, or the web page around it (the text's ``<html>`` or ``<body>``
+    envelope: :func:`~incident_lab.provenance.cues.envelope`) when a value the unsafe steps copied
     stands in the page outside it: the ask in one element and the address it names in
     another are one attack, and the page's markup block is the payload (then narrowed to the
     element around the ask by :func:`_inside_host_markup` when nothing was copied from
@@ -179,6 +183,8 @@ def _page_around(content: str, start: int, end: int, copied: Collection[str]) ->
     from incident_lab.provenance.cues import envelope
 
     page = envelope(content) if copied else None
+    if page is not None and not _PAGE_TAG.match(content, page[0]):
+        page = None  # a log's <tool_result>: what it holds is no page's elements (rev-env35 M1)
     if page is None or not (page[0] <= start and end <= page[1]) or page == (start, end):
         return start, end
     return (
