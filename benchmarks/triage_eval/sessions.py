@@ -512,11 +512,13 @@ def strip_truth(traj: dict[str, Any]) -> dict[str, Any]:
 #: How a log may hand a tool's text result over (``run.py --wrap``): as an MCP
 #: ``CallToolResult``, as a JSON string, or inside a JSON record, each written by
 #: ``json.dumps`` with its defaults (``ensure_ascii``: non-ASCII as ``\\u`` escapes), as chat
-#: APIs, MCP clients and the OpenTelemetry instrumentations write them.
+#: APIs, MCP clients and the OpenTelemetry instrumentations write them; or inside one
+#: element, ``<tool_result>...</tool_result>``, as agent frameworks put results in a prompt.
 WRAPS = {
     "mcp": lambda text: json.dumps({"content": [{"type": "text", "text": text}], "isError": False}),
     "json": json.dumps,
     "record": lambda text: json.dumps({"result": text}),
+    "xml": lambda text: f"<tool_result>\n{text}\n</tool_result>",
 }
 
 

@@ -27,7 +27,18 @@ _READ_BACK = {
 }
 
 
-@pytest.mark.parametrize("how", sorted(WRAPS))
+def test_every_wrap_is_tested() -> None:
+    assert set(WRAPS) == {*_READ_BACK, "xml"}
+
+
+def test_an_output_in_an_element_reads_back() -> None:
+    wrapped = wrap_outputs(_TRAJ, "xml")
+    out = wrapped["steps"][2]["output"]
+    assert out == "<tool_result>\nLucía: ship on Friday.\nThanks\n</tool_result>"
+    assert validation_errors(wrapped, "trajectory.v1") == []
+
+
+@pytest.mark.parametrize("how", sorted(_READ_BACK))
 def test_each_text_output_is_written_another_way_and_reads_back(how: str) -> None:
     wrapped = wrap_outputs(_TRAJ, how)
     out = wrapped["steps"][2]["output"]
