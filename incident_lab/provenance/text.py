@@ -169,7 +169,8 @@ def _read_memo(value: str) -> str:
 
 
 #: How many times JSON held in a JSON string (the whole output, or a record's field) is
-#: read again: a log's record around a tool's record around a listing is three.
+#: read again: a log's record around a tool's record around a listing is three, and two
+#: more leave room for a wrapper we have not seen.
 _JSON_LEVELS = 5
 
 
@@ -231,8 +232,7 @@ def _with_documents(value: Any, level: int, sort_keys: bool) -> str | None:
 
 def _write_reading(value: Any, level: int, sort_keys: bool, found: list[bool]) -> str:
     if isinstance(value, str):
-        parsed = _json_document(value) if value[:64].lstrip()[:1] in ("{", "[") else None
-        inner = parsed[0] if parsed is not None else None
+        inner = _record_of(value)
         lines = _lines_of(inner)
         if lines is not None:  # pieces of a text: the field holds that text
             found.append(True)
@@ -260,17 +260,18 @@ def _lines_of(value: Any) -> str | None:
     strings is itself a JSON record (read as JSON, its documents read in place)."""
     if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
         return None
-    if any(_holds_record(v) for v in value):
+    if any(_record_of(v) is not None for v in value):
         return None  # a piece that is a record or a listing is read as one (rev-rec35b R2)
     return without_surrogates("\n".join(value))
 
 
-def _holds_record(text: str) -> bool:
-    """Whether ``text`` is a JSON object or array."""
+def _record_of(text: str) -> dict[str, Any] | list[Any] | None:
+    """``text`` parsed, when it is a JSON object or array (white space before it allowed);
+    None otherwise."""
     if text[:64].lstrip()[:1] not in ("{", "["):
-        return False
+        return None
     parsed = _json_document(text)
-    return parsed is not None and isinstance(parsed[0], dict | list)
+    return parsed[0] if parsed is not None and isinstance(parsed[0], dict | list) else None
 
 
 def _tool_text(value: Any) -> str | None:
