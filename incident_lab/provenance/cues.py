@@ -75,6 +75,7 @@ from incident_lab.provenance.text import (
     MAX_SCAN,
     cipher_hint,
     function_word_counts,
+    opens_like_json,
     plain_form,
     plain_unless_obfuscated,
     readable,
@@ -2270,7 +2271,7 @@ def _record_spans(text: str, threshold: float) -> list[FoundSpan]:
     keeps them escaped so the record parses) the cues are read with those quotes and
     backslashes as a reader reads them, and each span's offsets are taken back to the text
     as read (an unescaped character sits where its escape ends)."""
-    if '\\"' not in text or text[:64].lstrip()[:1] not in ("{", "["):
+    if '\\"' not in text or not opens_like_json(text):
         return _spans_of(text, threshold)
     pieces: list[str] = []
     escaped: list[int] = []  # where each escaped character sits in the decoded text

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 from incident_lab.provenance.model import InstructionSpan, ObedientAnswer
-from incident_lab.provenance.text import MAX_SCAN, guess_language, readable
+from incident_lab.provenance.text import MAX_SCAN, guess_language, opens_like_json, readable
 
 _I = re.IGNORECASE
 _SAY = re.compile(
@@ -94,7 +94,7 @@ _QUOTING = {'\\"': '"', "\\\\": "\\", "\\/": "/"}
 def record_steps(texts: Iterable[tuple[int, str]]) -> frozenset[int]:
     """The steps of ``(step, text)`` whose text is a JSON object or array: a record, whose
     strings keep their quotes escaped as read (:func:`~incident_lab.provenance.text.output_as_read`)."""
-    return frozenset(i for i, text in texts if text[:64].lstrip()[:1] in ("{", "["))
+    return frozenset(i for i, text in texts if opens_like_json(text))
 
 
 def _as_said(span: InstructionSpan, record: bool) -> InstructionSpan:

@@ -265,10 +265,16 @@ def _lines_of(value: Any) -> str | None:
     return without_surrogates("\n".join(value))
 
 
+def opens_like_json(text: str) -> bool:
+    """Whether ``text`` opens as a JSON object or array does (white space before it
+    allowed): the quick test before a text is parsed or read as a record."""
+    return text[:64].lstrip()[:1] in ("{", "[")
+
+
 def _record_of(text: str) -> dict[str, Any] | list[Any] | None:
     """``text`` parsed, when it is a JSON object or array (white space before it allowed);
     None otherwise."""
-    if text[:64].lstrip()[:1] not in ("{", "["):
+    if not opens_like_json(text):
         return None
     parsed = _json_document(text)
     return parsed[0] if parsed is not None and isinstance(parsed[0], dict | list) else None
