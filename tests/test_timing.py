@@ -146,6 +146,10 @@ def test_clearing_the_memos_reaches_every_per_text_memo_and_keeps_patterns() -> 
         and "pattern" not in name.lower()
         and value.cache_info().currsize
     }
-    kept = {"incident_lab.provenance.tools._any_name", "incident_lab.provenance.values._pattern"}
+    kept = {
+        "incident_lab.provenance.tools._any_name",
+        "incident_lab.provenance.values._pattern",
+        "incident_lab.provenance.cues._closing_tag",  # compiled closing-tag patterns
+    }
     assert set(left) <= kept | {"incident_lab.provenance.analysis._source_of_result"}, left
     assert _verb_pattern.cache_info().currsize > 0  # compiled patterns stay
