@@ -149,7 +149,8 @@ def test_clearing_the_memos_reaches_every_per_text_memo_and_keeps_patterns() -> 
     kept = {
         "incident_lab.provenance.tools._any_name",
         "incident_lab.provenance.values._pattern",
-        "incident_lab.provenance.cues._closing_tag",  # compiled closing-tag patterns
+        "incident_lab.provenance.cues._closing_tag",  # compiled tag patterns
+        "incident_lab.provenance.cues._opening_tag",
     }
     assert set(left) <= kept | {"incident_lab.provenance.analysis._source_of_result"}, left
     assert _verb_pattern.cache_info().currsize > 0  # compiled patterns stay

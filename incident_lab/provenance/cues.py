@@ -2109,12 +2109,26 @@ def _wrap(text: str, start: int, end: int) -> tuple[int, int]:
         name = m.group(1) or m.group(2)
         closing = f"</{name}>" if m.group(1) else f"[/{name}]"
         tag = _closing_tag(closing)
-        if tag.search(text, m.end(), start):
+        if _closed_between(text, name, tag, m.end(), start):
             continue  # a sibling element, closed before the span opens
         found = tag.search(text, max(0, core - len(closing)), end + 400)
         if found and not _envelope(text, m.start(), found.end()):
             around = min(start, m.start()), max(end, found.end())
     return around or (start, end)
+
+
+def _closed_between(text: str, name: str, tag: re.Pattern[str], lo: int, hi: int) -> bool:
+    """Whether an element named ``name`` opened before ``lo`` is closed in ``text[lo:hi]``:
+    more closing tags there than opening ones (a child of the same name, ``<div><div>Hi.
+    </div>``, closes itself, not its parent: rev-s35c L1)."""
+    closes = len(tag.findall(text, lo, hi))
+    return closes > 0 and closes > len(_opening_tag(name).findall(text, lo, hi))
+
+
+@lru_cache(maxsize=256)
+def _opening_tag(name: str) -> re.Pattern[str]:
+    """An opening tag named ``name``, whatever its case (``<div>``, ``<DIV class=x>``)."""
+    return re.compile(rf"<{re.escape(name)}(?=[\s>/])|\[{re.escape(name)}\]", re.IGNORECASE)
 
 
 @lru_cache(maxsize=256)
@@ -2152,8 +2166,19 @@ def _before_tags(text: str, start: int, end: int) -> int:
 #: What may stand outside a text's envelope: white space and tags (``<html><body>``).
 _OUTSIDE_ENVELOPE = re.compile(r"(?:\s|<[^<>\n]{1,80}>)*")
 #: A tag no markup writes, an attacker's delimiter: upper case (``<MESSAGE_FOR_AGENT>``,
-#: ``<IMPORTANT>``) or in brackets (``[TASK]``).
-_SHOUTED_TAG = re.compile(r"<[A-Z][A-Z0-9_-]{1,40}[\s>]|\[[A-Za-z_]{2,20}\]")
+#: ``<IMPORTANT>``) and no HTML element's name (a legacy page writes ``<HTML><BODY>``:
+#: rev-s35c H1), or in brackets (``[TASK]``).
+_SHOUTED_TAG = re.compile(r"<([A-Z][A-Z0-9_-]{1,40})[\s>]|\[[A-Za-z_]{2,20}\]")
+#: The names of HTML's elements a page's outer markup is written with.
+_HTML_NAMES = (
+    "html head body title meta link base script style noscript div span p br hr a b i u s em "
+    "strong small big tt font center pre code blockquote q cite abbr address sub sup mark h1 h2 "
+    "h3 h4 h5 h6 ul ol li dl dt dd table thead tbody tfoot tr td th caption colgroup col section "
+    "article header footer main nav aside figure figcaption details summary time img picture "
+    "source video audio iframe frame frameset form label input button select option textarea "
+    "fieldset legend"
+)
+_HTML_ELEMENTS = frozenset(_HTML_NAMES.split())
 #: How far from the text's ends an envelope's tags may sit.
 _ENVELOPE_EDGE = 200
 
@@ -2166,7 +2191,8 @@ def _envelope(text: str, opens: int, closes: int) -> bool:
     for delimited."""
     if opens > _ENVELOPE_EDGE or len(text) - closes > _ENVELOPE_EDGE:
         return False
-    if _SHOUTED_TAG.match(text, opens):
+    shouted = _SHOUTED_TAG.match(text, opens)
+    if shouted and (shouted.group(1) or "").lower() not in _HTML_ELEMENTS:
         return False  # <MESSAGE_FOR_AGENT>, [TASK]: an attacker's delimiter, no markup's
     return (
         _OUTSIDE_ENVELOPE.fullmatch(text, 0, opens) is not None
@@ -2233,6 +2259,7 @@ PATTERN_CACHES = frozenset(
         "tools._any_name",
         "analysis._source_of_result",
         "cues._closing_tag",
+        "cues._opening_tag",
     }
 )
 
