@@ -190,3 +190,23 @@ def test_a_symlinked_suites_dir_is_not_read(tmp_path: Path, library: Path, one: 
         f"through a symlink ({library / 'suites'}); refusing to read "
         "or write through it"
     ]
+
+
+def test_a_secret_escaped_in_a_served_json_fixture_is_found(library: Path, one: Path) -> None:
+    """rev-s35c M1: a fixture served as the tool recorded it holds JSON; a value written
+    with an escape (``\\u0040``), or under a secret key in a field's own JSON text, is still
+    a personal value or a secret as read."""
+    contacts = '[{"name": "Ana Ruiz", "email": "ana.ruiz\\u0040gmail.com"}]'
+    config = (
+        '{"db": "{\\"user\\": \\"svc\\", \\"password\\": \\"Tr0ub4dor-9x!q\\"}", "owner": "ana"}'
+    )
+
+    def plant(doc: dict) -> None:  # type: ignore[type-arg]
+        fixtures = doc["replay"]["fixtures"]
+        for output in (contacts, config):
+            fixtures.append({"tool": "lookup", "arguments": {}, "output": output})
+
+    _edit(one, plant)
+    problems = _problems(library)
+    assert any("output: unredacted EMAIL" in p for p in problems), problems
+    assert any("output: unredacted SECRET" in p for p in problems), problems
