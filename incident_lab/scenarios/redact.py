@@ -17,16 +17,21 @@ out, never an original value.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from incident_lab.pii import KINDS as _PII_KINDS
 from incident_lab.pii import Surrogates, is_secret_key, secret_value
 from incident_lab.pii import find as find_secrets
+from incident_lab.provenance.text import opens_like_json
 
 #: Matches a placeholder older versions wrote, e.g. ``<EMAIL_12>`` (scenarios from before
 #: surrogates still carry them).
 PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)*)_(\d+)>")
+
+#: The indent of a JSON text written with one (its first indented line's spaces).
+_INDENT = re.compile(r"\n( {1,8})\S")
 
 #: Every kind the redactor knows, in detection order.
 KINDS: tuple[str, ...] = tuple(k.name for k in _PII_KINDS)
@@ -56,8 +61,9 @@ class Redactor:
             raise ValueError(f"unknown redaction style {style!r}")
         self._surrogates = Surrogates(placeholders=style == "placeholder")
 
-    def redact_text(self, text: str) -> str:
-        """Return ``text`` with every detected value replaced by its surrogate."""
+    def redact_text(self, text: str, depth: int = 0) -> str:
+        """Return ``text`` with every detected value replaced by its surrogate (in a JSON
+        record's text, also what it holds as read: :meth:`_json_fields`)."""
         if not text:
             return text
         if self._surrogates.placeholders and "<" in text:
@@ -77,7 +83,29 @@ class Redactor:
                 pos = f.end
             parts.append(text[pos:])
             text = "".join(parts)
-        return text
+        return self._json_fields(text, depth)
+
+    def _json_fields(self, text: str, depth: int) -> str:
+        """``text`` with what its JSON holds redacted as read, when it is a JSON record (a
+        tool's output as recorded): a value written with escapes (``ana\\u0040mail.test``),
+        a field under a credential key, a field's own JSON text. Written back in the text's
+        layout (its indent, ASCII or not) only when something was found; ``text`` as it was
+        otherwise (rev-s35c M1: such values reached the scenario unredacted)."""
+        if depth > 2 or not opens_like_json(text):
+            return text
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            return text
+        if not isinstance(value, dict | list):
+            return text
+        redacted = self._obj(value, depth + 1)
+        if redacted == value:
+            return text
+        indent = _INDENT.search(text[:2000])
+        return json.dumps(
+            redacted, ensure_ascii=text.isascii(), indent=len(indent.group(1)) if indent else None
+        )
 
     def redact_obj(self, obj: Any) -> Any:
         """Return a redacted deep copy of a JSON-like value (keys and strings).
@@ -85,15 +113,18 @@ class Redactor:
         Integers that are Luhn-valid card numbers become surrogate integers; a string under
         a credential key (``password``, ``new_password``, ``api_key``) is a ``SECRET`` whole.
         """
+        return self._obj(obj, 0)
+
+    def _obj(self, obj: Any, depth: int) -> Any:
         if isinstance(obj, str):
-            return self.redact_text(obj)
+            return self.redact_text(obj, depth)
         if isinstance(obj, dict):
             return {
-                (self.redact_text(k) if isinstance(k, str) else k): self._value(k, v)
+                (self.redact_text(k) if isinstance(k, str) else k): self._value(k, v, depth)
                 for k, v in obj.items()
             }
         if isinstance(obj, list | tuple):
-            return [self.redact_obj(v) for v in obj]
+            return [self._obj(v, depth) for v in obj]
         if isinstance(obj, int) and not isinstance(obj, bool) and 13 <= len(str(abs(obj))) <= 19:
             text = str(obj)
             redacted = self.redact_text(text)
@@ -102,7 +133,7 @@ class Redactor:
             return int(redacted) if redacted.isdigit() else redacted
         return obj
 
-    def _value(self, key: Any, value: Any) -> Any:
+    def _value(self, key: Any, value: Any, depth: int) -> Any:
         """A string under a credential key (``password``, ``api_key``) is a secret whole."""
         if (
             isinstance(key, str)
@@ -112,7 +143,7 @@ class Redactor:
             and not find_secrets(value)
         ):
             return self._surrogates.surrogate("SECRET", value)
-        return self.redact_obj(value)
+        return self._obj(value, depth)
 
     def surrogate_for(self, kind: str, value: str) -> str | None:
         """Return the surrogate already given to ``value`` of ``kind``, if any."""

@@ -95,3 +95,28 @@ def test_lint_flags_a_clear_text_value_under_a_credential_key(tmp_path: Path) ->
     (tmp_path / src.name).write_text(yaml.safe_dump(doc, sort_keys=False))
     problems = [p.render() for p in lint_library(tmp_path).problems]
     assert any("replay/fixtures/0/arguments/api_token: unredacted SECRET" in p for p in problems)
+
+
+def test_what_a_json_output_holds_is_redacted_as_read() -> None:
+    """rev-s35c M1: a tool output recorded as JSON text holds values a scan of its text
+    misses: one written with an escape, a password in a field's own JSON text. They are
+    redacted as read and the output written back in its layout; an output with nothing to
+    redact stays byte for byte."""
+    import json
+
+    r = Redactor()
+    contacts = '[{"name": "Ana", "email": "ana.ruiz\\u0040gmail.com"}]'
+    out = r.redact_text(contacts)
+    assert "ana.ruiz" not in out and "gmail" not in out
+    assert json.loads(out)[0]["email"] == r.surrogate_for("EMAIL", "ana.ruiz@gmail.com")
+    config = json.dumps({"db": json.dumps({"user": "svc", "password": "Tr0ub4dor-9x!q"})}, indent=2)
+    out = r.redact_text(config)
+    assert "Tr0ub4dor" not in out and out.startswith('{\n  "db": ')  # its indent kept
+    assert find(json.loads(json.loads(out)["db"])["password"]) == []
+    plain = '{\n    "note": "nothing here",  "n": 1\n}'
+    assert r.redact_text(plain) == plain
+    # the same value has the same surrogate inside the JSON and outside it
+    assert (
+        r.redact_text("mail ana.ruiz@gmail.com")
+        == "mail " + json.loads(r.redact_text(contacts))[0]["email"]
+    )
