@@ -24,14 +24,26 @@ from typing import Any
 from incident_lab.pii import KINDS as _PII_KINDS
 from incident_lab.pii import Surrogates, is_secret_key, secret_value
 from incident_lab.pii import find as find_secrets
-from incident_lab.provenance.text import opens_like_json
 
 #: Matches a placeholder older versions wrote, e.g. ``<EMAIL_12>`` (scenarios from before
 #: surrogates still carry them).
 PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)*)_(\d+)>")
 
-#: The indent of a JSON text written with one (its first indented line's spaces).
-_INDENT = re.compile(r"\n( {1,8})\S")
+#: A JSON string literal (its escapes taken pairwise: linear), and the colon that makes
+#: the literal before it a key.
+_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.){0,100000}"')
+_KEY_AFTER = re.compile(r"[ \t\r\n]{0,64}:")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _decoded(literal: str) -> str | None:
+    """A JSON string literal's text, or None when it is no valid literal."""
+    try:
+        value = json.loads(literal, strict=False)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, str) else None
+
 
 #: Every kind the redactor knows, in detection order.
 KINDS: tuple[str, ...] = tuple(k.name for k in _PII_KINDS)
@@ -86,26 +98,57 @@ class Redactor:
         return self._json_fields(text, depth)
 
     def _json_fields(self, text: str, depth: int) -> str:
-        """``text`` with what its JSON holds redacted as read, when it is a JSON record (a
-        tool's output as recorded): a value written with escapes (``ana\\u0040mail.test``),
-        a field under a credential key, a field's own JSON text. Written back in the text's
-        layout (its indent, ASCII or not) only when something was found; ``text`` as it was
-        otherwise (rev-s35c M1: such values reached the scenario unredacted)."""
-        if depth > 2 or not opens_like_json(text):
+        """``text`` with each JSON string literal in it redacted as read: a value written
+        with an escape (``ana\\u0040mail.test``), a string under a credential key
+        (``"password": "..."``), a literal holding JSON text of its own. Only a literal whose
+        reading changes is written again (escaped, ASCII); every other character of the
+        recorded output stays as it was: its layout, numbers, duplicate keys, any text
+        around the JSON (rev-red35 H2). A literal that is no valid JSON string stays as it
+        was; one holding a lone surrogate is written back with it escaped, never raw
+        (rev-red35 H1). Texts with no escape and no key are left to the scan before
+        (rev-red35 M3)."""
+        if depth > 2 or '"' not in text or ("\\" not in text and '":' not in text):
             return text
-        try:
-            value = json.loads(text)
-        except (ValueError, RecursionError):
+        parts: list[str] = []
+        pos = 0
+        key: str | None = None
+        for m in _JSON_STRING.finditer(text):
+            literal = m.group(0)
+            is_key = _KEY_AFTER.match(text, m.end()) is not None
+            # a literal with no escape reads as written: the scan before saw it (M3)
+            read_again = not is_key and (
+                "\\" in literal or (key is not None and is_secret_key(key))
+            )
+            redacted = self._literal(literal, key, depth) if read_again else literal
+            key = _decoded(literal) if is_key else None
+            if redacted != literal:
+                parts.append(text[pos : m.start()])
+                parts.append(redacted)
+                pos = m.end()
+        if not parts:
             return text
-        if not isinstance(value, dict | list):
-            return text
-        redacted = self._obj(value, depth + 1)
+        parts.append(text[pos:])
+        return "".join(parts)
+
+    def _literal(self, literal: str, key: str | None, depth: int) -> str:
+        """One JSON string literal redacted as read (see :meth:`_json_fields`)."""
+        value = _decoded(literal)
+        if value is None:
+            return literal
+        if (
+            key is not None
+            and is_secret_key(key)
+            and secret_value(value)
+            and not find_secrets(value)
+        ):
+            redacted = self._surrogates.surrogate("SECRET", value)
+        else:
+            redacted = self.redact_text(value, depth + 1)
         if redacted == value:
-            return text
-        indent = _INDENT.search(text[:2000])
-        return json.dumps(
-            redacted, ensure_ascii=text.isascii(), indent=len(indent.group(1)) if indent else None
-        )
+            return literal
+        # written as the literal was (raw non-ASCII or escapes); a lone surrogate escaped
+        ascii_only = literal.isascii() or _LONE_SURROGATE.search(redacted) is not None
+        return json.dumps(redacted, ensure_ascii=ascii_only)
 
     def redact_obj(self, obj: Any) -> Any:
         """Return a redacted deep copy of a JSON-like value (keys and strings).

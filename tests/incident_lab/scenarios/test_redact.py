@@ -99,24 +99,46 @@ def test_lint_flags_a_clear_text_value_under_a_credential_key(tmp_path: Path) ->
 
 def test_what_a_json_output_holds_is_redacted_as_read() -> None:
     """rev-s35c M1: a tool output recorded as JSON text holds values a scan of its text
-    misses: one written with an escape, a password in a field's own JSON text. They are
-    redacted as read and the output written back in its layout; an output with nothing to
-    redact stays byte for byte."""
+    misses: one written with an escape, a password in a field's own JSON text. Each string
+    literal is redacted as read; nothing else of the recorded output changes (rev-red35 H2:
+    layout, numbers, duplicate keys, the text around the JSON)."""
     import json
 
     r = Redactor()
-    contacts = '[{"name": "Ana", "email": "ana.ruiz\\u0040gmail.com"}]'
-    out = r.redact_text(contacts)
-    assert "ana.ruiz" not in out and "gmail" not in out
-    assert json.loads(out)[0]["email"] == r.surrogate_for("EMAIL", "ana.ruiz@gmail.com")
+    escaped = "ana.ruiz\\u0040gmail.com"
+    record = '{"email":"%s","price":1.10,"role":"user","role":"admin"}'
+    out = r.redact_text(record.replace("%s", escaped))
+    surrogate = r.surrogate_for("EMAIL", "ana.ruiz@gmail.com")
+    assert surrogate is not None and out == record.replace("%s", surrogate)
+    for around in ("HTTP/1.1 200 OK\n\n%s\n-- sent", "%s\n%s", "{\n\t%s\n}"):
+        text = around.replace("%s", f'"to": "{escaped}"')
+        assert r.redact_text(text) == around.replace("%s", f'"to": "{surrogate}"')
     config = json.dumps({"db": json.dumps({"user": "svc", "password": "Tr0ub4dor-9x!q"})}, indent=2)
     out = r.redact_text(config)
-    assert "Tr0ub4dor" not in out and out.startswith('{\n  "db": ')  # its indent kept
+    assert "Tr0ub4dor" not in out and out.startswith('{\n  "db": ')
     assert find(json.loads(json.loads(out)["db"])["password"]) == []
-    plain = '{\n    "note": "nothing here",  "n": 1\n}'
+    # two levels of JSON text, the value escaped in the inner one
+    inner = '{"e": "ana.ruiz\\u0040gmail.com"}'
+    assert "ana.ruiz" not in r.redact_text(json.dumps({"db": inner}))
+    # a string under a credential key the scan does not know as one
+    got = r.redact_text('{"db_pass": "hunter22", "n": 1}')
+    assert got == f'{{"db_pass": "{r.surrogate_for("SECRET", "hunter22")}", "n": 1}}'
+    assert "hunter22" not in got
+    plain = '{\n    "note": "nothing here",  "n": 1.50, "x": NaN\n}'
     assert r.redact_text(plain) == plain
     # the same value has the same surrogate inside the JSON and outside it
-    assert (
-        r.redact_text("mail ana.ruiz@gmail.com")
-        == "mail " + json.loads(r.redact_text(contacts))[0]["email"]
-    )
+    assert r.redact_text("mail ana.ruiz@gmail.com") == f"mail {surrogate}"
+
+
+def test_a_json_output_stored_parsed_is_redacted_and_never_breaks_on_a_surrogate() -> None:
+    """add redacts the trajectory as a value (redact_obj): a field's JSON text is read too;
+    a literal holding a lone surrogate stays as written, and nothing raises (rev-red35 H1)."""
+    r = Redactor()
+    step = {
+        "output": '{"from": "ana.ruiz\\u0040gmail.com \\ud800", "s": "\\ud800", "c": "Caf\u00e9",'
+        ' "to": "Ana Ruiz <ana.ruiz\\u0040gmail.com> Caf\u00e9",'
+        ' "x": "Caf\u00e9 ana.ruiz\\u0040gmail.com \\ud800"}'
+    }
+    out = r.redact_obj(step)["output"]
+    assert "ana.ruiz" not in out and '"s": "\\ud800"' in out and out.count("Caf\u00e9") == 2
+    out.encode("utf-8")  # no raw surrogate was written
