@@ -17,18 +17,15 @@ its ``name`` matches the file name.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from incident_lab.errors import IncidentLabError, InputError
-from incident_lab.pii import find as find_secrets
-from incident_lab.pii import is_secret_key, secret_value
-from incident_lab.provenance.text import opens_like_json, output_as_read
 from incident_lab.readers.base import confine
 from incident_lab.scenarios.io import iter_scenario_paths, load_scenario, load_yaml
+from incident_lab.scenarios.redact import Redactor
 from incident_lab.scenarios.suitefile import SUITES_DIR
 from incident_lab.trajectory import validation_errors
 
@@ -87,24 +84,13 @@ def _walk_strings(
             yield from _walk_strings(v, f"{path}/{i}".lstrip("/"), key)
 
 
-def _secret_kinds(text: str, key: str | None, depth: int = 0) -> set[str]:
-    """The kinds of secret or personal value in ``text`` (held under ``key``), and, when the
-    text is JSON (a fixture served as the tool recorded it: rev-s35c M1), in it as read: its
-    escapes undone (``ana\\u0040example.org``), each field's value under its own key."""
-    kinds = {f.kind for f in find_secrets(text)}
-    if not kinds and key is not None and is_secret_key(key) and secret_value(text):
-        kinds.add("SECRET")
-    if kinds or depth > 2 or not opens_like_json(text):
-        return kinds
-    read = output_as_read(text)
-    kinds |= {f.kind for f in find_secrets(read)}
-    try:
-        record = json.loads(read, strict=False)
-    except (ValueError, RecursionError):
-        return kinds
-    for _, value, name in _walk_strings(record):
-        kinds |= _secret_kinds(value, name, depth + 1) if name is not None else set()
-    return kinds
+def _secret_kinds(text: str, key: str | None) -> set[str]:
+    """The kinds of secret or personal value ``text`` (held under ``key``) still holds: what
+    the redactor would replace in it, so lint and ``add`` share one truth (a JSON output's
+    escaped values and credential fields included: rev-s35c M1, rev-red35 M1)."""
+    redactor = Redactor()
+    redactor.redact_obj(text if key is None else {key: text})
+    return set(redactor.report())
 
 
 def _split(message: str) -> tuple[str, str]:
