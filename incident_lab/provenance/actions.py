@@ -36,6 +36,7 @@ from incident_lab.provenance.sensitive import (
     sql_code,
     sql_deletes,
 )
+from incident_lab.provenance.text import element_body
 from incident_lab.provenance.tools import named_tools, spellings, tool_words
 from incident_lab.provenance.values import leaves
 from incident_lab.text.lexicon import (
@@ -3139,6 +3140,9 @@ def failed(output: str, is_error: bool = False) -> bool:
     """
     if is_error:
         return True
+    body = element_body(output)  # a log's <tool_result> around it: what the tool said
+    if body is not None:
+        return _failed_head(output[body[0] : body[0] + 300], body[1] - body[0] < 300)
     return _failed_head(output[:300], len(output) < 300)
 
 

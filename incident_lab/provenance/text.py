@@ -177,7 +177,9 @@ _JSON_LEVELS = 5
 def _output_as_read(value: Any, level: int) -> str:
     if isinstance(value, str):
         parsed = _json_document(value) if level < _JSON_LEVELS else None
-        return value if parsed is None else _document_as_read(value, parsed[0], level)
+        if parsed is None:
+            return _element_document(value, level) or value
+        return _document_as_read(value, parsed[0], level)
     text = _tool_text(value)
     if text is None:
         text = _lines_of(value)
@@ -203,6 +205,42 @@ def _document_as_read(written: str, value: Any, level: int) -> str:
         _with_documents(value, level, sort_keys=False) if _HOLDS_DOCUMENT.search(written) else None
     )
     return nested if nested is not None else _readable_json(written)
+
+
+def element_body(text: str) -> tuple[int, int] | None:
+    """``(start, end)`` of what ``text`` holds when all of it is one element, as a log that
+    writes each result ``<tool_result>...</tool_result>`` records it (white space around
+    it allowed); None for any other text. Only a bare tag whose name is not all upper case
+    is a log's: ``<IMPORTANT>`` is an attacker's delimiter, and attributes (``<document
+    source="...">``) say something."""
+    head = _ELEMENT_OPEN.match(text, 0, _ELEMENT_EDGE)
+    if head is None or head.group(1).isupper():
+        return None
+    end = len(text.rstrip())
+    closing = f"</{head.group(1)}>"
+    if not text.endswith(closing, head.end(), end):
+        return None
+    return head.end(), end - len(closing)
+
+
+def _element_document(value: str, level: int) -> str | None:
+    """The reading of a text that is one element (:func:`element_body`) around a JSON object
+    or array: the document as it reads on its own (:func:`_document_as_read`), so a listing
+    or a record reads the same inside the log's element as without it; None otherwise."""
+    body = element_body(value) if level < _JSON_LEVELS else None
+    if body is None:
+        return None
+    inner = value[body[0] : body[1]].strip()
+    parsed = _json_document(inner)
+    if parsed is None or not isinstance(parsed[0], dict | list):
+        return None
+    return _document_as_read(inner, parsed[0], level)
+
+
+#: How far into a text the opening tag of an element around all of it may reach.
+_ELEMENT_EDGE = 128
+#: A bare opening tag at a text's start (white space before it), its name.
+_ELEMENT_OPEN = re.compile(r"\s{0,64}<([A-Za-z][\w.:-]{0,63})>")
 
 
 #: A JSON string whose text opens with ``{`` or ``[`` (a document a field may hold), white
