@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import html
 import json
 import re
 import urllib.parse
@@ -513,12 +514,15 @@ def strip_truth(traj: dict[str, Any]) -> dict[str, Any]:
 #: ``CallToolResult``, as a JSON string, or inside a JSON record, each written by
 #: ``json.dumps`` with its defaults (``ensure_ascii``: non-ASCII as ``\\u`` escapes), as chat
 #: APIs, MCP clients and the OpenTelemetry instrumentations write them; or inside one
-#: element, ``<tool_result>...</tool_result>``, as agent frameworks put results in a prompt.
+#: element, ``<tool_result>...</tool_result>``, as agent frameworks put results in a prompt;
+#: or HTML-escaped (``html.escape``: ``&lt;``, ``&quot;``, ``&#x27;``), as a log written
+#: for a web page, or text taken from one, holds it.
 WRAPS = {
     "mcp": lambda text: json.dumps({"content": [{"type": "text", "text": text}], "isError": False}),
     "json": json.dumps,
     "record": lambda text: json.dumps({"result": text}),
     "xml": lambda text: f"<tool_result>\n{text}\n</tool_result>",
+    "html": html.escape,
 }
 
 

@@ -10,6 +10,7 @@ attack the analysis reads.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import unicodedata
@@ -30,6 +31,7 @@ from incident_lab.text.disguise import (
 )
 from incident_lab.text.lexicon import ACTION_VERBS
 from incident_lab.text.normalize import (
+    CHAR_REFERENCE,
     clean_invisible,
     decode_blobs,
     unescape_one,
@@ -178,7 +180,13 @@ def _output_as_read(value: Any, level: int) -> str:
     if isinstance(value, str):
         parsed = _json_document(value) if level < _JSON_LEVELS else None
         if parsed is None:
-            return _element_document(value, level) or value
+            unescaped = _unescaped_html(value) if level < _JSON_LEVELS else None
+            if unescaped is None:
+                return _element_document(value, level) or value
+            parsed = _json_document(unescaped) if level + 1 < _JSON_LEVELS else None
+            if parsed is None:  # read once: "&amp;lt;" says "&lt;"
+                return unescaped
+            return _document_as_read(unescaped, parsed[0], level + 1)
         return _document_as_read(value, parsed[0], level)
     text = _tool_text(value)
     if text is None:
@@ -235,6 +243,26 @@ def _element_document(value: str, level: int) -> str | None:
     if parsed is None or not isinstance(parsed[0], dict | list):
         return None
     return _document_as_read(inner, parsed[0], level)
+
+
+def _unescaped_html(text: str) -> str | None:
+    """``text`` with its HTML character references read (``&lt;`` ``&#39;`` ``&quot;``
+    ``&amp;``), when it is text a log or a page wrote HTML-escaped: it holds a reference
+    and no markup (no ``<`` or ``>``: in a page's source a reference is the page's, read
+    as written). Only references closed by ``;`` are read, so a URL's ``&copy=2`` stays,
+    and none of an ASCII letter or digit: no writer escapes those, a disguise does
+    (:mod:`~incident_lab.provenance.evasion` reads it as one). None for any other text."""
+    if "&" not in text or "<" in text or ">" in text:
+        return None
+    unescaped = CHAR_REFERENCE.sub(_character, text)
+    return unescaped if unescaped != text else None
+
+
+def _character(match: re.Match[str]) -> str:
+    char = html.unescape(match.group())
+    if char.isascii() and char.isalnum():
+        return match.group()  # "&#73;&#103;...": letters written so hide (evasion)
+    return char
 
 
 #: How far into a text the opening tag of an element around all of it may reach.

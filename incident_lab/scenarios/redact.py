@@ -17,6 +17,8 @@ out, never an original value.
 
 from __future__ import annotations
 
+import bisect
+import html
 import json
 import re
 from typing import Any
@@ -24,6 +26,7 @@ from typing import Any
 from incident_lab.pii import KINDS as _PII_KINDS
 from incident_lab.pii import Surrogates, is_secret_key, secret_value
 from incident_lab.pii import find as find_secrets
+from incident_lab.text.normalize import CHAR_REFERENCE
 
 #: Matches a placeholder older versions wrote, e.g. ``<EMAIL_12>`` (scenarios from before
 #: surrogates still carry them).
@@ -95,7 +98,47 @@ class Redactor:
                 pos = f.end
             parts.append(text[pos:])
             text = "".join(parts)
-        return self._json_fields(text, depth)
+        return self._json_fields(self._references(text), depth)
+
+    def _references(self, text: str) -> str:
+        """``text`` with what its HTML character references spell redacted as read: an
+        address written ``ana&#64;mail.test`` (as pages hide one from harvesters), a value
+        in a log written HTML-escaped. A value is replaced where it is written, each
+        reference it touches whole; every other character stays as written."""
+        if "&" not in text or ";" not in text:
+            return text
+        refs = list(CHAR_REFERENCE.finditer(text))
+        if not refs:
+            return text
+        pieces: list[str] = []
+        read_at: list[int] = []  # where each reference's characters open in the reading
+        read_len: list[int] = []
+        pos = shift = 0
+        for m in refs:
+            char = html.unescape(m.group())
+            pieces += [text[pos : m.start()], char]
+            read_at.append(m.start() + shift)
+            read_len.append(len(char))
+            shift += len(char) - (m.end() - m.start())
+            pos = m.end()
+        pieces.append(text[pos:])
+        reading = "".join(pieces)
+
+        def written(at: int) -> int:
+            """Where the reading's offset ``at`` is written (a reference before it whole)."""
+            k = bisect.bisect_right(read_at, at - 1) - 1
+            return at if k < 0 else refs[k].end() + max(at - read_at[k] - read_len[k], 0)
+
+        parts: list[str] = []
+        pos = 0
+        for f in find_secrets(reading):
+            value = self._surrogates.surrogate(f.kind, reading[f.start : f.end])
+            parts += [text[pos : written(f.start)], value]
+            pos = written(f.end)
+        if not parts:
+            return text
+        parts.append(text[pos:])
+        return "".join(parts)
 
     def _json_fields(self, text: str, depth: int) -> str:
         """``text`` with each JSON string literal in it redacted as read: a value written

@@ -78,6 +78,9 @@ _NOT_B64 = re.compile(r"[!#$%&()*;<>?@^`{|}~]")
 _BINARY = re.compile(r"(?<![01])(?:[01]{8}[ \t]+){3,}[01]{8}(?![01])")
 _MORSE = re.compile(r"(?<![.\w-])(?:[.-]{1,7}(?: / | ))+[.-]{1,7}(?![.\w-])")
 _MORSE_MIN_CODES = 6
+#: An HTML character reference closed by ``;`` (named, decimal or hexadecimal): one that
+#: is not closed (a URL's ``&copy=2``) is not read as one.
+CHAR_REFERENCE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
 
 _PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*?)_\d+>")
 _EMAIL = re.compile(

@@ -210,3 +210,16 @@ def test_a_secret_escaped_in_a_served_json_fixture_is_found(library: Path, one: 
     problems = _problems(library)
     assert any("output: unredacted EMAIL" in p for p in problems), problems
     assert any("output: unredacted SECRET" in p for p in problems), problems
+
+
+def test_a_value_written_with_html_references_is_found(library: Path, one: Path) -> None:
+    """A recording's output written HTML-escaped (``ana.ruiz&#64;gmail.com``) holds the
+    address: the analysis reads it and a replayed tool serves it."""
+
+    def plant(doc: dict) -> None:  # type: ignore[type-arg]
+        doc["replay"]["fixtures"].append(
+            {"tool": "lookup", "arguments": {}, "output": "Ana Ruiz &lt;ana.ruiz&#64;gmail.com&gt;"}
+        )
+
+    _edit(one, plant)
+    assert any("output: unredacted EMAIL" in p for p in _problems(library))

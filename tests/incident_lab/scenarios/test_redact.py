@@ -142,3 +142,25 @@ def test_a_json_output_stored_parsed_is_redacted_and_never_breaks_on_a_surrogate
     out = r.redact_obj(step)["output"]
     assert "ana.ruiz" not in out and '"s": "\\ud800"' in out and out.count("Caf\u00e9") == 2
     out.encode("utf-8")  # no raw surrogate was written
+
+
+def test_what_html_character_references_spell_is_redacted_as_read() -> None:
+    """An address a page hides from harvesters (``ana&#64;mail``), or a value in a log
+    written HTML-escaped, is the value: the analysis reads it so (``output_as_read``) and a
+    replayed tool serves it so, so it is redacted where it is written, each reference it
+    touches whole, and nothing else changes."""
+    r = Redactor()
+    assert r.redact_text("mail ana.ruiz&#64;gmail.com now") == "mail alex.1@example.com now"
+    assert r.redact_text("ana.ruiz&commat;gmail.co&#109;.") == "alex.1@example.com."
+    escaped = "&lt;ana.ruiz@gmail.com&gt; &amp; &quot;bob@corp.com&quot; a=1&copy=2 &#x27;x&#x27;"
+    assert r.redact_text(escaped) == (
+        "&lt;alex.1@example.com&gt; &amp; &quot;sam.2@example.net&quot; a=1&copy=2 &#x27;x&#x27;"
+    )
+    letters = "&#98;&#111;&#98;&#64;corp.com, then"
+    assert r.redact_text(letters) == "sam.2@example.net, then"
+    framed = "&lt;&#98;ob&#64;corp.com&gt;&#x27; &amp;&#98;&#111;&#98;&#64;corp.com&#x27;"
+    assert r.redact_text(framed) == "&lt;sam.2@example.net&gt;&#x27; &amp;sam.2@example.net&#x27;"
+    assert r.report() == {"EMAIL": 7}
+    for text in ("no value &amp; here &#64; all", "fish &chips; x"):
+        assert r.redact_text(text) == text
+    assert r.redact_text(r.redact_text(escaped)) == r.redact_text(escaped)
