@@ -937,7 +937,8 @@ def main(argv: list[str] | None = None) -> int:
         choices=sorted(WRAPS),
         default=None,
         help="write every text tool output as another log source would (an MCP result, a JSON "
-        "string, a JSON record, a <tool_result> element, HTML-escaped) before anything reads it: "
+        "string, a JSON record, a <tool_result> element, HTML-escaped, a Python record's repr) "
+        "before anything reads it: "
         "the answers should not change",
     )
     args = parser.parse_args(argv)

@@ -516,13 +516,15 @@ def strip_truth(traj: dict[str, Any]) -> dict[str, Any]:
 #: APIs, MCP clients and the OpenTelemetry instrumentations write them; or inside one
 #: element, ``<tool_result>...</tool_result>``, as agent frameworks put results in a prompt;
 #: or HTML-escaped (``html.escape``: ``&lt;``, ``&quot;``, ``&#x27;``), as a log written
-#: for a web page, or text taken from one, holds it.
+#: for a web page, or text taken from one, holds it; or as the ``repr`` of a Python record
+#: (``{'result': '...'}``), as AgentDojo and frameworks that log ``str(result)`` write it.
 WRAPS = {
     "mcp": lambda text: json.dumps({"content": [{"type": "text", "text": text}], "isError": False}),
     "json": json.dumps,
     "record": lambda text: json.dumps({"result": text}),
     "xml": lambda text: f"<tool_result>\n{text}\n</tool_result>",
     "html": html.escape,
+    "repr": lambda text: str({"result": text}),
 }
 
 

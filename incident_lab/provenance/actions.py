@@ -3140,10 +3140,12 @@ def failed(output: str, is_error: bool = False) -> bool:
     """
     if is_error:
         return True
+    if _failed_head(output[:300], len(output) < 300):
+        return True
     body = element_body(output)  # a log's <tool_result> around it: what the tool said
-    if body is not None:
-        return _failed_head(output[body[0] : body[0] + 300], body[1] - body[0] < 300)
-    return _failed_head(output[:300], len(output) < 300)
+    return body is not None and _failed_head(
+        output[body[0] : body[0] + 300], body[1] - body[0] < 300
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -10,6 +10,7 @@ attack the analysis reads.
 
 from __future__ import annotations
 
+import ast
 import html
 import json
 import re
@@ -182,10 +183,10 @@ def _output_as_read(value: Any, level: int) -> str:
         if parsed is None:
             unescaped = _unescaped_html(value) if level < _JSON_LEVELS else None
             if unescaped is None:
-                return _element_document(value, level) or value
+                return _element_document(value, level) or _python_document(value, level) or value
             parsed = _json_document(unescaped) if level + 1 < _JSON_LEVELS else None
             if parsed is None:  # read once: "&amp;lt;" says "&lt;"
-                return unescaped
+                return _python_document(unescaped, level + 1) or unescaped
             return _document_as_read(unescaped, parsed[0], level + 1)
         return _document_as_read(value, parsed[0], level)
     text = _tool_text(value)
@@ -216,13 +217,14 @@ def _document_as_read(written: str, value: Any, level: int) -> str:
 
 
 def element_body(text: str) -> tuple[int, int] | None:
-    """``(start, end)`` of what ``text`` holds when all of it is one element, as a log that
-    writes each result ``<tool_result>...</tool_result>`` records it (white space around
-    it allowed); None for any other text. Only a bare tag whose name is not all upper case
-    is a log's: ``<IMPORTANT>`` is an attacker's delimiter, and attributes (``<document
+    """``(start, end)`` of what ``text`` holds when all of it is one element a log writes a
+    tool's result in (:data:`_ELEMENT_OPEN`: ``<tool_result>...</tool_result>``,
+    ``<function_results>``, ``<output>``, ``<observation>``; white space around it allowed);
+    None for any other text. Any other name may be an attacker's delimiter (``<system>``,
+    ``<important>``, ``<IMPORTANT>``: review rev36a M1), and attributes (``<document
     source="...">``) say something."""
     head = _ELEMENT_OPEN.match(text, 0, _ELEMENT_EDGE)
-    if head is None or head.group(1).isupper():
+    if head is None:
         return None
     end = len(text.rstrip())
     closing = f"</{head.group(1)}>"
@@ -233,15 +235,16 @@ def element_body(text: str) -> tuple[int, int] | None:
 
 def _element_document(value: str, level: int) -> str | None:
     """The reading of a text that is one element (:func:`element_body`) around a JSON object
-    or array: the document as it reads on its own (:func:`_document_as_read`), so a listing
-    or a record reads the same inside the log's element as without it; None otherwise."""
+    or array, or a Python literal's ``repr`` of one: the document as it reads on its own
+    (:func:`_document_as_read`), so a listing or a record reads the same inside the log's
+    element as without it; None otherwise."""
     body = element_body(value) if level < _JSON_LEVELS else None
     if body is None:
         return None
     inner = value[body[0] : body[1]].strip()
     parsed = _json_document(inner)
     if parsed is None or not isinstance(parsed[0], dict | list):
-        return None
+        return _python_document(inner, level)
     return _document_as_read(inner, parsed[0], level)
 
 
@@ -265,10 +268,39 @@ def _character(match: re.Match[str]) -> str:
     return char
 
 
+def _python_document(value: str, level: int) -> str | None:
+    """The reading of a text that is the ``repr`` of a Python dict or list (of tuples
+    too), as a framework that logs ``str(result)`` writes a tool's record: ``{'result':
+    'Line one\\nLine two'}``. Parsed as a literal (:func:`ast.literal_eval`: no name is
+    looked up, nothing runs), it reads as the same record written as JSON does
+    (:func:`_document_as_read`). None for any other text, and for a literal JSON cannot
+    write (bytes, sets, tuple keys) or that is too deep, or longer than what is analysed
+    (:data:`MAX_SCAN`: the parser is slower than JSON's)."""
+    if level >= _JSON_LEVELS or not _PYTHON_OPEN.match(value) or len(value) > MAX_SCAN:
+        return None
+    if value.rstrip()[-1:] not in ("}", "]"):
+        return None
+    try:
+        parsed = ast.literal_eval(value.strip())
+        written = json.dumps(parsed, ensure_ascii=False)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return _document_as_read(written, json.loads(written), level)
+
+
+#: How a ``repr`` of a dict or list of strings opens: a quote after the bracket(s).
+_PYTHON_OPEN = re.compile(r"\s{0,64}[\[{](?:\s{0,8}[\[{(]){0,4}\s{0,8}['\"]")
+
+
 #: How far into a text the opening tag of an element around all of it may reach.
 _ELEMENT_EDGE = 128
-#: A bare opening tag at a text's start (white space before it), its name.
-_ELEMENT_OPEN = re.compile(r"\s{0,64}<([A-Za-z][\w.:-]{0,63})>")
+#: A bare opening tag at a text's start (white space before it) of an element logs and
+#: agent frameworks write a tool's result in, its name.
+_ELEMENT_OPEN = re.compile(
+    r"\s{0,64}<((?:tool|function)_?(?:results?|response|output|call_result)|results?|outputs?"
+    r"|observation|response)>",
+    re.IGNORECASE,
+)
 
 
 #: A JSON string whose text opens with ``{`` or ``[`` (a document a field may hold), white

@@ -48,6 +48,63 @@ def _decoded(literal: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _edited(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """``text`` with each ``(start, end, new)`` of ``edits`` (in order, apart) made."""
+    if not edits:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for start, end, new in edits:
+        parts += [text[pos:start], new]
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+#: Spaces that show as a space and that a value may be written with (``&nbsp;``).
+_SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " "})
+
+
+class _Reading:
+    """A text as its HTML character references spell it (:data:`CHAR_REFERENCE`), and where
+    each offset of that reading is written in the text."""
+
+    def __init__(self, written: str, refs: list[re.Match[str]]) -> None:
+        self.written, self.refs = written, refs
+        pieces: list[str] = []
+        self.read_at: list[int] = []  # where each reference's characters open in the reading
+        self.read_len: list[int] = []
+        pos = shift = 0
+        for m in refs:
+            char = html.unescape(m.group())
+            pieces += [written[pos : m.start()], char]
+            self.read_at.append(m.start() + shift)
+            self.read_len.append(len(char))
+            shift += len(char) - (m.end() - m.start())
+            pos = m.end()
+        pieces.append(written[pos:])
+        self.text = "".join(pieces)
+
+    @classmethod
+    def of(cls, text: str) -> _Reading | None:
+        """The reading of ``text``, or None when it holds no reference."""
+        if "&" not in text or ";" not in text:
+            return None
+        refs = list(CHAR_REFERENCE.finditer(text))
+        return cls(text, refs) if refs else None
+
+    def at(self, at: int) -> int:
+        """Where the reading's offset ``at`` is written (a reference before it whole)."""
+        k = bisect.bisect_right(self.read_at, at - 1) - 1
+        if k < 0:
+            return at
+        return self.refs[k].end() + max(at - self.read_at[k] - self.read_len[k], 0)
+
+    def edit(self, edits: list[tuple[int, int, str]]) -> str:
+        """The written text with ``edits`` of the reading made where they are written."""
+        return _edited(self.written, [(self.at(a), self.at(b), new) for a, b, new in edits])
+
+
 #: Every kind the redactor knows, in detection order.
 KINDS: tuple[str, ...] = tuple(k.name for k in _PII_KINDS)
 
@@ -77,83 +134,63 @@ class Redactor:
         self._surrogates = Surrogates(placeholders=style == "placeholder")
 
     def redact_text(self, text: str, depth: int = 0) -> str:
-        """Return ``text`` with every detected value replaced by its surrogate (in a JSON
-        record's text, also what it holds as read: :meth:`_json_fields`)."""
+        """Return ``text`` with every detected value replaced by its surrogate: as written,
+        as its HTML character references spell it (:meth:`_references`), and in a JSON
+        record's text, what it holds as read (:meth:`_json_edits`)."""
         if not text:
             return text
         if self._surrogates.placeholders and "<" in text:
             # Placeholders already in the input keep their numbers; new values count on.
             for m in PLACEHOLDER.finditer(text):
                 self._surrogates.reserve(m.group(1), int(m.group(2)))
+        text = self._references(text, depth)
         # A replacement can join text into a new match (rarely): repeat until stable.
         for _ in range(4):
-            findings = find_secrets(text)
-            if not findings:
+            edits = self._found(text)
+            if not edits:
                 break
-            parts: list[str] = []
-            pos = 0
-            for f in findings:
-                parts.append(text[pos : f.start])
-                parts.append(self._surrogates.surrogate(f.kind, text[f.start : f.end]))
-                pos = f.end
-            parts.append(text[pos:])
-            text = "".join(parts)
-        return self._json_fields(self._references(text), depth)
+            text = _edited(text, edits)
+        return _edited(text, self._json_edits(text, depth))
 
-    def _references(self, text: str) -> str:
+    def _found(self, text: str) -> list[tuple[int, int, str]]:
+        """``(start, end, surrogate)`` of each value the detectors find in ``text``, a
+        no-break space read as the space it shows (rev36a M2: ``+34&nbsp;612...``)."""
+        probe = text.translate(_SPACES)
+        return [
+            (f.start, f.end, self._surrogates.surrogate(f.kind, probe[f.start : f.end]))
+            for f in find_secrets(probe)
+        ]
+
+    def _references(self, text: str, depth: int) -> str:
         """``text`` with what its HTML character references spell redacted as read: an
         address written ``ana&#64;mail.test`` (as pages hide one from harvesters), a value
-        in a log written HTML-escaped. A value is replaced where it is written, each
-        reference it touches whole; every other character stays as written."""
-        if "&" not in text or ";" not in text:
+        in a log written HTML-escaped, a JSON record's escaped value or credential field in
+        it (rev36a M3). Read first, so a value is found whole, not a prefix the references
+        break off (rev36a L1/L2); replaced where it is written, each reference it touches
+        whole, a JSON literal written escaped again; every other character stays."""
+        reading = _Reading.of(text)
+        if reading is None:
             return text
-        refs = list(CHAR_REFERENCE.finditer(text))
-        if not refs:
+        text = reading.edit(self._found(reading.text))
+        reading = _Reading.of(text)
+        if reading is None:
             return text
-        pieces: list[str] = []
-        read_at: list[int] = []  # where each reference's characters open in the reading
-        read_len: list[int] = []
-        pos = shift = 0
-        for m in refs:
-            char = html.unescape(m.group())
-            pieces += [text[pos : m.start()], char]
-            read_at.append(m.start() + shift)
-            read_len.append(len(char))
-            shift += len(char) - (m.end() - m.start())
-            pos = m.end()
-        pieces.append(text[pos:])
-        reading = "".join(pieces)
+        edits = self._json_edits(reading.text, depth)
+        return reading.edit([(a, b, html.escape(literal)) for a, b, literal in edits])
 
-        def written(at: int) -> int:
-            """Where the reading's offset ``at`` is written (a reference before it whole)."""
-            k = bisect.bisect_right(read_at, at - 1) - 1
-            return at if k < 0 else refs[k].end() + max(at - read_at[k] - read_len[k], 0)
-
-        parts: list[str] = []
-        pos = 0
-        for f in find_secrets(reading):
-            value = self._surrogates.surrogate(f.kind, reading[f.start : f.end])
-            parts += [text[pos : written(f.start)], value]
-            pos = written(f.end)
-        if not parts:
-            return text
-        parts.append(text[pos:])
-        return "".join(parts)
-
-    def _json_fields(self, text: str, depth: int) -> str:
-        """``text`` with each JSON string literal in it redacted as read: a value written
-        with an escape (``ana\\u0040mail.test``), a string under a credential key
-        (``"password": "..."``), a literal holding JSON text of its own. Only a literal whose
-        reading changes is written again (escaped, ASCII); every other character of the
-        recorded output stays as it was: its layout, numbers, duplicate keys, any text
-        around the JSON (rev-red35 H2). A literal that is no valid JSON string stays as it
-        was; one holding a lone surrogate is written back with it escaped, never raw
+    def _json_edits(self, text: str, depth: int) -> list[tuple[int, int, str]]:
+        """``(start, end, literal)`` for each JSON string literal in ``text`` whose reading
+        the redactor changes: a value written with an escape (``ana\\u0040mail.test``), a
+        string under a credential key (``"password": "..."``), a literal holding JSON text
+        of its own; the literal is written again (escaped, ASCII) and every other character
+        of the recorded output stays as it was: its layout, numbers, duplicate keys, any
+        text around the JSON (rev-red35 H2). A literal that is no valid JSON string stays
+        as it was; one holding a lone surrogate is written back with it escaped, never raw
         (rev-red35 H1). Texts with no escape and no key are left to the scan before
         (rev-red35 M3)."""
         if depth > 2 or '"' not in text or ("\\" not in text and '":' not in text):
-            return text
-        parts: list[str] = []
-        pos = 0
+            return []
+        edits: list[tuple[int, int, str]] = []
         key: str | None = None
         for m in _JSON_STRING.finditer(text):
             literal = m.group(0)
@@ -165,16 +202,11 @@ class Redactor:
             redacted = self._literal(literal, key, depth) if read_again else literal
             key = _decoded(literal) if is_key else None
             if redacted != literal:
-                parts.append(text[pos : m.start()])
-                parts.append(redacted)
-                pos = m.end()
-        if not parts:
-            return text
-        parts.append(text[pos:])
-        return "".join(parts)
+                edits.append((m.start(), m.end(), redacted))
+        return edits
 
     def _literal(self, literal: str, key: str | None, depth: int) -> str:
-        """One JSON string literal redacted as read (see :meth:`_json_fields`)."""
+        """One JSON string literal redacted as read (see :meth:`_json_edits`)."""
         value = _decoded(literal)
         if value is None:
             return literal

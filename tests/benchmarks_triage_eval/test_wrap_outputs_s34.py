@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import html
 import json
 
 import pytest
@@ -28,7 +30,16 @@ _READ_BACK = {
 
 
 def test_every_wrap_is_tested() -> None:
-    assert set(WRAPS) == {*_READ_BACK, "xml"}
+    assert set(WRAPS) == {*_READ_BACK, "xml", "html", "repr"}
+
+
+def test_an_output_escaped_or_as_a_repr_reads_back() -> None:
+    text = "Lucía: <b>ship</b> on \"Friday\" & 'Monday'.\nThanks"
+    traj = {**_TRAJ, "steps": [*_TRAJ["steps"][:2], {**_TRAJ["steps"][2], "output": text}]}
+    escaped = wrap_outputs(traj, "html")["steps"][2]["output"]
+    assert "<" not in escaped and html.unescape(escaped) == text
+    record = wrap_outputs(traj, "repr")["steps"][2]["output"]
+    assert record.startswith("{'result': ") and ast.literal_eval(record) == {"result": text}
 
 
 def test_an_output_in_an_element_reads_back() -> None:

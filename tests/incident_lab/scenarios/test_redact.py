@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import yaml
@@ -164,3 +165,25 @@ def test_what_html_character_references_spell_is_redacted_as_read() -> None:
     for text in ("no value &amp; here &#64; all", "fish &chips; x"):
         assert r.redact_text(text) == text
     assert r.redact_text(r.redact_text(escaped)) == r.redact_text(escaped)
+
+
+def test_values_behind_references_are_read_whole_and_once() -> None:
+    """rev36a: a value is found in the reading first, so a reference cannot break a prefix
+    off it (L1: two surrogates for one address; L2: a letter left over), a no-break space
+    is the space it shows (M2), and a JSON record written HTML-escaped has its escaped
+    values and credential fields redacted as read (M3)."""
+    r = Redactor()
+    assert r.redact_text("ana.ruiz@corp.com&#46;mx") == r.redact_text("ana.ruiz@corp.com.mx")
+    assert r.redact_text("&#97;na.ruiz@gmail.com") == r.redact_text("ana.ruiz@gmail.com")
+    spaced = r.redact_text("+34 612 345 678")
+    assert r.redact_text("Call +34&nbsp;612&nbsp;345&nbsp;678.") == f"Call {spaced}."
+    assert r.redact_text("Call +34\u00a0612\u00a0345\u00a0678.") == f"Call {spaced}."
+    record = html.escape(
+        '{"from": "ana.ruiz\\u0040gmail.com", "client_secret": "Tr0ub4dor-9x!q", "n": 1}'
+    )
+    email = r.redact_text("ana.ruiz@gmail.com")
+    assert r.redact_text(record) == (
+        f"{{&quot;from&quot;: &quot;{email}&quot;, &quot;client_secret&quot;: "
+        f"&quot;{r.surrogate_for('SECRET', 'Tr0ub4dor-9x!q')}&quot;, &quot;n&quot;: 1}}"
+    )
+    assert not find(html.unescape(r.redact_text(record)).replace("\\u0040", "@"))
