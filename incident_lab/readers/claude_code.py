@@ -6,9 +6,10 @@ tool) gets its own file, ``<session id>/subagents/agent-<agent id>.jsonl``, whos
 ``isSidechain`` and carry the ``agentId``. Each line has a ``type``:
 
 - ``user``: ``message`` is a Messages-API user message: string content or ``text``
-  blocks (a user message; a line marked ``isMeta``, written by the CLI itself, is a
-  system message), ``tool_result`` blocks (a tool result: the text of its ``content``,
-  ``is_error``), ``image`` / ``document`` blocks (kept under ``x_claude_code``);
+  blocks (a user message; a line marked ``isMeta`` or ``isCompactSummary``, written by
+  the CLI itself, is a system message), ``tool_result`` blocks (a tool result: the text
+  of its ``content``, ``is_error``), ``image`` / ``document`` blocks (kept under
+  ``x_claude_code``);
 - ``assistant``: one line per content block of the same API message (same
   ``message.id``), merged in order without duplicates: ``text`` (assistant message),
   ``tool_use`` (tool call: name, arguments = ``input``, call id = ``id``), ``thinking``
@@ -23,9 +24,9 @@ tool) gets its own file, ``<session id>/subagents/agent-<agent id>.jsonl``, whos
 One trajectory per ``sessionId``; sidechain lines are the sub-agent's own trajectory,
 ``<session id>:agent-<agent id>`` (its first user message is the task the parent agent
 gave it). Steps keep file order (the order the CLI appended them: what ran). The
-``parentUuid`` chain is followed from the last message back to the first; a step not on
-that chain (an abandoned branch: a rewound or edited prompt) is kept, with
-``x_claude_code.off_path: true`` (its tool calls did run). A malformed line is a reject
+``parentUuid`` chain (``logicalParentUuid`` across a compaction) is followed from the last
+message back to the first; a step not on that chain (an abandoned branch: a rewound or
+edited prompt) is kept, with ``x_claude_code.off_path: true`` (its tool calls did run). A malformed line is a reject
 naming its file, line and problem; the rest of its session is read and the trajectory
 lists the rejected lines.
 """
@@ -61,6 +62,8 @@ _FILE_METADATA = ("summary", "file-history-snapshot")
 _THINKING = ("thinking", "redacted_thinking")
 _USER_PARTS = ("image", "document")
 _SESSION_INFO = ("cwd", "version", "gitBranch", "entrypoint", "userType")
+#: Flags of user lines the CLI wrote itself (not the user's words): system messages.
+_BY_CLI = ("isMeta", "isCompactSummary")
 
 
 class _Bad(Exception):
@@ -269,13 +272,13 @@ def _user_steps(session: _Session, obj: dict[str, Any], content: list[Any]) -> l
     steps: list[dict[str, Any]] = []
     texts: list[str] = []
     parts: list[Any] = []
-    role = "system" if obj.get("isMeta") is True else "user"
+    by_cli = {flag: True for flag in _BY_CLI if obj.get(flag) is True}
+    role = "system" if by_cli else "user"
 
     def flush() -> None:
         if texts or parts:
             x: dict[str, Any] = {"content_parts": list(parts)} if parts else {}
-            if role == "system":
-                x["isMeta"] = True
+            x |= by_cli
             step = {"type": "message", "role": role, "content": "\n".join(texts)}
             steps.append(step | ({_X: x} if x else {}))
             texts.clear()

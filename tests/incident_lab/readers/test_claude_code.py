@@ -181,7 +181,7 @@ def test_snapshot_and_classify_find_the_injection_and_the_unsafe_bash_call(
 ) -> None:
     """snapshot reads the transcript (1 accepted, exit 0); classify ranks prompt_injection
     first with the Bash call as the unsafe step, in the main session and in the sub-agent's."""
-    rows = {}
+    rows: dict[str, Any] = {}
     for name, paths in (("incident", [INCIDENT]), ("subagent", [PARENT, SUBAGENT])):
         out = tmp_path / name
         result = il("snapshot", "--from", *paths, "--out", out)
@@ -202,7 +202,7 @@ def test_snapshot_and_classify_find_the_injection_and_the_unsafe_bash_call(
     assert rows[PARENT.stem]["ranked"] == []
 
 
-@pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=["incident", "parent", "subagent"])
 def test_detection_picks_this_reader_and_no_other(path: Path) -> None:
     head = read_head(path)
     scores = {n: r.sniff(str(path), head) for n, r in get_readers().items()}
@@ -232,7 +232,7 @@ def _damaged(tmp_path: Path, extra: list[str]) -> Path:
 
 
 def test_bad_lines_are_rejects_naming_line_and_problem_and_the_session_stays(
-    tmp_path: Path,
+    tmp_path: Path, il
 ) -> None:
     lines = _lines(INCIDENT)
     user = next(line for line in lines if line["type"] == "user")
@@ -254,8 +254,9 @@ def test_bad_lines_are_rejects_naming_line_and_problem_and_the_session_stays(
         with_message(user, [bad_flag]),
         with_message(answer, [{"type": "tool_use", "id": "toolu_9", "input": {}}]),
     ]
-    records = read_all("claude_code", _damaged(tmp_path, extra))
-    bad = {r.line: r.reason for r in rejected(records)}
+    damaged = _damaged(tmp_path, extra)
+    records = read_all("claude_code", damaged)
+    bad = {r.line or 0: r.reason or "" for r in rejected(records)}
     assert sorted(bad) == list(range(n + 1, n + 9))
     assert "JSON" in bad[n + 1]
     assert bad[n + 2] == "line is a JSON array, expected an object"
@@ -270,13 +271,22 @@ def test_bad_lines_are_rejects_naming_line_and_problem_and_the_session_stays(
     (traj,) = accepted(records).values()
     assert _did(traj) == _did(_one(INCIDENT))
     assert traj["x_claude_code"]["rejected_lines"] == list(range(n + 4, n + 9))
+    out = tmp_path / "bundle"
+    result = il("snapshot", "--from", damaged, "--out", out)
+    assert result.exit_code == 5
+    (error,) = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert "8 input record(s) were rejected" in error
+    rows = [json.loads(row) for row in (out / "rejects.jsonl").read_text().splitlines()]
+    assert [(row["format"], row["line"], row["reason"]) for row in rows] == [
+        ("claude_code", line, reason) for line, reason in sorted(bad.items())
+    ]
 
 
 def test_a_block_written_twice_is_read_once(tmp_path: Path) -> None:
     """The lines of one API message are merged; a line repeated (same message id, same
     block) adds nothing."""
     lines = INCIDENT.read_text().splitlines()
-    bash = next(i for i, line in enumerate(lines) if '"name":"Bash"' in line)
+    bash = next(i for i, line in enumerate(lines) if '"type":"tool_use","id":"toolu_0002"' in line)
     path = tmp_path / "twice.jsonl"
     path.write_text("\n".join(lines[: bash + 1] + [lines[bash]] + lines[bash + 1 :]) + "\n")
     assert _table(_one(path)) == _table(_one(INCIDENT))
@@ -303,3 +313,37 @@ def test_an_abandoned_branch_is_kept_and_marked_off_path(tmp_path: Path) -> None
     off = [bool(s.get("x_claude_code", {}).get("off_path")) for s in steps]
     assert off == [False] + [True] * 9 + [False, False]
     assert [s.get("content") for s in steps[-2:]] == ["Only the README.", "It counts words."]
+
+
+def test_a_compaction_keeps_the_chain_and_its_summary_is_not_the_users_words(
+    tmp_path: Path,
+) -> None:
+    """After a compaction the CLI starts a new chain (``parentUuid`` null,
+    ``logicalParentUuid`` the last line before it) and writes its summary as a user line
+    marked ``isCompactSummary``: nothing before it is off the path, and the summary is a
+    system message, as is an ``isMeta`` line."""
+    lines = _lines(INCIDENT)
+    answer = next(line for line in reversed(lines) if line["type"] == "assistant")
+    user = next(line for line in lines if line["type"] == "user")
+    boundary = {k: answer[k] for k in ("sessionId", "timestamp", "cwd", "version")}
+    boundary |= {"type": "system", "subtype": "compact_boundary", "uuid": "boundary"}
+    boundary |= {"parentUuid": None, "logicalParentUuid": answer["uuid"]}
+    summary = user | {"uuid": "summary", "parentUuid": "boundary", "isCompactSummary": True}
+    summary |= {"message": {"role": "user", "content": "This session is being continued."}}
+    meta = user | {"uuid": "meta", "parentUuid": "summary", "isMeta": True}
+    meta |= {"message": {"role": "user", "content": [{"type": "text", "text": "Caveat."}]}}
+    ask = user | {
+        "uuid": "ask",
+        "parentUuid": "meta",
+        "message": {"role": "user", "content": "Go on."},
+    }
+    path = tmp_path / "compacted.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in [*lines, boundary, summary, meta, ask]))
+    traj = _one(path)
+    assert not any("off_path" in s.get("x_claude_code", {}) for s in traj["steps"])
+    assert [(s["role"], s["content"], s.get("x_claude_code")) for s in traj["steps"][-3:]] == [
+        ("system", "This session is being continued.", {"isCompactSummary": True}),
+        ("system", "Caveat.", {"isMeta": True}),
+        ("user", "Go on.", None),
+    ]
+    assert traj["x_claude_code"]["other_lines"]["system"] == 1
