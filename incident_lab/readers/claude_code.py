@@ -52,6 +52,7 @@ from incident_lab.readers.mapping import (
     tool_call_step,
     tool_entry,
 )
+from incident_lab.readers.tool_inference import json_type
 from incident_lab.trajectory import compact_json, new_trajectory
 
 _FMT = "claude_code"
@@ -133,15 +134,10 @@ class ClaudeCodeReader:
             yield record or bug  # type: ignore[misc]
 
 
-def _kind(value: Any) -> str:
-    names = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
-    return names.get(type(value), "null" if value is None else type(value).__name__)
-
-
 def _take(sessions: dict[str, _Session], obj: Any, line: int) -> str | None:
     """Read one line into its session; return why it is rejected, if it is."""
     if not isinstance(obj, dict):
-        return f"line is a JSON {_kind(obj)}, expected an object"
+        return f"line is a JSON {json_type(obj)}, expected an object"
     kind = obj.get("type")
     if not isinstance(kind, str) or not kind:
         return "line has no type (a non-empty string)"
@@ -254,7 +250,7 @@ def _message_steps(session: _Session, kind: str, obj: dict[str, Any]) -> list[di
         content = [{"type": "text", "text": content}]
     if not isinstance(content, list):
         raise _Bad(
-            f"{kind} message.content is a JSON {_kind(content)}, expected a string or an array"
+            f"{kind} message.content is a JSON {json_type(content)}, expected a string or an array"
         )
     stamp = normalise_timestamp(obj.get("timestamp"))
     if kind == "user":
@@ -301,7 +297,7 @@ def _user_steps(session: _Session, obj: dict[str, Any], content: list[Any]) -> l
 
 def _block_type(block: Any, i: int) -> str:
     if not isinstance(block, dict):
-        raise _Bad(f"message.content[{i}] is a JSON {_kind(block)}, expected an object")
+        raise _Bad(f"message.content[{i}] is a JSON {json_type(block)}, expected an object")
     btype = block.get("type")
     if not isinstance(btype, str):
         raise _Bad(f"message.content[{i}] has no type (a string)")
@@ -311,7 +307,7 @@ def _block_type(block: Any, i: int) -> str:
 def _string(block: dict[str, Any], key: str, i: int) -> str:
     value = block.get(key)
     if not isinstance(value, str):
-        raise _Bad(f"message.content[{i}].{key} is a JSON {_kind(value)}, expected a string")
+        raise _Bad(f"message.content[{i}].{key} is a JSON {json_type(value)}, expected a string")
     return value
 
 
@@ -327,11 +323,13 @@ def _tool_result(
         )
     is_error = block.get("is_error", False)
     if not isinstance(is_error, bool):
-        raise _Bad(f"message.content[{i}].is_error is a JSON {_kind(is_error)}, expected a boolean")
+        raise _Bad(
+            f"message.content[{i}].is_error is a JSON {json_type(is_error)}, expected a boolean"
+        )
     content = block.get("content")
     if content is not None and not isinstance(content, str | list):
         raise _Bad(
-            f"message.content[{i}].content is a JSON {_kind(content)}, expected a string or an array"
+            f"message.content[{i}].content is a JSON {json_type(content)}, expected a string or an array"
         )
     step = {
         "type": "tool_result",

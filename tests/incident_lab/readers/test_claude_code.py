@@ -261,7 +261,7 @@ def test_bad_lines_are_rejects_naming_line_and_problem_and_the_session_stays(
     assert "JSON" in bad[n + 1]
     assert bad[n + 2] == "line is a JSON array, expected an object"
     assert bad[n + 3] == "user line has no sessionId (a non-empty string)"
-    assert bad[n + 4] == "user message.content is a JSON number, expected a string or an array"
+    assert bad[n + 4] == "user message.content is a JSON integer, expected a string or an array"
     assert bad[n + 5] == "assistant message.content[0] has unknown block type 'server_magic'"
     assert "'toolu_nowhere'" in bad[n + 6] and "no earlier tool_use" in bad[n + 6]
     assert bad[n + 7] == "message.content[0].is_error is a JSON string, expected a boolean"
