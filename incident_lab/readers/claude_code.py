@@ -15,6 +15,9 @@ tool) gets its own file, ``<session id>/subagents/agent-<agent id>.jsonl``, whos
   ``tool_use`` (tool call: name, arguments = ``input``, call id = ``id``), ``thinking``
   / ``redacted_thinking`` (not speech: kept under ``x_claude_code.thinking`` of the
   message's next step);
+- ``attachment`` of type ``file`` (a file the user named with ``@``: the CLI reads it
+  into the prompt itself and shows the model a ``Read`` call and its result): that
+  ``Read`` call and result, noted ``x_claude_code.attachment``;
 - every other type (``attachment``, ``system``, ``summary``, ``api-request*``,
   ``queue-operation``, ``cost-state``, ...) is session metadata: counted under
   ``x_claude_code.other_lines``; the system prompt and the tools offered are read from
@@ -147,11 +150,11 @@ def _take(sessions: dict[str, _Session], obj: Any, line: int) -> str | None:
             return None  # file-level bookkeeping of older versions, in no session
         return f"{kind} line has no sessionId (a non-empty string)"
     session = _session_of(sessions, obj, sid, line)
-    if kind not in _MESSAGE_TYPES:
+    if kind not in _MESSAGE_TYPES and not _mention(obj):
         _metadata(session, kind, obj)
         return None
     try:
-        steps = _message_steps(session, kind, obj)
+        steps = _mention_steps(obj) if _mention(obj) else _message_steps(session, kind, obj)
     except _Bad as exc:
         session.rejected.append(line)
         _node(session, kind, obj, line)  # its children still chain through it
@@ -184,6 +187,34 @@ def _session_of(
         if value and key not in session.info:
             session.info[key] = value
     return session
+
+
+def _mention(obj: dict[str, Any]) -> bool:
+    """A file the user named with ``@``: the CLI read it into the prompt itself."""
+    return obj.get("type") == "attachment" and as_dict(obj.get("attachment")).get("type") == "file"
+
+
+def _mention_steps(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``Read`` call and result the CLI shows the model for a file named with ``@``
+    (noted ``x_claude_code.attachment``: the CLI made the call, not the model); the
+    output is the file's text (any other content as canonical JSON)."""
+    attachment = obj["attachment"]
+    filename = attachment.get("filename")
+    if not isinstance(filename, str) or not filename:
+        raise _Bad(
+            f"file attachment has no filename (a string), it is a JSON {json_type(filename)}"
+        )
+    content = as_dict(attachment.get("content"))
+    text = as_dict(content.get("file")).get("content")
+    output = text if content.get("type") == "text" and isinstance(text, str) else None
+    call_id = f"attachment:{obj.get('uuid')}"
+    x = {_X: {"attachment": "file"}}
+    call = tool_call_step("Read", {"file_path": filename}, call_id) | x
+    result = {"type": "tool_result", "call_id": call_id, "name": "Read"}
+    result["output"] = output if output is not None else content_output(attachment.get("content"))
+    steps = [call, result | {"is_error": False} | x]
+    stamp = normalise_timestamp(obj.get("timestamp"))
+    return [step | {"timestamp": stamp} for step in steps] if stamp else steps
 
 
 def _metadata(session: _Session, kind: str, obj: dict[str, Any]) -> None:
