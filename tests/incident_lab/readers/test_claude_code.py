@@ -260,54 +260,60 @@ def _damaged(tmp_path: Path, extra: list[str]) -> Path:
     return path
 
 
-def test_bad_lines_are_rejects_naming_line_and_problem_and_the_session_stays(
-    tmp_path: Path, il
-) -> None:
+def _bad_lines() -> list[tuple[str, str]]:
+    """Damaged lines made from the real transcript's, each with the reject it must give."""
     lines = _lines(INCIDENT)
     user = next(line for line in lines if line["type"] == "user")
     answer = next(line for line in reversed(lines) if line["type"] == "assistant")
-    n = len(lines)
 
     def with_message(base: dict[str, Any], content: Any) -> str:
         return json.dumps(base | {"message": base["message"] | {"content": content}})
 
     result = {"type": "tool_result", "tool_use_id": "toolu_nowhere", "content": "x"}
     bad_flag = {"type": "tool_result", "tool_use_id": "toolu_0002", "is_error": "yes"}
-    extra = [
-        json.dumps(user)[:120],  # truncated
-        "[1, 2]",
-        json.dumps({"type": "user", "message": {"role": "user", "content": "hi"}}),
-        with_message(user, 42),
-        with_message(answer, [{"type": "server_magic", "x": 1}]),
-        with_message(user, [result]),
-        with_message(user, [bad_flag]),
-        with_message(answer, [{"type": "tool_use", "id": "toolu_9", "input": {}}]),
+    nameless = {"type": "tool_use", "id": "toolu_9", "input": {}}
+    return [
+        (json.dumps(user)[:120], "malformed JSON at column 121: Expecting ':' delimiter"),
+        ("[1, 2]", "line is a JSON array, expected an object"),
+        (json.dumps({"type": "user", "message": {"role": "user", "content": "hi"}}), "user line has no sessionId (a non-empty string)"),
+        (with_message(user, 42), "user message.content is a JSON integer, expected a string or an array"),
+        (with_message(answer, [{"type": "server_magic"}]), "assistant message.content[0] has unknown block type 'server_magic'"),
+        (with_message(user, [result]), "tool_result for tool_use_id 'toolu_nowhere', which no earlier tool_use of this session made"),
+        (with_message(user, [bad_flag]), "message.content[0].is_error is a JSON string, expected a boolean"),
+        (with_message(answer, [nameless]), "message.content[0].name is a JSON null, expected a string"),
+    ]  # fmt: skip
+
+
+def test_bad_lines_are_rejects_naming_line_and_problem_and_the_session_stays(
+    tmp_path: Path,
+) -> None:
+    """Each damaged line is one reject with its line and a one-line reason; the session
+    is read without them and lists the lines of its own it left out."""
+    n = len(_lines(INCIDENT))
+    bad = _bad_lines()
+    records = read_all("claude_code", _damaged(tmp_path, [line for line, _ in bad]))
+    assert [(r.path, r.line, r.reason) for r in rejected(records)] == [
+        (str(tmp_path / "damaged.jsonl"), n + 1 + i, reason) for i, (_, reason) in enumerate(bad)
     ]
-    damaged = _damaged(tmp_path, extra)
-    records = read_all("claude_code", damaged)
-    bad = {r.line or 0: r.reason or "" for r in rejected(records)}
-    assert sorted(bad) == list(range(n + 1, n + 9))
-    assert "JSON" in bad[n + 1]
-    assert bad[n + 2] == "line is a JSON array, expected an object"
-    assert bad[n + 3] == "user line has no sessionId (a non-empty string)"
-    assert bad[n + 4] == "user message.content is a JSON integer, expected a string or an array"
-    assert bad[n + 5] == "assistant message.content[0] has unknown block type 'server_magic'"
-    assert "'toolu_nowhere'" in bad[n + 6] and "no earlier tool_use" in bad[n + 6]
-    assert bad[n + 7] == "message.content[0].is_error is a JSON string, expected a boolean"
-    assert bad[n + 8] == "message.content[0].name is a JSON null, expected a string"
-    assert all("\n" not in reason for reason in bad.values())
-    assert all(r.path.endswith("damaged.jsonl") for r in rejected(records))
     (traj,) = accepted(records).values()
     assert _did(traj) == _did(_one(INCIDENT))
     assert traj["x_claude_code"]["rejected_lines"] == list(range(n + 4, n + 9))
+
+
+def test_snapshot_of_a_damaged_transcript_is_one_error_line_and_every_reject(
+    tmp_path: Path, il
+) -> None:
+    bad = _bad_lines()
+    damaged = _damaged(tmp_path, [line for line, _ in bad])
     out = tmp_path / "bundle"
     result = il("snapshot", "--from", damaged, "--out", out)
     assert result.exit_code == 5
     (error,) = [line for line in result.stderr.splitlines() if "error:" in line]
-    assert "8 input record(s) were rejected" in error
+    assert f"{len(bad)} input record(s) were rejected" in error
     rows = [json.loads(row) for row in (out / "rejects.jsonl").read_text().splitlines()]
+    first = len(_lines(INCIDENT)) + 1
     assert [(row["format"], row["line"], row["reason"]) for row in rows] == [
-        ("claude_code", line, reason) for line, reason in sorted(bad.items())
+        ("claude_code", first + i, reason) for i, (_, reason) in enumerate(bad)
     ]
 
 
