@@ -24,12 +24,14 @@ tool) gets its own file, ``<session id>/subagents/agent-<agent id>.jsonl``, whos
   ``api-request-shape`` lines (``shape.system``, ``shape.tools``) when the CLI wrote them,
   the system prompt else from a ``prompt_snapshot`` attachment.
 
-One trajectory per ``sessionId``; sidechain lines are the sub-agent's own trajectory,
-``<session id>:agent-<agent id>`` (its first user message is the task the parent agent
-gave it). Steps keep file order (the order the CLI appended them: what ran). The
-``parentUuid`` chain (``logicalParentUuid`` across a compaction) is followed from the last
-message back to the first; a step not on that chain (an abandoned branch: a rewound or
-edited prompt) is kept, with ``x_claude_code.off_path: true`` (its tool calls did run). A malformed line is a reject
+A sub-agent's ``agent-<agent id>.meta.json`` (agent type, the parent's tool-use id) is
+recognised and holds no session (no records). One trajectory per ``sessionId``; sidechain
+lines are the sub-agent's own trajectory, ``<session id>:agent-<agent id>`` (its first
+user message is the task the parent agent gave it). Steps keep file order (the order the
+CLI appended them: what ran). The ``parentUuid`` chain (``logicalParentUuid`` across a
+compaction) is followed from the last message back to the first; a step not on that chain
+(an abandoned branch: a rewound or edited prompt) is kept, with
+``x_claude_code.off_path: true`` (its tool calls did run). A malformed line is a reject
 naming its file, line and problem; the rest of its session is read and the trajectory
 lists the rejected lines.
 """
@@ -68,6 +70,7 @@ _USER_PARTS = ("image", "document")
 _SESSION_INFO = ("cwd", "version", "gitBranch", "entrypoint", "userType")
 #: Flags of user lines the CLI wrote itself (not the user's words): system messages.
 _BY_CLI = ("isMeta", "isCompactSummary")
+_SUBAGENT_META = {"agentType", "toolUseId"}
 
 
 class _Bad(Exception):
@@ -108,6 +111,8 @@ class ClaudeCodeReader:
         """Sure when the first line has a camelCase ``sessionId`` and a line ``type``, or is
         one of the file-level lines older versions start with."""
         first = head_object(head)
+        if _subagent_meta(first):
+            return 0.9
         if not isinstance(first, dict) or not isinstance(first.get("type"), str):
             return 0.0
         if isinstance(first.get("sessionId"), str) and "session_id" not in first:
@@ -141,6 +146,8 @@ def _take(sessions: dict[str, _Session], obj: Any, line: int) -> str | None:
     """Read one line into its session; return why it is rejected, if it is."""
     if not isinstance(obj, dict):
         return f"line is a JSON {json_type(obj)}, expected an object"
+    if _subagent_meta(obj):
+        return None  # a sub-agent's meta file, beside its transcript: no session in it
     kind = obj.get("type")
     if not isinstance(kind, str) or not kind:
         return "line has no type (a non-empty string)"
@@ -166,6 +173,12 @@ def _take(sessions: dict[str, _Session], obj: Any, line: int) -> str | None:
     if stamp:
         session.stamps.append(stamp)
     return None
+
+
+def _subagent_meta(obj: Any) -> bool:
+    """The object of ``agent-<id>.meta.json``, which the CLI writes beside a sub-agent's
+    transcript (its agent type, the parent's tool-use id, ...)."""
+    return isinstance(obj, dict) and "type" not in obj and obj.keys() >= _SUBAGENT_META
 
 
 def _session_of(
