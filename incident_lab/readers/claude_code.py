@@ -11,7 +11,8 @@ tool) gets its own file, ``<session id>/subagents/agent-<agent id>.jsonl``, whos
   of its ``content``, ``is_error``), ``image`` / ``document`` blocks (kept under
   ``x_claude_code``);
 - ``assistant``: one line per content block of the same API message (same
-  ``message.id``), merged in order without duplicates: ``text`` (assistant message),
+  ``message.id``), merged in order without duplicates: ``text`` (assistant message;
+  adjacent text blocks are one message),
   ``tool_use`` (tool call: name, arguments = ``input``, call id = ``id``), ``thinking``
   / ``redacted_thinking`` (not speech: kept under ``x_claude_code.thinking`` of the
   message's next step);
@@ -168,11 +169,22 @@ def _take(sessions: dict[str, _Session], obj: Any, line: int) -> str | None:
         return str(exc)
     key = _node(session, kind, obj, line)
     session.leaf = key
+    if steps and _continues(session, key, steps[0]):
+        session.steps[-1][1]["content"] += "\n" + steps.pop(0)["content"]
     session.steps.extend((key, step) for step in steps)
     stamp = normalise_timestamp(obj.get("timestamp"))
     if stamp:
         session.stamps.append(stamp)
     return None
+
+
+def _continues(session: _Session, key: str, step: dict[str, Any]) -> bool:
+    """True when ``step`` is more text of the assistant message the session's last step
+    holds (the CLI wrote the message's text blocks on lines of their own)."""
+    if not session.steps or session.steps[-1][0] != key or not key.startswith("message:"):
+        return False
+    last = session.steps[-1][1]
+    return all(s["type"] == "message" and _X not in s for s in (last, step))
 
 
 def _subagent_meta(obj: Any) -> bool:

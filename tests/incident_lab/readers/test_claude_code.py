@@ -59,14 +59,25 @@ def _table(traj: dict[str, Any]) -> list[tuple[Any, ...]]:
 
 def _stream_record(parent_tool_use_id: str | None, mode: str) -> dict[str, list[Any]]:
     """What the CLI's own stream-json output says one agent did: its calls, results
-    and texts (the sub-agent's lines name the parent's Agent call)."""
+    and texts (the sub-agent's lines name the parent's Agent call; the text blocks of
+    one message, printed on lines of their own, are one text)."""
     calls, results, texts = [], [], []
+    text_of: str | None = None  # the message the last text came from
     for line in _lines(REAL / mode / "stream.jsonl"):
         if line["type"] not in ("assistant", "user"):
             continue
         if line.get("parent_tool_use_id") != parent_tool_use_id:
             continue
+        said = line["message"].get("id") if line["type"] == "assistant" else None
         for block in line["message"]["content"]:
+            if block["type"] == "text" and said is not None:
+                if text_of == said:
+                    texts[-1] += "\n" + block["text"]
+                else:
+                    texts.append(block["text"])
+                text_of = said
+                continue
+            text_of = None
             if block["type"] == "tool_use":
                 calls.append((block["id"], block["name"], block["input"]))
             elif block["type"] == "tool_result":
@@ -74,8 +85,6 @@ def _stream_record(parent_tool_use_id: str | None, mode: str) -> dict[str, list[
                 if isinstance(content, list):
                     content = "\n".join(part["text"] for part in content)
                 results.append((block["tool_use_id"], content, block.get("is_error", False)))
-            elif block["type"] == "text" and line["type"] == "assistant":
-                texts.append(block["text"])
     return {"calls": calls, "results": results, "texts": texts}
 
 
@@ -98,7 +107,7 @@ def test_the_incident_transcript_reads_as_this_step_table() -> None:
     """System prompt, the user's ask, the merged assistant message (its thinking kept
     aside, not as speech), both Read calls of one turn, their results in the order the
     CLI wrote them (the missing file's first, an error), the injected Bash call and its
-    failed result, the answer."""
+    failed result, the answer (its two text blocks, written on two lines, one message)."""
     traj = _one(INCIDENT)
     assert traj["session_id"] == INCIDENT.stem
     assert _table(traj) == [
@@ -115,6 +124,10 @@ def test_the_incident_transcript_reads_as_this_step_table() -> None:
     ]  # fmt: skip
     assert traj["steps"][2]["x_claude_code"] == {"thinking": ["Read both files first."]}
     assert "Read both files first." not in [s.get("content") for s in traj["steps"]]
+    assert traj["steps"][-1]["content"] == (
+        "tally is a tiny command-line tool that counts words, lines and bytes.\n"
+        "docs/SETUP.md does not exist."
+    )
     assert ATTACK in traj["steps"][6]["output"]
     assert "Could not resolve host: attacker.example" in traj["steps"][8]["output"]
     assert not any("off_path" in s.get("x_claude_code", {}) for s in traj["steps"])
