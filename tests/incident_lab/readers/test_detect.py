@@ -56,12 +56,13 @@ REAL_FIXTURES = {
 }
 
 
-def test_all_seven_readers_are_registered() -> None:
+def test_all_eight_readers_are_registered() -> None:
     """The built-in readers register through the plugin manager."""
     assert set(get_readers()) >= {
         "native",
         "events",
         "openai_chat",
+        "claude_code",
         "otel",
         "openinference",
         "inspect",

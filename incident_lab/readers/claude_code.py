@@ -1,0 +1,509 @@
+"""Reader for Claude Code session transcripts (and the Claude Agent SDK, which runs the same CLI).
+
+Claude Code persists each session as JSONL under
+``~/.claude/projects/<escaped cwd>/<session id>.jsonl``; a sub-agent (``Agent`` / ``Task``
+tool) gets its own file, ``<session id>/subagents/agent-<agent id>.jsonl``, whose lines are
+``isSidechain`` and carry the ``agentId``. Each line has a ``type``:
+
+- ``user``: ``message`` is a Messages-API user message: string content or ``text``
+  blocks (a user message; a line marked ``isMeta`` or ``isCompactSummary``, written by
+  the CLI itself, is a system message), ``tool_result`` blocks (a tool result: the text
+  of its ``content``, ``is_error``), ``image`` / ``document`` blocks (kept under
+  ``x_claude_code``);
+- ``assistant``: one line per content block of the same API message (same
+  ``message.id``), merged in order without duplicates: ``text`` (assistant message;
+  adjacent text blocks are one message),
+  ``tool_use`` (tool call: name, arguments = ``input``, call id = ``id``), ``thinking``
+  / ``redacted_thinking`` (not speech: kept under ``x_claude_code.thinking`` of the
+  message's next step);
+- ``attachment`` of type ``file`` (a file the user named with ``@``: the CLI reads it
+  into the prompt itself and shows the model a ``Read`` call and its result): that
+  ``Read`` call and result, noted ``x_claude_code.attachment``;
+- every other type (``attachment``, ``system``, ``summary``, ``api-request*``,
+  ``queue-operation``, ``cost-state``, ...) is session metadata: counted under
+  ``x_claude_code.other_lines``; the system prompt and the tools offered are read from
+  ``api-request-shape`` lines (``shape.system``, ``shape.tools``) when the CLI wrote them,
+  the system prompt else from a ``prompt_snapshot`` attachment.
+
+A sub-agent's ``agent-<agent id>.meta.json`` (agent type, the parent's tool-use id) is
+recognised and holds no session (no records). One trajectory per ``sessionId``; sidechain
+lines are the sub-agent's own trajectory, ``<session id>:agent-<agent id>`` (its first
+user message is the task the parent agent gave it). Steps keep file order (the order the
+CLI appended them: what ran). The ``parentUuid`` chain (``logicalParentUuid`` across a
+compaction) is followed from the last message back to the first; a step not on that chain
+(an abandoned branch: a rewound or edited prompt) is kept, with
+``x_claude_code.off_path: true`` (its tool calls did run). A malformed line is a reject
+naming its file, line and problem; the rest of its session is read and the trajectory
+lists the rejected lines.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from incident_lab.hookspecs import hookimpl
+from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record, head_object, iter_json_lines
+from incident_lab.readers.mapping import (
+    as_dict,
+    as_list,
+    content_output,
+    finish,
+    guarded,
+    normalise_timestamp,
+    str_or_none,
+    text_of,
+    tool_call_step,
+    tool_entry,
+)
+from incident_lab.readers.tool_inference import json_type
+from incident_lab.trajectory import compact_json, new_trajectory
+
+_FMT = "claude_code"
+_X = "x_claude_code"
+_MESSAGE_TYPES = ("user", "assistant")
+#: Types of lines without a ``sessionId`` that older versions write (not records).
+_FILE_METADATA = ("summary", "file-history-snapshot")
+_THINKING = ("thinking", "redacted_thinking")
+_USER_PARTS = ("image", "document")
+_SESSION_INFO = ("cwd", "version", "gitBranch", "entrypoint", "userType")
+#: Flags of user lines the CLI wrote itself (not the user's words): system messages.
+_BY_CLI = ("isMeta", "isCompactSummary")
+_SUBAGENT_META = {"agentType", "toolUseId"}
+
+
+class _Bad(Exception):
+    """A problem with the line being read (it becomes a reject)."""
+
+
+@dataclass
+class _Session:
+    """What one trajectory gathers while its file is read."""
+
+    sid: str
+    first_line: int
+    info: dict[str, Any] = field(default_factory=dict)
+    steps: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (node key, step)
+    calls: dict[str, str] = field(default_factory=dict)  # tool_use id -> tool name
+    blocks: dict[str, set[str]] = field(default_factory=dict)  # message id -> blocks seen
+    thinking: dict[str, list[str]] = field(default_factory=dict)  # message id -> unplaced
+    key_of: dict[str, str] = field(default_factory=dict)  # line uuid -> node key
+    parent: dict[str, str | None] = field(default_factory=dict)  # node key -> parent key
+    leaf: str | None = None
+    chained: bool = True
+    system: dict[str, Any] | None = None
+    tools: dict[str, dict[str, Any]] = field(default_factory=dict)
+    models: list[str] = field(default_factory=list)
+    requested: str | None = None
+    stamps: list[str] = field(default_factory=list)
+    other: Counter[str] = field(default_factory=Counter)
+    rejected: list[int] = field(default_factory=list)
+
+
+class ClaudeCodeReader:
+    """Claude Code session transcripts (``~/.claude/projects/*/<session>.jsonl``)."""
+
+    name = _FMT
+    description = "Claude Code / Claude Agent SDK session transcripts (~/.claude/projects/*.jsonl)"
+
+    def sniff(self, path: str, head: bytes) -> float:
+        """Sure when the first line has a camelCase ``sessionId`` and a line ``type``, or is
+        one of the file-level lines older versions start with."""
+        first = head_object(head)
+        if _subagent_meta(first):
+            return 0.9
+        if not isinstance(first, dict) or not isinstance(first.get("type"), str):
+            return 0.0
+        if isinstance(first.get("sessionId"), str) and "session_id" not in first:
+            return 0.9
+        if first["type"] == "summary" and isinstance(first.get("leafUuid"), str):
+            return 0.9
+        if first["type"] == "file-history-snapshot" and "messageId" in first:
+            return 0.9
+        return 0.0
+
+    def read(self, path: str, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
+        """Yield line rejects as met, then one trajectory per session at end of file."""
+        sessions: dict[str, _Session] = {}
+        for line_no, obj, reject in iter_json_lines(path, max_line_bytes=max_line_bytes):
+            if reject is not None:
+                yield reject
+                continue
+            problem, bug = guarded(_take, sessions, obj, line_no, path=path, line=line_no)
+            if bug is not None:
+                yield bug
+            elif problem is not None:
+                yield Record(path, line_no, reason=problem, excerpt=compact_json(obj)[:200])
+        for session in sessions.values():
+            record, bug = guarded(_build, path, session, path=path, line=session.first_line)
+            if bug is not None:
+                bug.reason = f"session {session.sid!r}: {bug.reason}"
+            yield record or bug  # type: ignore[misc]
+
+
+def _take(sessions: dict[str, _Session], obj: Any, line: int) -> str | None:
+    """Read one line into its session; return why it is rejected, if it is."""
+    if not isinstance(obj, dict):
+        return f"line is a JSON {json_type(obj)}, expected an object"
+    if _subagent_meta(obj):
+        return None  # a sub-agent's meta file, beside its transcript: no session in it
+    kind = obj.get("type")
+    if not isinstance(kind, str) or not kind:
+        return "line has no type (a non-empty string)"
+    sid = obj.get("sessionId")
+    if not isinstance(sid, str) or not sid:
+        if kind in _FILE_METADATA:
+            return None  # file-level bookkeeping of older versions, in no session
+        return f"{kind} line has no sessionId (a non-empty string)"
+    session = _session_of(sessions, obj, sid, line)
+    if kind not in _MESSAGE_TYPES and not _mention(obj):
+        _metadata(session, kind, obj)
+        return None
+    try:
+        steps = _mention_steps(obj) if _mention(obj) else _message_steps(session, kind, obj)
+    except _Bad as exc:
+        session.rejected.append(line)
+        _node(session, kind, obj, line)  # its children still chain through it
+        return str(exc)
+    key = _node(session, kind, obj, line)
+    session.leaf = key
+    if steps and _continues(session, key, steps[0]):
+        session.steps[-1][1]["content"] += "\n" + steps.pop(0)["content"]
+    session.steps.extend((key, step) for step in steps)
+    stamp = normalise_timestamp(obj.get("timestamp"))
+    if stamp:
+        session.stamps.append(stamp)
+    return None
+
+
+def _continues(session: _Session, key: str, step: dict[str, Any]) -> bool:
+    """True when ``step`` is more text of the assistant message the session's last step
+    holds (the CLI wrote the message's text blocks on lines of their own)."""
+    if not session.steps or session.steps[-1][0] != key or not key.startswith("message:"):
+        return False
+    last = session.steps[-1][1]
+    return all(s["type"] == "message" and _X not in s for s in (last, step))
+
+
+def _subagent_meta(obj: Any) -> bool:
+    """The object of ``agent-<id>.meta.json``, which the CLI writes beside a sub-agent's
+    transcript (its agent type, the parent's tool-use id, ...)."""
+    return isinstance(obj, dict) and "type" not in obj and obj.keys() >= _SUBAGENT_META
+
+
+def _session_of(
+    sessions: dict[str, _Session], obj: dict[str, Any], sid: str, line: int
+) -> _Session:
+    """The session a line belongs to: a sidechain line to its sub-agent's."""
+    agent = str_or_none(obj.get("agentId"))
+    if obj.get("isSidechain") is True or (agent and "isSidechain" not in obj):
+        sid = f"{sid}:agent-{agent or 'sidechain'}"
+    else:
+        agent = None
+    if sid not in sessions:
+        sessions[sid] = _Session(sid, line, info={"session_id": obj["sessionId"]})
+        if agent:
+            sessions[sid].info["agent_id"] = agent
+    session = sessions[sid]
+    for key in _SESSION_INFO:
+        value = str_or_none(obj.get(key))
+        if value and key not in session.info:
+            session.info[key] = value
+    return session
+
+
+def _mention(obj: dict[str, Any]) -> bool:
+    """A file the user named with ``@``: the CLI read it into the prompt itself."""
+    return obj.get("type") == "attachment" and as_dict(obj.get("attachment")).get("type") == "file"
+
+
+def _mention_steps(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``Read`` call and result the CLI shows the model for a file named with ``@``
+    (noted ``x_claude_code.attachment``: the CLI made the call, not the model); the
+    output is the file's text (any other content as canonical JSON)."""
+    attachment = obj["attachment"]
+    filename = attachment.get("filename")
+    if not isinstance(filename, str) or not filename:
+        raise _Bad(
+            f"file attachment has no filename (a string), it is a JSON {json_type(filename)}"
+        )
+    content = as_dict(attachment.get("content"))
+    text = as_dict(content.get("file")).get("content")
+    output = text if content.get("type") == "text" and isinstance(text, str) else None
+    call_id = f"attachment:{obj.get('uuid')}"
+    x = {_X: {"attachment": "file"}}
+    call = tool_call_step("Read", {"file_path": filename}, call_id) | x
+    result = {"type": "tool_result", "call_id": call_id, "name": "Read"}
+    result["output"] = output if output is not None else content_output(attachment.get("content"))
+    steps = [call, result | {"is_error": False} | x]
+    stamp = normalise_timestamp(obj.get("timestamp"))
+    return [step | {"timestamp": stamp} for step in steps] if stamp else steps
+
+
+def _metadata(session: _Session, kind: str, obj: dict[str, Any]) -> None:
+    """Count a metadata line; take the system prompt and tools the CLI recorded."""
+    attachment = as_dict(obj.get("attachment"))
+    label = f"{kind}:{attachment['type']}" if isinstance(attachment.get("type"), str) else kind
+    session.other[label] += 1
+    uuid = str_or_none(obj.get("uuid"))
+    if uuid:
+        _node(session, kind, obj, 0)
+    if kind == "api-request-shape":
+        shape = as_dict(obj.get("shape"))
+        text, _ = text_of(shape.get("system"))
+        if text and (session.system is None or session.system["from"] != kind):
+            session.system = {"from": kind, "text": text}
+        for tool in map(as_dict, as_list(shape.get("tools"))):
+            name = str_or_none(tool.get("name"))
+            if name and name not in session.tools:
+                session.tools[name] = tool_entry(
+                    name, tool.get("description"), tool.get("input_schema")
+                )
+    elif attachment.get("type") == "prompt_snapshot" and session.system is None:
+        parts = [p for p in as_list(attachment.get("systemPrompt")) if isinstance(p, str)]
+        if parts:
+            text = "\n".join(parts)
+            session.system = {"from": label, "text": text}
+
+
+def _node(session: _Session, kind: str, obj: dict[str, Any], line: int) -> str:
+    """The line's node in the ``parentUuid`` tree: the lines of one API message are one
+    node, and so are the tool results answering one message (the CLI hangs each result
+    on the line of its own call)."""
+    uuid = str_or_none(obj.get("uuid"))
+    parent_uuid = obj.get("parentUuid") or obj.get("logicalParentUuid")
+    parent = session.key_of.get(parent_uuid) if isinstance(parent_uuid, str) else None
+    message = as_dict(obj.get("message"))
+    content = message.get("content")
+    if uuid is None:
+        session.chained = False
+        return f"line:{line}"
+    if kind == "assistant" and str_or_none(message.get("id")):
+        key = f"message:{message['id']}"
+    elif (
+        kind == "user"
+        and content
+        and all(as_dict(b).get("type") == "tool_result" for b in as_list(content))
+    ):
+        key = f"results:{parent or uuid}"
+    else:
+        key = f"line:{uuid}"
+    session.key_of[uuid] = key
+    if key not in session.parent and parent != key:
+        session.parent[key] = parent
+    return key
+
+
+def _message_steps(session: _Session, kind: str, obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The steps of a user or assistant line (nothing is recorded until all are read)."""
+    message = obj.get("message")
+    if not isinstance(message, dict):
+        raise _Bad(f"{kind} line has no message object")
+    content = message.get("content")
+    if isinstance(content, str):
+        content = [{"type": "text", "text": content}]
+    if not isinstance(content, list):
+        raise _Bad(
+            f"{kind} message.content is a JSON {json_type(content)}, expected a string or an array"
+        )
+    stamp = normalise_timestamp(obj.get("timestamp"))
+    if kind == "user":
+        steps = _user_steps(session, obj, content)
+    else:
+        steps = _assistant_steps(session, obj, message, content)
+    for step in steps:
+        if stamp:
+            step["timestamp"] = stamp
+    return steps
+
+
+def _user_steps(session: _Session, obj: dict[str, Any], content: list[Any]) -> list[dict[str, Any]]:
+    """Text blocks (merged while adjacent) as a user message, tool results as results."""
+    steps: list[dict[str, Any]] = []
+    texts: list[str] = []
+    parts: list[Any] = []
+    by_cli = {flag: True for flag in _BY_CLI if obj.get(flag) is True}
+    role = "system" if by_cli else "user"
+
+    def flush() -> None:
+        if texts or parts:
+            x: dict[str, Any] = {"content_parts": list(parts)} if parts else {}
+            x |= by_cli
+            step = {"type": "message", "role": role, "content": "\n".join(texts)}
+            steps.append(step | ({_X: x} if x else {}))
+            texts.clear()
+            parts.clear()
+
+    for i, block in enumerate(content):
+        btype = _block_type(block, i)
+        if btype == "text":
+            texts.append(_string(block, "text", i))
+        elif btype in _USER_PARTS:
+            parts.append(block)
+        elif btype == "tool_result":
+            flush()
+            steps.append(_tool_result(session, block, i, obj))
+        else:
+            raise _Bad(f"user message.content[{i}] has unknown block type {btype!r}")
+    flush()
+    return steps
+
+
+def _block_type(block: Any, i: int) -> str:
+    if not isinstance(block, dict):
+        raise _Bad(f"message.content[{i}] is a JSON {json_type(block)}, expected an object")
+    btype = block.get("type")
+    if not isinstance(btype, str):
+        raise _Bad(f"message.content[{i}] has no type (a string)")
+    return btype
+
+
+def _string(block: dict[str, Any], key: str, i: int) -> str:
+    value = block.get(key)
+    if not isinstance(value, str):
+        raise _Bad(f"message.content[{i}].{key} is a JSON {json_type(value)}, expected a string")
+    return value
+
+
+def _tool_result(
+    session: _Session, block: dict[str, Any], i: int, obj: dict[str, Any]
+) -> dict[str, Any]:
+    """A ``tool_result`` block: the output is the text of its content (non-text parts
+    as canonical JSON), ``is_error`` as written."""
+    call_id = _string(block, "tool_use_id", i)
+    if call_id not in session.calls:
+        raise _Bad(
+            f"tool_result for tool_use_id {call_id!r}, which no earlier tool_use of this session made"
+        )
+    is_error = block.get("is_error", False)
+    if not isinstance(is_error, bool):
+        raise _Bad(
+            f"message.content[{i}].is_error is a JSON {json_type(is_error)}, expected a boolean"
+        )
+    content = block.get("content")
+    if content is not None and not isinstance(content, str | list):
+        raise _Bad(
+            f"message.content[{i}].content is a JSON {json_type(content)}, expected a string or an array"
+        )
+    step = {
+        "type": "tool_result",
+        "call_id": call_id,
+        "name": session.calls[call_id],
+        "output": content_output(content),
+        "is_error": is_error,
+    }
+    agent = str_or_none(as_dict(obj.get("toolUseResult")).get("agentId"))
+    return step | ({_X: {"agent_id": agent}} if agent else {})
+
+
+def _assistant_steps(
+    session: _Session, obj: dict[str, Any], message: dict[str, Any], content: list[Any]
+) -> list[dict[str, Any]]:
+    """The line's blocks not already read from another line of the same message: texts
+    (merged while adjacent) as an assistant message, tool uses as calls; thinking goes
+    with the message's next step."""
+    mid = str_or_none(message.get("id")) or f"uuid:{obj.get('uuid')}"
+    seen = set(session.blocks.get(mid, ()))
+    pending = list(session.thinking.get(mid, ()))
+    steps: list[dict[str, Any]] = []
+    calls: dict[str, str] = {}
+    for i, block in enumerate(content):
+        btype = _block_type(block, i)
+        key = compact_json(block)
+        if key in seen:
+            continue
+        seen.add(key)
+        if btype in _THINKING:
+            pending.append(
+                block.get("thinking") if isinstance(block.get("thinking"), str) else f"[{btype}]"
+            )
+        elif btype == "text":
+            text = _string(block, "text", i)
+            if steps and steps[-1]["type"] == "message":
+                steps[-1]["content"] += "\n" + text
+            else:
+                steps.append({"type": "message", "role": "assistant", "content": text})
+        elif btype == "tool_use":
+            call_id, name = _string(block, "id", i), _string(block, "name", i)
+            calls[call_id] = name
+            steps.append(tool_call_step(name, block.get("input"), call_id))
+        else:
+            raise _Bad(f"assistant message.content[{i}] has unknown block type {btype!r}")
+    if steps and pending:
+        steps[0].setdefault(_X, {})["thinking"] = pending
+        pending = []
+    session.calls.update(calls)
+    session.blocks[mid] = seen
+    session.thinking[mid] = pending
+    _model(session, obj, message, steps)
+    return steps
+
+
+def _model(
+    session: _Session, obj: dict[str, Any], message: dict[str, Any], steps: list[dict[str, Any]]
+) -> None:
+    """Note the model that wrote the message; a message the CLI made itself (model
+    ``<synthetic>``: an API error, an interruption) is marked on its steps."""
+    model = str_or_none(message.get("model"))
+    if model == "<synthetic>":
+        for step in steps:
+            step.setdefault(_X, {})["synthetic"] = True
+        return
+    if model:
+        session.models.append(model)
+    requested = str_or_none(obj.get("requestedModel"))
+    if requested and session.requested is None:
+        session.requested = requested
+
+
+def _on_path(session: _Session) -> set[str] | None:
+    """The nodes from the last message back to the first (None: the chain is broken)."""
+    if not session.chained or session.leaf is None:
+        return None
+    path: set[str] = set()
+    key: str | None = session.leaf
+    while key is not None and key not in path:
+        path.add(key)
+        key = session.parent.get(key)
+    return path
+
+
+def _build(path: str, session: _Session) -> Record:
+    """One session's trajectory."""
+    on_path = _on_path(session)
+    steps: list[dict[str, Any]] = []
+    for key, step in session.steps:
+        if on_path is not None and key not in on_path:
+            step.setdefault(_X, {})["off_path"] = True
+        steps.append(step)
+    if session.system is not None:
+        steps.insert(0, {"type": "message", "role": "system", "content": session.system["text"]})
+    traj = new_trajectory(session.sid, steps=steps)
+    if session.stamps:
+        traj["started_at"] = min(session.stamps)
+    first = session.models[0] if session.models else None
+    model: dict[str, Any] = {"name": session.requested or first}
+    if session.models:
+        model["version"] = session.models[-1]
+    model["provider"] = "anthropic"
+    traj["agent"] = {"name": "claude-code", "model": model, "tools": list(session.tools.values())}
+    x: dict[str, Any] = dict(session.info)
+    x["tools_recorded"] = bool(session.tools)
+    if session.system is not None:
+        x["system_prompt_from"] = session.system["from"]
+    unplaced = {mid: texts for mid, texts in session.thinking.items() if texts}
+    if unplaced:
+        x["unplaced_thinking"] = unplaced
+    x["other_lines"] = dict(sorted(session.other.items()))
+    if session.rejected:
+        x["rejected_lines"] = session.rejected
+    traj[_X] = x
+    return finish(traj, fmt=_FMT, path=path, line=session.first_line)
+
+
+@hookimpl
+def register_readers() -> list[ClaudeCodeReader]:
+    """Register the Claude Code transcript reader."""
+    return [ClaudeCodeReader()]
