@@ -146,19 +146,23 @@ def output_as_read(value: Any) -> str:
 
 def output_as_served(value: Any) -> str:
     """What a replayed tool serves for a recorded output that holds no payload: the tool's
-    text when it returned text (an MCP result's text blocks, a JSON string: as read), else
+    text when it returned text (an MCP result's text blocks joined, a JSON string's text), else
     the output as recorded (a record or a list as its JSON, stored parsed as compact JSON,
     keys sorted), so an agent under test that parses its tool's result parses what it
     parsed when the session was recorded (review rev-rec35b R1: a list of strings was
     served as lines, a field's JSON text as an object)."""
+    recorded = value
     if isinstance(value, str):
         parsed = _json_document(value)
-        if parsed is None or (not isinstance(parsed[0], str) and _tool_text(parsed[0]) is None):
+        if parsed is None:
             return value
-        return output_as_read(value)
-    if _tool_text(value) is not None:
-        return output_as_read(value)
-    return _stringify(value, parts=False)
+        value = parsed[0]
+        if isinstance(value, str):
+            return without_surrogates(value)
+    text = _tool_text(value)
+    if text is not None:  # the tool's text as it gave it, not read again (rev36c H2)
+        return without_surrogates(text)
+    return recorded if isinstance(recorded, str) else _stringify(recorded, parts=False)
 
 
 #: Outputs up to this length have their reading memoised (a JSON output is parsed once per
@@ -350,7 +354,8 @@ def _write_reading(value: Any, level: int, sort_keys: bool, found: list[bool]) -
         if lines is not None:  # pieces of a text: the field holds that text
             found.append(True)
             return _readable_json(json.dumps(lines))
-        if isinstance(inner, dict | list) and _tool_text(inner) is None:  # read as JSON
+        wraps = _tool_text(inner) is not None or _wrapped_text(inner) is not None
+        if isinstance(inner, dict | list) and not wraps:  # read as JSON (rev36c M1)
             found.append(True)
             return _document_as_read(value, inner, level + 1)
         return _readable_json(json.dumps(value))
@@ -410,10 +415,20 @@ def _json_document(text: str) -> tuple[Any] | None:
     if not head or head[0] not in '{["' or len(text) > _JSON_READ_LIMIT:
         return None
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_unique_keys)
     except (ValueError, RecursionError):
         return None
     return (value,) if isinstance(value, dict | list | str) else None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's fields, refused when a key is written twice: the parse keeps the
+    last value and the model reads both, so such a text is read as written (review rev36c
+    H1: ``{"result": "<injection>", "result": "Quarterly notes"}``)."""
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        raise ValueError("a key written twice")
+    return record
 
 
 def _readable_json(text: str) -> str:

@@ -61,6 +61,9 @@ def _edited(text: str, edits: list[tuple[int, int, str]]) -> str:
     return "".join(parts)
 
 
+#: The longest text whose reading is checked for values left (:meth:`Redactor._as_read`).
+_READ_CHECK_LIMIT = 2_000_000
+
 #: Spaces that show as a space and that a value may be written with (``&nbsp;``).
 _SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " "})
 
@@ -99,13 +102,6 @@ class _Reading:
         if k < 0:
             return at
         return self.refs[k].end() + max(at - self.read_at[k] - self.read_len[k], 0)
-
-    def as_written(self, start: int, end: int, new: str) -> str:
-        """``new`` for the reading's ``[start, end)``, HTML-escaped where that span is written
-        with references (a record whose quotes are ``&quot;``), as is elsewhere (rev36b H2:
-        a plain record's literal written ``&quot;...&quot;`` broke its JSON)."""
-        written = self.written[self.at(start) : self.at(end)]
-        return html.escape(new) if written != self.text[start:end] else new
 
     def edit(self, edits: list[tuple[int, int, str]]) -> str:
         """The written text with ``edits`` of the reading made where they are written."""
@@ -158,7 +154,23 @@ class Redactor:
             if not edits:
                 break
             text = _edited(text, edits)
-        return _edited(text, self._json_edits(text, depth))
+        text = _edited(text, self._json_edits(text, depth))
+        return self._as_read(text, depth)
+
+    def _as_read(self, text: str, depth: int) -> str:
+        """``text``, or its redacted reading when what the analysis reads of it
+        (:func:`~incident_lab.provenance.text.output_as_read`) still holds a value the
+        passes above could not reach where it is written (a repr inside an element or
+        HTML-escaped, wrappers several deep: rev36c M2): then the text is written as read,
+        its layout given up so that no value is kept."""
+        if depth > 0 or len(text) > _READ_CHECK_LIMIT:
+            return text
+        from incident_lab.provenance.text import output_as_read
+
+        reading = output_as_read(text)
+        if reading == text or not find_secrets(reading.translate(_SPACES)):
+            return text
+        return self.redact_text(reading, depth + 1)
 
     def _found(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, surrogate)`` of each value the detectors find in ``text``, a
@@ -178,8 +190,10 @@ class Redactor:
         literal = python_literal(text) if depth <= 2 else None
         if literal is None:
             return text
+        replaced = sum(self._surrogates.counts.values())
         redacted = self._obj(literal[0], depth + 1)
-        return repr(redacted) if redacted != literal[0] else text
+        # as written when nothing was replaced (its tuples are not lists: rev36c L1)
+        return text if sum(self._surrogates.counts.values()) == replaced else repr(redacted)
 
     def _references(self, text: str, depth: int) -> str:
         """``text`` with what its HTML character references spell redacted as read: an
@@ -195,8 +209,15 @@ class Redactor:
         reading = _Reading.of(text)
         if reading is None:
             return text
-        edits = self._json_edits(reading.text, depth)
-        return reading.edit([(a, b, reading.as_written(a, b, new)) for a, b, new in edits])
+        # a literal whose own quote is a reference (a record written ``&quot;...``) is
+        # rewritten here, escaped; any other, as written, by the pass on the written text
+        # (rev36b H2, rev36c M3: a plain record's literal written escaped broke its JSON)
+        edits = [
+            (a, b, html.escape(new))
+            for a, b, new in self._json_edits(reading.text, depth)
+            if reading.written.startswith("&", reading.at(a))
+        ]
+        return reading.edit(edits)
 
     def _json_edits(self, text: str, depth: int) -> list[tuple[int, int, str]]:
         """``(start, end, literal)`` for each JSON string literal in ``text`` whose reading

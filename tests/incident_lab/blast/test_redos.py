@@ -54,6 +54,14 @@ ADVERSARIAL = {
     "_DROP_BUT_LEET": [_fill("_a")],
     "_COMBINING": [_fill("e\u0301")],
     "_RLO_RUN": [_fill("\u202ea"), _fill("\u202e"), _fill("a\u202e\n")],
+    "CHAR_REFERENCE": [
+        _fill("&a"),
+        _fill("&#1"),
+        _fill("&#x"),
+        _fill("&" + "a" * 31),
+        _fill("&&#;"),
+    ],
+    "_PYTHON_OPEN": [_fill(" "), _fill("[ "), _fill("{" + " " * 8), _fill("[[[[[ ")],
 }
 GATES = {"_RUN16": [_fill("A" * 15 + "!")], "_BITS": [_fill("0000000 ")], "_CODES": [_fill(". /")]}
 

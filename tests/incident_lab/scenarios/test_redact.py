@@ -221,3 +221,25 @@ def test_a_python_record_s_repr_is_redacted_as_the_record_it_writes() -> None:
     assert r.redact_text(plain) == plain
     email = r.redact_text("ana.ruiz@gmail.com")
     assert r.redact_text("{'a' : 'ana.ruiz@gmail.com'}") == f"{{'a' : '{email}'}}"  # no repr
+
+
+def test_what_the_analysis_reads_holds_no_value_after_redaction() -> None:
+    """rev36c M2: a repr inside a log's element or HTML-escaped is read by the analysis as
+    its record; where the redactor cannot replace a value where it is written, the text is
+    written as read, so no value is kept (M3: a plain record's ``&amp;`` stays as written;
+    L1: a repr with nothing to replace keeps its tuples)."""
+    from incident_lab.provenance.text import output_as_read
+
+    rec = str(
+        {"note": "IBAN ES91\xa02100\xa00418\xa04502\xa00005\xa01332, luis.vega@corp-mail.com"}
+    )
+    r = Redactor()
+    for text in (html.escape(rec), f"<tool_result>\n{rec}\n</tool_result>"):
+        out = r.redact_text(text)
+        assert not find(output_as_read(out).replace("\xa0", " ")), out
+        assert "4502" not in out and "luis.vega" not in out
+    plain = '{"from": "ana.ruiz\\u0040gmail.com &amp; co"}'
+    email = r.redact_text("ana.ruiz@gmail.com")
+    assert json.loads(r.redact_text(plain)) == {"from": f"{email} &amp; co"}
+    tuples = str([("Lyon", 3), ("Nice", 4)])
+    assert r.redact_text(tuples) == tuples
