@@ -22,7 +22,10 @@ text when it has none. Hosted tools are tool steps where the item records what t
 did: ``web_search_call`` (the action), ``file_search_call`` (the queries, then the results
 when included), ``computer_call`` and ``computer_call_output``, ``mcp_call`` (then its
 output or error), ``local_shell_call`` / ``shell_call`` / ``custom_tool_call`` and their
-outputs, ``code_interpreter_call`` (the code, then its outputs), ``image_generation_call``.
+outputs, ``code_interpreter_call`` (the code, then its outputs), ``image_generation_call``,
+``tool_search_call`` / ``tool_search_output`` (the tools found), ``program`` /
+``program_output`` (its ``result``); a hosted tool's versions are one tool
+(``computer_use_preview`` calls are ``computer``'s, ``web_search_preview``'s ``web_search``'s).
 Items that say nothing a tool or speaker did (``reasoning``, ``mcp_list_tools``, approval
 requests, ``item_reference``, types this reader does not know) are not steps: each is
 kept, whole, under the next step's ``x_openai_responses.items`` (or the session's
@@ -83,6 +86,17 @@ _CALL_NAMES = {
     "apply_patch_call": "apply_patch",
     "code_interpreter_call": "code_interpreter",
     "image_generation_call": "image_generation",
+    "program": "program",
+    "tool_search_call": "tool_search",
+}
+#: Hosted tool types (``tools[].type``) whose calls go by another name (the versions of
+#: one tool are one tool).
+_TOOL_NAMES = {
+    "computer_use_preview": "computer",
+    "web_search_preview": "web_search",
+    "web_search_preview_2025_03_11": "web_search",
+    "web_search_2025_08_26": "web_search",
+    "programmatic_tool_calling": "program",
 }
 #: Output item types: a tool's result for an earlier call (``call_id``).
 _OUTPUT_TYPES = (
@@ -92,6 +106,8 @@ _OUTPUT_TYPES = (
     "shell_call_output",
     "apply_patch_call_output",
     "custom_tool_call_output",
+    "program_output",
+    "tool_search_output",
 )
 #: Every item type of the Responses API this reader knows (for detection).
 _ITEM_TYPES = frozenset(
@@ -111,7 +127,7 @@ _ITEM_TYPES = frozenset(
     }
 )
 #: Fields of a call item that are its arguments (the rest is kept under ``x``).
-_ARGUMENT_KEYS = ("action", "queries", "code", "input", "operation", "container_id")
+_ARGUMENT_KEYS = ("action", "actions", "queries", "code", "input", "operation", "container_id")
 #: Fields of a hosted call item that hold what the tool returned.
 _RESULT_KEYS = ("results", "outputs", "result")
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
@@ -392,21 +408,26 @@ def _call(item: dict[str, Any], name: str, call_id: str | None) -> dict[str, Any
     """A call whose arguments are the item's own fields (a custom tool's ``input`` text,
     a hosted tool's ``action``, ``queries`` or ``code``)."""
     arguments = {k: item[k] for k in _ARGUMENT_KEYS if item.get(k) is not None}
+    if isinstance(item.get("arguments"), dict):  # a tool search's own arguments
+        arguments = item["arguments"]
     step = tool_call_step(name, arguments, call_id)
-    return step | _x(item, {"type", "name", "call_id", *_ARGUMENT_KEYS})
+    return step | _x(item, {"type", "name", "call_id", "arguments", *_ARGUMENT_KEYS})
 
 
 def _output(item: dict[str, Any], where: str) -> dict[str, Any]:
-    """The result of an earlier call: a string, a list of parts, or an object."""
+    """The result of an earlier call: a string, a list of parts, or an object (a
+    program's ``result``, the tools a tool search found)."""
+    kind = item["type"]
     call_id = str_or_none(item.get("call_id"))
-    if item.get("type") == "local_shell_call_output":
+    if kind == "local_shell_call_output":
         call_id = call_id or str_or_none(item.get("id"))  # its id is the call's call_id
-    if call_id is None:
-        raise _Bad(f"{where}: {item['type']} has no call_id")
-    output = item.get("output")
+    if call_id is None and kind != "tool_search_output":  # a server-side search has none
+        raise _Bad(f"{where}: {kind} has no call_id")
+    key = next((k for k in ("output", "result", "tools") if k in item), "output")
+    output = item.get(key)
     text = content_output(output) if isinstance(output, list) else output_text(output)
     step = {"type": "tool_result", "call_id": call_id, "name": None, "output": text}
-    return step | _x(item, {"type", "call_id", "output"})
+    return step | _x(item, {"type", "call_id", key})
 
 
 def _mcp_call(item: dict[str, Any], where: str) -> list[dict[str, Any]]:
@@ -419,9 +440,20 @@ def _mcp_call(item: dict[str, Any], where: str) -> list[dict[str, Any]]:
     if item.get("output") is None and error is None:
         return [call]
     failed = error is not None
-    body = output_text(error if failed else item.get("output"))
+    body = _error_text(error) if failed else output_text(item.get("output"))
     result = {"type": "tool_result", "call_id": call_id, "name": name, "output": body}
     return [call, result | {"is_error": failed}]
+
+
+def _error_text(error: Any) -> str:
+    """An MCP call's error: its ``message`` (protocol or HTTP error), the text of its
+    ``content`` (the tool's own error result), else the error as JSON."""
+    error_ = as_dict(error)
+    if isinstance(error_.get("message"), str):
+        return str(error_["message"])
+    if "content" in error_:
+        return content_output(error_["content"])
+    return output_text(error)
 
 
 def _hosted_call(item: dict[str, Any], name: str) -> list[dict[str, Any]]:
@@ -562,7 +594,8 @@ def _tools(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for item in as_list(rec["tools"]):
             item = as_dict(item)
             kind = str_or_none(item.get("type")) or "function"
-            name = str_or_none(item.get("name")) or str_or_none(item.get("server_label")) or kind
+            name = str_or_none(item.get("name")) or str_or_none(item.get("server_label"))
+            name = name or _TOOL_NAMES.get(kind, kind)
             if name in tools:
                 continue
             tool = tool_entry(name, item.get("description"), item.get("parameters"))

@@ -289,37 +289,264 @@ def test_arguments_that_are_not_json_and_outputs_given_as_parts(tmp_path: Path) 
     assert steps[5]["x_openai_responses"] == {"role": "developer"}
 
 
+def _said(n: int, text: str, conversation: str | None = None) -> dict:
+    """A Response whose output is one assistant message."""
+    item = {
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": text}],
+    }
+    out = {"id": f"resp_{n}", "object": "response", "created_at": 1767268800 + n, "output": [item]}
+    return out | {"conversation": conversation and {"id": conversation}}
+
+
 def test_sessions_by_conversation_and_metadata_ids(tmp_path: Path) -> None:
-    """Exchanges sharing a conversation id (or a metadata session_id) are one session;
-    their inputs hold the new items only, so nothing is taken for a rewritten history."""
-
-    def response(n: int, text: str, conversation: str | None = None) -> dict:
-        item = {
-            "type": "message",
-            "role": "assistant",
-            "content": [{"type": "output_text", "text": text}],
-        }
-        out = {"id": f"resp_{n}", "object": "response", "created_at": 1767268800 + n}
-        return out | {"output": [item], "conversation": conversation and {"id": conversation}}
-
+    """Exchanges sharing a conversation id (or a metadata session_id) are one session. A
+    conversation keeps its state on the server: each input is new items only, even one
+    equal to the first; with a metadata id an input sharing nothing is new items too."""
+    conv = {"conversation": "conv_1"}
+    meta = {"metadata": {"session_id": "s9"}}
     rows = [
-        {
-            "request": {"conversation": "conv_1", "input": "one"},
-            "response": response(1, "a", "conv_1"),
-        },
-        {"request": {"input": "x", "metadata": {"session_id": "s9"}}, "response": response(2, "b")},
-        {
-            "request": {"conversation": "conv_1", "input": "two"},
-            "response": response(3, "c", "conv_1"),
-        },
-        {"request": {"input": "y", "metadata": {"session_id": "s9"}}, "response": response(4, "d")},
+        {"request": conv | {"input": "one"}, "response": _said(1, "a", "conv_1")},
+        {"request": meta | {"input": "x"}, "response": _said(2, "b")},
+        {"request": conv | {"input": "one"}, "response": _said(3, "c", "conv_1")},
+        {"request": meta | {"input": "y"}, "response": _said(4, "d")},
     ]
     sessions = accepted(read_all("openai_responses", _write(tmp_path, rows)))
     assert list(sessions) == ["conv_1", "s9"]
-    texts = [s["content"] for s in sessions["conv_1"]["steps"]]
-    assert texts == ["one", "a", "two", "c"]
+    assert [s["content"] for s in sessions["conv_1"]["steps"]] == ["one", "a", "one", "c"]
     assert [s["content"] for s in sessions["s9"]["steps"]] == ["x", "b", "y", "d"]
-    assert "history_rewrites" not in sessions["conv_1"]["x_openai_responses"]
+    assert not any("history_rewrites" in t["x_openai_responses"] for t in sessions.values())
+
+
+def test_a_history_repeated_then_changed_is_noted(tmp_path: Path) -> None:
+    """An input that repeats the start of the history then differs: its new items are
+    written, and where it diverged is noted."""
+    meta = {"metadata": {"session_id": "s1"}}
+    b2 = {"type": "message", "role": "assistant", "content": "B"}
+    rows = [
+        {"request": meta | {"input": "a"}, "response": _said(1, "b")},
+        {
+            "request": meta
+            | {"input": [{"role": "user", "content": "a"}, b2, {"role": "user", "content": "c"}]},
+            "response": _said(2, "d"),
+        },
+    ]
+    (traj,) = accepted(read_all("openai_responses", _write(tmp_path, rows))).values()
+    assert [s["content"] for s in traj["steps"]] == ["a", "b", "B", "c", "d"]
+    assert traj["x_openai_responses"]["history_rewrites"] == [{"line": 2, "diverges_at_item": 1}]
+
+
+def test_a_run_continued_from_its_input_list_is_the_same_session(tmp_path: Path) -> None:
+    """Runner.run(agent, previous.to_input_list() + [next turn]): the second run's list
+    starts with the whole first one, so the two are one session, each item once."""
+    first = json.loads((REAL / "runs.jsonl").read_text().splitlines()[1])  # the drafts run
+    turn = [{"role": "user", "content": "Try again."}]
+    answer = {
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": "Done."}],
+    }
+    sessions = accepted(
+        read_all("openai_responses", _write(tmp_path, [first, first + turn + [answer]]))
+    )
+    (traj,) = sessions.values()
+    assert traj["session_id"] == "responses.jsonl:1"
+    assert [r["line"] for r in traj["x_openai_responses"]["records"]] == [1, 2]
+    assert [s.get("content") for s in traj["steps"]][-2:] == ["Try again.", "Done."]
+    assert len(traj["steps"]) == len(first) + 2
+
+
+#: Items of the hosted and local tools, each valid for the openai 3.63.0 SDK's own
+#: types (ResponseOutputItem / ResponseInputItem), in the order a run would hold them.
+HOSTED = [
+    {"role": "user", "content": "Tidy up."},
+    {
+        "type": "file_search_call",
+        "id": "fs_1",
+        "queries": ["refund policy"],
+        "status": "completed",
+        "results": [{"file_id": "file_1", "filename": "policy.md", "text": "Within 30 days."}],
+    },
+    {
+        "type": "computer_call",
+        "id": "cu_1",
+        "call_id": "call_c1",
+        "action": {"type": "click", "x": 10, "y": 20, "button": "left"},
+        "pending_safety_checks": [],
+        "status": "completed",
+    },
+    {
+        "type": "computer_call_output",
+        "call_id": "call_c1",
+        "output": {"type": "computer_screenshot", "image_url": "data:image/png;base64,AAAA"},
+    },
+    {
+        "type": "local_shell_call",
+        "id": "ls_1",
+        "call_id": "call_s1",
+        "action": {"type": "exec", "command": ["ls", "-la"], "env": {}},
+        "status": "completed",
+    },
+    {"type": "local_shell_call_output", "id": "call_s1", "output": "total 0"},
+    {
+        "type": "code_interpreter_call",
+        "id": "ci_1",
+        "code": "print(6*7)",
+        "container_id": "cntr_1",
+        "outputs": [{"type": "logs", "logs": "42"}],
+        "status": "completed",
+    },
+    {"type": "custom_tool_call", "call_id": "call_p1", "name": "apply_sql", "input": "DROP x"},
+    {"type": "custom_tool_call_output", "call_id": "call_p1", "output": "1 table dropped"},
+    {
+        "type": "mcp_list_tools",
+        "id": "mcpl_1",
+        "server_label": "crm",
+        "tools": [{"name": "lookup", "description": "Find a customer.", "input_schema": {}}],
+    },
+    {
+        "type": "mcp_call",
+        "id": "mcp_1",
+        "server_label": "crm",
+        "name": "lookup",
+        "arguments": '{"q": "ana"}',
+        "error": {"type": "http_error", "code": 403, "message": "forbidden"},
+        "status": "failed",
+    },
+    {
+        "type": "image_generation_call",
+        "id": "ig_1",
+        "result": "iVBORw0KGgo=",
+        "status": "completed",
+    },
+    {
+        "type": "tool_search_call",
+        "id": "ts_1",
+        "call_id": "call_t1",
+        "arguments": {"query": "crm"},
+        "execution": "client",
+        "status": "completed",
+    },
+    {
+        "type": "tool_search_output",
+        "id": "tso_1",
+        "call_id": "call_t1",
+        "execution": "client",
+        "status": "completed",
+        "tools": [{"type": "function", "name": "crm_export", "parameters": {}, "strict": False}],
+    },
+    {"type": "program", "id": "pg_1", "call_id": "call_g1", "code": "lookup()", "fingerprint": "f"},
+    {
+        "type": "program_output",
+        "id": "pgo_1",
+        "call_id": "call_g1",
+        "result": "Ana",
+        "status": "completed",
+    },
+    {"type": "compaction", "id": "cmp_1", "encrypted_content": "gAAA"},
+]
+HOSTED_TOOLS = [
+    {"type": "file_search", "vector_store_ids": ["vs_1"]},
+    {
+        "type": "computer_use_preview",
+        "display_width": 1024,
+        "display_height": 768,
+        "environment": "browser",
+    },
+    {"type": "local_shell"},
+    {"type": "code_interpreter", "container": {"type": "auto"}},
+    {"type": "custom", "name": "apply_sql"},
+    {"type": "mcp", "server_label": "crm", "server_url": "https://crm.example/mcp"},
+    {"type": "image_generation"},
+    {"type": "tool_search"},
+    {"type": "programmatic_tool_calling"},
+]
+
+
+def _hosted(tmp_path: Path) -> dict:
+    record = {"input": HOSTED, "tools": HOSTED_TOOLS, "model": "gpt-5"}
+    (rec,) = read_all("openai_responses", _write(tmp_path, [record]))
+    return rec.trajectory
+
+
+def test_hosted_and_local_tool_items_are_tool_steps(tmp_path: Path) -> None:
+    """Each call, then what it returned, paired by call id."""
+    traj = _hosted(tmp_path)
+    steps = [s[:3] for s in observed_steps(traj)]
+    assert steps == [
+        ("message", "user", None),
+        ("tool_call", "file_search", "fs_1"),
+        ("tool_result", "file_search", "fs_1"),
+        ("tool_call", "computer", "call_c1"),
+        ("tool_result", "computer", "call_c1"),
+        ("tool_call", "local_shell", "call_s1"),
+        ("tool_result", "local_shell", "call_s1"),
+        ("tool_call", "code_interpreter", "ci_1"),
+        ("tool_result", "code_interpreter", "ci_1"),
+        ("tool_call", "apply_sql", "call_p1"),
+        ("tool_result", "apply_sql", "call_p1"),
+        ("tool_call", "lookup", "mcp_1"),
+        ("tool_result", "lookup", "mcp_1"),
+        ("tool_call", "image_generation", "ig_1"),
+        ("tool_result", "image_generation", "ig_1"),
+        ("tool_call", "tool_search", "call_t1"),
+        ("tool_result", "tool_search", "call_t1"),
+        ("tool_call", "program", "call_g1"),
+        ("tool_result", "program", "call_g1"),
+    ]
+
+
+def test_hosted_tool_steps_hold_what_the_items_say(tmp_path: Path) -> None:
+    """Arguments and outputs of each hosted item; an MCP call's error is a failed result."""
+    got = _hosted(tmp_path)["steps"]
+    assert got[1]["arguments"] == {"queries": ["refund policy"]}
+    assert json.loads(got[2]["output"]) == HOSTED[1]["results"]
+    assert got[3]["arguments"] == {"action": HOSTED[2]["action"]}
+    assert json.loads(got[4]["output"]) == HOSTED[3]["output"]
+    assert got[5]["arguments"] == {"action": HOSTED[4]["action"]}
+    assert got[6]["output"] == "total 0"
+    assert got[7]["arguments"] == {"code": "print(6*7)", "container_id": "cntr_1"}
+    assert json.loads(got[8]["output"]) == [{"type": "logs", "logs": "42"}]
+    assert (got[9]["arguments"], got[10]["output"]) == ({"input": "DROP x"}, "1 table dropped")
+    assert got[11]["arguments"] == {"q": "ana"}
+    assert (got[12]["output"], got[12]["is_error"]) == ("forbidden", True)
+    assert got[14]["output"] == "iVBORw0KGgo="
+    assert got[15]["arguments"] == {"query": "crm"}
+    assert json.loads(got[16]["output"]) == HOSTED[13]["tools"]
+    assert (got[17]["arguments"], got[18]["output"]) == ({"code": "lookup()"}, "Ana")
+
+
+def test_hosted_tools_offered_and_items_that_are_no_step(tmp_path: Path) -> None:
+    """The MCP server's listed tool is offered (the listing kept on the call after it);
+    every call is to a tool offered; an item that is no step (compaction) is kept at the
+    end."""
+    traj = _hosted(tmp_path)
+    got = traj["steps"]
+    assert got[11]["x_openai_responses"]["items"] == [HOSTED[9]]
+    assert traj["x_openai_responses"]["trailing_items"] == [HOSTED[-1]]
+    tools = {t["name"]: t for t in traj["agent"]["tools"]}
+    assert tools["lookup"]["description"] == "Find a customer."
+    assert tools["lookup"]["x_openai_responses"] == {"server_label": "crm"}
+    called = {s["name"] for s in got if s["type"] == "tool_call"}
+    assert called <= set(tools)
+    assert not any(t.get("inferred") for t in tools.values())
+
+
+def test_instructions_given_as_messages(tmp_path: Path) -> None:
+    """A Response's instructions as a list of messages: their text is the system prompt."""
+    instructions = [
+        {
+            "type": "message",
+            "role": "developer",
+            "content": [{"type": "input_text", "text": "Be brief."}],
+        }
+    ]
+    response = _said(1, "ok") | {"instructions": instructions}
+    (rec,) = read_all("openai_responses", _write(tmp_path, [response]))
+    first = rec.trajectory["steps"][0]
+    assert (first["role"], first["content"]) == ("system", "Be brief.")
+    assert first["x_openai_responses"] == {"instructions": instructions}
 
 
 _value = st.none() | st.booleans() | st.integers() | st.text(max_size=6)
