@@ -10,7 +10,9 @@ Accepted records (JSON objects or arrays, one per line, or one JSON document per
   ``{"input": result.to_input_list(), "final_output": ...}``);
 - an exchange ``{"request": <responses.create keyword arguments>, "response":
   <Response>}``;
-- a bare ``Response`` (``{"id": "resp_...", "object": "response", "output": [...]}``).
+- a bare ``Response`` (``{"id": "resp_...", "object": "response", "output": [...]}``);
+- Batch-API lines: the request under ``body`` (an input line), the Response under
+  ``response.body`` (an output line).
 
 Mapping to ``trajectory/v1``: ``instructions`` is the system prompt (written again only
 when it changes); user, system and developer messages (developer kept as system, noted);
@@ -155,9 +157,9 @@ class OpenAIResponsesReader:
             return _items_score(first[0] if first and isinstance(first[0], list) else first)
         if not isinstance(first, dict):
             return 0.0
-        if _is_response(first) or _is_response(as_dict(first.get("response"))):
+        if _is_response(first) or _is_response(as_dict(_body(first.get("response")))):
             return 0.95
-        request = as_dict(first.get("request"))
+        request = as_dict(_body(first.get("request")))
         if isinstance(request.get("input"), list | str) and "messages" not in request:
             return 0.9
         if isinstance(first.get("input"), list) and "messages" not in first:
@@ -240,16 +242,27 @@ def _split(obj: Any) -> tuple[dict[str, Any], dict[str, Any] | None] | str:
     if _is_response(obj):
         return {}, obj
     if isinstance(obj.get("request"), dict) or isinstance(obj.get("response"), dict):
-        response = obj.get("response")
+        request, response = _body(obj.get("request")), _body(obj.get("response"))
         if response is not None and not _is_response(as_dict(response)):
             return "response is not a Response object (object 'response' with an output array)"
-        return as_dict(obj.get("request")), response
+        return as_dict(request), response
     if "input" in obj:
         return obj, None
+    if "input" in as_dict(obj.get("body")):  # a Batch-API input line
+        return obj["body"], None
     return (
         "not a Responses record (expected an array of items, an object with input, "
         "a Response, or request/response)"
     )
+
+
+def _body(part: Any) -> Any:
+    """A Batch-API request or response line's ``body`` (``{"custom_id", "response":
+    {"status_code", "body": <Response>}}``), else the part itself."""
+    body = as_dict(part).get("body")
+    if isinstance(body, dict) and not {"input", "output"} & as_dict(part).keys():
+        return body
+    return part
 
 
 def _record(obj: Any, line: int, entry: str | None) -> dict[str, Any] | str:
@@ -323,7 +336,11 @@ def _info(
         "previous_response_id"
     )
     if isinstance(obj, dict) and obj is not request and obj is not response:
-        info["extra"] = {k: v for k, v in obj.items() if k not in ("request", "response")}
+        info["extra"] = {
+            k: v
+            for k, v in obj.items()
+            if k not in ("request", "response") and v is not None and v is not request
+        }
     params = {k: v for k, v in request.items() if k not in _REQUEST_MAPPED}
     info["extra" if request is obj else "request_params"] = params
     info["response"] = {
