@@ -149,12 +149,15 @@ class OpenAIResponsesReader:
     )
 
     def sniff(self, path: str, head: bytes) -> float:
-        """Sure for a Response, an exchange or an item list; unsure for untyped messages."""
+        """Sure for a Response, an exchange, or an item list holding a typed item (a list
+        of ``{"role", "content"}`` messages alone is not claimed)."""
         first = head_object(head)
         if first is None:
             first = _first_of_document(head)
         if isinstance(first, list):
             return _items_score(first[0] if first and isinstance(first[0], list) else first)
+        if first is None:
+            return _opening_score(head)
         if not isinstance(first, dict):
             return 0.0
         if _is_response(first) or _is_response(as_dict(_body(first.get("response")))):
@@ -203,6 +206,18 @@ def _first_of_document(head: bytes) -> Any:
     except (ValueError, RecursionError):
         return None
     return [value]
+
+
+def _opening_score(head: bytes) -> float:
+    """What the opening of a first record longer than the head says (a Response, or an
+    exchange whose request has ``input`` and no ``messages``)."""
+    start = head.lstrip()[:4096]
+    if not start.startswith(b"{"):
+        return 0.0
+    if b'"object": "response"' in start or b'"object":"response"' in start:
+        return 0.8
+    opens_request = start[1:].lstrip().startswith(b'"request"')
+    return 0.8 if opens_request and b'"input"' in head and b'"messages"' not in head else 0.0
 
 
 def _items_score(items: Any) -> float:

@@ -19,6 +19,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from incident_lab.readers import detect_format
 from incident_lab.readers.mapping import MAPPING_BUG
 from incident_lab.trajectory import validate_trajectory
 
@@ -401,6 +402,22 @@ def test_batch_api_lines(tmp_path: Path) -> None:
     assert record["extra"] == {"custom_id": "task-2", "method": "POST", "url": "/v1/responses"}
     steps = sessions["responses.jsonl:2"]["steps"]
     assert [(s["role"], s["content"]) for s in steps] == [("system", "Be brief."), ("user", "go")]
+
+
+def test_a_first_record_longer_than_the_head_is_detected(tmp_path: Path) -> None:
+    """An exchange line of 200 KB (a long tool output) and a pretty-printed Response of
+    200 KB: their openings say what they are."""
+    big = "x" * 200_000
+    items = [{"type": "function_call_output", "call_id": "c", "output": big}]
+    exchange = {"request": {"model": "m", "input": items}, "response": _said(1, "ok")}
+    line = tmp_path / "exchanges.jsonl"
+    line.write_text(json.dumps(exchange) + "\n")
+    pretty = tmp_path / "response.json"
+    pretty.write_text(json.dumps(_said(2, big), indent=2))
+    for path in (line, pretty):
+        assert detect_format(str(path)) == "openai_responses"
+        (record,) = read_all("openai_responses", path)
+        assert record.accepted
 
 
 #: Items of the hosted and local tools, each valid for the openai 3.63.0 SDK's own
