@@ -19,7 +19,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incident_lab.readers import detect_format
+from incident_lab.readers import detect_format, read_paths
 from incident_lab.readers.mapping import MAPPING_BUG
 from incident_lab.trajectory import validate_trajectory
 
@@ -187,6 +187,25 @@ def test_a_run_dumped_with_its_final_output_keeps_it() -> None:
     traj = record.trajectory
     assert observed_steps(traj)[-1] == ("message", "assistant", None, FINAL)
     assert traj["x_openai_responses"]["records"] == [{"line": 1, "extra": {"final_output": FINAL}}]
+
+
+@pytest.mark.parametrize(
+    ("spans", "run"),
+    [
+        ("openinference_agents/spans.jsonl", "openinference_agents/run.json"),
+        ("openinference_agents/spans_responses.jsonl", "openinference_agents/run_responses.json"),
+        ("otel_openai_agents/span_only/spans.jsonl", "otel_openai_agents/span_only/run.json"),
+    ],
+)
+def test_the_sdks_record_reads_as_its_spans_do(spans: str, run: str) -> None:
+    """The same Agents SDK run, read from its to_input_list() and from the spans two
+    instrumentations wrote of it: the same steps (the spans add the system prompts).
+    (opentelemetry-instrumentation-openai-agents-v2 on the Responses API records no
+    result of the handoff: that pair is not compared.)"""
+    (from_spans,) = [r.trajectory for _fmt, r in read_paths([str(FIXTURES / spans)])]
+    (record,) = read_all("openai_responses", FIXTURES / run)
+    spoken = [s for s in observed_steps(from_spans) if s[:2] != ("message", "system")]
+    assert observed_steps(record.trajectory) == spoken
 
 
 @pytest.mark.parametrize("name", ["run_inbox.json", "runs.jsonl", "exchanges.jsonl"])
