@@ -424,10 +424,19 @@ def _message(item: dict[str, Any], where: str) -> dict[str, Any]:
     notes = [as_list(p.get("annotations")) for p in as_list(content) if isinstance(p, dict)]
     if any(notes):
         extra["annotations"] = [a for n in notes for a in n]
+    if any(_part_fields(p) for p in as_list(content)):  # logprobs, ...: the parts kept whole
+        extra["content"] = content
     if role == "developer":
         extra["role"] = "developer"
     step = {"type": "message", "role": _ROLES[role], "content": text}
     return step | ({_X: extra} if extra else {})
+
+
+def _part_fields(part: Any) -> set[str]:
+    """The fields of a text part besides its type, text and annotations (set, not null)."""
+    if not isinstance(part, dict) or part in text_of([part])[1]:
+        return set()
+    return {k for k, v in part.items() if v is not None} - {"type", "text", "annotations"}
 
 
 def _function_call(item: dict[str, Any], where: str) -> dict[str, Any]:
@@ -697,7 +706,7 @@ def _build(path: str, group: list[dict[str, Any]]) -> Record:
             traj["started_at"] = min(starts)
         versions = [rec["response_model"] for rec in group if rec["response_model"]]
         model: dict[str, Any] = {"name": next((r["model"] for r in group if r["model"]), None)}
-        model["name"] = model["name"] or next(iter(versions), None)
+        model["name"] = model["name"] or next(iter(versions), None) or _provider_model(steps)
         if versions:
             model["version"] = versions[-1]
         traj["agent"] = {"model": model, "tools": _offered(group, steps)}
@@ -714,6 +723,16 @@ def _build(path: str, group: list[dict[str, Any]]) -> Record:
 
     record, bug = guarded(build, path=path, line=head["line"], entry=head["entry"])
     return record or bug  # type: ignore[return-value]
+
+
+def _provider_model(steps: list[dict[str, Any]]) -> str | None:
+    """The model an Agents SDK run on a non-Responses model names in its items
+    (``provider_data.model``)."""
+    for step in steps:
+        found = str_or_none(as_dict(as_dict(step.get(_X)).get("provider_data")).get("model"))
+        if found:
+            return found
+    return None
 
 
 def _session_id(path: str, group: list[dict[str, Any]], head: dict[str, Any]) -> str:

@@ -206,6 +206,9 @@ def test_the_sdks_record_reads_as_its_spans_do(spans: str, run: str) -> None:
     (record,) = read_all("openai_responses", FIXTURES / run)
     spoken = [s for s in observed_steps(from_spans) if s[:2] != ("message", "system")]
     assert observed_steps(record.trajectory) == spoken
+    # a run on OpenAIChatCompletionsModel names its model in each item's provider_data
+    chat = "responses" not in run
+    assert record.trajectory["agent"]["model"]["name"] == ("fake-gpt-4o-mini" if chat else None)
 
 
 @pytest.mark.parametrize("name", ["run_inbox.json", "runs.jsonl", "exchanges.jsonl"])
@@ -437,6 +440,20 @@ def test_a_first_record_longer_than_the_head_is_detected(tmp_path: Path) -> None
         assert detect_format(str(path)) == "openai_responses"
         (record,) = read_all("openai_responses", path)
         assert record.accepted
+
+
+def test_text_parts_with_more_than_text_are_kept_whole(tmp_path: Path) -> None:
+    """An output_text part with logprobs: its text is the message, the parts are kept."""
+    part = {"type": "output_text", "text": "ok", "annotations": [], "logprobs": [{"token": "ok"}]}
+    run = [{"type": "message", "role": "assistant", "content": [part]}]
+    (record,) = read_all("openai_responses", _write(tmp_path, [run]))
+    (step,) = record.trajectory["steps"]
+    assert (step["content"], step["x_openai_responses"]) == ("ok", {"content": [part]})
+    (plain,) = read_all("openai_responses", REAL / "run_inbox.json")
+    assert plain.trajectory["steps"][-1]["x_openai_responses"] == {
+        "id": "msg_0004",
+        "status": "completed",
+    }
 
 
 #: Items of the hosted and local tools, each valid for the openai 3.63.0 SDK's own
