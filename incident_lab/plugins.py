@@ -32,6 +32,7 @@ BUILTIN_HOOKS: dict[str, tuple[str, ...]] = {
     "incident_lab.readers.events": ("register_readers",),
     "incident_lab.readers.openai_chat": ("register_readers",),
     "incident_lab.readers.claude_code": ("register_readers",),
+    "incident_lab.readers.openai_responses": ("register_readers",),
     "incident_lab.readers.otel": ("register_readers",),
     "incident_lab.readers.openinference": ("register_readers",),
     "incident_lab.readers.inspect_log": ("register_readers",),

@@ -525,9 +525,9 @@ def head_object(head: bytes) -> Any:
 def _looks_like_one_document(path: str | Path, max_line_bytes: int) -> bool:
     """Tell a whole-file JSON document (pretty-printed object or array) from JSONL.
 
-    A file is one document when its first non-blank line opens an array, or opens an
-    object that does not close on that line while the next non-blank line is not
-    another object. Everything else is read line by line, so a damaged first line of
+    A file is one document when its first non-blank line opens an array that does not
+    close on that line, or opens an object that does not close on that line while the
+    next non-blank line is not another object (JSONL of arrays, one per line, is JSONL). Everything else is read line by line, so a damaged first line of
     a JSONL file costs that line only.
     """
     firsts: list[bytes] = []
@@ -541,16 +541,14 @@ def _looks_like_one_document(path: str | Path, max_line_bytes: int) -> bool:
     if not firsts:
         return False
     first = firsts[0]
-    if first.startswith(b"["):
-        return True
-    if not first.startswith(b"{"):
+    if not first.startswith((b"[", b"{")):
         return False
     try:
         json.loads(first)
-        return False
+        return False  # a whole value on the first line: JSONL (the same for a one-line file)
     except (ValueError, RecursionError):
         pass
-    return len(firsts) < 2 or not firsts[1].startswith(b"{")
+    return first.startswith(b"[") or len(firsts) < 2 or not firsts[1].startswith(b"{")
 
 
 def iter_json_documents(

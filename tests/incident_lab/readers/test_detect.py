@@ -53,6 +53,13 @@ REAL_FIXTURES = {
     "openinference_agents/spans_responses.jsonl": "openinference",
     "openinference_langchain/spans.jsonl": "openinference",
     "openinference_langchain/spans_create_agent.jsonl": "openinference",
+    "openai_responses/run_inbox.json": "openai_responses",
+    "openai_responses/runs.jsonl": "openai_responses",
+    "openai_responses/exchanges.jsonl": "openai_responses",
+    "openai_responses/responses.jsonl": "openai_responses",
+    "openinference_agents/run.json": "openai_responses",
+    "openinference_agents/run_responses.json": "openai_responses",
+    "otel_openai_agents/span_only/run_responses.json": "openai_responses",
 }
 
 

@@ -14,7 +14,15 @@ from incident_lab.readers import get_readers
 from incident_lab.readers.mapping import MAPPING_BUG
 from incident_lab.trajectory import validate_trajectory
 
-READERS = ["native", "events", "openai_chat", "otel", "inspect", "seed_incident"]
+READERS = [
+    "native",
+    "events",
+    "openai_chat",
+    "openai_responses",
+    "otel",
+    "inspect",
+    "seed_incident",
+]
 _scalar = (
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
 )
@@ -56,6 +64,9 @@ _keys = st.sampled_from(
         "parts",
         "timestamp",
         "call_id",
+        "input",
+        "output",
+        "object",
     ]
 ) | st.text(max_size=6)
 _json = st.recursive(
@@ -96,7 +107,7 @@ def test_arbitrary_json_lines_are_mapped_or_rejected_explicitly(lines: list[Any]
     for fmt in READERS:
         _check(fmt, data)
     pretty = json.dumps(lines[0], indent=2).encode()
-    for fmt in ("otel", "inspect", "seed_incident"):
+    for fmt in ("otel", "inspect", "seed_incident", "openai_responses"):
         _check(fmt, pretty, suffix=".json")
 
 

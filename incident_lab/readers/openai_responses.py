@@ -1,0 +1,751 @@
+"""Reader for OpenAI Responses-API records: item lists, exchanges and Response objects.
+
+Accepted records (JSON objects or arrays, one per line, or one JSON document per file):
+
+- a list of Responses items, as the OpenAI Agents SDK's ``result.to_input_list()``
+  returns it (``{"role": "user", "content": ...}``, ``function_call``,
+  ``function_call_output``, ``message``, ``reasoning``, hosted tool calls, ...); a JSON
+  array of such lists is one run per element;
+- an object holding such a list under ``input`` (a request body, or a run dumped as
+  ``{"input": result.to_input_list(), "final_output": ...}``);
+- an exchange ``{"request": <responses.create keyword arguments>, "response":
+  <Response>}``;
+- a bare ``Response`` (``{"id": "resp_...", "object": "response", "output": [...]}``);
+- Batch-API lines: the request under ``body`` (an input line), the Response under
+  ``response.body`` (an output line).
+
+Mapping to ``trajectory/v1``: ``instructions`` is the system prompt (written again only
+when it changes); user, system and developer messages (developer kept as system, noted);
+``function_call`` is a ``tool_call`` (``arguments`` parsed from JSON text, the reader
+convention for text that does not parse); ``function_call_output`` is a ``tool_result``
+(a string, or a list of parts: its text, or all of it as JSON when a part is not text);
+an assistant ``message``'s ``output_text`` parts are its text, a ``refusal`` part is its
+text when it has none. Hosted tools are tool steps where the item records what the tool
+did: ``web_search_call`` (the action), ``file_search_call`` (the queries, then the results
+when included), ``computer_call`` and ``computer_call_output``, ``mcp_call`` (then its
+output or error), ``local_shell_call`` / ``shell_call`` / ``custom_tool_call`` and their
+outputs, ``code_interpreter_call`` (the code, then its outputs), ``image_generation_call``,
+``tool_search_call`` / ``tool_search_output`` (the tools found), ``program`` /
+``program_output`` (its ``result``); a hosted tool's versions are one tool
+(``computer_use_preview`` calls are ``computer``'s, ``web_search_preview``'s ``web_search``'s).
+Items that say nothing a tool or speaker did (``reasoning``, ``mcp_list_tools``, approval
+requests, ``item_reference``, types this reader does not know) are not steps: each is
+kept, whole, under the next step's ``x_openai_responses.items`` (or the session's
+``x_openai_responses.trailing_items`` when no step follows).
+
+Sessions: one item list is one session; exchanges and responses are one session when
+chained by ``previous_response_id``, when they share a ``conversation`` id or a
+``session_id`` / ``conversation_id`` / ``thread_id`` in their metadata, or when a
+request's ``input`` starts with an earlier record's whole history (the items passed back
+in a tool loop, or an Agents SDK run continued from ``to_input_list()``). A session's
+steps are each record's input then its output, in ``created_at`` then line order; a
+repeated history is written once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from incident_lab.hookspecs import hookimpl
+from incident_lab.readers.base import (
+    DEFAULT_MAX_LINE_BYTES,
+    Record,
+    head_object,
+    iter_json_documents,
+)
+from incident_lab.readers.mapping import (
+    as_dict,
+    as_list,
+    content_output,
+    finish,
+    guarded,
+    output_text,
+    str_or_none,
+    text_of,
+    tool_call_step,
+    tool_entry,
+    unix_to_rfc3339,
+)
+from incident_lab.readers.tool_inference import complete_tools, infer_tools
+from incident_lab.trajectory import compact_json, new_trajectory, parse_timestamp
+
+_FMT = "openai_responses"
+_X = "x_openai_responses"
+_SESSION_KEYS = ("session_id", "conversation_id", "thread_id")
+_ROLES = {"user": "user", "system": "system", "developer": "system", "assistant": "assistant"}
+#: Item types that hosted or local tools write, and the tool name each call gets.
+_CALL_NAMES = {
+    "web_search_call": "web_search",
+    "file_search_call": "file_search",
+    "computer_call": "computer",
+    "local_shell_call": "local_shell",
+    "shell_call": "shell",
+    "apply_patch_call": "apply_patch",
+    "code_interpreter_call": "code_interpreter",
+    "image_generation_call": "image_generation",
+    "program": "program",
+    "tool_search_call": "tool_search",
+}
+#: Hosted tool types (``tools[].type``) whose calls go by another name (the versions of
+#: one tool are one tool).
+_TOOL_NAMES = {
+    "computer_use_preview": "computer",
+    "web_search_preview": "web_search",
+    "web_search_preview_2025_03_11": "web_search",
+    "web_search_2025_08_26": "web_search",
+    "programmatic_tool_calling": "program",
+}
+#: Output item types: a tool's result for an earlier call (``call_id``).
+_OUTPUT_TYPES = (
+    "function_call_output",
+    "computer_call_output",
+    "local_shell_call_output",
+    "shell_call_output",
+    "apply_patch_call_output",
+    "custom_tool_call_output",
+    "program_output",
+    "tool_search_output",
+)
+#: Every item type of the Responses API this reader knows (for detection).
+_ITEM_TYPES = frozenset(
+    {
+        "message",
+        "function_call",
+        "reasoning",
+        "mcp_call",
+        "mcp_list_tools",
+        "mcp_approval_request",
+        "mcp_approval_response",
+        "custom_tool_call",
+        "item_reference",
+        "compaction",
+        *_CALL_NAMES,
+        *_OUTPUT_TYPES,
+    }
+)
+#: Fields of a call item that are its arguments (the rest is kept under ``x``).
+_ARGUMENT_KEYS = ("action", "actions", "queries", "code", "input", "operation", "container_id")
+#: Fields of a hosted call item that hold what the tool returned.
+_RESULT_KEYS = ("results", "outputs", "result")
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+class _Bad(Exception):
+    """A record-level problem with the record on one line."""
+
+
+class OpenAIResponsesReader:
+    """OpenAI Responses-API item lists (Agents SDK ``to_input_list()``), exchanges, Responses."""
+
+    name = _FMT
+    description = (
+        "OpenAI Responses API: item lists (Agents SDK to_input_list()), "
+        "request/response exchanges, Response objects"
+    )
+
+    def sniff(self, path: str, head: bytes) -> float:
+        """Sure for a Response, an exchange, or an item list holding a typed item (a list
+        of ``{"role", "content"}`` messages alone is not claimed)."""
+        first = head_object(head)
+        if first is None:
+            first = _first_of_document(head)
+        if isinstance(first, list):
+            return _items_score(first[0] if first and isinstance(first[0], list) else first)
+        if first is None:
+            return _opening_score(head)
+        if not isinstance(first, dict):
+            return 0.0
+        if _is_response(first) or _is_response(as_dict(_body(first.get("response")))):
+            return 0.95
+        request = as_dict(_body(first.get("request")))
+        if isinstance(request.get("input"), list | str) and "messages" not in request:
+            return 0.9
+        if isinstance(first.get("input"), list) and "messages" not in first:
+            return _items_score(first["input"])
+        return 0.0
+
+    def read(self, path: str, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
+        """Yield every session, in the order of its first record."""
+        records: list[dict[str, Any]] = []
+        for line_no, obj, reject in iter_json_documents(path, max_line_bytes=max_line_bytes):
+            if reject is not None:
+                yield reject
+                continue
+            for entry, value in _entries(obj):
+                rec, bug = guarded(
+                    _record, value, line_no, entry, path=path, line=line_no, entry=entry
+                )
+                if bug is not None or rec is None:
+                    yield bug  # type: ignore[misc]
+                elif isinstance(rec, str):
+                    excerpt = compact_json(value)[:200]
+                    yield Record(path, line_no, reason=rec, entry=entry, excerpt=excerpt)
+                else:
+                    records.append(rec)
+        for group in _group(records):
+            yield _build(path, group)
+
+
+def _first_of_document(head: bytes) -> Any:
+    """The first element of a pretty-printed JSON document whose head is not all of it:
+    the whole head when it parses, else the first array element when it is whole."""
+    text = head.decode("utf-8", errors="replace").lstrip()
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        pass
+    if not text.startswith("["):
+        return None
+    try:
+        value, _end = json.JSONDecoder().raw_decode(text[1:].lstrip())
+    except (ValueError, RecursionError):
+        return None
+    return [value]
+
+
+def _opening_score(head: bytes) -> float:
+    """What the opening of a first record longer than the head says (a Response, or an
+    exchange whose request has ``input`` and no ``messages``)."""
+    start = head.lstrip()[:4096]
+    if not start.startswith(b"{"):
+        return 0.0
+    if b'"object": "response"' in start or b'"object":"response"' in start:
+        return 0.8
+    opens_request = start[1:].lstrip().startswith(b'"request"')
+    return 0.8 if opens_request and b'"input"' in head and b'"messages"' not in head else 0.0
+
+
+def _items_score(items: Any) -> float:
+    """0.9 for a list of Responses items with at least one typed item, else 0."""
+    if not isinstance(items, list) or not items:
+        return 0.0
+    typed = False
+    for item in items[:20]:
+        if not isinstance(item, dict):
+            return 0.0
+        kind, role = item.get("type"), item.get("role")
+        if kind is None and isinstance(role, str) and role in _ROLES and "tool_calls" not in item:
+            continue
+        if not isinstance(kind, str) or kind not in _ITEM_TYPES:
+            return 0.0
+        typed = True
+    return 0.9 if typed else 0.0
+
+
+def _is_response(obj: dict[str, Any]) -> bool:
+    return obj.get("object") == "response" and isinstance(obj.get("output"), list)
+
+
+def _entries(obj: Any) -> list[tuple[str | None, Any]]:
+    """The records of one JSON value: a JSON array of item lists is one per element."""
+    if isinstance(obj, list) and obj and all(isinstance(v, list) for v in obj):
+        return [(f"[{i}]", v) for i, v in enumerate(obj)]
+    return [(None, obj)]
+
+
+def _split(obj: Any) -> tuple[dict[str, Any], dict[str, Any] | None] | str:
+    """``(request, response)`` of a record, or the reason it is not one."""
+    if isinstance(obj, list):
+        return {"input": obj}, None
+    if not isinstance(obj, dict):
+        return f"record is a JSON {type(obj).__name__}, expected an object or an array of items"
+    if _is_response(obj):
+        return {}, obj
+    if isinstance(obj.get("request"), dict) or isinstance(obj.get("response"), dict):
+        request, response = _body(obj.get("request")), _body(obj.get("response"))
+        if response is not None and not _is_response(as_dict(response)):
+            return "response is not a Response object (object 'response' with an output array)"
+        return as_dict(request), response
+    if "input" in obj:
+        return obj, None
+    if "input" in as_dict(obj.get("body")):  # a Batch-API input line
+        return obj["body"], None
+    return (
+        "not a Responses record (expected an array of items, an object with input, "
+        "a Response, or request/response)"
+    )
+
+
+def _body(part: Any) -> Any:
+    """A Batch-API request or response line's ``body`` (``{"custom_id", "response":
+    {"status_code", "body": <Response>}}``), else the part itself."""
+    body = as_dict(part).get("body")
+    if isinstance(body, dict) and not {"input", "output"} & as_dict(part).keys():
+        return body
+    return part
+
+
+def _record(obj: Any, line: int, entry: str | None) -> dict[str, Any] | str:
+    """Normalise one record, or return the reason it is rejected."""
+    split = _split(obj)
+    if isinstance(split, str):
+        return split
+    request, response = split
+    response = response or {}
+    raw_input = request.get("input")
+    if isinstance(raw_input, str):
+        raw_input = [{"role": "user", "content": raw_input}]
+    if raw_input is None and not response:
+        return "request has no input"
+    if raw_input is not None and not isinstance(raw_input, list):
+        return "input is not an array of items or a string"
+    when = unix_to_rfc3339(response.get("created_at")) if "created_at" in response else None
+    try:
+        inputs = [_item(v, f"input[{i}]", None) for i, v in enumerate(raw_input or [])]
+        outputs = [_item(v, f"output[{i}]", when) for i, v in enumerate(response.get("output", []))]
+    except _Bad as exc:
+        return str(exc)
+    metas = [as_dict(request.get("metadata")), as_dict(response.get("metadata"))]
+    return {
+        "line": line,
+        "entry": entry,
+        "created": when,
+        "id": str_or_none(response.get("id")),
+        "previous": str_or_none(
+            request.get("previous_response_id") or response.get("previous_response_id")
+        ),
+        "conversation": _conversation(request, response),
+        "session": next(
+            (s for m in metas for k in _SESSION_KEYS if (s := str_or_none(m.get(k)))), None
+        ),
+        "instructions": request.get("instructions", response.get("instructions")),
+        "inputs": inputs,
+        "outputs": outputs,
+        "tools": request.get("tools", response.get("tools")),
+        "model": str_or_none(request.get("model")),
+        "response_model": str_or_none(response.get("model")),
+        "user": str_or_none(request.get("user") or request.get("safety_identifier")),
+        "info": _info(obj, request, response, line, entry, when),
+    }
+
+
+def _conversation(request: dict[str, Any], response: dict[str, Any]) -> str | None:
+    for value in (request.get("conversation"), response.get("conversation")):
+        found = str_or_none(value) or str_or_none(as_dict(value).get("id"))
+        if found:
+            return found
+    return None
+
+
+_REQUEST_MAPPED = {"input", "instructions", "tools", "model", "previous_response_id"}
+_RESPONSE_MAPPED = {"output", "instructions", "tools", "model", "id", "created_at", "object"}
+
+
+def _info(
+    obj: Any,
+    request: dict[str, Any],
+    response: dict[str, Any],
+    line: int,
+    entry: str | None,
+    when: str | None,
+) -> dict[str, Any]:
+    """What a record carries besides its items, kept under the session."""
+    info: dict[str, Any] = {"line": line, "entry": entry, "created": when}
+    info["response_id"] = response.get("id")
+    info["previous_response_id"] = request.get("previous_response_id") or response.get(
+        "previous_response_id"
+    )
+    if isinstance(obj, dict) and obj is not request and obj is not response:
+        info["extra"] = {
+            k: v
+            for k, v in obj.items()
+            if k not in ("request", "response") and v is not None and v is not request
+        }
+    params = {k: v for k, v in request.items() if k not in _REQUEST_MAPPED}
+    info["extra" if request is obj else "request_params"] = params
+    info["response"] = {
+        k: v for k, v in response.items() if k not in _RESPONSE_MAPPED and v is not None
+    }
+    return {k: v for k, v in info.items() if v not in (None, {}, [])}
+
+
+def _item(item: Any, where: str, when: str | None) -> tuple[str, list[dict[str, Any]], Any]:
+    """``(identity, steps, item)`` of one Responses item."""
+    if not isinstance(item, dict):
+        raise _Bad(f"{where} is not an object")
+    kind = item.get("type", "message" if "role" in item else None)
+    if not isinstance(kind, str):
+        raise _Bad(f"{where}.type is not a string")
+    stamp = {"timestamp": when} if when else {}
+    if kind == "message":
+        steps = [_message(item, where) | stamp]
+    elif kind == "function_call":
+        steps = [_function_call(item, where) | stamp]
+    elif kind == "custom_tool_call":
+        name = _need(item, "name", where)
+        steps = [_call(item, name, str_or_none(item.get("call_id"))) | stamp]
+    elif kind in _OUTPUT_TYPES:
+        steps = [_output(item, where) | stamp]
+    elif kind == "mcp_call":
+        steps = [s | stamp for s in _mcp_call(item, where)]
+    elif kind in _CALL_NAMES:
+        steps = [s | stamp for s in _hosted_call(item, _CALL_NAMES[kind])]
+    else:
+        steps = []
+    return _identity(item), steps, item
+
+
+def _need(item: dict[str, Any], key: str, where: str) -> str:
+    value = str_or_none(item.get(key))
+    if value is None:
+        raise _Bad(f"{where}: {item.get('type', 'message')} has no {key}")
+    return value
+
+
+def _x(item: dict[str, Any], mapped: set[str]) -> dict[str, Any]:
+    x = {k: v for k, v in item.items() if k not in mapped and v is not None}
+    return {_X: x} if x else {}
+
+
+def _message(item: dict[str, Any], where: str) -> dict[str, Any]:
+    """A user, system, developer or assistant message; refusal text when it has no text."""
+    role = item.get("role")
+    if not isinstance(role, str) or role not in _ROLES:
+        raise _Bad(
+            f"{where}.role is {compact_json(role)[:40]}, expected user/system/developer/assistant"
+        )
+    content = item.get("content")
+    if content is not None and not isinstance(content, str | list):
+        raise _Bad(f"{where}.content is not a string or an array of parts")
+    text, others = text_of(content)
+    refusals = [
+        p["refusal"] for p in others if isinstance(p, dict) and isinstance(p.get("refusal"), str)
+    ]
+    if not text and refusals:
+        text = "\n".join(refusals)
+    extra = _x(item, {"type", "role", "content"}).get(_X, {})
+    if others:
+        extra["content_parts"] = others
+    notes = [as_list(p.get("annotations")) for p in as_list(content) if isinstance(p, dict)]
+    if any(notes):
+        extra["annotations"] = [a for n in notes for a in n]
+    if any(_part_fields(p) for p in as_list(content)):  # logprobs, ...: the parts kept whole
+        extra["content"] = content
+    if role == "developer":
+        extra["role"] = "developer"
+    step = {"type": "message", "role": _ROLES[role], "content": text}
+    return step | ({_X: extra} if extra else {})
+
+
+def _part_fields(part: Any) -> set[str]:
+    """The fields of a text part besides its type, text and annotations (set, not null)."""
+    if not isinstance(part, dict) or part in text_of([part])[1]:
+        return set()
+    return {k for k, v in part.items() if v is not None} - {"type", "text", "annotations"}
+
+
+def _function_call(item: dict[str, Any], where: str) -> dict[str, Any]:
+    name = _need(item, "name", where)
+    step = tool_call_step(name, item.get("arguments"), str_or_none(item.get("call_id")))
+    return step | _x(item, {"type", "name", "arguments", "call_id"})
+
+
+def _call(item: dict[str, Any], name: str, call_id: str | None) -> dict[str, Any]:
+    """A call whose arguments are the item's own fields (a custom tool's ``input`` text,
+    a hosted tool's ``action``, ``queries`` or ``code``)."""
+    arguments = {k: item[k] for k in _ARGUMENT_KEYS if item.get(k) is not None}
+    if isinstance(item.get("arguments"), dict):  # a tool search's own arguments
+        arguments = item["arguments"]
+    step = tool_call_step(name, arguments, call_id)
+    return step | _x(item, {"type", "name", "call_id", "arguments", *_ARGUMENT_KEYS})
+
+
+def _output(item: dict[str, Any], where: str) -> dict[str, Any]:
+    """The result of an earlier call: a string, a list of parts, or an object (a
+    program's ``result``, the tools a tool search found)."""
+    kind = item["type"]
+    call_id = str_or_none(item.get("call_id"))
+    if kind == "local_shell_call_output":
+        call_id = call_id or str_or_none(item.get("id"))  # its id is the call's call_id
+    if call_id is None and kind != "tool_search_output":  # a server-side search has none
+        raise _Bad(f"{where}: {kind} has no call_id")
+    key = next((k for k in ("output", "result", "tools") if k in item), "output")
+    output = item.get(key)
+    text = content_output(output) if isinstance(output, list) else output_text(output)
+    step = {"type": "tool_result", "call_id": call_id, "name": None, "output": text}
+    return step | _x(item, {"type", "call_id", key})
+
+
+def _mcp_call(item: dict[str, Any], where: str) -> list[dict[str, Any]]:
+    """A call on a remote MCP server, then its output or error when it has one."""
+    name = _need(item, "name", where)
+    call_id = str_or_none(item.get("id"))
+    call = tool_call_step(name, item.get("arguments"), call_id)
+    call |= _x(item, {"type", "name", "arguments", "output", "error", "id"})
+    error = item.get("error")
+    if item.get("output") is None and error is None:
+        return [call]
+    failed = error is not None
+    body = _error_text(error) if failed else output_text(item.get("output"))
+    result = {"type": "tool_result", "call_id": call_id, "name": name, "output": body}
+    return [call, result | {"is_error": failed}]
+
+
+def _error_text(error: Any) -> str:
+    """An MCP call's error: its ``message`` (protocol or HTTP error), the text of its
+    ``content`` (the tool's own error result), else the error as JSON."""
+    error_ = as_dict(error)
+    if isinstance(error_.get("message"), str):
+        return str(error_["message"])
+    if "content" in error_:
+        return content_output(error_["content"])
+    return output_text(error)
+
+
+def _hosted_call(item: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """A hosted tool's call, then what it returned when the item holds it."""
+    call_id = str_or_none(item.get("call_id")) or str_or_none(item.get("id"))
+    call = _call({k: v for k, v in item.items() if k not in _RESULT_KEYS}, name, call_id)
+    found = next((k for k in _RESULT_KEYS if item.get(k) is not None), None)
+    if found is None:
+        return [call]
+    result = {"type": "tool_result", "call_id": call_id, "name": name}
+    return [call, result | {"output": content_output(item[found])}]
+
+
+def _strip_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_strip_none(v) for v in value]
+    return value
+
+
+def _identity(item: dict[str, Any]) -> str:
+    """What makes two copies of an item the same one: the item without its null fields,
+    ``id`` and ``status`` (a request passes items back with or without them)."""
+    return compact_json({k: v for k, v in _strip_none(item).items() if k not in ("id", "status")})
+
+
+def _group(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Records of one session together (see the module docstring), in first-record order."""
+    parent = list(range(len(records)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+
+    def union(i: int, j: int) -> None:
+        parent[find(i)] = find(j)
+
+    def link(key: str, i: int) -> None:
+        union(i, owner.setdefault(key, i))
+
+    for i, rec in enumerate(records):
+        for kind in ("id", "conversation", "session"):
+            if rec[kind]:
+                link(f"{kind}:{rec[kind]}", i)
+        if rec["previous"]:
+            link(f"id:{rec['previous']}", i)
+    _link_histories(records, union)
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for i, rec in enumerate(records):
+        groups.setdefault(find(i), []).append(rec)
+    return list(groups.values())
+
+
+def _link_histories(records: list[dict[str, Any]], union: Callable[[int, int], None]) -> None:
+    """Join a record whose input starts with an earlier record's whole history (its
+    input and output) to that record: prefixes are compared by running digests, so
+    each record costs its length."""
+    whole: dict[bytes, int] = {}
+    for i, rec in enumerate(records):
+        digest = hashlib.sha256()
+        for key, _steps, _item in rec["inputs"]:
+            digest.update(key.encode() + b"\x00")
+            earlier = whole.get(digest.digest())
+            if earlier is not None:
+                union(i, earlier)
+        for key, _steps, _item in rec["outputs"]:
+            digest.update(key.encode() + b"\x00")
+        if rec["inputs"] or rec["outputs"]:
+            whole.setdefault(digest.digest(), i)
+
+
+def _sort_key(rec: dict[str, Any]) -> tuple[datetime, int, str]:
+    when = parse_timestamp(rec["created"]) if rec["created"] else _EARLIEST
+    return (when, rec["line"], rec["entry"] or "")
+
+
+def _merge(
+    group: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]]]:
+    """The session's steps, its trailing unmapped items, and where a history was rewritten."""
+    merged: list[tuple[str, list[dict[str, Any]], Any]] = []
+    keys: list[str] = []  # the identities of the items merged so far
+    rewrites: list[dict[str, Any]] = []
+    ids = {rec["id"] for rec in group if rec["id"]}
+    instructions: Any = None
+    for rec in group:
+        new = list(rec["inputs"])
+        if rec["previous"] not in ids and not rec["conversation"]:
+            # the input repeats the history (no server-side state): write what is new
+            common = 0
+            while common < min(len(keys), len(new)) and keys[common] == new[common][0]:
+                common += 1
+            if 0 < common < len(keys):  # repeats part of the history, then differs
+                rewrites.append({"line": rec["line"], "diverges_at_item": common})
+            new = new[common:]
+        if rec["instructions"] is not None and rec["instructions"] != instructions:
+            instructions = rec["instructions"]
+            merged.append(_instructions(instructions))
+        merged += new + rec["outputs"]
+        keys += [key for key, _s, _i in new + rec["outputs"]]
+    steps: list[dict[str, Any]] = []
+    pending: list[Any] = []
+    for _key, item_steps, item in merged:
+        if not item_steps:
+            pending.append(item)
+            continue
+        if pending:
+            item_steps[0].setdefault(_X, {})["items"] = pending
+            pending = []
+        steps += item_steps
+    return steps, pending, rewrites
+
+
+def _instructions(value: Any) -> tuple[str, list[dict[str, Any]], Any]:
+    """``instructions`` as a system message (a list of messages: their texts, the list
+    kept whole)."""
+    if isinstance(value, str):
+        text = value
+    else:
+        texts = [text_of(as_dict(item).get("content"))[0] for item in as_list(value)]
+        text = "\n".join(t for t in texts if t) or output_text(value)
+    step: dict[str, Any] = {"type": "message", "role": "system", "content": text}
+    if not isinstance(value, str):
+        step[_X] = {"instructions": value}
+    return "instructions", [step], value
+
+
+def _tools(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Union of the tools offered, first definition of a name wins; a hosted tool is
+    named after its type, a remote MCP server after its label."""
+    tools: dict[str, dict[str, Any]] = {}
+    for rec in group:
+        for item in as_list(rec["tools"]):
+            item = as_dict(item)
+            kind = str_or_none(item.get("type")) or "function"
+            name = str_or_none(item.get("name")) or str_or_none(item.get("server_label"))
+            name = name or _TOOL_NAMES.get(kind, kind)
+            if name in tools:
+                continue
+            tool = tool_entry(name, item.get("description"), item.get("parameters"))
+            extra = {
+                k: v
+                for k, v in item.items()
+                if k not in ("name", "description", "parameters") and v is not None
+            }
+            if extra.get("type") == "function":
+                del extra["type"]
+            tools[name] = tool | ({_X: extra} if extra else {})
+    return list(tools.values())
+
+
+def _offered(group: list[dict[str, Any]], steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tools offered; with none recorded (an Agents SDK run), those the calls imply.
+
+    A remote MCP server (a ``mcp`` tool) offers the tools its ``mcp_list_tools`` items
+    list; a tool called on an offered server with no listing recorded is inferred from
+    its calls. A call to any other tool not offered stays one.
+    """
+    tools = _tools(group)
+    if not tools:
+        return complete_tools([], steps)
+    servers = {
+        str_or_none(as_dict(t.get(_X)).get("server_label"))
+        for t in tools
+        if as_dict(t.get(_X)).get("type") == "mcp"
+    }
+    known = {t["name"] for t in tools}
+    for rec in group:
+        for _key, _steps, item in rec["inputs"] + rec["outputs"]:
+            label = str_or_none(item.get("server_label"))
+            if item.get("type") != "mcp_list_tools" or label is None or label not in servers:
+                continue
+            for listed in as_list(item.get("tools")):
+                name = str_or_none(as_dict(listed).get("name"))
+                if name and name not in known:
+                    known.add(name)
+                    entry = tool_entry(name, listed.get("description"), listed.get("input_schema"))
+                    tools.append(entry | {_X: {"server_label": label}})
+    on_servers = [
+        s
+        for s in steps
+        if s["type"] == "tool_call"
+        and str_or_none(as_dict(s.get(_X)).get("server_label")) in servers - {None}
+    ]
+    return tools + infer_tools(on_servers, known)
+
+
+def _build(path: str, group: list[dict[str, Any]]) -> Record:
+    """Merge a session's records into one trajectory record."""
+    group.sort(key=_sort_key)
+    head = min(group, key=lambda r: (r["line"], r["entry"] or ""))
+
+    def build() -> Record:
+        steps, trailing, rewrites = _merge(group)
+        names = {
+            s["call_id"]: s["name"] for s in steps if s["type"] == "tool_call" and s.get("call_id")
+        }
+        for step in steps:
+            if step["type"] == "tool_result" and step.get("name") is None:
+                step["name"] = names.get(step["call_id"])
+        traj = new_trajectory(_session_id(path, group, head), steps=steps)
+        starts = [rec["created"] for rec in group if rec["created"]]
+        if starts:
+            traj["started_at"] = min(starts)
+        versions = [rec["response_model"] for rec in group if rec["response_model"]]
+        model: dict[str, Any] = {"name": next((r["model"] for r in group if r["model"]), None)}
+        model["name"] = model["name"] or next(iter(versions), None) or _provider_model(steps)
+        if versions:
+            model["version"] = versions[-1]
+        traj["agent"] = {"model": model, "tools": _offered(group, steps)}
+        user = next((rec["user"] for rec in group if rec["user"]), None)
+        if user:
+            traj["actor"] = {"user_id": user, "tenant_id": None}
+        x: dict[str, Any] = {"records": [rec["info"] for rec in group]}
+        if trailing:
+            x["trailing_items"] = trailing
+        if rewrites:
+            x["history_rewrites"] = rewrites
+        traj[_X] = x
+        return finish(traj, fmt=_FMT, path=path, line=head["line"], entry=head["entry"])
+
+    record, bug = guarded(build, path=path, line=head["line"], entry=head["entry"])
+    return record or bug  # type: ignore[return-value]
+
+
+def _provider_model(steps: list[dict[str, Any]]) -> str | None:
+    """The model an Agents SDK run on a non-Responses model names in its items
+    (``provider_data.model``)."""
+    for step in steps:
+        found = str_or_none(as_dict(as_dict(step.get(_X)).get("provider_data")).get("model"))
+        if found:
+            return found
+    return None
+
+
+def _session_id(path: str, group: list[dict[str, Any]], head: dict[str, Any]) -> str:
+    """A conversation or metadata session id, else the first response's id, else where
+    the first record is."""
+    for kind in ("conversation", "session", "id"):
+        found = next((rec[kind] for rec in group if rec[kind]), None)
+        if found:
+            return str(found)
+    return f"{Path(path).name}:{head['line']}{head['entry'] or ''}"
+
+
+@hookimpl
+def register_readers() -> list[OpenAIResponsesReader]:
+    """Register the OpenAI Responses-API reader."""
+    return [OpenAIResponsesReader()]
