@@ -10,7 +10,6 @@ attack the analysis reads.
 
 from __future__ import annotations
 
-import ast
 import html
 import json
 import re
@@ -35,6 +34,7 @@ from incident_lab.text.normalize import (
     CHAR_REFERENCE,
     clean_invisible,
     decode_blobs,
+    python_literal,
     unescape_one,
     without_surrogates,
 )
@@ -189,11 +189,14 @@ def _output_as_read(value: Any, level: int) -> str:
                 return _python_document(unescaped, level + 1) or unescaped
             return _document_as_read(unescaped, parsed[0], level + 1)
         return _document_as_read(value, parsed[0], level)
+    lines = _lines_of(value)
+    if lines is not None:
+        return lines
     text = _tool_text(value)
     if text is None:
-        text = _lines_of(value)
-    if text is not None:
-        return without_surrogates(text)
+        text = _wrapped_text(value)
+    if text is not None:  # the tool's text, read as any output is
+        return _output_as_read(without_surrogates(text), level + 1)
     if isinstance(value, dict | list):
         nested = _with_documents(value, level, sort_keys=True)
         return nested if nested is not None else _readable_json(_stringify(value, parts=False))
@@ -208,12 +211,33 @@ def _document_as_read(written: str, value: Any, level: int) -> str:
     if lines is not None:
         return lines
     text = _tool_text(value)
-    if text is not None:
-        return without_surrogates(text)
+    if text is None:
+        text = _wrapped_text(value)
+    if text is not None:  # the tool's text, read as any output is
+        return _output_as_read(without_surrogates(text), level + 1)
     nested = (
         _with_documents(value, level, sort_keys=False) if _HOLDS_DOCUMENT.search(written) else None
     )
     return nested if nested is not None else _readable_json(written)
+
+
+def _wrapped_text(value: Any) -> str | None:
+    """The text of a record that only wraps one: one field, under a name that says nothing
+    but "here it is" (:data:`_WRAPPER_KEYS`: ``{"result": "..."}``, as FastMCP writes a
+    tool's plain return value and frameworks hand a result over), holding a string; None
+    for any other value. A field named ``error`` or ``message`` says something, and is kept."""
+    if isinstance(value, dict) and len(value) == 1:
+        [(key, text)] = value.items()
+        if isinstance(text, str) and isinstance(key, str) and key.lower() in _WRAPPER_KEYS:
+            return text
+    return None
+
+
+#: The names of a record's one field that only hand its text over.
+_WRAPPER_KEYS = frozenset(
+    ["result", "results", "output", "content", "text", "data", "response", "body", "value",
+     "return", "returns", "observation", "answer", "page", "document", "contents"]
+)  # fmt: skip
 
 
 def element_body(text: str) -> tuple[int, int] | None:
@@ -269,27 +293,18 @@ def _character(match: re.Match[str]) -> str:
 
 
 def _python_document(value: str, level: int) -> str | None:
-    """The reading of a text that is the ``repr`` of a Python dict or list (of tuples
-    too), as a framework that logs ``str(result)`` writes a tool's record: ``{'result':
-    'Line one\\nLine two'}``. Parsed as a literal (:func:`ast.literal_eval`: no name is
-    looked up, nothing runs), it reads as the same record written as JSON does
-    (:func:`_document_as_read`). None for any other text, and for a literal JSON cannot
-    write (bytes, sets, tuple keys) or that is too deep, or longer than what is analysed
-    (:data:`MAX_SCAN`: the parser is slower than JSON's)."""
-    if level >= _JSON_LEVELS or not _PYTHON_OPEN.match(value) or len(value) > MAX_SCAN:
-        return None
-    if value.rstrip()[-1:] not in ("}", "]"):
+    """The reading of a text that is the ``repr`` of a Python dict or list
+    (:func:`~incident_lab.text.normalize.python_literal`): the same record written as JSON
+    reads (:func:`_document_as_read`). None for any other text, and for a literal JSON
+    cannot write (bytes, sets, tuple keys)."""
+    literal = python_literal(value) if level < _JSON_LEVELS else None
+    if literal is None:
         return None
     try:
-        parsed = ast.literal_eval(value.strip())
-        written = json.dumps(parsed, ensure_ascii=False)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        written = json.dumps(literal[0], ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
         return None
     return _document_as_read(written, json.loads(written), level)
-
-
-#: How a ``repr`` of a dict or list of strings opens: a quote after the bracket(s).
-_PYTHON_OPEN = re.compile(r"\s{0,64}[\[{](?:\s{0,8}[\[{(]){0,4}\s{0,8}['\"]")
 
 
 #: How far into a text the opening tag of an element around all of it may reach.
@@ -297,8 +312,8 @@ _ELEMENT_EDGE = 128
 #: A bare opening tag at a text's start (white space before it) of an element logs and
 #: agent frameworks write a tool's result in, its name.
 _ELEMENT_OPEN = re.compile(
-    r"\s{0,64}<((?:tool|function)_?(?:results?|response|output|call_result)|results?|outputs?"
-    r"|observation|response)>",
+    r"\s{0,64}<((?:tool|function)[_-]?(?:results?|responses?|outputs?|call_results?|call_outputs?)"
+    r"|results?|outputs?|observation|response)>",
     re.IGNORECASE,
 )
 

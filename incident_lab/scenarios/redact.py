@@ -26,7 +26,7 @@ from typing import Any
 from incident_lab.pii import KINDS as _PII_KINDS
 from incident_lab.pii import Surrogates, is_secret_key, secret_value
 from incident_lab.pii import find as find_secrets
-from incident_lab.text.normalize import CHAR_REFERENCE
+from incident_lab.text.normalize import CHAR_REFERENCE, python_literal
 
 #: Matches a placeholder older versions wrote, e.g. ``<EMAIL_12>`` (scenarios from before
 #: surrogates still carry them).
@@ -100,6 +100,13 @@ class _Reading:
             return at
         return self.refs[k].end() + max(at - self.read_at[k] - self.read_len[k], 0)
 
+    def as_written(self, start: int, end: int, new: str) -> str:
+        """``new`` for the reading's ``[start, end)``, HTML-escaped where that span is written
+        with references (a record whose quotes are ``&quot;``), as is elsewhere (rev36b H2:
+        a plain record's literal written ``&quot;...&quot;`` broke its JSON)."""
+        written = self.written[self.at(start) : self.at(end)]
+        return html.escape(new) if written != self.text[start:end] else new
+
     def edit(self, edits: list[tuple[int, int, str]]) -> str:
         """The written text with ``edits`` of the reading made where they are written."""
         return _edited(self.written, [(self.at(a), self.at(b), new) for a, b, new in edits])
@@ -143,6 +150,7 @@ class Redactor:
             # Placeholders already in the input keep their numbers; new values count on.
             for m in PLACEHOLDER.finditer(text):
                 self._surrogates.reserve(m.group(1), int(m.group(2)))
+        text = self._python_literal(text, depth)
         text = self._references(text, depth)
         # A replacement can join text into a new match (rarely): repeat until stable.
         for _ in range(4):
@@ -161,6 +169,18 @@ class Redactor:
             for f in find_secrets(probe)
         ]
 
+    def _python_literal(self, text: str, depth: int) -> str:
+        """``text`` redacted as the record it writes when it is the ``repr`` of a Python dict
+        or list (:func:`~incident_lab.text.normalize.python_literal`, as the analysis reads
+        it: rev36b M1): each string redacted as read (a value written with ``\\xa0``, a field
+        under a credential key, JSON text in a field), written again by ``repr``, which
+        gives the text back where nothing was found."""
+        literal = python_literal(text) if depth <= 2 else None
+        if literal is None:
+            return text
+        redacted = self._obj(literal[0], depth + 1)
+        return repr(redacted) if redacted != literal[0] else text
+
     def _references(self, text: str, depth: int) -> str:
         """``text`` with what its HTML character references spell redacted as read: an
         address written ``ana&#64;mail.test`` (as pages hide one from harvesters), a value
@@ -176,7 +196,7 @@ class Redactor:
         if reading is None:
             return text
         edits = self._json_edits(reading.text, depth)
-        return reading.edit([(a, b, html.escape(literal)) for a, b, literal in edits])
+        return reading.edit([(a, b, reading.as_written(a, b, new)) for a, b, new in edits])
 
     def _json_edits(self, text: str, depth: int) -> list[tuple[int, int, str]]:
         """``(start, end, literal)`` for each JSON string literal in ``text`` whose reading

@@ -35,6 +35,7 @@ the payload under those transforms too (see :mod:`incident_lab.blast.signature`)
 
 from __future__ import annotations
 
+import ast
 import base64
 import binascii
 import json
@@ -114,6 +115,35 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 #: of the line, where a bidi embedding ends (no nesting: a second override inside is dropped
 #: with the other format characters).
 _RLO_RUN = re.compile("\u202e([^\u202c\n\r\u2029]*)")
+
+
+#: How a ``repr`` of a dict or list of strings opens: a quote after the bracket(s).
+_PYTHON_OPEN = re.compile(r"\s{0,64}[\[{](?:\s{0,8}[\[{(]){0,4}\s{0,8}['\"]")
+#: The longest ``repr`` read as a literal (Python's parser is far slower than JSON's:
+#: review rev36b M2, about 1 s and 100 MB for 200 KB).
+PYTHON_LITERAL_LIMIT = 32_768
+
+
+def python_literal(text: str) -> tuple[dict[Any, Any] | list[Any]] | None:
+    """``(value,)`` when ``text`` is exactly the ``repr`` of a Python dict or list (of
+    strings, numbers, booleans, None, tuples, nested): how AgentDojo writes a tool's
+    output and a framework that logs ``str(result)`` writes a record. Parsed with
+    :func:`ast.literal_eval` (no name is looked up, nothing runs), and only when writing
+    the value again gives the text back: a comment or a repeated key, which the parse
+    drops and the model still reads, makes it no literal (review rev36b H1). None for
+    any other text, or one longer than :data:`PYTHON_LITERAL_LIMIT`."""
+    if len(text) > PYTHON_LITERAL_LIMIT or not _PYTHON_OPEN.match(text):
+        return None
+    written = text.strip()
+    if written[-1:] not in ("}", "]"):
+        return None
+    try:
+        value = ast.literal_eval(written)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if not isinstance(value, dict | list) or repr(value) != written:
+        return None
+    return (value,)
 
 
 def _both_readings(match: re.Match[str]) -> str:

@@ -117,9 +117,13 @@ def test_an_echo_of_an_injected_page_is_found_inside_an_mcp_result() -> None:
 
 
 def test_an_echo_is_found_when_the_page_sits_in_a_json_record() -> None:
-    """The record keeps the page's quotes escaped (``\\"Totally pwned!\\"``): what the span
-    asks to say is still the text between them."""
-    assert '\\"Totally' in output_as_read(_record(_PAGE))
+    """A record of more fields keeps the page's quotes escaped (``\\"Totally pwned!\\"``):
+    what the span asks to say is still the text between them; a record that only hands
+    the page over reads as the page (``test_wrapped_text_s36``)."""
+    record = json.dumps({"result": _PAGE, "id": 7})
+    assert '\\"Totally' in output_as_read(record)
+    assert incident(_echo(record)) == ("prompt_injection", "SEV-2")
+    assert output_as_read(_record(_PAGE)) == _PAGE
     assert incident(_echo(_record(_PAGE))) == ("prompt_injection", "SEV-2")
 
 

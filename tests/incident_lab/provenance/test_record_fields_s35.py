@@ -25,7 +25,9 @@ from tests.incident_lab.provenance.test_bidi_escape_s34 import _listing, _sessio
 
 
 def _record(text: str) -> str:
-    return json.dumps({"result": text})
+    """A record of two fields (one field under a name like ``result`` only hands its text
+    over: ``test_wrapped_text_s36``)."""
+    return json.dumps({"result": text, "id": 7})
 
 
 _POISON = (
@@ -38,9 +40,9 @@ def test_a_document_in_a_field_reads_as_that_document_in_its_layout() -> None:
     listing = _listing(_POISON)
     alone = output_as_read(listing)
     assert "\n" in alone  # its own layout, one key a line
-    assert output_as_read(_record(listing)) == '{"result": ' + alone + "}"
-    # stored parsed, the same reading
-    assert output_as_read({"result": listing}) == '{"result": ' + alone + "}"
+    assert output_as_read(_record(listing)) == '{"result": ' + alone + ', "id": 7}'
+    # stored parsed, the same reading (keys sorted)
+    assert output_as_read({"result": listing, "id": 7}) == '{"id": 7, "result": ' + alone + "}"
     # a record of several fields keeps the others as they are, keys in their order
     two = json.dumps({"status": "ok", "body": listing, "n": 2})
     assert output_as_read(two) == '{"status": "ok", "body": ' + alone + ', "n": 2}'
@@ -52,7 +54,7 @@ def test_a_field_that_is_no_json_document_stays_a_string() -> None:
         assert output_as_read(written) == written
     # a field holding a tool's text blocks is a string of JSON, not text spliced into JSON
     mcp = json.dumps({"content": [{"type": "text", "text": "hi"}]})
-    assert json.loads(output_as_read(_record(mcp))) == {"result": mcp}
+    assert json.loads(output_as_read(_record(mcp))) == {"result": mcp, "id": 7}
 
 
 def test_documents_are_read_five_levels_deep_and_no_deeper() -> None:
@@ -72,9 +74,10 @@ def test_a_field_document_may_open_after_white_space() -> None:
     """rev-rec35 L1, M8/M9: written as text or stored parsed, the same reading."""
     listing = _listing(_POISON)
     for lead in ("\n", " ", "\r\n\t"):
-        stored = {"result": lead + listing}
+        stored = {"id": 7, "result": lead + listing}  # keys in order: stored parsed sorts
         assert output_as_read(json.dumps(stored)) == output_as_read(stored)
-        assert json.loads(output_as_read(stored), strict=False) == {"result": json.loads(listing)}
+        expected = {"result": json.loads(listing), "id": 7}
+        assert json.loads(output_as_read(stored), strict=False) == expected
 
 
 def test_a_record_without_documents_keeps_its_layout_and_scalars() -> None:
@@ -92,7 +95,8 @@ def test_pieces_of_a_page_read_as_the_page() -> None:
     page = "\n".join(pieces)
     assert output_as_read(json.dumps(pieces)) == page
     assert output_as_read(pieces) == page
-    assert json.loads(output_as_read(_record(json.dumps(pieces))), strict=False) == {"result": page}
+    expected = {"result": page, "id": 7}
+    assert json.loads(output_as_read(_record(json.dumps(pieces))), strict=False) == expected
     # a list that holds anything but strings stays JSON, and so does an empty one
     assert output_as_read(json.dumps(["a", 1])) == '["a", 1]'
     assert output_as_read("[]") == "[]" and output_as_read([]) == "[]"

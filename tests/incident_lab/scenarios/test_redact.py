@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import html
+import json
 from pathlib import Path
 
 import yaml
@@ -187,3 +189,35 @@ def test_values_behind_references_are_read_whole_and_once() -> None:
         f"&quot;{r.surrogate_for('SECRET', 'Tr0ub4dor-9x!q')}&quot;, &quot;n&quot;: 1}}"
     )
     assert not find(html.unescape(r.redact_text(record)).replace("\\u0040", "@"))
+
+
+def test_a_plain_json_record_beside_a_reference_stays_json() -> None:
+    """rev36b H2: a literal rewritten in a record whose quotes are written raw is written
+    raw; only where the span was written with references is it escaped."""
+    r = Redactor()
+    record = '{"from": "ana.ruiz\\u0040gmail.com", "html": "Tom &amp; Jerry"}'
+    out = r.redact_text(record)
+    assert json.loads(out) == {
+        "from": r.redact_text("ana.ruiz@gmail.com"),
+        "html": "Tom &amp; Jerry",
+    }
+
+
+def test_a_python_record_s_repr_is_redacted_as_the_record_it_writes() -> None:
+    """rev36b M1: the analysis reads a repr as its record; so does the redactor: a value
+    written with ``\\xa0`` or ``\\u202f``, JSON text in a field (escapes, credential keys).
+    Nothing else of the repr changes; a repr with nothing to redact stays as written."""
+    r = Redactor()
+    inner = '{"client_secret": "Tr0ub4dor-9x!q", "mail": "luis.vega\\u0040corp-mail.com"}'
+    rec = {"note": "IBAN ES91\xa02100\xa00418\xa04502\xa00005\xa01332", "cfg": inner, "n": 3}
+    out = r.redact_text(str(rec))
+    got = ast.literal_eval(out)
+    assert out == repr(got) and got["n"] == 3 and not find(got["note"])
+    assert json.loads(got["cfg"]) == {
+        "client_secret": r.surrogate_for("SECRET", "Tr0ub4dor-9x!q"),
+        "mail": r.redact_text("luis.vega@corp-mail.com"),
+    }
+    plain = str({"note": "nothing here", "n": [1, 2]})
+    assert r.redact_text(plain) == plain
+    email = r.redact_text("ana.ruiz@gmail.com")
+    assert r.redact_text("{'a' : 'ana.ruiz@gmail.com'}") == f"{{'a' : '{email}'}}"  # no repr
