@@ -81,10 +81,17 @@ def expand_paths(paths: list[str], *, follow_symlinks: bool = False) -> list[str
 def detect_format(path: str) -> str:
     """Return the name of the reader most confident it can read ``path``.
 
+    A reader may claim files by where they lie (an optional ``owns(path)``, asked first:
+    a Claude Code session's stored tool outputs); else every reader sniffs the head.
+
     Raises:
         InputError: no reader recognises the file.
     """
     readers = get_readers()
+    for name, reader in readers.items():
+        owns = getattr(reader, "owns", None)
+        if callable(owns) and owns(path):
+            return name  # a file a reader's layout places (whatever its bytes look like)
     head = read_head(path)
     if not head.strip():
         return "native"  # an empty file reads as zero records in any format

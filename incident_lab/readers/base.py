@@ -239,6 +239,10 @@ class Record:
 class Reader(Protocol):
     """A trajectory reader plugin.
 
+    Optional methods: ``read_group(paths, max_line_bytes=...)`` (files read together) and
+    ``owns(path) -> bool`` (files the reader claims by where they lie, asked before any
+    reader sniffs: :func:`incident_lab.readers.detect_format`).
+
     Attributes:
         name: The ``--format`` value, e.g. ``"native"``.
         description: One line for ``incident_lab plugins`` and the docs.

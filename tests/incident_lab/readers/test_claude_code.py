@@ -37,6 +37,11 @@ def _lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+def _is(line: dict[str, Any], attachment: str) -> bool:
+    """True for an ``attachment`` line of that attachment type."""
+    return line["type"] == "attachment" and line["attachment"]["type"] == attachment
+
+
 def _one(path: Path) -> dict[str, Any]:
     records = read_all("claude_code", path)
     assert not rejected(records), [r.reason for r in rejected(records)]
@@ -154,6 +159,10 @@ def test_session_fields_model_tools_and_metadata() -> None:
     }
     shape = next(line for line in _lines(INCIDENT) if line["type"] == "api-request-shape")
     offered = [t["name"] for t in shape["shape"]["tools"]]
+    (delta,) = [
+        line["attachment"] for line in _lines(INCIDENT) if _is(line, "deferred_tools_delta")
+    ]
+    offered += [name for name in delta["addedNames"] if name not in offered]  # M1
     assert [t["name"] for t in traj["agent"]["tools"]] == offered
     bash = next(t for t in traj["agent"]["tools"] if t["name"] == "Bash")
     assert bash["parameters"]["properties"]["command"]["type"] == "string"
@@ -217,7 +226,9 @@ def test_snapshot_and_classify_find_the_injection_and_the_unsafe_bash_call(
             i for i, s in enumerate(steps) if s.get("name") == "Bash" and s["type"] == "tool_call"
         ]
         assert row["unsafe_steps"] == [bash]
-    assert rows[PARENT.stem]["ranked"] == []
+    # the parent is not flagged (only the CLI's own "use SendMessage ... to continue this
+    # agent" in the hand-back reads, weakly, as an instruction, now SendMessage is offered)
+    assert (rows[PARENT.stem]["top"], rows[PARENT.stem]["severity"]) == (None, None)
 
 
 def test_a_file_named_with_at_is_the_read_call_the_cli_shows_the_model() -> None:
@@ -305,7 +316,10 @@ def _bad_lines() -> list[tuple[str, str]]:
     answer = next(line for line in reversed(lines) if line["type"] == "assistant")
 
     def with_message(base: dict[str, Any], content: Any) -> str:
-        return json.dumps(base | {"message": base["message"] | {"content": content}})
+        line = base | {"message": base["message"] | {"content": content}}
+        if "apiBlockIndex" in base:
+            line["apiBlockIndex"] = 9  # a block of the message not written yet
+        return json.dumps(line)
 
     result = {"type": "tool_result", "tool_use_id": "toolu_nowhere", "content": "x"}
     bad_flag = {"type": "tool_result", "tool_use_id": "toolu_0002", "is_error": "yes"}
@@ -335,7 +349,8 @@ def test_bad_lines_are_rejects_naming_line_and_problem_and_the_session_stays(
     ]
     (traj,) = accepted(records).values()
     assert _did(traj) == _did(_one(INCIDENT))
-    assert traj["x_claude_code"]["rejected_lines"] == list(range(n + 4, n + 9))
+    # every rejected line: those of the session and those naming no session (L4)
+    assert traj["x_claude_code"]["rejected_lines"] == list(range(n + 1, n + 9))
 
 
 def test_snapshot_of_a_damaged_transcript_is_one_error_line_and_every_reject(
