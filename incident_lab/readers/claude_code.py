@@ -302,20 +302,25 @@ def _shown(obj: dict[str, Any]) -> str | None:
 
 
 def _context_steps(session: _Session, kind: str, obj: dict[str, Any]) -> list[dict[str, Any]]:
-    """The tool calls and results standing for what the CLI showed the model from an
-    ``attachment`` line, noted ``x_claude_code.attachment`` (the CLI made the call, not
-    the model): a file named with ``@``, a CLAUDE.md (``instructions``, and
-    ``nested_memory`` when a file under another CLAUDE.md is read) as a ``Read`` of it;
-    a hook's output (``hook_success``, ``hook_additional_context``) as the ``Bash`` run
-    of the hook's command. Each is a document from outside the conversation, not the
-    user's words: a cloned repository's CLAUDE.md, a hook's source, are whoever wrote
-    them."""
+    """What the CLI showed the model from an ``attachment`` line, noted
+    ``x_claude_code.attachment``. A file the user named with ``@`` is the ``Read`` call
+    and result the CLI shows the model. The rest is a tool result no call of the model
+    asked for (``call_id`` null, the arguments under ``x_claude_code``): a CLAUDE.md
+    (``instructions``, and ``nested_memory`` when a file below another CLAUDE.md is
+    read) as ``Read``'s output, a hook's output (``hook_success``,
+    ``hook_additional_context``) as ``Bash``'s (the hook's command). Each is a document
+    from outside the conversation, not the user's words: a cloned repository's
+    CLAUDE.md, or what a hook prints, is whoever wrote it (untrusted, as any tool
+    output)."""
     steps: list[dict[str, Any]] = []
     for i, (name, arguments, output, notes) in enumerate(_CONTEXT[kind](session, obj)):
-        call_id = f"attachment:{obj.get('uuid')}" + (f":{i}" if i else "")
-        x = {_X: {"attachment": kind} | notes}
-        steps.append(tool_call_step(name, arguments, call_id) | x)
-        result = {"type": "tool_result", "call_id": call_id, "name": name, "output": output}
+        result = {"type": "tool_result", "call_id": None, "name": name, "output": output}
+        if kind == "file":
+            x: dict[str, Any] = {_X: {"attachment": kind}}
+            result["call_id"] = f"attachment:{obj.get('uuid')}" + (f":{i}" if i else "")
+            steps.append(tool_call_step(name, arguments, result["call_id"]) | x)
+        else:
+            x = {_X: {"attachment": kind, "arguments": arguments} | notes}
         steps.append(result | {"is_error": False} | x)
     stamp = normalise_timestamp(obj.get("timestamp"))
     return [step | {"timestamp": stamp} for step in steps] if stamp else steps
