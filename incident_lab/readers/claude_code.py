@@ -6,19 +6,28 @@ tool) gets its own file, ``<session id>/subagents/agent-<agent id>.jsonl``, whos
 ``isSidechain`` and carry the ``agentId``. Each line has a ``type``:
 
 - ``user``: ``message`` is a Messages-API user message: string content or ``text``
-  blocks (a user message; a line marked ``isMeta`` or ``isCompactSummary``, written by
-  the CLI itself, is a system message), ``tool_result`` blocks (a tool result: the text
+  blocks (a user message; a line the CLI wrote itself, marked ``isMeta``,
+  ``isCompactSummary``, ``rowSource: harness``, ``promptSource: system``, an ``origin``,
+  or with text only the CLI writes, is a system message), ``tool_result`` blocks (a tool result: the text
   of its ``content``, ``is_error``), ``image`` / ``document`` blocks (kept under
   ``x_claude_code``);
 - ``assistant``: one line per content block of the same API message (same
-  ``message.id``), merged in order without duplicates: ``text`` (assistant message;
-  adjacent text blocks are one message),
-  ``tool_use`` (tool call: name, arguments = ``input``, call id = ``id``), ``thinking``
+  ``message.id``), merged in order, a block (by ``apiBlockIndex``) read once: ``text``
+  (assistant message; adjacent text blocks are one message),
+  ``tool_use`` (tool call: name, arguments = ``input``, call id = ``id``),
+  ``server_tool_use`` and its ``*_tool_result`` block (a call the API ran, its result),
+  ``thinking``
   / ``redacted_thinking`` (not speech: kept under ``x_claude_code.thinking`` of the
   message's next step);
-- ``attachment`` of type ``file`` (a file the user named with ``@``: the CLI reads it
-  into the prompt itself and shows the model a ``Read`` call and its result): that
-  ``Read`` call and result, noted ``x_claude_code.attachment``;
+- ``attachment`` of type ``file`` (a file the user named with ``@``, or one read back in
+  after a compaction: the CLI reads it into the prompt itself and shows the model a
+  ``Read`` call and its result): that ``Read`` call and result, noted
+  ``x_claude_code.attachment``;
+- what else the CLI shows the model from an ``attachment``: ``CLAUDE.md`` files
+  (``instructions``, ``nested_memory``) and hook output (``hook_success``,
+  ``hook_additional_context``): a tool result of no call (see :func:`_context_steps`),
+  untrusted as any document (a cloned repository's CLAUDE.md is whoever wrote it);
+- ``deferred_tools_delta`` attachments: tools offered by name only (in ``agent.tools``);
 - every other type (``attachment``, ``system``, ``summary``, ``api-request*``,
   ``queue-operation``, ``cost-state``, ...) is session metadata: counted under
   ``x_claude_code.other_lines``; the system prompt and the tools offered are read from
@@ -26,7 +35,9 @@ tool) gets its own file, ``<session id>/subagents/agent-<agent id>.jsonl``, whos
   the system prompt else from a ``prompt_snapshot`` attachment.
 
 A sub-agent's ``agent-<agent id>.meta.json`` (agent type, the parent's tool-use id) is
-recognised and holds no session (no records). One trajectory per ``sessionId``; sidechain
+recognised and holds no session (no records), as does a tool output the CLI stored under
+``<session id>/tool-results/`` (:meth:`ClaudeCodeReader.owns`). Lines a
+``--fork-session`` copied from the forked session are marked ``inherited_from``. One trajectory per ``sessionId``; sidechain
 lines are the sub-agent's own trajectory, ``<session id>:agent-<agent id>`` (its first
 user message is the task the parent agent gave it). Steps keep file order (the order the
 CLI appended them: what ran). The ``parentUuid`` chain (``logicalParentUuid`` across a
@@ -34,7 +45,7 @@ compaction) is followed from the last message back to the first; a step not on t
 (an abandoned branch: a rewound or edited prompt) is kept, with
 ``x_claude_code.off_path: true`` (its tool calls did run). A malformed line is a reject
 naming its file, line and problem; the rest of its session is read and the trajectory
-lists the rejected lines.
+lists the rejected lines (a line naming no session: in every session of the file).
 """
 
 from __future__ import annotations
