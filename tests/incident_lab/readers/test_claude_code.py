@@ -612,3 +612,22 @@ def test_server_tool_blocks_are_a_call_and_its_result(tmp_path: Path) -> None:
         ("tool_result", "web_search", "srvtoolu_1"),
     ]
     assert json.loads(steps[-1]["output"]) == found and steps[-1]["is_error"] is False
+
+
+def test_a_symlinked_project_folder_is_refused_not_skipped(tmp_path: Path, il) -> None:
+    """M6: ``~/.claude/projects`` whose project folder is a symlink leading elsewhere:
+    the folder is a refused entry naming ``--follow-symlinks`` (exit 5), not silently
+    left out; with ``--follow-symlinks`` its session is read."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    shutil.copy(INCIDENT, outside / INCIDENT.name)
+    projects = tmp_path / "projects"
+    projects.mkdir()
+    (projects / "-tmp-incident-lab-claude-code-repo").symlink_to(outside)
+    result = il("snapshot", "--from", projects, "--out", tmp_path / "b1")
+    assert result.exit_code == 5, result.stderr
+    (row,) = _lines(tmp_path / "b1" / "rejects.jsonl")
+    assert row["source"].endswith("-tmp-incident-lab-claude-code-repo")
+    assert "--follow-symlinks" in row["reason"]
+    result = il("snapshot", "--from", projects, "--out", tmp_path / "b2", "--follow-symlinks")
+    assert result.exit_code == 0, result.stderr
