@@ -11,7 +11,15 @@ from pathlib import Path
 
 from incident_lab.errors import InputError, UsageError
 from incident_lab.plugins import collect
-from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Reader, Record, gate_path, read_head
+from incident_lab.readers.base import (
+    DEFAULT_MAX_LINE_BYTES,
+    LINK_OUT,
+    Reader,
+    Record,
+    gate_path,
+    leads_outside,
+    read_head,
+)
 
 __all__ = ["read_paths"]
 
@@ -36,8 +44,9 @@ def expand_sources(
     Returns:
         ``(files, refused)``: the regular files to read (recursively, sorted, hidden
         files skipped), and one reject :class:`Record` per entry the gate refused
-        (a FIFO, device or socket, or a symlink leading outside the directory given
-        unless ``follow_symlinks``). A refused entry is never opened.
+        (a FIFO, device or socket, or a symlink, to a file or a directory, leading
+        outside the directory given unless ``follow_symlinks``). A refused entry is
+        never opened.
 
     Raises:
         InputError: a path does not exist, or a path given explicitly is not a
@@ -50,6 +59,7 @@ def expand_sources(
         if path.is_dir():
             for root, dirs, files in os.walk(path, followlinks=follow_symlinks):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                refused += _links_out(path, root, dirs, follow_symlinks)
                 for f in sorted(files):
                     if f.startswith("."):
                         continue
@@ -69,6 +79,22 @@ def expand_sources(
     return out, refused
 
 
+def _links_out(top: Path, root: str, dirs: list[str], follow_symlinks: bool) -> list[Record]:
+    """The symlinked directories the walk does not enter that lead outside ``top`` (or
+    cannot be resolved): each a refused entry, never silently left out (one inside
+    ``top`` is walked as itself)."""
+    refused: list[Record] = []
+    for name in [] if follow_symlinks else dirs:
+        link = Path(root) / name
+        try:
+            reason = LINK_OUT if leads_outside(link, top) else None
+        except (OSError, RuntimeError) as exc:
+            reason = f"cannot resolve: {getattr(exc, 'strerror', None) or exc}"
+        if reason is not None:
+            refused.append(Record(str(link), None, reason=f"not read: {reason}"))
+    return refused
+
+
 def expand_paths(paths: list[str], *, follow_symlinks: bool = False) -> list[str]:
     """The readable files under ``paths`` (see :func:`expand_sources`; refused ones left out).
 
@@ -81,10 +107,17 @@ def expand_paths(paths: list[str], *, follow_symlinks: bool = False) -> list[str
 def detect_format(path: str) -> str:
     """Return the name of the reader most confident it can read ``path``.
 
+    A reader may claim files by where they lie (an optional ``owns(path)``, asked first:
+    a Claude Code session's stored tool outputs); else every reader sniffs the head.
+
     Raises:
         InputError: no reader recognises the file.
     """
     readers = get_readers()
+    for name, reader in readers.items():
+        owns = getattr(reader, "owns", None)
+        if callable(owns) and owns(path):
+            return name  # a file a reader's layout places (whatever its bytes look like)
     head = read_head(path)
     if not head.strip():
         return "native"  # an empty file reads as zero records in any format

@@ -61,6 +61,18 @@ def _kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
+#: Why a symlink is not followed.
+LINK_OUT = "a symlink leading outside the given directory (pass --follow-symlinks)"
+
+
+def leads_outside(path: Path, root: str | Path) -> bool:
+    """True when ``path`` is a symlink whose target lies outside ``root``."""
+    if not path.is_symlink():
+        return False
+    target, base = path.resolve(), Path(root).resolve()
+    return target != base and base not in target.parents
+
+
 def gate_path(
     path: str | Path, root: str | Path | None = None, *, follow_symlinks: bool = False
 ) -> str | None:
@@ -72,11 +84,8 @@ def gate_path(
     """
     p = Path(path)
     try:
-        if p.is_symlink() and root is not None and not follow_symlinks:
-            target = p.resolve()
-            base = Path(root).resolve()
-            if target != base and base not in target.parents:
-                return "a symlink leading outside the given directory (pass --follow-symlinks)"
+        if root is not None and not follow_symlinks and leads_outside(p, root):
+            return LINK_OUT
         st = p.stat()
     except FileNotFoundError:
         return "no such file (a dangling symlink?)"
@@ -238,6 +247,10 @@ class Record:
 @runtime_checkable
 class Reader(Protocol):
     """A trajectory reader plugin.
+
+    Optional methods: ``read_group(paths, max_line_bytes=...)`` (files read together) and
+    ``owns(path) -> bool`` (files the reader claims by where they lie, asked before any
+    reader sniffs: :func:`incident_lab.readers.detect_format`).
 
     Attributes:
         name: The ``--format`` value, e.g. ``"native"``.

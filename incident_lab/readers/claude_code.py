@@ -6,19 +6,28 @@ tool) gets its own file, ``<session id>/subagents/agent-<agent id>.jsonl``, whos
 ``isSidechain`` and carry the ``agentId``. Each line has a ``type``:
 
 - ``user``: ``message`` is a Messages-API user message: string content or ``text``
-  blocks (a user message; a line marked ``isMeta`` or ``isCompactSummary``, written by
-  the CLI itself, is a system message), ``tool_result`` blocks (a tool result: the text
+  blocks (a user message; a line the CLI wrote itself, marked ``isMeta``,
+  ``isCompactSummary``, ``rowSource: harness``, ``promptSource: system``, an ``origin``,
+  or with text only the CLI writes, is a system message), ``tool_result`` blocks (a tool result: the text
   of its ``content``, ``is_error``), ``image`` / ``document`` blocks (kept under
   ``x_claude_code``);
 - ``assistant``: one line per content block of the same API message (same
-  ``message.id``), merged in order without duplicates: ``text`` (assistant message;
-  adjacent text blocks are one message),
-  ``tool_use`` (tool call: name, arguments = ``input``, call id = ``id``), ``thinking``
+  ``message.id``), merged in order, a block (by ``apiBlockIndex``) read once: ``text``
+  (assistant message; adjacent text blocks are one message),
+  ``tool_use`` (tool call: name, arguments = ``input``, call id = ``id``),
+  ``server_tool_use`` and its ``*_tool_result`` block (a call the API ran, its result),
+  ``thinking``
   / ``redacted_thinking`` (not speech: kept under ``x_claude_code.thinking`` of the
   message's next step);
-- ``attachment`` of type ``file`` (a file the user named with ``@``: the CLI reads it
-  into the prompt itself and shows the model a ``Read`` call and its result): that
-  ``Read`` call and result, noted ``x_claude_code.attachment``;
+- ``attachment`` of type ``file`` (a file the user named with ``@``, or one read back in
+  after a compaction: the CLI reads it into the prompt itself and shows the model a
+  ``Read`` call and its result): that ``Read`` call and result, noted
+  ``x_claude_code.attachment``;
+- what else the CLI shows the model from an ``attachment``: ``CLAUDE.md`` files
+  (``instructions``, ``nested_memory``) and hook output (``hook_success``,
+  ``hook_additional_context``): a tool result of no call (see :func:`_context_steps`),
+  untrusted as any document (a cloned repository's CLAUDE.md is whoever wrote it);
+- ``deferred_tools_delta`` attachments: tools offered by name only (in ``agent.tools``);
 - every other type (``attachment``, ``system``, ``summary``, ``api-request*``,
   ``queue-operation``, ``cost-state``, ...) is session metadata: counted under
   ``x_claude_code.other_lines``; the system prompt and the tools offered are read from
@@ -26,7 +35,9 @@ tool) gets its own file, ``<session id>/subagents/agent-<agent id>.jsonl``, whos
   the system prompt else from a ``prompt_snapshot`` attachment.
 
 A sub-agent's ``agent-<agent id>.meta.json`` (agent type, the parent's tool-use id) is
-recognised and holds no session (no records). One trajectory per ``sessionId``; sidechain
+recognised and holds no session (no records), as does a tool output the CLI stored under
+``<session id>/tool-results/`` (:meth:`ClaudeCodeReader.owns`). Lines a
+``--fork-session`` copied from the forked session are marked ``inherited_from``. One trajectory per ``sessionId``; sidechain
 lines are the sub-agent's own trajectory, ``<session id>:agent-<agent id>`` (its first
 user message is the task the parent agent gave it). Steps keep file order (the order the
 CLI appended them: what ran). The ``parentUuid`` chain (``logicalParentUuid`` across a
@@ -34,14 +45,16 @@ compaction) is followed from the last message back to the first; a step not on t
 (an abandoned branch: a rewound or edited prompt) is kept, with
 ``x_claude_code.off_path: true`` (its tool calls did run). A malformed line is a reject
 naming its file, line and problem; the rest of its session is read and the trajectory
-lists the rejected lines.
+lists the rejected lines (a line naming no session: in every session of the file).
 """
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from incident_lab.hookspecs import hookimpl
@@ -71,6 +84,15 @@ _USER_PARTS = ("image", "document")
 _SESSION_INFO = ("cwd", "version", "gitBranch", "entrypoint", "userType")
 #: Flags of user lines the CLI wrote itself (not the user's words): system messages.
 _BY_CLI = ("isMeta", "isCompactSummary")
+#: Where a user line came from when the CLI wrote it (``rowSource``, ``promptSource``).
+_CLI_SOURCES = (("rowSource", "harness"), ("promptSource", "system"))
+#: How text the CLI writes on a user line of its own begins.
+_CLI_TEXTS = (
+    "[Request interrupted by user",
+    "<task-notification>",
+    "<local-command-stdout>",
+    "<local-command-stderr>",
+)
 _SUBAGENT_META = {"agentType", "toolUseId"}
 
 
@@ -87,7 +109,7 @@ class _Session:
     info: dict[str, Any] = field(default_factory=dict)
     steps: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (node key, step)
     calls: dict[str, str] = field(default_factory=dict)  # tool_use id -> tool name
-    blocks: dict[str, set[str]] = field(default_factory=dict)  # message id -> blocks seen
+    blocks: dict[str, dict[str, str]] = field(default_factory=dict)  # message id -> blocks seen
     thinking: dict[str, list[str]] = field(default_factory=dict)  # message id -> unplaced
     key_of: dict[str, str] = field(default_factory=dict)  # line uuid -> node key
     parent: dict[str, str | None] = field(default_factory=dict)  # node key -> parent key
@@ -95,6 +117,8 @@ class _Session:
     chained: bool = True
     system: dict[str, Any] | None = None
     tools: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deferred: list[str] = field(default_factory=list)  # tools offered by name only
+    hooks: dict[str, str] = field(default_factory=dict)  # tool use id/hook name -> command
     models: list[str] = field(default_factory=list)
     requested: str | None = None
     stamps: list[str] = field(default_factory=list)
@@ -108,10 +132,19 @@ class ClaudeCodeReader:
     name = _FMT
     description = "Claude Code / Claude Agent SDK session transcripts (~/.claude/projects/*.jsonl)"
 
+    def owns(self, path: str) -> bool:
+        """A file the CLI stored for a session's tool call (``<session id>/tool-results/``
+        beside ``<session id>.jsonl``: a large output, an MCP image): part of that session's
+        record, not a log of its own, whatever it holds (see :meth:`read`)."""
+        return stored_output_of(path) is not None
+
     def sniff(self, path: str, head: bytes) -> float:
         """Sure when the first line has a camelCase ``sessionId`` and a line ``type``, or is
-        one of the file-level lines older versions start with."""
+        one of the file-level lines older versions start with. A first line longer than
+        ``head`` (a pasted prompt of 100 KB) is read on to its end."""
         first = head_object(head)
+        if first is None and _cut_short(head):
+            first = _first_object(path)
         if _subagent_meta(first):
             return 0.9
         if not isinstance(first, dict) or not isinstance(first.get("type"), str):
@@ -125,22 +158,64 @@ class ClaudeCodeReader:
         return 0.0
 
     def read(self, path: str, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
-        """Yield line rejects as met, then one trajectory per session at end of file."""
+        """Yield line rejects as met, then one trajectory per session at end of file; a
+        session's stored tool output (:meth:`owns`) yields nothing (its manifest row, with
+        no records, keeps it in the bundle)."""
+        if self.owns(path):
+            return
         sessions: dict[str, _Session] = {}
+        unplaced: list[int] = []  # rejected lines of no known session: listed in each
         for line_no, obj, reject in iter_json_lines(path, max_line_bytes=max_line_bytes):
             if reject is not None:
+                unplaced.append(line_no)
                 yield reject
                 continue
             problem, bug = guarded(_take, sessions, obj, line_no, path=path, line=line_no)
             if bug is not None:
                 yield bug
             elif problem is not None:
+                if not _placed(obj):
+                    unplaced.append(line_no)
                 yield Record(path, line_no, reason=problem, excerpt=compact_json(obj)[:200])
         for session in sessions.values():
+            session.rejected = sorted(set(session.rejected + unplaced))
             record, bug = guarded(_build, path, session, path=path, line=session.first_line)
             if bug is not None:
                 bug.reason = f"session {session.sid!r}: {bug.reason}"
             yield record or bug  # type: ignore[misc]
+
+
+def stored_output_of(path: str) -> str | None:
+    """The session whose tool output the CLI stored at ``path``
+    (``<dir>/<session id>/tool-results/<file>`` beside ``<dir>/<session id>.jsonl``)."""
+    file = Path(path)
+    folder = file.parent.parent
+    if file.parent.name != "tool-results" or not folder.name:
+        return None
+    return folder.name if folder.with_name(folder.name + ".jsonl").is_file() else None
+
+
+def _placed(obj: Any) -> bool:
+    """True when a line names its session (its reject is listed in that session's)."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("type"), str) or not obj["type"]:
+        return False
+    return isinstance(obj.get("sessionId"), str) and bool(obj["sessionId"])
+
+
+def _cut_short(head: bytes) -> bool:
+    """True when ``head`` opens a JSON object whose line does not end within it."""
+    start = head.lstrip()
+    return start.startswith(b"{") and b"\n" not in start
+
+
+def _first_object(path: str) -> Any:
+    """The first line of ``path`` parsed whole (None: not JSON, or not readable)."""
+    try:
+        for _line, obj, _reject in iter_json_lines(path):
+            return obj
+    except (OSError, EOFError, ValueError, RecursionError, zlib.error):
+        return None
+    return None
 
 
 def _take(sessions: dict[str, _Session], obj: Any, line: int) -> str | None:
@@ -158,11 +233,16 @@ def _take(sessions: dict[str, _Session], obj: Any, line: int) -> str | None:
             return None  # file-level bookkeeping of older versions, in no session
         return f"{kind} line has no sessionId (a non-empty string)"
     session = _session_of(sessions, obj, sid, line)
-    if kind not in _MESSAGE_TYPES and not _mention(obj):
+    _note_hook(session, obj)
+    shown = _shown(obj)
+    if kind not in _MESSAGE_TYPES and shown is None:
         _metadata(session, kind, obj)
         return None
     try:
-        steps = _mention_steps(obj) if _mention(obj) else _message_steps(session, kind, obj)
+        if shown is not None:
+            steps = _context_steps(session, shown, obj)
+        else:
+            steps = _message_steps(session, kind, obj)
     except _Bad as exc:
         session.rejected.append(line)
         _node(session, kind, obj, line)  # its children still chain through it
@@ -184,7 +264,9 @@ def _continues(session: _Session, key: str, step: dict[str, Any]) -> bool:
     if not session.steps or session.steps[-1][0] != key or not key.startswith("message:"):
         return False
     last = session.steps[-1][1]
-    return all(s["type"] == "message" and _X not in s for s in (last, step))
+    if last["type"] != "message" or step["type"] != "message" or _X in step:
+        return False
+    return set(last.get(_X, {})) <= {"thinking"}  # thinking before the text: still one text
 
 
 def _subagent_meta(obj: Any) -> bool:
@@ -214,15 +296,50 @@ def _session_of(
     return session
 
 
-def _mention(obj: dict[str, Any]) -> bool:
-    """A file the user named with ``@``: the CLI read it into the prompt itself."""
-    return obj.get("type") == "attachment" and as_dict(obj.get("attachment")).get("type") == "file"
+#: A shown document: (tool name, arguments, output, notes under ``x_claude_code``).
+_Shown = tuple[str, dict[str, Any], str, dict[str, Any]]
 
 
-def _mention_steps(obj: dict[str, Any]) -> list[dict[str, Any]]:
-    """The ``Read`` call and result the CLI shows the model for a file named with ``@``
-    (noted ``x_claude_code.attachment``: the CLI made the call, not the model); the
-    output is the file's text (any other content as canonical JSON)."""
+def _shown(obj: dict[str, Any]) -> str | None:
+    """The type of an ``attachment`` line whose text the CLI put before the model (see
+    :func:`_context_steps`), or None."""
+    attachment = as_dict(obj.get("attachment"))
+    kind = attachment.get("type")
+    if obj.get("type") != "attachment" or kind not in _CONTEXT:
+        return None
+    if kind == "hook_success" and not attachment.get("content"):
+        return None  # the hook printed nothing the model saw (or JSON read as its own line)
+    return str(kind)
+
+
+def _context_steps(session: _Session, kind: str, obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the CLI showed the model from an ``attachment`` line, noted
+    ``x_claude_code.attachment``. A file the user named with ``@`` is the ``Read`` call
+    and result the CLI shows the model. The rest is a tool result no call of the model
+    asked for (``call_id`` null, the arguments under ``x_claude_code``): a CLAUDE.md
+    (``instructions``, and ``nested_memory`` when a file below another CLAUDE.md is
+    read) as ``Read``'s output, a hook's output (``hook_success``,
+    ``hook_additional_context``) as ``Bash``'s (the hook's command). Each is a document
+    from outside the conversation, not the user's words: a cloned repository's
+    CLAUDE.md, or what a hook prints, is whoever wrote it (untrusted, as any tool
+    output)."""
+    steps: list[dict[str, Any]] = []
+    for i, (name, arguments, output, notes) in enumerate(_CONTEXT[kind](session, obj)):
+        result = {"type": "tool_result", "call_id": None, "name": name, "output": output}
+        if kind == "file":
+            x: dict[str, Any] = {_X: {"attachment": kind}}
+            result["call_id"] = f"attachment:{obj.get('uuid')}" + (f":{i}" if i else "")
+            steps.append(tool_call_step(name, arguments, result["call_id"]) | x)
+        else:
+            x = {_X: {"attachment": kind, "arguments": arguments} | notes}
+        steps.append(result | {"is_error": False} | x)
+    stamp = normalise_timestamp(obj.get("timestamp"))
+    return [step | {"timestamp": stamp} for step in steps] if stamp else steps
+
+
+def _file_shown(_session: _Session, obj: dict[str, Any]) -> list[_Shown]:
+    """A file named with ``@`` (or read back in after a compaction): its text (any other
+    content as canonical JSON)."""
     attachment = obj["attachment"]
     filename = attachment.get("filename")
     if not isinstance(filename, str) or not filename:
@@ -232,14 +349,64 @@ def _mention_steps(obj: dict[str, Any]) -> list[dict[str, Any]]:
     content = as_dict(attachment.get("content"))
     text = as_dict(content.get("file")).get("content")
     output = text if content.get("type") == "text" and isinstance(text, str) else None
-    call_id = f"attachment:{obj.get('uuid')}"
-    x = {_X: {"attachment": "file"}}
-    call = tool_call_step("Read", {"file_path": filename}, call_id) | x
-    result = {"type": "tool_result", "call_id": call_id, "name": "Read"}
-    result["output"] = output if output is not None else content_output(attachment.get("content"))
-    steps = [call, result | {"is_error": False} | x]
-    stamp = normalise_timestamp(obj.get("timestamp"))
-    return [step | {"timestamp": stamp} for step in steps] if stamp else steps
+    if output is None:
+        output = content_output(attachment.get("content"))
+    return [("Read", {"file_path": filename}, output, {})]
+
+
+def _memory(record: Any, where: str) -> _Shown:
+    """One CLAUDE.md the CLI loaded: its path, text and kind (Project, User, Local...)."""
+    record = as_dict(record)
+    path, text = record.get("path"), record.get("content")
+    if not isinstance(path, str) or not isinstance(text, str):
+        raise _Bad(f"{where} has no path and content (strings)")
+    kind = str_or_none(record.get("type"))
+    return ("Read", {"file_path": path}, text, {"memory_type": kind} if kind else {})
+
+
+def _instructions_shown(_session: _Session, obj: dict[str, Any]) -> list[_Shown]:
+    """The CLAUDE.md files loaded at the start of a turn."""
+    files = as_list(obj["attachment"].get("files"))
+    return [_memory(f, f"instructions attachment files[{i}]") for i, f in enumerate(files)]
+
+
+def _nested_memory_shown(_session: _Session, obj: dict[str, Any]) -> list[_Shown]:
+    """A CLAUDE.md the CLI appended when the model read a file below it."""
+    return [_memory(obj["attachment"].get("content"), "nested_memory attachment content")]
+
+
+def _hook_shown(session: _Session, obj: dict[str, Any]) -> list[_Shown]:
+    """A hook's output the model saw: a hook's printed text, or the context it added."""
+    attachment = obj["attachment"]
+    hook = str_or_none(attachment.get("hookName")) or "hook"
+    command = session.hooks.get(_hook_key(attachment), "")
+    content = attachment.get("content")
+    parts = content if isinstance(content, list) else [content]
+    if not all(isinstance(part, str) for part in parts):
+        raise _Bad(f"{attachment['type']} attachment content is not text")
+    arguments = {"command": command, "description": f"{hook} hook"}
+    return [("Bash", arguments, "\n".join(parts), {"hook": hook})]
+
+
+def _hook_key(attachment: dict[str, Any]) -> str:
+    return f"{attachment.get('toolUseID')}/{attachment.get('hookName')}"
+
+
+def _note_hook(session: _Session, obj: dict[str, Any]) -> None:
+    """Remember a hook's command, for the context it adds on a line of its own."""
+    attachment = as_dict(obj.get("attachment"))
+    command = attachment.get("command")
+    if attachment.get("type") == "hook_success" and isinstance(command, str):
+        session.hooks[_hook_key(attachment)] = command
+
+
+_CONTEXT = {
+    "file": _file_shown,
+    "instructions": _instructions_shown,
+    "nested_memory": _nested_memory_shown,
+    "hook_success": _hook_shown,
+    "hook_additional_context": _hook_shown,
+}
 
 
 def _metadata(session: _Session, kind: str, obj: dict[str, Any]) -> None:
@@ -251,21 +418,28 @@ def _metadata(session: _Session, kind: str, obj: dict[str, Any]) -> None:
     if uuid:
         _node(session, kind, obj, 0)
     if kind == "api-request-shape":
-        shape = as_dict(obj.get("shape"))
-        text, _ = text_of(shape.get("system"))
-        if text and (session.system is None or session.system["from"] != kind):
-            session.system = {"from": kind, "text": text}
-        for tool in map(as_dict, as_list(shape.get("tools"))):
-            name = str_or_none(tool.get("name"))
-            if name and name not in session.tools:
-                session.tools[name] = tool_entry(
-                    name, tool.get("description"), tool.get("input_schema")
-                )
+        _shape(session, as_dict(obj.get("shape")))
+    elif attachment.get("type") == "deferred_tools_delta":
+        names = [n for n in as_list(attachment.get("addedNames")) if isinstance(n, str) and n]
+        session.deferred.extend(n for n in names if n not in session.deferred)
     elif attachment.get("type") == "prompt_snapshot" and session.system is None:
         parts = [p for p in as_list(attachment.get("systemPrompt")) if isinstance(p, str)]
         if parts:
             text = "\n".join(parts)
             session.system = {"from": label, "text": text}
+
+
+def _shape(session: _Session, shape: dict[str, Any]) -> None:
+    """The system prompt and tools of a request the CLI recorded (``api-request-shape``)."""
+    text, _ = text_of(shape.get("system"))
+    if text and (session.system is None or session.system["from"] != "api-request-shape"):
+        session.system = {"from": "api-request-shape", "text": text}
+    for tool in map(as_dict, as_list(shape.get("tools"))):
+        name = str_or_none(tool.get("name"))
+        if name and name not in session.tools:
+            session.tools[name] = tool_entry(
+                name, tool.get("description"), tool.get("input_schema")
+            )
 
 
 def _node(session: _Session, kind: str, obj: dict[str, Any], line: int) -> str:
@@ -313,9 +487,12 @@ def _message_steps(session: _Session, kind: str, obj: dict[str, Any]) -> list[di
         steps = _user_steps(session, obj, content)
     else:
         steps = _assistant_steps(session, obj, message, content)
+    forked = obj.get("requestSessionId")
     for step in steps:
         if stamp:
             step["timestamp"] = stamp
+        if isinstance(forked, str) and forked != obj["sessionId"]:
+            step.setdefault(_X, {})["inherited_from"] = forked
     return steps
 
 
@@ -324,7 +501,7 @@ def _user_steps(session: _Session, obj: dict[str, Any], content: list[Any]) -> l
     steps: list[dict[str, Any]] = []
     texts: list[str] = []
     parts: list[Any] = []
-    by_cli = {flag: True for flag in _BY_CLI if obj.get(flag) is True}
+    by_cli = _by_cli(obj, content)
     role = "system" if by_cli else "user"
 
     def flush() -> None:
@@ -349,6 +526,23 @@ def _user_steps(session: _Session, obj: dict[str, Any], content: list[Any]) -> l
             raise _Bad(f"user message.content[{i}] has unknown block type {btype!r}")
     flush()
     return steps
+
+
+def _by_cli(obj: dict[str, Any], content: list[Any]) -> dict[str, Any]:
+    """What marks a user line as written by the CLI, not typed by the user: a flag
+    (``isMeta``, ``isCompactSummary``), where the row or prompt came from
+    (``rowSource: harness``, ``promptSource: system``, an ``origin``: a background task's
+    notification), or text only the CLI writes (an interruption notice, a local
+    command's output)."""
+    marks: dict[str, Any] = {flag: True for flag in _BY_CLI if obj.get(flag) is True}
+    marks |= {key: value for key, value in _CLI_SOURCES if obj.get(key) == value}
+    origin = str_or_none(as_dict(obj.get("origin")).get("kind"))
+    if origin:
+        marks["origin"] = origin
+    first = as_dict(content[0]).get("text") if content else None
+    if isinstance(first, str) and first.lstrip().startswith(_CLI_TEXTS):
+        marks["cli_text"] = True
+    return marks
 
 
 def _block_type(block: Any, i: int) -> str:
@@ -405,32 +599,33 @@ def _assistant_steps(
     (merged while adjacent) as an assistant message, tool uses as calls; thinking goes
     with the message's next step."""
     mid = str_or_none(message.get("id")) or f"uuid:{obj.get('uuid')}"
-    seen = set(session.blocks.get(mid, ()))
+    seen = dict(session.blocks.get(mid, {}))
     pending = list(session.thinking.get(mid, ()))
     steps: list[dict[str, Any]] = []
     calls: dict[str, str] = {}
+    index = obj.get("apiBlockIndex")
     for i, block in enumerate(content):
         btype = _block_type(block, i)
-        key = compact_json(block)
+        # the block's place in the API message when the CLI wrote it, else its content
+        # (older versions wrote a message's blocks again on later lines)
+        body = compact_json(block)
+        key = f"#{index + i}" if type(index) is int else body
+        if seen.get(key, body) != body:
+            raise _Bad(f"block {key} of message {mid!r} written again with other content")
         if key in seen:
             continue
-        seen.add(key)
+        seen[key] = body
         if btype in _THINKING:
-            pending.append(
-                block.get("thinking") if isinstance(block.get("thinking"), str) else f"[{btype}]"
-            )
+            thought = block.get("thinking")
+            pending.append(thought if isinstance(thought, str) else f"[{btype}]")
         elif btype == "text":
             text = _string(block, "text", i)
             if steps and steps[-1]["type"] == "message":
                 steps[-1]["content"] += "\n" + text
             else:
                 steps.append({"type": "message", "role": "assistant", "content": text})
-        elif btype == "tool_use":
-            call_id, name = _string(block, "id", i), _string(block, "name", i)
-            calls[call_id] = name
-            steps.append(tool_call_step(name, block.get("input"), call_id))
         else:
-            raise _Bad(f"assistant message.content[{i}] has unknown block type {btype!r}")
+            steps.append(_tool_block(session, calls, btype, block, i))
     if steps and pending:
         steps[0].setdefault(_X, {})["thinking"] = pending
         pending = []
@@ -439,6 +634,37 @@ def _assistant_steps(
     session.thinking[mid] = pending
     _model(session, obj, message, steps)
     return steps
+
+
+def _tool_block(
+    session: _Session, calls: dict[str, str], btype: str, block: dict[str, Any], i: int
+) -> dict[str, Any]:
+    """A ``tool_use`` block (a call), or a tool the API ran itself: ``server_tool_use``
+    (a call, noted ``x_claude_code.server_tool``) and its ``*_tool_result`` block (the
+    result: untrusted text the model read, as any other)."""
+    if btype in ("tool_use", "server_tool_use"):
+        call_id, name = _string(block, "id", i), _string(block, "name", i)
+        calls[call_id] = name
+        step = tool_call_step(name, block.get("input"), call_id)
+        return step | ({_X: {"server_tool": True}} if btype == "server_tool_use" else {})
+    if btype.endswith("_tool_result"):
+        return _server_result(session, calls, btype, block, i)
+    raise _Bad(f"assistant message.content[{i}] has unknown block type {btype!r}")
+
+
+def _server_result(
+    session: _Session, calls: dict[str, str], btype: str, block: dict[str, Any], i: int
+) -> dict[str, Any]:
+    """The result block of a tool the API ran (``web_search_tool_result``, ...)."""
+    call_id = _string(block, "tool_use_id", i)
+    tool = calls.get(call_id) or session.calls.get(call_id)
+    if tool is None:
+        raise _Bad(f"{btype} for tool_use_id {call_id!r}, which no server_tool_use made")
+    content = block.get("content")
+    failed = str(as_dict(content).get("type", "")).endswith("_error")
+    step: dict[str, Any] = {"type": "tool_result", "call_id": call_id, "name": tool}
+    step |= {"output": content_output(content), "is_error": failed}
+    return step | {_X: {"server_tool": True}}
 
 
 def _model(
@@ -470,6 +696,24 @@ def _on_path(session: _Session) -> set[str] | None:
     return path
 
 
+def _inherited(steps: list[dict[str, Any]]) -> str | None:
+    """Mark the steps a ``--fork-session`` copied from the session it forked (the CLI
+    copies its lines; only the copied assistant lines say so, with their
+    ``requestSessionId``): every step up to the last such line, and the results of
+    the calls made there. Returns the forked session's id."""
+    marked = [i for i, step in enumerate(steps) if "inherited_from" in step.get(_X, {})]
+    if not marked:
+        return None
+    source = steps[marked[-1]][_X]["inherited_from"]
+    calls: set[str] = set()
+    for i, step in enumerate(steps):
+        if i <= marked[-1] or (step["type"] == "tool_result" and step["call_id"] in calls):
+            step.setdefault(_X, {}).setdefault("inherited_from", source)
+            if step["type"] == "tool_call":
+                calls.add(step["call_id"])
+    return str(source)
+
+
 def _build(path: str, session: _Session) -> Record:
     """One session's trajectory."""
     on_path = _on_path(session)
@@ -478,19 +722,41 @@ def _build(path: str, session: _Session) -> Record:
         if on_path is not None and key not in on_path:
             step.setdefault(_X, {})["off_path"] = True
         steps.append(step)
+    forked = _inherited(steps)
+    own = [
+        s["timestamp"] for s in steps if "timestamp" in s and "inherited_from" not in s.get(_X, {})
+    ]
     if session.system is not None:
         steps.insert(0, {"type": "message", "role": "system", "content": session.system["text"]})
     traj = new_trajectory(session.sid, steps=steps)
-    if session.stamps:
+    if forked is not None and own:
+        traj["started_at"] = min(own)  # the fork's own start, not the copied lines'
+    elif session.stamps:
         traj["started_at"] = min(session.stamps)
+    traj["agent"] = _agent(session)
+    traj[_X] = _extras(session, forked)
+    return finish(traj, fmt=_FMT, path=path, line=session.first_line)
+
+
+def _agent(session: _Session) -> dict[str, Any]:
+    """The model asked for and the one that answered; the tools offered (a deferred
+    tool, offered by name for the model to load, is offered too: the CLI runs it)."""
     first = session.models[0] if session.models else None
     model: dict[str, Any] = {"name": session.requested or first}
     if session.models:
         model["version"] = session.models[-1]
     model["provider"] = "anthropic"
-    traj["agent"] = {"name": "claude-code", "model": model, "tools": list(session.tools.values())}
+    tools = list(session.tools.values())
+    tools += [tool_entry(name) for name in session.deferred if name not in session.tools]
+    return {"name": "claude-code", "model": model, "tools": tools}
+
+
+def _extras(session: _Session, forked: str | None) -> dict[str, Any]:
+    """The trajectory's ``x_claude_code``."""
     x: dict[str, Any] = dict(session.info)
     x["tools_recorded"] = bool(session.tools)
+    if forked is not None:
+        x["forked_from"] = forked
     if session.system is not None:
         x["system_prompt_from"] = session.system["from"]
     unplaced = {mid: texts for mid, texts in session.thinking.items() if texts}
@@ -499,8 +765,7 @@ def _build(path: str, session: _Session) -> Record:
     x["other_lines"] = dict(sorted(session.other.items()))
     if session.rejected:
         x["rejected_lines"] = session.rejected
-    traj[_X] = x
-    return finish(traj, fmt=_FMT, path=path, line=session.first_line)
+    return x
 
 
 @hookimpl
