@@ -184,6 +184,8 @@ _JSON_LEVELS = 5
 def _output_as_read(value: Any, level: int) -> str:
     if isinstance(value, str):
         parsed = _json_document(value) if level < _JSON_LEVELS else None
+        if parsed is None and _doubled_keys(value):
+            return _readable_json(value)  # a record still, its escapes read (rev36d H1)
         if parsed is None:
             unescaped = _unescaped_html(value) if level < _JSON_LEVELS else None
             if unescaped is None:
@@ -419,6 +421,18 @@ def _json_document(text: str) -> tuple[Any] | None:
     except (ValueError, RecursionError):
         return None
     return (value,) if isinstance(value, dict | list | str) else None
+
+
+def _doubled_keys(text: str) -> bool:
+    """Whether ``text`` is JSON that :func:`_json_document` refused only for a key written
+    twice: read as written then, its escapes read as characters, never unwrapped."""
+    if not opens_like_json(text) or len(text) > _JSON_READ_LIMIT:
+        return False
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

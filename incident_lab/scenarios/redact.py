@@ -26,6 +26,7 @@ from typing import Any
 from incident_lab.pii import KINDS as _PII_KINDS
 from incident_lab.pii import Surrogates, is_secret_key, secret_value
 from incident_lab.pii import find as find_secrets
+from incident_lab.provenance.text import element_body
 from incident_lab.text.normalize import CHAR_REFERENCE, python_literal
 
 #: Matches a placeholder older versions wrote, e.g. ``<EMAIL_12>`` (scenarios from before
@@ -61,8 +62,10 @@ def _edited(text: str, edits: list[tuple[int, int, str]]) -> str:
     return "".join(parts)
 
 
-#: The longest text whose reading is checked for values left (:meth:`Redactor._as_read`).
-_READ_CHECK_LIMIT = 2_000_000
+#: How many texts held in texts (JSON in a JSON string, a repr in a field) are redacted
+#: as read: as deep as the analysis reads (:data:`~incident_lab.provenance.text._JSON_LEVELS`
+#: is five; rev36d: a repr three wrappers deep was read, not redacted).
+_DEPTH = 4
 
 #: Spaces that show as a space and that a value may be written with (``&nbsp;``).
 _SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " "})
@@ -154,23 +157,7 @@ class Redactor:
             if not edits:
                 break
             text = _edited(text, edits)
-        text = _edited(text, self._json_edits(text, depth))
-        return self._as_read(text, depth)
-
-    def _as_read(self, text: str, depth: int) -> str:
-        """``text``, or its redacted reading when what the analysis reads of it
-        (:func:`~incident_lab.provenance.text.output_as_read`) still holds a value the
-        passes above could not reach where it is written (a repr inside an element or
-        HTML-escaped, wrappers several deep: rev36c M2): then the text is written as read,
-        its layout given up so that no value is kept."""
-        if depth > 0 or len(text) > _READ_CHECK_LIMIT:
-            return text
-        from incident_lab.provenance.text import output_as_read
-
-        reading = output_as_read(text)
-        if reading == text or not find_secrets(reading.translate(_SPACES)):
-            return text
-        return self.redact_text(reading, depth + 1)
+        return _edited(text, self._json_edits(text, depth))
 
     def _found(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, surrogate)`` of each value the detectors find in ``text``, a
@@ -187,7 +174,15 @@ class Redactor:
         it: rev36b M1): each string redacted as read (a value written with ``\\xa0``, a field
         under a credential key, JSON text in a field), written again by ``repr``, which
         gives the text back where nothing was found."""
-        literal = python_literal(text) if depth <= 2 else None
+        if depth > _DEPTH:
+            return text
+        body = element_body(text)  # a repr in a log's <tool_result>: that repr
+        if body is not None:
+            inner = text[body[0] : body[1]].strip()
+            at = text.index(inner, body[0]) if inner else body[0]
+            redacted = self._python_literal(inner, depth)
+            return text if redacted == inner else text[:at] + redacted + text[at + len(inner) :]
+        literal = python_literal(text)
         if literal is None:
             return text
         replaced = sum(self._surrogates.counts.values())
@@ -209,13 +204,16 @@ class Redactor:
         reading = _Reading.of(text)
         if reading is None:
             return text
-        # a literal whose own quote is a reference (a record written ``&quot;...``) is
-        # rewritten here, escaped; any other, as written, by the pass on the written text
-        # (rev36b H2, rev36c M3: a plain record's literal written escaped broke its JSON)
+        if html.escape(reading.text) == text:  # all of it escaped: a repr in it too
+            redacted = self._python_literal(reading.text, depth)
+            if redacted != reading.text:
+                return html.escape(redacted)
+        # a rewritten literal is escaped where its own quote is a reference (a record
+        # written ``&quot;...``), raw where it is not (rev36b H2, rev36c M3: a plain
+        # record's literal written escaped broke its JSON; rev36d H2: none is dropped)
         edits = [
-            (a, b, html.escape(new))
+            (a, b, html.escape(new) if reading.written.startswith("&", reading.at(a)) else new)
             for a, b, new in self._json_edits(reading.text, depth)
-            if reading.written.startswith("&", reading.at(a))
         ]
         return reading.edit(edits)
 
@@ -229,7 +227,7 @@ class Redactor:
         as it was; one holding a lone surrogate is written back with it escaped, never raw
         (rev-red35 H1). Texts with no escape and no key are left to the scan before
         (rev-red35 M3)."""
-        if depth > 2 or '"' not in text or ("\\" not in text and '":' not in text):
+        if depth > _DEPTH or '"' not in text or ("\\" not in text and '":' not in text):
             return []
         edits: list[tuple[int, int, str]] = []
         key: str | None = None

@@ -225,9 +225,8 @@ def test_a_python_record_s_repr_is_redacted_as_the_record_it_writes() -> None:
 
 def test_what_the_analysis_reads_holds_no_value_after_redaction() -> None:
     """rev36c M2: a repr inside a log's element or HTML-escaped is read by the analysis as
-    its record; where the redactor cannot replace a value where it is written, the text is
-    written as read, so no value is kept (M3: a plain record's ``&amp;`` stays as written;
-    L1: a repr with nothing to replace keeps its tuples)."""
+    its record, and redacted so, in its form (M3: a plain record stays valid JSON; L1: a
+    repr with nothing to replace keeps its tuples)."""
     from incident_lab.provenance.text import output_as_read
 
     rec = str(
@@ -240,6 +239,26 @@ def test_what_the_analysis_reads_holds_no_value_after_redaction() -> None:
         assert "4502" not in out and "luis.vega" not in out
     plain = '{"from": "ana.ruiz\\u0040gmail.com &amp; co"}'
     email = r.redact_text("ana.ruiz@gmail.com")
-    assert json.loads(r.redact_text(plain)) == {"from": f"{email} &amp; co"}
+    # valid JSON; the rewritten literal is written as read (its "&amp;" as "&")
+    assert json.loads(r.redact_text(plain)) == {"from": f"{email} & co"}
     tuples = str([("Lyon", 3), ("Nice", 4)])
     assert r.redact_text(tuples) == tuples
+
+
+def test_a_repr_in_an_element_escaped_or_in_a_field_is_redacted_in_its_form() -> None:
+    """rev36d: a repr a JSON field holds HTML-escaped is redacted (H2); a repr in a log's
+    element or HTML-escaped keeps its form (M1); texts held in texts are redacted as deep
+    as the analysis reads them."""
+    r = Redactor()
+    rec = str({"iban": "ES91\xa02100\xa00418\xa04502\xa00005\xa01332", "n": (1, 2)})
+    field = json.dumps({"id": 7, "note": html.escape(rec)})
+    out = r.redact_text(field)
+    assert "4502" not in out and json.loads(out)["id"] == 7
+    element = f"<tool_result>\n{rec}\n</tool_result>"
+    out = r.redact_text(element)
+    assert out.startswith("<tool_result>\n{'iban': ") and out.endswith("}\n</tool_result>")
+    assert "4502" not in out
+    out = r.redact_text(html.escape(rec))
+    assert out.startswith("{&#x27;iban&#x27;: ") and "4502" not in out
+    deep = json.dumps({"result": json.dumps({"result": json.dumps({"result": rec})})})
+    assert "4502" not in r.redact_text(deep) and json.loads(r.redact_text(deep))  # three deep
