@@ -200,7 +200,7 @@ class OpenAIResponsesReader:
     def read(self, path: str, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
         """Yield every session, in the order of its first record."""
         records: list[dict[str, Any]] = []
-        seen: dict[str, int] = {}  # response id -> the line that read it
+        seen: dict[str, dict[str, Any]] = {}  # response id -> the record that read it
         for line_no, obj, reject in iter_json_documents(path, max_line_bytes=max_line_bytes):
             if reject is not None:
                 yield reject
@@ -212,16 +212,22 @@ class OpenAIResponsesReader:
                 if bug is not None or rec is None:
                     yield bug  # type: ignore[misc]
                 elif isinstance(rec, str) or rec["id"] in seen:
-                    if not isinstance(rec, str):  # the same exchange logged again
-                        rec = f"duplicate of line {seen[rec['id']]} (response {rec['id']})"
+                    reason = rec if isinstance(rec, str) else _repeated(rec, seen[rec["id"]])
                     excerpt = compact_json(value)[:200]
-                    yield Record(path, line_no, reason=rec, entry=entry, excerpt=excerpt)
+                    yield Record(path, line_no, reason=reason, entry=entry, excerpt=excerpt)
                 else:
                     if rec["id"]:
-                        seen[rec["id"]] = line_no
+                        seen[rec["id"]] = rec
                     records.append(rec)
         for group in _group(records):
             yield _build(path, group)
+
+
+def _repeated(rec: dict[str, Any], first: dict[str, Any]) -> str:
+    """Why a record giving a response id an earlier line gave is a reject (read once)."""
+    if rec["whole"] == first["whole"]:
+        return f"duplicate of line {first['line']} (response {rec['id']})"
+    return f"response {rec['id']} already read on line {first['line']}, with another history"
 
 
 def _first_of_document(head: bytes) -> tuple[Any, bool]:
@@ -278,7 +284,8 @@ def _items_score(items: Any) -> float:
 def _foreign_parts(content: Any) -> bool:
     """Whether a message's content holds a block of Anthropic's Messages API, which a
     Responses message never holds."""
-    return any(as_dict(part).get("type") in _FOREIGN_PARTS for part in as_list(content))
+    kinds = (as_dict(part).get("type") for part in as_list(content))
+    return any(isinstance(kind, str) and kind in _FOREIGN_PARTS for kind in kinds)
 
 
 def _is_response(obj: dict[str, Any]) -> bool:

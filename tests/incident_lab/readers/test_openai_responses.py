@@ -909,11 +909,15 @@ def test_an_undated_record_follows_the_line_before_it(tmp_path: Path) -> None:
 
 
 def test_an_exchange_logged_twice_is_read_once(tmp_path: Path) -> None:
+    """The same exchange twice: read once, the second a reject saying so; its bare
+    Response after it (same id, less history) a reject saying that."""
     exchange = {"request": {"input": "hi"}, "response": _resp("r1", [_msg("Hello!")], 100)}
-    records = read_all("openai_responses", _write(tmp_path, [exchange, exchange]))
+    rows = [exchange, exchange, exchange["response"]]
+    records = read_all("openai_responses", _write(tmp_path, rows))
     assert [_contents(t) for t in accepted(records).values()] == [["hi", "Hello!"]]
     assert [(r.line, r.reason) for r in rejected(records)] == [
-        (2, "duplicate of line 1 (response r1)")
+        (2, "duplicate of line 1 (response r1)"),
+        (3, "response r1 already read on line 1, with another history"),
     ]
 
 
@@ -944,3 +948,14 @@ def test_an_item_nested_800_deep_is_read(tmp_path: Path) -> None:
     rows = [[_user("x"), {"type": "reasoning", "summary": deep}], [_user("y"), call]]
     records = read_all("openai_responses", _write(tmp_path, rows))
     assert [_contents(t) for t in accepted(records).values()] == [["x"], ["y", "n"]]
+
+
+@pytest.mark.parametrize("kind", [["tool_use"], {"type": "text"}])
+def test_a_content_part_type_of_the_wrong_type_is_no_bug(tmp_path: Path, kind: object) -> None:
+    """A part whose type is an array or object: detected and read, never the safety net."""
+    part = {"type": kind, "text": "x"}
+    run = [_user("hi"), {"type": "message", "role": "assistant", "content": [part]}]
+    path = _write(tmp_path, [run])
+    assert detect_format(str(path)) == "openai_responses"
+    (record,) = read_all("openai_responses", path)
+    assert _contents(record.trajectory) == ["hi", None]
