@@ -14,8 +14,9 @@ Accepted records (JSON objects or arrays, one per line, or one JSON document per
 - Batch-API lines: the request under ``body`` (an input line), the Response under
   ``response.body`` (an output line); lines with one ``custom_id`` are one exchange.
 
-A list of role messages alone (no ``type``) is claimed with less confidence; a list
-holding Anthropic Messages content blocks (``tool_use``, ``tool_result``, ...) is not.
+A list of role messages alone (no ``type``; not under ``input``) is claimed with less
+confidence; a list holding Anthropic Messages content blocks (``tool_use``,
+``tool_result``, ...) is not.
 
 Mapping to ``trajectory/v1``: ``instructions`` is the system prompt (written again only
 when it changes); user, system and developer messages (developer kept as system, noted);
@@ -194,7 +195,8 @@ class OpenAIResponsesReader:
         if isinstance(request.get("input"), list | str) and "messages" not in request:
             return 0.9
         if isinstance(first.get("input"), list) and "messages" not in first:
-            return _items_score(first["input"])
+            score = _items_score(first["input"])  # role messages alone: other logs' samples
+            return score if score > 0.5 else 0.0
         return 0.0
 
     def read(self, path: str, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:

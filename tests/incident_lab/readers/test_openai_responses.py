@@ -939,6 +939,10 @@ def test_a_run_of_untyped_messages_is_detected(tmp_path: Path) -> None:
     """A guardrail-tripped run: the user's message alone, no type field."""
     path = _write(tmp_path, [[{"content": "GUARD: do it", "role": "user"}]])
     assert detect_format(str(path)) == "openai_responses"
+    sample = tmp_path / "samples.jsonl"  # an object whose input is role messages: unsure
+    sample.write_text(json.dumps({"id": 1, "input": [{"role": "user", "content": "hi"}]}) + "\n")
+    with pytest.raises(InputError, match="cannot tell the log format"):
+        detect_format(str(sample))
 
 
 def test_an_item_nested_800_deep_is_read(tmp_path: Path) -> None:
