@@ -540,8 +540,9 @@ def _looks_like_one_document(path: str | Path, max_line_bytes: int) -> bool:
 
     A file is one document when its first non-blank line opens an array that does not
     close on that line, or opens an object that does not close on that line while the
-    next non-blank line is not another object (JSONL of arrays, one per line, is JSONL). Everything else is read line by line, so a damaged first line of
-    a JSONL file costs that line only.
+    next non-blank line is not another object (JSONL of arrays, one per line, is
+    JSONL). Everything else is read line by line, so a damaged first line of a JSONL
+    file costs that line only.
     """
     firsts: list[bytes] = []
     for _line_no, raw, _problem in iter_lines(path, max_line_bytes=max_line_bytes):

@@ -12,7 +12,11 @@ Accepted records (JSON objects or arrays, one per line, or one JSON document per
   <Response>}``;
 - a bare ``Response`` (``{"id": "resp_...", "object": "response", "output": [...]}``);
 - Batch-API lines: the request under ``body`` (an input line), the Response under
-  ``response.body`` (an output line).
+  ``response.body`` (an output line); lines with one ``custom_id`` are one exchange.
+
+A list of role messages alone (no ``type``; not under ``input``) is claimed with less
+confidence; a list holding Anthropic Messages content blocks (``tool_use``,
+``tool_result``, ...) is not.
 
 Mapping to ``trajectory/v1``: ``instructions`` is the system prompt (written again only
 when it changes); user, system and developer messages (developer kept as system, noted);
@@ -31,15 +35,19 @@ outputs, ``code_interpreter_call`` (the code, then its outputs), ``image_generat
 Items that say nothing a tool or speaker did (``reasoning``, ``mcp_list_tools``, approval
 requests, ``item_reference``, types this reader does not know) are not steps: each is
 kept, whole, under the next step's ``x_openai_responses.items`` (or the session's
-``x_openai_responses.trailing_items`` when no step follows).
+``x_openai_responses.trailing_items`` when no step follows); so is an item that cannot be
+read, its problem in the record's ``item_problems`` (a record with no readable item is a
+reject).
 
 Sessions: one item list is one session; exchanges and responses are one session when
-chained by ``previous_response_id``, when they share a ``conversation`` id or a
-``session_id`` / ``conversation_id`` / ``thread_id`` in their metadata, or when a
-request's ``input`` starts with an earlier record's whole history (the items passed back
-in a tool loop, or an Agents SDK run continued from ``to_input_list()``). A session's
-steps are each record's input then its output, in ``created_at`` then line order; a
-repeated history is written once.
+chained by ``previous_response_id``, when they share a ``conversation`` id, a
+``session_id`` / ``conversation_id`` / ``thread_id`` in their metadata or a Batch
+``custom_id``, or when a request's ``input`` starts with an earlier record's whole
+history and goes on past it (the items passed back in a tool loop, or an Agents SDK run
+continued from ``to_input_list()``); see :func:`_link_histories` for when a history
+joins nothing. A session's steps are each record's input then its output, in
+``created_at`` then line order (see :func:`_ordered`); a repeated history is written
+once; a response id read on an earlier line makes the record a reject.
 """
 
 from __future__ import annotations
@@ -77,6 +85,9 @@ from incident_lab.trajectory import compact_json, new_trajectory, parse_timestam
 _FMT = "openai_responses"
 _X = "x_openai_responses"
 _SESSION_KEYS = ("session_id", "conversation_id", "thread_id")
+#: Ids that tell two records apart: records whose ids of one kind differ are never
+#: joined by their histories.
+_EXPLICIT = ("conversation", "session", "user")
 _ROLES = {"user": "user", "system": "system", "developer": "system", "assistant": "assistant"}
 #: Item types that hosted or local tools write, and the tool name each call gets.
 _CALL_NAMES = {
@@ -128,6 +139,19 @@ _ITEM_TYPES = frozenset(
         *_OUTPUT_TYPES,
     }
 )
+#: Content block types of Anthropic's Messages API (a message holding one is not a
+#: Responses message: such a list is not claimed).
+_FOREIGN_PARTS = frozenset(
+    {
+        "tool_use",
+        "tool_result",
+        "thinking",
+        "redacted_thinking",
+        "server_tool_use",
+        "web_search_tool_result",
+        "document",
+    }
+)
 #: Fields of a call item that are its arguments (the rest is kept under ``x``).
 _ARGUMENT_KEYS = ("action", "actions", "queries", "code", "input", "operation", "container_id")
 #: Fields of a hosted call item that hold what the tool returned.
@@ -149,13 +173,16 @@ class OpenAIResponsesReader:
     )
 
     def sniff(self, path: str, head: bytes) -> float:
-        """Sure for a Response, an exchange, or an item list holding a typed item (a list
-        of ``{"role", "content"}`` messages alone is not claimed)."""
+        """Sure for a Response, an exchange, a Batch line, or an item list holding a typed
+        item; less sure for a list of ``{"role", "content"}`` messages alone, seen whole."""
         first = head_object(head)
+        whole = first is not None
         if first is None:
-            first = _first_of_document(head)
+            first, whole = _first_of_document(head)
         if isinstance(first, list):
-            return _items_score(first[0] if first and isinstance(first[0], list) else first)
+            items = first[0] if first and isinstance(first[0], list) else first
+            score = _items_score(items)
+            return score if whole or score > 0.5 else 0.0  # role messages alone: all seen
         if first is None:
             return _opening_score(head)
         if not isinstance(first, dict):
@@ -163,15 +190,19 @@ class OpenAIResponsesReader:
         if _is_response(first) or _is_response(as_dict(_body(first.get("response")))):
             return 0.95
         request = as_dict(_body(first.get("request")))
+        if "custom_id" in first:  # a Batch-API input line
+            request = as_dict(first.get("body"))
         if isinstance(request.get("input"), list | str) and "messages" not in request:
             return 0.9
         if isinstance(first.get("input"), list) and "messages" not in first:
-            return _items_score(first["input"])
+            score = _items_score(first["input"])  # role messages alone: other logs' samples
+            return score if score > 0.5 else 0.0
         return 0.0
 
     def read(self, path: str, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
         """Yield every session, in the order of its first record."""
         records: list[dict[str, Any]] = []
+        seen: dict[str, dict[str, Any]] = {}  # response id -> the record that read it
         for line_no, obj, reject in iter_json_documents(path, max_line_bytes=max_line_bytes):
             if reject is not None:
                 yield reject
@@ -182,30 +213,40 @@ class OpenAIResponsesReader:
                 )
                 if bug is not None or rec is None:
                     yield bug  # type: ignore[misc]
-                elif isinstance(rec, str):
+                elif isinstance(rec, str) or rec["id"] in seen:
+                    reason = rec if isinstance(rec, str) else _repeated(rec, seen[rec["id"]])
                     excerpt = compact_json(value)[:200]
-                    yield Record(path, line_no, reason=rec, entry=entry, excerpt=excerpt)
+                    yield Record(path, line_no, reason=reason, entry=entry, excerpt=excerpt)
                 else:
+                    if rec["id"]:
+                        seen[rec["id"]] = rec
                     records.append(rec)
         for group in _group(records):
             yield _build(path, group)
 
 
-def _first_of_document(head: bytes) -> Any:
-    """The first element of a pretty-printed JSON document whose head is not all of it:
-    the whole head when it parses, else the first array element when it is whole."""
+def _repeated(rec: dict[str, Any], first: dict[str, Any]) -> str:
+    """Why a record giving a response id an earlier line gave is a reject (read once)."""
+    if rec["whole"] == first["whole"]:
+        return f"duplicate of line {first['line']} (response {rec['id']})"
+    return f"response {rec['id']} already read on line {first['line']}, with another history"
+
+
+def _first_of_document(head: bytes) -> tuple[Any, bool]:
+    """A pretty-printed JSON document's head, and whether it is all of it: the whole
+    head when it parses, else its first array element when that is whole."""
     text = head.decode("utf-8", errors="replace").lstrip()
     try:
-        return json.loads(text)
+        return json.loads(text), True
     except (ValueError, RecursionError):
         pass
     if not text.startswith("["):
-        return None
+        return None, False
     try:
         value, _end = json.JSONDecoder().raw_decode(text[1:].lstrip())
     except (ValueError, RecursionError):
-        return None
-    return [value]
+        return None, False
+    return [value], False
 
 
 def _opening_score(head: bytes) -> float:
@@ -221,8 +262,13 @@ def _opening_score(head: bytes) -> float:
 
 
 def _items_score(items: Any) -> float:
-    """0.9 for a list of Responses items with at least one typed item, else 0."""
+    """0.9 for a list of Responses items with at least one typed item, 0.5 for role
+    messages alone (a run with no tool call or typed reply; a reader sure of such a list
+    wins), 0 when an item is not a Responses item or a message holds a content block of
+    another API (Anthropic's ``tool_use``, ``tool_result``, ...)."""
     if not isinstance(items, list) or not items:
+        return 0.0
+    if any(_foreign_parts(as_dict(item).get("content")) for item in items):
         return 0.0
     typed = False
     for item in items[:20]:
@@ -234,7 +280,14 @@ def _items_score(items: Any) -> float:
         if not isinstance(kind, str) or kind not in _ITEM_TYPES:
             return 0.0
         typed = True
-    return 0.9 if typed else 0.0
+    return 0.9 if typed else 0.5
+
+
+def _foreign_parts(content: Any) -> bool:
+    """Whether a message's content holds a block of Anthropic's Messages API, which a
+    Responses message never holds."""
+    kinds = (as_dict(part).get("type") for part in as_list(content))
+    return any(isinstance(kind, str) and kind in _FOREIGN_PARTS for kind in kinds)
 
 
 def _is_response(obj: dict[str, Any]) -> bool:
@@ -295,13 +348,16 @@ def _record(obj: Any, line: int, entry: str | None) -> dict[str, Any] | str:
     if raw_input is not None and not isinstance(raw_input, list):
         return "input is not an array of items or a string"
     when = unix_to_rfc3339(response.get("created_at")) if "created_at" in response else None
-    try:
-        inputs = [_item(v, f"input[{i}]", None) for i, v in enumerate(raw_input or [])]
-        outputs = [_item(v, f"output[{i}]", when) for i, v in enumerate(response.get("output", []))]
-    except _Bad as exc:
-        return str(exc)
+    inputs, problems = _items(raw_input or [], "input", None)
+    outputs, more = _items(response.get("output", []), "output", when)
+    problems += more
+    if problems and len(problems) == len(inputs) + len(outputs):
+        return str(problems[0]["reason"])  # nothing in the record could be read
     metas = [as_dict(request.get("metadata")), as_dict(response.get("metadata"))]
-    return {
+    info = _info(obj, request, response, line, entry, when)
+    if problems:
+        info["item_problems"] = problems
+    return _history(inputs, outputs) | {
         "line": line,
         "entry": entry,
         "created": when,
@@ -320,8 +376,48 @@ def _record(obj: Any, line: int, entry: str | None) -> dict[str, Any] | str:
         "model": str_or_none(request.get("model")),
         "response_model": str_or_none(response.get("model")),
         "user": str_or_none(request.get("user") or request.get("safety_identifier")),
-        "info": _info(obj, request, response, line, entry, when),
+        "custom_id": str_or_none(as_dict(obj).get("custom_id")),
+        "info": info,
     }
+
+
+def _items(
+    values: list[Any], side: str, when: str | None
+) -> tuple[list[tuple[str, list[dict[str, Any]], Any]], list[dict[str, str]]]:
+    """The items of one side of a record, and the problems of those that could not be
+    mapped: such an item is kept whole, as an item that is not a step."""
+    items: list[tuple[str, list[dict[str, Any]], Any]] = []
+    problems: list[dict[str, str]] = []
+    for i, value in enumerate(values):
+        where = f"{side}[{i}]"
+        try:
+            items.append(_item(value, where, when))
+        except _Bad as exc:
+            problems.append({"item": where, "reason": str(exc)})
+            items.append((_identity(value), [], value))
+    return items, problems
+
+
+def _history(
+    inputs: list[tuple[str, list[dict[str, Any]], Any]],
+    outputs: list[tuple[str, list[dict[str, Any]], Any]],
+) -> dict[str, Any]:
+    """Running digests of a record's history, for :func:`_link_histories`: after each
+    input item, and after the whole; ``answers`` when the history holds an assistant
+    message or a tool call (a history with neither is too short to link by)."""
+    digest = hashlib.sha256()
+    prefixes = []
+    for key, _steps, _item in inputs:
+        digest.update(key.encode("utf-8", "surrogatepass") + b"\x00")
+        prefixes.append(digest.digest())
+    for key, _steps, _item in outputs:
+        digest.update(key.encode("utf-8", "surrogatepass") + b"\x00")
+    answers = any(
+        step["type"] == "tool_call" or step.get("role") == "assistant"
+        for _key, steps, _item in inputs + outputs
+        for step in steps
+    )
+    return {"prefixes": prefixes, "whole": digest.digest(), "answers": answers}
 
 
 def _conversation(request: dict[str, Any], response: dict[str, Any]) -> str | None:
@@ -404,14 +500,7 @@ def _x(item: dict[str, Any], mapped: set[str]) -> dict[str, Any]:
 
 def _message(item: dict[str, Any], where: str) -> dict[str, Any]:
     """A user, system, developer or assistant message; refusal text when it has no text."""
-    role = item.get("role")
-    if not isinstance(role, str) or role not in _ROLES:
-        raise _Bad(
-            f"{where}.role is {compact_json(role)[:40]}, expected user/system/developer/assistant"
-        )
-    content = item.get("content")
-    if content is not None and not isinstance(content, str | list):
-        raise _Bad(f"{where}.content is not a string or an array of parts")
+    role, content = _role_and_content(item, where)
     text, others = text_of(content)
     refusals = [
         p["refusal"] for p in others if isinstance(p, dict) and isinstance(p.get("refusal"), str)
@@ -430,6 +519,21 @@ def _message(item: dict[str, Any], where: str) -> dict[str, Any]:
         extra["role"] = "developer"
     step = {"type": "message", "role": _ROLES[role], "content": text}
     return step | ({_X: extra} if extra else {})
+
+
+def _role_and_content(item: dict[str, Any], where: str) -> tuple[str, Any]:
+    """A message's role and content, or why it is no Responses message."""
+    role = item.get("role")
+    if not isinstance(role, str) or role not in _ROLES:
+        raise _Bad(
+            f"{where}.role is {compact_json(role)[:40]}, expected user/system/developer/assistant"
+        )
+    content = item.get("content")
+    if content is not None and not isinstance(content, str | list):
+        raise _Bad(f"{where}.content is not a string or an array of parts")
+    if _foreign_parts(content):
+        raise _Bad(f"{where}.content holds content blocks of Anthropic's Messages API")
+    return role, content
 
 
 def _part_fields(part: Any) -> set[str]:
@@ -508,18 +612,16 @@ def _hosted_call(item: dict[str, Any], name: str) -> list[dict[str, Any]]:
     return [call, result | {"output": content_output(item[found])}]
 
 
-def _strip_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_strip_none(v) for v in value]
-    return value
-
-
-def _identity(item: dict[str, Any]) -> str:
-    """What makes two copies of an item the same one: the item without its null fields,
-    ``id`` and ``status`` (a request passes items back with or without them)."""
-    return compact_json({k: v for k, v in _strip_none(item).items() if k not in ("id", "status")})
+def _identity(item: Any) -> str:
+    """What makes two copies of an item the same one: the item without its null fields
+    (at any depth), ``id`` and ``status`` (a request passes items back with or without
+    them). The JSON parser drops the nulls, so no nesting a record may hold recurses here."""
+    if isinstance(item, dict):
+        item = {k: v for k, v in item.items() if k not in ("id", "status")}
+    stripped = json.loads(
+        json.dumps(item), object_pairs_hook=lambda pairs: {k: v for k, v in pairs if v is not None}
+    )
+    return compact_json(stripped)
 
 
 def _group(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -533,47 +635,66 @@ def _group(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         return i
 
     owner: dict[str, int] = {}
+    explicit = [{k: {rec[k]} - {None} for k in _EXPLICIT} for rec in records]
 
     def union(i: int, j: int) -> None:
-        parent[find(i)] = find(j)
+        a, b = find(i), find(j)
+        if a != b:
+            parent[a] = b
+            for kind in _EXPLICIT:
+                explicit[b][kind] |= explicit[a][kind]
+
+    def join(i: int, j: int) -> None:  # by history: never when an explicit id disagrees
+        a, b = explicit[find(i)], explicit[find(j)]
+        if not any(a[k] and b[k] and not a[k] & b[k] for k in _EXPLICIT):
+            union(i, j)
 
     def link(key: str, i: int) -> None:
         union(i, owner.setdefault(key, i))
 
     for i, rec in enumerate(records):
-        for kind in ("id", "conversation", "session"):
+        for kind in ("id", "conversation", "session", "custom_id"):
             if rec[kind]:
                 link(f"{kind}:{rec[kind]}", i)
         if rec["previous"]:
             link(f"id:{rec['previous']}", i)
-    _link_histories(records, union)
+    _link_histories(records, join)
     groups: dict[int, list[dict[str, Any]]] = {}
     for i, rec in enumerate(records):
         groups.setdefault(find(i), []).append(rec)
     return list(groups.values())
 
 
-def _link_histories(records: list[dict[str, Any]], union: Callable[[int, int], None]) -> None:
+def _link_histories(records: list[dict[str, Any]], join: Callable[[int, int], None]) -> None:
     """Join a record whose input starts with an earlier record's whole history (its
-    input and output) to that record: prefixes are compared by running digests, so
-    each record costs its length."""
+    input and output) and goes on past it to that record: prefixes are compared by
+    running digests, so each record costs its length. A history with no assistant
+    message or tool call is no prefix (an opening "hi" starts many sessions), and two
+    equal histories stay two sessions (the same run logged twice, or run twice), nor is
+    a join made when the two sides' conversation ids, metadata session ids or users
+    differ (``join``)."""
     whole: dict[bytes, int] = {}
     for i, rec in enumerate(records):
-        digest = hashlib.sha256()
-        for key, _steps, _item in rec["inputs"]:
-            digest.update(key.encode() + b"\x00")
-            earlier = whole.get(digest.digest())
-            if earlier is not None:
-                union(i, earlier)
-        for key, _steps, _item in rec["outputs"]:
-            digest.update(key.encode() + b"\x00")
-        if rec["inputs"] or rec["outputs"]:
-            whole.setdefault(digest.digest(), i)
+        last = len(rec["prefixes"]) - 1
+        for k, digest in enumerate(rec["prefixes"]):
+            earlier = whole.get(digest)
+            if earlier is not None and (k < last or rec["outputs"]):
+                join(i, earlier)
+        if rec["answers"]:
+            whole.setdefault(rec["whole"], i)
 
 
-def _sort_key(rec: dict[str, Any]) -> tuple[datetime, int, str]:
-    when = parse_timestamp(rec["created"]) if rec["created"] else _EARLIEST
-    return (when, rec["line"], rec["entry"] or "")
+def _ordered(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A session's records by ``created_at``, then line order; a record without
+    ``created_at`` (an item list, a Batch input line) takes the time of the record on the
+    line before it in the file (the earliest time when none is before it)."""
+    by_line = sorted(group, key=lambda r: (r["line"], r["entry"] or ""))
+    keyed = []
+    when = _EARLIEST
+    for n, rec in enumerate(by_line):
+        when = parse_timestamp(rec["created"]) if rec["created"] else when
+        keyed.append((when, n, rec))
+    return [rec for _when, _n, rec in sorted(keyed, key=lambda k: (k[0], k[1]))]
 
 
 def _merge(
@@ -587,11 +708,13 @@ def _merge(
     instructions: Any = None
     for rec in group:
         new = list(rec["inputs"])
-        if rec["previous"] not in ids and not rec["conversation"]:
-            # the input repeats the history (no server-side state): write what is new
-            common = 0
-            while common < min(len(keys), len(new)) and keys[common] == new[common][0]:
-                common += 1
+        common = 0
+        while common < min(len(keys), len(new)) and keys[common] == new[common][0]:
+            common += 1
+        if rec["previous"] in ids or rec["conversation"]:
+            # server-side state: the input holds what is new, unless it repeats it all
+            new = new[common:] if keys and common == len(keys) else new
+        else:  # the input repeats the history: write what is new
             if 0 < common < len(keys):  # repeats part of the history, then differs
                 rewrites.append({"line": rec["line"], "diverges_at_item": common})
             new = new[common:]
@@ -689,10 +812,10 @@ def _offered(group: list[dict[str, Any]], steps: list[dict[str, Any]]) -> list[d
 
 def _build(path: str, group: list[dict[str, Any]]) -> Record:
     """Merge a session's records into one trajectory record."""
-    group.sort(key=_sort_key)
     head = min(group, key=lambda r: (r["line"], r["entry"] or ""))
 
     def build() -> Record:
+        group[:] = _ordered(group)
         steps, trailing, rewrites = _merge(group)
         names = {
             s["call_id"]: s["name"] for s in steps if s["type"] == "tool_call" and s.get("call_id")

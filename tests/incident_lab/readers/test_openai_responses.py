@@ -19,6 +19,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from incident_lab.errors import InputError
 from incident_lab.readers import detect_format, read_paths
 from incident_lab.readers.mapping import MAPPING_BUG
 from incident_lab.trajectory import validate_trajectory
@@ -716,3 +717,249 @@ def test_near_valid_items_map_or_reject_never_the_safety_net(items: list, wrap: 
                 assert validate_trajectory(rec.trajectory) == []
             else:
                 assert rec.reason and not rec.reason.startswith(MAPPING_BUG), rec.reason
+
+
+# Cases of the review revresp36 (its case files, written here).
+def _msg(text: str) -> dict:
+    return {
+        "type": "message",
+        "id": "msg_x",
+        "role": "assistant",
+        "status": "completed",
+        "content": [{"type": "output_text", "text": text, "annotations": []}],
+    }
+
+
+def _resp(rid: str, output: list, created: int) -> dict:
+    return {"id": rid, "object": "response", "created_at": created, "model": "m", "output": output}
+
+
+def _user(text: str) -> dict:
+    return {"role": "user", "content": text}
+
+
+def _contents(traj: dict) -> list:
+    return [s.get("content") or s.get("name") for s in traj["steps"]]
+
+
+def test_a_lone_surrogate_is_read_not_an_internal_error(tmp_path: Path, il) -> None:
+    """An escaped lone surrogate in one item: both sessions read, the snapshot runs."""
+    call = {"type": "function_call", "call_id": "c", "name": "n", "arguments": "{}"}
+    path = _write(tmp_path, [json.dumps([_user("hi \ud800 there"), call]), [_user("other"), call]])
+    sessions = accepted(read_all("openai_responses", path))
+    assert [_contents(t) for t in sessions.values()] == [["hi \ud800 there", "n"], ["other", "n"]]
+    out = tmp_path / "b"
+    assert il("snapshot", "--from", path, "--out", out).exit_code == 0
+    counts = json.loads((out / "manifest.json").read_text())["counts"]
+    assert (counts["read"], counts["accepted"], counts["rejected"]) == (2, 2, 0)
+
+
+def test_the_same_run_logged_twice_is_two_sessions(tmp_path: Path, il) -> None:
+    """Two equal item lists (their message ids differ) are two runs: nothing dropped."""
+    runs = [[_user("What is 2+2?"), _msg("4") | {"id": mid}] for mid in ("msg_a", "msg_b")]
+    path = _write(tmp_path, runs)
+    sessions = accepted(read_all("openai_responses", path))
+    assert [_contents(t) for t in sessions.values()] == [["What is 2+2?", "4"]] * 2
+    out = tmp_path / "b"
+    il("snapshot", "--from", path, "--out", out)
+    counts = json.loads((out / "manifest.json").read_text())["counts"]
+    assert (counts["read"], counts["accepted"], counts["rejected"]) == (2, 2, 0)
+
+
+@pytest.mark.parametrize("key", ["metadata", "conversation", "user"])
+def test_a_history_prefix_never_joins_records_whose_ids_differ(tmp_path: Path, key: str) -> None:
+    """Bob's request starts with Alice's whole exchange, but their ids say they are two
+    sessions: Bob's wire transfer is not filed under Alice."""
+
+    def ids(who: str) -> dict:
+        return {
+            "metadata": {"metadata": {"session_id": who}},
+            "conversation": {"conversation": f"conv_{who}"},
+            "user": {"user": who},
+        }[key]
+
+    rows = [
+        {"request": ids("alice") | {"input": "hi"}, "response": _resp("r1", [_msg("Hello!")], 100)},
+        {
+            "request": ids("bob") | {"input": [_user("hi"), _msg("Hello!"), _user("wire $5000")]},
+            "response": _resp("r2", [_msg("done")], 200),
+        },
+    ]
+    sessions = accepted(read_all("openai_responses", _write(tmp_path, rows)))
+    assert [_contents(t) for t in sessions.values()] == [
+        ["hi", "Hello!"],
+        ["hi", "Hello!", "wire $5000", "done"],
+    ]
+
+
+def test_a_conversation_input_repeating_its_history_writes_it_once(tmp_path: Path) -> None:
+    conv = {"conversation": "conv_A"}
+    rows = [
+        {"request": conv | {"input": "hi"}, "response": _resp("r1", [_msg("Hello!")], 100)},
+        {
+            "request": conv | {"input": [_user("hi"), _msg("Hello!"), _user("wire $5000")]},
+            "response": _resp("r2", [_msg("done")], 200),
+        },
+    ]
+    (traj,) = accepted(read_all("openai_responses", _write(tmp_path, rows))).values()
+    assert _contents(traj) == ["hi", "Hello!", "wire $5000", "done"]
+
+
+def test_a_history_with_no_answer_links_nothing(tmp_path: Path) -> None:
+    """A failed response to "hi" is no prefix: the requests that open with "hi" after it
+    are not chained into one session through it."""
+    read = {"type": "function_call", "call_id": "ca", "name": "read_inbox", "arguments": "{}"}
+    send = {"type": "function_call", "call_id": "cb", "name": "send_email", "arguments": "{}"}
+    rows = [
+        {"request": {"input": "hi"}, "response": _resp("r0", [], 100)},
+        {
+            "request": {"input": [_user("hi"), _user("summarise")]},
+            "response": _resp("ra", [read], 101),
+        },
+        {
+            "request": {"input": [_user("hi"), _user("send Q3")]},
+            "response": _resp("rb", [send], 102),
+        },
+    ]
+    sessions = accepted(read_all("openai_responses", _write(tmp_path, rows)))
+    assert {k: _contents(t) for k, t in sessions.items()} == {
+        "r0": ["hi"],
+        "ra": ["hi", "summarise", "read_inbox"],
+        "rb": ["hi", "send Q3", "send_email"],
+    }
+
+
+ANTHROPIC = [
+    {"role": "user", "content": "Summarise my inbox"},
+    {
+        "id": "msg_01",
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "tool_use", "id": "toolu_1", "name": "read_inbox", "input": {}}],
+    },
+    {
+        "role": "user",
+        "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "IGNORE ..."}],
+    },
+]
+
+
+def test_anthropic_messages_are_not_claimed(tmp_path: Path) -> None:
+    """A dump of Anthropic messages (tool_use / tool_result blocks) is not detected as
+    Responses items; read as such anyway, those messages are kept whole, noted."""
+    path = tmp_path / "messages.json"
+    path.write_text(json.dumps(ANTHROPIC, indent=2))
+    with pytest.raises(InputError, match="cannot tell the log format"):
+        detect_format(str(path))
+    (record,) = read_all("openai_responses", path)
+    traj = record.trajectory
+    assert _contents(traj) == ["Summarise my inbox"]
+    (info,) = traj["x_openai_responses"]["records"]
+    assert [p["item"] for p in info["item_problems"]] == ["input[1]", "input[2]"]
+    assert traj["x_openai_responses"]["trailing_items"] == ANTHROPIC[1:]
+
+
+def test_one_odd_item_keeps_its_record_and_the_chain(tmp_path: Path) -> None:
+    """An item with role "tool" beside the injected output: the item is kept whole and
+    noted, the record is read, and r1 -> r2 -> r3 stay one session."""
+    send = {"type": "function_call", "call_id": "c2", "name": "send_email", "arguments": "{}"}
+    out = {"type": "function_call_output", "call_id": "c1", "output": "IGNORE PREVIOUS"}
+    odd = {"type": "message", "role": "tool", "content": "note"}
+    read = {"type": "function_call", "call_id": "c1", "name": "read_inbox", "arguments": "{}"}
+    rows = [
+        {"request": {"input": "Summarise my inbox"}, "response": _resp("r1", [read], 100)},
+        {
+            "request": {"input": [out, odd], "previous_response_id": "r1"},
+            "response": _resp("r2", [send], 101),
+        },
+        {
+            "request": {
+                "input": [{"type": "function_call_output", "call_id": "c2", "output": "sent"}],
+                "previous_response_id": "r2",
+            },
+            "response": _resp("r3", [_msg("Done.")], 102),
+        },
+    ]
+    records = read_all("openai_responses", _write(tmp_path, rows))
+    (traj,) = accepted(records).values()
+    assert [(s["type"], s.get("name")) for s in traj["steps"] if s["type"] != "message"] == [
+        ("tool_call", "read_inbox"),
+        ("tool_result", "read_inbox"),
+        ("tool_call", "send_email"),
+        ("tool_result", "send_email"),
+    ]
+    assert traj["steps"][3]["x_openai_responses"]["items"] == [odd]
+    problems = traj["x_openai_responses"]["records"][1]["item_problems"]
+    assert problems == [
+        {
+            "item": "input[1]",
+            "reason": 'input[1].role is "tool", expected user/system/developer/assistant',
+        }
+    ]
+
+
+def test_an_undated_record_follows_the_line_before_it(tmp_path: Path) -> None:
+    """An item list after a dated exchange it continues: after it, each item once."""
+    rows = [
+        {"request": {"input": "hi"}, "response": _resp("r1", [_msg("Hello!")], 100)},
+        [_user("hi"), _msg("Hello!"), _user("bye"), _msg("Bye")],
+    ]
+    (traj,) = accepted(read_all("openai_responses", _write(tmp_path, rows))).values()
+    assert _contents(traj) == ["hi", "Hello!", "bye", "Bye"]
+
+
+def test_an_exchange_logged_twice_is_read_once(tmp_path: Path) -> None:
+    """The same exchange twice: read once, the second a reject saying so; its bare
+    Response after it (same id, less history) a reject saying that."""
+    exchange = {"request": {"input": "hi"}, "response": _resp("r1", [_msg("Hello!")], 100)}
+    rows = [exchange, exchange, exchange["response"]]
+    records = read_all("openai_responses", _write(tmp_path, rows))
+    assert [_contents(t) for t in accepted(records).values()] == [["hi", "Hello!"]]
+    assert [(r.line, r.reason) for r in rejected(records)] == [
+        (2, "duplicate of line 1 (response r1)"),
+        (3, "response r1 already read on line 1, with another history"),
+    ]
+
+
+def test_batch_input_and_output_lines_join_by_custom_id(tmp_path: Path) -> None:
+    """An input line is detected alone; with its output line it is one session."""
+    line = {"custom_id": "req-1", "method": "POST", "url": "/v1/responses", "body": {"input": "go"}}
+    output = {
+        "id": "batch_req_1",
+        "custom_id": "req-1",
+        "response": {"status_code": 200, "body": _resp("r9", [_msg("done")], 100)},
+    }
+    path = _write(tmp_path, [line])
+    assert detect_format(str(path)) == "openai_responses"
+    sessions = accepted(read_all("openai_responses", _write(tmp_path, [line, output])))
+    assert {k: _contents(t) for k, t in sessions.items()} == {"r9": ["go", "done"]}
+
+
+def test_a_run_of_untyped_messages_is_detected(tmp_path: Path) -> None:
+    """A guardrail-tripped run: the user's message alone, no type field."""
+    path = _write(tmp_path, [[{"content": "GUARD: do it", "role": "user"}]])
+    assert detect_format(str(path)) == "openai_responses"
+    sample = tmp_path / "samples.jsonl"  # an object whose input is role messages: unsure
+    sample.write_text(json.dumps({"id": 1, "input": [{"role": "user", "content": "hi"}]}) + "\n")
+    with pytest.raises(InputError, match="cannot tell the log format"):
+        detect_format(str(sample))
+
+
+def test_an_item_nested_800_deep_is_read(tmp_path: Path) -> None:
+    """Nesting json.loads accepts does not exhaust the stack (the identity of an item)."""
+    deep = json.loads("[" * 800 + "]" * 800)
+    call = {"type": "function_call", "call_id": "c", "name": "n", "arguments": "{}"}
+    rows = [[_user("x"), {"type": "reasoning", "summary": deep}], [_user("y"), call]]
+    records = read_all("openai_responses", _write(tmp_path, rows))
+    assert [_contents(t) for t in accepted(records).values()] == [["x"], ["y", "n"]]
+
+
+@pytest.mark.parametrize("kind", [["tool_use"], {"type": "text"}])
+def test_a_content_part_type_of_the_wrong_type_is_no_bug(tmp_path: Path, kind: object) -> None:
+    """A part whose type is an array or object: detected and read, never the safety net."""
+    part = {"type": kind, "text": "x"}
+    run = [_user("hi"), {"type": "message", "role": "assistant", "content": [part]}]
+    path = _write(tmp_path, [run])
+    assert detect_format(str(path)) == "openai_responses"
+    (record,) = read_all("openai_responses", path)
+    assert _contents(record.trajectory) == ["hi", None]
