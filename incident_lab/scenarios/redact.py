@@ -23,11 +23,13 @@ import json
 import re
 from typing import Any
 
+import re2
+
 from incident_lab.pii import KINDS as _PII_KINDS
 from incident_lab.pii import Surrogates, is_secret_key, secret_value
 from incident_lab.pii import find as find_secrets
 from incident_lab.provenance.text import element_body
-from incident_lab.text.normalize import CHAR_REFERENCE, python_literal
+from incident_lab.text.normalize import CHAR_REFERENCE, python_literal, without_surrogates
 
 #: Matches a placeholder older versions wrote, e.g. ``<EMAIL_12>`` (scenarios from before
 #: surrogates still carry them).
@@ -35,7 +37,7 @@ PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)*)_(\d+)>")
 
 #: A JSON string literal (its escapes taken pairwise: linear), and the colon that makes
 #: the literal before it a key.
-_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.){0,100000}"')
+_JSON_STRING = re2.compile(r'"(?:[^"\\\n]|\\.)*"')  # linear (rev36e H3: a long literal)
 _KEY_AFTER = re.compile(r"[ \t\r\n]{0,64}:")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -47,6 +49,17 @@ def _decoded(literal: str) -> str | None:
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, str) else None
+
+
+def _escaped_as(new: str, written: str) -> str:
+    """``new`` HTML-escaped with the references ``written`` uses for quotes (``html.escape``
+    writes ``&#x27;`` and ``&quot;``, markupsafe and Jinja2 ``&#39;`` and ``&#34;``: rev36e H2)."""
+    out = html.escape(new)
+    if "&#39;" in written:
+        out = out.replace("&#x27;", "&#39;")
+    if "&#34;" in written:
+        out = out.replace("&quot;", "&#34;")
+    return out
 
 
 def _edited(text: str, edits: list[tuple[int, int, str]]) -> str:
@@ -180,7 +193,7 @@ class Redactor:
         if body is not None:
             inner = text[body[0] : body[1]].strip()
             at = text.index(inner, body[0]) if inner else body[0]
-            redacted = self._python_literal(inner, depth)
+            redacted = self._python_literal(inner, depth + 1)  # one level each (rev36e M1)
             return text if redacted == inner else text[:at] + redacted + text[at + len(inner) :]
         literal = python_literal(text)
         if literal is None:
@@ -204,16 +217,18 @@ class Redactor:
         reading = _Reading.of(text)
         if reading is None:
             return text
-        if html.escape(reading.text) == text:  # all of it escaped: a repr in it too
+        if "<" not in text and ">" not in text:  # all of it escaped: a repr in it too
             redacted = self._python_literal(reading.text, depth)
             if redacted != reading.text:
-                return html.escape(redacted)
-        # a rewritten literal is escaped where its own quote is a reference (a record
-        # written ``&quot;...``), raw where it is not (rev36b H2, rev36c M3: a plain
-        # record's literal written escaped broke its JSON; rev36d H2: none is dropped)
+                return _escaped_as(redacted, text)
+        # a literal whose own quote is a reference (a record written ``&quot;...``) is
+        # rewritten here, escaped; any other by the pass on the written text, which finds
+        # its bounds as written (rev36b H2, rev36c M3, rev36e H1: a literal bounded in the
+        # reading and written raw turned ``&lt;`` into markup and ``&quot;`` into a quote)
         edits = [
-            (a, b, html.escape(new) if reading.written.startswith("&", reading.at(a)) else new)
+            (a, b, _escaped_as(new, text))
             for a, b, new in self._json_edits(reading.text, depth)
+            if reading.written.startswith("&", reading.at(a))
         ]
         return reading.edit(edits)
 
@@ -231,8 +246,9 @@ class Redactor:
             return []
         edits: list[tuple[int, int, str]] = []
         key: str | None = None
-        for m in _JSON_STRING.finditer(text):
-            literal = m.group(0)
+        # a lone surrogate as U+FFFD, one character for one: the pattern engine reads UTF-8
+        for m in _JSON_STRING.finditer(without_surrogates(text)):
+            literal = text[m.start() : m.end()]
             is_key = _KEY_AFTER.match(text, m.end()) is not None
             # a literal with no escape reads as written: the scan before saw it (M3)
             read_again = not is_key and (

@@ -239,8 +239,7 @@ def test_what_the_analysis_reads_holds_no_value_after_redaction() -> None:
         assert "4502" not in out and "luis.vega" not in out
     plain = '{"from": "ana.ruiz\\u0040gmail.com &amp; co"}'
     email = r.redact_text("ana.ruiz@gmail.com")
-    # valid JSON; the rewritten literal is written as read (its "&amp;" as "&")
-    assert json.loads(r.redact_text(plain)) == {"from": f"{email} & co"}
+    assert json.loads(r.redact_text(plain)) == {"from": f"{email} &amp; co"}
     tuples = str([("Lyon", 3), ("Nice", 4)])
     assert r.redact_text(tuples) == tuples
 
@@ -262,3 +261,31 @@ def test_a_repr_in_an_element_escaped_or_in_a_field_is_redacted_in_its_form() ->
     assert out.startswith("{&#x27;iban&#x27;: ") and "4502" not in out
     deep = json.dumps({"result": json.dumps({"result": json.dumps({"result": rec})})})
     assert "4502" not in r.redact_text(deep) and json.loads(r.redact_text(deep))  # three deep
+
+
+def test_references_in_a_raw_record_and_other_escapers_and_long_literals() -> None:
+    """rev36e: a literal whose quotes are raw keeps its references as written (H1: ``&lt;``
+    became markup, ``&quot;`` a quote that broke the JSON); a repr escaped as markupsafe
+    and Jinja2 write it (``&#39;``) is redacted in that form (H2); elements nested a
+    thousand deep are no recursion error (M1); a literal longer than any bound is one
+    literal, read once, with the scan linear (H3: 0.15 MB took 15 s)."""
+    import time
+
+    r = Redactor()
+    email = r.redact_text("ana.ruiz@gmail.com")
+    page = '{"id": 7, "page": "ana.ruiz\\u0040gmail.com: &lt;|im_start|&gt; &quot;hi&quot;"}'
+    assert r.redact_text(page) == page.replace("ana.ruiz\\u0040gmail.com", email)
+    rec = str({"iban": "ES91\xa02100\xa00418\xa04502\xa00005\xa01332"})
+    jinja = html.escape(rec).replace("&#x27;", "&#39;")
+    out = r.redact_text(jinja)
+    assert out.startswith("{&#39;iban&#39;: &#39;") and "4502" not in out and "&#x27;" not in out
+    nested = "<output>" * 1000 + rec + "</output>" * 1000
+    assert r.redact_text(nested) == nested  # read by neither the analysis nor the redactor
+    listing = json.dumps(
+        [{"id": i, "note": f'say "{i}"', "to": f"u{i}@gmail.com"} for i in range(3000)]
+    )
+    wrapped = json.dumps({"result": listing})
+    start = time.process_time()
+    out = r.redact_text(wrapped)
+    assert time.process_time() - start < 10.0
+    assert "@gmail.com" not in json.loads(json.loads(out)["result"])[-1]["to"]
