@@ -163,6 +163,12 @@ class _Bad(Exception):
     """A record-level problem with the record on one line."""
 
 
+class _Foreign(_Bad):
+    """An item of another API's log (a chat-completions message with ``tool_calls``, a
+    ``tool`` role, Anthropic content blocks): the record is no Responses record, and is
+    rejected whole, never read with its calls left out (review revresp36b H1)."""
+
+
 class OpenAIResponsesReader:
     """OpenAI Responses-API item lists (Agents SDK ``to_input_list()``), exchanges, Responses."""
 
@@ -213,23 +219,63 @@ class OpenAIResponsesReader:
                 )
                 if bug is not None or rec is None:
                     yield bug  # type: ignore[misc]
-                elif isinstance(rec, str) or rec["id"] in seen:
-                    reason = rec if isinstance(rec, str) else _repeated(rec, seen[rec["id"]])
+                    continue
+                if isinstance(rec, str):
                     excerpt = compact_json(value)[:200]
-                    yield Record(path, line_no, reason=reason, entry=entry, excerpt=excerpt)
-                else:
-                    if rec["id"]:
-                        seen[rec["id"]] = rec
-                    records.append(rec)
+                    yield Record(path, line_no, reason=rec, entry=entry, excerpt=excerpt)
+                    continue
+                rec["excerpt"] = compact_json(value)[:200]
+                left_out = _admit(rec, records, seen)
+                if left_out is not None:
+                    reason = _repeated(left_out, seen[rec["id"]])
+                    yield Record(
+                        path,
+                        left_out["line"],
+                        reason=reason,
+                        entry=left_out["entry"],
+                        excerpt=left_out["excerpt"],
+                    )
         for group in _group(records):
             yield _build(path, group)
 
 
-def _repeated(rec: dict[str, Any], first: dict[str, Any]) -> str:
-    """Why a record giving a response id an earlier line gave is a reject (read once)."""
-    if rec["whole"] == first["whole"]:
-        return f"duplicate of line {first['line']} (response {rec['id']})"
-    return f"response {rec['id']} already read on line {first['line']}, with another history"
+def _admit(
+    rec: dict[str, Any], records: list[dict[str, Any]], seen: dict[str, dict[str, Any]]
+) -> dict[str, Any] | None:
+    """Add ``rec`` to ``records``, or return the record left out when its response id was
+    read before: the later one unless it holds all of the earlier and more (then it takes
+    the earlier one's place: :func:`_fuller`)."""
+    first = seen.get(rec["id"]) if rec["id"] else None
+    if first is None:
+        if rec["id"]:
+            seen[rec["id"]] = rec
+        records.append(rec)
+        return None
+    if _fuller(rec, first):  # the completed one is kept
+        records[records.index(first)] = seen[rec["id"]] = rec
+        return first
+    return rec
+
+
+def _repeated(rec: dict[str, Any], kept: dict[str, Any]) -> str:
+    """Why a record giving a response id another line gave is a reject (read once)."""
+    if rec["whole"] == kept["whole"]:
+        return f"duplicate of line {kept['line']} (response {rec['id']})"
+    if kept["line"] > rec["line"]:
+        return f"response {rec['id']} read whole from line {kept['line']} (this is a part of it)"
+    return f"response {rec['id']} already read on line {kept['line']}, with another history"
+
+
+def _fuller(rec: dict[str, Any], first: dict[str, Any]) -> bool:
+    """Whether ``rec`` holds all of ``first``'s history and more, under the same response id:
+    a response logged when created and again when completed, a bare Response and then its
+    exchange (review revresp36b H2: the poorer record was kept, the fuller rejected)."""
+    size = len(rec["inputs"]) + len(rec["outputs"])
+    known = len(first["inputs"]) + len(first["outputs"])
+    keys = {key for key, _steps, _item in rec["inputs"] + rec["outputs"]}
+    return size > known and all(
+        key in keys for key, _steps, _item in first["inputs"] + first["outputs"]
+    )
 
 
 def _first_of_document(head: bytes) -> tuple[Any, bool]:
@@ -268,7 +314,7 @@ def _items_score(items: Any) -> float:
     another API (Anthropic's ``tool_use``, ``tool_result``, ...)."""
     if not isinstance(items, list) or not items:
         return 0.0
-    if any(_foreign_parts(as_dict(item).get("content")) for item in items):
+    if any(_foreign_item(as_dict(item)) for item in items):
         return 0.0
     typed = False
     for item in items[:20]:
@@ -281,6 +327,14 @@ def _items_score(items: Any) -> float:
             return 0.0
         typed = True
     return 0.9 if typed else 0.5
+
+
+def _foreign_item(item: dict[str, Any]) -> bool:
+    """Whether ``item`` belongs to another API's log: a chat-completions message (tool
+    calls, a ``tool`` role) or an Anthropic message (content blocks)."""
+    if {"tool_calls", "tool_call_id", "function_call"} & item.keys():
+        return True
+    return item.get("role") in ("tool", "function") or _foreign_parts(item.get("content"))
 
 
 def _foreign_parts(content: Any) -> bool:
@@ -348,8 +402,11 @@ def _record(obj: Any, line: int, entry: str | None) -> dict[str, Any] | str:
     if raw_input is not None and not isinstance(raw_input, list):
         return "input is not an array of items or a string"
     when = unix_to_rfc3339(response.get("created_at")) if "created_at" in response else None
-    inputs, problems = _items(raw_input or [], "input", None)
-    outputs, more = _items(response.get("output", []), "output", when)
+    try:
+        inputs, problems = _items(raw_input or [], "input", None)
+        outputs, more = _items(response.get("output", []), "output", when)
+    except _Foreign as exc:
+        return str(exc)
     problems += more
     if problems and len(problems) == len(inputs) + len(outputs):
         return str(problems[0]["reason"])  # nothing in the record could be read
@@ -392,6 +449,8 @@ def _items(
         where = f"{side}[{i}]"
         try:
             items.append(_item(value, where, when))
+        except _Foreign:
+            raise
         except _Bad as exc:
             problems.append({"item": where, "reason": str(exc)})
             items.append((_identity(value), [], value))
@@ -524,6 +583,12 @@ def _message(item: dict[str, Any], where: str) -> dict[str, Any]:
 def _role_and_content(item: dict[str, Any], where: str) -> tuple[str, Any]:
     """A message's role and content, or why it is no Responses message."""
     role = item.get("role")
+    chat = {"tool_calls", "tool_call_id", "function_call"} & item.keys()
+    if chat:
+        raise _Foreign(
+            f"{where} is a chat-completions message ({', '.join(sorted(chat))}), not a "
+            "Responses item: try --format openai_chat"
+        )
     if not isinstance(role, str) or role not in _ROLES:
         raise _Bad(
             f"{where}.role is {compact_json(role)[:40]}, expected user/system/developer/assistant"
@@ -532,7 +597,7 @@ def _role_and_content(item: dict[str, Any], where: str) -> tuple[str, Any]:
     if content is not None and not isinstance(content, str | list):
         raise _Bad(f"{where}.content is not a string or an array of parts")
     if _foreign_parts(content):
-        raise _Bad(f"{where}.content holds content blocks of Anthropic's Messages API")
+        raise _Foreign(f"{where}.content holds content blocks of Anthropic's Messages API")
     return role, content
 
 

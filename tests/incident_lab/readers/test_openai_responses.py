@@ -846,17 +846,45 @@ ANTHROPIC = [
 
 def test_anthropic_messages_are_not_claimed(tmp_path: Path) -> None:
     """A dump of Anthropic messages (tool_use / tool_result blocks) is not detected as
-    Responses items; read as such anyway, those messages are kept whole, noted."""
+    Responses items; read as such anyway, the record is a reject that says why, never a
+    session with its tool calls left out (revresp36b H1)."""
     path = tmp_path / "messages.json"
     path.write_text(json.dumps(ANTHROPIC, indent=2))
     with pytest.raises(InputError, match="cannot tell the log format"):
         detect_format(str(path))
     (record,) = read_all("openai_responses", path)
-    traj = record.trajectory
-    assert _contents(traj) == ["Summarise my inbox"]
-    (info,) = traj["x_openai_responses"]["records"]
-    assert [p["item"] for p in info["item_problems"]] == ["input[1]", "input[2]"]
-    assert traj["x_openai_responses"]["trailing_items"] == ANTHROPIC[1:]
+    assert record.trajectory is None
+    assert "content blocks of Anthropic's Messages API" in str(record.reason)
+
+
+def test_chat_message_lists_are_rejects_not_sessions_without_their_calls(tmp_path: Path) -> None:
+    """revresp36b H1: JSONL of chat-completions message lists, the first with no tool
+    call: the lines with tool_calls are rejects naming the format to use, never read with
+    their calls dropped."""
+    call = {"id": "t1", "type": "function", "function": {"name": "send_email", "arguments": "{}"}}
+    rows = [
+        [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello"}],
+        [
+            {"role": "user", "content": "read my mail"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "t1", "content": "sent"},
+        ],
+    ]
+    records = read_all("openai_responses", _write(tmp_path, rows))
+    rejects = [r for r in records if r.trajectory is None]
+    assert [(r.line, "try --format openai_chat" in str(r.reason)) for r in rejects] == [(2, True)]
+
+
+def test_a_response_logged_created_then_completed_keeps_the_completed(tmp_path: Path) -> None:
+    """revresp36b H2: the same response id, first in progress (no output), then completed:
+    the completed record is read, the partial one is the reject."""
+    send = {"type": "function_call", "call_id": "c1", "name": "send_email", "arguments": "{}"}
+    rows = [_resp("r1", [], 100), _resp("r1", [send], 100)]
+    records = read_all("openai_responses", _write(tmp_path, rows))
+    (session,) = [r.trajectory for r in records if r.trajectory is not None]
+    assert [s["name"] for s in session["steps"] if s["type"] == "tool_call"] == ["send_email"]
+    (reject,) = [r for r in records if r.trajectory is None]
+    assert reject.line == 1 and "read whole from line 2" in str(reject.reason)
 
 
 def test_one_odd_item_keeps_its_record_and_the_chain(tmp_path: Path) -> None:
