@@ -192,7 +192,13 @@ def stored_output_of(path: str) -> str | None:
     folder = file.parent.parent
     if file.parent.name != "tool-results" or not folder.name:
         return None
-    return folder.name if folder.with_name(folder.name + ".jsonl").is_file() else None
+    transcript = folder.with_name(folder.name + ".jsonl")
+    if not transcript.is_file():
+        return None
+    # the file beside it must be a Claude Code transcript of that session: any other log's
+    # ``runs/tool-results/`` is a log of its own (revcc36b N4)
+    first = _first_object(str(transcript))
+    return folder.name if _placed(first) and first.get("sessionId") == folder.name else None
 
 
 def _placed(obj: Any) -> bool:
@@ -309,14 +315,22 @@ def _shown(obj: dict[str, Any]) -> str | None:
         return None
     if kind == "hook_success" and not attachment.get("content"):
         return None  # the hook printed nothing the model saw (or JSON read as its own line)
+    if kind == "hook_success" and attachment.get("hookEvent") not in _HOOKS_SHOWN:
+        return None  # a tool hook's output goes to the log, not to the model (revcc36b N1)
     return str(kind)
+
+
+#: The hook events whose output the CLI puts before the model (a tool's pre or post hook
+#: prints to the transcript only: the requests the CLI sends never hold it).
+_HOOKS_SHOWN = frozenset(["UserPromptSubmit", "SessionStart"])
 
 
 def _context_steps(session: _Session, kind: str, obj: dict[str, Any]) -> list[dict[str, Any]]:
     """What the CLI showed the model from an ``attachment`` line, noted
     ``x_claude_code.attachment``. A file the user named with ``@`` is the ``Read`` call
     and result the CLI shows the model. The rest is a tool result no call of the model
-    asked for (``call_id`` null, the arguments under ``x_claude_code``): a CLAUDE.md
+    asked for (a ``call_id`` of its own that no call has, the arguments under
+    ``x_claude_code``): a CLAUDE.md
     (``instructions``, and ``nested_memory`` when a file below another CLAUDE.md is
     read) as ``Read``'s output, a hook's output (``hook_success``,
     ``hook_additional_context``) as ``Bash``'s (the hook's command). Each is a document
@@ -325,11 +339,13 @@ def _context_steps(session: _Session, kind: str, obj: dict[str, Any]) -> list[di
     output)."""
     steps: list[dict[str, Any]] = []
     for i, (name, arguments, output, notes) in enumerate(_CONTEXT[kind](session, obj)):
-        result = {"type": "tool_result", "call_id": None, "name": name, "output": output}
+        # an id of its own, which no call has: a result with none would be paired with the
+        # oldest call still waiting for its result (revcc36b N2)
+        call_id = f"attachment:{obj.get('uuid')}" + (f":{i}" if i else "")
+        result = {"type": "tool_result", "call_id": call_id, "name": name, "output": output}
         if kind == "file":
             x: dict[str, Any] = {_X: {"attachment": kind}}
-            result["call_id"] = f"attachment:{obj.get('uuid')}" + (f":{i}" if i else "")
-            steps.append(tool_call_step(name, arguments, result["call_id"]) | x)
+            steps.append(tool_call_step(name, arguments, call_id) | x)
         else:
             x = {_X: {"attachment": kind, "arguments": arguments} | notes}
         steps.append(result | {"is_error": False} | x)
