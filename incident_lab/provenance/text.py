@@ -195,14 +195,9 @@ def _output_as_read(value: Any, level: int) -> str:
                 return _python_document(unescaped, level + 1) or unescaped
             return _document_as_read(unescaped, parsed[0], level + 1)
         return _document_as_read(value, parsed[0], level)
-    lines = _lines_of(value)
-    if lines is not None:
-        return lines
-    text = _tool_text(value)
-    if text is None:
-        text = _wrapped_text(value)
-    if text is not None:  # the tool's text, read as any output is
-        return _output_as_read(without_surrogates(text), level + 1)
+    text = _text_of(value, level)
+    if text is not None:
+        return text
     if isinstance(value, dict | list):
         nested = _with_documents(value, level, sort_keys=True)
         return nested if nested is not None else _readable_json(_stringify(value, parts=False))
@@ -213,18 +208,31 @@ def _document_as_read(written: str, value: Any, level: int) -> str:
     """The reading of a JSON text ``written`` that parses to ``value``."""
     if isinstance(value, str):
         return _output_as_read(without_surrogates(value), level + 1)
-    lines = _lines_of(value)
-    if lines is not None:
-        return lines
-    text = _tool_text(value)
-    if text is None:
-        text = _wrapped_text(value)
-    if text is not None:  # the tool's text, read as any output is
-        return _output_as_read(without_surrogates(text), level + 1)
+    text = _text_of(value, level)
+    if text is not None:
+        return text
     nested = (
         _with_documents(value, level, sort_keys=False) if _HOLDS_DOCUMENT.search(written) else None
     )
     return nested if nested is not None else _readable_json(written)
+
+
+def _text_of(value: Any, level: int) -> str | None:
+    """The reading of a parsed output that is a text in pieces (a list of strings: its
+    lines) or a text handed over (:func:`_handed_text`: read again as any output is);
+    None for any other value."""
+    lines = _lines_of(value)
+    if lines is not None:
+        return lines
+    text = _handed_text(value)
+    return None if text is None else _output_as_read(without_surrogates(text), level + 1)
+
+
+def _handed_text(value: Any) -> str | None:
+    """The text a record only hands over: an MCP result's text blocks (:func:`_tool_text`)
+    or a one-field wrapper's (:func:`_wrapped_text`); None for any other value."""
+    text = _tool_text(value)
+    return text if text is not None else _wrapped_text(value)
 
 
 def _wrapped_text(value: Any) -> str | None:
@@ -356,8 +364,7 @@ def _write_reading(value: Any, level: int, sort_keys: bool, found: list[bool]) -
         if lines is not None:  # pieces of a text: the field holds that text
             found.append(True)
             return _readable_json(json.dumps(lines))
-        wraps = _tool_text(inner) is not None or _wrapped_text(inner) is not None
-        if isinstance(inner, dict | list) and not wraps:  # read as JSON (rev36c M1)
+        if isinstance(inner, dict | list) and _handed_text(inner) is None:  # as JSON (rev36c M1)
             found.append(True)
             return _document_as_read(value, inner, level + 1)
         return _readable_json(json.dumps(value))
