@@ -82,12 +82,7 @@ def replay_parts(
                 calls[str(step["call_id"])] = step
             pending.append(step)
         elif kind == "tool_result":
-            call = calls.get(str(step.get("call_id"))) if step.get("call_id") else None
-            if call is None and i not in loaded:
-                name = step.get("name")
-                call = next((c for c in reversed(pending) if name in (None, c.get("name"))), None)
-            if call is not None and call in pending:
-                pending.remove(call)
+            call = None if i in loaded else _paired_call(step, calls, pending)
             fixtures.append(
                 {
                     "tool": str((call or {}).get("name") or step.get("name") or "unknown"),
@@ -97,6 +92,20 @@ def replay_parts(
                 }
             )
     return turns, fixtures
+
+
+def _paired_call(
+    step: dict[str, Any], calls: dict[str, dict[str, Any]], pending: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The call a tool result answers (by ``call_id``, or the nearest earlier waiting call
+    of the same name), taken off ``pending``."""
+    call = calls.get(str(step.get("call_id"))) if step.get("call_id") else None
+    if call is None:
+        name = step.get("name")
+        call = next((c for c in reversed(pending) if name in (None, c.get("name"))), None)
+    if call is not None and call in pending:
+        pending.remove(call)
+    return call
 
 
 def _context(traj: Trajectory) -> dict[str, Any]:

@@ -91,7 +91,7 @@ def payload_spans(scenario: Scenario) -> list[Span]:
         raise UsageError(
             f"scenario {scenario.get('id')!r} has no payload: variants rewrite the attack text, "
             "so the scenario must say which text it is",
-            hint="set payload.text and payload.location {kind: turn|fixture, index} "
+            hint="set payload.text and payload.location {kind: turn|fixture|document, index} "
             "(see docs/formats.md), e.g. with 'incident_lab show' to find it",
         )
     raw = payload.get("spans") or [
