@@ -84,6 +84,7 @@ def test_add_from_the_claude_code_claude_md_transcript_replays_the_claude_md(
     assert any(document["content"] in text for text in shown[:-1])
     with scripted_server(lambda request: completion("The project counts words.")) as server:
         assert _outcome(f"openai+{server.url}/v1#m", scenario) == "passed"
+    assert lint_library(tmp_path / "scenarios").ok  # two-sided, payload where it says
 
 
 def _memory_incident() -> dict[str, Any]:
@@ -121,6 +122,17 @@ def test_a_memory_document_fails_the_vulnerable_example_agent_and_passes_the_pat
     ]
     assert _outcome("example:vulnerable", scenario) == "failed"
     assert _outcome("example:patched", scenario) == "passed"
+
+
+def test_a_document_is_redacted_as_a_fixture_is() -> None:
+    traj = _memory_incident()
+    traj["steps"][2]["output"] += "\nMy manager is jane.doe@acme-corp.com."
+    scenario, report = scenario_from_trajectory(
+        traj, failure_mode="prompt_injection", severity="SEV-2"
+    )
+    (document,) = scenario["replay"]["documents"]
+    assert "jane.doe@acme-corp.com" not in document["content"]
+    assert report.get("EMAIL") and "@example." in document["content"].splitlines()[-1]
 
 
 def test_lint_checks_the_payload_in_its_document(tmp_path: Path) -> None:
