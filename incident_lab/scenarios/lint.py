@@ -193,6 +193,20 @@ class _Linter:
             where = LOCATIONS[loc["kind"]][0]
             self.add(path, "payload/text", f"not found verbatim in replay/{where}/{index}")
 
+    def check_documents(self, path: Path, doc: dict[str, Any]) -> None:
+        """Every document comes before a user turn the replay has (else no target ever
+        hands it to the system under test)."""
+        replay = doc.get("replay") or {}
+        turns = len(replay.get("turns") or [])
+        for i, document in enumerate(replay.get("documents") or []):
+            turn = document.get("turn") or 0
+            if turn >= turns:
+                self.add(
+                    path,
+                    f"replay/documents/{i}/turn",
+                    f"turn {turn} does not exist (turns 0..{turns - 1})",
+                )
+
     def check_reproduction(self, path: Path, doc: dict[str, Any], recording: Any) -> None:
         from incident_lab.scenarios.reproduce import scenario_problems
 
@@ -228,6 +242,7 @@ def lint_library(directory: str | Path) -> LintReport:
         linter.check_secrets(path, doc)
         if valid:
             linter.check_payload(path, doc)
+            linter.check_documents(path, doc)
             linter.docs[path] = doc
     by_id = {d.get("id"): d for d in linter.docs.values()}
     for path, doc in linter.docs.items():

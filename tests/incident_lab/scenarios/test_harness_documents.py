@@ -149,9 +149,11 @@ def test_lint_checks_the_payload_in_its_document(tmp_path: Path) -> None:
         _memory_incident(), scenario_id="mem-1", failure_mode="prompt_injection", severity="SEV-2"
     )
     scenario["replay"]["documents"][0]["content"] = "Preferences."
+    scenario["replay"]["documents"].append({"name": "late", "content": "x", "turn": 1})
     (tmp_path / "mem-1.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False))
-    problems = [p.message for p in lint_library(tmp_path).problems]
-    assert "not found verbatim in replay/documents/0" in problems
+    problems = [(p.field, p.message) for p in lint_library(tmp_path).problems]
+    assert ("payload/text", "not found verbatim in replay/documents/0") in problems
+    assert ("replay/documents/1/turn", "turn 1 does not exist (turns 0..0)") in problems
 
 
 def test_a_variant_rewrites_the_payload_in_its_document() -> None:
