@@ -305,7 +305,7 @@ def _split_documents(work: Trajectory, fixtures: list[dict[str, Any]], turns: in
         kind = step.get("type")
         if kind == "message" and step.get("role") == "user":
             seen, acted, host = seen + 1, 0, None
-        elif kind in ("message", "tool_call"):
+        elif kind == "tool_call" or (kind == "message" and step.get("role") == "assistant"):
             acted, host = 1, None
         elif kind == "tool_result":
             result += 1
