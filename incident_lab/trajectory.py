@@ -255,6 +255,20 @@ def tool_calls(traj: Trajectory) -> list[tuple[int, dict[str, Any]]]:
     return list(steps_of_type(traj, "tool_call"))
 
 
+def harness_loaded(steps: list[dict[str, Any]]) -> set[int]:
+    """The indices of the ``tool_result`` steps the harness loaded by itself, no call of the
+    model having asked for them: a ``call_id`` that no ``tool_call`` of the trajectory has
+    (a CLAUDE.md, a memory, a hook's output, a document put before the question; see
+    docs/formats.md, "Documents the harness loaded"). A result with a null ``call_id`` is
+    an output of the oldest call still waiting for one, as before."""
+    asked = {s.get("call_id") for s in steps if s.get("type") == "tool_call"}
+    return {
+        i
+        for i, s in enumerate(steps)
+        if s.get("type") == "tool_result" and s.get("call_id") and s.get("call_id") not in asked
+    }
+
+
 def final_output(traj: Trajectory) -> str:
     """Return the content of the last assistant message, or ``""``."""
     for step in reversed(traj.get("steps") or []):
