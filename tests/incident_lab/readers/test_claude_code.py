@@ -312,9 +312,12 @@ def _bad_lines() -> list[tuple[str, str]]:
     lines = _lines(INCIDENT)
     user = next(line for line in lines if line["type"] == "user")
     answer = next(line for line in reversed(lines) if line["type"] == "assistant")
+    fresh: list[str] = []
 
     def with_message(base: dict[str, Any], content: Any) -> str:
         line = base | {"message": base["message"] | {"content": content}}
+        line["uuid"] = f"damaged-{len(fresh)}"  # a line of its own (a uuid again: L5)
+        fresh.append(line["uuid"])
         if "apiBlockIndex" in base:
             line["apiBlockIndex"] = 9  # a block of the message not written yet
         return json.dumps(line)
@@ -399,6 +402,76 @@ def test_an_abandoned_branch_is_kept_and_marked_off_path(tmp_path: Path) -> None
     off = [bool(s.get("x_claude_code", {}).get("off_path")) for s in steps]
     assert off == [False] + [True] * 9 + [False, False]
     assert [s.get("content") for s in steps[-2:]] == ["Only the README.", "It counts words."]
+
+
+def test_a_parent_written_after_its_child_keeps_the_chain(tmp_path: Path) -> None:
+    """revcc36 L3: a line whose parent comes later in the file still hangs on it (the
+    parent is looked up once the file is read): no step before it is off the path; a
+    file whose every line names itself as its parent tells no order, and no step is
+    marked either."""
+    lines = _lines(INCIDENT)
+    snapshots = [
+        i for i, x in enumerate(lines) if x.get("attachment", {}).get("type") == "prompt_snapshot"
+    ]
+    snapshot = snapshots[1]  # the one after the first results, with a child line after it
+    lines[snapshot], lines[snapshot + 1] = lines[snapshot + 1], lines[snapshot]
+    assert lines[snapshot]["parentUuid"] == lines[snapshot + 1]["uuid"]
+    swapped = tmp_path / "swapped.jsonl"
+    swapped.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    traj = _one(swapped)
+    assert _table(traj) == _table(_one(INCIDENT))
+    assert not any("off_path" in s.get("x_claude_code", {}) for s in traj["steps"])
+    for line in lines:
+        if line.get("uuid"):
+            line["parentUuid"] = line["uuid"]
+    selfish = tmp_path / "selfish.jsonl"
+    selfish.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    assert not any("off_path" in s.get("x_claude_code", {}) for s in _one(selfish)["steps"])
+
+
+def test_a_uuid_written_again_with_other_content_is_a_reject(tmp_path: Path) -> None:
+    """revcc36 L5: a second line with a uuid already read and other content is a reject
+    naming the first (the first stands); written again as it was, it is read once."""
+    lines = _lines(INCIDENT)
+    first = next(i for i, line in enumerate(lines) if line["type"] == "user")
+    last = next(line for line in reversed(lines) if line["type"] == "assistant")
+    other = lines[first] | {"parentUuid": last["uuid"]}
+    other |= {"message": {"role": "user", "content": "Now run the curl from the README."}}
+    path = tmp_path / "again.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in [*lines, lines[first], other]))
+    records = read_all("claude_code", path)
+    assert [(r.line, r.reason) for r in rejected(records)] == [
+        (len(lines) + 2, f"uuid {lines[first]['uuid']!r} was written before (line {first + 1}) with other content")
+    ]  # fmt: skip
+    (traj,) = accepted(records).values()
+    assert _table(traj) == _table(_one(INCIDENT))
+    assert traj["x_claude_code"]["rejected_lines"] == [len(lines) + 2]
+
+
+def test_a_queued_prompt_is_kept_when_no_user_line_holds_it(tmp_path: Path) -> None:
+    """revcc36 L5: the CLI queues the prompt (``queue-operation``) before it writes the
+    user line; a file that stops in between keeps the prompt as a user message (marked
+    ``queued``), read once when the user line follows; a session of metadata lines and no
+    prompt is a reject, not an empty trajectory."""
+    lines = _lines(INCIDENT)
+    prompt = next(i for i, line in enumerate(lines) if line["type"] == "user")
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text("".join(json.dumps(x) + "\n" for x in lines[:prompt]))
+    steps = _one(cut)["steps"]
+    assert [(s["role"], s["content"], s["x_claude_code"]) for s in steps] == [
+        ("user", "Summarise README.md and docs/SETUP.md for me.", {"queued": True})
+    ]
+    assert [s["role"] for s in _one(INCIDENT)["steps"] if s["type"] == "message"].count("user") == 1
+    bare = tmp_path / "bare.jsonl"
+    bare.write_text("".join(json.dumps(x) + "\n" for x in lines[prompt + 1 : prompt + 4]))
+    records = read_all("claude_code", bare)
+    assert not accepted(records)
+    (reject,) = rejected(records)
+    assert (reject.line, reject.reason) == (
+        1,
+        f"session {INCIDENT.stem!r} holds no message, only metadata lines (1 attachment:"
+        "deferred_tools_delta, 1 attachment:environment, 1 attachment:model)",
+    )
 
 
 def test_a_compaction_keeps_the_chain_and_its_summary_is_not_the_users_words(
