@@ -25,7 +25,8 @@ tool) gets its own file, ``<session id>/subagents/agent-<agent id>.jsonl``, whos
   ``x_claude_code.attachment``;
 - what else the CLI shows the model from an ``attachment``: ``CLAUDE.md`` files
   (``instructions``, ``nested_memory``) and hook output (``hook_success``,
-  ``hook_additional_context``): a tool result of no call (see :func:`_context_steps`),
+  ``hook_additional_context``): a tool result of no call (see :func:`_context_steps`;
+  the context a tool's hook adds is appended to that tool's result, as the CLI sends it),
   untrusted as any document (a cloned repository's CLAUDE.md is whoever wrote it);
 - ``deferred_tools_delta`` attachments: tools offered by name only (in ``agent.tools``);
 - ``queue-operation`` ``enqueue``: the prompt the CLI queued, a user message (marked
@@ -115,6 +116,7 @@ class _Session:
     info: dict[str, Any] = field(default_factory=dict)
     steps: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (node key, step)
     calls: dict[str, str] = field(default_factory=dict)  # tool_use id -> tool name
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)  # tool_use id -> result
     blocks: dict[str, dict[str, str]] = field(default_factory=dict)  # message id -> blocks seen
     thinking: dict[str, list[str]] = field(default_factory=dict)  # message id -> unplaced
     key_of: dict[str, str] = field(default_factory=dict)  # line uuid -> node key
@@ -378,9 +380,16 @@ def _context_steps(session: _Session, kind: str, obj: dict[str, Any]) -> list[di
     ``hook_additional_context``) as ``Bash``'s (the hook's command). Each is a document
     from outside the conversation, not the user's words: a cloned repository's
     CLAUDE.md, or what a hook prints, is whoever wrote it (untrusted, as any tool
-    output)."""
+    output). The context a tool's hook adds (``PostToolUse``) is the CLI's to that tool's
+    result, sent to the model inside it: it is appended there (:func:`_append`)."""
+    shown = _CONTEXT[kind](session, obj)
+    if kind == "hook_additional_context":
+        result = session.results.get(str(obj["attachment"].get("toolUseID")))
+        if result is not None:
+            _append(result, kind, shown)
+            return []
     steps: list[dict[str, Any]] = []
-    for i, (name, arguments, output, notes) in enumerate(_CONTEXT[kind](session, obj)):
+    for i, (name, arguments, output, notes) in enumerate(shown):
         # an id of its own, which no call has: a result with none would be paired with the
         # oldest call still waiting for its result (revcc36b N2)
         call_id = f"attachment:{obj.get('uuid')}" + (f":{i}" if i else "")
@@ -393,6 +402,17 @@ def _context_steps(session: _Session, kind: str, obj: dict[str, Any]) -> list[di
         steps.append(result | {"is_error": False} | x)
     stamp = normalise_timestamp(obj.get("timestamp"))
     return [step | {"timestamp": stamp} for step in steps] if stamp else steps
+
+
+def _append(result: dict[str, Any], kind: str, shown: list[_Shown]) -> None:
+    """Append what a tool's hook added to that tool's result, as the CLI sends it to the
+    model (inside the same ``tool_result``, after the tool's output), noted under
+    ``x_claude_code.appended`` (where it starts, the hook and its command)."""
+    for _name, arguments, output, notes in shown:
+        start = len(result["output"]) + 2
+        result["output"] += "\n\n" + output
+        note = {"attachment": kind, "arguments": arguments, "start": start} | notes
+        result.setdefault(_X, {}).setdefault("appended", []).append(note)
 
 
 def _file_shown(_session: _Session, obj: dict[str, Any]) -> list[_Shown]:
@@ -647,7 +667,9 @@ def _tool_result(
         "is_error": is_error,
     }
     agent = str_or_none(as_dict(obj.get("toolUseResult")).get("agentId"))
-    return step | ({_X: {"agent_id": agent}} if agent else {})
+    step |= {_X: {"agent_id": agent}} if agent else {}
+    session.results[call_id] = step  # a tool hook's added context goes into it
+    return step
 
 
 def _assistant_steps(
