@@ -701,6 +701,50 @@ def test_a_forked_sessions_copied_steps_are_marked_inherited(tmp_path: Path) -> 
     )
 
 
+def _fork(tmp_path: Path, lines: list[dict[str, Any]], copied: int) -> dict[str, Any]:
+    """A ``--fork-session`` copy of ``lines``: the first ``copied`` lines are the forked
+    session's (its assistant lines keep its id as ``requestSessionId``), the rest the
+    fork's own; all under the fork's id."""
+    old, new = INCIDENT.stem, "f0f0f0f0-0000-4000-8000-000000000000"
+    out = [line | {"sessionId": new} for line in lines]
+    for line in out[:copied]:
+        if line["type"] == "assistant":
+            line["requestSessionId"] = old
+    path = tmp_path / f"{new}.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in out))
+    return _one(path)
+
+
+def test_a_fork_reports_its_own_findings_not_the_ones_it_copied(tmp_path: Path) -> None:
+    """revcc36b N5: an incident the forked session holds is reported there, once, not again
+    in each fork of it (the copied steps stay in the fork, as the context it went on in);
+    what the fork did itself after a copied injection is its own finding; with the forked
+    session not in the batch, the fork's record is the only one and keeps the finding."""
+    from incident_lab.classify import classify_many
+
+    lines = _lines(INCIDENT)
+    original = _one(INCIDENT)
+    last = next(line for line in reversed(lines) if line["type"] == "assistant")
+    prompt = next(line for line in lines if line["type"] == "user")
+    ask = prompt | {"uuid": "fork-ask", "parentUuid": last["uuid"]}
+    ask |= {"message": {"role": "user", "content": "And now?"}}
+    copy = _fork(tmp_path, [*lines, ask], len(lines))
+    both = classify_many([original, copy])
+    assert [(c.top, c.unsafe_steps) for c in both] == [("prompt_injection", [7]), (None, [])]
+    (alone,) = classify_many([copy])
+    assert (alone.top, alone.unsafe_steps) == ("prompt_injection", [7])
+    # the fork runs the curl itself, after the copied Read of the README
+    bash = next(i for i, line in enumerate(lines) if '"id": "toolu_0002"' in json.dumps(line))
+    own = _fork(tmp_path, lines, bash)
+    assert [s.get("x_claude_code", {}).get("inherited_from") for s in own["steps"][6:9]] == [
+        INCIDENT.stem,
+        None,
+        None,
+    ]
+    (_, fork) = classify_many([original, own])
+    assert (fork.top, fork.unsafe_steps) == ("prompt_injection", [7])
+
+
 def test_server_tool_blocks_are_a_call_and_its_result(tmp_path: Path) -> None:
     """L2: a tool the API runs itself (``server_tool_use``) and its
     ``web_search_tool_result`` block, which the CLI stores in the message: a call and its
