@@ -133,6 +133,7 @@ class _Session:
     other: Counter[str] = field(default_factory=Counter)
     rejected: list[int] = field(default_factory=list)
     lines: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # uuid -> line, digest
+    queued: int = 0  # prompts queued (queue-operation enqueue)
 
 
 class ClaudeCodeReader:
@@ -287,7 +288,9 @@ def _written_before(session: _Session, obj: dict[str, Any], line: int) -> str | 
     uuid = str_or_none(obj.get("uuid"))
     if uuid is None:
         return None
-    digest = hashlib.blake2b(compact_json(obj).encode(), digest_size=16).digest()
+    # the parsed line's repr: the same for a line written again byte for byte, and half
+    # the cost of its JSON text
+    digest = hashlib.blake2b(repr(obj).encode("utf-8", "surrogatepass"), digest_size=16).digest()
     first = session.lines.setdefault(uuid, (line, digest))
     if first[0] == line:
         return None
@@ -306,6 +309,7 @@ def _queued(session: _Session, obj: dict[str, Any], line: int) -> None:
     step = {"type": "message", "role": "user", "content": content, _X: {"queued": True}}
     stamp = normalise_timestamp(obj.get("timestamp"))
     session.steps.append((f"queued:{line}", step | ({"timestamp": stamp} if stamp else {})))
+    session.queued += 1
 
 
 def _continues(session: _Session, key: str, step: dict[str, Any]) -> bool:
@@ -780,7 +784,26 @@ def _on_path(session: _Session) -> set[str] | None:
         if up == key:
             return None
         key = up
+    # the results of a call on the path are on it, wherever the chain went on from
+    path |= {
+        node
+        for node, parent in session.parent.items()
+        if node.startswith("results:") and parent and session.key_of.get(parent) in path
+    }
     return path
+
+
+def _unqueued(session: _Session) -> list[tuple[str, dict[str, Any]]]:
+    """The session's steps, less the prompts it queued (:func:`_queued`) when a user line
+    holds a prompt: a queued prompt is kept only when none does."""
+    if not session.queued:
+        return session.steps
+    prompted = any(
+        s["role"] == "user" and not k.startswith("queued:")
+        for k, s in session.steps
+        if s["type"] == "message"
+    )
+    return [(k, s) for k, s in session.steps if not (prompted and k.startswith("queued:"))]
 
 
 def _inherited(steps: list[dict[str, Any]]) -> str | None:
@@ -802,14 +825,8 @@ def _inherited(steps: list[dict[str, Any]]) -> str | None:
 
 
 def _build(path: str, session: _Session) -> Record:
-    """One session's trajectory; a session of metadata lines only is a reject. A queued
-    prompt is kept when no user line holds one."""
-    prompted = any(
-        s["role"] == "user" and not k.startswith("queued:")
-        for k, s in session.steps
-        if s["type"] == "message"
-    )
-    kept = [(k, s) for k, s in session.steps if not (prompted and k.startswith("queued:"))]
+    """One session's trajectory; a session of metadata lines only is a reject."""
+    kept = _unqueued(session)
     if not kept:
         lines = ", ".join(f"{n} {kind}" for kind, n in sorted(session.other.items()))
         return Record(

@@ -421,6 +421,18 @@ def test_a_parent_written_after_its_child_keeps_the_chain(tmp_path: Path) -> Non
     traj = _one(swapped)
     assert _table(traj) == _table(_one(INCIDENT))
     assert not any("off_path" in s.get("x_claude_code", {}) for s in traj["steps"])
+    # a result written before its call is a reject, and its children still hang on the call
+    lines = _lines(INCIDENT)
+    call = next(i for i, x in enumerate(lines) if '"id": "toolu_0001a"' in json.dumps(x))
+    result = next(i for i, x in enumerate(lines) if '"tool_use_id": "toolu_0001a"' in json.dumps(x))
+    lines.insert(call, lines.pop(result))
+    early = tmp_path / "early.jsonl"
+    early.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    records = read_all("claude_code", early)
+    assert [r.line for r in rejected(records)] == [call + 1]
+    (traj,) = accepted(records).values()
+    assert not any("off_path" in s.get("x_claude_code", {}) for s in traj["steps"])
+    lines = _lines(INCIDENT)
     for line in lines:
         if line.get("uuid"):
             line["parentUuid"] = line["uuid"]
