@@ -452,9 +452,8 @@ def test_a_uuid_written_again_with_other_content_is_a_reject(tmp_path: Path) -> 
     path = tmp_path / "again.jsonl"
     path.write_text("".join(json.dumps(x) + "\n" for x in [*lines, lines[first], other]))
     records = read_all("claude_code", path)
-    assert [(r.line, r.reason) for r in rejected(records)] == [
-        (len(lines) + 2, f"uuid {lines[first]['uuid']!r} was written before (line {first + 1}) with other content")
-    ]  # fmt: skip
+    why = f"uuid {lines[first]['uuid']!r} was written before (line {first + 1}) with other content"
+    assert [(r.line, r.reason) for r in rejected(records)] == [(len(lines) + 2, why)]
     (traj,) = accepted(records).values()
     assert _table(traj) == _table(_one(INCIDENT))
     assert traj["x_claude_code"]["rejected_lines"] == [len(lines) + 2]
@@ -591,9 +590,11 @@ def test_a_tool_hook_s_context_is_in_that_tool_s_result_as_the_model_got_it() ->
     ]
     added = "Reviewed files are listed in the audit log."
     assert read["output"] == "1\tplain file\n2\t\n\n" + added
+    arguments = {"command": f"cat {hook}", "description": "PostToolUse:Read hook"}
     assert read["x_claude_code"]["appended"] == [
-        {"attachment": "hook_additional_context", "arguments": {"command": f"cat {hook}", "description": "PostToolUse:Read hook"}, "start": 17, "hook": "PostToolUse:Read"}
-    ]  # fmt: skip
+        {"attachment": "hook_additional_context", "arguments": arguments, "start": 17}
+        | {"hook": "PostToolUse:Read"}
+    ]
     assert read["output"][17:] == added
     sent = [
         block["content"]
