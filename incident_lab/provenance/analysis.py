@@ -52,6 +52,7 @@ from incident_lab.provenance.cues import (
     score_text,
     unit_bounds,
 )
+from incident_lab.provenance.harness import without_harness_text
 from incident_lab.provenance.leaks import (
     MAX_LISTING,
     Carried,
@@ -224,9 +225,15 @@ class _Session:
         self.tamper_only: set[tuple[int, int, int]] = set()
 
     def text(self, i: int) -> str:
+        """Step ``i``'s text, as searched: a harness's own fixed text at the end of a tool
+        output blanked (:mod:`~incident_lab.provenance.harness`; offsets hold)."""
         text = self.texts.get(i)
         if text is None:
-            text = self.texts[i] = text_of_step(self.steps[i])[:MAX_SCAN]
+            step = self.steps[i]
+            text = text_of_step(step)[:MAX_SCAN]
+            if i in self.tool_of_result:  # a result (its tool named, or its call's)
+                text = without_harness_text(self.tool_of_result[i], text)
+            self.texts[i] = text
         return text
 
     def user_before(self, i: int) -> str:
