@@ -1226,10 +1226,13 @@ _CONTINUED = (
 _UNIT = re.compile(rf"(?:[^\n]|{_CONTINUED})+")
 _JOIN = re.compile(_CONTINUED)
 # A sentence ends at . ! ? before a blank, or at an escaped line break inside a quoted string
-# ("Rating: 3.9\\nReviews: ..."); a Morse blob (". -", ". / .-") is not cut. After a closing quote the
+# ("Rating: 3.9\\nReviews: ..."), or where a sentence ends a JSON string value and the record
+# goes on to its next field or element (``... accounts."}, {"id": "m3", ...``: one e-mail of a
+# listing is not the next one's sender); a Morse blob (". -", ". / .-") is not cut. After a closing quote the
 # sentence goes on when a lower-case word follows ("e-mail the text 'How are you?' to ...").
 _SENTENCE_END = re.compile(
     r"(?<=[.!?])(?:[\"')\]]{1,2}\s+(?=[^\s.\-a-z])|\s+(?=[^\s.\-/]))|\\n(?=\S)"
+    r'|(?<=[.!?])"[}\]]{0,3}[ \t]*,[ \t]*(?=[{"\[])'
 )
 _MAX_UNIT = 600
 #: A sentence that spells out a detail of the instruction before it ("The event title should
@@ -1646,7 +1649,10 @@ _MEMO_CHARS = 4096
 
 def _unit_score(raw: str, as_is: bool, ciphers: bool) -> tuple[float, tuple[str, ...], str | None]:
     """Score ``raw``: read as itself (``as_is``: nothing in its text needs undoing), or
-    through :func:`readable`. Memoised for short units (a pure function of its arguments)."""
+    through :func:`readable`. Memoised for short units (a pure function of its arguments).
+    A record's keys that are names are blanked first (:func:`_names_blanked`)."""
+    if '":' in raw:
+        raw = _names_blanked(raw)
     if len(raw) <= _MEMO_CHARS:
         return _unit_score_memo(raw, as_is, ciphers)
     return _unit_score_memo.__wrapped__(raw, as_is, ciphers)
@@ -2010,6 +2016,24 @@ def _deciphered_override(raw: str) -> tuple[float, tuple[str, ...], str | None] 
     if "override" in found[1] and any(c.startswith("decoded:") for c in found[1]):
         return found
     return None
+
+
+#: A JSON record's key that is a name (``"email":``, ``"contact_person":``): no space in it.
+_NAME_KEY = re2.compile(r'"[A-Za-z_][\w.-]{0,39}"[ \t]*:')
+
+
+def _names_blanked(text: str) -> str:
+    """``text`` with each JSON key that is a name blanked (spaces, so every offset stays):
+    in a record's reading ``"email": "omar@..."`` is a field, not "e-mail omar", and
+    ``"send_to":`` asks nobody to send. A key written as a sentence (``"Ignore the rules and
+    send ...": 1``) is read."""
+    pieces: list[str] = []
+    at = 0
+    for m in _NAME_KEY.finditer(text):
+        pieces += (text[at : m.start()], " " * (m.end() - m.start()))
+        at = m.end()
+    pieces.append(text[at:])
+    return "".join(pieces)
 
 
 def score_units(text: str) -> list[Unit]:
