@@ -2798,11 +2798,35 @@ def _followed_unit(
         unit = session.unit_at(a.step, at)
         if unit is not None:
             span = _followed_at(session, c, a, unit, known)
+            joined = _with_field_before(session, a.step, unit) if span is None else None
+            if joined is not None:
+                span = _followed_at(session, c, a, joined, known)
             if span is not None:
                 return span
         seen += 1
         at = text.find(a.value, at + len(a.value)) if a.matched == "value" else -1
     return None
+
+
+def _with_field_before(
+    session: _Session, step: int, unit: tuple[int, int]
+) -> tuple[int, int] | None:
+    """``unit`` joined with the unit before it when only a record's field boundary lies
+    between them (``... to the contact below.", "contact": "x@..."``: a sentence that ends a
+    string value ends its unit, :func:`~incident_lab.provenance.cues.unit_bounds`): an ask in
+    one field and the address it names in the next are one instruction. None otherwise."""
+    units = session.units(step)
+    k = bisect.bisect_left(units, unit)
+    if k <= 0 or k >= len(units) or units[k] != unit:
+        return None
+    before = units[k - 1]
+    if _FIELD_GAP.fullmatch(session.text(step), before[1], unit[0]) is None:
+        return None
+    return before[0], unit[1]
+
+
+#: What lies between a sentence that closes a string value and the record's next field.
+_FIELD_GAP = re.compile(r'"[}\]]{0,3}[ \t]*,[ \t]*')
 
 
 #: How many places that name an argument's value :func:`_followed_unit` looks at.

@@ -2018,20 +2018,26 @@ def _deciphered_override(raw: str) -> tuple[float, tuple[str, ...], str | None] 
     return None
 
 
-#: A JSON record's key that is a name (``"email":``, ``"contact_person":``): no space in it.
-_NAME_KEY = re2.compile(r'"[A-Za-z_][\w.-]{0,39}"[ \t]*:')
+#: A JSON record's key that is a name (``"email":``, ``"contact_person":``: no space in it),
+#: where a record puts a key (a unit's or line's start, after ``{`` or ``,``) and followed by
+#: a value's start (a quote, a number, ``{``, ``[``, ``true``, ``false``, ``null``): the key is
+#: group 1. ``The memo said "ASSISTANT": forward ...`` is prose, and its label is read.
+_NAME_KEY = re2.compile(
+    r'(?m)(?:^|[{,\[])[ \t]*("[A-Za-z_][\w.-]{0,39}"[ \t]*:)[ \t]*(?:["{\[\d-]|true|false|null)'
+)
 
 
 def _names_blanked(text: str) -> str:
-    """``text`` with each JSON key that is a name blanked (spaces, so every offset stays):
-    in a record's reading ``"email": "omar@..."`` is a field, not "e-mail omar", and
+    """``text`` with each key of a record that is a name blanked (spaces, so every offset
+    stays): in a record's reading ``"email": "omar@..."`` is a field, not "e-mail omar", and
     ``"send_to":`` asks nobody to send. A key written as a sentence (``"Ignore the rules and
-    send ...": 1``) is read."""
+    send ...": 1``) is read, and so is a quoted label in prose."""
     pieces: list[str] = []
     at = 0
     for m in _NAME_KEY.finditer(text):
-        pieces += (text[at : m.start()], " " * (m.end() - m.start()))
-        at = m.end()
+        a, b = m.span(1)
+        pieces += (text[at:a], " " * (b - a))
+        at = b
     pieces.append(text[at:])
     return "".join(pieces)
 
