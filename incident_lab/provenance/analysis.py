@@ -190,6 +190,7 @@ class _Session:
         self.untrusted: list[int] = []
         self.call_steps: list[int] = []
         self.result_of: dict[int, int] = {}  # call step -> result step
+        self.call_of: dict[int, int] = {}  # result step -> call step
         self.tool_of_result: dict[int, str] = {}
         self.blocked: set[int] = set()
         self._index(raw_steps)
@@ -232,7 +233,9 @@ class _Session:
             step = self.steps[i]
             text = text_of_step(step)[:MAX_SCAN]
             if i in self.tool_of_result:  # a result (its tool named, or its call's)
-                text = without_harness_text(self.tool_of_result[i], text)
+                call = self.call_of.get(i)
+                arguments = _parsed_call(self.steps[call])[2] if call is not None else None
+                text = without_harness_text(self.tool_of_result[i], text, arguments)
             self.texts[i] = text
         return text
 
@@ -339,6 +342,7 @@ class _Session:
         name = str(step.get("name") or "")
         if match is not None and match not in self.result_of:
             self.result_of[match] = i
+            self.call_of[i] = match
             if match in pending:
                 pending.remove(match)
             name = name or str(self.steps[match].get("name", ""))
