@@ -459,6 +459,29 @@ def test_a_uuid_written_again_with_other_content_is_a_reject(tmp_path: Path) -> 
     assert traj["x_claude_code"]["rejected_lines"] == [len(lines) + 2]
 
 
+def test_a_line_written_again_with_only_its_metadata_changed_is_read_once(
+    tmp_path: Path,
+) -> None:
+    """revcc37 M1: the CLI writes a line again under its uuid with metadata changed (a
+    ``slug`` added: ctxrs/ctx#663; another ``version``, ``gitBranch``, ``promptId`` or
+    ``parentUuid``: a resumed session). What it shows the model is the same: it is read
+    once, no reject; a copy with other content is still one (the test above)."""
+    lines = _lines(INCIDENT)
+    prompt = next(i for i, line in enumerate(lines) if line["type"] == "user")
+    answer = next(i for i, line in enumerate(lines) if line["type"] == "assistant")
+    last = next(line for line in reversed(lines) if line["type"] == "assistant")
+    resumed = lines[prompt] | {"version": "2.1.333", "gitBranch": "feature", "promptId": "p2"}
+    slugged = lines[answer] | {"slug": "read-the-readme", "parentUuid": last["uuid"]}
+    path = tmp_path / "metadata.jsonl"
+    rows = [*lines[: answer + 1], slugged, *lines[answer + 1 :], resumed]
+    path.write_text("".join(json.dumps(x) + "\n" for x in rows))
+    records = read_all("claude_code", path)
+    assert rejected(records) == []
+    (traj,) = accepted(records).values()
+    assert _table(traj) == _table(_one(INCIDENT))
+    assert "rejected_lines" not in traj["x_claude_code"]
+
+
 def test_a_queued_prompt_is_kept_when_no_user_line_holds_it(tmp_path: Path) -> None:
     """revcc36 L5: the CLI queues the prompt (``queue-operation``) before it writes the
     user line; a file that stops in between keeps the prompt as a user message (marked
