@@ -22,6 +22,7 @@ Results:
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -310,24 +311,86 @@ def classify_many(
                 _accept(raw, name, taxonomy, batch_errors, f" (session {sid})")
             )
     present = {str(t.get("session_id", "")) for t in trajs}
-    out = []
-    for traj in trajs:
+    held: dict[str, list[_Act]] = {}  # session id -> the acts its signals cite
+    out: list[Classification | None] = [None] * len(trajs)
+    for k in _originals_first(trajs, present):
+        traj = trajs[k]
         errors = list(batch_errors)
         with analysing(traj):
             signals = _run_session_detectors(traj, per_session, taxonomy, errors)
             signals.extend(extra.get(str(traj.get("session_id", "")), []))
-            out.append(_combine(traj, _own(traj, signals, present), errors, taxonomy))
-    return out
+            acts = [_act(traj, s) for s in signals]
+            held.setdefault(str(traj.get("session_id", "")), []).extend(acts)
+            out[k] = _combine(traj, _own(traj, signals, acts, held), errors, taxonomy)
+    return [c for c in out if c is not None]
 
 
-def _own(traj: dict[str, Any], signals: list[Signal], present: set[str]) -> list[Signal]:
+#: What a signal cites: its name, and the content of each step it cites (a step as any
+#: session holding it shows it: its extension objects and time left out).
+_Act = tuple[str, frozenset[str]]
+
+
+def _act(traj: dict[str, Any], signal: Signal) -> _Act:
+    steps = traj.get("steps")
+    steps = steps if isinstance(steps, list) else []
+    cited = set(signal.steps + signal.unsafe_steps)
+    return signal.signal, frozenset(
+        json.dumps(
+            {k: v for k, v in step.items() if not k.startswith("x_") and k != "timestamp"},
+            sort_keys=True,
+            default=str,
+        )
+        for i, step in enumerate(steps)
+        if i in cited and isinstance(step, dict)
+    )
+
+
+def _originals_first(trajs: list[dict[str, Any]], present: set[str]) -> list[int]:
+    """The batch's indices, each session after the sessions in the batch it copied steps
+    from (:func:`~incident_lab.trajectory.inherited_steps`; a loop, in input order)."""
+    sources = [set(inherited_steps(t).values()) & present for t in trajs]
+    order: list[int] = []
+    done: set[str] = set()
+    pending = list(range(len(trajs)))
+    while pending:
+        ready = [k for k in pending if sources[k] <= done] or pending[:1]
+        for k in ready:
+            order.append(k)
+            done.add(str(trajs[k].get("session_id", "")))
+        pending = [k for k in pending if k not in ready]
+    return order
+
+
+def _own(
+    traj: dict[str, Any], signals: list[Signal], acts: list[_Act], held: dict[str, list[_Act]]
+) -> list[Signal]:
     """The signals that are the session's own finding. A session that starts as a copy of
     another (:func:`~incident_lab.trajectory.inherited_steps`: a fork) keeps the copied
     steps as the context its own steps are judged in, but evidence resting on copied steps
-    only is the other session's finding, reported there when that session is in the batch
-    (once, not once per fork); without it, the fork's record is the only one and keeps it."""
+    only is the other session's finding when that session in the batch holds the same act
+    (a signal of the same name citing the same steps' content: reported there, once, not
+    once per fork); else (that session not in the batch, or its record without the act: a
+    line of it damaged) the fork's record is the only one and keeps it (review revcc37 M2)."""
     inherited = inherited_steps(traj)
     if not inherited:
         return signals
-    theirs = {i for i, source in inherited.items() if source in present}
-    return [s for s in signals if not s.steps or not set(s.steps + s.unsafe_steps) <= theirs]
+    return [
+        s
+        for s, act in zip(signals, acts, strict=True)
+        if not s.steps or not _held_elsewhere(s, act, inherited, held)
+    ]
+
+
+def _held_elsewhere(
+    signal: Signal, act: _Act, inherited: dict[int, str], held: dict[str, list[_Act]]
+) -> bool:
+    """True when every step ``signal`` cites was copied from sessions of the batch and one
+    of them holds the same act."""
+    cited = set(signal.steps + signal.unsafe_steps)
+    if not cited <= inherited.keys():
+        return False
+    return any(
+        name == act[0] and act[1] <= content
+        for source in {inherited[i] for i in cited}
+        for name, content in held.get(source, [])
+    )

@@ -781,6 +781,34 @@ def test_a_fork_reports_its_own_findings_not_the_ones_it_copied(tmp_path: Path) 
     assert (fork.top, fork.unsafe_steps) == ("prompt_injection", [7])
 
 
+def test_a_fork_keeps_a_finding_its_original_in_the_batch_does_not_hold(
+    tmp_path: Path,
+) -> None:
+    """revcc37 M2: the forked session's record in the batch lost its curl line (a reject:
+    a damaged copy), so it reports the README's injection as not followed; the fork holds
+    the executed curl intact, and its finding is reported there, not dropped because the
+    original's id is in the batch."""
+    from incident_lab.classify import classify_many
+
+    lines = _lines(INCIDENT)
+    last = next(line for line in reversed(lines) if line["type"] == "assistant")
+    prompt = next(line for line in lines if line["type"] == "user")
+    ask = prompt | {"uuid": "fork-ask", "parentUuid": last["uuid"]}
+    ask |= {"message": {"role": "user", "content": "And now?"}}
+    copy = _fork(tmp_path, [*lines, ask], len(lines))
+    damaged = tmp_path / "damaged" / INCIDENT.name
+    damaged.parent.mkdir()
+    texts = [json.dumps(x) for x in lines]
+    texts = [t[:200] if '"id": "toolu_0002"' in t else t for t in texts]
+    damaged.write_text("".join(t + "\n" for t in texts))
+    records = read_all("claude_code", damaged)
+    assert rejected(records)
+    (original,) = accepted(records).values()
+    first, fork = classify_many([original, copy])
+    assert 7 not in first.unsafe_steps
+    assert (fork.top, fork.unsafe_steps) == ("prompt_injection", [7])
+
+
 def test_server_tool_blocks_are_a_call_and_its_result(tmp_path: Path) -> None:
     """L2: a tool the API runs itself (``server_tool_use``) and its
     ``web_search_tool_result`` block, which the CLI stores in the message: a call and its
