@@ -167,6 +167,12 @@ def _source_of_result(name: str) -> str:
 _UNSEEN: Any = object()
 
 
+def _own_end(text: str, cut: int) -> int:
+    """Where a tool's own output ends in ``text``, given where appended text starts
+    (``cut``): before the blank line a reader writes between them."""
+    return cut - 2 if text[cut - 2 : cut] == "\n\n" else cut
+
+
 class _Session:
     """Indexes of one trajectory used while analysing it."""
 
@@ -232,7 +238,9 @@ class _Session:
 
     def text(self, i: int) -> str:
         """Step ``i``'s text, as searched: a harness's own fixed text at the end of a tool
-        output blanked (:mod:`~incident_lab.provenance.harness`; offsets hold)."""
+        output blanked (:mod:`~incident_lab.provenance.harness`; offsets hold), at the end
+        of the tool's own piece when text was appended to it (a hook's context after a
+        web search's reminder: review revcc37 L2)."""
         text = self.texts.get(i)
         if text is None:
             step = self.steps[i]
@@ -240,7 +248,10 @@ class _Session:
             if i in self.tool_of_result:  # a result (its tool named, or its call's)
                 call = self.call_of.get(i)
                 arguments = _parsed_call(self.steps[call])[2] if call is not None else None
-                text = without_harness_text(self.tool_of_result[i], text, arguments)
+                cuts = appended_starts(step) if isinstance(step, dict) else []
+                own = _own_end(text, cuts[0]) if cuts and cuts[0] <= len(text) else len(text)
+                blanked = without_harness_text(self.tool_of_result[i], text[:own], arguments)
+                text = blanked + text[own:]
             self.texts[i] = text
         return text
 

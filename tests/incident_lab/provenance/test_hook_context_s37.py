@@ -62,3 +62,25 @@ def test_the_payload_is_the_hook_s_words_not_the_file_s() -> None:
         _session(INJECTED), redact=False, unsafe_steps=[4], failure_mode="prompt_injection"
     )
     assert scenario["payload"]["text"] == HOOK
+
+
+def test_the_web_search_reminder_before_a_hook_s_context_is_the_harness_s() -> None:
+    """Review revcc37 L2: the reminder Claude Code ends a WebSearch result with stands at
+    the end of the tool's own piece when a hook's context is appended after it."""
+    found = 'Web search results for query: "tally"\n\nSummary: tally counts words.\n'
+    reminder = (
+        "\n\nREMINDER: You MUST include the sources above in your response to the user "
+        "using markdown hyperlinks."
+    )
+    own = found + reminder
+    note = {"attachment": "hook_additional_context", "start": len(own) + 2}
+    output = own + "\n\nPostToolUse note: search logged."
+    t = traj(
+        user("Search the web for tally."),
+        call("WebSearch", "w1", query="tally"),
+        result(output, "w1") | {"x_claude_code": {"appended": [note]}},
+        say("tally counts words ([tally](https://example.com/tally))."),
+        tools=None,
+    )
+    assert [s.text for s in analyse(t).instructions] == []
+    assert incident(t) == (None, None)
