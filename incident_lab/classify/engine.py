@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -325,23 +325,34 @@ def classify_many(
     return [c for c in out if c is not None]
 
 
-#: What a signal cites: its name, and the content of each step it cites (a step as any
-#: session holding it shows it: its extension objects and time left out).
-_Act = tuple[str, frozenset[str]]
+@dataclass(frozen=True, slots=True)
+class _Act:
+    """What a signal cites: its name, and the content of each step it cites and of each
+    unsafe step (:func:`_content`)."""
+
+    signal: str
+    cited: frozenset[str]
+    unsafe: frozenset[str]
+
+
+def _content(step: Any) -> str:
+    """A step as any session holding it shows it: its extension objects and time left out."""
+    shown = {k: v for k, v in step.items() if not k.startswith("x_") and k != "timestamp"}
+    return json.dumps(shown, sort_keys=True, default=str)
 
 
 def _act(traj: dict[str, Any], signal: Signal) -> _Act:
     steps = traj.get("steps")
     steps = steps if isinstance(steps, list) else []
     cited = set(signal.steps + signal.unsafe_steps)
-    return signal.signal, frozenset(
-        json.dumps(
-            {k: v for k, v in step.items() if not k.startswith("x_") and k != "timestamp"},
-            sort_keys=True,
-            default=str,
-        )
-        for i, step in enumerate(steps)
-        if i in cited and isinstance(step, dict)
+    unsafe = set(signal.unsafe_steps)
+    contents = {
+        i: _content(step) for i, step in enumerate(steps) if i in cited and isinstance(step, dict)
+    }
+    return _Act(
+        signal.signal,
+        frozenset(contents.values()),
+        frozenset(c for i, c in contents.items() if i in unsafe),
     )
 
 
@@ -367,30 +378,28 @@ def _own(
     """The signals that are the session's own finding. A session that starts as a copy of
     another (:func:`~incident_lab.trajectory.inherited_steps`: a fork) keeps the copied
     steps as the context its own steps are judged in, but evidence resting on copied steps
-    only is the other session's finding when that session in the batch holds the same act
-    (a signal of the same name citing the same steps' content: reported there, once, not
-    once per fork); else (that session not in the batch, or its record without the act: a
-    line of it damaged) the fork's record is the only one and keeps it (review revcc37 M2)."""
+    only is the other session's finding when a session of the batch it copied from holds
+    the same act (a signal of the same name citing the same steps' content: reported there,
+    once, not once per fork); else (that session not in the batch, or its record without
+    the act: a line of it damaged) the fork's record is the only one and keeps it (review
+    revcc37 M2). A finding of the fork's own keeps only the unsafe steps that are its own
+    or no such session holds as unsafe (review revcc37 L1: a fork of a fork repeating the
+    act cites its repeat, not its original's act again)."""
     inherited = inherited_steps(traj)
     if not inherited:
         return signals
-    return [
-        s
-        for s, act in zip(signals, acts, strict=True)
-        if not s.steps or not _held_elsewhere(s, act, inherited, held)
-    ]
-
-
-def _held_elsewhere(
-    signal: Signal, act: _Act, inherited: dict[int, str], held: dict[str, list[_Act]]
-) -> bool:
-    """True when every step ``signal`` cites was copied from sessions of the batch and one
-    of them holds the same act."""
-    cited = set(signal.steps + signal.unsafe_steps)
-    if not cited <= inherited.keys():
-        return False
-    return any(
-        name == act[0] and act[1] <= content
-        for source in {inherited[i] for i in cited}
-        for name, content in held.get(source, [])
-    )
+    sources = [a for source in set(inherited.values()) for a in held.get(source, [])]
+    unsafe_there: set[str] = set().union(*(a.unsafe for a in sources))
+    steps = traj["steps"]  # inherited_steps found steps: a list
+    out = []
+    for s, act in zip(signals, acts, strict=True):
+        copied = bool(s.steps) and set(s.steps + s.unsafe_steps) <= inherited.keys()
+        if copied and any(a.signal == act.signal and act.cited <= a.cited for a in sources):
+            continue
+        mine = [
+            u
+            for u in s.unsafe_steps
+            if u not in inherited or _content(steps[u]) not in unsafe_there
+        ]
+        out.append(s if mine == s.unsafe_steps or not mine else replace(s, unsafe_steps=mine))
+    return out

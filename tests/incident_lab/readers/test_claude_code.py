@@ -809,6 +809,35 @@ def test_a_fork_keeps_a_finding_its_original_in_the_batch_does_not_hold(
     assert (fork.top, fork.unsafe_steps) == ("prompt_injection", [7])
 
 
+def test_a_fork_repeating_the_act_cites_its_repeat_not_the_copied_act(tmp_path: Path) -> None:
+    """revcc37 L1: a fork that runs the curl again after the copied one has a finding of its
+    own; with the forked session in the batch (which reports the copied curl), the fork's
+    finding names its own curl as unsafe, not the copied one again; alone, both."""
+    from incident_lab.classify import classify_many
+
+    lines = _lines(INCIDENT)
+    last = next(line for line in reversed(lines) if line["type"] == "assistant")
+    prompt = next(line for line in lines if line["type"] == "user")
+    curl = next(line for line in lines if '"id": "toolu_0002"' in json.dumps(line))
+    done = next(line for line in lines if '"tool_use_id": "toolu_0002"' in json.dumps(line))
+    ask = prompt | {"uuid": "fork-ask", "parentUuid": last["uuid"]}
+    ask |= {"message": {"role": "user", "content": "And now?"}}
+    again = json.loads(json.dumps(curl)) | {"uuid": "fork-curl", "parentUuid": "fork-ask"}
+    again["message"] |= {"id": "msg_fork"}
+    again["message"]["content"][0]["id"] = "toolu_0003"
+    ran = json.loads(json.dumps(done)) | {"uuid": "fork-res", "parentUuid": "fork-curl"}
+    ran["message"]["content"][0]["tool_use_id"] = "toolu_0003"
+    ran.pop("sourceToolAssistantUUID", None)
+    copy = _fork(tmp_path, [*lines, ask, again, ran], len(lines))
+    repeat = next(
+        i for i, s in enumerate(copy["steps"]) if s.get("call_id") == "toolu_0003" and i > 7
+    )
+    _, fork = classify_many([_one(INCIDENT), copy])
+    assert (fork.top, fork.unsafe_steps) == ("prompt_injection", [repeat])
+    (alone,) = classify_many([copy])
+    assert alone.unsafe_steps == [7, repeat]
+
+
 def test_server_tool_blocks_are_a_call_and_its_result(tmp_path: Path) -> None:
     """L2: a tool the API runs itself (``server_tool_use``) and its
     ``web_search_tool_result`` block, which the CLI stores in the message: a call and its
