@@ -2558,6 +2558,7 @@ _READ_PROGRAMS = frozenset(
         "basename",
         "dirname",
         "diff",
+        "sleep",  # waits, changes nothing ("sleep 2; cat README.md": review revcc37 L3)
         "cmp",
         "md5sum",
         "sha1sum",
