@@ -480,6 +480,16 @@ def test_a_line_written_again_with_only_its_metadata_changed_is_read_once(
     (traj,) = accepted(records).values()
     assert _table(traj) == _table(_one(INCIDENT))
     assert "rejected_lines" not in traj["x_claude_code"]
+    # metadata the CLI writes under one uuid again and again, its content changing
+    # (``saved_hook_context``: anthropics/claude-code#22178): bookkeeping, no conflict
+    saved = {"type": "attachment", "uuid": "saved-1", "sessionId": lines[0]["sessionId"]}
+    saved |= {"attachment": {"type": "saved_hook_context", "content": ["turn 1"]}}
+    later = saved | {"attachment": {"type": "saved_hook_context", "content": ["turn 2"]}}
+    path.write_text("".join(json.dumps(x) + "\n" for x in [*rows, saved, later]))
+    records = read_all("claude_code", path)
+    assert rejected(records) == []
+    (traj,) = accepted(records).values()
+    assert _table(traj) == _table(_one(INCIDENT))
 
 
 def test_a_queued_prompt_is_kept_when_no_user_line_holds_it(tmp_path: Path) -> None:
