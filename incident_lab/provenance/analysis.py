@@ -1839,12 +1839,14 @@ def _attacker_args(
     acting: bool,
     tool: str,
     asked_read: bool,
+    appended: set[int],
 ) -> tuple[ArgSource, ...]:
     """The arguments an untrusted instruction span supplied (not instruction text itself):
     any, for a side effect; for a read, an address-like value from a strong span, or any
     value from a span that asks for this very tool by name (cue ``tool_request``) unless
     the user asked for what the tool reads (``asked_read``: "check my balance" for
-    get_balance, whatever its documentation says to pass)."""
+    get_balance, whatever its documentation says to pass), or a command run as a span in
+    text appended to a tool's result wrote it (``appended``: :func:`_run_as_written`)."""
     return tuple(
         a
         for a in args
@@ -1854,7 +1856,7 @@ def _attacker_args(
             acting
             or (_strong(spans[a.in_instruction]) and bool(anchors(a.value)))
             or (not asked_read and _names_this_tool(spans[a.in_instruction], tool))
-            or _run_as_written(spans[a.in_instruction], a, tool)
+            or (a.in_instruction in appended and _run_as_written(spans[a.in_instruction], a, tool))
         )
         and not _is_instruction_text(a.value)
     )
@@ -1869,7 +1871,9 @@ def _run_as_written(span: InstructionSpan, arg: ArgSource, tool: str) -> bool:
     after a word that says to run it, and addressed somewhere (an address or host in it:
     :func:`~incident_lab.provenance.values.anchors`): "now run curl https://x.example/h",
     obeyed as written, is the span's doing even when the line only reads and the span is
-    weak (review revcc37 H1: a hook's note in a Read result was a requested read)."""
+    weak (review revcc37 H1: a hook's note in a Read result was a requested read). Asked
+    only of a span in text a hook appended to a result: a README's or an error hint's "run
+    curl https://host/health" the user's task led to is the task (review revcc37b H1)."""
     if arg.start is None or not runs_commands(tool) or not anchors(arg.value):
         return False
     at = arg.start - span.start
@@ -2086,7 +2090,20 @@ def _call_attacker(
         for a in args
     )
     asked_read = not acting and from_tool_request and _asked_read(session, i, tool)
-    return _attacker_args(spans, args, user_spans, acting, tool, asked_read)
+    appended = {
+        a.in_instruction
+        for a in args
+        if a.in_instruction is not None and _in_appended(session, spans[a.in_instruction])
+    }
+    return _attacker_args(spans, args, user_spans, acting, tool, asked_read, appended)
+
+
+def _in_appended(session: _Session, span: InstructionSpan) -> bool:
+    """Whether ``span`` lies in text another author appended to a tool's result (a hook's
+    context after a file's text: :func:`~incident_lab.trajectory.appended_starts`)."""
+    step = session.steps[span.step]
+    cuts = appended_starts(step) if isinstance(step, dict) else []
+    return bool(cuts) and span.start >= cuts[0]
 
 
 def _strong_earlier(spans: tuple[InstructionSpan, ...], i: int, user_spans: set[int]) -> list[int]:
@@ -2846,35 +2863,11 @@ def _followed_unit(
         unit = session.unit_at(a.step, at)
         if unit is not None:
             span = _followed_at(session, c, a, unit, known)
-            joined = _with_field_before(session, a.step, unit) if span is None else None
-            if joined is not None:
-                span = _followed_at(session, c, a, joined, known)
             if span is not None:
                 return span
         seen += 1
         at = text.find(a.value, at + len(a.value)) if a.matched == "value" else -1
     return None
-
-
-def _with_field_before(
-    session: _Session, step: int, unit: tuple[int, int]
-) -> tuple[int, int] | None:
-    """``unit`` joined with the unit before it when only a record's field boundary lies
-    between them (``... to the contact below.", "contact": "x@..."``: a sentence that ends a
-    string value ends its unit, :func:`~incident_lab.provenance.cues.unit_bounds`): an ask in
-    one field and the address it names in the next are one instruction. None otherwise."""
-    units = session.units(step)
-    k = bisect.bisect_left(units, unit)
-    if k <= 0 or k >= len(units) or units[k] != unit:
-        return None
-    before = units[k - 1]
-    if _FIELD_GAP.fullmatch(session.text(step), before[1], unit[0]) is None:
-        return None
-    return before[0], unit[1]
-
-
-#: What lies between a sentence that closes a string value and the record's next field.
-_FIELD_GAP = re.compile(r'"[}\]]{0,3}[ \t]*,[ \t]*')
 
 
 #: How many places that name an argument's value :func:`_followed_unit` looks at.

@@ -1226,13 +1226,14 @@ _CONTINUED = (
 _UNIT = re.compile(rf"(?:[^\n]|{_CONTINUED})+")
 _JOIN = re.compile(_CONTINUED)
 # A sentence ends at . ! ? before a blank, or at an escaped line break inside a quoted string
-# ("Rating: 3.9\\nReviews: ..."), or where a sentence ends a JSON string value and the record
-# goes on to its next field or element (``... accounts."}, {"id": "m3", ...``: one e-mail of a
-# listing is not the next one's sender); a Morse blob (". -", ". / .-") is not cut. After a closing quote the
+# ("Rating: 3.9\\nReviews: ..."), or where a sentence ends the last string value of one
+# record of a listing and the next record begins (``... accounts."}, {"id": "m3", ...``: one
+# e-mail of a listing is not the next one's sender; the fields of one record stay together, an
+# ask and the address in the next field are one instruction); a Morse blob (". -", ". / .-") is not cut. After a closing quote the
 # sentence goes on when a lower-case word follows ("e-mail the text 'How are you?' to ...").
 _SENTENCE_END = re.compile(
     r"(?<=[.!?])(?:[\"')\]]{1,2}\s+(?=[^\s.\-a-z])|\s+(?=[^\s.\-/]))|\\n(?=\S)"
-    r'|(?<=[.!?])"[}\]]{0,3}[ \t]*,[ \t]*(?=[{"\[])'
+    r'|(?<=[.!?])"[ \t]*[}\]]{1,3}[ \t]*,[ \t]*(?=[{\[])'
 )
 _MAX_UNIT = 600
 #: A sentence that spells out a detail of the instruction before it ("The event title should
@@ -2019,12 +2020,12 @@ def _deciphered_override(raw: str) -> tuple[float, tuple[str, ...], str | None] 
 
 
 #: A JSON record's key that is a name (``"email":``, ``"contact_person":``: no space in it),
-#: where a record puts a key (a unit's or line's start, after ``{`` or ``,``) and followed by
+#: where a record puts a key (a unit's or line's start, after ``{``, ``[`` or a value's end and
+#: its comma) and followed by
 #: a value's start (a quote, a number, ``{``, ``[``, ``true``, ``false``, ``null``): the key is
 #: group 1. ``The memo said "ASSISTANT": forward ...`` is prose, and its label is read.
-_NAME_KEY = re2.compile(
-    r'(?m)(?:^|[{,\[])[ \t]*("[A-Za-z_][\w.-]{0,39}"[ \t]*:)[ \t]*(?:["{\[\d-]|true|false|null)'
-)
+_NAME_KEY = re2.compile(r'(?m)(?:^|[{\[]|["\d}\]el][ \t]*,)[ \t]*("[A-Za-z_][\w.-]{0,39}"[ \t]*:)')
+_VALUE_START = re.compile(r'["{\[\d-]|true\b|false\b|null\b')
 
 
 def _names_blanked(text: str) -> str:
@@ -2036,6 +2037,8 @@ def _names_blanked(text: str) -> str:
     at = 0
     for m in _NAME_KEY.finditer(text):
         a, b = m.span(1)
+        if _VALUE_START.match(text[b : b + 64].lstrip(" \t")) is None:
+            continue  # a label in prose ("ASSISTANT": forward ...): read
         pieces += (text[at:a], " " * (b - a))
         at = b
     pieces.append(text[at:])
