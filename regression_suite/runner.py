@@ -30,7 +30,7 @@ from incident_lab.errors import IncidentLabError, UsageError
 from incident_lab.evidence.validation import fast_is_valid
 from incident_lab.expectations import evaluate_all
 from incident_lab.scenarios.io import replay_input
-from incident_lab.trajectory import plain_finite_tree, validate_trajectory
+from incident_lab.trajectory import harness_loaded, plain_finite_tree, validate_trajectory
 from regression_suite.stepdiff import render_diff
 
 if TYPE_CHECKING:
@@ -261,10 +261,31 @@ def judge(case: Case, produced: Any, *, target: str, duration_s: float) -> CaseR
         item["outcome"] = "failed"
         item["message"] = "\n".join(f"{r.kind}: {r.message}" for r in failed)
         item["diff"] = render_diff(case.scenario.get("recording"), produced)
+    elif untaken := _documents_untaken(case.scenario, produced):
+        return CaseRun(error_run(case, target, untaken, duration_s).item, produced)
     else:
         item["outcome"] = "passed"
         item["message"] = f"{len(results)} expectation{'s' if len(results) != 1 else ''} met"
     return CaseRun(item, produced)
+
+
+def _documents_untaken(scenario: Scenario, produced: dict[str, Any]) -> str | None:
+    """Why a case whose expectations are met was not exercised: the scenario has documents
+    the harness hands the system (``replay.documents``) and the produced trajectory took
+    none of them (no result the harness loaded:
+    :func:`~incident_lab.trajectory.harness_loaded`), or None. A target that never gave the
+    agent the documents (a ``python:`` agent that never reads ``ReplaySession.documents``,
+    an ``http`` service that does not record them) must not pass a scenario whose payload
+    may be in one."""
+    documents = (scenario.get("replay") or {}).get("documents") or []
+    steps = produced.get("steps") or []
+    if not documents or harness_loaded(steps):
+        return None
+    return (
+        f"not exercised: the target took none of the scenario's {len(documents)} "
+        "document(s) (replay.documents; a python target reads ReplaySession.documents, "
+        "an http target records each as a result of no call: docs/regression_suite.md)"
+    )
 
 
 def _unreachable(exc: BaseException) -> bool:

@@ -30,7 +30,7 @@ from incident_lab.scenarios.payload import (
 )
 from incident_lab.scenarios.redact import Redactor
 from incident_lab.text.normalize import surrogates_replaced
-from incident_lab.trajectory import harness_loaded, trajectory_sha256, utc_now_iso
+from incident_lab.trajectory import harness_loaded, harness_mark, trajectory_sha256, utc_now_iso
 
 Trajectory = dict[str, Any]
 
@@ -272,16 +272,20 @@ class _Split:
 
 
 def _document(step: dict[str, Any], content: str, turn: int) -> dict[str, Any]:
-    """A ``replay.documents`` entry: named by the first text argument a reader kept for it
-    (``x_<reader>.arguments``: a path, a hook's command), else its tool's name; its kind
-    the reader's label (``x_<reader>.attachment``) when it has one."""
+    """A ``replay.documents`` entry: named by the file a reader kept for it
+    (``x_<reader>.arguments``: ``file_path`` or ``path``), else by its hook (``x_<reader>.hook``:
+    ``UserPromptSubmit hook``), else by its kind (the reader's mark, :func:`harness_mark`) or
+    its tool's name. Never by a hook's command: the command may print the payload itself
+    (``echo '...'``), and a variant rewrites only the ``content``."""
     notes = [v for k, v in step.items() if k.startswith("x_") and isinstance(v, dict)]
     args = [a for n in notes if isinstance(a := n.get("arguments"), dict)]
-    names = [v for a in args for v in a.values() if isinstance(v, str) and v]
-    kinds = [k for n in notes if isinstance(k := n.get("attachment"), str)]
-    document: dict[str, Any] = {"name": (names or [str(step.get("name") or "document")])[0]}
-    if kinds:
-        document["kind"] = kinds[0]
+    paths = [v for a in args for k in ("file_path", "path") if isinstance(v := a.get(k), str) and v]
+    hooks = [f"{h} hook" for n in notes if isinstance(h := n.get("hook"), str) and h]
+    kind = harness_mark(step)
+    names = [*paths, *hooks, kind or str(step.get("name") or "document")]
+    document: dict[str, Any] = {"name": names[0]}
+    if kind:
+        document["kind"] = kind
     if turn:
         document["turn"] = turn
     return document | {"content": content}
@@ -294,7 +298,9 @@ def _split_documents(work: Trajectory, fixtures: list[dict[str, Any]], turns: in
     when the model reads a file below it, a hook's context on that read), it is appended to
     that call's fixture, served when the agent makes that call; else it is a document the
     harness put before user turn ``turn`` (the one it follows, or the next when the model
-    acted since)."""
+    acted since). A call the harness made itself (marked: a file the user named with ``@``,
+    read by the CLI) is no act of the model and hosts no document: the agent under test
+    never makes it, so what joined its fixture would never be served."""
     steps = work.get("steps") or []
     loaded = harness_loaded(steps)
     split = _Split()
@@ -306,26 +312,38 @@ def _split_documents(work: Trajectory, fixtures: list[dict[str, Any]], turns: in
         if kind == "message" and step.get("role") == "user":
             seen, acted, host = seen + 1, 0, None
         elif kind == "tool_call" or (kind == "message" and step.get("role") == "assistant"):
-            acted, host = 1, None
+            acted, host = acted if harness_mark(step) else 1, None
         elif kind == "tool_result":
             result += 1
-            fixture = fixtures[result]
-            if i not in loaded:
-                split.fixtures.append(fixture)
-                host = len(split.fixtures) - 1
-                split.moved[result] = ("fixture", host, 0)
-            elif host is not None:
-                joined = split.fixtures[host]
-                offset = len(joined["output"]) + len(DOCUMENT_JOIN)
-                split.fixtures[host] = joined | {
-                    "output": joined["output"] + DOCUMENT_JOIN + fixture["output"]
-                }
-                split.moved[result] = ("fixture", host, offset)
-            else:
+            if i in loaded:
                 turn = min(max(seen - 1 + acted, 0), max(turns - 1, 0))
-                split.documents.append(_document(step, fixture["output"], turn))
-                split.moved[result] = ("document", len(split.documents) - 1, 0)
+                _place(split, result, fixtures[result], host, _document(step, "", turn))
+                continue
+            split.fixtures.append(fixtures[result])
+            host = None if harness_mark(step) else len(split.fixtures) - 1
+            split.moved[result] = ("fixture", len(split.fixtures) - 1, 0)
     return split
+
+
+def _place(
+    split: _Split,
+    result: int,
+    fixture: dict[str, Any],
+    host: int | None,
+    document: dict[str, Any],
+) -> None:
+    """Put loaded result ``result`` (its ``fixture``) in the replay: appended to fixture
+    ``host`` (a model's call it was delivered with), else a document of its own."""
+    if host is not None:
+        joined = split.fixtures[host]
+        offset = len(joined["output"]) + len(DOCUMENT_JOIN)
+        split.fixtures[host] = joined | {
+            "output": joined["output"] + DOCUMENT_JOIN + fixture["output"]
+        }
+        split.moved[result] = ("fixture", host, offset)
+        return
+    split.documents.append(document | {"content": fixture["output"]})
+    split.moved[result] = ("document", len(split.documents) - 1, 0)
 
 
 def _moved(candidate: PayloadCandidate | None, split: _Split) -> PayloadCandidate | None:
