@@ -255,14 +255,37 @@ def tool_calls(traj: Trajectory) -> list[tuple[int, dict[str, Any]]]:
     return list(steps_of_type(traj, "tool_call"))
 
 
+#: The extension objects of the readers that mark what the harness loaded: any non-empty
+#: ``attachment`` there is the mark (``x_harness`` is for any other reader).
+HARNESS_READERS = frozenset(["x_harness", "x_replay", "x_claude_code"])
+
+#: The documented kinds of what a harness loads: under any other ``x_<reader>``, only one
+#: of these is the mark (an e-mail tool's own ``x_mail.attachment: invoice.pdf`` is not).
+HARNESS_KINDS = frozenset(
+    [
+        "instructions",
+        "nested_memory",
+        "memory",
+        "rules",
+        "hook_success",
+        "hook_additional_context",
+        "document",
+    ]
+)
+
+
 def harness_mark(step: dict[str, Any]) -> str | None:
     """The mark a reader sets on a step the harness made by itself, no model having asked
-    for it: ``attachment`` (a non-empty string, the kind of thing loaded: ``instructions``,
-    ``memory``, ``hook_success``, ``file``...) in the step's extension object
-    (``x_<format>``; see docs/formats.md, "Documents the harness loaded"), or None."""
+    for it: ``attachment`` in the step's extension object, the kind of thing loaded
+    (``instructions``, ``memory``, ``hook_success``, ``file``...): any non-empty string
+    under a harness reader's object (:data:`HARNESS_READERS`), one of the documented kinds
+    (:data:`HARNESS_KINDS`) under any other ``x_<reader>`` (see docs/formats.md,
+    "Documents the harness loaded"), or None."""
     for key, extra in step.items():
         kind = extra.get("attachment") if isinstance(extra, dict) else None
-        if key.startswith("x_") and isinstance(kind, str) and kind:
+        if not isinstance(kind, str) or not kind or not key.startswith("x_"):
+            continue
+        if key in HARNESS_READERS or kind in HARNESS_KINDS:
             return kind
     return None
 

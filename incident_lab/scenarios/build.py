@@ -283,14 +283,21 @@ class _Split:
         self.moved[result] = ("document", len(self.documents) - 1, 0)
 
 
-def _document(step: dict[str, Any], content: str, turn: int) -> dict[str, Any]:
+def _document(
+    step: dict[str, Any], content: str, turn: int, called: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A ``replay.documents`` entry: named by the file a reader kept for it
     (``x_<reader>.arguments``: ``file_path`` or ``path``), else by its hook
     (``x_<reader>.hook``: ``UserPromptSubmit hook``), else by its kind (the reader's mark,
     :func:`harness_mark`) or its tool's name. Never by a hook's command: the command may
-    print the payload itself (``echo '...'``), and a variant rewrites only the ``content``."""
+    print the payload itself (``echo '...'``), and a variant rewrites only the ``content``.
+    ``called``: the arguments of the harness's own call the result answers (an
+    ``@``-mentioned file's ``Read``), which name it first."""
     notes = [v for k, v in step.items() if k.startswith("x_") and isinstance(v, dict)]
-    args = [a for n in notes if isinstance(a := n.get("arguments"), dict)]
+    args = [
+        *([called] if called else []),
+        *(a for n in notes if isinstance(a := n.get("arguments"), dict)),
+    ]
     paths = [v for a in args for k in ("file_path", "path") if isinstance(v := a.get(k), str) and v]
     hooks = [f"{h} hook" for n in notes if isinstance(h := n.get("hook"), str) and h]
     kind = harness_mark(step)
@@ -317,6 +324,8 @@ class _Placer:
     open: list[Any] = dataclasses.field(default_factory=list)
     #: Loaded results written while a call of the model was waiting: (result, output, document).
     deferred: list[tuple[int, str, dict[str, Any]]] = dataclasses.field(default_factory=list)
+    #: The arguments of the calls the harness made itself, by call id.
+    harness_calls: dict[Any, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def user(self) -> None:
         self.release()
@@ -325,18 +334,28 @@ class _Placer:
     def act(self, step: dict[str, Any]) -> None:
         """A step of the model (a call, an answer); a call the harness made is none."""
         if harness_mark(step):
+            arguments = step.get("arguments")
+            self.harness_calls[step.get("call_id")] = (
+                arguments if isinstance(arguments, dict) else {}
+            )
             return
         self.acted, self.group = 1, []
         if step.get("type") == "tool_call":
             self.open.append(step.get("call_id"))
 
     def result(self, result: int, step: dict[str, Any], fixture: dict[str, Any]) -> None:
-        """A call's result: a fixture; a model's call's hosts what the harness loaded with it."""
+        """A call's result: a fixture; a model's call's hosts what the harness loaded with
+        it. The result of a call the harness made itself (an ``@``-mentioned file the CLI
+        read and put before the model) is a document before the turn: the agent under test
+        never makes that call, so its fixture would never be served."""
+        if harness_mark(step):
+            called = self.harness_calls.get(step.get("call_id"))
+            document = _document(step, fixture["output"], self._turn(), called)
+            self.split.document(result, document)
+            return
         self.split.fixtures.append(fixture)
         index = len(self.split.fixtures) - 1
         self.split.moved[result] = ("fixture", index, 0)
-        if harness_mark(step):
-            return  # the harness's own call: the agent under test never makes it
         self.group.append(index)
         call = step.get("call_id")
         if call in self.open:
@@ -351,14 +370,18 @@ class _Placer:
         """What the harness loaded: with the result of a model's call it follows (the one
         below the document's folder among parallel reads, else the last), or with the next
         result of a call still waiting, else a document before turn ``turn``."""
-        turn = min(max(self.seen - 1 + self.acted, 0), max(self.turns - 1, 0))
-        document = _document(step, fixture["output"], turn)
+        document = _document(step, fixture["output"], self._turn())
         if self.group:
             self.split.join(result, fixture["output"], self._host(document["name"]))
         elif self.open:
             self.deferred.append((result, fixture["output"], document))
         else:
             self.split.document(result, document)
+
+    def _turn(self) -> int:
+        """The user turn a document loaded now comes before: the one it follows, or the
+        next when the model acted since (after the last turn's acts, the last turn)."""
+        return min(max(self.seen - 1 + self.acted, 0), max(self.turns - 1, 0))
 
     def release(self) -> None:
         """Loaded results no waiting call's result came for: documents of their own."""
@@ -385,7 +408,8 @@ def _split_documents(work: Trajectory, fixtures: list[dict[str, Any]], turns: in
     ``turn`` (the one it follows, or the next when the model acted since; after the last
     turn's acts, the last turn). A call the harness made itself (marked: a file the user
     named with ``@``, read by the CLI) is no act of the model and hosts no document: the
-    agent under test never makes it, so what joined its fixture would never be served."""
+    agent under test never makes it, so its fixture would never be served; its result (the
+    file's text the harness put before the model) is a document of its own."""
     steps = work.get("steps") or []
     loaded = harness_loaded(steps)
     placer = _Placer(_Split(), turns)
