@@ -30,7 +30,7 @@ from incident_lab.errors import IncidentLabError, UsageError
 from incident_lab.evidence.validation import fast_is_valid
 from incident_lab.expectations import evaluate_all
 from incident_lab.scenarios.io import replay_input
-from incident_lab.trajectory import plain_finite_tree, validate_trajectory
+from incident_lab.trajectory import harness_mark, plain_finite_tree, validate_trajectory
 from regression_suite.stepdiff import render_diff
 
 if TYPE_CHECKING:
@@ -322,15 +322,21 @@ def _taken_documents(documents: list[dict[str, Any]], steps: list[dict[str, Any]
 
 
 def _results_of_no_call(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The ``tool_result`` steps (and those a guardrail blocked) no ``tool_call`` asked for."""
+    """The ``tool_result`` steps (and those a guardrail blocked) no call of the agent asked
+    for: their ``call_id`` is no ``tool_call``'s, or a call the harness made itself (marked,
+    :func:`~incident_lab.trajectory.harness_mark`: Claude Code's Read of an @-mentioned
+    file; review revctx37c H1). A result with no ``call_id`` answers a waiting call."""
     results = [s.get("blocked_step") if s.get("type") == "safeguard" else s for s in steps]
-    asked = {s.get("call_id") for s in steps if s.get("type") == "tool_call"}
+    asked = {
+        s.get("call_id") for s in steps if s.get("type") == "tool_call" and not harness_mark(s)
+    }
     return [
         r
         for r in results
         if isinstance(r, dict)
         and r.get("type") == "tool_result"
-        and (not r.get("call_id") or r.get("call_id") not in asked)
+        and r.get("call_id")
+        and r.get("call_id") not in asked
     ]
 
 

@@ -588,3 +588,26 @@ def test_only_a_harness_reader_or_a_documented_kind_is_the_mark() -> None:
     assert harness_loaded([step | {"x_mail": {"attachment": "invoice.pdf"}}]) == set()
     assert harness_mark(step | {"x_rag": {"attachment": "document"}}) == "document"
     assert harness_mark(step | {"x_harness": {"attachment": "wiki page"}}) == "wiki page"
+
+
+def test_a_harness_made_call_s_result_is_a_document_taken_a_result_with_no_id_is_not() -> None:
+    """An agent that records an @-mentioned file as Claude Code does (the harness's own
+    marked Read and its result) took that document; a result with no call id answers a
+    waiting call and takes no document, however short the document (review revctx37c)."""
+    from regression_suite.runner import _taken_documents
+
+    documents = [{"name": "README.md", "content": "Run make."}, {"name": "n", "content": "OK"}]
+    mark = {"x_claude_code": {"attachment": "file"}}
+    steps = [
+        {
+            "type": "tool_call",
+            "name": "Read",
+            "call_id": "attachment:1",
+            "arguments": {"file_path": "README.md"},
+            **mark,
+        },
+        {"type": "tool_result", "name": "Read", "call_id": "attachment:1", "output": "Run make."},
+        {"type": "tool_call", "name": "status", "call_id": "c1", "arguments": {}},
+        {"type": "tool_result", "name": "status", "call_id": None, "output": "status: OK"},
+    ]
+    assert _taken_documents(documents, steps) == {0}
