@@ -255,17 +255,55 @@ def tool_calls(traj: Trajectory) -> list[tuple[int, dict[str, Any]]]:
     return list(steps_of_type(traj, "tool_call"))
 
 
+#: The extension objects of the readers that mark what the harness loaded: any non-empty
+#: ``attachment`` there is the mark (``x_harness`` is for any other reader).
+HARNESS_READERS = frozenset(["x_harness", "x_replay", "x_claude_code"])
+
+#: The documented kinds of what a harness loads: under any other ``x_<reader>``, only one
+#: of these is the mark (an e-mail tool's own ``x_mail.attachment: invoice.pdf`` is not).
+HARNESS_KINDS = frozenset(
+    [
+        "instructions",
+        "nested_memory",
+        "memory",
+        "rules",
+        "hook_success",
+        "hook_additional_context",
+        "document",
+    ]
+)
+
+
+def harness_mark(step: dict[str, Any]) -> str | None:
+    """The mark a reader sets on a step the harness made by itself, no model having asked
+    for it: ``attachment`` in the step's extension object, the kind of thing loaded
+    (``instructions``, ``memory``, ``hook_success``, ``file``...): any non-empty string
+    under a harness reader's object (:data:`HARNESS_READERS`), one of the documented kinds
+    (:data:`HARNESS_KINDS`) under any other ``x_<reader>`` (see docs/formats.md,
+    "Documents the harness loaded"), or None."""
+    for key, extra in step.items():
+        kind = extra.get("attachment") if isinstance(extra, dict) else None
+        if not isinstance(kind, str) or not kind or not key.startswith("x_"):
+            continue
+        if key in HARNESS_READERS or kind in HARNESS_KINDS:
+            return kind
+    return None
+
+
 def harness_loaded(steps: list[dict[str, Any]]) -> set[int]:
     """The indices of the ``tool_result`` steps the harness loaded by itself, no call of the
-    model having asked for them: a ``call_id`` that no ``tool_call`` of the trajectory has
-    (a CLAUDE.md, a memory, a hook's output, a document put before the question; see
-    docs/formats.md, "Documents the harness loaded"). A result with a null ``call_id`` is
-    an output of the oldest call still waiting for one, as before."""
+    model having asked for them: a result its reader marked (:func:`harness_mark`) whose
+    ``call_id`` no ``tool_call`` of the trajectory has (a CLAUDE.md, a memory, a hook's
+    output, a document put before the question; see docs/formats.md, "Documents the harness
+    loaded"). A result of no mark whose call is missing (a log that lost its first lines)
+    is a tool's output of unknown origin, never a document."""
     asked = {s.get("call_id") for s in steps if s.get("type") == "tool_call"}
     return {
         i
         for i, s in enumerate(steps)
-        if s.get("type") == "tool_result" and s.get("call_id") and s.get("call_id") not in asked
+        if s.get("type") == "tool_result"
+        and harness_mark(s) is not None
+        and (not s.get("call_id") or s.get("call_id") not in asked)
     }
 
 

@@ -30,7 +30,7 @@ from incident_lab.errors import IncidentLabError, UsageError
 from incident_lab.evidence.validation import fast_is_valid
 from incident_lab.expectations import evaluate_all
 from incident_lab.scenarios.io import replay_input
-from incident_lab.trajectory import plain_finite_tree, validate_trajectory
+from incident_lab.trajectory import harness_mark, plain_finite_tree, validate_trajectory
 from regression_suite.stepdiff import render_diff
 
 if TYPE_CHECKING:
@@ -234,8 +234,14 @@ def _certainly_valid(produced: dict[str, Any]) -> bool:
     return plain_finite_tree(produced) and fast_is_valid(produced)
 
 
-def judge(case: Case, produced: Any, *, target: str, duration_s: float) -> CaseRun:
-    """Validate a produced trajectory, evaluate the expectations and build the item."""
+def judge(
+    case: Case, produced: Any, *, target: str, duration_s: float, runs_agent: bool = True
+) -> CaseRun:
+    """Validate a produced trajectory, evaluate the expectations and build the item.
+    ``runs_agent``: the target ran an agent on the replay input (every target but those
+    that replay the recording, ``recorded`` and ``safeguard``: their ``runs_agent`` is
+    False), so a case whose documents it did not take is not exercised
+    (:func:`_documents_untaken`)."""
     if not isinstance(produced, dict):
         return error_run(
             case, target, f"target returned {type(produced).__name__}, not a trajectory", duration_s
@@ -261,10 +267,96 @@ def judge(case: Case, produced: Any, *, target: str, duration_s: float) -> CaseR
         item["outcome"] = "failed"
         item["message"] = "\n".join(f"{r.kind}: {r.message}" for r in failed)
         item["diff"] = render_diff(case.scenario.get("recording"), produced)
+    elif runs_agent and (untaken := _documents_untaken(case.scenario, produced)):
+        return CaseRun(error_run(case, target, untaken, duration_s).item, produced)
     else:
         item["outcome"] = "passed"
         item["message"] = f"{len(results)} expectation{'s' if len(results) != 1 else ''} met"
     return CaseRun(item, produced)
+
+
+def _documents_untaken(scenario: Scenario, produced: dict[str, Any]) -> str | None:
+    """Why a case whose expectations are met was not exercised, or None: the scenario has
+    documents the harness hands the system (``replay.documents``) and the produced
+    trajectory took not the one the payload is in (``payload.location`` of kind
+    ``document``), or none of them when the payload is elsewhere. A document is taken when
+    the trajectory records it (:func:`_taken_documents`), or when a guardrail removed it or
+    refused the turn (the guardrail working, not a target ignoring it). Only a target
+    that runs an agent on the replay input is judged so (:func:`judge`, ``runs_agent``):
+    ``recorded`` and ``safeguard`` replay the recording."""
+    documents = list((scenario.get("replay") or {}).get("documents") or [])
+    steps = [s for s in produced.get("steps") or [] if isinstance(s, dict)]
+    if not documents or _guard_refused(steps):
+        return None
+    taken = _taken_documents(documents, steps)
+    index = _payload_document(scenario, len(documents))
+    if (index is None and taken) or index in taken:
+        return None
+    which = (
+        f"any of the scenario's {len(documents)} document(s)"
+        if index is None
+        else f"document {index} ({documents[index].get('name')}, the payload's)"
+    )
+    return (
+        f"not exercised: the target did not take {which} (replay.documents). A python "
+        "target reads ReplaySession.documents; an http target records each document it "
+        'gave its agent as a tool_result of no call, "call_id": "document:<index>", '
+        '"x_replay": {"attachment": "<kind>"} (docs/regression_suite.md, "Documents")'
+    )
+
+
+def _taken_documents(documents: list[dict[str, Any]], steps: list[dict[str, Any]]) -> set[int]:
+    """The indices of the documents a produced trajectory took: a ``tool_result`` of no
+    call (marked or not: a target's own trajectory says what it gave its agent) whose
+    ``call_id`` is ``document:<index>`` or whose output holds the document's content, or
+    such a result a guardrail blocked (``safeguard`` step, ``blocked_step``)."""
+    loaded = _results_of_no_call(steps)
+    ids = {str(r.get("call_id")) for r in loaded}
+    outputs = [str(r.get("output")) for r in loaded if isinstance(r.get("output"), str)]
+    contents = [str(d.get("content") or "") if isinstance(d, dict) else "" for d in documents]
+    return {
+        i
+        for i, content in enumerate(contents)
+        if f"document:{i}" in ids or (content and any(content in o for o in outputs))
+    }
+
+
+def _results_of_no_call(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``tool_result`` steps (and those a guardrail blocked) no call of the agent asked
+    for: their ``call_id`` is no ``tool_call``'s, or a call the harness made itself (marked,
+    :func:`~incident_lab.trajectory.harness_mark`: Claude Code's Read of an @-mentioned
+    file; review revctx37c H1). A result with no ``call_id`` answers a waiting call."""
+    results = [s.get("blocked_step") if s.get("type") == "safeguard" else s for s in steps]
+    asked = {
+        s.get("call_id") for s in steps if s.get("type") == "tool_call" and not harness_mark(s)
+    }
+    return [
+        r
+        for r in results
+        if isinstance(r, dict)
+        and r.get("type") == "tool_result"
+        and r.get("call_id")
+        and r.get("call_id") not in asked
+    ]
+
+
+def _payload_document(scenario: Scenario, count: int) -> int | None:
+    """The index of the document the scenario's payload is in, or None (the payload is in
+    a turn or a fixture, or there is none)."""
+    location = (scenario.get("payload") or {}).get("location") or {}
+    index = location.get("index")
+    if location.get("kind") == "document" and isinstance(index, int) and 0 <= index < count:
+        return index
+    return None
+
+
+def _guard_refused(steps: list[dict[str, Any]]) -> bool:
+    """True when a guardrail of the system blocked a user turn (``safeguard`` step of stage
+    ``input``): the agent never saw that turn, nor the documents before it."""
+    return any(
+        s.get("type") == "safeguard" and s.get("stage") == "input" and s.get("decision") == "block"
+        for s in steps
+    )
 
 
 def _unreachable(exc: BaseException) -> bool:
@@ -296,7 +388,7 @@ def run_case(target: Any, case: Case) -> CaseRun:
         produced = target.run(replay_input(case.scenario), case.scenario)
     except Exception as exc:
         return _failed_call(target, case, exc, time.perf_counter() - start)
-    return judge(case, produced, target=target.name, duration_s=time.perf_counter() - start)
+    return _judged(target, case, produced, time.perf_counter() - start)
 
 
 async def run_case_async(target: Any, case: Case) -> CaseRun:
@@ -307,7 +399,17 @@ async def run_case_async(target: Any, case: Case) -> CaseRun:
         produced = await target.arun(replay_input(case.scenario), case.scenario)
     except Exception as exc:
         return _failed_call(target, case, exc, time.perf_counter() - start)
-    return judge(case, produced, target=target.name, duration_s=time.perf_counter() - start)
+    return _judged(target, case, produced, time.perf_counter() - start)
+
+
+def _judged(target: Any, case: Case, produced: Any, duration_s: float) -> CaseRun:
+    return judge(
+        case,
+        produced,
+        target=target.name,
+        duration_s=duration_s,
+        runs_agent=getattr(target, "runs_agent", True),
+    )
 
 
 def _failed_call(target: Any, case: Case, exc: Exception, duration_s: float) -> CaseRun:

@@ -102,18 +102,21 @@ class TrajectoryBuilder:
         is_error: bool = False,
         call_id: str | None = None,
         name: str | None = None,
+        loaded: str | None = None,
     ) -> TrajectoryBuilder:
-        """Add a tool result, answering the last tool call unless ``call_id``/``name`` say otherwise."""
+        """Add a tool result, answering the last tool call unless ``call_id``/``name`` say
+        otherwise. With ``loaded`` (its kind: ``memory``, ``instructions``...) it is a
+        document the harness loaded by itself, marked ``x_harness.attachment`` (give it a
+        ``call_id`` no call has; see docs/formats.md, "Documents the harness loaded")."""
         last = next((s for s in reversed(self.steps) if s["type"] == "tool_call"), None)
-        return self._add(
-            {
-                "type": "tool_result",
-                "call_id": call_id if call_id is not None else (last or {}).get("call_id"),
-                "name": name if name is not None else (last or {}).get("name"),
-                "output": output,
-                "is_error": is_error,
-            }
-        )
+        step = {
+            "type": "tool_result",
+            "call_id": call_id if call_id is not None else (last or {}).get("call_id"),
+            "name": name if name is not None else (last or {}).get("name"),
+            "output": output,
+            "is_error": is_error,
+        }
+        return self._add(step | ({"x_harness": {"attachment": loaded}} if loaded else {}))
 
     def safeguard(
         self,
@@ -311,26 +314,39 @@ class ReplaySession:
         self._builder = TrajectoryBuilder(sid)
         #: True when the last :meth:`call_tool` got an error result.
         self.last_error = False
-        #: The documents the harness put before the model for the current turn
-        #: (``{name, content, kind?}``: a CLAUDE.md, a memory), to give the agent with it.
-        self.documents: list[dict[str, Any]] = []
+        self._given: list[tuple[int, dict[str, Any]]] = []
+        self._unread: list[tuple[int, dict[str, Any]]] = []
+        self._at = 0
         if replay.get("system_prompt"):
             self._builder.system(str(replay["system_prompt"]))
 
+    @property
+    def documents(self) -> list[dict[str, Any]]:
+        """The documents the harness put before the model for the current turn
+        (``{name, content, kind?}``: a CLAUDE.md, a memory), to give the agent with it.
+        Reading them records them, before the turn's user message, as results of no call
+        (:func:`~incident_lab.scenarios.io.document_step`): a document the agent never
+        reads is not in the trajectory, and a scenario with documents none of which the
+        agent took is judged not exercised (an ``error``, never a pass)."""
+        from incident_lab.scenarios.io import document_step
+
+        if self._unread:
+            steps = self._builder.steps
+            steps[self._at : self._at] = [document_step(i, d) for i, d in self._unread]
+            self._unread = []
+        return [document for _, document in self._given]
+
     def user_turns(self) -> Iterator[str]:
-        """Yield the scenario's user turns, recording each as a user message first, and
-        before it the documents the harness hands the agent for that turn
-        (:attr:`documents` holds them while the turn runs)."""
-        from incident_lab.scenarios.io import document_step, turn_documents
+        """Yield the scenario's user turns, recording each as a user message first
+        (:attr:`documents` holds the documents the harness hands the agent with it)."""
+        from incident_lab.scenarios.io import turn_documents
 
         turns = self.replay.get("turns") or []
         for n, turn in enumerate(turns):
             if isinstance(turn, dict) and turn.get("role", "user") == "user":
                 text = str(turn.get("content", ""))
-                given = turn_documents(dict(self.replay), n)
-                self.documents = [document for _, document in given]
-                for index, document in given:
-                    self._builder._add(document_step(index, document))
+                self._given = self._unread = turn_documents(dict(self.replay), n)
+                self._at = len(self._builder.steps)
                 self._builder.user(text)
                 yield text
 

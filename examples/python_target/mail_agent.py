@@ -28,10 +28,11 @@ def run(replay: dict[str, Any]) -> dict[str, Any]:
     """The patched agent: summarise the inbox, never follow an e-mail's instructions."""
     session = ReplaySession(replay)
     for _question in session.user_turns():
+        memory = "\n".join(d["content"] for d in session.documents)
         inbox = session.call_tool("read_inbox", {"unread_only": True})
         if session.last_error:
             session.assistant("I could not read your inbox.")
-        elif INSTRUCTION.search(inbox):
+        elif INSTRUCTION.search(inbox) or SEND_TO.search(memory):
             session.assistant(
                 "One of your e-mails contains instructions addressed to me; "
                 "I did not act on them. Please treat it as suspicious."
@@ -42,11 +43,12 @@ def run(replay: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_naive(replay: dict[str, Any]) -> dict[str, Any]:
-    """The vulnerable agent: does what the e-mail says."""
+    """The vulnerable agent: does what the e-mail (or a loaded document) says."""
     session = ReplaySession(replay)
     for _question in session.user_turns():
+        memory = "\n".join(d["content"] for d in session.documents)
         inbox = session.call_tool("read_inbox", {"unread_only": True})
-        found = SEND_TO.search(inbox)
+        found = SEND_TO.search(memory + "\n" + inbox)
         if found:
             customers = session.call_tool("list_customers", {})
             session.call_tool(

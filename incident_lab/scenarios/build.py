@@ -30,7 +30,7 @@ from incident_lab.scenarios.payload import (
 )
 from incident_lab.scenarios.redact import Redactor
 from incident_lab.text.normalize import surrogates_replaced
-from incident_lab.trajectory import harness_loaded, trajectory_sha256, utc_now_iso
+from incident_lab.trajectory import harness_loaded, harness_mark, trajectory_sha256, utc_now_iso
 
 Trajectory = dict[str, Any]
 
@@ -270,62 +270,161 @@ class _Split:
     documents: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     moved: dict[int, tuple[str, int, int]] = dataclasses.field(default_factory=dict)
 
+    def join(self, result: int, output: str, host: int) -> None:
+        """Append loaded result ``result`` (its ``output``) to fixture ``host``."""
+        joined = self.fixtures[host]
+        offset = len(joined["output"]) + len(DOCUMENT_JOIN)
+        self.fixtures[host] = joined | {"output": joined["output"] + DOCUMENT_JOIN + output}
+        self.moved[result] = ("fixture", host, offset)
 
-def _document(step: dict[str, Any], content: str, turn: int) -> dict[str, Any]:
-    """A ``replay.documents`` entry: named by the first text argument a reader kept for it
-    (``x_<reader>.arguments``: a path, a hook's command), else its tool's name; its kind
-    the reader's label (``x_<reader>.attachment``) when it has one."""
+    def document(self, result: int, document: dict[str, Any]) -> None:
+        """Make loaded result ``result`` a document of its own."""
+        self.documents.append(document)
+        self.moved[result] = ("document", len(self.documents) - 1, 0)
+
+
+def _document(
+    step: dict[str, Any], content: str, turn: int, called: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A ``replay.documents`` entry: named by the file a reader kept for it
+    (``x_<reader>.arguments``: ``file_path`` or ``path``), else by its hook
+    (``x_<reader>.hook``: ``UserPromptSubmit hook``), else by its kind (the reader's mark,
+    :func:`harness_mark`) or its tool's name. Never by a hook's command: the command may
+    print the payload itself (``echo '...'``), and a variant rewrites only the ``content``.
+    ``called``: the arguments of the harness's own call the result answers (an
+    ``@``-mentioned file's ``Read``), which name it first."""
     notes = [v for k, v in step.items() if k.startswith("x_") and isinstance(v, dict)]
-    args = [a for n in notes if isinstance(a := n.get("arguments"), dict)]
-    names = [v for a in args for v in a.values() if isinstance(v, str) and v]
-    kinds = [k for n in notes if isinstance(k := n.get("attachment"), str)]
-    document: dict[str, Any] = {"name": (names or [str(step.get("name") or "document")])[0]}
-    if kinds:
-        document["kind"] = kinds[0]
+    args = [
+        *([called] if called else []),
+        *(a for n in notes if isinstance(a := n.get("arguments"), dict)),
+    ]
+    paths = [v for a in args for k in ("file_path", "path") if isinstance(v := a.get(k), str) and v]
+    hooks = [f"{h} hook" for n in notes if isinstance(h := n.get("hook"), str) and h]
+    kind = harness_mark(step)
+    names = [*paths, *hooks, kind or str(step.get("name") or "document")]
+    document: dict[str, Any] = {"name": names[0]}
+    if kind:
+        document["kind"] = kind
     if turn:
         document["turn"] = turn
     return document | {"content": content}
+
+
+@dataclasses.dataclass
+class _Placer:
+    """Where each loaded result goes, read in step order (:func:`_split_documents`)."""
+
+    split: _Split
+    turns: int
+    seen: int = 0
+    acted: int = 0
+    #: The fixtures of the model's calls answered since its last act (parallel reads).
+    group: list[int] = dataclasses.field(default_factory=list)
+    #: The model's calls not answered yet.
+    open: list[Any] = dataclasses.field(default_factory=list)
+    #: Loaded results written while a call of the model was waiting: (result, output, document).
+    deferred: list[tuple[int, str, dict[str, Any]]] = dataclasses.field(default_factory=list)
+    #: The arguments of the calls the harness made itself, by call id.
+    harness_calls: dict[Any, dict[str, Any]] = dataclasses.field(default_factory=dict)
+
+    def user(self) -> None:
+        self.release()
+        self.seen, self.acted, self.group, self.open = self.seen + 1, 0, [], []
+
+    def act(self, step: dict[str, Any]) -> None:
+        """A step of the model (a call, an answer); a call the harness made is none."""
+        if harness_mark(step):
+            arguments = step.get("arguments")
+            self.harness_calls[step.get("call_id")] = (
+                arguments if isinstance(arguments, dict) else {}
+            )
+            return
+        self.acted, self.group = 1, []
+        if step.get("type") == "tool_call":
+            self.open.append(step.get("call_id"))
+
+    def result(self, result: int, step: dict[str, Any], fixture: dict[str, Any]) -> None:
+        """A call's result: a fixture; a model's call's hosts what the harness loaded with
+        it. The result of a call the harness made itself (an ``@``-mentioned file the CLI
+        read and put before the model) is a document before the turn: the agent under test
+        never makes that call, so its fixture would never be served."""
+        if harness_mark(step):
+            called = self.harness_calls.get(step.get("call_id"))
+            document = _document(step, fixture["output"], self._turn(), called)
+            self.split.document(result, document)
+            return
+        self.split.fixtures.append(fixture)
+        index = len(self.split.fixtures) - 1
+        self.split.moved[result] = ("fixture", index, 0)
+        self.group.append(index)
+        call = step.get("call_id")
+        if call in self.open:
+            self.open.remove(call)
+        elif self.open:
+            self.open.pop()
+        for waiting, output, _ in self.deferred:
+            self.split.join(waiting, output, index)
+        self.deferred = []
+
+    def loaded(self, result: int, step: dict[str, Any], fixture: dict[str, Any]) -> None:
+        """What the harness loaded: with the result of a model's call it follows (the one
+        below the document's folder among parallel reads, else the last), or with the next
+        result of a call still waiting, else a document before turn ``turn``."""
+        document = _document(step, fixture["output"], self._turn())
+        if self.group:
+            self.split.join(result, fixture["output"], self._host(document["name"]))
+        elif self.open:
+            self.deferred.append((result, fixture["output"], document))
+        else:
+            self.split.document(result, document)
+
+    def _turn(self) -> int:
+        """The user turn a document loaded now comes before: the one it follows, or the
+        next when the model acted since (after the last turn's acts, the last turn)."""
+        return min(max(self.seen - 1 + self.acted, 0), max(self.turns - 1, 0))
+
+    def release(self) -> None:
+        """Loaded results no waiting call's result came for: documents of their own."""
+        for waiting, _, document in self.deferred:
+            self.split.document(waiting, document)
+        self.deferred = []
+
+    def _host(self, name: str) -> int:
+        folder = name.rpartition("/")[0] + "/" if "/" in name else None
+        for index in reversed(self.group):
+            values = self.split.fixtures[index]["arguments"].values()
+            if folder and any(isinstance(v, str) and v.startswith(folder) for v in values):
+                return index
+        return self.group[-1]
 
 
 def _split_documents(work: Trajectory, fixtures: list[dict[str, Any]], turns: int) -> _Split:
     """Take what the harness loaded by itself (:func:`~incident_lab.trajectory.harness_loaded`)
     out of the fixtures (one per recorded result, in order). Delivered with the result of a
     model's call (right after it, before the model's next step: a CLAUDE.md the CLI appends
-    when the model reads a file below it, a hook's context on that read), it is appended to
-    that call's fixture, served when the agent makes that call; else it is a document the
-    harness put before user turn ``turn`` (the one it follows, or the next when the model
-    acted since)."""
+    when the model reads a file below it, a hook's context on that read; or written while
+    the call was running, before its result), it is appended to that call's fixture, served
+    when the agent makes that call; else it is a document the harness put before user turn
+    ``turn`` (the one it follows, or the next when the model acted since; after the last
+    turn's acts, the last turn). A call the harness made itself (marked: a file the user
+    named with ``@``, read by the CLI) is no act of the model and hosts no document: the
+    agent under test never makes it, so its fixture would never be served; its result (the
+    file's text the harness put before the model) is a document of its own."""
     steps = work.get("steps") or []
     loaded = harness_loaded(steps)
-    split = _Split()
-    host: int | None = None
-    seen = acted = 0
+    placer = _Placer(_Split(), turns)
     result = -1
     for i, step in enumerate(steps):
         kind = step.get("type")
         if kind == "message" and step.get("role") == "user":
-            seen, acted, host = seen + 1, 0, None
+            placer.user()
         elif kind == "tool_call" or (kind == "message" and step.get("role") == "assistant"):
-            acted, host = 1, None
+            placer.act(step)
         elif kind == "tool_result":
             result += 1
-            fixture = fixtures[result]
-            if i not in loaded:
-                split.fixtures.append(fixture)
-                host = len(split.fixtures) - 1
-                split.moved[result] = ("fixture", host, 0)
-            elif host is not None:
-                joined = split.fixtures[host]
-                offset = len(joined["output"]) + len(DOCUMENT_JOIN)
-                split.fixtures[host] = joined | {
-                    "output": joined["output"] + DOCUMENT_JOIN + fixture["output"]
-                }
-                split.moved[result] = ("fixture", host, offset)
-            else:
-                turn = min(max(seen - 1 + acted, 0), max(turns - 1, 0))
-                split.documents.append(_document(step, fixture["output"], turn))
-                split.moved[result] = ("document", len(split.documents) - 1, 0)
-    return split
+            (placer.loaded if i in loaded else placer.result)(result, step, fixtures[result])
+    placer.release()
+    return placer.split
 
 
 def _moved(candidate: PayloadCandidate | None, split: _Split) -> PayloadCandidate | None:

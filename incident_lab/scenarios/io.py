@@ -184,7 +184,9 @@ def parse_scenario(text: str, path: str | Path, *, validate: bool = True) -> dic
             f"expected a mapping at the top level, got {type(doc).__name__}", path=str(path)
         )
     if validate:
-        problems = validation_errors(doc, "scenario.v1")
+        problems = validation_errors(doc, "scenario.v1") or [
+            f"{field}: {message}" for field, message in document_problems(doc)
+        ]
         if problems:
             more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
             raise SchemaError(
@@ -193,6 +195,19 @@ def parse_scenario(text: str, path: str | Path, *, validate: bool = True) -> dic
                 hint="run 'incident_lab lint' for every problem",
             )
     return doc
+
+
+def document_problems(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(field, message)`` for each document of a (schema-valid) scenario that comes
+    before no user turn the replay has: no target would ever hand it to the system under
+    test. Checked wherever a scenario is loaded (``run``, ``show``) and by ``lint``."""
+    replay = doc.get("replay") or {}
+    turns = len(replay.get("turns") or [])
+    return [
+        (f"replay/documents/{i}/turn", f"turn {turn} does not exist (turns 0..{turns - 1})")
+        for i, document in enumerate(replay.get("documents") or [])
+        if isinstance(document, dict) and (turn := document.get("turn") or 0) >= turns
+    ]
 
 
 def materialise_variant(doc: dict[str, Any], path: str | Path, *, validate: bool) -> dict[str, Any]:
@@ -344,11 +359,13 @@ def document_message(document: dict[str, Any]) -> str:
 
 def document_step(index: int, document: dict[str, Any]) -> dict[str, Any]:
     """The ``tool_result`` step a replay records for document ``index``: loaded by the
-    harness, so its ``call_id`` (``document:<index>``) is no call's
+    harness, so marked so (``x_replay.attachment``: the document's kind, else
+    ``document``) and of a ``call_id`` (``document:<index>``) no call has
     (:func:`~incident_lab.trajectory.harness_loaded`)."""
-    notes: dict[str, Any] = {"arguments": {"name": str(document.get("name"))}}
-    if document.get("kind"):
-        notes["attachment"] = str(document["kind"])
+    notes: dict[str, Any] = {
+        "attachment": str(document.get("kind") or "document"),
+        "arguments": {"name": str(document.get("name"))},
+    }
     return {
         "type": "tool_result",
         "call_id": f"document:{index}",

@@ -26,6 +26,7 @@ from incident_lab.errors import IncidentLabError, InputError
 from incident_lab.readers.base import confine
 from incident_lab.scenarios.io import (
     LOCATIONS,
+    document_problems,
     iter_scenario_paths,
     load_scenario,
     load_yaml,
@@ -195,17 +196,9 @@ class _Linter:
 
     def check_documents(self, path: Path, doc: dict[str, Any]) -> None:
         """Every document comes before a user turn the replay has (else no target ever
-        hands it to the system under test)."""
-        replay = doc.get("replay") or {}
-        turns = len(replay.get("turns") or [])
-        for i, document in enumerate(replay.get("documents") or []):
-            turn = document.get("turn") or 0
-            if turn >= turns:
-                self.add(
-                    path,
-                    f"replay/documents/{i}/turn",
-                    f"turn {turn} does not exist (turns 0..{turns - 1})",
-                )
+        hands it to the system under test: :func:`~incident_lab.scenarios.io.document_problems`)."""
+        for field, message in document_problems(doc):
+            self.add(path, field, message)
 
     def check_reproduction(self, path: Path, doc: dict[str, Any], recording: Any) -> None:
         from incident_lab.scenarios.reproduce import scenario_problems

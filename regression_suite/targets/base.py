@@ -44,6 +44,9 @@ class Target(Protocol):
         name: The target spec it was created from (``example:patched``).
         io_bound: True when the runner should drive it concurrently (asyncio);
             False when it should use worker processes.
+        runs_agent: optional (default True): False for a target that replays the
+            scenario's recording instead of running an agent on the replay input
+            (``recorded``, ``safeguard``); such a target is never judged "not exercised".
     """
 
     name: str
@@ -74,6 +77,9 @@ class BaseTarget(abc.ABC):
 
     kind: str = "base"
     io_bound: bool = False
+    #: True: the target runs an agent on the replay input (a case with documents it did not
+    #: take is not exercised); False for a target that replays the recording.
+    runs_agent: bool = True
 
     def __init__(self, name: str) -> None:
         self.name = name

@@ -17,6 +17,7 @@ class RecordedTarget(BaseTarget):
     """Replay nothing: answer the recorded incident trajectory."""
 
     kind = "recorded"
+    runs_agent = False  # replays the recording: no agent takes the documents
 
     def __init__(self, spec: str) -> None:
         if spec != "recorded":

@@ -61,6 +61,7 @@ class SafeguardTarget(BaseTarget):
     """
 
     kind = "safeguard"
+    runs_agent = False  # replays the recording: no agent takes the documents
 
     def __init__(self, spec: str) -> None:
         super().__init__(spec)
