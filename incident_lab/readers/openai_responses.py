@@ -209,10 +209,12 @@ class OpenAIResponsesReader:
         """Yield every session, in the order of its first record."""
         records: list[dict[str, Any]] = []
         seen: dict[str, dict[str, Any]] = {}  # response id -> the record that read it
+        batches: dict[tuple[str, bool], int] = {}  # (custom_id, output line) -> lines read
         for line_no, obj, reject in iter_json_documents(path, max_line_bytes=max_line_bytes):
             if reject is not None:
                 yield reject
                 continue
+            batch = _batch_key(obj, batches)
             for entry, value in _entries(obj):
                 rec, bug = guarded(
                     _record, value, line_no, entry, path=path, line=line_no, entry=entry
@@ -225,6 +227,7 @@ class OpenAIResponsesReader:
                     yield Record(path, line_no, reason=rec, entry=entry, excerpt=excerpt)
                     continue
                 rec["excerpt"] = compact_json(value)[:200]
+                rec["batch"] = batch
                 left_out = _admit(rec, records, seen)
                 if left_out is not None:
                     reason = _repeated(left_out, seen[rec["id"]])
@@ -237,6 +240,22 @@ class OpenAIResponsesReader:
                     )
         for group in _group(records):
             yield _build(path, group)
+
+
+def _batch_key(obj: Any, batches: dict[tuple[str, bool], int]) -> str | None:
+    """What joins a Batch-API input line to its output line: its ``custom_id`` and how
+    many lines of its kind (input or output) gave that ``custom_id`` before it. A
+    ``custom_id`` is unique only within one batch, so in batch files read one after the
+    other the n-th input line with an id is answered by the n-th output line with it
+    (review revresp36b M2: two batches' "request-1" were one session). An output line
+    is counted even when it holds no Response (a failed request)."""
+    custom_id = str_or_none(as_dict(obj).get("custom_id"))
+    if custom_id is None:
+        return None
+    side = (custom_id, "response" in obj or "error" in obj)
+    seen = batches.get(side, 0)
+    batches[side] = seen + 1
+    return f"{custom_id}#{seen}"
 
 
 def _admit(
@@ -433,7 +452,6 @@ def _record(obj: Any, line: int, entry: str | None) -> dict[str, Any] | str:
         "model": str_or_none(request.get("model")),
         "response_model": str_or_none(response.get("model")),
         "user": str_or_none(request.get("user") or request.get("safety_identifier")),
-        "custom_id": str_or_none(as_dict(obj).get("custom_id")),
         "info": info,
     }
 
@@ -718,7 +736,7 @@ def _group(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         union(i, owner.setdefault(key, i))
 
     for i, rec in enumerate(records):
-        for kind in ("id", "conversation", "session", "custom_id"):
+        for kind in ("id", "conversation", "session", "batch"):
             if rec[kind]:
                 link(f"{kind}:{rec[kind]}", i)
         if rec["previous"]:
@@ -731,35 +749,53 @@ def _group(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 
 def _link_histories(records: list[dict[str, Any]], join: Callable[[int, int], None]) -> None:
-    """Join a record whose input starts with an earlier record's whole history (its
-    input and output) and goes on past it to that record: prefixes are compared by
-    running digests, so each record costs its length. A history with no assistant
-    message or tool call is no prefix (an opening "hi" starts many sessions), and two
-    equal histories stay two sessions (the same run logged twice, or run twice), nor is
-    a join made when the two sides' conversation ids, metadata session ids or users
-    differ (``join``)."""
+    """Join a record whose input starts with another record's whole history (its input
+    and output) and goes on past it to the longest such record, its parent, unless the
+    parent was continued two ways: records that diverge after a shared history are
+    different sessions, so a shared prefix joins none of them (review revresp36b M1: a
+    short run linked two different continuations through it). A run continued from
+    ``to_input_list()`` again and again is a chain (each run the parent of the next);
+    two continuations with one history (a tool loop's last exchange and the run's list)
+    are one branch. Prefixes are compared by running digests, so each record costs its
+    length. A history with no assistant message or tool call is no prefix (an opening
+    "hi" starts many sessions), two equal histories stay two sessions (the same run
+    logged twice, or run twice: the first is the parent), and no join is made when the
+    two sides' conversation ids, metadata session ids or users differ (``join``)."""
     whole: dict[bytes, int] = {}
     for i, rec in enumerate(records):
-        last = len(rec["prefixes"]) - 1
-        for k, digest in enumerate(rec["prefixes"]):
-            earlier = whole.get(digest)
-            if earlier is not None and (k < last or rec["outputs"]):
-                join(i, earlier)
         if rec["answers"]:
             whole.setdefault(rec["whole"], i)
+    branches: dict[int, dict[bytes, list[int]]] = {}  # parent -> child history -> children
+    for i, rec in enumerate(records):
+        last = len(rec["prefixes"]) - 1
+        parent = None
+        for k, digest in enumerate(rec["prefixes"]):
+            if digest in whole and (k < last or rec["outputs"]):
+                parent = whole[digest]
+        if parent is not None:
+            branches.setdefault(parent, {}).setdefault(rec["whole"], []).append(i)
+    for parent, children in branches.items():
+        if len(children) == 1:
+            for i in next(iter(children.values())):
+                join(i, parent)
 
 
 def _ordered(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A session's records by ``created_at``, then line order; a record without
-    ``created_at`` (an item list, a Batch input line) takes the time of the record on the
-    line before it in the file (the earliest time when none is before it)."""
+    """A session's records by ``created_at``, then line order. A record without
+    ``created_at`` (an item list, a Batch input line) takes the time of the session's
+    record on the line before it (the earliest time when none is before it): records of
+    other sessions between them say nothing of its time. A Batch input line takes the
+    time of its output line and goes before it, wherever the file has it (review
+    revresp36b M2: an output line read first put the reply before the request)."""
     by_line = sorted(group, key=lambda r: (r["line"], r["entry"] or ""))
+    answered = {rec["batch"]: rec["created"] for rec in group if rec["batch"] and rec["created"]}
     keyed = []
     when = _EARLIEST
     for n, rec in enumerate(by_line):
-        when = parse_timestamp(rec["created"]) if rec["created"] else when
-        keyed.append((when, n, rec))
-    return [rec for _when, _n, rec in sorted(keyed, key=lambda k: (k[0], k[1]))]
+        reply = None if rec["created"] else answered.get(rec["batch"])
+        when = parse_timestamp(rec["created"] or reply) if rec["created"] or reply else when
+        keyed.append((when, reply is None, n, rec))
+    return [rec for *_key, rec in sorted(keyed, key=lambda k: k[:3])]
 
 
 def _merge(
