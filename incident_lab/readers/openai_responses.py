@@ -180,15 +180,16 @@ class OpenAIResponsesReader:
 
     def sniff(self, path: str, head: bytes) -> float:
         """Sure for a Response, an exchange, a Batch line, or an item list holding a typed
-        item; less sure for a list of ``{"role", "content"}`` messages alone, seen whole."""
+        item; less sure for a list of ``{"role", "content"}`` messages alone, or a run
+        dumped with its ``final_output`` whose input is such a list. What the head holds
+        decides, whatever the document's size (review revresp36b L1): a later item of
+        another API makes its record a reject naming that API."""
         first = head_object(head)
-        whole = first is not None
         if first is None:
-            first, whole = _first_of_document(head)
+            first = _first_of_document(head)
         if isinstance(first, list):
             items = first[0] if first and isinstance(first[0], list) else first
-            score = _items_score(items)
-            return score if whole or score > 0.5 else 0.0  # role messages alone: all seen
+            return _items_score(items)
         if first is None:
             return _opening_score(head)
         if not isinstance(first, dict):
@@ -202,7 +203,7 @@ class OpenAIResponsesReader:
             return 0.9
         if isinstance(first.get("input"), list) and "messages" not in first:
             score = _items_score(first["input"])  # role messages alone: other logs' samples
-            return score if score > 0.5 else 0.0
+            return score if score > 0.5 or "final_output" in first else 0.0
         return 0.0
 
     def read(self, path: str, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
@@ -297,21 +298,21 @@ def _fuller(rec: dict[str, Any], first: dict[str, Any]) -> bool:
     )
 
 
-def _first_of_document(head: bytes) -> tuple[Any, bool]:
-    """A pretty-printed JSON document's head, and whether it is all of it: the whole
-    head when it parses, else its first array element when that is whole."""
+def _first_of_document(head: bytes) -> Any:
+    """A pretty-printed JSON document's head: the whole head when it parses, else a list
+    of its first array element when that is whole."""
     text = head.decode("utf-8", errors="replace").lstrip()
     try:
-        return json.loads(text), True
+        return json.loads(text)
     except (ValueError, RecursionError):
         pass
     if not text.startswith("["):
-        return None, False
+        return None
     try:
         value, _end = json.JSONDecoder().raw_decode(text[1:].lstrip())
     except (ValueError, RecursionError):
-        return None, False
-    return [value], False
+        return None
+    return [value]
 
 
 def _opening_score(head: bytes) -> float:
@@ -793,7 +794,8 @@ def _ordered(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
     when = _EARLIEST
     for n, rec in enumerate(by_line):
         reply = None if rec["created"] else answered.get(rec["batch"])
-        when = parse_timestamp(rec["created"] or reply) if rec["created"] or reply else when
+        stamp: str | None = rec["created"] or reply
+        when = parse_timestamp(stamp) if stamp else when
         keyed.append((when, reply is None, n, rec))
     return [rec for *_key, rec in sorted(keyed, key=lambda k: k[:3])]
 

@@ -991,3 +991,105 @@ def test_a_content_part_type_of_the_wrong_type_is_no_bug(tmp_path: Path, kind: o
     assert detect_format(str(path)) == "openai_responses"
     (record,) = read_all("openai_responses", path)
     assert _contents(record.trajectory) == ["hi", None]
+
+
+def test_runs_continued_two_ways_from_one_run_are_different_sessions() -> None:
+    """continued.jsonl (make_continued.py): runs 2 and 3 each continue run 1's
+    to_input_list(), run 4 continues run 2. Runs 2 and 3 diverge after run 1's history:
+    two sessions, neither holding run 1; run 4 joins run 2 (review revresp36b M1)."""
+    sessions = accepted(_read("continued.jsonl"))
+    lines = {
+        sid: [r["line"] for r in t["x_openai_responses"]["records"]] for sid, t in sessions.items()
+    }
+    assert lines == {
+        "continued.jsonl:1": [1],
+        "continued.jsonl:2": [2, 4],
+        "continued.jsonl:3": [3],
+    }
+    drafts = sessions["continued.jsonl:2"]
+    assert _contents(drafts)[2:] == [
+        "Delete my old drafts.",
+        "delete_drafts",
+        "delete_drafts",
+        "I could not delete the drafts: the folder is read-only.",
+        "Thanks.",
+        "You're welcome.",
+    ]
+    assert "history_rewrites" not in drafts["x_openai_responses"]
+    assert _contents(sessions["continued.jsonl:3"])[2:] == [
+        "What is the weather in Lisbon today?",
+        "web_search",
+        "Sunny in Lisbon, 24 C, according to weather.example.",
+    ]
+
+
+def test_a_shared_short_run_joins_no_fork_and_a_chain_stays_whole(tmp_path: Path) -> None:
+    """A greeting run continued two ways: three sessions, the send to bob not filed with
+    the inbox read. A chain logged out of order (a run, its second continuation, then its
+    first) is still one session."""
+    hi = [_user("hi"), _msg("Hello! How can I help?")]
+    read = {"type": "function_call", "call_id": "c1", "name": "read_inbox", "arguments": "{}"}
+    send = {"type": "function_call", "call_id": "c2", "name": "send_email", "arguments": "{}"}
+    inbox = [*hi, _user("summarise my inbox"), read]
+    rows = [hi, inbox, [*hi, _user("send the Q3 report to bob"), send]]
+    sessions = accepted(read_all("openai_responses", _write(tmp_path, rows)))
+    assert [_contents(t)[2:] for t in sessions.values()] == [
+        [],
+        ["summarise my inbox", "read_inbox"],
+        ["send the Q3 report to bob", "send_email"],
+    ]
+    done = [*inbox, {"type": "function_call_output", "call_id": "c1", "output": "mail"}]
+    rows = [hi, [*done, _msg("Done."), _user("bye"), _msg("Bye.")], [*done, _msg("Done.")]]
+    (traj,) = accepted(read_all("openai_responses", _write(tmp_path, rows))).values()
+    assert _contents(traj)[-3:] == ["Done.", "bye", "Bye."]
+
+
+def _batch_output(custom_id: str, rid: str, text: str, created: int) -> dict:
+    body = _resp(rid, [_msg(text)], created)
+    response = {"status_code": 200, "request_id": f"req_{rid}", "body": body}
+    return {"id": f"batch_req_{rid}", "custom_id": custom_id, "response": response, "error": None}
+
+
+def _batch_input(custom_id: str, text: str) -> dict:
+    body = {"model": "m", "input": text}
+    return {"custom_id": custom_id, "method": "POST", "url": "/v1/responses", "body": body}
+
+
+def test_two_batches_read_as_one_file_stay_apart(tmp_path: Path) -> None:
+    """custom_id is unique within one batch only: two batches' "request-1" are two
+    exchanges, the n-th input line answered by the n-th output line, a failed output
+    line (no Response) counted; an output line read before its input line comes after
+    it (review revresp36b M2)."""
+    paris = _batch_output("request-1", "rA", "Paris", 100)
+    sent = _batch_output("request-1", "rB", "Transfer sent", 50)
+    asked = [_batch_input("request-1", "capital of France?"), _batch_input("request-1", "wire")]
+    expected = {"rA": ["capital of France?", "Paris"], "rB": ["wire", "Transfer sent"]}
+    for rows in ([paris, sent, *asked], [asked[0], paris, asked[1], sent]):
+        sessions = accepted(read_all("openai_responses", _write(tmp_path, rows)))
+        assert {k: _contents(t) for k, t in sessions.items()} == expected
+    sessions = accepted(read_all("openai_responses", _write(tmp_path, [paris, sent])))
+    assert {k: _contents(t) for k, t in sessions.items()} == {
+        "rA": ["Paris"],
+        "rB": ["Transfer sent"],
+    }
+    failed = {"id": "batch_req_f", "custom_id": "request-1", "response": None, "error": {}}
+    records = read_all("openai_responses", _write(tmp_path, [asked[0], failed, asked[1], sent]))
+    assert [_contents(t) for t in accepted(records).values()] == [
+        ["capital of France?"],
+        ["wire", "Transfer sent"],
+    ]
+
+
+def test_a_run_dumped_with_its_final_output_is_detected_whatever_its_messages(
+    tmp_path: Path,
+) -> None:
+    """{"input": [role messages], "final_output": ...} is the documented run dump; a
+    pretty-printed array of tool-less runs is detected whatever its size (review
+    revresp36b L1)."""
+    run = [_user("hi"), {"role": "assistant", "content": "Hello"}]
+    dump = _write(tmp_path, [{"input": run, "final_output": "Hello"}])
+    assert detect_format(str(dump)) == "openai_responses"
+    for n in (1, 2_000):
+        path = tmp_path / f"runs{n}.json"
+        path.write_text(json.dumps([run] * n, indent=2))
+        assert detect_format(str(path)) == "openai_responses"
