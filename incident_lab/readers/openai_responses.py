@@ -12,11 +12,14 @@ Accepted records (JSON objects or arrays, one per line, or one JSON document per
   <Response>}``;
 - a bare ``Response`` (``{"id": "resp_...", "object": "response", "output": [...]}``);
 - Batch-API lines: the request under ``body`` (an input line), the Response under
-  ``response.body`` (an output line); lines with one ``custom_id`` are one exchange.
+  ``response.body`` (an output line); the n-th input line and the n-th output line
+  with one ``custom_id`` are one exchange (a ``custom_id`` is unique within one batch
+  only: batch files read one after the other stay apart).
 
-A list of role messages alone (no ``type``; not under ``input``) is claimed with less
-confidence; a list holding Anthropic Messages content blocks (``tool_use``,
-``tool_result``, ...) is not.
+A list of role messages alone (no ``type``; not under ``input`` unless beside a
+``final_output``) is claimed with less confidence, whatever the size of its document;
+a list holding Anthropic Messages content blocks (``tool_use``, ``tool_result``, ...)
+is not.
 
 Mapping to ``trajectory/v1``: ``instructions`` is the system prompt (written again only
 when it changes); user, system and developer messages (developer kept as system, noted);
@@ -42,12 +45,13 @@ reject).
 Sessions: one item list is one session; exchanges and responses are one session when
 chained by ``previous_response_id``, when they share a ``conversation`` id, a
 ``session_id`` / ``conversation_id`` / ``thread_id`` in their metadata or a Batch
-``custom_id``, or when a request's ``input`` starts with an earlier record's whole
-history and goes on past it (the items passed back in a tool loop, or an Agents SDK run
-continued from ``to_input_list()``); see :func:`_link_histories` for when a history
-joins nothing. A session's steps are each record's input then its output, in
-``created_at`` then line order (see :func:`_ordered`); a repeated history is written
-once; a response id read on an earlier line makes the record a reject.
+``custom_id`` (:func:`_batch_key`), or when a request's ``input`` starts with another
+record's whole history and goes on past it (the items passed back in a tool loop, or an
+Agents SDK run continued from ``to_input_list()``), unless that history was continued
+two ways; see :func:`_link_histories` for when a history joins nothing. A session's
+steps are each record's input then its output, in ``created_at`` then line order (see
+:func:`_ordered`); a repeated history is written once; a response id read on an earlier
+line makes the record a reject.
 """
 
 from __future__ import annotations

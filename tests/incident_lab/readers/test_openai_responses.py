@@ -5,7 +5,8 @@ Fixture: tests/fixtures/openai_responses/ (made by make_fixture.py there: openai
 ``runs.jsonl`` are Agents SDK ``result.to_input_list()`` runs; ``exchanges.jsonl``
 holds ``client.responses.create`` exchanges (a tool loop on ``previous_response_id``,
 the same loop with the items passed back, hosted tools and a refusal);
-``responses.jsonl`` the bare Response objects of those exchanges.
+``responses.jsonl`` the bare Response objects of those exchanges; ``continued.jsonl``
+(make_continued.py) runs continued from a run's ``to_input_list()``, two ways.
 """
 
 from __future__ import annotations
