@@ -1073,7 +1073,7 @@ def test_two_batches_read_as_one_file_stay_apart(tmp_path: Path) -> None:
         "rA": ["Paris"],
         "rB": ["Transfer sent"],
     }
-    failed = {"id": "batch_req_f", "custom_id": "request-1", "response": None, "error": {}}
+    failed: dict = {"id": "batch_req_f", "custom_id": "request-1", "response": None, "error": {}}
     records = read_all("openai_responses", _write(tmp_path, [asked[0], failed, asked[1], sent]))
     assert [_contents(t) for t in accepted(records).values()] == [
         ["capital of France?"],
