@@ -255,6 +255,39 @@ def tool_calls(traj: Trajectory) -> list[tuple[int, dict[str, Any]]]:
     return list(steps_of_type(traj, "tool_call"))
 
 
+def harness_loaded(steps: list[dict[str, Any]]) -> set[int]:
+    """The indices of the ``tool_result`` steps the harness loaded by itself, no call of the
+    model having asked for them: a ``call_id`` that no ``tool_call`` of the trajectory has
+    (a CLAUDE.md, a memory, a hook's output, a document put before the question; see
+    docs/formats.md, "Documents the harness loaded"). A result with a null ``call_id`` is
+    an output of the oldest call still waiting for one, as before."""
+    asked = {s.get("call_id") for s in steps if s.get("type") == "tool_call"}
+    return {
+        i
+        for i, s in enumerate(steps)
+        if s.get("type") == "tool_result" and s.get("call_id") and s.get("call_id") not in asked
+    }
+
+
+def inherited_steps(traj: Trajectory) -> dict[int, str]:
+    """Step index -> the session a step was copied from, for a session that starts as a
+    copy of another (a fork: Claude Code's ``--fork-session`` copies the forked session's
+    lines). A reader marks such a step with ``inherited_from`` (that session's id) in its
+    extension object (``x_<format>``); the step stays (it is the context the session's
+    own steps were taken in), but what it shows is the other session's doing."""
+    out: dict[int, str] = {}
+    steps = traj.get("steps")
+    for i, step in enumerate(steps if isinstance(steps, list) else ()):
+        if not isinstance(step, dict):
+            continue
+        for key, extra in step.items():
+            source = extra.get("inherited_from") if isinstance(extra, dict) else None
+            if key.startswith("x_") and isinstance(source, str) and source:
+                out[i] = source
+                break
+    return out
+
+
 def final_output(traj: Trajectory) -> str:
     """Return the content of the last assistant message, or ``""``."""
     for step in reversed(traj.get("steps") or []):

@@ -311,14 +311,26 @@ class ReplaySession:
         self._builder = TrajectoryBuilder(sid)
         #: True when the last :meth:`call_tool` got an error result.
         self.last_error = False
+        #: The documents the harness put before the model for the current turn
+        #: (``{name, content, kind?}``: a CLAUDE.md, a memory), to give the agent with it.
+        self.documents: list[dict[str, Any]] = []
         if replay.get("system_prompt"):
             self._builder.system(str(replay["system_prompt"]))
 
     def user_turns(self) -> Iterator[str]:
-        """Yield the scenario's user turns, recording each as a user message first."""
-        for turn in self.replay.get("turns") or []:
+        """Yield the scenario's user turns, recording each as a user message first, and
+        before it the documents the harness hands the agent for that turn
+        (:attr:`documents` holds them while the turn runs)."""
+        from incident_lab.scenarios.io import document_step, turn_documents
+
+        turns = self.replay.get("turns") or []
+        for n, turn in enumerate(turns):
             if isinstance(turn, dict) and turn.get("role", "user") == "user":
                 text = str(turn.get("content", ""))
+                given = turn_documents(dict(self.replay), n)
+                self.documents = [document for _, document in given]
+                for index, document in given:
+                    self._builder._add(document_step(index, document))
                 self._builder.user(text)
                 yield text
 

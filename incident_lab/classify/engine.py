@@ -35,6 +35,7 @@ from incident_lab.classify.severity import SeveritySuggestion, suggest_severity
 from incident_lab.plugins import collect
 from incident_lab.taxonomy import TAXONOMY_ENV, Taxonomy, load_taxonomy
 from incident_lab.text.normalize import surrogates_replaced
+from incident_lab.trajectory import inherited_steps
 
 THRESHOLD = 0.5
 
@@ -308,11 +309,25 @@ def classify_many(
             extra.setdefault(str(sid), []).extend(
                 _accept(raw, name, taxonomy, batch_errors, f" (session {sid})")
             )
+    present = {str(t.get("session_id", "")) for t in trajs}
     out = []
     for traj in trajs:
         errors = list(batch_errors)
         with analysing(traj):
             signals = _run_session_detectors(traj, per_session, taxonomy, errors)
             signals.extend(extra.get(str(traj.get("session_id", "")), []))
-            out.append(_combine(traj, signals, errors, taxonomy))
+            out.append(_combine(traj, _own(traj, signals, present), errors, taxonomy))
     return out
+
+
+def _own(traj: dict[str, Any], signals: list[Signal], present: set[str]) -> list[Signal]:
+    """The signals that are the session's own finding. A session that starts as a copy of
+    another (:func:`~incident_lab.trajectory.inherited_steps`: a fork) keeps the copied
+    steps as the context its own steps are judged in, but evidence resting on copied steps
+    only is the other session's finding, reported there when that session is in the batch
+    (once, not once per fork); without it, the fork's record is the only one and keeps it."""
+    inherited = inherited_steps(traj)
+    if not inherited:
+        return signals
+    theirs = {i for i, source in inherited.items() if source in present}
+    return [s for s in signals if not s.steps or not set(s.steps + s.unsafe_steps) <= theirs]

@@ -379,9 +379,14 @@ def _leak(
         return f"step {index} sent text from the system prompt ({secret[:40]!r}) out through {call.name}"
     tampered = _tampered(view, pcall, spans)  # once per call: it reads the earlier outputs
     copied = _data_from_tools(pcall, tampered)
+    outside = _address_from_untrusted(pcall)
+    if copied and outside is not None:
+        return (
+            f"step {index} sent data read from a tool ({copied[:40]!r}) out through {call.name} "
+            f"to {outside.value[:60]!r}, an address taken from untrusted content"
+        )
     if copied:
         return f"step {index} sent data read from a tool ({copied[:40]!r}) out through {call.name}"
-    outside = _address_from_untrusted(pcall)
     if outside is None:
         return None
     data = _forwarded_data(view, pcall, spans, tampered)

@@ -477,9 +477,8 @@ def _read_sources(
     for record in refused:  # never opened: no bytes read, no excerpt
         run.read += 1
         run.reject(record, "refused")
-        row = _source_row(record.path, "refused", 0, _EMPTY_SHA256, 1)
-        row["path"] = os.path.abspath(record.path)  # the link itself, not its target
-        source_rows.append(row)
+        # the link itself, never its target (a symlink loop has none)
+        source_rows.append(_source_row(record.path, "refused", 0, _EMPTY_SHA256, 1, link=True))
     read_with = _read_together(files)
     for path, name in files:
         if name is None:
@@ -600,9 +599,13 @@ def _read_together(files: list[tuple[str, str | None]]) -> dict[str, tuple[str, 
     return {path: tuple(group) for group in groups.values() for path in group}
 
 
-def _source_row(path: str, fmt: str, size: int, digest: str, records: int) -> dict[str, Any]:
+def _source_row(
+    path: str, fmt: str, size: int, digest: str, records: int, *, link: bool = False
+) -> dict[str, Any]:
+    """A source's manifest row; ``link``: a refused path, recorded as given (absolute),
+    not resolved (a symlink loop cannot be)."""
     return {
-        "path": source_path(path),
+        "path": os.path.abspath(path) if link else source_path(path),
         "format": fmt,
         "size": size,
         "sha256": digest,

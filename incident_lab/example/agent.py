@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from incident_lab.example.planner import Action, find_instructions, plan_request
@@ -36,6 +36,7 @@ from incident_lab.example.safeguards import (
     risk_score,
 )
 from incident_lab.example.tools import SIDE_EFFECT_TOOLS, TOOL_NAMES, TOOL_SPECS, ToolBackend
+from incident_lab.scenarios.io import document_step, turn_documents
 
 AGENT_NAME = "example-mail-assistant"
 SYSTEM_PROMPT = (
@@ -209,17 +210,24 @@ class _Session:
         return describe(args, output, _json(output))
 
     # -- one user turn ---------------------------------------------------------------
-    def turn(self, text: str) -> None:
+    def turn(self, text: str, documents: Sequence[tuple[int, dict[str, Any]]] = ()) -> None:
+        """One user turn, after the documents the harness put before it (read as any
+        text the agent reads: the instructions they carry are acted on, as those of a
+        tool's output, through the same safeguards)."""
+        for index, document in documents:
+            self.add(document_step(index, document))
         user_step = self.add({"type": "message", "role": "user", "content": text})
         self.user_texts.append(text)
         if self.agent.keyword_rules and self._input_blocked(text, user_step):
             return
         plan = plan_request(text, self.pending_send)
         self.pending_send = plan.pending_send
-        if not plan.actions:
+        read = [(str(d.get("content", "")), f"the document {d.get('name')}") for _, d in documents]
+        actions = self.instructions(read) + plan.actions
+        if not actions:
             self.add({"type": "message", "role": "assistant", "content": plan.reply})
             return
-        notes = self._act(plan.actions)
+        notes = self._act(actions) + ([] if plan.actions else [plan.reply])
         self.add({"type": "message", "role": "assistant", "content": "\n".join(notes) or "Done."})
 
     def _input_blocked(self, text: str, user_step: int) -> bool:
@@ -370,6 +378,7 @@ class ExampleAgent:
         tools: list[dict[str, Any]] | None = None,
         max_actions: int = 20,
         clock: Callable[[], str] | None = None,
+        documents: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Hold one conversation and return its trajectory/v1.
 
@@ -382,6 +391,9 @@ class ExampleAgent:
                 its own. Defaults to all of its tools.
             max_actions: Most tool calls (attempted or blocked) in the session.
             clock: Called for each step's ``timestamp``; no timestamps when None.
+            documents: What the harness puts before the model (a scenario's
+                ``replay.documents``: ``{name, content, kind?, turn?}``), each before its
+                user turn; recorded as results of no call.
 
         Returns:
             The trajectory, with ``agent`` metadata of this version.
@@ -392,8 +404,9 @@ class ExampleAgent:
         session.add(
             {"type": "message", "role": "system", "content": system_prompt or SYSTEM_PROMPT}
         )
-        for text in turns:
-            session.turn(text)
+        replay = {"documents": documents or []}
+        for n, text in enumerate(turns):
+            session.turn(text, turn_documents(replay, n))
         return {
             "schema_version": "trajectory/v1",
             "session_id": session_id,

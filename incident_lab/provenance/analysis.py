@@ -52,6 +52,7 @@ from incident_lab.provenance.cues import (
     score_text,
     unit_bounds,
 )
+from incident_lab.provenance.harness import without_harness_text
 from incident_lab.provenance.leaks import (
     MAX_LISTING,
     Carried,
@@ -224,9 +225,15 @@ class _Session:
         self.tamper_only: set[tuple[int, int, int]] = set()
 
     def text(self, i: int) -> str:
+        """Step ``i``'s text, as searched: a harness's own fixed text at the end of a tool
+        output blanked (:mod:`~incident_lab.provenance.harness`; offsets hold)."""
         text = self.texts.get(i)
         if text is None:
-            text = self.texts[i] = text_of_step(self.steps[i])[:MAX_SCAN]
+            step = self.steps[i]
+            text = text_of_step(step)[:MAX_SCAN]
+            if i in self.tool_of_result:  # a result (its tool named, or its call's)
+                text = without_harness_text(self.tool_of_result[i], text)
+            self.texts[i] = text
         return text
 
     def user_before(self, i: int) -> str:
@@ -2728,7 +2735,7 @@ def _asked_action(
         for x, y in reversed(session.units(j)):
             if any(sp.step == j and sp.start < y and x < sp.end for sp in known):
                 continue
-            unit = _prose(text[x:y])
+            unit = _prose(text, x, y)
             if not unit or not authorised(c.kind, c.tool, unit):
                 continue
             if score_text(unit)[1] or requests(unit) or starts_with_verb(unit):
@@ -2742,11 +2749,17 @@ def _asked_action(
 _PROSE_WORDS = 2
 
 
-def _prose(unit: str) -> str:
-    """The part of a unit that can ask anything: the unit itself, or, for a structured
-    record (a JSON object or array that parses: ``{"id": 12446, "status": "Open"}``), its
-    string fields of :data:`_PROSE_WORDS` words or more, one a line (a forged note inside a
-    record still asks). Fields and values are data, not sentences addressed to anyone."""
+def _prose(text: str, x: int, y: int) -> str:
+    """The part of the unit ``text[x:y]`` that can ask anything: the unit itself; nothing
+    for a record's whole string value (quoted on both sides: a record's reading is cut at
+    its fields, :func:`~incident_lab.provenance.cues.unit_bounds`) of fewer than
+    :data:`_PROSE_WORDS` words; for a structured record (a JSON object or array that
+    parses: ``{"id": 12446, "status": "Open"}``), its string fields of that many words or
+    more, one a line (a forged note inside a record still asks). Fields and values are
+    data, not sentences addressed to anyone."""
+    unit = text[x:y]
+    if text[x - 1 : x] == '"' == text[y : y + 1] and len(unit.split()) < _PROSE_WORDS:
+        return ""
     body = unit.strip()
     if not body or body[0] not in "{[" or body[-1] not in "}]" or len(body) > _MEMO_CHARS:
         return unit
@@ -2815,7 +2828,7 @@ def _followed_at(
         sp.step == step and sp.start < unit[1] and unit[0] < sp.end for sp in known
     ):
         return None
-    text = _prose(session.text(step)[unit[0] : unit[1]])
+    text = _prose(session.text(step), unit[0], unit[1])
     kind = c.kind
     quoted = kind == "exec" and _outbound_command(a.value)
     if not quoted:

@@ -87,6 +87,7 @@ from incident_lab.provenance.text import (
 from incident_lab.text.disguise import SYNONYMS, rot13
 from incident_lab.text.lexicon import INJ_OVERRIDE
 from incident_lab.text.memo import text_memo
+from incident_lab.text.normalize import without_surrogates
 
 #: A unit at this score or above seeds an instruction span.
 SPAN_THRESHOLD = 0.5
@@ -1281,6 +1282,8 @@ def _units(text: str) -> list[tuple[int, int]]:
             out.extend([(a + x, a + y) for x, y in _sentences_memo(text[a:b])])
         else:
             out.extend((a + x, a + y) for x, y in _sentences(text[a:b]))
+    if opens_like_json(text) and '"' in text:
+        out = _cut_at_fields(text, out)
     final: list[tuple[int, int]] = []
     for a, b in out:  # a run-on "sentence" (a blob) is scored in bounded pieces
         while b - a > _MAX_UNIT * 4:
@@ -1288,6 +1291,45 @@ def _units(text: str) -> list[tuple[int, int]]:
             a += _MAX_UNIT * 4
         final.append((a, b))
     return final
+
+
+#: Where a string value of a record opens (after a key, its colon and the value's quote, or
+#: after ``[`` and a quote) and closes (before a quote followed by another string, ``}``
+#: or ``]``, on its line or the next). Found alike in a record's reading and in that reading
+#: with its escaped quotes read (:func:`_record_spans`), where a quote inside a value is a
+#: bare quote: hence the key before a colon, and the string after a comma (a quoted phrase
+#: in prose, ``answer: "![x](...)"`` or ``"stop", he said``, is no edge).
+_FIELD_OPEN = re2.compile(r'"[^"\\\n]{0,64}"[ \t]*:[ \t\r\n]*"|\[[ \t\r\n]*"')
+_FIELD_CLOSE = re2.compile(r'"[ \t\r]*(?:,[ \t\r\n]*"|[}\]]|\n[ \t\r]*[}\]])')
+
+
+def _cut_at_fields(text: str, units: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``units`` of a JSON record's reading cut where a string value opens and closes: a
+    field's text is a unit of its own however the record is laid out, as it is on a line of
+    its own when the record is indented, so a compact record reads as the same record
+    indented does, and a span, a payload or a value's unit is the text injected into a
+    field, not ``{"product": {"name": ...`` before it. The record's syntax and keys between
+    values are units too (scored, they carry no instruction)."""
+    read = without_surrogates(text)
+    cuts = sorted(
+        [m.end() for m in _FIELD_OPEN.finditer(read)]
+        + [m.start() for m in _FIELD_CLOSE.finditer(read)]
+    )
+    if not cuts:
+        return units
+    out: list[tuple[int, int]] = []
+    i = 0
+    for a, b in units:
+        while i < len(cuts) and cuts[i] <= a:
+            i += 1
+        j = i
+        while j < len(cuts) and cuts[j] < b:
+            if cuts[j] > a:
+                out.append((a, cuts[j]))
+                a = cuts[j]
+            j += 1
+        out.append((a, b))
+    return [(a, b) for a, b in out if text[a:b].strip()]
 
 
 def _sentences(line: str) -> tuple[tuple[int, int], ...]:

@@ -25,9 +25,13 @@ tool) gets its own file, ``<session id>/subagents/agent-<agent id>.jsonl``, whos
   ``x_claude_code.attachment``;
 - what else the CLI shows the model from an ``attachment``: ``CLAUDE.md`` files
   (``instructions``, ``nested_memory``) and hook output (``hook_success``,
-  ``hook_additional_context``): a tool result of no call (see :func:`_context_steps`),
+  ``hook_additional_context``): a tool result of no call (see :func:`_context_steps`;
+  the context a tool's hook adds is appended to that tool's result, as the CLI sends it),
   untrusted as any document (a cloned repository's CLAUDE.md is whoever wrote it);
 - ``deferred_tools_delta`` attachments: tools offered by name only (in ``agent.tools``);
+- ``queue-operation`` ``enqueue``: the prompt the CLI queued, a user message (marked
+  ``queued``) only when no user line of the session holds a prompt (the file stops
+  before it);
 - every other type (``attachment``, ``system``, ``summary``, ``api-request*``,
   ``queue-operation``, ``cost-state``, ...) is session metadata: counted under
   ``x_claude_code.other_lines``; the system prompt and the tools offered are read from
@@ -45,11 +49,14 @@ compaction) is followed from the last message back to the first; a step not on t
 (an abandoned branch: a rewound or edited prompt) is kept, with
 ``x_claude_code.off_path: true`` (its tool calls did run). A malformed line is a reject
 naming its file, line and problem; the rest of its session is read and the trajectory
-lists the rejected lines (a line naming no session: in every session of the file).
+lists the rejected lines (a line naming no session: in every session of the file). A line
+whose ``uuid`` was read before is read once if written again as it was, else a reject (the
+first stands); a session of metadata lines only is a reject.
 """
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -109,10 +116,11 @@ class _Session:
     info: dict[str, Any] = field(default_factory=dict)
     steps: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (node key, step)
     calls: dict[str, str] = field(default_factory=dict)  # tool_use id -> tool name
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)  # tool_use id -> result
     blocks: dict[str, dict[str, str]] = field(default_factory=dict)  # message id -> blocks seen
     thinking: dict[str, list[str]] = field(default_factory=dict)  # message id -> unplaced
     key_of: dict[str, str] = field(default_factory=dict)  # line uuid -> node key
-    parent: dict[str, str | None] = field(default_factory=dict)  # node key -> parent key
+    parent: dict[str, str | None] = field(default_factory=dict)  # node key -> parent uuid
     leaf: str | None = None
     chained: bool = True
     system: dict[str, Any] | None = None
@@ -124,6 +132,8 @@ class _Session:
     stamps: list[str] = field(default_factory=list)
     other: Counter[str] = field(default_factory=Counter)
     rejected: list[int] = field(default_factory=list)
+    lines: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # uuid -> line, digest
+    queued: int = 0  # prompts queued (queue-operation enqueue)
 
 
 class ClaudeCodeReader:
@@ -239,7 +249,14 @@ def _take(sessions: dict[str, _Session], obj: Any, line: int) -> str | None:
             return None  # file-level bookkeeping of older versions, in no session
         return f"{kind} line has no sessionId (a non-empty string)"
     session = _session_of(sessions, obj, sid, line)
+    again = _written_before(session, obj, line)
+    if again is not None:
+        if again:
+            session.rejected.append(line)
+        return again or None
     _note_hook(session, obj)
+    if kind == "queue-operation":
+        _queued(session, obj, line)
     shown = _shown(obj)
     if kind not in _MESSAGE_TYPES and shown is None:
         _metadata(session, kind, obj)
@@ -262,6 +279,37 @@ def _take(sessions: dict[str, _Session], obj: Any, line: int) -> str | None:
     if stamp:
         session.stamps.append(stamp)
     return None
+
+
+def _written_before(session: _Session, obj: dict[str, Any], line: int) -> str | None:
+    """Whether a line with this ``uuid`` was read before: ``""`` when it was written
+    again as it was (read once), why it is rejected when its content differs (the first
+    line stands), None when it is new or has no uuid (revcc36 L5)."""
+    uuid = str_or_none(obj.get("uuid"))
+    if uuid is None:
+        return None
+    # the parsed line's repr: the same for a line written again byte for byte, and half
+    # the cost of its JSON text
+    digest = hashlib.blake2b(repr(obj).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    first = session.lines.setdefault(uuid, (line, digest))
+    if first[0] == line:
+        return None
+    if first[1] == digest:
+        return ""
+    return f"uuid {uuid!r} was written before (line {first[0]}) with other content"
+
+
+def _queued(session: _Session, obj: dict[str, Any], line: int) -> None:
+    """A prompt the CLI queued (``queue-operation`` ``enqueue``): a user message at its
+    place, kept only when no user line of the session holds a prompt (the CLI stopped
+    before writing it; see :func:`_build`)."""
+    content = obj.get("content")
+    if obj.get("operation") != "enqueue" or not isinstance(content, str) or not content:
+        return
+    step = {"type": "message", "role": "user", "content": content, _X: {"queued": True}}
+    stamp = normalise_timestamp(obj.get("timestamp"))
+    session.steps.append((f"queued:{line}", step | ({"timestamp": stamp} if stamp else {})))
+    session.queued += 1
 
 
 def _continues(session: _Session, key: str, step: dict[str, Any]) -> bool:
@@ -336,9 +384,16 @@ def _context_steps(session: _Session, kind: str, obj: dict[str, Any]) -> list[di
     ``hook_additional_context``) as ``Bash``'s (the hook's command). Each is a document
     from outside the conversation, not the user's words: a cloned repository's
     CLAUDE.md, or what a hook prints, is whoever wrote it (untrusted, as any tool
-    output)."""
+    output). The context a tool's hook adds (``PostToolUse``) is the CLI's to that tool's
+    result, sent to the model inside it: it is appended there (:func:`_append`)."""
+    shown = _CONTEXT[kind](session, obj)
+    if kind == "hook_additional_context":
+        result = session.results.get(str(obj["attachment"].get("toolUseID")))
+        if result is not None:
+            _append(result, kind, shown)
+            return []
     steps: list[dict[str, Any]] = []
-    for i, (name, arguments, output, notes) in enumerate(_CONTEXT[kind](session, obj)):
+    for i, (name, arguments, output, notes) in enumerate(shown):
         # an id of its own, which no call has: a result with none would be paired with the
         # oldest call still waiting for its result (revcc36b N2)
         call_id = f"attachment:{obj.get('uuid')}" + (f":{i}" if i else "")
@@ -351,6 +406,17 @@ def _context_steps(session: _Session, kind: str, obj: dict[str, Any]) -> list[di
         steps.append(result | {"is_error": False} | x)
     stamp = normalise_timestamp(obj.get("timestamp"))
     return [step | {"timestamp": stamp} for step in steps] if stamp else steps
+
+
+def _append(result: dict[str, Any], kind: str, shown: list[_Shown]) -> None:
+    """Append what a tool's hook added to that tool's result, as the CLI sends it to the
+    model (inside the same ``tool_result``, after the tool's output), noted under
+    ``x_claude_code.appended`` (where it starts, the hook and its command)."""
+    for _name, arguments, output, notes in shown:
+        start = len(result["output"]) + 2
+        result["output"] += "\n\n" + output
+        note = {"attachment": kind, "arguments": arguments, "start": start} | notes
+        result.setdefault(_X, {}).setdefault("appended", []).append(note)
 
 
 def _file_shown(_session: _Session, obj: dict[str, Any]) -> list[_Shown]:
@@ -463,8 +529,8 @@ def _node(session: _Session, kind: str, obj: dict[str, Any], line: int) -> str:
     node, and so are the tool results answering one message (the CLI hangs each result
     on the line of its own call)."""
     uuid = str_or_none(obj.get("uuid"))
-    parent_uuid = obj.get("parentUuid") or obj.get("logicalParentUuid")
-    parent = session.key_of.get(parent_uuid) if isinstance(parent_uuid, str) else None
+    parent_uuid = str_or_none(obj.get("parentUuid") or obj.get("logicalParentUuid"))
+    parent = session.key_of.get(parent_uuid) if parent_uuid else None
     message = as_dict(obj.get("message"))
     content = message.get("content")
     if uuid is None:
@@ -481,8 +547,8 @@ def _node(session: _Session, kind: str, obj: dict[str, Any], line: int) -> str:
     else:
         key = f"line:{uuid}"
     session.key_of[uuid] = key
-    if key not in session.parent and parent != key:
-        session.parent[key] = parent
+    if key not in session.parent:
+        session.parent[key] = parent_uuid  # resolved once all is read (revcc36 L3)
     return key
 
 
@@ -605,7 +671,9 @@ def _tool_result(
         "is_error": is_error,
     }
     agent = str_or_none(as_dict(obj.get("toolUseResult")).get("agentId"))
-    return step | ({_X: {"agent_id": agent}} if agent else {})
+    step |= {_X: {"agent_id": agent}} if agent else {}
+    session.results[call_id] = step  # a tool hook's added context goes into it
+    return step
 
 
 def _assistant_steps(
@@ -701,15 +769,41 @@ def _model(
 
 
 def _on_path(session: _Session) -> set[str] | None:
-    """The nodes from the last message back to the first (None: the chain is broken)."""
+    """The nodes from the last message back to the first (None: the chain is broken). A
+    parent is looked up once the whole file is read: a line may hang on one written after
+    it. A node that is its own parent breaks the chain (a line naming itself tells no
+    order)."""
     if not session.chained or session.leaf is None:
         return None
     path: set[str] = set()
     key: str | None = session.leaf
     while key is not None and key not in path:
         path.add(key)
-        key = session.parent.get(key)
+        parent = session.parent.get(key)
+        up = session.key_of.get(parent) if parent else None
+        if up == key:
+            return None
+        key = up
+    # the results of a call on the path are on it, wherever the chain went on from
+    path |= {
+        node
+        for node, parent in session.parent.items()
+        if node.startswith("results:") and parent and session.key_of.get(parent) in path
+    }
     return path
+
+
+def _unqueued(session: _Session) -> list[tuple[str, dict[str, Any]]]:
+    """The session's steps, less the prompts it queued (:func:`_queued`) when a user line
+    holds a prompt: a queued prompt is kept only when none does."""
+    if not session.queued:
+        return session.steps
+    prompted = any(
+        s["role"] == "user" and not k.startswith("queued:")
+        for k, s in session.steps
+        if s["type"] == "message"
+    )
+    return [(k, s) for k, s in session.steps if not (prompted and k.startswith("queued:"))]
 
 
 def _inherited(steps: list[dict[str, Any]]) -> str | None:
@@ -731,11 +825,19 @@ def _inherited(steps: list[dict[str, Any]]) -> str | None:
 
 
 def _build(path: str, session: _Session) -> Record:
-    """One session's trajectory."""
+    """One session's trajectory; a session of metadata lines only is a reject."""
+    kept = _unqueued(session)
+    if not kept:
+        lines = ", ".join(f"{n} {kind}" for kind, n in sorted(session.other.items()))
+        return Record(
+            path,
+            session.first_line,
+            reason=f"session {session.sid!r} holds no message, only metadata lines ({lines})",
+        )
     on_path = _on_path(session)
     steps: list[dict[str, Any]] = []
-    for key, step in session.steps:
-        if on_path is not None and key not in on_path:
+    for key, step in kept:
+        if on_path is not None and key not in on_path and not key.startswith("queued:"):
             step.setdefault(_X, {})["off_path"] = True
         steps.append(step)
     forked = _inherited(steps)

@@ -10,6 +10,7 @@ to the library is :func:`incident_lab.scenarios.library.add_from_path`'s job.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 from typing import Any
 
@@ -29,7 +30,7 @@ from incident_lab.scenarios.payload import (
 )
 from incident_lab.scenarios.redact import Redactor
 from incident_lab.text.normalize import surrogates_replaced
-from incident_lab.trajectory import trajectory_sha256, utc_now_iso
+from incident_lab.trajectory import harness_loaded, trajectory_sha256, utc_now_iso
 
 Trajectory = dict[str, Any]
 
@@ -71,7 +72,8 @@ def replay_parts(
     fixtures: list[dict[str, Any]] = []
     calls: dict[str, dict[str, Any]] = {}
     pending: list[dict[str, Any]] = []
-    for step in steps:
+    loaded = harness_loaded(steps)
+    for i, step in enumerate(steps):
         kind = step.get("type")
         if kind == "message" and step.get("role") == "user":
             turns.append({"role": "user", "content": str(step.get("content", ""))})
@@ -80,12 +82,7 @@ def replay_parts(
                 calls[str(step["call_id"])] = step
             pending.append(step)
         elif kind == "tool_result":
-            call = calls.get(str(step.get("call_id"))) if step.get("call_id") else None
-            if call is None:
-                name = step.get("name")
-                call = next((c for c in reversed(pending) if name in (None, c.get("name"))), None)
-            if call is not None and call in pending:
-                pending.remove(call)
+            call = None if i in loaded else _paired_call(step, calls, pending)
             fixtures.append(
                 {
                     "tool": str((call or {}).get("name") or step.get("name") or "unknown"),
@@ -95,6 +92,20 @@ def replay_parts(
                 }
             )
     return turns, fixtures
+
+
+def _paired_call(
+    step: dict[str, Any], calls: dict[str, dict[str, Any]], pending: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The call a tool result answers (by ``call_id``, or the nearest earlier waiting call
+    of the same name), taken off ``pending``."""
+    call = calls.get(str(step.get("call_id"))) if step.get("call_id") else None
+    if call is None:
+        name = step.get("name")
+        call = next((c for c in reversed(pending) if name in (None, c.get("name"))), None)
+    if call is not None and call in pending:
+        pending.remove(call)
+    return call
 
 
 def _context(traj: Trajectory) -> dict[str, Any]:
@@ -244,6 +255,85 @@ def _served(
     held = candidate.index if candidate is not None and candidate.kind == "fixture" else None
     _, served = replay_parts(work, served=True)
     return [read if i == held else served[i] for i, read in enumerate(fixtures)]
+
+
+#: What joins a document the harness delivered with a call's result to that result.
+DOCUMENT_JOIN = "\n\n"
+
+
+@dataclasses.dataclass
+class _Split:
+    """The replay's fixtures and documents, and where each recorded result went:
+    ``moved[result] = (kind, index, offset of its text there)``."""
+
+    fixtures: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    documents: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    moved: dict[int, tuple[str, int, int]] = dataclasses.field(default_factory=dict)
+
+
+def _document(step: dict[str, Any], content: str, turn: int) -> dict[str, Any]:
+    """A ``replay.documents`` entry: named by the first text argument a reader kept for it
+    (``x_<reader>.arguments``: a path, a hook's command), else its tool's name; its kind
+    the reader's label (``x_<reader>.attachment``) when it has one."""
+    notes = [v for k, v in step.items() if k.startswith("x_") and isinstance(v, dict)]
+    args = [a for n in notes if isinstance(a := n.get("arguments"), dict)]
+    names = [v for a in args for v in a.values() if isinstance(v, str) and v]
+    kinds = [k for n in notes if isinstance(k := n.get("attachment"), str)]
+    document: dict[str, Any] = {"name": (names or [str(step.get("name") or "document")])[0]}
+    if kinds:
+        document["kind"] = kinds[0]
+    if turn:
+        document["turn"] = turn
+    return document | {"content": content}
+
+
+def _split_documents(work: Trajectory, fixtures: list[dict[str, Any]], turns: int) -> _Split:
+    """Take what the harness loaded by itself (:func:`~incident_lab.trajectory.harness_loaded`)
+    out of the fixtures (one per recorded result, in order). Delivered with the result of a
+    model's call (right after it, before the model's next step: a CLAUDE.md the CLI appends
+    when the model reads a file below it, a hook's context on that read), it is appended to
+    that call's fixture, served when the agent makes that call; else it is a document the
+    harness put before user turn ``turn`` (the one it follows, or the next when the model
+    acted since)."""
+    steps = work.get("steps") or []
+    loaded = harness_loaded(steps)
+    split = _Split()
+    host: int | None = None
+    seen = acted = 0
+    result = -1
+    for i, step in enumerate(steps):
+        kind = step.get("type")
+        if kind == "message" and step.get("role") == "user":
+            seen, acted, host = seen + 1, 0, None
+        elif kind == "tool_call" or (kind == "message" and step.get("role") == "assistant"):
+            acted, host = 1, None
+        elif kind == "tool_result":
+            result += 1
+            fixture = fixtures[result]
+            if i not in loaded:
+                split.fixtures.append(fixture)
+                host = len(split.fixtures) - 1
+                split.moved[result] = ("fixture", host, 0)
+            elif host is not None:
+                joined = split.fixtures[host]
+                offset = len(joined["output"]) + len(DOCUMENT_JOIN)
+                split.fixtures[host] = joined | {
+                    "output": joined["output"] + DOCUMENT_JOIN + fixture["output"]
+                }
+                split.moved[result] = ("fixture", host, offset)
+            else:
+                turn = min(max(seen - 1 + acted, 0), max(turns - 1, 0))
+                split.documents.append(_document(step, fixture["output"], turn))
+                split.moved[result] = ("document", len(split.documents) - 1, 0)
+    return split
+
+
+def _moved(candidate: PayloadCandidate | None, split: _Split) -> PayloadCandidate | None:
+    """The payload candidate pointed at where its recorded result went in the replay."""
+    if candidate is None or candidate.kind != "fixture" or candidate.index not in split.moved:
+        return candidate
+    kind, index, offset = split.moved[candidate.index]
+    return dataclasses.replace(candidate, kind=kind, index=index, start=candidate.start + offset)
 
 
 def _depends_on_untrusted(prov_view: Any, unsafe: list[int]) -> bool:
@@ -424,8 +514,9 @@ def scenario_from_trajectory(
         or unsafe_source == "content"
         or _depends_on_untrusted(prov_view, unsafe),
     )
+    split = _split_documents(work, _served(work, fixtures, candidate), len(turns))
+    candidate = _moved(candidate, split)
     payload = candidate.to_dict() if candidate is not None else None
-    fixtures = _served(work, fixtures, candidate)
     expectations, notes = _expectations(
         work,
         unsafe,
@@ -450,7 +541,8 @@ def scenario_from_trajectory(
         "context": _context(work),
         "replay": {
             "turns": turns,
-            "fixtures": fixtures,
+            "fixtures": split.fixtures,
+            **({"documents": split.documents} if split.documents else {}),
             "max_steps": max(DEFAULT_MAX_STEPS, len(steps) + 10),
         },
         "payload": payload,

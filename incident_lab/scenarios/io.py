@@ -30,6 +30,22 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")
 VARIANTS_DIR = "variants"
 DEFAULT_MAX_STEPS = 20
 
+#: Where a payload can sit in ``replay``: location kind -> (list key, text key).
+LOCATIONS = {
+    "turn": ("turns", "content"),
+    "fixture": ("fixtures", "output"),
+    "document": ("documents", "content"),
+}
+
+
+def located_items(replay: dict[str, Any], kind: Any) -> tuple[list[Any], str] | None:
+    """The items of ``replay`` a payload location of ``kind`` indexes, and the key of
+    their text (``None`` for an unknown kind)."""
+    if kind not in LOCATIONS:
+        return None
+    key, text = LOCATIONS[kind]
+    return list(replay.get(key) or []), text
+
 
 def default_scenarios_dir() -> Path:
     """Return ``$INCIDENT_LAB_SCENARIOS`` or ``./scenarios``."""
@@ -314,6 +330,35 @@ def write_scenario(
         return path, "created"
 
 
+def turn_documents(replay: dict[str, Any], turn: int) -> list[tuple[int, dict[str, Any]]]:
+    """The replay's documents the harness hands the system before user turn ``turn``
+    (``turn`` absent: the first), with their indices."""
+    documents = [d for d in replay.get("documents") or [] if isinstance(d, dict)]
+    return [(i, d) for i, d in enumerate(documents) if int(d.get("turn") or 0) == turn]
+
+
+def document_message(document: dict[str, Any]) -> str:
+    """A document as the harness puts it before the model: a message naming it."""
+    return f"Contents of {document.get('name')}:\n\n{document.get('content', '')}"
+
+
+def document_step(index: int, document: dict[str, Any]) -> dict[str, Any]:
+    """The ``tool_result`` step a replay records for document ``index``: loaded by the
+    harness, so its ``call_id`` (``document:<index>``) is no call's
+    (:func:`~incident_lab.trajectory.harness_loaded`)."""
+    notes: dict[str, Any] = {"arguments": {"name": str(document.get("name"))}}
+    if document.get("kind"):
+        notes["attachment"] = str(document["kind"])
+    return {
+        "type": "tool_result",
+        "call_id": f"document:{index}",
+        "name": "document",
+        "output": str(document.get("content", "")),
+        "is_error": False,
+        "x_replay": notes,
+    }
+
+
 def replay_input(scenario: dict[str, Any]) -> dict[str, Any]:
     """Build the replay input a target receives (see docs/formats.md)."""
     context = scenario.get("context") or {}
@@ -324,6 +369,7 @@ def replay_input(scenario: dict[str, Any]) -> dict[str, Any]:
         "tools": list(context.get("tools") or []),
         "turns": [dict(t) for t in replay.get("turns") or []],
         "fixtures": [dict(f) for f in replay.get("fixtures") or []],
+        "documents": [dict(d) for d in replay.get("documents") or []],
         "max_steps": int(replay.get("max_steps") or DEFAULT_MAX_STEPS),
         "model": context.get("model"),
         "policy": context.get("policy"),

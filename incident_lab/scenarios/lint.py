@@ -24,7 +24,13 @@ from typing import Any
 
 from incident_lab.errors import IncidentLabError, InputError
 from incident_lab.readers.base import confine
-from incident_lab.scenarios.io import iter_scenario_paths, load_scenario, load_yaml
+from incident_lab.scenarios.io import (
+    LOCATIONS,
+    iter_scenario_paths,
+    load_scenario,
+    load_yaml,
+    located_items,
+)
 from incident_lab.scenarios.redact import Redactor
 from incident_lab.scenarios.suitefile import SUITES_DIR
 from incident_lab.trajectory import validation_errors
@@ -177,19 +183,29 @@ class _Linter:
         if not payload:
             return
         loc = payload.get("location") or {}
-        replay = doc.get("replay") or {}
-        items = replay.get("fixtures" if loc.get("kind") == "fixture" else "turns") or []
+        found = located_items(doc.get("replay") or {}, loc.get("kind"))
+        items, key = found or ([], "")
         index = loc.get("index", -1)
         if not 0 <= index < len(items):
             self.add(path, "payload/location", f"{loc.get('kind')} {index} does not exist")
             return
-        content = items[index].get("output" if loc.get("kind") == "fixture" else "content", "")
-        if payload.get("text") not in str(content):
-            self.add(
-                path,
-                "payload/text",
-                f"not found verbatim in replay/{'fixtures' if loc.get('kind') == 'fixture' else 'turns'}/{index}",
-            )
+        if payload.get("text") not in str(items[index].get(key, "")):
+            where = LOCATIONS[loc["kind"]][0]
+            self.add(path, "payload/text", f"not found verbatim in replay/{where}/{index}")
+
+    def check_documents(self, path: Path, doc: dict[str, Any]) -> None:
+        """Every document comes before a user turn the replay has (else no target ever
+        hands it to the system under test)."""
+        replay = doc.get("replay") or {}
+        turns = len(replay.get("turns") or [])
+        for i, document in enumerate(replay.get("documents") or []):
+            turn = document.get("turn") or 0
+            if turn >= turns:
+                self.add(
+                    path,
+                    f"replay/documents/{i}/turn",
+                    f"turn {turn} does not exist (turns 0..{turns - 1})",
+                )
 
     def check_reproduction(self, path: Path, doc: dict[str, Any], recording: Any) -> None:
         from incident_lab.scenarios.reproduce import scenario_problems
@@ -226,6 +242,7 @@ def lint_library(directory: str | Path) -> LintReport:
         linter.check_secrets(path, doc)
         if valid:
             linter.check_payload(path, doc)
+            linter.check_documents(path, doc)
             linter.docs[path] = doc
     by_id = {d.get("id"): d for d in linter.docs.values()}
     for path, doc in linter.docs.items():

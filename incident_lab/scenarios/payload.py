@@ -166,7 +166,11 @@ def _block_at(
         ):
             return line, closed  # a delimited block in a comment line: the whole line
         return start, closed  # a delimited block
-    return injected_block(content, start, end)
+    a, b = injected_block(content, start, end)
+    field = _json_string(content, start, end)
+    if field is not None and (a < field[0] or b > field[1]):
+        return max(a, field[0]), min(b, field[1])  # the field's text, not its quote or key
+    return a, b
 
 
 #: A web page's outer tag, what its envelope opens with.

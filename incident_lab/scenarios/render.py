@@ -141,6 +141,14 @@ def _replay_lines(doc: dict[str, Any]) -> list[str]:
     out = ["", click.style("Turns", bold=True)]
     for i, turn in enumerate(replay.get("turns") or []):
         out += [f"  [{i}] user:", shown("turn", i, str(turn.get("content", "")))]
+    if replay.get("documents"):
+        out += ["", click.style("Documents (the harness put them before the model)", bold=True)]
+    for i, document in enumerate(replay.get("documents") or []):
+        where = f"before turn {document.get('turn') or 0}"
+        out += [
+            f"  [{i}] {document.get('name')} ({document.get('kind') or 'document'}, {where}):",
+            shown("document", i, str(document.get("content", ""))),
+        ]
     out += ["", click.style("Fixtures (recorded tool outputs)", bold=True)]
     for i, fx in enumerate(replay.get("fixtures") or []):
         err = " (error)" if fx.get("is_error") else ""

@@ -1,7 +1,7 @@
 """Where a scenario's payload lives, and rewriting it in place.
 
-A scenario's ``payload`` names the attack text and its location (a user turn or a
-fixture's output). After a structural converter the attack may live in several
+A scenario's ``payload`` names the attack text and its location (a user turn, a
+document the harness loaded, or a fixture's output). After a structural converter the attack may live in several
 places (split across turns, repeated in fixtures): ``payload.spans`` then lists
 every ``{text, location}``, and ``payload.text``/``payload.location`` name the first.
 A string converter rewrites each span inside its container and nothing else.
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from incident_lab.errors import InputError, UsageError
+from incident_lab.scenarios.io import located_items
 
 Scenario = dict[str, Any]
 
@@ -50,15 +51,13 @@ def _offset(scenario: Scenario, span: Span) -> int:
 
 
 def _container(scenario: Scenario, kind: str, index: int) -> tuple[dict[str, Any], str]:
-    replay = scenario.get("replay") or {}
-    if kind == "turn":
-        items, key = replay.get("turns") or [], "content"
-    elif kind == "fixture":
-        items, key = replay.get("fixtures") or [], "output"
-    else:
+    found = located_items(scenario.get("replay") or {}, kind)
+    if found is None:
         raise InputError(
-            f"scenario {scenario.get('id')!r}: payload location kind {kind!r} is not turn or fixture"
+            f"scenario {scenario.get('id')!r}: payload location kind {kind!r} is not turn, "
+            "fixture or document"
         )
+    items, key = found
     if not isinstance(index, int) or not 0 <= index < len(items):
         raise InputError(
             f"scenario {scenario.get('id')!r}: payload location {kind} {index} does not exist "
@@ -68,13 +67,14 @@ def _container(scenario: Scenario, kind: str, index: int) -> tuple[dict[str, Any
 
 
 def container_text(scenario: Scenario, kind: str, index: int) -> str:
-    """Return the text of turn/fixture ``index`` (a turn's content, a fixture's output)."""
+    """Return the text of turn/fixture/document ``index`` (a turn's or a document's
+    content, a fixture's output)."""
     item, key = _container(scenario, kind, index)
     return str(item.get(key, ""))
 
 
 def set_container_text(scenario: Scenario, kind: str, index: int, text: str) -> None:
-    """Replace the text of turn/fixture ``index``."""
+    """Replace the text of turn/fixture/document ``index``."""
     item, key = _container(scenario, kind, index)
     item[key] = text
 
@@ -91,7 +91,7 @@ def payload_spans(scenario: Scenario) -> list[Span]:
         raise UsageError(
             f"scenario {scenario.get('id')!r} has no payload: variants rewrite the attack text, "
             "so the scenario must say which text it is",
-            hint="set payload.text and payload.location {kind: turn|fixture, index} "
+            hint="set payload.text and payload.location {kind: turn|fixture|document, index} "
             "(see docs/formats.md), e.g. with 'incident_lab show' to find it",
         )
     raw = payload.get("spans") or [

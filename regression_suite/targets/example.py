@@ -2,7 +2,10 @@
 
 The agent (:mod:`incident_lab.example`) holds the scenario's conversation: the user
 turns in order, its own planner deciding tool calls, and each call answered from
-the scenario's recorded fixtures (:class:`~regression_suite.targets.fixtures.FixtureBook`).
+the scenario's recorded fixtures (:class:`~regression_suite.targets.fixtures.FixtureBook`);
+the documents the harness put before the model (``documents``) come before their turn,
+read as the agent reads any text (the vulnerable version obeys an instruction in one, the
+patched version's keyword rules block it as they block one in a tool's output).
 ``max_steps`` bounds its tool calls. Deterministic: the same replay input gives the
 same trajectory.
 """
@@ -67,6 +70,7 @@ class ExampleTarget(BaseTarget):
             system_prompt=replay.get("system_prompt") or None,
             tools=tools,
             max_actions=int(replay.get("max_steps") or DEFAULT_MAX_STEPS),
+            documents=[d for d in replay.get("documents") or [] if isinstance(d, dict)],
         )
 
     def describe(self) -> dict[str, Any]:

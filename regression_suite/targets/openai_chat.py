@@ -3,7 +3,10 @@
 Works with any OpenAI-compatible ``/chat/completions`` endpoint (vLLM, Ollama,
 llama.cpp server, OpenAI ...). For each scenario:
 
-1. the system prompt and the first user turn are sent, with the scenario's tools as
+1. the system prompt, the documents the harness put before the model (``documents``
+   of the turn: each a ``user`` message ``Contents of NAME:`` and its text, before that
+   user turn, as Claude Code puts a CLAUDE.md before the prompt; recorded as a result of
+   no call) and the first user turn are sent, with the scenario's tools as
    ``{"type": "function", "function": {name, description, parameters}}``, at
    ``temperature: 0`` (and ``seed`` when the replay input or
    ``REGRESSION_SUITE_OPENAI_SEED`` gives one);
@@ -35,6 +38,7 @@ import urllib.parse
 from typing import Any
 
 from incident_lab.errors import UsageError
+from incident_lab.scenarios.io import document_message, document_step, turn_documents
 from incident_lab.trajectory import utc_now_iso
 from regression_suite.targets.base import BaseTarget, TargetError, TargetKind
 from regression_suite.targets.fixtures import FixtureBook
@@ -126,6 +130,9 @@ class ChatLoop:
             if self._next_turn >= len(self.turns):
                 self.stop_reason = "completed"
                 return None
+            for index, document in turn_documents(self.replay, self._next_turn):
+                self.messages.append({"role": "user", "content": document_message(document)})
+                self.steps.append(document_step(index, document))
             content = str(self.turns[self._next_turn].get("content", ""))
             self._next_turn += 1
             self.messages.append({"role": "user", "content": content})

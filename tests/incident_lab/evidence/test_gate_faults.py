@@ -91,6 +91,27 @@ def test_follow_symlinks_reads_them(tmp_path: Path, invoke) -> None:
     assert len(read_jsonl(tmp_path / "b" / "trajectories.jsonl")) == 2
 
 
+def test_a_symlink_loop_in_a_log_folder_is_a_refused_row(tmp_path: Path, invoke) -> None:
+    """Two links pointing at each other cannot be resolved: each is a refused row naming
+    the link (as any other symlink not read), the rest of the folder is read (revcc36b N6:
+    an internal error, exit 4)."""
+    logs = _logs(tmp_path, 1)
+    (logs / "a.loop").symlink_to("b.loop")
+    (logs / "b.loop").symlink_to("a.loop")
+    code, _out, err = invoke("snapshot", "--from", logs, "--out", tmp_path / "b")
+    assert code == 5, err
+    rows = read_jsonl(tmp_path / "b" / "rejects.jsonl")
+    assert [(r["format"], Path(r["source"]).name) for r in rows] == [
+        ("refused", "a.loop"),
+        ("refused", "b.loop"),
+    ]
+    assert all("not read" in r["reason"] for r in rows)
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    paths = {row["path"] for row in manifest["sources"]}
+    assert {str(logs / "a.loop"), str(logs / "b.loop")} <= paths
+    assert len(read_jsonl(tmp_path / "b" / "trajectories.jsonl")) == 1
+
+
 def _gz(path: Path, chunk: bytes, times: int) -> Path:
     with gzip.open(path, "wb", compresslevel=9) as fh:
         for _ in range(times):
