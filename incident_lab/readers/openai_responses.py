@@ -12,14 +12,14 @@ Accepted records (JSON objects or arrays, one per line, or one JSON document per
   <Response>}``;
 - a bare ``Response`` (``{"id": "resp_...", "object": "response", "output": [...]}``);
 - Batch-API lines: the request under ``body`` (an input line), the Response under
-  ``response.body`` (an output line); the n-th input line and the n-th output line
-  with one ``custom_id`` are one exchange (a ``custom_id`` is unique within one batch
-  only: batch files read one after the other stay apart).
+  ``response.body`` (an output line); the lines with one ``custom_id`` are one
+  exchange when that pairing is sure (see :class:`_Batches`).
 
 A list of role messages alone (no ``type``; not under ``input`` unless beside a
-``final_output``) is claimed with less confidence, whatever the size of its document;
-a list holding Anthropic Messages content blocks (``tool_use``, ``tool_result``, ...)
-is not.
+``final_output``) is claimed with less confidence, and a pretty-printed array of them
+only when the head holds it whole; a list holding an item of another API (see
+:func:`_foreign`) is not, and read, such an item makes its record a reject naming that
+API.
 
 Mapping to ``trajectory/v1``: ``instructions`` is the system prompt (written again only
 when it changes); user, system and developer messages (developer kept as system, noted);
@@ -39,19 +39,19 @@ Items that say nothing a tool or speaker did (``reasoning``, ``mcp_list_tools``,
 requests, ``item_reference``, types this reader does not know) are not steps: each is
 kept, whole, under the next step's ``x_openai_responses.items`` (or the session's
 ``x_openai_responses.trailing_items`` when no step follows); so is an item that cannot be
-read, its problem in the record's ``item_problems`` (a record with no readable item is a
-reject).
+read (a typed ``message`` of an odd role, a call with no name), its problem in the
+record's ``item_problems`` (a record with no readable item is a reject).
 
 Sessions: one item list is one session; exchanges and responses are one session when
 chained by ``previous_response_id``, when they share a ``conversation`` id, a
 ``session_id`` / ``conversation_id`` / ``thread_id`` in their metadata or a Batch
-``custom_id`` (:func:`_batch_key`), or when a request's ``input`` starts with another
+``custom_id`` (:class:`_Batches`), or when a request's ``input`` starts with another
 record's whole history and goes on past it (the items passed back in a tool loop, or an
 Agents SDK run continued from ``to_input_list()``), unless that history was continued
-two ways; see :func:`_link_histories` for when a history joins nothing. A session's
-steps are each record's input then its output, in ``created_at`` then line order (see
-:func:`_ordered`); a repeated history is written once; a response id read on an earlier
-line makes the record a reject.
+with two different user turns; see :func:`_link_histories`. A session's steps are each
+record's input then its output, in ``created_at`` then line order (see
+:func:`_ordered`); a repeated history is written once (:func:`_new_items`); a response
+id read on an earlier line makes the record a reject.
 """
 
 from __future__ import annotations
@@ -876,7 +876,7 @@ def _ordered(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ``created_at`` (an item list, a Batch input line) takes the time of the session's
     record on the line before it (the earliest time when none is before it): records of
     other sessions between them say nothing of its time. A Batch input line takes the
-    time of its output line and goes before it, wherever the file has it (review
+    time of its first output line and goes before it, wherever the file has it (review
     revresp36b M2: an output line read first put the reply before the request)."""
     by_line = sorted(group, key=lambda r: (r["line"], r["entry"] or ""))
     answered: dict[str, str] = {}  # custom_id -> the time of its first answer
