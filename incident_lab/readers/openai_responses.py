@@ -381,7 +381,8 @@ def _first_of_document(head: bytes) -> tuple[Any, bool]:
     values: list[Any] = []
     at = 1
     while True:
-        at = len(text) - len(text[at:].lstrip(" \t\r\n,"))
+        while at < len(text) and text[at] in " \t\r\n,":
+            at += 1
         try:
             value, at = decoder.raw_decode(text, at)
         except (ValueError, RecursionError):
@@ -853,7 +854,7 @@ def _link_histories(records: list[dict[str, Any]], join: Callable[[int, int], No
         if rec["answers"]:
             whole.setdefault(rec["whole"], i)
     children: dict[int, list[int]] = {}
-    turns: dict[int, set[bytes]] = {}  # parent -> the inputs of children adding a user turn
+    turns: dict[int, set[bytes]] = {}  # parent -> its children's histories to a new user turn
     for i, rec in enumerate(records):
         last = len(rec["prefixes"]) - 1
         parent, at = None, 0
@@ -863,12 +864,22 @@ def _link_histories(records: list[dict[str, Any]], join: Callable[[int, int], No
         if parent is None:
             continue
         children.setdefault(parent, []).append(i)
-        if any(s.get("role") == "user" for _key, steps, _item in rec["inputs"][at:] for s in steps):
-            turns.setdefault(parent, set()).add(rec["prefixes"][-1])
+        turn = _first_user_turn(rec["inputs"], at)
+        if turn is not None:
+            turns.setdefault(parent, set()).add(rec["prefixes"][turn])
     for parent, kids in children.items():
         if len(turns.get(parent, ())) < 2:
             for i in kids:
                 join(i, parent)
+
+
+def _first_user_turn(items: list[tuple[str, list[dict[str, Any]], Any]], start: int) -> int | None:
+    """The index of the first user message from ``start`` on: a record's new turn (two
+    records adding the same turn are attempts at one request, whatever follows it)."""
+    for k in range(start, len(items)):
+        if any(step.get("role") == "user" for step in items[k][1]):
+            return k
+    return None
 
 
 def _ordered(group: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1193,7 +1193,13 @@ def test_a_retried_step_and_side_calls_stay_in_their_run(tmp_path: Path) -> None
     guard = _exchange([*sent, _user("Is this safe?")], "rg", [_msg("no")], 103)
     loop = [first, _exchange(read, "r2", [send], 101)]
     done = _exchange(sent, "r3", [_msg("Done.")], 104)
-    for rows in (retry, [*loop, title, done], [*loop, guard, done]):
+    hi = [_user("hi"), _msg("Hello")]
+    again = [  # the request's first answer dropped, its second continued
+        hi,
+        _exchange([*hi, _user("Summarise my inbox")], "r1", [_call("c1", "read_inbox")], 100),
+        _exchange([*hi, *read[:1], send, _output("c2", "sent")], "r2", [_msg("Sent.")], 101),
+    ]
+    for rows in (retry, [*loop, title, done], [*loop, guard, done], again):
         (traj,) = accepted(read_all("openai_responses", _write(tmp_path, rows))).values()
         assert _contents(traj).count("send_email") >= 1
         assert len(traj[_X]["records"]) == len(rows)
