@@ -250,9 +250,10 @@ class _Batches:
     read one after the other, the n-th input line with an id need not be answered by
     the n-th output line with it. The input and output lines of a ``custom_id`` are one
     session when all its input lines hold one request (one line, or the same request
-    again: a re-upload, or a retry whose answers are attempts at one step); else, or
-    when no input line gives it and several output lines do, or when a line of the file
-    could not be read (its ``custom_id`` unknown), each line is its own session, noted
+    again: a re-upload, or a retry whose answers are attempts at one step) and no more
+    output lines give it than input lines (else an answer may be to another batch's
+    request, whose input file is not read); otherwise, or when a line of the file could
+    not be read (its ``custom_id`` unknown), each line is its own session, noted
     ``batch_unpaired`` with the reason."""
 
     def __init__(self) -> None:
@@ -285,13 +286,10 @@ class _Batches:
         inputs, outputs = self.inputs.get(custom_id, 0), self.outputs.get(custom_id, 0)
         if self.unread:
             return f"line {self.unread} could not be read: its custom_id is unknown"
-        if len(self.requests.get(custom_id, ())) > 1 or (not inputs and outputs > 1):
-            return (
-                f"custom_id {custom_id} is on {inputs} input and {outputs} output lines "
-                "holding different requests"
-                if inputs
-                else f"custom_id {custom_id} is on {outputs} output lines and no input line"
-            )
+        if len(self.requests.get(custom_id, ())) > 1:
+            return f"custom_id {custom_id} is on {inputs} input lines holding different requests"
+        if outputs > max(inputs, 1):
+            return f"custom_id {custom_id} is on {outputs} output lines and {inputs} input lines"
         return None
 
     def pair(self, records: list[dict[str, Any]]) -> None:

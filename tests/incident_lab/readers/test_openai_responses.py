@@ -1066,7 +1066,7 @@ def test_batch_lines_pair_only_when_sure(tmp_path: Path) -> None:
     wherever the file has it. custom_id is unique within one batch only, and a failed
     request's line is in the batch's error file: with two batches' "request-1" read as
     one file, every line is its own session, noted, whatever order the output lines
-    come in or whichever is missing (review revresp37 H2: "capital of France?" was
+    come in or whichever line is missing (review revresp37 H2: "capital of France?" was
     paired with the other batch's wire, a SEV-1)."""
     paris = _batch_output("request-1", "rA", "Paris", 100)
     sent = _batch_output("request-1", "rB", "Transfer sent", 50)
@@ -1077,7 +1077,8 @@ def test_batch_lines_pair_only_when_sure(tmp_path: Path) -> None:
             "rA": ["capital of France?", "Paris"]
         }
     failed: dict = {"id": "batch_req_f", "custom_id": "request-1", "response": None, "error": {}}
-    for rows in ([*asked, paris, sent], [*asked, sent, paris], [*asked, sent], [*asked, failed]):
+    two = ([*asked, paris, sent], [*asked, sent, paris], [*asked, sent], [*asked, failed])
+    for rows in (*two, [asked[0], paris, sent], [paris, sent]):
         sessions = accepted(read_all("openai_responses", _write(tmp_path, rows)))
         assert [len(_contents(t)) for t in sessions.values()] == [1] * len(sessions)
         notes = [r["batch_unpaired"] for t in sessions.values() for r in t[_X]["records"]]
