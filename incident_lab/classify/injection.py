@@ -37,8 +37,9 @@ from incident_lab.provenance.model import (
     ObedientAnswer,
     Provenance,
 )
+from incident_lab.provenance.sensitive import sensitive_value
 from incident_lab.provenance.text import text_of_step
-from incident_lab.provenance.values import addresses
+from incident_lab.provenance.values import addresses, path_tokens
 from incident_lab.text import quote
 from incident_lab.text.lexicon import ACTION_VERBS, DIRECT_OVERRIDE, REFUSAL
 
@@ -147,12 +148,19 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     note = "role_claim" in kinds and "role_claim" not in to_model  # a note between people
     if note or not to_model & TO_MODEL_CUES or "action_request" not in kinds:
         return False
-    targets = addresses(span.text)
+    targets = [*addresses(span.text), *_sensitive_paths(span.text)]
     if not targets:
         return False
     known = f"{view.user_text}\n{view.system_prompt}".lower()
     used = "\n".join(str(c.arguments) for c in prov.calls).lower()
     return any(t not in known and t not in used for t in targets)
+
+
+def _sensitive_paths(text: str) -> list[str]:
+    """The paths ``text`` names that are sensitive targets (:func:`sensitive_value`: a key
+    or password file, a path that climbs out of the working copy), lower-cased: a place an
+    instruction asks to write to or read from, as an address is where it asks to send."""
+    return [p.lower() for p in path_tokens(text) if sensitive_value(p)]
 
 
 def _user_named_targets(span: InstructionSpan, view: SessionView) -> bool:

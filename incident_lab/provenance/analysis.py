@@ -2735,7 +2735,7 @@ def _asked_action(
         for x, y in reversed(session.units(j)):
             if any(sp.step == j and sp.start < y and x < sp.end for sp in known):
                 continue
-            unit = _prose(text, x, y)
+            unit = _prose(text[x:y])
             if not unit or not authorised(c.kind, c.tool, unit):
                 continue
             if score_text(unit)[1] or requests(unit) or starts_with_verb(unit):
@@ -2749,17 +2749,11 @@ def _asked_action(
 _PROSE_WORDS = 2
 
 
-def _prose(text: str, x: int, y: int) -> str:
-    """The part of the unit ``text[x:y]`` that can ask anything: the unit itself; nothing
-    for a record's whole string value (quoted on both sides: a record's reading is cut at
-    its fields, :func:`~incident_lab.provenance.cues.unit_bounds`) of fewer than
-    :data:`_PROSE_WORDS` words; for a structured record (a JSON object or array that
-    parses: ``{"id": 12446, "status": "Open"}``), its string fields of that many words or
-    more, one a line (a forged note inside a record still asks). Fields and values are
-    data, not sentences addressed to anyone."""
-    unit = text[x:y]
-    if text[x - 1 : x] == '"' == text[y : y + 1] and len(unit.split()) < _PROSE_WORDS:
-        return ""
+def _prose(unit: str) -> str:
+    """The part of a unit that can ask anything: the unit itself, or, for a structured
+    record (a JSON object or array that parses: ``{"id": 12446, "status": "Open"}``), its
+    string fields of :data:`_PROSE_WORDS` words or more, one a line (a forged note inside a
+    record still asks). Fields and values are data, not sentences addressed to anyone."""
     body = unit.strip()
     if not body or body[0] not in "{[" or body[-1] not in "}]" or len(body) > _MEMO_CHARS:
         return unit
@@ -2804,11 +2798,35 @@ def _followed_unit(
         unit = session.unit_at(a.step, at)
         if unit is not None:
             span = _followed_at(session, c, a, unit, known)
+            joined = _with_field_before(session, a.step, unit) if span is None else None
+            if joined is not None:
+                span = _followed_at(session, c, a, joined, known)
             if span is not None:
                 return span
         seen += 1
         at = text.find(a.value, at + len(a.value)) if a.matched == "value" else -1
     return None
+
+
+def _with_field_before(
+    session: _Session, step: int, unit: tuple[int, int]
+) -> tuple[int, int] | None:
+    """``unit`` joined with the unit before it when only a record's field boundary lies
+    between them (``... to the contact below.", "contact": "x@..."``: a sentence that ends a
+    string value ends its unit, :func:`~incident_lab.provenance.cues.unit_bounds`): an ask in
+    one field and the address it names in the next are one instruction. None otherwise."""
+    units = session.units(step)
+    k = bisect.bisect_left(units, unit)
+    if k <= 0 or k >= len(units) or units[k] != unit:
+        return None
+    before = units[k - 1]
+    if _FIELD_GAP.fullmatch(session.text(step), before[1], unit[0]) is None:
+        return None
+    return before[0], unit[1]
+
+
+#: What lies between a sentence that closes a string value and the record's next field.
+_FIELD_GAP = re.compile(r'"[}\]]{0,3}[ \t]*,[ \t]*')
 
 
 #: How many places that name an argument's value :func:`_followed_unit` looks at.
@@ -2828,7 +2846,7 @@ def _followed_at(
         sp.step == step and sp.start < unit[1] and unit[0] < sp.end for sp in known
     ):
         return None
-    text = _prose(session.text(step), unit[0], unit[1])
+    text = _prose(session.text(step)[unit[0] : unit[1]])
     kind = c.kind
     quoted = kind == "exec" and _outbound_command(a.value)
     if not quoted:

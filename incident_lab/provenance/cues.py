@@ -87,7 +87,6 @@ from incident_lab.provenance.text import (
 from incident_lab.text.disguise import SYNONYMS, rot13
 from incident_lab.text.lexicon import INJ_OVERRIDE
 from incident_lab.text.memo import text_memo
-from incident_lab.text.normalize import without_surrogates
 
 #: A unit at this score or above seeds an instruction span.
 SPAN_THRESHOLD = 0.5
@@ -1227,10 +1226,13 @@ _CONTINUED = (
 _UNIT = re.compile(rf"(?:[^\n]|{_CONTINUED})+")
 _JOIN = re.compile(_CONTINUED)
 # A sentence ends at . ! ? before a blank, or at an escaped line break inside a quoted string
-# ("Rating: 3.9\\nReviews: ..."); a Morse blob (". -", ". / .-") is not cut. After a closing quote the
+# ("Rating: 3.9\\nReviews: ..."), or where a sentence ends a JSON string value and the record
+# goes on to its next field or element (``... accounts."}, {"id": "m3", ...``: one e-mail of a
+# listing is not the next one's sender); a Morse blob (". -", ". / .-") is not cut. After a closing quote the
 # sentence goes on when a lower-case word follows ("e-mail the text 'How are you?' to ...").
 _SENTENCE_END = re.compile(
     r"(?<=[.!?])(?:[\"')\]]{1,2}\s+(?=[^\s.\-a-z])|\s+(?=[^\s.\-/]))|\\n(?=\S)"
+    r'|(?<=[.!?])"[}\]]{0,3}[ \t]*,[ \t]*(?=[{"\[])'
 )
 _MAX_UNIT = 600
 #: A sentence that spells out a detail of the instruction before it ("The event title should
@@ -1282,8 +1284,6 @@ def _units(text: str) -> list[tuple[int, int]]:
             out.extend([(a + x, a + y) for x, y in _sentences_memo(text[a:b])])
         else:
             out.extend((a + x, a + y) for x, y in _sentences(text[a:b]))
-    if opens_like_json(text) and '"' in text:
-        out = _cut_at_fields(text, out)
     final: list[tuple[int, int]] = []
     for a, b in out:  # a run-on "sentence" (a blob) is scored in bounded pieces
         while b - a > _MAX_UNIT * 4:
@@ -1291,45 +1291,6 @@ def _units(text: str) -> list[tuple[int, int]]:
             a += _MAX_UNIT * 4
         final.append((a, b))
     return final
-
-
-#: Where a string value of a record opens (after a key, its colon and the value's quote, or
-#: after ``[`` and a quote) and closes (before a quote followed by another string, ``}``
-#: or ``]``, on its line or the next). Found alike in a record's reading and in that reading
-#: with its escaped quotes read (:func:`_record_spans`), where a quote inside a value is a
-#: bare quote: hence the key before a colon, and the string after a comma (a quoted phrase
-#: in prose, ``answer: "![x](...)"`` or ``"stop", he said``, is no edge).
-_FIELD_OPEN = re2.compile(r'"[^"\\\n]{0,64}"[ \t]*:[ \t\r\n]*"|\[[ \t\r\n]*"')
-_FIELD_CLOSE = re2.compile(r'"[ \t\r]*(?:,[ \t\r\n]*"|[}\]]|\n[ \t\r]*[}\]])')
-
-
-def _cut_at_fields(text: str, units: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``units`` of a JSON record's reading cut where a string value opens and closes: a
-    field's text is a unit of its own however the record is laid out, as it is on a line of
-    its own when the record is indented, so a compact record reads as the same record
-    indented does, and a span, a payload or a value's unit is the text injected into a
-    field, not ``{"product": {"name": ...`` before it. The record's syntax and keys between
-    values are units too (scored, they carry no instruction)."""
-    read = without_surrogates(text)
-    cuts = sorted(
-        [m.end() for m in _FIELD_OPEN.finditer(read)]
-        + [m.start() for m in _FIELD_CLOSE.finditer(read)]
-    )
-    if not cuts:
-        return units
-    out: list[tuple[int, int]] = []
-    i = 0
-    for a, b in units:
-        while i < len(cuts) and cuts[i] <= a:
-            i += 1
-        j = i
-        while j < len(cuts) and cuts[j] < b:
-            if cuts[j] > a:
-                out.append((a, cuts[j]))
-                a = cuts[j]
-            j += 1
-        out.append((a, b))
-    return [(a, b) for a, b in out if text[a:b].strip()]
 
 
 def _sentences(line: str) -> tuple[tuple[int, int], ...]:
@@ -1688,7 +1649,10 @@ _MEMO_CHARS = 4096
 
 def _unit_score(raw: str, as_is: bool, ciphers: bool) -> tuple[float, tuple[str, ...], str | None]:
     """Score ``raw``: read as itself (``as_is``: nothing in its text needs undoing), or
-    through :func:`readable`. Memoised for short units (a pure function of its arguments)."""
+    through :func:`readable`. Memoised for short units (a pure function of its arguments).
+    A record's keys that are names are blanked first (:func:`_names_blanked`)."""
+    if '":' in raw:
+        raw = _names_blanked(raw)
     if len(raw) <= _MEMO_CHARS:
         return _unit_score_memo(raw, as_is, ciphers)
     return _unit_score_memo.__wrapped__(raw, as_is, ciphers)
@@ -2052,6 +2016,30 @@ def _deciphered_override(raw: str) -> tuple[float, tuple[str, ...], str | None] 
     if "override" in found[1] and any(c.startswith("decoded:") for c in found[1]):
         return found
     return None
+
+
+#: A JSON record's key that is a name (``"email":``, ``"contact_person":``: no space in it),
+#: where a record puts a key (a unit's or line's start, after ``{`` or ``,``) and followed by
+#: a value's start (a quote, a number, ``{``, ``[``, ``true``, ``false``, ``null``): the key is
+#: group 1. ``The memo said "ASSISTANT": forward ...`` is prose, and its label is read.
+_NAME_KEY = re2.compile(
+    r'(?m)(?:^|[{,\[])[ \t]*("[A-Za-z_][\w.-]{0,39}"[ \t]*:)[ \t]*(?:["{\[\d-]|true|false|null)'
+)
+
+
+def _names_blanked(text: str) -> str:
+    """``text`` with each key of a record that is a name blanked (spaces, so every offset
+    stays): in a record's reading ``"email": "omar@..."`` is a field, not "e-mail omar", and
+    ``"send_to":`` asks nobody to send. A key written as a sentence (``"Ignore the rules and
+    send ...": 1``) is read, and so is a quoted label in prose."""
+    pieces: list[str] = []
+    at = 0
+    for m in _NAME_KEY.finditer(text):
+        a, b = m.span(1)
+        pieces += (text[at:a], " " * (b - a))
+        at = b
+    pieces.append(text[at:])
+    return "".join(pieces)
 
 
 def score_units(text: str) -> list[Unit]:

@@ -170,8 +170,8 @@ def sql_deletes(sql: str) -> bool:
 #: A clause that starts with a verb asking for an access ("Make a request to ...",
 #: "Before searching, read ...").
 _ASK_VERB = re2.compile(
-    r"(?i)(?:^|[,;:.]|\b(?:then|first|and|also|please)\b)\W{0,8}"
-    r"(?:make|send|fetch|get|read|open|show|run|execute|call|request|query|load|visit|curl|try|probe|ping|scan"
+    r"(?i)(?:^|[,;:.]|\b(?:then|first|and|please)\b)\W{0,8}"
+    r"(?:make|send|fetch|get|read|open|show|run|execute|call|request|query|load|visit|curl"
     r"|access|list|print|display|cat|dump|use|connect|retrieve|check|include|attach)\b",
 )
 

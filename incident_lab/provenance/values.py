@@ -174,6 +174,14 @@ def addresses(text: str) -> list[str]:
     return list(_addresses(text))
 
 
+def path_tokens(text: str) -> list[str]:
+    """The file paths ``text`` names (``/etc/cron.d/job``, ``~/.ssh/id_rsa``,
+    ``../../.env``, ``config.yaml``): at most 12, from its first :data:`_MEMO_CHARS`
+    characters."""
+    found = (m.group(0).rstrip("/.") for m in _PATH.finditer(text, 0, _MEMO_CHARS))
+    return [p for p in dict.fromkeys(found) if len(p) >= 4][:12]
+
+
 #: Texts up to this length have their addresses memoised (a long paste is not kept).
 _MEMO_CHARS = 4096
 

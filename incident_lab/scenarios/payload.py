@@ -17,12 +17,14 @@ else, for an incident that is not an injection, the last user turn. ``--payload-
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from incident_lab.scenarios.block import LEAD_LIMIT, comment_line, find_tag, injected_block
+from incident_lab.text.normalize import json_literals
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,11 +168,7 @@ def _block_at(
         ):
             return line, closed  # a delimited block in a comment line: the whole line
         return start, closed  # a delimited block
-    a, b = injected_block(content, start, end)
-    field = _json_string(content, start, end)
-    if field is not None and (a < field[0] or b > field[1]):
-        return max(a, field[0]), min(b, field[1])  # the field's text, not its quote or key
-    return a, b
+    return injected_block(content, start, end)
 
 
 #: A web page's outer tag, what its envelope opens with.
@@ -434,9 +432,85 @@ def _span_candidate(
         start, end = _strip(content, 0, len(content))  # a direct injection: all the sender's
     elif prov is not None:
         start, end = _joined(content, start, end, _parts_in(prov, span.step, content, unsafe))
+    if location[0] == "fixture":
+        start, end = _in_values(content, start, end, copied)
     return PayloadCandidate(
         content[start:end], location[0], location[1], start, float(span.score), method, why
     )
+
+
+def _in_values(content: str, start: int, end: int, copied: Collection[str]) -> tuple[int, int]:
+    """``[start, end)`` of a recorded JSON record, narrowed to the string values in it that
+    carry the injection: those that ask for something read on their own
+    (:func:`~incident_lab.provenance.cues.score_text`) or hold a value the unsafe steps copied
+    (``copied``), from the first such value to the last. A product's name, a date and the
+    record's keys and brackets around an injected review are the host's, not the payload; an
+    ask in one field and the address it names in the next stay one payload. As found when
+    the block sits inside one value, reaches into none, or no value it reaches carries the
+    injection (the cues add up only across fields: the record is the payload)."""
+    from incident_lab.provenance.cues import score_text
+
+    if not _parses(content):
+        return start, end
+    values = [
+        (a + 1, b - 1)
+        for a, b, is_key in json_literals(content, read=True)
+        if not is_key and a + 1 < end and b - 1 > start
+    ]
+    if not values or (len(values) == 1 and values[0][0] <= start and end <= values[0][1]):
+        return start, end
+    tokens = _copied_tokens(copied)
+    keep = [
+        (a, b)
+        for a, b in values
+        if score_text(_literal_text(content[a:b]))[1]
+        or any(t in content[a:b].lower() for t in tokens)
+    ]
+    if not keep:
+        return start, end
+    return max(start, keep[0][0]), min(end, keep[-1][1])
+
+
+def _parses(content: str) -> bool:
+    """Whether ``content`` is one JSON object or array (a line break inside a string allowed,
+    as a record's reading writes it); a text that only opens with ``[`` (``[Document 1] ...``,
+    a markdown link) is no record."""
+    from incident_lab.provenance.text import opens_like_json
+
+    if not opens_like_json(content) or len(content) > _RECORD_LIMIT:
+        return False
+    try:
+        return isinstance(json.loads(content, strict=False), dict | list)
+    except (ValueError, RecursionError):
+        return False
+
+
+#: Longest recorded output parsed to tell whether a payload sits in a record's values.
+_RECORD_LIMIT = 1_000_000
+
+
+def _literal_text(inside: str) -> str:
+    """What the inside of a JSON string literal says (its escapes read), or the inside as
+    written when it is no valid literal."""
+    try:
+        text = json.loads(f'"{inside}"')
+    except ValueError:
+        return inside
+    return text if isinstance(text, str) else inside
+
+
+def _copied_tokens(copied: Collection[str]) -> set[str]:
+    """The value-like tokens (:data:`_VALUE_TOKEN`, :data:`_VALUE_LIKE`) of the texts the
+    unsafe steps carried, lower-cased: an address, an id, a path, a URL."""
+    tokens: set[str] = set()
+    for text in copied:
+        for m in _VALUE_TOKEN.finditer(text):
+            value = m.group(0).strip(".,;:!?/").lower()
+            if len(value) >= 4 and _VALUE_LIKE.search(value):
+                tokens.add(value)
+                if len(tokens) >= _MAX_COPIED_VALUES:
+                    return tokens
+    return tokens
 
 
 def payload_from_provenance(

@@ -23,22 +23,20 @@ import json
 import re
 from typing import Any
 
-import re2
-
 from incident_lab.pii import KINDS as _PII_KINDS
 from incident_lab.pii import Surrogates, is_secret_key, secret_value
 from incident_lab.pii import find as find_secrets
 from incident_lab.provenance.text import element_body
-from incident_lab.text.normalize import CHAR_REFERENCE, python_literal, without_surrogates
+from incident_lab.text.normalize import (
+    CHAR_REFERENCE,
+    json_literals,
+    python_literal,
+)
 
 #: Matches a placeholder older versions wrote, e.g. ``<EMAIL_12>`` (scenarios from before
 #: surrogates still carry them).
 PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)*)_(\d+)>")
 
-#: A JSON string literal (its escapes taken pairwise: linear), and the colon that makes
-#: the literal before it a key.
-_JSON_STRING = re2.compile(r'"(?:[^"\\\n]|\\.)*"')  # linear (rev36e H3: a long literal)
-_KEY_AFTER = re.compile(r"[ \t\r\n]{0,64}:")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -246,10 +244,8 @@ class Redactor:
             return []
         edits: list[tuple[int, int, str]] = []
         key: str | None = None
-        # a lone surrogate as U+FFFD, one character for one: the pattern engine reads UTF-8
-        for m in _JSON_STRING.finditer(without_surrogates(text)):
-            literal = text[m.start() : m.end()]
-            is_key = _KEY_AFTER.match(text, m.end()) is not None
+        for start, end, is_key in json_literals(text):
+            literal = text[start:end]
             # a literal with no escape reads as written: the scan before saw it (M3)
             read_again = not is_key and (
                 "\\" in literal or (key is not None and is_secret_key(key))
@@ -257,7 +253,7 @@ class Redactor:
             redacted = self._literal(literal, key, depth) if read_again else literal
             key = _decoded(literal) if is_key else None
             if redacted != literal:
-                edits.append((m.start(), m.end(), redacted))
+                edits.append((start, end, redacted))
         return edits
 
     def _literal(self, literal: str, key: str | None, depth: int) -> str:

@@ -42,9 +42,11 @@ import json
 import re
 import string
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote
+
+import re2
 
 from incident_lab.text.disguise import HOMOGLYPHS, LEET, TAG_BASE, morse_decode
 
@@ -613,6 +615,25 @@ def without_surrogates(text: str) -> str:
     if text.isascii() or _SURROGATE.search(text) is None:
         return text
     return _SURROGATE.sub("\ufffd", text)
+
+
+#: A JSON string literal as a JSON text writes it (its escapes taken pairwise: linear, rev36e
+#: H3; no raw line break), the same as a record's reading writes it (a line break inside:
+#: :func:`~incident_lab.provenance.text.output_as_read`), and the colon that makes the
+#: literal before it a key.
+_JSON_LITERAL = re2.compile(r'"(?:[^"\\\n]|\\.)*"')
+_READ_LITERAL = re2.compile(r'"(?s:[^"\\]|\\.)*"')
+_KEY_AFTER = re.compile(r"[ \t\r\n]{0,64}:")
+
+
+def json_literals(text: str, read: bool = False) -> Iterator[tuple[int, int, bool]]:
+    """``(start, end, is_key)`` of each JSON string literal in ``text``, quotes included, in
+    order: the strings of a record as written, or (``read``) as its reading writes them, line
+    breaks raw. A lone surrogate is read as U+FFFD for the scan, one character for one, so
+    offsets stay right."""
+    pattern = _READ_LITERAL if read else _JSON_LITERAL
+    for m in pattern.finditer(without_surrogates(text)):
+        yield m.start(), m.end(), _KEY_AFTER.match(text, m.end()) is not None
 
 
 def surrogates_replaced(value: Any) -> Any:

@@ -9,11 +9,13 @@ A string converter rewrites each span inside its container and nothing else.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from incident_lab.errors import InputError, UsageError
 from incident_lab.scenarios.io import located_items
+from incident_lab.text.normalize import json_literals
 
 Scenario = dict[str, Any]
 
@@ -140,12 +142,46 @@ def set_payload_spans(scenario: Scenario, spans: list[Span]) -> None:
 
 
 def replace_span(scenario: Scenario, span: Span, new_text: str) -> Span:
-    """Replace ``span`` (at its ``start``, else its first occurrence) with ``new_text``."""
+    """Replace ``span`` (at its ``start``, else its first occurrence) with ``new_text``,
+    written as a JSON string's inside when the span sits inside one of a recorded JSON
+    record (:func:`_in_json_string`): a rewrite with a quote or a line break in it leaves the
+    record a record the agent under test can still parse."""
     text = container_text(scenario, span.kind, span.index)
     start = _offset(scenario, span)
     if start < 0:  # payload_spans() checked this; a converter broke the container
         raise InputError(f"payload text vanished from {span.kind} {span.index}")
+    if _in_json_string(text, start, start + len(span.text)) and not _literal_inside(new_text):
+        new_text = json.dumps(new_text, ensure_ascii=False)[1:-1]
     set_container_text(
         scenario, span.kind, span.index, text[:start] + new_text + text[start + len(span.text) :]
     )
     return Span(span.kind, span.index, new_text, start)
+
+
+def _in_json_string(text: str, start: int, end: int) -> bool:
+    """Whether ``text`` is a JSON document (a line break inside a string allowed: a payload's
+    fixture is served as the record reads) and ``[start, end)`` lies inside one of its string
+    values (quotes excluded)."""
+    if text.lstrip()[:1] not in ("{", "[") or len(text) > _JSON_LIMIT:
+        return False
+    try:
+        json.loads(text, strict=False)  # a payload's fixture is served as read: raw line breaks
+    except (ValueError, RecursionError):
+        return False
+    return any(
+        a < start and end < b for a, b, is_key in json_literals(text, read=True) if not is_key
+    )
+
+
+def _literal_inside(text: str) -> bool:
+    """Whether ``text`` can stand inside a JSON string as written (its escapes valid, no raw
+    quote; a line break, as the record's reading has them)."""
+    try:
+        json.loads(f'"{text}"', strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+#: Largest recorded output parsed to tell whether a payload sits in one of its strings.
+_JSON_LIMIT = 4_000_000

@@ -62,6 +62,7 @@ ADVERSARIAL = {
         _fill("&&#;"),
     ],
     "_PYTHON_OPEN": [_fill(" "), _fill("[ "), _fill("{" + " " * 8), _fill("[[[[[ ")],
+    "_KEY_AFTER": [_fill(" "), _fill(" " * 31 + "x"), _fill('"a" ')],
 }
 GATES = {"_RUN16": [_fill("A" * 15 + "!")], "_BITS": [_fill("0000000 ")], "_CODES": [_fill(". /")]}
 
