@@ -50,7 +50,8 @@ record's whole history and goes on past it (the items passed back in a tool loop
 Agents SDK run continued from ``to_input_list()``), unless that history was continued
 with two different user turns; see :func:`_link_histories`. A session's steps are each
 record's input then its output, in ``created_at`` then line order (see
-:func:`_ordered`); a repeated history is written once (:func:`_new_items`); a response
+:func:`_ordered`); a repeated history is written once, a repeated call twice
+(:func:`_new_items`); a response
 id read on an earlier line makes the record a reject.
 """
 
@@ -912,11 +913,12 @@ def _merge(
     keys: list[str] = []  # the identities of the items merged so far
     rewrites: list[dict[str, Any]] = []
     ids = {rec["id"] for rec in group if rec["id"]}
+    held = _held(group)
     instructions: Any = None
     for rec in group:
+        if rec["whole"] in held and held[rec["whole"]] > _size(rec):
+            continue  # a later step's input holds it all: written with that record
         new = _new_items(rec, keys, rec["previous"] in ids or bool(rec["conversation"]))
-        if new is None:
-            continue
         if 0 < new[0] < len(keys):  # repeats part of the history, then differs
             rewrites.append({"line": rec["line"], "diverges_at_item": new[0]})
         if rec["instructions"] is not None and rec["instructions"] != instructions:
@@ -937,28 +939,43 @@ def _merge(
     return steps, pending, rewrites
 
 
+def _held(group: list[dict[str, Any]]) -> dict[bytes, int]:
+    """The histories the session's records pass back in their input (each input prefix's
+    digest), each with the longest history of a record holding it."""
+    held: dict[bytes, int] = {}
+    for rec in group:
+        size = _size(rec)
+        for digest in rec["prefixes"]:
+            held[digest] = max(held.get(digest, 0), size)
+    return held
+
+
+def _size(rec: dict[str, Any]) -> int:
+    """How many items a record's history (its input and output) holds."""
+    return len(rec["inputs"]) + len(rec["outputs"])
+
+
 def _new_items(
     rec: dict[str, Any], keys: list[str], stateful: bool
-) -> tuple[int, list[tuple[str, list[dict[str, Any]], Any]]] | None:
-    """Where a record's history leaves the session's (``keys``) and its items from
-    there, or None when it adds nothing. A record whose input repeats the history
-    (a tool loop passing its items back, a run continued from ``to_input_list()``)
-    adds what follows the part they share; one whose whole history (input and output)
-    the session already holds adds nothing (review revresp37 M2: a run's list read
-    before the exchanges it holds wrote their outputs twice). A record on server-side
-    state (``previous_response_id`` of the session, a ``conversation``) sends only what
-    is new, unless it repeats it all."""
+) -> tuple[int, list[tuple[str, list[dict[str, Any]], Any]]]:
+    """Where a record's input leaves the session's history (``keys``) and its items from
+    there. A record whose input repeats the history (a tool loop passing its items back,
+    a run continued from ``to_input_list()``) adds what follows the part they share,
+    then its output, always: the same call made again (a stateless request sent twice,
+    an ``mcp_call`` with no ``call_id``, a server reusing call ids) is a second step
+    (review revresp37b H2). A record whose whole history another record's longer input
+    holds (a run's list read before the exchanges it holds) is left to that record in
+    :func:`_merge` (review revresp37 M2). A record on server-side state
+    (``previous_response_id`` of the session, a ``conversation``) sends only what is
+    new, unless it repeats it all."""
     inputs = rec["inputs"]
-    history = inputs if stateful else inputs + rec["outputs"]
     common = 0
-    while common < min(len(keys), len(history)) and keys[common] == history[common][0]:
+    while common < min(len(keys), len(inputs)) and keys[common] == inputs[common][0]:
         common += 1
     if stateful:
         start = common if keys and common == len(keys) else 0
         return (len(keys), inputs[start:] + rec["outputs"])
-    if common == len(history):
-        return None
-    return (common, history[common:])
+    return (common, inputs[common:] + rec["outputs"])
 
 
 def _instructions(value: Any) -> tuple[str, list[dict[str, Any]], Any]:

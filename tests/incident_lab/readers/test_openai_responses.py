@@ -1232,3 +1232,23 @@ def test_a_run_list_read_before_its_exchanges_writes_each_step_once(tmp_path: Pa
         "thanks",
         "np",
     ]
+
+
+def test_a_call_made_again_in_one_session_is_two_steps(tmp_path: Path) -> None:
+    """One stateless request sent twice under one metadata session id: each answer's call
+    is a step, whether the server reused its call id or the call (a remote MCP server's,
+    with no call_id) is an equal item (review revresp37b H2: the second payment was left
+    out at exit 0)."""
+    pay = _call("call_0", "pay")
+    mcp = {"type": "mcp_call", "server_label": "bank", "name": "transfer", "arguments": "{}"}
+    meta = {"metadata": {"session_id": "s"}}
+    for call in (pay, mcp):
+        rows = [
+            {
+                "request": {"model": "m", "input": "pay invoice 7"} | meta,
+                "response": _resp(rid, [{**call, "id": f"mcp_{rid}"}], at) | meta,
+            }
+            for rid, at in (("r1", 100), ("r2", 200))
+        ]
+        (traj,) = accepted(read_all("openai_responses", _write(tmp_path, rows))).values()
+        assert _contents(traj) == ["pay invoice 7", call["name"], call["name"]]
