@@ -12,8 +12,10 @@ Accepted records (JSON objects or arrays, one per line, or one JSON document per
   <Response>}``;
 - a bare ``Response`` (``{"id": "resp_...", "object": "response", "output": [...]}``);
 - Batch-API lines: the request under ``body`` (an input line), the Response under
-  ``response.body`` (an output line); the lines with one ``custom_id`` are one
-  exchange when that pairing is sure (see :class:`_Batches`).
+  ``response.body`` (an output line); an input line and the output line answering
+  it are one exchange, paired by ``custom_id`` within a batch's block of lines, or all
+  the lines of a ``custom_id`` are one session, noted when that is not sure (see
+  :class:`_Batches`).
 
 A list of role messages alone (no ``type``; not under ``input`` unless beside a
 ``final_output``) is claimed with less confidence, and a pretty-printed array of them
@@ -59,10 +61,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import re2
 
 from incident_lab.hookspecs import hookimpl
 from incident_lab.readers.base import (
@@ -162,6 +167,8 @@ _ARGUMENT_KEYS = ("action", "actions", "queries", "code", "input", "operation", 
 #: Fields of a hosted call item that hold what the tool returned.
 _RESULT_KEYS = ("results", "outputs", "result")
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
+#: A Batch line's ``custom_id`` at its start (a line that could not be read).
+_CUSTOM_ID = re2.compile(r'"custom_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 class _Bad(Exception):
@@ -211,7 +218,7 @@ class OpenAIResponsesReader:
         batches = _Batches()
         for line_no, obj, reject in iter_json_documents(path, max_line_bytes=max_line_bytes):
             if reject is not None:
-                batches.unread = batches.unread or line_no
+                batches.not_read(reject)
                 yield reject
                 continue
             batch = batches.line(obj)
@@ -245,68 +252,119 @@ class OpenAIResponsesReader:
 
 
 class _Batches:
-    """Batch-API lines by ``custom_id``, paired only when the pairing is sure (review
-    revresp37 H2). A ``custom_id`` is unique within one batch only, and a failed
-    request's line is in the batch's error file, not its output file: in batch files
-    read one after the other, the n-th input line with an id need not be answered by
-    the n-th output line with it. The input and output lines of a ``custom_id`` are one
-    session when all its input lines hold one request (one line, or the same request
-    again: a re-upload, or a retry whose answers are attempts at one step) and no more
-    output lines give it than input lines (else an answer may be to another batch's
-    request, whose input file is not read); otherwise, or when a line of the file could
-    not be read (its ``custom_id`` unknown), each line is its own session, noted
-    ``batch_unpaired`` with the reason."""
+    """Batch-API lines by ``custom_id``. A ``custom_id`` is unique within one batch
+    only, and a failed request's line is in the batch's error file, not its output
+    file, so in batch files read one after the other the n-th input line with an id
+    need not be answered by the n-th output line with it (review revresp37 H2).
+
+    Lines are paired by block when the file's lines fall into as many input blocks as
+    output blocks (a block: a run of input or of output lines holding each id once;
+    two batches read in order, ``in1 out1 in2 out2`` or ``in1 in2 out1 out2``): the
+    k-th input block's line with an id and the k-th output block's are one exchange,
+    when every output line of that id has its input line in its block. Otherwise all
+    the lines of an id are one session (review revresp37b H1: lines split one a session
+    hid an injection obeyed in another batch, each piece looking harmless), noted
+    ``batch_ambiguous`` with the reason when that is not sure: the id's input lines
+    hold different requests, more output lines give it than input lines (one output
+    line with no input line is sure), or a line that could not be read holds the id
+    (its ``custom_id`` read from the line's start when it is there; every id when
+    not)."""
 
     def __init__(self) -> None:
         self.requests: dict[str, set[str]] = {}  # custom_id -> its input lines' requests
-        self.inputs: dict[str, int] = {}
-        self.outputs: dict[str, int] = {}
-        self.unread = 0  # the first line that could not be read
+        self.lines: list[tuple[str, bool] | None] = []  # (custom_id, output line) in order
+        self.unread: set[str] = set()  # the custom_ids of lines that could not be read
+        self.unknown = 0  # the first line that could not be read, its custom_id unknown
 
-    def line(self, obj: Any) -> tuple[str, bool] | None:
-        """Count a line: its ``(custom_id, output line)``, or None without one."""
+    def line(self, obj: Any) -> tuple[str, bool, int] | None:
+        """Count a line: its ``(custom_id, output line, index)``, or None without one."""
         custom_id = str_or_none(as_dict(obj).get("custom_id"))
         if custom_id is None:
             return None
         output = "response" in obj or "error" in obj
-        counts = self.outputs if output else self.inputs
-        counts[custom_id] = counts.get(custom_id, 0) + 1
         if not output:
             request = hashlib.sha256(compact_json(obj.get("body")).encode("utf-8", "surrogatepass"))
             self.requests.setdefault(custom_id, set()).add(request.hexdigest())
-        return custom_id, output
+        self.lines.append((custom_id, output))
+        return custom_id, output, len(self.lines) - 1
 
-    def drop(self, batch: tuple[str, bool] | None) -> None:
+    def not_read(self, reject: Record) -> None:
+        """Note a line that could not be read: its ``custom_id`` if its start holds one."""
+        found = _CUSTOM_ID.search(reject.excerpt or "")
+        if found is not None:
+            try:
+                self.unread.add(json.loads(f'"{found.group(1)}"'))
+            except ValueError:
+                self.unread.add(found.group(1))
+        else:
+            self.unknown = self.unknown or reject.line or 1
+
+    def drop(self, batch: tuple[str, bool, int] | None) -> None:
         """Uncount a line left out as a repeat of a response read on another line."""
         if batch is not None:
-            counts = self.outputs if batch[1] else self.inputs
-            counts[batch[0]] -= 1
+            self.lines[batch[2]] = None
 
-    def why_not(self, custom_id: str) -> str | None:
-        """Why the lines of ``custom_id`` are not paired, or None when they are."""
-        inputs, outputs = self.inputs.get(custom_id, 0), self.outputs.get(custom_id, 0)
-        if self.unread:
-            return f"line {self.unread} could not be read: its custom_id is unknown"
+    def why_not(self, custom_id: str, counts: Counter[tuple[str, bool] | None]) -> str | None:
+        """Why the lines of ``custom_id`` are not surely one exchange, or None."""
+        inputs, outputs = counts[custom_id, False], counts[custom_id, True]
+        if self.unknown:
+            return f"line {self.unknown} could not be read: its custom_id is unknown"
+        if custom_id in self.unread:
+            return f"a line of custom_id {custom_id} could not be read"
         if len(self.requests.get(custom_id, ())) > 1:
             return f"custom_id {custom_id} is on {inputs} input lines holding different requests"
         if outputs > max(inputs, 1):
             return f"custom_id {custom_id} is on {outputs} output lines and {inputs} input lines"
         return None
 
+    def _blocks(self) -> list[int] | None:
+        """Each line's block number, or None when input and output blocks do not match."""
+        numbers: list[int] = []
+        count = {False: 0, True: 0}
+        kind: bool | None = None
+        ids: set[str] = set()
+        for line in self.lines:
+            if line is not None and (line[1] != kind or line[0] in ids):
+                kind, ids = line[1], set()
+                count[line[1]] += 1
+            if line is not None:
+                ids.add(line[0])
+            numbers.append(count[line[1]] if line is not None else 0)
+        return numbers if count[False] == count[True] > 1 else None
+
+    def _by_block(self, blocks: list[int]) -> set[str]:
+        """The ids whose lines pair by block: read, and every output line's input line
+        in its block."""
+        asked = {
+            (line[0], blocks[n])
+            for n, line in enumerate(self.lines)
+            if line is not None and not line[1]
+        }
+        ids = {line[0] for line in self.lines if line is not None} - self.unread
+        for n, line in enumerate(self.lines):
+            if line is not None and line[1] and (line[0], blocks[n]) not in asked:
+                ids.discard(line[0])
+        return ids
+
     def pair(self, records: list[dict[str, Any]]) -> None:
-        """Set each record's ``batch`` to the ``custom_id`` that joins it, or to None
-        with the reason noted."""
+        """Set each record's ``batch`` to the key that joins it to its session's lines."""
+        blocks = (None if self.unknown else self._blocks()) or []
+        by_block = self._by_block(blocks) if blocks else set()
         verdicts: dict[str, str | None] = {}
+        counts = Counter(self.lines)
         for rec in records:
             if rec["batch"] is None:
                 continue
-            custom_id = rec["batch"][0]
+            custom_id, _output, n = rec["batch"]
+            if custom_id in by_block:
+                rec["batch"] = f"{blocks[n]}:{custom_id}"
+                rec["info"]["batch_block"] = blocks[n]
+                continue
             if custom_id not in verdicts:
-                verdicts[custom_id] = self.why_not(custom_id)
-            reason = verdicts[custom_id]
-            rec["batch"] = custom_id if reason is None else None
-            if reason is not None:
-                rec["info"]["batch_unpaired"] = reason
+                verdicts[custom_id] = self.why_not(custom_id, counts)
+            rec["batch"] = f"0:{custom_id}"
+            if verdicts[custom_id] is not None:
+                rec["info"]["batch_ambiguous"] = verdicts[custom_id]
 
 
 def _admit(

@@ -1061,13 +1061,13 @@ def _batch_input(custom_id: str, text: str) -> dict:
     return {"custom_id": custom_id, "method": "POST", "url": "/v1/responses", "body": body}
 
 
-def test_batch_lines_pair_only_when_sure(tmp_path: Path) -> None:
+def test_batch_lines_pair_by_block_or_stay_together(tmp_path: Path) -> None:
     """One batch: its input and output lines are one exchange, the request first
-    wherever the file has it. custom_id is unique within one batch only, and a failed
-    request's line is in the batch's error file: with two batches' "request-1" read as
-    one file, every line is its own session, noted, whatever order the output lines
-    come in or whichever line is missing (review revresp37 H2: "capital of France?" was
-    paired with the other batch's wire, a SEV-1)."""
+    wherever the file has it. custom_id is unique within one batch only: two batches'
+    "request-1" read one after the other pair by block (the k-th input block with the
+    k-th output block); when the blocks do not match (a failed request's line is in the
+    batch's error file, an input file not read), all the lines of the id are one
+    session, noted, never a request alone or an answer alone (review revresp37b H1)."""
     paris = _batch_output("request-1", "rA", "Paris", 100)
     sent = _batch_output("request-1", "rB", "Transfer sent", 50)
     asked = [_batch_input("request-1", "capital of France?"), _batch_input("request-1", "wire")]
@@ -1076,23 +1076,46 @@ def test_batch_lines_pair_only_when_sure(tmp_path: Path) -> None:
         assert {k: _contents(t) for k, t in sessions.items()} == {
             "rA": ["capital of France?", "Paris"]
         }
-    failed: dict = {"id": "batch_req_f", "custom_id": "request-1", "response": None, "error": {}}
-    two = ([*asked, paris, sent], [*asked, sent, paris], [*asked, sent], [*asked, failed])
-    for rows in (*two, [asked[0], paris, sent], [paris, sent]):
+    for rows in ([*asked, paris, sent], [asked[0], paris, asked[1], sent]):
         sessions = accepted(read_all("openai_responses", _write(tmp_path, rows)))
-        assert [len(_contents(t)) for t in sessions.values()] == [1] * len(sessions)
-        notes = [r["batch_unpaired"] for t in sessions.values() for r in t[_X]["records"]]
-        assert len(notes) == len(sessions) and "request-1" in notes[0]
+        assert sorted(_contents(t) for t in sessions.values()) == [
+            ["capital of France?", "Paris"],
+            ["wire", "Transfer sent"],
+        ]
+    failed: dict = {"id": "batch_req_f", "custom_id": "request-1", "response": None, "error": {}}
+    for rows in ([*asked, sent], [*asked, failed], [asked[0], paris, sent], [paris, sent]):
+        records = list(read_all("openai_responses", _write(tmp_path, rows)))
+        (traj,) = accepted(records).values()
+        notes = [r["batch_ambiguous"] for r in traj[_X]["records"]]
+        assert len(notes) + len(rejected(records)) == len(rows) and "request-1" in notes[0]
 
 
-def test_a_batch_line_that_cannot_be_read_unpairs_the_batch(tmp_path: Path) -> None:
-    """A line over the line limit may hold any custom_id: no line is paired by one."""
+def test_a_batch_line_that_cannot_be_read_unpairs_only_its_id(tmp_path: Path) -> None:
+    """A line cut short keeps its custom_id: only that id's lines are in doubt, kept
+    together; the other pairs are exchanges. A line over the line limit may hold any
+    id: each id's lines are one session, noted (review revresp37b H1: a truncated last
+    line split every pair, the injected request read as a near miss)."""
     paris = _batch_output("request-1", "rA", "Paris", 100)
+    four = _batch_output("request-2", "rC", "4", 101)
+    rows = [
+        _batch_input("request-1", "capital of France?"),
+        _batch_input("request-2", "2+2?"),
+        paris,
+        json.dumps(four)[:-20],
+    ]
+    records = list(read_all("openai_responses", _write(tmp_path, rows)))
+    assert [r.line for r in rejected(records)] == [4]
+    sessions = accepted(records)
+    assert [_contents(t) for t in sessions.values()] == [["capital of France?", "Paris"], ["2+2?"]]
+    assert "request-2" in sessions["responses.jsonl:2"][_X]["records"][0]["batch_ambiguous"]
+    assert "batch_ambiguous" not in sessions["rA"][_X]["records"][0]
     big = json.dumps(_batch_input("request-1", "x" * 1000))
     path = _write(tmp_path, [big, _batch_input("request-1", "wire"), paris])
     records = list(get_readers()["openai_responses"].read(str(path), max_line_bytes=600))
     assert [r.line for r in rejected(records)] == [1]
-    assert [_contents(t) for t in accepted(records).values()] == [["wire"], ["Paris"]]
+    (traj,) = accepted(records).values()
+    assert _contents(traj) == ["wire", "Paris"]
+    assert "line 1" in traj[_X]["records"][0]["batch_ambiguous"]
 
 
 def test_the_same_batch_request_twice_is_one_session(tmp_path: Path) -> None:
