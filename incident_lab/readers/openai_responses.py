@@ -261,8 +261,9 @@ class _Batches:
     output blocks (a block: a run of input or of output lines holding each id once;
     two batches read in order, ``in1 out1 in2 out2`` or ``in1 in2 out1 out2``): the
     k-th input block's line with an id and the k-th output block's are one exchange,
-    when every output line of that id has its input line in its block. Otherwise all
-    the lines of an id are one session (review revresp37b H1: lines split one a session
+    when the id is in the same blocks of input lines as of output lines (a request
+    failed in one batch may draw the next batch's answer into its block). Otherwise
+    all the lines of an id are one session (review revresp37b H1: lines split one a session
     hid an injection obeyed in another batch, each piece looking harmless), noted
     ``batch_ambiguous`` with the reason when that is not sure: the id's input lines
     hold different requests, more output lines give it than input lines (one output
@@ -333,18 +334,19 @@ class _Batches:
         return numbers if count[False] == count[True] > 1 else None
 
     def _by_block(self, blocks: list[int]) -> set[str]:
-        """The ids whose lines pair by block: read, and every output line's input line
-        in its block."""
-        asked = {
-            (line[0], blocks[n])
-            for n, line in enumerate(self.lines)
-            if line is not None and not line[1]
-        }
-        ids = {line[0] for line in self.lines if line is not None} - self.unread
+        """The ids whose lines pair by block: read, and in the same blocks of input lines
+        as of output lines (a request that failed in one batch, its line in the error
+        file, may draw the next batch's answer into its block: that id's lines are not
+        paired by block)."""
+        where: dict[tuple[str, bool], set[int]] = {}
         for n, line in enumerate(self.lines):
-            if line is not None and line[1] and (line[0], blocks[n]) not in asked:
-                ids.discard(line[0])
-        return ids
+            if line is not None:
+                where.setdefault(line, set()).add(blocks[n])
+        return {
+            custom_id
+            for (custom_id, output), found in where.items()
+            if output and where.get((custom_id, False)) == found
+        } - self.unread
 
     def pair(self, records: list[dict[str, Any]]) -> None:
         """Set each record's ``batch`` to the key that joins it to its session's lines."""

@@ -1275,3 +1275,26 @@ def test_a_call_made_again_in_one_session_is_two_steps(tmp_path: Path) -> None:
         ]
         (traj,) = accepted(read_all("openai_responses", _write(tmp_path, rows))).values()
         assert _contents(traj) == ["pay invoice 7", call["name"], call["name"]]
+
+
+def test_a_request_failed_in_one_batch_draws_no_other_batchs_answer(tmp_path: Path) -> None:
+    """Two batches read in order, the first one's request-1 failed (its line in the
+    error file): its id's lines are one session, noted, not the first batch's request
+    paired with the second batch's answer; the other id pairs by block."""
+    rows = [
+        _batch_input("request-1", "capital of France?"),
+        _batch_input("request-2", "2+2?"),
+        _batch_input("request-1", "wire"),
+        _batch_input("request-2", "3+3?"),
+        _batch_output("request-2", "rA", "4", 100),
+        _batch_output("request-1", "rB", "Transfer sent", 200),
+        _batch_output("request-2", "rC", "6", 201),
+    ]
+    sessions = accepted(read_all("openai_responses", _write(tmp_path, rows)))
+    assert sorted(_contents(t) for t in sessions.values()) == [
+        ["2+2?", "4"],
+        ["3+3?", "6"],
+        ["capital of France?", "wire", "Transfer sent"],
+    ]
+    (wire,) = (t for t in sessions.values() if len(t["steps"]) == 3)
+    assert all("request-1" in r["batch_ambiguous"] for r in wire[_X]["records"])
