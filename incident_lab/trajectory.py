@@ -288,6 +288,22 @@ def inherited_steps(traj: Trajectory) -> dict[int, str]:
     return out
 
 
+def appended_starts(step: dict[str, Any]) -> list[int]:
+    """Where text someone else wrote was appended to a tool result's output: a harness
+    sends a hook's added context to the model inside the tool's result (Claude Code's
+    ``PostToolUse`` ``additionalContext``). A reader notes each under ``appended`` in the
+    step's extension object (``x_<format>``), with ``start``, its offset in the output;
+    the output before it is the tool's, the text from it on the hook's (another author)."""
+    out: list[int] = []
+    for key, extra in step.items():
+        notes = extra.get("appended") if key.startswith("x_") and isinstance(extra, dict) else None
+        for note in notes if isinstance(notes, list) else ():
+            start = note.get("start") if isinstance(note, dict) else None
+            if isinstance(start, int) and not isinstance(start, bool) and start > 0:
+                out.append(start)
+    return sorted(set(out))
+
+
 def final_output(traj: Trajectory) -> str:
     """Return the content of the last assistant message, or ``""``."""
     for step in reversed(traj.get("steps") or []):

@@ -22,9 +22,10 @@ Results:
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -310,24 +311,95 @@ def classify_many(
                 _accept(raw, name, taxonomy, batch_errors, f" (session {sid})")
             )
     present = {str(t.get("session_id", "")) for t in trajs}
-    out = []
-    for traj in trajs:
+    held: dict[str, list[_Act]] = {}  # session id -> the acts its signals cite
+    out: list[Classification | None] = [None] * len(trajs)
+    for k in _originals_first(trajs, present):
+        traj = trajs[k]
         errors = list(batch_errors)
         with analysing(traj):
             signals = _run_session_detectors(traj, per_session, taxonomy, errors)
             signals.extend(extra.get(str(traj.get("session_id", "")), []))
-            out.append(_combine(traj, _own(traj, signals, present), errors, taxonomy))
-    return out
+            acts = [_act(traj, s) for s in signals]
+            held.setdefault(str(traj.get("session_id", "")), []).extend(acts)
+            out[k] = _combine(traj, _own(traj, signals, acts, held), errors, taxonomy)
+    return [c for c in out if c is not None]
 
 
-def _own(traj: dict[str, Any], signals: list[Signal], present: set[str]) -> list[Signal]:
+@dataclass(frozen=True, slots=True)
+class _Act:
+    """What a signal cites: its name, and the content of each step it cites and of each
+    unsafe step (:func:`_content`)."""
+
+    signal: str
+    cited: frozenset[str]
+    unsafe: frozenset[str]
+
+
+def _content(step: Any) -> str:
+    """A step as any session holding it shows it: its extension objects and time left out."""
+    shown = {k: v for k, v in step.items() if not k.startswith("x_") and k != "timestamp"}
+    return json.dumps(shown, sort_keys=True, default=str)
+
+
+def _act(traj: dict[str, Any], signal: Signal) -> _Act:
+    steps = traj.get("steps")
+    steps = steps if isinstance(steps, list) else []
+    cited = set(signal.steps + signal.unsafe_steps)
+    unsafe = set(signal.unsafe_steps)
+    contents = {
+        i: _content(step) for i, step in enumerate(steps) if i in cited and isinstance(step, dict)
+    }
+    return _Act(
+        signal.signal,
+        frozenset(contents.values()),
+        frozenset(c for i, c in contents.items() if i in unsafe),
+    )
+
+
+def _originals_first(trajs: list[dict[str, Any]], present: set[str]) -> list[int]:
+    """The batch's indices, each session after the sessions in the batch it copied steps
+    from (:func:`~incident_lab.trajectory.inherited_steps`; a loop, in input order)."""
+    sources = [set(inherited_steps(t).values()) & present for t in trajs]
+    order: list[int] = []
+    done: set[str] = set()
+    pending = list(range(len(trajs)))
+    while pending:
+        ready = [k for k in pending if sources[k] <= done] or pending[:1]
+        for k in ready:
+            order.append(k)
+            done.add(str(trajs[k].get("session_id", "")))
+        pending = [k for k in pending if k not in ready]
+    return order
+
+
+def _own(
+    traj: dict[str, Any], signals: list[Signal], acts: list[_Act], held: dict[str, list[_Act]]
+) -> list[Signal]:
     """The signals that are the session's own finding. A session that starts as a copy of
     another (:func:`~incident_lab.trajectory.inherited_steps`: a fork) keeps the copied
     steps as the context its own steps are judged in, but evidence resting on copied steps
-    only is the other session's finding, reported there when that session is in the batch
-    (once, not once per fork); without it, the fork's record is the only one and keeps it."""
+    only is the other session's finding when a session of the batch it copied from holds
+    the same act (a signal of the same name citing the same steps' content: reported there,
+    once, not once per fork); else (that session not in the batch, or its record without
+    the act: a line of it damaged) the fork's record is the only one and keeps it (review
+    revcc37 M2). A finding of the fork's own keeps only the unsafe steps that are its own
+    or no such session holds as unsafe (review revcc37 L1: a fork of a fork repeating the
+    act cites its repeat, not its original's act again)."""
     inherited = inherited_steps(traj)
     if not inherited:
         return signals
-    theirs = {i for i, source in inherited.items() if source in present}
-    return [s for s in signals if not s.steps or not set(s.steps + s.unsafe_steps) <= theirs]
+    sources = [a for source in set(inherited.values()) for a in held.get(source, [])]
+    unsafe_there: set[str] = set().union(*(a.unsafe for a in sources))
+    steps = traj["steps"]  # inherited_steps found steps: a list
+    out = []
+    for s, act in zip(signals, acts, strict=True):
+        copied = bool(s.steps) and set(s.steps + s.unsafe_steps) <= inherited.keys()
+        if copied and any(a.signal == act.signal and act.cited <= a.cited for a in sources):
+            continue
+        mine = [
+            u
+            for u in s.unsafe_steps
+            if u not in inherited or _content(steps[u]) not in unsafe_there
+        ]
+        out.append(s if mine == s.unsafe_steps or not mine else replace(s, unsafe_steps=mine))
+    return out

@@ -580,6 +580,11 @@ def _deletes_a_record(name: str) -> bool:
     return bool(before) and (before[-1] in _RECORDS or before[-1] in _SERVICE_WORDS)
 
 
+def runs_commands(name: str) -> bool:
+    """True for a tool that runs the shell line it is given (``Bash``, ``run_command``)."""
+    return _action_kind(name, "") == "exec"
+
+
 @lru_cache(maxsize=1024)
 def _action_kind(name: str, method: str) -> str:
     kind = _named_kind(name, method)
@@ -2553,6 +2558,7 @@ _READ_PROGRAMS = frozenset(
         "basename",
         "dirname",
         "diff",
+        "sleep",  # waits, changes nothing ("sleep 2; cat README.md": review revcc37 L3)
         "cmp",
         "md5sum",
         "sha1sum",

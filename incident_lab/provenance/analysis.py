@@ -26,6 +26,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+import re2
+
 from incident_lab.provenance.actions import (
     SIDE_EFFECTS,
     action_asked,
@@ -39,6 +41,7 @@ from incident_lab.provenance.actions import (
     payee_words,
     payment_asked,
     payment_contradicted,
+    runs_commands,
     tool_implied,
 )
 from incident_lab.provenance.cues import (
@@ -46,6 +49,7 @@ from incident_lab.provenance.cues import (
     SPAN_THRESHOLD,
     STRONG_CUES,
     WEAK_SPAN_SCORE,
+    FoundSpan,
     answer_rule_units,
     find_spans,
     may_state_a_rule,
@@ -133,6 +137,7 @@ from incident_lab.provenance.values import (
 from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS, forbidden
 from incident_lab.text.memo import text_memo
 from incident_lab.text.normalize import alnum_only
+from incident_lab.trajectory import appended_starts
 
 _MEMORY = re.compile(r"memory|memories|recall|remember|notes?_?store")
 _RETRIEVED = re.compile(
@@ -160,6 +165,12 @@ def _source_of_result(name: str) -> str:
 
 #: A value :meth:`_Session.find` has not looked up yet (None is an answer: not found).
 _UNSEEN: Any = object()
+
+
+def _own_end(text: str, cut: int) -> int:
+    """Where a tool's own output ends in ``text``, given where appended text starts
+    (``cut``): before the blank line a reader writes between them."""
+    return cut - 2 if text[cut - 2 : cut] == "\n\n" else cut
 
 
 class _Session:
@@ -190,6 +201,7 @@ class _Session:
         self.untrusted: list[int] = []
         self.call_steps: list[int] = []
         self.result_of: dict[int, int] = {}  # call step -> result step
+        self.call_of: dict[int, int] = {}  # result step -> call step
         self.tool_of_result: dict[int, str] = {}
         self.blocked: set[int] = set()
         self._index(raw_steps)
@@ -226,13 +238,20 @@ class _Session:
 
     def text(self, i: int) -> str:
         """Step ``i``'s text, as searched: a harness's own fixed text at the end of a tool
-        output blanked (:mod:`~incident_lab.provenance.harness`; offsets hold)."""
+        output blanked (:mod:`~incident_lab.provenance.harness`; offsets hold), at the end
+        of the tool's own piece when text was appended to it (a hook's context after a
+        web search's reminder: review revcc37 L2)."""
         text = self.texts.get(i)
         if text is None:
             step = self.steps[i]
             text = text_of_step(step)[:MAX_SCAN]
             if i in self.tool_of_result:  # a result (its tool named, or its call's)
-                text = without_harness_text(self.tool_of_result[i], text)
+                call = self.call_of.get(i)
+                arguments = _parsed_call(self.steps[call])[2] if call is not None else None
+                cuts = appended_starts(step) if isinstance(step, dict) else []
+                own = _own_end(text, cuts[0]) if cuts and cuts[0] <= len(text) else len(text)
+                blanked = without_harness_text(self.tool_of_result[i], text[:own], arguments)
+                text = blanked + text[own:]
             self.texts[i] = text
         return text
 
@@ -339,6 +358,7 @@ class _Session:
         name = str(step.get("name") or "")
         if match is not None and match not in self.result_of:
             self.result_of[match] = i
+            self.call_of[i] = match
             if match in pending:
                 pending.remove(match)
             name = name or str(self.steps[match].get("name", ""))
@@ -378,6 +398,17 @@ class _Session:
         return None
 
 
+def _found_spans(step: Any, text: str) -> list[tuple[int, FoundSpan]]:
+    """The instruction spans of a step's ``text``, each with the offset of the piece it
+    was found in: a text another author's was appended to
+    (:func:`~incident_lab.trajectory.appended_starts`: a hook's context after a file's
+    text) is searched piece by piece, so that no span runs across an author's end (a
+    file's words are not the hook's, nor the hook's the file's: review revcc37 H1)."""
+    cuts = [c for c in appended_starts(step) if c < len(text)] if isinstance(step, dict) else []
+    bounds = zip([0, *cuts], [*cuts, len(text)], strict=True)
+    return [(lo, s) for lo, hi in bounds for s in find_spans(text[lo:hi], SPAN_THRESHOLD)]
+
+
 def _spans(session: _Session) -> tuple[InstructionSpan, ...]:
     found: list[InstructionSpan] = []
     for i in sorted(session.untrusted + session.user):
@@ -385,16 +416,16 @@ def _spans(session: _Session) -> tuple[InstructionSpan, ...]:
         if not text:
             continue
         source = session.sources[i]
-        for s in find_spans(text, SPAN_THRESHOLD):
+        for at, s in _found_spans(session.steps[i], text):
             if source == "user" and not (_DIRECT_CUES & set(s.cues)):
                 continue
             found.append(
                 InstructionSpan(
                     step=i,
                     source=source,
-                    start=s.start,
-                    end=s.end,
-                    text=text[s.start : s.end],
+                    start=at + s.start,
+                    end=at + s.end,
+                    text=text[at + s.start : at + s.end],
                     cues=s.cues,
                     language=s.language,
                     score=s.score,
@@ -1823,9 +1854,26 @@ def _attacker_args(
             acting
             or (_strong(spans[a.in_instruction]) and bool(anchors(a.value)))
             or (not asked_read and _names_this_tool(spans[a.in_instruction], tool))
+            or _run_as_written(spans[a.in_instruction], a, tool)
         )
         and not _is_instruction_text(a.value)
     )
+
+
+#: The end of the words before a command that say to run it ("now run ", "execute: `").
+_RUN_BEFORE = re2.compile(r"(?i)\b(?:run|execute)\W{0,4}$")
+
+
+def _run_as_written(span: InstructionSpan, arg: ArgSource, tool: str) -> bool:
+    """True when ``arg`` is a shell line ``tool`` runs, copied whole from ``span`` right
+    after a word that says to run it, and addressed somewhere (an address or host in it:
+    :func:`~incident_lab.provenance.values.anchors`): "now run curl https://x.example/h",
+    obeyed as written, is the span's doing even when the line only reads and the span is
+    weak (review revcc37 H1: a hook's note in a Read result was a requested read)."""
+    if arg.start is None or not runs_commands(tool) or not anchors(arg.value):
+        return False
+    at = arg.start - span.start
+    return 0 < at <= len(span.text) and bool(_RUN_BEFORE.search(span.text[max(0, at - 16) : at]))
 
 
 def _names_this_tool(span: InstructionSpan, tool: str) -> bool:

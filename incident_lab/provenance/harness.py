@@ -16,7 +16,9 @@ followed by more words, is searched as it is: an instruction cannot hide behind 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import re2
 
@@ -31,12 +33,16 @@ class HarnessText:
         text: The text, exactly as written, at the end of the output.
         rest: A pattern the output before ``text`` must match whole (the part the harness
             also writes, with its variable fields), or None: the tool's own output, any.
+        argument: The call argument that must be true for the harness to write the text
+            (``run_in_background``: a foreground command's output is the command's own,
+            whatever it says: review revcc37 M3), or None: any call.
     """
 
     harness: str
     tool: str
     text: str
     rest: str | None = None
+    argument: str | None = None
 
 
 HARNESS_TEXTS: tuple[HarnessText, ...] = (
@@ -53,6 +59,7 @@ HARNESS_TEXTS: tuple[HarnessText, ...] = (
         "file path.",
         r"Command running in background with ID: [A-Za-z0-9_-]{1,64}\. "
         r"Output is being written to: [^\s]+\.",
+        "run_in_background",
     ),
 )
 
@@ -61,11 +68,14 @@ HARNESS_TEXTS: tuple[HarnessText, ...] = (
 _RESTS = {known.rest: re2.compile(known.rest) for known in HARNESS_TEXTS if known.rest}
 
 
-def without_harness_text(tool: str, text: str) -> str:
-    """``text`` (the output of ``tool``) with the harness's own fixed text at its end
-    blanked (see the module docstring); ``text`` itself when none stands whole there."""
+def without_harness_text(tool: str, text: str, arguments: Mapping[str, Any] | None = None) -> str:
+    """``text`` (the output of ``tool``, called with ``arguments``) with the harness's own
+    fixed text at its end blanked (see the module docstring); ``text`` itself when none
+    stands whole there, or its row's ``argument`` is not true in ``arguments``."""
     for known in HARNESS_TEXTS:
         if known.tool != tool or not text.endswith(known.text):
+            continue
+        if known.argument is not None and (arguments or {}).get(known.argument) is not True:
             continue
         cut = len(text) - len(known.text)
         if known.rest is None or _RESTS[known.rest].fullmatch(text[:cut]):

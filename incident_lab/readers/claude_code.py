@@ -50,8 +50,8 @@ compaction) is followed from the last message back to the first; a step not on t
 ``x_claude_code.off_path: true`` (its tool calls did run). A malformed line is a reject
 naming its file, line and problem; the rest of its session is read and the trajectory
 lists the rejected lines (a line naming no session: in every session of the file). A line
-whose ``uuid`` was read before is read once if written again as it was, else a reject (the
-first stands); a session of metadata lines only is a reject.
+whose ``uuid`` was read before is read once if written again with the same content (its
+metadata may differ) or if it is metadata itself, else a reject (the first stands); a session of metadata lines only is a reject.
 """
 
 from __future__ import annotations
@@ -249,7 +249,7 @@ def _take(sessions: dict[str, _Session], obj: Any, line: int) -> str | None:
             return None  # file-level bookkeeping of older versions, in no session
         return f"{kind} line has no sessionId (a non-empty string)"
     session = _session_of(sessions, obj, sid, line)
-    again = _written_before(session, obj, line)
+    again = _written_before(session, kind, obj, line)
     if again is not None:
         if again:
             session.rejected.append(line)
@@ -281,20 +281,31 @@ def _take(sessions: dict[str, _Session], obj: Any, line: int) -> str | None:
     return None
 
 
-def _written_before(session: _Session, obj: dict[str, Any], line: int) -> str | None:
+#: The keys of a line that hold what it shows the model (its content): a line written again
+#: under its ``uuid`` with these the same is the same line, whatever else changed.
+_CONTENT_KEYS = ("type", "message", "attachment", "toolUseResult", "content", "operation")
+
+
+def _written_before(session: _Session, kind: str, obj: dict[str, Any], line: int) -> str | None:
     """Whether a line with this ``uuid`` was read before: ``""`` when it was written
-    again as it was (read once), why it is rejected when its content differs (the first
-    line stands), None when it is new or has no uuid (revcc36 L5)."""
+    again with the same content (:data:`_CONTENT_KEYS`; read once, its metadata may
+    differ) or is metadata (shown to no model: bookkeeping the CLI writes under one uuid
+    again and again, ``saved_hook_context``: anthropics/claude-code#22178), why it is
+    rejected when its content differs (the first line stands), None when it is new or has
+    no uuid (revcc36 L5)."""
     uuid = str_or_none(obj.get("uuid"))
     if uuid is None:
         return None
-    # the parsed line's repr: the same for a line written again byte for byte, and half
-    # the cost of its JSON text
-    digest = hashlib.blake2b(repr(obj).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    # what the line shows, its repr (half the cost of its JSON text): the CLI writes a line
+    # again with its metadata changed (a ``slug`` added, another ``version``, ``gitBranch``,
+    # ``promptId`` or ``parentUuid``: ctxrs/ctx#663, anthropics/claude-code#22178; review
+    # revcc37 M1), the same line still
+    shown = tuple(obj.get(key) for key in _CONTENT_KEYS)
+    digest = hashlib.blake2b(repr(shown).encode("utf-8", "surrogatepass"), digest_size=16).digest()
     first = session.lines.setdefault(uuid, (line, digest))
     if first[0] == line:
         return None
-    if first[1] == digest:
+    if first[1] == digest or (kind not in _MESSAGE_TYPES and _shown(obj) is None):
         return ""
     return f"uuid {uuid!r} was written before (line {first[0]}) with other content"
 

@@ -403,6 +403,23 @@ def _joined(content: str, start: int, end: int, parts: list[_Part]) -> tuple[int
     return start, end
 
 
+def _piece_of(step: dict[str, Any], content: str, at: int) -> tuple[int, int]:
+    """``[lo, hi)``: the piece of a step's ``content`` one author wrote around offset ``at``
+    (:func:`~incident_lab.trajectory.appended_starts`: a hook's context appended to a
+    file's text is the hook's, the text before it the file's); the whole content when
+    nothing was appended. A payload stays in its piece: the file is not blamed for the
+    hook's words, nor the hook for the file's (review revcc37 H1)."""
+    from incident_lab.trajectory import appended_starts
+
+    lo, hi = 0, len(content)
+    for cut in appended_starts(step):
+        if cut <= at:
+            lo = max(lo, cut)
+        else:
+            hi = min(hi, cut)
+    return lo, hi
+
+
 def _span_candidate(
     span: Any,
     steps: list[dict[str, Any]],
@@ -428,10 +445,13 @@ def _span_candidate(
     if block is None:
         return None
     start, end = block
+    lo, hi = _piece_of(steps[span.step], content, getattr(span, "start", start))
     if location[0] == "turn" and len(content) <= TURN_WHOLE_LIMIT:
         start, end = _strip(content, 0, len(content))  # a direct injection: all the sender's
     elif prov is not None:
-        start, end = _joined(content, start, end, _parts_in(prov, span.step, content, unsafe))
+        parts = [p for p in _parts_in(prov, span.step, content, unsafe) if lo <= p[0] < hi]
+        start, end = _joined(content, start, end, parts)
+    start, end = max(start, lo), min(end, hi)
     if location[0] == "fixture":
         start, end = _in_values(content, start, end, copied)
     return PayloadCandidate(

@@ -459,6 +459,39 @@ def test_a_uuid_written_again_with_other_content_is_a_reject(tmp_path: Path) -> 
     assert traj["x_claude_code"]["rejected_lines"] == [len(lines) + 2]
 
 
+def test_a_line_written_again_with_only_its_metadata_changed_is_read_once(
+    tmp_path: Path,
+) -> None:
+    """revcc37 M1: the CLI writes a line again under its uuid with metadata changed (a
+    ``slug`` added: ctxrs/ctx#663; another ``version``, ``gitBranch``, ``promptId`` or
+    ``parentUuid``: a resumed session). What it shows the model is the same: it is read
+    once, no reject; a copy with other content is still one (the test above)."""
+    lines = _lines(INCIDENT)
+    prompt = next(i for i, line in enumerate(lines) if line["type"] == "user")
+    answer = next(i for i, line in enumerate(lines) if line["type"] == "assistant")
+    last = next(line for line in reversed(lines) if line["type"] == "assistant")
+    resumed = lines[prompt] | {"version": "2.1.333", "gitBranch": "feature", "promptId": "p2"}
+    slugged = lines[answer] | {"slug": "read-the-readme", "parentUuid": last["uuid"]}
+    path = tmp_path / "metadata.jsonl"
+    rows = [*lines[: answer + 1], slugged, *lines[answer + 1 :], resumed]
+    path.write_text("".join(json.dumps(x) + "\n" for x in rows))
+    records = read_all("claude_code", path)
+    assert rejected(records) == []
+    (traj,) = accepted(records).values()
+    assert _table(traj) == _table(_one(INCIDENT))
+    assert "rejected_lines" not in traj["x_claude_code"]
+    # metadata the CLI writes under one uuid again and again, its content changing
+    # (``saved_hook_context``: anthropics/claude-code#22178): bookkeeping, no conflict
+    saved = {"type": "attachment", "uuid": "saved-1", "sessionId": lines[0]["sessionId"]}
+    saved |= {"attachment": {"type": "saved_hook_context", "content": ["turn 1"]}}
+    later = saved | {"attachment": {"type": "saved_hook_context", "content": ["turn 2"]}}
+    path.write_text("".join(json.dumps(x) + "\n" for x in [*rows, saved, later]))
+    records = read_all("claude_code", path)
+    assert rejected(records) == []
+    (traj,) = accepted(records).values()
+    assert _table(traj) == _table(_one(INCIDENT))
+
+
 def test_a_queued_prompt_is_kept_when_no_user_line_holds_it(tmp_path: Path) -> None:
     """revcc36 L5: the CLI queues the prompt (``queue-operation``) before it writes the
     user line; a file that stops in between keeps the prompt as a user message (marked
@@ -756,6 +789,63 @@ def test_a_fork_reports_its_own_findings_not_the_ones_it_copied(tmp_path: Path) 
     ]
     (_, fork) = classify_many([original, own])
     assert (fork.top, fork.unsafe_steps) == ("prompt_injection", [7])
+
+
+def test_a_fork_keeps_a_finding_its_original_in_the_batch_does_not_hold(
+    tmp_path: Path,
+) -> None:
+    """revcc37 M2: the forked session's record in the batch lost its curl line (a reject:
+    a damaged copy), so it reports the README's injection as not followed; the fork holds
+    the executed curl intact, and its finding is reported there, not dropped because the
+    original's id is in the batch."""
+    from incident_lab.classify import classify_many
+
+    lines = _lines(INCIDENT)
+    last = next(line for line in reversed(lines) if line["type"] == "assistant")
+    prompt = next(line for line in lines if line["type"] == "user")
+    ask = prompt | {"uuid": "fork-ask", "parentUuid": last["uuid"]}
+    ask |= {"message": {"role": "user", "content": "And now?"}}
+    copy = _fork(tmp_path, [*lines, ask], len(lines))
+    damaged = tmp_path / "damaged" / INCIDENT.name
+    damaged.parent.mkdir()
+    texts = [json.dumps(x) for x in lines]
+    texts = [t[:200] if '"id": "toolu_0002"' in t else t for t in texts]
+    damaged.write_text("".join(t + "\n" for t in texts))
+    records = read_all("claude_code", damaged)
+    assert rejected(records)
+    (original,) = accepted(records).values()
+    first, fork = classify_many([original, copy])
+    assert 7 not in first.unsafe_steps
+    assert (fork.top, fork.unsafe_steps) == ("prompt_injection", [7])
+
+
+def test_a_fork_repeating_the_act_cites_its_repeat_not_the_copied_act(tmp_path: Path) -> None:
+    """revcc37 L1: a fork that runs the curl again after the copied one has a finding of its
+    own; with the forked session in the batch (which reports the copied curl), the fork's
+    finding names its own curl as unsafe, not the copied one again; alone, both."""
+    from incident_lab.classify import classify_many
+
+    lines = _lines(INCIDENT)
+    last = next(line for line in reversed(lines) if line["type"] == "assistant")
+    prompt = next(line for line in lines if line["type"] == "user")
+    curl = next(line for line in lines if '"id": "toolu_0002"' in json.dumps(line))
+    done = next(line for line in lines if '"tool_use_id": "toolu_0002"' in json.dumps(line))
+    ask = prompt | {"uuid": "fork-ask", "parentUuid": last["uuid"]}
+    ask |= {"message": {"role": "user", "content": "And now?"}}
+    again = json.loads(json.dumps(curl)) | {"uuid": "fork-curl", "parentUuid": "fork-ask"}
+    again["message"] |= {"id": "msg_fork"}
+    again["message"]["content"][0]["id"] = "toolu_0003"
+    ran = json.loads(json.dumps(done)) | {"uuid": "fork-res", "parentUuid": "fork-curl"}
+    ran["message"]["content"][0]["tool_use_id"] = "toolu_0003"
+    ran.pop("sourceToolAssistantUUID", None)
+    copy = _fork(tmp_path, [*lines, ask, again, ran], len(lines))
+    repeat = next(
+        i for i, s in enumerate(copy["steps"]) if s.get("call_id") == "toolu_0003" and i > 7
+    )
+    _, fork = classify_many([_one(INCIDENT), copy])
+    assert (fork.top, fork.unsafe_steps) == ("prompt_injection", [repeat])
+    (alone,) = classify_many([copy])
+    assert alone.unsafe_steps == [7, repeat]
 
 
 def test_server_tool_blocks_are_a_call_and_its_result(tmp_path: Path) -> None:
