@@ -257,9 +257,9 @@ class _Batches:
     file, so in batch files read one after the other the n-th input line with an id
     need not be answered by the n-th output line with it (review revresp37 H2).
 
-    Lines are paired by block when the file's lines fall into as many input blocks as
-    output blocks (a block: a run of input or of output lines holding each id once;
-    two batches read in order, ``in1 out1 in2 out2`` or ``in1 in2 out1 out2``): the
+    Lines are paired by block when the file's input and output blocks alternate (a block:
+    a run of input or of output lines holding each id once; two batches read in order,
+    ``in1 out1 in2 out2``): the
     k-th input block's line with an id and the k-th output block's are one exchange,
     when the id is in the same blocks of input lines as of output lines (a request
     failed in one batch may draw the next batch's answer into its block). Otherwise
@@ -319,19 +319,26 @@ class _Batches:
         return None
 
     def _blocks(self) -> list[int] | None:
-        """Each line's block number, or None when input and output blocks do not match."""
+        """Each line's block number, or None unless input and output blocks alternate, each
+        batch's input lines right before its output lines (``in1 out1 in2 out2``): in any
+        other order (``in1 in2 out2 out1``, as ``cat *_input.jsonl *_output.jsonl`` may
+        give) which output block answers which input block is a guess (review revresp37c:
+        a question paired with another batch's ``wire`` call was a false SEV-1)."""
         numbers: list[int] = []
         count = {False: 0, True: 0}
         kind: bool | None = None
+        kinds: list[bool] = []
         ids: set[str] = set()
         for line in self.lines:
             if line is not None and (line[1] != kind or line[0] in ids):
                 kind, ids = line[1], set()
                 count[line[1]] += 1
+                kinds.append(line[1])
             if line is not None:
                 ids.add(line[0])
             numbers.append(count[line[1]] if line is not None else 0)
-        return numbers if count[False] == count[True] > 1 else None
+        alternate = kinds == [False, True] * (len(kinds) // 2)
+        return numbers if alternate and count[False] > 1 else None
 
     def _by_block(self, blocks: list[int]) -> set[str]:
         """The ids whose lines pair by block: read, and in the same blocks of input lines

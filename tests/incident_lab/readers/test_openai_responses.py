@@ -1076,14 +1076,17 @@ def test_batch_lines_pair_by_block_or_stay_together(tmp_path: Path) -> None:
         assert {k: _contents(t) for k, t in sessions.items()} == {
             "rA": ["capital of France?", "Paris"]
         }
-    for rows in ([*asked, paris, sent], [asked[0], paris, asked[1], sent]):
-        sessions = accepted(read_all("openai_responses", _write(tmp_path, rows)))
-        assert sorted(_contents(t) for t in sessions.values()) == [
-            ["capital of France?", "Paris"],
-            ["wire", "Transfer sent"],
-        ]
+    rows = [asked[0], paris, asked[1], sent]
+    sessions = accepted(read_all("openai_responses", _write(tmp_path, rows)))
+    assert sorted(_contents(t) for t in sessions.values()) == [
+        ["capital of France?", "Paris"],
+        ["wire", "Transfer sent"],
+    ]
     failed: dict = {"id": "batch_req_f", "custom_id": "request-1", "response": None, "error": {}}
-    for rows in ([*asked, sent], [*asked, failed], [asked[0], paris, sent], [paris, sent]):
+    # blocks that do not alternate (both inputs, then the outputs in either order: which
+    # answers which is a guess, review revresp37c) stay one session, noted
+    ambiguous = ([*asked, paris, sent], [*asked, sent, paris], [*asked, sent], [*asked, failed])
+    for rows in (*ambiguous, [asked[0], paris, sent], [paris, sent]):
         records = list(read_all("openai_responses", _write(tmp_path, rows)))
         (traj,) = accepted(records).values()
         notes = [r["batch_ambiguous"] for r in traj[_X]["records"]]
@@ -1284,9 +1287,9 @@ def test_a_request_failed_in_one_batch_draws_no_other_batchs_answer(tmp_path: Pa
     rows = [
         _batch_input("request-1", "capital of France?"),
         _batch_input("request-2", "2+2?"),
+        _batch_output("request-2", "rA", "4", 100),
         _batch_input("request-1", "wire"),
         _batch_input("request-2", "3+3?"),
-        _batch_output("request-2", "rA", "4", 100),
         _batch_output("request-1", "rB", "Transfer sent", 200),
         _batch_output("request-2", "rC", "6", 201),
     ]
