@@ -1228,9 +1228,10 @@ _JOIN = re.compile(_CONTINUED)
 # A sentence ends at . ! ? before a blank, or at an escaped line break inside a quoted string
 # ("Rating: 3.9\\nReviews: ..."), or where a sentence ends the last string value of one
 # record of a listing and the next record begins (``... accounts."}, {"id": "m3", ...``: one
-# e-mail of a listing is not the next one's sender; the fields of one record stay together, an
-# ask and the address in the next field are one instruction); a Morse blob (". -", ". / .-") is not cut. After a closing quote the
-# sentence goes on when a lower-case word follows ("e-mail the text 'How are you?' to ...").
+# e-mail of a listing is not the next one's sender; the fields of one record stay together,
+# an ask and the address in the next field are one instruction); a Morse blob (". -",
+# ". / .-") is not cut. After a closing quote the sentence goes on when a lower-case word
+# follows ("e-mail the text 'How are you?' to ...").
 _SENTENCE_END = re.compile(
     r"(?<=[.!?])(?:[\"')\]]{1,2}\s+(?=[^\s.\-a-z])|\s+(?=[^\s.\-/]))|\\n(?=\S)"
     r'|(?<=[.!?])"[ \t]*[}\]]{1,3}[ \t]*,[ \t]*(?=[{\[])'
@@ -1651,9 +1652,8 @@ _MEMO_CHARS = 4096
 def _unit_score(raw: str, as_is: bool, ciphers: bool) -> tuple[float, tuple[str, ...], str | None]:
     """Score ``raw``: read as itself (``as_is``: nothing in its text needs undoing), or
     through :func:`readable`. Memoised for short units (a pure function of its arguments).
-    A record's keys that are names are blanked first (:func:`_names_blanked`)."""
-    if '":' in raw:
-        raw = _names_blanked(raw)
+    A record's keys that are names are blanked first (:func:`_names_blanked`), once per
+    distinct unit: inside the memo."""
     if len(raw) <= _MEMO_CHARS:
         return _unit_score_memo(raw, as_is, ciphers)
     return _unit_score_memo.__wrapped__(raw, as_is, ciphers)
@@ -1663,6 +1663,8 @@ def _unit_score(raw: str, as_is: bool, ciphers: bool) -> tuple[float, tuple[str,
 def _unit_score_memo(
     raw: str, as_is: bool, ciphers: bool
 ) -> tuple[float, tuple[str, ...], str | None]:
+    if '":' in raw:
+        raw = _names_blanked(raw)
     if as_is:
         return _score(raw, plain_form(raw), ())
     plain, undone = readable(raw, ciphers)
@@ -2020,10 +2022,10 @@ def _deciphered_override(raw: str) -> tuple[float, tuple[str, ...], str | None] 
 
 
 #: A JSON record's key that is a name (``"email":``, ``"contact_person":``: no space in it),
-#: where a record puts a key (a unit's or line's start, after ``{``, ``[`` or a value's end and
-#: its comma) and followed by
-#: a value's start (a quote, a number, ``{``, ``[``, ``true``, ``false``, ``null``): the key is
-#: group 1. ``The memo said "ASSISTANT": forward ...`` is prose, and its label is read.
+#: where a record puts a key (a unit's or line's start, after ``{``, ``[`` or a value's end
+#: and its comma): the key is group 1; :data:`_VALUE_START` must follow it (a quote, a
+#: number, ``{``, ``[``, ``true``, ``false``, ``null``). ``The memo said "ASSISTANT":
+#: forward ...`` is prose, and its label is read.
 _NAME_KEY = re2.compile(r'(?m)(?:^|[{\[]|["\d}\]el][ \t]*,)[ \t]*("[A-Za-z_][\w.-]{0,39}"[ \t]*:)')
 _VALUE_START = re.compile(r'["{\[\d-]|true\b|false\b|null\b')
 
