@@ -31,6 +31,7 @@ from incident_lab.provenance.cues import (
     unit_bounds,
 )
 from incident_lab.provenance.evasion import quotation
+from incident_lab.provenance.exfil import destinations_asked
 from incident_lab.provenance.model import (
     CallProvenance,
     InstructionSpan,
@@ -145,10 +146,25 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
         return True
     if _labelled_side_effect(span, kinds, view):
         return True
+    if kinds & {"action_request", "imperative_to_model"} and _exfiltration_asked(span, prov, view):
+        return True
     note = "role_claim" in kinds and "role_claim" not in to_model  # a note between people
     if note or not to_model & TO_MODEL_CUES or "action_request" not in kinds:
         return False
     targets = [*addresses(span.text), *_sensitive_paths(span.text)]
+    if not targets:
+        return False
+    known = f"{view.user_text}\n{view.system_prompt}".lower()
+    used = "\n".join(str(c.arguments) for c in prov.calls).lower()
+    return any(t not in known and t not in used for t in targets)
+
+
+def _exfiltration_asked(span: InstructionSpan, prov: Provenance, view: SessionView) -> bool:
+    """Whether the span asks to send others' private data to a destination
+    (:func:`~incident_lab.provenance.exfil.destinations_asked`) that neither the user nor
+    the system prompt gave and no call used: the ask an exfiltration is, whoever it is
+    worded to (a ``TODO:`` note, a ticket's "policy" line, a plain request)."""
+    targets = destinations_asked(span.text[:4096], span.language)
     if not targets:
         return False
     known = f"{view.user_text}\n{view.system_prompt}".lower()
