@@ -31,7 +31,7 @@ from incident_lab.provenance.cues import (
     unit_bounds,
 )
 from incident_lab.provenance.evasion import quotation
-from incident_lab.provenance.exfil import destinations_asked
+from incident_lab.provenance.exfil import exfiltration_asked, sends_private_data
 from incident_lab.provenance.model import (
     CallProvenance,
     InstructionSpan,
@@ -39,6 +39,7 @@ from incident_lab.provenance.model import (
     Provenance,
 )
 from incident_lab.provenance.sensitive import sensitive_value
+from incident_lab.provenance.tamper import hostile_asks
 from incident_lab.provenance.text import text_of_step
 from incident_lab.provenance.values import addresses, path_tokens
 from incident_lab.text import quote
@@ -146,12 +147,22 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
         return True
     if _labelled_side_effect(span, kinds, view):
         return True
-    if kinds & {"action_request", "imperative_to_model"} and _exfiltration_asked(span, prov, view):
-        return True
+    exfiltration = _exfiltration_asked(span, kinds, view) if kinds & _ASKING else []
     note = "role_claim" in kinds and "role_claim" not in to_model  # a note between people
     if note or not to_model & TO_MODEL_CUES or "action_request" not in kinds:
-        return False
-    targets = [*addresses(span.text), *_sensitive_paths(span.text)]
+        return _untouched(exfiltration, prov, view)
+    return _untouched(
+        [*addresses(span.text), *_sensitive_paths(span.text), *exfiltration], prov, view
+    )
+
+
+#: Cue kinds of a span that asks for something.
+_ASKING = frozenset(["action_request", "imperative_to_model"])
+
+
+def _untouched(targets: list[str], prov: Provenance, view: SessionView) -> bool:
+    """Whether one of ``targets`` (lowered) is one neither the user nor the system prompt
+    gave and no call of the session used."""
     if not targets:
         return False
     known = f"{view.user_text}\n{view.system_prompt}".lower()
@@ -159,17 +170,25 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     return any(t not in known and t not in used for t in targets)
 
 
-def _exfiltration_asked(span: InstructionSpan, prov: Provenance, view: SessionView) -> bool:
-    """Whether the span asks to send others' private data to a destination
-    (:func:`~incident_lab.provenance.exfil.destinations_asked`) that neither the user nor
-    the system prompt gave and no call used: the ask an exfiltration is, whoever it is
-    worded to (a ``TODO:`` note, a ticket's "policy" line, a plain request)."""
-    targets = destinations_asked(span.text[:4096], span.language)
-    if not targets:
-        return False
-    known = f"{view.user_text}\n{view.system_prompt}".lower()
-    used = "\n".join(str(c.arguments) for c in prov.calls).lower()
-    return any(t not in known and t not in used for t in targets)
+def _exfiltration_asked(span: InstructionSpan, kinds: set[str], view: SessionView) -> list[str]:
+    """The destinations the span asks to send others' private data to
+    (:func:`~incident_lab.provenance.exfil.exfiltration_asked`), when what it asks says
+    enough on its own: the conversation or the system prompt, or all of some passwords,
+    keys, card or passport numbers; a whole record set only beside a cue that speaks to a
+    model or redirects the task (a back-up job's "export all customer records to
+    backup@..." is a runbook's). None while the user's own task is to send private data
+    (:func:`~incident_lab.provenance.exfil.sends_private_data`: "send my passport scan to
+    Maria in HR" beside HR's mail asking for it: no evidence)."""
+    if sends_private_data(view.user_text):
+        return []
+    attack = bool(_model_kinds(span, view) & ATTACK_CUES) or bool(
+        kinds & {"task_redirection", "override"}
+    )
+    return [
+        target
+        for target, kind in exfiltration_asked(span.text[:4096], span.language)
+        if kind != "records" or attack
+    ]
 
 
 def _sensitive_paths(text: str) -> list[str]:
@@ -270,6 +289,9 @@ def indirect_injection(traj: dict[str, Any]) -> list[Signal]:
     rules = [r for r in prov.unheeded_rules if _speaks_to_model(r, view)] if not signals else []
     if rules:  # an ignored rule for every answer: near miss
         signals.append(_unheeded_rule_signal(rules[0]))
+    hostile = _hostile_ask(prov, view) if not signals else None
+    if hostile:  # an attack payload asked for that nothing used: near miss
+        signals.append(hostile)
     if weak:  # many ordinary requests in a long listing are still no injection: the strongest only
         signals.append(max(weak, key=lambda sig: sig.weight))
     return signals
@@ -335,6 +357,52 @@ def _obeyed_signal(
         facts=_facts(span, calls, answers),
         root_cause=True,
     )
+
+
+#: Content no user wrote: where an ask for an attack payload is looked for.
+_UNTRUSTED_SOURCES = frozenset(["tool_output", "memory", "retrieved", "agent"])
+
+
+def _hostile_ask(prov: Provenance, view: SessionView) -> Signal | None:
+    """The near-miss signal for the first attack payload untrusted content asks its reader
+    to use (:func:`~incident_lab.provenance.tamper.hostile_asks`: a reverse shell, a wiped
+    disk, a key file or a metadata address to read, markup that runs) that neither the user
+    nor the system prompt gave and no call used; None when there is none. Raised only when
+    nothing else in the session was: a hostile ask the agent followed is the incident its
+    call shows."""
+    known = f"{view.user_text}\n{view.system_prompt}".lower()
+    used = "\n".join(str(c.arguments) for c in prov.calls).lower()
+    for i, source in sorted(prov.sources.items()):
+        if source not in _UNTRUSTED_SOURCES or not 0 <= i < len(view.steps):
+            continue
+        text = text_of_step(view.steps[i])
+        for ask in hostile_asks(text):
+            payload = ask.literal.lower()
+            if payload in known or payload in used:
+                continue
+            piece = text[ask.start : ask.end].strip()
+            return Signal(
+                "prompt_injection",
+                0.5,
+                [i],
+                "injection_not_followed",
+                f"step {i} ({source}, characters {ask.start}-{ask.end}) asks for an attack "
+                f'payload ({ask.shape}: "{quote(piece)}"), but no call used it: near miss',
+                facts={
+                    "span": {
+                        "step": i,
+                        "source": source,
+                        "start": ask.start,
+                        "end": ask.end,
+                        "quote": quote(piece, 200),
+                        "cues": [f"attack_payload:{ask.shape}"],
+                        "language": None,
+                    },
+                    "calls": [],
+                    "answers": [],
+                },
+            )
+    return None
 
 
 def _unheeded_rule_signal(rule: InstructionSpan) -> Signal:
