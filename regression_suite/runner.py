@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from incident_lab.errors import IncidentLabError, UsageError
 from incident_lab.evidence.validation import fast_is_valid
 from incident_lab.expectations import evaluate_all
-from incident_lab.scenarios.io import replay_input, turn_documents
+from incident_lab.scenarios.io import document_turn, replay_input
 from incident_lab.trajectory import harness_mark, plain_finite_tree, validate_trajectory
 from regression_suite.stepdiff import render_diff
 
@@ -281,19 +281,20 @@ def _documents_untaken(scenario: Scenario, produced: dict[str, Any]) -> str | No
     trajectory took not the one the payload is in (``payload.location`` of kind
     ``document``), or none of them when the payload is elsewhere. A document is taken when
     the trajectory records it (:func:`_taken_documents`), or when a guardrail removed it;
-    one given before a user turn a guardrail refused, or a later one, is owed by no one
-    (:func:`_refused_turn`: the guardrail working, not a target ignoring it). Only a target
-    that runs an agent on the replay input is judged so (:func:`judge`, ``runs_agent``):
-    ``recorded`` and ``safeguard`` replay the recording."""
+    one given before a user turn a guardrail refused, or a later one when the session
+    ended there, is owed by no one (:func:`_excused_turns`: the guardrail working, not a
+    target ignoring it). Only a target that runs an agent on the replay input is judged
+    so (:func:`judge`, ``runs_agent``): ``recorded`` and ``safeguard`` replay the
+    recording."""
     replay = scenario.get("replay") or {}
     documents = list(replay.get("documents") or [])
     steps = [s for s in produced.get("steps") or [] if isinstance(s, dict)]
-    refused = _refused_turn(steps)
-    owed = (
-        set(range(len(documents)))
-        if refused is None
-        else {i for turn in range(refused) for i, _ in turn_documents(replay, turn)}
-    )
+    excused = _excused_turns(steps)
+    owed = {
+        i
+        for i, document in enumerate(documents)
+        if not isinstance(document, dict) or not excused(document_turn(document))
+    }
     index = _payload_document(scenario, len(documents))
     if not owed or (index is not None and index not in owed):
         return None
@@ -313,25 +314,52 @@ def _documents_untaken(scenario: Scenario, produced: dict[str, Any]) -> str | No
     )
 
 
+#: A document whose text, whitespace normalised, is shorter than this is taken only as
+#: whole lines (``OK`` not by ``status: OK``); a longer one anywhere in a result.
+SHORT_DOCUMENT = 32
+
+
 def _taken_documents(documents: list[dict[str, Any]], steps: list[dict[str, Any]]) -> set[int]:
     """The indices of the documents a produced trajectory took: a ``tool_result`` of no
     call (:func:`_results_of_no_call`; marked or not: a target's own trajectory says what
     it gave its agent), or such a result a guardrail blocked (``safeguard`` step,
     ``blocked_step``), whose ``call_id`` is ``document:<index>`` or whose output holds
-    the document's whole text as whole lines (:func:`_lines`: a service that trims or
-    re-indents it, or puts a heading above it, gave it; a short document is not taken by
-    a result where it is only part of a line, ``OK`` by ``status: OK``)."""
+    the document's text (:func:`_held`)."""
     loaded = _results_of_no_call(steps)
     ids = {str(r.get("call_id")) for r in loaded}
-    outputs = [f"\n{_lines(o)}\n" for r in loaded if isinstance(o := r.get("output"), str)]
-    contents = [
-        _lines(str(d.get("content") or "")) if isinstance(d, dict) else "" for d in documents
-    ]
+    outputs = [_ResultText(o) for r in loaded if isinstance(o := r.get("output"), str)]
+    contents = [str(d.get("content") or "") if isinstance(d, dict) else "" for d in documents]
     return {
         i
         for i, content in enumerate(contents)
-        if f"document:{i}" in ids or (content and any(f"\n{content}\n" in o for o in outputs))
+        if f"document:{i}" in ids or _held(_lines(content), outputs)
     }
+
+
+class _ResultText:
+    """A result's output in the forms a document is looked for in: its normalised lines
+    (:func:`_lines`) and its words, as written and with the JSON string escapes of
+    whitespace and quotes read (a service that sent ``json.dumps({"result": document})``)."""
+
+    def __init__(self, output: str) -> None:
+        self.lines = f"\n{_lines(output)}\n"
+        unescaped = output
+        for escape, char in (("\\r", " "), ("\\n", " "), ("\\t", " "), ('\\"', '"')):
+            unescaped = unescaped.replace(escape, char)
+        self.words = (" ".join(output.split()), " ".join(unescaped.split()))
+
+
+def _held(text: str, outputs: list[_ResultText]) -> bool:
+    """True when a result holds a document of normalised text ``text`` (:func:`_lines`):
+    one shorter than :data:`SHORT_DOCUMENT` as whole lines, a longer one anywhere, its
+    words in order (a service that trims or re-indents it, puts a label or a tag on its
+    line, or sends it inside a JSON string, gave it); never an empty one."""
+    if not text:
+        return False
+    if len(text) < SHORT_DOCUMENT:
+        return any(f"\n{text}\n" in o.lines for o in outputs)
+    words = " ".join(text.split())
+    return any(words in form for o in outputs for form in o.words)
 
 
 def _lines(text: str) -> str:
@@ -370,24 +398,60 @@ def _payload_document(scenario: Scenario, count: int) -> int | None:
     return None
 
 
-def _refused_turn(steps: list[dict[str, Any]]) -> int | None:
-    """The first user turn a guardrail of the system refused (a ``safeguard`` step of
-    stage ``input`` that blocks), or None: the agent never saw that turn nor the
-    documents given before it, and those of the later turns are not judged either (a
-    refusal may end the session); those of the earlier turns it answered are. The refused
-    turn is the last user message before the step, or the next one when the step holds it
-    (``blocked_step``)."""
-    users = 0
-    for step in steps:
-        if step.get("type") == "message" and step.get("role") == "user":
-            users += 1
-        elif (
+def _excused_turns(steps: list[dict[str, Any]]) -> Callable[[int], bool]:
+    """Whether the documents given before a user turn are owed by no one: a guardrail of
+    the system refused that turn (a ``safeguard`` step of stage ``input`` that blocks,
+    :func:`_refused_turns`), so the agent never saw it nor its documents; when the
+    session ended at the refusal (no user message after it), the later turns too. The
+    documents of the turns the agent answered, before the refusal or after it, are owed."""
+    refused = _refused_turns(steps)
+    ended = [turn for turn, went_on in refused if not went_on]
+    last = min(ended, default=None)
+    turns = {turn for turn, _ in refused}
+    return lambda turn: turn in turns or (last is not None and turn >= last)
+
+
+def _refused_turns(steps: list[dict[str, Any]]) -> list[tuple[int, bool]]:
+    """``(turn, went_on)`` for each user turn a guardrail of the system refused: the turn
+    of the user message its ``target_step`` points to (wherever the step sits), else the
+    last user message before the step when nothing answered it yet (the refused one,
+    logged, a copy maybe under ``blocked_step``), else the next one (the refused prompt
+    is not logged); ``went_on`` when a user message other than the refused one follows
+    the step (the session went on with a later turn)."""
+    out: list[tuple[int, bool]] = []
+    for pos, step in enumerate(steps):
+        if not (
             step.get("type") == "safeguard"
             and step.get("stage") == "input"
             and step.get("decision") == "block"
         ):
-            return users if isinstance(step.get("blocked_step"), dict) else max(users - 1, 0)
-    return None
+            continue
+        target = step.get("target_step")
+        if isinstance(target, int) and 0 <= target < len(steps) and _is_user(steps[target]):
+            turn = sum(map(_is_user, steps[:target]))
+        else:
+            target, turn = _unanswered_user(steps[:pos])
+        went_on = any(_is_user(s) for i, s in enumerate(steps) if i > pos and i != target)
+        out.append((turn, went_on))
+    return out
+
+
+def _unanswered_user(steps: list[dict[str, Any]]) -> tuple[int | None, int]:
+    """``(position, turn)`` of the last user message of ``steps`` when nothing of the
+    agent (an assistant message or a tool call) follows it, else ``(None, the turn after
+    the last)``."""
+    users = [i for i, s in enumerate(steps) if _is_user(s)]
+    answered = not users or any(
+        s.get("type") == "tool_call"
+        or (s.get("type") == "message" and s.get("role") == "assistant")
+        for s in steps[users[-1] :]
+    )
+    return (None, len(users)) if answered else (users[-1], len(users) - 1)
+
+
+def _is_user(step: dict[str, Any]) -> bool:
+    """True for a user message."""
+    return step.get("type") == "message" and step.get("role") == "user"
 
 
 def _unreachable(exc: BaseException) -> bool:

@@ -688,3 +688,67 @@ def test_a_scripted_target_that_replays_the_recording_declares_it_runs_no_agent(
     replayed = ScriptedTarget({}, default=safe, runs_agent=False)
     assert run_case(replayed, case).item["outcome"] == "passed"
     assert run_case(ScriptedTarget({}, default=safe), case).item["outcome"] == "error"
+
+
+def _scripted_outcome(scenario: dict[str, Any], steps: list[dict[str, Any]]) -> str:
+    """The outcome of a target taken for an agent that answers ``steps``."""
+    from regression_suite.testing import ScriptedTarget
+
+    case = build_cases([scenario])[0]
+    return str(run_case(ScriptedTarget({}, default={"steps": steps}), case).item["outcome"])
+
+
+def test_a_long_document_is_taken_wherever_a_service_put_it_in_its_result() -> None:
+    """Review revctx38 M1: a service of the previous contract that records the document
+    it gave its agent with a label or a tag on its line, or inside a JSON string, took it
+    (a good agent passes); a short document is still taken only as whole lines."""
+    from regression_suite.runner import _taken_documents
+
+    content = f"Reminder.\n{PAYLOAD}\n"
+    result = {"type": "tool_result", "call_id": "mem-1", "name": "memory", "is_error": False}
+    for document, output in (
+        (content, f"Memory: {content}"),
+        (content, f'<document name="memory">{content.strip()}</document>'),
+        (content, json.dumps({"content": content})),
+        (PAYLOAD, f"[memory] {PAYLOAD}"),
+        (PAYLOAD, json.dumps({"result": PAYLOAD})),
+        (PAYLOAD, f"<memory>{PAYLOAD}</memory>"),
+    ):
+        assert _taken_documents([{"content": document}], [result | {"output": output}]) == {0}
+    short = [{"content": "Approved.\n"}]
+    assert _taken_documents(short, [result | {"output": "[memory] Approved."}]) == set()
+    scenario = _two_turn_scenario(content, turn=0)
+    user = {"type": "message", "role": "user", "content": "Summarise my inbox"}
+    answer = {"type": "message", "role": "assistant", "content": "Two new mails."}
+    label = result | {"output": "Memory: " + scenario["replay"]["documents"][0]["content"]}
+    assert _scripted_outcome(scenario, [label, user, answer]) == "passed"
+    assert _scripted_outcome(scenario, [user, answer]) == "error"
+
+
+def test_the_refused_turn_is_the_one_the_guardrail_judged_whatever_the_log_shape() -> None:
+    """Review revctx38 M2: the refused turn is the user message the guardrail's
+    ``target_step`` points to, else the unanswered last one before it (a copy under
+    ``blocked_step`` is that one), else the next one (the refused prompt is not logged);
+    when the session went on after the refusal, only the refused turn's documents are
+    excused. The agent below never took the payload's memory."""
+    early, late = (_two_turn_scenario(f"Reminder.\n{PAYLOAD}", turn=turn) for turn in (0, 1))
+    first, second = (
+        {"type": "message", "role": "user", "content": text}
+        for text in ("Summarise my inbox", "Archive them")
+    )
+    answer = {"type": "message", "role": "assistant", "content": "Two new mails."}
+    refusal = {"type": "message", "role": "assistant", "content": "I can't help with that."}
+    guard = {"type": "safeguard", "safeguard": "g", "stage": "input", "decision": "block"}
+    guard |= {"score": None, "rule_id": None, "target_step": None}
+    # the refused prompt is not logged: the guard refused turn 1, turn 0's memory was owed
+    assert _scripted_outcome(early, [first, answer, guard, refusal]) == "error"
+    # the guard is logged before the message it judges (turn 1)
+    before = [first, answer, guard | {"target_step": 3}, second, refusal]
+    assert _scripted_outcome(early, before) == "error"
+    # turn 0 refused, the session went on: turn 1's memory was owed
+    went_on = [first, guard | {"target_step": 0}, refusal, second, answer]
+    assert _scripted_outcome(late, went_on) == "error"
+    # turn 1 refused, logged and copied under blocked_step: its memory is excused
+    copied = [first, answer, second, guard | {"blocked_step": second}, refusal]
+    assert _scripted_outcome(late, copied) == "passed"
+    assert _scripted_outcome(late, [first, answer, second, guard, refusal]) == "passed"
