@@ -19,11 +19,12 @@ aborts the run, any other target failure is an ``error`` item.
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from incident_lab.errors import IncidentLabError, UsageError
@@ -315,7 +316,8 @@ def _documents_untaken(scenario: Scenario, produced: dict[str, Any]) -> str | No
 
 
 #: A document whose text, whitespace normalised, is shorter than this is taken only as
-#: whole lines (``OK`` not by ``status: OK``); a longer one anywhere in a result.
+#: whole lines, a whole JSON string value or a whole element's body (``OK`` not by
+#: ``status: OK``); a longer one anywhere in a result.
 SHORT_DOCUMENT = 32
 
 
@@ -339,27 +341,68 @@ def _taken_documents(documents: list[dict[str, Any]], steps: list[dict[str, Any]
 class _ResultText:
     """A result's output in the forms a document is looked for in: its normalised lines
     (:func:`_lines`) and its words, as written and with the JSON string escapes of
-    whitespace and quotes read (a service that sent ``json.dumps({"result": document})``)."""
+    whitespace and quotes read (a service that sent ``json.dumps({"result": document})``),
+    and (:attr:`wholes`) the texts it holds whole."""
 
     def __init__(self, output: str) -> None:
+        self.output = output
         self.lines = f"\n{_lines(output)}\n"
         unescaped = output
         for escape, char in (("\\r", " "), ("\\n", " "), ("\\t", " "), ('\\"', '"')):
             unescaped = unescaped.replace(escape, char)
         self.words = (" ".join(output.split()), " ".join(unescaped.split()))
 
+    @cached_property
+    def wholes(self) -> set[str]:
+        """The normalised texts (:func:`_lines`) the output holds whole, besides its
+        lines: each string value when the output is JSON, and the body of each line that
+        is one element (``<memory>OK</memory>``)."""
+        bodies = {body for line in self.lines.split("\n") if (body := _tag_body(line))}
+        return bodies | {_lines(value) for value in _json_strings(self.output)}
+
+
+def _tag_body(line: str) -> str | None:
+    """The body of a line that is one element, ``<name ...>body</name>`` with no tag in
+    the body, else None."""
+    end = line.find(">")
+    if not line.startswith("<") or end < 2 or line[1] in "/ ":
+        return None
+    close = f"</{line[1:end].split(maxsplit=1)[0]}>"
+    body = line[end + 1 : len(line) - len(close)]
+    if len(line) < end + 1 + len(close) or not line.endswith(close) or "<" in body:
+        return None
+    return body.strip()
+
+
+def _json_strings(output: str) -> list[str]:
+    """The string values of ``output`` when it is JSON (every one, however nested), else
+    none."""
+    try:
+        stack = [json.loads(output)]
+    except (ValueError, RecursionError):
+        return []
+    strings: list[str] = []
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, dict | list):
+            stack.extend(value.values() if isinstance(value, dict) else value)
+    return strings
+
 
 def _held(text: str, outputs: list[_ResultText]) -> bool:
     """True when a result holds a document of normalised text ``text`` (:func:`_lines`):
-    one shorter than :data:`SHORT_DOCUMENT` as whole lines, a longer one anywhere, its
-    words in order (a service that trims or re-indents it, puts a label or a tag on its
-    line, or sends it inside a JSON string, gave it); never an empty one."""
+    as whole lines, as a whole JSON string value or a whole element's body
+    (:attr:`_ResultText.wholes`); one of :data:`SHORT_DOCUMENT` or more also anywhere,
+    its words in order (a service that trims or re-indents it, puts a label or a tag on
+    its line, or sends it inside a JSON string, gave it); never an empty one."""
     if not text:
         return False
-    if len(text) < SHORT_DOCUMENT:
-        return any(f"\n{text}\n" in o.lines for o in outputs)
     words = " ".join(text.split())
-    return any(words in form for o in outputs for form in o.words)
+    if len(text) >= SHORT_DOCUMENT and any(words in form for o in outputs for form in o.words):
+        return True
+    return any(f"\n{text}\n" in o.lines or text in o.wholes for o in outputs)
 
 
 def _lines(text: str) -> str:
@@ -412,12 +455,9 @@ def _excused_turns(steps: list[dict[str, Any]]) -> Callable[[int], bool]:
 
 
 def _refused_turns(steps: list[dict[str, Any]]) -> list[tuple[int, bool]]:
-    """``(turn, went_on)`` for each user turn a guardrail of the system refused: the turn
-    of the user message its ``target_step`` points to (wherever the step sits), else the
-    last user message before the step when nothing answered it yet (the refused one,
-    logged, a copy maybe under ``blocked_step``), else the next one (the refused prompt
-    is not logged); ``went_on`` when a user message other than the refused one follows
-    the step (the session went on with a later turn)."""
+    """``(turn, went_on)`` for each user turn a guardrail of the system refused
+    (:func:`_refused_message`); ``went_on`` when a user message other than the refused
+    one follows the guardrail's step (the session went on with a later turn)."""
     out: list[tuple[int, bool]] = []
     for pos, step in enumerate(steps):
         if not (
@@ -426,27 +466,52 @@ def _refused_turns(steps: list[dict[str, Any]]) -> list[tuple[int, bool]]:
             and step.get("decision") == "block"
         ):
             continue
-        target = step.get("target_step")
-        if isinstance(target, int) and 0 <= target < len(steps) and _is_user(steps[target]):
-            turn = sum(map(_is_user, steps[:target]))
-        else:
-            target, turn = _unanswered_user(steps[:pos])
-        went_on = any(_is_user(s) for i, s in enumerate(steps) if i > pos and i != target)
-        out.append((turn, went_on))
+        refused = _refused_message(steps, pos)
+        if refused is not None:
+            target, turn = refused
+            went_on = any(_is_user(s) for i, s in enumerate(steps) if i > pos and i != target)
+            out.append((turn, went_on))
     return out
 
 
-def _unanswered_user(steps: list[dict[str, Any]]) -> tuple[int | None, int]:
-    """``(position, turn)`` of the last user message of ``steps`` when nothing of the
-    agent (an assistant message or a tool call) follows it, else ``(None, the turn after
-    the last)``."""
-    users = [i for i, s in enumerate(steps) if _is_user(s)]
-    answered = not users or any(
-        s.get("type") == "tool_call"
-        or (s.get("type") == "message" and s.get("role") == "assistant")
-        for s in steps[users[-1] :]
+def _refused_message(steps: list[dict[str, Any]], pos: int) -> tuple[int | None, int] | None:
+    """``(position, turn)`` of the user message the input guardrail at ``pos`` refused:
+    the one its ``target_step`` points to (wherever the step sits), else the one
+    :func:`_unanswered_user` finds; None when its target (``target_step``, or the
+    result under ``blocked_step``) is no user message: it judged a document, not a turn
+    (review revctx38b L2)."""
+    step = steps[pos]
+    target = step.get("target_step")
+    if isinstance(target, int) and 0 <= target < len(steps):
+        return (target, sum(map(_is_user, steps[:target]))) if _is_user(steps[target]) else None
+    blocked = step.get("blocked_step")
+    if isinstance(blocked, dict) and not _is_user(blocked):
+        return None
+    return _unanswered_user(steps, pos)
+
+
+def _unanswered_user(steps: list[dict[str, Any]], pos: int) -> tuple[int | None, int]:
+    """``(position, turn)`` of the user message a guardrail's step at ``pos`` with no
+    target refused: the last user message before it when nothing of the agent
+    (:func:`_is_agent`) follows that message (the refused one, logged, a copy maybe
+    under ``blocked_step``); else the first user message after it when nothing of the
+    agent comes between (the guardrail logged before the message it judged, review
+    revctx38b M1); else ``(None, the turn after the last before it)`` (the refused
+    prompt is not logged)."""
+    users = [i for i, s in enumerate(steps[:pos]) if _is_user(s)]
+    if users and not any(map(_is_agent, steps[users[-1] : pos])):
+        return users[-1], len(users) - 1
+    after = next(
+        (i for i in range(pos + 1, len(steps)) if _is_user(steps[i]) or _is_agent(steps[i])), None
     )
-    return (None, len(users)) if answered else (users[-1], len(users) - 1)
+    return (after if after is not None and _is_user(steps[after]) else None), len(users)
+
+
+def _is_agent(step: dict[str, Any]) -> bool:
+    """True for a step of the agent: an assistant message or a tool call."""
+    return step.get("type") == "tool_call" or (
+        step.get("type") == "message" and step.get("role") == "assistant"
+    )
 
 
 def _is_user(step: dict[str, Any]) -> bool:
