@@ -384,6 +384,10 @@ class ScriptedTarget:
         io_bound: What the runner should treat it as.
         model: The ``model`` reported by :meth:`describe`.
         policy: The ``policy`` reported by :meth:`describe`.
+        runs_agent: True (default): the answers stand for an agent run on the replay
+            input, so a case whose documents they did not take is not exercised (an
+            ``error``); False for answers that replay the scenario's recording, as the
+            ``recorded`` target does (never judged so).
 
     Attributes:
         calls: The scenario ids replayed, in order (for assertions).
@@ -399,6 +403,7 @@ class ScriptedTarget:
         io_bound: bool = False,
         model: dict[str, Any] | None = None,
         policy: dict[str, Any] | None = None,
+        runs_agent: bool = True,
     ) -> None:
         self.behaviour = behaviour
         self.default = default
@@ -406,6 +411,7 @@ class ScriptedTarget:
         self.io_bound = io_bound
         self.model = model or {"name": "scripted"}
         self.policy = policy
+        self.runs_agent = runs_agent
         self.calls: list[str] = []
         self.closed = False
 

@@ -206,7 +206,7 @@ def document_problems(doc: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         (f"replay/documents/{i}/turn", f"turn {turn} does not exist (turns 0..{turns - 1})")
         for i, document in enumerate(replay.get("documents") or [])
-        if isinstance(document, dict) and (turn := document.get("turn") or 0) >= turns
+        if isinstance(document, dict) and (turn := document_turn(document)) >= turns
     ]
 
 
@@ -349,7 +349,12 @@ def turn_documents(replay: dict[str, Any], turn: int) -> list[tuple[int, dict[st
     """The replay's documents the harness hands the system before user turn ``turn``
     (``turn`` absent: the first), with their indices."""
     documents = [d for d in replay.get("documents") or [] if isinstance(d, dict)]
-    return [(i, d) for i, d in enumerate(documents) if int(d.get("turn") or 0) == turn]
+    return [(i, d) for i, d in enumerate(documents) if document_turn(d) == turn]
+
+
+def document_turn(document: dict[str, Any]) -> int:
+    """The user turn a replay's document comes before (``turn``; absent: the first, 0)."""
+    return int(document.get("turn") or 0)
 
 
 def document_message(document: dict[str, Any]) -> str:
