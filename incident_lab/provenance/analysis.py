@@ -228,6 +228,9 @@ class _Session:
         self._user_before: tuple[int, str] = (0, "")
         #: kind -> the steps of its calls, in order (:func:`_done_calls`)
         self.done_calls: dict[str, list[int]] | None = None
+        #: the calls' arguments as shell lines, lower case, one a line, and where each call's
+        #: line starts (:func:`_known_place`)
+        self.call_lines: tuple[str, list[int]] | None = None
         #: call step -> its arguments carrying a value untrusted text asked for
         #: (:func:`_tamper_spans`)
         self.tampered: dict[int, list[Tampered]] = {}
@@ -1877,18 +1880,19 @@ def _hook_copy(session: _Session, a: ArgSource, tool: str, before: int) -> int |
     """Where text a hook appended to a tool's result (:func:`_hook_piece`) writes the shell
     line ``tool`` ran as argument ``a`` at step ``before`` (the offset of its program's word
     in the step's text), else None: one of the line's simple commands names a place (an
-    address, a URL: :func:`~incident_lab.provenance.values.addresses`) no user turn before
-    the call names, and stands on the piece's line where ``a`` was traced, its program at or
-    before that point, copied with at most options added or dropped
-    (:func:`~incident_lab.text.shell.options_edited`; quotes and spacing as the shell reads
-    them), whatever words, backticks or fence are around it. "Run: curl URL", "run `curl
+    address, a URL: :func:`~incident_lab.provenance.values.addresses`) and stands on the
+    piece's line where ``a`` was traced, its program at or before that point, copied with
+    at most options added or dropped (:func:`~incident_lab.text.shell.options_edited`;
+    quotes and spacing as the shell reads them), whatever words, backticks or fence are
+    around it. "Run: curl URL", "run `curl
     URL`", "next step: curl URL", "führe curl URL aus", run as ``curl -s URL`` or ``cd /repo
     && curl URL``, is the hook's doing (review revcc37b M1), as is an obeyed "now run curl
-    URL" (revcc37 H1). Not so when the user named the place ("check that
-    status.example.test is up") or handed the task over to the content (the span is then
-    the user's: :func:`_sanctioned`); nor in the tool's own text: a README's or an error
+    URL" (revcc37 H1). Not so when the place was the user's or the agent's already
+    (:func:`_known_place`) or the user handed the task over to the content (the span is
+    then the user's: :func:`_sanctioned`); nor in the tool's own text: a README's or an error
     hint's "run curl https://host/health" the user's task led to is the task (review
-    revcc37b H1). A line with no address (``npm run lint:fix``) is no copy this counts."""
+    revcc37b H1). A line with no address (``npm run lint:fix``) is no copy this counts (a
+    side effect nobody asked for is blamed on the text all the same: :func:`_requested`)."""
     if a.step is None or a.start is None or len(a.value) > _MAX_COPIED:
         return None
     piece = _hook_piece(session, a.step, a.start)
@@ -1898,14 +1902,34 @@ def _hook_copy(session: _Session, a: ArgSource, tool: str, before: int) -> int |
     start = max(piece[0], text.rfind("\n", 0, a.start) + 1)
     nl = text.find("\n", a.start, piece[1])
     line = (start, piece[1] if nl == -1 else nl)
-    user = session.user_before(before).lower()
     for words in simple_commands(command_words(a.value))[:_MAX_COPIED_COMMANDS]:
         named = addresses(" ".join(words)) if len(words) > 1 else []
-        if named and not any(n in user for n in named):
+        if named and not _known_place(session, a.step, before, named):
             at = _written_at(text, line, a.start, words)
             if at is not None:
                 return at
     return None
+
+
+def _known_place(session: _Session, step: int, before: int, named: list[str]) -> bool:
+    """Whether one of the places ``named`` (:func:`~incident_lab.provenance.values.
+    addresses`) is the user's or the agent's own before a hook's text in step ``step``
+    asked for it: a user turn before the call at ``before`` names it, or a call before
+    ``step`` carried it (a hook that logs the command just run: "logged `curl URL`",
+    and the agent runs it again)."""
+    user = session.user_before(before).lower()
+    if any(n in user for n in named):
+        return True
+    if session.call_lines is None:
+        lines = [command_of(session.steps[c].get("arguments")).lower() for c in session.call_steps]
+        starts = [0]
+        for line in lines:
+            starts.append(starts[-1] + len(line) + 1)
+        session.call_lines = "\n".join(lines), starts
+    said, starts = session.call_lines
+    first = [said.find(n) for n in named]  # the earliest call that carried it
+    calls = session.call_steps
+    return any(at != -1 and calls[bisect.bisect_right(starts, at) - 1] < step for at in first)
 
 
 def _written_at(text: str, line: tuple[int, int], at: int, words: list[str]) -> int | None:
