@@ -1938,13 +1938,14 @@ def _written_at(text: str, line: tuple[int, int], at: int, words: list[str]) -> 
     :data:`_MAX_WRITTEN`) from which the line's words reproduce it with options edited and
     an address among the words reproduced."""
     lo, hi = line
-    program = words[0]
+    program = words[0].rsplit("/", 1)[-1]  # /usr/bin/curl runs what "curl" says
+    words = [program, *words[1:]]
     p = text.rfind(program, lo, min(hi, at + len(program)))
     for _ in range(_MAX_WRITTEN):
         if p == -1:
             return None
         if p == lo or not _word_char(text[p - 1]):
-            said = text[p : min(hi, p + _MAX_COPIED)].replace("`", " ")
+            said = text[p : min(hi, p + _MAX_COPIED)].translate(_MARKUP_BLANKS)
             written = [w.strip(_AROUND_WORD).rstrip(_AFTER_WORD) for w in command_words(said)]
             n = options_edited(words, written)
             if n > 1 and addresses(" ".join(written[:n])):
@@ -1959,8 +1960,10 @@ _MAX_COPIED = 2000
 _MAX_COPIED_COMMANDS = 8
 #: How many places that write a copied command's program :func:`_written_at` tries.
 _MAX_WRITTEN = 4
-#: What prose puts around a command's words: quotes and brackets, and a sentence's end.
-_AROUND_WORD = "\"'“”‘’«»()[]<>*"
+#: What prose puts around a command's words: quotes and brackets, and a sentence's end;
+#: backticks and angle brackets (markdown's code and ``<URL>``) read as blanks.
+_AROUND_WORD = "\"'“”‘’«»()[]{}*"
+_MARKUP_BLANKS = str.maketrans("`<>", "   ")
 _AFTER_WORD = ".,;:!?"
 
 
