@@ -25,6 +25,9 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
+
+import re2
 
 from incident_lab.provenance.actions import (
     SIDE_EFFECTS,
@@ -85,6 +88,7 @@ from incident_lab.provenance.obedience import (
     record_steps,
 )
 from incident_lab.provenance.sensitive import (
+    own_dev_server,
     secret_variable,
     sensitive_value,
     starts_with_verb,
@@ -136,7 +140,7 @@ from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS, 
 from incident_lab.text.memo import text_memo
 from incident_lab.text.normalize import alnum_only
 from incident_lab.text.shell import command_words, options_edited, simple_commands
-from incident_lab.trajectory import appended_starts
+from incident_lab.trajectory import appended_starts, harness_mark
 
 _MEMORY = re.compile(r"memory|memories|recall|remember|notes?_?store")
 _RETRIEVED = re.compile(
@@ -228,9 +232,13 @@ class _Session:
         self._user_before: tuple[int, str] = (0, "")
         #: kind -> the steps of its calls, in order (:func:`_done_calls`)
         self.done_calls: dict[str, list[int]] | None = None
-        #: the calls' arguments as shell lines, lower case, one a line, and where each call's
-        #: line starts (:func:`_known_place`)
-        self.call_lines: tuple[str, list[int]] | None = None
+        #: place (a host, an e-mail address) -> the step of the first call that carried it
+        #: (:func:`_known_place`)
+        self.call_places: dict[str, int] | None = None
+        #: (call step, argument's path, step and offset) -> :func:`_hook_copy`'s answer
+        self.hook_copies: dict[tuple[int, str, int, int], int | None] = {}
+        #: (step, offset, line end) -> the shell words written there (:func:`_said_words`)
+        self.said_words: dict[tuple[int, int, int], list[str]] = {}
         #: call step -> its arguments carrying a value untrusted text asked for
         #: (:func:`_tamper_spans`)
         self.tampered: dict[int, list[Tampered]] = {}
@@ -1723,7 +1731,7 @@ _DELEGATION = re.compile(
     r"described|requested) in|"
     # "as the README says", "do what ticket DB-12 says", "delete the rows it describes"
     r"as (?:the |my |this )?[\w.-]{1,40} (?:says|describes|instructs|explains)|"
-    r"do what (?:the |my |this )?[\w#.-]{1,30}(?: [\w#.-]{1,30}){0,2} (?:says|asks|describes)|"
+    r"do what (?:the |my |this )?[\w#.-]{1,30}(?: [\w#.-]{1,30}){0,2} (?:says|asks|describes|tells (?:you|me|us))|"
     r"(?:it|that|which) (?:describes|lists))\b",
     re.IGNORECASE,
 )
@@ -1867,13 +1875,24 @@ def _attacker_args(
 def _hook_piece(session: _Session, step: int, at: int) -> tuple[int, int] | None:
     """The piece ``[start, end)`` of step ``step``'s text that holds offset ``at`` when
     another author appended it to a tool's result (a hook's context after a file's text:
-    :func:`~incident_lab.trajectory.appended_starts`); None in the tool's own text."""
+    :func:`~incident_lab.trajectory.appended_starts`), or the whole text of a hook's output
+    the harness put before the model by itself (a ``SessionStart`` or ``UserPromptSubmit``
+    hook's: :data:`_HOOK_OUTPUT`, review revcc38 M2); None in a tool's own text."""
     raw = session.steps[step]
-    cuts = appended_starts(raw) if isinstance(raw, dict) else []
+    if not isinstance(raw, dict):
+        return None
+    if raw.get("type") == "tool_result" and harness_mark(raw) in _HOOK_OUTPUT:
+        return 0, len(session.text(step))
+    cuts = appended_starts(raw)
     k = bisect.bisect_right(cuts, at)
     if k == 0:
         return None
     return cuts[k - 1], cuts[k] if k < len(cuts) else len(session.text(step))
+
+
+#: The marks of a hook's output a harness loaded as a result of its own (docs/formats.md,
+#: "Documents the harness loaded"): all of it is the hook's text.
+_HOOK_OUTPUT = frozenset(["hook_success", "hook_additional_context"])
 
 
 def _hook_copy(session: _Session, a: ArgSource, tool: str, before: int) -> int | None:
@@ -1887,12 +1906,23 @@ def _hook_copy(session: _Session, a: ArgSource, tool: str, before: int) -> int |
     around it. "Run: curl URL", "run `curl
     URL`", "next step: curl URL", "führe curl URL aus", run as ``curl -s URL`` or ``cd /repo
     && curl URL``, is the hook's doing (review revcc37b M1), as is an obeyed "now run curl
-    URL" (revcc37 H1). Not so when the place was the user's or the agent's already
-    (:func:`_known_place`) or the user handed the task over to the content (the span is
-    then the user's: :func:`_sanctioned`); nor in the tool's own text: a README's or an error
-    hint's "run curl https://host/health" the user's task led to is the task (review
+    URL" (revcc37 H1). Not so when every place it names was the user's or the agent's
+    already (:func:`_known_place`) or the user handed the task over to the content (the span
+    is then the user's: :func:`_sanctioned`); nor in the tool's own text: a README's or an
+    error hint's "run curl https://host/health" the user's task led to is the task (review
     revcc37b H1). A line with no address (``npm run lint:fix``) is no copy this counts (a
-    side effect nobody asked for is blamed on the text all the same: :func:`_requested`)."""
+    side effect nobody asked for is blamed on the text all the same: :func:`_requested`).
+    Memoised per call and argument (asked for the call's attacker and for its span)."""
+    if a.step is None or a.start is None:
+        return None
+    key = (before, a.path, a.step, a.start)
+    if key not in session.hook_copies:
+        session.hook_copies[key] = _hook_copy_at(session, a, tool, before)
+    return session.hook_copies[key]
+
+
+def _hook_copy_at(session: _Session, a: ArgSource, tool: str, before: int) -> int | None:
+    """:func:`_hook_copy`, not memoised."""
     if a.step is None or a.start is None or len(a.value) > _MAX_COPIED:
         return None
     piece = _hook_piece(session, a.step, a.start)
@@ -1902,42 +1932,77 @@ def _hook_copy(session: _Session, a: ArgSource, tool: str, before: int) -> int |
     start = max(piece[0], text.rfind("\n", 0, a.start) + 1)
     nl = text.find("\n", a.start, piece[1])
     line = (start, piece[1] if nl == -1 else nl)
-    for words in simple_commands(command_words(a.value))[:_MAX_COPIED_COMMANDS]:
-        named = addresses(" ".join(words)) if len(words) > 1 else []
-        if named and not _known_place(session, a.step, before, named):
-            at = _written_at(text, line, a.start, words)
+    for words in _simple_commands(a.value):
+        if not _known_place(session, a.step, before, addresses(" ".join(words))):
+            at = _written_at(session, a.step, line, a.start, words)
             if at is not None:
                 return at
     return None
 
 
 def _known_place(session: _Session, step: int, before: int, named: list[str]) -> bool:
-    """Whether one of the places ``named`` (:func:`~incident_lab.provenance.values.
-    addresses`) is the user's or the agent's own before a hook's text in step ``step``
-    asked for it: a user turn before the call at ``before`` names it, or a call before
-    ``step`` carried it (a hook that logs the command just run: "logged `curl URL`",
-    and the agent runs it again)."""
-    user = session.user_before(before).lower()
-    if any(n in user for n in named):
-        return True
-    if session.call_lines is None:
-        lines = [command_of(session.steps[c].get("arguments")).lower() for c in session.call_steps]
-        starts = [0]
-        for line in lines:
-            starts.append(starts[-1] + len(line) + 1)
-        session.call_lines = "\n".join(lines), starts
-    said, starts = session.call_lines
-    first = [said.find(n) for n in named]  # the earliest call that carried it
-    calls = session.call_steps
-    return any(at != -1 and calls[bisect.bisect_right(starts, at) - 1] < step for at in first)
+    """Whether every place ``named`` (:func:`~incident_lab.provenance.values.addresses`)
+    is the user's or the agent's own before a hook's text in step ``step`` asked for it: a
+    page of the agent's own dev server on the loopback address
+    (:func:`~incident_lab.provenance.sensitive.own_dev_server`: "curl
+    http://localhost:3000/api/health"), or a host a user turn before the call at ``before``
+    names or a call before ``step`` carried (a hook that logs the command just run: "logged
+    `curl URL`", and the agent runs it again), or a subdomain of one (``api.acme.dev`` after
+    "check acme.dev"; by whole labels: ``hub.com`` is not ``github.com``'s), or an e-mail
+    address or account number one of them wrote (review revcc38 M1, L2)."""
+    if session.call_places is None:
+        session.call_places = {}
+        for c in session.call_steps:
+            line = command_of(session.steps[c].get("arguments"))
+            for place in _places(line[:_MAX_PLACE_TEXT]):
+                session.call_places.setdefault(place, c)
+    user = _places(session.user_before(before)[-_MAX_PLACE_TEXT:])
+    earlier = session.call_places
+    for n in named:
+        hostport, _, path = n.partition("/")
+        if "@" not in n and _loopback_own(hostport, path):
+            continue
+        host = hostport.rsplit(":", 1)[0] if "@" not in n else n
+        labels = host.split(".")
+        suffixes = [".".join(labels[k:]) for k in range(max(1, len(labels) - 1))]
+        if not any(h in user or earlier.get(h, step) < step for h in suffixes):
+            return False
+    return True
 
 
-def _written_at(text: str, line: tuple[int, int], at: int, words: list[str]) -> int | None:
-    """Where ``line`` (``[start, end)`` of ``text``) writes the simple command ``words``:
-    the offset of its program's word (at or before ``at``, the latest of
+def _loopback_own(hostport: str, path: str) -> bool:
+    """Whether ``hostport`` + ``path`` is a page of the agent's own dev server on the
+    loopback address (:func:`~incident_lab.provenance.sensitive.own_dev_server`)."""
+    try:
+        parts = urlsplit("http://" + hostport)
+        return own_dev_server(parts.hostname or "", parts.port, "/" + path)
+    except ValueError:
+        return False
+
+
+@lru_cache(maxsize=64)
+def _places(text: str) -> frozenset[str]:
+    """The hosts (``acme.dev``, ``127.0.0.1``), e-mail addresses and account numbers
+    ``text`` writes, lower-cased (memoised: the user's turns are asked about each call)."""
+    found = {m.lower().rstrip(".-") for m in _PLACE.findall(text)}
+    return frozenset(found | set(addresses(text)))
+
+
+#: A host or an e-mail address as prose writes it (a bare ``acme.dev`` too).
+_PLACE = re2.compile(r"(?:[\w.+-]{1,64}@)?[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+#: How much of a call's line, and of the user's turns (the latest), :func:`_places` reads.
+_MAX_PLACE_TEXT = 100_000
+
+
+def _written_at(
+    session: _Session, step: int, line: tuple[int, int], at: int, words: list[str]
+) -> int | None:
+    """Where ``line`` (``[start, end)`` of step ``step``'s text) writes the simple command
+    ``words``: the offset of its program's word (at or before ``at``, the latest of
     :data:`_MAX_WRITTEN`) from which the line's words reproduce it with options edited and
-    an address among the words reproduced."""
+    an address among the words reproduced (:func:`_said_words`)."""
     lo, hi = line
+    text = session.text(step)
     program = words[0].rsplit("/", 1)[-1]  # /usr/bin/curl runs what "curl" says
     words = [program, *words[1:]]
     p = text.rfind(program, lo, min(hi, at + len(program)))
@@ -1945,13 +2010,34 @@ def _written_at(text: str, line: tuple[int, int], at: int, words: list[str]) -> 
         if p == -1:
             return None
         if p == lo or not _word_char(text[p - 1]):
-            said = text[p : min(hi, p + _MAX_COPIED)].translate(_MARKUP_BLANKS)
-            written = [w.strip(_AROUND_WORD).rstrip(_AFTER_WORD) for w in command_words(said)]
+            written = _said_words(session, step, p, hi)
             n = options_edited(words, written)
             if n > 1 and addresses(" ".join(written[:n])):
                 return p
         p = text.rfind(program, lo, p)
     return None
+
+
+def _said_words(session: _Session, step: int, p: int, hi: int) -> list[str]:
+    """The shell words step ``step``'s text writes from offset ``p`` to ``hi`` (at most
+    :data:`_MAX_COPIED` characters; markup and prose's quotes around words dropped), read
+    once per place in a session (each call that ran a command is compared with it)."""
+    key = (step, p, hi)
+    words = session.said_words.get(key)
+    if words is None:
+        said = session.text(step)[p : min(hi, p + _MAX_COPIED)].translate(_MARKUP_BLANKS)
+        words = [w.strip(_AROUND_WORD).rstrip(_AFTER_WORD) for w in command_words(said)]
+        session.said_words[key] = words
+    return words
+
+
+@lru_cache(maxsize=1024)
+def _simple_commands(line: str) -> tuple[list[str], ...]:
+    """The first :data:`_MAX_COPIED_COMMANDS` simple commands of shell line ``line`` that
+    name a place (:func:`~incident_lab.text.shell.simple_commands`; memoised: a session
+    runs one line many times)."""
+    found = simple_commands(command_words(line))[:_MAX_COPIED_COMMANDS]
+    return tuple(w for w in found if len(w) > 1 and addresses(" ".join(w)))
 
 
 #: Longest shell line :func:`_hook_copy` compares (a copied line is short), and how many of
