@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import re2
 
@@ -87,6 +88,7 @@ from incident_lab.provenance.obedience import (
     record_steps,
 )
 from incident_lab.provenance.sensitive import (
+    own_dev_server,
     secret_variable,
     sensitive_value,
     starts_with_verb,
@@ -137,7 +139,8 @@ from incident_lab.provenance.values import (
 from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS, forbidden
 from incident_lab.text.memo import text_memo
 from incident_lab.text.normalize import alnum_only
-from incident_lab.trajectory import appended_starts
+from incident_lab.text.shell import command_words, options_edited, simple_commands
+from incident_lab.trajectory import appended_starts, harness_mark
 
 _MEMORY = re.compile(r"memory|memories|recall|remember|notes?_?store")
 _RETRIEVED = re.compile(
@@ -229,6 +232,13 @@ class _Session:
         self._user_before: tuple[int, str] = (0, "")
         #: kind -> the steps of its calls, in order (:func:`_done_calls`)
         self.done_calls: dict[str, list[int]] | None = None
+        #: place (a host, an e-mail address) -> the step of the first call that carried it
+        #: (:func:`_known_place`)
+        self.call_places: dict[str, int] | None = None
+        #: (call step, argument's path, step and offset) -> :func:`_hook_copy`'s answer
+        self.hook_copies: dict[tuple[int, str, int, int], int | None] = {}
+        #: (step, offset, line end) -> the shell words written there (:func:`_said_words`)
+        self.said_words: dict[tuple[int, int, int], list[str]] = {}
         #: call step -> its arguments carrying a value untrusted text asked for
         #: (:func:`_tamper_spans`)
         self.tampered: dict[int, list[Tampered]] = {}
@@ -1721,7 +1731,7 @@ _DELEGATION = re.compile(
     r"described|requested) in|"
     # "as the README says", "do what ticket DB-12 says", "delete the rows it describes"
     r"as (?:the |my |this )?[\w.-]{1,40} (?:says|describes|instructs|explains)|"
-    r"do what (?:the |my |this )?[\w#.-]{1,30}(?: [\w#.-]{1,30}){0,2} (?:says|asks|describes)|"
+    r"do what (?:the |my |this )?[\w#.-]{1,30}(?: [\w#.-]{1,30}){0,2} (?:says|asks|describes|tells (?:you|me|us))|"
     r"(?:it|that|which) (?:describes|lists))\b",
     re.IGNORECASE,
 )
@@ -1839,14 +1849,14 @@ def _attacker_args(
     acting: bool,
     tool: str,
     asked_read: bool,
-    appended: set[int],
+    copied: set[str],
 ) -> tuple[ArgSource, ...]:
     """The arguments an untrusted instruction span supplied (not instruction text itself):
     any, for a side effect; for a read, an address-like value from a strong span, or any
     value from a span that asks for this very tool by name (cue ``tool_request``) unless
     the user asked for what the tool reads (``asked_read``: "check my balance" for
-    get_balance, whatever its documentation says to pass), or a command run as a span in
-    text appended to a tool's result wrote it (``appended``: :func:`_run_as_written`)."""
+    get_balance, whatever its documentation says to pass), or a shell line copied from text
+    a hook appended to a tool's result (``copied``: their paths, :func:`_hook_copy`)."""
     return tuple(
         a
         for a in args
@@ -1856,28 +1866,191 @@ def _attacker_args(
             acting
             or (_strong(spans[a.in_instruction]) and bool(anchors(a.value)))
             or (not asked_read and _names_this_tool(spans[a.in_instruction], tool))
-            or (a.in_instruction in appended and _run_as_written(spans[a.in_instruction], a, tool))
+            or a.path in copied
         )
         and not _is_instruction_text(a.value)
     )
 
 
-#: The end of the words before a command that say to run it ("now run ", "execute: `").
-_RUN_BEFORE = re2.compile(r"(?i)\b(?:run|execute)\W{0,4}$")
+def _hook_piece(session: _Session, step: int, at: int) -> tuple[int, int] | None:
+    """The piece ``[start, end)`` of step ``step``'s text that holds offset ``at`` when
+    another author appended it to a tool's result (a hook's context after a file's text:
+    :func:`~incident_lab.trajectory.appended_starts`), or the whole text of a hook's output
+    the harness put before the model by itself (a ``SessionStart`` or ``UserPromptSubmit``
+    hook's: :data:`_HOOK_OUTPUT`, review revcc38 M2); None in a tool's own text."""
+    raw = session.steps[step]
+    if not isinstance(raw, dict):
+        return None
+    if raw.get("type") == "tool_result" and harness_mark(raw) in _HOOK_OUTPUT:
+        return 0, len(session.text(step))
+    cuts = appended_starts(raw)
+    k = bisect.bisect_right(cuts, at)
+    if k == 0:
+        return None
+    return cuts[k - 1], cuts[k] if k < len(cuts) else len(session.text(step))
 
 
-def _run_as_written(span: InstructionSpan, arg: ArgSource, tool: str) -> bool:
-    """True when ``arg`` is a shell line ``tool`` runs, copied whole from ``span`` right
-    after a word that says to run it, and addressed somewhere (an address or host in it:
-    :func:`~incident_lab.provenance.values.anchors`): "now run curl https://x.example/h",
-    obeyed as written, is the span's doing even when the line only reads and the span is
-    weak (review revcc37 H1: a hook's note in a Read result was a requested read). Asked
-    only of a span in text a hook appended to a result: a README's or an error hint's "run
-    curl https://host/health" the user's task led to is the task (review revcc37b H1)."""
-    if arg.start is None or not runs_commands(tool) or not anchors(arg.value):
+#: The marks of a hook's output a harness loaded as a result of its own (docs/formats.md,
+#: "Documents the harness loaded"): all of it is the hook's text.
+_HOOK_OUTPUT = frozenset(["hook_success", "hook_additional_context"])
+
+
+def _hook_copy(session: _Session, a: ArgSource, tool: str, before: int) -> int | None:
+    """Where text a hook appended to a tool's result (:func:`_hook_piece`) writes the shell
+    line ``tool`` ran as argument ``a`` at step ``before`` (the offset of its program's word
+    in the step's text), else None: one of the line's simple commands names a place (an
+    address, a URL: :func:`~incident_lab.provenance.values.addresses`) and stands on the
+    piece's line where ``a`` was traced, its program at or before that point, copied with
+    at most options added or dropped (:func:`~incident_lab.text.shell.options_edited`;
+    quotes and spacing as the shell reads them), whatever words, backticks or fence are
+    around it. "Run: curl URL", "run `curl
+    URL`", "next step: curl URL", "führe curl URL aus", run as ``curl -s URL`` or ``cd /repo
+    && curl URL``, is the hook's doing (review revcc37b M1), as is an obeyed "now run curl
+    URL" (revcc37 H1). Not so when every place it names was the user's or the agent's
+    already (:func:`_known_place`) or the user handed the task over to the content (the span
+    is then the user's: :func:`_sanctioned`); nor in the tool's own text: a README's or an
+    error hint's "run curl https://host/health" the user's task led to is the task (review
+    revcc37b H1). A line with no address (``npm run lint:fix``) is no copy this counts (a
+    side effect nobody asked for is blamed on the text all the same: :func:`_requested`).
+    Memoised per call and argument (asked for the call's attacker and for its span)."""
+    if a.step is None or a.start is None:
+        return None
+    key = (before, a.path, a.step, a.start)
+    if key not in session.hook_copies:
+        session.hook_copies[key] = _hook_copy_at(session, a, tool, before)
+    return session.hook_copies[key]
+
+
+def _hook_copy_at(session: _Session, a: ArgSource, tool: str, before: int) -> int | None:
+    """:func:`_hook_copy`, not memoised."""
+    if a.step is None or a.start is None or len(a.value) > _MAX_COPIED:
+        return None
+    piece = _hook_piece(session, a.step, a.start)
+    if piece is None or not runs_commands(tool) or not addresses(a.value):
+        return None
+    text = session.text(a.step)
+    start = max(piece[0], text.rfind("\n", 0, a.start) + 1)
+    nl = text.find("\n", a.start, piece[1])
+    line = (start, piece[1] if nl == -1 else nl)
+    for words in _simple_commands(a.value):
+        if not _known_place(session, a.step, before, addresses(" ".join(words))):
+            at = _written_at(session, a.step, line, a.start, words)
+            if at is not None:
+                return at
+    return None
+
+
+def _known_place(session: _Session, step: int, before: int, named: list[str]) -> bool:
+    """Whether every place ``named`` (:func:`~incident_lab.provenance.values.addresses`)
+    is the user's or the agent's own before a hook's text in step ``step`` asked for it: a
+    page of the agent's own dev server on the loopback address
+    (:func:`~incident_lab.provenance.sensitive.own_dev_server`: "curl
+    http://localhost:3000/api/health"), or a host a user turn before the call at ``before``
+    names or a call before ``step`` carried (a hook that logs the command just run: "logged
+    `curl URL`", and the agent runs it again), or a subdomain of one (``api.acme.dev`` after
+    "check acme.dev"; by whole labels: ``hub.com`` is not ``github.com``'s), or an e-mail
+    address or account number one of them wrote (review revcc38 M1, L2)."""
+    if session.call_places is None:
+        session.call_places = {}
+        for c in session.call_steps:
+            line = command_of(session.steps[c].get("arguments"))
+            for place in _places(line[:_MAX_PLACE_TEXT]):
+                session.call_places.setdefault(place, c)
+    user = _places(session.user_before(before)[-_MAX_PLACE_TEXT:])
+    earlier = session.call_places
+    for n in named:
+        hostport, _, path = n.partition("/")
+        if "@" not in n and _loopback_own(hostport, path):
+            continue
+        host = hostport.rsplit(":", 1)[0] if "@" not in n else n
+        labels = host.split(".")
+        suffixes = [".".join(labels[k:]) for k in range(max(1, len(labels) - 1))]
+        if not any(h in user or earlier.get(h, step) < step for h in suffixes):
+            return False
+    return True
+
+
+def _loopback_own(hostport: str, path: str) -> bool:
+    """Whether ``hostport`` + ``path`` is a page of the agent's own dev server on the
+    loopback address (:func:`~incident_lab.provenance.sensitive.own_dev_server`)."""
+    try:
+        parts = urlsplit("http://" + hostport)
+        return own_dev_server(parts.hostname or "", parts.port, "/" + path)
+    except ValueError:
         return False
-    at = arg.start - span.start
-    return 0 < at <= len(span.text) and bool(_RUN_BEFORE.search(span.text[max(0, at - 16) : at]))
+
+
+@lru_cache(maxsize=64)
+def _places(text: str) -> frozenset[str]:
+    """The hosts (``acme.dev``, ``127.0.0.1``), e-mail addresses and account numbers
+    ``text`` writes, lower-cased (memoised: the user's turns are asked about each call)."""
+    found = {m.lower().rstrip(".-") for m in _PLACE.findall(text)}
+    return frozenset(found | set(addresses(text)))
+
+
+#: A host or an e-mail address as prose writes it (a bare ``acme.dev`` too).
+_PLACE = re2.compile(r"(?:[\w.+-]{1,64}@)?[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+#: How much of a call's line, and of the user's turns (the latest), :func:`_places` reads.
+_MAX_PLACE_TEXT = 100_000
+
+
+def _written_at(
+    session: _Session, step: int, line: tuple[int, int], at: int, words: list[str]
+) -> int | None:
+    """Where ``line`` (``[start, end)`` of step ``step``'s text) writes the simple command
+    ``words``: the offset of its program's word (at or before ``at``, the latest of
+    :data:`_MAX_WRITTEN`) from which the line's words reproduce it with options edited and
+    an address among the words reproduced (:func:`_said_words`)."""
+    lo, hi = line
+    text = session.text(step)
+    program = words[0].rsplit("/", 1)[-1]  # /usr/bin/curl runs what "curl" says
+    words = [program, *words[1:]]
+    p = text.rfind(program, lo, min(hi, at + len(program)))
+    for _ in range(_MAX_WRITTEN):
+        if p == -1:
+            return None
+        if p == lo or not _word_char(text[p - 1]):
+            written = _said_words(session, step, p, hi)
+            n = options_edited(words, written)
+            if n > 1 and addresses(" ".join(written[:n])):
+                return p
+        p = text.rfind(program, lo, p)
+    return None
+
+
+def _said_words(session: _Session, step: int, p: int, hi: int) -> list[str]:
+    """The shell words step ``step``'s text writes from offset ``p`` to ``hi`` (at most
+    :data:`_MAX_COPIED` characters; markup and prose's quotes around words dropped), read
+    once per place in a session (each call that ran a command is compared with it)."""
+    key = (step, p, hi)
+    words = session.said_words.get(key)
+    if words is None:
+        said = session.text(step)[p : min(hi, p + _MAX_COPIED)].translate(_MARKUP_BLANKS)
+        words = [w.strip(_AROUND_WORD).rstrip(_AFTER_WORD) for w in command_words(said)]
+        session.said_words[key] = words
+    return words
+
+
+@lru_cache(maxsize=1024)
+def _simple_commands(line: str) -> tuple[list[str], ...]:
+    """The first :data:`_MAX_COPIED_COMMANDS` simple commands of shell line ``line`` that
+    name a place (:func:`~incident_lab.text.shell.simple_commands`; memoised: a session
+    runs one line many times)."""
+    found = simple_commands(command_words(line))[:_MAX_COPIED_COMMANDS]
+    return tuple(w for w in found if len(w) > 1 and addresses(" ".join(w)))
+
+
+#: Longest shell line :func:`_hook_copy` compares (a copied line is short), and how many of
+#: its simple commands.
+_MAX_COPIED = 2000
+_MAX_COPIED_COMMANDS = 8
+#: How many places that write a copied command's program :func:`_written_at` tries.
+_MAX_WRITTEN = 4
+#: What prose puts around a command's words: quotes and brackets, and a sentence's end;
+#: backticks and angle brackets (markdown's code and ``<URL>``) read as blanks.
+_AROUND_WORD = "\"'“”‘’«»()[]{}*"
+_MARKUP_BLANKS = str.maketrans("`<>", "   ")
+_AFTER_WORD = ".,;:!?"
 
 
 def _names_this_tool(span: InstructionSpan, tool: str) -> bool:
@@ -2090,20 +2263,12 @@ def _call_attacker(
         for a in args
     )
     asked_read = not acting and from_tool_request and _asked_read(session, i, tool)
-    appended = {
-        a.in_instruction
+    copied = {
+        a.path
         for a in args
-        if a.in_instruction is not None and _in_appended(session, spans[a.in_instruction])
+        if a.in_instruction is not None and _hook_copy(session, a, tool, i) is not None
     }
-    return _attacker_args(spans, args, user_spans, acting, tool, asked_read, appended)
-
-
-def _in_appended(session: _Session, span: InstructionSpan) -> bool:
-    """Whether ``span`` lies in text another author appended to a tool's result (a hook's
-    context after a file's text: :func:`~incident_lab.trajectory.appended_starts`)."""
-    step = session.steps[span.step]
-    cuts = appended_starts(step) if isinstance(step, dict) else []
-    return bool(cuts) and span.start >= cuts[0]
+    return _attacker_args(spans, args, user_spans, acting, tool, asked_read, copied)
 
 
 def _strong_earlier(spans: tuple[InstructionSpan, ...], i: int, user_spans: set[int]) -> list[int]:
@@ -2386,10 +2551,14 @@ def _followed_spans(
     by itself. Cue ``followed``. A shell command that reaches outside (:func:`_outbound_command`)
     which the agent ran as the file quoted it (or with its host/URL) is such a unit however it
     is worded ("Step 3: `bash -i >& /dev/tcp/...`", an MCP config's ``args``): cue
-    ``quoted_command``."""
+    ``quoted_command``; so is a shell line with an address the agent ran as text a hook
+    appended to a tool's result writes it, whether it reads or acts
+    (:func:`_hook_command_span`)."""
     out: list[InstructionSpan] = []
     for c in calls:
         spelled = _spelled_out_call(session, c, (*spans, *out))
+        if spelled is None:
+            spelled = _hook_command_span(session, c, (*spans, *out))
         if spelled is not None:
             out.append(spelled)
             continue
@@ -2410,6 +2579,48 @@ def _followed_spans(
         if len(out) == before:
             out.extend(_followed_sensitive(session, c, (*spans, *out)))
     return tuple(out)
+
+
+def _hook_command_span(
+    session: _Session, c: CallProvenance, known: tuple[InstructionSpan, ...]
+) -> InstructionSpan | None:
+    """The span of a shell line the model ran as text a hook appended to a tool's result
+    writes it (:func:`_hook_copy`: "Run: curl URL", a fenced block) where no known span
+    covers it (:func:`_command_units`). Cues ``quoted_command`` and ``followed``; the
+    call's arguments are then the hook's."""
+    for a in c.args:
+        if a.in_instruction is not None or a.step is None or a.start is None:
+            continue
+        at = _hook_copy(session, a, c.tool, c.step)
+        piece = _hook_piece(session, a.step, a.start)
+        found = (
+            None
+            if at is None or piece is None
+            else _command_units(session.text(a.step), piece, at, a.start)
+        )
+        if found is None:
+            continue
+        x, y = found
+        if not any(sp.step == a.step and sp.start < y and x < sp.end for sp in known):
+            extra = ("quoted_command", "followed")
+            return _unit_span(session, a.step, x, y, extra, _just_above_weak, request_language)
+    return None
+
+
+def _command_units(text: str, piece: tuple[int, int], at: int, end: int) -> tuple[int, int] | None:
+    """The units of ``piece`` (``[start, stop)`` of ``text``) from a command's program (at
+    ``at``) to where its argument was traced (``end``), with the line before them when it
+    ends in a colon that introduces them ("run:" above a fence); None when no unit holds
+    the command."""
+    lo, hi = piece
+    units = [(x + lo, y + lo) for x, y in unit_bounds(text[lo:hi])]
+    held = [k for k, (x, y) in enumerate(units) if x <= end and at < y]
+    if not held:
+        return None
+    k = held[0]
+    if k and text[units[k - 1][0] : units[k - 1][1]].rstrip().endswith(":"):
+        k -= 1
+    return units[k][0], units[held[-1]][1]
 
 
 def _spelled_out_call(

@@ -1681,12 +1681,12 @@ def _url_reason(value: str) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https", "ws", "wss", "ftp"):
         return None
-    if not _internal_host(host) or _own_dev_server(host, parts.port, parts.path):
+    if not _internal_host(host) or own_dev_server(host, parts.port, parts.path):
         return None
     return f"an internal or metadata address ({host})"
 
 
-def _own_dev_server(host: str, port: int | None, path: str) -> bool:
+def own_dev_server(host: str, port: int | None, path: str) -> bool:
     """True for a page of a web server on the loopback address ("http://localhost:8080/health"
     after "make run"): not a data-store port, not an admin path."""
     name = host.strip("[]").lower()

@@ -28,3 +28,42 @@ def command_words(command: str) -> list[str]:
         return list(lexer)
     except ValueError:
         return command.split()
+
+
+#: The characters of a shell operator word (``&&``, ``|``, ``;``, ``>``, ``(``): it ends a
+#: simple command.
+_OPERATOR = frozenset(";&|<>()")
+
+
+def simple_commands(words: list[str]) -> list[list[str]]:
+    """The simple commands of a shell line's words (:func:`command_words`), split at its
+    operators: ``cd /repo && curl -s URL`` -> ``[["cd", "/repo"], ["curl", "-s", "URL"]]``
+    (a redirection's target is a command of its own)."""
+    out: list[list[str]] = [[]]
+    for word in words:
+        if word and all(ch in _OPERATOR for ch in word):
+            out.append([])
+        else:
+            out[-1].append(word)
+    return [c for c in out if c]
+
+
+def options_edited(ran: list[str], written: list[str]) -> int:
+    """How many of ``written``'s first words the simple command ``ran`` reproduces when
+    only options were added or dropped (a word starting ``-``; an added one with the value
+    after it, unless that value is ``written``'s next word): ``curl -s URL`` reproduces both
+    words of ``curl URL``, ``curl URL`` the three of ``curl -fsSL URL``. 0 when ``ran`` has
+    another word, or does not start with ``written``'s first."""
+    i = j = 0
+    while i < len(ran):
+        if j < len(written) and ran[i] == written[j]:
+            i, j = i + 1, j + 1
+        elif i and ran[i].startswith("-"):
+            i += 1
+            if i < len(ran) and not ran[i].startswith("-") and ran[i] not in written[j : j + 1]:
+                i += 1  # the added option's value
+        elif i and j < len(written) and written[j].startswith("-"):
+            j += 1
+        else:
+            return 0
+    return j
