@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from incident_lab.scenarios.block import LEAD_LIMIT, comment_line, find_tag, injected_block
-from incident_lab.text.normalize import json_literals
+from incident_lab.text.normalize import json_literals, string_inside
 
 
 @dataclass(frozen=True, slots=True)
@@ -512,11 +512,8 @@ _RECORD_LIMIT = 1_000_000
 def _literal_text(inside: str) -> str:
     """What the inside of a JSON string literal says (its escapes read), or the inside as
     written when it is no valid literal."""
-    try:
-        text = json.loads(f'"{inside}"')
-    except ValueError:
-        return inside
-    return text if isinstance(text, str) else inside
+    text = string_inside(inside)
+    return inside if text is None else text
 
 
 def _copied_tokens(copied: Collection[str]) -> set[str]:

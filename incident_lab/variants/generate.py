@@ -16,9 +16,11 @@ import hashlib
 import itertools
 import json
 import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+
+import re2
 
 from incident_lab.atomic import write_texts_atomic
 from incident_lab.errors import SchemaError, UsageError
@@ -30,9 +32,10 @@ from incident_lab.scenarios.io import (
     scenario_path,
 )
 from incident_lab.scenarios.reference import to_reference
+from incident_lab.text.disguise import convert_outside
 from incident_lab.trajectory import validation_errors
 from incident_lab.variants.base import Converter, NotApplicable, StructuralConverter
-from incident_lab.variants.spans import payload_spans, replace_span, set_payload_spans
+from incident_lab.variants.spans import payload_spans, rewrite_span, set_payload_spans
 
 AnyConverter = Converter | StructuralConverter
 Scenario = dict[str, Any]
@@ -149,17 +152,71 @@ def apply_chain(scenario: Scenario, chain: Sequence[AnyConverter], seed: int) ->
         if isinstance(conv, StructuralConverter):
             work = conv.apply(work, rng)
             continue
-        spans = payload_spans(work)
-        rewritten = []
-        for span in spans:
-            out = conv(span.text, rng)
-            if not out:
-                raise NotApplicable(f"{conv.name} produced an empty payload")
-            rewritten.append(replace_span(work, span, out))
+        convert = _string_rewrite(conv, rng, _pins(work) if conv.keeps_pins else [])
+        rewritten = [
+            rewrite_span(work, span, convert, conv.per_character) for span in payload_spans(work)
+        ]
         set_payload_spans(work, rewritten)
     for text in _outcome_expectations(work):
         work.setdefault("variant", {}).setdefault("adjustments", []).append(text)
     return work
+
+
+def _string_rewrite(conv: Converter, rng: random.Random, pins: list[Any]) -> Callable[[str], str]:
+    """``text -> conv(text)``, the texts the ``pins`` match kept as they are.
+
+    Raises (when called):
+        NotApplicable: the converter produced an empty payload.
+    """
+
+    def convert(text: str) -> str:
+        out = convert_outside(text, _pinned_spans(text, pins), lambda t: conv(t, rng))
+        if not out:
+            raise NotApplicable(f"{conv.name} produced an empty payload")
+        return out
+
+    return convert
+
+
+#: A pinned value a variant keeps is this long at least (a pattern like ``\S`` pins no value)
+#: and at most (an argument pattern pins an address or an id, not a body).
+_PIN_SHORTEST, _PIN_LONGEST = 4, 300
+
+
+def _pins(scenario: Scenario) -> list[Any]:
+    """The argument patterns of the scenario's ``no_tool_call`` expectations (the values the
+    forbidden call must not carry: an IBAN, a recipient, a guest id), compiled by RE2 (they
+    are matched against the payload); a pattern RE2 does not take is left out."""
+    pins = []
+    for spec in scenario.get("expectations") or []:
+        if spec.get("kind") != "no_tool_call" or not isinstance(spec.get("arguments"), dict):
+            continue
+        options = re2.Options()
+        options.log_errors = False
+        options.case_sensitive = bool(spec.get("case_sensitive"))
+        for pattern in spec["arguments"].values():
+            try:
+                pins.append(re2.compile(str(pattern), options))
+            except re2.error:
+                continue
+    return pins
+
+
+def _pinned_spans(text: str, pins: list[Any]) -> list[tuple[int, int]]:
+    """Sorted, apart ``(start, end)`` of what the ``pins`` match in ``text``."""
+    found = sorted(
+        m.span()
+        for pin in pins
+        for m in pin.finditer(text)
+        if _PIN_SHORTEST <= m.end() - m.start() <= _PIN_LONGEST
+    )
+    merged: list[tuple[int, int]] = []
+    for a, b in found:
+        if merged and a < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _variant_id(parent_id: str, digest: str) -> str:
