@@ -441,11 +441,6 @@ def _span_candidate(
 
     answers = {a.step for a in getattr(prov, "obedient", ())}
     copied = [text_of_step(steps[i]) for i in {*unsafe, *answers} if 0 <= i < len(steps)]
-    actions = {
-        str(steps[i].get("name")).lower()
-        for i in unsafe
-        if 0 <= i < len(steps) and steps[i].get("type") == "tool_call"
-    }
     block = _block_at(content, str(span.text), getattr(span, "start", None), copied)
     if block is None:
         return None
@@ -458,25 +453,21 @@ def _span_candidate(
         start, end = _joined(content, start, end, parts)
     start, end = max(start, lo), min(end, hi)
     if location[0] == "fixture":
-        start, end = _in_values(content, start, end, copied, actions)
+        start, end = _in_values(content, start, end, copied)
     return PayloadCandidate(
         content[start:end], location[0], location[1], start, float(span.score), method, why
     )
 
 
-def _in_values(
-    content: str, start: int, end: int, copied: Collection[str], actions: Collection[str] = ()
-) -> tuple[int, int]:
+def _in_values(content: str, start: int, end: int, copied: Collection[str]) -> tuple[int, int]:
     """``[start, end)`` of a recorded JSON record, narrowed to the string values in it that
     carry the injection: those that ask for something read on their own
-    (:func:`~incident_lab.provenance.cues.score_text`), hold a value the unsafe steps copied
-    (``copied``) or name the tool an unsafe call ran (``actions``, lower-cased: an
-    ``"action": "grant_access"`` beside the guest id it copied), from the first such value to
-    the last. A product's name, a date and the record's keys and brackets around an injected
-    review are the host's, not the payload; an ask in one field and the address it names in
-    the next stay one payload. As found when the block sits inside one value, reaches into
-    none, or no value it reaches carries the injection (the cues add up only across fields:
-    the record is the payload)."""
+    (:func:`~incident_lab.provenance.cues.score_text`) or hold a value the unsafe steps copied
+    (``copied``), from the first such value to the last. A product's name, a date and the
+    record's keys and brackets around an injected review are the host's, not the payload; an
+    ask in one field and the address it names in the next stay one payload. As found when
+    the block sits inside one value, reaches into none, or no value it reaches carries the
+    injection (the cues add up only across fields: the record is the payload)."""
     from incident_lab.provenance.cues import score_text
 
     if not _parses(content):
@@ -494,7 +485,6 @@ def _in_values(
         for a, b in values
         if score_text(_literal_text(content[a:b]))[1]
         or any(t in content[a:b].lower() for t in tokens)
-        or _literal_text(content[a:b]).strip().lower() in actions
     ]
     if not keep:
         return start, end
