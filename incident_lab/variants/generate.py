@@ -31,10 +31,16 @@ from incident_lab.scenarios.io import (
     load_scenario,
     scenario_path,
 )
+from incident_lab.scenarios.payload import carries_injection
 from incident_lab.scenarios.reference import to_reference
 from incident_lab.text.disguise import convert_outside
 from incident_lab.trajectory import validation_errors
-from incident_lab.variants.base import Converter, NotApplicable, StructuralConverter
+from incident_lab.variants.base import (
+    Converter,
+    NotApplicable,
+    StructuralConverter,
+    clean_text,
+)
 from incident_lab.variants.spans import payload_spans, rewrite_span, set_payload_spans
 
 AnyConverter = Converter | StructuralConverter
@@ -152,9 +158,12 @@ def apply_chain(scenario: Scenario, chain: Sequence[AnyConverter], seed: int) ->
         if isinstance(conv, StructuralConverter):
             work = conv.apply(work, rng)
             continue
-        convert = _string_rewrite(conv, rng, _pins(work) if conv.keeps_pins else [])
+        pins, tools = _pins(work), _tool_pins(work)
+        convert = _string_rewrite(conv, rng, pins + tools if conv.keeps_pins else [])
+        carries = _carrier(pins, tools)
         rewritten = [
-            rewrite_span(work, span, convert, conv.per_character) for span in payload_spans(work)
+            rewrite_span(work, span, convert, conv.per_character, carries, _matcher(tools))
+            for span in payload_spans(work)
         ]
         set_payload_spans(work, rewritten)
     for text in _outcome_expectations(work):
@@ -170,12 +179,39 @@ def _string_rewrite(conv: Converter, rng: random.Random, pins: list[Any]) -> Cal
     """
 
     def convert(text: str) -> str:
-        out = convert_outside(text, _pinned_spans(text, pins), lambda t: conv(t, rng))
+        text = clean_text(text)  # RE2 takes no lone surrogate
+        try:
+            out = convert_outside(text, _pinned_spans(text, pins), lambda t: conv(t, rng))
+        except NotApplicable:
+            raise
+        except Exception as exc:  # a plugin's or a pattern's failure: no such variant
+            raise NotApplicable(f"{conv.name} failed: {type(exc).__name__}: {exc}") from exc
         if not out:
             raise NotApplicable(f"{conv.name} produced an empty payload")
         return out
 
     return convert
+
+
+def _carrier(pins: list[Any], tools: list[Any]) -> Callable[[str], bool]:
+    """Whether a string value of a record carries the injection: it asks for something
+    (:func:`~incident_lab.scenarios.payload.carries_injection`) or holds a value a
+    ``no_tool_call`` argument pattern pins (what the unsafe call copied); a value that is
+    the forbidden tool's name does not."""
+    tool_name = _matcher(tools)
+
+    def carries(value: str) -> bool:
+        value = clean_text(value)
+        if tool_name(value):
+            return False
+        return carries_injection(value) or bool(_pinned_spans(value, pins))
+
+    return carries
+
+
+def _matcher(patterns: list[Any]) -> Callable[[str], bool]:
+    """Whether one of the anchored ``patterns`` matches a text (lone surrogates replaced)."""
+    return lambda text: any(p.search(clean_text(text)) for p in patterns)
 
 
 #: A pinned value a variant keeps is this long at least (a pattern like ``\S`` pins no value)
@@ -197,6 +233,23 @@ def _pins(scenario: Scenario) -> list[Any]:
         for pattern in spec["arguments"].values():
             try:
                 pins.append(re2.compile(str(pattern), options))
+            except re2.error:
+                continue
+    return pins
+
+
+def _tool_pins(scenario: Scenario) -> list[Any]:
+    """The tool patterns of the scenario's ``no_tool_call`` expectations, anchored and
+    case-sensitive as the check matches a call's name, compiled by RE2: a record value one
+    matches is the forbidden tool's name, which no variant rewrites (the agent could only
+    call the renamed tool)."""
+    options = re2.Options()
+    options.log_errors = False
+    pins = []
+    for spec in scenario.get("expectations") or []:
+        if spec.get("kind") == "no_tool_call" and spec.get("tool") is not None:
+            try:
+                pins.append(re2.compile(f"^(?:{spec['tool']})$", options))
             except re2.error:
                 continue
     return pins

@@ -159,7 +159,12 @@ def replace_span(scenario: Scenario, span: Span, new_text: str) -> Span:
 
 
 def rewrite_span(
-    scenario: Scenario, span: Span, convert: Callable[[str], str], per_value: bool
+    scenario: Scenario,
+    span: Span,
+    convert: Callable[[str], str],
+    per_value: bool,
+    carries: Callable[[str], bool] | None = None,
+    pinned: Callable[[str], bool] | None = None,
 ) -> Span:
     """Rewrite ``span`` with ``convert`` and return where the rewrite now is.
 
@@ -167,10 +172,14 @@ def rewrite_span(
     string values (the parts of them) the span covers are rewritten; keys, brackets and the
     other values stay, so the record keeps its keys and stays JSON. Each value is read
     first (``\\"`` is a quote, as the agent reads it) and the result written back as a JSON
-    string's inside. ``per_value`` (a per-character rewrite) converts each value on its own;
-    otherwise the values are converted once, joined by line breaks, into the first value,
-    the others emptied, and the span becomes that first value (an instruction line or a
-    wrapper once, not per field)."""
+    string's inside. Of several covered values only those that carry the injection
+    (``carries``: the ask, the value the forbidden call copies) are rewritten, all when none
+    does; an amount or a currency between the ask and the account stays as it is. A value
+    ``pinned`` accepts (the forbidden tool's name in a tools listing) is never rewritten.
+    ``per_value`` (a per-character rewrite) converts each such value on its own; otherwise
+    they are converted once, joined by spaces (decoded, the text reads as one printable
+    line), into the first of them, the others emptied, and the span becomes that first
+    value (an instruction line or a wrapper once, not per field)."""
     text = container_text(scenario, span.kind, span.index)
     start = _offset(scenario, span)
     if start < 0:
@@ -181,18 +190,48 @@ def rewrite_span(
     if not pieces or any(r is None for r in read):
         return replace_span(scenario, span, convert(span.text))
     said = [r or "" for r in read]
-    if per_value or len(pieces) == 1:
-        outs = [convert(r) if r else r for r in said]
-    else:
-        outs = [convert("\n".join(r for r in said if r))] + [""] * (len(pieces) - 1)
-    insides = [_as_inside(o) for o in outs]
+    chosen = _carrying(said, carries, pinned)
+    outs = _converted(said, chosen, convert, per_value)
+    insides = [
+        text[a:b] if o is None else _as_inside(o) for o, (a, b) in zip(outs, pieces, strict=True)
+    ]
     new_text = _with_insides(text, pieces, insides)
     set_container_text(scenario, span.kind, span.index, new_text)
     if per_value or len(pieces) == 1:
         grown = sum(len(n) - (b - a) for n, (a, b) in zip(insides, pieces, strict=True))
         return Span(span.kind, span.index, new_text[start : end + grown], start)
-    first = pieces[0][0]
-    return Span(span.kind, span.index, insides[0], first)
+    first = chosen[0] if chosen else 0  # the pieces before it are unchanged: it starts there
+    return Span(span.kind, span.index, insides[first], pieces[first][0])
+
+
+def _carrying(
+    said: list[str], carries: Callable[[str], bool] | None, pinned: Callable[[str], bool] | None
+) -> list[int]:
+    """Indexes of the values to rewrite: of the non-empty ones not ``pinned``, the one value,
+    else those ``carries`` accepts, else all of them."""
+    filled = [i for i, value in enumerate(said) if value and not (pinned and pinned(value))]
+    if len(said) == 1 or carries is None:
+        return filled
+    return [i for i in filled if carries(said[i])] or filled
+
+
+def _converted(
+    said: list[str], chosen: list[int], convert: Callable[[str], str], per_value: bool
+) -> list[str | None]:
+    """Each value's new text (None: kept as written): per value, or the ``chosen`` values
+    joined by spaces converted once into the first of them, the others emptied."""
+    outs: list[str | None] = [None] * len(said)
+    if per_value or len(said) == 1:
+        for i in chosen:
+            outs[i] = convert(said[i])
+        return outs
+    if not chosen:
+        outs[0] = convert("")
+        return outs
+    for i in chosen:
+        outs[i] = ""
+    outs[chosen[0]] = convert(" ".join(said[i] for i in chosen))
+    return outs
 
 
 def _as_inside(text: str) -> str:
