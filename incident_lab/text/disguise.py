@@ -75,15 +75,15 @@ def protected_spans(text: str) -> list[tuple[int, int]]:
 
 def convert_outside(text: str, spans: list[tuple[int, int]], convert: Callable[[str], str]) -> str:
     """``text`` with ``convert`` applied to the text between ``spans`` (sorted, apart), the
-    spans kept as they are."""
+    spans kept as they are; an empty gap (a span at an end, two spans touching) is not
+    converted (a wrapping rewrite would put its wrapper around nothing)."""
     if not spans:
         return convert(text)
     out, last = [], 0
-    for a, b in spans:
-        out.append(convert(text[last:a]))
-        out.append(text[a:b])
+    for a, b in [*spans, (len(text), len(text))]:
+        gap = text[last:a]
+        out += [convert(gap) if gap else gap, text[a:b]]
         last = b
-    out.append(convert(text[last:]))
     return "".join(out)
 
 

@@ -273,3 +273,12 @@ def test_an_encoded_cross_field_variant_reaches_both_example_agents(name: str) -
     variant = _variant(scenario, _converter(name))
     assert _bypassed("example:vulnerable", variant)
     assert _bypassed("example:patched", variant)
+
+
+def test_a_wrapping_character_plugin_leaves_a_pinned_value_without_wrappers() -> None:
+    def tag(text: str) -> str:
+        return f"[{text}]"
+
+    converter = Converter(name="tagger", family="character", description="wraps", func=tag)
+    record = _record_of(_variant(_scenario(_ACCOUNT), converter))
+    assert record["account"] == _IBAN and record["description"] == f"[{_ASK}]"
