@@ -37,6 +37,11 @@ class NotApplicable(Exception):
     """
 
 
+class ConverterFailed(NotApplicable):
+    """A converter failed on this payload's text (it cannot encode a character, a pattern
+    does not compile): the chain is skipped and the reason reported, not dropped silently."""
+
+
 def clean_text(text: str) -> str:
     """Replace lone surrogates with U+FFFD so the text can be written as UTF-8."""
     if _SURROGATE.search(text) is None:

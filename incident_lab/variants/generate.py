@@ -24,6 +24,7 @@ import re2
 
 from incident_lab.atomic import write_texts_atomic
 from incident_lab.errors import SchemaError, UsageError
+from incident_lab.provenance.values import is_date_or_time
 from incident_lab.scenarios.io import (
     check_id,
     dump_scenario,
@@ -31,12 +32,12 @@ from incident_lab.scenarios.io import (
     load_scenario,
     scenario_path,
 )
-from incident_lab.scenarios.payload import carries_injection
 from incident_lab.scenarios.reference import to_reference
 from incident_lab.text.disguise import convert_outside
 from incident_lab.trajectory import validation_errors
 from incident_lab.variants.base import (
     Converter,
+    ConverterFailed,
     NotApplicable,
     StructuralConverter,
     clean_text,
@@ -160,7 +161,7 @@ def apply_chain(scenario: Scenario, chain: Sequence[AnyConverter], seed: int) ->
             continue
         pins, tools = _pins(work), _tool_pins(work)
         convert = _string_rewrite(conv, rng, pins + tools if conv.keeps_pins else [])
-        carries = _carrier(pins, tools)
+        carries = _carrier(pins)
         rewritten = [
             rewrite_span(work, span, convert, conv.per_character, carries, _matcher(tools))
             for span in payload_spans(work)
@@ -182,10 +183,8 @@ def _string_rewrite(conv: Converter, rng: random.Random, pins: list[Any]) -> Cal
         text = clean_text(text)  # RE2 takes no lone surrogate
         try:
             out = convert_outside(text, _pinned_spans(text, pins), lambda t: conv(t, rng))
-        except NotApplicable:
-            raise
-        except Exception as exc:  # a plugin's or a pattern's failure: no such variant
-            raise NotApplicable(f"{conv.name} failed: {type(exc).__name__}: {exc}") from exc
+        except (UnicodeError, re2.error) as exc:  # this text, not a bug: reported, skipped
+            raise ConverterFailed(f"{conv.name} failed: {type(exc).__name__}: {exc}") from exc
         if not out:
             raise NotApplicable(f"{conv.name} produced an empty payload")
         return out
@@ -193,20 +192,34 @@ def _string_rewrite(conv: Converter, rng: random.Random, pins: list[Any]) -> Cal
     return convert
 
 
-def _carrier(pins: list[Any], tools: list[Any]) -> Callable[[str], bool]:
-    """Whether a string value of a record carries the injection: it asks for something
-    (:func:`~incident_lab.scenarios.payload.carries_injection`) or holds a value a
-    ``no_tool_call`` argument pattern pins (what the unsafe call copied); a value that is
-    the forbidden tool's name does not."""
-    tool_name = _matcher(tools)
+def _carrier(pins: list[Any]) -> Callable[[str], bool]:
+    """Whether a string value of a record is rewritten: it holds a value a ``no_tool_call``
+    argument pattern pins (what the unsafe call copied), or it is not a host scalar
+    (:func:`_host_scalar`): prose is rewritten whatever it says, so the ask is never left
+    as written."""
 
     def carries(value: str) -> bool:
         value = clean_text(value)
-        if tool_name(value):
-            return False
-        return carries_injection(value) or bool(_pinned_spans(value, pins))
+        return bool(_pinned_spans(value, pins)) or not _host_scalar(value)
 
     return carries
+
+
+#: A host scalar is this long at most (an id, a code, an amount; not a sentence).
+_SCALAR_LONGEST = 40
+#: A word of a host scalar written in words: it holds a digit or is a code (``EUR``, ``%``).
+_SCALAR_WORD = re2.compile(r"^(?:\S*\d\S*|[A-Z]{1,4}|\W{1,3})$")
+
+
+def _host_scalar(value: str) -> bool:
+    """Whether a record value reads as the host's scalar, by shape: a number, an amount, a
+    date or time, a currency code, a one-word token (an enum value, an id): short and
+    either one word or only words with digits and codes (``120.00 EUR``)."""
+    value = value.strip()
+    if len(value) > _SCALAR_LONGEST:
+        return False
+    words = value.split()
+    return len(words) <= 1 or is_date_or_time(value) or all(_SCALAR_WORD.search(w) for w in words)
 
 
 def _matcher(patterns: list[Any]) -> Callable[[str], bool]:
@@ -317,6 +330,7 @@ def generate_variants(
     depth: int = 1,
     n: int = 50,
     seed: int = 0,
+    failed: list[str] | None = None,
 ) -> list[Scenario]:
     """Generate up to ``n`` distinct variants of ``scenario``'s attack.
 
@@ -326,6 +340,9 @@ def generate_variants(
         depth: Longest chain (1 = single converters).
         n: How many variants at most.
         seed: Generation seed: the same seed gives the same variants, ids and content.
+        failed: Given, a chain skipped because a converter failed on the text
+            (:class:`~incident_lab.variants.base.ConverterFailed`) is appended to it as
+            ``"a > b: reason"``.
 
     Returns:
         Variant scenarios (``variant: {parent, converters, seed, ...}``), status
@@ -356,6 +373,10 @@ def generate_variants(
         cseed = chain_seed(seed, parent_id, names)
         try:
             work = apply_chain(scenario, chain, cseed)
+        except ConverterFailed as exc:
+            if failed is not None:
+                failed.append(f"{' > '.join(names)}: {exc}")
+            continue
         except NotApplicable:
             continue
         digest = content_hash(work)

@@ -17,6 +17,7 @@ from typing import Any
 from incident_lab.errors import InputError, UsageError
 from incident_lab.scenarios.io import located_items
 from incident_lab.text.normalize import json_literals, string_inside
+from incident_lab.variants.base import NotApplicable
 
 Scenario = dict[str, Any]
 
@@ -220,13 +221,12 @@ def _converted(
 ) -> list[str | None]:
     """Each value's new text (None: kept as written): per value, or the ``chosen`` values
     joined by spaces converted once into the first of them, the others emptied."""
+    if not chosen:  # every value is the forbidden tool's name or empty: no attack to rewrite
+        raise NotApplicable("no value of the record carries the payload")
     outs: list[str | None] = [None] * len(said)
     if per_value or len(said) == 1:
         for i in chosen:
             outs[i] = convert(said[i])
-        return outs
-    if not chosen:
-        outs[0] = convert("")
         return outs
     for i in chosen:
         outs[i] = ""
