@@ -252,19 +252,21 @@ def _pins(scenario: Scenario) -> list[Any]:
 
 
 def _tool_pins(scenario: Scenario) -> list[Any]:
-    """The tool patterns of the scenario's ``no_tool_call`` expectations, anchored and
-    case-sensitive as the check matches a call's name, compiled by RE2: a record value one
-    matches is the forbidden tool's name, which no variant rewrites (the agent could only
-    call the renamed tool)."""
+    """The scenario's forbidden tool patterns
+    (:func:`~incident_lab.variants.structure.forbidden_tools`), anchored and case-sensitive
+    as the check matches a call's name, compiled by RE2 (a record value is untrusted text):
+    a record value one matches is the forbidden tool's name, which no variant rewrites (the
+    agent could only call the renamed tool)."""
+    from incident_lab.variants.structure import forbidden_tools
+
     options = re2.Options()
     options.log_errors = False
     pins = []
-    for spec in scenario.get("expectations") or []:
-        if spec.get("kind") == "no_tool_call" and spec.get("tool") is not None:
-            try:
-                pins.append(re2.compile(f"^(?:{spec['tool']})$", options))
-            except re2.error:
-                continue
+    for tool in forbidden_tools(scenario):
+        try:
+            pins.append(re2.compile(f"^(?:{tool})$", options))
+        except re2.error:
+            continue
     return pins
 
 
