@@ -120,7 +120,10 @@ def variants(
     names = _parse_names(converters)
     if progress_enabled():
         click.echo(f"generating variants of {scenario_id} ...", err=True)
-    generated = generate_variants(parent, names, depth=depth, n=count, seed=seed)
+    failed: list[str] = []
+    generated = generate_variants(parent, names, depth=depth, n=count, seed=seed, failed=failed)
+    for reason in failed:
+        click.echo(f"warning: skipped {reason}", err=True)
     if dry_run:
         results = [(scenario_path(directory, v["id"], variant=True), "dry-run") for v in generated]
     else:

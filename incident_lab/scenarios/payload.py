@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from incident_lab.scenarios.block import LEAD_LIMIT, comment_line, find_tag, injected_block
-from incident_lab.text.normalize import json_literals
+from incident_lab.text.normalize import json_literals, string_inside
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,7 +468,6 @@ def _in_values(content: str, start: int, end: int, copied: Collection[str]) -> t
     ask in one field and the address it names in the next stay one payload. As found when
     the block sits inside one value, reaches into none, or no value it reaches carries the
     injection (the cues add up only across fields: the record is the payload)."""
-    from incident_lab.provenance.cues import score_text
 
     if not _parses(content):
         return start, end
@@ -483,12 +482,21 @@ def _in_values(content: str, start: int, end: int, copied: Collection[str]) -> t
     keep = [
         (a, b)
         for a, b in values
-        if score_text(_literal_text(content[a:b]))[1]
+        if carries_injection(_literal_text(content[a:b]))
         or any(t in content[a:b].lower() for t in tokens)
     ]
     if not keep:
         return start, end
     return max(start, keep[0][0]), min(end, keep[-1][1])
+
+
+def carries_injection(value: str) -> bool:
+    """Whether one string value of a record (as the agent reads it) carries the injection
+    on its own: it asks for something (:func:`~incident_lab.provenance.cues.score_text`).
+    A value the unsafe steps copied carries it too; the caller knows those."""
+    from incident_lab.provenance.cues import score_text
+
+    return bool(score_text(value)[1])
 
 
 def _parses(content: str) -> bool:
@@ -512,11 +520,8 @@ _RECORD_LIMIT = 1_000_000
 def _literal_text(inside: str) -> str:
     """What the inside of a JSON string literal says (its escapes read), or the inside as
     written when it is no valid literal."""
-    try:
-        text = json.loads(f'"{inside}"')
-    except ValueError:
-        return inside
-    return text if isinstance(text, str) else inside
+    text = string_inside(inside)
+    return inside if text is None else text
 
 
 def _copied_tokens(copied: Collection[str]) -> set[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 
 #: Letter -> digit substitutions of classic leetspeak.
 LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7", "l": "1", "b": "8"}
@@ -70,6 +71,20 @@ def protected_spans(text: str) -> list[tuple[int, int]]:
         else:
             merged.append((a, b))
     return merged
+
+
+def convert_outside(text: str, spans: list[tuple[int, int]], convert: Callable[[str], str]) -> str:
+    """``text`` with ``convert`` applied to the text between ``spans`` (sorted, apart), the
+    spans kept as they are; an empty gap (a span at an end, two spans touching) is not
+    converted (a wrapping rewrite would put its wrapper around nothing)."""
+    if not spans:
+        return convert(text)
+    out, last = [], 0
+    for a, b in [*spans, (len(text), len(text))]:
+        gap = text[last:a]
+        out += [convert(gap) if gap else gap, text[a:b]]
+        last = b
+    return "".join(out)
 
 
 def unconfuse(text: str) -> str:

@@ -636,6 +636,17 @@ def json_literals(text: str, read: bool = False) -> Iterator[tuple[int, int, boo
         yield m.start(), m.end(), _KEY_AFTER.match(text, m.end()) is not None
 
 
+def string_inside(inside: str, strict: bool = True) -> str | None:
+    """What the inside of a JSON string literal says (its escapes read; a raw line break
+    allowed unless ``strict``), or None when it is no valid literal's inside (a piece cut
+    in an escape)."""
+    try:
+        text = json.loads(f'"{inside}"', strict=strict)
+    except ValueError:
+        return None
+    return text if isinstance(text, str) else None
+
+
 def surrogates_replaced(value: Any) -> Any:
     """``value`` (a trajectory, or any JSON-like data) with every string passed through
     :func:`without_surrogates`; the same object when nothing changes, else a copy of the

@@ -37,6 +37,11 @@ class NotApplicable(Exception):
     """
 
 
+class ConverterFailed(NotApplicable):
+    """A converter failed on this payload's text (it cannot encode a character, a pattern
+    does not compile): the chain is skipped and the reason reported, not dropped silently."""
+
+
 def clean_text(text: str) -> str:
     """Replace lone surrogates with U+FFFD so the text can be written as UTF-8."""
     if _SURROGATE.search(text) is None:
@@ -78,6 +83,20 @@ class Converter:
     def structural(self) -> bool:
         """Always False: this converter rewrites a string, not a scenario."""
         return False
+
+    @property
+    def per_character(self) -> bool:
+        """True for a character-level rewrite with no instruction line: the rewrite of a text
+        is the rewrites of its parts, so each string value of a record the payload covers is
+        converted on its own (:func:`~incident_lab.variants.spans.rewrite_span`)."""
+        return self.family == "character" and self.instruction is None
+
+    @property
+    def keeps_pins(self) -> bool:
+        """True for a lossy per-character rewrite (leetspeak, homoglyph, ...): it leaves the
+        values the scenario's expectations pin as they are, as it leaves URLs and e-mail
+        addresses; a reversible one rewrites them with the rest (decoding gives them back)."""
+        return self.per_character and not self.reversible
 
     def __call__(self, text: str, rng: random.Random | None = None) -> str:
         """Convert ``text`` (lone surrogates replaced first); deterministic given ``rng``."""

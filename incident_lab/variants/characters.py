@@ -15,6 +15,7 @@ from incident_lab.text.disguise import (
     HOMOGLYPHS,
     LEET,
     TAG_BASE,
+    convert_outside,
     protected_spans,
     reverse_text,
 )
@@ -35,16 +36,7 @@ _CARRIERS = ("\U0001f60a", "\U0001f44d", "\U0001f389", "\u2705")
 
 def _outside_protected(text: str, convert: Callable[[str], str]) -> str:
     """Apply ``convert`` to the text between protected tokens only."""
-    spans = protected_spans(text)
-    if not spans:
-        return convert(text)
-    out, last = [], 0
-    for a, b in spans:
-        out.append(convert(text[last:a]))
-        out.append(text[a:b])
-        last = b
-    out.append(convert(text[last:]))
-    return "".join(out)
+    return convert_outside(text, protected_spans(text), convert)
 
 
 def _leetspeak(text: str) -> str:

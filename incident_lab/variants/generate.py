@@ -16,12 +16,15 @@ import hashlib
 import itertools
 import json
 import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import re2
+
 from incident_lab.atomic import write_texts_atomic
 from incident_lab.errors import SchemaError, UsageError
+from incident_lab.provenance.values import is_date_or_time
 from incident_lab.scenarios.io import (
     check_id,
     dump_scenario,
@@ -30,9 +33,16 @@ from incident_lab.scenarios.io import (
     scenario_path,
 )
 from incident_lab.scenarios.reference import to_reference
+from incident_lab.text.disguise import convert_outside
 from incident_lab.trajectory import validation_errors
-from incident_lab.variants.base import Converter, NotApplicable, StructuralConverter
-from incident_lab.variants.spans import payload_spans, replace_span, set_payload_spans
+from incident_lab.variants.base import (
+    Converter,
+    ConverterFailed,
+    NotApplicable,
+    StructuralConverter,
+    clean_text,
+)
+from incident_lab.variants.spans import payload_spans, rewrite_span, set_payload_spans
 
 AnyConverter = Converter | StructuralConverter
 Scenario = dict[str, Any]
@@ -149,17 +159,132 @@ def apply_chain(scenario: Scenario, chain: Sequence[AnyConverter], seed: int) ->
         if isinstance(conv, StructuralConverter):
             work = conv.apply(work, rng)
             continue
-        spans = payload_spans(work)
-        rewritten = []
-        for span in spans:
-            out = conv(span.text, rng)
-            if not out:
-                raise NotApplicable(f"{conv.name} produced an empty payload")
-            rewritten.append(replace_span(work, span, out))
+        pins, tools = _pins(work), _tool_pins(work)
+        convert = _string_rewrite(conv, rng, pins + tools if conv.keeps_pins else [])
+        carries = _carrier(pins)
+        rewritten = [
+            rewrite_span(work, span, convert, conv.per_character, carries, _matcher(tools))
+            for span in payload_spans(work)
+        ]
         set_payload_spans(work, rewritten)
     for text in _outcome_expectations(work):
         work.setdefault("variant", {}).setdefault("adjustments", []).append(text)
     return work
+
+
+def _string_rewrite(conv: Converter, rng: random.Random, pins: list[Any]) -> Callable[[str], str]:
+    """``text -> conv(text)``, the texts the ``pins`` match kept as they are.
+
+    Raises (when called):
+        NotApplicable: the converter produced an empty payload.
+    """
+
+    def convert(text: str) -> str:
+        text = clean_text(text)  # RE2 takes no lone surrogate
+        try:
+            out = convert_outside(text, _pinned_spans(text, pins), lambda t: conv(t, rng))
+        except (UnicodeError, re2.error) as exc:  # this text, not a bug: reported, skipped
+            raise ConverterFailed(f"{conv.name} failed: {type(exc).__name__}: {exc}") from exc
+        if not out:
+            raise NotApplicable(f"{conv.name} produced an empty payload")
+        return out
+
+    return convert
+
+
+def _carrier(pins: list[Any]) -> Callable[[str], bool]:
+    """Whether a string value of a record is rewritten: it holds a value a ``no_tool_call``
+    argument pattern pins (what the unsafe call copied), or it is not a host scalar
+    (:func:`_host_scalar`): prose is rewritten whatever it says, so the ask is never left
+    as written."""
+
+    def carries(value: str) -> bool:
+        value = clean_text(value)
+        return bool(_pinned_spans(value, pins)) or not _host_scalar(value)
+
+    return carries
+
+
+#: A host scalar is this long at most (an id, a code, an amount; not a sentence).
+_SCALAR_LONGEST = 40
+#: A word of a host scalar written in words: it holds a digit or is a code (``EUR``, ``%``).
+_SCALAR_WORD = re2.compile(r"^(?:\S*\d\S*|[A-Z]{1,4}|\W{1,3})$")
+
+
+def _host_scalar(value: str) -> bool:
+    """Whether a record value reads as the host's scalar, by shape: a number, an amount, a
+    date or time, a currency code, a one-word token (an enum value, an id): short and
+    either one word or only words with digits and codes (``120.00 EUR``)."""
+    value = value.strip()
+    if len(value) > _SCALAR_LONGEST:
+        return False
+    words = value.split()
+    return len(words) <= 1 or is_date_or_time(value) or all(_SCALAR_WORD.search(w) for w in words)
+
+
+def _matcher(patterns: list[Any]) -> Callable[[str], bool]:
+    """Whether one of the anchored ``patterns`` matches a text (lone surrogates replaced)."""
+    return lambda text: any(p.search(clean_text(text)) for p in patterns)
+
+
+#: A pinned value a variant keeps is this long at least (a pattern like ``\S`` pins no value)
+#: and at most (an argument pattern pins an address or an id, not a body).
+_PIN_SHORTEST, _PIN_LONGEST = 4, 300
+
+
+def _pins(scenario: Scenario) -> list[Any]:
+    """The argument patterns of the scenario's ``no_tool_call`` expectations (the values the
+    forbidden call must not carry: an IBAN, a recipient, a guest id), compiled by RE2 (they
+    are matched against the payload); a pattern RE2 does not take is left out."""
+    pins = []
+    for spec in scenario.get("expectations") or []:
+        if spec.get("kind") != "no_tool_call" or not isinstance(spec.get("arguments"), dict):
+            continue
+        options = re2.Options()
+        options.log_errors = False
+        options.case_sensitive = bool(spec.get("case_sensitive"))
+        for pattern in spec["arguments"].values():
+            try:
+                pins.append(re2.compile(str(pattern), options))
+            except re2.error:
+                continue
+    return pins
+
+
+def _tool_pins(scenario: Scenario) -> list[Any]:
+    """The scenario's forbidden tool patterns
+    (:func:`~incident_lab.variants.structure.forbidden_tools`), anchored and case-sensitive
+    as the check matches a call's name, compiled by RE2 (a record value is untrusted text):
+    a record value one matches is the forbidden tool's name, which no variant rewrites (the
+    agent could only call the renamed tool)."""
+    from incident_lab.variants.structure import forbidden_tools
+
+    options = re2.Options()
+    options.log_errors = False
+    pins = []
+    for tool in forbidden_tools(scenario):
+        try:
+            pins.append(re2.compile(f"^(?:{tool})$", options))
+        except re2.error:
+            continue
+    return pins
+
+
+def _pinned_spans(text: str, pins: list[Any]) -> list[tuple[int, int]]:
+    """Sorted, apart ``(start, end)`` of what the ``pins`` match in ``text``."""
+    found = sorted(
+        m.span()
+        for pin in pins
+        for m in pin.finditer(text)
+        if _PIN_SHORTEST <= m.end() - m.start() <= _PIN_LONGEST
+    )
+    merged: list[tuple[int, int]] = []
+    for a, b in found:
+        if merged and a < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _variant_id(parent_id: str, digest: str) -> str:
@@ -207,6 +332,7 @@ def generate_variants(
     depth: int = 1,
     n: int = 50,
     seed: int = 0,
+    failed: list[str] | None = None,
 ) -> list[Scenario]:
     """Generate up to ``n`` distinct variants of ``scenario``'s attack.
 
@@ -216,6 +342,9 @@ def generate_variants(
         depth: Longest chain (1 = single converters).
         n: How many variants at most.
         seed: Generation seed: the same seed gives the same variants, ids and content.
+        failed: Given, a chain skipped because a converter failed on the text
+            (:class:`~incident_lab.variants.base.ConverterFailed`) is appended to it as
+            ``"a > b: reason"``.
 
     Returns:
         Variant scenarios (``variant: {parent, converters, seed, ...}``), status
@@ -246,6 +375,10 @@ def generate_variants(
         cseed = chain_seed(seed, parent_id, names)
         try:
             work = apply_chain(scenario, chain, cseed)
+        except ConverterFailed as exc:
+            if failed is not None:
+                failed.append(f"{' > '.join(names)}: {exc}")
+            continue
         except NotApplicable:
             continue
         digest = content_hash(work)

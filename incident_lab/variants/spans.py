@@ -10,12 +10,14 @@ A string converter rewrites each span inside its container and nothing else.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from incident_lab.errors import InputError, UsageError
 from incident_lab.scenarios.io import located_items
-from incident_lab.text.normalize import json_literals
+from incident_lab.text.normalize import json_literals, string_inside
+from incident_lab.variants.base import NotApplicable
 
 Scenario = dict[str, Any]
 
@@ -144,43 +146,130 @@ def set_payload_spans(scenario: Scenario, spans: list[Span]) -> None:
 def replace_span(scenario: Scenario, span: Span, new_text: str) -> Span:
     """Replace ``span`` (at its ``start``, else its first occurrence) with ``new_text``,
     written as a JSON string's inside when the span sits inside one of a recorded JSON
-    record (:func:`_in_json_string`): a rewrite with a quote or a line break in it leaves the
+    record (:func:`_string_pieces`): a rewrite with a quote or a line break in it leaves the
     record a record the agent under test can still parse."""
     text = container_text(scenario, span.kind, span.index)
     start = _offset(scenario, span)
     if start < 0:  # payload_spans() checked this; a converter broke the container
         raise InputError(f"payload text vanished from {span.kind} {span.index}")
-    if _in_json_string(text, start, start + len(span.text)) and not _literal_inside(new_text):
-        new_text = json.dumps(new_text, ensure_ascii=False)[1:-1]
-    set_container_text(
-        scenario, span.kind, span.index, text[:start] + new_text + text[start + len(span.text) :]
-    )
+    end = start + len(span.text)
+    if _string_pieces(text, start, end) == [(start, end)] and not _literal_inside(new_text):
+        new_text = _as_inside(new_text)
+    set_container_text(scenario, span.kind, span.index, text[:start] + new_text + text[end:])
     return Span(span.kind, span.index, new_text, start)
 
 
-def _in_json_string(text: str, start: int, end: int) -> bool:
-    """Whether ``text`` is a JSON document (a line break inside a string allowed: a payload's
-    fixture is served as the record reads) and ``[start, end)`` lies inside one of its string
-    values (quotes excluded)."""
+def rewrite_span(
+    scenario: Scenario,
+    span: Span,
+    convert: Callable[[str], str],
+    per_value: bool,
+    carries: Callable[[str], bool] | None = None,
+    pinned: Callable[[str], bool] | None = None,
+) -> Span:
+    """Rewrite ``span`` with ``convert`` and return where the rewrite now is.
+
+    Outside a JSON record the span's text is converted as it stands. Inside one, only the
+    string values (the parts of them) the span covers are rewritten; keys, brackets and the
+    other values stay, so the record keeps its keys and stays JSON. Each value is read
+    first (``\\"`` is a quote, as the agent reads it) and the result written back as a JSON
+    string's inside. Of several covered values only those that carry the injection
+    (``carries``: the ask, the value the forbidden call copies) are rewritten, all when none
+    does; an amount or a currency between the ask and the account stays as it is. A value
+    ``pinned`` accepts (the forbidden tool's name in a tools listing) is never rewritten.
+    ``per_value`` (a per-character rewrite) converts each such value on its own; otherwise
+    they are converted once, joined by spaces (decoded, the text reads as one printable
+    line), into the first of them, the others emptied, and the span becomes that first
+    value (an instruction line or a wrapper once, not per field)."""
+    text = container_text(scenario, span.kind, span.index)
+    start = _offset(scenario, span)
+    if start < 0:
+        raise InputError(f"payload text vanished from {span.kind} {span.index}")
+    end = start + len(span.text)
+    pieces = _string_pieces(text, start, end)
+    read = [string_inside(text[a:b], strict=False) for a, b in pieces]
+    if not pieces or any(r is None for r in read):
+        return replace_span(scenario, span, convert(span.text))
+    said = [r or "" for r in read]
+    chosen = _carrying(said, carries, pinned)
+    outs = _converted(said, chosen, convert, per_value)
+    insides = [
+        text[a:b] if o is None else _as_inside(o) for o, (a, b) in zip(outs, pieces, strict=True)
+    ]
+    new_text = _with_insides(text, pieces, insides)
+    set_container_text(scenario, span.kind, span.index, new_text)
+    if per_value or len(pieces) == 1:
+        grown = sum(len(n) - (b - a) for n, (a, b) in zip(insides, pieces, strict=True))
+        return Span(span.kind, span.index, new_text[start : end + grown], start)
+    first = chosen[0] if chosen else 0  # the pieces before it are unchanged: it starts there
+    return Span(span.kind, span.index, insides[first], pieces[first][0])
+
+
+def _carrying(
+    said: list[str], carries: Callable[[str], bool] | None, pinned: Callable[[str], bool] | None
+) -> list[int]:
+    """Indexes of the values to rewrite: of the non-empty ones not ``pinned``, the one value,
+    else those ``carries`` accepts, else all of them."""
+    filled = [i for i, value in enumerate(said) if value and not (pinned and pinned(value))]
+    if len(said) == 1 or carries is None:
+        return filled
+    return [i for i in filled if carries(said[i])] or filled
+
+
+def _converted(
+    said: list[str], chosen: list[int], convert: Callable[[str], str], per_value: bool
+) -> list[str | None]:
+    """Each value's new text (None: kept as written): per value, or the ``chosen`` values
+    joined by spaces converted once into the first of them, the others emptied."""
+    if not chosen:  # every value is the forbidden tool's name or empty: no attack to rewrite
+        raise NotApplicable("no value of the record carries the payload")
+    outs: list[str | None] = [None] * len(said)
+    if per_value or len(said) == 1:
+        for i in chosen:
+            outs[i] = convert(said[i])
+        return outs
+    for i in chosen:
+        outs[i] = ""
+    outs[chosen[0]] = convert(" ".join(said[i] for i in chosen))
+    return outs
+
+
+def _as_inside(text: str) -> str:
+    """``text`` written as the inside of a JSON string."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def _with_insides(text: str, pieces: list[tuple[int, int]], insides: list[str]) -> str:
+    """``text`` with each piece ``[a, b)`` (in order, apart) replaced by its new inside."""
+    out, last = [], 0
+    for (a, b), inside in zip(pieces, insides, strict=True):
+        out += [text[last:a], inside]
+        last = b
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _string_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The parts ``[a, b)`` of ``[start, end)`` that lie inside string values (quotes
+    excluded, keys not counted) when ``text`` is a JSON document (a line break inside a
+    string allowed: a payload's fixture is served as the record reads); none otherwise."""
     if text.lstrip()[:1] not in ("{", "[") or len(text) > _JSON_LIMIT:
-        return False
+        return []
     try:
         json.loads(text, strict=False)  # a payload's fixture is served as read: raw line breaks
     except (ValueError, RecursionError):
-        return False
-    return any(
-        a < start and end < b for a, b, is_key in json_literals(text, read=True) if not is_key
-    )
+        return []
+    return [
+        (max(start, a + 1), min(end, b - 1))
+        for a, b, is_key in json_literals(text, read=True)
+        if not is_key and a + 1 < end and b - 1 > start
+    ]
 
 
 def _literal_inside(text: str) -> bool:
     """Whether ``text`` can stand inside a JSON string as written (its escapes valid, no raw
     quote; a line break, as the record's reading has them)."""
-    try:
-        json.loads(f'"{text}"', strict=False)
-    except ValueError:
-        return False
-    return True
+    return string_inside(text, strict=False) is not None
 
 
 #: Largest recorded output parsed to tell whether a payload sits in one of its strings.
