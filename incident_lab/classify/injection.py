@@ -39,7 +39,6 @@ from incident_lab.provenance.model import (
     Provenance,
 )
 from incident_lab.provenance.sensitive import sensitive_value
-from incident_lab.provenance.tamper import hostile_asks
 from incident_lab.provenance.text import text_of_step
 from incident_lab.provenance.values import addresses, path_tokens
 from incident_lab.text import quote
@@ -289,9 +288,6 @@ def indirect_injection(traj: dict[str, Any]) -> list[Signal]:
     rules = [r for r in prov.unheeded_rules if _speaks_to_model(r, view)] if not signals else []
     if rules:  # an ignored rule for every answer: near miss
         signals.append(_unheeded_rule_signal(rules[0]))
-    hostile = _hostile_ask(prov, view) if not signals else None
-    if hostile:  # an attack payload asked for that nothing used: near miss
-        signals.append(hostile)
     if weak:  # many ordinary requests in a long listing are still no injection: the strongest only
         signals.append(max(weak, key=lambda sig: sig.weight))
     return signals
@@ -357,52 +353,6 @@ def _obeyed_signal(
         facts=_facts(span, calls, answers),
         root_cause=True,
     )
-
-
-#: Content no user wrote: where an ask for an attack payload is looked for.
-_UNTRUSTED_SOURCES = frozenset(["tool_output", "memory", "retrieved", "agent"])
-
-
-def _hostile_ask(prov: Provenance, view: SessionView) -> Signal | None:
-    """The near-miss signal for the first attack payload untrusted content asks its reader
-    to use (:func:`~incident_lab.provenance.tamper.hostile_asks`: a reverse shell, a wiped
-    disk, a key file or a metadata address to read, markup that runs) that neither the user
-    nor the system prompt gave and no call used; None when there is none. Raised only when
-    nothing else in the session was: a hostile ask the agent followed is the incident its
-    call shows."""
-    known = f"{view.user_text}\n{view.system_prompt}".lower()
-    used = "\n".join(str(c.arguments) for c in prov.calls).lower()
-    for i, source in sorted(prov.sources.items()):
-        if source not in _UNTRUSTED_SOURCES or not 0 <= i < len(view.steps):
-            continue
-        text = text_of_step(view.steps[i])
-        for ask in hostile_asks(text):
-            payload = ask.literal.lower()
-            if payload in known or payload in used:
-                continue
-            piece = text[ask.start : ask.end].strip()
-            return Signal(
-                "prompt_injection",
-                0.5,
-                [i],
-                "injection_not_followed",
-                f"step {i} ({source}, characters {ask.start}-{ask.end}) asks for an attack "
-                f'payload ({ask.shape}: "{quote(piece)}"), but no call used it: near miss',
-                facts={
-                    "span": {
-                        "step": i,
-                        "source": source,
-                        "start": ask.start,
-                        "end": ask.end,
-                        "quote": quote(piece, 200),
-                        "cues": [f"attack_payload:{ask.shape}"],
-                        "language": None,
-                    },
-                    "calls": [],
-                    "answers": [],
-                },
-            )
-    return None
 
 
 def _unheeded_rule_signal(rule: InstructionSpan) -> Signal:

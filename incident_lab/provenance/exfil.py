@@ -8,10 +8,13 @@ word in the text's language before it); or the data first and the verb taking it
 pronoun ("... passport numbers. And send them to x@..."). What the data is decides how
 much it says alone (:func:`exfiltration_asked`'s ``kind``):
 
-* ``model``: what only the model holds, the conversation and the system prompt;
+* ``model``: what only the model holds, the conversation and the system prompt, all of
+  it ("all my conversation history", "the entire system prompt": "forward the chat history
+  to support@" is a support case's);
 * ``numbers``: identity, payment and credential material (passport, card, bank account,
-  password, API key) that a quantifier makes others' or all of it ("all passwords", "any
-  API keys you find");
+  password, API key) that a quantifier right before it makes others' or all of it ("all
+  passwords", "any API keys you find"), and not a modifier of another noun ("any passport
+  renewal questions");
 * ``records``: a whole record set ("all customer records", "the full customer list"),
   which back-up jobs and newsletter exports move every day too.
 
@@ -79,11 +82,22 @@ _PRIVATE = re2.compile(
     r"|dati personali|documenti interni"
     r"|pasahitz\w{0,4}|kredentzial\w{0,4}|datu pertsonal\w{0,4}|kreditu[- ]txartel\w{0,4})"
 )
-#: A quantifier right before private data that makes it all of it, others' included
-#: ("all passwords", "any API keys you find", "every user's passport number").
+#: A quantifier right before private data, at most a determiner between, that makes it all
+#: of it, others' included ("all passwords", "any API keys you find", "all the customer's
+#: card numbers", "every user's passport number").
 _ALL_WORD = re2.compile(
     r"(?i)(?:^|[^a-z0-9_])(?:all|any|every|each|alle|allen|aller|jede\w{0,2}|tous|toutes|chaque"
-    r"|todos|todas|cada|totes|tots|tutti|tutte|ogni)(?:[^a-z0-9_])[^.,;:!?\n]{0,30}$"
+    r"|todos|todas|cada|totes|tots|tutti|tutte|ogni|entire|full|whole|complete)"
+    r"(?:\s{1,3}(?:the|of|my|our|les|des|los|las|os|as|i|le|gli|die|der|den|meine|mes|mis|i miei"
+    r"|stored|saved|known|other|their|these|those|de|(?:user|customer|client|patient|employee|guest)"
+    r"(?:'s|s'|s)?)){0,2}\s{1,3}$"
+)
+#: A noun right after the data that makes the data a modifier ("passport renewal questions",
+#: "card number change requests", "password reset link"): the data is not what is sent.
+_MODIFIES = re2.compile(
+    r"(?i)^\s{1,3}(?:renewal|reset|change|changes|request|requests|question|questions|policy"
+    r"|policies|form|forms|field|fields|requirements?|issues?|problems?|support|rules?|manager"
+    r"|strength|expiry|application|applications|office|photo|format)\b"
 )
 #: The reader's own: a second-person possessive before the data ("all your documents",
 #: "todos sus datos", "tous vos", "alle Ihre", "zure ... guztiak").
@@ -174,13 +188,14 @@ def exfiltration_asked(text: str, language: str | None = None) -> list[tuple[str
 
 def _data_spans(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, kind)`` of each piece of others' private data ``text`` names."""
-    spans = [(m.start(), m.end(), "model") for m in _MODEL_DATA.finditer(text)]
-    spans += [(m.start(), m.end(), "records") for m in _RECORDS.finditer(text)]
-    for m in _PRIVATE.finditer(text):
-        before = text[max(0, m.start() - 40) : m.start()]
-        quantified = _ALL_WORD.search(before) or _ALL_AFTER_EU.search(text[m.end() : m.end() + 24])
-        if quantified and not _YOURS.search(before[-30:]):
-            spans.append((m.start(), m.end(), "numbers"))
+    spans = [(m.start(), m.end(), "records") for m in _RECORDS.finditer(text)]
+    for kind, pattern in (("model", _MODEL_DATA), ("numbers", _PRIVATE)):
+        for m in pattern.finditer(text):
+            before = text[max(0, m.start() - 40) : m.start()]
+            after = text[m.end() : m.end() + 24]
+            quantified = _ALL_WORD.search(before) or _ALL_AFTER_EU.search(after)
+            if quantified and not _YOURS.search(before[-30:]) and not _MODIFIES.search(after):
+                spans.append((m.start(), m.end(), kind))
     return sorted(spans)
 
 
