@@ -60,23 +60,29 @@ id read on an earlier line makes the record a reject.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import io
 import json
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import re2
 
+from incident_lab.errors import InputError
 from incident_lab.hookspecs import hookimpl
 from incident_lab.readers.base import (
     DEFAULT_MAX_LINE_BYTES,
+    MAX_DOCUMENT_BYTES,
     Record,
     head_object,
     iter_json_documents,
+    open_binary,
 )
 from incident_lab.readers.mapping import (
     as_dict,
@@ -169,6 +175,9 @@ _ARGUMENT_KEYS = ("action", "actions", "queries", "code", "input", "operation", 
 #: Fields of a hosted call item that hold what the tool returned.
 _RESULT_KEYS = ("results", "outputs", "result")
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
+#: What a sniff past the head reads at a time, and what may stand between array elements.
+_CHUNK = 65536
+_SEPARATORS = frozenset(" \t\r\n,")
 #: A Batch line's ``custom_id`` at its start (a line that could not be read).
 _CUSTOM_ID = re2.compile(r'"custom_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
@@ -208,7 +217,9 @@ class OpenAIResponsesReader:
         if isinstance(first, list):
             runs = first if first and all(isinstance(v, list) for v in first) else [first]
             score = _items_score([item for run in runs for item in run])
-            return score if whole or score > 0.5 else 0.0
+            return score if whole or score != 0.5 else _array_score(path)
+        if first is None and head.lstrip().startswith(b"[") and b'"role"' in head:
+            return _array_score(path)  # its first element is longer than the head
         if first is None:
             return _opening_score(head)
         return _object_score(first) if isinstance(first, dict) else 0.0
@@ -443,19 +454,78 @@ def _first_of_document(head: bytes) -> tuple[Any, bool]:
         return json.loads(text), True
     except (ValueError, RecursionError):
         pass
-    if not text.startswith("["):
-        return None, False
-    decoder = json.JSONDecoder()
     values: list[Any] = []
-    at = 1
-    while True:
-        while at < len(text) and text[at] in " \t\r\n,":
-            at += 1
-        try:
-            value, at = decoder.raw_decode(text, at)
-        except (ValueError, RecursionError):
-            return (values or None), False
-        values.append(value)
+    try:
+        for value in _array_values(io.BytesIO(head)):
+            values.append(value)
+    except ValueError:
+        pass  # cut by the head, or no array
+    return (values or None), False
+
+
+def _array_score(path: str) -> float:
+    """What a pretty-printed array of role messages (or of runs of them) longer than the
+    head says, read on element by element from the file until an element decides: 0 at
+    the first item that is no Responses item or another API's (a Gemini history, Chat
+    Completions or Bedrock Converse messages past the head: review revresp37 H1), 0.9
+    at the first typed item, 0.5 when every item is a role message; 0 for a document
+    that does not parse, is over :data:`MAX_DOCUMENT_BYTES` or cannot be read."""
+    score, runs = 0.0, None
+    try:
+        with open_binary(path) as fh:
+            for value in _array_values(fh):
+                if runs is None:
+                    runs = isinstance(value, list)
+                if runs is not isinstance(value, list):
+                    return 0.0  # runs and items mixed: no run list
+                if runs and not value:
+                    continue  # an empty run says nothing
+                score = _items_score(value if runs else [value])
+                if score != 0.5:
+                    return score
+    except (InputError, OSError, EOFError, ValueError, zlib.error):
+        return 0.0
+    return score
+
+
+def _array_values(fh: BinaryIO) -> Iterator[Any]:
+    """The elements of the JSON array document ``fh`` holds, one at a time: read in chunks,
+    each element parsed whole (a pending element doubles the next read, so a long one is
+    parsed a few times, not once a chunk), at most :data:`MAX_DOCUMENT_BYTES` read.
+
+    Raises:
+        ValueError: not an array, not JSON, cut short, or over the limit.
+    """
+    decoder = json.JSONDecoder()
+    utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    text, at, total, opened = "", 0, 0, False
+    while total <= MAX_DOCUMENT_BYTES:
+        data = fh.read(max(_CHUNK, len(text) - at))
+        total += len(data)
+        text = text[at:] + utf8.decode(data, final=not data)
+        at = 0
+        while True:
+            while at < len(text) and text[at] in _SEPARATORS:
+                at += 1
+            if at == len(text):
+                break
+            if not opened and text[at] != "[":
+                raise ValueError("not a JSON array")
+            if not opened:
+                opened, at = True, at + 1
+                continue
+            if text[at] == "]":
+                return
+            try:
+                value, at = decoder.raw_decode(text, at)
+            except RecursionError:
+                raise ValueError("nested too deeply") from None
+            except ValueError:
+                break  # not whole yet; at the end of the file, not JSON
+            yield value
+        if not data:
+            raise ValueError("the array does not end")
+    raise ValueError(f"over {MAX_DOCUMENT_BYTES:,} bytes")
 
 
 def _opening_score(head: bytes) -> float:

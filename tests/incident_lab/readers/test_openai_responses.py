@@ -1134,17 +1134,25 @@ def test_a_run_dumped_with_its_final_output_is_detected_whatever_its_messages(
     tmp_path: Path,
 ) -> None:
     """{"input": [role messages], "final_output": ...} is the documented run dump; a
-    pretty-printed array of tool-less runs is detected when the head holds it whole, a
-    longer one when a typed item is in the head (role messages alone past the head may
-    be another API's: review revresp37 H1)."""
+    pretty-printed array of tool-less runs is detected whatever its size: past the
+    detection head its elements are read on, one at a time, until one decides (role
+    messages alone past the head may be another API's: review revresp37 H1); one item
+    of another API anywhere means no claim."""
     run = [_user("hi"), {"role": "assistant", "content": "Hello"}]
     dump = _write(tmp_path, [{"input": run, "final_output": "Hello"}])
     assert detect_format(str(dump)) == "openai_responses"
     path = tmp_path / "runs.json"
     typed = [[*run, _msg("!")]] * 2_000
-    for runs, detected in (([run], True), ([run] * 2_000, False), (typed, True)):
+    long = [_user("x" * 70_000), {"role": "assistant", "content": "Hello"}]
+    chat = [*[run] * 2_000, [{"role": "tool", "tool_call_id": "t", "content": "x"}]]
+    cases = [([run], True), ([run] * 2_000, True), (typed, True), ([long] * 2, True)]
+    cases += [(long, True), (chat, False), ([run] * 2_000 + [run[0]], False)]
+    for runs, detected in cases:
         path.write_text(json.dumps(runs, indent=2))
+        assert path.stat().st_size > 65_536 or runs == [run]
         assert (_detected(path) == "openai_responses") is detected
+    path.write_text(json.dumps([run] * 2_000, indent=2)[:-5])  # cut short: not JSON
+    assert _detected(path) is None
 
 
 def _detected(path: Path) -> str | None:
