@@ -18,8 +18,8 @@ Accepted records (JSON objects or arrays, one per line, or one JSON document per
   :class:`_Batches`).
 
 A list of role messages alone (no ``type``; not under ``input`` unless beside a
-``final_output``) is claimed with less confidence, and a pretty-printed array of them
-only when the head holds it whole; a list holding an item of another API (see
+``final_output``) is claimed with less confidence, a pretty-printed array of them longer
+than the head when every element, read on past it, is such a list; a list holding an item of another API (see
 :func:`_foreign`) is not, and read, such an item makes its record a reject naming that
 API.
 
@@ -206,9 +206,9 @@ class OpenAIResponsesReader:
         item; less sure for a list of ``{"role", "content"}`` messages alone, seen whole,
         or a run dumped with its ``final_output`` whose input is such a list. Every item
         of a pretty-printed array the head holds whole is scored, so one of another API
-        in the head says no (review revresp37 H1); role messages alone claim only a
-        document the head holds whole: in a longer one, the messages past the head may
-        be another API's, whose calls this reader would not read (a Gemini history,
+        in the head says no (review revresp37 H1); role messages alone in a longer
+        document are read on past the head (:func:`_array_score`): the messages there
+        may be another API's, whose calls this reader would not read (a Gemini history,
         Chat Completions or Bedrock Converse messages: review revresp37 H1; such an item
         makes its record a reject naming its API when the format is given)."""
         first, whole = head_object(head), True
