@@ -259,7 +259,8 @@ class OpenAIResponsesReader:
                         entry=left_out["entry"],
                         excerpt=left_out["excerpt"],
                     )
-        batches.pair(records)
+        for line, notice in batches.pair(records):
+            yield Record(path, line, reason=notice)
         for group in _group(records):
             yield _build(path, group)
 
@@ -282,7 +283,8 @@ class _Batches:
     hold different requests, more output lines give it than input lines (one output
     line with no input line is sure), or a line that could not be read holds the id
     (its ``custom_id`` read from the line's start when it is there; every id when
-    not)."""
+    not). Each such reason is a notice, a record with no trajectory listed with the
+    rejects, so the user is told (the note alone was seen by no one)."""
 
     def __init__(self) -> None:
         self.requests: dict[str, set[str]] = {}  # custom_id -> its input lines' requests
@@ -368,12 +370,15 @@ class _Batches:
             if output and where.get((custom_id, False)) == found
         } - self.unread
 
-    def pair(self, records: list[dict[str, Any]]) -> None:
-        """Set each record's ``batch`` to the key that joins it to its session's lines."""
+    def pair(self, records: list[dict[str, Any]]) -> list[tuple[int, str]]:
+        """Set each record's ``batch`` to the key that joins it to its session's lines;
+        return a notice ``(line, text)`` per reason a pairing is not sure (one for
+        every id in doubt when the reason names none), at the first line it concerns."""
         blocks = (None if self.unknown else self._blocks()) or []
         by_block = self._by_block(blocks) if blocks else set()
         verdicts: dict[str, str | None] = {}
         counts = Counter(self.lines)
+        doubts: dict[str, tuple[int, set[str]]] = {}  # reason -> (first line, its ids)
         for rec in records:
             if rec["batch"] is None:
                 continue
@@ -385,8 +390,21 @@ class _Batches:
             if custom_id not in verdicts:
                 verdicts[custom_id] = self.why_not(custom_id, counts)
             rec["batch"] = f"0:{custom_id}"
-            if verdicts[custom_id] is not None:
-                rec["info"]["batch_ambiguous"] = verdicts[custom_id]
+            why = verdicts[custom_id]
+            if why is not None:
+                rec["info"]["batch_ambiguous"] = why
+                line, ids = doubts.setdefault(why, (rec["line"], set()))
+                doubts[why] = (min(line, rec["line"]), ids | {custom_id})
+        return [(line, _doubt(why, ids)) for why, (line, ids) in doubts.items()]
+
+
+def _doubt(why: str, ids: set[str]) -> str:
+    """The notice for Batch lines kept together, not paired, for the reason ``why``."""
+    which = f"custom_id {next(iter(ids))}" if len(ids) == 1 else f"{len(ids)} custom_ids"
+    return (
+        f"Batch lines not paired: {why}; the lines of {which} are read as one session "
+        "each (batch_ambiguous), whose requests and answers may not match"
+    )
 
 
 def _admit(

@@ -1061,13 +1061,14 @@ def _batch_input(custom_id: str, text: str) -> dict:
     return {"custom_id": custom_id, "method": "POST", "url": "/v1/responses", "body": body}
 
 
-def test_batch_lines_pair_by_block_or_stay_together(tmp_path: Path) -> None:
+def test_batch_lines_pair_by_block_or_stay_together(tmp_path: Path, il) -> None:
     """One batch: its input and output lines are one exchange, the request first
     wherever the file has it. custom_id is unique within one batch only: two batches'
     "request-1" read one after the other pair by block (the k-th input block with the
     k-th output block); when the blocks do not match (a failed request's line is in the
     batch's error file, an input file not read), all the lines of the id are one
-    session, noted, never a request alone or an answer alone (review revresp37b H1)."""
+    session, noted, never a request alone or an answer alone (review revresp37b H1), and
+    the user is told: one notice per reason, listed with the rejects (stderr, exit 5)."""
     paris = _batch_output("request-1", "rA", "Paris", 100)
     sent = _batch_output("request-1", "rB", "Transfer sent", 50)
     asked = [_batch_input("request-1", "capital of France?"), _batch_input("request-1", "wire")]
@@ -1090,7 +1091,15 @@ def test_batch_lines_pair_by_block_or_stay_together(tmp_path: Path) -> None:
         records = list(read_all("openai_responses", _write(tmp_path, rows)))
         (traj,) = accepted(records).values()
         notes = [r["batch_ambiguous"] for r in traj[_X]["records"]]
-        assert len(notes) + len(rejected(records)) == len(rows) and "request-1" in notes[0]
+        *_, notice = rejected(records)
+        assert len(notes) + len(rejected(records)) - 1 == len(rows) and "request-1" in notes[0]
+        assert notice.reason == (
+            f"Batch lines not paired: {notes[0]}; the lines of custom_id request-1 are read "
+            "as one session each (batch_ambiguous), whose requests and answers may not match"
+        )
+    result = il("classify", _write(tmp_path, [*asked, sent, paris]))
+    assert result.exit_code == 5
+    assert "rejected: " in result.stderr and "Batch lines not paired" in result.stderr
 
 
 def test_a_batch_line_that_cannot_be_read_unpairs_only_its_id(tmp_path: Path) -> None:
@@ -1107,7 +1116,8 @@ def test_a_batch_line_that_cannot_be_read_unpairs_only_its_id(tmp_path: Path) ->
         json.dumps(four)[:-20],
     ]
     records = list(read_all("openai_responses", _write(tmp_path, rows)))
-    assert [r.line for r in rejected(records)] == [4]
+    assert [r.line for r in rejected(records)] == [4, 2]
+    assert "custom_id request-2 are read as one session" in str(rejected(records)[1].reason)
     sessions = accepted(records)
     assert [_contents(t) for t in sessions.values()] == [["capital of France?", "Paris"], ["2+2?"]]
     assert "request-2" in sessions["responses.jsonl:2"][_X]["records"][0]["batch_ambiguous"]
@@ -1115,7 +1125,7 @@ def test_a_batch_line_that_cannot_be_read_unpairs_only_its_id(tmp_path: Path) ->
     big = json.dumps(_batch_input("request-1", "x" * 1000))
     path = _write(tmp_path, [big, _batch_input("request-1", "wire"), paris])
     records = list(get_readers()["openai_responses"].read(str(path), max_line_bytes=600))
-    assert [r.line for r in rejected(records)] == [1]
+    assert [r.line for r in rejected(records)] == [1, 2]
     (traj,) = accepted(records).values()
     assert _contents(traj) == ["wire", "Paris"]
     assert "line 1" in traj[_X]["records"][0]["batch_ambiguous"]
