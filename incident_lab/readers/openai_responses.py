@@ -280,8 +280,9 @@ class _Batches:
     all the lines of an id are one session (review revresp37b H1: lines split one a session
     hid an injection obeyed in another batch, each piece looking harmless), noted
     ``batch_ambiguous`` with the reason when that is not sure: the id's input lines
-    hold different requests, more output lines give it than input lines (one output
-    line with no input line is sure), or a line that could not be read holds the id
+    hold different requests, more output lines give it than input lines and more than
+    one (``max(inputs, 1)``: a single output line with no input line read is one
+    answer, sure), or a line that could not be read holds the id
     (its ``custom_id`` read from the line's start when it is there; every id when
     not). Each such reason is a notice, a record with no trajectory listed with the
     rejects, so the user is told (the note alone was seen by no one)."""
