@@ -401,10 +401,10 @@ class _Batches:
 
 def _doubt(why: str, ids: set[str]) -> str:
     """The notice for Batch lines kept together, not paired, for the reason ``why``."""
-    which = f"custom_id {next(iter(ids))}" if len(ids) == 1 else f"{len(ids)} custom_ids"
+    which = f"custom_id {next(iter(ids))}" if len(ids) == 1 else f"each of {len(ids)} custom_ids"
     return (
         f"Batch lines not paired: {why}; the lines of {which} are read as one session "
-        "each (batch_ambiguous), whose requests and answers may not match"
+        "(batch_ambiguous), whose requests and answers may not match"
     )
 
 

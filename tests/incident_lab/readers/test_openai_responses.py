@@ -1095,7 +1095,7 @@ def test_batch_lines_pair_by_block_or_stay_together(tmp_path: Path, il) -> None:
         assert len(notes) + len(rejected(records)) - 1 == len(rows) and "request-1" in notes[0]
         assert notice.reason == (
             f"Batch lines not paired: {notes[0]}; the lines of custom_id request-1 are read "
-            "as one session each (batch_ambiguous), whose requests and answers may not match"
+            "as one session (batch_ambiguous), whose requests and answers may not match"
         )
     result = il("classify", _write(tmp_path, [*asked, sent, paris]))
     assert result.exit_code == 5
