@@ -68,7 +68,6 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -1052,7 +1051,7 @@ def _one_world(passed: list[tuple[str, ...]]) -> bool:
     different runs: a different tool result is a different world (each continuation
     holds the shared history, so none is lost when they are not joined)."""
     ordered = sorted(passed, key=len)
-    return all(b[: len(a)] == a for a, b in pairwise(ordered))
+    return all(b[: len(a)] == a for a, b in zip(ordered, ordered[1:], strict=False))
 
 
 def _first_user_turn(items: list[tuple[str, list[dict[str, Any]], Any]], start: int) -> int | None:
