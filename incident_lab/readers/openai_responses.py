@@ -50,8 +50,7 @@ chained by ``previous_response_id``, when they share a ``conversation`` id, a
 ``custom_id`` (:class:`_Batches`), or when a request's ``input`` starts with another
 record's whole history and goes on past it (the items passed back in a tool loop, or an
 Agents SDK run continued from ``to_input_list()``), unless that history was continued
-with two different user turns or different outputs of its calls passed back; see
-:func:`_link_histories`. A session's steps are each
+with two different user turns; see :func:`_link_histories`. A session's steps are each
 record's input then its output, in ``created_at`` then line order (see
 :func:`_ordered`); a repeated history is written once, a repeated call twice
 (:func:`_new_items`); a response
@@ -999,9 +998,7 @@ def _link_histories(records: list[dict[str, Any]], join: Callable[[int, int], No
     message beside the loop's own continuation), and a run continued from
     ``to_input_list()`` again and again (each run the parent of the next). A side call
     made with a user message where the loop's continuation is a user turn too looks
-    like a second request: it is a session of its own. Continuations that pass back
-    different outputs of the parent's calls are different runs, none joined
-    (:func:`_one_world`). Prefixes are compared by running
+    like a second request: it is a session of its own. Prefixes are compared by running
     digests, so each record costs its length. A history with no assistant message or
     tool call is no prefix (an opening "hi" starts many sessions); two equal histories
     with no parent stay two sessions (the same run logged twice, or run twice: neither
@@ -1013,7 +1010,6 @@ def _link_histories(records: list[dict[str, Any]], join: Callable[[int, int], No
             whole.setdefault(rec["whole"], i)
     children: dict[int, list[int]] = {}
     turns: dict[int, set[bytes]] = {}  # parent -> its children's histories to a new user turn
-    results: dict[int, list[tuple[str, ...]]] = {}  # parent -> the tool outputs each passes
     for i, rec in enumerate(records):
         last = len(rec["prefixes"]) - 1
         parent, at = None, 0
@@ -1026,32 +1022,10 @@ def _link_histories(records: list[dict[str, Any]], join: Callable[[int, int], No
         turn = _first_user_turn(rec["inputs"], at)
         if turn is not None:
             turns.setdefault(parent, set()).add(rec["prefixes"][turn])
-        results.setdefault(parent, []).append(_passed_back(rec["inputs"], at, turn))
     for parent, kids in children.items():
-        if len(turns.get(parent, ())) < 2 and _one_world(results[parent]):
+        if len(turns.get(parent, ())) < 2:
             for i in kids:
                 join(i, parent)
-
-
-def _passed_back(
-    items: list[tuple[str, list[dict[str, Any]], Any]], start: int, turn: int | None
-) -> tuple[str, ...]:
-    """The identities of the tool outputs a record passes back after its parent's
-    history (from ``start`` to its new user turn, if any)."""
-    end = len(items) if turn is None else turn
-    return tuple(
-        key for key, _steps, item in items[start:end] if as_dict(item).get("type") in _OUTPUT_TYPES
-    )
-
-
-def _one_world(passed: list[tuple[str, ...]]) -> bool:
-    """Whether the tool outputs continuations of one history pass back agree: each one's
-    outputs begin the longer ones' (a retry sends the same outputs again, a later step
-    more of them). Continuations that pass back different outputs of a call are
-    different runs: a different tool result is a different world (each continuation
-    holds the shared history, so none is lost when they are not joined)."""
-    ordered = sorted(passed, key=len)
-    return all(b[: len(a)] == a for a, b in zip(ordered, ordered[1:], strict=False))
 
 
 def _first_user_turn(items: list[tuple[str, list[dict[str, Any]], Any]], start: int) -> int | None:
