@@ -33,13 +33,16 @@ def _bundle_dir(path: Path) -> Path | None:
 def _read(
     source: Path, fmt: str | None, session_id: str | None = None
 ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
-    """Read ``source``: ``(trajectories, rejects, ids seen)``; only ``session_id``'s when given."""
+    """Read ``source``: ``(trajectories, rejects, ids seen)``; only ``session_id``'s when
+    given. A reader's warnings are printed on stderr as they come."""
     target = source / "trajectories.jsonl" if source.is_dir() and _bundle_dir(source) else source
     trajs: list[dict[str, Any]] = []
     rejects: list[str] = []
     seen: list[str] = []
     for _fmt, record in read_paths([str(target)], fmt):
-        if record.accepted and record.trajectory is not None:
+        if record.warning is not None:
+            echo_listed("warning", [f"{record.path}:{record.line}: {record.warning}"])
+        elif record.accepted and record.trajectory is not None:
             sid = str(record.trajectory.get("session_id", ""))
             if session_id is None or sid == session_id:
                 trajs.append(record.trajectory)

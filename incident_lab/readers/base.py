@@ -209,7 +209,13 @@ def capped_gzip(
 
 @dataclass(slots=True)
 class Record:
-    """One input record: an accepted trajectory or a rejection.
+    """One input record: an accepted trajectory or a rejection, or a reader's warning.
+
+    A warning (``warning`` set, no trajectory, no reason) is no input record: it tells
+    the user something about records read (a reader kept lines together whose pairing
+    is not sure). It is neither accepted nor rejected and counted nowhere; ``classify``
+    prints it as ``warning:`` on stderr and ``snapshot`` adds it to its summary's
+    ``warnings``, and neither changes the exit code.
 
     Attributes:
         path: Source file.
@@ -218,6 +224,7 @@ class Record:
         reason: Why the record was rejected, when rejected.
         entry: A sub-location (zip member, sample id) when the file is not line-based.
         excerpt: The first characters of the raw record, for rejects.
+        warning: What the reader tells the user at this line (a warning, not a record).
     """
 
     path: str
@@ -226,6 +233,7 @@ class Record:
     reason: str | None = None
     entry: str | None = None
     excerpt: str | None = None
+    warning: str | None = None
 
     @property
     def accepted(self) -> bool:

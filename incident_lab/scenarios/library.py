@@ -127,6 +127,8 @@ def _read_sessions(path: Path, fmt: str | None) -> tuple[list[dict[str, Any]], l
     accepted: list[dict[str, Any]] = []
     rejects: list[str] = []
     for _, record in read_paths([str(path)], fmt):
+        if record.warning is not None:
+            continue  # a reader's warning is no record
         if record.trajectory is not None:
             accepted.append(record.trajectory)
         else:
