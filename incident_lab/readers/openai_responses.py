@@ -176,6 +176,13 @@ _EARLIEST = datetime.min.replace(tzinfo=UTC)
 #: What a sniff past the head reads at a time, and what may stand between array elements.
 _CHUNK = 65536
 _SEPARATORS = frozenset(" \t\r\n,")
+_SPACE = frozenset(" \t\r\n")
+#: A sniff past the head gives up (cannot tell) at an element longer than this many
+#: characters, or after this many items leave it undecided: its cost stays bounded.
+_MAX_PENDING = 1 << 20
+_SNIFF_ITEMS = 10_000
+#: Where a walk through an array document is: before its ``[``, inside it, after its ``]``.
+_START, _OPEN, _CLOSED = 0, 1, 2
 #: A Batch line's ``custom_id`` at its start (a line that could not be read).
 _CUSTOM_ID = re2.compile(r'"custom_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
@@ -258,7 +265,7 @@ class OpenAIResponsesReader:
                         excerpt=left_out["excerpt"],
                     )
         for line, notice in batches.pair(records):
-            yield Record(path, line, reason=notice)
+            yield Record(path, line, warning=notice)
         for group in _group(records):
             yield _build(path, group)
 
@@ -282,8 +289,10 @@ class _Batches:
     one (``max(inputs, 1)``: a single output line with no input line read is one
     answer, sure), or a line that could not be read holds the id
     (its ``custom_id`` read from the line's start when it is there; every id when
-    not). Each such reason is a notice, a record with no trajectory listed with the
-    rejects, so the user is told (the note alone was seen by no one)."""
+    not). Each kind of such reason is told to the user once, as a reader's warning
+    (:class:`~incident_lab.readers.base.Record` ``warning``: ``classify`` prints it,
+    ``snapshot`` lists it in its summary's ``warnings``; neither counts it as a record or
+    changes the exit code), since the note alone was seen by no one."""
 
     def __init__(self) -> None:
         self.requests: dict[str, set[str]] = {}  # custom_id -> its input lines' requests
@@ -319,17 +328,22 @@ class _Batches:
         if batch is not None:
             self.lines[batch[2]] = None
 
-    def why_not(self, custom_id: str, counts: Counter[tuple[str, bool] | None]) -> str | None:
-        """Why the lines of ``custom_id`` are not surely one exchange, or None."""
+    def why_not(
+        self, custom_id: str, counts: Counter[tuple[str, bool] | None]
+    ) -> tuple[str, str] | None:
+        """Why the lines of ``custom_id`` are not surely one exchange, as ``(kind of
+        reason, reason)``, or None."""
         inputs, outputs = counts[custom_id, False], counts[custom_id, True]
         if self.unknown:
-            return f"line {self.unknown} could not be read: its custom_id is unknown"
+            return "unknown", f"line {self.unknown} could not be read: its custom_id is unknown"
         if custom_id in self.unread:
-            return f"a line of custom_id {custom_id} could not be read"
+            return "unread", f"a line of custom_id {custom_id} could not be read"
         if len(self.requests.get(custom_id, ())) > 1:
-            return f"custom_id {custom_id} is on {inputs} input lines holding different requests"
+            why = f"custom_id {custom_id} is on {inputs} input lines holding different requests"
+            return "requests", why
         if outputs > max(inputs, 1):
-            return f"custom_id {custom_id} is on {outputs} output lines and {inputs} input lines"
+            why = f"custom_id {custom_id} is on {outputs} output lines and {inputs} input lines"
+            return "outputs", why
         return None
 
     def _blocks(self) -> list[int] | None:
@@ -371,13 +385,13 @@ class _Batches:
 
     def pair(self, records: list[dict[str, Any]]) -> list[tuple[int, str]]:
         """Set each record's ``batch`` to the key that joins it to its session's lines;
-        return a notice ``(line, text)`` per reason a pairing is not sure (one for
-        every id in doubt when the reason names none), at the first line it concerns."""
+        return a warning ``(line, text)`` per kind of reason a pairing is not sure, at
+        the first line it concerns."""
         blocks = (None if self.unknown else self._blocks()) or []
         by_block = self._by_block(blocks) if blocks else set()
-        verdicts: dict[str, str | None] = {}
+        verdicts: dict[str, tuple[str, str] | None] = {}
         counts = Counter(self.lines)
-        doubts: dict[str, tuple[int, set[str]]] = {}  # reason -> (first line, its ids)
+        doubts: dict[str, tuple[int, str, set[str]]] = {}  # kind -> (first line, a reason, ids)
         for rec in records:
             if rec["batch"] is None:
                 continue
@@ -389,19 +403,26 @@ class _Batches:
             if custom_id not in verdicts:
                 verdicts[custom_id] = self.why_not(custom_id, counts)
             rec["batch"] = f"0:{custom_id}"
-            why = verdicts[custom_id]
-            if why is not None:
+            verdict = verdicts[custom_id]
+            if verdict is not None:
+                kind, why = verdict
                 rec["info"]["batch_ambiguous"] = why
-                line, ids = doubts.setdefault(why, (rec["line"], set()))
-                doubts[why] = (min(line, rec["line"]), ids | {custom_id})
-        return [(line, _doubt(why, ids)) for why, (line, ids) in doubts.items()]
+                line, _why, ids = doubts.setdefault(kind, (rec["line"], why, set()))
+                ids.add(custom_id)
+                if rec["line"] < line:
+                    doubts[kind] = (rec["line"], why, ids)
+        return [(line, _doubt(why, ids)) for line, why, ids in doubts.values()]
 
 
 def _doubt(why: str, ids: set[str]) -> str:
-    """The notice for Batch lines kept together, not paired, for the reason ``why``."""
-    which = f"custom_id {next(iter(ids))}" if len(ids) == 1 else f"each of {len(ids)} custom_ids"
+    """The warning for Batch lines kept together, not paired, for ``why`` (a reason of
+    one id) and the ids in doubt for that kind of reason."""
+    if len(ids) == 1:
+        which = f"the lines of custom_id {next(iter(ids))} are"
+    else:
+        which, why = f"the lines of each of {len(ids)} custom_ids are", f"{why}, and so on"
     return (
-        f"Batch lines not paired: {why}; the lines of {which} are read as one session "
+        f"Batch lines not paired: {why}; {which} read as one session "
         "(batch_ambiguous), whose requests and answers may not match"
     )
 
@@ -485,9 +506,11 @@ def _array_score(path: str) -> float:
     head says, read on element by element from the file until an element decides: 0 at
     the first item that is no Responses item or another API's (a Gemini history, Chat
     Completions or Bedrock Converse messages past the head: review revresp37 H1), 0.9
-    at the first typed item, 0.5 when every item is a role message; 0 for a document
-    that does not parse, is over :data:`MAX_DOCUMENT_BYTES` or cannot be read."""
-    score, runs = 0.0, None
+    at the first typed item, 0.5 when every item is a role message; 0 (cannot tell) for
+    a document that does not parse, is more than one document (JSONL: review revresp38
+    L1), or cannot be read, and when :func:`_array_values` gives up or more than
+    :data:`_SNIFF_ITEMS` items leave it undecided (review revresp38 M3)."""
+    score, runs, items = 0.0, None, 0
     try:
         with open_binary(path) as fh:
             for value in _array_values(fh):
@@ -495,6 +518,9 @@ def _array_score(path: str) -> float:
                     runs = isinstance(value, list)
                 if runs is not isinstance(value, list):
                     return 0.0  # runs and items mixed: no run list
+                items += len(value) if runs else 1
+                if items > _SNIFF_ITEMS:
+                    return 0.0
                 if runs and not value:
                     continue  # an empty run says nothing
                 score = _items_score(value if runs else [value])
@@ -506,43 +532,66 @@ def _array_score(path: str) -> float:
 
 
 def _array_values(fh: BinaryIO) -> Iterator[Any]:
-    """The elements of the JSON array document ``fh`` holds, one at a time: read in chunks,
-    each element parsed whole (a pending element doubles the next read, so a long one is
-    parsed a few times, not once a chunk), at most :data:`MAX_DOCUMENT_BYTES` read.
+    """The elements of the JSON array document ``fh`` holds, one at a time, then a check
+    that nothing but white space follows it: read in chunks, each element parsed whole
+    once the text read holds it (a pending element doubles the next read, so a long one
+    is parsed a few times, not once a chunk). The cap is checked before each read: at
+    most :data:`MAX_DOCUMENT_BYTES` read, and no element pending past
+    :data:`_MAX_PENDING` characters (the text held stays a few MB, whatever the file).
 
     Raises:
-        ValueError: not an array, not JSON, cut short, or over the limit.
+        ValueError: not an array, not JSON, cut short, more after it, or over a cap.
     """
     decoder = json.JSONDecoder()
     utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    text, at, total, opened = "", 0, 0, False
-    while total <= MAX_DOCUMENT_BYTES:
-        data = fh.read(max(_CHUNK, len(text) - at))
+    text, total, state = "", 0, _START
+    while True:
+        if len(text) > _MAX_PENDING:
+            raise ValueError(f"an element over {_MAX_PENDING:,} characters")
+        room = MAX_DOCUMENT_BYTES - total
+        if room <= 0:
+            raise ValueError(f"over {MAX_DOCUMENT_BYTES:,} bytes")
+        data = fh.read(min(max(_CHUNK, len(text)), room))
         total += len(data)
-        text = text[at:] + utf8.decode(data, final=not data)
-        at = 0
-        while True:
-            while at < len(text) and text[at] in _SEPARATORS:
-                at += 1
-            if at == len(text):
-                break
-            if not opened and text[at] != "[":
-                raise ValueError("not a JSON array")
-            if not opened:
-                opened, at = True, at + 1
-                continue
-            if text[at] == "]":
-                return
-            try:
-                value, at = decoder.raw_decode(text, at)
-            except RecursionError:
-                raise ValueError("nested too deeply") from None
-            except ValueError:
-                break  # not whole yet; at the end of the file, not JSON
-            yield value
+        values, text, state = _whole_values(
+            decoder, text + utf8.decode(data, final=not data), state
+        )
+        yield from values
+        if not data and state == _CLOSED:
+            return
         if not data:
             raise ValueError("the array does not end")
-    raise ValueError(f"over {MAX_DOCUMENT_BYTES:,} bytes")
+
+
+def _whole_values(decoder: json.JSONDecoder, text: str, state: int) -> tuple[list[Any], str, int]:
+    """The array elements ``text`` holds whole, the text left pending, and where the
+    walk is (:data:`_START`, :data:`_OPEN`, :data:`_CLOSED`).
+
+    Raises:
+        ValueError: not an array, nested too deeply, or more after its end.
+    """
+    values: list[Any] = []
+    if not text.strip(" \t\r\n"):
+        return values, "", state  # white space only: nothing to parse
+    at = 0
+    while True:
+        gap = _SEPARATORS if state == _OPEN else _SPACE
+        while at < len(text) and text[at] in gap:
+            at += 1
+        if at == len(text):
+            return values, "", state
+        if state == _CLOSED or (state == _START and text[at] != "["):
+            raise ValueError("not one JSON array")  # JSONL: a line after the array
+        if state == _START or text[at] == "]":
+            state, at = state + 1, at + 1
+            continue
+        try:
+            value, at = decoder.raw_decode(text, at)
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
+        except ValueError:
+            return values, text[at:], state  # not whole yet; at the end of the file, not JSON
+        values.append(value)
 
 
 def _opening_score(head: bytes) -> float:
