@@ -2,7 +2,8 @@
 
 A reader turns one source file into :class:`Record` objects: each is either an
 accepted trajectory (``trajectory`` set) or a rejected input record (``reason``
-set) with its file and line, so nothing is silently lost.
+set) with its file and line, so nothing is silently lost; or a warning for the user
+(``warning`` set), which is no input record.
 
 This module is also the one input gate for every file the tool opens
 (:func:`open_regular`, :func:`open_binary`, :func:`read_bounded`,
