@@ -179,7 +179,7 @@ _SEPARATORS = frozenset(" \t\r\n,")
 _SPACE = frozenset(" \t\r\n")
 #: A sniff past the head gives up (cannot tell) at an element longer than this many
 #: characters, or after this many items leave it undecided: its cost stays bounded.
-_MAX_PENDING = 1 << 20
+_MAX_PENDING = 1 << 18
 _SNIFF_ITEMS = 10_000
 #: Where a walk through an array document is: before its ``[``, inside it, after its ``]``.
 _START, _OPEN, _CLOSED = 0, 1, 2
@@ -571,7 +571,7 @@ def _whole_values(decoder: json.JSONDecoder, text: str, state: int) -> tuple[lis
         ValueError: not an array, nested too deeply, or more after its end.
     """
     values: list[Any] = []
-    if not text.strip(" \t\r\n"):
+    if text.isspace() and not text.strip(" \t\r\n"):
         return values, "", state  # white space only: nothing to parse
     at = 0
     while True:

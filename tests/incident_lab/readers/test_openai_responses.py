@@ -1402,18 +1402,20 @@ class _Counted(io.BytesIO):
 
 def test_the_sniff_past_the_head_stays_bounded(tmp_path: Path) -> None:
     """Reading on past the head checks its caps before it reads more: an element that
-    never ends is given up within about 1 MB read (review revresp38 M3: a 150 MB string
+    never ends is given up within about 256 KB read (review revresp38 M3: a 150 MB string
     was held whole, 924 MB of memory), an array of tiny role messages after 10,000 items
     (15 s for 100 MB): neither is claimed."""
     endless = _Counted(b'[{"role": "user", "content": "\xf0\x9f\x98\x80' + b"a" * (8 << 20))
     with pytest.raises(ValueError, match="an element over"):
         list(_array_values(endless))
-    assert endless.read_bytes < 3 << 20
+    assert endless.read_bytes < 1 << 20
     path = tmp_path / "runs.json"
-    path.write_text('[{"role": "user", "content": "' + "a" * (3 << 20))
+    path.write_text('[{"role": "user", "content": "' + "a" * (1 << 20))
     assert _detected(path) is None
-    path.write_text("[\n" + '  {"role": "user", "content": "hi"},\n' * 12_000 + "  {}\n]")
-    assert _detected(path) is None
+    hi = '  {"role": "user", "content": "hi"}'
+    for items, detected in ((4_000, "openai_responses"), (12_000, None)):
+        path.write_text("[\n" + f"{hi},\n" * items + f"{hi}\n]")
+        assert _detected(path) == detected
 
 
 def test_runs_one_a_line_with_a_first_line_over_the_head_are_not_one_array(
