@@ -216,7 +216,8 @@ class Record:
     the user something about records read (a reader kept lines together whose pairing
     is not sure). It is neither accepted nor rejected and counted nowhere; ``classify``
     prints it as ``warning:`` on stderr and ``snapshot`` adds it to its summary's
-    ``warnings``, and neither changes the exit code.
+    ``warnings``, and neither changes the exit code. A warning stands alone: one
+    with a trajectory or a reason raises :class:`ValueError` (review revresp38b M1).
 
     Attributes:
         path: Source file.
@@ -235,6 +236,10 @@ class Record:
     entry: str | None = None
     excerpt: str | None = None
     warning: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.warning is not None and (self.trajectory is not None or self.reason is not None):
+            raise ValueError("a Record with a warning carries no trajectory and no reason")
 
     @property
     def accepted(self) -> bool:
