@@ -63,6 +63,7 @@ import codecs
 import hashlib
 import io
 import json
+import re
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -76,7 +77,6 @@ from incident_lab.errors import InputError
 from incident_lab.hookspecs import hookimpl
 from incident_lab.readers.base import (
     DEFAULT_MAX_LINE_BYTES,
-    MAX_DOCUMENT_BYTES,
     Record,
     head_object,
     iter_json_documents,
@@ -173,16 +173,19 @@ _ARGUMENT_KEYS = ("action", "actions", "queries", "code", "input", "operation", 
 #: Fields of a hosted call item that hold what the tool returned.
 _RESULT_KEYS = ("results", "outputs", "result")
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
-#: What a sniff past the head reads at a time, and what may stand between array elements.
+#: What a sniff past the head reads at a time; the next character that is no JSON
+#: white space (one character class, searched in C: linear, no backtracking).
 _CHUNK = 65536
-_SEPARATORS = frozenset(" \t\r\n,")
-_SPACE = frozenset(" \t\r\n")
+_TOKEN = re.compile(r"[^ \t\r\n]")
 #: A sniff past the head gives up (cannot tell) at an element longer than this many
-#: characters, or after this many items leave it undecided: its cost stays bounded.
+#: characters, past this many bytes read, or after this many elements and items leave
+#: it undecided: its cost stays bounded (review revresp38b M2).
 _MAX_PENDING = 1 << 18
+_SNIFF_BYTES = 8 << 20
 _SNIFF_ITEMS = 10_000
-#: Where a walk through an array document is: before its ``[``, inside it, after its ``]``.
-_START, _OPEN, _CLOSED = 0, 1, 2
+#: Where a walk through an array document is: before its ``[``, just after it, after a
+#: comma, after an element, after its ``]``.
+_START, _FIRST, _NEXT, _AFTER, _CLOSED = range(5)
 #: A Batch line's ``custom_id`` at its start (a line that could not be read).
 _CUSTOM_ID = re2.compile(r'"custom_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
@@ -509,7 +512,8 @@ def _array_score(path: str) -> float:
     at the first typed item, 0.5 when every item is a role message; 0 (cannot tell) for
     a document that does not parse, is more than one document (JSONL: review revresp38
     L1), or cannot be read, and when :func:`_array_values` gives up or more than
-    :data:`_SNIFF_ITEMS` items leave it undecided (review revresp38 M3)."""
+    :data:`_SNIFF_ITEMS` elements and items leave it undecided (review revresp38 M3;
+    an empty run is no evidence: revresp38b M2)."""
     score, runs, items = 0.0, None, 0
     try:
         with open_binary(path) as fh:
@@ -518,7 +522,7 @@ def _array_score(path: str) -> float:
                     runs = isinstance(value, list)
                 if runs is not isinstance(value, list):
                     return 0.0  # runs and items mixed: no run list
-                items += len(value) if runs else 1
+                items += len(value) + 1 if runs else 1  # an empty run counts too
                 if items > _SNIFF_ITEMS:
                     return 0.0
                 if runs and not value:
@@ -536,8 +540,8 @@ def _array_values(fh: BinaryIO) -> Iterator[Any]:
     that nothing but white space follows it: read in chunks, each element parsed whole
     once the text read holds it (a pending element doubles the next read, so a long one
     is parsed a few times, not once a chunk). The cap is checked before each read: at
-    most :data:`MAX_DOCUMENT_BYTES` read, and no element pending past
-    :data:`_MAX_PENDING` characters (the text held stays a few MB, whatever the file).
+    most :data:`_SNIFF_BYTES` read, and no element pending past :data:`_MAX_PENDING`
+    characters (the text held stays a few MB, whatever the file).
 
     Raises:
         ValueError: not an array, not JSON, cut short, more after it, or over a cap.
@@ -548,9 +552,9 @@ def _array_values(fh: BinaryIO) -> Iterator[Any]:
     while True:
         if len(text) > _MAX_PENDING:
             raise ValueError(f"an element over {_MAX_PENDING:,} characters")
-        room = MAX_DOCUMENT_BYTES - total
+        room = _SNIFF_BYTES - total
         if room <= 0:
-            raise ValueError(f"over {MAX_DOCUMENT_BYTES:,} bytes")
+            raise ValueError(f"over {_SNIFF_BYTES:,} bytes")
         data = fh.read(min(max(_CHUNK, len(text)), room))
         total += len(data)
         values, text, state = _whole_values(
@@ -565,33 +569,36 @@ def _array_values(fh: BinaryIO) -> Iterator[Any]:
 
 def _whole_values(decoder: json.JSONDecoder, text: str, state: int) -> tuple[list[Any], str, int]:
     """The array elements ``text`` holds whole, the text left pending, and where the
-    walk is (:data:`_START`, :data:`_OPEN`, :data:`_CLOSED`).
+    walk is (:data:`_START` ... :data:`_CLOSED`): strict JSON, exactly one comma between
+    elements (a run of commas is no array: review revresp38b M2).
 
     Raises:
         ValueError: not an array, nested too deeply, or more after its end.
     """
     values: list[Any] = []
-    if text.isspace() and not text.strip(" \t\r\n"):
-        return values, "", state  # white space only: nothing to parse
     at = 0
     while True:
-        gap = _SEPARATORS if state == _OPEN else _SPACE
-        while at < len(text) and text[at] in gap:
-            at += 1
-        if at == len(text):
+        token = _TOKEN.search(text, at)
+        if token is None:
             return values, "", state
-        if state == _CLOSED or (state == _START and text[at] != "["):
+        at, char = token.start(), token.group()
+        if state == _START and char == "[":
+            state, at = _FIRST, at + 1
+        elif char == "]" and state in (_FIRST, _AFTER):
+            state, at = _CLOSED, at + 1
+        elif char == "," and state == _AFTER:
+            state, at = _NEXT, at + 1
+        elif state in (_FIRST, _NEXT) and char not in ",]":
+            try:
+                value, at = decoder.raw_decode(text, at)
+            except RecursionError:
+                raise ValueError("nested too deeply") from None
+            except ValueError:
+                return values, text[at:], state  # not whole yet; at the end of the file, not JSON
+            values.append(value)
+            state = _AFTER
+        else:
             raise ValueError("not one JSON array")  # JSONL: a line after the array
-        if state == _START or text[at] == "]":
-            state, at = state + 1, at + 1
-            continue
-        try:
-            value, at = decoder.raw_decode(text, at)
-        except RecursionError:
-            raise ValueError("nested too deeply") from None
-        except ValueError:
-            return values, text[at:], state  # not whole yet; at the end of the file, not JSON
-        values.append(value)
 
 
 def _opening_score(head: bytes) -> float:

@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incident_lab.errors import InputError
-from incident_lab.readers import detect_format, get_readers, read_paths
+from incident_lab.readers import detect_format, get_readers, openai_responses, read_paths
 from incident_lab.readers.mapping import MAPPING_BUG
 from incident_lab.readers.openai_responses import _array_values
 from incident_lab.trajectory import validate_trajectory
@@ -1416,6 +1416,46 @@ def test_the_sniff_past_the_head_stays_bounded(tmp_path: Path) -> None:
     for items, detected in ((4_000, "openai_responses"), (12_000, None)):
         path.write_text("[\n" + f"{hi},\n" * items + f"{hi}\n]")
         assert _detected(path) == detected
+
+
+@pytest.mark.parametrize(
+    ("tail", "why"),
+    [
+        (",\n  []" * 20_000, "empty runs count toward the cap"),
+        ("," * 200_000, "a run of commas is no JSON"),
+        (" ," * 100_000, "nor one of commas and spaces"),
+        (',\n  [{"role": "user", "content": "hi"}]' * 2_000 + ",", "nor a trailing comma"),
+    ],
+    ids=["empty_runs", "commas", "space_commas", "trailing_comma"],
+)
+def test_the_sniff_claims_no_flood_of_empty_runs_or_commas(
+    tmp_path: Path, tail: str, why: str
+) -> None:
+    """A run list whose one run is a role message, then a flood past the head: every
+    element counts toward the cap and exactly one comma stands between elements, so
+    none is claimed (review revresp38b M2: 64 MB of them were claimed after 7-18 s and
+    then read for minutes); the run alone, padded past the head, still is."""
+    hi = '[{"role": "user", "content": "hi"}]'
+    path = tmp_path / "runs.json"
+    path.write_text(f"[\n  {hi}{tail}\n]\n")
+    assert path.stat().st_size > 65_536
+    assert _detected(path) is None, why
+    path.write_text(f"[\n  {hi}" + f",\n  {hi}" * 3_000 + "\n]\n")
+    assert path.stat().st_size > 65_536
+    assert _detected(path) == "openai_responses"
+
+
+def test_the_sniff_reads_at_most_its_byte_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Role messages past the head are read on for at most 8 MB (review revresp38b M2:
+    62 MB of 250 KB messages were read whole); a budget smaller than the file gives up."""
+    hi = '  {"role": "user", "content": "hi"}'
+    path = tmp_path / "msgs.json"
+    path.write_text("[\n" + f"{hi},\n" * 4_000 + f"{hi}\n]")
+    assert _detected(path) == "openai_responses"
+    monkeypatch.setattr(openai_responses, "_SNIFF_BYTES", 100_000)
+    assert _detected(path) is None
 
 
 def test_runs_one_a_line_with_a_first_line_over_the_head_are_not_one_array(
