@@ -42,9 +42,8 @@ def _read(
     seen: list[str] = []
     warnings: list[str] = []
     for _fmt, record in read_paths([str(target)], fmt):
-        where = f"{record.path}:{record.line}" if record.line else record.path
         if record.warning is not None:
-            warnings.append(f"{where}: {record.warning}")
+            warnings.append(f"{record.where}: {record.warning}")
         elif record.accepted and record.trajectory is not None:
             sid = str(record.trajectory.get("session_id", ""))
             if session_id is None or sid == session_id:
@@ -52,7 +51,7 @@ def _read(
             elif len(seen) < 5:
                 seen.append(sid)
         else:
-            rejects.append(f"{where}: {record.reason}")
+            rejects.append(f"{record.where}: {record.reason}")
     echo_listed("warning", warnings)
     return trajs, rejects, seen
 

@@ -499,7 +499,7 @@ def _read_sources(
         )
         for item in scan:
             if isinstance(item, Record) and item.warning is not None:
-                run.warnings.append(f"{item.path}:{item.line}: {item.warning}")
+                run.warnings.append(f"{item.where}: {item.warning}")
                 continue  # a reader's warning is no record: counted nowhere
             run.read += 1
             if isinstance(item, Candidate):

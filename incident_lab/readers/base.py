@@ -242,6 +242,11 @@ class Record:
             raise ValueError("a Record with a warning carries no trajectory and no reason")
 
     @property
+    def where(self) -> str:
+        """``path:line``, or the path alone when the record has no line."""
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    @property
     def accepted(self) -> bool:
         """True when the record carries a trajectory."""
         return self.trajectory is not None

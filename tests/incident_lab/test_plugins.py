@@ -227,8 +227,9 @@ def test_classify_lists_a_plugin_readers_warnings_like_rejects(
     il, fresh_plugins, tmp_path: Path
 ) -> None:
     """A reader's warnings are capped on stderr at MAX_LISTED lines and a count, as
-    rejects are (review revresp38b L1: 20,000 warnings gave 20,000 lines); one with no
-    line names the file alone (no ``path:None:``)."""
+    rejects are, by classify and by snapshot's summary (review revresp38b L1: 20,000
+    warnings gave 20,000 lines); one with no line names the file alone (no
+    ``path:None:``)."""
     from incident_lab.cli.app import MAX_LISTED
     from incident_lab.readers.base import Record
 
@@ -264,3 +265,8 @@ def test_classify_lists_a_plugin_readers_warnings_like_rejects(
     assert lines[0] == f"warning: {log}: file note"
     assert lines[-1] == f"warning: … and {501 - MAX_LISTED} more"
     assert len(json.loads(result.stdout)) == 1
+    result = il("snapshot", "--format", "noisy", "--out", tmp_path / "bundle", log)
+    assert result.exit_code == 0, result.stderr
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("warning: ")]
+    assert len(lines) == MAX_LISTED + 1 and lines[-1].endswith(f"and {501 - MAX_LISTED} more")
+    assert lines[0] == f"warning: {log}: file note"
