@@ -129,6 +129,8 @@ def confirm_containment(paths: list[str], since: datetime, fmt: str | None = Non
     tools: Counter[str] = Counter()
     decisions: Counter[str] = Counter()
     for _fmt, record in read_paths(paths, fmt):
+        if record.warning is not None:
+            continue  # a reader's warning is no record
         report.read += 1
         if record.trajectory is None:
             report.rejected += 1

@@ -225,6 +225,8 @@ def scan_records(
 
     part = Partial()
     for _fmt, record in read_paths([path], fmt, max_line_bytes=max_line_bytes):
+        if record.warning is not None:
+            continue  # a reader's warning is no record
         if record.trajectory is None:
             part.reject(record.path, record.line, record.reason or "rejected", record.excerpt)
         else:

@@ -33,21 +33,26 @@ def _bundle_dir(path: Path) -> Path | None:
 def _read(
     source: Path, fmt: str | None, session_id: str | None = None
 ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
-    """Read ``source``: ``(trajectories, rejects, ids seen)``; only ``session_id``'s when given."""
+    """Read ``source``: ``(trajectories, rejects, ids seen)``; only ``session_id``'s when
+    given. A reader's warnings are printed on stderr once read, at most
+    :data:`~incident_lab.cli.app.MAX_LISTED` of them like rejects (review revresp38b L1)."""
     target = source / "trajectories.jsonl" if source.is_dir() and _bundle_dir(source) else source
     trajs: list[dict[str, Any]] = []
     rejects: list[str] = []
     seen: list[str] = []
+    warnings: list[str] = []
     for _fmt, record in read_paths([str(target)], fmt):
-        if record.accepted and record.trajectory is not None:
+        if record.warning is not None:
+            warnings.append(f"{record.where}: {record.warning}")
+        elif record.accepted and record.trajectory is not None:
             sid = str(record.trajectory.get("session_id", ""))
             if session_id is None or sid == session_id:
                 trajs.append(record.trajectory)
             elif len(seen) < 5:
                 seen.append(sid)
         else:
-            where = f"{record.path}:{record.line}" if record.line else record.path
-            rejects.append(f"{where}: {record.reason}")
+            rejects.append(f"{record.where}: {record.reason}")
+    echo_listed("warning", warnings)
     return trajs, rejects, seen
 
 

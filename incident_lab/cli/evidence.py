@@ -7,7 +7,7 @@ import time
 
 import click
 
-from incident_lab.cli.app import echo_json, json_option, progress_enabled
+from incident_lab.cli.app import echo_json, echo_listed, json_option, progress_enabled
 from incident_lab.errors import CheckFailed, PartialResult
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES
 
@@ -55,8 +55,8 @@ def _print_summary(summary: dict[str, object]) -> None:
         click.echo(f"models: {shown}")
     if summary["signed"]:
         click.echo("signed: manifest.sig")
-    for warning in summary.get("warnings") or []:  # type: ignore[attr-defined]
-        click.echo(f"warning: {warning}", err=True)
+    warnings = summary.get("warnings")
+    echo_listed("warning", [str(w) for w in warnings] if isinstance(warnings, list) else [])
 
 
 @click.command()

@@ -173,7 +173,8 @@ class SourceScan:
         reader = get_readers().get(self.fmt)
         items = self._scan_native() if type(reader) is NativeReader else self._scan_generic()
         for item in items:
-            self.records += 1
+            if not isinstance(item, Record) or item.warning is None:
+                self.records += 1  # a reader's warning is no record
             yield item
 
     # -- other formats: through read_paths ------------------------------------------

@@ -498,6 +498,9 @@ def _read_sources(
             path, name, max_line_bytes=max_line_bytes, on_bytes=on_bytes, together=group[1:]
         )
         for item in scan:
+            if isinstance(item, Record) and item.warning is not None:
+                run.warnings.append(f"{item.where}: {item.warning}")
+                continue  # a reader's warning is no record: counted nowhere
             run.read += 1
             if isinstance(item, Candidate):
                 run.offer(item)

@@ -2,7 +2,8 @@
 
 A reader turns one source file into :class:`Record` objects: each is either an
 accepted trajectory (``trajectory`` set) or a rejected input record (``reason``
-set) with its file and line, so nothing is silently lost.
+set) with its file and line, so nothing is silently lost; or a warning for the user
+(``warning`` set), which is no input record.
 
 This module is also the one input gate for every file the tool opens
 (:func:`open_regular`, :func:`open_binary`, :func:`read_bounded`,
@@ -209,7 +210,14 @@ def capped_gzip(
 
 @dataclass(slots=True)
 class Record:
-    """One input record: an accepted trajectory or a rejection.
+    """One input record: an accepted trajectory or a rejection, or a reader's warning.
+
+    A warning (``warning`` set, no trajectory, no reason) is no input record: it tells
+    the user something about records read (a reader kept lines together whose pairing
+    is not sure). It is neither accepted nor rejected and counted nowhere; ``classify``
+    prints it as ``warning:`` on stderr and ``snapshot`` adds it to its summary's
+    ``warnings``, and neither changes the exit code. A warning stands alone: one
+    with a trajectory or a reason raises :class:`ValueError` (review revresp38b M1).
 
     Attributes:
         path: Source file.
@@ -218,6 +226,7 @@ class Record:
         reason: Why the record was rejected, when rejected.
         entry: A sub-location (zip member, sample id) when the file is not line-based.
         excerpt: The first characters of the raw record, for rejects.
+        warning: What the reader tells the user at this line (a warning, not a record).
     """
 
     path: str
@@ -226,6 +235,16 @@ class Record:
     reason: str | None = None
     entry: str | None = None
     excerpt: str | None = None
+    warning: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.warning is not None and (self.trajectory is not None or self.reason is not None):
+            raise ValueError("a Record with a warning carries no trajectory and no reason")
+
+    @property
+    def where(self) -> str:
+        """``path:line``, or the path alone when the record has no line."""
+        return f"{self.path}:{self.line}" if self.line else self.path
 
     @property
     def accepted(self) -> bool:

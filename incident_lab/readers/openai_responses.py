@@ -18,8 +18,8 @@ Accepted records (JSON objects or arrays, one per line, or one JSON document per
   :class:`_Batches`).
 
 A list of role messages alone (no ``type``; not under ``input`` unless beside a
-``final_output``) is claimed with less confidence, and a pretty-printed array of them
-only when the head holds it whole; a list holding an item of another API (see
+``final_output``) is claimed with less confidence, a pretty-printed array of them longer
+than the head when every element, read on past it, is such a list; a list holding an item of another API (see
 :func:`_foreign`) is not, and read, such an item makes its record a reject naming that
 API.
 
@@ -59,22 +59,28 @@ id read on an earlier line makes the record a reject.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import io
 import json
+import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import re2
 
+from incident_lab.errors import InputError
 from incident_lab.hookspecs import hookimpl
 from incident_lab.readers.base import (
     DEFAULT_MAX_LINE_BYTES,
     Record,
     head_object,
     iter_json_documents,
+    open_binary,
 )
 from incident_lab.readers.mapping import (
     as_dict,
@@ -167,6 +173,19 @@ _ARGUMENT_KEYS = ("action", "actions", "queries", "code", "input", "operation", 
 #: Fields of a hosted call item that hold what the tool returned.
 _RESULT_KEYS = ("results", "outputs", "result")
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
+#: What a sniff past the head reads at a time; the next character that is no JSON
+#: white space (one character class, searched in C: linear, no backtracking).
+_CHUNK = 65536
+_TOKEN = re.compile(r"[^ \t\r\n]")
+#: A sniff past the head gives up (cannot tell) at an element longer than this many
+#: characters, past this many bytes read, or after this many elements and items leave
+#: it undecided: its cost stays bounded (review revresp38b M2).
+_MAX_PENDING = 1 << 18
+_SNIFF_BYTES = 8 << 20
+_SNIFF_ITEMS = 10_000
+#: Where a walk through an array document is: before its ``[``, just after it, after a
+#: comma, after an element, after its ``]``.
+_START, _FIRST, _NEXT, _AFTER, _CLOSED = range(5)
 #: A Batch line's ``custom_id`` at its start (a line that could not be read).
 _CUSTOM_ID = re2.compile(r'"custom_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
@@ -195,9 +214,9 @@ class OpenAIResponsesReader:
         item; less sure for a list of ``{"role", "content"}`` messages alone, seen whole,
         or a run dumped with its ``final_output`` whose input is such a list. Every item
         of a pretty-printed array the head holds whole is scored, so one of another API
-        in the head says no (review revresp37 H1); role messages alone claim only a
-        document the head holds whole: in a longer one, the messages past the head may
-        be another API's, whose calls this reader would not read (a Gemini history,
+        in the head says no (review revresp37 H1); role messages alone in a longer
+        document are read on past the head (:func:`_array_score`): the messages there
+        may be another API's, whose calls this reader would not read (a Gemini history,
         Chat Completions or Bedrock Converse messages: review revresp37 H1; such an item
         makes its record a reject naming its API when the format is given)."""
         first, whole = head_object(head), True
@@ -206,7 +225,9 @@ class OpenAIResponsesReader:
         if isinstance(first, list):
             runs = first if first and all(isinstance(v, list) for v in first) else [first]
             score = _items_score([item for run in runs for item in run])
-            return score if whole or score > 0.5 else 0.0
+            return score if whole or score != 0.5 else _array_score(path)
+        if first is None and head.lstrip().startswith(b"[") and b'"role"' in head:
+            return _array_score(path)  # its first element is longer than the head
         if first is None:
             return _opening_score(head)
         return _object_score(first) if isinstance(first, dict) else 0.0
@@ -246,7 +267,8 @@ class OpenAIResponsesReader:
                         entry=left_out["entry"],
                         excerpt=left_out["excerpt"],
                     )
-        batches.pair(records)
+        for line, notice in batches.pair(records):
+            yield Record(path, line, warning=notice)
         for group in _group(records):
             yield _build(path, group)
 
@@ -266,10 +288,14 @@ class _Batches:
     all the lines of an id are one session (review revresp37b H1: lines split one a session
     hid an injection obeyed in another batch, each piece looking harmless), noted
     ``batch_ambiguous`` with the reason when that is not sure: the id's input lines
-    hold different requests, more output lines give it than input lines (one output
-    line with no input line is sure), or a line that could not be read holds the id
+    hold different requests, more output lines give it than input lines and more than
+    one (``max(inputs, 1)``: a single output line with no input line read is one
+    answer, sure), or a line that could not be read holds the id
     (its ``custom_id`` read from the line's start when it is there; every id when
-    not)."""
+    not). Each kind of such reason is told to the user once, as a reader's warning
+    (:class:`~incident_lab.readers.base.Record` ``warning``: ``classify`` prints it,
+    ``snapshot`` lists it in its summary's ``warnings``; neither counts it as a record or
+    changes the exit code), since the note alone was seen by no one."""
 
     def __init__(self) -> None:
         self.requests: dict[str, set[str]] = {}  # custom_id -> its input lines' requests
@@ -305,17 +331,22 @@ class _Batches:
         if batch is not None:
             self.lines[batch[2]] = None
 
-    def why_not(self, custom_id: str, counts: Counter[tuple[str, bool] | None]) -> str | None:
-        """Why the lines of ``custom_id`` are not surely one exchange, or None."""
+    def why_not(
+        self, custom_id: str, counts: Counter[tuple[str, bool] | None]
+    ) -> tuple[str, str] | None:
+        """Why the lines of ``custom_id`` are not surely one exchange, as ``(kind of
+        reason, reason)``, or None."""
         inputs, outputs = counts[custom_id, False], counts[custom_id, True]
         if self.unknown:
-            return f"line {self.unknown} could not be read: its custom_id is unknown"
+            return "unknown", f"line {self.unknown} could not be read: its custom_id is unknown"
         if custom_id in self.unread:
-            return f"a line of custom_id {custom_id} could not be read"
+            return "unread", f"a line of custom_id {custom_id} could not be read"
         if len(self.requests.get(custom_id, ())) > 1:
-            return f"custom_id {custom_id} is on {inputs} input lines holding different requests"
+            why = f"custom_id {custom_id} is on {inputs} input lines holding different requests"
+            return "requests", why
         if outputs > max(inputs, 1):
-            return f"custom_id {custom_id} is on {outputs} output lines and {inputs} input lines"
+            why = f"custom_id {custom_id} is on {outputs} output lines and {inputs} input lines"
+            return "outputs", why
         return None
 
     def _blocks(self) -> list[int] | None:
@@ -355,12 +386,15 @@ class _Batches:
             if output and where.get((custom_id, False)) == found
         } - self.unread
 
-    def pair(self, records: list[dict[str, Any]]) -> None:
-        """Set each record's ``batch`` to the key that joins it to its session's lines."""
+    def pair(self, records: list[dict[str, Any]]) -> list[tuple[int, str]]:
+        """Set each record's ``batch`` to the key that joins it to its session's lines;
+        return a warning ``(line, text)`` per kind of reason a pairing is not sure, at
+        the first line it concerns."""
         blocks = (None if self.unknown else self._blocks()) or []
         by_block = self._by_block(blocks) if blocks else set()
-        verdicts: dict[str, str | None] = {}
+        verdicts: dict[str, tuple[str, str] | None] = {}
         counts = Counter(self.lines)
+        doubts: dict[str, tuple[int, str, set[str]]] = {}  # kind -> (first line, a reason, ids)
         for rec in records:
             if rec["batch"] is None:
                 continue
@@ -372,8 +406,28 @@ class _Batches:
             if custom_id not in verdicts:
                 verdicts[custom_id] = self.why_not(custom_id, counts)
             rec["batch"] = f"0:{custom_id}"
-            if verdicts[custom_id] is not None:
-                rec["info"]["batch_ambiguous"] = verdicts[custom_id]
+            verdict = verdicts[custom_id]
+            if verdict is not None:
+                kind, why = verdict
+                rec["info"]["batch_ambiguous"] = why
+                line, _why, ids = doubts.setdefault(kind, (rec["line"], why, set()))
+                ids.add(custom_id)
+                if rec["line"] < line:
+                    doubts[kind] = (rec["line"], why, ids)
+        return [(line, _doubt(why, ids)) for line, why, ids in doubts.values()]
+
+
+def _doubt(why: str, ids: set[str]) -> str:
+    """The warning for Batch lines kept together, not paired, for ``why`` (a reason of
+    one id) and the ids in doubt for that kind of reason."""
+    if len(ids) == 1:
+        which = f"the lines of custom_id {next(iter(ids))} are"
+    else:
+        which, why = f"the lines of each of {len(ids)} custom_ids are", f"{why}, and so on"
+    return (
+        f"Batch lines not paired: {why}; {which} read as one session "
+        "(batch_ambiguous), whose requests and answers may not match"
+    )
 
 
 def _admit(
@@ -441,19 +495,110 @@ def _first_of_document(head: bytes) -> tuple[Any, bool]:
         return json.loads(text), True
     except (ValueError, RecursionError):
         pass
-    if not text.startswith("["):
-        return None, False
-    decoder = json.JSONDecoder()
     values: list[Any] = []
-    at = 1
+    try:
+        for value in _array_values(io.BytesIO(head)):
+            values.append(value)
+    except ValueError:
+        pass  # cut by the head, or no array
+    return (values or None), False
+
+
+def _array_score(path: str) -> float:
+    """What a pretty-printed array of role messages (or of runs of them) longer than the
+    head says, read on element by element from the file until an element decides: 0 at
+    the first item that is no Responses item or another API's (a Gemini history, Chat
+    Completions or Bedrock Converse messages past the head: review revresp37 H1), 0.9
+    at the first typed item, 0.5 when every item is a role message; 0 (cannot tell) for
+    a document that does not parse, is more than one document (JSONL: review revresp38
+    L1), or cannot be read, and when :func:`_array_values` gives up or more than
+    :data:`_SNIFF_ITEMS` elements and items leave it undecided (review revresp38 M3;
+    an empty run is no evidence: revresp38b M2)."""
+    score, runs, items = 0.0, None, 0
+    try:
+        with open_binary(path) as fh:
+            for value in _array_values(fh):
+                if runs is None:
+                    runs = isinstance(value, list)
+                if runs is not isinstance(value, list):
+                    return 0.0  # runs and items mixed: no run list
+                items += len(value) + 1 if runs else 1  # an empty run counts too
+                if items > _SNIFF_ITEMS:
+                    return 0.0
+                if runs and not value:
+                    continue  # an empty run says nothing
+                score = _items_score(value if runs else [value])
+                if score != 0.5:
+                    return score
+    except (InputError, OSError, EOFError, ValueError, zlib.error):
+        return 0.0
+    return score
+
+
+def _array_values(fh: BinaryIO) -> Iterator[Any]:
+    """The elements of the JSON array document ``fh`` holds, one at a time, then a check
+    that nothing but white space follows it: read in chunks, each element parsed whole
+    once the text read holds it (a pending element doubles the next read, so a long one
+    is parsed a few times, not once a chunk). The cap is checked before each read: at
+    most :data:`_SNIFF_BYTES` read, and no element pending past :data:`_MAX_PENDING`
+    characters (the text held stays a few MB, whatever the file).
+
+    Raises:
+        ValueError: not an array, not JSON, cut short, more after it, or over a cap.
+    """
+    decoder = json.JSONDecoder()
+    utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    text, total, state = "", 0, _START
     while True:
-        while at < len(text) and text[at] in " \t\r\n,":
-            at += 1
-        try:
-            value, at = decoder.raw_decode(text, at)
-        except (ValueError, RecursionError):
-            return (values or None), False
-        values.append(value)
+        if len(text) > _MAX_PENDING:
+            raise ValueError(f"an element over {_MAX_PENDING:,} characters")
+        room = _SNIFF_BYTES - total
+        if room <= 0:
+            raise ValueError(f"over {_SNIFF_BYTES:,} bytes")
+        data = fh.read(min(max(_CHUNK, len(text)), room))
+        total += len(data)
+        values, text, state = _whole_values(
+            decoder, text + utf8.decode(data, final=not data), state
+        )
+        yield from values
+        if not data and state == _CLOSED:
+            return
+        if not data:
+            raise ValueError("the array does not end")
+
+
+def _whole_values(decoder: json.JSONDecoder, text: str, state: int) -> tuple[list[Any], str, int]:
+    """The array elements ``text`` holds whole, the text left pending, and where the
+    walk is (:data:`_START` ... :data:`_CLOSED`): strict JSON, exactly one comma between
+    elements (a run of commas is no array: review revresp38b M2).
+
+    Raises:
+        ValueError: not an array, nested too deeply, or more after its end.
+    """
+    values: list[Any] = []
+    at = 0
+    while True:
+        token = _TOKEN.search(text, at)
+        if token is None:
+            return values, "", state
+        at, char = token.start(), token.group()
+        if state == _START and char == "[":
+            state, at = _FIRST, at + 1
+        elif char == "]" and state in (_FIRST, _AFTER):
+            state, at = _CLOSED, at + 1
+        elif char == "," and state == _AFTER:
+            state, at = _NEXT, at + 1
+        elif state in (_FIRST, _NEXT) and char not in ",]":
+            try:
+                value, at = decoder.raw_decode(text, at)
+            except RecursionError:
+                raise ValueError("nested too deeply") from None
+            except ValueError:
+                return values, text[at:], state  # not whole yet; at the end of the file, not JSON
+            values.append(value)
+            state = _AFTER
+        else:
+            raise ValueError("not one JSON array")  # JSONL: a line after the array
 
 
 def _opening_score(head: bytes) -> float:

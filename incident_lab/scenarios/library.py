@@ -127,11 +127,12 @@ def _read_sessions(path: Path, fmt: str | None) -> tuple[list[dict[str, Any]], l
     accepted: list[dict[str, Any]] = []
     rejects: list[str] = []
     for _, record in read_paths([str(path)], fmt):
+        if record.warning is not None:
+            continue  # a reader's warning is no record
         if record.trajectory is not None:
             accepted.append(record.trajectory)
         else:
-            where = f"{record.path}:{record.line}" if record.line else record.path
-            rejects.append(f"{where}: {record.reason}")
+            rejects.append(f"{record.where}: {record.reason}")
     if not accepted:
         detail = f" ({len(rejects)} rejected; first: {rejects[0]})" if rejects else ""
         raise InputError(f"no valid trajectory found{detail}", path=str(path))

@@ -221,3 +221,52 @@ def test_small_commands_import_only_what_they_use(tmp_path: Path) -> None:
     assert "incident_lab.classify.engine" in classify  # the probe sees the command's imports
     unwanted = ("pandas", "numpy", "regression_suite", "incident_lab.variants.generate")
     assert [m for m in classify if m.startswith(unwanted)] == []
+
+
+def test_classify_lists_a_plugin_readers_warnings_like_rejects(
+    il, fresh_plugins, tmp_path: Path
+) -> None:
+    """A reader's warnings are capped on stderr at MAX_LISTED lines and a count, as
+    rejects are, by classify and by snapshot's summary (review revresp38b L1: 20,000
+    warnings gave 20,000 lines); one with no line names the file alone (no
+    ``path:None:``)."""
+    from incident_lab.cli.app import MAX_LISTED
+    from incident_lab.readers.base import Record
+
+    src = ROOT / "examples" / "incidents" / "2026-02-11-unknown-memorised-credential.jsonl"
+    log = tmp_path / "one.jsonl"
+    log.write_text(src.read_text("utf-8").splitlines()[0] + "\n", "utf-8")
+
+    class Noisy:
+        name = "noisy"
+        description = "warns a lot"
+
+        def sniff(self, path, head):
+            return 0.0
+
+        def read(self, path, *, max_line_bytes=0):
+            yield Record(path, 1, trajectory=json.loads(Path(path).read_text("utf-8")))
+            yield Record(path, None, warning="file note")
+            for i in range(500):
+                yield Record(path, 1, warning=f"note {i}")
+
+    plugin = types.ModuleType("noisy_plugin")
+
+    @hookimpl
+    def register_readers():
+        return [Noisy()]
+
+    plugin.register_readers = register_readers  # type: ignore[attr-defined]
+    get_plugin_manager().register(plugin, name="noisy_plugin")
+    result = il("classify", "--format", "noisy", "--json", log)
+    assert result.exit_code == 0, result.stderr
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("warning: ")]
+    assert len(lines) == MAX_LISTED + 1
+    assert lines[0] == f"warning: {log}: file note"
+    assert lines[-1] == f"warning: … and {501 - MAX_LISTED} more"
+    assert len(json.loads(result.stdout)) == 1
+    result = il("snapshot", "--format", "noisy", "--out", tmp_path / "bundle", log)
+    assert result.exit_code == 0, result.stderr
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("warning: ")]
+    assert len(lines) == MAX_LISTED + 1 and lines[-1].endswith(f"and {501 - MAX_LISTED} more")
+    assert lines[0] == f"warning: {log}: file note"

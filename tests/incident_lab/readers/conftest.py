@@ -23,8 +23,13 @@ def accepted(records: list[Record]) -> dict[str, dict]:
 
 
 def rejected(records: list[Record]) -> list[Record]:
-    """The rejected records, in order."""
-    return [r for r in records if not r.accepted]
+    """The rejected records, in order (a reader's warnings are no records)."""
+    return [r for r in records if not r.accepted and r.warning is None]
+
+
+def warnings_of(records: list[Record]) -> list[str]:
+    """A reader's warnings, in order."""
+    return [r.warning for r in records if r.warning is not None]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from incident_lab.readers.base import head_object, iter_json_documents
+from incident_lab.readers.base import Record, head_object, iter_json_documents
 from incident_lab.readers.mapping import (
     RAW_ARGUMENTS_KEY,
     guarded,
@@ -148,3 +148,17 @@ def test_read_bounded_limits_and_sizes(tmp_path: Path) -> None:
     if status.is_file():  # a regular file that reports size 0
         assert status.stat().st_size == 0
         assert read_bounded(status, 1 << 20).startswith(b"Name:")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"trajectory": {"session_id": "s"}}, {"reason": "bad"}],
+    ids=["with_trajectory", "with_reason"],
+)
+def test_a_warning_stands_alone(extra: dict) -> None:
+    """A warning with a trajectory or a reason would lose the record or the warning in
+    classify and snapshot, so it is refused (review revresp38b M1)."""
+    with pytest.raises(ValueError, match="warning"):
+        Record("p.jsonl", 3, warning="clock skew", **extra)
+    assert Record("p.jsonl", None, warning="file-level note").warning == "file-level note"
+    assert Record("p.jsonl", 3, **extra).warning is None
