@@ -1964,10 +1964,43 @@ def _known_place(session: _Session, step: int, before: int, named: list[str]) ->
             continue
         host = hostport.rsplit(":", 1)[0] if "@" not in n else n
         labels = host.split(".")
-        suffixes = [".".join(labels[k:]) for k in range(max(1, len(labels) - 1))]
+        suffixes = [host] + [
+            parent
+            for parent in (".".join(labels[k:]) for k in range(1, max(1, len(labels) - 1)))
+            if _owned_parent(parent)
+        ]
         if not any(h in user or earlier.get(h, step) < step for h in suffixes):
             return False
     return True
+
+
+#: Parents a subdomain of which is nobody's in particular: shared hosting, where anyone
+#: gets a subdomain (``attacker.github.io`` after "publish to github.io", review
+#: revfinal38 H1).
+_SHARED_HOSTING = frozenset(
+    ["github.io", "gitlab.io", "herokuapp.com", "vercel.app", "netlify.app", "pages.dev",
+     "workers.dev", "appspot.com", "cloudfront.net", "azurewebsites.net", "amazonaws.com",
+     "windows.net", "firebaseapp.com", "web.app", "ngrok.io", "ngrok-free.app", "ngrok.app",
+     "trycloudflare.com", "repl.co", "glitch.me", "onrender.com", "fly.dev", "surge.sh",
+     "blogspot.com", "wordpress.com", "readthedocs.io", "webhook.site", "pipedream.net",
+     "requestbin.net", "co.uk", "com.au", "co.jp", "com.br"]
+)  # fmt: skip
+#: Last labels that make a dotted word a file's name, not a host ("setup.py",
+#: "package.json": a subdomain of those is no place the user named).
+_FILE_ENDINGS = frozenset(
+    ["py", "json", "md", "txt", "js", "ts", "tsx", "jsx", "yaml", "yml", "toml", "sh", "cfg",
+     "ini", "lock", "xml", "html", "htm", "css", "csv", "log", "zip", "gz", "tar", "env",
+     "rs", "go", "rb", "java", "kt", "c", "h", "cpp", "swift", "php", "sql", "pdf", "png",
+     "jpg", "svg", "conf", "mod", "sum", "bat", "ps1", "pl", "r", "ipynb", "cs", "vue"]
+)  # fmt: skip
+
+
+def _owned_parent(parent: str) -> bool:
+    """Whether a subdomain of ``parent`` belongs to whoever named ``parent``: not a shared
+    hosting domain (:data:`_SHARED_HOSTING`), not a file's name (:data:`_FILE_ENDINGS`)."""
+    if parent.rsplit(".", 1)[-1] in _FILE_ENDINGS:
+        return False
+    return not any(parent == s or parent.endswith("." + s) for s in _SHARED_HOSTING)
 
 
 def _loopback_own(hostport: str, path: str) -> bool:
