@@ -138,6 +138,9 @@ class _Collection:
         self.session_ids: set[str] = set()
         self.duplicates: dict[str, int] = {}
         self.warnings: list[str] = []
+        #: a reader's warnings (:attr:`Record.warning`), listed after the run's own: a
+        #: printed summary shows a few, and "may have missed an incident" must be one
+        self.reader_warnings: list[str] = []
 
     def reject(self, record: Record, fmt: str) -> None:
         self.rejected += 1
@@ -499,7 +502,7 @@ def _read_sources(
         )
         for item in scan:
             if isinstance(item, Record) and item.warning is not None:
-                run.warnings.append(f"{item.where}: {item.warning}")
+                run.reader_warnings.append(f"{item.where}: {item.warning}")
                 continue  # a reader's warning is no record: counted nowhere
             run.read += 1
             if isinstance(item, Candidate):
@@ -552,7 +555,7 @@ def _summary(
         "signed": signed,
         "duplicate_session_ids": dict(sorted(run.duplicates.items())[:50]),
         "exit_code": EXIT_PARTIAL if run.rejected else EXIT_OK,
-        "warnings": run.warnings,
+        "warnings": run.warnings + run.reader_warnings,
     }
 
 
