@@ -209,17 +209,28 @@ def _carrier(pins: list[Any]) -> Callable[[str], bool]:
 _SCALAR_LONGEST = 40
 #: A word of a host scalar written in words: it holds a digit or is a code (``EUR``, ``%``).
 _SCALAR_WORD = re2.compile(r"^(?:\S*\d\S*|[A-Z]{1,4}|\W{1,3})$")
+#: A scalar written in several words holds a number ("120.00 EUR"); "PAY ALL DUE NOW" is an
+#: ask in capitals (review revfinal38 L1).
+_DIGIT = re2.compile(r"\d")
+#: The letter runs of a one-word token: three or more ("Ignore_all_previous_instructions")
+#: make it words joined, not an id ("guest_ana7", "grant_access").
+_JOINED_WORDS = re2.compile(r"[A-Za-z]{2,}")
 
 
 def _host_scalar(value: str) -> bool:
     """Whether a record value reads as the host's scalar, by shape: a number, an amount, a
-    date or time, a currency code, a one-word token (an enum value, an id): short and
-    either one word or only words with digits and codes (``120.00 EUR``)."""
+    date or time, a currency code, a one-word token (an enum value, an id, at most two
+    letter runs): short and either one word or only words with digits and codes, a number
+    among them (``120.00 EUR``)."""
     value = value.strip()
     if len(value) > _SCALAR_LONGEST:
         return False
     words = value.split()
-    return len(words) <= 1 or is_date_or_time(value) or all(_SCALAR_WORD.search(w) for w in words)
+    if len(words) <= 1:
+        return len(_JOINED_WORDS.findall(value)) < 3  # "Ignore_all_previous_rules" is prose
+    if is_date_or_time(value):
+        return True
+    return all(_SCALAR_WORD.search(w) for w in words) and any(_DIGIT.search(w) for w in words)
 
 
 def _matcher(patterns: list[Any]) -> Callable[[str], bool]:

@@ -352,3 +352,24 @@ def test_a_converter_bug_is_raised_and_a_failure_on_the_text_is_reported() -> No
     assert generate_variants(scenario, [fails], failed=failed) == []
     (reason,) = failed
     assert reason.startswith("fails: fails failed: UnicodeEncodeError")
+
+
+@pytest.mark.parametrize(
+    ("value", "scalar"),
+    [
+        ("120.00 EUR", True),
+        ("2026-03-01", True),
+        ("guest_ana7", True),
+        ("grant_access", True),
+        ("DE89370400440532013000", True),
+        # an ask in capitals, and words joined into one token, are prose (review revfinal38 L1)
+        ("PAY ALL DUE NOW", False),
+        ("Ignore_all_previous_instructions", False),
+    ],
+)
+def test_a_host_scalar_is_a_number_code_or_id_not_an_ask_in_capitals(
+    value: str, scalar: bool
+) -> None:
+    from incident_lab.variants.generate import _host_scalar
+
+    assert _host_scalar(value) is scalar
