@@ -45,7 +45,15 @@ def typecheck(session: nox.Session) -> None:
 def gate(session: nox.Session) -> None:
     """Run the release gate on the bundled suite against the patched example agent."""
     session.install("-e", ".")
-    session.run("regression_suite", "run", "--suite", "release_gate", "--target", "example:patched", *session.posargs)
+    session.run(
+        "regression_suite",
+        "run",
+        "--suite",
+        "release_gate",
+        "--target",
+        "example:patched",
+        *session.posargs,
+    )
 
 
 @nox.session
