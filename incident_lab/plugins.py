@@ -143,11 +143,6 @@ def collect(hook_name: str) -> dict[str, Any]:
     return registry
 
 
-def hook_names() -> list[str]:
-    """Return the names of every hook the manager knows."""
-    return sorted(name for name in dir(hookspecs) if name.startswith("register_"))
-
-
 def plugin_table() -> list[dict[str, Any]]:
     """Describe every loaded plugin: name, hooks it implements, and items it registers."""
     pm = get_plugin_manager()

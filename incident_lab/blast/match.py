@@ -151,7 +151,8 @@ def _text(value: Any) -> str:
 
 
 def session_parts(traj: dict[str, Any]) -> list[str]:
-    """The texts :func:`session_text` joins, in order (one per message, output or argument).
+    """All text a payload can hide in, in order: one part per message (not system prompts),
+    tool output or argument.
 
     Called once per scanned session: strings (nearly every value) skip :func:`_text`.
     """
@@ -176,11 +177,6 @@ def session_parts(traj: dict[str, Any]) -> list[str]:
             elif args is not None:
                 add(args if type(args) is str else _text(args))
     return parts
-
-
-def session_text(traj: dict[str, Any]) -> str:
-    """All text a payload can hide in: messages (not system prompts), tool outputs, arguments."""
-    return "\n".join(session_parts(traj))
 
 
 class _NormalizeCache:

@@ -58,9 +58,10 @@ def _validator(schema_json: str) -> Any:
     return cls(schema)
 
 
-def _key(parameters: dict[str, Any]) -> str | None:
-    """The schema's JSON text (the caches' key), or None — no problems — when it cannot be
-    written or holds a regular expression (``pattern``, ``patternProperties``).
+def _key(parameters: Any) -> str | None:
+    """The schema's JSON text (the caches' key), or None — no problems — when it is not a
+    non-empty object, cannot be written or holds a regular expression (``pattern``,
+    ``patternProperties``).
 
     A tool's schema comes from the recorded session (a poisoned MCP listing is one), and
     both the fast check and jsonschema run its patterns in Python's backtracking engine:
@@ -68,6 +69,8 @@ def _key(parameters: dict[str, Any]) -> str | None:
     patterns out changes what ``not`` / ``oneOf`` / ``if`` mean, so such a schema is not
     checked at all (a call to a tool not offered is still found).
     """
+    if not isinstance(parameters, dict) or not parameters:
+        return None
     try:
         text = json.dumps(parameters, sort_keys=True, default=str)
     except (TypeError, ValueError, RecursionError):
@@ -75,8 +78,9 @@ def _key(parameters: dict[str, Any]) -> str | None:
     return None if '"pattern' in text else text
 
 
-def schema_problems(parameters: Any, arguments: dict[str, Any]) -> list[str]:
-    """Return how ``arguments`` violate the tool's JSON-schema ``parameters`` (empty when fine).
+def _problems(key: str | None, arguments: dict[str, Any]) -> list[str]:
+    """How ``arguments`` violate the JSON-schema parameters whose JSON text is ``key``
+    (:func:`_key`; empty when fine).
 
     Besides schema validation, a property the schema does not declare is reported as
     invented even when ``additionalProperties`` is not set to false. An invalid schema
@@ -84,13 +88,6 @@ def schema_problems(parameters: Any, arguments: dict[str, Any]) -> list[str]:
     schema is checked and compiled once per process (a bounded cache keyed by its JSON
     text, so equal schemas from different sessions share it and nothing goes stale).
     """
-    if not isinstance(parameters, dict) or not parameters:
-        return []
-    return _problems(_key(parameters), arguments)
-
-
-def _problems(key: str | None, arguments: dict[str, Any]) -> list[str]:
-    """:func:`schema_problems` for the schema whose JSON text is ``key``."""
     if key is None:
         return []
     compiled = _compiled(key)
@@ -170,8 +167,7 @@ def tool_hallucination(traj: dict[str, Any]) -> list[Signal]:
             continue
         if offered is not None:
             if call.name not in keys:
-                schema = offered.get(call.name)
-                keys[call.name] = _key(schema) if isinstance(schema, dict) and schema else None
+                keys[call.name] = _key(offered.get(call.name))
             problems = _problems(keys[call.name], call.arguments)
             if problems:  # a cart line's optional null may mean "unchanged" (orders.nulls_dropped)
                 kept = orders.nulls_dropped(

@@ -60,11 +60,6 @@ _DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x78 for b in range(256))
 _LONG_DIGITS = b"0" * 19
 
 
-def orjson_available() -> bool:
-    """True when the orjson fast path is installed."""
-    return _orjson is not None
-
-
 def fast_loads(data: bytes | bytearray | memoryview) -> Any:
     """Parse UTF-8 JSON with orjson, or return :data:`MISSING` when orjson rejects it.
 

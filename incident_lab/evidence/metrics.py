@@ -125,14 +125,6 @@ class MetricsCollector:
         }
 
 
-def compute_metrics(trajectories: Any) -> dict[str, Any]:
-    """Compute ``metrics.json`` for an iterable of valid trajectories."""
-    collector = MetricsCollector()
-    for traj in trajectories:
-        collector.add(traj)
-    return collector.compute()
-
-
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 6) if whole else None
 

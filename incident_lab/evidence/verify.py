@@ -320,35 +320,6 @@ def _timeline_problems(
     )
 
 
-def seal_problems(
-    manifest_bytes: bytes,
-    sig_bytes: bytes | None,
-    timeline_bytes: bytes | None,
-    public_key: object | None = None,
-) -> list[str]:
-    """The seal checks of :func:`verify_bundle` on bytes in memory.
-
-    The manifest (JSON, schema, canonical form, digest), ``manifest.sig`` (with a
-    key) and the timeline (canonical events, self-digests, chain, genesis, sealed
-    head and length, event signatures with a key): the part of a bundle a forger
-    has to get past once the data files' hashes are pinned by the manifest.
-    Never raises on malformed bytes.
-    """
-    try:
-        manifest, problems = manifest_problems(manifest_bytes)
-        if public_key is not None:
-            _, problem = _signature_problem(manifest_bytes, sig_bytes, public_key, "the key")
-            problems += [problem] if problem else []
-        if manifest is not None:
-            if timeline_bytes is None:
-                problems.append(f"missing: {TIMELINE}")
-            else:
-                problems += _timeline_problems(manifest, timeline_bytes, public_key)[1]
-    except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
-        problems = [f"manifest edited: malformed bundle structure ({type(exc).__name__}: {exc})"]
-    return problems
-
-
 def _check_signature(
     root: Path, manifest_bytes: bytes, public_key: object, pubkey: Any, report: VerifyReport
 ) -> None:

@@ -234,15 +234,9 @@ _PERSONA_WORDS = (
 )  # fmt: skip
 
 
-def _persona_pretext(plain: str) -> bool:
-    """A persona pretext told to the model: see :data:`_PERSONA_STORY`, :data:`_PERSONA_ADDRESSED`."""
-    if not any(map(plain.__contains__, _PERSONA_WORDS)):
-        return False
-    return _persona_told(plain)
-
-
 def _persona_told(plain: str) -> bool:
-    """:func:`_persona_pretext` once one of :data:`_PERSONA_WORDS` is known to occur."""
+    """A persona pretext told to the model (:data:`_PERSONA_STORY`, :data:`_PERSONA_ADDRESSED`),
+    asked once one of :data:`_PERSONA_WORDS` is known to occur."""
     if any(not quoted_mention(plain, m.start(), m.end()) for m in _PERSONA_STORY.finditer(plain)):
         return True
     if any(_spelled_out(plain, m) for m in _STANDS_FOR.finditer(plain)):

@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -469,22 +470,28 @@ def _listing(output: str) -> Any:
         return None
 
 
-def _entries(data: Any) -> list[dict[str, Any]]:
-    """The tool entries of a parsed listing: objects with a name and a schema (bounded)."""
-    out: list[dict[str, Any]] = []
+def _objects(data: Any, wanted: Callable[[dict[str, Any]], bool]) -> Iterator[dict[str, Any]]:
+    """The objects of a parsed listing that ``wanted`` accepts, breadth first (bounded);
+    what an accepted object holds is not searched."""
     queue: deque[Any] = deque([data])
     seen = 0
     while queue and seen < _MAX_NODES:
         item = queue.popleft()
         seen += 1
         if isinstance(item, dict):
-            if isinstance(item.get("name"), str) and any(k in item for k in _SCHEMA_KEYS):
-                out.append(item)
+            if wanted(item):
+                yield item
                 continue
             queue.extend(v for v in item.values() if isinstance(v, (dict, list)))
         elif isinstance(item, list):
             queue.extend(v for v in item if isinstance(v, (dict, list)))
-    return out
+
+
+def _entries(data: Any) -> Iterator[dict[str, Any]]:
+    """The tool entries of a parsed listing: objects with a name and a schema (bounded)."""
+    return _objects(
+        data, lambda o: isinstance(o.get("name"), str) and any(k in o for k in _SCHEMA_KEYS)
+    )
 
 
 def _strings(entry: Any) -> list[str]:
@@ -530,15 +537,6 @@ def manifest_descriptions(output: str, tool: str, parameter: str) -> list[tuple[
 
 def _entry(data: Any, tool: str) -> dict[str, Any] | None:
     """The object named ``tool`` in a parsed listing (breadth first, bounded)."""
-    queue: deque[Any] = deque([data])
-    seen = 0
-    while queue and seen < _MAX_NODES:
-        item = queue.popleft()
-        seen += 1
-        if isinstance(item, dict):
-            if item.get("name") == tool and any(k in item for k in (*_SCHEMA_KEYS, "description")):
-                return item
-            queue.extend(v for v in item.values() if isinstance(v, (dict, list)))
-        elif isinstance(item, list):
-            queue.extend(v for v in item if isinstance(v, (dict, list)))
-    return None
+    keys = (*_SCHEMA_KEYS, "description")
+    found = _objects(data, lambda o: o.get("name") == tool and any(k in o for k in keys))
+    return next(found, None)

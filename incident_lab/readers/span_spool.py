@@ -62,11 +62,6 @@ class KeyedSpool:
         """Every key not yet taken, in the order each was first added."""
         return list(self._chunks)
 
-    @property
-    def spilled_bytes(self) -> int:
-        """Bytes written to the temporary file so far."""
-        return self._end
-
     def take(self, key: str) -> list[Any]:
         """The items added under ``key`` (in order); the key is forgotten."""
         chunks = self._chunks.pop(key, None)

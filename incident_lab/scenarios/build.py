@@ -35,11 +35,6 @@ from incident_lab.trajectory import harness_loaded, harness_mark, trajectory_sha
 Trajectory = dict[str, Any]
 
 
-def scenario_id_for(traj: Trajectory) -> str:
-    """Return the deterministic id ``inc-<first 10 hex of the trajectory SHA-256>``."""
-    return "inc-" + trajectory_sha256(traj)[:10]
-
-
 def classification_of(traj: Trajectory) -> dict[str, Any] | None:
     """Run the classifier on ``traj`` and return ``Classification.to_dict()``.
 

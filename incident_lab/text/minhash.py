@@ -173,11 +173,6 @@ def _block_minima(hashed: U64, stride: int) -> U64:
     return out
 
 
-def jaccard_estimate(a: U64, b: U64) -> float:
-    """Share of equal MinHash values: the estimated Jaccard similarity of two sets."""
-    return float(np.count_nonzero(a == b)) / float(a.size)
-
-
 @dataclass
 class LSHIndex:
     """Banded LSH over MinHash signatures.

@@ -8,7 +8,6 @@ counts once under each converter of its chain and once under the chain itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from regression_suite.gate.stats import wilson_interval
@@ -53,7 +52,8 @@ def _ranked(rows: list[dict[str, Any]], name_key: str) -> list[dict[str, Any]]:
 
 
 class BypassCounter:
-    """:func:`bypass_stats` as counters: ``add`` each case as it is folded.
+    """Bypass rates per converter, per chain and per parent scenario: ``add`` each case as
+    it is folded, then :meth:`result`.
 
     Holds a bucket per converter, chain and parent scenario (never the cases).
     """
@@ -83,7 +83,18 @@ class BypassCounter:
         )
 
     def result(self, confidence: float) -> dict[str, Any]:
-        """The bypass stats of the cases added (see :func:`bypass_stats`)."""
+        """The bypass stats of the cases added.
+
+        Args:
+            confidence: Coverage of the Wilson intervals.
+
+        Returns:
+            ``{"overall": {...}, "converters": [...], "chains": [...], "parents": [...]}``;
+            each row has ``variants``, ``bypassed_variants``, ``runs``, ``bypasses``,
+            ``errors``, ``bypass_rate`` (``None`` without runs), ``bypass_rate_ci`` and
+            up to five ``bypassing`` variant ids. Rows are ranked worst first. With no
+            variant in the run, ``overall.variants`` is 0 and the lists are empty.
+        """
         chain_rows = []
         for name, bucket in self.chains.items():
             row = _finish("chain", name, bucket, confidence)
@@ -100,23 +111,3 @@ class BypassCounter:
             "chains": _ranked(chain_rows, "chain"),
             "parents": _ranked(parent_rows, "parent_id"),
         }
-
-
-def bypass_stats(cases: Iterable[dict[str, Any]], confidence: float = 0.95) -> dict[str, Any]:
-    """Compute bypass rates per converter, per chain and per parent scenario.
-
-    Args:
-        cases: Cases from :func:`regression_suite.gate.cases.build_cases`.
-        confidence: Coverage of the Wilson intervals.
-
-    Returns:
-        ``{"overall": {...}, "converters": [...], "chains": [...], "parents": [...]}``;
-        each row has ``variants``, ``bypassed_variants``, ``runs``, ``bypasses``,
-        ``errors``, ``bypass_rate`` (``None`` without runs), ``bypass_rate_ci`` and
-        up to five ``bypassing`` variant ids. Rows are ranked worst first. With no
-        variant in the run, ``overall.variants`` is 0 and the lists are empty.
-    """
-    counter = BypassCounter()
-    for case in cases:
-        counter.add(case)
-    return counter.result(confidence)

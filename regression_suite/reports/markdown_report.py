@@ -40,6 +40,19 @@ def _pct(x: Any) -> str:
     return "n/a" if x is None else f"{100.0 * float(x):.0f}%"
 
 
+def _heading(report: dict[str, Any]) -> list[str]:
+    """The verdict, its headline, the suite and the target: how both summaries open."""
+    return [
+        f"## Release gate: **{report['verdict']}** (exit code {report['exit_code']})",
+        "",
+        _cell(report["headline"]),
+        "",
+        f"Suite {_code(report['suite'].get('name'))}, target "
+        f"{_code(report['versions'].get('target'))}.",
+        "",
+    ]
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     """Render the verdict, its reasons, bypass rates and baseline changes as Markdown.
 
@@ -49,14 +62,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     Returns:
         Markdown text (at most 20 rows per table; the rest is in ``report.json``).
     """
-    lines = [
-        f"## Release gate: **{report['verdict']}** (exit code {report['exit_code']})",
-        "",
-        _cell(report["headline"]),
-        "",
-        f"Suite {_code(report['suite'].get('name'))}, target {_code(report['versions'].get('target'))}.",
-        "",
-    ]
+    lines = _heading(report)
     if report["reasons"]:
         lines += [
             f"- **{r['level'].upper()}** {_cell(r['message'])}"
@@ -128,15 +134,7 @@ def render_step_summary(report: dict[str, Any], artefacts: list[Path]) -> str:
             run's artefacts page when ``GITHUB_SERVER_URL``/``GITHUB_REPOSITORY``/
             ``GITHUB_RUN_ID`` are set, as in a GitHub Actions job).
     """
-    lines = [
-        f"## Release gate: **{report['verdict']}** (exit code {report['exit_code']})",
-        "",
-        _cell(report["headline"]),
-        "",
-        f"Suite {_code(report['suite'].get('name'))}, target "
-        f"{_code(report['versions'].get('target'))}.",
-        "",
-    ]
+    lines = _heading(report)
     failing_cases = (
         c for c in report["cases"] if c["kind"] == "scenario" and c["status"] != "passed"
     )

@@ -20,8 +20,8 @@ from incident_lab.plugins import (
     LazyPlugin,
     collect,
     get_plugin_manager,
-    hook_names,
 )
+from tests.test_docs import HOOKS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,7 +35,7 @@ def test_every_builtin_plugin_is_registered(module: str, fresh_plugins) -> None:
 
 def test_every_hook_has_builtin_items(fresh_plugins) -> None:
     """Every hook has at least one built-in item with a name."""
-    for hook in hook_names():
+    for hook in HOOKS:
         items = collect(hook)
         assert items, hook
         assert all(isinstance(name, str) and name for name in items)

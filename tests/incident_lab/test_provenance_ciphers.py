@@ -212,7 +212,7 @@ def test_role_play_requests_and_family_stories_are_not(text: str) -> None:
 
 @pytest.mark.parametrize("text", KNOWN_NEAR_MISSES)
 def test_the_persona_rule_adds_nothing_to_these(text: str) -> None:
-    assert not evasion._persona_pretext(readable(text)[0])
+    assert not evasion._persona_told(readable(text)[0])
 
 
 # ---- Morse is one unit ------------------------------------------------------------------------

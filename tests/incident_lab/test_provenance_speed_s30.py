@@ -69,7 +69,7 @@ def _old_paraphrase_kinds(plain: str) -> set[str]:
                 )
             )
         )
-        or evasion._persona_pretext(plain)
+        or (any(word in plain for word in evasion._PERSONA_WORDS) and evasion._persona_told(plain))
         or (any(w in plain for w in evasion._FRAME_WORDS) and evasion._pretext(plain))
         else set()
     )

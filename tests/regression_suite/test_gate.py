@@ -13,10 +13,10 @@ from incident_lab.errors import ConfigError, SchemaError, UsageError
 from incident_lab.gate_report import validation_errors
 from regression_suite.gate import finalize
 from regression_suite.gate.baseline import compare_cases
-from regression_suite.gate.bypass import bypass_stats
 from regression_suite.gate.cases import build_cases
 from regression_suite.gate.stats import fisher_less, wilson_interval
 from regression_suite.gate.thresholds import Requirement, parse_thresholds
+from tests.regression_suite.gate.test_mut_bypass import bypass_stats
 
 SUITE: dict[str, Any] = {"name": "release_gate"}
 TARGET: dict[str, Any] = {"spec": "example:patched"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from incident_lab.classify.coordination import coordinated_payloads, jaccard, shingles
 from incident_lab.classify.drift import intent_drift
 from incident_lab.classify.erosion import policy_erosion
-from incident_lab.classify.hallucination import schema_problems, tool_hallucination
+from incident_lab.classify.hallucination import _key, _problems, tool_hallucination
 from incident_lab.classify.injection import direct_injection, indirect_injection
 from incident_lab.classify.safeguards import safeguard_failure
 from tests.incident_lab.classify.builders import call, guard, result, say, traj, user
@@ -128,9 +128,9 @@ def test_ordinary_tool_errors_are_not_hallucination() -> None:
 
 def test_schema_problems_reports_invented_parameters_and_ignores_bad_schemas() -> None:
     schema = {"type": "object", "properties": {"a": {"type": "string"}}}
-    assert schema_problems(schema, {"a": "x", "b": 1}) == ["'b' is not a parameter of this tool"]
-    assert schema_problems({"type": "not-a-type"}, {"a": 1}) == []
-    assert schema_problems(None, {"a": 1}) == []
+    assert _problems(_key(schema), {"a": "x", "b": 1}) == ["'b' is not a parameter of this tool"]
+    assert _problems(_key({"type": "not-a-type"}), {"a": 1}) == []
+    assert _problems(_key(None), {"a": 1}) == []
 
 
 # --- policy erosion --------------------------------------------------------------------

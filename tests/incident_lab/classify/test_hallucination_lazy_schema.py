@@ -12,8 +12,12 @@ from typing import Any
 import jsonschema
 
 from incident_lab.classify import hallucination
-from incident_lab.classify.hallucination import schema_problems
 from incident_lab.schemacheck import Unsupported, compile_checker
+
+
+def schema_problems(parameters: Any, arguments: dict[str, Any]) -> list[str]:
+    """What the detector reports of a call with ``arguments`` to a tool with ``parameters``."""
+    return hallucination._problems(hallucination._key(parameters), arguments)
 
 
 def _problems_checked_first(parameters: dict[str, Any], arguments: dict[str, Any]) -> list[str]:

@@ -11,6 +11,36 @@ import pytest
 
 from incident_lab.cli.app import run
 from incident_lab.cli.main import cli
+from incident_lab.evidence import manifest, timeline, verify
+
+
+def seal_problems(
+    manifest_bytes: bytes,
+    sig_bytes: bytes | None,
+    timeline_bytes: bytes | None,
+    public_key: object | None = None,
+) -> list[str]:
+    """The seal checks of :func:`~incident_lab.evidence.verify.verify_bundle` on bytes in memory.
+
+    The manifest (JSON, schema, canonical form, digest), ``manifest.sig`` (with a
+    key) and the timeline (canonical events, self-digests, chain, genesis, sealed
+    head and length, event signatures with a key): the part of a bundle a forger
+    has to get past once the data files' hashes are pinned by the manifest.
+    Never raises on malformed bytes.
+    """
+    try:
+        doc, problems = manifest.manifest_problems(manifest_bytes)
+        if public_key is not None:
+            _, problem = verify._signature_problem(manifest_bytes, sig_bytes, public_key, "the key")
+            problems += [problem] if problem else []
+        if doc is not None:
+            if timeline_bytes is None:
+                problems.append(f"missing: {timeline.TIMELINE}")
+            else:
+                problems += verify._timeline_problems(doc, timeline_bytes, public_key)[1]
+    except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
+        problems = [f"manifest edited: malformed bundle structure ({type(exc).__name__}: {exc})"]
+    return problems
 
 
 def make_session(i: int, **overrides: Any) -> dict[str, Any]:

@@ -32,8 +32,8 @@ sys.modules["orjson"] = None  # as if the optional fast path were not installed
 from datetime import datetime
 from incident_lab.evidence import take_snapshot
 from incident_lab.evidence.verify import verify_bundle
-from incident_lab.evidence.fastjson import orjson_available
-assert not orjson_available()
+from incident_lab.evidence import fastjson
+assert fastjson._orjson is None
 src, out, last = sys.argv[1], sys.argv[2], sys.argv[3]
 take_snapshot([src], out=out, last=int(last) if last else None, incident_id="INC-9",
               now=datetime.fromisoformat(sys.argv[4]))

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from incident_lab.evidence.metrics import compute_metrics
+from incident_lab.evidence.metrics import MetricsCollector
 from incident_lab.evidence.snapshot import take_snapshot
 from incident_lab.trajectory import validate_trajectory
 from tests.incident_lab.evidence.conftest import make_session
 
 DATA = Path(__file__).parent / "data"
+
+
+def compute_metrics(trajectories: Any) -> dict[str, Any]:
+    """``metrics.json`` of valid trajectories, collected as a snapshot collects them."""
+    collector = MetricsCollector()
+    for traj in trajectories:
+        collector.add(traj)
+    return collector.compute()
 
 
 def test_metrics_of_known_sessions() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from incident_lab.evidence.fastjson import orjson_available
+from incident_lab.evidence import fastjson
 from incident_lab.evidence.scan import (
     CHUNK,
     TOO_DEEP,
@@ -95,7 +95,7 @@ def test_a_native_scan_yields_candidates_and_rejects_in_file_order(tmp_path: Pat
         1,
         "native",
     )
-    assert first.fast is orjson_available()
+    assert first.fast is (fastjson._orjson is not None)
 
     assert isinstance(bad, Record) and bad.line == 4
     assert (

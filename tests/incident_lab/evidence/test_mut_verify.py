@@ -22,8 +22,8 @@ from incident_lab.evidence.manifest import serialise
 from incident_lab.evidence.scan import CHUNK
 from incident_lab.evidence.signing import generate_keypair, load_public_key
 from incident_lab.evidence.validation import trajectory_problems
-from incident_lab.evidence.verify import VerifyReport, seal_problems, verify_bundle
-from tests.incident_lab.evidence.conftest import make_session, write_jsonl
+from incident_lab.evidence.verify import VerifyReport, verify_bundle
+from tests.incident_lab.evidence.conftest import make_session, seal_problems, write_jsonl
 
 NOW = datetime(2026, 2, 1, 13, 0, 0, tzinfo=UTC)
 TRAJ, REJ = "trajectories.jsonl", "rejects.jsonl"

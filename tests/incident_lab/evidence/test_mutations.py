@@ -29,8 +29,7 @@ from incident_lab.evidence import append_event, take_snapshot
 from incident_lab.evidence.manifest import serialise
 from incident_lab.evidence.signing import generate_keypair, load_public_key
 from incident_lab.evidence.timeline import encode_event, event_digest
-from incident_lab.evidence.verify import seal_problems
-from tests.incident_lab.evidence.conftest import make_session, write_jsonl
+from tests.incident_lab.evidence.conftest import make_session, seal_problems, write_jsonl
 
 Files = dict[str, bytes | None]
 SEALED = ("manifest.json", "manifest.sig", "timeline.jsonl")

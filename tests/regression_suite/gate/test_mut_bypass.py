@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from regression_suite.gate.bypass import bypass_stats
+from regression_suite.gate.bypass import BypassCounter
 from regression_suite.gate.cases import build_cases
 from regression_suite.gate.stats import wilson_interval
+
+
+def bypass_stats(cases: Iterable[dict[str, Any]], confidence: float = 0.95) -> dict[str, Any]:
+    """The bypass stats of ``cases``, counted as the gate counts them."""
+    counter = BypassCounter()
+    for case in cases:
+        counter.add(case)
+    return counter.result(confidence)
 
 
 def _variant(parent: str | None, vid: str, outcomes: str, chain: list[str], **extra: Any) -> list:
