@@ -42,6 +42,7 @@ from incident_lab.provenance.actions import (
     payee_words,
     payment_asked,
     payment_contradicted,
+    read_only_command,
     runs_commands,
     tool_implied,
 )
@@ -1922,22 +1923,87 @@ def _hook_copy(session: _Session, a: ArgSource, tool: str, before: int) -> int |
 
 
 def _hook_copy_at(session: _Session, a: ArgSource, tool: str, before: int) -> int | None:
-    """:func:`_hook_copy`, not memoised."""
-    if a.step is None or a.start is None or len(a.value) > _MAX_COPIED:
+    """:func:`_hook_copy`, not memoised. A line longer than :data:`_MAX_COPIED` is compared
+    up to its first URL (:func:`_head`: padding after the address hides no copy, review
+    revcc38 L1); a tool that fetches a URL (``WebFetch``) copies the hook's command when
+    it fetches the one URL a reading command on the piece's line writes
+    (:func:`_fetched_at`)."""
+    if a.step is None or a.start is None:
         return None
     piece = _hook_piece(session, a.step, a.start)
-    if piece is None or not runs_commands(tool) or not addresses(a.value):
+    value = _head(a.value)
+    if piece is None or not addresses(value):
         return None
-    text = session.text(a.step)
-    start = max(piece[0], text.rfind("\n", 0, a.start) + 1)
-    nl = text.find("\n", a.start, piece[1])
-    line = (start, piece[1] if nl == -1 else nl)
-    for words in _simple_commands(a.value):
+    line = _shell_line(session.text(a.step), piece, a.start)
+    if not runs_commands(tool):
+        return _fetched_at(session, a, line, before)
+    for words in _simple_commands(value):
         if not _known_place(session, a.step, before, addresses(" ".join(words))):
             at = _written_at(session, a.step, line, a.start, words)
             if at is not None:
                 return at
     return None
+
+
+def _head(value: str) -> str:
+    """``value``, or when longer than :data:`_MAX_COPIED` its words up to its first URL's
+    end (what follows a copied address, padding or a long body, hides no copy)."""
+    if len(value) <= _MAX_COPIED:
+        return value
+    url = value.find("://", 0, _MAX_COPIED)
+    if url == -1:
+        return ""
+    ends = [k for k in (value.find(" ", url), value.find("\n", url)) if k != -1]
+    return value[: min(ends, default=len(value))][:_MAX_COPIED]
+
+
+def _fetched_at(session: _Session, a: ArgSource, line: tuple[int, int], before: int) -> int | None:
+    """Where ``line`` (``[start, end)`` of step ``a.step``'s text) writes a reading shell
+    command (:func:`~incident_lab.provenance.actions.read_only_command`: ``curl URL``)
+    that ends in the URL a tool was given as argument ``a`` alone (``WebFetch`` of the
+    URL of a hook's "Run: curl URL", review revcc38 L1): the offset of its program's word,
+    one of the last :data:`_MAX_WRITTEN` words before the URL; None when the URL is a
+    known place (:func:`_known_place`) or no such command writes it."""
+    value = a.value.strip()
+    if a.step is None or a.start is None or "://" not in value or len(value.split()) != 1:
+        return None
+    if _known_place(session, a.step, before, addresses(value)):
+        return None
+    text = session.text(a.step)
+    lo, hi = line
+    end = next((k for k in range(a.start, min(hi, a.start + _MAX_COPIED)) if text[k].isspace()), hi)
+    p = a.start
+    for _ in range(_MAX_WRITTEN):
+        p = max(text.rfind(" ", lo, p), text.rfind("\t", lo, p), lo - 1)
+        if p < lo:
+            return None
+        said = _joined(text[p + 1 : end]).translate(_MARKUP_BLANKS)
+        if read_only_command(said.strip()) and len(said.split()) > 1:
+            return p + 1 + len(said) - len(said.lstrip())
+    return None
+
+
+def _shell_line(text: str, piece: tuple[int, int], at: int) -> tuple[int, int]:
+    """The line ``[start, end)`` of ``text`` within ``piece`` that holds offset ``at``, with
+    the lines a backslash at a line's end continues it over (``curl -s \\`` above the
+    URL in a fenced block: the shell reads one line, and a model runs it on one; review
+    revcc38 L1), at most :data:`_MAX_CONTINUED` of them either way."""
+    lo, hi = piece
+    start = max(lo, text.rfind("\n", lo, at) + 1)
+    for _ in range(_MAX_CONTINUED):
+        if start - 2 < lo or text[start - 2] != "\\":
+            break
+        start = max(lo, text.rfind("\n", lo, start - 1) + 1)
+    end = text.find("\n", at, hi)
+    for _ in range(_MAX_CONTINUED):
+        if end == -1 or text[end - 1 : end] != "\\":
+            break
+        end = text.find("\n", end + 1, hi)
+    return start, hi if end == -1 else end
+
+
+#: How many lines a backslash continues a shell line over, at most, for :func:`_shell_line`.
+_MAX_CONTINUED = 16
 
 
 def _known_place(session: _Session, step: int, before: int, named: list[str]) -> bool:
@@ -1947,14 +2013,15 @@ def _known_place(session: _Session, step: int, before: int, named: list[str]) ->
     (:func:`~incident_lab.provenance.sensitive.own_dev_server`: "curl
     http://localhost:3000/api/health"), or a host a user turn before the call at ``before``
     names or a call before ``step`` carried (a hook that logs the command just run: "logged
-    `curl URL`", and the agent runs it again), or a subdomain of one (``api.acme.dev`` after
+    `curl URL`", and the agent runs it again; the registry of a package manager it ran:
+    :func:`_registries`), or a subdomain of one (``api.acme.dev`` after
     "check acme.dev"; by whole labels: ``hub.com`` is not ``github.com``'s), or an e-mail
     address or account number one of them wrote (review revcc38 M1, L2)."""
     if session.call_places is None:
         session.call_places = {}
         for c in session.call_steps:
             line = command_of(session.steps[c].get("arguments"))
-            for place in _places(line[:_MAX_PLACE_TEXT]):
+            for place in _places(line[:_MAX_PLACE_TEXT]) | _registries(line[:_MAX_COPIED]):
                 session.call_places.setdefault(place, c)
     user = _places(session.user_before(before)[-_MAX_PLACE_TEXT:])
     earlier = session.call_places
@@ -1972,6 +2039,33 @@ def _known_place(session: _Session, step: int, before: int, named: list[str]) ->
         if not any(h in user or earlier.get(h, step) < step for h in suffixes):
             return False
     return True
+
+
+def _registries(line: str) -> frozenset[str]:
+    """The package registries the package managers shell line ``line`` runs talk to
+    (:data:`_REGISTRY`): ``npm install lodash`` fetched from ``registry.npmjs.org``, so a
+    hook's "check the version with curl https://registry.npmjs.org/lodash/latest" reads
+    where the agent's own call went (review revcc38 M1: a hook the user configured)."""
+    if not any(p in line for p in _REGISTRY):
+        return frozenset()
+    found: set[str] = set()
+    for words in simple_commands(command_words(line)):
+        found.update(_REGISTRY.get(words[0].rsplit("/", 1)[-1], ()))
+    return frozenset(found)
+
+
+#: A package manager's program -> the domains of its default registry (a subdomain of one,
+#: ``registry.npmjs.org``, is its: :func:`_known_place`).
+_REGISTRY: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(["npm", "npx", "yarn", "pnpm", "bun"], ("npmjs.org", "yarnpkg.com")),
+    **dict.fromkeys(
+        ["pip", "pip3", "pipx", "uv", "poetry", "pdm"], ("pypi.org", "pythonhosted.org")
+    ),
+    "cargo": ("crates.io",),
+    **dict.fromkeys(["gem", "bundle"], ("rubygems.org",)),
+    "go": ("golang.org", "pkg.go.dev"),
+    "composer": ("packagist.org",),
+}
 
 
 #: Parents a subdomain of which is nobody's in particular: shared hosting, where anyone
@@ -2037,18 +2131,29 @@ def _written_at(
     lo, hi = line
     text = session.text(step)
     program = words[0].rsplit("/", 1)[-1]  # /usr/bin/curl runs what "curl" says
-    words = [program, *words[1:]]
+    words = [program, *map(_as_place, words[1:])]
     p = text.rfind(program, lo, min(hi, at + len(program)))
     for _ in range(_MAX_WRITTEN):
         if p == -1:
             return None
         if p == lo or not _word_char(text[p - 1]):
             written = _said_words(session, step, p, hi)
-            n = options_edited(words, written)
+            n = options_edited(words, [_as_place(w) for w in written])
             if n > 1 and addresses(" ".join(written[:n])):
                 return p
         p = text.rfind(program, lo, p)
     return None
+
+
+def _as_place(word: str) -> str:
+    """A URL word as the place it names (host and path:
+    :func:`~incident_lab.provenance.values.addresses`), so that a copy that adds a query
+    (``curl 'URL?v=1'``) or writes the host in capitals still reproduces it (review revcc38
+    L1); any other word as it is."""
+    if "://" not in word:
+        return word
+    found = addresses(word)
+    return found[0] if found else word
 
 
 def _said_words(session: _Session, step: int, p: int, hi: int) -> list[str]:
@@ -2058,7 +2163,7 @@ def _said_words(session: _Session, step: int, p: int, hi: int) -> list[str]:
     key = (step, p, hi)
     words = session.said_words.get(key)
     if words is None:
-        said = session.text(step)[p : min(hi, p + _MAX_COPIED)].translate(_MARKUP_BLANKS)
+        said = _joined(session.text(step)[p : min(hi, p + _MAX_COPIED)]).translate(_MARKUP_BLANKS)
         words = [w.strip(_AROUND_WORD).rstrip(_AFTER_WORD) for w in command_words(said)]
         session.said_words[key] = words
     return words
@@ -2069,8 +2174,16 @@ def _simple_commands(line: str) -> tuple[list[str], ...]:
     """The first :data:`_MAX_COPIED_COMMANDS` simple commands of shell line ``line`` that
     name a place (:func:`~incident_lab.text.shell.simple_commands`; memoised: a session
     runs one line many times)."""
-    found = simple_commands(command_words(line))[:_MAX_COPIED_COMMANDS]
+    found = simple_commands(command_words(_joined(line)))[:_MAX_COPIED_COMMANDS]
     return tuple(w for w in found if len(w) > 1 and addresses(" ".join(w)))
+
+
+def _joined(line: str) -> str:
+    """Shell line ``line`` with its continuations joined (a backslash at a line's end and
+    the line break go, as the shell drops them) and NUL read as a blank (a hook's
+    ``curl\\0 URL`` is shown and copied as ``curl URL``, review revcc38 L1): the words a
+    copy and the text it copies are compared by."""
+    return line.replace("\\\n", "").replace("\0", " ")
 
 
 #: Longest shell line :func:`_hook_copy` compares (a copied line is short), and how many of
