@@ -136,6 +136,7 @@ from incident_lab.provenance.values import (
     leaves_complete,
     shingles,
     value_text,
+    words_needed,
 )
 from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS, forbidden
 from incident_lab.text.memo import text_memo
@@ -198,6 +199,14 @@ class _Session:
         self.bounds: dict[int, list[tuple[int, int]]] = {}
         self.found: dict[tuple[str, int], tuple[int, int] | None] = {}
         self._joined: tuple[str, str] | None = None
+        #: where each text searched starts in ``_joined``, and its step (in order)
+        self._starts: tuple[list[int], list[int]] = ([], [])
+        #: word -> the steps whose lower-cased text holds it (:meth:`holding`)
+        self.word_steps: dict[str, frozenset[int]] = {}
+        #: value -> the steps that hold every word it needs, or None (:meth:`holding`)
+        self.held: dict[str, frozenset[int] | None] = {}
+        self._non_ascii: frozenset[int] | None = None
+        self._indexed_steps: frozenset[int] | None = None
         self.sources: dict[int, str] = {}
         self.user: list[int] = []
         self.system: list[int] = []
@@ -313,13 +322,77 @@ class _Session:
     def absent(self, value: str) -> bool:
         """True only when :meth:`find` finds ``value`` in no step's text, nor in any span
         (:func:`~incident_lab.provenance.values.absent_from` over every text at once)."""
+        return absent_from(value, *self._joined_texts())
+
+    def _joined_texts(self) -> tuple[str, str]:
+        """Every text searched (the user's, the system's, the untrusted steps'), joined with
+        line breaks, and their lower-cased forms joined the same way (built once)."""
         if self._joined is None:
             steps = self.user + self.system + self.untrusted
             self._joined = (
                 "\n".join(self.text(i) for i in steps),
                 "\n".join(self.lower(i) for i in steps),
             )
-        return absent_from(value, *self._joined)
+            at = 0
+            for i in steps:
+                self._starts[0].append(at)
+                self._starts[1].append(i)
+                at += len(self.lower(i)) + 1
+        return self._joined
+
+    def holding(self, value: str, steps: list[int]) -> list[int]:
+        """Those of ``steps`` (in order) in whose text :meth:`find` may find ``value``: not
+        one that lacks a word it needs (:func:`~incident_lab.provenance.values.words_needed`).
+        Each word is sought in every text at once, once per session, so a value traced
+        through a thousand earlier steps is looked up in those that hold its words only
+        (review revcc38 L3: a lookup per step made a long session quadratic)."""
+        held = self.held.get(value, _UNSEEN)
+        if held is _UNSEEN:
+            held = self.held[value] = self._holding(value)
+        if held is None:
+            return steps
+        indexed = self._indexed()
+        return [i for i in steps if i in held or i not in indexed]
+
+    def _indexed(self) -> frozenset[int]:
+        """The steps of :meth:`_joined_texts` (built once)."""
+        if self._indexed_steps is None:
+            self._joined_texts()
+            self._indexed_steps = frozenset(self._starts[1])
+        return self._indexed_steps
+
+    def _holding(self, value: str) -> frozenset[int] | None:
+        need = words_needed(value)
+        if need is None:
+            return None
+        first, rest = need
+        found = self._with_word(first)
+        if rest and found:
+            every = found
+            for word in rest:
+                every = every & self._with_word(word)
+            if self._non_ascii is None:
+                self._non_ascii = frozenset(
+                    i for i in self._indexed() if not self.text(i).isascii()
+                )
+            found = every | (found & self._non_ascii)
+        return found
+
+    def _with_word(self, word: str) -> frozenset[int]:
+        """The steps whose lower-cased text holds ``word`` (no white space in it: it never
+        spans two texts of :meth:`_joined_texts`), found by one pass over all of them."""
+        held = self.word_steps.get(word)
+        if held is None:
+            lowered = self._joined_texts()[1]
+            starts, order = self._starts
+            out: set[int] = set()
+            at = lowered.find(word)
+            while at != -1:
+                k = bisect.bisect_right(starts, at) - 1
+                out.add(order[k])
+                at = lowered.find(word, starts[k + 1] if k + 1 < len(starts) else len(lowered))
+            held = self.word_steps[word] = frozenset(out)
+        return held
 
     def lower(self, i: int) -> str:
         if i not in self.lowered:
@@ -1538,7 +1611,7 @@ def _in_untrusted(
     in_span: tuple[int, int, int, str, int | None] | None = None
     common = how == "value" and _COMMON_WORD.fullmatch(probe) is not None
     bare = how == "value" and _BARE_ID.fullmatch(probe) is not None
-    for i in untrusted:
+    for i in untrusted if bare else session.holding(probe, untrusted):
         # a bare id the step's instruction names ("delete the file with ID '13'")
         inside = _in_spans(spans, i, probe) if bare else None
         if inside is not None:
