@@ -2050,7 +2050,7 @@ def _fetched_at(session: _Session, a: ArgSource, line: tuple[int, int], before: 
         p = max(text.rfind(" ", lo, p), text.rfind("\t", lo, p), lo - 1)
         if p < lo:
             return None
-        said = _joined(text[p + 1 : end]).translate(_MARKUP_BLANKS)
+        said = _one_line(text[p + 1 : end]).translate(_MARKUP_BLANKS)
         if read_only_command(said.strip()) and len(said.split()) > 1:
             return p + 1 + len(said) - len(said.lstrip())
     return None
@@ -2236,7 +2236,7 @@ def _said_words(session: _Session, step: int, p: int, hi: int) -> list[str]:
     key = (step, p, hi)
     words = session.said_words.get(key)
     if words is None:
-        said = _joined(session.text(step)[p : min(hi, p + _MAX_COPIED)]).translate(_MARKUP_BLANKS)
+        said = _one_line(session.text(step)[p : min(hi, p + _MAX_COPIED)]).translate(_MARKUP_BLANKS)
         words = [w.strip(_AROUND_WORD).rstrip(_AFTER_WORD) for w in command_words(said)]
         session.said_words[key] = words
     return words
@@ -2247,11 +2247,11 @@ def _simple_commands(line: str) -> tuple[list[str], ...]:
     """The first :data:`_MAX_COPIED_COMMANDS` simple commands of shell line ``line`` that
     name a place (:func:`~incident_lab.text.shell.simple_commands`; memoised: a session
     runs one line many times)."""
-    found = simple_commands(command_words(_joined(line)))[:_MAX_COPIED_COMMANDS]
+    found = simple_commands(command_words(_one_line(line)))[:_MAX_COPIED_COMMANDS]
     return tuple(w for w in found if len(w) > 1 and addresses(" ".join(w)))
 
 
-def _joined(line: str) -> str:
+def _one_line(line: str) -> str:
     """Shell line ``line`` with its continuations joined (a backslash at a line's end and
     the line break go, as the shell drops them) and NUL read as a blank (a hook's
     ``curl\\0 URL`` is shown and copied as ``curl URL``, review revcc38 L1): the words a
