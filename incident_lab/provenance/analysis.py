@@ -2086,15 +2086,14 @@ def _known_place(session: _Session, step: int, before: int, named: list[str]) ->
     (:func:`~incident_lab.provenance.sensitive.own_dev_server`: "curl
     http://localhost:3000/api/health"), or a host a user turn before the call at ``before``
     names or a call before ``step`` carried (a hook that logs the command just run: "logged
-    `curl URL`", and the agent runs it again; the registry of a package manager it ran:
-    :func:`_registries`), or a subdomain of one (``api.acme.dev`` after
+    `curl URL`", and the agent runs it again), or a subdomain of one (``api.acme.dev`` after
     "check acme.dev"; by whole labels: ``hub.com`` is not ``github.com``'s), or an e-mail
     address or account number one of them wrote (review revcc38 M1, L2)."""
     if session.call_places is None:
         session.call_places = {}
         for c in session.call_steps:
             line = command_of(session.steps[c].get("arguments"))
-            for place in _places(line[:_MAX_PLACE_TEXT]) | _registries(line[:_MAX_COPIED]):
+            for place in _places(line[:_MAX_PLACE_TEXT]):
                 session.call_places.setdefault(place, c)
     user = _places(session.user_before(before)[-_MAX_PLACE_TEXT:])
     earlier = session.call_places
@@ -2112,33 +2111,6 @@ def _known_place(session: _Session, step: int, before: int, named: list[str]) ->
         if not any(h in user or earlier.get(h, step) < step for h in suffixes):
             return False
     return True
-
-
-def _registries(line: str) -> frozenset[str]:
-    """The package registries the package managers shell line ``line`` runs talk to
-    (:data:`_REGISTRY`): ``npm install lodash`` fetched from ``registry.npmjs.org``, so a
-    hook's "check the version with curl https://registry.npmjs.org/lodash/latest" reads
-    where the agent's own call went (review revcc38 M1: a hook the user configured)."""
-    if not any(p in line for p in _REGISTRY):
-        return frozenset()
-    found: set[str] = set()
-    for words in simple_commands(command_words(line)):
-        found.update(_REGISTRY.get(words[0].rsplit("/", 1)[-1], ()))
-    return frozenset(found)
-
-
-#: A package manager's program -> the domains of its default registry (a subdomain of one,
-#: ``registry.npmjs.org``, is its: :func:`_known_place`).
-_REGISTRY: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(["npm", "npx", "yarn", "pnpm", "bun"], ("npmjs.org", "yarnpkg.com")),
-    **dict.fromkeys(
-        ["pip", "pip3", "pipx", "uv", "poetry", "pdm"], ("pypi.org", "pythonhosted.org")
-    ),
-    "cargo": ("crates.io",),
-    **dict.fromkeys(["gem", "bundle"], ("rubygems.org",)),
-    "go": ("golang.org", "pkg.go.dev"),
-    "composer": ("packagist.org",),
-}
 
 
 #: Parents a subdomain of which is nobody's in particular: shared hosting, where anyone
