@@ -2052,8 +2052,22 @@ def _fetched_at(session: _Session, a: ArgSource, line: tuple[int, int], before: 
             return None
         said = _one_line(text[p + 1 : end]).translate(_MARKUP_BLANKS)
         if read_only_command(said.strip()) and len(said.split()) > 1:
-            return p + 1 + len(said) - len(said.lstrip())
+            at = p + 1 + len(said) - len(said.lstrip())
+            return at if _asks_to_run(text, line, at, a.start) else None
     return None
+
+
+def _asks_to_run(text: str, line: tuple[int, int], at: int, end: int) -> bool:
+    """Whether the units of ``line`` (``[start, stop)`` of ``text``) that hold a command
+    (its program at ``at``, its URL up to ``end``: :func:`_command_units`) ask for it to be
+    run: a request word, a directive or an imperative to the model ("Run: curl URL", "run
+    `curl URL` next"), not a report of what ran ("post-check ran: curl URL -> 502", review
+    revcc39 M3)."""
+    units = _command_units(text, line, at, end)
+    if units is None:
+        return False
+    unit = text[units[0] : units[1]]
+    return requests(unit) or directs(unit) or "imperative_to_model" in score_text(unit)[1]
 
 
 def _shell_line(text: str, piece: tuple[int, int], at: int) -> tuple[int, int]:
