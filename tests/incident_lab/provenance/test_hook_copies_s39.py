@@ -215,31 +215,38 @@ def test_a_value_is_sought_only_in_the_steps_that_hold_its_words(monkeypatch: An
     assert [s.step for s in spans] == [c.step - 1 for c in copied]
 
 
+#: Words of the random values and texts of the two tests below.
+VOCABULARY = [
+    "Curl",
+    "-s",
+    "https://svc1.corp.example/health?x=1",
+    "Müller",
+    "ÉTÉ",
+    "İstanbul",
+    "1,000",
+    "1000",
+    "2024-05-01",
+    "May 1, 2024",
+    "ok",
+    "the",
+    "HOOK",
+    "note:",
+    "ß",
+    "ss",
+    "ſun",
+    "sun",
+]
+
+
 def test_a_text_find_value_finds_a_value_in_holds_the_words_it_needs() -> None:
     """The first look of the test above rules out no text :func:`find_value` finds the value
-    in: random values and texts of ASCII and other words, numbers, dates and URLs."""
+    in: random values and texts of ASCII and other words (the long s "ſ" matches "s" in
+    any case yet lowers to itself), numbers, dates and URLs."""
     import random
 
     from incident_lab.provenance.values import find_value, words_needed
 
-    vocab = [
-        "Curl",
-        "-s",
-        "https://svc1.corp.example/health?x=1",
-        "Müller",
-        "ÉTÉ",
-        "İstanbul",
-        "1,000",
-        "1000",
-        "2024-05-01",
-        "May 1, 2024",
-        "ok",
-        "the",
-        "HOOK",
-        "note:",
-        "ß",
-        "ss",
-    ]
+    vocab = VOCABULARY
     rng = random.Random(39)
     checked = 0
     for _ in range(3000):
@@ -253,4 +260,29 @@ def test_a_text_find_value_finds_a_value_in_holds_the_words_it_needs() -> None:
         assert first in lowered
         assert not text.isascii() or all(w in lowered for w in rest)
         checked += 1
+    assert checked > 100
+
+
+def test_a_step_whose_text_holds_a_value_is_among_those_holding_it() -> None:
+    """:meth:`_Session.holding` keeps every step :meth:`_Session.find` finds the value in,
+    over sessions of several random texts (ASCII and not) and random values."""
+    import random
+
+    from incident_lab.provenance.analysis import _Session
+
+    rng = random.Random(391)
+    checked = 0
+    for _ in range(150):
+        steps: list[dict[str, Any]] = [user("go")]
+        for k in range(4):
+            text = " ".join(rng.choice(VOCABULARY) for _ in range(rng.randint(1, 10)))
+            steps += [call("Bash", f"b{k}", command="echo"), result(text, f"b{k}")]
+        session = _Session(traj(*steps, tools=None))
+        untrusted = list(session.untrusted)
+        for _ in range(8):
+            value = " ".join(rng.choice(VOCABULARY) for _ in range(rng.randint(1, 3)))
+            found = [i for i in untrusted if session.find(value, i) is not None]
+            held = session.holding(value, untrusted)
+            assert set(found) <= set(held), (value, found, held)
+            checked += len(found)
     assert checked > 100
