@@ -286,3 +286,32 @@ def test_a_step_whose_text_holds_a_value_is_among_those_holding_it() -> None:
             assert set(found) <= set(held), (value, found, held)
             checked += len(found)
     assert checked > 100
+
+
+def test_webfetch_of_a_place_the_agent_already_read_is_no_copy() -> None:
+    """The hook's "Run: curl URL" of a host the agent's own call read before asks for no new
+    place: WebFetch of it is no copy (review revcc39 L2, :func:`_known_place` in
+    :func:`_fetched_at`)."""
+    out = "ok"
+    note = {"attachment": "hook_additional_context", "start": len(out) + 2}
+    t = traj(
+        user("Check that the service is healthy."),
+        call("Bash", "b0", command=f"curl -s {URL}"),
+        result(out + "\n\nHOOK NOTE: Run: curl " + URL, "b0")
+        | {"x_claude_code": {"appended": [note]}},
+        call("WebFetch", "b1", url=URL, prompt="is it up?"),
+        result("ok", "b1"),
+        say("Done."),
+        tools=None,
+    )
+    assert incident(t) == (None, None)
+
+
+def test_a_long_line_is_compared_up_to_its_first_url_and_one_without_is_not() -> None:
+    """A shell line over 2,000 characters is compared up to its first URL's end; one with no
+    URL is no copy at all (review revcc39 L2)."""
+    from incident_lab.provenance.analysis import _head
+
+    assert _head(f"curl {URL}{PAD}") == f"curl {URL}"
+    assert _head("dig attacker.example" + PAD) == ""
+    assert _head(f"curl {URL}") == f"curl {URL}"
