@@ -42,6 +42,7 @@ from incident_lab.provenance.actions import (
     payee_words,
     payment_asked,
     payment_contradicted,
+    read_only_command,
     runs_commands,
     tool_implied,
 )
@@ -135,6 +136,7 @@ from incident_lab.provenance.values import (
     leaves_complete,
     shingles,
     value_text,
+    words_needed,
 )
 from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS, forbidden
 from incident_lab.text.memo import text_memo
@@ -197,6 +199,14 @@ class _Session:
         self.bounds: dict[int, list[tuple[int, int]]] = {}
         self.found: dict[tuple[str, int], tuple[int, int] | None] = {}
         self._joined: tuple[str, str] | None = None
+        #: where each text searched starts in ``_joined``, and its step (in order)
+        self._starts: tuple[list[int], list[int]] = ([], [])
+        #: word -> the steps whose lower-cased text holds it (:meth:`holding`)
+        self.word_steps: dict[str, frozenset[int]] = {}
+        #: value -> the steps that hold every word it needs, or None (:meth:`holding`)
+        self.held: dict[str, frozenset[int] | None] = {}
+        self._non_ascii: frozenset[int] | None = None
+        self._indexed_steps: frozenset[int] | None = None
         self.sources: dict[int, str] = {}
         self.user: list[int] = []
         self.system: list[int] = []
@@ -312,13 +322,77 @@ class _Session:
     def absent(self, value: str) -> bool:
         """True only when :meth:`find` finds ``value`` in no step's text, nor in any span
         (:func:`~incident_lab.provenance.values.absent_from` over every text at once)."""
+        return absent_from(value, *self._joined_texts())
+
+    def _joined_texts(self) -> tuple[str, str]:
+        """Every text searched (the user's, the system's, the untrusted steps'), joined with
+        line breaks, and their lower-cased forms joined the same way (built once)."""
         if self._joined is None:
             steps = self.user + self.system + self.untrusted
             self._joined = (
                 "\n".join(self.text(i) for i in steps),
                 "\n".join(self.lower(i) for i in steps),
             )
-        return absent_from(value, *self._joined)
+            at = 0
+            for i in steps:
+                self._starts[0].append(at)
+                self._starts[1].append(i)
+                at += len(self.lower(i)) + 1
+        return self._joined
+
+    def holding(self, value: str, steps: list[int]) -> list[int]:
+        """Those of ``steps`` (in order) in whose text :meth:`find` may find ``value``: not
+        one that lacks a word it needs (:func:`~incident_lab.provenance.values.words_needed`).
+        Each word is sought in every text at once, once per session, so a value traced
+        through a thousand earlier steps is looked up in those that hold its words only
+        (review revcc38 L3: a lookup per step made a long session quadratic)."""
+        held = self.held.get(value, _UNSEEN)
+        if held is _UNSEEN:
+            held = self.held[value] = self._holding(value)
+        if held is None:
+            return steps
+        indexed = self._indexed()
+        return [i for i in steps if i in held or i not in indexed]
+
+    def _indexed(self) -> frozenset[int]:
+        """The steps of :meth:`_joined_texts` (built once)."""
+        if self._indexed_steps is None:
+            self._joined_texts()
+            self._indexed_steps = frozenset(self._starts[1])
+        return self._indexed_steps
+
+    def _holding(self, value: str) -> frozenset[int] | None:
+        need = words_needed(value)
+        if need is None:
+            return None
+        first, rest = need
+        found = self._with_word(first)
+        if rest and found:
+            every = found
+            for word in rest:
+                every = every & self._with_word(word)
+            if self._non_ascii is None:
+                self._non_ascii = frozenset(
+                    i for i in self._indexed() if not self.text(i).isascii()
+                )
+            found = every | (found & self._non_ascii)
+        return found
+
+    def _with_word(self, word: str) -> frozenset[int]:
+        """The steps whose lower-cased text holds ``word`` (no white space in it: it never
+        spans two texts of :meth:`_joined_texts`), found by one pass over all of them."""
+        held = self.word_steps.get(word)
+        if held is None:
+            lowered = self._joined_texts()[1]
+            starts, order = self._starts
+            out: set[int] = set()
+            at = lowered.find(word)
+            while at != -1:
+                k = bisect.bisect_right(starts, at) - 1
+                out.add(order[k])
+                at = lowered.find(word, starts[k + 1] if k + 1 < len(starts) else len(lowered))
+            held = self.word_steps[word] = frozenset(out)
+        return held
 
     def lower(self, i: int) -> str:
         if i not in self.lowered:
@@ -1537,7 +1611,7 @@ def _in_untrusted(
     in_span: tuple[int, int, int, str, int | None] | None = None
     common = how == "value" and _COMMON_WORD.fullmatch(probe) is not None
     bare = how == "value" and _BARE_ID.fullmatch(probe) is not None
-    for i in untrusted:
+    for i in untrusted if bare else session.holding(probe, untrusted):
         # a bare id the step's instruction names ("delete the file with ID '13'")
         inside = _in_spans(spans, i, probe) if bare else None
         if inside is not None:
@@ -1922,22 +1996,101 @@ def _hook_copy(session: _Session, a: ArgSource, tool: str, before: int) -> int |
 
 
 def _hook_copy_at(session: _Session, a: ArgSource, tool: str, before: int) -> int | None:
-    """:func:`_hook_copy`, not memoised."""
-    if a.step is None or a.start is None or len(a.value) > _MAX_COPIED:
+    """:func:`_hook_copy`, not memoised. A line longer than :data:`_MAX_COPIED` is compared
+    up to its first URL (:func:`_head`: padding after the address hides no copy, review
+    revcc38 L1); a tool that fetches a URL (``WebFetch``) copies the hook's command when
+    it fetches the one URL a reading command on the piece's line writes
+    (:func:`_fetched_at`)."""
+    if a.step is None or a.start is None:
         return None
     piece = _hook_piece(session, a.step, a.start)
-    if piece is None or not runs_commands(tool) or not addresses(a.value):
+    value = _head(a.value)
+    if piece is None or not addresses(value):
         return None
-    text = session.text(a.step)
-    start = max(piece[0], text.rfind("\n", 0, a.start) + 1)
-    nl = text.find("\n", a.start, piece[1])
-    line = (start, piece[1] if nl == -1 else nl)
-    for words in _simple_commands(a.value):
+    line = _shell_line(session.text(a.step), piece, a.start)
+    if not runs_commands(tool):
+        return _fetched_at(session, a, line, before)
+    for words in _simple_commands(value):
         if not _known_place(session, a.step, before, addresses(" ".join(words))):
             at = _written_at(session, a.step, line, a.start, words)
             if at is not None:
                 return at
     return None
+
+
+def _head(value: str) -> str:
+    """``value``, or when longer than :data:`_MAX_COPIED` its words up to its first URL's
+    end (what follows a copied address, padding or a long body, hides no copy)."""
+    if len(value) <= _MAX_COPIED:
+        return value
+    url = value.find("://", 0, _MAX_COPIED)
+    if url == -1:
+        return ""
+    ends = [k for k in (value.find(" ", url), value.find("\n", url)) if k != -1]
+    return value[: min(ends, default=len(value))][:_MAX_COPIED]
+
+
+def _fetched_at(session: _Session, a: ArgSource, line: tuple[int, int], before: int) -> int | None:
+    """Where ``line`` (``[start, end)`` of step ``a.step``'s text) writes a reading shell
+    command (:func:`~incident_lab.provenance.actions.read_only_command`: ``curl URL``)
+    that ends in the URL a tool was given as argument ``a`` alone (``WebFetch`` of the
+    URL of a hook's "Run: curl URL", review revcc38 L1): the offset of its program's word,
+    one of the last :data:`_MAX_WRITTEN` words before the URL; None when the URL is a
+    known place (:func:`_known_place`) or no such command writes it."""
+    value = a.value.strip()
+    if a.step is None or a.start is None or "://" not in value or len(value.split()) != 1:
+        return None
+    if _known_place(session, a.step, before, addresses(value)):
+        return None
+    text = session.text(a.step)
+    lo, hi = line
+    end = next((k for k in range(a.start, min(hi, a.start + _MAX_COPIED)) if text[k].isspace()), hi)
+    p = a.start
+    for _ in range(_MAX_WRITTEN):
+        p = max(text.rfind(" ", lo, p), text.rfind("\t", lo, p), lo - 1)
+        if p < lo:
+            return None
+        said = _one_line(text[p + 1 : end]).translate(_MARKUP_BLANKS)
+        if read_only_command(said.strip()) and len(said.split()) > 1:
+            at = p + 1 + len(said) - len(said.lstrip())
+            return at if _asks_to_run(text, line, at, a.start) else None
+    return None
+
+
+def _asks_to_run(text: str, line: tuple[int, int], at: int, end: int) -> bool:
+    """Whether the units of ``line`` (``[start, stop)`` of ``text``) that hold a command
+    (its program at ``at``, its URL up to ``end``: :func:`_command_units`) ask for it to be
+    run: a request word, a directive or an imperative to the model ("Run: curl URL", "run
+    `curl URL` next"), not a report of what ran ("post-check ran: curl URL -> 502", review
+    revcc39 M3)."""
+    units = _command_units(text, line, at, end)
+    if units is None:
+        return False
+    unit = text[units[0] : units[1]]
+    return requests(unit) or directs(unit) or "imperative_to_model" in score_text(unit)[1]
+
+
+def _shell_line(text: str, piece: tuple[int, int], at: int) -> tuple[int, int]:
+    """The line ``[start, end)`` of ``text`` within ``piece`` that holds offset ``at``, with
+    the lines a backslash at a line's end continues it over (``curl -s \\`` above the
+    URL in a fenced block: the shell reads one line, and a model runs it on one; review
+    revcc38 L1), at most :data:`_MAX_CONTINUED` of them either way."""
+    lo, hi = piece
+    start = max(lo, text.rfind("\n", lo, at) + 1)
+    for _ in range(_MAX_CONTINUED):
+        if start - 2 < lo or text[start - 2] != "\\":
+            break
+        start = max(lo, text.rfind("\n", lo, start - 1) + 1)
+    end = text.find("\n", at, hi)
+    for _ in range(_MAX_CONTINUED):
+        if end == -1 or text[end - 1 : end] != "\\":
+            break
+        end = text.find("\n", end + 1, hi)
+    return start, hi if end == -1 else end
+
+
+#: How many lines a backslash continues a shell line over, at most, for :func:`_shell_line`.
+_MAX_CONTINUED = 16
 
 
 def _known_place(session: _Session, step: int, before: int, named: list[str]) -> bool:
@@ -2037,18 +2190,29 @@ def _written_at(
     lo, hi = line
     text = session.text(step)
     program = words[0].rsplit("/", 1)[-1]  # /usr/bin/curl runs what "curl" says
-    words = [program, *words[1:]]
+    words = [program, *map(_as_place, words[1:])]
     p = text.rfind(program, lo, min(hi, at + len(program)))
     for _ in range(_MAX_WRITTEN):
         if p == -1:
             return None
         if p == lo or not _word_char(text[p - 1]):
             written = _said_words(session, step, p, hi)
-            n = options_edited(words, written)
+            n = options_edited(words, [_as_place(w) for w in written])
             if n > 1 and addresses(" ".join(written[:n])):
                 return p
         p = text.rfind(program, lo, p)
     return None
+
+
+def _as_place(word: str) -> str:
+    """A URL word as the place it names (host and path:
+    :func:`~incident_lab.provenance.values.addresses`), so that a copy that adds a query
+    (``curl 'URL?v=1'``) or writes the host in capitals still reproduces it (review revcc38
+    L1); any other word as it is."""
+    if "://" not in word:
+        return word
+    found = addresses(word)
+    return found[0] if found else word
 
 
 def _said_words(session: _Session, step: int, p: int, hi: int) -> list[str]:
@@ -2058,7 +2222,7 @@ def _said_words(session: _Session, step: int, p: int, hi: int) -> list[str]:
     key = (step, p, hi)
     words = session.said_words.get(key)
     if words is None:
-        said = session.text(step)[p : min(hi, p + _MAX_COPIED)].translate(_MARKUP_BLANKS)
+        said = _one_line(session.text(step)[p : min(hi, p + _MAX_COPIED)]).translate(_MARKUP_BLANKS)
         words = [w.strip(_AROUND_WORD).rstrip(_AFTER_WORD) for w in command_words(said)]
         session.said_words[key] = words
     return words
@@ -2069,8 +2233,16 @@ def _simple_commands(line: str) -> tuple[list[str], ...]:
     """The first :data:`_MAX_COPIED_COMMANDS` simple commands of shell line ``line`` that
     name a place (:func:`~incident_lab.text.shell.simple_commands`; memoised: a session
     runs one line many times)."""
-    found = simple_commands(command_words(line))[:_MAX_COPIED_COMMANDS]
+    found = simple_commands(command_words(_one_line(line)))[:_MAX_COPIED_COMMANDS]
     return tuple(w for w in found if len(w) > 1 and addresses(" ".join(w)))
+
+
+def _one_line(line: str) -> str:
+    """Shell line ``line`` with its continuations joined (a backslash at a line's end and
+    the line break go, as the shell drops them) and NUL read as a blank (a hook's
+    ``curl\\0 URL`` is shown and copied as ``curl URL``, review revcc38 L1): the words a
+    copy and the text it copies are compared by."""
+    return line.replace("\\\n", "").replace("\0", " ")
 
 
 #: Longest shell line :func:`_hook_copy` compares (a copied line is short), and how many of

@@ -241,6 +241,22 @@ def absent_from(value: str, raw: str, lowered: str) -> bool:
     return not (value[:1].isalnum() and _when(value) is not None)
 
 
+def words_needed(value: str) -> tuple[str, tuple[str, ...]] | None:
+    """The words (lower case) a text's lower-cased form holds wherever :func:`find_value`
+    finds ``value`` in it: the value's first word in any text, and its other words too in
+    an ASCII text when the value is ASCII (as :func:`_find_literal` rules texts out); None
+    when a text may hold it without them (a number in another spelling, a date or time)
+    or it is found nowhere (empty, too long). A first look that rules out most texts at
+    once (review revcc38 L3)."""
+    value = value.strip()
+    if not value or len(value) > _MAX_VALUE:
+        return None
+    first, number, rest, ascii_value, _digits, _right = _literal(value)
+    if number or (value[:1].isalnum() and _when(value) is not None):
+        return None
+    return first, rest if ascii_value else ()
+
+
 def find_value_memo(value: str, text: str, lowered: str) -> tuple[int, int] | None:
     """:func:`find_value`, memoised for texts up to :data:`_FIND_MEMO_CHARS`: the sessions of
     one application read the same tool outputs and trace the same values in them (about

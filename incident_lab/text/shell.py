@@ -52,8 +52,11 @@ def options_edited(ran: list[str], written: list[str]) -> int:
     """How many of ``written``'s first words the simple command ``ran`` reproduces when
     only options were added or dropped (a word starting ``-``; an added one with the value
     after it, unless that value is ``written``'s next word): ``curl -s URL`` reproduces both
-    words of ``curl URL``, ``curl URL`` the three of ``curl -fsSL URL``. 0 when ``ran`` has
-    another word, or does not start with ``written``'s first."""
+    words of ``curl URL``, ``curl URL`` the three of ``curl -fsSL URL``; a dropped option's
+    value goes with it unless ``ran``'s next word is that value (``curl URL`` reproduces
+    the four of ``curl -H 'X: 1' URL``; options moved after the address are dropped there
+    and added here, review revcc38 L1). 0 when ``ran`` has another word, or does not
+    start with ``written``'s first."""
     i = j = 0
     while i < len(ran):
         if j < len(written) and ran[i] == written[j]:
@@ -64,6 +67,8 @@ def options_edited(ran: list[str], written: list[str]) -> int:
                 i += 1  # the added option's value
         elif i and j < len(written) and written[j].startswith("-"):
             j += 1
+            if j < len(written) and not written[j].startswith("-") and written[j] != ran[i]:
+                j += 1  # the dropped option's value
         else:
             return 0
     return j
