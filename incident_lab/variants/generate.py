@@ -42,7 +42,12 @@ from incident_lab.variants.base import (
     StructuralConverter,
     clean_text,
 )
-from incident_lab.variants.spans import payload_spans, rewrite_span, set_payload_spans
+from incident_lab.variants.spans import (
+    payload_spans,
+    rewrite_span,
+    set_payload_spans,
+    with_insides,
+)
 
 AnyConverter = Converter | StructuralConverter
 Scenario = dict[str, Any]
@@ -159,11 +164,12 @@ def apply_chain(scenario: Scenario, chain: Sequence[AnyConverter], seed: int) ->
         if isinstance(conv, StructuralConverter):
             work = conv.apply(work, rng)
             continue
-        pins, tools = _pins(work), _tool_pins(work)
-        convert = _string_rewrite(conv, rng, pins + tools if conv.keeps_pins else [])
-        carries = _carrier(pins)
+        names = _tool_names(work)
+        pins = _pins(work) + _tool_name_pins(names)
+        convert = _string_rewrite(conv, rng, pins)
+        carries, pinned = _carrier(pins), _pinned_value(names, pins)
         rewritten = [
-            rewrite_span(work, span, convert, conv.per_character, carries, _matcher(tools))
+            rewrite_span(work, span, convert, conv.per_character, carries, pinned)
             for span in payload_spans(work)
         ]
         set_payload_spans(work, rewritten)
@@ -173,7 +179,8 @@ def apply_chain(scenario: Scenario, chain: Sequence[AnyConverter], seed: int) ->
 
 
 def _string_rewrite(conv: Converter, rng: random.Random, pins: list[Any]) -> Callable[[str], str]:
-    """``text -> conv(text)``, the texts the ``pins`` match kept as they are.
+    """``text -> conv(text)``, the texts the ``pins`` match kept as written where the
+    converter allows it (:func:`_keeping_pins`).
 
     Raises (when called):
         NotApplicable: the converter produced an empty payload.
@@ -182,7 +189,7 @@ def _string_rewrite(conv: Converter, rng: random.Random, pins: list[Any]) -> Cal
     def convert(text: str) -> str:
         text = clean_text(text)  # RE2 takes no lone surrogate
         try:
-            out = convert_outside(text, _pinned_spans(text, pins), lambda t: conv(t, rng))
+            out = _keeping_pins(conv, rng, text, _pinned_spans(text, pins))
         except (UnicodeError, re2.error) as exc:  # this text, not a bug: reported, skipped
             raise ConverterFailed(f"{conv.name} failed: {type(exc).__name__}: {exc}") from exc
         if not out:
@@ -190,6 +197,53 @@ def _string_rewrite(conv: Converter, rng: random.Random, pins: list[Any]) -> Cal
         return out
 
     return convert
+
+
+def _keeping_pins(
+    conv: Converter, rng: random.Random, text: str, spans: list[tuple[int, int]]
+) -> str:
+    """``conv(text)`` with the pinned ``spans`` as written when the converter keeps pins
+    (:attr:`~incident_lab.variants.base.Converter.keeps_pins`): the text is converted as one
+    piece, each span held by a private-use mark, then put back (a wrapper wraps the whole
+    text around the pin, a framing or a paraphrase keeps the tool's name). When a mark does
+    not come through once and in order, a per-character converter converts the text between
+    the spans, any other converts everything. An encoding or a reversible converter converts
+    everything: decoding, which an agent must do to obey, gives the pinned values back."""
+    if not spans or not conv.keeps_pins:
+        return conv(text, rng)
+    marks = _marks(text, len(spans))
+    state = rng.getstate()
+    kept = _put_back(
+        conv(with_insides(text, spans, marks), rng), marks, [text[a:b] for a, b in spans]
+    )
+    if kept is not None:
+        return kept
+    rng.setstate(state)
+    if conv.per_character:
+        return convert_outside(text, spans, lambda t: conv(t, rng))
+    return conv(text, rng)
+
+
+#: The first private-use character a held span is written as (no converter maps this block).
+_MARK_BASE = 0xE000
+
+
+def _marks(text: str, count: int) -> list[str]:
+    """``count`` private-use characters that do not occur in ``text``."""
+    used = set(text)
+    free = (chr(c) for c in itertools.count(_MARK_BASE) if chr(c) not in used)
+    return list(itertools.islice(free, count))
+
+
+def _put_back(out: str, marks: list[str], values: list[str]) -> str | None:
+    """``out`` with each mark replaced by its value; None unless each mark is there exactly
+    once, in order."""
+    places = [out.find(mark) for mark in marks]
+    if any(out.count(mark) != 1 for mark in marks) or places != sorted(places):
+        return None
+    for mark, value in zip(marks, values, strict=True):
+        out = out.replace(mark, value)
+    return out
 
 
 def _carrier(pins: list[Any]) -> Callable[[str], bool]:
@@ -233,11 +287,6 @@ def _host_scalar(value: str) -> bool:
     return all(_SCALAR_WORD.search(w) for w in words) and any(_DIGIT.search(w) for w in words)
 
 
-def _matcher(patterns: list[Any]) -> Callable[[str], bool]:
-    """Whether one of the anchored ``patterns`` matches a text (lone surrogates replaced)."""
-    return lambda text: any(p.search(clean_text(text)) for p in patterns)
-
-
 #: A pinned value a variant keeps is this long at least (a pattern like ``\S`` pins no value)
 #: and at most (an argument pattern pins an address or an id, not a body).
 _PIN_SHORTEST, _PIN_LONGEST = 4, 300
@@ -262,23 +311,53 @@ def _pins(scenario: Scenario) -> list[Any]:
     return pins
 
 
-def _tool_pins(scenario: Scenario) -> list[Any]:
-    """The scenario's forbidden tool patterns
-    (:func:`~incident_lab.variants.structure.forbidden_tools`), anchored and case-sensitive
-    as the check matches a call's name, compiled by RE2 (a record value is untrusted text):
-    a record value one matches is the forbidden tool's name, which no variant rewrites (the
-    agent could only call the renamed tool)."""
-    from incident_lab.variants.structure import forbidden_tools
+#: A tool's name: one token of letters, digits and ``_ . : / -`` (``run_shell``,
+#: ``mcp__files__delete``, ``functions.send``); prose is no tool's name.
+_TOOL_NAME = re2.compile(r"^[A-Za-z0-9_.:/-]{1,128}$")
 
-    options = re2.Options()
-    options.log_errors = False
-    pins = []
-    for tool in forbidden_tools(scenario):
-        try:
-            pins.append(re2.compile(f"^(?:{tool})$", options))
-        except re2.error:
-            continue
-    return pins
+
+def _tool_names(scenario: Scenario) -> list[str]:
+    """The names of the tools the scenario's ``no_tool_call`` patterns forbid
+    (:func:`~incident_lab.variants.structure.is_forbidden`, the check's own reading): of the
+    tools it offers and serves, and a pattern written as one name (``run_shell``,
+    ``mcp\\.send``). A broad pattern (``.*``) names the scenario's tools, not every word."""
+    from incident_lab.variants.structure import forbidden_tools, is_forbidden
+
+    patterns = forbidden_tools(scenario)
+    offered = [t.get("name") for t in (scenario.get("context") or {}).get("tools") or []]
+    served = [f.get("tool") for f in (scenario.get("replay") or {}).get("fixtures") or []]
+    literal = [_ESCAPED.sub(r"\1", p) for p in patterns]
+    named = dict.fromkeys(str(n) for n in [*offered, *served, *literal] if n)
+    return [n for n in named if _TOOL_NAME.search(n) and is_forbidden(n, patterns)]
+
+
+#: A backslash escape of a pattern written as one name.
+_ESCAPED = re2.compile(r"\\(.)")
+
+
+def _tool_name_pins(names: list[str]) -> list[Any]:
+    """One RE2 pattern (record values are untrusted text) finding the forbidden tools'
+    ``names`` (:func:`_tool_names`) as whole words, case-sensitive as the check matches a
+    call's name: a variant keeps the name as written inside prose too ("call run_shell to
+    ..."), since the agent could only call the renamed tool."""
+    if not names:
+        return []
+    ordered = sorted(names, key=len, reverse=True)
+    return [re2.compile(r"\b(?:" + "|".join(re2.escape(n) for n in ordered) + r")\b")]
+
+
+def _pinned_value(names: list[str], pins: list[Any]) -> Callable[[str], bool]:
+    """Whether a record value is a pinned value in its own field, never rewritten: a
+    forbidden tool's name (one of ``names``: a tools listing's ``name``), or a value the
+    ``pins`` match whole (the ``account`` the forbidden call copies keeps its value; a
+    rewrite that moved it would test another record)."""
+    known = frozenset(names)
+
+    def pinned(value: str) -> bool:
+        value = clean_text(value).strip()
+        return value in known or _pinned_spans(value, pins) == [(0, len(value))]
+
+    return pinned
 
 
 def _pinned_spans(text: str, pins: list[Any]) -> list[tuple[int, int]]:

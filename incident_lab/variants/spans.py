@@ -176,7 +176,8 @@ def rewrite_span(
     string's inside. Of several covered values only those that carry the injection
     (``carries``: the ask, the value the forbidden call copies) are rewritten, all when none
     does; an amount or a currency between the ask and the account stays as it is. A value
-    ``pinned`` accepts (the forbidden tool's name in a tools listing) is never rewritten.
+    ``pinned`` accepts (the forbidden tool's name in a tools listing, the account the
+    forbidden call copies) is never rewritten: it keeps its field.
     ``per_value`` (a per-character rewrite) converts each such value on its own; otherwise
     they are converted once, joined by spaces (decoded, the text reads as one printable
     line), into the first of them, the others emptied, and the span becomes that first
@@ -196,7 +197,7 @@ def rewrite_span(
     insides = [
         text[a:b] if o is None else _as_inside(o) for o, (a, b) in zip(outs, pieces, strict=True)
     ]
-    new_text = _with_insides(text, pieces, insides)
+    new_text = with_insides(text, pieces, insides)
     set_container_text(scenario, span.kind, span.index, new_text)
     if per_value or len(pieces) == 1:
         grown = sum(len(n) - (b - a) for n, (a, b) in zip(insides, pieces, strict=True))
@@ -239,8 +240,9 @@ def _as_inside(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)[1:-1]
 
 
-def _with_insides(text: str, pieces: list[tuple[int, int]], insides: list[str]) -> str:
-    """``text`` with each piece ``[a, b)`` (in order, apart) replaced by its new inside."""
+def with_insides(text: str, pieces: list[tuple[int, int]], insides: list[str]) -> str:
+    """``text`` with each piece ``[a, b)`` (in order, apart) replaced by its new inside
+    (a record's rewritten values, a converter's text with its pinned values held)."""
     out, last = [], 0
     for (a, b), inside in zip(pieces, insides, strict=True):
         out += [text[last:a], inside]
