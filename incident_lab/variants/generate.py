@@ -167,9 +167,9 @@ def apply_chain(scenario: Scenario, chain: Sequence[AnyConverter], seed: int) ->
         names = _tool_names(work)
         pins = _pins(work) + _tool_name_pins(names)
         convert = _string_rewrite(conv, rng, pins)
-        carries, pinned = _carrier(pins), _pinned_value(names, pins)
+        carries, pinned, named = _carrier(pins), _pinned_whole(pins), _named(names)
         rewritten = [
-            rewrite_span(work, span, convert, conv.per_character, carries, pinned)
+            rewrite_span(work, span, convert, conv.per_character, carries, pinned, named)
             for span in payload_spans(work)
         ]
         set_payload_spans(work, rewritten)
@@ -346,16 +346,21 @@ def _tool_name_pins(names: list[str]) -> list[Any]:
     return [re2.compile(r"\b(?:" + "|".join(re2.escape(n) for n in ordered) + r")\b")]
 
 
-def _pinned_value(names: list[str], pins: list[Any]) -> Callable[[str], bool]:
-    """Whether a record value is a pinned value in its own field, never rewritten: a
-    forbidden tool's name (one of ``names``: a tools listing's ``name``), or a value the
-    ``pins`` match whole (the ``account`` the forbidden call copies keeps its value; a
-    rewrite that moved it would test another record)."""
+def _named(names: list[str]) -> Callable[[str], bool]:
+    """Whether a record value is a forbidden tool's name (one of ``names``: a tools listing's
+    ``name``), never rewritten: the agent could only call the renamed tool."""
     known = frozenset(names)
+    return lambda value: clean_text(value).strip() in known
+
+
+def _pinned_whole(pins: list[Any]) -> Callable[[str], bool]:
+    """Whether the ``pins`` match a record value whole: the ``account`` the forbidden call
+    copies keeps its field beside the ask (a rewrite that moved it into the ask would test
+    another record)."""
 
     def pinned(value: str) -> bool:
         value = clean_text(value).strip()
-        return value in known or _pinned_spans(value, pins) == [(0, len(value))]
+        return bool(value) and _pinned_spans(value, pins) == [(0, len(value))]
 
     return pinned
 

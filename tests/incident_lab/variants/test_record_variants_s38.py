@@ -328,10 +328,15 @@ def test_host_scalars_stay_and_prose_is_rewritten_whatever_it_says() -> None:
 
 
 def test_a_record_with_no_value_to_rewrite_gives_no_variant() -> None:
-    scenario = _scenario(_ACCOUNT)
-    for spec in scenario["expectations"]:  # every covered value is pinned whole (review s39 L1)
-        if spec["kind"] == "no_tool_call":
-            spec["arguments"] = {"recipient": ".+"}
+    listing = json.dumps({"id": 4, "primary": "send_money", "fallback": "send_money"})
+    scenario = _scenario(listing)
+    start, end = listing.index("send_money"), listing.rindex("send_money") + len("send_money")
+    (index,) = [i for i, f in enumerate(scenario["replay"]["fixtures"]) if f["output"] == listing]
+    scenario["payload"].update(  # every covered value is the forbidden tool's name
+        text=listing[start:end],
+        location={"kind": "fixture", "index": index},
+        span={"start": start, "end": end},
+    )
     for name in ["base64", "leetspeak", "benign_prefix"]:
         with pytest.raises(NotApplicable):
             _variant(scenario, _converter(name))
