@@ -206,7 +206,7 @@ def _keeping_pins(
     (:attr:`~incident_lab.variants.base.Converter.keeps_pins`): the text is converted as one
     piece, each span held by a private-use mark, then put back (a wrapper wraps the whole
     text around the pin, a framing or a paraphrase keeps the tool's name). When a mark does
-    not come through once and in order, a per-character converter converts the text between
+    does not come through, a per-character converter converts the text between
     the spans, any other converts everything. An encoding or a reversible converter converts
     everything: decoding, which an agent must do to obey, gives the pinned values back."""
     if not spans or not conv.keeps_pins:
@@ -236,10 +236,9 @@ def _marks(text: str, count: int) -> list[str]:
 
 
 def _put_back(out: str, marks: list[str], values: list[str]) -> str | None:
-    """``out`` with each mark replaced by its value; None unless each mark is there exactly
-    once, in order."""
-    places = [out.find(mark) for mark in marks]
-    if any(out.count(mark) != 1 for mark in marks) or places != sorted(places):
+    """``out`` with each mark replaced by its value (a framing that repeats the text repeats
+    it); None when a mark did not come through."""
+    if any(mark not in out for mark in marks):
         return None
     for mark, value in zip(marks, values, strict=True):
         out = out.replace(mark, value)
@@ -311,11 +310,6 @@ def _pins(scenario: Scenario) -> list[Any]:
     return pins
 
 
-#: A tool's name: one token of letters, digits and ``_ . : / -`` (``run_shell``,
-#: ``mcp__files__delete``, ``functions.send``); prose is no tool's name.
-_TOOL_NAME = re2.compile(r"^[A-Za-z0-9_.:/-]{1,128}$")
-
-
 def _tool_names(scenario: Scenario) -> list[str]:
     """The names of the tools the scenario's ``no_tool_call`` patterns forbid
     (:func:`~incident_lab.variants.structure.is_forbidden`, the check's own reading): of the
@@ -328,7 +322,7 @@ def _tool_names(scenario: Scenario) -> list[str]:
     served = [f.get("tool") for f in (scenario.get("replay") or {}).get("fixtures") or []]
     literal = [_ESCAPED.sub(r"\1", p) for p in patterns]
     named = dict.fromkeys(str(n) for n in [*offered, *served, *literal] if n)
-    return [n for n in named if _TOOL_NAME.search(n) and is_forbidden(n, patterns)]
+    return [n for n in named if is_forbidden(n, patterns)]
 
 
 #: A backslash escape of a pattern written as one name.
