@@ -189,7 +189,8 @@ def _string_rewrite(conv: Converter, rng: random.Random, pins: list[Any]) -> Cal
     def convert(text: str) -> str:
         text = clean_text(text)  # RE2 takes no lone surrogate
         try:
-            out = _keeping_pins(conv, rng, text, _pinned_spans(text, pins))
+            held = _pinned_spans(text, pins) if conv.keeps_pins else []
+            out = _keeping_pins(conv, rng, text, held)
         except (UnicodeError, re2.error) as exc:  # this text, not a bug: reported, skipped
             raise ConverterFailed(f"{conv.name} failed: {type(exc).__name__}: {exc}") from exc
         if not out:
@@ -202,47 +203,39 @@ def _string_rewrite(conv: Converter, rng: random.Random, pins: list[Any]) -> Cal
 def _keeping_pins(
     conv: Converter, rng: random.Random, text: str, spans: list[tuple[int, int]]
 ) -> str:
-    """``conv(text)`` with the pinned ``spans`` as written when the converter keeps pins
-    (:attr:`~incident_lab.variants.base.Converter.keeps_pins`): the text is converted as one
-    piece, each span held by a private-use mark, then put back (a wrapper wraps the whole
-    text around the pin, a framing or a paraphrase keeps the tool's name). When a mark does
-    does not come through, a per-character converter converts the text between
-    the spans, any other converts everything. An encoding or a reversible converter converts
-    everything: decoding, which an agent must do to obey, gives the pinned values back."""
-    if not spans or not conv.keeps_pins:
+    """``conv(text)`` with the pinned ``spans`` as written: the text is converted as one
+    piece, each pinned value held by a private-use mark of its own, then put back (a wrapper
+    wraps the whole text around the pin, a framing or a paraphrase keeps the tool's name).
+    When a mark does not come through (or there are more distinct pinned values than
+    marks), a per-character converter converts the text between the spans, any other
+    converts everything. The caller holds no span for a converter that does not keep pins
+    (:attr:`~incident_lab.variants.base.Converter.keeps_pins`: an encoding, a reversible
+    one): decoding, which an agent must do to obey, gives the pinned values back."""
+    if not spans:
         return conv(text, rng)
-    marks = _marks(text, len(spans))
-    state = rng.getstate()
-    kept = _put_back(
-        conv(with_insides(text, spans, marks), rng), marks, [text[a:b] for a, b in spans]
-    )
-    if kept is not None:
-        return kept
-    rng.setstate(state)
+    values = list(dict.fromkeys(text[a:b] for a, b in spans))
+    marks = _marks(text, len(values))
+    if len(marks) == len(values):
+        state = rng.getstate()
+        mark_of = dict(zip(values, marks, strict=True))
+        out = conv(with_insides(text, spans, [mark_of[text[a:b]] for a, b in spans]), rng)
+        if set(marks) <= set(out):  # each came through: put back (a repeated text repeats it)
+            return out.translate({ord(m): v for v, m in mark_of.items()})
+        rng.setstate(state)
     if conv.per_character:
         return convert_outside(text, spans, lambda t: conv(t, rng))
     return conv(text, rng)
 
 
-#: The first private-use character a held span is written as (no converter maps this block).
-_MARK_BASE = 0xE000
+#: The private-use characters a held value is written as (no converter maps this block).
+_MARKS = range(0xE000, 0xF900)
 
 
 def _marks(text: str, count: int) -> list[str]:
-    """``count`` private-use characters that do not occur in ``text``."""
+    """Up to ``count`` private-use characters that do not occur in ``text``."""
     used = set(text)
-    free = (chr(c) for c in itertools.count(_MARK_BASE) if chr(c) not in used)
+    free = (chr(c) for c in _MARKS if chr(c) not in used)
     return list(itertools.islice(free, count))
-
-
-def _put_back(out: str, marks: list[str], values: list[str]) -> str | None:
-    """``out`` with each mark replaced by its value (a framing that repeats the text repeats
-    it); None when a mark did not come through."""
-    if any(mark not in out for mark in marks):
-        return None
-    for mark, value in zip(marks, values, strict=True):
-        out = out.replace(mark, value)
-    return out
 
 
 def _carrier(pins: list[Any]) -> Callable[[str], bool]:
