@@ -292,15 +292,22 @@ def _pins(scenario: Scenario) -> list[Any]:
     for spec in scenario.get("expectations") or []:
         if spec.get("kind") != "no_tool_call" or not isinstance(spec.get("arguments"), dict):
             continue
-        options = re2.Options()
-        options.log_errors = False
-        options.case_sensitive = bool(spec.get("case_sensitive"))
+        options = _quiet_options(case_sensitive=bool(spec.get("case_sensitive")))
         for pattern in spec["arguments"].values():
             try:
                 pins.append(re2.compile(str(pattern), options))
             except re2.error:
                 continue
     return pins
+
+
+def _quiet_options(case_sensitive: bool) -> Any:
+    """RE2 options of the variants' patterns: RE2 prints nothing (a pattern it refuses is
+    left out by the caller; a large one that runs out of DFA memory falls back quietly)."""
+    options = re2.Options()
+    options.log_errors = False
+    options.case_sensitive = case_sensitive
+    return options
 
 
 def _tool_names(scenario: Scenario) -> list[str]:
@@ -330,7 +337,8 @@ def _tool_name_pins(names: list[str]) -> list[Any]:
     if not names:
         return []
     ordered = sorted(names, key=len, reverse=True)
-    return [re2.compile(r"\b(?:" + "|".join(re2.escape(n) for n in ordered) + r")\b")]
+    pattern = r"\b(?:" + "|".join(re2.escape(n) for n in ordered) + r")\b"
+    return [re2.compile(pattern, _quiet_options(case_sensitive=True))]
 
 
 def _named(names: list[str]) -> Callable[[str], bool]:

@@ -11,6 +11,8 @@ import json
 import random
 from typing import Any
 
+import pytest
+
 from incident_lab.errors import SchemaError
 from incident_lab.expectations import tool_named
 from incident_lab.variants.base import Converter
@@ -133,3 +135,15 @@ def test_a_tool_pattern_that_is_no_regular_expression_names_the_tool_spelled_as_
     else:
         raise AssertionError("'files[' is no regular expression")
     assert is_forbidden("files[", ["files["]) and not is_forbidden("files", ["files["])
+
+
+def test_many_long_tool_names_are_looked_for_without_messages_on_stderr(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """RE2 runs out of its DFA budget on 3,000 long names and falls back; the variants' own
+    patterns set ``log_errors=False`` as the argument pins do, so nothing is printed."""
+    scenario = _with_tool(_text_scenario(_ASK), ".*")
+    names = [f"tool_{i}_" + "x" * 200 for i in range(3000)]
+    scenario.setdefault("context", {})["tools"] = [{"name": name} for name in names]
+    assert _IBAN in _converted(scenario, "leetspeak")["text"]
+    assert capfd.readouterr().err == ""
