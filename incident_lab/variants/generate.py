@@ -204,7 +204,8 @@ def _keeping_pins(
     conv: Converter, rng: random.Random, text: str, spans: list[tuple[int, int]]
 ) -> str:
     """``conv(text)`` with the pinned ``spans`` as written: the text is converted as one
-    piece, each pinned value held by a private-use mark of its own, then put back (a wrapper
+    piece, each pinned value held by a private-use mark of its own (one neither the text nor
+    ``conv(text)`` holds), then put back (a wrapper
     wraps the whole text around the pin, a framing or a paraphrase keeps the tool's name).
     When a mark does not come through (or there are more distinct pinned values than
     marks), a per-character converter converts the text between the spans, any other
@@ -213,18 +214,22 @@ def _keeping_pins(
     one): decoding, which an agent must do to obey, gives the pinned values back."""
     if not spans:
         return conv(text, rng)
+    state = rng.getstate()
+    plain = conv(text, rng)  # what it writes of its own: no mark may be among it
+    after = rng.getstate()
     values = list(dict.fromkeys(text[a:b] for a, b in spans))
-    marks = _marks(text, len(values))
+    marks = _marks(text + plain, len(values))
     if len(marks) == len(values):
-        state = rng.getstate()
+        rng.setstate(state)
         mark_of = dict(zip(values, marks, strict=True))
         out = conv(with_insides(text, spans, [mark_of[text[a:b]] for a, b in spans]), rng)
         if set(marks) <= set(out):  # each came through: put back (a repeated text repeats it)
             return out.translate({ord(m): v for v, m in mark_of.items()})
-        rng.setstate(state)
     if conv.per_character:
+        rng.setstate(state)
         return convert_outside(text, spans, lambda t: conv(t, rng))
-    return conv(text, rng)
+    rng.setstate(after)
+    return plain
 
 
 #: The private-use characters a held value is written as (no converter maps this block).
@@ -232,7 +237,8 @@ _MARKS = range(0xE000, 0xF900)
 
 
 def _marks(text: str, count: int) -> list[str]:
-    """Up to ``count`` private-use characters that do not occur in ``text``."""
+    """Up to ``count`` private-use characters that do not occur in ``text`` (the text and
+    what the converter writes of it: a plugin may write such characters itself)."""
     used = set(text)
     free = (chr(c) for c in _MARKS if chr(c) not in used)
     return list(itertools.islice(free, count))

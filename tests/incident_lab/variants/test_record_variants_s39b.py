@@ -147,3 +147,12 @@ def test_many_long_tool_names_are_looked_for_without_messages_on_stderr(
     scenario.setdefault("context", {})["tools"] = [{"name": name} for name in names]
     assert _IBAN in _converted(scenario, "leetspeak")["text"]
     assert capfd.readouterr().err == ""
+
+
+def test_a_plugin_writing_private_use_characters_gets_each_pin_once() -> None:
+    def private(text: str) -> str:
+        return text.replace("a", "\ue000")
+
+    plugin = Converter(name="private", family="character", description="pua", func=private)
+    text = _record_of(apply_chain(_text_scenario(_ASK), [plugin], 1))["text"]
+    assert text == private(_ASK) and text.count(_IBAN) == 1
