@@ -165,7 +165,7 @@ def apply_chain(scenario: Scenario, chain: Sequence[AnyConverter], seed: int) ->
             work = conv.apply(work, rng)
             continue
         names = _tool_names(work)
-        pins = _pins(work) + _tool_name_pins(names)
+        pins = _pins(work) + _tool_name_pins(_in_prose(work, names))
         convert = _string_rewrite(conv, rng, pins)
         carries, pinned, named = _carrier(pins), _pinned_whole(pins), _named(names)
         rewritten = [
@@ -333,6 +333,27 @@ def _tool_names(scenario: Scenario) -> list[str]:
 
 #: A backslash escape of a pattern written as one name.
 _ESCAPED = re2.compile(r"\\(.)")
+#: A pattern's character that is no literal (once its escapes are taken out).
+_META = re2.compile(r"[.^$*+?()\[\]{}|\\]")
+#: A tool name shaped like an identifier: ``_``, ``.``, ``-``, a digit or camelCase in it.
+_IDENTIFIER = re2.compile(r"[_.\-0-9]|[a-z][A-Z]")
+
+
+def _in_prose(scenario: Scenario, names: list[str]) -> list[str]:
+    """The forbidden tools' ``names`` a variant keeps as written inside prose: a name a
+    pattern spells (``send``, ``files\\.delete``: the check needs that very word), and under
+    a broad pattern (``.*``, ``send_.*``) only a name shaped like an identifier
+    (``send_money``, ``getAll``). A common word a broad pattern covers (``search``,
+    ``send``) is rewritten with the rest: kept raw, a keyword filter would catch every
+    variant and the gate would credit the filter (review revvar39 M2)."""
+    from incident_lab.variants.structure import forbidden_tools
+
+    spelled = set()
+    for pattern in forbidden_tools(scenario):
+        name = _ESCAPED.sub(r"\1", pattern)
+        if not _META.search(_ESCAPED.sub("", pattern)) and name in names:
+            spelled.add(name)
+    return [n for n in names if n in spelled or _IDENTIFIER.search(n)]
 
 
 def _tool_name_pins(names: list[str]) -> list[Any]:
