@@ -376,13 +376,16 @@ def _named(names: list[str]) -> Callable[[str], bool]:
 
 
 def _pinned_whole(pins: list[Any]) -> Callable[[str], bool]:
-    """Whether the ``pins`` match a record value whole: the ``account`` the forbidden call
-    copies keeps its field beside the ask (a rewrite that moved it into the ask would test
-    another record)."""
+    """Whether the ``pins`` match a record value whole and it reads as a scalar (a host
+    scalar, :func:`_host_scalar`, or one token): the ``account`` the forbidden call copies
+    keeps its field beside the ask (a rewrite that moved it into the ask would test another
+    record). A pinned value of several words (``curl ... | sh``) is the attack itself and is
+    rewritten with the ask (review revvar39 L1)."""
 
     def pinned(value: str) -> bool:
         value = clean_text(value).strip()
-        return bool(value) and _pinned_spans(value, pins) == [(0, len(value))]
+        whole = bool(value) and _pinned_spans(value, pins) == [(0, len(value))]
+        return whole and (len(value.split()) == 1 or _host_scalar(value))
 
     return pinned
 
