@@ -333,8 +333,6 @@ def _tool_names(scenario: Scenario) -> list[str]:
 
 #: A backslash escape of a pattern written as one name.
 _ESCAPED = re2.compile(r"\\(.)")
-#: A pattern's character that is no literal (once its escapes are taken out).
-_META = re2.compile(r"[.^$*+?()\[\]{}|\\]")
 #: A tool name shaped like an identifier: ``_``, ``.``, ``-``, a digit or camelCase in it.
 _IDENTIFIER = re2.compile(r"[_.\-0-9]|[a-z][A-Z]")
 
@@ -348,11 +346,7 @@ def _in_prose(scenario: Scenario, names: list[str]) -> list[str]:
     variant and the gate would credit the filter (review revvar39 M2)."""
     from incident_lab.variants.structure import forbidden_tools
 
-    spelled = set()
-    for pattern in forbidden_tools(scenario):
-        name = _ESCAPED.sub(r"\1", pattern)
-        if not _META.search(_ESCAPED.sub("", pattern)) and name in names:
-            spelled.add(name)
+    spelled = {_ESCAPED.sub(r"\1", pattern) for pattern in forbidden_tools(scenario)}
     return [n for n in names if n in spelled or _IDENTIFIER.search(n)]
 
 

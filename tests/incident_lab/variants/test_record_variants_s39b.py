@@ -69,6 +69,14 @@ def test_a_seeded_plugin_that_drops_the_marks_draws_as_on_the_text_alone() -> No
     text = _record_of(apply_chain(_text_scenario(_ASK), [plugin], 5))["text"]
     assert text == tagged(_ASK, random.Random(5))
 
+    def drawn(text: str, rng: random.Random) -> str:
+        return f"{text} #{rng.randrange(10**9)}"
+
+    # one that keeps them draws as on the text alone too: the pins change no random choice
+    plugin = Converter(name="draw", family="framing", description="draws", func=drawn, seeded=True)
+    text = _record_of(apply_chain(_text_scenario(_ASK), [plugin], 5))["text"]
+    assert text == drawn(_ASK, random.Random(5))
+
 
 def test_a_tool_name_inside_a_longer_one_is_not_kept_there() -> None:
     note = (
