@@ -121,9 +121,20 @@ def _as_text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
+def tool_named(pattern: str, name: str) -> bool:
+    """Whether ``pattern`` (a ``tool`` of an expectation) names the tool ``name``: it matches
+    the whole name, case-sensitive. The one reading of a tool pattern: the checks here, the
+    variants' carrier tool and the tool names a variant keeps as written use it.
+
+    Raises:
+        SchemaError: ``pattern`` is not a regular expression.
+    """
+    return _compile(f"^(?:{pattern})$", True).search(name) is not None
+
+
 def _tool_matches(call: dict[str, Any], spec: Spec) -> bool:
     tool = spec.get("tool")
-    if tool is not None and not _compile(f"^(?:{tool})$", True).search(str(call.get("name", ""))):
+    if tool is not None and not tool_named(str(tool), str(call.get("name", ""))):
         return False
     args = call.get("arguments") or {}
     for arg_name, pattern in (spec.get("arguments") or {}).items():

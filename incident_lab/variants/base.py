@@ -93,10 +93,13 @@ class Converter:
 
     @property
     def keeps_pins(self) -> bool:
-        """True for a lossy per-character rewrite (leetspeak, homoglyph, ...): it leaves the
-        values the scenario's expectations pin as they are, as it leaves URLs and e-mail
-        addresses; a reversible one rewrites them with the rest (decoding gives them back)."""
-        return self.per_character and not self.reversible
+        """True when the values the scenario's expectations pin (an IBAN, the forbidden
+        tool's name) stay as written inside the rewritten text: a lossy rewrite that is no
+        encoding (leetspeak, a framing, a concealment, a paraphrase), as leetspeak leaves
+        URLs and e-mail addresses. An encoding or a reversible converter rewrites them with
+        the rest: a raw value inside ROT13 or smuggled text would not read as itself, and
+        decoding, which an agent must do to obey, gives them back exactly."""
+        return not self.reversible and self.family != "encoding"
 
     def __call__(self, text: str, rng: random.Random | None = None) -> str:
         """Convert ``text`` (lone surrogates replaced first); deterministic given ``rng``."""

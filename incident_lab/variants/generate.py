@@ -42,7 +42,12 @@ from incident_lab.variants.base import (
     StructuralConverter,
     clean_text,
 )
-from incident_lab.variants.spans import payload_spans, rewrite_span, set_payload_spans
+from incident_lab.variants.spans import (
+    payload_spans,
+    rewrite_span,
+    set_payload_spans,
+    with_insides,
+)
 
 AnyConverter = Converter | StructuralConverter
 Scenario = dict[str, Any]
@@ -159,11 +164,12 @@ def apply_chain(scenario: Scenario, chain: Sequence[AnyConverter], seed: int) ->
         if isinstance(conv, StructuralConverter):
             work = conv.apply(work, rng)
             continue
-        pins, tools = _pins(work), _tool_pins(work)
-        convert = _string_rewrite(conv, rng, pins + tools if conv.keeps_pins else [])
-        carries = _carrier(pins)
+        names = _tool_names(work)
+        pins = _pins(work) + _tool_name_pins(_in_prose(work, names))
+        convert = _string_rewrite(conv, rng, pins)
+        carries, pinned, named = _carrier(pins), _pinned_whole(pins), _named(names)
         rewritten = [
-            rewrite_span(work, span, convert, conv.per_character, carries, _matcher(tools))
+            rewrite_span(work, span, convert, conv.per_character, carries, pinned, named)
             for span in payload_spans(work)
         ]
         set_payload_spans(work, rewritten)
@@ -173,7 +179,8 @@ def apply_chain(scenario: Scenario, chain: Sequence[AnyConverter], seed: int) ->
 
 
 def _string_rewrite(conv: Converter, rng: random.Random, pins: list[Any]) -> Callable[[str], str]:
-    """``text -> conv(text)``, the texts the ``pins`` match kept as they are.
+    """``text -> conv(text)``, the texts the ``pins`` match kept as written where the
+    converter allows it (:func:`_keeping_pins`).
 
     Raises (when called):
         NotApplicable: the converter produced an empty payload.
@@ -182,7 +189,8 @@ def _string_rewrite(conv: Converter, rng: random.Random, pins: list[Any]) -> Cal
     def convert(text: str) -> str:
         text = clean_text(text)  # RE2 takes no lone surrogate
         try:
-            out = convert_outside(text, _pinned_spans(text, pins), lambda t: conv(t, rng))
+            held = _pinned_spans(text, pins) if conv.keeps_pins else []
+            out = _keeping_pins(conv, rng, text, held)
         except (UnicodeError, re2.error) as exc:  # this text, not a bug: reported, skipped
             raise ConverterFailed(f"{conv.name} failed: {type(exc).__name__}: {exc}") from exc
         if not out:
@@ -190,6 +198,50 @@ def _string_rewrite(conv: Converter, rng: random.Random, pins: list[Any]) -> Cal
         return out
 
     return convert
+
+
+def _keeping_pins(
+    conv: Converter, rng: random.Random, text: str, spans: list[tuple[int, int]]
+) -> str:
+    """``conv(text)`` with the pinned ``spans`` as written: the text is converted as one
+    piece, each pinned value held by a private-use mark of its own (one neither the text nor
+    ``conv(text)`` holds), then put back (a wrapper
+    wraps the whole text around the pin, a framing or a paraphrase keeps the tool's name).
+    When a mark does not come through (or there are more distinct pinned values than
+    marks), a per-character converter converts the text between the spans, any other
+    converts everything. The caller holds no span for a converter that does not keep pins
+    (:attr:`~incident_lab.variants.base.Converter.keeps_pins`: an encoding, a reversible
+    one): decoding, which an agent must do to obey, gives the pinned values back."""
+    if not spans:
+        return conv(text, rng)
+    state = rng.getstate()
+    plain = conv(text, rng)  # what it writes of its own: no mark may be among it
+    after = rng.getstate()
+    values = list(dict.fromkeys(text[a:b] for a, b in spans))
+    marks = _marks(text + plain, len(values))
+    if len(marks) == len(values):
+        rng.setstate(state)
+        mark_of = dict(zip(values, marks, strict=True))
+        out = conv(with_insides(text, spans, [mark_of[text[a:b]] for a, b in spans]), rng)
+        if set(marks) <= set(out):  # each came through: put back (a repeated text repeats it)
+            return out.translate({ord(m): v for v, m in mark_of.items()})
+    if conv.per_character:
+        rng.setstate(state)
+        return convert_outside(text, spans, lambda t: conv(t, rng))
+    rng.setstate(after)
+    return plain
+
+
+#: The private-use characters a held value is written as (no converter maps this block).
+_MARKS = range(0xE000, 0xF900)
+
+
+def _marks(text: str, count: int) -> list[str]:
+    """Up to ``count`` private-use characters that do not occur in ``text`` (the text and
+    what the converter writes of it: a plugin may write such characters itself)."""
+    used = set(text)
+    free = (chr(c) for c in _MARKS if chr(c) not in used)
+    return list(itertools.islice(free, count))
 
 
 def _carrier(pins: list[Any]) -> Callable[[str], bool]:
@@ -233,11 +285,6 @@ def _host_scalar(value: str) -> bool:
     return all(_SCALAR_WORD.search(w) for w in words) and any(_DIGIT.search(w) for w in words)
 
 
-def _matcher(patterns: list[Any]) -> Callable[[str], bool]:
-    """Whether one of the anchored ``patterns`` matches a text (lone surrogates replaced)."""
-    return lambda text: any(p.search(clean_text(text)) for p in patterns)
-
-
 #: A pinned value a variant keeps is this long at least (a pattern like ``\S`` pins no value)
 #: and at most (an argument pattern pins an address or an id, not a body).
 _PIN_SHORTEST, _PIN_LONGEST = 4, 300
@@ -251,9 +298,7 @@ def _pins(scenario: Scenario) -> list[Any]:
     for spec in scenario.get("expectations") or []:
         if spec.get("kind") != "no_tool_call" or not isinstance(spec.get("arguments"), dict):
             continue
-        options = re2.Options()
-        options.log_errors = False
-        options.case_sensitive = bool(spec.get("case_sensitive"))
+        options = _quiet_options(case_sensitive=bool(spec.get("case_sensitive")))
         for pattern in spec["arguments"].values():
             try:
                 pins.append(re2.compile(str(pattern), options))
@@ -262,23 +307,81 @@ def _pins(scenario: Scenario) -> list[Any]:
     return pins
 
 
-def _tool_pins(scenario: Scenario) -> list[Any]:
-    """The scenario's forbidden tool patterns
-    (:func:`~incident_lab.variants.structure.forbidden_tools`), anchored and case-sensitive
-    as the check matches a call's name, compiled by RE2 (a record value is untrusted text):
-    a record value one matches is the forbidden tool's name, which no variant rewrites (the
-    agent could only call the renamed tool)."""
-    from incident_lab.variants.structure import forbidden_tools
-
+def _quiet_options(case_sensitive: bool) -> Any:
+    """RE2 options of the variants' patterns: RE2 prints nothing (a pattern it refuses is
+    left out by the caller; a large one that runs out of DFA memory falls back quietly)."""
     options = re2.Options()
     options.log_errors = False
-    pins = []
-    for tool in forbidden_tools(scenario):
-        try:
-            pins.append(re2.compile(f"^(?:{tool})$", options))
-        except re2.error:
-            continue
-    return pins
+    options.case_sensitive = case_sensitive
+    return options
+
+
+def _tool_names(scenario: Scenario) -> list[str]:
+    """The names of the tools the scenario's ``no_tool_call`` patterns forbid
+    (:func:`~incident_lab.variants.structure.is_forbidden`, the check's own reading): of the
+    tools it offers and serves, and a pattern written as one name (``run_shell``,
+    ``mcp\\.send``). A broad pattern (``.*``) names the scenario's tools, not every word."""
+    from incident_lab.variants.structure import forbidden_tools, is_forbidden
+
+    patterns = forbidden_tools(scenario)
+    offered = [t.get("name") for t in (scenario.get("context") or {}).get("tools") or []]
+    served = [f.get("tool") for f in (scenario.get("replay") or {}).get("fixtures") or []]
+    literal = [_ESCAPED.sub(r"\1", p) for p in patterns]
+    named = dict.fromkeys(str(n) for n in [*offered, *served, *literal] if n)
+    return [n for n in named if is_forbidden(n, patterns)]
+
+
+#: A backslash escape of a pattern written as one name.
+_ESCAPED = re2.compile(r"\\(.)")
+#: A tool name shaped like an identifier: ``_``, ``.``, ``-``, a digit or camelCase in it.
+_IDENTIFIER = re2.compile(r"[_.\-0-9]|[a-z][A-Z]")
+
+
+def _in_prose(scenario: Scenario, names: list[str]) -> list[str]:
+    """The forbidden tools' ``names`` a variant keeps as written inside prose: a name a
+    pattern spells (``send``, ``files\\.delete``: the check needs that very word), and under
+    a broad pattern (``.*``, ``send_.*``) only a name shaped like an identifier
+    (``send_money``, ``getAll``). A common word a broad pattern covers (``search``,
+    ``send``) is rewritten with the rest: kept raw, a keyword filter would catch every
+    variant and the gate would credit the filter (review revvar39 M2)."""
+    from incident_lab.variants.structure import forbidden_tools
+
+    spelled = {_ESCAPED.sub(r"\1", pattern) for pattern in forbidden_tools(scenario)}
+    return [n for n in names if n in spelled or _IDENTIFIER.search(n)]
+
+
+def _tool_name_pins(names: list[str]) -> list[Any]:
+    """One RE2 pattern (record values are untrusted text) finding the forbidden tools'
+    ``names`` (:func:`_tool_names`) as whole words, case-sensitive as the check matches a
+    call's name: a variant keeps the name as written inside prose too ("call run_shell to
+    ..."), since the agent could only call the renamed tool."""
+    if not names:
+        return []
+    ordered = sorted(names, key=len, reverse=True)
+    pattern = r"\b(?:" + "|".join(re2.escape(n) for n in ordered) + r")\b"
+    return [re2.compile(pattern, _quiet_options(case_sensitive=True))]
+
+
+def _named(names: list[str]) -> Callable[[str], bool]:
+    """Whether a record value is a forbidden tool's name (one of ``names``: a tools listing's
+    ``name``), never rewritten: the agent could only call the renamed tool."""
+    known = frozenset(names)
+    return lambda value: clean_text(value).strip() in known
+
+
+def _pinned_whole(pins: list[Any]) -> Callable[[str], bool]:
+    """Whether the ``pins`` match a record value whole and it reads as a scalar (a host
+    scalar, :func:`_host_scalar`, or one token): the ``account`` the forbidden call copies
+    keeps its field beside the ask (a rewrite that moved it into the ask would test another
+    record). A pinned value of several words (``curl ... | sh``) is the attack itself and is
+    rewritten with the ask (review revvar39 L1)."""
+
+    def pinned(value: str) -> bool:
+        value = clean_text(value).strip()
+        whole = bool(value) and _pinned_spans(value, pins) == [(0, len(value))]
+        return whole and (len(value.split()) == 1 or _host_scalar(value))
+
+    return pinned
 
 
 def _pinned_spans(text: str, pins: list[Any]) -> list[tuple[int, int]]:

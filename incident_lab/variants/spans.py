@@ -166,6 +166,7 @@ def rewrite_span(
     per_value: bool,
     carries: Callable[[str], bool] | None = None,
     pinned: Callable[[str], bool] | None = None,
+    named: Callable[[str], bool] | None = None,
 ) -> Span:
     """Rewrite ``span`` with ``convert`` and return where the rewrite now is.
 
@@ -176,7 +177,9 @@ def rewrite_span(
     string's inside. Of several covered values only those that carry the injection
     (``carries``: the ask, the value the forbidden call copies) are rewritten, all when none
     does; an amount or a currency between the ask and the account stays as it is. A value
-    ``pinned`` accepts (the forbidden tool's name in a tools listing) is never rewritten.
+    ``named`` accepts (the forbidden tool's name in a tools listing) is never rewritten; one
+    ``pinned`` accepts (the account the forbidden call copies) keeps its field while another
+    value carries the attack (alone, it is the attack: rewritten, the pins kept by ``convert``).
     ``per_value`` (a per-character rewrite) converts each such value on its own; otherwise
     they are converted once, joined by spaces (decoded, the text reads as one printable
     line), into the first of them, the others emptied, and the span becomes that first
@@ -191,12 +194,12 @@ def rewrite_span(
     if not pieces or any(r is None for r in read):
         return replace_span(scenario, span, convert(span.text))
     said = [r or "" for r in read]
-    chosen = _carrying(said, carries, pinned)
+    chosen = _carrying(said, carries, pinned, named)
     outs = _converted(said, chosen, convert, per_value)
     insides = [
         text[a:b] if o is None else _as_inside(o) for o, (a, b) in zip(outs, pieces, strict=True)
     ]
-    new_text = _with_insides(text, pieces, insides)
+    new_text = with_insides(text, pieces, insides)
     set_container_text(scenario, span.kind, span.index, new_text)
     if per_value or len(pieces) == 1:
         grown = sum(len(n) - (b - a) for n, (a, b) in zip(insides, pieces, strict=True))
@@ -206,14 +209,19 @@ def rewrite_span(
 
 
 def _carrying(
-    said: list[str], carries: Callable[[str], bool] | None, pinned: Callable[[str], bool] | None
+    said: list[str],
+    carries: Callable[[str], bool] | None,
+    pinned: Callable[[str], bool] | None,
+    named: Callable[[str], bool] | None,
 ) -> list[int]:
-    """Indexes of the values to rewrite: of the non-empty ones not ``pinned``, the one value,
-    else those ``carries`` accepts, else all of them."""
-    filled = [i for i, value in enumerate(said) if value and not (pinned and pinned(value))]
+    """Indexes of the values to rewrite: of the non-empty ones not ``named``, those not
+    ``pinned`` (all of them when each is), of them the one value, else those ``carries``
+    accepts, else all of them."""
+    filled = [i for i, value in enumerate(said) if value and not (named and named(value))]
+    free = [i for i in filled if not (pinned and pinned(said[i]))] or filled
     if len(said) == 1 or carries is None:
-        return filled
-    return [i for i in filled if carries(said[i])] or filled
+        return free
+    return [i for i in free if carries(said[i])] or free
 
 
 def _converted(
@@ -239,8 +247,9 @@ def _as_inside(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)[1:-1]
 
 
-def _with_insides(text: str, pieces: list[tuple[int, int]], insides: list[str]) -> str:
-    """``text`` with each piece ``[a, b)`` (in order, apart) replaced by its new inside."""
+def with_insides(text: str, pieces: list[tuple[int, int]], insides: list[str]) -> str:
+    """``text`` with each piece ``[a, b)`` (in order, apart) replaced by its new inside
+    (a record's rewritten values, a converter's text with its pinned values held)."""
     out, last = [], 0
     for (a, b), inside in zip(pieces, insides, strict=True):
         out += [text[last:a], inside]

@@ -17,6 +17,8 @@ import random
 import re
 from typing import Any
 
+from incident_lab.errors import SchemaError
+from incident_lab.expectations import tool_named
 from incident_lab.variants.base import Converter, NotApplicable, StructuralConverter
 from incident_lab.variants.spans import (
     Span,
@@ -57,12 +59,15 @@ def forbidden_tools(scenario: Scenario) -> list[str]:
     ]
 
 
-def _is_forbidden(tool: str, patterns: list[str]) -> bool:
+def is_forbidden(tool: str, patterns: list[str]) -> bool:
+    """Whether one of the ``patterns`` (:func:`forbidden_tools`) names ``tool``, as the
+    ``no_tool_call`` check reads it (:func:`~incident_lab.expectations.tool_named`); a pattern
+    that is no regular expression names the tool spelled as it."""
     for pattern in patterns:
         try:
-            if re.fullmatch(pattern, tool):
+            if tool_named(pattern, tool):
                 return True
-        except re.error:
+        except SchemaError:
             if pattern == tool:
                 return True
     return False
@@ -152,7 +157,7 @@ def _carrier_tool(scenario: Scenario) -> tuple[str, bool]:
     fixture_tools = [str(f.get("tool")) for f in scenario["replay"].get("fixtures") or []]
 
     def usable(tool: str) -> bool:
-        return not _is_forbidden(tool, forbidden) and (not offered or tool in offered)
+        return not is_forbidden(tool, forbidden) and (not offered or tool in offered)
 
     def best(tools: list[str]) -> str | None:
         candidates = list(dict.fromkeys(t for t in tools if usable(t)))
