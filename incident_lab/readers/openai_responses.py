@@ -511,10 +511,14 @@ def _array_score(path: str) -> float:
     Completions or Bedrock Converse messages past the head: review revresp37 H1), 0.9
     at the first typed item, 0.5 when every item is a role message; 0 (cannot tell) for
     a document that does not parse, is more than one document (JSONL: review revresp38
-    L1), or cannot be read, and when :func:`_array_values` gives up or more than
-    :data:`_SNIFF_ITEMS` elements and items leave it undecided (review revresp38 M3;
-    an empty run is no evidence: revresp38b M2)."""
-    score, runs, items = 0.0, None, 0
+    L1), or cannot be read. The work is bounded, not the verdict (review revfinal38 M1:
+    a 9 MB array of role messages then a call was "cannot tell"): when a cap of
+    :func:`_array_values` is reached, or more than :data:`_SNIFF_ITEMS` elements and
+    items are read, undecided, the items seen say it: 0.5 when they are all role
+    messages, 0 when none was or an empty run was among them (an empty run is no
+    evidence, and a flood of them is claimed by nothing: review revresp38b M2). A
+    record read past the cap that holds another API's item is a reject naming it."""
+    score, runs, items, empty = 0.0, None, 0, False
     try:
         with open_binary(path) as fh:
             for value in _array_values(fh):
@@ -524,15 +528,23 @@ def _array_score(path: str) -> float:
                     return 0.0  # runs and items mixed: no run list
                 items += len(value) + 1 if runs else 1  # an empty run counts too
                 if items > _SNIFF_ITEMS:
-                    return 0.0
+                    return 0.0 if empty else score
                 if runs and not value:
-                    continue  # an empty run says nothing
+                    empty = True  # an empty run says nothing
+                    continue
                 score = _items_score(value if runs else [value])
                 if score != 0.5:
                     return score
+    except _OverCap:
+        return 0.0 if empty else score
     except (InputError, OSError, EOFError, ValueError, zlib.error):
         return 0.0
     return score
+
+
+class _OverCap(ValueError):
+    """A sniff past the head reached a cap of its work (bytes read, an element's
+    length) with its verdict not decided by what it read."""
 
 
 def _array_values(fh: BinaryIO) -> Iterator[Any]:
@@ -551,10 +563,10 @@ def _array_values(fh: BinaryIO) -> Iterator[Any]:
     text, total, state = "", 0, _START
     while True:
         if len(text) > _MAX_PENDING:
-            raise ValueError(f"an element over {_MAX_PENDING:,} characters")
+            raise _OverCap(f"an element over {_MAX_PENDING:,} characters")
         room = _SNIFF_BYTES - total
         if room <= 0:
-            raise ValueError(f"over {_SNIFF_BYTES:,} bytes")
+            raise _OverCap(f"over {_SNIFF_BYTES:,} bytes")
         data = fh.read(min(max(_CHUNK, len(text)), room))
         total += len(data)
         values, text, state = _whole_values(

@@ -1403,8 +1403,9 @@ class _Counted(io.BytesIO):
 def test_the_sniff_past_the_head_stays_bounded(tmp_path: Path) -> None:
     """Reading on past the head checks its caps before it reads more: an element that
     never ends is given up within about 256 KB read (review revresp38 M3: a 150 MB string
-    was held whole, 924 MB of memory), an array of tiny role messages after 10,000 items
-    (15 s for 100 MB): neither is claimed."""
+    was held whole, 924 MB of memory), and with nothing read before it, not claimed; an
+    array of tiny role messages is read for 10,000 items at most (15 s for 100 MB), and
+    what they say is its verdict (review revfinal38 M1): role messages, unsure."""
     endless = _Counted(b'[{"role": "user", "content": "\xf0\x9f\x98\x80' + b"a" * (8 << 20))
     with pytest.raises(ValueError, match="an element over"):
         list(_array_values(endless))
@@ -1413,9 +1414,10 @@ def test_the_sniff_past_the_head_stays_bounded(tmp_path: Path) -> None:
     path.write_text('[{"role": "user", "content": "' + "a" * (1 << 20))
     assert _detected(path) is None
     hi = '  {"role": "user", "content": "hi"}'
-    for items, detected in ((4_000, "openai_responses"), (12_000, None)):
+    for items in (4_000, 12_000):
         path.write_text("[\n" + f"{hi},\n" * items + f"{hi}\n]")
-        assert _detected(path) == detected
+        assert _detected(path) == "openai_responses"
+        assert get_readers()["openai_responses"].sniff(str(path), path.read_bytes()[:65536]) == 0.5
 
 
 @pytest.mark.parametrize(
@@ -1449,13 +1451,42 @@ def test_the_sniff_reads_at_most_its_byte_budget(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Role messages past the head are read on for at most 8 MB (review revresp38b M2:
-    62 MB of 250 KB messages were read whole); a budget smaller than the file gives up."""
+    62 MB of 250 KB messages were read whole); a budget smaller than the file bounds the
+    reading, not the verdict: the role messages read say it (review revfinal38 M1), and
+    an element of another API past the budget is a reject naming it when read."""
     hi = '  {"role": "user", "content": "hi"}'
+    chat = json.dumps({"role": "tool", "tool_call_id": "t1", "content": "sent"})
     path = tmp_path / "msgs.json"
     path.write_text("[\n" + f"{hi},\n" * 4_000 + f"{hi}\n]")
     assert _detected(path) == "openai_responses"
     monkeypatch.setattr(openai_responses, "_SNIFF_BYTES", 100_000)
+    assert _detected(path) == "openai_responses"
+    path.write_text("[\n" + f"{hi},\n" * 4_000 + f"{chat}\n]")
+    assert _detected(path) == "openai_responses"
+    (record,) = read_all("openai_responses", path)
+    assert "chat-completions message" in str(record.reason)
+    monkeypatch.setattr(openai_responses, "_SNIFF_BYTES", 8 << 20)
     assert _detected(path) is None
+
+
+def test_an_array_of_role_messages_over_the_sniff_budget_is_read(tmp_path: Path) -> None:
+    """Review revfinal38 M1: the real run's first element (the user's message) repeated
+    7,000 times, pretty-printed, then the run's calls: 9 MB, more than the 8 MB the sniff
+    reads. It is detected and read with its calls (it was "cannot tell", exit 3), and the
+    sniff still reads no more than its budget."""
+    run = json.loads((REAL / "run_inbox.json").read_text())
+    first, calls = run[0], run[1:]
+    assert set(first) == {"role", "content"} and any("type" in item for item in calls)
+    pad = " lorem ipsum dolor" * 70
+    items = [dict(first, content=f"{first['content']} {i}{pad}") for i in range(7_000)]
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(items + calls, indent=2))
+    assert path.stat().st_size > 8 << 20
+    assert _detected(path) == "openai_responses"
+    (session,) = accepted(read_all("openai_responses", path)).values()
+    assert [s["name"] for s in session["steps"] if s["type"] == "tool_call"] == [
+        item["name"] for item in calls if item.get("type") == "function_call"
+    ]
 
 
 def test_runs_one_a_line_with_a_first_line_over_the_head_are_not_one_array(
