@@ -24,6 +24,9 @@ class ConfirmReport:
         tool_calls: Tool name -> calls after ``since``.
         safeguard_decisions: ``safeguard:decision`` -> count after ``since``.
         read, rejected: Records read and rejected by the readers.
+        rejects: ``path:line: reason`` per rejected record.
+        warnings: ``path:line: warning`` per reader's warning (no record: counted in
+            neither ``read`` nor ``rejected``).
     """
 
     since: str
@@ -34,6 +37,7 @@ class ConfirmReport:
     read: int = 0
     rejected: int = 0
     rejects: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -45,6 +49,7 @@ class ConfirmReport:
             "safeguard_decisions_after": self.safeguard_decisions,
             "records_read": self.read,
             "records_rejected": self.rejected,
+            "warnings": self.warnings,
         }
 
 
@@ -130,7 +135,8 @@ def confirm_containment(paths: list[str], since: datetime, fmt: str | None = Non
     decisions: Counter[str] = Counter()
     for _fmt, record in read_paths(paths, fmt):
         if record.warning is not None:
-            continue  # a reader's warning is no record
+            report.warnings.append(record.told)  # a reader's warning is no record
+            continue
         report.read += 1
         if record.trajectory is None:
             report.rejected += 1

@@ -214,9 +214,10 @@ class Record:
 
     A warning (``warning`` set, no trajectory, no reason) is no input record: it tells
     the user something about records read (a reader kept lines together whose pairing
-    is not sure). It is neither accepted nor rejected and counted nowhere; ``classify``
-    prints it as ``warning:`` on stderr and ``snapshot`` adds it to its summary's
-    ``warnings``, and neither changes the exit code. A warning stands alone: one
+    is not sure). It is neither accepted nor rejected and counted nowhere; every
+    command that reads logs (``classify``, ``snapshot``, ``blast-radius``, ``confirm``,
+    ``add``) prints it as ``warning:`` on stderr (:attr:`told`) and lists it under
+    ``warnings`` in its ``--json`` output, and none changes the exit code. A warning stands alone: one
     with a trajectory or a reason raises :class:`ValueError` (review revresp38b M1).
 
     Attributes:
@@ -245,6 +246,12 @@ class Record:
     def where(self) -> str:
         """``path:line``, or the path alone when the record has no line."""
         return f"{self.path}:{self.line}" if self.line else self.path
+
+    @property
+    def told(self) -> str:
+        """A warning as every command lists it: ``path:line: warning`` (one line on
+        stderr, and an item of a ``--json`` output's ``warnings``)."""
+        return f"{self.where}: {self.warning}"
 
     @property
     def accepted(self) -> bool:
