@@ -50,7 +50,8 @@ chained by ``previous_response_id``, when they share a ``conversation`` id, a
 ``custom_id`` (:class:`_Batches`), or when a request's ``input`` starts with another
 record's whole history and goes on past it (the items passed back in a tool loop, or an
 Agents SDK run continued from ``to_input_list()``), unless that history was continued
-with two different user turns; see :func:`_link_histories`. A session's steps are each
+with two different user turns, or with two different outputs of one of its calls (two
+runs: :func:`_worlds`); see :func:`_link_histories`. A session's steps are each
 record's input then its output, in ``created_at`` then line order (see
 :func:`_ordered`); a repeated history is written once, a repeated call twice
 (:func:`_new_items`); a response
@@ -1064,7 +1065,9 @@ def _link_histories(records: list[dict[str, Any]], join: Callable[[int, int], No
     the history was rewritten, ``history_rewrites``), the loop going on with a tool's
     output, a side call on the history (a chat title or a guardrail asked by a user
     message beside the loop's own continuation), and a run continued from
-    ``to_input_list()`` again and again (each run the parent of the next). A side call
+    ``to_input_list()`` again and again (each run the parent of the next); but
+    continuations that pass back different outputs for one of the history's calls are
+    different runs, each a session (see :func:`_worlds`). A side call
     made with a user message where the loop's continuation is a user turn too looks
     like a second request: it is a session of its own. Prefixes are compared by running
     digests, so each record costs its length. A history with no assistant message or
@@ -1076,7 +1079,7 @@ def _link_histories(records: list[dict[str, Any]], join: Callable[[int, int], No
     for i, rec in enumerate(records):
         if rec["answers"]:
             whole.setdefault(rec["whole"], i)
-    children: dict[int, list[int]] = {}
+    children: dict[int, list[tuple[int, int]]] = {}  # parent -> (child, items it goes past)
     turns: dict[int, set[bytes]] = {}  # parent -> its children's histories to a new user turn
     for i, rec in enumerate(records):
         last = len(rec["prefixes"]) - 1
@@ -1086,14 +1089,102 @@ def _link_histories(records: list[dict[str, Any]], join: Callable[[int, int], No
                 parent, at = whole[digest], k + 1
         if parent is None:
             continue
-        children.setdefault(parent, []).append(i)
+        children.setdefault(parent, []).append((i, at))
         turn = _first_user_turn(rec["inputs"], at)
         if turn is not None:
             turns.setdefault(parent, set()).add(rec["prefixes"][turn])
     for parent, kids in children.items():
         if len(turns.get(parent, ())) < 2:
-            for i in kids:
-                join(i, parent)
+            for n, world in enumerate(_worlds(records, kids)):
+                for i in world:
+                    join(i, parent if n == 0 else world[0])
+
+
+def _worlds(records: list[dict[str, Any]], kids: list[tuple[int, int]]) -> list[list[int]]:
+    """The continuations of one history, ``(record, items past it)``, by the run each is
+    in: two that pass back different outputs for one of the history's calls are two runs
+    (the step went on in two worlds: a different tool result is a different run, never
+    mixed into one session), unless one holds an item the other's response gave, so
+    descends from it (a client that trims or rewrites old tool outputs: review
+    revresp38 H1). The same outputs in another order are one run (revresp38 M1), and so
+    are continuations that pass none of the same call's outputs. The first run (the
+    first record's) goes on in the parent's session; each other one is a session of its
+    own, which lacks nothing (each record's input holds the whole history it
+    continues). Each record costs its length, and a look-up per output it passes."""
+    first, at = kids[0]
+    runs = _Runs(
+        {
+            item["call_id"]
+            for _key, _steps, item in records[first]["inputs"][:at]
+            if isinstance(item, dict)
+            and isinstance(item.get("call_id"), str)
+            and item.get("type") not in _OUTPUT_TYPES
+        }
+    )
+    for i, at in kids:
+        runs.add(i, records[i]["inputs"][at:], records[i]["outputs"])
+    return runs.members
+
+
+class _Runs:
+    """The runs of :func:`_worlds`, indexed: an item a run's response gave or its
+    records passed past the history, and each call's output in each run."""
+
+    def __init__(self, calls: set[str]) -> None:
+        self.calls = calls  # the history's calls
+        self.members: list[list[int]] = []
+        self.made: dict[str, int] = {}  # an item a record's response gave -> its run
+        self.held: dict[str, int] = {}  # an item a record passed past the history -> its run
+        self.outputs: dict[str, dict[str, set[int]]] = {c: {} for c in calls}
+        self.lacking: dict[str, set[int]] = {c: set() for c in calls}
+
+    def add(self, i: int, passed: list[Any], response: list[Any]) -> None:
+        """Put record ``i`` (the items it passed past the history, its response's
+        items) in its run: the one it descends from or that descends from it, else the
+        first whose outputs agree with its, else a new one."""
+        held = [key for key, _steps, _item in passed]
+        made = [key for key, _steps, _item in response]
+        told = {c: o for c, o in _outputs_told(passed).items() if c in self.calls}
+        kin = [self.made[k] for k in held if k in self.made]
+        kin += [self.held[k] for k in made if k in self.held]
+        run = min(kin, default=None)
+        if run is None:
+            run = self._agreeing(told)
+        if run == len(self.members):
+            self.members.append([])
+            for call in self.calls:
+                self.lacking[call].add(run)
+        self.members[run].append(i)
+        for call, output in told.items():
+            if run in self.lacking[call]:
+                self.lacking[call].discard(run)
+                self.outputs[call].setdefault(output, set()).add(run)
+        for key in held:
+            self.held.setdefault(key, run)
+        for key in made:
+            self.made.setdefault(key, run)
+
+    def _agreeing(self, told: dict[str, str]) -> int:
+        """The first run that gives none of ``told``'s calls another output (a new
+        run's index when there is none)."""
+        found: set[int] | None = None
+        for call, output in told.items():
+            runs = self.outputs[call].get(output, set()) | self.lacking[call]
+            found = runs if found is None else found & runs
+        if found is None:
+            return 0
+        return min(found, default=len(self.members))
+
+
+def _outputs_told(items: list[tuple[str, list[dict[str, Any]], Any]]) -> dict[str, str]:
+    """The tool outputs among a record's items: ``call_id`` -> the output item's identity."""
+    told: dict[str, str] = {}
+    for key, _steps, item in items:
+        if isinstance(item, dict) and item.get("type") in _OUTPUT_TYPES:
+            call = item.get("call_id")
+            if isinstance(call, str):
+                told.setdefault(call, key)
+    return told
 
 
 def _first_user_turn(items: list[tuple[str, list[dict[str, Any]], Any]], start: int) -> int | None:
