@@ -227,8 +227,10 @@ class OpenAIResponsesReader:
             runs = first if first and all(isinstance(v, list) for v in first) else [first]
             score = _items_score([item for run in runs for item in run])
             return score if whole or score != 0.5 else _array_score(path)
-        if first is None and head.lstrip().startswith(b"[") and b'"role"' in head:
-            return _array_score(path)  # its first element is longer than the head
+        if first is None and head.lstrip().startswith(b"["):
+            # Its first element is longer than the head (its "role" may come after a
+            # long "content", as the Agents SDK writes it: review revfinal38 M1).
+            return _array_score(path)
         if first is None:
             return _opening_score(head)
         return _object_score(first) if isinstance(first, dict) else 0.0

@@ -1473,7 +1473,8 @@ def test_an_array_of_role_messages_over_the_sniff_budget_is_read(tmp_path: Path)
     """Review revfinal38 M1: the real run's first element (the user's message) repeated
     7,000 times, pretty-printed, then the run's calls: 9 MB, more than the 8 MB the sniff
     reads. It is detected and read with its calls (it was "cannot tell", exit 3), and the
-    sniff still reads no more than its budget."""
+    sniff still reads no more than its budget. So is the run whose first message (its
+    "content" first, as the SDK writes it) is longer than the head."""
     run = json.loads((REAL / "run_inbox.json").read_text())
     first, calls = run[0], run[1:]
     assert set(first) == {"role", "content"} and any("type" in item for item in calls)
@@ -1487,6 +1488,11 @@ def test_an_array_of_role_messages_over_the_sniff_budget_is_read(tmp_path: Path)
     assert [s["name"] for s in session["steps"] if s["type"] == "tool_call"] == [
         item["name"] for item in calls if item.get("type") == "function_call"
     ]
+    long = dict(first, content=f"{first['content']}{pad * 100}")
+    path.write_text(json.dumps([long, *calls], indent=2))
+    assert list(json.loads(path.read_text())[0]) == ["content", "role"]
+    assert path.stat().st_size > 65_536
+    assert _detected(path) == "openai_responses"  # "role" past the head: "cannot tell"
 
 
 def test_runs_one_a_line_with_a_first_line_over_the_head_are_not_one_array(
