@@ -19,9 +19,10 @@ Accepted records (JSON objects or arrays, one per line, or one JSON document per
 
 A list of role messages alone (no ``type``; not under ``input`` unless beside a
 ``final_output``) is claimed with less confidence, a pretty-printed array of them longer
-than the head when every element, read on past it, is such a list; a list holding an item of another API (see
-:func:`_foreign`) is not, and read, such an item makes its record a reject naming that
-API.
+than the head when every element, read on past it, is such a list; a list holding an
+item of another API (see :func:`_foreign`), or one no Responses list holds (an item
+with no type and no Responses role, of a type no Responses item has: see
+:func:`_refused`) is not, and read, such an item makes its record a reject naming it.
 
 Mapping to ``trajectory/v1``: ``instructions`` is the system prompt (written again only
 when it changes); user, system and developer messages (developer kept as system, noted);
@@ -38,7 +39,8 @@ outputs, ``code_interpreter_call`` (the code, then its outputs), ``image_generat
 ``program_output`` (its ``result``); a hosted tool's versions are one tool
 (``computer_use_preview`` calls are ``computer``'s, ``web_search_preview``'s ``web_search``'s).
 Items that say nothing a tool or speaker did (``reasoning``, ``mcp_list_tools``, approval
-requests, ``item_reference``, types this reader does not know) are not steps: each is
+requests, ``item_reference``, types this reader does not know, except in a list of items:
+see above) are not steps: each is
 kept, whole, under the next step's ``x_openai_responses.items`` (or the session's
 ``x_openai_responses.trailing_items`` when no step follows); so is an item that cannot be
 read (a typed ``message`` of an odd role, a call with no name), its problem in the
@@ -156,19 +158,22 @@ _ITEM_TYPES = frozenset(
         *_OUTPUT_TYPES,
     }
 )
-#: Content block types of Anthropic's Messages API (a message holding one is not a
-#: Responses message: such a list is not claimed).
-_FOREIGN_PARTS = frozenset(
-    {
-        "tool_use",
-        "tool_result",
-        "thinking",
-        "redacted_thinking",
-        "server_tool_use",
-        "web_search_tool_result",
-        "document",
-    }
-)
+#: Content part types of other APIs, and the API each is of (a message holding one is
+#: not a Responses message: such a list is not claimed; read, it is a reject naming it).
+_FOREIGN_PARTS = {
+    **dict.fromkeys(
+        (
+            "tool_use",
+            "tool_result",
+            "thinking",
+            "redacted_thinking",
+            "server_tool_use",
+            "web_search_tool_result",
+            "document",
+        ),
+        "Anthropic's Messages API",
+    ),
+}
 #: Fields of a call item that are its arguments (the rest is kept under ``x``).
 _ARGUMENT_KEYS = ("action", "actions", "queries", "code", "input", "operation", "container_id")
 #: Fields of a hosted call item that hold what the tool returned.
@@ -197,8 +202,9 @@ class _Bad(Exception):
 
 class _Foreign(_Bad):
     """An item of another API's log (a chat-completions message with ``tool_calls``, a
-    ``tool`` role, Anthropic content blocks): the record is no Responses record, and is
-    rejected whole, never read with its calls left out (review revresp36b H1)."""
+    ``tool`` role, Anthropic content blocks), or one a list of Responses items does not
+    hold (:func:`_refused`): the record is no Responses record, and is rejected whole,
+    never read with its calls left out (reviews revresp36b H1, revresp39 H1)."""
 
 
 class OpenAIResponsesReader:
@@ -631,21 +637,37 @@ def _opening_score(head: bytes) -> float:
 def _items_score(items: Any) -> float:
     """0.9 for a list of Responses items with at least one typed item, 0.5 for role
     messages alone (a run with no tool call or typed reply; a reader sure of such a list
-    wins), 0 when an item is not a Responses item or is another API's (see
-    :func:`_foreign`)."""
+    wins), 0 when an item is refused (see :func:`_refused`)."""
     if not isinstance(items, list) or not items:
         return 0.0
-    typed = False
-    for item in items:
-        if not isinstance(item, dict) or _foreign(item, "") is not None:
-            return 0.0
-        kind, role = item.get("type"), item.get("role")
-        if kind is None and isinstance(role, str) and role in _ROLES:
-            continue
-        if not isinstance(kind, str) or kind not in _ITEM_TYPES:
-            return 0.0
-        typed = True
-    return 0.9 if typed else 0.5
+    if any(_refused(item, "") is not None for item in items):
+        return 0.0
+    return 0.9 if any(item.get("type") is not None for item in items) else 0.5
+
+
+def _refused(item: Any, where: str) -> str | None:
+    """Why ``item`` is no item of a plain list of Responses items, or None: not an
+    object, another API's (see :func:`_foreign`), an item with no type and no Responses
+    role, or of a type no Responses item has. The one check of the sniff
+    (:func:`_items_score`) and of the reader of such a list, where a refused item makes
+    its record a reject (review revresp39 H1: claimed past the sniff's cap, a list with
+    an app's own ``tool_call`` items was read with its calls dropped, exit 0)."""
+    if not isinstance(item, dict):
+        return f"{where} is not an object"
+    foreign = _foreign(item, where)
+    if foreign is not None:
+        return foreign
+    kind, role = item.get("type"), item.get("role")
+    if kind is None and isinstance(role, str) and role in _ROLES:
+        return None
+    if kind is None:
+        known = " (a ShareGPT message: from, value)" if {"from", "value"} <= item.keys() else ""
+        return f"{where} has no type and no Responses role{known}: not a Responses item"
+    if isinstance(kind, str) and kind in _ITEM_TYPES:
+        return None
+    autogen = isinstance(kind, str) and "source" in item and kind.endswith(("Message", "Event"))
+    known = " (an AutoGen AgentChat message)" if autogen else ""
+    return f"{where}.type is {compact_json(kind)[:40]}{known}: no Responses item has it"
 
 
 def _foreign(item: dict[str, Any], where: str) -> str | None:
@@ -669,8 +691,9 @@ def _foreign(item: dict[str, Any], where: str) -> str | None:
     if isinstance(role, str) and role not in _ROLES:
         return f"{where}.role is {compact_json(role)[:40]}: no Responses message has it"
     blocks = [as_dict(part) for part in as_list(item.get("content"))]
-    if any(isinstance(b.get("type"), str) and b["type"] in _FOREIGN_PARTS for b in blocks):
-        return f"{where}.content holds content blocks of Anthropic's Messages API"
+    for block in blocks:
+        if isinstance(block.get("type"), str) and block["type"] in _FOREIGN_PARTS:
+            return f"{where}.content holds content blocks of {_FOREIGN_PARTS[block['type']]}"
     if any("type" not in b and {"toolUse", "toolResult"} & b.keys() for b in blocks):
         return f"{where}.content holds Bedrock Converse content blocks (toolUse, toolResult)"
     return None
@@ -735,7 +758,7 @@ def _record(obj: Any, line: int, entry: str | None) -> dict[str, Any] | str:
         return "input is not an array of items or a string"
     when = unix_to_rfc3339(response.get("created_at")) if "created_at" in response else None
     try:
-        inputs, problems = _items(raw_input or [], "input", None)
+        inputs, problems = _items(raw_input or [], "input", None, plain=isinstance(obj, list))
         outputs, more = _items(response.get("output", []), "output", when)
     except _Foreign as exc:
         return str(exc)
@@ -770,14 +793,23 @@ def _record(obj: Any, line: int, entry: str | None) -> dict[str, Any] | str:
 
 
 def _items(
-    values: list[Any], side: str, when: str | None
+    values: list[Any], side: str, when: str | None, *, plain: bool = False
 ) -> tuple[list[tuple[str, list[dict[str, Any]], Any]], list[dict[str, str]]]:
     """The items of one side of a record, and the problems of those that could not be
-    mapped: such an item is kept whole, as an item that is not a step."""
+    mapped: such an item is kept whole, as an item that is not a step. In a ``plain``
+    list of items (a record that is an array), an item the sniff refuses
+    (:func:`_refused`) makes the record a reject.
+
+    Raises:
+        _Foreign: an item of another API, or refused in a plain list.
+    """
     items: list[tuple[str, list[dict[str, Any]], Any]] = []
     problems: list[dict[str, str]] = []
     for i, value in enumerate(values):
         where = f"{side}[{i}]"
+        refused = _refused(value, where) if plain else None
+        if refused is not None:
+            raise _Foreign(refused)
         try:
             items.append(_item(value, where, when))
         except _Foreign:
