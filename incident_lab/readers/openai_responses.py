@@ -173,6 +173,7 @@ _FOREIGN_PARTS = {
         ),
         "Anthropic's Messages API",
     ),
+    **dict.fromkeys(("tool-call", "tool-result"), "the Vercel AI SDK (CoreMessage)"),
 }
 #: Fields of a call item that are its arguments (the rest is kept under ``x``).
 _ARGUMENT_KEYS = ("action", "actions", "queries", "code", "input", "operation", "container_id")
@@ -673,8 +674,8 @@ def _refused(item: Any, where: str) -> str | None:
 def _foreign(item: dict[str, Any], where: str) -> str | None:
     """Why ``item`` is another API's and no Responses item, or None: a chat-completions
     message (tool calls, a ``tool`` role), a Gemini ``Content`` (``parts``, the
-    ``model`` role), a message holding Anthropic Messages or Bedrock Converse content
-    blocks, or an untyped message of a role no Responses message has (a typed
+    ``model`` role), a message holding Anthropic Messages, Vercel AI SDK or Bedrock
+    Converse content blocks, or an untyped message of a role no Responses message has (a typed
     ``message`` of an odd role is a Responses item that cannot be read: its record is
     read without it). A record holding one is rejected whole, never read with that
     API's calls left out (reviews revresp36b H1, revresp37 H1)."""

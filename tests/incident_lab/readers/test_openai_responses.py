@@ -1586,3 +1586,23 @@ def test_an_item_no_responses_list_has_rejects_its_list_at_any_size(
     counts = json.loads((out / "manifest.json").read_text())["counts"]
     assert (counts["read"], counts["accepted"], counts["rejected"]) == (1, 0, 1)
     assert result.exit_code != 0
+
+
+def test_vercel_ai_sdk_tool_parts_are_rejects_not_sessions_without_their_calls(
+    tmp_path: Path,
+) -> None:
+    """Review revresp39 L3: Vercel AI SDK messages (an assistant's ``tool-call`` part,
+    the tool's ``tool-result`` part) were read as Responses messages with send_money
+    left out. They are no claim, and read, a reject naming the SDK."""
+    call = {"type": "tool-call", "toolCallId": "c1", "toolName": "send_money", "args": {}}
+    result = {"type": "tool-result", "toolCallId": "c1", "toolName": "send_money", "result": 1}
+    for part in (call, result):
+        path = tmp_path / "vercel.json"
+        messages = [{"role": "user", "content": "pay the invoice"}]
+        path.write_text(json.dumps([*messages, {"role": "assistant", "content": [part]}]))
+        assert _detected(path) is None
+        (record,) = read_all("openai_responses", path)
+        assert (
+            record.reason
+            == "input[1].content holds content blocks of the Vercel AI SDK (CoreMessage)"
+        )
