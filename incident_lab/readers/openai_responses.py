@@ -527,7 +527,9 @@ def _array_score(path: str) -> float:
     items are read, undecided, the items seen say it: 0.5 when they are all role
     messages, 0 when none was or an empty run was among them (an empty run is no
     evidence, and a flood of them is claimed by nothing: review revresp38b M2). A
-    record read past the cap that holds another API's item is a reject naming it."""
+    record read past the cap that holds an item :func:`_refused` refuses is a reject
+    naming it, where a file that small, sniffed whole, is no claim (review revresp39 L1:
+    detection depends on size there, the reading of the item does not)."""
     score, runs, items, empty = 0.0, None, 0, False
     try:
         with open_binary(path) as fh:
