@@ -53,7 +53,10 @@ chained by ``previous_response_id``, when they share a ``conversation`` id, a
 record's whole history and goes on past it (the items passed back in a tool loop, or an
 Agents SDK run continued from ``to_input_list()``), unless that history was continued
 with two different user turns, or with two different outputs of one of its calls (two
-runs: :func:`_worlds`); see :func:`_link_histories`. A session's steps are each
+runs: :func:`_worlds`); see :func:`_link_histories`. Runs are split only where
+records are joined by their histories: records joined by an explicit id
+(``previous_response_id``, ``conversation``, a metadata session id) are one session
+whatever outputs they pass, both runs' results in it (review revresp39 L2). A session's steps are each
 record's input then its output, in ``created_at`` then line order (see
 :func:`_ordered`); a repeated history is written once, a repeated call twice
 (:func:`_new_items`); a response
