@@ -194,7 +194,7 @@ def confirm(
             _record_confirm(incident or "", "not-in-effect", undone)
             raise
     report = confirm_containment(list(sources), when, fmt)
-    echo_listed("warning", report.warnings)
+    echo_listed("warning", report.warnings, report.warned)
     if report.read == 0:
         # An empty file or directory proves nothing: never say HOLDING on no evidence.
         raise InputError(
@@ -224,7 +224,7 @@ def confirm(
 def _print_confirm(report: ConfirmReport, undone: list[str]) -> None:
     """``confirm``'s text report: the verdict with its counts, then what happened."""
     state = "HOLDING" if report.holding else "NOT HOLDING"
-    warned = f"; {len(report.warnings)} reader warning(s)" if report.warnings else ""
+    warned = f"; {report.warned} reader warning(s)" if report.warned else ""
     click.echo(
         f"containment {state} since {report.since}: {len(report.sessions)} session(s) active, "
         f"{sum(report.tool_calls.values())} tool call(s), {sum(report.safeguard_decisions.values())} safeguard decision(s) "

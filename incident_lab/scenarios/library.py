@@ -49,7 +49,9 @@ class AddResult:
         detector_errors: ``SESSION: DETECTOR: ...`` for every detector that failed on a
             session ``add`` classified (to choose it, or for its taxonomy and unsafe steps).
         warnings: A reader's warnings, ``path:line: warning`` (no records: counted in
-            neither the sessions read nor ``rejected``).
+            neither the sessions read nor ``rejected``), the first
+            :data:`~incident_lab.readers.base.MAX_WARNINGS_KEPT` of them.
+        warned: How many warnings the readers gave (all of them).
     """
 
     scenario_id: str
@@ -63,6 +65,7 @@ class AddResult:
     reproduction: list[dict[str, Any]] = field(default_factory=list)
     detector_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    warned: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON summary ``add --json`` prints."""
@@ -82,6 +85,7 @@ class AddResult:
             "messages": self.messages,
             "detector_errors": self.detector_errors,
             "warnings": self.warnings,
+            "warnings_total": self.warned,
         }
 
 
@@ -127,21 +131,25 @@ def bundle_classifications(path: Path) -> dict[str, dict[str, Any]] | None:
 
 def _read_sessions(
     path: Path, fmt: str | None
-) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+) -> tuple[list[dict[str, Any]], list[str], tuple[list[str], int]]:
     """The sessions read from ``path``, the rejects and a reader's warnings (each
-    ``path:line: ...``).
+    ``path:line: ...``; the first :data:`~incident_lab.readers.base.MAX_WARNINGS_KEPT`
+    of them, and how many there were).
 
     Raises:
         InputError: no session was read.
     """
     from incident_lab.readers import read_paths
+    from incident_lab.readers.base import keep_warning
 
     accepted: list[dict[str, Any]] = []
     rejects: list[str] = []
     warnings: list[str] = []
+    warned = 0
     for _, record in read_paths([str(path)], fmt):
         if record.warning is not None:
-            warnings.append(record.told)  # a reader's warning is no record
+            warned += 1  # a reader's warning is no record
+            keep_warning(warnings, record.told)
         elif record.trajectory is not None:
             accepted.append(record.trajectory)
         else:
@@ -149,9 +157,9 @@ def _read_sessions(
     if not accepted:
         detail = f" ({len(rejects)} rejected; first: {rejects[0]})" if rejects else ""
         if warnings:
-            detail += f" ({len(warnings)} reader warning(s); first: {warnings[0]})"
+            detail += f" ({warned} reader warning(s); first: {warnings[0]})"
         raise InputError(f"no valid trajectory found{detail}", path=str(path))
-    return accepted, rejects, warnings
+    return accepted, rejects, (warnings, warned)
 
 
 def _existing_with_sha(directory: Path, sha: str) -> tuple[Path, dict[str, Any]] | None:
@@ -255,7 +263,7 @@ def add_from_path(
                     ],
                     results,
                     crashed,
-                    warnings,
+                    *warnings,
                 )
             if target.exists():
                 raise UsageError(
@@ -276,7 +284,7 @@ def add_from_path(
         messages,
         results,
         crashed,
-        warnings,
+        *warnings,
     )
 
 

@@ -16,8 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from incident_lab import readers
 from incident_lab.blast.scan import MAX_REJECT_SAMPLES, Partial
 from incident_lab.cli.app import MAX_LISTED, echo_listed
+from incident_lab.errors import InputError
+from incident_lab.readers.base import MAX_WARNINGS_KEPT, Record
+from incident_lab.scenarios.library import _read_sessions
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "openai_responses"
 WARNING = "Batch lines not paired: custom_id inbox is on 3 input lines holding different requests"
@@ -120,3 +124,53 @@ def test_warnings_kept_by_the_scan_are_capped_and_counted(capsys: pytest.Capture
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == MAX_LISTED + 1
     assert lines[-1] == f"warning: … and {180 - MAX_LISTED} more"
+
+
+def _batches(tmp_path: Path, files: int) -> Path:
+    """A folder of ``files`` copies of the Batch file: one warning each."""
+    one = _batch(tmp_path).read_text("utf-8")
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    for n in range(files):
+        (folder / f"batch{n:03}.jsonl").write_text(one, "utf-8")
+    return folder
+
+
+def test_confirm_keeps_at_most_max_warnings_kept_and_counts_all(il, tmp_path: Path) -> None:
+    """Review revresp39 L6: confirm kept every warning, and its report (also written to
+    the incident's timeline) grew with them. 102 files of one warning each: the first
+    MAX_WARNINGS_KEPT kept, all 102 counted in the text, ``warnings_total`` and stderr's
+    "and N more"."""
+    logs = _batches(tmp_path, MAX_WARNINGS_KEPT + 2)
+    since = ("--since", "2026-01-01T13:00:00Z")
+    r = il("confirm", "--from", logs, *since, "--json")
+    assert r.exit_code == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert (report["records_read"], report["records_rejected"]) == (102, 0)
+    assert len(report["warnings"]) == MAX_WARNINGS_KEPT and report["warnings_total"] == 102
+    assert _told(r.stderr)[-1] == f"warning: … and {102 - MAX_LISTED} more"
+    r = il("confirm", "--from", logs, *since)
+    assert "(102 records read, 0 rejected; 102 reader warning(s))" in r.stdout
+
+
+def test_add_keeps_at_most_max_warnings_kept_and_tells_them_with_no_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review revresp39 L5/L6: add's reading keeps the first MAX_WARNINGS_KEPT warnings
+    and counts all; with no session read, its error names the rejects and the warnings."""
+    log = _batch(tmp_path)
+    notes = [Record(str(log), n, warning="note") for n in range(1, MAX_WARNINGS_KEPT + 3)]
+    reject = Record(str(log), 200, reason="not a record")
+    monkeypatch.setattr(readers, "read_paths", lambda paths, fmt: [("x", r) for r in notes])
+    with pytest.raises(InputError) as raised:
+        _read_sessions(log, None)
+    assert str(raised.value.args[0]) == (
+        f"no valid trajectory found ({MAX_WARNINGS_KEPT + 2} reader warning(s); "
+        f"first: {log}:1: note)"
+    )
+    session = Record(str(log), 1, trajectory={"session_id": "s"})
+    records = [("x", r) for r in [*notes, reject, session]]
+    monkeypatch.setattr(readers, "read_paths", lambda paths, fmt: records)
+    accepted, rejects, (kept, warned) = _read_sessions(log, None)
+    assert (len(accepted), rejects) == (1, [f"{log}:200: not a record"])
+    assert (len(kept), warned) == (MAX_WARNINGS_KEPT, MAX_WARNINGS_KEPT + 2)
