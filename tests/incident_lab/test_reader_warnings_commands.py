@@ -153,6 +153,27 @@ def test_confirm_keeps_at_most_max_warnings_kept_and_counts_all(il, tmp_path: Pa
     assert "(102 records read, 0 rejected; 102 reader warning(s))" in r.stdout
 
 
+def test_blast_radius_tells_how_many_warnings_past_those_kept(il, tmp_path: Path) -> None:
+    """102 warnings, 100 kept: stderr's count is of all of them (review revresp39 L5)."""
+    logs = _batches(tmp_path, MAX_REJECT_SAMPLES + 2)
+    bundle = tmp_path / "bundle"
+    assert il("snapshot", "--from", logs / "batch000.jsonl", "--out", bundle).exit_code == 0
+    r = il("blast-radius", "--incident", bundle, "--from", logs, "--json")
+    assert r.exit_code == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert result["scanned"]["warnings"] == 102 and len(result["warnings"]) == 100
+    assert _told(r.stderr)[-1] == f"warning: … and {102 - MAX_LISTED} more"
+
+
+def test_a_part_keeps_at_most_max_reject_samples_warnings() -> None:
+    """One part (the local engine's one file) keeps the first MAX_REJECT_SAMPLES
+    warnings, counting all (review revresp39 L5)."""
+    part = Partial()
+    for i in range(MAX_REJECT_SAMPLES + 50):
+        part.warn(f"log.jsonl:{i + 1}: note")
+    assert part.warned == MAX_REJECT_SAMPLES + 50 and len(part.warnings) == MAX_REJECT_SAMPLES
+
+
 def test_add_keeps_at_most_max_warnings_kept_and_tells_them_with_no_session(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
