@@ -24,6 +24,11 @@ class ConfirmReport:
         tool_calls: Tool name -> calls after ``since``.
         safeguard_decisions: ``safeguard:decision`` -> count after ``since``.
         read, rejected: Records read and rejected by the readers.
+        rejects: ``path:line: reason`` per rejected record.
+        warnings: ``path:line: warning`` per reader's warning (no record: counted in
+            neither ``read`` nor ``rejected``), the first
+            :data:`~incident_lab.readers.base.MAX_WARNINGS_KEPT` of them.
+        warned: How many warnings the readers gave (all of them).
     """
 
     since: str
@@ -34,6 +39,8 @@ class ConfirmReport:
     read: int = 0
     rejected: int = 0
     rejects: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    warned: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -45,6 +52,8 @@ class ConfirmReport:
             "safeguard_decisions_after": self.safeguard_decisions,
             "records_read": self.read,
             "records_rejected": self.rejected,
+            "warnings": self.warnings,
+            "warnings_total": self.warned,
         }
 
 
@@ -124,13 +133,16 @@ def confirm_containment(paths: list[str], since: datetime, fmt: str | None = Non
     timestamp takes its session's start time.
     """
     from incident_lab.readers import read_paths
+    from incident_lab.readers.base import keep_warning
 
     report = ConfirmReport(to_rfc3339(since))
     tools: Counter[str] = Counter()
     decisions: Counter[str] = Counter()
     for _fmt, record in read_paths(paths, fmt):
         if record.warning is not None:
-            continue  # a reader's warning is no record
+            report.warned += 1  # a reader's warning is no record
+            keep_warning(report.warnings, record.told)
+            continue
         report.read += 1
         if record.trajectory is None:
             report.rejected += 1

@@ -95,6 +95,7 @@ def blast_radius(
             "records": partial.records,
             "sessions": partial.sessions,
             "rejected": partial.rejected,
+            "warnings": partial.warned,
         },
     }
     result.update(aggregate(matches, signature.session_ids))
@@ -102,6 +103,7 @@ def blast_radius(
         {**m.to_dict(), "incident_session": m.session_id in signature.session_ids} for m in matches
     ]
     result["rejects"] = partial.rejects
+    result["warnings"] = partial.warnings
     return result
 
 

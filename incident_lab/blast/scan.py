@@ -37,13 +37,17 @@ _EXCERPT = 200
 
 @dataclass
 class Partial:
-    """What one file or block contributed: matches, counters and sample rejects."""
+    """What one file or block contributed: matches, counters, sample rejects, and a
+    reader's warnings (no records: ``records == sessions + rejected``; ``warned`` of
+    them, the first :data:`MAX_REJECT_SAMPLES` kept as ``path:line: warning``)."""
 
     matches: list[Match] = field(default_factory=list)
     records: int = 0
     sessions: int = 0
     rejected: int = 0
     rejects: list[dict[str, Any]] = field(default_factory=list)
+    warned: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def reject(self, path: str, line: int | None, reason: str, excerpt: str | None = None) -> None:
         """Count a reject and keep it if there is room."""
@@ -54,14 +58,23 @@ class Partial:
                 {"source": path, "line": line, "reason": reason, "excerpt": excerpt}
             )
 
+    def warn(self, told: str) -> None:
+        """Count a reader's warning (no record) and keep it if there is room."""
+        self.warned += 1
+        if len(self.warnings) < MAX_REJECT_SAMPLES:
+            self.warnings.append(told)
+
     def merge(self, other: Partial) -> Partial:
-        """Add ``other`` into this one (rejects stay capped) and return self."""
+        """Add ``other`` into this one (rejects and warnings stay capped) and return self."""
         self.matches.extend(other.matches)
         self.records += other.records
         self.sessions += other.sessions
         self.rejected += other.rejected
         room = MAX_REJECT_SAMPLES - len(self.rejects)
         self.rejects.extend(other.rejects[: max(0, room)])
+        self.warned += other.warned
+        room = MAX_REJECT_SAMPLES - len(self.warnings)
+        self.warnings.extend(other.warnings[: max(0, room)])
         return self
 
 
@@ -226,8 +239,8 @@ def scan_records(
     part = Partial()
     for _fmt, record in read_paths([path], fmt, max_line_bytes=max_line_bytes):
         if record.warning is not None:
-            continue  # a reader's warning is no record
-        if record.trajectory is None:
+            part.warn(record.told)  # a reader's warning is no record: told, counted apart
+        elif record.trajectory is None:
             part.reject(record.path, record.line, record.reason or "rejected", record.excerpt)
         else:
             _score(matcher, record.trajectory, record.path, record.line, part)

@@ -87,16 +87,19 @@ MAX_LISTED = 10
 _MAX_LISTED_CHARS = 500
 
 
-def echo_listed(prefix: str, lines: list[str]) -> None:
+def echo_listed(prefix: str, lines: list[str], total: int | None = None) -> None:
     """Print ``PREFIX: line`` on stderr, one printable line each (:func:`quote`: line
     breaks folded, control characters blanked, long ones cut), for the first
-    :data:`MAX_LISTED` lines, then ``PREFIX: … and N more``."""
+    :data:`MAX_LISTED` lines, then ``PREFIX: … and N more``: of ``total`` when only
+    some of them were kept in ``lines``."""
     from incident_lab.text import quote
 
-    for line in lines[:MAX_LISTED]:
+    shown = lines[:MAX_LISTED]
+    for line in shown:
         click.echo(f"{prefix}: {quote(line, _MAX_LISTED_CHARS)}", err=True)
-    if len(lines) > MAX_LISTED:
-        click.echo(f"{prefix}: … and {len(lines) - MAX_LISTED} more", err=True)
+    more = max(len(lines), total or 0) - len(shown)
+    if more > 0:
+        click.echo(f"{prefix}: … and {more} more", err=True)
 
 
 def progress_enabled() -> bool:

@@ -8,7 +8,13 @@ from typing import Any
 
 import click
 
-from incident_lab.cli.app import echo_json, json_option, progress_enabled, scenarios_dir_option
+from incident_lab.cli.app import (
+    echo_json,
+    echo_listed,
+    json_option,
+    progress_enabled,
+    scenarios_dir_option,
+)
 from incident_lab.errors import InputError, PartialResult, UsageError
 
 
@@ -129,8 +135,10 @@ def blast_radius(
     blocked, not failed). The risk level (isolated, localized, moderate,
     systemic) comes from harm. With a bundle, the incident sessions are those
     of its incident record (followup/incident.json). Also prints counts by day,
-    model version, policy hash and tenant, first/last seen. Exit 5 when some
-    log lines were rejected.
+    model version, policy hash and tenant, first/last seen. A reader's warnings
+    are printed on stderr (``warning: FILE:LINE: ...``) and listed under
+    ``warnings``; they change no count and no exit code. Exit 5 when some log
+    lines were rejected.
 
     \b
     Example:
@@ -161,6 +169,8 @@ def blast_radius(
         scheduler=scheduler,
         progress=say,
     )
+    # A reader's warnings: on stderr like classify's, and in the result (no records).
+    echo_listed("warning", result["warnings"], result["scanned"]["warnings"])
     if result["scanned"]["records"] == 0 and not result["scanned"]["rejected"]:
         # No record at all is no evidence: never report risk NONE, nor overwrite a result.
         raise InputError(

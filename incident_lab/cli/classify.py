@@ -43,7 +43,7 @@ def _read(
     warnings: list[str] = []
     for _fmt, record in read_paths([str(target)], fmt):
         if record.warning is not None:
-            warnings.append(f"{record.where}: {record.warning}")
+            warnings.append(record.told)
         elif record.accepted and record.trajectory is not None:
             sid = str(record.trajectory.get("session_id", ""))
             if session_id is None or sid == session_id:

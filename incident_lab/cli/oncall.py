@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from incident_lab.cli.app import echo_json, json_option, scenarios_dir_option
+from incident_lab.cli.app import echo_json, echo_listed, json_option, scenarios_dir_option
 from incident_lab.errors import (
     EXIT_CHECK_FAILED,
     CheckFailed,
@@ -17,6 +17,9 @@ from incident_lab.errors import (
     PartialResult,
     UsageError,
 )
+
+if TYPE_CHECKING:
+    from incident_lab.adapters.confirm import ConfirmReport
 
 _CONFIG_OPTION = click.option(
     "--config",
@@ -191,6 +194,7 @@ def confirm(
             _record_confirm(incident or "", "not-in-effect", undone)
             raise
     report = confirm_containment(list(sources), when, fmt)
+    echo_listed("warning", report.warnings, report.warned)
     if report.read == 0:
         # An empty file or directory proves nothing: never say HOLDING on no evidence.
         raise InputError(
@@ -206,18 +210,7 @@ def confirm(
     if as_json:
         echo_json(report.to_dict())
     else:
-        state = "HOLDING" if report.holding else "NOT HOLDING"
-        click.echo(
-            f"containment {state} since {report.since}: {len(report.sessions)} session(s) active, "
-            f"{sum(report.tool_calls.values())} tool call(s), {sum(report.safeguard_decisions.values())} safeguard decision(s) "
-            f"({report.read} records read, {report.rejected} rejected)"
-        )
-        if undone:
-            click.echo(f"  note: undone since, so not in effect: {', '.join(undone)}")
-        for tool, n in report.tool_calls.items():
-            click.echo(f"  tool {tool}: {n}")
-        for key, n in report.safeguard_decisions.items():
-            click.echo(f"  safeguard {key}: {n}")
+        _print_confirm(report, undone)
     if not report.holding:
         raise click.exceptions.Exit(EXIT_CHECK_FAILED)
     if report.rejected:
@@ -226,6 +219,23 @@ def confirm(
             "were rejected and could hide activity",
             hint="the rejected lines are listed above; fix or re-read them before relying on this",
         )
+
+
+def _print_confirm(report: ConfirmReport, undone: list[str]) -> None:
+    """``confirm``'s text report: the verdict with its counts, then what happened."""
+    state = "HOLDING" if report.holding else "NOT HOLDING"
+    warned = f"; {report.warned} reader warning(s)" if report.warned else ""
+    click.echo(
+        f"containment {state} since {report.since}: {len(report.sessions)} session(s) active, "
+        f"{sum(report.tool_calls.values())} tool call(s), {sum(report.safeguard_decisions.values())} safeguard decision(s) "
+        f"({report.read} records read, {report.rejected} rejected{warned})"
+    )
+    if undone:
+        click.echo(f"  note: undone since, so not in effect: {', '.join(undone)}")
+    for tool, n in report.tool_calls.items():
+        click.echo(f"  tool {tool}: {n}")
+    for key, n in report.safeguard_decisions.items():
+        click.echo(f"  safeguard {key}: {n}")
 
 
 def _record_confirm(

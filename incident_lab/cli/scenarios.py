@@ -162,6 +162,7 @@ def add(
         redact=not no_redact,
     )
     _record_add(from_, result.scenario_id, result.session_id, time.monotonic() - started)
+    echo_listed("warning", result.warnings, result.warned)
     for message in result.messages:
         click.echo(f"note: {message}", err=True)
     if inferred := [t["name"] for t in result.scenario["context"]["tools"] if t.get("inferred")]:

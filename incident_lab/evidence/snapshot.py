@@ -502,7 +502,7 @@ def _read_sources(
         )
         for item in scan:
             if isinstance(item, Record) and item.warning is not None:
-                run.reader_warnings.append(f"{item.where}: {item.warning}")
+                run.reader_warnings.append(item.told)
                 continue  # a reader's warning is no record: counted nowhere
             run.read += 1
             if isinstance(item, Candidate):

@@ -168,6 +168,10 @@ def read_paths(
 ) -> Iterator[tuple[str, Record]]:
     """Yield ``(format, record)`` for every record of every file under ``paths``.
 
+    A record is accepted (``trajectory``) or rejected (``reason``), or is a reader's
+    warning (``warning``: no input record, counted as neither; tell the user
+    :attr:`~incident_lab.readers.base.Record.told`).
+
     Files of a format whose reader has ``read_group(paths, *, max_line_bytes)`` (the
     OTLP readers: a collector writes spans and logs to separate files, rotation
     splits them further) are read together, so that sessions spanning files are whole.

@@ -43,6 +43,16 @@ MAX_DECOMPRESSED_BYTES = 8 * 1024 * 1024 * 1024
 #: Files read whole (one JSON document, an .eval header, a config) are at most this big.
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 _EXCERPT = 200
+#: How many of a reader's warnings a command keeps to list and report (all of them are
+#: counted: a file may give one a line), as ``blast-radius`` keeps its rejects.
+MAX_WARNINGS_KEPT = 100
+
+
+def keep_warning(kept: list[str], told: str) -> None:
+    """Keep a reader's warning (:attr:`Record.told`) in ``kept`` while it holds fewer
+    than :data:`MAX_WARNINGS_KEPT`; the caller counts every one."""
+    if len(kept) < MAX_WARNINGS_KEPT:
+        kept.append(told)
 
 
 class DecompressionLimit(OSError):
@@ -214,9 +224,10 @@ class Record:
 
     A warning (``warning`` set, no trajectory, no reason) is no input record: it tells
     the user something about records read (a reader kept lines together whose pairing
-    is not sure). It is neither accepted nor rejected and counted nowhere; ``classify``
-    prints it as ``warning:`` on stderr and ``snapshot`` adds it to its summary's
-    ``warnings``, and neither changes the exit code. A warning stands alone: one
+    is not sure). It is neither accepted nor rejected and counted nowhere; every
+    command that reads logs (``classify``, ``snapshot``, ``blast-radius``, ``confirm``,
+    ``add``) prints it as ``warning:`` on stderr (:attr:`told`) and lists it under
+    ``warnings`` in its ``--json`` output, and none changes the exit code. A warning stands alone: one
     with a trajectory or a reason raises :class:`ValueError` (review revresp38b M1).
 
     Attributes:
@@ -245,6 +256,12 @@ class Record:
     def where(self) -> str:
         """``path:line``, or the path alone when the record has no line."""
         return f"{self.path}:{self.line}" if self.line else self.path
+
+    @property
+    def told(self) -> str:
+        """A warning as every command lists it: ``path:line: warning`` (one line on
+        stderr, and an item of a ``--json`` output's ``warnings``)."""
+        return f"{self.where}: {self.warning}"
 
     @property
     def accepted(self) -> bool:

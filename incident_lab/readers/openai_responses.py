@@ -19,9 +19,10 @@ Accepted records (JSON objects or arrays, one per line, or one JSON document per
 
 A list of role messages alone (no ``type``; not under ``input`` unless beside a
 ``final_output``) is claimed with less confidence, a pretty-printed array of them longer
-than the head when every element, read on past it, is such a list; a list holding an item of another API (see
-:func:`_foreign`) is not, and read, such an item makes its record a reject naming that
-API.
+than the head when every element, read on past it, is such a list; a list holding an
+item of another API (see :func:`_foreign`), or one no Responses list holds (an item
+with no type and no Responses role, of a type no Responses item has: see
+:func:`_refused`) is not, and read, such an item makes its record a reject naming it.
 
 Mapping to ``trajectory/v1``: ``instructions`` is the system prompt (written again only
 when it changes); user, system and developer messages (developer kept as system, noted);
@@ -38,7 +39,8 @@ outputs, ``code_interpreter_call`` (the code, then its outputs), ``image_generat
 ``program_output`` (its ``result``); a hosted tool's versions are one tool
 (``computer_use_preview`` calls are ``computer``'s, ``web_search_preview``'s ``web_search``'s).
 Items that say nothing a tool or speaker did (``reasoning``, ``mcp_list_tools``, approval
-requests, ``item_reference``, types this reader does not know) are not steps: each is
+requests, ``item_reference``, types this reader does not know, except in a list of items:
+see above) are not steps: each is
 kept, whole, under the next step's ``x_openai_responses.items`` (or the session's
 ``x_openai_responses.trailing_items`` when no step follows); so is an item that cannot be
 read (a typed ``message`` of an odd role, a call with no name), its problem in the
@@ -50,7 +52,11 @@ chained by ``previous_response_id``, when they share a ``conversation`` id, a
 ``custom_id`` (:class:`_Batches`), or when a request's ``input`` starts with another
 record's whole history and goes on past it (the items passed back in a tool loop, or an
 Agents SDK run continued from ``to_input_list()``), unless that history was continued
-with two different user turns; see :func:`_link_histories`. A session's steps are each
+with two different user turns, or with two different outputs of one of its calls (two
+runs: :func:`_worlds`); see :func:`_link_histories`. Runs are split only where
+records are joined by their histories: records joined by an explicit id
+(``previous_response_id``, ``conversation``, a metadata session id) are one session
+whatever outputs they pass, both runs' results in it (review revresp39 L2). A session's steps are each
 record's input then its output, in ``created_at`` then line order (see
 :func:`_ordered`); a repeated history is written once, a repeated call twice
 (:func:`_new_items`); a response
@@ -155,19 +161,23 @@ _ITEM_TYPES = frozenset(
         *_OUTPUT_TYPES,
     }
 )
-#: Content block types of Anthropic's Messages API (a message holding one is not a
-#: Responses message: such a list is not claimed).
-_FOREIGN_PARTS = frozenset(
-    {
-        "tool_use",
-        "tool_result",
-        "thinking",
-        "redacted_thinking",
-        "server_tool_use",
-        "web_search_tool_result",
-        "document",
-    }
-)
+#: Content part types of other APIs, and the API each is of (a message holding one is
+#: not a Responses message: such a list is not claimed; read, it is a reject naming it).
+_FOREIGN_PARTS = {
+    **dict.fromkeys(
+        (
+            "tool_use",
+            "tool_result",
+            "thinking",
+            "redacted_thinking",
+            "server_tool_use",
+            "web_search_tool_result",
+            "document",
+        ),
+        "Anthropic's Messages API",
+    ),
+    **dict.fromkeys(("tool-call", "tool-result"), "the Vercel AI SDK (CoreMessage)"),
+}
 #: Fields of a call item that are its arguments (the rest is kept under ``x``).
 _ARGUMENT_KEYS = ("action", "actions", "queries", "code", "input", "operation", "container_id")
 #: Fields of a hosted call item that hold what the tool returned.
@@ -196,8 +206,9 @@ class _Bad(Exception):
 
 class _Foreign(_Bad):
     """An item of another API's log (a chat-completions message with ``tool_calls``, a
-    ``tool`` role, Anthropic content blocks): the record is no Responses record, and is
-    rejected whole, never read with its calls left out (review revresp36b H1)."""
+    ``tool`` role, Anthropic content blocks), or one a list of Responses items does not
+    hold (:func:`_refused`): the record is no Responses record, and is rejected whole,
+    never read with its calls left out (reviews revresp36b H1, revresp39 H1)."""
 
 
 class OpenAIResponsesReader:
@@ -226,8 +237,10 @@ class OpenAIResponsesReader:
             runs = first if first and all(isinstance(v, list) for v in first) else [first]
             score = _items_score([item for run in runs for item in run])
             return score if whole or score != 0.5 else _array_score(path)
-        if first is None and head.lstrip().startswith(b"[") and b'"role"' in head:
-            return _array_score(path)  # its first element is longer than the head
+        if first is None and head.lstrip().startswith(b"["):
+            # Its first element is longer than the head (its "role" may come after a
+            # long "content", as the Agents SDK writes it: review revfinal38 M1).
+            return _array_score(path)
         if first is None:
             return _opening_score(head)
         return _object_score(first) if isinstance(first, dict) else 0.0
@@ -511,10 +524,16 @@ def _array_score(path: str) -> float:
     Completions or Bedrock Converse messages past the head: review revresp37 H1), 0.9
     at the first typed item, 0.5 when every item is a role message; 0 (cannot tell) for
     a document that does not parse, is more than one document (JSONL: review revresp38
-    L1), or cannot be read, and when :func:`_array_values` gives up or more than
-    :data:`_SNIFF_ITEMS` elements and items leave it undecided (review revresp38 M3;
-    an empty run is no evidence: revresp38b M2)."""
-    score, runs, items = 0.0, None, 0
+    L1), or cannot be read. The work is bounded, not the verdict (review revfinal38 M1:
+    a 9 MB array of role messages then a call was "cannot tell"): when a cap of
+    :func:`_array_values` is reached, or more than :data:`_SNIFF_ITEMS` elements and
+    items are read, undecided, the items seen say it: 0.5 when they are all role
+    messages, 0 when none was or an empty run was among them (an empty run is no
+    evidence, and a flood of them is claimed by nothing: review revresp38b M2). A
+    record read past the cap that holds an item :func:`_refused` refuses is a reject
+    naming it, where a file that small, sniffed whole, is no claim (review revresp39 L1:
+    detection depends on size there, the reading of the item does not)."""
+    score, runs, items, empty = 0.0, None, 0, False
     try:
         with open_binary(path) as fh:
             for value in _array_values(fh):
@@ -524,15 +543,23 @@ def _array_score(path: str) -> float:
                     return 0.0  # runs and items mixed: no run list
                 items += len(value) + 1 if runs else 1  # an empty run counts too
                 if items > _SNIFF_ITEMS:
-                    return 0.0
+                    return 0.0 if empty else score
                 if runs and not value:
-                    continue  # an empty run says nothing
+                    empty = True  # an empty run says nothing
+                    continue
                 score = _items_score(value if runs else [value])
                 if score != 0.5:
                     return score
+    except _OverCap:
+        return 0.0 if empty else score
     except (InputError, OSError, EOFError, ValueError, zlib.error):
         return 0.0
     return score
+
+
+class _OverCap(ValueError):
+    """A sniff past the head reached a cap of its work (bytes read, an element's
+    length) with its verdict not decided by what it read."""
 
 
 def _array_values(fh: BinaryIO) -> Iterator[Any]:
@@ -551,10 +578,10 @@ def _array_values(fh: BinaryIO) -> Iterator[Any]:
     text, total, state = "", 0, _START
     while True:
         if len(text) > _MAX_PENDING:
-            raise ValueError(f"an element over {_MAX_PENDING:,} characters")
+            raise _OverCap(f"an element over {_MAX_PENDING:,} characters")
         room = _SNIFF_BYTES - total
         if room <= 0:
-            raise ValueError(f"over {_SNIFF_BYTES:,} bytes")
+            raise _OverCap(f"over {_SNIFF_BYTES:,} bytes")
         data = fh.read(min(max(_CHUNK, len(text)), room))
         total += len(data)
         values, text, state = _whole_values(
@@ -616,28 +643,44 @@ def _opening_score(head: bytes) -> float:
 def _items_score(items: Any) -> float:
     """0.9 for a list of Responses items with at least one typed item, 0.5 for role
     messages alone (a run with no tool call or typed reply; a reader sure of such a list
-    wins), 0 when an item is not a Responses item or is another API's (see
-    :func:`_foreign`)."""
+    wins), 0 when an item is refused (see :func:`_refused`)."""
     if not isinstance(items, list) or not items:
         return 0.0
-    typed = False
-    for item in items:
-        if not isinstance(item, dict) or _foreign(item, "") is not None:
-            return 0.0
-        kind, role = item.get("type"), item.get("role")
-        if kind is None and isinstance(role, str) and role in _ROLES:
-            continue
-        if not isinstance(kind, str) or kind not in _ITEM_TYPES:
-            return 0.0
-        typed = True
-    return 0.9 if typed else 0.5
+    if any(_refused(item, "") is not None for item in items):
+        return 0.0
+    return 0.9 if any(item.get("type") is not None for item in items) else 0.5
+
+
+def _refused(item: Any, where: str) -> str | None:
+    """Why ``item`` is no item of a plain list of Responses items, or None: not an
+    object, another API's (see :func:`_foreign`), an item with no type and no Responses
+    role, or of a type no Responses item has. The one check of the sniff
+    (:func:`_items_score`) and of the reader of such a list, where a refused item makes
+    its record a reject (review revresp39 H1: claimed past the sniff's cap, a list with
+    an app's own ``tool_call`` items was read with its calls dropped, exit 0)."""
+    if not isinstance(item, dict):
+        return f"{where} is not an object"
+    foreign = _foreign(item, where)
+    if foreign is not None:
+        return foreign
+    kind, role = item.get("type"), item.get("role")
+    if kind is None and isinstance(role, str) and role in _ROLES:
+        return None
+    if kind is None:
+        known = " (a ShareGPT message: from, value)" if {"from", "value"} <= item.keys() else ""
+        return f"{where} has no type and no Responses role{known}: not a Responses item"
+    if isinstance(kind, str) and kind in _ITEM_TYPES:
+        return None
+    autogen = isinstance(kind, str) and "source" in item and kind.endswith(("Message", "Event"))
+    known = " (an AutoGen AgentChat message)" if autogen else ""
+    return f"{where}.type is {compact_json(kind)[:40]}{known}: no Responses item has it"
 
 
 def _foreign(item: dict[str, Any], where: str) -> str | None:
     """Why ``item`` is another API's and no Responses item, or None: a chat-completions
     message (tool calls, a ``tool`` role), a Gemini ``Content`` (``parts``, the
-    ``model`` role), a message holding Anthropic Messages or Bedrock Converse content
-    blocks, or an untyped message of a role no Responses message has (a typed
+    ``model`` role), a message holding Anthropic Messages, Vercel AI SDK or Bedrock
+    Converse content blocks, or an untyped message of a role no Responses message has (a typed
     ``message`` of an odd role is a Responses item that cannot be read: its record is
     read without it). A record holding one is rejected whole, never read with that
     API's calls left out (reviews revresp36b H1, revresp37 H1)."""
@@ -654,8 +697,9 @@ def _foreign(item: dict[str, Any], where: str) -> str | None:
     if isinstance(role, str) and role not in _ROLES:
         return f"{where}.role is {compact_json(role)[:40]}: no Responses message has it"
     blocks = [as_dict(part) for part in as_list(item.get("content"))]
-    if any(isinstance(b.get("type"), str) and b["type"] in _FOREIGN_PARTS for b in blocks):
-        return f"{where}.content holds content blocks of Anthropic's Messages API"
+    for block in blocks:
+        if isinstance(block.get("type"), str) and block["type"] in _FOREIGN_PARTS:
+            return f"{where}.content holds content blocks of {_FOREIGN_PARTS[block['type']]}"
     if any("type" not in b and {"toolUse", "toolResult"} & b.keys() for b in blocks):
         return f"{where}.content holds Bedrock Converse content blocks (toolUse, toolResult)"
     return None
@@ -720,7 +764,7 @@ def _record(obj: Any, line: int, entry: str | None) -> dict[str, Any] | str:
         return "input is not an array of items or a string"
     when = unix_to_rfc3339(response.get("created_at")) if "created_at" in response else None
     try:
-        inputs, problems = _items(raw_input or [], "input", None)
+        inputs, problems = _items(raw_input or [], "input", None, plain=isinstance(obj, list))
         outputs, more = _items(response.get("output", []), "output", when)
     except _Foreign as exc:
         return str(exc)
@@ -755,14 +799,23 @@ def _record(obj: Any, line: int, entry: str | None) -> dict[str, Any] | str:
 
 
 def _items(
-    values: list[Any], side: str, when: str | None
+    values: list[Any], side: str, when: str | None, *, plain: bool = False
 ) -> tuple[list[tuple[str, list[dict[str, Any]], Any]], list[dict[str, str]]]:
     """The items of one side of a record, and the problems of those that could not be
-    mapped: such an item is kept whole, as an item that is not a step."""
+    mapped: such an item is kept whole, as an item that is not a step. In a ``plain``
+    list of items (a record that is an array), an item the sniff refuses
+    (:func:`_refused`) makes the record a reject.
+
+    Raises:
+        _Foreign: an item of another API, or refused in a plain list.
+    """
     items: list[tuple[str, list[dict[str, Any]], Any]] = []
     problems: list[dict[str, str]] = []
     for i, value in enumerate(values):
         where = f"{side}[{i}]"
+        refused = _refused(value, where) if plain else None
+        if refused is not None:
+            raise _Foreign(refused)
         try:
             items.append(_item(value, where, when))
         except _Foreign:
@@ -1052,7 +1105,9 @@ def _link_histories(records: list[dict[str, Any]], join: Callable[[int, int], No
     the history was rewritten, ``history_rewrites``), the loop going on with a tool's
     output, a side call on the history (a chat title or a guardrail asked by a user
     message beside the loop's own continuation), and a run continued from
-    ``to_input_list()`` again and again (each run the parent of the next). A side call
+    ``to_input_list()`` again and again (each run the parent of the next); but
+    continuations that pass back different outputs for one of the history's calls are
+    different runs, each a session (see :func:`_worlds`). A side call
     made with a user message where the loop's continuation is a user turn too looks
     like a second request: it is a session of its own. Prefixes are compared by running
     digests, so each record costs its length. A history with no assistant message or
@@ -1064,7 +1119,7 @@ def _link_histories(records: list[dict[str, Any]], join: Callable[[int, int], No
     for i, rec in enumerate(records):
         if rec["answers"]:
             whole.setdefault(rec["whole"], i)
-    children: dict[int, list[int]] = {}
+    children: dict[int, list[tuple[int, int]]] = {}  # parent -> (child, items it goes past)
     turns: dict[int, set[bytes]] = {}  # parent -> its children's histories to a new user turn
     for i, rec in enumerate(records):
         last = len(rec["prefixes"]) - 1
@@ -1074,14 +1129,102 @@ def _link_histories(records: list[dict[str, Any]], join: Callable[[int, int], No
                 parent, at = whole[digest], k + 1
         if parent is None:
             continue
-        children.setdefault(parent, []).append(i)
+        children.setdefault(parent, []).append((i, at))
         turn = _first_user_turn(rec["inputs"], at)
         if turn is not None:
             turns.setdefault(parent, set()).add(rec["prefixes"][turn])
     for parent, kids in children.items():
         if len(turns.get(parent, ())) < 2:
-            for i in kids:
-                join(i, parent)
+            for n, world in enumerate(_worlds(records, kids)):
+                for i in world:
+                    join(i, parent if n == 0 else world[0])
+
+
+def _worlds(records: list[dict[str, Any]], kids: list[tuple[int, int]]) -> list[list[int]]:
+    """The continuations of one history, ``(record, items past it)``, by the run each is
+    in: two that pass back different outputs for one of the history's calls are two runs
+    (the step went on in two worlds: a different tool result is a different run, never
+    mixed into one session), unless one holds an item the other's response gave, so
+    descends from it (a client that trims or rewrites old tool outputs: review
+    revresp38 H1). The same outputs in another order are one run (revresp38 M1), and so
+    are continuations that pass none of the same call's outputs. The first run (the
+    first record's) goes on in the parent's session; each other one is a session of its
+    own, which lacks nothing (each record's input holds the whole history it
+    continues). Each record costs its length, and a look-up per output it passes."""
+    first, at = kids[0]
+    runs = _Runs(
+        {
+            item["call_id"]
+            for _key, _steps, item in records[first]["inputs"][:at]
+            if isinstance(item, dict)
+            and isinstance(item.get("call_id"), str)
+            and item.get("type") not in _OUTPUT_TYPES
+        }
+    )
+    for i, at in kids:
+        runs.add(i, records[i]["inputs"][at:], records[i]["outputs"])
+    return runs.members
+
+
+class _Runs:
+    """The runs of :func:`_worlds`, indexed: an item a run's response gave or its
+    records passed past the history, and each call's output in each run."""
+
+    def __init__(self, calls: set[str]) -> None:
+        self.calls = calls  # the history's calls
+        self.members: list[list[int]] = []
+        self.made: dict[str, int] = {}  # an item a record's response gave -> its run
+        self.held: dict[str, int] = {}  # an item a record passed past the history -> its run
+        self.outputs: dict[str, dict[str, set[int]]] = {c: {} for c in calls}
+        self.lacking: dict[str, set[int]] = {c: set() for c in calls}
+
+    def add(self, i: int, passed: list[Any], response: list[Any]) -> None:
+        """Put record ``i`` (the items it passed past the history, its response's
+        items) in its run: the one it descends from or that descends from it, else the
+        first whose outputs agree with its, else a new one."""
+        held = [key for key, _steps, _item in passed]
+        made = [key for key, _steps, _item in response]
+        told = {c: o for c, o in _outputs_told(passed).items() if c in self.calls}
+        kin = [self.made[k] for k in held if k in self.made]
+        kin += [self.held[k] for k in made if k in self.held]
+        run = min(kin, default=None)
+        if run is None:
+            run = self._agreeing(told)
+        if run == len(self.members):
+            self.members.append([])
+            for call in self.calls:
+                self.lacking[call].add(run)
+        self.members[run].append(i)
+        for call, output in told.items():
+            if run in self.lacking[call]:
+                self.lacking[call].discard(run)
+                self.outputs[call].setdefault(output, set()).add(run)
+        for key in held:
+            self.held.setdefault(key, run)
+        for key in made:
+            self.made.setdefault(key, run)
+
+    def _agreeing(self, told: dict[str, str]) -> int:
+        """The first run that gives none of ``told``'s calls another output (a new
+        run's index when there is none)."""
+        found: set[int] | None = None
+        for call, output in told.items():
+            runs = self.outputs[call].get(output, set()) | self.lacking[call]
+            found = runs if found is None else found & runs
+        if found is None:
+            return 0
+        return min(found, default=len(self.members))
+
+
+def _outputs_told(items: list[tuple[str, list[dict[str, Any]], Any]]) -> dict[str, str]:
+    """The tool outputs among a record's items: ``call_id`` -> the output item's identity."""
+    told: dict[str, str] = {}
+    for key, _steps, item in items:
+        if isinstance(item, dict) and item.get("type") in _OUTPUT_TYPES:
+            call = item.get("call_id")
+            if isinstance(call, str):
+                told.setdefault(call, key)
+    return told
 
 
 def _first_user_turn(items: list[tuple[str, list[dict[str, Any]], Any]], start: int) -> int | None:

@@ -48,6 +48,10 @@ class AddResult:
         reproduction: Each expectation's result against the recording.
         detector_errors: ``SESSION: DETECTOR: ...`` for every detector that failed on a
             session ``add`` classified (to choose it, or for its taxonomy and unsafe steps).
+        warnings: A reader's warnings, ``path:line: warning`` (no records: counted in
+            neither the sessions read nor ``rejected``), the first
+            :data:`~incident_lab.readers.base.MAX_WARNINGS_KEPT` of them.
+        warned: How many warnings the readers gave (all of them).
     """
 
     scenario_id: str
@@ -60,6 +64,8 @@ class AddResult:
     messages: list[str] = field(default_factory=list)
     reproduction: list[dict[str, Any]] = field(default_factory=list)
     detector_errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    warned: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON summary ``add --json`` prints."""
@@ -78,6 +84,8 @@ class AddResult:
             "reproduction": self.reproduction,
             "messages": self.messages,
             "detector_errors": self.detector_errors,
+            "warnings": self.warnings,
+            "warnings_total": self.warned,
         }
 
 
@@ -121,22 +129,37 @@ def bundle_classifications(path: Path) -> dict[str, dict[str, Any]] | None:
     return {str(c["session_id"]): c for c in sessions if c.get("session_id") is not None}
 
 
-def _read_sessions(path: Path, fmt: str | None) -> tuple[list[dict[str, Any]], list[str]]:
+def _read_sessions(
+    path: Path, fmt: str | None
+) -> tuple[list[dict[str, Any]], list[str], tuple[list[str], int]]:
+    """The sessions read from ``path``, the rejects and a reader's warnings (each
+    ``path:line: ...``; the first :data:`~incident_lab.readers.base.MAX_WARNINGS_KEPT`
+    of them, and how many there were).
+
+    Raises:
+        InputError: no session was read.
+    """
     from incident_lab.readers import read_paths
+    from incident_lab.readers.base import keep_warning
 
     accepted: list[dict[str, Any]] = []
     rejects: list[str] = []
+    warnings: list[str] = []
+    warned = 0
     for _, record in read_paths([str(path)], fmt):
         if record.warning is not None:
-            continue  # a reader's warning is no record
-        if record.trajectory is not None:
+            warned += 1  # a reader's warning is no record
+            keep_warning(warnings, record.told)
+        elif record.trajectory is not None:
             accepted.append(record.trajectory)
         else:
             rejects.append(f"{record.where}: {record.reason}")
     if not accepted:
         detail = f" ({len(rejects)} rejected; first: {rejects[0]})" if rejects else ""
+        if warnings:
+            detail += f" ({warned} reader warning(s); first: {warnings[0]})"
         raise InputError(f"no valid trajectory found{detail}", path=str(path))
-    return accepted, rejects
+    return accepted, rejects, (warnings, warned)
 
 
 def _existing_with_sha(directory: Path, sha: str) -> tuple[Path, dict[str, Any]] | None:
@@ -185,7 +208,7 @@ def add_from_path(
     directory = Path(scenarios_dir) if scenarios_dir is not None else default_scenarios_dir()
     if build_kwargs.get("scenario_id") is not None:
         check_id(build_kwargs["scenario_id"])
-    sessions, rejects = _read_sessions(source, fmt)
+    sessions, rejects, warnings = _read_sessions(source, fmt)
     messages = [f"{len(rejects)} input record(s) rejected, e.g. {rejects[0]}"] if rejects else []
     messages.extend(_duplicate_warnings(sessions))
     classified = bundle_classifications(source)
@@ -240,6 +263,7 @@ def add_from_path(
                     ],
                     results,
                     crashed,
+                    *warnings,
                 )
             if target.exists():
                 raise UsageError(
@@ -260,6 +284,7 @@ def add_from_path(
         messages,
         results,
         crashed,
+        *warnings,
     )
 
 

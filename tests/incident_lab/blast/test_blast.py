@@ -36,7 +36,13 @@ def test_bundle_signature_finds_every_incident_session_and_no_benign_one(
     result = blast_radius(load_signature(str(traffic["bundle"])), [str(traffic["log"])])
     found = {m["session_id"] for m in result["matches"]}
     assert found == traffic["incidents"] | {"sess-encoded"}
-    assert result["scanned"] == {"files": 1, "records": 121, "sessions": 121, "rejected": 0}
+    assert result["scanned"] == {
+        "files": 1,
+        "records": 121,
+        "sessions": 121,
+        "rejected": 0,
+        "warnings": 0,
+    }
     encoded = next(m for m in result["matches"] if m["session_id"] == "sess-encoded")
     assert encoded["payload_score"] >= 0.5 and "payload near-duplicate" in encoded["reasons"][0]
     assert sum(m["incident_session"] for m in result["matches"]) == 1
