@@ -157,6 +157,9 @@ _ITEM_TYPES = frozenset(
         "custom_tool_call",
         "item_reference",
         "compaction",
+        # the SDK's output / input unions: tools added mid-run, a client's compaction request
+        "additional_tools",
+        "compaction_trigger",
         *_CALL_NAMES,
         *_OUTPUT_TYPES,
     }
@@ -654,7 +657,8 @@ def _items_score(items: Any) -> float:
 def _refused(item: Any, where: str) -> str | None:
     """Why ``item`` is no item of a plain list of Responses items, or None: not an
     object, another API's (see :func:`_foreign`), an item with no type and no Responses
-    role, or of a type no Responses item has. The one check of the sniff
+    role (but for an ``item_reference``: an ``id`` alone), or of a type no Responses item
+    has (review revfinal39b M1: ``additional_tools`` and ``compaction_trigger`` are). The one check of the sniff
     (:func:`_items_score`) and of the reader of such a list, where a refused item makes
     its record a reject (review revresp39 H1: claimed past the sniff's cap, a list with
     an app's own ``tool_call`` items was read with its calls dropped, exit 0)."""
@@ -666,6 +670,8 @@ def _refused(item: Any, where: str) -> str | None:
     kind, role = item.get("type"), item.get("role")
     if kind is None and isinstance(role, str) and role in _ROLES:
         return None
+    if kind is None and isinstance(item.get("id"), str) and item.keys() <= {"id", "type"}:
+        return None  # an ``item_reference``, whose ``type`` the SDK makes optional
     if kind is None:
         known = " (a ShareGPT message: from, value)" if {"from", "value"} <= item.keys() else ""
         return f"{where} has no type and no Responses role{known}: not a Responses item"

@@ -1713,3 +1713,46 @@ def test_the_one_check_of_a_list_of_items(tmp_path: Path) -> None:
     (traj,) = accepted(read_all("openai_responses", _write(tmp_path, rows))).values()
     assert [s["content"] for s in traj["steps"]] == ["hi", "Hello."]
     assert traj["steps"][1]["x_openai_responses"]["items"] == [asked, given]
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"type": "additional_tools", "role": "developer", "id": "at_1", "tools": []},
+        {"type": "compaction_trigger"},
+        {"id": "msg_1"},  # an item_reference: the SDK's ItemReference.type is optional
+        {"id": "msg_1", "type": None},  # what model_dump() writes for one
+    ],
+)
+def test_items_the_current_sdk_writes_are_read_in_a_list(tmp_path: Path, item: dict) -> None:
+    """The real run with an item the openai SDK's input / output unions hold put after its
+    first message: claimed and read with all three calls, the item kept, not a reject
+    (review revfinal39b M1: each made the whole list a reject, even with the format
+    forced)."""
+    run = json.loads((REAL / "run_inbox.json").read_text())
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps([run[0], item, *run[1:]], indent=2))
+    sniff = get_readers()["openai_responses"].sniff
+    assert sniff(str(path), path.read_bytes()) > 0
+    (record,) = read_all("openai_responses", path)
+    assert record.reason is None
+    steps = record.trajectory["steps"]
+    assert sum(s["type"] == "tool_call" for s in steps) == 3
+    kept = [i for s in steps for i in s.get("x_openai_responses", {}).get("items", [])]
+    assert item in kept
+
+
+def test_only_a_message_with_a_source_is_named_an_autogen_one(tmp_path: Path) -> None:
+    """An unknown ``...Message`` type is named AutoGen's only beside AutoGen's ``source``
+    (review revfinal39b L1)."""
+    hi = _user("hi")
+    for odd, told in (
+        ({"type": "FooMessage"}, 'input[1].type is "FooMessage": no Responses item has it'),
+        (
+            {"type": "FooMessage", "source": "agent"},
+            'input[1].type is "FooMessage" (an AutoGen AgentChat message): no Responses item has it',
+        ),
+    ):
+        path = _write(tmp_path, [[hi, odd, _call("c1", "send_money")]])
+        (record,) = read_all("openai_responses", path)
+        assert record.reason == told
