@@ -54,9 +54,11 @@ def test_a_pinned_value_that_is_not_the_attack_keeps_its_field(
     """A path with spaces, a company's name, an amount, an id: what the call copies, not the
     ask; merged into the ask, the variant would test another record."""
     scenario = _pinned_record(tool, arg, value)
-    assert value in scenario["payload"]["text"] and "do not tell" in scenario["payload"]["text"]
+    assert scenario["payload"]["text"].startswith(_note(tool))
+    assert scenario["payload"]["text"].endswith(value)
     record = _converted(scenario, name)
-    assert record["field"] == value and record["note"] not in ("", scenario["payload"]["text"]), record
+    assert record["field"] == value, record
+    assert record["note"] not in ("", _note(tool)), record
 
 
 @pytest.mark.parametrize(
@@ -77,7 +79,8 @@ def test_a_pinned_command_or_instruction_is_the_attack_and_is_rewritten_with_the
     base64 = get_converters()["base64"]
     assert isinstance(base64, Converter)
     record = _converted(scenario, "base64")
-    assert value not in record.values() and base64(f"{_note(tool)} {value}") in record.values(), record
+    assert value not in record.values(), record
+    assert base64(f"{_note(tool)} {value}") in record.values(), record
 
 
 # L2: a pattern spells a name when it names it but not the name with one character added.
