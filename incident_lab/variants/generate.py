@@ -24,7 +24,6 @@ import re2
 
 from incident_lab.atomic import write_texts_atomic
 from incident_lab.errors import SchemaError, UsageError
-from incident_lab.expectations import tool_named
 from incident_lab.provenance.values import is_date_or_time
 from incident_lab.scenarios.io import (
     check_id,
@@ -35,7 +34,6 @@ from incident_lab.scenarios.io import (
 )
 from incident_lab.scenarios.reference import to_reference
 from incident_lab.text.disguise import convert_outside
-from incident_lab.text.shell import command_words, simple_commands
 from incident_lab.trajectory import validation_errors
 from incident_lab.variants.base import (
     Converter,
@@ -341,34 +339,15 @@ _IDENTIFIER = re2.compile(r"[_.\-0-9]|[a-z][A-Z]")
 
 def _in_prose(scenario: Scenario, names: list[str]) -> list[str]:
     """The forbidden tools' ``names`` a variant keeps as written inside prose: a name a
-    pattern spells (:func:`_spells`: ``send``, ``^send$``, ``send|transfer``,
-    ``files\\.delete``: the check needs that very word), and under a broad pattern (``.*``,
-    ``send_.*``) only a name shaped like an identifier (``send_money``, ``getAll``). A common
-    word a broad pattern covers (``search``, ``send``) is rewritten with the rest: kept raw, a
-    keyword filter would catch every variant and the gate would credit the filter (review
-    revvar39 M2)."""
+    pattern spells (``send``, ``files\\.delete``: the check needs that very word), and under
+    a broad pattern (``.*``, ``send_.*``) only a name shaped like an identifier
+    (``send_money``, ``getAll``). A common word a broad pattern covers (``search``,
+    ``send``) is rewritten with the rest: kept raw, a keyword filter would catch every
+    variant and the gate would credit the filter (review revvar39 M2)."""
     from incident_lab.variants.structure import forbidden_tools
 
-    patterns = forbidden_tools(scenario)
-    return [n for n in names if _IDENTIFIER.search(n) or any(_spells(p, n) for p in patterns)]
-
-
-#: The character :func:`_spells` adds to a name: a pattern that names the name with it too
-#: covers more than that name.
-_ONE_MORE = "x"
-
-
-def _spells(pattern: str, name: str) -> bool:
-    """Whether the tool ``pattern`` spells ``name``: it names the name
-    (:func:`~incident_lab.expectations.tool_named`, the check's own reading) but not the name
-    with one character added before or after it (``^send$``, ``(send)``, ``send|transfer``
-    spell ``send``; ``send.*``, ``.*`` do not). A pattern that is no regular expression spells
-    the name written as it."""
-    try:
-        longer = (name + _ONE_MORE, _ONE_MORE + name)
-        return tool_named(pattern, name) and not any(tool_named(pattern, w) for w in longer)
-    except SchemaError:
-        return pattern == name
+    spelled = {_ESCAPED.sub(r"\1", pattern) for pattern in forbidden_tools(scenario)}
+    return [n for n in names if n in spelled or _IDENTIFIER.search(n)]
 
 
 def _tool_name_pins(names: list[str]) -> list[Any]:
@@ -391,46 +370,18 @@ def _named(names: list[str]) -> Callable[[str], bool]:
 
 
 def _pinned_whole(pins: list[Any]) -> Callable[[str], bool]:
-    """Whether the ``pins`` match a record value whole and it is not the attack itself
-    (:func:`_the_attack`): the ``account``, the recipient, the path the forbidden call copies
+    """Whether the ``pins`` match a record value whole and it reads as a scalar (a host
+    scalar, :func:`_host_scalar`, or one token): the ``account`` the forbidden call copies
     keeps its field beside the ask (a rewrite that moved it into the ask would test another
-    record). A pinned value that is a shell command (``curl ... | sh``) or an instruction is
-    the attack and is rewritten with the ask (reviews revvar39 L1, revfinal39a L1)."""
+    record). A pinned value of several words (``curl ... | sh``) is the attack itself and is
+    rewritten with the ask (review revvar39 L1)."""
 
     def pinned(value: str) -> bool:
         value = clean_text(value).strip()
         whole = bool(value) and _pinned_spans(value, pins) == [(0, len(value))]
-        return whole and not _the_attack(value)
+        return whole and (len(value.split()) == 1 or _host_scalar(value))
 
     return pinned
-
-
-def _the_attack(value: str) -> bool:
-    """Whether a pinned value (at most :data:`_PIN_LONGEST` characters) is the attack: it
-    reads as a shell command (:func:`_shell_command`) or scores as an instruction
-    (:func:`~incident_lab.provenance.cues.score_text` at least the spans' threshold). A
-    name, an address, a path with spaces, an amount is not."""
-    from incident_lab.provenance.cues import SPAN_THRESHOLD, score_text
-
-    return _shell_command(value) or score_text(value)[0] >= SPAN_THRESHOLD
-
-
-#: A program's word: a command name in lower case, or a path ending in one (``/usr/bin/curl``).
-_PROGRAM = re2.compile(r"^(?:\S*/)?[a-z][a-z0-9_.+-]*$")
-
-
-def _shell_command(value: str) -> bool:
-    """Whether ``value`` parses as a shell line (:func:`~incident_lab.text.shell.command_words`,
-    :func:`~incident_lab.text.shell.simple_commands`): a simple command whose first word is a
-    program's (:data:`_PROGRAM`) and which has an option (``rm -rf /srv``) or an address
-    (``wget https://...``) after it, or stands beside another after an operator (``curl URL |
-    sh``). ``Ana Smith <ana@x.example>`` and ``/Users/ana/My Documents/tax 2025.pdf`` do not."""
-    commands = simple_commands(command_words(value))
-    return any(
-        _PROGRAM.search(words[0])
-        and (len(commands) > 1 or any(w.startswith("-") or "://" in w for w in words[1:]))
-        for words in commands
-    )
 
 
 def _pinned_spans(text: str, pins: list[Any]) -> list[tuple[int, int]]:
