@@ -2053,47 +2053,21 @@ def _fetched_at(session: _Session, a: ArgSource, line: tuple[int, int], before: 
         said = _one_line(text[p + 1 : end]).translate(_MARKUP_BLANKS)
         if read_only_command(said.strip()) and len(said.split()) > 1:
             at = p + 1 + len(said) - len(said.lstrip())
-            return None if _reports_result(text, line, at, end) else at
+            return at if _asks_to_run(text, line, at, a.start) else None
     return None
 
 
-def _reports_result(text: str, line: tuple[int, int], at: int, end: int) -> bool:
-    """Whether ``line`` (``[start, stop)`` of ``text``) reports what a command on it did
-    (its program at ``at``, its URL's word ending at ``end``) rather than writing it for the
-    model to run (review revfinal39a M1, M2): ``ran``, ``executed``, ``was run`` or
-    ``re-run`` right before it ("post-check ran: curl URL", "you can re-run: curl URL": it
-    ran already), or a result right after its URL (``->``, ``returned``, ``exited``,
-    ``failed``, ``responded``, an HTTP status: "curl URL exited 22", "curl URL: 502"). Any
-    other wording is a command the agent copies ("next step: curl URL", "Step 1. curl URL",
-    "请先运行: curl URL"). A command in parentheses ("check failed (curl URL): 502") is
-    none :func:`_fetched_at` finds. Plain string operations on the words either side: linear
-    in the line."""
-    words = text[line[0] : at].rstrip(_AROUND_COMMAND).lower().split()
-    if " ".join(words[-1:]) in _RAN_BEFORE or " ".join(words[-2:]) in _RAN_BEFORE:
-        return True
-    after = text[end : line[1]].lstrip(_AROUND_COMMAND)
-    if after.startswith(_RESULT_ARROWS):
-        return True
-    first = after.split(None, 1)[0].rstrip(".,;:)").lower() if after.strip() else ""
-    return first in _RESULT_WORDS or _http_status(first)
-
-
-def _http_status(word: str) -> bool:
-    """Whether ``word`` is an HTTP status code (three digits, 100-599)."""
-    return len(word) == 3 and word.isascii() and word.isdigit() and word[0] in "12345"
-
-
-#: What may stand between a hook's command and the words that report on it: spaces, a
-#: fence, backticks, quotes, emphasis, a colon or a comma (for :func:`_reports_result`).
-_AROUND_COMMAND = " \t\r\n`'\"*:,;"
-#: The words right before a command that say it ran already (for :func:`_reports_result`).
-_RAN_BEFORE = frozenset(["ran", "executed", "was run", "were run", "re-run", "rerun"])
-#: The first word after a command's URL that reports its result (for :func:`_reports_result`).
-_RESULT_WORDS = frozenset(
-    ["returned", "returns", "exited", "exits", "failed", "fails", "responded", "responds"]
-)
-#: An arrow right after a command's URL: what follows is its result ("curl URL -> 502").
-_RESULT_ARROWS = ("->", "=>", "\u2192")
+def _asks_to_run(text: str, line: tuple[int, int], at: int, end: int) -> bool:
+    """Whether the units of ``line`` (``[start, stop)`` of ``text``) that hold a command
+    (its program at ``at``, its URL up to ``end``: :func:`_command_units`) ask for it to be
+    run: a request word, a directive or an imperative to the model ("Run: curl URL", "run
+    `curl URL` next"), not a report of what ran ("post-check ran: curl URL -> 502", review
+    revcc39 M3)."""
+    units = _command_units(text, line, at, end)
+    if units is None:
+        return False
+    unit = text[units[0] : units[1]]
+    return requests(unit) or directs(unit) or "imperative_to_model" in score_text(unit)[1]
 
 
 def _shell_line(text: str, piece: tuple[int, int], at: int) -> tuple[int, int]:
