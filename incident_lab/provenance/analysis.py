@@ -42,7 +42,6 @@ from incident_lab.provenance.actions import (
     payee_words,
     payment_asked,
     payment_contradicted,
-    read_only_command,
     runs_commands,
     tool_implied,
 )
@@ -1998,9 +1997,10 @@ def _hook_copy(session: _Session, a: ArgSource, tool: str, before: int) -> int |
 def _hook_copy_at(session: _Session, a: ArgSource, tool: str, before: int) -> int | None:
     """:func:`_hook_copy`, not memoised. A line longer than :data:`_MAX_COPIED` is compared
     up to its first URL (:func:`_head`: padding after the address hides no copy, review
-    revcc38 L1); a tool that fetches a URL (``WebFetch``) copies the hook's command when
-    it fetches the one URL a reading command on the piece's line writes
-    (:func:`_fetched_at`)."""
+    revcc38 L1). A tool that only fetches a URL (``WebFetch``) copies no command: telling
+    a hook's "Run: curl URL" from its report "curl URL -> 502" by wording flagged status
+    hooks or missed attacker wordings in three tries (reviews revcc39 M3, revfinal39a M1,
+    revfinal39c H1), so such a fetch is judged by the rest of the analysis, as before."""
     if a.step is None or a.start is None:
         return None
     piece = _hook_piece(session, a.step, a.start)
@@ -2009,7 +2009,7 @@ def _hook_copy_at(session: _Session, a: ArgSource, tool: str, before: int) -> in
         return None
     line = _shell_line(session.text(a.step), piece, a.start)
     if not runs_commands(tool):
-        return _fetched_at(session, a, line, before)
+        return None
     for words in _simple_commands(value):
         if not _known_place(session, a.step, before, addresses(" ".join(words))):
             at = _written_at(session, a.step, line, a.start, words)
@@ -2028,46 +2028,6 @@ def _head(value: str) -> str:
         return ""
     ends = [k for k in (value.find(" ", url), value.find("\n", url)) if k != -1]
     return value[: min(ends, default=len(value))][:_MAX_COPIED]
-
-
-def _fetched_at(session: _Session, a: ArgSource, line: tuple[int, int], before: int) -> int | None:
-    """Where ``line`` (``[start, end)`` of step ``a.step``'s text) writes a reading shell
-    command (:func:`~incident_lab.provenance.actions.read_only_command`: ``curl URL``)
-    that ends in the URL a tool was given as argument ``a`` alone (``WebFetch`` of the
-    URL of a hook's "Run: curl URL", review revcc38 L1): the offset of its program's word,
-    one of the last :data:`_MAX_WRITTEN` words before the URL; None when the URL is a
-    known place (:func:`_known_place`) or no such command writes it."""
-    value = a.value.strip()
-    if a.step is None or a.start is None or "://" not in value or len(value.split()) != 1:
-        return None
-    if _known_place(session, a.step, before, addresses(value)):
-        return None
-    text = session.text(a.step)
-    lo, hi = line
-    end = next((k for k in range(a.start, min(hi, a.start + _MAX_COPIED)) if text[k].isspace()), hi)
-    p = a.start
-    for _ in range(_MAX_WRITTEN):
-        p = max(text.rfind(" ", lo, p), text.rfind("\t", lo, p), lo - 1)
-        if p < lo:
-            return None
-        said = _one_line(text[p + 1 : end]).translate(_MARKUP_BLANKS)
-        if read_only_command(said.strip()) and len(said.split()) > 1:
-            at = p + 1 + len(said) - len(said.lstrip())
-            return at if _asks_to_run(text, line, at, a.start) else None
-    return None
-
-
-def _asks_to_run(text: str, line: tuple[int, int], at: int, end: int) -> bool:
-    """Whether the units of ``line`` (``[start, stop)`` of ``text``) that hold a command
-    (its program at ``at``, its URL up to ``end``: :func:`_command_units`) ask for it to be
-    run: a request word, a directive or an imperative to the model ("Run: curl URL", "run
-    `curl URL` next"), not a report of what ran ("post-check ran: curl URL -> 502", review
-    revcc39 M3)."""
-    units = _command_units(text, line, at, end)
-    if units is None:
-        return False
-    unit = text[units[0] : units[1]]
-    return requests(unit) or directs(unit) or "imperative_to_model" in score_text(unit)[1]
 
 
 def _shell_line(text: str, piece: tuple[int, int], at: int) -> tuple[int, int]:
