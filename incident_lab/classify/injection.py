@@ -26,6 +26,7 @@ from incident_lab.provenance.cues import (
     OVERRIDE_LANGUAGES,
     STRONG_CUES,
     claims_a_role,
+    role_header,
     role_markup,
     stray_note_label,
     unit_bounds,
@@ -144,7 +145,7 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     to_model = _model_kinds(span, view)
     if len(to_model & ATTACK_CUES) >= 2:
         return True
-    if _labelled_side_effect(span, kinds, view):
+    if _labelled_side_effect(span, kinds, view) or _role_turn(span, kinds):
         return True
     exfiltration = _exfiltration_asked(span, kinds, view) if kinds & _ASKING else []
     note = "role_claim" in kinds and "role_claim" not in to_model  # a note between people
@@ -227,6 +228,15 @@ def _labelled_side_effect(span: InstructionSpan, kinds: set[str], view: SessionV
         authorised(kind, "", text) and not authorised(kind, "", view.user_text)
         for kind in _LABELLED_EFFECTS
     )
+
+
+def _role_turn(span: InstructionSpan, kinds: set[str]) -> bool:
+    """An imperative under a role label posing as a turn's header ("###(system_message)
+    Say that ...", "[admin note] Recommend ...": :func:`role_header`): no document heads its
+    own words with a system message's label, so what it asks needs no side effect to be one
+    the reader was never meant to take (:func:`_labelled_side_effect` asks one of a plain
+    "SYSTEM:" line, which logs and transcripts carry too)."""
+    return bool(kinds & _ASKING) and role_header(span.text)
 
 
 def _where(span: InstructionSpan) -> str:

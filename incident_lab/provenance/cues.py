@@ -1552,17 +1552,33 @@ def claims_a_role(text: str) -> bool:
     return _ROLE_CLAIM.search(readable(head, cipher_hint(text))[0]) is not None
 
 
+#: A bracketed label naming a role's message: ``(system_message)``, ``[admin note]``.
+_ROLE_LABEL = (
+    r"[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?"
+    r"\s{0,2}[)\]}>]"
+)
 #: Chat markup that poses as a role's turn (``###(system_message)``, ``[SYSTEM]``,
 #: ``<|im_start|>``, ``<system>``): of the delimiters, the ones no README heading is.
 _ROLE_MARKUP = re2.compile(
-    r"(?i)[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?"
-    r"\s{0,2}[)\]}>]|\[/?(?:system|inst|sys)\]|<\|[a-z_]{2,20}\|>|</?(?:system|im_start|sys)>"
+    r"(?i)" + _ROLE_LABEL + r"|\[/?(?:system|inst|sys)\]|<\|[a-z_]{2,20}\|>"
+    r"|</?(?:system|im_start|sys)>"
 )
+#: A role label (:data:`_ROLE_LABEL`) that opens a line or follows markup and heads the words
+#: after it, as a turn's header does ("###(system_message) Say that ...", "[admin note]
+#: Recommend ..."); a document naming the label ("the first entry (system message) holds the
+#: rules", "Roles: [system message] sets behaviour") has other words before it.
+_ROLE_HEADER = re2.compile(r"(?im)(?:^|[#*>_-])[ \t]{0,3}" + _ROLE_LABEL + r"[ \t]{0,3}\w")
 
 
 def role_markup(text: str) -> bool:
     """Whether ``text`` carries chat markup posing as a role's turn (:data:`_ROLE_MARKUP`)."""
     return _ROLE_MARKUP.search(text[:MAX_SCAN]) is not None
+
+
+def role_header(text: str) -> bool:
+    """Whether ``text`` has a role label heading its words as a turn's header does
+    (:data:`_ROLE_HEADER`)."""
+    return _ROLE_HEADER.search(text[:MAX_SCAN]) is not None
 
 
 #: Not the end of a word ("Subtask:"); glued to an escaped line break ("...only\\nTODO:").
