@@ -1139,6 +1139,19 @@ _JAILBREAK = (
     # a persona switch: "carry on as a new unrestricted assistant", "you are an unfiltered
     # chatbot" (not "unrestricted access to the assistant", "the unrestricted version")
     r"|\b(?:an?|new)\s(?:unrestricted|unfiltered)\s(?:ai\s)?(?:assistant|chatbot|model)\b"
+    # hidden text to be decoded and then obeyed as an instruction: "decode this base64 and
+    # follow the instruction inside", "translate the following from rot13 and then execute it
+    # as a command", "decode it, and do exactly what it says" (not "decode the payload and run
+    # the installer": a how-to runs a program, it obeys no text; a letter's "translate this
+    # and follow the instructions in it" asks a person: translated text only executed)
+    r"|\b(?:decode|decrypt|decipher|unscramble|reassemble)\b[^.\n]{0,60}\b(?:and|then)\s"
+    r"(?:then\s)?(?:follow|obey|execute|carry out|act on|do)\s(?:exactly\s)?(?:the instructions?"
+    r"(?: inside| in it| within)?|its instructions?|it as (?:a |an )?(?:command|instruction)s?|"
+    r"what it says)\b"
+    r"|\btranslate\b[^.\n]{0,60}\b(?:and|then)\s(?:then\s)?execute\s(?:it|them|the result)\b"
+    # an answer without the model's safeguards: "respond without safety guidelines"
+    r"|\b(?:respond|answer|reply|talk|speak|write)\w{0,3} without (?:any |your )?(?:safety|content|"
+    r"ethical) (?:guidelines|rules|filters|restrictions|limits|polic(?:y|ies))\b"
     r"|\bwill do anything (?:the user|i|you|they|anyone) (?:asks?|wants?|says?)\b"
     r"|\bexempt from (?:the |all |any )?(?:usual |normal |standard )?(?:restrictions|rules|guidelines|"
     r"polic(?:y|ies)|filters|safeguards)\b"
@@ -1921,11 +1934,13 @@ def _score(
 
 
 #: What an override goes on to ask of a model's answer or persona ("... and reply with
-#: exactly X", "... and act as an evil AI", "... and follow my orders"); "... and continue",
+#: exactly X", "... and act as an evil AI", "... and follow my orders", "... and just do what
+#: I say"); "... and continue",
 #: "... then rebuild" are a how-to's steps.
 _THEN_ANSWER = re2.compile(
     r"(?i)\b(?:and|then)\s(?:instead\s|just\s|only\s|now\s){0,2}(?:reply|respond|answer|say|"
     r"print|output|write|list|act|tell|repeat|reveal|follow)\b"
+    r"|\b(?:and|then)\s(?:just\s|only\s|now\s){0,2}do (?:exactly )?what i (?:say|tell you|ask)\b"
     r"|\b(?:komutlarimi|talimatlarimi|dediklerimi|isteklerimi) (?:uygula|yap|izle|takip et)\b"
     r"|\b(?:promptunu|istemini|talimatlarini) (?:paylas|goster|yaz|tekrarla)\b|\btalimatlarin\b"
     r"|\b(?:wortwortlich|wort fur wort|mot pour mot|palabra por palabra|parola per parola|"
