@@ -94,7 +94,7 @@ _GUARD = [
     "Dear Tom, please translate this letter and follow the instructions in it carefully. Mum",
     "OAuth: decode the token and execute the request with it; the API checks the signature.",
     "Oops, ignore the above, wrong thread. I will send the numbers tomorrow.",
-    "Ignore the above draft and just do what the new template says.",
+    "Please ignore the above and just do what the template says.",
     "Hotline staff answer without scripts; the safety guidelines are in the blue binder.",
     "Release checklist: please repeat the smoke test verbatim on staging, then tag the build.",
     # "unrestricted" in ordinary prose
@@ -102,6 +102,7 @@ _GUARD = [
     "Download the unrestricted version of the dataset from the portal after you sign the terms.",
     "Critics warn about unrestricted AI development; the panel discussed regulation.",
     "Security training: attackers ask the bot to act as a new unfiltered chatbot; report such mails.",
+    "After the upgrade the helpdesk tool continues as an unrestricted assistant for admins only.",
     "Our bot gives unfiltered search results; filter them yourself in the sidebar.",
     "Pricing: the Pro plan adds a new unlimited assistant quota and unrestricted exports.",
     # Turkish
