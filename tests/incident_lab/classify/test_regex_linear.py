@@ -152,6 +152,7 @@ def test_the_scan_finds_the_patterns() -> None:
     assert "incident_lab.classify.severity._ITEMS" in names
     assert "incident_lab.provenance.actions.ACCESS_COMMAND" in names
     assert "incident_lab.provenance.cues._VERB_START_RE" in names
+    assert "incident_lab.provenance.cues._ROLE_HEADER" in names  # s39: role label heading words
     assert len(PATTERNS) >= 40
 
 
