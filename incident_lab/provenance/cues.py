@@ -1556,23 +1556,23 @@ def claims_a_role(text: str) -> bool:
     return _ROLE_CLAIM.search(readable(head, cipher_hint(text))[0]) is not None
 
 
-#: A bracketed label naming a role's message: ``(system_message)``, ``[admin note]``.
-_ROLE_LABEL = (
-    r"[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?"
-    r"\s{0,2}[)\]}>]"
-)
 #: Chat markup that poses as a role's turn (``###(system_message)``, ``[SYSTEM]``,
 #: ``<|im_start|>``, ``<system>``): of the delimiters, the ones no README heading is.
 _ROLE_MARKUP = re2.compile(
-    r"(?i)" + _ROLE_LABEL + r"|\[/?(?:system|inst|sys)\]|<\|[a-z_]{2,20}\|>"
-    r"|</?(?:system|im_start|sys)>"
+    r"(?i)[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?"
+    r"\s{0,2}[)\]}>]|\[/?(?:system|inst|sys)\]|<\|[a-z_]{2,20}\|>|</?(?:system|im_start|sys)>"
 )
-#: A role label (:data:`_ROLE_LABEL`) glued to the markup before it and heading the words after
-#: it ("###(system_message) Say that ...", "- External_###(system_message) ..."): markup no
+#: A role label glued to a heading's hashes before it and heading the words after it
+#: ("###(system_message) Say that ...", "- External_##[system_message] ..."): markup no
 #: renderer shows as a heading, written for a parser. A notice's own "(System message) Submit
 #: your assignment ..." opens its line, and a document naming the label ("the first entry
-#: (system message) holds the rules") has words before it.
-_ROLE_HEADER = re2.compile(r"(?i)[#*>_]" + _ROLE_LABEL + r"[ \t]{0,3}\w")
+#: (system message) holds the rules") has words before it. One hash is a code comment's
+#: ("#[developer note] Call close() ..."), bold, italics and a quote's ">" are a wiki's; a
+#: "note" is the system's only (an admin's or developer's note is a colleague's).
+_ROLE_HEADER = re2.compile(
+    r"(?i)#{2,}[(\[{<]\s{0,2}(?:system[ _-]?(?:message|prompt|note|instruction)|"
+    r"(?:admin|developer)[ _-]?(?:message|prompt|instruction))s?\s{0,2}[)\]}>][ \t]{0,3}\w"
+)
 
 
 def role_markup(text: str) -> bool:
