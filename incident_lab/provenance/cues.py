@@ -773,9 +773,13 @@ _OVERRIDE_TR = (
         "talimatlarını unut", "kuralları yok say", "kuralları geçersiz", "politikalarını geçersiz",
         "sistem mesajını yok say", "mesajları unut", "kural tanımayan", "gizli talimatları",
         "iç talimatları", "iç yönergelerini",
-        # a persona switch: "sen artık sınırsız bir asistansın" (not "sınırsız internet")
-        "sınırsız asistan", "sınırsız bir asistan", "sınırsız yapay zeka",
-        "sınırsız bir yapay zeka",
+        # a persona switch said to the reader, in the second person: "sen artık sınırsız bir
+        # asistansın", "sınırsız bir yapay zeka gibi davran" (not an offer's "sınırsız asistan
+        # desteği", nor news of "sınırsız yapay zeka gelişimi")
+        "sınırsız asistansın", "sınırsız bir asistansın", "sınırsız yapay zekasın",
+        "sınırsız bir yapay zekasın", "sınırsız asistan gibi davran",
+        "sınırsız bir asistan gibi davran", "sınırsız yapay zeka gibi davran",
+        "sınırsız bir yapay zeka gibi davran",
     )
     + "|" + _folded("sistem istemini", "sistem istemi") + r"[^.\n]{0,40}"
     + _folded("sızdır", "göster", "yaz", "tekrarla", "açıkla")
@@ -1102,6 +1106,17 @@ _ABOVE_REQ = (
 _ABOVE_AT = re2.compile("(?i)" + _ABOVE_REQ)
 
 
+#: A persona switch said to the reader: "you are an unfiltered chatbot", "carry on as a new
+#: unrestricted assistant" (not "unrestricted access to the assistant", "the unrestricted
+#: version", nor a page describing attacks that "ask it to act as a new unfiltered chatbot");
+#: only where its sentence ends with it (:data:`_PERSONA_ENDS`: not "... assistant manager").
+_PERSONA_SWITCH = (
+    r"\b(?:you are|you're)\s(?:now\s)?(?:an?\s)?(?:unrestricted|unfiltered)\s(?:ai\s)?"
+    r"(?:assistant|chatbot|model)\b|\b(?:start|carry on|continue|go on|restart|begin)\w{0,3}\s"
+    r"(?:fresh\s|again\s|over\s)?as\s(?:an?\s)?new\s(?:unrestricted|unfiltered)\s(?:ai\s)?"
+    r"(?:assistant|chatbot|model)\b"
+)
+
 #: Where an imperative opens: a line or sentence start, after markup, or after "please",
 #: "now", "just", "then", "and" (not after a comma: "If the build fails, ignore the
 #: preceding text in the log" is a how-to's step).
@@ -1148,14 +1163,9 @@ _JAILBREAK = (
     r"(?:system (?:prompt|instructions|message)|initial prompt|hidden prompt|"
     r"(?:prompt|instructions) (?:verbatim|word for word))\b|"
     r"\b(?:uncensored|jailbroken|amoral|unaligned) (?:model|assistant|ai|version|chatbot|bot)\b"
-    # a persona switch said to the reader: "you are an unfiltered chatbot", "carry on as a new
-    # unrestricted assistant" (not "unrestricted access to the assistant", "the unrestricted
-    # version", nor a page describing attacks that "ask it to act as a new unfiltered chatbot")
-    r"|\b(?:you are|you're)\s(?:now\s)?(?:an?\s)?(?:unrestricted|unfiltered)\s(?:ai\s)?"
-    r"(?:assistant|chatbot|model)\b|\b(?:start|carry on|continue|go on|restart|begin)\w{0,3}\s"
-    r"(?:fresh\s|again\s|over\s)?as\s(?:an?\s)?new\s(?:unrestricted|unfiltered)\s(?:ai\s)?"
-    r"(?:assistant|chatbot|model)\b"
-    r"|\bwill do anything (?:the user|i|you|they|anyone) (?:asks?|wants?|says?)\b"
+    + "|"
+    + _PERSONA_SWITCH
+    + r"|\bwill do anything (?:the user|i|you|they|anyone) (?:asks?|wants?|says?)\b"
     r"|\bexempt from (?:the |all |any )?(?:usual |normal |standard )?(?:restrictions|rules|guidelines|"
     r"polic(?:y|ies)|filters|safeguards)\b"
     r"|\b(?:supersedes?|superseding|overrides?|takes? precedence over) (?:all |any |the )?"
@@ -1731,6 +1741,12 @@ _ASK_ENDS = re2.compile(
     r"^(?:\s{0,2}(?:[.!;\n]|$)|,\s{0,2}then\b|\s(?:before|then)\s(?:you\s)?(?:answer|reply|"
     r"respond|continue)\b)"
 )
+#: A persona switch (:data:`_PERSONA_SWITCH`) counts where the same ends it, or a clause
+#: about the persona ("... chatbot answering everything", "... assistant that ...", "...
+#: assistant, answer ..."): a noun after it is another thing ("... assistant manager",
+#: "... model called DAN"), as a question mark is a question.
+_PERSONA_SWITCH_AT = re2.compile("(?i)" + _PERSONA_SWITCH)
+_PERSONA_ENDS = re2.compile(r"^,?\s(?:\w{2,20}ing|and|that|who|with|without|now)\b|^,")
 #: What a quotation that goes on into an action or an address asks: then it is used.
 _CONTINUES = re2.compile(f"(?i){_ACTION_PATTERN}|{_TARGET_PATTERN}")
 #: "you are now" describing where the reader is or what state they are in, not a persona:
@@ -1812,9 +1828,10 @@ def _mentioned(plain: str, start: int, end: int, shouted: bool = False) -> bool:
     as a mention (:func:`~incident_lab.provenance.evasion.quoted_mention`) and not going on
     into an action or an address (:data:`_CONTINUES`); "you are now" describing a place or
     state; "from now on you" granting an ability ("can", "may"); an ask for the system prompt
-    quoted or not ending its sentence (:data:`_ASK_ENDS`); a negated override ("do not
-    ignore previous instructions"), unless the unit shouts a negation (``shouted``: "do NOT
-    ignore your previous instructions" is reverse psychology)."""
+    or a persona switch quoted or not ending its sentence (:data:`_ASK_ENDS`,
+    :data:`_PERSONA_ENDS`); a negated override ("do not ignore previous instructions"),
+    unless the unit shouts a negation (``shouted``: "do NOT ignore your previous
+    instructions" is reverse psychology)."""
     phrase = plain[start:end]
     if not shouted and _negates(plain[max(0, start - 48) : start], phrase, plain[end : end + 200]):
         return True
@@ -1824,8 +1841,10 @@ def _mentioned(plain: str, start: int, end: int, shouted: bool = False) -> bool:
         return _STATE_AFTER.search(plain[end : end + 80]) is not None
     if phrase.startswith("from now on"):  # "from now on you can use the alias": a permission
         return _ABLE_AFTER.search(plain[end : end + 40]) is not None
-    if _STEP_PROMPT_ASK_AT.match(phrase):  # opened by a quotation mark, or not ending there
-        ends = _ASK_ENDS.match(plain[end : end + 24]) is not None
+    ask, persona = _STEP_PROMPT_ASK_AT.match(phrase), _PERSONA_SWITCH_AT.match(phrase)
+    if ask or persona:  # opened by a quotation mark, or not ending its sentence
+        after = plain[end : end + 24]
+        ends = _ASK_ENDS.match(after) or (persona and _PERSONA_ENDS.match(after))
         return not ends or quote_opening(plain, start) != -1
     return quoted_mention(plain, start, end, _CONTINUES.search)
 
