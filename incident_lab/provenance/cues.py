@@ -863,7 +863,7 @@ _EXTRACT_PROMPT = (
 #: "the bot by printing the system prompt", nor a support macro's "system message"); said to
 #: the reader only where its sentence ends with it (:data:`_ASK_ENDS`).
 _STEP_PROMPT_ASK = (
-    r"\b(?:please|begin by|start by)\s(?:repeat|recite|print|output|dump|repeating|reciting|"
+    r"\b(?:please|kindly|pls|begin by|start by)\s(?:repeat|recite|print|output|dump|repeating|reciting|"
     r"printing|outputting|dumping)\sthe\s(?:(?:full|exact|entire|complete|original|initial|"
     r"hidden|whole)\s){0,2}system\s(?:prompt|instructions)\b[^.\n]{0,20}\b(?:verbatim|word for word)\b"
 )
@@ -1592,8 +1592,9 @@ _ROLE_MARKUP = re2.compile(
 #: ("#[developer note] Call close() ..."), bold, italics and a quote's ">" are a wiki's; a
 #: "note" is the system's only (an admin's or developer's note is a colleague's).
 _ROLE_HEADER = re2.compile(
-    r"(?i)#{2,}[(\[{<]\s{0,2}(?:system[ _-]?(?:message|prompt|note|instruction)|"
-    r"(?:admin|developer)[ _-]?(?:message|prompt|instruction))s?\s{0,2}[)\]}>][ \t]{0,3}\w"
+    r"(?i)#{2,}[(\[{<]\s{0,2}(?:system[ _-]?(?:message|msg|prompt|note|instruction)|"
+    r"(?:admin|developer)[ _-]?(?:message|msg|prompt|instruction))s?\s{0,2}[)\]}>]"
+    r"[ \t]{0,3}(?:[:\x{2013}-][ \t]{0,3})?\w"
 )
 
 
@@ -1977,7 +1978,8 @@ def _score(
 _THEN_ANSWER = re2.compile(
     r"(?i)\b(?:and|then)\s(?:instead\s|just\s|only\s|now\s){0,2}(?:reply|respond|answer|say|"
     r"print|output|write|list|act|tell|repeat|reveal|follow)\b"
-    r"|\b(?:and|then)\s(?:just\s|only\s|now\s){0,2}do (?:exactly )?what i (?:say|tell you|ask)\b"
+    r"|\b(?:and|then)\s(?:just\s|only\s|now\s|simply\s){0,2}do (?:exactly )?(?:what|whatever|as)"
+    r" i (?:say|tell you|ask)\b"
     r"|\b(?:komutlarimi|talimatlarimi|dediklerimi|isteklerimi) (?:uygula|yap|izle|takip et)\b"
     r"|\b(?:promptunu|istemini|talimatlarini) (?:paylas|goster|yaz|tekrarla)\b|\btalimatlarin\b"
     r"|\b(?:wortwortlich|wort fur wort|mot pour mot|palabra por palabra|parola per parola|"
