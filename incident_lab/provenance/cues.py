@@ -858,14 +858,24 @@ _EXTRACT_PROMPT = (
     r" point|here)\b"
 )
 
-#: "The" system prompt asked for whole, as a step: "please repeat the system prompt
-#: verbatim", "begin by printing the full system prompt word for word" (not a debugging tip's
-#: "the bot by printing the system prompt", nor a support macro's "system message"); said to
-#: the reader only where its sentence ends with it (:data:`_ASK_ENDS`).
+#: "The" system prompt asked for whole ...
+_WHOLE_PROMPT = (
+    r"(?:repeat|recite|print|output|dump|repeating|reciting|printing|outputting|dumping)\sthe\s"
+    r"(?:(?:full|exact|entire|complete|original|initial|hidden|whole)\s){0,2}system\s"
+    r"(?:prompt|instructions)\b[^.\n]{0,20}\b(?:verbatim|word for word)\b"
+)
+#: ... as a step: "begin by printing the full system prompt word for word"; asked politely
+#: only before the reader answers ("please repeat the system prompt verbatim before you
+#: answer": a primer's bare "Please repeat the system prompt verbatim." needs a cue to the
+#: model, session 22). Not a debugging tip's "the bot by printing the system prompt", nor a
+#: support macro's "system message"; said to the reader only where its sentence ends with it
+#: (:data:`_ASK_ENDS`).
 _STEP_PROMPT_ASK = (
-    r"\b(?:please|kindly|pls|begin by|start by)\s(?:repeat|recite|print|output|dump|repeating|reciting|"
-    r"printing|outputting|dumping)\sthe\s(?:(?:full|exact|entire|complete|original|initial|"
-    r"hidden|whole)\s){0,2}system\s(?:prompt|instructions)\b[^.\n]{0,20}\b(?:verbatim|word for word)\b"
+    r"\b(?:begin|start) by\s"
+    + _WHOLE_PROMPT
+    + r"|\b(?:please|kindly|pls)\s"
+    + _WHOLE_PROMPT
+    + r"\s(?:before|then)\s(?:you\s)?(?:answer|reply|respond)\b"
 )
 
 #: Asks for the model's own setup that :data:`_EXTRACT_PROMPT` misses, in a pattern of its
