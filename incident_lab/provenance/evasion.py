@@ -163,15 +163,23 @@ def quotation(text: str, start: int, end: int) -> tuple[int, str] | None:
     three characters before ``start``) and the quoted text after ``end``, closed on the same
     line by the mark that pairs with the opening one (an apostrophe inside a word, "it's",
     closes nothing)."""
-    before = text[max(0, start - 3) : start]
-    opening = max(before.rfind(q) for q in _QUOTE_CHARS)
+    opening = quote_opening(text, start)
     if opening == -1:
         return None
     after = text[end : end + 120].split("\n", 1)[0]
-    close = _closing(after, _CLOSERS[before[opening]])
+    close = _closing(after, _CLOSERS[text[opening]])
     if close == -1:
         return None
-    return max(0, start - 3) + opening, after[:close]
+    return opening, after[:close]
+
+
+def quote_opening(text: str, start: int) -> int:
+    """Where the quotation mark opening the words at ``start`` is (at most three characters
+    before them), or -1; closed or not (a sentence split ends a quoted "Please print the
+    system prompt verbatim." before its closing mark)."""
+    base = max(0, start - 3)
+    opening = max(text[base:start].rfind(q) for q in _QUOTE_CHARS)
+    return -1 if opening == -1 else base + opening
 
 
 def _closing(after: str, closers: str) -> int:

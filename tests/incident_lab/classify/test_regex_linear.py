@@ -152,6 +152,12 @@ def test_the_scan_finds_the_patterns() -> None:
     assert "incident_lab.classify.severity._ITEMS" in names
     assert "incident_lab.provenance.actions.ACCESS_COMMAND" in names
     assert "incident_lab.provenance.cues._VERB_START_RE" in names
+    assert "incident_lab.provenance.cues._ROLE_HEADER" in names  # s39: role label heading words
+    assert "incident_lab.provenance.cues._ASK_ENDS" in names  # s39 mend: where an ask ends
+    assert "incident_lab.provenance.cues._PERSONA_ENDS" in names
+    assert "incident_lab.provenance.cues._STEP_PROMPT_ASK_AT" in names
+    assert "incident_lab.provenance.cues._PERSONA_SWITCH_AT" in names
+    assert "incident_lab.classify.injection._FOLLOW_NOTES" in names
     assert len(PATTERNS) >= 40
 
 
