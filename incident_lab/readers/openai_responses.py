@@ -651,7 +651,11 @@ def _items_score(items: Any) -> float:
         return 0.0
     if any(_refused(item, "") is not None for item in items):
         return 0.0
-    return 0.9 if any(item.get("type") is not None for item in items) else 0.5
+    if any(item.get("type") is not None for item in items):
+        return 0.9
+    # role messages, beside bare item references at most: a list of ``{"id": ...}``
+    # objects alone is anybody's
+    return 0.5 if any(item.get("role") is not None for item in items) else 0.0
 
 
 def _refused(item: Any, where: str) -> str | None:

@@ -1756,3 +1756,14 @@ def test_only_a_message_with_a_source_is_named_an_autogen_one(tmp_path: Path) ->
         path = _write(tmp_path, [[hi, odd, _call("c1", "send_money")]])
         (record,) = read_all("openai_responses", path)
         assert record.reason == told
+
+
+def test_a_list_of_bare_ids_is_no_responses_list(tmp_path: Path) -> None:
+    """An item reference may leave its type out, but a list of ``{"id": ...}`` objects
+    alone is anybody's: not claimed (review revfinal39b M1's mend must not widen the
+    sniff); beside a role message it is a run."""
+    sniff = get_readers()["openai_responses"].sniff
+    path = _write(tmp_path, [[{"id": "a1"}, {"id": "b2"}]])
+    assert sniff(str(path), path.read_bytes()) == 0.0
+    path = _write(tmp_path, [[_user("hi"), {"id": "msg_1"}]])
+    assert sniff(str(path), path.read_bytes()) == 0.5
