@@ -873,7 +873,7 @@ _WHOLE_PROMPT = (
 _STEP_PROMPT_ASK = (
     r"\b(?:begin|start) by\s"
     + _WHOLE_PROMPT
-    + r"|\b(?:please|kindly|pls)\s"
+    + r"|\bplease\s"
     + _WHOLE_PROMPT
     + r"\s(?:before|then)\s(?:you\s)?(?:answer|reply|respond)\b"
 )
@@ -1602,9 +1602,8 @@ _ROLE_MARKUP = re2.compile(
 #: ("#[developer note] Call close() ..."), bold, italics and a quote's ">" are a wiki's; a
 #: "note" is the system's only (an admin's or developer's note is a colleague's).
 _ROLE_HEADER = re2.compile(
-    r"(?i)#{2,}[(\[{<]\s{0,2}(?:system[ _-]?(?:message|msg|prompt|note|instruction)|"
-    r"(?:admin|developer)[ _-]?(?:message|msg|prompt|instruction))s?\s{0,2}[)\]}>]"
-    r"[ \t]{0,3}(?:[:\x{2013}-][ \t]{0,3})?\w"
+    r"(?i)#{2,}[(\[{<]\s{0,2}(?:system[ _-]?(?:message|prompt|note|instruction)|"
+    r"(?:admin|developer)[ _-]?(?:message|prompt|instruction))s?\s{0,2}[)\]}>][ \t]{0,3}\w"
 )
 
 
@@ -1988,8 +1987,7 @@ def _score(
 _THEN_ANSWER = re2.compile(
     r"(?i)\b(?:and|then)\s(?:instead\s|just\s|only\s|now\s){0,2}(?:reply|respond|answer|say|"
     r"print|output|write|list|act|tell|repeat|reveal|follow)\b"
-    r"|\b(?:and|then)\s(?:just\s|only\s|now\s|simply\s){0,2}do (?:exactly )?(?:what|whatever|as)"
-    r" i (?:say|tell you|ask)\b"
+    r"|\b(?:and|then)\s(?:just\s|only\s|now\s){0,2}do (?:exactly )?what i (?:say|tell you|ask)\b"
     r"|\b(?:komutlarimi|talimatlarimi|dediklerimi|isteklerimi) (?:uygula|yap|izle|takip et)\b"
     r"|\b(?:promptunu|istemini|talimatlarini) (?:paylas|goster|yaz|tekrarla)\b|\btalimatlarin\b"
     r"|\b(?:wortwortlich|wort fur wort|mot pour mot|palabra por palabra|parola per parola|"
