@@ -758,6 +758,20 @@ _OVERRIDE_SCRIPTS = "|".join(
         _folded("تو", "شما") + r"[^.\n]{0,20}" + _folded("در حالت توسعه"),
     )
 )  # fmt: skip
+#: A persona switch said to the reader, in Turkish in the second person: "sen artık sınırsız
+#: bir asistansın", "sınırsız bir yapay zeka gibi davran", the word ending there (not an
+#: offer's "sınırsız asistan desteği", an ad's "sınırsız asistansınız", nor news of
+#: "sınırsız yapay zeka gelişimi"). Quoted or said ("... diye", "... dediğinde") it is a
+#: mention (:func:`_mentioned`).
+_PERSONA_TR = (
+    _folded(
+        "sınırsız asistansın", "sınırsız bir asistansın", "sınırsız yapay zekasın",
+        "sınırsız bir yapay zekasın", "sınırsız asistan gibi davran",
+        "sınırsız bir asistan gibi davran", "sınırsız yapay zeka gibi davran",
+        "sınırsız bir yapay zeka gibi davran",
+    )
+    + r"\b"
+)  # fmt: skip
 #: The same in Turkish, which reads as ASCII once folded ("onceki tum talimatlari yok say"),
 #: and the English jailbreak list's words in Turkish ("sansürsüz"; "geliştirici modu" only as
 #: the claim that it is on, in :mod:`.evasion`: a settings page names the mode too).
@@ -773,14 +787,8 @@ _OVERRIDE_TR = (
         "talimatlarını unut", "kuralları yok say", "kuralları geçersiz", "politikalarını geçersiz",
         "sistem mesajını yok say", "mesajları unut", "kural tanımayan", "gizli talimatları",
         "iç talimatları", "iç yönergelerini",
-        # a persona switch said to the reader, in the second person: "sen artık sınırsız bir
-        # asistansın", "sınırsız bir yapay zeka gibi davran" (not an offer's "sınırsız asistan
-        # desteği", nor news of "sınırsız yapay zeka gelişimi")
-        "sınırsız asistansın", "sınırsız bir asistansın", "sınırsız yapay zekasın",
-        "sınırsız bir yapay zekasın", "sınırsız asistan gibi davran",
-        "sınırsız bir asistan gibi davran", "sınırsız yapay zeka gibi davran",
-        "sınırsız bir yapay zeka gibi davran",
     )
+    + "|" + _PERSONA_TR
     + "|" + _folded("sistem istemini", "sistem istemi") + r"[^.\n]{0,40}"
     + _folded("sızdır", "göster", "yaz", "tekrarla", "açıkla")
     # no determiner before the noun ("Talimatlarını görmezden gel", "Komutlarını dikkate
@@ -1756,6 +1764,10 @@ _ASK_ENDS = re2.compile(
 #: assistant, answer ..."): a noun after it is another thing ("... assistant manager",
 #: "... model called DAN"), as a question mark is a question.
 _PERSONA_SWITCH_AT = re2.compile("(?i)" + _PERSONA_SWITCH)
+_PERSONA_TR_AT = re2.compile(_PERSONA_TR)
+#: A Turkish speech verb right after a quotation's end: "... diye yazdı", "... diyen
+#: reklamlar", "... dediğinde" (folded) report the words.
+_SAID_TR = re2.compile(r"^\W{0,3}(?:diye|diyen|dedi|dedig|demek|der)\w{0,8}\b")
 _PERSONA_ENDS = re2.compile(r"^,?\s(?:\w{2,20}ing|and|that|who|with|without|now)\b|^,")
 #: What a quotation that goes on into an action or an address asks: then it is used.
 _CONTINUES = re2.compile(f"(?i){_ACTION_PATTERN}|{_TARGET_PATTERN}")
@@ -1856,6 +1868,10 @@ def _mentioned(plain: str, start: int, end: int, shouted: bool = False) -> bool:
         after = plain[end : end + 24]
         ends = _ASK_ENDS.match(after) or (persona and _PERSONA_ENDS.match(after))
         return not ends or quote_opening(plain, start) != -1
+    if _PERSONA_TR_AT.match(phrase):  # quoted, or reported by a speech verb after it
+        return (
+            quote_opening(plain, start) != -1 or _SAID_TR.match(plain[end : end + 24]) is not None
+        )
     return quoted_mention(plain, start, end, _CONTINUES.search)
 
 
