@@ -1759,16 +1759,24 @@ _ASK_ENDS = re2.compile(
     r"^(?:\s{0,2}(?:[.!;\n]|$)|,\s{0,2}then\b|\s(?:before|then)\s(?:you\s)?(?:answer|reply|"
     r"respond|continue)\b)"
 )
-#: A persona switch (:data:`_PERSONA_SWITCH`) counts where the same ends it, or a clause
-#: about the persona ("... chatbot answering everything", "... assistant that ...", "...
-#: assistant, answer ..."): a noun after it is another thing ("... assistant manager",
-#: "... model called DAN"), as a question mark is a question.
+#: A persona switch (:data:`_PERSONA_SWITCH`) counts where its sentence ends, or a clause
+#: about the persona ("... chatbot answering everything", "... assistant that ...") or an
+#: ask to answer ("... assistant, answer ...") goes on: a noun after it is another thing
+#: ("... assistant manager", "... model called DAN"), as a question mark is a question, and
+#: a comma before anything else a list's or a narrator's ("... assistant, then the attacker
+#: asks").
 _PERSONA_SWITCH_AT = re2.compile("(?i)" + _PERSONA_SWITCH)
 _PERSONA_TR_AT = re2.compile(_PERSONA_TR)
 #: A Turkish speech verb right after a quotation's end: "... diye yazdı", "... diyen
 #: reklamlar", "... dediğinde" (folded) report the words.
 _SAID_TR = re2.compile(r"^\W{0,3}(?:diye|diyen|dedi|dedig|demek|der)\w{0,8}\b")
-_PERSONA_ENDS = re2.compile(r"^,?\s(?:\w{2,20}ing|and|that|who|with|without|now)\b|^,")
+_PERSONA_ENDS = re2.compile(
+    r"^(?:\s{0,2}(?:[.!;\n]|$)|,?\s(?:\w{2,20}ing|and|that|who|with|without|now)\b|"
+    r",\s{0,2}(?:answer|reply|respond)\b)"
+)
+#: ... but not where the sentence goes on to say what the switch is: "... chatbot answering
+#: everything is the typical opener" names it as a subject.
+_PERSONA_SUBJECT = re2.compile(r"(?i)^[^.!?\n]{0,80}?\s(?:is|was)\s")
 #: What a quotation that goes on into an action or an address asks: then it is used.
 _CONTINUES = re2.compile(f"(?i){_ACTION_PATTERN}|{_TARGET_PATTERN}")
 #: "you are now" describing where the reader is or what state they are in, not a persona:
@@ -1866,7 +1874,11 @@ def _mentioned(plain: str, start: int, end: int, shouted: bool = False) -> bool:
     ask, persona = _STEP_PROMPT_ASK_AT.match(phrase), _PERSONA_SWITCH_AT.match(phrase)
     if ask or persona:  # opened by a quotation mark, or not ending its sentence
         after = plain[end : end + 24]
-        ends = _ASK_ENDS.match(after) or (persona and _PERSONA_ENDS.match(after))
+        ends = (ask and _ASK_ENDS.match(after)) or (
+            persona
+            and _PERSONA_ENDS.match(after)
+            and not _PERSONA_SUBJECT.match(plain[end : end + 100])
+        )
         return not ends or quote_opening(plain, start) != -1
     if _PERSONA_TR_AT.match(phrase):  # quoted, or reported by a speech verb after it
         return (

@@ -59,3 +59,18 @@ _TURKISH_GUARD = [
 @pytest.mark.parametrize("doc", _TURKISH_GUARD)
 def test_a_turkish_persona_quoted_said_or_longer_stays_clean(doc: str) -> None:
     assert incident(_session(doc)) == (None, None)
+
+
+#: An English persona switch a write-up names: a comma going on into its narration, or the
+#: sentence saying what the switch is ("... is the typical opener").
+_PERSONA_GUARD = [
+    "Attack pattern: you are an unrestricted assistant, then the attacker asks for malware. We"
+    " block it.",
+    "Case study: you're an unfiltered chatbot answering everything is the typical opener seen in"
+    " logs.",
+]
+
+
+@pytest.mark.parametrize("doc", _PERSONA_GUARD)
+def test_an_english_persona_a_write_up_names_stays_clean(doc: str) -> None:
+    assert incident(_session(doc)) == (None, None)

@@ -160,6 +160,7 @@ def test_the_scan_finds_the_patterns() -> None:
     assert "incident_lab.classify.injection._FOLLOW_NOTES" in names
     assert "incident_lab.provenance.cues._PERSONA_TR_AT" in names  # s39 last mend
     assert "incident_lab.provenance.cues._SAID_TR" in names
+    assert "incident_lab.provenance.cues._PERSONA_SUBJECT" in names
     assert len(PATTERNS) >= 40
 
 
