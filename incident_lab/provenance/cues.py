@@ -1620,10 +1620,21 @@ def role_markup(text: str) -> bool:
     return _ROLE_MARKUP.search(text[:MAX_SCAN]) is not None
 
 
+#: Words after a role label that say what the label is for ("##(developer_message) Use this
+#: for app-level rules.", "... This is sent first"): an API's roles documented, no turn.
+_LABEL_DESCRIBED = re2.compile(
+    r"(?i)^(?:(?:use|used|uses)\s(?:this|it)\b|(?:this|it)\s(?:is|holds|carries|sets)\b)"
+)
+
+
 def role_header(text: str) -> bool:
     """Whether ``text`` has a role label heading its words as a turn's header does
-    (:data:`_ROLE_HEADER`)."""
-    return _ROLE_HEADER.search(text[:MAX_SCAN]) is not None
+    (:data:`_ROLE_HEADER`), not words saying what the label is for (:data:`_LABEL_DESCRIBED`)."""
+    head = text[:MAX_SCAN]
+    return any(
+        _LABEL_DESCRIBED.match(head[m.end() - 1 : m.end() + 20]) is None
+        for m in _ROLE_HEADER.finditer(head)
+    )
 
 
 #: Not the end of a word ("Subtask:"); glued to an escaped line break ("...only\\nTODO:").
@@ -1879,12 +1890,30 @@ def _mentioned(plain: str, start: int, end: int, shouted: bool = False) -> bool:
             and _PERSONA_ENDS.match(after)
             and not _PERSONA_SUBJECT.match(plain[end : end + 100])
         )
-        return not ends or quote_opening(plain, start) != -1
+        return (
+            not ends or quote_opening(plain, start) != -1 or (ask and _catalogue_step(plain, start))
+        )
     if _PERSONA_TR_AT.match(phrase):  # quoted, or reported by a speech verb after it
         return (
             quote_opening(plain, start) != -1 or _SAID_TR.match(plain[end : end + 24]) is not None
         )
     return quoted_mention(plain, start, end, _CONTINUES.search)
+
+
+#: What opens an item of a list or catalogue right before a step: a bullet, a number, or a
+#: label and its colon opening the sentence ("1. ", "- ", "QA checklist: "; lines are joined
+#: in the plain form).
+_CATALOGUE_ITEM = re2.compile(
+    r"(?:^|\s)(?:[-*+\x{2022}]|\d{1,3}[.)])\s{0,3}$|(?:^|[.!?]\s)[^.:!?]{1,40}:\s{0,3}$"
+)
+
+
+def _catalogue_step(plain: str, start: int) -> bool:
+    """Whether the step ask at ``start`` opens an item of a list or a catalogue (a runbook's
+    "1. Begin by printing the full system prompt verbatim.", a QA list's "QA checklist: start
+    by dumping ..."): a page listing steps or probes, not a turn to the reader
+    (:data:`_CATALOGUE_ITEM`)."""
+    return _CATALOGUE_ITEM.search(plain[max(0, start - 60) : start]) is not None
 
 
 def _negates(before: str, phrase: str, after: str) -> bool:
@@ -2192,10 +2221,25 @@ def score_units(text: str) -> list[Unit]:
     for a, b in _unit_bounds(text):
         # plain_text: nothing to undo anywhere in the text, so each unit reads as itself
         score, cues, language = _unit_score(text[a:b], plain_text, ciphers)
+        if score and (item := _numbered_item(text, a)) != a:  # read with its item's number
+            score, cues, language = _unit_score(text[item:b], plain_text, ciphers)
         if rot and (found := _deciphered_override(text[a:b])) is not None and found[0] > score:
             score, cues, language = found
         units.append(Unit(a, b, score, cues, language))
     return _with_disguised(units, disguised) if disguised else units
+
+
+#: A numbered list item's number alone before a unit on its line ("1. ", "12) "): the
+#: sentence cut splits it off.
+_ITEM_NUMBER = re2.compile(r"^[ \t]{0,8}\d{1,3}[.)][ \t]{0,3}$")
+
+
+def _numbered_item(text: str, start: int) -> int:
+    """Where the numbered list item holding the unit at ``start`` opens (its number, so a
+    runbook's "1. Begin by printing ..." reads as an item: :func:`_catalogue_step`), or
+    ``start`` when the unit opens no numbered item."""
+    line = text.rfind("\n", 0, start) + 1
+    return line if _ITEM_NUMBER.match(text[line:start]) else start
 
 
 def _with_disguised(units: list[Unit], ranges: list[tuple[int, int]]) -> list[Unit]:
