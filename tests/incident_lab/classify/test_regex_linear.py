@@ -158,6 +158,12 @@ def test_the_scan_finds_the_patterns() -> None:
     assert "incident_lab.provenance.cues._STEP_PROMPT_ASK_AT" in names
     assert "incident_lab.provenance.cues._PERSONA_SWITCH_AT" in names
     assert "incident_lab.classify.injection._FOLLOW_NOTES" in names
+    assert "incident_lab.provenance.cues._PERSONA_TR_AT" in names  # s39 last mend
+    assert "incident_lab.provenance.cues._SAID_TR" in names
+    assert "incident_lab.provenance.cues._PERSONA_SUBJECT" in names
+    assert "incident_lab.provenance.cues._CATALOGUE_ITEM" in names
+    assert "incident_lab.provenance.cues._ITEM_NUMBER" in names
+    assert "incident_lab.provenance.cues._LABEL_DESCRIBED" in names
     assert len(PATTERNS) >= 40
 
 
