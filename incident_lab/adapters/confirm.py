@@ -24,7 +24,9 @@ class ConfirmReport:
         tool_calls: Tool name -> calls after ``since``.
         safeguard_decisions: ``safeguard:decision`` -> count after ``since``.
         read, rejected: Records read and rejected by the readers.
-        rejects: ``path:line: reason`` per rejected record.
+        rejects: ``path:line: reason`` per rejected record, the first
+            :data:`~incident_lab.readers.base.MAX_WARNINGS_KEPT` of them (``rejected``
+            counts all).
         warnings: ``path:line: warning`` per reader's warning (no record: counted in
             neither ``read`` nor ``rejected``), the first
             :data:`~incident_lab.readers.base.MAX_WARNINGS_KEPT` of them.
@@ -133,7 +135,7 @@ def confirm_containment(paths: list[str], since: datetime, fmt: str | None = Non
     timestamp takes its session's start time.
     """
     from incident_lab.readers import read_paths
-    from incident_lab.readers.base import keep_warning
+    from incident_lab.readers.base import keep_sample
 
     report = ConfirmReport(to_rfc3339(since))
     tools: Counter[str] = Counter()
@@ -141,12 +143,12 @@ def confirm_containment(paths: list[str], since: datetime, fmt: str | None = Non
     for _fmt, record in read_paths(paths, fmt):
         if record.warning is not None:
             report.warned += 1  # a reader's warning is no record
-            keep_warning(report.warnings, record.told)
+            keep_sample(report.warnings, record.told)
             continue
         report.read += 1
         if record.trajectory is None:
             report.rejected += 1
-            report.rejects.append(f"{record.path}:{record.line}: {record.reason}")
+            keep_sample(report.rejects, f"{record.path}:{record.line}: {record.reason}")
             continue
         traj = record.trajectory
         start = None

@@ -23,10 +23,10 @@ from typing import Any
 
 from incident_lab.blast.match import Match, Matcher
 from incident_lab.evidence.fastjson import MISSING, exact_loads
-from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, parse_json_line
+from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, MAX_WARNINGS_KEPT, parse_json_line
 
 #: Rejects kept in full in the result (all are counted).
-MAX_REJECT_SAMPLES = 100
+MAX_REJECT_SAMPLES = MAX_WARNINGS_KEPT
 #: Sessions scored together (memory: this many parsed sessions at a time). Large enough
 #: for the vectorised prefilter, small enough that the parsed objects of a batch reuse
 #: the allocator's memory: at 256, freeing each batch returned its arenas to the system

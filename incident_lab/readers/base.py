@@ -43,14 +43,14 @@ MAX_DECOMPRESSED_BYTES = 8 * 1024 * 1024 * 1024
 #: Files read whole (one JSON document, an .eval header, a config) are at most this big.
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 _EXCERPT = 200
-#: How many of a reader's warnings a command keeps to list and report (all of them are
-#: counted: a file may give one a line), as ``blast-radius`` keeps its rejects.
+#: How many of the readers' warnings, or of the records they reject, a command keeps to
+#: list and report (all of them are counted: a file may give one a line).
 MAX_WARNINGS_KEPT = 100
 
 
-def keep_warning(kept: list[str], told: str) -> None:
-    """Keep a reader's warning (:attr:`Record.told`) in ``kept`` while it holds fewer
-    than :data:`MAX_WARNINGS_KEPT`; the caller counts every one."""
+def keep_sample(kept: list[str], told: str) -> None:
+    """Keep a reader's warning or a reject's ``path:line: reason`` in ``kept`` while it
+    holds fewer than :data:`MAX_WARNINGS_KEPT`; the caller counts every one."""
     if len(kept) < MAX_WARNINGS_KEPT:
         kept.append(told)
 

@@ -140,7 +140,7 @@ def _read_sessions(
         InputError: no session was read.
     """
     from incident_lab.readers import read_paths
-    from incident_lab.readers.base import keep_warning
+    from incident_lab.readers.base import keep_sample
 
     accepted: list[dict[str, Any]] = []
     rejects: list[str] = []
@@ -149,7 +149,7 @@ def _read_sessions(
     for _, record in read_paths([str(path)], fmt):
         if record.warning is not None:
             warned += 1  # a reader's warning is no record
-            keep_warning(warnings, record.told)
+            keep_sample(warnings, record.told)
         elif record.trajectory is not None:
             accepted.append(record.trajectory)
         else:

@@ -195,3 +195,22 @@ def test_add_keeps_at_most_max_warnings_kept_and_tells_them_with_no_session(
     accepted, rejects, (kept, warned) = _read_sessions(log, None)
     assert (len(accepted), rejects) == (1, [f"{log}:200: not a record"])
     assert (len(kept), warned) == (MAX_WARNINGS_KEPT, MAX_WARNINGS_KEPT + 2)
+
+
+def test_confirm_keeps_at_most_max_warnings_kept_rejects_and_counts_all(tmp_path: Path) -> None:
+    """Review revfinal39b L2: confirm kept every reject's line in memory (a garbage file of
+    a million lines, a million strings). The first MAX_WARNINGS_KEPT are kept, each with its
+    file and line; ``rejected`` counts all."""
+    from datetime import UTC, datetime
+
+    from incident_lab.adapters.confirm import confirm_containment
+
+    log = tmp_path / "live.jsonl"
+    log.write_text("{not json\n" * (MAX_WARNINGS_KEPT + 50), "utf-8")
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    report = confirm_containment([str(log)], since, "native")
+    assert (report.read, report.rejected) == (MAX_WARNINGS_KEPT + 50, MAX_WARNINGS_KEPT + 50)
+    assert len(report.rejects) == MAX_WARNINGS_KEPT
+    assert report.rejects[0].startswith(f"{log}:1: ")
+    assert report.rejects[-1].startswith(f"{log}:{MAX_WARNINGS_KEPT}: ")
+    assert MAX_REJECT_SAMPLES == MAX_WARNINGS_KEPT  # one cap for kept samples
