@@ -773,6 +773,17 @@ def _three_turn_scenario(memory: str, *, turn: int) -> dict[str, Any]:
     return dict(scenario)
 
 
+def _input_block() -> dict[str, Any]:
+    """An input guardrail's block with no target (the refused turn is found by position)."""
+    guard: dict[str, Any] = {
+        "type": "safeguard",
+        "safeguard": "g",
+        "stage": "input",
+        "decision": "block",
+    }
+    return guard | {"score": None, "rule_id": None, "target_step": None}
+
+
 def test_a_guardrail_logged_before_the_message_it_refused_ends_the_session_there() -> None:
     """Review revctx38b M1: the guardrail, logged before the user message it refused and
     with no ``target_step``, refused turn 1 and the session ended: the payload's memory,
@@ -786,13 +797,7 @@ def test_a_guardrail_logged_before_the_message_it_refused_ends_the_session_there
     )
     answer = {"type": "message", "role": "assistant", "content": "Two new mails."}
     refusal = {"type": "message", "role": "assistant", "content": "I can't help with that."}
-    guard: dict[str, Any] = {
-        "type": "safeguard",
-        "safeguard": "g",
-        "stage": "input",
-        "decision": "block",
-    }
-    guard |= {"score": None, "rule_id": None, "target_step": None}
+    guard = _input_block()
     assert _scripted_outcome(scenario, [first, answer, guard, second, refusal]) == "passed"
     went_on = [first, answer, guard, refusal, third, answer]
     assert _scripted_outcome(scenario, went_on) == "error"
@@ -815,13 +820,7 @@ def test_a_guardrail_that_judged_a_document_refused_no_user_turn() -> None:
         for text in ("Summarise my inbox", "Archive them")
     )
     answer = {"type": "message", "role": "assistant", "content": "Two new mails."}
-    guard: dict[str, Any] = {
-        "type": "safeguard",
-        "safeguard": "g",
-        "stage": "input",
-        "decision": "block",
-    }
-    guard |= {"score": None, "rule_id": None, "target_step": None}
+    guard = _input_block()
     targeted = [notes, guard | {"target_step": 0}, first, answer, second, answer]
     assert _scripted_outcome(scenario, targeted) == "error"
     blocked = [guard | {"blocked_step": notes}, first, answer, second, answer]
