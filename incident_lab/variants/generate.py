@@ -346,8 +346,20 @@ def _in_prose(scenario: Scenario, names: list[str]) -> list[str]:
     variant and the gate would credit the filter (review revvar39 M2)."""
     from incident_lab.variants.structure import forbidden_tools
 
-    spelled = {_ESCAPED.sub(r"\1", pattern) for pattern in forbidden_tools(scenario)}
-    return [n for n in names if n in spelled or _IDENTIFIER.search(n)]
+    patterns = forbidden_tools(scenario)
+    return [n for n in names if _spelled(n, patterns) or _IDENTIFIER.search(n)]
+
+
+def _spelled(name: str, patterns: list[str]) -> bool:
+    """Whether one of the ``patterns`` names ``name`` and no longer name: ``send``, ``^send$``,
+    ``(?:send)``, ``send|transfer`` spell ``send``; ``.*`` and ``send.*`` do not (they also
+    name ``sendx``), read as the check reads a pattern (:func:`is_forbidden`)."""
+    from incident_lab.variants.structure import is_forbidden
+
+    longer = (f"{name}x", f"x{name}")
+    return any(
+        is_forbidden(name, [p]) and not any(is_forbidden(n, [p]) for n in longer) for p in patterns
+    )
 
 
 def _tool_name_pins(names: list[str]) -> list[Any]:

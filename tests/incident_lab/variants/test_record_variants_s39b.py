@@ -197,3 +197,19 @@ def test_a_pinned_command_that_is_the_attack_is_rewritten_beside_its_note() -> N
         out = _converted(scenario, name)
         assert command not in out.values() and out["title"] == "Setup", (name, out)
         assert converter(f"{command} {record['note']}") in out.values(), (name, out)
+
+
+@pytest.mark.parametrize("pattern", ["send", "^send$", "(send)", "send|transfer", "(?:send)"])
+def test_a_pattern_naming_one_word_keeps_it_raw_in_prose_however_written(pattern: str) -> None:
+    """Anchored, grouped, an alternation: each names ``send`` and no longer name, so the
+    check needs that very word and the variant keeps it (review revfinal39a L2)."""
+    scenario = _with_tool(_text_scenario(_ASK + " Then send it."), pattern)
+    scenario.setdefault("context", {})["tools"] = [{"name": "send"}, {"name": "transfer"}]
+    assert "send" in _converted(scenario, "leetspeak")["text"].split(), pattern
+
+
+@pytest.mark.parametrize("pattern", [".*", "send.*", ".*send", "[a-z]+"])
+def test_a_pattern_naming_longer_names_too_rewrites_a_common_word(pattern: str) -> None:
+    scenario = _with_tool(_text_scenario(_ASK + " Then send it."), pattern)
+    scenario.setdefault("context", {})["tools"] = [{"name": "send"}]
+    assert "send" not in _converted(scenario, "leetspeak")["text"].split(), pattern
