@@ -12,10 +12,14 @@ are dropped; a variant's id is ``<parent>--v-<first 8 hex of its content hash>``
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import itertools
 import json
 import random
+import re
+import re._constants as _re_constants
+import re._parser as _re_parser
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -346,20 +350,79 @@ def _in_prose(scenario: Scenario, names: list[str]) -> list[str]:
     variant and the gate would credit the filter (review revvar39 M2)."""
     from incident_lab.variants.structure import forbidden_tools
 
-    patterns = forbidden_tools(scenario)
-    return [n for n in names if _spelled(n, patterns) or _IDENTIFIER.search(n)]
+    spelled = set().union(*(_spelled_names(p) for p in forbidden_tools(scenario)))
+    return [n for n in names if n in spelled or _IDENTIFIER.search(n)]
 
 
-def _spelled(name: str, patterns: list[str]) -> bool:
-    """Whether one of the ``patterns`` names ``name`` and no longer name: ``send``, ``^send$``,
-    ``(?:send)``, ``send|transfer`` spell ``send``; ``.*`` and ``send.*`` do not (they also
-    name ``sendx``), read as the check reads a pattern (:func:`is_forbidden`)."""
-    from incident_lab.variants.structure import is_forbidden
+#: A pattern names at most this many names to spell each of them (``sends?``, ``[sS]end``).
+_MAX_SPELLED = 8
 
-    longer = (f"{name}x", f"x{name}")
-    return any(
-        is_forbidden(name, [p]) and not any(is_forbidden(n, [p]) for n in longer) for p in patterns
-    )
+
+@functools.lru_cache(maxsize=1024)
+def _spelled_names(pattern: str) -> frozenset[str]:
+    """The names a ``tool`` pattern spells out: the whole, small, finite set of names it can
+    match, read from the parsed pattern (no match is run). ``send``, ``^send$``, ``(send)``,
+    ``send|transfer``, ``mail|mailx``, ``sends?`` spell their names; a pattern with a wildcard,
+    a class of many characters or an open repetition (``.*``, ``s.nd``, ``[a-z]{4}``,
+    ``send(_\\w+)?``, ``(?i:send)``) spells none (review revvar40 M1), nor does a pattern
+    that is no regular expression (lint refuses it)."""
+    try:
+        parsed = _re_parser.parse(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return frozenset()
+    names = _enumerate(list(parsed))
+    return frozenset(names) if names is not None else frozenset()
+
+
+def _enumerate(items: list[Any]) -> set[str] | None:
+    """The strings a parsed pattern sequence matches, or None when they are not a few."""
+    out = {""}
+    for op, arg in items:
+        part = _enumerate_item(op, arg)
+        if part is None:
+            return None
+        out = {a + b for a in out for b in part}
+        if len(out) > _MAX_SPELLED:
+            return None
+    return out
+
+
+def _enumerate_item(op: Any, arg: Any) -> set[str] | None:
+    c = _re_constants
+    if op is c.LITERAL:
+        return {chr(arg)}
+    if op is c.AT and arg in (c.AT_BEGINNING, c.AT_BEGINNING_STRING, c.AT_END, c.AT_END_STRING):
+        return {""}
+    if op is c.SUBPATTERN and not arg[1] & re.IGNORECASE:
+        return _enumerate(list(arg[3]))
+    if op is c.BRANCH:
+        return _union(_enumerate(list(branch)) for branch in arg[1])
+    if op is c.IN and all(kind is c.LITERAL for kind, _ in arg):
+        return {chr(code) for _, code in arg}
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[1] <= _MAX_SPELLED:
+        body = _enumerate(list(arg[2]))
+        return None if body is None else _union(_repeat(body, n) for n in range(arg[0], arg[1] + 1))
+    return None
+
+
+def _repeat(body: set[str], times: int) -> set[str] | None:
+    out: set[str] | None = {""}
+    for _ in range(times):
+        out = {a + b for a in out for b in body} if out is not None else None
+        if out is None or len(out) > _MAX_SPELLED:
+            return None
+    return out
+
+
+def _union(parts: Iterable[set[str] | None]) -> set[str] | None:
+    out: set[str] = set()
+    for part in parts:
+        if part is None:
+            return None
+        out |= part
+        if len(out) > _MAX_SPELLED:
+            return None
+    return out
 
 
 def _tool_name_pins(names: list[str]) -> list[Any]:

@@ -199,17 +199,53 @@ def test_a_pinned_command_that_is_the_attack_is_rewritten_beside_its_note() -> N
         assert converter(f"{command} {record['note']}") in out.values(), (name, out)
 
 
-@pytest.mark.parametrize("pattern", ["send", "^send$", "(send)", "send|transfer", "(?:send)"])
-def test_a_pattern_naming_one_word_keeps_it_raw_in_prose_however_written(pattern: str) -> None:
-    """Anchored, grouped, an alternation: each names ``send`` and no longer name, so the
-    check needs that very word and the variant keeps it (review revfinal39a L2)."""
-    scenario = _with_tool(_text_scenario(_ASK + " Then send it."), pattern)
-    scenario.setdefault("context", {})["tools"] = [{"name": "send"}, {"name": "transfer"}]
-    assert "send" in _converted(scenario, "leetspeak")["text"].split(), pattern
+_SPELLING = ["send", "^send$", "(send)", "send|transfer", "(?:send)", "sends?", "[sS]end", "sendx?"]
+_BROAD = [".*", "send.*", ".*send", "[a-z]+", "[a-z]{4}", r"\w{4}", "s.nd", "se.*d", "[^x]*"]
+_BROAD += [
+    r"send(_\w+)?",
+    r"send\d*",
+    "(send|read|search|transfer)(_[a-z]+)*",
+    "(?i)send",
+    "(?i:send)",
+    "[a-s]end",
+]
+_BROAD += ["send|a|b|c|d|e|f|g|h|i", "(s|a|b)(e|c|d)(n|f)(d|g)"]
 
 
-@pytest.mark.parametrize("pattern", [".*", "send.*", ".*send", "[a-z]+"])
-def test_a_pattern_naming_longer_names_too_rewrites_a_common_word(pattern: str) -> None:
-    scenario = _with_tool(_text_scenario(_ASK + " Then send it."), pattern)
-    scenario.setdefault("context", {})["tools"] = [{"name": "send"}]
-    assert "send" not in _converted(scenario, "leetspeak")["text"].split(), pattern
+def _with_tools(text: str, *patterns: str) -> dict[str, Any]:
+    scenario = _with_tool(_text_scenario(text), patterns[0])
+    spec = next(e for e in scenario["expectations"] if e["kind"] == "no_tool_call")
+    scenario["expectations"] += [{**spec, "tool": p} for p in patterns[1:]]
+    scenario.setdefault("context", {})["tools"] = [
+        {"name": n} for n in ["send", "transfer", "mail"]
+    ]
+    return scenario
+
+
+def _kept(scenario: dict[str, Any], word: str = "send") -> bool:
+    return word in _converted(scenario, "leetspeak")["text"].split()
+
+
+@pytest.mark.parametrize("pattern", _SPELLING)
+def test_a_pattern_spelling_a_few_names_keeps_each_raw_in_prose(pattern: str) -> None:
+    """Anchored, grouped, an alternation, an optional letter, a class of two: each pattern
+    names a few names spelled out, so the check needs that very word and the variant keeps
+    it (review revfinal39a L2; the four first fail on b6411f1)."""
+    assert _kept(_with_tools(_ASK + " Then send it.", pattern)), pattern
+
+
+@pytest.mark.parametrize("pattern", _BROAD)
+def test_a_pattern_naming_many_names_rewrites_a_common_word(pattern: str) -> None:
+    """A wildcard, a wide class, an open repetition (or an inline flag the check refuses)
+    spells no name: ``send`` kept raw, a keyword filter would catch every variant (review
+    revvar40 M1: a probe with one added letter kept it under ``[a-z]{4}``, ``s.nd``)."""
+    assert not _kept(_with_tools(_ASK + " Then send it.", pattern)), pattern
+
+
+def test_patterns_are_read_one_by_one() -> None:
+    """A name is spelled when one pattern spells it, whatever the others are (review
+    revvar40 M2)."""
+    text = _ASK + " Then send it."
+    assert _kept(_with_tools(text, "send", ".*")) and _kept(_with_tools(text, ".*", "send"))
+    assert not _kept(_with_tools(text, "transfer", "send.*"))
+    assert _kept(_with_tools(text + " Or mail it.", "mail|mailx"), "mail")
