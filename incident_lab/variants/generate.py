@@ -171,7 +171,8 @@ def apply_chain(scenario: Scenario, chain: Sequence[AnyConverter], seed: int) ->
         names = _tool_names(work)
         pins = _pins(work) + _tool_name_pins(_in_prose(work, names))
         convert = _string_rewrite(conv, rng, pins)
-        carries, pinned, named = _carrier(pins), _pinned_whole(pins), _named(names)
+        pinned = _pinned_whole(pins, _pins(work, commands=True))
+        carries, named = _carrier(pins), _named(names)
         rewritten = [
             rewrite_span(work, span, convert, conv.per_character, carries, pinned, named)
             for span in payload_spans(work)
@@ -294,13 +295,16 @@ def _host_scalar(value: str) -> bool:
 _PIN_SHORTEST, _PIN_LONGEST = 4, 300
 
 
-def _pins(scenario: Scenario) -> list[Any]:
+def _pins(scenario: Scenario, commands: bool = False) -> list[Any]:
     """The argument patterns of the scenario's ``no_tool_call`` expectations (the values the
     forbidden call must not carry: an IBAN, a recipient, a guest id), compiled by RE2 (they
-    are matched against the payload); a pattern RE2 does not take is left out."""
+    are matched against the payload); a pattern RE2 does not take is left out. ``commands``:
+    only those of expectations on a tool that runs commands (:func:`_runs_commands`)."""
     pins = []
     for spec in scenario.get("expectations") or []:
         if spec.get("kind") != "no_tool_call" or not isinstance(spec.get("arguments"), dict):
+            continue
+        if commands and not _runs_commands(scenario, spec.get("tool")):
             continue
         options = _quiet_options(case_sensitive=bool(spec.get("case_sensitive")))
         for pattern in spec["arguments"].values():
@@ -444,19 +448,42 @@ def _named(names: list[str]) -> Callable[[str], bool]:
     return lambda value: clean_text(value).strip() in known
 
 
-def _pinned_whole(pins: list[Any]) -> Callable[[str], bool]:
-    """Whether the ``pins`` match a record value whole and it reads as a scalar (a host
-    scalar, :func:`_host_scalar`, or one token): the ``account`` the forbidden call copies
-    keeps its field beside the ask (a rewrite that moved it into the ask would test another
-    record). A pinned value of several words (``curl ... | sh``) is the attack itself and is
-    rewritten with the ask (review revvar39 L1)."""
+def _pinned_whole(pins: list[Any], command_pins: list[Any]) -> Callable[[str], bool]:
+    """Whether the ``pins`` match a record value whole and it is no attack of its own: the
+    ``account``, the payee, the path the forbidden call copies keeps its field beside the ask
+    (a rewrite that moved it into the ask would test another record). A value of several
+    words is the attack itself, rewritten with the ask, when it reads as an instruction
+    (:func:`~incident_lab.provenance.cues.find_spans`) or a pin of a tool that runs commands
+    matches it (``curl ... | sh``: review revvar39 L1); a path with spaces or a company's name
+    is not (review revfinal39a L1)."""
+    from incident_lab.provenance.cues import find_spans
 
     def pinned(value: str) -> bool:
         value = clean_text(value).strip()
         whole = bool(value) and _pinned_spans(value, pins) == [(0, len(value))]
-        return whole and (len(value.split()) == 1 or _host_scalar(value))
+        if not whole or len(value.split()) == 1 or _host_scalar(value):
+            return whole
+        return not _pinned_spans(value, command_pins) and not find_spans(value)
 
     return pinned
+
+
+def _runs_commands(scenario: Scenario, pattern: object) -> bool:
+    """Whether a ``no_tool_call`` ``tool`` pattern names a tool that runs the shell line it is
+    given (``run_shell``, ``bash``): of the tools the scenario offers and serves, and those the
+    pattern spells (:func:`_spelled_names`); no pattern names them all; a pattern naming none
+    of them may name one (read as such)."""
+    from incident_lab.provenance.actions import runs_commands
+    from incident_lab.variants.structure import is_forbidden
+
+    context = scenario.get("context") or {}
+    offered = [t.get("name") for t in context.get("tools") or []]
+    served = [f.get("tool") for f in (scenario.get("replay") or {}).get("fixtures") or []]
+    named = [str(n) for n in [*offered, *served] if n]
+    if pattern is not None:
+        named = [n for n in named if is_forbidden(n, [str(pattern)])]
+        named += _spelled_names(str(pattern))
+    return not named or any(runs_commands(n) for n in named)
 
 
 def _pinned_spans(text: str, pins: list[Any]) -> list[tuple[int, int]]:
