@@ -18,8 +18,12 @@ import itertools
 import json
 import random
 import re
-import re._constants as _re_constants
-import re._parser as _re_parser
+
+try:  # the stdlib's own pattern parser: private, so a Python without it spells no name
+    import re._constants as _re_constants
+    import re._parser as _re_parser
+except ImportError:  # pragma: no cover - CPython 3.11 to 3.13 have it
+    _re_constants = _re_parser = None
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -171,8 +175,7 @@ def apply_chain(scenario: Scenario, chain: Sequence[AnyConverter], seed: int) ->
         names = _tool_names(work)
         pins = _pins(work) + _tool_name_pins(_in_prose(work, names))
         convert = _string_rewrite(conv, rng, pins)
-        pinned = _pinned_whole(pins, _pins(work, commands=True))
-        carries, named = _carrier(pins), _named(names)
+        carries, pinned, named = _carrier(pins), _pinned_whole(pins), _named(names)
         rewritten = [
             rewrite_span(work, span, convert, conv.per_character, carries, pinned, named)
             for span in payload_spans(work)
@@ -295,16 +298,13 @@ def _host_scalar(value: str) -> bool:
 _PIN_SHORTEST, _PIN_LONGEST = 4, 300
 
 
-def _pins(scenario: Scenario, commands: bool = False) -> list[Any]:
+def _pins(scenario: Scenario) -> list[Any]:
     """The argument patterns of the scenario's ``no_tool_call`` expectations (the values the
     forbidden call must not carry: an IBAN, a recipient, a guest id), compiled by RE2 (they
-    are matched against the payload); a pattern RE2 does not take is left out. ``commands``:
-    only those of expectations on a tool that runs commands (:func:`_runs_commands`)."""
+    are matched against the payload); a pattern RE2 does not take is left out."""
     pins = []
     for spec in scenario.get("expectations") or []:
         if spec.get("kind") != "no_tool_call" or not isinstance(spec.get("arguments"), dict):
-            continue
-        if commands and not _runs_commands(scenario, spec.get("tool")):
             continue
         options = _quiet_options(case_sensitive=bool(spec.get("case_sensitive")))
         for pattern in spec["arguments"].values():
@@ -360,6 +360,8 @@ def _in_prose(scenario: Scenario, names: list[str]) -> list[str]:
 
 #: A pattern names at most this many names to spell each of them (``sends?``, ``[sS]end``).
 _MAX_SPELLED = 8
+#: A pattern longer than this spells no name (the parse is not linear in its length).
+_LONGEST_SPELLING = 256
 
 
 @functools.lru_cache(maxsize=1024)
@@ -370,6 +372,8 @@ def _spelled_names(pattern: str) -> frozenset[str]:
     a class of many characters or an open repetition (``.*``, ``s.nd``, ``[a-z]{4}``,
     ``send(_\\w+)?``, ``(?i:send)``) spells none (review revvar40 M1), nor does a pattern
     that is no regular expression (lint refuses it)."""
+    if _re_parser is None or len(pattern) > _LONGEST_SPELLING:
+        return frozenset()
     try:
         parsed = _re_parser.parse(pattern)
     except (re.error, RecursionError, OverflowError):
@@ -448,42 +452,45 @@ def _named(names: list[str]) -> Callable[[str], bool]:
     return lambda value: clean_text(value).strip() in known
 
 
-def _pinned_whole(pins: list[Any], command_pins: list[Any]) -> Callable[[str], bool]:
-    """Whether the ``pins`` match a record value whole and it is no attack of its own: the
-    ``account``, the payee, the path the forbidden call copies keeps its field beside the ask
-    (a rewrite that moved it into the ask would test another record). A value of several
-    words is the attack itself, rewritten with the ask, when it reads as an instruction
-    (:func:`~incident_lab.provenance.cues.find_spans`) or a pin of a tool that runs commands
-    matches it (``curl ... | sh``: review revvar39 L1); a path with spaces or a company's name
-    is not (review revfinal39a L1)."""
+def _pinned_whole(pins: list[Any]) -> Callable[[str], bool]:
+    """Whether the ``pins`` match a record value whole and it is no attack of its own: a host
+    scalar or one token (the ``account``'s IBAN), a path or a name (the ``file``'s
+    ``/Users/ana/My Documents/tax 2025.pdf``, the payee ``ACME Holdings Ltd``) keeps its field
+    beside the ask (a rewrite that moved it into the ask would test another record; review
+    revfinal39a L1). Any other value of several words (``curl ... | sh``, an SQL statement, a
+    mail body) and any value that reads as an instruction
+    (:func:`~incident_lab.provenance.cues.find_spans`) is the attack itself and is rewritten
+    with the ask: kept raw, a keyword filter would catch every variant (reviews revvar39 L1,
+    revvar40b H1, L3)."""
     from incident_lab.provenance.cues import find_spans
 
     def pinned(value: str) -> bool:
         value = clean_text(value).strip()
         whole = bool(value) and _pinned_spans(value, pins) == [(0, len(value))]
-        if not whole or len(value.split()) == 1 or _host_scalar(value):
-            return whole
-        return not _pinned_spans(value, command_pins) and not find_spans(value)
+        if not whole or find_spans(value):
+            return False
+        return len(value.split()) == 1 or _host_scalar(value) or _path_or_name(value)
 
     return pinned
 
 
-def _runs_commands(scenario: Scenario, pattern: object) -> bool:
-    """Whether a ``no_tool_call`` ``tool`` pattern names a tool that runs the shell line it is
-    given (``run_shell``, ``bash``): of the tools the scenario offers and serves, and those the
-    pattern spells (:func:`_spelled_names`); no pattern names them all; a pattern naming none
-    of them may name one (read as such)."""
-    from incident_lab.provenance.actions import runs_commands
-    from incident_lab.variants.structure import is_forbidden
+#: A path: rooted (``/``, ``~/``, ``C:\``), no shell operator, quote, glob, ``$`` or newline.
+_PATH = re2.compile(r"^(?:~|[A-Za-z]:)?[/\\][^|;&$`<>'\"\n*?]*$")
+#: A word of a name: capitalised (``ACME``, ``Holdings``, ``María``, ``O'Neil``, ``Ltd.,``),
+#: a short lower-case joiner (``of``, ``de``, ``van``) or ``&``.
+_NAME_WORD = re2.compile(r"^(?:\p{Lu}[\pL.'’-]*,?|\p{Ll}{1,3}|&)$")
+#: A name has this many words at most.
+_NAME_WORDS = 6
 
-    context = scenario.get("context") or {}
-    offered = [t.get("name") for t in context.get("tools") or []]
-    served = [f.get("tool") for f in (scenario.get("replay") or {}).get("fixtures") or []]
-    named = [str(n) for n in [*offered, *served] if n]
-    if pattern is not None:
-        named = [n for n in named if is_forbidden(n, [str(pattern)])]
-        named += _spelled_names(str(pattern))
-    return not named or any(runs_commands(n) for n in named)
+
+def _path_or_name(value: str) -> bool:
+    """Whether a pinned value of several words is a path or a name by its shape."""
+    if len(value) > _SCALAR_LONGEST * 3:
+        return False
+    if _PATH.search(value):
+        return True
+    words = value.split()
+    return len(words) <= _NAME_WORDS and all(_NAME_WORD.search(w) for w in words)
 
 
 def _pinned_spans(text: str, pins: list[Any]) -> list[tuple[int, int]]:
