@@ -283,7 +283,8 @@ def _tools(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
             fn = as_dict(item.get("function")) or item
             name = str_or_none(fn.get("name"))
             if name and name not in tools:
-                tools[name] = tool_entry(name, fn.get("description"), fn.get("parameters"))
+                schema = fn.get("parameters", fn.get("inputSchema"))  # inputSchema: ai 7
+                tools[name] = tool_entry(name, fn.get("description"), schema)
     for span in members:
         name = str_or_none(span["attrs"].get("gen_ai.tool.name"))
         if operation(span) == "execute_tool" and name and name not in tools:

@@ -25,6 +25,16 @@ over one it has):
 ``recordOutputs: false`` ``ai.response.*`` content and ``ai.toolCall.args`` / ``.result``
 (every call's arguments): a session recorded with either is a reject that says so
 (:func:`content_off`), not a session without its prompts or arguments.
+
+ai 7 moved its spans to ``@ai-sdk/otel`` (``registerTelemetry(new OpenTelemetry())``;
+``experimental_telemetry`` renamed ``telemetry``): scope ``gen_ai``, GenAI-convention
+spans (``invoke_agent`` / ``chat`` / ``execute_tool``, and ``step <n>`` spans of
+operation ``agent_step``) that the GenAI reader reads as they are; nothing is lent.
+Its ``recordInputs: false`` drops ``gen_ai.input.messages``,
+``gen_ai.system_instructions`` and ``gen_ai.tool.call.arguments``, ``recordOutputs: false``
+``gen_ai.output.messages`` and ``gen_ai.tool.call.result`` (the answers; a failed tool's
+message), while the ``execute_tool`` spans stay: the same reject (:func:`content_off`),
+not calls read without their arguments or a session without its answers.
 """
 
 from __future__ import annotations
@@ -36,9 +46,12 @@ from incident_lab.readers.mapping import as_dict, as_list, json_attr, str_or_non
 
 #: The instrumentation scope the AI SDK writes its spans under.
 SCOPE = "ai"
+#: The scope ai 7's ``@ai-sdk/otel`` writes its GenAI-convention spans under.
+SCOPE_V7 = "gen_ai"
 #: The second half of the reject for a session recorded without content.
 CONTENT_OFF = (
-    "content capture was off when it was recorded: the AI SDK's experimental_telemetry had "
+    "content capture was off when it was recorded: the AI SDK's telemetry settings "
+    "(telemetry; experimental_telemetry before ai 7) had "
     "recordInputs: false (drops the prompts: no system prompt or user turn) and/or "
     "recordOutputs: false (drops the answers, tool arguments and results); leave both at "
     "their default (true) where it runs"
@@ -56,6 +69,16 @@ _OUTPUT_KEYS = (
 )
 #: What a model call that answered has whatever is recorded.
 _ANSWERED = "ai.response.finishReason"
+#: ai 7's (``@ai-sdk/otel``) attributes that only exist when inputs were recorded.
+_INPUT_KEYS_V7 = (
+    "gen_ai.input.messages",
+    "gen_ai.system_instructions",
+    "gen_ai.tool.call.arguments",
+)
+#: ai 7's attributes that only exist when outputs were recorded.
+_OUTPUT_KEYS_V7 = ("gen_ai.output.messages", "gen_ai.tool.call.result")
+#: What an ai 7 model call that answered has whatever is recorded.
+_ANSWERED_V7 = "gen_ai.response.finish_reasons"
 
 
 def ours(span: dict[str, Any]) -> bool:
@@ -191,19 +214,33 @@ def lend(span: dict[str, Any], outer: set[tuple[Any, Any]], ran: dict[Any, froze
         attrs.setdefault(key, value)
 
 
+def ours_v7(span: dict[str, Any]) -> bool:
+    """True for a span of ai 7's ``@ai-sdk/otel`` tracer (scope ``gen_ai``)."""
+    return as_dict(span.get("scope")).get("name") == SCOPE_V7
+
+
+#: Per span schema: whose span it is, its input keys, its output keys, its answered key.
+_SCHEMAS = (
+    (ours, _INPUT_KEYS, _OUTPUT_KEYS, _ANSWERED),
+    (ours_v7, _INPUT_KEYS_V7, _OUTPUT_KEYS_V7, _ANSWERED_V7),
+)
+
+
 def content_off(members: list[dict[str, Any]]) -> bool:
-    """True when every span is the AI SDK's and either switch was off: no span holds
-    content, or a model call answered (``ai.response.finishReason``) and no span holds its
-    inputs, or none its outputs. Fails towards "content present" (any ``gen_ai.*``
-    event, a session without an answered model call)."""
-    if not members or not all(ours(span) for span in members):
-        return False
-    if any(
+    """True when every span is the AI SDK's (of one schema: ai 6's ``ai.*`` attributes or
+    ai 7's GenAI ones, :data:`_SCHEMAS`) and either switch was off: no span holds
+    content, or a model call answered and no span holds its inputs, or none its outputs.
+    Fails towards "content present" (any ``gen_ai.*`` event, a session without an
+    answered model call)."""
+    if not members or any(
         str(event["name"]).startswith("gen_ai.") for span in members for event in span["events"]
     ):
         return False
-    keys = {key for span in members for key in span["attrs"]}
-    inputs, outputs = keys.intersection(_INPUT_KEYS), keys.intersection(_OUTPUT_KEYS)
-    if not inputs and not outputs:
-        return True
-    return _ANSWERED in keys and not (inputs and outputs)
+    keys = {
+        key for span in members for key in span["attrs"] if span["attrs"][key] not in ("", None)
+    }
+    for whose, input_keys, output_keys, answered in _SCHEMAS:
+        if all(whose(span) for span in members):
+            inputs, outputs = keys.intersection(input_keys), keys.intersection(output_keys)
+            return not (inputs or outputs) or (answered in keys and not (inputs and outputs))
+    return False

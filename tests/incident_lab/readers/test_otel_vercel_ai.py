@@ -8,6 +8,9 @@ incident, and a tool that throws (the SDK hands the model an error result, the m
 answers). ``default`` records content; ``no_content`` has ``recordInputs: false,
 recordOutputs: false``, ``no_inputs`` / ``no_outputs`` one of them. ``one_step``: the inbox
 call with the SDK's default ``stopWhen`` (one step), then with ``stepCountIs(2)``.
+``v7/<mode>/``: the same calls with ai 7.0.185, whose spans come from ``@ai-sdk/otel``
+(scope ``gen_ai``, GenAI-convention attributes: v7/make_fixture.mjs); steps.json there is
+``result.responseMessages``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from .test_otel_real import observed_steps
 
 REAL = Path(__file__).resolve().parents[2] / "fixtures" / "vercel_ai"
 SYSTEM = "You are MailPilot, an email assistant. Only act on the user's requests."
+#: The fixture of each ai major: 6.0.333 (the folder itself) and 7.0.185 (``v7/``).
+VERSIONS = ("", "v7/")
 
 
 def _read(mode: str) -> tuple[list[dict], list]:
@@ -47,8 +52,8 @@ def _expected(messages: list[dict]) -> list[tuple]:
     return out
 
 
-def _sessions() -> dict[str, dict]:
-    sessions, rejects = _read("default")
+def _sessions(version: str = "") -> dict[str, dict]:
+    sessions, rejects = _read(f"{version}default")
     assert rejects == []
     by_user = {}
     for traj in sessions:
@@ -58,17 +63,32 @@ def _sessions() -> dict[str, dict]:
     return by_user
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("mode", ["default", "no_content", "one_step", "no_inputs", "no_outputs"])
-def test_detected_as_otel(mode: str) -> None:
-    assert detect_format(str(REAL / mode / "spans.jsonl")) == "otel"
+def test_detected_as_otel(version: str, mode: str) -> None:
+    assert detect_format(str(REAL / f"{version}{mode}" / "spans.jsonl")) == "otel"
 
 
-def test_each_call_reads_as_the_sdk_recorded_it() -> None:
+def test_v7_spans_are_ai_sdk_otels_not_ai_6s() -> None:
+    """ai 7 writes no ``ai.*`` attribute: GenAI-convention spans under scope ``gen_ai``."""
+    versions = json.loads((REAL / "v7" / "versions.json").read_text())
+    assert (versions["ai"], versions["@ai-sdk/otel"]) == ("7.0.185", "1.0.185")
+    batch = json.loads((REAL / "v7" / "no_content" / "spans.jsonl").read_text())
+    (scoped,) = [s for r in batch["resourceSpans"] for s in r["scopeSpans"]]
+    assert scoped["scope"]["name"] == "gen_ai"
+    names = {span["name"] for span in scoped["spans"]}
+    assert {"execute_tool read_inbox", "execute_tool send_email", "step 1"} <= names
+    keys = {a["key"] for span in scoped["spans"] for a in span["attributes"]}
+    assert "gen_ai.tool.call.id" in keys and not any(k.startswith("ai.") for k in keys)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_each_call_reads_as_the_sdk_recorded_it(version: str) -> None:
     """System prompt, user turn, each call with its id and arguments, each result (the
     injected inbox whole), the thrown error as a failed result, the answer: in the SDK's
     order, each once (the model calls repeat the history; the outer spans are not read)."""
-    sessions = _sessions()
-    record = json.loads((REAL / "default" / "steps.json").read_text())
+    sessions = _sessions(version)
+    record = json.loads((REAL / f"{version}default" / "steps.json").read_text())
     inbox = observed_steps(sessions["inbox"])
     user = ("message", "user", None, "Summarise the newest email in my inbox.")
     assert inbox == [("message", "system", None, SYSTEM), user] + _expected(
@@ -79,20 +99,26 @@ def test_each_call_reads_as_the_sdk_recorded_it() -> None:
     assert inbox[-1][3] == record["inbox"]["text"]
     crash = sessions["crash"]
     user = ("message", "user", None, "Delete the invoice email.")
-    assert observed_steps(crash) == [user] + _expected(record["crash"]["messages"])
+    observed, expected = observed_steps(crash), [user] + _expected(record["crash"]["messages"])
+    # the failed result is the thrown error's message (the tool span's); ai 7 shows the
+    # model the error as a string ("Error: <message>"), ai 6 its message
+    (at,) = [i for i, step in enumerate(expected) if step[0] == "tool_result"]
+    assert observed[:at] + observed[at + 1 :] == expected[:at] + expected[at + 1 :]
+    assert observed[at][:3] == expected[at][:3] and expected[at][3].endswith(observed[at][3])
     (failed,) = [s for s in crash["steps"] if s["type"] == "tool_result"]
     assert (failed["output"], failed["is_error"]) == ("mailbox is read-only for this account", True)
     ok = [s for s in sessions["inbox"]["steps"] if s["type"] == "tool_result"]
     assert not any(s.get("is_error") for s in ok)
 
 
-def test_a_run_stopped_by_step_count_reads_each_call_once() -> None:
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_run_stopped_by_step_count_reads_each_call_once(version: str) -> None:
     """``one_step`` (the SDK's default ``stopWhen``: one step) and ``stepCountIs(2)``: the
     run ends after a tool step, and the outer ``ai.generateText`` span repeats that step's
     tool calls; each call is read once, from its model-call span (before: a second copy
     of the call after its own result, unanswered)."""
-    sessions, rejects = _read("one_step")
-    record = json.loads((REAL / "one_step" / "steps.json").read_text())
+    sessions, rejects = _read(f"{version}one_step")
+    record = json.loads((REAL / f"{version}one_step" / "steps.json").read_text())
     assert rejects == [] and len(sessions) == 2
     head = [
         ("message", "system", None, SYSTEM),
@@ -121,8 +147,9 @@ def test_the_outer_span_is_read_only_without_model_call_spans(tmp_path: Path) ->
     ]
 
 
-def test_each_call_is_one_trace_and_tools_are_the_sdks() -> None:
-    traj = _sessions()["inbox"]
+@pytest.mark.parametrize("version", VERSIONS)
+def test_each_call_is_one_trace_and_tools_are_the_sdks(version: str) -> None:
+    traj = _sessions(version)["inbox"]
     assert traj["x_otel"]["grouped_by"] == "trace"
     assert len(traj["x_otel"]["trace_ids"]) == 1
     assert traj["agent"]["model"]["name"] == "fake-gpt-4o-mini"
@@ -133,21 +160,29 @@ def test_each_call_is_one_trace_and_tools_are_the_sdks() -> None:
     assert not any(t.get("inferred") or t.get("parameters_inferred") for t in tools.values())
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("mode", ["no_content", "no_inputs", "no_outputs"])
-def test_content_off_is_a_reject_that_says_so(mode: str) -> None:
+def test_content_off_is_a_reject_that_says_so(version: str, mode: str) -> None:
     """Either switch alone is a reject too (before, ``no_inputs`` was accepted with no
     system prompt or user turn, ``no_outputs`` with every tool call's arguments ``{}``:
-    the SDK drops ``ai.prompt*``, or ``ai.response.*`` and ``ai.toolCall.args/result``)."""
-    sessions, rejects = _read(mode)
+    the SDK drops ``ai.prompt*``, or ``ai.response.*`` and ``ai.toolCall.args/result``).
+    ai 7 keeps its ``execute_tool`` spans with the content off (before, ``v7/no_content``
+    was read as calls with arguments ``{}``, ``v7/no_inputs`` without its prompts,
+    ``v7/no_outputs`` without its answers and a failed tool's message)."""
+    sessions, rejects = _read(f"{version}{mode}")
     assert sessions == []
     assert len(rejects) == 2
     assert all("recordInputs: false" in r.reason for r in rejects)
     assert all("recordOutputs: false" in r.reason for r in rejects)
 
 
-def test_classify_finds_the_injection_and_the_send_to_the_attacker(tmp_path: Path, il) -> None:
+@pytest.mark.parametrize("version", VERSIONS)
+def test_classify_finds_the_injection_and_the_send_to_the_attacker(
+    tmp_path: Path, il, version: str
+) -> None:
     out = tmp_path / "b"
-    assert il("snapshot", "--from", REAL / "default" / "spans.jsonl", "--out", out).exit_code == 0
+    src = REAL / f"{version}default" / "spans.jsonl"
+    assert il("snapshot", "--from", src, "--out", out).exit_code == 0
     result = il("classify", out, "--json")
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)
