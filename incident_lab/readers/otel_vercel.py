@@ -236,9 +236,7 @@ def content_off(members: list[dict[str, Any]]) -> bool:
         str(event["name"]).startswith("gen_ai.") for span in members for event in span["events"]
     ):
         return False
-    keys = {
-        key for span in members for key in span["attrs"] if span["attrs"][key] not in ("", None)
-    }
+    keys = {key for span in members for key in span["attrs"]}
     for whose, input_keys, output_keys, answered in _SCHEMAS:
         if all(whose(span) for span in members):
             inputs, outputs = keys.intersection(input_keys), keys.intersection(output_keys)
