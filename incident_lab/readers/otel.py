@@ -309,10 +309,10 @@ def _not_read(members: list[dict[str, Any]]) -> str | None:
     (:func:`_guard`), or content capture off in a tool's own spans; else None."""
     if bad := next((s["unreadable"] for s in members if "unreadable" in s), None):
         return str(bad)
-    for module in (otel_agents_sdk, otel_pydantic_ai, otel_adk, otel_vercel):
+    for module in (otel_agents_sdk, otel_pydantic_ai, otel_adk):
         if module.content_off(members):
             return f"{len(members)} GenAI span(s) and no message content: {module.CONTENT_OFF}"
-    return None
+    return otel_vercel.content_off(members)
 
 
 def _build(

@@ -43,6 +43,8 @@ import json
 from typing import Any
 
 from incident_lab.readers.mapping import as_dict, as_list, json_attr, str_or_none
+from incident_lab.readers.otel_steps import CONTENT_OFF as GENERIC_CONTENT_OFF
+from incident_lab.readers.otel_steps import attribute_events
 
 #: The instrumentation scope the AI SDK writes its spans under.
 SCOPE = "ai"
@@ -79,6 +81,9 @@ _INPUT_KEYS_V7 = (
 _OUTPUT_KEYS_V7 = ("gen_ai.output.messages", "gen_ai.tool.call.result")
 #: What an ai 7 model call that answered has whatever is recorded.
 _ANSWERED_V7 = "gen_ai.response.finish_reasons"
+_INPUTS = frozenset(_INPUT_KEYS + _INPUT_KEYS_V7)
+_OUTPUTS = frozenset(_OUTPUT_KEYS + _OUTPUT_KEYS_V7)
+_ANSWERED_ANY = frozenset({_ANSWERED, _ANSWERED_V7})
 
 
 def ours(span: dict[str, Any]) -> bool:
@@ -214,31 +219,85 @@ def lend(span: dict[str, Any], outer: set[tuple[Any, Any]], ran: dict[Any, froze
         attrs.setdefault(key, value)
 
 
-def ours_v7(span: dict[str, Any]) -> bool:
-    """True for a span of ai 7's ``@ai-sdk/otel`` tracer (scope ``gen_ai``)."""
-    return as_dict(span.get("scope")).get("name") == SCOPE_V7
+#: What only ai 7's ``@ai-sdk/otel`` writes: a ``step <n>`` span of operation
+#: ``agent_step`` per step, ``gen_ai.execute_tool.duration`` on each ``execute_tool`` span.
+_MARK_OPERATION, _MARK_KEY = "agent_step", "gen_ai.execute_tool.duration"
 
 
-#: Per span schema: whose span it is, its input keys, its output keys, its answered key.
-_SCHEMAS = (
-    (ours, _INPUT_KEYS, _OUTPUT_KEYS, _ANSWERED),
-    (ours_v7, _INPUT_KEYS_V7, _OUTPUT_KEYS_V7, _ANSWERED_V7),
-)
+def marked_v7(span: dict[str, Any]) -> bool:
+    """True for a span only ai 7's ``@ai-sdk/otel`` writes (:data:`_MARK_OPERATION`,
+    :data:`_MARK_KEY`), whatever its scope (a custom ``tracer`` changes it)."""
+    attrs = span["attrs"]
+    return attrs.get("gen_ai.operation.name") == _MARK_OPERATION or _MARK_KEY in attrs
 
 
-def content_off(members: list[dict[str, Any]]) -> bool:
-    """True when every span is the AI SDK's (of one schema: ai 6's ``ai.*`` attributes or
-    ai 7's GenAI ones, :data:`_SCHEMAS`) and either switch was off: no span holds
-    content, or a model call answered and no span holds its inputs, or none its outputs.
-    Fails towards "content present" (any ``gen_ai.*`` event, a session without an
-    answered model call)."""
-    if not members or any(
-        str(event["name"]).startswith("gen_ai.") for span in members for event in span["events"]
-    ):
-        return False
-    keys = {key for span in members for key in span["attrs"]}
-    for whose, input_keys, output_keys, answered in _SCHEMAS:
-        if all(whose(span) for span in members):
-            inputs, outputs = keys.intersection(input_keys), keys.intersection(output_keys)
-            return not (inputs or outputs) or (answered in keys and not (inputs and outputs))
-    return False
+def _calls(members: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The spans of each SDK call: those under one ``invoke_agent`` span (ai 7), or under
+    one span outside ``members`` (ai 6's outer ``ai.generateText`` span, which carries no
+    GenAI attribute), by their topmost ancestor in ``members``."""
+    index = {(s["trace"], s["id"]): s for s in members}
+    calls: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    for span in members:
+        top, seen = span, {(span["trace"], span["id"])}
+        while top.get("parent") and (up := index.get((top["trace"], top["parent"]))):
+            if (up["trace"], up["id"]) in seen:
+                break
+            seen.add((up["trace"], up["id"]))
+            top = up
+        root = top["attrs"].get("gen_ai.operation.name") == "invoke_agent" or not top.get("parent")
+        key = (top["trace"], top["id"] if root else top["parent"])
+        calls.setdefault(key, []).append(span)
+    return list(calls.values())
+
+
+def _has_events(span: dict[str, Any]) -> bool:
+    return any(str(e["name"]).startswith("gen_ai.") for e in span["events"]) or bool(
+        attribute_events(span)
+    )
+
+
+def _own_keys(span: dict[str, Any]) -> set[str]:
+    """A span's attribute keys in its own schema: an ai 6 span's ``ai.*`` ones (not the
+    GenAI ones :func:`lend` gave it), any other span's GenAI ones."""
+    if ours(span):
+        return {key for key in span["attrs"] if not key.startswith("gen_ai.")}
+    return set(span["attrs"])
+
+
+def _call_off(spans: list[dict[str, Any]]) -> str | None:
+    """Whose reject one SDK call is: ``"ai"`` when the AI SDK's spans (ai 6's ``ai.*`` or
+    ai 7's marks, :func:`marked_v7`) show either switch off (no content; or a model call
+    answered and no span holds its inputs, or none its outputs), ``"gen_ai"`` for a call
+    of unmarked spans all of scope ``gen_ai`` that holds no content at all, else None.
+    Content is any schema's input or output attribute, or a ``gen_ai.*`` event (of its
+    own or as pydantic-ai's ``events`` attribute)."""
+    if any(_has_events(span) for span in spans):
+        return None
+    keys = {key for span in spans for key in _own_keys(span)}
+    inputs, outputs = keys & _INPUTS, keys & _OUTPUTS
+    if any(ours(s) or marked_v7(s) for s in spans):
+        off = not (inputs or outputs) or (bool(keys & _ANSWERED_ANY) and not (inputs and outputs))
+        return "ai" if off else None
+    scope_only = all(as_dict(s.get("scope")).get("name") == SCOPE_V7 for s in spans)
+    return "gen_ai" if scope_only and not (inputs or outputs) else None
+
+
+def content_off(members: list[dict[str, Any]]) -> str | None:
+    """Why a session is a reject because of a call recorded with content off, or None.
+
+    Each SDK call (:func:`_calls`) is judged on its own (:func:`_call_off`): one call of
+    the session with a switch off is the whole session's reject, naming the AI SDK's
+    settings only when its spans are the AI SDK's, else the generic setting. Fails
+    towards "content present" (a ``gen_ai.*`` event, a call without an answered model
+    call)."""
+    calls = _calls(members)
+    off = [whose for whose in map(_call_off, calls) if whose]
+    if not off:
+        return None
+    why = CONTENT_OFF if "ai" in off else GENERIC_CONTENT_OFF
+    if len(off) == len(calls):
+        return f"{len(members)} GenAI span(s) and no message content: {why}"
+    return (
+        f"{len(members)} GenAI span(s), {len(off)} of {len(calls)} calls without their "
+        f"message content: {why}"
+    )
