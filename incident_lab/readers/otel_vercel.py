@@ -26,15 +26,28 @@ over one it has):
 (every call's arguments): a session recorded with either is a reject that says so
 (:func:`content_off`), not a session without its prompts or arguments.
 
-ai 7 moved its spans to ``@ai-sdk/otel`` (``registerTelemetry(new OpenTelemetry())``;
-``experimental_telemetry`` renamed ``telemetry``): scope ``gen_ai``, GenAI-convention
-spans (``invoke_agent`` / ``chat`` / ``execute_tool``, and ``step <n>`` spans of
-operation ``agent_step``) that the GenAI reader reads as they are; nothing is lent.
-Its ``recordInputs: false`` drops ``gen_ai.input.messages``,
-``gen_ai.system_instructions`` and ``gen_ai.tool.call.arguments``, ``recordOutputs: false``
-``gen_ai.output.messages`` and ``gen_ai.tool.call.result`` (the answers; a failed tool's
-message), while the ``execute_tool`` spans stay: the same reject (:func:`content_off`),
-not calls read without their arguments or a session without its answers.
+ai 7's OpenTelemetry integration is the package ``@ai-sdk/otel``
+(``registerTelemetry(...)``; the call option is ``telemetry``, ``experimental_telemetry``
+still accepted). Its ``LegacyOpenTelemetry`` writes the ``ai.*`` spans above (read as
+they are); its ``OpenTelemetry`` writes GenAI-convention spans under scope ``gen_ai``, or
+under the scope of the ``tracer`` it is given (``invoke_agent`` / ``chat`` /
+``execute_tool``, and ``step <n>`` spans of operation ``agent_step``), which the GenAI
+reader reads as they are; nothing is lent. Its ``recordInputs: false`` drops
+``gen_ai.input.messages``, ``gen_ai.system_instructions`` and
+``gen_ai.tool.call.arguments``, ``recordOutputs: false`` ``gen_ai.output.messages`` and
+``gen_ai.tool.call.result`` (the answers; a failed tool's message), while the
+``execute_tool`` spans stay. Those spans are known by what only ``@ai-sdk/otel`` writes
+(:func:`marked_v7`: ``agent_step`` spans, ``gen_ai.execute_tool.duration``), whatever
+their scope; a call with neither (``generateObject``, ``embed``) under a custom tracer's
+scope is read as any GenAI spans.
+
+:func:`content_off` judges each SDK call of a session on its own (its spans may be mixed
+with ``ai.*`` ones, another instrumentation's, or another call's recorded with other
+settings): a call with either switch off makes the session a reject that says how many
+calls, not calls read without their arguments or a session without its answers. Spans
+of scope ``gen_ai`` without those marks (a tracer an application named ``gen_ai``) are
+judged only when a call holds no content at all, and the reject names the generic
+setting, not the AI SDK's.
 """
 
 from __future__ import annotations
@@ -53,7 +66,7 @@ SCOPE_V7 = "gen_ai"
 #: The second half of the reject for a session recorded without content.
 CONTENT_OFF = (
     "content capture was off when it was recorded: the AI SDK's telemetry settings "
-    "(telemetry; experimental_telemetry before ai 7) had "
+    "(telemetry or experimental_telemetry) had "
     "recordInputs: false (drops the prompts: no system prompt or user turn) and/or "
     "recordOutputs: false (drops the answers, tool arguments and results); leave both at "
     "their default (true) where it runs"
