@@ -492,6 +492,8 @@ class CallIndex:
         self.by_name: dict[str, deque[str]] = {}
         self.answered: set[str] = set()
         self.adopted: set[str] = set()
+        #: ids of calls a tool span added before any model output named them
+        self.ran_first: set[str] = set()
 
     def note(self, step: dict[str, Any]) -> None:
         """Record a step that joined the session."""
@@ -547,6 +549,14 @@ def _signature(call: dict[str, Any]) -> str:
     return compact_json([call["name"], call["arguments"]])
 
 
+def _results_before(steps: list[dict[str, Any]], keys: list[str], pos: int) -> set[str]:
+    """The keys of the run of tool results that ends just before ``pos``."""
+    start = pos
+    while start > 0 and steps[start - 1]["type"] == "tool_result":
+        start -= 1
+    return set(keys[start:pos])
+
+
 def merge_steps(
     steps: list[dict[str, Any]],
     keys: list[str],
@@ -558,8 +568,14 @@ def merge_steps(
 
     ``input``: a span's history; a step not yet present goes after the last one found
     (steps before the first one found go just before it; with none found, at the end:
-    a second agent's own instructions are not put ahead of the first agent's).
-    ``output``: a span's answer, appended unless the session already ends with it.
+    a second agent's own instructions are not put ahead of the first agent's). The
+    results of parallel calls are recorded in the order they ended, the history keeps
+    the calls' order: a result found in the run of results just before where the
+    history has got to is not new.
+    ``output``: a span's answer, appended unless the session already ends with it; a
+    call a tool span added first (its span starts in the same millisecond as the model
+    call that asked for it: OTel JS start times are whole milliseconds) is that span's,
+    once.
     ``tool``: a tool span's own call, appended (at its time) unless already present; a
     call without an id first takes the id of the model's call it ran (``index``, which
     every step added is noted in).
@@ -573,12 +589,16 @@ def merge_steps(
                 steps.append(step)
                 keys.append(key)
                 index.note(step)
+                if step["type"] == "tool_call" and step.get("call_id"):
+                    index.ran_first.add(step["call_id"])
         return
     if kind == "output":
         tail = set(keys[-len(new) :]) if new else set()
         for step in new:
             key = _step_key(step)
-            if key not in tail:
+            if step["type"] == "tool_call" and step.get("call_id") in index.ran_first:
+                index.ran_first.discard(step["call_id"])  # its tool span's, read already
+            elif key not in tail:
                 steps.append(step)
                 keys.append(key)
                 index.note(step)
@@ -590,6 +610,8 @@ def merge_steps(
         try:
             pos = keys.index(key, pos) + 1
         except ValueError:
+            if step["type"] == "tool_result" and key in _results_before(steps, keys, pos):
+                continue  # parallel calls' results end in any order, the history keeps theirs
             steps.insert(pos, step)
             keys.insert(pos, key)
             index.note(step)

@@ -521,3 +521,24 @@ def test_an_agent_step_span_marks_an_ai_7_call(tmp_path: Path) -> None:
     ]
     (record,) = [r for _f, r in read_paths([str(_write(tmp_path, spans, scope="mailpilot"))])]
     assert not record.accepted and "recordInputs: false" in record.reason
+
+
+def test_parallel_calls_whose_results_end_out_of_order_are_read_once() -> None:
+    """``v7/parallel``: one step asks for read_inbox and delete_email at once; delete_email
+    throws and its span ends first, the next model call's history has the results in the
+    calls' order. Each call and result is read once, the answer last (before: the failed
+    result read twice, send_email's call again after its result, and both first calls
+    again after the answer)."""
+    sessions, rejects = _read("v7/parallel")
+    record = json.loads((REAL / "v7" / "parallel" / "steps.json").read_text())
+    assert rejects == [] and len(sessions) == 1
+    observed = observed_steps(sessions[0])
+    expected = [("message", "system", None, SYSTEM)]
+    expected.append(("message", "user", None, "Summarise the newest email in my inbox."))
+    expected += _expected(record["inbox"]["messages"])
+    ids = [(s[0], s[2]) for s in observed if s[2]]
+    assert len(ids) == len(set(ids)) == 6
+    assert observed[-1] == expected[-1] == ("message", "assistant", None, record["inbox"]["text"])
+    assert {s[:3] for s in observed} == {s[:3] for s in expected}
+    (failed,) = [s for s in sessions[0]["steps"] if s.get("is_error")]
+    assert failed["output"] == "mailbox is read-only for this account"
