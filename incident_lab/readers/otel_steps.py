@@ -550,7 +550,8 @@ def _signature(call: dict[str, Any]) -> str:
 
 
 def _results_before(steps: list[dict[str, Any]], keys: list[str], pos: int) -> set[str]:
-    """The keys of the run of tool results that ends just before ``pos``."""
+    """The keys of the run of tool results that ends just before ``pos`` (a tool result
+    without a call id is not looked up here: its key is its output text)."""
     start = pos
     while start > 0 and steps[start - 1]["type"] == "tool_result":
         start -= 1
@@ -571,7 +572,8 @@ def merge_steps(
     a second agent's own instructions are not put ahead of the first agent's). The
     results of parallel calls are recorded in the order they ended, the history keeps
     the calls' order: a result found in the run of results just before where the
-    history has got to is not new.
+    history has got to is not new (only a result with a call id: without one, its key
+    is its output, which two calls' results may share).
     ``output``: a span's answer, appended unless the session already ends with it; a
     call a tool span added first (its span starts in the same millisecond as the model
     call that asked for it: OTel JS start times are whole milliseconds) is that span's,
@@ -610,7 +612,11 @@ def merge_steps(
         try:
             pos = keys.index(key, pos) + 1
         except ValueError:
-            if step["type"] == "tool_result" and key in _results_before(steps, keys, pos):
+            if (
+                step["type"] == "tool_result"
+                and step.get("call_id")
+                and key in _results_before(steps, keys, pos)
+            ):
                 continue  # parallel calls' results end in any order, the history keeps theirs
             steps.insert(pos, step)
             keys.insert(pos, key)

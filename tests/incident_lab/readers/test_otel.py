@@ -287,3 +287,44 @@ def test_merge_steps_output_checks_the_tail_and_tool_the_whole_session() -> None
     merge_steps(steps, keys, "output", [msg("z")])
     merge_steps(steps, keys, "tool", [call])  # anywhere in the session: not repeated
     assert [s["type"] for s in steps] == ["message"] * 3 + ["tool_call", "message"]
+
+
+def _parallel_sends(tmp_path: Path, ids: tuple[str, str] | None) -> list[dict]:
+    """Two parallel send_email calls (ids optional in the semconv) both answering "sent",
+    then the model's answer: the steps of the one session read."""
+
+    def call(to: str, ident: str | None) -> dict:
+        part = {"type": "tool_call", "name": "send_email", "arguments": {"to": to}}
+        return part | ({"id": ident} if ident else {})
+
+    def result(ident: str | None) -> dict:
+        part = {"type": "tool_call_response", "response": {"result": "sent"}}
+        return part | ({"id": ident} if ident else {})
+
+    a, b = ids or (None, None)
+    user = {"role": "user", "parts": [{"type": "text", "content": "Email Alice and Bob."}]}
+    calls = {"role": "assistant", "parts": [call("alice@x.example", a), call("bob@x.example", b)]}
+    results = {"role": "user", "parts": [result(a), result(b)]}
+    answer = {"role": "assistant", "parts": [{"type": "text", "content": "Both sent."}]}
+    chat = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m"}
+    first = chat | {
+        "gen_ai.input.messages": json.dumps([user]),
+        "gen_ai.output.messages": json.dumps([calls]),
+    }
+    second = chat | {
+        "gen_ai.input.messages": json.dumps([user, calls, results]),
+        "gen_ai.output.messages": json.dumps([answer]),
+    }
+    path = _write(tmp_path, [[_span("t1", "s1", 1, first), _span("t1", "s2", 3, second)]])
+    (trajectory,) = accepted(read_all("otel", path)).values()
+    return trajectory["steps"]
+
+
+def test_parallel_results_with_the_same_output_are_each_read(tmp_path: Path) -> None:
+    # without call ids a result's key is its text: the second "sent" is a result of its own
+    for ids in (None, ("c1", "c2")):
+        steps = _parallel_sends(tmp_path, ids)
+        assert [s["type"] for s in steps] == ["message"] + ["tool_call"] * 2 + [
+            "tool_result"
+        ] * 2 + ["message"], ids
+        assert [s["output"] for s in steps if s["type"] == "tool_result"] == ["sent", "sent"]
