@@ -263,6 +263,15 @@ def _calls(members: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return list(calls.values())
 
 
+#: The operations of a call whose content can be off: an embeddings-only call (ai 7's
+#: ``embed``, whose ``embeddings`` spans never carry content) is not judged.
+_JUDGED = frozenset({"chat", "invoke_agent", "execute_tool"})
+
+
+def _judged(span: dict[str, Any]) -> bool:
+    return ours(span) or span["attrs"].get("gen_ai.operation.name") in _JUDGED
+
+
 def _has_events(span: dict[str, Any]) -> bool:
     return any(str(e["name"]).startswith("gen_ai.") for e in span["events"]) or bool(
         attribute_events(span)
@@ -284,7 +293,7 @@ def _call_off(spans: list[dict[str, Any]]) -> str | None:
     of unmarked spans all of scope ``gen_ai`` that holds no content at all, else None.
     Content is any schema's input or output attribute, or a ``gen_ai.*`` event (of its
     own or as pydantic-ai's ``events`` attribute)."""
-    if any(_has_events(span) for span in spans):
+    if any(_has_events(span) for span in spans) or not any(_judged(span) for span in spans):
         return None
     keys = {key for span in spans for key in _own_keys(span)}
     inputs, outputs = keys & _INPUTS, keys & _OUTPUTS
@@ -302,8 +311,8 @@ def content_off(members: list[dict[str, Any]]) -> str | None:
     the session with a switch off is the whole session's reject, naming the AI SDK's
     settings only when its spans are the AI SDK's, else the generic setting. Fails
     towards "content present" (a ``gen_ai.*`` event, a call without an answered model
-    call)."""
-    calls = _calls(members)
+    call, a call of embeddings only: ai 7's ``embeddings`` spans never carry content)."""
+    calls = [call for call in _calls(members) if any(map(_judged, call))]
     off = [whose for whose in map(_call_off, calls) if whose]
     if not off:
         return None

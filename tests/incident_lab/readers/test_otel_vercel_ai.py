@@ -358,6 +358,21 @@ def test_each_sdk_call_of_a_trace_is_judged_on_its_own(switch: str) -> None:
     assert "recordInputs: false" in reject.reason
 
 
+def test_an_embeddings_call_is_not_a_call_without_content() -> None:
+    """``v7/rag``: ``embed()`` then the inbox call in one request span. ai 7's
+    ``embeddings`` spans never carry content: the session is the inbox call, read whole
+    (before: a reject, "1 of 2 calls without their message content")."""
+    sessions, rejects = _read("v7/rag")
+    record = json.loads((REAL / "v7" / "rag" / "steps.json").read_text())
+    assert rejects == []
+    (session,) = sessions
+    user = ("message", "user", None, "Summarise the newest email in my inbox.")
+    expected = [("message", "system", None, SYSTEM), user] + _expected(record["inbox"]["messages"])
+    assert observed_steps(session) == expected
+    operations = {s["operation"] for s in session["x_otel"]["spans"]}
+    assert "embeddings" in operations
+
+
 _FINISHED = "gen_ai.response.finish_reasons"
 
 
