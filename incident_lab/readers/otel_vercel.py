@@ -247,20 +247,39 @@ def marked_v7(span: dict[str, Any]) -> bool:
 def _calls(members: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """The spans of each SDK call: those under one ``invoke_agent`` span (ai 7), or under
     one span outside ``members`` (ai 6's outer ``ai.generateText`` span, which carries no
-    GenAI attribute), by their topmost ancestor in ``members``."""
+    GenAI attribute), by their topmost ancestor in ``members`` (found once per span: a
+    chain of parents is walked once, not once per span in it)."""
     index = {(s["trace"], s["id"]): s for s in members}
+    tops: dict[tuple[Any, Any], dict[str, Any]] = {}
     calls: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
     for span in members:
-        top, seen = span, {(span["trace"], span["id"])}
-        while top.get("parent") and (up := index.get((top["trace"], top["parent"]))):
-            if (up["trace"], up["id"]) in seen:
-                break
-            seen.add((up["trace"], up["id"]))
-            top = up
+        top = _top(span, index, tops)
         root = top["attrs"].get("gen_ai.operation.name") == "invoke_agent" or not top.get("parent")
         key = (top["trace"], top["id"] if root else top["parent"])
         calls.setdefault(key, []).append(span)
     return list(calls.values())
+
+
+def _top(
+    span: dict[str, Any],
+    index: dict[tuple[Any, Any], dict[str, Any]],
+    tops: dict[tuple[Any, Any], dict[str, Any]],
+) -> dict[str, Any]:
+    """``span``'s topmost ancestor in ``index``, noting it in ``tops`` for every span on
+    the way (a parent cycle ends at the span that closes it)."""
+    chain: dict[tuple[Any, Any], None] = {}
+    node = span
+    while (key := (node["trace"], node["id"])) not in tops and key not in chain:
+        chain[key] = None
+        up = index.get((node["trace"], node["parent"])) if node.get("parent") else None
+        if up is None:
+            tops[key] = node
+            break
+        node = up
+    top = tops.get(key, node)
+    for seen in chain:
+        tops[seen] = top
+    return top
 
 
 #: The operations of a call whose content can be off: an embeddings-only call (ai 7's
