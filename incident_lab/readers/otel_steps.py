@@ -549,13 +549,18 @@ def _signature(call: dict[str, Any]) -> str:
     return compact_json([call["name"], call["arguments"]])
 
 
-def _results_before(steps: list[dict[str, Any]], keys: list[str], pos: int) -> set[str]:
-    """The keys of the run of tool results that ends just before ``pos`` (a tool result
-    without a call id is not looked up here: its key is its output text)."""
+def _ended_before(
+    step: dict[str, Any], key: str, steps: list[dict[str, Any]], keys: list[str], pos: int
+) -> bool:
+    """True for a tool result with a call id found in the run of tool results that ends
+    just before ``pos`` (a result without an id is never: its key is its output text,
+    which two calls' results may share)."""
+    if step["type"] != "tool_result" or not step.get("call_id"):
+        return False
     start = pos
     while start > 0 and steps[start - 1]["type"] == "tool_result":
         start -= 1
-    return set(keys[start:pos])
+    return key in keys[start:pos]
 
 
 def merge_steps(
@@ -612,11 +617,7 @@ def merge_steps(
         try:
             pos = keys.index(key, pos) + 1
         except ValueError:
-            if (
-                step["type"] == "tool_result"
-                and step.get("call_id")
-                and key in _results_before(steps, keys, pos)
-            ):
+            if _ended_before(step, key, steps, keys, pos):
                 continue  # parallel calls' results end in any order, the history keeps theirs
             steps.insert(pos, step)
             keys.insert(pos, key)
