@@ -322,18 +322,20 @@ def _build(
     stitched: list[str],
     members: list[dict[str, Any]],
     others: dict[str, list[tuple[str, int]]],
-) -> Record:
-    """One session's record; ``others``: the non-GenAI spans of each group's trace."""
+) -> Record | list[Record]:
+    """One session's records (the rejects of its calls recorded with content off, then
+    the session); ``others``: the non-GenAI spans of each group's trace."""
     path, line = first["path"], first["line"]
     extra = {t: n for k in stitched for t, n in others.pop(k, ())}
     entry = f"{kind} {sid}"
     if reason := _not_read(members):
         return Record(path, line, reason=f"{kind} {sid!r}: {reason}", entry=entry)
+    rejects, members = _calls_off(path, line, kind, sid, members)
     traj = session_trajectory(
         (path, line), sid, kind, members, session_steps, ("GenAI", CONTENT_OFF)
     )
     if isinstance(traj, Record):
-        return traj
+        return [*rejects, traj]
     steps = traj["steps"]
     model = {
         "name": _first(members, "gen_ai.request.model", "gen_ai.response.model"),
@@ -364,7 +366,31 @@ def _build(
         traj["x_otel"]["non_genai_spans_by_trace"] = extra
     if handoffs := otel_agents_sdk.handoffs(members):
         traj["x_otel"]["handoffs"] = handoffs
-    return finish(traj, fmt=_FMT, path=path, line=line, entry=entry)
+    return [*rejects, finish(traj, fmt=_FMT, path=path, line=line, entry=entry)]
+
+
+def _calls_off(
+    path: str, line: int | None, kind: str, sid: str, members: list[dict[str, Any]]
+) -> tuple[list[Record], list[dict[str, Any]]]:
+    """A reject for each call of a session recorded with content off while others have
+    it (:func:`.otel_vercel.off_calls`, naming the call's span ids), and the spans left
+    to read: not calls with null arguments or a session without that call's answer."""
+    off, judged = otel_vercel.off_calls(members)
+    rejects = []
+    for whose, call in off:
+        ids = [str(s["id"]) for s in call]
+        rejects.append(
+            Record(
+                path,
+                line,
+                reason=f"{kind} {sid!r}: one of its {judged} calls has no message content and is "
+                f"left out of the session ({len(ids)} span(s): {', '.join(ids)}): "
+                + otel_vercel.why_off(whose),
+                entry=f"{kind} {sid} call {ids[0]}",
+            )
+        )
+    dropped = {id(s) for _, call in off for s in call}
+    return rejects, [s for s in members if id(s) not in dropped]
 
 
 def _mapped(span: dict[str, Any]) -> set[str] | frozenset[str]:

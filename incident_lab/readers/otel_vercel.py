@@ -323,22 +323,28 @@ def _call_off(spans: list[dict[str, Any]]) -> str | None:
     return "gen_ai" if scope_only and not (inputs or outputs) else None
 
 
-def content_off(members: list[dict[str, Any]]) -> str | None:
-    """Why a session is a reject because of a call recorded with content off, or None.
+def off_calls(members: list[dict[str, Any]]) -> tuple[list[tuple[str, list[dict[str, Any]]]], int]:
+    """The SDK calls (:func:`_calls`) recorded with content off, each with whose reject
+    it is (:func:`_call_off`), and how many calls were judged (an embeddings-only call is
+    not: ai 7's ``embeddings`` spans never carry content)."""
+    judged = [call for call in _calls(members) if any(map(_judged, call))]
+    return [(whose, call) for call in judged if (whose := _call_off(call))], len(judged)
 
-    Each SDK call (:func:`_calls`) is judged on its own (:func:`_call_off`): one call of
-    the session with a switch off is the whole session's reject, naming the AI SDK's
-    settings only when its spans are the AI SDK's, else the generic setting. Fails
-    towards "content present" (a ``gen_ai.*`` event, a call without an answered model
-    call, a call of embeddings only: ai 7's ``embeddings`` spans never carry content)."""
-    calls = [call for call in _calls(members) if any(map(_judged, call))]
-    off = [whose for whose in map(_call_off, calls) if whose]
-    if not off:
+
+def why_off(whose: str) -> str:
+    """The second half of the reject of a call :func:`_call_off` judged ``whose``."""
+    return CONTENT_OFF if whose == "ai" else GENERIC_CONTENT_OFF
+
+
+def content_off(members: list[dict[str, Any]]) -> str | None:
+    """Why a whole session is a reject: every judged call of it (:func:`off_calls`)
+    recorded with content off, or None. The AI SDK's settings are named only when a
+    call's spans are the AI SDK's, else the generic setting. A session with some calls
+    that have content is read without the others (:func:`off_calls`: each is a reject of
+    its own). Fails towards "content present" (a ``gen_ai.*`` event, a call without an
+    answered model call)."""
+    off, judged = off_calls(members)
+    if not off or len(off) < judged:
         return None
-    why = CONTENT_OFF if "ai" in off else GENERIC_CONTENT_OFF
-    if len(off) == len(calls):
-        return f"{len(members)} GenAI span(s) and no message content: {why}"
-    return (
-        f"{len(members)} GenAI span(s), {len(off)} of {len(calls)} calls without their "
-        f"message content: {why}"
-    )
+    why = why_off("ai" if any(whose == "ai" for whose, _ in off) else "gen_ai")
+    return f"{len(members)} GenAI span(s) and no message content: {why}"

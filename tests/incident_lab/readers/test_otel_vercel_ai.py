@@ -349,13 +349,31 @@ def test_v7_content_off_is_a_reject_whatever_the_scope_or_schema(mode: str) -> N
 @pytest.mark.parametrize("switch", ["inputs", "outputs"])
 def test_each_sdk_call_of_a_trace_is_judged_on_its_own(switch: str) -> None:
     """One request span, two calls: the first with content, the second with
-    ``record<switch>: false``. The session is a reject naming the call (before: the second
-    call's send_email read with ``null`` arguments, or its answer silently dropped)."""
+    ``record<switch>: false``. The first call is read whole (the SDK's record of it), the
+    second is a reject of its own naming its spans, which are not read (before: the
+    second call's send_email read with ``null`` arguments, or its answer silently
+    dropped; then the whole session a reject, the first call's incident lost)."""
     sessions, rejects = _read(f"v7/per_call_{switch}")
-    assert sessions == []
+    record = json.loads((REAL / "v7" / f"per_call_{switch}" / "steps.json").read_text())
+    (session,) = sessions
+    user = ("message", "user", None, "Summarise the newest email in my inbox.")
+    expected = [("message", "system", None, SYSTEM), user] + _expected(record["first"]["messages"])
+    assert observed_steps(session) == expected
+    assert not any(s["type"] == "tool_call" and not s["arguments"] for s in session["steps"])
     (reject,) = rejects
-    assert "1 of 2 calls without their message content" in reject.reason
+    assert "one of its 2 calls has no message content" in reject.reason
     assert "recordInputs: false" in reject.reason
+    spans = json.loads((REAL / "v7" / f"per_call_{switch}" / "spans.jsonl").read_text())
+    every = [s for r in spans["resourceSpans"] for ss in r["scopeSpans"] for s in ss["spans"]]
+    agents = sorted(
+        (s for s in every if s["name"].startswith("invoke_agent")),
+        key=lambda s: int(s["startTimeUnixNano"]),
+    )
+    second = agents[1]["spanId"]
+    named = reject.reason.split("span(s): ")[1].split(")")[0].split(", ")
+    read = {s["span_id"] for s in session["x_otel"]["spans"]}
+    assert second in named and agents[0]["spanId"] in read
+    assert len(named) == 9 and read.isdisjoint(named)
 
 
 def test_an_embeddings_call_is_not_a_call_without_content() -> None:
@@ -521,8 +539,9 @@ def test_a_gen_ai_event_is_content_of_its_own_call_only(tmp_path: Path) -> None:
         return [r for _f, r in read_paths([str(_edited(tmp_path, source, edit))])]
 
     assert [r.accepted for r in under(second)] == [True]
-    (reject,) = under(first)
-    assert not reject.accepted and "1 of 2 calls" in reject.reason
+    reject, session = under(first)
+    assert not reject.accepted and "one of its 2 calls" in reject.reason
+    assert session.accepted and second["spanId"] in reject.reason
 
 
 def test_an_agent_step_span_marks_an_ai_7_call(tmp_path: Path) -> None:
