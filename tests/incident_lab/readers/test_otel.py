@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from incident_lab.readers.otel_steps import merge_steps
+from incident_lab.readers.otel_steps import CallIndex, merge_steps
 from incident_lab.readers.otlp_json import any_value
 
 from .conftest import accepted, read_all, rejected
@@ -328,3 +328,32 @@ def test_parallel_results_with_the_same_output_are_each_read(tmp_path: Path) -> 
             "tool_result"
         ] * 2 + ["message"], ids
         assert [s["output"] for s in steps if s["type"] == "tool_result"] == ["sent", "sent"]
+
+
+def test_a_call_id_reused_in_a_later_step_is_read_again() -> None:
+    """Vertex-style ids (``read_inbox_0``) repeat from step to step. A tool span that
+    added its call before the model output naming it owns that call once: the output's
+    copy is not read again, but a later step's call with the same id is a call of its own."""
+
+    def call(folder: str) -> dict:
+        return {
+            "type": "tool_call",
+            "call_id": "read_inbox_0",
+            "name": "read_inbox",
+            "arguments": {"folder": folder},
+        }
+
+    def result(text: str) -> dict:
+        return {"type": "tool_result", "call_id": "read_inbox_0", "output": text}
+
+    steps: list[dict] = []
+    keys: list[str] = []
+    index = CallIndex()
+    merge_steps(steps, keys, "tool", [call("inbox"), result("2 emails")], index)
+    merge_steps(steps, keys, "output", [call("inbox")], index)  # the tool span's, read already
+    merge_steps(steps, keys, "output", [call("spam")], index)  # the next step's own call
+    assert [(s["type"], s.get("arguments")) for s in steps] == [
+        ("tool_call", {"folder": "inbox"}),
+        ("tool_result", None),
+        ("tool_call", {"folder": "spam"}),
+    ]
