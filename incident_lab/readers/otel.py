@@ -21,7 +21,9 @@ of one call.
   its start, its outputs at its end; the history each chat call repeats is merged,
   not repeated.
 - A session whose GenAI spans carry no content at all is a reject naming the
-  setting that turns content capture on; tools the model called but that no
+  setting that turns content capture on; an AI SDK call recorded with content off
+  beside calls with content is a reject of its own, the rest of its session read
+  (:func:`.otel_vercel.off_calls`); tools the model called but that no
   definition describes are inferred (:mod:`.tool_inference`).
 
 A session is only complete at the end of the input (a later trace may continue its

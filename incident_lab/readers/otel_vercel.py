@@ -41,13 +41,16 @@ reader reads as they are; nothing is lent. Its ``recordInputs: false`` drops
 their scope; a call with neither (``generateObject``, ``embed``) under a custom tracer's
 scope is read as any GenAI spans.
 
-:func:`content_off` judges each SDK call of a session on its own (its spans may be mixed
+Each SDK call of a session is judged on its own (:func:`off_calls`; its spans may be mixed
 with ``ai.*`` ones, another instrumentation's, or another call's recorded with other
-settings): a call with either switch off makes the session a reject that says how many
-calls, not calls read without their arguments or a session without its answers. Spans
-of scope ``gen_ai`` without those marks (a tracer an application named ``gen_ai``) are
-judged only when a call holds no content at all, and the reject names the generic
-setting, not the AI SDK's.
+settings), if it has a ``chat``, ``invoke_agent`` or ``execute_tool`` span (or ai 6's
+``ai.*`` spans; ai 7's ``embed`` writes ``embeddings`` spans that never carry content): a
+call with either switch off is a reject of its own and left out of the session, not read
+with null arguments or without its answers; a session whose every judged call is off is
+one reject (:func:`content_off`). Spans of scope ``gen_ai`` without those marks (a tracer
+an application named ``gen_ai``, ai 7's ``embed``) are judged only when a call holds no
+content at all, and the reject names the generic setting, not the AI SDK's. Parallel
+calls of ``ai.*`` spans whose results end out of order can still be read twice.
 """
 
 from __future__ import annotations
