@@ -549,16 +549,20 @@ def _signature(call: dict[str, Any]) -> str:
     return compact_json([call["name"], call["arguments"]])
 
 
+_TOOL_STEPS = ("tool_call", "tool_result")
+
+
 def _ended_before(
     step: dict[str, Any], key: str, steps: list[dict[str, Any]], keys: list[str], pos: int
 ) -> bool:
-    """True for a tool result with a call id found in the run of tool results that ends
-    just before ``pos`` (a result without an id is never: its key is its output text,
-    which two calls' results may share)."""
-    if step["type"] != "tool_result" or not step.get("call_id"):
+    """True for a tool call or result with a call id found in the run of tool calls and
+    results that ends just before ``pos``: parallel calls' spans start and end in any
+    order, the history keeps the calls' (a step without an id is never: its key is its
+    output text or arguments, which two calls may share)."""
+    if step["type"] not in _TOOL_STEPS or not step.get("call_id"):
         return False
     start = pos
-    while start > 0 and steps[start - 1]["type"] == "tool_result":
+    while start > 0 and steps[start - 1]["type"] in _TOOL_STEPS:
         start -= 1
     return key in keys[start:pos]
 
@@ -576,9 +580,9 @@ def merge_steps(
     (steps before the first one found go just before it; with none found, at the end:
     a second agent's own instructions are not put ahead of the first agent's). The
     results of parallel calls are recorded in the order they ended, the history keeps
-    the calls' order: a result found in the run of results just before where the
-    history has got to is not new (only a result with a call id: without one, its key
-    is its output, which two calls' results may share).
+    the calls' order: a call or result found in the run of tool steps just before where
+    the history has got to is not new (only one with a call id: without one, its key
+    is its output or arguments, which two calls may share).
     ``output``: a span's answer, appended unless the session already ends with it; a
     call a tool span added first (its span starts in the same millisecond as the model
     call that asked for it: OTel JS start times are whole milliseconds) is that span's,
@@ -618,7 +622,7 @@ def merge_steps(
             pos = keys.index(key, pos) + 1
         except ValueError:
             if _ended_before(step, key, steps, keys, pos):
-                continue  # parallel calls' results end in any order, the history keeps theirs
+                continue  # parallel calls end in any order, the history keeps theirs
             steps.insert(pos, step)
             keys.insert(pos, key)
             index.note(step)

@@ -49,8 +49,7 @@ call with either switch off is a reject of its own and left out of the session, 
 with null arguments or without its answers; a session whose every judged call is off is
 one reject (:func:`content_off`). Spans of scope ``gen_ai`` without those marks (a tracer
 an application named ``gen_ai``, ai 7's ``embed``) are judged only when a call holds no
-content at all, and the reject names the generic setting, not the AI SDK's. Parallel
-calls of ``ai.*`` spans whose results end out of order can still be read twice.
+content at all, and the reject names the generic setting, not the AI SDK's.
 """
 
 from __future__ import annotations

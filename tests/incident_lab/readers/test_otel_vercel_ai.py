@@ -557,14 +557,16 @@ def test_an_agent_step_span_marks_an_ai_7_call(tmp_path: Path) -> None:
     assert not record.accepted and "recordInputs: false" in record.reason
 
 
-def test_parallel_calls_whose_results_end_out_of_order_are_read_once() -> None:
-    """``v7/parallel``: one step asks for read_inbox and delete_email at once; delete_email
-    throws and its span ends first, the next model call's history has the results in the
-    calls' order. Each call and result is read once, the answer last (before: the failed
-    result read twice, send_email's call again after its result, and both first calls
-    again after the answer)."""
-    sessions, rejects = _read("v7/parallel")
-    record = json.loads((REAL / "v7" / "parallel" / "steps.json").read_text())
+@pytest.mark.parametrize("version", VERSIONS)
+def test_parallel_calls_whose_results_end_out_of_order_are_read_once(version: str) -> None:
+    """``parallel`` (ai 6 and ai 7): one step asks for read_inbox and delete_email at once;
+    delete_email throws and its span ends first, the next model call's history has the
+    calls and results in the calls' order. Each call and result is read once, the answer
+    last (before, ai 7: the failed result read twice, send_email's call again after its
+    result, and both first calls again after the answer; ai 6: delete_email's call read
+    twice, its ``ai.toolCall`` span's and the history's)."""
+    sessions, rejects = _read(f"{version}parallel")
+    record = json.loads((REAL / f"{version}parallel" / "steps.json").read_text())
     assert rejects == [] and len(sessions) == 1
     observed = observed_steps(sessions[0])
     expected = [("message", "system", None, SYSTEM)]
