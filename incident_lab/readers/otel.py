@@ -306,7 +306,9 @@ def _first(members: list[dict[str, Any]], *keys: str, last: bool = False) -> str
     return None
 
 
-def _not_read(members: list[dict[str, Any]]) -> str | None:
+def _not_read(
+    members: list[dict[str, Any]], found: tuple[list[tuple[str, Any]], int]
+) -> str | None:
     """Why a session is a reject before its steps are read: a span that cannot be read
     (:func:`_guard`), or content capture off in a tool's own spans; else None."""
     if bad := next((s["unreadable"] for s in members if "unreadable" in s), None):
@@ -314,7 +316,7 @@ def _not_read(members: list[dict[str, Any]]) -> str | None:
     for module in (otel_agents_sdk, otel_pydantic_ai, otel_adk):
         if module.content_off(members):
             return f"{len(members)} GenAI span(s) and no message content: {module.CONTENT_OFF}"
-    return otel_vercel.content_off(members)
+    return otel_vercel.content_off(members, found)
 
 
 def _build(
@@ -330,9 +332,11 @@ def _build(
     path, line = first["path"], first["line"]
     extra = {t: n for k in stitched for t, n in others.pop(k, ())}
     entry = f"{kind} {sid}"
-    if reason := _not_read(members):
+    unread = any("unreadable" in s for s in members)  # a reject: _not_read says why
+    found: tuple[list[Any], int] = ([], 0) if unread else otel_vercel.off_calls(members)
+    if reason := _not_read(members, found):
         return Record(path, line, reason=f"{kind} {sid!r}: {reason}", entry=entry)
-    rejects, members = _calls_off(path, line, kind, sid, members)
+    rejects, members = _calls_off(path, line, kind, sid, members, found)
     traj = session_trajectory(
         (path, line), sid, kind, members, session_steps, ("GenAI", CONTENT_OFF)
     )
@@ -372,12 +376,18 @@ def _build(
 
 
 def _calls_off(
-    path: str, line: int | None, kind: str, sid: str, members: list[dict[str, Any]]
+    path: str,
+    line: int | None,
+    kind: str,
+    sid: str,
+    members: list[dict[str, Any]],
+    found: tuple[list[tuple[str, list[dict[str, Any]]]], int],
 ) -> tuple[list[Record], list[dict[str, Any]]]:
     """A reject for each call of a session recorded with content off while others have
     it (:func:`.otel_vercel.off_calls`, naming the call's span ids), and the spans left
-    to read: not calls with null arguments or a session without that call's answer."""
-    off, judged = otel_vercel.off_calls(members)
+    to read: not calls with null arguments or a session without that call's answer
+    (``found``: :func:`.otel_vercel.off_calls` of ``members``)."""
+    off, judged = found
     rejects = []
     for whose, call in off:
         ids = [str(s["id"]) for s in call]

@@ -338,14 +338,16 @@ def why_off(whose: str) -> str:
     return CONTENT_OFF if whose == "ai" else GENERIC_CONTENT_OFF
 
 
-def content_off(members: list[dict[str, Any]]) -> str | None:
+def content_off(
+    members: list[dict[str, Any]], found: tuple[list[tuple[str, Any]], int] | None = None
+) -> str | None:
     """Why a whole session is a reject: every judged call of it (:func:`off_calls`)
     recorded with content off, or None. The AI SDK's settings are named only when a
     call's spans are the AI SDK's, else the generic setting. A session with some calls
     that have content is read without the others (:func:`off_calls`: each is a reject of
     its own). Fails towards "content present" (a ``gen_ai.*`` event, a call without an
-    answered model call)."""
-    off, judged = off_calls(members)
+    answered model call). ``found``: :func:`off_calls` of ``members``, if known."""
+    off, judged = off_calls(members) if found is None else found
     if not off or len(off) < judged:
         return None
     why = why_off("ai" if any(whose == "ai" for whose, _ in off) else "gen_ai")
