@@ -314,7 +314,7 @@ def _call_off(spans: list[dict[str, Any]]) -> str | None:
     of unmarked spans all of scope ``gen_ai`` that holds no content at all, else None.
     Content is any schema's input or output attribute, or a ``gen_ai.*`` event (of its
     own or as pydantic-ai's ``events`` attribute)."""
-    if any(_has_events(span) for span in spans) or not any(_judged(span) for span in spans):
+    if any(_has_events(span) for span in spans):
         return None
     keys = {key for span in spans for key in _own_keys(span)}
     inputs, outputs = keys & _INPUTS, keys & _OUTPUTS

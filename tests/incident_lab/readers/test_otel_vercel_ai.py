@@ -578,3 +578,19 @@ def test_parallel_calls_whose_results_end_out_of_order_are_read_once(version: st
     assert {s[:3] for s in observed} == {s[:3] for s in expected}
     (failed,) = [s for s in sessions[0]["steps"] if s.get("is_error")]
     assert failed["output"] == "mailbox is read-only for this account"
+
+
+def test_an_ai_6_call_without_a_tool_span_is_judged(tmp_path: Path) -> None:
+    """ai 6's model-call spans carry no ``gen_ai.operation.name``: an ``ai.*`` call is judged
+    for content off by its own spans, with or without ``ai.toolCall`` spans (here without
+    their ``ai.operationId``, so not read). ``no_inputs`` stays a reject, not sessions
+    without prompts (kills ``_judged`` without ``ours``)."""
+
+    def edit(span: dict) -> None:
+        if span["name"] == "ai.toolCall":
+            span["attributes"] = [a for a in span["attributes"] if a["key"] != "ai.operationId"]
+
+    path = _edited(tmp_path, REAL / "no_inputs" / "spans.jsonl", edit)
+    records = [r for _f, r in read_paths([str(path)])]
+    assert records and not any(r.accepted for r in records)
+    assert all("recordInputs: false" in r.reason for r in records)
