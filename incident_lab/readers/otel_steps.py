@@ -553,7 +553,12 @@ _TOOL_STEPS = ("tool_call", "tool_result")
 
 
 def _ended_before(
-    step: dict[str, Any], key: str, steps: list[dict[str, Any]], keys: list[str], pos: int
+    step: dict[str, Any],
+    key: str,
+    steps: list[dict[str, Any]],
+    keys: list[str],
+    pos: int,
+    matched: set[int],
 ) -> bool:
     """True for a tool call or result with a call id found in the run of tool calls and
     results that ends just before ``pos``: parallel calls' spans start and end in any
@@ -564,7 +569,11 @@ def _ended_before(
     start = pos
     while start > 0 and steps[start - 1]["type"] in _TOOL_STEPS:
         start -= 1
-    return key in keys[start:pos]
+    for i in range(start, pos):
+        if keys[i] == key and i not in matched:
+            matched.add(i)
+            return True
+    return False
 
 
 def merge_steps(
@@ -617,11 +626,13 @@ def merge_steps(
     new_keys = [_step_key(step) for step in new]
     known = set(keys)
     pos = next((keys.index(k) for k in new_keys if k in known), len(keys))
+    matched: set[int] = set()
     for step, key in zip(new, new_keys, strict=True):
         try:
             pos = keys.index(key, pos) + 1
+            matched.add(pos - 1)
         except ValueError:
-            if _ended_before(step, key, steps, keys, pos):
+            if _ended_before(step, key, steps, keys, pos, matched):
                 continue  # parallel calls end in any order, the history keeps theirs
             steps.insert(pos, step)
             keys.insert(pos, key)

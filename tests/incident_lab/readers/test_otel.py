@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from incident_lab.readers.otel_steps import CallIndex, merge_steps
 from incident_lab.readers.otlp_json import any_value
 
@@ -357,3 +359,64 @@ def test_a_call_id_reused_in_a_later_step_is_read_again() -> None:
         ("tool_result", None),
         ("tool_call", {"folder": "spam"}),
     ]
+
+
+def _vertex_steps(tmp_path: Path, rounds: list[list[tuple[str, dict, str]]]) -> list[dict]:
+    """Chat spans only (no tool spans), each with the whole history so far as its input; a
+    call's id is its tool's name and part index (``read_inbox_0``), as the Vertex AI
+    instrumentation writes it, so every round reuses the ids of the one before."""
+    user = {"role": "user", "parts": [{"type": "text", "content": "Check my inbox and archive."}]}
+    chat = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m"}
+    history, spans = [user], []
+    for n, calls in enumerate(rounds):
+        parts = [
+            {"type": "tool_call", "name": name, "id": f"{name}_{i}", "arguments": args}
+            for i, (name, args, _) in enumerate(calls)
+        ]
+        model = {"role": "assistant", "parts": parts}
+        output = chat | {"gen_ai.output.messages": json.dumps([model])}
+        spans.append(
+            _span("t1", f"s{n}", 2 * n + 1, output | {"gen_ai.input.messages": json.dumps(history)})
+        )
+        results = [
+            {"type": "tool_call_response", "id": f"{name}_{i}", "response": {"result": text}}
+            for i, (name, _, text) in enumerate(calls)
+        ]
+        history = [*history, model, {"role": "user", "parts": results}]
+    done = {"role": "assistant", "parts": [{"type": "text", "content": "Done."}]}
+    last = chat | {"gen_ai.input.messages": json.dumps(history)}
+    spans.append(
+        _span(
+            "t1", "end", 2 * len(rounds) + 1, last | {"gen_ai.output.messages": json.dumps([done])}
+        )
+    )
+    (trajectory,) = accepted(read_all("otel", _write(tmp_path, [spans]))).values()
+    return trajectory["steps"]
+
+
+@pytest.mark.parametrize(
+    "rounds",
+    [
+        [[("read_inbox", {"f": "inbox"}, "empty")], [("read_inbox", {"f": "archive"}, "INJ")]],
+        [
+            [("read_inbox", {"f": "inbox"}, "Error: timeout")],
+            [("read_inbox", {"f": "inbox"}, "INJ")],
+        ],
+        [
+            [("read_inbox", {"f": "inbox"}, "INJ"), ("send_email", {"to": "a@x.example"}, "sent")],
+            [("read_inbox", {"f": "archive"}, "none"), ("send_email", {"to": "b@x.example"}, "ok")],
+        ],
+    ],
+    ids=["across", "retry", "block"],
+)
+def test_a_call_id_reused_from_round_to_round_keeps_every_result(
+    tmp_path: Path, rounds: list[list[tuple[str, dict, str]]]
+) -> None:
+    """A later round's results with the ids of the round before are results of their own
+    (review revin40c H1: the run of tool steps reached back into the previous round and
+    the later result, the one holding the injection, was read as a copy)."""
+    steps = _vertex_steps(tmp_path, rounds)
+    outputs = [s["output"] for s in steps if s["type"] == "tool_result"]
+    assert outputs == [text for calls in rounds for _, _, text in calls]
+    calls = [s["arguments"] for s in steps if s["type"] == "tool_call"]
+    assert calls == [args for round_ in rounds for _, args, _ in round_]
