@@ -21,7 +21,9 @@ of one call.
   its start, its outputs at its end; the history each chat call repeats is merged,
   not repeated.
 - A session whose GenAI spans carry no content at all is a reject naming the
-  setting that turns content capture on; tools the model called but that no
+  setting that turns content capture on; an AI SDK call recorded with content off
+  beside calls with content is a reject of its own, the rest of its session read
+  (:func:`.otel_vercel.off_calls`); tools the model called but that no
   definition describes are inferred (:mod:`.tool_inference`).
 
 A session is only complete at the end of the input (a later trace may continue its
@@ -283,7 +285,8 @@ def _tools(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
             fn = as_dict(item.get("function")) or item
             name = str_or_none(fn.get("name"))
             if name and name not in tools:
-                tools[name] = tool_entry(name, fn.get("description"), fn.get("parameters"))
+                schema = fn.get("parameters", fn.get("inputSchema"))  # inputSchema: ai 7
+                tools[name] = tool_entry(name, fn.get("description"), schema)
     for span in members:
         name = str_or_none(span["attrs"].get("gen_ai.tool.name"))
         if operation(span) == "execute_tool" and name and name not in tools:
@@ -303,15 +306,17 @@ def _first(members: list[dict[str, Any]], *keys: str, last: bool = False) -> str
     return None
 
 
-def _not_read(members: list[dict[str, Any]]) -> str | None:
+def _not_read(
+    members: list[dict[str, Any]], found: tuple[list[tuple[str, Any]], int]
+) -> str | None:
     """Why a session is a reject before its steps are read: a span that cannot be read
     (:func:`_guard`), or content capture off in a tool's own spans; else None."""
     if bad := next((s["unreadable"] for s in members if "unreadable" in s), None):
         return str(bad)
-    for module in (otel_agents_sdk, otel_pydantic_ai, otel_adk, otel_vercel):
+    for module in (otel_agents_sdk, otel_pydantic_ai, otel_adk):
         if module.content_off(members):
             return f"{len(members)} GenAI span(s) and no message content: {module.CONTENT_OFF}"
-    return None
+    return otel_vercel.content_off(members, found)
 
 
 def _build(
@@ -321,18 +326,22 @@ def _build(
     stitched: list[str],
     members: list[dict[str, Any]],
     others: dict[str, list[tuple[str, int]]],
-) -> Record:
-    """One session's record; ``others``: the non-GenAI spans of each group's trace."""
+) -> Record | list[Record]:
+    """One session's records (the rejects of its calls recorded with content off, then
+    the session); ``others``: the non-GenAI spans of each group's trace."""
     path, line = first["path"], first["line"]
     extra = {t: n for k in stitched for t, n in others.pop(k, ())}
     entry = f"{kind} {sid}"
-    if reason := _not_read(members):
+    unread = any("unreadable" in s for s in members)  # a reject: _not_read says why
+    found: tuple[list[Any], int] = ([], 0) if unread else otel_vercel.off_calls(members)
+    if reason := _not_read(members, found):
         return Record(path, line, reason=f"{kind} {sid!r}: {reason}", entry=entry)
+    rejects, members = _calls_off(path, line, kind, sid, members, found)
     traj = session_trajectory(
         (path, line), sid, kind, members, session_steps, ("GenAI", CONTENT_OFF)
     )
     if isinstance(traj, Record):
-        return traj
+        return [*rejects, traj]
     steps = traj["steps"]
     model = {
         "name": _first(members, "gen_ai.request.model", "gen_ai.response.model"),
@@ -363,7 +372,37 @@ def _build(
         traj["x_otel"]["non_genai_spans_by_trace"] = extra
     if handoffs := otel_agents_sdk.handoffs(members):
         traj["x_otel"]["handoffs"] = handoffs
-    return finish(traj, fmt=_FMT, path=path, line=line, entry=entry)
+    return [*rejects, finish(traj, fmt=_FMT, path=path, line=line, entry=entry)]
+
+
+def _calls_off(
+    path: str,
+    line: int | None,
+    kind: str,
+    sid: str,
+    members: list[dict[str, Any]],
+    found: tuple[list[tuple[str, list[dict[str, Any]]]], int],
+) -> tuple[list[Record], list[dict[str, Any]]]:
+    """A reject for each call of a session recorded with content off while others have
+    it (:func:`.otel_vercel.off_calls`, naming the call's span ids), and the spans left
+    to read: not calls with null arguments or a session without that call's answer
+    (``found``: :func:`.otel_vercel.off_calls` of ``members``)."""
+    off, judged = found
+    rejects = []
+    for whose, call in off:
+        ids = [str(s["id"]) for s in call]
+        rejects.append(
+            Record(
+                path,
+                line,
+                reason=f"{kind} {sid!r}: one of its {judged} calls has no message content and is "
+                f"left out of the session ({len(ids)} span(s): {', '.join(ids)}): "
+                + otel_vercel.why_off(whose),
+                entry=f"{kind} {sid} call {ids[0]}",
+            )
+        )
+    dropped = {id(s) for _, call in off for s in call}
+    return rejects, [s for s in members if id(s) not in dropped]
 
 
 def _mapped(span: dict[str, Any]) -> set[str] | frozenset[str]:

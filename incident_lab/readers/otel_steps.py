@@ -492,6 +492,8 @@ class CallIndex:
         self.by_name: dict[str, deque[str]] = {}
         self.answered: set[str] = set()
         self.adopted: set[str] = set()
+        #: ids of calls a tool span added before any model output named them
+        self.ran_first: set[str] = set()
 
     def note(self, step: dict[str, Any]) -> None:
         """Record a step that joined the session."""
@@ -547,6 +549,33 @@ def _signature(call: dict[str, Any]) -> str:
     return compact_json([call["name"], call["arguments"]])
 
 
+_TOOL_STEPS = ("tool_call", "tool_result")
+
+
+def _ended_before(
+    step: dict[str, Any],
+    key: str,
+    steps: list[dict[str, Any]],
+    keys: list[str],
+    pos: int,
+    matched: set[int],
+) -> bool:
+    """True for a tool call or result with a call id found in the run of tool calls and
+    results that ends just before ``pos``: parallel calls' spans start and end in any
+    order, the history keeps the calls' (a step without an id is never: its key is its
+    output text or arguments, which two calls may share)."""
+    if step["type"] not in _TOOL_STEPS or not step.get("call_id"):
+        return False
+    start = pos
+    while start > 0 and steps[start - 1]["type"] in _TOOL_STEPS:
+        start -= 1
+    for i in range(start, pos):
+        if keys[i] == key and i not in matched:
+            matched.add(i)
+            return True
+    return False
+
+
 def merge_steps(
     steps: list[dict[str, Any]],
     keys: list[str],
@@ -558,8 +587,15 @@ def merge_steps(
 
     ``input``: a span's history; a step not yet present goes after the last one found
     (steps before the first one found go just before it; with none found, at the end:
-    a second agent's own instructions are not put ahead of the first agent's).
-    ``output``: a span's answer, appended unless the session already ends with it.
+    a second agent's own instructions are not put ahead of the first agent's). The
+    results of parallel calls are recorded in the order they ended, the history keeps
+    the calls' order: a call or result found in the run of tool steps just before where
+    the history has got to is not new (only one with a call id: without one, its key
+    is its output or arguments, which two calls may share).
+    ``output``: a span's answer, appended unless the session already ends with it; a
+    call a tool span added first (its span starts in the same millisecond as the model
+    call that asked for it: OTel JS start times are whole milliseconds) is that span's,
+    once.
     ``tool``: a tool span's own call, appended (at its time) unless already present; a
     call without an id first takes the id of the model's call it ran (``index``, which
     every step added is noted in).
@@ -573,12 +609,16 @@ def merge_steps(
                 steps.append(step)
                 keys.append(key)
                 index.note(step)
+                if step["type"] == "tool_call" and step.get("call_id"):
+                    index.ran_first.add(step["call_id"])
         return
     if kind == "output":
         tail = set(keys[-len(new) :]) if new else set()
         for step in new:
             key = _step_key(step)
-            if key not in tail:
+            if step["type"] == "tool_call" and step.get("call_id") in index.ran_first:
+                index.ran_first.discard(step["call_id"])  # its tool span's, read already
+            elif key not in tail:
                 steps.append(step)
                 keys.append(key)
                 index.note(step)
@@ -586,10 +626,14 @@ def merge_steps(
     new_keys = [_step_key(step) for step in new]
     known = set(keys)
     pos = next((keys.index(k) for k in new_keys if k in known), len(keys))
+    matched: set[int] = set()
     for step, key in zip(new, new_keys, strict=True):
         try:
             pos = keys.index(key, pos) + 1
+            matched.add(pos - 1)
         except ValueError:
+            if _ended_before(step, key, steps, keys, pos, matched):
+                continue  # parallel calls end in any order, the history keeps theirs
             steps.insert(pos, step)
             keys.insert(pos, key)
             index.note(step)

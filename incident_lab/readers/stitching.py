@@ -213,7 +213,10 @@ def spooled_sessions(
 
 
 #: ``build(first span, kind, id, group keys, spans)``: one session's record.
-Build = Callable[[dict[str, Any], str, str, list[str], list[dict[str, Any]]], Record]
+#: A session's build: its record, or its records (rejects of parts of it, then the session).
+Build = Callable[
+    [dict[str, Any], str, str, list[str], list[dict[str, Any]]], "Record | list[Record]"
+]
 
 
 def build_sessions(
@@ -232,4 +235,7 @@ def build_sessions(
         first = earliest(members, order)
         where = {"path": first["path"], "line": first["line"], "entry": f"{kind} {sid}"}
         record, bug = guarded(build, first, kind, sid, stitched, members, **where)
-        yield record or bug  # type: ignore[misc]
+        if isinstance(record, list):
+            yield from record
+        else:
+            yield record or bug  # type: ignore[misc]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from incident_lab.readers.otel_steps import merge_steps
+import pytest
+
+from incident_lab.readers.otel_steps import CallIndex, merge_steps
 from incident_lab.readers.otlp_json import any_value
 
 from .conftest import accepted, read_all, rejected
@@ -287,3 +289,134 @@ def test_merge_steps_output_checks_the_tail_and_tool_the_whole_session() -> None
     merge_steps(steps, keys, "output", [msg("z")])
     merge_steps(steps, keys, "tool", [call])  # anywhere in the session: not repeated
     assert [s["type"] for s in steps] == ["message"] * 3 + ["tool_call", "message"]
+
+
+def _parallel_sends(tmp_path: Path, ids: tuple[str, str] | None) -> list[dict]:
+    """Two parallel send_email calls (ids optional in the semconv) both answering "sent",
+    then the model's answer: the steps of the one session read."""
+
+    def call(to: str, ident: str | None) -> dict:
+        part = {"type": "tool_call", "name": "send_email", "arguments": {"to": to}}
+        return part | ({"id": ident} if ident else {})
+
+    def result(ident: str | None) -> dict:
+        part = {"type": "tool_call_response", "response": {"result": "sent"}}
+        return part | ({"id": ident} if ident else {})
+
+    a, b = ids or (None, None)
+    user = {"role": "user", "parts": [{"type": "text", "content": "Email Alice and Bob."}]}
+    calls = {"role": "assistant", "parts": [call("alice@x.example", a), call("bob@x.example", b)]}
+    results = {"role": "user", "parts": [result(a), result(b)]}
+    answer = {"role": "assistant", "parts": [{"type": "text", "content": "Both sent."}]}
+    chat = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m"}
+    first = chat | {
+        "gen_ai.input.messages": json.dumps([user]),
+        "gen_ai.output.messages": json.dumps([calls]),
+    }
+    second = chat | {
+        "gen_ai.input.messages": json.dumps([user, calls, results]),
+        "gen_ai.output.messages": json.dumps([answer]),
+    }
+    path = _write(tmp_path, [[_span("t1", "s1", 1, first), _span("t1", "s2", 3, second)]])
+    (trajectory,) = accepted(read_all("otel", path)).values()
+    return trajectory["steps"]
+
+
+def test_parallel_results_with_the_same_output_are_each_read(tmp_path: Path) -> None:
+    # without call ids a result's key is its text: the second "sent" is a result of its own
+    for ids in (None, ("c1", "c2")):
+        steps = _parallel_sends(tmp_path, ids)
+        assert [s["type"] for s in steps] == ["message"] + ["tool_call"] * 2 + [
+            "tool_result"
+        ] * 2 + ["message"], ids
+        assert [s["output"] for s in steps if s["type"] == "tool_result"] == ["sent", "sent"]
+
+
+def test_a_call_id_reused_in_a_later_step_is_read_again() -> None:
+    """Vertex-style ids (``read_inbox_0``) repeat from step to step. A tool span that
+    added its call before the model output naming it owns that call once: the output's
+    copy is not read again, but a later step's call with the same id is a call of its own."""
+
+    def call(folder: str) -> dict:
+        return {
+            "type": "tool_call",
+            "call_id": "read_inbox_0",
+            "name": "read_inbox",
+            "arguments": {"folder": folder},
+        }
+
+    def result(text: str) -> dict:
+        return {"type": "tool_result", "call_id": "read_inbox_0", "output": text}
+
+    steps: list[dict] = []
+    keys: list[str] = []
+    index = CallIndex()
+    merge_steps(steps, keys, "tool", [call("inbox"), result("2 emails")], index)
+    merge_steps(steps, keys, "output", [call("inbox")], index)  # the tool span's, read already
+    merge_steps(steps, keys, "output", [call("spam")], index)  # the next step's own call
+    assert [(s["type"], s.get("arguments")) for s in steps] == [
+        ("tool_call", {"folder": "inbox"}),
+        ("tool_result", None),
+        ("tool_call", {"folder": "spam"}),
+    ]
+
+
+def _vertex_steps(tmp_path: Path, rounds: list[list[tuple[str, dict, str]]]) -> list[dict]:
+    """Chat spans only (no tool spans), each with the whole history so far as its input; a
+    call's id is its tool's name and part index (``read_inbox_0``), as the Vertex AI
+    instrumentation writes it, so every round reuses the ids of the one before."""
+    user = {"role": "user", "parts": [{"type": "text", "content": "Check my inbox and archive."}]}
+    chat = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m"}
+    history, spans = [user], []
+    for n, calls in enumerate(rounds):
+        parts = [
+            {"type": "tool_call", "name": name, "id": f"{name}_{i}", "arguments": args}
+            for i, (name, args, _) in enumerate(calls)
+        ]
+        model = {"role": "assistant", "parts": parts}
+        output = chat | {"gen_ai.output.messages": json.dumps([model])}
+        spans.append(
+            _span("t1", f"s{n}", 2 * n + 1, output | {"gen_ai.input.messages": json.dumps(history)})
+        )
+        results = [
+            {"type": "tool_call_response", "id": f"{name}_{i}", "response": {"result": text}}
+            for i, (name, _, text) in enumerate(calls)
+        ]
+        history = [*history, model, {"role": "user", "parts": results}]
+    done = {"role": "assistant", "parts": [{"type": "text", "content": "Done."}]}
+    last = chat | {"gen_ai.input.messages": json.dumps(history)}
+    spans.append(
+        _span(
+            "t1", "end", 2 * len(rounds) + 1, last | {"gen_ai.output.messages": json.dumps([done])}
+        )
+    )
+    (trajectory,) = accepted(read_all("otel", _write(tmp_path, [spans]))).values()
+    return trajectory["steps"]
+
+
+@pytest.mark.parametrize(
+    "rounds",
+    [
+        [[("read_inbox", {"f": "inbox"}, "empty")], [("read_inbox", {"f": "archive"}, "INJ")]],
+        [
+            [("read_inbox", {"f": "inbox"}, "Error: timeout")],
+            [("read_inbox", {"f": "inbox"}, "INJ")],
+        ],
+        [
+            [("read_inbox", {"f": "inbox"}, "INJ"), ("send_email", {"to": "a@x.example"}, "sent")],
+            [("read_inbox", {"f": "archive"}, "none"), ("send_email", {"to": "b@x.example"}, "ok")],
+        ],
+    ],
+    ids=["across", "retry", "block"],
+)
+def test_a_call_id_reused_from_round_to_round_keeps_every_result(
+    tmp_path: Path, rounds: list[list[tuple[str, dict, str]]]
+) -> None:
+    """A later round's results with the ids of the round before are results of their own
+    (review revin40c H1: the run of tool steps reached back into the previous round and
+    the later result, the one holding the injection, was read as a copy)."""
+    steps = _vertex_steps(tmp_path, rounds)
+    outputs = [s["output"] for s in steps if s["type"] == "tool_result"]
+    assert outputs == [text for calls in rounds for _, _, text in calls]
+    calls = [s["arguments"] for s in steps if s["type"] == "tool_call"]
+    assert calls == [args for round_ in rounds for _, args, _ in round_]
