@@ -2264,7 +2264,7 @@ def _requested(
             asking is not None
             and authorised(kind, tool, asking)
             and (asking == user_text or not _said_not(user_text.lower(), kind, judged))
-        ) or (_delegated(session, i) and instruction is None)
+        ) or (instruction is None and (_delegated(session, i) or _said_yes(session, tool, i)))
         if not requested:
             why.append(f"no user turn before it asks for {kind!r} actions")
         return requested
@@ -2575,6 +2575,14 @@ _CONFIRMS = re.compile(
     r"confirm(?:ed)?|ja|jawohl|mach das|oui|vas-y|allez-y|d'accord|si|claro|adelante|hazlo|"
     r"procede|certo|vai|fallo|procedi|sim|pode|faca)\b"
 )
+
+
+def _said_yes(session: _Session, tool: str, i: int) -> bool:
+    """True when the user's latest turn before the call at step ``i`` said yes to an
+    assistant turn, after the user's turn before that one, that proposed calling ``tool``
+    ("I will call book_reservation with {...}. Shall I proceed?" "Yes, please go ahead.")."""
+    n = bisect.bisect_left(session.user, i)
+    return n > 0 and _confirmed(session, tool, session.user[n - 2] if n > 1 else -1, i)
 
 
 def _confirmed(session: _Session, tool: str, after: int, before: int) -> bool:
