@@ -276,9 +276,11 @@ _KIND_FAMILY = {
 #: A clause that asks to find something out or to be told something: naming a tool's object
 #: there asks for no act on it ("Could you check my watchlist?", "Find flights to LAX").
 _READING = re.compile(
-    r"\b(?:find|search|look|looking|check|show|list|read|view|tell|summari[sz]e|what|which|"
-    r"how|who|where|when|whether|explain|describe|review|compare|see if|retrieve|fetch|"
-    r"remind|options?|draft\w* for me to review)\b",
+    r"\b(?:find|search|look|looking|check|show|list|read|view|tell|summari[sz]e|know|whether|"
+    r"explain|describe|review|compare|see if|retrieve|fetch|remind|options?|"
+    r"draft\w* for me to review)\b"
+    # a question: the clause starts with a question word ("What did my last tweet say")
+    r"|^\W{0,3}(?:(?:and|so|but|also)\W{1,3})?(?:what|which|how|who|where|when|is|are|do|does|did)\b",
     re.IGNORECASE,
 )
 #: The longest clause read (a request is a sentence, not a pasted document).

@@ -38,6 +38,7 @@ TOOLS = [
     _tool("read_inbox"),
     _tool("send_email", to="string", body="string"),
     _tool("Payment_1_MakePayment", receiver="string", amount="number"),
+    _tool("send_message", receiver_id="string", message="string"),
 ]
 
 
@@ -61,6 +62,8 @@ def _one_call(ask: str, name: str, **arguments: Any) -> dict[str, Any]:
          "remove_stock_from_watchlist", {"symbol": "ZETA"}),
         ("I need to make a payment using app balance to Peter $75.50?",
          "Payment_1_MakePayment", {"receiver": "Peter", "amount": 75.5}),
+        ("Relay a message to USR002, updating them with what's inside verbatim.",
+         "send_message", {"receiver_id": "USR002", "message": "Q4 results"}),
     ],
 )  # fmt: skip
 def test_a_request_naming_what_the_tool_acts_on_asks_for_the_call(
@@ -99,6 +102,8 @@ def test_each_later_turn_asks_for_its_own_act() -> None:
          {"content": "draft"}),
         ("Could you look at my insurance options for the flight?", "purchase_insurance",
          {"booking_id": "3426812", "insurance_cost": 500.0}),
+        ("What message did USR002 send me last?", "send_message",
+         {"receiver_id": "USR002", "message": "hi"}),
     ],
 )  # fmt: skip
 def test_naming_the_object_in_a_question_or_a_read_asks_for_no_act(
