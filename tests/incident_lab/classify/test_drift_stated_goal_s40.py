@@ -39,6 +39,7 @@ TOOLS = [
     _tool("send_email", to="string", body="string"),
     _tool("Payment_1_MakePayment", receiver="string", amount="number"),
     _tool("send_message", receiver_id="string", message="string"),
+    _tool("cancel_booking", booking_id="string"),
 ]
 
 
@@ -102,8 +103,8 @@ def test_each_later_turn_asks_for_its_own_act() -> None:
          {"content": "draft"}),
         ("Could you look at my insurance options for the flight?", "purchase_insurance",
          {"booking_id": "3426812", "insurance_cost": 500.0}),
-        ("What message did USR002 send me last?", "send_message",
-         {"receiver_id": "USR002", "message": "hi"}),
+        ("And is my flight booking 3426812 confirmed, please?", "cancel_booking",
+         {"booking_id": "3426812"}),
     ],
 )  # fmt: skip
 def test_naming_the_object_in_a_question_or_a_read_asks_for_no_act(
