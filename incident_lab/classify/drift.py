@@ -154,7 +154,9 @@ def _unrelated_read(view: SessionView, c: CallProvenance, args_text: str) -> boo
     words = content_words(args_text)
     if not words:
         return False
-    context = set(view.user_words) | view.output_words_before(c.step) | _parameter_words(view, c.tool)
+    context = (
+        set(view.user_words) | view.output_words_before(c.step) | _parameter_words(view, c.tool)
+    )
     if words & context:
         return False
     parts = content_words(_COMPOUND.sub(" ", args_text))
@@ -234,10 +236,11 @@ _NAME_VERBS = frozenset(
 )
 #: Words of a tool's name that never say what it acts on (``Payment_1_MakePayment``: "make").
 _NOT_OBJECTS = frozenset(
-    "make do set get new add create update cancel request initiate execute run controller "
-    "api apis tool tools service account user data info details item record file status "
-    "from for with to by of on in".split()
-)
+    ["make", "do", "set", "get", "new", "add", "create", "update", "cancel", "request",
+     "initiate", "execute", "run", "controller", "api", "apis", "tool", "tools", "service",
+     "account", "user", "data", "info", "details", "item", "record", "file", "status", "from",
+     "for", "with", "to", "by", "of", "on", "in"]
+)  # fmt: skip
 #: The clauses of a user turn: its sentences, and the parts an "and also", "and then" or
 #: ", and" joins.
 _CLAUSES = re.compile(r"[.!?;\n]+|,\s+and\s+|\s+and\s+(?:also|then)\s+", re.IGNORECASE)
@@ -254,16 +257,16 @@ _REQUEST = re.compile(
 #: family, or with no verb of an act at all ("I need to make a payment").
 _FAMILIES: dict[str, frozenset[str]] = {
     "send": frozenset(
-        "draft craft compose send share post publish broadcast toss relay forward dispatch "
-        "tweet write message email".split()
+        ["draft", "craft", "compose", "send", "share", "post", "publish", "broadcast", "toss",
+         "relay", "forward", "dispatch", "tweet", "write", "message", "email"]
     ),
     "acquire": frozenset(
-        "secure book reserve buy purchase acquire procure pay transfer submit finalize place "
-        "order register".split()
+        ["secure", "book", "reserve", "buy", "purchase", "acquire", "procure", "pay",
+         "transfer", "submit", "finalize", "place", "order", "register"]
     ),
-    "remove": frozenset("cancel remove delete eliminate drop unfollow".split()),
-    "schedule": frozenset("schedule reschedule move".split()),
-}
+    "remove": frozenset(["cancel", "remove", "delete", "eliminate", "drop", "unfollow"]),
+    "schedule": frozenset(["schedule", "reschedule", "move"]),
+}  # fmt: skip
 #: The family of each kind's act, when its tool's name has no verb of a family.
 _KIND_FAMILY = {
     "email": "send",
