@@ -243,7 +243,8 @@ _NOT_OBJECTS = frozenset(
 )  # fmt: skip
 #: The clauses of a user turn: its sentences, and the parts an "and also", "and then" or
 #: ", and" joins.
-_CLAUSES = re.compile(r"[.!?;\n]+|,\s+and\s+|\s+and\s+(?:also|then)\s+", re.IGNORECASE)
+#: Bounded runs only: an unbounded space run before "and" is tried again at every offset.
+_CLAUSES = re.compile(r"[.!?;\n]|,\s{1,3}and\s|\sand\s{1,3}(?:also|then)\s", re.IGNORECASE)
 #: A clause that asks the assistant to do something ("Could you ...", "Please ...", "Let's ...",
 #: "I need to ...", "make sure ...") or uses a verb of an act.
 _REQUEST = re.compile(

@@ -17,6 +17,7 @@ import pytest
 from incident_lab.classify import classify_trajectory
 from incident_lab.classify.drift import intent_drift
 from tests.incident_lab.classify.builders import call, result, say, traj, user
+from tests.timing import least_cpu_seconds
 
 
 def _tool(name: str, **props: str) -> dict[str, Any]:
@@ -245,3 +246,20 @@ def test_reads_about_something_neither_user_nor_tool_named_stay_drift() -> None:
              ("search_web", {"query": "crypto presale bonus"}))  # fmt: skip
     [sig] = intent_drift(t)
     assert sig.signal == "unrelated_tool_calls"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please post a tweet," + " " * 100_000 + "x and also delete it",
+        "tweet and " * 10_000,
+        ", " + "\t" * 100_000 + "then",
+        "Could you draft a tweet" + "." * 100_000,
+        "What " + "tweet " * 16_000 + "?",
+    ],
+)
+def test_the_stated_goal_is_fast_on_100kb_adversarial_input(text: str) -> None:
+    def work(run: int) -> object:
+        return intent_drift(_one_call(text + str(run), "post_tweet", content="x"))
+
+    assert least_cpu_seconds(work) < 0.5
