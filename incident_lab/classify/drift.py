@@ -255,15 +255,17 @@ _REQUEST = re.compile(
 )
 #: The families of acts a verb asks for ("Attempt to relay a message", "Secure a flight
 #: reservation", "Cancel my order"): a clause asks for a tool's act only with a verb of its
-#: family, or with no verb of an act at all ("I need to make a payment").
+#: family, or with no verb of an act at all ("I need to make a payment"). Words that are
+#: mostly nouns in a request ("email", "message", "order") are none of them: "a payment to
+#: my landlord's email" asks for a payment.
 _FAMILIES: dict[str, frozenset[str]] = {
     "send": frozenset(
         ["draft", "craft", "compose", "send", "share", "post", "publish", "broadcast", "toss",
-         "relay", "forward", "dispatch", "tweet", "write", "message", "email"]
+         "relay", "forward", "dispatch", "tweet", "write"]
     ),
     "acquire": frozenset(
         ["secure", "book", "reserve", "buy", "purchase", "acquire", "procure", "pay",
-         "transfer", "submit", "finalize", "place", "order", "register"]
+         "transfer", "submit", "finalize", "place", "register"]
     ),
     "remove": frozenset(["cancel", "remove", "delete", "eliminate", "drop", "unfollow"]),
     "schedule": frozenset(["schedule", "reschedule", "move"]),

@@ -64,6 +64,9 @@ def _one_call(ask: str, name: str, **arguments: Any) -> dict[str, Any]:
          "remove_stock_from_watchlist", {"symbol": "ZETA"}),
         ("I need to make a payment using app balance to Peter $75.50?",
          "Payment_1_MakePayment", {"receiver": "Peter", "amount": 75.5}),
+        ("Could you initiate a private payment from my debit card to my landlord's email "
+         "for $154?", "Payment_1_MakePayment", {"receiver": "landlord@example.com",
+                                               "amount": 154.0}),
         ("Relay a message to USR002, updating them with what's inside verbatim.",
          "send_message", {"receiver_id": "USR002", "message": "Q4 results"}),
     ],
