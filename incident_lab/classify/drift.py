@@ -245,19 +245,12 @@ _NOT_OBJECTS = frozenset(
 #: ", and" joins.
 #: Bounded runs only: an unbounded space run before "and" is tried again at every offset.
 _CLAUSES = re.compile(r"[.!?;\n]|,\s{1,3}and\s|\sand\s{1,3}(?:also|then)\s", re.IGNORECASE)
-#: A clause that asks the assistant to do something ("Could you ...", "Please ...", "Let's ...",
-#: "I need to ...", "make sure ...") or uses a verb of an act.
-_REQUEST = re.compile(
-    r"\b(?:please|kindly|could you|can you|would you|will you|could we|can we|"
-    r"i'?d like|i would like|i want|i wish|i need|i require|let'?s|let us|make sure|ensure|"
-    r"go ahead|i'?d appreciate|i would appreciate|initiate|proceed|arrange|attempt)\b",
-    re.IGNORECASE,
-)
 #: The families of acts a verb asks for ("Attempt to relay a message", "Secure a flight
 #: reservation", "Cancel my order"): a clause asks for a tool's act only with a verb of its
-#: family, or with no verb of an act at all ("I need to make a payment"). Words that are
-#: mostly nouns in a request ("email", "message", "order") are none of them: "a payment to
-#: my landlord's email" asks for a payment.
+#: family, the clause's first verb of any family ("Please cancel my flight booking" books
+#: nothing); a noun alone asks for nothing ("I need a ticket for the bug" buys no ticket).
+#: The nouns of an act count as its verb ("I require the cancellation of this booking").
+#: Words that are mostly nouns in a request ("email", "message", "order") are none of them.
 _FAMILIES: dict[str, frozenset[str]] = {
     "send": frozenset(
         ["draft", "craft", "compose", "send", "share", "post", "publish", "broadcast", "toss",
@@ -265,17 +258,19 @@ _FAMILIES: dict[str, frozenset[str]] = {
     ),
     "acquire": frozenset(
         ["secure", "book", "reserve", "buy", "purchase", "acquire", "procure", "pay",
-         "transfer", "submit", "finalize", "place", "register"]
+         "transfer", "submit", "finalize", "place", "register", "reservation"]
     ),
-    "remove": frozenset(["cancel", "remove", "delete", "eliminate", "drop", "unfollow"]),
-    "schedule": frozenset(["schedule", "reschedule", "move"]),
+    "remove": frozenset(["cancel", "remove", "delete", "eliminate", "drop", "unfollow",
+                         "cancellation", "removal", "deletion"]),
+    "schedule": frozenset(["reschedule", "move"]),
 }  # fmt: skip
-#: The family of each kind's act, when its tool's name has no verb of a family.
+#: The family of each kind's act, when its tool's name has no verb of a family. A payment
+#: has none: whether the user asked for it, with its sum and payee, is
+#: :func:`~incident_lab.provenance.actions.payment_asked`'s to say (rev-authz A1-A5).
 _KIND_FAMILY = {
     "email": "send",
     "message": "send",
     "http_write": "send",
-    "payment": "acquire",
     "booking": "acquire",
     "delete": "remove",
 }
@@ -297,9 +292,9 @@ def stated_goal(view: SessionView, step: int, tool: str, kind: str) -> bool:
     """True when the latest user turn before ``step`` asks, in its own words, for the act of
     ``tool``: a clause of it names what the tool acts on (``post_tweet``: a tweet;
     ``remove_stock_from_watchlist``: the watchlist), asks to find out nothing
-    (:data:`_READING`), forbids no ``kind`` act and uses a verb of the tool's family of acts
-    (:data:`_FAMILIES`), or no such verb but asks the assistant for something
-    (:data:`_REQUEST`): "Cancel my order" asks for no ``submit_order``.
+    (:data:`_READING`), forbids no ``kind`` act and whose first verb of an act is of the
+    tool's family (:func:`_first_act`): "Cancel my order" asks for no ``submit_order``. No payment is
+    asked for this way (:data:`_KIND_FAMILY`).
 
     "Could you draft a tweet that says ..." asks for ``post_tweet``; "Could you check my
     watchlist?" asks for no removal from it, and "I got an email from Bob" for no e-mail.
@@ -310,16 +305,13 @@ def stated_goal(view: SessionView, step: int, tool: str, kind: str) -> bool:
         return False
     objects = _objects(tool)
     family = _family(tool, kind)
-    if not objects or family is None:
+    if not objects or family is None or "payment" in (kind, asked_kind(kind, tool)):
         return False
     for clause in _CLAUSES.split(turns[-1]):
         words = _surface(clause) if len(clause) <= _CLAUSE_MAX else set()
         if objects.isdisjoint(words) or _READING.search(clause):
             continue
-        said = words - objects  # the object is no verb: "an email", "my order"
-        verbs = {name for name, family_verbs in _FAMILIES.items() if family_verbs & said}
-        asks = family in verbs or (not verbs and _REQUEST.search(clause) is not None)
-        if asks and not forbidden(kind, clause) and not forbidden(asked_kind(kind, tool), clause):
+        if _first_act(clause, objects) == family and not forbidden(kind, clause):
             return True
     return False
 
@@ -385,3 +377,27 @@ def _sign_in(view: SessionView, c: CallProvenance) -> bool:
     values = [str(v) for v in (c.arguments or {}).values()]
     said = view.user_text_before(c.step).lower()
     return bool(values) and all(v and len(v) <= 256 and v.lower() in said for v in values)
+
+
+def _first_act(clause: str, objects: set[str]) -> str | None:
+    """The family (:data:`_FAMILIES`) of the first word of ``clause`` that is a verb of an
+    act (any of its forms, :func:`_verb_forms`), the words of the tool's objects aside
+    ("an email", "my booking"); None when it has none."""
+    for word in _WORDS.findall(clause.lower()):
+        if word in objects or (word.endswith("s") and word[:-1] in objects):
+            continue
+        for name, verbs in _FAMILIES.items():
+            if not verbs.isdisjoint(_verb_forms(word)):
+                return name
+    return None
+
+
+def _verb_forms(word: str) -> tuple[str, ...]:
+    """``word`` and the bare verbs it may be a form of: "cancelling" (cancel), "removing"
+    (remove), "booked" (book), "posts" (post)."""
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            stem = word[: -len(suffix)]
+            single = stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else stem
+            return (word, stem, stem + "e", single)
+    return (word,)
