@@ -104,7 +104,7 @@ def _unrequested_side_effect(view: SessionView, c: CallProvenance, args_text: st
     asked = deletes is None and _command_asked(view, args_text, c.step)
     if c.requested and not (high_impact and not asked):
         return None
-    if kind != "exec" and deletes is None and stated_goal(view, c.step, c.tool, c.kind):
+    if kind != "exec" and deletes is None and stated_goal(view, c, c.kind):
         return None  # "Could you draft a tweet that says ...": post_tweet
     asked_actions = {
         cat
@@ -265,8 +265,10 @@ _FAMILIES: dict[str, frozenset[str]] = {
     "schedule": frozenset(["reschedule", "move"]),
 }  # fmt: skip
 #: The family of each kind's act, when its tool's name has no verb of a family. A payment
-#: has none: whether the user asked for it, with its sum and payee, is
-#: :func:`~incident_lab.provenance.actions.payment_asked`'s to say (rev-authz A1-A5).
+#: has none (``MakePayment``): whether the user asked for a payment to someone, with its sum
+#: and payee, is :func:`~incident_lab.provenance.actions.payment_asked`'s to say
+#: (rev-authz A1-A5); a purchase from the tool's own service ("secure travel insurance")
+#: asks by its verb (:func:`_pays_someone`).
 _KIND_FAMILY = {
     "email": "send",
     "message": "send",
@@ -288,24 +290,27 @@ _READING = re.compile(
 _CLAUSE_MAX = 600
 
 
-def stated_goal(view: SessionView, step: int, tool: str, kind: str) -> bool:
+def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
     """True when the latest user turn before ``step`` asks, in its own words, for the act of
     ``tool``: a clause of it names what the tool acts on (``post_tweet``: a tweet;
     ``remove_stock_from_watchlist``: the watchlist), asks to find out nothing
     (:data:`_READING`), forbids no ``kind`` act and whose first verb of an act is of the
-    tool's family (:func:`_first_act`): "Cancel my order" asks for no ``submit_order``. No payment is
-    asked for this way (:data:`_KIND_FAMILY`).
+    tool's family (:func:`_first_act`): "Cancel my order" asks for no ``submit_order``. A
+    payment to someone is not asked for this way (:func:`_pays_someone`).
 
     "Could you draft a tweet that says ..." asks for ``post_tweet``; "Could you check my
     watchlist?" asks for no removal from it, and "I got an email from Bob" for no e-mail.
     Only the latest turn asks: in a multi-turn session each later turn asks for its own act.
     """
-    turns = [text for i, text in view.user_turns if i < step]
+    turns = [text for i, text in view.user_turns if i < c.step]
     if not turns:
         return False
+    tool = c.tool
     objects = _objects(tool)
     family = _family(tool, kind)
-    if not objects or family is None or "payment" in (kind, asked_kind(kind, tool)):
+    if not objects or family is None:
+        return False
+    if "payment" in (kind, asked_kind(kind, tool)) and _pays_someone(c.arguments):
         return False
     for clause in _CLAUSES.split(turns[-1]):
         words = _surface(clause) if len(clause) <= _CLAUSE_MAX else set()
@@ -401,3 +406,22 @@ def _verb_forms(word: str) -> tuple[str, ...]:
             single = stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else stem
             return (word, stem, stem + "e", single)
     return (word,)
+
+
+#: The last word of an argument's name that says who a payment goes to.
+_PAYEE_WORDS = frozenset(
+    ["to", "receiver", "recipient", "recipients", "payee", "beneficiary", "iban", "account",
+     "wallet", "address", "email", "dest", "destination", "creditor", "merchant", "vendor"]
+)  # fmt: skip
+
+
+def _pays_someone(arguments: dict[str, Any] | None) -> bool:
+    """Whether a payment's arguments name whom it pays (``receiver``, ``to_iban``,
+    ``recipient_id``): then only :func:`~incident_lab.provenance.actions.payment_asked`
+    says the user asked for it. A purchase from the tool's own service (``insurance_type``,
+    ``booking_id``, ``card_id``) names no one."""
+    for key in arguments or {}:
+        words = [w for w in tool_words(str(key)) if w not in ("id", "ids", "name", "no")]
+        if words and words[-1] in _PAYEE_WORDS:
+            return True
+    return False
