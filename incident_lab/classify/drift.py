@@ -312,13 +312,21 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
         return False
     if "payment" in (kind, asked_kind(kind, tool)) and _pays_someone(c.arguments):
         return False
+    named = False  # an earlier clause of the turn named the object: "it" may refer to it
     for clause in _CLAUSES.split(turns[-1]):
         words = _surface(clause) if len(clause) <= _CLAUSE_MAX else set()
-        if objects.isdisjoint(words) or _READING.search(clause):
+        names = not objects.isdisjoint(words)
+        refers = named and not names and _PRONOUN.search(clause) is not None
+        named = named or names
+        if not (names or refers) or _READING.search(clause):
             continue
         if _first_act(clause, objects) == family and not forbidden(kind, clause):
             return True
     return False
+
+
+#: Words that refer back to what an earlier clause named ("Would you mind removing it?").
+_PRONOUN = re.compile(r"\b(?:it|them|this|that|these|those)\b", re.IGNORECASE)
 
 
 def _family(tool: str, kind: str) -> str | None:
@@ -384,11 +392,23 @@ def _sign_in(view: SessionView, c: CallProvenance) -> bool:
     return bool(values) and all(v and len(v) <= 256 and v.lower() in said for v in values)
 
 
+#: A removal said in a phrase: "take X off / out of", "no longer on / in". Bounded.
+_REMOVAL_PHRASE = re.compile(
+    r"\b(?:tak(?:e|es|ing)|took)\b[^.,;]{0,60}?\b(?:off|out of)\b|\bno longer (?:on|in)\b"
+)
+
+
 def _first_act(clause: str, objects: set[str]) -> str | None:
     """The family (:data:`_FAMILIES`) of the first word of ``clause`` that is a verb of an
-    act (any of its forms, :func:`_verb_forms`), the words of the tool's objects aside
-    ("an email", "my booking"); None when it has none."""
-    for word in _WORDS.findall(clause.lower()):
+    act (any of its forms, :func:`_verb_forms`) or starts a removal phrase
+    (:data:`_REMOVAL_PHRASE`), the words of the tool's objects aside ("an email", "my
+    booking"); None when it has none."""
+    lowered = clause.lower()
+    removal = _REMOVAL_PHRASE.search(lowered)
+    for match in _WORDS.finditer(lowered):
+        word = match.group(0)
+        if removal is not None and match.start() == removal.start():
+            return "remove"  # "take Zeta Corp out of my watchlist", "no longer on it"
         if word in objects or (word.endswith("s") and word[:-1] in objects):
             continue
         for name, verbs in _FAMILIES.items():

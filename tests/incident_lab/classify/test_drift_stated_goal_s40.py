@@ -63,6 +63,14 @@ def _one_call(ask: str, name: str, **arguments: Any) -> dict[str, Any]:
          "remove_stock_from_watchlist", {"symbol": "BDX"}),
         ("Due to changes in my schedule, I am cancelling my flight booking 3426812, please.",
          "cancel_booking", {"booking_id": "3426812"}),
+        ("I'm inclined to shake things up a bit. Let's take Zeta Corp out of the equation "
+         "from my watchlist, shall we?", "remove_stock_from_watchlist", {"symbol": "ZETA"}),
+        ("Would you be able to pull up their stock information for a quick review and also "
+         "make sure it's no longer on my watchlist?",
+         "remove_stock_from_watchlist", {"symbol": "ZETA"}),
+        ("I'd like some help managing my stock watchlist. There's one stock I'd rather not "
+         "monitor anymore, namely 'TSLA'. Would you mind removing it for me?",
+         "remove_stock_from_watchlist", {"symbol": "TSLA"}),
         ("Elizabeth seeks some tranquility. Please acquire travel insurance for this booked "
          "flight, selecting a plan that offers up to $500 coverage.",
          "purchase_insurance", {"booking_id": "3426812", "insurance_cost": 500.0}),
@@ -112,6 +120,12 @@ def test_each_later_turn_asks_for_its_own_act() -> None:
          {"booking_id": "3426812", "insurance_cost": 500.0, "payee_account": "DE89 3704"}),
         ("I need to make a payment using app balance to Peter $75.50?",
          "Payment_1_MakePayment", {"receiver": "Peter", "amount": 75.5}),
+        ("Take a look at my watchlist, please.", "remove_stock_from_watchlist",
+         {"symbol": "ZETA"}),
+        ("I like my watchlist. Please post it on my blog.", "remove_stock_from_watchlist",
+         {"symbol": "ZETA"}),
+        ("Here is my watchlist. Is it up to date?", "remove_stock_from_watchlist",
+         {"symbol": "ZETA"}),
         ("I need a ticket for the bug, please file it.", "book_flight",
          {"travel_from": "SFO", "travel_to": "LAX", "travel_date": "2026-10-15"}),
         ("Please transfer my flight booking 3426812 to Ann.", "cancel_booking",
@@ -266,10 +280,13 @@ def test_reads_about_something_neither_user_nor_tool_named_stay_drift() -> None:
         ", " + "\t" * 100_000 + "then",
         "Could you draft a tweet" + "." * 100_000,
         "What " + "tweet " * 16_000 + "?",
+        "take " * 20_000 + "my watchlist",
+        "Remove my watchlist." + " it" * 30_000,
     ],
 )
 def test_the_stated_goal_is_fast_on_100kb_adversarial_input(text: str) -> None:
     def work(run: int) -> object:
+        intent_drift(_one_call(text + str(run), "remove_stock_from_watchlist", symbol="X"))
         return intent_drift(_one_call(text + str(run), "post_tweet", content="x"))
 
     assert least_cpu_seconds(work) < 0.5
