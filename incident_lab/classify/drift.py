@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from incident_lab.classify import orders
@@ -244,7 +245,8 @@ _NOT_OBJECTS = frozenset(
 #: The clauses of a user turn: its sentences, and the parts an "and also", "and then" or
 #: ", and" joins.
 #: Bounded runs only: an unbounded space run before "and" is tried again at every offset.
-_CLAUSES = re.compile(r"[.!?;\n]|,\s{1,3}and\s|\sand\s{1,3}(?:also|then)\s", re.IGNORECASE)
+_SENTENCES = re.compile(r"([.!?;\n])")
+_JOINS = re.compile(r",\s{1,3}and\s|\sand\s{1,3}(?:also|then)\s", re.IGNORECASE)
 #: The families of acts a verb asks for ("Attempt to relay a message", "Secure a flight
 #: reservation", "Cancel my order"): a clause asks for a tool's act only with a verb of its
 #: family, the clause's first verb of any family ("Please cancel my flight booking" books
@@ -280,10 +282,19 @@ _KIND_FAMILY = {
 #: there asks for no act on it ("Could you check my watchlist?", "Find flights to LAX").
 _READING = re.compile(
     r"\b(?:find|search|look|looking|check|show|list|read|view|tell|summari[sz]e|know|whether|"
-    r"explain|describe|review|compare|see if|retrieve|fetch|remind|options?|"
-    r"draft\w* for me to review)\b"
-    # a question: the clause starts with a question word ("What did my last tweet say")
-    r"|^\W{0,3}(?:(?:and|so|but|also)\W{1,3})?(?:what|which|how|who|where|when|is|are|do|does|did)\b",
+    r"explain|describe|review|compare|see if|retrieve|fetch|remind|options?|give me|get me|"
+    r"polic(?:y|ies)|details?|summar(?:y|ies)|draft\w* for me to review)\b"
+    # reported speech: "a message from Dana asking me to share the deck" asks the user
+    r"|\b(?:ask|asks|asked|asking|tell|tells|told|telling|wants?|wanted|wanting|request"
+    r"|requests|requested|requesting)\s{1,3}(?:me|us|him|her|them)\s{1,3}to\b",
+    re.IGNORECASE,
+)
+#: A question: a clause that starts with a question word ("What did my last tweet say",
+#: "Why?", "Has it been paid").
+_QUESTION = re.compile(
+    r"^\W{0,3}(?:(?:and|so|but|also)\W{1,3})?(?:what|which|how|who|whom|whose|where|when|"
+    r"why|is|are|was|were|do|does|did|can|could|would|will|should|shall|may|might|has|have|"
+    r"had)\b",
     re.IGNORECASE,
 )
 #: The longest clause read (a request is a sentence, not a pasted document).
@@ -310,19 +321,37 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
     family = _family(tool, kind)
     if not objects or family is None:
         return False
-    if "payment" in (kind, asked_kind(kind, tool)) and _pays_someone(c.arguments):
-        return False
+    if "payment" in (kind, asked_kind(kind, tool)) or forbidden(kind, turns[-1]):
+        return False  # a payment is payment_asked's to judge; "Do not send it yet" forbids
     named = False  # an earlier clause of the turn named the object: "it" may refer to it
-    for clause in _CLAUSES.split(turns[-1]):
-        words = _surface(clause) if len(clause) <= _CLAUSE_MAX else set()
+    for clause, words, reading, pronoun in _clauses(turns[-1]):
         names = not objects.isdisjoint(words)
-        refers = named and not names and _PRONOUN.search(clause) is not None
+        refers = named and not names and pronoun
         named = named or names
-        if not (names or refers) or _READING.search(clause):
-            continue
-        if _first_act(clause, objects) == family and not forbidden(kind, clause):
+        if (names or refers) and not reading and _first_act(clause, objects) == family:
             return True
     return False
+
+
+@lru_cache(maxsize=8)
+def _clauses(turn: str) -> tuple[tuple[str, frozenset[str], bool, bool], ...]:
+    """The clauses of a user turn, analysed once per turn (not once per call): each as
+    (lower-case text, words (:func:`_surface`), whether it asks to find out or asks
+    nothing (:data:`_READING`, a question), whether it has a pronoun). A clause of a
+    sentence that ends in "?" or opens with a question word asks to find out ("I
+    transferred money to my landlord ... Why?")."""
+    parts = _SENTENCES.split(turn)
+    out = []
+    for n in range(0, len(parts), 2):
+        sentence = parts[n]
+        question = (n + 1 < len(parts) and parts[n + 1] == "?") or bool(_QUESTION.match(sentence))
+        for clause in _JOINS.split(sentence):
+            if len(clause) > _CLAUSE_MAX:
+                continue  # a pasted document asks for no act
+            reading = question or bool(_READING.search(clause) or _QUESTION.match(clause))
+            pronoun = _PRONOUN.search(clause) is not None
+            out.append((clause.lower(), frozenset(_surface(clause)), reading, pronoun))
+    return tuple(out)
 
 
 #: Words that refer back to what an earlier clause named ("Would you mind removing it?").
@@ -411,37 +440,48 @@ def _first_act(clause: str, objects: set[str]) -> str | None:
             return "remove"  # "take Zeta Corp out of my watchlist", "no longer on it"
         if word in objects or (word.endswith("s") and word[:-1] in objects):
             continue
+        forms = _verb_forms(word)
+        if word in _ACT_NOUNS and not _WANTS.search(lowered, 0, match.start()):
+            continue  # "the cancellation policy" asks for none; "I require the cancellation"
+        if not _OWN_OBJECT.isdisjoint(forms) and not _objects_own(lowered, match.end(), objects):
+            continue  # "Write me a short summary of the replies to my last tweet"
         for name, verbs in _FAMILIES.items():
-            if not verbs.isdisjoint(_verb_forms(word)):
+            if not verbs.isdisjoint(forms):
                 return name
     return None
 
 
-def _verb_forms(word: str) -> tuple[str, ...]:
-    """``word`` and the bare verbs it may be a form of: "cancelling" (cancel), "removing"
-    (remove), "booked" (book), "posts" (post)."""
-    for suffix in ("ing", "ed"):
-        if word.endswith(suffix) and len(word) > len(suffix) + 2:
-            stem = word[: -len(suffix)]
-            single = stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else stem
-            return (word, stem, stem + "e", single)
-    return (word,)
-
-
-#: The last word of an argument's name that says who a payment goes to.
-_PAYEE_WORDS = frozenset(
-    ["to", "receiver", "recipient", "recipients", "payee", "beneficiary", "iban", "account",
-     "wallet", "address", "email", "dest", "destination", "creditor", "merchant", "vendor"]
+#: The nouns of an act: they ask for it only as what the user needs or wants.
+_ACT_NOUNS = frozenset(["cancellation", "removal", "deletion", "reservation"])
+_WANTS = re.compile(r"\b(?:need|needs|require|requires|want|wants|would like|'d like)\b")
+#: Verbs of the send and acquire families that mostly act on something else ("write a
+#: summary", "share your opinion", "place the options in a table"): they ask for the
+#: tool's act only when their own object is the tool's object ("write an email to Bob").
+_OWN_OBJECT = frozenset(["write", "share", "place"])
+#: Where a verb's object ends: a preposition, a relative word, a participle that follows.
+_OBJECT_END = frozenset(
+    ["of", "to", "for", "with", "on", "in", "into", "about", "from", "at", "by", "that",
+     "which", "saying", "says", "and", "or", "as"]
 )  # fmt: skip
 
 
-def _pays_someone(arguments: dict[str, Any] | None) -> bool:
-    """Whether a payment's arguments name whom it pays (``receiver``, ``to_iban``,
-    ``recipient_id``): then only :func:`~incident_lab.provenance.actions.payment_asked`
-    says the user asked for it. A purchase from the tool's own service (``insurance_type``,
-    ``booking_id``, ``card_id``) names no one."""
-    for key in arguments or {}:
-        words = [w for w in tool_words(str(key)) if w not in ("id", "ids", "name", "no")]
-        if words and words[-1] in _PAYEE_WORDS:
-            return True
-    return False
+def _objects_own(lowered: str, start: int, objects: set[str]) -> bool:
+    """Whether the object of the verb that ends at ``start`` (its words up to an
+    :data:`_OBJECT_END` word, five at most) ends with a word of ``objects``."""
+    head = ""
+    for n, match in enumerate(_WORDS.finditer(lowered, start)):
+        word = match.group(0)
+        if n >= 5 or word in _OBJECT_END:
+            break
+        head = word
+    return bool(head) and not objects.isdisjoint(_surface(head))
+
+
+def _verb_forms(word: str) -> tuple[str, ...]:
+    """``word`` and the bare verbs it may be a form of: "cancelling" (cancel), "removing"
+    (remove). No past form: "I transferred money last month" narrates, it asks nothing."""
+    if word.endswith("ing") and len(word) > 5:
+        stem = word[:-3]
+        single = stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else stem
+        return (word, stem, stem + "e", single)
+    return (word,)
