@@ -2579,10 +2579,42 @@ _CONFIRMS = re.compile(
 
 def _said_yes(session: _Session, tool: str, i: int) -> bool:
     """True when the user's latest turn before the call at step ``i`` said yes to an
-    assistant turn, after the user's turn before that one, that proposed calling ``tool``
-    ("I will call book_reservation with {...}. Shall I proceed?" "Yes, please go ahead.")."""
+    assistant turn, after the user's turn before that one, whose proposal (the question
+    :data:`_PROPOSES` matches) names ``tool`` and states no argument the call does not
+    carry ("Shall I call book_reservation with {"origin": "JFK"}?" "Yes, please go ahead.").
+    A tool named elsewhere in the turn ("Once you pick one I can call book_flight. Shall I
+    first look for cheaper dates?") was not proposed (review revdrift40 M1)."""
     n = bisect.bisect_left(session.user, i)
-    return n > 0 and _confirmed(session, tool, session.user[n - 2] if n > 1 else -1, i)
+    if n == 0 or not _confirmed(session, tool, session.user[n - 2] if n > 1 else -1, i):
+        return False
+    a = bisect.bisect_left(session.assistant, session.user[n - 1]) - 1
+    if a < 0:
+        return False
+    proposal = _PROPOSES.search(plain_form(session.text(session.assistant[a])[-_PROPOSAL_TAIL:]))
+    if proposal is None:
+        return False
+    asked = proposal.group(0)
+    key = tool_key(tool)
+    named = {
+        tool_key(session.tool_of_spelling.get(name, name))
+        for _at, name in named_tools(asked, session.tool_spellings, asked)
+    }
+    return key in named and _proposal_matches(asked, _parsed_call(session.steps[i])[2])
+
+
+#: A value a proposal states: a token with a digit ("booking 111", "2026-12-20").
+_STATED_VALUE = re.compile(r"[a-z0-9][a-z0-9._@-]{0,60}")
+
+
+def _proposal_matches(asked: str, arguments: dict[str, Any]) -> bool:
+    """Whether every value with a digit that the proposal ``asked`` states is one the
+    call's ``arguments`` carry ("cancel booking 111?" answers no ``booking_id="222"``)."""
+    carried = plain_form(json.dumps(arguments, default=str, ensure_ascii=False))
+    for match in _STATED_VALUE.finditer(asked):
+        value = match.group(0).strip("._-")
+        if any(ch.isdigit() for ch in value) and value not in carried:
+            return False
+    return True
 
 
 def _confirmed(session: _Session, tool: str, after: int, before: int) -> bool:
