@@ -326,7 +326,7 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
     family = _family(tool, kind)
     if not objects or family is None:
         return False
-    if "payment" in (kind, asked_kind(kind, tool)) or forbidden(kind, turns[-1]):
+    if "payment" in (kind, asked_kind(kind, tool)) or _forbids(kind, turns[-1]):
         return False  # a payment is payment_asked's to judge; "Do not send it yet" forbids
     named = False  # an earlier clause of the turn named the object: "it" may refer to it
     for clause, words, reading, pronoun in _clauses(turns[-1]):
@@ -336,6 +336,12 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
         if (names or refers) and not reading and _first_act(clause, objects) == family:
             return True
     return False
+
+
+@lru_cache(maxsize=32)
+def _forbids(kind: str, turn: str) -> bool:
+    """Whether ``turn`` forbids a ``kind`` act anywhere (:func:`forbidden`): once per turn."""
+    return forbidden(kind, turn) is not None
 
 
 @lru_cache(maxsize=8)
