@@ -476,9 +476,27 @@ _WANTS = re.compile(r"\b(?:need|needs|require|requires|want|wants|would like|'d 
 _OWN_OBJECT = frozenset(["write", "share", "place"])
 #: Where a verb's object ends: a preposition, a relative word, a participle that follows.
 _OBJECT_END = frozenset(
-    ["of", "to", "for", "with", "on", "in", "into", "about", "from", "at", "by", "that",
-     "which", "saying", "says", "and", "or", "as"]
-)  # fmt: skip
+    [
+        "of",
+        "to",
+        "for",
+        "with",
+        "on",
+        "in",
+        "into",
+        "about",
+        "from",
+        "at",
+        "by",
+        "that",
+        "which",
+        "saying",
+        "says",
+        "and",
+        "or",
+        "as",
+    ]
+)
 
 
 def _objects_own(lowered: str, start: int, objects: set[str]) -> bool:
