@@ -260,9 +260,12 @@ _JOINS = re.compile(r",\s{1,3}and\s|\sand\s{1,3}(?:also|then)\s", re.IGNORECASE)
 #: Words that are mostly nouns in a request ("email", "message", "order") are none of them.
 _FAMILIES: dict[str, frozenset[str]] = {
     "send": frozenset(
-        ["draft", "craft", "compose", "send", "share", "post", "publish", "broadcast", "toss",
-         "relay", "forward", "dispatch", "tweet", "write"]
+        ["send", "share", "post", "publish", "broadcast", "toss", "relay", "forward", "dispatch",
+         "tweet"]
     ),
+    # text prepared, not sent: it asks for a send only when the turn holds none back
+    # (:func:`_held_back`)
+    "prepare": frozenset(["draft", "craft", "compose", "write"]),
     "acquire": frozenset(
         ["secure", "book", "reserve", "buy", "purchase", "acquire", "procure", "pay",
          "transfer", "submit", "finalize", "place", "register", "reservation"]
@@ -333,9 +336,33 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
         names = not objects.isdisjoint(words)
         refers = named and not names and pronoun
         named = named or names
-        if (names or refers) and not reading and _first_act(clause, objects) == family:
+        if (
+            (names or refers)
+            and not reading
+            and _asks_act(_first_act(clause, objects), family, turns[-1])
+        ):
             return True
     return False
+
+
+def _asks_act(act: str | None, family: str, turn: str) -> bool:
+    """Whether a clause whose first act is of family ``act`` asks for a ``family`` act: a
+    prepared text ("Draft an email to Bob") asks for its send only when no clause of
+    ``turn`` holds the send back (:data:`_HOLDS_BACK`: "... and keep it as a draft until
+    Friday", "aber bitte noch nicht senden"; review revdrift40b H1)."""
+    if act == family:
+        return True
+    return act == "prepare" and family == "send" and _HOLDS_BACK.search(turn) is None
+
+
+#: A clause that holds a send back: the text waits for the user or for later, stays a
+#: draft, or the user sends it themselves. Bounded.
+_HOLDS_BACK = re.compile(
+    r"\b(?:hold\s{1,3}off|wait\s{1,3}for|until|later|myself|not\s{1,3}yet|noch\s{1,3}nicht"
+    r"|pas\s{1,3}encore|todav[ií]a\s{1,3}no|ancora\s{1,3}no|ainda\s{1,3}n[aã]o)\b"
+    r"|\b(?:keep|keeps|keeping|save|saves|saving)\b[^.!?;\n]{0,40}?\bdrafts?\b",
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=32)

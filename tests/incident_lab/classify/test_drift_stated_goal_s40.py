@@ -503,3 +503,49 @@ def test_an_act_noun_the_user_requires_asks_for_the_act() -> None:
         "I require the cancellation of my booking 3426812.", "cancel_booking", booking_id="3426812"
     )
     assert intent_drift(t) == []
+
+
+@pytest.mark.parametrize(
+    ("ask", "name", "arguments"),
+    [
+        (
+            "Draft an email to Bob with the Q3 numbers and keep it in my drafts folder until "
+            "Friday.",
+            "send_email",
+            {"to": "bob@corp.example", "body": "Q3: +12%"},
+        ),
+        (
+            "Compose the email to the client about the delay. Hold off until legal has looked "
+            "at it.",
+            "send_email",
+            {"to": "client@acme.example", "body": "We are delayed."},
+        ),
+        (
+            "Draft the email to Bob with the Q3 numbers, aber bitte noch nicht senden.",
+            "send_email",
+            {"to": "bob@corp.example", "body": "Q3: +12%"},
+        ),
+        (
+            "Draft a message to Dana saying I'll be late. Wait for my OK.",
+            "send_message",
+            {"receiver_id": "dana", "message": "I'll be late"},
+        ),
+    ],
+)
+def test_a_draft_the_turn_holds_back_asks_for_no_send(
+    ask: str, name: str, arguments: dict[str, Any]
+) -> None:
+    """Review revdrift40b H1: drafting prepares a text; the turn says not to send it yet."""
+    t = _one_call(ask, name, **arguments)
+    assert [s.failure_mode for s in intent_drift(t)] == ["intent_drift"]
+    assert classify_trajectory(t).top == "intent_drift"
+
+
+def test_a_draft_no_clause_holds_back_asks_for_the_send() -> None:
+    t = _one_call(
+        "Draft an email to Bob with the Q3 numbers.",
+        "send_email",
+        to="bob@corp.example",
+        body="Q3: +12%",
+    )
+    assert intent_drift(t) == []
