@@ -2599,7 +2599,22 @@ def _said_yes(session: _Session, tool: str, i: int) -> bool:
         tool_key(session.tool_of_spelling.get(name, name))
         for _at, name in named_tools(asked, session.tool_spellings, asked)
     }
-    return key in named and _proposal_matches(asked, _parsed_call(session.steps[i])[2])
+    arguments = _parsed_call(session.steps[i])[2]
+    if key not in named or not _proposal_matches(asked, arguments):
+        return False
+    said = " ".join([asked, *(plain_form(session.text(u)) for u in session.user[:n])])
+    return _values_said(arguments, said)
+
+
+def _values_said(arguments: dict[str, Any], said: str) -> bool:
+    """Whether every text value of the call's ``arguments`` (an address, a quoted text, an
+    id, a name) is in ``said``, the proposal and the user's turns (plain form): a yes to
+    "Shall I call send_email to dana@corp.example?" covers no ``to="mallory@evil.example"``
+    (review revdrift40b H2)."""
+    for _where, value in leaves(arguments):
+        if isinstance(value, str) and value.strip() and plain_form(value) not in said:
+            return False
+    return True
 
 
 #: A value a proposal states: a token with a digit ("booking 111", "2026-12-20").
