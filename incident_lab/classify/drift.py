@@ -242,11 +242,45 @@ _NAME_VERBS = frozenset(
 )
 #: Words of a tool's name that never say what it acts on (``Payment_1_MakePayment``: "make").
 _NOT_OBJECTS = frozenset(
-    ["make", "do", "set", "get", "new", "add", "create", "update", "cancel", "request",
-     "initiate", "execute", "run", "controller", "api", "apis", "tool", "tools", "service",
-     "account", "user", "data", "info", "details", "item", "record", "file", "status", "from",
-     "for", "with", "to", "by", "of", "on", "in"]
-)  # fmt: skip
+    [
+        "make",
+        "do",
+        "set",
+        "get",
+        "new",
+        "add",
+        "create",
+        "update",
+        "cancel",
+        "request",
+        "initiate",
+        "execute",
+        "run",
+        "controller",
+        "api",
+        "apis",
+        "tool",
+        "tools",
+        "service",
+        "account",
+        "user",
+        "data",
+        "info",
+        "details",
+        "item",
+        "record",
+        "file",
+        "status",
+        "from",
+        "for",
+        "with",
+        "to",
+        "by",
+        "of",
+        "on",
+        "in",
+    ]
+)
 #: The clauses of a user turn: its sentences, and the parts an "and also", "and then" or
 #: ", and" joins.
 #: Bounded runs only: an unbounded space run before "and" is tried again at every offset.
@@ -260,20 +294,55 @@ _JOINS = re.compile(r",\s{1,3}and\s|\sand\s{1,3}(?:also|then)\s", re.IGNORECASE)
 #: Words that are mostly nouns in a request ("email", "message", "order") are none of them.
 _FAMILIES: dict[str, frozenset[str]] = {
     "send": frozenset(
-        ["send", "share", "post", "publish", "broadcast", "toss", "relay", "forward", "dispatch",
-         "tweet"]
+        [
+            "send",
+            "share",
+            "post",
+            "publish",
+            "broadcast",
+            "toss",
+            "relay",
+            "forward",
+            "dispatch",
+            "tweet",
+        ]
     ),
     # text prepared, not sent: it asks for a send only when the turn holds none back
     # (:func:`_held_back`)
     "prepare": frozenset(["draft", "craft", "compose", "write"]),
     "acquire": frozenset(
-        ["secure", "book", "reserve", "buy", "purchase", "acquire", "procure", "pay",
-         "transfer", "submit", "finalize", "place", "register", "reservation"]
+        [
+            "secure",
+            "book",
+            "reserve",
+            "buy",
+            "purchase",
+            "acquire",
+            "procure",
+            "pay",
+            "transfer",
+            "submit",
+            "finalize",
+            "place",
+            "register",
+            "reservation",
+        ]
     ),
-    "remove": frozenset(["cancel", "remove", "delete", "eliminate", "drop", "unfollow",
-                         "cancellation", "removal", "deletion"]),
+    "remove": frozenset(
+        [
+            "cancel",
+            "remove",
+            "delete",
+            "eliminate",
+            "drop",
+            "unfollow",
+            "cancellation",
+            "removal",
+            "deletion",
+        ]
+    ),
     "schedule": frozenset(["reschedule", "move"]),
-}  # fmt: skip
+}
 #: The family of each kind's act, when its tool's name has no verb of a family. A payment
 #: has none (``MakePayment``): whether the user asked for a payment to someone, with its sum
 #: and payee, is :func:`~incident_lab.provenance.actions.payment_asked`'s to say
