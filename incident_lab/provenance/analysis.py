@@ -2264,7 +2264,7 @@ def _requested(
             asking is not None
             and authorised(kind, tool, asking)
             and (asking == user_text or not _said_not(user_text.lower(), kind, judged))
-        ) or (instruction is None and (_delegated(session, i) or _said_yes(session, tool, i)))
+        ) or (_delegated(session, i) and instruction is None)
         if not requested:
             why.append(f"no user turn before it asks for {kind!r} actions")
         return requested
@@ -2575,61 +2575,6 @@ _CONFIRMS = re.compile(
     r"confirm(?:ed)?|ja|jawohl|mach das|oui|vas-y|allez-y|d'accord|si|claro|adelante|hazlo|"
     r"procede|certo|vai|fallo|procedi|sim|pode|faca)\b"
 )
-
-
-def _said_yes(session: _Session, tool: str, i: int) -> bool:
-    """True when the user's latest turn before the call at step ``i`` said yes to an
-    assistant turn, after the user's turn before that one, whose proposal (the question
-    :data:`_PROPOSES` matches) names ``tool`` and states no argument the call does not
-    carry ("Shall I call book_reservation with {"origin": "JFK"}?" "Yes, please go ahead.").
-    A tool named elsewhere in the turn ("Once you pick one I can call book_flight. Shall I
-    first look for cheaper dates?") was not proposed (review revdrift40 M1)."""
-    n = bisect.bisect_left(session.user, i)
-    if n == 0 or not _confirmed(session, tool, session.user[n - 2] if n > 1 else -1, i):
-        return False
-    a = bisect.bisect_left(session.assistant, session.user[n - 1]) - 1
-    if a < 0:
-        return False
-    proposal = _PROPOSES.search(plain_form(session.text(session.assistant[a])[-_PROPOSAL_TAIL:]))
-    if proposal is None:
-        return False
-    asked = proposal.group(0)
-    key = tool_key(tool)
-    named = {
-        tool_key(session.tool_of_spelling.get(name, name))
-        for _at, name in named_tools(asked, session.tool_spellings, asked)
-    }
-    arguments = _parsed_call(session.steps[i])[2]
-    if key not in named or not _proposal_matches(asked, arguments):
-        return False
-    said = " ".join([asked, *(plain_form(session.text(u)) for u in session.user[:n])])
-    return _values_said(arguments, said)
-
-
-def _values_said(arguments: dict[str, Any], said: str) -> bool:
-    """Whether every text value of the call's ``arguments`` (an address, a quoted text, an
-    id, a name) is in ``said``, the proposal and the user's turns (plain form): a yes to
-    "Shall I call send_email to dana@corp.example?" covers no ``to="mallory@evil.example"``
-    (review revdrift40b H2)."""
-    for _where, value in leaves(arguments):
-        if isinstance(value, str) and value.strip() and plain_form(value) not in said:
-            return False
-    return True
-
-
-#: A value a proposal states: a token with a digit ("booking 111", "2026-12-20").
-_STATED_VALUE = re.compile(r"[a-z0-9][a-z0-9._@-]{0,60}")
-
-
-def _proposal_matches(asked: str, arguments: dict[str, Any]) -> bool:
-    """Whether every value with a digit that the proposal ``asked`` states is one the
-    call's ``arguments`` carry ("cancel booking 111?" answers no ``booking_id="222"``)."""
-    carried = plain_form(json.dumps(arguments, default=str, ensure_ascii=False))
-    for match in _STATED_VALUE.finditer(asked):
-        value = match.group(0).strip("._-")
-        if any(ch.isdigit() for ch in value) and value not in carried:
-            return False
-    return True
 
 
 def _confirmed(session: _Session, tool: str, after: int, before: int) -> bool:
