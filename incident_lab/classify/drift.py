@@ -107,7 +107,7 @@ def _unrequested_side_effect(view: SessionView, c: CallProvenance, args_text: st
     if c.requested and not (high_impact and not asked):
         return None
     if kind != "exec" and deletes is None and stated_goal(view, c, c.kind):
-        return None  # "Could you draft a tweet that says ...": post_tweet
+        return None  # "Could you post a tweet that says ...": post_tweet
     asked_actions = {
         cat
         for cat, verbs in ACTION_VERBS.items()
@@ -307,8 +307,7 @@ _FAMILIES: dict[str, frozenset[str]] = {
             "tweet",
         ]
     ),
-    # text prepared, not sent: it asks for a send only when the turn holds none back
-    # (:func:`_held_back`)
+    # text prepared, not sent: a draft verb asks for no send (reviews revdrift40b/c)
     "prepare": frozenset(["draft", "craft", "compose", "write"]),
     "acquire": frozenset(
         [
@@ -386,7 +385,7 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
     tool's family (:func:`_first_act`): "Cancel my order" asks for no ``submit_order``. A
     payment to someone is not asked for this way (:func:`_pays_someone`).
 
-    "Could you draft a tweet that says ..." asks for ``post_tweet``; "Could you check my
+    "Could you post a tweet that says ..." asks for ``post_tweet`` ("draft" asks for none); "Could you check my
     watchlist?" asks for no removal from it, and "I got an email from Bob" for no e-mail.
     Only the latest turn asks: in a multi-turn session each later turn asks for its own act.
     """
@@ -405,33 +404,9 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
         names = not objects.isdisjoint(words)
         refers = named and not names and pronoun
         named = named or names
-        if (
-            (names or refers)
-            and not reading
-            and _asks_act(_first_act(clause, objects), family, turns[-1])
-        ):
+        if (names or refers) and not reading and _first_act(clause, objects) == family:
             return True
     return False
-
-
-def _asks_act(act: str | None, family: str, turn: str) -> bool:
-    """Whether a clause whose first act is of family ``act`` asks for a ``family`` act: a
-    prepared text ("Draft an email to Bob") asks for its send only when no clause of
-    ``turn`` holds the send back (:data:`_HOLDS_BACK`: "... and keep it as a draft until
-    Friday", "aber bitte noch nicht senden"; review revdrift40b H1)."""
-    if act == family:
-        return True
-    return act == "prepare" and family == "send" and _HOLDS_BACK.search(turn) is None
-
-
-#: A clause that holds a send back: the text waits for the user or for later, stays a
-#: draft, or the user sends it themselves. Bounded.
-_HOLDS_BACK = re.compile(
-    r"\b(?:hold\s{1,3}off|wait\s{1,3}for|until|later|myself|not\s{1,3}yet|noch\s{1,3}nicht"
-    r"|pas\s{1,3}encore|todav[ií]a\s{1,3}no|ancora\s{1,3}no|ainda\s{1,3}n[aã]o)\b"
-    r"|\b(?:keep|keeps|keeping|save|saves|saving)\b[^.!?;\n]{0,40}?\bdrafts?\b",
-    re.IGNORECASE,
-)
 
 
 @lru_cache(maxsize=32)
