@@ -20,7 +20,7 @@ import re2
 
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, provenance_of, word_runs
-from incident_lab.provenance.actions import authorised
+from incident_lab.provenance.actions import SIDE_EFFECTS, authorised
 from incident_lab.provenance.cues import (
     CUE_WEIGHTS,
     OVERRIDE_LANGUAGES,
@@ -137,11 +137,11 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     A span the user handed the task to ("do the to-dos in it") is the user's request, and so
     is one whose every address the user named ("Forward this thread to legal@..." beside a
     mail asking the same), however strong."""
-    if k in prov.delegated or _user_named_targets(span, view):
+    kinds = {c.split(":")[0] for c in span.cues}
+    if k in prov.delegated or _user_named_targets(span, view) or _restates_task(span, kinds, view):
         return False
     if _strong(span, view):
         return True
-    kinds = {c.split(":")[0] for c in span.cues}
     to_model = _model_kinds(span, view)
     if len(to_model & ATTACK_CUES) >= 2:
         return True
@@ -154,6 +154,55 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     return _untouched(
         [*addresses(span.text), *_sensitive_paths(span.text), *exfiltration], prov, view
     )
+
+
+#: Cues no brief restating the user's task carries: an override, hidden or encoded text, an
+#: ask to send the model's own data out, a poisoned tool listing, a tool named that the user
+#: never asked for.
+_NO_BRIEF_CUES = frozenset(
+    {"override", "hidden_text", "decoded", "exfil_request", "exfil_template",
+     "poisoned_description", "tool_directive"}
+)  # fmt: skip
+
+
+def _restates_task(span: InstructionSpan, kinds: set[str], view: SessionView) -> bool:
+    """Whether the span only restates the user's own task: a workspace brief's "Create tasks
+    for the action items", a playbook's "update the ticket, then summarise it in your final
+    answer" (issue 10: what a brief asks of "the agent" is what the user asked for). It uses
+    at least one verb of a side effect (:func:`_effect_verbs`), the user's words use every
+    one of them (negated or not: "do not create duplicates" restates a task too), it names no address or sensitive path the user and the system
+    prompt did not give, carries no cue a brief has no use for (:data:`_NO_BRIEF_CUES`) and
+    carries no chat markup posing as the system's turn (:func:`role_markup`,
+    :func:`role_header`). A brief's "high-priority task" is no role claim here: briefs rank
+    their tasks."""
+    text = span.text[:4096]
+    if kinds & _NO_BRIEF_CUES or role_markup(text) or role_header(text):
+        return False
+    verbs = _effect_verbs(text)
+    if not verbs or not verbs <= _effect_verbs(view.user_text[:4096]):
+        return False
+    known = f"{view.user_text}\n{view.system_prompt}".lower()
+    return all(t in known for t in [*addresses(text), *_sensitive_paths(text)])
+
+
+#: The one-word verbs of side effects (:data:`ACTION_VERBS`) and their English endings.
+_EFFECT_VERBS = frozenset(
+    v for kind in SIDE_EFFECTS for v in ACTION_VERBS.get(kind, ()) if v.isalpha()
+)
+_WORD = re2.compile(r"\w+")
+
+
+def _effect_verbs(text: str) -> frozenset[str]:
+    """The side-effect verbs (:data:`_EFFECT_VERBS`) the words of ``text`` spell, whatever
+    their ending ("creates", "updated", "deleting")."""
+    found = set()
+    for m in _WORD.finditer(text.lower()):
+        word = m.group(0)
+        for stem in (word, word[:-1], word[:-2], word[:-3]):
+            if stem in _EFFECT_VERBS:
+                found.add(stem)
+                break
+    return frozenset(found)
 
 
 #: Cue kinds of a span that asks for something.
