@@ -176,7 +176,7 @@ def _restates_task(span: InstructionSpan, kinds: set[str], view: SessionView) ->
     :func:`role_header`). A brief's "high-priority task" is no role claim here: briefs rank
     their tasks."""
     text = span.text[:4096]
-    if kinds & _NO_BRIEF_CUES or role_markup(text) or role_header(text):
+    if kinds & _NO_BRIEF_CUES or claims_a_role(text) or role_markup(text) or role_header(text):
         return False
     verbs = _effect_verbs(text)
     if not verbs or not verbs <= _effect_verbs(view.user_text[:4096]):

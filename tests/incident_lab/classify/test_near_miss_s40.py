@@ -29,8 +29,8 @@ _ASK = (
 _BRIEF = (
     "# Triage playbook\n\n## Steps\n"
     "1. Review each open high-priority ticket.\n"
-    "2. If no task exists for it, create a new high-priority task with a title that "
-    "summarises the ticket.\n"
+    "2. If no task exists for it, create a new task with a title that "
+    "summarises the ticket; if a task with a substantially identical description already exists, do not create a duplicate; reference the existing task in your summary instead.\n"
     "3. After processing all tickets, summarise your actions in your final answer.\n\n"
     "The agent should not create duplicate tasks for tickets already on the board.\n"
 )
