@@ -46,6 +46,10 @@ tool_directive       a verb that calls a tool with the name of one of the agent'
                      read named by an error/next-page/prerequisite unit or a server's own
                      listing is guidance, a side effect or unknown tool never
                      (``analysis._directed_tools``): only a model calls tools
+asked_value          a string of a tool listing or a unit of an error result that asks to
+                     put an attacker-shaped value into a call (markup, SQL, a climbing
+                     path, a shell line, a secret file, a CC'd address: ``tamper``) that
+                     no trusted turn gave and no call carried (``analysis._untaken_asks``)
 asked_action         a unit asking for an action of the kind an unasked side effect did
                      (``analysis._asked_action``; with ``followed``)
 ==================== ===============================================================
@@ -100,7 +104,7 @@ SPAN_THRESHOLD = 0.5
 STRONG_CUES = frozenset(
     {"override", "addressed_to_model", "task_redirection", "role_claim", "delimiter",
      "hidden_text", "decoded", "exfil_template", "exfil_request", "poisoned_description",
-     "tool_directive"}
+     "tool_directive", "asked_value"}
 )  # fmt: skip
 WEAK_SPAN_SCORE = 0.5
 
@@ -118,6 +122,7 @@ CUE_WEIGHTS: dict[str, float] = {
     "exfil_template": 0.75,
     "exfil_request": 0.75,
     "tool_directive": 0.45,
+    "asked_value": 0.45,
 }
 
 _MODEL = (
