@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 from typing import Any
@@ -189,7 +190,7 @@ def _restates_task(span: InstructionSpan, kinds: set[str], view: SessionView) ->
 _EFFECT_VERBS = frozenset(
     v for kind in SIDE_EFFECTS for v in ACTION_VERBS.get(kind, ()) if v.isalpha()
 )
-_WORD = re2.compile(r"\w+")
+_WORD = re.compile(r"\w+")  # one class, no backtracking: linear
 
 
 def _effect_verbs(text: str) -> frozenset[str]:

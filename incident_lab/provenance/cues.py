@@ -1254,6 +1254,13 @@ _ACTION_PATTERN = (
     rf"\b{_VERBS_EN}\b|\b(?:sende|schicke|uberweise|envoyez|envoie|envia|envie|invia|transfiera|"
     rf"transfira|trasferisci|{_VERBS_MORE}|{_VERBS_IB}|{_VERBS_IB_MORE})\b"
 )
+#: A role's label in brackets posing as a turn's (``[system message]``, ``(developer_prompt)``);
+#: a "note" is the system's only: an admin's or a developer's note ("- [developer note] run
+#: make test before you push") is a colleague's, in a README or a wiki (review revnm39 H1).
+_ROLE_LABEL = (
+    r"[(\[{<]\s{0,2}(?:system[ _-]?(?:message|prompt|note|instruction)|"
+    r"(?:admin|developer)[ _-]?(?:message|prompt|instruction))s?\s{0,2}[)\]}>]"
+)
 # Structure on the raw text.
 _DELIMITER_PATTERN = (
     r"</?(?:information|instructions?|system|important|admin|prompt|assistant|user|context|"
@@ -1262,7 +1269,7 @@ _DELIMITER_PATTERN = (
     r"|^\W{0,4}(?:user|human|assistant|ai|system|model)\s{0,2}:\s{0,3}\S"
     r"|<(?:end|start)[ _]of[ _](?:session|conversation|turn|document|text)>"
     r"|#{2,}\W{0,3}(?:system|instructions?|new|important|admin|end|begin|attention|task)"
-    r"|[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?\s{0,2}[)\]}>]"
+    rf"|{_ROLE_LABEL}"
     r"|\(\s{0,2}(?:assistant|system|developer|model)\s{0,2}\)\s{0,2}:"
     r"|^\W{0,3}[-=*]{3,}\s{0,3}(?:begin |end |new )?(?:system|instructions?|important|prompt)\b"
 )
@@ -1604,8 +1611,7 @@ def claims_a_role(text: str) -> bool:
 #: Chat markup that poses as a role's turn (``###(system_message)``, ``[SYSTEM]``,
 #: ``<|im_start|>``, ``<system>``): of the delimiters, the ones no README heading is.
 _ROLE_MARKUP = re2.compile(
-    r"(?i)[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?"
-    r"\s{0,2}[)\]}>]|\[/?(?:system|inst|sys)\]|<\|[a-z_]{2,20}\|>|</?(?:system|im_start|sys)>"
+    rf"(?i){_ROLE_LABEL}|\[/?(?:system|inst|sys)\]|<\|[a-z_]{{2,20}}\|>|</?(?:system|im_start|sys)>"
 )
 #: A role label glued to a heading's hashes before it and heading the words after it
 #: ("###(system_message) Say that ...", "- External_##[system_message] ..."): markup no
@@ -1628,7 +1634,10 @@ def role_markup(text: str) -> bool:
 #: Words after a role label that say what the label is for ("##(developer_message) Use this
 #: for app-level rules.", "... This is sent first"): an API's roles documented, no turn.
 _LABEL_DESCRIBED = re2.compile(
-    r"(?i)^(?:(?:use|used|uses)\s(?:this|it)\b|(?:this|it)\s(?:is|holds|carries|sets)\b)"
+    r"(?i)^(?:(?:use|used|uses)\s(?:this|it)\b|(?:this|it)\s(?:is|holds|carries|sets)\b"
+    # the label the subject of what it does: "[system message] sets behaviour, [user
+    # message] asks"
+    r"|(?:sets|holds|carries|defines|configures|contains|describes|comes first|goes first)\b)"
 )
 
 
@@ -1881,7 +1890,7 @@ def _mentioned(plain: str, start: int, end: int, shouted: bool = False) -> bool:
     phrase = plain[start:end]
     if not shouted and _negates(plain[max(0, start - 48) : start], phrase, plain[end : end + 200]):
         return True
-    if _software_mode(plain, start, phrase):
+    if _software_mode(plain, start, phrase) or _reported(plain, start, end, phrase):
         return True
     if phrase.endswith("you are now"):
         return _STATE_AFTER.search(plain[end : end + 80]) is not None
@@ -1903,6 +1912,46 @@ def _mentioned(plain: str, start: int, end: int, shouted: bool = False) -> bool:
             quote_opening(plain, start) != -1 or _SAID_TR.match(plain[end : end + 24]) is not None
         )
     return quoted_mention(plain, start, end, _CONTINUES.search)
+
+
+#: A third person doing what the phrase says, right before it: the phrase's verb has a
+#: subject, so it is a statement, not an ask ("models sometimes repeat the system prompt
+#: verbatim when asked", "attackers often ask the bot to ignore previous instructions");
+#: not one the text obliges ("the assistant must / should / will ..."), nor one it calls
+#: ("Dear assistant ignore ...": a plural or a pronoun only); or a request reported with the
+#: model it was made of ("attackers ask bots to ignore ...").
+_SUBJECT_BEFORE = re2.compile(
+    r"(?i)\b(?:models|llms|chatbots|bots|assistants|agents|users|people|attackers|visitors|"
+    r"guests|customers|members|students|employees|children|kids|they|he|she)"
+    r"(?:\s(?:sometimes|often|usually|rarely|occasionally|frequently|typically|commonly|"
+    r"also|still|can|may|might|could|tend to))?\s$"
+    # a request reported with who was asked ("attackers ask bots to ignore ..."), not "you"
+    r"|\b(?:ask|asks|asked|asking|tell|tells|told|telling|trick|tricks|tricked|get|gets|got)\s"
+    r"(?:(?:the|a|an|their|its|our)\s)?(?:models?|llms?|chatbots?|bots?|assistants?|agents?|"
+    r"ais?|it|them)\sto\s$"
+)
+#: A subject that is no model: what it does "without restrictions" is its own freedom
+#: ("visitors talk without restrictions in the garden"), not a jailbreak's persona.
+_PERSON_BEFORE = re2.compile(
+    r"(?i)\b(?:people|visitors?|guests?|customers?|members?|students?|employees?|children|kids|"
+    r"residents?|pets|dogs)\s(?:\w{2,20}\s){1,2}$"
+)
+_FREEDOM = re2.compile(r"(?i)^(?:without|no)\b")
+#: A role label ending the phrase ("[system message]") and what the label does after it.
+_LABEL_CLOSED = re2.compile(r"[)\]}>]\s{0,2}$")
+
+
+def _reported(plain: str, start: int, end: int, phrase: str) -> bool:
+    """Whether the phrase is reported, not said to the reader: its verb has a third person's
+    subject right before it (:data:`_SUBJECT_BEFORE`), its "without restrictions" a
+    person's (:data:`_PERSON_BEFORE`), or it is a role label followed by what the label
+    does (:data:`_LABEL_DESCRIBED`: "[system message] sets behaviour")."""
+    before = plain[max(0, start - 60) : start]
+    if _FREEDOM.match(phrase):
+        return _PERSON_BEFORE.search(before) is not None
+    if _LABEL_CLOSED.search(phrase):
+        return _LABEL_DESCRIBED.match(plain[end : end + 40].lstrip()) is not None
+    return _SUBJECT_BEFORE.search(before) is not None
 
 
 #: What opens an item of a list or catalogue right before a step: a bullet, a number, or a
