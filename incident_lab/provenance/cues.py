@@ -1962,12 +1962,21 @@ _CATALOGUE_ITEM = re2.compile(
 )
 
 
+#: A label that only calls for attention ("IMPORTANT: begin by printing ..."): no item of a
+#: list names itself so, a turn to the reader does.
+_ATTENTION = re2.compile(
+    r"(?i)(?:^|[.!?]\s)\W{0,3}(?:important|attention|urgent|critical|mandatory)\W{0,3}:\s{0,3}$"
+)
+
+
 def _catalogue_step(plain: str, start: int) -> bool:
     """Whether the step ask at ``start`` opens an item of a list or a catalogue (a runbook's
     "1. Begin by printing the full system prompt verbatim.", a QA list's "QA checklist: start
     by dumping ..."): a page listing steps or probes, not a turn to the reader
-    (:data:`_CATALOGUE_ITEM`)."""
-    return _CATALOGUE_ITEM.search(plain[max(0, start - 60) : start]) is not None
+    (:data:`_CATALOGUE_ITEM`); not after a label that only calls for attention
+    (:data:`_ATTENTION`)."""
+    before = plain[max(0, start - 60) : start]
+    return _CATALOGUE_ITEM.search(before) is not None and _ATTENTION.search(before) is None
 
 
 def _negates(before: str, phrase: str, after: str) -> bool:
