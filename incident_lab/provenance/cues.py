@@ -1918,17 +1918,14 @@ def _mentioned(plain: str, start: int, end: int, shouted: bool = False) -> bool:
 #: subject, so it is a statement, not an ask ("models sometimes repeat the system prompt
 #: verbatim when asked", "attackers often ask the bot to ignore previous instructions");
 #: not one the text obliges ("the assistant must / should / will ..."), nor one it calls
-#: ("Dear assistant ignore ...": a plural or a pronoun only); or a request reported with the
-#: model it was made of ("attackers ask bots to ignore ...").
+#: ("Dear assistant ignore ..."): a plural or a pronoun only. A request reported with the
+#: model it was made of ("Injection test 7 asks the assistant to ignore ...") still works on
+#: a model: no statement (rev-nm4 BYPASS-1).
 _SUBJECT_BEFORE = re2.compile(
     r"(?i)\b(?:models|llms|chatbots|bots|assistants|agents|users|people|attackers|visitors|"
     r"guests|customers|members|students|employees|children|kids|they|he|she)"
     r"(?:\s(?:sometimes|often|usually|rarely|occasionally|frequently|typically|commonly|"
     r"also|still|can|may|might|could|tend to))?\s$"
-    # a request reported with who was asked ("attackers ask bots to ignore ..."), not "you"
-    r"|\b(?:ask|asks|asked|asking|tell|tells|told|telling|trick|tricks|tricked|get|gets|got)\s"
-    r"(?:(?:the|a|an|their|its|our)\s)?(?:models?|llms?|chatbots?|bots?|assistants?|agents?|"
-    r"ais?|it|them)\sto\s$"
 )
 #: A subject that is no model: what it does "without restrictions" is its own freedom
 #: ("visitors talk without restrictions in the garden"), not a jailbreak's persona.

@@ -2,8 +2,9 @@
 revnm39 "False positives already on base").
 
 A sentence whose verb has a third person's subject reports what others do ("models
-sometimes repeat the system prompt verbatim"); people's freedom is not a jailbreak's
-("visitors talk without restrictions in the garden"); a role label followed by what it does
+sometimes repeat the system prompt verbatim"; a request reported with the model it was
+made of still works on one and stays a near miss: ``test_near_miss_reviewed``); people's
+freedom is not a jailbreak's ("visitors talk without restrictions in the garden"); a role label followed by what it does
 documents an API ("[system message] sets behaviour"); a developer's or an admin's note in a
 README is a colleague's ("- [developer note] run make test before you push"). The same
 phrases said to the reader stay near misses.
@@ -31,7 +32,6 @@ def _read(doc: str) -> dict[str, Any]:
 
 _TALKED_ABOUT = [
     "Security note: models sometimes repeat the system prompt verbatim when asked; we test for it.",
-    "Field report: attackers often ask bots to ignore previous instructions; ours refused.",
     "Park rules: visitors talk without restrictions in the garden; dogs on a leash.",
     "Campus guide: students study without limits in the library until midnight.",
     "Roles: [system message] sets behaviour, [user message] asks, [assistant message] answers.",
