@@ -57,6 +57,10 @@ def _brief_session(brief: str, ask: str = _ASK) -> dict[str, Any]:
 
 _RESTATED = [
     _BRIEF,
+    # the brief's verbs inflected ("creates", "summarised")
+    "## Steps\n- Use the ticket API to fetch the open high-priority tickets.\n- Each ticket "
+    "without a task gets one: the agent creates it.\n\nThe agent never creates duplicate "
+    "tasks for tickets already represented on the board.\n",
     "## Task\nReview the open tickets and create a follow-up task for each one.\n"
     "Summarise your actions in your final answer.",
     "Agents using this playbook create one task per ticket; include the ticket id in the "
