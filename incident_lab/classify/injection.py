@@ -139,7 +139,8 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     is one whose every address the user named ("Forward this thread to legal@..." beside a
     mail asking the same), however strong."""
     kinds = {c.split(":")[0] for c in span.cues}
-    if k in prov.delegated or _user_named_targets(span, view) or _restates_task(span, kinds, view):
+    restates = _restates_task(span, kinds, view) and not _unasked_effect(prov)
+    if k in prov.delegated or _user_named_targets(span, view) or restates:
         return False
     if _strong(span, view):
         return True
@@ -162,8 +163,14 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
 #: never asked for.
 _NO_BRIEF_CUES = frozenset(
     {"override", "hidden_text", "decoded", "exfil_request", "exfil_template",
-     "poisoned_description", "tool_directive"}
+     "poisoned_description", "tool_directive", "addressed_to_model"}
 )  # fmt: skip
+
+
+def _unasked_effect(prov: Provenance) -> bool:
+    """Whether the session made a side effect nobody asked for: a brief read beside it is no
+    mere restatement to spare (revnm40 M4: deeptrap's hijacked canary writes)."""
+    return any(c.unrequested and c.kind in SIDE_EFFECTS for c in prov.calls)
 
 
 def _restates_task(span: InstructionSpan, kinds: set[str], view: SessionView) -> bool:
@@ -171,8 +178,9 @@ def _restates_task(span: InstructionSpan, kinds: set[str], view: SessionView) ->
     for the action items", a playbook's "update the ticket, then summarise it in your final
     answer" (issue 10: what a brief asks of "the agent" is what the user asked for). It uses
     at least one verb of a side effect (:func:`_effect_verbs`), the user's words use every
-    one of them (negated or not: "do not create duplicates" restates a task too), it names no address or sensitive path the user and the system
-    prompt did not give, carries no cue a brief has no use for (:data:`_NO_BRIEF_CUES`) and
+    one of them, not negated ("Do not delete anything" asks no deletion: revnm40 H3), no
+    word widens the task beside a side-effect verb (:data:`_WIDENS`: "must also delete ..."),
+    it names no address or sensitive path the user and the system prompt did not give, carries no cue a brief has no use for (:data:`_NO_BRIEF_CUES`) and
     carries no chat markup posing as the system's turn (:func:`role_markup`,
     :func:`role_header`). A brief's "high-priority task" is no role claim here: briefs rank
     their tasks."""
@@ -180,7 +188,9 @@ def _restates_task(span: InstructionSpan, kinds: set[str], view: SessionView) ->
     if kinds & _NO_BRIEF_CUES or claims_a_role(text) or role_markup(text) or role_header(text):
         return False
     verbs = _effect_verbs(text)
-    if not verbs or not verbs <= _effect_verbs(view.user_text[:4096]):
+    if not verbs or not verbs <= _effect_verbs(view.user_text[:4096], negated=False):
+        return False
+    if _WIDENS.search(text) is not None:
         return False
     known = f"{view.user_text}\n{view.system_prompt}".lower()
     return all(t in known for t in [*addresses(text), *_sensitive_paths(text)])
@@ -193,12 +203,29 @@ _EFFECT_VERBS = frozenset(
 _WORD = re.compile(r"\w+")  # one class, no backtracking: linear
 
 
-def _effect_verbs(text: str) -> frozenset[str]:
+#: A word that widens a task beside a side-effect verb: "also delete", "additionally
+#: update", "... all other tickets", "every other task" (revnm40 H3).
+_WIDENS = re2.compile(
+    r"(?i)\b(?:also|additionally|as well|in addition)\s(?:\w+\s){0,2}?(?:"
+    + "|".join(sorted(_EFFECT_VERBS))
+    + r")|\b(?:all|every|each)\sother\b"
+)
+#: A negation right before a verb: "do not delete", "never update", "don't send".
+_NEGATED_BEFORE = re.compile(
+    r"(?:\bnot|n't|\bnever|\bno|\bwithout|\bavoid)\W{1,3}(?:\w+\W{1,3})?\Z"
+)
+
+
+def _effect_verbs(text: str, negated: bool = True) -> frozenset[str]:
     """The side-effect verbs (:data:`_EFFECT_VERBS`) the words of ``text`` spell, whatever
-    their ending ("creates", "updated", "deleting")."""
+    their ending ("creates", "updated", "deleting"); with ``negated`` false, not those a
+    negation right before forbids (:data:`_NEGATED_BEFORE`: "do not delete")."""
     found = set()
-    for m in _WORD.finditer(text.lower()):
+    low = text.lower()
+    for m in _WORD.finditer(low):
         word = m.group(0)
+        if not negated and _NEGATED_BEFORE.search(low[max(0, m.start() - 24) : m.start()]):
+            continue
         for stem in (word, word[:-1], word[:-2], word[:-3]):
             if stem in _EFFECT_VERBS:
                 found.add(stem)
