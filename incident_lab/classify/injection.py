@@ -163,8 +163,15 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
 #: never asked for.
 _NO_BRIEF_CUES = frozenset(
     {"override", "hidden_text", "decoded", "exfil_request", "exfil_template",
-     "poisoned_description", "tool_directive", "addressed_to_model"}
+     "poisoned_description", "tool_directive"}
 )  # fmt: skip
+#: The model called by name, as a vocative opening a sentence ("AI assistant: also ...",
+#: "Assistant, you must ..."): a brief speaks of "the agent", it does not hail one (revnm40
+#: H3; the ``addressed_to_model`` cue itself fires on a brief's "your final answer").
+_HAILS_MODEL = re2.compile(
+    r"(?i)(?:^|[.!?:;\n]\s{0,3})\W{0,3}(?:dear\s|hey\s)?(?:the\s)?(?:ai\s|llm\s)?"
+    r"(?:assistant|agent|ai|model|bot|chatbot|llm|copilot)\s{0,2}[:,]"
+)
 
 
 def _unasked_effect(prov: Provenance) -> bool:
@@ -190,7 +197,7 @@ def _restates_task(span: InstructionSpan, kinds: set[str], view: SessionView) ->
     verbs = _effect_verbs(text)
     if not verbs or not verbs <= _effect_verbs(view.user_text[:4096], negated=False):
         return False
-    if _WIDENS.search(text) is not None:
+    if _WIDENS.search(text) is not None or _HAILS_MODEL.search(text) is not None:
         return False
     known = f"{view.user_text}\n{view.system_prompt}".lower()
     return all(t in known for t in [*addresses(text), *_sensitive_paths(text)])
