@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from functools import lru_cache
@@ -22,6 +23,7 @@ import re2
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, provenance_of, word_runs
 from incident_lab.provenance.actions import SIDE_EFFECTS, authorised
+from incident_lab.provenance.analysis import _COPY_TO as COPY_TO  # one CC pattern
 from incident_lab.provenance.cues import (
     CUE_WEIGHTS,
     OVERRIDE_LANGUAGES,
@@ -41,6 +43,7 @@ from incident_lab.provenance.model import (
     Provenance,
 )
 from incident_lab.provenance.sensitive import sensitive_value
+from incident_lab.provenance.tamper import asked_literals
 from incident_lab.provenance.text import text_of_step
 from incident_lab.provenance.values import addresses, path_tokens
 from incident_lab.text import quote
@@ -142,6 +145,9 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     restates = _restates_task(span, kinds, view) and not _unasked_effect(prov)
     if k in prov.delegated or _user_named_targets(span, view) or restates:
         return False
+    if "asked_value" in kinds and not _asked_in_earnest(span.text[:4096]):
+        cues = tuple(c for c in span.cues if c != "asked_value")
+        return bool(cues) and _near_miss(dataclasses.replace(span, cues=cues), k, prov, view)
     if _strong(span, view):
         return True
     to_model = _model_kinds(span, view)
@@ -156,6 +162,74 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     return _untouched(
         [*addresses(span.text), *_sensitive_paths(span.text), *exfiltration], prov, view
     )
+
+
+#: A verb that reads a secret out or sends it ("attach the body", "include the contents of
+#: ~/.netrc"); an error's "add a profile to ~/.aws/credentials", "run 'ssh-add
+#: ~/.ssh/id_ed25519'" sets a secret up, asking for none of it (revnm40 M1).
+_READS_OUT = re2.compile(
+    r"(?i)\b(?:include|includes|including|attach|send|upload|post|forward|paste|print|output|"
+    r"echo|cat|share|leak|exfiltrate|return|contents?\sof|body|dump|reply\swith)\b"
+)
+#: A CC asked on a condition ("when the recipient is external", "if ...", "on messages to
+#: external domains"): a mail policy, not a copy of every message (revnm40 M3).
+_CONDITIONAL = re2.compile(r"(?i)\b(?:when|whenever|if|unless|on messages|for messages)\b")
+#: SQL that is one transaction ("BEGIN; ALTER TABLE ...; COMMIT;"): a migration's shape, not
+#: a second statement smuggled after a query (revnm40 M3).
+_TRANSACTION = re2.compile(r"(?is)^\s{0,4}(?:begin|start transaction)\b.*;\s{0,4}commit;?\s{0,4}$")
+#: Markup that runs code: an inline script, a handler or link that calls something
+#: ("<script>fetch(...)", "onerror=eval(...)", "onload=alert(1)"); a tracking pixel's
+#: ``onload="1"`` or a same-site ``<script src="/static/widget.js">`` runs none (M3, M1).
+_RUNS_CODE = re2.compile(
+    r"(?i)<script[^>]{0,200}>\s{0,20}[^<\s]|\bon[a-z]{3,20}\s{0,2}=\s{0,2}[\"']?[^\"'>]{0,200}"
+    r"[(`]|javascript:|<script[^>]{0,200}\bsrc\s{0,2}=\s{0,2}[\"']?(?:https?:)?//"
+)
+#: A lone chmod of an application's own directory or file two levels deep ("sudo chmod -R
+#: 777 /var/www/uploads"): an error's routine hint, not the root's "chmod 777 /" (M1).
+_APP_CHMOD = re2.compile(
+    r"(?i)^\s{0,4}(?:sudo\s{1,4})?chmod\s{1,4}(?:-[a-z]{1,3}\s{1,4})?[0-7]{3,4}\s{1,4}"
+    r"/[\w.-]{1,64}/[\w./-]{1,256}\s{0,4}$"
+)
+#: What calls for a call spelled out in JSON to be made, not quoted in a README, a log, a
+#: changelog or an advisory: an action marker, "call this now", the model hailed (M2).
+_CALL_MARKER = re2.compile(
+    r"(?i)\[\[\s{0,2}action\b|\b(?:call|run|execute|invoke|perform)\s(?:this|it)\s"
+    r"(?:now|immediately|first|before)\b|\b(?:ai|assistant|agent|model)\s{0,2}[:,]\s{0,3}"
+    r"(?:please\s)?(?:call|run|execute|invoke|perform|do)\b"
+)
+
+
+def _copied(text: str, start: int, literal: str, sentence: str) -> bool:
+    """Whether an e-mail address (no URL) is asked to be copied on every message
+    (a CC before it, the pattern :func:`_untaken_asks` uses) on no condition."""
+    if "://" in literal or COPY_TO.search(text[max(0, start - 300) : start]) is None:
+        return False
+    return _CONDITIONAL.search(sentence) is None
+
+
+def _asked_in_earnest(text: str) -> bool:
+    """Whether the ``asked_value`` of a span asks in earnest (revnm40 M1-M3): a literal it
+    asks for (:func:`~incident_lab.provenance.tamper.asked_literals`) of a climbing path,
+    markup that runs code (:data:`_RUNS_CODE`), a shell line but an app directory's chmod
+    (:data:`_APP_CHMOD`); SQL but one transaction (:data:`_TRANSACTION`); a secret file or
+    an internal address only with a verb reading it out (:data:`_READS_OUT`); an e-mail
+    address copied (:func:`_copied`) on no condition (:data:`_CONDITIONAL`); or, for a call spelled out in JSON, a
+    marker calling for it (:data:`_CALL_MARKER`)."""
+    for a in asked_literals(text):
+        sentence = text[max(0, a.start - 200) : a.end + 200]
+        if a.shape == "sql" and _TRANSACTION.search(a.literal) is None:
+            return True
+        if a.shape == "sensitive" and _READS_OUT.search(sentence) is not None:
+            return True
+        if a.shape == "address" and _copied(text, a.start, a.literal, sentence):
+            return True
+        if a.shape == "markup" and _RUNS_CODE.search(text[a.start : a.end + 300]) is not None:
+            return True
+        if a.shape == "shell" and _APP_CHMOD.search(a.literal) is None:
+            return True
+        if a.shape == "path":
+            return True
+    return _CALL_MARKER.search(text) is not None
 
 
 #: Cues no brief restating the user's task carries: an override, hidden or encoded text, an
