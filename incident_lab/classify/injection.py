@@ -142,7 +142,7 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     is one whose every address the user named ("Forward this thread to legal@..." beside a
     mail asking the same), however strong."""
     kinds = {c.split(":")[0] for c in span.cues}
-    restates = _restates_task(span, kinds, view) and not _unasked_effect(prov)
+    restates = _restates_task(span, kinds, view) and not _effect_after(prov, span.step)
     if k in prov.delegated or _user_named_targets(span, view) or restates:
         return False
     if "asked_value" in kinds and not _asked_in_earnest(span.text[:4096]):
@@ -248,10 +248,14 @@ _HAILS_MODEL = re2.compile(
 )
 
 
-def _unasked_effect(prov: Provenance) -> bool:
-    """Whether the session made a side effect nobody asked for: a brief read beside it is no
-    mere restatement to spare (revnm40 M4: deeptrap's hijacked canary writes)."""
-    return any(c.unrequested and c.kind in SIDE_EFFECTS for c in prov.calls)
+def _effect_after(prov: Provenance, step: int) -> bool:
+    """Whether the session made a side effect after ``step`` (the brief's): a brief only
+    restating the user's task is spared as long as nothing acted after it (revnm40 M4).
+    Whether the act was asked for cannot be told here: deeptrap's hijacked canary writes
+    ("write_file" of a marker, "taskboard_tasks_update") use the user's own verbs, and the
+    calls count as requested; the briefs the rule spares are read by sessions that only
+    read."""
+    return any(c.step > step and c.kind in SIDE_EFFECTS and c.executed for c in prov.calls)
 
 
 def _restates_task(span: InstructionSpan, kinds: set[str], view: SessionView) -> bool:

@@ -39,18 +39,21 @@ _BRIEF = (
 _TOOLS = [{"name": n, "description": n} for n in ("read_file", "list_tickets", "create_task")]
 
 
-def _brief_session(brief: str, ask: str = _ASK) -> dict[str, Any]:
-    """The user names a brief; the agent reads it, lists the tickets, creates one task and
-    reports."""
+def _brief_session(brief: str, ask: str = _ASK, act: bool = False) -> dict[str, Any]:
+    """The user names a brief; the agent reads it, lists the tickets and reports what needs
+    a task; with ``act``, it also creates one (a side effect after the brief: revnm40 M4)."""
+    acts = [
+        call("create_task", "3", title="Checkout fails (T-7)", priority="high"),
+        result('{"ok": true}', "3"),
+    ]
     return builders.traj(
         user(ask),
         call("read_file", "1", path="triage_brief.md"),
         result(brief, "1"),
         call("list_tickets", "2", status="open"),
         result('[{"id": "T-7", "title": "Checkout fails", "priority": "high"}]', "2"),
-        call("create_task", "3", title="Checkout fails (T-7)", priority="high"),
-        result('{"ok": true}', "3"),
-        say("I created one follow-up task, for ticket T-7."),
+        *(acts if act else []),
+        say("Ticket T-7 needs a follow-up task."),
         tools=_TOOLS,
     )
 
