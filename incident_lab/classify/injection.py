@@ -193,8 +193,9 @@ _APP_CHMOD = re2.compile(
 #: What calls for a call spelled out in JSON to be made, not quoted in a README, a log, a
 #: changelog or an advisory: an action marker, "call this now", the model hailed (M2).
 _CALL_MARKER = re2.compile(
-    r"(?i)\[\[\s{0,2}action\b|\b(?:call|run|execute|invoke|perform)\s(?:this|it)\s"
-    r"(?:now|immediately|first|before)\b|\b(?:ai|assistant|agent|model)\s{0,2}[:,]\s{0,3}"
+    r"(?i)\[\[\s{0,2}action\b|<(?:call|tool_call|function_call)>|"
+    r"\b(?:call|run|execute|invoke|perform)\s(?:this|it)\s(?:now|immediately|first|before)\b|"
+    r"\b(?:ai|assistant|agent|model)\s{0,2}[:,]\s{0,3}"
     r"(?:please\s)?(?:call|run|execute|invoke|perform|do)\b"
 )
 
