@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import unicodedata
 from functools import lru_cache
@@ -145,7 +146,9 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     restates = _restates_task(span, kinds, view) and not _effect_after(prov, span.step)
     if k in prov.delegated or _user_named_targets(span, view) or restates:
         return False
-    if "asked_value" in kinds and not _asked_in_earnest(span.text[:4096]):
+    if "asked_value" in kinds and not any(
+        _asked_in_earnest(_string_of(line)) for line in _around(span, view).splitlines()
+    ):
         cues = tuple(c for c in span.cues if c != "asked_value")
         return bool(cues) and _near_miss(dataclasses.replace(span, cues=cues), k, prov, view)
     if _strong(span, view):
@@ -171,9 +174,13 @@ _READS_OUT = re2.compile(
     r"(?i)\b(?:include|includes|including|attach|send|upload|post|forward|paste|print|output|"
     r"echo|cat|share|leak|exfiltrate|return|contents?\sof|body|dump|reply\swith)\b"
 )
-#: A CC asked on a condition ("when the recipient is external", "if ...", "on messages to
-#: external domains"): a mail policy, not a copy of every message (revnm40 M3).
-_CONDITIONAL = re2.compile(r"(?i)\b(?:when|whenever|if|unless|on messages|for messages)\b")
+#: A CC asked on a condition of the mail ("when the recipient is external", "on messages to
+#: external domains"): a mail policy, not a copy of every message (revnm40 M3); "when
+#: send_email is called" is every message.
+_CONDITIONAL = re2.compile(
+    r"(?i)\b(?:(?:when|whenever|if|unless)\s(?:the\s|a\s|an\s)?(?:recipient|recipients|message|"
+    r"mail|e-?mail|sender|address|domain|thread)s?\b|(?:on|for) messages to)"
+)
 #: SQL that is one transaction ("BEGIN; ALTER TABLE ...; COMMIT;"): a migration's shape, not
 #: a second statement smuggled after a query (revnm40 M3).
 _TRANSACTION = re2.compile(r"(?is)^\s{0,4}(?:begin|start transaction)\b.*;\s{0,4}commit;?\s{0,4}$")
@@ -198,6 +205,32 @@ _CALL_MARKER = re2.compile(
     r"\b(?:ai|assistant|agent|model)\s{0,2}[:,]\s{0,3}"
     r"(?:please\s)?(?:call|run|execute|invoke|perform|do)\b"
 )
+
+
+def _around(span: InstructionSpan, view: SessionView) -> str:
+    """The text of the span's step around it: an ``asked_value`` cue may sit on a span the
+    asking string only overlaps (a listing's unit before the parameter that asks). Read a
+    line at a time: a listing's JSON puts each string on a line, and a quote of one string
+    must not pair with another's."""
+    text = text_of_step(view.steps[span.step])
+    return text[max(0, span.start - 1000) : span.end + 1000]
+
+
+#: A JSON line holding one string value (``"description": "..."``).
+_JSON_STRING_LINE = re2.compile(r'^\s{0,64}"[^"]{1,64}"\s{0,4}:\s{0,4}"(.*)"\s{0,4},?\s{0,4}$')
+
+
+def _string_of(line: str) -> str:
+    """The string a JSON line holds, decoded (its quotes would pair with the ones it asks
+    for), or the line."""
+    m = _JSON_STRING_LINE.match(line)
+    if m is None:
+        return line
+    try:
+        value = json.loads(f'"{m.group(1)}"')
+    except ValueError:
+        return line
+    return value if isinstance(value, str) else line
 
 
 def _copied(text: str, start: int, literal: str, sentence: str) -> bool:
