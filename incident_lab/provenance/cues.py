@@ -1268,7 +1268,7 @@ _COLLEAGUE_NOTE = re2.compile(r"(?i)[(\[{<]\s{0,2}(?:admin|developer)[ _-]?notes
 _NOTE_ASKS_MODEL = re2.compile(
     rf"(?i)\b{_MODEL}\b|\b(?:system|hidden|initial)\s(?:prompt|message|instructions?)\b|"
     r"\b(?:password|secret|api[ _-]?key|token|credential|private key|conversation|chat history|"
-    r"memory|instructions)\b|@|://|\bwww\."
+    r"memory|instructions)\b"
 )
 # Structure on the raw text.
 _DELIMITER_PATTERN = (
@@ -2204,7 +2204,9 @@ def _colleague_note(raw: str) -> bool:
     (:data:`_COLLEAGUE_NOTE`) whose sentence names no model, asks for none of the model's
     data and names no address (:data:`_NOTE_ASKS_MODEL`): a colleague's note, no turn."""
     head = raw[:MAX_SCAN]
-    if _COLLEAGUE_NOTE.search(head) is None or _NOTE_ASKS_MODEL.search(head) is not None:
+    if _COLLEAGUE_NOTE.search(head) is None or "@" in head or "://" in head:
+        return False  # an address named
+    if _NOTE_ASKS_MODEL.search(head) is not None:
         return False
     return not _RAW.kinds(_COLLEAGUE_NOTE.sub(" ", head)) & {"delimiter"}
 
