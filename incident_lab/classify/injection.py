@@ -143,12 +143,9 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     is one whose every address the user named ("Forward this thread to legal@..." beside a
     mail asking the same), however strong."""
     kinds = {c.split(":")[0] for c in span.cues}
-    restates = _restates_task(span, kinds, view) and not _effect_after(prov, span.step)
-    if k in prov.delegated or _user_named_targets(span, view) or restates:
+    if _spared(span, k, kinds, prov, view):
         return False
-    if "asked_value" in kinds and not any(
-        _asked_in_earnest(_string_of(line)) for line in _around(span, view).splitlines()
-    ):
+    if "asked_value" in kinds and not _asked_value_earnest(span, view):
         cues = tuple(c for c in span.cues if c != "asked_value")
         return bool(cues) and _near_miss(dataclasses.replace(span, cues=cues), k, prov, view)
     if _strong(span, view):
@@ -205,6 +202,23 @@ _CALL_MARKER = re2.compile(
     r"\b(?:ai|assistant|agent|model)\s{0,2}[:,]\s{0,3}"
     r"(?:please\s)?(?:call|run|execute|invoke|perform|do)\b"
 )
+
+
+def _spared(
+    span: InstructionSpan, k: int, kinds: set[str], prov: Provenance, view: SessionView
+) -> bool:
+    """Whether the span is the user's request whatever it says: handed the task to, every
+    address the user's, or a restatement of the user's task nothing acted after
+    (:func:`_restates_task`, :func:`_effect_after`)."""
+    if k in prov.delegated or _user_named_targets(span, view):
+        return True
+    return _restates_task(span, kinds, view) and not _effect_after(prov, span.step)
+
+
+def _asked_value_earnest(span: InstructionSpan, view: SessionView) -> bool:
+    """Whether a line of the span's step around it asks in earnest (:func:`_asked_in_earnest`,
+    a JSON line's string decoded: :func:`_string_of`)."""
+    return any(_asked_in_earnest(_string_of(line)) for line in _around(span, view).splitlines())
 
 
 def _around(span: InstructionSpan, view: SessionView) -> str:
