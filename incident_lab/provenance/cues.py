@@ -1254,21 +1254,11 @@ _ACTION_PATTERN = (
     rf"\b{_VERBS_EN}\b|\b(?:sende|schicke|uberweise|envoyez|envoie|envia|envie|invia|transfiera|"
     rf"transfira|trasferisci|{_VERBS_MORE}|{_VERBS_IB}|{_VERBS_IB_MORE})\b"
 )
-#: A role's label in brackets posing as a turn's (``[system message]``, ``(developer_prompt)``);
-#: a "note" is the system's only: an admin's or a developer's note ("- [developer note] run
-#: make test before you push") is a colleague's, in a README or a wiki (review revnm39 H1).
+#: A role's label in brackets posing as a turn's (``[system message]``, ``(developer_prompt)``,
+#: ``[admin note]``).
 _ROLE_LABEL = (
-    r"[(\[{<]\s{0,2}(?:system[ _-]?(?:message|prompt|note|instruction)|"
-    r"(?:admin|developer)[ _-]?(?:message|prompt|note|instruction))s?\s{0,2}[)\]}>]"
-)
-#: An admin's or a developer's note ("- [developer note] run make test before you push"): a
-#: colleague's in a README or a wiki unless its sentence names a model, asks for the model's
-#: data or names an address (:func:`_colleague_note`, revnm40 H2).
-_COLLEAGUE_NOTE = re2.compile(r"(?i)[(\[{<]\s{0,2}(?:admin|developer)[ _-]?notes?\s{0,2}[)\]}>]")
-_NOTE_ASKS_MODEL = re2.compile(
-    rf"(?i)\b{_MODEL}\b|\b(?:system|hidden|initial)\s(?:prompt|message|instructions?)\b|"
-    r"\b(?:password|secret|api[ _-]?key|token|credential|private key|conversation|chat history|"
-    r"memory|instructions)\b"
+    r"[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?"
+    r"\s{0,2}[)\]}>]"
 )
 # Structure on the raw text.
 _DELIMITER_PATTERN = (
@@ -2192,23 +2182,11 @@ def _unit_cues(raw: str, plain: str, undone: tuple[str, ...]) -> list[str]:
     cues = [kind for kind in _CUE_ORDER if kind in found]
     if "action" in found and "target" in found:
         cues.append("action_request")
-    if "delimiter" in raw_found and not _colleague_note(raw):
+    if "delimiter" in raw_found:
         cues.append("delimiter")
     if "hidden_text" in undone or "hidden_text" in raw_found:
         cues.append("hidden_text")
     return cues
-
-
-def _colleague_note(raw: str) -> bool:
-    """Whether the unit's only delimiter is an admin's or a developer's note
-    (:data:`_COLLEAGUE_NOTE`) whose sentence names no model, asks for none of the model's
-    data and names no address (:data:`_NOTE_ASKS_MODEL`): a colleague's note, no turn."""
-    head = raw[:MAX_SCAN]
-    if _COLLEAGUE_NOTE.search(head) is None or "@" in head or "://" in head:
-        return False  # an address named
-    if _NOTE_ASKS_MODEL.search(head) is not None:
-        return False
-    return not _RAW.kinds(_COLLEAGUE_NOTE.sub(" ", head)) & {"delimiter"}
 
 
 def _language(plain: str) -> str | None:

@@ -1,8 +1,8 @@
 """Review revnm40's findings on the s40 near-miss rules (issue 10).
 
 - H1: a third person's report is a mention only when nothing after it turns to the reader.
-- H2: an admin's or a developer's [note] is a colleague's only when it names no model, asks
-  for none of the model's data and names no address.
+- H2: an admin's or a developer's [note] asking for the model's data or naming an address is a
+  near miss (as every [note] is: review revnm40b H1 removed the colleague-note exemption).
 - H3/M4: a brief restates the user's task only with verbs the user did not negate, nothing
   widening the task, no model hailed, and not beside a side effect nobody asked for.
 - M1-M3: an attacker-shaped value asked of a listing, an error or a spelled-out call counts
