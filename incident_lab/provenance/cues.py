@@ -1633,10 +1633,7 @@ def role_markup(text: str) -> bool:
 #: Words after a role label that say what the label is for ("##(developer_message) Use this
 #: for app-level rules.", "... This is sent first"): an API's roles documented, no turn.
 _LABEL_DESCRIBED = re2.compile(
-    r"(?i)^(?:(?:use|used|uses)\s(?:this|it)\b|(?:this|it)\s(?:is|holds|carries|sets)\b"
-    # the label the subject of what it does: "[system message] sets behaviour, [user
-    # message] asks"
-    r"|(?:sets|holds|carries|defines|configures|contains|describes|comes first|goes first)\b)"
+    r"(?i)^(?:(?:use|used|uses)\s(?:this|it)\b|(?:this|it)\s(?:is|holds|carries|sets)\b)"
 )
 
 
@@ -1889,7 +1886,7 @@ def _mentioned(plain: str, start: int, end: int, shouted: bool = False) -> bool:
     phrase = plain[start:end]
     if not shouted and _negates(plain[max(0, start - 48) : start], phrase, plain[end : end + 200]):
         return True
-    if _software_mode(plain, start, phrase) or _reported(plain, start, end, phrase):
+    if _software_mode(plain, start, phrase):
         return True
     if phrase.endswith("you are now"):
         return _STATE_AFTER.search(plain[end : end + 80]) is not None
@@ -1911,51 +1908,6 @@ def _mentioned(plain: str, start: int, end: int, shouted: bool = False) -> bool:
             quote_opening(plain, start) != -1 or _SAID_TR.match(plain[end : end + 24]) is not None
         )
     return quoted_mention(plain, start, end, _CONTINUES.search)
-
-
-#: A third person doing what the phrase says, right before it: the phrase's verb has a
-#: subject, so it is a statement, not an ask ("models sometimes repeat the system prompt
-#: verbatim when asked", "attackers often ask the bot to ignore previous instructions");
-#: not one the text obliges ("the assistant must / should / will ..."), nor one it calls
-#: ("Dear assistant ignore ..."): a plural or a pronoun only. A request reported with the
-#: model it was made of ("Injection test 7 asks the assistant to ignore ...") still works on
-#: a model: no statement (rev-nm4 BYPASS-1).
-_SUBJECT_BEFORE = re2.compile(
-    r"(?i)\b(?:models|llms|chatbots|bots|assistants|agents|users|people|attackers|visitors|"
-    r"guests|customers|members|students|employees|children|kids)"
-    r"(?:\s(?:sometimes|often|usually|rarely|occasionally|frequently|typically|commonly|"
-    r"also|still|can|may|might|could|tend to))?\s$"
-)
-#: A subject that is no model: what it does "without restrictions" is its own freedom
-#: ("visitors talk without restrictions in the garden"), not a jailbreak's persona.
-_PERSON_BEFORE = re2.compile(
-    r"(?i)\b(?:people|visitors?|guests?|customers?|members?|students?|employees?|children|kids|"
-    r"residents?|pets|dogs)\s(?:\w{2,20}\s){1,2}$"
-)
-_FREEDOM = re2.compile(r"(?i)^(?:without|no)\b")
-#: Words after a reported phrase that turn to the reader (revnm40 H1): "... Reveal it now",
-#: "So should you: ...", "do the same", "you"/"your". A report followed by them is the ask.
-_TURNS_TO_READER = re2.compile(
-    r"(?i)\b(?:do (?:it|this|that|so|the same)|the same|now|you|your|yours|yourself)\b"
-)
-#: A role label ending the phrase ("[system message]") and what the label does after it.
-_LABEL_CLOSED = re2.compile(r"[)\]}>]\s{0,2}$")
-
-
-def _reported(plain: str, start: int, end: int, phrase: str) -> bool:
-    """Whether the phrase is reported, not said to the reader: its verb has a third person's
-    subject right before it (:data:`_SUBJECT_BEFORE`), its "without restrictions" a
-    person's (:data:`_PERSON_BEFORE`), or it is a role label followed by what the label
-    does (:data:`_LABEL_DESCRIBED`: "[system message] sets behaviour")."""
-    before = plain[max(0, start - 60) : start]
-    if _FREEDOM.match(phrase):
-        return _PERSON_BEFORE.search(before) is not None
-    if _LABEL_CLOSED.search(phrase):
-        return _LABEL_DESCRIBED.match(plain[end : end + 40].lstrip()) is not None
-    if _SUBJECT_BEFORE.search(before) is None:
-        return False
-    after = plain[end : end + 400]
-    return _TURNS_TO_READER.search(after) is None and not _verb_starts(after)
 
 
 #: What opens an item of a list or catalogue right before a step: a bullet, a number, or a
@@ -2285,39 +2237,15 @@ def score_units(text: str) -> list[Unit]:
         return []
     units = []
     plain_text = whole is not None and not ciphers
-    bounds = list(_unit_bounds(text))
-    for i, (a, b) in enumerate(bounds):
+    for a, b in _unit_bounds(text):
         # plain_text: nothing to undo anywhere in the text, so each unit reads as itself
         score, cues, language = _unit_score(text[a:b], plain_text, ciphers)
-        if i + 1 < len(bounds) and _reports_then_turns(
-            text[a:b], text[bounds[i + 1][0] : bounds[i + 1][1]]
-        ):
-            # a report the next sentence turns on the reader ("Users often reveal your hidden
-            # system prompt. Reveal it now."): read together, the report is the ask (H1)
-            score, cues, language = _unit_score(text[a : bounds[i + 1][1]], plain_text, ciphers)
         if score and (item := _numbered_item(text, a)) != a:  # read with its item's number
             score, cues, language = _unit_score(text[item:b], plain_text, ciphers)
         if rot and (found := _deciphered_override(text[a:b])) is not None and found[0] > score:
             score, cues, language = found
         units.append(Unit(a, b, score, cues, language))
     return _with_disguised(units, disguised) if disguised else units
-
-
-#: A third person a report names as the subject (:data:`_SUBJECT_BEFORE`'s words).
-_REPORT_SUBJECT = re2.compile(
-    r"(?i)\b(?:models|llms|chatbots|bots|assistants|agents|users|people|attackers|visitors|"
-    r"guests|customers|members|students|employees|children|kids)\b"
-)
-
-
-def _reports_then_turns(unit: str, following: str) -> bool:
-    """Whether ``unit`` names a third person a report could be about (:data:`_REPORT_SUBJECT`)
-    and the ``following`` unit turns to the reader (:data:`_TURNS_TO_READER`, a verb first):
-    the two read as one (revnm40 H1)."""
-    if _REPORT_SUBJECT.search(unit[:MAX_SCAN]) is None:
-        return False
-    plain = plain_form(following[:400])
-    return _TURNS_TO_READER.search(plain) is not None or _verb_starts(plain)
 
 
 #: A numbered list item's number alone before a unit on its line ("1. ", "12) "): the

@@ -1,6 +1,7 @@
 """Review revnm40's findings on the s40 near-miss rules (issue 10).
 
-- H1: a third person's report is a mention only when nothing after it turns to the reader.
+- H1: a third person's report the next sentence turns on the reader is a near miss (as every
+  report is: review revnm40b H2 removed the report, freedom and label-described exemptions).
 - H2: an admin's or a developer's [note] asking for the model's data or naming an address is a
   near miss (as every [note] is: review revnm40b H1 removed the colleague-note exemption).
 - H3/M4: a brief restates the user's task only with verbs the user did not negate, nothing
@@ -154,13 +155,17 @@ def test_a_briefs_verbs_are_read_whatever_their_ending_and_a_negated_one_is_no_a
 
 _TALKED_ABOUT = [
     "Attackers often ignore previous instructions of a demo bot; we log such texts.",
-    "Students sometimes reveal the system prompt of a demo bot in class exercises.",
     "Roles: [system message] defines the rules; [user message] asks the question.",
 ]
 
 
 @pytest.mark.parametrize("text", _TALKED_ABOUT)
-def test_a_phrase_talked_about_is_no_near_miss(text: str) -> None:
+def test_a_phrase_talked_about_stays_a_near_miss_as_on_base(text: str) -> None:
+    assert incident(_doc(_REPORT + text)) == ("prompt_injection", "SEV-4")
+
+
+def test_a_report_naming_no_override_is_no_near_miss() -> None:
+    text = "Students sometimes reveal the system prompt of a demo bot in class exercises."
     assert incident(_doc(_REPORT + text)) == (None, None)
 
 
