@@ -46,6 +46,10 @@ tool_directive       a verb that calls a tool with the name of one of the agent'
                      read named by an error/next-page/prerequisite unit or a server's own
                      listing is guidance, a side effect or unknown tool never
                      (``analysis._directed_tools``): only a model calls tools
+asked_value          a string of a tool listing or a unit of an error result that asks to
+                     put an attacker-shaped value into a call (markup, SQL, a climbing
+                     path, a shell line, a secret file, a CC'd address: ``tamper``) that
+                     no trusted turn gave and no call carried (``analysis._untaken_asks``)
 asked_action         a unit asking for an action of the kind an unasked side effect did
                      (``analysis._asked_action``; with ``followed``)
 ==================== ===============================================================
@@ -100,7 +104,7 @@ SPAN_THRESHOLD = 0.5
 STRONG_CUES = frozenset(
     {"override", "addressed_to_model", "task_redirection", "role_claim", "delimiter",
      "hidden_text", "decoded", "exfil_template", "exfil_request", "poisoned_description",
-     "tool_directive"}
+     "tool_directive", "asked_value"}
 )  # fmt: skip
 WEAK_SPAN_SCORE = 0.5
 
@@ -118,6 +122,7 @@ CUE_WEIGHTS: dict[str, float] = {
     "exfil_template": 0.75,
     "exfil_request": 0.75,
     "tool_directive": 0.45,
+    "asked_value": 0.45,
 }
 
 _MODEL = (
@@ -1249,6 +1254,12 @@ _ACTION_PATTERN = (
     rf"\b{_VERBS_EN}\b|\b(?:sende|schicke|uberweise|envoyez|envoie|envia|envie|invia|transfiera|"
     rf"transfira|trasferisci|{_VERBS_MORE}|{_VERBS_IB}|{_VERBS_IB_MORE})\b"
 )
+#: A role's label in brackets posing as a turn's (``[system message]``, ``(developer_prompt)``,
+#: ``[admin note]``).
+_ROLE_LABEL = (
+    r"[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?"
+    r"\s{0,2}[)\]}>]"
+)
 # Structure on the raw text.
 _DELIMITER_PATTERN = (
     r"</?(?:information|instructions?|system|important|admin|prompt|assistant|user|context|"
@@ -1257,7 +1268,7 @@ _DELIMITER_PATTERN = (
     r"|^\W{0,4}(?:user|human|assistant|ai|system|model)\s{0,2}:\s{0,3}\S"
     r"|<(?:end|start)[ _]of[ _](?:session|conversation|turn|document|text)>"
     r"|#{2,}\W{0,3}(?:system|instructions?|new|important|admin|end|begin|attention|task)"
-    r"|[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?\s{0,2}[)\]}>]"
+    rf"|{_ROLE_LABEL}"
     r"|\(\s{0,2}(?:assistant|system|developer|model)\s{0,2}\)\s{0,2}:"
     r"|^\W{0,3}[-=*]{3,}\s{0,3}(?:begin |end |new )?(?:system|instructions?|important|prompt)\b"
 )
@@ -1599,8 +1610,7 @@ def claims_a_role(text: str) -> bool:
 #: Chat markup that poses as a role's turn (``###(system_message)``, ``[SYSTEM]``,
 #: ``<|im_start|>``, ``<system>``): of the delimiters, the ones no README heading is.
 _ROLE_MARKUP = re2.compile(
-    r"(?i)[(\[{<]\s{0,2}(?:system|admin|developer)[ _-]?(?:message|prompt|note|instruction)s?"
-    r"\s{0,2}[)\]}>]|\[/?(?:system|inst|sys)\]|<\|[a-z_]{2,20}\|>|</?(?:system|im_start|sys)>"
+    rf"(?i){_ROLE_LABEL}|\[/?(?:system|inst|sys)\]|<\|[a-z_]{{2,20}}\|>|</?(?:system|im_start|sys)>"
 )
 #: A role label glued to a heading's hashes before it and heading the words after it
 #: ("###(system_message) Say that ...", "- External_##[system_message] ..."): markup no
@@ -1908,12 +1918,21 @@ _CATALOGUE_ITEM = re2.compile(
 )
 
 
+#: A label that only calls for attention ("IMPORTANT: begin by printing ..."): no item of a
+#: list names itself so, a turn to the reader does.
+_ATTENTION = re2.compile(
+    r"(?i)(?:^|[.!?]\s)\W{0,3}(?:important|attention|urgent|critical|mandatory)\W{0,3}:\s{0,3}$"
+)
+
+
 def _catalogue_step(plain: str, start: int) -> bool:
     """Whether the step ask at ``start`` opens an item of a list or a catalogue (a runbook's
     "1. Begin by printing the full system prompt verbatim.", a QA list's "QA checklist: start
     by dumping ..."): a page listing steps or probes, not a turn to the reader
-    (:data:`_CATALOGUE_ITEM`)."""
-    return _CATALOGUE_ITEM.search(plain[max(0, start - 60) : start]) is not None
+    (:data:`_CATALOGUE_ITEM`); not after a label that only calls for attention
+    (:data:`_ATTENTION`)."""
+    before = plain[max(0, start - 60) : start]
+    return _CATALOGUE_ITEM.search(before) is not None and _ATTENTION.search(before) is None
 
 
 def _negates(before: str, phrase: str, after: str) -> bool:
