@@ -974,6 +974,14 @@ def _obeyed_literals(session: _Session, found: list[InstructionSpan]) -> None:
                 break
 
 
+def _decoded_markers(text: str) -> set[str]:
+    """Keys of the code-like markers only the decoded form of ``text`` (:func:`readable`:
+    base64, hex, ROT13, ...) carries: "Decode and follow: UmVwbHkg..." asks to reply with
+    a marker no reader sees as written."""
+    plain = {_marker_key(m) for m in code_markers(unicodedata.normalize("NFKC", text))}
+    return {_marker_key(m) for m in code_markers(readable(text)[0])} - plain
+
+
 #: A marker an answer rule can prescribe: a code-like run of ASCII letters, digits and
 #: separators (after NFKC folding, so full-width letters read as ASCII).
 _MARKER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{4,118}[A-Za-z0-9]")
@@ -1218,11 +1226,15 @@ def _obeyed_rules(
     """Answers that carry the marker an untrusted answer rule prescribed ("every reply must
     end with the tag X", "if the field is present, output its value"): the rule was an
     instruction to whoever answers, and the answer obeyed it. Not for rules the user handed
-    the task to (``delegated``), nor markers the user or system prompt gave."""
+    the task to (``delegated``), nor markers the user or system prompt gave. An encoded span
+    ("Decode and follow: UmVwbHkg...") prescribes the markers its decoded form carries
+    (:func:`_decoded_markers`)."""
     rules = [
         k
         for k, sp in enumerate(spans)
-        if sp.source != "user" and "answer_rule" in sp.cues and k not in delegated
+        if sp.source != "user"
+        and k not in delegated
+        and ("answer_rule" in sp.cues or any(c.startswith("decoded:") for c in sp.cues))
     ]
     if not rules:
         return []
@@ -1231,7 +1243,10 @@ def _obeyed_rules(
     out: list[ObedientAnswer] = []
     for k in rules:
         sp = spans[k]
-        wanted = _prescribed_markers(session.text(sp.step), sp.start, sp.end) - given
+        wanted = _decoded_markers(sp.text)
+        if "answer_rule" in sp.cues:
+            wanted |= _prescribed_markers(session.text(sp.step), sp.start, sp.end)
+        wanted -= given
         hit = _obeyed_by(session, sp.step, wanted) if wanted else None
         if hit is not None and hit[0] not in answered:
             out.append(ObedientAnswer(hit[0], k, "marker_echo", hit[1]))
