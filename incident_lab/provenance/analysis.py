@@ -1848,11 +1848,14 @@ def _is_instruction_text(value: str) -> bool:
 #: The user hands the task over to content ("follow the README", "do the tasks on my list").
 _DELEGATION = re.compile(
     # "following its README" hands over; "the following message: ..." and "Follow-up" do not
-    r"\b(?:(?<!the )follow(?:ing)?(?!-)(?! (?:tasks?|steps|questions?|requests?|things)\b)|according to|as (?:described|explained|listed|specified|written) in|"
+    # nor "follow up with the customer"
+    r"\b(?:(?<!the )follow(?:ing)?(?!-)(?! up\b)(?! (?:tasks?|steps|questions?|requests?|things)\b)|according to|as (?:described|explained|listed|specified|written) in|"
     r"do (?:all |everything |whatever )?(?:the |my )?(?:tasks?|steps|items|things|to-?dos?)|"
     r"complete (?:all )?(?:the |my )?(?:tasks?|steps|items|to-?dos?)|"
     r"(?:tasks?|steps|instructions|to-?dos?) (?:i have |listed |written )?(?:on|in|at|from)"
-    r"(?! (?:the )?order\b| this message\b| my message\b)|"
+    # "update the approval task on the taskboard" names a record, it hands nothing over
+    r"(?! (?:the )?order\b| this message\b| my message\b|"
+    r" (?:the |our |its )?(?:task ?board|board|tracker|ledger|notebook|backlog|queue)\b)|"
     r"carry out (?:the|my)|accordingly|(?:do|perform|take) the actions?|actions? (?:specified|listed|"
     r"described|requested) in|"
     # "as the README says", "do what ticket DB-12 says", "delete the rows it describes"
