@@ -1959,6 +1959,23 @@ def _delegated_files(session: _Session, before: int) -> frozenset[str]:
     )
 
 
+def _handed_over_elsewhere(
+    session: _Session, i: int, args: list[ArgSource], why: list[str]
+) -> bool:
+    """Whether the command at step ``i`` takes an argument from outside the files the user
+    handed the task to (:func:`_beyond_delegation`); appends the reason to ``why``."""
+    foreign = _beyond_delegation(session, i, args)
+    if foreign:
+        why.append(
+            "the user handed the task to "
+            + ", ".join(sorted(_delegated_files(session, i)))
+            + "; argument(s) "
+            + ", ".join(a.path for a in foreign)
+            + " come from another tool's output"
+        )
+    return bool(foreign)
+
+
 def _beyond_delegation(session: _Session, i: int, args: list[ArgSource]) -> list[ArgSource]:
     """The arguments of the call at step ``i`` that a user who handed the task to named
     files (:func:`_delegated_files`) did not hand over: taken from the output of a call
@@ -2643,16 +2660,7 @@ def _call_requested(
     about tests implies makes it requested. Appends the reasons to ``why``."""
     requested = _requested(session, i, tool, kind, attacker, instruction, why)
     if requested and kind == "exec" and not attacker and instruction is None:
-        foreign = _beyond_delegation(session, i, args)
-        if foreign:
-            requested = False
-            why.append(
-                "the user handed the task to "
-                + ", ".join(sorted(_delegated_files(session, i)))
-                + "; argument(s) "
-                + ", ".join(a.path for a in foreign)
-                + " come from another tool's output"
-            )
+        requested = not _handed_over_elsewhere(session, i, args, why)
     if requested and kind == "payment":
         contradiction = _contradicted_payment(session, i, tool, arguments, args)
         if contradiction is not None:
