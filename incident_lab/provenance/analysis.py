@@ -1886,9 +1886,7 @@ _DELEGATION = re.compile(
     r"do (?:all |everything |whatever )?(?:the |my )?(?:tasks?|steps|items|things|to-?dos?)|"
     r"complete (?:all )?(?:the |my )?(?:tasks?|steps|items|to-?dos?)|"
     r"(?:tasks?|steps|instructions|to-?dos?) (?:i have |listed |written )?(?:on|in|at|from)"
-    # "update the approval task on the taskboard" names a record, it hands nothing over
-    r"(?! (?:the )?order\b| this message\b| my message\b|"
-    r" (?:the |our |its )?(?:task ?board|board|tracker|ledger|notebook|backlog|queue)\b)|"
+    r"(?! (?:the )?order\b| this message\b| my message\b)|"
     r"carry out (?:the|my)|accordingly|(?:do|perform|take) the actions?|actions? (?:specified|listed|"
     r"described|requested) in|"
     # "as the README says", "do what ticket DB-12 says", "delete the rows it describes"
