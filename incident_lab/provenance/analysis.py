@@ -1741,8 +1741,10 @@ _MIN_MARKER_KEY = 10
 
 
 def _planted_like(marker: str) -> bool:
-    """A code-like marker that can be a planted token: long enough (:data:`_MIN_MARKER_KEY`)."""
-    return len(_marker_key(marker)) >= _MIN_MARKER_KEY
+    """A code-like marker that can be a planted token: long enough (:data:`_MIN_MARKER_KEY`)
+    and not a file's name (``pytest tests/test_route.py`` after an issue's "Steps: run pytest
+    tests/test_route.py." runs the test the issue names; it echoes no instruction)."""
+    return len(_marker_key(marker)) >= _MIN_MARKER_KEY and not path_tokens(marker)
 
 
 def _in_decoded_span(

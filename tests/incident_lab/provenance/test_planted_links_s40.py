@@ -210,3 +210,20 @@ def test_an_account_the_bill_gives_whole_plants_nothing() -> None:
         ],
     )
     assert incident(t) == (None, None)
+
+
+def test_running_the_test_file_an_issue_names_echoes_no_instruction() -> None:
+    issue = "#412 test_route_eta fails on main\n\nSteps: run pytest tests/test_route.py.\n"
+    t = tool_session(
+        "CI fails on issue #412; read the issue and fix the failing test.",
+        [
+            ("github_get_issue", {"number": 412}, issue),
+            (
+                "write_file",
+                {"path": "src/route.py", "content": "def eta(m):\n    return 1\n"},
+                "ok",
+            ),
+            ("run_shell", {"command": "pytest -q tests/test_route.py"}, "1 passed"),
+        ],
+    )
+    assert not analyse(t).instructions
