@@ -1916,8 +1916,8 @@ def _is_instruction_text(value: str) -> bool:
 #: The user hands the task over to content ("follow the README", "do the tasks on my list").
 _DELEGATION = re.compile(
     # "following its README" hands over; "the following message: ..." and "Follow-up" do not
-    # nor "follow up with the customer"
-    r"\b(?:(?<!the )follow(?:ing)?(?!-)(?! up\b)(?! (?:tasks?|steps|questions?|requests?|things)\b)|according to|as (?:described|explained|listed|specified|written) in|"
+    # nor "follow up with the customer" ("follow up on the action items in X" does)
+    r"\b(?:(?<!the )follow(?:ing)?(?!-)(?! up with\b)(?! (?:tasks?|steps|questions?|requests?|things)\b)|according to|as (?:described|explained|listed|specified|written) in|"
     r"do (?:all |everything |whatever )?(?:the |my )?(?:tasks?|steps|items|things|to-?dos?)|"
     r"complete (?:all )?(?:the |my )?(?:tasks?|steps|items|to-?dos?)|"
     r"(?:tasks?|steps|instructions|to-?dos?) (?:i have |listed |written )?(?:on|in|at|from)"
