@@ -1765,9 +1765,37 @@ def _by_marker(
             if hit:
                 return i, hit[0], hit[1], f"marker:{marker}", None
         found = _in_untrusted(session, spans, untrusted, marker, f"marker:{marker}")
-        if found is not None and found[4] is not None:
+        if (
+            found is not None
+            and found[4] is not None
+            and _asks_for_marker(session, found[0], found[1], marker.lower())
+            and _only_in_spans(session, spans, untrusted, marker.lower())
+        ):
             return found
     return None
+
+
+#: At most this many occurrences of a marker are checked (:func:`_only_in_spans`).
+_MAX_MARKER_HITS = 64
+
+
+def _only_in_spans(
+    session: _Session, spans: tuple[InstructionSpan, ...], untrusted: list[int], low: str
+) -> bool:
+    """Whether every occurrence of ``low`` in untrusted text lies inside an instruction
+    span: a release name benign notes also give is theirs, whatever an injection says."""
+    seen = 0
+    for i in untrusted:
+        text = session.lower(i)
+        at = text.find(low)
+        while at != -1:
+            if _span_at(spans, i, at, at + len(low)) is None:
+                return False
+            seen += 1
+            if seen >= _MAX_MARKER_HITS:
+                return False
+            at = text.find(low, at + len(low))
+    return True
 
 
 #: Markers shorter than this (letters and digits) are ids, not planted tokens: "TK-1042".
