@@ -2015,17 +2015,42 @@ def _delegated_files(session: _Session, before: int) -> frozenset[str]:
         name
         for u in session.user
         if u < before and _hands_over(session.text(u))
-        for p in path_tokens(session.text(u))
+        for p in _handed_objects(session.text(u))
         if "." in (name := p.rsplit("/", 1)[-1].lower()).strip(".")
     )
 
 
+#: Where the object of a hand-over phrase ends: "follow the steps in ticket OPS-7 and append
+#: what you did to notes.md" hands over the ticket, not the notes it writes.
+_OBJECT_END = re.compile(r"[,;:!?\n]|\.(?:\s|\Z)|\b(?:and|then|but|so)\b", re.IGNORECASE)
+
+
+def _handed_objects(text: str) -> list[str]:
+    """The path tokens (:func:`path_tokens`) in the objects of the hand-over phrases of the
+    user's ``text`` (:data:`_DELEGATION`, up to the clause's end: :data:`_OBJECT_END`)."""
+    out: list[str] = []
+    for m in _DELEGATION.finditer(text):
+        end = _OBJECT_END.search(text, m.end())
+        out.extend(path_tokens(text[m.end() : end.start() if end else len(text)]))
+    return out
+
+
 def _handed_over_elsewhere(
-    session: _Session, i: int, args: list[ArgSource], why: list[str]
+    session: _Session,
+    spans: tuple[InstructionSpan, ...],
+    i: int,
+    args: list[ArgSource],
+    why: list[str],
 ) -> bool:
     """Whether the command at step ``i`` takes an argument from outside the files the user
-    handed the task to (:func:`_beyond_delegation`); appends the reason to ``why``."""
-    foreign = _beyond_delegation(session, i, args)
+    handed the task to (:func:`_beyond_delegation`) out of an instruction span with cues
+    (a file name ``ls`` listed, a config the handed-over file points to, are the task's
+    data); appends the reason to ``why``."""
+    foreign = [
+        a
+        for a in _beyond_delegation(session, i, args)
+        if a.in_instruction is not None and spans[a.in_instruction].cues
+    ]
     if foreign:
         why.append(
             "the user handed the task to "
@@ -2740,7 +2765,7 @@ def _call_requested(
     about tests implies makes it requested. Appends the reasons to ``why``."""
     requested = _requested(session, i, tool, kind, attacker, instruction, why)
     if requested and kind == "exec" and not attacker and instruction is None:
-        requested = not _handed_over_elsewhere(session, i, args, why)
+        requested = not _handed_over_elsewhere(session, spans, i, args, why)
     if requested and kind == "payment":
         contradiction = _contradicted_payment(session, i, tool, arguments, args)
         if contradiction is not None:
