@@ -2085,15 +2085,22 @@ def _handed_steps(session: _Session, before: int) -> frozenset[int] | None:
     named = _delegated_files(session, before)
     if not named:
         return None
-    reading = [
-        c
-        for c in session.call_steps
-        if c < before
-        and any(n in json.dumps(session.steps[c].get("arguments")).lower() for n in named)
-    ]
+    reading = [c for c in session.call_steps if c < before and _reads_named(session, c, named)]
     if not reading:
         return None
     return frozenset(r for c in reading if (r := session.result_of.get(c)) is not None)
+
+
+def _reads_named(session: _Session, c: int, named: frozenset[str]) -> bool:
+    """Whether an argument of the call at step ``c`` names one of the files ``named`` (base
+    names, lower case): ``brief.md`` is not ``data.md`` nor ``https://evil/brief.md``."""
+    for _path, raw in leaves(session.steps[c].get("arguments") or {}):
+        value = value_text(raw) or ""
+        if "://" not in value and any(
+            p.rsplit("/", 1)[-1].lower() in named for p in path_tokens(value)
+        ):
+            return True
+    return False
 
 
 def _callers_spans(
