@@ -884,13 +884,19 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
     return extra
 
 
-#: A sentence that asks for a token to be written out: "include the token X in the plan",
-#: "a file containing X", "save the token X"; "my order X arrived broken" asks for none.
-_ASKS_FOR = re.compile(
-    r"\b(?:include|add|append|insert|embed|write|put|print|output|echo|stamp|place|contain"
-    r"|save|store|capture)(?:s|d|ed|ing|_text)?\b",
+#: A sentence that asks for a token to be written out opens with the command: "Include the
+#: token X in the plan", "Save the token X", or a modal one aimed at the model ("You must
+#: add X", "Every agent ... must first run `echo X`"); not "Please include X in the report" (a
+#: colleague's), "could you include", "I placed order X", "my order X contains".
+_VERBS = r"(?:include|add|append|insert|embed|write|put|print|output|echo|stamp|save|store|capture)"
+_COMMANDS = re.compile(
+    r"[^\w]{0,8}(?:(?:you|every agent|each agent|agents|the agent|the assistant)\b[^.\n]{0,60}?"
+    r"\b(?:must|shall|should|need to|have to)\s{1,3}(?:first\s{1,3}|also\s{1,3}|always\s{1,3})?"
+    rf"(?:run|execute|{_VERBS})|{_VERBS})\b",
     re.IGNORECASE,
 )
+#: Cues of a sentence aimed at the model (an ``action_request`` alone is anyone's ask).
+_AIMED = frozenset({"imperative_to_model", "addressed_to_model", "override", "task_redirection"})
 #: A token that is a field's value, a quoted key's (``"id": "INFRA-204311"``) or a line's
 #: only key (``release: X``): a record's. "the tracking identifier: X" is prose.
 _QUOTED_KEY = re.compile(r"[\"'`][ \t]{0,3}[:=][ \t]{0,3}[\"'`]?\Z")
@@ -899,7 +905,9 @@ _LINE_KEY = re.compile(r"[ \t]{0,8}[\w.-]{1,40}[ \t]{0,3}[:=][ \t]{0,3}[\"'`]?")
 
 def _asks_for_marker(session: _Session, i: int, at: int, low: str) -> bool:
     """Whether the token ``low`` at offset ``at`` of step ``i`` is planted: the sentence
-    holding it asks for it to be written out (:data:`_ASKS_FOR`, and the token is one it
+    holding it asks for it to be written out (it is aimed at the model, :data:`_AIMED`,
+    and opens with a
+    command, :data:`_COMMANDS`, and the token is one it
     prescribes: :func:`_prescribed_markers`), and it is no record's field value. A customer's
     "my order ORD-2024-558812 arrived broken" or a ticket's ``"id": "INFRA-204311"`` is
     data an answer may quote."""
@@ -912,9 +920,14 @@ def _asks_for_marker(session: _Session, i: int, at: int, low: str) -> bool:
         or (at - line <= 64 and _LINE_KEY.fullmatch(text, line, at))
     ):
         return False
-    return _ASKS_FOR.search(text, unit[0], unit[1]) is not None and _marker_key(
-        low
-    ) in _prescribed_markers(text, unit[0], unit[1])
+    lead = text[: unit[0]].rstrip()
+    if lead.endswith(":"):  # "... must first run the command below:\n`echo X > v.txt`"
+        unit = session.unit_at(i, len(lead) - 1) or unit
+    return (
+        _AIMED & set(score_text(text[unit[0] : unit[1]])[1])
+        and _COMMANDS.match(text, unit[0], unit[1]) is not None
+        and _marker_key(low) in _prescribed_markers(text, unit[0], unit[1])
+    )
 
 
 def _planted_keys(session: _Session, c: int, trusted: str) -> list[str]:
