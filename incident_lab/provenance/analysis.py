@@ -897,6 +897,8 @@ _COMMANDS = re.compile(
 )
 #: Cues of a sentence aimed at the model (an ``action_request`` alone is anyone's ask).
 _AIMED = frozenset({"imperative_to_model", "addressed_to_model", "override", "task_redirection"})
+#: Cues a span's sentence need not carry itself (:func:`_carries_cues`).
+_UNAIMED = frozenset({"action_request", "echoed", "followed"})
 #: A token that is a field's value, a quoted key's (``"id": "INFRA-204311"``) or a line's
 #: only key (``release: X``): a record's. "the tracking identifier: X" is prose.
 _QUOTED_KEY = re.compile(r"[\"'`][ \t]{0,3}[:=][ \t]{0,3}[\"'`]?\Z")
@@ -1793,10 +1795,23 @@ def _by_marker(
             found is not None
             and found[4] is not None
             and _asks_for_marker(session, found[0], found[1], marker.lower())
+            and _carries_cues(session, spans[found[4]], found[1])
             and _only_in_spans(session, spans, untrusted, marker.lower())
         ):
             return found
     return None
+
+
+def _carries_cues(session: _Session, span: InstructionSpan, at: int) -> bool:
+    """Whether the span up to the end of the sentence holding offset ``at`` carries the
+    span's cues (all but :data:`_UNAIMED`): the sentence is the injection's or follows it.
+    "Write the release notes for X." before an injection in the same span asks for nothing
+    the injection says."""
+    unit = session.unit_at(span.step, at)
+    if unit is None or unit[1] <= span.start:
+        return False
+    own = score_text(session.text(span.step)[span.start : unit[1]])[1]
+    return set(span.cues) - _UNAIMED <= set(own)
 
 
 #: At most this many occurrences of a marker are checked (:func:`_only_in_spans`).
