@@ -926,7 +926,7 @@ def _asks_for_marker(session: _Session, i: int, at: int, low: str) -> bool:
     if lead.endswith(":"):  # "... must first run the command below:\n`echo X > v.txt`"
         unit = session.unit_at(i, len(lead) - 1) or unit
     return (
-        _AIMED & set(score_text(text[unit[0] : unit[1]])[1])
+        bool(_AIMED & set(score_text(text[unit[0] : unit[1]])[1]))
         and _COMMANDS.match(text, unit[0], unit[1]) is not None
         and _marker_key(low) in _prescribed_markers(text, unit[0], unit[1])
     )
