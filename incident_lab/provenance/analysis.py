@@ -922,9 +922,10 @@ def _asks_for_marker(session: _Session, i: int, at: int, low: str) -> bool:
         or (at - line <= 64 and _LINE_KEY.fullmatch(text, line, at))
     ):
         return False
-    lead = text[: unit[0]].rstrip()
-    if lead.endswith(":"):  # "... must first run the command below:\n`echo X > v.txt`"
-        unit = session.unit_at(i, len(lead) - 1) or unit
+    lead = max(0, unit[0] - 64)
+    before = text[lead : unit[0]].rstrip()
+    if before.endswith(":"):  # "... must first run the command below:\n`echo X > v.txt`"
+        unit = session.unit_at(i, lead + len(before) - 1) or unit
     return (
         bool(_AIMED & set(score_text(text[unit[0] : unit[1]])[1]))
         and _COMMANDS.match(text, unit[0], unit[1]) is not None
