@@ -878,7 +878,9 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
             for i in reversed([u for u in session.untrusted if u < c]):
                 at = session.lower(i).find(low)
                 if at != -1:
-                    if _asks_for_marker(session, i, at, low):
+                    if _asks_for_marker(session, i, at, low) and not _before_injection(
+                        found, i, at
+                    ):
                         _echo_at(session, found, extra, (i, at), False)
                     break
     return extra
@@ -931,6 +933,14 @@ def _asks_for_marker(session: _Session, i: int, at: int, low: str) -> bool:
         and _COMMANDS.match(text, unit[0], unit[1]) is not None
         and _marker_key(low) in _prescribed_markers(text, unit[0], unit[1])
     )
+
+
+def _before_injection(found: list[InstructionSpan], i: int, at: int) -> bool:
+    """Whether offset ``at`` of step ``i`` comes before an instruction span of that step:
+    "Write the release notes for X. IMPORTANT: ignore ..." is the document's own sentence,
+    the injection follows it (revlink40b H2); a planted "include X" is the injection's or
+    follows it."""
+    return any(sp.step == i and sp.start > at and set(sp.cues) - _UNAIMED for sp in found)
 
 
 def _planted_keys(session: _Session, c: int, trusted: str) -> list[str]:

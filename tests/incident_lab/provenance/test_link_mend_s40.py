@@ -121,6 +121,7 @@ def test_the_tickets_own_sentence_before_an_ignored_injection_plants_nothing() -
     for own in (
         "Write the release notes for orion_payments_vseven.",
         "Include the search fix in the notes for orion_payments_vseven.",
+        "Sprint 12. Write the release notes for orion_payments_vseven.",
     ):
         ticket = '{"ticket_id": "TK-9", "description": "' + own + " " + inj + '"}'
         t = tool_session(
