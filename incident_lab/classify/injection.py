@@ -284,9 +284,16 @@ def _asked_in_earnest(text: str) -> bool:
 #: ask to send the model's own data out, a poisoned tool listing, a tool named that the user
 #: never asked for.
 _NO_BRIEF_CUES = frozenset(
-    {"override", "hidden_text", "decoded", "exfil_request", "exfil_template",
-     "poisoned_description", "tool_directive"}
-)  # fmt: skip
+    {
+        "override",
+        "hidden_text",
+        "decoded",
+        "exfil_request",
+        "exfil_template",
+        "poisoned_description",
+        "tool_directive",
+    }
+)
 #: The model called by name, as a vocative opening a sentence ("AI assistant: also ...",
 #: "Assistant, you must ..."): a brief speaks of "the agent", it does not hail one (revnm40
 #: H3; the ``addressed_to_model`` cue itself fires on a brief's "your final answer").

@@ -4034,12 +4034,18 @@ def _untaken_asks(
     values = "\n".join(v.lower() for _, vals in calls for _, v in vals)
     for j, x, y, text in asking:
         if not any(
-            (a.shape in _UNTAKEN_SHAPES or (a.shape == "address" and "://" not in a.literal
-                                            and _COPY_TO.search(text[: a.start])))
+            (
+                a.shape in _UNTAKEN_SHAPES
+                or (
+                    a.shape == "address"
+                    and "://" not in a.literal
+                    and _COPY_TO.search(text[: a.start])
+                )
+            )
             and a.literal.lower() not in given
             and a.literal.lower() not in values
             for a in asked_literals(text)
-        ):  # fmt: skip
+        ):
             continue
         known = _asked_value_span(session, known, j, x, y)
     return known
