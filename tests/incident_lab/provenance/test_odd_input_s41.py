@@ -72,3 +72,13 @@ def test_asked_action_reads_each_unit_once_however_many_calls_ask(
     prov = analyse(t)
     assert sum(not c.requested for c in prov.calls) == 60  # each write asks _asked_action
     assert len(seen) <= 3 * units, (len(seen), units)
+
+
+def test_a_tool_name_too_long_for_one_re2_pattern_gives_a_view() -> None:
+    # The tool names are looked for in one RE2 pass; a 400 KB name made RE2 refuse to
+    # compile it ("pattern too large") and that error raised out of analyse.
+    name = "\\u" * 200_000
+    t = _surrogate_session("output", "")
+    t["steps"][2]["name"] = t["steps"][3]["name"] = name
+    prov = analyse(t)
+    assert [c.tool for c in prov.calls] == [name, "run_shell"]
