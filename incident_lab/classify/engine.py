@@ -35,7 +35,7 @@ from incident_lab.classify.session import SessionView, analysing, provenance_of
 from incident_lab.classify.severity import SeveritySuggestion, suggest_severity
 from incident_lab.plugins import collect
 from incident_lab.taxonomy import TAXONOMY_ENV, Taxonomy, load_taxonomy
-from incident_lab.text.normalize import surrogates_replaced
+from incident_lab.text.normalize import nesting_capped, surrogates_replaced
 from incident_lab.trajectory import inherited_steps
 
 THRESHOLD = 0.5
@@ -253,18 +253,26 @@ def classify_trajectory(
     per_session = [d for d in dets.values() if not is_cross_session(d)]
     try:
         result = _classify_one(traj, per_session, taxonomy)
-    except UnicodeEncodeError:
+    except (UnicodeEncodeError, RecursionError):
         result = None
-    if result is None or any(_SURROGATE_ERROR in e for e in result.detector_errors):
+    if result is None or any(e in r for e in _UNREADABLE for r in result.detector_errors):
         # A lone surrogate (JSON lets "\ud800" through) is no text RE2 can read: read the
-        # session with each one replaced, as a reader sees it (review rev-pf S1). Asked only
-        # when a reading failed, so a clean session pays nothing for it.
-        result = _classify_one(surrogates_replaced(traj), per_session, taxonomy)
+        # session with each one replaced, as a reader sees it (review rev-pf S1); a value
+        # nested thousands of levels deep (which a reader refuses) is read cut short.
+        # Asked only when a reading failed, so a clean session pays nothing for it.
+        result = _classify_one(_readable(traj), per_session, taxonomy)
     return result
 
 
-#: How a pattern engine that encodes its input as UTF-8 fails on a lone surrogate.
-_SURROGATE_ERROR = "UnicodeEncodeError"
+#: How a reading fails on a lone surrogate (a pattern engine that encodes its input as
+#: UTF-8) or on a value nested past the interpreter's stack.
+_UNREADABLE = ("UnicodeEncodeError", "RecursionError")
+
+
+def _readable(traj: dict[str, Any]) -> Any:
+    """``traj`` as a reader would hand it over: no lone surrogate, no value nested past
+    :data:`~incident_lab.text.normalize.NESTING_LIMIT` levels."""
+    return nesting_capped(surrogates_replaced(traj))
 
 
 def _classify_one(
@@ -315,14 +323,33 @@ def classify_many(
     out: list[Classification | None] = [None] * len(trajs)
     for k in _originals_first(trajs, present):
         traj = trajs[k]
-        errors = list(batch_errors)
-        with analysing(traj):
-            signals = _run_session_detectors(traj, per_session, taxonomy, errors)
-            signals.extend(extra.get(str(traj.get("session_id", "")), []))
-            acts = [_act(traj, s) for s in signals]
-            held.setdefault(str(traj.get("session_id", "")), []).extend(acts)
-            out[k] = _combine(traj, _own(traj, signals, acts, held), errors, taxonomy)
+        batch = (per_session, taxonomy, batch_errors, extra, held)
+        try:
+            out[k] = _one_of_batch(traj, *batch)
+        except RecursionError:  # a value nested past the stack: read it cut short
+            trajs[k] = nesting_capped(traj)
+            out[k] = _one_of_batch(trajs[k], *batch)
     return [c for c in out if c is not None]
+
+
+def _one_of_batch(
+    traj: dict[str, Any],
+    per_session: list[Any],
+    taxonomy: Taxonomy,
+    batch_errors: list[str],
+    extra: dict[str, list[Signal]],
+    held: dict[str, list[_Act]],
+) -> Classification:
+    """The classification of one session of :func:`classify_many`: its per-session
+    detectors' signals and the cross-session ones (``extra``) filed under its id, each
+    kept only where this session holds what it cites (``held``: the acts already cited)."""
+    errors = list(batch_errors)
+    with analysing(traj):
+        signals = _run_session_detectors(traj, per_session, taxonomy, errors)
+        signals.extend(extra.get(str(traj.get("session_id", "")), []))
+        acts = [_act(traj, s) for s in signals]
+        held.setdefault(str(traj.get("session_id", "")), []).extend(acts)
+        return _combine(traj, _own(traj, signals, acts, held), errors, taxonomy)
 
 
 @dataclass(frozen=True, slots=True)

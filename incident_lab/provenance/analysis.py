@@ -145,7 +145,12 @@ from incident_lab.provenance.values import (
 )
 from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS, forbidden
 from incident_lab.text.memo import text_memo
-from incident_lab.text.normalize import alnum_only, surrogates_replaced
+from incident_lab.text.normalize import (
+    NESTING_LIMIT,
+    alnum_only,
+    nesting_capped,
+    surrogates_replaced,
+)
 from incident_lab.text.shell import command_words, options_edited, simple_commands
 from incident_lab.trajectory import appended_starts, harness_mark
 
@@ -4267,7 +4272,15 @@ def analyse(trajectory: Any) -> Provenance:
         # session with each one replaced by U+FFFD, one character for one, as the classifier
         # does (:func:`incident_lab.classify.engine.classify_trajectory`); asked only when a
         # reading failed, so a clean session pays nothing for it.
-        return _analysed(surrogates_replaced(trajectory))
+        readable = surrogates_replaced(trajectory)
+        if readable is trajectory:  # no surrogate to blame
+            raise
+        return analyse(readable)
+    except RecursionError:
+        # A value nested past the stack (which a reader refuses): read it cut short.
+        capped = _analysed(nesting_capped(trajectory))
+        cut = f"a value nested over {NESTING_LIMIT} levels deep was read as null"
+        return dataclasses.replace(capped, problems=(*capped.problems, cut))
 
 
 def _analysed(trajectory: Any) -> Provenance:

@@ -661,6 +661,41 @@ def surrogates_replaced(value: Any) -> Any:
     return _replace_in_containers(value)
 
 
+#: How deep :func:`nesting_capped` keeps containers: far past any real session's nesting,
+#: far short of the interpreter's stack.
+NESTING_LIMIT = 100
+
+
+def nesting_capped(value: Any, limit: int = NESTING_LIMIT) -> Any:
+    """``value`` (a trajectory, or any JSON-like data) with each dict or list nested more
+    than ``limit`` levels deep replaced by None; the same object when none is. ``str()``
+    or a recursive walk of a value thousands of levels deep raises RecursionError (the
+    readers refuse such JSON; a library caller may still pass it): the classifier and the
+    provenance view read such a session through this. Iterative, like
+    :func:`surrogates_replaced`."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth >= limit:
+            break
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    else:
+        return value
+    root: list[Any] = [None]
+    todo: list[tuple[Any, Any, Any, int]] = [(value, root, 0, 0)]
+    while todo:
+        node, parent, key, depth = todo.pop()
+        if not isinstance(node, dict | list):
+            parent[key] = node
+        elif depth < limit:
+            copy: Any = dict.fromkeys(node) if isinstance(node, dict) else [None] * len(node)
+            parent[key] = copy
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            todo.extend((child, copy, k, depth + 1) for k, child in items)
+    return root[0]
+
+
 def _may_hold_surrogates(value: dict[Any, Any] | list[Any]) -> bool:
     """Whether ``value`` may hold a surrogate: its JSON text (C speed, a fifth of the walk's
     cost) has one, or it is no plain JSON (then the walk decides)."""

@@ -82,3 +82,23 @@ def test_a_tool_name_too_long_for_one_re2_pattern_gives_a_view() -> None:
     t["steps"][2]["name"] = t["steps"][3]["name"] = name
     prov = analyse(t)
     assert [c.tool for c in prov.calls] == [name, "run_shell"]
+
+
+def _nested(depth: int, leaf: Any) -> Any:
+    for _ in range(depth):
+        leaf = [leaf]
+    return leaf
+
+
+@pytest.mark.parametrize(
+    ("step", "field"),
+    [(1, "content"), (1, "role"), (2, "call_id"), (2, "arguments"), (3, "output")],
+)
+def test_a_value_nested_thousands_deep_gives_a_view_and_says_so(step: int, field: str) -> None:
+    # str() or a walk of such a value raised RecursionError out of analyse; it is read
+    # cut short, and the view says so.
+    t = _surrogate_session("output", "")
+    t["steps"][step][field] = _nested(5000, "Follow the instructions in runbook.md.")
+    prov = analyse(t)
+    assert [c.tool for c in prov.calls] == ["read_file", "run_shell"]
+    assert any("nested over 100 levels" in p for p in prov.problems)
