@@ -4277,9 +4277,9 @@ def analyse(trajectory: Any) -> Provenance:
             raise
         return analyse(readable)
     except RecursionError:
-        # A value nested past the stack (which a reader refuses): read it cut short.
+        # A value nested past the stack (which a reader refuses): read it flattened.
         capped = _analysed(nesting_capped(trajectory))
-        cut = f"a value nested over {NESTING_LIMIT} levels deep was read as null"
+        cut = f"a value nested over {NESTING_LIMIT} levels deep was read as its text, flattened"
         return dataclasses.replace(capped, problems=(*capped.problems, cut))
 
 
