@@ -254,13 +254,16 @@ def classify_trajectory(
     try:
         result = _classify_one(traj, per_session, taxonomy)
     except (UnicodeEncodeError, RecursionError):
-        result = None
-    if result is None or any(e in r for e in _UNREADABLE for r in result.detector_errors):
         # A lone surrogate (JSON lets "\ud800" through) is no text RE2 can read: read the
         # session with each one replaced, as a reader sees it (review rev-pf S1); a value
-        # nested thousands of levels deep (which a reader refuses) is read cut short.
+        # nested thousands of levels deep (which a reader refuses) is read flattened.
         # Asked only when a reading failed, so a clean session pays nothing for it.
-        result = _classify_one(_readable(traj), per_session, taxonomy)
+        readable = _readable(traj)
+        if readable is traj:  # nothing odd to blame
+            raise
+        return _classify_one(readable, per_session, taxonomy)
+    if _unreadable(result.detector_errors) and (readable := _readable(traj)) is not traj:
+        result = _classify_one(readable, per_session, taxonomy)
     return result
 
 
@@ -269,9 +272,16 @@ def classify_trajectory(
 _UNREADABLE = ("UnicodeEncodeError", "RecursionError")
 
 
+def _unreadable(errors: list[str]) -> bool:
+    """Whether a detector error (``name: Type: message``) is of a type in :data:`_UNREADABLE`:
+    the type, not a message that merely quotes one."""
+    return any(e.partition(": ")[2].partition(":")[0] in _UNREADABLE for e in errors)
+
+
 def _readable(traj: dict[str, Any]) -> Any:
     """``traj`` as a reader would hand it over: no lone surrogate, no value nested past
-    :data:`~incident_lab.text.normalize.NESTING_LIMIT` levels."""
+    :data:`~incident_lab.text.normalize.NESTING_LIMIT` levels; ``traj`` itself when it has
+    neither."""
     return nesting_capped(surrogates_replaced(traj))
 
 
@@ -305,7 +315,7 @@ def classify_many(
     for det in cross:
         name = _name(det)
         try:
-            found = det(trajs)
+            found = _cross_found(det, trajs)
         except Exception as exc:
             batch_errors.append(f"{name}: {type(exc).__name__}: {exc}")
             continue
@@ -324,12 +334,49 @@ def classify_many(
     for k in _originals_first(trajs, present):
         traj = trajs[k]
         batch = (per_session, taxonomy, batch_errors, extra, held)
-        try:
-            out[k] = _one_of_batch(traj, *batch)
-        except RecursionError:  # a value nested past the stack: read it cut short
-            trajs[k] = nesting_capped(traj)
-            out[k] = _one_of_batch(trajs[k], *batch)
+        trajs[k], out[k] = _read_in_batch(traj, batch)
     return [c for c in out if c is not None]
+
+
+def _cross_found(det: Any, trajs: list[dict[str, Any]]) -> Any:
+    """What cross-session detector ``det`` returns for the batch; on a RecursionError (a
+    value nested past the stack) what it returns for the batch read flattened
+    (:func:`~incident_lab.text.normalize.nesting_capped`, which then replaces ``trajs``'
+    sessions for the rest of :func:`classify_many`), as a session alone is read."""
+    try:
+        return det(trajs)
+    except RecursionError:
+        capped = [nesting_capped(t) for t in trajs]
+        if all(c is t for c, t in zip(capped, trajs, strict=True)):
+            raise  # nothing nested past the limit to blame
+        trajs[:] = capped
+        return det(trajs)
+
+
+def _read_in_batch(
+    traj: dict[str, Any],
+    batch: tuple[list[Any], Taxonomy, list[str], dict[str, list[Signal]], dict[str, list[_Act]]],
+) -> tuple[dict[str, Any], Classification]:
+    """The session as read and its classification in :func:`classify_many`: read again
+    flattened (:func:`~incident_lab.text.normalize.nesting_capped`) when a value nested past
+    the stack made the reading, or a detector, fail, as :func:`classify_trajectory` does;
+    the acts the failed reading filed under the session's id are dropped."""
+    held = batch[-1]
+    sid, kept = "", 0
+    try:
+        sid = str(traj.get("session_id", ""))
+        kept = len(held.get(sid, ()))
+        result = _one_of_batch(traj, *batch)
+    except RecursionError:
+        readable = nesting_capped(traj)
+        if readable is traj:  # nothing nested past the limit to blame
+            raise
+        del held.get(sid, [])[kept:]
+        return readable, _one_of_batch(readable, *batch)
+    if not _unreadable(result.detector_errors) or (readable := nesting_capped(traj)) is traj:
+        return traj, result
+    del held.get(sid, [])[kept:]
+    return readable, _one_of_batch(readable, *batch)
 
 
 def _one_of_batch(

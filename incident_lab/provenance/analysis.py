@@ -4278,9 +4278,12 @@ def analyse(trajectory: Any) -> Provenance:
         return analyse(readable)
     except RecursionError:
         # A value nested past the stack (which a reader refuses): read it flattened.
-        capped = _analysed(nesting_capped(trajectory))
+        capped = nesting_capped(trajectory)
+        if capped is trajectory:  # nothing nested past the limit to blame
+            raise
+        view = analyse(capped)
         cut = f"a value nested over {NESTING_LIMIT} levels deep was read as its text, flattened"
-        return dataclasses.replace(capped, problems=(*capped.problems, cut))
+        return dataclasses.replace(view, problems=(*view.problems, cut))
 
 
 def _analysed(trajectory: Any) -> Provenance:

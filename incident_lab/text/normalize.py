@@ -667,7 +667,7 @@ NESTING_LIMIT = 100
 
 
 def nesting_capped(value: Any, limit: int = NESTING_LIMIT) -> Any:
-    """``value`` (a trajectory, or any JSON-like data) with each dict or list nested
+    """``value`` (a trajectory, or any JSON-like data) with each dict, list or tuple nested
     more than ``limit`` levels deep replaced by its scalar leaves joined into one string
     (:func:`_leaves_joined`: a payload nested thousands deep is still read); the same object
     when none is. ``str()``
@@ -700,12 +700,13 @@ def nesting_capped(value: Any, limit: int = NESTING_LIMIT) -> Any:
     return root[0]
 
 
-#: The containers :func:`nesting_capped` walks.
-_NESTED = (dict, list)
+#: The containers :func:`nesting_capped` walks (a library caller may pass tuples: a
+#: too-deep one raises as a list does; a copied one becomes a list, as JSON reads it).
+_NESTED = (dict, list, tuple)
 
 
 def _leaves_joined(node: Any) -> str:
-    """The scalar leaves under ``node`` (dict values and list items; not None), in
+    """The scalar leaves under ``node`` (dict values, list and tuple items; not None), in
     order, one space between: what :func:`nesting_capped` reads a too-deep container as.
     Iterative, so any depth is read."""
     out: list[str] = []

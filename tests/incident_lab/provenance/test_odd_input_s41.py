@@ -192,3 +192,20 @@ def test_nesting_capped_joins_the_leaves_of_a_too_deep_container_in_order() -> N
     value = {"a": [1, {"b": ["x", [None, "y"]], "c": True}], "d": "z"}
     assert normalize.nesting_capped(value, limit=1) == {"a": "1 x y True", "d": "z"}
     assert normalize.nesting_capped(value, limit=9) is value
+
+
+def test_a_recursion_error_with_nothing_nested_claims_no_cut(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # revfix41 L4: analyse read the session again and said a value was cut, though none was
+    real, failed = analysis._Session, list[int]()
+
+    def once(traj: Any) -> Any:
+        if not failed:
+            failed.append(1)
+            raise RecursionError("elsewhere")
+        return real(traj)
+
+    monkeypatch.setattr(analysis, "_Session", once)
+    with pytest.raises(RecursionError):
+        analyse(_surrogate_session("output", ""))
