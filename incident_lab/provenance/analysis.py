@@ -268,6 +268,9 @@ class _Session:
         #: (step, call kind, tool) -> the units of that step that ask for such an action
         #: (:func:`_asking_units`)
         self.asking_units: dict[tuple[int, str, str], tuple[tuple[int, int], ...]] = {}
+        #: step -> (start, end, prose) of its units that ask something, whatever the tool
+        #: (:func:`_asking_prose`)
+        self.asking_prose: dict[int, tuple[tuple[int, int, str], ...]] = {}
 
     def text(self, i: int) -> str:
         """Step ``i``'s text, as searched: a harness's own fixed text at the end of a tool
@@ -3505,9 +3508,11 @@ def _asked_action(
     customer database): the latest unit of untrusted text before the call that asks for an
     action of the call's kind in the words a user would (:func:`authorised`) and asks
     something (a cue, a request word, or a clause that starts with a verb), when no known
-    span covers it. Cue ``asked_action``. Each step's asking units are read once per kind
-    and tool (:func:`_asking_units`), and a unit is checked only against the known spans
-    of its own step: linear in the session however many calls ask."""
+    span covers it. Cue ``asked_action``. Each step's units are read once
+    (:func:`_asking_prose`), and only those that ask something are checked again per kind
+    and tool (:func:`_asking_units`); a unit is checked only against the known spans of its
+    own step. Still a walk back over the earlier untrusted steps per call: with a new tool
+    per call, calls times steps (cheap) checks of those few units."""
     by_step: dict[int, list[InstructionSpan]] | None = None
     for j in reversed([j for j in session.untrusted if j < c.step]):
         asking = _asking_units(session, j, c.kind, c.tool)
@@ -3527,23 +3532,36 @@ def _asked_action(
 
 def _asking_units(session: _Session, j: int, kind: str, tool: str) -> tuple[tuple[int, int], ...]:
     """The units of step ``j`` that ask for an action of ``kind`` with ``tool`` in the
-    words a user would (:func:`authorised`) and ask something (a cue, a request word, or a
-    clause that starts with a verb), memoised on the session for :func:`_asked_action`."""
+    words a user would (:func:`authorised`) and ask something (:func:`_asking_prose`),
+    memoised on the session for :func:`_asked_action`."""
     key = (j, kind, tool)
     found = session.asking_units.get(key)
     if found is None:
-        text = session.text(j)
         found = tuple(
-            (x, y) for x, y in session.units(j) if _asks_action(_prose(text[x:y]), kind, tool)
+            (x, y) for x, y, prose in _asking_prose(session, j) if authorised(kind, tool, prose)
         )
         session.asking_units[key] = found
     return found
 
 
-def _asks_action(unit: str, kind: str, tool: str) -> bool:
-    """Whether ``unit`` asks for an action of ``kind`` with ``tool`` (:func:`_asking_units`)."""
-    if not unit or not authorised(kind, tool, unit):
-        return False
+def _asking_prose(session: _Session, j: int) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, prose) of each unit of step ``j`` whose prose (:func:`_prose`) asks
+    something: a cue, a request word, or a clause that starts with a verb. What
+    :func:`_asking_units` asks of every kind and tool, read once per step."""
+    found = session.asking_prose.get(j)
+    if found is None:
+        text = session.text(j)
+        found = tuple(
+            (x, y, prose)
+            for x, y in session.units(j)
+            if (prose := _prose(text[x:y])) and _asks(prose)
+        )
+        session.asking_prose[j] = found
+    return found
+
+
+def _asks(unit: str) -> bool:
+    """Whether ``unit`` asks something (:func:`_asking_prose`)."""
     return bool(score_text(unit)[1] or requests(unit) or starts_with_verb(unit))
 
 
