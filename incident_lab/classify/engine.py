@@ -35,7 +35,7 @@ from incident_lab.classify.session import SessionView, analysing, provenance_of
 from incident_lab.classify.severity import SeveritySuggestion, suggest_severity
 from incident_lab.plugins import collect
 from incident_lab.taxonomy import TAXONOMY_ENV, Taxonomy, load_taxonomy
-from incident_lab.text.normalize import surrogates_replaced
+from incident_lab.text.normalize import nesting_capped, surrogates_replaced
 from incident_lab.trajectory import inherited_steps
 
 THRESHOLD = 0.5
@@ -253,18 +253,36 @@ def classify_trajectory(
     per_session = [d for d in dets.values() if not is_cross_session(d)]
     try:
         result = _classify_one(traj, per_session, taxonomy)
-    except UnicodeEncodeError:
-        result = None
-    if result is None or any(_SURROGATE_ERROR in e for e in result.detector_errors):
+    except (UnicodeEncodeError, RecursionError):
         # A lone surrogate (JSON lets "\ud800" through) is no text RE2 can read: read the
-        # session with each one replaced, as a reader sees it (review rev-pf S1). Asked only
-        # when a reading failed, so a clean session pays nothing for it.
-        result = _classify_one(surrogates_replaced(traj), per_session, taxonomy)
+        # session with each one replaced, as a reader sees it (review rev-pf S1); a value
+        # nested thousands of levels deep (which a reader refuses) is read flattened.
+        # Asked only when a reading failed, so a clean session pays nothing for it.
+        readable = _readable(traj)
+        if readable is traj:  # nothing odd to blame
+            raise
+        return _classify_one(readable, per_session, taxonomy)
+    if _unreadable(result.detector_errors) and (readable := _readable(traj)) is not traj:
+        result = _classify_one(readable, per_session, taxonomy)
     return result
 
 
-#: How a pattern engine that encodes its input as UTF-8 fails on a lone surrogate.
-_SURROGATE_ERROR = "UnicodeEncodeError"
+#: How a reading fails on a lone surrogate (a pattern engine that encodes its input as
+#: UTF-8) or on a value nested past the interpreter's stack.
+_UNREADABLE = ("UnicodeEncodeError", "RecursionError")
+
+
+def _unreadable(errors: list[str]) -> bool:
+    """Whether a detector error (``name: Type: message``) is of a type in :data:`_UNREADABLE`:
+    the type, not a message that merely quotes one."""
+    return any(e.partition(": ")[2].partition(":")[0] in _UNREADABLE for e in errors)
+
+
+def _readable(traj: dict[str, Any]) -> Any:
+    """``traj`` as a reader would hand it over: no lone surrogate, no value nested past
+    :data:`~incident_lab.text.normalize.NESTING_LIMIT` levels; ``traj`` itself when it has
+    neither."""
+    return nesting_capped(surrogates_replaced(traj))
 
 
 def _classify_one(
@@ -297,7 +315,7 @@ def classify_many(
     for det in cross:
         name = _name(det)
         try:
-            found = det(trajs)
+            found = _cross_found(det, trajs)
         except Exception as exc:
             batch_errors.append(f"{name}: {type(exc).__name__}: {exc}")
             continue
@@ -315,14 +333,70 @@ def classify_many(
     out: list[Classification | None] = [None] * len(trajs)
     for k in _originals_first(trajs, present):
         traj = trajs[k]
-        errors = list(batch_errors)
-        with analysing(traj):
-            signals = _run_session_detectors(traj, per_session, taxonomy, errors)
-            signals.extend(extra.get(str(traj.get("session_id", "")), []))
-            acts = [_act(traj, s) for s in signals]
-            held.setdefault(str(traj.get("session_id", "")), []).extend(acts)
-            out[k] = _combine(traj, _own(traj, signals, acts, held), errors, taxonomy)
+        batch = (per_session, taxonomy, batch_errors, extra, held)
+        trajs[k], out[k] = _read_in_batch(traj, batch)
     return [c for c in out if c is not None]
+
+
+def _cross_found(det: Any, trajs: list[dict[str, Any]]) -> Any:
+    """What cross-session detector ``det`` returns for the batch; on a RecursionError (a
+    value nested past the stack) what it returns for the batch read flattened
+    (:func:`~incident_lab.text.normalize.nesting_capped`, which then replaces ``trajs``'
+    sessions for the rest of :func:`classify_many`), as a session alone is read."""
+    try:
+        return det(trajs)
+    except RecursionError:
+        capped = [nesting_capped(t) for t in trajs]
+        if all(c is t for c, t in zip(capped, trajs, strict=True)):
+            raise  # nothing nested past the limit to blame
+        trajs[:] = capped
+        return det(trajs)
+
+
+def _read_in_batch(
+    traj: dict[str, Any],
+    batch: tuple[list[Any], Taxonomy, list[str], dict[str, list[Signal]], dict[str, list[_Act]]],
+) -> tuple[dict[str, Any], Classification]:
+    """The session as read and its classification in :func:`classify_many`: read again
+    flattened (:func:`~incident_lab.text.normalize.nesting_capped`) when a value nested past
+    the stack made the reading, or a detector, fail, as :func:`classify_trajectory` does;
+    the acts the failed reading filed under the session's id are dropped."""
+    held = batch[-1]
+    sid, kept = "", 0
+    try:
+        sid = str(traj.get("session_id", ""))
+        kept = len(held.get(sid, ()))
+        result = _one_of_batch(traj, *batch)
+    except RecursionError:
+        readable = nesting_capped(traj)
+        if readable is traj:  # nothing nested past the limit to blame
+            raise
+        del held.get(sid, [])[kept:]
+        return readable, _one_of_batch(readable, *batch)
+    if not _unreadable(result.detector_errors) or (readable := nesting_capped(traj)) is traj:
+        return traj, result
+    del held.get(sid, [])[kept:]
+    return readable, _one_of_batch(readable, *batch)
+
+
+def _one_of_batch(
+    traj: dict[str, Any],
+    per_session: list[Any],
+    taxonomy: Taxonomy,
+    batch_errors: list[str],
+    extra: dict[str, list[Signal]],
+    held: dict[str, list[_Act]],
+) -> Classification:
+    """The classification of one session of :func:`classify_many`: its per-session
+    detectors' signals and the cross-session ones (``extra``) filed under its id, each
+    kept only where this session holds what it cites (``held``: the acts already cited)."""
+    errors = list(batch_errors)
+    with analysing(traj):
+        signals = _run_session_detectors(traj, per_session, taxonomy, errors)
+        signals.extend(extra.get(str(traj.get("session_id", "")), []))
+        acts = [_act(traj, s) for s in signals]
+        held.setdefault(str(traj.get("session_id", "")), []).extend(acts)
+        return _combine(traj, _own(traj, signals, acts, held), errors, taxonomy)
 
 
 @dataclass(frozen=True, slots=True)

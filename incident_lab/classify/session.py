@@ -168,8 +168,9 @@ class SessionView:
 
     def __init__(self, traj: dict[str, Any]) -> None:
         self.traj = traj
+        steps = traj.get("steps")
         self.steps: list[dict[str, Any]] = [
-            s for s in traj.get("steps") or [] if isinstance(s, dict)
+            s for s in (steps if isinstance(steps, list | tuple) else ()) if isinstance(s, dict)
         ]
         self.user_turns: list[tuple[int, str]] = []
         self.assistant_turns: list[tuple[int, str]] = []

@@ -145,7 +145,12 @@ from incident_lab.provenance.values import (
 )
 from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS, forbidden
 from incident_lab.text.memo import text_memo
-from incident_lab.text.normalize import alnum_only
+from incident_lab.text.normalize import (
+    NESTING_LIMIT,
+    alnum_only,
+    nesting_capped,
+    surrogates_replaced,
+)
 from incident_lab.text.shell import command_words, options_edited, simple_commands
 from incident_lab.trajectory import appended_starts, harness_mark
 
@@ -260,6 +265,12 @@ class _Session:
         #: (step, start, end) of the spans :func:`_tamper_spans` made: they stand for the
         #: tampered arguments only (another value merely found inside one is not its doing)
         self.tamper_only: set[tuple[int, int, int]] = set()
+        #: (step, call kind, tool) -> the units of that step that ask for such an action
+        #: (:func:`_asking_units`)
+        self.asking_units: dict[tuple[int, str, str], tuple[tuple[int, int], ...]] = {}
+        #: step -> (start, end, prose) of its units that ask something, whatever the tool
+        #: (:func:`_asking_prose`)
+        self.asking_prose: dict[int, tuple[tuple[int, int, str], ...]] = {}
 
     def text(self, i: int) -> str:
         """Step ``i``'s text, as searched: a harness's own fixed text at the end of a tool
@@ -3497,19 +3508,61 @@ def _asked_action(
     customer database): the latest unit of untrusted text before the call that asks for an
     action of the call's kind in the words a user would (:func:`authorised`) and asks
     something (a cue, a request word, or a clause that starts with a verb), when no known
-    span covers it. Cue ``asked_action``."""
+    span covers it. Cue ``asked_action``. Each step's units are read once
+    (:func:`_asking_prose`), and only those that ask something are checked again per kind
+    and tool (:func:`_asking_units`); a unit is checked only against the known spans of its
+    own step. Still a walk back over the earlier untrusted steps per call: with a new tool
+    per call, calls times steps (cheap) checks of those few units."""
+    by_step: dict[int, list[InstructionSpan]] | None = None
     for j in reversed([j for j in session.untrusted if j < c.step]):
-        text = session.text(j)
-        for x, y in reversed(session.units(j)):
-            if any(sp.step == j and sp.start < y and x < sp.end for sp in known):
-                continue
-            unit = _prose(text[x:y])
-            if not unit or not authorised(c.kind, c.tool, unit):
-                continue
-            if score_text(unit)[1] or requests(unit) or starts_with_verb(unit):
+        asking = _asking_units(session, j, c.kind, c.tool)
+        if not asking:
+            continue
+        if by_step is None:
+            by_step = {}
+            for sp in known:
+                by_step.setdefault(sp.step, []).append(sp)
+        mine = by_step.get(j, ())
+        for x, y in reversed(asking):
+            if not any(sp.start < y and x < sp.end for sp in mine):
                 extra = ("followed", "asked_action")
                 return [_unit_span(session, j, x, y, extra, _just_above_weak, request_language)]
     return []
+
+
+def _asking_units(session: _Session, j: int, kind: str, tool: str) -> tuple[tuple[int, int], ...]:
+    """The units of step ``j`` that ask for an action of ``kind`` with ``tool`` in the
+    words a user would (:func:`authorised`) and ask something (:func:`_asking_prose`),
+    memoised on the session for :func:`_asked_action`."""
+    key = (j, kind, tool)
+    found = session.asking_units.get(key)
+    if found is None:
+        found = tuple(
+            (x, y) for x, y, prose in _asking_prose(session, j) if authorised(kind, tool, prose)
+        )
+        session.asking_units[key] = found
+    return found
+
+
+def _asking_prose(session: _Session, j: int) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, prose) of each unit of step ``j`` whose prose (:func:`_prose`) asks
+    something: a cue, a request word, or a clause that starts with a verb. What
+    :func:`_asking_units` asks of every kind and tool, read once per step."""
+    found = session.asking_prose.get(j)
+    if found is None:
+        text = session.text(j)
+        found = tuple(
+            (x, y, prose)
+            for x, y in session.units(j)
+            if (prose := _prose(text[x:y])) and _asks(prose)
+        )
+        session.asking_prose[j] = found
+    return found
+
+
+def _asks(unit: str) -> bool:
+    """Whether ``unit`` asks something (:func:`_asking_prose`)."""
+    return bool(score_text(unit)[1] or requests(unit) or starts_with_verb(unit))
 
 
 #: A string field of a record reads as a sentence from this many words on ("Open", "Buy",
@@ -4230,6 +4283,29 @@ def analyse(trajectory: Any) -> Provenance:
         >>> prov = analyse(traj)
         >>> [(c.tool, c.unrequested) for c in prov.calls]
     """
+    try:
+        return _analysed(trajectory)
+    except UnicodeEncodeError:
+        # A lone surrogate (JSON lets "\ud800" through) is no text RE2 can read: read the
+        # session with each one replaced by U+FFFD, one character for one, as the classifier
+        # does (:func:`incident_lab.classify.engine.classify_trajectory`); asked only when a
+        # reading failed, so a clean session pays nothing for it.
+        readable = surrogates_replaced(trajectory)
+        if readable is trajectory:  # no surrogate to blame
+            raise
+        return analyse(readable)
+    except RecursionError:
+        # A value nested past the stack (which a reader refuses): read it flattened.
+        capped = nesting_capped(trajectory)
+        if capped is trajectory:  # nothing nested past the limit to blame
+            raise
+        view = analyse(capped)
+        cut = f"a value nested over {NESTING_LIMIT} levels deep was read as its text, flattened"
+        return dataclasses.replace(view, problems=(*view.problems, cut))
+
+
+def _analysed(trajectory: Any) -> Provenance:
+    """The provenance view of :func:`analyse`, on a session whose text RE2 can read."""
     session = _Session(trajectory)
     spans, delegated, calls = _traced(session)
     for c in calls:

@@ -182,7 +182,10 @@ def _named_memo(text: str, names: tuple[str, ...]) -> tuple[tuple[int, str], ...
 
 def _named(text: str, names: tuple[str, ...], low: str | None) -> list[tuple[int, str]]:
     names = tuple(n for n in names if len(n) >= _MIN_NAME)  # "" would match everywhere
-    if not names or _any_name(names).search(text) is None:  # one pass rules most texts out
+    if not names:
+        return []
+    anyone = _any_name(names)
+    if anyone is not None and anyone.search(text) is None:  # one pass rules most texts out
         return []
     low = text.lower() if low is None else low
     if len(low) != len(text):  # "İ".lower() is two characters: offsets must be text's
@@ -197,11 +200,22 @@ def _named(text: str, names: tuple[str, ...], low: str | None) -> list[tuple[int
 _SEPARATORS = re.compile(r"[_-]")
 
 
+#: Tool names up to this many characters in all are looked for in one RE2 pass.
+_ANY_NAME_CHARS = 50_000
+
+
 @lru_cache(maxsize=64)
-def _any_name(names: tuple[str, ...]) -> re2._Regexp:
-    """One RE2 pattern matching any of ``names`` (or its words form) in any case."""
+def _any_name(names: tuple[str, ...]) -> re2._Regexp | None:
+    """One RE2 pattern matching any of ``names`` (or its words form) in any case; None when
+    the names are too long for RE2 to compile them (a 400 KB tool name): no pass rules a
+    text out then, and each name is looked for by itself."""
     forms = {form for name in names for form in (name, _SEPARATORS.sub(" ", name))}
-    return re2.compile("(?i)" + "|".join(re2.escape(f) for f in sorted(forms)))
+    if sum(map(len, forms)) > _ANY_NAME_CHARS:  # RE2 would refuse it, and log that it did
+        return None
+    try:
+        return re2.compile("(?i)" + "|".join(re2.escape(f) for f in sorted(forms)))
+    except re2.error:
+        return None
 
 
 def written_call(text: str, end: int) -> bool:

@@ -661,6 +661,66 @@ def surrogates_replaced(value: Any) -> Any:
     return _replace_in_containers(value)
 
 
+#: How deep :func:`nesting_capped` keeps containers: far past any real session's nesting,
+#: far short of the interpreter's stack.
+NESTING_LIMIT = 100
+
+
+def nesting_capped(value: Any, limit: int = NESTING_LIMIT) -> Any:
+    """``value`` (a trajectory, or any JSON-like data) with each dict, list or tuple nested
+    more than ``limit`` levels deep replaced by its scalar leaves joined into one string
+    (:func:`_leaves_joined`: a payload nested thousands deep is still read); the same object
+    when none is. ``str()``
+    or a recursive walk of a value thousands of levels deep raises RecursionError (the
+    readers refuse such JSON; a library caller may still pass it): the classifier and the
+    provenance view read such a session through this. Iterative, like
+    :func:`surrogates_replaced`."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth >= limit:
+            break
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, _NESTED))
+    else:
+        return value
+    root: list[Any] = [None]
+    todo: list[tuple[Any, Any, Any, int]] = [(value, root, 0, 0)]
+    while todo:
+        node, parent, key, depth = todo.pop()
+        if not isinstance(node, _NESTED):
+            parent[key] = node
+        elif depth < limit:
+            copy: Any = dict.fromkeys(node) if isinstance(node, dict) else [None] * len(node)
+            parent[key] = copy
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            todo.extend((child, copy, k, depth + 1) for k, child in items)
+        else:
+            parent[key] = _leaves_joined(node)
+    return root[0]
+
+
+#: The containers :func:`nesting_capped` walks (a library caller may pass tuples: a
+#: too-deep one raises as a list does; a copied one becomes a list, as JSON reads it).
+_NESTED = (dict, list, tuple)
+
+
+def _leaves_joined(node: Any) -> str:
+    """The scalar leaves under ``node`` (dict values, list and tuple items; not None), in
+    order, one space between: what :func:`nesting_capped` reads a too-deep container as.
+    Iterative, so any depth is read."""
+    out: list[str] = []
+    stack: list[Any] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _NESTED):
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend(reversed(list(children)))
+        elif item is not None:
+            out.append(item if isinstance(item, str) else str(item))
+    return " ".join(out)
+
+
 def _may_hold_surrogates(value: dict[Any, Any] | list[Any]) -> bool:
     """Whether ``value`` may hold a surrogate: its JSON text (C speed, a fifth of the walk's
     cost) has one, or it is no plain JSON (then the walk decides)."""
