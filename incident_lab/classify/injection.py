@@ -45,7 +45,7 @@ from incident_lab.provenance.model import (
     Provenance,
 )
 from incident_lab.provenance.sensitive import sensitive_value
-from incident_lab.provenance.tamper import asked_literals
+from incident_lab.provenance.tamper import Asked, asked_literals
 from incident_lab.provenance.text import text_of_step
 from incident_lab.provenance.values import addresses, path_tokens
 from incident_lab.text import quote
@@ -158,6 +158,8 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
         return True
     exfiltration = _exfiltration_asked(span, kinds, view) if kinds & _ASKING else []
     note = "role_claim" in kinds and "role_claim" not in to_model  # a note between people
+    if not note and to_model & TO_MODEL_CUES and _untouched(_earnest_literals(span), prov, view):
+        return True
     if note or not to_model & TO_MODEL_CUES or "action_request" not in kinds:
         return _untouched(exfiltration, prov, view)
     return _untouched(
@@ -282,26 +284,66 @@ def _copied(text: str, start: int, literal: str, sentence: str) -> bool:
 
 def _asked_in_earnest(text: str) -> bool:
     """Whether the ``asked_value`` of a span asks in earnest (revnm40 M1-M3): a literal it
-    asks for (:func:`~incident_lab.provenance.tamper.asked_literals`) of a climbing path,
+    asks for (:func:`~incident_lab.provenance.tamper.asked_literals`) that is earnest
+    (:func:`_earnest`)."""
+    return any(_earnest(a, text) for a in asked_literals(text))
+
+
+def _earnest(a: Asked, text: str) -> bool:
+    """Whether literal ``a`` that ``text`` asks for is asked in earnest: a climbing path,
     markup that runs code (:data:`_RUNS_CODE`), a shell line but an app directory's chmod
     (:data:`_APP_CHMOD`); SQL but one transaction (:data:`_TRANSACTION`); a secret file or
     an internal address only with a verb reading it out (:data:`_READS_OUT`); or an e-mail
     address copied (:func:`_copied`) on no condition (:data:`_CONDITIONAL`)."""
-    for a in asked_literals(text):
-        sentence = text[max(0, a.start - 200) : a.end + 200]
-        if a.shape == "sql" and _TRANSACTION.search(a.literal) is None:
-            return True
-        if a.shape == "sensitive" and _READS_OUT.search(sentence) is not None:
-            return True
-        if a.shape == "address" and _copied(text, a.start, a.literal, sentence):
-            return True
-        if a.shape == "markup" and _RUNS_CODE.search(text[a.start : a.end + 300]) is not None:
-            return True
-        if a.shape == "shell" and _APP_CHMOD.search(a.literal) is None:
-            return True
-        if a.shape == "path":
-            return True
-    return False
+    sentence = text[max(0, a.start - 200) : a.end + 200]
+    if a.shape == "sql":
+        return _TRANSACTION.search(a.literal) is None
+    if a.shape == "sensitive":
+        return _READS_OUT.search(sentence) is not None
+    if a.shape == "address":
+        return _copied(text, a.start, a.literal, sentence)
+    if a.shape == "markup":
+        return _RUNS_CODE.search(text[a.start : a.end + 300]) is not None
+    if a.shape == "shell":
+        return _APP_CHMOD.search(a.literal) is None
+    return a.shape == "path"
+
+
+#: Markup that runs code with no click of its reader: an inline script, a handler that fires
+#: by itself (an image's ``onerror``, ``onload``, a focus or an animation), a ``javascript:``
+#: link; a support macro's ``<a onclick="survey()">`` button runs on its reader's click.
+_RUNS_UNCLICKED = re2.compile(
+    r"(?i)<script[^>]{0,200}>\s{0,20}[^<\s]|\bon(?:error|load|focus|blur|mouseover|mouseenter|"
+    r"pageshow|toggle|begin|animation[a-z]{0,10}|transition[a-z]{0,10})\s{0,2}=\s{0,2}[\"']?"
+    r"[^\"'>]{0,200}[(`]|javascript:"
+)
+
+
+#: A literal asked for verbatim: "exactly as it is", "word for word", "this exact tag".
+_VERBATIM = re2.compile(
+    r"(?i)\b(?:exactly as (?:it is|written|shown|given|below)|verbatim|word for word|"
+    r"character for character|(?:this|the following) exact\s[a-z]{2,12})\b"
+)
+
+
+def _earnest_literals(span: InstructionSpan) -> list[str]:
+    """The literals the span asks for in earnest (:func:`_earnest`), lowered; markup only
+    asked for verbatim (:data:`_VERBATIM`) and running code with no click
+    (:data:`_RUNS_UNCLICKED`): a span that speaks to the model and asks it to reproduce
+    "exactly as it is" an ``<img src=x onerror=...>`` wants it rendered wherever the answer
+    is shown; a cheat sheet's "include in your response payload the string <img ...>" or a
+    support macro's survey button asks its reader (spikee)."""
+    text = span.text[:4096]
+    verbatim = _VERBATIM.search(text) is not None
+    return [
+        a.literal.lower()
+        for a in asked_literals(text)
+        if _earnest(a, text)
+        and (
+            a.shape != "markup"
+            or (verbatim and _RUNS_UNCLICKED.search(text[a.start : a.end + 300]) is not None)
+        )
+    ]
 
 
 #: Cues no brief restating the user's task carries: an override, hidden or encoded text, an
