@@ -244,8 +244,9 @@ def _asked_value_earnest(span: InstructionSpan, view: SessionView) -> bool:
     a JSON line's string decoded: :func:`_string_of`), or the text around it calls for the
     call it spells out (:func:`_calls_for_call`)."""
     around = _around(span, view)
-    lines = around.splitlines()
-    return any(_asked_in_earnest(_string_of(line)) for line in lines) or _calls_for_call(around)
+    if _calls_for_call(around):
+        return True
+    return any(_asked_in_earnest(_string_of(line)) for line in around.splitlines())
 
 
 def _around(span: InstructionSpan, view: SessionView) -> str:
