@@ -207,24 +207,52 @@ _CALL_MARKER = re2.compile(
 )
 #: A model's own call markup around a call spelled out: the notation a model replies in.
 _CALL_MARKUP = re2.compile(r"(?i)<(?:call|tool_call|function_call)>")
-#: A text that shows the call markup as what a model writes, in the third person: a model
-#: card's "The model replies with:", a guide's "Example output:" (revnm40b M2).
+#: The end of a call markup's call.
+_CALL_MARKUP_END = re2.compile(r"(?i)</(?:call|tool_call|function_call)>")
+#: A lead-in that shows the call markup after it as what a model writes, in the third
+#: person: a model card's "The model replies with:", a guide's "Example output:" (revnm40b
+#: M2); read only on the line right before the markup (:func:`_shown_format`).
 _SHOWS_FORMAT = re2.compile(
     r"(?i)\b(?:model|assistant|llm)s?\s(?:then\s|will\s)?(?:replies|responds|emits|outputs|"
     r"returns|generates|produces|writes|answers)\b|\bexample\s(?:output|response|reply|call)s?\b"
     r"|\b(?:output|call|response)\sformat\b"
 )
+#: A user asking about a call notation ("explain the tool-call format").
+_ASKS_FORMAT = re2.compile(
+    r"(?i)\b(?:formats?|syntax|schemas?|notation|(?:tool|function)[\s_-]?call(?:s|ing)?)\b"
+)
+#: The longest lead-in :func:`_shown_format` reads as one.
+_LEAD_IN_CHARS = 80
 
 
-def _calls_for_call(text: str) -> bool:
+def _calls_for_call(text: str, view: SessionView) -> bool:
     """Whether ``text`` (around a call spelled out in JSON) calls for the call to be made: a
-    marker (:data:`_CALL_MARKER`), or a model's call markup (:data:`_CALL_MARKUP`) that no
-    text before it shows as the format a model writes (:data:`_SHOWS_FORMAT`): a page that
-    shows a call is data for its reader unless it addresses the model."""
+    marker (:data:`_CALL_MARKER`), or a model's call markup (:data:`_CALL_MARKUP`) not shown
+    as the format a model writes (:func:`_shown_format`): a page that shows a call is data
+    for its reader unless it addresses the model."""
     if _CALL_MARKER.search(text) is not None:
         return True
     markup = _CALL_MARKUP.search(text)
-    return markup is not None and _SHOWS_FORMAT.search(text[: markup.start()]) is None
+    return markup is not None and not _shown_format(text, markup.start(), view)
+
+
+def _shown_format(text: str, at: int, view: SessionView) -> bool:
+    """Whether the call markup at ``at`` is shown as the format a model writes: the line
+    right before it is a lead-in ending in ":" of at most :data:`_LEAD_IN_CHARS` characters
+    that says so (:data:`_SHOWS_FORMAT`: "The model replies with:"), and the call names no
+    address no trusted turn gave, unless the user asked about the format
+    (:data:`_ASKS_FORMAT`): a lead-in an attacker writes must not spare an exfiltration
+    (review revnm41 M1)."""
+    before = text[max(0, at - 4 * _LEAD_IN_CHARS) : at].rstrip()
+    lead = before[before.rfind("\n") + 1 :].strip()
+    if not lead.endswith(":") or len(lead) > _LEAD_IN_CHARS or not _SHOWS_FORMAT.search(lead):
+        return False
+    if _ASKS_FORMAT.search(view.user_text[:4096]) is not None:
+        return True
+    end = _CALL_MARKUP_END.search(text, at, at + 2000)
+    known = f"{view.user_text}\n{view.system_prompt}".lower()
+    call_text = text[at : end.end() if end is not None else at + 1000]
+    return all(t in known for t in addresses(call_text))
 
 
 def _spared(
@@ -243,7 +271,7 @@ def _asked_value_earnest(span: InstructionSpan, view: SessionView) -> bool:
     a JSON line's string decoded: :func:`_string_of`), or the text around it calls for the
     call it spells out (:func:`_calls_for_call`)."""
     around = _around(span, view)
-    if _calls_for_call(around):
+    if _calls_for_call(around, view):
         return True
     return any(_asked_in_earnest(_string_of(line)) for line in around.splitlines())
 
