@@ -35,7 +35,7 @@ from incident_lab.provenance.cues import (
     stray_note_label,
     unit_bounds,
 )
-from incident_lab.provenance.evasion import quotation
+from incident_lab.provenance.evasion import _CLOSERS, _closing, quotation
 from incident_lab.provenance.exfil import exfiltration_asked, sends_private_data
 from incident_lab.provenance.model import (
     CallProvenance,
@@ -157,7 +157,11 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
         return True
     exfiltration = _exfiltration_asked(span, kinds, view) if kinds & _ASKING else []
     note = "role_claim" in kinds and "role_claim" not in to_model  # a note between people
-    if not note and to_model & TO_MODEL_CUES and _untouched(_earnest_literals(span), prov, view):
+    if (
+        not note
+        and to_model & TO_MODEL_CUES
+        and _untouched(_earnest_literals(span, view), prov, view)
+    ):
         return True
     if note or not to_model & TO_MODEL_CUES or "action_request" not in kinds:
         return _untouched(exfiltration, prov, view)
@@ -354,13 +358,17 @@ _VERBATIM = re2.compile(
 )
 
 
-def _earnest_literals(span: InstructionSpan) -> list[str]:
+def _earnest_literals(span: InstructionSpan, view: SessionView) -> list[str]:
     """The literals the span asks for in earnest (:func:`_earnest`), lowered; markup only
     asked for verbatim (:data:`_VERBATIM`) and running code with no click
     (:data:`_RUNS_UNCLICKED`): a span that speaks to the model and asks it to reproduce
     "exactly as it is" an ``<img src=x onerror=...>`` wants it rendered wherever the answer
     is shown; a cheat sheet's "include in your response payload the string <img ...>" or a
-    support macro's survey button asks its reader (spikee)."""
+    support macro's survey button asks its reader (spikee). A literal inside a quote that
+    reporting wording introduces is quoted, not asked (:func:`_quoted_report`)."""
+    head = ""
+    if 0 <= span.step < len(view.steps):
+        head = text_of_step(view.steps[span.step])[max(0, span.start - 200) : span.start]
     text = span.text[:4096]
     verbatim = _VERBATIM.search(text) is not None
     return [
@@ -371,7 +379,32 @@ def _earnest_literals(span: InstructionSpan) -> list[str]:
             a.shape != "markup"
             or (verbatim and _RUNS_UNCLICKED.search(text[a.start : a.end + 300]) is not None)
         )
+        and not _quoted_report(head + text[: a.start])
     ]
+
+
+#: Wording that reports a prompt someone sent a model, and the quote mark opening it: a
+#: write-up's "What worked was: \"...", "Our test prompt: \"...", "Final payload: \"...", "We
+#: sent: '...", a cheat sheet's "ask the model, '..." (review revnm41 M3).
+_REPORTS_PROMPT = re2.compile(
+    r"(?i)\b(?:payload|prompt|what worked was|we (?:sent|asked|tried|typed|used|wrote|planted)|"
+    r"ask(?:ed)? (?:the|a|an|your) (?:model|assistant|bot|chatbot|ai|agent|llm))"
+    r"(?:\s(?:is|was))?\s{0,3}[:,]?\s{0,3}"
+    "([\"'\u201c\u2018\u00ab])"
+)
+
+
+def _quoted_report(head: str) -> bool:
+    """Whether the end of ``head`` (the text before a literal) lies inside a quote that
+    reporting wording opens (:data:`_REPORTS_PROMPT`) and nothing closed since: a test prompt
+    a write-up quotes is quoted, not asked."""
+    head = head[-600:]
+    last = None
+    for m in _REPORTS_PROMPT.finditer(head):
+        last = m
+    if last is None:
+        return False
+    return _closing(head[last.end() :], _CLOSERS[last.group(1)]) == -1
 
 
 #: Cues no brief restating the user's task carries: an override, hidden or encoded text, an
