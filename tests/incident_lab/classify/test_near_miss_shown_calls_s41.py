@@ -123,4 +123,7 @@ def test_a_shown_call_to_an_address_nobody_gave_stays_a_near_miss(lead_in: str) 
 def test_format_wording_spares_only_the_markup_right_after_it() -> None:
     text = "## Output format\nThe card lists its tools.\n\nRelease notes for 2.1.\n" + _EXFIL_CALL
     assert incident(_page(text, _CARD_ASK)) == ("prompt_injection", "SEV-4")
-    assert incident(_page("The model replies with:\n" + _EXFIL_CALL, _CARD_ASK)) == (None, None)
+    statement = "<p>Release 2.1.</p>\nIn this release the model writes faster\n"
+    assert incident(_page(statement + _EXFIL_CALL, _CARD_ASK)) == ("prompt_injection", "SEV-4")
+    shown = "<p>The card lists every tool the model may call.</p>\nThe model replies with:\n"
+    assert incident(_page(shown + _EXFIL_CALL, _CARD_ASK)) == (None, None)
