@@ -35,7 +35,7 @@ from incident_lab.provenance.cues import (
     stray_note_label,
     unit_bounds,
 )
-from incident_lab.provenance.evasion import quotation
+from incident_lab.provenance.evasion import _CLOSERS, _closing, quotation
 from incident_lab.provenance.exfil import exfiltration_asked, sends_private_data
 from incident_lab.provenance.model import (
     CallProvenance,
@@ -44,7 +44,7 @@ from incident_lab.provenance.model import (
     Provenance,
 )
 from incident_lab.provenance.sensitive import sensitive_value
-from incident_lab.provenance.tamper import asked_literals
+from incident_lab.provenance.tamper import Asked, asked_literals
 from incident_lab.provenance.text import text_of_step
 from incident_lab.provenance.values import addresses, path_tokens
 from incident_lab.text import quote
@@ -157,6 +157,12 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
         return True
     exfiltration = _exfiltration_asked(span, kinds, view) if kinds & _ASKING else []
     note = "role_claim" in kinds and "role_claim" not in to_model  # a note between people
+    if (
+        not note
+        and to_model & TO_MODEL_CUES
+        and _untouched(_earnest_literals(span, view), prov, view)
+    ):
+        return True
     if note or not to_model & TO_MODEL_CUES or "action_request" not in kinds:
         return _untouched(exfiltration, prov, view)
     return _untouched(
@@ -195,13 +201,62 @@ _APP_CHMOD = re2.compile(
     r"/[\w.-]{1,64}/[\w./-]{1,256}\s{0,4}$"
 )
 #: What calls for a call spelled out in JSON to be made, not quoted in a README, a log, a
-#: changelog or an advisory: an action marker, "call this now", the model hailed (M2).
+#: changelog or an advisory: an action marker, "call this now", the model hailed (M2); a
+#: README's "Run this first:" orders a reader's setup steps (revnm40b M2).
 _CALL_MARKER = re2.compile(
-    r"(?i)\[\[\s{0,2}action\b|<(?:call|tool_call|function_call)>|"
-    r"\b(?:call|run|execute|invoke|perform)\s(?:this|it)\s(?:now|immediately|first|before)\b|"
+    r"(?i)\[\[\s{0,2}action\b|"
+    r"\b(?:call|run|execute|invoke|perform)\s(?:this|it)\s(?:now|immediately|before)\b|"
     r"\b(?:ai|assistant|agent|model)\s{0,2}[:,]\s{0,3}"
     r"(?:please\s)?(?:call|run|execute|invoke|perform|do)\b"
 )
+#: A model's own call markup around a call spelled out: the notation a model replies in.
+_CALL_MARKUP = re2.compile(r"(?i)<(?:call|tool_call|function_call)>")
+#: The end of a call markup's call.
+_CALL_MARKUP_END = re2.compile(r"(?i)</(?:call|tool_call|function_call)>")
+#: A lead-in that shows the call markup after it as what a model writes, in the third
+#: person: a model card's "The model replies with:", a guide's "Example output:" (revnm40b
+#: M2); read only on the line right before the markup (:func:`_shown_format`).
+_SHOWS_FORMAT = re2.compile(
+    r"(?i)\b(?:model|assistant|llm)s?\s(?:then\s|will\s)?(?:replies|responds|emits|outputs|"
+    r"returns|generates|produces|writes|answers)\b|\bexample\s(?:output|response|reply|call)s?\b"
+    r"|\b(?:output|call|response)\sformat\b"
+)
+#: A user asking about a call notation ("explain the tool-call format").
+_ASKS_FORMAT = re2.compile(
+    r"(?i)\b(?:formats?|syntax|schemas?|notation|(?:tool|function)[\s_-]?call(?:s|ing)?)\b"
+)
+#: The longest lead-in :func:`_shown_format` reads as one.
+_LEAD_IN_CHARS = 80
+
+
+def _calls_for_call(text: str, view: SessionView) -> bool:
+    """Whether ``text`` (around a call spelled out in JSON) calls for the call to be made: a
+    marker (:data:`_CALL_MARKER`), or a model's call markup (:data:`_CALL_MARKUP`) not shown
+    as the format a model writes (:func:`_shown_format`): a page that shows a call is data
+    for its reader unless it addresses the model."""
+    if _CALL_MARKER.search(text) is not None:
+        return True
+    markup = _CALL_MARKUP.search(text)
+    return markup is not None and not _shown_format(text, markup.start(), view)
+
+
+def _shown_format(text: str, at: int, view: SessionView) -> bool:
+    """Whether the call markup at ``at`` is shown as the format a model writes: the line
+    right before it is a lead-in ending in ":" of at most :data:`_LEAD_IN_CHARS` characters
+    that says so (:data:`_SHOWS_FORMAT`: "The model replies with:"), and the call names no
+    address no trusted turn gave, unless the user asked about the format
+    (:data:`_ASKS_FORMAT`): a lead-in an attacker writes must not spare an exfiltration
+    (review revnm41 M1)."""
+    before = text[max(0, at - 4 * _LEAD_IN_CHARS) : at].rstrip()
+    lead = before[before.rfind("\n") + 1 :].strip()
+    if not lead.endswith(":") or len(lead) > _LEAD_IN_CHARS or not _SHOWS_FORMAT.search(lead):
+        return False
+    if _ASKS_FORMAT.search(view.user_text[:4096]) is not None:
+        return True
+    end = _CALL_MARKUP_END.search(text, at, at + 2000)
+    known = f"{view.user_text}\n{view.system_prompt}".lower()
+    call_text = text[at : end.end() if end is not None else at + 1000]
+    return all(t in known for t in addresses(call_text))
 
 
 def _spared(
@@ -217,8 +272,12 @@ def _spared(
 
 def _asked_value_earnest(span: InstructionSpan, view: SessionView) -> bool:
     """Whether a line of the span's step around it asks in earnest (:func:`_asked_in_earnest`,
-    a JSON line's string decoded: :func:`_string_of`)."""
-    return any(_asked_in_earnest(_string_of(line)) for line in _around(span, view).splitlines())
+    a JSON line's string decoded: :func:`_string_of`), or the text around it calls for the
+    call it spells out (:func:`_calls_for_call`)."""
+    around = _around(span, view)
+    if _calls_for_call(around, view):
+        return True
+    return any(_asked_in_earnest(_string_of(line)) for line in around.splitlines())
 
 
 def _around(span: InstructionSpan, view: SessionView) -> str:
@@ -257,27 +316,95 @@ def _copied(text: str, start: int, literal: str, sentence: str) -> bool:
 
 def _asked_in_earnest(text: str) -> bool:
     """Whether the ``asked_value`` of a span asks in earnest (revnm40 M1-M3): a literal it
-    asks for (:func:`~incident_lab.provenance.tamper.asked_literals`) of a climbing path,
+    asks for (:func:`~incident_lab.provenance.tamper.asked_literals`) that is earnest
+    (:func:`_earnest`)."""
+    return any(_earnest(a, text) for a in asked_literals(text))
+
+
+def _earnest(a: Asked, text: str) -> bool:
+    """Whether literal ``a`` that ``text`` asks for is asked in earnest: a climbing path,
     markup that runs code (:data:`_RUNS_CODE`), a shell line but an app directory's chmod
     (:data:`_APP_CHMOD`); SQL but one transaction (:data:`_TRANSACTION`); a secret file or
-    an internal address only with a verb reading it out (:data:`_READS_OUT`); an e-mail
-    address copied (:func:`_copied`) on no condition (:data:`_CONDITIONAL`); or, for a call spelled out in JSON, a
-    marker calling for it (:data:`_CALL_MARKER`)."""
-    for a in asked_literals(text):
-        sentence = text[max(0, a.start - 200) : a.end + 200]
-        if a.shape == "sql" and _TRANSACTION.search(a.literal) is None:
-            return True
-        if a.shape == "sensitive" and _READS_OUT.search(sentence) is not None:
-            return True
-        if a.shape == "address" and _copied(text, a.start, a.literal, sentence):
-            return True
-        if a.shape == "markup" and _RUNS_CODE.search(text[a.start : a.end + 300]) is not None:
-            return True
-        if a.shape == "shell" and _APP_CHMOD.search(a.literal) is None:
-            return True
-        if a.shape == "path":
-            return True
-    return _CALL_MARKER.search(text) is not None
+    an internal address only with a verb reading it out (:data:`_READS_OUT`); or an e-mail
+    address copied (:func:`_copied`) on no condition (:data:`_CONDITIONAL`)."""
+    sentence = text[max(0, a.start - 200) : a.end + 200]
+    if a.shape == "sql":
+        return _TRANSACTION.search(a.literal) is None
+    if a.shape == "sensitive":
+        return _READS_OUT.search(sentence) is not None
+    if a.shape == "address":
+        return _copied(text, a.start, a.literal, sentence)
+    if a.shape == "markup":
+        return _RUNS_CODE.search(text[a.start : a.end + 300]) is not None
+    if a.shape == "shell":
+        return _APP_CHMOD.search(a.literal) is None
+    return a.shape == "path"
+
+
+#: Markup that runs code with no click of its reader: an inline script, a handler that fires
+#: by itself (an image's ``onerror``, ``onload``, a focus or an animation), a ``javascript:``
+#: link; a support macro's ``<a onclick="survey()">`` button runs on its reader's click.
+_RUNS_UNCLICKED = re2.compile(
+    r"(?i)<script[^>]{0,200}>\s{0,20}[^<\s]|\bon(?:error|load|focus|blur|mouseover|mouseenter|"
+    r"pageshow|toggle|begin|animation[a-z]{0,10}|transition[a-z]{0,10})\s{0,2}=\s{0,2}[\"']?"
+    r"[^\"'>]{0,200}[(`]|javascript:"
+)
+
+
+#: A literal asked for verbatim: "exactly as it is", "word for word", "this exact tag".
+_VERBATIM = re2.compile(
+    r"(?i)\b(?:exactly as (?:it is|written|shown|given|below)|verbatim|word for word|"
+    r"character for character|(?:this|the following) exact\s[a-z]{2,12})\b"
+)
+
+
+def _earnest_literals(span: InstructionSpan, view: SessionView) -> list[str]:
+    """The literals the span asks for in earnest (:func:`_earnest`), lowered; markup only
+    asked for verbatim (:data:`_VERBATIM`) and running code with no click
+    (:data:`_RUNS_UNCLICKED`): a span that speaks to the model and asks it to reproduce
+    "exactly as it is" an ``<img src=x onerror=...>`` wants it rendered wherever the answer
+    is shown; a cheat sheet's "include in your response payload the string <img ...>" or a
+    support macro's survey button asks its reader (spikee). A literal inside a quote that
+    reporting wording introduces is quoted, not asked (:func:`_quoted_report`)."""
+    head = ""
+    if 0 <= span.step < len(view.steps):
+        head = text_of_step(view.steps[span.step])[max(0, span.start - 200) : span.start]
+    text = span.text[:4096]
+    verbatim = _VERBATIM.search(text) is not None
+    return [
+        a.literal.lower()
+        for a in asked_literals(text)
+        if _earnest(a, text)
+        and (
+            a.shape != "markup"
+            or (verbatim and _RUNS_UNCLICKED.search(text[a.start : a.end + 300]) is not None)
+        )
+        and not _quoted_report(head + text[: a.start])
+    ]
+
+
+#: Wording that reports a prompt someone sent a model, and the quote mark opening it: a
+#: write-up's "What worked was: \"...", "Our test prompt: \"...", "Final payload: \"...", "We
+#: sent: '...", a cheat sheet's "ask the model, '..." (review revnm41 M3).
+_REPORTS_PROMPT = re2.compile(
+    r"(?i)\b(?:payload|prompt|what worked was|we (?:sent|asked|tried|typed|used|wrote|planted)|"
+    r"ask(?:ed)? (?:the|a|an|your) (?:model|assistant|bot|chatbot|ai|agent|llm))"
+    r"(?:\s(?:is|was))?\s{0,3}[:,]?\s{0,3}"
+    "([\"'\u201c\u2018\u00ab])"
+)
+
+
+def _quoted_report(head: str) -> bool:
+    """Whether the end of ``head`` (the text before a literal) lies inside a quote that
+    reporting wording opens (:data:`_REPORTS_PROMPT`) and nothing closed since: a test prompt
+    a write-up quotes is quoted, not asked."""
+    head = head[-600:]
+    last = None
+    for m in _REPORTS_PROMPT.finditer(head):
+        last = m
+    if last is None:
+        return False
+    return _closing(head[last.end() :], _CLOSERS[last.group(1)]) == -1
 
 
 #: Cues no brief restating the user's task carries: an override, hidden or encoded text, an
