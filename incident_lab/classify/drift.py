@@ -427,7 +427,8 @@ _FAMILIES: dict[str, frozenset[str]] = {
 #: has none (``MakePayment``): whether the user asked for a payment to someone, with its sum
 #: and payee, is :func:`~incident_lab.provenance.actions.payment_asked`'s to say
 #: (rev-authz A1-A5); a purchase from the tool's own service ("secure travel insurance")
-#: asks by its verb (:func:`_pays_someone`).
+#: asks by its verb with the sum the user gave
+#: (:func:`~incident_lab.provenance.actions.purchase_values_said`).
 _KIND_FAMILY = {
     "email": "send",
     "message": "send",
@@ -467,7 +468,9 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
     ``remove_stock_from_watchlist``: the watchlist), asks to find out nothing
     (:data:`_READING`), forbids no ``kind`` act and whose first verb of an act is of the
     tool's family (:func:`_first_act`): "Cancel my order" asks for no ``submit_order``. A
-    payment to someone is not asked for this way (:func:`_pays_someone`).
+    payment to someone is not asked for this way; a purchase from the tool's own service is,
+    with every number the user gave and no id or account the agent made up
+    (:func:`~incident_lab.provenance.actions.purchase_values_said`, :data:`_NAMES_ONE`).
 
     "Could you post a tweet that says ..." asks for ``post_tweet`` ("draft" asks for none); "Could you check my
     watchlist?" asks for no removal from it, and "I got an email from Bob" for no e-mail.
@@ -510,7 +513,8 @@ def _clauses(turn: str) -> tuple[tuple[str, frozenset[str], bool, bool], ...]:
     (lower-case text, words (:func:`_surface`), whether it asks to find out or asks
     nothing (:data:`_READING`, a question), whether it has a pronoun). A clause of a
     sentence that ends in "?" or opens with a question word asks to find out ("I
-    transferred money to my landlord ... Why?")."""
+    transferred money to my landlord ... Why?"), unless it opens as a request
+    (:func:`_asks_politely`: "Would you mind removing it?", "Let's ..., shall we?")."""
     parts = _SENTENCES.split(turn)
     out = []
     for n in range(0, len(parts), 2):
