@@ -519,9 +519,9 @@ def _clauses(turn: str) -> tuple[tuple[str, frozenset[str], bool, bool], ...]:
     out = []
     for n in range(0, len(parts), 2):
         sentence = parts[n]
-        question = not _asks_politely(sentence.strip()) and (
+        question = (
             (n + 1 < len(parts) and parts[n + 1] == "?") or bool(_QUESTION.match(sentence))
-        )
+        ) and not _asks_politely(sentence.strip())
         for clause in _JOINS.split(sentence):
             if len(clause) > _CLAUSE_MAX:
                 continue  # a pasted document asks for no act
