@@ -19,7 +19,6 @@ from incident_lab.provenance.actions import (
     deletion_asked,
     exploration_task,
     inside_workspace,
-    polite_question,
     purchase_values_said,
     verb_used,
 )
@@ -532,14 +531,27 @@ def _clauses(turn: str) -> tuple[tuple[str, frozenset[str], bool, bool], ...]:
     return tuple(out)
 
 
-#: "Let's ..." (and its "..., shall we?"): the user asks for the act with the agent.
-_LETS = re.compile(r"let(?:'|\u2019)?s\b|let\s{1,3}us\b", re.IGNORECASE)
+#: A request phrased as a question, and the word right after its opener: "Could you
+#: (please) remove ...", "Would you mind removing ...", "Let's book ..., shall we?".
+_POLITE_OPENER = re.compile(
+    r"(?:(?:can|could|would|will)\s{1,4}you|let(?:'|\u2019)?s|let\s{1,3}us)\s{1,4}"
+    r"(?:(?:please|kindly|also|mind|be\s{1,3}able\s{1,3}to)\s{1,4}){0,3}([a-z]+)",
+    re.IGNORECASE,
+)
 
 
 def _asks_politely(sentence: str) -> bool:
-    """Whether ``sentence`` opens as a request phrased as a question: "Could you ...",
-    "Would you mind ..." (:func:`polite_question`) or "Let's ..., shall we?"."""
-    return polite_question(sentence) or _LETS.match(sentence) is not None
+    """Whether ``sentence`` opens as a request phrased as a question: the opener ("Could
+    you", "Would you mind", "Let's") is followed directly by a verb of an act's family
+    (:data:`_FAMILIES`, or "take ... out of"). "Would you recommend removing ...?", "Could you imagine ...?" and
+    "Let's say I cancel ..." ask for advice or suppose; they ask for no act."""
+    match = _POLITE_OPENER.match(sentence)
+    if match is None:
+        return False
+    if _REMOVAL_PHRASE.match(sentence.lower(), match.start(1)) is not None:
+        return True  # "Let's take Zeta Corp out of my watchlist"
+    forms = _verb_forms(match.group(1).lower())
+    return any(not verbs.isdisjoint(forms) for verbs in _FAMILIES.values())
 
 
 #: Words that refer back to what an earlier clause named ("Would you mind removing it?").
