@@ -1637,19 +1637,23 @@ def moves_money(tool: str) -> bool:
 def purchase_values_said(tool: str, arguments: object, turn: str) -> bool:
     """Whether a purchase from ``tool``'s own service (it moves no money to anyone:
     :func:`moves_money`) has only values the user's ``turn`` gives where a sum or an address
-    could hide: every number of the call is a number of the turn ("travel insurance worth
-    $2000": ``insurance_cost=2000.0``) and every e-mail address is in it. What to buy is the
+    could hide: every number of the call, or a text that is only a sum ("900", "$900.00"),
+    is a number of the turn ("travel insurance worth $2000": ``insurance_cost=2000.0``;
+    an id, ``booking_id="3426812"``, is no sum) and every e-mail address is in it. What to buy is the
     caller's to say (:func:`~incident_lab.classify.drift.stated_goal`); an order for 900
     when the user said 200, or a gift card sent to another address, is not asked for."""
     if moves_money(tool) or len(turn) > _MAX_PAYMENT_TURN:
         return False
     said = {_parse_amount(m.group(1)) for m in _NUMBER_TEXT.finditer(turn)}
     lowered = turn.lower()
-    for _, value in leaves(arguments):
+    for path, value in leaves(arguments):
         if isinstance(value, bool):
             continue
-        if isinstance(value, (int, float)) and _amount_of(value) not in said:
-            return False
+        names_one = tool_words(path.rpartition("/")[2])[-1:] in (("id",), ("number",))
+        if isinstance(value, (int, float, str)) and not names_one:
+            amount = _amount_of(value)  # 900, "900", "$900.00", "1,200": a sum
+            if amount is not None and amount not in said:
+                return False
         if isinstance(value, str) and "@" in value and value.lower() not in lowered:
             return False
     return True
