@@ -486,8 +486,7 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
     if _forbids(kind, turns[-1]):
         return False  # "Do not send it yet" forbids
     if "payment" in (kind, asked_kind(kind, tool)) and not (
-        purchase_values_said(tool, c.arguments, turns[-1])
-        and not any(a.origin == "model" and _NAMES_ONE.search(a.value) for a in c.args)
+        purchase_values_said(tool, c.arguments, turns[-1]) and _ids_pointed_to(view, c, turns[-1])
     ):
         return False  # a payment to someone is payment_asked's; no id or account made up
     named = False  # an earlier clause of the turn named the object: "it" may refer to it
@@ -504,6 +503,30 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
 def _forbids(kind: str, turn: str) -> bool:
     """Whether ``turn`` forbids a ``kind`` act anywhere (:func:`forbidden`): once per turn."""
     return forbidden(kind, turn) is not None
+
+
+def _ids_pointed_to(view: SessionView, c: CallProvenance, turn: str) -> bool:
+    """Whether every id or account of the purchase ``c`` (a value with a digit or an "@",
+    :data:`_NAMES_ONE`) is one the user gave, or one an output of a read the user asked for
+    holds under a name the user's ``turn`` says: after "insurance for my booked flight",
+    ``list_bookings`` gives ``booking_id``, not a ``card_id`` from its ``saved_cards``
+    (revdrift41 M2); the agent makes none up."""
+    said = _surface(turn)
+    said |= {w[:-2] for w in said if w.endswith("ed")} | {w[:-1] for w in said if w[-1:] == "s"}
+    reads = {
+        p.result_step
+        for p in provenance_of(view.traj).calls
+        if p.requested and p.kind == "read" and p.result_step is not None
+    }
+    for a in c.args:
+        if a.origin == "user" or not _NAMES_ONE.search(a.value):
+            continue
+        nouns = [w for w in tool_words(a.path.rpartition("/")[2]) if w not in ("id", "number")]
+        if a.origin != "tool_output" or a.step not in reads or not nouns:
+            return False
+        if said.isdisjoint(_verb_forms(nouns[0])):
+            return False
+    return True
 
 
 @lru_cache(maxsize=8)
