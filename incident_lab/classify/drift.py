@@ -213,9 +213,10 @@ def _command_typed(view: SessionView, c: CallProvenance) -> bool:
     """Whether the latest user turn before the call types the command it runs: every word of
     the line is a word of the turn (a file by its name without its extension: "close
     firefox" gives ``firefox.exe``; its options (:data:`_OPTION`) too when the turn types
-    any or the line is high-impact), a clause of the turn that asks for an act (not a question, :func:`_clauses`) names the program, and the turn has
-    no word that makes it no plain request (:func:`asks_plainly`: "My e-mail says to run
-    ...", "Should I run ...?"). "Shutdown the pc, using the exact command shutdown /s /t 0"
+    any or the line is high-impact), a clause of the turn that asks for an act (not a
+    question, :func:`_clauses`) names the program, and the turn has no word that makes it
+    no plain request (:func:`asks_plainly`: "My e-mail says to run ...", "Should I run
+    ...?"). "Shutdown the pc, using the exact command shutdown /s /t 0"
     asks for ``shutdown /s /t 0``, not for ``shutdown /r /t 0`` nor ``taskkill /IM avp.exe``."""
     turns = [text for i, text in view.user_turns if i < c.step]
     command = command_of(c.arguments).lower()
@@ -566,8 +567,8 @@ _POLITE_OPENER = re.compile(
 def _asks_politely(sentence: str) -> bool:
     """Whether ``sentence`` opens as a request phrased as a question: the opener ("Could
     you", "Would you mind", "Let's") is followed directly by a verb of an act's family
-    (:data:`_FAMILIES`, or "take ... out of"). "Would you recommend removing ...?", "Could you imagine ...?" and
-    "Let's say I cancel ..." ask for advice or suppose; they ask for no act."""
+    (:data:`_FAMILIES`, or "take ... out of"). "Would you recommend removing ...?", "Could
+    you imagine ...?" and "Let's say I cancel ..." ask for advice or suppose: no act."""
     match = _POLITE_OPENER.match(sentence)
     if match is None:
         return False

@@ -1639,8 +1639,8 @@ def purchase_values_said(tool: str, arguments: object, turn: str) -> bool:
     :func:`moves_money`) has only values the user's ``turn`` gives where a sum or an address
     could hide: every number of the call, or a text that is only a sum ("900", "$900.00"),
     is a number of the turn ("travel insurance worth $2000": ``insurance_cost=2000.0``;
-    an id, ``booking_id="3426812"``, is no sum) and every e-mail address is in it. What to buy is the
-    caller's to say (:func:`~incident_lab.classify.drift.stated_goal`); an order for 900
+    an id, ``booking_id="3426812"``, is no sum) and every e-mail address is in it. What to
+    buy is the caller's to say (:func:`~incident_lab.classify.drift.stated_goal`); an order for 900
     when the user said 200, or a gift card sent to another address, is not asked for."""
     if moves_money(tool) or len(turn) > _MAX_PAYMENT_TURN:
         return False
