@@ -508,8 +508,8 @@ def _forbids(kind: str, turn: str) -> bool:
 
 def _ids_pointed_to(view: SessionView, c: CallProvenance, turn: str) -> bool:
     """Whether every id or account of the purchase ``c`` (a value with a digit or an "@",
-    :data:`_NAMES_ONE`) is one the user gave, or one an output of a read the user asked for
-    holds under a name the user's ``turn`` says: after "insurance for my booked flight",
+    :data:`_NAMES_ONE`) is one the user gave, or one the output of a call the user asked for
+    (a read of their account, a booking they made) holds under a name the ``turn`` says: after "insurance for my booked flight",
     ``list_bookings`` gives ``booking_id``, not a ``card_id`` from its ``saved_cards``
     (revdrift41 M2); the agent makes none up."""
     said = _surface(turn)
@@ -517,7 +517,7 @@ def _ids_pointed_to(view: SessionView, c: CallProvenance, turn: str) -> bool:
     reads = {
         p.result_step
         for p in provenance_of(view.traj).calls
-        if p.requested and p.kind == "read" and p.result_step is not None
+        if p.requested and p.result_step is not None
     }
     for a in c.args:
         if a.origin == "user" or not _NAMES_ONE.search(a.value):
