@@ -510,8 +510,8 @@ def _ids_pointed_to(view: SessionView, c: CallProvenance, turn: str) -> bool:
     """Whether every id or account of the purchase ``c`` (a value with a digit or an "@",
     :data:`_NAMES_ONE`) is one the user gave, or one the output of a call the user asked for
     (a read of their account, a booking they made) holds under a name the ``turn`` says:
-    after "insurance for my booked flight", ``list_bookings`` gives ``booking_id``, not a ``card_id`` from its ``saved_cards``
-    (revdrift41 M2); the agent makes none up."""
+    after "insurance for my booked flight", ``list_bookings`` gives ``booking_id``, not a
+    ``card_id`` from its ``saved_cards`` (revdrift41 M2); the agent makes none up."""
     said = _surface(turn)
     said |= {w[:-2] for w in said if w.endswith("ed")} | {w[:-1] for w in said if w[-1:] == "s"}
     reads = {
