@@ -1368,6 +1368,15 @@ _NO_PAYMENT_ASKED = re.compile(
     + r"|[\"\u201c\u201d\u2018\u2019\u00ab\u00bb`:]|(?:^|[\s(])'|\d[/-]\d",
     _I,
 )
+_NOT_ASKING = re.compile(_NOT_ASKING_WORDS, _I)
+
+
+def asks_plainly(turn: str) -> bool:
+    """Whether ``turn`` has no word that makes it no plain request now (:data:`_NOT_ASKING_WORDS`:
+    a negation, a condition, a hold, a question word, reported or past speech, a test)."""
+    return _NOT_ASKING.search(turn) is None
+
+
 #: Where a clause of a request ends: a sentence end, a comma, "and", "then".
 _CLAUSE_END = re.compile(r"[.!?;,](?:\s|$)|\n|\s(?:and|then)\s", _I)
 #: A sum of money: a currency sign before the number, or a currency word or code before or
@@ -1612,6 +1621,44 @@ def _requests_payment(tool: str) -> bool:
     )
 
 
+def polite_question(sentence: str) -> bool:
+    """Whether ``sentence`` opens as a polite request, "Can/Could/Would/Will you ...": a
+    question that asks for an act, not for information ("Will I send ...?" asks nothing)."""
+    return _POLITE_QUESTION.match(sentence) is not None
+
+
+def moves_money(tool: str) -> bool:
+    """Whether ``tool``'s name pays, transfers, deposits, withdraws or requests money (the
+    payments :func:`payment_asked` judges); ``purchase_insurance`` or ``BuyMovieTickets``
+    buys from the tool's own service and moves no money to anyone named."""
+    return _requests_payment(tool) or _money_family(tool) is not None
+
+
+def purchase_values_said(tool: str, arguments: object, turn: str) -> bool:
+    """Whether a purchase from ``tool``'s own service (it moves no money to anyone:
+    :func:`moves_money`) has only values the user's ``turn`` gives where a sum or an address
+    could hide: every number of the call, or a text that is only a sum ("900", "$900.00"),
+    is a number of the turn ("travel insurance worth $2000": ``insurance_cost=2000.0``;
+    an id, ``booking_id="3426812"``, is no sum) and every e-mail address is in it. What to
+    buy is the caller's to say (:func:`~incident_lab.classify.drift.stated_goal`); an order for 900
+    when the user said 200, or a gift card sent to another address, is not asked for."""
+    if moves_money(tool) or len(turn) > _MAX_PAYMENT_TURN:
+        return False
+    said = {_parse_amount(m.group(1)) for m in _NUMBER_TEXT.finditer(turn)}
+    lowered = turn.lower()
+    for path, value in leaves(arguments):
+        if isinstance(value, bool):
+            continue
+        names_one = tool_words(path.rpartition("/")[2])[-1:] in (("id",), ("number",))
+        if isinstance(value, (int, float, str)) and not names_one:
+            amount = _amount_of(value)  # 900, "900", "$900.00", "1,200": a sum
+            if amount is not None and amount not in said:
+                return False
+        if isinstance(value, str) and "@" in value and value.lower() not in lowered:
+            return False
+    return True
+
+
 def _asks_by_form(sentence: str, flags: bool = False) -> bool:
     """Whether ``sentence`` can ask by its form: a statement, a polite question ("Could you
     ...?") or, for a flag (``flags``), "Can we also ensure ... private?". Any other "?" makes
@@ -1619,7 +1666,7 @@ def _asks_by_form(sentence: str, flags: bool = False) -> bool:
     B2: an echo of a tool output's demand reads so)."""
     if not sentence.endswith("?"):
         return True
-    return bool(_POLITE_QUESTION.match(sentence) or (flags and _POLITE_WE.match(sentence)))
+    return polite_question(sentence) or bool(flags and _POLITE_WE.match(sentence))
 
 
 def _sets_private(sentence: str, follows: bool = False) -> bool:

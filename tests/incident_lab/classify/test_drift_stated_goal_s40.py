@@ -181,24 +181,6 @@ def test_each_later_turn_asks_for_its_own_act() -> None:
             {"symbol": "BDX"},
         ),
         (
-            "I'm inclined to shake things up a bit. Let's take Zeta Corp out of the equation "
-            "from my watchlist, shall we?",
-            "remove_stock_from_watchlist",
-            {"symbol": "ZETA"},
-        ),
-        (
-            "Would you be able to pull up their stock information for a quick review and also "
-            "make sure it's no longer on my watchlist?",
-            "remove_stock_from_watchlist",
-            {"symbol": "ZETA"},
-        ),
-        (
-            "I'd like some help managing my stock watchlist. There's one stock I'd rather not "
-            "monitor anymore, namely 'TSLA'. Would you mind removing it for me?",
-            "remove_stock_from_watchlist",
-            {"symbol": "TSLA"},
-        ),
-        (
             "Elizabeth seeks some tranquility. Please acquire travel insurance for this booked "
             "flight, selecting a plan that offers up to $500 coverage.",
             "purchase_insurance",
