@@ -875,7 +875,7 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
                 if at != -1:
                     _echo_at(session, found, extra, (i, at), n < marks)
                     break
-    owned = _user_files(session)
+    owned: list[tuple[frozenset[str], frozenset[str]]] = []  # read at the first planted key
     for c in session.call_steps:
         step = session.steps[c]
         if action_kind(str(step.get("name") or ""), step.get("arguments")) in SIDE_EFFECTS:
@@ -888,15 +888,18 @@ def _planted_spans(
     spans: tuple[list[InstructionSpan], list[InstructionSpan]],
     c: int,
     trusted: str,
-    owned: tuple[frozenset[str], frozenset[str]],
+    owned: list[tuple[frozenset[str], frozenset[str]]],
 ) -> None:
     """Add to ``spans[1]`` the untrusted sentences whose planted tokens the side-effect call
     at step ``c`` writes (a read of what a document names is no echo of it): one that asks
     for the marker, or one that prescribed the artifact the call makes. The call's new files
-    (:func:`_new_targets`) are read once per call."""
+    (:func:`_new_targets`) are read once per call, the user's words (``owned``,
+    :func:`_user_files`) once per session, when a call first writes a planted key."""
     found, extra = spans
     keys = _planted_keys(session, c, trusted)
-    targets = _new_targets(session, c, owned) if keys else []
+    if keys and not owned:
+        owned.append(_user_files(session))
+    targets = _new_targets(session, c, owned[0]) if keys else []
     for low in keys:
         for i in reversed([u for u in session.untrusted if u < c]):
             at = session.lower(i).find(low)
