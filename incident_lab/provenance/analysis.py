@@ -2168,8 +2168,8 @@ def _hands_over(text: str) -> bool:
 #: user names the record to act on, not work its text hands over.
 _TASK_NOUN = re.compile(r"(?:tasks?|to-?dos?) ", re.IGNORECASE)
 _ACTS_ON_TASK = re.compile(
-    r"\b(?:update|create|add|close|comment on|edit|modify|tag|assign|pull up|retrieve|find|"
-    r"fetch|collect|gather|pull|look up|mark|include|file|log)\b",
+    r"\b(?:update|create|add|comment on|edit|modify|tag|assign|pull up|retrieve|find|"
+    r"collect|gather|pull|look up|mark|include|file|log)\b",
     re.IGNORECASE,
 )
 _CLAUSE_MARK = re.compile(r"[,;:.!?\n]|\b(?:and|then|but)\b", re.IGNORECASE)
