@@ -2196,8 +2196,8 @@ _DELEGATION = re.compile(
     r"complete (?:all )?(?:the |my )?(?:tasks?|steps|items|to-?dos?)|"
     r"(?:tasks?|steps|instructions|to-?dos?) (?:i have |listed |written )?(?:on|in|at|from)"
     r"(?! (?:the )?order\b| this message\b| my message\b)|"
-    r"carry out (?:the|my)|accordingly|(?:do|perform|take) the actions?|actions? (?:specified|listed|"
-    r"described|requested) in|"
+    r"carry out (?:the|my)|see (?:it|them) through|accordingly|(?:do|perform|take) the actions?|"
+    r"actions? (?:specified|listed|described|requested) in|"
     # "as the README says", "do what ticket DB-12 says", "delete the rows it describes"
     r"as (?:the |my |this )?[\w.-]{1,40} (?:says|describes|instructs|explains)|"
     r"do what (?:the |my |this )?[\w#.-]{1,30}(?: [\w#.-]{1,30}){0,2} (?:says|asks|describes|tells (?:you|me|us))|"
@@ -2233,9 +2233,33 @@ def _hands_over(text: str) -> bool:
     return _hands_over_memo.__wrapped__(text)
 
 
+#: A task or to-do named as the object of an act on it ("update the approval task on the
+#: taskboard", "create a new task on the board", "pull up the task from the taskboard"): the
+#: user names the record to act on, not work its text hands over.
+_TASK_NOUN = re.compile(r"(?:tasks?|to-?dos?) ", re.IGNORECASE)
+_ACTS_ON_TASK = re.compile(
+    r"\b(?:update|create|add|comment on|edit|modify|tag|assign|pull up|retrieve|find|"
+    r"collect|gather|pull|look up|mark|include|file|log)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_MARK = re.compile(r"[,;:.!?\n]|\b(?:and|then|but)\b", re.IGNORECASE)
+
+
+def _names_a_task(text: str, m: re.Match[str]) -> bool:
+    """Whether the hand-over phrase ``m`` is a task or to-do its clause acts on (its verb
+    updates, creates or fetches it) rather than work handed over."""
+    if not _TASK_NOUN.match(m.group(0)):
+        return False
+    head = text[max(0, m.start() - 120) : m.start()]
+    cut = [c.end() for c in _CLAUSE_MARK.finditer(head)]
+    return bool(_ACTS_ON_TASK.search(head, cut[-1] if cut else 0))
+
+
 @lru_cache(maxsize=1024)
 def _hands_over_memo(text: str) -> bool:
     for m in _DELEGATION.finditer(text):
+        if _names_a_task(text, m):
+            continue
         start = max(text.rfind(ch, 0, m.start()) for ch in ".!?\n") + 1
         ends = [e for e in (text.find(ch, m.end()) for ch in ".!?\n") if e != -1]
         end = min(ends) if ends else len(text)
