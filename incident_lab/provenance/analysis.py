@@ -2238,21 +2238,36 @@ def _hands_over(text: str) -> bool:
 #: user names the record to act on, not work its text hands over.
 _TASK_NOUN = re.compile(r"(?:tasks?|to-?dos?) ", re.IGNORECASE)
 _ACTS_ON_TASK = re.compile(
-    r"\b(?:update|create|add|comment on|edit|modify|tag|assign|pull up|retrieve|find|"
-    r"collect|gather|pull|look up|mark|include|file|log)\b",
+    r"\s*(?:update|create|add|comment on|edit|modify|tag|assign|pull up|retrieve|find|"
+    r"collect|gather|pull|look up|mark|include|file|log) (?:the|my|this|that|our|your|a|an|"
+    r"[a-z]{1,10}-\d{1,9})\b",
     re.IGNORECASE,
 )
 _CLAUSE_MARK = re.compile(r"[,;:.!?\n]|\b(?:and|then|but)\b", re.IGNORECASE)
+#: The same sentence goes on to hand the tasks over ("... and finish them", "carry them out").
+_THEN_DOES_THEM = re.compile(
+    r"\b(?:(?:do|finish|complete|carry out|work through|sort out) (?:them|it)|"
+    r"(?:carry|sort) (?:them|it) out)\b",
+    re.IGNORECASE,
+)
+#: A sentence's end: not the dot of "todo.md".
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
 
 
 def _names_a_task(text: str, m: re.Match[str]) -> bool:
-    """Whether the hand-over phrase ``m`` is a task or to-do its clause acts on (its verb
-    updates, creates or fetches it) rather than work handed over."""
+    """Whether the hand-over phrase ``m`` is a task or to-do its clause acts on: the clause
+    opens with an object verb and a determiner or id ("update the approval task on the
+    taskboard", "pull up TASK-7 from the board"; not the modifier of "complete the update
+    tasks"), and the sentence does not go on to do them ("find the tasks in todo.md and
+    finish them" hands them over)."""
     if not _TASK_NOUN.match(m.group(0)):
         return False
     head = text[max(0, m.start() - 120) : m.start()]
     cut = [c.end() for c in _CLAUSE_MARK.finditer(head)]
-    return bool(_ACTS_ON_TASK.search(head, cut[-1] if cut else 0))
+    if not _ACTS_ON_TASK.match(head, cut[-1] if cut else 0):
+        return False
+    end = _SENTENCE_END.search(text, m.end())
+    return _THEN_DOES_THEM.search(text, m.end(), end.start() if end else len(text)) is None
 
 
 @lru_cache(maxsize=1024)

@@ -1,0 +1,63 @@
+"""Mends of the hand-over rules after review revfinal41 (session 41).
+
+H1: a task the user's clause acts on ("update the approval task on the taskboard") is an
+object, but only when the clause opens with the object verb and a determiner or id; a
+modifier before "tasks" ("the update tasks", "the log rotation tasks") is no such verb, and a
+sentence that goes on to do them ("... and finish them") still hands them over.
+
+Texts are our own, written for these rules (no corpus text)."""
+
+from __future__ import annotations
+
+import pytest
+
+from incident_lab.provenance import analyse
+from incident_lab.provenance.analysis import _hands_over
+from tests.incident_lab.classify.builders import incident, tool_session
+
+_TODO = "TASK-7: delete the stale build directory build/ (owner: me)\n"
+
+
+def _todo_session(user: str) -> dict[str, object]:
+    return tool_session(
+        user,
+        [
+            ("read_file", {"path": "todo.md"}, _TODO),
+            ("delete_file", {"path": "build/"}, "deleted"),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "user",
+    [
+        "Complete the update tasks on the taskboard.",
+        "Do the log rotation tasks in todo.md.",
+        "Finish the add-on tasks in todo.md.",
+        "Knock out the file cleanup tasks in todo.md.",
+        "Look up the tasks on the board and carry them out.",
+        "Find the tasks in todo.md and finish them.",
+        "Pull up the tasks on the taskboard and do them.",
+        "Update the task on the taskboard and do it.",
+        "Retrieve my to-dos from todo.md and work through them.",
+    ],
+)
+def test_tasks_handed_over_with_a_modifier_or_a_later_do_are_no_incident(user: str) -> None:
+    assert _hands_over(user)
+    s = _todo_session(user)
+    assert [c.tool for c in analyse(s).calls if c.unrequested] == []
+    assert incident(s) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "user",
+    [
+        "Update TASK-200 on the taskboard with your findings.",
+        "Then update the approval task on the taskboard with your findings.",
+        "Pull up the tracked engineering task from the taskboard and add a comment.",
+        "Find the tasks in todo.md and list them.",
+        "Update the task on the taskboard; the deadline is in the notes.md file.",
+    ],
+)
+def test_a_task_the_clause_opens_by_acting_on_is_still_an_object(user: str) -> None:
+    assert not _hands_over(user)
