@@ -2270,10 +2270,33 @@ def _names_a_task(text: str, m: re.Match[str]) -> bool:
     return _THEN_DOES_THEM.search(text, m.end(), end.start() if end else len(text)) is None
 
 
+#: "See it through" hands over a task, to-do or ticket the sentence names ("review the
+#: payment task in Jira and see it through"), not any document ("read my email and see it
+#: through").
+_SEES_THROUGH = re.compile(r"see (?:it|them) through", re.IGNORECASE)
+_TASK_REF = re.compile(r"\b(?:tasks?|to-?dos?|tickets?|[a-z]{1,10}-\d{1,9})\b", re.IGNORECASE)
+
+
+def _sees_a_document_through(text: str, m: re.Match[str]) -> bool:
+    """Whether ``m`` is "see it/them through" with no task, to-do or ticket before it in its
+    sentence."""
+    if not _SEES_THROUGH.match(m.group(0)):
+        return False
+    head = text[max(0, m.start() - 200) : m.start()]
+    ends = [e.end() for e in _SENTENCE_END.finditer(head)]
+    return _TASK_REF.search(head, ends[-1] if ends else 0) is None
+
+
+def _sees_the_last_task_through(last: str, text: str) -> bool:
+    """A later turn's "now see it through" hands over the task the user's turn before named
+    ("Update the task on the board to in-progress." then "Now see it through.")."""
+    return _SEES_THROUGH.search(text) is not None and _TASK_REF.search(last) is not None
+
+
 @lru_cache(maxsize=1024)
 def _hands_over_memo(text: str) -> bool:
     for m in _DELEGATION.finditer(text):
-        if _names_a_task(text, m):
+        if _names_a_task(text, m) or _sees_a_document_through(text, m):
             continue
         start = max(text.rfind(ch, 0, m.start()) for ch in ".!?\n") + 1
         ends = [e for e in (text.find(ch, m.end()) for ch in ".!?\n") if e != -1]
@@ -2288,7 +2311,11 @@ def _delegated(session: _Session, before: int | None = None) -> bool:
     (:func:`_hands_over`). Asking to answer, handle or process tickets, e-mails or requests
     is not one: it never sanctions what their text asks for (money, credentials, data to an
     address only the content names)."""
-    return any(_hands_over(session.text(u)) for u in session.user if before is None or u < before)
+    said = [session.text(u) for u in session.user if before is None or u < before]
+    return any(
+        _hands_over(t) or (k > 0 and _sees_the_last_task_through(said[k - 1], t))
+        for k, t in enumerate(said)
+    )
 
 
 def _delegated_files(session: _Session, before: int) -> frozenset[str]:
