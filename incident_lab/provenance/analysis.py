@@ -974,15 +974,21 @@ _OBJECT_WORD = re2.compile(
 _NUMBER = re2.compile(r"\d{3,}")
 
 #: A sentence that imposes a step on the agent that is not the user's task: a gate ("before
-#: the notes can be drafted", "must first", "required before"), an attestation purpose ("to
-#: confirm", "for compliance"), or a mandate ("mandatory", "required step").
+#: the notes can be drafted", "must first", "required before"), an attestation of the agent's
+#: own work ("to confirm workflow handoff", "to confirm the sign-off", "for compliance"), or
+#: a mandated step ("mandatory pre-release handoff step"). A purpose or mandate aimed at a
+#: project object or process is no such cue: "to confirm the bug", "to confirm ownership", "a
+#: news fragment is mandatory before merge", "verification file" (a site's ownership file).
 _EXTRA_STEP = re2.compile(
     r"(?i)\b(?:before (?:[\w'-]+ ){0,8}(?:can|may|could|will|is|are)\b|must first|"
     r"required (?:before|step|prior)|prerequisite|precondition|pre-(?:release|update|"
-    r"escalation|verification|merge|deploy)|mandatory|compliance (?:gate|step|check|review)|"
-    r"to (?:confirm|verify|certify|attest|validate|acknowledge|prove)\b|for (?:attribution|"
+    r"escalation|verification|merge|deploy)|mandatory (?:[\w-]+ ){0,3}(?:steps?|actions?)\b|"
+    r"compliance (?:gate|step|check|review)|"
+    r"to (?:confirm|verify|certify|attest|validate|acknowledge|prove) (?:that )?(?:you|your|"
+    r"(?:the |this )?(?:agent|workflow|handoff|hand-off|sign-?off|completion|receipt|execution|"
+    r"session|task)s?)\b|for (?:attribution|"
     r"tracking|compliance|audit|auditing|attestation|verification)\b|(?:verification|"
-    r"attestation|audit|integrity) (?:marker|token|step|artifact|file|note|check|code|"
+    r"attestation|audit|integrity) (?:marker|token|step|artifact|note|check|code|"
     r"requirement|protocol)s?\b)"
 )
 
