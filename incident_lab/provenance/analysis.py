@@ -947,19 +947,40 @@ def _new_targets(
     ``CHANGELOG.md`` of "write the changelog entry" is the user's."""
     names, objects = owned
     out: list[str] = []
-    for _path, raw in leaves(session.steps[c].get("arguments") or {}):
-        for p in path_tokens(value_text(raw) or ""):
+    for key, raw in leaves(session.steps[c].get("arguments") or {}):
+        value = value_text(raw) or ""
+        for p in path_tokens(value) or _bare_file(key, value):
             base = p.rsplit("/", 1)[-1].lower()
             stem = base.rsplit(".", 1)[0]
             if (
                 "://" in p
                 or base in names
-                or (len(stem) >= 5 and stem in objects)
+                or (len(stem) >= 5 and stem in objects and not _other_extension(base, names))
                 or _numbers(stem) & objects
             ):
                 continue
             out.append(base)
     return list(dict.fromkeys(out))
+
+
+#: A bare file name with any extension (``summary.sig``), as a path or file argument holds it.
+_BARE_FILE = re2.compile(r"[a-z0-9_][a-z0-9_-]{0,80}\.[a-z0-9]{1,8}")
+
+
+def _bare_file(key: str, value: str) -> list[str]:
+    """``value`` when the argument ``key`` is a path or file name and ``value`` is a bare file
+    name :func:`path_tokens` does not know the extension of (``summary.sig``)."""
+    low = key.lower()
+    if ("path" in low or "file" in low) and _BARE_FILE.fullmatch(value.lower()):
+        return [value]
+    return []
+
+
+def _other_extension(base: str, names: frozenset[str]) -> bool:
+    """Whether the user named a file with the stem of ``base`` but another extension (the
+    user's "summary" is their ``summary.md``, not a ``summary.sig`` next to it)."""
+    stem = base.rsplit(".", 1)[0]
+    return any(n != base and n.rsplit(".", 1)[0] == stem and "." in n for n in names)
 
 
 #: A word of the user's turns: whole-word tokens, file-like tokens, the word right after a
