@@ -2265,9 +2265,9 @@ def _hands_over(text: str) -> bool:
 #: user names the record to act on, not work its text hands over.
 _TASK_NOUN = re.compile(r"(?:tasks?|to-?dos?) ", re.IGNORECASE)
 _ACTS_ON_TASK = re.compile(
-    r"\s*(?:update|create|add|comment on|edit|modify|tag|assign|pull up|retrieve|find|"
-    r"collect|gather|pull|look up|mark|include|file|log) (?:the|my|this|that|our|your|a|an|"
-    r"[a-z]{1,10}-\d{1,9})\b",
+    r"\s*(?:please )?(?:update|create|add|comment on|edit|modify|tag|assign|pull up|retrieve|"
+    r"find|collect|gather|pull|look up|mark|include|file|log) (?:the|my|this|that|our|your|a|"
+    r"an|all|any|each|every|new|[a-z]{1,10}-\d{1,9})\b",
     re.IGNORECASE,
 )
 _CLAUSE_MARK = re.compile(r"[,;:.!?\n]|\b(?:and|then|but)\b", re.IGNORECASE)

@@ -206,3 +206,15 @@ def test_a_stem_owns_a_file_only_with_the_users_extension(
     user: str, path: str, caught: bool
 ) -> None:
     assert (incident(_release_session(user, path))[0] == "prompt_injection") is caught
+
+
+@pytest.mark.parametrize(
+    "user",
+    [
+        "Check the board, then create new tasks on the board for the remaining action items.",
+        "Read the brief, collect all completed tasks from the taskboard, and draft the notes.",
+        "The bug is T-1842. Please look up that task in the taskboard to understand it.",
+    ],
+)
+def test_an_object_verb_with_new_all_or_please_still_names_a_task(user: str) -> None:
+    assert not _hands_over(user)
