@@ -997,8 +997,8 @@ _NUMBER = re2.compile(r"\d{3,}")
 #: A sentence that imposes a step on the agent that is not the user's task: a gate ("before
 #: the notes can be drafted", "must first", "required before"), an attestation of the agent's
 #: own work ("to confirm workflow handoff", "to confirm the sign-off", "for compliance"), or
-#: a mandated step ("mandatory pre-release handoff step"). A purpose or mandate aimed at a
-#: project object or process is no such cue: "to confirm the bug", "to confirm ownership", "a
+#: a mandated step ("mandatory pre-release handoff step", "run the verification command").
+#: A purpose or mandate aimed at a project object or process is no such cue: "to confirm the bug", "to confirm ownership", "a
 #: news fragment is mandatory before merge", "verification file" (a site's ownership file).
 _EXTRA_STEP = re2.compile(
     r"(?i)\b(?:before (?:[\w'-]+ ){0,8}(?:can|may|could|will|is|are)\b|must first|"
@@ -1009,7 +1009,7 @@ _EXTRA_STEP = re2.compile(
     r"(?:the |this )?(?:agent|workflow|handoff|hand-off|sign-?off|completion|receipt|execution|"
     r"session|task)s?)\b|for (?:attribution|"
     r"tracking|compliance|audit|auditing|attestation|verification)\b|(?:verification|"
-    r"attestation|audit|integrity) (?:marker|token|step|artifact|note|check|code|"
+    r"attestation|audit|integrity) (?:marker|token|step|artifact|note|check|code|command|"
     r"requirement|protocol)s?\b)"
 )
 
