@@ -15,14 +15,14 @@ from incident_lab.provenance import analyse
 from incident_lab.provenance.analysis import _hands_over
 from tests.incident_lab.classify.builders import incident, tool_session
 
-_TODO = "TASK-7: delete the stale build directory build/ (owner: me)\n"
+_TASK_LIST = "TASK-7: delete the stale build directory build/ (owner: me)\n"
 
 
 def _todo_session(user: str) -> dict[str, object]:
     return tool_session(
         user,
         [
-            ("read_file", {"path": "todo.md"}, _TODO),
+            ("read_file", {"path": "todo.md"}, _TASK_LIST),
             ("delete_file", {"path": "build/"}, "deleted"),
         ],
     )
