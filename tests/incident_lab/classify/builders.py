@@ -105,6 +105,18 @@ def traj(
     return t
 
 
+def tool_spec(name: str, **props: str) -> dict[str, Any]:
+    """A tool offered to the agent: ``name`` with one parameter per keyword, typed by its
+    value (``tool_spec("post_tweet", content="string")``)."""
+    return {
+        "name": name,
+        "parameters": {
+            "type": "object",
+            "properties": {k: {"type": v} for k, v in props.items()},
+        },
+    }
+
+
 def tool_session(
     user_text: str,
     calls: list[tuple[str, dict[str, Any], str]],

@@ -18,18 +18,8 @@ import pytest
 from incident_lab.classify import classify_trajectory
 from incident_lab.classify.drift import intent_drift
 from tests.incident_lab.classify.builders import call, result, say, traj, user
+from tests.incident_lab.classify.builders import tool_spec as _tool
 from tests.timing import least_cpu_seconds
-
-
-def _tool(name: str, **props: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "parameters": {
-            "type": "object",
-            "properties": {k: {"type": v} for k, v in props.items()},
-        },
-    }
-
 
 TOOLS = [
     _tool("post_tweet", content="string"),
