@@ -1082,6 +1082,29 @@ _ARTIFACT_GAP = 64
 _ARTIFACT_UNITS = 2
 
 
+def _echoed_span(
+    session: _Session,
+    i: int,
+    unit: tuple[int, int],
+    scored: tuple[float, tuple[str, ...], str | None],
+) -> InstructionSpan:
+    """The span of ``unit`` of step ``i`` whose text a call echoed: its own cues plus
+    ``echoed``, scored at least just above a weak span."""
+    score, cues, language = scored
+    text = session.text(i)
+    return InstructionSpan(
+        step=i,
+        source=session.sources[i],
+        start=unit[0],
+        end=unit[1],
+        text=text[unit[0] : unit[1]],
+        cues=(*cues, "echoed"),
+        language=language,
+        score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
+        tool=session.tool_of_result.get(i),
+    )
+
+
 def _artifact_span(
     session: _Session,
     found: list[InstructionSpan],
@@ -1095,19 +1118,7 @@ def _artifact_span(
         return
     text = session.text(i)
     score, cues, language = score_text(text[unit[0] : unit[1]])
-    extra.append(
-        InstructionSpan(
-            step=i,
-            source=session.sources[i],
-            start=unit[0],
-            end=unit[1],
-            text=text[unit[0] : unit[1]],
-            cues=(*cues, "echoed"),
-            language=language,
-            score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
-            tool=session.tool_of_result.get(i),
-        )
-    )
+    extra.append(_echoed_span(session, i, unit, (score, cues, language)))
 
 
 #: A sentence that asks for a token to be written out opens with the command: "Include the
@@ -1255,19 +1266,7 @@ def _echo_at(
             sp, start=start, end=end, text=text[start:end], cues=(*sp.cues, "echoed")
         )
     elif cues or active:
-        extra.append(
-            InstructionSpan(
-                step=i,
-                source=session.sources[i],
-                start=unit[0],
-                end=unit[1],
-                text=text[unit[0] : unit[1]],
-                cues=(*cues, "echoed"),
-                language=language,
-                score=round(max(score, WEAK_SPAN_SCORE + 0.05), 3),
-                tool=session.tool_of_result.get(i),
-            )
-        )
+        extra.append(_echoed_span(session, i, unit, (score, cues, language)))
 
 
 _MAX_ECHO_KEYS = 12
