@@ -670,10 +670,9 @@ def nesting_capped(value: Any, limit: int = NESTING_LIMIT) -> Any:
     """``value`` (a trajectory, or any JSON-like data) with each dict, list or tuple nested
     more than ``limit`` levels deep replaced by its scalar leaves joined into one string
     (:func:`_leaves_joined`: a payload nested thousands deep is still read); the same object
-    when none is. ``str()``
-    or a recursive walk of a value thousands of levels deep raises RecursionError (the
-    readers refuse such JSON; a library caller may still pass it): the classifier and the
-    provenance view read such a session through this. Iterative, like
+    when none is. ``str()`` or a recursive walk of a value thousands of levels deep raises
+    RecursionError (the readers refuse such JSON; a library caller may still pass it): the
+    classifier and the provenance view read such a session through this. Iterative, like
     :func:`surrogates_replaced`."""
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
