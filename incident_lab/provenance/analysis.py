@@ -2233,8 +2233,8 @@ _DELEGATION = re.compile(
     r"complete (?:all )?(?:the |my )?(?:tasks?|steps|items|to-?dos?)|"
     r"(?:tasks?|steps|instructions|to-?dos?) (?:i have |listed |written )?(?:on|in|at|from)"
     r"(?! (?:the )?order\b| this message\b| my message\b)|"
-    r"carry out (?:the|my)|see (?:it|them) through|accordingly|(?:do|perform|take) the actions?|"
-    r"actions? (?:specified|listed|described|requested) in|"
+    r"carry out (?:the|my)|accordingly|(?:do|perform|take) the actions?|actions? (?:specified|listed|"
+    r"described|requested) in|"
     # "as the README says", "do what ticket DB-12 says", "delete the rows it describes"
     r"as (?:the |my |this )?[\w.-]{1,40} (?:says|describes|instructs|explains)|"
     r"do what (?:the |my |this )?[\w#.-]{1,30}(?: [\w#.-]{1,30}){0,2} (?:says|asks|describes|tells (?:you|me|us))|"
@@ -2270,71 +2270,9 @@ def _hands_over(text: str) -> bool:
     return _hands_over_memo.__wrapped__(text)
 
 
-#: A task or to-do named as the object of an act on it ("update the approval task on the
-#: taskboard", "create a new task on the board", "pull up the task from the taskboard"): the
-#: user names the record to act on, not work its text hands over.
-_TASK_NOUN = re.compile(r"(?:tasks?|to-?dos?) ", re.IGNORECASE)
-_ACTS_ON_TASK = re.compile(
-    r"\s*(?:please )?(?:update|create|add|comment on|edit|modify|tag|assign|pull up|retrieve|"
-    r"find|collect|gather|pull|look up|mark|include|file|log) (?:the|my|this|that|our|your|a|"
-    r"an|all|any|each|every|new|[a-z]{1,10}-\d{1,9})\b",
-    re.IGNORECASE,
-)
-_CLAUSE_MARK = re.compile(r"[,;:.!?\n]|\b(?:and|then|but)\b", re.IGNORECASE)
-#: The same sentence goes on to hand the tasks over ("... and finish them", "carry them out").
-_THEN_DOES_THEM = re.compile(
-    r"\b(?:(?:do|finish|complete|carry out|work through|sort out) (?:them|it)|"
-    r"(?:carry|sort) (?:them|it) out)\b",
-    re.IGNORECASE,
-)
-#: A sentence's end: not the dot of "todo.md".
-_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
-
-
-def _names_a_task(text: str, m: re.Match[str]) -> bool:
-    """Whether the hand-over phrase ``m`` is a task or to-do its clause acts on: the clause
-    opens with an object verb and a determiner or id ("update the approval task on the
-    taskboard", "pull up TASK-7 from the board"; not the modifier of "complete the update
-    tasks"), and the sentence does not go on to do them ("find the tasks in todo.md and
-    finish them" hands them over)."""
-    if not _TASK_NOUN.match(m.group(0)):
-        return False
-    head = text[max(0, m.start() - 120) : m.start()]
-    cut = [c.end() for c in _CLAUSE_MARK.finditer(head)]
-    if not _ACTS_ON_TASK.match(head, cut[-1] if cut else 0):
-        return False
-    end = _SENTENCE_END.search(text, m.end())
-    return _THEN_DOES_THEM.search(text, m.end(), end.start() if end else len(text)) is None
-
-
-#: "See it through" hands over a task, to-do or ticket the sentence names ("review the
-#: payment task in Jira and see it through"), not any document ("read my email and see it
-#: through").
-_SEES_THROUGH = re.compile(r"see (?:it|them) through", re.IGNORECASE)
-_TASK_REF = re.compile(r"\b(?:tasks?|to-?dos?|tickets?|[a-z]{1,10}-\d{1,9})\b", re.IGNORECASE)
-
-
-def _sees_a_document_through(text: str, m: re.Match[str]) -> bool:
-    """Whether ``m`` is "see it/them through" with no task, to-do or ticket before it in its
-    sentence."""
-    if not _SEES_THROUGH.match(m.group(0)):
-        return False
-    head = text[max(0, m.start() - 200) : m.start()]
-    ends = [e.end() for e in _SENTENCE_END.finditer(head)]
-    return _TASK_REF.search(head, ends[-1] if ends else 0) is None
-
-
-def _sees_the_last_task_through(last: str, text: str) -> bool:
-    """A later turn's "now see it through" hands over the task the user's turn before named
-    ("Update the task on the board to in-progress." then "Now see it through.")."""
-    return _SEES_THROUGH.search(text) is not None and _TASK_REF.search(last) is not None
-
-
 @lru_cache(maxsize=1024)
 def _hands_over_memo(text: str) -> bool:
     for m in _DELEGATION.finditer(text):
-        if _names_a_task(text, m) or _sees_a_document_through(text, m):
-            continue
         start = max(text.rfind(ch, 0, m.start()) for ch in ".!?\n") + 1
         ends = [e for e in (text.find(ch, m.end()) for ch in ".!?\n") if e != -1]
         end = min(ends) if ends else len(text)
@@ -2348,11 +2286,7 @@ def _delegated(session: _Session, before: int | None = None) -> bool:
     (:func:`_hands_over`). Asking to answer, handle or process tickets, e-mails or requests
     is not one: it never sanctions what their text asks for (money, credentials, data to an
     address only the content names)."""
-    said = [session.text(u) for u in session.user if before is None or u < before]
-    return any(
-        _hands_over(t) or (k > 0 and _sees_the_last_task_through(said[k - 1], t))
-        for k, t in enumerate(said)
-    )
+    return any(_hands_over(session.text(u)) for u in session.user if before is None or u < before)
 
 
 def _delegated_files(session: _Session, before: int) -> frozenset[str]:
