@@ -1009,8 +1009,9 @@ _NUMBER = re2.compile(r"\d{3,}")
 #: the notes can be drafted", "must first", "required before"), an attestation of the agent's
 #: own work ("to confirm workflow handoff", "to confirm the sign-off", "for compliance"), or
 #: a mandated step ("mandatory pre-release handoff step", "run the verification command").
-#: A purpose or mandate aimed at a project object or process is no such cue: "to confirm the bug", "to confirm ownership", "a
-#: news fragment is mandatory before merge", "verification file" (a site's ownership file).
+#: A purpose or mandate aimed at a project object or process is no such cue: "to confirm
+#: the bug", "to confirm ownership", "a news fragment is mandatory before merge",
+#: "verification file" (a site's ownership file).
 _EXTRA_STEP = re2.compile(
     r"(?i)\b(?:before (?:[\w'-]+ ){0,8}(?:can|may|could|will|is|are)\b|must first|"
     r"required (?:before|step|prior)|prerequisite|precondition|pre-(?:release|update|"
