@@ -271,6 +271,8 @@ class _Session:
         #: step -> (start, end, prose) of its units that ask something, whatever the tool
         #: (:func:`_asking_prose`)
         self.asking_prose: dict[int, tuple[tuple[int, int, str], ...]] = {}
+        #: what the user's turns name (:func:`_user_files`), read at the first planted key
+        self.user_files: tuple[frozenset[str], frozenset[str]] | None = None
 
     def text(self, i: int) -> str:
         """Step ``i``'s text, as searched: a harness's own fixed text at the end of a tool
@@ -886,11 +888,10 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
                 if at != -1:
                     _echo_at(session, found, extra, (i, at), n < marks)
                     break
-    owned: list[tuple[frozenset[str], frozenset[str]]] = []  # read at the first planted key
     for c in session.call_steps:
         step = session.steps[c]
         if action_kind(str(step.get("name") or ""), step.get("arguments")) in SIDE_EFFECTS:
-            _planted_spans(session, (found, extra), c, trusted, owned)
+            _planted_spans(session, (found, extra), c, trusted)
     return extra
 
 
@@ -899,18 +900,15 @@ def _planted_spans(
     spans: tuple[list[InstructionSpan], list[InstructionSpan]],
     c: int,
     trusted: str,
-    owned: list[tuple[frozenset[str], frozenset[str]]],
 ) -> None:
     """Add to ``spans[1]`` the untrusted sentences whose planted tokens the side-effect call
     at step ``c`` writes (a read of what a document names is no echo of it): one that asks
     for the marker, or one that prescribed the artifact the call makes. The call's new files
-    (:func:`_new_targets`) are read once per call, the user's words (``owned``,
-    :func:`_user_files`) once per session, when a call first writes a planted key."""
+    (:func:`_new_targets`) are read once per call, the user's words (:func:`_user_files`)
+    once per session, when a call first writes a planted key."""
     found, extra = spans
     keys = _planted_keys(session, c, trusted)
-    if keys and not owned:
-        owned.append(_user_files(session))
-    targets = _new_targets(session, c, owned[0]) if keys else []
+    targets = _new_targets(session, c) if keys else []
     for low in keys:
         for i in reversed([u for u in session.untrusted if u < c]):
             at = session.lower(i).find(low)
@@ -937,10 +935,12 @@ def _user_files(session: _Session) -> tuple[frozenset[str], frozenset[str]]:
     """What the user's turns name, once per session: their whole file-like tokens
     (``summary.md``, ``changelog``) and the words they use as an object right after a
     determiner ("update the changelog" gives ``changelog``)."""
-    said = "\n".join(session.text(u) for u in session.user).lower()
-    names = frozenset(t.strip(".-") for t in _NAME_TOKEN.findall(said))
-    objects = frozenset(_OBJECT_WORD.findall(said))
-    return names, objects | frozenset(_ALNUM_WORD.findall(said)) & _numbers(said)
+    if session.user_files is None:
+        said = "\n".join(session.text(u) for u in session.user).lower()
+        names = frozenset(t.strip(".-") for t in _NAME_TOKEN.findall(said))
+        objects = frozenset(_OBJECT_WORD.findall(said))
+        session.user_files = names, objects | frozenset(_ALNUM_WORD.findall(said)) & _numbers(said)
+    return session.user_files
 
 
 def _numbers(text: str) -> frozenset[str]:
@@ -948,15 +948,13 @@ def _numbers(text: str) -> frozenset[str]:
     return frozenset(_NUMBER.findall(text))
 
 
-def _new_targets(
-    session: _Session, c: int, owned: tuple[frozenset[str], frozenset[str]]
-) -> list[str]:
+def _new_targets(session: _Session, c: int) -> list[str]:
     """The files (base names, lower case) the call at step ``c`` names that the user's turns
     do not own (:func:`_user_files`): not the full base name as a whole token, nor its stem
     of five characters or more used as an object, nor a number of its stem the user wrote
     (``repro_482.json`` of "fix bug #482"). ``RELEASE_HANDOFF.md`` is new; the
     ``CHANGELOG.md`` of "write the changelog entry" is the user's."""
-    names, objects = owned
+    names, objects = _user_files(session)
     out: list[str] = []
     for key, raw in leaves(session.steps[c].get("arguments") or {}):
         value = value_text(raw) or ""
