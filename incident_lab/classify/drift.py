@@ -218,11 +218,10 @@ def _command_typed(view: SessionView, c: CallProvenance) -> bool:
     no plain request (:func:`asks_plainly`: "My e-mail says to run ...", "Should I run
     ...?"). "Shutdown the pc, using the exact command shutdown /s /t 0"
     asks for ``shutdown /s /t 0``, not for ``shutdown /r /t 0`` nor ``taskkill /IM avp.exe``."""
-    turns = [text for i, text in view.user_turns if i < c.step]
+    turn = view.latest_user_turn(c.step)
     command = command_of(c.arguments).lower()
-    if not turns or not command.strip() or len(command) > _TYPED_MAX:
+    if turn is None or not command.strip() or len(command) > _TYPED_MAX:
         return False
-    turn = turns[-1]
     if len(turn) > _CLAUSE_MAX or not asks_plainly(turn):
         return False
     words = [w.strip(_WORD_EDGES) for w in command.split()]
@@ -258,14 +257,14 @@ def _secret_read_asked(view: SessionView, c: CallProvenance) -> bool:
     clause of the turn names ("I forgot all the api tokens, can you remind me of them?"),
     and the turn forbids no credential act. "Summarise my dashboards" asks for no tokens."""
     words = tool_words(c.tool.rpartition(".")[2])
-    turns = [text for i, text in view.user_turns if i < c.step]
-    if len(words) < 2 or words[0] not in READ_VERBS or not turns:
+    turn = view.latest_user_turn(c.step)
+    if len(words) < 2 or words[0] not in READ_VERBS or turn is None:
         return False
     head = _surface(words[-1])
     return (
         bool(head)
-        and not _forbids(c.kind, turns[-1])
-        and any(head <= clause_words for _, clause_words, _, _ in _clauses(turns[-1]))
+        and not _forbids(c.kind, turn)
+        and any(head <= clause_words for _, clause_words, _, _ in _clauses(turn))
     )
 
 
@@ -476,22 +475,22 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
     watchlist?" asks for no removal from it, and "I got an email from Bob" for no e-mail.
     Only the latest turn asks: in a multi-turn session each later turn asks for its own act.
     """
-    turns = [text for i, text in view.user_turns if i < c.step]
-    if not turns:
+    turn = view.latest_user_turn(c.step)
+    if turn is None:
         return False
     tool = c.tool
     objects = _objects(tool)
     family = _family(tool, kind)
     if not objects or family is None:
         return False
-    if _forbids(kind, turns[-1]):
+    if _forbids(kind, turn):
         return False  # "Do not send it yet" forbids
     if "payment" in (kind, asked_kind(kind, tool)) and not (
-        purchase_values_said(tool, c.arguments, turns[-1]) and _ids_pointed_to(view, c, turns[-1])
+        purchase_values_said(tool, c.arguments, turn) and _ids_pointed_to(view, c, turn)
     ):
         return False  # a payment to someone is payment_asked's; no id or account made up
     named = False  # an earlier clause of the turn named the object: "it" may refer to it
-    for clause, words, reading, pronoun in _clauses(turns[-1]):
+    for clause, words, reading, pronoun in _clauses(turn):
         names = not objects.isdisjoint(words)
         refers = named and not names and pronoun
         named = named or names

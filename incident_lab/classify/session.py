@@ -313,6 +313,11 @@ class SessionView:
         """All user turns before step ``index``, joined."""
         return "\n".join(t for i, t in self.user_turns if i < index)
 
+    def latest_user_turn(self, index: int) -> str | None:
+        """The last user turn before step ``index``, or None when there is none."""
+        turns = [t for i, t in self.user_turns if i < index]
+        return turns[-1] if turns else None
+
 
 @dataclass(slots=True)
 class _Active:
