@@ -5,11 +5,12 @@ hide the first failure."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
 
-from tests.timing import clear_text_memos
+from tests.timing import MAX_SLOWNESS, clear_text_memos, measured_slowness
 
 pytest_plugins = ["pytester"]
 
@@ -154,3 +155,15 @@ def test_clearing_the_memos_reaches_every_per_text_memo_and_keeps_patterns() -> 
     }
     assert set(left) <= kept | {"incident_lab.provenance.analysis._source_of_result"}, left
     assert _verb_pattern.cache_info().currsize > 0  # compiled patterns stay
+
+
+def test_a_slower_machine_stretches_the_bound_within_its_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reference work measured on a machine three times slower (a CPU clock that runs
+    3x) reads as about 3x; one 100x slower is capped, so a quadratic stays caught."""
+    real = time.process_time
+    monkeypatch.setattr(time, "process_time", lambda: real() * 2.5)
+    assert 2.0 <= measured_slowness() <= MAX_SLOWNESS
+    monkeypatch.setattr(time, "process_time", lambda: real() * 100)
+    assert measured_slowness() == MAX_SLOWNESS

@@ -541,6 +541,8 @@ def _clauses(turn: str) -> tuple[tuple[str, frozenset[str], bool, bool], ...]:
     out = []
     for n in range(0, len(parts), 2):
         sentence = parts[n]
+        if _WORDS.search(sentence.lower()) is None:
+            continue  # no word: names nothing, refers to nothing ("." * 100_000)
         question = (
             (n + 1 < len(parts) and parts[n + 1] == "?") or bool(_QUESTION.match(sentence))
         ) and not _asks_politely(sentence.strip())

@@ -698,10 +698,12 @@ def test_naming_hundreds_of_objects_in_a_100kb_request_is_fast() -> None:
     names = [f"svc-{i}" for i in range(700)]
     ask = "x " * 48_000 + "Please add these accounts to the docker group: " + " ".join(names)
     command = ("sudo usermod -aG docker " + " ".join(names))[:4090].rsplit(" ", 1)[0]
-    start = time.process_time()
-    for _ in range(3):
-        assert action_asked({"command": command}, ask)
-    assert time.process_time() - start < 0.4
+
+    def three_reads(run: int) -> None:
+        for _ in range(3):
+            assert action_asked({"command": command}, ask)
+
+    assert least_cpu_seconds(three_reads, runs=1) < 0.4
 
 
 _SESSIONS = "Read D-1, then delete the sessions older than 30 days from the sessions table"

@@ -21,6 +21,7 @@ import pytest
 from incident_lab.provenance import analyse
 from incident_lab.scenarios.build import scenario_from_trajectory
 from incident_lab.scenarios.payload import carried_markers
+from tests.timing import least_cpu_seconds
 
 CODE = "R1_CANARY_EXEC_HIJACK_AE17"
 BRIEF = (
@@ -416,14 +417,12 @@ def test_the_codes_of_many_calls_are_looked_up_within_one_budget() -> None:
     """Review rev-marker33c (speed4): 100 writes each carry 32 codes no output holds, after a
     4 MB log; each code cost a scan of the log (calls x codes x size). A session looks up at
     most a fixed number of codes."""
-    import time
-
     traj = _session()
     traj["steps"][5]["output"] = "lorem ipsum dolor sit amet consectetur adipiscing elit\n" * 70_000
     unsafe = _writes(
         traj, ["Tags: " + " ".join(f"QX{k:04d}{m:02d}_Z" for m in range(32)) for k in range(100)]
     )
     prov = analyse(traj)
-    start = time.process_time()
+    seconds = least_cpu_seconds(lambda run: carried_markers(prov, traj["steps"], unsafe), runs=1)
     assert carried_markers(prov, traj["steps"], unsafe) == {}
-    assert time.process_time() - start < 0.5
+    assert seconds < 0.5
