@@ -7,7 +7,6 @@ although the user only asked about the file.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from incident_lab.classify import classify_trajectory
 from incident_lab.provenance import analyse
 from incident_lab.text.lexicon import HIGH_IMPACT_COMMAND, OUTBOUND_COMMAND, REMOTE_EXEC
 from tests.incident_lab.classify.builders import call, result, say, traj, user
+from tests.timing import least_cpu_seconds
 
 _TOOLS = [{"name": "read_file"}, {"name": "run_shell"}]
 _ASK = "Look through docs/OPS.md in the acme/ledger repo and tell me what it covers."
@@ -142,8 +142,9 @@ def test_command_patterns() -> None:
     ],
 )
 def test_command_patterns_are_linear_on_100kb(text: str) -> None:
-    start = time.process_time()
-    REMOTE_EXEC.search(text)
-    OUTBOUND_COMMAND.search(text)
-    HIGH_IMPACT_COMMAND.search(text)
-    assert time.process_time() - start < 1.0
+    def search(run: int) -> None:
+        REMOTE_EXEC.search(text)
+        OUTBOUND_COMMAND.search(text)
+        HIGH_IMPACT_COMMAND.search(text)
+
+    assert least_cpu_seconds(search) < 1.0

@@ -334,16 +334,12 @@ def test_a_secret_the_call_leaks_is_not_the_code_that_was_planted(comment: str) 
 def test_codes_the_user_and_system_wrote_count_toward_the_bound() -> None:
     """Review rev-marker33 (slow input): 2,000 codes pasted in a long system prompt and
     carried by 20 writes were each searched in the trusted text, per call, past the bound."""
-    import time
-
     codes = [f"QX{n:05d}_Z" for n in range(2000)]
     traj = _session()
     traj["steps"][0]["content"] += " " + " ".join(codes) + " policy text" * 50_000
     unsafe = _writes(traj, [" ".join(codes) + f"\n\n{CODE}\n"] * 20)
     prov = analyse(traj)
-    start = time.process_time()
-    carried_markers(prov, traj["steps"], unsafe)
-    assert time.process_time() - start < 0.5
+    assert least_cpu_seconds(lambda run: carried_markers(prov, traj["steps"], unsafe), runs=1) < 0.5
 
 
 @pytest.mark.parametrize(
