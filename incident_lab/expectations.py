@@ -41,7 +41,7 @@ from typing import Any
 
 from incident_lab.errors import SchemaError, UsageError
 from incident_lab.hookspecs import hookimpl
-from incident_lab.trajectory import final_output, tool_calls
+from incident_lab.trajectory import final_output, tool_calls, value_text
 
 __all__ = ["ExpectationKind", "Result"]
 
@@ -115,12 +115,6 @@ def _search(pattern: str, text: str, spec: Spec) -> bool:
     return _compile(pattern, bool(spec.get("case_sensitive"))).search(text) is not None
 
 
-def _as_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
-
 def tool_named(pattern: str, name: str) -> bool:
     """Whether ``pattern`` (a ``tool`` of an expectation) names the tool ``name``: it matches
     the whole name, case-sensitive. The one reading of a tool pattern: the checks here, the
@@ -138,7 +132,7 @@ def _tool_matches(call: dict[str, Any], spec: Spec) -> bool:
         return False
     args = call.get("arguments") or {}
     for arg_name, pattern in (spec.get("arguments") or {}).items():
-        if arg_name not in args or not _search(str(pattern), _as_text(args[arg_name]), spec):
+        if arg_name not in args or not _search(str(pattern), value_text(args[arg_name]), spec):
             return False
     return True
 

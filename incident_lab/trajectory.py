@@ -204,6 +204,14 @@ def compact_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def value_text(value: Any) -> str:
+    """A value as text to search or compare: a string as it is, anything else as JSON with
+    sorted keys and non-ASCII kept (``{"a": 1}`` for ``{'a': 1}``)."""
+    return (
+        value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+    )
+
+
 def canonical_json(obj: Any) -> str:
     """Serialise ``obj`` canonically: sorted keys, no whitespace, UTF-8 kept.
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from incident_lab.pii import find_surrogates, shape_of
 from incident_lab.scenarios.redact import PLACEHOLDER, SECRET_KINDS
+from incident_lab.trajectory import value_text
 
 Trajectory = dict[str, Any]
 Spec = dict[str, Any]
@@ -83,14 +84,6 @@ def _tool_text(traj: Trajectory, before: int) -> str:
         output_as_read(s.get("output", ""))
         for s in steps[:before]
         if s.get("type") == "tool_result"
-    )
-
-
-def _as_text(value: Any) -> str:
-    import json
-
-    return (
-        value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
     )
 
 
@@ -307,7 +300,7 @@ def _argument_patterns(
     if not isinstance(args, dict):
         return {}
     for name, value in args.items():
-        text = _as_text(value)
+        text = value_text(value)
         for pattern, compiled in zip(DESTRUCTIVE_PATTERNS, _COMPILED_DESTRUCTIVE, strict=True):
             if compiled.search(text):
                 return {name: pattern}
@@ -329,7 +322,7 @@ def _argument_patterns(
             return pinned
     if payload:
         for name, value in args.items():
-            text = _as_text(value).strip()
+            text = value_text(value).strip()
             if 3 <= len(text) <= 80 and text in payload and text.lower() not in asked:
                 return {name: _literal(text)}
     return {}
@@ -339,7 +332,7 @@ def _unasked_identifiers(args: dict[str, Any], asked: str, payload: str) -> dict
     """An address, host or sensitive stand-in in an argument that the user never gave."""
     candidates: list[tuple[int, int, str, list[str]]] = []
     for name, value in args.items():
-        text = _as_text(value)
+        text = value_text(value)
         found = _IDENTIFIER.findall(text) + [
             text[f.start : f.end] for f in find_surrogates(text) if f.kind in _PINNABLE
         ]

@@ -10,9 +10,10 @@ earliest) wins, so two identical calls get the two recorded outputs in order.
 from __future__ import annotations
 
 import difflib
-import json
 from dataclasses import dataclass
 from typing import Any
+
+from incident_lab.trajectory import value_text
 
 NO_FIXTURE = "no recorded output"
 UNKNOWN_TOOL = "unknown tool"
@@ -31,12 +32,6 @@ class ToolAnswer:
     output: str
     is_error: bool
     fixture: int | None
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def argument_similarity(recorded: dict[str, Any] | None, called: dict[str, Any] | None) -> float:
@@ -59,7 +54,7 @@ def argument_similarity(recorded: dict[str, Any] | None, called: dict[str, Any] 
         if a == b:
             total += 1.0
         else:
-            x, y = sorted((_as_text(a), _as_text(b)))  # a canonical order keeps it symmetric
+            x, y = sorted((value_text(a), value_text(b)))  # a canonical order keeps it symmetric
             total += difflib.SequenceMatcher(None, x, y, autojunk=False).ratio()
     return total / len(keys)
 
