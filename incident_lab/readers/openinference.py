@@ -31,6 +31,7 @@ from incident_lab.hookspecs import hookimpl
 from incident_lab.readers.base import DEFAULT_MAX_LINE_BYTES, Record
 from incident_lab.readers.mapping import (
     as_dict,
+    as_list,
     content_output,
     finish,
     langchain_tool_message,
@@ -148,7 +149,7 @@ def _message_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
     role = msg.get("role")
     text = msg.get("content")
     if not isinstance(text, str):
-        parts = [as_dict(as_dict(c).get("message_content")) for c in _list(msg.get("contents"))]
+        parts = [as_dict(as_dict(c).get("message_content")) for c in as_list(msg.get("contents"))]
         text = "\n".join(
             p["text"]
             for p in parts
@@ -162,7 +163,7 @@ def _message_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
             f"message role {compact_json(role)[:40]} is not system/user/assistant/tool"
         )
     steps: list[dict[str, Any]] = []
-    calls = [as_dict(as_dict(c).get("tool_call")) for c in _list(msg.get("tool_calls"))]
+    calls = [as_dict(as_dict(c).get("tool_call")) for c in as_list(msg.get("tool_calls"))]
     if text or not calls:
         steps.append({"type": "message", "role": _ROLES[role], "content": text} | stamp)
     for call in calls:
@@ -173,10 +174,6 @@ def _message_steps(message: Any, stamp: dict[str, str]) -> list[dict[str, Any]]:
                 tool_call_step(name, fn.get("arguments"), str_or_none(call.get("id"))) | stamp
             )
     return steps
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _kind(span: dict[str, Any]) -> str:
