@@ -10,9 +10,15 @@ import math
 from fractions import Fraction
 from functools import lru_cache
 from statistics import NormalDist
+from typing import Any
 
 
 @lru_cache(maxsize=64)
+def percent(rate: Any) -> str:
+    """A rate in [0, 1] as whole percent (``0.425`` is ``42%``), ``n/a`` for None."""
+    return "n/a" if rate is None else f"{100.0 * float(rate):.0f}%"
+
+
 def z_for_confidence(confidence: float) -> float:
     """Return the two-sided normal quantile for ``confidence`` (0.95 -> 1.95996...).
 

@@ -5,18 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from regression_suite.gate.stats import wilson_interval
+from regression_suite.gate.stats import percent, wilson_interval
 from regression_suite.gate.thresholds import Requirement, Thresholds
-
-
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100.0 * x:.0f}%"
 
 
 def _ci(interval: list[float] | None, confidence: float) -> str:
     if not interval:
         return ""
-    return f", {100 * confidence:g}% CI {_pct(interval[0])}-{_pct(interval[1])}"
+    return f", {100 * confidence:g}% CI {percent(interval[0])}-{percent(interval[1])}"
 
 
 def requirement_statistic(
@@ -88,7 +84,7 @@ def _scenario_reasons(case: dict[str, Any], th: Thresholds) -> list[dict[str, An
         rate = f"{case['passed']}/{case['runs']} passed{_ci(case['pass_rate_ci'], th.confidence)}"
         message = (
             f"{sid} ({sev}, {case['failure_mode']}): {rule.require.metric} "
-            f"{_pct(value)} does not meet {rule.require.describe()} ({rate})"
+            f"{percent(value)} does not meet {rule.require.describe()} ({rate})"
         )
         code = "requirement"
     case["action"] = rule.action
@@ -154,7 +150,7 @@ def _variant_reasons(
     message = (
         f"{group.bypassing} of {group.count} rewrites of {parent} ({sev}) still bypass: "
         f"{', '.join(group.chains)} "
-        f"(bypass rate {_pct(bypasses / runs if runs else None)} over {runs} run(s){detail})"
+        f"(bypass rate {percent(bypasses / runs if runs else None)} over {runs} run(s){detail})"
     )
     level = "info" if rule.action == "ignore" else rule.action
     reasons.append(_reason(level, "bypass", head, message))

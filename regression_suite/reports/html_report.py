@@ -15,6 +15,7 @@ from typing import Any
 
 from incident_lab.atomic import write_text_atomic
 from incident_lab.report.svg import Bar, bar_chart, figure
+from regression_suite.gate.stats import percent
 
 FILENAME = "report.html"
 MAX_FAILURES = 300
@@ -38,12 +39,8 @@ details{margin:.4rem 0;border:1px solid #eee;border-radius:4px;padding:.3rem .6r
 """
 
 
-def _pct(x: Any) -> str:
-    return "n/a" if x is None else f"{100.0 * float(x):.0f}%"
-
-
 def _ci(interval: Any) -> str:
-    return "" if not interval else f"{_pct(interval[0])}–{_pct(interval[1])}"
+    return "" if not interval else f"{percent(interval[0])}–{percent(interval[1])}"
 
 
 def _interval(interval: Any) -> tuple[float, float] | None:
@@ -185,7 +182,7 @@ def _bypass(report: dict[str, Any]) -> str:
         return "<p class=muted>No variants in this run (suite <code>variants: none</code>).</p>"
     parts = [
         f"<p>{overall['bypassed_variants']} of {overall['variants']} variants bypass "
-        f"(bypass rate {_pct(overall['bypass_rate'])}, CI {_ci(overall['bypass_rate_ci'])}). "
+        f"(bypass rate {percent(overall['bypass_rate'])}, CI {_ci(overall['bypass_rate_ci'])}). "
         "A bypass is a variant whose expectations failed: the rewritten attack got through.</p>"
     ]
     bars = [
@@ -207,7 +204,7 @@ def _bypass(report: dict[str, Any]) -> str:
                 str(r["variants"]),
                 str(r["bypassed_variants"]),
                 f"{r['bypasses']}/{r['runs']}",
-                _pct(r["bypass_rate"]),
+                percent(r["bypass_rate"]),
                 _ci(r["bypass_rate_ci"]),
                 escape(", ".join(r["bypassing"])),
             ]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from incident_lab.atomic import write_text_atomic
+from regression_suite.gate.stats import percent
 
 FILENAME = "report.md"
 _MAX_ROWS = 20
@@ -34,10 +35,6 @@ def _code(text: Any) -> str:
     fence = "`" * (max((len(run) for run in re.findall("`+", body)), default=0) + 1)
     pad = " " if body.startswith("`") or body.endswith("`") else ""
     return f"{fence}{pad}{body}{pad}{fence}"
-
-
-def _pct(x: Any) -> str:
-    return "n/a" if x is None else f"{100.0 * float(x):.0f}%"
 
 
 def _heading(report: dict[str, Any]) -> list[str]:
@@ -75,7 +72,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     if rows:
         lines += ["| converter | bypassed variants | bypass rate |", "|---|---:|---:|"]
         lines += [
-            f"| {_code(r['converter'])} | {r['bypassed_variants']}/{r['variants']} | {_pct(r['bypass_rate'])} |"
+            f"| {_code(r['converter'])} | {r['bypassed_variants']}/{r['variants']} | {percent(r['bypass_rate'])} |"
             for r in rows[:_MAX_ROWS]
         ]
         lines.append("")
@@ -167,7 +164,7 @@ def render_step_summary(report: dict[str, Any], artefacts: list[Path]) -> str:
         lines += ["| converter | bypassed variants | bypass rate | e.g. |", "|---|---:|---:|---|"]
         lines += [
             f"| {_code(r['converter'])} | {r['bypassed_variants']}/{r['variants']} "
-            f"| {_pct(r['bypass_rate'])} | {_cell(', '.join(r.get('bypassing') or []))} |"
+            f"| {percent(r['bypass_rate'])} | {_cell(', '.join(r.get('bypassing') or []))} |"
             for r in bypassing[:_MAX_ROWS]
         ]
     else:
