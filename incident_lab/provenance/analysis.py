@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import bisect
 import dataclasses
+import itertools
 import json
 import re
 import unicodedata
@@ -213,10 +214,18 @@ class _Session:
         self._starts: tuple[list[int], list[int]] = ([], [])
         #: word -> the steps whose lower-cased text holds it (:meth:`holding`)
         self.word_steps: dict[str, frozenset[int]] = {}
-        #: value -> the steps that hold every word it needs, or None (:meth:`holding`)
-        self.held: dict[str, frozenset[int] | None] = {}
+        #: value -> the steps that hold every word it needs (in order), or None (:meth:`holding`)
+        self.held: dict[str, list[int] | None] = {}
+        #: lower-cased text -> the untrusted steps holding it, in order (:meth:`latest_holding`)
+        self.untrusted_with: dict[str, list[int]] = {}
         self._non_ascii: frozenset[int] | None = None
         self._indexed_steps: frozenset[int] | None = None
+        self._trusted: tuple[frozenset[int], frozenset[int]] | None = None
+        #: the spans :func:`_strong_earlier` last read, their strong ones (by index) and
+        #: those's steps when in order
+        self.strong: tuple[tuple[InstructionSpan, ...], list[int], list[int] | None] | None = None
+        #: the spans :func:`_in_decoded_span` last read, and their decoded ones
+        self.decoded: tuple[tuple[InstructionSpan, ...], tuple[tuple[int, str], ...]] | None = None
         self.sources: dict[int, str] = {}
         self.user: list[int] = []
         self.system: list[int] = []
@@ -268,6 +277,9 @@ class _Session:
         #: (step, call kind, tool) -> the units of that step that ask for such an action
         #: (:func:`_asking_units`)
         self.asking_units: dict[tuple[int, str, str], tuple[tuple[int, int], ...]] = {}
+        #: (call kind, tool) -> how many untrusted steps were checked, and those of them that
+        #: ask for such an action, in order (:func:`_asking_steps`)
+        self.asking_steps: dict[tuple[str, str], tuple[int, list[int]]] = {}
         #: step -> (start, end, prose) of its units that ask something, whatever the tool
         #: (:func:`_asking_prose`)
         self.asking_prose: dict[int, tuple[tuple[int, int, str], ...]] = {}
@@ -340,7 +352,8 @@ class _Session:
     def absent(self, value: str) -> bool:
         """True only when :meth:`find` finds ``value`` in no step's text, nor in any span
         (:func:`~incident_lab.provenance.values.absent_from` over every text at once)."""
-        return absent_from(value, *self._joined_texts())
+        raw, lowered = self._joined_texts()
+        return absent_from(value, raw, lowered, lambda word: bool(self._with_word(word)))
 
     def _joined_texts(self) -> tuple[str, str]:
         """Every text searched (the user's, the system's, the untrusted steps'), joined with
@@ -358,19 +371,38 @@ class _Session:
                 at += len(self.lower(i)) + 1
         return self._joined
 
-    def holding(self, value: str, steps: list[int]) -> list[int]:
-        """Those of ``steps`` (in order) in whose text :meth:`find` may find ``value``: not
+    def before(self, step: int) -> tuple[list[int], list[int]]:
+        """The steps before ``step`` that are searched: the user's and the system's (the
+        user's first, each in order), and the untrusted ones (latest first)."""
+        user = self.user[: bisect.bisect_left(self.user, step)]
+        system = self.system[: bisect.bisect_left(self.system, step)]
+        return user + system, self.untrusted[: bisect.bisect_left(self.untrusted, step)][::-1]
+
+    def holding(self, value: str, step: int) -> tuple[list[int], list[int]]:
+        """:meth:`before`, only the steps in whose text :meth:`find` may find ``value``: not
         one that lacks a word it needs (:func:`~incident_lab.provenance.values.words_needed`).
-        Each word is sought in every text at once, once per session, so a value traced
-        through a thousand earlier steps is looked up in those that hold its words only
-        (review revcc38 L3: a lookup per step made a long session quadratic)."""
+        Each word is sought in every text at once, once per session, and the steps that hold
+        them are kept in order, so a value traced through a thousand earlier steps costs
+        what the steps holding its words do (reviews revcc38 L3, revfix41 M4: a look per
+        step, or a filter of every earlier step per value, made a long session quadratic)."""
         held = self.held.get(value, _UNSEEN)
         if held is _UNSEEN:
-            held = self.held[value] = self._holding(value)
+            found = self._holding(value)
+            held = self.held[value] = None if found is None else sorted(found)
         if held is None:
-            return steps
-        indexed = self._indexed()
-        return [i for i in steps if i in held or i not in indexed]
+            return self.before(step)
+        below = held[: bisect.bisect_left(held, step)]
+        user, trusted = self._trusted_steps()
+        return (
+            [i for i in below if i in user] + [i for i in below if i in trusted and i not in user],
+            [i for i in reversed(below) if i not in trusted],
+        )
+
+    def _trusted_steps(self) -> tuple[frozenset[int], frozenset[int]]:
+        """The user's steps, and the user's and the system's (built once)."""
+        if self._trusted is None:
+            self._trusted = frozenset(self.user), frozenset(self.user + self.system)
+        return self._trusted
 
     def _indexed(self) -> frozenset[int]:
         """The steps of :meth:`_joined_texts` (built once)."""
@@ -410,6 +442,36 @@ class _Session:
                 out.add(order[k])
                 at = lowered.find(word, starts[k + 1] if k + 1 < len(starts) else len(lowered))
             held = self.word_steps[word] = frozenset(out)
+        return held
+
+    def untrusted_holding(self, low: str, before: int) -> list[int]:
+        """The untrusted steps before step ``before`` whose lower-cased text holds ``low``,
+        latest first. They are found once per session by :meth:`_with_word`'s one pass over
+        every text (a line break in ``low`` could straddle two of them: then each text is
+        searched): a look per step made a session that writes many planted tokens
+        quadratic (review revfix41 M4)."""
+        held = self._untrusted_with(low)
+        if held is None:
+            return [i for i in self.before(before)[1] if low in self.lower(i)]
+        return held[: bisect.bisect_left(held, before)][::-1]
+
+    def latest_holding(self, low: str, before: int) -> int | None:
+        """The first of :meth:`untrusted_holding`, or None."""
+        held = self._untrusted_with(low)
+        if held is None:
+            return next(iter(self.untrusted_holding(low, before)), None)
+        k = bisect.bisect_left(held, before)
+        return held[k - 1] if k else None
+
+    def _untrusted_with(self, low: str) -> list[int] | None:
+        """The untrusted steps whose lower-cased text holds ``low`` (in order, found once per
+        session), or None when ``low`` holds a line break."""
+        if "\n" in low:
+            return None
+        held = self.untrusted_with.get(low)
+        if held is None:
+            mine = self._with_word(low) - self._trusted_steps()[1]
+            held = self.untrusted_with[low] = sorted(mine)
         return held
 
     def lower(self, i: int) -> str:
@@ -883,11 +945,9 @@ def _echoed_spans(session: _Session, found: list[InstructionSpan]) -> list[Instr
             low = key.lower()
             if low in trusted:
                 continue
-            for i in reversed([u for u in session.untrusted if u < a]):
-                at = session.lower(i).find(low)
-                if at != -1:
-                    _echo_at(session, found, extra, (i, at), n < marks)
-                    break
+            i = session.latest_holding(low, a)
+            if i is not None:
+                _echo_at(session, found, extra, (i, session.lower(i).find(low)), n < marks)
     for c in session.call_steps:
         step = session.steps[c]
         if action_kind(str(step.get("name") or ""), step.get("arguments")) in SIDE_EFFECTS:
@@ -910,15 +970,14 @@ def _planted_spans(
     keys = _planted_keys(session, c, trusted)
     targets = _new_targets(session, c) if keys else []
     for low in keys:
-        for i in reversed([u for u in session.untrusted if u < c]):
-            at = session.lower(i).find(low)
-            if at == -1:
-                continue
-            if _asks_for_marker(session, i, at, low) and not _before_injection(found, i, at):
-                _echo_at(session, found, extra, (i, at), False)
-            elif targets and (window := _prescribed_artifact(session, c, (i, at), targets)):
-                _artifact_span(session, found, extra, i, window)
-            break
+        i = session.latest_holding(low, c)
+        if i is None:
+            continue
+        at = session.lower(i).find(low)
+        if _asks_for_marker(session, i, at, low) and not _before_injection(found, i, at):
+            _echo_at(session, found, extra, (i, at), False)
+        elif targets and (window := _prescribed_artifact(session, c, (i, at), targets)):
+            _artifact_span(session, found, extra, i, window)
 
 
 #: A sentence that has a file made or written to: "create X.md containing ...", "save the
@@ -1947,17 +2006,18 @@ def _outside_spans(
 def _in_untrusted(
     session: _Session,
     spans: tuple[InstructionSpan, ...],
-    untrusted: list[int],
+    before: int,
     probe: str,
     how: str,
 ) -> tuple[int, int, int, str, int | None] | None:
-    """Where ``probe`` occurs in untrusted content (latest first): a location inside an
-    instruction span preferred, except for a common word that also occurs as data."""
+    """Where ``probe`` occurs in untrusted content before step ``before`` (latest first): a
+    location inside an instruction span preferred, except for a common word that also
+    occurs as data."""
     outside: tuple[int, int, int, str, int | None] | None = None
     in_span: tuple[int, int, int, str, int | None] | None = None
     common = how == "value" and _COMMON_WORD.fullmatch(probe) is not None
     bare = how == "value" and _BARE_ID.fullmatch(probe) is not None
-    for i in untrusted if bare else session.holding(probe, untrusted):
+    for i in session.before(before)[1] if bare else session.holding(probe, before)[1]:
         # a bare id the step's instruction names ("delete the file with ID '13'")
         inside = _in_spans(spans, i, probe) if bare else None
         if inside is not None:
@@ -1988,27 +2048,26 @@ def _locate(
     before: int,
 ) -> tuple[int, int, int, str, int | None] | None:
     """Find ``value`` before step ``before``: ``(step, start, end, matched, span)`` or None."""
-    trusted = [i for i in session.user if i < before] + [i for i in session.system if i < before]
-    untrusted = [i for i in reversed(session.untrusted) if i < before]
     probes: list[tuple[str, str]] = [(value, "value")]
     probes += [(a, f"anchor:{a}") for a in anchors(value) if a != value]
     for probe, how in probes:
         if session.absent(probe):
             continue  # in no text at all (the usual case for a value the model made)
-        for i in trusted:
+        for i in session.holding(probe, before)[0]:
             hit = session.find(probe, i)
             if hit:
                 return i, hit[0], hit[1], how, None
-        found = _in_untrusted(session, spans, untrusted, probe, how)
+        found = _in_untrusted(session, spans, before, probe, how)
         if found is not None:
             return found
     for run in shingles(value):
+        trusted, untrusted = session.holding(run, before)
         for i in trusted + untrusted:
             hit = session.find(run, i)
             if hit:
                 return i, hit[0], hit[1], "shingle", _span_at(spans, i, hit[0], hit[1])
-    return _by_marker(session, spans, value, trusted, untrusted) or _in_decoded_span(
-        spans, value, before
+    return _by_marker(session, spans, value, before) or _in_decoded_span(
+        session, spans, value, before
     )
 
 
@@ -2016,8 +2075,7 @@ def _by_marker(
     session: _Session,
     spans: tuple[InstructionSpan, ...],
     value: str,
-    trusted: list[int],
-    untrusted: list[int],
+    before: int,
 ) -> tuple[int, int, int, str, int | None] | None:
     """Where a value found no other way got its code-like marker (:func:`code_markers`, at
     least :data:`_MIN_MARKER_KEY` letters and digits): a value the model reformatted around
@@ -2028,17 +2086,18 @@ def _by_marker(
     for marker in _planted_markers(value):
         if session.absent(marker):
             continue
-        for i in trusted:
+        for i in session.holding(marker, before)[0]:
             hit = session.find(marker, i)
             if hit:
                 return i, hit[0], hit[1], f"marker:{marker}", None
-        found = _in_untrusted(session, spans, untrusted, marker, f"marker:{marker}")
+        found = _in_untrusted(session, spans, before, marker, f"marker:{marker}")
+        low = marker.lower()
         if (
             found is not None
             and found[4] is not None
-            and _asks_for_marker(session, found[0], found[1], marker.lower())
+            and _asks_for_marker(session, found[0], found[1], low)
             and _carries_cues(session, spans[found[4]], found[1])
-            and _only_in_spans(session, spans, untrusted, marker.lower())
+            and _only_in_spans(session, spans, session.untrusted_holding(low, before), low)
         ):
             return found
     return None
@@ -2091,14 +2150,17 @@ def _planted_like(marker: str) -> bool:
 
 
 def _in_decoded_span(
-    spans: tuple[InstructionSpan, ...], value: str, before: int
+    session: _Session, spans: tuple[InstructionSpan, ...], value: str, before: int
 ) -> tuple[int, int, int, str, int | None] | None:
     """The latest untrusted span before step ``before`` that carried ``value`` encoded (a
     cue ``decoded:<kind>``: base64, hex, ...): the address an encoded instruction named is
     in no text as written, but it is the instruction's. Located at the whole span. A value the
     model reformatted is looked for by its anchors and code-like markers too (the decoded
     ``mkdir -p .x && printf 'R2_CANARY' > .x/c.txt`` run as ``echo R2_CANARY > .x/c.txt``)."""
-    decoded = _decoded_spans(spans)
+    if session.decoded is None or session.decoded[0] is not spans:
+        # kept per session: hashing every span for the memo's key, per value, was quadratic
+        session.decoded = (spans, _decoded_spans(spans))
+    decoded = session.decoded[1]
     if not decoded:
         return None
     probes = [value, *anchors(value), *code_markers(value)]
@@ -2984,10 +3046,22 @@ def _call_attacker(
     return _attacker_args(spans, args, user_spans, acting, tool, asked_read, copied)
 
 
-def _strong_earlier(spans: tuple[InstructionSpan, ...], i: int, user_spans: set[int]) -> list[int]:
+def _strong_earlier(
+    session: _Session, spans: tuple[InstructionSpan, ...], i: int, user_spans: set[int]
+) -> list[int]:
     """Step 2 of :func:`_call`: the strong untrusted spans before step ``i`` (the ones a call
-    can be blamed on when nothing supplied its arguments)."""
-    return [k for k, s in enumerate(spans) if s.step < i and k not in user_spans and _strong(s)]
+    can be blamed on when nothing supplied its arguments). The strong spans are listed once
+    per session and spans (a walk over every span per call was quadratic: review revfix41
+    M4), and those before ``i`` found by one bisection when the spans are in step order."""
+    if session.strong is None or session.strong[0] is not spans:
+        strong = [k for k, s in enumerate(spans) if _strong(s)]
+        steps = [spans[k].step for k in strong]
+        ordered = all(a <= b for a, b in itertools.pairwise(steps))
+        session.strong = (spans, strong, steps if ordered else None)
+    _, strong, steps = session.strong
+    if steps is None:
+        return [k for k in strong if spans[k].step < i and k not in user_spans]
+    return [k for k in strong[: bisect.bisect_left(steps, i)] if k not in user_spans]
 
 
 def _asked_payment(
@@ -3006,7 +3080,7 @@ def _asked_payment(
     IBAN a contact card then gives, nor a payment to "Alex" after a note on Alex's account."""
     if kind != "payment" or any(a.origin == "tool_output" for a in args):
         return False
-    if _strong_earlier(spans, i, user_spans):
+    if _strong_earlier(session, spans, i, user_spans):
         return False
     n = bisect.bisect_left(session.user, i)
     if n == 0:
@@ -3087,7 +3161,7 @@ def _call_requested(
             session.user_before(i),
             tuple(
                 (spans[k].text, session.text(spans[k].step))
-                for k in _strong_earlier(spans, i, user_spans)
+                for k in _strong_earlier(session, spans, i, user_spans)
             ),
         )
     ):
@@ -3194,7 +3268,7 @@ def _call(
     attacker = _call_attacker(session, spans, i, user_spans, tool, kind, args)
     attacker += _tampered_args(session, spans, i, user_spans, attacker)
     instruction = attacker[0].in_instruction if attacker else None
-    earlier = _strong_earlier(spans, i, user_spans)
+    earlier = _strong_earlier(session, spans, i, user_spans)
     if instruction is None:
         instruction = _asking_span(spans, earlier, tool, args)
     why: list[str] = []
@@ -3723,13 +3797,13 @@ def _asked_action(
     span covers it. Cue ``asked_action``. Each step's units are read once
     (:func:`_asking_prose`), and only those that ask something are checked again per kind
     and tool (:func:`_asking_units`); a unit is checked only against the known spans of its
-    own step. Still a walk back over the earlier untrusted steps per call: with a new tool
-    per call, calls times steps (cheap) checks of those few units."""
+    own step. The steps that ask for the kind and tool are kept in order per session
+    (:func:`_asking_steps`), so a call walks back over those only: with a new tool per call,
+    still calls times steps (cheap) checks of those few units."""
     by_step: dict[int, list[InstructionSpan]] | None = None
-    for j in reversed([j for j in session.untrusted if j < c.step]):
+    asking_steps = _asking_steps(session, c.step, c.kind, c.tool)
+    for j in reversed(asking_steps[: bisect.bisect_left(asking_steps, c.step)]):
         asking = _asking_units(session, j, c.kind, c.tool)
-        if not asking:
-            continue
         if by_step is None:
             by_step = {}
             for sp in known:
@@ -3740,6 +3814,20 @@ def _asked_action(
                 extra = ("followed", "asked_action")
                 return [_unit_span(session, j, x, y, extra, _just_above_weak, request_language)]
     return []
+
+
+def _asking_steps(session: _Session, before: int, kind: str, tool: str) -> list[int]:
+    """The untrusted steps, in order, with units that ask for an action of ``kind`` with
+    ``tool`` (:func:`_asking_units`), at least those before step ``before``: each step is
+    checked once per kind and tool and session, not once per call (review revfix41 M4)."""
+    checked, steps = session.asking_steps.setdefault((kind, tool), (0, []))
+    upto = bisect.bisect_left(session.untrusted, before)
+    if upto > checked:
+        steps += [
+            j for j in session.untrusted[checked:upto] if _asking_units(session, j, kind, tool)
+        ]
+        session.asking_steps[(kind, tool)] = (upto, steps)
+    return steps
 
 
 def _asking_units(session: _Session, j: int, kind: str, tool: str) -> tuple[tuple[int, int], ...]:
@@ -4113,7 +4201,7 @@ def _leak_blame(
     if followed is not None and followed not in user_spans:
         sp = spans[followed]
         return (sp.step, sp.start, sp.end), None
-    for k in reversed(_strong_earlier(spans, c.step, user_spans)):
+    for k in reversed(_strong_earlier(session, spans, c.step, user_spans)):
         sp = spans[k]
         # only a span that asks for secrets: an unrelated injection the agent ignored (one
         # naming the parameter, ``message``, ``to``: ordinary words) does not make the

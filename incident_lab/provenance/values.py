@@ -12,7 +12,7 @@ runs. All patterns are built from the value (escaped literals joined by ``\\s+``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -220,13 +220,16 @@ def find_value(value: str, text: str, lowered: str) -> tuple[int, int] | None:
     return found
 
 
-def absent_from(value: str, raw: str, lowered: str) -> bool:
+def absent_from(
+    value: str, raw: str, lowered: str, holds: Callable[[str], bool] | None = None
+) -> bool:
     """True only when :func:`find_value` finds ``value`` in none of the texts ``raw`` joins
     with line breaks (``lowered``: their lower-cased forms, joined the same way): its first
     word (ASCII) is in none of them, or a digit group of the number it is; and it is no date
     or time. A first look before a value is sought step by step (no word or group of digits
     holds a line break, so none straddles two texts; a span is a slice of one of them).
-    False says nothing."""
+    ``holds``, when given, says whether ``lowered`` holds a word (a caller's memo: a session
+    asks about the same words value after value). False says nothing."""
     value = value.strip()
     if not value or len(value) > _MAX_VALUE:
         return True
@@ -236,7 +239,7 @@ def absent_from(value: str, raw: str, lowered: str) -> bool:
     if number:
         if not digits or all(d in raw for d in digits):
             return False
-    elif first in lowered:
+    elif holds(first) if holds is not None else first in lowered:
         return False
     return not (value[:1].isalnum() and _when(value) is not None)
 
@@ -245,14 +248,15 @@ def words_needed(value: str) -> tuple[str, tuple[str, ...]] | None:
     """The words (lower case) a text's lower-cased form holds wherever :func:`find_value`
     finds ``value`` in it: the value's first word in any text, and its other words too in
     an ASCII text when the value is ASCII (as :func:`_find_literal` rules texts out); None
-    when a text may hold it without them (a number in another spelling, a date or time)
-    or it is found nowhere (empty, too long). A first look that rules out most texts at
-    once (review revcc38 L3)."""
+    when a text may hold it without them (a number of one word in another spelling, a date
+    or time) or it is found nowhere (empty, too long). A value of several words that starts
+    with a number ("299 of the plan") is matched word for word, its digits as written. A
+    first look that rules out most texts at once (reviews revcc38 L3, revfix41 M4)."""
     value = value.strip()
     if not value or len(value) > _MAX_VALUE:
         return None
     first, number, rest, ascii_value, _digits, _right = _literal(value)
-    if number or (value[:1].isalnum() and _when(value) is not None):
+    if (number and not rest) or (value[:1].isalnum() and _when(value) is not None):
         return None
     return first, rest if ascii_value else ()
 
