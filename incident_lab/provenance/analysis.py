@@ -144,7 +144,13 @@ from incident_lab.provenance.values import (
     value_text,
     words_needed,
 )
-from incident_lab.text.lexicon import OUTBOUND_COMMAND, REMOTE_EXEC, STOPWORDS, forbidden
+from incident_lab.text.lexicon import (
+    OUTBOUND_COMMAND,
+    REMOTE_EXEC,
+    STOPWORDS,
+    forbidden,
+    name_words,
+)
 from incident_lab.text.memo import text_memo
 from incident_lab.text.normalize import (
     NESTING_LIMIT,
@@ -1035,11 +1041,29 @@ def _new_targets(session: _Session, c: int) -> list[str]:
 _BARE_FILE = re2.compile(r"[a-z0-9_][a-z0-9_-]{0,80}\.[a-z0-9]{1,8}")
 
 
+#: Words of an argument's name (:func:`~incident_lab.text.lexicon.name_words`) that make it
+#: a path or file name: ``file_path``, ``outputFile``, ``filename``; not ``profile``, ``filter``.
+_FILE_KEY_WORDS = frozenset(
+    [
+        "file",
+        "files",
+        "filename",
+        "filenames",
+        "filepath",
+        "filepaths",
+        "path",
+        "paths",
+        "pathname",
+        "dirpath",
+    ]
+)
+
+
 def _bare_file(key: str, value: str) -> list[str]:
-    """``value`` when the argument ``key`` is a path or file name and ``value`` is a bare file
-    name :func:`path_tokens` does not know the extension of (``summary.sig``)."""
-    low = key.lower()
-    if ("path" in low or "file" in low) and _BARE_FILE.fullmatch(value.lower()):
+    """``value`` when the argument ``key`` is a path or file name (by its words: review
+    revlink41d) and ``value`` is a bare file name :func:`path_tokens` does not know the
+    extension of (``summary.sig``)."""
+    if not _FILE_KEY_WORDS.isdisjoint(name_words(key)) and _BARE_FILE.fullmatch(value.lower()):
         return [value]
     return []
 

@@ -1,5 +1,6 @@
-"""Review findings mended in session 42 (revfix41 M4): a session of many read/write pairs
-is traced in time linear in the pairs.
+"""Review findings mended in session 42 (revfix41 M4, revlink41d Low): a session of many
+read/write pairs is traced in time linear in the pairs; a file argument is told by the
+words of its name.
 
 Texts are our own, written for these rules (no corpus text)."""
 
@@ -7,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from incident_lab.classify.session import clear_memo
-from incident_lab.provenance import analyse
+from incident_lab.provenance import analyse, analysis
 from tests.incident_lab.classify.builders import tool_session
 from tests.timing import least_cpu_seconds
 
@@ -46,3 +49,22 @@ def test_a_thousand_read_write_pairs_are_traced_in_linear_time() -> None:
 
     assert least_cpu_seconds(work, runs=2) < 5.0
     assert all(len(v.instructions) == 1000 for v in views)
+
+
+@pytest.mark.parametrize(
+    ("key", "is_file"),
+    [
+        ("file", True),
+        ("filename", True),
+        ("file_path", True),
+        ("outputFile", True),
+        ("path", True),
+        ("files[0]", True),
+        ("profile", False),
+        ("filter", False),
+        ("profileName", False),
+    ],
+)
+def test_a_file_argument_is_told_by_the_words_of_its_name(key: str, is_file: bool) -> None:
+    """``profile`` holds "file" and ``filter`` starts like it; neither names a file."""
+    assert analysis._bare_file(key, "summary.sig") == (["summary.sig"] if is_file else [])
