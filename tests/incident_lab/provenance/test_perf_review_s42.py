@@ -1,6 +1,6 @@
-"""Review findings mended in session 42 (revfix41 M4, revlink41d Low): a session of many
-read/write pairs is traced in time linear in the pairs; a file argument is told by the
-words of its name.
+"""Review findings mended in session 42 (revfix41 M4 and L5, revlink41d Low): a session of
+many read/write pairs is traced in time linear in the pairs; a file argument is told by the
+words of its name; tool names too long for one RE2 pattern are looked for one by one.
 
 Texts are our own, written for these rules (no corpus text)."""
 
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from incident_lab.classify.session import clear_memo
-from incident_lab.provenance import analyse, analysis
+from incident_lab.provenance import analyse, analysis, tools
 from tests.incident_lab.classify.builders import tool_session
 from tests.timing import least_cpu_seconds
 
@@ -68,3 +68,23 @@ def test_a_thousand_read_write_pairs_are_traced_in_linear_time() -> None:
 def test_a_file_argument_is_told_by_the_words_of_its_name(key: str, is_file: bool) -> None:
     """``profile`` holds "file" and ``filter`` starts like it; neither names a file."""
     assert analysis._bare_file(key, "summary.sig") == (["summary.sig"] if is_file else [])
+
+
+def test_tool_names_re2_refuses_are_looked_for_one_by_one() -> None:
+    """200,000 ``k`` are too many for RE2 under ``(?i)`` (each a class of three, with the
+    Kelvin sign), though far fewer characters than names it compiles: the refusal is caught
+    and the view still names the call."""
+    name = "k" * 200_000
+    t = tool_session(
+        "Read notes.md.", [("read_file", {"path": "notes.md"}, "ok"), (name, {"x": "1"}, "ok")]
+    )
+    assert tools._any_name((name,)) is None
+    assert [c.tool for c in analyse(t).calls] == ["read_file", name]
+
+
+def test_long_tool_names_re2_compiles_keep_the_one_pass() -> None:
+    """60,000 characters of tool names compile in one pattern (they were skipped past 50,000
+    characters, far below what RE2 refuses)."""
+    names = tuple(f"tool_{i:05d}_x" for i in range(5_000))
+    pattern = tools._any_name(names)
+    assert pattern is not None and pattern.search("use TOOL_04999_X now") is not None
