@@ -3078,10 +3078,10 @@ def _strong_earlier(
     per session and spans (a walk over every span per call was quadratic: review revfix41
     M4), and those before ``i`` found by one bisection when the spans are in step order."""
     if session.strong is None or session.strong[0] is not spans:
-        strong = [k for k, s in enumerate(spans) if _strong(s)]
-        steps = [spans[k].step for k in strong]
-        ordered = all(a <= b for a, b in itertools.pairwise(steps))
-        session.strong = (spans, strong, steps if ordered else None)
+        found = [k for k, s in enumerate(spans) if _strong(s)]
+        at = [spans[k].step for k in found]
+        ordered = all(a <= b for a, b in itertools.pairwise(at))
+        session.strong = (spans, found, at if ordered else None)
     _, strong, steps = session.strong
     if steps is None:
         return [k for k in strong if spans[k].step < i and k not in user_spans]
