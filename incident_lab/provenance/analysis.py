@@ -220,6 +220,8 @@ class _Session:
         self._starts: tuple[list[int], list[int]] = ([], [])
         #: word -> the steps whose lower-cased text holds it (:meth:`holding`)
         self.word_steps: dict[str, frozenset[int]] = {}
+        #: word -> whether any text holds it (:meth:`_has_word`)
+        self.has_word: dict[str, bool] = {}
         #: value -> the steps that hold every word it needs (in order), or None (:meth:`holding`)
         self.held: dict[str, list[int] | None] = {}
         #: lower-cased text -> the untrusted steps holding it, in order (:meth:`latest_holding`)
@@ -359,7 +361,18 @@ class _Session:
         """True only when :meth:`find` finds ``value`` in no step's text, nor in any span
         (:func:`~incident_lab.provenance.values.absent_from` over every text at once)."""
         raw, lowered = self._joined_texts()
-        return absent_from(value, raw, lowered, lambda word: bool(self._with_word(word)))
+        return absent_from(value, raw, lowered, self._has_word)
+
+    def _has_word(self, word: str) -> bool:
+        """Whether a text searched holds ``word`` (lower case): read off :meth:`_with_word`'s
+        index when it was built, else one look over every text at once, memoised."""
+        held = self.word_steps.get(word)
+        if held is not None:
+            return bool(held)
+        has = self.has_word.get(word)
+        if has is None:
+            has = self.has_word[word] = word in self._joined_texts()[1]
+        return has
 
     def _joined_texts(self) -> tuple[str, str]:
         """Every text searched (the user's, the system's, the untrusted steps'), joined with
@@ -471,8 +484,9 @@ class _Session:
 
     def _untrusted_with(self, low: str) -> list[int] | None:
         """The untrusted steps whose lower-cased text holds ``low`` (in order, found once per
-        session), or None when ``low`` holds a line break."""
-        if "\n" in low:
+        session), or None when ``low`` holds a line break or there are few untrusted steps
+        (:data:`_FEW_STEPS`: a look in each costs less)."""
+        if "\n" in low or len(self.untrusted) <= _FEW_STEPS:
             return None
         held = self.untrusted_with.get(low)
         if held is None:
@@ -2074,10 +2088,12 @@ def _locate(
     """Find ``value`` before step ``before``: ``(step, start, end, matched, span)`` or None."""
     probes: list[tuple[str, str]] = [(value, "value")]
     probes += [(a, f"anchor:{a}") for a in anchors(value) if a != value]
+    earlier = session.before(before)
+    few = len(earlier[0]) + len(earlier[1]) <= _FEW_STEPS
     for probe, how in probes:
         if session.absent(probe):
             continue  # in no text at all (the usual case for a value the model made)
-        for i in session.holding(probe, before)[0]:
+        for i in earlier[0] if few else session.holding(probe, before)[0]:
             hit = session.find(probe, i)
             if hit:
                 return i, hit[0], hit[1], how, None
@@ -2085,7 +2101,7 @@ def _locate(
         if found is not None:
             return found
     for run in shingles(value):
-        trusted, untrusted = session.holding(run, before)
+        trusted, untrusted = earlier if few else session.holding(run, before)
         for i in trusted + untrusted:
             hit = session.find(run, i)
             if hit:
@@ -2093,6 +2109,13 @@ def _locate(
     return _by_marker(session, spans, value, before) or _in_decoded_span(
         session, spans, value, before
     )
+
+
+#: Up to this many earlier steps, a value is looked for in each (:func:`_locate`, and a token
+#: in each untrusted step: :meth:`_Session.untrusted_holding`); past it, in those that hold
+#: its words (:meth:`_Session.holding`: each word found once per session costs more than a
+#: few direct looks, and less than a look per step in a long session).
+_FEW_STEPS = 32
 
 
 def _by_marker(
@@ -3076,7 +3099,10 @@ def _strong_earlier(
     """Step 2 of :func:`_call`: the strong untrusted spans before step ``i`` (the ones a call
     can be blamed on when nothing supplied its arguments). The strong spans are listed once
     per session and spans (a walk over every span per call was quadratic: review revfix41
-    M4), and those before ``i`` found by one bisection when the spans are in step order."""
+    M4), and those before ``i`` found by one bisection when the spans are in step order;
+    a few spans (:data:`_FEW_STEPS`) are read directly."""
+    if len(spans) <= _FEW_STEPS:
+        return [k for k, s in enumerate(spans) if s.step < i and k not in user_spans and _strong(s)]
     if session.strong is None or session.strong[0] is not spans:
         found = [k for k, s in enumerate(spans) if _strong(s)]
         at = [spans[k].step for k in found]
