@@ -204,6 +204,8 @@ class _Session:
             self.problems.append(f"not a trajectory object ({type(traj).__name__})")
             traj = {}
         raw_steps = traj.get("steps")
+        if isinstance(raw_steps, tuple):
+            raw_steps = list(raw_steps)  # read as the classifier's SessionView reads it
         if not isinstance(raw_steps, list):
             self.problems.append("no steps list")
             raw_steps = []

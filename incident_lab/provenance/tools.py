@@ -109,7 +109,7 @@ def raw_tool_names(traj: Any, called: Iterable[Any] | None = None) -> list[str]:
         steps = traj.get("steps") if isinstance(traj, dict) else None
         called = [
             s.get("name")
-            for s in (steps if isinstance(steps, list) else ())
+            for s in (steps if isinstance(steps, list | tuple) else ())
             if isinstance(s, dict) and s.get("type") == "tool_call"
         ]
     for name in (*declared, *called):

@@ -212,3 +212,18 @@ def test_a_recursion_error_with_nothing_nested_claims_no_cut(
     monkeypatch.setattr(analysis, "_Session", once)
     with pytest.raises(RecursionError):
         analyse(_surrogate_session("output", ""))
+
+
+def test_tuple_steps_are_read_as_the_classifier_reads_them() -> None:
+    """A library caller's session whose steps are a tuple (SessionView accepts it) gives
+    the same view as the list, not "no steps list" and no calls (perf42's finding)."""
+    session = _surrogate_session("output", "")
+    as_tuple = {**session, "steps": tuple(session["steps"])}
+    listed, tupled = analyse(session), analyse(as_tuple)
+    assert "no steps list" not in tupled.problems
+    assert [(c.tool, c.step, c.requested) for c in tupled.calls] == [
+        (c.tool, c.step, c.requested) for c in listed.calls
+    ]
+    assert [(s.step, s.start, s.end) for s in tupled.instructions] == [
+        (s.step, s.start, s.end) for s in listed.instructions
+    ]
