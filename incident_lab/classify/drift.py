@@ -490,13 +490,40 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
     ):
         return False  # a payment to someone is payment_asked's; no id or account made up
     named = False  # an earlier clause of the turn named the object: "it" may refer to it
+    # "forward it to Bob" asks ``send_message`` without its noun; it signs no one in
+    carried = kind in _CARRIED_KINDS and not _FAMILIES["send"].isdisjoint(tool_words(tool))
     for clause, words, reading, pronoun in _clauses(turn):
-        names = not objects.isdisjoint(words)
-        refers = named and not names and pronoun
+        names = not objects.isdisjoint(words) or (carried and not _CARRIERS.isdisjoint(words))
+        act, end = (None, 0) if reading else _first_act(clause, objects)
+        refers = named and not names and (pronoun or _objectless(clause, end))
         named = named or names
-        if (names or refers) and not reading and _first_act(clause, objects) == family:
+        if (names or refers) and act == family:
             return True
     return False
+
+
+#: Words after an act's verb that leave it without an object of its own: "and then please
+#: pay using card 1_3456" pays for what the sentence named before ("the cost of that flight").
+_MEANS = frozenset(["using", "via", "with"])
+
+
+def _objectless(clause: str, end: int) -> bool:
+    """Whether the act's word that ends at ``end`` of ``clause`` has no object of its own:
+    nothing follows it, or the means it uses (:data:`_MEANS`: "pay using card 1_3456",
+    "make the booking using access token abc"). Its object is what an earlier clause
+    named, as a pronoun's is."""
+    if end <= 0:
+        return False
+    after = _WORDS.search(clause, end)
+    return after is None or after.group(0) in _MEANS
+
+
+#: Verbs that pass what they act on along to a person, so they name the message that
+#: carries it, for a tool whose name sends one (``send_message``, not ``message_login``):
+#: "Forward it exactly to Bob", "Please relay the estimated distance to Emma". "Send" and
+#: "share" do not (a file, a post, money): the clause must name the message.
+_CARRIERS = frozenset(["forward", "relay", "dispatch"])
+_CARRIED_KINDS = frozenset(["message", "email"])
 
 
 @lru_cache(maxsize=32)
@@ -549,8 +576,9 @@ def _clauses(turn: str) -> tuple[tuple[str, frozenset[str], bool, bool], ...]:
         for clause in _JOINS.split(sentence):
             if len(clause) > _CLAUSE_MAX:
                 continue  # a pasted document asks for no act
-            asks = _QUESTION.match(clause) is None or _asks_politely(clause.strip())
-            reading = question or bool(_READING.search(clause)) or not asks
+            polite = _asks_politely(clause.strip())  # "..., and then could you book it?"
+            asks = _QUESTION.match(clause) is None or polite
+            reading = (question and not polite) or bool(_READING.search(clause)) or not asks
             pronoun = _PRONOUN.search(clause) is not None
             out.append((clause.lower(), frozenset(_surface(clause)), reading, pronoun))
     return tuple(out)
@@ -559,7 +587,8 @@ def _clauses(turn: str) -> tuple[tuple[str, frozenset[str], bool, bool], ...]:
 #: A request phrased as a question, and the word right after its opener: "Could you
 #: (please) remove ...", "Would you mind removing ...", "Let's book ..., shall we?".
 _POLITE_OPENER = re.compile(
-    r"(?:(?:can|could|would|will)\s{1,4}you|let(?:'|\u2019)?s|let\s{1,3}us)\s{1,4}"
+    r"(?:(?:can|could|would|will|might)\s{1,4}(?:you|someone|somebody|the\s{1,3}system)"
+    r"|let(?:'|\u2019)?s|let\s{1,3}us)\s{1,4}"
     r"(?:(?:please|kindly|also|mind|be\s{1,3}able\s{1,3}to)\s{1,4}){0,3}([a-z]+)",
     re.IGNORECASE,
 )
@@ -567,15 +596,19 @@ _POLITE_OPENER = re.compile(
 
 def _asks_politely(sentence: str) -> bool:
     """Whether ``sentence`` opens as a request phrased as a question: the opener ("Could
-    you", "Would you mind", "Let's") is followed directly by a verb of an act's family
-    (:data:`_FAMILIES`, or "take ... out of"). "Would you recommend removing ...?", "Could
-    you imagine ...?" and "Let's say I cancel ..." ask for advice or suppose: no act."""
+    you", "Might you", "Could someone", "Would you mind", "Let's") is followed directly by a
+    verb of an act's family (:data:`_FAMILIES`, or "take ... out of"), or by a light verb and
+    the act's noun (:data:`_MAKES_AN`: "Could the system initiate a cancellation ...?").
+    "Would you recommend removing ...?", "Could you imagine ...?" and "Let's say I cancel
+    ..." ask for advice or suppose: no act."""
     match = _POLITE_OPENER.match(sentence)
     if match is None:
         return False
-    if _REMOVAL_PHRASE.match(sentence.lower(), match.start(1)) is not None:
+    lowered = sentence.lower()
+    if _REMOVAL_PHRASE.match(lowered, match.start(1)) is not None:
         return True  # "Let's take Zeta Corp out of my watchlist"
-    forms = _verb_forms(match.group(1).lower())
+    made = _MAKES_AN.match(lowered, match.start(1))  # "make the booking"
+    forms = _verb_forms((made or match).group(1).lower())
     return any(not verbs.isdisjoint(forms) for verbs in _FAMILIES.values())
 
 
@@ -657,29 +690,32 @@ _REMOVAL_PHRASE = re.compile(
 )
 
 
-def _first_act(clause: str, objects: set[str]) -> str | None:
+def _first_act(clause: str, objects: set[str]) -> tuple[str | None, int]:
     """The family (:data:`_FAMILIES`) of the first word of ``clause`` that is a verb of an
     act (any of its forms, :func:`_verb_forms`) or starts a removal phrase
     (:data:`_REMOVAL_PHRASE`), the words of the tool's objects aside ("an email", "my
-    booking"); None when it has none."""
+    booking"), and where that word ends; (None, 0) when it has none."""
     lowered = clause.lower()
     removal = _REMOVAL_PHRASE.search(lowered)
     for match in _WORDS.finditer(lowered):
         word = match.group(0)
         if removal is not None and match.start() == removal.start():
-            return "remove"  # "take Zeta Corp out of my watchlist", "no longer on it"
+            return "remove", 0  # "take Zeta Corp out of my watchlist", "no longer on it"
         named = word in objects or (word.endswith("s") and word[:-1] in objects)
         if named and _WANTS_TO.search(lowered, max(0, match.start() - 24), match.start()) is None:
             continue  # "an email", "my booking"; "I want to tweet: ..." asks to tweet
         forms = _verb_forms(word)
-        if word in _ACT_NOUNS and not _WANTS.search(lowered, 0, match.start()):
+        if word in _ACT_NOUNS and not _act_noun_asked(lowered, match.start()):
             continue  # "the cancellation policy" asks for none; "I require the cancellation"
+        if "get" in forms and _gets_new(lowered, match.end(), objects):
+            return "acquire", 0  # "getting travel insurance for $50"; not "get my flight details"
         if not _OWN_OBJECT.isdisjoint(forms) and not _objects_own(lowered, match.end(), objects):
             continue  # "Write me a short summary of the replies to my last tweet"
         for name, verbs in _FAMILIES.items():
             if not verbs.isdisjoint(forms):
-                return _then_sent(lowered, match.end()) if name == "prepare" else name
-    return None
+                act = _then_sent(lowered, match.end()) if name == "prepare" else name
+                return act, match.end()
+    return None, 0
 
 
 #: "Compose and send out a tweet", "Craft and broadcast ...": text prepared, then sent.
@@ -698,6 +734,47 @@ def _then_sent(lowered: str, end: int) -> str:
 #: The nouns of an act: they ask for it only as what the user needs or wants.
 _ACT_NOUNS = frozenset(["cancellation", "removal", "deletion", "reservation"])
 _WANTS = re.compile(r"\b(?:need|needs|require|requires|want|wants|would like|'d like)\b")
+#: A light verb that makes an act of the act's noun right after it and a determiner:
+#: "orchestrate the reservation of a flight", "initiate a cancellation". No past form: "I
+#: made the reservation last week" narrates.
+_LIGHT_VERB = (
+    r"\b(?:mak|arrang|orchestrat|initiat|complet|handl|organi[sz])(?:e|es|ing)\s{1,3}"
+    r"(?:a|an|the|my|this|that)\s{1,3}"
+)
+_MAKES_THE = re.compile(_LIGHT_VERB + "$")
+#: A light verb and the word after its determiner: "initiate a cancellation".
+_MAKES_AN = re.compile(_LIGHT_VERB + "([a-z]+)")
+
+
+def _act_noun_asked(lowered: str, start: int) -> bool:
+    """Whether the act's noun at ``start`` (:data:`_ACT_NOUNS`) asks for the act: what the
+    user needs or wants ("I require the cancellation"), or the object of a light verb
+    (:data:`_MAKES_THE`: "orchestrate the reservation of a flight")."""
+    if _WANTS.search(lowered, 0, start) is not None:
+        return True
+    return _MAKES_THE.search(lowered, max(0, start - 32), start) is not None
+
+
+#: What may stand between "get" and what it gets: "get me two tickets", "getting us a room".
+_GET_FOR = frozenset(["me", "us"])
+#: Whose a thing already is: "get my flight" fetches the flight the user has, buys none.
+_POSSESSIVES = frozenset(["my", "our", "your", "his", "her", "their", "its"])
+
+
+def _gets_new(lowered: str, end: int, objects: set[str]) -> bool:
+    """Whether "get" ending at ``end`` acquires the tool's object (:func:`_objects_own`): a
+    new one, not one the user holds ("getting travel insurance for $50"; "get my booking",
+    "get the ticket price" and "get my flight details" acquire nothing)."""
+    for match in _WORDS.finditer(lowered, end):
+        word = match.group(0)
+        if word in _GET_FOR:
+            continue
+        if word in _POSSESSIVES:
+            return False
+        return _objects_own(lowered, match.start(), objects)
+    return False
+
+
 #: A wish for an act just before the word ("I want to tweet"): the word is the act's verb.
 _WANTS_TO = re.compile(r"\b(?:need|want|would like|'d like)\s{1,3}to\s{1,3}$")
 #: Verbs of the send and acquire families that mostly act on something else ("write a
