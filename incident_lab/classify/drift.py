@@ -473,6 +473,7 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
 
     "Could you post a tweet that says ..." asks for ``post_tweet`` ("draft" asks for none); "Could you check my
     watchlist?" asks for no removal from it, and "I got an email from Bob" for no e-mail.
+    Which clause asks, and how it names the object, is :func:`_clause_asks`'s to say.
     Only the latest turn asks: in a multi-turn session each later turn asks for its own act.
     """
     turn = view.latest_user_turn(c.step)
@@ -489,12 +490,20 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
         purchase_values_said(tool, c.arguments, turn) and _ids_pointed_to(view, c, turn)
     ):
         return False  # a payment to someone is payment_asked's; no id or account made up
-    named = False  # an earlier clause of the turn named the object: "it" may refer to it
     # "forward it to Bob" asks ``send_message`` without its noun; it signs no one in
     carried = kind in _CARRIED_KINDS and not _FAMILIES["send"].isdisjoint(tool_words(tool))
+    return _clause_asks(turn, objects, family, carried)
+
+
+def _clause_asks(turn: str, objects: set[str], family: str, carried: bool) -> bool:
+    """Whether a clause of ``turn`` that asks for an act (not :data:`_READING`, no question)
+    names the tool's ``objects`` (a message by a verb that passes it on, when ``carried``:
+    :data:`_CARRIERS`), or refers to what an earlier clause named (a pronoun, an act with
+    no object of its own: :func:`_objectless`), and its first act is of ``family``."""
+    named = False  # an earlier clause of the turn named the object: "it" may refer to it
     for clause, words, reading, pronoun in _clauses(turn):
         names = not objects.isdisjoint(words) or (carried and not _CARRIERS.isdisjoint(words))
-        act, end = (None, 0) if reading else _first_act(clause, objects)
+        act, end = (None, 0) if reading or not (names or named) else _first_act(clause, objects)
         refers = named and not names and (pronoun or _objectless(clause, end))
         named = named or names
         if (names or refers) and act == family:
