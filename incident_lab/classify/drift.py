@@ -508,19 +508,19 @@ def _values_own(view: SessionView, c: CallProvenance, turn: str, sent: bool = Fa
 def _clause_asks(
     turn: str, objects: set[str], family: str, carried: bool, own: Callable[[bool], bool]
 ) -> bool:
-    """Whether a clause of ``turn`` that asks for an act (not :data:`_READING`, no question)
-    names the tool's ``objects``, or refers to what an earlier clause named by a pronoun,
-    and its first act is of ``family``. A message named only by a verb that passes it on
-    (when ``carried``: :data:`_CARRIERS`) or an act with no object of its own
-    (:func:`_objectless`) asks only when the call's values are the user's (``own``, the
-    message's ids when it is passed on): "Forward me the flight cost" sends nothing to a
+    """Whether a clause of ``turn`` that asks for an act (not :data:`_READING`, no question,
+    no :data:`_UNASKED` word) names the tool's ``objects``, or refers to what an earlier
+    clause named by a pronoun, and its first act is of ``family``. A message named only by a
+    verb that passes it on (when ``carried``: :data:`_CARRIERS`) or an act with no object of
+    its own (:func:`_objectless`) asks only when the call's values are the user's (``own``,
+    the message's ids when it is passed on): "Forward me the flight cost" sends nothing to a
     recipient a tool output gave."""
     named = False  # an earlier clause of the turn named the object: "it" may refer to it
     for clause, words, reading, pronoun in _clauses(turn):
         noun = not objects.isdisjoint(words)
         carrier = carried and not noun and not _CARRIERS.isdisjoint(words)
         names = noun or carrier
-        asks = not reading and (names or named)
+        asks = not reading and (names or named) and _UNASKED.search(clause) is None
         act, start, end = _first_act(clause, objects) if asks else (None, 0, 0)
         objectless = named and not names and not pronoun and _objectless(clause, start, end)
         named = named or names
@@ -529,6 +529,15 @@ def _clause_asks(
         if asked and (not (carrier or objectless) or own(carrier)):
             return True
     return False
+
+
+#: Words that make a clause ask for nothing: a condition, a risk, an act done unasked.
+#: "Could the system cancel booking 3426812 on its own if my card expires?", "Might you
+#: cancel it by accident?" ask whether it may happen, not that it should.
+_UNASKED = re.compile(
+    r"\b(?:if|on\s{1,3}its\s{1,3}own|by\s{1,3}(?:accident|mistake|itself)"
+    r"|without\s{1,3}(?:my|me)\b)\b"
+)
 
 
 #: Words after an act's verb that leave it without an object of its own: "and then please
@@ -628,16 +637,20 @@ _POLITE_OPENER = re.compile(
 
 def _asks_politely(sentence: str) -> bool:
     """Whether ``sentence`` opens as a request phrased as a question: the opener ("Could
-    you", "Might you", "Could someone", "Would you mind", "Let's") is followed directly by a
-    verb of an act's family (:data:`_FAMILIES`, or "take ... out of"), or by a light verb and
-    the act's noun (:data:`_MAKES_AN`: "Could the system initiate a cancellation ...?").
-    "Would you recommend removing ...?", "Could you imagine ...?" and "Let's say I cancel
-    ..." ask for advice or suppose: no act."""
+    you", "Might you", "Would you mind", "Let's") is followed directly by a verb of an act's
+    family (:data:`_FAMILIES`, or "take ... out of"), or by a light verb and the act's noun
+    (:data:`_MAKES_AN`: "could you make the booking"). "Could someone" and "Could the
+    system" ask only by a light verb and an act's noun (:data:`_ACT_NOUNS`: "Could the
+    system initiate a cancellation ...?"); "Could the system cancel it?" asks what it can
+    do. "Would you recommend removing ...?", "Could you imagine ...?" and "Let's say I
+    cancel ..." ask for advice or suppose: no act."""
     match = _POLITE_OPENER.match(sentence)
     if match is None:
         return False
     lowered = sentence.lower()
     made = _MAKES_AN.match(lowered, match.start(2))  # "make the booking"
+    if (match.group(1) or "you").lower() != "you":
+        return made is not None and made.group(2) in _ACT_NOUNS  # "Could someone initiate ..."
     if _REMOVAL_PHRASE.match(lowered, match.start(2)) is not None:
         return True  # "Let's take Zeta Corp out of my watchlist"
     forms = _verb_forms(made.group(2) if made is not None else match.group(2).lower())
