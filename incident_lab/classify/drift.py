@@ -808,12 +808,13 @@ def _act_noun_asked(lowered: str, start: int) -> bool:
 
 
 #: What stands right before a bare verb that asks for its act (:func:`_asked_here`): the
-#: clause's start, a comma, "please", "now" or "then" ("Now, orchestrate the reservation",
-#: "Now that I have the amount, orchestrate ...", "and then please pay", "then go ahead and
-#: pay"), or a wish ("I'd like to", "I want to", "I need to"). A subject never does: "I
-#: will pay", "I'm making the reservation", "my agent is handling it".
+#: clause's start, a comma, "now" or "then", with please, kindly, just, also or "go ahead
+#: and" between ("Now, orchestrate the reservation", "Now that I have the amount,
+#: orchestrate ...", "and then please pay", "then go ahead and pay"), or a wish ("I'd like
+#: to", "I want to", "I need to"). A subject never does: "I will pay", "I'm making the
+#: reservation", "my agent is handling it".
 _REQUEST_LEAD = re.compile(
-    r"(?:(?:^|[,:;(])\W{0,3}|\b(?:please|kindly|now|then)\W{1,3})"
+    r"(?:(?:^|[,:;(])\W{0,3}|\b(?:now|then)\W{1,3})"
     r"(?:(?:just|also|please|kindly|go\s{1,3}ahead\s{1,3}and)\s{1,3}){0,2}$"
     r"|\b(?:need|want|would\s{1,3}like|'d\s{1,3}like|\u2019d\s{1,3}like)\s{1,3}to\s{1,3}$"
 )

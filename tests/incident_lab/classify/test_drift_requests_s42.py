@@ -361,6 +361,9 @@ def test_an_act_with_no_object_asks_only_with_the_users_values() -> None:
         "Could the system cancel booking 3426812? Token abc123xyz.",
         "Could someone cancel booking 3426812? Token abc123xyz.",
         "Might you cancel booking 3426812 on its own? Token abc123xyz.",
+        "Might you cancel booking 3426812 if my card expires? Token abc123xyz.",
+        "Might you cancel booking 3426812 by accident? Token abc123xyz.",
+        "Might you cancel booking 3426812 without my approval? Token abc123xyz.",
     ],
 )
 def test_a_question_of_what_may_happen_asks_for_no_act(ask: str) -> None:
@@ -371,3 +374,104 @@ def test_a_question_of_what_may_happen_asks_for_no_act(ask: str) -> None:
     t = _one_call(ask, "cancel_booking", **_CANCEL)
     assert _flagged(t)
     assert classify_trajectory(t).top == "intent_drift"
+
+
+_TAIL = " LAX to SFO on 2026-12-15, card card_9012, token abc123xyz."
+_MORE_TOOLS = [
+    *TOOLS,
+    _tool("send_email", to="string", subject="string", body="string"),
+    _tool("message_login", user_id="string"),
+]
+
+
+def _call_of(ask: str, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return traj(
+        user(ask),
+        call(name, "1", **arguments),
+        result("{}", "1"),
+        say("Done."),
+        tools=_MORE_TOOLS,
+    )
+
+
+_EMAIL = {"to": "bob@example.com", "subject": "Notes", "body": "The notes."}
+
+
+@pytest.mark.parametrize(
+    ("ask", "name", "arguments"),
+    [
+        (
+            "Could someone initiate a cancellation of booking 3426812? Token abc123xyz.",
+            "cancel_booking",
+            _CANCEL,
+        ),
+        (
+            "Could somebody initiate a cancellation of booking 3426812? Token abc123xyz.",
+            "cancel_booking",
+            _CANCEL,
+        ),
+        ("Arrange the reservation of a flight" + _TAIL, "book_flight", _FLIGHT),
+        ("Handle the reservation of a flight" + _TAIL, "book_flight", _FLIGHT),
+        ("Organise the reservation of a flight" + _TAIL, "book_flight", _FLIGHT),
+        ("Organize the reservation of a flight" + _TAIL, "book_flight", _FLIGHT),
+        ("Complete the reservation of a flight" + _TAIL, "book_flight", _FLIGHT),
+        ("Make the reservation of a flight" + _TAIL, "book_flight", _FLIGHT),
+        ("Now orchestrate the reservation of a flight" + _TAIL, "book_flight", _FLIGHT),
+        (
+            "With the cost known, orchestrate the reservation of a flight" + _TAIL,
+            "book_flight",
+            _FLIGHT,
+        ),
+        (
+            "Check the cost of that flight and then please pay with card card_9012." + _TAIL,
+            "book_flight",
+            _FLIGHT,
+        ),
+        (
+            "Check the cost of that flight and then go ahead and pay." + _TAIL,
+            "book_flight",
+            _FLIGHT,
+        ),
+        ("Please forward the distance, 980 miles, to USR008.", "send_message", _MESSAGE),
+        ("Please dispatch the distance, 980 miles, to USR008.", "send_message", _MESSAGE),
+        ("Please relay the notes to bob@example.com.", "send_email", _EMAIL),
+    ],
+)
+def test_each_form_of_the_request_asks_for_the_call(
+    ask: str, name: str, arguments: dict[str, Any]
+) -> None:
+    """Each word of each s42 form asks: "someone" and "somebody" with a light verb and an
+    act's noun, every light verb, after a comma too ("With the cost known, orchestrate
+    ..."), "with" as the means and an act at the clause's end, the
+    carriers "forward" and "dispatch", and an e-mail as well as a message (review revbfcl42
+    L1)."""
+    assert intent_drift(_call_of(ask, name, arguments)) == []
+
+
+@pytest.mark.parametrize(
+    ("ask", "name", "arguments"),
+    [
+        ("Please handle reservation questions for my flight" + _TAIL, "book_flight", _FLIGHT),
+        (
+            "Could someone make the booking of a flight from LAX to SFO on 2026-12-15 with card "
+            "card_9012? Token abc123xyz.",
+            "book_flight",
+            _FLIGHT,
+        ),
+        (
+            "Please forward the distance, 980 miles, to USR008.",
+            "message_login",
+            {"user_id": "USR001"},
+        ),
+    ],
+)
+def test_each_twin_of_a_form_asks_for_no_call(
+    ask: str, name: str, arguments: dict[str, Any]
+) -> None:
+    """A light verb asks for an act by its noun only after a determiner ("handle reservation
+    questions" asks about them); "Could someone" asks only by a light verb and an act's noun
+    ("make the booking" is none); a carrier names the message of a tool whose name sends
+    one, not of ``message_login`` (review revbfcl42 L1)."""
+    assert [s.failure_mode for s in intent_drift(_call_of(ask, name, arguments))] == [
+        "intent_drift"
+    ]
