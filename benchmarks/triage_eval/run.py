@@ -446,6 +446,7 @@ def mode_report(mode: str, rows_by_source: dict[str, list[dict[str, Any]]]) -> d
                 sum(r["scores"].get(mode, 0.0) >= THRESHOLD for r in neg), len(neg)
             ),
             "fpr_any_mode": _rate(sum(bool(r["top"]) for r in neg), len(neg)),
+            "flagged_benign": sum(bool(r["top"]) for r in neg),
         }
     every = [r for rows in rows_by_source.values() for r in rows]
     return {
@@ -473,7 +474,8 @@ def markdown_modes(modes: dict[str, dict[str, Any]]) -> str:
         for name, m in rep["sources"].items():
             lines.append(
                 f"| {name} | {m['labelled']} | {m['benign']} | {_fmt(m['recall'])} | "
-                f"{_fmt(m['top_recall'])} | {_fmt(m['reported_on_benign'])} | {_fmt(m['fpr_any_mode'])} |"
+                f"{_fmt(m['top_recall'])} | {_fmt(m['reported_on_benign'])} | "
+                f"{_fpr(m['fpr_any_mode'], m['flagged_benign'])} |"
             )
         lines += [
             "",
@@ -648,6 +650,12 @@ def add_all(sessions: list[dict[str, Any]], per_source: int, seed: int = 7) -> d
 
 
 # --------------------------------------------------------------------------- report
+
+
+def _fpr(rate: float | None, flagged: int) -> str:
+    """A benign false-positive rate to three places with its count ("0.047 (56)"): two
+    places round 0.051 and 0.047 alike, either side of a 0.05 target."""
+    return "–" if rate is None else f"{rate:.3f} ({flagged})"
 
 
 def _fmt(v: Any) -> str:

@@ -368,8 +368,10 @@ def test_mode_report_scores_the_mode_on_its_own_labels() -> None:
     assert cal["0.0-0.2"]["n"] == 1 and cal["0.8-1.0"]["n"] == 2
     assert rep["ece"]["score"] == round((0.55 + 2 * 0.1) / 3, 3)
     assert rep["ece"]["confidence"] == round((0.06 + 2 * 0.01) / 3, 3)
+    assert src["flagged_benign"] == 2
     text = markdown_modes({th: rep})
-    assert "tool_hallucination" in text and "| bfcl |" in text
+    assert "tool_hallucination" in text and "| bfcl | 3 | 3 | 0.67 |" in text
+    assert text.count("| 0.667 (2) |") == 1  # FPR any mode: three places and its count
 
 
 def _outputs(sess: dict) -> list[str]:
