@@ -1058,28 +1058,30 @@ _BARE_FILE = re2.compile(r"[a-z0-9_][a-z0-9_-]{0,80}\.[a-z0-9]{1,8}")
 
 
 #: Words of an argument's name (:func:`~incident_lab.text.lexicon.name_words`) that make it
-#: a path or file name: ``file_path``, ``outputFile``, ``filename``; not ``profile``, ``filter``.
-_FILE_KEY_WORDS = frozenset(
-    [
-        "file",
-        "files",
-        "filename",
-        "filenames",
-        "filepath",
-        "filepaths",
-        "path",
-        "paths",
-        "pathname",
-        "dirpath",
-    ]
-)
+#: a path or file name besides those of :data:`_FILE_KEY_ENDINGS`: ``filespec``, ``pathname``.
+_FILE_KEY_WORDS = frozenset(["filespec", "filespecs", "pathname", "pathnames"])
+
+#: A word of an argument's name ending so names a file or a path (``file_path``, ``outputFile``,
+#: ``outfile``, ``logfile``, ``destpath``, ``filename``), but for :data:`_NOT_FILE_KEY_ENDINGS`.
+_FILE_KEY_ENDINGS = ("file", "files", "path", "paths", "filename", "filenames")
+
+#: ``profile`` and ``userprofiles`` end like a file word and name none.
+_NOT_FILE_KEY_ENDINGS = ("profile", "profiles")
+
+
+def _file_key_word(word: str) -> bool:
+    """Whether a word of an argument's name makes it a path or file name (review revperf42
+    H1: ``outfile``, ``logfile``, ``outpath`` are file arguments; ``profile`` is not)."""
+    if word in _FILE_KEY_WORDS:
+        return True
+    return word.endswith(_FILE_KEY_ENDINGS) and not word.endswith(_NOT_FILE_KEY_ENDINGS)
 
 
 def _bare_file(key: str, value: str) -> list[str]:
-    """``value`` when the argument ``key`` is a path or file name (by its words: review
-    revlink41d) and ``value`` is a bare file name :func:`path_tokens` does not know the
-    extension of (``summary.sig``)."""
-    if not _FILE_KEY_WORDS.isdisjoint(name_words(key)) and _BARE_FILE.fullmatch(value.lower()):
+    """``value`` when the argument ``key`` is a path or file name (by its words: reviews
+    revlink41d, revperf42 H1) and ``value`` is a bare file name :func:`path_tokens` does not
+    know the extension of (``summary.sig``)."""
+    if any(_file_key_word(w) for w in name_words(key)) and _BARE_FILE.fullmatch(value.lower()):
         return [value]
     return []
 
