@@ -10,9 +10,12 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from incident_lab.classify.session import clear_memo
 from incident_lab.provenance import analyse, analysis, tools
+from incident_lab.provenance.analysis import _Session
 from tests.incident_lab.classify.builders import incident, tool_session
 from tests.timing import least_cpu_seconds
 
@@ -134,3 +137,46 @@ def test_long_tool_names_re2_compiles_keep_the_one_pass() -> None:
     names = tuple(f"tool_{i:05d}_x" for i in range(5_000))
     pattern = tools._any_name(names)
     assert pattern is not None and pattern.search("use TOOL_04999_X now") is not None
+
+
+#: Words of the property test's texts and values: number-led phrases, a date, words that
+#: hold one another, and letters whose lower-cased forms differ in length or spelling.
+_WORDS = ["299", "of", "the", "plan", "planet", "12", "2024-05-01", "strasse", "straße", "ß"]
+_WORDS += ["İstanbul", "istanbul", "kelvin", "\u212aelvin", "note", "notes", "a", "x9"]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    texts=st.lists(
+        st.lists(st.sampled_from(_WORDS), min_size=1, max_size=6).map(" ".join),
+        min_size=34,
+        max_size=44,
+    ),
+    turns=st.lists(st.integers(0, 43), max_size=4),
+    value=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=3).map(" ".join),
+    data=st.data(),
+)
+def test_the_steps_holding_a_value_are_those_a_walk_before_the_step_finds(
+    texts: list[str], turns: list[int], value: str, data: Any
+) -> None:
+    """:meth:`_Session.holding`, :meth:`~_Session.untrusted_holding` and
+    :meth:`~_Session.latest_holding` against a walk over the steps before a random step, in a
+    session of more than 32 untrusted steps (the word index's side of :data:`_FEW_STEPS`)
+    with user turns among them (review revperf42 M3: the index's steps after ``before``, or
+    the step after the latest, went unnoticed by every test)."""
+    calls = [("read_file", {"path": f"n{k}.md"}, text) for k, text in enumerate(texts)]
+    t = tool_session("Read the notes.", calls)
+    for at in sorted({k % len(texts) for k in turns}, reverse=True):
+        t["steps"].insert(2 + 2 * at, {"type": "message", "role": "user", "content": texts[at]})
+    session = _Session(t)
+    assert len(session.untrusted) > analysis._FEW_STEPS
+    before = data.draw(st.integers(0, len(session.steps)))
+    trusted, untrusted = session.before(before)
+    held = session.holding(value, before)
+    for walked, kept in zip((trusted, untrusted), held, strict=True):
+        assert kept == [i for i in walked if i in kept], (value, before, kept)
+        assert {i for i in walked if session.find(value, i) is not None} <= set(kept)
+    low = value.lower()
+    holding = [i for i in untrusted if low in session.lower(i)]
+    assert session.untrusted_holding(low, before) == holding
+    assert session.latest_holding(low, before) == next(iter(holding), None)
