@@ -200,14 +200,23 @@ def _named(text: str, names: tuple[str, ...], low: str | None) -> list[tuple[int
 _SEPARATORS = re.compile(r"[_-]")
 
 
+#: Tool names (and their words forms) over this many characters in all are not compiled
+#: into one pattern: RE2 took 2.6 CPU s over 3 MB of ``k`` and logged 48,612 lines of its
+#: refusal (review revperf42 M2), and 400,000 of ``\\u`` still compile.
+_ANY_NAME_CHARS = 400_000
+
+
 @lru_cache(maxsize=64)
 def _any_name(names: tuple[str, ...]) -> re2._Regexp | None:
     """One RE2 pattern matching any of ``names`` (or its words form) in any case; None when
-    RE2 refuses to compile it (logging that it did) because the names are too long: no pass
-    rules a text out then, and each name is looked for by itself. No count of characters
-    tells in advance: 400,000 of ``\\u`` compile, 200,000 of ``k`` do not (each is a class of
-    three under ``(?i)``, with the Kelvin sign); review revfix41 L5."""
+    the names are too long: past :data:`_ANY_NAME_CHARS`, or when RE2 refuses to compile
+    them (logging that it did). No pass rules a text out then, and each name is looked for
+    by itself. The count alone does not tell what RE2 refuses: 200,000 ``k`` are refused
+    (each a class of three under ``(?i)``, with the Kelvin sign); reviews revfix41 L5,
+    revperf42 M2."""
     forms = {form for name in names for form in (name, _SEPARATORS.sub(" ", name))}
+    if sum(map(len, forms)) > _ANY_NAME_CHARS:
+        return None
     try:
         return re2.compile("(?i)" + "|".join(re2.escape(f) for f in sorted(forms)))
     except re2.error:

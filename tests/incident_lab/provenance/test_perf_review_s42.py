@@ -6,6 +6,7 @@ Texts are our own, written for these rules (no corpus text)."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 from typing import Any
 
@@ -158,6 +159,21 @@ def test_tool_names_re2_refuses_are_looked_for_one_by_one() -> None:
     )
     assert tools._any_name((name,)) is None
     assert [c.tool for c in analyse(t).calls] == ["read_file", name]
+
+
+def test_a_tool_name_of_three_megabytes_is_not_handed_to_re2(capfd: Any) -> None:
+    """3,000,000 ``k`` went to RE2, which took 2.6 CPU s to refuse them and logged 48,612
+    lines to stderr (review revperf42 M2); past 400,000 characters no pattern is compiled."""
+    name = "k" * 3_000_000
+    t = tool_session(
+        "Read notes.md.", [("read_file", {"path": "notes.md"}, "ok"), (name, {"x": "1"}, "ok")]
+    )
+    tools._any_name.cache_clear()  # a run again (tests/timing.py) would read the memo
+    capfd.readouterr()
+    assert [c.tool for c in analyse(t).calls] == ["read_file", name]
+    ctypes.CDLL(None).fflush(None)  # RE2's log goes through C's buffered stderr
+    err = capfd.readouterr().err
+    assert err == "", err[:300]
 
 
 def test_long_tool_names_re2_compiles_keep_the_one_pass() -> None:
