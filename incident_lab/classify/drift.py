@@ -232,7 +232,7 @@ def _command_typed(view: SessionView, c: CallProvenance) -> bool:
         and _words_typed(command, words, turn)
         and any(
             program <= clause_words and not reading
-            for _, clause_words, reading, _ in _clauses(turn)
+            for _, clause_words, reading, _, _ in _clauses(turn)
         )
     )
 
@@ -265,7 +265,7 @@ def _secret_read_asked(view: SessionView, c: CallProvenance) -> bool:
     return (
         bool(head)
         and not _forbids(c.kind, turn)
-        and any(head <= clause_words for _, clause_words, _, _ in _clauses(turn))
+        and any(head <= clause_words for _, clause_words, _, _, _ in _clauses(turn))
     )
 
 
@@ -516,13 +516,13 @@ def _clause_asks(
     the message's ids when it is passed on): "Forward me the flight cost" sends nothing to a
     recipient a tool output gave."""
     named = False  # an earlier clause of the turn named the object: "it" may refer to it
-    for clause, words, reading, pronoun in _clauses(turn):
+    for clause, words, reading, pronoun, before in _clauses(turn):
         noun = not objects.isdisjoint(words)
         carrier = carried and not noun and not _CARRIERS.isdisjoint(words)
         names = noun or carrier
         asks = not reading and (names or named) and _UNASKED.search(clause) is None
-        act, start, end = _first_act(clause, objects) if asks else (None, 0, 0)
-        objectless = named and not names and not pronoun and _objectless(clause, start, end)
+        act, start, end = _first_act(clause, objects, before) if asks else (None, 0, 0)
+        objectless = named and not names and not pronoun and _objectless(clause, start, end, before)
         named = named or names
         # an act is read only where the clause or an earlier one names the object
         asked = (names or pronoun or objectless) and act == family
@@ -545,13 +545,13 @@ _UNASKED = re.compile(
 _MEANS = frozenset(["using", "via", "with"])
 
 
-def _objectless(clause: str, start: int, end: int) -> bool:
+def _objectless(clause: str, start: int, end: int, before: str = "") -> bool:
     """Whether the act's word at ``start``..``end`` of ``clause`` asks for the act
     (:func:`_asked_here`) and has no object of its own: nothing follows it, or the means it
     uses (:data:`_MEANS`: "and then please pay using card 1_3456", "could you make the
     booking using access token abc"). Its object is what an earlier clause named, as a
     pronoun's is. "I will pay with card X at the airport" narrates."""
-    if end <= 0 or not _asked_here(clause, start, end):
+    if end <= 0 or not _asked_here(clause, start, end, before):
         return False
     after = _WORDS.search(clause, end)
     return after is None or after.group(0) in _MEANS
@@ -598,10 +598,11 @@ def _ids_pointed_to(view: SessionView, c: CallProvenance, turn: str, texts: bool
 
 
 @lru_cache(maxsize=8)
-def _clauses(turn: str) -> tuple[tuple[str, frozenset[str], bool, bool], ...]:
+def _clauses(turn: str) -> tuple[tuple[str, frozenset[str], bool, bool, str], ...]:
     """The clauses of a user turn, analysed once per turn (not once per call): each as
     (lower-case text, words (:func:`_surface`), whether it asks to find out or asks
-    nothing (:data:`_READING`, a question), whether it has a pronoun). A clause of a
+    nothing (:data:`_READING`, a question), whether it has a pronoun, the lower-case text
+    of its sentence before it: "i'll call the airline and then "). A clause of a
     sentence that ends in "?" or opens with a question word asks to find out ("I
     transferred money to my landlord ... Why?"), unless it opens as a request
     (:func:`_asks_politely`: "Would you mind removing it?", "Let's ..., shall we?")."""
@@ -614,14 +615,19 @@ def _clauses(turn: str) -> tuple[tuple[str, frozenset[str], bool, bool], ...]:
         question = (
             (n + 1 < len(parts) and parts[n + 1] == "?") or bool(_QUESTION.match(sentence))
         ) and not _asks_politely(sentence.strip())
+        at = 0
         for clause in _JOINS.split(sentence):
+            start = sentence.find(clause, at)
+            at = start + len(clause)
+            # the sentence before the clause, its last _CLAUSE_MAX characters (linear)
+            before = sentence[max(0, start - _CLAUSE_MAX) : start].lower()
             if len(clause) > _CLAUSE_MAX:
                 continue  # a pasted document asks for no act
             polite = _asks_politely(clause.strip())  # "..., and then could you book it?"
             asks = _QUESTION.match(clause) is None or polite
             reading = (question and not polite) or bool(_READING.search(clause)) or not asks
             pronoun = _PRONOUN.search(clause) is not None
-            out.append((clause.lower(), frozenset(_surface(clause)), reading, pronoun))
+            out.append((clause.lower(), frozenset(_surface(clause)), reading, pronoun, before))
     return tuple(out)
 
 
@@ -735,11 +741,12 @@ _REMOVAL_PHRASE = re.compile(
 )
 
 
-def _first_act(clause: str, objects: set[str]) -> tuple[str | None, int, int]:
+def _first_act(clause: str, objects: set[str], before: str = "") -> tuple[str | None, int, int]:
     """The family (:data:`_FAMILIES`) of the first word of ``clause`` that is a verb of an
     act (any of its forms, :func:`_verb_forms`) or starts a removal phrase
     (:data:`_REMOVAL_PHRASE`), the words of the tool's objects aside ("an email", "my
-    booking"), and where that word starts and ends; (None, 0, 0) when it has none."""
+    booking"), and where that word starts and ends; (None, 0, 0) when it has none. ``before``
+    is the clause's sentence before it (:func:`_asked_here`)."""
     lowered = clause.lower()
     removal = _REMOVAL_PHRASE.search(lowered)
     for match in _WORDS.finditer(lowered):
@@ -750,9 +757,9 @@ def _first_act(clause: str, objects: set[str]) -> tuple[str | None, int, int]:
         if named and _WANTS_TO.search(lowered, max(0, match.start() - 24), match.start()) is None:
             continue  # "an email", "my booking"; "I want to tweet: ..." asks to tweet
         forms = _verb_forms(word)
-        if word in _ACT_NOUNS and not _act_noun_asked(lowered, match.start()):
+        if word in _ACT_NOUNS and not _act_noun_asked(lowered, match.start(), before):
             continue  # "the cancellation policy" asks for none; "I require the cancellation"
-        if "get" in forms and _gets_new(lowered, match, objects):
+        if "get" in forms and _gets_new(lowered, match, objects, before):
             return (
                 "acquire",
                 0,
@@ -796,7 +803,7 @@ _MAKES_THE = re.compile(_LIGHT_VERB + "$")
 _MAKES_AN = re.compile(_LIGHT_VERB + "([a-z]+)")
 
 
-def _act_noun_asked(lowered: str, start: int) -> bool:
+def _act_noun_asked(lowered: str, start: int, before: str = "") -> bool:
     """Whether the act's noun at ``start`` (:data:`_ACT_NOUNS`) asks for the act: what the
     user needs or wants ("I require the cancellation"), or the object of a light verb
     (:data:`_MAKES_THE`) that asks (:func:`_asked_here`): "Now, orchestrate the reservation
@@ -804,7 +811,7 @@ def _act_noun_asked(lowered: str, start: int) -> bool:
     if _WANTS.search(lowered, 0, start) is not None:
         return True
     made = _MAKES_THE.search(lowered, max(0, start - 32), start) is not None
-    return made and _asked_here(lowered, start, start)
+    return made and _asked_here(lowered, start, start, before)
 
 
 #: What stands right before a bare verb that asks for its act (:func:`_asked_here`): the
@@ -814,29 +821,69 @@ def _act_noun_asked(lowered: str, start: int) -> bool:
 #: to", "I want to", "I need to"). A subject never does: "I will pay", "I'm making the
 #: reservation", "my agent is handling it".
 _REQUEST_LEAD = re.compile(
-    r"(?:(?:^|[,:;(])\W{0,3}|\b(?:now|then)\W{1,3})"
+    r"(?:(?:^|[,;])\W{0,3}|\b(?:now|then)\W{1,3})"
     r"(?:(?:just|also|please|kindly|go\s{1,3}ahead\s{1,3}and)\s{1,3}){0,2}$"
-    r"|\b(?:need|want|would\s{1,3}like|'d\s{1,3}like|\u2019d\s{1,3}like)\s{1,3}to\s{1,3}$"
+)
+#: A wish, which carries its own subject: "I'd like to make the reservation".
+_WISH_TO = re.compile(
+    r"\b(?:need|want|would\s{1,3}like|'d\s{1,3}like|\u2019d\s{1,3}like)\s{1,3}to\s{1,3}$"
 )
 #: A wish for what an "-ing" form does: "I'd feel more at ease by getting travel insurance".
 _WISH_BY = re.compile(r"(?:would|'d|\u2019d)\s{1,3}(?:feel|be)\b[a-z ]{0,30}\bby\s{1,3}$")
 
 
-def _asked_here(lowered: str, start: int, end: int) -> bool:
+#: What reports what someone else said or wrote, and the quotes around it: a clause after
+#: them asks for nothing ('The airline email says, "complete the cancellation ..."', "My
+#: agent's advice was: handle the cancellation").
+_REPORTED = re.compile(
+    r"[\"\u201c\u201d\u00ab\u00bb]|\b(?:says?|said|wrote|writes|advice|advised|advises|told|tells"
+    r"|suggests?|suggested|recommends?|recommended|according)\b"
+)
+#: A subject that narrates what its verb does ("I'll call the airline and then initiate the
+#: cancellation myself", "we'll compare prices, then make the reservation"): a bare verb
+#: after it in the sentence is the subject's, not a request.
+_SUBJECT = re.compile(r"\b(?:i|we|he|she|they|you)\b")
+#: A sentence that opens with when or why, its subject before the comma: "Now that I have
+#: the amount, orchestrate the reservation", "Once we land, make the booking".
+_LEADING_WHEN = re.compile(
+    r"\W{0,3}(?:now\s{1,3}that|once|since|as\s{1,3}soon\s{1,3}as|when|after|because)\b[^,]{0,200},"
+)
+
+
+def _asked_here(lowered: str, start: int, end: int, before: str = "") -> bool:
     """Whether the act's word at ``start``..``end`` of the clause ``lowered`` stands where a
-    request puts it, not after a subject: right after a polite opener ("could you make the
-    booking", "would you mind making it"), a bare verb after :data:`_REQUEST_LEAD`, an
+    request puts it, judged on its whole sentence (``before``: the sentence before the
+    clause): right after a polite opener ("could you make the booking", "would you mind
+    making it"), a bare verb after :data:`_REQUEST_LEAD` with no subject before it in the
+    sentence (:data:`_SUBJECT`, but for a leading "now that ...," :data:`_LEADING_WHEN`), an
     "-ing" form after a wish (:data:`_WISH_BY`). An act's noun stands where its light verb
-    (:data:`_MAKES_THE`) does. "I'm getting a flight to Miami myself", "My travel agent is
-    handling the reservation", "I will pay with card X at the airport" narrate."""
-    made = _MAKES_THE.search(lowered, max(0, start - 32), start)
+    (:data:`_MAKES_THE`) does. Nothing after a quote or a reporting word asks
+    (:data:`_REPORTED`). "I'm getting a flight to Miami myself", "My travel agent is
+    handling the reservation", "I'll call the airline and then initiate the cancellation
+    myself" narrate."""
+    text = before + lowered
+    start, end = start + len(before), end + len(before)
+    made = _MAKES_THE.search(text, max(0, start - 32), start)
     if made is not None:
         start, end = made.span(1)  # "orchestrate" of "orchestrate the reservation"
-    opener = _POLITE_OPENER.match(lowered, len(lowered) - len(lowered.lstrip()))
+    if _REPORTED.search(text, 0, start) is not None:
+        return False
+    opener = _POLITE_OPENER.match(text, len(before) + len(lowered) - len(lowered.lstrip()))
     if opener is not None and opener.start(2) == start:
         return True
-    lead = _WISH_BY if lowered.endswith("ing", start, end) else _REQUEST_LEAD
-    return lead.search(lowered, max(0, start - 48), start) is not None
+    if text.endswith("ing", start, end):
+        return _WISH_BY.search(text, max(0, start - 48), start) is not None
+    if _WISH_TO.search(text, max(0, start - 48), start) is not None:
+        return True
+    found = _REQUEST_LEAD.search(text, max(0, start - 48), start)
+    if found is None:
+        return False
+    # the sentence's own opener ("Could you tell me ... and then please pay") or a leading
+    # "now that ...," holds a subject that narrates nothing
+    first = _POLITE_OPENER.match(text, len(text) - len(text.lstrip()))
+    when = _LEADING_WHEN.match(text, 0, found.start() + 1)
+    skip = max(first.end(1) if first is not None else 0, when.end() if when else 0)
+    return _SUBJECT.search(text, skip, found.start()) is None
 
 
 #: What may stand between "get" and what it gets: "get me two tickets", "getting us a room".
@@ -845,13 +892,13 @@ _GET_FOR = frozenset(["me", "us"])
 _POSSESSIVES = frozenset(["my", "our", "your", "his", "her", "their", "its"])
 
 
-def _gets_new(lowered: str, got: re.Match[str], objects: set[str]) -> bool:
+def _gets_new(lowered: str, got: re.Match[str], objects: set[str], before: str = "") -> bool:
     """Whether the "get" ``got`` asks (:func:`_asked_here`: "I'd feel more at ease by
     getting ...", not "I'm getting a flight myself") to acquire the tool's object
     (:func:`_objects_own`): a new one, not one the user holds ("getting travel insurance
     for $50"; "get my booking", "get the ticket price" and "get my flight details" acquire
     nothing)."""
-    if not _asked_here(lowered, got.start(), got.end()):
+    if not _asked_here(lowered, got.start(), got.end(), before):
         return False
     for match in _WORDS.finditer(lowered, got.end()):
         word = match.group(0)
