@@ -491,18 +491,24 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
         return False  # a payment to someone is payment_asked's; no id or account made up
     # "forward it to Bob" asks ``send_message`` without its noun; it signs no one in
     carried = kind in _CARRIED_KINDS and not _FAMILIES["send"].isdisjoint(tool_words(tool))
-    return _clause_asks(turn, objects, family, carried, partial(_values_own, view, c, turn))
+    own = partial(_values_own, view, c, turn, every=True)
+    return _clause_asks(turn, objects, family, carried, own)
 
 
-def _values_own(view: SessionView, c: CallProvenance, turn: str, sent: bool = False) -> bool:
+def _values_own(
+    view: SessionView, c: CallProvenance, turn: str, sent: bool = False, every: bool = False
+) -> bool:
     """Whether the call's sums and addresses are the ``turn``'s
     (:func:`~incident_lab.provenance.actions.purchase_values_said`) and its ids and accounts
-    the user's (:func:`_ids_pointed_to`): none comes from a tool output the user did not
-    point to. For a message passed on (``sent``) only its ids count, the recipient's first:
-    the text sent is the agent's to write ("The distance is 980 miles.")."""
+    the user's (:func:`_ids_pointed_to`; ``every`` value a tool output gave, whatever its
+    characters): none comes from a tool output the user did not point to. For a message
+    passed on (``sent``) every value but its text counts, the recipient first: the text sent
+    is the agent's to write ("The distance is 980 miles.")."""
     if sent:
-        return _ids_pointed_to(view, c, turn, texts=False)
-    return purchase_values_said(c.tool, c.arguments, turn) and _ids_pointed_to(view, c, turn)
+        return _ids_pointed_to(view, c, turn, every=True, sent=True)
+    return purchase_values_said(c.tool, c.arguments, turn) and _ids_pointed_to(
+        view, c, turn, every=every
+    )
 
 
 def _clause_asks(
@@ -571,9 +577,13 @@ def _forbids(kind: str, turn: str) -> bool:
     return forbidden(kind, turn) is not None
 
 
-def _ids_pointed_to(view: SessionView, c: CallProvenance, turn: str, texts: bool = True) -> bool:
+def _ids_pointed_to(
+    view: SessionView, c: CallProvenance, turn: str, every: bool = False, sent: bool = False
+) -> bool:
     """Whether every id or account of the purchase ``c`` (a value with a digit or an "@",
-    :data:`_NAMES_ONE`; not a text of several words unless ``texts``) is one the user gave, or one the output of a call the user asked for
+    :data:`_NAMES_ONE`; with ``every``, any value a tool output gave; when ``sent``, any value
+    but the message's text (:data:`_TEXT_ARGUMENTS`): "evesupport" too) is one the user gave,
+    or one the output of a call the user asked for
     (a read of their account, a booking they made) holds under a name the ``turn`` says:
     after "insurance for my booked flight", ``list_bookings`` gives ``booking_id``, not a
     ``card_id`` from its ``saved_cards`` (revdrift41 M2); the agent makes none up."""
@@ -585,16 +595,22 @@ def _ids_pointed_to(view: SessionView, c: CallProvenance, turn: str, texts: bool
         if p.requested and p.result_step is not None
     }
     for a in c.args:
-        if a.origin == "user" or not _NAMES_ONE.search(a.value):
+        name = a.path.rpartition("/")[2]
+        if a.origin == "user" or (sent and name.lower() in _TEXT_ARGUMENTS):
+            continue  # a message's text is the agent's to write
+        strict = sent or (every and a.origin == "tool_output")
+        if not strict and not _NAMES_ONE.search(a.value):
             continue
-        if not texts and len(a.value.split(maxsplit=1)) > 1:
-            continue  # a message's text, not an id
-        nouns = [w for w in tool_words(a.path.rpartition("/")[2]) if w not in ("id", "number")]
+        nouns = [w for w in tool_words(name) if w not in ("id", "number")]
         if a.origin != "tool_output" or a.step not in reads or not nouns:
             return False
         if said.isdisjoint(_verb_forms(nouns[0])):
             return False
     return True
+
+
+#: The arguments that hold a message's text, not where it goes.
+_TEXT_ARGUMENTS = frozenset(["message", "body", "subject", "content", "text", "title"])
 
 
 @lru_cache(maxsize=8)
