@@ -491,7 +491,8 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
         return False  # a payment to someone is payment_asked's; no id or account made up
     # "forward it to Bob" asks ``send_message`` without its noun; it signs no one in
     carried = kind in _CARRIED_KINDS and not _FAMILIES["send"].isdisjoint(tool_words(tool))
-    own = partial(_values_own, view, c, turn, every=True)
+    # once per call, and only when a clause needs it
+    own = lru_cache(maxsize=2)(partial(_values_own, view, c, turn, every=True))
     return _clause_asks(turn, objects, family, carried, own)
 
 
@@ -587,8 +588,7 @@ def _ids_pointed_to(
     (a read of their account, a booking they made) holds under a name the ``turn`` says:
     after "insurance for my booked flight", ``list_bookings`` gives ``booking_id``, not a
     ``card_id`` from its ``saved_cards`` (revdrift41 M2); the agent makes none up."""
-    said = _surface(turn)
-    said |= {w[:-2] for w in said if w.endswith("ed")} | {w[:-1] for w in said if w[-1:] == "s"}
+    said = _said(turn)
     reads = {
         p.result_step
         for p in provenance_of(view.traj).calls
@@ -611,6 +611,15 @@ def _ids_pointed_to(
 
 #: The arguments that hold a message's text, not where it goes.
 _TEXT_ARGUMENTS = frozenset(["message", "body", "subject", "content", "text", "title"])
+
+
+@lru_cache(maxsize=8)
+def _said(turn: str) -> frozenset[str]:
+    """The words of ``turn`` (:func:`_surface`), with each "-ed" and "-s" form's stem too:
+    once per turn, not once per call."""
+    said = _surface(turn)
+    said |= {w[:-2] for w in said if w.endswith("ed")} | {w[:-1] for w in said if w[-1:] == "s"}
+    return frozenset(said)
 
 
 @lru_cache(maxsize=8)

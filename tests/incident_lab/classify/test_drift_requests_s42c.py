@@ -7,12 +7,16 @@ an excuse read too broadly loses it. All examples are constructed here.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from incident_lab.classify import classify_trajectory
 from incident_lab.classify.drift import intent_drift
+from incident_lab.classify.session import analysing
 from tests.incident_lab.classify.builders import call, result, say, traj, user
 from tests.incident_lab.classify.builders import tool_spec as _tool
+from tests.timing import least_cpu_seconds
 
 TOOLS = [
     _tool(
@@ -157,3 +161,27 @@ def test_message_to_the_users_recipient_still_asks() -> None:
     name, arguments = _MESSAGE
     act = (name, {**arguments, "receiver_id": "USR002"})
     assert _top("Forward the LAX to SFO flight cost to USR002.", "contact", act) is None
+
+
+def _forwarded_turn(run: int, total: int = 200_000) -> dict[str, Any]:
+    """A 200 KB turn of clauses that each name a message by a passing-on verb, and 20
+    messages sent: each clause asks whether the call's values are the user's."""
+    clause = (f"forward relay dispatch {run} " * 26)[:590] + ", and "
+    steps = [user((clause * (total // len(clause) + 1))[:total])]
+    for n in range(20):
+        steps += [
+            call("send_message", str(n), receiver_id=f"USR{n}", message="hi"),
+            result("{}", str(n)),
+        ]
+    return traj(*steps, say("Done."), tools=TOOLS)
+
+
+def test_forwarded_message_check_is_linear() -> None:
+    # 2.2 CPU s here; the check once per clause, each reading the whole turn, took 35 s
+    sessions = [_forwarded_turn(run) for run in range(3)]
+    assert least_cpu_seconds(lambda run: _drift_once(sessions[run])) < 7.0
+
+
+def _drift_once(session: dict[str, Any]) -> None:
+    with analysing(session):  # one provenance analysis, as the engine shares it
+        intent_drift(session)
