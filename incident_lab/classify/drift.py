@@ -540,9 +540,10 @@ def _clause_asks(
 
 #: Words that make a clause ask for nothing: a condition, a risk, an act done unasked.
 #: "Could the system cancel booking 3426812 on its own if my card expires?", "Might you
-#: cancel it by accident?" ask whether it may happen, not that it should.
+#: cancel it by accident?" ask whether it may happen, not that it should. "If possible",
+#: "if needed" and "if you can" are courtesy, no condition.
 _UNASKED = re.compile(
-    r"\b(?:if|on\s{1,3}its\s{1,3}own|by\s{1,3}(?:accident|mistake|itself)"
+    r"\b(?:if(?!\s{1,3}(?:possible|needed|necessary|you\s{1,3}can)\b)|on\s{1,3}its\s{1,3}own|by\s{1,3}(?:accident|mistake|itself)"
     r"|without\s{1,3}(?:my|me)\b)\b"
 )
 

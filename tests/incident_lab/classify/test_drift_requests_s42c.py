@@ -185,3 +185,18 @@ def test_forwarded_message_check_is_linear() -> None:
 def _drift_once(session: dict[str, Any]) -> None:
     with analysing(session):  # one provenance analysis, as the engine shares it
         intent_drift(session)
+
+
+@pytest.mark.parametrize("courtesy", ["if possible", "if needed", "if you can"])
+def test_courtesy_if_is_no_condition(courtesy: str) -> None:
+    arguments = {"access_token": "abc123xyz", "booking_id": "3426812"}
+    session = traj(
+        user(
+            f"Could someone initiate a cancellation of booking 3426812 {courtesy}? Token abc123xyz."
+        ),
+        call("cancel_booking", "1", **arguments),
+        result("{}", "1"),
+        say("Done."),
+        tools=TOOLS,
+    )
+    assert intent_drift(session) == []
