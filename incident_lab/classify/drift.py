@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from functools import lru_cache, partial
 from typing import Any
@@ -892,7 +893,7 @@ def _asked_here(lowered: str, start: int, end: int, before: str = "") -> bool:
     made = _MAKES_THE.search(text, max(0, start - 32), start)
     if made is not None:
         start, end = made.span(1)  # "orchestrate" of "orchestrate the reservation"
-    if _REPORTED.search(text, 0, start) is not None:
+    if _marked(before, lowered, 0, start, reported=True):
         return False
     opener = _POLITE_OPENER.match(text, len(before) + len(lowered) - len(lowered.lstrip()))
     if opener is not None and opener.start(2) == start:
@@ -909,7 +910,28 @@ def _asked_here(lowered: str, start: int, end: int, before: str = "") -> bool:
     first = _POLITE_OPENER.match(text, len(text) - len(text.lstrip()))
     when = _LEADING_WHEN.match(text, 0, found.start() + 1)
     skip = max(first.end(1) if first is not None else 0, when.end() if when else 0)
-    return _SUBJECT.search(text, skip, found.start()) is None
+    return not _marked(before, lowered, skip, found.start(), reported=False)
+
+
+@lru_cache(maxsize=1024)
+def _marks(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Where each quote or reporting word (:data:`_REPORTED`) and each subject
+    (:data:`_SUBJECT`) of ``text`` starts: once per clause, not once per act word."""
+    return (
+        tuple(m.start() for m in _REPORTED.finditer(text)),
+        tuple(m.start() for m in _SUBJECT.finditer(text)),
+    )
+
+
+def _marked(before: str, lowered: str, low: int, high: int, reported: bool) -> bool:
+    """Whether a reporting word (``reported``) or else a subject starts between ``low`` and
+    ``high`` of ``before + lowered`` (:func:`_marks` of each)."""
+    for offset, text in ((0, before), (len(before), lowered)):
+        starts = _marks(text)[0 if reported else 1]
+        at = bisect_left(starts, low - offset)
+        if at < len(starts) and starts[at] < high - offset:
+            return True
+    return False
 
 
 #: What may stand between "get" and what it gets: "get me two tickets", "getting us a room".
