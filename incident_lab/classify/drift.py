@@ -909,8 +909,8 @@ def _asked_here(lowered: str, start: int, end: int, before: str = "") -> bool:
     # "now that ...," holds a subject that narrates nothing
     first = _POLITE_OPENER.match(text, len(text) - len(text.lstrip()))
     when = _LEADING_WHEN.match(text, 0, found.start() + 1)
-    skip = max(first.end(1) if first is not None else 0, when.end() if when else 0)
-    return not _marked(before, lowered, skip, found.start(), reported=False)
+    lead_end = max(first.end(1) if first is not None else 0, when.end() if when else 0)
+    return not _marked(before, lowered, lead_end, found.start(), reported=False)
 
 
 @lru_cache(maxsize=1024)

@@ -177,7 +177,7 @@ def test_a_tool_name_of_three_megabytes_is_not_handed_to_re2(capfd: Any) -> None
 
 
 def test_long_tool_names_re2_compiles_keep_the_one_pass() -> None:
-    """60,000 characters of tool names compile in one pattern (they were skipped past 50,000
+    """60,000 characters of tool names compile in one pattern (they went uncompiled past 50,000
     characters, far below what RE2 refuses)."""
     names = tuple(f"tool_{i:05d}_x" for i in range(5_000))
     pattern = tools._any_name(names)
