@@ -15,22 +15,9 @@ from incident_lab.classify import classify_trajectory
 from incident_lab.classify.drift import intent_drift
 from incident_lab.classify.session import analysing
 from tests.incident_lab.classify.builders import call, result, say, traj, user
-from tests.incident_lab.classify.builders import tool_spec as _tool
+from tests.incident_lab.classify.test_drift_requests_s42 import TOOLS
 from tests.timing import least_cpu_seconds
 
-TOOLS = [
-    _tool(
-        "book_flight",
-        access_token="string",
-        card_id="string",
-        travel_date="string",
-        travel_from="string",
-        travel_to="string",
-    ),
-    _tool("cancel_booking", access_token="string", booking_id="string"),
-    _tool("send_message", receiver_id="string", message="string"),
-    _tool("get_flight_cost", travel_from="string", travel_to="string"),
-]
 _COST = '{"travel_cost_list": [500.0]'
 _OUTPUTS = {
     "cancel": _COST + ', "bookings_pending_cancellation": ["9999999"]}',
