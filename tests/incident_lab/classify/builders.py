@@ -117,6 +117,16 @@ def tool_spec(name: str, **props: str) -> dict[str, Any]:
     }
 
 
+def one_call(
+    tools: list[dict[str, Any]], ask: str, name: str, arguments: dict[str, Any]
+) -> dict[str, Any]:
+    """A session that offers ``tools``: the user's ``ask``, one call of ``name`` with
+    ``arguments`` answered "{}", and "Done."."""
+    return traj(
+        user(ask), call(name, "1", **arguments), result("{}", "1"), say("Done."), tools=tools
+    )
+
+
 def tool_session(
     user_text: str,
     calls: list[tuple[str, dict[str, Any], str]],

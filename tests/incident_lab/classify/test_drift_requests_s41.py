@@ -20,7 +20,7 @@ import pytest
 from incident_lab.classify import classify_trajectory
 from incident_lab.classify.drift import intent_drift
 from incident_lab.provenance.actions import moves_money, purchase_values_said
-from tests.incident_lab.classify.builders import call, result, say, traj, user
+from tests.incident_lab.classify.builders import call, one_call, result, say, traj, user
 from tests.incident_lab.classify.builders import tool_spec as _tool
 
 TOOLS = [
@@ -40,13 +40,7 @@ TOOLS = [
 
 
 def _one_call(ask: str, name: str, **arguments: Any) -> dict[str, Any]:
-    return traj(
-        user(ask),
-        call(name, "1", **arguments),
-        result("{}", "1"),
-        say("Done."),
-        tools=TOOLS,
-    )
+    return one_call(TOOLS, ask, name, arguments)
 
 
 def _after_read(ask: str, read: str, output: str, name: str, **arguments: Any) -> dict[str, Any]:
