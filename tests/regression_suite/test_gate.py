@@ -16,6 +16,7 @@ from regression_suite.gate.baseline import compare_cases
 from regression_suite.gate.cases import build_cases
 from regression_suite.gate.stats import fisher_less, wilson_interval
 from regression_suite.gate.thresholds import Requirement, parse_thresholds
+from tests.regression_suite.gate.builders import pass_rate
 from tests.regression_suite.gate.test_mut_bypass import bypass_stats
 
 SUITE: dict[str, Any] = {"name": "release_gate"}
@@ -210,14 +211,7 @@ def test_min_pass_rate_is_shorthand_with_its_direction_in_its_name() -> None:
             "direction must be at_least or at_most",
         ),
         (
-            {
-                "severities": {
-                    "SEV-1": {
-                        "on_failure": "warn",
-                        "require": {"metric": "pass_rate", "direction": "at_least", "value": 95},
-                    }
-                }
-            },
+            pass_rate("SEV-1", "warn", 95),
             "0.95 for 95%",
         ),
         (
@@ -296,14 +290,7 @@ def test_bad_warn_exit_code_is_a_usage_error() -> None:
 
 def test_pass_rate_requirement_tolerates_flakes_within_its_bound() -> None:
     """19/20 meets pass_rate at_least 0.9 (point): OK; 17/20 does not: WARN."""
-    th = {
-        "severities": {
-            "SEV-3": {
-                "on_failure": "warn",
-                "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.9},
-            }
-        }
-    }
+    th = pass_rate("SEV-3", "warn", 0.9)
     assert gate(repeats("a", 19, 1, severity="SEV-3"), th)["verdict"] == "OK"
     report = gate(repeats("a", 17, 3, severity="SEV-3"), th)
     assert report["verdict"] == "WARN"
@@ -440,14 +427,7 @@ def test_baseline_lists_fixed_added_and_removed() -> None:
 
 def test_significant_regression_escalates_even_when_requirement_is_met() -> None:
     """pass_rate at_least 0.5 holds at 10/20, but 20/20 -> 10/20 is a real regression."""
-    th = {
-        "severities": {
-            "SEV-1": {
-                "on_failure": "block",
-                "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.5},
-            }
-        }
-    }
+    th = pass_rate("SEV-1", "block", 0.5)
     baseline = gate(repeats("a", 20, 0), th)
     assert gate(repeats("a", 10, 10), th)["verdict"] == "OK"
     report = gate(repeats("a", 10, 10), th, baseline=baseline)

@@ -15,6 +15,8 @@ from incident_lab import __version__
 from incident_lab.errors import UsageError
 from regression_suite.gate import REPORT_SCHEMA_VERSION, finalize
 from regression_suite.gate.stats import wilson_interval
+from tests.regression_suite.gate.builders import items as _items
+from tests.regression_suite.gate.builders import pass_rate
 
 SUITE: dict[str, Any] = {"name": "gate-suite"}
 TARGET: dict[str, Any] = {"spec": "example:patched"}
@@ -23,21 +25,6 @@ FIXED = {
     "started_at": "2026-01-01T00:00:00Z",
     "finished_at": "2026-01-01T00:01:00Z",
 }
-
-
-def _items(sid: str, outcomes: str, **extra: Any) -> list[dict[str, Any]]:
-    names = {"p": "passed", "f": "failed", "e": "error"}
-    return [
-        {
-            "id": f"{extra.get('case', sid)}#{k + 1}",
-            "scenario_id": sid,
-            "repeat": k + 1,
-            "outcome": names[o],
-            "message": None if o == "p" else f"{sid} broke",
-            **{k2: v for k2, v in extra.items() if k2 != "case"},
-        }
-        for k, o in enumerate(outcomes)
-    ]
 
 
 def _run(
@@ -313,14 +300,7 @@ def test_baseline_annotation_skips_error_reasons() -> None:
 def test_a_requirement_reason_is_annotated_too() -> None:
     suite = {
         "name": "s",
-        "thresholds": {
-            "severities": {
-                "SEV-2": {
-                    "on_failure": "warn",
-                    "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.9},
-                }
-            }
-        },
+        "thresholds": pass_rate("SEV-2", "warn", 0.9),
     }
     base = _run(_items("a", "pppp", severity="SEV-2"), suite=suite)
     report = _run(_items("a", "pppf", severity="SEV-2"), suite=suite, baseline=base)

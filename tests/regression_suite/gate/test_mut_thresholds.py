@@ -19,6 +19,7 @@ from regression_suite.gate.thresholds import (
     Thresholds,
     parse_thresholds,
 )
+from tests.regression_suite.gate.builders import pass_rate
 
 SRC = "suites/x.yaml"
 REQ_HINT = (
@@ -256,16 +257,7 @@ def test_rule_for_unknown_severity_is_sev1_and_tables_are_separate() -> None:
 
 
 def test_variants_inherit_the_scenario_action_without_its_requirement() -> None:
-    t = parse_thresholds(
-        {
-            "severities": {
-                "SEV-2": {
-                    "on_failure": "ignore",
-                    "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.5},
-                }
-            }
-        }
-    )
+    t = parse_thresholds(pass_rate("SEV-2", "ignore", 0.5))
     assert t.scenarios["SEV-2"] == Rule("ignore", Requirement("pass_rate", "at_least", 0.5))
     assert t.variants["SEV-2"] == Rule("ignore")
     assert t.variants["SEV-1"] == Rule("block") and t.variants["SEV-3"] == Rule("warn")

@@ -15,22 +15,8 @@ from regression_suite.gate.cases import build_cases
 from regression_suite.gate.stats import wilson_interval
 from regression_suite.gate.thresholds import Requirement, parse_thresholds
 from regression_suite.gate.verdict import LEVEL_ORDER, evaluate, requirement_statistic
-
-
-def _items(sid: str, outcomes: str, **extra: Any) -> list[dict[str, Any]]:
-    """``outcomes`` like ``"ppf e"``: p passed, f failed, e error (spaces ignored)."""
-    names = {"p": "passed", "f": "failed", "e": "error"}
-    return [
-        {
-            "id": f"{extra.get('case', sid)}#{k + 1}",
-            "scenario_id": sid,
-            "repeat": k + 1,
-            "outcome": names[o],
-            "message": extra.get("message", f"{sid} broke") if o != "p" else None,
-            **{k2: v for k2, v in extra.items() if k2 not in ("case", "message")},
-        }
-        for k, o in enumerate(outcomes.replace(" ", ""))
-    ]
+from tests.regression_suite.gate.builders import items as _items
+from tests.regression_suite.gate.builders import pass_rate
 
 
 def _variant(parent: str, vid: str, outcomes: str, chain: list[str], **extra: Any) -> list[dict]:
@@ -212,16 +198,7 @@ def test_fail_rate_at_most_is_met_at_the_bound() -> None:
 
 
 def test_requirement_on_an_all_error_case_is_not_judged() -> None:
-    th = parse_thresholds(
-        {
-            "severities": {
-                "SEV-2": {
-                    "on_failure": "block",
-                    "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.9},
-                }
-            }
-        }
-    )
+    th = parse_thresholds(pass_rate("SEV-2", "block", 0.9))
     cases = build_cases(_items("a", "ee", severity="SEV-2"))
     reasons = evaluate(cases, th)
     assert [r["code"] for r in reasons] == ["target_error"]
@@ -346,16 +323,7 @@ def test_reasons_are_sorted_most_severe_first_and_grouped_by_parent() -> None:
 
 
 def test_baseline_regressions_that_did_not_trigger_a_rule() -> None:
-    th = parse_thresholds(
-        {
-            "severities": {
-                "SEV-2": {
-                    "on_failure": "warn",
-                    "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.5},
-                }
-            }
-        }
-    )
+    th = parse_thresholds(pass_rate("SEV-2", "warn", 0.5))
     old = build_cases(
         _items("a", "pppppppppp", severity="SEV-2") + _items("b", "pppppppppp", severity="SEV-2")
     )
@@ -378,16 +346,7 @@ def test_baseline_regressions_that_did_not_trigger_a_rule() -> None:
 
 
 def test_baseline_regression_of_an_ignored_severity_is_info() -> None:
-    th = parse_thresholds(
-        {
-            "severities": {
-                "SEV-4": {
-                    "on_failure": "ignore",
-                    "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.1},
-                }
-            }
-        }
-    )
+    th = parse_thresholds(pass_rate("SEV-4", "ignore", 0.1))
     old = build_cases(_items("a", "pppppppppp", severity="SEV-4"))
     new = build_cases(_items("a", "pfffffffff", severity="SEV-4"))
     comparison = compare_cases(old, new)
@@ -419,16 +378,7 @@ def test_a_variant_requirement_uses_the_suite_confidence() -> None:
 
 def test_every_regression_without_an_action_gets_a_reason() -> None:
     """The first regression already blocks by its own rule; the second still gets a reason."""
-    th = parse_thresholds(
-        {
-            "severities": {
-                "SEV-2": {
-                    "on_failure": "warn",
-                    "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.5},
-                }
-            }
-        }
-    )
+    th = parse_thresholds(pass_rate("SEV-2", "warn", 0.5))
     old = build_cases(
         _items("a", "pppppppppp", severity="SEV-1") + _items("b", "pppppppppp", severity="SEV-2")
     )

@@ -13,6 +13,7 @@ from incident_lab.gate_report import load_report
 from regression_suite.cli.main import cli
 from regression_suite.reports import write_reports
 from regression_suite.reports.compare import diff_reports
+from tests.regression_suite.gate.builders import pass_rate
 
 
 def _write(report: dict[str, Any], where: Path) -> Path:
@@ -82,14 +83,7 @@ def test_diff_bad_input_exits_3_naming_the_file(tmp_path: Path, old_new, capsys)
 
 def test_merge_recomputes_one_verdict(tmp_path: Path, item, make_report, capsys) -> None:
     """A flaky case split over two shards is judged on all its repeats."""
-    th = {
-        "severities": {
-            "SEV-3": {
-                "on_failure": "block",
-                "require": {"metric": "pass_rate", "direction": "at_least", "value": 0.75},
-            }
-        }
-    }
+    th = pass_rate("SEV-3", "block", 0.75)
     suite = {"name": "release_gate", "sha256": "f" * 64, "thresholds": th}
     s1 = make_report(
         [item("x", severity="SEV-3", id="x#1", repeat=1), item("x", "failed", severity="SEV-3", id="x#2", repeat=2)],
