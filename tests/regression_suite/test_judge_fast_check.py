@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from regression_suite.runner import build_cases, judge
 from regression_suite.testing import TrajectoryBuilder
+from tests.doc_paths import doc_paths as _paths
 from tests.regression_suite._library import scenario
 
 
@@ -69,17 +70,6 @@ def test_judges_fast_validity_check_never_accepts_what_validation_rejects(
     case = build_cases([scenario("inc-x")])[0]
     run = judge(case, doc, target="t", duration_s=0.0)
     assert (run.item["outcome"] == "error") == bool(problems)
-
-
-def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(doc, dict):
-        for k, v in doc.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(doc, list):
-        for i, v in enumerate(doc):
-            out += _paths(v, (*prefix, i))
-    return out
 
 
 def test_judges_fast_validity_check_leaves_cycles_and_shared_objects_to_validation() -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from incident_lab.evidence import take_snapshot
 from incident_lab.evidence.manifest import manifest_problems
 from incident_lab.trajectory import _fast_check, _validator, validation_errors
+from tests.doc_paths import doc_paths as _paths
 from tests.incident_lab.evidence.conftest import make_session, write_jsonl
 
 NOW = datetime(2026, 2, 1, 13, 0, 0, tzinfo=UTC)
@@ -66,17 +67,6 @@ _junk = st.one_of(
     st.builds(dict),
     st.builds(lambda: {"size": 1, "sha256": "a" * 64}),
 )
-
-
-def _paths(doc: Any, prefix: tuple = ()) -> list[tuple]:
-    out = [prefix]
-    if isinstance(doc, dict):
-        for k, v in doc.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(doc, list):
-        for i, v in enumerate(doc):
-            out += _paths(v, (*prefix, i))
-    return out
 
 
 @settings(

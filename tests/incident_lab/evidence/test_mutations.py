@@ -29,6 +29,7 @@ from incident_lab.evidence import append_event, take_snapshot
 from incident_lab.evidence.manifest import serialise
 from incident_lab.evidence.signing import generate_keypair, load_public_key
 from incident_lab.evidence.timeline import encode_event, event_digest
+from tests.doc_paths import doc_paths as _paths
 from tests.incident_lab.evidence.conftest import make_session, seal_problems, write_jsonl
 
 Files = dict[str, bytes | None]
@@ -86,17 +87,6 @@ def _bytes_op(rng: random.Random, data: bytes) -> bytes:
 
 
 # -- manifest JSON mutations --------------------------------------------------------------
-
-
-def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            out += _paths(v, (*prefix, i))
-    return out
 
 
 def _get(obj: Any, path: tuple[Any, ...]) -> Any:

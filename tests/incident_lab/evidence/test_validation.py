@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from incident_lab.evidence.validation import fast_is_valid, fast_path_active, trajectory_problems
 from incident_lab.trajectory import validate_trajectory
+from tests.doc_paths import doc_paths as _paths
 from tests.incident_lab.evidence.conftest import make_session
 
 
@@ -51,17 +52,6 @@ _junk = st.one_of(
     st.just({}),
     st.just({"name": "t"}),
 )
-
-
-def _paths(doc: Any, prefix: tuple = ()) -> list[tuple]:
-    out = [prefix]
-    if isinstance(doc, dict):
-        for k, v in doc.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(doc, list):
-        for i, v in enumerate(doc):
-            out += _paths(v, (*prefix, i))
-    return out
 
 
 @settings(max_examples=600, deadline=None)
