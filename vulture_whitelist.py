@@ -86,3 +86,9 @@ _tests_ran
 
 # re2.Options field set in incident_lab/provenance/cues.py (_BIG.max_mem): read by RE2 itself.
 max_mem
+
+# targets tests/incident_lab/scenarios/test_harness_documents.py names by string
+# ("python:<module>:ignores_documents", "safeguard:<module>:block_input"): resolved at run time.
+ignores_documents
+block_input
+first_turn_documents
