@@ -11,7 +11,7 @@ from typing import Any
 
 from incident_lab.classify import orders
 from incident_lab.classify.base import Signal, detector
-from incident_lab.classify.session import SessionView, flatten_text, provenance_of
+from incident_lab.classify.session import COMPOUND, SessionView, flatten_text, provenance_of
 from incident_lab.provenance.actions import (
     SIDE_EFFECTS,
     asked_kind,
@@ -39,9 +39,6 @@ from incident_lab.text.lexicon import (
 _DRIFT_KINDS = frozenset(SIDE_EFFECTS) - {"modify"}
 #: Side effects the user's words are checked for (the wording of the explanation).
 _SIDE_EFFECTS = ("email", "message", "payment", "delete", "permission", "exec", "http_write")
-
-#: Joiners inside compound words, paths and hosts (``prompt-injection-101``, ``reading_list``).
-_COMPOUND = re.compile(r"[-_./]")
 
 
 @detector(
@@ -180,8 +177,8 @@ def _unrelated_read(
     )
     if words & context:
         return False
-    parts = content_words(_COMPOUND.sub(" ", args_text))
-    return not parts & (context | content_words(_COMPOUND.sub(" ", view.user_text)))
+    parts = content_words(COMPOUND.sub(" ", args_text))
+    return not parts & (context | view.user_part_words())
 
 
 #: What users call a removal the command spells ``rm`` ("clean out the temporary files").
@@ -309,7 +306,8 @@ def _orientation_read(c: CallProvenance) -> bool:
 def _named_read(view: SessionView, c: CallProvenance) -> bool:
     """A read of what the user's words name (``read_file`` after "inspect the repository
     files"), inside the working copy: ``~/.ssh/id_rsa`` is not what they named."""
-    return asks_to_read(c.tool, view.user_text_before(c.step)) and inside_workspace(c.arguments)
+    first = view.first_user_turn((asks_to_read, c.tool), partial(asks_to_read, c.tool))
+    return first is not None and first < c.step and inside_workspace(c.arguments)
 
 
 def _explored(view: SessionView, c: CallProvenance) -> bool:

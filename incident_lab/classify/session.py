@@ -8,7 +8,8 @@ asks: was this step executed, what did the user ask for, which tools were offere
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -49,6 +50,10 @@ def flatten_text(value: Any) -> str:
 
 #: Marks the end of a container's parts in :func:`flatten_text`.
 _CLOSE = object()
+
+
+#: Joiners inside compound words, paths and hosts (``prompt-injection-101``, ``reading_list``).
+COMPOUND = re.compile(r"[-_./]")
 
 
 def sensitive_kinds(text: str) -> list[str]:
@@ -196,6 +201,10 @@ class SessionView:
         self.user_text = "\n".join(t for _, t in self.user_turns)
         self.user_words = _content_words(self.user_text)
         self._output_words: dict[int, set[str]] = {}  # step -> content words of its output
+        # the content words of the first n tool results, grown as later steps ask (n, words)
+        self._words_upto: tuple[int, set[str]] = (0, set())
+        self._first_turns: dict[Hashable, int | None] = {}  # first_user_turn's answers
+        self._part_words: set[str] | None = None  # user_part_words, computed on first use
 
     # -- one indexer per step kind ----------------------------------------------------
 
@@ -301,13 +310,37 @@ class SessionView:
     def output_words_before(self, index: int) -> set[str]:
         """The content words of every tool result before step ``index``
         (:func:`~incident_lab.text.lexicon.content_words`; each output is read once per view,
-        and a short one once per text: the sessions of one suite read the same outputs)."""
-        words: set[str] = set()
-        for i, output in self.tool_outputs_before(index):
+        and a short one once per text: the sessions of one suite read the same outputs). The
+        union grows from the last step asked about (detectors ask step by step), so a session
+        of many results is not read again per call."""
+        count = bisect_left(self.results, index, key=lambda r: r[0])
+        done, words = self._words_upto
+        if count < done:
+            done, words = 0, set()
+        for i, output in self.tool_outputs_before(index)[done:]:
             if i not in self._output_words:
                 self._output_words[i] = _content_words(output)
             words |= self._output_words[i]
-        return words
+        self._words_upto = (count, words)
+        return set(words)
+
+    def first_user_turn(self, key: Hashable, holds: Callable[[str], bool]) -> int | None:
+        """The step of the first user turn for which ``holds`` is true (None: no turn), found
+        once per view and ``key`` (``key`` names ``holds``). For a question a text answers yes
+        when one of its turns does (a word searched for, :func:`asks_to_read`), the user's
+        text before step ``s`` answers yes exactly when this step is below ``s``: one pass
+        over the turns instead of one over every earlier turn per call."""
+        if key not in self._first_turns:
+            self._first_turns[key] = next((i for i, t in self.user_turns if holds(t)), None)
+        return self._first_turns[key]
+
+    def user_part_words(self) -> set[str]:
+        """The content words of the user's turns with compound words cut at their joiners
+        (:data:`COMPOUND`: "prompt-injection-101" gives "prompt", "injection"), read once per
+        view."""
+        if self._part_words is None:
+            self._part_words = content_words(COMPOUND.sub(" ", self.user_text))
+        return self._part_words
 
     def user_text_before(self, index: int) -> str:
         """All user turns before step ``index``, joined."""
