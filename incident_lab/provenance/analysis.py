@@ -268,6 +268,7 @@ class _Session:
         self.objects: dict[int, _StepObjects] = {}
         self.object_fields: dict[tuple[int, int, int], frozenset[str] | None] = {}
         self._user_before: tuple[int, str] = (0, "")
+        self._prompt_and_asks: tuple[str, str] | None = None  # prompt_and_asks, read once
         #: kind -> the steps of its calls, in order (:func:`_done_calls`)
         self.done_calls: dict[str, list[int]] | None = None
         #: place (a host, an e-mail address) -> the step of the first call that carried it
@@ -322,6 +323,16 @@ class _Session:
         if n != self._user_before[0] or n == 0:
             self._user_before = (n, "\n".join(self.text(u) for u in self.user[:n]))
         return self._user_before[1]
+
+    def prompt_and_asks(self) -> tuple[str, str]:
+        """The system prompt's turns joined, and the user's turns joined and lowered: what
+        every answer's leak check reads (:func:`_leaked_secret`), joined once per session
+        rather than once per answer (quadratic in a long conversation)."""
+        if self._prompt_and_asks is None:
+            system = "\n".join(self.text(i) for i in self.system)
+            user = "\n".join(self.text(i) for i in self.user).lower()
+            self._prompt_and_asks = (system, user)
+        return self._prompt_and_asks
 
     def listing(self, i: int) -> str:
         """Step ``i``'s text up to :data:`~.leaks.MAX_LISTING` when it may be a tool listing
@@ -1705,10 +1716,9 @@ def _secret_forms(secret: str) -> list[str]:
 def _leaked_secret(session: _Session, answer: str) -> tuple[str, str] | None:
     """The system prompt's secret (as is, reversed or encoded) that ``answer`` carries, when
     the user neither wrote it nor asked about what it labels: ``(form, label)``; else None."""
-    system = "\n".join(session.text(i) for i in session.system)
+    system, user = session.prompt_and_asks()
     if not system:
         return None
-    user = "\n".join(session.text(i) for i in session.user).lower()
     for label, secret in _secrets_in(system):
         if label in user and re.search(rf"\b{re.escape(label)}s?\b", user):
             continue  # "what is my account id?": the user asked for it
