@@ -4507,23 +4507,32 @@ def _spelled_asks(
     carried = "\n".join(
         str(session.steps[i].get("arguments") or "").lower() for i in session.call_steps
     )
+    trusted = given + "\n" + carried
     for j in session.untrusted:
         if "{" not in session.text(j) or session.listing(j):
             continue
+        low = session.lower(j)
+        own = (session.tool_of_result.get(j) or "").lower()
+        # the tools the step names in quotes (not its own): a unit can name no other
+        quoted = [n for n in session.tool_names if n != own and f'"{n}"' in low]
+        if not quoted:
+            continue
         for x, y in session.units(j):
-            if _spells_an_ask(session, j, x, y, given + "\n" + carried):
+            if _spells_an_ask(session, j, (x, y), quoted, trusted):
                 known = _asked_value_span(session, known, j, x, y)
     return tuple(known)
 
 
-def _spells_an_ask(session: _Session, j: int, x: int, y: int, known: str) -> bool:
-    """Whether unit ``[x, y)`` of step ``j`` holds a JSON object that names one of the
-    agent's tools (not the step's own) and a value of an attacker's shape that ``known``
-    (the trusted turns' and the calls' text, lowered) does not hold; not a record of a call
-    made (:data:`_RECORD_OF_A_CALL`)."""
+def _spells_an_ask(
+    session: _Session, j: int, unit: tuple[int, int], quoted: list[str], known: str
+) -> bool:
+    """Whether ``unit`` ``[x, y)`` of step ``j`` holds a JSON object that names one of the
+    agent's tools (not the step's own: ``quoted``, those the step names in quotes) and a
+    value of an attacker's shape that ``known`` (the trusted turns' and the calls' text,
+    lowered) does not hold; not a record of a call made (:data:`_RECORD_OF_A_CALL`)."""
+    x, y = unit
     low = session.lower(j)
-    own = (session.tool_of_result.get(j) or "").lower()
-    named = {n for n in session.tool_names if n != own and f'"{n}"' in low[x:y]}
+    named = {n for n in quoted if f'"{n}"' in low[x:y]}
     if not named:
         return False
     text = session.text(j)
