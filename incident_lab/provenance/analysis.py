@@ -1030,10 +1030,17 @@ def _user_files(session: _Session) -> tuple[frozenset[str], frozenset[str]]:
     determiner ("update the changelog" gives ``changelog``)."""
     if session.user_files is None:
         said = "\n".join(session.text(u) for u in session.user).lower()
-        names = frozenset(t.strip(".-") for t in _NAME_TOKEN.findall(said))
-        objects = frozenset(_OBJECT_WORD.findall(said))
-        session.user_files = names, objects | frozenset(_ALNUM_WORD.findall(said)) & _numbers(said)
+        session.user_files = _files_named(said)
     return session.user_files
+
+
+@text_memo(maxsize=1024, short_chars=4096, long_size=16)
+def _files_named(said: str) -> tuple[frozenset[str], frozenset[str]]:
+    """:func:`_user_files` of the user's lowered text ``said``, memoised: the sessions of one
+    task share its turns (a benchmark's injection variants), a long text by its digest."""
+    names = frozenset(t.strip(".-") for t in _NAME_TOKEN.findall(said))
+    objects = frozenset(_OBJECT_WORD.findall(said))
+    return names, objects | frozenset(_ALNUM_WORD.findall(said)) & _numbers(said)
 
 
 def _numbers(text: str) -> frozenset[str]:
