@@ -82,6 +82,7 @@ from incident_lab.provenance.obedience import (
     announces_compliance,
     copied_literals,
     copied_sentences,
+    copyable_sentences,
     echo_keys,
     obedient_answers,
     quotes_literal,
@@ -1326,6 +1327,8 @@ def _echo_keys_of(session: _Session, a: int, trusted: str) -> tuple[list[str], i
     answer = session.text(a)
     keys = echo_keys(answer)
     marks = len(keys)
+    if not copyable_sentences(answer):
+        return keys, marks  # no sentence long enough to be a copy: no text to look through
     for i in session.untrusted:
         if i < a and len(keys) < _MAX_ECHO_KEYS:
             keys += copied_sentences(answer, session.text(i), trusted)

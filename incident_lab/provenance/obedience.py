@@ -416,12 +416,25 @@ def copied_sentences(
     """
     src = _collapsed(source) if len(source) <= _MEMO_CHARS else _collapsed.__wrapped__(source)
     out: list[str] = []
+    for sentence in copyable_sentences(answer, min_chars):
+        low = sentence.lower()
+        if low in src and low not in trusted and sentence not in out:
+            out.append(sentence)
+    return out
+
+
+def copyable_sentences(answer: str, min_chars: int | None = None) -> list[str]:
+    """The sentences of ``answer`` long enough to count as a copy (:func:`copied_sentences`'
+    floor: three words and fourteen characters, or ``min_chars`` characters): an answer with
+    none copies no text, whatever the source (a caller that compares one answer with many
+    sources asks this once)."""
     floor = _MIN_COPY_CHARS if min_chars is None else min_chars
     sentences = (
         _answer_sentences(answer)
         if len(answer) <= _MEMO_CHARS
         else _answer_sentences.__wrapped__(answer)
     )
+    out: list[str] = []
     for sentence in sentences:
         if len(sentence) < floor:
             continue
@@ -432,9 +445,7 @@ def copied_sentences(
             and sentence.isalpha()
         ):
             continue  # "Thank you" is no copy; a host name or a code ("client.example-x.com") is
-        low = sentence.lower()
-        if low in src and low not in trusted and sentence not in out:
-            out.append(sentence)
+        out.append(sentence)
     return out
 
 
