@@ -1441,9 +1441,10 @@ def _marker_key(token: str) -> str:
     return alnum_only(token).lower()
 
 
+@lru_cache(maxsize=1 << 14)  # tokens (at most 120 characters) recur across steps and sessions
 def _code_like(token: str) -> bool:
     """A token that names a code, not a word: a digit or an underscore with a letter, or
-    eight capitals and no lower-case letter."""
+    eight capitals and no lower-case letter (memoised: every marker of every text asks)."""
     has_alpha = any(ch.isalpha() for ch in token)
     if not has_alpha or len(_marker_key(token)) < 6:
         return False
