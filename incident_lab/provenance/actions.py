@@ -3225,7 +3225,9 @@ _NAME_WORDS = re.compile(r"[^a-z]+")
 def asks_to_read(tool: str, user_text: str) -> bool:
     """True when ``user_text`` names what ``tool`` reads: a word of its name beyond the read
     verbs, by its first five letters ("balance" for get_balance, "files" for read_file).
-    Memoised for user texts up to :data:`_MEMO_CHARS` (every read of a session asks)."""
+    Memoised for user texts up to :data:`_MEMO_CHARS` (every read of a session asks). A match
+    lies within one turn (a word's start and five letters: no newline), which
+    :meth:`~incident_lab.classify.session.SessionView.first_user_turn` relies on."""
     objects = [
         w for w in _NAME_WORDS.split(_spelled_out(tool)) if len(w) >= 3 and w not in _READ_WORDS
     ]
