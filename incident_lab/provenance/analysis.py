@@ -1340,13 +1340,12 @@ _PLACES_TOKEN = re2.compile(
     r"(?:set|changed?|updated?)\b[^.\n]{0,80}?\bto|read)\b"
 )
 #: A sentence that makes its ask a rule or a request: a modal, a requirement, "always",
-#: "please", "asks that you", or a clause or shell command that opens with the command
-#: ("Record the token X", "To proceed, save X ...", "mkdir -p d && echo X > d/f").
+#: "please", "asks that you", or a shell command that writes ("mkdir -p d && echo X > d/f").
+#: A bare "Create F containing X" is a record's own content (no gate: review s41).
 _RULE_WORDS = re2.compile(
     r"(?i)\b(?:must|shall|should|need to|needs to|have to|has to|required|requires|requirement|"
     r"mandatory|always|please|(?:asks?|asked|requests?|requested) (?:that|you))\b|"
-    r"(?:\A|\n|[,:;]|&&|\||\bthen\b)[^\w\n]{0,8}(?:include|append|add|insert|embed|tag|"
-    r"record|save|store|write|put|place|create|echo|printf|tee|execute|run)\b"
+    r"(?:\A|\n|&&|\|)[^\w\n]{0,8}(?:echo|printf|tee)\b"
 )
 
 
@@ -1389,12 +1388,32 @@ def _prescribed_token(session: _Session, i: int, at: int, low: str) -> bool:
         or (at - line <= 64 and _LINE_KEY.fullmatch(text, line, at))
     ):
         return False
-    head = text[unit[0] : at]
+    verb = None
+    for verb in _PLACES_TOKEN.finditer(text, unit[0], at):  # noqa: B007
+        pass  # the last one before the token: its object is the token
     return (
-        _PLACES_TOKEN.search(head) is not None
+        verb is not None
+        and _KEY_AFTER.match(text, at + len(low)) is None
+        and at - verb.end() <= _PLACED_GAP
+        and _TOPIC_WORD.search(text, verb.end(), at) is None
+        and _wordy(low)
         and _RULE_WORDS.search(text[unit[0] : unit[1]]) is not None
         and _marker_key(low) in _prescribed_markers(text, unit[0], unit[1])
     )
+
+
+#: At most this many characters between the verb that places a token and the token.
+_PLACED_GAP = 120
+#: A word that makes the token a topic, not what is placed: "write the notes for X".
+_TOPIC_WORD = re2.compile(r"(?i)\b(?:for|about|of|on|in|into|from|by|regarding)\b")
+#: A token followed by ``=`` or ``:`` is a field's name (``down_revision = 'a91c'``).
+_KEY_AFTER = re2.compile(r"[\"'`]?[ \t]{0,3}[:=]")
+
+
+def _wordy(token: str) -> bool:
+    """A token of more letters than digits: a made-up marker (``R1_CANARY_F107``), not a
+    record's number (``INFRA-2043117``, ``CASE-2026-00045``, a tracking or build number)."""
+    return sum(ch.isalpha() for ch in token) > sum(ch.isdigit() for ch in token)
 
 
 def _only_prescribed(session: _Session, c: int, low: str) -> bool:
@@ -1423,12 +1442,15 @@ def _prescription_span(
     """Add the sentence of step ``i`` that prescribed the token at offset ``at`` as a span
     with the cue ``prescribed_token`` (and ``echoed``), or give the span over it that cue;
     not in a file or page the user pointed at (:func:`_user_pointed`): the docs the user
-    said to set the option from, or their ``NOTES.md``, prescribe the user's own values."""
+    said to set the option from, or their ``NOTES.md``, prescribe the user's own values; nor
+    in a local file (:func:`_local_file`): a project's CONTRIBUTING.md asks for its own
+    news-fragment reference."""
     unit = session.unit_at(i, at)
     if (
         unit is None
         or any(sp.step == i and sp.start <= at < sp.end for sp in extra)
         or _user_pointed(session, i)
+        or _local_file(session, i)
     ):
         return
     k = next((k for k, sp in enumerate(found) if sp.step == i and sp.start <= at < sp.end), None)
@@ -2725,16 +2747,38 @@ def _callers_spans(
         k
         for k in delegated
         if (handed is None or spans[k].step in handed)
-        and not _foreign_prescription(session, spans[k])
+        and not _foreign_prescription(session, spans[k], handed)
     }
 
 
-def _foreign_prescription(session: _Session, span: InstructionSpan) -> bool:
+def _foreign_prescription(
+    session: _Session, span: InstructionSpan, handed: frozenset[int] | None
+) -> bool:
     """Whether ``span`` prescribed a planted token (cue ``prescribed_token``) in text no file
     the user's turns name (nor a URL they wrote) gave: "follow the brief" hands over the
     brief, not the web page or record whose note asks to append a marker. A token a file
     the user named prescribes (``NOTES.md``'s "tag the release X") is the user's."""
-    return "prescribed_token" in span.cues and not _user_pointed(session, span.step)
+    return (
+        "prescribed_token" in span.cues
+        and not _user_pointed(session, span.step)
+        and not (handed is None and _local_file(session, span.step))
+    )
+
+
+def _local_file(session: _Session, i: int) -> bool:
+    """Whether step ``i`` is the output of a call that read a local file (a ``read`` call with
+    a path that is no URL): a project's own CONTRIBUTING.md, which a user who said "the way
+    the project wants" handed the task to without naming it."""
+    for c in session.call_steps:
+        if c < i and session.result_of.get(c) == i:
+            step = session.steps[c]
+            args = step.get("arguments")
+            if action_kind(str(step.get("name") or ""), args) == "read":
+                for _path, raw in leaves(args or {}):
+                    value = value_text(raw) or ""
+                    if "://" not in value and path_tokens(value):
+                        return True
+    return False
 
 
 def _user_pointed(session: _Session, i: int) -> bool:

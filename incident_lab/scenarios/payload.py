@@ -690,7 +690,13 @@ def carried_markers(
                 )
         told = max(told, min(i, len(steps)))
         # an argument copied whole from an output depends on it already (its own link)
-        written = [a.value for a in call.args if a.origin not in UNTRUSTED_SOURCES]
+        # a value written around a planted marker is traced to it ("marker:<code>") and is
+        # still the model's writing: its marker says where the attack is
+        written = [
+            a.value
+            for a in call.args
+            if a.origin not in UNTRUSTED_SOURCES or (a.matched or "").startswith("marker:")
+        ]
         planted = _first_planted([v for v in written if isinstance(v, str)], trusted, outputs, i)
         if planted is not None:
             found[i] = planted
