@@ -3470,13 +3470,7 @@ def _call_requested(
     unrequested (blamed on that value's span unless one already is); a test run a user turn
     about tests implies makes it requested. Appends the reasons to ``why``."""
     requested = _requested(session, i, tool, kind, attacker, instruction, why)
-    planted = _planted_arg(spans, attacker) if requested else None
-    if planted is not None:
-        requested = False
-        why.append(
-            f"argument {planted.path} carries a token instruction span {planted.in_instruction} "
-            f"(step {planted.step}) prescribed, which the user never gave"
-        )
+    requested = requested and not _planted_arg(spans, attacker, why)
     if requested and kind == "exec" and not attacker and instruction is None:
         requested = not _handed_over_elsewhere(session, spans, i, args, why)
     if requested and kind == "payment":
@@ -3515,12 +3509,13 @@ def _call_requested(
 
 
 def _planted_arg(
-    spans: tuple[InstructionSpan, ...], attacker: tuple[ArgSource, ...]
-) -> ArgSource | None:
-    """The first argument an untrusted span supplied that is, or carries, the token that span
+    spans: tuple[InstructionSpan, ...], attacker: tuple[ArgSource, ...], why: list[str]
+) -> bool:
+    """Whether an argument an untrusted span supplied is, or carries, the token that span
     prescribed (cue ``prescribed_token``: :func:`_prescription_span`): asking to update the
-    ticket never asked for the marker a note in it said to tag it with."""
-    return next(
+    ticket never asked for the marker a note in it said to tag it with. Appends the reason
+    to ``why``."""
+    planted = next(
         (
             a
             for a in attacker
@@ -3530,6 +3525,12 @@ def _planted_arg(
         ),
         None,
     )
+    if planted is not None:
+        why.append(
+            f"argument {planted.path} carries a token instruction span {planted.in_instruction} "
+            f"(step {planted.step}) prescribed, which the user never gave"
+        )
+    return planted is not None
 
 
 def _tool_chooser(
