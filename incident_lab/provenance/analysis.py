@@ -2769,29 +2769,26 @@ def _local_file(session: _Session, i: int) -> bool:
     """Whether step ``i`` is the output of a call that read a local file (a ``read`` call with
     a path that is no URL): a project's own CONTRIBUTING.md, which a user who said "the way
     the project wants" handed the task to without naming it."""
-    for c in session.call_steps:
-        if c < i and session.result_of.get(c) == i:
-            step = session.steps[c]
-            args = step.get("arguments")
-            if action_kind(str(step.get("name") or ""), args) == "read":
-                for _path, raw in leaves(args or {}):
-                    value = value_text(raw) or ""
-                    if "://" not in value and path_tokens(value):
-                        return True
-    return False
+    c = session.call_of.get(i)
+    if c is None:
+        return False
+    step = session.steps[c]
+    args = step.get("arguments")
+    return action_kind(str(step.get("name") or ""), args) == "read" and any(
+        "://" not in (value := value_text(raw) or "") and bool(path_tokens(value))
+        for _path, raw in leaves(args or {})
+    )
 
 
 def _user_pointed(session: _Session, i: int) -> bool:
     """Whether step ``i`` is the output of a call that read a file the user's turns name
     (:func:`_user_files`) or a URL they wrote (:func:`_reads_given_url`)."""
+    c = session.call_of.get(i)
+    if c is None:
+        return False
     named = _file_names(_user_files(session)[0])
     said = "\n".join(session.text(u) for u in session.user)
-    return any(
-        session.result_of.get(c) == i
-        and (_reads_named(session, c, named) or _reads_given_url(session, c, said))
-        for c in session.call_steps
-        if c < i
-    )
+    return _reads_named(session, c, named) or _reads_given_url(session, c, said)
 
 
 def _reads_given_url(session: _Session, c: int, said: str) -> bool:
