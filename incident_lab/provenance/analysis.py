@@ -1384,6 +1384,7 @@ def _prescribed_token(session: _Session, i: int, at: int, low: str) -> bool:
     line = text.rfind("\n", 0, at) + 1
     if (
         unit is None
+        or unit[1] - unit[0] > _RULE_SENTENCE
         or _QUOTED_KEY.search(text[max(0, at - 8) : at])
         or (at - line <= 64 and _LINE_KEY.fullmatch(text, line, at))
     ):
@@ -1402,6 +1403,9 @@ def _prescribed_token(session: _Session, i: int, at: int, low: str) -> bool:
     )
 
 
+#: A prescribing sentence is at most this long: a run of text with no stop is no rule (and
+#: is not scanned once per token it holds).
+_RULE_SENTENCE = 2000
 #: At most this many characters between the verb that places a token and the token.
 _PLACED_GAP = 120
 #: A word that makes the token a topic, not what is placed: "write the notes for X".
