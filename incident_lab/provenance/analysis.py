@@ -998,7 +998,9 @@ def _planted_spans(
 ) -> None:
     """Add to ``spans[1]`` the untrusted sentences whose planted tokens the side-effect call
     at step ``c`` writes (a read of what a document names is no echo of it): one that asks
-    for the marker, or one that prescribed the artifact the call makes. The call's new files
+    for the marker, one that prescribed the artifact the call makes, or one that prescribed
+    putting the token somewhere (:func:`_planted_by_rule`; for a token the whole argument is
+    too: :func:`_whole_tokens`). The call's new files
     (:func:`_new_targets`) are read once per call, the user's words (:func:`_user_files`)
     once per session, when a call first writes a planted key."""
     found, extra = spans
@@ -1011,10 +1013,10 @@ def _planted_spans(
         at = session.lower(i).find(low)
         if _asks_for_marker(session, i, at, low) and not _before_injection(found, i, at):
             _echo_at(session, found, extra, (i, at), False)
-        elif _planted_by_rule(session, c, (i, at), low):
-            _prescription_span(session, found, extra, i, at)
         elif targets and (window := _prescribed_artifact(session, c, (i, at), targets)):
             _artifact_span(session, found, extra, i, window)
+        elif _planted_by_rule(session, c, (i, at), low):
+            _prescription_span(session, found, extra, i, at)
     for low in _whole_tokens(session, c, trusted):
         i = session.latest_holding(low, c)
         if i is not None:
