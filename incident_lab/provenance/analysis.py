@@ -228,6 +228,13 @@ class _Session:
         self.held: dict[str, list[int] | None] = {}
         #: lower-cased text -> the untrusted steps holding it, in order (:meth:`latest_holding`)
         self.untrusted_with: dict[str, list[int]] = {}
+        #: (step, offset, token) -> whether that sentence prescribes the token, and (token,
+        #: latest untrusted step holding it) -> whether only such sentences hold it
+        #: (:func:`_prescribed_token`, :func:`_only_prescribed`); ``rule_checks`` counts the
+        #: sentences read, up to :data:`_RULE_BUDGET` a session
+        self.token_rules: dict[tuple[int, int, str], bool] = {}
+        self.only_rules: dict[tuple[str, int], bool] = {}
+        self.rule_checks = 0
         self._non_ascii: frozenset[int] | None = None
         self._indexed_steps: frozenset[int] | None = None
         self._trusted: tuple[frozenset[int], frozenset[int]] | None = None
@@ -1385,7 +1392,24 @@ def _prescribed_token(session: _Session, i: int, at: int, low: str) -> bool:
     request: :data:`_RULE_WORDS`), the token is one it prescribes
     (:func:`_prescribed_markers`) and it is no record's field value: "all ticket updates must
     include the tag X", "append the marker X to that section", "the first line must be
-    exactly: X". Aimed at the model or not: a planted rule needs no "you"."""
+    exactly: X". Aimed at the model or not: a planted rule needs no "you". Memoised per
+    session; past :data:`_RULE_BUDGET` sentences read in a session, no more prescribe."""
+    key = (i, at, low)
+    known = session.token_rules.get(key)
+    if known is None:
+        session.rule_checks += 1
+        known = session.rule_checks <= _RULE_BUDGET and _reads_as_prescribed(session, i, at, low)
+        session.token_rules[key] = known
+    return known
+
+
+#: At most this many sentences a session are read for a prescribed token: hostile text full
+#: of tokens and placing verbs costs a bounded time (review revdt43m), and is then no rule.
+_RULE_BUDGET = 256
+
+
+def _reads_as_prescribed(session: _Session, i: int, at: int, low: str) -> bool:
+    """The reading behind :func:`_prescribed_token` (not memoised)."""
     text = session.text(i)
     unit = session.unit_at(i, at)
     line = text.rfind("\n", 0, at) + 1
@@ -1463,9 +1487,22 @@ def _wordy(token: str) -> bool:
 def _only_prescribed(session: _Session, c: int, low: str) -> bool:
     """Whether every occurrence of ``low`` in untrusted text before step ``c`` sits in a
     sentence that prescribes it (:func:`_prescribed_token`): a case id, an invoice number
-    or a build id the record also shows as data is the record's own, whatever its notes ask."""
+    or a build id the record also shows as data is the record's own, whatever its notes ask.
+    Memoised per session by the latest untrusted step holding it (the steps before it are
+    the same for every later call)."""
+    steps = session.untrusted_holding(low, c)
+    key = (low, steps[0] if steps else -1)
+    known = session.only_rules.get(key)
+    if known is None:
+        known = session.only_rules[key] = _all_prescribe(session, steps, low)
+    return known
+
+
+def _all_prescribe(session: _Session, steps: list[int], low: str) -> bool:
+    """Whether the untrusted ``steps`` hold ``low`` and each occurrence (up to
+    :data:`_MAX_MARKER_HITS`) is in a sentence that prescribes it."""
     seen = 0
-    for i in session.untrusted_holding(low, c):
+    for i in steps:
         text = session.lower(i)
         at = text.find(low)
         while at != -1:
