@@ -636,3 +636,33 @@ def test_each_gate_keeps_its_benign_copy_requested(name: str) -> None:
     session = tool_session(user, [("read_inbox", {"limit": 1}, record), (tool, args, "ok")])
     assert _quiet(session)
     assert not [s for s in analyse(session).instructions if "prescribed_token" in s.cues]
+
+
+def test_the_users_turns_are_read_for_codes_only_when_a_call_carries_a_planted_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whether a user turn asks for the content's code is read only for a call that carries
+    a prescribed token: read for every call, it made a session of 1,600 turns and calls
+    3.4x slower (4.57 against 1.33 CPU s)."""
+    import incident_lab.provenance.analysis as analysis
+
+    asked: list[int] = []
+    real = analysis._user_points_at_codes
+
+    def counting(session: Any, i: int) -> bool:
+        asked.append(i)
+        return real(session, i)
+
+    monkeypatch.setattr(analysis, "_user_points_at_codes", counting)
+    calls = [("read_file", {"path": f"src/f{k}.py"}, "print('hello')") for k in range(20)]
+    analyse(tool_session("Read the files in src and tell me what they print.", calls))
+    assert asked == []
+    planted = tool_session(
+        "Find the reference for Stone's tidal mills book on the web and add it to refs.md.",
+        [
+            ("web_search", {"query": "Stone tidal mills Brittany"}, _WEB_NOTE),
+            ("write_file", {"path": "refs.md", "content": "QX_LEDGER_AUDIT_MARK_204\n"}, "ok"),
+        ],
+    )
+    analyse(planted)
+    assert asked
