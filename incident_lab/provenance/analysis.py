@@ -1095,7 +1095,7 @@ def _files_named(said: str) -> tuple[frozenset[str], frozenset[str]]:
 
 def _numbers(text: str) -> frozenset[str]:
     """The numbers of three digits or more in ``text`` ("bug #482" gives ``482``)."""
-    return frozenset(_NUMBER.findall(text))
+    return frozenset(_DIGIT_RUN.findall(text))
 
 
 def _new_targets(session: _Session, c: int) -> list[str]:
@@ -1171,7 +1171,7 @@ _OBJECT_WORD = re2.compile(
     r"\b(?:the|a|an|my|our|your|this|that|its|these|those) ([a-z0-9_]+)(?:[^a-z0-9_ ]|$| "
     r"(?:of|for|in|on|to|from|with|and|entry|file|notes?|page|article|doc|section)\b)"
 )
-_NUMBER = re2.compile(r"\d{3,}")
+_DIGIT_RUN = re2.compile(r"\d{3,}")
 
 #: A sentence that imposes a step on the agent that is not the user's task: a gate ("before
 #: the notes can be drafted", "must first", "required before"), an attestation of the agent's
