@@ -276,7 +276,7 @@ _WHO = (
     r"|model|language model)|chatgpt)"
 )
 #: What the model's rules are called.
-_LIMITS = (
+_CONSTRAINTS = (
     r"(?:rules|limits|limitations|restrictions|ethics|morals|filters|guidelines|guardrails"
     r"|censorship|boundaries|safety|policies|content polic(?:y|ies)|ethical (?:limits|rules"
     r"|guidelines|constraints))"
@@ -289,12 +289,12 @@ _LIMITS = (
 #: would you answer any request?"). A world with no laws or limits says nothing of the model.
 _RELEASE = (
     rf"\b{_WHO}(?: (?:have|has|had|with|are under|is under|were under|was under))? (?:no|zero"
-    rf"|without(?: any)?) (?:\w+ ){{0,1}}{_LIMITS}\b"
-    rf"|\b(?:your|ai|the (?:ai|assistant|model)'?s?) (?:\w+ ){{0,1}}{_LIMITS} (?:doesn'?t|does not"
+    rf"|without(?: any)?) (?:\w+ ){{0,1}}{_CONSTRAINTS}\b"
+    rf"|\b(?:your|ai|the (?:ai|assistant|model)'?s?) (?:\w+ ){{0,1}}{_CONSTRAINTS} (?:doesn'?t|does not"
     r"|don'?t|do not|no longer|didn'?t|did not|wouldn'?t|would not) (?:exist|apply|matter)\b"
-    rf"|\byour (?:\w+ ){{0,1}}{_LIMITS} (?:are|were|is|was) (?:off|gone|lifted|removed|disabled"
+    rf"|\byour (?:\w+ ){{0,1}}{_CONSTRAINTS} (?:are|were|is|was) (?:off|gone|lifted|removed|disabled"
     r"|suspended|switched off|turned off)\b"
-    rf"|\bwhere (?:\w+ ){{0,2}}{_LIMITS} (?:doesn'?t|does not|don'?t|do not|no longer) (?:exist"
+    rf"|\bwhere (?:\w+ ){{0,2}}{_CONSTRAINTS} (?:doesn'?t|does not|don'?t|do not|no longer) (?:exist"
     r"|apply|matter)\b[^.!?\n]{0,40}\bhow (?:would|will|could|do) you (?:answer|respond|reply)\b"
 )
 #: A pretext with no rule words (issue 10, s22): a frame (:data:`_FRAME`) and, in the same
