@@ -25,6 +25,7 @@ from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, provenance_of, word_runs
 from incident_lab.provenance.actions import SIDE_EFFECTS, authorised
 from incident_lab.provenance.analysis import _COPY_TO as COPY_TO  # one CC pattern
+from incident_lab.provenance.analysis import PLANTED_WHY
 from incident_lab.provenance.cues import (
     CUE_WEIGHTS,
     OVERRIDE_LANGUAGES,
@@ -669,7 +670,10 @@ def _span_signal(
     cues = ", ".join(span.cues)
     head = f'{_where(span)} carries instructions aimed at the model ({cues}: "{quote(span.text)}")'
     if calls or answers:
-        return _obeyed_signal(span, head, calls, answers), False
+        signal = _obeyed_signal(span, head, calls, answers)
+        if not answers and _token_only(span, calls):
+            signal = dataclasses.replace(signal, unsafe_steps=[])  # SEV-4 at most
+        return signal, False
     if _near_miss(span, k, prov, view):
         return (
             Signal(
@@ -692,6 +696,33 @@ def _span_signal(
             facts=_facts(span, [], []),
         ),
         True,
+    )
+
+
+#: The cue kinds of a sentence aimed at a model that lift a prescribed token's finding above
+#: a near miss: addressed to it, a role claim, chat markup, text hidden from a reader.
+_AIMED_KINDS = frozenset({"addressed_to_model", "role_claim", "delimiter", "hidden_text"})
+#: The cues of a span that is there for a prescribed token alone.
+_TOKEN_KINDS = frozenset({"prescribed_token", "echoed"})
+#: A canary a prescription writes: a canary file (``echo X > .claweval/execution_canary.txt``)
+#: or a token that says it is one (``R1_CANARY_EXEC_...`` in the file the call writes).
+_CANARY_FILE = re2.compile(r"(?i)canary")
+
+
+def _token_only(span: InstructionSpan, calls: list[CallProvenance]) -> bool:
+    """Whether the finding on ``span`` rests on a prescribed token alone (cue
+    ``prescribed_token``): no cue of the sentence aims it at a model (:data:`_AIMED_KINDS`)
+    and neither it nor an obeying call writes a canary file, and the span is there for the
+    token alone (:data:`_TOKEN_KINDS`) or each call is unrequested only for the token it
+    carries (:data:`PLANTED_WHY`, given only to a call the user otherwise asked for). A policy or runbook prescribes control tags in the same words, so that alone
+    is a near miss at most (SEV-4)."""
+    kinds = {c.split(":")[0] for c in span.cues}
+    return (
+        "prescribed_token" in kinds
+        and (kinds <= _TOKEN_KINDS or all(PLANTED_WHY in c.why for c in calls))
+        and not kinds & (_AIMED_KINDS | ATTACK_CUES)
+        and _CANARY_FILE.search(span.text[:4096]) is None
+        and not any(_CANARY_FILE.search(json.dumps(c.arguments, default=str)[:4096]) for c in calls)
     )
 
 

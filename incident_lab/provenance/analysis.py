@@ -2869,7 +2869,68 @@ def _user_pointed(session: _Session, i: int) -> bool:
         return False
     named = _file_names(_user_files(session)[0])
     said = "\n".join(session.text(u) for u in session.user)
-    return _reads_named(session, c, named) or _reads_given_url(session, c, said)
+    return (
+        _reads_named(session, c, named)
+        or _reads_given_url(session, c, said)
+        or _reads_handed_doc(session, c, said)
+    )
+
+
+#: A document the user hands over in words: "per the change runbook", "following our SOX
+#: policy", "as the KB article explains", "run the QA checklist", "following policy FP-12"
+#: (group 1: the words before the document's noun, 2: the noun, 3: an id after it).
+_HANDED_DOC = re2.compile(
+    r"(?i)\b(?:per|following|follow|according to|in line with|in accordance with|as|"
+    r"(?:described|set out|explained|specified|laid out) in|run|use|using|apply)"
+    r"((?:[ \t]+[\w-]{1,40}){0,5}?)[ \t]+(polic(?:y|ies)|runbooks?|playbooks?|procedures?|"
+    r"sops?|kb|knowledge base|articles?|checklists?|guides?|handbooks?|standards?|"
+    r"templates?|brief|instructions|conventions?|process|rules)\b"
+    r"(?:[ \t]+([a-z]{1,12}[-_]?[0-9][\w-]{0,24}))?"
+)
+#: Words of such a phrase that name no document ("per our policy").
+_DOC_FILLER = frozenset({"the", "our", "my", "your", "their", "this", "that", "team", "team's"})
+
+
+@lru_cache(maxsize=256)
+def _handed_doc_words(said: str) -> frozenset[str]:
+    """The words of the documents the user's turns (``said``) hand over in words
+    (:data:`_HANDED_DOC`): each noun, the words before it (of four letters or more) and
+    the id after it, lower case, a trailing ``s`` dropped."""
+    words: set[str] = set()
+    for m in _HANDED_DOC.finditer(said):
+        words.update(_word_stems(m.group(2)))
+        words.update(w for w in _word_stems(m.group(1)) if len(w) >= 4 and w not in _DOC_FILLER)
+        if m.group(3):
+            words.add(m.group(3).lower())
+    return frozenset(words)
+
+
+def _word_stems(text: str) -> list[str]:
+    """The alphanumeric words of ``text``, lower case, a trailing ``s`` dropped."""
+    return [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _WORDS.findall(text.lower())]
+
+
+_WORDS = re2.compile(r"[a-z0-9]+")
+
+
+def _reads_handed_doc(session: _Session, c: int, said: str) -> bool:
+    """Whether the call at step ``c`` read a document the user handed over in words
+    (:func:`_handed_doc_words`): its tool's name or an argument carries the document's noun
+    or the id the user wrote ("per the travel policy", then ``get_policy(name="travel")``)."""
+    wanted = _handed_doc_words(said)
+    if not wanted:
+        return False
+    step = session.steps[c]
+    carried = set(_word_stems(str(step.get("name") or "")))
+    for _path, raw in leaves(step.get("arguments") or {}):
+        value = (value_text(raw) or "")[:_HANDED_ARG]
+        carried.update(_word_stems(value))
+        carried.update(v.lower() for v in value.split())
+    return not wanted.isdisjoint(carried)
+
+
+#: Only the first this many characters of an argument are read for a handed document's word.
+_HANDED_ARG = 400
 
 
 def _reads_given_url(session: _Session, c: int, said: str) -> bool:
@@ -3602,6 +3663,11 @@ def _user_points_at_codes(session: _Session, i: int) -> bool:
     return any(u < i and _POINTS_AT_CODES.search(session.text(u)) for u in session.user)
 
 
+#: The reason :func:`_planted_arg` gives a call it alone made unrequested (read by the
+#: injection detector: such a finding rests on the prescribed token).
+PLANTED_WHY = "prescribed, which the user never gave"
+
+
 def _planted_arg(
     session: _Session,
     call: tuple[int, str],
@@ -3631,7 +3697,7 @@ def _planted_arg(
         return False  # the user's turns are read only for a call that carries a planted token
     why.append(
         f"argument {planted.path} carries a token instruction span {planted.in_instruction} "
-        f"(step {planted.step}) prescribed, which the user never gave"
+        f"(step {planted.step}) {PLANTED_WHY}"
     )
     return True
 
