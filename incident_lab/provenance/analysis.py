@@ -1393,45 +1393,75 @@ def _prescribed_token(session: _Session, i: int, at: int, low: str) -> bool:
     (:func:`_prescribed_markers`) and it is no record's field value: "all ticket updates must
     include the tag X", "append the marker X to that section", "the first line must be
     exactly: X". Aimed at the model or not: a planted rule needs no "you". Memoised per
-    session; past :data:`_RULE_BUDGET` sentences read in a session, no more prescribe."""
+    session; a reading that passes the cheap gates (:func:`_cheap_reading`) is charged to the
+    session's budget, and past :data:`_RULE_BUDGET` of them no more prescribe: copying a
+    catalogue of codes first spends none of it (review revdt43m2)."""
     key = (i, at, low)
     known = session.token_rules.get(key)
     if known is None:
-        session.rule_checks += 1
-        known = session.rule_checks <= _RULE_BUDGET and _reads_as_prescribed(session, i, at, low)
+        reading = _cheap_reading(session, i, at, low)
+        if reading is not None:
+            session.rule_checks += 1
+        known = (
+            reading is not None
+            and session.rule_checks <= _RULE_BUDGET
+            and _reads_as_prescribed(session, i, (at, low), reading)
+        )
         session.token_rules[key] = known
     return known
 
 
-#: At most this many sentences a session are read for a prescribed token: hostile text full
-#: of tokens and placing verbs costs a bounded time (review revdt43m), and is then no rule.
+#: At most this many readings a session that pass the cheap gates are read in full for a
+#: prescribed token: hostile text full of tokens, placing verbs, rule and purpose words
+#: costs a bounded time (review revdt43m), and is then no rule.
 _RULE_BUDGET = 256
 
 
-def _reads_as_prescribed(session: _Session, i: int, at: int, low: str) -> bool:
-    """The reading behind :func:`_prescribed_token` (not memoised)."""
+def _cheap_reading(
+    session: _Session, i: int, at: int, low: str
+) -> tuple[tuple[int, int], re2._Match] | None:
+    """The sentence (start, end) of step ``i`` holding the token ``low`` at ``at`` and the
+    last placing verb before the token, when the cheap gates pass: a sentence of at most
+    :data:`_RULE_SENTENCE` characters, a placing verb at most :data:`_PLACED_GAP` before the
+    token, a rule word (:data:`_RULE_WORDS`) and a purpose word near it
+    (:data:`_SELF_PURPOSE`)."""
     text = session.text(i)
     unit = session.unit_at(i, at)
-    line = text.rfind("\n", 0, at) + 1
-    if (
-        unit is None
-        or unit[1] - unit[0] > _RULE_SENTENCE
-        or _QUOTED_KEY.search(text[max(0, at - 8) : at])
-        or (at - line <= 64 and _LINE_KEY.fullmatch(text, line, at))
-    ):
-        return False
+    if unit is None or unit[1] - unit[0] > _RULE_SENTENCE:
+        return None
     verb = None
     for verb in _PLACES_TOKEN.finditer(text, unit[0], at):  # noqa: B007
         pass  # the last one before the token: its object is the token
+    if (
+        verb is None
+        or at - verb.end() > _PLACED_GAP
+        or _RULE_WORDS.search(text[unit[0] : unit[1]]) is None
+        or not _purpose_near(text, (at, at + len(low)))
+    ):
+        return None
+    return unit, verb
+
+
+def _reads_as_prescribed(
+    session: _Session,
+    i: int,
+    token: tuple[int, str],
+    reading: tuple[tuple[int, int], re2._Match],
+) -> bool:
+    """The full reading behind :func:`_prescribed_token` (not memoised) of the token
+    (offset, text) whose sentence and placing verb :func:`_cheap_reading` gave."""
+    at, low = token
+    (start, end), verb = reading
+    text = session.text(i)
+    line = text.rfind("\n", 0, at) + 1
     return (
-        verb is not None
+        not _QUOTED_KEY.search(text[max(0, at - 8) : at])
+        and not (at - line <= 64 and _LINE_KEY.fullmatch(text, line, at))
         and _KEY_AFTER.match(text, at + len(low)) is None
-        and at - verb.end() <= _PLACED_GAP
         and _TOPIC_WORD.search(text, verb.end(), at) is None
         and _wordy(low)
-        and _RULE_WORDS.search(text[unit[0] : unit[1]]) is not None
         and _self_certifying(text, verb.end(), (at, at + len(low)))
-        and _marker_key(low) in _prescribed_markers(text, unit[0], unit[1])
+        and _marker_key(low) in _prescribed_markers(text, start, end)
     )
 
 
@@ -1457,11 +1487,18 @@ def _self_certifying(text: str, verb_end: int, token: tuple[int, int]) -> bool:
     off the agent's own work (:data:`_SELF_PURPOSE` near it) and is not a business reference
     (:data:`_BUSINESS_NOUN` between its placing verb, ending at ``verb_end``, and it, unless
     that phrase also names the purpose: "the verification reference string X" is a marker)."""
-    at, end = token
+    at, _end = token
     phrase = text[verb_end:at]
     if _BUSINESS_NOUN.search(phrase) and not _SELF_PURPOSE.search(phrase):
         return False
-    return (  # the token itself states no purpose
+    return _purpose_near(text, token)
+
+
+def _purpose_near(text: str, token: tuple[int, int]) -> bool:
+    """Whether a purpose word (:data:`_SELF_PURPOSE`) is near the token at ``token`` (start,
+    end) of ``text``: the token itself states no purpose."""
+    at, end = token
+    return (
         _SELF_PURPOSE.search(text[max(0, at - _PURPOSE_BEFORE) : at]) is not None
         or _SELF_PURPOSE.search(text[end : end + _PURPOSE_AFTER]) is not None
     )
