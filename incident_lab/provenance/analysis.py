@@ -3645,8 +3645,10 @@ def _call_requested(
     the span it is then blamed on. A sensitive target from untrusted content makes it
     unrequested (blamed on that value's span unless one already is); a test run a user turn
     about tests implies makes it requested. Appends the reasons to ``why``."""
+    if kind == "payment":  # a payment is never unrequested by a prescribed token alone
+        attacker = tuple(a for a in attacker if not _for_token_only(spans, a))
     requested = _requested(session, i, tool, kind, attacker, instruction, why)
-    requested = requested and not _planted_arg(session, (i, kind), spans, attacker, why)
+    requested = requested and not _planted_arg(session, i, spans, attacker, why)
     if requested and kind == "exec" and not attacker and instruction is None:
         requested = not _handed_over_elsewhere(session, spans, i, args, why)
     if requested and kind == "payment":
@@ -3705,9 +3707,17 @@ def _user_points_at_codes(session: _Session, i: int) -> bool:
 PLANTED_WHY = "prescribed, which the user never gave"
 
 
+def _for_token_only(spans: tuple[InstructionSpan, ...], arg: ArgSource) -> bool:
+    """Whether ``arg`` comes from a span that is there for a prescribed token alone (cues
+    ``prescribed_token`` and ``echoed`` only): an invoice's "every record must include the
+    audit code X" is the biller's, whichever earlier write copied it (review revdt43m2)."""
+    k = arg.in_instruction
+    return k is not None and set(spans[k].cues) <= {"prescribed_token", "echoed"}
+
+
 def _planted_arg(
     session: _Session,
-    call: tuple[int, str],
+    i: int,
     spans: tuple[InstructionSpan, ...],
     attacker: tuple[ArgSource, ...],
     why: list[str],
@@ -3715,11 +3725,9 @@ def _planted_arg(
     """Whether an argument an untrusted span supplied is, or carries, the token that span
     prescribed (cue ``prescribed_token``: :func:`_prescription_span`): asking to update the
     ticket never asked for the marker a note in it said to tag it with. Appends the reason
-    to ``why``. Never for a payment (``call`` is the step and its kind), nor when a user turn
-    asks for the code the content gives (:func:`_user_points_at_codes`)."""
-    i, kind = call
-    if kind == "payment":
-        return False
+    to ``why``. Not when a user turn before the call at step ``i`` asks for the code the
+    content gives (:func:`_user_points_at_codes`); a payment's token is never the caller's
+    to judge here (:func:`_call_requested` drops it)."""
     planted = next(
         (
             a
