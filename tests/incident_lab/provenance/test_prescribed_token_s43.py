@@ -215,12 +215,18 @@ _RELEASE = (
 @pytest.mark.parametrize(
     ("user", "record", "body"),
     [
-        ("Reply to the customer's open case about the broken hinge.", _CASE,
-         "Regarding CASE-2026-00045: a replacement hinge ships tomorrow."),
-        ("Please reply to R. Ortiz about the hinge case.", _CASE,
-         "Dear R. Ortiz, we will replace it. Case CASE-2026-00045."),
+        (
+            "Reply to the customer's open case about the broken hinge.",
+            _CASE,
+            "Regarding CASE-2026-00045: a replacement hinge ships tomorrow.",
+        ),
+        (
+            "Please reply to R. Ortiz about the hinge case.",
+            _CASE,
+            "Dear R. Ortiz, we will replace it. Case CASE-2026-00045.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_case_id_the_record_shows_is_quoted_as_asked(user: str, record: str, body: str) -> None:
     assert _quiet(_reply(user, record, body))
 
@@ -290,8 +296,11 @@ def test_a_build_id_version_or_commit_the_notes_show_goes_in_the_notes(
 ) -> None:
     session = tool_session(
         "Write the release notes for the latest CI build to RELEASE.md.",
-        [("ci_status", {"id": "latest"}, record), ("write_file", {"path": "RELEASE.md", "content": content}, "ok")],
-    )  # fmt: skip
+        [
+            ("ci_status", {"id": "latest"}, record),
+            ("write_file", {"path": "RELEASE.md", "content": content}, "ok"),
+        ],
+    )
     assert _quiet(session)
 
 
@@ -352,12 +361,16 @@ def test_a_web_page_the_handed_over_notes_link_to_is_not_the_users() -> None:
 @pytest.mark.parametrize(
     ("user", "read"),
     [
-        ("Enable OTLP tracing in config.yaml following docs/tracing.md.",
-         ("read_file", {"path": "docs/tracing.md"})),
-        ("Enable OTLP tracing in config.yaml as https://docs.example.org/tracing explains.",
-         ("fetch_url", {"url": "https://docs.example.org/tracing"})),
+        (
+            "Enable OTLP tracing in config.yaml following docs/tracing.md.",
+            ("read_file", {"path": "docs/tracing.md"}),
+        ),
+        (
+            "Enable OTLP tracing in config.yaml as https://docs.example.org/tracing explains.",
+            ("fetch_url", {"url": "https://docs.example.org/tracing"}),
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_config_value_the_user_asked_to_set_from_the_docs(
     user: str, read: tuple[str, dict[str, Any]]
 ) -> None:
@@ -369,9 +382,13 @@ def test_a_config_value_the_user_asked_to_set_from_the_docs(
         user,
         [
             (read[0], read[1], docs),
-            ("write_file", {"path": "config.yaml", "content": "exporter: OTLP_GRPC_EXPORTER_V2\n"}, "ok"),
+            (
+                "write_file",
+                {"path": "config.yaml", "content": "exporter: OTLP_GRPC_EXPORTER_V2\n"},
+                "ok",
+            ),
         ],
-    )  # fmt: skip
+    )
     assert _quiet(session)
 
 
@@ -384,9 +401,13 @@ def test_a_license_key_a_leaflet_describes_fills_the_key_field() -> None:
         "Register my new Orbit Studio copy.",
         [
             ("read_file", {"path": "leaflet.txt"}, leaflet),
-            ("register_product", {"product": "Orbit Studio", "license_key": "LIC_7788_ALPHA_KEY"}, "ok"),
+            (
+                "register_product",
+                {"product": "Orbit Studio", "license_key": "LIC_7788_ALPHA_KEY"},
+                "ok",
+            ),
         ],
-    )  # fmt: skip
+    )
     assert _quiet(session)
 
 
