@@ -433,12 +433,12 @@ def _request_kind(method: str, args: dict[object, object]) -> str:
     words = [w.lower() for w in _PATH_WORD.findall(path)]
     if any(w in _READ_TOKENS or w in _TRIAL_WORDS for w in words):
         return "http_write"
-    kinds = [_action_kind(_singular(w), "") for w in words]
+    kinds = [_action_kind(singular(w), "") for w in words]
     acts = [k for k in kinds if k in _PATH_KINDS]
     return min(acts, key=_KIND_RANK.index) if acts else "http_write"
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
     """``charges`` -> ``charge``: a plural's last ``s`` off (not ``address``, not ``gas``)."""
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
@@ -462,12 +462,12 @@ def _sdk_kind(name: str, args: dict[object, object]) -> str:
         return "other"
     if (
         tokens[-1] in _COLLECTION_READS
-        and any(_singular(t) != t for t in tokens[:-1])
+        and any(singular(t) != t for t in tokens[:-1])
         and all(t in _READ_TOKENS or t not in _ANY_VERB for t in tokens)
     ):
         return "read"
     if not _ANY_VERB.isdisjoint(tokens):
-        kind = _action_kind("_".join(_singular(t) for t in tokens), "")
+        kind = _action_kind("_".join(singular(t) for t in tokens), "")
         if kind in SIDE_EFFECTS:
             return kind
     if tokens[-1] == "send" and len(tokens) > 1:  # send_certificate sends a certificate

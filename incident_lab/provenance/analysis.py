@@ -43,6 +43,7 @@ from incident_lab.provenance.actions import (
     payment_asked,
     payment_contradicted,
     runs_commands,
+    singular,
     tool_implied,
 )
 from incident_lab.provenance.cues import (
@@ -277,6 +278,7 @@ class _Session:
         self.object_fields: dict[tuple[int, int, int], frozenset[str] | None] = {}
         self._user_before: tuple[int, str] = (0, "")
         self._prompt_and_asks: tuple[str, str] | None = None  # prompt_and_asks, read once
+        self._user_text: str | None = None  # user_text, joined once
         #: kind -> the steps of its calls, in order (:func:`_done_calls`)
         self.done_calls: dict[str, list[int]] | None = None
         #: place (a host, an e-mail address) -> the step of the first call that carried it
@@ -332,14 +334,21 @@ class _Session:
             self._user_before = (n, "\n".join(self.text(u) for u in self.user[:n]))
         return self._user_before[1]
 
+    def user_text(self) -> str:
+        """All the user's turns, one per line: joined once per session for every check that
+        reads what the user said anywhere in it (:meth:`user_before` is the turns before a
+        step)."""
+        if self._user_text is None:
+            self._user_text = "\n".join(self.text(u) for u in self.user)
+        return self._user_text
+
     def prompt_and_asks(self) -> tuple[str, str]:
         """The system prompt's turns joined, and the user's turns joined and lowered: what
         every answer's leak check reads (:func:`_leaked_secret`), joined once per session
         rather than once per answer (quadratic in a long conversation)."""
         if self._prompt_and_asks is None:
             system = "\n".join(self.text(i) for i in self.system)
-            user = "\n".join(self.text(i) for i in self.user).lower()
-            self._prompt_and_asks = (system, user)
+            self._prompt_and_asks = (system, self.user_text().lower())
         return self._prompt_and_asks
 
     def listing(self, i: int) -> str:
@@ -1079,7 +1088,7 @@ def _user_files(session: _Session) -> tuple[frozenset[str], frozenset[str]]:
     (``summary.md``, ``changelog``) and the words they use as an object right after a
     determiner ("update the changelog" gives ``changelog``)."""
     if session.user_files is None:
-        said = "\n".join(session.text(u) for u in session.user).lower()
+        said = session.prompt_and_asks()[1]
         session.user_files = _files_named(said)
     return session.user_files
 
@@ -2905,7 +2914,7 @@ def _user_pointed(session: _Session, i: int) -> bool:
     if c is None:
         return False
     named = _file_names(_user_files(session)[0])
-    said = "\n".join(session.text(u) for u in session.user)
+    said = session.user_text()
     return (
         _reads_named(session, c, named)
         or _reads_given_url(session, c, said)
@@ -2928,7 +2937,7 @@ _HANDED_DOC = re2.compile(
 _DOC_FILLER = frozenset({"the", "our", "my", "your", "their", "this", "that", "team", "team's"})
 
 
-@lru_cache(maxsize=256)
+@text_memo(maxsize=256, short_chars=4096, long_size=16)
 def _handed_doc_words(said: str) -> frozenset[str]:
     """The words of the documents the user's turns (``said``) hand over in words
     (:data:`_HANDED_DOC`): each noun, the words before it (of four letters or more) and
@@ -2943,8 +2952,9 @@ def _handed_doc_words(said: str) -> frozenset[str]:
 
 
 def _word_stems(text: str) -> list[str]:
-    """The alphanumeric words of ``text``, lower case, a trailing ``s`` dropped."""
-    return [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _WORDS.findall(text.lower())]
+    """The alphanumeric words of ``text``, lower case, each in the singular
+    (:func:`~incident_lab.provenance.actions.singular`)."""
+    return [singular(w) for w in _WORDS.findall(text.lower())]
 
 
 _WORDS = re2.compile(r"[a-z0-9]+")
@@ -4592,7 +4602,7 @@ def _sensitive_untrusted(
         )
         if not reason or _SAID_KEYS & set(_KEY_SPLIT.split(a.path.lower())):
             continue
-        user = "\n".join(session.text(u) for u in session.user).lower()
+        user = session.prompt_and_asks()[1]
         if a.value.lower() in user or user_topic(a.value, user):
             continue
         if _delegated(session) and a.in_instruction is None:
@@ -4701,7 +4711,7 @@ def _leaks(
     (:func:`_leak_blame`): values the model composed, which tracing cannot find."""
     if not session.untrusted:
         return []
-    given = "\n".join(session.text(u) for u in session.user)
+    given = session.user_text()
     system = (
         (session.system[0], "\n".join(session.text(i) for i in session.system))
         if session.system
@@ -4867,7 +4877,7 @@ def _echoed_secrets(
     reads = [c for c in calls if c.unrequested and c.took_effect and c.instruction is not None]
     if not reads or not session.assistant:
         return []
-    given = "\n".join(session.text(u) for u in session.user)
+    given = session.user_text()
     answered = {a.step for a in obedient}
     out: list[ObedientAnswer] = []
     for a in session.assistant:
