@@ -25,7 +25,7 @@ from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import SessionView, provenance_of, word_runs
 from incident_lab.provenance.actions import SIDE_EFFECTS, authorised
 from incident_lab.provenance.analysis import _COPY_TO as COPY_TO  # one CC pattern
-from incident_lab.provenance.analysis import PLANTED_WHY
+from incident_lab.provenance.analysis import PLANTED_WHY, TOKEN_ONLY_CUES
 from incident_lab.provenance.cues import (
     CUE_WEIGHTS,
     OVERRIDE_LANGUAGES,
@@ -700,30 +700,30 @@ def _span_signal(
 
 
 #: The cue kinds of a sentence aimed at a model that lift a prescribed token's finding above
-#: a near miss: addressed to it, a role claim, chat markup, text hidden from a reader.
-_AIMED_KINDS = frozenset({"addressed_to_model", "role_claim", "delimiter", "hidden_text"})
-#: The cues of a span that is there for a prescribed token alone.
-_TOKEN_KINDS = frozenset({"prescribed_token", "echoed"})
+#: a near miss: addressed to it, a role claim, chat markup, text hidden from a reader (the
+#: :data:`TO_MODEL_CUES` but a tool asked for by name, which the token's own call is).
+_AIMED_KINDS = TO_MODEL_CUES - {"tool_request"}
 #: A canary a prescription has written: a token or a file that names itself one, the word
 #: joined to a code or a path (``R1_CANARY_EXEC_...``, ``.claweval/execution_canary.txt``). A
 #: tripwire says what it is; "the canary release" or ``strategy="canary"`` in a runbook's
 #: words is no such name (review of dt43m3).
-_CANARY_FILE = re2.compile(r"(?i)[_/.]canary|canary[_.]")
+_CANARY_NAME = re2.compile(r"(?i)[_/.]canary|canary[_.]")
 
 
 def _token_only(span: InstructionSpan, calls: list[CallProvenance]) -> bool:
     """Whether the finding on ``span`` rests on a prescribed token alone (cue
     ``prescribed_token``): no cue of the sentence aims it at a model (:data:`_AIMED_KINDS`)
-    and no obeying call writes a canary (:data:`_CANARY_FILE`), and the span is there for the
-    token alone (:data:`_TOKEN_KINDS`) or each call is unrequested only for the token it
-    carries (:data:`PLANTED_WHY`, given only to a call the user otherwise asked for). A policy or runbook prescribes control tags in the same words, so that alone
+    and no obeying call writes a canary (:data:`_CANARY_NAME`), and the span is there for the
+    token alone (:data:`TOKEN_ONLY_CUES`) or each call is unrequested only for the token it
+    carries (:data:`PLANTED_WHY`, given only to a call the user otherwise asked for). A policy
+    or runbook prescribes control tags in the same words, so that alone
     is a near miss at most (SEV-4)."""
     kinds = {c.split(":")[0] for c in span.cues}
     return (
         "prescribed_token" in kinds
-        and (kinds <= _TOKEN_KINDS or all(PLANTED_WHY in c.why for c in calls))
+        and (kinds <= TOKEN_ONLY_CUES or all(PLANTED_WHY in c.why for c in calls))
         and not kinds & (_AIMED_KINDS | ATTACK_CUES)
-        and not any(_CANARY_FILE.search(json.dumps(c.arguments, default=str)[:4096]) for c in calls)
+        and not any(_CANARY_NAME.search(json.dumps(c.arguments, default=str)[:4096]) for c in calls)
     )
 
 

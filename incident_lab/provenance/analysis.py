@@ -3733,6 +3733,9 @@ def _user_points_at_codes(session: _Session, i: int) -> bool:
 #: The reason :func:`_planted_arg` gives a call it alone made unrequested (read by the
 #: injection detector: such a finding rests on the prescribed token).
 PLANTED_WHY = "prescribed, which the user never gave"
+#: The cues of a span that is there for a prescribed token alone (read by the injection
+#: detector too: a finding on such a span is a near miss at most).
+TOKEN_ONLY_CUES = frozenset({"prescribed_token", "echoed"})
 
 
 def _for_token_only(spans: tuple[InstructionSpan, ...], arg: ArgSource) -> bool:
@@ -3740,7 +3743,7 @@ def _for_token_only(spans: tuple[InstructionSpan, ...], arg: ArgSource) -> bool:
     ``prescribed_token`` and ``echoed`` only): an invoice's "every record must include the
     audit code X" is the biller's, whichever earlier write copied it (review revdt43m2)."""
     k = arg.in_instruction
-    return k is not None and set(spans[k].cues) <= {"prescribed_token", "echoed"}
+    return k is not None and set(spans[k].cues) <= TOKEN_ONLY_CUES
 
 
 def _planted_arg(
