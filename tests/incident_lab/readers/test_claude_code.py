@@ -581,6 +581,35 @@ def test_a_stored_tool_output_is_its_sessions_not_a_log(tmp_path: Path, il) -> N
     assert formats == {CONTEXT.name: ("claude_code", 1), STORED.name: ("claude_code", 0)}
 
 
+def test_a_transcript_opening_with_the_route_line_of_cli_2_1_337_reads_the_same(
+    tmp_path: Path, il
+) -> None:
+    """CLI 2.1.337 writes an ``api-request-route`` line before each API request, so its
+    transcripts open with one (before the 64 KiB queued prompt here). The line, as that
+    version writes it, names the session: the transcript is still this reader's, its
+    stored output still its session's, the steps the same, the line counted."""
+    project = tmp_path / "-tmp-incident-lab-claude-code-repo"
+    shutil.copytree(REAL / "context", project, ignore=shutil.ignore_patterns("stream.jsonl"))
+    route = {"type": "api-request-route", "provider": "customEndpoint", "credential": "key"}
+    transcript = project / CONTEXT.name
+    first = json.dumps(route | {"sessionId": CONTEXT.stem}, separators=(",", ":"))
+    transcript.write_text(first + "\n" + CONTEXT.read_text())
+    stored = project / STORED.relative_to(CONTEXT.parent)
+    assert detect_format(str(transcript)) == detect_format(str(stored)) == "claude_code"
+    assert read_all("claude_code", stored) == []
+    before, after = _one(CONTEXT), _one(transcript)
+    assert after["steps"] == before["steps"]
+    other = dict(after["x_claude_code"]["other_lines"])
+    assert other.pop("api-request-route") == 1
+    assert other == before["x_claude_code"]["other_lines"]
+    out = tmp_path / "bundle"
+    result = il("snapshot", "--from", project, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    formats = {Path(r["path"]).name: (r["format"], r["records"]) for r in manifest["sources"]}
+    assert formats == {CONTEXT.name: ("claude_code", 1), STORED.name: ("claude_code", 0)}
+
+
 def _shown(traj: dict[str, Any]) -> list[tuple[Any, ...]]:
     """(attachment, name, call id, arguments, output) of the steps standing for
     what the CLI showed the model."""
