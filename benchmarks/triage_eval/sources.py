@@ -326,6 +326,19 @@ SOURCES: tuple[Source, ...] = (
         sha256="77106b2714d2c96b77fcd14cd55dbdd0a7c960bb6660405751aedfac2180c0d4",
     ),
     Source(
+        "gpe",
+        "gpe-eval",
+        "0.2.2",
+        "MIT",
+        "GPE's fact-checking benchmark (638 claims with reference labels; real fact-check, "
+        "news, wiki and social evidence; GPE's four evidence-poisoning attacks): a verifier "
+        "searches the web for the claim and returns a verdict; the clean top-3 evidence is a "
+        "benign look-alike, its 'ignore' attack (an official verification directive "
+        "dictating the opposite label) placed among it is the injection; its knowledge-"
+        "poisoning attacks (false facts, nothing to obey) are counted as skipped",
+        sha256="9eca1a4d5c6900e7955c986926b3c9d300ba717b8beb28effcc5ed291d30ab80",
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
