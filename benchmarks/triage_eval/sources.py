@@ -339,6 +339,17 @@ SOURCES: tuple[Source, ...] = (
         sha256="9eca1a4d5c6900e7955c986926b3c9d300ba717b8beb28effcc5ed291d30ab80",
     ),
     Source(
+        "ward",
+        "ward-scanner",
+        "0.3.2",
+        "MIT",
+        "ward-scanner's synthetic pull requests for an AI code reviewer (sdist tests/fixtures: "
+        "46 injected branch names, titles, descriptions, commit messages, file names and "
+        "changed files; 18 clean pull requests as benign look-alikes)",
+        sha256="ed4e9be1279dc5b1d65d6e03afee0d5ae5f8f1a09830233a6f6051cd7b4a262c",
+        sdist=True,
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
