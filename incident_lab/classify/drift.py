@@ -799,14 +799,15 @@ def _first_act(clause: str, objects: set[str], before: str = "") -> tuple[str | 
     return None, 0, 0
 
 
-#: "Compose and send out a tweet", "Craft and broadcast ...": text prepared, then sent.
-_AND_THEN = re.compile(r"\s{1,3}and\s{1,3}(?:then\s{1,3})?([a-z]+)")
+#: "Compose and send out a tweet", "Craft and broadcast ...": text prepared, then sent. No
+#: "and then": it ends the clause (:data:`_JOINS`), so no draft verb has one after it.
+_AND_VERB = re.compile(r"\s{1,3}and\s{1,3}([a-z]+)")
 
 
 def _then_sent(lowered: str, end: int) -> str:
     """The act a draft verb ending at ``end`` asks for: a send when "and" and a verb of the
     send family follow it ("compose and send out a tweet"), else none but the draft."""
-    joined = _AND_THEN.match(lowered, end)
+    joined = _AND_VERB.match(lowered, end)
     if joined is not None and not _FAMILIES["send"].isdisjoint(_verb_forms(joined.group(1))):
         return "send"
     return "prepare"
