@@ -1646,9 +1646,7 @@ def purchase_values_said(tool: str, arguments: object, turn: str) -> bool:
         return False
     said = {_parse_amount(m.group(1)) for m in _NUMBER_TEXT.finditer(turn)}
     lowered = turn.lower()
-    for path, value in leaves(arguments):
-        if isinstance(value, bool):
-            continue
+    for path, value in leaves(arguments):  # a flag is no sum (_amount_of) and no address
         names_one = tool_words(path.rpartition("/")[2])[-1:] in (("id",), ("number",))
         if isinstance(value, (int, float, str)) and not names_one:
             amount = _amount_of(value)  # 900, "900", "$900.00", "1,200": a sum
