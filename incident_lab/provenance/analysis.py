@@ -4293,8 +4293,24 @@ def _object_body(text: str, x: int, y: int) -> tuple[int, int] | None:
 
 def _names_tool(fields: frozenset[str] | None, tool: str, values: list[str]) -> bool:
     """True when an object's ``fields`` (:func:`_object_fields`) hold a string field that is
-    ``tool`` and a field for each of ``values``."""
-    return fields is not None and tool in fields and all(v in fields for v in values)
+    ``tool`` (or, for a tool that runs shell lines, a name of any such tool:
+    :func:`_names_a_shell`) and a field for each of ``values``."""
+    return (
+        fields is not None
+        and (tool in fields or _names_a_shell(fields, tool))
+        and all(v in fields for v in values)
+    )
+
+
+#: A field that may be a tool's name: one identifier-like word.
+_TOOL_NAME = re.compile(r"[A-Za-z][\w.-]{0,40}")
+
+
+def _names_a_shell(fields: frozenset[str], tool: str) -> bool:
+    """Whether ``tool`` runs shell lines and a field names a tool that does too: a forged
+    call's ``{"name": "shell", "arguments": {"cmd": ...}}`` or ``{"type": "tool_use", "name":
+    "bash", ...}`` spells a shell line for whatever shell the agent has (``run_shell``)."""
+    return runs_commands(tool) and any(_TOOL_NAME.fullmatch(f) and runs_commands(f) for f in fields)
 
 
 def _object_fields(body: str) -> frozenset[str] | None:
