@@ -432,7 +432,8 @@ _LEET = {
 
 
 def _leet_word(word: str) -> str:
-    return r"\+?".join(_LEET.get(ch, ch) for ch in word)
+    """A word's letters as leet classes, each repeatable ("ignooooore": :data:`_STRETCHED`)."""
+    return r"\+?".join(_LEET.get(ch, ch) + "+" for ch in word)
 
 
 def _alternatives(*words: str) -> str:
@@ -456,6 +457,12 @@ _SKELETON_OVERRIDE = re2.compile(
     + _alternatives("all")
     + r"\+?"
     + _alternatives("previous", "prior", "above", "earlier")
+    # or "the previous", "the above" with no noun ("іgnore the previous review comments",
+    # a Cyrillic "і"): as every skeleton match, only where its words are disguised
+    + "|"
+    + _alternatives("the")
+    + r"\+?"
+    + _alternatives("previous", "prior", "above", "earlier", "preceding")
     + ")"
 )
 #: Case flipped inside a word ("IgNoRe"): a disguise, not a capitalised name.
@@ -482,6 +489,12 @@ _LEET_TOKEN = re2.compile(r"(?:^|\s)\S{0,30}(?:[A-Za-z][0-9|!@$+]|[0-9|!@$+][A-Z
 #: Words cut into pieces joined by a symbol ("Ig + nore").
 _PIECES = re2.compile(r"\w\s{0,2}[+|*~]\s{0,2}\w")
 _GLUED = re2.compile(r"[A-Za-z]{14,}")
+#: Letters one by one between dots, dashes, stars or underscores ("i.g.n.o.r.e",
+#: "p-r-e-v-i-o-u-s"): five at least ("U.S.A.", "e.g." are fewer).
+_SPELLED = re2.compile(r"(?:^|[^A-Za-z0-9])[A-Za-z](?:[.\-_*]{1,2}[A-Za-z]){4}(?:[^A-Za-z0-9]|$)")
+#: A letter written four times or more in a row ("ignooooore"): a stretched word ("sooo",
+#: "ignoreee" are a person's emphasis).
+_STRETCHED = re.compile(r"([A-Za-z])\1{3}")
 
 
 #: An e-mail address (bounded, linear): here their ``@`` is no leet letter; the tampering
@@ -502,6 +515,8 @@ def _any_disguise(text: str) -> bool:
         or _LEET_TOKEN.search(text)
         or _PIECES.search(text)
         or _GLUED.search(text)
+        or _SPELLED.search(text)
+        or _STRETCHED.search(text)
     )
 
 
@@ -519,6 +534,8 @@ def _disguised(raw: str) -> bool:
         or _LEET_TOKEN.search(raw)
         or _PIECES.search(raw)
         or _GLUED.search(raw)
+        or _SPELLED.search(raw)
+        or _STRETCHED.search(raw)
     )
 
 
@@ -549,6 +566,8 @@ def _match_disguised(raw: str, core: str, words: str) -> bool:
         or _LEET_TOKEN.search(raw)
         or _PIECES.search(raw)
         or _GLUED.search(raw)
+        or _SPELLED.search(raw)
+        or _STRETCHED.search(raw)
     )
 
 
