@@ -432,8 +432,12 @@ _LEET = {
 
 
 def _leet_word(word: str) -> str:
-    """A word's letters as leet classes, each repeatable ("ignooooore": :data:`_STRETCHED`)."""
-    return r"\+?".join(_LEET.get(ch, ch) + "+" for ch in word)
+    """A word's letters as leet classes; each but the first may repeat as the letter itself
+    ("ignooooore": :data:`_STRETCHED`), so no run of symbols before a word ("IMPORTANT!!!
+    Ignore") joins it."""
+    return r"\+?".join(
+        _LEET.get(ch, ch) + ("" if k == 0 else re.escape(ch) + "{0,8}") for k, ch in enumerate(word)
+    )
 
 
 def _alternatives(*words: str) -> str:
