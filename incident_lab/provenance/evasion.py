@@ -436,7 +436,7 @@ def _leet_word(word: str) -> str:
     ("ignooooore": :data:`_STRETCHED`), so no run of symbols before a word ("IMPORTANT!!!
     Ignore") joins it."""
     return r"\+?".join(
-        _LEET.get(ch, ch) + ("" if k == 0 else re.escape(ch) + "{0,8}") for k, ch in enumerate(word)
+        _LEET.get(ch, ch) + ("" if k == 0 else re.escape(ch) + "*") for k, ch in enumerate(word)
     )
 
 
@@ -498,7 +498,7 @@ _GLUED = re2.compile(r"[A-Za-z]{14,}")
 _SPELLED = re2.compile(r"(?:^|[^A-Za-z0-9])[A-Za-z](?:[.\-_*]{1,2}[A-Za-z]){4}(?:[^A-Za-z0-9]|$)")
 #: A letter written four times or more in a row ("ignooooore"): a stretched word ("sooo",
 #: "ignoreee" are a person's emphasis).
-_STRETCHED = re.compile(r"([A-Za-z])\1{3}")
+_STRETCHED = re2.compile("(?i)" + "|".join(ch + "{4}" for ch in "abcdefghijklmnopqrstuvwxyz"))
 
 
 #: An e-mail address (bounded, linear): here their ``@`` is no leet letter; the tampering
