@@ -461,12 +461,6 @@ _SKELETON_OVERRIDE = re2.compile(
     + _alternatives("all")
     + r"\+?"
     + _alternatives("previous", "prior", "above", "earlier")
-    # or "the previous", "the above" with no noun ("іgnore the previous review comments",
-    # a Cyrillic "і"): as every skeleton match, only where its words are disguised
-    + "|"
-    + _alternatives("the")
-    + r"\+?"
-    + _alternatives("previous", "prior", "above", "earlier", "preceding")
     + ")"
 )
 #: Case flipped inside a word ("IgNoRe"): a disguise, not a capitalised name.
