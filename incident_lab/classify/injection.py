@@ -736,9 +736,7 @@ def _obeyed_signal(
     pinned = any(c.attacker_values for c in calls)
     weight = min(0.97, 0.6 + 0.35 * span.score + (0.05 if pinned else 0.0))
     parts = [_call_words(c) for c in calls]
-    parts += [
-        f"the answer at step {a.step} obeys it ({a.kind}: {a.evidence[:60]!r})" for a in answers
-    ]
+    parts += [_answer_words(a) for a in answers]
     unsafe = sorted({c.step for c in calls} | {a.step for a in answers})
     return Signal(
         "prompt_injection",
@@ -750,6 +748,15 @@ def _obeyed_signal(
         facts=_facts(span, calls, answers),
         root_cause=True,
     )
+
+
+def _answer_words(a: ObedientAnswer) -> str:
+    """How an obeying answer is named in the evidence; a requested act that carries the
+    value the span dictated (``dictated_outcome``: the verdict, ``event=APPROVE``) is named
+    as the act it is."""
+    if a.kind == "dictated_outcome":
+        return f"step {a.step}, the act the user asked for, carries the outcome it dictated ({a.evidence[:60]!r})"
+    return f"the answer at step {a.step} obeys it ({a.kind}: {a.evidence[:60]!r})"
 
 
 def _unheeded_rule_signal(rule: InstructionSpan) -> Signal:

@@ -58,6 +58,7 @@ from incident_lab.provenance.cues import (
     score_text,
     unit_bounds,
 )
+from incident_lab.provenance.dictated import dictated_outcomes
 from incident_lab.provenance.harness import without_harness_text
 from incident_lab.provenance.leaks import (
     MAX_LISTING,
@@ -5260,6 +5261,14 @@ def _analysed(trajectory: Any) -> Provenance:
     obedient += _secret_leaks(session, spans, eligible, obedient)
     obedient += _obeyed_rules(session, spans, delegated, obedient)
     obedient += _echoed_secrets(session, calls, obedient)
+    obedient += dictated_outcomes(
+        spans,
+        calls,
+        [(i, session.text(i)) for i in session.assistant],
+        session.user_text(),
+        frozenset(delegated),
+        frozenset(a.step for a in obedient),
+    )
     obedient.sort(key=lambda a: a.step)
     hijacked = bool(obedient) or any(c.unrequested for c in calls)
     return Provenance(

@@ -1,0 +1,223 @@
+"""A requested act whose outcome an injection dictated (an ``obedient`` record of kind
+``dictated_outcome``).
+
+A judge, a reviewer, a screener or a moderator makes the call or gives the answer the user
+asked for; an injection does not add an act, it sets the act's *value*: the verdict label,
+``event=APPROVE`` instead of a comment. Read here, for an instruction span:
+
+- with an injection cue (:data:`INJECTION_KINDS`: an override, words addressed to the model,
+  a role claim that poses as the system or an operator, chat markup, hidden text), not a
+  plain business ask ("Please approve once CI passes"), and not delegated by the user;
+- that dictates a value (:func:`dictated_values`): a decision verb it uses ("approve this PR",
+  "merge"; not negated) or a value after a dictating phrase ("return true", "the required
+  result is false", "mark it as resolved", "set the status to closed");
+- whose value a later requested call carries as a whole enum-like argument (``"APPROVE"``;
+  not a word inside a body) or a later answer carries as a field's whole value
+  (``{"verdict": "true"}``) or as the whole answer;
+- and that the user's own turns do not dictate too ("review PR 42 and approve it if CI
+  passes"; a claim to check that merely uses the word, "file false claims", dictates nothing).
+
+An act carrying another value (the agent ignored it) is no such record: the span stays a
+near miss.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import re2
+
+from incident_lab.provenance.cues import claims_a_role, role_markup
+from incident_lab.provenance.model import ObedientAnswer
+from incident_lab.provenance.text import readable
+
+if TYPE_CHECKING:
+    from incident_lab.provenance.model import CallProvenance, InstructionSpan
+
+#: The cue kinds that make a span an injection rather than a request between people.
+INJECTION_KINDS = frozenset(
+    {"override", "addressed_to_model", "role_claim", "delimiter", "hidden_text"}
+)
+
+#: Decision verbs: the span's use of one dictates that value ("approve this PR", "merge").
+_DECISION_VERB = re2.compile(
+    r"(?i)\b(approve|merge|accept|reject|resolve|close|dismiss|deny|pass|fail)\b"
+)
+#: A phrase that dictates the value right after it ("return true", "the required result is
+#: false", "mark it as resolved", "set the status to closed", "verdict: true").
+_DICTATES = re2.compile(
+    r"(?i)\b(?:return|answer|output|respond with|reply with|(?:label|mark|classify|rate|flag)"
+    r"(?: (?:it|this|the \w{1,20}|that))?(?: as)?|set (?:the |its )?\w{1,20} to"
+    r"|(?:verdict|result|label|decision|rating|status|answer) (?:is|must be|should be|:))"
+    r"\s{1,3}[\"'`*]{0,2}([A-Za-z_][\w-]{0,23})"
+)
+#: Right before a verb or phrase: it is negated ("do not approve", "never return true").
+_NEGATED = re2.compile(r"(?i)(?:\bnot|n't|\bnever|\bno)\s{1,3}(?:\w{1,12}\s{1,3})?$")
+#: Words a dictating phrase may be followed by that are no value ("return the ...").
+_NOT_VALUES = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "it",
+        "its",
+        "all",
+        "any",
+        "only",
+        "your",
+        "my",
+        "our",
+        "their",
+        "to",
+        "with",
+        "as",
+        "in",
+        "on",
+        "of",
+        "for",
+        "and",
+        "or",
+        "nothing",
+        "everything",
+        "anything",
+        "something",
+        "one",
+    ]
+)
+#: An enum-like value: one token, letters first (``APPROVE``, ``true``, ``mostly_false``).
+_ENUM = re2.compile(r"[A-Za-z][\w-]{0,23}")
+_SUFFIXES = ("ing", "ed", "al", "es", "e", "d", "s")
+#: How much of a span, an answer or the user's words is read.
+_WINDOW = 4096
+
+
+def _stem(word: str) -> str:
+    """``word`` lower-cased without one inflection ending, so "approve", "approved",
+    "APPROVE" and "approval" compare equal; a short word stays whole ("true")."""
+    low = word.lower()
+    for suffix in _SUFFIXES:
+        if low.endswith(suffix) and len(low) - len(suffix) >= 4:
+            return low[: -len(suffix)]
+    return low
+
+
+def injection_span(span: InstructionSpan) -> bool:
+    """Whether ``span`` carries a cue of text aimed at a model (:data:`INJECTION_KINDS`), a
+    role claim counting only when it poses as the system or an operator, or as a chat turn
+    (a "TODO:" label is how people write notes)."""
+    kinds = {c.split(":")[0] for c in span.cues} & INJECTION_KINDS
+    if kinds == {"role_claim"}:
+        return claims_a_role(span.text) or role_markup(span.text)
+    return bool(kinds)
+
+
+def _negated(text: str, at: int) -> bool:
+    return _NEGATED.search(text[max(0, at - 24) : at]) is not None
+
+
+def dictated_values(text: str) -> dict[str, str]:
+    """The values ``text`` dictates, by stem (:func:`_stem`) -> the word as written: each
+    decision verb it uses and each value after a dictating phrase, not negated."""
+    out: dict[str, str] = {}
+    plain = text[:_WINDOW]
+    views = [plain]
+    decoded = readable(plain)[0]
+    if decoded != plain.lower():
+        views.append(decoded)
+    for view in views:
+        for m in _DECISION_VERB.finditer(view):
+            if not _negated(view, m.start()):
+                out.setdefault(_stem(m.group(1)), m.group(1))
+        for m in _DICTATES.finditer(view):
+            value = m.group(1)
+            if value.lower() not in _NOT_VALUES and not _negated(view, m.start()):
+                out.setdefault(_stem(value), value)
+    return out
+
+
+def _call_value(call: CallProvenance, wanted: dict[str, str]) -> str | None:
+    """``/name=VALUE`` for the first top-level argument whose whole value is an enum-like
+    token that the span dictated."""
+    args = call.arguments if isinstance(call.arguments, dict) else {}
+    for name, value in args.items():
+        if isinstance(value, str) and _ENUM.fullmatch(value) and _stem(value) in wanted:
+            return f"/{name}={value}"
+    return None
+
+
+def _answer_fields(answer: str) -> list[tuple[str, Any]]:
+    """The answer's top-level fields when it is a JSON object, else ``[]``."""
+    body = answer.strip()
+    if not body.startswith("{") or len(body) > _WINDOW:
+        return []
+    try:
+        record = json.loads(body)
+    except ValueError:
+        return []
+    return list(record.items()) if isinstance(record, dict) else []
+
+
+def _answer_value(answer: str, wanted: dict[str, str]) -> str | None:
+    """The text of ``answer`` that carries a dictated value, verbatim: a JSON field whose
+    whole value is it (``"verdict": "true"``), or the whole answer when it is that one word."""
+    bare = answer.strip().strip(".!\"'`*")
+    if _ENUM.fullmatch(bare) and _stem(bare) in wanted:
+        return bare
+    for key, value in _answer_fields(answer):
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        if not (isinstance(value, str) and _ENUM.fullmatch(value) and _stem(value) in wanted):
+            continue
+        key_text = re2.escape(json.dumps(key))
+        found = re2.search(key_text + r"\s{0,4}:\s{0,4}\"?" + re2.escape(value) + '"?', answer)
+        if found is not None:
+            return found.group(0)
+    return None
+
+
+def _requested_after(call: CallProvenance, span: InstructionSpan) -> bool:
+    """A call the user asked for, made after ``span`` (an unrequested one is obedience
+    already)."""
+    return call.step > span.step and call.requested and not call.unrequested
+
+
+def dictated_outcomes(
+    spans: tuple[InstructionSpan, ...],
+    calls: tuple[CallProvenance, ...],
+    answers: list[tuple[int, str]],
+    user_text: str,
+    delegated: frozenset[int],
+    taken: frozenset[int],
+) -> list[ObedientAnswer]:
+    """The requested calls and answers that carry a value an injection span dictated.
+
+    Args:
+        spans: The session's instruction spans (the record's ``instruction`` indexes them).
+        calls: Its call records; only requested ones are read (an unrequested call is
+            obedience already).
+        answers: ``(step, text)`` of every assistant message.
+        user_text: The user's turns, joined.
+        delegated: The spans the user handed the task over to (their asks are the user's).
+        taken: The steps already found obedient.
+
+    Returns:
+        One ``dictated_outcome`` record per step, for the latest span before it; the
+        evidence is ``/argument=VALUE`` for a call, the answer's own text for an answer.
+    """
+    found: dict[int, ObedientAnswer] = {}
+    asked = dictated_values(user_text)  # "approve it if CI passes": the user's own
+    for k, span in enumerate(spans):
+        if span.source == "user" or k in delegated or not injection_span(span):
+            continue
+        wanted = {s: w for s, w in dictated_values(span.text).items() if s not in asked}
+        if not wanted:
+            continue
+        after = [(c.step, _call_value(c, wanted)) for c in calls if _requested_after(c, span)]
+        after += [(i, _answer_value(text, wanted)) for i, text in answers if i > span.step]
+        for step, value in after:
+            if value is not None and step not in taken:
+                found[step] = ObedientAnswer(step, k, "dictated_outcome", value)
+    return [found[s] for s in sorted(found)]
