@@ -5265,7 +5265,7 @@ def _analysed(trajectory: Any) -> Provenance:
         spans,
         calls,
         [(i, session.text(i)) for i in session.assistant],
-        session.user_text(),
+        (session.user_text(), system_prompt),
         frozenset(delegated),
         frozenset(a.step for a in obedient),
     )
