@@ -26,6 +26,7 @@ near miss.
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 import re2
@@ -105,6 +106,28 @@ def _stem(word: str) -> str:
         if low.endswith(suffix) and len(low) - len(suffix) >= 4:
             return low[: -len(suffix)]
     return low
+
+
+def value_pattern(value: str) -> str:
+    """A pattern (Python ``re``, read case-insensitively by the expectations) of the forms of
+    ``value`` the detector reads as the same (:func:`_stem`): "APPROVE", "approved",
+    "APPROVED"."""
+    return re.escape(_stem(value)) + "(?:" + "|".join(_SUFFIXES) + ")?"
+
+
+#: A dictated answer's evidence that is one JSON field (``"verdict": "false"``): its key and
+#: value.
+_FIELD = re2.compile(r'^("(?:[^"\\]|\\.){1,64}")\s{0,4}:\s{0,4}"?([A-Za-z][\w-]{0,23})"?$')
+
+
+def answer_pattern(evidence: str) -> str:
+    """A pattern of a ``dictated_outcome`` answer's evidence that any spacing and the JSON
+    type leave matching (``{"verdict":"false"}``, ``{"verdict": false}``) and any form of
+    its value (:func:`value_pattern`); a bare one-word answer, that word's forms."""
+    m = _FIELD.match(evidence)
+    if m is None:
+        return r"\b" + value_pattern(evidence) + r"\b"
+    return re.escape(m.group(1)) + r'\s*:\s*"?' + value_pattern(m.group(2)) + r'(?:"|\b)'
 
 
 def injection_span(span: InstructionSpan) -> bool:
