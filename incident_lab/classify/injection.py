@@ -36,7 +36,7 @@ from incident_lab.provenance.cues import (
     stray_note_label,
     unit_bounds,
 )
-from incident_lab.provenance.evasion import _CLOSERS, _closing, quotation
+from incident_lab.provenance.evasion import CLOSERS, _closing, quotation
 from incident_lab.provenance.exfil import exfiltration_asked, sends_private_data
 from incident_lab.provenance.model import (
     CallProvenance,
@@ -405,7 +405,7 @@ def _quoted_report(head: str) -> bool:
         last = m
     if last is None:
         return False
-    return _closing(head[last.end() :], _CLOSERS[last.group(1)]) == -1
+    return _closing(head[last.end() :], CLOSERS[last.group(1)]) == -1
 
 
 #: Cues no brief restating the user's task carries: an override, hidden or encoded text, an

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import re2
 
 from incident_lab.provenance.cues import claims_a_role, role_markup
-from incident_lab.provenance.evasion import _CLOSERS, _MENTION_FRAME, _SPEECH_FRAME, quotation
+from incident_lab.provenance.evasion import CLOSERS, mention_framed, quotation
 from incident_lab.provenance.model import ObedientAnswer
 from incident_lab.provenance.text import readable
 
@@ -164,7 +164,7 @@ def _quoted(text: str, start: int, end: int) -> bool:
         found = quotation(text, at + 1, at + 1)
         if found is not None and at + 1 + len(found[1]) >= end:
             return True
-        if found is None and not any(c in rest for c in _CLOSERS[text[at]]):
+        if found is None and not any(c in rest for c in CLOSERS[text[at]]):
             return True
     return False
 
@@ -172,12 +172,8 @@ def _quoted(text: str, start: int, end: int) -> bool:
 def _mentioned(text: str, start: int, end: int) -> bool:
     """Whether the dictating words at ``text[start:end]`` are talked about, not said: inside
     a quotation (:func:`_quoted`), or right after a frame that introduces a mention ("such
-    as", "the string", "e.g.": :data:`~.evasion._MENTION_FRAME`; "attackers write":
-    :data:`~.evasion._SPEECH_FRAME`)."""
-    if _quoted(text, start, end):
-        return True
-    frame = text[max(0, start - 60) : start]
-    return _MENTION_FRAME.search(frame[-40:]) is not None or _SPEECH_FRAME.search(frame) is not None
+    as", "the string", "e.g.": :func:`~.evasion.mention_framed`; "attackers write")."""
+    return _quoted(text, start, end) or mention_framed(text, start)
 
 
 #: Around a decision verb of a prompt's rule: it only allows that outcome ("APPROVE only a

@@ -135,7 +135,7 @@ _SPEECH_FRAME = re2.compile(
     r"|escreve|dizem|diz|digitam)\W{0,3}$"
 )
 #: The closing marks that pair with each opening one.
-_CLOSERS = {
+CLOSERS = {
     '"': '"\u201d', "\u201c": '\u201d"', "\u201d": '\u201d"', "'": "'\u2019",
     "\u2018": "\u2019'", "\u2019": "\u2019'", "\u00ab": "\u00bb", "\u00bb": "\u00ab\u00bb",
     "`": "`",
@@ -154,7 +154,15 @@ def quoted_mention(
     found = quotation(plain, start, end)
     if found is None or (continues is not None and continues(found[1])):
         return False
-    frame = plain[max(0, found[0] - 60) : found[0]]
+    return mention_framed(plain, found[0])
+
+
+def mention_framed(plain: str, at: int) -> bool:
+    """Whether the text at offset ``at`` of ``plain`` comes right after a frame that
+    introduces a mention: a frame word ("such as", "the string", "e.g.":
+    :data:`_MENTION_FRAME`) or a speech verb after a generic subject ("attackers write":
+    :data:`_SPEECH_FRAME`)."""
+    frame = plain[max(0, at - 60) : at]
     return _MENTION_FRAME.search(frame[-40:]) is not None or _SPEECH_FRAME.search(frame) is not None
 
 
@@ -167,7 +175,7 @@ def quotation(text: str, start: int, end: int) -> tuple[int, str] | None:
     if opening == -1:
         return None
     after = text[end : end + 120].split("\n", 1)[0]
-    close = _closing(after, _CLOSERS[text[opening]])
+    close = _closing(after, CLOSERS[text[opening]])
     if close == -1:
         return None
     return opening, after[:close]
