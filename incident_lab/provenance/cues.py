@@ -1409,17 +1409,36 @@ _IN_YOUR_ANSWER = re2.compile(
 )
 
 
+#: What a program's ``return`` statement returns: a call or an index (``datetime(...)``,
+#: ``rows[0]``), an attribute of ``self``/``this``, a constant or a one-letter name (not the
+#: words "a" and "I"). Not a file name: "return passwords.txt" is an English request.
+_RETURNED_EXPRESSION = re2.compile(
+    r"^(?:[a-z_$][\w$]{0,11}[(\[]|(?:self|this)\.|(?:none|true|false|null|nil|undefined|"
+    r"[b-hj-z_])(?:;|$|\s))"
+)
+
+
 def _verb_starts(plain: str) -> bool:
     """A sentence starting with an action verb followed by its object ("send the code to ...")
-    or by "in your answer" (:data:`_IN_YOUR_ANSWER`)."""
+    or by "in your answer" (:data:`_IN_YOUR_ANSWER`); a program's ``return`` statement
+    (:data:`_RETURNED_EXPRESSION`: "return datetime(int(y), ...)") is no sentence."""
     for m in _VERB_START_RE.finditer(plain):
         after = m.group(1)
         word = after.strip(".,:;!?")
+        if _returns_code(plain, m.start(1), after):
+            continue
         if (after[0].isalnum() or after[0] in "\"'<(@$_") and word not in _NOT_AFTER_VERB:
             return True
         if word == "in" and _IN_YOUR_ANSWER.search(plain[m.start(1) : m.start(1) + 40]):
             return True
     return False
+
+
+def _returns_code(plain: str, start: int, after: str) -> bool:
+    """Whether the verb before ``plain[start:]`` is ``return`` and ``after`` it comes a
+    program's expression (:data:`_RETURNED_EXPRESSION`), not an English object."""
+    verb = plain[max(0, start - 12) : start].rstrip().rpartition(" ")[2].lower()
+    return verb.endswith("return") and _RETURNED_EXPRESSION.search(after.lower()) is not None
 
 
 #: RE2's default 8 MB runs out on the override alternation (≈ 10 KB of pattern): RE2 then
