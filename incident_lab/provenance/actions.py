@@ -2692,6 +2692,9 @@ _GIT_WRITE_OPTIONS = frozenset(
 )
 #: Cloud CLIs whose read verb is a word of the command (``az role assignment list``).
 _CLOUD_CLIS = frozenset(["az", "aws", "gcloud", "gh", "doctl", "heroku"])
+#: Cloud CLIs whose first word names a command group, a noun, never an act: ``gh run view``
+#: reads a workflow run (``gh workflow run`` runs one; ``gh run rerun`` names no read).
+_GROUP_FIRST = frozenset(["gh"])
 _CLOUD_READ = re.compile(r"(?:list|show|get|describe|view|status|ls|whoami)(?:-[\w-]{1,40})?")
 _CLOUD_WRITE = frozenset(
     [
@@ -2819,15 +2822,22 @@ def _read_only_segment(words: list[str]) -> bool:
     if rule is not None:
         return rule(args)
     if program in _CLOUD_CLIS:
-        plain = [a for a in args if not a.startswith("-")]
-        return (
-            any(_CLOUD_READ.fullmatch(a) for a in plain)
-            and not _CLOUD_WRITE & set(plain)
-            and not any(_CLOUD_WRITE_PREFIX.match(a) for a in plain)
-        )
+        return _cloud_read(program, args)
     if program in _READ_SUBCOMMANDS:
         return _read_only_subcommand(program, args)
     return False
+
+
+def _cloud_read(program: str, args: list[str]) -> bool:
+    """Whether a cloud CLI's line only reads: a read verb among its words and no write word
+    (a command group's noun, :data:`_GROUP_FIRST`, is no act)."""
+    plain = [a for a in args if not a.startswith("-")]
+    acting = plain[1:] if program in _GROUP_FIRST else plain
+    return (
+        any(_CLOUD_READ.fullmatch(a) for a in plain)
+        and not _CLOUD_WRITE & set(acting)
+        and not any(_CLOUD_WRITE_PREFIX.match(a) for a in acting)
+    )
 
 
 def _short_flags(args: list[str]) -> list[str]:
