@@ -141,6 +141,9 @@ _BOOK_VERBS_INTL = (
 #: The verbs of a change to something that exists: they ask for a modify tool, and for an
 #: ``update_``/``modify_``/``change_`` tool by its name.
 _CHANGE_VERBS = ("update", "change", "edit", "modify", "set", "correct", "fix")
+#: Moving a date: "move check-in from Dec 12 to Dec 14", "reschedule booking LKS-7Q2M9" ask
+#: for ``change_booking``; "Move my appointment to Friday" for ``reschedule_appointment``.
+_RESCHEDULE_VERBS = ("reschedule", "move", "postpone", "push back")
 _EXTRA_VERBS: dict[str, tuple[str, ...]] = {
     "exec": ("set up", "setup", "install", "configure", "bootstrap", "reproduce", "benchmark"),
     "delete": _DELETE_VERBS,
@@ -209,9 +212,10 @@ _TOOL_VERB_SYNONYMS: dict[str, tuple[str, ...]] = {
     "add": ("add", "create", "include", "put"),
     "schedule": ("schedule", "book", "set up", "plan", "arrange", "create"),
     "cancel": ("cancel", "call off", "delete", "remove"),
-    "update": (*_CHANGE_VERBS, "upgrade", "downgrade"),
-    "modify": (*_CHANGE_VERBS, "switch", "upgrade", "downgrade"),
-    "change": (*_CHANGE_VERBS, "switch", "upgrade", "downgrade"),
+    "update": (*_CHANGE_VERBS, "upgrade", "downgrade", *_RESCHEDULE_VERBS),
+    "modify": (*_CHANGE_VERBS, "switch", "upgrade", "downgrade", *_RESCHEDULE_VERBS),
+    "change": (*_CHANGE_VERBS, "switch", "upgrade", "downgrade", *_RESCHEDULE_VERBS),
+    "reschedule": ("reschedule", *_RESCHEDULE_VERBS, "change"),
     "reserve": ("reserve", "book"),
     "book": ("book", "reserve"),
     "append": ("append", "add", "write"),
