@@ -135,6 +135,15 @@ def _copied_from_tools(view: SessionView, call: Call) -> str | None:
 
 
 _DATA_PATHS = re.compile(r"body|content|text|message|data|note|description|comment|payload", re.I)
+#: An argument whose key names an id (``/message_id``, ``/messageId``, ``/note_ids``): it
+#: points at a record, it carries none of its data.
+_ID_KEY = re.compile(r"(?:^|[_.-])(?i:id|ids|uuid)$|[a-z0-9](?:Id|Ids|ID|IDs)$")
+
+
+def _data_path(path: str) -> bool:
+    """Whether an argument at ``path`` carries data (:data:`_DATA_PATHS`), not an id of it."""
+    key = path.rsplit("/", 1)[-1]
+    return _DATA_PATHS.search(path) is not None and not _ID_KEY.search(key)
 
 
 def _tampered(
@@ -214,7 +223,7 @@ def _data_from_tools(call: CallProvenance, tampered: set[str]) -> str | None:
         if (
             arg.origin == "tool_output"
             and arg.in_instruction is None
-            and _DATA_PATHS.search(arg.path)
+            and _data_path(arg.path)
             and arg.path not in tampered
         ):
             return arg.value
@@ -244,7 +253,7 @@ def _users_text(call: CallProvenance, copied: bool, tampered: set[str]) -> ArgSo
         text = arg.value.strip()
         if (
             arg.origin in origins
-            and _DATA_PATHS.search(arg.path)
+            and _data_path(arg.path)
             and len(text) >= _MIN_USER_DATA
             and arg.path not in tampered
             and (copied or len(text) >= _MIN_REDIRECTED_DATA or _FIGURE.search(text))
@@ -256,7 +265,7 @@ def _users_text(call: CallProvenance, copied: bool, tampered: set[str]) -> ArgSo
 def _from_system_prompt(call: CallProvenance) -> str | None:
     """A data argument copied from the system prompt (keys, internal rules) into a sink call."""
     for arg in call.args:
-        if arg.origin == "system" and len(arg.value) >= 8 and _DATA_PATHS.search(arg.path):
+        if arg.origin == "system" and len(arg.value) >= 8 and _data_path(arg.path):
             return arg.value
     return None
 
@@ -431,7 +440,7 @@ def _forwarded_data(
     quotes for sending ("send 'click here' to ...", "with the body: ...") is the attacker's
     own words, not data, nor is the literal a tampering instruction asked for."""
     for arg in call.args:  # values outside instruction spans: _data_from_tools
-        if arg.origin != "tool_output" or not _DATA_PATHS.search(arg.path) or not arg.value.strip():
+        if arg.origin != "tool_output" or not _data_path(arg.path) or not arg.value.strip():
             continue
         if arg.path in tampered:
             continue
