@@ -1414,8 +1414,10 @@ _IN_YOUR_ANSWER = re2.compile(
 #: words "a" and "I"). Not a file name: "return passwords.txt" is an English request.
 _RETURNED_EXPRESSION = re2.compile(
     r"^(?:[a-z_$][\w$]{0,11}[(\[]|(?:self|this)\.|(?:none|true|false|null|nil|undefined|"
-    r"[b-hj-z_])(?:;|$|\s))"
+    r"[b-hj-z_])[ \t]{0,3}(?:[;)}]|#|//|$))"
 )
+#: How much of the line after ``return`` is read for a program's expression.
+_RETURN_LINE = 80
 
 
 def _verb_starts(plain: str) -> bool:
@@ -1425,7 +1427,7 @@ def _verb_starts(plain: str) -> bool:
     for m in _VERB_START_RE.finditer(plain):
         after = m.group(1)
         word = after.strip(".,:;!?")
-        if _returns_code(plain, m.start(1), after):
+        if _returns_code(plain, m.start(1)):
             continue
         if (after[0].isalnum() or after[0] in "\"'<(@$_") and word not in _NOT_AFTER_VERB:
             return True
@@ -1434,11 +1436,14 @@ def _verb_starts(plain: str) -> bool:
     return False
 
 
-def _returns_code(plain: str, start: int, after: str) -> bool:
-    """Whether the verb before ``plain[start:]`` is ``return`` and ``after`` it comes a
-    program's expression (:data:`_RETURNED_EXPRESSION`), not an English object."""
+def _returns_code(plain: str, start: int) -> bool:
+    """Whether the verb before ``plain[start:]`` is ``return`` and its line goes on with a
+    program's expression (:data:`_RETURNED_EXPRESSION`), not an English object: a constant or
+    a one-letter name ends the statement (``return false;``, ``return None``), where "Return
+    false as the final label" goes on in words."""
     verb = plain[max(0, start - 12) : start].rstrip().rpartition(" ")[2].lower()
-    return verb.endswith("return") and _RETURNED_EXPRESSION.search(after.lower()) is not None
+    line = plain[start : start + _RETURN_LINE].partition("\n")[0]
+    return verb.endswith("return") and _RETURNED_EXPRESSION.search(line.lower()) is not None
 
 
 #: RE2's default 8 MB runs out on the override alternation (≈ 10 KB of pattern): RE2 then
