@@ -133,7 +133,7 @@ def answer_pattern(evidence: str) -> str:
 def injection_span(span: InstructionSpan) -> bool:
     """Whether ``span`` carries a cue of text aimed at a model (:data:`INJECTION_KINDS`), a
     role claim counting only when it poses as the system or an operator, or as a chat turn
-    (a "TODO:" label is how people write notes)."""
+    (a "Reminder:" label is how people write notes)."""
     kinds = {c.split(":")[0] for c in span.cues} & INJECTION_KINDS
     if kinds == {"role_claim"}:
         return claims_a_role(span.text) or role_markup(span.text)
