@@ -508,21 +508,24 @@ _STRETCHED = re2.compile("(?i)" + "|".join(ch + "{4}" for ch in "abcdefghijklmno
 EMAIL_ADDRESS = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 
 
+#: What a disguise looks like inside a line: flipped case, leet inside a word, a word cut
+#: into pieces, one glued word, letters spelt one by one, a letter stretched.
+_DISGUISE_LOOKS = (_CASE_FLIP, _LEET_TOKEN, _PIECES, _GLUED, _SPELLED, _STRETCHED)
+
+
+def _looks_disguised(text: str) -> bool:
+    """Whether ``text`` shows one of :data:`_DISGUISE_LOOKS` (the checks every reading of a
+    disguise shares)."""
+    return any(look.search(text) for look in _DISGUISE_LOOKS)
+
+
 def _any_disguise(text: str) -> bool:
     """A cheap first look: could any line of ``text`` be disguised? (A plain injection,
     the common case, is then not located line by line.)"""
     if "@" in text:
         text = EMAIL_ADDRESS.sub(" ", text)
     return bool(
-        "&#" in text
-        or not text.isascii()
-        or _LIST_MARK.search(text)
-        or _CASE_FLIP.search(text)
-        or _LEET_TOKEN.search(text)
-        or _PIECES.search(text)
-        or _GLUED.search(text)
-        or _SPELLED.search(text)
-        or _STRETCHED.search(text)
+        "&#" in text or not text.isascii() or _LIST_MARK.search(text) or _looks_disguised(text)
     )
 
 
@@ -532,17 +535,7 @@ def _disguised(raw: str) -> bool:
     Punctuation alone ("forget: all above prices") is no disguise."""
     if "@" in raw:
         raw = EMAIL_ADDRESS.sub(" ", raw)
-    return bool(
-        "&#" in raw
-        or not raw.isascii()
-        or "\n" in raw.strip()
-        or _CASE_FLIP.search(raw)
-        or _LEET_TOKEN.search(raw)
-        or _PIECES.search(raw)
-        or _GLUED.search(raw)
-        or _SPELLED.search(raw)
-        or _STRETCHED.search(raw)
-    )
+    return bool("&#" in raw or not raw.isascii() or "\n" in raw.strip() or _looks_disguised(raw))
 
 
 #: A code name ("overrideRulesConfig", "ignore_rules_v2"): glued or digit-bearing words
@@ -568,12 +561,7 @@ def _match_disguised(raw: str, core: str, words: str) -> bool:
     return bool(
         any(not ch.isascii() and unicodedata.category(ch)[0] in "LMC" for ch in raw)
         or _one_word_lines(raw)
-        or _CASE_FLIP.search(raw)
-        or _LEET_TOKEN.search(raw)
-        or _PIECES.search(raw)
-        or _GLUED.search(raw)
-        or _SPELLED.search(raw)
-        or _STRETCHED.search(raw)
+        or _looks_disguised(raw)
     )
 
 
