@@ -350,6 +350,18 @@ SOURCES: tuple[Source, ...] = (
         sdist=True,
     ),
     Source(
+        "etb",
+        "etb-scan",
+        "0.1.1",
+        "MIT",
+        "etb-scan's verdict-injection corpus (25 weak answers to a graded question carrying "
+        "text that forces a PASS: explicit overrides, spoofed system / admin turns, fake "
+        "completed rubrics, forged grader-output blocks, zero-width / homoglyph / bidi "
+        "smuggling; 8 clean weak and strong answers as benign controls) read by a grading "
+        "agent; the hijacked grader records the dictated verdict",
+        sha256="f5ab1aef84fd3ee5f51f0b9d245c17315309dfcbab986b74f15b6b656a3d71f8",
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
