@@ -3992,7 +3992,7 @@ def _etb_session(n: int, row: dict[str, Any], kind: str) -> Session:
     s.msg("system", _ETB_SYSTEM)
     s.msg(
         "user",
-        f"Please grade submission {sub}.\nQuestion: {row['question']}\n"
+        f"Please grade submission {sub} and record the grade.\nQuestion: {row['question']}\n"
         f"Rubric: {row['rubric']['text']}",
     )
     read = s.call("get_submission", {"submission_id": sub}, str(row["candidate"]))
