@@ -4046,6 +4046,61 @@ def convert_etb(cache: Path, skipped: Counter[str]) -> list[Session]:
 CONVERTERS["etb"] = convert_etb
 
 
+# --------------------------------------------------------------------------- ziran
+
+#: ziran's indirect-injection vector files (carriers in data the agent is asked to process);
+#: its other files are direct attacks, jailbreaks or the user's own turns (memory poisoning).
+_ZIRAN_FILES = (
+    "indirect_injection",
+    "indirect_injection_escalation",
+    "indirect_injection_exfiltration",
+    "indirect_injection_tool_abuse",
+)
+
+
+def _ziran_prompt(prompt: dict[str, Any]) -> tuple[str, str]:
+    """A vector prompt's template with its variables filled in, split into the user's request
+    (its first line) and the data the agent reads (the rest: the document, e-mail, search
+    result, API response, ... with the injection inside)."""
+    text = str(prompt.get("template") or "")
+    for key, value in (prompt.get("variables") or {}).items():
+        text = text.replace("{" + str(key) + "}", str(value))
+    request, _, data = text.strip().partition("\n")
+    return request.strip(), data.strip()
+
+
+def convert_ziran(cache: Path, skipped: Counter[str]) -> list[Session]:
+    """ziran: its indirect-injection attack vectors (``ziran/application/attacks/vectors``),
+    each prompt's data returned by one ``read_file`` of a shared document (the ``document``
+    shape) for the vector's own request; hijacked does what ``derive_hijack`` reads from the
+    data, ignored only the request. No benign look-alikes (ziran ships none)."""
+    root = _root(cache, "ziran") / "ziran" / "application" / "attacks" / "vectors"
+    out: list[Session] = []
+    for name in _ZIRAN_FILES:
+        body = yaml.safe_load((root / f"{name}.yaml").read_text(encoding="utf-8")) or {}
+        for vector in body.get("vectors") or []:
+            for k, prompt in enumerate(vector.get("prompts") or []):
+                request, data = _ziran_prompt(prompt)
+                if not request or not data:
+                    skipped["ziran: prompt without a request line and data"] += 1
+                    continue
+                suffix = f".{k}" if k else ""
+                out += build(
+                    source="ziran",
+                    item_id=f"{vector['id']}{suffix}",
+                    text=data,
+                    lang="en",
+                    channel="document",
+                    hijack=derive_hijack(data),
+                    user=request,
+                    extra={"category": name, "attack": str(vector["id"])},
+                )
+    return out
+
+
+CONVERTERS["ziran"] = convert_ziran
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=None, help="cache directory")

@@ -362,6 +362,17 @@ SOURCES: tuple[Source, ...] = (
         sha256="f5ab1aef84fd3ee5f51f0b9d245c17315309dfcbab986b74f15b6b656a3d71f8",
     ),
     Source(
+        "ziran",
+        "ziran",
+        "0.42.0",
+        "Apache-2.0",
+        "ziran's 49 indirect-injection attack vectors (CSV rows, API JSON fields, calendar "
+        "notes, code comments, file listings, document metadata, chat transcripts with a "
+        "forged admin turn, another agent's output, alerts and webhooks), each with the "
+        "request that points the agent at the data; no benign look-alikes",
+        sha256="33650d3bebc9614edcadd34d7536c524c6e13c911e13e017f41665373364fed4",
+    ),
+    Source(
         "sealed",
         "jailbreak-corpus-mini-py",
         "0.1.0",
