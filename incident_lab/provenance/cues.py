@@ -162,6 +162,8 @@ _EN_IMPERATIVE = (
     rf"|\b(?:that|requires?|required|asks?|wants?|needs?|instructs?|expects?) (?:that )?you "
     rf"(?:to )?(?:immediately |now |also |first |urgently )?{_VERBS_EN}\b"
     r"|\bmake sure (?:to|you)\b|\bdo not (?:tell|inform|mention|notify|alert|show)\b"
+    # a decision asked of the reader in other words than "approve" (dictated.DECISION_WORDS)
+    r"|\bsign off on\b|\byour approval is (?:required|needed)\b"
     r"|\b(?:silently|secretly|quietly|without (?:telling|notifying|asking|informing|mentioning))\b"
 )
 _EN_ADDRESSED = (
@@ -237,6 +239,8 @@ _NOTE_LABEL = r"(?:^|[^a-z0-9])" + _LABEL_WORDS
 _EN_ROLE = f"{_EN_ROLE_CLAIM}|{_NOTE_LABEL}"
 _DE = (
     r"\b(?:du musst|sie mussen|du sollst|sie sollen|bitte \w+|ignoriere|ignorieren sie|vergiss|"
+    # the decision a reviewer is told to make, as English's "approve" (dictated.DECISION_WORDS)
+    r"genehmige|genehmigen sie|"
     r"vergessen sie|sende|senden sie|schicke?|schicken sie|uberweise|uberweisen sie|losche|"
     r"loschen sie|leite \w+ weiter|leiten sie|fuhre|fuhren sie|gib|geben sie|antworte|"
     r"antworten sie|schreibe?|schreiben sie|teile|teilen sie|andere|andern sie|offne|offnen sie)\b"
@@ -251,7 +255,7 @@ _DE_ADDRESSED = rf"\ban dich\b|\bliebe[rs]? {_MODEL}\b|\bwenn du (?:eine? )?{_MO
 _FR = (
     r"\b(?:vous devez|tu dois|veuillez|ignorez|ignore|oubliez|oublie|envoyez|envoie|transferez|"
     r"transfere|supprimez|supprime|effacez|partagez|partage|repondez|reponds|ecrivez|ecris|"
-    r"executez|virez|payez|donnez|ajoutez|modifiez|changez|ouvrez|lisez)\b"
+    r"executez|virez|payez|donnez|ajoutez|modifiez|changez|ouvrez|lisez|approuvez)\b"
 )
 _FR_REDIRECT = (
     r"\bavant de (?:resoudre|repondre|continuer|faire|commencer|traiter|terminer)\b|\bau lieu de\b"
@@ -263,7 +267,7 @@ _FR_ADDRESSED = rf"\bchere? {_MODEL}\b|\bsi (?:tu es|vous etes) (?:une? )?{_MODE
 _ES = (
     r"\b(?:debes|tienes que|debe usted|ignora|olvida|olvide|envia|envie|transfiere|transfiera|"
     r"borra|borre|elimina|elimine|comparte|comparta|responde|responda|escribe|escriba|ejecuta|"
-    r"ejecute|paga|pague|reenvia|reenvie|abre|abra)\b"
+    r"ejecute|paga|pague|reenvia|reenvie|abre|abra|aprueba|apruebe|apruebalo)\b"
 )
 _ES_REDIRECT = (
     r"\bantes de (?:resolver|responder|continuar|hacer|completar|terminar)\b|\ben (?:lugar|vez) de\b"
@@ -273,7 +277,7 @@ _ES_REDIRECT = (
 _ES_ADDRESSED = rf"\b(?:querido|estimado) {_MODEL}\b|\bsi eres (?:una? )?{_MODEL}\b|\ba ti\b"
 _IT = (
     r"\b(?:devi|ignora|ignori|dimentica|dimentichi|invia|invii|inoltra|trasferisci|cancella|"
-    r"elimina|condividi|rispondi|scrivi|esegui|paga|bonifica|apri)\b"
+    r"elimina|condividi|rispondi|scrivi|esegui|paga|bonifica|apri|approva|approvate)\b"
 )
 _IT_REDIRECT = (
     r"\bprima di (?:risolvere|rispondere|continuare|fare|completare)\b|\binvece\b"
@@ -283,7 +287,8 @@ _IT_REDIRECT = (
 _IT_ADDRESSED = rf"\b(?:caro|cara) {_MODEL}\b|\bse sei (?:una? )?{_MODEL}\b|\ba te\b"
 _PT = (
     r"\b(?:voce deve|voce precisa|tu deves|ignore|ignora|esqueca|esquece|envie|envia|transfira|"
-    r"transfere|apague|apaga|exclua|compartilhe|partilhe|responda|escreva|execute|pague|encaminhe)\b"
+    r"transfere|apague|apaga|exclua|compartilhe|partilhe|responda|escreva|execute|pague|encaminhe|"
+    r"aprove)\b"
 )
 _PT_REDIRECT = (
     r"\bantes de (?:resolver|responder|continuar|fazer|completar)\b|\bem vez de\b|\bao inves de\b"
