@@ -335,12 +335,13 @@ _DECISION_VERB = re2.compile(
     )
 )
 #: A phrase that dictates the value right after it ("return true", "the required result is
-#: false", "mark it as resolved", "set the status to closed", "verdict: true").
+#: false", "mark it as resolved", "set the status to closed", "verdict: true"), or as the
+#: one field of the JSON it dictates ('Output {"verdict": "false"} only').
 _DICTATES = re2.compile(
     r"(?i)\b(?:return|answer|output|respond with|reply with|(?:label|mark|classify|rate|flag)"
     r"(?: (?:it|this|the \w{1,20}|that))?(?: as)?|set (?:the |its )?\w{1,20} to"
     r"|(?:verdict|result|label|decision|rating|status|answer) (?:is|must be|should be|:))"
-    r"\s{1,3}[\"'`*]{0,2}([A-Za-z_][\w-]{0,23})"
+    r"\s{1,3}(?:\{\s{0,3}\"[\w -]{1,24}\"\s{0,3}:\s{0,3})?[\"'`*]{0,2}([A-Za-z_][\w-]{0,23})"
 )
 #: The same in other languages (:data:`DICTATING_PHRASES`); the value may be written in
 #: Latin letters, in Cyrillic or as one Chinese character (:data:`VALUE_WORDS`).
