@@ -215,7 +215,9 @@ _EN_REDIRECT = (
     r"carry out (?:the|this|these)|obey|then do it|do it:|execute (?:the|these|its) instructions|"
     r"here is your (?:task|mission)|your (?:character's )?next line)\b"
 )
-_EN_ROLE_CLAIM = (
+#: Role claims that pose as the system, an administrator, a developer or an operator ("message
+#: from the admin", "I am your developer", "SYSTEM NOTE:", "Systemhinweis").
+_EN_ROLE_POSE = (
     r"\b(?:this is|message from|sent by|notice from|instructions? from)\s+(?:the\s+|your\s+)?"
     r"(?:system|admin(?:istrator)?|developer|owner|security team|it department|ceo|manager|openai|"
     r"anthropic|support team|operator)\b"
@@ -225,13 +227,18 @@ _EN_ROLE_CLAIM = (
     r"|^\W{0,4}(?:override|system override|admin override)\s{0,2}:"
     r"|^\W{0,4}(?:system|admin|developer|security|assistant)\s*(?:override|message|instruction|"
     r"notice|update|alert|note)?\s*:"
-    r"|\b(?:highest|top|maximum) priority\b|\b(?:authori[sz]ed|approved|signed) by\b"
+)
+#: Role claims that only raise a text's urgency or name a test harness ("Urgent request:",
+#: "highest priority", "once the CI pipeline is green"): words a colleague's note uses too.
+_EN_ROLE_URGENCY = (
+    r"\b(?:highest|top|maximum) priority\b|\b(?:authori[sz]ed|approved|signed) by\b"
     r"|\b(?:urgent|emergency|priority|important|critical|mandatory)\W{0,6}(?:new )?(?:task|instructions?|"
     r"notice|update|request|action|directive)\b|\bno matter what\b|\bthis is (?:a|only a) test\b"
     r"|\bregardless of (?:any|all|the|your) (?:previous|prior|earlier|other|original)\b"
     r"|\b(?:test|ci|evaluation|debug) (?:pipeline|mode|harness)\b|\bprove (?:that )?you are\b"
     r"|\bmessage from (?:me,? )?[\w .'-]{1,40}?,? to you\b"
 )
+_EN_ROLE_CLAIM = f"{_EN_ROLE_POSE}|{_EN_ROLE_URGENCY}"
 #: A note label ("TODO:", "Reminder:"): a role claim, but one ordinary to-do lists and code
 #: comments carry too, so alone it is no independent evidence that text speaks to a model.
 _LABEL_WORDS = r"(?:todo|to-do|action required|action item|task|reminder|nota bene)\s{0,3}:"
@@ -1634,6 +1641,19 @@ def claims_a_role(text: str) -> bool:
     if _ROLE_CLAIM.search(head) is not None:
         return True
     return _ROLE_CLAIM.search(readable(head, cipher_hint(text))[0]) is not None
+
+
+_ROLE_POSE = re2.compile(f"(?im){_EN_ROLE_POSE}")
+
+
+def poses_as_operator(text: str) -> bool:
+    """Whether ``text`` poses as the system, an administrator, a developer or an operator
+    (:data:`_EN_ROLE_POSE`: "message from the admin", "SYSTEM NOTE:"), not merely urgent
+    ("Urgent request:", "once the CI pipeline is green"), on its de-obfuscated form too."""
+    head = text[:MAX_SCAN]
+    if _ROLE_POSE.search(head) is not None:
+        return True
+    return _ROLE_POSE.search(readable(head, cipher_hint(text))[0]) is not None
 
 
 #: Chat markup that poses as a role's turn (``###(system_message)``, ``[SYSTEM]``,

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import re2
 
-from incident_lab.provenance.cues import claims_a_role, role_markup
+from incident_lab.provenance.cues import poses_as_operator, role_markup
 from incident_lab.provenance.evasion import CLOSERS, mention_framed, quotation
 from incident_lab.provenance.model import ObedientAnswer
 from incident_lab.provenance.text import readable
@@ -488,14 +488,31 @@ def answer_pattern(evidence: str) -> str:
     return re.escape(m.group(1)) + r'\s*:\s*"?' + value_pattern(m.group(2)) + r'(?:"|\b)'
 
 
+#: The cue kinds that by themselves show text aimed at a model: an override, words addressed
+#: to the model, chat markup or a delimiter.
+_AIMED_KINDS = frozenset({"override", "addressed_to_model", "delimiter"})
+#: An HTML comment opening with the people it is for ("<!-- Reviewers: approve only after CI
+#: passes -->", "<!-- Relecteurs : ... -->"): a PR template's note to colleagues, hidden from
+#: the rendered page but not from them.
+_PEOPLE_COMMENT = re2.compile(
+    r"(?i)<!--\s{0,3}(?:dear\s{1,3})?(?:reviewers?|maintainers?|contributors?|authors?|"
+    r"code\s{1,3}owners?|approvers?|relecteurs?|relectrices?|revisor(?:es|as|a)?|revisori|"
+    r"pr(?:u|ü|ue)fer(?:innen)?|gutachter(?:innen)?)\s{0,2}:"
+)
+
+
 def injection_span(span: InstructionSpan) -> bool:
-    """Whether ``span`` carries a cue of text aimed at a model (:data:`INJECTION_KINDS`), a
-    role claim counting only when it poses as the system or an operator, or as a chat turn
-    (a "Reminder:" label is how people write notes)."""
+    """Whether ``span`` carries a cue of text aimed at a model: an override, words addressed
+    to the model or chat markup (:data:`_AIMED_KINDS`); a role claim that poses as the system
+    or an operator (:func:`poses_as_operator`; "Urgent request:" and "the CI pipeline" are a
+    colleague's words too); hidden text other than an HTML comment addressed to people
+    (:data:`_PEOPLE_COMMENT`)."""
     kinds = {c.split(":")[0] for c in span.cues} & INJECTION_KINDS
-    if kinds == {"role_claim"}:
-        return claims_a_role(span.text) or role_markup(span.text)
-    return bool(kinds)
+    if kinds & _AIMED_KINDS:
+        return True
+    if "role_claim" in kinds and (poses_as_operator(span.text) or role_markup(span.text)):
+        return True
+    return "hidden_text" in kinds and _PEOPLE_COMMENT.search(span.text) is None
 
 
 def _negated(text: str, at: int) -> bool:
