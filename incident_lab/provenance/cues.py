@@ -163,7 +163,7 @@ _EN_IMPERATIVE = (
     rf"(?:to )?(?:immediately |now |also |first |urgently )?{_VERBS_EN}\b"
     r"|\bmake sure (?:to|you)\b|\bdo not (?:tell|inform|mention|notify|alert|show)\b"
     # a decision asked of the reader in other words than "approve" (dictated.DECISION_WORDS)
-    r"|\bsign off on\b|\byour approval is (?:required|needed)\b"
+    r"|\bsign off on\b"
     r"|\b(?:silently|secretly|quietly|without (?:telling|notifying|asking|informing|mentioning))\b"
 )
 _EN_ADDRESSED = (
@@ -274,7 +274,7 @@ _FR_ADDRESSED = rf"\bchere? {_MODEL}\b|\bsi (?:tu es|vous etes) (?:une? )?{_MODE
 _ES = (
     r"\b(?:debes|tienes que|debe usted|ignora|olvida|olvide|envia|envie|transfiere|transfiera|"
     r"borra|borre|elimina|elimine|comparte|comparta|responde|responda|escribe|escriba|ejecuta|"
-    r"ejecute|paga|pague|reenvia|reenvie|abre|abra|aprueba|apruebe|apruebalo)\b"
+    r"ejecute|paga|pague|reenvia|reenvie|abre|abra|apruebe|apruebalo)\b"
 )
 _ES_REDIRECT = (
     r"\bantes de (?:resolver|responder|continuar|hacer|completar|terminar)\b|\ben (?:lugar|vez) de\b"
@@ -284,7 +284,7 @@ _ES_REDIRECT = (
 _ES_ADDRESSED = rf"\b(?:querido|estimado) {_MODEL}\b|\bsi eres (?:una? )?{_MODEL}\b|\ba ti\b"
 _IT = (
     r"\b(?:devi|ignora|ignori|dimentica|dimentichi|invia|invii|inoltra|trasferisci|cancella|"
-    r"elimina|condividi|rispondi|scrivi|esegui|paga|bonifica|apri|approva|approvate)\b"
+    r"elimina|condividi|rispondi|scrivi|esegui|paga|bonifica|apri)\b"
 )
 _IT_REDIRECT = (
     r"\bprima di (?:risolvere|rispondere|continuare|fare|completare)\b|\binvece\b"
