@@ -508,19 +508,9 @@ _STRETCHED = re2.compile("(?i)" + "|".join(ch + "{4}" for ch in "abcdefghijklmno
 EMAIL_ADDRESS = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 
 
-#: An override's words joined by underscores into one name, its noun included ("docs/
-#: ignore_previous_instructions.md", a branch "ignore_all_prior_rules"): "-" already parts
-#: words, "_" does not. A name without the noun ("ignore_all_previous_warnings", a flag) is
-#: none, and one without "previous" is a code name (:func:`_match_disguised`).
-_JOINED = re2.compile(
-    r"(?i)(?:ignore|disregard|forget|override)_(?:all_)?(?:the_|your_|my_)?"
-    r"(?:previous_|prior_|above_|earlier_|former_)?(?:instructions?|prompts|directions|rules)"
-    r"(?:[^A-Za-z]|$)"
-)
 #: What a disguise looks like inside a line: flipped case, leet inside a word, a word cut
-#: into pieces, one glued word, letters spelt one by one, a letter stretched, words joined
-#: by underscores.
-_DISGUISE_LOOKS = (_CASE_FLIP, _LEET_TOKEN, _PIECES, _GLUED, _SPELLED, _STRETCHED, _JOINED)
+#: into pieces, one glued word, letters spelt one by one, a letter stretched.
+_DISGUISE_LOOKS = (_CASE_FLIP, _LEET_TOKEN, _PIECES, _GLUED, _SPELLED, _STRETCHED)
 
 
 def _looks_disguised(text: str) -> bool:
