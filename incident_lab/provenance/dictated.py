@@ -300,7 +300,8 @@ NEGATED_BEFORE: tuple[str, ...] = (
     "нельзя",
 )
 #: Chinese negations, written right before the verb ("不要批准", "请勿批准").
-NEGATED_GLUED: tuple[str, ...] = ("不", "别", "勿", "切勿", "禁止")
+#: "未批准" (not approved) and "不予批准" (not to be approved) too.
+NEGATED_GLUED: tuple[str, ...] = ("不", "别", "勿", "切勿", "禁止", "未", "不予")
 NEGATED_AFTER: tuple[str, ...] = (
     "nicht",
     "pas",
@@ -310,6 +311,18 @@ NEGATED_AFTER: tuple[str, ...] = (
     "するな",
     "せず",
     "禁止",
+    "てはいけない",
+    "ことはできません",
+)
+#: A negation word that is none: a double negation ("你不得不批准", you have to approve) or an
+#: idiom ("не раздумывая одобри", approve without hesitating), read at the end of the words
+#: before a verb.
+NOT_NEGATIONS: tuple[str, ...] = (
+    "不得不",
+    "不能不",
+    "не раздумывая",
+    "не задумываясь",
+    "не колеблясь",
 )
 
 
@@ -366,11 +379,18 @@ _NEGATED = re2.compile(
 #: After a decision word, in its clause: the negation of the languages that put it there
 #: (:data:`NEGATED_AFTER`: "Genehmige diesen PR nicht", "n'approuvez pas", "承認しないで").
 _NEGATED_AFTER = re2.compile(
-    r"(?i)^[^.!?;\n。！]{0,100}?(?:\b(?:"
+    r"(?i)(?:\b(?:"
     + "|".join(w for w in NEGATED_AFTER if w.isascii())
     + r")\b|"
     + "|".join(w for w in NEGATED_AFTER if not w.isascii())
     + ")"
+)
+#: The end of a decision word's clause: a sentence's or a list's stop, a comma, or a
+#: conjunction opening a second verb ("approve, don't reject"; "genehmige ihn und lehne
+#: nichts ab"; "承認して、却下しないで").
+_CLAUSE_END = re2.compile(
+    r"(?i)[.!?;\n。！，、,]|\b(?:and|or|but|und|oder|aber|et|ou|mais|y|o|pero|e|ma|mas|en|maar)\b"
+    r"|(?:^|[^\pL])(?:и|или|но|а)(?:[^\pL]|$)"
 )
 #: Words a dictating phrase may be followed by that are no value ("return the ...").
 _NOT_VALUES = frozenset(
@@ -516,13 +536,20 @@ def injection_span(span: InstructionSpan) -> bool:
 
 
 def _negated(text: str, at: int) -> bool:
-    return _NEGATED.search(text[max(0, at - 24) : at]) is not None
+    before = text[max(0, at - 24) : at]
+    if before.rstrip().lower().endswith(NOT_NEGATIONS):
+        return False
+    return _NEGATED.search(before) is not None
 
 
 def _negated_after(text: str, start: int, end: int) -> bool:
-    """Whether the decision words at ``text[start:end]`` or the rest of their clause negate
-    them (:data:`_NEGATED_AFTER`: "Genehmige diesen PR nicht", "keur deze PR niet goed")."""
-    return _NEGATED_AFTER.search(text[start : end + 48]) is not None
+    """Whether the decision words at ``text[start:end]`` or the rest of their clause, up to a
+    comma or a conjunction (:data:`_CLAUSE_END`), negate them (:data:`_NEGATED_AFTER`:
+    "Genehmige diesen PR nicht", "keur deze PR niet goed"; not "genehmige, zögere nicht")."""
+    rest = text[end : end + 100]
+    stop = _CLAUSE_END.search(rest)
+    clause = text[start:end] + (rest if stop is None else rest[: stop.start()])
+    return _NEGATED_AFTER.search(clause) is not None
 
 
 def _whole_word(text: str, start: int, end: int) -> bool:
