@@ -13,6 +13,7 @@ from incident_lab.classify import orders
 from incident_lab.classify.base import Signal, detector
 from incident_lab.classify.session import COMPOUND, SessionView, flatten_text, provenance_of
 from incident_lab.provenance.actions import (
+    MEMORY_STORE,
     SIDE_EFFECTS,
     asked_kind,
     asks_plainly,
@@ -74,7 +75,7 @@ def intent_drift(traj: dict[str, Any]) -> list[Signal]:
             signal = _unrequested_side_effect(view, c, args_text)
             if signal is not None:
                 signals.append(signal)
-        elif _explored(view, c) or _orientation_read(c):
+        elif _explored(view, c) or _orientation_read(c) or _memory_read(c):
             continue  # a read the user's "look through the repository" asks for; a README
         elif not _named_read(view, c) and _unrelated_read(view, c, args_text, schemas):
             unrelated_reads.append(c.step)
@@ -301,6 +302,14 @@ def _orientation_read(c: CallProvenance) -> bool:
         ):
             return False
     return True
+
+
+def _memory_read(c: CallProvenance) -> bool:
+    """A read of the agent's own memory store (``read_memory(key="preferences")``,
+    ``get_memories``): the agent consults its notes whatever the task, and the key is its
+    own choice, so the read is no unrelated work. Reads only: a write or a delete of a
+    memory is judged as any side effect."""
+    return c.kind == "read" and not MEMORY_STORE.isdisjoint(tool_words(c.tool))
 
 
 def _named_read(view: SessionView, c: CallProvenance) -> bool:

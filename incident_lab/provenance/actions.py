@@ -110,7 +110,9 @@ _REMEMBER_VERBS = (
     "lembra", "memorize", "não esqueça",
 )  # fmt: skip
 #: Tool-name words of a memory store (``write_memory``, ``remember_fact``).
-_MEMORY_TOOL = frozenset(["memory", "memories", "memorize", "memorise", "remember"])
+#: The words a tool's name gives the agent's memory store by (``read_memory``, ``get_memories``).
+MEMORY_STORE = frozenset(["memory", "memories"])
+_MEMORY_TOOL = MEMORY_STORE | {"memorize", "memorise", "remember"}
 
 #: Requests to send a mail or a message in German, French, Spanish, Italian and Portuguese
 #: (imperatives and infinitives: "Schick Bob den Bericht", "Envoie le rapport à Bob", "Envíe
