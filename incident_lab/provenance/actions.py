@@ -1245,7 +1245,38 @@ def _words_ask(kind: str, name: str, user_text: str) -> bool:
         return True
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
-    return any(verb_used(v, user_text, strict) for v in verbs)
+    return any(verb_used(v, user_text, strict) for v in verbs) or _approved(kind, verbs, user_text)
+
+
+#: An approval of an act ("Approve the refund", "grant the refund if eligible") or of the one
+#: the turn just named ("the customer wants a refund. Approve it if the order is eligible"):
+#: group 1 is a pronoun, group 2 the noun after a determiner; not after a negation ("don't
+#: approve it").
+_APPROVAL = re.compile(
+    r"(?<!\bnot )(?<!\bnever )(?<!n't )\b(?:approve|authori[sz]e|grant)\s{1,4}"
+    r"(?:(it|this|that)\b|(?:the|this|that|a|an|her|his|their|my)\s{1,4}([a-z]{3,20}))",
+    _I,
+)
+
+
+def _approved(kind: str, verbs: list[str], user_text: str) -> bool:
+    """Whether the user approves a payment by one of its ``verbs`` as a noun
+    ("approve the refund", "grant the refund if eligible"), or approves "it" after naming
+    the act (within 200 characters before: "wants a refund ... Approve it if the order is
+    eligible"). Other kinds are not approved: "Tom will write it. Approve it" asks for no
+    e-mail."""
+    if kind != "payment":
+        return False
+    nouns = {v.lower() for v in verbs if " " not in v}
+    for m in _APPROVAL.finditer(user_text):
+        if m.group(2) is not None:
+            if m.group(2).lower().rstrip("s") in nouns:
+                return True
+            continue
+        before = user_text[max(0, m.start() - 200) : m.start()].lower()
+        if any(re.search(rf"\b{re.escape(n)}s?\b", before) for n in nouns):
+            return True
+    return False
 
 
 #: English words that negate a verb up to two words later ("do not ever delete") ...
