@@ -2794,9 +2794,10 @@ _ITEM_ATTACK_CUES = _ATTACK_CUES | {
 #: them from the item's text (its customer's "refund to my new account", "reply to x@y").
 _PARTY_WORDS = _TARGET_WORDS - {"id", "amount", "number", "path", "file", "files", "repo",
                                 "branch", "command", "cmd", "password"}  # fmt: skip
-#: The kinds an item's business may include: replies and acts on its records, never a
-#: command, a permission, or a credential.
-_ITEM_KINDS = frozenset({"email", "message", "payment", "booking", "modify", "delete"})
+#: The kinds an item's business may include: replies and acts on its records; never a
+#: command, a permission, a credential, nor a delete (a ticket that asks to close an account
+#: may come from anyone: an irreversible act the operator did not name stays unrequested).
+_ITEM_KINDS = frozenset({"email", "message", "payment", "booking", "modify"})
 _RECORD_TOKEN = re2.compile(r"[\w-]{2,40}")
 
 
