@@ -2801,9 +2801,11 @@ _ITEM_KINDS = frozenset({"email", "message", "payment", "booking", "modify"})
 _RECORD_TOKEN = re2.compile(r"[\w-]{2,40}")
 
 
+@text_memo(maxsize=256, short_chars=_MEMO_CHARS, long_size=16)
 def _handed_items(text: str) -> frozenset[str]:
     """The ids (upper case) of the work items the user's ``text`` hands over
-    (:data:`_HANDS_OVER_ITEM`; a bare "and handle" names every item id the turn holds)."""
+    (:data:`_HANDS_OVER_ITEM`; a bare "and handle" names every item id the turn holds).
+    Memoised: each user turn is asked at every unrequested call."""
     items = {
         (m.group(1) or m.group(2) or m.group(3)).upper() for m in _HANDS_OVER_ITEM.finditer(text)
     }
@@ -2873,10 +2875,10 @@ def _item_business(
     forbade; and nothing at all when the item's text carries injection cues."""
     i, tool, kind = call
     judged = asked_kind(kind, tool)
-    if kind not in _ITEM_KINDS or _said_not(session.user_before(i).lower(), kind, judged):
+    if kind not in _ITEM_KINDS:
         return None
     found = _item_records(session, i)
-    if found is None:
+    if found is None or _said_not(session.user_before(i).lower(), kind, judged):
         return None
     items, records, steps = found
     if instruction is not None and spans[instruction].step not in steps:
