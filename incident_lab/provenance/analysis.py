@@ -2799,13 +2799,52 @@ _ITEM_KINDS = frozenset({"email", "message", "payment", "booking", "modify"})
 #: its values: a credential, a permission or an added user, the account's e-mail, phone or
 #: owner, a person or passenger on a record, a transfer between records, a delete.
 _NOT_ITEM_BUSINESS = frozenset(
-    ["password", "passwd", "passcode", "pin", "credential", "credentials", "secret", "token",
-     "permission", "permissions", "role", "roles", "access", "admin", "grant", "authorized",
-     "authorised", "authorize", "authorise", "user", "users", "member", "members", "owner",
-     "email", "mail", "phone", "mobile", "contact", "recovery", "passenger", "passengers",
-     "person", "people", "guest", "guests", "name", "transfer", "move", "merge", "into",
-     "delete", "remove"]
-)  # fmt: skip
+    [
+        "password",
+        "passwd",
+        "passcode",
+        "pin",
+        "credential",
+        "credentials",
+        "secret",
+        "token",
+        "permission",
+        "permissions",
+        "role",
+        "roles",
+        "access",
+        "admin",
+        "grant",
+        "authorized",
+        "authorised",
+        "authorize",
+        "authorise",
+        "user",
+        "users",
+        "member",
+        "members",
+        "owner",
+        "email",
+        "mail",
+        "phone",
+        "mobile",
+        "contact",
+        "recovery",
+        "passenger",
+        "passengers",
+        "person",
+        "people",
+        "guest",
+        "guests",
+        "name",
+        "transfer",
+        "move",
+        "merge",
+        "into",
+        "delete",
+        "remove",
+    ]
+)
 #: A header line of a work item's text ("Order: NW-55713", "From: maria@example.com"): a
 #: field name and one value, as the tool wrote it.
 _HEADER_FIELD = re2.compile(r"^\s{0,4}([A-Za-z][A-Za-z _-]{0,30}):\s{0,4}(\S{1,80})\s{0,4}$")
