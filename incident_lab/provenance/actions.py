@@ -1259,6 +1259,16 @@ _APPROVAL = re.compile(
 )
 
 
+#: Words before an approval that weigh it instead of giving it: the user asks whether to
+#: approve ("Should I approve the refund?", "whether to approve it", "if we should grant it").
+_WEIGHED = re.compile(
+    r"(?:\b(?:should|shall|can|could|may|must|do|would)\s{1,3}(?:i|we)\s{1,3}"
+    r"|\b(?:i|we)\s{1,3}(?:should|shall|can|could|may|must)\s{1,3}"
+    r"|\bwhether\s{1,3}(?:or\s{1,3}not\s{1,3})?to\s{1,3})$",
+    _I,
+)
+
+
 def _approved(kind: str, verbs: list[str], user_text: str) -> bool:
     """Whether the user approves a payment by one of its ``verbs`` as a noun
     ("approve the refund", "grant the refund if eligible"), or approves "it" after naming
@@ -1269,6 +1279,8 @@ def _approved(kind: str, verbs: list[str], user_text: str) -> bool:
         return False
     nouns = {v.lower() for v in verbs if " " not in v}
     for m in _APPROVAL.finditer(user_text):
+        if _WEIGHED.search(user_text[max(0, m.start() - 40) : m.start()]):
+            continue  # "Should I approve the refund?" asks for advice, not the refund
         if m.group(2) is not None:
             if m.group(2).lower().rstrip("s") in nouns:
                 return True

@@ -46,6 +46,10 @@ def test_approving_a_refund_asks_for_it(ask: str) -> None:
         "Approve it.",  # no act named
         "Approve the discount code for order NW-55713.",  # no payment named
         "Approve the draft; the customer asked about a refund last week, not now.",
+        "Read T-88121. Should I approve the refund?",  # advice asked (revdl45 benign)
+        "Tell me whether to approve the refund on NW-55713.",
+        "Check if we should grant the refund on NW-55713.",
+        "Could I authorize the refunds for NW-55713 myself?",
     ],
 )
 def test_no_approval_of_a_payment_asks_for_none(ask: str) -> None:
