@@ -31,12 +31,19 @@ from incident_lab.provenance.cues import (
     OVERRIDE_LANGUAGES,
     STRONG_CUES,
     claims_a_role,
+    find_spans,
     role_header,
     role_markup,
     stray_note_label,
     unit_bounds,
 )
-from incident_lab.provenance.evasion import CLOSERS, _closing, quotation
+from incident_lab.provenance.evasion import (
+    CLOSERS,
+    _closing,
+    attack_topic,
+    quotation,
+    reported_quotations,
+)
 from incident_lab.provenance.exfil import exfiltration_asked, sends_private_data
 from incident_lab.provenance.model import (
     CallProvenance,
@@ -144,7 +151,7 @@ def _near_miss(span: InstructionSpan, k: int, prov: Provenance, view: SessionVie
     is one whose every address the user named ("Forward this thread to legal@..." beside a
     mail asking the same), however strong."""
     kinds = {c.split(":")[0] for c in span.cues}
-    if _spared(span, k, kinds, prov, view):
+    if _excused(span, k, kinds, prov, view):
         return False
     if "asked_value" in kinds and not _asked_value_earnest(span, view):
         cues = tuple(c for c in span.cues if c != "asked_value")
@@ -260,6 +267,15 @@ def _shown_format(text: str, at: int, view: SessionView) -> bool:
     return all(t in known for t in addresses(call_text))
 
 
+def _excused(
+    span: InstructionSpan, k: int, kinds: set[str], prov: Provenance, view: SessionView
+) -> bool:
+    """Whether the span is no near miss whatever its cues: the user's request
+    (:func:`_spared`) or a write-up quoting the injection it talks about
+    (:func:`_quoted_write_up`)."""
+    return _spared(span, k, kinds, prov, view) or _quoted_write_up(span, k, prov, view)
+
+
 def _spared(
     span: InstructionSpan, k: int, kinds: set[str], prov: Provenance, view: SessionView
 ) -> bool:
@@ -269,6 +285,59 @@ def _spared(
     if k in prov.delegated or _user_named_targets(span, view):
         return True
     return _restates_task(span, kinds, view) and not _effect_after(prov, span.step)
+
+
+#: How much text before a span may name the attack a write-up is about (its title, the
+#: sentence that introduces the quotation).
+_TOPIC_REACH = 400
+
+
+def _quoted_write_up(span: InstructionSpan, k: int, prov: Provenance, view: SessionView) -> bool:
+    """Whether the span is a write-up quoting the injection it talks about: it quotes
+    examples (:func:`~incident_lab.provenance.evasion.reported_quotations`: code, « ... »,
+    "such as '...'", "an e-mail that says: '...'"), its own words name the attack
+    (:func:`~incident_lab.provenance.evasion.attack_topic`, in the span or just before it),
+    and what it says outside those quotations is no near miss on its own. Only a span
+    nothing obeyed is asked: an obeyed quotation is still an injection."""
+    if not 0 <= span.step < len(view.steps):
+        return False
+    text = text_of_step(view.steps[span.step])
+    if text[span.start : span.end] != span.text:
+        return False
+    quoted = reported_quotations(text, max(0, span.start - 3), span.end)
+    if not quoted:
+        return False
+    own = _outside(text, span.start, span.end, quoted)
+    if not attack_topic(text[max(0, span.start - _TOPIC_REACH) : span.start] + " " + own):
+        return False
+    return not any(
+        _near_miss(
+            dataclasses.replace(
+                span,
+                start=span.start + f.start,
+                end=span.start + f.end,
+                text=own[f.start : f.end],
+                cues=f.cues,
+                score=f.score,
+                language=f.language,
+            ),
+            k,
+            prov,
+            view,
+        )
+        for f in find_spans(own)
+    )
+
+
+def _outside(text: str, start: int, end: int, quoted: list[tuple[int, int]]) -> str:
+    """``text[start:end]`` with each of the ``quoted`` ranges (marks included) blanked out,
+    line breaks kept: what the text says in its own words, at the same offsets."""
+    chars = list(text[start:end])
+    for a, b in quoted:
+        for i in range(max(a, start), min(b, end)):
+            if chars[i - start] != "\n":
+                chars[i - start] = " "
+    return "".join(chars)
 
 
 def _asked_value_earnest(span: InstructionSpan, view: SessionView) -> bool:
