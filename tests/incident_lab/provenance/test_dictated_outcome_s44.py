@@ -287,7 +287,8 @@ def test_an_article_quoting_an_attack_that_names_the_verdict_is_no_dictated_outc
     )
     traj = _judge(article, "true", claim="Claim:\nThe harbour bridge reopened in 2025.")
     assert _dictated(traj) == []
-    assert _top(traj)[1] == "SEV-4"
+    # a write-up quoting the attack it names, nothing obeyed: no near miss either (fp45 RC10)
+    assert _top(traj)[:2] == (None, None)
 
 
 def test_a_forum_post_joking_about_an_injection_is_no_dictated_outcome() -> None:
