@@ -1432,20 +1432,62 @@ _RETURNED_EXPRESSION = re2.compile(
 _RETURN_LINE = 80
 
 
-def _verb_starts(plain: str) -> bool:
+def _verb_starts(plain: str, raw: str = "") -> bool:
     """A sentence starting with an action verb followed by its object ("send the code to ...")
     or by "in your answer" (:data:`_IN_YOUR_ANSWER`); a program's ``return`` statement
-    (:data:`_RETURNED_EXPRESSION`: "return datetime(int(y), ...)") is no sentence."""
+    (:data:`_RETURNED_EXPRESSION`: "return datetime(int(y), ...)") or another line of code
+    (:func:`_code_syntax`) is no sentence. ``raw``: the unit as written (capitals kept)."""
     for m in _VERB_START_RE.finditer(plain):
         after = m.group(1)
         word = after.strip(".,:;!?")
-        if _returns_code(plain, m.start(1)):
+        if _returns_code(plain, m.start(1)) or _code_syntax(plain, m.start(1), raw):
             continue
         if (after[0].isalnum() or after[0] in "\"'<(@$_") and word not in _NOT_AFTER_VERB:
             return True
         if word == "in" and _IN_YOUR_ANSWER.search(plain[m.start(1) : m.start(1) + 40]):
             return True
     return False
+
+
+#: What follows a verb that opens a line of code, not a sentence (lower case, as in the plain
+#: form): a JavaScript export ("export default App;", "export const x"), a member deleted
+#: ("delete cache[key];", "delete obj.prop;"), the strict-mode pragma ("use strict;").
+_CODE_AFTER_VERB = re2.compile(
+    r"^(?:(?:default|const|let|var|function|class|async|interface|type|enum)\b"
+    r"|[a-z_$][\w$]{0,30}(?:\[[^\]\n]{0,40}\]|\.[a-z_$][\w$]{0,30}){1,4}[ \t]{0,2};"
+    r"|strict\W{0,2};)"
+)
+#: ... and which verb each form goes with.
+_CODE_VERBS = frozenset(("export", "delete", "use"))
+#: A CI or compose key whose value is a command ("- run: make lint", "script: npm test",
+#: "entrypoint: make serve"): the verb after it is the command's program. A bare "Run:"
+#: label opening a sentence is no step of a list and stays.
+_COMMAND_KEY = re2.compile(
+    r"(?:^|\s)(?:-[ \t]{0,2}run|(?:before_|after_)?script|entrypoint)\s{0,2}:\s{0,2}$"
+)
+#: A unit written as an SQL statement or a Dockerfile instruction (capitals as written):
+#: "CREATE TABLE users (...)", "INSERT INTO t VALUES (...)", "RUN pip install -r x".
+_UPPER_CODE = re2.compile(
+    r"^\s{0,8}(?:(?:CREATE|INSERT|DELETE|UPDATE|DROP|ALTER|SELECT|GRANT|TRUNCATE)\s{1,4}"
+    r"(?:TABLE|INTO|FROM|INDEX|VIEW|DATABASE|SCHEMA|UNIQUE|OR REPLACE|\*)\b"
+    r"|(?:RUN|COPY|ADD|CMD|ENTRYPOINT|ENV|WORKDIR|EXPOSE|USER|LABEL|ARG)\s{1,4}[a-z0-9./$\[\"'-])"
+)
+
+
+def _code_syntax(plain: str, start: int, raw: str) -> bool:
+    """Whether the verb before ``plain[start:]`` opens a line of code: a preprocessor
+    directive (``#include <stdio.h>``), a JavaScript statement (:data:`_CODE_AFTER_VERB`),
+    a command under a CI key (:data:`_COMMAND_KEY`), or the first word of a unit written as
+    SQL or a Dockerfile instruction (:data:`_UPPER_CODE`, on ``raw``). "Call
+    send_money(to=...)" and "Delete the backups;" stay imperatives."""
+    head = plain[max(0, start - 40) : start].rstrip()
+    before, _, verb = head.rpartition(" ")
+    verb = verb.lstrip("\"'`")
+    if verb.startswith("#") or _COMMAND_KEY.search(before + " ") is not None:
+        return True
+    if verb in _CODE_VERBS and _CODE_AFTER_VERB.search(plain[start : start + 80]) is not None:
+        return True
+    return not before.strip(" -*>\"'`") and _UPPER_CODE.search(raw[:200]) is not None
 
 
 def _returns_code(plain: str, start: int) -> bool:
@@ -2178,7 +2220,7 @@ def _unit_cues(raw: str, plain: str, undone: tuple[str, ...]) -> list[str]:
         or not (found & _TO_MODEL or {"delimiter", "hidden_text"} & (raw_found | set(undone)))
     ):
         found.discard("exfil_request")
-    if "verb_start" in found and "imperative_to_model" not in found and _verb_starts(plain):
+    if "verb_start" in found and "imperative_to_model" not in found and _verb_starts(plain, raw):
         found.add("imperative_to_model")
     cues = [kind for kind in _CUE_ORDER if kind in found]
     if "action" in found and "target" in found:
