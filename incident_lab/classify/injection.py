@@ -51,6 +51,7 @@ from incident_lab.provenance.model import (
     ObedientAnswer,
     Provenance,
 )
+from incident_lab.provenance.obedience import answers_quotation, obedient_answers
 from incident_lab.provenance.sensitive import sensitive_value
 from incident_lab.provenance.tamper import Asked, asked_literals
 from incident_lab.provenance.text import text_of_step
@@ -307,6 +308,8 @@ def _quoted_write_up(span: InstructionSpan, k: int, prov: Provenance, view: Sess
     quoted = reported_quotations(text, max(0, span.start - 3), span.end)
     if not quoted:
         return False
+    if _quotation_obeyed(span, text, quoted, view):
+        return False
     own = _outside(text, span.start, span.end, quoted)
     if not attack_topic(text[max(0, span.start - _TOPIC_REACH) : span.start] + " " + own):
         return False
@@ -327,6 +330,26 @@ def _quoted_write_up(span: InstructionSpan, k: int, prov: Provenance, view: Sess
         )
         for f in find_spans(own)
     )
+
+
+def _quotation_obeyed(
+    span: InstructionSpan, text: str, quoted: list[tuple[int, int]], view: SessionView
+) -> bool:
+    """Whether a later answer or act does what one of the span's quotations asks: the
+    obedience readers (:func:`~incident_lab.provenance.obedience.obedient_answers`: a marker,
+    a link, a leaked system prompt, a format; :func:`~incident_lab.provenance.obedience.answers_quotation`:
+    a role taken, the system prompt told) run on each quotation's own text, over the
+    assistant's answers and its calls' arguments after the span. A write-up's example that
+    the agent obeyed is an injection, whatever frames it."""
+    outputs = [(i, t) for i, t in view.assistant_turns if i > span.step]
+    outputs += [(c.index, c.args_text) for c in view.calls if c.index > span.step]
+    if not outputs:
+        return False
+    quotes = tuple(dataclasses.replace(span, start=a, end=b, text=text[a:b]) for a, b in quoted)
+    trusted = f"{view.system_prompt}\n{view.user_text}"
+    if obedient_answers(quotes, sorted(outputs), trusted, view.system_prompt):
+        return True
+    return any(answers_quotation(q.text, t) for q in quotes for _, t in outputs)
 
 
 def _outside(text: str, start: int, end: int, quoted: list[tuple[int, int]]) -> str:
