@@ -288,16 +288,30 @@ def _spared(
     return _restates_task(span, kinds, view) and not _effect_after(prov, span.step)
 
 
-#: How much text before a span may name the attack a write-up is about (its title, the
-#: sentence that introduces the quotation).
-_TOPIC_REACH = 400
+#: How far the sentence around a quotation runs either way, and how far above it its
+#: section's heading may be.
+_SENTENCE_REACH = 400
+_HEADING_REACH = 2000
+#: The end of a sentence before or after a quotation: end punctuation before a space or a
+#: line break, a blank line. "e.g. " and "i.e. " end none.
+_SENTENCE_BREAK = re2.compile(r"[.!?]\s|\n\s{0,8}\n")
+_ABBREVIATIONS = ("e.g.", "i.e.")
+#: A markdown heading line: the section's title ("# Prompt injection 101").
+_HEADING = re2.compile(r"(?m)^#{1,6}\s[^\n]{1,200}")
+#: A text's own words that oblige its reader: a rule, not a report ("Reviewers, e.g. '...',
+#: must comply", review revfp45 M1).
+_OBLIGES = re2.compile(
+    r"(?i)\b(?:must|shall|(?:are|is) required to|have to|has to|need to)\s(?:\w+\s){0,2}?"
+    r"(?:comply|obey|follow|do|run|execute|apply|act|approve|send|reply|answer)\b"
+)
 
 
 def _quoted_write_up(span: InstructionSpan, k: int, prov: Provenance, view: SessionView) -> bool:
     """Whether the span is a write-up quoting the injection it talks about: it quotes
     examples (:func:`~incident_lab.provenance.evasion.reported_quotations`: code, « ... »,
     "such as '...'", "an e-mail that says: '...'"), its own words name the attack
-    (:func:`~incident_lab.provenance.evasion.attack_topic`, in the span or just before it),
+    (:func:`~incident_lab.provenance.evasion.attack_topic`, in a quotation's sentence or its
+    section's heading: :func:`_reports_topic`),
     and what it says outside those quotations is no near miss on its own. Only a span
     nothing obeyed is asked: an obeyed quotation is still an injection."""
     if not 0 <= span.step < len(view.steps):
@@ -310,9 +324,9 @@ def _quoted_write_up(span: InstructionSpan, k: int, prov: Provenance, view: Sess
         return False
     if _quotation_obeyed(span, text, quoted, view):
         return False
-    own = _outside(text, span.start, span.end, quoted)
-    if not attack_topic(text[max(0, span.start - _TOPIC_REACH) : span.start] + " " + own):
+    if not _reports_topic(text, quoted):
         return False
+    own = _outside(text, span.start, span.end, quoted)
     return not any(
         _near_miss(
             dataclasses.replace(
@@ -330,6 +344,47 @@ def _quoted_write_up(span: InstructionSpan, k: int, prov: Provenance, view: Sess
         )
         for f in find_spans(own)
     )
+
+
+def _reports_topic(text: str, quoted: list[tuple[int, int]]) -> bool:
+    """Whether the text reports its quotations: the sentence around one of them (the
+    quotations blanked) or the heading of its section names the attack
+    (:func:`~incident_lab.provenance.evasion.attack_topic`), and no quotation's sentence
+    obliges its reader (:data:`_OBLIGES`). An attack word elsewhere before the quotation
+    ("payload" of a JSON record, another paragraph) is no topic of it."""
+    named = False
+    for a, b in quoted:
+        lo, hi = _sentence_around(text, a, b)
+        own = _outside(text, lo, hi, quoted)
+        if _OBLIGES.search(own) is not None:
+            return False
+        named = named or attack_topic(own) or attack_topic(_heading_above(text, a))
+    return named
+
+
+def _sentence_around(text: str, a: int, b: int) -> tuple[int, int]:
+    """The bounds of the sentence holding the quotation ``text[a:b]``
+    (:data:`_SENTENCE_BREAK`, at most :data:`_SENTENCE_REACH` characters either way)."""
+    lo = max(0, a - _SENTENCE_REACH)
+    breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text, lo, a) if _ends_sentence(text, m)]
+    hi = min(len(text), b + _SENTENCE_REACH)
+    after = next(
+        (m for m in _SENTENCE_BREAK.finditer(text, b, hi) if _ends_sentence(text, m)), None
+    )
+    return (breaks[-1] if breaks else lo), (after.end() if after else hi)
+
+
+def _ends_sentence(text: str, m: re2._Match) -> bool:
+    """Whether the break ``m`` (:data:`_SENTENCE_BREAK`) ends a sentence: not the stop of
+    an abbreviation ("e.g. '...'")."""
+    return text[max(0, m.start() - 3) : m.start() + 1].lower() not in _ABBREVIATIONS
+
+
+def _heading_above(text: str, a: int) -> str:
+    """The nearest markdown heading line above offset ``a`` (:data:`_HEADING`, within
+    :data:`_HEADING_REACH`), or ""."""
+    headings = [m.group(0) for m in _HEADING.finditer(text, max(0, a - _HEADING_REACH), a)]
+    return headings[-1] if headings else ""
 
 
 def _quotation_obeyed(

@@ -214,18 +214,23 @@ _QUOTE_MARK = re2.compile("[" + _QUOTE_CHARS + "]")
 #: Marks that set an example apart on their own: inline code, guillemets (the French and
 #: German quotation marks, « ... », » ... «).
 _SET_APART = "`\u00ab\u00bb"
-#: A speech verb or a copula right before a quotation reports it: "an e-mail that says:
-#: '...'", "the canonical attack string is '...'", "the payload read: '...'".
+#: A speech verb right before a quotation reports it: "an e-mail that says: '...'", "the
+#: payload read: '...'".
 _REPORT_FRAME = re2.compile(
-    r"(?i)\b(?:says?|said|saying|writes?|wrote|written|reads?|is|was|are|were)\s{0,2}:?\s{0,2}$"
+    r"(?i)\b(?:says?|said|saying|writes?|wrote|written|reads?)\s{0,2}:?\s{0,2}$"
 )
+#: A copula right before a quotation, with the (up to three) words it follows: a report
+#: only when those words name the attack ("the canonical attack string is '...'"), not a
+#: bare "is" ("the bot's new rule is '...'", review revfp45 M1).
+_COPULA_FRAME = re2.compile(r"(?i)(\w+(?:[ -]\w+){0,2})\s(?:is|was|are|were)\s{0,2}:?\s{0,2}$")
 #: What joins two quotations of one list: '"X" and "Y"', '"X", "Y"', '"X" or "Y"'.
 _LIST_JOIN = re2.compile(r"(?i)^\s{0,2}(?:[,;/]|and|or|,\s{0,2}(?:and|or))\s{0,2}$")
 #: Words a text uses in its own voice when its topic is an attack on a model: the write-up,
 #: changelog or advisory that quotes one (en, fr, de, es, it, pt; accents optional).
+#: "payload" alone is none: a webhook's JSON key (review revfp45 L3).
 _ATTACK_TOPIC = re2.compile(
     r"(?i)\b(?:(?:prompt[- ])?injections?|jailbreak\w{0,4}|attack(?:s|ers?|ed|ing)?|exploit\w{0,4}"
-    r"|payloads?|malicious|adversarial|cve-\d{4}|vulnerabilit(?:y|ies)|red[- ]team\w{0,3}"
+    r"|malicious|adversarial|cve-\d{4}|vulnerabilit(?:y|ies)|red[- ]team\w{0,3}"
     r"|attaquants?|attaques?|malveillante?s?|angriff\w{0,2}|angreifer\w{0,2}|injektion\w{0,2}"
     r"|ataques?|atacantes?|maliciosa?s?|inyecci[oó]n\w{0,2}|attacc(?:o|hi|ante|anti)"
     r"|iniezion[ei]|inje[cç][aã]o|inje[cç][oõ]es|dannos[oaie])\b"
@@ -272,7 +277,11 @@ def _set_apart(text: str, i: int, previous_end: int) -> bool:
     :func:`reported_quotations`); ``previous_end``: where the one before ended, or -1."""
     if text[i] in _SET_APART or mention_framed(text, i):
         return True
-    if _REPORT_FRAME.search(text[max(0, i - 40) : i]) is not None:
+    before = text[max(0, i - 40) : i]
+    if _REPORT_FRAME.search(before) is not None:
+        return True
+    copula = _COPULA_FRAME.search(before)
+    if copula is not None and attack_topic(copula.group(1)):
         return True
     return previous_end >= 0 and _LIST_JOIN.match(text[previous_end:i]) is not None
 
