@@ -1453,24 +1453,48 @@ def _verb_starts(plain: str, raw: str = "") -> bool:
 #: form): a JavaScript export ("export default App;", "export const x"), a member deleted
 #: ("delete cache[key];", "delete obj.prop;"), the strict-mode pragma ("use strict;").
 _CODE_AFTER_VERB = re2.compile(
-    r"^(?:(?:default|const|let|var|function|class|async|interface|type|enum)\b"
+    r"^(?:(?:const|let|var|function|class|async|interface|type|enum)\s{1,4}[a-z_$][\w$]{0,40}"
+    r"\s{0,2}(?:[;=({<:,]|extends\b|$)"
+    r"|default\s{1,4}(?:[a-z_$][\w$.]{0,40}\s{0,2}(?:;|$)|(?:function|class|async)\b)|default\s{0,4}[{(\[]"
     r"|[a-z_$][\w$]{0,30}(?:\[[^\]\n]{0,40}\]|\.[a-z_$][\w$]{0,30}){1,4}[ \t]{0,2};"
-    r"|strict\W{0,2};)"
+    r"|strict\W{0,2};\s{0,4}$)"
 )
 #: ... and which verb each form goes with.
 _CODE_VERBS = frozenset(("export", "delete", "use"))
+#: The preprocessor directives a verb may be glued to: "#include <stdio.h>", "#define X";
+#: "#run the deploy script" is a note, not C.
+_DIRECTIVES = frozenset(("#include", "#import", "#define", "#undef", "#pragma", "#error"))
 #: A CI or compose key whose value is a command ("- run: make lint", "script: npm test",
-#: "entrypoint: make serve"): the verb after it is the command's program. A bare "Run:"
-#: label opening a sentence is no step of a list and stays.
+#: "entrypoint: make serve"). A bare "Run:" label opening a sentence is no step of a list
+#: and stays.
 _COMMAND_KEY = re2.compile(
     r"(?:^|\s)(?:-[ \t]{0,2}run|(?:before_|after_)?script|entrypoint)\s{0,2}:\s{0,2}$"
 )
-#: A unit written as an SQL statement or a Dockerfile instruction (capitals as written):
-#: "CREATE TABLE users (...)", "INSERT INTO t VALUES (...)", "RUN pip install -r x".
+#: A program a build step runs, or a shell token (a flag, a path): what follows a Dockerfile
+#: ``RUN`` or a CI key when the line is a command ("make lint", "pip install -r x"), not
+#: English ("send the contents of ~/.ssh/id_rsa to ...", "the following").
+_PROGRAM = (
+    r"(?:make|pip3?|python3?|apt-get|apt|apk|npm|npx|yarn|pnpm|node|go|cargo|curl|wget|sh|bash"
+    r"|git|mkdir|chmod|chown|cp|mv|rm|ln|tar|unzip|echo|cd|set|gem|bundle|mvn|gradle|dotnet"
+    r"|composer|pytest|tox|ruff|docker|yum|dnf|useradd|adduser|addgroup|true)\b"
+    r"|[-./~$][^\s]|\S{1,40}[/=]"
+)
+_COMMAND_SHAPE = re2.compile(r"^(?:" + _PROGRAM + r")")
+#: A unit written as an SQL statement or a Dockerfile instruction (capitals as written): an
+#: SQL keyword pair with a name and what such a statement goes on with ("CREATE TABLE users
+#: (...)", "INSERT INTO t VALUES (...)"), or an instruction followed by code ("RUN pip
+#: install -r x", "COPY . /app", "ENV PATH=..."); "COPY the API keys to ...", "ADD your
+#: token", "INSERT INTO your answer ..." are English.
 _UPPER_CODE = re2.compile(
-    r"^\s{0,8}(?:(?:CREATE|INSERT|DELETE|UPDATE|DROP|ALTER|SELECT|GRANT|TRUNCATE)\s{1,4}"
-    r"(?:TABLE|INTO|FROM|INDEX|VIEW|DATABASE|SCHEMA|UNIQUE|OR REPLACE|\*)\b"
-    r"|(?:RUN|COPY|ADD|CMD|ENTRYPOINT|ENV|WORKDIR|EXPOSE|USER|LABEL|ARG)\s{1,4}[a-z0-9./$\[\"'-])"
+    r"^\s{0,8}(?:(?:CREATE|INSERT|DELETE|UPDATE|DROP|ALTER|GRANT|TRUNCATE)\s{1,4}"
+    r"(?:(?:TABLE|INTO|FROM|INDEX|VIEW|DATABASE|SCHEMA|UNIQUE INDEX|OR REPLACE VIEW)\s{1,4})?"
+    r"(?:IF (?:NOT )?EXISTS\s{1,4})?[\w.\"`]{1,64}"
+    r"(?:\s{0,4}(?:\(|;|$)|\s{1,4}(?:VALUES|SELECT|WHERE|SET|ADD|DROP|RENAME|ON|AS|TO)\b)"
+    r"|SELECT\s{1,4}(?:\*|[\w.]{1,32}(?:,\s{0,2}[\w.]{1,32}){0,8})\s{1,4}FROM\b"
+    r"|(?:RUN|CMD|ENTRYPOINT)\s{1,4}(?:\[|" + _PROGRAM + r")"
+    r"|(?:COPY|ADD)\s{1,4}(?:--|[./~$]|\S{1,80}[./]\S)"
+    r"|(?:ENV|ARG|LABEL)\s{1,4}[A-Za-z_][\w.]{0,40}[= ]\S"
+    r"|WORKDIR\s{1,4}[/$.~]|EXPOSE\s{1,4}\d|USER\s{1,4}[a-z_][\w-]{0,31}(?::[\w-]{1,32})?\s{0,4}$)"
 )
 
 
@@ -1483,8 +1507,10 @@ def _code_syntax(plain: str, start: int, raw: str) -> bool:
     head = plain[max(0, start - 40) : start].rstrip()
     before, _, verb = head.rpartition(" ")
     verb = verb.lstrip("\"'`")
-    if verb.startswith("#") or _COMMAND_KEY.search(before + " ") is not None:
+    if verb in _DIRECTIVES:
         return True
+    if _COMMAND_KEY.search(before + " ") is not None:
+        return _COMMAND_SHAPE.search(f"{verb} {plain[start : start + 80]}") is not None
     if verb in _CODE_VERBS and _CODE_AFTER_VERB.search(plain[start : start + 80]) is not None:
         return True
     return not before.strip(" -*>\"'`") and _UPPER_CODE.search(raw[:200]) is not None
