@@ -219,10 +219,14 @@ _SET_APART = "`\u00ab\u00bb"
 _REPORT_FRAME = re2.compile(
     r"(?i)\b(?:says?|said|saying|writes?|wrote|written|reads?)\s{0,2}:?\s{0,2}$"
 )
-#: A copula right before a quotation, with the (up to three) words it follows: a report
-#: only when those words name the attack ("the canonical attack string is '...'"), not a
-#: bare "is" ("the bot's new rule is '...'", review revfp45 M1).
-_COPULA_FRAME = re2.compile(r"(?i)(\w+(?:[ -]\w+){0,2})\s(?:is|was|are|were)\s{0,2}:?\s{0,2}$")
+#: A copula right before a quotation, after a noun for quoted text and up to two words
+#: before it: a report only when those words name the attack ("the canonical attack string
+#: is '...'"), not a bare "is" ("the bot's new rule is '...'", "our vulnerability disclosure
+#: policy is '...'", review revfp45 M1).
+_COPULA_FRAME = re2.compile(
+    r"(?i)((?:\w+[ -]){0,2}(?:string|text|payload|prompt|example|message|input|phrase|line"
+    r"|command|sentence|instruction)s?)\s(?:is|was|are|were)\s{0,2}:?\s{0,2}$"
+)
 #: What joins two quotations of one list: '"X" and "Y"', '"X", "Y"', '"X" or "Y"'.
 _LIST_JOIN = re2.compile(r"(?i)^\s{0,2}(?:[,;/]|and|or|,\s{0,2}(?:and|or))\s{0,2}$")
 #: Words a text uses in its own voice when its topic is an attack on a model: the write-up,
