@@ -298,8 +298,14 @@ _ASK_FOR = (
     r"\b(?:get|want|need|like|request|requesting|issue|process|give me|receive|make|do|send|"
     r"place|book|arrange|initiate|start)\s{1,4}(?:a |an |the |my |me a |me an |us a )"
 )
+#: Nouns that make a compound of an ambiguous verb right before them ("forward secrecy",
+#: "forward slash", "post office", "transfer learning", "transfer function"); a hyphen
+#: makes one too ("a post-mortem", "forward-looking"): no verb is used there.
+_COMPOUND = r"secrecy|slash|slashes|office|offices|mortem|learning|function|functions"
 _NOT_VERB = (
-    r"(?!\s{1,4}(?:address|addresses|account|accounts|list|thread|threads|id|ids|body|subject|inbox|"
+    r"(?!-[a-z]|\s{1,4}(?:"
+    + _COMPOUND
+    + r"|address|addresses|account|accounts|list|thread|threads|id|ids|body|subject|inbox|"
     r"history|number|numbers|status|details|data|summary|report|of|is|was|are|were|'s|from|"
     r"contents?|template|draft|log|logs|results?)\b)"
 )
