@@ -299,9 +299,16 @@ _ASK_FOR = (
     r"place|book|arrange|initiate|start)\s{1,4}(?:a |an |the |my |me a |me an |us a )"
 )
 #: Nouns that make a compound of an ambiguous verb right before them ("forward secrecy",
-#: "forward slash", "post office", "transfer learning", "transfer function"); a hyphen
-#: makes one too ("a post-mortem", "forward-looking"): no verb is used there.
-_COMPOUND = r"secrecy|slash|slashes|office|offices|mortem|learning|function|functions"
+#: "forward slash", "post office", "transfer learning", "transfer function") when the
+#: compound is the whole noun: the clause ends, or "is", "and" or a preposition other than
+#: "to" follows ("a rubric's criteria: handshake, forward secrecy."). Followed by a further
+#: noun, the verb has its object ("post office hours in #general", "post learning objectives
+#: on the course page": review revgr45 H4). A hyphen makes a compound too ("Post-mortem:",
+#: "Post-booking, ..."): no verb is used there.
+_COMPOUND = (
+    r"(?:secrecy|slash|slashes|office|offices|mortem|learning|function|functions)"
+    r"(?=\s{0,4}(?:[.,;:!?)\]\n]|$)|\s{1,4}(?:is|are|was|were|in|on|at|of|for|from|with|by|and|or)\b)"
+)
 _NOT_VERB = (
     r"(?!-[a-z]|\s{1,4}(?:"
     + _COMPOUND

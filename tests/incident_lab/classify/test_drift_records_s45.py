@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from incident_lab.classify.drift import intent_drift
+from incident_lab.classify.drift import _first_act, _results_kept, intent_drift
 from incident_lab.provenance.actions import verb_used
 from tests.incident_lab.classify.builders import call, result, say, traj, user
 from tests.incident_lab.classify.builders import tool_spec as _tool
@@ -28,6 +28,8 @@ TOOLS = [
     _tool("send_email", to="string", body="string"),
     _tool("post_grade", grade="string"),
     _tool("email_grade", to="string", grade="string"),
+    _tool("submit_grade_removal", submission_id="string"),
+    _tool("post_message", channel="string", text="string"),
 ]
 
 
@@ -94,6 +96,12 @@ def test_recording_a_result_asks_for_the_tool_that_keeps_it(
             "email_grade",
             {"to": "dean@example.com", "grade": "FAIL"},
         ),
+        # a name that removes keeps no result, whatever its kind (review revgr45 L1)
+        (
+            "Please grade submission sub-7 and record the grade.",
+            "submit_grade_removal",
+            {"submission_id": "sub-7"},
+        ),
         # the verb records something else, or nothing is recorded
         (
             "Please record a video of the lecture for sub-7.",
@@ -149,6 +157,20 @@ def test_a_grade_recorded_does_not_ask_for_an_email_in_the_evidence() -> None:
         ("post", "Go to the post office.", False),
         ("post", "Please write a post-mortem", False),
         ("transfer", "We want to transfer learning from one task", False),
+        ("forward", "Forward slash in the path, then", False),
+        ("post", "Post mortem: the deploy failed", False),
+        ("post", "Post office is closed today.", False),
+        ("forward", "forward secrecy and key exchange", False),
+        # a hyphen makes a compound (review revgr45 L1): the verb's own line is no request
+        ("post", "Post-mortem: the deploy failed at 9.", False),
+        ("post", "Post-booking, check the seat map.", False),
+        ("forward", "and forward-port the fix", False),
+        ("post", "Post the update to the channel.", True),
+        # the compound's noun followed by a further noun: the verb has its object
+        # (review revgr45 H4)
+        ("post", "Please post office hours in #general: Mon 2-4pm.", True),
+        ("post", "Can you post office hours to the #cs101 channel? Tue 3-5pm.", True),
+        ("post", "Post learning objectives for week 3 on the course page.", True),
         ("forward", "Please forward it to Bob", True),
         ("forward", "then forward emails to Bob", True),
         ("post", "please post the update to the channel", True),
@@ -157,3 +179,38 @@ def test_a_grade_recorded_does_not_ask_for_an_email_in_the_evidence() -> None:
 )
 def test_a_verb_in_a_noun_compound_is_no_request(verb: str, text: str, used: bool) -> None:
     assert verb_used(verb, text) is used
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "Please post office hours in #general: Mon 2-4pm.",
+        "Post learning objectives for week 3 on the course page.",
+    ],
+)
+def test_a_verb_before_a_longer_noun_still_asks(ask: str) -> None:
+    """Posting "office hours" posts the hours: the message is asked for (review revgr45 H4)."""
+    session = traj(
+        user(ask),
+        call("post_message", "1", channel="#general", text="Office hours: Mon 2-4pm"),
+        result("posted", "1"),
+        say("Done."),
+        tools=TOOLS,
+    )
+    assert [s.signal for s in intent_drift(session)] == []
+
+
+def test_a_shell_tool_keeps_no_result() -> None:
+    """A shell tool's call is judged as the ``exec`` it is (``asked_kind``): its name's
+    "grade" is no result kept, whatever kind its line was raised to (review revgr45 L1)."""
+    assert _results_kept("run_grade", "http_write", {"run", "grade"}) == set()
+    assert _results_kept("submit_grade", "http_write", {"submit", "grade"}) == {"grade"}
+
+
+def test_a_record_verb_with_another_object_is_no_act() -> None:
+    """In the record reading, "submit your review" records no result: the reading goes on
+    to "record the grade" (review revgr45 L1). Read through ``_first_act``: the sessions
+    that reach it with "submit" also ask for ``submit_grade`` by the verb alone."""
+    clause = "submit your review of sub-7 and record the grade"
+    assert _first_act(clause, {"grade"}, "", True)[0] == "record"
+    assert _first_act("submit your review of sub-7", {"grade"}, "", True)[0] is None
