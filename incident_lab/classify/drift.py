@@ -501,34 +501,7 @@ def stated_goal(view: SessionView, c: CallProvenance, kind: str) -> bool:
     carried = kind in _CARRIED_KINDS and not _FAMILIES["send"].isdisjoint(tool_words(tool))
     # once per call, and only when a clause needs it
     own = lru_cache(maxsize=2)(partial(_values_own, view, c, turn, every=True))
-    if _clause_asks(turn, objects, family, carried, own):
-        return True
-    results = _results_kept(tool, kind, objects)
-    return bool(results) and _clause_asks(turn, results, _RECORD, False, own)
-
-
-#: The act of putting a result on record: "record the grade", "enter the score", "log the
-#: verdict", "save the rating", "submit the result". A verb of :data:`_RECORD_VERBS` asks
-#: for it only when its own object (:func:`_objects_own`) is a result the tool's name
-#: names (:data:`_RESULTS`): "record a video", "log in" and "save the file" record no result.
-_RECORD = "record"
-_RECORD_VERBS = frozenset(["record", "enter", "log", "save", "submit", "store"])
-_RESULTS = frozenset(["grade", "score", "verdict", "rating", "result"])
-#: Kinds whose act passes something on or takes it away: no result is kept by them ("record
-#: the grade" asks for no ``send_email`` and no ``email_grade``).
-_NOT_KEEPING = frozenset(["email", "message", "payment", "delete", "permission", "exec"])
-
-
-def _results_kept(tool: str, kind: str, objects: set[str]) -> set[str]:
-    """The results (:data:`_RESULTS`) among the tool's ``objects`` when it keeps them: a
-    write whose kind passes nothing on (:data:`_NOT_KEEPING`) and whose name has no verb
-    that sends or removes (``submit_grade``, ``record_score``; not ``send_grade``)."""
-    words = tool_words(tool)
-    if kind in _NOT_KEEPING or asked_kind(kind, tool) in _NOT_KEEPING:
-        return set()
-    if not (_FAMILIES["send"].isdisjoint(words) and _FAMILIES["remove"].isdisjoint(words)):
-        return set()
-    return objects & _RESULTS
+    return _clause_asks(turn, objects, family, carried, own)
 
 
 def _values_own(
@@ -563,9 +536,7 @@ def _clause_asks(
         carrier = carried and not noun and not _CARRIERS.isdisjoint(words)
         names = noun or carrier
         asks = not reading and (names or named) and _UNASKED.search(clause) is None
-        act, start, end = (
-            _first_act(clause, objects, before, family == _RECORD) if asks else (None, 0, 0)
-        )
+        act, start, end = _first_act(clause, objects, before) if asks else (None, 0, 0)
         objectless = named and not names and not pronoun and _objectless(clause, start, end, before)
         named = named or names
         # an act is read only where the clause or an earlier one names the object
@@ -804,16 +775,12 @@ _REMOVAL_PHRASE = re.compile(
 )
 
 
-def _first_act(
-    clause: str, objects: set[str], before: str = "", record: bool = False
-) -> tuple[str | None, int, int]:
+def _first_act(clause: str, objects: set[str], before: str = "") -> tuple[str | None, int, int]:
     """The family (:data:`_FAMILIES`) of the first word of ``clause`` that is a verb of an
     act (any of its forms, :func:`_verb_forms`) or starts a removal phrase
     (:data:`_REMOVAL_PHRASE`), the words of the tool's objects aside ("an email", "my
     booking"), and where that word starts and ends; (None, 0, 0) when it has none. ``before``
-    is the clause's sentence before it (:func:`_asked_here`). With ``record``, a verb of
-    :data:`_RECORD_VERBS` whose own object is one of ``objects`` is the act of recording
-    (:data:`_RECORD`), and one with another object is no act."""
+    is the clause's sentence before it (:func:`_asked_here`)."""
     lowered = clause.lower()
     removal = _REMOVAL_PHRASE.search(lowered)
     for match in _WORDS.finditer(lowered):
@@ -824,10 +791,6 @@ def _first_act(
         if named and _WANTS_TO.search(lowered, max(0, match.start() - 24), match.start()) is None:
             continue  # "an email", "my booking"; "I want to tweet: ..." asks to tweet
         forms = _verb_forms(word)
-        if record and not _RECORD_VERBS.isdisjoint(forms):
-            if _objects_own(lowered, match.end(), objects):
-                return _RECORD, match.start(), match.end()  # "record the grade"
-            continue
         if word in _ACT_NOUNS and not _act_noun_asked(lowered, match.start(), before):
             continue  # "the cancellation policy" asks for none; "I require the cancellation"
         if "get" in forms and _gets_new(lowered, match, objects, before):

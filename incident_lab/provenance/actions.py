@@ -1256,6 +1256,8 @@ def _words_ask(kind: str, name: str, user_text: str) -> bool:
         return False  # "Never erase any emails", "Ne supprime aucun e-mail", "Lösche keine"
     if kind == "delete" and _deletes_a_record(name) and _removes_a_record(name, user_text):
         return True
+    if _records_a_result(kind, name, user_text):
+        return True  # "grade sub-7 and record the grade": submit_grade
     # A coding task names its commands by their nouns ("the tests are slow", "the build").
     strict = kind != "exec"
     return any(verb_used(v, user_text, strict) for v in verbs) or _approved(kind, verbs, user_text)
@@ -1302,6 +1304,41 @@ def _approved(kind: str, verbs: list[str], user_text: str) -> bool:
         if any(re.search(rf"\b{re.escape(n)}s?\b", before) for n in nouns):
             return True
     return False
+
+
+#: Putting a result on record: "record the grade", "enter the score", "log the final
+#: verdict", "save the rating", "submit the result". A verb of recording asks for a write
+#: that keeps the result its own object names ("save the notes on the grade", "record a
+#: video" and "log in" record none). One reading for every detector: drift and the
+#: injection side both read it through :func:`authorised` (review revgr45 M1).
+_RECORDS_RESULT = re.compile(
+    r"\b(?:record|enter|log|save|submit|store)(?:s|ing)?\s{1,4}"
+    r"(?:(?:the|a|an|my|this|that|its|their|his|her|our|your|final|overall|total)\s{1,4}){0,2}"
+    r"(grade|score|verdict|rating|result)s?\b",
+    _I,
+)
+_RECORD_VERBS = ("record", "enter", "log", "save", "submit", "store")
+#: Writes that may keep a result: a result recorded is no e-mail, no message, no payment.
+_KEEPING = frozenset(["http_write", "file_write"])
+#: Name words of a tool that passes a result on or takes it away (``post_grade``,
+#: ``email_grade``, ``submit_grade_removal``): "record the grade" asks for none of them.
+_PASSES_ON = (
+    frozenset(ACTION_VERBS["email"])
+    | frozenset(ACTION_VERBS["message"])
+    | frozenset(ACTION_VERBS["delete"])
+    | frozenset(["share", "publish", "cancel", "removal", "deletion", "cancellation"])
+)
+
+
+def _records_a_result(kind: str, name: str, user_text: str) -> bool:
+    """Whether the user asks to put on record a result (:data:`_RECORDS_RESULT`) that the
+    tool's name names, the tool a write that keeps it (:data:`_KEEPING`, no word of
+    :data:`_PASSES_ON`), and no record verb is negated ("don't record the grade yet")."""
+    words = tool_words(name)
+    if kind not in _KEEPING or not _PASSES_ON.isdisjoint(words):
+        return False
+    asked = any(m.group(1).lower() in words for m in _RECORDS_RESULT.finditer(user_text))
+    return asked and not _negated(_RECORD_VERBS, user_text)
 
 
 #: English words that negate a verb up to two words later ("do not ever delete") ...

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import pytest
 
-from incident_lab.classify.drift import _first_act, _results_kept, intent_drift
-from incident_lab.provenance.actions import verb_used
+from incident_lab.classify.drift import intent_drift
+from incident_lab.provenance.actions import _records_a_result, authorised, verb_used
 from tests.incident_lab.classify.builders import call, result, say, traj, user
 from tests.incident_lab.classify.builders import tool_spec as _tool
 
@@ -200,17 +200,32 @@ def test_a_verb_before_a_longer_noun_still_asks(ask: str) -> None:
     assert [s.signal for s in intent_drift(session)] == []
 
 
-def test_a_shell_tool_keeps_no_result() -> None:
-    """A shell tool's call is judged as the ``exec`` it is (``asked_kind``): its name's
-    "grade" is no result kept, whatever kind its line was raised to (review revgr45 L1)."""
-    assert _results_kept("run_grade", "http_write", {"run", "grade"}) == set()
-    assert _results_kept("submit_grade", "http_write", {"submit", "grade"}) == {"grade"}
+@pytest.mark.parametrize(
+    ("ask", "asked"),
+    [
+        ("Please grade submission sub-7 and record the grade.", True),
+        ("Submit your review of sub-7 and record the grade.", True),
+        ("Log the final grade.", True),
+        ("Please save the notes on the grade of sub-7.", False),
+        ("Please record a video of the lecture for sub-7.", False),
+        ("Please grade sub-7, but do not record the grade yet.", False),
+        ("Please grade sub-7 and record the score.", False),  # the tool keeps no score
+    ],
+)
+def test_the_request_to_record_a_result_is_one_reading(ask: str, asked: bool) -> None:
+    """The injection side reads the request as drift does, through ``authorised``: "record
+    the grade" asks for ``submit_grade`` on both sides (review revgr45 M1)."""
+    assert authorised("http_write", "submit_grade", ask) is asked
 
 
-def test_a_record_verb_with_another_object_is_no_act() -> None:
-    """In the record reading, "submit your review" records no result: the reading goes on
-    to "record the grade" (review revgr45 L1). Read through ``_first_act``: the sessions
-    that reach it with "submit" also ask for ``submit_grade`` by the verb alone."""
-    clause = "submit your review of sub-7 and record the grade"
-    assert _first_act(clause, {"grade"}, "", True)[0] == "record"
-    assert _first_act("submit your review of sub-7", {"grade"}, "", True)[0] is None
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [
+        ("http_write", "post_grade"),
+        ("email", "email_grade"),
+        ("http_write", "submit_grade_removal"),
+        ("modify", "set_grade"),
+    ],
+)
+def test_a_tool_that_passes_a_result_on_keeps_none(kind: str, name: str) -> None:
+    assert not _records_a_result(kind, name, "Please grade sub-7 and record the grade.")
