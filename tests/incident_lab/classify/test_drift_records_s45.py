@@ -207,6 +207,7 @@ def test_a_verb_before_a_longer_noun_still_asks(ask: str) -> None:
         ("Submit your review of sub-7 and record the grade.", True),
         ("Log the final grade.", True),
         ("Please save the notes on the grade of sub-7.", False),
+        ("Record notes on the grade of sub-7.", False),
         ("Please record a video of the lecture for sub-7.", False),
         ("Please grade sub-7, but do not record the grade yet.", False),
         ("Please grade sub-7 and record the score.", False),  # the tool keeps no score
