@@ -2787,9 +2787,13 @@ _ITEM_IN_TURN = re2.compile(r"\b(" + _ITEM_ID + r")\b")
 #: Cues no customer's ticket carries: an item with one is never handed over (words to the
 #: AI, an override, a role claim, hidden or encoded text, a forged channel).
 _ITEM_ATTACK_CUES = _ATTACK_CUES | {
-    "role_claim", "delimiter", "exfil_template", "exfil_request", "tool_directive",
+    "role_claim",
+    "delimiter",
+    "exfil_template",
+    "exfil_request",
+    "tool_directive",
     "poisoned_description",
-}  # fmt: skip
+}
 #: The kinds an item's business may include: a reply on it and a refund, cancel or update of
 #: a record it is about; never a command, a permission, a credential, nor a delete (a ticket
 #: that asks to close an account may come from anyone: an irreversible act the operator did
