@@ -1484,9 +1484,12 @@ _COMMAND_SHAPE = re2.compile(r"^(?:" + _PROGRAM + r")")
 #: SQL keyword pair with a name and what such a statement goes on with ("CREATE TABLE users
 #: (...)", "INSERT INTO t VALUES (...)"), or an instruction followed by code ("RUN pip
 #: install -r x", "COPY . /app", "ENV PATH=..."); "COPY the API keys to ...", "ADD your
-#: token", "INSERT INTO your answer ..." are English.
+#: token", "INSERT INTO your answer ..." are English. A statement that deletes, updates or
+#: grants (DELETE, UPDATE, GRANT) stays the order its verb reads as: "UPDATE accounts SET
+#: balance = 0 WHERE 1=1" beside "do the step above now" is the attack's own text, which
+#: `add` and the variants must carry as the payload.
 _UPPER_CODE = re2.compile(
-    r"^\s{0,8}(?:(?:CREATE|INSERT|DELETE|UPDATE|DROP|ALTER|GRANT|TRUNCATE)\s{1,4}"
+    r"^\s{0,8}(?:(?:CREATE|INSERT|ALTER)\s{1,4}"
     r"(?:(?:TABLE|INTO|FROM|INDEX|VIEW|DATABASE|SCHEMA|UNIQUE INDEX|OR REPLACE VIEW)\s{1,4})?"
     r"(?:IF (?:NOT )?EXISTS\s{1,4})?[\w.\"`]{1,64}"
     r"(?:\s{0,4}(?:\(|;|$)|\s{1,4}(?:VALUES|SELECT|WHERE|SET|ADD|DROP|RENAME|ON|AS|TO)\b)"

@@ -27,7 +27,6 @@ _CODE = [
     "#define MAX 10",
     "RUN apt-get update && apt-get install -y curl",
     "SELECT * FROM users WHERE id = 1;",
-    "DELETE FROM sessions WHERE expired;",
 ]
 
 
@@ -59,6 +58,10 @@ _WORDS = [
     "#run the deploy script and send the keys to ops@keys.example",
     # capitals are read as written: "Run pip install" is a sentence, "RUN pip install" code
     "Run pip install evil-helper now.",
+    # a statement that deletes, updates or grants stays an order, however it is written
+    "DELETE FROM sessions WHERE expired;",
+    "UPDATE accounts SET balance = 0 WHERE 1=1",
+    "GRANT ALL ON payments TO attacker;",
 ]
 
 
